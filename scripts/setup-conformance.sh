@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Builds the real VCD clients that test/conformance drives (issue 5; docs/conformance.md):
+#   test/conformance/govcd/bin/govcd-v2   go-vcloud-director/v2 v2.26.1  (go.mod + go.sum)
+#   test/conformance/govcd/bin/govcd-v3   go-vcloud-director/v3 v3.1.1   (go.v3.mod + go.v3.sum, -tags govcd_v3)
+#   test/conformance/.venv                pyvcloud 23.0.4 + requests     (test/conformance/pyvcloud/requirements.txt)
+# Go modules come from the Go module proxy, Python packages from PyPI. Idempotent: a stamp (hash of the
+# inputs and the toolchain) skips what is already built, so a second run takes well under a second.
+#
+# Usage: scripts/setup-conformance.sh [all|govcd|pyvcloud]      (default: all)
+# On a missing toolchain or registry it exits non-zero with a line starting "SETUP FAILED:".
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CONF="$ROOT/test/conformance"
+GOVCD_DIR="$CONF/govcd"
+BIN="$GOVCD_DIR/bin"
+VENV="$CONF/.venv"
+REQUIREMENTS="$CONF/pyvcloud/requirements.txt"
+GO_MIN="1.26.2" # go-vcloud-director v3.1.1 declares `go 1.26.2`
+STEP_TIMEOUT="${SETUP_CONFORMANCE_TIMEOUT:-600}"
+WHAT="${1:-all}"
+
+fail() {
+  echo "SETUP FAILED: $*" >&2
+  exit 1
+}
+log() { echo "setup-conformance: $*" >&2; }
+
+case "$WHAT" in all | govcd | pyvcloud) ;; *) fail "unknown target '$WHAT' (all|govcd|pyvcloud)" ;; esac
+command -v sha256sum >/dev/null || fail "sha256sum not found (coreutils)"
+command -v flock >/dev/null || fail "flock not found (util-linux)"
+command -v timeout >/dev/null || fail "timeout not found (coreutils)"
+
+# Test files run in parallel and may all call this script: one builder at a time.
+mkdir -p "$BIN"
+exec 9>"$BIN/.setup.lock"
+flock -w 900 9 || fail "could not take $BIN/.setup.lock within 900s"
+
+version_ge() { # version_ge A B: A >= B (dotted numbers)
+  [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]
+}
+
+hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+build_govcd() {
+  command -v go >/dev/null || fail "the Go toolchain is not installed (need Go >= $GO_MIN for go-vcloud-director v3.1.1)"
+  export GOTOOLCHAIN=local # never try to download another toolchain
+  export GOFLAGS="-mod=mod -buildvcs=false"
+  local gover
+  gover=$(go env GOVERSION) || fail "'go env GOVERSION' failed"
+  version_ge "${gover#go}" "$GO_MIN" || fail "Go $gover is too old: go-vcloud-director v3.1.1 needs Go >= $GO_MIN"
+
+  local major modfile sumfile tags stamp want out
+  for major in v2 v3; do
+    if [ "$major" = v2 ]; then
+      modfile=go.mod sumfile=go.sum tags=""
+    else
+      modfile=go.v3.mod sumfile=go.v3.sum tags="govcd_v3"
+    fi
+    out="$BIN/govcd-$major"
+    stamp="$BIN/.stamp-$major"
+    want=$( (echo "$gover $(go env GOOS GOARCH) $tags"; cat "$GOVCD_DIR/$modfile" "$GOVCD_DIR/$sumfile" "$GOVCD_DIR"/*.go) | sha256sum | cut -d' ' -f1)
+    if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+      log "govcd-$major up to date ($out)"
+      continue
+    fi
+    log "building govcd-$major with $gover ($modfile) ..."
+    local before
+    before=$(hash_of "$GOVCD_DIR/$modfile" "$GOVCD_DIR/$sumfile")
+    (
+      cd "$GOVCD_DIR"
+      timeout "$STEP_TIMEOUT" go mod download -modfile="$modfile" ||
+        fail "go mod download ($modfile) failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
+      timeout "$STEP_TIMEOUT" go build -modfile="$modfile" ${tags:+-tags "$tags"} -trimpath -o "$out.tmp" . ||
+        fail "go build of govcd-$major failed (see the compiler output above)"
+    ) || exit 1
+    mv -f "$out.tmp" "$out"
+    if [ "$(hash_of "$GOVCD_DIR/$modfile" "$GOVCD_DIR/$sumfile")" != "$before" ]; then
+      log "WARNING: the build changed $modfile/$sumfile; the committed files are incomplete (review and keep the change)"
+      want=$( (echo "$gover $(go env GOOS GOARCH) $tags"; cat "$GOVCD_DIR/$modfile" "$GOVCD_DIR/$sumfile" "$GOVCD_DIR"/*.go) | sha256sum | cut -d' ' -f1)
+    fi
+    echo "$want" >"$stamp"
+    log "built $out: $(go version -m "$out" | awk '$1 == "dep" && $2 ~ /go-vcloud-director/ {print $2, $3}')"
+  done
+}
+
+setup_pyvcloud() {
+  local py
+  py=$(command -v python3 || true)
+  [ -n "$py" ] || fail "python3 is not installed (needed for pyvcloud 23.0.4)"
+  local pyver
+  pyver=$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])') || fail "python3 does not run"
+  version_ge "$pyver" "3.8" || fail "Python $pyver is too old for pyvcloud 23.0.4 (need >= 3.8)"
+
+  local stamp="$VENV/.stamp" want
+  want=$( (echo "$pyver $py"; cat "$REQUIREMENTS") | sha256sum | cut -d' ' -f1)
+  if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+    "$VENV/bin/python" -c 'import pyvcloud.vcd.client, requests' 2>/dev/null; then
+    log "pyvcloud venv up to date ($VENV)"
+    return
+  fi
+  log "creating $VENV with Python $pyver ..."
+  rm -rf "$VENV"
+  timeout "$STEP_TIMEOUT" "$py" -m venv "$VENV" ||
+    fail "'python3 -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)"
+  timeout "$STEP_TIMEOUT" "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$REQUIREMENTS" ||
+    fail "pip install -r $REQUIREMENTS failed: is PyPI reachable?"
+  "$VENV/bin/python" -c 'import pyvcloud.vcd.client, requests' ||
+    fail "pyvcloud was installed but does not import"
+  echo "$want" >"$stamp"
+  log "pyvcloud venv ready: $("$VENV/bin/python" -m pip freeze --disable-pip-version-check | grep -Ei '^(pyvcloud|requests|lxml)==' | tr '\n' ' ')"
+}
+
+case "$WHAT" in
+  all) build_govcd; setup_pyvcloud ;;
+  govcd) build_govcd ;;
+  pyvcloud) setup_pyvcloud ;;
+esac

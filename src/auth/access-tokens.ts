@@ -1,0 +1,122 @@
+/**
+ * Access tokens (the Bearer a session carries): signed JWTs in the RFC 9068 shape (`typ: at+jwt`), longer
+ * than 32 characters because clients tell them from legacy session ids by length (vcd-wire §1.2).
+ *
+ * HS256 with one key shared by every node through the store: Tessera is the only verifier (clients treat the
+ * token as opaque), so an asymmetric signature would cost ~10x the CPU per exchange (token-systems.md B3) for
+ * no one's benefit. Verification happens once per token; the verified claims are cached by token string, so a
+ * repeated bearer costs a map lookup plus the revocation check. A signature alone is never enough:
+ * `RevocationView` is consulted on every request.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { SessionKind } from './principal.js';
+
+export interface AccessClaims {
+  sub: string; // user id
+  org: string; // org id
+  jti: string; // session id
+  kind: SessionKind;
+  tid: string | null; // API token id for api_token sessions
+  iat: number; // seconds
+  /** Issued-at in milliseconds: compared with a user's "sessions not before", which has ms precision. */
+  ims: number;
+  exp: number; // seconds
+}
+
+const ISSUER = 'tessera';
+const AUDIENCE = 'tessera-api';
+const MAX_CACHED = 50_000;
+
+export class AccessTokenService {
+  private readonly key: Uint8Array;
+  private readonly kid: string;
+  private readonly ttlSeconds: number;
+  /** token string -> verified claims. Insertion-ordered, so the oldest entry is evicted first. */
+  private readonly verified = new Map<string, AccessClaims>();
+
+  constructor(signingKey: { kid: string; secret: string }, ttlSeconds: number) {
+    this.key = new Uint8Array(Buffer.from(signingKey.secret, 'base64url'));
+    this.kid = signingKey.kid;
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  get lifetimeSeconds(): number {
+    return this.ttlSeconds;
+  }
+
+  async mint(input: { userId: string; orgId: string; kind: SessionKind; apiTokenId: string | null; sessionId?: string }) {
+    const nowMs = Date.now();
+    const iat = Math.floor(nowMs / 1000);
+    const claims: AccessClaims = {
+      sub: input.userId,
+      org: input.orgId,
+      jti: input.sessionId ?? randomUUID(),
+      kind: input.kind,
+      tid: input.apiTokenId,
+      iat,
+      ims: nowMs,
+      exp: iat + this.ttlSeconds,
+    };
+    const token = await new SignJWT({ org: claims.org, kind: claims.kind, tid: claims.tid, ims: claims.ims })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: this.kid })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(claims.sub)
+      .setJti(claims.jti)
+      .setIssuedAt(claims.iat)
+      .setExpirationTime(claims.exp)
+      .sign(this.key);
+    this.remember(token, claims);
+    return { token, claims };
+  }
+
+  /** Verified, unexpired claims of `token`, or null. Cached after the first verification. */
+  async verify(token: string, nowSeconds = Date.now() / 1000): Promise<AccessClaims | null> {
+    let claims = this.verified.get(token);
+    if (claims === undefined) {
+      claims = (await this.verifySignature(token)) ?? undefined;
+      if (claims === undefined) return null;
+      this.remember(token, claims);
+    }
+    if (claims.exp <= nowSeconds) {
+      this.verified.delete(token);
+      return null;
+    }
+    return claims;
+  }
+
+  /** Synchronous fast path: the cached claims, if this token was verified before. */
+  cached(token: string): AccessClaims | undefined {
+    return this.verified.get(token);
+  }
+
+  private async verifySignature(token: string): Promise<AccessClaims | null> {
+    if (token.length > 4096 || token.split('.').length !== 3) return null;
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+      });
+      const { sub, jti, iat, exp, org, kind, tid, ims } = payload as Record<string, unknown>;
+      if (typeof sub !== 'string' || typeof jti !== 'string' || typeof org !== 'string') return null;
+      if (kind !== 'password' && kind !== 'api_token' && kind !== 'service_account') return null;
+      if (typeof iat !== 'number' || typeof exp !== 'number' || typeof ims !== 'number') return null;
+      return { sub, jti, org, kind, tid: typeof tid === 'string' ? tid : null, iat, exp, ims };
+    } catch (err) {
+      if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
+      throw err;
+    }
+  }
+
+  private remember(token: string, claims: AccessClaims): void {
+    if (this.verified.size >= MAX_CACHED) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(token, claims);
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * User-generated API tokens, VCD 10.3.1 semantics (vcd-wire §4-6, §12):
+ *   register (a named OAuth client, from a password session)
+ *   -> mint (one-shot jwt-bearer grant: the token is returned exactly once)
+ *   -> exchange (refresh_token grant: a short-lived access token; the API token is not rotated)
+ *   -> revoke (the token and every session made from it stop working on the next request).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store, ApiTokenRow, Org } from '../store/store.js';
+import type { AccessTokenService } from './access-tokens.js';
+import type { Authenticator } from './authenticator.js';
+import type { RevocationView } from './revocation-view.js';
+import type { IdentityCache } from './identity-cache.js';
+import type { AuditLog } from './audit.js';
+import type { TokenUsageRecorder } from './token-usage.js';
+import type { Principal } from './principal.js';
+import { TesseraError, forbidden, badRequest } from '../http/errors.js';
+import { can } from '../domain/policy.js';
+import { apiTokenStart, generateApiToken, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
+import { SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
+import { timingSafeEqual } from 'node:crypto';
+
+/** Where a token request arrived: `/oauth/provider/...` or `/oauth/tenant/{org}/...`. */
+export type OAuthOrgPath = { kind: 'provider' } | { kind: 'tenant'; orgName: string };
+
+export const MAX_TOKEN_NAME_LENGTH = 128;
+
+/** The one answer for every bad refresh token: unknown, revoked, expired, other org, malformed (vcd-wire §5.3). */
+export const invalidGrant = () => new TesseraError('invalid_grant', 'Invalid refresh token');
+
+export class ApiTokenService {
+  private readonly store: Store;
+  private readonly accessTokens: AccessTokenService;
+  private readonly authenticator: Authenticator;
+  private readonly revocations: RevocationView;
+  private readonly identities: IdentityCache;
+  private readonly audit: AuditLog;
+  private readonly usage: TokenUsageRecorder;
+
+  constructor(deps: {
+    store: Store;
+    accessTokens: AccessTokenService;
+    authenticator: Authenticator;
+    revocations: RevocationView;
+    identities: IdentityCache;
+    audit: AuditLog;
+    usage: TokenUsageRecorder;
+  }) {
+    this.store = deps.store;
+    this.accessTokens = deps.accessTokens;
+    this.authenticator = deps.authenticator;
+    this.revocations = deps.revocations;
+    this.identities = deps.identities;
+    this.audit = deps.audit;
+    this.usage = deps.usage;
+  }
+
+  /** True when the org named by the path is the principal's org (System only at /provider). */
+  private pathMatchesOrg(path: OAuthOrgPath, org: { id: string; name: string }): boolean {
+    if (path.kind === 'provider') return org.id === SYSTEM_ORG_ID;
+    return !isSystemOrgName(path.orgName) && path.orgName.toLowerCase() === org.name.toLowerCase();
+  }
+
+  /** Step 1: `POST /oauth/.../register {"client_name"}`. Creates the token entity, not yet its secret. */
+  async register(
+    principal: Principal,
+    path: OAuthOrgPath,
+    input: { name: unknown; expiresAt?: unknown },
+    ip: string,
+  ): Promise<ApiTokenRow> {
+    if (!this.pathMatchesOrg(path, { id: principal.orgId, name: principal.orgName })) throw forbidden();
+    if (!can(principal, 'apiToken.create', { orgId: principal.orgId })) throw forbidden();
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (name.length === 0) throw new TesseraError('invalid_request', 'client_name is required');
+    if (name.length > MAX_TOKEN_NAME_LENGTH) throw new TesseraError('invalid_request', `client_name must be at most ${MAX_TOKEN_NAME_LENGTH} characters`);
+    if (/[\u0000-\u001f\u007f]/.test(name)) throw new TesseraError('invalid_request', 'client_name must not contain control characters');
+    const org = await this.store.getOrg(principal.orgId);
+    const expiresAt = this.resolveExpiry(input.expiresAt, org!);
+    const duplicate = await this.store.db
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('user_id', '=', principal.userId)
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (duplicate) throw new TesseraError('invalid_request', `You already have an API token named "${name}"`);
+    const row = await this.store.insertApiToken({
+      id: randomUUID(),
+      org_id: principal.orgId,
+      user_id: principal.userId,
+      name,
+      type: 'REFRESH',
+      secret_hash: null,
+      token_start: null,
+      created_at: Date.now(),
+      minted_at: null,
+      expires_at: expiresAt,
+      revoked_at: null,
+      last_used_at: null,
+      last_used_ips: '[]',
+      created_ip: ip,
+    });
+    await this.audit.record({
+      type: 'apiToken.registered',
+      actor: { id: principal.userId, name: principal.userName },
+      org: { id: principal.orgId, name: principal.orgName },
+      tokenId: row.id,
+      ip,
+      details: { name },
+    });
+    return row;
+  }
+
+  /** Expiry: optional (VCD tokens never expire); an org policy can cap the lifetime. */
+  private resolveExpiry(raw: unknown, org: Org): number | null {
+    const maxDays = org.max_token_lifetime_days;
+    const now = Date.now();
+    let expiresAt: number | null = null;
+    if (raw !== undefined && raw !== null && raw !== '') {
+      const parsed = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : NaN;
+      if (!Number.isFinite(parsed)) throw new TesseraError('invalid_request', 'expirationTimeUtc must be an ISO 8601 date-time');
+      if (parsed <= now) throw new TesseraError('invalid_request', 'expirationTimeUtc must be in the future');
+      expiresAt = parsed;
+    }
+    if (maxDays !== null) {
+      const cap = now + maxDays * 86_400_000;
+      if (expiresAt === null) return cap;
+      if (expiresAt > cap) {
+        throw new TesseraError('invalid_request', `This organization allows API tokens to live at most ${maxDays} days`);
+      }
+    }
+    return expiresAt;
+  }
+
+  /**
+   * Step 2: the jwt-bearer grant. `assertion` is the caller's current password-session access token; it must
+   * belong to the token's owner. Succeeds once per client_id: the secret exists only in this response.
+   */
+  async mint(path: OAuthOrgPath, clientId: unknown, assertion: unknown, ip: string) {
+    if (typeof clientId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(clientId)) {
+      throw new TesseraError('invalid_request', 'client_id must be the lowercase UUID returned by /register');
+    }
+    if (typeof assertion !== 'string' || assertion.length === 0) {
+      throw new TesseraError('invalid_request', 'assertion (the current session access token) is required');
+    }
+    let principal: Principal;
+    try {
+      principal = await this.authenticator.fromAccessToken(assertion);
+    } catch {
+      throw new TesseraError('invalid_grant', 'The assertion is not a valid session');
+    }
+    const row = await this.store.getApiToken(clientId);
+    const refuse = (reason: string) => {
+      void this.audit.record({
+        type: 'apiToken.refused',
+        outcome: 'failure',
+        actor: { id: principal.userId, name: principal.userName },
+        org: { id: principal.orgId, name: principal.orgName },
+        tokenId: clientId,
+        ip,
+        details: { grant: 'jwt-bearer', reason },
+      });
+      return new TesseraError('invalid_grant', 'The API token cannot be issued for this client');
+    };
+    if (!row || row.user_id !== principal.userId) throw refuse('unknown client or not the owner');
+    if (!this.pathMatchesOrg(path, { id: principal.orgId, name: principal.orgName })) throw refuse('wrong org endpoint');
+    if (!can(principal, 'apiToken.create', { orgId: row.org_id })) throw refuse('not allowed to create tokens');
+    const token = generateApiToken();
+    const minted = await this.store.mintApiToken(row.id, hashApiToken(token), apiTokenStart(token), Date.now());
+    if (!minted) throw refuse('token already issued or revoked');
+    const access = await this.accessTokens.mint({ userId: row.user_id, orgId: row.org_id, kind: 'api_token', apiTokenId: row.id });
+    await this.audit.record({
+      type: 'apiToken.created',
+      actor: { id: principal.userId, name: principal.userName },
+      org: { id: principal.orgId, name: principal.orgName },
+      tokenId: row.id,
+      ip,
+      details: { name: row.name },
+    });
+    return { apiToken: token, accessToken: access.token, expiresIn: this.accessTokens.lifetimeSeconds };
+  }
+
+  /** Hot path: the refresh_token grant. No synchronous disk write: usage and audit are coalesced off-path. */
+  async exchange(path: OAuthOrgPath, refreshToken: unknown, ip: string) {
+    if (typeof refreshToken !== 'string' || !isWellFormedApiToken(refreshToken)) throw invalidGrant();
+    const hash = hashApiToken(refreshToken);
+    const row = await this.store.getApiTokenByHash(hash);
+    if (!row || row.secret_hash === null || !timingSafeEqual(Buffer.from(row.secret_hash), Buffer.from(hash))) {
+      throw invalidGrant();
+    }
+    const refuse = (reason: string) => {
+      void this.audit.record({ type: 'apiToken.refused', outcome: 'failure', tokenId: row.id, ip, details: { grant: 'refresh_token', reason } });
+      return invalidGrant();
+    };
+    const now = Date.now();
+    if (row.revoked_at !== null || this.revocations.isApiTokenRevoked(row.id)) throw refuse('revoked');
+    if (row.expires_at !== null && Number(row.expires_at) <= now) throw refuse('expired');
+    const identity = this.identities.peek(row.user_id) ?? (await this.identities.get(row.user_id));
+    if (!identity || !identity.enabled) throw refuse('user disabled or deleted');
+    if (!this.pathMatchesOrg(path, { id: identity.orgId, name: identity.orgName })) throw refuse('wrong org endpoint');
+    const access = await this.accessTokens.mint({ userId: row.user_id, orgId: row.org_id, kind: 'api_token', apiTokenId: row.id });
+    this.usage.record(row.id, ip, JSON.parse(row.last_used_ips) as string[], now);
+    this.audit.exchanged({
+      tokenId: row.id,
+      actor: { id: identity.userId, name: identity.userName },
+      org: { id: identity.orgId, name: identity.orgName },
+      ip,
+    });
+    // Token lifetime never outlives the API token's own expiry.
+    const expiresIn =
+      row.expires_at === null
+        ? this.accessTokens.lifetimeSeconds
+        : Math.max(1, Math.min(this.accessTokens.lifetimeSeconds, Math.floor((Number(row.expires_at) - now) / 1000)));
+    return { accessToken: access.token, expiresIn, tokenId: row.id };
+  }
+
+  /** Loads a token the principal may see; missing and not visible are the same 403 (vcd-wire §6). */
+  async getVisible(principal: Principal, tokenId: string): Promise<ApiTokenRow> {
+    const row = /^[0-9a-f-]{36}$/.test(tokenId) ? await this.store.getApiToken(tokenId) : undefined;
+    if (!row || row.revoked_at !== null || row.secret_hash === null && row.user_id !== principal.userId) throw forbidden();
+    if (!can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) throw forbidden();
+    return row;
+  }
+
+  async revoke(principal: Principal, tokenId: string, ip: string): Promise<void> {
+    const row = await this.getVisible(principal, tokenId);
+    if (!can(principal, 'apiToken.revoke', { orgId: row.org_id, ownerId: row.user_id })) throw forbidden();
+    const revoked = await this.revokeRows([row.id]);
+    if (revoked === 0) throw forbidden();
+    await this.audit.record({
+      type: 'apiToken.revoked',
+      actor: { id: principal.userId, name: principal.userName },
+      org: { id: row.org_id, name: (await this.store.getOrg(row.org_id))?.name ?? '' },
+      tokenId: row.id,
+      ip,
+      details: { name: row.name, owner: row.user_id },
+    });
+  }
+
+  /** Revokes every live token of a user (disable, delete, "revoke all" on password change). */
+  async revokeAllOf(userId: string): Promise<number> {
+    return this.revokeRows(await this.store.liveApiTokenIdsOfUser(userId));
+  }
+
+  /** Marks rows revoked and records one revocation event each, atomically; returns how many changed. */
+  private async revokeRows(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const now = Date.now();
+    // Access tokens made from these API tokens live at most one lifetime from now.
+    const relevantUntil = now + this.accessTokens.lifetimeSeconds * 1000 + 60_000;
+    const events = await this.store.transaction(async (trx) => {
+      const out = [];
+      for (const id of ids) {
+        if (await this.store.markApiTokenRevoked(id, now, trx)) {
+          out.push(await this.store.recordRevocation(trx, 'api_token', id, now, relevantUntil));
+        }
+      }
+      return out;
+    });
+    for (const e of events) this.store.bus.committed(e);
+    return events.length;
+  }
+
+  /** Usage as this node knows it best (its unflushed memory wins over the stored row). */
+  usageOf(row: ApiTokenRow): { lastUsedAt: number | null; ips: string[] } {
+    const pending = this.usage.pending(row.id);
+    if (pending) return { lastUsedAt: pending.lastUsedAt, ips: pending.ips };
+    return { lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at), ips: JSON.parse(row.last_used_ips) as string[] };
+  }
+}
+
+export function assertNonEmpty(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw badRequest(`${field} is required`);
+  return value;
+}

@@ -1,0 +1,112 @@
+/**
+ * Turns a presented credential into a Principal, once per request. Accepts the access token from
+ * `Authorization: Bearer` (any case of the scheme), `X-VMWARE-VCLOUD-ACCESS-TOKEN`, the portal cookie, and the
+ * legacy 32-character `x-vcloud-authorization` session id. Every failure is the same 401: no oracle.
+ */
+import { createHash } from 'node:crypto';
+import type { Store } from '../store/store.js';
+import type { AccessClaims, AccessTokenService } from './access-tokens.js';
+import type { RevocationView } from './revocation-view.js';
+import type { IdentityCache } from './identity-cache.js';
+import type { Principal } from './principal.js';
+import { TesseraError, unauthenticated } from '../http/errors.js';
+
+export interface PresentedCredential {
+  kind: 'access_token' | 'legacy';
+  value: string;
+}
+
+const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
+
+/** Finds the credential in the request headers; null when none is present. */
+export function credentialFromHeaders(headers: Record<string, string | string[] | undefined>): PresentedCredential | null {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const authorization = first(headers['authorization']);
+  if (authorization) {
+    const m = BEARER.exec(authorization);
+    if (m) return { kind: 'access_token', value: m[1]! };
+  }
+  const vcdHeader = first(headers['x-vmware-vcloud-access-token']);
+  if (vcdHeader) return { kind: 'access_token', value: vcdHeader.trim() };
+  const legacy = first(headers['x-vcloud-authorization']);
+  if (legacy) return { kind: 'legacy', value: legacy.trim() };
+  return null;
+}
+
+export function hashLegacySessionId(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('hex');
+}
+
+export class Authenticator {
+  private readonly store: Store;
+  private readonly accessTokens: AccessTokenService;
+  private readonly revocations: RevocationView;
+  private readonly identities: IdentityCache;
+  /** legacy session id hash -> access token, so repeated legacy calls skip the store. */
+  private readonly legacyCache = new Map<string, string>();
+
+  constructor(deps: { store: Store; accessTokens: AccessTokenService; revocations: RevocationView; identities: IdentityCache }) {
+    this.store = deps.store;
+    this.accessTokens = deps.accessTokens;
+    this.revocations = deps.revocations;
+    this.identities = deps.identities;
+  }
+
+  async authenticate(credential: PresentedCredential): Promise<Principal> {
+    const accessToken = credential.kind === 'legacy' ? await this.resolveLegacy(credential.value) : credential.value;
+    return this.fromAccessToken(accessToken);
+  }
+
+  async fromAccessToken(token: string): Promise<Principal> {
+    if (token.length <= 32) throw unauthenticated();
+    const claims = this.accessTokens.cached(token) ?? (await this.accessTokens.verify(token));
+    if (!claims || claims.exp <= Date.now() / 1000) throw unauthenticated();
+    return this.principalFor(claims);
+  }
+
+  async principalFor(claims: AccessClaims): Promise<Principal> {
+    if (!this.revocations.healthy()) {
+      throw new TesseraError('SERVICE_UNAVAILABLE', 'Revocation state is unavailable; refusing to authenticate', {
+        headers: { 'Retry-After': '5' },
+      });
+    }
+    if (this.revocations.isRevoked(claims)) throw unauthenticated();
+    const identity = this.identities.peek(claims.sub) ?? (await this.identities.get(claims.sub));
+    if (!identity || !identity.enabled || identity.orgId !== claims.org) throw unauthenticated();
+    return {
+      userId: identity.userId,
+      userName: identity.userName,
+      orgId: identity.orgId,
+      orgName: identity.orgName,
+      isSystemOrg: identity.isSystemOrg,
+      roleId: identity.roleId,
+      roleName: identity.roleName,
+      rights: identity.rights,
+      sessionId: claims.jti,
+      kind: claims.kind,
+      apiTokenId: claims.tid,
+      issuedAt: claims.iat,
+      expiresAt: claims.exp,
+    };
+  }
+
+  private async resolveLegacy(id: string): Promise<string> {
+    if (!/^[0-9a-f]{32}$/.test(id)) throw unauthenticated();
+    const hash = hashLegacySessionId(id);
+    const cached = this.legacyCache.get(hash);
+    if (cached) return cached;
+    const row = await this.store.db
+      .selectFrom('legacy_sessions')
+      .select(['access_token', 'expires_at'])
+      .where('token_hash', '=', hash)
+      .executeTakeFirst();
+    if (!row || Number(row.expires_at) <= Date.now()) throw unauthenticated();
+    if (this.legacyCache.size > 10_000) this.legacyCache.clear();
+    this.legacyCache.set(hash, row.access_token);
+    return row.access_token;
+  }
+
+  forgetLegacy(id: string): void {
+    this.legacyCache.delete(hashLegacySessionId(id));
+  }
+}

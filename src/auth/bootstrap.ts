@@ -1,0 +1,112 @@
+/**
+ * First start: the System org (well-known id) with its predefined roles and the `administrator` user, whose
+ * password comes from TESSERA_ADMIN_PASSWORD or is generated and printed once. `--demo` adds tenant orgs
+ * `acme` (alice: Organization Administrator, bob: vApp Author) and `globex` (hank), and their inventory.
+ * Idempotent: a second start changes nothing and prints no password.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store, Org } from '../store/store.js';
+import type { Config } from '../config.js';
+import type { UserService } from './users.js';
+import { PREDEFINED_ROLES, RIGHT_CATALOGUE, SYSTEM_ORG_ID, SYSTEM_ORG_NAME, type PredefinedRoleName } from '../domain/rights.js';
+import { generatePassword } from './passwords.js';
+import { seedDemoInventory } from '../inventory/demo.js';
+
+export interface BootstrapResult {
+  /** Set only when this start created the user with a generated password (print it once). */
+  generatedAdminPassword: string | null;
+  generatedDemoPassword: string | null;
+  createdSystem: boolean;
+  createdDemo: boolean;
+}
+
+/** Creates an org with a copy of each predefined role (System Administrator only in the System org). */
+export async function createOrgWithRoles(
+  store: Store,
+  input: { id?: string; name: string; fullName?: string; description?: string },
+): Promise<Org> {
+  const isSystem = input.id === SYSTEM_ORG_ID;
+  return store.transaction(async (trx) => {
+    const org = await store.createOrg(
+      {
+        id: input.id ?? randomUUID(),
+        name: input.name,
+        name_lower: input.name.toLowerCase(),
+        full_name: input.fullName ?? input.name,
+        description: input.description ?? '',
+        is_enabled: 1,
+        is_system: isSystem ? 1 : 0,
+        max_token_lifetime_days: null,
+        deployed_vm_quota: 0,
+        stored_vm_quota: 0,
+        created_at: Date.now(),
+      },
+      trx,
+    );
+    for (const [name, def] of Object.entries(PREDEFINED_ROLES)) {
+      // The System org holds the System Administrator role; tenant orgs every other predefined role.
+      if (isSystem ? name !== 'System Administrator' : def.systemOnly) continue;
+      await store.createRole(
+        { id: randomUUID(), org_id: org.id, name, description: def.description, read_only: 1, created_at: Date.now() },
+        def.rights,
+        trx,
+      );
+    }
+    return org;
+  });
+}
+
+async function roleId(store: Store, orgId: string, name: PredefinedRoleName): Promise<string> {
+  const role = await store.getRoleByName(orgId, name);
+  if (!role) throw new Error(`predefined role ${name} missing in org ${orgId}`);
+  return role.id;
+}
+
+export async function bootstrap(store: Store, config: Config, users: UserService): Promise<BootstrapResult> {
+  const result: BootstrapResult = { generatedAdminPassword: null, generatedDemoPassword: null, createdSystem: false, createdDemo: false };
+  if (!(await store.getOrg(SYSTEM_ORG_ID))) {
+    const system = await createOrgWithRoles(store, { id: SYSTEM_ORG_ID, name: SYSTEM_ORG_NAME, fullName: 'System Organization' });
+    await ensureDefaultRightsBundle(store);
+    const password = config.adminPassword ?? generatePassword();
+    await users.create({
+      orgId: system.id,
+      name: 'administrator',
+      password,
+      roleId: await roleId(store, system.id, 'System Administrator'),
+      fullName: 'System Administrator',
+    });
+    if (!config.adminPassword) result.generatedAdminPassword = password;
+    result.createdSystem = true;
+  }
+  if (config.demo && !(await store.getOrgByName('acme'))) {
+    const password = config.demoPassword ?? generatePassword();
+    const acme = await createOrgWithRoles(store, { name: 'acme', fullName: 'Acme Corporation' });
+    const globex = await createOrgWithRoles(store, { name: 'globex', fullName: 'Globex Corporation' });
+    const demoUsers: Array<[Org, string, PredefinedRoleName, string]> = [
+      [acme, 'alice', 'Organization Administrator', 'Alice Admin'],
+      [acme, 'bob', 'vApp Author', 'Bob Builder'],
+      [globex, 'hank', 'Organization Administrator', 'Hank Scorpio'],
+    ];
+    for (const [org, name, role, fullName] of demoUsers) {
+      await users.create({ orgId: org.id, name, password, roleId: await roleId(store, org.id, role), fullName, storedVmQuota: 50, deployedVmQuota: 25 });
+    }
+    await seedDemoInventory(store, { acme: acme.id, globex: globex.id });
+    if (!config.demoPassword) result.generatedDemoPassword = password;
+    result.createdDemo = true;
+  }
+  return result;
+}
+
+/** The provider's default rights bundle, published to every tenant: the rights tenant roles can hold. */
+async function ensureDefaultRightsBundle(store: Store): Promise<void> {
+  if ((await store.listRightsBundles()).length > 0) return;
+  await store.createRightsBundle({
+    id: randomUUID(),
+    name: 'Default Rights Bundle',
+    description: 'Rights published to every organization',
+    read_only: 1,
+    rights: JSON.stringify(RIGHT_CATALOGUE.filter((r) => !r.providerOnly).map((r) => r.name)),
+    published_to: JSON.stringify('all'),
+    created_at: Date.now(),
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * This node's view of what has been revoked: API tokens, single sessions, and "every session of this user
+ * issued before T" (disable, delete, password change). Checked on every authenticated request, in memory.
+ *
+ * It is fed by the store's RevocationBus (in-process on SQLite, LISTEN/NOTIFY on PostgreSQL) and rebuilt from
+ * the `revocations` table at start and after every reconnect. Entries are dropped once every access token
+ * they could affect has expired. While the bus is unhealthy the view cannot know, so it fails closed.
+ */
+import type { Store, RevocationEvent } from '../store/store.js';
+import type { AccessClaims } from './access-tokens.js';
+
+export class RevocationView {
+  private readonly apiTokens = new Map<string, number>(); // token id -> relevantUntil
+  private readonly sessions = new Map<string, number>(); // session id -> relevantUntil
+  private readonly userNotBefore = new Map<string, { at: number; relevantUntil: number }>();
+  private readonly store: Store;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private resyncing: Promise<void> | null = null;
+
+  constructor(store: Store) {
+    this.store = store;
+    store.bus.subscribe((event) => this.apply(event));
+    store.bus.onResync(() => void this.resync());
+  }
+
+  async start(): Promise<void> {
+    await this.resync();
+    this.pruneTimer = setInterval(() => this.prune(Date.now()), 60_000);
+    this.pruneTimer.unref();
+  }
+
+  stop(): void {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+  }
+
+  /** True when this node can vouch for its view; false means refuse (fail closed). */
+  healthy(): boolean {
+    return this.store.bus.healthy();
+  }
+
+  apply(event: RevocationEvent): void {
+    switch (event.kind) {
+      case 'api_token':
+        this.apiTokens.set(event.subject, event.relevantUntil);
+        break;
+      case 'session':
+        this.sessions.set(event.subject, event.relevantUntil);
+        break;
+      case 'user': {
+        const current = this.userNotBefore.get(event.subject);
+        if (!current || current.at < event.at) this.userNotBefore.set(event.subject, { at: event.at, relevantUntil: event.relevantUntil });
+        break;
+      }
+    }
+  }
+
+  isRevoked(claims: AccessClaims): boolean {
+    if (this.sessions.has(claims.jti)) return true;
+    if (claims.tid !== null && this.apiTokens.has(claims.tid)) return true;
+    const notBefore = this.userNotBefore.get(claims.sub);
+    return notBefore !== undefined && claims.ims < notBefore.at;
+  }
+
+  isApiTokenRevoked(tokenId: string): boolean {
+    return this.apiTokens.has(tokenId);
+  }
+
+  /** Rebuilds from the table (start, reconnect). Concurrent calls share one run. */
+  resync(): Promise<void> {
+    this.resyncing ??= (async () => {
+      try {
+        const events = await this.store.relevantRevocations(Date.now());
+        for (const e of events) this.apply(e);
+      } finally {
+        this.resyncing = null;
+      }
+    })();
+    return this.resyncing;
+  }
+
+  prune(now: number): void {
+    for (const [k, until] of this.apiTokens) if (until <= now) this.apiTokens.delete(k);
+    for (const [k, until] of this.sessions) if (until <= now) this.sessions.delete(k);
+    for (const [k, v] of this.userNotBefore) if (v.relevantUntil <= now) this.userNotBefore.delete(k);
+  }
+}

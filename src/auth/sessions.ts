@@ -1,0 +1,189 @@
+/**
+ * Password sign-in (with TOTP as a second step when enrolled), sign-out, and "end every session of a user".
+ * Every credential failure is the same 401 whatever went wrong (unknown org, unknown or disabled user, wrong
+ * password, provider/tenant endpoint mismatch), and costs the same argon2 verification.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Store, User, Org } from '../store/store.js';
+import type { Config } from '../config.js';
+import type { AccessTokenService } from './access-tokens.js';
+import type { Authenticator } from './authenticator.js';
+import { hashLegacySessionId } from './authenticator.js';
+import type { IdentityCache } from './identity-cache.js';
+import type { AuditLog } from './audit.js';
+import type { Principal } from './principal.js';
+import { verifyPassword } from './passwords.js';
+import { matchTotpStep } from './totp.js';
+import { TesseraError, badCredentials } from '../http/errors.js';
+import { isSystemOrgName } from '../domain/rights.js';
+
+export interface SignInRequest {
+  userName: string;
+  orgName: string;
+  password: string;
+  totpCode: string | null;
+  /** Which login endpoint was used: VCD keeps providers and tenants apart. 'any' = legacy /api/sessions. */
+  endpoint: 'tenant' | 'provider' | 'any';
+  ip: string;
+}
+
+export interface SignedIn {
+  principal: Principal;
+  accessToken: string;
+}
+
+export class SessionService {
+  private readonly store: Store;
+  private readonly config: Config;
+  private readonly accessTokens: AccessTokenService;
+  private readonly authenticator: Authenticator;
+  private readonly identities: IdentityCache;
+  private readonly audit: AuditLog;
+
+  constructor(deps: {
+    store: Store;
+    config: Config;
+    accessTokens: AccessTokenService;
+    authenticator: Authenticator;
+    identities: IdentityCache;
+    audit: AuditLog;
+  }) {
+    this.store = deps.store;
+    this.config = deps.config;
+    this.accessTokens = deps.accessTokens;
+    this.authenticator = deps.authenticator;
+    this.identities = deps.identities;
+    this.audit = deps.audit;
+  }
+
+  async signIn(req: SignInRequest): Promise<SignedIn> {
+    const org = await this.store.getOrgByName(req.orgName);
+    const user = org ? await this.store.getUserByName(org.id, req.userName) : undefined;
+    const passwordOk = await verifyPassword(user?.password_hash ?? null, req.password);
+    const endpointOk =
+      req.endpoint === 'any' || (org !== undefined && (req.endpoint === 'provider') === isSystemOrgName(org.name));
+    if (!org || !user || !passwordOk || !endpointOk || user.is_enabled !== 1 || org.is_enabled !== 1) {
+      await this.audit.record({
+        type: 'session.refused',
+        outcome: 'failure',
+        org: org ? { id: org.id, name: org.name } : null,
+        actor: user ? { id: user.id, name: user.name } : null,
+        ip: req.ip,
+        details: { user: req.userName.slice(0, 128), reason: 'bad credentials' },
+      });
+      throw badCredentials();
+    }
+    if (user.totp_enabled === 1) await this.checkSecondFactor(user, org, req);
+    return this.startSession(user, org, req.ip);
+  }
+
+  /** The second step: a fresh, unused code, under a per-user attempt limit. */
+  private async checkSecondFactor(user: User, org: Org, req: SignInRequest): Promise<void> {
+    const now = Date.now();
+    if (Number(user.totp_locked_until) > now) {
+      const retryAfter = Math.ceil((Number(user.totp_locked_until) - now) / 1000);
+      throw new TesseraError('TOTP_LOCKED', 'Too many failed verification codes; try again later', {
+        headers: { 'Retry-After': String(retryAfter) },
+      });
+    }
+    if (req.totpCode === null || req.totpCode === '') {
+      throw new TesseraError('TOTP_REQUIRED', 'A verification code is required: send it in the X-Tessera-TOTP header', {
+        headers: { 'X-Tessera-TOTP': 'required' },
+      });
+    }
+    const step = matchTotpStep(user.totp_secret!, req.totpCode.trim(), now);
+    if (step !== null && step > Number(user.totp_last_step)) {
+      // Conditional update: two concurrent requests with the same code cannot both win.
+      const res = await this.store.db
+        .updateTable('users')
+        .set({ totp_last_step: step, totp_failures: 0, totp_locked_until: 0 })
+        .where('id', '=', user.id)
+        .where('totp_last_step', '<', step)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 1) return;
+    }
+    const failures = user.totp_failures + 1;
+    const locked = failures >= this.config.totpMaxAttempts;
+    await this.store.updateUser(user.id, {
+      totp_failures: locked ? 0 : failures,
+      totp_locked_until: locked ? now + this.config.totpLockoutSeconds * 1000 : Number(user.totp_locked_until),
+    });
+    await this.audit.record({
+      type: locked ? 'totp.locked' : 'session.refused',
+      outcome: 'failure',
+      actor: { id: user.id, name: user.name },
+      org: { id: org.id, name: org.name },
+      ip: req.ip,
+      details: { reason: step === null ? 'wrong verification code' : 'replayed verification code' },
+    });
+    if (locked) {
+      throw new TesseraError('TOTP_LOCKED', 'Too many failed verification codes; try again later', {
+        headers: { 'Retry-After': String(this.config.totpLockoutSeconds) },
+      });
+    }
+    throw new TesseraError('TOTP_INVALID', 'The verification code is wrong or was already used');
+  }
+
+  private async startSession(user: User, org: Org, ip: string): Promise<SignedIn> {
+    const { token } = await this.accessTokens.mint({ userId: user.id, orgId: org.id, kind: 'password', apiTokenId: null });
+    const principal = await this.authenticator.fromAccessToken(token);
+    await this.audit.record({
+      type: 'session.created',
+      actor: { id: user.id, name: user.name },
+      org: { id: org.id, name: org.name },
+      ip,
+      details: { sessionId: principal.sessionId },
+    });
+    return { principal, accessToken: token };
+  }
+
+  /** A 32-hex-character legacy session id (`x-vcloud-authorization`) bound to this access token. */
+  async createLegacySessionId(principal: Principal, accessToken: string): Promise<string> {
+    const id = randomBytes(16).toString('hex');
+    await this.store.db
+      .insertInto('legacy_sessions')
+      .values({
+        token_hash: hashLegacySessionId(id),
+        session_id: principal.sessionId,
+        user_id: principal.userId,
+        access_token: accessToken,
+        expires_at: principal.expiresAt * 1000,
+      })
+      .execute();
+    return id;
+  }
+
+  /** Ends one session (sign-out). Effective on every node from the next request. */
+  async signOut(principal: Principal, ip: string): Promise<void> {
+    const now = Date.now();
+    const event = await this.store.transaction((trx) =>
+      this.store.recordRevocation(trx, 'session', principal.sessionId, now, principal.expiresAt * 1000),
+    );
+    this.store.bus.committed(event);
+    await this.store.db.deleteFrom('legacy_sessions').where('session_id', '=', principal.sessionId).execute();
+    await this.audit.record({
+      type: 'session.deleted',
+      actor: { id: principal.userId, name: principal.userName },
+      org: { id: principal.orgId, name: principal.orgName },
+      ip,
+      details: { sessionId: principal.sessionId },
+    });
+  }
+
+  /** Sessions of this user issued before now stop working (used on disable, delete, password change). */
+  async endAllSessionsOf(userId: string): Promise<void> {
+    const now = Date.now();
+    const relevantUntil = now + this.accessTokens.lifetimeSeconds * 1000;
+    const event = await this.store.transaction(async (trx) => {
+      await this.store.updateUser(userId, { sessions_not_before: now }, trx);
+      return this.store.recordRevocation(trx, 'user', userId, now, relevantUntil);
+    });
+    this.store.bus.committed(event);
+    this.identities.invalidate(userId);
+    await this.store.db.deleteFrom('legacy_sessions').where('user_id', '=', userId).execute();
+  }
+
+  get idleTimeoutMinutes(): number {
+    return this.config.sessionIdleTimeoutMinutes;
+  }
+}

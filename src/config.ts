@@ -1,0 +1,196 @@
+/**
+ * Configuration: read once at boot from flags and `TESSERA_*` environment variables, validated with a clear
+ * message for every bad value, then frozen. Defaults are documented here and in docs/configuration.md.
+ * Precedence: flag > environment > default.
+ */
+import { resolve } from 'node:path';
+
+export interface Config {
+  /** Listen address. Default 127.0.0.1 (loopback only). */
+  readonly host: string;
+  /** Listen port. Default 8443 (HTTPS) or 8080 (--http). 0 picks a free port. */
+  readonly port: number;
+  /** Plain HTTP, for running behind a TLS-terminating proxy. Default false: HTTPS with a self-signed certificate. */
+  readonly http: boolean;
+  /** Where the SQLite file, the self-signed certificate and the key live. Default ./.tessera */
+  readonly dataDir: string;
+  /** postgres://... to use PostgreSQL instead of the embedded SQLite file. */
+  readonly databaseUrl: string | null;
+  /** Seed the demo orgs, users and inventory on first start. */
+  readonly demo: boolean;
+  /** Public base URL (https://vcd.example.com) for hrefs; default: from each request's Host header. */
+  readonly publicUrl: string | null;
+  /** Lifetime of access tokens (sessions), seconds. Default 3600. */
+  readonly accessTokenTtlSeconds: number;
+  /** Idle sessions end after this many minutes (reported as sessionIdleTimeoutMinutes). Default 30. */
+  readonly sessionIdleTimeoutMinutes: number;
+  /** Second-factor attempts before a lockout, and its length. Defaults 5 and 300 s. */
+  readonly totpMaxAttempts: number;
+  readonly totpLockoutSeconds: number;
+  /** Token-endpoint rate limits per client IP and per API token, per minute. Defaults 600 and 120. */
+  readonly tokenRateLimitPerIp: number;
+  readonly tokenRateLimitPerToken: number;
+  /** Sign-in attempts per client IP and user per minute. Default 20. */
+  readonly signInRateLimit: number;
+  /** pino level. Default info ('silent' in tests). */
+  readonly logLevel: string;
+  /** Password for the System administrator on first start; generated and printed once when absent. */
+  readonly adminPassword: string | null;
+  /** Password for the demo users; generated and printed once when absent. */
+  readonly demoPassword: string | null;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  httpsPort: 8443,
+  httpPort: 8080,
+  dataDir: '.tessera',
+  accessTokenTtlSeconds: 3600,
+  sessionIdleTimeoutMinutes: 30,
+  totpMaxAttempts: 5,
+  totpLockoutSeconds: 300,
+  tokenRateLimitPerIp: 600,
+  tokenRateLimitPerToken: 120,
+  signInRateLimit: 20,
+  logLevel: 'info',
+} as const;
+
+/** Raw values as they arrive from flags (commander) or environment: strings, booleans or undefined. */
+export type RawConfig = Partial<Record<keyof Config, string | boolean | number | null | undefined>>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const ENV_NAMES: Record<keyof Config, string> = {
+  host: 'TESSERA_HOST',
+  port: 'TESSERA_PORT',
+  http: 'TESSERA_HTTP',
+  dataDir: 'TESSERA_DATA_DIR',
+  databaseUrl: 'TESSERA_DATABASE_URL',
+  demo: 'TESSERA_DEMO',
+  publicUrl: 'TESSERA_PUBLIC_URL',
+  accessTokenTtlSeconds: 'TESSERA_ACCESS_TOKEN_TTL',
+  sessionIdleTimeoutMinutes: 'TESSERA_SESSION_IDLE_TIMEOUT_MINUTES',
+  totpMaxAttempts: 'TESSERA_TOTP_MAX_ATTEMPTS',
+  totpLockoutSeconds: 'TESSERA_TOTP_LOCKOUT_SECONDS',
+  tokenRateLimitPerIp: 'TESSERA_TOKEN_RATE_LIMIT_PER_IP',
+  tokenRateLimitPerToken: 'TESSERA_TOKEN_RATE_LIMIT_PER_TOKEN',
+  signInRateLimit: 'TESSERA_SIGN_IN_RATE_LIMIT',
+  logLevel: 'TESSERA_LOG_LEVEL',
+  adminPassword: 'TESSERA_ADMIN_PASSWORD',
+  demoPassword: 'TESSERA_DEMO_PASSWORD',
+};
+
+export function environmentName(key: keyof Config): string {
+  return ENV_NAMES[key];
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Builds the frozen Config from flags and environment. Throws ConfigError listing every bad value at once.
+ */
+export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const raw = (key: keyof Config): string | boolean | number | null | undefined => {
+    const flag = flags[key];
+    if (flag !== undefined) return flag;
+    const fromEnv = env[ENV_NAMES[key]];
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  };
+  const label = (key: keyof Config) => {
+    const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    return `${flag} (${ENV_NAMES[key]})`;
+  };
+
+  const bool = (key: keyof Config, fallback: boolean): boolean => {
+    const v = raw(key);
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === 'boolean') return v;
+    const s = String(v).toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off'].includes(s)) return false;
+    problems.push(`${label(key)} must be true or false, got "${v}"`);
+    return fallback;
+  };
+  const int = (key: keyof Config, fallback: number, min: number, max: number): number => {
+    const v = raw(key);
+    if (v === undefined || v === null) return fallback;
+    const s = String(v).trim();
+    if (!/^\d+$/.test(s) || Number(s) < min || Number(s) > max) {
+      problems.push(`${label(key)} must be a whole number from ${min} to ${max}, got "${v}"`);
+      return fallback;
+    }
+    return Number(s);
+  };
+  const str = (key: keyof Config): string | null => {
+    const v = raw(key);
+    return v === undefined || v === null ? null : String(v);
+  };
+
+  const http = bool('http', false);
+  const port = int('port', http ? DEFAULTS.httpPort : DEFAULTS.httpsPort, 0, 65535);
+  const host = str('host') ?? DEFAULTS.host;
+  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(host)) problems.push(`${label('host')} is not a host name or address: "${host}"`);
+
+  const databaseUrl = str('databaseUrl');
+  if (databaseUrl !== null) {
+    let ok = false;
+    try {
+      const u = new URL(databaseUrl);
+      ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push(`${label('databaseUrl')} must be a postgres://user@host:port/database URL`);
+  }
+
+  let publicUrl = str('publicUrl');
+  if (publicUrl !== null) {
+    try {
+      const u = new URL(publicUrl);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
+      publicUrl = `${u.protocol}//${u.host}`;
+    } catch {
+      problems.push(`${label('publicUrl')} must be an absolute http(s) URL such as https://vcd.example.com`);
+      publicUrl = null;
+    }
+  }
+
+  const logLevel = str('logLevel') ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`${label('logLevel')} must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const adminPassword = str('adminPassword');
+  const demoPassword = str('demoPassword');
+  for (const [key, value] of [['adminPassword', adminPassword], ['demoPassword', demoPassword]] as const) {
+    if (value !== null && value.length < 8) problems.push(`${label(key)} must be at least 8 characters`);
+  }
+
+  const config: Config = {
+    host,
+    port,
+    http,
+    dataDir: resolve(str('dataDir') ?? DEFAULTS.dataDir),
+    databaseUrl,
+    demo: bool('demo', false),
+    publicUrl,
+    accessTokenTtlSeconds: int('accessTokenTtlSeconds', DEFAULTS.accessTokenTtlSeconds, 1, 86_400),
+    sessionIdleTimeoutMinutes: int('sessionIdleTimeoutMinutes', DEFAULTS.sessionIdleTimeoutMinutes, 1, 1440),
+    totpMaxAttempts: int('totpMaxAttempts', DEFAULTS.totpMaxAttempts, 1, 100),
+    totpLockoutSeconds: int('totpLockoutSeconds', DEFAULTS.totpLockoutSeconds, 1, 86_400),
+    tokenRateLimitPerIp: int('tokenRateLimitPerIp', DEFAULTS.tokenRateLimitPerIp, 1, 10_000_000),
+    tokenRateLimitPerToken: int('tokenRateLimitPerToken', DEFAULTS.tokenRateLimitPerToken, 1, 10_000_000),
+    signInRateLimit: int('signInRateLimit', DEFAULTS.signInRateLimit, 1, 10_000_000),
+    logLevel,
+    adminPassword,
+    demoPassword,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

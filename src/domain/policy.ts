@@ -1,0 +1,133 @@
+/**
+ * What a principal may do: the only place rights are checked. Handlers ask `can(principal, action, target)`
+ * and turn a `false` into 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN.
+ *
+ * Sessions made from an API token (vcd-wire §10): they cannot change the password, manage users, create
+ * tokens, or view or revoke other users' tokens; users, groups, roles, global roles and rights bundles are
+ * read-only; and they lack `Token: Manage` / `Token: Manage All`.
+ */
+import type { Principal } from '../auth/principal.js';
+import { RIGHTS } from './rights.js';
+
+export type Action =
+  | 'apiToken.create'
+  | 'apiToken.view'
+  | 'apiToken.revoke'
+  | 'password.changeOwn'
+  | 'totp.manageOwn'
+  | 'user.view'
+  | 'user.manage'
+  | 'group.view'
+  | 'group.manage'
+  | 'role.view'
+  | 'role.manage'
+  | 'globalRole.view'
+  | 'globalRole.manage'
+  | 'rightsBundle.view'
+  | 'rightsBundle.manage'
+  | 'org.view'
+  | 'vdc.view'
+  | 'vapp.view'
+  | 'audit.view'
+  | 'system.view';
+
+/** The thing acted on: its org, and for tokens its owner. */
+export interface Target {
+  orgId?: string;
+  ownerId?: string;
+}
+
+/** Actions a session made from an API token may never take, whatever the user's role. */
+const DENIED_TO_TOKEN_SESSIONS: ReadonlySet<Action> = new Set<Action>([
+  'apiToken.create',
+  'password.changeOwn',
+  'totp.manageOwn',
+  'user.manage',
+  'group.manage',
+  'role.manage',
+  'globalRole.manage',
+  'rightsBundle.manage',
+]);
+
+/** Rights removed from the effective set of token sessions (VCD docs, "API access token" restrictions). */
+const RIGHTS_ABSENT_FROM_TOKEN_SESSIONS: ReadonlySet<string> = new Set([RIGHTS.tokenManage, RIGHTS.tokenManageAll]);
+
+const REQUIRED_RIGHT: Partial<Record<Action, string>> = {
+  'user.view': RIGHTS.userView,
+  'user.manage': RIGHTS.userManage,
+  'group.view': RIGHTS.userView,
+  'group.manage': RIGHTS.userManage,
+  'role.view': RIGHTS.roleView,
+  'role.manage': RIGHTS.roleManage,
+  'globalRole.view': RIGHTS.globalRoleView,
+  'globalRole.manage': RIGHTS.globalRoleManage,
+  'rightsBundle.view': RIGHTS.rightsBundleView,
+  'rightsBundle.manage': RIGHTS.rightsBundleManage,
+  'org.view': RIGHTS.orgView,
+  'vdc.view': RIGHTS.vdcView,
+  'vapp.view': RIGHTS.vappView,
+  'audit.view': RIGHTS.auditView,
+  'system.view': RIGHTS.systemAdmin,
+};
+
+/** The rights this session actually holds (the role's, minus what token sessions never get). */
+export function effectiveRights(principal: Pick<Principal, 'rights' | 'kind'>): ReadonlySet<string> {
+  if (principal.kind === 'password') return principal.rights;
+  return new Set([...principal.rights].filter((r) => !RIGHTS_ABSENT_FROM_TOKEN_SESSIONS.has(r)));
+}
+
+export function hasRight(principal: Pick<Principal, 'rights' | 'kind'>, right: string): boolean {
+  if (principal.kind !== 'password' && RIGHTS_ABSENT_FROM_TOKEN_SESSIONS.has(right)) return false;
+  return principal.rights.has(right);
+}
+
+/** A System-org principal with the provider view ("General: Administrator View") sees every org. */
+export function hasProviderView(principal: Principal): boolean {
+  return principal.isSystemOrg && principal.rights.has(RIGHTS.systemAdmin);
+}
+
+/** A provider may act in any org; everyone else in their own only. */
+export function canReachOrg(principal: Principal, orgId: string | undefined): boolean {
+  if (orgId === undefined || orgId === principal.orgId) return true;
+  return hasProviderView(principal);
+}
+
+export function can(principal: Principal, action: Action, target: Target = {}): boolean {
+  if (principal.kind !== 'password' && DENIED_TO_TOKEN_SESSIONS.has(action)) return false;
+  switch (action) {
+    case 'password.changeOwn':
+    case 'totp.manageOwn':
+      return true;
+    case 'apiToken.create':
+      // VCD: a System administrator creates tokens in the System org only, an org admin in their own org.
+      return hasRight(principal, RIGHTS.apiTokensManage) && (target.orgId === undefined || target.orgId === principal.orgId);
+    case 'apiToken.view':
+    case 'apiToken.revoke':
+      return canTouchApiToken(principal, target);
+    default: {
+      const right = REQUIRED_RIGHT[action];
+      return right !== undefined && hasRight(principal, right) && canReachOrg(principal, target.orgId);
+    }
+  }
+}
+
+/**
+ * Own tokens with "API Tokens: Manage"; every user's in the org with "API Tokens: Manage All"; System
+ * administrators (Manage All in the System org) across all orgs. A token session sees only its own user's.
+ */
+function canTouchApiToken(principal: Principal, target: Target): boolean {
+  const own = target.ownerId === principal.userId;
+  if (own) return hasRight(principal, RIGHTS.apiTokensManage) || hasRight(principal, RIGHTS.apiTokensManageAll);
+  if (principal.kind !== 'password') return false;
+  if (!hasRight(principal, RIGHTS.apiTokensManageAll)) return false;
+  return canReachOrg(principal, target.orgId);
+}
+
+/** Which tokens a list may show: used to build the list query's where clause. */
+export function apiTokenListScope(principal: Principal): { kind: 'own' } | { kind: 'org'; orgId: string } | { kind: 'all' } | null {
+  const manageAll = principal.kind === 'password' && hasRight(principal, RIGHTS.apiTokensManageAll);
+  if (manageAll && hasProviderView(principal)) return { kind: 'all' };
+  if (manageAll) return { kind: 'org', orgId: principal.orgId };
+  if (hasRight(principal, RIGHTS.apiTokensManage) || hasRight(principal, RIGHTS.apiTokensManageAll)) return { kind: 'own' };
+  return null;
+}

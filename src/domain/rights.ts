@@ -1,0 +1,115 @@
+/**
+ * The rights catalogue (VCD's internal right names, with the UI label where it differs) and the predefined
+ * roles. Right names are the contract: roles store them, the policy checks them.
+ */
+export const RIGHTS = {
+  apiTokensManage: 'API Tokens: Manage', // UI: "Manage user's own API token"
+  apiTokensManageAll: 'API Tokens: Manage All', // UI: "Manage all users' API tokens"
+  tokenManage: 'Token: Manage', // proxy tokens; absent from API-token sessions
+  tokenManageAll: 'Token: Manage All',
+  orgView: 'Organization: View',
+  orgEdit: 'Organization: Edit Properties',
+  vdcView: 'Organization vDC: View',
+  vappView: 'vApp: View',
+  vappCreate: 'vApp: Create / Reconfigure a vApp',
+  vappPower: 'vApp: Power Operations',
+  vappDelete: 'vApp: Delete',
+  vmConsole: 'vApp: Access to VM Console',
+  catalogView: 'Catalog: View Private and Shared Catalogs',
+  userView: 'Group / User: View',
+  userManage: 'Organization: Manage Users', // create, edit, delete users and groups
+  roleView: 'Role: View',
+  roleManage: 'Role: Create, Edit, Delete, or Copy',
+  globalRoleView: 'Global Role: View',
+  globalRoleManage: 'Global Role: Create, Edit, Delete, or Copy',
+  rightsBundleView: 'Rights Bundle: View',
+  rightsBundleManage: 'Rights Bundle: Edit',
+  auditView: 'General: View Audit Trail',
+  systemAdmin: 'General: Administrator View', // provider-wide views (all orgs)
+} as const;
+
+export type RightName = (typeof RIGHTS)[keyof typeof RIGHTS];
+
+/** UI labels where VCD shows something other than the internal name. */
+export const RIGHT_LABELS: Readonly<Record<string, string>> = {
+  [RIGHTS.apiTokensManage]: "Manage user's own API token",
+  [RIGHTS.apiTokensManageAll]: "Manage all users' API tokens",
+};
+
+export interface RightDefinition {
+  name: string;
+  label: string;
+  category: string;
+  /** Provider-only rights are never published to tenant orgs. */
+  providerOnly: boolean;
+}
+
+const CATEGORY: Record<string, string> = {
+  'API Tokens': 'API Tokens',
+  Token: 'Access Control',
+  Organization: 'Organization',
+  'Organization vDC': 'Organization VDC',
+  vApp: 'vApp',
+  Catalog: 'Catalog',
+  'Group / User': 'Access Control',
+  Role: 'Access Control',
+  'Global Role': 'Access Control',
+  'Rights Bundle': 'Access Control',
+  General: 'General',
+};
+
+const PROVIDER_ONLY = new Set<string>([
+  RIGHTS.globalRoleManage,
+  RIGHTS.rightsBundleManage,
+  RIGHTS.systemAdmin,
+]);
+
+export const RIGHT_CATALOGUE: readonly RightDefinition[] = Object.values(RIGHTS).map((name) => ({
+  name,
+  label: RIGHT_LABELS[name] ?? name,
+  category: CATEGORY[name.split(':')[0]!] ?? 'General',
+  providerOnly: PROVIDER_ONLY.has(name),
+}));
+
+export function isKnownRight(name: string): boolean {
+  return RIGHT_CATALOGUE.some((r) => r.name === name);
+}
+
+const ALL = Object.values(RIGHTS);
+const TENANT_ALL = ALL.filter((r) => !PROVIDER_ONLY.has(r));
+const VIEW = [RIGHTS.orgView, RIGHTS.vdcView, RIGHTS.vappView, RIGHTS.catalogView];
+
+/** Predefined roles (read-only), created in every org at its creation. */
+export const PREDEFINED_ROLES = {
+  'System Administrator': { description: 'Built-in rights for administering the whole system', rights: ALL, systemOnly: true },
+  'Organization Administrator': {
+    description: 'Built-in rights for administering an organization',
+    rights: TENANT_ALL,
+    systemOnly: false,
+  },
+  'vApp Author': {
+    description: 'Rights given to a user who uses catalogs and creates vApps',
+    rights: [...VIEW, RIGHTS.vappCreate, RIGHTS.vappPower, RIGHTS.vappDelete, RIGHTS.vmConsole, RIGHTS.apiTokensManage, RIGHTS.tokenManage],
+    systemOnly: false,
+  },
+  'vApp User': {
+    description: 'Rights given to a user who uses vApps created by others',
+    rights: [...VIEW, RIGHTS.vappPower, RIGHTS.vmConsole, RIGHTS.apiTokensManage, RIGHTS.tokenManage],
+    systemOnly: false,
+  },
+  'Console Access Only': {
+    description: 'Rights given to a user who can only view VM state and properties and use the guest OS',
+    rights: [RIGHTS.vappView, RIGHTS.vmConsole],
+    systemOnly: false,
+  },
+} as const satisfies Record<string, { description: string; rights: readonly string[]; systemOnly: boolean }>;
+
+export type PredefinedRoleName = keyof typeof PREDEFINED_ROLES;
+
+/** The well-known id of the System (provider) org, the same in every VCD (vcd-wire §1.5). */
+export const SYSTEM_ORG_ID = 'a93c9db9-7471-3192-8d09-a8f7eeda85f9';
+export const SYSTEM_ORG_NAME = 'System';
+
+export function isSystemOrgName(name: string): boolean {
+  return name.toLowerCase() === 'system';
+}

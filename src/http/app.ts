@@ -1,0 +1,138 @@
+/**
+ * The fastify app: one plugin per API area, one error renderer, one authentication step.
+ * Request flow (DESIGN.md): request id and API version (406 if unsupported) -> authenticate once into
+ * `request.principal` -> the handler asks the policy -> store -> representation the Accept header asked for.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import { randomUUID } from 'node:crypto';
+import type { Services } from './context.js';
+import { areaOf, defaultVersion } from './context.js';
+import { TesseraError } from './errors.js';
+import { renderError, toTesseraError, isServerError } from './error-handler.js';
+import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
+import { credentialFromHeaders } from '../auth/authenticator.js';
+import { legacyVersionRoutes } from './legacy/versions.js';
+import { legacySessionRoutes } from './legacy/sessions.js';
+import { legacyInventoryRoutes } from './legacy/inventory.js';
+import { legacyQueryRoutes } from './legacy/query.js';
+import { cloudapiSessionRoutes } from './cloudapi/sessions.js';
+import { cloudapiTokenRoutes } from './cloudapi/tokens.js';
+import { cloudapiIdentityRoutes } from './cloudapi/identity.js';
+import { cloudapiAuditRoutes } from './cloudapi/audit.js';
+import { cloudapiTotpRoutes } from './cloudapi/totp.js';
+import { cloudapiOrgRoutes } from './cloudapi/orgs.js';
+import { oauthRoutes } from './oauth/index.js';
+import { portalRoutes } from './portal/index.js';
+
+/** Headers and body fields pino must never print. */
+export const LOG_REDACTIONS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-vmware-vcloud-access-token"]',
+  'req.headers["x-vcloud-authorization"]',
+  'req.headers["x-tessera-totp"]',
+  'res.headers["x-vmware-vcloud-access-token"]',
+  'res.headers["x-vcloud-authorization"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.refresh_token',
+  '*.access_token',
+  '*.assertion',
+];
+
+export interface AppOptions {
+  services: Services;
+  https?: import('node:https').ServerOptions | null;
+  /** A pino logger (the server's); tests pass none and get no logging. */
+  logger?: import('pino').Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Why authentication failed, when a credential was presented but refused (raised by requirePrincipal). */
+    authError: TesseraError | null;
+  }
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.https ? { https: options.https } : {}),
+    bodyLimit: 256 * 1024,
+    trustProxy: options.services.config.http, // behind a TLS proxy, X-Forwarded-* tell the client's address and scheme
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+  } as FastifyServerOptions);
+
+  app.decorate('tessera', options.services);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('authError', null);
+  app.decorateRequest('vcd', null as never);
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  // Bodies without a Content-Type (govcd <= v2.20's token request) or with one we do not parse are kept as
+  // text; the OAuth endpoints parse them as a form whatever the type (vcd-wire §1.4).
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request, reply) => {
+    const clientId = request.headers['x-vmware-vcloud-client-request-id'];
+    const requestId = typeof clientId === 'string' && clientId !== '' ? `${clientId.slice(0, 128)}-${request.id}` : request.id;
+    reply.header('X-VMWARE-VCLOUD-REQUEST-ID', requestId);
+    const area = areaOf(request.url);
+    const negotiated = negotiate(request.headers.accept);
+    request.vcd = {
+      version: negotiated.version,
+      responseVersion: negotiated.version ?? defaultVersion(),
+      json: negotiated.json,
+      area,
+    };
+    if (negotiated.unsupported && (area === 'api' || area === 'cloudapi')) {
+      throw new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage());
+    }
+    // The token endpoint is unauthenticated: a stale bearer sent along must never cause a 401 (vcd-wire §5.1).
+    if (area === 'oauth' && /\/token\/?$/.test(request.url.split('?')[0]!)) return;
+    const credential = credentialFromHeaders(request.headers);
+    if (!credential) return;
+    try {
+      request.principal = await app.tessera.authenticator.authenticate(credential);
+    } catch (err) {
+      request.authError = toTesseraError(err);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const tesseraError = toTesseraError(error);
+    if (isServerError(tesseraError)) request.log.error({ err: error }, 'request failed');
+    return renderError(tesseraError, request, reply);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new TesseraError('RESOURCE_NOT_FOUND', `No such resource: ${request.method} ${request.url.split('?')[0]}`);
+    if (!request.vcd) {
+      request.vcd = { version: null, responseVersion: defaultVersion(), json: false, area: areaOf(request.url) };
+    }
+    return renderError(error, request, reply);
+  });
+
+  app.get('/health', async () => {
+    await app.tessera.store.ping();
+    return { status: app.tessera.revocations.healthy() ? 'ok' : 'degraded' };
+  });
+
+  await app.register(legacyVersionRoutes);
+  await app.register(legacySessionRoutes);
+  await app.register(legacyInventoryRoutes);
+  await app.register(legacyQueryRoutes);
+  await app.register(cloudapiSessionRoutes);
+  await app.register(cloudapiTokenRoutes);
+  await app.register(cloudapiIdentityRoutes);
+  await app.register(cloudapiAuditRoutes);
+  await app.register(cloudapiTotpRoutes);
+  await app.register(cloudapiOrgRoutes);
+  await app.register(oauthRoutes);
+  await app.register(portalRoutes);
+  return app;
+}

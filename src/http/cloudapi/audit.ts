@@ -1,0 +1,53 @@
+/**
+ * `GET /cloudapi/1.0.0/auditTrail`: the audit events an admin may read (own org; all orgs for the provider),
+ * paged, newest first, with a FIQL filter on eventType, outcome, user, token id and time.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { requirePrincipal, sendCloudapiJson } from '../context.js';
+import { forbidden } from '../errors.js';
+import { can, hasProviderView } from '../../domain/policy.js';
+import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
+import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
+import { isoOrNull } from './token-entity.js';
+
+const FILTER_FIELDS: FiqlFieldMap = {
+  eventType: { column: 'event_type', type: 'string' },
+  outcome: { column: 'outcome', type: 'enum', values: ['success', 'failure'] },
+  'user.name': { column: 'actor_name', type: 'string', nullable: true },
+  'org.name': { column: 'org_name', type: 'string', nullable: true },
+  tokenId: { column: 'token_id', type: 'ref', nullable: true },
+  timestamp: { column: 'at', type: 'date' },
+};
+
+export const cloudapiAuditRoutes: FastifyPluginAsync = async (app) => {
+  const { store } = app.tessera;
+  app.get<{ Querystring: Record<string, string> }>('/cloudapi/1.0.0/auditTrail', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    if (!can(principal, 'audit.view')) throw forbidden();
+    const page = parsePageRequest(request.query);
+    let base = store.db.selectFrom('audit_events');
+    if (!hasProviderView(principal)) base = base.where('org_id', '=', principal.orgId);
+    if (request.query.filter) base = base.where(compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator }));
+    const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = await base
+      .selectAll()
+      .orderBy('at', 'desc')
+      .orderBy('id')
+      .limit(page.pageSize)
+      .offset((page.page - 1) * page.pageSize)
+      .execute();
+    const values = rows.map((r) => ({
+      eventId: `urn:vcloud:audit:${r.id}`,
+      eventType: r.event_type,
+      eventStatus: r.outcome === 'success' ? 'SUCCESS' : 'FAILURE',
+      timestamp: isoOrNull(r.at),
+      user: r.actor_id ? { name: r.actor_name, id: `urn:vcloud:user:${r.actor_id}` } : null,
+      org: r.org_id ? { name: r.org_name, id: `urn:vcloud:org:${r.org_id}` } : null,
+      tokenId: r.token_id ? `urn:vcloud:token:${r.token_id}` : null,
+      ipAddress: r.ip,
+      details: JSON.parse(r.details),
+    }));
+    setPagingLinks(request, reply, total, page, 'AuditTrailEvents');
+    return sendCloudapiJson(request, reply, 200, pagedEnvelope(values, total, page));
+  });
+};

@@ -1,0 +1,49 @@
+/**
+ * CloudAPI paging (vcd-wire §7): `page` (1-based), `pageSize` (default 25, at most `max`), the envelope
+ * {resultTotal, pageCount, page, pageSize, associations, values}, and `Link` headers for the other pages.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest } from '../errors.js';
+
+export interface PageRequest {
+  page: number;
+  pageSize: number;
+}
+
+export function parsePageRequest(query: Record<string, unknown>, max = 128): PageRequest {
+  const read = (name: string, fallback: number, min: number): number => {
+    const raw = query[name];
+    if (raw === undefined || raw === '') return fallback;
+    const text = Array.isArray(raw) ? String(raw[0]) : String(raw);
+    if (!/^\d+$/.test(text) || Number(text) < min) throw badRequest(`${name} must be a whole number of at least ${min}`);
+    return Number(text);
+  };
+  return { page: read('page', 1, 1), pageSize: Math.min(read('pageSize', 25, 0), max) };
+}
+
+export function pagedEnvelope<T>(values: T[], total: number, page: PageRequest) {
+  return {
+    resultTotal: total,
+    pageCount: page.pageSize === 0 ? 0 : Math.ceil(total / page.pageSize),
+    page: page.page,
+    pageSize: page.pageSize,
+    associations: [],
+    values,
+  };
+}
+
+/** `Link: <url>;rel="nextPage";type="application/json";model="X"` for each page that exists. */
+export function setPagingLinks(request: FastifyRequest, reply: FastifyReply, total: number, page: PageRequest, model: string) {
+  if (page.pageSize === 0) return;
+  const pageCount = Math.max(1, Math.ceil(total / page.pageSize));
+  const url = new URL(request.url, `${request.protocol}://${request.headers.host ?? 'localhost'}`);
+  const linkTo = (p: number, rel: string) => {
+    url.searchParams.set('page', String(p));
+    url.searchParams.set('pageSize', String(page.pageSize));
+    return `<${url.toString()}>;rel="${rel}";type="application/json";model="${model}"`;
+  };
+  const links: string[] = [];
+  if (page.page > 1) links.push(linkTo(1, 'firstPage'), linkTo(Math.min(page.page - 1, pageCount), 'previousPage'));
+  if (page.page < pageCount) links.push(linkTo(page.page + 1, 'nextPage'), linkTo(pageCount, 'lastPage'));
+  if (links.length > 0) reply.header('Link', links.join(', '));
+}

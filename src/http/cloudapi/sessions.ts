@@ -1,0 +1,94 @@
+/**
+ * Sign-in and sessions on the cloudapi (vcd-wire §3.1-3.2):
+ *   POST /cloudapi/1.0.0/sessions            tenant sign-in, Basic user@org:password
+ *   POST /cloudapi/1.0.0/sessions/provider   System org sign-in
+ *   GET|DELETE /cloudapi/1.0.0/sessions/current, /sessions/{id}; DELETE /sessions (govcd Disconnect)
+ *   GET /cloudapi/1.0.0/sessions/{id}/token  the API token a session was made from
+ * Second factor: when the user has TOTP enrolled, the same request carries the code in `X-Tessera-TOTP`;
+ * without it the answer is 401 TOTP_REQUIRED (after a correct password only).
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
+import { parseBasicAuth } from '../basic-auth.js';
+import { sessionJson } from './session-entity.js';
+import { tokenEntity } from './token-entity.js';
+import { forbidden, tooManyRequests, TesseraError } from '../errors.js';
+import type { SignInRequest } from '../../auth/sessions.js';
+
+/** Shared by the cloudapi and legacy sign-in: rate limit, parse Basic, sign in. */
+export async function signInFromRequest(services: Services, request: FastifyRequest, endpoint: SignInRequest['endpoint']) {
+  const credentials = parseBasicAuth(request.headers.authorization);
+  const retryAfter = services.limits.signIn.hit(`${request.ip}|${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`);
+  if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many sign-in attempts; retry later');
+  const totpHeader = request.headers['x-tessera-totp'];
+  return services.sessions.signIn({
+    ...credentials,
+    totpCode: typeof totpHeader === 'string' ? totpHeader : null,
+    endpoint,
+    ip: request.ip,
+  });
+}
+
+export const cloudapiSessionRoutes: FastifyPluginAsync = async (app) => {
+  const services = app.tessera;
+
+  const signIn = (endpoint: 'tenant' | 'provider') => async (request: FastifyRequest, reply: FastifyReply) => {
+    const { principal, accessToken } = await signInFromRequest(services, request, endpoint);
+    reply.header('X-VMWARE-VCLOUD-ACCESS-TOKEN', accessToken);
+    reply.header('X-VMWARE-VCLOUD-TOKEN-TYPE', 'Bearer');
+    reply.header('Cache-Control', 'no-store');
+    reply.header(
+      'Link',
+      `<${request.protocol}://${request.headers.host}/cloudapi/1.0.0/sessions/${principal.sessionId}>;rel="remove";type="application/json"`,
+    );
+    return sendCloudapiJson(request, reply, 200, sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes));
+  };
+  app.post('/cloudapi/1.0.0/sessions', signIn('tenant'));
+  app.post('/cloudapi/1.0.0/sessions/provider', signIn('provider'));
+
+  app.get('/cloudapi/1.0.0/sessions/current', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    return sendCloudapiJson(request, reply, 200, sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes));
+  });
+
+  app.get('/cloudapi/1.0.0/sessions', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const values = [sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes)];
+    return sendCloudapiJson(request, reply, 200, { resultTotal: 1, pageCount: 1, page: 1, pageSize: 25, associations: [], values });
+  });
+
+  const endOwnSession = async (request: FastifyRequest, reply: FastifyReply) => {
+    const principal = requirePrincipal(request);
+    await services.sessions.signOut(principal, request.ip);
+    return reply.code(204).send();
+  };
+  app.delete('/cloudapi/1.0.0/sessions/current', endOwnSession);
+  // govcd's Disconnect() sends DELETE to the login URL itself (vcd-wire §3.2).
+  app.delete('/cloudapi/1.0.0/sessions', endOwnSession);
+
+  /** Only the caller's own session is addressable by id; any other id is 403 as for a missing entity. */
+  const ownSession = (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const principal = requirePrincipal(request);
+    const id = request.params.id.replace(/^urn:vcloud:session:/, '');
+    if (id !== principal.sessionId) throw forbidden();
+    return principal;
+  };
+  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/sessions/:id', async (request, reply) => {
+    const principal = ownSession(request);
+    return sendCloudapiJson(request, reply, 200, sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes));
+  });
+  app.delete<{ Params: { id: string } }>('/cloudapi/1.0.0/sessions/:id', async (request, reply) => {
+    const principal = ownSession(request);
+    await services.sessions.signOut(principal, request.ip);
+    return reply.code(204).send();
+  });
+  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/sessions/:id/token', async (request, reply) => {
+    const principal = ownSession(request);
+    if (principal.apiTokenId === null) {
+      throw new TesseraError('RESOURCE_NOT_FOUND', 'This session was not created from an API token');
+    }
+    const row = await services.store.getApiToken(principal.apiTokenId);
+    if (!row) throw new TesseraError('RESOURCE_NOT_FOUND', 'The API token of this session no longer exists');
+    return sendCloudapiJson(request, reply, 200, await tokenEntity(services, row, request.vcd.responseVersion));
+  });
+};

@@ -1,0 +1,45 @@
+/**
+ * The Token entity (SPEC 37.2 `Token`) with Tessera's extensions: when it was created and last used, the last
+ * client IPs, and the displayable start of the token. `token` is always null for API tokens: the secret is
+ * shown once, at creation, and never again.
+ */
+import type { ApiTokenRow } from '../../store/store.js';
+import type { Services } from '../context.js';
+import { compareApiVersions } from '../../domain/api-versions.js';
+
+export const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
+
+export interface TokenNames {
+  ownerName: string;
+  orgName: string;
+}
+
+export function tokenEntityFrom(services: Services, row: ApiTokenRow, names: TokenNames, version: string) {
+  const usage = services.apiTokens.usageOf(row);
+  const entity: Record<string, unknown> = {
+    id: `urn:vcloud:token:${row.id}`,
+    name: row.name,
+    token: null,
+    expirationTimeUtc: isoOrNull(row.expires_at),
+    owner: { name: names.ownerName, id: `urn:vcloud:user:${row.user_id}` },
+    org: { name: names.orgName, id: `urn:vcloud:org:${row.org_id}` },
+    type: row.type,
+    // Tessera extensions (clients ignore unknown fields).
+    createdTimeUtc: isoOrNull(row.created_at),
+    lastUsedTimeUtc: isoOrNull(usage.lastUsedAt),
+    lastUsedIpAddresses: usage.ips,
+    tokenStart: row.token_start,
+  };
+  if (compareApiVersions(version, '35.0') < 0) {
+    // Before 35.0 the owner and org were flat fields.
+    entity.username = names.ownerName;
+    entity.userId = `urn:vcloud:user:${row.user_id}`;
+    entity.orgName = names.orgName;
+  }
+  return entity;
+}
+
+export async function tokenEntity(services: Services, row: ApiTokenRow, version: string) {
+  const [owner, org] = await Promise.all([services.store.getUser(row.user_id), services.store.getOrg(row.org_id)]);
+  return tokenEntityFrom(services, row, { ownerName: owner?.name ?? '', orgName: org?.name ?? '' }, version);
+}

@@ -1,0 +1,98 @@
+/**
+ * `/cloudapi/1.0.0/tokens` (vcd-wire §6): list (paged, FIQL, sort), read, revoke. Missing and not visible
+ * are both 403, as VCD answers (govcd maps only 403 to "entity not found").
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { sql } from 'kysely';
+import { requirePrincipal, sendCloudapiJson } from '../context.js';
+import { forbidden, badRequest } from '../errors.js';
+import { apiTokenListScope } from '../../domain/policy.js';
+import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
+import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
+import { tokenEntity, tokenEntityFrom } from './token-entity.js';
+
+const FILTER_FIELDS: FiqlFieldMap = {
+  id: { column: 'api_tokens.id', type: 'ref' },
+  name: { column: 'api_tokens.name', type: 'string' },
+  type: { column: 'api_tokens.type', type: 'enum', values: ['REFRESH', 'PROXY', 'EXTENSION'] },
+  'owner.name': { column: 'users.name', type: 'string' },
+  'owner.id': { column: 'api_tokens.user_id', type: 'ref' },
+  'org.name': { column: 'orgs.name', type: 'string' },
+  'org.id': { column: 'api_tokens.org_id', type: 'ref' },
+  expirationTimeUtc: { column: 'api_tokens.expires_at', type: 'date', nullable: true },
+  createdTimeUtc: { column: 'api_tokens.created_at', type: 'date' },
+  lastUsedTimeUtc: { column: 'api_tokens.last_used_at', type: 'date', nullable: true },
+};
+
+const SORT_FIELDS: Record<string, string> = {
+  name: 'api_tokens.name',
+  type: 'api_tokens.type',
+  'owner.name': 'users.name',
+  'org.name': 'orgs.name',
+  expirationTimeUtc: 'api_tokens.expires_at',
+  createdTimeUtc: 'api_tokens.created_at',
+  lastUsedTimeUtc: 'api_tokens.last_used_at',
+};
+
+const TOKEN_URN = /^(?:urn:vcloud:token:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+export function tokenIdFromParam(param: string): string {
+  const m = TOKEN_URN.exec(param);
+  if (!m) throw forbidden();
+  return m[1]!;
+}
+
+export const cloudapiTokenRoutes: FastifyPluginAsync = async (app) => {
+  const services = app.tessera;
+  const { store } = services;
+
+  app.get<{ Querystring: Record<string, string> }>('/cloudapi/1.0.0/tokens', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const scope = apiTokenListScope(principal);
+    if (!scope) throw forbidden();
+    const page = parsePageRequest(request.query);
+    const sortAsc = request.query.sortAsc || undefined;
+    const sortDesc = request.query.sortDesc || undefined;
+    if (sortAsc && sortDesc) throw badRequest('Use either sortAsc or sortDesc, not both');
+    const sortField = sortAsc ?? sortDesc;
+    if (sortField !== undefined && !(sortField in SORT_FIELDS)) throw badRequest(`Cannot sort by "${sortField}"`);
+    const where = request.query.filter ? compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator }) : null;
+
+    let base = store.db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
+      .where('api_tokens.revoked_at', 'is', null);
+    if (scope.kind === 'own') base = base.where('api_tokens.user_id', '=', principal.userId);
+    if (scope.kind === 'org') base = base.where('api_tokens.org_id', '=', scope.orgId);
+    if (where) base = base.where(where);
+
+    const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const total = Number(totalRow.n);
+    let listQuery = base.selectAll('api_tokens').select(['users.name as owner_name', 'orgs.name as org_name']);
+    if (sortField !== undefined) listQuery = listQuery.orderBy(sql.ref(SORT_FIELDS[sortField]!), sortDesc ? 'desc' : 'asc');
+    const rows = await listQuery
+      .orderBy('api_tokens.created_at')
+      .orderBy('api_tokens.id')
+      .limit(page.pageSize)
+      .offset((page.page - 1) * page.pageSize)
+      .execute();
+    const values = rows.map((r) =>
+      tokenEntityFrom(services, r, { ownerName: r.owner_name, orgName: r.org_name }, request.vcd.responseVersion),
+    );
+    setPagingLinks(request, reply, total, page, 'Tokens');
+    return sendCloudapiJson(request, reply, 200, pagedEnvelope(values, total, page));
+  });
+
+  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/tokens/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const row = await services.apiTokens.getVisible(principal, tokenIdFromParam(request.params.id));
+    return sendCloudapiJson(request, reply, 200, await tokenEntity(services, row, request.vcd.responseVersion));
+  });
+
+  app.delete<{ Params: { id: string } }>('/cloudapi/1.0.0/tokens/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    await services.apiTokens.revoke(principal, tokenIdFromParam(request.params.id), request.ip);
+    return reply.code(204).send();
+  });
+};

@@ -1,0 +1,91 @@
+/**
+ * What every handler can rely on: `request.principal` (decided once, in the authenticate hook),
+ * `request.vcd` (the negotiated API version and format) and `app.tessera` (the services).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal.js';
+import type { Config } from '../config.js';
+import type { Store } from '../store/store.js';
+import type { AccessTokenService } from '../auth/access-tokens.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { RevocationView } from '../auth/revocation-view.js';
+import type { IdentityCache } from '../auth/identity-cache.js';
+import type { SessionService } from '../auth/sessions.js';
+import type { ApiTokenService } from '../auth/api-tokens.js';
+import type { AuditLog } from '../auth/audit.js';
+import type { UserService } from '../auth/users.js';
+import type { Site } from './cloudapi/session-entity.js';
+import type { RateLimiter } from '../auth/rate-limiter.js';
+import { DEFAULT_API_VERSION } from '../domain/api-versions.js';
+import { unauthenticated } from './errors.js';
+
+export interface Services {
+  config: Config;
+  store: Store;
+  accessTokens: AccessTokenService;
+  authenticator: Authenticator;
+  revocations: RevocationView;
+  identities: IdentityCache;
+  sessions: SessionService;
+  apiTokens: ApiTokenService;
+  users: UserService;
+  audit: AuditLog;
+  /** This installation's site (VCD multisite): its id appears in session locations. */
+  site: Site;
+  limits: { signIn: RateLimiter; tokenPerIp: RateLimiter; tokenPerToken: RateLimiter };
+}
+
+export type ApiArea = 'api' | 'cloudapi' | 'oauth' | 'portal' | 'other';
+
+export interface VcdRequestInfo {
+  /** Version named in Accept, or null. */
+  version: string | null;
+  /** Version to answer with (the requested one, else the default). */
+  responseVersion: string;
+  json: boolean;
+  area: ApiArea;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tessera: Services;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    vcd: VcdRequestInfo;
+  }
+}
+
+/** The caller, or the 401 (or fail-closed 503) that explains why there is none. */
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw request.authError ?? unauthenticated();
+  return request.principal;
+}
+
+/** `https://host:port` of this server as the client sees it (or the configured public URL). */
+export function baseUrl(request: FastifyRequest): string {
+  const configured = request.server.tessera.config.publicUrl;
+  if (configured) return configured;
+  const host = request.headers.host ?? `${request.server.tessera.config.host}:${request.server.tessera.config.port}`;
+  return `${request.protocol}://${host}`;
+}
+
+export function areaOf(url: string): ApiArea {
+  if (url.startsWith('/api/') || url === '/api') return 'api';
+  if (url.startsWith('/cloudapi/')) return 'cloudapi';
+  if (url.startsWith('/oauth/')) return 'oauth';
+  if (url.startsWith('/tenant') || url.startsWith('/provider') || url.startsWith('/static') || url === '/') return 'portal';
+  return 'other';
+}
+
+export function defaultVersion(): string {
+  return DEFAULT_API_VERSION;
+}
+
+/** JSON with VCD's versioned content type under /cloudapi. */
+export function sendCloudapiJson(request: FastifyRequest, reply: FastifyReply, status: number, body: unknown) {
+  return reply
+    .code(status)
+    .header('content-type', `application/json;version=${request.vcd.responseVersion}`)
+    .send(body);
+}

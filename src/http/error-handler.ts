@@ -1,0 +1,76 @@
+/**
+ * Renders any error in the format of the API area it happened in (see errors.ts). Unknown errors become a
+ * generic 500 with no detail; the log gets the detail (never a secret: pino redacts credentials).
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { TesseraError, ERROR_CATALOGUE } from './errors.js';
+import { xmlDocument } from './xml.js';
+import { areaOf, defaultVersion } from './context.js';
+
+/** Maps framework errors (validation, body parsing, size) onto the catalogue. */
+export function toTesseraError(error: unknown): TesseraError {
+  if (error instanceof TesseraError) return error;
+  const e = error as FastifyError;
+  if (e && typeof e === 'object' && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    if (e.statusCode === 429) return new TesseraError('TOO_MANY_REQUESTS', 'Too many requests, retry later');
+    if (e.statusCode === 413) return new TesseraError('BAD_REQUEST', 'Request body is too large', { status: 413 });
+    if (e.statusCode === 415) return new TesseraError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type');
+    if (e.statusCode === 404) return new TesseraError('RESOURCE_NOT_FOUND', 'The requested resource was not found');
+    if (e.statusCode === 405) return new TesseraError('METHOD_NOT_ALLOWED', 'Method not allowed');
+    return new TesseraError('BAD_REQUEST', e.validation ? `Invalid request: ${e.message}` : safeClientMessage(e));
+  }
+  return new TesseraError('INTERNAL_SERVER_ERROR', 'An internal error occurred');
+}
+
+function safeClientMessage(e: FastifyError): string {
+  // Fastify's 4xx messages describe the request (bad JSON, empty body): safe to echo.
+  return typeof e.message === 'string' && e.message.length < 300 ? e.message : 'Bad request';
+}
+
+export function renderError(error: TesseraError, request: FastifyRequest, reply: FastifyReply) {
+  for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+  if (error.status === 401 && !reply.hasHeader('WWW-Authenticate') && areaOf(request.url) !== 'oauth') {
+    reply.header('WWW-Authenticate', 'Bearer realm="tessera"');
+  }
+  reply.code(error.status);
+  const area = request.vcd?.area ?? areaOf(request.url);
+  const version = request.vcd?.responseVersion ?? defaultVersion();
+  const withRequestId = (msg: string) => {
+    const id = reply.getHeader('X-VMWARE-VCLOUD-REQUEST-ID');
+    return id ? `[ ${id} ] ${msg}` : msg;
+  };
+  if (area === 'api') {
+    if (request.vcd?.json) {
+      return reply.header('content-type', `application/vnd.vmware.vcloud.error+json;version=${version}`).send({
+        message: withRequestId(error.message),
+        majorErrorCode: error.status,
+        minorErrorCode: error.minorErrorCode,
+        vendorSpecificErrorCode: null,
+        stackTrace: null,
+      });
+    }
+    return reply.header('content-type', `application/vnd.vmware.vcloud.error+xml;version=${version}`).send(
+      xmlDocument('Error', {
+        '@_minorErrorCode': error.minorErrorCode,
+        '@_message': withRequestId(error.message),
+        '@_majorErrorCode': error.status,
+      }),
+    );
+  }
+  if (area === 'portal' && request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
+    return reply.type('text/html; charset=utf-8').send(errorPage(error));
+  }
+  // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
+  return reply.header('content-type', 'application/json').send({ minorErrorCode: error.minorErrorCode, message: error.message, stackTrace: null });
+}
+
+function errorPage(error: TesseraError): string {
+  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error ${error.status}</title><link rel="stylesheet" href="/static/app.css"></head><body><main class="card narrow"><h1>${error.status}</h1><p>${esc(error.message)}</p><p><a href="/">Back</a></p></main></body></html>`;
+}
+
+export function isServerError(error: TesseraError): boolean {
+  return error.status >= 500 && error.code !== 'SERVICE_UNAVAILABLE';
+}
+
+export { ERROR_CATALOGUE };

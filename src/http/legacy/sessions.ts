@@ -1,0 +1,48 @@
+/**
+ * Legacy sessions (vcd-wire §3.3-3.4): `POST /api/sessions` (and its 1.5-era alias `/api/login`) with Basic
+ * auth, answering Session XML with both the 32-character `x-vcloud-authorization` id and the Bearer access
+ * token; `GET /api/session` (pyvcloud's rehydrate) and `DELETE /api/session`.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { baseUrl, requirePrincipal } from '../context.js';
+import { sessionXml } from '../cloudapi/session-entity.js';
+import { signInFromRequest } from '../cloudapi/sessions.js';
+import { compareApiVersions } from '../../domain/api-versions.js';
+import { TesseraError } from '../errors.js';
+import { vcloudXmlType } from '../xml.js';
+
+export const legacySessionRoutes: FastifyPluginAsync = async (app) => {
+  const services = app.tessera;
+
+  const signIn = async (request: FastifyRequest, reply: FastifyReply) => {
+    // VCD 10.5 (API 38.0) removed this endpoint; older versions keep working.
+    if (request.vcd.version !== null && compareApiVersions(request.vcd.version, '38.0') >= 0) {
+      throw new TesseraError('NOT_ACCEPTABLE', 'POST /api/sessions is not supported from API version 38.0 on; use POST /cloudapi/1.0.0/sessions');
+    }
+    const { principal, accessToken } = await signInFromRequest(services, request, 'any');
+    const legacyId = await services.sessions.createLegacySessionId(principal, accessToken);
+    reply.header('x-vcloud-authorization', legacyId);
+    reply.header('X-VMWARE-VCLOUD-ACCESS-TOKEN', accessToken);
+    reply.header('X-VMWARE-VCLOUD-TOKEN-TYPE', 'Bearer');
+    reply.header('Cache-Control', 'no-store');
+    return reply
+      .code(200)
+      .header('content-type', vcloudXmlType('session', request.vcd.responseVersion))
+      .send(sessionXml(principal, services.site, baseUrl(request)));
+  };
+  app.post('/api/sessions', signIn);
+  app.post('/api/login', signIn);
+
+  app.get('/api/session', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    return reply.header('content-type', vcloudXmlType('session', request.vcd.responseVersion)).send(sessionXml(principal, services.site, baseUrl(request)));
+  });
+
+  app.delete('/api/session', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    await services.sessions.signOut(principal, request.ip);
+    const legacy = request.headers['x-vcloud-authorization'];
+    if (typeof legacy === 'string') services.authenticator.forgetLegacy(legacy);
+    return reply.code(204).send();
+  });
+};

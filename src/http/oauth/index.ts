@@ -1,0 +1,98 @@
+/**
+ * `/oauth/tenant/{org}/...` and `/oauth/provider/...`: client registration (creates a named API token) and the
+ * token endpoint, dispatched by grant type to one module each. Errors use VCD's JSON envelope with the OAuth
+ * error in `minorErrorCode` (vcd-wire §5.3).
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { OAuthOrgPath } from '../../auth/api-tokens.js';
+import { requirePrincipal } from '../context.js';
+import { TesseraError, tooManyRequests } from '../errors.js';
+import type { GrantHandler } from './grants/types.js';
+import { refreshTokenGrant } from './grants/refresh-token.js';
+import { jwtBearerGrant } from './grants/jwt-bearer.js';
+
+const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([refreshTokenGrant, jwtBearerGrant].map((g) => [g.grantType, g]));
+
+/**
+ * Token endpoint parameters from the body (a form whatever its Content-Type, or none: govcd <= v2.20 sends a
+ * raw form without one) merged with the query string (Broadcom KB 429004 puts them there). Body wins.
+ */
+export function tokenParameters(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  const take = (entries: Iterable<[string, string]>) => {
+    for (const [k, v] of entries) if (!(k in out)) out[k] = v;
+  };
+  const body = request.body;
+  if (typeof body === 'string') take(new URLSearchParams(body));
+  else if (body && typeof body === 'object') {
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+      if (typeof v === 'string' && !(k in out)) out[k] = v;
+      else if (Array.isArray(v) && typeof v[0] === 'string' && !(k in out)) out[k] = v[0];
+    }
+  }
+  const query = request.query as Record<string, unknown>;
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (k in out) continue;
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v) && typeof v[0] === 'string') out[k] = v[0];
+  }
+  return out;
+}
+
+function orgPath(request: FastifyRequest<{ Params: { org?: string } }>): OAuthOrgPath {
+  return request.params.org === undefined ? { kind: 'provider' } : { kind: 'tenant', orgName: decodeURIComponent(request.params.org) };
+}
+
+export const oauthRoutes: FastifyPluginAsync = async (app) => {
+  const services = app.tessera;
+
+  const token = async (request: FastifyRequest<{ Params: { org?: string } }>, reply: FastifyReply) => {
+    const retryAfter = services.limits.tokenPerIp.hit(request.ip);
+    if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
+    const params = tokenParameters(request);
+    const grantType = params.grant_type;
+    if (!grantType) throw new TesseraError('invalid_request', 'grant_type is required');
+    const grant = GRANTS.get(grantType);
+    if (!grant) throw new TesseraError('unsupported_grant_type', `Unsupported grant_type "${grantType.slice(0, 100)}"`);
+    const body = await grant.handler({ services, path: orgPath(request), params, request });
+    reply.header('Cache-Control', 'no-store');
+    reply.header('Pragma', 'no-cache');
+    return reply.code(200).header('content-type', 'application/json').send(body);
+  };
+  app.post('/oauth/provider/token', token);
+  app.post('/oauth/tenant/:org/token', token);
+
+  const register = async (request: FastifyRequest<{ Params: { org?: string } }>, reply: FastifyReply) => {
+    const principal = requirePrincipal(request);
+    let body = request.body as unknown;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        throw new TesseraError('invalid_request', 'The body must be JSON: {"client_name": "..."}');
+      }
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new TesseraError('invalid_request', 'The body must be JSON: {"client_name": "..."}');
+    }
+    const input = body as Record<string, unknown>;
+    if (input.software_id !== undefined && input.software_id !== '') {
+      throw new TesseraError('invalid_request', 'Service accounts (software_id) are not supported by this server');
+    }
+    const row = await services.apiTokens.register(
+      principal,
+      orgPath(request),
+      { name: input.client_name, expiresAt: input.expirationTimeUtc ?? input.expires_at },
+      request.ip,
+    );
+    return reply.code(200).header('content-type', 'application/json').send({
+      client_name: row.name,
+      client_id: row.id,
+      grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
+      token_endpoint_auth_method: 'none',
+      expirationTimeUtc: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
+    });
+  };
+  app.post('/oauth/provider/register', register);
+  app.post('/oauth/tenant/:org/register', register);
+};

@@ -1,0 +1,105 @@
+/**
+ * Inventory tables (VDCs, vApps, VMs, metadata), created by src/store/migrations/0002_inventory.ts.
+ * Same portable conventions as src/store/schema.ts: lowercase UUID text ids, epoch-ms bigint times, 0/1 booleans.
+ *
+ * Every row carries its `org_id` (vApps and VMs denormalise it from their VDC) so that tenant isolation is a
+ * plain indexed `where org_id = ?` in every query, never a join or a post-filter.
+ */
+
+/** VCD's allocation models, as `AllocationModel` spells them. */
+export const ALLOCATION_MODELS = ['AllocationVApp', 'AllocationPool', 'ReservationPool', 'Flex'] as const;
+export type AllocationModel = (typeof ALLOCATION_MODELS)[number];
+
+export interface VdcTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string;
+  allocation_model: AllocationModel;
+  is_enabled: number;
+  /** Compute capacity: CPU in MHz, memory and storage in MB. A limit of 0 means unlimited (VCD's convention). */
+  cpu_allocated_mhz: number;
+  cpu_limit_mhz: number;
+  memory_allocated_mb: number;
+  memory_limit_mb: number;
+  storage_limit_mb: number;
+  /** The VDC's default storage profile name (VMs name theirs in `vms.storage_profile`). */
+  storage_profile: string;
+  /** The org VDC network VMs attach to by default; null when the VDC has none. */
+  network_name: string | null;
+  /** Maximum number of VMs; 0 = unlimited. */
+  vm_quota: number;
+  created_at: number;
+}
+
+export interface VAppTable {
+  id: string;
+  org_id: string;
+  vdc_id: string;
+  name: string;
+  description: string;
+  /** VCD status name (see VCD_STATUS). */
+  status: string;
+  /** users.id; null when the owner was deleted. */
+  owner_id: string | null;
+  is_deployed: number;
+  /** A vApp template (lives in a catalog, hrefs under /api/vAppTemplate/) rather than a vApp. */
+  is_template: number;
+  /** For templates: the catalog that holds it. */
+  catalog_name: string | null;
+  created_at: number;
+}
+
+export interface VmTable {
+  id: string;
+  /** Denormalised from the vApp (see the note at the top). */
+  org_id: string;
+  vdc_id: string;
+  vapp_id: string;
+  name: string;
+  description: string;
+  /** VCD status name (see VCD_STATUS), e.g. POWERED_ON. */
+  status: string;
+  guest_os: string;
+  cpus: number;
+  memory_mb: number;
+  storage_profile: string;
+  network_name: string | null;
+  ip_address: string | null;
+  owner_id: string | null;
+  hardware_version: number;
+  is_deployed: number;
+  /** Denormalised from the vApp's is_template, for the indexed `isVAppTemplate==` filter every client sends. */
+  is_template: number;
+  created_at: number;
+}
+
+/** Entity kinds that carry metadata, and whose ids `metadata.entity_id` holds. */
+export const METADATA_ENTITY_KINDS = ['org', 'vdc', 'vapp', 'vm'] as const;
+export type MetadataEntityKind = (typeof METADATA_ENTITY_KINDS)[number];
+
+/** VCD's typed metadata values (`TypedValue xsi:type=...`). */
+export const METADATA_VALUE_TYPES = ['MetadataStringValue', 'MetadataNumberValue', 'MetadataBooleanValue', 'MetadataDateTimeValue'] as const;
+export type MetadataValueType = (typeof METADATA_VALUE_TYPES)[number];
+
+export interface MetadataTable {
+  entity_kind: MetadataEntityKind;
+  entity_id: string;
+  /** Entity's org, for isolation without a join. */
+  org_id: string;
+  /** 'GENERAL' (tenant-visible) or 'SYSTEM' (provider). */
+  domain: string;
+  key: string;
+  /** The value as text; `value_type` says how to read it. */
+  value: string;
+  value_type: MetadataValueType;
+  /** 'READWRITE' | 'READONLY' | 'PRIVATE'. */
+  visibility: string;
+}
+
+export interface InventoryTables {
+  vdcs: VdcTable;
+  vapps: VAppTable;
+  vms: VmTable;
+  metadata: MetadataTable;
+}

@@ -1,0 +1,53 @@
+/**
+ * Starts one Tessera node: config -> store (migrations) -> services -> first-start bootstrap -> HTTP(S).
+ */
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/store.js';
+import { createServices, type RunningServices } from './services.js';
+import { bootstrap, type BootstrapResult } from './auth/bootstrap.js';
+import { buildApp, LOG_REDACTIONS } from './http/app.js';
+import { loadOrCreateCertificate } from './tls.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  services: RunningServices;
+  url: string;
+  bootstrap: BootstrapResult;
+  certPath: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
+  const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } });
+  const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'tessera.db') }, logger));
+  const services = await createServices(config, store, logger);
+  const bootstrapResult = await bootstrap(store, config, services.users);
+  const tls = config.http ? null : await loadOrCreateCertificate(config.dataDir, config.host);
+  const app = await buildApp({ services, https: tls ? { key: tls.key, cert: tls.cert } : null, logger });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `${config.http ? 'http' : 'https'}://${host}:${port}`;
+  let stopped = false;
+  return {
+    app,
+    store,
+    services,
+    url,
+    bootstrap: bootstrapResult,
+    certPath: tls?.certPath ?? null,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app.close();
+      await services.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Wires the services of one Tessera node around a Store. Used by the server, the CLI and the tests.
+ */
+import type { Config } from './config.js';
+import type { Store } from './store/store.js';
+import { AccessTokenService } from './auth/access-tokens.js';
+import { RevocationView } from './auth/revocation-view.js';
+import { IdentityCache } from './auth/identity-cache.js';
+import { Authenticator } from './auth/authenticator.js';
+import { AuditLog } from './auth/audit.js';
+import { SessionService } from './auth/sessions.js';
+import { TokenUsageRecorder } from './auth/token-usage.js';
+import { ApiTokenService } from './auth/api-tokens.js';
+import { UserService } from './auth/users.js';
+import type { Services } from './http/context.js';
+import { RateLimiter } from './auth/rate-limiter.js';
+import { randomUUID } from 'node:crypto';
+
+export interface Logger {
+  info(o: object, m: string): void;
+  warn(o: object, m: string): void;
+  error(o: object, m: string): void;
+}
+
+export interface RunningServices extends Services {
+  usage: TokenUsageRecorder;
+  stop(): Promise<void>;
+}
+
+export async function createServices(config: Config, store: Store, log: Logger): Promise<RunningServices> {
+  const accessTokens = new AccessTokenService(await store.currentSigningKey(), config.accessTokenTtlSeconds);
+  const revocations = new RevocationView(store);
+  await revocations.start();
+  const identities = new IdentityCache(store);
+  // A user-level revocation (disable, password change) must not wait for the identity cache's TTL.
+  store.bus.subscribe((e) => {
+    if (e.kind === 'user') identities.invalidate(e.subject);
+  });
+  const authenticator = new Authenticator({ store, accessTokens, revocations, identities });
+  const audit = new AuditLog(store, log);
+  const sessions = new SessionService({ store, config, accessTokens, authenticator, identities, audit });
+  const usage = new TokenUsageRecorder(store, log);
+  usage.start();
+  const apiTokens = new ApiTokenService({ store, accessTokens, authenticator, revocations, identities, audit, usage });
+  const users = new UserService({ store, sessions, apiTokens, identities, audit });
+  return {
+    site: await ensureSite(store),
+    limits: {
+      signIn: new RateLimiter(config.signInRateLimit),
+      tokenPerIp: new RateLimiter(config.tokenRateLimitPerIp),
+      tokenPerToken: new RateLimiter(config.tokenRateLimitPerToken),
+    },
+    config,
+    store,
+    accessTokens,
+    authenticator,
+    revocations,
+    identities,
+    sessions,
+    apiTokens,
+    users,
+    audit,
+    usage,
+    async stop() {
+      revocations.stop();
+      await usage.stop();
+    },
+  };
+}
+
+/** The site id is created once per installation and shared by every node. */
+async function ensureSite(store: Store): Promise<{ id: string; name: string }> {
+  await store.db
+    .insertInto('meta')
+    .values({ key: 'site_id', value: randomUUID() })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  return { id: (await store.getMeta('site_id'))!, name: 'tessera' };
+}

@@ -1,0 +1,189 @@
+/**
+ * FIQL AST (src/domain/fiql.ts) → kysely where-expression, for any list endpoint that takes `filter=`.
+ *
+ * The caller describes which filter fields exist and what SQL each compares against; anything else is a
+ * 400 BAD_REQUEST. Values are converted and checked here, before any SQL runs, so a bad value is a clear
+ * error and never a database error:
+ *
+ *   const where = compileFiqlFilter(request.query.filter, {
+ *     name: { column: 'api_tokens.name', type: 'string' },
+ *     expiresAt: { column: 'api_tokens.expires_at', type: 'date', nullable: true },
+ *     'owner.name': { column: 'users.name', type: 'string' },
+ *   }, { likeOperator: store.likeOperator });
+ *   db.selectFrom('api_tokens').innerJoin(...).where(where) ...
+ *
+ * Semantics (VCD's, vcd-wire §7 and §9.1):
+ * - `==` is case-sensitive; with a `*` wildcard it becomes a case-insensitive LIKE on both backends
+ *   (`store.likeOperator`: ILIKE on PostgreSQL), with `%`, `_` and `\` in the literal parts escaped.
+ * - `!=` on a nullable field also matches NULL (an absent IP address is "not 10.0.0.1").
+ * - `=lt=` `=le=` `=gt=` `=ge=` compare numbers, dates and strings; booleans, enums and references only take `==`/`!=`.
+ */
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { parseFiql, FiqlSyntaxError, type FiqlComparison, type FiqlNode, type FiqlOperator } from '../domain/fiql.js';
+import { badRequest, TesseraError } from '../http/errors.js';
+
+export type FiqlFieldType =
+  /** Text, compared as is. */
+  | 'string'
+  /** A finite number. */
+  | 'number'
+  /** `true` / `false` (any case), stored as 1 / 0. */
+  | 'boolean'
+  /** An ISO 8601 date-time (or epoch milliseconds), stored as epoch milliseconds. */
+  | 'date'
+  /** One of `values`, compared case-sensitively as stored. */
+  | 'enum'
+  /** An entity reference given as an href, a URN or a bare UUID; compared by the UUID it ends with. */
+  | 'ref';
+
+export interface FiqlField {
+  /** The SQL the field compares against: a column reference such as `'vms.name'`, or any expression. */
+  readonly column: string | Expression<unknown>;
+  readonly type: FiqlFieldType;
+  /** For `enum`: the accepted values. */
+  readonly values?: readonly string[];
+  /** The column may be NULL: `!=` then matches NULL rows too. */
+  readonly nullable?: boolean;
+}
+
+export type FiqlFieldMap = Readonly<Record<string, FiqlField>>;
+
+export interface FiqlCompileOptions {
+  /** `store.likeOperator`: `ilike` on PostgreSQL, `like` on SQLite (already case-insensitive for ASCII). */
+  readonly likeOperator: 'like' | 'ilike';
+}
+
+/** A where-callback for any kysely query: `.where(compiled)`. */
+export type FiqlWhere = (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
+
+/**
+ * Parses (when given text) and compiles a filter. Throws a BAD_REQUEST TesseraError for a syntax error
+ * (message `Cannot parse the supplied filter: ...`), an unknown field, or a value of the wrong type.
+ */
+export function compileFiqlFilter(filter: string | FiqlNode, fields: FiqlFieldMap, options: FiqlCompileOptions): FiqlWhere {
+  const ast = typeof filter === 'string' ? parseFiqlOrBadRequest(filter) : filter;
+  const plan = planNode(ast, fields);
+  return (eb) => buildNode(eb, plan, options);
+}
+
+/** parseFiql with its syntax error turned into the API's 400 BAD_REQUEST. */
+export function parseFiqlOrBadRequest(filter: string): FiqlNode {
+  try {
+    return parseFiql(filter);
+  } catch (err) {
+    if (err instanceof FiqlSyntaxError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+// ------------------------------------------------------------------ planning: validate and convert values
+
+type SqlValue = string | number;
+
+type Plan =
+  | { kind: 'and' | 'or'; children: Plan[] }
+  | { kind: 'compare'; column: FiqlField['column']; operator: '=' | '<>' | '<' | '<=' | '>' | '>='; value: SqlValue; nullable: boolean }
+  | { kind: 'like'; column: FiqlField['column']; negated: boolean; pattern: string; nullable: boolean };
+
+const SQL_OPERATOR: Record<FiqlOperator, '=' | '<>' | '<' | '<=' | '>' | '>='> = {
+  '==': '=',
+  '!=': '<>',
+  '=lt=': '<',
+  '=le=': '<=',
+  '=gt=': '>',
+  '=ge=': '>=',
+};
+
+const UUID_AT_END = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/i;
+
+function planNode(node: FiqlNode, fields: FiqlFieldMap): Plan {
+  if (node.kind !== 'comparison') return { kind: node.kind, children: node.children.map((c) => planNode(c, fields)) };
+  const field = Object.hasOwn(fields, node.selector) ? fields[node.selector] : undefined;
+  if (!field) {
+    const known = Object.keys(fields).sort().join(', ');
+    throw badRequest(`Cannot parse the supplied filter: unknown field "${node.selector}"; filterable fields are: ${known}`);
+  }
+  return planComparison(node, field);
+}
+
+function invalid(node: FiqlComparison, why: string): TesseraError {
+  return badRequest(`Cannot parse the supplied filter: ${node.selector}${node.operator}${node.value}: ${why}`);
+}
+
+function planComparison(node: FiqlComparison, field: FiqlField): Plan {
+  const nullable = field.nullable === true;
+  const equality = node.operator === '==' || node.operator === '!=';
+  if (node.wildcard) {
+    if (field.type !== 'string') throw invalid(node, `wildcards apply to text fields only`);
+    if (!equality) throw invalid(node, `wildcards work with == and != only`);
+    return { kind: 'like', column: field.column, negated: node.operator === '!=', pattern: likePattern(node.wildcard), nullable };
+  }
+  if (!equality && (field.type === 'boolean' || field.type === 'enum' || field.type === 'ref')) {
+    throw invalid(node, `a ${field.type === 'ref' ? 'reference' : field.type} field takes == or != only`);
+  }
+  return { kind: 'compare', column: field.column, operator: SQL_OPERATOR[node.operator], value: convertValue(node, field), nullable };
+}
+
+function convertValue(node: FiqlComparison, field: FiqlField): SqlValue {
+  const raw = node.value;
+  switch (field.type) {
+    case 'string':
+      return raw;
+    case 'number': {
+      const n = raw.trim() === '' ? NaN : Number(raw);
+      if (!Number.isFinite(n)) throw invalid(node, 'not a number');
+      return n;
+    }
+    case 'boolean': {
+      const lower = raw.toLowerCase();
+      if (lower !== 'true' && lower !== 'false') throw invalid(node, 'expected true or false');
+      return lower === 'true' ? 1 : 0;
+    }
+    case 'date': {
+      const ms = /^-?\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+      if (!Number.isFinite(ms)) throw invalid(node, 'not an ISO 8601 date-time');
+      return ms;
+    }
+    case 'enum': {
+      if (!field.values?.includes(raw)) throw invalid(node, `expected one of ${(field.values ?? []).join(', ')}`);
+      return raw;
+    }
+    case 'ref': {
+      const match = UUID_AT_END.exec(raw);
+      if (!match) throw invalid(node, 'expected an href, a URN or an id');
+      return match[1]!.toLowerCase();
+    }
+  }
+}
+
+/** Literal pieces joined by `%`, with LIKE's own metacharacters escaped by `\` (see the ESCAPE clause). */
+export function likePattern(pieces: readonly string[]): string {
+  return pieces.map((p) => p.replace(/[\\%_]/g, '\\$&')).join('%');
+}
+
+// ------------------------------------------------------------------ building the kysely expression
+
+function columnExpression(column: FiqlField['column']): Expression<unknown> {
+  return typeof column === 'string' ? sql.ref(column) : column;
+}
+
+function buildNode(eb: ExpressionBuilder<any, any>, plan: Plan, options: FiqlCompileOptions): Expression<SqlBool> {
+  switch (plan.kind) {
+    case 'and':
+      return eb.and(plan.children.map((c) => buildNode(eb, c, options)));
+    case 'or':
+      return eb.or(plan.children.map((c) => buildNode(eb, c, options)));
+    case 'compare': {
+      const column = columnExpression(plan.column);
+      const comparison = eb(column as Expression<any>, plan.operator, plan.value);
+      // SQL's `x <> v` is unknown for NULL x; FIQL's != means "anything but v", which includes "absent".
+      return plan.operator === '<>' && plan.nullable ? eb.or([comparison, eb(column as Expression<any>, 'is', null)]) : comparison;
+    }
+    case 'like': {
+      const column = columnExpression(plan.column);
+      const operator = sql.raw(`${plan.negated ? 'not ' : ''}${options.likeOperator}`);
+      const like = sql<SqlBool>`${column} ${operator} ${plan.pattern} escape '\\'`;
+      return plan.negated && plan.nullable ? eb.or([like, eb(column as Expression<any>, 'is', null)]) : like;
+    }
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Migrations are a fixed, ordered list in code (no file scanning: the same under tsx and compiled).
+ * They run at boot through kysely's Migrator, which on PostgreSQL holds `pg_advisory_xact_lock` so that
+ * several nodes booting at once migrate exactly once.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import * as m0001 from './migrations/0001_identity.js';
+import * as m0002 from './migrations/0002_inventory.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+interface DialectMigration {
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
+  down?(db: Kysely<any>, dialect: Dialect): Promise<void>;
+}
+
+const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
+  ['0001_identity', m0001],
+  ['0002_inventory', m0002],
+];
+
+class StaticMigrationProvider implements MigrationProvider {
+  private readonly dialect: Dialect;
+  constructor(dialect: Dialect) {
+    this.dialect = dialect;
+  }
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, m] of MIGRATIONS) {
+      out[name] = {
+        up: (db) => m.up(db, this.dialect),
+        ...(m.down ? { down: (db: Kysely<any>) => m.down!(db, this.dialect) } : {}),
+      };
+    }
+    return out;
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

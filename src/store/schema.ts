@@ -1,0 +1,172 @@
+/**
+ * Table types for kysely. Portable across SQLite and PostgreSQL:
+ * - ids are lowercase UUID text (the URN prefix is added at the edge: `urn:vcloud:user:<id>`);
+ * - times are epoch milliseconds in `bigint` (PG's int8 is parsed back to a JS number, see postgres.ts);
+ * - booleans are integers 0/1 (SQLite has no boolean type);
+ * - lists are JSON text.
+ */
+import type { Generated } from 'kysely';
+import type { InventoryTables } from '../inventory/schema.js';
+
+export interface OrgTable {
+  id: string;
+  name: string;
+  name_lower: string;
+  full_name: string;
+  description: string;
+  is_enabled: number;
+  is_system: number;
+  /** Org policy: the longest lifetime an API token may be given, in days; null = no limit (VCD's default). */
+  max_token_lifetime_days: number | null;
+  deployed_vm_quota: number;
+  stored_vm_quota: number;
+  created_at: number;
+}
+
+export interface UserTable {
+  id: string;
+  org_id: string;
+  name: string;
+  name_lower: string;
+  full_name: string;
+  email: string;
+  password_hash: string;
+  is_enabled: number;
+  role_id: string;
+  deployed_vm_quota: number;
+  stored_vm_quota: number;
+  /** Sessions issued before this time (epoch ms) are rejected: set on disable, password change, "sign out everywhere". */
+  sessions_not_before: number;
+  totp_secret: string | null;
+  totp_enabled: number;
+  /** Last accepted TOTP time step: a code of that step or older is a replay. */
+  totp_last_step: number;
+  /** Failed second-factor attempts since the last success, and the lockout they caused. */
+  totp_failures: number;
+  totp_locked_until: number;
+  created_at: number;
+}
+
+export interface GroupTable {
+  id: string;
+  org_id: string;
+  name: string;
+  name_lower: string;
+  description: string;
+  role_id: string | null;
+  created_at: number;
+}
+
+export interface GroupMemberTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface RoleTable {
+  id: string;
+  org_id: string;
+  name: string;
+  name_lower: string;
+  description: string;
+  /** Predefined roles are read-only. */
+  read_only: number;
+  created_at: number;
+}
+
+export interface RoleRightTable {
+  role_id: string;
+  right_name: string;
+}
+
+export interface RightsBundleTable {
+  id: string;
+  name: string;
+  name_lower: string;
+  description: string;
+  read_only: number;
+  /** JSON array of right names. */
+  rights: string;
+  /** JSON array of org ids the bundle is published to, or the string "all". */
+  published_to: string;
+  created_at: number;
+}
+
+export interface ApiTokenTable {
+  /** The OAuth client_id from /register; the entity id is `urn:vcloud:token:<id>`. */
+  id: string;
+  org_id: string;
+  user_id: string;
+  name: string;
+  type: string; // 'REFRESH'
+  /** SHA-256 hex of the token; null until the one-shot jwt-bearer grant minted it. */
+  secret_hash: string | null;
+  /** First characters of the token, for display. */
+  token_start: string | null;
+  created_at: number;
+  minted_at: number | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  /** JSON array of the last few client IPs, newest first. */
+  last_used_ips: string;
+  created_ip: string | null;
+}
+
+/** Legacy 32-character `x-vcloud-authorization` session tokens (POST /api/sessions) map to a session here. */
+export interface LegacySessionTable {
+  token_hash: string;
+  session_id: string;
+  user_id: string;
+  access_token: string;
+  expires_at: number;
+}
+
+/**
+ * Revocations that every node must learn: an API token, one session, or all of a user's sessions.
+ * Rows are kept for at least the access-token lifetime so a node (re)starting can rebuild its view.
+ */
+export interface RevocationTable {
+  seq: Generated<number>;
+  kind: string; // 'api_token' | 'session' | 'user'
+  subject: string;
+  at: number;
+  /** After this time the row no longer matters (every access token it could affect has expired). */
+  relevant_until: number;
+}
+
+export interface AuditEventTable {
+  id: string;
+  at: number;
+  event_type: string;
+  outcome: string; // 'success' | 'failure'
+  actor_id: string | null;
+  actor_name: string | null;
+  org_id: string | null;
+  org_name: string | null;
+  token_id: string | null;
+  ip: string | null;
+  /** JSON object of safe details; never a secret. */
+  details: string;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface IdentityTables {
+  orgs: OrgTable;
+  users: UserTable;
+  groups: GroupTable;
+  group_members: GroupMemberTable;
+  roles: RoleTable;
+  role_rights: RoleRightTable;
+  rights_bundles: RightsBundleTable;
+  api_tokens: ApiTokenTable;
+  legacy_sessions: LegacySessionTable;
+  revocations: RevocationTable;
+  audit_events: AuditEventTable;
+  meta: MetaTable;
+}
+
+export interface DB extends IdentityTables, InventoryTables {}

@@ -1,0 +1,396 @@
+/**
+ * The Store: one contract, two backends (SQLite embedded, PostgreSQL for many nodes), one implementation on
+ * kysely. Backend-specific code is only how the connection is opened and how revocations reach other nodes
+ * (`RevocationBus`). test/store/contract.test.ts runs the same suite against both.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
+import type {
+  DB,
+  OrgTable,
+  UserTable,
+  RoleTable,
+  GroupTable,
+  RightsBundleTable,
+  ApiTokenTable,
+  AuditEventTable,
+  RevocationTable,
+} from './schema.js';
+import type { Dialect } from './migrate.js';
+
+export type Org = Selectable<OrgTable>;
+export type User = Selectable<UserTable>;
+export type Role = Selectable<RoleTable>;
+export type Group = Selectable<GroupTable>;
+export type RightsBundle = Selectable<RightsBundleTable>;
+export type ApiTokenRow = Selectable<ApiTokenTable>;
+export type AuditEvent = Selectable<AuditEventTable>;
+export type Revocation = Selectable<RevocationTable>;
+
+export type RevocationKind = 'api_token' | 'session' | 'user';
+export interface RevocationEvent {
+  seq: number;
+  kind: RevocationKind;
+  subject: string;
+  at: number;
+  relevantUntil: number;
+}
+
+/**
+ * Carries committed revocations to every node. SQLite: in-process (one node). PostgreSQL: LISTEN/NOTIFY on a
+ * dedicated connection, with a resync from the `revocations` table after every reconnect.
+ */
+export interface RevocationBus {
+  /** Called with every revocation committed anywhere (including on this node). */
+  subscribe(listener: (event: RevocationEvent) => void): void;
+  /** Called when the bus (re)connects: the listener must resync from the table. */
+  onResync(listener: () => void): void;
+  /** False while the bus cannot guarantee delivery (PG listener down): the revocation view fails closed. */
+  healthy(): boolean;
+  /** Backend hook: a revocation was committed by this node (SQLite delivers it; PG waits for NOTIFY). */
+  committed(event: RevocationEvent): void;
+  close(): Promise<void>;
+}
+
+export type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface StoreOptions {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  bus: RevocationBus;
+  /** Where NOTIFY is sent inside a transaction (PG); a no-op on SQLite. */
+  notifyInTransaction: (trx: Transaction<DB>, event: Omit<RevocationEvent, 'seq'> & { seq: number }) => Promise<void>;
+  close: () => Promise<void>;
+}
+
+export class Store {
+  readonly db: Kysely<DB>;
+  readonly dialect: Dialect;
+  readonly bus: RevocationBus;
+  private readonly notifyInTransaction: StoreOptions['notifyInTransaction'];
+  private readonly closeBackend: () => Promise<void>;
+
+  constructor(options: StoreOptions) {
+    this.db = options.db;
+    this.dialect = options.dialect;
+    this.bus = options.bus;
+    this.notifyInTransaction = options.notifyInTransaction;
+    this.closeBackend = options.close;
+  }
+
+  async close(): Promise<void> {
+    await this.bus.close();
+    await this.closeBackend();
+  }
+
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  /** Case-insensitive LIKE on both backends (SQLite's LIKE already is for ASCII). */
+  get likeOperator(): 'like' | 'ilike' {
+    return this.dialect === 'postgres' ? 'ilike' : 'like';
+  }
+
+  // ---------------------------------------------------------------- meta
+  async getMeta(key: string, ex: Executor = this.db): Promise<string | undefined> {
+    const row = await ex.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setMeta(key: string, value: string, ex: Executor = this.db): Promise<void> {
+    await ex
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  // ---------------------------------------------------------------- orgs
+  async createOrg(values: Insertable<OrgTable>, ex: Executor = this.db): Promise<Org> {
+    await ex.insertInto('orgs').values(values).execute();
+    return (await this.getOrg(values.id, ex))!;
+  }
+
+  getOrg(id: string, ex: Executor = this.db): Promise<Org | undefined> {
+    return ex.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  getOrgByName(name: string, ex: Executor = this.db): Promise<Org | undefined> {
+    return ex.selectFrom('orgs').selectAll().where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
+  }
+
+  listOrgs(ex: Executor = this.db): Promise<Org[]> {
+    return ex.selectFrom('orgs').selectAll().orderBy('is_system', 'desc').orderBy('name_lower').execute();
+  }
+
+  async updateOrg(id: string, patch: Updateable<OrgTable>, ex: Executor = this.db): Promise<void> {
+    await ex.updateTable('orgs').set(patch).where('id', '=', id).execute();
+  }
+
+  // ---------------------------------------------------------------- roles
+  async createRole(
+    values: Omit<Insertable<RoleTable>, 'name_lower'>,
+    rights: readonly string[],
+    ex: Executor = this.db,
+  ): Promise<Role> {
+    await ex.insertInto('roles').values({ ...values, name_lower: values.name.toLowerCase() }).execute();
+    await this.setRoleRights(values.id, rights, ex);
+    return (await this.getRole(values.id, ex))!;
+  }
+
+  getRole(id: string, ex: Executor = this.db): Promise<Role | undefined> {
+    return ex.selectFrom('roles').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  getRoleByName(orgId: string, name: string, ex: Executor = this.db): Promise<Role | undefined> {
+    return ex
+      .selectFrom('roles')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('name_lower', '=', name.toLowerCase())
+      .executeTakeFirst();
+  }
+
+  listRoles(orgId: string, ex: Executor = this.db): Promise<Role[]> {
+    return ex.selectFrom('roles').selectAll().where('org_id', '=', orgId).orderBy('name_lower').execute();
+  }
+
+  async updateRole(id: string, patch: { name?: string; description?: string }, ex: Executor = this.db): Promise<void> {
+    const set: Updateable<RoleTable> = { ...patch };
+    if (patch.name !== undefined) set.name_lower = patch.name.toLowerCase();
+    await ex.updateTable('roles').set(set).where('id', '=', id).execute();
+  }
+
+  async deleteRole(id: string, ex: Executor = this.db): Promise<void> {
+    await ex.deleteFrom('roles').where('id', '=', id).execute();
+  }
+
+  async roleRights(roleId: string, ex: Executor = this.db): Promise<string[]> {
+    const rows = await ex.selectFrom('role_rights').select('right_name').where('role_id', '=', roleId).execute();
+    return rows.map((r) => r.right_name).sort();
+  }
+
+  async setRoleRights(roleId: string, rights: readonly string[], ex: Executor = this.db): Promise<void> {
+    await ex.deleteFrom('role_rights').where('role_id', '=', roleId).execute();
+    const unique = [...new Set(rights)];
+    if (unique.length > 0) {
+      await ex
+        .insertInto('role_rights')
+        .values(unique.map((right_name) => ({ role_id: roleId, right_name })))
+        .execute();
+    }
+  }
+
+  async countUsersWithRole(roleId: string, ex: Executor = this.db): Promise<number> {
+    const row = await ex
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role_id', '=', roleId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  // ---------------------------------------------------------------- users
+  async createUser(values: Omit<Insertable<UserTable>, 'name_lower'>, ex: Executor = this.db): Promise<User> {
+    await ex.insertInto('users').values({ ...values, name_lower: values.name.toLowerCase() }).execute();
+    return (await this.getUser(values.id, ex))!;
+  }
+
+  getUser(id: string, ex: Executor = this.db): Promise<User | undefined> {
+    return ex.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  getUserByName(orgId: string, name: string, ex: Executor = this.db): Promise<User | undefined> {
+    return ex
+      .selectFrom('users')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('name_lower', '=', name.toLowerCase())
+      .executeTakeFirst();
+  }
+
+  listUsers(orgId: string, ex: Executor = this.db): Promise<User[]> {
+    return ex.selectFrom('users').selectAll().where('org_id', '=', orgId).orderBy('name_lower').execute();
+  }
+
+  async updateUser(id: string, patch: Updateable<UserTable>, ex: Executor = this.db): Promise<void> {
+    const set = { ...patch };
+    if (typeof patch.name === 'string') set.name_lower = patch.name.toLowerCase();
+    await ex.updateTable('users').set(set).where('id', '=', id).execute();
+  }
+
+  async deleteUser(id: string, ex: Executor = this.db): Promise<void> {
+    await ex.deleteFrom('users').where('id', '=', id).execute();
+  }
+
+  // ---------------------------------------------------------------- groups
+  async createGroup(values: Omit<Insertable<GroupTable>, 'name_lower'>, ex: Executor = this.db): Promise<Group> {
+    await ex.insertInto('groups').values({ ...values, name_lower: values.name.toLowerCase() }).execute();
+    return (await this.getGroup(values.id, ex))!;
+  }
+
+  getGroup(id: string, ex: Executor = this.db): Promise<Group | undefined> {
+    return ex.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listGroups(orgId: string, ex: Executor = this.db): Promise<Group[]> {
+    return ex.selectFrom('groups').selectAll().where('org_id', '=', orgId).orderBy('name_lower').execute();
+  }
+
+  async updateGroup(id: string, patch: { name?: string; description?: string; role_id?: string | null }, ex: Executor = this.db) {
+    const set: Updateable<GroupTable> = { ...patch };
+    if (patch.name !== undefined) set.name_lower = patch.name.toLowerCase();
+    await ex.updateTable('groups').set(set).where('id', '=', id).execute();
+  }
+
+  async deleteGroup(id: string, ex: Executor = this.db): Promise<void> {
+    await ex.deleteFrom('groups').where('id', '=', id).execute();
+  }
+
+  async groupMembers(groupId: string, ex: Executor = this.db): Promise<string[]> {
+    const rows = await ex.selectFrom('group_members').select('user_id').where('group_id', '=', groupId).execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  // ---------------------------------------------------------------- rights bundles
+  async createRightsBundle(values: Omit<Insertable<RightsBundleTable>, 'name_lower'>, ex: Executor = this.db) {
+    await ex.insertInto('rights_bundles').values({ ...values, name_lower: values.name.toLowerCase() }).execute();
+    return (await this.getRightsBundle(values.id, ex))!;
+  }
+
+  getRightsBundle(id: string, ex: Executor = this.db): Promise<RightsBundle | undefined> {
+    return ex.selectFrom('rights_bundles').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listRightsBundles(ex: Executor = this.db): Promise<RightsBundle[]> {
+    return ex.selectFrom('rights_bundles').selectAll().orderBy('name_lower').execute();
+  }
+
+  async updateRightsBundle(id: string, patch: Updateable<RightsBundleTable>, ex: Executor = this.db) {
+    const set = { ...patch };
+    if (typeof patch.name === 'string') set.name_lower = patch.name.toLowerCase();
+    await ex.updateTable('rights_bundles').set(set).where('id', '=', id).execute();
+  }
+
+  // ---------------------------------------------------------------- API tokens
+  async insertApiToken(values: Insertable<ApiTokenTable>, ex: Executor = this.db): Promise<ApiTokenRow> {
+    await ex.insertInto('api_tokens').values(values).execute();
+    return (await this.getApiToken(values.id, ex))!;
+  }
+
+  getApiToken(id: string, ex: Executor = this.db): Promise<ApiTokenRow | undefined> {
+    return ex.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  getApiTokenByHash(secretHash: string, ex: Executor = this.db): Promise<ApiTokenRow | undefined> {
+    return ex.selectFrom('api_tokens').selectAll().where('secret_hash', '=', secretHash).executeTakeFirst();
+  }
+
+  /**
+   * The one-shot mint: sets the secret only if none was set and the token is live. Returns false when another
+   * grant won the race or the token was revoked: exactly one caller ever sees a given token.
+   */
+  async mintApiToken(id: string, secretHash: string, start: string, now: number, ex: Executor = this.db): Promise<boolean> {
+    const result = await ex
+      .updateTable('api_tokens')
+      .set({ secret_hash: secretHash, token_start: start, minted_at: now })
+      .where('id', '=', id)
+      .where('secret_hash', 'is', null)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Marks revoked; returns false when it already was (so the caller does not announce it twice). */
+  async markApiTokenRevoked(id: string, now: number, ex: Executor = this.db): Promise<boolean> {
+    const result = await ex
+      .updateTable('api_tokens')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async liveApiTokenIdsOfUser(userId: string, ex: Executor = this.db): Promise<string[]> {
+    const rows = await ex
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async recordApiTokenUse(id: string, lastUsedAt: number, ips: string[], ex: Executor = this.db): Promise<void> {
+    await ex
+      .updateTable('api_tokens')
+      .set({ last_used_at: lastUsedAt, last_used_ips: JSON.stringify(ips) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  // ---------------------------------------------------------------- revocations
+  /**
+   * Records a revocation inside the caller's transaction and announces it to every node once committed.
+   * Call it in the same transaction as the state change, so a node never sees one without the other.
+   */
+  async recordRevocation(
+    trx: Transaction<DB>,
+    kind: RevocationKind,
+    subject: string,
+    at: number,
+    relevantUntil: number,
+  ): Promise<RevocationEvent> {
+    const inserted = await trx
+      .insertInto('revocations')
+      .values({ kind, subject, at, relevant_until: relevantUntil })
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    const event: RevocationEvent = { seq: Number(inserted.seq), kind, subject, at, relevantUntil };
+    await this.notifyInTransaction(trx, event);
+    return event;
+  }
+
+  async relevantRevocations(now: number, ex: Executor = this.db): Promise<RevocationEvent[]> {
+    const rows = await ex.selectFrom('revocations').selectAll().where('relevant_until', '>', now).orderBy('seq').execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      kind: r.kind as RevocationKind,
+      subject: r.subject,
+      at: Number(r.at),
+      relevantUntil: Number(r.relevant_until),
+    }));
+  }
+
+  async pruneRevocations(now: number, ex: Executor = this.db): Promise<void> {
+    await ex.deleteFrom('revocations').where('relevant_until', '<=', now).execute();
+  }
+
+  // ---------------------------------------------------------------- audit
+  async appendAudit(values: Omit<Insertable<AuditEventTable>, 'id'>, ex: Executor = this.db): Promise<void> {
+    await ex.insertInto('audit_events').values({ id: randomUUID(), ...values }).execute();
+  }
+
+  // ---------------------------------------------------------------- signing keys
+  /**
+   * The current HS256 key, created once and shared by every node through the store. Two nodes booting at once
+   * may both propose one: the meta row's primary key lets exactly one insert win, and everyone reads it back.
+   */
+  async currentSigningKey(): Promise<{ kid: string; secret: string }> {
+    const candidate = JSON.stringify({ kid: randomUUID(), secret: randomBytes(32).toString('base64url') });
+    await this.db
+      .insertInto('meta')
+      .values({ key: 'signing_key', value: candidate })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const stored = await this.getMeta('signing_key');
+    return JSON.parse(stored!) as { kid: string; secret: string };
+  }
+
+  /** Liveness of the backend, for /health. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+}
