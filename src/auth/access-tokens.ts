@@ -9,7 +9,7 @@
  * `RevocationView` is consulted on every request.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { Hs256Signer } from './jwt-hs256.js';
 import type { SessionKind } from './principal.js';
 
 export interface AccessClaims {
@@ -29,15 +29,13 @@ const AUDIENCE = 'tessera-api';
 const MAX_CACHED = 50_000;
 
 export class AccessTokenService {
-  private readonly key: Uint8Array;
-  private readonly kid: string;
+  private readonly signer: Hs256Signer;
   private readonly ttlSeconds: number;
   /** token string -> verified claims. Insertion-ordered, so the oldest entry is evicted first. */
   private readonly verified = new Map<string, AccessClaims>();
 
   constructor(signingKey: { kid: string; secret: string }, ttlSeconds: number) {
-    this.key = new Uint8Array(Buffer.from(signingKey.secret, 'base64url'));
-    this.kid = signingKey.kid;
+    this.signer = new Hs256Signer(Buffer.from(signingKey.secret, 'base64url'), signingKey.kid);
     this.ttlSeconds = ttlSeconds;
   }
 
@@ -58,15 +56,18 @@ export class AccessTokenService {
       ims: nowMs,
       exp: iat + this.ttlSeconds,
     };
-    const token = await new SignJWT({ org: claims.org, kind: claims.kind, tid: claims.tid, ims: claims.ims })
-      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: this.kid })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setSubject(claims.sub)
-      .setJti(claims.jti)
-      .setIssuedAt(claims.iat)
-      .setExpirationTime(claims.exp)
-      .sign(this.key);
+    const token = this.signer.sign({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: claims.sub,
+      jti: claims.jti,
+      iat: claims.iat,
+      exp: claims.exp,
+      org: claims.org,
+      kind: claims.kind,
+      tid: claims.tid,
+      ims: claims.ims,
+    });
     this.remember(token, claims);
     return { token, claims };
   }
@@ -92,24 +93,17 @@ export class AccessTokenService {
   }
 
   private async verifySignature(token: string): Promise<AccessClaims | null> {
-    if (token.length > 4096 || token.split('.').length !== 3) return null;
-    try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: ['HS256'],
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        typ: 'at+jwt',
-        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
-      });
-      const { sub, jti, iat, exp, org, kind, tid, ims } = payload as Record<string, unknown>;
-      if (typeof sub !== 'string' || typeof jti !== 'string' || typeof org !== 'string') return null;
-      if (kind !== 'password' && kind !== 'api_token' && kind !== 'service_account') return null;
-      if (typeof iat !== 'number' || typeof exp !== 'number' || typeof ims !== 'number') return null;
-      return { sub, jti, org, kind, tid: typeof tid === 'string' ? tid : null, iat, exp, ims };
-    } catch (err) {
-      if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
-      throw err;
-    }
+    if (token.length > 4096) return null;
+    const payload = this.signer.verify(token);
+    if (!payload) return null;
+    const { iss, aud, sub, jti, iat, exp, org, kind, tid, ims } = payload;
+    if (iss !== ISSUER || aud !== AUDIENCE) return null;
+    if (typeof sub !== 'string' || typeof jti !== 'string' || typeof org !== 'string') return null;
+    if (kind !== 'password' && kind !== 'api_token' && kind !== 'service_account') return null;
+    if (typeof iat !== 'number' || typeof exp !== 'number' || typeof ims !== 'number') return null;
+    // Not valid before it was issued (small allowance for clock skew between nodes).
+    if (iat > Date.now() / 1000 + 60) return null;
+    return { sub, jti, org, kind, tid: typeof tid === 'string' ? tid : null, iat, exp, ims };
   }
 
   private remember(token: string, claims: AccessClaims): void {

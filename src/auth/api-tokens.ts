@@ -25,6 +25,46 @@ export type OAuthOrgPath = { kind: 'provider' } | { kind: 'tenant'; orgName: str
 
 export const MAX_TOKEN_NAME_LENGTH = 128;
 
+/**
+ * Minted API-token rows by secret hash, so a script exchanging its token again skips the store. Safe because
+ * the fields an exchange reads never change after minting except `revoked_at`, and every revocation, local or
+ * from another node, evicts the entry (and is checked in the revocation view as well). Entries also expire
+ * after CACHE_TTL_MS as a bound on anything missed.
+ */
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 20_000;
+
+class MintedTokenCache {
+  private readonly byHash = new Map<string, { row: ApiTokenRow; loadedAt: number }>();
+  private readonly hashById = new Map<string, string>();
+
+  get(hash: string, now: number): ApiTokenRow | undefined {
+    const entry = this.byHash.get(hash);
+    if (!entry) return undefined;
+    if (now - entry.loadedAt > CACHE_TTL_MS) {
+      this.evictId(entry.row.id);
+      return undefined;
+    }
+    return entry.row;
+  }
+
+  put(hash: string, row: ApiTokenRow, now: number): void {
+    if (this.byHash.size >= CACHE_MAX) {
+      this.byHash.clear();
+      this.hashById.clear();
+    }
+    this.byHash.set(hash, { row, loadedAt: now });
+    this.hashById.set(row.id, hash);
+  }
+
+  evictId(id: string): void {
+    const hash = this.hashById.get(id);
+    if (hash === undefined) return;
+    this.hashById.delete(id);
+    this.byHash.delete(hash);
+  }
+}
+
 /** The one answer for every bad refresh token: unknown, revoked, expired, other org, malformed (vcd-wire §5.3). */
 export const invalidGrant = () => new TesseraError('invalid_grant', 'Invalid refresh token');
 
@@ -36,6 +76,7 @@ export class ApiTokenService {
   private readonly identities: IdentityCache;
   private readonly audit: AuditLog;
   private readonly usage: TokenUsageRecorder;
+  private readonly minted = new MintedTokenCache();
 
   constructor(deps: {
     store: Store;
@@ -53,6 +94,9 @@ export class ApiTokenService {
     this.identities = deps.identities;
     this.audit = deps.audit;
     this.usage = deps.usage;
+    deps.store.bus.subscribe((event) => {
+      if (event.kind === 'api_token') this.minted.evictId(event.subject);
+    });
   }
 
   /** True when the org named by the path is the principal's org (System only at /provider). */
@@ -183,23 +227,32 @@ export class ApiTokenService {
   /** Hot path: the refresh_token grant. No synchronous disk write: usage and audit are coalesced off-path. */
   async exchange(path: OAuthOrgPath, refreshToken: unknown, ip: string) {
     if (typeof refreshToken !== 'string' || !isWellFormedApiToken(refreshToken)) throw invalidGrant();
-    const hash = hashApiToken(refreshToken);
-    const row = await this.store.getApiTokenByHash(hash);
-    if (!row || row.secret_hash === null || !timingSafeEqual(Buffer.from(row.secret_hash), Buffer.from(hash))) {
-      throw invalidGrant();
+    if (!this.revocations.healthy()) {
+      // This node cannot know whether the token was revoked elsewhere: refuse (fail closed).
+      throw new TesseraError('SERVICE_UNAVAILABLE', 'Revocation state is unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
     }
+    const now = Date.now();
+    const hash = hashApiToken(refreshToken);
+    let row = this.minted.get(hash, now);
+    if (!row) {
+      row = await this.store.getApiTokenByHash(hash);
+      if (!row || row.secret_hash === null || !timingSafeEqual(Buffer.from(row.secret_hash), Buffer.from(hash))) {
+        throw invalidGrant();
+      }
+      if (row.revoked_at === null) this.minted.put(hash, row, now);
+    }
+    const found = row;
     const refuse = (reason: string) => {
-      void this.audit.record({ type: 'apiToken.refused', outcome: 'failure', tokenId: row.id, ip, details: { grant: 'refresh_token', reason } });
+      void this.audit.record({ type: 'apiToken.refused', outcome: 'failure', tokenId: found.id, ip, details: { grant: 'refresh_token', reason } });
       return invalidGrant();
     };
-    const now = Date.now();
     if (row.revoked_at !== null || this.revocations.isApiTokenRevoked(row.id)) throw refuse('revoked');
     if (row.expires_at !== null && Number(row.expires_at) <= now) throw refuse('expired');
     const identity = this.identities.peek(row.user_id) ?? (await this.identities.get(row.user_id));
     if (!identity || !identity.enabled) throw refuse('user disabled or deleted');
     if (!this.pathMatchesOrg(path, { id: identity.orgId, name: identity.orgName })) throw refuse('wrong org endpoint');
     const access = await this.accessTokens.mint({ userId: row.user_id, orgId: row.org_id, kind: 'api_token', apiTokenId: row.id });
-    this.usage.record(row.id, ip, JSON.parse(row.last_used_ips) as string[], now);
+    this.usage.record(row.id, ip, () => JSON.parse(found.last_used_ips) as string[], now);
     this.audit.exchanged({
       tokenId: row.id,
       actor: { id: identity.userId, name: identity.userName },

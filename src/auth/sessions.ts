@@ -77,6 +77,44 @@ export class SessionService {
     return this.startSession(user, org, req.ip);
   }
 
+  /**
+   * The second step of a two-step sign-in (the portal's): an earlier `signIn` without a code verified the
+   * password and answered TOTP_REQUIRED; the caller kept only the user's id and when that happened, never the
+   * password. Same checks as `signIn` from there on (enabled user and org, endpoint, replay, lockout); a
+   * password change or "end all sessions" since the first step voids it.
+   */
+  async completeSecondFactor(req: {
+    userId: string;
+    totpCode: string;
+    endpoint: 'tenant' | 'provider';
+    firstFactorAt: number;
+    ip: string;
+  }): Promise<SignedIn> {
+    const user = await this.store.getUser(req.userId);
+    const org = user ? await this.store.getOrg(user.org_id) : undefined;
+    if (
+      !user ||
+      !org ||
+      user.is_enabled !== 1 ||
+      org.is_enabled !== 1 ||
+      user.totp_enabled !== 1 ||
+      (req.endpoint === 'provider') !== isSystemOrgName(org.name) ||
+      Number(user.sessions_not_before) > req.firstFactorAt
+    ) {
+      throw badCredentials();
+    }
+    const signIn: SignInRequest = {
+      userName: user.name,
+      orgName: org.name,
+      password: '',
+      totpCode: req.totpCode,
+      endpoint: req.endpoint,
+      ip: req.ip,
+    };
+    await this.checkSecondFactor(user, org, signIn);
+    return this.startSession(user, org, req.ip);
+  }
+
   /** The second step: a fresh, unused code, under a per-user attempt limit. */
   private async checkSecondFactor(user: User, org: Org, req: SignInRequest): Promise<void> {
     const now = Date.now();

@@ -36,10 +36,11 @@ export class TokenUsageRecorder {
     await this.flush(true);
   }
 
-  record(tokenId: string, ip: string, knownIps: readonly string[], now = Date.now()): void {
+  /** `knownIps` is read only the first time a token is seen (it parses the stored list). */
+  record(tokenId: string, ip: string, knownIps: () => readonly string[], now = Date.now()): void {
     let entry = this.usage.get(tokenId);
     if (!entry) {
-      entry = { lastUsedAt: now, ips: [...knownIps], dirty: true, lastWrittenAt: 0 };
+      entry = { lastUsedAt: now, ips: [...knownIps()], dirty: true, lastWrittenAt: 0 };
       this.usage.set(tokenId, entry);
     }
     entry.lastUsedAt = now;
