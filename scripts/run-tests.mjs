@@ -19,9 +19,21 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under', roots.join(' ') || 'test');
   process.exit(1);
 }
+// PostgreSQL: reuse the cluster named by TESSERA_TEST_DATABASE_URL, else start the throw-away local one
+// (scripts/start-postgres.sh). Suites that need it fail loudly when neither works.
+const env = { ...process.env };
+if (!env.TESSERA_TEST_DATABASE_URL) {
+  const pg = spawnSync('bash', ['scripts/start-postgres.sh'], { encoding: 'utf8' });
+  if (pg.status === 0 && pg.stdout.trim()) {
+    env.TESSERA_TEST_DATABASE_URL = pg.stdout.trim().split('\n').pop();
+    console.error(`run-tests: PostgreSQL at ${env.TESSERA_TEST_DATABASE_URL}`);
+  } else {
+    console.error(`run-tests: WARNING could not start PostgreSQL (${(pg.stderr || '').trim()}); PostgreSQL suites will fail`);
+  }
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...passthrough, ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);
