@@ -290,6 +290,25 @@ export class ApiTokenService {
     });
   }
 
+  /**
+   * RFC 7009 revocation by possession: whoever holds a token may revoke it (GitHub's credential-revocation API
+   * works the same way, so a leaked token found anywhere can be killed at once). Always succeeds silently.
+   */
+  async revokeByPossession(token: string, ip: string): Promise<void> {
+    if (!isWellFormedApiToken(token)) return;
+    const row = await this.store.getApiTokenByHash(hashApiToken(token));
+    if (!row || row.revoked_at !== null) return;
+    if ((await this.revokeRows([row.id])) === 0) return;
+    await this.audit.record({
+      type: 'apiToken.revoked',
+      actor: null,
+      org: { id: row.org_id, name: (await this.store.getOrg(row.org_id))?.name ?? '' },
+      tokenId: row.id,
+      ip,
+      details: { name: row.name, owner: row.user_id, via: 'oauth revocation endpoint (token holder)' },
+    });
+  }
+
   /** Revokes every live token of a user (disable, delete, "revoke all" on password change). */
   async revokeAllOf(userId: string): Promise<number> {
     return this.revokeRows(await this.store.liveApiTokenIdsOfUser(userId));

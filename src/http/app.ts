@@ -93,7 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       throw new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage());
     }
     // The token endpoint is unauthenticated: a stale bearer sent along must never cause a 401 (vcd-wire §5.1).
-    if (area === 'oauth' && /\/token\/?$/.test(request.url.split('?')[0]!)) return;
+    if (area === 'oauth' && /\/(token|revoke)\/?$/.test(request.url.split('?')[0]!)) return;
     const credential = credentialFromHeaders(request.headers);
     if (!credential) return;
     try {

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthOrgPath } from '../../auth/api-tokens.js';
-import { requirePrincipal } from '../context.js';
+import { baseUrl, requirePrincipal } from '../context.js';
 import { TesseraError, tooManyRequests } from '../errors.js';
 import type { GrantHandler } from './grants/types.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
@@ -95,4 +95,39 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
   };
   app.post('/oauth/provider/register', register);
   app.post('/oauth/tenant/:org/register', register);
+
+  // RFC 7009: `token=<API token>` revokes it; 200 whatever the token was, so the endpoint is no oracle.
+  const revoke = async (request: FastifyRequest<{ Params: { org?: string } }>, reply: FastifyReply) => {
+    const retryAfter = services.limits.tokenPerIp.hit(request.ip);
+    if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
+    const params = tokenParameters(request);
+    if (!params.token) throw new TesseraError('invalid_request', 'token is required');
+    await services.apiTokens.revokeByPossession(params.token, request.ip);
+    return reply.code(200).header('Cache-Control', 'no-store').send();
+  };
+  app.post('/oauth/provider/revoke', revoke);
+  app.post('/oauth/tenant/:org/revoke', revoke);
+
+  // RFC 8414 authorization-server metadata, one issuer per org (path-inserted well-known URL).
+  const metadata = (issuerPath: string, request: FastifyRequest) => {
+    const issuer = `${baseUrl(request)}${issuerPath}`;
+    return {
+      issuer,
+      token_endpoint: `${issuer}/token`,
+      registration_endpoint: `${issuer}/register`,
+      revocation_endpoint: `${issuer}/revoke`,
+      grant_types_supported: ['refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+      token_endpoint_auth_methods_supported: ['none'],
+      revocation_endpoint_auth_methods_supported: ['none'],
+      response_types_supported: [],
+    };
+  };
+  app.get('/.well-known/oauth-authorization-server/oauth/provider', async (request, reply) =>
+    reply.header('content-type', 'application/json').send(metadata('/oauth/provider', request)),
+  );
+  app.get<{ Params: { org: string } }>('/.well-known/oauth-authorization-server/oauth/tenant/:org', async (request, reply) => {
+    const org = await services.store.getOrgByName(request.params.org);
+    if (!org || org.is_system === 1) throw new TesseraError('RESOURCE_NOT_FOUND', 'No such organization');
+    return reply.header('content-type', 'application/json').send(metadata(`/oauth/tenant/${encodeURIComponent(org.name)}`, request));
+  });
 };
