@@ -20,7 +20,7 @@ export class RevocationView {
   constructor(store: Store) {
     this.store = store;
     store.bus.subscribe((event) => this.apply(event));
-    store.bus.onResync(() => void this.resync());
+    store.bus.onResync(() => this.resync());
   }
 
   async start(): Promise<void> {

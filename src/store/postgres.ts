@@ -23,7 +23,7 @@ interface Logger {
 
 class PgRevocationBus implements RevocationBus {
   private readonly listeners: Array<(e: RevocationEvent) => void> = [];
-  private readonly resyncListeners: Array<() => void> = [];
+  private readonly resyncListeners: Array<() => Promise<void>> = [];
   private client: pg.Client | null = null;
   private connected = false;
   private closed = false;
@@ -58,12 +58,21 @@ class PgRevocationBus implements RevocationBus {
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
-    await client.connect();
-    await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
-    this.client = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
+      this.client = client;
+      // LISTEN is active before the resync reads the table, so nothing committed in between is missed.
+      await Promise.all(this.resyncListeners.map((l) => l()));
+    } catch (err) {
+      if (this.client === client) this.client = null;
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+      throw err;
+    }
+    if (this.client !== client) return; // lost again while resyncing
     this.connected = true;
     this.reconnectDelayMs = 100;
-    for (const l of this.resyncListeners) l();
   }
 
   private lost(client: pg.Client, err: Error): void {
@@ -102,7 +111,7 @@ class PgRevocationBus implements RevocationBus {
   subscribe(listener: (e: RevocationEvent) => void): void {
     this.listeners.push(listener);
   }
-  onResync(listener: () => void): void {
+  onResync(listener: () => Promise<void>): void {
     this.resyncListeners.push(listener);
   }
   healthy(): boolean {

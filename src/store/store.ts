@@ -43,8 +43,11 @@ export interface RevocationEvent {
 export interface RevocationBus {
   /** Called with every revocation committed anywhere (including on this node). */
   subscribe(listener: (event: RevocationEvent) => void): void;
-  /** Called when the bus (re)connects: the listener must resync from the table. */
-  onResync(listener: () => void): void;
+  /**
+   * Called when the bus (re)connects, after LISTEN is active: the listener resyncs from the table. The bus
+   * reports healthy only once every resync has finished, so no request is served from a stale view.
+   */
+  onResync(listener: () => Promise<void>): void;
   /** False while the bus cannot guarantee delivery (PG listener down): the revocation view fails closed. */
   healthy(): boolean;
   /** Backend hook: a revocation was committed by this node (SQLite delivers it; PG waits for NOTIFY). */

@@ -1,0 +1,81 @@
+/**
+ * Two Tessera nodes on one PostgreSQL database (the scale-out shape): a token revoked through node A is refused
+ * by node B within a bounded delay, both at the token endpoint and for access tokens B has already verified and
+ * cached; and a node whose LISTEN connection drops fails closed until it has resynchronised.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDatabase, startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
+import { signIn, createApiToken, exchange, accessTokenFrom, http, bearer } from '../helpers/api.js';
+
+const BOUND_MS = 2_000;
+
+async function until(predicate: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < timeoutMs) {
+    if (await predicate()) return performance.now() - start;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+test('a revocation on one node reaches another node on the same PostgreSQL database', async (t) => {
+  if (!process.env.TESSERA_TEST_DATABASE_URL) {
+    assert.fail('TESSERA_TEST_DATABASE_URL is not set: run scripts/start-postgres.sh (npm test does it for you)');
+  }
+  const database = await createTestDatabase();
+  const nodeA = await startTessera({ backend: 'postgres', databaseUrl: database.url });
+  const nodeB = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: true });
+  t.after(async () => {
+    await nodeA.stop();
+    await nodeB.stop();
+    await database.drop();
+  });
+
+  const session = await signIn(nodeA.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const { apiToken, tokenId } = await createApiToken(nodeA.baseUrl, session, 'acme', 'cross-node');
+  // The token works on node B, and B has verified and cached an access token made from it.
+  const access = await accessTokenFrom(nodeB.baseUrl, 'acme', apiToken);
+  assert.equal((await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) })).status, 200);
+
+  const revoked = await http(`${nodeA.baseUrl}/cloudapi/1.0.0/tokens/${tokenId}`, { method: 'DELETE', headers: bearer(session) });
+  assert.equal(revoked.status, 204);
+  // Node A: refused at once, no waiting.
+  assert.equal((await exchange(nodeA.baseUrl, 'acme', apiToken)).status, 400);
+  // Node B: refused within the bound (LISTEN/NOTIFY), for the access token and at the token endpoint.
+  const delay = await until(
+    async () => (await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) })).status === 401,
+    BOUND_MS,
+  );
+  assert.equal((await exchange(nodeB.baseUrl, 'acme', apiToken)).json().minorErrorCode, 'invalid_grant');
+  t.diagnostic(`cross-node revocation delay: ${delay.toFixed(1)} ms`);
+});
+
+test('a node that loses its revocation listener fails closed, then recovers and sees what it missed', async (t) => {
+  if (!process.env.TESSERA_TEST_DATABASE_URL) assert.fail('TESSERA_TEST_DATABASE_URL is not set');
+  const database = await createTestDatabase();
+  const nodeA = await startTessera({ backend: 'postgres', databaseUrl: database.url });
+  const nodeB = await startTessera({ backend: 'postgres', databaseUrl: database.url });
+  t.after(async () => {
+    await nodeA.stop();
+    await nodeB.stop();
+    await database.drop();
+  });
+  const session = await signIn(nodeA.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const { apiToken, tokenId } = await createApiToken(nodeA.baseUrl, session, 'acme', 'fail-closed');
+  const access = await accessTokenFrom(nodeB.baseUrl, 'acme', apiToken);
+
+  const bus = nodeB.store.bus as unknown as { simulateConnectionLoss(): void; healthy(): boolean };
+  bus.simulateConnectionLoss();
+  assert.equal(bus.healthy(), false);
+  // While B cannot hear revocations it refuses rather than guess.
+  const during = await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) });
+  assert.equal(during.status, 503);
+  assert.ok(during.headers.get('retry-after'));
+  assert.equal((await exchange(nodeB.baseUrl, 'acme', apiToken)).status, 503);
+  // A revocation happens while B is deaf...
+  assert.equal((await http(`${nodeA.baseUrl}/cloudapi/1.0.0/tokens/${tokenId}`, { method: 'DELETE', headers: bearer(session) })).status, 204);
+  // ...B reconnects, resyncs from the table, and refuses the token it never heard about.
+  await until(async () => bus.healthy(), 10_000);
+  await until(async () => (await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) })).status === 401, BOUND_MS);
+});
