@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRow, measure, startProcess, type Measured } from './harness.js';
 import { microBenchmarks } from './micro.js';
+import { crossNodeRevocationDelay } from './revocation-delay.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -104,12 +105,18 @@ async function main() {
     }
 
     const micro = await microBenchmarks();
+    const delay = await crossNodeRevocationDelay();
 
     console.log(`\nTessera benchmark (${DURATION}s per case, loopback, HTTP, Node ${process.version}, ${(await import('node:os')).cpus().length} cores)\n`);
     for (const m of [baseline, ...results, ...queryRows]) console.log(formatRow(m, baseline));
     console.log(`\ncached bearer check (in-process): ${micro.cachedBearerMicros.toFixed(2)} µs CPU per request (goal < 10)`);
     console.log(`first verification of an access token (HS256): ${micro.firstVerifyMicros.toFixed(2)} µs CPU`);
     console.log(`SQLite WAL growth during the exchange run: ${walAfter - walBefore} bytes (goal: 0, no write per exchange)`);
+    console.log(
+      delay
+        ? `cross-node revocation delay (2 nodes, PostgreSQL, revoke on A until B answers 401, ${delay.samples.length} rounds, includes the DELETE round trip): p50 ${delay.p50.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms`
+        : 'cross-node revocation delay: not measured (PostgreSQL could not be started: scripts/start-postgres.sh)',
+    );
     const exchange = results[0]!;
     console.log(`exchange ratio: ${(exchange.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}x (goal >= 0.5x)`);
   } finally {
