@@ -76,6 +76,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Bodies without a Content-Type (govcd <= v2.20's token request) or with one we do not parse are kept as
   // text; the OAuth endpoints parse them as a form whatever the type (vcd-wire §1.4).
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+  // govcd sends `Content-Type: application/json` on every OpenAPI call, bodyless DELETEs included: an empty
+  // JSON body is no body, not a 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new TesseraError('BAD_REQUEST', 'The request body is not valid JSON'), undefined);
+    }
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const clientId = request.headers['x-vmware-vcloud-client-request-id'];

@@ -82,10 +82,20 @@ export function defaultVersion(): string {
   return DEFAULT_API_VERSION;
 }
 
+/**
+ * JSON bytes: sent as a Buffer, the payload keeps the exact content type we set. Given an object or a string,
+ * fastify rewrites a JSON content type as `application/json; version="V"; charset=utf-8`, which is not VCD's.
+ */
+export function jsonBytes(body: unknown): Buffer {
+  return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+/** JSON with VCD's exact content type, e.g. `application/json;version=37.0`. */
+export function sendJson(reply: FastifyReply, status: number, contentType: string, body: unknown) {
+  return reply.code(status).header('content-type', contentType).send(jsonBytes(body));
+}
+
 /** JSON with VCD's versioned content type under /cloudapi. */
 export function sendCloudapiJson(request: FastifyRequest, reply: FastifyReply, status: number, body: unknown) {
-  return reply
-    .code(status)
-    .header('content-type', `application/json;version=${request.vcd.responseVersion}`)
-    .send(body);
+  return sendJson(reply, status, `application/json;version=${request.vcd.responseVersion}`, body);
 }

@@ -5,7 +5,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { TesseraError, ERROR_CATALOGUE } from './errors.js';
 import { xmlDocument } from './xml.js';
-import { areaOf, defaultVersion } from './context.js';
+import { areaOf, defaultVersion, jsonBytes } from './context.js';
 
 /** Maps framework errors (validation, body parsing, size) onto the catalogue. */
 export function toTesseraError(error: unknown): TesseraError {
@@ -41,13 +41,13 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   };
   if (area === 'api') {
     if (request.vcd?.json) {
-      return reply.header('content-type', `application/vnd.vmware.vcloud.error+json;version=${version}`).send({
+      return reply.header('content-type', `application/vnd.vmware.vcloud.error+json;version=${version}`).send(jsonBytes({
         message: withRequestId(error.message),
         majorErrorCode: error.status,
         minorErrorCode: error.minorErrorCode,
         vendorSpecificErrorCode: null,
         stackTrace: null,
-      });
+      }));
     }
     return reply.header('content-type', `application/vnd.vmware.vcloud.error+xml;version=${version}`).send(
       xmlDocument('Error', {
@@ -61,7 +61,7 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
     return reply.type('text/html; charset=utf-8').send(errorPage(error));
   }
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
-  return reply.header('content-type', 'application/json').send({ minorErrorCode: error.minorErrorCode, message: error.message, stackTrace: null });
+  return reply.header('content-type', 'application/json').send(jsonBytes({ minorErrorCode: error.minorErrorCode, message: error.message, stackTrace: null }));
 }
 
 function errorPage(error: TesseraError): string {

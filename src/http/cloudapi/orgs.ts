@@ -1,4 +1,208 @@
-// Placeholder until the inventory work lands (owned by the inventory module): replace wholesale.
-import type { FastifyPluginAsync } from 'fastify';
+/**
+ * `/cloudapi/1.0.0/orgs` and `/cloudapi/1.0.0/vdcs` (and `/{id}` of each): the CloudAPI views of orgs and VDCs,
+ * in the paged envelope {resultTotal, pageCount, page, pageSize, associations, values} with `Link` headers
+ * (vcd-wire §7). `filter` is FIQL over the fields listed in ORG_FILTER_FIELDS / VDC_FILTER_FIELDS; `sortAsc` /
+ * `sortDesc` take one of them. A tenant sees its own org only; unknown or foreign ids are 403.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { requirePrincipal, sendCloudapiJson } from '../context.js';
+import { badRequest, forbidden } from '../errors.js';
+import { pagedEnvelope, parsePageRequest, setPagingLinks, type PageRequest } from './paging.js';
+import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
+import type { DB } from '../../store/schema.js';
+import type { Store } from '../../store/store.js';
+import { mayRead } from '../../inventory/access.js';
+import { idFromPathSegment, urn } from '../../inventory/hrefs.js';
+import { inventoryScope, type InventoryScope } from '../../inventory/scope.js';
+import { SYSTEM_ORG_ID, SYSTEM_ORG_NAME } from '../../domain/rights.js';
+import { can } from '../../domain/policy.js';
 
-export const cloudapiOrgRoutes: FastifyPluginAsync = async () => {};
+export const ORG_FILTER_FIELDS: FiqlFieldMap = {
+  id: { column: 'orgs.id', type: 'ref' },
+  name: { column: 'orgs.name', type: 'string' },
+  displayName: { column: 'orgs.full_name', type: 'string' },
+  description: { column: 'orgs.description', type: 'string' },
+  isEnabled: { column: 'orgs.is_enabled', type: 'boolean' },
+};
+
+export const VDC_FILTER_FIELDS: FiqlFieldMap = {
+  id: { column: 'vdcs.id', type: 'ref' },
+  name: { column: 'vdcs.name', type: 'string' },
+  description: { column: 'vdcs.description', type: 'string' },
+  isEnabled: { column: 'vdcs.is_enabled', type: 'boolean' },
+  allocationType: { column: 'vdcs.allocation_model', type: 'enum', values: ['AllocationVApp', 'AllocationPool', 'ReservationPool', 'Flex'] },
+  'org.id': { column: 'vdcs.org_id', type: 'ref' },
+  'org.name': { column: 'orgs.name', type: 'string' },
+};
+
+interface ListQuery {
+  filter?: string;
+  sortAsc?: string;
+  sortDesc?: string;
+}
+
+/** filter, sort and page of a list request, validated before any SQL. */
+function listRequest(request: FastifyRequest, store: Store, fields: FiqlFieldMap) {
+  const query = request.query as ListQuery & Record<string, unknown>;
+  const page: PageRequest = parsePageRequest(query);
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const filter = text(query.filter);
+  const where = filter === null ? null : compileFiqlFilter(filter, fields, { likeOperator: store.likeOperator });
+  const sortAsc = text(query.sortAsc);
+  const sortDesc = text(query.sortDesc);
+  const sortField = sortAsc ?? sortDesc ?? 'name';
+  const sort = fields[sortField];
+  if (!Object.hasOwn(fields, sortField) || !sort) {
+    throw badRequest(`${sortDesc ? 'sortDesc' : 'sortAsc'}: "${sortField}" is not sortable; use one of ${Object.keys(fields).join(', ')}`);
+  }
+  return { page, where, sortColumn: sort.column as string, direction: sortDesc && !sortAsc ? ('desc' as const) : ('asc' as const) };
+}
+
+function scoped<QB extends SelectQueryBuilder<DB, any, any>>(qb: QB, scope: InventoryScope, orgColumn: string): QB {
+  return scope.kind === 'all' ? qb : (qb.where(sql.ref(orgColumn), '=', scope.orgId) as QB);
+}
+
+// ------------------------------------------------------------------ orgs
+
+const orgValues = (db: Kysely<DB>) =>
+  db.selectFrom('orgs').select([
+    'orgs.id',
+    'orgs.name',
+    'orgs.full_name',
+    'orgs.description',
+    'orgs.is_enabled',
+    'orgs.is_system',
+    sql<number>`(select count(*) from vdcs where vdcs.org_id = orgs.id)`.as('vdc_count'),
+    sql<number>`(select count(*) from vapps where vapps.org_id = orgs.id and vapps.is_template = 0)`.as('vapp_count'),
+    sql<number>`(select count(*) from vms where vms.org_id = orgs.id and vms.status = 'POWERED_ON')`.as('running_vm_count'),
+    sql<number>`(select count(*) from users where users.org_id = orgs.id)`.as('user_count'),
+    sql<number>`(select count(*) from orgs as managed where managed.id <> orgs.id)`.as('other_org_count'),
+  ]);
+
+type OrgValuesRow = Awaited<ReturnType<ReturnType<typeof orgValues>['executeTakeFirstOrThrow']>>;
+
+function orgEntity(row: OrgValuesRow) {
+  const isSystem = row.is_system === 1;
+  return {
+    id: urn('org', row.id),
+    name: row.name,
+    displayName: row.full_name,
+    description: row.description,
+    isEnabled: row.is_enabled === 1,
+    orgVdcCount: Number(row.vdc_count),
+    catalogCount: 0,
+    vappCount: Number(row.vapp_count),
+    runningVMCount: Number(row.running_vm_count),
+    userCount: Number(row.user_count),
+    diskCount: 0,
+    managedBy: { name: SYSTEM_ORG_NAME, id: urn('org', SYSTEM_ORG_ID) },
+    canManageOrgs: isSystem,
+    canPublish: false,
+    maskedEventTaskUsername: null,
+    directlyManagedOrgCount: isSystem ? Number(row.other_org_count) : 0,
+  };
+}
+
+// ------------------------------------------------------------------ VDCs
+
+const vdcValues = (db: Kysely<DB>) =>
+  db
+    .selectFrom('vdcs')
+    .innerJoin('orgs', 'orgs.id', 'vdcs.org_id')
+    .select([
+      'vdcs.id',
+      'vdcs.name',
+      'vdcs.description',
+      'vdcs.allocation_model',
+      'vdcs.is_enabled',
+      'vdcs.org_id',
+      'orgs.name as org_name',
+      sql<number>`(select count(*) from vms where vms.vdc_id = vdcs.id)`.as('vm_count'),
+      sql<number>`(select count(*) from vms where vms.vdc_id = vdcs.id and vms.status = 'POWERED_ON')`.as('running_vm_count'),
+    ]);
+
+type VdcValuesRow = Awaited<ReturnType<ReturnType<typeof vdcValues>['executeTakeFirstOrThrow']>>;
+
+function vdcEntity(row: VdcValuesRow) {
+  return {
+    id: urn('vdc', row.id),
+    name: row.name,
+    description: row.description,
+    allocationType: row.allocation_model,
+    isEnabled: row.is_enabled === 1,
+    org: { name: row.org_name, id: urn('org', row.org_id) },
+    numberOfVMs: Number(row.vm_count),
+    numberOfRunningVMs: Number(row.running_vm_count),
+  };
+}
+
+// ------------------------------------------------------------------ routes
+
+export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
+  const db = () => app.tessera.store.db;
+
+  app.get('/cloudapi/1.0.0/orgs', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const store = app.tessera.store;
+    const scope = inventoryScope(principal);
+    const { page, where, sortColumn, direction } = listRequest(request, store, ORG_FILTER_FIELDS);
+    const filtered = <QB extends SelectQueryBuilder<DB, 'orgs', any>>(qb: QB): QB => scoped(where ? (qb.where(where) as QB) : qb, scope, 'orgs.id');
+    const { n } = await filtered(db().selectFrom('orgs').select(sql<number>`count(*)`.as('n'))).executeTakeFirstOrThrow();
+    const total = Number(n);
+    const rows =
+      page.pageSize === 0
+        ? []
+        : await filtered(orgValues(db()))
+            .orderBy(sql.ref(sortColumn), direction)
+            .orderBy('orgs.id', direction)
+            .limit(page.pageSize)
+            .offset((page.page - 1) * page.pageSize)
+            .execute();
+    setPagingLinks(request, reply, total, page, 'Orgs');
+    return sendCloudapiJson(request, reply, 200, pagedEnvelope(rows.map(orgEntity), total, page));
+  });
+
+  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/orgs/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const id = idFromPathSegment(request.params.id, 'org');
+    if (!id || !mayRead(principal, 'org', id)) throw forbidden();
+    const row = await orgValues(db()).where('orgs.id', '=', id).executeTakeFirst();
+    if (!row) throw forbidden();
+    return sendCloudapiJson(request, reply, 200, orgEntity(row));
+  });
+
+  app.get('/cloudapi/1.0.0/vdcs', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    if (!can(principal, 'vdc.view')) throw forbidden();
+    const store = app.tessera.store;
+    const scope = inventoryScope(principal);
+    const { page, where, sortColumn, direction } = listRequest(request, store, VDC_FILTER_FIELDS);
+    const filtered = <QB extends SelectQueryBuilder<DB, 'vdcs' | 'orgs', any>>(qb: QB): QB =>
+      scoped(where ? (qb.where(where) as QB) : qb, scope, 'vdcs.org_id');
+    const { n } = await filtered(
+      db().selectFrom('vdcs').innerJoin('orgs', 'orgs.id', 'vdcs.org_id').select(sql<number>`count(*)`.as('n')),
+    ).executeTakeFirstOrThrow();
+    const total = Number(n);
+    const rows =
+      page.pageSize === 0
+        ? []
+        : await filtered(vdcValues(db()))
+            .orderBy(sql.ref(sortColumn), direction)
+            .orderBy('vdcs.id', direction)
+            .limit(page.pageSize)
+            .offset((page.page - 1) * page.pageSize)
+            .execute();
+    setPagingLinks(request, reply, total, page, 'Vdcs');
+    return sendCloudapiJson(request, reply, 200, pagedEnvelope(rows.map(vdcEntity), total, page));
+  });
+
+  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/vdcs/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const id = idFromPathSegment(request.params.id, 'vdc');
+    if (!id) throw forbidden();
+    const row = await vdcValues(db()).where('vdcs.id', '=', id).executeTakeFirst();
+    if (!row || !mayRead(principal, 'vdc', row.org_id)) throw forbidden();
+    return sendCloudapiJson(request, reply, 200, vdcEntity(row));
+  });
+};

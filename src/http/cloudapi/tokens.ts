@@ -62,7 +62,10 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (app) => {
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
       .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
-      .where('api_tokens.revoked_at', 'is', null);
+      .where('api_tokens.revoked_at', 'is', null)
+      // As GET /tokens/{id} (ApiTokenService.getVisible): a registered but never-minted token is its owner's
+      // business only. Listing it to others gave ids whose GET then answered 403.
+      .where((eb) => eb.or([eb('api_tokens.secret_hash', 'is not', null), eb('api_tokens.user_id', '=', principal.userId)]));
     if (scope.kind === 'own') base = base.where('api_tokens.user_id', '=', principal.userId);
     if (scope.kind === 'org') base = base.where('api_tokens.org_id', '=', scope.orgId);
     if (where) base = base.where(where);

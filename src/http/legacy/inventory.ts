@@ -1,4 +1,154 @@
-// Placeholder until the inventory work lands (owned by the inventory module): replace wholesale.
-import type { FastifyPluginAsync } from 'fastify';
+/**
+ * Inventory entity documents under /api (vcd-clients §1.6 and §6): OrgList, Org, AdminOrg, Vdc, VApp,
+ * VAppTemplate and Vm, and each one's Metadata (`<href>/metadata`, with or without the trailing slash that
+ * govcd sends). XML only: these are the documents govcd and pyvcloud decode.
+ *
+ * Unknown ids, malformed ids and entities of other orgs all answer the same 403 (inventory/access.ts).
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../../auth/principal.js';
+import { baseUrl, requirePrincipal } from '../context.js';
+import { forbidden } from '../errors.js';
+import { readableOr403, type ReadableKind } from '../../inventory/access.js';
+import { MEDIA, adminOrgHref, idFromPathSegment, orgHref, vappHref, vdcHref, vmHref, type UrnKind } from '../../inventory/hrefs.js';
+import { getVApp, getVdc, getVm, listMetadata, listVAppsOfVdc, listVdcsOfOrg, listVmsOfVApp } from '../../inventory/repository.js';
+import { inventoryScope } from '../../inventory/scope.js';
+import { adminOrgDocument, orgDocument, orgListDocument } from '../../inventory/documents/org.js';
+import { vdcDocument } from '../../inventory/documents/vdc.js';
+import { vappDocument, vmDocument } from '../../inventory/documents/vapp.js';
+import { metadataDocument, type EntityLink } from '../../inventory/documents/metadata.js';
+import { withVersion } from '../../inventory/xml-render.js';
+import type { MetadataEntityKind } from '../../inventory/schema.js';
 
-export const legacyInventoryRoutes: FastifyPluginAsync = async () => {};
+type IdParams = { Params: { id: string } };
+type RefParams = { Params: { ref: string } };
+
+function sendXml(request: FastifyRequest, reply: FastifyReply, mediaType: string, body: string) {
+  return reply.type(withVersion(mediaType, request.vcd.responseVersion)).send(body);
+}
+
+/** The bare UUID of an `{id}` path segment (UUID or URN), or the 403 every unknown entity gets. */
+function pathId(segment: string, kind: UrnKind): string {
+  const id = idFromPathSegment(segment, kind);
+  if (!id) throw forbidden();
+  return id;
+}
+
+/** `vapp-<uuid>`, `vappTemplate-<uuid>`, `vm-<uuid>` under /api/vApp and /api/vAppTemplate. */
+function parseRef(ref: string): { kind: 'vapp' | 'vappTemplate' | 'vm'; id: string } {
+  const match = /^(vapp|vappTemplate|vm)-(.+)$/.exec(ref);
+  const id = match ? idFromPathSegment(match[2]!) : null;
+  if (!match || !id) throw forbidden();
+  return { kind: match[1] as 'vapp' | 'vappTemplate' | 'vm', id };
+}
+
+async function sendMetadata(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  principal: Principal,
+  kind: MetadataEntityKind,
+  entityId: string,
+  entity: EntityLink,
+) {
+  const rows = await listMetadata(request.server.tessera.store, kind, [entityId], { includePrivate: inventoryScope(principal).kind === 'all' });
+  return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, `${entity.href}/metadata`, rows));
+}
+
+export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
+  const store = () => app.tessera.store;
+
+  // ---------------------------------------------------------------- orgs
+  app.get('/api/org', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const scope = inventoryScope(principal);
+    const orgs = scope.kind === 'all' ? await store().listOrgs() : [await store().getOrg(scope.orgId)].filter((o) => o !== undefined);
+    return sendXml(request, reply, MEDIA.orgList, orgListDocument(baseUrl(request), orgs));
+  });
+
+  const loadOrg = async (principal: Principal, segment: string, kind: ReadableKind) =>
+    readableOr403(principal, kind, await store().getOrg(pathId(segment, 'org')));
+
+  app.get<IdParams>('/api/org/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const org = await loadOrg(principal, request.params.id, 'org');
+    return sendXml(request, reply, MEDIA.org, orgDocument(baseUrl(request), org, await listVdcsOfOrg(store(), org.id)));
+  });
+
+  app.get<IdParams>('/api/admin/org/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const org = await loadOrg(principal, request.params.id, 'adminOrg');
+    const [vdcs, users] = await Promise.all([listVdcsOfOrg(store(), org.id), store().listUsers(org.id)]);
+    return sendXml(request, reply, MEDIA.adminOrg, adminOrgDocument(baseUrl(request), org, vdcs, users));
+  });
+
+  app.get<IdParams>('/api/org/:id/metadata', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const org = await loadOrg(principal, request.params.id, 'org');
+    return sendMetadata(request, reply, principal, 'org', org.id, { href: orgHref(baseUrl(request), org.id), type: MEDIA.org });
+  });
+
+  app.get<IdParams>('/api/admin/org/:id/metadata', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const org = await loadOrg(principal, request.params.id, 'adminOrg');
+    return sendMetadata(request, reply, principal, 'org', org.id, { href: adminOrgHref(baseUrl(request), org.id), type: MEDIA.adminOrg });
+  });
+
+  // ---------------------------------------------------------------- VDCs
+  const loadVdc = async (principal: Principal, segment: string) => readableOr403(principal, 'vdc', await getVdc(store(), pathId(segment, 'vdc')));
+
+  app.get<IdParams>('/api/vdc/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const vdc = await loadVdc(principal, request.params.id);
+    const [org, vapps] = await Promise.all([store().getOrg(vdc.org_id), listVAppsOfVdc(store(), vdc.id)]);
+    return sendXml(request, reply, MEDIA.vdc, vdcDocument(baseUrl(request), vdc, org!, vapps));
+  });
+
+  app.get<IdParams>('/api/vdc/:id/metadata', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const vdc = await loadVdc(principal, request.params.id);
+    return sendMetadata(request, reply, principal, 'vdc', vdc.id, { href: vdcHref(baseUrl(request), vdc.id), type: MEDIA.vdc });
+  });
+
+  // ---------------------------------------------------------------- vApps, templates and VMs
+  /**
+   * Loads what `/api/vApp/<ref>` or `/api/vAppTemplate/<ref>` names. The path must match the entity: a template
+   * is only found under /api/vAppTemplate, a vApp only under /api/vApp (the hrefs we hand out are canonical).
+   */
+  const loadByRef = async (principal: Principal, ref: string, underTemplates: boolean) => {
+    const parsed = parseRef(ref);
+    if (parsed.kind === 'vm') {
+      const vm = readableOr403(principal, 'vm', await getVm(store(), parsed.id));
+      if ((vm.is_template === 1) !== underTemplates) throw forbidden();
+      return { kind: 'vm' as const, vm };
+    }
+    if ((parsed.kind === 'vappTemplate') !== underTemplates) throw forbidden();
+    const vapp = readableOr403(principal, 'vapp', await getVApp(store(), parsed.id));
+    if ((vapp.is_template === 1) !== underTemplates) throw forbidden();
+    return { kind: 'vapp' as const, vapp };
+  };
+
+  for (const [prefix, underTemplates] of [
+    ['/api/vApp', false],
+    ['/api/vAppTemplate', true],
+  ] as const) {
+    app.get<RefParams>(`${prefix}/:ref`, async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const base = baseUrl(request);
+      const found = await loadByRef(principal, request.params.ref, underTemplates);
+      if (found.kind === 'vm') return sendXml(request, reply, MEDIA.vm, vmDocument(base, found.vm));
+      const vms = await listVmsOfVApp(store(), found.vapp.id);
+      return sendXml(request, reply, underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp, vappDocument(base, found.vapp, vms));
+    });
+
+    app.get<RefParams>(`${prefix}/:ref/metadata`, async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const base = baseUrl(request);
+      const found = await loadByRef(principal, request.params.ref, underTemplates);
+      if (found.kind === 'vm') {
+        return sendMetadata(request, reply, principal, 'vm', found.vm.id, { href: vmHref(base, found.vm.id, underTemplates), type: MEDIA.vm });
+      }
+      const href = vappHref(base, found.vapp.id, underTemplates);
+      return sendMetadata(request, reply, principal, 'vapp', found.vapp.id, { href, type: underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp });
+    });
+  }
+};

@@ -1,4 +1,89 @@
-// Placeholder until the inventory work lands (owned by the inventory module): replace wholesale.
-import type { FastifyPluginAsync } from 'fastify';
+/**
+ * VCD's query service under /api (vcd-wire §9): `GET /api/query` (the QueryList, or a typed query with
+ * `type=`), and the packaged forms that fix the type by path (`/api/vms/query`, `/api/admin/vms/query`,
+ * `/api/org/{id}/vdcs/query` ...). XML by default, JSON for `Accept: application/*+json`.
+ *
+ * Parameters are read from the raw query string (inventory/query/params.ts), not fastify's parsed query, to
+ * keep govcd's duplicate `type`, leading `&` and unencoded FIQL exactly as sent.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { baseUrl, requirePrincipal } from '../context.js';
+import { forbidden } from '../errors.js';
+import { mayRead } from '../../inventory/access.js';
+import { idFromPathSegment } from '../../inventory/hrefs.js';
+import { withVersion } from '../../inventory/xml-render.js';
+import { parseQueryString, readQueryParameters } from '../../inventory/query/params.js';
+import { resultMediaType } from '../../inventory/query/records.js';
+import { renderQueryListJson, renderQueryListXml } from '../../inventory/query/query-list.js';
+import { answerTypedQuery, resolveQueryType, runnableQueryTypes, type TypedQueryInput } from '../../inventory/query/service.js';
+import { MEDIA } from '../../inventory/hrefs.js';
 
-export const legacyQueryRoutes: FastifyPluginAsync = async () => {};
+/** Packaged queries: path → the query type it runs (vcd-wire §9.1 "API-URL/object-type/query"). */
+export const PACKAGED_QUERIES: Readonly<Record<string, string>> = {
+  '/api/vms/query': 'vm',
+  '/api/vApps/query': 'vApp',
+  '/api/orgs/query': 'organization',
+  '/api/admin/vms/query': 'adminVM',
+  '/api/admin/vApps/query': 'adminVApp',
+  '/api/admin/vdcs/query': 'adminOrgVdc',
+  '/api/admin/orgs/query': 'organization',
+  '/api/admin/users/query': 'user',
+};
+
+function rawQueryString(request: FastifyRequest): string {
+  const url = request.raw.url ?? request.url;
+  const q = url.indexOf('?');
+  return q === -1 ? '' : url.slice(q + 1);
+}
+
+async function sendTypedQuery(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  typeName: string,
+  path: string,
+  restrictions?: TypedQueryInput['restrictions'],
+  raw: Map<string, string[]> = parseQueryString(rawQueryString(request)),
+) {
+  const principal = requirePrincipal(request);
+  const params = readQueryParameters(raw, typeName);
+  const type = resolveQueryType(principal, params.type!);
+  const json = request.vcd.json;
+  const body = await answerTypedQuery(request.server.tessera.store, principal, {
+    type,
+    params,
+    restrictions,
+    location: { base: baseUrl(request), path, typeParam: path === '/api/query' ? type.name : null },
+    json,
+    noCache: /\bno-cache\b/i.test(String(request.headers['cache-control'] ?? '')),
+  });
+  // A string body keeps the media type exactly as set (fastify would rewrite it for an object).
+  return reply.type(withVersion(resultMediaType(params.format, json), request.vcd.responseVersion)).send(body);
+}
+
+export const legacyQueryRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/api/query', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const raw = parseQueryString(rawQueryString(request));
+    const params = readQueryParameters(raw);
+    if (params.type !== null) return sendTypedQuery(request, reply, params.type, '/api/query', undefined, raw);
+    const base = baseUrl(request);
+    const types = runnableQueryTypes(principal);
+    if (request.vcd.json) {
+      const body = JSON.stringify(renderQueryListJson(base, types));
+      return reply.type(withVersion(MEDIA.queryList.replace(/\+xml$/, '+json'), request.vcd.responseVersion)).send(body);
+    }
+    return reply.type(withVersion(MEDIA.queryList, request.vcd.responseVersion)).send(renderQueryListXml(base, types));
+  });
+
+  for (const [path, typeName] of Object.entries(PACKAGED_QUERIES)) {
+    app.get(path, async (request, reply) => sendTypedQuery(request, reply, typeName, path));
+  }
+
+  // The VDCs of one org: the Org document links here for pyvcloud's Org.list_vdcs (vcd-clients §3).
+  app.get<{ Params: { id: string } }>('/api/org/:id/vdcs/query', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const orgId = idFromPathSegment(request.params.id, 'org');
+    if (!orgId || !mayRead(principal, 'org', orgId)) throw forbidden();
+    return sendTypedQuery(request, reply, 'orgVdc', `/api/org/${orgId}/vdcs/query`, [{ column: 'vdcs.org_id', value: orgId }]);
+  });
+};

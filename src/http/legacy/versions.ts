@@ -1,7 +1,7 @@
 /** `GET /api/versions`: unauthenticated, XML by default, JSON on request (vcd-wire §2). */
 import type { FastifyPluginAsync } from 'fastify';
 import { SUPPORTED_API_VERSIONS, compareApiVersions } from '../../domain/api-versions.js';
-import { baseUrl } from '../context.js';
+import { baseUrl, jsonBytes } from '../context.js';
 import { VERSIONS_NS, xmlDocument } from '../xml.js';
 
 export const legacyVersionRoutes: FastifyPluginAsync = async (app) => {
@@ -18,7 +18,7 @@ export const legacyVersionRoutes: FastifyPluginAsync = async (app) => {
       };
     });
     if (request.vcd.json) {
-      return reply.header('content-type', 'application/json').send({
+      return reply.header('content-type', 'application/json').send(jsonBytes({
         versionInfo: entries.map((e) => ({
           deprecated: e.deprecated,
           version: e.version,
@@ -30,7 +30,7 @@ export const legacyVersionRoutes: FastifyPluginAsync = async (app) => {
         alphaVersion: null,
         any: [],
         otherAttributes: {},
-      });
+      }));
     }
     const body = xmlDocument(
       'SupportedVersions',

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthOrgPath } from '../../auth/api-tokens.js';
-import { baseUrl, requirePrincipal } from '../context.js';
+import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
 import { TesseraError, tooManyRequests } from '../errors.js';
 import type { GrantHandler } from './grants/types.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
@@ -57,7 +57,7 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
     const body = await grant.handler({ services, path: orgPath(request), params, request });
     reply.header('Cache-Control', 'no-store');
     reply.header('Pragma', 'no-cache');
-    return reply.code(200).header('content-type', 'application/json').send(body);
+    return reply.code(200).header('content-type', 'application/json').send(jsonBytes(body));
   };
   app.post('/oauth/provider/token', token);
   app.post('/oauth/tenant/:org/token', token);
@@ -85,13 +85,13 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
       { name: input.client_name, expiresAt: input.expirationTimeUtc ?? input.expires_at },
       request.ip,
     );
-    return reply.code(200).header('content-type', 'application/json').send({
+    return reply.code(200).header('content-type', 'application/json').send(jsonBytes({
       client_name: row.name,
       client_id: row.id,
       grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
       token_endpoint_auth_method: 'none',
       expirationTimeUtc: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
-    });
+    }));
   };
   app.post('/oauth/provider/register', register);
   app.post('/oauth/tenant/:org/register', register);
@@ -123,11 +123,11 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
     };
   };
   app.get('/.well-known/oauth-authorization-server/oauth/provider', async (request, reply) =>
-    reply.header('content-type', 'application/json').send(metadata('/oauth/provider', request)),
+    reply.header('content-type', 'application/json').send(jsonBytes(metadata('/oauth/provider', request))),
   );
   app.get<{ Params: { org: string } }>('/.well-known/oauth-authorization-server/oauth/tenant/:org', async (request, reply) => {
     const org = await services.store.getOrgByName(request.params.org);
     if (!org || org.is_system === 1) throw new TesseraError('RESOURCE_NOT_FOUND', 'No such organization');
-    return reply.header('content-type', 'application/json').send(metadata(`/oauth/tenant/${encodeURIComponent(org.name)}`, request));
+    return reply.header('content-type', 'application/json').send(jsonBytes(metadata(`/oauth/tenant/${encodeURIComponent(org.name)}`, request)));
   });
 };

@@ -1,6 +1,124 @@
-/** Portal pages (issue 6). Placeholder until the portal lands: the root redirects to the API versions. */
-import type { FastifyPluginAsync } from 'fastify';
+/**
+ * The tenant portal (issue 6): server-rendered pages, one stylesheet and one script, per org:
+ *   /tenant/{org}/...  a tenant organization's portal      /provider/...  the System org's
+ *   /, /tenant         which organization?                 /static/...    app.css, app.js
+ * Sign-in with TOTP, User preferences > Access Tokens, Administration (users, tokens). See docs/portal.md.
+ *
+ * Everything here is encapsulated in this plugin: the security headers (helmet), the cookie session, the
+ * CSRF check and the HTML error pages apply to portal routes only; the API areas are untouched.
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { fileURLToPath } from 'node:url';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import { forbidden, unauthenticated, notFound } from '../errors.js';
+import { isServerError, toTesseraError } from '../error-handler.js';
+import { isSystemOrgName } from '../../domain/rights.js';
+import type { PortalDeps } from './deps.js';
+import { loadPortalKeys } from './crypto/keys.js';
+import { CSRF_FIELD, CsrfTokens } from './csrf.js';
+import { PORTAL_HELMET_OPTIONS } from './security-headers.js';
+import { PROVIDER_PORTAL, tenantPortal, type PortalOrg } from './portal-org.js';
+import { resolvePortalState, type SignedInState } from './portal-session.js';
+import { readCookie } from './cookies.js';
+import { signedInFrame } from './page-frame.js';
+import { formField, queryField, seeOther, sendPage } from './respond.js';
+import type { PageFrame } from './views/layout.js';
+import { errorPage } from './views/error-page.js';
+import { organizationChooserPage } from './views/sign-in.js';
+import { signInRoutes } from './routes/sign-in.js';
+import { preferencesRoutes } from './routes/preferences.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { administrationRoutes } from './routes/administration.js';
+
+const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+const ORG_NAME = /^[^\u0000-\u001f\u007f/]{1,128}$/;
 
 export const portalRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/', async (_request, reply) => reply.redirect('/api/versions'));
+  const services = app.tessera;
+  const keys = await loadPortalKeys(services.store);
+  const deps: PortalDeps = { services, keys, csrf: new CsrfTokens(keys.csrf) };
+
+  await app.register(helmet, PORTAL_HELMET_OPTIONS);
+  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', index: false, list: false, decorateReply: false });
+  app.decorateRequest('portal', null);
+  app.addHook('preHandler', async (request) => checkCsrf(request, deps));
+  app.setErrorHandler(async (error, request, reply) => {
+    const tesseraError = toTesseraError(error);
+    if (isServerError(tesseraError)) request.log.error({ err: error }, 'portal request failed');
+    for (const [name, value] of Object.entries(tesseraError.headers)) reply.header(name, value);
+    const state = request.portal;
+    // Not signed in (or the session ended): to the sign-in page, after a GET and after a POST alike.
+    if (tesseraError.status === 401 && state) {
+      return seeOther(reply, `${state.org.basePath}/login${readCookie(request, 'session') ? '?notice=expired' : ''}`);
+    }
+    return sendPage(reply, errorPage(frameOf(request, deps), tesseraError.status, tesseraError.message), tesseraError.status);
+  });
+
+  const chooser = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const org = queryField(request, 'org').trim();
+    if (org === '') return sendPage(reply, organizationChooserPage({}));
+    if (!ORG_NAME.test(org)) return sendPage(reply, organizationChooserPage({ error: 'That is not an organization name.' }), 400);
+    return seeOther(reply, isSystemOrgName(org) ? '/provider/' : `${tenantPortal(org).basePath}/`);
+  };
+  app.get('/', chooser);
+  app.get('/tenant', chooser);
+
+  await app.register(orgPortal(deps, (request) => tenantPortal((request.params as { org: string }).org)), { prefix: '/tenant/:org' });
+  await app.register(orgPortal(deps, () => PROVIDER_PORTAL), { prefix: '/provider' });
 };
+
+/** One org's portal: the same pages under /tenant/{org} and under /provider. */
+function orgPortal(deps: PortalDeps, orgOf: (request: FastifyRequest) => PortalOrg): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    app.addHook('onRequest', async (request, reply) => {
+      const org = orgOf(request);
+      if (org.kind === 'tenant') {
+        if (isSystemOrgName(org.orgName)) return seeOther(reply, '/provider/');
+        if (!ORG_NAME.test(org.orgName)) throw notFound('No such organization portal');
+      }
+      request.portal = await resolvePortalState(request, org, deps);
+      // The portal is driven by its cookie alone: whatever an Authorization header said does not count here.
+      request.principal = request.portal.principal;
+      request.authError = null;
+    });
+    app.setNotFoundHandler(async (request, reply) =>
+      sendPage(reply, errorPage(frameOf(request, deps), 404, 'There is no such page in the portal.'), 404),
+    );
+    signInRoutes(app, deps);
+    preferencesRoutes(app, deps);
+    tokenRoutes(app, deps);
+    administrationRoutes(app, deps);
+  };
+}
+
+/**
+ * Every state-changing request must carry the right `_csrf` field for what its route is bound to (see
+ * csrf.ts). Runs in preHandler: the urlencoded body is parsed by then. A POST route that declares no binding
+ * is refused, so a new form cannot ship unprotected by mistake.
+ */
+async function checkCsrf(request: FastifyRequest, deps: PortalDeps): Promise<void> {
+  if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+  const binding = request.routeOptions.config.csrf;
+  const state = request.portal;
+  if (!binding || !state) throw forbidden('This request is not accepted by the portal.');
+  let boundTo: string | null;
+  if (binding === 'session') {
+    if (!state.principal) throw unauthenticated('Sign in to continue');
+    boundTo = state.principal.sessionId;
+  } else if (binding === 'pending') {
+    if (!state.pending) throw unauthenticated('The sign-in took too long');
+    boundTo = state.pending.nonce;
+  } else {
+    boundTo = readCookie(request, 'signInForm') ?? null;
+  }
+  if (!deps.csrf.verify(binding, boundTo, formField(request, CSRF_FIELD))) {
+    throw forbidden('The form has expired or did not come from this site. Go back, reload the page and try again.');
+  }
+}
+
+function frameOf(request: FastifyRequest, deps: PortalDeps): PageFrame {
+  const state = request.portal;
+  if (state?.principal && state.accessToken) return signedInFrame(state as SignedInState, deps);
+  return { org: state?.org ?? null, user: null, csrfToken: '', showAdministration: false };
+}

@@ -1,0 +1,24 @@
+/**
+ * What the signed-in user may see in the portal, asked of the policy (domain/policy.ts), never decided here.
+ */
+import type { Principal } from '../../auth/principal.js';
+import { apiTokenListScope, can } from '../../domain/policy.js';
+
+/** User preferences > Access Tokens: present for holders of "Manage user's own API token" (or Manage All). */
+export function hasAccessTokensSection(principal: Principal): boolean {
+  return apiTokenListScope(principal) !== null;
+}
+
+export function canCreateOwnToken(principal: Principal): boolean {
+  return can(principal, 'apiToken.create', { orgId: principal.orgId });
+}
+
+/**
+ * The reach of Administration > Users / API Tokens: the org's tokens for holders of "Manage all users' API
+ * tokens", every org's for System administrators; null (no Administration) for everyone else.
+ */
+export function administrationScope(principal: Principal): { kind: 'org'; orgId: string } | { kind: 'all' } | null {
+  const scope = apiTokenListScope(principal);
+  if (!scope || scope.kind === 'own') return null;
+  return scope;
+}

@@ -1,0 +1,68 @@
+/**
+ * The portal's cookies, all HttpOnly and SameSite=Strict, Secure when the page came over HTTPS (behind a TLS
+ * proxy, `X-Forwarded-Proto` tells; see app.ts trustProxy). Over HTTPS the names carry the `__Host-` prefix
+ * (the browser then refuses them unless Secure, Path=/ and host-only, so a sibling subdomain cannot plant
+ * one) or `__Secure-` for the one cookie that needs a narrower path.
+ *
+ *   session        the access token of a password session (the portal's whole sign-in)
+ *   pending        signed "password checked, verification code pending" record: never a session
+ *   signInForm     random id the sign-in form's CSRF token is bound to (there is no session yet)
+ *   createdToken   the new API token, encrypted, for the single page that shows it
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+
+export const PENDING_SIGN_IN_SECONDS = 5 * 60;
+export const SIGN_IN_FORM_SECONDS = 12 * 60 * 60;
+export const CREATED_TOKEN_SECONDS = 2 * 60;
+
+type CookieName = 'session' | 'pending' | 'signInForm' | 'createdToken';
+
+const BASE_NAMES: Record<CookieName, string> = {
+  session: 'tessera_session',
+  pending: 'tessera_pending',
+  signInForm: 'tessera_sign_in',
+  createdToken: 'tessera_new_token',
+};
+
+export function isSecureRequest(request: FastifyRequest): boolean {
+  return request.protocol === 'https';
+}
+
+export function cookieName(request: FastifyRequest, cookie: CookieName): string {
+  if (!isSecureRequest(request)) return BASE_NAMES[cookie];
+  return (cookie === 'createdToken' ? '__Secure-' : '__Host-') + BASE_NAMES[cookie];
+}
+
+function options(request: FastifyRequest, path: string, maxAgeSeconds?: number): CookieSerializeOptions {
+  return {
+    httpOnly: true,
+    secure: isSecureRequest(request),
+    sameSite: 'strict',
+    path,
+    ...(maxAgeSeconds === undefined ? {} : { maxAge: Math.max(0, Math.floor(maxAgeSeconds)) }),
+  };
+}
+
+export function readCookie(request: FastifyRequest, cookie: CookieName): string | undefined {
+  const value = request.cookies[cookieName(request, cookie)];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Sets a cookie on `/` (every cookie but createdToken lives there). */
+export function setCookie(request: FastifyRequest, reply: FastifyReply, cookie: CookieName, value: string, maxAgeSeconds: number): void {
+  reply.setCookie(cookieName(request, cookie), value, options(request, '/', maxAgeSeconds));
+}
+
+export function clearCookie(request: FastifyRequest, reply: FastifyReply, cookie: CookieName, path = '/'): void {
+  reply.clearCookie(cookieName(request, cookie), options(request, path));
+}
+
+/** The created-token cookie is sent only to the page that shows the token. */
+export function createdTokenPath(basePath: string): string {
+  return `${basePath}/preferences/tokens/created`;
+}
+
+export function setCreatedTokenCookie(request: FastifyRequest, reply: FastifyReply, basePath: string, value: string): void {
+  reply.setCookie(cookieName(request, 'createdToken'), value, options(request, createdTokenPath(basePath), CREATED_TOKEN_SECONDS));
+}

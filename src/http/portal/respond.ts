@@ -1,0 +1,31 @@
+/** How portal handlers answer: a page (never cached: pages carry CSRF tokens and user data) or a redirect. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SafeHtml } from './html.js';
+
+export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200) {
+  return reply
+    .code(status)
+    .header('Cache-Control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(page.value);
+}
+
+/** 303 See Other: after a POST the browser follows with a GET (POST-redirect-GET). */
+export function seeOther(reply: FastifyReply, location: string) {
+  return reply.header('Cache-Control', 'no-store').redirect(location, 303);
+}
+
+/** One text field of a urlencoded form body ('' when absent; the first value when repeated). */
+export function formField(request: FastifyRequest, name: string): string {
+  const body = request.body;
+  if (!body || typeof body !== 'object') return '';
+  const value = (body as Record<string, unknown>)[name];
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return '';
+}
+
+export function queryField(request: FastifyRequest, name: string): string {
+  const value = (request.query as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}

@@ -1,0 +1,84 @@
+/**
+ * Administration, for holders of "Manage all users' API tokens" (System administrators: every org):
+ *   GET {base}/administration                      -> Users
+ *   GET {base}/administration/users                the org's users (every org's for the provider)
+ *   GET {base}/administration/users/{id}/tokens    one user's API tokens
+ *   GET {base}/administration/tokens[?org=name]    every API token in reach
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { PortalDeps } from '../deps.js';
+import { requireSignedIn } from '../portal-session.js';
+import { signedInFrame } from '../page-frame.js';
+import { queryField, seeOther, sendPage } from '../respond.js';
+import { administrationScope } from '../access.js';
+import { listApiTokens, listUsers, type TokenListScope } from '../token-queries.js';
+import { can } from '../../../domain/policy.js';
+import { forbidden } from '../../errors.js';
+import { allTokensPage, userTokensPage, usersPage } from '../views/administration.js';
+import { DONE_NOTICES } from './preferences.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): void {
+  const { services } = deps;
+
+  const requireAdministration = (request: FastifyRequest) => {
+    const state = requireSignedIn(request);
+    const scope = administrationScope(state.principal);
+    if (!scope) throw forbidden("Administration needs the right \"Manage all users' API tokens\".");
+    return { state, scope };
+  };
+
+  const notice = (request: FastifyRequest) => DONE_NOTICES[queryField(request, 'done')] ?? null;
+
+  app.get('/administration', async (request, reply) => {
+    const { state } = requireAdministration(request);
+    return seeOther(reply, `${state.org.basePath}/administration/users`);
+  });
+
+  app.get('/administration/users', async (request, reply) => {
+    const { state, scope } = requireAdministration(request);
+    const users = await listUsers(services, scope);
+    return sendPage(reply, usersPage(signedInFrame(state, deps), { users, allOrgs: scope.kind === 'all' }));
+  });
+
+  app.get<{ Params: { userId: string } }>('/administration/users/:userId/tokens', async (request, reply) => {
+    const { state } = requireAdministration(request);
+    const user = UUID.test(request.params.userId) ? await services.store.getUser(request.params.userId) : undefined;
+    if (!user || !can(state.principal, 'apiToken.view', { orgId: user.org_id, ownerId: user.id })) throw forbidden();
+    const org = await services.store.getOrg(user.org_id);
+    const { items } = await listApiTokens(services, { kind: 'user', userId: user.id });
+    return sendPage(
+      reply,
+      userTokensPage(signedInFrame(state, deps), {
+        userName: user.name,
+        fullName: user.full_name,
+        orgName: org?.name ?? '',
+        tokens: items,
+        notice: notice(request),
+      }),
+    );
+  });
+
+  app.get('/administration/tokens', async (request, reply) => {
+    const { state, scope } = requireAdministration(request);
+    const orgNames = scope.kind === 'all' ? (await services.store.listOrgs()).map((o) => o.name).sort((a, b) => a.localeCompare(b)) : [];
+    const orgFilter = scope.kind === 'all' ? queryField(request, 'org') : '';
+    const listScope = await tokenScopeFor(scope, orgFilter);
+    const { items, truncated } = listScope ? await listApiTokens(services, listScope) : { items: [], truncated: false };
+    return sendPage(
+      reply,
+      allTokensPage(signedInFrame(state, deps), { tokens: items, truncated, allOrgs: scope.kind === 'all', orgNames, orgFilter, notice: notice(request) }),
+    );
+  });
+
+  /** The provider may narrow the list to one org; an unknown org name lists nothing. */
+  const tokenScopeFor = async (
+    scope: NonNullable<ReturnType<typeof administrationScope>>,
+    orgFilter: string,
+  ): Promise<TokenListScope | null> => {
+    if (scope.kind === 'org' || orgFilter === '') return scope;
+    const org = await services.store.getOrgByName(orgFilter);
+    return org ? { kind: 'org', orgId: org.id } : null;
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Sign-in, the verification-code step, and sign-out:
+ *   GET  {base}/login        the form (user name, password only)
+ *   POST {base}/login        password right and no TOTP: a session; with TOTP: the half-signed-in cookie
+ *   GET  {base}/login/code   the code form (only with a valid half-signed-in cookie)
+ *   POST {base}/login/code   a session
+ *   POST {base}/sign-out     ends the session everywhere (revoked, not only forgotten by this browser)
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { TesseraError } from '../../errors.js';
+import type { SignedIn } from '../../../auth/sessions.js';
+import type { PortalDeps } from '../deps.js';
+import type { PortalOrg } from '../portal-org.js';
+import { PENDING_SIGN_IN_SECONDS, SIGN_IN_FORM_SECONDS, clearCookie, readCookie, setCookie } from '../cookies.js';
+import { newPendingSignIn, requireSignedIn, sealPendingSignIn } from '../portal-session.js';
+import { formField, queryField, seeOther, sendPage } from '../respond.js';
+import { signInPage, verificationCodePage } from '../views/sign-in.js';
+
+const NOTICES: Readonly<Record<string, string>> = {
+  'signed-out': 'You have signed out.',
+  expired: 'Your session has ended. Sign in again to continue.',
+  'code-expired': 'The sign-in took too long. Enter your password again.',
+};
+
+export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
+  const { services } = deps;
+  const org = (request: FastifyRequest): PortalOrg => request.portal!.org;
+
+  /** The sign-in form's CSRF binding: a random id in its own cookie, created with the form. */
+  const signInFormBinding = (request: FastifyRequest, reply: FastifyReply): string => {
+    const existing = readCookie(request, 'signInForm');
+    if (existing && /^[A-Za-z0-9_-]{22}$/.test(existing)) return existing;
+    const id = randomBytes(16).toString('base64url');
+    setCookie(request, reply, 'signInForm', id, SIGN_IN_FORM_SECONDS);
+    return id;
+  };
+
+  const renderSignIn = (request: FastifyRequest, reply: FastifyReply, status: number, extra: { userName?: string; error?: string; notice?: string }) =>
+    sendPage(reply, signInPage({ org: org(request), csrfToken: deps.csrf.issue('signIn', signInFormBinding(request, reply)), ...extra }), status);
+
+  /** Starts the session: the cookie holds the access token; any earlier session of this browser is ended. */
+  const startPortalSession = async (request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn) => {
+    await endPreviousSession(request);
+    const lifetime = signedIn.principal.expiresAt - Math.floor(Date.now() / 1000);
+    setCookie(request, reply, 'session', signedIn.accessToken, lifetime);
+    clearCookie(request, reply, 'pending');
+    clearCookie(request, reply, 'signInForm');
+    return seeOther(reply, `${org(request).basePath}/`);
+  };
+
+  /** A browser holds one portal session: signing in (perhaps to another org) ends the one it had. */
+  const endPreviousSession = async (request: FastifyRequest) => {
+    const previous = readCookie(request, 'session');
+    if (!previous) return;
+    try {
+      const principal = await services.authenticator.fromAccessToken(previous);
+      if (principal.kind === 'password') await services.sessions.signOut(principal, request.ip);
+    } catch {
+      // Already expired or revoked: nothing to end.
+    }
+  };
+
+  app.get('/login', async (request, reply) => {
+    if (request.portal!.principal) return seeOther(reply, `${org(request).basePath}/`);
+    const notice = NOTICES[queryField(request, 'notice')];
+    return renderSignIn(request, reply, 200, notice ? { notice } : {});
+  });
+
+  app.post('/login', { config: { csrf: 'signIn' } }, async (request, reply) => {
+    const portalOrg = org(request);
+    const userName = formField(request, 'username').trim();
+    const password = formField(request, 'password');
+    if (userName === '' || password === '') {
+      return renderSignIn(request, reply, 400, { userName, error: 'Enter your user name and password.' });
+    }
+    const retryAfter = services.limits.signIn.hit(`${request.ip}|${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`);
+    if (retryAfter > 0) {
+      reply.header('Retry-After', String(retryAfter));
+      return renderSignIn(request, reply, 429, { userName, error: 'Too many sign-in attempts. Wait a minute and try again.' });
+    }
+    try {
+      const signedIn = await services.sessions.signIn({
+        userName,
+        orgName: portalOrg.orgName,
+        password,
+        totpCode: null,
+        endpoint: portalOrg.kind,
+        ip: request.ip,
+      });
+      return await startPortalSession(request, reply, signedIn);
+    } catch (error) {
+      if (!(error instanceof TesseraError)) throw error;
+      if (error.code === 'TOTP_REQUIRED') return startCodeStep(request, reply, userName);
+      if (error.code === 'TOTP_LOCKED') {
+        return renderSignIn(request, reply, 429, { userName, error: 'Too many wrong verification codes. Try again in a few minutes.' });
+      }
+      if (error.code === 'UNAUTHORIZED') {
+        return renderSignIn(request, reply, 401, { userName, error: 'The user name or password is incorrect.' });
+      }
+      throw error;
+    }
+  });
+
+  /** The password was right and the user has TOTP: remember that (signed, short-lived), never the password. */
+  const startCodeStep = async (request: FastifyRequest, reply: FastifyReply, userName: string) => {
+    const portalOrg = org(request);
+    const orgRow = await services.store.getOrgByName(portalOrg.orgName);
+    const user = orgRow ? await services.store.getUserByName(orgRow.id, userName) : undefined;
+    if (!orgRow || !user) throw new TesseraError('INTERNAL_SERVER_ERROR', 'The user vanished during sign-in');
+    const pending = newPendingSignIn(
+      { userId: user.id, org: portalOrg.orgName.toLowerCase(), endpoint: portalOrg.kind, firstFactorAt: Date.now() },
+      PENDING_SIGN_IN_SECONDS,
+    );
+    setCookie(request, reply, 'pending', sealPendingSignIn(deps, pending), PENDING_SIGN_IN_SECONDS);
+    return seeOther(reply, `${portalOrg.basePath}/login/code`);
+  };
+
+  app.get('/login/code', async (request, reply) => {
+    const state = request.portal!;
+    if (state.principal) return seeOther(reply, `${state.org.basePath}/`);
+    if (!state.pending) return seeOther(reply, `${state.org.basePath}/login?notice=code-expired`);
+    return sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', state.pending.nonce) }));
+  });
+
+  app.post('/login/code', { config: { csrf: 'pending' } }, async (request, reply) => {
+    const state = request.portal!;
+    const pending = state.pending!; // the CSRF check has already required it
+    const code = formField(request, 'code').replace(/\s+/g, '');
+    const renderCode = (status: number, error: string) =>
+      sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', pending.nonce), error }), status);
+    if (!/^\d{6}$/.test(code)) return renderCode(400, 'Enter the 6-digit code from your authenticator app.');
+    try {
+      const signedIn = await services.sessions.completeSecondFactor({
+        userId: pending.userId,
+        totpCode: code,
+        endpoint: pending.endpoint,
+        firstFactorAt: pending.firstFactorAt,
+        ip: request.ip,
+      });
+      return await startPortalSession(request, reply, signedIn);
+    } catch (error) {
+      if (!(error instanceof TesseraError)) throw error;
+      if (error.code === 'TOTP_INVALID') return renderCode(401, 'The code is wrong or was already used. Wait for the next code and try again.');
+      if (error.code === 'TOTP_LOCKED' || error.code === 'UNAUTHORIZED') {
+        clearCookie(request, reply, 'pending');
+        const message =
+          error.code === 'TOTP_LOCKED'
+            ? 'Too many wrong verification codes. Try again in a few minutes.'
+            : 'The sign-in could not be completed. Sign in again.';
+        return renderSignIn(request, reply, error.code === 'TOTP_LOCKED' ? 429 : 401, { error: message });
+      }
+      throw error;
+    }
+  });
+
+  app.post('/sign-out', { config: { csrf: 'session' } }, async (request, reply) => {
+    const state = requireSignedIn(request);
+    await services.sessions.signOut(state.principal, request.ip);
+    clearCookie(request, reply, 'session');
+    return seeOther(reply, `${state.org.basePath}/login?notice=signed-out`);
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * "How to use this token": the documented VCD flow (VMware's 10.3.1 API-token post, Broadcom KB 429004) as
+ * curl and PowerShell, filled with this server's URL and org. The token itself is not pasted into the
+ * snippets (it would sit in shell history and appear twice on the page): they read it from the environment.
+ */
+
+export const TOKEN_ENV_VAR = 'VCD_API_TOKEN';
+export const QUERY_API_VERSION = '36.1';
+
+export interface TokenUsageSnippets {
+  readonly tokenUrl: string;
+  readonly vmQueryUrl: string;
+  readonly curl: string;
+  readonly powershell: string;
+}
+
+/** `'...'` for POSIX shells: a single quote inside becomes '\'' . */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `'...'` for PowerShell: a single quote inside is doubled. */
+export function powershellQuote(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+export function tokenUsageSnippets(baseUrl: string, oauthUrlPath: string): TokenUsageSnippets {
+  const tokenUrl = `${baseUrl}${oauthUrlPath}/token`;
+  const vmQueryUrl = `${baseUrl}/api/query?type=vm`;
+  const accept = `application/*+xml;version=${QUERY_API_VERSION}`;
+  const curl = [
+    `export ${TOKEN_ENV_VAR}='<paste the token here>'`,
+    '',
+    '# 1. Trade the API token for an access token (valid for one session)',
+    `ACCESS_TOKEN=$(curl -s -X POST ${shellQuote(tokenUrl)} \\`,
+    `  -H 'Accept: application/json' \\`,
+    `  -H 'Content-Type: application/x-www-form-urlencoded' \\`,
+    `  --data-urlencode 'grant_type=refresh_token' \\`,
+    `  --data-urlencode "refresh_token=$${TOKEN_ENV_VAR}" | jq -r .access_token)`,
+    '',
+    '# 2. Call the API with it: list the virtual machines',
+    `curl -s ${shellQuote(vmQueryUrl)} \\`,
+    `  -H ${shellQuote(`Accept: ${accept}`)} \\`,
+    `  -H "Authorization: Bearer $ACCESS_TOKEN"`,
+  ].join('\n');
+  const powershell = [
+    `$env:${TOKEN_ENV_VAR} = '<paste the token here>'`,
+    '',
+    '# 1. Trade the API token for an access token (valid for one session)',
+    `$body = @{ grant_type = 'refresh_token'; refresh_token = $env:${TOKEN_ENV_VAR} }`,
+    `$token = Invoke-RestMethod -Method Post -Uri ${powershellQuote(tokenUrl)} -Headers @{ Accept = 'application/json' } -Body $body`,
+    '',
+    '# 2. Call the API with it: list the virtual machines',
+    `$headers = @{ Accept = ${powershellQuote(accept)}; Authorization = "Bearer $($token.access_token)" }`,
+    `$result = Invoke-RestMethod -Uri ${powershellQuote(vmQueryUrl)} -Headers $headers`,
+    '$result.QueryResultRecords.VMRecord | Select-Object name, status, containerName',
+  ].join('\n');
+  return { tokenUrl, vmQueryUrl, curl, powershell };
+}

@@ -1,0 +1,34 @@
+/** Small view pieces shared by the pages: alerts, the CSRF field, times, the token table. */
+import { html, type HtmlValue, type SafeHtml } from '../html.js';
+import { CSRF_FIELD } from '../csrf.js';
+
+export type AlertKind = 'info' | 'success' | 'warning' | 'danger';
+
+/** role=alert for problems (read out at once), role=status for the rest. */
+export function alert(kind: AlertKind, message: HtmlValue, id?: string): SafeHtml {
+  const role = kind === 'danger' || kind === 'warning' ? 'alert' : 'status';
+  return html`<div class="alert alert-${kind}" role="${role}"${id ? html` id="${id}"` : ''}><span class="alert-icon" aria-hidden="true"></span><div class="alert-text">${message}</div></div>`;
+}
+
+export function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="${CSRF_FIELD}" value="${token}">`;
+}
+
+/** `2026-11-27 14:03 UTC` in a <time> element; `fallback` when there is no time. */
+export function timeOrDash(ms: number | null, fallback = 'Never'): SafeHtml {
+  if (ms === null) return html`<span class="muted">${fallback}</span>`;
+  const iso = new Date(ms).toISOString();
+  return html`<time datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC</time>`;
+}
+
+export function pageHeading(title: string, subtitle?: HtmlValue): SafeHtml {
+  return html`<div class="page-heading"><h1>${title}</h1>${subtitle ? html`<p class="page-subtitle">${subtitle}</p>` : ''}</div>`;
+}
+
+/** A read-only value with a copy button; the button appears only when app.js runs (it does the copying). */
+export function copyableBlock(id: string, value: string, label: string, kind: 'secret' | 'code' = 'code'): SafeHtml {
+  return html`<div class="copyable copyable-${kind}">
+  <pre class="copyable-value" id="${id}" tabindex="0" aria-label="${label}">${value}</pre>
+  <button type="button" class="btn btn-sm btn-outline copy-button" data-copy="${id}" hidden>Copy</button>
+</div>`;
+}

@@ -1,0 +1,71 @@
+/**
+ * User preferences: the user's details, two-factor authentication, and Access Tokens (the section exists only
+ * for holders of "Manage user's own API token"; without the right it is absent, not disabled).
+ */
+import { html, type SafeHtml } from '../html.js';
+import type { TokenListItem } from '../token-queries.js';
+import { layout, type PageFrame } from './layout.js';
+import { alert, csrfField, pageHeading } from './components.js';
+import { tokenTable } from './token-table.js';
+
+export interface PreferencesInput {
+  readonly fullName: string;
+  readonly email: string;
+  readonly totp: 'enabled' | 'enrolling' | 'off';
+  /** null: no Access Tokens section at all. */
+  readonly tokens: { items: readonly TokenListItem[]; truncated: boolean; canCreate: boolean } | null;
+  readonly notice: string | null;
+}
+
+export function preferencesPage(frame: PageFrame, input: PreferencesInput): SafeHtml {
+  const base = frame.org!.basePath;
+  const user = frame.user!;
+  return layout(
+    { ...frame, active: 'preferences' },
+    'User preferences',
+    html`${pageHeading('User preferences')}
+${input.notice && alert('success', input.notice)}
+<section class="card" aria-labelledby="pref-user">
+  <h2 id="pref-user" class="card-title">User</h2>
+  <dl class="properties">
+    <dt>User name</dt><dd>${user.name}</dd>
+    <dt>Full name</dt><dd>${input.fullName || html`<span class="muted">Not set</span>`}</dd>
+    <dt>Email</dt><dd>${input.email || html`<span class="muted">Not set</span>`}</dd>
+    <dt>Organization</dt><dd>${user.orgName}</dd>
+    <dt>Role</dt><dd>${user.roleName}</dd>
+  </dl>
+</section>
+<section class="card" aria-labelledby="pref-totp" id="two-factor">
+  <h2 id="pref-totp" class="card-title">Two-factor authentication</h2>
+  ${totpSection(base, input.totp, frame.csrfToken)}
+</section>
+${input.tokens && accessTokensSection(base, input.tokens)}`,
+  );
+}
+
+function totpSection(base: string, state: PreferencesInput['totp'], csrfToken: string): SafeHtml {
+  if (state === 'enabled') {
+    return html`<p><span class="badge badge-success">Enabled</span> Signing in asks for a code from your authenticator app after your password.</p>`;
+  }
+  return html`<p>${state === 'enrolling' ? 'Set-up was started but not confirmed yet.' : 'Not enabled.'} With two-factor authentication, signing in also asks for a 6-digit code from an authenticator app on your phone.</p>
+  <form method="post" action="${base}/preferences/totp/start">${csrfField(csrfToken)}<button type="submit" class="btn btn-outline">${state === 'enrolling' ? 'Start again' : 'Set up'}</button></form>`;
+}
+
+function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput['tokens']>): SafeHtml {
+  return html`<section class="card" aria-labelledby="access-tokens-title" id="access-tokens">
+  <div class="card-header-row">
+    <h2 id="access-tokens-title" class="card-title">Access Tokens</h2>
+    ${tokens.canCreate && html`<a class="btn btn-primary" href="${base}/preferences/tokens/new">New</a>`}
+  </div>
+  <p class="card-text">API tokens let scripts and tools act as you without your password or verification code. A token is shown once, when it is created. Revoke any token you no longer use.</p>
+  ${tokenTable(tokens.items, {
+    basePath: base,
+    caption: 'Your API tokens',
+    showOwner: false,
+    showOrg: false,
+    revokeFrom: 'preferences',
+    emptyText: 'You have no API tokens.',
+  })}
+  ${tokens.truncated && html`<p class="muted">Only the first tokens are shown.</p>`}
+</section>`;
+}

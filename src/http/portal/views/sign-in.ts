@@ -1,0 +1,93 @@
+/**
+ * The two sign-in steps. The first asks for the user name and password only: the verification-code field is
+ * never shown up front (it would tell who has TOTP enrolled); the second step appears only after a correct
+ * password of a user with TOTP.
+ */
+import { html, type SafeHtml } from '../html.js';
+import type { PortalOrg } from '../portal-org.js';
+import { layout } from './layout.js';
+import { alert, csrfField } from './components.js';
+
+const signedOutFrame = (org: PortalOrg) => ({ org, user: null, csrfToken: '', showAdministration: false });
+
+function orgLabel(org: PortalOrg): string {
+  return org.kind === 'provider' ? 'the provider portal' : `organization ${org.orgName}`;
+}
+
+export function signInPage(input: {
+  org: PortalOrg;
+  csrfToken: string;
+  userName?: string;
+  error?: string;
+  notice?: string;
+}): SafeHtml {
+  const { org } = input;
+  return layout(
+    signedOutFrame(org),
+    'Sign in',
+    html`<section class="card sign-in-card" aria-labelledby="sign-in-title">
+  <h1 id="sign-in-title" class="sign-in-title">Sign in</h1>
+  <p class="sign-in-org">to ${orgLabel(org)}</p>
+  ${input.notice && alert('info', input.notice)}
+  ${input.error && alert('danger', input.error, 'sign-in-error')}
+  <form method="post" action="${org.basePath}/login" class="form-stack" novalidate>
+    ${csrfField(input.csrfToken)}
+    <div class="field">
+      <label for="username">User name</label>
+      <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="${input.userName ?? ''}"${input.error ? html` aria-describedby="sign-in-error"` : ''}>
+    </div>
+    <div class="field">
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required>
+    </div>
+    <button type="submit" class="btn btn-primary btn-block">Sign in</button>
+  </form>
+</section>`,
+    { centered: true },
+  );
+}
+
+export function verificationCodePage(input: { org: PortalOrg; csrfToken: string; error?: string }): SafeHtml {
+  const { org } = input;
+  return layout(
+    signedOutFrame(org),
+    'Verification code',
+    html`<section class="card sign-in-card" aria-labelledby="code-title">
+  <h1 id="code-title" class="sign-in-title">Verification code</h1>
+  <p class="sign-in-org">Open the authenticator app on your device and enter the 6-digit code it shows for Tessera.</p>
+  ${input.error && alert('danger', input.error, 'code-error')}
+  <form method="post" action="${org.basePath}/login/code" class="form-stack" novalidate>
+    ${csrfField(input.csrfToken)}
+    <div class="field">
+      <label for="code">Code</label>
+      <input id="code" name="code" type="text" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus class="input-code"${input.error ? html` aria-describedby="code-error"` : ''}>
+    </div>
+    <button type="submit" class="btn btn-primary btn-block">Verify</button>
+  </form>
+  <p class="sign-in-alt"><a href="${org.basePath}/login">Start over</a></p>
+</section>`,
+    { centered: true },
+  );
+}
+
+/** `/` and `/tenant`: which organization's portal to open. A GET form: it changes nothing, so no CSRF token. */
+export function organizationChooserPage(input: { error?: string }): SafeHtml {
+  return layout(
+    { org: null, user: null, csrfToken: '', showAdministration: false },
+    'Choose your organization',
+    html`<section class="card sign-in-card" aria-labelledby="chooser-title">
+  <h1 id="chooser-title" class="sign-in-title">Tessera</h1>
+  <p class="sign-in-org">Enter the name of your organization to sign in.</p>
+  ${input.error && alert('danger', input.error)}
+  <form method="get" action="/tenant" class="form-stack">
+    <div class="field">
+      <label for="org">Organization</label>
+      <input id="org" name="org" type="text" autocapitalize="none" spellcheck="false" required autofocus>
+    </div>
+    <button type="submit" class="btn btn-primary btn-block">Continue</button>
+  </form>
+  <p class="sign-in-alt">Service provider? <a href="/provider">Sign in to the provider portal</a></p>
+</section>`,
+    { centered: true },
+  );
+}

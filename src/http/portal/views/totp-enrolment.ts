@@ -1,0 +1,41 @@
+/**
+ * Two-factor set-up: the QR code (an SVG from src/auth/totp.ts as an <img> data: URI, which the CSP's
+ * img-src allows; an inline <svg> from a library would be markup we did not write), the secret for manual
+ * entry, and a first code to confirm that the device works.
+ */
+import { html, type SafeHtml } from '../html.js';
+import { layout, type PageFrame } from './layout.js';
+import { alert, copyableBlock, csrfField, pageHeading } from './components.js';
+
+export function totpEnrolmentPage(frame: PageFrame, input: { qrCodeDataUri: string; secret: string; error: string | null }): SafeHtml {
+  const base = frame.org!.basePath;
+  return layout(
+    { ...frame, active: 'preferences' },
+    'Set up two-factor authentication',
+    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/preferences#two-factor">User preferences</a> <span aria-hidden="true">/</span> <span>Two-factor authentication</span></nav>
+${pageHeading('Set up two-factor authentication')}
+<section class="card card-form">
+  <ol class="steps">
+    <li>Scan the QR code with an authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP, 1Password...).
+      <img class="qr-code" src="${input.qrCodeDataUri}" width="200" height="200" alt="QR code of the authenticator set-up link">
+      <p class="field-help">Cannot scan it? Enter this key in the app instead (time-based, 6 digits, 30 seconds):</p>
+      ${copyableBlock('totp-secret', input.secret, 'Set-up key')}
+    </li>
+    <li>Enter the 6-digit code the app now shows, to confirm.
+      ${input.error && alert('danger', input.error, 'totp-error')}
+      <form method="post" action="${base}/preferences/totp/confirm" class="form-stack" novalidate>
+        ${csrfField(frame.csrfToken)}
+        <div class="field">
+          <label for="totp-code">Code</label>
+          <input id="totp-code" name="code" type="text" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required class="input-code"${input.error ? html` aria-describedby="totp-error"` : ''}>
+        </div>
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary">Confirm</button>
+          <a class="btn btn-link" href="${base}/preferences#two-factor">Cancel</a>
+        </div>
+      </form>
+    </li>
+  </ol>
+</section>`,
+  );
+}

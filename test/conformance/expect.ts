@@ -1,0 +1,107 @@
+/**
+ * What the real clients must see, computed from the demo inventory's own spec (DEMO_INVENTORY) rather than
+ * hard-coded, so that a change to the demo changes the expectations with it.
+ */
+import { DEMO_INVENTORY, demoVms, type DemoOrgInventory } from '../../src/inventory/demo-spec.js';
+
+/** The provider org, as GET /api/org lists it for a System administrator. */
+export const SYSTEM_ORG = 'System';
+
+export interface WorldVm {
+  org: string;
+  vdc: string;
+  name: string;
+  /** In a vApp template: isVAppTemplate=true (excluded by govcd's "only deployed" filter). */
+  template: boolean;
+}
+
+export interface DemoWorld {
+  /** Tenant orgs that hold demo inventory. */
+  orgs: string[];
+  vdcs: { org: string; name: string }[];
+  vms: WorldVm[];
+}
+
+export function demoWorld(): DemoWorld {
+  const orgs = Object.entries(DEMO_INVENTORY) as [string, DemoOrgInventory][];
+  return {
+    orgs: orgs.map(([org]) => org),
+    vdcs: orgs.flatMap(([org, inv]) => inv.vdcs.map((v) => ({ org, name: v.name }))),
+    vms: orgs.flatMap(([org, inv]) =>
+      demoVms(inv).map((p) => ({ org, vdc: p.vdc.name, name: p.vm.name, template: p.vapp.template })),
+    ),
+  };
+}
+
+const names = (vms: WorldVm[]) => vms.map((v) => v.name).sort();
+
+/** The Scenario of test/conformance/govcd/main.go. */
+export interface GovcdScenario {
+  org: string;
+  user: string;
+  password: string;
+  sysadmin: boolean;
+  orgList: string[];
+  orgs: { name: string; vdcs: { name: string; vmsAll: string[]; vmsDeployed: string[] }[] }[];
+  invisibleOrgs: string[];
+  foreignOrgs: string[];
+  vmsAll: string[];
+  vmsDeployed: string[];
+}
+
+/**
+ * A tenant sees its own org only (and is refused at the other tenants' token endpoints); the System
+ * administrator sees every org, System included, and every VM through adminVM.
+ */
+export function govcdScenario(
+  world: DemoWorld,
+  who: { org: string; user: string; password: string; sysadmin: boolean },
+): GovcdScenario {
+  const visibleOrgs = who.sysadmin ? world.orgs : [who.org];
+  const visibleVms = world.vms.filter((v) => visibleOrgs.includes(v.org));
+  const scenario: GovcdScenario = {
+    org: who.org,
+    user: who.user,
+    password: who.password,
+    sysadmin: who.sysadmin,
+    orgList: (who.sysadmin ? [SYSTEM_ORG, ...world.orgs] : [who.org]).sort(),
+    orgs: visibleOrgs.map((org) => ({
+      name: org,
+      vdcs: world.vdcs
+        .filter((v) => v.org === org)
+        .map((v) => {
+          const inVdc = world.vms.filter((vm) => vm.org === org && vm.vdc === v.name);
+          return { name: v.name, vmsAll: names(inVdc), vmsDeployed: names(inVdc.filter((vm) => !vm.template)) };
+        }),
+    })),
+    invisibleOrgs: who.sysadmin ? [] : world.orgs.filter((o) => o !== who.org),
+    foreignOrgs: who.sysadmin ? [] : world.orgs.filter((o) => o !== who.org),
+    vmsAll: names(visibleVms),
+    vmsDeployed: names(visibleVms.filter((v) => !v.template)),
+  };
+  const paged = scenario.orgs.some((o) => o.vdcs.some((v) => v.vmsAll.length > 25));
+  if (!paged) throw new Error('the demo inventory must have a VDC with more than 25 VMs so that govcd pages');
+  return scenario;
+}
+
+/** The scenario of test/conformance/pyvcloud/conformance.py (tenant user). */
+export interface PyvcloudScenario {
+  org: string;
+  user: string;
+  password: string;
+  /** Passed to Client(api_version=...): 36.0 is the highest pyvcloud 23.0.4 knows. */
+  apiVersion: string;
+  vdcs: string[];
+  vmsAll: string[];
+}
+
+export function pyvcloudScenario(world: DemoWorld, who: { org: string; user: string; password: string }): PyvcloudScenario {
+  return {
+    org: who.org,
+    user: who.user,
+    password: who.password,
+    apiVersion: '36.0',
+    vdcs: world.vdcs.filter((v) => v.org === who.org).map((v) => v.name).sort(),
+    vmsAll: names(world.vms.filter((v) => v.org === who.org)),
+  };
+}

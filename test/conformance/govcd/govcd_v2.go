@@ -1,0 +1,36 @@
+//go:build !govcd_v3
+
+// The go-vcloud-director v2 binding: the only file that names the v2 import paths.
+// Built with go.mod (github.com/vmware/go-vcloud-director/v2 v2.26.1, the line Terraform's vmware/vcd v3.14 runs).
+package main
+
+import (
+	"github.com/vmware/go-vcloud-director/v2/govcd"
+	types "github.com/vmware/go-vcloud-director/v2/types/v56"
+)
+
+const govcdModulePath = "github.com/vmware/go-vcloud-director/v2"
+
+type (
+	VCDClient       = govcd.VCDClient
+	VCDClientOption = govcd.VCDClientOption
+	Org             = govcd.Org
+	Vdc             = govcd.Vdc
+	Token           = govcd.Token
+	ApiTokenRefresh = types.ApiTokenRefresh
+	VMRecord        = types.QueryResultVMRecordType
+	orgRef          = types.Org
+	VmQueryFilter   = types.VmQueryFilter
+)
+
+var (
+	NewVCDClient     = govcd.NewVCDClient
+	WithHttpTimeout  = govcd.WithHttpTimeout
+	ContainsNotFound = govcd.ContainsNotFound
+)
+
+const (
+	ApiTokenHeader            = govcd.ApiTokenHeader
+	VmQueryFilterAll          = types.VmQueryFilterAll
+	VmQueryFilterOnlyDeployed = types.VmQueryFilterOnlyDeployed
+)

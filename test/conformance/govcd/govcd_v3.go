@@ -1,0 +1,36 @@
+//go:build govcd_v3
+
+// The go-vcloud-director v3 binding: the only file that names the v3 import paths.
+// Built with -tags govcd_v3 -modfile go.v3.mod (github.com/vmware/go-vcloud-director/v3 v3.1.1, needs Go >= 1.26.2).
+package main
+
+import (
+	"github.com/vmware/go-vcloud-director/v3/govcd"
+	types "github.com/vmware/go-vcloud-director/v3/types/v56"
+)
+
+const govcdModulePath = "github.com/vmware/go-vcloud-director/v3"
+
+type (
+	VCDClient       = govcd.VCDClient
+	VCDClientOption = govcd.VCDClientOption
+	Org             = govcd.Org
+	Vdc             = govcd.Vdc
+	Token           = govcd.Token
+	ApiTokenRefresh = types.ApiTokenRefresh
+	VMRecord        = types.QueryResultVMRecordType
+	orgRef          = types.Org
+	VmQueryFilter   = types.VmQueryFilter
+)
+
+var (
+	NewVCDClient     = govcd.NewVCDClient
+	WithHttpTimeout  = govcd.WithHttpTimeout
+	ContainsNotFound = govcd.ContainsNotFound
+)
+
+const (
+	ApiTokenHeader            = govcd.ApiTokenHeader
+	VmQueryFilterAll          = types.VmQueryFilterAll
+	VmQueryFilterOnlyDeployed = types.VmQueryFilterOnlyDeployed
+)

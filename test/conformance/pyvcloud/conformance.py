@@ -1,0 +1,385 @@
+"""pyvcloud conformance: an unmodified pyvcloud 23.0.4 against a running Tessera (issue 5).
+
+pyvcloud has no API-token support of its own (vcd-clients.md section 3), so, as its users do, the token
+is traded with `requests` at POST /oauth/tenant/<org>/token and the access token handed to
+`Client.rehydrate_from_token(access, is_jwt_token=True)`. The API token itself is minted here with plain
+`requests` (password session, /oauth/.../register, jwt-bearer grant) and revoked the same way.
+
+Exits non-zero on the first failed assertion with the step, the reason and the last HTTP exchanges;
+on success prints `PYVCLOUD-CONFORMANCE-SUMMARY {json}` as the last line of stdout.
+
+    python conformance.py --url https://127.0.0.1:PORT --scenario scenario.json [--timeout 120]
+
+scenario.json: {"org","user","password","apiVersion","vmsAll":[names],"vdcs":[names]}
+"""
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import signal
+import sys
+import tempfile
+import time
+import traceback
+
+import requests
+import requests.adapters
+import urllib3
+from lxml import etree
+from pyvcloud.vcd.client import Client, QueryResultFormat
+from pyvcloud.vcd.exceptions import UnauthorizedException, VcdResponseException
+from pyvcloud.vcd.org import Org
+
+VCLOUD_NS = "http://www.vmware.com/vcloud/v1.5"
+HTTP_TIMEOUT = 30
+MAX_BODY = 2500
+
+
+class Failure(Exception):
+    pass
+
+
+class Recorder:
+    """Keeps the last HTTP exchanges of every requests session (pyvcloud's own included) to show them when a
+    step fails. It observes requests' HTTPAdapter.send; pyvcloud itself is not touched."""
+
+    def __init__(self, keep=16):
+        self.keep = keep
+        self.step = ""
+        self.entries = []
+
+    def install(self):
+        original = requests.adapters.HTTPAdapter.send
+        recorder = self
+
+        def send(adapter, request, *args, **kwargs):
+            try:
+                response = original(adapter, request, *args, **kwargs)
+            except Exception as exc:
+                recorder.add(request, None, exc)
+                raise
+            recorder.add(request, response, None)
+            return response
+
+        requests.adapters.HTTPAdapter.send = send
+
+    def add(self, request, response, error):
+        self.entries.append((self.step, request, response, error))
+        del self.entries[: -self.keep]
+
+    def urls(self, step):
+        return [request.url for s, request, _, _ in self.entries if s == step]
+
+    def dump(self, step):
+        out = []
+        for n, (s, req, resp, error) in enumerate([e for e in self.entries if e[0] == step], 1):
+            out.append(f'  --- HTTP exchange {n} (step "{s}")')
+            out.append(f"  > {req.method} {req.url}")
+            for k, v in req.headers.items():
+                out.append(f"  > {k}: {redact_header(k, v)}")
+            if req.body:
+                body = req.body.decode("utf-8", "replace") if isinstance(req.body, bytes) else str(req.body)
+                out.append("  > " + redact_body(body)[:MAX_BODY])
+            if error is not None:
+                out.append(f"  < transport error: {type(error).__name__}: {error}")
+                continue
+            out.append(f"  < HTTP {resp.status_code} {resp.reason}")
+            for k, v in resp.headers.items():
+                out.append(f"  < {k}: {redact_header(k, v)}")
+            if resp.content:
+                out.append("  < " + redact_body(resp.text)[:MAX_BODY])
+        return "\n".join(out) if out else "  (no HTTP exchange recorded for this step)"
+
+
+def shorten(value):
+    return value if len(value) <= 24 else f"{value[:20]}…({len(value)} chars)"
+
+
+def redact_header(name, value):
+    if name.lower() in ("authorization", "x-vmware-vcloud-access-token", "x-vcloud-authorization", "cookie", "set-cookie"):
+        return shorten(value)
+    return value
+
+
+def redact_body(body):
+    for key in ("refresh_token=", "assertion=", '"refresh_token":"', '"access_token":"'):
+        parts = body.split(key)
+        for i in range(1, len(parts)):
+            rest = parts[i]
+            end = min([p for p in (rest.find("&"), rest.find('"')) if p >= 0] or [len(rest)])
+            parts[i] = shorten(rest[:end]) + rest[end:]
+        body = key.join(parts)
+    return body
+
+
+class Runner:
+    def __init__(self, base, scenario, log_dir):
+        self.base = base.rstrip("/")
+        self.sc = scenario
+        self.log_file = os.path.join(log_dir, "vcd_pysdk.log")
+        self.rec = Recorder()
+        self.rec.install()
+        self.http = requests.Session()
+        self.http.verify = False
+        self.http.trust_env = False  # loopback only: never through a proxy from the environment
+        self.steps = []
+        self.summary = {"counts": {}, "expectedErrors": {}}
+
+    def step(self, name, fn):
+        self.rec.step = name
+        started = time.monotonic()
+        try:
+            result = fn()
+        except Failure as exc:
+            self.fail(name, str(exc))
+        except Exception as exc:  # an unexpected exception from pyvcloud/requests is a failure too
+            self.fail(name, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        print(f"ok   {name:<70} {int((time.monotonic() - started) * 1000):4d}ms", file=sys.stderr)
+        self.steps.append(name)
+        return result
+
+    def fail(self, name, reason):
+        print(f'FAIL [pyvcloud {version("pyvcloud")} as {self.sc["user"]}@{self.sc["org"]}] step "{name}": {reason}', file=sys.stderr)
+        print("Last HTTP exchanges of this step:\n" + self.rec.dump(name), file=sys.stderr)
+        sys.exit(1)
+
+    def oauth(self, kind):
+        org = self.sc["org"]
+        where = "provider" if org.lower() == "system" else f"tenant/{org}"
+        return f"{self.base}/oauth/{where}/{kind}"
+
+    def new_client(self):
+        return Client(self.base, api_version=self.sc["apiVersion"], verify_ssl_certs=False, log_file=self.log_file)
+
+    def exchange(self, api_token):
+        # The documented flow: form body, Accept: application/json, certificate not verified.
+        return self.http.post(
+            self.oauth("token"),
+            data={"grant_type": "refresh_token", "refresh_token": api_token},
+            headers={"Accept": "application/json"},
+            verify=False,
+            timeout=HTTP_TIMEOUT,
+        )
+
+    def run(self):
+        sc = self.sc
+        session = {}
+
+        def sign_in():
+            provider = "/provider" if sc["org"].lower() == "system" else ""
+            resp = self.http.post(
+                f"{self.base}/cloudapi/1.0.0/sessions{provider}",
+                auth=(f'{sc["user"]}@{sc["org"]}', sc["password"]),
+                headers={"Accept": f'application/json;version={sc["apiVersion"]}'},
+                timeout=HTTP_TIMEOUT,
+            )
+            expect(resp.status_code == 200, f"password sign-in answered HTTP {resp.status_code}")
+            jwt = resp.headers.get("X-VMWARE-VCLOUD-ACCESS-TOKEN")
+            expect(jwt and len(jwt) > 32, "no X-VMWARE-VCLOUD-ACCESS-TOKEN (> 32 chars) in the sign-in response")
+            session["jwt"] = jwt
+
+        self.step("password sign-in (requests, POST /cloudapi/1.0.0/sessions)", sign_in)
+        auth = lambda: {"Authorization": f'Bearer {session["jwt"]}', "Accept": f'application/json;version={sc["apiVersion"]}'}
+
+        token = {}
+
+        def create_token():
+            name = f"conformance-pyvcloud-{int(time.time() * 1000)}"
+            resp = self.http.post(self.oauth("register"), json={"client_name": name}, headers=auth(), timeout=HTTP_TIMEOUT)
+            expect(resp.status_code in (200, 201), f"register answered HTTP {resp.status_code}")
+            client_id = resp.json().get("client_id")
+            expect(isinstance(client_id, str) and len(client_id) == 36, f"register returned client_id {client_id!r}")
+            resp = self.http.post(
+                self.oauth("token"),
+                data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": session["jwt"], "client_id": client_id},
+                headers=auth(),
+                timeout=HTTP_TIMEOUT,
+            )
+            expect(resp.status_code == 200, f"jwt-bearer grant answered HTTP {resp.status_code}")
+            api_token = resp.json().get("refresh_token")
+            expect(isinstance(api_token, str) and api_token, "jwt-bearer grant returned no refresh_token")
+            token.update(id=f"urn:vcloud:token:{client_id}", value=api_token)
+
+        self.step("create an API token (register + jwt-bearer grant, requests)", create_token)
+
+        access = {}
+
+        def exchange():
+            resp = self.exchange(token["value"])
+            expect(resp.status_code == 200, f"token exchange answered HTTP {resp.status_code}")
+            expect(resp.headers.get("Content-Type", "").startswith("application/json"), f'Content-Type {resp.headers.get("Content-Type")!r}')
+            body = resp.json()
+            expect(body.get("token_type") == "Bearer", f'token_type {body.get("token_type")!r}')
+            expect(isinstance(body.get("expires_in"), int) and body["expires_in"] > 0, f'expires_in {body.get("expires_in")!r} is not a positive JSON number')
+            expect(isinstance(body.get("access_token"), str) and len(body["access_token"]) > 32, "access_token missing or <= 32 chars")
+            access["value"] = body["access_token"]
+
+        self.step(f'requests.post({self.oauth("token").replace(self.base, "")}) with the API token', exchange)
+
+        holder = {}
+
+        def rehydrate():
+            client = self.new_client()
+            vcloud_session = client.rehydrate_from_token(access["value"], is_jwt_token=True)
+            expect(vcloud_session.get("org") == sc["org"], f'Session org={vcloud_session.get("org")!r}, want {sc["org"]!r}')
+            expect(vcloud_session.get("user") == sc["user"], f'Session user={vcloud_session.get("user")!r}, want {sc["user"]!r}')
+            expect(client.is_sysadmin() == (sc["org"].lower() == "system"), f"is_sysadmin() = {client.is_sysadmin()}")
+            holder["client"] = client
+
+        self.step("Client(...).rehydrate_from_token(access, is_jwt_token=True)", rehydrate)
+        client = holder["client"]
+
+        def org_by_name():
+            org = client.get_org_by_name(sc["org"])
+            expect(org.get("name") == sc["org"], f'org name {org.get("name")!r}')
+            expect(org.get("href", "").startswith("https://"), f'org href {org.get("href")!r}')
+            holder["org"] = org
+
+        self.step("client.get_org_by_name(org)", org_by_name)
+
+        def logged_in_org():
+            org = client.get_org()
+            expect(org.get("name") == sc["org"], f'client.get_org() name {org.get("name")!r}')
+
+        self.step("client.get_org()", logged_in_org)
+
+        def list_vdcs():
+            names = [v["name"] for v in Org(client, resource=holder["org"]).list_vdcs()]
+            same_names("VDCs", names, sc["vdcs"])
+            self.summary["counts"]["vdcs"] = len(names)
+
+        self.step("Org(client, resource=org).list_vdcs()", list_vdcs)
+
+        def typed_query():
+            query = client.get_typed_query("vm", query_result_format=QueryResultFormat.RECORDS)
+            records = list(query.execute())
+            pages = [url for url in self.rec.urls(self.rec.step) if "/api/query?" in url]
+            tags = {etree.QName(r.tag).localname for r in records}
+            expect(tags <= {"VMRecord"}, f"record elements {sorted(tags)}, want VMRecord only")
+            names = [r.get("name") for r in records]
+            for r in records:
+                expect((r.get("href") or "").startswith("https://"), f'VMRecord {r.get("name")!r} href {r.get("href")!r}')
+                expect(r.get("isVAppTemplate") in ("true", "false"), f'VMRecord {r.get("name")!r} isVAppTemplate={r.get("isVAppTemplate")!r}')
+            same_names("VMs", names, sc["vmsAll"])
+            if len(sc["vmsAll"]) > 25:
+                expect(len(pages) >= 2, f"{len(names)} records came in {len(pages)} query request(s); expected paging through Link rel=nextPage: {pages}")
+            self.summary["counts"]["vms"] = len(names)
+            self.summary["counts"]["queryPages"] = len(pages)
+
+        self.step("client.get_typed_query('vm', RECORDS).execute() across pages", typed_query)
+
+        def revoke():
+            resp = self.http.delete(f'{self.base}/cloudapi/1.0.0/tokens/{token["id"]}', headers=auth(), timeout=HTTP_TIMEOUT)
+            expect(resp.status_code == 204, f"DELETE token answered HTTP {resp.status_code}, want 204")
+
+        self.step("revoke the API token (DELETE /cloudapi/1.0.0/tokens/{id})", revoke)
+
+        def exchange_after():
+            resp = self.exchange(token["value"])
+            expect(400 <= resp.status_code < 500, f"token exchange after revocation answered HTTP {resp.status_code}, want 4xx")
+            try:
+                body = resp.json()
+            except ValueError:
+                raise Failure(f"error body is not JSON: {resp.text[:200]!r}")
+            expect(body.get("minorErrorCode") == "invalid_grant", f"error body {body}, want minorErrorCode invalid_grant")
+            self.summary["expectedErrors"]["exchangeAfterRevoke"] = f"HTTP {resp.status_code} {body}"
+
+        self.step("token exchange after revocation fails with invalid_grant", exchange_after)
+
+        def expect_unauthorized(action, label):
+            try:
+                action()
+            except UnauthorizedException as exc:
+                expect(exc.status_code == 401, f"status {exc.status_code}")
+                err = exc.vcd_error
+                expect(err is not None, "401 with an empty body: pyvcloud found no VCD <Error>")
+                expect(etree.QName(err.tag).text == f"{{{VCLOUD_NS}}}Error", f"error root {err.tag}, want {{{VCLOUD_NS}}}Error")
+                expect(err.get("majorErrorCode") == "401", f'majorErrorCode={err.get("majorErrorCode")!r}, want "401"')
+                expect(bool(err.get("minorErrorCode")) and bool(err.get("message")), "the <Error> lacks minorErrorCode or message")
+                self.summary["expectedErrors"][label] = str(exc)
+                return
+            except VcdResponseException as exc:
+                raise Failure(f"{type(exc).__name__} ({exc}), want UnauthorizedException (HTTP 401)")
+            except etree.XMLSyntaxError as exc:
+                raise Failure(f"the error body is not XML, pyvcloud could not parse it: {exc}")
+            raise Failure("succeeded after the API token was revoked")
+
+        self.step(
+            "rehydrate_from_token(old access token) after revocation raises UnauthorizedException",
+            lambda: expect_unauthorized(lambda: self.new_client().rehydrate_from_token(access["value"], is_jwt_token=True), "rehydrateAfterRevoke"),
+        )
+        self.step(
+            "typed query on the rehydrated client after revocation raises UnauthorizedException",
+            lambda: expect_unauthorized(
+                lambda: list(client.get_typed_query("vm", query_result_format=QueryResultFormat.RECORDS).execute()), "queryAfterRevoke"
+            ),
+        )
+
+
+def expect(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def same_names(what, got, want):
+    g, w = sorted(got), sorted(want)
+    if g == w:
+        return
+    missing, extra = list(w), []
+    for name in g:
+        if name in missing:
+            missing.remove(name)
+        else:
+            extra.append(name)
+    raise Failure(f"{what}: got {len(g)}, want {len(w)}; missing {missing[:12]}; unexpected {extra[:12]}")
+
+
+def version(dist):
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--scenario", required=True)
+    parser.add_argument("--timeout", type=int, default=120)
+    args = parser.parse_args()
+
+    def on_timeout(*_):
+        print(f"FAIL [pyvcloud]: overall timeout of {args.timeout}s exceeded", file=sys.stderr)
+        os._exit(3)
+
+    signal.signal(signal.SIGALRM, on_timeout)
+    signal.alarm(args.timeout)
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    with open(args.scenario, encoding="utf-8") as f:
+        scenario = json.load(f)
+    if not args.url.startswith("https://"):
+        print("FAIL [pyvcloud]: --url must be https", file=sys.stderr)
+        sys.exit(2)
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="pyvcloud-conformance-") as log_dir:
+        runner = Runner(args.url, scenario, log_dir)
+        runner.run()
+    summary = {
+        "client": "pyvcloud",
+        "versions": {name: version(name) for name in ("pyvcloud", "requests", "lxml", "urllib3")},
+        "python": platform.python_version(),
+        "apiVersion": scenario["apiVersion"],
+        "org": scenario["org"],
+        "user": scenario["user"],
+        "steps": runner.steps,
+        **runner.summary,
+        "elapsedMs": int((time.monotonic() - started) * 1000),
+    }
+    print("PYVCLOUD-CONFORMANCE-SUMMARY " + json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
