@@ -87,6 +87,19 @@ const ENV_NAMES: Record<keyof Config, string> = {
   demoPassword: 'TESSERA_DEMO_PASSWORD',
 };
 
+/** The `tessera serve` flags (src/cli/serve.ts); settings without one are set through the environment only. */
+const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
+  host: '--host',
+  port: '--port',
+  http: '--http',
+  dataDir: '--data-dir',
+  databaseUrl: '--database-url',
+  demo: '--demo',
+  publicUrl: '--public-url',
+  accessTokenTtlSeconds: '--access-token-ttl',
+  logLevel: '--log-level',
+};
+
 export function environmentName(key: keyof Config): string {
   return ENV_NAMES[key];
 }
@@ -104,9 +117,11 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     const fromEnv = env[ENV_NAMES[key]];
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
   };
+  // Name the flag `tessera serve` really has (e.g. --access-token-ttl), or only the variable when there is none:
+  // deriving flags from key names named ones that do not exist (--access-token-ttl-seconds, --totp-max-attempts).
   const label = (key: keyof Config) => {
-    const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-    return `${flag} (${ENV_NAMES[key]})`;
+    const flag = FLAG_NAMES[key];
+    return flag ? `${flag} (${ENV_NAMES[key]})` : ENV_NAMES[key];
   };
 
   const bool = (key: keyof Config, fallback: boolean): boolean => {

@@ -131,21 +131,30 @@ export class SessionService {
     }
     const step = matchTotpStep(user.totp_secret!, req.totpCode.trim(), now);
     if (step !== null && step > Number(user.totp_last_step)) {
-      // Conditional update: two concurrent requests with the same code cannot both win.
+      // Conditional update: two concurrent requests with the same code cannot both win, and a request that read
+      // the user before a lockout began (a parallel burst) cannot get in while it lasts.
       const res = await this.store.db
         .updateTable('users')
         .set({ totp_last_step: step, totp_failures: 0, totp_locked_until: 0 })
         .where('id', '=', user.id)
         .where('totp_last_step', '<', step)
+        .where('totp_locked_until', '<=', now)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 1) return;
     }
-    const failures = user.totp_failures + 1;
+    // Count the failure atomically in the database: with a read-modify-write of the row read at the start of the
+    // request, a parallel burst of guesses all wrote failures=1 and never reached the lockout.
+    const counted = await this.store.db
+      .updateTable('users')
+      .set((eb) => ({ totp_failures: eb('totp_failures', '+', 1) }))
+      .where('id', '=', user.id)
+      .returning('totp_failures')
+      .executeTakeFirst();
+    const failures = Number(counted?.totp_failures ?? 0);
     const locked = failures >= this.config.totpMaxAttempts;
-    await this.store.updateUser(user.id, {
-      totp_failures: locked ? 0 : failures,
-      totp_locked_until: locked ? now + this.config.totpLockoutSeconds * 1000 : Number(user.totp_locked_until),
-    });
+    if (locked) {
+      await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: now + this.config.totpLockoutSeconds * 1000 });
+    }
     await this.audit.record({
       type: locked ? 'totp.locked' : 'session.refused',
       outcome: 'failure',

@@ -97,7 +97,19 @@ export interface MetadataTable {
   visibility: string;
 }
 
+/**
+ * One row (id = 1) whose `version` grows with every change that can alter a query result: rows of vdcs, vapps,
+ * vms and metadata, and the user/org/role columns records show. Database triggers bump it (0002_inventory.ts),
+ * so no writer, in any process or on any node, can forget to. Query caches are valid only for the version
+ * they were computed at (query/cache.ts).
+ */
+export interface InventoryStateTable {
+  id: number;
+  version: number;
+}
+
 export interface InventoryTables {
+  inventory_state: InventoryStateTable;
   vdcs: VdcTable;
   vapps: VAppTable;
   vms: VmTable;

@@ -7,11 +7,56 @@
  * - one VDC:       (vdc_id, name, id), (vdc_id, is_template, name, id)  → govcd's `vdc==<href>` filter;
  * - System scope:  (name, id), (is_template, name, id)                  → adminVM across all orgs;
  * - (vapp_id) for a vApp's children, (owner_id) so deleting a user (ON DELETE SET NULL) does not scan.
+ *
+ * `inventory_state.version` is bumped by triggers on every table (and column) a query result depends on; the
+ * query caches compare it to decide whether a cached count or page is still exact (inventory/query/cache.ts).
+ * PostgreSQL fires once per statement; SQLite has only row triggers, so a bulk insert bumps it once per row
+ * (about a microsecond each inside the transaction).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../migrate.js';
 
-export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
+/** Tables whose changes alter query results, and for the shared identity tables only the columns records show. */
+const VERSIONED: ReadonlyArray<{ table: string; columns: readonly string[] | null }> = [
+  { table: 'vdcs', columns: null },
+  { table: 'vapps', columns: null },
+  { table: 'vms', columns: null },
+  { table: 'metadata', columns: null },
+  { table: 'orgs', columns: ['name', 'full_name', 'description', 'is_enabled', 'deployed_vm_quota', 'stored_vm_quota'] },
+  { table: 'users', columns: ['org_id', 'name', 'full_name', 'email', 'is_enabled', 'role_id', 'deployed_vm_quota', 'stored_vm_quota'] },
+  { table: 'roles', columns: ['name'] },
+];
+
+const BUMP = 'update inventory_state set version = version + 1 where id = 1';
+
+async function createVersionTriggers(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql.raw(`create function tessera_bump_inventory_version() returns trigger language plpgsql as $$ begin ${BUMP}; return null; end $$`).execute(db);
+    for (const { table, columns } of VERSIONED) {
+      const update = columns ? `update of ${columns.join(', ')}` : 'update';
+      await sql
+        .raw(`create trigger ${table}_inventory_version after insert or delete or ${update} on ${table} for each statement execute function tessera_bump_inventory_version()`)
+        .execute(db);
+      await sql.raw(`create trigger ${table}_inventory_version_truncate after truncate on ${table} for each statement execute function tessera_bump_inventory_version()`).execute(db);
+    }
+    return;
+  }
+  for (const { table, columns } of VERSIONED) {
+    const events = { insert: 'insert', delete: 'delete', update: columns ? `update of ${columns.join(', ')}` : 'update' };
+    for (const [name, event] of Object.entries(events)) {
+      await sql.raw(`create trigger ${table}_inventory_version_${name} after ${event} on ${table} begin ${BUMP}; end`).execute(db);
+    }
+  }
+}
+
+export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  await db.schema
+    .createTable('inventory_state')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('version', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.insertInto('inventory_state').values({ id: 1, version: 1 }).execute();
+
   await db.schema
     .createTable('vdcs')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -94,4 +139,6 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .addColumn('visibility', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('metadata_pk', ['entity_kind', 'entity_id', 'domain', 'key'])
     .execute();
+
+  await createVersionTriggers(db, dialect);
 }

@@ -1,0 +1,31 @@
+/**
+ * The client side of the `tessera` command, registered beside `serve` by index.ts: login/logout, token,
+ * headers, vms, scan. Each command is a thin layer over `src/client` (the SDK).
+ */
+import type { Command } from 'commander';
+import { EXIT } from './exit-codes.js';
+import { registerHeadersCommand } from './headers.js';
+import { registerLoginCommands } from './login.js';
+import { registerScanCommand } from './scan.js';
+import { registerTokenCommands } from './token.js';
+import { registerVmsCommand } from './vms.js';
+
+export function registerClientCommands(program: Command): void {
+  registerLoginCommands(program);
+  registerTokenCommands(program);
+  registerHeadersCommand(program);
+  registerVmsCommand(program);
+  registerScanCommand(program);
+}
+
+/**
+ * Usage errors (unknown option, missing argument, bad choice, a command group without its subcommand) exit 2,
+ * as documented, instead of commander's 1, which `scan` uses for "tokens found". Help and --version exit 0.
+ * Call after every command is registered: it walks the whole tree.
+ */
+export function applyUsageExitCode(command: Command): void {
+  command.exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
+  });
+  for (const sub of command.commands) applyUsageExitCode(sub);
+}

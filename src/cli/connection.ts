@@ -1,0 +1,130 @@
+/**
+ * How a client command finds its server and credentials:
+ * - an API token from `--token-file` (the `{"refresh_token": ...}` file govcd and Terraform read, or the bare
+ *   token) or `TESSERA_API_TOKEN`, with `--endpoint`/`--org` (or `TESSERA_ENDPOINT`/`TESSERA_ORG`);
+ * - else the session saved by `tessera login`.
+ */
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { normalizeEndpoint } from '../client/endpoint.js';
+import { VcdClient } from '../client/vcd-client.js';
+import { CliError, EXIT, usageError } from './exit-codes.js';
+import { requireSession, type SavedSession } from './session-file.js';
+
+export interface ConnectionFlags {
+  endpoint?: string;
+  org?: string;
+  insecure?: boolean;
+  apiVersion?: string;
+  tokenFile?: string;
+}
+
+export function addServerOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--endpoint <url>', 'VCD or Tessera address, e.g. https://vcd.example.com').env('TESSERA_ENDPOINT'))
+    .addOption(new Option('--org <name>', 'organization name ("System" for the provider)').env('TESSERA_ORG'))
+    .addOption(new Option('--insecure', 'accept a self-signed TLS certificate'))
+    .addOption(new Option('--api-version <version>', 'VCD API version sent in Accept (default 37.0)').env('TESSERA_API_VERSION'));
+}
+
+export function addTokenFileOption(command: Command): Command {
+  return command.addOption(
+    new Option('--token-file <file>', 'API token file: {"refresh_token": "..."} (govcd/Terraform format) or the bare token'),
+  );
+}
+
+/** The API token in a file; warns when others can read it, as ssh does for keys. */
+export async function readApiTokenFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw usageError(`Cannot read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const info = await stat(path);
+  if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
+    process.stderr.write(`tessera: warning: ${path} is readable by other users (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it\n`);
+  }
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch {
+      throw usageError(`${path} looks like JSON but does not parse`);
+    }
+    const token = (value as { refresh_token?: unknown }).refresh_token;
+    if (typeof token !== 'string' || token.trim() === '') throw usageError(`${path} has no "refresh_token" string`);
+    return token.trim();
+  }
+  if (trimmed === '' || /\s/.test(trimmed)) throw usageError(`${path} must hold one API token or {"refresh_token": "..."}`);
+  return trimmed;
+}
+
+/** The API token from --token-file or TESSERA_API_TOKEN, or null. */
+export async function apiTokenFrom(flags: ConnectionFlags): Promise<string | null> {
+  if (flags.tokenFile) return readApiTokenFile(flags.tokenFile);
+  const fromEnv = process.env.TESSERA_API_TOKEN?.trim();
+  return fromEnv ? fromEnv : null;
+}
+
+export function apiTokenClient(flags: ConnectionFlags, apiToken: string, session: SavedSession | null): VcdClient {
+  const endpoint = flags.endpoint ?? session?.endpoint;
+  const org = flags.org ?? session?.org;
+  if (!endpoint) throw usageError('--endpoint is required with an API token (or set TESSERA_ENDPOINT)');
+  if (!org) throw usageError('--org is required with an API token (or set TESSERA_ORG)');
+  return new VcdClient({
+    endpoint,
+    org,
+    apiToken,
+    onApiTokenRotated: (rotated) => persistRotatedToken(flags, rotated),
+    apiVersion: flags.apiVersion ?? session?.apiVersion,
+    insecure: flags.insecure ?? session?.insecure ?? false,
+  });
+}
+
+export function sessionClient(session: SavedSession, flags: ConnectionFlags = {}): VcdClient {
+  if (flags.endpoint !== undefined || flags.org !== undefined) {
+    const sameEndpoint = flags.endpoint === undefined || sameServer(flags.endpoint, session.endpoint);
+    const sameOrg = flags.org === undefined || flags.org.toLowerCase() === session.org.toLowerCase();
+    if (!sameEndpoint || !sameOrg) {
+      throw new CliError(
+        `The saved session is for ${session.user}@${session.org} at ${session.endpoint}; sign in there with tessera login, or pass --token-file`,
+        EXIT.AUTH,
+      );
+    }
+  }
+  return new VcdClient({
+    endpoint: session.endpoint,
+    org: session.org,
+    accessToken: session.accessToken,
+    apiVersion: flags.apiVersion ?? session.apiVersion,
+    insecure: flags.insecure ?? session.insecure,
+  });
+}
+
+/** An API-token client if a token was given, else the saved session's. */
+export async function clientFor(flags: ConnectionFlags): Promise<VcdClient> {
+  const apiToken = await apiTokenFrom(flags);
+  if (apiToken) return apiTokenClient(flags, apiToken, null);
+  return sessionClient(await requireSession(), flags);
+}
+
+function sameServer(a: string, b: string): boolean {
+  return normalizeEndpoint(a).toLowerCase() === normalizeEndpoint(b).toLowerCase();
+}
+
+/**
+ * Service-account tokens rotate on every exchange and the old value dies (vcd-wire §5.2): write the new one back
+ * to --token-file in the format govcd writes, or say loudly that it is lost.
+ */
+export async function persistRotatedToken(flags: ConnectionFlags, rotated: string): Promise<void> {
+  if (!flags.tokenFile) {
+    process.stderr.write('tessera: warning: the server rotated this token (a service account) and the old value is dead; use --token-file so that the new one is saved\n');
+    return;
+  }
+  const temp = `${flags.tokenFile}.${process.pid}.tmp`;
+  const body = { token_type: 'Service Account', refresh_token: rotated, updated_by: 'tessera', updated_on: new Date().toISOString() };
+  await writeFile(temp, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  await rename(temp, flags.tokenFile);
+}

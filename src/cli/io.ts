@@ -1,0 +1,50 @@
+/**
+ * Where the client commands write, and the one way they fail: `tessera: <message>` on stderr and an exit
+ * code (exit-codes.ts). Actions set `process.exitCode` rather than calling `process.exit`, so pending output
+ * is flushed.
+ */
+import { VcdApiError } from '../client/errors.js';
+import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
+
+export function printError(error: unknown): void {
+  process.stderr.write(`tessera: ${describeError(error)}\n`);
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof VcdApiError) {
+    const hint = hintFor(error);
+    const requestId = error.requestId ? ` [request ${error.requestId}]` : '';
+    return `${error.message}${requestId}${hint ? `\n  ${hint}` : ''}`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function hintFor(error: VcdApiError): string | null {
+  switch (error.code) {
+    case 'ERR_VCD_INVALID_GRANT':
+      return 'Create a new API token (tessera token create NAME) and replace the old one wherever it is used.';
+    case 'ERR_VCD_UNAUTHORIZED':
+      return 'Sign in again: tessera login --endpoint URL --org ORG --user USER';
+    case 'ERR_VCD_RATE_LIMITED':
+      return error.retryAfterSeconds !== null ? `Retry in ${error.retryAfterSeconds} s.` : null;
+    case 'ERR_VCD_NOT_ACCEPTABLE':
+      return 'The server does not offer this API version: pass --api-version (see GET /api/versions).';
+    default:
+      return null;
+  }
+}
+
+/** Wraps a commander action: errors become a message and an exit code instead of a stack trace. */
+export function action<A extends unknown[]>(run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await run(...args);
+    } catch (error) {
+      printError(error);
+      process.exitCode = exitCodeFor(error);
+    }
+  };
+}
+
+export { CliError, EXIT };

@@ -1,0 +1,100 @@
+/**
+ * `tessera scan PATH...`: finds Tessera API tokens (prefix + valid checksum) in files, for pre-commit hooks and
+ * CI. Prints `file:line:col: ...` with the token masked; exit 1 when any is found, 0 when none, 2 on usage errors.
+ */
+import { open } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { findApiTokens, looksBinary, type TokenFinding } from './scan/find-tokens.js';
+import { walkFiles } from './scan/walk.js';
+import { action, EXIT } from './io.js';
+import { usageError } from './exit-codes.js';
+import { readAllStdinBytes } from './stdin.js';
+
+/** Larger files are skipped with a note: secrets live in config and source files, not in disk images. */
+export const MAX_SCAN_BYTES = 20 * 1024 * 1024;
+
+interface ScanFlags {
+  quiet?: boolean;
+}
+
+export function registerScanCommand(program: Command): void {
+  program
+    .command('scan')
+    .argument('<paths...>', 'files or directories to scan ("-" reads standard input)')
+    .description('Find Tessera API tokens in files (prefix and checksum); exit 1 when any is found')
+    .option('--quiet', 'print nothing, only set the exit code')
+    .addHelpText(
+      'after',
+      `
+Directories are scanned recursively, without .git and node_modules; binary files (a NUL byte in the first 8000
+bytes) and files over 20 MiB are skipped. Look-alikes whose checksum does not match are not reported.
+Exit codes: 0 none found, 1 tokens found, 2 usage error (e.g. a path that does not exist).
+
+Examples:
+  $ tessera scan .
+  $ git diff --cached --name-only --diff-filter=ACM -z | xargs -0 -r tessera scan     # .git/hooks/pre-commit
+  $ git diff --cached | tessera scan -
+  $ tessera scan --quiet build/ || echo "tokens in the build output"`,
+    )
+    .action(action((paths: string[], flags: ScanFlags) => runScan(paths, flags)));
+}
+
+async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
+  const report = (file: string, findings: TokenFinding[]) => {
+    if (flags.quiet) return;
+    for (const finding of findings) {
+      process.stdout.write(`${file}:${finding.line}:${finding.column}: Tessera API token ${finding.masked}\n`);
+    }
+  };
+  let found = 0;
+  let files = 0;
+  for (const root of paths) {
+    if (root === '-') {
+      const findings = findApiTokens((await readAllStdinBytes()).toString('utf8'));
+      report('(stdin)', findings);
+      found += findings.length;
+      files += findings.length > 0 ? 1 : 0;
+      continue;
+    }
+    try {
+      for await (const entry of walkFiles(root)) {
+        if (entry.size > MAX_SCAN_BYTES) {
+          if (!flags.quiet) process.stderr.write(`tessera: skipped ${entry.path} (larger than 20 MiB)\n`);
+          continue;
+        }
+        const bytes = await readIfText(entry.path);
+        if (bytes === null) continue;
+        const findings = findApiTokens(bytes.toString('utf8'));
+        report(entry.path, findings);
+        found += findings.length;
+        files += findings.length > 0 ? 1 : 0;
+      }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const where = (error as NodeJS.ErrnoException).path ?? root;
+      if (code === 'ENOENT') throw usageError(`${where}: no such file or directory`);
+      if (code === 'EACCES') throw usageError(`${where}: permission denied`);
+      throw error;
+    }
+  }
+  if (found > 0) {
+    if (!flags.quiet) {
+      process.stderr.write(
+        `tessera: ${found} API token${found === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}. ` +
+          'Revoke each (tessera token revoke NAME) and remove it from the files and their history.\n',
+      );
+    }
+    process.exitCode = EXIT.FAILED;
+  }
+}
+
+/** The file's bytes, or null when it is binary. */
+async function readIfText(path: string): Promise<Buffer | null> {
+  const handle = await open(path, 'r');
+  try {
+    const bytes = await handle.readFile();
+    return looksBinary(bytes) ? null : bytes;
+  } finally {
+    await handle.close();
+  }
+}

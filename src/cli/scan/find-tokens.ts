@@ -1,0 +1,47 @@
+/**
+ * Finds Tessera API tokens in text: candidates by the prefix pattern, kept only when the checksum matches,
+ * so look-alikes (test fixtures, a token with one character changed) are not reported. Pure.
+ */
+import { API_TOKEN_SEARCH_PATTERN, isWellFormedApiToken, maskApiToken } from '../../domain/api-token-format.js';
+
+export interface TokenFinding {
+  /** 1-based. */
+  line: number;
+  /** 1-based, in characters of the line. */
+  column: number;
+  /** The token with all but its start masked: safe to print. */
+  masked: string;
+}
+
+export function findApiTokens(text: string): TokenFinding[] {
+  const findings: TokenFinding[] = [];
+  const lineStarts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  // A fresh RegExp: the exported one is global (stateful lastIndex) and shared.
+  const pattern = new RegExp(API_TOKEN_SEARCH_PATTERN.source, API_TOKEN_SEARCH_PATTERN.flags);
+  for (const match of text.matchAll(pattern)) {
+    if (!isWellFormedApiToken(match[0])) continue;
+    const line = lineIndex(lineStarts, match.index);
+    findings.push({ line: line + 1, column: match.index - lineStarts[line]! + 1, masked: maskApiToken(match[0]) });
+  }
+  return findings;
+}
+
+/** Binary search: the index of the last line start <= offset. */
+function lineIndex(lineStarts: number[], offset: number): number {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (lineStarts[middle]! <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/** Git's heuristic: a NUL byte in the first 8000 bytes means binary. */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const end = Math.min(bytes.length, 8000);
+  for (let index = 0; index < end; index++) if (bytes[index] === 0) return true;
+  return false;
+}

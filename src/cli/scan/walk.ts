@@ -1,0 +1,36 @@
+/**
+ * The files `tessera scan` reads: the paths given, directories recursed into (without `.git` and
+ * `node_modules`, and without following directory symlinks, so no loops), in a stable order.
+ */
+import { lstat, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
+
+export interface WalkEntry {
+  path: string;
+  size: number;
+}
+
+/** Yields the regular files under `root` (or `root` itself). Throws ENOENT for a missing root. */
+export async function* walkFiles(root: string): AsyncGenerator<WalkEntry, void, undefined> {
+  const info = await stat(root);
+  if (info.isFile()) {
+    yield { path: root, size: info.size };
+    return;
+  }
+  if (!info.isDirectory()) return;
+  const names = (await readdir(root)).sort();
+  for (const name of names) {
+    const path = join(root, name);
+    const entry = await lstat(path);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(name)) yield* walkFiles(path);
+    } else if (entry.isFile()) {
+      yield { path, size: entry.size };
+    } else if (entry.isSymbolicLink()) {
+      const target = await stat(path).catch(() => null);
+      if (target?.isFile()) yield { path, size: target.size };
+    }
+  }
+}

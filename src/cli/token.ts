@@ -1,0 +1,157 @@
+/**
+ * `tessera token create|list|revoke`: API tokens of the signed-in user (or, with "API Tokens: Manage All",
+ * of the org), on VCD's wire.
+ */
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import type { ApiTokenEntity } from '../client/types.js';
+import { addServerOptions, addTokenFileOption, clientFor, sessionClient, type ConnectionFlags } from './connection.js';
+import { parseExpiry } from './format/expiry.js';
+import { StreamingTable, type Column } from './format/table.js';
+import { action } from './io.js';
+import { usageError } from './exit-codes.js';
+import { requireSession } from './session-file.js';
+
+interface CreateFlags {
+  expires?: string;
+  out?: string;
+  force?: boolean;
+}
+
+interface ListFlags extends ConnectionFlags {
+  output: 'table' | 'json';
+  filter?: string;
+  sort?: string;
+}
+
+export function registerTokenCommands(program: Command): void {
+  const token = program
+    .command('token')
+    .description('Create, list and revoke API tokens')
+    .addHelpText('after', '\nExamples:\n  $ tessera token create ci-pipeline --expires 90d --out ~/.config/vcd/token.json\n  $ tessera token list\n  $ tessera token revoke ci-pipeline');
+
+  token
+    .command('create')
+    .argument('<name>', 'a name to recognise the token by (unique among your tokens)')
+    .description('Create an API token from the signed-in password session; it is shown once')
+    .option('--expires <when>', 'expiry: a duration (30m, 12h, 90d, 2w, 1y) or a date (2027-01-31); default: never, as in VCD')
+    .option('--out <file>', 'write {"refresh_token": "..."} to FILE (mode 0600, the file govcd and Terraform read) instead of printing it')
+    .option('--force', 'with --out, replace an existing file')
+    .addHelpText(
+      'after',
+      `
+Needs a password session (tessera login): API-token sessions cannot create tokens. The token is printed once on
+stdout (details on stderr) or written to --out; the server keeps only its hash.
+
+Examples:
+  $ tessera token create laptop
+  $ tessera token create terraform --expires 90d --out ./vcd-token.json
+  $ tessera token create nightly --expires 2027-01-31 --out /run/secrets/vcd.json --force`,
+    )
+    .action(action((name: string, flags: CreateFlags) => runCreate(name, flags)));
+
+  const list = token
+    .command('list')
+    .description('List the API tokens you can see')
+    .addOption(new Option('--output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .option('--filter <fiql>', 'FIQL filter, e.g. "owner.name==alice"')
+    .option('--sort <field>', 'sort field: name, -name (descending) or name:desc');
+  addTokenFileOption(addServerOptions(list)).addHelpText(
+    'after',
+    `
+Uses the saved session, or an API token (--token-file / TESSERA_API_TOKEN) with --endpoint and --org; a token
+session sees its own token only.
+
+Examples:
+  $ tessera token list
+  $ tessera token list --output json | jq -r '.[].name'
+  $ tessera token list --filter 'owner.name==bob'`,
+  );
+  list.action(action((flags: ListFlags) => runList(flags)));
+
+  const revoke = token
+    .command('revoke')
+    .argument('<token>', 'the token id (urn:vcloud:token:<uuid> or the uuid) or its name')
+    .description('Revoke an API token and end every session made from it');
+  addTokenFileOption(addServerOptions(revoke)).addHelpText(
+    'after',
+    `
+Examples:
+  $ tessera token revoke laptop
+  $ tessera token revoke urn:vcloud:token:0a3b7c1e-5d2f-4e8a-9b61-2c4d6e8f0a1b`,
+  );
+  revoke.action(action((idOrName: string, flags: ConnectionFlags) => runRevoke(idOrName, flags)));
+}
+
+async function runCreate(name: string, flags: CreateFlags): Promise<void> {
+  const expiresAt = flags.expires === undefined ? undefined : parseExpiry(flags.expires, Date.now());
+  const session = await requireSession();
+  // Open --out before minting: the token exists once, it must have somewhere to go.
+  const out = flags.out ? await openOutFile(flags.out, flags.force ?? false) : null;
+  let created;
+  try {
+    created = await sessionClient(session).createToken(name, { expiresAt });
+  } catch (error) {
+    if (out) {
+      await out.close();
+      await rm(flags.out!, { force: true });
+    }
+    throw error;
+  }
+  const expiry = created.entity?.expirationTimeUtc ?? expiresAt?.toISOString() ?? null;
+  if (out) {
+    await out.writeFile(`${JSON.stringify({ refresh_token: created.apiToken })}\n`, 'utf8');
+    await out.sync();
+    await out.close();
+    process.stderr.write(`Created API token "${name}" (${created.id})${expiry ? `, expires ${expiry}` : ''}; written to ${flags.out}\n`);
+    return;
+  }
+  process.stdout.write(`${created.apiToken}\n`);
+  process.stderr.write(
+    `Created API token "${name}" (${created.id})${expiry ? `, expires ${expiry}` : ''}.\n` +
+      'Copy it now: it is not shown again. Use it with --token-file, TESSERA_API_TOKEN or any VCD client.\n',
+  );
+}
+
+async function openOutFile(path: string, force: boolean): Promise<FileHandle> {
+  try {
+    return await open(path, force ? 'w' : 'wx', 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw usageError(`${path} exists: pass --force to replace it`);
+    throw usageError(`Cannot write ${path}: ${code ?? (error as Error).message}`);
+  }
+}
+
+const TOKEN_COLUMNS: Column<ApiTokenEntity>[] = [
+  { header: 'NAME', value: (t) => t.name },
+  { header: 'ID', value: (t) => t.id },
+  { header: 'OWNER', value: (t) => `${t.owner?.name ?? '?'}@${t.org?.name ?? '?'}` },
+  { header: 'STARTS', value: (t) => (t.tokenStart ? `${t.tokenStart}…` : null) },
+  { header: 'CREATED', value: (t) => t.createdTimeUtc },
+  { header: 'EXPIRES', value: (t) => t.expirationTimeUtc ?? 'never' },
+  { header: 'LAST USED', value: (t) => t.lastUsedTimeUtc ?? 'never' },
+];
+
+async function runList(flags: ListFlags): Promise<void> {
+  const client = await clientFor(flags);
+  const tokens: ApiTokenEntity[] = [];
+  for await (const token of client.listTokens({ filter: flags.filter, sort: flags.sort })) tokens.push(token);
+  if (flags.output === 'json') {
+    process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
+    return;
+  }
+  if (tokens.length === 0) {
+    process.stderr.write('No API tokens.\n');
+    return;
+  }
+  process.stdout.write(new StreamingTable(TOKEN_COLUMNS).start(tokens));
+}
+
+async function runRevoke(idOrName: string, flags: ConnectionFlags): Promise<void> {
+  if (idOrName.trim() === '') throw usageError('give a token id or name');
+  const client = await clientFor(flags);
+  const token = await client.resolveToken(idOrName.trim());
+  await client.revokeToken(token.id);
+  process.stderr.write(`Revoked API token "${token.name}" (${token.id}) of ${token.owner?.name ?? '?'}@${token.org?.name ?? '?'}.\n`);
+}

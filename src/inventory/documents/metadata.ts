@@ -1,0 +1,68 @@
+/**
+ * VCD metadata in both places it appears: the `Metadata` document of an entity
+ * (`GET <entity href>/metadata`, root element `Metadata`, which govcd checks by name) and the `<Metadata>` child
+ * of a query record asked for with `fields=metadata:key`.
+ */
+import { el, textEl, xmlDocument, VCLOUD_NS, XSI_NS } from '../xml-render.js';
+import { MEDIA } from '../hrefs.js';
+import type { MetadataRow } from '../repository.js';
+
+export interface EntityLink {
+  readonly href: string;
+  readonly type: string;
+}
+
+const ENTRY_TYPE = 'application/vnd.vmware.vcloud.metadata.value+xml';
+
+function entryXml(row: MetadataRow, metadataHref: string | null, up: EntityLink | null): string {
+  return el(
+    'MetadataEntry',
+    metadataHref ? { href: `${metadataHref}/${row.domain === 'SYSTEM' ? 'SYSTEM/' : ''}${encodeURIComponent(row.key)}`, type: ENTRY_TYPE } : {},
+    [
+      up ? el('Link', { rel: 'up', href: up.href, type: up.type }) : '',
+      textEl('Domain', row.domain, { visibility: row.visibility }),
+      textEl('Key', row.key),
+      el('TypedValue', { 'xsi:type': row.value_type }, textEl('Value', row.value)),
+    ],
+  );
+}
+
+/** The whole `Metadata` document of an entity. */
+export function metadataDocument(entity: EntityLink, metadataHref: string, rows: readonly MetadataRow[]): string {
+  return xmlDocument(
+    'Metadata',
+    { href: metadataHref, type: MEDIA.metadata },
+    [el('Link', { rel: 'up', href: entity.href, type: entity.type }), ...rows.map((r) => entryXml(r, metadataHref, null))],
+    { xmlns: VCLOUD_NS, 'xmlns:xsi': XSI_NS },
+  );
+}
+
+/** `<Metadata>` inside a query record (the `xsi` prefix is declared on the result's root). */
+export function recordMetadataXml(rows: readonly MetadataRow[]): string {
+  return el('Metadata', {}, rows.map((r) => entryXml(r, null, null)));
+}
+
+/** Typed JSON value of an entry, as VCD's JSON renders `TypedValue`. */
+function typedValueJson(row: MetadataRow): { _type: string; value: string | number | boolean } {
+  const value =
+    row.value_type === 'MetadataNumberValue' ? Number(row.value) : row.value_type === 'MetadataBooleanValue' ? row.value === 'true' : row.value;
+  return { _type: row.value_type, value };
+}
+
+export function metadataJson(entity: EntityLink | null, metadataHref: string | null, rows: readonly MetadataRow[]) {
+  return {
+    otherAttributes: {},
+    link: entity ? [{ otherAttributes: {}, href: entity.href, id: null, name: null, type: entity.type.replace(/\+xml$/, '+json'), model: null, rel: 'up', vCloudExtension: [] }] : [],
+    href: metadataHref,
+    type: metadataHref ? MEDIA.metadata.replace(/\+xml$/, '+json') : null,
+    metadataEntry: rows.map((r) => ({
+      otherAttributes: {},
+      link: [],
+      href: null,
+      type: null,
+      domain: { otherAttributes: {}, visibility: r.visibility, value: r.domain },
+      key: r.key,
+      typedValue: typedValueJson(r),
+    })),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Ids and hrefs at the edge (docs/CONVENTIONS.md: bare UUIDs in the store). The forms are VCD's exactly, because
+ * clients parse them: govcd splits org hrefs on "/api/org/" and matches `^https://.+/(<uuid>)$` (vcd-clients §0, §1.6).
+ *
+ *   org      https://HOST/api/org/<uuid>                    urn:vcloud:org:<uuid>
+ *   adminOrg https://HOST/api/admin/org/<uuid>
+ *   vdc      https://HOST/api/vdc/<uuid>                    urn:vcloud:vdc:<uuid>
+ *   vApp     https://HOST/api/vApp/vapp-<uuid>              urn:vcloud:vapp:<uuid>
+ *   template https://HOST/api/vAppTemplate/vappTemplate-<uuid>   urn:vcloud:vapptemplate:<uuid>
+ *   vm       https://HOST/api/vApp/vm-<uuid>   (in a template: /api/vAppTemplate/vm-<uuid>)   urn:vcloud:vm:<uuid>
+ *   user     https://HOST/api/admin/user/<uuid>             urn:vcloud:user:<uuid>
+ */
+export type UrnKind = 'org' | 'vdc' | 'vapp' | 'vapptemplate' | 'vm' | 'user';
+
+export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${id}`;
+
+export const orgHref = (base: string, id: string) => `${base}/api/org/${id}`;
+export const adminOrgHref = (base: string, id: string) => `${base}/api/admin/org/${id}`;
+export const vdcHref = (base: string, id: string) => `${base}/api/vdc/${id}`;
+export const userHref = (base: string, id: string) => `${base}/api/admin/user/${id}`;
+
+export function vappHref(base: string, id: string, isTemplate: boolean | number): string {
+  return isTemplate ? `${base}/api/vAppTemplate/vappTemplate-${id}` : `${base}/api/vApp/vapp-${id}`;
+}
+
+export function vmHref(base: string, id: string, isTemplate: boolean | number): string {
+  return isTemplate ? `${base}/api/vAppTemplate/vm-${id}` : `${base}/api/vApp/vm-${id}`;
+}
+
+export const vappUrn = (id: string, isTemplate: boolean | number) => urn(isTemplate ? 'vapptemplate' : 'vapp', id);
+
+/** Media types of the entities, as `type=` attributes carry them. */
+export const MEDIA = {
+  orgList: 'application/vnd.vmware.vcloud.orgList+xml',
+  org: 'application/vnd.vmware.vcloud.org+xml',
+  adminOrg: 'application/vnd.vmware.admin.organization+xml',
+  vdc: 'application/vnd.vmware.vcloud.vdc+xml',
+  vApp: 'application/vnd.vmware.vcloud.vApp+xml',
+  vAppTemplate: 'application/vnd.vmware.vcloud.vAppTemplate+xml',
+  vm: 'application/vnd.vmware.vcloud.vm+xml',
+  user: 'application/vnd.vmware.admin.user+xml',
+  metadata: 'application/vnd.vmware.vcloud.metadata+xml',
+  queryList: 'application/vnd.vmware.vcloud.query.queryList+xml',
+  records: 'application/vnd.vmware.vcloud.query.records+xml',
+  references: 'application/vnd.vmware.vcloud.query.references+xml',
+  idrecords: 'application/vnd.vmware.vcloud.query.idrecords+xml',
+} as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The bare lowercase UUID from a path segment that may be a UUID or a URN (`urn:vcloud:org:<uuid>`), as clients
+ * send either; null when it is neither (the route then answers 403 like an unknown entity).
+ */
+export function idFromPathSegment(segment: string, kind?: UrnKind): string | null {
+  let candidate = segment;
+  if (candidate.startsWith('urn:vcloud:')) {
+    const parts = candidate.split(':');
+    if (parts.length !== 4 || (kind && parts[2] !== kind)) return null;
+    candidate = parts[3]!;
+  }
+  return UUID.test(candidate) ? candidate.toLowerCase() : null;
+}

@@ -1,0 +1,307 @@
+/**
+ * The query service's types (`/api/query?type=...`), each described once: its table, the joins its fields
+ * need, and every record attribute with the SQL behind it, its filter type and how it renders. The engine
+ * (execute.ts) and the renderers (render-*.ts) are generic over these descriptions.
+ *
+ * Attribute names and record element names are VCD's (vcd-wire §9.2, go-vcloud-director's
+ * `types.QueryResult*RecordType`). Constant attributes (`isBusy="false"`) are SQL literals so that filters and
+ * sorts on them behave like on any other field.
+ */
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import type { Action } from '../../domain/policy.js';
+import type { FiqlFieldType } from '../../store/fiql-sql.js';
+import { ALLOCATION_MODELS } from '../schema.js';
+import { VCD_STATUS_NAMES } from '../status.js';
+import { MEDIA, orgHref, urn, userHref, vappHref, vappUrn, vdcHref, vmHref, type UrnKind } from '../hrefs.js';
+
+/** One selected row, keyed by field name (plus `id`). */
+export type Row = Record<string, unknown>;
+
+/** How a reference attribute renders: an href in `records`, a URN in `idrecords` (vcd-wire §9.2). */
+export interface RefRendering {
+  href(base: string, id: string, row: Row): string;
+  urn(id: string, row: Row): string;
+}
+
+export interface QueryField {
+  /** SQL for the attribute: a column reference (`'vms.name'`) or an expression. */
+  readonly column: string | RawBuilder<unknown>;
+  readonly type: FiqlFieldType;
+  readonly values?: readonly string[];
+  readonly nullable?: boolean;
+  /** Joins (keys of the type's `joins`) the column needs. */
+  readonly joins?: readonly string[];
+  /** For `ref` fields: how the stored UUID renders. */
+  readonly ref?: RefRendering;
+  /** Rendered only in the admin variant of the type (e.g. `org` on AdminVMRecord). Still filterable in both. */
+  readonly adminOnly?: boolean;
+  /** A constant attribute (`isBusy="false"`): filterable and sortable as a SQL literal, never selected. */
+  readonly constant?: number;
+}
+
+type AnySelect = SelectQueryBuilder<any, any, any>;
+
+export interface QueryTable {
+  /** `from` table, also the alias the columns use. */
+  readonly table: 'vms' | 'vapps' | 'vdcs' | 'orgs' | 'users';
+  /** The entity id column (the tiebreaker of every sort, so pages never overlap). */
+  readonly idColumn: string;
+  /** The org a row belongs to: the tenant-isolation column. */
+  readonly orgColumn: string;
+  /** Rows of the table that are not of this type (vApp templates are not vApps). */
+  readonly baseWhere?: RawBuilder<unknown>;
+  readonly joins: Readonly<Record<string, (qb: AnySelect) => AnySelect>>;
+  readonly fields: Readonly<Record<string, QueryField>>;
+  /** The record's own href and URN, from its row. */
+  href(base: string, row: Row): string;
+  urn(row: Row): string;
+  /** The record's `type` attribute (the entity's media type). */
+  mediaType(row: Row): string;
+}
+
+export interface QueryTypeDefinition {
+  /** The `type=` value, case-sensitive as in VCD. */
+  readonly name: string;
+  readonly table: QueryTable;
+  /** Record element (`VMRecord`) and its JSON `_type` (`QueryResultVMRecordType`). */
+  readonly recordElement: string;
+  readonly jsonRecordType: string;
+  /** `format=references`: root and child element names. */
+  readonly referencesElement: string;
+  readonly referenceElement: string;
+  /** Admin types are for System administrators only and render the admin-only attributes. */
+  readonly admin: boolean;
+  /** The right (as a policy action) needed to run it at all. */
+  readonly action: Action;
+}
+
+// ------------------------------------------------------------------ shared pieces
+
+/** A constant attribute of the given type (booleans as 0/1). */
+const constant = (type: 'boolean' | 'number', value: number): QueryField => ({ column: sql.lit(value), type, constant: value });
+const FALSE = constant('boolean', 0);
+const TRUE = constant('boolean', 1);
+
+const ref = (urnKind: UrnKind, href: (base: string, id: string) => string): RefRendering => ({
+  href: (base, id) => href(base, id),
+  urn: (id) => urn(urnKind, id),
+});
+
+const vmCount = (where: string) => sql<number>`(select count(*) from vms where ${sql.raw(where)})`;
+
+// ------------------------------------------------------------------ VMs
+
+const VM_TABLE: QueryTable = {
+  table: 'vms',
+  idColumn: 'vms.id',
+  orgColumn: 'vms.org_id',
+  joins: {
+    vapp: (qb) => qb.innerJoin('vapps as va', 'va.id', 'vms.vapp_id'),
+    vdc: (qb) => qb.innerJoin('vdcs as vd', 'vd.id', 'vms.vdc_id'),
+    owner: (qb) => qb.leftJoin('users as ow', 'ow.id', 'vms.owner_id'),
+  },
+  fields: {
+    name: { column: 'vms.name', type: 'string' },
+    containerName: { column: 'va.name', type: 'string', joins: ['vapp'] },
+    container: {
+      column: 'vms.vapp_id',
+      type: 'ref',
+      ref: { href: (base, id, row) => vappHref(base, id, row.isVAppTemplate as number), urn: (id, row) => vappUrn(id, row.isVAppTemplate as number) },
+    },
+    ownerName: { column: 'ow.name', type: 'string', nullable: true, joins: ['owner'] },
+    owner: { column: 'vms.owner_id', type: 'ref', nullable: true, ref: ref('user', userHref) },
+    vdcName: { column: 'vd.name', type: 'string', joins: ['vdc'] },
+    vdc: { column: 'vms.vdc_id', type: 'ref', ref: ref('vdc', vdcHref) },
+    org: { column: 'vms.org_id', type: 'ref', ref: ref('org', orgHref), adminOnly: true },
+    description: { column: 'vms.description', type: 'string' },
+    isVAppTemplate: { column: 'vms.is_template', type: 'boolean' },
+    isDeleted: FALSE,
+    guestOs: { column: 'vms.guest_os', type: 'string' },
+    numberOfCpus: { column: 'vms.cpus', type: 'number' },
+    memoryMB: { column: 'vms.memory_mb', type: 'number' },
+    status: { column: 'vms.status', type: 'enum', values: VCD_STATUS_NAMES },
+    networkName: { column: 'vms.network_name', type: 'string', nullable: true },
+    ipAddress: { column: 'vms.ip_address', type: 'string', nullable: true },
+    isBusy: FALSE,
+    isDeployed: { column: 'vms.is_deployed', type: 'boolean' },
+    isPublished: FALSE,
+    catalogName: { column: 'va.catalog_name', type: 'string', nullable: true, joins: ['vapp'] },
+    hardwareVersion: { column: 'vms.hardware_version', type: 'number' },
+    isInMaintenanceMode: FALSE,
+    isAutoNature: FALSE,
+    storageProfileName: { column: 'vms.storage_profile', type: 'string' },
+    dateCreated: { column: 'vms.created_at', type: 'date' },
+    isVdcEnabled: { column: 'vd.is_enabled', type: 'boolean', joins: ['vdc'], adminOnly: true },
+  },
+  href: (base, row) => vmHref(base, row.id as string, row.isVAppTemplate as number),
+  urn: (row) => urn('vm', row.id as string),
+  mediaType: () => MEDIA.vm,
+};
+
+// ------------------------------------------------------------------ vApps (not templates)
+
+const VAPP_TABLE: QueryTable = {
+  table: 'vapps',
+  idColumn: 'vapps.id',
+  orgColumn: 'vapps.org_id',
+  baseWhere: sql`vapps.is_template = 0`,
+  joins: {
+    vdc: (qb) => qb.innerJoin('vdcs as vd', 'vd.id', 'vapps.vdc_id'),
+    owner: (qb) => qb.leftJoin('users as ow', 'ow.id', 'vapps.owner_id'),
+  },
+  fields: {
+    name: { column: 'vapps.name', type: 'string' },
+    description: { column: 'vapps.description', type: 'string' },
+    vdcName: { column: 'vd.name', type: 'string', joins: ['vdc'] },
+    vdc: { column: 'vapps.vdc_id', type: 'ref', ref: ref('vdc', vdcHref) },
+    ownerName: { column: 'ow.name', type: 'string', nullable: true, joins: ['owner'] },
+    owner: { column: 'vapps.owner_id', type: 'ref', nullable: true, ref: ref('user', userHref) },
+    org: { column: 'vapps.org_id', type: 'ref', ref: ref('org', orgHref), adminOnly: true },
+    status: { column: 'vapps.status', type: 'enum', values: VCD_STATUS_NAMES },
+    isDeployed: { column: 'vapps.is_deployed', type: 'boolean' },
+    isEnabled: TRUE,
+    isExpired: FALSE,
+    isInMaintenanceMode: FALSE,
+    isPublic: FALSE,
+    isBusy: FALSE,
+    creationDate: { column: 'vapps.created_at', type: 'date' },
+    numberOfVMs: { column: vmCount('vms.vapp_id = vapps.id'), type: 'number' },
+    numberOfCpus: { column: sql<number>`(select coalesce(sum(cpus), 0) from vms where vms.vapp_id = vapps.id)`, type: 'number' },
+    memoryAllocationMB: { column: sql<number>`(select coalesce(sum(memory_mb), 0) from vms where vms.vapp_id = vapps.id)`, type: 'number' },
+    isVdcEnabled: { column: 'vd.is_enabled', type: 'boolean', joins: ['vdc'], adminOnly: true },
+  },
+  href: (base, row) => vappHref(base, row.id as string, false),
+  urn: (row) => urn('vapp', row.id as string),
+  mediaType: () => MEDIA.vApp,
+};
+
+// ------------------------------------------------------------------ org VDCs
+
+const VDC_TABLE: QueryTable = {
+  table: 'vdcs',
+  idColumn: 'vdcs.id',
+  orgColumn: 'vdcs.org_id',
+  joins: {
+    org: (qb) => qb.innerJoin('orgs as o', 'o.id', 'vdcs.org_id'),
+  },
+  fields: {
+    name: { column: 'vdcs.name', type: 'string' },
+    description: { column: 'vdcs.description', type: 'string' },
+    orgName: { column: 'o.name', type: 'string', joins: ['org'] },
+    org: { column: 'vdcs.org_id', type: 'ref', ref: ref('org', orgHref) },
+    isEnabled: { column: 'vdcs.is_enabled', type: 'boolean' },
+    isSystemVdc: FALSE,
+    allocationModel: { column: 'vdcs.allocation_model', type: 'enum', values: ALLOCATION_MODELS },
+    cpuAllocationMhz: { column: 'vdcs.cpu_allocated_mhz', type: 'number' },
+    cpuLimitMhz: { column: 'vdcs.cpu_limit_mhz', type: 'number' },
+    memoryAllocationMB: { column: 'vdcs.memory_allocated_mb', type: 'number' },
+    memoryLimitMB: { column: 'vdcs.memory_limit_mb', type: 'number' },
+    storageLimitMB: { column: 'vdcs.storage_limit_mb', type: 'number' },
+    numberOfVMs: { column: vmCount('vms.vdc_id = vdcs.id'), type: 'number' },
+    numberOfVApps: { column: sql<number>`(select count(*) from vapps where vapps.vdc_id = vdcs.id and vapps.is_template = 0)`, type: 'number' },
+    numberOfVAppTemplates: { column: sql<number>`(select count(*) from vapps where vapps.vdc_id = vdcs.id and vapps.is_template = 1)`, type: 'number' },
+    numberOfStorageProfiles: constant('number', 1),
+  },
+  href: (base, row) => vdcHref(base, row.id as string),
+  urn: (row) => urn('vdc', row.id as string),
+  mediaType: () => MEDIA.vdc,
+};
+
+// ------------------------------------------------------------------ organizations
+
+const ORG_TABLE: QueryTable = {
+  table: 'orgs',
+  idColumn: 'orgs.id',
+  orgColumn: 'orgs.id',
+  joins: {},
+  fields: {
+    name: { column: 'orgs.name', type: 'string' },
+    displayName: { column: 'orgs.full_name', type: 'string' },
+    description: { column: 'orgs.description', type: 'string' },
+    isEnabled: { column: 'orgs.is_enabled', type: 'boolean' },
+    isReadOnly: FALSE,
+    canPublishCatalogs: FALSE,
+    deployedVMQuota: { column: 'orgs.deployed_vm_quota', type: 'number' },
+    storedVMQuota: { column: 'orgs.stored_vm_quota', type: 'number' },
+    numberOfVdcs: { column: sql<number>`(select count(*) from vdcs where vdcs.org_id = orgs.id)`, type: 'number' },
+    numberOfCatalogs: constant('number', 0),
+  },
+  href: (base, row) => orgHref(base, row.id as string),
+  urn: (row) => urn('org', row.id as string),
+  mediaType: () => MEDIA.org,
+};
+
+// ------------------------------------------------------------------ users
+
+const USER_TABLE: QueryTable = {
+  table: 'users',
+  idColumn: 'users.id',
+  orgColumn: 'users.org_id',
+  joins: {
+    org: (qb) => qb.innerJoin('orgs as o', 'o.id', 'users.org_id'),
+    role: (qb) => qb.innerJoin('roles as r', 'r.id', 'users.role_id'),
+  },
+  fields: {
+    name: { column: 'users.name', type: 'string' },
+    fullName: { column: 'users.full_name', type: 'string' },
+    email: { column: 'users.email', type: 'string' },
+    isEnabled: { column: 'users.is_enabled', type: 'boolean' },
+    isLdapUser: FALSE,
+    roleName: { column: 'r.name', type: 'string', joins: ['role'] },
+    deployedVMQuota: { column: 'users.deployed_vm_quota', type: 'number' },
+    storedVMQuota: { column: 'users.stored_vm_quota', type: 'number' },
+    org: { column: 'users.org_id', type: 'ref', ref: ref('org', orgHref), adminOnly: true },
+    orgName: { column: 'o.name', type: 'string', joins: ['org'], adminOnly: true },
+  },
+  href: (base, row) => userHref(base, row.id as string),
+  urn: (row) => urn('user', row.id as string),
+  mediaType: () => MEDIA.user,
+};
+
+// ------------------------------------------------------------------ the catalogue
+
+function define(
+  name: string,
+  table: QueryTable,
+  action: Action,
+  admin: boolean,
+  names: { record: string; json: string; references: string },
+): QueryTypeDefinition {
+  return {
+    name,
+    table,
+    action,
+    admin,
+    recordElement: names.record,
+    jsonRecordType: names.json,
+    referencesElement: `${names.references}References`,
+    referenceElement: `${names.references}Reference`,
+  };
+}
+
+/** Every type, in the order QueryList advertises them. */
+export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
+  define('organization', ORG_TABLE, 'org.view', false, { record: 'OrgRecord', json: 'QueryResultOrgRecordType', references: 'Organization' }),
+  define('orgVdc', VDC_TABLE, 'vdc.view', false, { record: 'OrgVdcRecord', json: 'QueryResultOrgVdcRecordType', references: 'OrgVdc' }),
+  define('adminOrgVdc', VDC_TABLE, 'vdc.view', true, { record: 'AdminVdcRecord', json: 'QueryResultAdminVdcRecordType', references: 'AdminOrgVdc' }),
+  define('vApp', VAPP_TABLE, 'vapp.view', false, { record: 'VAppRecord', json: 'QueryResultVAppRecordType', references: 'VApp' }),
+  define('adminVApp', VAPP_TABLE, 'vapp.view', true, { record: 'AdminVAppRecord', json: 'QueryResultAdminVAppRecordType', references: 'AdminVApp' }),
+  define('vm', VM_TABLE, 'vapp.view', false, { record: 'VMRecord', json: 'QueryResultVMRecordType', references: 'VM' }),
+  define('adminVM', VM_TABLE, 'vapp.view', true, { record: 'AdminVMRecord', json: 'QueryResultAdminVMRecordType', references: 'AdminVM' }),
+  define('user', USER_TABLE, 'user.view', false, { record: 'UserRecord', json: 'QueryResultUserRecordType', references: 'User' }),
+  define('adminUser', USER_TABLE, 'user.view', true, { record: 'AdminUserRecord', json: 'QueryResultAdminUserRecordType', references: 'AdminUser' }),
+];
+
+const BY_NAME = new Map(QUERY_TYPES.map((t) => [t.name, t]));
+
+/** The type named by `type=` (case-sensitive, as VCD), or undefined. */
+export function queryType(name: string): QueryTypeDefinition | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Attributes a record of this type renders, in order (admin-only ones only for admin types). */
+export function renderedFields(type: QueryTypeDefinition): string[] {
+  return Object.entries(type.table.fields)
+    .filter(([, f]) => type.admin || !f.adminOnly)
+    .map(([name]) => name);
+}

@@ -1,0 +1,101 @@
+/**
+ * The query service's URL parameters (vcd-wire §9.1), read from the raw query string so that what govcd
+ * sends parses as VCD parses it: `type` twice, a leading `&` (`/api/query?&type=orgVdc&...`), empty values
+ * (`sortAsc=&sortDesc=`), and an unencoded FIQL filter full of `=`, `;` and `/`.
+ */
+import { badRequest } from '../../http/errors.js';
+
+export const DEFAULT_PAGE_SIZE = 25;
+/** VCD's maxPageSize: larger requests are clamped, not refused (1.5 guide, vcd-wire §9.4). */
+export const MAX_PAGE_SIZE = 128;
+
+export const QUERY_FORMATS = ['records', 'references', 'idrecords'] as const;
+export type QueryFormat = (typeof QUERY_FORMATS)[number];
+
+export interface QuerySort {
+  readonly field: string;
+  readonly direction: 'asc' | 'desc';
+}
+
+export interface QueryParameters {
+  /** The `type` value, or null when absent (then `/api/query` answers the QueryList). */
+  readonly type: string | null;
+  readonly page: number;
+  readonly pageSize: number;
+  readonly format: QueryFormat;
+  /** The filter text as sent (decoded once), or null. */
+  readonly filter: string | null;
+  readonly sort: QuerySort | null;
+  /** `fields=a,b,metadata:c`: the attributes to render, or null for all. */
+  readonly fields: readonly string[] | null;
+}
+
+/**
+ * Splits a raw query string into name → values, decoding each once (`+` is a space, as in forms). Empty
+ * segments are skipped, so a leading `&` or `&&` is harmless.
+ */
+export function parseQueryString(search: string): Map<string, string[]> {
+  const params = new Map<string, string[]>();
+  const text = search.startsWith('?') ? search.slice(1) : search;
+  for (const segment of text.split('&')) {
+    if (segment === '') continue;
+    const eq = segment.indexOf('=');
+    const name = decodeComponent(eq === -1 ? segment : segment.slice(0, eq));
+    const value = eq === -1 ? '' : decodeComponent(segment.slice(eq + 1));
+    const list = params.get(name);
+    if (list) list.push(value);
+    else params.set(name, [value]);
+  }
+  return params;
+}
+
+function decodeComponent(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    throw badRequest(`The query string is not valid URL encoding near "${text.slice(0, 40)}"`);
+  }
+}
+
+/** The one value of a parameter. A repeated parameter must repeat the same value (govcd sends `type` twice). */
+function single(params: Map<string, string[]>, name: string): string | null {
+  const values = (params.get(name) ?? []).filter((v) => v !== '');
+  if (values.length === 0) return null;
+  const first = values[0]!;
+  if (values.some((v) => v !== first)) throw badRequest(`The parameter "${name}" is given more than once with different values`);
+  return first;
+}
+
+function positiveInteger(params: Map<string, string[]>, name: string): number | null {
+  const text = single(params, name);
+  if (text === null) return null;
+  if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < 1) {
+    throw badRequest(`The parameter "${name}" must be a whole number of at least 1, got "${text.slice(0, 40)}"`);
+  }
+  return Number(text);
+}
+
+/** Reads and checks the parameters; bad values are 400 BAD_REQUEST. `type` may be fixed by a packaged path. */
+export function readQueryParameters(params: Map<string, string[]>, fixedType?: string): QueryParameters {
+  const type = fixedType ?? single(params, 'type');
+  const page = positiveInteger(params, 'page') ?? 1;
+  const pageSize = Math.min(positiveInteger(params, 'pageSize') ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+
+  const formatText = single(params, 'format');
+  const format = (formatText ?? 'records').toLowerCase() as QueryFormat;
+  if (!QUERY_FORMATS.includes(format)) {
+    throw badRequest(`The parameter "format" must be one of ${QUERY_FORMATS.join(', ')}, got "${formatText!.slice(0, 40)}"`);
+  }
+
+  const sortAsc = single(params, 'sortAsc');
+  const sortDesc = single(params, 'sortDesc');
+  if (sortAsc !== null && sortDesc !== null) throw badRequest('Give either sortAsc or sortDesc, not both');
+  const sort: QuerySort | null =
+    sortAsc !== null ? { field: sortAsc, direction: 'asc' } : sortDesc !== null ? { field: sortDesc, direction: 'desc' } : null;
+
+  const fieldsText = single(params, 'fields');
+  const fields = fieldsText === null ? null : fieldsText.split(',').map((f) => f.trim()).filter((f) => f !== '');
+
+  // `filterEncoded` is accepted and ignored: from API 35.0 on it has no effect (vcd-wire §9.1).
+  return { type, page, pageSize, format, filter: single(params, 'filter'), sort, fields: fields && fields.length > 0 ? fields : null };
+}

@@ -1,0 +1,107 @@
+/**
+ * Reads of single inventory entities and their children, for the entity documents (`/api/vdc/{id}` ...).
+ * Lists that page go through the query engine (query/execute.ts) instead. Visibility is checked by the caller
+ * (the HTTP layer asks the policy with the entity's org), so every function here returns the entity's org_id.
+ */
+import type { Selectable } from 'kysely';
+import type { Executor, Store } from '../store/store.js';
+import type { MetadataEntityKind, MetadataTable, VAppTable, VdcTable, VmTable } from './schema.js';
+
+export type Vdc = Selectable<VdcTable>;
+export type VApp = Selectable<VAppTable>;
+export type Vm = Selectable<VmTable>;
+export type MetadataRow = Selectable<MetadataTable>;
+
+/** A VM with the names its documents show. */
+export type VmWithNames = Vm & { vapp_name: string; vdc_name: string; owner_name: string | null };
+/** A vApp with its VDC's and owner's names. */
+export type VAppWithNames = VApp & { vdc_name: string; owner_name: string | null };
+
+export function getVdc(store: Store, id: string, ex: Executor = store.db): Promise<Vdc | undefined> {
+  return ex.selectFrom('vdcs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function listVdcsOfOrg(store: Store, orgId: string, ex: Executor = store.db): Promise<Vdc[]> {
+  return ex.selectFrom('vdcs').selectAll().where('org_id', '=', orgId).orderBy('name').orderBy('id').execute();
+}
+
+/** The vApps and templates of a VDC (its ResourceEntities). */
+export function listVAppsOfVdc(store: Store, vdcId: string, ex: Executor = store.db): Promise<VApp[]> {
+  return ex.selectFrom('vapps').selectAll().where('vdc_id', '=', vdcId).orderBy('name').orderBy('id').execute();
+}
+
+export function getVApp(store: Store, id: string, ex: Executor = store.db): Promise<VAppWithNames | undefined> {
+  return ex
+    .selectFrom('vapps')
+    .innerJoin('vdcs', 'vdcs.id', 'vapps.vdc_id')
+    .leftJoin('users', 'users.id', 'vapps.owner_id')
+    .selectAll('vapps')
+    .select(['vdcs.name as vdc_name', 'users.name as owner_name'])
+    .where('vapps.id', '=', id)
+    .executeTakeFirst();
+}
+
+export function listVmsOfVApp(store: Store, vappId: string, ex: Executor = store.db): Promise<VmWithNames[]> {
+  return vmsWithNames(ex).where('vms.vapp_id', '=', vappId).orderBy('vms.name').orderBy('vms.id').execute();
+}
+
+export function getVm(store: Store, id: string, ex: Executor = store.db): Promise<VmWithNames | undefined> {
+  return vmsWithNames(ex).where('vms.id', '=', id).executeTakeFirst();
+}
+
+function vmsWithNames(ex: Executor) {
+  return ex
+    .selectFrom('vms')
+    .innerJoin('vapps', 'vapps.id', 'vms.vapp_id')
+    .innerJoin('vdcs', 'vdcs.id', 'vms.vdc_id')
+    .leftJoin('users', 'users.id', 'vms.owner_id')
+    .selectAll('vms')
+    .select(['vapps.name as vapp_name', 'vdcs.name as vdc_name', 'users.name as owner_name']);
+}
+
+/** Counts shown on a VDC and in the CloudAPI: VMs, vApps, templates, and VMs powered on. */
+export interface VdcCounts {
+  vms: number;
+  runningVms: number;
+  vapps: number;
+  templates: number;
+}
+
+export async function vdcCounts(store: Store, vdcId: string, ex: Executor = store.db): Promise<VdcCounts> {
+  const vms = await ex
+    .selectFrom('vms')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>(eb.case().when('status', '=', 'POWERED_ON').then(1).else(0).end()).as('on')])
+    .where('vdc_id', '=', vdcId)
+    .executeTakeFirstOrThrow();
+  const vapps = await ex
+    .selectFrom('vapps')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('is_template').as('templates')])
+    .where('vdc_id', '=', vdcId)
+    .executeTakeFirstOrThrow();
+  const templates = Number(vapps.templates ?? 0);
+  return { vms: Number(vms.n), runningVms: Number(vms.on ?? 0), vapps: Number(vapps.n) - templates, templates };
+}
+
+export interface MetadataReadOptions {
+  /** PRIVATE entries are for the provider only. */
+  readonly includePrivate: boolean;
+  /** Only these (domain, key) pairs; all when absent. */
+  readonly keys?: ReadonlyArray<{ readonly domain: string; readonly key: string }>;
+}
+
+/** Metadata of some entities of one kind, ordered by entity, domain and key. */
+export async function listMetadata(
+  store: Store,
+  kind: MetadataEntityKind,
+  entityIds: readonly string[],
+  options: MetadataReadOptions,
+  ex: Executor = store.db,
+): Promise<MetadataRow[]> {
+  if (entityIds.length === 0 || options.keys?.length === 0) return [];
+  let qb = ex.selectFrom('metadata').selectAll().where('entity_kind', '=', kind).where('entity_id', 'in', entityIds);
+  if (!options.includePrivate) qb = qb.where('visibility', '<>', 'PRIVATE');
+  if (options.keys) qb = qb.where('key', 'in', options.keys.map((k) => k.key));
+  const rows = await qb.orderBy('entity_id').orderBy('domain').orderBy('key').execute();
+  // The key list narrows in SQL; the (domain, key) pair is matched here on those few rows.
+  return options.keys ? rows.filter((r) => options.keys!.some((k) => k.key === r.key && k.domain === r.domain)) : rows;
+}

@@ -1,0 +1,262 @@
+/**
+ * Acceptance: the `tessera` binary against a real Tessera over HTTPS with its self-signed certificate,
+ * as a person or a pipeline would use it: login (password and TOTP from the environment), token create/list/
+ * revoke, headers, vms, logout; exit codes and what goes to stdout versus stderr.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:https';
+import { after, before, describe, test } from 'node:test';
+import { totpCode } from '../../src/auth/totp.js';
+import { isWellFormedApiToken } from '../../src/domain/api-token-format.js';
+import { VcdClient } from '../../src/client/index.js';
+import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { runCli, runCliOnTerminal } from './run-cli.js';
+
+let tessera: TesseraHandle;
+let home: string;
+let env: Record<string, string>;
+const server = () => ['--endpoint', tessera.baseUrl, '--org', 'acme', '--insecure'];
+
+before(async () => {
+  tessera = await startTessera({ https: true });
+  home = await mkdtemp(join(tmpdir(), 'tessera-cli-'));
+  env = { XDG_CONFIG_HOME: join(home, 'config'), TESSERA_PASSWORD: tessera.demoPassword };
+});
+after(async () => {
+  await tessera.stop();
+  await rm(home, { recursive: true, force: true });
+});
+
+/** Reads a response the way a script would, through the self-signed certificate. */
+function status(path: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${tessera.baseUrl}${path}`, { headers, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('tessera CLI against Tessera', () => {
+  const sessionFile = () => join(home, 'config', 'tessera', 'session.json');
+  const tokenFile = () => join(home, 'ci-token.json');
+
+  test('login with a wrong password exits 3 and saves nothing', async () => {
+    const result = await runCli(['login', ...server(), '--user', 'alice'], { env: { ...env, TESSERA_PASSWORD: 'wrong' } });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /401/);
+    await assert.rejects(stat(sessionFile()), { code: 'ENOENT' });
+  });
+
+  test('login without a terminal or password says how to give one (exit 2)', async () => {
+    const result = await runCli(['login', ...server(), '--user', 'alice'], { env: { ...env, TESSERA_PASSWORD: undefined } });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /TESSERA_PASSWORD or use --password-stdin/);
+  });
+
+  test('login saves the session in a 0600 file in a 0700 directory', async () => {
+    const result = await runCli(['login', ...server(), '--user', 'alice'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /Signed in to https:\/\/127\.0\.0\.1:\d+ as alice@acme \(Organization Administrator\)/);
+    assert.equal((await stat(sessionFile())).mode & 0o777, 0o600);
+    assert.equal((await stat(join(home, 'config', 'tessera'))).mode & 0o777, 0o700);
+    const saved = JSON.parse(await readFile(sessionFile(), 'utf8')) as { accessToken: string; user: string };
+    assert.equal(saved.user, 'alice');
+    assert.ok(saved.accessToken.length > 32);
+  });
+
+  test('--password-stdin reads the password from a pipe', async () => {
+    const result = await runCli(['login', ...server(), '--user', 'alice', '--password-stdin'], {
+      env: { ...env, TESSERA_PASSWORD: undefined },
+      input: `${tessera.demoPassword}\n`,
+    });
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  test('on a terminal, the password is asked without echo', async () => {
+    const result = await runCliOnTerminal(['login', ...server(), '--user', 'alice'], {
+      env: { ...env, TESSERA_PASSWORD: undefined },
+      answers: [{ when: /Password for alice@acme: $/, send: `${tessera.demoPassword}\r` }],
+    });
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /Signed in to .* as alice@acme/);
+    assert.ok(!result.output.includes(tessera.demoPassword), 'the password was not echoed');
+  });
+
+  test('token create --out writes {"refresh_token"} mode 0600 and prints no secret', async () => {
+    const result = await runCli(['token', 'create', 'ci', '--expires', '90d', '--out', tokenFile()], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.equal((await stat(tokenFile())).mode & 0o777, 0o600);
+    const file = JSON.parse(await readFile(tokenFile(), 'utf8')) as { refresh_token: string };
+    assert.deepEqual(Object.keys(file), ['refresh_token']);
+    assert.ok(isWellFormedApiToken(file.refresh_token));
+    assert.ok(!result.stderr.includes(file.refresh_token));
+    assert.match(result.stderr, /Created API token "ci" \(urn:vcloud:token:[0-9a-f-]{36}\), expires \d{4}-/);
+  });
+
+  test('token create --out refuses an existing file before minting anything', async () => {
+    const before = await readFile(tokenFile(), 'utf8');
+    const result = await runCli(['token', 'create', 'second', '--out', tokenFile()], { env });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /exists: pass --force/);
+    assert.equal(await readFile(tokenFile(), 'utf8'), before);
+    const list = await runCli(['token', 'list', '--output', 'json'], { env });
+    assert.ok(!(JSON.parse(list.stdout) as Array<{ name: string }>).some((t) => t.name === 'second'));
+  });
+
+  test('token create prints the token alone on stdout', async () => {
+    const result = await runCli(['token', 'create', 'laptop'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(isWellFormedApiToken(result.stdout.trim()));
+    assert.match(result.stderr, /not shown again/);
+    const bad = await runCli(['token', 'create', 'later', '--expires', 'soon'], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--expires takes a duration/);
+  });
+
+  test('token list: a table and JSON', async () => {
+    const table = await runCli(['token', 'list'], { env });
+    assert.equal(table.code, 0, table.stderr);
+    const [header, ...rows] = table.stdout.trimEnd().split('\n');
+    assert.match(header!, /^NAME\s+ID\s+OWNER\s+STARTS\s+CREATED\s+EXPIRES\s+LAST USED$/);
+    assert.ok(rows.some((row) => /^ci\s+urn:vcloud:token:/.test(row)));
+    assert.ok(rows.some((row) => /^laptop\s.*\bnever\b/.test(row)));
+    const json = JSON.parse((await runCli(['token', 'list', '--output', 'json'], { env })).stdout) as Array<{ name: string; token: unknown }>;
+    assert.deepEqual(json.map((t) => t.name).sort(), ['ci', 'laptop']);
+    assert.ok(json.every((t) => t.token === null));
+  });
+
+  test('headers: export lines that work with curl-style requests; json and powershell', async () => {
+    const result = await runCli(['headers', '--token-file', tokenFile(), ...server()], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const vars = Object.fromEntries(
+      execFileSync('sh', ['-c', `${result.stdout}\nenv`], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.startsWith('VCD_'))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    assert.equal(vars.VCD_ENDPOINT, tessera.baseUrl);
+    assert.equal(vars.VCD_CLOUDAPI_ACCEPT, 'application/json;version=37.0');
+    assert.equal(await status('/cloudapi/1.0.0/sessions/current', { Authorization: vars.VCD_AUTHORIZATION!, Accept: vars.VCD_CLOUDAPI_ACCEPT! }), 200);
+    assert.equal(await status('/api/session', { Authorization: vars.VCD_AUTHORIZATION!, Accept: vars.VCD_API_ACCEPT! }), 200);
+
+    const json = await runCli(['headers', '--token-file', tokenFile(), ...server(), '--format', 'json'], { env });
+    assert.equal(JSON.parse(json.stdout).api.Accept, 'application/*+xml;version=37.0');
+    const ps = await runCli(['headers', '--token-file', tokenFile(), ...server(), '--format', 'powershell'], { env });
+    assert.match(ps.stdout, /^\$headers = @\{ 'Authorization' = 'Bearer .{33,}'; 'Accept' = 'application\/\*\+xml;version=37\.0' \}$/m);
+  });
+
+  test('headers: usage errors exit 2 before any request', async () => {
+    const noToken = await runCli(['headers', ...server()], { env });
+    assert.equal(noToken.code, 2);
+    assert.match(noToken.stderr, /--token-file is required/);
+    const missing = await runCli(['headers', '--token-file', join(home, 'nope.json'), ...server()], { env });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Cannot read the token file .*ENOENT/);
+    const badFormat = await runCli(['headers', '--token-file', tokenFile(), ...server(), '--format', 'yaml'], { env });
+    assert.equal(badFormat.code, 2);
+  });
+
+  test('a world-readable token file still works but draws a warning', async () => {
+    const loose = join(home, 'loose.json');
+    await writeFile(loose, await readFile(tokenFile(), 'utf8'), { mode: 0o644 });
+    const result = await runCli(['headers', '--token-file', loose, ...server()], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /readable by other users .*chmod 600/);
+  });
+
+  test('vms: json, xml and table with a token file; no progress output when piped', async () => {
+    const json = await runCli(['vms', '--token-file', tokenFile(), ...server(), '--output', 'json', '--page-size', '2'], { env });
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.stderr, '', 'nothing on stderr when it is not a terminal');
+    const vms = JSON.parse(json.stdout) as Array<{ name: string; href: string }>;
+    assert.ok(vms.length > 2, 'more than one page');
+    assert.equal(new Set(vms.map((vm) => vm.href)).size, vms.length);
+
+    const xml = await runCli(['vms', '--token-file', tokenFile(), ...server(), '--output', 'xml', '--page-size', '2'], { env });
+    assert.equal(xml.code, 0, xml.stderr);
+    assert.match(xml.stdout, new RegExp(`<QueryResultRecords xmlns="http://www.vmware.com/vcloud/v1.5" total="${vms.length}" name="vm">`));
+    assert.equal((xml.stdout.match(/<VMRecord /g) ?? []).length, vms.length);
+
+    const table = await runCli(['vms', ...server(), '--sort', 'name'], { env });
+    assert.equal(table.code, 0, table.stderr);
+    const lines = table.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^NAME\s+STATUS\s+VAPP\s+VDC\s+CPUS\s+MEMORY MB\s+OWNER\s+IP$/);
+    assert.equal(lines.length, vms.length + 1);
+    const names = lines.slice(1).map((line) => line.split(/\s+/)[0]!);
+    assert.deepEqual(names, [...names].sort());
+  });
+
+  test('vms on a terminal shows a progress line on stderr', async () => {
+    const result = await runCliOnTerminal(['vms', '--token-file', tokenFile(), ...server(), '--output', 'json', '--page-size', '2']);
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /\r\u001b\[2KVMs: 2\/\d+/);
+  });
+
+  test('token revoke by name; the revoked token file then exits 3 with a clear message', async () => {
+    const result = await runCli(['token', 'revoke', 'ci'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Revoked API token "ci" \(urn:vcloud:token:[0-9a-f-]{36}\) of alice@acme/);
+    const after = await runCli(['vms', '--token-file', tokenFile(), ...server()], { env });
+    assert.equal(after.code, 3);
+    assert.match(after.stderr, /API token was refused .* revoked/);
+    assert.match(after.stderr, /tessera token create/);
+    const again = await runCli(['token', 'revoke', 'ci'], { env });
+    assert.equal(again.code, 4);
+    assert.match(again.stderr, /No API token named "ci"/);
+  });
+
+  test('logout ends the session on the server and removes the file', async () => {
+    const saved = JSON.parse(await readFile(sessionFile(), 'utf8')) as { accessToken: string };
+    const result = await runCli(['logout'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    await assert.rejects(stat(sessionFile()), { code: 'ENOENT' });
+    assert.equal(await status('/cloudapi/1.0.0/sessions/current', { Authorization: `Bearer ${saved.accessToken}`, Accept: 'application/json;version=37.0' }), 401);
+    const list = await runCli(['token', 'list'], { env });
+    assert.equal(list.code, 3);
+    assert.match(list.stderr, /Not signed in/);
+    const twice = await runCli(['logout'], { env });
+    assert.equal(twice.code, 0);
+  });
+
+  test('login with TOTP from TESSERA_TOTP; without it and no terminal, exit 3', async () => {
+    const { client } = await VcdClient.signIn({ endpoint: tessera.baseUrl, org: 'globex', user: 'hank', password: tessera.demoPassword, insecure: true });
+    const { secret } = JSON.parse((await client.request('/cloudapi/1.0.0/users/current/totp', { method: 'POST' })).body) as { secret: string };
+    await client.request('/cloudapi/1.0.0/users/current/totp/confirm', { method: 'POST', contentType: 'application/json', body: JSON.stringify({ code: totpCode(secret) }) });
+    const args = ['login', '--endpoint', tessera.baseUrl, '--org', 'globex', '--user', 'hank', '--insecure'];
+    const without = await runCli(args, { env });
+    assert.equal(without.code, 3);
+    assert.match(without.stderr, /needs a TOTP code: set TESSERA_TOTP/);
+    const withCode = await runCli(args, { env: { ...env, TESSERA_TOTP: totpCode(secret, Date.now() + 30_000) } });
+    assert.equal(withCode.code, 0, withCode.stderr);
+    assert.match(withCode.stderr, /as hank@globex/);
+  });
+
+  test('an unreachable server exits 5; a self-signed one without --insecure says so', async () => {
+    const unreachable = await runCli(['headers', '--token-file', tokenFile(), '--endpoint', 'https://127.0.0.1:1', '--org', 'acme'], { env });
+    assert.equal(unreachable.code, 5);
+    assert.match(unreachable.stderr, /Cannot reach https:\/\/127\.0\.0\.1:1/);
+    const untrusted = await runCli(['login', '--endpoint', tessera.baseUrl, '--org', 'acme', '--user', 'alice'], { env });
+    assert.equal(untrusted.code, 5);
+    assert.match(untrusted.stderr, /not trusted .*--insecure/);
+  });
+});
+
+describe('tessera --help', () => {
+  const commands = [['login'], ['logout'], ['token'], ['token', 'create'], ['token', 'list'], ['token', 'revoke'], ['headers'], ['vms'], ['scan']];
+  for (const command of commands) {
+    test(`${command.join(' ')} --help shows examples and exits 0`, async () => {
+      const result = await runCli([...command, '--help']);
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, /Examples:\n\s+\$ .*\btessera /);
+    });
+  }
+});

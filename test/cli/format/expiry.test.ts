@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseExpiry } from '../../../src/cli/format/expiry.js';
+
+const NOW = Date.parse('2030-01-01T00:00:00.000Z');
+
+test('durations from now', () => {
+  assert.equal(parseExpiry('90d', NOW).toISOString(), '2030-04-01T00:00:00.000Z');
+  assert.equal(parseExpiry('12h', NOW).toISOString(), '2030-01-01T12:00:00.000Z');
+  assert.equal(parseExpiry('30m', NOW).toISOString(), '2030-01-01T00:30:00.000Z');
+  assert.equal(parseExpiry('2w', NOW).toISOString(), '2030-01-15T00:00:00.000Z');
+  assert.equal(parseExpiry('1Y', NOW).toISOString(), '2031-01-01T00:00:00.000Z');
+});
+
+test('absolute dates and date-times', () => {
+  assert.equal(parseExpiry('2031-06-30', NOW).toISOString(), '2031-06-30T00:00:00.000Z');
+  assert.equal(parseExpiry('2031-06-30T12:00:00+02:00', NOW).toISOString(), '2031-06-30T10:00:00.000Z');
+});
+
+test('refuses the past, zero, nonsense', () => {
+  assert.throws(() => parseExpiry('0d', NOW), /future/);
+  assert.throws(() => parseExpiry('2020-01-01', NOW), /future/);
+  assert.throws(() => parseExpiry('2031-02-30x', NOW), /duration/);
+  assert.throws(() => parseExpiry('90 days', NOW), /duration/);
+  assert.throws(() => parseExpiry('-5d', NOW), /duration/);
+  assert.throws(() => parseExpiry('2031-13-45', NOW), /valid date/);
+});

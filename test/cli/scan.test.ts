@@ -1,0 +1,83 @@
+/**
+ * `tessera scan` end to end, through the real binary: a temp tree with planted tokens and look-alikes.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { generateApiToken } from '../../src/domain/api-token-format.js';
+import { runCli } from './run-cli.js';
+
+/** The same token with its last checksum character changed: the right shape, the wrong checksum. */
+function badChecksum(token: string): string {
+  const last = token.at(-1)!;
+  return token.slice(0, -1) + (last === 'a' ? 'b' : 'a');
+}
+
+let root: string;
+const planted = { env: generateApiToken(), json: generateApiToken(), deep: generateApiToken() };
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tessera-scan-'));
+  await mkdir(join(root, 'config/deep'), { recursive: true });
+  await mkdir(join(root, '.git'), { recursive: true });
+  await mkdir(join(root, 'node_modules/x'), { recursive: true });
+  await mkdir(join(root, 'clean'), { recursive: true });
+  await writeFile(join(root, '.env'), `# secrets\nVCD_API_TOKEN=${planted.env}\n`);
+  await writeFile(join(root, 'config/token.json'), `{\n  "refresh_token": "${planted.json}"\n}\n`);
+  await writeFile(join(root, 'config/deep/notes.md'), `look-alike: ${badChecksum(generateApiToken())}\n\n\tuse ${planted.deep} here\n`);
+  await writeFile(join(root, 'config/fixtures.txt'), `${badChecksum(generateApiToken())}\ntsr_${'0'.repeat(49)}\nx${generateApiToken()}\n`);
+  await writeFile(join(root, 'image.bin'), Buffer.concat([Buffer.from([0x89, 0x50, 0x00, 0x00]), Buffer.from(generateApiToken())]));
+  await writeFile(join(root, '.git/COMMIT_EDITMSG'), generateApiToken());
+  await writeFile(join(root, 'node_modules/x/index.js'), `const t = "${generateApiToken()}";`);
+  await writeFile(join(root, 'clean/readme.txt'), 'tsr_ is our prefix; nothing to see here\n');
+});
+
+after(() => rm(root, { recursive: true, force: true }));
+
+test('reports each real token as file:line:col, masked, and exits 1', async () => {
+  const result = await runCli(['scan', root]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.deepEqual(result.stdout.trimEnd().split('\n'), [
+    `${join(root, '.env')}:2:15: Tessera API token ${planted.env.slice(0, 10)}…`,
+    `${join(root, 'config/deep/notes.md')}:3:6: Tessera API token ${planted.deep.slice(0, 10)}…`,
+    `${join(root, 'config/token.json')}:2:21: Tessera API token ${planted.json.slice(0, 10)}…`,
+  ]);
+  for (const token of Object.values(planted)) {
+    assert.ok(!result.stdout.includes(token) && !result.stderr.includes(token), 'never prints a whole token');
+  }
+  assert.match(result.stderr, /3 API tokens found in 3 files/);
+});
+
+test('exits 0 and prints nothing on a clean tree or look-alikes only', async () => {
+  const clean = await runCli(['scan', join(root, 'clean'), join(root, 'config/fixtures.txt')]);
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.equal(clean.stdout, '');
+  assert.equal(clean.stderr, '');
+});
+
+test('--quiet keeps the exit code and prints nothing', async () => {
+  const quiet = await runCli(['scan', '--quiet', root]);
+  assert.equal(quiet.code, 1);
+  assert.equal(quiet.stdout + quiet.stderr, '');
+});
+
+test('reads standard input with "-"', async () => {
+  const found = await runCli(['scan', '-'], { input: `+ token: ${planted.env}\n` });
+  assert.equal(found.code, 1);
+  assert.equal(found.stdout, `(stdin):1:10: Tessera API token ${planted.env.slice(0, 10)}…\n`);
+  const none = await runCli(['scan', '-'], { input: 'nothing\n' });
+  assert.equal(none.code, 0);
+});
+
+test('usage errors exit 2: no path, a missing path, an unknown option', async () => {
+  const noPath = await runCli(['scan']);
+  assert.equal(noPath.code, 2);
+  assert.match(noPath.stderr, /missing required argument/);
+  const missing = await runCli(['scan', join(root, 'does-not-exist')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /does-not-exist: no such file or directory/);
+  const unknown = await runCli(['scan', '--bogus', root]);
+  assert.equal(unknown.code, 2);
+});

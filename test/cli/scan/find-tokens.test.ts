@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { generateApiToken } from '../../../src/domain/api-token-format.js';
+import { findApiTokens, looksBinary } from '../../../src/cli/scan/find-tokens.js';
+
+/** The same token with its last checksum character changed: the right shape, the wrong checksum. */
+export function badChecksum(token: string): string {
+  const last = token.at(-1)!;
+  return token.slice(0, -1) + (last === 'a' ? 'b' : 'a');
+}
+
+test('finds tokens with 1-based line and column, masked', () => {
+  const one = generateApiToken();
+  const two = generateApiToken();
+  const text = `first line\nVCD_TOKEN=${one}\n\n  {"refresh_token":"${two}"}\n`;
+  const findings = findApiTokens(text);
+  assert.deepEqual(
+    findings.map((f) => [f.line, f.column]),
+    [
+      [2, 11],
+      [4, 21],
+    ],
+  );
+  assert.equal(findings[0]!.masked, `${one.slice(0, 10)}…`);
+  assert.ok(!findings.some((f) => f.masked.includes(one.slice(10))), 'the secret part is never printed');
+});
+
+test('ignores look-alikes: bad checksum, wrong length, glued to other characters', () => {
+  const token = generateApiToken();
+  const text = [badChecksum(token), `${token}x`, `x${token}`, token.slice(0, -1), `tsr_${'A'.repeat(49)}`].join('\n');
+  assert.deepEqual(findApiTokens(text), []);
+});
+
+test('finds several tokens on one line, and survives repeated use of the shared pattern', () => {
+  const a = generateApiToken();
+  const b = generateApiToken();
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(
+      findApiTokens(`${a} ${b}`).map((f) => f.column),
+      [1, a.length + 2],
+    );
+  }
+});
+
+test('looksBinary: a NUL byte within the first 8000 bytes', () => {
+  assert.equal(looksBinary(Buffer.from('plain text\n')), false);
+  assert.equal(looksBinary(Buffer.from([0x50, 0x4b, 0x00, 0x01])), true);
+  const late = Buffer.alloc(9000, 0x41);
+  late[8500] = 0;
+  assert.equal(looksBinary(late), false);
+});

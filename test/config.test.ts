@@ -1,0 +1,182 @@
+/**
+ * Configuration (src/config.ts): every bad value is reported with the flag and the environment variable that
+ * set it, all at once; flag > environment > default; the result is frozen; `tessera serve` exits 2 on a bad
+ * value without starting anything.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ConfigError, DEFAULTS, environmentName, loadConfig, type Config, type RawConfig } from '../src/config.js';
+
+/** The problems loadConfig reports for these inputs (fails when it does not throw). */
+function problemsOf(flags: RawConfig, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    loadConfig(flags, env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `a ConfigError, got ${String(err)}`);
+    assert.match(err.message, /^Invalid configuration:\n {2}- /);
+    return err.problems;
+  }
+  assert.fail(`expected a ConfigError for ${JSON.stringify(flags)} ${JSON.stringify(env)}`);
+}
+
+/** Flags `tessera serve` really has (src/cli/serve.ts), by config key. */
+const FLAGS: Partial<Record<keyof Config, string>> = {
+  host: '--host',
+  port: '--port',
+  http: '--http',
+  dataDir: '--data-dir',
+  databaseUrl: '--database-url',
+  demo: '--demo',
+  publicUrl: '--public-url',
+  accessTokenTtlSeconds: '--access-token-ttl',
+  logLevel: '--log-level',
+};
+
+const BAD_VALUES: Array<[keyof Config, string, RegExp]> = [
+  ['port', 'abc', /whole number from 0 to 65535, got "abc"/],
+  ['port', '65536', /whole number from 0 to 65535/],
+  ['port', '-1', /whole number/],
+  ['port', '80.5', /whole number/],
+  ['http', 'maybe', /must be true or false, got "maybe"/],
+  ['demo', 'sure', /must be true or false/],
+  ['host', 'bad host!', /is not a host name or address/],
+  ['databaseUrl', 'mysql://db/tessera', /must be a postgres:\/\/user@host:port\/database URL/],
+  ['databaseUrl', 'postgres://', /postgres:\/\//],
+  ['databaseUrl', 'not a url', /postgres:\/\//],
+  ['publicUrl', 'ftp://vcd.example.com', /absolute http\(s\) URL/],
+  ['publicUrl', 'vcd.example.com', /absolute http\(s\) URL/],
+  ['logLevel', 'loud', /must be one of fatal, error, warn, info, debug, trace, silent/],
+  ['adminPassword', 'short', /at least 8 characters/],
+  ['demoPassword', 'short', /at least 8 characters/],
+  ['accessTokenTtlSeconds', '0', /whole number from 1 to 86400/],
+  ['accessTokenTtlSeconds', 'an hour', /whole number/],
+  ['sessionIdleTimeoutMinutes', '0', /whole number from 1 to 1440/],
+  ['totpMaxAttempts', '1000', /whole number from 1 to 100/],
+  ['totpLockoutSeconds', 'x', /whole number/],
+  ['tokenRateLimitPerIp', '0', /whole number/],
+  ['tokenRateLimitPerToken', '1e3', /whole number/],
+  ['signInRateLimit', '-5', /whole number/],
+];
+
+describe('bad values', () => {
+  for (const [key, value, expected] of BAD_VALUES) {
+    const env = environmentName(key);
+    const flag = FLAGS[key];
+    test(`${key}=${JSON.stringify(value)} names ${flag ?? 'no flag'} and ${env}, from a flag and from the environment`, () => {
+      for (const problems of [problemsOf({ [key]: value }), problemsOf({}, { [env]: value })]) {
+        assert.equal(problems.length, 1, problems.join('; '));
+        const [problem] = problems as [string];
+        assert.match(problem, expected);
+        assert.ok(problem.includes(env), `names ${env}: ${problem}`);
+        if (flag) assert.ok(problem.startsWith(`${flag} (${env})`), `names the real flag ${flag}: ${problem}`);
+        else assert.ok(!problem.includes('--'), `names no flag that tessera serve does not have: ${problem}`);
+      }
+    });
+  }
+
+  test('every problem is reported at once', () => {
+    const problems = problemsOf({ port: 'abc', logLevel: 'loud' }, { TESSERA_HTTP: 'maybe', TESSERA_DATABASE_URL: 'mysql://x/y' });
+    assert.equal(problems.length, 4, problems.join('\n'));
+    for (const name of ['TESSERA_PORT', 'TESSERA_LOG_LEVEL', 'TESSERA_HTTP', 'TESSERA_DATABASE_URL']) {
+      assert.ok(problems.some((p) => p.includes(name)), name);
+    }
+  });
+
+  test('a database URL with a password is not echoed in the message', () => {
+    const problems = problemsOf({ databaseUrl: 'mysql://user:s3cret-pw@db/x' });
+    assert.ok(!problems.join('\n').includes('s3cret-pw'));
+  });
+});
+
+describe('values and precedence', () => {
+  test('defaults', () => {
+    const c = loadConfig({}, {});
+    assert.equal(c.host, DEFAULTS.host);
+    assert.equal(c.port, 8443);
+    assert.equal(c.http, false);
+    assert.equal(c.dataDir, resolve('.tessera'));
+    assert.equal(c.databaseUrl, null);
+    assert.equal(c.demo, false);
+    assert.equal(c.publicUrl, null);
+    assert.equal(c.accessTokenTtlSeconds, 3600);
+    assert.equal(c.sessionIdleTimeoutMinutes, 30);
+    assert.equal(c.totpMaxAttempts, 5);
+    assert.equal(c.totpLockoutSeconds, 300);
+    assert.equal(c.tokenRateLimitPerIp, 600);
+    assert.equal(c.tokenRateLimitPerToken, 120);
+    assert.equal(c.signInRateLimit, 20);
+    assert.equal(c.logLevel, 'info');
+    assert.equal(c.adminPassword, null);
+    assert.equal(c.demoPassword, null);
+    assert.equal(loadConfig({ http: true }, {}).port, 8080, '--http changes the default port');
+    assert.equal(loadConfig({}, { TESSERA_HTTP: 'true' }).port, 8080);
+  });
+
+  test('flag > environment > default', () => {
+    const env = { TESSERA_PORT: '9001', TESSERA_LOG_LEVEL: 'warn', TESSERA_DEMO: 'true', TESSERA_DATA_DIR: '/tmp/from-env' };
+    const both = loadConfig({ port: '9000', logLevel: 'error', demo: false, dataDir: '/tmp/from-flag' }, env);
+    assert.equal(both.port, 9000);
+    assert.equal(both.logLevel, 'error');
+    assert.equal(both.demo, false, 'an explicit false flag beats a true environment value');
+    assert.equal(both.dataDir, '/tmp/from-flag');
+    const envOnly = loadConfig({}, env);
+    assert.equal(envOnly.port, 9001);
+    assert.equal(envOnly.logLevel, 'warn');
+    assert.equal(envOnly.demo, true);
+    assert.equal(envOnly.dataDir, '/tmp/from-env');
+    // An empty environment value counts as unset; an undefined flag falls through to the environment.
+    assert.equal(loadConfig({ port: undefined }, { TESSERA_PORT: '' }).port, 8443);
+    assert.equal(loadConfig({ port: undefined }, { TESSERA_PORT: '7000' }).port, 7000);
+    // A good flag hides a bad environment value: only the value in force is validated.
+    assert.equal(loadConfig({ port: '9000' }, { TESSERA_PORT: 'abc' }).port, 9000);
+  });
+
+  test('accepted spellings', () => {
+    for (const yes of ['1', 'true', 'TRUE', 'yes', 'on']) assert.equal(loadConfig({}, { TESSERA_HTTP: yes }).http, true, yes);
+    for (const no of ['0', 'false', 'No', 'off']) assert.equal(loadConfig({}, { TESSERA_HTTP: no }).http, false, no);
+    assert.equal(loadConfig({ port: '0' }, {}).port, 0, 'port 0 picks a free port');
+    assert.equal(loadConfig({ port: ' 8081 ' }, {}).port, 8081);
+    assert.equal(loadConfig({ publicUrl: 'https://vcd.example.com/some/path?q=1' }, {}).publicUrl, 'https://vcd.example.com');
+    assert.equal(loadConfig({ databaseUrl: 'postgresql://u@db:5432/t' }, {}).databaseUrl, 'postgresql://u@db:5432/t');
+    assert.equal(loadConfig({ host: '::1' }, {}).host, '::1');
+    assert.equal(loadConfig({ dataDir: 'relative/dir' }, {}).dataDir, resolve('relative/dir'));
+  });
+
+  test('the config is frozen', () => {
+    const c = loadConfig({}, {});
+    assert.ok(Object.isFrozen(c));
+    assert.throws(() => {
+      (c as { port: number }).port = 1;
+    }, TypeError);
+    assert.equal(c.port, 8443);
+  });
+});
+
+describe('tessera serve', () => {
+  const run = (args: string[], env: Record<string, string> = {}) => {
+    // A clean environment: no TESSERA_* from the caller's shell.
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
+    return spawnSync(process.execPath, ['bin/tessera.js', 'serve', ...args], {
+      env: { ...base, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  };
+
+  test('--port abc exits 2 with the message, naming the flag and the variable', () => {
+    const r = run(['--port', 'abc', '--http']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--port \(TESSERA_PORT\) must be a whole number from 0 to 65535, got "abc"/);
+    assert.doesNotMatch(r.stderr, /listening/);
+  });
+
+  test('a bad environment value exits 2 too, and several are listed together', () => {
+    const r = run([], { TESSERA_PORT: 'abc', TESSERA_LOG_LEVEL: 'loud', TESSERA_ACCESS_TOKEN_TTL: '0' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /TESSERA_PORT/);
+    assert.match(r.stderr, /--log-level \(TESSERA_LOG_LEVEL\)/);
+    assert.match(r.stderr, /--access-token-ttl \(TESSERA_ACCESS_TOKEN_TTL\)/);
+  });
+});

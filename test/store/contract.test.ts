@@ -1,0 +1,487 @@
+/**
+ * The Store contract (src/store/store.ts), one suite run against both backends: SQLite on a temp file and
+ * PostgreSQL on a fresh database (TESSERA_TEST_DATABASE_URL; see backends.ts for the fail-loudly rule).
+ * PostgreSQL adds the multi-node parts: LISTEN/NOTIFY between two Stores on one database, and the bus
+ * failing closed after a lost connection, then resyncing.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import type { Store, RevocationEvent } from '../../src/store/store.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { RevocationView } from '../../src/auth/revocation-view.js';
+import { createTestDatabase } from '../helpers/tessera.js';
+import { bothBackends, reportUnavailable, type BackendPlan } from './backends.js';
+
+const silentLog = { warn() {}, info() {} };
+
+interface Location {
+  open(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+async function locationFor(plan: BackendPlan): Promise<Location> {
+  if (plan.backend === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-contract-'));
+    const file = join(dir, 'tessera.db');
+    return { open: () => openSqliteStore(file), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const database = await createTestDatabase();
+  return { open: () => openPostgresStore(database.url, silentLog), cleanup: () => database.drop() };
+}
+
+// ------------------------------------------------------------------ fixtures (no argon2: the store does not care)
+async function newOrg(store: Store, name = `org-${randomUUID().slice(0, 8)}`) {
+  return store.createOrg({
+    id: randomUUID(),
+    name,
+    name_lower: name.toLowerCase(),
+    full_name: `${name} Inc.`,
+    description: '',
+    is_enabled: 1,
+    is_system: 0,
+    max_token_lifetime_days: null,
+    deployed_vm_quota: 0,
+    stored_vm_quota: 0,
+    created_at: Date.now(),
+  });
+}
+
+async function newRole(store: Store, orgId: string, name = `role-${randomUUID().slice(0, 8)}`, rights: string[] = ['vApp: View']) {
+  return store.createRole({ id: randomUUID(), org_id: orgId, name, description: 'd', read_only: 0, created_at: Date.now() }, rights);
+}
+
+async function newUser(store: Store, orgId: string, roleId: string, name = `user-${randomUUID().slice(0, 8)}`) {
+  return store.createUser({
+    id: randomUUID(),
+    org_id: orgId,
+    name,
+    full_name: '',
+    email: '',
+    password_hash: 'not-a-real-hash',
+    is_enabled: 1,
+    role_id: roleId,
+    deployed_vm_quota: 0,
+    stored_vm_quota: 0,
+    sessions_not_before: 0,
+    totp_secret: null,
+    totp_enabled: 0,
+    totp_last_step: 0,
+    totp_failures: 0,
+    totp_locked_until: 0,
+    created_at: Date.now(),
+  });
+}
+
+async function newToken(store: Store, orgId: string, userId: string, name = `tok-${randomUUID().slice(0, 8)}`) {
+  return store.insertApiToken({
+    id: randomUUID(),
+    org_id: orgId,
+    user_id: userId,
+    name,
+    type: 'REFRESH',
+    secret_hash: null,
+    token_start: null,
+    created_at: Date.now(),
+    minted_at: null,
+    expires_at: null,
+    revoked_at: null,
+    last_used_at: null,
+    last_used_ips: '[]',
+    created_ip: '127.0.0.1',
+  });
+}
+
+const hashOf = (n: string) => n.padEnd(64, '0').slice(0, 64);
+
+/** Waits (bounded) until `check` holds; fails with `what` on timeout. */
+async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+for (const plan of bothBackends()) {
+  if (reportUnavailable(plan, 'Store contract')) continue;
+
+  describe(`Store contract on ${plan.backend}`, () => {
+    let location: Location;
+    let store: Store;
+
+    before(async () => {
+      location = await locationFor(plan);
+      store = await location.open();
+    });
+    after(async () => {
+      await store?.close();
+      await location?.cleanup();
+    });
+
+    test('orgs: create, read by id and by name (any case), list, update', async () => {
+      const org = await newOrg(store, `Contract-${randomUUID().slice(0, 6)}`);
+      assert.equal((await store.getOrg(org.id))?.name, org.name);
+      assert.equal((await store.getOrgByName(org.name.toUpperCase()))?.id, org.id);
+      assert.equal((await store.getOrgByName(org.name.toLowerCase()))?.id, org.id);
+      assert.ok((await store.listOrgs()).some((o) => o.id === org.id));
+      await store.updateOrg(org.id, { full_name: 'Renamed', max_token_lifetime_days: 30 });
+      const updated = (await store.getOrg(org.id))!;
+      assert.equal(updated.full_name, 'Renamed');
+      assert.equal(updated.max_token_lifetime_days, 30);
+      assert.equal(typeof updated.created_at, 'number', 'epoch ms come back as JS numbers on every backend');
+      assert.equal(await store.getOrg(randomUUID()), undefined);
+      // Names are unique case-insensitively.
+      await assert.rejects(newOrg(store, org.name.toUpperCase()));
+    });
+
+    test('roles: create with rights, read, rename, replace rights, count users, delete', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id, 'Operator', ['vApp: View', 'vApp: View', 'Role: View']);
+      assert.deepEqual(await store.roleRights(role.id), ['Role: View', 'vApp: View'], 'duplicates collapse, sorted');
+      assert.equal((await store.getRoleByName(org.id, 'OPERATOR'))?.id, role.id);
+      await store.updateRole(role.id, { name: 'Operators', description: 'new' });
+      assert.equal((await store.getRoleByName(org.id, 'operators'))?.description, 'new');
+      assert.equal(await store.getRoleByName(org.id, 'operator'), undefined);
+      await store.setRoleRights(role.id, ['Organization: View']);
+      assert.deepEqual(await store.roleRights(role.id), ['Organization: View']);
+      await store.setRoleRights(role.id, []);
+      assert.deepEqual(await store.roleRights(role.id), []);
+      const user = await newUser(store, org.id, role.id);
+      assert.equal(await store.countUsersWithRole(role.id), 1);
+      await store.deleteUser(user.id);
+      assert.equal(await store.countUsersWithRole(role.id), 0);
+      await store.deleteRole(role.id);
+      assert.equal(await store.getRole(role.id), undefined);
+      assert.deepEqual((await store.listRoles(org.id)).map((r) => r.id), []);
+      // Same name in the same org: refused; in another org: fine.
+      await newRole(store, org.id, 'Dup');
+      await assert.rejects(newRole(store, org.id, 'DUP'));
+      const other = await newOrg(store);
+      await newRole(store, other.id, 'Dup');
+    });
+
+    test('users: create, read by id and by name (any case), list, update, delete', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id);
+      const user = await newUser(store, org.id, role.id, 'Carol');
+      assert.equal((await store.getUserByName(org.id, 'carol'))?.id, user.id);
+      assert.equal(user.name_lower, 'carol');
+      await assert.rejects(newUser(store, org.id, role.id, 'CAROL'), 'user names are unique per org, case-insensitively');
+      const other = await newOrg(store);
+      const otherRole = await newRole(store, other.id);
+      await newUser(store, other.id, otherRole.id, 'carol');
+      assert.deepEqual((await store.listUsers(org.id)).map((u) => u.name), ['Carol']);
+      const now = Date.now();
+      await store.updateUser(user.id, { is_enabled: 0, sessions_not_before: now, totp_locked_until: now + 1 });
+      const updated = (await store.getUser(user.id))!;
+      assert.equal(updated.is_enabled, 0);
+      assert.equal(updated.sessions_not_before, now);
+      assert.equal(updated.totp_locked_until, now + 1);
+      await store.deleteUser(user.id);
+      assert.equal(await store.getUser(user.id), undefined);
+    });
+
+    test('groups and rights bundles: create, read, update, delete', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id);
+      const group = await store.createGroup({ id: randomUUID(), org_id: org.id, name: 'Ops', description: '', role_id: role.id, created_at: Date.now() });
+      assert.equal(group.name_lower, 'ops');
+      await store.updateGroup(group.id, { name: 'Ops2', role_id: null });
+      assert.equal((await store.getGroup(group.id))?.name_lower, 'ops2');
+      assert.deepEqual((await store.listGroups(org.id)).map((g) => g.name), ['Ops2']);
+      assert.deepEqual(await store.groupMembers(group.id), []);
+      await store.deleteGroup(group.id);
+      assert.equal(await store.getGroup(group.id), undefined);
+
+      const name = `Bundle-${randomUUID().slice(0, 6)}`;
+      const bundle = await store.createRightsBundle({
+        id: randomUUID(),
+        name,
+        description: '',
+        read_only: 0,
+        rights: JSON.stringify(['vApp: View']),
+        published_to: JSON.stringify('all'),
+        created_at: Date.now(),
+      });
+      await store.updateRightsBundle(bundle.id, { rights: JSON.stringify([]) });
+      assert.equal((await store.getRightsBundle(bundle.id))?.rights, '[]');
+      assert.ok((await store.listRightsBundles()).some((b) => b.id === bundle.id));
+    });
+
+    test('API tokens: insert, read by id and by hash, record use, live ids of a user', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id);
+      const user = await newUser(store, org.id, role.id);
+      const a = await newToken(store, org.id, user.id, 'a');
+      const b = await newToken(store, org.id, user.id, 'b');
+      assert.equal(a.secret_hash, null);
+      assert.ok(await store.mintApiToken(a.id, hashOf('aa'), 'tsr_aaaaaa', Date.now()));
+      assert.equal((await store.getApiTokenByHash(hashOf('aa')))?.id, a.id);
+      assert.equal(await store.getApiTokenByHash(hashOf('ab')), undefined);
+      await store.recordApiTokenUse(a.id, 1234, ['10.0.0.1', '10.0.0.2']);
+      const used = (await store.getApiToken(a.id))!;
+      assert.equal(used.last_used_at, 1234);
+      assert.deepEqual(JSON.parse(used.last_used_ips), ['10.0.0.1', '10.0.0.2']);
+      assert.deepEqual((await store.liveApiTokenIdsOfUser(user.id)).sort(), [a.id, b.id].sort());
+      await store.markApiTokenRevoked(b.id, Date.now());
+      assert.deepEqual(await store.liveApiTokenIdsOfUser(user.id), [a.id]);
+      // Deleting the user deletes their tokens (ON DELETE CASCADE).
+      await store.deleteUser(user.id);
+      assert.equal(await store.getApiToken(a.id), undefined);
+    });
+
+    test('mintApiToken is one-shot: of two concurrent mints exactly one wins, and its secret is the one stored', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id);
+      const user = await newUser(store, org.id, role.id);
+      for (let round = 0; round < 10; round++) {
+        const token = await newToken(store, org.id, user.id);
+        const [first, second] = await Promise.all([
+          store.mintApiToken(token.id, hashOf(`first${round}`), 'tsr_first_', Date.now()),
+          store.mintApiToken(token.id, hashOf(`second${round}`), 'tsr_secon_', Date.now()),
+        ]);
+        assert.equal(Number(first) + Number(second), 1, `round ${round}: exactly one mint wins (got ${first}, ${second})`);
+        const stored = (await store.getApiToken(token.id))!;
+        assert.equal(stored.secret_hash, first ? hashOf(`first${round}`) : hashOf(`second${round}`));
+        assert.equal(typeof stored.minted_at, 'number');
+        // A later mint never overwrites the secret.
+        assert.equal(await store.mintApiToken(token.id, hashOf(`third${round}`), 'tsr_third_', Date.now()), false);
+        assert.equal((await store.getApiToken(token.id))!.secret_hash, stored.secret_hash);
+      }
+    });
+
+    test('markApiTokenRevoked is idempotent, and a revoked token can no longer be minted', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id);
+      const user = await newUser(store, org.id, role.id);
+      const token = await newToken(store, org.id, user.id);
+      const at = Date.now();
+      assert.equal(await store.markApiTokenRevoked(token.id, at), true);
+      assert.equal(await store.markApiTokenRevoked(token.id, at + 5), false, 'the second revoke reports no change');
+      assert.equal((await store.getApiToken(token.id))!.revoked_at, at, 'the first revocation time is kept');
+      assert.equal(await store.mintApiToken(token.id, hashOf('late'), 'tsr_late__', Date.now()), false);
+      assert.equal(await store.markApiTokenRevoked(randomUUID(), at), false, 'unknown id: no change');
+    });
+
+    test('revocations: recorded in a transaction with increasing seq, listed while relevant, pruned after', async () => {
+      const now = Date.now();
+      const subject = randomUUID();
+      const events = await store.transaction(async (trx) => [
+        await store.recordRevocation(trx, 'api_token', subject, now, now + 1_000),
+        await store.recordRevocation(trx, 'session', `${subject}-s`, now, now + 60_000),
+        await store.recordRevocation(trx, 'user', `${subject}-u`, now, now + 120_000),
+      ]);
+      assert.ok(events[0]!.seq < events[1]!.seq && events[1]!.seq < events[2]!.seq, 'seq increases');
+      for (const e of events) assert.equal(typeof e.seq, 'number');
+      const mine = (list: RevocationEvent[]) => list.filter((e) => e.subject.startsWith(subject));
+      assert.deepEqual(mine(await store.relevantRevocations(now)), events);
+      assert.deepEqual(
+        mine(await store.relevantRevocations(now + 1_000)).map((e) => e.kind),
+        ['session', 'user'],
+        'relevant_until is exclusive',
+      );
+      await store.pruneRevocations(now + 60_000);
+      assert.deepEqual(mine(await store.relevantRevocations(0)).map((e) => e.kind), ['user']);
+      // A rolled-back transaction records nothing.
+      const ghost = randomUUID();
+      await assert.rejects(
+        store.transaction(async (trx) => {
+          await store.recordRevocation(trx, 'api_token', ghost, now, now + 60_000);
+          throw new Error('roll back');
+        }),
+      );
+      assert.ok(!(await store.relevantRevocations(0)).some((e) => e.subject === ghost));
+    });
+
+    test('audit events append; meta keys set and overwrite', async () => {
+      const id = randomUUID();
+      await store.appendAudit({
+        at: Date.now(),
+        event_type: 'apiToken.created',
+        outcome: 'success',
+        actor_id: null,
+        actor_name: null,
+        org_id: null,
+        org_name: null,
+        token_id: id,
+        ip: '127.0.0.1',
+        details: '{}',
+      });
+      const row = await store.db.selectFrom('audit_events').selectAll().where('token_id', '=', id).executeTakeFirst();
+      assert.equal(row?.event_type, 'apiToken.created');
+      await store.setMeta('contract', 'one');
+      await store.setMeta('contract', 'two');
+      assert.equal(await store.getMeta('contract'), 'two');
+      assert.equal(await store.getMeta('absent'), undefined);
+      await store.ping();
+    });
+
+    test('the signing key and the data survive two reopenings; migrations are idempotent', async () => {
+      const key = await store.currentSigningKey();
+      assert.ok(key.kid.length > 0 && Buffer.from(key.secret, 'base64url').length === 32);
+      assert.deepEqual(await store.currentSigningKey(), key, 'stable within one process');
+      const org = await newOrg(store);
+      for (let reopen = 1; reopen <= 2; reopen++) {
+        await store.close();
+        store = await location.open();
+        assert.deepEqual(await store.currentSigningKey(), key, `same key after reopening #${reopen}`);
+        assert.equal((await store.getOrg(org.id))?.name, org.name, `data kept after reopening #${reopen}`);
+        const applied = await store.db.selectFrom('kysely_migration' as never).select(sql`count(*)`.as('n')).executeTakeFirstOrThrow();
+        assert.equal(Number((applied as { n: unknown }).n), 2, 'each migration recorded exactly once');
+      }
+      assert.deepEqual(await migrateToLatest(store.db, store.dialect), [], 'nothing left to migrate');
+    });
+
+    test('two proposals of a signing key at once: one wins and both read it back', async () => {
+      // A fresh location so no key exists yet; two stores open at once (two nodes booting together).
+      const fresh = await locationFor(plan);
+      const a = await fresh.open();
+      const b = plan.backend === 'postgres' ? await fresh.open() : a;
+      try {
+        const [ka, kb] = await Promise.all([a.currentSigningKey(), b.currentSigningKey()]);
+        assert.deepEqual(ka, kb);
+      } finally {
+        if (b !== a) await b.close();
+        await a.close();
+        await fresh.cleanup();
+      }
+    });
+
+    test('model check: random create/mint/revoke sequences agree with a Map model', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id);
+      type Cmd = { op: 'create' } | { op: 'mint'; pick: number } | { op: 'revoke'; pick: number } | { op: 'delete'; pick: number };
+      const cmd: fc.Arbitrary<Cmd> = fc.oneof(
+        fc.constant<Cmd>({ op: 'create' }),
+        fc.nat(20).map<Cmd>((pick) => ({ op: 'mint', pick })),
+        fc.nat(20).map<Cmd>((pick) => ({ op: 'revoke', pick })),
+        fc.nat(20).map<Cmd>((pick) => ({ op: 'delete', pick })),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(cmd, { minLength: 1, maxLength: 25 }), async (cmds) => {
+          const user = await newUser(store, org.id, role.id);
+          const model = new Map<string, { minted: boolean; revoked: boolean }>();
+          const ids: string[] = [];
+          let n = 0;
+          for (const c of cmds) {
+            if (c.op === 'create') {
+              const t = await newToken(store, org.id, user.id);
+              ids.push(t.id);
+              model.set(t.id, { minted: false, revoked: false });
+              continue;
+            }
+            if (ids.length === 0) continue;
+            const id = ids[c.pick % ids.length]!;
+            const m = model.get(id)!;
+            if (c.op === 'mint') {
+              const won = await store.mintApiToken(id, hashOf(`${user.id.slice(0, 8)}${n++}`), 'tsr_model_', Date.now());
+              assert.equal(won, !m.minted && !m.revoked, `mint of ${id}`);
+              if (won) m.minted = true;
+            } else {
+              const changed = await store.markApiTokenRevoked(id, Date.now());
+              assert.equal(changed, !m.revoked, `revoke of ${id}`);
+              m.revoked = true;
+            }
+          }
+          const live = [...model].filter(([, m]) => !m.revoked).map(([id]) => id).sort();
+          assert.deepEqual((await store.liveApiTokenIdsOfUser(user.id)).sort(), live);
+          for (const [id, m] of model) {
+            const row = (await store.getApiToken(id))!;
+            assert.equal(row.secret_hash !== null, m.minted);
+            assert.equal(row.revoked_at !== null, m.revoked);
+          }
+        }),
+        { numRuns: plan.backend === 'postgres' ? 15 : 30 },
+      );
+    });
+
+    if (plan.backend === 'sqlite') {
+      test('SQLite bus: always healthy; a committed revocation reaches subscribers in-process', async () => {
+        assert.equal(store.bus.healthy(), true);
+        const seen: RevocationEvent[] = [];
+        store.bus.subscribe((e) => seen.push(e));
+        const now = Date.now();
+        const event = await store.transaction((trx) => store.recordRevocation(trx, 'session', randomUUID(), now, now + 1000));
+        store.bus.committed(event);
+        assert.deepEqual(seen.at(-1), event);
+      });
+    }
+
+    if (plan.backend === 'postgres') {
+      test('two nodes: a revocation committed on one reaches the other by LISTEN/NOTIFY', async () => {
+        const nodeB = await location.open();
+        try {
+          const viewB = new RevocationView(nodeB);
+          await viewB.start();
+          const received: RevocationEvent[] = [];
+          nodeB.bus.subscribe((e) => received.push(e));
+          const tokenId = randomUUID();
+          const now = Date.now();
+          const event = await store.transaction((trx) => store.recordRevocation(trx, 'api_token', tokenId, now, now + 60_000));
+          store.bus.committed(event);
+          const started = Date.now();
+          await eventually('node B receives the NOTIFY', () => received.some((e) => e.subject === tokenId));
+          assert.deepEqual(received.find((e) => e.subject === tokenId), event, 'the payload round-trips exactly');
+          assert.equal(viewB.isApiTokenRevoked(tokenId), true, "node B's revocation view applied it");
+          process.stderr.write(`  (cross-node revocation delivered in ${Date.now() - started} ms)\n`);
+          // Nothing is delivered for a transaction that rolled back.
+          const ghost = randomUUID();
+          await assert.rejects(
+            store.transaction(async (trx) => {
+              await store.recordRevocation(trx, 'api_token', ghost, now, now + 60_000);
+              throw new Error('roll back');
+            }),
+          );
+          const marker = randomUUID();
+          const markerEvent = await store.transaction((trx) => store.recordRevocation(trx, 'session', marker, now, now + 60_000));
+          store.bus.committed(markerEvent);
+          await eventually('node B receives the marker', () => received.some((e) => e.subject === marker));
+          assert.ok(!received.some((e) => e.subject === ghost), 'a rolled-back revocation is never announced');
+          viewB.stop();
+        } finally {
+          await nodeB.close();
+        }
+      });
+
+      test('the bus fails closed after a lost connection, then reconnects and resyncs what it missed', async () => {
+        const nodeB = await location.open();
+        try {
+          const viewB = new RevocationView(nodeB);
+          await viewB.start();
+          let resyncs = 0;
+          nodeB.bus.onResync(async () => {
+            resyncs++;
+          });
+          assert.equal(nodeB.bus.healthy(), true);
+          (nodeB.bus as unknown as { simulateConnectionLoss(): void }).simulateConnectionLoss();
+          assert.equal(nodeB.bus.healthy(), false, 'unhealthy at once');
+          assert.equal(viewB.healthy(), false, 'the revocation view fails closed');
+          // Revoked on node A while B's listener is down: the NOTIFY can be lost; the resync must bring it.
+          const tokenId = randomUUID();
+          const now = Date.now();
+          const event = await store.transaction((trx) => store.recordRevocation(trx, 'api_token', tokenId, now, now + 60_000));
+          store.bus.committed(event);
+          await eventually('node B reconnects', () => nodeB.bus.healthy());
+          assert.ok(resyncs >= 1, 'a resync ran on reconnect');
+          await eventually('node B knows the revocation made while it was away', () => viewB.isApiTokenRevoked(tokenId));
+          // And live delivery works again after the reconnect.
+          const after = randomUUID();
+          const e2 = await store.transaction((trx) => store.recordRevocation(trx, 'api_token', after, now, now + 60_000));
+          store.bus.committed(e2);
+          await eventually('live NOTIFY after reconnect', () => viewB.isApiTokenRevoked(after));
+          viewB.stop();
+        } finally {
+          await nodeB.close();
+        }
+      });
+    }
+  });
+}
