@@ -9,7 +9,7 @@ import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { createServices, type RunningServices } from './services.js';
 import { bootstrap, type BootstrapResult } from './auth/bootstrap.js';
-import { buildApp, LOG_REDACTIONS } from './http/app.js';
+import { buildApp, LOG_REDACTIONS, LOG_SERIALIZERS } from './http/app.js';
 import { loadOrCreateCertificate } from './tls.js';
 
 export interface RunningServer {
@@ -23,7 +23,8 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
-  const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } });
+  // Serializers too: redaction paths cannot reach a secret inside the request URL's query string.
+  const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS });
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'tessera.db') }, logger));
   const services = await createServices(config, store, logger);
   const bootstrapResult = await bootstrap(store, config, services.users);

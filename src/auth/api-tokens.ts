@@ -243,7 +243,21 @@ export class ApiTokenService {
     }
     const found = row;
     const refuse = (reason: string) => {
-      void this.audit.record({ type: 'apiToken.refused', outcome: 'failure', tokenId: found.id, ip, details: { grant: 'refresh_token', reason } });
+      // Attributed to the token's owner and org, off the request path: an event without an org is visible to
+      // the provider only, so the org's administrators never saw refusals of their own tokens.
+      void (async () => {
+        const owner = await this.identities.get(found.user_id).catch(() => null);
+        const orgName = owner?.orgName ?? (await this.store.getOrg(found.org_id).catch(() => undefined))?.name ?? '';
+        await this.audit.record({
+          type: 'apiToken.refused',
+          outcome: 'failure',
+          actor: owner ? { id: owner.userId, name: owner.userName } : null,
+          org: { id: found.org_id, name: orgName },
+          tokenId: found.id,
+          ip,
+          details: { grant: 'refresh_token', reason },
+        });
+      })();
       return invalidGrant();
     };
     if (row.revoked_at !== null || this.revocations.isApiTokenRevoked(row.id)) throw refuse('revoked');

@@ -8,7 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
-import { eventually, signInReply } from './support.js';
+import { eventually, freshRateWindow, signInReply } from './support.js';
 
 describe('audit trail', () => {
   let t: TesseraHandle;
@@ -114,6 +114,7 @@ describe('rate limits', () => {
   });
 
   test('per token, then per client IP: 429 TOO_MANY_REQUESTS with Retry-After; sign-in is limited separately', async () => {
+    await freshRateWindow();
     const alice = await signIn(base, 'alice', 'acme', t.demoPassword);
     const a = await createApiToken(base, alice, 'acme', 'limited-a'); // the jwt-bearer grant counts against the IP: 1
     const b = await createApiToken(base, alice, 'acme', 'limited-b'); // 2
@@ -134,6 +135,7 @@ describe('rate limits', () => {
   });
 
   test('sign-in is limited per address and user: 429 with Retry-After, even with the right password', async () => {
+    await freshRateWindow();
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await signInReply(base, 'hank', 'globex', 'wrong-password-1')).status);
     assert.deepEqual(statuses, [401, 401, 401, 401]);

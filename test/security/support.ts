@@ -92,10 +92,19 @@ export function signInReply(baseUrl: string, user: string, org: string, password
  * codes computes them relative to one step. This waits (at most ~`minRemainingMs`) until the current step has at
  * least that much time left, and returns the step's start time.
  */
-export async function freshTotpWindow(minRemainingMs = 10_000): Promise<number> {
+export async function freshTotpWindow(minRemainingMs = 6_000): Promise<number> {
   const remaining = 30_000 - (Date.now() % 30_000);
   if (remaining < minRemainingMs) await new Promise((r) => setTimeout(r, remaining + 50));
   return Date.now() - (Date.now() % 30_000);
+}
+
+/**
+ * The rate limiters count in fixed one-minute windows aligned on the clock; a test that counts hits waits (at most
+ * `minRemainingMs`) so that its hits all fall in one window.
+ */
+export async function freshRateWindow(minRemainingMs = 8_000): Promise<void> {
+  const remaining = 60_000 - (Date.now() % 60_000);
+  if (remaining < minRemainingMs) await new Promise((r) => setTimeout(r, remaining + 50));
 }
 
 /** Waits (bounded) until `check` holds; for effects that are deliberately written after the response. */

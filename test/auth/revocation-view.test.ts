@@ -1,0 +1,137 @@
+/**
+ * The per-node revocation view (src/auth/revocation-view.ts), the per-node rate limiter (rate-limiter.ts) and
+ * the coalesced "last used" recorder (token-usage.ts), against a stub store: what each remembers, for how long,
+ * and how often it writes.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { RevocationEvent, Store } from '../../src/store/store.js';
+import type { AccessClaims } from '../../src/auth/access-tokens.js';
+import { RevocationView } from '../../src/auth/revocation-view.js';
+import { RateLimiter } from '../../src/auth/rate-limiter.js';
+import { TokenUsageRecorder, LAST_USED_IPS_KEPT } from '../../src/auth/token-usage.js';
+
+function stubStore(stored: RevocationEvent[] = []) {
+  const listeners: Array<(e: RevocationEvent) => void> = [];
+  const resyncs: Array<() => Promise<void>> = [];
+  let healthy = true;
+  const writes: Array<[string, number, string[]]> = [];
+  const store = {
+    bus: {
+      subscribe: (l: (e: RevocationEvent) => void) => listeners.push(l),
+      onResync: (l: () => Promise<void>) => resyncs.push(l),
+      healthy: () => healthy,
+      committed: (e: RevocationEvent) => listeners.forEach((l) => l(e)),
+      close: async () => {},
+    },
+    relevantRevocations: async (now: number) => stored.filter((e) => e.relevantUntil > now),
+    recordApiTokenUse: async (id: string, at: number, ips: string[]) => {
+      writes.push([id, at, ips]);
+    },
+  } as unknown as Store;
+  return { store, emit: (e: RevocationEvent) => listeners.forEach((l) => l(e)), setHealthy: (h: boolean) => (healthy = h), resyncs, writes };
+}
+
+const claims = (over: Partial<AccessClaims> = {}): AccessClaims => ({
+  sub: randomUUID(),
+  org: randomUUID(),
+  jti: randomUUID(),
+  kind: 'api_token',
+  tid: randomUUID(),
+  iat: 0,
+  ims: 1_000,
+  exp: 10,
+  ...over,
+});
+let seq = 0;
+const event = (kind: RevocationEvent['kind'], subject: string, at = 2_000, relevantUntil = Date.now() + 60_000): RevocationEvent => ({ seq: ++seq, kind, subject, at, relevantUntil });
+
+describe('RevocationView', () => {
+  test('a revoked API token, session or user (issued before) is revoked; others are not', () => {
+    const s = stubStore();
+    const view = new RevocationView(s.store);
+    const c = claims();
+    assert.equal(view.isRevoked(c), false);
+    s.emit(event('api_token', c.tid!));
+    assert.equal(view.isRevoked(c), true);
+    assert.equal(view.isApiTokenRevoked(c.tid!), true);
+    assert.equal(view.isRevoked(claims({ tid: null })), false, 'a password session has no token id');
+    const d = claims();
+    s.emit(event('session', d.jti));
+    assert.equal(view.isRevoked(d), true);
+    const e = claims({ ims: 1_000 });
+    s.emit(event('user', e.sub, 2_000));
+    assert.equal(view.isRevoked(e), true, 'issued before the user-level revocation');
+    assert.equal(view.isRevoked({ ...e, jti: randomUUID(), tid: null, ims: 2_001 }), false, 'issued after it');
+    // An older user-level event does not move the line back.
+    s.emit(event('user', e.sub, 500));
+    assert.equal(view.isRevoked({ ...e, ims: 1_500 }), true);
+  });
+
+  test('start and resync rebuild from the store; prune forgets entries no token can need', async () => {
+    const tokenId = randomUUID();
+    const old = randomUUID();
+    const s = stubStore([event('api_token', tokenId), event('api_token', old, 0, Date.now() - 1)]);
+    const view = new RevocationView(s.store);
+    await view.start();
+    view.stop();
+    assert.equal(view.isApiTokenRevoked(tokenId), true);
+    assert.equal(view.isApiTokenRevoked(old), false, 'no longer relevant rows are not loaded');
+    view.prune(Date.now() + 120_000);
+    assert.equal(view.isApiTokenRevoked(tokenId), false);
+    await Promise.all(s.resyncs.map((r) => r()));
+    assert.equal(view.isApiTokenRevoked(tokenId), true, 'a resync brings it back');
+  });
+
+  test('fails closed while the bus is unhealthy', () => {
+    const s = stubStore();
+    const view = new RevocationView(s.store);
+    assert.equal(view.healthy(), true);
+    s.setHealthy(false);
+    assert.equal(view.healthy(), false);
+  });
+});
+
+describe('RateLimiter', () => {
+  test('fixed windows per key; the answer is the seconds until the window resets', () => {
+    const limiter = new RateLimiter(3, 60_000);
+    const t0 = 1_700_000_000_000 - (1_700_000_000_000 % 60_000);
+    for (let i = 0; i < 3; i++) assert.equal(limiter.hit('a', t0 + 1_000), 0);
+    assert.equal(limiter.hit('a', t0 + 1_000), 59);
+    assert.equal(limiter.hit('b', t0 + 1_000), 0, 'another key has its own budget');
+    assert.equal(limiter.hit('a', t0 + 59_900), 1, 'at least one second');
+    assert.equal(limiter.hit('a', t0 + 60_000), 0, 'a new window');
+  });
+});
+
+describe('TokenUsageRecorder', () => {
+  test('the first use is written promptly, later uses only in memory until the periodic flush', async () => {
+    const s = stubStore();
+    const recorder = new TokenUsageRecorder(s.store, { warn() {} });
+    const id = randomUUID();
+    let parsed = 0;
+    const known = () => {
+      parsed++;
+      return ['10.0.0.9'];
+    };
+    recorder.record(id, '10.0.0.1', known, 1_000);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(s.writes, [[id, 1_000, ['10.0.0.1', '10.0.0.9']]]);
+    for (let i = 0; i < 50; i++) recorder.record(id, `10.0.1.${i % 7}`, known, 2_000 + i);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(s.writes.length, 1, '50 more uses, no more writes');
+    assert.equal(parsed, 1, 'the stored IP list is parsed once');
+    const pending = recorder.pending(id)!;
+    assert.equal(pending.lastUsedAt, 2_049);
+    assert.equal(pending.ips.length, LAST_USED_IPS_KEPT);
+    assert.equal(pending.ips[0], '10.0.1.0', 'newest first');
+    assert.equal(new Set(pending.ips).size, pending.ips.length, 'no duplicates');
+    await recorder.flush(false);
+    assert.equal(s.writes.length, 1, 'not due yet (about once a minute)');
+    await recorder.stop();
+    assert.equal(s.writes.length, 2, 'stop flushes what is dirty');
+    assert.equal(s.writes[1]![1], 2_049);
+  });
+});
