@@ -12,7 +12,7 @@ import type { AccessClaims } from './access-tokens.js';
 export class RevocationView {
   private readonly apiTokens = new Map<string, number>(); // token id -> relevantUntil
   private readonly sessions = new Map<string, number>(); // session id -> relevantUntil
-  private readonly userNotBefore = new Map<string, { at: number; relevantUntil: number }>();
+  private readonly userNotBefore = new Map<string, { at: number; relevantUntil: number; keepSession: string | null }>();
   private readonly store: Store;
   private pruneTimer: NodeJS.Timeout | null = null;
   private resyncing: Promise<void> | null = null;
@@ -48,7 +48,9 @@ export class RevocationView {
         break;
       case 'user': {
         const current = this.userNotBefore.get(event.subject);
-        if (!current || current.at < event.at) this.userNotBefore.set(event.subject, { at: event.at, relevantUntil: event.relevantUntil });
+        if (!current || current.at < event.at) {
+          this.userNotBefore.set(event.subject, { at: event.at, relevantUntil: event.relevantUntil, keepSession: event.keepSession ?? null });
+        }
         break;
       }
     }
@@ -58,7 +60,7 @@ export class RevocationView {
     if (this.sessions.has(claims.jti)) return true;
     if (claims.tid !== null && this.apiTokens.has(claims.tid)) return true;
     const notBefore = this.userNotBefore.get(claims.sub);
-    return notBefore !== undefined && claims.ims < notBefore.at;
+    return notBefore !== undefined && claims.ims < notBefore.at && claims.jti !== notBefore.keepSession;
   }
 
   isApiTokenRevoked(tokenId: string): boolean {

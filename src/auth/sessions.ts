@@ -217,17 +217,22 @@ export class SessionService {
     });
   }
 
-  /** Sessions of this user issued before now stop working (used on disable, delete, password change). */
-  async endAllSessionsOf(userId: string): Promise<void> {
+  /**
+   * Sessions of this user issued before now stop working (disable, delete, password change), except
+   * `keepSessionId` when given: the session that changed the password keeps working.
+   */
+  async endAllSessionsOf(userId: string, keepSessionId: string | null = null): Promise<void> {
     const now = Date.now();
     const relevantUntil = now + this.accessTokens.lifetimeSeconds * 1000;
     const event = await this.store.transaction(async (trx) => {
       await this.store.updateUser(userId, { sessions_not_before: now }, trx);
-      return this.store.recordRevocation(trx, 'user', userId, now, relevantUntil);
+      return this.store.recordRevocation(trx, 'user', userId, now, relevantUntil, keepSessionId);
     });
     this.store.bus.committed(event);
     this.identities.invalidate(userId);
-    await this.store.db.deleteFrom('legacy_sessions').where('user_id', '=', userId).execute();
+    let legacy = this.store.db.deleteFrom('legacy_sessions').where('user_id', '=', userId);
+    if (keepSessionId !== null) legacy = legacy.where('session_id', '!=', keepSessionId);
+    await legacy.execute();
   }
 
   get idleTimeoutMinutes(): number {

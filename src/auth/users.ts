@@ -110,7 +110,9 @@ export class UserService {
     this.identities.invalidate(user.id);
     if (disabling) await this.cutOff(user.id);
     else if (patch.password !== undefined) {
-      await this.sessions.endAllSessionsOf(user.id);
+      // Other sessions end; the one that made the change (when the user changed their own password) stays.
+      const keep = actor !== null && actor.userId === user.id ? actor.sessionId : null;
+      await this.sessions.endAllSessionsOf(user.id, keep);
       if (options.revokeTokensOnPasswordChange) await this.apiTokens.revokeAllOf(user.id);
     }
     const updated = (await this.store.getUser(user.id))!;

@@ -6,6 +6,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001_identity.js';
 import * as m0002 from './migrations/0002_inventory.js';
+import * as m0003 from './migrations/0003_revocation_keep_session.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -17,7 +18,11 @@ interface DialectMigration {
 const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0001_identity', m0001],
   ['0002_inventory', m0002],
+  ['0003_revocation_keep_session', m0003],
 ];
+
+/** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
 
 class StaticMigrationProvider implements MigrationProvider {
   private readonly dialect: Dialect;

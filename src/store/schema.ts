@@ -132,6 +132,8 @@ export interface RevocationTable {
   at: number;
   /** After this time the row no longer matters (every access token it could affect has expired). */
   relevant_until: number;
+  /** For kind 'user': a session id the revocation spares (the one that changed the password). */
+  keep_session: string | null;
 }
 
 export interface AuditEventTable {

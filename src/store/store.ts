@@ -34,6 +34,8 @@ export interface RevocationEvent {
   subject: string;
   at: number;
   relevantUntil: number;
+  /** For kind 'user': the one session that stays valid. */
+  keepSession?: string | null;
 }
 
 /**
@@ -345,13 +347,14 @@ export class Store {
     subject: string,
     at: number,
     relevantUntil: number,
+    keepSession: string | null = null,
   ): Promise<RevocationEvent> {
     const inserted = await trx
       .insertInto('revocations')
-      .values({ kind, subject, at, relevant_until: relevantUntil })
+      .values({ kind, subject, at, relevant_until: relevantUntil, keep_session: keepSession })
       .returning('seq')
       .executeTakeFirstOrThrow();
-    const event: RevocationEvent = { seq: Number(inserted.seq), kind, subject, at, relevantUntil };
+    const event: RevocationEvent = { seq: Number(inserted.seq), kind, subject, at, relevantUntil, keepSession };
     await this.notifyInTransaction(trx, event);
     return event;
   }
@@ -364,6 +367,7 @@ export class Store {
       subject: r.subject,
       at: Number(r.at),
       relevantUntil: Number(r.relevant_until),
+      keepSession: r.keep_session,
     }));
   }
 

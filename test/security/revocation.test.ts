@@ -153,6 +153,7 @@ describe('user lifecycle', () => {
     assert.equal((await exchange(base, 'acme', u.token.apiToken)).status, 400);
     for (const a of u.access) assert.equal((await current(a)).status, 401);
     assert.equal((await current(other)).status, 401, 'another password session ends');
+    assert.equal((await current(u.session)).status, 200, 'the session that changed the password keeps working');
     assert.ok((await signIn(base, u.name, 'acme', 'brand-New-Password-1')).length > 32);
   });
 
@@ -162,6 +163,7 @@ describe('user lifecycle', () => {
     const res = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'another-New-Password-1' });
     assert.equal(res.status, 200, res.text);
     assert.equal((await current(other)).status, 401, 'another password session ends');
+    assert.equal((await current(u.session)).status, 200, 'the session that changed the password keeps working');
     const fresh = await accessTokenFrom(base, 'acme', u.token.apiToken);
     assert.equal((await current(fresh)).status, 200, 'the API token keeps working');
     assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${u.token.tokenId}`, { headers: bearer(await signIn(base, u.name, 'acme', 'another-New-Password-1')) })).status, 200);
