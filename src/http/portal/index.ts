@@ -7,7 +7,7 @@
  * Everything here is encapsulated in this plugin: the security headers (helmet), the cookie session, the
  * CSRF check and the HTML error pages apply to portal routes only; the API areas are untouched.
  */
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
@@ -55,7 +55,7 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
     return sendPage(reply, errorPage(frameOf(request, deps), tesseraError.status, tesseraError.message), tesseraError.status);
   });
 
-  const chooser = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const chooser = async (request: FastifyRequest, reply: FastifyReply) => {
     const org = queryField(request, 'org').trim();
     if (org === '') return sendPage(reply, organizationChooserPage({}));
     if (!ORG_NAME.test(org)) return sendPage(reply, organizationChooserPage({ error: 'That is not an organization name.' }), 400);

@@ -69,11 +69,7 @@ function originPath(base: string, origin: RevokeOrigin, ownerId: string): string
 export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { services } = deps;
 
-  const renderNewForm = async (
-    request: FastifyRequest,
-    state: SignedInState,
-    input: { name: string; expiresOn: string; error: string | null },
-  ) => {
+  const renderNewForm = async (state: SignedInState, input: { name: string; expiresOn: string; error: string | null }) => {
     const org = await services.store.getOrg(state.principal.orgId);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     return newTokenPage(signedInFrame(state, deps, 'preferences'), {
@@ -91,14 +87,14 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get('/preferences/tokens/new', async (request, reply) => {
     const state = requireCanCreate(request);
-    return sendPage(reply, await renderNewForm(request, state, { name: '', expiresOn: '', error: null }));
+    return sendPage(reply, await renderNewForm(state, { name: '', expiresOn: '', error: null }));
   });
 
   app.post('/preferences/tokens', { config: { csrf: 'session' } }, async (request, reply) => {
     const state = requireCanCreate(request);
     const name = formField(request, 'name').trim();
     const expiresOn = formField(request, 'expiresOn').trim();
-    const rerender = async (error: string) => sendPage(reply, await renderNewForm(request, state, { name, expiresOn, error }), 400);
+    const rerender = async (error: string) => sendPage(reply, await renderNewForm(state, { name, expiresOn, error }), 400);
     if (name === '') return rerender('Enter a name for the token.');
     const expiresAt = expiryFromDate(expiresOn);
     if (expiresAt === null) return rerender('The expiry date must be a date such as 2030-12-31.');

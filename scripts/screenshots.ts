@@ -1,0 +1,138 @@
+/**
+ * Takes the portal screenshots in docs/screenshots/ (referenced from docs/portal.md and the README): starts a
+ * throwaway HTTPS Tessera with the demo data, walks the portal in Chromium as the demo users, and saves one
+ * PNG per page. Run: `node --import tsx scripts/screenshots.ts [outDir]`. Needs /usr/bin/chromium (or
+ * TESSERA_CHROMIUM). Tokens in the pictures belong to the throwaway server and die with it.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startTessera } from '../test/helpers/tessera.js';
+import { totpCode } from '../src/auth/totp.js';
+import {
+  apiCreateToken,
+  apiCreateUser,
+  apiSignIn,
+  createTokenInPage,
+  exchangeToken,
+  launchChromium,
+  newApiClient,
+  newPortalContext,
+  openUserMenu,
+  openUserPreferences,
+  signOut,
+  submitCode,
+  submitPassword,
+} from '../test/e2e/browser.js';
+
+const outDir = resolve(process.argv[2] ?? 'docs/screenshots');
+mkdirSync(outDir, { recursive: true });
+
+const ACME = '/tenant/acme';
+const NARROW = { width: 390, height: 844 };
+
+async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: options.fullPage ?? true });
+  process.stdout.write(`  ${name}.png\n`);
+}
+
+const server = await startTessera({ https: true, demo: true });
+const browser = await launchChromium();
+const api = await newApiClient(server.baseUrl);
+const contexts: BrowserContext[] = [];
+const context = async (viewport?: { width: number; height: number }) => {
+  const c = await newPortalContext(browser, server.baseUrl, viewport);
+  contexts.push(c);
+  return c;
+};
+
+try {
+  process.stdout.write(`Screenshots of ${server.baseUrl} into ${outDir}\n`);
+  const alice = await apiSignIn(api, 'alice', 'acme', server.demoPassword);
+  await apiCreateUser(api, alice, { userName: 'carol', password: 'carol-Password-1', roleName: 'Console Access Only', fullName: 'Carol Console' });
+  const aliceToken = await apiCreateToken(api, alice, 'acme', 'nightly-backup');
+  await exchangeToken(api, 'acme', aliceToken);
+  const hank = await apiSignIn(api, 'hank', 'globex', server.demoPassword);
+  await exchangeToken(api, 'globex', await apiCreateToken(api, hank, 'globex', 'globex-monitoring'));
+  await apiCreateToken(api, hank, 'globex', 'capvcd-cluster-1');
+
+  // bob: two-factor set-up, then the two sign-in steps.
+  const bob = await (await context()).newPage();
+  await submitPassword(bob, ACME, 'bob', server.demoPassword);
+  await openUserPreferences(bob);
+  await bob.locator('#two-factor').getByRole('button', { name: 'Set up' }).click();
+  await bob.waitForURL(/\/preferences\/totp$/);
+  await shot(bob, '06-totp-enrolment');
+  const secret = (await bob.locator('#totp-secret').textContent())!.trim();
+  await bob.getByLabel('Code', { exact: true }).fill(totpCode(secret));
+  await bob.getByRole('button', { name: 'Confirm' }).click();
+  await bob.waitForURL(/done=totp-enabled/);
+  await signOut(bob);
+  await bob.getByLabel('User name', { exact: true }).fill('bob');
+  await shot(bob, '01-sign-in');
+  await submitPassword(bob, ACME, 'bob', server.demoPassword);
+  await shot(bob, '02-verification-code');
+  await submitCode(bob, totpCode(secret, Date.now() + 30_000));
+  await shot(bob, '03-home');
+  await openUserMenu(bob);
+  await shot(bob, '04-user-menu', { fullPage: false });
+  await bob.keyboard.press('Escape');
+
+  // bob: tokens.
+  await exchangeToken(api, 'acme', await createTokenInPage(bob, 'ci-pipeline'));
+  await createTokenInPage(bob, 'laptop-scripts');
+  await openUserPreferences(bob);
+  await bob.locator('#access-tokens').getByRole('link', { name: 'New' }).click();
+  await bob.getByLabel('Name', { exact: true }).fill('terraform-prod');
+  await bob.getByLabel(/Expires on/).fill(new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));
+  await shot(bob, '07-new-token');
+  await bob.getByRole('button', { name: 'Create' }).click();
+  await bob.waitForURL(/\/preferences\/tokens\/created$/);
+  await bob.locator('button[data-copy="api-token"]').click();
+  await bob.getByText('Copied to the clipboard.').waitFor();
+  await shot(bob, '08-token-created');
+  await bob.getByRole('link', { name: 'OK', exact: true }).click();
+  await bob.waitForURL(/\/preferences#access-tokens$/);
+  await shot(bob, '05-preferences');
+  await bob.locator('tbody tr').filter({ has: bob.getByRole('rowheader', { name: 'laptop-scripts', exact: true }) }).getByRole('link', { name: /^Revoke/ }).click();
+  await shot(bob, '09-revoke-confirm');
+
+  // bob on a phone-sized window.
+  const narrowContext = await browser.newContext({ baseURL: server.baseUrl, ignoreHTTPSErrors: true, viewport: NARROW, storageState: await bob.context().storageState() });
+  contexts.push(narrowContext);
+  const narrow = await narrowContext.newPage();
+  await narrow.goto(`${ACME}/preferences`);
+  await shot(narrow, '13-narrow-preferences');
+  await openUserMenu(narrow);
+  await shot(narrow, '14-narrow-user-menu', { fullPage: false });
+
+  // alice: Administration.
+  const admin = await (await context()).newPage();
+  await submitPassword(admin, ACME, 'alice', server.demoPassword);
+  await admin.getByRole('link', { name: 'Administration', exact: true }).click();
+  await admin.waitForURL(/\/administration\/users$/);
+  await shot(admin, '10-administration-users');
+  await admin.getByRole('link', { name: 'API tokens of bob' }).click();
+  await admin.waitForURL(/\/tokens$/);
+  await shot(admin, '11-administration-user-tokens');
+
+  // The System administrator: every org.
+  const provider = await (await context()).newPage();
+  await submitPassword(provider, '/provider', 'administrator', server.adminPassword);
+  await provider.goto('/provider/administration/tokens');
+  await shot(provider, '12-provider-api-tokens');
+
+  // carol (Console Access Only): no Access Tokens section; its pages refuse.
+  const carol = await (await context()).newPage();
+  await submitPassword(carol, ACME, 'carol', 'carol-Password-1');
+  await openUserPreferences(carol);
+  await shot(carol, '15-preferences-without-token-right');
+  await carol.goto(`${ACME}/preferences/tokens/new`);
+  await shot(carol, '16-error-not-allowed');
+} finally {
+  for (const c of contexts) await c.close();
+  await api.dispose();
+  await browser.close();
+  await server.stop();
+}

@@ -1,0 +1,206 @@
+/**
+ * Sign-in, the verification-code step, the cookies, and sign-out, through `app.inject` (HTTP) and over real
+ * HTTPS (the Secure flag and the __Host- prefix depend on the scheme).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { signIn as apiSignIn } from '../helpers/api.js';
+import { createTransport } from '../../src/client/transport.js';
+import { newTotpSecret } from '../../src/auth/totp.js';
+import { PortalClient, csrfFrom, setCookiesOf, wrongTotpCode } from './portal-client.js';
+
+describe('portal sign-in over HTTP (inject)', () => {
+  let server: TesseraHandle;
+  let totpSecret: string;
+
+  before(async () => {
+    server = await startTessera({ demo: true });
+    // bob has TOTP enrolled (as the cloudapi would leave it); alice does not.
+    totpSecret = newTotpSecret();
+    const acme = (await server.store.getOrgByName('acme'))!;
+    const bob = (await server.store.getUserByName(acme.id, 'bob'))!;
+    await server.store.updateUser(bob.id, { totp_secret: totpSecret, totp_enabled: 1, totp_last_step: 0 });
+  });
+  after(async () => server?.stop());
+
+  test('the sign-in page asks for user name and password only, never for a code up front', async () => {
+    const res = await new PortalClient(server.server.app).get('/tenant/acme/login');
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /name="username"/);
+    assert.match(res.body, /name="password"/);
+    assert.doesNotMatch(res.body, /name="code"/);
+  });
+
+  test('a correct password without TOTP signs in: the session cookie holds the access token, HttpOnly, SameSite=Strict, Path=/', async () => {
+    const client = new PortalClient(server.server.app);
+    const page = await client.get('/tenant/acme/login');
+    const res = await client.post('/tenant/acme/login', { _csrf: csrfFrom(page.body), username: 'alice', password: server.demoPassword });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/tenant/acme/');
+    const session = setCookiesOf(res).find((c) => c.name === 'tessera_session');
+    assert.ok(session, 'over HTTP the cookie has no __Host- prefix (browsers refuse it without Secure)');
+    assert.match(session.raw, /; HttpOnly/);
+    assert.match(session.raw, /; SameSite=Strict/);
+    assert.match(session.raw, /; Path=\/(;|$)/);
+    assert.doesNotMatch(session.raw, /; Secure/, 'no Secure flag over plain HTTP');
+    const maxAge = Number(/Max-Age=(\d+)/.exec(session.raw)?.[1]);
+    assert.ok(maxAge > 3500 && maxAge <= 3600, `the cookie lives as long as the access token: ${maxAge}`);
+    // The value is a real access token of alice's password session.
+    const who = await server.server.app.inject({
+      url: '/cloudapi/1.0.0/sessions/current',
+      headers: { authorization: `Bearer ${session.value}`, accept: 'application/json;version=37.0' },
+    });
+    assert.equal(who.statusCode, 200);
+    assert.equal(who.json().user.name, 'alice');
+    const home = await client.get('/tenant/acme/');
+    assert.equal(home.statusCode, 200);
+    assert.match(home.body, /Welcome, Alice Admin/);
+  });
+
+  test('a wrong password gets the same message as an unknown user, and keeps the user name (escaped)', async () => {
+    const client = new PortalClient(server.server.app);
+    const wrong = await client.submit('/tenant/acme/login', '/tenant/acme/login', { username: 'alice', password: 'not-it-at-all' });
+    const unknown = await client.submit('/tenant/acme/login', '/tenant/acme/login', { username: '<nobody>', password: 'not-it-at-all' });
+    assert.equal(wrong.statusCode, 401);
+    assert.equal(unknown.statusCode, 401);
+    for (const res of [wrong, unknown]) assert.match(res.body, /The user name or password is incorrect\./);
+    assert.match(unknown.body, /value="&lt;nobody&gt;"/);
+    assert.equal(setCookiesOf(wrong).some((c) => c.name === 'tessera_session'), false);
+  });
+
+  test('with TOTP: the password leads to the code step, through a signed short-lived cookie that is not a session', async () => {
+    const client = new PortalClient(server.server.app);
+    const res = await client.submit('/tenant/acme/login', '/tenant/acme/login', { username: 'bob', password: server.demoPassword });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/tenant/acme/login/code');
+    const cookies = setCookiesOf(res);
+    assert.equal(cookies.some((c) => c.name === 'tessera_session'), false, 'no session yet');
+    const pending = cookies.find((c) => c.name === 'tessera_pending');
+    assert.ok(pending);
+    assert.match(pending.raw, /Max-Age=300; Path=\/; HttpOnly; SameSite=Strict/);
+    assert.doesNotMatch(pending.value, new RegExp(server.demoPassword), 'the password is not kept');
+
+    const preferences = await client.get('/tenant/acme/preferences');
+    assert.equal(preferences.statusCode, 303, 'half-signed-in opens no page');
+    assert.equal(preferences.headers.location, '/tenant/acme/login');
+    const codePage = await client.get('/tenant/acme/login/code');
+    assert.equal(codePage.statusCode, 200);
+    assert.match(codePage.body, /name="code"/);
+
+    const wrongCode = await client.post('/tenant/acme/login/code', { _csrf: csrfFrom(codePage.body), code: wrongTotpCode(totpSecret) });
+    assert.equal(wrongCode.statusCode, 401);
+    assert.match(wrongCode.body, /The code is wrong or was already used/);
+
+    const tampered = new PortalClient(server.server.app);
+    const [body, tag] = pending.value.split('.');
+    const forged = JSON.parse(Buffer.from(body!, 'base64url').toString());
+    forged.userId = (await server.store.getUserByName((await server.store.getOrgByName('acme'))!.id, 'alice'))!.id;
+    tampered.cookies.set('tessera_pending', `${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${tag}`);
+    const refused = await tampered.get('/tenant/acme/login/code');
+    assert.equal(refused.statusCode, 303, 'a tampered cookie is no half-signed-in state');
+    assert.equal(refused.headers.location, '/tenant/acme/login?notice=code-expired');
+
+    const elsewhere = new PortalClient(server.server.app);
+    elsewhere.cookies.set('tessera_pending', pending.value);
+    assert.equal((await elsewhere.get('/tenant/globex/login/code')).statusCode, 303, 'the pending state belongs to its org');
+  });
+
+  test('the code step signs in; a password change in between voids the half-signed-in state', async () => {
+    const client = new PortalClient(server.server.app);
+    await client.signIn('/tenant/acme', 'bob', server.demoPassword, totpSecret);
+    assert.ok(client.cookies.has('tessera_session'));
+    assert.equal(client.cookies.has('tessera_pending'), false, 'the pending cookie is cleared');
+    assert.equal((await client.get('/tenant/acme/preferences')).statusCode, 200);
+
+    const late = new PortalClient(server.server.app);
+    const first = await late.submit('/tenant/acme/login', '/tenant/acme/login', { username: 'bob', password: server.demoPassword });
+    assert.equal(first.headers.location, '/tenant/acme/login/code');
+    const acme = (await server.store.getOrgByName('acme'))!;
+    const bob = (await server.store.getUserByName(acme.id, 'bob'))!;
+    await server.store.updateUser(bob.id, { sessions_not_before: Date.now() + 1 });
+    await new Promise((r) => setTimeout(r, 5));
+    const res = await late.submit('/tenant/acme/login/code', '/tenant/acme/login/code', { code: '123456' });
+    assert.equal(res.statusCode, 401);
+    assert.match(res.body, /Sign in again/);
+    assert.equal(late.cookies.has('tessera_session'), false);
+    await server.store.updateUser(bob.id, { sessions_not_before: 0 });
+  });
+
+  test('a session of one org opens nothing in another org or in the provider portal', async () => {
+    const client = new PortalClient(server.server.app);
+    await client.signIn('/tenant/acme', 'alice', server.demoPassword);
+    for (const url of ['/tenant/globex/preferences', '/provider/preferences']) {
+      const res = await client.get(url);
+      assert.equal(res.statusCode, 303, url);
+      assert.match(String(res.headers.location), /\/login(\?|$)/, url);
+    }
+    assert.equal((await client.post('/tenant/acme/login', { username: 'x', password: 'y' })).statusCode, 403, 'no CSRF cookie, no sign-in');
+  });
+
+  test('System users sign in at /provider only; /tenant/System goes there', async () => {
+    const client = new PortalClient(server.server.app);
+    const atTenant = await client.get('/tenant/System/login');
+    assert.equal(atTenant.statusCode, 303);
+    assert.equal(atTenant.headers.location, '/provider/');
+    const wrongDoor = await client.submit('/tenant/acme/login', '/tenant/acme/login', { username: 'administrator', password: server.adminPassword });
+    assert.equal(wrongDoor.statusCode, 401);
+    await client.signIn('/provider', 'administrator', server.adminPassword);
+    assert.equal((await client.get('/provider/administration/tokens')).statusCode, 200);
+  });
+
+  test('a bearer header does not sign anyone in to the portal', async () => {
+    const token = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    const res = await server.server.app.inject({ url: '/tenant/acme/preferences', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/tenant/acme/login');
+  });
+
+  test('sign-out ends the session itself, not only the cookie', async () => {
+    const client = new PortalClient(server.server.app);
+    await client.signIn('/tenant/acme', 'alice', server.demoPassword);
+    const accessToken = client.cookies.get('tessera_session')!;
+    const res = await client.submit('/tenant/acme/', '/tenant/acme/sign-out', {});
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/tenant/acme/login?notice=signed-out');
+    assert.equal(client.cookies.has('tessera_session'), false, 'the cookie is cleared');
+    const replay = new PortalClient(server.server.app);
+    replay.cookies.set('tessera_session', accessToken);
+    const after = await replay.get('/tenant/acme/preferences');
+    assert.equal(after.statusCode, 303);
+    assert.equal(after.headers.location, '/tenant/acme/login?notice=expired');
+    const api = await server.server.app.inject({
+      url: '/cloudapi/1.0.0/sessions/current',
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json;version=37.0' },
+    });
+    assert.equal(api.statusCode, 401, 'the access token is revoked');
+  });
+});
+
+describe('portal cookies over HTTPS', () => {
+  let server: TesseraHandle;
+  const https = createTransport({ insecure: true });
+
+  before(async () => {
+    server = await startTessera({ demo: true, https: true });
+  });
+  after(async () => server?.stop());
+
+  test('the session cookie is __Host- prefixed and Secure, HttpOnly, SameSite=Strict, Path=/', async () => {
+    const page = await https({ method: 'GET', url: `${server.baseUrl}/tenant/acme/login`, headers: { accept: 'text/html' } });
+    const formCookie = page.headers.getSetCookie().find((c) => c.startsWith('__Host-tessera_sign_in='))!;
+    assert.ok(formCookie, page.headers.getSetCookie().join(' | '));
+    assert.match(formCookie, /; Secure/);
+    const res = await https({
+      method: 'POST',
+      url: `${server.baseUrl}/tenant/acme/login`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: formCookie.split(';')[0]! },
+      body: new URLSearchParams({ _csrf: csrfFrom(page.body), username: 'alice', password: server.demoPassword }).toString(),
+    });
+    assert.equal(res.status, 303);
+    const session = res.headers.getSetCookie().find((c) => c.startsWith('__Host-tessera_session='));
+    assert.ok(session, res.headers.getSetCookie().join(' | '));
+    for (const flag of ['; Path=/', '; HttpOnly', '; Secure', '; SameSite=Strict']) assert.ok(session.includes(flag), `${flag} in ${session.replace(/=[^;]+/, '=...')}`);
+    assert.doesNotMatch(session, /Domain=/i, 'host-only');
+  });
+});

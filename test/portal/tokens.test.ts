@@ -1,0 +1,217 @@
+/**
+ * User preferences > Access Tokens and Administration through `app.inject`: the token is shown exactly once
+ * (POST-redirect-GET, an encrypted cookie bound to the session, Cache-Control: no-store), what the lists show,
+ * the section's absence without the right, and who may see and revoke whose tokens.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { createApiToken, exchange, signIn as apiSignIn } from '../helpers/api.js';
+import { PortalClient, csrfFrom, setCookiesOf } from './portal-client.js';
+import { expiryFromDate } from '../../src/http/portal/routes/tokens.js';
+
+const ACME = '/tenant/acme';
+
+describe('portal API tokens', () => {
+  let server: TesseraHandle;
+  let bob: PortalClient;
+  let alice: PortalClient;
+
+  before(async () => {
+    server = await startTessera({ demo: true });
+    bob = new PortalClient(server.server.app);
+    alice = new PortalClient(server.server.app);
+    await bob.signIn(ACME, 'bob', server.demoPassword);
+    await alice.signIn(ACME, 'alice', server.demoPassword);
+  });
+  after(async () => server?.stop());
+
+  test('CREATE answers 303 to the page that shows the token, carried by an encrypted cookie scoped to that page', async () => {
+    const form = await bob.get(`${ACME}/preferences/tokens/new`);
+    const res = await bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(form.body), name: 'deploy', expiresOn: '' });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, `${ACME}/preferences/tokens/created`);
+    assert.doesNotMatch(res.body, /tsr_/, 'the POST answer itself shows nothing');
+    const cookie = setCookiesOf(res).find((c) => c.name === 'tessera_new_token');
+    assert.ok(cookie);
+    assert.match(cookie.raw, /Max-Age=120; Path=\/tenant\/acme\/preferences\/tokens\/created; HttpOnly; SameSite=Strict/);
+    assert.doesNotMatch(Buffer.from(cookie.value, 'base64url').toString('latin1'), /tsr_/, 'the cookie is ciphertext');
+
+    const shown = await bob.get(`${ACME}/preferences/tokens/created`);
+    assert.equal(shown.statusCode, 200);
+    assert.equal(shown.headers['cache-control'], 'no-store');
+    const token = /id="api-token"[^>]*>([^<]+)</.exec(shown.body)?.[1];
+    assert.ok(token && token.startsWith('tsr_'), 'the token is on the page');
+    assert.match(shown.body, /It will not be shown again/);
+    const cleared = setCookiesOf(shown).find((c) => c.name === 'tessera_new_token');
+    assert.ok(cleared && /Expires=Thu, 01 Jan 1970/.test(cleared.raw) && /Path=\/tenant\/acme\/preferences\/tokens\/created/.test(cleared.raw), 'read once, then cleared');
+
+    assert.equal((await exchange(server.baseUrl, 'acme', token)).status, 200, 'the shown token works');
+
+    const again = await bob.get(`${ACME}/preferences/tokens/created`);
+    assert.equal(again.headers['cache-control'], 'no-store');
+    assert.match(again.body, /Token no longer available/);
+    assert.ok(!again.body.includes(token), 'never shown again');
+    const list = await bob.get(`${ACME}/preferences`);
+    assert.match(list.body, /<th scope="row" class="cell-name" data-label="Name">deploy<\/th>/);
+    assert.ok(!list.body.includes(token), 'the list shows names, never tokens');
+
+    // The sealed cookie is bound to bob's session: replayed into alice's session, it opens nothing.
+    const replay = await server.server.app.inject({
+      url: `${ACME}/preferences/tokens/created`,
+      headers: { cookie: `tessera_session=${alice.cookies.get('tessera_session')}; tessera_new_token=${cookie.value}` },
+    });
+    assert.match(replay.body, /Token no longer available/);
+    assert.ok(!replay.body.includes('tsr_'));
+  });
+
+  test('"how to use this token" is filled with this server\'s URL and org', async () => {
+    const form = await bob.get(`${ACME}/preferences/tokens/new`);
+    await bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(form.body), name: 'snippets' });
+    const page = await bob.get(`${ACME}/preferences/tokens/created`, { host: 'vcd.example.test:8443' });
+    assert.match(page.body, /curl -s -X POST &#39;http:\/\/vcd\.example\.test:8443\/oauth\/tenant\/acme\/token&#39;/);
+    assert.match(page.body, /--data-urlencode &#39;grant_type=refresh_token&#39;/);
+    assert.match(page.body, /curl -s &#39;http:\/\/vcd\.example\.test:8443\/api\/query\?type=vm&#39;/);
+    assert.match(page.body, /Accept: application\/\*\+xml;version=36\.1/);
+    assert.match(page.body, /Invoke-RestMethod -Method Post -Uri &#39;http:\/\/vcd\.example\.test:8443\/oauth\/tenant\/acme\/token&#39;/);
+    assert.match(page.body, /Authorization = &quot;Bearer \$\(\$token\.access_token\)&quot;/);
+  });
+
+  test('the form refuses an empty name, a bad date, a duplicate name, and keeps what was typed', async () => {
+    const create = async (name: string, expiresOn = '') => {
+      const form = await bob.get(`${ACME}/preferences/tokens/new`);
+      return bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(form.body), name, expiresOn });
+    };
+    const empty = await create('   ');
+    assert.equal(empty.statusCode, 400);
+    assert.match(empty.body, /Enter a name for the token\./);
+    const badDate = await create('dated', '2031-02-30');
+    assert.equal(badDate.statusCode, 400);
+    assert.match(badDate.body, /The expiry date must be a date/);
+    assert.match(badDate.body, /value="dated"/);
+    const past = await create('old', '2001-01-01');
+    assert.equal(past.statusCode, 400);
+    assert.match(past.body, /The expiry date must be in the future/);
+    const duplicate = await create('deploy');
+    assert.equal(duplicate.statusCode, 400);
+    assert.match(duplicate.body, /You already have an API token named &quot;deploy&quot;/);
+
+    const dated = await create('dated', '2031-03-04');
+    assert.equal(dated.statusCode, 303);
+    await bob.get(`${ACME}/preferences/tokens/created`);
+    const row = await server.store.db.selectFrom('api_tokens').select('expires_at').where('name', '=', 'dated').executeTakeFirstOrThrow();
+    assert.equal(new Date(Number(row.expires_at)).toISOString(), '2031-03-04T23:59:59.999Z', 'the end of that day, UTC');
+  });
+
+  test('expiryFromDate: end of day UTC, empty means none, impossible dates are refused', () => {
+    assert.equal(expiryFromDate(''), undefined);
+    assert.equal(expiryFromDate('2030-12-31'), '2030-12-31T23:59:59.999Z');
+    for (const bad of ['2030-02-29', '2030-13-01', '31/12/2030', '2030-1-1', 'tomorrow']) assert.equal(expiryFromDate(bad), null, bad);
+  });
+
+  test('revoking needs the confirmation page\'s form; the token then stops working', async () => {
+    const token = await bob.createToken(ACME, 'to-revoke');
+    const row = await server.store.db.selectFrom('api_tokens').select('id').where('name', '=', 'to-revoke').executeTakeFirstOrThrow();
+    const confirm = await bob.get(`${ACME}/tokens/${row.id}/revoke?from=preferences`);
+    assert.equal(confirm.statusCode, 200);
+    assert.match(confirm.body, /Revoke <span class="token-name">to-revoke<\/span>\?/);
+    assert.equal((await exchange(server.baseUrl, 'acme', token)).status, 200, 'showing the confirmation revokes nothing');
+    const res = await bob.post(`${ACME}/tokens/${row.id}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'preferences' });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, `${ACME}/preferences?done=revoked#access-tokens`);
+    const refused = await exchange(server.baseUrl, 'acme', token);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json().minorErrorCode, 'invalid_grant');
+    assert.equal((await bob.get(`${ACME}/tokens/${row.id}/revoke`)).statusCode, 403, 'a revoked token is gone');
+  });
+
+  test('a revoke returns where it started, never to a URL taken from the request', async () => {
+    await bob.createToken(ACME, 'origin-test');
+    const row = await server.store.db.selectFrom('api_tokens').select(['id', 'user_id']).where('name', '=', 'origin-test').executeTakeFirstOrThrow();
+    const confirm = await alice.get(`${ACME}/tokens/${row.id}/revoke?from=https://evil.example/`);
+    assert.match(confirm.body, /name="from" value="preferences"/);
+    const res = await alice.post(`${ACME}/tokens/${row.id}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'user' });
+    assert.equal(res.headers.location, `${ACME}/administration/users/${row.user_id}/tokens?done=revoked`);
+  });
+
+  test('without "Manage user\'s own API token": no Access Tokens section, and its pages refuse', async () => {
+    const session = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    const roles = await server.server.app.inject({ url: '/cloudapi/1.0.0/roles', headers: { authorization: `Bearer ${session}`, accept: 'application/json;version=37.0' } });
+    const role = (roles.json().values as Array<{ id: string; name: string }>).find((r) => r.name === 'Console Access Only')!;
+    const created = await server.server.app.inject({
+      method: 'POST',
+      url: '/cloudapi/1.0.0/users',
+      headers: { authorization: `Bearer ${session}`, accept: 'application/json;version=37.0', 'content-type': 'application/json' },
+      payload: { username: 'carol', password: 'carol-Password-1', roleEntityRefs: [{ id: role.id }] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const carol = new PortalClient(server.server.app);
+    await carol.signIn(ACME, 'carol', 'carol-Password-1');
+    const preferences = await carol.get(`${ACME}/preferences`);
+    assert.equal(preferences.statusCode, 200);
+    assert.match(preferences.body, /Two-factor authentication/);
+    assert.doesNotMatch(preferences.body, /Access Tokens/);
+    assert.doesNotMatch((await carol.get(`${ACME}/`)).body, /Access Tokens/, 'nor on the home page');
+    assert.equal((await carol.get(`${ACME}/preferences/tokens/new`)).statusCode, 403);
+    const page = await carol.get(`${ACME}/preferences`);
+    const post = await carol.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(page.body), name: 'sneaky' });
+    assert.equal(post.statusCode, 403);
+    assert.equal(await server.store.db.selectFrom('api_tokens').select('id').where('name', '=', 'sneaky').executeTakeFirst(), undefined);
+  });
+
+  describe('Administration', () => {
+    let hankTokenId: string;
+    let hankToken: string;
+
+    before(async () => {
+      const hank = await apiSignIn(server.baseUrl, 'hank', 'globex', server.demoPassword);
+      const created = await createApiToken(server.baseUrl, hank, 'globex', 'globex-ci');
+      hankTokenId = created.clientId;
+      hankToken = created.apiToken;
+    });
+
+    test('is absent for a user without "Manage all users\' API tokens"', async () => {
+      assert.doesNotMatch((await bob.get(`${ACME}/`)).body, />Administration</);
+      for (const url of ['/administration/users', '/administration/tokens']) {
+        assert.equal((await bob.get(`${ACME}${url}`)).statusCode, 403, url);
+      }
+    });
+
+    test('an org administrator sees the org\'s users and tokens, and nothing of other orgs', async () => {
+      const home = await alice.get(`${ACME}/`);
+      assert.match(home.body, /class="header-nav-link" href="\/tenant\/acme\/administration">Administration</);
+      const users = await alice.get(`${ACME}/administration/users`);
+      assert.equal(users.statusCode, 200);
+      assert.match(users.body, /API tokens of bob/);
+      assert.doesNotMatch(users.body, /hank/);
+      const tokens = await alice.get(`${ACME}/administration/tokens`);
+      assert.match(tokens.body, /data-label="Owner">bob</);
+      assert.doesNotMatch(tokens.body, /globex-ci/);
+      const hankId = (await server.store.db.selectFrom('users').select('id').where('name', '=', 'hank').executeTakeFirstOrThrow()).id;
+      assert.equal((await alice.get(`${ACME}/administration/users/${hankId}/tokens`)).statusCode, 403);
+      assert.equal((await alice.get(`${ACME}/tokens/${hankTokenId}/revoke`)).statusCode, 403);
+      const page = await alice.get(`${ACME}/administration/tokens`);
+      const attempt = await alice.post(`${ACME}/tokens/${hankTokenId}/revoke`, { _csrf: csrfFrom(page.body), from: 'tokens' });
+      assert.equal(attempt.statusCode, 403);
+      assert.equal((await exchange(server.baseUrl, 'globex', hankToken)).status, 200, 'hank\'s token still works');
+    });
+
+    test('the System administrator sees every org, can narrow to one, and revokes anywhere', async () => {
+      const admin = new PortalClient(server.server.app);
+      await admin.signIn('/provider', 'administrator', server.adminPassword);
+      const all = await admin.get('/provider/administration/tokens');
+      assert.match(all.body, /data-label="Organization">acme</);
+      assert.match(all.body, /data-label="Organization">globex</);
+      const globexOnly = await admin.get('/provider/administration/tokens?org=globex');
+      assert.doesNotMatch(globexOnly.body, /data-label="Organization">acme</);
+      assert.match(globexOnly.body, /globex-ci/);
+      const users = await admin.get('/provider/administration/users');
+      assert.match(users.body, /data-label="Organization">globex</);
+      const confirm = await admin.get(`/provider/tokens/${hankTokenId}/revoke?from=tokens`);
+      assert.match(confirm.body, /<dt>Owner<\/dt><dd>hank \(globex\)<\/dd>/);
+      const res = await admin.post(`/provider/tokens/${hankTokenId}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'tokens' });
+      assert.equal(res.headers.location, '/provider/administration/tokens?done=revoked');
+      assert.equal((await exchange(server.baseUrl, 'globex', hankToken)).status, 400);
+    });
+  });
+});
