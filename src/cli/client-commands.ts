@@ -25,6 +25,8 @@ export function registerClientCommands(program: Command): void {
  */
 export function applyUsageExitCode(command: Command): void {
   command.exitOverride((error) => {
+    // `command.error(message, { exitCode })` from a command's own code keeps the code it chose.
+    if (error.code === 'commander.error') process.exit(error.exitCode);
     process.exit(error.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
   });
   for (const sub of command.commands) applyUsageExitCode(sub);

@@ -3,13 +3,29 @@
  */
 import { Command } from 'commander';
 import { applyUsageExitCode, registerClientCommands } from './client-commands.js';
+import { registerSeedCommand } from './seed.js';
 import { registerServeCommand } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('tessera')
     .description('Tessera: self-hosted API tokens in the shape of VMware Cloud Director')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tessera serve --demo
+  $ tessera login --endpoint https://127.0.0.1:8443 --org acme --user alice --insecure
+  $ tessera token create ci --expires 90d --out token.json
+  $ eval "$(tessera headers --token-file token.json --endpoint https://127.0.0.1:8443 --org acme --insecure)"
+  $ tessera vms --token-file token.json --endpoint https://127.0.0.1:8443 --org acme --insecure
+  $ tessera scan .
+
+Exit codes: 0 ok, 1 failed (scan: tokens found), 2 usage, 3 authentication, 4 forbidden or not found,
+5 server unreachable or not VCD-like, 130 interrupted. See docs/cli.md.`,
+    );
   registerServeCommand(program);
+  registerSeedCommand(program);
   registerClientCommands(program);
   applyUsageExitCode(program);
   return program;

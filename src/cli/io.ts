@@ -35,9 +35,25 @@ function hintFor(error: VcdApiError): string | null {
   }
 }
 
+let stdoutGuarded = false;
+
+/**
+ * `tessera vms | head`: the reader went away; stop quietly instead of crashing on EPIPE, with the exit code set
+ * so far (`scan` sets 1 before printing its first finding).
+ */
+function exitQuietlyOnClosedStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK);
+    throw error;
+  });
+}
+
 /** Wraps a commander action: errors become a message and an exit code instead of a stack trace. */
 export function action<A extends unknown[]>(run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    exitQuietlyOnClosedStdout();
     try {
       await run(...args);
     } catch (error) {

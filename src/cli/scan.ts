@@ -41,6 +41,7 @@ Examples:
 
 async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
   const report = (file: string, findings: TokenFinding[]) => {
+    if (findings.length > 0) process.exitCode = EXIT.FAILED; // before writing: a closed pipe still exits 1
     if (flags.quiet) return;
     for (const finding of findings) {
       process.stdout.write(`${file}:${finding.line}:${finding.column}: Tessera API token ${finding.masked}\n`);

@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { ConfigError, DEFAULTS, loadConfig, type RawConfig } from '../config.js';
-import { startServer } from '../server.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -52,6 +51,8 @@ and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
         }
         throw err;
       }
+      // Loaded here, not at the top: `tessera scan` in a pre-commit hook must not load the whole server.
+      const { startServer } = await import('../server.js');
       const server = await startServer(config);
       const out = (line: string) => process.stderr.write(line + '\n');
       out(`Tessera is listening on ${server.url}`);

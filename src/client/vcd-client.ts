@@ -188,10 +188,12 @@ export class VcdClient {
     const params = this.#queryParams(options);
     const element = params.type === 'adminVM' ? 'AdminVMRecord' : 'VMRecord';
     return walkPages(async (page) => {
-      const url = this.#url('/api/query', { ...params, page });
       const response = await this.request('/api/query', { query: { ...params, page }, accept: mediaTypes.apiXml(this.apiVersion) });
       const parsed = parseQueryXmlPage(response.body, element);
-      if (!parsed) throw new VcdResponseError(`Expected QueryResultRecords XML from ${url.split('?')[0]}`, response.status, url.split('?')[0]!);
+      if (!parsed) {
+        const url = this.#url('/api/query');
+        throw new VcdResponseError(`Expected QueryResultRecords XML from ${url}`, response.status, url);
+      }
       return parsed;
     });
   }

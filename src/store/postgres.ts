@@ -140,6 +140,9 @@ class PgRevocationBus implements RevocationBus {
 
 export async function openPostgresStore(connectionString: string, log: Logger): Promise<Store> {
   const pool = new pg.Pool({ connectionString, max: 10 });
+  // An idle pooled connection killed by the server (restart, failover, admin) emits 'error' on the pool; without
+  // a handler that would crash the process. The pool drops the client and the next query opens a new one.
+  pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db, 'postgres');
   const bus = new PgRevocationBus(connectionString, log);

@@ -255,7 +255,7 @@ describe('tessera --help', () => {
   for (const command of commands) {
     test(`${command.join(' ')} --help shows examples and exits 0`, async () => {
       const result = await runCli([...command, '--help']);
-      assert.equal(result.code, 0);
+      assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /Examples:\n\s+\$ .*\btessera /);
     });
   }

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateApiToken } from '../../src/domain/api-token-format.js';
-import { runCli } from './run-cli.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, runCli } from './run-cli.js';
 
 /** The same token with its last checksum character changed: the right shape, the wrong checksum. */
 function badChecksum(token: string): string {
@@ -80,4 +81,18 @@ test('usage errors exit 2: no path, a missing path, an unknown option', async ()
   assert.match(missing.stderr, /does-not-exist: no such file or directory/);
   const unknown = await runCli(['scan', '--bogus', root]);
   assert.equal(unknown.code, 2);
+});
+
+test('a reader that stops early (| head -1) ends the scan quietly with exit 1', async () => {
+  const many = join(root, 'many');
+  await mkdir(many);
+  await writeFile(join(many, 'tokens.txt'), Array.from({ length: 20_000 }, () => generateApiToken()).join('\n'));
+  try {
+    const result = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" scan "${many}" | head -1`], { encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout.split('\n').filter(Boolean).length, 1);
+    assert.doesNotMatch(result.stderr, /EPIPE|node:events/);
+  } finally {
+    await rm(many, { recursive: true, force: true });
+  }
 });

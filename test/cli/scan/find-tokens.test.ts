@@ -4,7 +4,7 @@ import { generateApiToken } from '../../../src/domain/api-token-format.js';
 import { findApiTokens, looksBinary } from '../../../src/cli/scan/find-tokens.js';
 
 /** The same token with its last checksum character changed: the right shape, the wrong checksum. */
-export function badChecksum(token: string): string {
+function badChecksum(token: string): string {
   const last = token.at(-1)!;
   return token.slice(0, -1) + (last === 'a' ? 'b' : 'a');
 }
