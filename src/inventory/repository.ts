@@ -59,29 +59,6 @@ function vmsWithNames(ex: Executor) {
     .select(['vapps.name as vapp_name', 'vdcs.name as vdc_name', 'users.name as owner_name']);
 }
 
-/** Counts shown on a VDC and in the CloudAPI: VMs, vApps, templates, and VMs powered on. */
-export interface VdcCounts {
-  vms: number;
-  runningVms: number;
-  vapps: number;
-  templates: number;
-}
-
-export async function vdcCounts(store: Store, vdcId: string, ex: Executor = store.db): Promise<VdcCounts> {
-  const vms = await ex
-    .selectFrom('vms')
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>(eb.case().when('status', '=', 'POWERED_ON').then(1).else(0).end()).as('on')])
-    .where('vdc_id', '=', vdcId)
-    .executeTakeFirstOrThrow();
-  const vapps = await ex
-    .selectFrom('vapps')
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('is_template').as('templates')])
-    .where('vdc_id', '=', vdcId)
-    .executeTakeFirstOrThrow();
-  const templates = Number(vapps.templates ?? 0);
-  return { vms: Number(vms.n), runningVms: Number(vms.on ?? 0), vapps: Number(vapps.n) - templates, templates };
-}
-
 export interface MetadataReadOptions {
   /** PRIVATE entries are for the provider only. */
   readonly includePrivate: boolean;

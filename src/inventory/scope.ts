@@ -13,7 +13,3 @@ export function inventoryScope(principal: Principal): InventoryScope {
     ? { kind: 'all' }
     : { kind: 'org', orgId: principal.orgId };
 }
-
-export function scopeIncludesOrg(scope: InventoryScope, orgId: string): boolean {
-  return scope.kind === 'all' || scope.orgId === orgId;
-}

@@ -17,25 +17,24 @@ export type AttrValue = string | number | boolean | null | undefined;
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' };
-const NEEDS_ESCAPE = /[&<>"'\n\r\t]/;
-const ESCAPE_ALL = /[&<>"'\n\r\t]/g;
-// Characters XML 1.0 cannot carry at all, even escaped; they are dropped rather than producing a broken document.
-const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+/** Anything to escape, or to drop: characters XML 1.0 cannot carry at all, even escaped. One test for the common clean case. */
+const SPECIAL = /[&<>"'\n\r\t\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const SPECIAL_ALL = /[&<>"'\n\r\t\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 /** Escapes text for an attribute value or element content (also newlines, which attributes would normalise away). */
 export function escapeXml(value: string): string {
-  const valid = INVALID_XML_CHARS.test(value) ? value.replace(INVALID_XML_CHARS, '') : value;
-  INVALID_XML_CHARS.lastIndex = 0;
-  return NEEDS_ESCAPE.test(valid) ? valid.replace(ESCAPE_ALL, (c) => ESCAPES[c]!) : valid;
+  return SPECIAL.test(value) ? value.replace(SPECIAL_ALL, (c) => ESCAPES[c] ?? '') : value;
+}
+
+/** ` name="value"` for one attribute; nothing for null or undefined. */
+export function attr(name: string, value: AttrValue): string {
+  if (value === null || value === undefined) return '';
+  return ` ${name}="${typeof value === 'string' ? escapeXml(value) : String(value)}"`;
 }
 
 export function attrs(values: Attrs): string {
   let out = '';
-  for (const name in values) {
-    const v = values[name];
-    if (v === null || v === undefined) continue;
-    out += ` ${name}="${typeof v === 'string' ? escapeXml(v) : String(v)}"`;
-  }
+  for (const name in values) out += attr(name, values[name]);
   return out;
 }
 

@@ -139,7 +139,10 @@ const nodeArb: fc.Arbitrary<FiqlNode> = fc.letrec<{ node: FiqlNode }>((tie) => (
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     comparisonArb,
-    fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), children: fc.array(tie('node'), { minLength: 2, maxLength: 3 }) }),
+    // Built as a plain object: fc.record may produce null-prototype objects, which deepEqual tells apart.
+    fc
+      .tuple(fc.constantFrom('and' as const, 'or' as const), fc.array(tie('node'), { minLength: 2, maxLength: 3 }))
+      .map(([kind, children]): FiqlNode => ({ kind, children })),
   ),
 })).node;
 

@@ -1,7 +1,7 @@
 /**
- * compileFiqlFilter against real databases: SQLite always, PostgreSQL when TESSERA_TEST_DATABASE_URL is set
- * (reported as skipped otherwise). Each case runs the compiled filter over a small probe table and compares
- * the matching names.
+ * compileFiqlFilter against real databases, SQLite and PostgreSQL (backends.ts: PostgreSQL needs
+ * TESSERA_TEST_DATABASE_URL and fails loudly without it). Each case runs the compiled filter over a small probe
+ * table and compares the matching names.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { compileFiqlFilter, likePattern, type FiqlFieldMap } from '../../src/store/fiql-sql.js';
 import { TesseraError } from '../../src/http/errors.js';
+import { bothBackends, reportUnavailable } from './backends.js';
 
 interface ProbeDB {
   probe: { name: string; cpus: number; template: number; created: number; ip: string | null; status: string; vdc: string };
@@ -82,34 +83,30 @@ const BAD: Array<[string, RegExp]> = [
   ['name=gt=web*', /wildcards work with == and != only/],
 ];
 
-type Backend = { name: string; open: () => Promise<{ db: Kysely<ProbeDB>; likeOperator: 'like' | 'ilike'; close: () => Promise<void> }> };
+interface Probe {
+  db: Kysely<ProbeDB>;
+  likeOperator: 'like' | 'ilike';
+  close: () => Promise<void>;
+}
 
-const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    open: async () => {
-      const db = new Kysely<ProbeDB>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
-      return { db, likeOperator: 'like', close: () => db.destroy() };
-    },
-  },
-  {
-    name: 'postgres',
-    open: async () => {
-      // One connection, so the TEMP table is visible to every query and never collides with other suites.
-      const pool = new pg.Pool({ connectionString: process.env.TESSERA_TEST_DATABASE_URL, max: 1 });
-      const db = new Kysely<ProbeDB>({ dialect: new PostgresDialect({ pool }) });
-      return { db, likeOperator: 'ilike', close: () => db.destroy() };
-    },
-  },
-];
+async function openProbe(backend: 'sqlite' | 'postgres'): Promise<Probe> {
+  if (backend === 'sqlite') {
+    const db = new Kysely<ProbeDB>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    return { db, likeOperator: 'like', close: () => db.destroy() };
+  }
+  // One connection, so the TEMP table is visible to every query and never collides with other suites.
+  const pool = new pg.Pool({ connectionString: process.env.TESSERA_TEST_DATABASE_URL, max: 1 });
+  const db = new Kysely<ProbeDB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, likeOperator: 'ilike', close: () => db.destroy() };
+}
 
-for (const backend of BACKENDS) {
-  const unavailable = backend.name === 'postgres' && !process.env.TESSERA_TEST_DATABASE_URL;
-  describe(`compileFiqlFilter on ${backend.name}`, { skip: unavailable ? 'TESSERA_TEST_DATABASE_URL is not set' : false }, () => {
-    let handle: Awaited<ReturnType<Backend['open']>>;
+for (const plan of bothBackends()) {
+  if (reportUnavailable(plan, 'compileFiqlFilter')) continue;
+  describe(`compileFiqlFilter on ${plan.backend}`, () => {
+    let handle: Probe;
     before(async () => {
-      handle = await backend.open();
-      const temp = backend.name === 'postgres' ? sql`temporary` : sql``;
+      handle = await openProbe(plan.backend);
+      const temp = plan.backend === 'postgres' ? sql`temporary` : sql``;
       await sql`create ${temp} table probe (name text not null, cpus integer not null, template integer not null,
         created bigint not null, ip text, status text not null, vdc text not null)`.execute(handle.db);
       await handle.db.insertInto('probe').values(ROWS).execute();

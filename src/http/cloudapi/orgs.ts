@@ -15,6 +15,7 @@ import type { Store } from '../../store/store.js';
 import { mayRead } from '../../inventory/access.js';
 import { idFromPathSegment, urn } from '../../inventory/hrefs.js';
 import { inventoryScope, type InventoryScope } from '../../inventory/scope.js';
+import { ALLOCATION_MODELS } from '../../inventory/schema.js';
 import { SYSTEM_ORG_ID, SYSTEM_ORG_NAME } from '../../domain/rights.js';
 import { can } from '../../domain/policy.js';
 
@@ -31,7 +32,7 @@ export const VDC_FILTER_FIELDS: FiqlFieldMap = {
   name: { column: 'vdcs.name', type: 'string' },
   description: { column: 'vdcs.description', type: 'string' },
   isEnabled: { column: 'vdcs.is_enabled', type: 'boolean' },
-  allocationType: { column: 'vdcs.allocation_model', type: 'enum', values: ['AllocationVApp', 'AllocationPool', 'ReservationPool', 'Flex'] },
+  allocationType: { column: 'vdcs.allocation_model', type: 'enum', values: ALLOCATION_MODELS },
   'org.id': { column: 'vdcs.org_id', type: 'ref' },
   'org.name': { column: 'orgs.name', type: 'string' },
 };

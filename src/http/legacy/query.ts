@@ -10,25 +10,31 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { forbidden } from '../errors.js';
 import { mayRead } from '../../inventory/access.js';
-import { idFromPathSegment } from '../../inventory/hrefs.js';
+import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
 import { withVersion } from '../../inventory/xml-render.js';
 import { parseQueryString, readQueryParameters } from '../../inventory/query/params.js';
 import { resultMediaType } from '../../inventory/query/records.js';
 import { renderQueryListJson, renderQueryListXml } from '../../inventory/query/query-list.js';
 import { answerTypedQuery, resolveQueryType, runnableQueryTypes, type TypedQueryInput } from '../../inventory/query/service.js';
-import { MEDIA } from '../../inventory/hrefs.js';
 
 /** Packaged queries: path → the query type it runs (vcd-wire §9.1 "API-URL/object-type/query"). */
 export const PACKAGED_QUERIES: Readonly<Record<string, string>> = {
   '/api/vms/query': 'vm',
   '/api/vApps/query': 'vApp',
-  '/api/orgs/query': 'organization',
   '/api/admin/vms/query': 'adminVM',
   '/api/admin/vApps/query': 'adminVApp',
   '/api/admin/vdcs/query': 'adminOrgVdc',
   '/api/admin/orgs/query': 'organization',
   '/api/admin/users/query': 'user',
 };
+
+/**
+ * Sends text with the media type exactly as VCD writes it. Fastify rewrites a `+json` type set on a string
+ * (`; version="36.1"; charset=utf-8`); a Buffer body keeps it.
+ */
+function sendExactly(reply: FastifyReply, mediaType: string, body: string) {
+  return reply.type(mediaType).send(mediaType.includes('+json') ? Buffer.from(body) : body);
+}
 
 function rawQueryString(request: FastifyRequest): string {
   const url = request.raw.url ?? request.url;
@@ -56,8 +62,7 @@ async function sendTypedQuery(
     json,
     noCache: /\bno-cache\b/i.test(String(request.headers['cache-control'] ?? '')),
   });
-  // A string body keeps the media type exactly as set (fastify would rewrite it for an object).
-  return reply.type(withVersion(resultMediaType(params.format, json), request.vcd.responseVersion)).send(body);
+  return sendExactly(reply, withVersion(resultMediaType(params.format, json), request.vcd.responseVersion), body);
 }
 
 export const legacyQueryRoutes: FastifyPluginAsync = async (app) => {
@@ -70,9 +75,9 @@ export const legacyQueryRoutes: FastifyPluginAsync = async (app) => {
     const types = runnableQueryTypes(principal);
     if (request.vcd.json) {
       const body = JSON.stringify(renderQueryListJson(base, types));
-      return reply.type(withVersion(MEDIA.queryList.replace(/\+xml$/, '+json'), request.vcd.responseVersion)).send(body);
+      return sendExactly(reply, withVersion(MEDIA.queryList.replace(/\+xml$/, '+json'), request.vcd.responseVersion), body);
     }
-    return reply.type(withVersion(MEDIA.queryList, request.vcd.responseVersion)).send(renderQueryListXml(base, types));
+    return sendExactly(reply, withVersion(MEDIA.queryList, request.vcd.responseVersion), renderQueryListXml(base, types));
   });
 
   for (const [path, typeName] of Object.entries(PACKAGED_QUERIES)) {

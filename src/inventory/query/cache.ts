@@ -80,7 +80,7 @@ export function queryCaches(store: Store): QueryCaches {
     caches = {
       counts: new VersionedLru({ maxEntries: 10_000 }),
       anchors: new VersionedLru({ maxEntries: 500, maxWeight: 2_000_000, weigh: (a) => a.length + 1 }),
-      pages: new VersionedLru({ maxEntries: 5_000, maxWeight: 64 * 1024 * 1024, weigh: (body) => body.length }),
+      pages: new VersionedLru({ maxEntries: 5_000, maxWeight: 32 * 1024 * 1024, weigh: (body) => body.length }),
     };
     CACHES.set(store, caches);
   }

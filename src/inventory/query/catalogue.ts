@@ -299,9 +299,16 @@ export function queryType(name: string): QueryTypeDefinition | undefined {
   return BY_NAME.get(name);
 }
 
+const RENDERED = new Map<QueryTypeDefinition, readonly string[]>(
+  QUERY_TYPES.map((type) => [
+    type,
+    Object.entries(type.table.fields)
+      .filter(([, f]) => type.admin || !f.adminOnly)
+      .map(([name]) => name),
+  ]),
+);
+
 /** Attributes a record of this type renders, in order (admin-only ones only for admin types). */
-export function renderedFields(type: QueryTypeDefinition): string[] {
-  return Object.entries(type.table.fields)
-    .filter(([, f]) => type.admin || !f.adminOnly)
-    .map(([name]) => name);
+export function renderedFields(type: QueryTypeDefinition): readonly string[] {
+  return RENDERED.get(type)!;
 }

@@ -6,7 +6,9 @@
  * What keeps a 100,000-row org as fast as a 1,000-row one (the issue's goal), all exact:
  * - the count is cached per data version (cache.ts), so the full COUNT runs once per change, not per request;
  * - deep pages seek: the sort key of every ANCHOR_EVERY-th row is cached per version, and page N starts with
- *   `(sort, id) > (anchor)` and an OFFSET below ANCHOR_EVERY, instead of OFFSET (N-1)*pageSize;
+ *   `(sort, id) > (anchor)` and an OFFSET below ANCHOR_EVERY, instead of OFFSET (N-1)*pageSize. Anchors are
+ *   built only as far as a request needs, in index-only scans that continue from the last anchor, so after a
+ *   write the first deep page costs what a plain OFFSET would, and the next ones are seeks again;
  * - skipped rows are skipped in the index only (a "deferred join": ids first, then the page's rows and joins);
  * - count, anchors and page are read in one snapshot (a read transaction; REPEATABLE READ on PostgreSQL),
  *   together with the version they are cached under.
@@ -25,6 +27,8 @@ import { queryCaches, type Anchor } from './cache.js';
 
 /** Distance between cached keyset anchors: a deep page skips fewer than this many index entries. */
 export const ANCHOR_EVERY = 256;
+/** Anchors are added at least this many at a time, so paging forward one page at a time rarely scans. */
+const ANCHOR_BATCH = 8;
 
 export interface QueryRequest {
   readonly type: QueryTypeDefinition;
@@ -59,7 +63,8 @@ export interface QueryPlan {
   /** Whether keyset anchors apply (the sort column has no NULLs to break row-value comparisons). */
   readonly seekable: boolean;
   count(ex: Executor): Promise<number>;
-  anchors(ex: Executor): Promise<Anchor[]>;
+  /** The next `count` anchors after `from` (or from the first row): fewer when the rows run out. */
+  anchors(ex: Executor, from: Anchor | null, count: number): Promise<Anchor[]>;
   /** `pageSize` rows after `start` (or from the beginning), skipping `skip` of them first. */
   page(ex: Executor, start: Anchor | null, skip: number): Promise<Row[]>;
 }
@@ -112,12 +117,16 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
       return Number(row.n);
     },
 
-    async anchors(ex) {
-      const numbered = matching(ex, matchJoins).select([
-        sortColumn.as('k'),
-        idColumn.as('id'),
-        sql<number>`row_number() over (order by ${sortColumn} ${sql.raw(direction)}, ${idColumn} ${sql.raw(direction)})`.as('rn'),
-      ]);
+    async anchors(ex, from, count) {
+      // The next count * ANCHOR_EVERY keys from the index (LIMIT first, so the scan stops there), numbered,
+      // keeping every ANCHOR_EVERY-th.
+      let keys = matching(ex, matchJoins).select([sortColumn.as('k'), idColumn.as('id')]);
+      if (from) keys = keys.where(after(from));
+      const limited = ordered(keys).limit(count * ANCHOR_EVERY);
+      const dir = sql.raw(direction);
+      const numbered = (ex as AnyDb)
+        .selectFrom(limited.as('limited'))
+        .select(['limited.k', 'limited.id', sql<number>`row_number() over (order by limited.k ${dir}, limited.id ${dir})`.as('rn')]);
       const rows = await (ex as AnyDb)
         .selectFrom(numbered.as('numbered'))
         .select(['numbered.k', 'numbered.id'])
@@ -172,13 +181,15 @@ export async function executeQuery(
 
     let start: Anchor | null = null;
     let skip = offset;
-    if (offset >= ANCHOR_EVERY && plan.seekable) {
-      let anchors = caches.anchors.get(plan.orderKey, version);
-      if (!anchors) {
-        anchors = await plan.anchors(ex);
+    const needed = Math.floor(offset / ANCHOR_EVERY);
+    if (needed > 0 && plan.seekable) {
+      let anchors = caches.anchors.get(plan.orderKey, version) ?? [];
+      if (anchors.length < needed) {
+        const more = await plan.anchors(ex, anchors.at(-1) ?? null, Math.max(needed - anchors.length, ANCHOR_BATCH));
+        anchors = [...anchors, ...more];
         caches.anchors.set(plan.orderKey, version, anchors);
       }
-      const block = Math.min(Math.floor(offset / ANCHOR_EVERY), anchors.length);
+      const block = Math.min(needed, anchors.length);
       if (block > 0) {
         start = anchors[block - 1]!;
         skip = offset - block * ANCHOR_EVERY;

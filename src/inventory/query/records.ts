@@ -6,7 +6,7 @@
 import { badRequest } from '../../http/errors.js';
 import type { MetadataEntityKind } from '../schema.js';
 import { MEDIA } from '../hrefs.js';
-import { renderedFields, type QueryTypeDefinition, type Row } from './catalogue.js';
+import { renderedFields, type QueryField, type QueryTypeDefinition, type Row } from './catalogue.js';
 import type { QueryFormat } from './params.js';
 
 export type RecordValue = string | number | boolean | null;
@@ -19,30 +19,62 @@ export interface RecordContext {
   readonly fields: readonly string[];
 }
 
-/** One record: its identity and its attributes in order. */
+/**
+ * One record: its identity and its attributes in order. As in VCD, `format=records` records carry an href and
+ * no id (`"id": null` in JSON); `format=idrecords` records carry the URN as `id`.
+ */
 export interface RecordValues {
   readonly href: string;
-  readonly id: string;
-  readonly type: string;
+  readonly id: string | null;
   readonly attributes: ReadonlyArray<readonly [string, RecordValue]>;
+}
+
+type Renderer = (row: Row, base: string, idRecords: boolean) => RecordValue;
+
+/** How one attribute renders, decided once per field rather than per row (this runs for every record). */
+function rendererOf(name: string, field: QueryField): Renderer {
+  if (field.constant !== undefined) {
+    const value = field.type === 'boolean' ? field.constant !== 0 : field.constant;
+    return () => value;
+  }
+  switch (field.type) {
+    case 'boolean':
+      return (row) => (row[name] == null ? null : Number(row[name]) !== 0);
+    case 'number':
+      return (row) => (row[name] == null ? null : Number(row[name]));
+    case 'date':
+      return (row) => (row[name] == null ? null : new Date(Number(row[name])).toISOString());
+    case 'ref': {
+      const ref = field.ref!;
+      return (row, base, idRecords) => {
+        const id = row[name];
+        if (id == null) return null;
+        return idRecords ? ref.urn(String(id), row) : ref.href(base, String(id), row);
+      };
+    }
+    default:
+      return (row) => (row[name] == null ? null : String(row[name]));
+  }
+}
+
+/** Renderers per field list; the default lists are shared arrays (renderedFields), so this is computed once each. */
+const RENDERERS = new WeakMap<readonly string[], ReadonlyArray<readonly [string, Renderer]>>();
+
+function renderersFor(type: QueryTypeDefinition, fields: readonly string[]): ReadonlyArray<readonly [string, Renderer]> {
+  let renderers = RENDERERS.get(fields);
+  if (!renderers) {
+    renderers = fields.map((name) => [name, rendererOf(name, type.table.fields[name]!)] as const);
+    RENDERERS.set(fields, renderers);
+  }
+  return renderers;
 }
 
 export function recordValues(row: Row, ctx: RecordContext): RecordValues {
   const table = ctx.type.table;
+  const idRecords = ctx.format === 'idrecords';
   const attributes: Array<readonly [string, RecordValue]> = [];
-  for (const name of ctx.fields) {
-    const field = table.fields[name]!;
-    const raw = field.constant ?? row[name];
-    let value: RecordValue;
-    if (raw === null || raw === undefined) value = null;
-    else if (field.type === 'boolean') value = Number(raw) !== 0;
-    else if (field.type === 'number') value = Number(raw);
-    else if (field.type === 'date') value = new Date(Number(raw)).toISOString();
-    else if (field.type === 'ref') value = ctx.format === 'idrecords' ? field.ref!.urn(String(raw), row) : field.ref!.href(ctx.base, String(raw), row);
-    else value = String(raw);
-    attributes.push([name, value]);
-  }
-  return { href: table.href(ctx.base, row), id: table.urn(row), type: table.mediaType(row), attributes };
+  for (const [name, render] of renderersFor(ctx.type, ctx.fields)) attributes.push([name, render(row, ctx.base, idRecords)]);
+  return { href: table.href(ctx.base, row), id: idRecords ? table.urn(row) : null, attributes };
 }
 
 /** Metadata keys asked for with `fields=metadata:key` (GENERAL domain) or `metadata@SYSTEM:key`. */
@@ -52,7 +84,7 @@ export interface MetadataSelection {
 }
 
 export interface FieldSelection {
-  readonly fields: string[];
+  readonly fields: readonly string[];
   readonly metadata: MetadataSelection[];
 }
 

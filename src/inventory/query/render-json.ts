@@ -66,7 +66,7 @@ function recordJson(doc: QueryResultDocument, row: Row): Record<string, unknown>
     metadata: doc.selection.metadata.length > 0 ? metadataJson(null, null, doc.metadata.get(row.id as string) ?? []) : null,
     href: values.href,
     id: values.id,
-    type: values.type.replace(/\+xml$/, '+json'),
+    type: null,
     otherAttributes: {},
   };
   for (const [name, value] of values.attributes) record[name] = value;

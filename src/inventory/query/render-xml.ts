@@ -4,7 +4,7 @@
  * apply and `alternate` links to the other formats. Integer and boolean attributes are always well-formed
  * (Go's encoding/xml rejects the whole document otherwise).
  */
-import { el, xmlDocument, VCLOUD_NS, XSI_NS } from '../xml-render.js';
+import { attr, el, xmlDocument, VCLOUD_NS, XSI_NS } from '../xml-render.js';
 import { recordMetadataXml } from '../documents/metadata.js';
 import type { MetadataRow } from '../repository.js';
 import type { QueryTypeDefinition, Row } from './catalogue.js';
@@ -54,10 +54,12 @@ export function renderQueryResultXml(doc: QueryResultDocument): string {
 
 function recordXml(doc: QueryResultDocument, row: Row): string {
   const values = recordValues(row, { type: doc.type, base: doc.location.base, format: doc.params.format, fields: doc.selection.fields });
-  const attributes: Record<string, string | number | boolean | null> = { href: values.href, id: values.id, type: values.type };
-  for (const [name, value] of values.attributes) attributes[name] = value;
-  const metadata = doc.selection.metadata.length > 0 ? recordMetadataXml(doc.metadata.get(row.id as string) ?? []) : '';
-  return el(doc.type.recordElement, attributes, metadata);
+  // Written directly rather than through an attribute object: this runs for up to 128 records per response.
+  let attributes = attr('href', values.href) + attr('id', values.id);
+  for (const [name, value] of values.attributes) attributes += attr(name, value);
+  const name = doc.type.recordElement;
+  if (doc.selection.metadata.length === 0) return `<${name}${attributes}/>`;
+  return `<${name}${attributes}>${recordMetadataXml(doc.metadata.get(row.id as string) ?? [])}</${name}>`;
 }
 
 function referenceXml(doc: QueryResultDocument, row: Row): string {

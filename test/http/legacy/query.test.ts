@@ -1,0 +1,357 @@
+/**
+ * The query service through HTTP, as real clients call it (vcd-wire §9, vcd-clients §1.6, §3, §5): the
+ * QueryList, typed queries in XML and JSON, paging by total (govcd) and by nextPage links (pyvcloud), FIQL
+ * filters, formats, packaged queries, errors, and tenant isolation. Expected names and counts come from
+ * DEMO_INVENTORY, never from the server.
+ */
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
+import { accessTokenFrom, createApiToken } from '../../helpers/api.js';
+import { DEMO_INVENTORY, demoVms } from '../../../src/inventory/demo-spec.js';
+import { demoIds } from '../../../src/inventory/demo.js';
+import {
+  JSON_ACCEPT,
+  UUID,
+  VCLOUD_NS,
+  child,
+  childrenNamed,
+  get,
+  links,
+  parseXml,
+  signInDemoUsers,
+  xmlError,
+  xmlRoot,
+  type DemoSessions,
+  type XmlElement,
+} from './support.js';
+
+const RECORDS_XML = /^application\/vnd\.vmware\.vcloud\.query\.records\+xml;version=36\.1$/;
+const ACME = demoVms(DEMO_INVENTORY.acme);
+const GLOBEX = demoVms(DEMO_INVENTORY.globex);
+const ACME_NON_TEMPLATE = ACME.filter((p) => !p.vapp.template);
+
+let server: TesseraHandle;
+let s: DemoSessions;
+let acmeId: string;
+let globexId: string;
+
+before(async () => {
+  server = await startTessera({ demo: true });
+  s = await signInDemoUsers(server);
+  acmeId = (await server.store.getOrgByName('acme'))!.id;
+  globexId = (await server.store.getOrgByName('globex'))!.id;
+});
+after(async () => server?.stop());
+
+const records = (root: XmlElement, element = 'VMRecord') => childrenNamed(root, element);
+const names = (root: XmlElement, element = 'VMRecord') => records(root, element).map((r) => r.attrs.name!);
+const relPage = (root: XmlElement, rel: string) => {
+  const link = links(root, rel);
+  return link.length === 0 ? null : Number(new URL(link[0]!.attrs.href!).searchParams.get('page'));
+};
+
+describe('QueryList', () => {
+  test('lists each runnable type with hrefs that already hold ?type=X&format=records (pyvcloud)', async () => {
+    const root = xmlRoot(await get(server, '/api/query', s.alice), 200, /^application\/vnd\.vmware\.vcloud\.query\.queryList\+xml;version=36\.1$/);
+    assert.equal(root.name, 'QueryList');
+    assert.equal(root.attrs.xmlns, VCLOUD_NS);
+    const vm = links(root, 'down').filter((l) => l.attrs.name === 'vm' && l.attrs.type === 'application/vnd.vmware.vcloud.query.records+xml');
+    assert.equal(vm.length, 1, 'exactly one records link for vm');
+    assert.equal(vm[0]!.attrs.href, `${server.baseUrl}/api/query?type=vm&format=records`);
+    const types = new Set(links(root).map((l) => l.attrs.name));
+    for (const t of ['vm', 'vApp', 'orgVdc', 'organization', 'user']) assert.ok(types.has(t), `QueryList lacks ${t}`);
+    assert.ok(!types.has('adminVM'), 'a tenant is not offered admin types');
+  });
+
+  test('System administrators are offered the admin types', async () => {
+    const root = parseXml((await get(server, '/api/query', s.admin)).text);
+    const types = new Set(links(root).map((l) => l.attrs.name));
+    for (const t of ['adminVM', 'adminVApp', 'adminOrgVdc']) assert.ok(types.has(t), `QueryList lacks ${t}`);
+  });
+});
+
+describe('typed query, XML', () => {
+  test('GET /api/query?type=vm as PowerShell sends it: envelope, paging attributes and links', async () => {
+    const root = xmlRoot(await get(server, '/api/query?type=vm', s.alice), 200, RECORDS_XML);
+    assert.equal(root.name, 'QueryResultRecords');
+    assert.equal(root.attrs.xmlns, VCLOUD_NS);
+    assert.deepEqual([root.attrs.total, root.attrs.page, root.attrs.pageSize, root.attrs.name], [String(ACME.length), '1', '25', 'vm']);
+    assert.equal(root.attrs.type, 'application/vnd.vmware.vcloud.query.records+xml');
+    assert.equal(root.attrs.href, `${server.baseUrl}/api/query?type=vm&page=1&pageSize=25&format=records`);
+    assert.equal(records(root).length, 25);
+    assert.equal(relPage(root, 'nextPage'), 2);
+    assert.equal(relPage(root, 'lastPage'), 3);
+    assert.equal(relPage(root, 'firstPage'), null);
+    assert.equal(relPage(root, 'previousPage'), null);
+    const alternates = links(root, 'alternate').map((l) => l.attrs.type).sort();
+    assert.deepEqual(alternates, ['application/vnd.vmware.vcloud.query.idrecords+xml', 'application/vnd.vmware.vcloud.query.references+xml']);
+  });
+
+  test('every VMRecord attribute is well-formed for Go encoding/xml and matches the demo spec', async () => {
+    const all: XmlElement[] = [];
+    for (let page = 1; page <= 3; page++) all.push(...records(parseXml((await get(server, `/api/query?type=vm&page=${page}`, s.alice)).text)));
+    assert.equal(all.length, ACME.length);
+    const byName = new Map(ACME.map((p) => [p.vm.name, p]));
+    for (const r of all) {
+      const spec = byName.get(r.attrs.name!);
+      assert.ok(spec, `unexpected VM ${r.attrs.name}`);
+      const a = r.attrs;
+      for (const n of ['numberOfCpus', 'memoryMB', 'hardwareVersion']) assert.match(a[n]!, /^\d+$/, `${a.name} ${n}=${a[n]}`);
+      for (const n of ['isVAppTemplate', 'isDeployed', 'isBusy', 'isDeleted', 'isPublished', 'isAutoNature', 'isInMaintenanceMode']) {
+        assert.match(a[n]!, /^(true|false)$/, `${a.name} ${n}=${a[n]}`);
+      }
+      const kind = spec.vapp.template ? 'vAppTemplate' : 'vApp';
+      assert.match(a.href!, new RegExp(`^${server.baseUrl}/api/${kind}/vm-${UUID}$`));
+      assert.equal(a.href, `${server.baseUrl}/api/${kind}/vm-${demoIds.vm(acmeId, spec.vdc.name, spec.vapp.name, spec.vm.name)}`);
+      assert.equal(a.id, undefined, 'records carry hrefs; ids come with format=idrecords');
+      assert.equal(a.container, `${server.baseUrl}/api/${kind}/${spec.vapp.template ? 'vappTemplate' : 'vapp'}-${demoIds.vapp(acmeId, spec.vdc.name, spec.vapp.name)}`);
+      assert.equal(a.vdc, `${server.baseUrl}/api/vdc/${demoIds.vdc(acmeId, spec.vdc.name)}`);
+      assert.deepEqual(
+        [a.containerName, a.vdcName, a.ownerName, a.status, a.numberOfCpus, a.memoryMB, a.guestOs, a.isVAppTemplate, a.isDeployed, a.storageProfileName],
+        [spec.vapp.name, spec.vdc.name, spec.vapp.owner, spec.vm.status, String(spec.vm.cpus), String(spec.vm.memoryMb), spec.vm.guestOs, String(spec.vapp.template), String(spec.vm.deployed), spec.vm.storageProfile],
+      );
+      assert.equal(a.ipAddress, spec.vm.ipAddress ?? undefined);
+      assert.equal(a.org, undefined, 'VMRecord (not admin) has no org attribute');
+    }
+  });
+
+  test('last page, beyond the last page, and the page-size clamp', async () => {
+    const last = parseXml((await get(server, '/api/query?type=vm&page=3', s.alice)).text);
+    assert.equal(records(last).length, ACME.length - 50);
+    assert.deepEqual([relPage(last, 'firstPage'), relPage(last, 'previousPage'), relPage(last, 'nextPage'), relPage(last, 'lastPage')], [1, 2, null, null]);
+
+    const beyond = parseXml((await get(server, '/api/query?type=vm&page=7', s.alice)).text);
+    assert.equal(beyond.attrs.total, String(ACME.length), 'total stays exact beyond the last page');
+    assert.equal(records(beyond).length, 0);
+    assert.deepEqual([relPage(beyond, 'firstPage'), relPage(beyond, 'previousPage'), relPage(beyond, 'nextPage')], [1, 3, null]);
+
+    const clamped = parseXml((await get(server, '/api/query?type=vm&pageSize=500', s.alice)).text);
+    assert.equal(clamped.attrs.pageSize, '128');
+    assert.equal(records(clamped).length, ACME.length);
+    assert.equal(links(clamped, 'nextPage').length, 0);
+  });
+
+  test('pyvcloud: following rel=nextPage from the QueryList href visits every VM exactly once', async () => {
+    let href: string | null = `${server.baseUrl}/api/query?type=vm&format=records&page=1&pageSize=7`;
+    const seen: string[] = [];
+    let pages = 0;
+    while (href && pages++ < 20) {
+      const root = parseXml((await get(server, href, s.alice)).text);
+      seen.push(...names(root));
+      href = links(root, 'nextPage')[0]?.attrs.href ?? null;
+    }
+    assert.equal(pages, Math.ceil(ACME.length / 7));
+    assert.deepEqual([...seen].sort(), ACME.map((p) => p.vm.name).sort());
+  });
+
+  test('govcd QueryVmList: type twice, leading &, filterEncoded, two Accept values, paging by total', async () => {
+    const accept = 'application/*+xml;version=37.0, vnd.vmware.vcloud.org+xml;version=37.0';
+    const path = '/api/query?&filterEncoded=true&type=vm&type=vm&filter=isVAppTemplate%3D%3Dfalse';
+    const first = parseXml((await get(server, path, s.alice, accept)).text);
+    const total = Number(first.attrs.total);
+    assert.equal(total, ACME_NON_TEMPLATE.length);
+    const seen = names(first);
+    for (let page = 2; seen.length < total; page++) seen.push(...names(parseXml((await get(server, `${path}&page=${page}`, s.alice, accept)).text)));
+    assert.deepEqual(seen.sort(), ACME_NON_TEMPLATE.map((p) => p.vm.name).sort());
+  });
+
+  test('vdc.QueryVmList: an unencoded href value in the filter', async () => {
+    const vdcHref = `${server.baseUrl}/api/vdc/${demoIds.vdc(acmeId, 'acme-prod')}`;
+    const root = parseXml((await get(server, `/api/query?type=vm&filter=isVAppTemplate==false;vdc==${vdcHref}&pageSize=128`, s.alice)).text);
+    const expected = ACME_NON_TEMPLATE.filter((p) => p.vdc.name === 'acme-prod').map((p) => p.vm.name);
+    assert.ok(expected.length > 25, 'the demo keeps more than one page in acme-prod');
+    assert.deepEqual(names(root).sort(), expected.sort());
+  });
+
+  test('GetVDCByName: orgVdc records filtered by orgName and name', async () => {
+    const root = parseXml((await get(server, '/api/query?&type=orgVdc&filter=orgName==acme;name==acme-prod&filterEncoded=true', s.alice)).text);
+    const vdcs = records(root, 'OrgVdcRecord');
+    assert.equal(vdcs.length, 1);
+    assert.equal(vdcs[0]!.attrs.href, `${server.baseUrl}/api/vdc/${demoIds.vdc(acmeId, 'acme-prod')}`);
+    assert.equal(vdcs[0]!.attrs.numberOfVMs, String(ACME.filter((p) => p.vdc.name === 'acme-prod').length));
+    assert.equal(vdcs[0]!.attrs.allocationModel, 'Flex');
+  });
+
+  test('filters: wildcards are case-insensitive, == is exact, operators and OR', async () => {
+    const count = async (filter: string) => Number(parseXml((await get(server, `/api/query?type=vm&filter=${encodeURIComponent(filter)}`, s.alice)).text).attrs.total);
+    const webs = ACME.filter((p) => p.vm.name.startsWith('web-')).length;
+    assert.equal(await count('name==web-*'), webs);
+    assert.equal(await count('name==WEB-*'), webs);
+    assert.equal(await count('name==WEB-01'), 0);
+    assert.equal(await count('name==web-01'), 1);
+    assert.equal(await count('numberOfCpus=ge=8'), ACME.filter((p) => p.vm.cpus >= 8).length);
+    assert.equal(await count('status==POWERED_OFF,status==SUSPENDED'), ACME.filter((p) => ['POWERED_OFF', 'SUSPENDED'].includes(p.vm.status)).length);
+    assert.equal(await count('isDeployed==false;isVAppTemplate==false'), ACME_NON_TEMPLATE.filter((p) => !p.vm.deployed).length);
+    assert.equal(await count('ownerName==bob'), ACME.filter((p) => p.vapp.owner === 'bob').length);
+    assert.equal(await count('ipAddress!=10.1.0.11'), ACME.length - 1, 'VMs without an IP are "not 10.1.0.11" too');
+  });
+
+  test('sortDesc is the reverse of sortAsc; sort by a number', async () => {
+    const asc = names(parseXml((await get(server, '/api/query?type=vm&sortAsc=name&pageSize=128', s.alice)).text));
+    const desc = names(parseXml((await get(server, '/api/query?type=vm&sortDesc=name&pageSize=128', s.alice)).text));
+    assert.deepEqual(desc, [...asc].reverse());
+    const byCpus = records(parseXml((await get(server, '/api/query?type=vm&sortDesc=numberOfCpus&pageSize=5', s.alice)).text));
+    assert.equal(byCpus[0]!.attrs.numberOfCpus, String(Math.max(...ACME.map((p) => p.vm.cpus))));
+  });
+
+  test('format=references and format=idrecords', async () => {
+    const refs = xmlRoot(await get(server, '/api/query?type=vm&format=references&filter=name==web-01', s.alice), 200, /^application\/vnd\.vmware\.vcloud\.query\.references\+xml;version=36\.1$/);
+    assert.equal(refs.name, 'VMReferences');
+    const ref = child(refs, 'VMReference');
+    assert.equal(ref.attrs.name, 'web-01');
+    assert.match(ref.attrs.href!, new RegExp(`/api/vApp/vm-${UUID}$`));
+
+    const ids = xmlRoot(await get(server, '/api/query?type=vm&format=idrecords&filter=name==web-01', s.alice), 200, /query\.idrecords\+xml/);
+    const r = child(ids, 'VMRecord');
+    assert.match(r.attrs.id!, new RegExp(`^urn:vcloud:vm:${UUID}$`));
+    assert.match(r.attrs.container!, new RegExp(`^urn:vcloud:vapp:${UUID}$`));
+    assert.match(r.attrs.vdc!, new RegExp(`^urn:vcloud:vdc:${UUID}$`));
+  });
+
+  test('fields selects attributes and metadata', async () => {
+    const root = parseXml((await get(server, '/api/query?type=vm&filter=name==db-01&fields=name,status,metadata:role,metadata:backup', s.alice)).text);
+    const r = child(root, 'VMRecord');
+    assert.deepEqual(Object.keys(r.attrs).sort(), ['href', 'name', 'status']);
+    const entries = childrenNamed(child(r, 'Metadata'), 'MetadataEntry');
+    const values = Object.fromEntries(entries.map((e) => [child(e, 'Key').text, child(child(e, 'TypedValue'), 'Value').text]));
+    assert.deepEqual(values, { backup: 'true', role: 'db' });
+    assert.equal(child(entries.find((e) => child(e, 'Key').text === 'backup')!, 'TypedValue').attrs['xsi:type'], 'MetadataBooleanValue');
+  });
+
+  test('packaged queries', async () => {
+    const vms = parseXml((await get(server, '/api/vms/query?pageSize=1', s.alice)).text);
+    assert.equal(vms.attrs.total, String(ACME.length));
+    assert.equal(vms.attrs.href, `${server.baseUrl}/api/vms/query?page=1&pageSize=1&format=records`);
+    const vapps = parseXml((await get(server, '/api/vApps/query', s.alice)).text);
+    const expectedVApps = DEMO_INVENTORY.acme.vdcs.flatMap((v) => v.vapps).filter((a) => !a.template);
+    assert.deepEqual(names(vapps, 'VAppRecord').sort(), expectedVApps.map((a) => a.name).sort());
+    const orgVdcs = parseXml((await get(server, `/api/org/${acmeId}/vdcs/query`, s.alice)).text);
+    assert.deepEqual(names(orgVdcs, 'OrgVdcRecord').sort(), DEMO_INVENTORY.acme.vdcs.map((v) => v.name).sort());
+    xmlError(await get(server, `/api/org/${globexId}/vdcs/query`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  });
+
+  test('organization and user types', async () => {
+    assert.deepEqual(names(parseXml((await get(server, '/api/query?type=organization', s.alice)).text), 'OrgRecord'), ['acme']);
+    assert.deepEqual(names(parseXml((await get(server, '/api/query?type=user', s.alice)).text), 'UserRecord').sort(), ['alice', 'bob']);
+    const orgs = names(parseXml((await get(server, '/api/query?type=organization', s.admin)).text), 'OrgRecord');
+    assert.deepEqual([...orgs].sort(), ['System', 'acme', 'globex'].sort());
+  });
+});
+
+describe('JSON', () => {
+  test('records with _type, typed values and links in the envelope', async () => {
+    const reply = await get(server, '/api/query?type=vm&pageSize=5&page=2', s.alice, JSON_ACCEPT);
+    assert.equal(reply.status, 200);
+    assert.equal(reply.headers.get('content-type'), 'application/vnd.vmware.vcloud.query.records+json;version=36.1');
+    const body = reply.json();
+    assert.deepEqual([body.total, body.page, body.pageSize, body.name], [ACME.length, 2, 5, 'vm']);
+    assert.equal(body.record.length, 5);
+    const r = body.record[0];
+    assert.equal(r._type, 'QueryResultVMRecordType');
+    assert.deepEqual([r.otherAttributes, r.link, r.id, r.type], [{}, [], null, null]);
+    assert.equal(typeof r.numberOfCpus, 'number');
+    assert.equal(typeof r.memoryMB, 'number');
+    assert.equal(typeof r.isVAppTemplate, 'boolean');
+    assert.equal(typeof r.isDeployed, 'boolean');
+    assert.match(r.href, new RegExp(`/api/vApp(Template)?/vm-${UUID}$`));
+    const rels = body.link.map((l: { rel: string }) => l.rel).sort();
+    assert.deepEqual(rels, ['alternate', 'alternate', 'firstPage', 'lastPage', 'nextPage', 'previousPage']);
+    assert.deepEqual([body.firstPage, body.previousPage, body.nextPage, body.lastPage], [1, 1, 3, Math.ceil(ACME.length / 5)]);
+  });
+
+  test('errors are JSON too', async () => {
+    const reply = await get(server, '/api/query?type=vm&filter=name', s.alice, JSON_ACCEPT);
+    assert.equal(reply.status, 400);
+    assert.equal(reply.json().minorErrorCode, 'BAD_REQUEST');
+    assert.match(reply.json().message, /Cannot parse the supplied filter/);
+  });
+});
+
+describe('errors', () => {
+  test('bad filters, unknown types, sort fields, fields and page values are 400 BAD_REQUEST', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['/api/query?type=vm&filter=name==', /Cannot parse the supplied filter/],
+      ['/api/query?type=vm&filter=(name==a', /Cannot parse the supplied filter/],
+      ['/api/query?type=vm&filter=colour==red', /Cannot parse the supplied filter: unknown field "colour"/],
+      ['/api/query?type=vm&filter=numberOfCpus==many', /not a number/],
+      ['/api/query?type=virtualMachine', /Unknown query type "virtualMachine"/],
+      ['/api/query?type=VM', /Unknown query type "VM"/],
+      ['/api/query?type=vm&sortAsc=colour', /sortAsc: "colour" is not a field/],
+      ['/api/query?type=vm&sortAsc=name&sortDesc=name', /either sortAsc or sortDesc/],
+      ['/api/query?type=vm&fields=name,colour', /fields: "colour"/],
+      ['/api/query?type=vm&page=0', /"page" must be a whole number/],
+      ['/api/query?type=vm&pageSize=ten', /"pageSize" must be a whole number/],
+      ['/api/query?type=vm&format=csv', /"format" must be one of/],
+      ['/api/query?type=vm&type=vApp', /different values/],
+      ['/api/query?type=vm&filter=%E0%A4%A', /not valid URL encoding/],
+    ];
+    for (const [path, message] of cases) {
+      assert.match(xmlError(await get(server, path, s.alice), 400, 'BAD_REQUEST'), message, path);
+    }
+  });
+
+  test('admin types and admin packaged queries are 403 for tenants', async () => {
+    for (const path of ['/api/query?type=adminVM', '/api/query?type=adminVApp', '/api/query?type=adminOrgVdc', '/api/admin/vms/query']) {
+      xmlError(await get(server, path, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+    }
+  });
+
+  test('no credentials is 401', async () => {
+    const reply = await get(server, '/api/query?type=vm', null);
+    xmlError(reply, 401, 'UNAUTHORIZED');
+  });
+});
+
+describe('isolation and the System view', () => {
+  test('a tenant never sees another org: same names, foreign hrefs and filters return nothing of theirs', async () => {
+    const hankAll = parseXml((await get(server, '/api/query?type=vm&pageSize=128', s.hank)).text);
+    assert.deepEqual(names(hankAll).sort(), GLOBEX.map((p) => p.vm.name).sort());
+    const web01 = records(parseXml((await get(server, '/api/query?type=vm&filter=name==web-01', s.hank)).text));
+    assert.equal(web01.length, 1);
+    assert.equal(web01[0]!.attrs.href, `${server.baseUrl}/api/vApp/vm-${demoIds.vm(globexId, 'globex-main', 'erp', 'web-01')}`);
+    const acmeVdc = `${server.baseUrl}/api/vdc/${demoIds.vdc(acmeId, 'acme-prod')}`;
+    assert.equal(parseXml((await get(server, `/api/query?type=vm&filter=vdc==${acmeVdc}`, s.hank)).text).attrs.total, '0');
+    assert.equal(parseXml((await get(server, '/api/query?type=orgVdc&filter=orgName==acme', s.hank)).text).attrs.total, '0');
+    assert.equal(parseXml((await get(server, '/api/query?type=user&filter=name==alice', s.hank)).text).attrs.total, '0');
+  });
+
+  test('adminVM: the System administrator sees every org, with org attributes', async () => {
+    const all = parseXml((await get(server, '/api/query?type=adminVM&pageSize=128', s.admin)).text);
+    assert.equal(all.attrs.total, String(ACME.length + GLOBEX.length));
+    const recs = records(all, 'AdminVMRecord');
+    assert.equal(recs.length, ACME.length + GLOBEX.length);
+    assert.ok(recs.every((r) => new RegExp(`^${server.baseUrl}/api/org/(${acmeId}|${globexId})$`).test(r.attrs.org!)));
+    const acmeOnly = parseXml((await get(server, `/api/query?type=adminVM&filter=org==${server.baseUrl}/api/org/${acmeId}`, s.admin)).text);
+    assert.equal(acmeOnly.attrs.total, String(ACME.length));
+  });
+
+  test('an API-token session (the reason Tessera exists) runs the query', async () => {
+    const { apiToken } = await createApiToken(server.baseUrl, s.alice, 'acme', `query-test-${randomUUID()}`);
+    const access = await accessTokenFrom(server.baseUrl, 'acme', apiToken);
+    const root = parseXml((await get(server, '/api/query?type=vm', access)).text);
+    assert.equal(root.attrs.total, String(ACME.length));
+  });
+});
+
+describe('exact totals across writes (cache invalidation)', () => {
+  test('a VM added or removed behind the server shows in the very next answer', async () => {
+    const path = '/api/query?type=vm&filter=isVAppTemplate==false&page=2';
+    const before = parseXml((await get(server, path, s.alice)).text);
+    assert.equal(before.attrs.total, String(ACME_NON_TEMPLATE.length));
+    const again = parseXml((await get(server, path, s.alice)).text); // answered from the page cache
+    assert.deepEqual(names(again), names(before));
+
+    const vappId = demoIds.vapp(acmeId, 'acme-prod', 'web-frontend');
+    const vm = await server.store.db.selectFrom('vms').selectAll().where('vapp_id', '=', vappId).executeTakeFirstOrThrow();
+    const id = randomUUID();
+    await server.store.db.insertInto('vms').values({ ...vm, id, name: 'aaa-inserted' }).execute();
+    const after = parseXml((await get(server, path, s.alice)).text);
+    assert.equal(after.attrs.total, String(ACME_NON_TEMPLATE.length + 1));
+    assert.notDeepEqual(names(after), names(before), 'page 2 shifted by the new first VM');
+
+    await server.store.db.deleteFrom('vms').where('id', '=', id).execute();
+    assert.equal(parseXml((await get(server, path, s.alice)).text).attrs.total, String(ACME_NON_TEMPLATE.length));
+  });
+});

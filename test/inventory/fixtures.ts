@@ -1,0 +1,67 @@
+/**
+ * Store fixtures for the inventory suites: a fresh store per backend (SQLite in memory, PostgreSQL on a fresh
+ * database; test/store/backends.ts decides and fails loudly), and orgs and users without argon2 (the store
+ * does not care how a password hash was made).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../../src/store/store.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
+import { createTestDatabase } from '../helpers/tessera.js';
+import type { BackendPlan } from '../store/backends.js';
+
+export async function openTestStore(plan: BackendPlan): Promise<{ store: Store; cleanup(): Promise<void> }> {
+  if (plan.backend === 'sqlite') {
+    const store = await openSqliteStore(':memory:');
+    return { store, cleanup: () => store.close() };
+  }
+  const database = await createTestDatabase();
+  const store = await openPostgresStore(database.url, { warn() {}, info() {} });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      await database.drop();
+    },
+  };
+}
+
+export async function makeOrg(store: Store, name: string) {
+  return createOrgWithRoles(store, { name, fullName: `${name} Inc.` });
+}
+
+export async function makeUser(store: Store, orgId: string, name: string) {
+  const role = await store.getRoleByName(orgId, 'vApp User');
+  return store.createUser({
+    id: randomUUID(),
+    org_id: orgId,
+    name,
+    full_name: name,
+    email: '',
+    password_hash: 'not-a-real-hash',
+    is_enabled: 1,
+    role_id: role!.id,
+    deployed_vm_quota: 0,
+    stored_vm_quota: 0,
+    sessions_not_before: 0,
+    totp_secret: null,
+    totp_enabled: 0,
+    totp_last_step: 0,
+    totp_failures: 0,
+    totp_locked_until: 0,
+    created_at: Date.now(),
+  });
+}
+
+/** acme (alice, bob) and globex (hank), as the bootstrap makes them for --demo. */
+export async function makeDemoOrgs(store: Store) {
+  const acme = await makeOrg(store, 'acme');
+  const globex = await makeOrg(store, 'globex');
+  for (const name of ['alice', 'bob']) await makeUser(store, acme.id, name);
+  await makeUser(store, globex.id, 'hank');
+  return { acme: acme.id, globex: globex.id };
+}
+
+export const countRows = async (store: Store, table: 'vms' | 'vapps' | 'vdcs' | 'metadata', orgId: string) =>
+  Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()).n);

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseQueryString, readQueryParameters } from '../../../src/inventory/query/params.js';
+import { TesseraError } from '../../../src/http/errors.js';
+
+const read = (qs: string, fixed?: string) => readQueryParameters(parseQueryString(qs), fixed);
+
+test('what govcd sends: a leading &, type twice, filterEncoded, an unencoded filter', () => {
+  const p = read('&filterEncoded=true&type=vm&type=vm&filter=isVAppTemplate==false;vdc==https://h:443/api/vdc/x');
+  assert.equal(p.type, 'vm');
+  assert.equal(p.filter, 'isVAppTemplate==false;vdc==https://h:443/api/vdc/x');
+  assert.deepEqual([p.page, p.pageSize, p.format, p.sort, p.fields], [1, 25, 'records', null, null]);
+});
+
+test('decoding: percent-escapes once, + is a space, empty values are absent', () => {
+  const p = read('type=vm&filter=name%3D%3Dmy+vm%2A&sortAsc=&sortDesc=name&fields=name,%20status');
+  assert.equal(p.filter, 'name==my vm*');
+  assert.deepEqual(p.sort, { field: 'name', direction: 'desc' });
+  assert.deepEqual(p.fields, ['name', 'status']);
+});
+
+test('page size is clamped to 128; a packaged path fixes the type', () => {
+  assert.equal(read('pageSize=1000').pageSize, 128);
+  assert.equal(read('type=user', 'vm').type, 'vm');
+  assert.equal(read('format=REFERENCES').format, 'references');
+});
+
+test('bad values are 400 with the parameter named', () => {
+  for (const [qs, message] of [
+    ['page=0', /"page"/],
+    ['page=-1', /"page"/],
+    ['page=1.5', /"page"/],
+    ['pageSize=0', /"pageSize"/],
+    ['format=xml', /"format"/],
+    ['type=vm&type=adminVM', /"type" is given more than once/],
+    ['sortAsc=a&sortDesc=b', /either sortAsc or sortDesc/],
+    ['filter=%ZZ', /not valid URL encoding/],
+  ] as const) {
+    assert.throws(() => read(qs), (e: unknown) => e instanceof TesseraError && e.code === 'BAD_REQUEST' && message.test(e.message), qs);
+  }
+});
