@@ -4,7 +4,7 @@
  * in-process: there is only one node.
  */
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
@@ -28,6 +28,28 @@ class InProcessRevocationBus implements RevocationBus {
   async close(): Promise<void> {}
 }
 
+/**
+ * kysely's SQLite driver prepares every statement anew (~10-200 µs each); statements are reusable, so keep
+ * them by SQL text. Safe because kysely runs one query at a time on this connection and Tessera never streams
+ * (a statement being iterated could not be reused). SQLite re-prepares a cached statement by itself after a
+ * schema change.
+ */
+function withStatementCache(database: Database.Database, max = 1_000): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sqlText: string): SqliteStatement {
+      let statement = statements.get(sqlText);
+      if (statement === undefined) {
+        if (statements.size >= max) statements.clear();
+        statement = database.prepare(sqlText) as unknown as SqliteStatement;
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /** Opens (creating if needed) the SQLite file, or `:memory:` for tests, and migrates it. */
 export async function openSqliteStore(file: string): Promise<Store> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -36,7 +58,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   await migrateToLatest(db, 'sqlite');
   return new Store({
     db,
