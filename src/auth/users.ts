@@ -62,13 +62,6 @@ export class UserService {
       role_id: input.roleId,
       deployed_vm_quota: input.deployedVmQuota ?? 0,
       stored_vm_quota: input.storedVmQuota ?? 0,
-      sessions_not_before: 0,
-      totp_secret: null,
-      totp_enabled: 0,
-      totp_last_step: 0,
-      totp_failures: 0,
-      totp_locked_until: 0,
-      created_at: Date.now(),
     });
     if (actor) await this.recordChange('user.created', actor, user, ip);
     return user;

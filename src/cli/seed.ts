@@ -96,19 +96,8 @@ export async function seedGeneratedInventory(store: Store, options: SeedOptions)
         org_id: org.id,
         name: userName,
         full_name: fullName,
-        email: '',
         password_hash: passwordHash,
-        is_enabled: 1,
         role_id: role!.id,
-        deployed_vm_quota: 0,
-        stored_vm_quota: 0,
-        sessions_not_before: 0,
-        totp_secret: null,
-        totp_enabled: 0,
-        totp_last_step: 0,
-        totp_failures: 0,
-        totp_locked_until: 0,
-        created_at: Date.now(),
       });
       ownerIds.push(user.id);
     }

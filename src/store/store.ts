@@ -27,6 +27,10 @@ export type ApiTokenRow = Selectable<ApiTokenTable>;
 export type AuditEvent = Selectable<AuditEventTable>;
 export type Revocation = Selectable<RevocationTable>;
 
+/** What a new user row needs; everything else has a default (see Store.createUser). */
+export type NewUserRow = Pick<Insertable<UserTable>, 'id' | 'org_id' | 'name' | 'password_hash' | 'role_id'> &
+  Partial<Omit<Insertable<UserTable>, 'id' | 'org_id' | 'name' | 'password_hash' | 'role_id' | 'name_lower'>>;
+
 export type RevocationKind = 'api_token' | 'session' | 'user';
 export interface RevocationEvent {
   seq: number;
@@ -197,8 +201,25 @@ export class Store {
   }
 
   // ---------------------------------------------------------------- users
-  async createUser(values: Omit<Insertable<UserTable>, 'name_lower'>, ex: Executor = this.db): Promise<User> {
-    await ex.insertInto('users').values({ ...values, name_lower: values.name.toLowerCase() }).execute();
+  /** Creates a user; profile, quotas and sign-in state default to a fresh, enabled account without TOTP. */
+  async createUser(values: NewUserRow, ex: Executor = this.db): Promise<User> {
+    const row: Insertable<UserTable> = {
+      full_name: '',
+      email: '',
+      is_enabled: 1,
+      deployed_vm_quota: 0,
+      stored_vm_quota: 0,
+      sessions_not_before: 0,
+      totp_secret: null,
+      totp_enabled: 0,
+      totp_last_step: 0,
+      totp_failures: 0,
+      totp_locked_until: 0,
+      created_at: Date.now(),
+      ...values,
+      name_lower: values.name.toLowerCase(),
+    };
+    await ex.insertInto('users').values(row).execute();
     return (await this.getUser(values.id, ex))!;
   }
 

@@ -38,19 +38,8 @@ export async function makeUser(store: Store, orgId: string, name: string) {
     org_id: orgId,
     name,
     full_name: name,
-    email: '',
     password_hash: 'not-a-real-hash',
-    is_enabled: 1,
     role_id: role!.id,
-    deployed_vm_quota: 0,
-    stored_vm_quota: 0,
-    sessions_not_before: 0,
-    totp_secret: null,
-    totp_enabled: 0,
-    totp_last_step: 0,
-    totp_failures: 0,
-    totp_locked_until: 0,
-    created_at: Date.now(),
   });
 }
 

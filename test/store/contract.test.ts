@@ -70,13 +70,6 @@ async function newUser(store: Store, orgId: string, roleId: string, name = `user
     role_id: roleId,
     deployed_vm_quota: 0,
     stored_vm_quota: 0,
-    sessions_not_before: 0,
-    totp_secret: null,
-    totp_enabled: 0,
-    totp_last_step: 0,
-    totp_failures: 0,
-    totp_locked_until: 0,
-    created_at: Date.now(),
   });
 }
 
