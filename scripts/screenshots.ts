@@ -130,6 +130,24 @@ try {
   await shot(carol, '15-preferences-without-token-right');
   await carol.goto(`${ACME}/preferences/tokens/new`);
   await shot(carol, '16-error-not-allowed');
+
+  // bob again: the form that turns two-factor off, then a password change that also revokes his API tokens.
+  await openUserPreferences(bob);
+  await bob.locator('#two-factor').getByRole('link', { name: 'Turn off' }).click();
+  await bob.waitForURL(/\/preferences\/totp\/disable$/);
+  await bob.getByLabel('Password', { exact: true }).fill(server.demoPassword);
+  await shot(bob, '17-turn-off-two-factor');
+  await openUserPreferences(bob);
+  await bob.locator('#password').getByRole('link', { name: 'Change password' }).click();
+  await bob.waitForURL(/\/preferences\/password$/);
+  await bob.getByLabel('Current password').fill(server.demoPassword);
+  await bob.getByLabel('New password', { exact: true }).fill('bob-New-Password-2');
+  await bob.getByLabel('New password again').fill('bob-New-Password-2');
+  await bob.getByLabel('Also revoke all my API tokens').check();
+  await shot(bob, '18-change-password');
+  await bob.getByRole('button', { name: 'Change password' }).click();
+  await bob.waitForURL(/done=password-changed/);
+  await shot(bob, '19-password-changed');
 } finally {
   for (const c of contexts) await c.close();
   await api.dispose();

@@ -12,6 +12,7 @@ import { SessionService } from './auth/sessions.js';
 import { TokenUsageRecorder } from './auth/token-usage.js';
 import { ApiTokenService } from './auth/api-tokens.js';
 import { UserService } from './auth/users.js';
+import { TotpEnrolmentService } from './auth/totp-enrolment.js';
 import type { Services } from './http/context.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { randomUUID } from 'node:crypto';
@@ -43,6 +44,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
   usage.start();
   const apiTokens = new ApiTokenService({ store, accessTokens, authenticator, revocations, identities, audit, usage });
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
+  const totpEnrolment = new TotpEnrolmentService({ store, audit });
   return {
     site: await ensureSite(store),
     limits: {
@@ -59,6 +61,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
     sessions,
     apiTokens,
     users,
+    totpEnrolment,
     audit,
     usage,
     async stop() {

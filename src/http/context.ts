@@ -14,6 +14,7 @@ import type { SessionService } from '../auth/sessions.js';
 import type { ApiTokenService } from '../auth/api-tokens.js';
 import type { AuditLog } from '../auth/audit.js';
 import type { UserService } from '../auth/users.js';
+import type { TotpEnrolmentService } from '../auth/totp-enrolment.js';
 import type { Site } from './cloudapi/session-entity.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import { DEFAULT_API_VERSION } from '../domain/api-versions.js';
@@ -29,6 +30,8 @@ export interface Services {
   sessions: SessionService;
   apiTokens: ApiTokenService;
   users: UserService;
+  /** The signed-in user's own TOTP: set-up, confirmation, disabling (the cloudapi and the portal). */
+  totpEnrolment: TotpEnrolmentService;
   audit: AuditLog;
   /** This installation's site (VCD multisite): its id appears in session locations. */
   site: Site;

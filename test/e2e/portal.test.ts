@@ -2,7 +2,8 @@
  * The portal in a real browser (Chromium through playwright-core) against a real HTTPS Tessera with the demo
  * data: what the seed's user does (sign in with TOTP, User preferences > Access Tokens > New > CREATE > copy >
  * OK), what their script then does (exchange the token, list VMs), revocation from the page and from
- * Administration, a user without the right, CSRF, and escaping. The steps run in order and share one server.
+ * Administration, a user without the right, CSRF, escaping, and a password change. The steps run in order and
+ * share one server.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -271,6 +272,65 @@ describe('tenant portal in Chromium', () => {
       assert.equal(await page.getByRole('rowheader', { name: 'globex-backup' }).count(), 0);
     } finally {
       await providerContext.close();
+    }
+  });
+
+  test('a user changes the password in the page, from the keyboard: other sessions end, the ticked box revokes the tokens, this session stays', async () => {
+    const alice = await apiSignIn(api, 'alice', 'acme', server.demoPassword);
+    await apiCreateUser(api, alice, { userName: 'dave', password: 'dave-Password-1', roleName: 'vApp Author', fullName: 'Dave Developer' });
+    const daveApi = await apiSignIn(api, 'dave', 'acme', 'dave-Password-1');
+    const daveToken = await apiCreateToken(api, daveApi, 'acme', 'dave-script');
+    assert.equal((await exchangeToken(api, 'acme', daveToken)).status, 200);
+    const newPassword = 'dave-New-Password-2';
+    const context = await newPortalContext(browser, server.baseUrl);
+    try {
+      const page = await context.newPage();
+      await submitPassword(page, ACME, 'dave', 'dave-Password-1');
+      await openUserPreferences(page);
+      await page.locator('#password').getByRole('link', { name: 'Change password' }).click();
+      await page.waitForURL(/\/preferences\/password$/);
+      assert.equal(await page.getByLabel('Also revoke all my API tokens').isChecked(), false, 'unticked by default');
+
+      await page.getByLabel('Current password').fill('not-my-Password-1');
+      await page.getByLabel('New password', { exact: true }).fill(newPassword);
+      await page.getByLabel('New password again').fill(newPassword);
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await assert.doesNotReject(page.getByText('Your current password is wrong. Your password was not changed.').waitFor());
+      assert.equal(await page.locator('#current-password').inputValue(), '', 'typed passwords are not sent back');
+      assert.equal((await exchangeToken(api, 'acme', daveToken)).status, 200, 'a refused change revokes nothing');
+
+      // The same form from the keyboard only: the field in error has the focus, Tab walks the form in order.
+      assert.equal(await page.locator(':focus').getAttribute('id'), 'current-password');
+      await page.keyboard.type('dave-Password-1');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(newPassword);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(newPassword);
+      await page.keyboard.press('Tab');
+      assert.equal(await page.locator(':focus').getAttribute('id'), 'revoke-tokens');
+      await page.keyboard.press('Space');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/done=password-changed/);
+      await assert.doesNotReject(
+        page.getByText('Your password was changed. Your other sessions were signed out; this one stays signed in. 1 API token was revoked.').waitFor(),
+      );
+
+      await page.reload();
+      await assert.doesNotReject(page.getByRole('heading', { name: 'User preferences' }).waitFor(), 'this session stays signed in');
+      const other = await api.get('/cloudapi/1.0.0/sessions/current', { headers: { Authorization: `Bearer ${daveApi}`, Accept: 'application/json;version=37.0' } });
+      assert.equal(other.status(), 401, 'the other session ended');
+      const exchanged = await exchangeToken(api, 'acme', daveToken);
+      assert.equal(exchanged.status, 400);
+      assert.equal(exchanged.body.minorErrorCode, 'invalid_grant', 'the token was revoked');
+
+      await signOut(page);
+      await submitPassword(page, ACME, 'dave', 'dave-Password-1');
+      await assert.doesNotReject(page.getByText('The user name or password is incorrect.').waitFor(), 'the old password is gone');
+      await submitPassword(page, ACME, 'dave', newPassword);
+      assert.match(page.url(), /\/tenant\/acme\/$/, 'the new password signs in');
+    } finally {
+      await context.close();
     }
   });
 

@@ -9,6 +9,11 @@ export function hasAccessTokensSection(principal: Principal): boolean {
   return apiTokenListScope(principal) !== null;
 }
 
+/** User preferences > Password: the policy keeps it from token sessions (the portal only has password sessions). */
+export function canChangeOwnPassword(principal: Principal): boolean {
+  return can(principal, 'password.changeOwn');
+}
+
 export function canCreateOwnToken(principal: Principal): boolean {
   return can(principal, 'apiToken.create', { orgId: principal.orgId });
 }

@@ -2,7 +2,8 @@
  * The tenant portal (issue 6): server-rendered pages, one stylesheet and one script, per org:
  *   /tenant/{org}/...  a tenant organization's portal      /provider/...  the System org's
  *   /, /tenant         which organization?                 /static/...    app.css, app.js
- * Sign-in with TOTP, User preferences > Access Tokens, Administration (users, tokens). See docs/portal.md.
+ * Sign-in with TOTP, User preferences (password, two-factor, Access Tokens), Administration (users, tokens).
+ * See docs/portal.md.
  *
  * Everything here is encapsulated in this plugin: the security headers (helmet), the cookie session, the
  * CSRF check and the HTML error pages apply to portal routes only; the API areas are untouched.
@@ -28,6 +29,7 @@ import { errorPage } from './views/error-page.js';
 import { organizationChooserPage } from './views/sign-in.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { preferencesRoutes } from './routes/preferences.js';
+import { passwordRoutes } from './routes/password.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { administrationRoutes } from './routes/administration.js';
 
@@ -87,6 +89,7 @@ function orgPortal(deps: PortalDeps, orgOf: (request: FastifyRequest) => PortalO
     );
     signInRoutes(app, deps);
     preferencesRoutes(app, deps);
+    passwordRoutes(app, deps);
     tokenRoutes(app, deps);
     administrationRoutes(app, deps);
   };

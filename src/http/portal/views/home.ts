@@ -22,7 +22,7 @@ export function homePage(
   </section>`}
   <section class="card" aria-labelledby="home-preferences">
     <h2 id="home-preferences" class="card-title">User preferences</h2>
-    <p>Two-factor authentication${input.liveTokens !== null ? ' and your API tokens' : ''}. Also in the user menu at the top right.</p>
+    <p>${input.liveTokens !== null ? 'Your password, two-factor authentication and API tokens.' : 'Your password and two-factor authentication.'} Also in the user menu at the top right.</p>
     <a class="btn btn-outline" href="${base}/preferences">Open preferences</a>
   </section>
   ${frame.showAdministration &&

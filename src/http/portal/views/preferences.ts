@@ -1,6 +1,6 @@
 /**
- * User preferences: the user's details, two-factor authentication, and Access Tokens (the section exists only
- * for holders of "Manage user's own API token"; without the right it is absent, not disabled).
+ * User preferences: the user's details, the password, two-factor authentication, and Access Tokens (the section
+ * exists only for holders of "Manage user's own API token"; without the right it is absent, not disabled).
  */
 import { html, type SafeHtml } from '../html.js';
 import type { TokenListItem } from '../token-queries.js';
@@ -11,6 +11,8 @@ import { tokenTable } from './token-table.js';
 export interface PreferencesInput {
   readonly fullName: string;
   readonly email: string;
+  /** Whether the Password section (Change password) is shown: the policy's "password.changeOwn". */
+  readonly canChangePassword: boolean;
   readonly totp: 'enabled' | 'enrolling' | 'off';
   /** null: no Access Tokens section at all. */
   readonly tokens: { items: readonly TokenListItem[]; truncated: boolean; canCreate: boolean } | null;
@@ -35,6 +37,7 @@ ${input.notice && alert('success', input.notice)}
     <dt>Role</dt><dd>${user.roleName}</dd>
   </dl>
 </section>
+${input.canChangePassword && passwordSection(base, input.tokens !== null)}
 <section class="card" aria-labelledby="pref-totp" id="two-factor">
   <h2 id="pref-totp" class="card-title">Two-factor authentication</h2>
   ${totpSection(base, input.totp, frame.csrfToken)}
@@ -43,9 +46,18 @@ ${input.tokens && accessTokensSection(base, input.tokens)}`,
   );
 }
 
+function passwordSection(base: string, withTokens: boolean): SafeHtml {
+  return html`<section class="card" aria-labelledby="pref-password" id="password">
+  <h2 id="pref-password" class="card-title">Password</h2>
+  <p>Changing your password signs you out of your other sessions.${withTokens && ' You can also revoke all your API tokens at the same time.'}</p>
+  <a class="btn btn-outline" href="${base}/preferences/password">Change password</a>
+</section>`;
+}
+
 function totpSection(base: string, state: PreferencesInput['totp'], csrfToken: string): SafeHtml {
   if (state === 'enabled') {
-    return html`<p><span class="badge badge-success">Enabled</span> Signing in asks for a code from your authenticator app after your password.</p>`;
+    return html`<p><span class="badge badge-success">Enabled</span> Signing in asks for a code from your authenticator app after your password.</p>
+  <a class="btn btn-outline" href="${base}/preferences/totp/disable">Turn off</a>`;
   }
   return html`<p>${state === 'enrolling' ? 'Set-up was started but not confirmed yet.' : 'Not enabled.'} With two-factor authentication, signing in also asks for a 6-digit code from an authenticator app on your phone.</p>
   <form method="post" action="${base}/preferences/totp/start">${csrfField(csrfToken)}<button type="submit" class="btn btn-outline">${state === 'enrolling' ? 'Start again' : 'Set up'}</button></form>`;

@@ -39,3 +39,36 @@ ${pageHeading('Set up two-factor authentication')}
 </section>`,
   );
 }
+
+/** Turning two-factor authentication off: the password and a current code, as the cloudapi asks for. */
+export function totpDisablePage(frame: PageFrame, input: { error: string | null }): SafeHtml {
+  const base = frame.org!.basePath;
+  const invalid = input.error ? html` aria-describedby="totp-disable-error" aria-invalid="true"` : '';
+  return layout(
+    { ...frame, active: 'preferences' },
+    'Turn off two-factor authentication',
+    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/preferences#two-factor">User preferences</a> <span aria-hidden="true">/</span> <span>Two-factor authentication</span></nav>
+${pageHeading('Turn off two-factor authentication')}
+<section class="card card-form">
+  ${alert('warning', 'Without two-factor authentication, your password alone signs you in. API tokens are not affected.')}
+  ${input.error && alert('danger', input.error, 'totp-disable-error')}
+  <form method="post" action="${base}/preferences/totp/disable" class="form-stack" novalidate>
+    ${csrfField(frame.csrfToken)}
+    <input type="text" name="username" value="${frame.user!.name}" autocomplete="username" hidden>
+    <div class="field">
+      <label for="totp-disable-password">Password</label>
+      <input id="totp-disable-password" name="password" type="password" autocomplete="current-password" required autofocus${invalid}>
+    </div>
+    <div class="field">
+      <label for="totp-disable-code">Code</label>
+      <input id="totp-disable-code" name="code" type="text" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required class="input-code" aria-describedby="totp-disable-code-help${input.error ? ' totp-disable-error' : ''}"${input.error ? html` aria-invalid="true"` : ''}>
+      <p class="field-help" id="totp-disable-code-help">The 6-digit code your authenticator app shows now for Tessera.</p>
+    </div>
+    <div class="form-actions">
+      <button type="submit" class="btn btn-danger">Turn off</button>
+      <a class="btn btn-link" href="${base}/preferences#two-factor">Cancel</a>
+    </div>
+  </form>
+</section>`,
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * TOTP enrolment of the signed-in user, for every edge that offers it (the cloudapi's
+ * /cloudapi/1.0.0/users/current/totp and the portal's User preferences):
+ *   start    a new secret, stored but not enabled yet (any earlier unconfirmed secret is replaced)
+ *   confirm  a first code enables it; that code's time step counts as used, so it cannot sign in afterwards
+ *   disable  needs the password and a fresh code: a code of a step after the last accepted one (replay rule)
+ *   status   enabled, enrolling (started, not confirmed) or off
+ * Only for the user's own account and only from a password session (`totp.manageOwn`): a token session may not
+ * change how the user signs in. Anything else is the same 403 as a missing user.
+ *
+ * Expected refusals are returned as a reason, not thrown: each edge words them its own way (the cloudapi's
+ * messages are part of its wire; the portal shows them on its forms).
+ */
+import type { Store, User } from '../store/store.js';
+import type { AuditLog } from './audit.js';
+import type { Principal } from './principal.js';
+import { can } from '../domain/policy.js';
+import { forbidden } from '../http/errors.js';
+import { verifyPassword } from './passwords.js';
+import { matchTotpStep, newTotpSecret, otpauthUri, qrCodeSvg } from './totp.js';
+
+export type TotpStatus = 'enabled' | 'enrolling' | 'off';
+
+/** What the user's authenticator app needs. The secret is shown during set-up only. */
+export interface TotpEnrolment {
+  readonly secret: string;
+  readonly otpauthUri: string;
+  readonly qrCodeSvg: string;
+}
+
+export type TotpStartResult = { ok: true; enrolment: TotpEnrolment } | { ok: false; reason: 'already-enabled' };
+export type TotpConfirmResult = { ok: true } | { ok: false; reason: 'already-enabled' | 'not-started' | 'wrong-code' };
+export type TotpDisableResult = { ok: true } | { ok: false; reason: 'not-enabled' | 'wrong-credentials' };
+
+export class TotpEnrolmentService {
+  private readonly store: Store;
+  private readonly audit: AuditLog;
+
+  constructor(deps: { store: Store; audit: AuditLog }) {
+    this.store = deps.store;
+    this.audit = deps.audit;
+  }
+
+  async status(principal: Principal): Promise<TotpStatus> {
+    const user = await this.loadSelf(principal);
+    if (user.totp_enabled === 1) return 'enabled';
+    return user.totp_secret ? 'enrolling' : 'off';
+  }
+
+  async start(principal: Principal): Promise<TotpStartResult> {
+    const user = await this.loadSelf(principal);
+    if (user.totp_enabled === 1) return { ok: false, reason: 'already-enabled' };
+    const secret = newTotpSecret();
+    await this.store.updateUser(user.id, { totp_secret: secret, totp_enabled: 0, totp_last_step: 0 });
+    return { ok: true, enrolment: await enrolmentOf(secret, principal) };
+  }
+
+  /** The started, not yet confirmed enrolment (to show its QR code again), or null when there is none. */
+  async inProgress(principal: Principal): Promise<TotpEnrolment | null> {
+    const user = await this.loadSelf(principal);
+    if (user.totp_enabled === 1 || !user.totp_secret) return null;
+    return enrolmentOf(user.totp_secret, principal);
+  }
+
+  async confirm(principal: Principal, code: string, ip: string | null): Promise<TotpConfirmResult> {
+    const user = await this.loadSelf(principal);
+    if (user.totp_enabled === 1) return { ok: false, reason: 'already-enabled' };
+    if (!user.totp_secret) return { ok: false, reason: 'not-started' };
+    const step = matchTotpStep(user.totp_secret, code.trim());
+    if (step === null) return { ok: false, reason: 'wrong-code' };
+    await this.store.updateUser(user.id, { totp_enabled: 1, totp_last_step: step, totp_failures: 0, totp_locked_until: 0 });
+    await this.record('totp.enrolled', principal, ip);
+    return { ok: true };
+  }
+
+  /** Both factors are checked whatever the other says, so the answer does not tell which one was wrong. */
+  async disable(principal: Principal, password: string, code: string, ip: string | null): Promise<TotpDisableResult> {
+    const user = await this.loadSelf(principal);
+    if (user.totp_enabled !== 1 || !user.totp_secret) return { ok: false, reason: 'not-enabled' };
+    const passwordOk = await verifyPassword(user.password_hash, password);
+    const step = matchTotpStep(user.totp_secret, code.trim());
+    if (!passwordOk || step === null || step <= Number(user.totp_last_step)) return { ok: false, reason: 'wrong-credentials' };
+    await this.store.updateUser(user.id, { totp_enabled: 0, totp_secret: null, totp_last_step: 0 });
+    await this.record('totp.disabled', principal, ip);
+    return { ok: true };
+  }
+
+  private async loadSelf(principal: Principal): Promise<User> {
+    if (!can(principal, 'totp.manageOwn')) throw forbidden();
+    const user = await this.store.getUser(principal.userId);
+    if (!user) throw forbidden();
+    return user;
+  }
+
+  private async record(type: 'totp.enrolled' | 'totp.disabled', principal: Principal, ip: string | null): Promise<void> {
+    await this.audit.record({
+      type,
+      actor: { id: principal.userId, name: principal.userName },
+      org: { id: principal.orgId, name: principal.orgName },
+      ip,
+    });
+  }
+}
+
+async function enrolmentOf(secret: string, principal: Principal): Promise<TotpEnrolment> {
+  const uri = otpauthUri(secret, principal.userName, principal.orgName);
+  return { secret, otpauthUri: uri, qrCodeSvg: await qrCodeSvg(uri) };
+}

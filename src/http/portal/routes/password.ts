@@ -1,0 +1,98 @@
+/**
+ * Changing one's own password (User preferences > Password):
+ *   GET  {base}/preferences/password   the form: current password, the new one twice, "Also revoke all my API tokens"
+ *   POST {base}/preferences/password   checks the form and the current password, then UserService.update
+ *
+ * UserService does what a password change means (ASVS 7.4.3): every other session of the user ends, the one
+ * that made the change stays, and the API tokens are revoked when asked. The current password is checked
+ * here first: a session alone (a browser left open) must not be enough to take the account over. Wrong
+ * current passwords count against the same per-user limit as sign-in attempts and are audited.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../../context.js';
+import type { Principal } from '../../../auth/principal.js';
+import type { PortalDeps } from '../deps.js';
+import { requireSignedIn, type SignedInState } from '../portal-session.js';
+import { signedInFrame } from '../page-frame.js';
+import { formField, seeOther, sendPage } from '../respond.js';
+import { canChangeOwnPassword } from '../access.js';
+import { TesseraError, forbidden } from '../../errors.js';
+import { passwordProblem, verifyPassword } from '../../../auth/passwords.js';
+import { changePasswordPage, type PasswordField } from '../views/password.js';
+
+/**
+ * Counts one password attempt made from a session (changing the password, turning two-factor off) against the
+ * sign-in limiter, under the same key as the user's sign-in attempts; returns 0, or the seconds to wait.
+ */
+export function passwordAttemptsExceeded(services: Services, request: FastifyRequest, principal: Principal): number {
+  return services.limits.signIn.hit(`${request.ip}|${principal.userName.toLowerCase()}@${principal.orgName.toLowerCase()}`);
+}
+
+/** passwordProblem() speaks of "password"; the form has two, so name the one meant. */
+function newPasswordMessage(problem: string): string {
+  return `${problem.replace(/^password\b/, 'The new password')}.`;
+}
+
+export function passwordRoutes(app: FastifyInstance, deps: PortalDeps): void {
+  const { services } = deps;
+
+  const requireCanChange = (request: FastifyRequest): SignedInState => {
+    const state = requireSignedIn(request);
+    if (!canChangeOwnPassword(state.principal)) throw forbidden('This session cannot change the password.');
+    return state;
+  };
+
+  app.get('/preferences/password', async (request, reply) => {
+    const state = requireCanChange(request);
+    return sendPage(reply, changePasswordPage(signedInFrame(state, deps, 'preferences'), { error: null, field: null, revokeTokens: false }));
+  });
+
+  app.post('/preferences/password', { config: { csrf: 'session' } }, async (request, reply) => {
+    const state = requireCanChange(request);
+    const { principal } = state;
+    const current = formField(request, 'currentPassword');
+    const next = formField(request, 'newPassword');
+    const repeated = formField(request, 'confirmPassword');
+    const revokeTokens = formField(request, 'revokeTokens') === 'yes';
+    // Typed passwords are never sent back: every field is empty again; the checkbox keeps its state.
+    const rerender = (status: number, field: PasswordField, error: string) =>
+      sendPage(reply, changePasswordPage(signedInFrame(state, deps, 'preferences'), { error, field, revokeTokens }), status);
+
+    if (current === '') return rerender(400, 'current', 'Enter your current password.');
+    if (next === '') return rerender(400, 'new', 'Enter a new password.');
+    if (next !== repeated) return rerender(400, 'confirm', 'The new passwords do not match. Type the same new password in both fields.');
+    const problem = passwordProblem(next);
+    if (problem) return rerender(400, 'new', newPasswordMessage(problem));
+    if (next === current) return rerender(400, 'new', 'The new password must be different from your current password.');
+
+    const retryAfter = passwordAttemptsExceeded(services, request, principal);
+    if (retryAfter > 0) {
+      reply.header('Retry-After', String(retryAfter));
+      return rerender(429, 'current', 'Too many attempts. Wait a minute and try again. Your password was not changed.');
+    }
+    const user = await services.store.getUser(principal.userId);
+    if (!user) throw forbidden();
+    if (!(await verifyPassword(user.password_hash, current))) {
+      await services.audit.record({
+        type: 'user.passwordChanged',
+        outcome: 'failure',
+        actor: { id: principal.userId, name: principal.userName },
+        org: { id: principal.orgId, name: principal.orgName },
+        ip: request.ip,
+        details: { user: user.name, userId: user.id, reason: 'wrong current password' },
+      });
+      return rerender(400, 'current', 'Your current password is wrong. Your password was not changed.');
+    }
+
+    // How many tokens the change revokes: the same rows UserService revokes (its live tokens), counted just before.
+    const tokens = revokeTokens ? (await services.store.liveApiTokenIdsOfUser(user.id)).length : null;
+    try {
+      await services.users.update(user, { password: next }, { revokeTokensOnPasswordChange: revokeTokens }, principal, request.ip);
+    } catch (error) {
+      if (error instanceof TesseraError && error.code === 'BAD_REQUEST') return rerender(400, 'new', newPasswordMessage(error.message));
+      throw error;
+    }
+    const query = tokens === null ? 'done=password-changed' : `done=password-changed&tokens=${tokens}`;
+    return seeOther(reply, `${state.org.basePath}/preferences?${query}#password`);
+  });
+}
