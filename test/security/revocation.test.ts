@@ -148,7 +148,7 @@ describe('user lifecycle', () => {
   test('a password change with revokeApiTokens=true revokes the tokens and ends the other sessions', async () => {
     const u = await userWithToken();
     const other = await signIn(base, u.name, 'acme', u.password);
-    const res = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'brand-New-Password-1', revokeApiTokens: true });
+    const res = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'brand-New-Password-1', currentPassword: u.password, revokeApiTokens: true });
     assert.equal(res.status, 200, res.text);
     assert.equal((await exchange(base, 'acme', u.token.apiToken)).status, 400);
     for (const a of u.access) assert.equal((await current(a)).status, 401);
@@ -160,13 +160,27 @@ describe('user lifecycle', () => {
   test('a password change without it keeps the tokens working but ends the other sessions', async () => {
     const u = await userWithToken();
     const other = await signIn(base, u.name, 'acme', u.password);
-    const res = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'another-New-Password-1' });
+    const res = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'another-New-Password-1', currentPassword: u.password });
     assert.equal(res.status, 200, res.text);
     assert.equal((await current(other)).status, 401, 'another password session ends');
     assert.equal((await current(u.session)).status, 200, 'the session that changed the password keeps working');
     const fresh = await accessTokenFrom(base, 'acme', u.token.apiToken);
     assert.equal((await current(fresh)).status, 200, 'the API token keeps working');
     assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${u.token.tokenId}`, { headers: bearer(await signIn(base, u.name, 'acme', 'another-New-Password-1')) })).status, 200);
+  });
+
+  test('changing one\u2019s own password needs the current one; without it or with a wrong one nothing changes', async () => {
+    const u = await userWithToken();
+    const missing = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'never-Applied-1' });
+    assert.equal(missing.status, 400);
+    assert.match(missing.json().message, /currentPassword is required/);
+    const wrong = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'never-Applied-1', currentPassword: 'not-the-password' });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.json().message, /current password is wrong/);
+    // Nothing changed: the old password still signs in, the session and the token still work.
+    assert.ok((await signIn(base, u.name, 'acme', u.password)).length > 32);
+    assert.equal((await current(u.session)).status, 200);
+    assert.equal((await exchange(base, 'acme', u.token.apiToken)).status, 200);
   });
 
   test('an administrator resetting a user\u2019s password can revoke their tokens (?revokeApiTokens=true)', async () => {

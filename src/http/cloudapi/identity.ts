@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import type { Principal } from '../../auth/principal.js';
 import type { Group, Role, User } from '../../store/store.js';
 import { requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
-import { badRequest, forbidden, TesseraError } from '../errors.js';
+import { badRequest, forbidden, tooManyRequests, TesseraError } from '../errors.js';
+import { verifyPassword } from '../../auth/passwords.js';
 import { can, hasProviderView, type Action } from '../../domain/policy.js';
 import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES } from '../../domain/rights.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks, type PageRequest } from './paging.js';
@@ -65,6 +66,17 @@ const str = (v: unknown, field: string, max = 256): string | undefined => {
   if (typeof v !== 'string' || v.length > max) throw badRequest(`${field} must be a string of at most ${max} characters`);
   return v;
 };
+
+/**
+ * Changing one's own password needs the current one (ASVS 7.5.1: re-authenticate before changing how you sign
+ * in), so a stolen session alone cannot take the account over. Wrong guesses count against the sign-in limit.
+ */
+async function requireCurrentPassword(services: Services, request: FastifyRequest, user: User, current: unknown): Promise<void> {
+  if (typeof current !== 'string' || current === '') throw badRequest('currentPassword is required to change your own password');
+  const retryAfter = services.limits.signIn.hit(`${request.ip}|password-change|${user.id}`);
+  if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many attempts; retry later');
+  if (!(await verifyPassword(user.password_hash, current))) throw badRequest('The current password is wrong');
+}
 
 export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
   const services = app.tessera;
@@ -161,11 +173,13 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
       const body = request.body ?? {};
       const password = str(body.password, 'password');
       const self = user.id === principal.userId;
-      const onlyOwnPassword = self && Object.keys(body).every((k) => ['password', 'id', 'username', 'revokeApiTokens'].includes(k));
+      const onlyOwnPassword =
+        self && Object.keys(body).every((k) => ['password', 'currentPassword', 'id', 'username', 'revokeApiTokens'].includes(k));
       // Changing one's own password needs no user-management right, but never from a token session.
       const allowed = onlyOwnPassword && password !== undefined ? can(principal, 'password.changeOwn') : can(principal, 'user.manage', { orgId: user.org_id });
       if (!allowed) throw forbidden();
       if (self && body.enabled === false) throw badRequest('You cannot disable your own account');
+      if (self && password !== undefined) await requireCurrentPassword(services, request, user, body.currentPassword);
       const revokeApiTokens = body.revokeApiTokens === true || request.query.revokeApiTokens === 'true';
       const updated = await services.users.update(
         user,

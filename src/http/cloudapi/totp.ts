@@ -9,7 +9,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
-import { badRequest, TesseraError } from '../errors.js';
+import { badRequest, tooManyRequests, TesseraError } from '../errors.js';
 
 export const cloudapiTotpRoutes: FastifyPluginAsync = async (app) => {
   const totp = app.tessera.totpEnrolment;
@@ -49,6 +49,9 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     const password = typeof request.body?.password === 'string' ? request.body.password : '';
     const code = typeof request.body?.code === 'string' ? request.body.code : '';
+    // Password and code guesses are braked like sign-in attempts.
+    const retryAfter = app.tessera.limits.signIn.hit(`${request.ip}|totp-disable|${principal.userId}`);
+    if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many attempts; retry later');
     const disabled = await totp.disable(principal, password, code, request.ip);
     if (!disabled.ok) {
       switch (disabled.reason) {
