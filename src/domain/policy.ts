@@ -26,6 +26,7 @@ export type Action =
   | 'rightsBundle.view'
   | 'rightsBundle.manage'
   | 'org.view'
+  | 'apiTokenPolicy.manage'
   | 'vdc.view'
   | 'vapp.view'
   | 'audit.view'
@@ -47,6 +48,7 @@ const DENIED_TO_TOKEN_SESSIONS: ReadonlySet<Action> = new Set<Action>([
   'role.manage',
   'globalRole.manage',
   'rightsBundle.manage',
+  'apiTokenPolicy.manage',
 ]);
 
 /** Rights removed from the effective set of token sessions (VCD docs, "API access token" restrictions). */
@@ -64,6 +66,7 @@ const REQUIRED_RIGHT: Partial<Record<Action, string>> = {
   'rightsBundle.view': RIGHTS.rightsBundleView,
   'rightsBundle.manage': RIGHTS.rightsBundleManage,
   'org.view': RIGHTS.orgView,
+  'apiTokenPolicy.manage': RIGHTS.orgEdit,
   'vdc.view': RIGHTS.vdcView,
   'vapp.view': RIGHTS.vappView,
   'audit.view': RIGHTS.auditView,

@@ -23,6 +23,7 @@ import { cloudapiIdentityRoutes } from './cloudapi/identity.js';
 import { cloudapiAuditRoutes } from './cloudapi/audit.js';
 import { cloudapiTotpRoutes } from './cloudapi/totp.js';
 import { cloudapiOrgRoutes } from './cloudapi/orgs.js';
+import { cloudapiTokenPolicyRoutes } from './cloudapi/token-policy.js';
 import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
 
@@ -167,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cloudapiAuditRoutes);
   await app.register(cloudapiTotpRoutes);
   await app.register(cloudapiOrgRoutes);
+  await app.register(cloudapiTokenPolicyRoutes);
   await app.register(oauthRoutes);
   await app.register(portalRoutes);
   return app;
