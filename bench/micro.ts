@@ -16,13 +16,21 @@ const silent = { info() {}, warn() {}, error() {} };
 
 export async function microBenchmarks(): Promise<{ cachedBearerMicros: number; firstVerifyMicros: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-  const config = loadConfig({ dataDir: dir, demo: true, adminPassword: 'bench-admin-pw', demoPassword: 'bench-demo-pw', logLevel: 'silent' }, {});
+  const config = loadConfig(
+    { dataDir: dir, demo: true, adminPassword: 'bench-admin-pw', demoPassword: 'bench-demo-pw', logLevel: 'silent' },
+    {},
+  );
   const store = await openSqliteStore(join(dir, 'tessera.db'));
   const services = await createServices(config, store, silent);
   await bootstrap(store, config, services.users);
   try {
     const { accessToken } = await services.sessions.signIn({
-      userName: 'alice', orgName: 'acme', password: 'bench-demo-pw', totpCode: null, endpoint: 'tenant', ip: '127.0.0.1',
+      userName: 'alice',
+      orgName: 'acme',
+      password: 'bench-demo-pw',
+      totpCode: null,
+      endpoint: 'tenant',
+      ip: '127.0.0.1',
     });
     const n = 200_000;
     for (let i = 0; i < 10_000; i++) await services.authenticator.fromAccessToken(accessToken);
@@ -32,7 +40,8 @@ export async function microBenchmarks(): Promise<{ cachedBearerMicros: number; f
     const cachedBearerMicros = (used.user + used.system) / n;
 
     const tokens: string[] = [];
-    for (let i = 0; i < 2_000; i++) tokens.push((await services.accessTokens.mint({ userId: 'u', orgId: 'o', kind: 'password', apiTokenId: null })).token);
+    for (let i = 0; i < 2_000; i++)
+      tokens.push((await services.accessTokens.mint({ userId: 'u', orgId: 'o', kind: 'password', apiTokenId: null })).token);
     // A fresh service instance has an empty cache: every verify is a real signature check.
     const { AccessTokenService } = await import('../src/auth/access-tokens.js');
     const cold = new AccessTokenService(await store.currentSigningKey(), config.accessTokenTtlSeconds);

@@ -30,7 +30,12 @@ import { GENERATED_TEMPLATE_EVERY, GENERATED_VMS_PER_VAPP } from '../src/invento
 
 export interface QueryBenchContext {
   measure(name: string, pid: number, options: LoadOptions): Promise<Measured>;
-  startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }>;
+  startProcess(
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    ready: RegExp,
+  ): Promise<{ child: ChildProcess; match: RegExpMatchArray }>;
   root: string;
   durationSeconds: number;
 }
@@ -52,7 +57,10 @@ export function nonTemplateVms(vms: number): number {
 async function signIn(base: string, org: string): Promise<string> {
   const res = await fetch(`${base}/cloudapi/1.0.0/sessions`, {
     method: 'POST',
-    headers: { Authorization: 'Basic ' + Buffer.from(`admin@${org}:${PASSWORD}`).toString('base64'), Accept: 'application/json;version=37.0' },
+    headers: {
+      Authorization: 'Basic ' + Buffer.from(`admin@${org}:${PASSWORD}`).toString('base64'),
+      Accept: 'application/json;version=37.0',
+    },
   });
   const token = res.headers.get('x-vmware-vcloud-access-token');
   if (res.status !== 200 || !token) throw new Error(`sign-in as admin@${org} failed: ${res.status} ${await res.text()}`);
@@ -67,7 +75,9 @@ async function checkPage(url: string, headers: Record<string, string>, total: nu
   const records = body.split('<VMRecord ').length - 1;
   const expected = Math.max(0, Math.min(PAGE_SIZE, total - (page - 1) * PAGE_SIZE));
   if (res.status !== 200 || Number(attr('total')) !== total || Number(attr('page')) !== page || records !== expected) {
-    throw new Error(`unexpected answer from ${url}: ${res.status} total=${attr('total')} (want ${total}) records=${records} (want ${expected})`);
+    throw new Error(
+      `unexpected answer from ${url}: ${res.status} total=${attr('total')} (want ${total}) records=${records} (want ${expected})`,
+    );
   }
 }
 
@@ -100,7 +110,9 @@ export async function queryBenchCases(ctx: QueryBenchContext): Promise<Measured[
     for (const o of orgs) {
       const token = await signIn(base, `${o.prefix}-01`);
       for (let i = 0; i < 200; i++) {
-        await fetch(`${base}/api/query?type=vm&page=${1 + (i % 40)}`, { headers: { Authorization: `Bearer ${token}`, Accept: ACCEPT } }).then((r) => r.text());
+        await fetch(`${base}/api/query?type=vm&page=${1 + (i % 40)}`, {
+          headers: { Authorization: `Bearer ${token}`, Accept: ACCEPT },
+        }).then((r) => r.text());
       }
     }
     for (const o of orgs) {
@@ -111,7 +123,11 @@ export async function queryBenchCases(ctx: QueryBenchContext): Promise<Measured[
       const label = o.vms >= 100_000 ? '100k' : '1k';
       for (const [page, noCache] of [...pages.map((p) => [p, false] as const), [lastPage, true] as const]) {
         const url = `${base}/api/query?type=vm&filter=${encodeURIComponent(FILTER)}&page=${page}`;
-        const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: ACCEPT, ...(noCache ? { 'Cache-Control': 'no-cache' } : {}) };
+        const headers: Record<string, string> = {
+          Authorization: `Bearer ${token}`,
+          Accept: ACCEPT,
+          ...(noCache ? { 'Cache-Control': 'no-cache' } : {}),
+        };
         await checkPage(url, headers, total, page);
         const name = `GET /api/query?type=vm ${label} VMs page ${page}/${lastPage}${noCache ? ' no-cache' : ''}`;
         results.push(await ctx.measure(name, pid, { url, headers, durationSeconds: ctx.durationSeconds }));

@@ -30,7 +30,16 @@ export async function crossNodeRevocationDelay(rounds = 20): Promise<{ p50: numb
   const nodes = [];
   for (const dir of dirs) {
     const config = loadConfig(
-      { http: true, port: 0, dataDir: dir, databaseUrl: url.toString(), demo: true, logLevel: 'silent', adminPassword: PASSWORD, demoPassword: PASSWORD },
+      {
+        http: true,
+        port: 0,
+        dataDir: dir,
+        databaseUrl: url.toString(),
+        demo: true,
+        logLevel: 'silent',
+        adminPassword: PASSWORD,
+        demoPassword: PASSWORD,
+      },
       {},
     );
     nodes.push(await startServer(config));
@@ -65,7 +74,8 @@ export async function crossNodeRevocationDelay(rounds = 20): Promise<{ p50: numb
           body: `grant_type=refresh_token&refresh_token=${minted.refresh_token}`,
         })
       ).json()) as { access_token: string };
-      const onB = () => fetch(`${b.url}/cloudapi/1.0.0/sessions/current`, { headers: { Authorization: `Bearer ${exchanged.access_token}` } });
+      const onB = () =>
+        fetch(`${b.url}/cloudapi/1.0.0/sessions/current`, { headers: { Authorization: `Bearer ${exchanged.access_token}` } });
       if ((await onB()).status !== 200) throw new Error('token not usable on node B');
       const start = performance.now();
       const del = await fetch(`${a.url}/cloudapi/1.0.0/tokens/urn:vcloud:token:${reg.client_id}`, {

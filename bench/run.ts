@@ -24,7 +24,12 @@ async function post(url: string, body: string, headers: Record<string, string> =
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-  const baselineProc = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/baseline-server.ts'), '0'], { NODE_ENV: 'production' }, /listening (\d+)/);
+  const baselineProc = await startProcess(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/baseline-server.ts'), '0'],
+    { NODE_ENV: 'production' },
+    /listening (\d+)/,
+  );
   const tessera = await startProcess(
     process.execPath,
     [join(ROOT, 'bin/tessera.js'), 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', 'silent'],
@@ -48,7 +53,10 @@ async function main() {
     // A session and an API token for alice, made the way a user would.
     const login = await fetch(`${base}/cloudapi/1.0.0/sessions`, {
       method: 'POST',
-      headers: { Authorization: 'Basic ' + Buffer.from(`alice@acme:${PASSWORD}`).toString('base64'), Accept: 'application/json;version=37.0' },
+      headers: {
+        Authorization: 'Basic ' + Buffer.from(`alice@acme:${PASSWORD}`).toString('base64'),
+        Accept: 'application/json;version=37.0',
+      },
     });
     const session = login.headers.get('x-vmware-vcloud-access-token')!;
     const reg = await fetch(`${base}/oauth/tenant/acme/register`, {
@@ -57,7 +65,10 @@ async function main() {
       body: JSON.stringify({ client_name: 'bench' }),
     });
     const clientId = ((await reg.json()) as { client_id: string }).client_id;
-    const minted = await post(`${base}/oauth/tenant/acme/token`, `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&client_id=${clientId}&assertion=${session}`);
+    const minted = await post(
+      `${base}/oauth/tenant/acme/token`,
+      `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&client_id=${clientId}&assertion=${session}`,
+    );
     const apiToken = JSON.parse(minted.text).refresh_token as string;
     const exchangeBody = `grant_type=refresh_token&refresh_token=${apiToken}`;
     const first = await post(`${base}/oauth/tenant/acme/token`, exchangeBody);
@@ -107,7 +118,9 @@ async function main() {
     const micro = await microBenchmarks();
     const delay = await crossNodeRevocationDelay();
 
-    console.log(`\nTessera benchmark (${DURATION}s per case, loopback, HTTP, Node ${process.version}, ${(await import('node:os')).cpus().length} cores)\n`);
+    console.log(
+      `\nTessera benchmark (${DURATION}s per case, loopback, HTTP, Node ${process.version}, ${(await import('node:os')).cpus().length} cores)\n`,
+    );
     for (const m of [baseline, ...results, ...queryRows]) console.log(formatRow(m, baseline));
     console.log(`\ncached bearer check (in-process): ${micro.cachedBearerMicros.toFixed(2)} µs CPU per request (goal < 10)`);
     console.log(`first verification of an access token (HS256): ${micro.firstVerifyMicros.toFixed(2)} µs CPU`);

@@ -50,7 +50,12 @@ const context = async (viewport?: { width: number; height: number }) => {
 try {
   process.stdout.write(`Screenshots of ${server.baseUrl} into ${outDir}\n`);
   const alice = await apiSignIn(api, 'alice', 'acme', server.demoPassword);
-  await apiCreateUser(api, alice, { userName: 'carol', password: 'carol-Password-1', roleName: 'Console Access Only', fullName: 'Carol Console' });
+  await apiCreateUser(api, alice, {
+    userName: 'carol',
+    password: 'carol-Password-1',
+    roleName: 'Console Access Only',
+    fullName: 'Carol Console',
+  });
   const aliceToken = await apiCreateToken(api, alice, 'acme', 'nightly-backup');
   await exchangeToken(api, 'acme', aliceToken);
   const hank = await apiSignIn(api, 'hank', 'globex', server.demoPassword);
@@ -95,11 +100,20 @@ try {
   await bob.getByRole('link', { name: 'OK', exact: true }).click();
   await bob.waitForURL(/\/preferences#access-tokens$/);
   await shot(bob, '05-preferences');
-  await bob.locator('tbody tr').filter({ has: bob.getByRole('rowheader', { name: 'laptop-scripts', exact: true }) }).getByRole('link', { name: /^Revoke/ }).click();
+  await bob
+    .locator('tbody tr')
+    .filter({ has: bob.getByRole('rowheader', { name: 'laptop-scripts', exact: true }) })
+    .getByRole('link', { name: /^Revoke/ })
+    .click();
   await shot(bob, '09-revoke-confirm');
 
   // bob on a phone-sized window.
-  const narrowContext = await browser.newContext({ baseURL: server.baseUrl, ignoreHTTPSErrors: true, viewport: NARROW, storageState: await bob.context().storageState() });
+  const narrowContext = await browser.newContext({
+    baseURL: server.baseUrl,
+    ignoreHTTPSErrors: true,
+    viewport: NARROW,
+    storageState: await bob.context().storageState(),
+  });
   contexts.push(narrowContext);
   const narrow = await narrowContext.newPage();
   await narrow.goto(`${ACME}/preferences`);

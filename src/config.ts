@@ -183,7 +183,10 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
 
   const adminPassword = str('adminPassword');
   const demoPassword = str('demoPassword');
-  for (const [key, value] of [['adminPassword', adminPassword], ['demoPassword', demoPassword]] as const) {
+  for (const [key, value] of [
+    ['adminPassword', adminPassword],
+    ['demoPassword', demoPassword],
+  ] as const) {
     if (value !== null && value.length < 8) problems.push(`${label(key)} must be at least 8 characters`);
   }
 

@@ -80,7 +80,10 @@ describe('bad values', () => {
     const problems = problemsOf({ port: 'abc', logLevel: 'loud' }, { TESSERA_HTTP: 'maybe', TESSERA_DATABASE_URL: 'mysql://x/y' });
     assert.equal(problems.length, 4, problems.join('\n'));
     for (const name of ['TESSERA_PORT', 'TESSERA_LOG_LEVEL', 'TESSERA_HTTP', 'TESSERA_DATABASE_URL']) {
-      assert.ok(problems.some((p) => p.includes(name)), name);
+      assert.ok(
+        problems.some((p) => p.includes(name)),
+        name,
+      );
     }
   });
 

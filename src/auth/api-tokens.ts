@@ -116,7 +116,8 @@ export class ApiTokenService {
     if (!can(principal, 'apiToken.create', { orgId: principal.orgId })) throw forbidden();
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name.length === 0) throw new TesseraError('invalid_request', 'client_name is required');
-    if (name.length > MAX_TOKEN_NAME_LENGTH) throw new TesseraError('invalid_request', `client_name must be at most ${MAX_TOKEN_NAME_LENGTH} characters`);
+    if (name.length > MAX_TOKEN_NAME_LENGTH)
+      throw new TesseraError('invalid_request', `client_name must be at most ${MAX_TOKEN_NAME_LENGTH} characters`);
     if (/[\u0000-\u001f\u007f]/.test(name)) throw new TesseraError('invalid_request', 'client_name must not contain control characters');
     const org = await this.store.getOrg(principal.orgId);
     const expiresAt = this.resolveExpiry(input.expiresAt, org!);
@@ -284,7 +285,7 @@ export class ApiTokenService {
   /** Loads a token the principal may see; missing and not visible are the same 403 (vcd-wire §6). */
   async getVisible(principal: Principal, tokenId: string): Promise<ApiTokenRow> {
     const row = /^[0-9a-f-]{36}$/.test(tokenId) ? await this.store.getApiToken(tokenId) : undefined;
-    if (!row || row.revoked_at !== null || row.secret_hash === null && row.user_id !== principal.userId) throw forbidden();
+    if (!row || row.revoked_at !== null || (row.secret_hash === null && row.user_id !== principal.userId)) throw forbidden();
     if (!can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) throw forbidden();
     return row;
   }

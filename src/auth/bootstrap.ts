@@ -88,7 +88,15 @@ export async function bootstrap(store: Store, config: Config, users: UserService
       [globex, 'hank', 'Organization Administrator', 'Hank Scorpio'],
     ];
     for (const [org, name, role, fullName] of demoUsers) {
-      await users.create({ orgId: org.id, name, password, roleId: await roleId(store, org.id, role), fullName, storedVmQuota: 50, deployedVmQuota: 25 });
+      await users.create({
+        orgId: org.id,
+        name,
+        password,
+        roleId: await roleId(store, org.id, role),
+        fullName,
+        storedVmQuota: 50,
+        deployedVmQuota: 25,
+      });
     }
     await seedDemoInventory(store, { acme: acme.id, globex: globex.id });
     if (!config.demoPassword) result.generatedDemoPassword = password;

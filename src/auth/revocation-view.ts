@@ -49,7 +49,11 @@ export class RevocationView {
       case 'user': {
         const current = this.userNotBefore.get(event.subject);
         if (!current || current.at < event.at) {
-          this.userNotBefore.set(event.subject, { at: event.at, relevantUntil: event.relevantUntil, keepSession: event.keepSession ?? null });
+          this.userNotBefore.set(event.subject, {
+            at: event.at,
+            relevantUntil: event.relevantUntil,
+            keepSession: event.keepSession ?? null,
+          });
         }
         break;
       }

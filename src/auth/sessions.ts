@@ -60,8 +60,7 @@ export class SessionService {
     const org = await this.store.getOrgByName(req.orgName);
     const user = org ? await this.store.getUserByName(org.id, req.userName) : undefined;
     const passwordOk = await verifyPassword(user?.password_hash ?? null, req.password);
-    const endpointOk =
-      req.endpoint === 'any' || (org !== undefined && (req.endpoint === 'provider') === isSystemOrgName(org.name));
+    const endpointOk = req.endpoint === 'any' || (org !== undefined && (req.endpoint === 'provider') === isSystemOrgName(org.name));
     if (!org || !user || !passwordOk || !endpointOk || user.is_enabled !== 1 || org.is_enabled !== 1) {
       await this.audit.record({
         type: 'session.refused',

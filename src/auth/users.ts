@@ -43,7 +43,8 @@ export class UserService {
   }
 
   async create(input: NewUser, actor: Principal | null = null, ip: string | null = null): Promise<User> {
-    if (!NAME_PATTERN.test(input.name)) throw badRequest('name must be 1-128 characters, without spaces at the start or any of / \\ : * ? " < > | @');
+    if (!NAME_PATTERN.test(input.name))
+      throw badRequest('name must be 1-128 characters, without spaces at the start or any of / \\ : * ? " < > | @');
     const problem = passwordProblem(input.password);
     if (problem) throw badRequest(problem);
     const role = await this.store.getRole(input.roleId);

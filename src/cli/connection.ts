@@ -120,7 +120,9 @@ function sameServer(a: string, b: string): boolean {
  */
 export async function persistRotatedToken(flags: ConnectionFlags, rotated: string): Promise<void> {
   if (!flags.tokenFile) {
-    process.stderr.write('tessera: warning: the server rotated this token (a service account) and the old value is dead; use --token-file so that the new one is saved\n');
+    process.stderr.write(
+      'tessera: warning: the server rotated this token (a service account) and the old value is dead; use --token-file so that the new one is saved\n',
+    );
     return;
   }
   const temp = `${flags.tokenFile}.${process.pid}.tmp`;

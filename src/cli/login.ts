@@ -67,7 +67,10 @@ async function runLogin(flags: LoginFlags): Promise<void> {
   }
 
   const previous = await loadSession().catch(() => null);
-  if (previous) await sessionClient(previous).signOut().catch(() => undefined); // best effort: do not leave it live
+  if (previous)
+    await sessionClient(previous)
+      .signOut()
+      .catch(() => undefined); // best effort: do not leave it live
   const path = await saveSession({
     endpoint,
     org: signedIn.session.org?.name ?? flags.org,

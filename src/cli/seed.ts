@@ -87,7 +87,11 @@ export async function seedGeneratedInventory(store: Store, options: SeedOptions)
   const seeded: SeededOrg[] = [];
   let vmsBefore = 0;
   for (const [index, name] of names.entries()) {
-    const org = await createOrgWithRoles(store, { name, fullName: `Generated organization ${name}`, description: 'Created by tessera seed' });
+    const org = await createOrgWithRoles(store, {
+      name,
+      fullName: `Generated organization ${name}`,
+      description: 'Created by tessera seed',
+    });
     const ownerIds: string[] = [];
     for (const [userName, roleName, fullName] of SEED_USERS) {
       const role = await store.getRoleByName(org.id, roleName);
@@ -126,7 +130,9 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { 
       if (tty) {
         const width = 30;
         const filled = Math.round(fraction * width);
-        stream.write(`\r\u001b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${counts}`);
+        stream.write(
+          `\r\u001b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${counts}`,
+        );
         return;
       }
       const tenth = Math.floor(fraction * 10);

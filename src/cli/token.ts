@@ -28,7 +28,10 @@ export function registerTokenCommands(program: Command): void {
   const token = program
     .command('token')
     .description('Create, list and revoke API tokens')
-    .addHelpText('after', '\nExamples:\n  $ tessera token create ci-pipeline --expires 90d --out ~/.config/vcd/token.json\n  $ tessera token list\n  $ tessera token revoke ci-pipeline');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ tessera token create ci-pipeline --expires 90d --out ~/.config/vcd/token.json\n  $ tessera token list\n  $ tessera token revoke ci-pipeline',
+    );
 
   token
     .command('create')

@@ -21,7 +21,11 @@ export function registerVmsCommand(program: Command): void {
   const command = program
     .command('vms')
     .description('List VMs through the query service (all pages)')
-    .addOption(new Option('--output <format>', 'table, json (an array) or xml (VCD QueryResultRecords)').choices(['table', 'json', 'xml']).default('table'))
+    .addOption(
+      new Option('--output <format>', 'table, json (an array) or xml (VCD QueryResultRecords)')
+        .choices(['table', 'json', 'xml'])
+        .default('table'),
+    )
     .option('--filter <filter>', 'query filter, e.g. "status==POWERED_ON;vdcName==vdc1"')
     .option('--sort <field>', 'sort field: name, -name (descending) or name:desc')
     .option('--page-size <n>', 'records per request, 1-128 (default 128)');
@@ -66,7 +70,9 @@ async function runVms(flags: VmsFlags): Promise<void> {
       let first = true;
       for await (const page of client.queryVmXmlPages(options)) {
         if (first) {
-          out.write(`<?xml version="1.0" encoding="UTF-8"?>\n<QueryResultRecords xmlns="http://www.vmware.com/vcloud/v1.5" total="${page.total}" name="vm">\n`);
+          out.write(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<QueryResultRecords xmlns="http://www.vmware.com/vcloud/v1.5" total="${page.total}" name="vm">\n`,
+          );
           first = false;
         }
         for (const record of page.items) out.write(`  ${record}\n`);

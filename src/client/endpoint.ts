@@ -45,7 +45,8 @@ export function sessionsPath(org: string): string {
 
 export function requireApiVersion(version: unknown): string {
   if (version === undefined) return DEFAULT_API_VERSION;
-  if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) throw new TypeError(`apiVersion must look like "37.0", got ${String(version)}`);
+  if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version))
+    throw new TypeError(`apiVersion must look like "37.0", got ${String(version)}`);
   return version;
 }
 

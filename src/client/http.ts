@@ -17,7 +17,12 @@ export interface SendOptions {
 }
 
 export async function send(transport: HttpTransport, options: SendOptions): Promise<HttpResponse> {
-  const request = { method: options.method, url: options.url, headers: options.headers, ...(options.body === undefined ? {} : { body: options.body }) };
+  const request = {
+    method: options.method,
+    url: options.url,
+    headers: options.headers,
+    ...(options.body === undefined ? {} : { body: options.body }),
+  };
   const response = await transport(request);
   if (response.status >= 200 && response.status < 300) return response;
   throw toApiError(response, options);
@@ -43,7 +48,11 @@ export function readJson<T>(response: HttpResponse, url: string): T {
     return JSON.parse(response.body) as T;
   } catch {
     const type = response.headers.get('content-type') ?? 'no content type';
-    throw new VcdResponseError(`Expected JSON from ${withoutQuery(url)}, got ${type}: is this a VCD endpoint?`, response.status, withoutQuery(url));
+    throw new VcdResponseError(
+      `Expected JSON from ${withoutQuery(url)}, got ${type}: is this a VCD endpoint?`,
+      response.status,
+      withoutQuery(url),
+    );
   }
 }
 

@@ -49,6 +49,7 @@ function checkedField(field: string): string {
 /** Query and cloudapi page sizes are 1..128 (vcd-wire §6, §9.1). */
 export function checkedPageSize(pageSize: number | undefined, fallback: number): number {
   if (pageSize === undefined) return fallback;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 128) throw new TypeError(`pageSize must be an integer from 1 to 128, got ${pageSize}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 128)
+    throw new TypeError(`pageSize must be an integer from 1 to 128, got ${pageSize}`);
   return pageSize;
 }

@@ -93,7 +93,12 @@ function insecureHttpsTransport(timeoutMs: number): HttpTransport {
             if (value === undefined) continue;
             for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
           }
-          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers, body: Buffer.concat(chunks).toString('utf8') });
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? '',
+            headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
         });
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));

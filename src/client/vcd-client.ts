@@ -79,7 +79,8 @@ export class VcdClient {
     this.org = requireOrg(options.org);
     this.apiVersion = requireApiVersion(options.apiVersion);
     this.#transport = createTransport(options);
-    if (options.apiToken !== undefined && options.accessToken !== undefined) throw new TypeError('pass either apiToken or accessToken, not both');
+    if (options.apiToken !== undefined && options.accessToken !== undefined)
+      throw new TypeError('pass either apiToken or accessToken, not both');
     if (options.apiToken !== undefined) {
       this.#bearer = new ApiTokenBearer({
         transport: this.#transport,
@@ -125,7 +126,8 @@ export class VcdClient {
     if (!path.startsWith('/')) throw new TypeError(`path must start with "/": ${path}`);
     const method = options.method ?? 'GET';
     const url = this.#url(path, options.query);
-    const accept = options.accept ?? (path.startsWith('/cloudapi/') ? mediaTypes.cloudapi(this.apiVersion) : mediaTypes.apiXml(this.apiVersion));
+    const accept =
+      options.accept ?? (path.startsWith('/cloudapi/') ? mediaTypes.cloudapi(this.apiVersion) : mediaTypes.apiXml(this.apiVersion));
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = { Accept: accept, Authorization: `Bearer ${await this.#bearer.current()}` };
       if (options.contentType) headers['Content-Type'] = options.contentType;

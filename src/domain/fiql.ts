@@ -168,10 +168,7 @@ class Parser {
       this.pos += op.length;
       return op as FiqlOperator;
     }
-    throw new FiqlSyntaxError(
-      `expected an operator (${FIQL_OPERATORS.join(' ')}) after "${selector}" at position ${at}`,
-      at,
-    );
+    throw new FiqlSyntaxError(`expected an operator (${FIQL_OPERATORS.join(' ')}) after "${selector}" at position ${at}`, at);
   }
 
   private parseArgument(selector: string, operator: FiqlOperator): { value: string; wildcard: string[] | null } {

@@ -58,11 +58,7 @@ const CATEGORY: Record<string, string> = {
   General: 'General',
 };
 
-const PROVIDER_ONLY = new Set<string>([
-  RIGHTS.globalRoleManage,
-  RIGHTS.rightsBundleManage,
-  RIGHTS.systemAdmin,
-]);
+const PROVIDER_ONLY = new Set<string>([RIGHTS.globalRoleManage, RIGHTS.rightsBundleManage, RIGHTS.systemAdmin]);
 
 export const RIGHT_CATALOGUE: readonly RightDefinition[] = Object.values(RIGHTS).map((name) => ({
   name,

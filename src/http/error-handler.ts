@@ -41,13 +41,15 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   };
   if (area === 'api') {
     if (request.vcd?.json) {
-      return reply.header('content-type', `application/vnd.vmware.vcloud.error+json;version=${version}`).send(jsonBytes({
-        message: withRequestId(error.message),
-        majorErrorCode: error.status,
-        minorErrorCode: error.minorErrorCode,
-        vendorSpecificErrorCode: null,
-        stackTrace: null,
-      }));
+      return reply.header('content-type', `application/vnd.vmware.vcloud.error+json;version=${version}`).send(
+        jsonBytes({
+          message: withRequestId(error.message),
+          majorErrorCode: error.status,
+          minorErrorCode: error.minorErrorCode,
+          vendorSpecificErrorCode: null,
+          stackTrace: null,
+        }),
+      );
     }
     return reply.header('content-type', `application/vnd.vmware.vcloud.error+xml;version=${version}`).send(
       xmlDocument('Error', {
@@ -61,7 +63,9 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
     return reply.type('text/html; charset=utf-8').send(errorPage(error));
   }
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
-  return reply.header('content-type', 'application/json').send(jsonBytes({ minorErrorCode: error.minorErrorCode, message: error.message, stackTrace: null }));
+  return reply
+    .header('content-type', 'application/json')
+    .send(jsonBytes({ minorErrorCode: error.minorErrorCode, message: error.message, stackTrace: null }));
 }
 
 function errorPage(error: TesseraError): string {

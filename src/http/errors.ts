@@ -58,8 +58,9 @@ export const badCredentials = () => new TesseraError('UNAUTHORIZED', 'Invalid cr
 export const unauthenticated = (message = 'Authentication is required: the access token is missing, invalid, expired or revoked') =>
   new TesseraError('UNAUTHORIZED', message);
 /** VCD answers 403 both for "not allowed" and "does not exist" (vcd-wire §6, §7). */
-export const forbidden = (message = 'Either you need some or all of the following rights to perform this operation, or the entity does not exist') =>
-  new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', message);
+export const forbidden = (
+  message = 'Either you need some or all of the following rights to perform this operation, or the entity does not exist',
+) => new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', message);
 export const notFound = (message = 'The requested resource was not found') => new TesseraError('RESOURCE_NOT_FOUND', message);
 export const tooManyRequests = (retryAfterSeconds: number, message = 'Too many requests, retry later') =>
   new TesseraError('TOO_MANY_REQUESTS', message, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });

@@ -24,7 +24,8 @@ export async function seedDemoInventory(store: Store, orgs: { acme: string; glob
       [orgs.globex, DEMO_INVENTORY.globex],
     ] as const) {
       const first = inventory.vdcs[0];
-      if (first && (await trx.selectFrom('vdcs').select('id').where('id', '=', demoIds.vdc(orgId, first.name)).executeTakeFirst())) continue;
+      if (first && (await trx.selectFrom('vdcs').select('id').where('id', '=', demoIds.vdc(orgId, first.name)).executeTakeFirst()))
+        continue;
       await insertInventoryRows(trx, await demoRows(store, trx, orgId, inventory));
     }
   });

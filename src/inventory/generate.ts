@@ -35,7 +35,12 @@ export interface GenerateOptions {
 }
 
 const ROLES = ['web', 'app', 'db', 'batch'] as const;
-const GUEST_OS = ['Ubuntu Linux (64-bit)', 'Red Hat Enterprise Linux 9 (64-bit)', 'Microsoft Windows Server 2022 (64-bit)', 'Debian GNU/Linux 12 (64-bit)'];
+const GUEST_OS = [
+  'Ubuntu Linux (64-bit)',
+  'Red Hat Enterprise Linux 9 (64-bit)',
+  'Microsoft Windows Server 2022 (64-bit)',
+  'Debian GNU/Linux 12 (64-bit)',
+];
 const CPUS = [1, 2, 2, 4, 4, 8];
 const MEMORY_MB = [1024, 2048, 4096, 8192, 16384, 32768];
 const ALLOCATION: readonly AllocationModel[] = ['Flex', 'AllocationPool', 'ReservationPool', 'AllocationVApp'];

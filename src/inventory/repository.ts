@@ -77,7 +77,12 @@ export async function listMetadata(
   if (entityIds.length === 0 || options.keys?.length === 0) return [];
   let qb = ex.selectFrom('metadata').selectAll().where('entity_kind', '=', kind).where('entity_id', 'in', entityIds);
   if (!options.includePrivate) qb = qb.where('visibility', '<>', 'PRIVATE');
-  if (options.keys) qb = qb.where('key', 'in', options.keys.map((k) => k.key));
+  if (options.keys)
+    qb = qb.where(
+      'key',
+      'in',
+      options.keys.map((k) => k.key),
+    );
   const rows = await qb.orderBy('entity_id').orderBy('domain').orderBy('key').execute();
   // The key list narrows in SQL; the (domain, key) pair is matched here on those few rows.
   return options.keys ? rows.filter((r) => options.keys!.some((k) => k.key === r.key && k.domain === r.domain)) : rows;

@@ -79,7 +79,12 @@ export const METADATA_ENTITY_KINDS = ['org', 'vdc', 'vapp', 'vm'] as const;
 export type MetadataEntityKind = (typeof METADATA_ENTITY_KINDS)[number];
 
 /** VCD's typed metadata values (`TypedValue xsi:type=...`). */
-export const METADATA_VALUE_TYPES = ['MetadataStringValue', 'MetadataNumberValue', 'MetadataBooleanValue', 'MetadataDateTimeValue'] as const;
+export const METADATA_VALUE_TYPES = [
+  'MetadataStringValue',
+  'MetadataNumberValue',
+  'MetadataBooleanValue',
+  'MetadataDateTimeValue',
+] as const;
 export type MetadataValueType = (typeof METADATA_VALUE_TYPES)[number];
 
 export interface MetadataTable {

@@ -9,7 +9,5 @@ export type InventoryScope = { readonly kind: 'all' } | { readonly kind: 'org'; 
 
 /** The System org's administrators see every org (vcd-wire §9.1); everyone else sees their own org only. */
 export function inventoryScope(principal: Principal): InventoryScope {
-  return principal.isSystemOrg && can(principal, 'system.view')
-    ? { kind: 'all' }
-    : { kind: 'org', orgId: principal.orgId };
+  return principal.isSystemOrg && can(principal, 'system.view') ? { kind: 'all' } : { kind: 'org', orgId: principal.orgId };
 }

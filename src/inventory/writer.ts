@@ -32,6 +32,9 @@ async function insertBatched<T extends 'vdcs' | 'vapps' | 'vms' | 'metadata'>(
 ): Promise<void> {
   if (!rows) return;
   for (let start = 0; start < rows.length; start += INSERT_BATCH_ROWS) {
-    await ex.insertInto(table).values(rows.slice(start, start + INSERT_BATCH_ROWS) as never).execute();
+    await ex
+      .insertInto(table)
+      .values(rows.slice(start, start + INSERT_BATCH_ROWS) as never)
+      .execute();
   }
 }

@@ -16,7 +16,16 @@ export type AttrValue = string | number | boolean | null | undefined;
 /** Attribute order is kept; null and undefined attributes are omitted. */
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+  '\t': '&#9;',
+};
 /** Anything to escape, or to drop: characters XML 1.0 cannot carry at all, even escaped. One test for the common clean case. */
 const SPECIAL = /[&<>"'\n\r\t\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const SPECIAL_ALL = /[&<>"'\n\r\t\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
@@ -51,7 +60,12 @@ export function textEl(name: string, value: string | number | boolean | null | u
 }
 
 /** A whole document: declaration, then the root element in VCD's namespace. */
-export function xmlDocument(root: string, attributes: Attrs, children: readonly string[] | string = '', namespaces: Attrs = { xmlns: VCLOUD_NS }): string {
+export function xmlDocument(
+  root: string,
+  attributes: Attrs,
+  children: readonly string[] | string = '',
+  namespaces: Attrs = { xmlns: VCLOUD_NS },
+): string {
   return XML_DECLARATION + el(root, { ...namespaces, ...attributes }, children);
 }
 

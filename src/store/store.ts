@@ -138,12 +138,11 @@ export class Store {
   }
 
   // ---------------------------------------------------------------- roles
-  async createRole(
-    values: Omit<Insertable<RoleTable>, 'name_lower'>,
-    rights: readonly string[],
-    ex: Executor = this.db,
-  ): Promise<Role> {
-    await ex.insertInto('roles').values({ ...values, name_lower: values.name.toLowerCase() }).execute();
+  async createRole(values: Omit<Insertable<RoleTable>, 'name_lower'>, rights: readonly string[], ex: Executor = this.db): Promise<Role> {
+    await ex
+      .insertInto('roles')
+      .values({ ...values, name_lower: values.name.toLowerCase() })
+      .execute();
     await this.setRoleRights(values.id, rights, ex);
     return (await this.getRole(values.id, ex))!;
   }
@@ -153,12 +152,7 @@ export class Store {
   }
 
   getRoleByName(orgId: string, name: string, ex: Executor = this.db): Promise<Role | undefined> {
-    return ex
-      .selectFrom('roles')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('name_lower', '=', name.toLowerCase())
-      .executeTakeFirst();
+    return ex.selectFrom('roles').selectAll().where('org_id', '=', orgId).where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
   }
 
   listRoles(orgId: string, ex: Executor = this.db): Promise<Role[]> {
@@ -228,12 +222,7 @@ export class Store {
   }
 
   getUserByName(orgId: string, name: string, ex: Executor = this.db): Promise<User | undefined> {
-    return ex
-      .selectFrom('users')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('name_lower', '=', name.toLowerCase())
-      .executeTakeFirst();
+    return ex.selectFrom('users').selectAll().where('org_id', '=', orgId).where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
   }
 
   listUsers(orgId: string, ex: Executor = this.db): Promise<User[]> {
@@ -252,7 +241,10 @@ export class Store {
 
   // ---------------------------------------------------------------- groups
   async createGroup(values: Omit<Insertable<GroupTable>, 'name_lower'>, ex: Executor = this.db): Promise<Group> {
-    await ex.insertInto('groups').values({ ...values, name_lower: values.name.toLowerCase() }).execute();
+    await ex
+      .insertInto('groups')
+      .values({ ...values, name_lower: values.name.toLowerCase() })
+      .execute();
     return (await this.getGroup(values.id, ex))!;
   }
 
@@ -281,7 +273,10 @@ export class Store {
 
   // ---------------------------------------------------------------- rights bundles
   async createRightsBundle(values: Omit<Insertable<RightsBundleTable>, 'name_lower'>, ex: Executor = this.db) {
-    await ex.insertInto('rights_bundles').values({ ...values, name_lower: values.name.toLowerCase() }).execute();
+    await ex
+      .insertInto('rights_bundles')
+      .values({ ...values, name_lower: values.name.toLowerCase() })
+      .execute();
     return (await this.getRightsBundle(values.id, ex))!;
   }
 
@@ -340,12 +335,7 @@ export class Store {
   }
 
   async liveApiTokenIdsOfUser(userId: string, ex: Executor = this.db): Promise<string[]> {
-    const rows = await ex
-      .selectFrom('api_tokens')
-      .select('id')
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .execute();
+    const rows = await ex.selectFrom('api_tokens').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
     return rows.map((r) => r.id);
   }
 
@@ -398,7 +388,10 @@ export class Store {
 
   // ---------------------------------------------------------------- audit
   async appendAudit(values: Omit<Insertable<AuditEventTable>, 'id'>, ex: Executor = this.db): Promise<void> {
-    await ex.insertInto('audit_events').values({ id: randomUUID(), ...values }).execute();
+    await ex
+      .insertInto('audit_events')
+      .values({ id: randomUUID(), ...values })
+      .execute();
   }
 
   // ---------------------------------------------------------------- signing keys

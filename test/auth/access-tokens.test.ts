@@ -22,14 +22,30 @@ function forge(header: object, payload: object, secret = key.secret): string {
 
 const goodPayload = () => {
   const now = Math.floor(Date.now() / 1000);
-  return { iss: 'tessera', aud: 'tessera-api', sub: randomUUID(), jti: randomUUID(), iat: now, exp: now + 60, org: randomUUID(), kind: 'password', tid: null, ims: Date.now() };
+  return {
+    iss: 'tessera',
+    aud: 'tessera-api',
+    sub: randomUUID(),
+    jti: randomUUID(),
+    iat: now,
+    exp: now + 60,
+    org: randomUUID(),
+    kind: 'password',
+    tid: null,
+    ims: Date.now(),
+  };
 };
 const goodHeader = { alg: 'HS256', typ: 'at+jwt', kid: key.kid };
 
 describe('AccessTokenService', () => {
   test('mints JWTs longer than 32 characters that verify to the claims', async () => {
     const service = new AccessTokenService(key, 60);
-    const { token, claims } = await service.mint({ userId: randomUUID(), orgId: randomUUID(), kind: 'api_token', apiTokenId: randomUUID() });
+    const { token, claims } = await service.mint({
+      userId: randomUUID(),
+      orgId: randomUUID(),
+      kind: 'api_token',
+      apiTokenId: randomUUID(),
+    });
     assert.ok(token.length > 32);
     assert.equal(token.split('.').length, 3);
     assert.deepEqual(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()), { alg: 'HS256', typ: 'at+jwt', kid: key.kid });
@@ -56,7 +72,10 @@ describe('AccessTokenService', () => {
     ['wrong audience', () => forge(goodHeader, { ...goodPayload(), aud: 'someone-else' })],
     ['wrong issuer', () => forge(goodHeader, { ...goodPayload(), iss: 'evil' })],
     ['expired', () => forge(goodHeader, { ...goodPayload(), exp: Math.floor(Date.now() / 1000) - 1 })],
-    ['issued in the future', () => forge(goodHeader, { ...goodPayload(), iat: Math.floor(Date.now() / 1000) + 3600, exp: Math.floor(Date.now() / 1000) + 7200 })],
+    [
+      'issued in the future',
+      () => forge(goodHeader, { ...goodPayload(), iat: Math.floor(Date.now() / 1000) + 3600, exp: Math.floor(Date.now() / 1000) + 7200 }),
+    ],
     ['unknown session kind', () => forge(goodHeader, { ...goodPayload(), kind: 'superuser' })],
     ['missing sub', () => forge(goodHeader, { ...goodPayload(), sub: undefined })],
     ['missing exp', () => forge(goodHeader, { ...goodPayload(), exp: undefined })],
@@ -75,15 +94,25 @@ describe('AccessTokenService', () => {
   }
 
   test('property: any single-character change to a minted token is refused by a fresh verifier', async () => {
-    const minted = (await new AccessTokenService(key, 60).mint({ userId: randomUUID(), orgId: randomUUID(), kind: 'password', apiTokenId: null })).token;
+    const minted = (
+      await new AccessTokenService(key, 60).mint({ userId: randomUUID(), orgId: randomUUID(), kind: 'password', apiTokenId: null })
+    ).token;
     await fc.assert(
-      fc.asyncProperty(fc.nat(minted.length - 1), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.'.split('')), async (i, ch) => {
-        fc.pre(minted[i] !== ch);
-        const changed = minted.slice(0, i) + ch + minted.slice(i + 1);
-        const claims = await new AccessTokenService(key, 60).verify(changed);
-        // base64url's last character can carry unused bits; a change there that decodes to the same bytes is the same token.
-        if (claims !== null) assert.equal(Buffer.from(changed.split('.')[2] ?? '', 'base64url').equals(Buffer.from(minted.split('.')[2]!, 'base64url')), true);
-      }),
+      fc.asyncProperty(
+        fc.nat(minted.length - 1),
+        fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.'.split('')),
+        async (i, ch) => {
+          fc.pre(minted[i] !== ch);
+          const changed = minted.slice(0, i) + ch + minted.slice(i + 1);
+          const claims = await new AccessTokenService(key, 60).verify(changed);
+          // base64url's last character can carry unused bits; a change there that decodes to the same bytes is the same token.
+          if (claims !== null)
+            assert.equal(
+              Buffer.from(changed.split('.')[2] ?? '', 'base64url').equals(Buffer.from(minted.split('.')[2]!, 'base64url')),
+              true,
+            );
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -109,7 +138,10 @@ describe('credentialFromHeaders', () => {
       { kind: 'access_token', value: jwt },
       'Authorization wins',
     );
-    assert.deepEqual(credentialFromHeaders({ authorization: 'Basic abc', 'x-vmware-vcloud-access-token': jwt }), { kind: 'access_token', value: jwt });
+    assert.deepEqual(credentialFromHeaders({ authorization: 'Basic abc', 'x-vmware-vcloud-access-token': jwt }), {
+      kind: 'access_token',
+      value: jwt,
+    });
     assert.equal(credentialFromHeaders({}), null);
     assert.equal(credentialFromHeaders({ authorization: 'Basic abc' }), null);
     assert.deepEqual(credentialFromHeaders({ authorization: [`Bearer ${jwt}`, 'bearer Bearer x'] }), { kind: 'access_token', value: jwt });

@@ -30,7 +30,13 @@ function stubStore(stored: RevocationEvent[] = []) {
       writes.push([id, at, ips]);
     },
   } as unknown as Store;
-  return { store, emit: (e: RevocationEvent) => listeners.forEach((l) => l(e)), setHealthy: (h: boolean) => (healthy = h), resyncs, writes };
+  return {
+    store,
+    emit: (e: RevocationEvent) => listeners.forEach((l) => l(e)),
+    setHealthy: (h: boolean) => (healthy = h),
+    resyncs,
+    writes,
+  };
 }
 
 const claims = (over: Partial<AccessClaims> = {}): AccessClaims => ({
@@ -45,7 +51,13 @@ const claims = (over: Partial<AccessClaims> = {}): AccessClaims => ({
   ...over,
 });
 let seq = 0;
-const event = (kind: RevocationEvent['kind'], subject: string, at = 2_000, relevantUntil = Date.now() + 60_000): RevocationEvent => ({ seq: ++seq, kind, subject, at, relevantUntil });
+const event = (kind: RevocationEvent['kind'], subject: string, at = 2_000, relevantUntil = Date.now() + 60_000): RevocationEvent => ({
+  seq: ++seq,
+  kind,
+  subject,
+  at,
+  relevantUntil,
+});
 
 describe('RevocationView', () => {
   test('a revoked API token, session or user (issued before) is revoked; others are not', () => {

@@ -129,7 +129,10 @@ describe('tessera CLI against Tessera', () => {
     assert.match(header!, /^NAME\s+ID\s+OWNER\s+STARTS\s+CREATED\s+EXPIRES\s+LAST USED$/);
     assert.ok(rows.some((row) => /^ci\s+urn:vcloud:token:/.test(row)));
     assert.ok(rows.some((row) => /^laptop\s.*\bnever\b/.test(row)));
-    const json = JSON.parse((await runCli(['token', 'list', '--output', 'json'], { env })).stdout) as Array<{ name: string; token: unknown }>;
+    const json = JSON.parse((await runCli(['token', 'list', '--output', 'json'], { env })).stdout) as Array<{
+      name: string;
+      token: unknown;
+    }>;
     assert.deepEqual(json.map((t) => t.name).sort(), ['ci', 'laptop']);
     assert.ok(json.every((t) => t.token === null));
   });
@@ -145,7 +148,10 @@ describe('tessera CLI against Tessera', () => {
     );
     assert.equal(vars.VCD_ENDPOINT, tessera.baseUrl);
     assert.equal(vars.VCD_CLOUDAPI_ACCEPT, 'application/json;version=37.0');
-    assert.equal(await status('/cloudapi/1.0.0/sessions/current', { Authorization: vars.VCD_AUTHORIZATION!, Accept: vars.VCD_CLOUDAPI_ACCEPT! }), 200);
+    assert.equal(
+      await status('/cloudapi/1.0.0/sessions/current', { Authorization: vars.VCD_AUTHORIZATION!, Accept: vars.VCD_CLOUDAPI_ACCEPT! }),
+      200,
+    );
     assert.equal(await status('/api/session', { Authorization: vars.VCD_AUTHORIZATION!, Accept: vars.VCD_API_ACCEPT! }), 200);
 
     const json = await runCli(['headers', '--token-file', tokenFile(), ...server(), '--format', 'json'], { env });
@@ -219,7 +225,13 @@ describe('tessera CLI against Tessera', () => {
     const result = await runCli(['logout'], { env });
     assert.equal(result.code, 0, result.stderr);
     await assert.rejects(stat(sessionFile()), { code: 'ENOENT' });
-    assert.equal(await status('/cloudapi/1.0.0/sessions/current', { Authorization: `Bearer ${saved.accessToken}`, Accept: 'application/json;version=37.0' }), 401);
+    assert.equal(
+      await status('/cloudapi/1.0.0/sessions/current', {
+        Authorization: `Bearer ${saved.accessToken}`,
+        Accept: 'application/json;version=37.0',
+      }),
+      401,
+    );
     const list = await runCli(['token', 'list'], { env });
     assert.equal(list.code, 3);
     assert.match(list.stderr, /Not signed in/);
@@ -228,9 +240,21 @@ describe('tessera CLI against Tessera', () => {
   });
 
   test('login with TOTP from TESSERA_TOTP; without it and no terminal, exit 3', async () => {
-    const { client } = await VcdClient.signIn({ endpoint: tessera.baseUrl, org: 'globex', user: 'hank', password: tessera.demoPassword, insecure: true });
-    const { secret } = JSON.parse((await client.request('/cloudapi/1.0.0/users/current/totp', { method: 'POST' })).body) as { secret: string };
-    await client.request('/cloudapi/1.0.0/users/current/totp/confirm', { method: 'POST', contentType: 'application/json', body: JSON.stringify({ code: totpCode(secret) }) });
+    const { client } = await VcdClient.signIn({
+      endpoint: tessera.baseUrl,
+      org: 'globex',
+      user: 'hank',
+      password: tessera.demoPassword,
+      insecure: true,
+    });
+    const { secret } = JSON.parse((await client.request('/cloudapi/1.0.0/users/current/totp', { method: 'POST' })).body) as {
+      secret: string;
+    };
+    await client.request('/cloudapi/1.0.0/users/current/totp/confirm', {
+      method: 'POST',
+      contentType: 'application/json',
+      body: JSON.stringify({ code: totpCode(secret) }),
+    });
     const args = ['login', '--endpoint', tessera.baseUrl, '--org', 'globex', '--user', 'hank', '--insecure'];
     const without = await runCli(args, { env });
     assert.equal(without.code, 3);
@@ -241,7 +265,9 @@ describe('tessera CLI against Tessera', () => {
   });
 
   test('an unreachable server exits 5; a self-signed one without --insecure says so', async () => {
-    const unreachable = await runCli(['headers', '--token-file', tokenFile(), '--endpoint', 'https://127.0.0.1:1', '--org', 'acme'], { env });
+    const unreachable = await runCli(['headers', '--token-file', tokenFile(), '--endpoint', 'https://127.0.0.1:1', '--org', 'acme'], {
+      env,
+    });
     assert.equal(unreachable.code, 5);
     assert.match(unreachable.stderr, /Cannot reach https:\/\/127\.0\.0\.1:1/);
     const untrusted = await runCli(['login', '--endpoint', tessera.baseUrl, '--org', 'acme', '--user', 'alice'], { env });
@@ -251,7 +277,17 @@ describe('tessera CLI against Tessera', () => {
 });
 
 describe('tessera --help', () => {
-  const commands = [['login'], ['logout'], ['token'], ['token', 'create'], ['token', 'list'], ['token', 'revoke'], ['headers'], ['vms'], ['scan']];
+  const commands = [
+    ['login'],
+    ['logout'],
+    ['token'],
+    ['token', 'create'],
+    ['token', 'list'],
+    ['token', 'revoke'],
+    ['headers'],
+    ['vms'],
+    ['scan'],
+  ];
   for (const command of commands) {
     test(`${command.join(' ')} --help shows examples and exits 0`, async () => {
       const result = await runCli([...command, '--help']);

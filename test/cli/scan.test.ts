@@ -88,7 +88,9 @@ test('a reader that stops early (| head -1) ends the scan quietly with exit 1', 
   await mkdir(many);
   await writeFile(join(many, 'tokens.txt'), Array.from({ length: 20_000 }, () => generateApiToken()).join('\n'));
   try {
-    const result = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" scan "${many}" | head -1`], { encoding: 'utf8' });
+    const result = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" scan "${many}" | head -1`], {
+      encoding: 'utf8',
+    });
     assert.equal(result.status, 1);
     assert.equal(result.stdout.split('\n').filter(Boolean).length, 1);
     assert.doesNotMatch(result.stderr, /EPIPE|node:events/);

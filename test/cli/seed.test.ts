@@ -16,7 +16,10 @@ import { countRows, makeOrg, openTestStore } from '../inventory/fixtures.js';
 test('vmsPerOrg spreads evenly, the first orgs taking the remainder', () => {
   assert.deepEqual(vmsPerOrg(1234, 3), [412, 411, 411]);
   assert.deepEqual(vmsPerOrg(2, 4), [1, 1, 0, 0]);
-  assert.equal(vmsPerOrg(100_000, 20).reduce((a, b) => a + b, 0), 100_000);
+  assert.equal(
+    vmsPerOrg(100_000, 20).reduce((a, b) => a + b, 0),
+    100_000,
+  );
 });
 
 for (const plan of bothBackends()) {
@@ -29,15 +32,39 @@ for (const plan of bothBackends()) {
 
     test('orgs, users and exactly the VMs asked for, with progress up to the total', async () => {
       const progress: SeedProgress[] = [];
-      const result = await seedGeneratedInventory(store, { vms: 1234, orgs: 3, userPassword: 'seed-Password-1', onProgress: (p) => progress.push(p) });
-      assert.deepEqual(result.orgs.map((o) => [o.name, o.vms]), [['gen-01', 412], ['gen-02', 411], ['gen-03', 411]]);
+      const result = await seedGeneratedInventory(store, {
+        vms: 1234,
+        orgs: 3,
+        userPassword: 'seed-Password-1',
+        onProgress: (p) => progress.push(p),
+      });
+      assert.deepEqual(
+        result.orgs.map((o) => [o.name, o.vms]),
+        [
+          ['gen-01', 412],
+          ['gen-02', 411],
+          ['gen-03', 411],
+        ],
+      );
       for (const org of result.orgs) {
         assert.equal(await countRows(store, 'vms', org.id), org.vms);
         assert.equal(await countRows(store, 'vdcs', org.id), generatedVdcCount(org.vms));
-        const templates = Number((await store.db.selectFrom('vms').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', org.id).where('is_template', '=', 1).executeTakeFirstOrThrow()).n);
+        const templates = Number(
+          (
+            await store.db
+              .selectFrom('vms')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('org_id', '=', org.id)
+              .where('is_template', '=', 1)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
         assert.equal(org.vms - templates, nonTemplateVms(org.vms));
         const admin = await store.getUserByName(org.id, 'admin');
-        assert.ok(admin && (await verifyPassword(admin.password_hash, 'seed-Password-1')), 'the generated admin signs in with the password');
+        assert.ok(
+          admin && (await verifyPassword(admin.password_hash, 'seed-Password-1')),
+          'the generated admin signs in with the password',
+        );
       }
       assert.deepEqual(progress.at(-1), { org: 'gen-03', orgIndex: 3, orgCount: 3, vmsDone: 1234, vmsTotal: 1234 });
       for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.vmsDone >= progress[i - 1]!.vmsDone, 'progress never goes back');
@@ -52,10 +79,20 @@ for (const plan of bothBackends()) {
     test('the same org id and count give the same inventory', async () => {
       const org = await makeOrg(store, 'det');
       await generateOrgInventory(store, org.id, 57, { ownerIds: [] });
-      const first = await store.db.selectFrom('vms').select(['id', 'name', 'status', 'cpus']).where('org_id', '=', org.id).orderBy('id').execute();
+      const first = await store.db
+        .selectFrom('vms')
+        .select(['id', 'name', 'status', 'cpus'])
+        .where('org_id', '=', org.id)
+        .orderBy('id')
+        .execute();
       await store.db.deleteFrom('vdcs').where('org_id', '=', org.id).execute(); // cascades to vApps and VMs
       await generateOrgInventory(store, org.id, 57, { ownerIds: [] });
-      const second = await store.db.selectFrom('vms').select(['id', 'name', 'status', 'cpus']).where('org_id', '=', org.id).orderBy('id').execute();
+      const second = await store.db
+        .selectFrom('vms')
+        .select(['id', 'name', 'status', 'cpus'])
+        .where('org_id', '=', org.id)
+        .orderBy('id')
+        .execute();
       assert.equal(first.length, 57);
       assert.deepEqual(second, first);
     });

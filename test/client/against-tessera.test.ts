@@ -8,14 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isWellFormedApiToken } from '../../src/domain/api-token-format.js';
 import { totpCode } from '../../src/auth/totp.js';
-import {
-  createVcdApiHeaders,
-  VcdApiError,
-  VcdClient,
-  VcdClientError,
-  VcdNetworkError,
-  type FetchLike,
-} from '../../src/client/index.js';
+import { createVcdApiHeaders, VcdApiError, VcdClient, VcdClientError, VcdNetworkError, type FetchLike } from '../../src/client/index.js';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 
 /** A fetch that records what the SDK sends, so tests can count exchanges on the real wire. */
@@ -111,15 +104,23 @@ describe('SDK against Tessera (HTTP, 2 s access tokens)', () => {
       assert.match(error.message, /API token was refused .* revoked/);
       return true;
     });
-    const old = await fetch(`${tessera.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: { Authorization: `Bearer ${bearer}`, Accept: 'application/json;version=37.0' } });
+    const old = await fetch(`${tessera.baseUrl}/cloudapi/1.0.0/sessions/current`, {
+      headers: { Authorization: `Bearer ${bearer}`, Accept: 'application/json;version=37.0' },
+    });
     assert.equal(old.status, 401, 'the session made from the token died with it');
-    await assert.rejects((await signInAlice()).getToken(created.id), (error: unknown) => error instanceof VcdApiError && error.code === 'ERR_VCD_FORBIDDEN' && error.status === 403);
+    await assert.rejects(
+      (await signInAlice()).getToken(created.id),
+      (error: unknown) => error instanceof VcdApiError && error.code === 'ERR_VCD_FORBIDDEN' && error.status === 403,
+    );
   });
 
   test('a token session cannot create tokens; a wrong password is ERR_VCD_UNAUTHORIZED', async () => {
     const { apiToken } = await (await signInAlice()).createToken('sdk-no-create');
     const client = new VcdClient({ endpoint: tessera.baseUrl, org: 'acme', apiToken });
-    await assert.rejects(client.createToken('nested'), (error: unknown) => error instanceof VcdClientError && error.code === 'ERR_VCD_FORBIDDEN');
+    await assert.rejects(
+      client.createToken('nested'),
+      (error: unknown) => error instanceof VcdClientError && error.code === 'ERR_VCD_FORBIDDEN',
+    );
     await assert.rejects(
       VcdClient.signIn({ endpoint: tessera.baseUrl, org: 'acme', user: 'alice', password: 'wrong' }),
       (error: unknown) => error instanceof VcdApiError && error.code === 'ERR_VCD_UNAUTHORIZED' && error.status === 401,
@@ -127,7 +128,12 @@ describe('SDK against Tessera (HTTP, 2 s access tokens)', () => {
   });
 
   test('TOTP: required, wrong, then right', async () => {
-    const { client: bob, accessToken } = await VcdClient.signIn({ endpoint: tessera.baseUrl, org: 'acme', user: 'bob', password: tessera.demoPassword });
+    const { client: bob, accessToken } = await VcdClient.signIn({
+      endpoint: tessera.baseUrl,
+      org: 'acme',
+      user: 'bob',
+      password: tessera.demoPassword,
+    });
     const start = await bob.request('/cloudapi/1.0.0/users/current/totp', { method: 'POST' });
     const { secret } = JSON.parse(start.body) as { secret: string };
     await bob.request('/cloudapi/1.0.0/users/current/totp/confirm', {
@@ -136,17 +142,30 @@ describe('SDK against Tessera (HTTP, 2 s access tokens)', () => {
       body: JSON.stringify({ code: totpCode(secret) }),
     });
     const base = { endpoint: tessera.baseUrl, org: 'acme', user: 'bob', password: tessera.demoPassword };
-    await assert.rejects(VcdClient.signIn(base), (error: unknown) => error instanceof VcdApiError && error.code === 'ERR_VCD_TOTP_REQUIRED');
-    await assert.rejects(VcdClient.signIn({ ...base, totp: '000000' === totpCode(secret) ? '111111' : '000000' }), (error: unknown) => error instanceof VcdApiError && error.code === 'ERR_VCD_TOTP_INVALID');
+    await assert.rejects(
+      VcdClient.signIn(base),
+      (error: unknown) => error instanceof VcdApiError && error.code === 'ERR_VCD_TOTP_REQUIRED',
+    );
+    await assert.rejects(
+      VcdClient.signIn({ ...base, totp: '000000' === totpCode(secret) ? '111111' : '000000' }),
+      (error: unknown) => error instanceof VcdApiError && error.code === 'ERR_VCD_TOTP_INVALID',
+    );
     const signed = await VcdClient.signIn({ ...base, totp: totpCode(secret, Date.now() + 30_000) });
     assert.equal(signed.session.user.name, 'bob');
     assert.notEqual(signed.accessToken, accessToken);
   });
 
   test('signOut ends the session on the server', async () => {
-    const { client, accessToken } = await VcdClient.signIn({ endpoint: tessera.baseUrl, org: 'acme', user: 'alice', password: tessera.demoPassword });
+    const { client, accessToken } = await VcdClient.signIn({
+      endpoint: tessera.baseUrl,
+      org: 'acme',
+      user: 'alice',
+      password: tessera.demoPassword,
+    });
     await client.signOut();
-    const after = await fetch(`${tessera.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json;version=37.0' } });
+    const after = await fetch(`${tessera.baseUrl}/cloudapi/1.0.0/sessions/current`, {
+      headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json;version=37.0' },
+    });
     assert.equal(after.status, 401);
     await assert.rejects(client.currentSession(), /sign in again/);
   });
@@ -204,7 +223,12 @@ describe('SDK against Tessera: query service and lists', () => {
   });
 
   test('System gets adminVM records across orgs', async () => {
-    const { client } = await VcdClient.signIn({ endpoint: tessera.baseUrl, org: 'System', user: 'administrator', password: tessera.adminPassword });
+    const { client } = await VcdClient.signIn({
+      endpoint: tessera.baseUrl,
+      org: 'System',
+      user: 'administrator',
+      password: tessera.adminPassword,
+    });
     const { apiToken: adminToken } = await client.createToken('sdk-admin');
     const admin = new VcdClient({ endpoint: tessera.baseUrl, org: 'System', apiToken: adminToken });
     const vms = await collect(admin.queryVms());
@@ -238,7 +262,13 @@ describe('SDK against Tessera over HTTPS with its self-signed certificate', () =
       VcdClient.signIn({ endpoint: tessera.baseUrl, org: 'acme', user: 'alice', password: tessera.demoPassword }),
       (error: unknown) => error instanceof VcdNetworkError && /not trusted.*insecure/.test(error.message),
     );
-    const { client } = await VcdClient.signIn({ endpoint: tessera.baseUrl, org: 'acme', user: 'alice', password: tessera.demoPassword, insecure: true });
+    const { client } = await VcdClient.signIn({
+      endpoint: tessera.baseUrl,
+      org: 'acme',
+      user: 'alice',
+      password: tessera.demoPassword,
+      insecure: true,
+    });
     const { apiToken } = await client.createToken('sdk-tls');
     const headers = await createVcdApiHeaders({ endpoint: tessera.baseUrl, tenant: 'acme', apiToken, insecure: true });
     assert.match(headers.cloudapi.Authorization, /^Bearer .{33,}/);

@@ -12,7 +12,12 @@ import { generate } from 'selfsigned';
 import { createVcdApiHeaders, VcdApiError, VcdClient, VcdNetworkError } from '../../src/client/index.js';
 
 const GOOD_TOKEN = 'tsr_good';
-const VMS = Array.from({ length: 5 }, (_, i) => ({ _type: 'QueryResultVMRecordType', name: `vm${i}`, href: `https://h/api/vApp/vm-${i}`, numberOfCpus: i + 1 }));
+const VMS = Array.from({ length: 5 }, (_, i) => ({
+  _type: 'QueryResultVMRecordType',
+  name: `vm${i}`,
+  href: `https://h/api/vApp/vm-${i}`,
+  numberOfCpus: i + 1,
+}));
 
 interface Seen {
   method: string;
@@ -46,24 +51,43 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     }
     const accessToken = `access-token-${++state.issued}-${'x'.repeat(40)}`;
     state.valid.add(accessToken);
-    return reply(res, 200, JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: state.expiresIn, refresh_token: null }));
+    return reply(
+      res,
+      200,
+      JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: state.expiresIn, refresh_token: null }),
+    );
   }
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   if (state.forced401 > 0 || !bearer || !state.valid.has(bearer)) {
     state.forced401 = Math.max(0, state.forced401 - 1);
     if (url.pathname.startsWith('/api/')) {
-      return reply(res, 401, '<Error xmlns="http://www.vmware.com/vcloud/v1.5" minorErrorCode="UNAUTHORIZED" message="Unauthenticated" majorErrorCode="401"/>', 'application/vnd.vmware.vcloud.error+xml');
+      return reply(
+        res,
+        401,
+        '<Error xmlns="http://www.vmware.com/vcloud/v1.5" minorErrorCode="UNAUTHORIZED" message="Unauthenticated" majorErrorCode="401"/>',
+        'application/vnd.vmware.vcloud.error+xml',
+      );
     }
     return reply(res, 401, '{"minorErrorCode":"UNAUTHORIZED","message":"Unauthenticated","stackTrace":null}');
   }
   if (url.pathname === '/api/query') {
     if (url.searchParams.get('filter') === 'bad==') {
-      return reply(res, 400, '<Error minorErrorCode="BAD_REQUEST" message="Cannot parse the supplied filter" majorErrorCode="400"/>', 'application/vnd.vmware.vcloud.error+xml');
+      return reply(
+        res,
+        400,
+        '<Error minorErrorCode="BAD_REQUEST" message="Cannot parse the supplied filter" majorErrorCode="400"/>',
+        'application/vnd.vmware.vcloud.error+xml',
+      );
     }
     const page = Number(url.searchParams.get('page') ?? 1);
     const pageSize = Number(url.searchParams.get('pageSize') ?? 25);
     const record = VMS.slice((page - 1) * pageSize, page * pageSize);
-    return reply(res, 200, JSON.stringify({ name: url.searchParams.get('type'), page, pageSize, total: VMS.length, record }), 'application/vnd.vmware.vcloud.query.records+json');
+    return reply(
+      res,
+      200,
+      JSON.stringify({ name: url.searchParams.get('type'), page, pageSize, total: VMS.length, record }),
+      'application/vnd.vmware.vcloud.query.records+json',
+    );
   }
   if (url.pathname === '/cloudapi/1.0.0/orgs') {
     const page = Number(url.searchParams.get('page') ?? 1);
@@ -100,7 +124,11 @@ const exchanges = () => state.seen.filter((s) => s.path.startsWith('/oauth/')).l
 test('exchanges lazily, once, shared by concurrent requests; form body as VCD expects', async () => {
   const client = new VcdClient({ endpoint: `${endpoint}/api`, org: 'acme', apiToken: GOOD_TOKEN });
   assert.equal(state.seen.length, 0, 'nothing sent on construction');
-  await Promise.all([client.request('/cloudapi/1.0.0/orgs'), client.request('/cloudapi/1.0.0/orgs'), client.request('/cloudapi/1.0.0/orgs')]);
+  await Promise.all([
+    client.request('/cloudapi/1.0.0/orgs'),
+    client.request('/cloudapi/1.0.0/orgs'),
+    client.request('/cloudapi/1.0.0/orgs'),
+  ]);
   assert.equal(exchanges(), 1);
   const exchange = state.seen[0]!;
   assert.equal(exchange.path, '/oauth/tenant/acme/token');
@@ -166,7 +194,10 @@ test('queryVms walks all pages with the JSON Accept, type, sort and filter', asy
   for await (const vm of client.queryVms({ pageSize: 2, sort: '-name', filter: 'isVAppTemplate==false' })) names.push(vm.name);
   assert.deepEqual(names, ['vm0', 'vm1', 'vm2', 'vm3', 'vm4']);
   const queries = state.seen.filter((s) => s.path === '/api/query');
-  assert.deepEqual(queries.map((q) => q.query.get('page')), ['1', '2', '3']);
+  assert.deepEqual(
+    queries.map((q) => q.query.get('page')),
+    ['1', '2', '3'],
+  );
   for (const q of queries) {
     assert.equal(q.headers.accept, 'application/*+json;version=36.1');
     assert.equal(q.query.get('type'), 'vm');
@@ -252,9 +283,12 @@ test('an unreachable endpoint is an ERR_VCD_NETWORK naming the origin', async ()
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
   const port = (closed.address() as AddressInfo).port;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
-  await assert.rejects(createVcdApiHeaders({ endpoint: `http://127.0.0.1:${port}`, tenant: 'acme', apiToken: GOOD_TOKEN }), (error: unknown) => {
-    assert.ok(error instanceof VcdNetworkError);
-    assert.match(error.message, new RegExp(`Cannot reach http://127.0.0.1:${port}: .*ECONNREFUSED`));
-    return true;
-  });
+  await assert.rejects(
+    createVcdApiHeaders({ endpoint: `http://127.0.0.1:${port}`, tenant: 'acme', apiToken: GOOD_TOKEN }),
+    (error: unknown) => {
+      assert.ok(error instanceof VcdNetworkError);
+      assert.match(error.message, new RegExp(`Cannot reach http://127.0.0.1:${port}: .*ECONNREFUSED`));
+      return true;
+    },
+  );
 });

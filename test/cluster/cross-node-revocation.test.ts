@@ -74,8 +74,14 @@ test('a node that loses its revocation listener fails closed, then recovers and 
   assert.ok(during.headers.get('retry-after'));
   assert.equal((await exchange(nodeB.baseUrl, 'acme', apiToken)).status, 503);
   // A revocation happens while B is deaf...
-  assert.equal((await http(`${nodeA.baseUrl}/cloudapi/1.0.0/tokens/${tokenId}`, { method: 'DELETE', headers: bearer(session) })).status, 204);
+  assert.equal(
+    (await http(`${nodeA.baseUrl}/cloudapi/1.0.0/tokens/${tokenId}`, { method: 'DELETE', headers: bearer(session) })).status,
+    204,
+  );
   // ...B reconnects, resyncs from the table, and refuses the token it never heard about.
   await until(async () => bus.healthy(), 10_000);
-  await until(async () => (await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) })).status === 401, BOUND_MS);
+  await until(
+    async () => (await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) })).status === 401,
+    BOUND_MS,
+  );
 });

@@ -15,8 +15,18 @@ const API_VERSION = '36.1';
 const XML_ACCEPT = `application/*+xml;version=${API_VERSION}`;
 const FORM = 'Content-Type: application/x-www-form-urlencoded';
 const VM_STATUSES = new Set([
-  'FAILED_CREATION', 'UNRESOLVED', 'RESOLVED', 'DEPLOYED', 'SUSPENDED', 'POWERED_ON', 'WAITING_FOR_INPUT',
-  'UNKNOWN', 'UNRECOGNIZED', 'POWERED_OFF', 'INCONSISTENT_STATE', 'MIXED',
+  'FAILED_CREATION',
+  'UNRESOLVED',
+  'RESOLVED',
+  'DEPLOYED',
+  'SUSPENDED',
+  'POWERED_ON',
+  'WAITING_FOR_INPUT',
+  'UNKNOWN',
+  'UNRECOGNIZED',
+  'POWERED_OFF',
+  'INCONSISTENT_STATE',
+  'MIXED',
 ]);
 
 type Server = Awaited<ReturnType<typeof startTessera>>;
@@ -32,8 +42,12 @@ interface Minted {
 async function mintApiToken(base: string, org: string, user: string, password: string): Promise<Minted> {
   const provider = org.toLowerCase() === 'system';
   const signIn = await curl([
-    '-X', 'POST', '-u', `${user}@${org}:${password}`,
-    '-H', `Accept: application/json;version=${API_VERSION}`,
+    '-X',
+    'POST',
+    '-u',
+    `${user}@${org}:${password}`,
+    '-H',
+    `Accept: application/json;version=${API_VERSION}`,
     `${base}/cloudapi/1.0.0/sessions${provider ? '/provider' : ''}`,
   ]);
   assert.equal(signIn.status, 200, `password sign-in as ${user}@${org}:${show(signIn)}`);
@@ -41,17 +55,34 @@ async function mintApiToken(base: string, org: string, user: string, password: s
   assert.ok(sessionJwt && sessionJwt.length > 32, `sign-in: no X-VMWARE-VCLOUD-ACCESS-TOKEN:${show(signIn)}`);
   const oauth = `${base}/oauth/${provider ? 'provider' : `tenant/${org}`}`;
   const register = await curl([
-    '-X', 'POST', '-H', `Authorization: Bearer ${sessionJwt}`, '-H', `Accept: application/json;version=${API_VERSION}`,
-    '-H', 'Content-Type: application/json', '--data', JSON.stringify({ client_name: `conformance-curl-${user}-${Date.now()}` }),
+    '-X',
+    'POST',
+    '-H',
+    `Authorization: Bearer ${sessionJwt}`,
+    '-H',
+    `Accept: application/json;version=${API_VERSION}`,
+    '-H',
+    'Content-Type: application/json',
+    '--data',
+    JSON.stringify({ client_name: `conformance-curl-${user}-${Date.now()}` }),
     `${oauth}/register`,
   ]);
   assert.ok(register.status === 200 || register.status === 201, `register:${show(register)}`);
   const clientId = parseJson(register).client_id;
   assert.ok(typeof clientId === 'string' && /^[0-9a-f-]{36}$/.test(clientId), `register: client_id ${String(clientId)}:${show(register)}`);
   const grant = await curl([
-    '-X', 'POST', '-H', `Authorization: Bearer ${sessionJwt}`, '-H', 'Accept: application/json',
-    '--data-urlencode', 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer',
-    '--data-urlencode', `assertion=${sessionJwt}`, '--data-urlencode', `client_id=${clientId}`,
+    '-X',
+    'POST',
+    '-H',
+    `Authorization: Bearer ${sessionJwt}`,
+    '-H',
+    'Accept: application/json',
+    '--data-urlencode',
+    'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer',
+    '--data-urlencode',
+    `assertion=${sessionJwt}`,
+    '--data-urlencode',
+    `client_id=${clientId}`,
     `${oauth}/token`,
   ]);
   assert.equal(grant.status, 200, `jwt-bearer grant:${show(grant)}`);
@@ -65,7 +96,10 @@ function assertAccessTokenResponse(res: CurlResponse, label: string, apiToken: s
   assert.equal(res.status, 200, `${label}:${show(res)}`);
   assert.match(res.headers['content-type'] ?? '', /^application\/json\b/, `${label}: Content-Type must be application/json:${show(res)}`);
   const body = parseJson(res);
-  assert.ok(typeof body.access_token === 'string' && body.access_token.length > 32, `${label}: access_token missing or <= 32 chars:${show(res)}`);
+  assert.ok(
+    typeof body.access_token === 'string' && body.access_token.length > 32,
+    `${label}: access_token missing or <= 32 chars:${show(res)}`,
+  );
   assert.equal(body.token_type, 'Bearer', `${label}: token_type:${show(res)}`);
   assert.ok(typeof body.expires_in === 'number' && body.expires_in > 0, `${label}: expires_in must be a positive JSON number:${show(res)}`);
   assert.ok(
@@ -99,7 +133,10 @@ function readVmPage(res: CurlResponse, label: string): Page {
   const total = Number(attr(root, 'total'));
   const page = Number(attr(root, 'page'));
   const pageSize = Number(attr(root, 'pageSize'));
-  assert.ok(Number.isInteger(total) && Number.isInteger(page) && Number.isInteger(pageSize) && pageSize > 0, `${label}: total/page/pageSize attributes must be integers:${show(res)}`);
+  assert.ok(
+    Number.isInteger(total) && Number.isInteger(page) && Number.isInteger(pageSize) && pageSize > 0,
+    `${label}: total/page/pageSize attributes must be integers:${show(res)}`,
+  );
   assert.equal(attr(root, 'name'), 'vm', `${label}: QueryResultRecords name:${show(res)}`);
   const records = elements(root, 'VMRecord');
   for (const vm of records) {
@@ -138,7 +175,10 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
     server = await startTessera({ https: true, demo: true });
     assert.match(server.baseUrl, /^https:\/\/127\.0\.0\.1:\d+$/, 'startTessera must serve HTTPS on loopback');
     alice = await mintApiToken(server.baseUrl, 'acme', 'alice', server.demoPassword);
-    aliceVms = world.vms.filter((v) => v.org === 'acme').map((v) => v.name).sort();
+    aliceVms = world.vms
+      .filter((v) => v.org === 'acme')
+      .map((v) => v.name)
+      .sort();
     assert.ok(aliceVms.length > 25, `the demo inventory must hold more than 25 VMs in acme to exercise paging (has ${aliceVms.length})`);
   });
 
@@ -149,8 +189,14 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
 
   test('token POST: Accept: application/json, form body (the blog)', async () => {
     const res = await curl([
-      '-X', 'POST', '-H', 'Accept: application/json', '-H', FORM,
-      '--data', `grant_type=refresh_token&refresh_token=${alice.value}`,
+      '-X',
+      'POST',
+      '-H',
+      'Accept: application/json',
+      '-H',
+      FORM,
+      '--data',
+      `grant_type=refresh_token&refresh_token=${alice.value}`,
       `${server.baseUrl}/oauth/tenant/acme/token`,
     ]);
     aliceAccess = assertAccessTokenResponse(res, 'POST /oauth/tenant/acme/token (form body)', alice.value);
@@ -158,7 +204,10 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
 
   test('token POST: parameters in the query string, no body (KB 429004)', async () => {
     const res = await curl([
-      '-X', 'POST', '-H', 'Accept: application/json',
+      '-X',
+      'POST',
+      '-H',
+      'Accept: application/json',
       `${server.baseUrl}/oauth/tenant/acme/token?grant_type=refresh_token&refresh_token=${encodeURIComponent(alice.value)}`,
     ]);
     assertAccessTokenResponse(res, 'POST /oauth/tenant/acme/token?grant_type=...&refresh_token=... (no body)', alice.value);
@@ -166,8 +215,14 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
 
   test('token POST: raw form body without Content-Type (govcd <= v2.20, PowerShell "ContentType" typo)', async () => {
     const res = await curl([
-      '-X', 'POST', '-H', 'Accept: application/json', '-H', 'Content-Type:',
-      '--data-binary', `grant_type=refresh_token&refresh_token=${alice.value}`,
+      '-X',
+      'POST',
+      '-H',
+      'Accept: application/json',
+      '-H',
+      'Content-Type:',
+      '--data-binary',
+      `grant_type=refresh_token&refresh_token=${alice.value}`,
       `${server.baseUrl}/oauth/tenant/acme/token`,
     ]);
     assertAccessTokenResponse(res, 'POST /oauth/tenant/acme/token (no Content-Type)', alice.value);
@@ -175,8 +230,14 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
 
   test('token POST: a tenant token at /oauth/provider/token is refused (CPI/CAPVCD try it first)', async () => {
     const res = await curl([
-      '-X', 'POST', '-H', 'Accept: application/json', '-H', FORM,
-      '--data', `grant_type=refresh_token&refresh_token=${alice.value}`,
+      '-X',
+      'POST',
+      '-H',
+      'Accept: application/json',
+      '-H',
+      FORM,
+      '--data',
+      `grant_type=refresh_token&refresh_token=${alice.value}`,
       `${server.baseUrl}/oauth/provider/token`,
     ]);
     assert.ok(res.status >= 400 && res.status < 500, `want a 4xx:${show(res)}`);
@@ -196,7 +257,10 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
     const names: string[] = [];
     let total = 0;
     for (let n = 1; n <= 20; n++) {
-      const page = readVmPage(await queryGet(`${server.baseUrl}/api/query?type=vm&page=${n}`, aliceAccess), `GET /api/query?type=vm&page=${n}`);
+      const page = readVmPage(
+        await queryGet(`${server.baseUrl}/api/query?type=vm&page=${n}`, aliceAccess),
+        `GET /api/query?type=vm&page=${n}`,
+      );
       total = page.total;
       assert.equal(page.page, n, `page attribute of page ${n}`);
       names.push(...page.records.map((r) => attr(r, 'name')!));
@@ -212,7 +276,7 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
   test('GET /api/vms/query?pageSize=500 (the legacy per-type alias, as scripts use it)', async () => {
     const page = readVmPage(await queryGet(`${server.baseUrl}/api/vms/query?pageSize=500`, aliceAccess), 'GET /api/vms/query?pageSize=500');
     assert.equal(page.total, aliceVms.length, 'total');
-    assert.equal(page.pageSize, 128, 'pageSize=500 is clamped to 128, VCD\'s maxPageSize (vcd-wire §9.4)');
+    assert.equal(page.pageSize, 128, "pageSize=500 is clamped to 128, VCD's maxPageSize (vcd-wire §9.4)");
     assert.equal(page.records.length, Math.min(page.total, page.pageSize), 'records on the page');
     if (page.total <= 128) {
       assert.deepEqual(page.records.map((r) => attr(r, 'name')!).sort(), aliceVms, 'every VM on one page');
@@ -224,7 +288,10 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
   test('KB 429004: a System token at /oauth/provider/token in the query string, then GET /api/org', async () => {
     const admin = await mintApiToken(server.baseUrl, 'System', 'administrator', server.adminPassword);
     const res = await curl([
-      '-X', 'POST', '-H', 'Accept: application/json',
+      '-X',
+      'POST',
+      '-H',
+      'Accept: application/json',
       `${server.baseUrl}/oauth/provider/token?grant_type=refresh_token&refresh_token=${encodeURIComponent(admin.value)}`,
     ]);
     const access = assertAccessTokenResponse(res, 'POST /oauth/provider/token?... (System token)', admin.value);
@@ -236,7 +303,12 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
 
   test('revocation: the next call with the old access token is 401 with an XML <Error>; the token POST is invalid_grant', async () => {
     const del = await curl([
-      '-X', 'DELETE', '-H', `Authorization: Bearer ${alice.sessionJwt}`, '-H', `Accept: application/json;version=${API_VERSION}`,
+      '-X',
+      'DELETE',
+      '-H',
+      `Authorization: Bearer ${alice.sessionJwt}`,
+      '-H',
+      `Accept: application/json;version=${API_VERSION}`,
       `${server.baseUrl}/cloudapi/1.0.0/tokens/${alice.id}`,
     ]);
     assert.equal(del.status, 204, `DELETE /cloudapi/1.0.0/tokens/{id}:${show(del)}`);
@@ -244,7 +316,11 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
     for (const path of ['/api/query?type=vm', '/api/vms/query']) {
       const res = await queryGet(`${server.baseUrl}${path}`, aliceAccess);
       assert.equal(res.status, 401, `GET ${path} after revocation:${show(res)}`);
-      assert.match(res.headers['content-type'] ?? '', /^application\/vnd\.vmware\.vcloud\.error\+xml/, `GET ${path}: error Content-Type:${show(res)}`);
+      assert.match(
+        res.headers['content-type'] ?? '',
+        /^application\/vnd\.vmware\.vcloud\.error\+xml/,
+        `GET ${path}: error Content-Type:${show(res)}`,
+      );
       const error = parseXmlRoot(res, 'Error');
       assert.equal(attr(error, 'majorErrorCode'), '401', `GET ${path}: <Error majorErrorCode>:${show(res)}`);
       assert.ok(attr(error, 'minorErrorCode'), `GET ${path}: <Error minorErrorCode>:${show(res)}`);
@@ -252,8 +328,14 @@ describe('the documented curl flow (VCD 10.3.1 blog, KB 429004) with the real cu
     }
 
     const again = await curl([
-      '-X', 'POST', '-H', 'Accept: application/json', '-H', FORM,
-      '--data', `grant_type=refresh_token&refresh_token=${alice.value}`,
+      '-X',
+      'POST',
+      '-H',
+      'Accept: application/json',
+      '-H',
+      FORM,
+      '--data',
+      `grant_type=refresh_token&refresh_token=${alice.value}`,
       `${server.baseUrl}/oauth/tenant/acme/token`,
     ]);
     assert.ok(again.status >= 400 && again.status < 500, `token POST after revocation: want 4xx:${show(again)}`);

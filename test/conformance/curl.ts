@@ -59,7 +59,9 @@ export async function curl(args: readonly string[]): Promise<CurlResponse> {
   const command = `curl ${args.map(redactArg).map(shellQuote).join(' ')}`;
   const result = await runProcess('curl', full, { timeoutMs: 45_000 });
   if (result.code !== 0) {
-    throw new Error(`${command}\nfailed: exit ${result.code ?? result.signal}${result.timedOut ? ' (timeout)' : ''}: ${tail(result.stderr, 10)}`);
+    throw new Error(
+      `${command}\nfailed: exit ${result.code ?? result.signal}${result.timedOut ? ' (timeout)' : ''}: ${tail(result.stderr, 10)}`,
+    );
   }
   const status = Number(result.stdout.trim());
   const rawHeaders = readFileSync(headerFile, 'utf8');

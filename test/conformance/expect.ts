@@ -27,9 +27,7 @@ export function demoWorld(): DemoWorld {
   return {
     orgs: orgs.map(([org]) => org),
     vdcs: orgs.flatMap(([org, inv]) => inv.vdcs.map((v) => ({ org, name: v.name }))),
-    vms: orgs.flatMap(([org, inv]) =>
-      demoVms(inv).map((p) => ({ org, vdc: p.vdc.name, name: p.vm.name, template: p.vapp.template })),
-    ),
+    vms: orgs.flatMap(([org, inv]) => demoVms(inv).map((p) => ({ org, vdc: p.vdc.name, name: p.vm.name, template: p.vapp.template }))),
   };
 }
 
@@ -53,10 +51,7 @@ export interface GovcdScenario {
  * A tenant sees its own org only (and is refused at the other tenants' token endpoints); the System
  * administrator sees every org, System included, and every VM through adminVM.
  */
-export function govcdScenario(
-  world: DemoWorld,
-  who: { org: string; user: string; password: string; sysadmin: boolean },
-): GovcdScenario {
+export function govcdScenario(world: DemoWorld, who: { org: string; user: string; password: string; sysadmin: boolean }): GovcdScenario {
   const visibleOrgs = who.sysadmin ? world.orgs : [who.org];
   const visibleVms = world.vms.filter((v) => visibleOrgs.includes(v.org));
   const scenario: GovcdScenario = {
@@ -101,7 +96,10 @@ export function pyvcloudScenario(world: DemoWorld, who: { org: string; user: str
     user: who.user,
     password: who.password,
     apiVersion: '36.0',
-    vdcs: world.vdcs.filter((v) => v.org === who.org).map((v) => v.name).sort(),
+    vdcs: world.vdcs
+      .filter((v) => v.org === who.org)
+      .map((v) => v.name)
+      .sort(),
     vmsAll: names(world.vms.filter((v) => v.org === who.org)),
   };
 }

@@ -67,9 +67,13 @@ describe('go-vcloud-director (v2.26.1, v3.1.1) against Tessera', { timeout: 25 *
         const scenario = govcdScenario(world, { org: who.org, user: who.user, password, sysadmin: who.admin });
         const file = scratch.write(`govcd-${v.major}-${who.user}.json`, scenario);
         const binary = join(GOVCD_BIN, `govcd-${v.major}`);
-        const result = await runProcess(binary, ['-url', server.baseUrl, '-expect', file, '-timeout', `${CLIENT_TIMEOUT_MS / 1000 - 10}s`], {
-          timeoutMs: CLIENT_TIMEOUT_MS,
-        });
+        const result = await runProcess(
+          binary,
+          ['-url', server.baseUrl, '-expect', file, '-timeout', `${CLIENT_TIMEOUT_MS / 1000 - 10}s`],
+          {
+            timeoutMs: CLIENT_TIMEOUT_MS,
+          },
+        );
         const verbose = verboseOutput(result);
         if (verbose !== null) t.diagnostic(verbose);
         assert.equal(result.code, 0, describeFailure(`govcd-${v.major} (${v.module} ${v.version}) as ${who.user}@${who.org}`, result));

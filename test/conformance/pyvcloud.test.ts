@@ -50,22 +50,37 @@ describe('pyvcloud 23.0.4 against Tessera', { timeout: 20 * 60_000 }, () => {
     scratch.remove();
   });
 
-  test('alice@acme: requests token exchange, rehydrate_from_token, get_org_by_name, typed vm query across pages, revocation', { timeout: CLIENT_TIMEOUT_MS + 30_000 }, async (t) => {
-    const scenario = pyvcloudScenario(world, { org: 'acme', user: 'alice', password: server.demoPassword });
-    assert.ok(scenario.vmsAll.length > 25, `the demo inventory must hold more than 25 VMs in acme to exercise paging (has ${scenario.vmsAll.length})`);
-    const file = scratch.write('pyvcloud-alice.json', scenario);
-    const result = await runProcess(
-      VENV_PYTHON,
-      [join(CONFORMANCE_DIR, 'pyvcloud', 'conformance.py'), '--url', server.baseUrl, '--scenario', file, '--timeout', String(CLIENT_TIMEOUT_MS / 1000 - 10)],
-      { timeoutMs: CLIENT_TIMEOUT_MS, env: { PYTHONDONTWRITEBYTECODE: '1' } },
-    );
-    const verbose = verboseOutput(result);
-    if (verbose !== null) t.diagnostic(verbose);
-    assert.equal(result.code, 0, describeFailure('pyvcloud conformance (alice@acme)', result));
-    const summary = readSummary<PyvcloudSummary>(result, 'PYVCLOUD-CONFORMANCE-SUMMARY');
-    assert.equal(summary.versions.pyvcloud, '23.0.4', 'the venv holds the pinned pyvcloud');
-    assert.ok((summary.counts.queryPages ?? 0) >= 2, 'the typed query went through more than one page');
-    const { steps, ...rest } = summary;
-    t.diagnostic(`pyvcloud: ${steps.length} steps passed; ${JSON.stringify(rest)}`);
-  });
+  test(
+    'alice@acme: requests token exchange, rehydrate_from_token, get_org_by_name, typed vm query across pages, revocation',
+    { timeout: CLIENT_TIMEOUT_MS + 30_000 },
+    async (t) => {
+      const scenario = pyvcloudScenario(world, { org: 'acme', user: 'alice', password: server.demoPassword });
+      assert.ok(
+        scenario.vmsAll.length > 25,
+        `the demo inventory must hold more than 25 VMs in acme to exercise paging (has ${scenario.vmsAll.length})`,
+      );
+      const file = scratch.write('pyvcloud-alice.json', scenario);
+      const result = await runProcess(
+        VENV_PYTHON,
+        [
+          join(CONFORMANCE_DIR, 'pyvcloud', 'conformance.py'),
+          '--url',
+          server.baseUrl,
+          '--scenario',
+          file,
+          '--timeout',
+          String(CLIENT_TIMEOUT_MS / 1000 - 10),
+        ],
+        { timeoutMs: CLIENT_TIMEOUT_MS, env: { PYTHONDONTWRITEBYTECODE: '1' } },
+      );
+      const verbose = verboseOutput(result);
+      if (verbose !== null) t.diagnostic(verbose);
+      assert.equal(result.code, 0, describeFailure('pyvcloud conformance (alice@acme)', result));
+      const summary = readSummary<PyvcloudSummary>(result, 'PYVCLOUD-CONFORMANCE-SUMMARY');
+      assert.equal(summary.versions.pyvcloud, '23.0.4', 'the venv holds the pinned pyvcloud');
+      assert.ok((summary.counts.queryPages ?? 0) >= 2, 'the typed query went through more than one page');
+      const { steps, ...rest } = summary;
+      t.diagnostic(`pyvcloud: ${steps.length} steps passed; ${JSON.stringify(rest)}`);
+    },
+  );
 });

@@ -40,9 +40,7 @@ export function setupConformance(target: 'govcd' | 'pyvcloud' | 'all'): string {
   }
   if (result.status !== 0) {
     const reason =
-      result.signal !== null
-        ? `killed by ${result.signal} (timeout ${SETUP_TIMEOUT_MS / 1000}s?)`
-        : `exit code ${result.status}`;
+      result.signal !== null ? `killed by ${result.signal} (timeout ${SETUP_TIMEOUT_MS / 1000}s?)` : `exit code ${result.status}`;
     throw new Error(
       `scripts/setup-conformance.sh ${target} failed (${reason}); the conformance suite cannot run without ` +
         `its real clients:\n${tail(result.stderr, 60)}\n${tail(result.stdout, 20)}`,

@@ -68,7 +68,10 @@ test('every generated token validates, and they do not repeat', () => {
 });
 
 test('property: a token built from any 256-bit value (including all zeros and all ones) validates', () => {
-  fc.assert(fc.property(bytes32, (b) => isWellFormedApiToken(tokenFromBytes(b))), { numRuns: 500 });
+  fc.assert(
+    fc.property(bytes32, (b) => isWellFormedApiToken(tokenFromBytes(b))),
+    { numRuns: 500 },
+  );
   assert.ok(isWellFormedApiToken(tokenFromBytes(new Uint8Array(32))));
   assert.ok(isWellFormedApiToken(tokenFromBytes(new Uint8Array(32).fill(255))));
 });

@@ -95,7 +95,7 @@ const badFilters: Array<[string, RegExp]> = [
   ['na me==x', /expected an operator/],
 ];
 
-test('bad filters fail with VCD\'s message and a precise detail', () => {
+test("bad filters fail with VCD's message and a precise detail", () => {
   for (const [filter, detail] of badFilters) {
     assert.throws(
       () => parseFiql(filter),
@@ -157,13 +157,16 @@ test('property: parse(format(ast)) == ast', () => {
 
 test('property: the parser never throws anything but FiqlSyntaxError', () => {
   fc.assert(
-    fc.property(fc.string({ unit: fc.constantFrom('a', '=', '!', ';', ',', '(', ')', '*', '\\', 'l', 't', ' '), maxLength: 20 }), (text) => {
-      try {
-        parseFiql(text);
-      } catch (err) {
-        assert.ok(err instanceof FiqlSyntaxError, String(err));
-      }
-    }),
+    fc.property(
+      fc.string({ unit: fc.constantFrom('a', '=', '!', ';', ',', '(', ')', '*', '\\', 'l', 't', ' '), maxLength: 20 }),
+      (text) => {
+        try {
+          parseFiql(text);
+        } catch (err) {
+          assert.ok(err instanceof FiqlSyntaxError, String(err));
+        }
+      },
+    ),
     { numRuns: 2000 },
   );
 });

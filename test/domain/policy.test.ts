@@ -13,7 +13,10 @@ import { PREDEFINED_ROLES, RIGHTS, RIGHT_CATALOGUE, SYSTEM_ORG_ID, type Predefin
 const ACME = randomUUID();
 const GLOBEX = randomUUID();
 
-function principal(role: PredefinedRoleName, options: { orgId?: string; kind?: SessionKind; userId?: string; rights?: string[] } = {}): Principal {
+function principal(
+  role: PredefinedRoleName,
+  options: { orgId?: string; kind?: SessionKind; userId?: string; rights?: string[] } = {},
+): Principal {
   const orgId = options.orgId ?? (role === 'System Administrator' ? SYSTEM_ORG_ID : ACME);
   return {
     userId: options.userId ?? randomUUID(),
@@ -45,7 +48,16 @@ const WRITES_DENIED_TO_TOKENS: Action[] = [
   'globalRole.manage',
   'rightsBundle.manage',
 ];
-const READS_KEPT_BY_TOKENS: Action[] = ['user.view', 'group.view', 'role.view', 'globalRole.view', 'rightsBundle.view', 'org.view', 'vdc.view', 'vapp.view'];
+const READS_KEPT_BY_TOKENS: Action[] = [
+  'user.view',
+  'group.view',
+  'role.view',
+  'globalRole.view',
+  'rightsBundle.view',
+  'org.view',
+  'vdc.view',
+  'vapp.view',
+];
 
 const ALL_ACTIONS: Action[] = [
   ...WRITES_DENIED_TO_TOKENS,
@@ -64,7 +76,14 @@ describe('token sessions (vcd-wire §10)', () => {
       for (const action of WRITES_DENIED_TO_TOKENS) {
         assert.equal(can(token, action, { orgId: password.orgId }), false, `token session: ${action}`);
       }
-      for (const action of ['apiToken.create', 'password.changeOwn', 'totp.manageOwn', 'user.manage', 'group.manage', 'role.manage'] as const) {
+      for (const action of [
+        'apiToken.create',
+        'password.changeOwn',
+        'totp.manageOwn',
+        'user.manage',
+        'group.manage',
+        'role.manage',
+      ] as const) {
         assert.equal(can(password, action, { orgId: password.orgId }), true, `password session: ${action}`);
       }
     });
@@ -190,7 +209,8 @@ describe('orgs and roles', () => {
     assert.equal(can(alice, 'rightsBundle.manage', { orgId: ACME }), false, 'provider-only right');
     assert.equal(can(alice, 'system.view'), false);
     const admin = principal('System Administrator');
-    for (const action of ['globalRole.manage', 'rightsBundle.manage', 'system.view'] as const) assert.equal(can(admin, action), true, action);
+    for (const action of ['globalRole.manage', 'rightsBundle.manage', 'system.view'] as const)
+      assert.equal(can(admin, action), true, action);
     const consoleOnly = principal('Console Access Only');
     for (const action of ALL_ACTIONS.filter((a) => a !== 'vapp.view' && a !== 'password.changeOwn' && a !== 'totp.manageOwn')) {
       assert.equal(can(consoleOnly, action, { orgId: ACME, ownerId: consoleOnly.userId }), false, action);
@@ -207,9 +227,12 @@ describe('orgs and roles', () => {
         assert.equal(RIGHT_CATALOGUE.find((r) => r.name === right)?.providerOnly, false, `${name} holds provider-only ${right}`);
       }
     }
-    assert.deepEqual(
-      Object.keys(PREDEFINED_ROLES).sort(),
-      ['Console Access Only', 'Organization Administrator', 'System Administrator', 'vApp Author', 'vApp User'],
-    );
+    assert.deepEqual(Object.keys(PREDEFINED_ROLES).sort(), [
+      'Console Access Only',
+      'Organization Administrator',
+      'System Administrator',
+      'vApp Author',
+      'vApp User',
+    ]);
   });
 });

@@ -36,7 +36,11 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A fresh browser profile (cookies, storage) trusting the test server's self-signed certificate. */
-export async function newPortalContext(browser: Browser, baseUrl: string, viewport = { width: 1280, height: 860 }): Promise<BrowserContext> {
+export async function newPortalContext(
+  browser: Browser,
+  baseUrl: string,
+  viewport = { width: 1280, height: 860 },
+): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL: baseUrl, ignoreHTTPSErrors: true, viewport, locale: 'en-US' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
   context.setDefaultTimeout(10_000); // a missing element fails in seconds, not after Playwright's 30 s
@@ -125,7 +129,10 @@ export async function queryVms(api: APIRequestContext, accessToken: string) {
 export async function apiSignIn(api: APIRequestContext, user: string, org: string, password: string): Promise<string> {
   const provider = org.toLowerCase() === 'system';
   const res = await api.post(`/cloudapi/1.0.0/sessions${provider ? '/provider' : ''}`, {
-    headers: { Authorization: 'Basic ' + Buffer.from(`${user}@${org}:${password}`).toString('base64'), Accept: 'application/json;version=37.0' },
+    headers: {
+      Authorization: 'Basic ' + Buffer.from(`${user}@${org}:${password}`).toString('base64'),
+      Accept: 'application/json;version=37.0',
+    },
   });
   if (res.status() !== 200) throw new Error(`API sign-in of ${user}@${org} failed: ${res.status()} ${await res.text()}`);
   return res.headers()['x-vmware-vcloud-access-token']!;

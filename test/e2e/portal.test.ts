@@ -80,10 +80,13 @@ describe('tenant portal in Chromium', () => {
     await page.waitForURL(/\/preferences\/totp$/);
     const qrSrc = await page.locator('img.qr-code').getAttribute('src');
     assert.match(qrSrc ?? '', /^data:image\/svg\+xml;base64,/, 'the QR code is an SVG data URI');
-    assert.ok(await page.locator('img.qr-code').evaluate((img) => {
-      const image = img as unknown as { complete: boolean; naturalWidth: number };
-      return image.complete && image.naturalWidth > 0;
-    }), 'the QR code renders under the CSP');
+    assert.ok(
+      await page.locator('img.qr-code').evaluate((img) => {
+        const image = img as unknown as { complete: boolean; naturalWidth: number };
+        return image.complete && image.naturalWidth > 0;
+      }),
+      'the QR code renders under the CSP',
+    );
     bobTotpSecret = (await page.locator('#totp-secret').textContent())!.trim();
     assert.match(bobTotpSecret, /^[A-Z2-7]{32}$/);
 
@@ -129,7 +132,11 @@ describe('tenant portal in Chromium', () => {
 
     await page.locator('#api-token').locator('..').getByRole('button', { name: 'Copy' }).click();
     await assert.doesNotReject(page.getByText('Copied to the clipboard.').waitFor());
-    assert.equal(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).navigator.clipboard.readText()), bobToken, 'the copy button copies the token');
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as BrowserGlobals).navigator.clipboard.readText()),
+      bobToken,
+      'the copy button copies the token',
+    );
 
     const usage = await page.locator('#token-usage').textContent();
     assert.ok(usage?.includes(`${server.baseUrl}/oauth/tenant/acme/token`), 'the snippets name this server and org');
@@ -208,7 +215,12 @@ describe('tenant portal in Chromium', () => {
 
   test('without "Manage user\'s own API token" the Access Tokens section is absent', async () => {
     const alice = await apiSignIn(api, 'alice', 'acme', server.demoPassword);
-    await apiCreateUser(api, alice, { userName: 'carol', password: 'carol-Password-1', roleName: 'Console Access Only', fullName: 'Carol Console' });
+    await apiCreateUser(api, alice, {
+      userName: 'carol',
+      password: 'carol-Password-1',
+      roleName: 'Console Access Only',
+      fullName: 'Carol Console',
+    });
     const context = await newPortalContext(browser, server.baseUrl);
     try {
       const page = await context.newPage();
@@ -226,7 +238,7 @@ describe('tenant portal in Chromium', () => {
     }
   });
 
-  test('Administration: alice revokes one of bob\'s tokens from Users; the System administrator sees every org', async () => {
+  test("Administration: alice revokes one of bob's tokens from Users; the System administrator sees every org", async () => {
     const target = await createTokenInPage(bob.page, 'bob-build-server');
     await createTokenInPage(bob.page, 'bob-laptop');
     const hank = await apiSignIn(api, 'hank', 'globex', server.demoPassword);
@@ -313,12 +325,16 @@ describe('tenant portal in Chromium', () => {
       await page.keyboard.press('Enter');
       await page.waitForURL(/done=password-changed/);
       await assert.doesNotReject(
-        page.getByText('Your password was changed. Your other sessions were signed out; this one stays signed in. 1 API token was revoked.').waitFor(),
+        page
+          .getByText('Your password was changed. Your other sessions were signed out; this one stays signed in. 1 API token was revoked.')
+          .waitFor(),
       );
 
       await page.reload();
       await assert.doesNotReject(page.getByRole('heading', { name: 'User preferences' }).waitFor(), 'this session stays signed in');
-      const other = await api.get('/cloudapi/1.0.0/sessions/current', { headers: { Authorization: `Bearer ${daveApi}`, Accept: 'application/json;version=37.0' } });
+      const other = await api.get('/cloudapi/1.0.0/sessions/current', {
+        headers: { Authorization: `Bearer ${daveApi}`, Accept: 'application/json;version=37.0' },
+      });
       assert.equal(other.status(), 401, 'the other session ended');
       const exchanged = await exchangeToken(api, 'acme', daveToken);
       assert.equal(exchanged.status, 400);

@@ -36,7 +36,13 @@ export async function signIn(baseUrl: string, user: string, org: string, passwor
 export const oauthPath = (org: string) => (org.toLowerCase() === 'system' ? '/oauth/provider' : `/oauth/tenant/${org}`);
 
 /** register + jwt-bearer grant, as govcd's CreateToken + GetInitialApiToken do. */
-export async function createApiToken(baseUrl: string, sessionToken: string, org: string, name: string, extra: Record<string, unknown> = {}) {
+export async function createApiToken(
+  baseUrl: string,
+  sessionToken: string,
+  org: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+) {
   const reg = await http(`${baseUrl}${oauthPath(org)}/register`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${sessionToken}`, 'Content-Type': 'application/json', Accept: 'application/json;version=' },

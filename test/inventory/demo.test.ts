@@ -14,7 +14,10 @@ test('DEMO_INVENTORY has what clients need to exercise paging, filters and isola
   const acme = demoVms(DEMO_INVENTORY.acme);
   assert.ok(acme.length >= 55 && acme.length <= 65, `about 60 acme VMs, got ${acme.length}`);
   assert.ok(DEMO_INVENTORY.acme.vdcs.length >= 3);
-  assert.ok(DEMO_INVENTORY.acme.vdcs.some((v) => v.vapps.reduce((n, a) => n + a.vms.length, 0) > 25), 'one VDC holds more than a page');
+  assert.ok(
+    DEMO_INVENTORY.acme.vdcs.some((v) => v.vapps.reduce((n, a) => n + a.vms.length, 0) > 25),
+    'one VDC holds more than a page',
+  );
   assert.ok(acme.some((p) => p.vapp.template));
   assert.ok(acme.some((p) => !p.vapp.template && p.vm.status === 'POWERED_OFF'));
   assert.ok(acme.some((p) => !p.vapp.template && !p.vm.deployed));
@@ -24,7 +27,10 @@ test('DEMO_INVENTORY has what clients need to exercise paging, filters and isola
   assert.equal(DEMO_INVENTORY.globex.vdcs.length, 1);
   assert.ok(globex.length >= 3 && globex.length <= 10);
   assert.deepEqual([...new Set(globex.map((p) => p.vapp.owner))], ['hank']);
-  assert.ok(globex.some((p) => acme.some((q) => q.vm.name === p.vm.name)), 'a name shared across orgs, for isolation tests');
+  assert.ok(
+    globex.some((p) => acme.some((q) => q.vm.name === p.vm.name)),
+    'a name shared across orgs, for isolation tests',
+  );
   for (const p of [...acme, ...globex]) {
     assert.equal(p.vm.ipAddress === null, !p.vm.deployed || p.vapp.template, `${p.vm.name}: only deployed VMs have an IP`);
   }
@@ -44,10 +50,16 @@ for (const plan of bothBackends()) {
     after(async () => cleanup?.());
 
     test('writes exactly the spec', async () => {
-      for (const [orgId, spec] of [[orgs.acme, DEMO_INVENTORY.acme], [orgs.globex, DEMO_INVENTORY.globex]] as const) {
+      for (const [orgId, spec] of [
+        [orgs.acme, DEMO_INVENTORY.acme],
+        [orgs.globex, DEMO_INVENTORY.globex],
+      ] as const) {
         assert.equal(await countRows(store, 'vms', orgId), demoVms(spec).length);
         assert.equal(await countRows(store, 'vdcs', orgId), spec.vdcs.length);
-        assert.equal(await countRows(store, 'vapps', orgId), spec.vdcs.reduce((n, v) => n + v.vapps.length, 0));
+        assert.equal(
+          await countRows(store, 'vapps', orgId),
+          spec.vdcs.reduce((n, v) => n + v.vapps.length, 0),
+        );
       }
       const p = demoVms(DEMO_INVENTORY.acme).find((x) => x.vm.name === 'lab-05')!;
       const row = await store.db
@@ -56,7 +68,14 @@ for (const plan of bothBackends()) {
         .select(['vms.status', 'vms.is_deployed', 'vms.cpus', 'vms.memory_mb', 'vms.ip_address', 'users.name as owner'])
         .where('vms.id', '=', demoIds.vm(orgs.acme, p.vdc.name, p.vapp.name, p.vm.name))
         .executeTakeFirstOrThrow();
-      assert.deepEqual(row, { status: p.vm.status, is_deployed: 0, cpus: p.vm.cpus, memory_mb: p.vm.memoryMb, ip_address: null, owner: 'alice' });
+      assert.deepEqual(row, {
+        status: p.vm.status,
+        is_deployed: 0,
+        cpus: p.vm.cpus,
+        memory_mb: p.vm.memoryMb,
+        ip_address: null,
+        owner: 'alice',
+      });
     });
 
     test('a second call changes nothing', async () => {

@@ -53,4 +53,12 @@ export async function makeDemoOrgs(store: Store) {
 }
 
 export const countRows = async (store: Store, table: 'vms' | 'vapps' | 'vdcs' | 'metadata', orgId: string) =>
-  Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await store.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('org_id', '=', orgId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );

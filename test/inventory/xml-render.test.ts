@@ -5,10 +5,20 @@ import { XMLParser } from 'fast-xml-parser';
 import { attrs, el, escapeXml, textEl, xmlDocument } from '../../src/inventory/xml-render.js';
 
 // htmlEntities: decode numeric character references (&#10;) as every XML parser does.
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseAttributeValue: false, parseTagValue: false, trimValues: false, htmlEntities: true });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseAttributeValue: false,
+  parseTagValue: false,
+  trimValues: false,
+  htmlEntities: true,
+});
 
 test('elements, attributes and text', () => {
-  assert.equal(el('Link', { rel: 'down', href: 'https://h/a?b=1&c=2', skip: undefined, none: null }), '<Link rel="down" href="https://h/a?b=1&amp;c=2"/>');
+  assert.equal(
+    el('Link', { rel: 'down', href: 'https://h/a?b=1&c=2', skip: undefined, none: null }),
+    '<Link rel="down" href="https://h/a?b=1&amp;c=2"/>',
+  );
   assert.equal(el('Vdcs', {}, [el('Vdc', { n: 1 }), el('Vdc', { b: false })]), '<Vdcs><Vdc n="1"/><Vdc b="false"/></Vdcs>');
   assert.equal(textEl('IsEnabled', true), '<IsEnabled>true</IsEnabled>');
   assert.equal(textEl('Description', ''), '<Description></Description>');
@@ -24,14 +34,21 @@ test('characters XML cannot carry are dropped, newlines survive in attributes', 
 
 test('property: any string round-trips through an attribute and a text element', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string({ unit: 'grapheme' }), fc.constant('a\r\nb\rc'), fc.string({ unit: fc.constantFrom('<', '>', '&', '"', "'", '\r', '\n', '\t', 'x') })), (value) => {
-      const clean = value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
-      const doc = xmlDocument('Root', { value }, textEl('Text', value));
-      const parsed = parser.parse(doc);
-      assert.equal(parsed.Root['@value'], clean);
-      // \r is escaped too, so even CR LF survives the parser's line-end normalisation.
-      assert.equal(String(parsed.Root.Text ?? ''), clean);
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: 'grapheme' }),
+        fc.constant('a\r\nb\rc'),
+        fc.string({ unit: fc.constantFrom('<', '>', '&', '"', "'", '\r', '\n', '\t', 'x') }),
+      ),
+      (value) => {
+        const clean = value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+        const doc = xmlDocument('Root', { value }, textEl('Text', value));
+        const parsed = parser.parse(doc);
+        assert.equal(parsed.Root['@value'], clean);
+        // \r is escaped too, so even CR LF survives the parser's line-end normalisation.
+        assert.equal(String(parsed.Root.Text ?? ''), clean);
+      },
+    ),
     { numRuns: 500 },
   );
 });

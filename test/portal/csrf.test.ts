@@ -31,7 +31,7 @@ describe('portal CSRF protection', () => {
   });
   after(async () => server?.stop());
 
-  test('creating a token: no token, a wrong token, or another session\'s token is a 403 and creates nothing', async () => {
+  test("creating a token: no token, a wrong token, or another session's token is a 403 and creates nothing", async () => {
     const before = await liveTokenNames();
     const aliceToken = csrfFrom((await alice.get(`${ACME}/preferences`)).body);
     const bobToken = csrfFrom((await bob.get(`${ACME}/preferences`)).body);
@@ -62,7 +62,7 @@ describe('portal CSRF protection', () => {
 
     const totp = await bob.post(`${ACME}/preferences/totp/start`, { _csrf: 'nope' });
     assert.equal(totp.statusCode, 403);
-    const user = (await server.store.db.selectFrom('users').select('totp_secret').where('name', '=', 'bob').executeTakeFirstOrThrow());
+    const user = await server.store.db.selectFrom('users').select('totp_secret').where('name', '=', 'bob').executeTakeFirstOrThrow();
     assert.equal(user.totp_secret, null, 'no set-up was started');
 
     const confirm = await bob.post(`${ACME}/preferences/totp/confirm`, { code: '123456' });
@@ -101,7 +101,12 @@ describe('portal CSRF protection', () => {
       await portalRoutes(scoped, {});
       scoped.post('/tenant/:org/unprotected', async () => 'changed');
     });
-    const res = await app.inject({ method: 'POST', url: '/tenant/acme/unprotected', payload: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tenant/acme/unprotected',
+      payload: 'a=b',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(res.statusCode, 403);
     assert.notEqual(res.body, 'changed');
     await app.close();

@@ -30,7 +30,10 @@ describe('escaping in the portal', () => {
     alice = new PortalClient(server.server.app);
     await alice.signIn(ACME, 'alice', server.demoPassword);
     const session = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
-    const roles = await server.server.app.inject({ url: '/cloudapi/1.0.0/roles', headers: { authorization: `Bearer ${session}`, accept: 'application/json;version=37.0' } });
+    const roles = await server.server.app.inject({
+      url: '/cloudapi/1.0.0/roles',
+      headers: { authorization: `Bearer ${session}`, accept: 'application/json;version=37.0' },
+    });
     const role = (roles.json().values as Array<{ id: string; name: string }>).find((r) => r.name === 'vApp User')!;
     const created = await server.server.app.inject({
       method: 'POST',
@@ -48,7 +51,8 @@ describe('escaping in the portal', () => {
     assertEscaped((await alice.get(`${ACME}/preferences/tokens/created`)).body, SCRIPT_NAME, 'created page');
     assertEscaped((await alice.get(`${ACME}/preferences`)).body, SCRIPT_NAME, 'preferences list');
     assertEscaped((await alice.get(`${ACME}/administration/tokens`)).body, SCRIPT_NAME, 'org token list');
-    scriptTokenId = (await server.store.db.selectFrom('api_tokens').select('id').where('name', '=', SCRIPT_NAME).executeTakeFirstOrThrow()).id;
+    scriptTokenId = (await server.store.db.selectFrom('api_tokens').select('id').where('name', '=', SCRIPT_NAME).executeTakeFirstOrThrow())
+      .id;
     assertEscaped((await alice.get(`${ACME}/tokens/${scriptTokenId}/revoke`)).body, SCRIPT_NAME, 'revoke confirmation');
   });
 
@@ -58,7 +62,11 @@ describe('escaping in the portal', () => {
     assert.equal(duplicateFirst.statusCode, 303);
     const list = (await alice.get(`${ACME}/preferences`)).body;
     assertEscaped(list, ATTRIBUTE_NAME, 'list');
-    assert.ok(list.includes(`aria-label="Revoke ${ATTRIBUTE_NAME.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')}"`));
+    assert.ok(
+      list.includes(
+        `aria-label="Revoke ${ATTRIBUTE_NAME.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')}"`,
+      ),
+    );
     const again = await alice.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(form.body), name: ATTRIBUTE_NAME });
     assert.equal(again.statusCode, 400, 'a duplicate: the error message quotes the name, and the field keeps it');
     assertEscaped(again.body, ATTRIBUTE_NAME, 'form with error');

@@ -53,10 +53,17 @@ describe('portal: change password', () => {
     assert.equal(page.statusCode, 200);
     assert.equal(page.headers['cache-control'], 'no-store');
     assert.ok(csrfFrom(page.body));
-    assert.match(page.body, /<input id="current-password" name="currentPassword" type="password" autocomplete="current-password" required autofocus>/);
+    assert.match(
+      page.body,
+      /<input id="current-password" name="currentPassword" type="password" autocomplete="current-password" required autofocus>/,
+    );
     assert.match(page.body, /name="newPassword" type="password" autocomplete="new-password"/);
     assert.match(page.body, /name="confirmPassword" type="password" autocomplete="new-password"/);
-    assert.match(page.body, /<input id="revoke-tokens" name="revokeTokens" type="checkbox" value="yes" aria-describedby="revoke-tokens-help">/, 'unticked by default');
+    assert.match(
+      page.body,
+      /<input id="revoke-tokens" name="revokeTokens" type="checkbox" value="yes" aria-describedby="revoke-tokens-help">/,
+      'unticked by default',
+    );
     assert.match(page.body, /<label for="revoke-tokens">Also revoke all my API tokens<\/label>/);
   });
 
@@ -71,7 +78,11 @@ describe('portal: change password', () => {
     });
     assert.equal(res.statusCode, 400);
     assert.match(res.body, /Your current password is wrong\. Your password was not changed\./);
-    assert.match(res.body, /id="current-password"[^>]*aria-describedby="password-error" aria-invalid="true" autofocus/, 'the field is marked and focused');
+    assert.match(
+      res.body,
+      /id="current-password"[^>]*aria-describedby="password-error" aria-invalid="true" autofocus/,
+      'the field is marked and focused',
+    );
     assert.match(res.body, /name="revokeTokens" type="checkbox" value="yes" checked/, 'the box keeps its state');
     assert.ok(!res.body.includes(NEW_PASSWORD) && !res.body.includes('not-the-Password-1'), 'typed passwords are not sent back');
 
@@ -81,7 +92,10 @@ describe('portal: change password', () => {
     assert.equal((await exchange(server.baseUrl, 'acme', user.apiToken)).status, 200, 'the token still works');
     assert.equal((await user.portal.get(`${ACME}/preferences`)).statusCode, 200);
     const refused = await auditOf(user.userId, 'user.passwordChanged');
-    assert.deepEqual(refused.map((e) => e.outcome), ['failure']);
+    assert.deepEqual(
+      refused.map((e) => e.outcome),
+      ['failure'],
+    );
     assert.equal(JSON.parse(refused[0]!.details).reason, 'wrong current password');
   });
 
@@ -89,10 +103,30 @@ describe('portal: change password', () => {
     const user = await freshUser();
     const before = await passwordHash(user.userId);
     const cases: Array<[string, Record<string, string>, RegExp, string]> = [
-      ['mismatch', { currentPassword: user.password, newPassword: NEW_PASSWORD, confirmPassword: `${NEW_PASSWORD}x` }, /The new passwords do not match\./, 'confirm-password'],
-      ['short', { currentPassword: user.password, newPassword: 'short1', confirmPassword: 'short1' }, /The new password must be at least 8 characters\./, 'new-password'],
-      ['unchanged', { currentPassword: user.password, newPassword: user.password, confirmPassword: user.password }, /must be different from your current password/, 'new-password'],
-      ['no current', { currentPassword: '', newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, /Enter your current password\./, 'current-password'],
+      [
+        'mismatch',
+        { currentPassword: user.password, newPassword: NEW_PASSWORD, confirmPassword: `${NEW_PASSWORD}x` },
+        /The new passwords do not match\./,
+        'confirm-password',
+      ],
+      [
+        'short',
+        { currentPassword: user.password, newPassword: 'short1', confirmPassword: 'short1' },
+        /The new password must be at least 8 characters\./,
+        'new-password',
+      ],
+      [
+        'unchanged',
+        { currentPassword: user.password, newPassword: user.password, confirmPassword: user.password },
+        /must be different from your current password/,
+        'new-password',
+      ],
+      [
+        'no current',
+        { currentPassword: '', newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
+        /Enter your current password\./,
+        'current-password',
+      ],
       ['no new', { currentPassword: user.password, newPassword: '', confirmPassword: '' }, /Enter a new password\./, 'new-password'],
     ];
     for (const [what, form, message, field] of cases) {
@@ -113,7 +147,11 @@ describe('portal: change password', () => {
     const mine = csrfFrom((await user.portal.get(FORM)).body);
     const theirs = csrfFrom((await other.portal.get(FORM)).body);
     const form = { currentPassword: user.password, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, revokeTokens: 'yes' };
-    const attempts: Record<string, Record<string, string>> = { missing: {}, wrong: { _csrf: mine.slice(0, -4) + 'AAAA' }, "another session's": { _csrf: theirs } };
+    const attempts: Record<string, Record<string, string>> = {
+      missing: {},
+      wrong: { _csrf: mine.slice(0, -4) + 'AAAA' },
+      "another session's": { _csrf: theirs },
+    };
     for (const [what, extra] of Object.entries(attempts)) {
       const res = await user.portal.post(FORM, { ...form, ...extra });
       assert.equal(res.statusCode, 403, what);
@@ -129,13 +167,21 @@ describe('portal: change password', () => {
     const otherBrowser = new PortalClient(server.server.app);
     await otherBrowser.signIn(ACME, user.name, user.password);
 
-    const res = await user.portal.submit(FORM, FORM, { currentPassword: user.password, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD });
+    const res = await user.portal.submit(FORM, FORM, {
+      currentPassword: user.password,
+      newPassword: NEW_PASSWORD,
+      confirmPassword: NEW_PASSWORD,
+    });
     assert.equal(res.statusCode, 303, res.body);
     assert.equal(res.headers.location, `${ACME}/preferences?done=password-changed#password`);
     const page = await user.portal.get(String(res.headers.location));
     assert.equal(page.statusCode, 200, 'this session stays signed in');
     assert.match(page.body, /Your password was changed\. Your other sessions were signed out; this one stays signed in\./);
-    assert.doesNotMatch(page.body, /API tokens? (was|were) revoked|no API tokens to revoke/, 'nothing said about tokens that were not touched');
+    assert.doesNotMatch(
+      page.body,
+      /API tokens? (was|were) revoked|no API tokens to revoke/,
+      'nothing said about tokens that were not touched',
+    );
 
     assert.equal(await sessionAlive(user.apiSession), false, 'the API session ended');
     const other = await otherBrowser.get(`${ACME}/preferences`);
@@ -148,12 +194,20 @@ describe('portal: change password', () => {
     assert.equal((await signInReply(server.baseUrl, user.name, 'acme', user.password)).status, 401, 'the old password is gone');
     assert.equal((await signInReply(server.baseUrl, user.name, 'acme', NEW_PASSWORD)).status, 200, 'the new one signs in');
     const changed = await auditOf(user.userId, 'user.passwordChanged');
-    assert.deepEqual(changed.map((e) => [e.outcome, JSON.parse(e.details).tokensRevoked]), [['success', false]]);
+    assert.deepEqual(
+      changed.map((e) => [e.outcome, JSON.parse(e.details).tokensRevoked]),
+      [['success', false]],
+    );
   });
 
   test('with the box ticked: every API token is revoked (and the sessions made from them), and the page says how many', async () => {
     const user = await freshUser();
-    const second = await createApiToken(server.baseUrl, await apiSignIn(server.baseUrl, user.name, 'acme', user.password), 'acme', 'second');
+    const second = await createApiToken(
+      server.baseUrl,
+      await apiSignIn(server.baseUrl, user.name, 'acme', user.password),
+      'acme',
+      'second',
+    );
     const tokenSession = await accessTokenFrom(server.baseUrl, 'acme', second.apiToken);
     assert.ok(await sessionAlive(tokenSession));
 
@@ -178,7 +232,10 @@ describe('portal: change password', () => {
     assert.equal(await sessionAlive(tokenSession), false, 'a session made from a revoked token ends');
     assert.equal(await sessionAlive(user.apiSession), false, 'the password session ends');
     const changed = await auditOf(user.userId, 'user.passwordChanged');
-    assert.deepEqual(changed.map((e) => [e.outcome, JSON.parse(e.details).tokensRevoked]), [['success', true]]);
+    assert.deepEqual(
+      changed.map((e) => [e.outcome, JSON.parse(e.details).tokensRevoked]),
+      [['success', true]],
+    );
   });
 
   test('the notice takes only a number from the URL, and only after a password change', async () => {

@@ -72,7 +72,12 @@ describe('portal security headers', () => {
   });
 
   test('pages are never cached', async () => {
-    for (const url of ['/tenant/acme/', '/tenant/acme/preferences', '/tenant/acme/preferences/tokens/new', '/tenant/acme/administration/tokens']) {
+    for (const url of [
+      '/tenant/acme/',
+      '/tenant/acme/preferences',
+      '/tenant/acme/preferences/tokens/new',
+      '/tenant/acme/administration/tokens',
+    ]) {
       const res = await alice.get(url);
       assert.equal(res.statusCode, 200, url);
       assert.equal(res.headers['cache-control'], 'no-store', url);
@@ -97,7 +102,11 @@ describe('portal security headers', () => {
       assert.match(page, /<link rel="stylesheet" href="\/static\/app\.css">/);
       assert.deepEqual(inlineCodeIn(page), [], page.slice(0, 200));
     }
-    assert.match(pages.at(-1)!, /<img class="qr-code" src="data:image\/svg\+xml;base64,/, 'the QR code is an image, allowed by img-src data:');
+    assert.match(
+      pages.at(-1)!,
+      /<img class="qr-code" src="data:image\/svg\+xml;base64,/,
+      'the QR code is an image, allowed by img-src data:',
+    );
   });
 
   test('the API areas answer without any of the portal headers', async () => {

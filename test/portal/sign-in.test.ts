@@ -66,7 +66,10 @@ describe('portal sign-in over HTTP (inject)', () => {
     assert.equal(unknown.statusCode, 401);
     for (const res of [wrong, unknown]) assert.match(res.body, /The user name or password is incorrect\./);
     assert.match(unknown.body, /value="&lt;nobody&gt;"/);
-    assert.equal(setCookiesOf(wrong).some((c) => c.name === 'tessera_session'), false);
+    assert.equal(
+      setCookiesOf(wrong).some((c) => c.name === 'tessera_session'),
+      false,
+    );
   });
 
   test('with TOTP: the password leads to the code step, through a signed short-lived cookie that is not a session', async () => {
@@ -75,7 +78,11 @@ describe('portal sign-in over HTTP (inject)', () => {
     assert.equal(res.statusCode, 303);
     assert.equal(res.headers.location, '/tenant/acme/login/code');
     const cookies = setCookiesOf(res);
-    assert.equal(cookies.some((c) => c.name === 'tessera_session'), false, 'no session yet');
+    assert.equal(
+      cookies.some((c) => c.name === 'tessera_session'),
+      false,
+      'no session yet',
+    );
     const pending = cookies.find((c) => c.name === 'tessera_pending');
     assert.ok(pending);
     assert.match(pending.raw, /Max-Age=300; Path=\/; HttpOnly; SameSite=Strict/);
@@ -143,7 +150,10 @@ describe('portal sign-in over HTTP (inject)', () => {
     const atTenant = await client.get('/tenant/System/login');
     assert.equal(atTenant.statusCode, 303);
     assert.equal(atTenant.headers.location, '/provider/');
-    const wrongDoor = await client.submit('/tenant/acme/login', '/tenant/acme/login', { username: 'administrator', password: server.adminPassword });
+    const wrongDoor = await client.submit('/tenant/acme/login', '/tenant/acme/login', {
+      username: 'administrator',
+      password: server.adminPassword,
+    });
     assert.equal(wrongDoor.statusCode, 401);
     await client.signIn('/provider', 'administrator', server.adminPassword);
     assert.equal((await client.get('/provider/administration/tokens')).statusCode, 200);
@@ -200,7 +210,8 @@ describe('portal cookies over HTTPS', () => {
     assert.equal(res.status, 303);
     const session = res.headers.getSetCookie().find((c) => c.startsWith('__Host-tessera_session='));
     assert.ok(session, res.headers.getSetCookie().join(' | '));
-    for (const flag of ['; Path=/', '; HttpOnly', '; Secure', '; SameSite=Strict']) assert.ok(session.includes(flag), `${flag} in ${session.replace(/=[^;]+/, '=...')}`);
+    for (const flag of ['; Path=/', '; HttpOnly', '; Secure', '; SameSite=Strict'])
+      assert.ok(session.includes(flag), `${flag} in ${session.replace(/=[^;]+/, '=...')}`);
     assert.doesNotMatch(session, /Domain=/i, 'host-only');
   });
 });

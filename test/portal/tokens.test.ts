@@ -44,7 +44,10 @@ describe('portal API tokens', () => {
     assert.ok(token && token.startsWith('tsr_'), 'the token is on the page');
     assert.match(shown.body, /It will not be shown again/);
     const cleared = setCookiesOf(shown).find((c) => c.name === 'tessera_new_token');
-    assert.ok(cleared && /Expires=Thu, 01 Jan 1970/.test(cleared.raw) && /Path=\/tenant\/acme\/preferences\/tokens\/created/.test(cleared.raw), 'read once, then cleared');
+    assert.ok(
+      cleared && /Expires=Thu, 01 Jan 1970/.test(cleared.raw) && /Path=\/tenant\/acme\/preferences\/tokens\/created/.test(cleared.raw),
+      'read once, then cleared',
+    );
 
     assert.equal((await exchange(server.baseUrl, 'acme', token)).status, 200, 'the shown token works');
 
@@ -109,7 +112,7 @@ describe('portal API tokens', () => {
     for (const bad of ['2030-02-29', '2030-13-01', '31/12/2030', '2030-1-1', 'tomorrow']) assert.equal(expiryFromDate(bad), null, bad);
   });
 
-  test('revoking needs the confirmation page\'s form; the token then stops working', async () => {
+  test("revoking needs the confirmation page's form; the token then stops working", async () => {
     const token = await bob.createToken(ACME, 'to-revoke');
     const row = await server.store.db.selectFrom('api_tokens').select('id').where('name', '=', 'to-revoke').executeTakeFirstOrThrow();
     const confirm = await bob.get(`${ACME}/tokens/${row.id}/revoke?from=preferences`);
@@ -127,7 +130,11 @@ describe('portal API tokens', () => {
 
   test('a revoke returns where it started, never to a URL taken from the request', async () => {
     await bob.createToken(ACME, 'origin-test');
-    const row = await server.store.db.selectFrom('api_tokens').select(['id', 'user_id']).where('name', '=', 'origin-test').executeTakeFirstOrThrow();
+    const row = await server.store.db
+      .selectFrom('api_tokens')
+      .select(['id', 'user_id'])
+      .where('name', '=', 'origin-test')
+      .executeTakeFirstOrThrow();
     const confirm = await alice.get(`${ACME}/tokens/${row.id}/revoke?from=https://evil.example/`);
     assert.match(confirm.body, /name="from" value="preferences"/);
     const res = await alice.post(`${ACME}/tokens/${row.id}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'user' });
@@ -136,7 +143,10 @@ describe('portal API tokens', () => {
 
   test('without "Manage user\'s own API token": no Access Tokens section, and its pages refuse', async () => {
     const session = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
-    const roles = await server.server.app.inject({ url: '/cloudapi/1.0.0/roles', headers: { authorization: `Bearer ${session}`, accept: 'application/json;version=37.0' } });
+    const roles = await server.server.app.inject({
+      url: '/cloudapi/1.0.0/roles',
+      headers: { authorization: `Bearer ${session}`, accept: 'application/json;version=37.0' },
+    });
     const role = (roles.json().values as Array<{ id: string; name: string }>).find((r) => r.name === 'Console Access Only')!;
     const created = await server.server.app.inject({
       method: 'POST',
@@ -177,7 +187,7 @@ describe('portal API tokens', () => {
       }
     });
 
-    test('an org administrator sees the org\'s users and tokens, and nothing of other orgs', async () => {
+    test("an org administrator sees the org's users and tokens, and nothing of other orgs", async () => {
       const home = await alice.get(`${ACME}/`);
       assert.match(home.body, /class="header-nav-link" href="\/tenant\/acme\/administration">Administration</);
       const users = await alice.get(`${ACME}/administration/users`);
@@ -193,7 +203,7 @@ describe('portal API tokens', () => {
       const page = await alice.get(`${ACME}/administration/tokens`);
       const attempt = await alice.post(`${ACME}/tokens/${hankTokenId}/revoke`, { _csrf: csrfFrom(page.body), from: 'tokens' });
       assert.equal(attempt.statusCode, 403);
-      assert.equal((await exchange(server.baseUrl, 'globex', hankToken)).status, 200, 'hank\'s token still works');
+      assert.equal((await exchange(server.baseUrl, 'globex', hankToken)).status, 200, "hank's token still works");
     });
 
     test('the System administrator sees every org, can narrow to one, and revokes anywhere', async () => {

@@ -43,7 +43,10 @@ describe('portal: two-factor authentication', () => {
     const setUp = await portal.get(`${ACME}/preferences/totp`);
     const secret = /id="totp-secret"[^>]*>([A-Z2-7]+)</.exec(setUp.body)?.[1];
     assert.ok(secret, 'the set-up page shows the key');
-    const confirm = await portal.post(`${ACME}/preferences/totp/confirm`, { _csrf: csrfFrom(setUp.body), code: codeAt(secret, stepStart, -1) });
+    const confirm = await portal.post(`${ACME}/preferences/totp/confirm`, {
+      _csrf: csrfFrom(setUp.body),
+      code: codeAt(secret, stepStart, -1),
+    });
     assert.equal(confirm.statusCode, 303);
     assert.equal(confirm.headers.location, `${ACME}/preferences?done=totp-enabled#two-factor`);
     return { ...user, userId, portal, secret };
@@ -65,7 +68,10 @@ describe('portal: two-factor authentication', () => {
     assert.match(form.body, /<label for="totp-disable-code">Code<\/label>/);
     assert.match(form.body, /<button type="submit" class="btn btn-danger">Turn off<\/button>/);
     const audit = await server.store.db.selectFrom('audit_events').select('event_type').where('actor_id', '=', user.userId).execute();
-    assert.ok(audit.some((e) => e.event_type === 'totp.enrolled'), 'the portal set-up is audited');
+    assert.ok(
+      audit.some((e) => e.event_type === 'totp.enrolled'),
+      'the portal set-up is audited',
+    );
   });
 
   test('a wrong password, a wrong code, a replayed code or missing fields: 400 with a message, and it stays on', async () => {
@@ -73,9 +79,21 @@ describe('portal: two-factor authentication', () => {
     const user = await enrolledInPortal(step);
     const fresh = codeAt(user.secret, step, 0);
     const cases: Array<[string, Record<string, string>, RegExp]> = [
-      ['wrong password', { password: 'not-the-Password-1', code: fresh }, /The password is wrong, or the code is wrong or was already used/],
-      ['wrong code', { password: user.password, code: wrongTotpCode(user.secret) }, /The password is wrong, or the code is wrong or was already used/],
-      ['replayed code', { password: user.password, code: codeAt(user.secret, step, -1) }, /The password is wrong, or the code is wrong or was already used/],
+      [
+        'wrong password',
+        { password: 'not-the-Password-1', code: fresh },
+        /The password is wrong, or the code is wrong or was already used/,
+      ],
+      [
+        'wrong code',
+        { password: user.password, code: wrongTotpCode(user.secret) },
+        /The password is wrong, or the code is wrong or was already used/,
+      ],
+      [
+        'replayed code',
+        { password: user.password, code: codeAt(user.secret, step, -1) },
+        /The password is wrong, or the code is wrong or was already used/,
+      ],
       ['no code', { password: user.password, code: '' }, /Enter your password and the 6-digit code/],
       ['no password', { password: '', code: fresh }, /Enter your password and the 6-digit code/],
     ];
@@ -97,7 +115,11 @@ describe('portal: two-factor authentication', () => {
     await other.signIn(ACME, 'bob', server.demoPassword);
     const theirs = csrfFrom((await other.get(`${ACME}/preferences`)).body);
     const form = { password: user.password, code: codeAt(user.secret, step, 0) };
-    const attempts: Record<string, Record<string, string>> = { missing: {}, wrong: { _csrf: mine.slice(0, -4) + 'AAAA' }, "another session's": { _csrf: theirs } };
+    const attempts: Record<string, Record<string, string>> = {
+      missing: {},
+      wrong: { _csrf: mine.slice(0, -4) + 'AAAA' },
+      "another session's": { _csrf: theirs },
+    };
     for (const [what, extra] of Object.entries(attempts)) {
       const res = await user.portal.post(DISABLE, { ...form, ...extra });
       assert.equal(res.statusCode, 403, what);
@@ -124,7 +146,9 @@ describe('portal: two-factor authentication', () => {
 
     const signedIn = await signInReply(server.baseUrl, user.name, 'acme', user.password);
     assert.equal(signedIn.status, 200, 'no code needed any more');
-    const status = await http(`${server.baseUrl}/cloudapi/1.0.0/users/current/totp`, { headers: bearer(signedIn.headers.get('x-vmware-vcloud-access-token')!) });
+    const status = await http(`${server.baseUrl}/cloudapi/1.0.0/users/current/totp`, {
+      headers: bearer(signedIn.headers.get('x-vmware-vcloud-access-token')!),
+    });
     assert.deepEqual(status.json(), { enabled: false }, 'the cloudapi agrees');
 
     // Nothing left to turn off: the form sends the user back to User preferences.
@@ -140,7 +164,11 @@ describe('portal: two-factor authentication', () => {
     const json = { ...bearer(session), 'Content-Type': 'application/json' };
     const totpUrl = `${server.baseUrl}/cloudapi/1.0.0/users/current/totp`;
     const { secret } = (await http(totpUrl, { method: 'POST', headers: json, body: '{}' })).json();
-    const confirmed = await http(`${totpUrl}/confirm`, { method: 'POST', headers: json, body: JSON.stringify({ code: codeAt(secret, step, -1) }) });
+    const confirmed = await http(`${totpUrl}/confirm`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ code: codeAt(secret, step, -1) }),
+    });
     assert.equal(confirmed.status, 200, confirmed.text);
 
     const portal = new PortalClient(server.server.app);

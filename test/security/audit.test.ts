@@ -26,7 +26,9 @@ describe('audit trail', () => {
   });
 
   const trail = async (session: string, filter: string) => {
-    const res = await http(`${base}/cloudapi/1.0.0/auditTrail?pageSize=128&filter=${encodeURIComponent(filter)}`, { headers: bearer(session) });
+    const res = await http(`${base}/cloudapi/1.0.0/auditTrail?pageSize=128&filter=${encodeURIComponent(filter)}`, {
+      headers: bearer(session),
+    });
     assert.equal(res.status, 200, res.text);
     return res.json().values as Array<Record<string, any>>;
   };
@@ -79,10 +81,15 @@ describe('audit trail', () => {
     const hank = await signIn(base, 'hank', 'globex', t.demoPassword);
     const globex = await http(`${base}/cloudapi/1.0.0/auditTrail?pageSize=128`, { headers: bearer(hank) });
     assert.equal(globex.status, 200);
-    assert.ok((globex.json().values as Array<Record<string, any>>).every((e) => e.org === null || e.org.name === 'globex'), 'hank sees globex only');
+    assert.ok(
+      (globex.json().values as Array<Record<string, any>>).every((e) => e.org === null || e.org.name === 'globex'),
+      'hank sees globex only',
+    );
     assert.ok(!(globex.json().values as Array<Record<string, any>>).some((e) => e.org?.name === 'acme'));
     const admin = await signIn(base, 'administrator', 'System', t.adminPassword);
-    const all = await http(`${base}/cloudapi/1.0.0/auditTrail?pageSize=128&filter=${encodeURIComponent('org.name==acme')}`, { headers: bearer(admin) });
+    const all = await http(`${base}/cloudapi/1.0.0/auditTrail?pageSize=128&filter=${encodeURIComponent('org.name==acme')}`, {
+      headers: bearer(admin),
+    });
     assert.ok(all.json().resultTotal > 0);
   });
 

@@ -26,7 +26,11 @@ after(async () => {
 const current = (token: string) => http(`${base}/cloudapi/1.0.0/sessions/current`, { headers: bearer(token) });
 const legacySession = (token: string) => raw(`${base}/api/session`, { headers: { Authorization: `Bearer ${token}`, Accept: XML_37 } });
 const put = (session: string, path: string, body: unknown) =>
-  http(`${base}${path}`, { method: 'PUT', headers: { ...bearer(session), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  http(`${base}${path}`, {
+    method: 'PUT',
+    headers: { ...bearer(session), 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 /** A fresh acme user with a password session, an API token and two access tokens made from it. */
 async function userWithToken(role = 'vApp Author') {
@@ -119,7 +123,15 @@ describe('user lifecycle', () => {
     assert.equal((await current(u.session)).status, 401, 'password session');
     for (const a of u.access) assert.equal((await current(a)).status, 401, 'token session');
     assert.equal((await exchange(base, 'acme', u.token.apiToken)).status, 400);
-    assert.equal((await http(`${base}/cloudapi/1.0.0/sessions`, { method: 'POST', headers: { Authorization: 'Basic ' + Buffer.from(`${u.name}@acme:${u.password}`).toString('base64') } })).status, 401);
+    assert.equal(
+      (
+        await http(`${base}/cloudapi/1.0.0/sessions`, {
+          method: 'POST',
+          headers: { Authorization: 'Basic ' + Buffer.from(`${u.name}@acme:${u.password}`).toString('base64') },
+        })
+      ).status,
+      401,
+    );
     assert.equal((await put(alice, `/cloudapi/1.0.0/users/${u.id}`, { enabled: true })).status, 200);
     assert.equal((await exchange(base, 'acme', u.token.apiToken)).status, 400, 'the token stays revoked');
     assert.equal((await current(u.session)).status, 401, 'old sessions stay ended');
@@ -148,7 +160,11 @@ describe('user lifecycle', () => {
   test('a password change with revokeApiTokens=true revokes the tokens and ends the other sessions', async () => {
     const u = await userWithToken();
     const other = await signIn(base, u.name, 'acme', u.password);
-    const res = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'brand-New-Password-1', currentPassword: u.password, revokeApiTokens: true });
+    const res = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, {
+      password: 'brand-New-Password-1',
+      currentPassword: u.password,
+      revokeApiTokens: true,
+    });
     assert.equal(res.status, 200, res.text);
     assert.equal((await exchange(base, 'acme', u.token.apiToken)).status, 400);
     for (const a of u.access) assert.equal((await current(a)).status, 401);
@@ -166,7 +182,14 @@ describe('user lifecycle', () => {
     assert.equal((await current(u.session)).status, 200, 'the session that changed the password keeps working');
     const fresh = await accessTokenFrom(base, 'acme', u.token.apiToken);
     assert.equal((await current(fresh)).status, 200, 'the API token keeps working');
-    assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${u.token.tokenId}`, { headers: bearer(await signIn(base, u.name, 'acme', 'another-New-Password-1')) })).status, 200);
+    assert.equal(
+      (
+        await http(`${base}/cloudapi/1.0.0/tokens/${u.token.tokenId}`, {
+          headers: bearer(await signIn(base, u.name, 'acme', 'another-New-Password-1')),
+        })
+      ).status,
+      200,
+    );
   });
 
   test('changing one\u2019s own password needs the current one; without it or with a wrong one nothing changes', async () => {
@@ -174,7 +197,10 @@ describe('user lifecycle', () => {
     const missing = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'never-Applied-1' });
     assert.equal(missing.status, 400);
     assert.match(missing.json().message, /currentPassword is required/);
-    const wrong = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, { password: 'never-Applied-1', currentPassword: 'not-the-password' });
+    const wrong = await put(u.session, `/cloudapi/1.0.0/users/${u.id}`, {
+      password: 'never-Applied-1',
+      currentPassword: 'not-the-password',
+    });
     assert.equal(wrong.status, 400);
     assert.match(wrong.json().message, /current password is wrong/);
     // Nothing changed: the old password still signs in, the session and the token still work.

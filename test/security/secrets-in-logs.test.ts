@@ -33,10 +33,14 @@ test('no secret in the logs (level trace) or in the audit table', { timeout: 120
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-logs-'));
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
-  const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--http', '--port', String(port), '--data-dir', dataDir, '--demo', '--log-level', 'trace'], {
-    env: { ...env, TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD, TESSERA_DEMO_PASSWORD: DEMO_PASSWORD },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/tessera.js', 'serve', '--http', '--port', String(port), '--data-dir', dataDir, '--demo', '--log-level', 'trace'],
+    {
+      env: { ...env, TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD, TESSERA_DEMO_PASSWORD: DEMO_PASSWORD },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -54,43 +58,68 @@ test('no secret in the logs (level trace) or in the audit table', { timeout: 120
 
     const alice = await signIn(base, 'alice', 'acme', DEMO_PASSWORD);
     secrets['alice session'] = alice;
-    const legacy = await http(`${base}/api/sessions`, { method: 'POST', headers: { Authorization: basic('bob', 'acme', DEMO_PASSWORD), Accept: XML_37 } });
+    const legacy = await http(`${base}/api/sessions`, {
+      method: 'POST',
+      headers: { Authorization: basic('bob', 'acme', DEMO_PASSWORD), Accept: XML_37 },
+    });
     secrets['legacy session id'] = legacy.headers.get('x-vcloud-authorization')!;
     secrets['legacy session jwt'] = legacy.headers.get('x-vmware-vcloud-access-token')!;
     await raw(`${base}/api/session`, { headers: { 'x-vcloud-authorization': secrets['legacy session id']!, Accept: XML_37 } });
-    const wrong = await http(`${base}/cloudapi/1.0.0/sessions`, { method: 'POST', headers: { Authorization: basic('alice', 'acme', 'Wrong-Guess-4242') } });
+    const wrong = await http(`${base}/cloudapi/1.0.0/sessions`, {
+      method: 'POST',
+      headers: { Authorization: basic('alice', 'acme', 'Wrong-Guess-4242') },
+    });
     assert.equal(wrong.status, 401);
     secrets['wrong password'] = 'Wrong-Guess-4242';
 
     const hank = await signIn(base, 'hank', 'globex', DEMO_PASSWORD);
-    const totp = await http(`${base}/cloudapi/1.0.0/users/current/totp`, { method: 'POST', headers: { ...bearer(hank), 'Content-Type': 'application/json' }, body: '{}' });
+    const totp = await http(`${base}/cloudapi/1.0.0/users/current/totp`, {
+      method: 'POST',
+      headers: { ...bearer(hank), 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     secrets['totp secret'] = totp.json().secret;
 
     const tok = await createApiToken(base, alice, 'acme', 'logged');
     secrets['api token'] = tok.apiToken;
     const viaBody = await exchange(base, 'acme', tok.apiToken);
     secrets['access token (body exchange)'] = viaBody.json().access_token;
-    const viaQuery = await raw(`${base}/oauth/tenant/acme/token?grant_type=refresh_token&refresh_token=${tok.apiToken}`, { method: 'POST' });
+    const viaQuery = await raw(`${base}/oauth/tenant/acme/token?grant_type=refresh_token&refresh_token=${tok.apiToken}`, {
+      method: 'POST',
+    });
     assert.equal(viaQuery.status, 200);
     secrets['access token (query exchange)'] = viaQuery.json().access_token;
     await http(`${base}/cloudapi/1.0.0/sessions/current`, { headers: bearer(secrets['access token (body exchange)']!) });
-    await raw(`${base}/api/session`, { headers: { 'X-VMWARE-VCLOUD-ACCESS-TOKEN': secrets['access token (query exchange)']!, Accept: XML_37 } });
+    await raw(`${base}/api/session`, {
+      headers: { 'X-VMWARE-VCLOUD-ACCESS-TOKEN': secrets['access token (query exchange)']!, Accept: XML_37 },
+    });
     const unknown = generateApiToken();
     secrets['unknown token'] = unknown;
     assert.equal((await exchange(base, 'acme', unknown)).status, 400);
-    assert.equal((await raw(`${base}/oauth/tenant/acme/token?grant_type=refresh_token&refresh_token=${unknown}`, { method: 'POST' })).status, 400);
+    assert.equal(
+      (await raw(`${base}/oauth/tenant/acme/token?grant_type=refresh_token&refresh_token=${unknown}`, { method: 'POST' })).status,
+      400,
+    );
     assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${tok.tokenId}`, { method: 'DELETE', headers: bearer(alice) })).status, 204);
     assert.equal((await exchange(base, 'acme', tok.apiToken)).status, 400);
     assert.equal((await raw(`${base}/oauth/tenant/acme/revoke`, { method: 'POST', body: `token=${unknown}` })).status, 200);
     // A request that fails inside a handler with a bad body also logs (at error level for 5xx, debug for 4xx).
-    await http(`${base}/oauth/tenant/acme/register`, { method: 'POST', headers: { ...bearer(alice), 'Content-Type': 'application/json' }, body: '{"client_name":' });
+    await http(`${base}/oauth/tenant/acme/register`, {
+      method: 'POST',
+      headers: { ...bearer(alice), 'Content-Type': 'application/json' },
+      body: '{"client_name":',
+    });
 
     child.kill('SIGTERM');
     await exited;
     assert.ok(output.split('\n').filter((l) => l.startsWith('{')).length > 20, 'the server did log at level trace');
 
     const leaks = Object.entries(secrets).filter(([, s]) => s && output.includes(s));
-    assert.deepEqual(leaks.map(([name]) => name), [], 'secrets found in the server output');
+    assert.deepEqual(
+      leaks.map(([name]) => name),
+      [],
+      'secrets found in the server output',
+    );
     assert.ok(!/tsr_[0-9A-Za-z]{20,}/.test(output), 'no API token, even a partial one beyond the display start');
     assert.match(output, /refresh_token=\[redacted\]/, 'the query-string exchange was logged, with the token taken out');
 
@@ -99,7 +128,11 @@ test('no secret in the logs (level trace) or in the audit table', { timeout: 120
       const audit = JSON.stringify(db.prepare('select * from audit_events').all());
       assert.ok(audit.length > 100);
       const inAudit = Object.entries(secrets).filter(([, s]) => s && audit.includes(s));
-      assert.deepEqual(inAudit.map(([name]) => name), [], 'secrets found in the audit table');
+      assert.deepEqual(
+        inAudit.map(([name]) => name),
+        [],
+        'secrets found in the audit table',
+      );
       const tokens = JSON.stringify(db.prepare('select * from api_tokens').all());
       assert.ok(!tokens.includes(secrets['api token']!), 'the API token is stored only as a hash');
     } finally {

@@ -42,7 +42,11 @@ async function enrolledUser(stepStart: number) {
   const start = await http(totpUrl(), { method: 'POST', headers: json(session), body: '{}' });
   assert.equal(start.status, 200, start.text);
   const { secret } = start.json();
-  const confirm = await http(`${totpUrl()}/confirm`, { method: 'POST', headers: json(session), body: JSON.stringify({ code: codeAt(secret, stepStart, -1) }) });
+  const confirm = await http(`${totpUrl()}/confirm`, {
+    method: 'POST',
+    headers: json(session),
+    body: JSON.stringify({ code: codeAt(secret, stepStart, -1) }),
+  });
   assert.equal(confirm.status, 200, confirm.text);
   return { ...user, secret: secret as string, session };
 }
@@ -65,10 +69,18 @@ test('enrolment: secret, otpauth:// URI and SVG QR code; a wrong confirmation co
   assert.match(qrCodeSvg, /^<svg[\s\S]*<\/svg>\s*$/);
   // Enrolment is not active until confirmed: sign-in still needs no code.
   assert.equal((await signInReply(base, user.name, 'acme', user.password)).status, 200);
-  const wrong = await http(`${totpUrl()}/confirm`, { method: 'POST', headers: json(session), body: JSON.stringify({ code: '000000' === totpCode(secret) ? '111111' : '000000' }) });
+  const wrong = await http(`${totpUrl()}/confirm`, {
+    method: 'POST',
+    headers: json(session),
+    body: JSON.stringify({ code: '000000' === totpCode(secret) ? '111111' : '000000' }),
+  });
   assert.equal(wrong.status, 400);
   assert.equal(wrong.json().minorErrorCode, 'TOTP_INVALID');
-  const ok = await http(`${totpUrl()}/confirm`, { method: 'POST', headers: json(session), body: JSON.stringify({ code: totpCode(secret) }) });
+  const ok = await http(`${totpUrl()}/confirm`, {
+    method: 'POST',
+    headers: json(session),
+    body: JSON.stringify({ code: totpCode(secret) }),
+  });
   assert.equal(ok.status, 200, ok.text);
   assert.deepEqual((await http(totpUrl(), { headers: bearer(session) })).json(), { enabled: true });
   // Enrolling again while enabled is refused (disable first).
@@ -89,7 +101,10 @@ test('sign-in with TOTP: required after the password, accepted once per code, re
   assert.equal(badPassword.json().minorErrorCode, 'UNAUTHORIZED', 'no TOTP hint before the password is right');
   const legacy = await http(`${base}/api/sessions`, {
     method: 'POST',
-    headers: { Authorization: 'Basic ' + Buffer.from(`${user.name}@acme:${user.password}`).toString('base64'), Accept: 'application/*+xml;version=37.0' },
+    headers: {
+      Authorization: 'Basic ' + Buffer.from(`${user.name}@acme:${user.password}`).toString('base64'),
+      Accept: 'application/*+xml;version=37.0',
+    },
   });
   assert.equal(legacy.status, 401);
   assert.match(legacy.text, /minorErrorCode="TOTP_REQUIRED"/);
@@ -190,8 +205,16 @@ test('a session made from an API token cannot read, enrol, confirm or disable TO
   const attempts = [
     http(totpUrl(), { headers: bearer(tokenSession) }),
     http(totpUrl(), { method: 'POST', headers: json(tokenSession), body: '{}' }),
-    http(`${totpUrl()}/confirm`, { method: 'POST', headers: json(tokenSession), body: JSON.stringify({ code: codeAt(user.secret, step, 1) }) }),
-    http(totpUrl(), { method: 'DELETE', headers: json(tokenSession), body: JSON.stringify({ password: user.password, code: codeAt(user.secret, step, 1) }) }),
+    http(`${totpUrl()}/confirm`, {
+      method: 'POST',
+      headers: json(tokenSession),
+      body: JSON.stringify({ code: codeAt(user.secret, step, 1) }),
+    }),
+    http(totpUrl(), {
+      method: 'DELETE',
+      headers: json(tokenSession),
+      body: JSON.stringify({ password: user.password, code: codeAt(user.secret, step, 1) }),
+    }),
   ];
   for (const r of await Promise.all(attempts)) {
     assert.equal(r.status, 403, r.text);

@@ -51,7 +51,9 @@ export function reportUnavailable(plan: BackendPlan, suite: string): boolean {
     });
   } else {
     const banner = '!'.repeat(100);
-    process.stderr.write(`\n${banner}\n!! SKIPPED: ${suite} on ${plan.backend}: TESSERA_SKIP_POSTGRES=1. ${plan.unavailable.reason}\n${banner}\n\n`);
+    process.stderr.write(
+      `\n${banner}\n!! SKIPPED: ${suite} on ${plan.backend}: TESSERA_SKIP_POSTGRES=1. ${plan.unavailable.reason}\n${banner}\n\n`,
+    );
     test(`${suite} on ${plan.backend}`, { skip: `SKIPPED because TESSERA_SKIP_POSTGRES=1 (${plan.unavailable.reason})` }, () => {});
   }
   return true;

@@ -153,7 +153,10 @@ for (const plan of bothBackends()) {
       assert.equal(await store.countUsersWithRole(role.id), 0);
       await store.deleteRole(role.id);
       assert.equal(await store.getRole(role.id), undefined);
-      assert.deepEqual((await store.listRoles(org.id)).map((r) => r.id), []);
+      assert.deepEqual(
+        (await store.listRoles(org.id)).map((r) => r.id),
+        [],
+      );
       // Same name in the same org: refused; in another org: fine.
       await newRole(store, org.id, 'Dup');
       await assert.rejects(newRole(store, org.id, 'DUP'));
@@ -171,7 +174,10 @@ for (const plan of bothBackends()) {
       const other = await newOrg(store);
       const otherRole = await newRole(store, other.id);
       await newUser(store, other.id, otherRole.id, 'carol');
-      assert.deepEqual((await store.listUsers(org.id)).map((u) => u.name), ['Carol']);
+      assert.deepEqual(
+        (await store.listUsers(org.id)).map((u) => u.name),
+        ['Carol'],
+      );
       const now = Date.now();
       await store.updateUser(user.id, { is_enabled: 0, sessions_not_before: now, totp_locked_until: now + 1 });
       const updated = (await store.getUser(user.id))!;
@@ -185,11 +191,21 @@ for (const plan of bothBackends()) {
     test('groups and rights bundles: create, read, update, delete', async () => {
       const org = await newOrg(store);
       const role = await newRole(store, org.id);
-      const group = await store.createGroup({ id: randomUUID(), org_id: org.id, name: 'Ops', description: '', role_id: role.id, created_at: Date.now() });
+      const group = await store.createGroup({
+        id: randomUUID(),
+        org_id: org.id,
+        name: 'Ops',
+        description: '',
+        role_id: role.id,
+        created_at: Date.now(),
+      });
       assert.equal(group.name_lower, 'ops');
       await store.updateGroup(group.id, { name: 'Ops2', role_id: null });
       assert.equal((await store.getGroup(group.id))?.name_lower, 'ops2');
-      assert.deepEqual((await store.listGroups(org.id)).map((g) => g.name), ['Ops2']);
+      assert.deepEqual(
+        (await store.listGroups(org.id)).map((g) => g.name),
+        ['Ops2'],
+      );
       assert.deepEqual(await store.groupMembers(group.id), []);
       await store.deleteGroup(group.id);
       assert.equal(await store.getGroup(group.id), undefined);
@@ -282,7 +298,10 @@ for (const plan of bothBackends()) {
         'relevant_until is exclusive',
       );
       await store.pruneRevocations(now + 60_000);
-      assert.deepEqual(mine(await store.relevantRevocations(0)).map((e) => e.kind), ['user']);
+      assert.deepEqual(
+        mine(await store.relevantRevocations(0)).map((e) => e.kind),
+        ['user'],
+      );
       // A rolled-back transaction records nothing.
       const ghost = randomUUID();
       await assert.rejects(
@@ -327,7 +346,10 @@ for (const plan of bothBackends()) {
         store = await location.open();
         assert.deepEqual(await store.currentSigningKey(), key, `same key after reopening #${reopen}`);
         assert.equal((await store.getOrg(org.id))?.name, org.name, `data kept after reopening #${reopen}`);
-        const applied = await store.db.selectFrom('kysely_migration' as never).select(sql`count(*)`.as('n')).executeTakeFirstOrThrow();
+        const applied = await store.db
+          .selectFrom('kysely_migration' as never)
+          .select(sql`count(*)`.as('n'))
+          .executeTakeFirstOrThrow();
         assert.equal(Number((applied as { n: unknown }).n), MIGRATION_NAMES.length, 'each migration recorded exactly once');
       }
       assert.deepEqual(await migrateToLatest(store.db, store.dialect), [], 'nothing left to migrate');
@@ -384,7 +406,10 @@ for (const plan of bothBackends()) {
               m.revoked = true;
             }
           }
-          const live = [...model].filter(([, m]) => !m.revoked).map(([id]) => id).sort();
+          const live = [...model]
+            .filter(([, m]) => !m.revoked)
+            .map(([id]) => id)
+            .sort();
           assert.deepEqual((await store.liveApiTokenIdsOfUser(user.id)).sort(), live);
           for (const [id, m] of model) {
             const row = (await store.getApiToken(id))!;
@@ -422,7 +447,11 @@ for (const plan of bothBackends()) {
           store.bus.committed(event);
           const started = Date.now();
           await eventually('node B receives the NOTIFY', () => received.some((e) => e.subject === tokenId));
-          assert.deepEqual(received.find((e) => e.subject === tokenId), event, 'the payload round-trips exactly');
+          assert.deepEqual(
+            received.find((e) => e.subject === tokenId),
+            event,
+            'the payload round-trips exactly',
+          );
           assert.equal(viewB.isApiTokenRevoked(tokenId), true, "node B's revocation view applied it");
           process.stderr.write(`  (cross-node revocation delivered in ${Date.now() - started} ms)\n`);
           // Nothing is delivered for a transaction that rolled back.

@@ -41,10 +41,14 @@ interface Child {
 async function serve(args: string[]): Promise<Child> {
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
-  const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--http', '--host', '127.0.0.1', '--port', String(port), '--demo', '--log-level', 'warn', ...args], {
-    env: { ...env, TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD, TESSERA_DEMO_PASSWORD: DEMO_PASSWORD },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/tessera.js', 'serve', '--http', '--host', '127.0.0.1', '--port', String(port), '--demo', '--log-level', 'warn', ...args],
+    {
+      env: { ...env, TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD, TESSERA_DEMO_PASSWORD: DEMO_PASSWORD },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -27,7 +27,8 @@ export const cloudapiAuditRoutes: FastifyPluginAsync = async (app) => {
     const page = parsePageRequest(request.query);
     let base = store.db.selectFrom('audit_events');
     if (!hasProviderView(principal)) base = base.where('org_id', '=', principal.orgId);
-    if (request.query.filter) base = base.where(compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator }));
+    if (request.query.filter)
+      base = base.where(compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator }));
     const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const rows = await base
       .selectAll()

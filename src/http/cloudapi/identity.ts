@@ -176,7 +176,10 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
       const onlyOwnPassword =
         self && Object.keys(body).every((k) => ['password', 'currentPassword', 'id', 'username', 'revokeApiTokens'].includes(k));
       // Changing one's own password needs no user-management right, but never from a token session.
-      const allowed = onlyOwnPassword && password !== undefined ? can(principal, 'password.changeOwn') : can(principal, 'user.manage', { orgId: user.org_id });
+      const allowed =
+        onlyOwnPassword && password !== undefined
+          ? can(principal, 'password.changeOwn')
+          : can(principal, 'user.manage', { orgId: user.org_id });
       if (!allowed) throw forbidden();
       if (self && body.enabled === false) throw badRequest('You cannot disable your own account');
       if (self && password !== undefined) await requireCurrentPassword(services, request, user, body.currentPassword);
@@ -306,7 +309,8 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     if (!Array.isArray(refs)) throw badRequest('rights must be a list of right references {name} or {id}');
     return refs.map((ref) => {
       const byName = typeof ref?.name === 'string' ? ref.name : undefined;
-      const byId = typeof ref?.id === 'string' ? RIGHT_CATALOGUE.find((r) => `urn:vcloud:right:${rightId(r.name)}` === ref.id)?.name : undefined;
+      const byId =
+        typeof ref?.id === 'string' ? RIGHT_CATALOGUE.find((r) => `urn:vcloud:right:${rightId(r.name)}` === ref.id)?.name : undefined;
       const name = byName ?? byId;
       if (!name || !isKnownRight(name)) throw badRequest(`Unknown right: ${JSON.stringify(ref).slice(0, 200)}`);
       return name;
@@ -341,7 +345,14 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     if (!name) throw badRequest('name is required');
     if (await store.getRoleByName(tenant.id, name)) throw new TesseraError('DUPLICATE_NAME', `A role named "${name}" already exists`);
     const role = await store.createRole(
-      { id: randomUUID(), org_id: tenant.id, name, description: str(body.description, 'description', 1024) ?? '', read_only: 0, created_at: Date.now() },
+      {
+        id: randomUUID(),
+        org_id: tenant.id,
+        name,
+        description: str(body.description, 'description', 1024) ?? '',
+        read_only: 0,
+        created_at: Date.now(),
+      },
       rightsFromBody(body) ?? [],
     );
     return sendCloudapiJson(request, reply, 201, roleJson(role));
@@ -418,7 +429,9 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
   });
   app.get<{ Params: { id: string } }>(`${api}/rights/:id`, async (request, reply) => {
     requirePrincipal(request);
-    const right = RIGHT_CATALOGUE.find((r) => `urn:vcloud:right:${rightId(r.name)}` === request.params.id || rightId(r.name) === request.params.id);
+    const right = RIGHT_CATALOGUE.find(
+      (r) => `urn:vcloud:right:${rightId(r.name)}` === request.params.id || rightId(r.name) === request.params.id,
+    );
     if (!right) throw forbidden();
     return sendCloudapiJson(request, reply, 200, rightJson(right));
   });
@@ -479,5 +492,4 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     await store.updateRightsBundle(bundle.id, { rights: JSON.stringify(rights) });
     return sendCloudapiJson(request, reply, 200, pagedEnvelope(rights.map(rightRef), rights.length, { page: 1, pageSize: 128 }));
   });
-
 };

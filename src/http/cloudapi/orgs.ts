@@ -67,19 +67,21 @@ function scoped<QB extends SelectQueryBuilder<DB, any, any>>(qb: QB, scope: Inve
 // ------------------------------------------------------------------ orgs
 
 const orgValues = (db: Kysely<DB>) =>
-  db.selectFrom('orgs').select([
-    'orgs.id',
-    'orgs.name',
-    'orgs.full_name',
-    'orgs.description',
-    'orgs.is_enabled',
-    'orgs.is_system',
-    sql<number>`(select count(*) from vdcs where vdcs.org_id = orgs.id)`.as('vdc_count'),
-    sql<number>`(select count(*) from vapps where vapps.org_id = orgs.id and vapps.is_template = 0)`.as('vapp_count'),
-    sql<number>`(select count(*) from vms where vms.org_id = orgs.id and vms.status = 'POWERED_ON')`.as('running_vm_count'),
-    sql<number>`(select count(*) from users where users.org_id = orgs.id)`.as('user_count'),
-    sql<number>`(select count(*) from orgs as managed where managed.id <> orgs.id)`.as('other_org_count'),
-  ]);
+  db
+    .selectFrom('orgs')
+    .select([
+      'orgs.id',
+      'orgs.name',
+      'orgs.full_name',
+      'orgs.description',
+      'orgs.is_enabled',
+      'orgs.is_system',
+      sql<number>`(select count(*) from vdcs where vdcs.org_id = orgs.id)`.as('vdc_count'),
+      sql<number>`(select count(*) from vapps where vapps.org_id = orgs.id and vapps.is_template = 0)`.as('vapp_count'),
+      sql<number>`(select count(*) from vms where vms.org_id = orgs.id and vms.status = 'POWERED_ON')`.as('running_vm_count'),
+      sql<number>`(select count(*) from users where users.org_id = orgs.id)`.as('user_count'),
+      sql<number>`(select count(*) from orgs as managed where managed.id <> orgs.id)`.as('other_org_count'),
+    ]);
 
 type OrgValuesRow = Awaited<ReturnType<ReturnType<typeof orgValues>['executeTakeFirstOrThrow']>>;
 
@@ -148,8 +150,13 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
     const store = app.tessera.store;
     const scope = inventoryScope(principal);
     const { page, where, sortColumn, direction } = listRequest(request, store, ORG_FILTER_FIELDS);
-    const filtered = <QB extends SelectQueryBuilder<DB, 'orgs', any>>(qb: QB): QB => scoped(where ? (qb.where(where) as QB) : qb, scope, 'orgs.id');
-    const { n } = await filtered(db().selectFrom('orgs').select(sql<number>`count(*)`.as('n'))).executeTakeFirstOrThrow();
+    const filtered = <QB extends SelectQueryBuilder<DB, 'orgs', any>>(qb: QB): QB =>
+      scoped(where ? (qb.where(where) as QB) : qb, scope, 'orgs.id');
+    const { n } = await filtered(
+      db()
+        .selectFrom('orgs')
+        .select(sql<number>`count(*)`.as('n')),
+    ).executeTakeFirstOrThrow();
     const total = Number(n);
     const rows =
       page.pageSize === 0
@@ -182,7 +189,10 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
     const filtered = <QB extends SelectQueryBuilder<DB, 'vdcs' | 'orgs', any>>(qb: QB): QB =>
       scoped(where ? (qb.where(where) as QB) : qb, scope, 'vdcs.org_id');
     const { n } = await filtered(
-      db().selectFrom('vdcs').innerJoin('orgs', 'orgs.id', 'vdcs.org_id').select(sql<number>`count(*)`.as('n')),
+      db()
+        .selectFrom('vdcs')
+        .innerJoin('orgs', 'orgs.id', 'vdcs.org_id')
+        .select(sql<number>`count(*)`.as('n')),
     ).executeTakeFirstOrThrow();
     const total = Number(n);
     const rows =

@@ -56,7 +56,9 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (app) => {
     if (sortAsc && sortDesc) throw badRequest('Use either sortAsc or sortDesc, not both');
     const sortField = sortAsc ?? sortDesc;
     if (sortField !== undefined && !(sortField in SORT_FIELDS)) throw badRequest(`Cannot sort by "${sortField}"`);
-    const where = request.query.filter ? compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator }) : null;
+    const where = request.query.filter
+      ? compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator })
+      : null;
 
     let base = store.db
       .selectFrom('api_tokens')

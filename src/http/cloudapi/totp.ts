@@ -58,7 +58,9 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (app) => {
         case 'not-enabled':
           throw badRequest('TOTP is not enabled');
         case 'wrong-credentials':
-          throw new TesseraError('UNAUTHORIZED', 'The password and a fresh verification code are required to disable TOTP', { status: 400 });
+          throw new TesseraError('UNAUTHORIZED', 'The password and a fresh verification code are required to disable TOTP', {
+            status: 400,
+          });
       }
     }
     return reply.code(204).send();

@@ -50,7 +50,9 @@ async function sendMetadata(
   entityId: string,
   entity: EntityLink,
 ) {
-  const rows = await listMetadata(request.server.tessera.store, kind, [entityId], { includePrivate: inventoryScope(principal).kind === 'all' });
+  const rows = await listMetadata(request.server.tessera.store, kind, [entityId], {
+    includePrivate: inventoryScope(principal).kind === 'all',
+  });
   return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, `${entity.href}/metadata`, rows));
 }
 
@@ -94,7 +96,8 @@ export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
   });
 
   // ---------------------------------------------------------------- VDCs
-  const loadVdc = async (principal: Principal, segment: string) => readableOr403(principal, 'vdc', await getVdc(store(), pathId(segment, 'vdc')));
+  const loadVdc = async (principal: Principal, segment: string) =>
+    readableOr403(principal, 'vdc', await getVdc(store(), pathId(segment, 'vdc')));
 
   app.get<IdParams>('/api/vdc/:id', async (request, reply) => {
     const principal = requirePrincipal(request);
@@ -145,10 +148,16 @@ export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
       const base = baseUrl(request);
       const found = await loadByRef(principal, request.params.ref, underTemplates);
       if (found.kind === 'vm') {
-        return sendMetadata(request, reply, principal, 'vm', found.vm.id, { href: vmHref(base, found.vm.id, underTemplates), type: MEDIA.vm });
+        return sendMetadata(request, reply, principal, 'vm', found.vm.id, {
+          href: vmHref(base, found.vm.id, underTemplates),
+          type: MEDIA.vm,
+        });
       }
       const href = vappHref(base, found.vapp.id, underTemplates);
-      return sendMetadata(request, reply, principal, 'vapp', found.vapp.id, { href, type: underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp });
+      return sendMetadata(request, reply, principal, 'vapp', found.vapp.id, {
+        href,
+        type: underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp,
+      });
     });
   }
 };

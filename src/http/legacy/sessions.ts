@@ -17,7 +17,10 @@ export const legacySessionRoutes: FastifyPluginAsync = async (app) => {
   const signIn = async (request: FastifyRequest, reply: FastifyReply) => {
     // VCD 10.5 (API 38.0) removed this endpoint; older versions keep working.
     if (request.vcd.version !== null && compareApiVersions(request.vcd.version, '38.0') >= 0) {
-      throw new TesseraError('NOT_ACCEPTABLE', 'POST /api/sessions is not supported from API version 38.0 on; use POST /cloudapi/1.0.0/sessions');
+      throw new TesseraError(
+        'NOT_ACCEPTABLE',
+        'POST /api/sessions is not supported from API version 38.0 on; use POST /cloudapi/1.0.0/sessions',
+      );
     }
     const { principal, accessToken } = await signInFromRequest(services, request, 'any');
     const legacyId = await services.sessions.createLegacySessionId(principal, accessToken);
@@ -35,7 +38,9 @@ export const legacySessionRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/session', async (request, reply) => {
     const principal = requirePrincipal(request);
-    return reply.header('content-type', vcloudXmlType('session', request.vcd.responseVersion)).send(sessionXml(principal, services.site, baseUrl(request)));
+    return reply
+      .header('content-type', vcloudXmlType('session', request.vcd.responseVersion))
+      .send(sessionXml(principal, services.site, baseUrl(request)));
   });
 
   app.delete('/api/session', async (request, reply) => {

@@ -18,19 +18,21 @@ export const legacyVersionRoutes: FastifyPluginAsync = async (app) => {
       };
     });
     if (request.vcd.json) {
-      return reply.header('content-type', 'application/json').send(jsonBytes({
-        versionInfo: entries.map((e) => ({
-          deprecated: e.deprecated,
-          version: e.version,
-          loginUrl: e.loginUrl,
-          providerLoginUrl: e.providerLoginUrl,
-          mediaTypeMapping: [],
-        })),
-        schemaRoot: `${base}/api/v1.5/schema/`,
-        alphaVersion: null,
-        any: [],
-        otherAttributes: {},
-      }));
+      return reply.header('content-type', 'application/json').send(
+        jsonBytes({
+          versionInfo: entries.map((e) => ({
+            deprecated: e.deprecated,
+            version: e.version,
+            loginUrl: e.loginUrl,
+            providerLoginUrl: e.providerLoginUrl,
+            mediaTypeMapping: [],
+          })),
+          schemaRoot: `${base}/api/v1.5/schema/`,
+          alphaVersion: null,
+          any: [],
+          otherAttributes: {},
+        }),
+      );
     }
     const body = xmlDocument(
       'SupportedVersions',

@@ -85,13 +85,18 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
       { name: input.client_name, expiresAt: input.expirationTimeUtc ?? input.expires_at },
       request.ip,
     );
-    return reply.code(200).header('content-type', 'application/json').send(jsonBytes({
-      client_name: row.name,
-      client_id: row.id,
-      grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
-      token_endpoint_auth_method: 'none',
-      expirationTimeUtc: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
-    }));
+    return reply
+      .code(200)
+      .header('content-type', 'application/json')
+      .send(
+        jsonBytes({
+          client_name: row.name,
+          client_id: row.id,
+          grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
+          token_endpoint_auth_method: 'none',
+          expirationTimeUtc: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
+        }),
+      );
   };
   app.post('/oauth/provider/register', register);
   app.post('/oauth/tenant/:org/register', register);
@@ -128,6 +133,8 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { org: string } }>('/.well-known/oauth-authorization-server/oauth/tenant/:org', async (request, reply) => {
     const org = await services.store.getOrgByName(request.params.org);
     if (!org || org.is_system === 1) throw new TesseraError('RESOURCE_NOT_FOUND', 'No such organization');
-    return reply.header('content-type', 'application/json').send(jsonBytes(metadata(`/oauth/tenant/${encodeURIComponent(org.name)}`, request)));
+    return reply
+      .header('content-type', 'application/json')
+      .send(jsonBytes(metadata(`/oauth/tenant/${encodeURIComponent(org.name)}`, request)));
   });
 };

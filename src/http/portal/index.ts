@@ -66,8 +66,14 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
   app.get('/', chooser);
   app.get('/tenant', chooser);
 
-  await app.register(orgPortal(deps, (request) => tenantPortal((request.params as { org: string }).org)), { prefix: '/tenant/:org' });
-  await app.register(orgPortal(deps, () => PROVIDER_PORTAL), { prefix: '/provider' });
+  await app.register(
+    orgPortal(deps, (request) => tenantPortal((request.params as { org: string }).org)),
+    { prefix: '/tenant/:org' },
+  );
+  await app.register(
+    orgPortal(deps, () => PROVIDER_PORTAL),
+    { prefix: '/provider' },
+  );
 };
 
 /** One org's portal: the same pages under /tenant/{org} and under /provider. */

@@ -3,11 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SafeHtml } from './html.js';
 
 export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200) {
-  return reply
-    .code(status)
-    .header('Cache-Control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(page.value);
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page.value);
 }
 
 /** 303 See Other: after a POST the browser follows with a GET (POST-redirect-GET). */

@@ -20,9 +20,7 @@ export interface TokenListItem {
 }
 
 export type TokenListScope =
-  | { readonly kind: 'user'; readonly userId: string }
-  | { readonly kind: 'org'; readonly orgId: string }
-  | { readonly kind: 'all' };
+  { readonly kind: 'user'; readonly userId: string } | { readonly kind: 'org'; readonly orgId: string } | { readonly kind: 'all' };
 
 /** More than a page can usefully show; the lists say when they are cut. */
 export const TOKEN_LIST_LIMIT = 500;

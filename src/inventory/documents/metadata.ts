@@ -17,7 +17,9 @@ const ENTRY_TYPE = 'application/vnd.vmware.vcloud.metadata.value+xml';
 function entryXml(row: MetadataRow, metadataHref: string | null, up: EntityLink | null): string {
   return el(
     'MetadataEntry',
-    metadataHref ? { href: `${metadataHref}/${row.domain === 'SYSTEM' ? 'SYSTEM/' : ''}${encodeURIComponent(row.key)}`, type: ENTRY_TYPE } : {},
+    metadataHref
+      ? { href: `${metadataHref}/${row.domain === 'SYSTEM' ? 'SYSTEM/' : ''}${encodeURIComponent(row.key)}`, type: ENTRY_TYPE }
+      : {},
     [
       up ? el('Link', { rel: 'up', href: up.href, type: up.type }) : '',
       textEl('Domain', row.domain, { visibility: row.visibility }),
@@ -39,20 +41,41 @@ export function metadataDocument(entity: EntityLink, metadataHref: string, rows:
 
 /** `<Metadata>` inside a query record (the `xsi` prefix is declared on the result's root). */
 export function recordMetadataXml(rows: readonly MetadataRow[]): string {
-  return el('Metadata', {}, rows.map((r) => entryXml(r, null, null)));
+  return el(
+    'Metadata',
+    {},
+    rows.map((r) => entryXml(r, null, null)),
+  );
 }
 
 /** Typed JSON value of an entry, as VCD's JSON renders `TypedValue`. */
 function typedValueJson(row: MetadataRow): { _type: string; value: string | number | boolean } {
   const value =
-    row.value_type === 'MetadataNumberValue' ? Number(row.value) : row.value_type === 'MetadataBooleanValue' ? row.value === 'true' : row.value;
+    row.value_type === 'MetadataNumberValue'
+      ? Number(row.value)
+      : row.value_type === 'MetadataBooleanValue'
+        ? row.value === 'true'
+        : row.value;
   return { _type: row.value_type, value };
 }
 
 export function metadataJson(entity: EntityLink | null, metadataHref: string | null, rows: readonly MetadataRow[]) {
   return {
     otherAttributes: {},
-    link: entity ? [{ otherAttributes: {}, href: entity.href, id: null, name: null, type: entity.type.replace(/\+xml$/, '+json'), model: null, rel: 'up', vCloudExtension: [] }] : [],
+    link: entity
+      ? [
+          {
+            otherAttributes: {},
+            href: entity.href,
+            id: null,
+            name: null,
+            type: entity.type.replace(/\+xml$/, '+json'),
+            model: null,
+            rel: 'up',
+            vCloudExtension: [],
+          },
+        ]
+      : [],
     href: metadataHref,
     type: metadataHref ? MEDIA.metadata.replace(/\+xml$/, '+json') : null,
     metadataEntry: rows.map((r) => ({

@@ -55,15 +55,24 @@ export function adminOrgDocument(base: string, org: Org, vdcs: readonly Vdc[], u
         int('StorageLeaseSeconds', 0),
         bool('PowerOffOnRuntimeLeaseExpiration', false),
       ]),
-      el('VAppTemplateLeaseSettings', { href: `${href}/settings/vAppTemplateLeaseSettings`, type: 'application/vnd.vmware.admin.vAppTemplateLeaseSettings+xml' }, [
-        bool('DeleteOnStorageLeaseExpiration', false),
-        int('StorageLeaseSeconds', 0),
-      ]),
+      el(
+        'VAppTemplateLeaseSettings',
+        { href: `${href}/settings/vAppTemplateLeaseSettings`, type: 'application/vnd.vmware.admin.vAppTemplateLeaseSettings+xml' },
+        [bool('DeleteOnStorageLeaseExpiration', false), int('StorageLeaseSeconds', 0)],
+      ),
     ]),
-    el('Users', {}, users.map((u) => el('UserReference', { href: userHref(base, u.id), name: u.name, type: MEDIA.user }))),
+    el(
+      'Users',
+      {},
+      users.map((u) => el('UserReference', { href: userHref(base, u.id), name: u.name, type: MEDIA.user })),
+    ),
     el('Groups'),
     el('Catalogs'),
-    el('Vdcs', {}, vdcs.map((v) => el('Vdc', { href: vdcHref(base, v.id), name: v.name, type: MEDIA.vdc }))),
+    el(
+      'Vdcs',
+      {},
+      vdcs.map((v) => el('Vdc', { href: vdcHref(base, v.id), name: v.name, type: MEDIA.vdc })),
+    ),
     el('Networks'),
   ]);
 }

@@ -36,9 +36,17 @@ export function vappDocument(base: string, vapp: VAppWithNames, vms: readonly Vm
       el('Link', { rel: 'up', href: vdcHref(base, vapp.vdc_id), name: vapp.vdc_name, type: MEDIA.vdc }),
       el('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
       textEl('Description', vapp.description),
-      el('Owner', { type: 'application/vnd.vmware.vcloud.owner+xml' }, vapp.owner_id ? el('User', { href: userHref(base, vapp.owner_id), name: vapp.owner_name, type: MEDIA.user }) : ''),
+      el(
+        'Owner',
+        { type: 'application/vnd.vmware.vcloud.owner+xml' },
+        vapp.owner_id ? el('User', { href: userHref(base, vapp.owner_id), name: vapp.owner_name, type: MEDIA.user }) : '',
+      ),
       template ? '' : textEl('InMaintenanceMode', false),
-      el('Children', {}, vms.map((vm) => vmElement(base, vm))),
+      el(
+        'Children',
+        {},
+        vms.map((vm) => vmElement(base, vm)),
+      ),
       textEl('DateCreated', iso(vapp.created_at)),
     ],
     NAMESPACES,
@@ -68,23 +76,39 @@ function vmElement(base: string, vm: VmWithNames, namespaces: Record<string, str
       nestedHypervisorEnabled: false,
     },
     [
-      el('Link', { rel: 'up', href: vappHref(base, vm.vapp_id, template), name: vm.vapp_name, type: template ? MEDIA.vAppTemplate : MEDIA.vApp }),
+      el('Link', {
+        rel: 'up',
+        href: vappHref(base, vm.vapp_id, template),
+        name: vm.vapp_name,
+        type: template ? MEDIA.vAppTemplate : MEDIA.vApp,
+      }),
       el('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
       textEl('Description', vm.description),
-      el('ovf:OperatingSystemSection', { 'ovf:id': 0 }, [textEl('ovf:Info', 'Specifies the operating system installed'), textEl('ovf:Description', vm.guest_os)]),
-      el('NetworkConnectionSection', { href: `${href}/networkConnectionSection/`, type: 'application/vnd.vmware.vcloud.networkConnectionSection+xml', 'ovf:required': false }, [
-        textEl('ovf:Info', 'Specifies the available VM network connections'),
-        connected ? textEl('PrimaryNetworkConnectionIndex', 0) : '',
-        connected
-          ? el('NetworkConnection', { network: vm.network_name, needsCustomization: false }, [
-              textEl('NetworkConnectionIndex', 0),
-              textEl('IpAddress', vm.ip_address),
-              textEl('IsConnected', vm.is_deployed === 1),
-              textEl('MACAddress', macAddress(vm.id)),
-              textEl('IpAddressAllocationMode', 'POOL'),
-            ])
-          : '',
+      el('ovf:OperatingSystemSection', { 'ovf:id': 0 }, [
+        textEl('ovf:Info', 'Specifies the operating system installed'),
+        textEl('ovf:Description', vm.guest_os),
       ]),
+      el(
+        'NetworkConnectionSection',
+        {
+          href: `${href}/networkConnectionSection/`,
+          type: 'application/vnd.vmware.vcloud.networkConnectionSection+xml',
+          'ovf:required': false,
+        },
+        [
+          textEl('ovf:Info', 'Specifies the available VM network connections'),
+          connected ? textEl('PrimaryNetworkConnectionIndex', 0) : '',
+          connected
+            ? el('NetworkConnection', { network: vm.network_name, needsCustomization: false }, [
+                textEl('NetworkConnectionIndex', 0),
+                textEl('IpAddress', vm.ip_address),
+                textEl('IsConnected', vm.is_deployed === 1),
+                textEl('MACAddress', macAddress(vm.id)),
+                textEl('IpAddressAllocationMode', 'POOL'),
+              ])
+            : '',
+        ],
+      ),
       textEl('DateCreated', iso(vm.created_at)),
       textEl('VAppScopedLocalId', vm.name),
       el('VmSpecSection', { Modified: false }, [

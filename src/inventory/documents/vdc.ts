@@ -29,7 +29,11 @@ export function vdcDocument(base: string, vdc: Vdc, org: Org, vapps: readonly VA
       'ResourceEntities',
       {},
       vapps.map((a) =>
-        el('ResourceEntity', { href: vappHref(base, a.id, a.is_template), name: a.name, type: a.is_template ? MEDIA.vAppTemplate : MEDIA.vApp }),
+        el('ResourceEntity', {
+          href: vappHref(base, a.id, a.is_template),
+          name: a.name,
+          type: a.is_template ? MEDIA.vAppTemplate : MEDIA.vApp,
+        }),
       ),
     ),
     el('AvailableNetworks'),

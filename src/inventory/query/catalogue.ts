@@ -106,7 +106,10 @@ const VM_TABLE: QueryTable = {
     container: {
       column: 'vms.vapp_id',
       type: 'ref',
-      ref: { href: (base, id, row) => vappHref(base, id, row.isVAppTemplate as number), urn: (id, row) => vappUrn(id, row.isVAppTemplate as number) },
+      ref: {
+        href: (base, id, row) => vappHref(base, id, row.isVAppTemplate as number),
+        urn: (id, row) => vappUrn(id, row.isVAppTemplate as number),
+      },
     },
     ownerName: { column: 'ow.name', type: 'string', nullable: true, joins: ['owner'] },
     owner: { column: 'vms.owner_id', type: 'ref', nullable: true, ref: ref('user', userHref) },
@@ -198,8 +201,14 @@ const VDC_TABLE: QueryTable = {
     memoryLimitMB: { column: 'vdcs.memory_limit_mb', type: 'number' },
     storageLimitMB: { column: 'vdcs.storage_limit_mb', type: 'number' },
     numberOfVMs: { column: vmCount('vms.vdc_id = vdcs.id'), type: 'number' },
-    numberOfVApps: { column: sql<number>`(select count(*) from vapps where vapps.vdc_id = vdcs.id and vapps.is_template = 0)`, type: 'number' },
-    numberOfVAppTemplates: { column: sql<number>`(select count(*) from vapps where vapps.vdc_id = vdcs.id and vapps.is_template = 1)`, type: 'number' },
+    numberOfVApps: {
+      column: sql<number>`(select count(*) from vapps where vapps.vdc_id = vdcs.id and vapps.is_template = 0)`,
+      type: 'number',
+    },
+    numberOfVAppTemplates: {
+      column: sql<number>`(select count(*) from vapps where vapps.vdc_id = vdcs.id and vapps.is_template = 1)`,
+      type: 'number',
+    },
     numberOfStorageProfiles: constant('number', 1),
   },
   href: (base, row) => vdcHref(base, row.id as string),
@@ -281,15 +290,31 @@ function define(
 
 /** Every type, in the order QueryList advertises them. */
 export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
-  define('organization', ORG_TABLE, 'org.view', false, { record: 'OrgRecord', json: 'QueryResultOrgRecordType', references: 'Organization' }),
+  define('organization', ORG_TABLE, 'org.view', false, {
+    record: 'OrgRecord',
+    json: 'QueryResultOrgRecordType',
+    references: 'Organization',
+  }),
   define('orgVdc', VDC_TABLE, 'vdc.view', false, { record: 'OrgVdcRecord', json: 'QueryResultOrgVdcRecordType', references: 'OrgVdc' }),
-  define('adminOrgVdc', VDC_TABLE, 'vdc.view', true, { record: 'AdminVdcRecord', json: 'QueryResultAdminVdcRecordType', references: 'AdminOrgVdc' }),
+  define('adminOrgVdc', VDC_TABLE, 'vdc.view', true, {
+    record: 'AdminVdcRecord',
+    json: 'QueryResultAdminVdcRecordType',
+    references: 'AdminOrgVdc',
+  }),
   define('vApp', VAPP_TABLE, 'vapp.view', false, { record: 'VAppRecord', json: 'QueryResultVAppRecordType', references: 'VApp' }),
-  define('adminVApp', VAPP_TABLE, 'vapp.view', true, { record: 'AdminVAppRecord', json: 'QueryResultAdminVAppRecordType', references: 'AdminVApp' }),
+  define('adminVApp', VAPP_TABLE, 'vapp.view', true, {
+    record: 'AdminVAppRecord',
+    json: 'QueryResultAdminVAppRecordType',
+    references: 'AdminVApp',
+  }),
   define('vm', VM_TABLE, 'vapp.view', false, { record: 'VMRecord', json: 'QueryResultVMRecordType', references: 'VM' }),
   define('adminVM', VM_TABLE, 'vapp.view', true, { record: 'AdminVMRecord', json: 'QueryResultAdminVMRecordType', references: 'AdminVM' }),
   define('user', USER_TABLE, 'user.view', false, { record: 'UserRecord', json: 'QueryResultUserRecordType', references: 'User' }),
-  define('adminUser', USER_TABLE, 'user.view', true, { record: 'AdminUserRecord', json: 'QueryResultAdminUserRecordType', references: 'AdminUser' }),
+  define('adminUser', USER_TABLE, 'user.view', true, {
+    record: 'AdminUserRecord',
+    json: 'QueryResultAdminUserRecordType',
+    references: 'AdminUser',
+  }),
 ];
 
 const BY_NAME = new Map(QUERY_TYPES.map((t) => [t.name, t]));

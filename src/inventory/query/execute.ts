@@ -79,7 +79,9 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
   const sortField = Object.hasOwn(table.fields, sortName) ? table.fields[sortName] : undefined;
   if (!sortField) {
     const which = request.sort?.direction === 'desc' ? 'sortDesc' : 'sortAsc';
-    throw badRequest(`${which}: "${sortName}" is not a field of type ${request.type.name}; sortable fields are: ${Object.keys(table.fields).sort().join(', ')}`);
+    throw badRequest(
+      `${which}: "${sortName}" is not a field of type ${request.type.name}; sortable fields are: ${Object.keys(table.fields).sort().join(', ')}`,
+    );
   }
   const direction = request.sort?.direction ?? 'asc';
   const sortColumn = columnOf(sortField);
@@ -100,7 +102,8 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
   };
   const ordered = <T extends { orderBy: (...args: any[]) => T }>(qb: T): T =>
     qb.orderBy(sortColumn, direction).orderBy(idColumn, direction);
-  const after = (start: Anchor) => sql<SqlBool>`(${sortColumn}, ${idColumn}) ${sql.raw(direction === 'asc' ? '>' : '<')} (${start.key}, ${start.id})`;
+  const after = (start: Anchor) =>
+    sql<SqlBool>`(${sortColumn}, ${idColumn}) ${sql.raw(direction === 'asc' ? '>' : '<')} (${start.key}, ${start.id})`;
 
   const scopeKey = request.scope.kind === 'all' ? '*' : request.scope.orgId;
   const rowsKey = JSON.stringify([scopeKey, table.table, request.restrictions ?? [], ast ? formatFiql(ast) : null]);

@@ -94,7 +94,13 @@ export function readQueryParameters(params: Map<string, string[]>, fixedType?: s
     sortAsc !== null ? { field: sortAsc, direction: 'asc' } : sortDesc !== null ? { field: sortDesc, direction: 'desc' } : null;
 
   const fieldsText = single(params, 'fields');
-  const fields = fieldsText === null ? null : fieldsText.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  const fields =
+    fieldsText === null
+      ? null
+      : fieldsText
+          .split(',')
+          .map((f) => f.trim())
+          .filter((f) => f !== '');
 
   // `filterEncoded` is accepted and ignored: from API 35.0 on it has no effect (vcd-wire §9.1).
   return { type, page, pageSize, format, filter: single(params, 'filter'), sort, fields: fields && fields.length > 0 ? fields : null };

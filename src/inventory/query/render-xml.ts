@@ -36,7 +36,8 @@ export function renderQueryResultXml(doc: QueryResultDocument): string {
     ),
   ];
   const root = params.format === 'references' ? doc.type.referencesElement : 'QueryResultRecords';
-  const children = params.format === 'references' ? doc.rows.map((row) => referenceXml(doc, row)) : doc.rows.map((row) => recordXml(doc, row));
+  const children =
+    params.format === 'references' ? doc.rows.map((row) => referenceXml(doc, row)) : doc.rows.map((row) => recordXml(doc, row));
   return xmlDocument(
     root,
     {

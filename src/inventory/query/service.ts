@@ -57,7 +57,14 @@ export async function answerTypedQuery(store: Store, principal: Principal, input
   const scope = inventoryScope(principal);
   const pages = queryCaches(store).pages;
   // Everything the body depends on. The rights were checked above; within one scope every caller sees the same.
-  const key = JSON.stringify([scope.kind === 'all' ? '*' : scope.orgId, type.name, input.restrictions ?? [], params, input.location, input.json]);
+  const key = JSON.stringify([
+    scope.kind === 'all' ? '*' : scope.orgId,
+    type.name,
+    input.restrictions ?? [],
+    params,
+    input.location,
+    input.json,
+  ]);
   if (!input.noCache) {
     const cached = pages.get(key, await readInventoryVersion(store.db));
     if (cached !== undefined) return cached;
@@ -67,10 +74,24 @@ export async function answerTypedQuery(store: Store, principal: Principal, input
   const kind = metadataKindOf(type);
   const result = await executeQuery(
     store,
-    { type, scope, restrictions: input.restrictions, filter: params.filter, sort: params.sort, page: params.page, pageSize: params.pageSize },
+    {
+      type,
+      scope,
+      restrictions: input.restrictions,
+      filter: params.filter,
+      sort: params.sort,
+      page: params.page,
+      pageSize: params.pageSize,
+    },
     selection.metadata.length > 0 && kind
       ? async (ex, rows) => {
-          const entries = await listMetadata(store, kind, rows.map((r) => r.id as string), { includePrivate: scope.kind === 'all', keys: selection.metadata }, ex);
+          const entries = await listMetadata(
+            store,
+            kind,
+            rows.map((r) => r.id as string),
+            { includePrivate: scope.kind === 'all', keys: selection.metadata },
+            ex,
+          );
           for (const entry of entries) metadata.set(entry.entity_id, [...(metadata.get(entry.entity_id) ?? []), entry]);
         }
       : undefined,

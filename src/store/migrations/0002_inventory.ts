@@ -31,13 +31,21 @@ const BUMP = 'update inventory_state set version = version + 1 where id = 1';
 
 async function createVersionTriggers(db: Kysely<any>, dialect: Dialect): Promise<void> {
   if (dialect === 'postgres') {
-    await sql.raw(`create function tessera_bump_inventory_version() returns trigger language plpgsql as $$ begin ${BUMP}; return null; end $$`).execute(db);
+    await sql
+      .raw(`create function tessera_bump_inventory_version() returns trigger language plpgsql as $$ begin ${BUMP}; return null; end $$`)
+      .execute(db);
     for (const { table, columns } of VERSIONED) {
       const update = columns ? `update of ${columns.join(', ')}` : 'update';
       await sql
-        .raw(`create trigger ${table}_inventory_version after insert or delete or ${update} on ${table} for each statement execute function tessera_bump_inventory_version()`)
+        .raw(
+          `create trigger ${table}_inventory_version after insert or delete or ${update} on ${table} for each statement execute function tessera_bump_inventory_version()`,
+        )
         .execute(db);
-      await sql.raw(`create trigger ${table}_inventory_version_truncate after truncate on ${table} for each statement execute function tessera_bump_inventory_version()`).execute(db);
+      await sql
+        .raw(
+          `create trigger ${table}_inventory_version_truncate after truncate on ${table} for each statement execute function tessera_bump_inventory_version()`,
+        )
+        .execute(db);
     }
     return;
   }

@@ -15,10 +15,17 @@ test('shell format: export lines a POSIX shell evaluates back to the same values
   const text = formatHeaders(headers, 'shell');
   assert.match(text, /^export VCD_ENDPOINT='https:\/\/vcd\.example\.com'$/m);
   assert.match(text, /^export VCD_AUTHORIZATION='Bearer eyJhbGciOiJSUzI1NiJ9\.payload\.sig'$/m);
-  const printed = execFileSync('sh', ['-c', `${text}\nprintf '%s|%s|%s|%s' "$VCD_API_ACCEPT" "$VCD_API_JSON_ACCEPT" "$VCD_CLOUDAPI_ACCEPT" "$VCD_TOKEN_EXPIRES_AT"`], {
-    encoding: 'utf8',
-  });
-  assert.equal(printed, 'application/*+xml;version=37.0|application/*+json;version=37.0|application/json;version=37.0|2030-01-02T03:04:05.000Z');
+  const printed = execFileSync(
+    'sh',
+    ['-c', `${text}\nprintf '%s|%s|%s|%s' "$VCD_API_ACCEPT" "$VCD_API_JSON_ACCEPT" "$VCD_CLOUDAPI_ACCEPT" "$VCD_TOKEN_EXPIRES_AT"`],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(
+    printed,
+    'application/*+xml;version=37.0|application/*+json;version=37.0|application/json;version=37.0|2030-01-02T03:04:05.000Z',
+  );
 });
 
 test('shellQuote survives quotes and shell syntax', () => {
@@ -37,7 +44,10 @@ test('json format carries the three header sets and the expiry', () => {
 
 test('powershell format: $headers like the seed, quotes doubled', () => {
   const text = formatHeaders(headers, 'powershell');
-  assert.match(text, /^\$headers = @\{ 'Authorization' = 'Bearer eyJhbGciOiJSUzI1NiJ9\.payload\.sig'; 'Accept' = 'application\/\*\+xml;version=37\.0' \}$/m);
+  assert.match(
+    text,
+    /^\$headers = @\{ 'Authorization' = 'Bearer eyJhbGciOiJSUzI1NiJ9\.payload\.sig'; 'Accept' = 'application\/\*\+xml;version=37\.0' \}$/m,
+  );
   assert.match(text, /^\$cloudApiHeaders = @\{ .*'application\/json;version=37\.0' \}$/m);
   assert.match(text, /^\$VcdEndpoint = 'https:\/\/vcd\.example\.com'$/m);
   assert.equal(powershellQuote("it's"), "'it''s'");

@@ -12,7 +12,10 @@ test('fixes widths from the first rows, aligns numbers right, cuts later long ce
     { header: 'NAME', value: (r) => r.name },
     { header: 'CPUS', value: (r) => r.cpus, right: true },
   ]);
-  const first = table.start([{ name: 'web01', cpus: 2 }, { name: 'db', cpus: 16 }]);
+  const first = table.start([
+    { name: 'web01', cpus: 2 },
+    { name: 'db', cpus: 16 },
+  ]);
   assert.equal(first, 'NAME   CPUS\nweb01     2\ndb       16\n');
   assert.equal(table.rows([{ name: 'a-much-longer-name' }]), 'a-mu…     -\n');
 });

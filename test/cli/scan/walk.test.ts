@@ -31,7 +31,10 @@ test('a file root yields itself; a missing root throws ENOENT', async () => {
   const seen = [];
   for await (const entry of walkFiles(join(root, 'one'))) seen.push(entry);
   assert.deepEqual(seen, [{ path: join(root, 'one'), size: 3 }]);
-  await assert.rejects(async () => {
-    for await (const _ of walkFiles(join(root, 'missing'))) void _;
-  }, { code: 'ENOENT' });
+  await assert.rejects(
+    async () => {
+      for await (const _ of walkFiles(join(root, 'missing'))) void _;
+    },
+    { code: 'ENOENT' },
+  );
 });

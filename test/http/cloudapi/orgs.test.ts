@@ -40,8 +40,14 @@ test('GET /orgs: a tenant sees its own org, in the paged envelope with counts', 
 });
 
 test('GET /orgs as System: every org, FIQL filter and sort, Link header paging', async () => {
-  assert.deepEqual((await list('orgs?sortDesc=name', s.admin)).body.values.map((o: { name: string }) => o.name), ['globex', 'acme', 'System']);
-  assert.deepEqual((await list('orgs?filter=name==glob*', s.admin)).body.values.map((o: { name: string }) => o.name), ['globex']);
+  assert.deepEqual(
+    (await list('orgs?sortDesc=name', s.admin)).body.values.map((o: { name: string }) => o.name),
+    ['globex', 'acme', 'System'],
+  );
+  assert.deepEqual(
+    (await list('orgs?filter=name==glob*', s.admin)).body.values.map((o: { name: string }) => o.name),
+    ['globex'],
+  );
   const { reply, body } = await list('orgs?pageSize=1&page=2&sortAsc=name', s.admin);
   assert.deepEqual([body.resultTotal, body.pageCount, body.values.length], [3, 3, 1]);
   const link = reply.headers.get('link') ?? '';
@@ -65,10 +71,15 @@ test('GET /orgs/{id}: own org by URN or UUID; another or unknown org is 403', as
 test('GET /vdcs: own VDCs only; filters on allocationType and org.name', async () => {
   const mine = (await list('vdcs', s.alice)).body;
   assert.deepEqual(mine.values.map((v: { name: string }) => v.name).sort(), DEMO_INVENTORY.acme.vdcs.map((v) => v.name).sort());
-  assert.ok(mine.values.every((v: { org: { id: string; name: string } }) => v.org.id === `urn:vcloud:org:${acmeId}` && v.org.name === 'acme'));
+  assert.ok(
+    mine.values.every((v: { org: { id: string; name: string } }) => v.org.id === `urn:vcloud:org:${acmeId}` && v.org.name === 'acme'),
+  );
   const prod = mine.values.find((v: { name: string }) => v.name === 'acme-prod');
   assert.equal(prod.numberOfVMs, demoVms(DEMO_INVENTORY.acme).filter((p) => p.vdc.name === 'acme-prod').length);
-  assert.deepEqual((await list('vdcs?filter=allocationType==Flex', s.alice)).body.values.map((v: { name: string }) => v.name), ['acme-prod']);
+  assert.deepEqual(
+    (await list('vdcs?filter=allocationType==Flex', s.alice)).body.values.map((v: { name: string }) => v.name),
+    ['acme-prod'],
+  );
   assert.equal((await list('vdcs?filter=org.name==globex', s.alice)).body.resultTotal, 0, 'a tenant cannot reach another org by filtering');
   assert.equal((await list('vdcs?filter=org.name==globex', s.admin)).body.resultTotal, DEMO_INVENTORY.globex.vdcs.length);
 });
@@ -81,7 +92,7 @@ test('bad filters and sort fields are 400 in the CloudAPI envelope', async () =>
   }
 });
 
-test('GET /vdcs/{id}: another org\'s VDC is 403', async () => {
+test("GET /vdcs/{id}: another org's VDC is 403", async () => {
   const globexVdc = (await list('vdcs', s.hank)).body.values[0].id as string;
   assert.equal((await http(`${server.baseUrl}/cloudapi/1.0.0/vdcs/${globexVdc}`, { headers: bearer(s.hank) })).status, 200);
   assert.equal((await http(`${server.baseUrl}/cloudapi/1.0.0/vdcs/${globexVdc}`, { headers: bearer(s.alice) })).status, 403);

@@ -35,12 +35,23 @@ before(async () => {
   bobsTokenId = (await createApiToken(base, bob, 'acme', 'bobs')).tokenId;
   bobId = await userIdByName(base, alice, 'bob');
   aliceId = await userIdByName(base, alice, 'alice');
-  const roles = (await http(`${base}/cloudapi/1.0.0/roles?pageSize=128`, { headers: bearer(alice) })).json().values as Array<{ id: string; name: string }>;
+  const roles = (await http(`${base}/cloudapi/1.0.0/roles?pageSize=128`, { headers: bearer(alice) })).json().values as Array<{
+    id: string;
+    name: string;
+  }>;
   vappAuthorRoleId = roles.find((r) => r.name === 'vApp Author')!.id;
-  const group = await http(`${base}/cloudapi/1.0.0/groups`, { method: 'POST', headers: jsonHeaders(alice), body: JSON.stringify({ name: 'ops' }) });
+  const group = await http(`${base}/cloudapi/1.0.0/groups`, {
+    method: 'POST',
+    headers: jsonHeaders(alice),
+    body: JSON.stringify({ name: 'ops' }),
+  });
   assert.equal(group.status, 201, group.text);
   groupId = group.json().id;
-  const role = await http(`${base}/cloudapi/1.0.0/roles`, { method: 'POST', headers: jsonHeaders(alice), body: JSON.stringify({ name: 'Custom', rights: [{ name: 'vApp: View' }] }) });
+  const role = await http(`${base}/cloudapi/1.0.0/roles`, {
+    method: 'POST',
+    headers: jsonHeaders(alice),
+    body: JSON.stringify({ name: 'Custom', rights: [{ name: 'vApp: View' }] }),
+  });
   assert.equal(role.status, 201, role.text);
   roleId = role.json().id;
   bundleId = (await http(`${base}/cloudapi/1.0.0/rightsBundles`, { headers: bearer(admin) })).json().values[0].id;
@@ -64,8 +75,18 @@ function assertForbidden(res: Reply, what: string) {
 describe('tenant restrictions (alice, Organization Administrator)', () => {
   const restricted: Array<[string, string, () => string, unknown?]> = [
     ['change own password', 'PUT', () => `/cloudapi/1.0.0/users/${aliceId}`, { password: 'new-Password-123' }],
-    ['change own password (with revokeApiTokens)', 'PUT', () => `/cloudapi/1.0.0/users/${aliceId}`, { password: 'new-Password-123', revokeApiTokens: true }],
-    ['create a user', 'POST', () => '/cloudapi/1.0.0/users', { username: 'mallory', password: 'mallory-Password-1', roleEntityRefs: [{ id: vappAuthorRoleId }] }],
+    [
+      'change own password (with revokeApiTokens)',
+      'PUT',
+      () => `/cloudapi/1.0.0/users/${aliceId}`,
+      { password: 'new-Password-123', revokeApiTokens: true },
+    ],
+    [
+      'create a user',
+      'POST',
+      () => '/cloudapi/1.0.0/users',
+      { username: 'mallory', password: 'mallory-Password-1', roleEntityRefs: [{ id: vappAuthorRoleId }] },
+    ],
     ['update a user', 'PUT', () => `/cloudapi/1.0.0/users/${bobId}`, { fullName: 'Robert' }],
     ['set another user\u2019s password', 'PUT', () => `/cloudapi/1.0.0/users/${bobId}`, { password: 'bob-Password-999' }],
     ['disable a user', 'PUT', () => `/cloudapi/1.0.0/users/${bobId}`, { enabled: false }],
@@ -75,7 +96,12 @@ describe('tenant restrictions (alice, Organization Administrator)', () => {
     ['delete a group', 'DELETE', () => `/cloudapi/1.0.0/groups/${groupId}`],
     ['create a role', 'POST', () => '/cloudapi/1.0.0/roles', { name: 'Sneaky' }],
     ['update a role', 'PUT', () => `/cloudapi/1.0.0/roles/${roleId}`, { name: 'Custom2' }],
-    ['change a role\u2019s rights', 'PUT', () => `/cloudapi/1.0.0/roles/${roleId}/rights`, { values: [{ name: 'API Tokens: Manage All' }] }],
+    [
+      'change a role\u2019s rights',
+      'PUT',
+      () => `/cloudapi/1.0.0/roles/${roleId}/rights`,
+      { values: [{ name: 'API Tokens: Manage All' }] },
+    ],
     ['delete a role', 'DELETE', () => `/cloudapi/1.0.0/roles/${roleId}`],
     ['view another user\u2019s token', 'GET', () => `/cloudapi/1.0.0/tokens/${bobsTokenId}`],
     ['revoke another user\u2019s token', 'DELETE', () => `/cloudapi/1.0.0/tokens/${bobsTokenId}`],
@@ -97,7 +123,11 @@ describe('tenant restrictions (alice, Organization Administrator)', () => {
       const res = await call(alice, method, path, body);
       assert.equal(res.status, expected, `${method} ${path}: ${res.text}`);
     };
-    const created = await call(alice, 'POST', '/cloudapi/1.0.0/users', { username: 'trent', password: 'trent-Password-1', roleEntityRefs: [{ id: vappAuthorRoleId }] });
+    const created = await call(alice, 'POST', '/cloudapi/1.0.0/users', {
+      username: 'trent',
+      password: 'trent-Password-1',
+      roleEntityRefs: [{ id: vappAuthorRoleId }],
+    });
     assert.equal(created.status, 201, created.text);
     await ok('PUT', `/cloudapi/1.0.0/users/${created.json().id}`, { fullName: 'Trent' }, 200);
     await ok('DELETE', `/cloudapi/1.0.0/users/${created.json().id}`, undefined, 204);
@@ -147,7 +177,12 @@ describe('provider restrictions (administrator)', () => {
   test('token session: global role and rights bundle writes are 403 (password session: allowed or 405)', async () => {
     const writes: Array<[string, string, string, unknown?]> = [
       ['create a global role', 'POST', '/cloudapi/1.0.0/globalRoles', { name: 'G' }],
-      ['update a global role', 'PUT', '/cloudapi/1.0.0/globalRoles/urn:vcloud:globalRole:00000000-0000-4000-8000-000000000000', { name: 'G' }],
+      [
+        'update a global role',
+        'PUT',
+        '/cloudapi/1.0.0/globalRoles/urn:vcloud:globalRole:00000000-0000-4000-8000-000000000000',
+        { name: 'G' },
+      ],
       ['delete a global role', 'DELETE', '/cloudapi/1.0.0/globalRoles/urn:vcloud:globalRole:00000000-0000-4000-8000-000000000000'],
       ['update a rights bundle', 'PUT', `/cloudapi/1.0.0/rightsBundles/${bundleId}`, { description: 'changed' }],
       ['change a bundle\u2019s rights', 'PUT', `/cloudapi/1.0.0/rightsBundles/${bundleId}/rights`, { values: [] }],
@@ -155,7 +190,11 @@ describe('provider restrictions (administrator)', () => {
     for (const [what, method, path, body] of writes) assertForbidden(await call(adminToken, method, path, body), what);
     // From the password session: global roles are fixed in Tessera (405), bundles are editable (200).
     assert.equal((await call(admin, 'POST', '/cloudapi/1.0.0/globalRoles', { name: 'G' })).status, 405);
-    assert.equal((await call(admin, 'PUT', `/cloudapi/1.0.0/rightsBundles/${bundleId}`, { description: 'Rights published to every organization' })).status, 200);
+    assert.equal(
+      (await call(admin, 'PUT', `/cloudapi/1.0.0/rightsBundles/${bundleId}`, { description: 'Rights published to every organization' }))
+        .status,
+      200,
+    );
     // Reads stay allowed to the token session.
     assert.equal((await call(adminToken, 'GET', '/cloudapi/1.0.0/globalRoles')).status, 200);
     assert.equal((await call(adminToken, 'GET', `/cloudapi/1.0.0/rightsBundles/${bundleId}/rights`)).status, 200);
@@ -171,13 +210,19 @@ describe('provider restrictions (administrator)', () => {
     assertForbidden(create, 'provider token session creates a tenant user');
     const listed = await http(`${base}/cloudapi/1.0.0/users`, { headers: jsonHeaders(adminToken, acmeId) });
     assert.equal(listed.status, 200);
-    assert.ok((listed.json().values as Array<{ username: string }>).some((u) => u.username === 'alice'), 'the tenant context selects acme');
+    assert.ok(
+      (listed.json().values as Array<{ username: string }>).some((u) => u.username === 'alice'),
+      'the tenant context selects acme',
+    );
     // The password session may (the same request).
     const u = await createUser(base, admin, { tenantContext: acmeId });
     assert.ok(u.id.startsWith('urn:vcloud:user:'));
     // A token session of the provider cannot see or revoke tenant tokens either.
     assertForbidden(await call(adminToken, 'GET', `/cloudapi/1.0.0/tokens/${bobsTokenId}`), 'provider token session reads a tenant token');
-    assertForbidden(await call(adminToken, 'DELETE', `/cloudapi/1.0.0/tokens/${bobsTokenId}`), 'provider token session revokes a tenant token');
+    assertForbidden(
+      await call(adminToken, 'DELETE', `/cloudapi/1.0.0/tokens/${bobsTokenId}`),
+      'provider token session revokes a tenant token',
+    );
     assert.equal((await call(admin, 'GET', `/cloudapi/1.0.0/tokens/${bobsTokenId}`)).status, 200);
   });
 });

@@ -154,12 +154,17 @@ describe('presenting the access token', () => {
     const byId = await http(`${base}/cloudapi/1.0.0/sessions/${me.id}`, { headers: bearer(token) });
     assert.equal(byId.status, 200);
     assert.equal(byId.json().id, me.id);
-    const other = await http(`${base}/cloudapi/1.0.0/sessions/urn:vcloud:session:00000000-0000-4000-8000-000000000000`, { headers: bearer(token) });
+    const other = await http(`${base}/cloudapi/1.0.0/sessions/urn:vcloud:session:00000000-0000-4000-8000-000000000000`, {
+      headers: bearer(token),
+    });
     assert.equal(other.status, 403);
     assert.equal(other.json().minorErrorCode, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
     const list = await http(`${base}/cloudapi/1.0.0/sessions`, { headers: bearer(token) });
     assert.equal(list.status, 200);
-    assert.deepEqual(list.json().values.map((s: { id: string }) => s.id), [me.id]);
+    assert.deepEqual(
+      list.json().values.map((s: { id: string }) => s.id),
+      [me.id],
+    );
     // A password session was not made from an API token.
     const fromToken = await http(`${base}/cloudapi/1.0.0/sessions/${me.id}/token`, { headers: bearer(token) });
     assert.equal(fromToken.status, 404);
@@ -230,6 +235,10 @@ describe('no oracle: one 401 for every bad credential', () => {
     }
     const [first] = answers;
     for (const [name, answer] of answers) assert.equal(answer, first![1], `"${name}" answers like "${first![0]}"`);
-    assert.deepEqual(JSON.parse(JSON.parse(first![1])[0]), { minorErrorCode: 'UNAUTHORIZED', message: 'Invalid credentials', stackTrace: null });
+    assert.deepEqual(JSON.parse(JSON.parse(first![1])[0]), {
+      minorErrorCode: 'UNAUTHORIZED',
+      message: 'Invalid credentials',
+      stackTrace: null,
+    });
   });
 });

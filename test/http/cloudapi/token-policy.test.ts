@@ -52,14 +52,22 @@ test('with a limit, new tokens get it by default and a later expiry is refused',
   const capped = await register(alice, { client_name: 'capped' });
   assert.equal(capped.status, 200);
   const expiresAt = Date.parse(capped.json().expirationTimeUtc);
-  assert.ok(Math.abs(expiresAt - (Date.now() + 30 * 86_400_000)) < 60_000, `expiry at the 30-day cap, got ${capped.json().expirationTimeUtc}`);
+  assert.ok(
+    Math.abs(expiresAt - (Date.now() + 30 * 86_400_000)) < 60_000,
+    `expiry at the 30-day cap, got ${capped.json().expirationTimeUtc}`,
+  );
 
-  const tooLong = await register(alice, { client_name: 'too-long', expirationTimeUtc: new Date(Date.now() + 31 * 86_400_000).toISOString() });
+  const tooLong = await register(alice, {
+    client_name: 'too-long',
+    expirationTimeUtc: new Date(Date.now() + 31 * 86_400_000).toISOString(),
+  });
   assert.equal(tooLong.status, 400);
   assert.equal(tooLong.json().minorErrorCode, 'invalid_request');
   assert.match(tooLong.json().message, /at most 30 days/);
 
-  const shorter = await createApiToken(t.baseUrl, alice, 'acme', 'shorter', { expirationTimeUtc: new Date(Date.now() + 86_400_000).toISOString() });
+  const shorter = await createApiToken(t.baseUrl, alice, 'acme', 'shorter', {
+    expirationTimeUtc: new Date(Date.now() + 86_400_000).toISOString(),
+  });
   assert.ok((await accessTokenFrom(t.baseUrl, 'acme', shorter.apiToken)).length > 32, 'a token inside the limit works');
 
   assert.equal((await put(alice, { maxLifetimeDays: null })).status, 200, 'the limit can be lifted');
@@ -80,11 +88,25 @@ test('only a password session with "Organization: Edit Properties" in reach of t
 });
 
 test('bad values are a 400 that names the rule, and change nothing', async () => {
-  for (const body of [{}, { maxLifetimeDays: 0 }, { maxLifetimeDays: -1 }, { maxLifetimeDays: 1.5 }, { maxLifetimeDays: '30' }, { maxLifetimeDays: 3651 }]) {
+  for (const body of [
+    {},
+    { maxLifetimeDays: 0 },
+    { maxLifetimeDays: -1 },
+    { maxLifetimeDays: 1.5 },
+    { maxLifetimeDays: '30' },
+    { maxLifetimeDays: 3651 },
+  ]) {
     const res = await put(alice, body);
     assert.equal(res.status, 400, JSON.stringify(body));
     assert.equal(res.json().minorErrorCode, 'BAD_REQUEST');
   }
   assert.deepEqual((await http(policyUrl(), { headers: bearer(alice) })).json(), { maxLifetimeDays: null });
-  assert.equal((await http(`${t.baseUrl}/cloudapi/1.0.0/orgs/urn:vcloud:org:00000000-0000-0000-0000-000000000000/apiTokenPolicy`, { headers: bearer(admin) })).status, 403);
+  assert.equal(
+    (
+      await http(`${t.baseUrl}/cloudapi/1.0.0/orgs/urn:vcloud:org:00000000-0000-0000-0000-000000000000/apiTokenPolicy`, {
+        headers: bearer(admin),
+      })
+    ).status,
+    403,
+  );
 });

@@ -42,7 +42,8 @@ after(async () => {
 });
 
 const list = (session: string, query = '') => http(`${base}/cloudapi/1.0.0/tokens${query}`, { headers: bearer(session) });
-const names = (res: { json(): any }) => (res.json().values as Array<{ name: string; owner: { name: string } }>).map((v) => `${v.owner.name}/${v.name}`).sort();
+const names = (res: { json(): any }) =>
+  (res.json().values as Array<{ name: string; owner: { name: string } }>).map((v) => `${v.owner.name}/${v.name}`).sort();
 const ids = (res: { json(): any }) => new Set((res.json().values as Array<{ id: string }>).map((v) => v.id));
 
 describe('the entity and the list envelope', () => {
@@ -69,7 +70,9 @@ describe('the entity and the list envelope', () => {
     const bare = await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice1!.clientId}`, { headers: bearer(alice) });
     assert.equal(bare.status, 200);
     // Before 35.0 the owner was flat (username, userId, orgName).
-    const old = await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice1!.tokenId}`, { headers: bearer(alice, 'application/json;version=34.0') });
+    const old = await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice1!.tokenId}`, {
+      headers: bearer(alice, 'application/json;version=34.0'),
+    });
     assert.equal(old.json().username, 'alice');
     assert.equal(old.json().orgName, 'acme');
   });
@@ -92,7 +95,10 @@ describe('visibility', () => {
     const other = await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice1!.tokenId}`, { headers: bearer(bob) });
     assert.equal(other.status, 403);
     assert.equal(other.json().minorErrorCode, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
-    assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice1!.tokenId}`, { method: 'DELETE', headers: bearer(bob) })).status, 403);
+    assert.equal(
+      (await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice1!.tokenId}`, { method: 'DELETE', headers: bearer(bob) })).status,
+      403,
+    );
   });
 
   test('the org\u2019s tokens with API Tokens: Manage All (alice sees bob\u2019s, not globex\u2019s or System\u2019s)', async () => {
@@ -118,7 +124,10 @@ describe('visibility', () => {
   test('the System administrator sees, reads and can revoke tokens across every org', async () => {
     const seen = names(await list(admin, '?pageSize=128'));
     for (const n of ['alice/alpha', 'bob/alpha', 'hank/hank-token', 'administrator/sys-token']) assert.ok(seen.includes(n), n);
-    assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${tokens.hank1!.tokenId}`, { headers: bearer(admin) })).json().org.name, 'globex');
+    assert.equal(
+      (await http(`${base}/cloudapi/1.0.0/tokens/${tokens.hank1!.tokenId}`, { headers: bearer(admin) })).json().org.name,
+      'globex',
+    );
     const victim = await createApiToken(base, hank, 'globex', 'admin-revokes-this');
     assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${victim.tokenId}`, { method: 'DELETE', headers: bearer(admin) })).status, 204);
     assert.equal((await exchange(base, 'globex', victim.apiToken)).status, 400);
@@ -146,7 +155,10 @@ describe('visibility', () => {
 describe('missing ids are 403, as VCD answers', () => {
   test('unknown, malformed, revoked, other kinds of URN, unminted token of another user', async () => {
     const revoked = await createApiToken(base, alice, 'acme', 'soon-gone');
-    assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${revoked.tokenId}`, { method: 'DELETE', headers: bearer(alice) })).status, 204);
+    assert.equal(
+      (await http(`${base}/cloudapi/1.0.0/tokens/${revoked.tokenId}`, { method: 'DELETE', headers: bearer(alice) })).status,
+      204,
+    );
     const unminted = await http(`${base}/oauth/tenant/acme/register`, {
       method: 'POST',
       headers: { ...bearer(bob), 'Content-Type': 'application/json' },
@@ -202,14 +214,30 @@ describe('FIQL filter, sorting and paging', () => {
     // The same with filterEncoded=true, as govcd adds it.
     assert.deepEqual(names(await list(alice, `?filter=${filter}&filterEncoded=true`)), ['alice/bravo']);
     // Two owners share a name: the owner part decides.
-    assert.deepEqual(names(await list(alice, `?filter=${encodeURIComponent('(name==alpha;owner.name==bob;(type==PROXY,type==REFRESH))')}`)), ['bob/alpha']);
+    assert.deepEqual(
+      names(await list(alice, `?filter=${encodeURIComponent('(name==alpha;owner.name==bob;(type==PROXY,type==REFRESH))')}`)),
+      ['bob/alpha'],
+    );
     assert.deepEqual(names(await list(alice, `?filter=${encodeURIComponent('name==alpha')}`)), ['alice/alpha', 'bob/alpha']);
     assert.equal((await list(alice, `?filter=${encodeURIComponent('(type==PROXY)')}`)).json().resultTotal, 0);
-    assert.deepEqual(names(await list(alice, `?filter=${encodeURIComponent('owner.name==bob,name==bravo')}`)), ['alice/bravo', 'bob/alpha', 'bob/delete-me']);
+    assert.deepEqual(names(await list(alice, `?filter=${encodeURIComponent('owner.name==bob,name==bravo')}`)), [
+      'alice/bravo',
+      'bob/alpha',
+      'bob/delete-me',
+    ]);
   });
 
   test('a bad filter or sort field is 400 BAD_REQUEST', async () => {
-    for (const query of ['?filter=' + encodeURIComponent('name=='), '?filter=' + encodeURIComponent('(name==a'), '?filter=' + encodeURIComponent('secret_hash==x'), '?sortAsc=secret_hash', '?sortAsc=id', '?sortAsc=name&sortDesc=name', '?page=0', '?pageSize=-1']) {
+    for (const query of [
+      '?filter=' + encodeURIComponent('name=='),
+      '?filter=' + encodeURIComponent('(name==a'),
+      '?filter=' + encodeURIComponent('secret_hash==x'),
+      '?sortAsc=secret_hash',
+      '?sortAsc=id',
+      '?sortAsc=name&sortDesc=name',
+      '?page=0',
+      '?pageSize=-1',
+    ]) {
       const res = await list(alice, query);
       assert.equal(res.status, 400, `${query}: ${res.text}`);
       assert.equal(res.json().minorErrorCode, 'BAD_REQUEST');
@@ -238,10 +266,16 @@ describe('FIQL filter, sorting and paging', () => {
     assert.match(link1, /model="Tokens"/);
     const next = /<([^>]+)>;rel="nextPage"/.exec(link1)![1]!;
     const p2 = await http(next, { headers: bearer(pager) });
-    assert.deepEqual(p2.json().values.map((v: { name: string }) => v.name), ['p-charlie', 'p-delta']);
+    assert.deepEqual(
+      p2.json().values.map((v: { name: string }) => v.name),
+      ['p-charlie', 'p-delta'],
+    );
     assert.equal(p2.json().page, 2);
     const p3 = await list(pager, '?sortAsc=name&pageSize=2&page=3');
-    assert.deepEqual(p3.json().values.map((v: { name: string }) => v.name), ['p-echo']);
+    assert.deepEqual(
+      p3.json().values.map((v: { name: string }) => v.name),
+      ['p-echo'],
+    );
     assert.doesNotMatch(p3.headers.get('link') ?? '', /nextPage/);
     assert.match(p3.headers.get('link') ?? '', /previousPage/);
     const beyond = await list(pager, '?pageSize=2&page=9');
@@ -290,10 +324,24 @@ describe('last used: time and client IPs, written coalesced', () => {
       assert.ok(Date.parse(entity.lastUsedTimeUtc) >= start);
       assert.deepEqual(entity.lastUsedIpAddresses, ['127.0.0.1']);
       // Audit: one coalesced "exchanged" event for the 15 exchanges.
-      await eventually('the exchange event is written', async () =>
-        (await t.store.db.selectFrom('audit_events').select('id').where('token_id', '=', tok.clientId).where('event_type', '=', 'apiToken.exchanged').execute()).length > 0,
+      await eventually(
+        'the exchange event is written',
+        async () =>
+          (
+            await t.store.db
+              .selectFrom('audit_events')
+              .select('id')
+              .where('token_id', '=', tok.clientId)
+              .where('event_type', '=', 'apiToken.exchanged')
+              .execute()
+          ).length > 0,
       );
-      const exchanged = await t.store.db.selectFrom('audit_events').select('id').where('token_id', '=', tok.clientId).where('event_type', '=', 'apiToken.exchanged').execute();
+      const exchanged = await t.store.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('token_id', '=', tok.clientId)
+        .where('event_type', '=', 'apiToken.exchanged')
+        .execute();
       assert.equal(exchanged.length, 1, 'exchanges are audited coalesced');
       // Filter and sort by last use.
       const used = await list(bob, `?filter=${encodeURIComponent(`lastUsedTimeUtc=gt=${new Date(start - 1000).toISOString()}`)}`);

@@ -33,7 +33,10 @@ describe('orgs', () => {
     assert.equal(root.name, 'OrgList');
     assert.equal(root.attrs.xmlns, VCLOUD_NS);
     const orgs = childrenNamed(root, 'Org');
-    assert.deepEqual(orgs.map((o) => o.attrs.name), ['acme']);
+    assert.deepEqual(
+      orgs.map((o) => o.attrs.name),
+      ['acme'],
+    );
     assert.equal(orgs[0]!.attrs.href, `${server.baseUrl}/api/org/${acmeId}`);
     assert.equal(orgs[0]!.attrs.href!.split('/api/org/')[1], acmeId);
   });
@@ -48,7 +51,10 @@ describe('orgs', () => {
   test('GET /api/org/{id}: links to each VDC and the VDC query pyvcloud looks for', async () => {
     const root = xmlRoot(await get(server, `/api/org/${acmeId}`, s.bob), 200, type('vcloud\\.org'));
     assert.equal(root.name, 'Org');
-    assert.deepEqual([root.attrs.id, root.attrs.name, root.attrs.href], [`urn:vcloud:org:${acmeId}`, 'acme', `${server.baseUrl}/api/org/${acmeId}`]);
+    assert.deepEqual(
+      [root.attrs.id, root.attrs.name, root.attrs.href],
+      [`urn:vcloud:org:${acmeId}`, 'acme', `${server.baseUrl}/api/org/${acmeId}`],
+    );
     const vdcLinks = links(root, 'down').filter((l) => l.attrs.type === 'application/vnd.vmware.vcloud.vdc+xml');
     assert.deepEqual(
       vdcLinks.map((l) => [l.attrs.name, l.attrs.href]),
@@ -87,7 +93,10 @@ describe('orgs', () => {
       childrenNamed(child(root, 'Vdcs'), 'Vdc').map((v) => v.attrs.name),
       DEMO_INVENTORY.acme.vdcs.map((v) => v.name).sort(),
     );
-    assert.deepEqual(childrenNamed(child(root, 'Users'), 'UserReference').map((u) => u.attrs.name), ['alice', 'bob']);
+    assert.deepEqual(
+      childrenNamed(child(root, 'Users'), 'UserReference').map((u) => u.attrs.name),
+      ['alice', 'bob'],
+    );
   });
 
   test('System sees any AdminOrg; bob (vApp Author) may read his Org but not another', async () => {
@@ -100,7 +109,9 @@ describe('orgs', () => {
 describe('metadata', () => {
   test('/api/admin/org/{id}/metadata with and without the trailing slash govcd sends', async () => {
     for (const suffix of ['metadata', 'metadata/']) {
-      const reply = await get(server, `/api/admin/org/${acmeId}/${suffix}`, s.alice, undefined, { 'Content-Type': 'application/vnd.vmware.vcloud.metadata+xml' });
+      const reply = await get(server, `/api/admin/org/${acmeId}/${suffix}`, s.alice, undefined, {
+        'Content-Type': 'application/vnd.vmware.vcloud.metadata+xml',
+      });
       const root = xmlRoot(reply, 200, type('vcloud\\.metadata'));
       assert.equal(root.name, 'Metadata');
       assert.equal(root.attrs.href, `${server.baseUrl}/api/admin/org/${acmeId}/metadata`);
@@ -126,9 +137,21 @@ describe('metadata', () => {
   test('VM and VDC metadata', async () => {
     const vm = demoIds.vm(acmeId, 'acme-prod', 'db-cluster', 'db-01');
     const root = xmlRoot(await get(server, `/api/vApp/vm-${vm}/metadata`, s.alice), 200, type('vcloud\\.metadata'));
-    assert.deepEqual(childrenNamed(root, 'MetadataEntry').map((e) => child(e, 'Key').text).sort(), ['backup', 'role']);
-    const vdc = xmlRoot(await get(server, `/api/vdc/${demoIds.vdc(acmeId, 'acme-prod')}/metadata`, s.alice), 200, type('vcloud\\.metadata'));
-    assert.deepEqual(childrenNamed(vdc, 'MetadataEntry').map((e) => child(e, 'Key').text), ['purpose']);
+    assert.deepEqual(
+      childrenNamed(root, 'MetadataEntry')
+        .map((e) => child(e, 'Key').text)
+        .sort(),
+      ['backup', 'role'],
+    );
+    const vdc = xmlRoot(
+      await get(server, `/api/vdc/${demoIds.vdc(acmeId, 'acme-prod')}/metadata`, s.alice),
+      200,
+      type('vcloud\\.metadata'),
+    );
+    assert.deepEqual(
+      childrenNamed(vdc, 'MetadataEntry').map((e) => child(e, 'Key').text),
+      ['purpose'],
+    );
     xmlError(await get(server, `/api/vApp/vm-${vm}/metadata`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
   });
 });
@@ -138,11 +161,17 @@ describe('VDCs, vApps and VMs', () => {
     const spec = DEMO_INVENTORY.acme.vdcs.find((v) => v.name === 'acme-prod')!;
     const root = xmlRoot(await get(server, `/api/vdc/${demoIds.vdc(acmeId, spec.name)}`, s.alice), 200, type('vcloud\\.vdc'));
     assert.equal(root.name, 'Vdc');
-    assert.deepEqual([root.attrs.name, root.attrs.status, root.attrs.id], [spec.name, '1', `urn:vcloud:vdc:${demoIds.vdc(acmeId, spec.name)}`]);
+    assert.deepEqual(
+      [root.attrs.name, root.attrs.status, root.attrs.id],
+      [spec.name, '1', `urn:vcloud:vdc:${demoIds.vdc(acmeId, spec.name)}`],
+    );
     assert.equal(links(root, 'up')[0]!.attrs.href, `${server.baseUrl}/api/org/${acmeId}`);
     assert.equal(child(root, 'AllocationModel').text, spec.allocationModel);
     const cpu = child(child(root, 'ComputeCapacity'), 'Cpu');
-    assert.deepEqual([child(cpu, 'Units').text, child(cpu, 'Allocated').text, child(cpu, 'Limit').text], ['MHz', String(spec.cpuAllocatedMhz), String(spec.cpuLimitMhz)]);
+    assert.deepEqual(
+      [child(cpu, 'Units').text, child(cpu, 'Allocated').text, child(cpu, 'Limit').text],
+      ['MHz', String(spec.cpuAllocatedMhz), String(spec.cpuLimitMhz)],
+    );
     const entities = childrenNamed(child(root, 'ResourceEntities'), 'ResourceEntity');
     assert.deepEqual(entities.map((e) => e.attrs.name).sort(), spec.vapps.map((a) => a.name).sort());
     assert.ok(entities.every((e) => new RegExp(`^${server.baseUrl}/api/vApp/vapp-${UUID}$`).test(e.attrs.href!)));
@@ -171,7 +200,10 @@ describe('VDCs, vApps and VMs', () => {
     assert.equal(child(spec, 'NumCpus').text, String(placement.vm.cpus));
     assert.equal(child(child(spec, 'MemoryResourceMb'), 'Configured').text, String(placement.vm.memoryMb));
     assert.equal(child(child(child(root, 'NetworkConnectionSection'), 'NetworkConnection'), 'IpAddress').text, placement.vm.ipAddress);
-    assert.equal(links(root, 'up')[0]!.attrs.href, `${server.baseUrl}/api/vApp/vapp-${demoIds.vapp(acmeId, placement.vdc.name, placement.vapp.name)}`);
+    assert.equal(
+      links(root, 'up')[0]!.attrs.href,
+      `${server.baseUrl}/api/vApp/vapp-${demoIds.vapp(acmeId, placement.vdc.name, placement.vapp.name)}`,
+    );
   });
 
   test('templates live under /api/vAppTemplate only', async () => {
@@ -185,7 +217,7 @@ describe('VDCs, vApps and VMs', () => {
     xmlError(await get(server, `/api/vApp/vapp-${vapp}`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
   });
 
-  test('another org\'s VDC, vApp and VM are 403, for every role but the System administrator', async () => {
+  test("another org's VDC, vApp and VM are 403, for every role but the System administrator", async () => {
     const paths = [
       `/api/vdc/${demoIds.vdc(globexId, 'globex-main')}`,
       `/api/vApp/vapp-${demoIds.vapp(globexId, 'globex-main', 'erp')}`,

@@ -54,10 +54,16 @@ const relPage = (root: XmlElement, rel: string) => {
 
 describe('QueryList', () => {
   test('lists each runnable type with hrefs that already hold ?type=X&format=records (pyvcloud)', async () => {
-    const root = xmlRoot(await get(server, '/api/query', s.alice), 200, /^application\/vnd\.vmware\.vcloud\.query\.queryList\+xml;version=36\.1$/);
+    const root = xmlRoot(
+      await get(server, '/api/query', s.alice),
+      200,
+      /^application\/vnd\.vmware\.vcloud\.query\.queryList\+xml;version=36\.1$/,
+    );
     assert.equal(root.name, 'QueryList');
     assert.equal(root.attrs.xmlns, VCLOUD_NS);
-    const vm = links(root, 'down').filter((l) => l.attrs.name === 'vm' && l.attrs.type === 'application/vnd.vmware.vcloud.query.records+xml');
+    const vm = links(root, 'down').filter(
+      (l) => l.attrs.name === 'vm' && l.attrs.type === 'application/vnd.vmware.vcloud.query.records+xml',
+    );
     assert.equal(vm.length, 1, 'exactly one records link for vm');
     assert.equal(vm[0]!.attrs.href, `${server.baseUrl}/api/query?type=vm&format=records`);
     const types = new Set(links(root).map((l) => l.attrs.name));
@@ -85,13 +91,19 @@ describe('typed query, XML', () => {
     assert.equal(relPage(root, 'lastPage'), 3);
     assert.equal(relPage(root, 'firstPage'), null);
     assert.equal(relPage(root, 'previousPage'), null);
-    const alternates = links(root, 'alternate').map((l) => l.attrs.type).sort();
-    assert.deepEqual(alternates, ['application/vnd.vmware.vcloud.query.idrecords+xml', 'application/vnd.vmware.vcloud.query.references+xml']);
+    const alternates = links(root, 'alternate')
+      .map((l) => l.attrs.type)
+      .sort();
+    assert.deepEqual(alternates, [
+      'application/vnd.vmware.vcloud.query.idrecords+xml',
+      'application/vnd.vmware.vcloud.query.references+xml',
+    ]);
   });
 
   test('every VMRecord attribute is well-formed for Go encoding/xml and matches the demo spec', async () => {
     const all: XmlElement[] = [];
-    for (let page = 1; page <= 3; page++) all.push(...records(parseXml((await get(server, `/api/query?type=vm&page=${page}`, s.alice)).text)));
+    for (let page = 1; page <= 3; page++)
+      all.push(...records(parseXml((await get(server, `/api/query?type=vm&page=${page}`, s.alice)).text)));
     assert.equal(all.length, ACME.length);
     const byName = new Map(ACME.map((p) => [p.vm.name, p]));
     for (const r of all) {
@@ -106,11 +118,36 @@ describe('typed query, XML', () => {
       assert.match(a.href!, new RegExp(`^${server.baseUrl}/api/${kind}/vm-${UUID}$`));
       assert.equal(a.href, `${server.baseUrl}/api/${kind}/vm-${demoIds.vm(acmeId, spec.vdc.name, spec.vapp.name, spec.vm.name)}`);
       assert.equal(a.id, undefined, 'records carry hrefs; ids come with format=idrecords');
-      assert.equal(a.container, `${server.baseUrl}/api/${kind}/${spec.vapp.template ? 'vappTemplate' : 'vapp'}-${demoIds.vapp(acmeId, spec.vdc.name, spec.vapp.name)}`);
+      assert.equal(
+        a.container,
+        `${server.baseUrl}/api/${kind}/${spec.vapp.template ? 'vappTemplate' : 'vapp'}-${demoIds.vapp(acmeId, spec.vdc.name, spec.vapp.name)}`,
+      );
       assert.equal(a.vdc, `${server.baseUrl}/api/vdc/${demoIds.vdc(acmeId, spec.vdc.name)}`);
       assert.deepEqual(
-        [a.containerName, a.vdcName, a.ownerName, a.status, a.numberOfCpus, a.memoryMB, a.guestOs, a.isVAppTemplate, a.isDeployed, a.storageProfileName],
-        [spec.vapp.name, spec.vdc.name, spec.vapp.owner, spec.vm.status, String(spec.vm.cpus), String(spec.vm.memoryMb), spec.vm.guestOs, String(spec.vapp.template), String(spec.vm.deployed), spec.vm.storageProfile],
+        [
+          a.containerName,
+          a.vdcName,
+          a.ownerName,
+          a.status,
+          a.numberOfCpus,
+          a.memoryMB,
+          a.guestOs,
+          a.isVAppTemplate,
+          a.isDeployed,
+          a.storageProfileName,
+        ],
+        [
+          spec.vapp.name,
+          spec.vdc.name,
+          spec.vapp.owner,
+          spec.vm.status,
+          String(spec.vm.cpus),
+          String(spec.vm.memoryMb),
+          spec.vm.guestOs,
+          String(spec.vapp.template),
+          String(spec.vm.deployed),
+          spec.vm.storageProfile,
+        ],
       );
       assert.equal(a.ipAddress, spec.vm.ipAddress ?? undefined);
       assert.equal(a.org, undefined, 'VMRecord (not admin) has no org attribute');
@@ -120,7 +157,10 @@ describe('typed query, XML', () => {
   test('last page, beyond the last page, and the page-size clamp', async () => {
     const last = parseXml((await get(server, '/api/query?type=vm&page=3', s.alice)).text);
     assert.equal(records(last).length, ACME.length - 50);
-    assert.deepEqual([relPage(last, 'firstPage'), relPage(last, 'previousPage'), relPage(last, 'nextPage'), relPage(last, 'lastPage')], [1, 2, null, null]);
+    assert.deepEqual(
+      [relPage(last, 'firstPage'), relPage(last, 'previousPage'), relPage(last, 'nextPage'), relPage(last, 'lastPage')],
+      [1, 2, null, null],
+    );
 
     const beyond = parseXml((await get(server, '/api/query?type=vm&page=7', s.alice)).text);
     assert.equal(beyond.attrs.total, String(ACME.length), 'total stays exact beyond the last page');
@@ -153,20 +193,25 @@ describe('typed query, XML', () => {
     const total = Number(first.attrs.total);
     assert.equal(total, ACME_NON_TEMPLATE.length);
     const seen = names(first);
-    for (let page = 2; seen.length < total; page++) seen.push(...names(parseXml((await get(server, `${path}&page=${page}`, s.alice, accept)).text)));
+    for (let page = 2; seen.length < total; page++)
+      seen.push(...names(parseXml((await get(server, `${path}&page=${page}`, s.alice, accept)).text)));
     assert.deepEqual(seen.sort(), ACME_NON_TEMPLATE.map((p) => p.vm.name).sort());
   });
 
   test('vdc.QueryVmList: an unencoded href value in the filter', async () => {
     const vdcHref = `${server.baseUrl}/api/vdc/${demoIds.vdc(acmeId, 'acme-prod')}`;
-    const root = parseXml((await get(server, `/api/query?type=vm&filter=isVAppTemplate==false;vdc==${vdcHref}&pageSize=128`, s.alice)).text);
+    const root = parseXml(
+      (await get(server, `/api/query?type=vm&filter=isVAppTemplate==false;vdc==${vdcHref}&pageSize=128`, s.alice)).text,
+    );
     const expected = ACME_NON_TEMPLATE.filter((p) => p.vdc.name === 'acme-prod').map((p) => p.vm.name);
     assert.ok(expected.length > 25, 'the demo keeps more than one page in acme-prod');
     assert.deepEqual(names(root).sort(), expected.sort());
   });
 
   test('GetVDCByName: orgVdc records filtered by orgName and name', async () => {
-    const root = parseXml((await get(server, '/api/query?&type=orgVdc&filter=orgName==acme;name==acme-prod&filterEncoded=true', s.alice)).text);
+    const root = parseXml(
+      (await get(server, '/api/query?&type=orgVdc&filter=orgName==acme;name==acme-prod&filterEncoded=true', s.alice)).text,
+    );
     const vdcs = records(root, 'OrgVdcRecord');
     assert.equal(vdcs.length, 1);
     assert.equal(vdcs[0]!.attrs.href, `${server.baseUrl}/api/vdc/${demoIds.vdc(acmeId, 'acme-prod')}`);
@@ -175,14 +220,18 @@ describe('typed query, XML', () => {
   });
 
   test('filters: wildcards are case-insensitive, == is exact, operators and OR', async () => {
-    const count = async (filter: string) => Number(parseXml((await get(server, `/api/query?type=vm&filter=${encodeURIComponent(filter)}`, s.alice)).text).attrs.total);
+    const count = async (filter: string) =>
+      Number(parseXml((await get(server, `/api/query?type=vm&filter=${encodeURIComponent(filter)}`, s.alice)).text).attrs.total);
     const webs = ACME.filter((p) => p.vm.name.startsWith('web-')).length;
     assert.equal(await count('name==web-*'), webs);
     assert.equal(await count('name==WEB-*'), webs);
     assert.equal(await count('name==WEB-01'), 0);
     assert.equal(await count('name==web-01'), 1);
     assert.equal(await count('numberOfCpus=ge=8'), ACME.filter((p) => p.vm.cpus >= 8).length);
-    assert.equal(await count('status==POWERED_OFF,status==SUSPENDED'), ACME.filter((p) => ['POWERED_OFF', 'SUSPENDED'].includes(p.vm.status)).length);
+    assert.equal(
+      await count('status==POWERED_OFF,status==SUSPENDED'),
+      ACME.filter((p) => ['POWERED_OFF', 'SUSPENDED'].includes(p.vm.status)).length,
+    );
     assert.equal(await count('isDeployed==false;isVAppTemplate==false'), ACME_NON_TEMPLATE.filter((p) => !p.vm.deployed).length);
     assert.equal(await count('ownerName==bob'), ACME.filter((p) => p.vapp.owner === 'bob').length);
     assert.equal(await count('ipAddress!=10.1.0.11'), ACME.length - 1, 'VMs without an IP are "not 10.1.0.11" too');
@@ -197,13 +246,21 @@ describe('typed query, XML', () => {
   });
 
   test('format=references and format=idrecords', async () => {
-    const refs = xmlRoot(await get(server, '/api/query?type=vm&format=references&filter=name==web-01', s.alice), 200, /^application\/vnd\.vmware\.vcloud\.query\.references\+xml;version=36\.1$/);
+    const refs = xmlRoot(
+      await get(server, '/api/query?type=vm&format=references&filter=name==web-01', s.alice),
+      200,
+      /^application\/vnd\.vmware\.vcloud\.query\.references\+xml;version=36\.1$/,
+    );
     assert.equal(refs.name, 'VMReferences');
     const ref = child(refs, 'VMReference');
     assert.equal(ref.attrs.name, 'web-01');
     assert.match(ref.attrs.href!, new RegExp(`/api/vApp/vm-${UUID}$`));
 
-    const ids = xmlRoot(await get(server, '/api/query?type=vm&format=idrecords&filter=name==web-01', s.alice), 200, /query\.idrecords\+xml/);
+    const ids = xmlRoot(
+      await get(server, '/api/query?type=vm&format=idrecords&filter=name==web-01', s.alice),
+      200,
+      /query\.idrecords\+xml/,
+    );
     const r = child(ids, 'VMRecord');
     assert.match(r.attrs.id!, new RegExp(`^urn:vcloud:vm:${UUID}$`));
     assert.match(r.attrs.container!, new RegExp(`^urn:vcloud:vapp:${UUID}$`));
@@ -211,13 +268,21 @@ describe('typed query, XML', () => {
   });
 
   test('fields selects attributes and metadata', async () => {
-    const root = parseXml((await get(server, '/api/query?type=vm&filter=name==db-01&fields=name,status,metadata:role,metadata:backup', s.alice)).text);
+    const root = parseXml(
+      (await get(server, '/api/query?type=vm&filter=name==db-01&fields=name,status,metadata:role,metadata:backup', s.alice)).text,
+    );
     const r = child(root, 'VMRecord');
     assert.deepEqual(Object.keys(r.attrs).sort(), ['href', 'name', 'status']);
     const entries = childrenNamed(child(r, 'Metadata'), 'MetadataEntry');
     const values = Object.fromEntries(entries.map((e) => [child(e, 'Key').text, child(child(e, 'TypedValue'), 'Value').text]));
     assert.deepEqual(values, { backup: 'true', role: 'db' });
-    assert.equal(child(entries.find((e) => child(e, 'Key').text === 'backup')!, 'TypedValue').attrs['xsi:type'], 'MetadataBooleanValue');
+    assert.equal(
+      child(
+        entries.find((e) => child(e, 'Key').text === 'backup')!,
+        'TypedValue',
+      ).attrs['xsi:type'],
+      'MetadataBooleanValue',
+    );
   });
 
   test('packaged queries', async () => {
@@ -346,7 +411,10 @@ describe('exact totals across writes (cache invalidation)', () => {
     const vappId = demoIds.vapp(acmeId, 'acme-prod', 'web-frontend');
     const vm = await server.store.db.selectFrom('vms').selectAll().where('vapp_id', '=', vappId).executeTakeFirstOrThrow();
     const id = randomUUID();
-    await server.store.db.insertInto('vms').values({ ...vm, id, name: 'aaa-inserted' }).execute();
+    await server.store.db
+      .insertInto('vms')
+      .values({ ...vm, id, name: 'aaa-inserted' })
+      .execute();
     const after = parseXml((await get(server, path, s.alice)).text);
     assert.equal(after.attrs.total, String(ACME_NON_TEMPLATE.length + 1));
     assert.notDeepEqual(names(after), names(before), 'page 2 shifted by the new first VM');

@@ -71,7 +71,9 @@ test('the x-vcloud-authorization id, and the Bearer, work afterwards on /api and
   assert.equal(parser.parse(viaLegacy.text).Session['@_user'], 'bob');
   const viaBearer = await raw(`${base}/api/session`, { headers: { Authorization: `Bearer ${jwt}`, Accept: XML_37 } });
   assert.equal(viaBearer.status, 200);
-  const cloud = await raw(`${base}/cloudapi/1.0.0/sessions/current`, { headers: { 'x-vcloud-authorization': legacyId, Accept: 'application/json;version=37.0' } });
+  const cloud = await raw(`${base}/cloudapi/1.0.0/sessions/current`, {
+    headers: { 'x-vcloud-authorization': legacyId, Accept: 'application/json;version=37.0' },
+  });
   assert.equal(cloud.status, 200);
   assert.equal(cloud.json().user.name, 'bob');
   for (const bad of ['0'.repeat(32), legacyId.toUpperCase(), legacyId.slice(1), 'x'.repeat(32)]) {

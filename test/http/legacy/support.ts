@@ -100,7 +100,13 @@ export async function signInDemoUsers(server: TesseraHandle): Promise<DemoSessio
 }
 
 /** GET with a bearer token and an Accept header (XML by default). */
-export function get(server: TesseraHandle, path: string, token: string | null, accept = XML_ACCEPT, extra: Record<string, string> = {}): Promise<Reply> {
+export function get(
+  server: TesseraHandle,
+  path: string,
+  token: string | null,
+  accept = XML_ACCEPT,
+  extra: Record<string, string> = {},
+): Promise<Reply> {
   return http(path.startsWith('http') ? path : `${server.baseUrl}${path}`, {
     headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), Accept: accept, ...extra },
   });

@@ -19,7 +19,12 @@ after(async () => {
   await t?.stop();
 });
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, isArray: (name) => name === 'VersionInfo' });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  isArray: (name) => name === 'VersionInfo',
+});
 
 function checkVersionList(versions: string[]) {
   for (const pinned of ['35.0', '36.0', '36.1', '37.0', '37.2']) assert.ok(versions.includes(pinned), `${pinned} is listed`);
@@ -59,7 +64,11 @@ test('XML for the Accept forms clients send', async () => {
 });
 
 test('JSON on request: versionInfo with camelCased fields, ascending, highest last', async () => {
-  for (const accept of ['application/*+json', 'application/json;version=37.2', 'application/*+json;version=36.0, application/json;version=36.0']) {
+  for (const accept of [
+    'application/*+json',
+    'application/json;version=37.2',
+    'application/*+json;version=36.0, application/json;version=36.0',
+  ]) {
     const res = await http(`${t.baseUrl}/api/versions`, { headers: { Accept: accept } });
     assert.equal(res.status, 200, accept);
     assert.match(res.headers.get('content-type') ?? '', /json/);

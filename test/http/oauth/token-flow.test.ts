@@ -42,7 +42,12 @@ for (const plan of selectedBackends()) {
     const register = (session: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
       http(`${base}${path}/register`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/json', Accept: 'application/json;version=', ...headers },
+        headers: {
+          Authorization: `Bearer ${session}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json;version=',
+          ...headers,
+        },
         body: JSON.stringify(body),
       });
     const jwtGrant = (path: string, assertion: string, clientId: string) =>
@@ -94,7 +99,10 @@ for (const plan of selectedBackends()) {
       test('two concurrent jwt-bearer grants for one client: exactly one gets the token', async () => {
         const reg = await register(alice, '/oauth/tenant/acme', { client_name: 'race' });
         const clientId = reg.json().client_id;
-        const [a, b] = await Promise.all([jwtGrant('/oauth/tenant/acme', alice, clientId), jwtGrant('/oauth/tenant/acme', alice, clientId)]);
+        const [a, b] = await Promise.all([
+          jwtGrant('/oauth/tenant/acme', alice, clientId),
+          jwtGrant('/oauth/tenant/acme', alice, clientId),
+        ]);
         assert.deepEqual([a.status, b.status].sort(), [200, 400]);
       });
 
@@ -172,7 +180,11 @@ for (const plan of selectedBackends()) {
         assert.equal((await register(alice, '/oauth/tenant/acme', { client_name: 'dup' })).status, 200);
         assert.equal((await register(alice, '/oauth/tenant/acme', { client_name: 'dup' })).status, 400, 'a live token of that name exists');
         assert.equal((await register('not-a-session', '/oauth/tenant/acme', { client_name: 'dup' })).status, 401, 'a bad session: 401');
-        const none = await http(`${base}/oauth/tenant/acme/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"client_name":"anon"}' });
+        const none = await http(`${base}/oauth/tenant/acme/register`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{"client_name":"anon"}',
+        });
         assert.equal(none.status, 401);
       });
 
@@ -209,15 +221,30 @@ for (const plan of selectedBackends()) {
         const url = `${base}/oauth/tenant/acme/token`;
         const form = `grant_type=refresh_token&refresh_token=${apiToken}`;
         const shapes: Record<string, Parameters<typeof raw>[1]> = {
-          'form with Content-Type': { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body: form },
-          'form without Content-Type (govcd <= v2.20), old Accept': { method: 'POST', headers: { Accept: 'application/*;version=36.1' }, body: form },
-          'no Accept at all (govcd >= v2.21 first login)': { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form },
+          'form with Content-Type': {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+            body: form,
+          },
+          'form without Content-Type (govcd <= v2.20), old Accept': {
+            method: 'POST',
+            headers: { Accept: 'application/*;version=36.1' },
+            body: form,
+          },
+          'no Accept at all (govcd >= v2.21 first login)': {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: form,
+          },
           'no Accept and no Content-Type': { method: 'POST', headers: {}, body: form },
           'text/plain body': { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: form },
           'keys sorted and percent-encoded (url.Values.Encode)': {
             method: 'POST',
             headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams([['grant_type', 'refresh_token'], ['refresh_token', apiToken]]).toString(),
+            body: new URLSearchParams([
+              ['grant_type', 'refresh_token'],
+              ['refresh_token', apiToken],
+            ]).toString(),
           },
           'stale bearer triple sent along (CPI re-login)': {
             method: 'POST',
@@ -230,7 +257,11 @@ for (const plan of selectedBackends()) {
             },
             body: form,
           },
-          'a current bearer sent along (CSE)': { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Bearer ${alice}` }, body: form },
+          'a current bearer sent along (CSE)': {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Bearer ${alice}` },
+            body: form,
+          },
           'a stale legacy id sent along': { method: 'POST', headers: { 'x-vcloud-authorization': '0'.repeat(32) }, body: form },
         };
         for (const [name, options] of Object.entries(shapes)) assertSuccess(await raw(url, options), name);
@@ -248,7 +279,12 @@ for (const plan of selectedBackends()) {
         assert.match(xml.text, /<Session [^>]*user="alice"/);
         assert.match(xml.text, /org="acme"/);
         const govcd = await raw(`${base}/api/session`, {
-          headers: { Authorization: `bearer ${access}`, 'X-Vmware-Vcloud-Access-Token': access, 'X-Vmware-Vcloud-Token-Type': 'Bearer', Accept: XML_37 },
+          headers: {
+            Authorization: `bearer ${access}`,
+            'X-Vmware-Vcloud-Access-Token': access,
+            'X-Vmware-Vcloud-Token-Type': 'Bearer',
+            Accept: XML_37,
+          },
         });
         assert.equal(govcd.status, 200);
         const cloud = await http(`${base}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) });
@@ -279,10 +315,19 @@ for (const plan of selectedBackends()) {
 
       test('every bad refresh token gets the identical 400 invalid_grant body', async () => {
         const revoked = await createApiToken(base, alice, 'acme', 'to-revoke');
-        assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${revoked.tokenId}`, { method: 'DELETE', headers: bearer(alice) })).status, 204);
+        assert.equal(
+          (await http(`${base}/cloudapi/1.0.0/tokens/${revoked.tokenId}`, { method: 'DELETE', headers: bearer(alice) })).status,
+          204,
+        );
         // Expired: move the expiry of a fresh, never-exchanged row into the past (the same check as waiting).
-        const expired = await createApiToken(base, alice, 'acme', 'to-expire', { expirationTimeUtc: new Date(Date.now() + 3_600_000).toISOString() });
-        await t.store.db.updateTable('api_tokens').set({ expires_at: Date.now() - 1 }).where('id', '=', expired.clientId).execute();
+        const expired = await createApiToken(base, alice, 'acme', 'to-expire', {
+          expirationTimeUtc: new Date(Date.now() + 3_600_000).toISOString(),
+        });
+        await t.store.db
+          .updateTable('api_tokens')
+          .set({ expires_at: Date.now() - 1 })
+          .where('id', '=', expired.clientId)
+          .execute();
         const valid = apiToken;
         const lastChar = valid.at(-1) === 'A' ? 'B' : 'A';
         const { apiToken: sysToken } = await createApiToken(base, admin, 'System', 'sys-elsewhere');
@@ -318,7 +363,10 @@ for (const plan of selectedBackends()) {
         const noGrant = await raw(`${base}/oauth/tenant/acme/token`, { method: 'POST', body: `refresh_token=${apiToken}` });
         assert.equal(noGrant.status, 400);
         assert.equal(noGrant.json().minorErrorCode, 'invalid_request');
-        const unsupported = await raw(`${base}/oauth/tenant/acme/token`, { method: 'POST', body: 'grant_type=password&username=alice&password=x' });
+        const unsupported = await raw(`${base}/oauth/tenant/acme/token`, {
+          method: 'POST',
+          body: 'grant_type=password&username=alice&password=x',
+        });
         assert.equal(unsupported.status, 400);
         assert.equal(unsupported.json().minorErrorCode, 'unsupported_grant_type');
         assert.deepEqual(Object.keys(unsupported.json()).sort(), ['message', 'minorErrorCode', 'stackTrace']);
@@ -327,7 +375,11 @@ for (const plan of selectedBackends()) {
       test('RFC 7009: whoever holds the token can revoke it at /oauth/.../revoke (200 for anything)', async () => {
         const { apiToken: leaked } = await createApiToken(base, alice, 'acme', 'leaked');
         const access = await accessTokenFrom(base, 'acme', leaked);
-        const r = await raw(`${base}/oauth/tenant/acme/revoke`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${leaked}` });
+        const r = await raw(`${base}/oauth/tenant/acme/revoke`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: `token=${leaked}`,
+        });
         assert.equal(r.status, 200);
         assert.equal((await exchange(base, 'acme', leaked)).text, INVALID_GRANT);
         assert.equal((await http(`${base}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) })).status, 401);

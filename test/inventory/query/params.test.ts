@@ -36,6 +36,10 @@ test('bad values are 400 with the parameter named', () => {
     ['sortAsc=a&sortDesc=b', /either sortAsc or sortDesc/],
     ['filter=%ZZ', /not valid URL encoding/],
   ] as const) {
-    assert.throws(() => read(qs), (e: unknown) => e instanceof TesseraError && e.code === 'BAD_REQUEST' && message.test(e.message), qs);
+    assert.throws(
+      () => read(qs),
+      (e: unknown) => e instanceof TesseraError && e.code === 'BAD_REQUEST' && message.test(e.message),
+      qs,
+    );
   }
 });

@@ -25,7 +25,7 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
   const requireAdministration = (request: FastifyRequest) => {
     const state = requireSignedIn(request);
     const scope = administrationScope(state.principal);
-    if (!scope) throw forbidden("Administration needs the right \"Manage all users' API tokens\".");
+    if (!scope) throw forbidden('Administration needs the right "Manage all users\' API tokens".');
     return { state, scope };
   };
 
@@ -68,7 +68,14 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
     const { items, truncated } = listScope ? await listApiTokens(services, listScope) : { items: [], truncated: false };
     return sendPage(
       reply,
-      allTokensPage(signedInFrame(state, deps), { tokens: items, truncated, allOrgs: scope.kind === 'all', orgNames, orgFilter, notice: notice(request) }),
+      allTokensPage(signedInFrame(state, deps), {
+        tokens: items,
+        truncated,
+        allOrgs: scope.kind === 'all',
+        orgNames,
+        orgFilter,
+        notice: notice(request),
+      }),
     );
   });
 

@@ -44,7 +44,10 @@ export function passwordRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get('/preferences/password', async (request, reply) => {
     const state = requireCanChange(request);
-    return sendPage(reply, changePasswordPage(signedInFrame(state, deps, 'preferences'), { error: null, field: null, revokeTokens: false }));
+    return sendPage(
+      reply,
+      changePasswordPage(signedInFrame(state, deps, 'preferences'), { error: null, field: null, revokeTokens: false }),
+    );
   });
 
   app.post('/preferences/password', { config: { csrf: 'session' } }, async (request, reply) => {

@@ -69,7 +69,11 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
       : null;
     return sendPage(
       reply,
-      homePage(signedInFrame(state, deps, 'home'), { fullName: user?.full_name ?? '', orgFullName: org?.full_name || principal.orgName, liveTokens }),
+      homePage(signedInFrame(state, deps, 'home'), {
+        fullName: user?.full_name ?? '',
+        orgFullName: org?.full_name || principal.orgName,
+        liveTokens,
+      }),
     );
   });
 

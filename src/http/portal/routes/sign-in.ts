@@ -36,8 +36,17 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return id;
   };
 
-  const renderSignIn = (request: FastifyRequest, reply: FastifyReply, status: number, extra: { userName?: string; error?: string; notice?: string }) =>
-    sendPage(reply, signInPage({ org: org(request), csrfToken: deps.csrf.issue('signIn', signInFormBinding(request, reply)), ...extra }), status);
+  const renderSignIn = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    extra: { userName?: string; error?: string; notice?: string },
+  ) =>
+    sendPage(
+      reply,
+      signInPage({ org: org(request), csrfToken: deps.csrf.issue('signIn', signInFormBinding(request, reply)), ...extra }),
+      status,
+    );
 
   /** Starts the session: the cookie holds the access token; any earlier session of this browser is ended. */
   const startPortalSession = async (request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn) => {
@@ -141,7 +150,8 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       return await startPortalSession(request, reply, signedIn);
     } catch (error) {
       if (!(error instanceof TesseraError)) throw error;
-      if (error.code === 'TOTP_INVALID') return renderCode(401, 'The code is wrong or was already used. Wait for the next code and try again.');
+      if (error.code === 'TOTP_INVALID')
+        return renderCode(401, 'The code is wrong or was already used. Wait for the next code and try again.');
       if (error.code === 'TOTP_LOCKED' || error.code === 'UNAUTHORIZED') {
         clearCookie(request, reply, 'pending');
         const message =

@@ -81,7 +81,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   const requireCanCreate = (request: FastifyRequest): SignedInState => {
     const state = requireSignedIn(request);
-    if (!canCreateOwnToken(state.principal)) throw forbidden("Creating API tokens needs the right \"Manage user's own API token\".");
+    if (!canCreateOwnToken(state.principal)) throw forbidden('Creating API tokens needs the right "Manage user\'s own API token".');
     return state;
   };
 
@@ -130,10 +130,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const created = decryptValue(deps.keys.createdToken, sealed, state.principal.sessionId);
     const frame = signedInFrame(state, deps, 'preferences');
     if (!isCreatedToken(created)) return sendPage(reply, tokenGonePage(frame));
-    return sendPage(
-      reply,
-      tokenCreatedPage(frame, { ...created, usage: tokenUsageSnippets(baseUrl(request), state.org.oauthUrlPath) }),
-    );
+    return sendPage(reply, tokenCreatedPage(frame, { ...created, usage: tokenUsageSnippets(baseUrl(request), state.org.oauthUrlPath) }));
   });
 
   const loadForRevoke = async (request: FastifyRequest<{ Params: { id: string } }>, state: SignedInState) => {

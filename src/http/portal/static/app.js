@@ -63,7 +63,7 @@
         },
         function () {
           announce(button, 'Could not copy: select the text and copy it by hand.');
-        }
+        },
       );
       return;
     }

@@ -105,15 +105,17 @@ export function allTokensPage(
     'tokens',
     html`${pageHeading('API Tokens', input.allOrgs ? 'Every API token of every organization' : `Every API token of ${frame.user!.orgName}`)}
 ${input.notice && alert('success', input.notice)}
-${input.allOrgs &&
-html`<form method="get" action="${base}/administration/tokens" class="filter-bar">
+${
+  input.allOrgs &&
+  html`<form method="get" action="${base}/administration/tokens" class="filter-bar">
   <label for="org-filter">Organization</label>
   <select id="org-filter" name="org">
     <option value="">All organizations</option>
     ${input.orgNames.map((name) => html`<option value="${name}"${name === input.orgFilter ? html` selected` : ''}>${name}</option>`)}
   </select>
   <button type="submit" class="btn btn-sm btn-outline">Filter</button>
-</form>`}
+</form>`
+}
 ${tokenTable(input.tokens, {
   basePath: base,
   caption: 'API tokens',

@@ -3,10 +3,7 @@ import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
 import { pageHeading } from './components.js';
 
-export function homePage(
-  frame: PageFrame,
-  input: { fullName: string; orgFullName: string; liveTokens: number | null },
-): SafeHtml {
+export function homePage(frame: PageFrame, input: { fullName: string; orgFullName: string; liveTokens: number | null }): SafeHtml {
   const base = frame.org!.basePath;
   const user = frame.user!;
   return layout(
@@ -14,23 +11,27 @@ export function homePage(
     'Home',
     html`${pageHeading(`Welcome, ${input.fullName || user.name}`, html`Signed in to <strong>${input.orgFullName}</strong> as ${user.name} (${user.roleName})`)}
 <div class="card-grid">
-  ${input.liveTokens !== null &&
-  html`<section class="card" aria-labelledby="home-tokens">
+  ${
+    input.liveTokens !== null &&
+    html`<section class="card" aria-labelledby="home-tokens">
     <h2 id="home-tokens" class="card-title">Access Tokens</h2>
     <p>You have <strong>${input.liveTokens}</strong> active API ${input.liveTokens === 1 ? 'token' : 'tokens'}. Scripts trade a token for a session at the OAuth token endpoint.</p>
     <a class="btn btn-outline" href="${base}/preferences#access-tokens">Manage tokens</a>
-  </section>`}
+  </section>`
+  }
   <section class="card" aria-labelledby="home-preferences">
     <h2 id="home-preferences" class="card-title">User preferences</h2>
     <p>${input.liveTokens !== null ? 'Your password, two-factor authentication and API tokens.' : 'Your password and two-factor authentication.'} Also in the user menu at the top right.</p>
     <a class="btn btn-outline" href="${base}/preferences">Open preferences</a>
   </section>
-  ${frame.showAdministration &&
-  html`<section class="card" aria-labelledby="home-admin">
+  ${
+    frame.showAdministration &&
+    html`<section class="card" aria-labelledby="home-admin">
     <h2 id="home-admin" class="card-title">Administration</h2>
     <p>Users and the API tokens of ${frame.org!.kind === 'provider' ? 'every organization' : 'your organization'}.</p>
     <a class="btn btn-outline" href="${base}/administration">Open administration</a>
-  </section>`}
+  </section>`
+  }
 </div>`,
   );
 }

@@ -44,13 +44,15 @@ export function layout(frame: PageFrame, title: string, content: HtmlValue, opti
 <a class="skip-link" href="#main">Skip to main content</a>
 <header class="app-header">
   <a class="brand" href="${frame.org ? `${base}/` : '/'}"><span class="brand-mark" aria-hidden="true"></span><span class="brand-name">Tessera</span><span class="brand-product">Cloud Director</span></a>
-  ${user
-    ? html`<nav class="header-nav" aria-label="Main">
+  ${
+    user
+      ? html`<nav class="header-nav" aria-label="Main">
     ${navLink(`${base}/`, 'Home', frame.active === 'home')}
     ${frame.showAdministration && navLink(`${base}/administration`, 'Administration', frame.active === 'administration')}
   </nav>
   ${userMenu(base, user, frame.csrfToken)}`
-    : frame.org && html`<span class="header-org">${frame.org.kind === 'provider' ? 'Provider' : frame.org.orgName}</span>`}
+      : frame.org && html`<span class="header-org">${frame.org.kind === 'provider' ? 'Provider' : frame.org.orgName}</span>`
+  }
 </header>
 <main id="main" class="${options.centered ? 'content content-centered' : 'content'}" tabindex="-1">
 ${content}

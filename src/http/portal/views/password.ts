@@ -11,7 +11,10 @@ export type PasswordField = 'current' | 'new' | 'confirm' | null;
 
 const ERROR_ID = 'password-error';
 
-export function changePasswordPage(frame: PageFrame, input: { error: string | null; field: PasswordField; revokeTokens: boolean }): SafeHtml {
+export function changePasswordPage(
+  frame: PageFrame,
+  input: { error: string | null; field: PasswordField; revokeTokens: boolean },
+): SafeHtml {
   const base = frame.org!.basePath;
   const attrs = (field: Exclude<PasswordField, null>, help?: string) => {
     const describedBy = [help, input.error && input.field === field ? ERROR_ID : null].filter(Boolean).join(' ');

@@ -14,13 +14,7 @@ function orgLabel(org: PortalOrg): string {
   return org.kind === 'provider' ? 'the provider portal' : `organization ${org.orgName}`;
 }
 
-export function signInPage(input: {
-  org: PortalOrg;
-  csrfToken: string;
-  userName?: string;
-  error?: string;
-  notice?: string;
-}): SafeHtml {
+export function signInPage(input: { org: PortalOrg; csrfToken: string; userName?: string; error?: string; notice?: string }): SafeHtml {
   const { org } = input;
   return layout(
     signedOutFrame(org),
