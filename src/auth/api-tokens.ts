@@ -226,7 +226,11 @@ export class ApiTokenService {
   }
 
   /** Hot path: the refresh_token grant. No synchronous disk write: usage and audit are coalesced off-path. */
-  async exchange(path: OAuthOrgPath, refreshToken: unknown, ip: string) {
+  /**
+   * `beforeLookup` sees the token's hash once it is known to be well formed (the per-token rate limit), so the
+   * hot path hashes once.
+   */
+  async exchange(path: OAuthOrgPath, refreshToken: unknown, ip: string, beforeLookup?: (hash: string) => void) {
     if (typeof refreshToken !== 'string' || !isWellFormedApiToken(refreshToken)) throw invalidGrant();
     if (!this.revocations.healthy()) {
       // This node cannot know whether the token was revoked elsewhere: refuse (fail closed).
@@ -234,6 +238,7 @@ export class ApiTokenService {
     }
     const now = Date.now();
     const hash = hashApiToken(refreshToken);
+    beforeLookup?.(hash);
     let row = this.minted.get(hash, now);
     if (!row) {
       row = await this.store.getApiTokenByHash(hash);
