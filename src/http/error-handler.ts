@@ -63,9 +63,11 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
     return reply.type('text/html; charset=utf-8').send(errorPage(error));
   }
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
+  // Under /oauth a malformed request is OAuth's `invalid_request` (RFC 6749 §5.2), whatever layer caught it.
+  const minor = area === 'oauth' && error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;
   return reply
     .header('content-type', 'application/json')
-    .send(jsonBytes({ minorErrorCode: error.minorErrorCode, message: error.message, stackTrace: null }));
+    .send(jsonBytes({ minorErrorCode: minor, message: error.message, stackTrace: null }));
 }
 
 function errorPage(error: TesseraError): string {

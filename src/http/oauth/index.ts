@@ -40,7 +40,8 @@ export function tokenParameters(request: FastifyRequest): Record<string, string>
 }
 
 function orgPath(request: FastifyRequest<{ Params: { org?: string } }>): OAuthOrgPath {
-  return request.params.org === undefined ? { kind: 'provider' } : { kind: 'tenant', orgName: decodeURIComponent(request.params.org) };
+  // The router has already percent-decoded the parameter: decoding again would break names containing '%'.
+  return request.params.org === undefined ? { kind: 'provider' } : { kind: 'tenant', orgName: request.params.org };
 }
 
 export const oauthRoutes: FastifyPluginAsync = async (app) => {

@@ -1,0 +1,76 @@
+/**
+ * Malformed requests at the token endpoint: each gets a clear OAuth error in VCD's envelope, never a 500, and
+ * nothing about whether an org or token exists.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
+import { http } from '../../helpers/api.js';
+
+let t: TesseraHandle;
+before(async () => {
+  t = await startTessera({ demo: true, config: { tokenRateLimitPerIp: 100_000 } });
+});
+after(() => t.stop());
+
+const post = (path: string, contentType: string, body: string) =>
+  http(`${t.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+const cases: Array<[string, string, string, string, string]> = [
+  ['invalid JSON body', '/oauth/tenant/acme/token', 'application/json', '{bad', 'invalid_request'],
+  [
+    'JSON body with a bad token',
+    '/oauth/tenant/acme/token',
+    'application/json',
+    '{"grant_type":"refresh_token","refresh_token":"tsr_x"}',
+    'invalid_grant',
+  ],
+  [
+    'an org name with % (no double decoding)',
+    '/oauth/tenant/100%25/token',
+    'application/x-www-form-urlencoded',
+    'grant_type=refresh_token&refresh_token=x',
+    'invalid_grant',
+  ],
+  [
+    'an org that does not exist',
+    '/oauth/tenant/no-such-org/token',
+    'application/x-www-form-urlencoded',
+    'grant_type=refresh_token&refresh_token=x',
+    'invalid_grant',
+  ],
+  [
+    'an unsupported grant type',
+    '/oauth/tenant/acme/token',
+    'application/x-www-form-urlencoded',
+    'grant_type=password&username=a&password=b',
+    'unsupported_grant_type',
+  ],
+  ['an empty body', '/oauth/tenant/acme/token', 'application/x-www-form-urlencoded', '', 'invalid_request'],
+  [
+    'a jwt-bearer grant without an assertion',
+    '/oauth/tenant/acme/token',
+    'application/x-www-form-urlencoded',
+    'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&client_id=0a3b7c1e-5d2f-4e8a-9b61-2c4d6e8f0a1b',
+    'invalid_request',
+  ],
+  [
+    'a jwt-bearer grant with a bad client_id',
+    '/oauth/tenant/acme/token',
+    'application/x-www-form-urlencoded',
+    'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&client_id=NOT-A-UUID&assertion=x',
+    'invalid_request',
+  ],
+];
+
+for (const [name, path, contentType, body, expected] of cases) {
+  test(`token endpoint: ${name} -> 400 ${expected}`, async () => {
+    const res = await post(path, contentType, body);
+    assert.equal(res.status, 400, res.text);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    const json = res.json();
+    assert.equal(json.minorErrorCode, expected);
+    assert.equal(typeof json.message, 'string');
+    assert.equal(json.stackTrace, null);
+  });
+}
