@@ -5,7 +5,7 @@
  *   -> exchange (refresh_token grant: a short-lived access token; the API token is not rotated)
  *   -> revoke (the token and every session made from it stop working on the next request).
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Store, ApiTokenRow, Org } from '../store/store.js';
 import type { AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
@@ -14,11 +14,10 @@ import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog } from './audit.js';
 import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from './principal.js';
-import { TesseraError, forbidden, badRequest } from '../http/errors.js';
+import { TesseraError, forbidden } from '../http/errors.js';
 import { can } from '../domain/policy.js';
 import { apiTokenStart, generateApiToken, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
 import { SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
-import { timingSafeEqual } from 'node:crypto';
 
 /** Where a token request arrived: `/oauth/provider/...` or `/oauth/tenant/{org}/...`. */
 export type OAuthOrgPath = { kind: 'provider' } | { kind: 'tenant'; orgName: string };
@@ -359,9 +358,4 @@ export class ApiTokenService {
     if (pending) return { lastUsedAt: pending.lastUsedAt, ips: pending.ips };
     return { lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at), ips: JSON.parse(row.last_used_ips) as string[] };
   }
-}
-
-export function assertNonEmpty(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw badRequest(`${field} is required`);
-  return value;
 }

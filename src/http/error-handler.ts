@@ -3,7 +3,7 @@
  * generic 500 with no detail; the log gets the detail (never a secret: pino redacts credentials).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { TesseraError, ERROR_CATALOGUE } from './errors.js';
+import { TesseraError } from './errors.js';
 import { xmlDocument } from './xml.js';
 import { areaOf, defaultVersion, jsonBytes } from './context.js';
 
@@ -78,5 +78,3 @@ function errorPage(error: TesseraError): string {
 export function isServerError(error: TesseraError): boolean {
   return error.status >= 500 && error.code !== 'SERVICE_UNAVAILABLE';
 }
-
-export { ERROR_CATALOGUE };

@@ -1,0 +1,11 @@
+/**
+ * Tessera as a library: start a node from code (tests, embedding) with the same config the CLI builds.
+ *
+ *   import { loadConfig, startServer } from 'tessera';
+ *   const server = await startServer(loadConfig({ http: true, port: 0, demo: true }));
+ *
+ * The SDK for talking to a server (or to a real VCD) is `tessera/client`.
+ */
+export { loadConfig, ConfigError, DEFAULTS, type Config, type RawConfig } from './config.js';
+export { startServer, type RunningServer } from './server.js';
+export { generateApiToken, isWellFormedApiToken, maskApiToken, API_TOKEN_PREFIX } from './domain/api-token-format.js';
