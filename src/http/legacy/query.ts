@@ -12,7 +12,7 @@ import { forbidden } from '../errors.js';
 import { mayRead } from '../../inventory/access.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
 import { withVersion } from '../../inventory/xml-render.js';
-import { parseQueryString, readQueryParameters } from '../../inventory/query/params.js';
+import { queryParametersOf, type QueryParameters } from '../../inventory/query/params.js';
 import { resultMediaType } from '../../inventory/query/records.js';
 import { renderQueryListJson, renderQueryListXml } from '../../inventory/query/query-list.js';
 import { answerTypedQuery, resolveQueryType, runnableQueryTypes, type TypedQueryInput } from '../../inventory/query/service.js';
@@ -29,11 +29,11 @@ export const PACKAGED_QUERIES: Readonly<Record<string, string>> = {
 };
 
 /**
- * Sends text with the media type exactly as VCD writes it. Fastify rewrites a `+json` type set on a string
- * (`; version="36.1"; charset=utf-8`); a Buffer body keeps it.
+ * Sends a body with the media type exactly as VCD writes it. Fastify rewrites a `+json` type set on a string
+ * (`; version="36.1"; charset=utf-8`); a Buffer body keeps it. XML goes out byte for byte the same either way.
  */
-function sendExactly(reply: FastifyReply, mediaType: string, body: string) {
-  return reply.type(mediaType).send(mediaType.includes('+json') ? Buffer.from(body) : body);
+function sendExactly(reply: FastifyReply, mediaType: string, body: string | Buffer) {
+  return reply.type(mediaType).send(typeof body === 'string' && mediaType.includes('+json') ? Buffer.from(body) : body);
 }
 
 function rawQueryString(request: FastifyRequest): string {
@@ -42,25 +42,26 @@ function rawQueryString(request: FastifyRequest): string {
   return q === -1 ? '' : url.slice(q + 1);
 }
 
+const NO_CACHE = /\bno-cache\b/i;
+
 async function sendTypedQuery(
   request: FastifyRequest,
   reply: FastifyReply,
-  typeName: string,
   path: string,
+  params: QueryParameters,
   restrictions?: TypedQueryInput['restrictions'],
-  raw: Map<string, string[]> = parseQueryString(rawQueryString(request)),
 ) {
   const principal = requirePrincipal(request);
-  const params = readQueryParameters(raw, typeName);
   const type = resolveQueryType(principal, params.type!);
   const json = request.vcd.json;
+  const cacheControl = request.headers['cache-control'];
   const body = await answerTypedQuery(request.server.tessera.store, principal, {
     type,
     params,
     restrictions,
     location: { base: baseUrl(request), path, typeParam: path === '/api/query' ? type.name : null },
     json,
-    noCache: /\bno-cache\b/i.test(String(request.headers['cache-control'] ?? '')),
+    noCache: cacheControl !== undefined && NO_CACHE.test(String(cacheControl)),
   });
   return sendExactly(reply, withVersion(resultMediaType(params.format, json), request.vcd.responseVersion), body);
 }
@@ -68,9 +69,9 @@ async function sendTypedQuery(
 export const legacyQueryRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/query', async (request, reply) => {
     const principal = requirePrincipal(request);
-    const raw = parseQueryString(rawQueryString(request));
-    const params = readQueryParameters(raw);
-    if (params.type !== null) return sendTypedQuery(request, reply, params.type, '/api/query', undefined, raw);
+    // Parsed once per distinct query string (params.ts); with `type=` it is the typed query's parameters.
+    const params = queryParametersOf(rawQueryString(request));
+    if (params.type !== null) return sendTypedQuery(request, reply, '/api/query', params);
     const base = baseUrl(request);
     const types = runnableQueryTypes(principal);
     if (request.vcd.json) {
@@ -81,7 +82,10 @@ export const legacyQueryRoutes: FastifyPluginAsync = async (app) => {
   });
 
   for (const [path, typeName] of Object.entries(PACKAGED_QUERIES)) {
-    app.get(path, async (request, reply) => sendTypedQuery(request, reply, typeName, path));
+    app.get(path, async (request, reply) => {
+      requirePrincipal(request);
+      return sendTypedQuery(request, reply, path, queryParametersOf(rawQueryString(request), typeName));
+    });
   }
 
   // The VDCs of one org: the Org document links here for pyvcloud's Org.list_vdcs (vcd-clients §3).
@@ -89,6 +93,8 @@ export const legacyQueryRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     const orgId = idFromPathSegment(request.params.id, 'org');
     if (!orgId || !mayRead(principal, 'org', orgId)) throw forbidden();
-    return sendTypedQuery(request, reply, 'orgVdc', `/api/org/${orgId}/vdcs/query`, [{ column: 'vdcs.org_id', value: orgId }]);
+    return sendTypedQuery(request, reply, `/api/org/${orgId}/vdcs/query`, queryParametersOf(rawQueryString(request), 'orgVdc'), [
+      { column: 'vdcs.org_id', value: orgId },
+    ]);
   });
 };

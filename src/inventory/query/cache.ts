@@ -7,7 +7,8 @@
  * - counts:  exact totals per (scope, table, filter), so a 100,000-row COUNT runs once per data version;
  * - anchors: the sort key of every ANCHOR_EVERY-th row per (scope, table, filter, sort), so page 4,000 starts
  *            with a keyset seek instead of OFFSET 99,975;
- * - pages:   rendered response bodies, since clients (govcd, Terraform, scripts) re-read the same pages.
+ * - pages:   rendered response bodies (bytes, sent as they are), since clients (govcd, Terraform, scripts)
+ *            re-read the same pages.
  */
 import type { Store } from '../../store/store.js';
 
@@ -69,7 +70,8 @@ export interface QueryCaches {
   readonly counts: VersionedLru<number>;
   /** anchors[j] is the key of the row at 0-based position (j + 1) * ANCHOR_EVERY - 1. */
   readonly anchors: VersionedLru<readonly Anchor[]>;
-  readonly pages: VersionedLru<string>;
+  /** Rendered bodies as the UTF-8 bytes that are sent. */
+  readonly pages: VersionedLru<Buffer>;
 }
 
 const CACHES = new WeakMap<Store, QueryCaches>();
@@ -80,7 +82,7 @@ export function queryCaches(store: Store): QueryCaches {
     caches = {
       counts: new VersionedLru({ maxEntries: 10_000 }),
       anchors: new VersionedLru({ maxEntries: 500, maxWeight: 2_000_000, weigh: (a) => a.length + 1 }),
-      pages: new VersionedLru({ maxEntries: 5_000, maxWeight: 32 * 1024 * 1024, weigh: (body) => body.length }),
+      pages: new VersionedLru({ maxEntries: 5_000, maxWeight: 32 * 1024 * 1024, weigh: (body) => body.byteLength }),
     };
     CACHES.set(store, caches);
   }

@@ -105,3 +105,49 @@ export function readQueryParameters(params: Map<string, string[]>, fixedType?: s
   // `filterEncoded` is accepted and ignored: from API 35.0 on it has no effect (vcd-wire §9.1).
   return { type, page, pageSize, format, filter: single(params, 'filter'), sort, fields: fields && fields.length > 0 ? fields : null };
 }
+
+/**
+ * Parsed parameters per raw query string (and fixed type), so the requests a client repeats (paging, polling)
+ * skip the decoding and checks. Parsing is a pure function of its input, so this is exact; failures are not
+ * kept (they throw every time). Bounded: cleared when full, which a client sending ever-new strings only slows.
+ */
+const PARSED = new Map<string | undefined, Map<string, QueryParameters>>();
+const PARSED_MAX = 2_000;
+/** The longest query string kept (a longer one is parsed every time). */
+const PARSED_MAX_LENGTH = 2_048;
+
+export function queryParametersOf(search: string, fixedType?: string): QueryParameters {
+  if (search.length > PARSED_MAX_LENGTH) return readQueryParameters(parseQueryString(search), fixedType);
+  let byType = PARSED.get(fixedType);
+  if (byType === undefined) {
+    if (PARSED.size >= 64) PARSED.clear();
+    byType = new Map();
+    PARSED.set(fixedType, byType);
+  }
+  let params = byType.get(search);
+  if (params === undefined) {
+    params = frozen(readQueryParameters(parseQueryString(search), fixedType));
+    if (byType.size >= PARSED_MAX) byType.clear();
+    byType.set(search, params);
+  }
+  return params;
+}
+
+/** Shared between requests, so nothing may change it. */
+function frozen(params: QueryParameters): QueryParameters {
+  if (params.sort) Object.freeze(params.sort);
+  if (params.fields) Object.freeze(params.fields);
+  return Object.freeze(params);
+}
+
+const PARAMS_KEYS = new WeakMap<QueryParameters, string>();
+
+/** A cache key for the parameters (JSON text), computed once per parameters object. */
+export function queryParametersKey(params: QueryParameters): string {
+  let key = PARAMS_KEYS.get(params);
+  if (key === undefined) {
+    key = JSON.stringify(params);
+    PARAMS_KEYS.set(params, key);
+  }
+  return key;
+}

@@ -423,3 +423,23 @@ describe('exact totals across writes (cache invalidation)', () => {
     assert.equal(parseXml((await get(server, path, s.alice)).text).attrs.total, String(ACME_NON_TEMPLATE.length));
   });
 });
+
+describe('the page cache answers byte for byte what a fresh query would', () => {
+  test('XML and JSON, from the cache and with Cache-Control: no-cache: same body, type and length', async () => {
+    for (const accept of [undefined, JSON_ACCEPT]) {
+      const path = '/api/query?type=vm&filter=isVAppTemplate==false&page=2&sortDesc=name';
+      const first = await get(server, path, s.alice, accept);
+      const cached = await get(server, path, s.alice, accept);
+      const fresh = await get(server, path, s.alice, accept, { 'Cache-Control': 'no-cache' });
+      assert.equal(first.status, 200);
+      for (const reply of [cached, fresh]) {
+        assert.equal(reply.text, first.text);
+        for (const header of ['content-type', 'content-length']) assert.equal(reply.headers.get(header), first.headers.get(header));
+      }
+      // A packaged path with the same query string is another document (no `type=` in its hrefs).
+      const packaged = await get(server, path.replace('/api/query', '/api/vms/query'), s.alice, accept);
+      assert.equal(packaged.status, 200);
+      assert.notEqual(packaged.text, first.text);
+    }
+  });
+});

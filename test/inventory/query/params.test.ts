@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseQueryString, readQueryParameters } from '../../../src/inventory/query/params.js';
+import { parseQueryString, queryParametersKey, queryParametersOf, readQueryParameters } from '../../../src/inventory/query/params.js';
 import { TesseraError } from '../../../src/http/errors.js';
 
 const read = (qs: string, fixed?: string) => readQueryParameters(parseQueryString(qs), fixed);
@@ -40,6 +40,25 @@ test('bad values are 400 with the parameter named', () => {
       () => read(qs),
       (e: unknown) => e instanceof TesseraError && e.code === 'BAD_REQUEST' && message.test(e.message),
       qs,
+    );
+  }
+});
+
+test('queryParametersOf: one parse per query string and fixed type, frozen, the same answer as a fresh parse', () => {
+  const qs = 'type=vm&filter=isVAppTemplate%3D%3Dfalse&page=19&sortDesc=name&fields=name,status';
+  const first = queryParametersOf(qs);
+  assert.deepEqual(first, read(qs));
+  assert.equal(queryParametersOf(qs), first, 'the repeated string is not parsed again');
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.sort) && Object.isFrozen(first.fields), 'shared between requests');
+  // The fixed type of a packaged path is part of the key: the same string under another path is another answer.
+  assert.equal(queryParametersOf(qs, 'adminVM').type, 'adminVM');
+  assert.equal(queryParametersOf(qs).type, 'vm');
+  assert.equal(queryParametersKey(first), JSON.stringify(read(qs)));
+  // Failures are not kept: every request with a bad value is a 400.
+  for (let i = 0; i < 2; i++) {
+    assert.throws(
+      () => queryParametersOf('type=vm&page=0'),
+      (e: unknown) => e instanceof TesseraError && e.code === 'BAD_REQUEST',
     );
   }
 });
