@@ -18,9 +18,11 @@ export interface PresentedCredential {
 
 const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
+/** Node joins repeated headers except a few; for those (and `authorization`, kept first) take the first. */
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
 /** Finds the credential in the request headers; null when none is present. */
 export function credentialFromHeaders(headers: Record<string, string | string[] | undefined>): PresentedCredential | null {
-  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   const authorization = first(headers['authorization']);
   if (authorization) {
     const m = BEARER.exec(authorization);

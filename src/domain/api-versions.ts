@@ -62,7 +62,21 @@ export interface Negotiated {
  * `version=`. The first entry decides JSON vs XML; any named, unsupported version is refused.
  */
 export function negotiate(accept: string | undefined): Negotiated {
-  if (!accept) return { version: null, json: false, unsupported: false };
+  if (!accept) return NO_ACCEPT;
+  // Clients send the same few Accept values over and over: remember the answers (bounded).
+  let known = NEGOTIATED.get(accept);
+  if (known === undefined) {
+    known = Object.freeze(parseAccept(accept));
+    if (NEGOTIATED.size >= 1_000) NEGOTIATED.clear();
+    NEGOTIATED.set(accept, known);
+  }
+  return known;
+}
+
+const NO_ACCEPT: Negotiated = Object.freeze({ version: null, json: false, unsupported: false });
+const NEGOTIATED = new Map<string, Negotiated>();
+
+function parseAccept(accept: string): Negotiated {
   let version: string | null = null;
   let json: boolean | null = null;
   let unsupported = false;

@@ -5,7 +5,6 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
-import cookie from '@fastify/cookie';
 import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
 import { areaOf, defaultVersion } from './context.js';
@@ -95,7 +94,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest('authError', null);
   app.decorateRequest('vcd', null as never);
 
-  await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   // Bodies without a Content-Type (govcd <= v2.20's token request) or with one we do not parse are kept as
   // text; the OAuth endpoints parse them as a form whatever the type (vcd-wire §1.4).

@@ -95,7 +95,7 @@ describe('portal CSRF protection', () => {
     app.decorate('tessera', server.server.services);
     app.decorateRequest('principal', null);
     app.decorateRequest('authError', null);
-    await app.register((await import('@fastify/cookie')).default);
+    // The portal plugin registers @fastify/cookie itself.
     await app.register((await import('@fastify/formbody')).default);
     await app.register(async (scoped) => {
       await portalRoutes(scoped, {});

@@ -10,6 +10,7 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { forbidden, unauthenticated, notFound } from '../errors.js';
@@ -41,6 +42,8 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
   const keys = await loadPortalKeys(services.store);
   const deps: PortalDeps = { services, keys, csrf: new CsrfTokens(keys.csrf) };
 
+  // Cookies are the portal's alone: registered here, their hooks do not run on every API request.
+  await app.register(cookie);
   await app.register(helmet, PORTAL_HELMET_OPTIONS);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', index: false, list: false, decorateReply: false });
   app.decorateRequest('portal', null);
