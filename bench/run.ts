@@ -50,6 +50,21 @@ async function main() {
       durationSeconds: DURATION,
     });
 
+    const baselineUrl = `http://127.0.0.1:${baselineProc.match[1]}`;
+    const floors = [
+      await measure('floor: bare fastify, POST form -> token-sized JSON', baselineProc.child.pid!, {
+        url: `${baselineUrl}/floor/token`,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=refresh_token&refresh_token=tsr_${'a'.repeat(49)}`,
+        durationSeconds: DURATION,
+      }),
+      await measure('floor: bare fastify, GET -> 22 KB page', baselineProc.child.pid!, {
+        url: `${baselineUrl}/floor/page`,
+        durationSeconds: DURATION,
+      }),
+    ];
+
     // A session and an API token for alice, made the way a user would.
     const login = await fetch(`${base}/cloudapi/1.0.0/sessions`, {
       method: 'POST',
@@ -121,7 +136,7 @@ async function main() {
     console.log(
       `\nTessera benchmark (${DURATION}s per case, loopback, HTTP, Node ${process.version}, ${(await import('node:os')).cpus().length} cores)\n`,
     );
-    for (const m of [baseline, ...results, ...queryRows]) console.log(formatRow(m, baseline));
+    for (const m of [baseline, ...floors, ...results, ...queryRows]) console.log(formatRow(m, baseline));
     console.log(`\ncached bearer check (in-process): ${micro.cachedBearerMicros.toFixed(2)} µs CPU per request (goal < 10)`);
     console.log(`first verification of an access token (HS256): ${micro.firstVerifyMicros.toFixed(2)} µs CPU`);
     console.log(`SQLite WAL growth during the exchange run: ${walAfter - walBefore} bytes (goal: 0, no write per exchange)`);
@@ -131,7 +146,17 @@ async function main() {
         : 'cross-node revocation delay: not measured (PostgreSQL could not be started: scripts/start-postgres.sh)',
     );
     const exchange = results[0]!;
-    console.log(`exchange ratio: ${(exchange.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}x (goal >= 0.5x)`);
+    console.log(
+      `exchange ratio: ${(exchange.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}x hello-world (goal >= 0.5x); ` +
+        `${(exchange.requestsPerSecond / floors[0]!.requestsPerSecond).toFixed(2)}x the bare-fastify floor for the same request and response sizes`,
+    );
+    if (queryRows.length > 0) {
+      const first = queryRows[0]!;
+      console.log(
+        `query ratio (1k VMs, page 1): ${(first.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}x hello-world (goal >= 0.4x); ` +
+          `${(first.requestsPerSecond / floors[1]!.requestsPerSecond).toFixed(2)}x the bare-fastify floor for a 22 KB page`,
+      );
+    }
   } finally {
     baselineProc.child.kill('SIGTERM');
     tessera.child.kill('SIGTERM');
