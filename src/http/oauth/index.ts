@@ -9,6 +9,7 @@ import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
 import { TesseraError, tooManyRequests } from '../errors.js';
 import type { GrantHandler } from './grants/types.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
+import { introspectHandler } from './introspect.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
 
 const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([refreshTokenGrant, jwtBearerGrant].map((g) => [g.grantType, g]));
@@ -114,6 +115,9 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
   app.post('/oauth/provider/revoke', revoke);
   app.post('/oauth/tenant/:org/revoke', revoke);
 
+  app.post('/oauth/provider/introspect', introspectHandler(services, tokenParameters));
+  app.post('/oauth/tenant/:org/introspect', introspectHandler(services, tokenParameters));
+
   // RFC 8414 authorization-server metadata, one issuer per org (path-inserted well-known URL).
   const metadata = (issuerPath: string, request: FastifyRequest) => {
     const issuer = `${baseUrl(request)}${issuerPath}`;
@@ -122,9 +126,11 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
       token_endpoint: `${issuer}/token`,
       registration_endpoint: `${issuer}/register`,
       revocation_endpoint: `${issuer}/revoke`,
+      introspection_endpoint: `${issuer}/introspect`,
       grant_types_supported: ['refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],
+      introspection_endpoint_auth_methods_supported: ['bearer'],
       response_types_supported: [],
     };
   };

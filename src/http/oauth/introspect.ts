@@ -1,0 +1,81 @@
+/**
+ * RFC 7662 token introspection: `POST /oauth/tenant/{org}/introspect` (or `/oauth/provider/introspect`) with
+ * `token=<API token or access token>`, authenticated by the caller's Bearer (§2.1: the endpoint must not be
+ * open). The caller learns about a token only when the policy lets it see that token: its own, or its org's
+ * with "API Tokens: Manage All", or any org's for the provider. Everything else, unknown, revoked, expired or
+ * not visible alike, is `{"active": false}` (§2.2), so the endpoint is no oracle.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../context.js';
+import { jsonBytes, requirePrincipal } from '../context.js';
+import { TesseraError, tooManyRequests } from '../errors.js';
+import { can } from '../../domain/policy.js';
+import { hashApiToken, isWellFormedApiToken } from '../../domain/api-token-format.js';
+import { SYSTEM_ORG_ID } from '../../domain/rights.js';
+
+type Introspection = Record<string, string | number | boolean | null>;
+const INACTIVE: Introspection = { active: false };
+const seconds = (ms: number | null) => (ms === null ? undefined : Math.floor(ms / 1000));
+
+async function introspectApiToken(services: Services, caller: ReturnType<typeof requirePrincipal>, token: string): Promise<Introspection> {
+  const row = await services.store.getApiTokenByHash(hashApiToken(token));
+  if (!row || row.secret_hash === null || row.revoked_at !== null || services.revocations.isApiTokenRevoked(row.id)) return INACTIVE;
+  if (row.expires_at !== null && Number(row.expires_at) <= Date.now()) return INACTIVE;
+  if (!can(caller, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) return INACTIVE;
+  const [owner, org] = await Promise.all([services.store.getUser(row.user_id), services.store.getOrg(row.org_id)]);
+  if (!owner || owner.is_enabled !== 1) return INACTIVE;
+  return {
+    active: true,
+    token_type: 'refresh_token',
+    client_id: row.id,
+    sub: `urn:vcloud:user:${row.user_id}`,
+    username: owner.name,
+    org: org?.name ?? null,
+    iat: seconds(Number(row.minted_at ?? row.created_at))!,
+    ...(row.expires_at !== null ? { exp: seconds(Number(row.expires_at))! } : {}),
+  };
+}
+
+async function introspectAccessToken(
+  services: Services,
+  caller: ReturnType<typeof requirePrincipal>,
+  token: string,
+): Promise<Introspection> {
+  let subject;
+  try {
+    subject = await services.authenticator.fromAccessToken(token);
+  } catch {
+    return INACTIVE;
+  }
+  if (subject.userId !== caller.userId && !can(caller, 'apiToken.view', { orgId: subject.orgId, ownerId: subject.userId })) return INACTIVE;
+  return {
+    active: true,
+    token_type: 'access_token',
+    sub: `urn:vcloud:user:${subject.userId}`,
+    username: subject.userName,
+    org: subject.orgName,
+    session_id: `urn:vcloud:session:${subject.sessionId}`,
+    session_kind: subject.kind,
+    client_id: subject.apiTokenId,
+    iat: subject.issuedAt,
+    exp: subject.expiresAt,
+  };
+}
+
+export function introspectHandler(services: Services, tokenParameters: (request: FastifyRequest) => Record<string, string>) {
+  return async (request: FastifyRequest<{ Params: { org?: string } }>, reply: FastifyReply) => {
+    const caller = requirePrincipal(request);
+    const retryAfter = services.limits.tokenPerIp.hit(request.ip);
+    if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
+    // The endpoint answers for the org in its path: a tenant's endpoint is not the provider's.
+    const pathOrg = request.params.org;
+    const callerOnPath = pathOrg === undefined ? caller.orgId === SYSTEM_ORG_ID : pathOrg.toLowerCase() === caller.orgName.toLowerCase();
+    if (!callerOnPath) throw new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', 'Introspect at your own organization\u2019s endpoint');
+    const token = tokenParameters(request).token;
+    if (!token) throw new TesseraError('invalid_request', 'token is required');
+    const answer = isWellFormedApiToken(token)
+      ? await introspectApiToken(services, caller, token)
+      : await introspectAccessToken(services, caller, token);
+    return reply.code(200).header('Cache-Control', 'no-store').header('content-type', 'application/json').send(jsonBytes(answer));
+  };
+}

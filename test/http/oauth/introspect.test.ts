@@ -1,0 +1,106 @@
+/**
+ * RFC 7662 introspection: authenticated, answers only about tokens the caller may see, and `{"active": false}`
+ * for everything else (unknown, revoked, other org, not visible), so it is no oracle.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
+import { accessTokenFrom, bearer, createApiToken, http, signIn } from '../../helpers/api.js';
+import { generateApiToken } from '../../../src/domain/api-token-format.js';
+
+let t: TesseraHandle;
+let alice: string;
+let bob: string;
+let hank: string;
+let admin: string;
+let bobToken: { apiToken: string; tokenId: string; clientId: string };
+
+const introspect = (session: string | null, token: string, path = '/oauth/tenant/acme/introspect') =>
+  http(`${t.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(session ? { Authorization: `Bearer ${session}` } : {}) },
+    body: new URLSearchParams({ token }),
+  });
+
+before(async () => {
+  t = await startTessera({ config: { signInRateLimit: 1000 } });
+  [alice, bob, hank, admin] = await Promise.all([
+    signIn(t.baseUrl, 'alice', 'acme', t.demoPassword),
+    signIn(t.baseUrl, 'bob', 'acme', t.demoPassword),
+    signIn(t.baseUrl, 'hank', 'globex', t.demoPassword),
+    signIn(t.baseUrl, 'administrator', 'System', t.adminPassword),
+  ]);
+  bobToken = await createApiToken(t.baseUrl, bob, 'acme', 'introspected');
+});
+after(() => t.stop());
+
+test('the owner and the org administrator see an API token as active, with its owner and id', async () => {
+  for (const session of [bob, alice]) {
+    const res = await introspect(session, bobToken.apiToken);
+    assert.equal(res.status, 200);
+    const body = res.json();
+    assert.equal(body.active, true);
+    assert.equal(body.token_type, 'refresh_token');
+    assert.equal(body.client_id, bobToken.clientId);
+    assert.equal(body.username, 'bob');
+    assert.equal(body.org, 'acme');
+    assert.equal(typeof body.iat, 'number');
+    assert.equal(JSON.stringify(body).includes(bobToken.apiToken), false, 'the secret is never echoed');
+  }
+  const provider = await introspect(admin, bobToken.apiToken, '/oauth/provider/introspect');
+  assert.equal(provider.json().active, true, 'the System administrator sees every org');
+});
+
+test('an access token made from it is active, and names its session and API token', async () => {
+  const access = await accessTokenFrom(t.baseUrl, 'acme', bobToken.apiToken);
+  const body = (await introspect(bob, access)).json();
+  assert.equal(body.active, true);
+  assert.equal(body.token_type, 'access_token');
+  assert.equal(body.session_kind, 'api_token');
+  assert.equal(body.client_id, bobToken.clientId);
+});
+
+test('another org, unknown, malformed and well-formed-but-unknown tokens are all just inactive', async () => {
+  assert.deepEqual((await introspect(hank, bobToken.apiToken, '/oauth/tenant/globex/introspect')).json(), { active: false });
+  assert.deepEqual((await introspect(bob, generateApiToken())).json(), { active: false });
+  assert.deepEqual((await introspect(bob, 'garbage')).json(), { active: false });
+  assert.deepEqual((await introspect(bob, 'eyJ.fake.jwt-but-long-enough-to-look-like-one')).json(), { active: false });
+});
+
+test('the caller must be signed in, at their own org\u2019s endpoint, and name a token', async () => {
+  assert.equal((await introspect(null, bobToken.apiToken)).status, 401);
+  assert.equal((await introspect(hank, bobToken.apiToken)).status, 403, 'hank at acme\u2019s endpoint');
+  const missing = await http(`${t.baseUrl}/oauth/tenant/acme/introspect`, {
+    method: 'POST',
+    headers: { ...bearer(bob), 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: '',
+  });
+  assert.equal(missing.status, 400);
+  assert.equal(missing.json().minorErrorCode, 'invalid_request');
+});
+
+test('after revocation the token and its sessions are inactive at once', async () => {
+  const token = await createApiToken(t.baseUrl, bob, 'acme', 'to-revoke');
+  const access = await accessTokenFrom(t.baseUrl, 'acme', token.apiToken);
+  assert.equal((await http(`${t.baseUrl}/cloudapi/1.0.0/tokens/${token.tokenId}`, { method: 'DELETE', headers: bearer(bob) })).status, 204);
+  assert.deepEqual((await introspect(alice, token.apiToken)).json(), { active: false });
+  assert.deepEqual((await introspect(alice, access)).json(), { active: false });
+});
+
+test('RFC 8414 metadata names the token, registration, revocation and introspection endpoints per org', async () => {
+  const tenant = await http(`${t.baseUrl}/.well-known/oauth-authorization-server/oauth/tenant/acme`);
+  assert.equal(tenant.status, 200);
+  const meta = tenant.json();
+  assert.equal(meta.issuer, `${t.baseUrl}/oauth/tenant/acme`);
+  assert.equal(meta.token_endpoint, `${t.baseUrl}/oauth/tenant/acme/token`);
+  assert.equal(meta.introspection_endpoint, `${t.baseUrl}/oauth/tenant/acme/introspect`);
+  assert.deepEqual(meta.grant_types_supported, ['refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+  const provider = (await http(`${t.baseUrl}/.well-known/oauth-authorization-server/oauth/provider`)).json();
+  assert.equal(provider.revocation_endpoint, `${t.baseUrl}/oauth/provider/revoke`);
+  assert.equal((await http(`${t.baseUrl}/.well-known/oauth-authorization-server/oauth/tenant/no-such-org`)).status, 404);
+  assert.equal(
+    (await http(`${t.baseUrl}/.well-known/oauth-authorization-server/oauth/tenant/System`)).status,
+    404,
+    'System is the provider',
+  );
+});
