@@ -1,4 +1,7 @@
-/** The SDK promises zero runtime dependencies: only relative imports, and node:https lazily for `insecure`. */
+/**
+ * The SDK promises zero runtime dependencies: only its own modules, node:https lazily for `insecure`, and
+ * type-only imports of the shared wire contract (src/schemas), which vanish at run time.
+ */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -9,9 +12,11 @@ test('src/client imports nothing but its own modules (and node:https, lazily)', 
   assert.ok(files.length > 5);
   for (const name of files) {
     const source = readFileSync(new URL(name, dir), 'utf8');
-    for (const match of source.matchAll(/(?:from\s+|import\()\s*'([^']+)'/g)) {
-      const specifier = match[1]!;
-      assert.ok(specifier.startsWith('./') || specifier === 'node:https', `${name} imports ${specifier}`);
+    for (const match of source.matchAll(/^(import type|export type)?[^'\n]*(?:from\s+|import\()\s*'([^']+)'/gm)) {
+      const typeOnly = match[1] !== undefined;
+      const specifier = match[2]!;
+      const allowed = specifier.startsWith('./') || specifier === 'node:https' || (typeOnly && specifier.startsWith('../schemas/'));
+      assert.ok(allowed, `${name} imports ${specifier}${typeOnly ? ' (type only)' : ''}`);
     }
     assert.doesNotMatch(source, /^import [^']*'node:https'/m, `${name}: node:https must be imported lazily`);
   }

@@ -4,6 +4,7 @@
  * (vcd-wire §7). `filter` is FIQL over the fields listed in ORG_FILTER_FIELDS / VDC_FILTER_FIELDS; `sortAsc` /
  * `sortDesc` take one of them. A tenant sees its own org only; unknown or foreign ids are 403.
  */
+import type { OrgEntity, VdcEntity } from '../../schemas/wire.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
@@ -85,7 +86,7 @@ const orgValues = (db: Kysely<DB>) =>
 
 type OrgValuesRow = Awaited<ReturnType<ReturnType<typeof orgValues>['executeTakeFirstOrThrow']>>;
 
-function orgEntity(row: OrgValuesRow) {
+function orgEntity(row: OrgValuesRow): OrgEntity {
   const isSystem = row.is_system === 1;
   return {
     id: urn('org', row.id),
@@ -127,7 +128,7 @@ const vdcValues = (db: Kysely<DB>) =>
 
 type VdcValuesRow = Awaited<ReturnType<ReturnType<typeof vdcValues>['executeTakeFirstOrThrow']>>;
 
-function vdcEntity(row: VdcValuesRow) {
+function vdcEntity(row: VdcValuesRow): VdcEntity {
   return {
     id: urn('vdc', row.id),
     name: row.name,

@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.js';
+import type { CloudApiPage } from '../../schemas/wire.js';
 
 export interface PageRequest {
   page: number;
@@ -21,7 +22,7 @@ export function parsePageRequest(query: Record<string, unknown>, max = 128): Pag
   return { page: read('page', 1, 1), pageSize: Math.min(read('pageSize', 25, 0), max) };
 }
 
-export function pagedEnvelope<T>(values: T[], total: number, page: PageRequest) {
+export function pagedEnvelope<T>(values: T[], total: number, page: PageRequest): CloudApiPage<T> {
   return {
     resultTotal: total,
     pageCount: page.pageSize === 0 ? 0 : Math.ceil(total / page.pageSize),

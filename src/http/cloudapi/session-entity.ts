@@ -1,13 +1,14 @@
 /** The Session representations: cloudapi JSON (SPEC 37.2 `Session`) and legacy `/api/session` XML. */
 import type { Principal } from '../../auth/principal.js';
 import { xmlDocument } from '../xml.js';
+import type { SessionEntity } from '../../schemas/wire.js';
 
 export interface Site {
   id: string;
   name: string;
 }
 
-export function sessionJson(principal: Principal, site: Site, idleTimeoutMinutes: number) {
+export function sessionJson(principal: Principal, site: Site, idleTimeoutMinutes: number): SessionEntity {
   return {
     id: `urn:vcloud:session:${principal.sessionId}`,
     site: { name: site.name, id: `urn:vcloud:site:${site.id}` },

@@ -6,6 +6,7 @@
 import type { ApiTokenRow } from '../../store/store.js';
 import type { Services } from '../context.js';
 import { compareApiVersions } from '../../domain/api-versions.js';
+import type { ApiTokenEntity } from '../../schemas/wire.js';
 
 export const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
 
@@ -14,9 +15,9 @@ export interface TokenNames {
   orgName: string;
 }
 
-export function tokenEntityFrom(services: Services, row: ApiTokenRow, names: TokenNames, version: string) {
+export function tokenEntityFrom(services: Services, row: ApiTokenRow, names: TokenNames, version: string): ApiTokenEntity {
   const usage = services.apiTokens.usageOf(row);
-  const entity: Record<string, unknown> = {
+  const entity: ApiTokenEntity = {
     id: `urn:vcloud:token:${row.id}`,
     name: row.name,
     token: null,
@@ -39,7 +40,7 @@ export function tokenEntityFrom(services: Services, row: ApiTokenRow, names: Tok
   return entity;
 }
 
-export async function tokenEntity(services: Services, row: ApiTokenRow, version: string) {
+export async function tokenEntity(services: Services, row: ApiTokenRow, version: string): Promise<ApiTokenEntity> {
   const [owner, org] = await Promise.all([services.store.getUser(row.user_id), services.store.getOrg(row.org_id)]);
   return tokenEntityFrom(services, row, { ownerName: owner?.name ?? '', orgName: org?.name ?? '' }, version);
 }

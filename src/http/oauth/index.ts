@@ -8,6 +8,7 @@ import type { OAuthOrgPath } from '../../auth/api-tokens.js';
 import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
 import { TesseraError, tooManyRequests } from '../errors.js';
 import type { GrantHandler } from './grants/types.js';
+import type { OAuthClientRegistration } from '../../schemas/wire.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import { introspectHandler } from './introspect.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
@@ -97,7 +98,7 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
           grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
           token_endpoint_auth_method: 'none',
           expirationTimeUtc: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
-        }),
+        } satisfies OAuthClientRegistration),
       );
   };
   app.post('/oauth/provider/register', register);

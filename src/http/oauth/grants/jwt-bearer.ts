@@ -4,6 +4,7 @@
  * The answer carries the API token in `refresh_token`, exactly once (vcd-wire §4.2).
  */
 import type { GrantHandler } from './types.js';
+import type { OAuthTokenResponse } from '../../../schemas/wire.js';
 
 export const jwtBearerGrant: GrantHandler = {
   grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
@@ -15,6 +16,6 @@ export const jwtBearerGrant: GrantHandler = {
       token_type: 'Bearer',
       expires_in: minted.expiresIn,
       refresh_token: minted.apiToken,
-    };
+    } satisfies OAuthTokenResponse;
   },
 };

@@ -3,6 +3,7 @@
  * rotated: `refresh_token` is null in the answer and the same token keeps working until revoked or expired.
  */
 import type { GrantHandler } from './types.js';
+import type { OAuthTokenResponse } from '../../../schemas/wire.js';
 import { tooManyRequests } from '../../errors.js';
 
 export const refreshTokenGrant: GrantHandler = {
@@ -15,6 +16,6 @@ export const refreshTokenGrant: GrantHandler = {
       if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests for this API token; retry later');
     };
     const { accessToken, expiresIn } = await services.apiTokens.exchange(path, params.refresh_token, request.ip, limitPerToken);
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, refresh_token: null };
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, refresh_token: null } satisfies OAuthTokenResponse;
   },
 };
