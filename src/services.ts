@@ -12,6 +12,7 @@ import { SessionService } from './auth/sessions.js';
 import { TokenUsageRecorder } from './auth/token-usage.js';
 import { ApiTokenService } from './auth/api-tokens.js';
 import { UserService } from './auth/users.js';
+import { Housekeeping } from './auth/housekeeping.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
 import type { Services } from './http/context.js';
 import { RateLimiter } from './auth/rate-limiter.js';
@@ -25,6 +26,7 @@ export interface Logger {
 
 export interface RunningServices extends Services {
   usage: TokenUsageRecorder;
+  housekeeping: Housekeeping;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,8 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const usage = new TokenUsageRecorder(store, log);
   usage.start();
   const apiTokens = new ApiTokenService({ store, accessTokens, authenticator, revocations, identities, audit, usage });
+  const housekeeping = new Housekeeping(store, log);
+  housekeeping.start();
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const totpEnrolment = new TotpEnrolmentService({ store, audit });
   return {
@@ -64,7 +68,9 @@ export async function createServices(config: Config, store: Store, log: Logger):
     totpEnrolment,
     audit,
     usage,
+    housekeeping,
     async stop() {
+      housekeeping.stop();
       revocations.stop();
       await usage.stop();
     },

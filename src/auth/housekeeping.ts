@@ -1,0 +1,37 @@
+/**
+ * Deletes rows that can no longer matter: revocations older than every access token they could affect, and
+ * legacy session ids past their expiry. Runs on every node (the deletes are idempotent), every few minutes and
+ * off the request path. The audit trail is kept: deciding its retention is the operator's call.
+ */
+import type { Store } from '../store/store.js';
+
+const EVERY_MS = 10 * 60_000;
+
+export class Housekeeping {
+  private readonly store: Store;
+  private readonly log: { warn(o: object, m: string): void };
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(store: Store, log: { warn(o: object, m: string): void }) {
+    this.store = store;
+    this.log = log;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.runOnce(), EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async runOnce(now = Date.now()): Promise<void> {
+    try {
+      await this.store.pruneRevocations(now);
+      await this.store.db.deleteFrom('legacy_sessions').where('expires_at', '<=', now).execute();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'housekeeping failed; will retry');
+    }
+  }
+}
