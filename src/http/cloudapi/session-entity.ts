@@ -1,6 +1,6 @@
-/** The Session representations: cloudapi JSON (SPEC 37.2 `Session`) and legacy `/api/session` XML. */
+/** The Session representations: cloudapi JSON (SPEC 37.2 `Session`) and legacy `/api/session` XML or VCD JSON. */
 import type { Principal } from '../../auth/principal.js';
-import { xmlDocument } from '../xml.js';
+import { jsonDocument, xmlDocument, type XmlNode } from '../xml.js';
 import type { SessionEntity } from '../../schemas/wire.js';
 
 export interface Site {
@@ -23,6 +23,15 @@ export function sessionJson(principal: Principal, site: Site, idleTimeoutMinutes
 
 /** Legacy Session XML; exactly one Link per rel+type, which pyvcloud requires. */
 export function sessionXml(principal: Principal, site: Site, base: string): string {
+  return xmlDocument('Session', legacySessionBody(principal, site, base));
+}
+
+/** Legacy Session as VCD JSON (`GET /api/session` with `Accept: application/*+json`): the same document. */
+export function legacySessionJson(principal: Principal, site: Site, base: string): Record<string, unknown> {
+  return jsonDocument('Session', legacySessionBody(principal, site, base));
+}
+
+function legacySessionBody(principal: Principal, site: Site, base: string): XmlNode {
   const link = (rel: string, href: string, type?: string, name?: string) => ({
     '@_rel': rel,
     '@_href': href,
@@ -39,7 +48,7 @@ export function sessionXml(principal: Principal, site: Site, base: string): stri
     link('openapi', `${base}/cloudapi`, 'application/json'),
   ];
   const locationId = `${principal.orgId}@${site.id}`;
-  return xmlDocument('Session', {
+  return {
     '@_locationId': locationId,
     '@_org': principal.orgName,
     '@_roles': principal.roleName,
@@ -58,5 +67,5 @@ export function sessionXml(principal: Principal, site: Site, base: string): stri
         AuthContext: principal.orgName,
       },
     },
-  });
+  };
 }

@@ -1,30 +1,45 @@
 /**
  * Inventory entity documents under /api (vcd-clients §1.6 and §6): OrgList, Org, AdminOrg, Vdc, VApp,
  * VAppTemplate and Vm, and each one's Metadata (`<href>/metadata`, with or without the trailing slash that
- * govcd sends). XML only: these are the documents govcd and pyvcloud decode.
+ * govcd sends). XML, the documents govcd and pyvcloud decode; VCD JSON (`<type>+json`) for `Accept:
+ * application/*+json`, rendered from the same document trees (inventory/document-tree.ts).
  *
  * Unknown ids, malformed ids and entities of other orgs all answer the same 403 (inventory/access.ts).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/principal.js';
-import { baseUrl, requirePrincipal } from '../context.js';
+import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
 import { forbidden } from '../errors.js';
 import { readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { MEDIA, adminOrgHref, idFromPathSegment, orgHref, vappHref, vdcHref, vmHref, type UrnKind } from '../../inventory/hrefs.js';
 import { getVApp, getVdc, getVm, listMetadata, listVAppsOfVdc, listVdcsOfOrg, listVmsOfVApp } from '../../inventory/repository.js';
 import { inventoryScope } from '../../inventory/scope.js';
-import { adminOrgDocument, orgDocument, orgListDocument } from '../../inventory/documents/org.js';
-import { vdcDocument } from '../../inventory/documents/vdc.js';
-import { vappDocument, vmDocument } from '../../inventory/documents/vapp.js';
-import { metadataDocument, type EntityLink } from '../../inventory/documents/metadata.js';
+import { adminOrgTree, orgListTree, orgTree } from '../../inventory/documents/org.js';
+import { vdcTree } from '../../inventory/documents/vdc.js';
+import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.js';
+import { metadataDocument, metadataJson, type EntityLink } from '../../inventory/documents/metadata.js';
+import { renderJson, renderXmlDocument, type DocElement } from '../../inventory/document-tree.js';
 import { withVersion } from '../../inventory/xml-render.js';
 import type { MetadataEntityKind } from '../../inventory/schema.js';
 
 type IdParams = { Params: { id: string } };
 type RefParams = { Params: { ref: string } };
 
+const jsonType = (mediaType: string) => mediaType.replace(/\+xml$/, '+json');
+
 function sendXml(request: FastifyRequest, reply: FastifyReply, mediaType: string, body: string) {
   return reply.type(withVersion(mediaType, request.vcd.responseVersion)).send(body);
+}
+
+/** VCD JSON with the exact `+json` media type: a Buffer, which fastify sends with the type as set. */
+function sendJsonDocument(request: FastifyRequest, reply: FastifyReply, mediaType: string, body: unknown) {
+  return reply.header('content-type', withVersion(jsonType(mediaType), request.vcd.responseVersion)).send(jsonBytes(body));
+}
+
+/** An entity document in the negotiated format: XML, or VCD JSON from the same tree. */
+function sendDocument(request: FastifyRequest, reply: FastifyReply, mediaType: string, tree: DocElement) {
+  if (request.vcd.json) return sendJsonDocument(request, reply, mediaType, renderJson(tree));
+  return sendXml(request, reply, mediaType, renderXmlDocument(tree));
 }
 
 /** The bare UUID of an `{id}` path segment (UUID or URN), or the 403 every unknown entity gets. */
@@ -53,7 +68,9 @@ async function sendMetadata(
   const rows = await listMetadata(request.server.tessera.store, kind, [entityId], {
     includePrivate: inventoryScope(principal).kind === 'all',
   });
-  return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, `${entity.href}/metadata`, rows));
+  const href = `${entity.href}/metadata`;
+  if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadata, metadataJson(entity, href, rows));
+  return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, href, rows));
 }
 
 export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
@@ -64,7 +81,7 @@ export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     const scope = inventoryScope(principal);
     const orgs = scope.kind === 'all' ? await store().listOrgs() : [await store().getOrg(scope.orgId)].filter((o) => o !== undefined);
-    return sendXml(request, reply, MEDIA.orgList, orgListDocument(baseUrl(request), orgs));
+    return sendDocument(request, reply, MEDIA.orgList, orgListTree(baseUrl(request), orgs));
   });
 
   const loadOrg = async (principal: Principal, segment: string, kind: ReadableKind) =>
@@ -73,14 +90,14 @@ export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
   app.get<IdParams>('/api/org/:id', async (request, reply) => {
     const principal = requirePrincipal(request);
     const org = await loadOrg(principal, request.params.id, 'org');
-    return sendXml(request, reply, MEDIA.org, orgDocument(baseUrl(request), org, await listVdcsOfOrg(store(), org.id)));
+    return sendDocument(request, reply, MEDIA.org, orgTree(baseUrl(request), org, await listVdcsOfOrg(store(), org.id)));
   });
 
   app.get<IdParams>('/api/admin/org/:id', async (request, reply) => {
     const principal = requirePrincipal(request);
     const org = await loadOrg(principal, request.params.id, 'adminOrg');
     const [vdcs, users] = await Promise.all([listVdcsOfOrg(store(), org.id), store().listUsers(org.id)]);
-    return sendXml(request, reply, MEDIA.adminOrg, adminOrgDocument(baseUrl(request), org, vdcs, users));
+    return sendDocument(request, reply, MEDIA.adminOrg, adminOrgTree(baseUrl(request), org, vdcs, users));
   });
 
   app.get<IdParams>('/api/org/:id/metadata', async (request, reply) => {
@@ -103,7 +120,7 @@ export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     const vdc = await loadVdc(principal, request.params.id);
     const [org, vapps] = await Promise.all([store().getOrg(vdc.org_id), listVAppsOfVdc(store(), vdc.id)]);
-    return sendXml(request, reply, MEDIA.vdc, vdcDocument(baseUrl(request), vdc, org!, vapps));
+    return sendDocument(request, reply, MEDIA.vdc, vdcTree(baseUrl(request), vdc, org!, vapps));
   });
 
   app.get<IdParams>('/api/vdc/:id/metadata', async (request, reply) => {
@@ -138,9 +155,9 @@ export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
       const principal = requirePrincipal(request);
       const base = baseUrl(request);
       const found = await loadByRef(principal, request.params.ref, underTemplates);
-      if (found.kind === 'vm') return sendXml(request, reply, MEDIA.vm, vmDocument(base, found.vm));
+      if (found.kind === 'vm') return sendDocument(request, reply, MEDIA.vm, vmTree(base, found.vm, VM_NAMESPACES));
       const vms = await listVmsOfVApp(store(), found.vapp.id);
-      return sendXml(request, reply, underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp, vappDocument(base, found.vapp, vms));
+      return sendDocument(request, reply, underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp, vappTree(base, found.vapp, vms));
     });
 
     app.get<RefParams>(`${prefix}/:ref/metadata`, async (request, reply) => {

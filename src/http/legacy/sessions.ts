@@ -1,18 +1,30 @@
 /**
  * Legacy sessions (vcd-wire §3.3-3.4): `POST /api/sessions` (and its 1.5-era alias `/api/login`) with Basic
- * auth, answering Session XML with both the 32-character `x-vcloud-authorization` id and the Bearer access
+ * auth, answering Session XML (or VCD JSON for `Accept: application/*+json`) with both the 32-character `x-vcloud-authorization` id and the Bearer access
  * token; `GET /api/session` (pyvcloud's rehydrate) and `DELETE /api/session`.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { baseUrl, requirePrincipal } from '../context.js';
-import { sessionXml } from '../cloudapi/session-entity.js';
+import type { Principal } from '../../auth/principal.js';
+import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
+import { legacySessionJson, sessionXml } from '../cloudapi/session-entity.js';
 import { signInFromRequest } from '../cloudapi/sessions.js';
 import { compareApiVersions } from '../../domain/api-versions.js';
 import { TesseraError } from '../errors.js';
-import { vcloudXmlType } from '../xml.js';
+import { vcloudJsonType, vcloudXmlType } from '../xml.js';
 
 export const legacySessionRoutes: FastifyPluginAsync = async (app) => {
   const services = app.tessera;
+
+  /** The Session document: XML, or VCD JSON (as bytes, so the `+json` type is kept) for a JSON client. */
+  const sendSession = (request: FastifyRequest, reply: FastifyReply, principal: Principal) => {
+    const version = request.vcd.responseVersion;
+    if (request.vcd.json) {
+      return reply
+        .header('content-type', vcloudJsonType('session', version))
+        .send(jsonBytes(legacySessionJson(principal, services.site, baseUrl(request))));
+    }
+    return reply.header('content-type', vcloudXmlType('session', version)).send(sessionXml(principal, services.site, baseUrl(request)));
+  };
 
   const signIn = async (request: FastifyRequest, reply: FastifyReply) => {
     // VCD 10.5 (API 38.0) removed this endpoint; older versions keep working.
@@ -28,19 +40,13 @@ export const legacySessionRoutes: FastifyPluginAsync = async (app) => {
     reply.header('X-VMWARE-VCLOUD-ACCESS-TOKEN', accessToken);
     reply.header('X-VMWARE-VCLOUD-TOKEN-TYPE', 'Bearer');
     reply.header('Cache-Control', 'no-store');
-    return reply
-      .code(200)
-      .header('content-type', vcloudXmlType('session', request.vcd.responseVersion))
-      .send(sessionXml(principal, services.site, baseUrl(request)));
+    return sendSession(request, reply.code(200), principal);
   };
   app.post('/api/sessions', signIn);
   app.post('/api/login', signIn);
 
   app.get('/api/session', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    return reply
-      .header('content-type', vcloudXmlType('session', request.vcd.responseVersion))
-      .send(sessionXml(principal, services.site, baseUrl(request)));
+    return sendSession(request, reply, requirePrincipal(request));
   });
 
   app.delete('/api/session', async (request, reply) => {

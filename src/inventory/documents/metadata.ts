@@ -14,19 +14,16 @@ export interface EntityLink {
 
 const ENTRY_TYPE = 'application/vnd.vmware.vcloud.metadata.value+xml';
 
+const entryHref = (metadataHref: string, row: MetadataRow) =>
+  `${metadataHref}/${row.domain === 'SYSTEM' ? 'SYSTEM/' : ''}${encodeURIComponent(row.key)}`;
+
 function entryXml(row: MetadataRow, metadataHref: string | null, up: EntityLink | null): string {
-  return el(
-    'MetadataEntry',
-    metadataHref
-      ? { href: `${metadataHref}/${row.domain === 'SYSTEM' ? 'SYSTEM/' : ''}${encodeURIComponent(row.key)}`, type: ENTRY_TYPE }
-      : {},
-    [
-      up ? el('Link', { rel: 'up', href: up.href, type: up.type }) : '',
-      textEl('Domain', row.domain, { visibility: row.visibility }),
-      textEl('Key', row.key),
-      el('TypedValue', { 'xsi:type': row.value_type }, textEl('Value', row.value)),
-    ],
-  );
+  return el('MetadataEntry', metadataHref ? { href: entryHref(metadataHref, row), type: ENTRY_TYPE } : {}, [
+    up ? el('Link', { rel: 'up', href: up.href, type: up.type }) : '',
+    textEl('Domain', row.domain, { visibility: row.visibility }),
+    textEl('Key', row.key),
+    el('TypedValue', { 'xsi:type': row.value_type }, textEl('Value', row.value)),
+  ]);
 }
 
 /** The whole `Metadata` document of an entity. */
@@ -59,6 +56,10 @@ function typedValueJson(row: MetadataRow): { _type: string; value: string | numb
   return { _type: row.value_type, value };
 }
 
+/**
+ * Metadata as VCD's JSON: the `Metadata` document of an entity (with its `up` link and the entries' hrefs), or,
+ * with no entity and no href, the `metadata` of a query record.
+ */
 export function metadataJson(entity: EntityLink | null, metadataHref: string | null, rows: readonly MetadataRow[]) {
   return {
     otherAttributes: {},
@@ -81,8 +82,8 @@ export function metadataJson(entity: EntityLink | null, metadataHref: string | n
     metadataEntry: rows.map((r) => ({
       otherAttributes: {},
       link: [],
-      href: null,
-      type: null,
+      href: metadataHref ? entryHref(metadataHref, r) : null,
+      type: metadataHref ? ENTRY_TYPE.replace(/\+xml$/, '+json') : null,
       domain: { otherAttributes: {}, visibility: r.visibility, value: r.domain },
       key: r.key,
       typedValue: typedValueJson(r),

@@ -4,75 +4,93 @@
  * pyvcloud lists VDCs through the Org's `Link rel="down"` of type query.records+xml whose href contains "vdc".
  */
 import type { Org, User } from '../../store/store.js';
-import { el, textEl, xmlDocument } from '../xml-render.js';
+import { node, renderXmlDocument, text, type DocElement } from '../document-tree.js';
+import { VCLOUD_NS } from '../xml-render.js';
 import { MEDIA, adminOrgHref, orgHref, urn, userHref, vdcHref } from '../hrefs.js';
 import type { Vdc } from '../repository.js';
 
-export function orgListDocument(base: string, orgs: readonly Org[]): string {
-  return xmlDocument(
+const NAMESPACES = { xmlns: VCLOUD_NS };
+
+export function orgListTree(base: string, orgs: readonly Org[]): DocElement {
+  return node(
     'OrgList',
-    { href: `${base}/api/org/`, type: MEDIA.orgList },
-    orgs.map((o) => el('Org', { href: orgHref(base, o.id), name: o.name, type: MEDIA.org })),
+    { ...NAMESPACES, href: `${base}/api/org/`, type: MEDIA.orgList },
+    orgs.map((o) => node('Org', { href: orgHref(base, o.id), name: o.name, type: MEDIA.org })),
   );
 }
 
-function orgBody(org: Org): string[] {
-  return [textEl('Description', org.description), textEl('FullName', org.full_name), textEl('IsEnabled', org.is_enabled === 1)];
+function orgBody(org: Org): DocElement['children'] {
+  return [text('Description', org.description), text('FullName', org.full_name), text('IsEnabled', org.is_enabled === 1)];
 }
 
-export function orgDocument(base: string, org: Org, vdcs: readonly Vdc[]): string {
+export function orgTree(base: string, org: Org, vdcs: readonly Vdc[]): DocElement {
   const href = orgHref(base, org.id);
-  return xmlDocument('Org', { href, id: urn('org', org.id), name: org.name, type: MEDIA.org }, [
-    ...vdcs.map((v) => el('Link', { rel: 'down', href: vdcHref(base, v.id), name: v.name, type: MEDIA.vdc })),
-    el('Link', { rel: 'down', href: `${href}/vdcs/query`, type: MEDIA.records }),
-    el('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+  return node('Org', { ...NAMESPACES, href, id: urn('org', org.id), name: org.name, type: MEDIA.org }, [
+    ...vdcs.map((v) => node('Link', { rel: 'down', href: vdcHref(base, v.id), name: v.name, type: MEDIA.vdc })),
+    node('Link', { rel: 'down', href: `${href}/vdcs/query`, type: MEDIA.records }),
+    node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
     ...orgBody(org),
   ]);
 }
 
-export function adminOrgDocument(base: string, org: Org, vdcs: readonly Vdc[], users: readonly User[]): string {
+export function adminOrgTree(base: string, org: Org, vdcs: readonly Vdc[], users: readonly User[]): DocElement {
   const href = adminOrgHref(base, org.id);
-  const bool = (name: string, value: boolean) => textEl(name, value);
-  const int = (name: string, value: number) => textEl(name, value);
-  return xmlDocument('AdminOrg', { href, id: urn('org', org.id), name: org.name, type: MEDIA.adminOrg }, [
-    el('Link', { rel: 'alternate', href: orgHref(base, org.id), type: MEDIA.org }),
-    el('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+  const bool = (name: string, value: boolean) => text(name, value);
+  const int = (name: string, value: number) => text(name, value);
+  return node('AdminOrg', { ...NAMESPACES, href, id: urn('org', org.id), name: org.name, type: MEDIA.adminOrg }, [
+    node('Link', { rel: 'alternate', href: orgHref(base, org.id), type: MEDIA.org }),
+    node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
     ...orgBody(org),
-    el('Settings', { href: `${href}/settings`, type: 'application/vnd.vmware.admin.orgSettings+xml' }, [
-      el('OrgGeneralSettings', { href: `${href}/settings/general`, type: 'application/vnd.vmware.admin.organizationGeneralSettings+xml' }, [
-        bool('CanPublishCatalogs', false),
-        bool('CanPublishExternally', false),
-        bool('CanSubscribe', false),
-        int('DeployedVMQuota', org.deployed_vm_quota),
-        int('StoredVMQuota', org.stored_vm_quota),
-        bool('UseServerBootSequence', false),
-        int('DelayAfterPowerOnSeconds', 0),
-      ]),
+    node('Settings', { href: `${href}/settings`, type: 'application/vnd.vmware.admin.orgSettings+xml' }, [
+      node(
+        'OrgGeneralSettings',
+        { href: `${href}/settings/general`, type: 'application/vnd.vmware.admin.organizationGeneralSettings+xml' },
+        [
+          bool('CanPublishCatalogs', false),
+          bool('CanPublishExternally', false),
+          bool('CanSubscribe', false),
+          int('DeployedVMQuota', org.deployed_vm_quota),
+          int('StoredVMQuota', org.stored_vm_quota),
+          bool('UseServerBootSequence', false),
+          int('DelayAfterPowerOnSeconds', 0),
+        ],
+      ),
       // Lease settings are present (0 = never expires) because clients read them without nil checks.
-      el('VAppLeaseSettings', { href: `${href}/settings/vAppLeaseSettings`, type: 'application/vnd.vmware.admin.vAppLeaseSettings+xml' }, [
-        bool('DeleteOnStorageLeaseExpiration', false),
-        int('DeploymentLeaseSeconds', 0),
-        int('StorageLeaseSeconds', 0),
-        bool('PowerOffOnRuntimeLeaseExpiration', false),
-      ]),
-      el(
+      node(
+        'VAppLeaseSettings',
+        { href: `${href}/settings/vAppLeaseSettings`, type: 'application/vnd.vmware.admin.vAppLeaseSettings+xml' },
+        [
+          bool('DeleteOnStorageLeaseExpiration', false),
+          int('DeploymentLeaseSeconds', 0),
+          int('StorageLeaseSeconds', 0),
+          bool('PowerOffOnRuntimeLeaseExpiration', false),
+        ],
+      ),
+      node(
         'VAppTemplateLeaseSettings',
         { href: `${href}/settings/vAppTemplateLeaseSettings`, type: 'application/vnd.vmware.admin.vAppTemplateLeaseSettings+xml' },
         [bool('DeleteOnStorageLeaseExpiration', false), int('StorageLeaseSeconds', 0)],
       ),
     ]),
-    el(
+    node(
       'Users',
       {},
-      users.map((u) => el('UserReference', { href: userHref(base, u.id), name: u.name, type: MEDIA.user })),
+      users.map((u) => node('UserReference', { href: userHref(base, u.id), name: u.name, type: MEDIA.user })),
     ),
-    el('Groups'),
-    el('Catalogs'),
-    el(
+    node('Groups'),
+    node('Catalogs'),
+    node(
       'Vdcs',
       {},
-      vdcs.map((v) => el('Vdc', { href: vdcHref(base, v.id), name: v.name, type: MEDIA.vdc })),
+      vdcs.map((v) => node('Vdc', { href: vdcHref(base, v.id), name: v.name, type: MEDIA.vdc })),
     ),
-    el('Networks'),
+    node('Networks'),
   ]);
 }
+
+export const orgListDocument = (base: string, orgs: readonly Org[]): string => renderXmlDocument(orgListTree(base, orgs));
+
+export const orgDocument = (base: string, org: Org, vdcs: readonly Vdc[]): string => renderXmlDocument(orgTree(base, org, vdcs));
+
+export const adminOrgDocument = (base: string, org: Org, vdcs: readonly Vdc[], users: readonly User[]): string =>
+  renderXmlDocument(adminOrgTree(base, org, vdcs, users));

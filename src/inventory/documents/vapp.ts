@@ -3,12 +3,15 @@
  * `status` into an int), unlike query records, which carry its name. The OVF sections use the `ovf` prefix,
  * declared on the root.
  */
-import { el, textEl, xmlDocument, OVF_NS, VCLOUD_NS, XML_DECLARATION } from '../xml-render.js';
+import { node, renderXmlDocument, text, type DocElement } from '../document-tree.js';
+import { OVF_NS, VCLOUD_NS } from '../xml-render.js';
 import { MEDIA, urn, userHref, vappHref, vappUrn, vdcHref, vmHref } from '../hrefs.js';
 import { statusCode } from '../status.js';
 import type { VAppWithNames, VmWithNames } from '../repository.js';
 
 const NAMESPACES = { xmlns: VCLOUD_NS, 'xmlns:ovf': OVF_NS };
+/** What a `Vm` needs to be a document root (`vmTree(base, vm, VM_NAMESPACES)`). */
+export const VM_NAMESPACES = NAMESPACES;
 
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 
@@ -18,10 +21,11 @@ function macAddress(vmId: string): string {
   return `00:50:56:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
 }
 
-export function vappDocument(base: string, vapp: VAppWithNames, vms: readonly VmWithNames[]): string {
+export function vappTree(base: string, vapp: VAppWithNames, vms: readonly VmWithNames[]): DocElement {
   const template = vapp.is_template === 1;
   const href = vappHref(base, vapp.id, template);
   const attributes = {
+    ...NAMESPACES,
     href,
     id: vappUrn(vapp.id, template),
     name: vapp.name,
@@ -29,40 +33,36 @@ export function vappDocument(base: string, vapp: VAppWithNames, vms: readonly Vm
     status: statusCode(vapp.status),
     ...(template ? { ovfDescriptorUploaded: true, goldMaster: false } : { deployed: vapp.is_deployed === 1, ovfDescriptorUploaded: true }),
   };
-  return xmlDocument(
-    template ? 'VAppTemplate' : 'VApp',
-    attributes,
-    [
-      el('Link', { rel: 'up', href: vdcHref(base, vapp.vdc_id), name: vapp.vdc_name, type: MEDIA.vdc }),
-      el('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
-      textEl('Description', vapp.description),
-      el(
-        'Owner',
-        { type: 'application/vnd.vmware.vcloud.owner+xml' },
-        vapp.owner_id ? el('User', { href: userHref(base, vapp.owner_id), name: vapp.owner_name, type: MEDIA.user }) : '',
-      ),
-      template ? '' : textEl('InMaintenanceMode', false),
-      el(
-        'Children',
-        {},
-        vms.map((vm) => vmElement(base, vm)),
-      ),
-      textEl('DateCreated', iso(vapp.created_at)),
-    ],
-    NAMESPACES,
-  );
+  return node(template ? 'VAppTemplate' : 'VApp', attributes, [
+    node('Link', { rel: 'up', href: vdcHref(base, vapp.vdc_id), name: vapp.vdc_name, type: MEDIA.vdc }),
+    node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+    text('Description', vapp.description),
+    node(
+      'Owner',
+      { type: 'application/vnd.vmware.vcloud.owner+xml' },
+      vapp.owner_id ? node('User', { href: userHref(base, vapp.owner_id), name: vapp.owner_name, type: MEDIA.user }) : null,
+    ),
+    template ? null : text('InMaintenanceMode', false),
+    node(
+      'Children',
+      {},
+      vms.map((vm) => vmTree(base, vm)),
+    ),
+    text('DateCreated', iso(vapp.created_at)),
+  ]);
 }
 
-export function vmDocument(base: string, vm: VmWithNames): string {
-  return XML_DECLARATION + vmElement(base, vm, NAMESPACES);
-}
+export const vappDocument = (base: string, vapp: VAppWithNames, vms: readonly VmWithNames[]): string =>
+  renderXmlDocument(vappTree(base, vapp, vms));
+
+export const vmDocument = (base: string, vm: VmWithNames): string => renderXmlDocument(vmTree(base, vm, NAMESPACES));
 
 /** A `Vm` element: inside a vApp's `Children`, or (with namespaces) as a document root. */
-function vmElement(base: string, vm: VmWithNames, namespaces: Record<string, string> = {}): string {
+export function vmTree(base: string, vm: VmWithNames, namespaces: Record<string, string> = {}): DocElement {
   const template = vm.is_template === 1;
   const href = vmHref(base, vm.id, template);
   const connected = vm.network_name !== null;
-  return el(
+  return node(
     'Vm',
     {
       ...namespaces,
@@ -76,19 +76,19 @@ function vmElement(base: string, vm: VmWithNames, namespaces: Record<string, str
       nestedHypervisorEnabled: false,
     },
     [
-      el('Link', {
+      node('Link', {
         rel: 'up',
         href: vappHref(base, vm.vapp_id, template),
         name: vm.vapp_name,
         type: template ? MEDIA.vAppTemplate : MEDIA.vApp,
       }),
-      el('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
-      textEl('Description', vm.description),
-      el('ovf:OperatingSystemSection', { 'ovf:id': 0 }, [
-        textEl('ovf:Info', 'Specifies the operating system installed'),
-        textEl('ovf:Description', vm.guest_os),
+      node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+      text('Description', vm.description),
+      node('ovf:OperatingSystemSection', { 'ovf:id': 0 }, [
+        text('ovf:Info', 'Specifies the operating system installed'),
+        text('ovf:Description', vm.guest_os),
       ]),
-      el(
+      node(
         'NetworkConnectionSection',
         {
           href: `${href}/networkConnectionSection/`,
@@ -96,29 +96,29 @@ function vmElement(base: string, vm: VmWithNames, namespaces: Record<string, str
           'ovf:required': false,
         },
         [
-          textEl('ovf:Info', 'Specifies the available VM network connections'),
-          connected ? textEl('PrimaryNetworkConnectionIndex', 0) : '',
+          text('ovf:Info', 'Specifies the available VM network connections'),
+          connected ? text('PrimaryNetworkConnectionIndex', 0) : null,
           connected
-            ? el('NetworkConnection', { network: vm.network_name, needsCustomization: false }, [
-                textEl('NetworkConnectionIndex', 0),
-                textEl('IpAddress', vm.ip_address),
-                textEl('IsConnected', vm.is_deployed === 1),
-                textEl('MACAddress', macAddress(vm.id)),
-                textEl('IpAddressAllocationMode', 'POOL'),
+            ? node('NetworkConnection', { network: vm.network_name, needsCustomization: false }, [
+                text('NetworkConnectionIndex', 0),
+                text('IpAddress', vm.ip_address),
+                text('IsConnected', vm.is_deployed === 1),
+                text('MACAddress', macAddress(vm.id)),
+                text('IpAddressAllocationMode', 'POOL'),
               ])
-            : '',
+            : null,
         ],
       ),
-      textEl('DateCreated', iso(vm.created_at)),
-      textEl('VAppScopedLocalId', vm.name),
-      el('VmSpecSection', { Modified: false }, [
-        textEl('ovf:Info', 'The VM specification'),
-        textEl('NumCpus', vm.cpus),
-        textEl('NumCoresPerSocket', 1),
-        el('MemoryResourceMb', {}, textEl('Configured', vm.memory_mb)),
-        textEl('HardwareVersion', `vmx-${vm.hardware_version}`),
+      text('DateCreated', iso(vm.created_at)),
+      text('VAppScopedLocalId', vm.name),
+      node('VmSpecSection', { Modified: false }, [
+        text('ovf:Info', 'The VM specification'),
+        text('NumCpus', vm.cpus),
+        text('NumCoresPerSocket', 1),
+        node('MemoryResourceMb', {}, text('Configured', vm.memory_mb)),
+        text('HardwareVersion', `vmx-${vm.hardware_version}`),
       ]),
-      el('StorageProfile', { name: vm.storage_profile, type: 'application/vnd.vmware.vcloud.vdcStorageProfile+xml' }),
+      node('StorageProfile', { name: vm.storage_profile, type: 'application/vnd.vmware.vcloud.vdcStorageProfile+xml' }),
     ],
   );
 }

@@ -3,46 +3,50 @@
  * (vcd-clients §1.6): `status` is VCD's VDC status integer (1 = READY), capacities are integers.
  */
 import type { Org } from '../../store/store.js';
-import { el, textEl, xmlDocument } from '../xml-render.js';
+import { node, renderXmlDocument, text, type DocElement, type DocText } from '../document-tree.js';
+import { VCLOUD_NS } from '../xml-render.js';
 import { MEDIA, orgHref, urn, vappHref, vdcHref } from '../hrefs.js';
 import type { VApp, Vdc } from '../repository.js';
 
 const VDC_READY = 1;
 
-function capacity(units: string, allocated: number, limit: number, used: number): string[] {
-  return [textEl('Units', units), textEl('Allocated', allocated), textEl('Limit', limit), textEl('Reserved', 0), textEl('Used', used)];
+function capacity(units: string, allocated: number, limit: number, used: number): DocText[] {
+  return [text('Units', units), text('Allocated', allocated), text('Limit', limit), text('Reserved', 0), text('Used', used)];
 }
 
-export function vdcDocument(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]): string {
+export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]): DocElement {
   const href = vdcHref(base, vdc.id);
-  return xmlDocument('Vdc', { href, id: urn('vdc', vdc.id), name: vdc.name, status: VDC_READY, type: MEDIA.vdc }, [
-    el('Link', { rel: 'up', href: orgHref(base, org.id), name: org.name, type: MEDIA.org }),
-    el('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
-    textEl('Description', vdc.description),
-    textEl('AllocationModel', vdc.allocation_model),
-    el('StorageCapacity', {}, capacity('MB', vdc.storage_limit_mb, vdc.storage_limit_mb, 0)),
-    el('ComputeCapacity', {}, [
-      el('Cpu', {}, capacity('MHz', Number(vdc.cpu_allocated_mhz), Number(vdc.cpu_limit_mhz), 0)),
-      el('Memory', {}, capacity('MB', Number(vdc.memory_allocated_mb), Number(vdc.memory_limit_mb), 0)),
+  return node('Vdc', { xmlns: VCLOUD_NS, href, id: urn('vdc', vdc.id), name: vdc.name, status: VDC_READY, type: MEDIA.vdc }, [
+    node('Link', { rel: 'up', href: orgHref(base, org.id), name: org.name, type: MEDIA.org }),
+    node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+    text('Description', vdc.description),
+    text('AllocationModel', vdc.allocation_model),
+    node('StorageCapacity', {}, capacity('MB', vdc.storage_limit_mb, vdc.storage_limit_mb, 0)),
+    node('ComputeCapacity', {}, [
+      node('Cpu', {}, capacity('MHz', Number(vdc.cpu_allocated_mhz), Number(vdc.cpu_limit_mhz), 0)),
+      node('Memory', {}, capacity('MB', Number(vdc.memory_allocated_mb), Number(vdc.memory_limit_mb), 0)),
     ]),
-    el(
+    node(
       'ResourceEntities',
       {},
       vapps.map((a) =>
-        el('ResourceEntity', {
+        node('ResourceEntity', {
           href: vappHref(base, a.id, a.is_template),
           name: a.name,
           type: a.is_template ? MEDIA.vAppTemplate : MEDIA.vApp,
         }),
       ),
     ),
-    el('AvailableNetworks'),
-    el('Capabilities', {}, el('SupportedHardwareVersions', {}, [textEl('SupportedHardwareVersion', 'vmx-19')])),
-    textEl('NicQuota', 0),
-    textEl('NetworkQuota', 0),
-    textEl('UsedNetworkCount', 0),
-    textEl('VmQuota', vdc.vm_quota),
-    textEl('IsEnabled', vdc.is_enabled === 1),
-    textEl('VCpuInMhz2', 1000),
+    node('AvailableNetworks'),
+    node('Capabilities', {}, node('SupportedHardwareVersions', {}, [text('SupportedHardwareVersion', 'vmx-19')])),
+    text('NicQuota', 0),
+    text('NetworkQuota', 0),
+    text('UsedNetworkCount', 0),
+    text('VmQuota', vdc.vm_quota),
+    text('IsEnabled', vdc.is_enabled === 1),
+    text('VCpuInMhz2', 1000),
   ]);
 }
+
+export const vdcDocument = (base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]): string =>
+  renderXmlDocument(vdcTree(base, vdc, org, vapps));
