@@ -2,13 +2,21 @@
  * The `tessera` command. `serve` starts a server; the other commands are thin over the SDK (src/client).
  */
 import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { applyUsageExitCode, registerClientCommands } from './client-commands.js';
 import { registerSeedCommand } from './seed.js';
 import { registerServeCommand } from './serve.js';
 
+/** The version in package.json, read at run time (the same file whether run from a checkout or installed). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('tessera')
     .description('Tessera: self-hosted API tokens in the shape of VMware Cloud Director')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .addHelpText(
       'after',
