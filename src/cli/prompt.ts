@@ -13,6 +13,9 @@ export function canPrompt(): boolean {
 export function promptLine(question: string, options: { hidden: boolean }): Promise<string> {
   if (!canPrompt()) throw new CliError(`No terminal to ask: ${question.trim()}`, EXIT.USAGE);
   const stdin = process.stdin;
+  // Echo goes off before the question appears: anything typed as soon as the prompt shows (a fast typist, a
+  // pasted password, a loaded machine) must never be echoed by the terminal.
+  stdin.setRawMode(true);
   process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
@@ -44,7 +47,6 @@ export function promptLine(question: string, options: { hidden: boolean }): Prom
         if (!options.hidden) process.stderr.write(char);
       }
     };
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.on('data', onData);
   });

@@ -334,6 +334,18 @@ export class Store {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * Live (not revoked) API tokens joined with their owner and org, for the lists (cloudapi and portal); callers
+   * add their visibility scope, filters, order and paging.
+   */
+  liveApiTokens(ex: Executor = this.db) {
+    return ex
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
+      .where('api_tokens.revoked_at', 'is', null);
+  }
+
   async liveApiTokenIdsOfUser(userId: string, ex: Executor = this.db): Promise<string[]> {
     const rows = await ex.selectFrom('api_tokens').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
     return rows.map((r) => r.id);

@@ -5,7 +5,7 @@
  * `sortDesc` take one of them. A tenant sees its own org only; unknown or foreign ids are 403.
  */
 import type { OrgEntity, VdcEntity } from '../../schemas/wire.js';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { badRequest, forbidden } from '../errors.js';
@@ -143,6 +143,21 @@ function vdcEntity(row: VdcValuesRow): VdcEntity {
 
 // ------------------------------------------------------------------ routes
 
+/** One page of a cloudapi list: the exact total, the rows of the page (none for pageSize 0), links, envelope. */
+async function sendPage<Row, Entity>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: PageRequest,
+  model: string,
+  toEntity: (row: Row) => Entity,
+  query: { count: () => Promise<{ n: number }>; rows: (limit: number, offset: number) => Promise<Row[]> },
+) {
+  const total = Number((await query.count()).n);
+  const rows = page.pageSize === 0 ? [] : await query.rows(page.pageSize, (page.page - 1) * page.pageSize);
+  setPagingLinks(request, reply, total, page, model);
+  return sendCloudapiJson(request, reply, 200, pagedEnvelope(rows.map(toEntity), total, page));
+}
+
 export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
   const db = () => app.tessera.store.db;
 
@@ -153,23 +168,21 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
     const { page, where, sortColumn, direction } = listRequest(request, store, ORG_FILTER_FIELDS);
     const filtered = <QB extends SelectQueryBuilder<DB, 'orgs', any>>(qb: QB): QB =>
       scoped(where ? (qb.where(where) as QB) : qb, scope, 'orgs.id');
-    const { n } = await filtered(
-      db()
-        .selectFrom('orgs')
-        .select(sql<number>`count(*)`.as('n')),
-    ).executeTakeFirstOrThrow();
-    const total = Number(n);
-    const rows =
-      page.pageSize === 0
-        ? []
-        : await filtered(orgValues(db()))
-            .orderBy(sql.ref(sortColumn), direction)
-            .orderBy('orgs.id', direction)
-            .limit(page.pageSize)
-            .offset((page.page - 1) * page.pageSize)
-            .execute();
-    setPagingLinks(request, reply, total, page, 'Orgs');
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(rows.map(orgEntity), total, page));
+    return sendPage(request, reply, page, 'Orgs', orgEntity, {
+      count: () =>
+        filtered(
+          db()
+            .selectFrom('orgs')
+            .select(sql<number>`count(*)`.as('n')),
+        ).executeTakeFirstOrThrow(),
+      rows: (limit, offset) =>
+        filtered(orgValues(db()))
+          .orderBy(sql.ref(sortColumn), direction)
+          .orderBy('orgs.id', direction)
+          .limit(limit)
+          .offset(offset)
+          .execute(),
+    });
   });
 
   app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/orgs/:id', async (request, reply) => {
@@ -189,24 +202,22 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
     const { page, where, sortColumn, direction } = listRequest(request, store, VDC_FILTER_FIELDS);
     const filtered = <QB extends SelectQueryBuilder<DB, 'vdcs' | 'orgs', any>>(qb: QB): QB =>
       scoped(where ? (qb.where(where) as QB) : qb, scope, 'vdcs.org_id');
-    const { n } = await filtered(
-      db()
-        .selectFrom('vdcs')
-        .innerJoin('orgs', 'orgs.id', 'vdcs.org_id')
-        .select(sql<number>`count(*)`.as('n')),
-    ).executeTakeFirstOrThrow();
-    const total = Number(n);
-    const rows =
-      page.pageSize === 0
-        ? []
-        : await filtered(vdcValues(db()))
-            .orderBy(sql.ref(sortColumn), direction)
-            .orderBy('vdcs.id', direction)
-            .limit(page.pageSize)
-            .offset((page.page - 1) * page.pageSize)
-            .execute();
-    setPagingLinks(request, reply, total, page, 'Vdcs');
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(rows.map(vdcEntity), total, page));
+    return sendPage(request, reply, page, 'Vdcs', vdcEntity, {
+      count: () =>
+        filtered(
+          db()
+            .selectFrom('vdcs')
+            .innerJoin('orgs', 'orgs.id', 'vdcs.org_id')
+            .select(sql<number>`count(*)`.as('n')),
+        ).executeTakeFirstOrThrow(),
+      rows: (limit, offset) =>
+        filtered(vdcValues(db()))
+          .orderBy(sql.ref(sortColumn), direction)
+          .orderBy('vdcs.id', direction)
+          .limit(limit)
+          .offset(offset)
+          .execute(),
+    });
   });
 
   app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/vdcs/:id', async (request, reply) => {

@@ -60,11 +60,8 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (app) => {
       ? compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator })
       : null;
 
-    let base = store.db
-      .selectFrom('api_tokens')
-      .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
-      .where('api_tokens.revoked_at', 'is', null)
+    let base = store
+      .liveApiTokens()
       // As GET /tokens/{id} (ApiTokenService.getVisible): a registered but never-minted token is its owner's
       // business only. Listing it to others gave ids whose GET then answered 403.
       .where((eb) => eb.or([eb('api_tokens.secret_hash', 'is not', null), eb('api_tokens.user_id', '=', principal.userId)]));

@@ -26,13 +26,10 @@ export type TokenListScope =
 export const TOKEN_LIST_LIMIT = 500;
 
 export async function listApiTokens(services: Services, scope: TokenListScope): Promise<{ items: TokenListItem[]; truncated: boolean }> {
-  let query = services.store.db
-    .selectFrom('api_tokens')
-    .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
+  let query = services.store
+    .liveApiTokens()
     .selectAll('api_tokens')
     .select(['users.name as owner_name', 'orgs.name as org_name'])
-    .where('api_tokens.revoked_at', 'is', null)
     .where('api_tokens.secret_hash', 'is not', null);
   if (scope.kind === 'user') query = query.where('api_tokens.user_id', '=', scope.userId);
   if (scope.kind === 'org') query = query.where('api_tokens.org_id', '=', scope.orgId);

@@ -4,10 +4,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
+import type { TesseraHandle } from '../../helpers/tessera.js';
 import { http, bearer } from '../../helpers/api.js';
 import { DEMO_INVENTORY, demoVms } from '../../../src/inventory/demo-spec.js';
-import { signInDemoUsers, type DemoSessions } from '../legacy/support.js';
+import { startDemoServer, type DemoSessions } from '../legacy/support.js';
 
 let server: TesseraHandle;
 let s: DemoSessions;
@@ -15,10 +15,7 @@ let acmeId: string;
 let globexId: string;
 
 before(async () => {
-  server = await startTessera({ demo: true });
-  s = await signInDemoUsers(server);
-  acmeId = (await server.store.getOrgByName('acme'))!.id;
-  globexId = (await server.store.getOrgByName('globex'))!.id;
+  ({ server, s, acmeId, globexId } = await startDemoServer());
 });
 after(async () => server?.stop());
 

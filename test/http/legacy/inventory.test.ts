@@ -10,7 +10,7 @@ import { signIn } from '../../helpers/api.js';
 import { DEMO_INVENTORY, demoVms } from '../../../src/inventory/demo-spec.js';
 import { demoIds } from '../../../src/inventory/demo.js';
 import { SYSTEM_ORG_ID } from '../../../src/domain/rights.js';
-import { UUID, VCLOUD_NS, child, childrenNamed, get, links, signInDemoUsers, xmlError, xmlRoot, type DemoSessions } from './support.js';
+import { UUID, VCLOUD_NS, child, childrenNamed, get, links, startDemoServer, xmlError, xmlRoot, type DemoSessions } from './support.js';
 
 let server: TesseraHandle;
 let s: DemoSessions;
@@ -18,10 +18,7 @@ let acmeId: string;
 let globexId: string;
 
 before(async () => {
-  server = await startTessera({ demo: true });
-  s = await signInDemoUsers(server);
-  acmeId = (await server.store.getOrgByName('acme'))!.id;
-  globexId = (await server.store.getOrgByName('globex'))!.id;
+  ({ server, s, acmeId, globexId } = await startDemoServer());
 });
 after(async () => server?.stop());
 

@@ -4,11 +4,11 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
+import type { TesseraHandle } from '../../helpers/tessera.js';
 import type { Reply } from '../../helpers/api.js';
 import { DEMO_INVENTORY } from '../../../src/inventory/demo-spec.js';
 import { demoIds } from '../../../src/inventory/demo.js';
-import { child, get, links, signInDemoUsers, xmlRoot, type DemoSessions } from './support.js';
+import { child, get, links, startDemoServer, xmlRoot, type DemoSessions } from './support.js';
 
 const JSON_37 = 'application/*+json;version=37.0';
 const XML_37 = 'application/*+xml;version=37.0';
@@ -19,10 +19,7 @@ let acmeId: string;
 let globexId: string;
 
 before(async () => {
-  server = await startTessera({ demo: true });
-  s = await signInDemoUsers(server);
-  acmeId = (await server.store.getOrgByName('acme'))!.id;
-  globexId = (await server.store.getOrgByName('globex'))!.id;
+  ({ server, s, acmeId, globexId } = await startDemoServer());
 });
 after(async () => server?.stop());
 

@@ -7,7 +7,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
+import type { TesseraHandle } from '../../helpers/tessera.js';
 import { accessTokenFrom, createApiToken } from '../../helpers/api.js';
 import { DEMO_INVENTORY, demoVms } from '../../../src/inventory/demo-spec.js';
 import { demoIds } from '../../../src/inventory/demo.js';
@@ -20,7 +20,7 @@ import {
   get,
   links,
   parseXml,
-  signInDemoUsers,
+  startDemoServer,
   xmlError,
   xmlRoot,
   type DemoSessions,
@@ -38,10 +38,7 @@ let acmeId: string;
 let globexId: string;
 
 before(async () => {
-  server = await startTessera({ demo: true });
-  s = await signInDemoUsers(server);
-  acmeId = (await server.store.getOrgByName('acme'))!.id;
-  globexId = (await server.store.getOrgByName('globex'))!.id;
+  ({ server, s, acmeId, globexId } = await startDemoServer());
 });
 after(async () => server?.stop());
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { XMLParser } from 'fast-xml-parser';
 import { http, signIn, type Reply } from '../../helpers/api.js';
-import type { TesseraHandle } from '../../helpers/tessera.js';
+import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
 
 export const VCLOUD_NS = 'http://www.vmware.com/vcloud/v1.5';
 export const XML_ACCEPT = 'application/*+xml;version=36.1';
@@ -97,6 +97,22 @@ export async function signInDemoUsers(server: TesseraHandle): Promise<DemoSessio
     signIn(server.baseUrl, 'administrator', 'System', server.adminPassword),
   ]);
   return { alice, bob, hank, admin };
+}
+
+/** The demo server most HTTP suites share: started, its demo users signed in, the two tenant orgs' ids. */
+export interface DemoServer {
+  server: TesseraHandle;
+  s: DemoSessions;
+  acmeId: string;
+  globexId: string;
+}
+
+export async function startDemoServer(): Promise<DemoServer> {
+  const server = await startTessera({ demo: true });
+  const s = await signInDemoUsers(server);
+  const acmeId = (await server.store.getOrgByName('acme'))!.id;
+  const globexId = (await server.store.getOrgByName('globex'))!.id;
+  return { server, s, acmeId, globexId };
 }
 
 /** GET with a bearer token and an Accept header (XML by default). */
