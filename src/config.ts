@@ -32,6 +32,13 @@ export interface Config {
   readonly tokenRateLimitPerToken: number;
   /** Sign-in attempts per client IP and user per minute. Default 20. */
   readonly signInRateLimit: number;
+  /**
+   * Failed sign-ins allowed per client address and per account within the failure window, before further
+   * attempts are refused with 429 (without verifying the password). Defaults 30 and 10 per 600 s.
+   */
+  readonly signInFailuresPerAddress: number;
+  readonly signInFailuresPerAccount: number;
+  readonly signInFailureWindowSeconds: number;
   /** pino level. Default info ('silent' in tests). */
   readonly logLevel: string;
   /** Password for the System administrator on first start; generated and printed once when absent. */
@@ -52,6 +59,9 @@ export const DEFAULTS = {
   tokenRateLimitPerIp: 600,
   tokenRateLimitPerToken: 120,
   signInRateLimit: 20,
+  signInFailuresPerAddress: 30,
+  signInFailuresPerAccount: 10,
+  signInFailureWindowSeconds: 600,
   logLevel: 'info',
 } as const;
 
@@ -82,6 +92,9 @@ const ENV_NAMES: Record<keyof Config, string> = {
   tokenRateLimitPerIp: 'TESSERA_TOKEN_RATE_LIMIT_PER_IP',
   tokenRateLimitPerToken: 'TESSERA_TOKEN_RATE_LIMIT_PER_TOKEN',
   signInRateLimit: 'TESSERA_SIGN_IN_RATE_LIMIT',
+  signInFailuresPerAddress: 'TESSERA_SIGN_IN_FAILURES_PER_ADDRESS',
+  signInFailuresPerAccount: 'TESSERA_SIGN_IN_FAILURES_PER_ACCOUNT',
+  signInFailureWindowSeconds: 'TESSERA_SIGN_IN_FAILURE_WINDOW_SECONDS',
   logLevel: 'TESSERA_LOG_LEVEL',
   adminPassword: 'TESSERA_ADMIN_PASSWORD',
   demoPassword: 'TESSERA_DEMO_PASSWORD',
@@ -205,6 +218,9 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     tokenRateLimitPerIp: int('tokenRateLimitPerIp', DEFAULTS.tokenRateLimitPerIp, 1, 10_000_000),
     tokenRateLimitPerToken: int('tokenRateLimitPerToken', DEFAULTS.tokenRateLimitPerToken, 1, 10_000_000),
     signInRateLimit: int('signInRateLimit', DEFAULTS.signInRateLimit, 1, 10_000_000),
+    signInFailuresPerAddress: int('signInFailuresPerAddress', DEFAULTS.signInFailuresPerAddress, 1, 10_000_000),
+    signInFailuresPerAccount: int('signInFailuresPerAccount', DEFAULTS.signInFailuresPerAccount, 1, 10_000_000),
+    signInFailureWindowSeconds: int('signInFailureWindowSeconds', DEFAULTS.signInFailureWindowSeconds, 1, 86_400),
     logLevel,
     adminPassword,
     demoPassword,

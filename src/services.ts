@@ -12,6 +12,7 @@ import { SessionService } from './auth/sessions.js';
 import { TokenUsageRecorder } from './auth/token-usage.js';
 import { ApiTokenService } from './auth/api-tokens.js';
 import { UserService } from './auth/users.js';
+import { IdentityAdmin } from './auth/identity-admin.js';
 import { Housekeeping } from './auth/housekeeping.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
 import type { Services } from './http/context.js';
@@ -29,6 +30,8 @@ export interface RunningServices extends Services {
   housekeeping: Housekeeping;
   stop(): Promise<void>;
 }
+
+const REGISTRATIONS_PER_MINUTE = 30;
 
 export async function createServices(config: Config, store: Store, log: Logger): Promise<RunningServices> {
   const accessTokens = new AccessTokenService(await store.currentSigningKey(), config.accessTokenTtlSeconds);
@@ -48,6 +51,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const housekeeping = new Housekeeping(store, log);
   housekeeping.start();
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
+  const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
   const totpEnrolment = new TotpEnrolmentService({ store, audit });
   return {
     site: await ensureSite(store),
@@ -55,6 +59,8 @@ export async function createServices(config: Config, store: Store, log: Logger):
       signIn: new RateLimiter(config.signInRateLimit),
       tokenPerIp: new RateLimiter(config.tokenRateLimitPerIp),
       tokenPerToken: new RateLimiter(config.tokenRateLimitPerToken),
+      // Registrations per user per minute: each writes a row; a script looping on /register is a bug or worse.
+      register: new RateLimiter(REGISTRATIONS_PER_MINUTE),
     },
     config,
     store,
@@ -65,6 +71,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
     sessions,
     apiTokens,
     users,
+    identityAdmin,
     totpEnrolment,
     audit,
     usage,

@@ -43,9 +43,21 @@ export class AccessTokenService {
     return this.ttlSeconds;
   }
 
-  async mint(input: { userId: string; orgId: string; kind: SessionKind; apiTokenId: string | null; sessionId?: string }) {
+  /**
+   * `notAfterMs`: when the credential the session comes from ends (an API token's expiry). The session never
+   * outlives it: `exp` is the earlier of one lifetime from now and that instant.
+   */
+  async mint(input: {
+    userId: string;
+    orgId: string;
+    kind: SessionKind;
+    apiTokenId: string | null;
+    sessionId?: string;
+    notAfterMs?: number | null;
+  }) {
     const nowMs = Date.now();
     const iat = Math.floor(nowMs / 1000);
+    const cap = input.notAfterMs === null || input.notAfterMs === undefined ? Infinity : Math.floor(input.notAfterMs / 1000);
     const claims: AccessClaims = {
       sub: input.userId,
       org: input.orgId,
@@ -54,7 +66,7 @@ export class AccessTokenService {
       tid: input.apiTokenId,
       iat,
       ims: nowMs,
-      exp: iat + this.ttlSeconds,
+      exp: Math.min(iat + this.ttlSeconds, cap),
     };
     const token = this.signer.sign({
       iss: ISSUER,
@@ -70,7 +82,7 @@ export class AccessTokenService {
     });
     // Not remembered here: most minted tokens are used on another node or a while later, and caching every one
     // of them (a busy exchange endpoint mints thousands a second) costs more in GC than a first verify (~5 µs).
-    return { token, claims };
+    return { token, claims, expiresIn: Math.max(0, claims.exp - iat) };
   }
 
   /** Verified, unexpired claims of `token`, or null. Cached after the first verification. */

@@ -18,6 +18,7 @@ import { TesseraError, forbidden } from '../http/errors.js';
 import { can } from '../domain/policy.js';
 import { apiTokenStart, generateApiToken, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
 import { SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
+import { LATEST_EXPIRY_MS, parseInstant } from '../domain/instant.js';
 
 /** Where a token request arrived: `/oauth/provider/...` or `/oauth/tenant/{org}/...`. */
 export type OAuthOrgPath = { kind: 'provider' } | { kind: 'tenant'; orgName: string };
@@ -63,6 +64,12 @@ class MintedTokenCache {
     this.byHash.delete(hash);
   }
 }
+
+/**
+ * How long a registration waits for its one-shot mint. VCD's clients mint right after registering; a row left
+ * unminted longer is dropped by housekeeping (auth/housekeeping.ts) and can no longer be minted.
+ */
+export const REGISTRATION_TTL_MS = 15 * 60_000;
 
 /** The one answer for every bad refresh token: unknown, revoked, expired, other org, malformed (vcd-wire §5.3). */
 export const invalidGrant = () => new TesseraError('invalid_grant', 'Invalid refresh token');
@@ -120,6 +127,13 @@ export class ApiTokenService {
     if (/[\u0000-\u001f\u007f]/.test(name)) throw new TesseraError('invalid_request', 'client_name must not contain control characters');
     const org = await this.store.getOrg(principal.orgId);
     const expiresAt = this.resolveExpiry(input.expiresAt, org!);
+    // A registration that was never minted (the client died between the two steps) does not hold the name.
+    await this.store.db
+      .deleteFrom('api_tokens')
+      .where('user_id', '=', principal.userId)
+      .where('name', '=', name)
+      .where('secret_hash', 'is', null)
+      .execute();
     const duplicate = await this.store.db
       .selectFrom('api_tokens')
       .select('id')
@@ -155,15 +169,21 @@ export class ApiTokenService {
     return row;
   }
 
-  /** Expiry: optional (VCD tokens never expire); an org policy can cap the lifetime. */
+  /**
+   * Expiry: optional (VCD tokens never expire); an org policy can cap the lifetime. Everything is checked
+   * before any write: type, a real instant, in the future, not past the org's cap nor year 9999.
+   */
   private resolveExpiry(raw: unknown, org: Org): number | null {
     const maxDays = org.max_token_lifetime_days;
     const now = Date.now();
     let expiresAt: number | null = null;
     if (raw !== undefined && raw !== null && raw !== '') {
-      const parsed = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : NaN;
-      if (!Number.isFinite(parsed)) throw new TesseraError('invalid_request', 'expirationTimeUtc must be an ISO 8601 date-time');
+      const parsed = parseInstant(raw);
+      if (parsed === null) {
+        throw new TesseraError('invalid_request', 'expirationTimeUtc must be an ISO 8601 date-time with a zone, e.g. 2027-01-31T23:59:59Z');
+      }
       if (parsed <= now) throw new TesseraError('invalid_request', 'expirationTimeUtc must be in the future');
+      if (parsed > LATEST_EXPIRY_MS) throw new TesseraError('invalid_request', 'expirationTimeUtc must be before the year 10000');
       expiresAt = parsed;
     }
     if (maxDays !== null) {
@@ -207,12 +227,19 @@ export class ApiTokenService {
       return new TesseraError('invalid_grant', 'The API token cannot be issued for this client');
     };
     if (!row || row.user_id !== principal.userId) throw refuse('unknown client or not the owner');
+    if (Date.now() - Number(row.created_at) > REGISTRATION_TTL_MS) throw refuse('registration expired');
     if (!this.pathMatchesOrg(path, { id: principal.orgId, name: principal.orgName })) throw refuse('wrong org endpoint');
     if (!can(principal, 'apiToken.create', { orgId: row.org_id })) throw refuse('not allowed to create tokens');
     const token = generateApiToken();
     const minted = await this.store.mintApiToken(row.id, hashApiToken(token), apiTokenStart(token), Date.now());
     if (!minted) throw refuse('token already issued or revoked');
-    const access = await this.accessTokens.mint({ userId: row.user_id, orgId: row.org_id, kind: 'api_token', apiTokenId: row.id });
+    const access = await this.accessTokens.mint({
+      userId: row.user_id,
+      orgId: row.org_id,
+      kind: 'api_token',
+      apiTokenId: row.id,
+      notAfterMs: row.expires_at === null ? null : Number(row.expires_at),
+    });
     await this.audit.record({
       type: 'apiToken.created',
       actor: { id: principal.userId, name: principal.userName },
@@ -221,7 +248,7 @@ export class ApiTokenService {
       ip,
       details: { name: row.name },
     });
-    return { apiToken: token, accessToken: access.token, expiresIn: this.accessTokens.lifetimeSeconds };
+    return { apiToken: token, accessToken: access.token, expiresIn: access.expiresIn };
   }
 
   /** Hot path: the refresh_token grant. No synchronous disk write: usage and audit are coalesced off-path. */
@@ -270,7 +297,13 @@ export class ApiTokenService {
     const identity = this.identities.peek(row.user_id) ?? (await this.identities.get(row.user_id));
     if (!identity || !identity.enabled) throw refuse('user disabled or deleted');
     if (!this.pathMatchesOrg(path, { id: identity.orgId, name: identity.orgName })) throw refuse('wrong org endpoint');
-    const access = await this.accessTokens.mint({ userId: row.user_id, orgId: row.org_id, kind: 'api_token', apiTokenId: row.id });
+    const access = await this.accessTokens.mint({
+      userId: row.user_id,
+      orgId: row.org_id,
+      kind: 'api_token',
+      apiTokenId: row.id,
+      notAfterMs: row.expires_at === null ? null : Number(row.expires_at),
+    });
     this.usage.record(row.id, ip, () => JSON.parse(found.last_used_ips) as string[], now);
     this.audit.exchanged({
       tokenId: row.id,
@@ -278,12 +311,8 @@ export class ApiTokenService {
       org: { id: identity.orgId, name: identity.orgName },
       ip,
     });
-    // Token lifetime never outlives the API token's own expiry.
-    const expiresIn =
-      row.expires_at === null
-        ? this.accessTokens.lifetimeSeconds
-        : Math.max(1, Math.min(this.accessTokens.lifetimeSeconds, Math.floor((Number(row.expires_at) - now) / 1000)));
-    return { accessToken: access.token, expiresIn, tokenId: row.id };
+    // The session never outlives the API token: `exp` (and so expires_in) stops at the token's expiry.
+    return { accessToken: access.token, expiresIn: access.expiresIn, tokenId: row.id };
   }
 
   /** Loads a token the principal may see; missing and not visible are the same 403 (vcd-wire §6). */

@@ -22,8 +22,16 @@ export type AuditEventType =
   | 'user.updated'
   | 'user.deleted'
   | 'user.passwordChanged'
-  | 'role.changed'
-  | 'group.changed';
+  | 'role.created'
+  | 'role.updated'
+  | 'role.rightsChanged'
+  | 'role.deleted'
+  | 'group.created'
+  | 'group.updated'
+  | 'group.deleted'
+  | 'rightsBundle.updated'
+  | 'rightsBundle.rightsChanged'
+  | 'oauth.refused';
 
 export interface AuditInput {
   type: AuditEventType;

@@ -1,9 +1,10 @@
 /**
  * Deletes rows that can no longer matter: revocations older than every access token they could affect, and
- * legacy session ids past their expiry. Runs on every node (the deletes are idempotent), every few minutes and
+ * legacy session ids past their expiry, API-token registrations never minted. Runs on every node (the deletes are idempotent), every few minutes and
  * off the request path. The audit trail is kept: deciding its retention is the operator's call.
  */
 import type { Store } from '../store/store.js';
+import { REGISTRATION_TTL_MS } from './api-tokens.js';
 
 const EVERY_MS = 10 * 60_000;
 
@@ -30,6 +31,12 @@ export class Housekeeping {
     try {
       await this.store.pruneRevocations(now);
       await this.store.db.deleteFrom('legacy_sessions').where('expires_at', '<=', now).execute();
+      // Registrations never minted within their window: nobody holds a secret for them, nothing refers to them.
+      await this.store.db
+        .deleteFrom('api_tokens')
+        .where('secret_hash', 'is', null)
+        .where('created_at', '<', now - REGISTRATION_TTL_MS)
+        .execute();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'housekeeping failed; will retry');
     }

@@ -27,8 +27,10 @@ export class Hs256Signer {
     const lastDot = token.lastIndexOf('.');
     if (firstDot <= 0 || lastDot === firstDot || token.indexOf('.', firstDot + 1) !== lastDot) return null;
     if (token.slice(0, firstDot) !== this.encodedHeader) return null;
-    const expected = createHmac('sha256', this.key).update(token.slice(0, lastDot)).digest();
-    const presented = Buffer.from(token.slice(lastDot + 1), 'base64url');
+    // Compared as text, not as decoded bytes: base64url decoding ignores padding and a character's spare low
+    // bits, so a byte comparison would accept many spellings of one signature. One canonical encoding only.
+    const expected = Buffer.from(createHmac('sha256', this.key).update(token.slice(0, lastDot)).digest('base64url'));
+    const presented = Buffer.from(token.slice(lastDot + 1));
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return null;
     try {
       const payload = JSON.parse(Buffer.from(token.slice(firstDot + 1, lastDot), 'base64url').toString('utf8')) as unknown;

@@ -3,6 +3,8 @@
  * API tokens are NOT passwords: they are 256-bit random secrets and only need SHA-256 (api-token-format.ts).
  */
 import { hash, verify } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
+import { TesseraError } from '../http/errors.js';
 
 // algorithm 2 = Argon2id (the package's const enum cannot be imported under verbatimModuleSyntax).
 const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -14,15 +16,46 @@ export function hashPassword(password: string): Promise<string> {
 /** A real hash of a random string, verified against when the user does not exist, so both paths cost the same. */
 let decoyHash: Promise<string> | null = null;
 
+/**
+ * At most this many argon2 verifications run at once (each takes ~19 MiB and a core for ~20 ms); the rest wait
+ * in order, and past QUEUE_LIMIT waiting a new one is refused with 503 at once. A flood of guesses from many
+ * addresses then slows itself, not the thread pool that every other request shares.
+ */
+const CONCURRENT_VERIFICATIONS = Math.max(2, availableParallelism());
+const QUEUE_LIMIT = 256;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function bounded<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= CONCURRENT_VERIFICATIONS) {
+    if (waiting.length >= QUEUE_LIMIT) {
+      throw new TesseraError('SERVICE_UNAVAILABLE', 'Too many sign-ins in progress; retry shortly', { headers: { 'Retry-After': '1' } });
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else running += 1;
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next)
+      next(); // the slot passes straight to the next in line
+    else running -= 1;
+  }
+}
+
 export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
   if (passwordHash === null) {
     decoyHash ??= hashPassword(`decoy-${Math.random()}`);
-    await verify(await decoyHash, password).catch(() => false);
+    const decoy = await decoyHash;
+    await bounded(() => verify(decoy, password)).catch((err: unknown) => {
+      if (err instanceof TesseraError) throw err;
+    });
     return false;
   }
   try {
-    return await verify(passwordHash, password);
-  } catch {
+    return await bounded(() => verify(passwordHash, password));
+  } catch (err) {
+    if (err instanceof TesseraError) throw err;
     return false;
   }
 }

@@ -16,6 +16,7 @@ import { verifyPassword } from './passwords.js';
 import { matchTotpStep } from './totp.js';
 import { TesseraError, badCredentials } from '../http/errors.js';
 import { isSystemOrgName } from '../domain/rights.js';
+import { SignInGuard } from './sign-in-guard.js';
 
 export interface SignInRequest {
   userName: string;
@@ -39,6 +40,7 @@ export class SessionService {
   private readonly authenticator: Authenticator;
   private readonly identities: IdentityCache;
   private readonly audit: AuditLog;
+  private readonly guard: SignInGuard;
 
   constructor(deps: {
     store: Store;
@@ -54,24 +56,35 @@ export class SessionService {
     this.authenticator = deps.authenticator;
     this.identities = deps.identities;
     this.audit = deps.audit;
+    this.guard = new SignInGuard({
+      failuresPerAddress: deps.config.signInFailuresPerAddress,
+      failuresPerAccount: deps.config.signInFailuresPerAccount,
+      windowSeconds: deps.config.signInFailureWindowSeconds,
+    });
   }
 
   async signIn(req: SignInRequest): Promise<SignedIn> {
+    const account = `${req.userName.toLowerCase()}@${req.orgName.toLowerCase()}`;
+    this.guard.admit(req.ip, account);
     const org = await this.store.getOrgByName(req.orgName);
     const user = org ? await this.store.getUserByName(org.id, req.userName) : undefined;
     const passwordOk = await verifyPassword(user?.password_hash ?? null, req.password);
     const endpointOk = req.endpoint === 'any' || (org !== undefined && (req.endpoint === 'provider') === isSystemOrgName(org.name));
     if (!org || !user || !passwordOk || !endpointOk || user.is_enabled !== 1 || org.is_enabled !== 1) {
+      this.guard.failed(req.ip, account);
+      // The submitted name is kept only when it names a real user: people type passwords into that field, and
+      // org administrators read this trail.
       await this.audit.record({
         type: 'session.refused',
         outcome: 'failure',
         org: org ? { id: org.id, name: org.name } : null,
         actor: user ? { id: user.id, name: user.name } : null,
         ip: req.ip,
-        details: { user: req.userName.slice(0, 128), reason: 'bad credentials' },
+        details: { reason: 'bad credentials' },
       });
       throw badCredentials();
     }
+    this.guard.succeeded(account);
     if (user.totp_enabled === 1) await this.checkSecondFactor(user, org, req);
     return this.startSession(user, org, req.ip);
   }
@@ -214,6 +227,20 @@ export class SessionService {
       ip,
       details: { sessionId: principal.sessionId },
     });
+  }
+
+  /**
+   * RFC 7009 revocation of an access token by whoever holds it: that session ends, exactly as a sign-out.
+   * Anything that is not a live access token is ignored silently (the endpoint is no oracle).
+   */
+  async endByPossession(accessToken: string, ip: string): Promise<void> {
+    let principal: Principal;
+    try {
+      principal = await this.authenticator.fromAccessToken(accessToken);
+    } catch {
+      return;
+    }
+    await this.signOut(principal, ip);
   }
 
   /**

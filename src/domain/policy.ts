@@ -7,7 +7,7 @@
  * read-only; and they lack `Token: Manage` / `Token: Manage All`.
  */
 import type { Principal } from '../auth/principal.js';
-import { RIGHTS } from './rights.js';
+import { RIGHTS, isProviderOnlyRight } from './rights.js';
 
 export type Action =
   | 'apiToken.create'
@@ -73,14 +73,27 @@ const REQUIRED_RIGHT: Partial<Record<Action, string>> = {
   'system.view': RIGHTS.systemAdmin,
 };
 
-/** The rights this session actually holds (the role's, minus what token sessions never get). */
-export function effectiveRights(principal: Pick<Principal, 'rights' | 'kind'>): ReadonlySet<string> {
-  if (principal.kind === 'password') return principal.rights;
-  return new Set([...principal.rights].filter((r) => !RIGHTS_ABSENT_FROM_TOKEN_SESSIONS.has(r)));
+/**
+ * Actions on things shared by every org (rights bundles, global roles): the System org's alone, whatever a
+ * tenant role claims to hold. A tenant that changed them would change what every other org can do.
+ */
+const SYSTEM_ORG_ONLY: ReadonlySet<Action> = new Set<Action>(['rightsBundle.manage', 'globalRole.manage', 'system.view']);
+
+type RightHolder = Pick<Principal, 'rights' | 'kind' | 'isSystemOrg'>;
+
+/**
+ * The rights this session actually holds: the role's, minus what token sessions never get, minus provider-only
+ * rights outside the System org (defence in depth: a tenant role holding one, however it got there, grants
+ * nothing).
+ */
+export function effectiveRights(principal: RightHolder): ReadonlySet<string> {
+  const held = [...principal.rights].filter((r) => hasRight(principal, r));
+  return held.length === principal.rights.size ? principal.rights : new Set(held);
 }
 
-export function hasRight(principal: Pick<Principal, 'rights' | 'kind'>, right: string): boolean {
+export function hasRight(principal: RightHolder, right: string): boolean {
   if (principal.kind !== 'password' && RIGHTS_ABSENT_FROM_TOKEN_SESSIONS.has(right)) return false;
+  if (!principal.isSystemOrg && isProviderOnlyRight(right)) return false;
   return principal.rights.has(right);
 }
 
@@ -97,6 +110,7 @@ export function canReachOrg(principal: Principal, orgId: string | undefined): bo
 
 export function can(principal: Principal, action: Action, target: Target = {}): boolean {
   if (principal.kind !== 'password' && DENIED_TO_TOKEN_SESSIONS.has(action)) return false;
+  if (SYSTEM_ORG_ONLY.has(action) && !principal.isSystemOrg) return false;
   switch (action) {
     case 'password.changeOwn':
     case 'totp.manageOwn':

@@ -67,6 +67,10 @@ export const RIGHT_CATALOGUE: readonly RightDefinition[] = Object.values(RIGHTS)
   providerOnly: PROVIDER_ONLY.has(name),
 }));
 
+export function isProviderOnlyRight(name: string): boolean {
+  return PROVIDER_ONLY.has(name);
+}
+
 export function isKnownRight(name: string): boolean {
   return RIGHT_CATALOGUE.some((r) => r.name === name);
 }

@@ -13,6 +13,7 @@ import type { IdentityCache } from '../auth/identity-cache.js';
 import type { SessionService } from '../auth/sessions.js';
 import type { ApiTokenService } from '../auth/api-tokens.js';
 import type { AuditLog } from '../auth/audit.js';
+import type { IdentityAdmin } from '../auth/identity-admin.js';
 import type { UserService } from '../auth/users.js';
 import type { TotpEnrolmentService } from '../auth/totp-enrolment.js';
 import type { Site } from './cloudapi/session-entity.js';
@@ -30,12 +31,14 @@ export interface Services {
   sessions: SessionService;
   apiTokens: ApiTokenService;
   users: UserService;
+  /** Every change to users, groups, roles and rights bundles, with the rules of who may grant what. */
+  identityAdmin: IdentityAdmin;
   /** The signed-in user's own TOTP: set-up, confirmation, disabling (the cloudapi and the portal). */
   totpEnrolment: TotpEnrolmentService;
   audit: AuditLog;
   /** This installation's site (VCD multisite): its id appears in session locations. */
   site: Site;
-  limits: { signIn: RateLimiter; tokenPerIp: RateLimiter; tokenPerToken: RateLimiter };
+  limits: { signIn: RateLimiter; tokenPerIp: RateLimiter; tokenPerToken: RateLimiter; register: RateLimiter };
 }
 
 export type ApiArea = 'api' | 'cloudapi' | 'oauth' | 'portal' | 'other';

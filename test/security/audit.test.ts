@@ -66,7 +66,7 @@ describe('audit trail', () => {
     const bad = await signInReply(base, 'alice', 'acme', 'Wrong-Password-Guess-77');
     assert.equal(bad.status, 401);
     const refused = await eventually('a refused sign-in', async () => {
-      const events = (await trail(alice, 'eventType==session.refused')).filter((e) => e.details?.user === 'alice');
+      const events = (await trail(alice, 'eventType==session.refused')).filter((e) => e.user?.name === 'alice');
       return events.length > 0 ? events : undefined;
     });
     assert.equal(refused[0]!.eventStatus, 'FAILURE');

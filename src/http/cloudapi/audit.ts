@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { forbidden } from '../errors.js';
-import { can, hasProviderView } from '../../domain/policy.js';
+import { apiTokenListScope, can, hasProviderView } from '../../domain/policy.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
 import { isoOrNull } from './token-entity.js';
@@ -27,6 +27,18 @@ export const cloudapiAuditRoutes: FastifyPluginAsync = async (app) => {
     const page = parsePageRequest(request.query);
     let base = store.db.selectFrom('audit_events');
     if (!hasProviderView(principal)) base = base.where('org_id', '=', principal.orgId);
+    // Events name tokens, sessions and their owners. Whoever may not list other users' tokens (every token
+    // session, and admins without "Manage all users' API tokens") reads only the events about themselves:
+    // what they did, and what was done to their own tokens.
+    const scope = apiTokenListScope(principal);
+    if (scope === null || scope.kind === 'own') {
+      base = base.where((eb) =>
+        eb.or([
+          eb('actor_id', '=', principal.userId),
+          eb('token_id', 'in', eb.selectFrom('api_tokens').select('api_tokens.id').where('api_tokens.user_id', '=', principal.userId)),
+        ]),
+      );
+    }
     if (request.query.filter)
       base = base.where(compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator }));
     const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);

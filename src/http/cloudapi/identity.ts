@@ -13,8 +13,9 @@ import { badRequest, forbidden, tooManyRequests, TesseraError } from '../errors.
 import { verifyPassword } from '../../auth/passwords.js';
 import { can, hasProviderView, type Action } from '../../domain/policy.js';
 import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES } from '../../domain/rights.js';
-import { pagedEnvelope, parsePageRequest, setPagingLinks, type PageRequest } from './paging.js';
-import { randomUUID } from 'node:crypto';
+import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, type UserPatch } from '../../auth/identity-admin.js';
+import { pagedEnvelope } from './paging.js';
+import { listPage, type ListFields } from './list-query.js';
 
 const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
@@ -43,10 +44,6 @@ async function tenantOf(services: Services, request: FastifyRequest, principal: 
   return { id: principal.orgId, name: principal.orgName };
 }
 
-function paginate<T>(all: T[], page: PageRequest): T[] {
-  return all.slice((page.page - 1) * page.pageSize, page.page * page.pageSize);
-}
-
 function requireCan(principal: Principal, action: Action, orgId: string) {
   if (!can(principal, action, { orgId })) throw forbidden();
 }
@@ -67,6 +64,42 @@ const str = (v: unknown, field: string, max = 256): string | undefined => {
   return v;
 };
 
+/** The JSON object a write sends; anything else (an array, a string, no body) is refused before any change. */
+function bodyObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+const USER_FIELDS = [
+  'id',
+  'username',
+  'fullName',
+  'email',
+  'description',
+  'nameInSource',
+  'enabled',
+  'isGroupRole',
+  'providerType',
+  'locked',
+  'stranded',
+  'deployedVmQuota',
+  'storedVmQuota',
+  'roleEntityRefs',
+  'orgEntityRef',
+  'totpEnabled',
+  'password',
+  'currentPassword',
+  'revokeApiTokens',
+];
+
+/** A PUT must name something we understand: `{}` or only unknown fields is a client mistake, not a no-op. */
+function requireKnownFields(body: Record<string, unknown>, known: readonly string[]): void {
+  if (!Object.keys(body).some((k) => known.includes(k))) {
+    throw badRequest(`The request names no field that can be changed; fields are: ${known.join(', ')}`);
+  }
+}
+
 /**
  * Changing one's own password needs the current one (ASVS 7.5.1: re-authenticate before changing how you sign
  * in), so a stolen session alone cannot take the account over. Wrong guesses count against the sign-in limit.
@@ -80,7 +113,7 @@ async function requireCurrentPassword(services: Services, request: FastifyReques
 
 export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
   const services = app.tessera;
-  const { store } = services;
+  const { store, identityAdmin } = services;
   const api = '/cloudapi/1.0.0';
 
   const userJson = async (u: User) => {
@@ -124,15 +157,22 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
   };
 
   // ------------------------------------------------------------------ users
+  const userFields: ListFields<User> = {
+    id: { read: (u) => `urn:vcloud:user:${u.id}`, type: 'ref' },
+    username: { read: (u) => u.name },
+    name: { read: (u) => u.name },
+    fullName: { read: (u) => u.full_name },
+    email: { read: (u) => u.email },
+    enabled: { read: (u) => u.is_enabled === 1, type: 'boolean' },
+    'roleEntityRefs.id': { read: (u) => u.role_id, type: 'ref' },
+    providerType: { read: () => 'LOCAL' },
+  };
   app.get<{ Querystring: Record<string, string> }>(`${api}/users`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'user.view', tenant.id);
-    const page = parsePageRequest(request.query);
-    const all = await store.listUsers(tenant.id);
-    const values = await Promise.all(paginate(all, page).map(userJson));
-    setPagingLinks(request, reply, all.length, page, 'Users');
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(values, all.length, page));
+    const page = await listPage(request, reply, await store.listUsers(tenant.id), userFields, userJson, 'Users');
+    return sendCloudapiJson(request, reply, 200, page);
   });
 
   app.get<{ Params: { id: string } }>(`${api}/users/:id`, async (request, reply) => {
@@ -140,17 +180,18 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     return sendCloudapiJson(request, reply, 200, await userJson(await loadUser(request, principal)));
   });
 
-  app.post<{ Body: Record<string, unknown> }>(`${api}/users`, async (request, reply) => {
+  app.post(`${api}/users`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'user.manage', tenant.id);
-    const body = request.body ?? {};
+    const body = bodyObject(request.body);
     const roleId = roleIdFrom(body);
     if (!roleId) throw badRequest('roleEntityRefs is required');
-    const user = await services.users.create(
+    const user = await identityAdmin.createUser(
+      principal,
       {
         orgId: tenant.id,
-        name: str(body.username, 'username', 128) ?? '',
+        name: str(body.username, 'username', MAX_NAME_LENGTH) ?? '',
         password: str(body.password, 'password') ?? '',
         roleId,
         fullName: str(body.fullName, 'fullName'),
@@ -159,56 +200,47 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
         deployedVmQuota: int(body.deployedVmQuota, 'deployedVmQuota'),
         storedVmQuota: int(body.storedVmQuota, 'storedVmQuota'),
       },
-      principal,
       request.ip,
     );
     return sendCloudapiJson(request, reply, 201, await userJson(user));
   });
 
-  app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { revokeApiTokens?: string } }>(
-    `${api}/users/:id`,
-    async (request, reply) => {
-      const principal = requirePrincipal(request);
-      const user = await loadUser(request, principal);
-      const body = request.body ?? {};
-      const password = str(body.password, 'password');
-      const self = user.id === principal.userId;
-      const onlyOwnPassword =
-        self && Object.keys(body).every((k) => ['password', 'currentPassword', 'id', 'username', 'revokeApiTokens'].includes(k));
-      // Changing one's own password needs no user-management right, but never from a token session.
-      const allowed =
-        onlyOwnPassword && password !== undefined
-          ? can(principal, 'password.changeOwn')
-          : can(principal, 'user.manage', { orgId: user.org_id });
-      if (!allowed) throw forbidden();
-      if (self && body.enabled === false) throw badRequest('You cannot disable your own account');
-      if (self && password !== undefined) await requireCurrentPassword(services, request, user, body.currentPassword);
-      const revokeApiTokens = body.revokeApiTokens === true || request.query.revokeApiTokens === 'true';
-      const updated = await services.users.update(
-        user,
-        {
-          fullName: str(body.fullName, 'fullName'),
-          email: str(body.email, 'email'),
-          enabled: bool(body.enabled, 'enabled'),
-          roleId: roleIdFrom(body),
-          password,
-          deployedVmQuota: int(body.deployedVmQuota, 'deployedVmQuota'),
-          storedVmQuota: int(body.storedVmQuota, 'storedVmQuota'),
-        },
-        { revokeTokensOnPasswordChange: revokeApiTokens },
-        principal,
-        request.ip,
-      );
-      return sendCloudapiJson(request, reply, 200, await userJson(updated));
-    },
-  );
+  app.put<{ Params: { id: string }; Querystring: { revokeApiTokens?: string } }>(`${api}/users/:id`, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const user = await loadUser(request, principal);
+    const body = bodyObject(request.body);
+    requireKnownFields(body, USER_FIELDS);
+    const password = str(body.password, 'password');
+    const patch: UserPatch = {
+      fullName: str(body.fullName, 'fullName'),
+      email: str(body.email, 'email'),
+      enabled: bool(body.enabled, 'enabled'),
+      roleId: roleIdFrom(body),
+      password,
+      deployedVmQuota: int(body.deployedVmQuota, 'deployedVmQuota'),
+      storedVmQuota: int(body.storedVmQuota, 'storedVmQuota'),
+    };
+    // govcd PUTs the whole entity back: values equal to the stored ones are not changes (and need no right
+    // beyond what the real changes need, so a password change with the rest echoed is still "own password").
+    if (patch.fullName === user.full_name) patch.fullName = undefined;
+    if (patch.email === user.email) patch.email = undefined;
+    if (patch.enabled === (user.is_enabled === 1)) patch.enabled = undefined;
+    if (patch.roleId === user.role_id) patch.roleId = undefined;
+    if (patch.deployedVmQuota === user.deployed_vm_quota) patch.deployedVmQuota = undefined;
+    if (patch.storedVmQuota === user.stored_vm_quota) patch.storedVmQuota = undefined;
+    const self = user.id === principal.userId;
+    if (self && password !== undefined && can(principal, 'password.changeOwn')) {
+      await requireCurrentPassword(services, request, user, body.currentPassword);
+    }
+    const revokeApiTokens = body.revokeApiTokens === true || request.query.revokeApiTokens === 'true';
+    const updated = await identityAdmin.updateUser(principal, user, patch, { revokeTokensOnPasswordChange: revokeApiTokens }, request.ip);
+    return sendCloudapiJson(request, reply, 200, await userJson(updated));
+  });
 
   app.delete<{ Params: { id: string } }>(`${api}/users/:id`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const user = await loadUser(request, principal);
-    requireCan(principal, 'user.manage', user.org_id);
-    if (user.id === principal.userId) throw badRequest('You cannot delete your own account');
-    await services.users.delete(user, principal, request.ip);
+    await identityAdmin.deleteUser(principal, user, request.ip);
     return reply.code(204).send();
   });
 
@@ -234,59 +266,46 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     if (!g || !can(principal, 'group.view', { orgId: g.org_id })) throw forbidden();
     return g;
   };
-  const groupPatch = async (body: Record<string, unknown>, orgId: string) => {
-    const roleId = roleIdFrom(body);
-    if (roleId) {
-      const role = await store.getRole(roleId);
-      if (!role || role.org_id !== orgId) throw badRequest('roleEntityRefs must name a role of this organization');
-    }
-    return { name: str(body.name, 'name', 128), description: str(body.description, 'description', 1024), role_id: roleId };
+  const groupInput = (body: Record<string, unknown>) => ({
+    name: str(body.name, 'name', MAX_NAME_LENGTH),
+    description: str(body.description, 'description', MAX_DESCRIPTION_LENGTH),
+    roleId: roleIdFrom(body),
+  });
+  const groupFields: ListFields<Group> = {
+    id: { read: (g) => `urn:vcloud:group:${g.id}`, type: 'ref' },
+    name: { read: (g) => g.name },
+    description: { read: (g) => g.description },
+    providerType: { read: () => 'LOCAL' },
   };
 
   app.get<{ Querystring: Record<string, string> }>(`${api}/groups`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'group.view', tenant.id);
-    const page = parsePageRequest(request.query);
-    const all = await store.listGroups(tenant.id);
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(await Promise.all(paginate(all, page).map(groupJson)), all.length, page));
+    const page = await listPage(request, reply, await store.listGroups(tenant.id), groupFields, groupJson, 'Groups');
+    return sendCloudapiJson(request, reply, 200, page);
   });
   app.get<{ Params: { id: string } }>(`${api}/groups/:id`, async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, await groupJson(await loadGroup(request, principal)));
   });
-  app.post<{ Body: Record<string, unknown> }>(`${api}/groups`, async (request, reply) => {
+  app.post(`${api}/groups`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'group.manage', tenant.id);
-    const patch = await groupPatch(request.body ?? {}, tenant.id);
-    if (!patch.name || patch.name.trim() === '') throw badRequest('name is required');
-    if ((await store.listGroups(tenant.id)).some((g) => g.name_lower === patch.name!.toLowerCase())) {
-      throw new TesseraError('DUPLICATE_NAME', `A group named "${patch.name}" already exists`);
-    }
-    const group = await store.createGroup({
-      id: randomUUID(),
-      org_id: tenant.id,
-      name: patch.name,
-      description: patch.description ?? '',
-      role_id: patch.role_id ?? null,
-      created_at: Date.now(),
-    });
+    const group = await identityAdmin.createGroup(principal, tenant.id, groupInput(bodyObject(request.body)), request.ip);
     return sendCloudapiJson(request, reply, 201, await groupJson(group));
   });
-  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(`${api}/groups/:id`, async (request, reply) => {
+  app.put<{ Params: { id: string } }>(`${api}/groups/:id`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const group = await loadGroup(request, principal);
-    requireCan(principal, 'group.manage', group.org_id);
-    const patch = await groupPatch(request.body ?? {}, group.org_id);
-    await store.updateGroup(group.id, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
-    return sendCloudapiJson(request, reply, 200, await groupJson((await store.getGroup(group.id))!));
+    const updated = await identityAdmin.updateGroup(principal, group, groupInput(bodyObject(request.body)), request.ip);
+    return sendCloudapiJson(request, reply, 200, await groupJson(updated));
   });
   app.delete<{ Params: { id: string } }>(`${api}/groups/:id`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const group = await loadGroup(request, principal);
-    requireCan(principal, 'group.manage', group.org_id);
-    await store.deleteGroup(group.id);
+    await identityAdmin.deleteGroup(principal, group, request.ip);
     return reply.code(204).send();
   });
 
@@ -298,32 +317,50 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     bundleKey: `ROLE_${r.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`,
     readOnly: r.read_only === 1,
   });
+  const roleFields: ListFields<Role> = {
+    id: { read: (r) => `urn:vcloud:role:${r.id}`, type: 'ref' },
+    name: { read: (r) => r.name },
+    description: { read: (r) => r.description },
+    readOnly: { read: (r) => r.read_only === 1, type: 'boolean' },
+  };
   const loadRole = async (request: FastifyRequest<{ Params: { id: string } }>, principal: Principal) => {
     const role = await store.getRole(idFrom(request.params.id, 'role'));
     if (!role || !can(principal, 'role.view', { orgId: role.org_id })) throw forbidden();
     return role;
   };
+  /** Right references by name or id; each must be a known right. Checked one by one, never echoed whole. */
   const rightsFromBody = (body: Record<string, unknown>): string[] | undefined => {
     const refs = body.rights ?? body.values;
     if (refs === undefined) return undefined;
     if (!Array.isArray(refs)) throw badRequest('rights must be a list of right references {name} or {id}');
-    return refs.map((ref) => {
-      const byName = typeof ref?.name === 'string' ? ref.name : undefined;
-      const byId =
-        typeof ref?.id === 'string' ? RIGHT_CATALOGUE.find((r) => `urn:vcloud:right:${rightId(r.name)}` === ref.id)?.name : undefined;
+    if (refs.length > RIGHT_CATALOGUE.length * 4) throw badRequest('rights lists more references than there are rights');
+    return refs.map((ref: unknown, index) => {
+      const r = ref !== null && typeof ref === 'object' && !Array.isArray(ref) ? (ref as Record<string, unknown>) : {};
+      const byName = typeof r.name === 'string' ? r.name : undefined;
+      const byId = typeof r.id === 'string' ? RIGHT_CATALOGUE.find((c) => `urn:vcloud:right:${rightId(c.name)}` === r.id)?.name : undefined;
       const name = byName ?? byId;
-      if (!name || !isKnownRight(name)) throw badRequest(`Unknown right: ${JSON.stringify(ref).slice(0, 200)}`);
+      if (!name || !isKnownRight(name)) {
+        const shown = byName ?? (typeof r.id === 'string' ? r.id : null);
+        throw badRequest(`rights[${index}] is not a known right reference${shown ? `: ${shown.slice(0, 200)}` : ' ({name} or {id})'}`);
+      }
       return name;
     });
+  };
+  const rightFields: ListFields<{ name: string; id: string }> = {
+    id: { read: (r) => r.id, type: 'ref' },
+    name: { read: (r) => r.name },
   };
 
   app.get<{ Querystring: Record<string, string> }>(`${api}/roles`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'role.view', tenant.id);
-    const page = parsePageRequest(request.query);
-    const all = await store.listRoles(tenant.id);
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(paginate(all, page).map(roleJson), all.length, page));
+    return sendCloudapiJson(
+      request,
+      reply,
+      200,
+      await listPage(request, reply, await store.listRoles(tenant.id), roleFields, roleJson, 'Roles'),
+    );
   });
   app.get<{ Params: { id: string } }>(`${api}/roles/:id`, async (request, reply) => {
     const principal = requirePrincipal(request);
@@ -332,58 +369,51 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(`${api}/roles/:id/rights`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
-    const page = parsePageRequest(request.query);
     const rights = (await store.roleRights(role.id)).map(rightRef);
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(paginate(rights, page), rights.length, page));
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
   });
-  app.post<{ Body: Record<string, unknown> }>(`${api}/roles`, async (request, reply) => {
+  app.post(`${api}/roles`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'role.manage', tenant.id);
-    const body = request.body ?? {};
-    const name = str(body.name, 'name', 128)?.trim();
-    if (!name) throw badRequest('name is required');
-    if (await store.getRoleByName(tenant.id, name)) throw new TesseraError('DUPLICATE_NAME', `A role named "${name}" already exists`);
-    const role = await store.createRole(
+    const body = bodyObject(request.body);
+    const role = await identityAdmin.createRole(
+      principal,
+      tenant.id,
       {
-        id: randomUUID(),
-        org_id: tenant.id,
-        name,
-        description: str(body.description, 'description', 1024) ?? '',
-        read_only: 0,
-        created_at: Date.now(),
+        name: str(body.name, 'name', MAX_NAME_LENGTH),
+        description: str(body.description, 'description', MAX_DESCRIPTION_LENGTH),
+        rights: rightsFromBody(body) ?? [],
       },
-      rightsFromBody(body) ?? [],
+      request.ip,
     );
     return sendCloudapiJson(request, reply, 201, roleJson(role));
   });
-  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(`${api}/roles/:id`, async (request, reply) => {
+  app.put<{ Params: { id: string } }>(`${api}/roles/:id`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
-    requireCan(principal, 'role.manage', role.org_id);
-    if (role.read_only === 1) throw badRequest('Predefined roles are read-only; copy the role to change it');
-    const body = request.body ?? {};
-    await store.updateRole(role.id, { name: str(body.name, 'name', 128), description: str(body.description, 'description', 1024) });
-    services.identities.invalidate();
-    return sendCloudapiJson(request, reply, 200, roleJson((await store.getRole(role.id))!));
+    const body = bodyObject(request.body);
+    requireKnownFields(body, ['id', 'name', 'description', 'bundleKey', 'readOnly']);
+    const updated = await identityAdmin.updateRole(
+      principal,
+      role,
+      { name: str(body.name, 'name', MAX_NAME_LENGTH), description: str(body.description, 'description', MAX_DESCRIPTION_LENGTH) },
+      request.ip,
+    );
+    return sendCloudapiJson(request, reply, 200, roleJson(updated));
   });
-  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(`${api}/roles/:id/rights`, async (request, reply) => {
+  app.put<{ Params: { id: string } }>(`${api}/roles/:id/rights`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
-    requireCan(principal, 'role.manage', role.org_id);
-    if (role.read_only === 1) throw badRequest('Predefined roles are read-only; copy the role to change it');
-    const rights = rightsFromBody(request.body ?? {}) ?? [];
-    await store.setRoleRights(role.id, rights);
-    services.identities.invalidate();
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(rights.map(rightRef), rights.length, { page: 1, pageSize: 128 }));
+    const rights = rightsFromBody(bodyObject(request.body));
+    if (rights === undefined) throw badRequest('values (or rights) must list the role\u2019s rights as {name} or {id} references');
+    const now = await identityAdmin.setRoleRights(principal, role, rights, request.ip);
+    return sendCloudapiJson(request, reply, 200, pagedEnvelope(now.map(rightRef), now.length, { page: 1, pageSize: 128 }));
   });
   app.delete<{ Params: { id: string } }>(`${api}/roles/:id`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
-    requireCan(principal, 'role.manage', role.org_id);
-    if (role.read_only === 1) throw badRequest('Predefined roles cannot be deleted');
-    if ((await store.countUsersWithRole(role.id)) > 0) throw badRequest('The role is assigned to users; reassign them first');
-    await store.deleteRole(role.id);
+    await identityAdmin.deleteRole(principal, role, request.ip);
     return reply.code(204).send();
   });
 
@@ -396,11 +426,16 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     readOnly: true,
     publishAll: !def.systemOnly,
   }));
+  const globalRoleFields: ListFields<(typeof globalRoles)[number]> = {
+    id: { read: (r) => r.id, type: 'ref' },
+    name: { read: (r) => r.name },
+    description: { read: (r) => r.description },
+    readOnly: { read: (r) => r.readOnly, type: 'boolean' },
+  };
   app.get<{ Querystring: Record<string, string> }>(`${api}/globalRoles`, async (request, reply) => {
     const principal = requirePrincipal(request);
     requireCan(principal, 'globalRole.view', principal.orgId);
-    const page = parsePageRequest(request.query);
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(paginate(globalRoles, page), globalRoles.length, page));
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, globalRoles, globalRoleFields, (r) => r, 'GlobalRoles'));
   });
   const globalRoleWrite = async (request: FastifyRequest) => {
     const principal = requirePrincipal(request);
@@ -421,11 +456,15 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     bundleKey: `RIGHT_${r.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`,
     rightType: r.name.endsWith('View') ? 'VIEW' : 'MODIFY',
   });
+  const catalogueFields: ListFields<(typeof RIGHT_CATALOGUE)[number]> = {
+    id: { read: (r) => `urn:vcloud:right:${rightId(r.name)}`, type: 'ref' },
+    name: { read: (r) => r.name },
+    category: { read: (r) => r.category },
+    rightType: { read: (r) => (r.name.endsWith('View') ? 'VIEW' : 'MODIFY') },
+  };
   app.get<{ Querystring: Record<string, string> }>(`${api}/rights`, async (request, reply) => {
     requirePrincipal(request);
-    const page = parsePageRequest(request.query);
-    const all = RIGHT_CATALOGUE.map(rightJson);
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(paginate(all, page), all.length, page));
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, RIGHT_CATALOGUE, catalogueFields, rightJson, 'Rights'));
   });
   app.get<{ Params: { id: string } }>(`${api}/rights/:id`, async (request, reply) => {
     requirePrincipal(request);
@@ -439,28 +478,37 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
   // ------------------------------------------------------------------ rights bundles
   const bundleVisible = (principal: Principal, publishedTo: string) => {
     if (hasProviderView(principal)) return true;
-    const published = JSON.parse(publishedTo) as 'all' | string[];
-    return published === 'all' || published.includes(principal.orgId);
+    try {
+      const published = JSON.parse(publishedTo) as 'all' | string[];
+      return published === 'all' || (Array.isArray(published) && published.includes(principal.orgId));
+    } catch {
+      return false;
+    }
   };
   const loadBundle = async (request: FastifyRequest<{ Params: { id: string } }>, principal: Principal) => {
     const b = await store.getRightsBundle(idFrom(request.params.id, 'rightsBundle'));
     if (!b || !can(principal, 'rightsBundle.view') || !bundleVisible(principal, b.published_to)) throw forbidden();
     return b;
   };
-  const bundleJson = (b: Awaited<ReturnType<typeof store.getRightsBundle>> & {}) => ({
+  type Bundle = NonNullable<Awaited<ReturnType<typeof store.getRightsBundle>>>;
+  const bundleJson = (b: Bundle) => ({
     id: `urn:vcloud:rightsBundle:${b.id}`,
     name: b.name,
     description: b.description,
     bundleKey: `BUNDLE_${b.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`,
     readOnly: b.read_only === 1,
-    publishAll: JSON.parse(b.published_to) === 'all',
+    publishAll: b.published_to === JSON.stringify('all'),
   });
+  const bundleFields: ListFields<Bundle> = {
+    id: { read: (b) => `urn:vcloud:rightsBundle:${b.id}`, type: 'ref' },
+    name: { read: (b) => b.name },
+    description: { read: (b) => b.description },
+  };
   app.get<{ Querystring: Record<string, string> }>(`${api}/rightsBundles`, async (request, reply) => {
     const principal = requirePrincipal(request);
     if (!can(principal, 'rightsBundle.view')) throw forbidden();
-    const page = parsePageRequest(request.query);
-    const all = (await store.listRightsBundles()).filter((b) => bundleVisible(principal, b.published_to)).map(bundleJson);
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(paginate(all, page), all.length, page));
+    const visible = (await store.listRightsBundles()).filter((b) => bundleVisible(principal, b.published_to));
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, visible, bundleFields, bundleJson, 'RightsBundles'));
   });
   app.get<{ Params: { id: string } }>(`${api}/rightsBundles/:id`, async (request, reply) => {
     const principal = requirePrincipal(request);
@@ -469,27 +517,34 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(`${api}/rightsBundles/:id/rights`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
-    const page = parsePageRequest(request.query);
-    const rights = (JSON.parse(bundle.rights) as string[]).map(rightRef);
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(paginate(rights, page), rights.length, page));
+    let names: unknown = [];
+    try {
+      names = JSON.parse(bundle.rights);
+    } catch {
+      names = [];
+    }
+    const rights = (Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []).map(rightRef);
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
   });
-  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(`${api}/rightsBundles/:id`, async (request, reply) => {
+  app.put<{ Params: { id: string } }>(`${api}/rightsBundles/:id`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
-    if (!can(principal, 'rightsBundle.manage')) throw forbidden();
-    const body = request.body ?? {};
-    await store.updateRightsBundle(bundle.id, {
-      ...(str(body.name, 'name', 128) !== undefined ? { name: str(body.name, 'name', 128)! } : {}),
-      ...(str(body.description, 'description', 1024) !== undefined ? { description: str(body.description, 'description', 1024)! } : {}),
-    });
-    return sendCloudapiJson(request, reply, 200, bundleJson((await store.getRightsBundle(bundle.id))!));
+    const body = bodyObject(request.body);
+    requireKnownFields(body, ['id', 'name', 'description', 'bundleKey', 'readOnly', 'publishAll']);
+    const updated = await identityAdmin.updateRightsBundle(
+      principal,
+      bundle,
+      { name: str(body.name, 'name', MAX_NAME_LENGTH), description: str(body.description, 'description', MAX_DESCRIPTION_LENGTH) },
+      request.ip,
+    );
+    return sendCloudapiJson(request, reply, 200, bundleJson(updated));
   });
-  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(`${api}/rightsBundles/:id/rights`, async (request, reply) => {
+  app.put<{ Params: { id: string } }>(`${api}/rightsBundles/:id/rights`, async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
-    if (!can(principal, 'rightsBundle.manage')) throw forbidden();
-    const rights = rightsFromBody(request.body ?? {}) ?? [];
-    await store.updateRightsBundle(bundle.id, { rights: JSON.stringify(rights) });
-    return sendCloudapiJson(request, reply, 200, pagedEnvelope(rights.map(rightRef), rights.length, { page: 1, pageSize: 128 }));
+    const rights = rightsFromBody(bodyObject(request.body));
+    if (rights === undefined) throw badRequest('values (or rights) must list the bundle\u2019s rights as {name} or {id} references');
+    const now = await identityAdmin.setRightsBundleRights(principal, bundle, rights, request.ip);
+    return sendCloudapiJson(request, reply, 200, pagedEnvelope(now.map(rightRef), now.length, { page: 1, pageSize: 128 }));
   });
 };

@@ -7,8 +7,10 @@ import type { ApiTokenRow } from '../../store/store.js';
 import type { Services } from '../context.js';
 import { compareApiVersions } from '../../domain/api-versions.js';
 import type { ApiTokenEntity } from '../../schemas/wire.js';
+import { isoInstant } from '../../domain/instant.js';
 
-export const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
+/** Never throws: a list renders every row the store can hold (domain/instant.ts). */
+export const isoOrNull = (ms: number | null | undefined) => isoInstant(ms);
 
 export interface TokenNames {
   ownerName: string;

@@ -9,6 +9,8 @@ import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
 import { TesseraError, tooManyRequests } from '../errors.js';
 import type { GrantHandler } from './grants/types.js';
 import type { OAuthClientRegistration } from '../../schemas/wire.js';
+import { isoInstant } from '../../domain/instant.js';
+import { isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import { introspectHandler } from './introspect.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
@@ -67,6 +69,8 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
 
   const register = async (request: FastifyRequest<{ Params: { org?: string } }>, reply: FastifyReply) => {
     const principal = requirePrincipal(request);
+    const retryAfter = services.limits.register.hit(principal.userId);
+    if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many API-token registrations; retry later');
     let body = request.body as unknown;
     if (typeof body === 'string') {
       try {
@@ -97,20 +101,23 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
           client_id: row.id,
           grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
           token_endpoint_auth_method: 'none',
-          expirationTimeUtc: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
+          expirationTimeUtc: isoInstant(row.expires_at),
         } satisfies OAuthClientRegistration),
       );
   };
   app.post('/oauth/provider/register', register);
   app.post('/oauth/tenant/:org/register', register);
 
-  // RFC 7009: `token=<API token>` revokes it; 200 whatever the token was, so the endpoint is no oracle.
+  // RFC 7009: `token=<API token>` revokes the API token (and so every session made from it); `token=<access
+  // token>` ends that one session. `token_type_hint` is optional and, as §2.1 allows, not needed: the two kinds
+  // are told apart by their shape. 200 whatever the token was, so the endpoint is no oracle.
   const revoke = async (request: FastifyRequest<{ Params: { org?: string } }>, reply: FastifyReply) => {
     const retryAfter = services.limits.tokenPerIp.hit(request.ip);
     if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
     const params = tokenParameters(request);
     if (!params.token) throw new TesseraError('invalid_request', 'token is required');
-    await services.apiTokens.revokeByPossession(params.token, request.ip);
+    if (isWellFormedApiToken(params.token)) await services.apiTokens.revokeByPossession(params.token, request.ip);
+    else await services.sessions.endByPossession(params.token, request.ip);
     return reply.code(200).header('Cache-Control', 'no-store').send();
   };
   app.post('/oauth/provider/revoke', revoke);
@@ -131,6 +138,8 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
       grant_types_supported: ['refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],
+      // Tessera extension (RFC 7009 names no metadata for it): which tokens the revocation endpoint ends.
+      revocation_token_types_supported: ['refresh_token', 'access_token'],
       introspection_endpoint_auth_methods_supported: ['bearer'],
       response_types_supported: [],
     };
@@ -138,11 +147,13 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
   app.get('/.well-known/oauth-authorization-server/oauth/provider', async (request, reply) =>
     reply.header('content-type', 'application/json').send(jsonBytes(metadata('/oauth/provider', request))),
   );
+  // Answered alike for every org name, existing or not: sign-in and the exchange are careful not to tell
+  // which orgs exist, and this unauthenticated document must not either.
   app.get<{ Params: { org: string } }>('/.well-known/oauth-authorization-server/oauth/tenant/:org', async (request, reply) => {
-    const org = await services.store.getOrgByName(request.params.org);
-    if (!org || org.is_system === 1) throw new TesseraError('RESOURCE_NOT_FOUND', 'No such organization');
-    return reply
-      .header('content-type', 'application/json')
-      .send(jsonBytes(metadata(`/oauth/tenant/${encodeURIComponent(org.name)}`, request)));
+    const name = request.params.org;
+    if (name.length === 0 || name.length > 256 || /[\u0000-\u001f\u007f]/.test(name)) {
+      throw new TesseraError('RESOURCE_NOT_FOUND', 'No such issuer');
+    }
+    return reply.header('content-type', 'application/json').send(jsonBytes(metadata(`/oauth/tenant/${encodeURIComponent(name)}`, request)));
   });
 };

@@ -177,7 +177,12 @@ for (const plan of selectedBackends()) {
           assert.equal(r.status, 400, `${name}: ${r.text}`);
           assert.equal(r.json().minorErrorCode, 'invalid_request', name);
         }
+        // A registration never minted does not hold its name (the client died between the two steps)...
         assert.equal((await register(alice, '/oauth/tenant/acme', { client_name: 'dup' })).status, 200);
+        const second = await register(alice, '/oauth/tenant/acme', { client_name: 'dup' });
+        assert.equal(second.status, 200, 'an unminted registration is replaced');
+        // ...a minted, live token does.
+        assert.equal((await jwtGrant('/oauth/tenant/acme', alice, second.json().client_id)).status, 200);
         assert.equal((await register(alice, '/oauth/tenant/acme', { client_name: 'dup' })).status, 400, 'a live token of that name exists');
         assert.equal((await register('not-a-session', '/oauth/tenant/acme', { client_name: 'dup' })).status, 401, 'a bad session: 401');
         const none = await http(`${base}/oauth/tenant/acme/register`, {

@@ -1,6 +1,7 @@
 /** Small view pieces shared by the pages: alerts, the CSRF field, times, the token table. */
 import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import { CSRF_FIELD } from '../csrf.js';
+import { isoInstant } from '../../../domain/instant.js';
 
 export type AlertKind = 'info' | 'success' | 'warning' | 'danger';
 
@@ -16,8 +17,8 @@ export function csrfField(token: string): SafeHtml {
 
 /** `2026-11-27 14:03 UTC` in a <time> element; `fallback` when there is no time. */
 export function timeOrDash(ms: number | null, fallback = 'Never'): SafeHtml {
-  if (ms === null) return html`<span class="muted">${fallback}</span>`;
-  const iso = new Date(ms).toISOString();
+  const iso = isoInstant(ms);
+  if (iso === null) return html`<span class="muted">${fallback}</span>`;
   return html`<time datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC</time>`;
 }
 

@@ -1,0 +1,319 @@
+/**
+ * The one place where users, groups, roles and rights bundles change, and so the one place that owns who may
+ * grant what. Every surface (cloudapi, portal, the XML admin API) calls these methods; none talks to the store
+ * for these writes itself.
+ *
+ * The rule is VCD's: nobody grants what they lack. A right may go into a role of org X only when
+ *   - it is a known right,
+ *   - X is the System org, or the right is a tenant right published to X by a rights bundle,
+ *   - the granter holds it (effective rights of the acting session).
+ * Assigning a role to a user or a group is granting every right of that role, so the same containment applies.
+ * Rights bundles and global roles are shared by every org: writable by the System org alone (domain/policy.ts).
+ * Every change is audited, with the actor, the org and what changed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store, User, Group, Role, RightsBundle } from '../store/store.js';
+import type { UserService, NewUser } from './users.js';
+import type { IdentityCache } from './identity-cache.js';
+import type { AuditLog, AuditEventType } from './audit.js';
+import type { Principal } from './principal.js';
+import { TesseraError, badRequest, forbidden } from '../http/errors.js';
+import { can, effectiveRights, type Action } from '../domain/policy.js';
+import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, isProviderOnlyRight } from '../domain/rights.js';
+
+export const MAX_NAME_LENGTH = 128;
+export const MAX_DESCRIPTION_LENGTH = 1024;
+
+export interface UserPatch {
+  fullName?: string;
+  email?: string;
+  enabled?: boolean;
+  roleId?: string;
+  password?: string;
+  deployedVmQuota?: number;
+  storedVmQuota?: number;
+}
+
+export interface GroupInput {
+  name?: string;
+  description?: string;
+  roleId?: string | null;
+}
+
+export interface RoleInput {
+  name?: string;
+  description?: string;
+}
+
+export class IdentityAdmin {
+  private readonly store: Store;
+  private readonly users: UserService;
+  private readonly identities: IdentityCache;
+  private readonly audit: AuditLog;
+
+  constructor(deps: { store: Store; users: UserService; identities: IdentityCache; audit: AuditLog }) {
+    this.store = deps.store;
+    this.users = deps.users;
+    this.identities = deps.identities;
+    this.audit = deps.audit;
+  }
+
+  // ------------------------------------------------------------------ the grant rules
+
+  /** Rights published to an org: every right for the System org, else the union of bundles published to it. */
+  async publishedRights(orgId: string): Promise<ReadonlySet<string>> {
+    if (orgId === SYSTEM_ORG_ID) return new Set(RIGHT_CATALOGUE.map((r) => r.name));
+    const out = new Set<string>();
+    for (const bundle of await this.store.listRightsBundles()) {
+      const published = parseJson<'all' | string[]>(bundle.published_to, []);
+      if (published !== 'all' && !(Array.isArray(published) && published.includes(orgId))) continue;
+      for (const right of parseJson<string[]>(bundle.rights, [])) {
+        if (typeof right === 'string' && !isProviderOnlyRight(right)) out.add(right);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Refuses (403, naming the rights) when `actor` may not put `rights` into a role of `orgId`: each must be
+   * held by the actor, a tenant right when the org is a tenant, and, for a tenant acting, published to its org.
+   */
+  async assertMayGrant(actor: Principal, orgId: string, rights: Iterable<string>): Promise<void> {
+    const held = effectiveRights(actor);
+    const published = actor.isSystemOrg ? null : await this.publishedRights(orgId);
+    const tenantOrg = orgId !== SYSTEM_ORG_ID;
+    const refused = [...new Set(rights)].filter(
+      (r) => !isKnownRight(r) || !held.has(r) || (tenantOrg && isProviderOnlyRight(r)) || (published !== null && !published.has(r)),
+    );
+    if (refused.length > 0) throw cannotGrant(refused);
+  }
+
+  /**
+   * Giving someone a role grants its rights, and acting on a role's holders (password, status, the role's
+   * rights) acts with them: the actor must hold every right the role carries in its org. Provider-only rights
+   * in a tenant role carry nothing (domain/policy.ts) and are not counted.
+   */
+  private async assertHoldsRole(actor: Principal, role: Role): Promise<void> {
+    const held = effectiveRights(actor);
+    const tenantOrg = role.org_id !== SYSTEM_ORG_ID;
+    const missing = (await this.store.roleRights(role.id)).filter((r) => !(tenantOrg && isProviderOnlyRight(r)) && !held.has(r));
+    if (missing.length > 0) throw cannotGrant(missing);
+  }
+
+  private async roleOfOrg(roleId: string, orgId: string): Promise<Role> {
+    const role = await this.store.getRole(roleId);
+    if (!role || role.org_id !== orgId) throw badRequest('roleEntityRefs must name a role of this organization');
+    return role;
+  }
+
+  private requireCan(actor: Principal, action: Action, orgId: string): void {
+    if (!can(actor, action, { orgId })) throw forbidden();
+  }
+
+  // ------------------------------------------------------------------ users
+
+  async createUser(actor: Principal, input: NewUser, ip: string | null): Promise<User> {
+    this.requireCan(actor, 'user.manage', input.orgId);
+    await this.assertHoldsRole(actor, await this.roleOfOrg(input.roleId, input.orgId));
+    return this.users.create(input, actor, ip);
+  }
+
+  async updateUser(
+    actor: Principal,
+    user: User,
+    patch: UserPatch,
+    options: { revokeTokensOnPasswordChange?: boolean },
+    ip: string | null,
+  ): Promise<User> {
+    const self = user.id === actor.userId;
+    const onlyOwnPassword = self && Object.entries(patch).every(([k, v]) => k === 'password' || v === undefined);
+    const allowed =
+      onlyOwnPassword && patch.password !== undefined
+        ? can(actor, 'password.changeOwn')
+        : can(actor, 'user.manage', { orgId: user.org_id });
+    if (!allowed) throw forbidden();
+    if (self && patch.enabled === false) throw badRequest('You cannot disable your own account');
+    if (patch.roleId !== undefined && patch.roleId !== user.role_id) {
+      await this.assertHoldsRole(actor, await this.roleOfOrg(patch.roleId, user.org_id));
+    }
+    // A user may hold rights the actor lacks (an org admin's role edited by a lesser user manager): changing
+    // that user's password or status would let the actor take those rights over.
+    if (!self) await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
+    return this.users.update(user, patch, options, actor, ip);
+  }
+
+  async deleteUser(actor: Principal, user: User, ip: string | null): Promise<void> {
+    this.requireCan(actor, 'user.manage', user.org_id);
+    if (user.id === actor.userId) throw badRequest('You cannot delete your own account');
+    await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
+    await this.users.delete(user, actor, ip);
+  }
+
+  // ------------------------------------------------------------------ groups
+
+  async createGroup(actor: Principal, orgId: string, input: GroupInput, ip: string | null): Promise<Group> {
+    this.requireCan(actor, 'group.manage', orgId);
+    const name = input.name?.trim();
+    if (!name) throw badRequest('name is required');
+    if (input.roleId) await this.assertHoldsRole(actor, await this.roleOfOrg(input.roleId, orgId));
+    if ((await this.store.listGroups(orgId)).some((g) => g.name_lower === name.toLowerCase())) {
+      throw new TesseraError('DUPLICATE_NAME', `A group named "${name}" already exists`);
+    }
+    const group = await this.store.createGroup({
+      id: randomUUID(),
+      org_id: orgId,
+      name,
+      description: input.description ?? '',
+      role_id: input.roleId ?? null,
+      created_at: Date.now(),
+    });
+    await this.record('group.created', actor, orgId, ip, { group: group.name, groupId: group.id, roleId: group.role_id });
+    return group;
+  }
+
+  async updateGroup(actor: Principal, group: Group, input: GroupInput, ip: string | null): Promise<Group> {
+    this.requireCan(actor, 'group.manage', group.org_id);
+    const patch: { name?: string; description?: string; role_id?: string | null } = {};
+    if (input.name !== undefined) {
+      const name = input.name.trim();
+      if (!name) throw badRequest('name must not be empty');
+      const clash = (await this.store.listGroups(group.org_id)).some((g) => g.id !== group.id && g.name_lower === name.toLowerCase());
+      if (clash) throw new TesseraError('DUPLICATE_NAME', `A group named "${name}" already exists`);
+      patch.name = name;
+    }
+    if (input.description !== undefined) patch.description = input.description;
+    if (input.roleId !== undefined && input.roleId !== group.role_id) {
+      if (input.roleId !== null) await this.assertHoldsRole(actor, await this.roleOfOrg(input.roleId, group.org_id));
+      patch.role_id = input.roleId;
+    }
+    if (Object.keys(patch).length > 0) await this.store.updateGroup(group.id, patch);
+    const updated = (await this.store.getGroup(group.id))!;
+    await this.record('group.updated', actor, group.org_id, ip, { group: updated.name, groupId: group.id, roleId: updated.role_id });
+    return updated;
+  }
+
+  async deleteGroup(actor: Principal, group: Group, ip: string | null): Promise<void> {
+    this.requireCan(actor, 'group.manage', group.org_id);
+    await this.store.deleteGroup(group.id);
+    await this.record('group.deleted', actor, group.org_id, ip, { group: group.name, groupId: group.id });
+  }
+
+  // ------------------------------------------------------------------ roles
+
+  async createRole(actor: Principal, orgId: string, input: RoleInput & { rights: readonly string[] }, ip: string | null): Promise<Role> {
+    this.requireCan(actor, 'role.manage', orgId);
+    const name = input.name?.trim();
+    if (!name) throw badRequest('name is required');
+    await this.assertMayGrant(actor, orgId, input.rights);
+    if (await this.store.getRoleByName(orgId, name)) throw new TesseraError('DUPLICATE_NAME', `A role named "${name}" already exists`);
+    const role = await this.store.createRole(
+      { id: randomUUID(), org_id: orgId, name, description: input.description ?? '', read_only: 0, created_at: Date.now() },
+      input.rights,
+    );
+    await this.record('role.created', actor, orgId, ip, {
+      role: role.name,
+      roleId: role.id,
+      rights: [...new Set(input.rights)].sort().join(', '),
+    });
+    return role;
+  }
+
+  async updateRole(actor: Principal, role: Role, input: RoleInput, ip: string | null): Promise<Role> {
+    this.requireWritableRole(actor, role);
+    const patch: RoleInput = {};
+    if (input.name !== undefined) {
+      const name = input.name.trim();
+      if (!name) throw badRequest('name must not be empty');
+      const other = await this.store.getRoleByName(role.org_id, name);
+      if (other && other.id !== role.id) throw new TesseraError('DUPLICATE_NAME', `A role named "${name}" already exists`);
+      patch.name = name;
+    }
+    if (input.description !== undefined) patch.description = input.description;
+    if (Object.keys(patch).length > 0) await this.store.updateRole(role.id, patch);
+    this.identities.invalidate();
+    const updated = (await this.store.getRole(role.id))!;
+    await this.record('role.updated', actor, role.org_id, ip, { role: updated.name, roleId: role.id });
+    return updated;
+  }
+
+  async setRoleRights(actor: Principal, role: Role, rights: readonly string[], ip: string | null): Promise<string[]> {
+    this.requireWritableRole(actor, role);
+    await this.assertMayGrant(actor, role.org_id, rights);
+    // Taking away a right the actor lacks is refused as well: the role's holders may be more privileged than
+    // the actor, and editing their role is acting on them.
+    await this.assertHoldsRole(actor, role);
+    await this.store.transaction((trx) => this.store.setRoleRights(role.id, rights, trx));
+    this.identities.invalidate();
+    const now = await this.store.roleRights(role.id);
+    await this.record('role.rightsChanged', actor, role.org_id, ip, { role: role.name, roleId: role.id, rights: now.join(', ') });
+    return now;
+  }
+
+  async deleteRole(actor: Principal, role: Role, ip: string | null): Promise<void> {
+    this.requireWritableRole(actor, role);
+    if ((await this.store.countUsersWithRole(role.id)) > 0) throw badRequest('The role is assigned to users; reassign them first');
+    await this.store.deleteRole(role.id);
+    this.identities.invalidate();
+    await this.record('role.deleted', actor, role.org_id, ip, { role: role.name, roleId: role.id });
+  }
+
+  private requireWritableRole(actor: Principal, role: Role): void {
+    this.requireCan(actor, 'role.manage', role.org_id);
+    if (role.read_only === 1) throw badRequest('Predefined roles are read-only; copy the role to change it');
+  }
+
+  // ------------------------------------------------------------------ rights bundles (System org only)
+
+  async updateRightsBundle(actor: Principal, bundle: RightsBundle, input: RoleInput, ip: string | null): Promise<RightsBundle> {
+    if (!can(actor, 'rightsBundle.manage')) throw forbidden();
+    const patch: { name?: string; description?: string } = {};
+    if (input.name !== undefined) {
+      if (!input.name.trim()) throw badRequest('name must not be empty');
+      patch.name = input.name.trim();
+    }
+    if (input.description !== undefined) patch.description = input.description;
+    if (Object.keys(patch).length > 0) await this.store.updateRightsBundle(bundle.id, patch);
+    const updated = (await this.store.getRightsBundle(bundle.id))!;
+    await this.record('rightsBundle.updated', actor, actor.orgId, ip, { bundle: updated.name, bundleId: bundle.id });
+    return updated;
+  }
+
+  async setRightsBundleRights(actor: Principal, bundle: RightsBundle, rights: readonly string[], ip: string | null): Promise<string[]> {
+    if (!can(actor, 'rightsBundle.manage')) throw forbidden();
+    // A bundle publishes rights to tenants: provider-only rights never go into one.
+    const providerOnly = rights.filter(isProviderOnlyRight);
+    if (providerOnly.length > 0) throw badRequest(`Provider-only rights cannot be published to tenants: ${providerOnly.join(', ')}`);
+    const unique = [...new Set(rights)].sort();
+    await this.store.updateRightsBundle(bundle.id, { rights: JSON.stringify(unique) });
+    this.identities.invalidate();
+    await this.record('rightsBundle.rightsChanged', actor, actor.orgId, ip, {
+      bundle: bundle.name,
+      bundleId: bundle.id,
+      rights: unique.join(', '),
+    });
+    return unique;
+  }
+
+  // ------------------------------------------------------------------ audit
+
+  private async record(type: AuditEventType, actor: Principal, orgId: string, ip: string | null, details: Record<string, string | null>) {
+    const orgName = orgId === actor.orgId ? actor.orgName : ((await this.store.getOrg(orgId))?.name ?? '');
+    await this.audit.record({ type, actor: { id: actor.userId, name: actor.userName }, org: { id: orgId, name: orgName }, ip, details });
+  }
+}
+
+function cannotGrant(rights: string[]): TesseraError {
+  return new TesseraError(
+    'ACCESS_TO_RESOURCE_IS_FORBIDDEN',
+    `You cannot grant rights that you do not hold or that are not published to this organization: ${rights.slice(0, 10).join(', ')}`,
+  );
+}
+
+/** Parses a JSON column; a damaged value reads as the fallback instead of failing the request. */
+function parseJson<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
