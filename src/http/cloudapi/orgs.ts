@@ -53,6 +53,7 @@ function listRequest(request: FastifyRequest, store: Store, fields: FiqlFieldMap
   const where = filter === null ? null : compileFiqlFilter(filter, fields, { likeOperator: store.likeOperator });
   const sortAsc = text(query.sortAsc);
   const sortDesc = text(query.sortDesc);
+  if (sortAsc !== null && sortDesc !== null) throw badRequest('Use either sortAsc or sortDesc, not both');
   const sortField = sortAsc ?? sortDesc ?? 'name';
   const sort = fields[sortField];
   if (!Object.hasOwn(fields, sortField) || !sort) {

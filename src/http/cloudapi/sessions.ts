@@ -11,6 +11,14 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
 import { parseBasicAuth } from '../basic-auth.js';
 import { sessionJson } from './session-entity.js';
+import { listPage, type ListFields } from './list-query.js';
+
+type SessionEntity = ReturnType<typeof sessionJson>;
+const SESSION_FIELDS: ListFields<SessionEntity> = {
+  id: { read: (s) => s.id, type: 'ref' },
+  'user.name': { read: (s) => s.user.name },
+  'org.name': { read: (s) => s.org.name },
+};
 import { tokenEntity } from './token-entity.js';
 import { forbidden, tooManyRequests, TesseraError } from '../errors.js';
 import type { SignInRequest } from '../../auth/sessions.js';
@@ -53,8 +61,10 @@ export const cloudapiSessionRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/cloudapi/1.0.0/sessions', async (request, reply) => {
     const principal = requirePrincipal(request);
-    const values = [sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes)];
-    return sendCloudapiJson(request, reply, 200, { resultTotal: 1, pageCount: 1, page: 1, pageSize: 25, associations: [], values });
+    // Only the caller's own session is visible, but the list still honours filter, sort and paging.
+    const own = [sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes)];
+    const page = await listPage(request, reply, own, SESSION_FIELDS, (v) => v, 'Sessions');
+    return sendCloudapiJson(request, reply, 200, page);
   });
 
   const endOwnSession = async (request: FastifyRequest, reply: FastifyReply) => {

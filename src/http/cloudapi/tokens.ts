@@ -55,7 +55,7 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (app) => {
     const sortDesc = request.query.sortDesc || undefined;
     if (sortAsc && sortDesc) throw badRequest('Use either sortAsc or sortDesc, not both');
     const sortField = sortAsc ?? sortDesc;
-    if (sortField !== undefined && !(sortField in SORT_FIELDS)) throw badRequest(`Cannot sort by "${sortField}"`);
+    if (sortField !== undefined && !Object.hasOwn(SORT_FIELDS, sortField)) throw badRequest(`Cannot sort by "${sortField.slice(0, 100)}"`);
     const where = request.query.filter
       ? compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator })
       : null;
