@@ -20,5 +20,8 @@ export function parseBasicAuth(header: string | undefined): BasicCredentials {
   const password = decoded.slice(colon + 1);
   const at = principalPart.lastIndexOf('@');
   if (at <= 0 || at === principalPart.length - 1) throw badCredentials();
+  // No user or org name holds a control character (and PostgreSQL text cannot hold NUL): the same 401 as any
+  // other wrong credential, before anything is looked up.
+  if (/[\u0000-\u001f\u007f]/.test(principalPart) || principalPart.length > 512) throw badCredentials();
   return { userName: principalPart.slice(0, at), orgName: principalPart.slice(at + 1), password };
 }

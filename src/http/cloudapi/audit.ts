@@ -63,8 +63,12 @@ export const cloudapiAuditRoutes: FastifyPluginAsync = async (app) => {
         ]),
       );
     }
-    if (request.query.filter)
-      base = base.where(compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator }));
+    // A repeated parameter arrives as an array: the first one counts, as for every other list.
+    const rawFilter = request.query.filter as unknown;
+    const filter = Array.isArray(rawFilter) ? rawFilter[0] : rawFilter;
+    if (typeof filter === 'string' && filter !== '') {
+      base = base.where(compileFiqlFilter(filter, FILTER_FIELDS, { likeOperator: store.likeOperator }));
+    }
     const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const rows = await base
       .selectAll()
