@@ -55,7 +55,9 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (app) => {
     const sortDesc = request.query.sortDesc || undefined;
     if (sortAsc && sortDesc) throw badRequest('Use either sortAsc or sortDesc, not both');
     const sortField = sortAsc ?? sortDesc;
-    if (sortField !== undefined && !(sortField in SORT_FIELDS)) throw badRequest(`Cannot sort by "${sortField}"`);
+    // Own keys only: `in` also finds Object.prototype's (`constructor`, `__proto__`, `toString`), which reached
+    // sql.ref() as functions and failed as a 500.
+    if (sortField !== undefined && !Object.hasOwn(SORT_FIELDS, sortField)) throw badRequest(`Cannot sort by "${sortField}"`);
     const where = request.query.filter
       ? compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator })
       : null;
