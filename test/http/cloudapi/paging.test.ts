@@ -58,6 +58,10 @@ for (const plan of selectedBackends()) {
         await cloudapi(`/cloudapi/1.0.0/tokens?sortAsc=${key}`);
         await cloudapi(`/cloudapi/1.0.0/tokens?sortDesc=${key}`);
       }
+      // A repeated parameter arrives as an array: it used to reach compileFiqlFilter as if it were a parsed AST.
+      await cloudapi(`/cloudapi/1.0.0/tokens?filter=name==a&filter=&sortAsc=constructor&sortAsc=name`);
+      const repeated = await get('/cloudapi/1.0.0/tokens?filter=&filter=&sortAsc=name&sortAsc=x', 'application/json;version=37.0');
+      assert.equal(repeated.statusCode, 200, repeated.body);
       const nul = encodeURIComponent('name==a\u0000b');
       await cloudapi(`/cloudapi/1.0.0/tokens?filter=${nul}`);
       await cloudapi(`/cloudapi/1.0.0/orgs?filter=${nul}`);
