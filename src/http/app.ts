@@ -3,7 +3,7 @@
  * Request flow (DESIGN.md): request id and API version (406 if unsupported) -> authenticate once into
  * `request.principal` -> the handler asks the policy -> store -> representation the Accept header asked for.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
@@ -70,6 +70,11 @@ export interface AppOptions {
   https?: import('node:https').ServerOptions | null;
   /** A pino logger (the server's); tests pass none and get no logging. */
   logger?: import('pino').Logger;
+  /**
+   * Told of every route as it is registered (fastify's onRoute hook, added before any route). The security
+   * suites build their authorization matrix and fuzzing from the real route table through it.
+   */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 declare module 'fastify' {
@@ -88,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   } as FastifyServerOptions);
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   app.decorate('tessera', options.services);
   app.decorateRequest('principal', null);

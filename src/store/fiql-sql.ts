@@ -80,9 +80,20 @@ export function parseFiqlOrBadRequest(filter: string): FiqlNode {
 
 type SqlValue = string | number;
 
+/** The largest epoch-milliseconds value a JavaScript Date holds. */
+const MAX_DATE_MS = 8.64e15;
+
 type Plan =
   | { kind: 'and' | 'or'; children: Plan[] }
-  | { kind: 'compare'; column: FiqlField['column']; operator: '=' | '<>' | '<' | '<=' | '>' | '>='; value: SqlValue; nullable: boolean }
+  | {
+      kind: 'compare';
+      column: FiqlField['column'];
+      operator: '=' | '<>' | '<' | '<=' | '>' | '>=';
+      value: SqlValue;
+      nullable: boolean;
+      /** A `number` field: compared as NUMERIC (see buildNode). */
+      numeric: boolean;
+    }
   | { kind: 'like'; column: FiqlField['column']; negated: boolean; pattern: string; nullable: boolean };
 
 const SQL_OPERATOR: Record<FiqlOperator, '=' | '<>' | '<' | '<=' | '>' | '>='> = {
@@ -111,6 +122,8 @@ function invalid(node: FiqlComparison, why: string): TesseraError {
 }
 
 function planComparison(node: FiqlComparison, field: FiqlField): Plan {
+  // PostgreSQL text cannot hold U+0000: the driver's error was a 500. Refused on both backends alike.
+  if (node.value.includes('\u0000')) throw invalid(node, 'the value contains a NUL character');
   const nullable = field.nullable === true;
   const equality = node.operator === '==' || node.operator === '!=';
   if (node.wildcard) {
@@ -121,7 +134,14 @@ function planComparison(node: FiqlComparison, field: FiqlField): Plan {
   if (!equality && (field.type === 'boolean' || field.type === 'enum' || field.type === 'ref')) {
     throw invalid(node, `a ${field.type === 'ref' ? 'reference' : field.type} field takes == or != only`);
   }
-  return { kind: 'compare', column: field.column, operator: SQL_OPERATOR[node.operator], value: convertValue(node, field), nullable };
+  return {
+    kind: 'compare',
+    column: field.column,
+    operator: SQL_OPERATOR[node.operator],
+    value: convertValue(node, field),
+    nullable,
+    numeric: field.type === 'number',
+  };
 }
 
 function convertValue(node: FiqlComparison, field: FiqlField): SqlValue {
@@ -141,7 +161,8 @@ function convertValue(node: FiqlComparison, field: FiqlField): SqlValue {
     }
     case 'date': {
       const ms = /^-?\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-      if (!Number.isFinite(ms)) throw invalid(node, 'not an ISO 8601 date-time');
+      // Within JavaScript's date range (±8.64e15 ms): beyond it the value overflowed PostgreSQL's bigint (a 500).
+      if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) throw invalid(node, 'not an ISO 8601 date-time');
       return ms;
     }
     case 'enum': {
@@ -175,7 +196,10 @@ function buildNode(eb: ExpressionBuilder<any, any>, plan: Plan, options: FiqlCom
       return eb.or(plan.children.map((c) => buildNode(eb, c, options)));
     case 'compare': {
       const column = columnExpression(plan.column);
-      const comparison = eb(column as Expression<any>, plan.operator, plan.value);
+      // A number is compared as NUMERIC: PostgreSQL types the parameter after the column, so `1.5` or `1e300`
+      // against an integer column was a database error (a 500) instead of a comparison.
+      const value = typeof plan.value === 'number' && plan.numeric ? sql`cast(${plan.value} as numeric)` : plan.value;
+      const comparison = eb(column as Expression<any>, plan.operator, value);
       // SQL's `x <> v` is unknown for NULL x; FIQL's != means "anything but v", which includes "absent".
       return plan.operator === '<>' && plan.nullable ? eb.or([comparison, eb(column as Expression<any>, 'is', null)]) : comparison;
     }

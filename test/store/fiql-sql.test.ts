@@ -66,6 +66,11 @@ const CASES: Array<[string, string[]]> = [
   [`vdc!=${VDC_A}`, ['Web03', 'a,b;c(d)', 'back\\slash', 'db_1']],
   ['(name==web01,name==db_1);numberOfCpus=gt=2', ['db_1']],
   ['owner.name==WEB01', ['web01']], // an expression column
+  // Numbers compare as NUMERIC: a fraction or a huge value against an integer column was a PostgreSQL error (500).
+  ['numberOfCpus=gt=2.5', ['Web03', 'a,b;c(d)', 'back\\slash', 'db_1', 'web02']],
+  ['numberOfCpus=lt=1e300', ['Web03', 'a,b;c(d)', 'back\\slash', 'db%1', 'db_1', 'web01', 'web02']],
+  ['numberOfCpus=gt=99999999999999999999', []],
+  ['numberOfCpus==-9223372036854775809', []],
 ];
 
 const BAD: Array<[string, RegExp]> = [
@@ -81,6 +86,11 @@ const BAD: Array<[string, RegExp]> = [
   ['vdc==https://h/api/vdc/not-a-uuid', /expected an href, a URN or an id/],
   ['vdc=lt=x', /reference field takes == or != only/],
   ['name=gt=web*', /wildcards work with == and != only/],
+  // PostgreSQL text cannot hold NUL, and a date beyond JavaScript's range overflowed bigint: both were 500s there.
+  ['name==a\u0000b', /contains a NUL character/],
+  ['name==a\u0000*', /contains a NUL character/],
+  ['dateCreated=gt=99999999999999999999', /not an ISO 8601 date-time/],
+  ['dateCreated=lt=-8640000000000001', /not an ISO 8601 date-time/],
 ];
 
 interface Probe {

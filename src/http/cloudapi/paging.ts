@@ -11,12 +11,21 @@ export interface PageRequest {
   pageSize: number;
 }
 
+/**
+ * The largest page number (VCD's is a Java int). Without a bound a 20-digit page became an OFFSET beyond
+ * PostgreSQL's bigint: a database error, a 500.
+ */
+export const MAX_PAGE = 2_147_483_647;
+
 export function parsePageRequest(query: Record<string, unknown>, max = 128): PageRequest {
   const read = (name: string, fallback: number, min: number): number => {
     const raw = query[name];
     if (raw === undefined || raw === '') return fallback;
     const text = Array.isArray(raw) ? String(raw[0]) : String(raw);
-    if (!/^\d+$/.test(text) || Number(text) < min) throw badRequest(`${name} must be a whole number of at least ${min}`);
+    // At most 10 digits before Number(): no float rounding of huge inputs, then the exact bound.
+    if (!/^\d{1,10}$/.test(text) || Number(text) < min || Number(text) > MAX_PAGE) {
+      throw badRequest(`${name} must be a whole number from ${min} to ${MAX_PAGE}`);
+    }
     return Number(text);
   };
   return { page: read('page', 1, 1), pageSize: Math.min(read('pageSize', 25, 0), max) };

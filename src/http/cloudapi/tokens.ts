@@ -36,6 +36,15 @@ const SORT_FIELDS: Record<string, string> = {
 
 const TOKEN_URN = /^(?:urn:vcloud:token:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
+/**
+ * One query parameter as text: a repeated one (`filter=a&filter=b`) arrives as an array, which compileFiqlFilter
+ * took for a parsed AST (a 500). The first value counts; empty is absent.
+ */
+function single(value: unknown): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' && first !== '' ? first : undefined;
+}
+
 export function tokenIdFromParam(param: string): string {
   const m = TOKEN_URN.exec(param);
   if (!m) throw forbidden();
@@ -46,19 +55,20 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (app) => {
   const services = app.tessera;
   const { store } = services;
 
-  app.get<{ Querystring: Record<string, string> }>('/cloudapi/1.0.0/tokens', async (request, reply) => {
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/cloudapi/1.0.0/tokens', async (request, reply) => {
     const principal = requirePrincipal(request);
     const scope = apiTokenListScope(principal);
     if (!scope) throw forbidden();
     const page = parsePageRequest(request.query);
-    const sortAsc = request.query.sortAsc || undefined;
-    const sortDesc = request.query.sortDesc || undefined;
+    const sortAsc = single(request.query.sortAsc);
+    const sortDesc = single(request.query.sortDesc);
     if (sortAsc && sortDesc) throw badRequest('Use either sortAsc or sortDesc, not both');
     const sortField = sortAsc ?? sortDesc;
+    // Own keys only: `in` also finds Object.prototype's (`constructor`, `__proto__`, `toString`), which reached
+    // sql.ref() as functions and failed as a 500.
     if (sortField !== undefined && !Object.hasOwn(SORT_FIELDS, sortField)) throw badRequest(`Cannot sort by "${sortField.slice(0, 100)}"`);
-    const where = request.query.filter
-      ? compileFiqlFilter(request.query.filter, FILTER_FIELDS, { likeOperator: store.likeOperator })
-      : null;
+    const filter = single(request.query.filter);
+    const where = filter ? compileFiqlFilter(filter, FILTER_FIELDS, { likeOperator: store.likeOperator }) : null;
 
     let base = store
       .liveApiTokens()

@@ -1,0 +1,368 @@
+/**
+ * How the matrix calls one route as one caller on one target: which objects fill the path, which column of the
+ * policy judges the answer, and a body that would succeed for a caller who is allowed (so a 2xx means "allowed",
+ * not "allowed but the body was wrong"). Also the state snapshot that proves a refused write changed nothing.
+ */
+import type { InjectOptions } from 'fastify';
+import type { RegisteredRoute } from './route-harness.js';
+import type { Caller, OrgKey, TenantOrg, World } from './matrix-world.js';
+import { uniq } from './matrix-world.js';
+import type { Column, Expect, PolicyEntry, SelfRole } from './route-policy.js';
+import { csrfFrom, setCookiesOf } from '../portal/portal-client.js';
+import { RIGHTS } from '../../src/domain/rights.js';
+
+/** What a path parameter names. Kinds without an org (rights, global roles) have no cross-org case. */
+type ObjectKind = 'user' | 'group' | 'role' | 'bundle' | 'token' | 'session' | 'org' | 'vdc' | 'vapp' | 'template' | 'global';
+
+type Relation = 'own' | 'cross' | 'self' | 'foreignPortal';
+
+export interface Cell {
+  caller: Caller;
+  relation: Relation;
+  /** The org whose object (or portal, or OAuth endpoint) the path names. */
+  home: OrgKey;
+  /** The portal the call goes to, when it differs from `home`: a cross-org object asked for at one's own portal. */
+  portalOrg?: OrgKey;
+  column: Column;
+  expect: Expect;
+  /** Why the expectation may be wrong today (from the entry's `known`). */
+  known: string | undefined;
+  /** The caller has no principal where it calls (anonymous, or a cookie the portal does not accept there). */
+  anonymousThere: boolean;
+}
+
+const API = '/cloudapi/1.0.0';
+const isPortal = (url: string) => url.startsWith('/tenant/') || url.startsWith('/provider');
+const isTenantPortal = (url: string) => url.startsWith('/tenant/:org');
+const isProviderArea = (url: string) => url.startsWith('/provider') || url.includes('/oauth/provider');
+const writes = (method: string) => method !== 'GET' && method !== 'HEAD';
+
+export function objectKind(url: string): ObjectKind | null {
+  const rules: Array<[RegExp, ObjectKind]> = [
+    [/\/users\/:(id|userId)/, 'user'],
+    [/\/groups\/:id/, 'group'],
+    [/\/roles\/:id/, 'role'],
+    [/\/rightsBundles\/:id/, 'bundle'],
+    [/\/tokens\/:id/, 'token'],
+    [/\/sessions\/:id/, 'session'],
+    [/\/(orgs|org|admin\/org)\/:id/, 'org'],
+    [/\/(vdcs|vdc)\/:id/, 'vdc'],
+    [/\/api\/vApp\/:ref/, 'vapp'],
+    [/\/api\/vAppTemplate\/:ref/, 'template'],
+    [/\/(globalRoles|rights)\/:id/, 'global'],
+    // An org named in the path (OAuth endpoints, metadata): the org itself is the object.
+    [/\/tenant\/:org/, 'org'],
+  ];
+  if (isPortal(url) && !/:(id|userId)/.test(url)) return null;
+  return rules.find(([re]) => re.test(url))?.[1] ?? null;
+}
+
+const SELF_KINDS: ReadonlySet<ObjectKind> = new Set(['user', 'token', 'session']);
+const otherOrg = (org: TenantOrg): TenantOrg => (org === 'acme' ? 'globex' : 'acme');
+
+/** Every (relation, home) a caller is tried on for a route, and the column that judges each. */
+export function cellsFor(route: RegisteredRoute, entry: PolicyEntry, caller: Caller): Cell[] {
+  const kind = objectKind(route.url);
+  const orgScoped = kind !== null && kind !== 'global';
+  const cells: Array<Omit<Cell, 'expect' | 'known' | 'anonymousThere'>> = [];
+  const portal = isPortal(route.url);
+  if (caller.role === 'anonymous') {
+    cells.push({ caller, relation: 'own', home: isProviderArea(route.url) ? 'system' : 'acme', column: 'anonymous' });
+  } else if (caller.role === 'system') {
+    if (isProviderArea(route.url) || !portal) {
+      const homes: OrgKey[] = orgScoped ? ['acme', 'globex'] : [isProviderArea(route.url) ? 'system' : 'acme'];
+      for (const home of homes) cells.push({ caller, relation: 'own', home, column: 'system' });
+    } else {
+      // The System administrator at a tenant's portal: judged by the entry's `system` column (anonymous there).
+      cells.push({ caller, relation: 'foreignPortal', home: 'acme', column: 'system' });
+    }
+  } else {
+    const own = caller.org as TenantOrg;
+    if (isProviderArea(route.url)) {
+      cells.push({ caller, relation: portal ? 'foreignPortal' : 'cross', home: 'system', column: portal ? 'foreignPortal' : 'crossOrg' });
+    } else {
+      const role = caller.role as 'admin' | 'token' | 'limited';
+      cells.push({ caller, relation: 'own', home: own, column: role });
+      // At the portal an API-token session is nobody, wherever it goes: judged by the `token` column there too.
+      const crossColumn = portal && caller.role === 'token' ? 'token' : 'crossOrg';
+      if (orgScoped)
+        cells.push({ caller, relation: 'cross', home: otherOrg(own), column: crossColumn, ...(portal ? { portalOrg: own } : {}) });
+      if (portal && isTenantPortal(route.url))
+        cells.push({ caller, relation: 'foreignPortal', home: otherOrg(own), column: 'foreignPortal' });
+    }
+  }
+  if (entry.self !== undefined && kind !== null && SELF_KINDS.has(kind) && caller.role !== 'anonymous') {
+    // At the portal only a password session of the portal's own org is signed in.
+    const inPortal = portal && (isProviderArea(route.url) ? caller.role === 'system' : caller.role !== 'system' && caller.role !== 'token');
+    if (!portal || inPortal) cells.push({ caller, relation: 'self', home: caller.org!, column: 'self' });
+  }
+  return cells.map((c) => ({
+    ...c,
+    expect: expectationOf(entry, c.column, caller.role as SelfRole),
+    known: entry.known?.[c.column],
+    anonymousThere:
+      caller.role === 'anonymous' ||
+      (portal && (caller.role === 'token' || c.relation === 'foreignPortal' || (caller.role === 'system' && !isProviderArea(route.url)))),
+  }));
+}
+
+function expectationOf(entry: PolicyEntry, column: Column, role: SelfRole): Expect {
+  if (column === 'self') {
+    const self = entry.self!;
+    const value = typeof self === 'string' || Array.isArray(self) ? (self as Expect) : (self as Partial<Record<SelfRole, Expect>>)[role];
+    if (value === undefined) throw new Error(`the entry's self column has no value for ${role}`);
+    return value;
+  }
+  const value = entry[column];
+  if (value === undefined) throw new Error(`the entry has no "${column}" column, which this route needs`);
+  return value as Expect;
+}
+
+/** Routes after which the caller's session is gone: they get a session of their own. */
+export function endsSession(route: RegisteredRoute, cell: Cell): boolean {
+  if (route.method === 'DELETE' && /\/(api\/session|sessions|sessions\/current)$/.test(route.url)) return true;
+  if (route.method === 'DELETE' && route.url.endsWith('/sessions/:id') && cell.relation === 'self') return true;
+  return route.method === 'POST' && route.url.endsWith('/sign-out');
+}
+
+export interface PreparedCall {
+  request: InjectOptions;
+  /** The object a write targets: read before and after, equal when the write was refused. */
+  snapshot: () => Promise<unknown>;
+}
+
+/** Path values, headers and body for one cell. `caller` may be a fresh session of cell.caller. */
+export async function prepareCall(world: World, route: RegisteredRoute, cell: Cell, caller: Caller): Promise<PreparedCall> {
+  const { store } = world.harness;
+  const kind = objectKind(route.url);
+  const portal = isPortal(route.url);
+  const home = cell.home;
+  const tenantHome = (home === 'system' ? 'acme' : home) as TenantOrg;
+  const objects = world.orgs[tenantHome];
+  const mutating = writes(route.method);
+
+  // ---- the object the path names
+  let objectId = '';
+  let snapshotObject: () => Promise<unknown> = async () => null;
+  if (kind !== null) {
+    if (cell.relation === 'self') {
+      objectId = kind === 'session' ? caller.sessionId! : kind === 'user' ? caller.userId! : await world.fresh.ownToken(caller);
+    } else {
+      switch (kind) {
+        case 'user':
+          objectId = mutating ? await world.fresh.user(tenantHome) : objects.userId;
+          break;
+        case 'group':
+          objectId = mutating ? await world.fresh.group(tenantHome) : objects.groupId;
+          break;
+        case 'role':
+          objectId = mutating ? await world.fresh.role(tenantHome) : objects.roleId;
+          break;
+        case 'bundle':
+          objectId = mutating ? await world.fresh.bundle(tenantHome) : objects.bundleId;
+          break;
+        case 'token':
+          objectId = mutating ? await world.fresh.token(tenantHome) : objects.tokenId;
+          break;
+        case 'session':
+          objectId = mutating ? await world.fresh.session(tenantHome) : objects.sessionId;
+          break;
+        case 'org':
+          objectId = objects.orgId;
+          break;
+        case 'vdc':
+          objectId = objects.vdcId;
+          break;
+        case 'vapp':
+          objectId = objects.vappId;
+          break;
+        case 'template':
+          objectId = objects.templateId;
+          break;
+        case 'global':
+          objectId = route.url.includes('globalRoles') ? world.globalRoleUrn : world.rightUrn;
+          break;
+      }
+    }
+    const id = objectId;
+    const reads: Partial<Record<ObjectKind, () => Promise<unknown>>> = {
+      user: () => store.getUser(id),
+      group: async () => [await store.getGroup(id), await store.groupMembers(id)],
+      role: async () => [await store.getRole(id), await store.roleRights(id)],
+      bundle: () => store.getRightsBundle(id),
+      token: async () => (await store.getApiToken(id))?.revoked_at ?? 'missing',
+      org: () => store.getOrg(id),
+    };
+    snapshotObject = reads[kind] ?? snapshotObject;
+  }
+
+  // ---- the URL
+  const pathOrg = cell.portalOrg ?? home;
+  const orgName = pathOrg === 'system' ? 'System' : world.orgs[pathOrg].orgName;
+  const urnKind: Partial<Record<ObjectKind, string>> = {
+    user: 'user',
+    group: 'group',
+    role: 'role',
+    bundle: 'rightsBundle',
+    token: 'token',
+    session: 'session',
+    org: 'org',
+    vdc: 'vdc',
+  };
+  const idValue = (param: string) => {
+    if (param === 'org') return encodeURIComponent(orgName);
+    if (param === '*') return 'app.css';
+    if (kind === 'vapp') return `vapp-${objectId}`;
+    if (kind === 'template') return `vappTemplate-${objectId}`;
+    if (kind === 'global') return objectId;
+    // Portal paths take bare ids; the cloudapi takes URNs (as clients send them); /api takes bare ids too.
+    if (portal || route.url.startsWith('/api/')) return objectId;
+    return `urn:vcloud:${urnKind[kind!]}:${objectId}`;
+  };
+  const path = route.url.replace(/:([A-Za-z]+)|\*/g, (m, name: string | undefined) => idValue(name ?? '*'));
+
+  // ---- headers and body
+  const headers: Record<string, string> = {};
+  let payload: string | undefined;
+  if (portal) {
+    headers.accept = 'text/html';
+    const cookies: string[] = [];
+    if (caller.accessToken) cookies.push(`tessera_session=${caller.accessToken}`);
+    if (mutating) {
+      const form = await portalForm(world, route, path, caller, cookies);
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      payload = new URLSearchParams(form).toString();
+    }
+    if (cookies.length > 0) headers.cookie = cookies.join('; ');
+  } else {
+    if (caller.accessToken) headers.authorization = `Bearer ${caller.accessToken}`;
+    headers.accept = route.url.startsWith('/api/')
+      ? 'application/*+xml;version=37.0'
+      : route.url.startsWith(API)
+        ? 'application/json;version=37.0'
+        : 'application/json';
+    if (mutating) {
+      const body = await apiBody(world, route, caller, cell);
+      if (body !== undefined) {
+        headers['content-type'] = typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json';
+        payload = typeof body === 'string' ? body : JSON.stringify(body);
+      }
+    }
+  }
+
+  const counts = async () => {
+    const count = async (table: 'users' | 'groups' | 'roles' | 'api_tokens' | 'rights_bundles') =>
+      Number(
+        (
+          await store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return {
+      users: await count('users'),
+      groups: await count('groups'),
+      roles: await count('roles'),
+      apiTokens: await count('api_tokens'),
+      liveApiTokens: Number(
+        (
+          await store.db
+            .selectFrom('api_tokens')
+            .where('revoked_at', 'is', null)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+      bundles: await count('rights_bundles'),
+    };
+  };
+  return {
+    request: { method: route.method as InjectOptions['method'], url: path, headers, ...(payload !== undefined ? { payload } : {}) },
+    snapshot: async () => JSON.stringify({ object: await snapshotObject(), counts: await counts() }),
+  };
+}
+
+/** A body an allowed caller's request succeeds with. */
+async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cell: Cell): Promise<unknown> {
+  const key = `${route.method} ${route.url}`;
+  // One's own password, with a wrong current password: 400 for a password session, 403 for a token session.
+  if (key === `PUT ${API}/users/:id` && cell.relation === 'self') return { password: 'Matrix-New-Password-42', currentPassword: 'wrong' };
+  const callerOrgId = caller.org ? world.orgIdOf(caller.org) : world.orgIdOf('acme');
+  switch (key) {
+    case `POST ${API}/users`: {
+      const role = caller.org === 'system' ? 'System Administrator' : 'vApp User';
+      return {
+        username: uniq('matrix-new'),
+        password: 'Matrix-Password-123',
+        roleEntityRefs: [{ id: `urn:vcloud:role:${await world.roleId(callerOrgId, role)}` }],
+      };
+    }
+    case `PUT ${API}/users/:id`:
+      return { fullName: uniq('Matrix') };
+    case `POST ${API}/groups`:
+    case `POST ${API}/roles`:
+      return { name: uniq('matrix-new') };
+    case `PUT ${API}/groups/:id`:
+    case `PUT ${API}/roles/:id`:
+    case `PUT ${API}/rightsBundles/:id`:
+      return { description: uniq('changed') };
+    case `PUT ${API}/roles/:id/rights`:
+    case `PUT ${API}/rightsBundles/:id/rights`:
+      return { rights: [{ name: RIGHTS.vappView }] };
+    case `POST ${API}/users/current/totp/confirm`:
+      return { code: '000000' };
+    case `DELETE ${API}/users/current/totp`:
+      return { password: 'not-the-password', code: '000000' };
+    case `PUT ${API}/orgs/:id/apiTokenPolicy`:
+      // Today's value (no limit): an allowed PUT changes nothing either.
+      return { maxLifetimeDays: null };
+    case 'POST /oauth/provider/register':
+    case 'POST /oauth/tenant/:org/register':
+      return { client_name: uniq('matrix-registered') };
+    case 'POST /oauth/provider/token':
+    case 'POST /oauth/tenant/:org/token':
+      return 'grant_type=refresh_token&refresh_token=tsr_not_a_real_token';
+    case 'POST /oauth/provider/revoke':
+    case 'POST /oauth/tenant/:org/revoke':
+    case 'POST /oauth/provider/introspect':
+    case 'POST /oauth/tenant/:org/introspect':
+      return 'token=tsr_not_a_real_token';
+    default:
+      return route.method === 'DELETE' ? undefined : {};
+  }
+}
+
+/**
+ * A portal form: its fields, and the `_csrf` the caller would have from the page that holds it (so that the
+ * answer is about authorization, not about a missing CSRF token). Callers with no such page send none.
+ */
+async function portalForm(world: World, route: RegisteredRoute, path: string, caller: Caller, cookies: string[]) {
+  const base = path.startsWith('/provider') ? '/provider' : path.split('/').slice(0, 3).join('/');
+  const fields: Record<string, string> = {};
+  const page = route.csrf === 'signIn' ? `${base}/login` : route.csrf === 'session' ? `${base}/preferences` : null;
+  if (page) {
+    const res = await world.harness.app.inject({
+      method: 'GET',
+      url: page,
+      headers: { accept: 'text/html', ...(cookies.length > 0 ? { cookie: cookies.join('; ') } : {}) },
+    });
+    for (const c of setCookiesOf(res)) if (c.value !== '') cookies.push(`${c.name}=${encodeURIComponent(c.value)}`);
+    if (res.statusCode === 200 && res.body.includes('name="_csrf"')) fields._csrf = csrfFrom(res.body);
+  }
+  const byRoute: Record<string, Record<string, string>> = {
+    '/login': { username: 'nobody', password: 'Not-The-Password-1' },
+    '/login/code': { code: '000000' },
+    '/preferences/totp/confirm': { code: '000000' },
+    '/preferences/totp/disable': { password: 'Not-The-Password-1', code: '000000' },
+    '/preferences/password': {
+      currentPassword: 'Not-The-Password-1',
+      newPassword: 'Matrix-New-Password-42',
+      confirmPassword: 'Matrix-New-Password-42',
+    },
+    '/preferences/tokens': { name: uniq('matrix-portal'), expiresOn: '' },
+    '/tokens/:id/revoke': { from: 'preferences' },
+  };
+  const tail = route.url.replace(/^\/tenant\/:org|^\/provider/, '');
+  return { ...fields, ...(byRoute[tail] ?? {}) };
+}

@@ -1,0 +1,298 @@
+/**
+ * The people and objects the authorization matrix acts with, made directly through the services and the store
+ * (not through the routes under test): the demo orgs acme and globex, their callers, and per org one object of
+ * each kind a path can name. Mutating calls get a fresh object each (`fresh`), so a DELETE that is allowed
+ * never removes a fixture a later row reads, and a refused one can be checked for "nothing changed".
+ */
+import { randomUUID } from 'node:crypto';
+import type { Harness } from './route-harness.js';
+import type { Principal } from '../../src/auth/principal.js';
+import { DEMO_PASSWORD, ADMIN_PASSWORD } from '../helpers/tessera.js';
+import { SYSTEM_ORG_ID, RIGHTS, PREDEFINED_ROLES } from '../../src/domain/rights.js';
+import { generateApiToken, hashApiToken, apiTokenStart } from '../../src/domain/api-token-format.js';
+import { rightId } from '../../src/http/cloudapi/identity.js';
+
+export type OrgKey = 'acme' | 'globex' | 'system';
+export type TenantOrg = 'acme' | 'globex';
+
+/** Which column of a policy entry a caller is judged by on objects of its own org. */
+export type CallerRole = 'anonymous' | 'admin' | 'token' | 'limited' | 'system';
+
+export interface Caller {
+  /** For messages: alice, alice-token, carol, hank, administrator, anonymous. */
+  readonly name: string;
+  readonly role: CallerRole;
+  readonly org: OrgKey | null;
+  readonly userId: string | null;
+  readonly sessionId: string | null;
+  /** The access token sent as Bearer (API) or as the portal's session cookie; null when anonymous. */
+  readonly accessToken: string | null;
+  /** A new session of the same person and kind, for calls that end the session they are made with. */
+  fresh(): Promise<Caller>;
+}
+
+export interface OrgObjects {
+  readonly orgId: string;
+  readonly orgName: string;
+  /** Another user of the org than the callers: bob in acme, gina in globex. */
+  readonly userId: string;
+  /** A live password session of that user. */
+  readonly sessionId: string;
+  /** A minted API token of that user. */
+  readonly tokenId: string;
+  readonly groupId: string;
+  /** A custom (writable) role. */
+  readonly roleId: string;
+  /** A rights bundle published to this org only. */
+  readonly bundleId: string;
+  readonly vdcId: string;
+  readonly vappId: string;
+  readonly templateId: string;
+}
+
+export interface World {
+  readonly harness: Harness;
+  readonly callers: readonly Caller[];
+  readonly orgs: Readonly<Record<TenantOrg, OrgObjects>>;
+  readonly rightUrn: string;
+  readonly globalRoleUrn: string;
+  /** Role ids by org id and predefined role name (bodies of POST /users need one). */
+  roleId(orgId: string, name: string): Promise<string>;
+  orgIdOf(org: OrgKey): string;
+  fresh: {
+    user(org: TenantOrg): Promise<string>;
+    group(org: TenantOrg): Promise<string>;
+    role(org: TenantOrg): Promise<string>;
+    bundle(org: TenantOrg): Promise<string>;
+    /** A minted token of the org's other user (bob / gina). */
+    token(org: TenantOrg): Promise<string>;
+    /** A minted token of the caller itself, other than the one its session came from. */
+    ownToken(caller: Caller): Promise<string>;
+    session(org: TenantOrg): Promise<string>;
+  };
+}
+
+const IP = '127.0.0.1';
+export const uniq = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export async function buildWorld(harness: Harness): Promise<World> {
+  const { services, store } = harness;
+  const org = async (name: string) => (await store.getOrgByName(name))!;
+  const acme = await org('acme');
+  const globex = await org('globex');
+
+  const roleId = async (orgId: string, name: string) => (await store.getRoleByName(orgId, name))!.id;
+  const passwords = new Map<string, string>();
+  const makeUser = async (orgId: string, role: keyof typeof PREDEFINED_ROLES, name = uniq('m')) => {
+    const password = `Matrix-${randomUUID()}`;
+    const user = await services.users.create({ orgId, name, password, roleId: await roleId(orgId, role) });
+    passwords.set(user.id, password);
+    return user;
+  };
+
+  const signIn = async (userName: string, orgName: string, password: string) =>
+    services.sessions.signIn({
+      userName,
+      orgName,
+      password,
+      totpCode: null,
+      endpoint: orgName === 'System' ? 'provider' : 'tenant',
+      ip: IP,
+    });
+
+  /** register + mint as the owner, as the portal does: the token and the token session it gives. */
+  const mintToken = async (owner: Principal, accessToken: string) => {
+    const path = owner.orgId === SYSTEM_ORG_ID ? ({ kind: 'provider' } as const) : ({ kind: 'tenant', orgName: owner.orgName } as const);
+    const row = await services.apiTokens.register(owner, path, { name: uniq('matrix-token') }, IP);
+    const minted = await services.apiTokens.mint(path, row.id, accessToken, IP);
+    return { tokenId: row.id, apiToken: minted.apiToken, path };
+  };
+
+  /** A token straight into the store: for owners whose role may not create one (the policy is not under test). */
+  const storeToken = async (userId: string, orgId: string) => {
+    const id = randomUUID();
+    const token = generateApiToken();
+    await store.insertApiToken({
+      id,
+      org_id: orgId,
+      user_id: userId,
+      name: uniq('matrix-stored'),
+      type: 'REFRESH',
+      secret_hash: null,
+      token_start: null,
+      created_at: Date.now(),
+      minted_at: null,
+      expires_at: null,
+      revoked_at: null,
+      last_used_at: null,
+      last_used_ips: '[]',
+      created_ip: IP,
+    });
+    await store.mintApiToken(id, hashApiToken(token), apiTokenStart(token), Date.now());
+    return id;
+  };
+
+  const passwordCaller = (name: string, role: CallerRole, orgKey: OrgKey, userName: string, orgName: string, password: string) => {
+    const make = async (): Promise<Caller> => {
+      const s = await signIn(userName, orgName, password);
+      return {
+        name,
+        role,
+        org: orgKey,
+        userId: s.principal.userId,
+        sessionId: s.principal.sessionId,
+        accessToken: s.accessToken,
+        fresh: make,
+      };
+    };
+    return make();
+  };
+
+  const carolUser = await makeUser(acme.id, 'Console Access Only', 'carol');
+  const gina = await makeUser(globex.id, 'vApp Author', 'gina');
+  const alice = await passwordCaller('alice', 'admin', 'acme', 'alice', 'acme', DEMO_PASSWORD);
+  const aliceSignIn = await signIn('alice', 'acme', DEMO_PASSWORD);
+  const aliceToken = await mintToken(aliceSignIn.principal, aliceSignIn.accessToken);
+  const tokenCaller = async (): Promise<Caller> => {
+    const exchanged = await services.apiTokens.exchange(aliceToken.path, aliceToken.apiToken, IP);
+    const principal = await services.authenticator.fromAccessToken(exchanged.accessToken);
+    return {
+      name: 'alice-token',
+      role: 'token',
+      org: 'acme',
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      accessToken: exchanged.accessToken,
+      fresh: tokenCaller,
+    };
+  };
+  const anonymous: Caller = {
+    name: 'anonymous',
+    role: 'anonymous',
+    org: null,
+    userId: null,
+    sessionId: null,
+    accessToken: null,
+    fresh: async () => anonymous,
+  };
+  const callers: Caller[] = [
+    anonymous,
+    alice,
+    await tokenCaller(),
+    await passwordCaller('carol', 'limited', 'acme', 'carol', 'acme', passwords.get(carolUser.id)!),
+    await passwordCaller('hank', 'admin', 'globex', 'hank', 'globex', DEMO_PASSWORD),
+    await passwordCaller('administrator', 'system', 'system', 'administrator', 'System', ADMIN_PASSWORD),
+  ];
+
+  const inventoryOf = async (orgId: string) => {
+    const vdc = await store.db.selectFrom('vdcs').select('id').where('org_id', '=', orgId).orderBy('name').executeTakeFirstOrThrow();
+    const vapp = await store.db
+      .selectFrom('vapps')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('is_template', '=', 0)
+      .orderBy('name')
+      .executeTakeFirstOrThrow();
+    let template = await store.db
+      .selectFrom('vapps')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('is_template', '=', 1)
+      .orderBy('name')
+      .executeTakeFirst();
+    if (!template) {
+      // globex's demo inventory has no template: make its last vApp one, so /api/vAppTemplate has a cross-org case.
+      template = await store.db
+        .selectFrom('vapps')
+        .select('id')
+        .where('org_id', '=', orgId)
+        .where('id', '<>', vapp.id)
+        .orderBy('name', 'desc')
+        .executeTakeFirstOrThrow();
+      await store.db.updateTable('vapps').set({ is_template: 1 }).where('id', '=', template.id).execute();
+      await store.db.updateTable('vms').set({ is_template: 1 }).where('vapp_id', '=', template.id).execute();
+    }
+    return { vdcId: vdc.id, vappId: vapp.id, templateId: template.id };
+  };
+
+  const otherUserName = { acme: 'bob', globex: 'gina' } as const;
+  const orgRow = { acme, globex } as const;
+  const otherUser = async (key: TenantOrg) => (await store.getUserByName(orgRow[key].id, otherUserName[key]))!;
+  const otherUserPassword = async (key: TenantOrg) => (key === 'acme' ? DEMO_PASSWORD : passwords.get((await otherUser(key)).id)!);
+
+  const fresh: World['fresh'] = {
+    user: async (key) => (await makeUser(orgRow[key].id, 'vApp User')).id,
+    group: async (key) =>
+      (
+        await store.createGroup({
+          id: randomUUID(),
+          org_id: orgRow[key].id,
+          name: uniq('matrix-group'),
+          description: 'fixture',
+          role_id: null,
+          created_at: Date.now(),
+        })
+      ).id,
+    role: async (key) =>
+      (
+        await store.createRole(
+          {
+            id: randomUUID(),
+            org_id: orgRow[key].id,
+            name: uniq('matrix-role'),
+            description: 'fixture',
+            read_only: 0,
+            created_at: Date.now(),
+          },
+          [RIGHTS.vappView],
+        )
+      ).id,
+    bundle: async (key) =>
+      (
+        await store.createRightsBundle({
+          id: randomUUID(),
+          name: uniq('matrix-bundle'),
+          description: 'fixture',
+          read_only: 0,
+          rights: JSON.stringify([RIGHTS.vappView]),
+          published_to: JSON.stringify([orgRow[key].id]),
+          created_at: Date.now(),
+        })
+      ).id,
+    token: async (key) => {
+      const user = await otherUser(key);
+      return storeToken(user.id, user.org_id);
+    },
+    ownToken: async (caller) => {
+      const user = (await store.getUser(caller.userId!))!;
+      return storeToken(user.id, user.org_id);
+    },
+    session: async (key) => {
+      const user = await otherUser(key);
+      return (await signIn(user.name, key, await otherUserPassword(key))).principal.sessionId;
+    },
+  };
+
+  const objectsOf = async (key: TenantOrg): Promise<OrgObjects> => ({
+    orgId: orgRow[key].id,
+    orgName: orgRow[key].name,
+    userId: (await otherUser(key)).id,
+    sessionId: await fresh.session(key),
+    tokenId: await fresh.token(key),
+    groupId: await fresh.group(key),
+    roleId: await fresh.role(key),
+    bundleId: await fresh.bundle(key),
+    ...(await inventoryOf(orgRow[key].id)),
+  });
+
+  return {
+    harness,
+    callers,
+    orgs: { acme: await objectsOf('acme'), globex: await objectsOf('globex') },
+    rightUrn: `urn:vcloud:right:${rightId(RIGHTS.vappView)}`,
+    globalRoleUrn: `urn:vcloud:globalRole:${rightId('global-role:vApp Author')}`,
+    roleId,
+    orgIdOf: (key) => (key === 'system' ? SYSTEM_ORG_ID : orgRow[key].id),
+    fresh,
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * Who may call what: one entry per registered route (method + URL pattern as fastify registered it), stating the
+ * class of answer each kind of caller must get. test/security/authorization-matrix.test.ts checks every route of
+ * a real app against this table; a route without an entry fails that test, so a new route cannot ship without
+ * someone deciding its policy here. HEAD routes are judged by their GET entry (fastify derives them).
+ *
+ * Columns (callers are made in matrix-world.ts):
+ *   anonymous  no credential at all
+ *   admin      an org administrator's password session (alice in acme, hank in globex), own org's objects
+ *   token      a session made from alice's API token (VCD's restricted "API token session")
+ *   limited    carol: password session, role "Console Access Only" (no token rights, no user or org view)
+ *   crossOrg   any tenant caller, on an object (path id) of another org
+ *   self       the caller's own object where the path can name one (own session, own token, own user)
+ *   system     the System administrator, on any org's object
+ *   foreignPortal  portal only: a session of another org at this org's portal (the cookie does not count there)
+ *
+ * Where today's code breaks a promise that lives in a file this branch must not touch, the entry states the
+ * CORRECT answer and `known` says what the code does now; the matrix reports those loudly instead of failing.
+ */
+export type Outcome = '2xx' | '3xx' | '401' | '403' | '404' | '4xx';
+export type Expect = Outcome | readonly Outcome[];
+export type Column = 'anonymous' | 'admin' | 'token' | 'limited' | 'crossOrg' | 'self' | 'system' | 'foreignPortal';
+export type SelfRole = 'admin' | 'token' | 'limited' | 'system';
+
+export interface PolicyEntry {
+  anonymous: Expect;
+  admin: Expect;
+  token: Expect;
+  limited: Expect;
+  system: Expect;
+  /** Required when the path names an org-owned object. */
+  crossOrg?: Expect;
+  self?: Expect | Partial<Record<SelfRole, Expect>>;
+  foreignPortal?: Expect;
+  /** Known defects in files owned by others: column -> "lead: currently X, issue 10 defect N". */
+  known?: Partial<Record<Column, string>>;
+}
+
+/** The class of an HTTP status as the table speaks of it; 5xx is never an allowed answer. */
+export function outcomeOf(status: number): Outcome | '5xx' | 'other' {
+  if (status >= 500) return '5xx';
+  if (status === 401 || status === 403 || status === 404) return String(status) as Outcome;
+  if (status >= 400) return '4xx';
+  if (status >= 300) return '3xx';
+  if (status >= 200) return '2xx';
+  return 'other';
+}
+
+// ------------------------------------------------------------------ shorthands
+
+/** Public: no credential needed, every caller gets an answer. */
+const open = (ok: Expect = '2xx'): PolicyEntry => ({ anonymous: ok, admin: ok, token: ok, limited: ok, system: ok, crossOrg: ok });
+/** Any signed-in caller, whatever its rights. */
+const signedIn = (ok: Expect = '2xx'): PolicyEntry => ({ anonymous: '401', admin: ok, token: ok, limited: ok, system: ok });
+/** A read needing a right that org admins (and so their token sessions) hold and carol does not. */
+const adminRead = (extra: Partial<PolicyEntry> = {}): PolicyEntry => ({
+  anonymous: '401',
+  admin: '2xx',
+  token: '2xx',
+  limited: '403',
+  system: '2xx',
+  ...extra,
+});
+/** The same read of one object by id: another org's object is 403, as VCD answers for "missing or forbidden". */
+const adminReadById = (extra: Partial<PolicyEntry> = {}) => adminRead({ crossOrg: '403', ...extra });
+/** A write a password session of an org admin may make and a token session never (vcd-wire §10). */
+const adminWrite = (extra: Partial<PolicyEntry> = {}): PolicyEntry => ({
+  anonymous: '401',
+  admin: '2xx',
+  token: '403',
+  limited: '403',
+  system: '2xx',
+  ...extra,
+});
+const adminWriteById = (extra: Partial<PolicyEntry> = {}) => adminWrite({ crossOrg: '403', ...extra });
+/** Writable by the System org only (rights bundles, global roles): tenants get 403 whatever their role. */
+const providerWrite = (system: Expect, extra: Partial<PolicyEntry> = {}): PolicyEntry => ({
+  anonymous: '401',
+  admin: '403',
+  token: '403',
+  limited: '403',
+  system,
+  ...extra,
+});
+/** Provider-only reads: no tenant, whatever its role. */
+const providerRead = (): PolicyEntry => ({ anonymous: '401', admin: '403', token: '403', limited: '403', system: '2xx' });
+/** A sign-in endpoint called with a Bearer but no Basic credentials: always 401. */
+const signInEndpoint = (): PolicyEntry => ({ anonymous: '401', admin: '401', token: '401', limited: '401', system: '401' });
+
+const API = '/cloudapi/1.0.0';
+
+/** The API areas (everything but the portal). */
+const API_POLICY: Record<string, PolicyEntry> = {
+  'GET /health': open(),
+  'GET /': open(),
+  'GET /tenant': open(),
+  'GET /static/*': open(),
+
+  // ---------------------------------------------------------------- /api (legacy)
+  'GET /api/versions': open(),
+  'POST /api/sessions': signInEndpoint(),
+  'POST /api/login': signInEndpoint(),
+  'GET /api/session': signedIn(),
+  'DELETE /api/session': signedIn(),
+  'GET /api/org': signedIn(),
+  // Every member may read its own org's document (VCD: clients navigate from it); no other org's.
+  'GET /api/org/:id': adminReadById({ limited: '2xx' }),
+  'GET /api/org/:id/metadata': adminReadById({ limited: '2xx' }),
+  'GET /api/admin/org/:id': adminReadById(),
+  'GET /api/admin/org/:id/metadata': adminReadById(),
+  'GET /api/vdc/:id': adminReadById(),
+  'GET /api/vdc/:id/metadata': adminReadById(),
+  // carol's role holds "vApp: View".
+  'GET /api/vApp/:ref': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/metadata': adminReadById({ limited: '2xx' }),
+  'GET /api/vAppTemplate/:ref': adminReadById({ limited: '2xx' }),
+  'GET /api/vAppTemplate/:ref/metadata': adminReadById({ limited: '2xx' }),
+  'GET /api/query': signedIn(),
+  'GET /api/vms/query': signedIn(),
+  'GET /api/vApps/query': signedIn(),
+  // Admin query types need the provider view (inventory/query/service.ts), org administrators included.
+  'GET /api/admin/vms/query': providerRead(),
+  'GET /api/admin/vApps/query': providerRead(),
+  'GET /api/admin/vdcs/query': providerRead(),
+  'GET /api/admin/orgs/query': adminRead(),
+  'GET /api/admin/users/query': adminRead(),
+  'GET /api/org/:id/vdcs/query': adminReadById(),
+
+  // ---------------------------------------------------------------- /cloudapi sessions
+  [`POST ${API}/sessions`]: signInEndpoint(),
+  [`POST ${API}/sessions/provider`]: signInEndpoint(),
+  [`GET ${API}/sessions/current`]: signedIn(),
+  [`GET ${API}/sessions`]: signedIn(),
+  [`DELETE ${API}/sessions/current`]: signedIn(),
+  [`DELETE ${API}/sessions`]: signedIn(),
+  // Only one's own session is addressable, the System administrator's included.
+  [`GET ${API}/sessions/:id`]: { ...signedIn('403'), anonymous: '401', crossOrg: '403', self: '2xx' },
+  [`DELETE ${API}/sessions/:id`]: { ...signedIn('403'), anonymous: '401', crossOrg: '403', self: '2xx' },
+  [`GET ${API}/sessions/:id/token`]: {
+    ...signedIn('403'),
+    anonymous: '401',
+    crossOrg: '403',
+    self: { admin: '404', token: '2xx', limited: '404', system: '404' },
+  },
+
+  // ---------------------------------------------------------------- /cloudapi tokens (another user's token by id)
+  [`GET ${API}/tokens`]: adminRead(),
+  [`GET ${API}/tokens/:id`]: adminReadById({ token: '403', self: { admin: '2xx', token: '2xx', limited: '403', system: '2xx' } }),
+  [`DELETE ${API}/tokens/:id`]: adminWriteById({ self: { admin: '2xx', token: '2xx', limited: '403', system: '2xx' } }),
+
+  // ---------------------------------------------------------------- /cloudapi identity (read-only to token sessions)
+  [`GET ${API}/users`]: adminRead(),
+  [`GET ${API}/users/:id`]: adminReadById({ self: '2xx' }),
+  [`POST ${API}/users`]: adminWrite(),
+  // self: changing one's own password (with a wrong current one: 400), never from a token session.
+  [`PUT ${API}/users/:id`]: adminWriteById({ self: { admin: '4xx', token: '403', limited: '4xx', system: '4xx' } }),
+  // self: nobody deletes their own account (400); a token session may not even ask.
+  [`DELETE ${API}/users/:id`]: adminWriteById({ self: { admin: '4xx', token: '403', limited: '403', system: '4xx' } }),
+  [`GET ${API}/groups`]: adminRead(),
+  [`GET ${API}/groups/:id`]: adminReadById(),
+  [`POST ${API}/groups`]: adminWrite(),
+  [`PUT ${API}/groups/:id`]: adminWriteById(),
+  [`DELETE ${API}/groups/:id`]: adminWriteById(),
+  [`GET ${API}/roles`]: adminRead(),
+  [`GET ${API}/roles/:id`]: adminReadById(),
+  [`GET ${API}/roles/:id/rights`]: adminReadById(),
+  [`POST ${API}/roles`]: adminWrite(),
+  [`PUT ${API}/roles/:id`]: adminWriteById(),
+  [`PUT ${API}/roles/:id/rights`]: adminWriteById(),
+  [`DELETE ${API}/roles/:id`]: adminWriteById(),
+  [`GET ${API}/globalRoles`]: adminRead(),
+  // Global roles are fixed in code: even the System administrator gets 405 (a decision in identity.ts).
+  [`POST ${API}/globalRoles`]: providerWrite('4xx'),
+  [`PUT ${API}/globalRoles/:id`]: providerWrite('4xx'),
+  [`DELETE ${API}/globalRoles/:id`]: providerWrite('4xx'),
+  [`GET ${API}/rights`]: signedIn(),
+  [`GET ${API}/rights/:id`]: signedIn(),
+  [`GET ${API}/rightsBundles`]: adminRead(),
+  // A bundle published to another org only is another org's object.
+  [`GET ${API}/rightsBundles/:id`]: adminReadById(),
+  [`GET ${API}/rightsBundles/:id/rights`]: adminReadById(),
+  [`PUT ${API}/rightsBundles/:id`]: providerWrite('2xx', { crossOrg: '403' }),
+  [`PUT ${API}/rightsBundles/:id/rights`]: providerWrite('2xx', { crossOrg: '403' }),
+  [`GET ${API}/auditTrail`]: adminRead(),
+
+  // ---------------------------------------------------------------- /cloudapi TOTP of the signed-in user
+  // Even the status: how the user signs in is none of a token session's business (totp.manageOwn).
+  [`GET ${API}/users/current/totp`]: { ...signedIn(), token: '403' },
+  [`POST ${API}/users/current/totp`]: { ...signedIn(), token: '403' },
+  // A wrong code / nothing to disable: 400 for password sessions; a token session may not even try.
+  [`POST ${API}/users/current/totp/confirm`]: { ...signedIn('4xx'), token: '403' },
+  [`DELETE ${API}/users/current/totp`]: { ...signedIn('4xx'), token: '403' },
+
+  // ---------------------------------------------------------------- /cloudapi orgs, VDCs, token policy
+  [`GET ${API}/orgs`]: signedIn(),
+  [`GET ${API}/orgs/:id`]: adminReadById({ limited: '2xx' }),
+  [`GET ${API}/vdcs`]: adminRead(),
+  [`GET ${API}/vdcs/:id`]: adminReadById(),
+  [`GET ${API}/orgs/:id/apiTokenPolicy`]: adminReadById(),
+  [`PUT ${API}/orgs/:id/apiTokenPolicy`]: adminWriteById(),
+
+  // ---------------------------------------------------------------- /oauth
+  // The token endpoint is authenticated by the API token in the body (a garbage one here): 400 for everyone.
+  'POST /oauth/provider/token': open('4xx'),
+  'POST /oauth/tenant/:org/token': open('4xx'),
+  // Creating a token: own org's endpoint, password session with "API Tokens: Manage"; the System
+  // administrator only at /oauth/provider (VCD creates provider tokens in the System org).
+  'POST /oauth/provider/register': adminWrite({ crossOrg: '403' }),
+  'POST /oauth/tenant/:org/register': adminWriteById({ system: '403' }),
+  // RFC 7009: 200 whatever the token, so the endpoint is no oracle.
+  'POST /oauth/provider/revoke': open(),
+  'POST /oauth/tenant/:org/revoke': open(),
+  // RFC 7662: a Bearer is required, and only at the caller's own org's endpoint.
+  'POST /oauth/provider/introspect': { ...signedIn(), crossOrg: '403' },
+  'POST /oauth/tenant/:org/introspect': { ...signedIn(), crossOrg: '403', system: '403' },
+  'GET /.well-known/oauth-authorization-server/oauth/provider': open(),
+  'GET /.well-known/oauth-authorization-server/oauth/tenant/:org': open(),
+};
+
+/**
+ * The portal is driven by its session cookie alone (portal-session.ts): an API-token session in the cookie, or a
+ * session of another org, opens nothing, so those callers get what anonymous gets. Pages that need a sign-in
+ * redirect there (3xx); forms that need one answer the same redirect after the CSRF check.
+ */
+interface PortalPage {
+  anonymous: Expect;
+  admin: Expect;
+  limited: Expect;
+  crossOrg?: Expect;
+  self?: PolicyEntry['self'];
+}
+const PORTAL_PAGES: Record<string, PortalPage> = {
+  'GET /login': { anonymous: '2xx', admin: '3xx', limited: '3xx' },
+  // Wrong credentials: the form again, 401. A signed-in user is never shown the form, so has no CSRF token: 403.
+  'POST /login': { anonymous: '401', admin: '403', limited: '403' },
+  'GET /login/code': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
+  'POST /login/code': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
+  'POST /sign-out': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
+  'GET ': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  'GET /preferences': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  'POST /preferences/totp/start': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
+  'GET /preferences/totp': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  'POST /preferences/totp/confirm': { anonymous: '3xx', admin: '4xx', limited: '4xx' },
+  'GET /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
+  'POST /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
+  'GET /preferences/password': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  // A wrong current password: the form again with 400; nothing changes.
+  'POST /preferences/password': { anonymous: '3xx', admin: '4xx', limited: '4xx' },
+  'GET /preferences/tokens/new': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  'POST /preferences/tokens': { anonymous: '3xx', admin: '3xx', limited: '403' },
+  'GET /preferences/tokens/created': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  'GET /tokens/:id/revoke': {
+    anonymous: '3xx',
+    admin: '2xx',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '2xx', limited: '403', system: '2xx' },
+  },
+  'POST /tokens/:id/revoke': {
+    anonymous: '3xx',
+    admin: '3xx',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '3xx', limited: '403', system: '3xx' },
+  },
+  'GET /administration': { anonymous: '3xx', admin: '3xx', limited: '403' },
+  'GET /administration/users': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  'GET /administration/users/:userId/tokens': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
+  'GET /administration/tokens': { anonymous: '3xx', admin: '2xx', limited: '403' },
+};
+
+function portalPolicy(): Record<string, PolicyEntry> {
+  const out: Record<string, PolicyEntry> = {};
+  for (const [key, page] of Object.entries(PORTAL_PAGES)) {
+    const [method, path] = key.split(' ') as [string, string];
+    const common = { anonymous: page.anonymous, token: page.anonymous, foreignPortal: page.anonymous };
+    // Tenant portal: the System administrator's session is of another org there.
+    out[`${method} /tenant/:org${path}`] = {
+      ...common,
+      admin: page.admin,
+      limited: page.limited,
+      system: page.anonymous,
+      ...(page.crossOrg ? { crossOrg: page.crossOrg } : {}),
+      ...(page.self ? { self: page.self } : {}),
+    };
+    // Provider portal: the System administrator is at home (and holds Manage All); tenants are foreign.
+    out[`${method} /provider${path}`] = {
+      ...common,
+      admin: page.anonymous,
+      limited: page.anonymous,
+      system: page.admin,
+      ...(page.crossOrg ? { crossOrg: page.crossOrg } : {}),
+      ...(page.self ? { self: page.self } : {}),
+    };
+  }
+  return out;
+}
+
+export const ROUTE_POLICY: Readonly<Record<string, PolicyEntry>> = { ...API_POLICY, ...portalPolicy() };
+
+/** The entry for a registered route; HEAD takes its GET's. */
+export function policyFor(method: string, url: string): PolicyEntry | undefined {
+  return ROUTE_POLICY[`${method === 'HEAD' ? 'GET' : method} ${url}`];
+}
