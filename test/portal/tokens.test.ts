@@ -74,9 +74,11 @@ describe('portal API tokens', () => {
     const form = await bob.get(`${ACME}/preferences/tokens/new`);
     await bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(form.body), name: 'snippets' });
     const page = await bob.get(`${ACME}/preferences/tokens/created`, { host: 'vcd.example.test:8443' });
-    assert.match(page.body, /curl -s -X POST &#39;http:\/\/vcd\.example\.test:8443\/oauth\/tenant\/acme\/token&#39;/);
+    // -sS: quiet, but errors still show. Plain HTTP here, so no certificate flags.
+    assert.match(page.body, /curl -sS -X POST &#39;http:\/\/vcd\.example\.test:8443\/oauth\/tenant\/acme\/token&#39;/);
     assert.match(page.body, /--data-urlencode &#39;grant_type=refresh_token&#39;/);
-    assert.match(page.body, /curl -s &#39;http:\/\/vcd\.example\.test:8443\/api\/query\?type=vm&#39;/);
+    assert.match(page.body, /curl -sS &#39;http:\/\/vcd\.example\.test:8443\/api\/query\?type=vm&#39;/);
+    assert.doesNotMatch(page.body, /curl -sSk|SkipCertificateCheck/, 'no certificate to skip on plain HTTP');
     assert.match(page.body, /Accept: application\/\*\+xml;version=36\.1/);
     assert.match(page.body, /Invoke-RestMethod -Method Post -Uri &#39;http:\/\/vcd\.example\.test:8443\/oauth\/tenant\/acme\/token&#39;/);
     assert.match(page.body, /Authorization = &quot;Bearer \$\(\$token\.access_token\)&quot;/);
