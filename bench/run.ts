@@ -56,7 +56,7 @@ async function main() {
         url: `${baselineUrl}/floor/token`,
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: `grant_type=refresh_token&refresh_token=tsr_${'a'.repeat(49)}`,
+        body: `grant_type=refresh_token&refresh_token=${'a'.repeat(32)}`, // token-sized (32 characters)
         durationSeconds: DURATION,
       }),
       await measure('floor: bare fastify, GET -> 22 KB page', baselineProc.child.pid!, {

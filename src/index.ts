@@ -8,4 +8,6 @@
  */
 export { loadConfig, ConfigError, DEFAULTS, type Config, type RawConfig } from './config.js';
 export { startServer, type RunningServer } from './server.js';
-export { generateApiToken, isWellFormedApiToken, maskApiToken, API_TOKEN_PREFIX } from './domain/api-token-format.js';
+export { generateApiToken, isWellFormedApiToken, maskApiToken, API_TOKEN_LENGTH } from './domain/api-token-format.js';
+// New tokens have no prefix (32 base62 characters); `tsr_` names only the first format, still accepted.
+export { LEGACY_API_TOKEN_PREFIX } from './domain/api-token-legacy.js';

@@ -10,7 +10,7 @@ import type { Store } from './store/store.js';
 import { createServices, type RunningServices } from './services.js';
 import { bootstrap, type BootstrapResult } from './auth/bootstrap.js';
 import { buildApp, LOG_REDACTIONS, LOG_SERIALIZERS } from './http/app.js';
-import { loadOrCreateCertificate } from './tls.js';
+import { loadOrCreateCertificate, servesGeneratedCertificate } from './tls.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -29,7 +29,7 @@ export async function startServer(config: Config, options: { store?: Store } = {
     options.store ?? (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'tessera.db') }, logger));
   const services = await createServices(config, store, logger);
   const bootstrapResult = await bootstrap(store, config, services.users);
-  const tls = config.http ? null : await loadOrCreateCertificate(config.dataDir, config.host);
+  const tls = servesGeneratedCertificate(config) ? await loadOrCreateCertificate(config.dataDir, config.host) : null;
   // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
   // writes (measured on the token exchange).
   const app = await buildApp({

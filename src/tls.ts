@@ -6,6 +6,16 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { join } from 'node:path';
 import selfsigned from 'selfsigned';
 
+/**
+ * True when this node serves the certificate generated below, i.e. one no client trusts: HTTPS (not `--http`
+ * behind a TLS-terminating proxy) and no operator certificate (Tessera has no option for one yet). The one
+ * place that decides; the server picks its TLS material by it, and the portal adds `-k` /
+ * `-SkipCertificateCheck` to the snippets it shows, so they run as pasted against this very server.
+ */
+export function servesGeneratedCertificate(config: { readonly http: boolean }): boolean {
+  return !config.http;
+}
+
 export interface TlsMaterial {
   key: string;
   cert: string;

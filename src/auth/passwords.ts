@@ -1,6 +1,6 @@
 /**
  * User passwords: argon2id (@node-rs/argon2, OWASP minimum m=19 MiB, t=2, p=1), hashed off the main thread.
- * API tokens are NOT passwords: they are 256-bit random secrets and only need SHA-256 (api-token-format.ts).
+ * API tokens are NOT passwords: they are random secrets of >= 154 bits and only need SHA-256 (api-token-format.ts).
  */
 import { hash, verify } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';

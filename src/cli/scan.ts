@@ -1,6 +1,6 @@
 /**
- * `tessera scan PATH...`: finds Tessera API tokens (prefix + valid checksum) in files, for pre-commit hooks and
- * CI. Prints `file:line:col: ...` with the token masked; exit 1 when any is found, 0 when none, 2 on usage errors.
+ * `tessera scan PATH...`: finds Tessera API tokens (32 base62 characters, or the legacy `tsr_` format, with a
+ * valid checksum) in files, for pre-commit hooks and CI. Prints `file:line:col: ...` with the token masked; exit 1 when any is found, 0 when none, 2 on usage errors.
  */
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -21,13 +21,14 @@ export function registerScanCommand(program: Command): void {
   program
     .command('scan')
     .argument('<paths...>', 'files or directories to scan ("-" reads standard input)')
-    .description('Find Tessera API tokens in files (prefix and checksum); exit 1 when any is found')
+    .description('Find Tessera API tokens in files (by checksum, both formats); exit 1 when any is found')
     .option('--quiet', 'print nothing, only set the exit code')
     .addHelpText(
       'after',
       `
 Directories are scanned recursively, without .git and node_modules; binary files (a NUL byte in the first 8000
-bytes) and files over 20 MiB are skipped. Look-alikes whose checksum does not match are not reported.
+bytes) and files over 20 MiB are skipped. A token is any 32-character [A-Za-z0-9] word, or a legacy tsr_ token,
+whose checksum matches: other words of that shape (hex digests, ids) are not reported.
 Exit codes: 0 none found, 1 tokens found, 2 usage error (e.g. a path that does not exist).
 
 Examples:

@@ -1,90 +1,90 @@
 /**
  * The API token's wire format: what a user copies once and a script presents at the token endpoint.
  *
- *   tsr_<43 base62 chars: 256 random bits><6 base62 chars: CRC32 of everything before it>
+ *   <26 base62 chars: random, ~154.8 bits from the CSPRNG><6 base62 chars: checksum of the random part>
  *
- * Why this shape (GitHub's 2021 token format, see reference/token-systems.md A1):
- * - the fixed prefix `tsr_` makes leaked tokens greppable, and tells a human what they hold;
- * - the checksum lets a scanner (and the server) reject look-alikes offline, before any store lookup;
- * - base62 only, so the token survives being pasted unencoded into a form body or a URL
- *   (govcd <= v2.20 sends it without percent-encoding).
+ * exactly 32 characters of [A-Za-z0-9], like the tokens VCD 10.3.1 issues. Why this shape (docs/token-format.md):
+ * - 32 characters: the VCD blog's `Create-VcdApiHeaders` sends the exchange with a hard-coded
+ *   `Content-Length: 71` = len("grant_type=refresh_token&refresh_token=") 39 + 32, and PowerShell 7 refuses to
+ *   send a body of any other length; base62 so nothing in the body needs percent-encoding either;
+ * - no room for a prefix, so the checksum alone lets a scanner (and the server, before any store lookup) tell a
+ *   token from any other 32-character word: SHA-256 over a domain tag and the random part, reduced to 6 base62
+ *   characters, uses the whole 62^6 (~35.7 bits) space, where a CRC-32 would fill only 32 bits of it;
+ * - 26 random characters keep >= 128 bits secret even from someone who sees the 4-character display start.
  *
- * The server keeps only SHA-256(token) (a 256-bit secret needs no slow hash: ASVS 5.0 6.5.2) and
- * `start`, the first characters, for display.
+ * Tokens minted before this format (`tsr_` + 49, api-token-legacy.ts) are still accepted everywhere.
+ * The server keeps only SHA-256(token) (a 154-bit secret needs no slow hash: ASVS 5.0 6.5.2) and `start`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomBase62, toBase62 } from './base62.js';
+import {
+  LEGACY_API_TOKEN_SEARCH_PATTERN,
+  LEGACY_API_TOKEN_START_LENGTH,
+  LEGACY_API_TOKEN_PREFIX,
+  isWellFormedLegacyApiToken,
+} from './api-token-legacy.js';
 
-export const API_TOKEN_PREFIX = 'tsr_';
-const BODY_LENGTH = 43; // ceil(256 / log2(62))
-const CHECKSUM_LENGTH = 6; // 62^6 > 2^32
-export const API_TOKEN_LENGTH = API_TOKEN_PREFIX.length + BODY_LENGTH + CHECKSUM_LENGTH;
-/** Characters kept in clear for display: the prefix plus a few of the random part. */
-export const API_TOKEN_START_LENGTH = API_TOKEN_PREFIX.length + 6;
+export const API_TOKEN_RANDOM_LENGTH = 26;
+export const API_TOKEN_CHECKSUM_LENGTH = 6;
+export const API_TOKEN_LENGTH = API_TOKEN_RANDOM_LENGTH + API_TOKEN_CHECKSUM_LENGTH;
+/** Characters kept in clear for display: 4, so the 22 hidden random characters still hold > 128 bits. */
+export const API_TOKEN_START_LENGTH = 4;
+/**
+ * Mixed into the checksum so that it is Tessera's: another system's 26+6 base62 tokens (or a plain SHA-256 of
+ * 26 characters) do not validate here. Changing it invalidates every token: never change it.
+ */
+const CHECKSUM_DOMAIN = 'tessera-api-token-v1:';
+const CHECKSUM_MODULUS = 62n ** BigInt(API_TOKEN_CHECKSUM_LENGTH);
 
-const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const TOKEN_PATTERN = new RegExp(`^${API_TOKEN_PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}$`);
-/** For scanners: finds candidates in free text; each must still pass `isWellFormedApiToken`. */
-export const API_TOKEN_SEARCH_PATTERN = new RegExp(
-  `(?<![0-9A-Za-z_])${API_TOKEN_PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}(?![0-9A-Za-z])`,
-  'g',
-);
+const TOKEN_PATTERN = new RegExp(`^[0-9A-Za-z]{${API_TOKEN_LENGTH}}$`);
+/** A 32-character base62 word: neither side touches a letter, digit or underscore (a regex `\b`). */
+const CURRENT_SEARCH_SOURCE = `(?<![0-9A-Za-z_])[0-9A-Za-z]{${API_TOKEN_LENGTH}}(?![0-9A-Za-z_])`;
+/**
+ * For scanners: candidates of either format in free text, in order; each must still pass
+ * `isWellFormedApiToken` (the checksum is what tells a token from any other 32-character word).
+ */
+export const API_TOKEN_SEARCH_PATTERN = new RegExp(`${LEGACY_API_TOKEN_SEARCH_PATTERN.source}|${CURRENT_SEARCH_SOURCE}`, 'g');
 
-function toBase62(value: bigint, width: number): string {
-  let out = '';
-  let rest = value;
-  while (rest > 0n) {
-    out = ALPHABET[Number(rest % 62n)] + out;
-    rest /= 62n;
-  }
-  return out.padStart(width, '0');
+/** The 6-character checksum of a 26-character random part. */
+export function apiTokenChecksum(random: string): string {
+  const digest = createHash('sha256')
+    .update(CHECKSUM_DOMAIN + random, 'utf8')
+    .digest();
+  // 64 bits reduced mod 62^6 (~2^35.7): the bias is below 2^-28, irrelevant for a checksum.
+  return toBase62(digest.readBigUInt64BE(0) % CHECKSUM_MODULUS, API_TOKEN_CHECKSUM_LENGTH);
 }
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE 802.3), the checksum GitHub uses for the same purpose. */
-export function crc32(text: string): number {
-  let crc = 0xffffffff;
-  for (const byte of Buffer.from(text, 'utf8')) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function checksumOf(head: string): string {
-  return toBase62(BigInt(crc32(head)), CHECKSUM_LENGTH);
-}
-
-/** Mints a new API token from 256 bits of CSPRNG output. */
+/** Mints a new API token: 26 uniform base62 characters from the CSPRNG plus their checksum. */
 export function generateApiToken(): string {
-  const body = toBase62(BigInt('0x' + randomBytes(32).toString('hex')), BODY_LENGTH);
-  const head = API_TOKEN_PREFIX + body;
-  return head + checksumOf(head);
+  const random = randomBase62(API_TOKEN_RANDOM_LENGTH);
+  return random + apiTokenChecksum(random);
 }
 
-/** True when `candidate` has the prefix, the length, the alphabet and a matching checksum. */
-export function isWellFormedApiToken(candidate: string): boolean {
+/** True for a current-format token: 32 base62 characters whose last 6 are the checksum of the first 26. */
+export function isWellFormedCurrentApiToken(candidate: string): boolean {
   if (candidate.length !== API_TOKEN_LENGTH || !TOKEN_PATTERN.test(candidate)) return false;
-  const head = candidate.slice(0, API_TOKEN_PREFIX.length + BODY_LENGTH);
-  return checksumOf(head) === candidate.slice(head.length);
+  return apiTokenChecksum(candidate.slice(0, API_TOKEN_RANDOM_LENGTH)) === candidate.slice(API_TOKEN_RANDOM_LENGTH);
 }
 
-/** SHA-256 of the token, hex: the only form the server stores. */
+/**
+ * The offline pre-check of every place that takes an API token (exchange, introspection, revoke, scanner):
+ * true for a current token or a still-accepted `tsr_` one, false for anything else without a store lookup.
+ */
+export function isWellFormedApiToken(candidate: string): boolean {
+  return isWellFormedCurrentApiToken(candidate) || isWellFormedLegacyApiToken(candidate);
+}
+
+/** SHA-256 of the whole token string, hex: the only form the server stores (both formats). */
 export function hashApiToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** The displayable start of a token (never enough to use it). */
+/** The displayable start of a token (never enough to use it): 4 characters, or `tsr_` + 6 for a legacy one. */
 export function apiTokenStart(token: string): string {
-  return token.slice(0, API_TOKEN_START_LENGTH);
+  return token.startsWith(LEGACY_API_TOKEN_PREFIX) ? token.slice(0, LEGACY_API_TOKEN_START_LENGTH) : token.slice(0, API_TOKEN_START_LENGTH);
 }
 
-/** `tsr_AbCdEf…` with the rest masked, for logs, scanners and lists. */
+/** `AbCd…` (or `tsr_AbCdEf…`) with the rest masked, for logs, scanners and lists. */
 export function maskApiToken(token: string): string {
   return apiTokenStart(token) + '…';
 }

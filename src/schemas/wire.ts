@@ -53,7 +53,7 @@ export interface ApiTokenEntity {
   createdTimeUtc?: string | null;
   lastUsedTimeUtc?: string | null;
   lastUsedIpAddresses?: string[];
-  /** The displayable start of the secret, e.g. `tsr_AbCdEf`. */
+  /** The displayable start of the secret: 4 characters (`AbCd`), or `tsr_AbCdEf` for a legacy token. */
   tokenStart?: string | null;
   [extension: string]: unknown;
 }

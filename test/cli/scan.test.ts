@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateApiToken } from '../../src/domain/api-token-format.js';
+import { legacyApiToken } from '../helpers/legacy-api-token.js';
 import { spawnSync } from 'node:child_process';
 import { BIN, runCli } from './run-cli.js';
 
@@ -17,7 +18,7 @@ function badChecksum(token: string): string {
 }
 
 let root: string;
-const planted = { env: generateApiToken(), json: generateApiToken(), deep: generateApiToken() };
+const planted = { env: generateApiToken(), json: generateApiToken(), deep: generateApiToken(), legacy: legacyApiToken() };
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'tessera-scan-'));
@@ -28,7 +29,12 @@ before(async () => {
   await writeFile(join(root, '.env'), `# secrets\nVCD_API_TOKEN=${planted.env}\n`);
   await writeFile(join(root, 'config/token.json'), `{\n  "refresh_token": "${planted.json}"\n}\n`);
   await writeFile(join(root, 'config/deep/notes.md'), `look-alike: ${badChecksum(generateApiToken())}\n\n\tuse ${planted.deep} here\n`);
-  await writeFile(join(root, 'config/fixtures.txt'), `${badChecksum(generateApiToken())}\ntsr_${'0'.repeat(49)}\nx${generateApiToken()}\n`);
+  await writeFile(join(root, 'config/old.env'), `VCD_API_TOKEN=${planted.legacy} # minted before 32-character tokens\n`);
+  await writeFile(
+    join(root, 'config/fixtures.txt'),
+    `${badChecksum(generateApiToken())}\ntsr_${'0'.repeat(49)}\nx${generateApiToken()}\n${badChecksum(legacyApiToken())}\n` +
+      `integrity md5 0123456789abcdef0123456789abcdef\n`,
+  );
   await writeFile(join(root, 'image.bin'), Buffer.concat([Buffer.from([0x89, 0x50, 0x00, 0x00]), Buffer.from(generateApiToken())]));
   await writeFile(join(root, '.git/COMMIT_EDITMSG'), generateApiToken());
   await writeFile(join(root, 'node_modules/x/index.js'), `const t = "${generateApiToken()}";`);
@@ -41,14 +47,15 @@ test('reports each real token as file:line:col, masked, and exits 1', async () =
   const result = await runCli(['scan', root]);
   assert.equal(result.code, 1, result.stderr);
   assert.deepEqual(result.stdout.trimEnd().split('\n'), [
-    `${join(root, '.env')}:2:15: Tessera API token ${planted.env.slice(0, 10)}…`,
-    `${join(root, 'config/deep/notes.md')}:3:6: Tessera API token ${planted.deep.slice(0, 10)}…`,
-    `${join(root, 'config/token.json')}:2:21: Tessera API token ${planted.json.slice(0, 10)}…`,
+    `${join(root, '.env')}:2:15: Tessera API token ${planted.env.slice(0, 4)}…`,
+    `${join(root, 'config/deep/notes.md')}:3:6: Tessera API token ${planted.deep.slice(0, 4)}…`,
+    `${join(root, 'config/old.env')}:1:15: Tessera API token ${planted.legacy.slice(0, 10)}…`,
+    `${join(root, 'config/token.json')}:2:21: Tessera API token ${planted.json.slice(0, 4)}…`,
   ]);
   for (const token of Object.values(planted)) {
     assert.ok(!result.stdout.includes(token) && !result.stderr.includes(token), 'never prints a whole token');
   }
-  assert.match(result.stderr, /3 API tokens found in 3 files/);
+  assert.match(result.stderr, /4 API tokens found in 4 files/);
 });
 
 test('exits 0 and prints nothing on a clean tree or look-alikes only', async () => {
@@ -67,7 +74,7 @@ test('--quiet keeps the exit code and prints nothing', async () => {
 test('reads standard input with "-"', async () => {
   const found = await runCli(['scan', '-'], { input: `+ token: ${planted.env}\n` });
   assert.equal(found.code, 1);
-  assert.equal(found.stdout, `(stdin):1:10: Tessera API token ${planted.env.slice(0, 10)}…\n`);
+  assert.equal(found.stdout, `(stdin):1:10: Tessera API token ${planted.env.slice(0, 4)}…\n`);
   const none = await runCli(['scan', '-'], { input: 'nothing\n' });
   assert.equal(none.code, 0);
 });

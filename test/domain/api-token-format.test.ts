@@ -1,7 +1,9 @@
 /**
- * The API token format (src/domain/api-token-format.ts): `tsr_` + 43 base62 characters of 256 random bits +
- * 6 base62 characters of CRC-32. Property-based: generated tokens always validate, any single-character change
- * is caught offline, and the scanner pattern finds planted tokens but not look-alikes.
+ * The API token format (src/domain/api-token-format.ts): 32 base62 characters = 26 random + 6 of checksum
+ * (SHA-256 over a domain tag and the random part, mod 62^6). Property-based: generated tokens always validate,
+ * any single-character change is caught offline, the scanner pattern finds planted tokens of both formats but
+ * not look-alikes, and the exchange body the VCD blog's PowerShell sends is exactly 71 bytes.
+ * The legacy `tsr_` format has its own file (api-token-legacy.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,35 +11,28 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import {
   API_TOKEN_LENGTH,
-  API_TOKEN_PREFIX,
+  API_TOKEN_RANDOM_LENGTH,
   API_TOKEN_SEARCH_PATTERN,
   API_TOKEN_START_LENGTH,
+  apiTokenChecksum,
   apiTokenStart,
-  crc32,
   generateApiToken,
   hashApiToken,
   isWellFormedApiToken,
+  isWellFormedCurrentApiToken,
   maskApiToken,
 } from '../../src/domain/api-token-format.js';
+import { legacyApiToken } from '../helpers/legacy-api-token.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** An independent encoder of the documented format, so the tests do not just mirror the implementation. */
-function tokenFromBytes(bytes: Uint8Array): string {
-  let n = BigInt('0x' + (Buffer.from(bytes).toString('hex') || '0'));
-  let body = '';
-  while (n > 0n) {
-    body = BASE62[Number(n % 62n)] + body;
-    n /= 62n;
-  }
-  body = body.padStart(43, '0');
-  let sum = BigInt(crc32(API_TOKEN_PREFIX + body));
-  let check = '';
-  while (sum > 0n) {
-    check = BASE62[Number(sum % 62n)] + check;
-    sum /= 62n;
-  }
-  return API_TOKEN_PREFIX + body + check.padStart(6, '0');
+/** An independent encoder of the documented checksum, so the tests do not just mirror the implementation. */
+function checksumOf(random: string): string {
+  const digest = createHash('sha256').update(`tessera-api-token-v1:${random}`).digest();
+  let n = BigInt('0x' + digest.subarray(0, 8).toString('hex')) % 62n ** 6n;
+  let out = '';
+  for (let i = 0; i < 6; i++, n /= 62n) out = BASE62[Number(n % 62n)] + out;
+  return out;
 }
 
 /** Scanner as documented: candidates by the pattern, then the offline checksum test. */
@@ -45,35 +40,38 @@ function scan(text: string): string[] {
   return [...text.matchAll(API_TOKEN_SEARCH_PATTERN)].map((m) => m[0]).filter(isWellFormedApiToken);
 }
 
-const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const tokenArb = bytes32.map(tokenFromBytes);
+const randomPart = fc.string({ unit: fc.constantFrom(...BASE62.split('')), minLength: 26, maxLength: 26 });
+const tokenArb = randomPart.map((r) => r + checksumOf(r));
 
-test('shape: prefix, length 53, base62, and 256 bits fit the 43-character body', () => {
-  assert.equal(API_TOKEN_LENGTH, 53);
-  assert.ok(62n ** 43n >= 2n ** 256n, '43 base62 characters hold 256 bits');
-  assert.ok(62n ** 6n > 2n ** 32n, '6 base62 characters hold a CRC-32');
+test('shape: 32 base62 characters, >= 128 random bits, and the 71-byte body of the VCD blog', () => {
+  assert.equal(API_TOKEN_LENGTH, 32);
+  assert.equal(API_TOKEN_RANDOM_LENGTH, 26);
+  assert.ok(26 * Math.log2(62) >= 154, '26 base62 characters hold ~154.8 bits');
+  assert.ok((26 - API_TOKEN_START_LENGTH) * Math.log2(62) >= 128, 'the characters hidden behind the display start hold >= 128 bits');
   const t = generateApiToken();
-  assert.match(t, /^tsr_[0-9A-Za-z]{49}$/);
-  assert.equal(crc32('123456789'), 0xcbf43926, 'CRC-32/IEEE check value');
-});
-
-test('every generated token validates, and they do not repeat', () => {
-  const seen = new Set<string>();
-  for (let i = 0; i < 2000; i++) {
-    const t = generateApiToken();
-    assert.ok(isWellFormedApiToken(t), t);
-    seen.add(t);
+  assert.match(t, /^[0-9A-Za-z]{32}$/);
+  assert.equal(t.slice(26), checksumOf(t.slice(0, 26)), 'the checksum is the documented one');
+  assert.equal(apiTokenChecksum(t.slice(0, 26)), checksumOf(t.slice(0, 26)));
+  for (const body of [`grant_type=refresh_token&refresh_token=${t}`, `refresh_token=${t}&grant_type=refresh_token`]) {
+    assert.equal(Buffer.byteLength(body), 71, 'Content-Length: 71 as hard-coded in Create-VcdApiHeaders');
+    assert.equal(new URLSearchParams({ refresh_token: t }).toString(), `refresh_token=${t}`, 'nothing to percent-encode');
   }
-  assert.equal(seen.size, 2000);
 });
 
-test('property: a token built from any 256-bit value (including all zeros and all ones) validates', () => {
-  fc.assert(
-    fc.property(bytes32, (b) => isWellFormedApiToken(tokenFromBytes(b))),
-    { numRuns: 500 },
-  );
-  assert.ok(isWellFormedApiToken(tokenFromBytes(new Uint8Array(32))));
-  assert.ok(isWellFormedApiToken(tokenFromBytes(new Uint8Array(32).fill(255))));
+test('every generated token validates, they do not repeat, and every base62 symbol is used about evenly', () => {
+  const seen = new Set<string>();
+  const counts = new Map<string, number>();
+  for (let i = 0; i < 4000; i++) {
+    const t = generateApiToken();
+    assert.ok(isWellFormedCurrentApiToken(t) && isWellFormedApiToken(t), t);
+    seen.add(t);
+    for (const ch of t.slice(0, 26)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  assert.equal(seen.size, 4000);
+  // 104,000 draws over 62 symbols: mean ~1677, sd ~40. A modulo bias (byte % 62 without rejection) would put
+  // the first eight symbols ~25 % above the rest.
+  assert.equal(counts.size, 62);
+  for (const [ch, n] of counts) assert.ok(n > 1677 - 250 && n < 1677 + 250, `${ch}: ${n}`);
 });
 
 test('property: any single-character substitution breaks the checksum or the format', () => {
@@ -81,8 +79,7 @@ test('property: any single-character substitution breaks the checksum or the for
   fc.assert(
     fc.property(tokenArb, fc.nat(API_TOKEN_LENGTH - 1), anyChar, (token, index, ch) => {
       fc.pre(token[index] !== ch);
-      const changed = token.slice(0, index) + ch + token.slice(index + 1);
-      return !isWellFormedApiToken(changed);
+      return !isWellFormedApiToken(token.slice(0, index) + ch + token.slice(index + 1));
     }),
     { numRuns: 5000 },
   );
@@ -101,34 +98,40 @@ test('exhaustively for one token: every position, every base62 substitute is ref
 test('property: insertions, deletions, transposition of distinct neighbours and case changes are refused', () => {
   fc.assert(
     fc.property(tokenArb, fc.nat(API_TOKEN_LENGTH - 1), fc.constantFrom(...BASE62.split('')), (token, i, ch) => {
-      const inserted = token.slice(0, i) + ch + token.slice(i);
-      const deleted = token.slice(0, i) + token.slice(i + 1);
-      assert.equal(isWellFormedApiToken(inserted), false);
-      assert.equal(isWellFormedApiToken(deleted), false);
+      assert.equal(isWellFormedApiToken(token.slice(0, i) + ch + token.slice(i)), false);
+      assert.equal(isWellFormedApiToken(token.slice(0, i) + token.slice(i + 1)), false);
       if (i < API_TOKEN_LENGTH - 1 && token[i] !== token[i + 1]) {
-        const swapped = token.slice(0, i) + token[i + 1] + token[i] + token.slice(i + 2);
-        assert.equal(isWellFormedApiToken(swapped), false, 'adjacent transposition');
+        assert.equal(isWellFormedApiToken(token.slice(0, i) + token[i + 1] + token[i] + token.slice(i + 2)), false, 'transposition');
       }
     }),
     { numRuns: 1000 },
   );
   const t = generateApiToken();
-  assert.equal(isWellFormedApiToken(t.toUpperCase()), false);
+  if (t !== t.toUpperCase()) assert.equal(isWellFormedApiToken(t.toUpperCase()), false);
   assert.equal(isWellFormedApiToken(` ${t}`), false);
   assert.equal(isWellFormedApiToken(`${t}\n`), false);
   assert.equal(isWellFormedApiToken(''), false);
-  assert.equal(isWellFormedApiToken('tsr_'), false);
+  assert.equal(isWellFormedApiToken('0'.repeat(32)), false);
 });
 
-test('property: the scanner finds every planted token in arbitrary text, in order', () => {
+test('a 32-character legacy session id or hex digest is not a token (the checksum decides, not the shape)', () => {
+  // 32 lowercase hex: the shape of x-vcloud-authorization session ids and MD5 digests.
+  assert.equal(isWellFormedApiToken('0123456789abcdef0123456789abcdef'), false);
+  assert.equal(isWellFormedApiToken(createHash('md5').update('x').digest('hex')), false);
+});
+
+test('property: the scanner finds every planted token, of either format, in arbitrary text, in order', () => {
   const separator = fc.constantFrom(' ', '\n', '\t', '"', "'", '=', ':', ',', '/', '(', ')', '-', '.', '{', '}');
   const filler = fc.string({ maxLength: 40 });
+  const eitherFormat = fc.oneof(tokenArb, fc.uint8Array({ minLength: 32, maxLength: 32 }).map(legacyApiToken));
   fc.assert(
-    fc.property(fc.array(fc.tuple(filler, separator, tokenArb, separator), { maxLength: 5 }), filler, (parts, tail) => {
+    fc.property(fc.array(fc.tuple(filler, separator, eitherFormat, separator), { maxLength: 5 }), filler, (parts, tail) => {
       const text = parts.map(([f, s1, t, s2]) => `${f}${s1}${t}${s2}`).join('') + tail;
-      const planted = parts.map(([, , t]) => t);
       // Random filler could itself contain a valid token only with negligible probability (checksum).
-      assert.deepEqual(scan(text), planted);
+      assert.deepEqual(
+        scan(text),
+        parts.map(([, , t]) => t),
+      );
     }),
     { numRuns: 500 },
   );
@@ -140,12 +143,11 @@ test('property: look-alikes are not reported', () => {
       fc.pre(token[i] !== ch);
       const lookAlikes = [
         token.slice(0, i) + ch + token.slice(i + 1), // one character off: bad checksum
-        `x${token}`, // glued to a word on the left
+        `x${token}`, // glued to a word: not a 32-character word
         `_${token}`,
-        `${token}x`, // one character too long
-        `${token}0`,
-        `TSR_${token.slice(4)}`, // wrong prefix case
-        `tsr-${token.slice(4)}`,
+        `${token}_`,
+        `${token}x`,
+        `tsr_${token}`,
         token.slice(0, -1), // truncated
       ];
       for (const candidate of lookAlikes) assert.deepEqual(scan(`see ${candidate} here`), [], candidate);
@@ -158,13 +160,12 @@ test('property: look-alikes are not reported', () => {
   assert.deepEqual(scan(`a ${t} b`), [t]);
 });
 
-test('storage forms: SHA-256 hex of the token, a short start for display, a mask', () => {
+test('storage forms: SHA-256 hex of the whole token, a 4-character start for display, a mask', () => {
   const t = generateApiToken();
   assert.equal(hashApiToken(t), createHash('sha256').update(t).digest('hex'));
-  assert.match(hashApiToken(t), /^[0-9a-f]{64}$/);
-  assert.equal(apiTokenStart(t), t.slice(0, API_TOKEN_START_LENGTH));
-  assert.equal(API_TOKEN_START_LENGTH, 10);
-  assert.ok(apiTokenStart(t).startsWith(API_TOKEN_PREFIX));
-  assert.equal(maskApiToken(t), `${t.slice(0, 10)}…`);
-  assert.ok(!maskApiToken(t).includes(t.slice(10)), 'the mask hides the secret part');
+  assert.equal(apiTokenStart(t), t.slice(0, 4));
+  assert.equal(maskApiToken(t), `${t.slice(0, 4)}…`);
+  const legacy = legacyApiToken();
+  assert.equal(apiTokenStart(legacy), legacy.slice(0, 10), 'a legacy token keeps its `tsr_` + 6 start');
+  assert.equal(hashApiToken(legacy), createHash('sha256').update(legacy).digest('hex'));
 });

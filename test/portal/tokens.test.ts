@@ -9,6 +9,8 @@ import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { createApiToken, exchange, signIn as apiSignIn } from '../helpers/api.js';
 import { PortalClient, csrfFrom, setCookiesOf } from './portal-client.js';
 import { expiryFromDate } from '../../src/http/portal/routes/tokens.js';
+import { findApiTokens } from '../../src/cli/scan/find-tokens.js';
+import { isWellFormedApiToken } from '../../src/domain/api-token-format.js';
 
 const ACME = '/tenant/acme';
 
@@ -31,17 +33,17 @@ describe('portal API tokens', () => {
     const res = await bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(form.body), name: 'deploy', expiresOn: '' });
     assert.equal(res.statusCode, 303);
     assert.equal(res.headers.location, `${ACME}/preferences/tokens/created`);
-    assert.doesNotMatch(res.body, /tsr_/, 'the POST answer itself shows nothing');
+    assert.deepEqual(findApiTokens(res.body), [], 'the POST answer itself shows nothing');
     const cookie = setCookiesOf(res).find((c) => c.name === 'tessera_new_token');
     assert.ok(cookie);
     assert.match(cookie.raw, /Max-Age=120; Path=\/tenant\/acme\/preferences\/tokens\/created; HttpOnly; SameSite=Strict/);
-    assert.doesNotMatch(Buffer.from(cookie.value, 'base64url').toString('latin1'), /tsr_/, 'the cookie is ciphertext');
+    assert.deepEqual(findApiTokens(Buffer.from(cookie.value, 'base64url').toString('latin1')), [], 'the cookie is ciphertext');
 
     const shown = await bob.get(`${ACME}/preferences/tokens/created`);
     assert.equal(shown.statusCode, 200);
     assert.equal(shown.headers['cache-control'], 'no-store');
     const token = /id="api-token"[^>]*>([^<]+)</.exec(shown.body)?.[1];
-    assert.ok(token && token.startsWith('tsr_'), 'the token is on the page');
+    assert.ok(token && token.length === 32 && isWellFormedApiToken(token), 'the token is on the page');
     assert.match(shown.body, /It will not be shown again/);
     const cleared = setCookiesOf(shown).find((c) => c.name === 'tessera_new_token');
     assert.ok(
@@ -65,16 +67,18 @@ describe('portal API tokens', () => {
       headers: { cookie: `tessera_session=${alice.cookies.get('tessera_session')}; tessera_new_token=${cookie.value}` },
     });
     assert.match(replay.body, /Token no longer available/);
-    assert.ok(!replay.body.includes('tsr_'));
+    assert.ok(!replay.body.includes(token));
   });
 
   test('"how to use this token" is filled with this server\'s URL and org', async () => {
     const form = await bob.get(`${ACME}/preferences/tokens/new`);
     await bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(form.body), name: 'snippets' });
     const page = await bob.get(`${ACME}/preferences/tokens/created`, { host: 'vcd.example.test:8443' });
-    assert.match(page.body, /curl -s -X POST &#39;http:\/\/vcd\.example\.test:8443\/oauth\/tenant\/acme\/token&#39;/);
+    // -sS: quiet, but errors still show. Plain HTTP here, so no certificate flags.
+    assert.match(page.body, /curl -sS -X POST &#39;http:\/\/vcd\.example\.test:8443\/oauth\/tenant\/acme\/token&#39;/);
     assert.match(page.body, /--data-urlencode &#39;grant_type=refresh_token&#39;/);
-    assert.match(page.body, /curl -s &#39;http:\/\/vcd\.example\.test:8443\/api\/query\?type=vm&#39;/);
+    assert.match(page.body, /curl -sS &#39;http:\/\/vcd\.example\.test:8443\/api\/query\?type=vm&#39;/);
+    assert.doesNotMatch(page.body, /curl -sSk|SkipCertificateCheck/, 'no certificate to skip on plain HTTP');
     assert.match(page.body, /Accept: application\/\*\+xml;version=36\.1/);
     assert.match(page.body, /Invoke-RestMethod -Method Post -Uri &#39;http:\/\/vcd\.example\.test:8443\/oauth\/tenant\/acme\/token&#39;/);
     assert.match(page.body, /Authorization = &quot;Bearer \$\(\$token\.access_token\)&quot;/);

@@ -1,6 +1,8 @@
 /**
- * Finds Tessera API tokens in text: candidates by the prefix pattern, kept only when the checksum matches,
- * so look-alikes (test fixtures, a token with one character changed) are not reported. Pure.
+ * Finds Tessera API tokens in text, both formats: candidates are every 32-character base62 word (current
+ * tokens have no prefix) and every `tsr_` + 49 word (legacy), kept only when the checksum matches, so other
+ * 32-character words (hex digests, ids) and look-alikes (a token with one character changed) are not reported.
+ * The false-positive rate measured on a real corpus is in docs/token-format.md. Pure.
  */
 import { API_TOKEN_SEARCH_PATTERN, isWellFormedApiToken, maskApiToken } from '../../domain/api-token-format.js';
 

@@ -1,10 +1,14 @@
 /**
  * "How to use this token": the documented VCD flow (VMware's 10.3.1 API-token post, Broadcom KB 429004) as
- * curl and PowerShell, filled with this server's URL and org. The token itself is not pasted into the
- * snippets (it would sit in shell history and appear twice on the page): they read it from the environment.
+ * curl and PowerShell, filled with this server's URL and org, so that they run as pasted against the server
+ * that showed them (test/portal/token-usage-run.test.ts runs the curl one). The token itself is not pasted
+ * into the snippets (it would sit in shell history and appear twice on the page): they read it from the
+ * environment. curl runs with -sS: quiet, but an error (refused connection, bad certificate) is still shown,
+ * where -s alone exits 60 silently and leaves the access-token variable empty.
  */
 
 export const TOKEN_ENV_VAR = 'VCD_API_TOKEN';
+/** The version the blog's script sends (VCD 10.3's 36.x), so the snippet matches VMware's documented flow. */
 export const QUERY_API_VERSION = '36.1';
 
 export interface TokenUsageSnippets {
@@ -12,6 +16,13 @@ export interface TokenUsageSnippets {
   readonly vmQueryUrl: string;
   readonly curl: string;
   readonly powershell: string;
+  /** True when the snippets skip certificate verification (`-k`, `-SkipCertificateCheck`). */
+  readonly insecure: boolean;
+}
+
+export interface TokenUsageOptions {
+  /** The server presents its generated self-signed certificate: clients must skip verification to connect. */
+  insecure: boolean;
 }
 
 /** `'...'` for POSIX shells: a single quote inside becomes '\'' . */
@@ -24,22 +35,24 @@ export function powershellQuote(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-export function tokenUsageSnippets(baseUrl: string, oauthUrlPath: string): TokenUsageSnippets {
+export function tokenUsageSnippets(baseUrl: string, oauthUrlPath: string, options: TokenUsageOptions): TokenUsageSnippets {
   const tokenUrl = `${baseUrl}${oauthUrlPath}/token`;
   const vmQueryUrl = `${baseUrl}/api/query?type=vm`;
   const accept = `application/*+xml;version=${QUERY_API_VERSION}`;
+  const curlFlags = options.insecure ? '-sSk' : '-sS';
+  const skipCheck = options.insecure ? ' -SkipCertificateCheck' : '';
   const curl = [
     `export ${TOKEN_ENV_VAR}='<paste the token here>'`,
     '',
     '# 1. Trade the API token for an access token (valid for one session)',
-    `ACCESS_TOKEN=$(curl -s -X POST ${shellQuote(tokenUrl)} \\`,
+    `ACCESS_TOKEN=$(curl ${curlFlags} -X POST ${shellQuote(tokenUrl)} \\`,
     `  -H 'Accept: application/json' \\`,
     `  -H 'Content-Type: application/x-www-form-urlencoded' \\`,
     `  --data-urlencode 'grant_type=refresh_token' \\`,
     `  --data-urlencode "refresh_token=$${TOKEN_ENV_VAR}" | jq -r .access_token)`,
     '',
     '# 2. Call the API with it: list the virtual machines',
-    `curl -s ${shellQuote(vmQueryUrl)} \\`,
+    `curl ${curlFlags} ${shellQuote(vmQueryUrl)} \\`,
     `  -H ${shellQuote(`Accept: ${accept}`)} \\`,
     `  -H "Authorization: Bearer $ACCESS_TOKEN"`,
   ].join('\n');
@@ -48,12 +61,12 @@ export function tokenUsageSnippets(baseUrl: string, oauthUrlPath: string): Token
     '',
     '# 1. Trade the API token for an access token (valid for one session)',
     `$body = @{ grant_type = 'refresh_token'; refresh_token = $env:${TOKEN_ENV_VAR} }`,
-    `$token = Invoke-RestMethod -Method Post -Uri ${powershellQuote(tokenUrl)} -Headers @{ Accept = 'application/json' } -Body $body`,
+    `$token = Invoke-RestMethod -Method Post -Uri ${powershellQuote(tokenUrl)} -Headers @{ Accept = 'application/json' } -Body $body${skipCheck}`,
     '',
     '# 2. Call the API with it: list the virtual machines',
     `$headers = @{ Accept = ${powershellQuote(accept)}; Authorization = "Bearer $($token.access_token)" }`,
-    `$result = Invoke-RestMethod -Uri ${powershellQuote(vmQueryUrl)} -Headers $headers`,
+    `$result = Invoke-RestMethod -Uri ${powershellQuote(vmQueryUrl)} -Headers $headers${skipCheck}`,
     '$result.QueryResultRecords.VMRecord | Select-Object name, status, containerName',
   ].join('\n');
-  return { tokenUrl, vmQueryUrl, curl, powershell };
+  return { tokenUrl, vmQueryUrl, curl, powershell, insecure: options.insecure };
 }

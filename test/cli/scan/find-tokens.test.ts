@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateApiToken } from '../../../src/domain/api-token-format.js';
+import { legacyApiToken } from '../../helpers/legacy-api-token.js';
 import { findApiTokens, looksBinary } from '../../../src/cli/scan/find-tokens.js';
 
 /** The same token with its last checksum character changed: the right shape, the wrong checksum. */
@@ -21,13 +22,40 @@ test('finds tokens with 1-based line and column, masked', () => {
       [4, 21],
     ],
   );
-  assert.equal(findings[0]!.masked, `${one.slice(0, 10)}…`);
-  assert.ok(!findings.some((f) => f.masked.includes(one.slice(10))), 'the secret part is never printed');
+  assert.equal(findings[0]!.masked, `${one.slice(0, 4)}…`);
+  assert.ok(!findings.some((f) => f.masked.includes(one.slice(4))), 'the secret part is never printed');
+});
+
+test('finds legacy tsr_ tokens next to current ones', () => {
+  const legacy = legacyApiToken();
+  const current = generateApiToken();
+  const findings = findApiTokens(`old=${legacy}
+new=${current}
+`);
+  assert.deepEqual(
+    findings.map((f) => [f.line, f.column, f.masked]),
+    [
+      [1, 5, `${legacy.slice(0, 10)}…`],
+      [2, 5, `${current.slice(0, 4)}…`],
+    ],
+  );
 });
 
 test('ignores look-alikes: bad checksum, wrong length, glued to other characters', () => {
   const token = generateApiToken();
-  const text = [badChecksum(token), `${token}x`, `x${token}`, token.slice(0, -1), `tsr_${'A'.repeat(49)}`].join('\n');
+  const legacy = legacyApiToken();
+  const text = [
+    badChecksum(token),
+    `${token}x`,
+    `x${token}`,
+    `${token}_`,
+    token.slice(0, -1),
+    badChecksum(legacy),
+    `x${legacy}`,
+    `tsr_${'A'.repeat(49)}`,
+    'A'.repeat(32),
+    '0123456789abcdef0123456789abcdef', // a 32-hex id: the right shape, no checksum
+  ].join('\n');
   assert.deepEqual(findApiTokens(text), []);
 });
 

@@ -80,7 +80,7 @@ for (const plan of selectedBackends()) {
         assert.equal(g.token_type, 'Bearer');
         assert.ok(Number.isInteger(g.expires_in) && g.expires_in > 0);
         assert.ok(g.access_token.length > 32);
-        assert.match(g.refresh_token, /^tsr_[0-9A-Za-z]{49}$/);
+        assert.match(g.refresh_token, /^[0-9A-Za-z]{32}$/, 'a 32-character base62 token, as VCD 10.3.1 issues');
         // The access token of the grant is an API-token session of alice.
         const me = await http(`${base}/cloudapi/1.0.0/sessions/current`, { headers: bearer(g.access_token) });
         assert.equal(me.json().user.name, 'alice');
@@ -88,12 +88,12 @@ for (const plan of selectedBackends()) {
         const second = await jwtGrant('/oauth/tenant/acme', alice, body.client_id);
         assert.equal(second.status, 400);
         assert.equal(second.json().minorErrorCode, 'invalid_grant');
-        assert.ok(!second.text.includes('tsr_'));
+        assert.ok(!second.text.includes(g.refresh_token));
         // The token itself is never shown again.
         const after = await http(`${base}/cloudapi/1.0.0/tokens/urn:vcloud:token:${body.client_id}`, { headers: bearer(alice) });
         assert.equal(after.json().token, null);
         assert.ok(!after.text.includes(g.refresh_token));
-        assert.equal(after.json().tokenStart, g.refresh_token.slice(0, 10));
+        assert.equal(after.json().tokenStart, g.refresh_token.slice(0, 4));
       });
 
       test('two concurrent jwt-bearer grants for one client: exactly one gets the token', async () => {

@@ -23,6 +23,7 @@ import { tokenUsageSnippets } from '../token-usage.js';
 import { clearCookie, createdTokenPath, readCookie, setCreatedTokenCookie } from '../cookies.js';
 import { decryptValue, encryptValue } from '../crypto/encrypted-value.js';
 import { baseUrl } from '../../context.js';
+import { servesGeneratedCertificate } from '../../../tls.js';
 import { TesseraError, forbidden } from '../../errors.js';
 import { newTokenPage, revokeConfirmPage, tokenCreatedPage, tokenGonePage } from '../views/token-pages.js';
 import type { RevokeOrigin } from '../views/token-table.js';
@@ -130,7 +131,11 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const created = decryptValue(deps.keys.createdToken, sealed, state.principal.sessionId);
     const frame = signedInFrame(state, deps, 'preferences');
     if (!isCreatedToken(created)) return sendPage(reply, tokenGonePage(frame));
-    return sendPage(reply, tokenCreatedPage(frame, { ...created, usage: tokenUsageSnippets(baseUrl(request), state.org.oauthUrlPath) }));
+    const usage = tokenUsageSnippets(baseUrl(request), state.org.oauthUrlPath, {
+      // The snippets must run as pasted: against the generated self-signed certificate that needs -k.
+      insecure: servesGeneratedCertificate(services.config),
+    });
+    return sendPage(reply, tokenCreatedPage(frame, { ...created, usage }));
   });
 
   const loadForRevoke = async (request: FastifyRequest<{ Params: { id: string } }>, state: SignedInState) => {

@@ -72,7 +72,11 @@ export function tokenCreatedPage(
 </section>
 <section class="card" aria-labelledby="token-usage-title" id="token-usage">
   <h2 id="token-usage-title" class="card-title">How to use this token</h2>
-  <p class="card-text">A script trades the token for an access token at <code>${input.usage.tokenUrl}</code>, then calls the API with <code>Authorization: Bearer</code>. Put the token in the <code>${TOKEN_ENV_VAR}</code> environment variable rather than in the script. For a server with a self-signed certificate, add <code>-k</code> to curl or <code>-SkipCertificateCheck</code> to Invoke-RestMethod (PowerShell 7).</p>
+  <p class="card-text">A script trades the token for an access token at <code>${input.usage.tokenUrl}</code>, then calls the API with <code>Authorization: Bearer</code>. Put the token in the <code>${TOKEN_ENV_VAR}</code> environment variable rather than in the script.${
+    input.usage.insecure
+      ? html` This server uses its generated self-signed certificate, so the examples skip certificate checks (<code>-k</code> for curl, <code>-SkipCertificateCheck</code> for PowerShell 7); drop them once the server has a trusted certificate.`
+      : ''
+  }</p>
   <h3 class="snippet-title">curl (bash, needs jq)</h3>
   ${copyableBlock('usage-curl', input.usage.curl, 'curl example')}
   <h3 class="snippet-title">PowerShell</h3>
