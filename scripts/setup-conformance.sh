@@ -2,11 +2,14 @@
 # Builds the real VCD clients that test/conformance drives (issue 5; docs/conformance.md):
 #   test/conformance/govcd/bin/govcd-v2   go-vcloud-director/v2 v2.26.1  (go.mod + go.sum)
 #   test/conformance/govcd/bin/govcd-v3   go-vcloud-director/v3 v3.1.1   (go.v3.mod + go.v3.sum, -tags govcd_v3)
+#   test/conformance/capvcd/bin/capvcd-conformance   CAPVCD's SDK: cloud-provider-for-cloud-director
+#                                         v0.0.0-20240422223843-6dd634aca882 (pkg/vcdsdk) on go-vcloud-director/v2
+#                                         v2.26.0-alpha.6, the versions CAPVCD pins (go.mod + go.sum)
 #   test/conformance/.venv                pyvcloud 23.0.4 + requests     (test/conformance/pyvcloud/requirements.txt)
 # Go modules come from the Go module proxy, Python packages from PyPI. Idempotent: a stamp (hash of the
 # inputs and the toolchain) skips what is already built, so a second run takes well under a second.
 #
-# Usage: scripts/setup-conformance.sh [all|govcd|pyvcloud]      (default: all)
+# Usage: scripts/setup-conformance.sh [all|govcd|capvcd|pyvcloud]      (default: all)
 # On a missing toolchain or registry it exits non-zero with a line starting "SETUP FAILED:".
 set -euo pipefail
 
@@ -14,6 +17,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONF="$ROOT/test/conformance"
 GOVCD_DIR="$CONF/govcd"
 BIN="$GOVCD_DIR/bin"
+CAPVCD_DIR="$CONF/capvcd"
+CAPVCD_BIN="$CAPVCD_DIR/bin"
 VENV="$CONF/.venv"
 REQUIREMENTS="$CONF/pyvcloud/requirements.txt"
 GO_MIN="1.26.2" # go-vcloud-director v3.1.1 declares `go 1.26.2`
@@ -26,7 +31,7 @@ fail() {
 }
 log() { echo "setup-conformance: $*" >&2; }
 
-case "$WHAT" in all | govcd | pyvcloud) ;; *) fail "unknown target '$WHAT' (all|govcd|pyvcloud)" ;; esac
+case "$WHAT" in all | govcd | capvcd | pyvcloud) ;; *) fail "unknown target '$WHAT' (all|govcd|capvcd|pyvcloud)" ;; esac
 command -v sha256sum >/dev/null || fail "sha256sum not found (coreutils)"
 command -v flock >/dev/null || fail "flock not found (util-linux)"
 command -v timeout >/dev/null || fail "timeout not found (coreutils)"
@@ -42,13 +47,21 @@ version_ge() { # version_ge A B: A >= B (dotted numbers)
 
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
-build_govcd() {
+# Sets up the Go toolchain for a build (shared by govcd and capvcd); its version goes to $GOVER.
+# Not called in a command substitution: the exports must reach the caller's shell.
+go_toolchain() {
   command -v go >/dev/null || fail "the Go toolchain is not installed (need Go >= $GO_MIN for go-vcloud-director v3.1.1)"
   export GOTOOLCHAIN=local # never try to download another toolchain
   export GOFLAGS="-mod=mod -buildvcs=false"
   local gover
   gover=$(go env GOVERSION) || fail "'go env GOVERSION' failed"
   version_ge "${gover#go}" "$GO_MIN" || fail "Go $gover is too old: go-vcloud-director v3.1.1 needs Go >= $GO_MIN"
+  GOVER="$gover"
+}
+
+build_govcd() {
+  go_toolchain
+  local gover="$GOVER"
 
   local major modfile sumfile tags stamp want out
   for major in v2 v3; do
@@ -84,6 +97,36 @@ build_govcd() {
   done
 }
 
+# CAPVCD's SDK (pkg/vcdsdk of cloud-provider-for-cloud-director). Its tags (1.6.1 ...) have no `v`, so Go
+# cannot use them: go.mod pins the pseudo-version the module proxy serves (docs/conformance.md).
+build_capvcd() {
+  go_toolchain
+  local gover="$GOVER"
+  local out="$CAPVCD_BIN/capvcd-conformance" stamp="$CAPVCD_BIN/.stamp" want before
+  mkdir -p "$CAPVCD_BIN"
+  want=$( (echo "$gover $(go env GOOS GOARCH)"; cat "$CAPVCD_DIR/go.mod" "$CAPVCD_DIR/go.sum" "$CAPVCD_DIR"/*.go) | sha256sum | cut -d' ' -f1)
+  if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    log "capvcd-conformance up to date ($out)"
+    return
+  fi
+  log "building capvcd-conformance with $gover ..."
+  before=$(hash_of "$CAPVCD_DIR/go.mod" "$CAPVCD_DIR/go.sum")
+  (
+    cd "$CAPVCD_DIR"
+    timeout "$STEP_TIMEOUT" go mod download ||
+      fail "go mod download (capvcd) failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
+    timeout "$STEP_TIMEOUT" go build -trimpath -o "$out.tmp" . ||
+      fail "go build of capvcd-conformance failed (see the compiler output above)"
+  ) || exit 1
+  mv -f "$out.tmp" "$out"
+  if [ "$(hash_of "$CAPVCD_DIR/go.mod" "$CAPVCD_DIR/go.sum")" != "$before" ]; then
+    log "WARNING: the build changed capvcd/go.mod or go.sum; the committed files are incomplete (review and keep the change)"
+    want=$( (echo "$gover $(go env GOOS GOARCH)"; cat "$CAPVCD_DIR/go.mod" "$CAPVCD_DIR/go.sum" "$CAPVCD_DIR"/*.go) | sha256sum | cut -d' ' -f1)
+  fi
+  echo "$want" >"$stamp"
+  log "built $out: $(go version -m "$out" | awk '$1 == "dep" && $2 ~ /(cloud-provider-for-cloud-director|go-vcloud-director)$|go-vcloud-director\/v2$/ {print $2, $3}' | tr '\n' ' ')"
+}
+
 setup_pyvcloud() {
   local py
   py=$(command -v python3 || true)
@@ -112,7 +155,8 @@ setup_pyvcloud() {
 }
 
 case "$WHAT" in
-  all) build_govcd; setup_pyvcloud ;;
+  all) build_govcd; build_capvcd; setup_pyvcloud ;;
   govcd) build_govcd ;;
+  capvcd) build_capvcd ;;
   pyvcloud) setup_pyvcloud ;;
 esac

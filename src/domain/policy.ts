@@ -26,6 +26,7 @@ export type Action =
   | 'rightsBundle.view'
   | 'rightsBundle.manage'
   | 'org.view'
+  | 'adminView.read'
   | 'apiTokenPolicy.manage'
   | 'vdc.view'
   | 'vapp.view'
@@ -66,6 +67,10 @@ const REQUIRED_RIGHT: Partial<Record<Action, string>> = {
   'rightsBundle.view': RIGHTS.rightsBundleView,
   'rightsBundle.manage': RIGHTS.rightsBundleManage,
   'org.view': RIGHTS.orgView,
+  // GET /api/admin. VCD serves the admin VCloud document to org administrators too (their Session lists the
+  // /api/admin/ link, vcd-wire §3.3), with only their own org referenced; what it holds is what the AdminOrg
+  // documents it points at already show, so it takes the same right as reading an AdminOrg ("Organization: View").
+  'adminView.read': RIGHTS.orgView,
   'apiTokenPolicy.manage': RIGHTS.orgEdit,
   'vdc.view': RIGHTS.vdcView,
   'vapp.view': RIGHTS.vappView,

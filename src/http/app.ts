@@ -15,6 +15,7 @@ import { credentialFromHeaders } from '../auth/authenticator.js';
 import { legacyVersionRoutes } from './legacy/versions.js';
 import { legacySessionRoutes } from './legacy/sessions.js';
 import { legacyInventoryRoutes } from './legacy/inventory.js';
+import { legacyAdminRoutes } from './legacy/admin.js';
 import { legacyQueryRoutes } from './legacy/query.js';
 import { cloudapiSessionRoutes } from './cloudapi/sessions.js';
 import { cloudapiTokenRoutes } from './cloudapi/tokens.js';
@@ -165,6 +166,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(legacyVersionRoutes);
   await app.register(legacySessionRoutes);
   await app.register(legacyInventoryRoutes);
+  await app.register(legacyAdminRoutes);
   await app.register(legacyQueryRoutes);
   await app.register(cloudapiSessionRoutes);
   await app.register(cloudapiTokenRoutes);

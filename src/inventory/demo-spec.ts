@@ -7,7 +7,8 @@
  *   acmeVms.filter((p) => !p.vapp.template).length                       // what isVAppTemplate==false returns
  *   DEMO_INVENTORY.acme.vdcs.find((v) => v.name === 'acme-prod')         // 34 VMs: more than one page of 25
  *
- * Shape: org → vdcs[] → vapps[] → vms[]; metadata on the org, on VDCs and on VMs. Names are unique per org
+ * Shape: org → vdcs[] → vapps[] → vms[]; metadata on the org, on VDCs and on VMs; ExtraConfig (`guestinfo.*`,
+ * what CAPVCD reads) on VMs. Names are unique per org
  * (VCD requires it for VDCs; the demo keeps VM names unique too, so `name==x` finds one VM). globex reuses the
  * acme VM name `web-01` on purpose, so isolation tests can tell the orgs apart. Owners are user names: alice
  * and bob in acme, hank in globex (created by the bootstrap). Ids are not part of the spec: they derive from
@@ -28,6 +29,12 @@ export interface DemoMetadata {
   readonly visibility: 'READWRITE' | 'READONLY' | 'PRIVATE';
 }
 
+/** One ExtraConfig (VMX) entry of a VM, served as `vmw:ExtraConfig` in its VirtualHardwareSection. */
+export interface DemoExtraConfig {
+  readonly key: string;
+  readonly value: string;
+}
+
 export interface DemoVm {
   readonly name: string;
   readonly status: VcdStatusName;
@@ -36,10 +43,14 @@ export interface DemoVm {
   readonly memoryMb: number;
   readonly guestOs: string;
   readonly hardwareVersion: number;
+  /** The system disk, in MB. */
+  readonly diskMb: number;
   readonly storageProfile: string;
   readonly network: string | null;
   readonly ipAddress: string | null;
   readonly metadata: readonly DemoMetadata[];
+  /** Ordered by key, as the VM document lists them. */
+  readonly extraConfig: readonly DemoExtraConfig[];
 }
 
 export interface DemoVApp {
@@ -96,6 +107,23 @@ const meta = (key: string, value: string, options: Partial<Omit<DemoMetadata, 'k
   visibility: options.visibility ?? 'READWRITE',
 });
 
+/**
+ * The ExtraConfig every demo VM carries: what VCD itself sets (`disk.EnableUUID`), the host name, and, once the
+ * VM is deployed, the network step of the post-customization that CAPVCD's bootstrap reports through guestinfo.
+ * `extra` adds keys (e.g. a finished `kubeinit`); the result is ordered by key.
+ */
+function guestinfo(name: string, deployed: boolean, extra: readonly DemoExtraConfig[] = []): DemoExtraConfig[] {
+  return [
+    { key: 'disk.EnableUUID', value: 'TRUE' },
+    { key: 'guestinfo.hostname', value: name },
+    ...(deployed ? [{ key: 'guestinfo.postcustomization.networkconfiguration.status', value: 'successful' }] : []),
+    ...extra,
+  ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** The guestinfo key CAPVCD polls until kubeadm init has finished on a control-plane VM. */
+export const KUBEINIT_STATUS_KEY = 'guestinfo.postcustomization.kubeinit.status';
+
 const UBUNTU = 'Ubuntu Linux (64-bit)';
 const RHEL = 'Red Hat Enterprise Linux 9 (64-bit)';
 const WINDOWS = 'Microsoft Windows Server 2022 (64-bit)';
@@ -115,6 +143,10 @@ interface SeriesOptions {
   /** Deployed unless said otherwise; undeployed VMs have no IP. */
   readonly deployed?: (i: number) => boolean;
   readonly metadata?: (i: number) => readonly DemoMetadata[];
+  /** System disk size in MB; 16 GiB unless said otherwise. */
+  readonly diskMb?: number;
+  /** ExtraConfig beyond guestinfo()'s defaults. */
+  readonly extraConfig?: (i: number) => readonly DemoExtraConfig[];
 }
 
 /** `prefix-01` ... `prefix-NN`. */
@@ -122,18 +154,21 @@ function series(o: SeriesOptions): DemoVm[] {
   return Array.from({ length: o.count }, (_, k) => {
     const i = k + 1;
     const deployed = o.deployed?.(i) ?? true;
+    const name = `${o.prefix}-${String(i).padStart(2, '0')}`;
     return {
-      name: `${o.prefix}-${String(i).padStart(2, '0')}`,
+      name,
       status: o.status?.(i) ?? 'POWERED_ON',
       deployed,
       cpus: o.cpus(i),
       memoryMb: o.memoryMb(i),
       guestOs: o.guestOs,
       hardwareVersion: 19,
+      diskMb: o.diskMb ?? 16_384,
       storageProfile: o.storageProfile,
       network: o.network,
       ipAddress: deployed ? `10.${o.subnet}.0.${10 + i}` : null,
       metadata: o.metadata?.(i) ?? [],
+      extraConfig: guestinfo(name, deployed, o.extraConfig?.(i)),
     };
   });
 }
@@ -155,10 +190,12 @@ function template(name: string, vms: readonly string[], guestOs: string, cpus: n
       memoryMb,
       guestOs,
       hardwareVersion: 19,
+      diskMb: 20_480,
       storageProfile: 'Standard',
       network: null,
       ipAddress: null,
       metadata: [],
+      extraConfig: guestinfo(vmName, false),
     })),
   };
 }
@@ -233,6 +270,7 @@ const ACME_PROD: DemoVdc = {
         guestOs: RHEL,
         cpus: () => 8,
         memoryMb: () => 65536,
+        diskMb: 102_400,
         status: (i) => (i === 4 ? 'SUSPENDED' : 'POWERED_ON'),
         metadata: (i) => [meta('role', 'db'), meta('backup', String(i !== 4), { type: 'MetadataBooleanValue' })],
       }),
@@ -299,6 +337,9 @@ const ACME_DEV: DemoVdc = {
         guestOs: UBUNTU,
         cpus: () => 8,
         memoryMb: () => 16384,
+        diskMb: 40_960,
+        // Runners are a small Kubernetes cluster: the first one is its control plane.
+        extraConfig: (i) => (i === 1 ? [{ key: KUBEINIT_STATUS_KEY, value: 'successful' }] : []),
       }),
     ),
   ],

@@ -40,7 +40,7 @@ async function demoRows(store: Store, ex: Executor, orgId: string, inventory: De
     ownerIds.set(name, user.id);
   }
 
-  const rows: Required<InventoryRows> = { vdcs: [], vapps: [], vms: [], metadata: [] };
+  const rows: Required<InventoryRows> = { vdcs: [], vapps: [], vms: [], metadata: [], extraConfig: [] };
   const metadata = (kind: MetadataEntityKind, entityId: string, entries: readonly DemoMetadata[]) => {
     for (const m of entries) rows.metadata.push(metadataRow(orgId, kind, entityId, m));
   };
@@ -103,11 +103,13 @@ async function demoRows(store: Store, ex: Executor, orgId: string, inventory: De
           ip_address: vm.ipAddress,
           owner_id: ownerId,
           hardware_version: vm.hardwareVersion,
+          disk_mb: vm.diskMb,
           is_deployed: vm.deployed ? 1 : 0,
           is_template: vapp.template ? 1 : 0,
           created_at: DEMO_EPOCH + minute++ * 60_000,
         } satisfies Insertable<VmTable>);
         metadata('vm', vmId, vm.metadata);
+        for (const { key, value } of vm.extraConfig) rows.extraConfig.push({ vm_id: vmId, org_id: orgId, key, value });
       }
     }
   }

@@ -55,20 +55,23 @@ export function renderXmlDocument(root: DocElement): string {
 // ------------------------------------------------------------------------------------------------ JSON
 
 /** Children that are lists in VCD's schema, by parent element: JSON arrays even when empty or single. */
-const REPEATED: Readonly<Record<string, string>> = {
-  OrgList: 'Org',
-  Users: 'UserReference',
-  Groups: 'GroupReference',
-  Catalogs: 'CatalogReference',
-  Vdcs: 'Vdc',
-  Networks: 'Network',
-  AvailableNetworks: 'Network',
-  ResourceEntities: 'ResourceEntity',
-  SupportedHardwareVersions: 'SupportedHardwareVersion',
-  Children: 'Vm',
-  NetworkConnectionSection: 'NetworkConnection',
-  AuthorizedLocations: 'Location',
-  Metadata: 'MetadataEntry',
+const REPEATED: Readonly<Record<string, readonly string[]>> = {
+  OrgList: ['Org'],
+  Users: ['UserReference'],
+  Groups: ['GroupReference'],
+  Catalogs: ['CatalogReference'],
+  Vdcs: ['Vdc'],
+  Networks: ['Network'],
+  AvailableNetworks: ['Network'],
+  ResourceEntities: ['ResourceEntity'],
+  SupportedHardwareVersions: ['SupportedHardwareVersion'],
+  Children: ['Vm'],
+  NetworkConnectionSection: ['NetworkConnection'],
+  AuthorizedLocations: ['Location'],
+  Metadata: ['MetadataEntry'],
+  'ovf:VirtualHardwareSection': ['ovf:Item', 'vmw:ExtraConfig'],
+  'ovf:Item': ['rasd:Connection', 'rasd:HostResource'],
+  OrganizationReferences: ['OrganizationReference'],
 };
 
 /** `IsEnabled` → `isEnabled`, `MACAddress` → `macAddress`, `VCpuInMhz2` → `vCpuInMhz2`, `ovf:Info` → `info`. */
@@ -81,10 +84,10 @@ export function jsonKey(name: string): string {
   return local.slice(0, lower).toLowerCase() + local.slice(lower);
 }
 
-/** Media types in JSON name the JSON representation: `...org+xml` → `...org+json`. */
+/** Media types in JSON name the JSON representation: `...org+xml` → `...org+json` (also `vcloud:type` on OVF sections). */
 function jsonAttr(name: string, value: AttrValue): AttrValue {
   if (value === undefined) return null;
-  return name === 'type' && typeof value === 'string' ? value.replace(/\+xml$/, '+json') : value;
+  return jsonKey(name) === 'type' && typeof value === 'string' ? value.replace(/\+xml$/, '+json') : value;
 }
 
 function isNamespaceDeclaration(name: string): boolean {
@@ -102,9 +105,9 @@ function nodeJson(n: DocNode): unknown {
     out.value = n.value ?? null;
     return out;
   }
-  const listItem = REPEATED[n.name];
+  const listItems = REPEATED[n.name] ?? [];
   const groups = new Map<string, DocNode[]>();
-  if (listItem) groups.set(listItem, []);
+  for (const item of listItems) groups.set(item, []);
   for (const c of n.children) {
     if (!c) continue;
     const group = groups.get(c.name);
@@ -112,7 +115,7 @@ function nodeJson(n: DocNode): unknown {
     else groups.set(c.name, [c]);
   }
   for (const [name, items] of groups) {
-    const list = name === 'Link' || name === listItem || items.length > 1;
+    const list = name === 'Link' || listItems.includes(name) || items.length > 1;
     out[jsonKey(name)] = list ? items.map(nodeJson) : nodeJson(items[0]!);
   }
   return out;

@@ -5,11 +5,12 @@
  *
  * Shape per org: one VDC per 10,000 VMs (1 to 8), vApps of 10 VMs, every 20th vApp a template. VM names are
  * `<role>-<nnnnnn>` (web, app, db, batch; unique in the org); about 70% are powered on, 20% powered off,
- * 5% suspended and 5% powered off and undeployed.
+ * 5% suspended and 5% powered off and undeployed. Every VM has a 16 to 64 GiB disk and two ExtraConfig keys
+ * (`guestinfo.hostname`, and CAPVCD's network post-customization status: successful once deployed).
  */
 import type { Insertable } from 'kysely';
 import type { Store } from '../store/store.js';
-import type { AllocationModel, VAppTable, VdcTable, VmTable } from './schema.js';
+import type { AllocationModel, VAppTable, VdcTable, VmExtraConfigTable, VmTable } from './schema.js';
 import type { VcdStatusName } from './status.js';
 import { nameBasedUuid } from './uuid.js';
 import { INSERT_BATCH_ROWS, insertInventoryRows } from './writer.js';
@@ -45,6 +46,21 @@ const CPUS = [1, 2, 2, 4, 4, 8];
 const MEMORY_MB = [1024, 2048, 4096, 8192, 16384, 32768];
 const ALLOCATION: readonly AllocationModel[] = ['Flex', 'AllocationPool', 'ReservationPool', 'AllocationVApp'];
 const PROFILES = ['Gold', 'Silver', 'Standard'];
+/** Disk sizes by VM index (no PRNG draw, so adding disks left every other generated value as it was). */
+const DISK_MB = [16_384, 32_768, 65_536];
+
+/** Two ExtraConfig rows per VM: few enough that 100,000 VMs stay a matter of seconds. */
+function generatedExtraConfig(vm: { id: string; org_id: string; name: string }, deployed: boolean): Insertable<VmExtraConfigTable>[] {
+  return [
+    { vm_id: vm.id, org_id: vm.org_id, key: 'guestinfo.hostname', value: vm.name },
+    {
+      vm_id: vm.id,
+      org_id: vm.org_id,
+      key: 'guestinfo.postcustomization.networkconfiguration.status',
+      value: deployed ? 'successful' : 'pending',
+    },
+  ];
+}
 
 /** A small deterministic PRNG (mulberry32): the same org and count always give the same inventory. */
 function prng(seed: number): () => number {
@@ -110,10 +126,12 @@ export async function generateOrgInventory(store: Store, orgId: string, vmCount:
     await insertInventoryRows(trx, { vdcs });
     let vapps: Insertable<VAppTable>[] = [];
     let vms: Insertable<VmTable>[] = [];
+    let extraConfig: Insertable<VmExtraConfigTable>[] = [];
     const flush = async () => {
-      await insertInventoryRows(trx, { vapps, vms });
+      await insertInventoryRows(trx, { vapps, vms, extraConfig });
       vapps = [];
       vms = [];
+      extraConfig = [];
       options.onProgress?.({ done: Math.min(vmCount, doneSoFar), total: vmCount });
     };
     let doneSoFar = 0;
@@ -130,7 +148,7 @@ export async function generateOrgInventory(store: Store, orgId: string, vmCount:
         const state = template ? { status: 'POWERED_OFF' as const, deployed: false } : vmState(random);
         states.push(state);
         const octets = i + 1;
-        vms.push({
+        const vm = {
           id: nameBasedUuid(orgId, `gen/vm/${i}`),
           org_id: orgId,
           vdc_id: vdc.id,
@@ -146,10 +164,13 @@ export async function generateOrgInventory(store: Store, orgId: string, vmCount:
           ip_address: state.deployed && !template ? `10.${(octets >> 16) & 255}.${(octets >> 8) & 255}.${octets & 255}` : null,
           owner_id: ownerOf(a),
           hardware_version: 19,
+          disk_mb: DISK_MB[i % DISK_MB.length]!,
           is_deployed: state.deployed ? 1 : 0,
           is_template: template ? 1 : 0,
           created_at: epoch + i * 1000,
-        });
+        } satisfies Insertable<VmTable>;
+        vms.push(vm);
+        extraConfig.push(...generatedExtraConfig(vm, state.deployed));
       }
       const statuses = new Set(states.map((s) => s.status));
       vapps.push({

@@ -34,6 +34,7 @@ export const MEDIA = {
   orgList: 'application/vnd.vmware.vcloud.orgList+xml',
   org: 'application/vnd.vmware.vcloud.org+xml',
   adminOrg: 'application/vnd.vmware.admin.organization+xml',
+  adminVCloud: 'application/vnd.vmware.admin.vcloud+xml',
   vdc: 'application/vnd.vmware.vcloud.vdc+xml',
   vApp: 'application/vnd.vmware.vcloud.vApp+xml',
   vAppTemplate: 'application/vnd.vmware.vcloud.vAppTemplate+xml',

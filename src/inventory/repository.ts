@@ -5,12 +5,13 @@
  */
 import type { Selectable } from 'kysely';
 import type { Executor, Store } from '../store/store.js';
-import type { MetadataEntityKind, MetadataTable, VAppTable, VdcTable, VmTable } from './schema.js';
+import type { MetadataEntityKind, MetadataTable, VAppTable, VdcTable, VmExtraConfigTable, VmTable } from './schema.js';
 
 export type Vdc = Selectable<VdcTable>;
 export type VApp = Selectable<VAppTable>;
 export type Vm = Selectable<VmTable>;
 export type MetadataRow = Selectable<MetadataTable>;
+export type VmExtraConfigRow = Selectable<VmExtraConfigTable>;
 
 /** A VM with the names its documents show. */
 export type VmWithNames = Vm & { vapp_name: string; vdc_name: string; owner_name: string | null };
@@ -57,6 +58,32 @@ function vmsWithNames(ex: Executor) {
     .leftJoin('users', 'users.id', 'vms.owner_id')
     .selectAll('vms')
     .select(['vapps.name as vapp_name', 'vdcs.name as vdc_name', 'users.name as owner_name']);
+}
+
+/** Code-unit order: the same on both backends (PostgreSQL's `order by` follows the database's collation). */
+const byKey = (a: VmExtraConfigRow, b: VmExtraConfigRow) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** A VM's ExtraConfig entries, ordered by key (the order its VirtualHardwareSection lists them). */
+export async function listVmExtraConfig(store: Store, vmId: string, ex: Executor = store.db): Promise<VmExtraConfigRow[]> {
+  const rows = await ex.selectFrom('vm_extra_config').selectAll().where('vm_id', '=', vmId).execute();
+  return rows.sort(byKey);
+}
+
+/** The ExtraConfig entries of several VMs (a vApp's children), grouped by VM id. */
+export async function listExtraConfigOfVms(
+  store: Store,
+  vmIds: readonly string[],
+  ex: Executor = store.db,
+): Promise<Map<string, VmExtraConfigRow[]>> {
+  const byVm = new Map<string, VmExtraConfigRow[]>();
+  if (vmIds.length === 0) return byVm;
+  const rows = await ex.selectFrom('vm_extra_config').selectAll().where('vm_id', 'in', vmIds).execute();
+  for (const row of rows.sort(byKey)) {
+    const list = byVm.get(row.vm_id);
+    if (list) list.push(row);
+    else byVm.set(row.vm_id, [row]);
+  }
+  return byVm;
 }
 
 export interface MetadataReadOptions {

@@ -68,6 +68,8 @@ export interface VmTable {
   ip_address: string | null;
   owner_id: string | null;
   hardware_version: number;
+  /** Size of the VM's one system disk, in MB (0004_vm_extra_config.ts; defaults to 16 GiB). */
+  disk_mb: number;
   is_deployed: number;
   /** Denormalised from the vApp's is_template, for the indexed `isVAppTemplate==` filter every client sends. */
   is_template: number;
@@ -103,6 +105,18 @@ export interface MetadataTable {
 }
 
 /**
+ * A VM's ExtraConfig (VMX) key/values, served as `vmw:ExtraConfig` in the VM's `ovf:VirtualHardwareSection`
+ * (CAPVCD reads `guestinfo.*` keys there). Keys are unique per VM (0004_vm_extra_config.ts).
+ */
+export interface VmExtraConfigTable {
+  vm_id: string;
+  /** The VM's org (see the note at the top). */
+  org_id: string;
+  key: string;
+  value: string;
+}
+
+/**
  * One row (id = 1) whose `version` grows with every change that can alter a query result: rows of vdcs, vapps,
  * vms and metadata, and the user/org/role columns records show. Database triggers bump it (0002_inventory.ts),
  * so no writer, in any process or on any node, can forget to. Query caches are valid only for the version
@@ -119,4 +133,5 @@ export interface InventoryTables {
   vapps: VAppTable;
   vms: VmTable;
   metadata: MetadataTable;
+  vm_extra_config: VmExtraConfigTable;
 }

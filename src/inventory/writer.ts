@@ -5,9 +5,9 @@
  */
 import type { Insertable } from 'kysely';
 import type { Executor } from '../store/store.js';
-import type { MetadataTable, VAppTable, VdcTable, VmTable } from './schema.js';
+import type { MetadataTable, VAppTable, VdcTable, VmExtraConfigTable, VmTable } from './schema.js';
 
-/** 500 VM rows × 18 columns = 9,000 parameters per statement. */
+/** 500 VM rows × 19 columns = 9,500 parameters per statement. */
 export const INSERT_BATCH_ROWS = 500;
 
 export interface InventoryRows {
@@ -15,17 +15,19 @@ export interface InventoryRows {
   vapps?: Insertable<VAppTable>[];
   vms?: Insertable<VmTable>[];
   metadata?: Insertable<MetadataTable>[];
+  extraConfig?: Insertable<VmExtraConfigTable>[];
 }
 
-/** Inserts parents before children (VDCs, vApps, VMs, metadata) so foreign keys hold at every statement. */
+/** Inserts parents before children (VDCs, vApps, VMs, then metadata and ExtraConfig) so foreign keys hold at every statement. */
 export async function insertInventoryRows(ex: Executor, rows: InventoryRows): Promise<void> {
   await insertBatched(ex, 'vdcs', rows.vdcs);
   await insertBatched(ex, 'vapps', rows.vapps);
   await insertBatched(ex, 'vms', rows.vms);
   await insertBatched(ex, 'metadata', rows.metadata);
+  await insertBatched(ex, 'vm_extra_config', rows.extraConfig);
 }
 
-async function insertBatched<T extends 'vdcs' | 'vapps' | 'vms' | 'metadata'>(
+async function insertBatched<T extends 'vdcs' | 'vapps' | 'vms' | 'metadata' | 'vm_extra_config'>(
   ex: Executor,
   table: T,
   rows: readonly Insertable<import('../store/schema.js').DB[T]>[] | undefined,

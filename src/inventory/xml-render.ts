@@ -10,6 +10,10 @@
 export const VCLOUD_NS = 'http://www.vmware.com/vcloud/v1.5';
 export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 export const OVF_NS = 'http://schemas.dmtf.org/ovf/envelope/1';
+/** The OVF hardware schemas VCD's Vm documents use: `rasd:` items, the `vssd:` system, `vmw:` extensions. */
+export const RASD_NS = 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData';
+export const VSSD_NS = 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData';
+export const VMW_NS = 'http://www.vmware.com/schema/ovf';
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 
 export type AttrValue = string | number | boolean | null | undefined;

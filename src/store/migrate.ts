@@ -7,6 +7,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m0001 from './migrations/0001_identity.js';
 import * as m0002 from './migrations/0002_inventory.js';
 import * as m0003 from './migrations/0003_revocation_keep_session.js';
+import * as m0004 from './migrations/0004_vm_extra_config.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -19,6 +20,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0001_identity', m0001],
   ['0002_inventory', m0002],
   ['0003_revocation_keep_session', m0003],
+  ['0004_vm_extra_config', m0004],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

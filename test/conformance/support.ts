@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CONFORMANCE_DIR = join(ROOT, 'test', 'conformance');
 export const GOVCD_BIN = join(CONFORMANCE_DIR, 'govcd', 'bin');
+export const CAPVCD_BIN = join(CONFORMANCE_DIR, 'capvcd', 'bin', 'capvcd-conformance');
 export const VENV_PYTHON = join(CONFORMANCE_DIR, '.venv', 'bin', 'python');
 
 /** Cold builds download modules and compile govcd twice: allow for a slow machine, never forever. */
@@ -26,7 +27,7 @@ export const LOOPBACK_ENV = { NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.
  * Runs scripts/setup-conformance.sh for `target`. Quick when already built (stamps); throws with the
  * script's own reason ("SETUP FAILED: ...") when a toolchain or registry is missing.
  */
-export function setupConformance(target: 'govcd' | 'pyvcloud' | 'all'): string {
+export function setupConformance(target: 'govcd' | 'capvcd' | 'pyvcloud' | 'all'): string {
   const script = join(ROOT, 'scripts', 'setup-conformance.sh');
   const result = spawnSync('bash', [script, target], {
     cwd: ROOT,

@@ -236,3 +236,14 @@ describe('orgs and roles', () => {
     ]);
   });
 });
+
+describe('GET /api/admin (adminView.read)', () => {
+  test('System and org administrators, and every role that reads AdminOrgs; token sessions too; not Console Access Only', () => {
+    for (const role of ['System Administrator', 'Organization Administrator', 'vApp Author', 'vApp User'] as const) {
+      assert.equal(can(principal(role), 'adminView.read'), true, role);
+      assert.equal(can(tokenSession(principal(role)), 'adminView.read'), true, `${role} token session`);
+      assert.equal(can(principal(role), 'adminView.read'), can(principal(role), 'org.view', { orgId: ACME }), `${role}: same as AdminOrg`);
+    }
+    assert.equal(can(principal('Console Access Only'), 'adminView.read'), false);
+  });
+});

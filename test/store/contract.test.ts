@@ -18,6 +18,9 @@ import { openPostgresStore } from '../../src/store/postgres.js';
 import { migrateToLatest, MIGRATION_NAMES } from '../../src/store/migrate.js';
 import { RevocationView } from '../../src/auth/revocation-view.js';
 import { createTestDatabase } from '../helpers/tessera.js';
+import { insertInventoryRows } from '../../src/inventory/writer.js';
+import { getVm, listExtraConfigOfVms, listVmExtraConfig } from '../../src/inventory/repository.js';
+import { DEFAULT_DISK_MB } from '../../src/store/migrations/0004_vm_extra_config.js';
 import { bothBackends, reportUnavailable, type BackendPlan } from './backends.js';
 
 const silentLog = { warn() {}, info() {} };
@@ -90,6 +93,68 @@ async function newToken(store: Store, orgId: string, userId: string, name = `tok
     last_used_ips: '[]',
     created_ip: '127.0.0.1',
   });
+}
+
+/** A VDC, a vApp and one VM in `orgId` (the inventory rows the VM-level tables hang off). */
+async function newVm(store: Store, orgId: string, vm: { disk_mb?: number } = {}) {
+  const ids = { vdc: randomUUID(), vapp: randomUUID(), vm: randomUUID() };
+  const common = { org_id: orgId, description: '', created_at: Date.now() };
+  await insertInventoryRows(store.db, {
+    vdcs: [
+      {
+        ...common,
+        id: ids.vdc,
+        name: `vdc-${ids.vdc.slice(0, 8)}`,
+        allocation_model: 'Flex',
+        is_enabled: 1,
+        cpu_allocated_mhz: 0,
+        cpu_limit_mhz: 0,
+        memory_allocated_mb: 0,
+        memory_limit_mb: 0,
+        storage_limit_mb: 0,
+        storage_profile: 'Gold',
+        network_name: null,
+        vm_quota: 0,
+      },
+    ],
+    vapps: [
+      {
+        ...common,
+        id: ids.vapp,
+        vdc_id: ids.vdc,
+        name: 'vapp',
+        status: 'POWERED_ON',
+        owner_id: null,
+        is_deployed: 1,
+        is_template: 0,
+        catalog_name: null,
+      },
+    ],
+  });
+  // Written without the type's help so that `disk_mb` may be left to the column default (0004).
+  await store.db
+    .insertInto('vms')
+    .values({
+      ...common,
+      id: ids.vm,
+      vdc_id: ids.vdc,
+      vapp_id: ids.vapp,
+      name: 'vm',
+      status: 'POWERED_ON',
+      guest_os: 'Ubuntu Linux (64-bit)',
+      cpus: 2,
+      memory_mb: 2048,
+      storage_profile: 'Gold',
+      network_name: null,
+      ip_address: null,
+      owner_id: null,
+      hardware_version: 19,
+      is_deployed: 1,
+      is_template: 0,
+      ...vm,
+    } as never)
+    .execute();
+  return ids;
 }
 
 const hashOf = (n: string) => n.padEnd(64, '0').slice(0, 64);
@@ -334,6 +399,43 @@ for (const plan of bothBackends()) {
       assert.equal(await store.getMeta('contract'), 'two');
       assert.equal(await store.getMeta('absent'), undefined);
       await store.ping();
+    });
+
+    test('VM ExtraConfig and disk size (0004): written, read in key order, one value per key, gone with the VM', async () => {
+      const org = await newOrg(store);
+      const plain = await newVm(store, org.id);
+      const big = await newVm(store, org.id, { disk_mb: 102_400 });
+      assert.equal((await getVm(store, plain.vm))?.disk_mb, DEFAULT_DISK_MB, 'the column default covers rows written without it');
+      assert.equal((await getVm(store, big.vm))?.disk_mb, 102_400, 'a bigint disk size reads back as a number');
+
+      // Keys that a collation could order differently from code units: `_` and upper case.
+      const keys = ['guestinfo.postcustomization.kubeinit.status', 'guestinfo.Hostname', 'disk.EnableUUID', 'guestinfo_x'];
+      await insertInventoryRows(store.db, {
+        extraConfig: keys.map((key, i) => ({ vm_id: plain.vm, org_id: org.id, key, value: `v${i}` })),
+      });
+      const read = await listVmExtraConfig(store, plain.vm);
+      assert.deepEqual(
+        read.map((r) => r.key),
+        [...keys].sort(),
+        'code-unit order on both backends',
+      );
+      assert.deepEqual(read[0], { vm_id: plain.vm, org_id: org.id, key: 'disk.EnableUUID', value: 'v2' });
+      assert.deepEqual(await listVmExtraConfig(store, big.vm), []);
+      const byVm = await listExtraConfigOfVms(store, [plain.vm, big.vm]);
+      assert.equal(byVm.get(plain.vm)?.length, keys.length);
+      assert.equal(byVm.has(big.vm), false);
+
+      await assert.rejects(
+        insertInventoryRows(store.db, { extraConfig: [{ vm_id: plain.vm, org_id: org.id, key: 'disk.EnableUUID', value: 'again' }] }),
+        'a key is unique per VM',
+      );
+      await assert.rejects(
+        insertInventoryRows(store.db, { extraConfig: [{ vm_id: randomUUID(), org_id: org.id, key: 'k', value: 'v' }] }),
+        'ExtraConfig of an unknown VM is refused',
+      );
+
+      await store.db.deleteFrom('vms').where('id', '=', plain.vm).execute();
+      assert.deepEqual(await listVmExtraConfig(store, plain.vm), [], 'deleting the VM deletes its ExtraConfig');
     });
 
     test('the signing key and the data survive two reopenings; migrations are idempotent', async () => {

@@ -8,39 +8,31 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/principal.js';
-import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
+import { baseUrl, requirePrincipal } from '../context.js';
+import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
 import { forbidden } from '../errors.js';
 import { readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { MEDIA, adminOrgHref, idFromPathSegment, orgHref, vappHref, vdcHref, vmHref, type UrnKind } from '../../inventory/hrefs.js';
-import { getVApp, getVdc, getVm, listMetadata, listVAppsOfVdc, listVdcsOfOrg, listVmsOfVApp } from '../../inventory/repository.js';
+import {
+  getVApp,
+  getVdc,
+  getVm,
+  listExtraConfigOfVms,
+  listMetadata,
+  listVAppsOfVdc,
+  listVdcsOfOrg,
+  listVmExtraConfig,
+  listVmsOfVApp,
+} from '../../inventory/repository.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { adminOrgTree, orgListTree, orgTree } from '../../inventory/documents/org.js';
 import { vdcTree } from '../../inventory/documents/vdc.js';
 import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.js';
 import { metadataDocument, metadataJson, type EntityLink } from '../../inventory/documents/metadata.js';
-import { renderJson, renderXmlDocument, type DocElement } from '../../inventory/document-tree.js';
-import { withVersion } from '../../inventory/xml-render.js';
 import type { MetadataEntityKind } from '../../inventory/schema.js';
 
 type IdParams = { Params: { id: string } };
 type RefParams = { Params: { ref: string } };
-
-const jsonType = (mediaType: string) => mediaType.replace(/\+xml$/, '+json');
-
-function sendXml(request: FastifyRequest, reply: FastifyReply, mediaType: string, body: string) {
-  return reply.type(withVersion(mediaType, request.vcd.responseVersion)).send(body);
-}
-
-/** VCD JSON with the exact `+json` media type: a Buffer, which fastify sends with the type as set. */
-function sendJsonDocument(request: FastifyRequest, reply: FastifyReply, mediaType: string, body: unknown) {
-  return reply.header('content-type', withVersion(jsonType(mediaType), request.vcd.responseVersion)).send(jsonBytes(body));
-}
-
-/** An entity document in the negotiated format: XML, or VCD JSON from the same tree. */
-function sendDocument(request: FastifyRequest, reply: FastifyReply, mediaType: string, tree: DocElement) {
-  if (request.vcd.json) return sendJsonDocument(request, reply, mediaType, renderJson(tree));
-  return sendXml(request, reply, mediaType, renderXmlDocument(tree));
-}
 
 /** The bare UUID of an `{id}` path segment (UUID or URN), or the 403 every unknown entity gets. */
 function pathId(segment: string, kind: UrnKind): string {
@@ -155,9 +147,17 @@ export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
       const principal = requirePrincipal(request);
       const base = baseUrl(request);
       const found = await loadByRef(principal, request.params.ref, underTemplates);
-      if (found.kind === 'vm') return sendDocument(request, reply, MEDIA.vm, vmTree(base, found.vm, VM_NAMESPACES));
+      if (found.kind === 'vm') {
+        const extraConfig = await listVmExtraConfig(store(), found.vm.id);
+        return sendDocument(request, reply, MEDIA.vm, vmTree(base, found.vm, extraConfig, VM_NAMESPACES));
+      }
       const vms = await listVmsOfVApp(store(), found.vapp.id);
-      return sendDocument(request, reply, underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp, vappTree(base, found.vapp, vms));
+      const extraConfig = await listExtraConfigOfVms(
+        store(),
+        vms.map((vm) => vm.id),
+      );
+      const mediaType = underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp;
+      return sendDocument(request, reply, mediaType, vappTree(base, found.vapp, vms, extraConfig));
     });
 
     app.get<RefParams>(`${prefix}/:ref/metadata`, async (request, reply) => {

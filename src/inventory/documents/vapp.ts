@@ -1,27 +1,25 @@
 /**
  * VApp (or VAppTemplate) and Vm documents. Entity documents carry the status as VCD's integer (govcd decodes
- * `status` into an int), unlike query records, which carry its name. The OVF sections use the `ovf` prefix,
- * declared on the root.
+ * `status` into an int), unlike query records, which carry its name. The OVF sections use the `ovf`, `rasd`,
+ * `vssd` and `vmw` prefixes, declared on the root (a vApp's Vm children inherit them).
  */
 import { node, renderXmlDocument, text, type DocElement } from '../document-tree.js';
-import { OVF_NS, VCLOUD_NS } from '../xml-render.js';
+import { OVF_NS, RASD_NS, VCLOUD_NS, VMW_NS, VSSD_NS } from '../xml-render.js';
 import { MEDIA, urn, userHref, vappHref, vappUrn, vdcHref, vmHref } from '../hrefs.js';
 import { statusCode } from '../status.js';
-import type { VAppWithNames, VmWithNames } from '../repository.js';
+import type { VAppWithNames, VmExtraConfigRow, VmWithNames } from '../repository.js';
+import { macAddress, virtualHardwareSection } from './virtual-hardware.js';
 
-const NAMESPACES = { xmlns: VCLOUD_NS, 'xmlns:ovf': OVF_NS };
-/** What a `Vm` needs to be a document root (`vmTree(base, vm, VM_NAMESPACES)`). */
+const NAMESPACES = { xmlns: VCLOUD_NS, 'xmlns:ovf': OVF_NS, 'xmlns:rasd': RASD_NS, 'xmlns:vssd': VSSD_NS, 'xmlns:vmw': VMW_NS };
+/** What a `Vm` needs to be a document root (`vmTree(base, vm, extraConfig, VM_NAMESPACES)`). */
 export const VM_NAMESPACES = NAMESPACES;
 
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 
-/** A stable VMware-range MAC address derived from the VM id (no MACs are stored). */
-function macAddress(vmId: string): string {
-  const hex = vmId.replace(/-/g, '');
-  return `00:50:56:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
-}
+/** ExtraConfig entries by VM id (repository.listExtraConfigOfVms); a VM without any is simply absent. */
+export type ExtraConfigByVm = ReadonlyMap<string, readonly VmExtraConfigRow[]>;
 
-export function vappTree(base: string, vapp: VAppWithNames, vms: readonly VmWithNames[]): DocElement {
+export function vappTree(base: string, vapp: VAppWithNames, vms: readonly VmWithNames[], extraConfig: ExtraConfigByVm): DocElement {
   const template = vapp.is_template === 1;
   const href = vappHref(base, vapp.id, template);
   const attributes = {
@@ -46,19 +44,25 @@ export function vappTree(base: string, vapp: VAppWithNames, vms: readonly VmWith
     node(
       'Children',
       {},
-      vms.map((vm) => vmTree(base, vm)),
+      vms.map((vm) => vmTree(base, vm, extraConfig.get(vm.id) ?? [])),
     ),
     text('DateCreated', iso(vapp.created_at)),
   ]);
 }
 
-export const vappDocument = (base: string, vapp: VAppWithNames, vms: readonly VmWithNames[]): string =>
-  renderXmlDocument(vappTree(base, vapp, vms));
+export const vappDocument = (base: string, vapp: VAppWithNames, vms: readonly VmWithNames[], extraConfig: ExtraConfigByVm): string =>
+  renderXmlDocument(vappTree(base, vapp, vms, extraConfig));
 
-export const vmDocument = (base: string, vm: VmWithNames): string => renderXmlDocument(vmTree(base, vm, NAMESPACES));
+export const vmDocument = (base: string, vm: VmWithNames, extraConfig: readonly VmExtraConfigRow[]): string =>
+  renderXmlDocument(vmTree(base, vm, extraConfig, NAMESPACES));
 
 /** A `Vm` element: inside a vApp's `Children`, or (with namespaces) as a document root. */
-export function vmTree(base: string, vm: VmWithNames, namespaces: Record<string, string> = {}): DocElement {
+export function vmTree(
+  base: string,
+  vm: VmWithNames,
+  extraConfig: readonly VmExtraConfigRow[],
+  namespaces: Record<string, string> = {},
+): DocElement {
   const template = vm.is_template === 1;
   const href = vmHref(base, vm.id, template);
   const connected = vm.network_name !== null;
@@ -84,6 +88,8 @@ export function vmTree(base: string, vm: VmWithNames, namespaces: Record<string,
       }),
       node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
       text('Description', vm.description),
+      // VCD's order: the hardware section first, then the OS and network sections.
+      virtualHardwareSection(href, vm, extraConfig),
       node('ovf:OperatingSystemSection', { 'ovf:id': 0 }, [
         text('ovf:Info', 'Specifies the operating system installed'),
         text('ovf:Description', vm.guest_os),

@@ -1,0 +1,34 @@
+/**
+ * `GET /api/admin` (and `/api/admin/`, the href the System administrator's Session links to): the admin
+ * `VCloud` document, where go-vcloud-director's `GetVcdVersion` / `GetVcdFullVersion` read the product
+ * version (and TFP and govcd's session logging call it after sign-in).
+ *
+ * Who may read it: as in VCD, System administrators and org administrators; anyone whose role may read
+ * AdminOrg documents ("Organization: View", policy action `adminView.read`), API-token sessions included
+ * (CAPVCD's controllers run on one). It references the orgs whose AdminOrg that principal may read: every
+ * org for a System administrator, the own org for everyone else. Others get VCD's 403.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { can } from '../../domain/policy.js';
+import { vcdVersionDescription } from '../../domain/product-version.js';
+import { mayRead } from '../../inventory/access.js';
+import { adminVCloudTree } from '../../inventory/documents/admin-vcloud.js';
+import { MEDIA } from '../../inventory/hrefs.js';
+import { inventoryScope } from '../../inventory/scope.js';
+import { baseUrl, requirePrincipal } from '../context.js';
+import { forbidden } from '../errors.js';
+import { sendDocument } from './send-document.js';
+
+export const legacyAdminRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/api/admin', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    if (!can(principal, 'adminView.read')) throw forbidden();
+    const store = app.tessera.store;
+    const candidates =
+      inventoryScope(principal).kind === 'all'
+        ? await store.listOrgs()
+        : [await store.getOrg(principal.orgId)].filter((o) => o !== undefined);
+    const orgs = candidates.filter((o) => mayRead(principal, 'adminOrg', o.id));
+    return sendDocument(request, reply, MEDIA.adminVCloud, adminVCloudTree(baseUrl(request), vcdVersionDescription(), orgs));
+  });
+};
