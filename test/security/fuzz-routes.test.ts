@@ -38,14 +38,6 @@ const KNOWN_DEFECTS: Array<{ owner: string; matches: (route: RegisteredRoute, r:
     owner: 'malformed Host header (app.ts Host handling, another engineer): paging links and baseUrl build a URL from it',
     matches: (_route, r) => r.headers.host !== undefined && !isValidHost(r.headers.host),
   },
-  {
-    owner: 'oauth/index.ts (lead): on PostgreSQL an org name with NUL in /.well-known/oauth-authorization-server/oauth/tenant/{org}',
-    matches: (route, r) => route.url.includes('/oauth/tenant/:org') && (r.params.org ?? '').includes('\u0000'),
-  },
-  {
-    owner: 'identity.ts (lead): users/groups/roles/rights bundles with {} or unknown fields, deep arrays in a rights list',
-    matches: (route) => /\/cloudapi\/1\.0\.0\/(users|groups|roles|rightsBundles|globalRoles)(\/|$)/.test(route.url),
-  },
 ];
 
 function isValidHost(host: string): boolean {
