@@ -31,9 +31,12 @@ if (!env.TESSERA_TEST_DATABASE_URL) {
     console.error(`run-tests: WARNING could not start PostgreSQL (${(pg.stderr || '').trim()}); PostgreSQL suites will fail`);
   }
 }
+// Node 20 prints TAP when its output is not a terminal, Node 24 the spec reporter: ask for TAP off a terminal on
+// both, so that CI reads the same summary lines (# pass N) whichever Node runs the suite.
+const reporter = process.stdout.isTTY || passthrough.some((a) => a.startsWith('--test-reporter')) ? [] : ['--test-reporter=tap'];
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...passthrough, ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...reporter, ...passthrough, ...files],
   { stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);
