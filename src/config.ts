@@ -1,9 +1,11 @@
 /**
  * Configuration: read once at boot from flags and `TESSERA_*` environment variables, validated with a clear
  * message for every bad value, then frozen. Defaults are documented here and in docs/configuration.md.
- * Precedence: flag > environment > default.
+ * Precedence: flag > environment > configuration file (--config tessera.toml) > default.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 
 export interface Config {
   /** Listen address. Default 127.0.0.1 (loopback only). */
@@ -45,7 +47,24 @@ export interface Config {
   readonly adminPassword: string | null;
   /** Password for the demo users; generated and printed once when absent. */
   readonly demoPassword: string | null;
+  /** Connections in each node's PostgreSQL pool. Default 10. */
+  readonly databasePoolSize: number;
+  /** After SIGTERM, in-flight requests get this long; then the rest are cut and the process exits 1. Default 10. */
+  readonly shutdownGraceSeconds: number;
+  /** Which requests are logged: off, errors (4xx at warn... see docs/configuration.md) or all. Default errors. */
+  readonly requestLog: RequestLog;
+  /** json (pino lines, default) or pretty (one readable line per entry, for a terminal). */
+  readonly logFormat: LogFormat;
+  /** Prometheus /metrics on a separate listener at this port; null (default) serves no metrics. */
+  readonly metricsPort: number | null;
+  /** Address of the metrics listener. Default 127.0.0.1. */
+  readonly metricsHost: string;
 }
+
+export const REQUEST_LOG_MODES = ['off', 'errors', 'all'] as const;
+export type RequestLog = (typeof REQUEST_LOG_MODES)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -63,6 +82,11 @@ export const DEFAULTS = {
   signInFailuresPerAccount: 10,
   signInFailureWindowSeconds: 600,
   logLevel: 'info',
+  databasePoolSize: 10,
+  shutdownGraceSeconds: 10,
+  requestLog: 'errors',
+  logFormat: 'json',
+  metricsHost: '127.0.0.1',
 } as const;
 
 /** Raw values as they arrive from flags (commander) or environment: strings, booleans or undefined. */
@@ -98,6 +122,12 @@ const ENV_NAMES: Record<keyof Config, string> = {
   logLevel: 'TESSERA_LOG_LEVEL',
   adminPassword: 'TESSERA_ADMIN_PASSWORD',
   demoPassword: 'TESSERA_DEMO_PASSWORD',
+  databasePoolSize: 'TESSERA_DATABASE_POOL_SIZE',
+  shutdownGraceSeconds: 'TESSERA_SHUTDOWN_GRACE_SECONDS',
+  requestLog: 'TESSERA_REQUEST_LOG',
+  logFormat: 'TESSERA_LOG_FORMAT',
+  metricsPort: 'TESSERA_METRICS_PORT',
+  metricsHost: 'TESSERA_METRICS_HOST',
 };
 
 /** The `tessera serve` flags (src/cli/serve.ts); settings without one are set through the environment only. */
@@ -111,7 +141,60 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   publicUrl: '--public-url',
   accessTokenTtlSeconds: '--access-token-ttl',
   logLevel: '--log-level',
+  databasePoolSize: '--database-pool-size',
+  shutdownGraceSeconds: '--shutdown-grace',
+  requestLog: '--request-log',
+  logFormat: '--log-format',
+  metricsPort: '--metrics-port',
+  metricsHost: '--metrics-host',
 };
+
+/** The key of a setting in a configuration file: its variable without TESSERA_, lower case (`data_dir`). */
+export function fileKeyOf(key: keyof Config): string {
+  return ENV_NAMES[key].replace(/^TESSERA_/, '').toLowerCase();
+}
+
+/** Settings read from a TOML file (`--config` / TESSERA_CONFIG), by Config key, with the file's name for messages. */
+export interface ConfigFile {
+  path: string;
+  values: RawConfig;
+}
+
+/**
+ * Reads a TOML configuration file: top-level `key = value` pairs named as fileKeyOf() names them (`port = 8443`,
+ * `database_url = "postgres://..."`). An unreadable file, bad TOML, an unknown key or a value that is not a
+ * string, number or boolean is a ConfigError naming the file (and the key); values are validated by loadConfig.
+ */
+export function loadConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read the configuration file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    throw new ConfigError([`${path} is not valid TOML: ${first}`]);
+  }
+  const byFileKey = new Map((Object.keys(ENV_NAMES) as Array<keyof Config>).map((key) => [fileKeyOf(key), key]));
+  const problems: string[] = [];
+  const values: RawConfig = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    const key = byFileKey.get(name);
+    if (!key) {
+      problems.push(`unknown setting "${name}" in ${path} (known: ${[...byFileKey.keys()].join(', ')})`);
+    } else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+      values[key] = value;
+    } else {
+      problems.push(`${name} in ${path} must be a string, a number or true/false`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { path, values };
+}
 
 export function environmentName(key: keyof Config): string {
   return ENV_NAMES[key];
@@ -122,17 +205,21 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /**
  * Builds the frozen Config from flags and environment. Throws ConfigError listing every bad value at once.
  */
-export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = process.env, file: ConfigFile | null = null): Config {
   const problems: string[] = [];
+  const fromFile = (key: keyof Config) =>
+    file !== null && flags[key] === undefined && (env[ENV_NAMES[key]] ?? '') === '' && file.values[key] !== undefined;
   const raw = (key: keyof Config): string | boolean | number | null | undefined => {
     const flag = flags[key];
     if (flag !== undefined) return flag;
     const fromEnv = env[ENV_NAMES[key]];
-    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    return file?.values[key];
   };
   // Name the flag `tessera serve` really has (e.g. --access-token-ttl), or only the variable when there is none:
   // deriving flags from key names named ones that do not exist (--access-token-ttl-seconds, --totp-max-attempts).
   const label = (key: keyof Config) => {
+    if (fromFile(key)) return `${fileKeyOf(key)} in ${file!.path}`;
     const flag = FLAG_NAMES[key];
     return flag ? `${flag} (${ENV_NAMES[key]})` : ENV_NAMES[key];
   };
@@ -203,6 +290,17 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     if (value !== null && value.length < 8) problems.push(`${label(key)} must be at least 8 characters`);
   }
 
+  const oneOf = <T extends string>(key: keyof Config, allowed: readonly T[], fallback: T): T => {
+    const v = str(key) ?? fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    problems.push(`${label(key)} must be one of ${allowed.join(', ')}, got "${v}"`);
+    return fallback;
+  };
+  const metricsPortRaw = raw('metricsPort');
+  const metricsPort = metricsPortRaw === undefined || metricsPortRaw === null ? null : int('metricsPort', 0, 0, 65535);
+  const metricsHost = str('metricsHost') ?? DEFAULTS.metricsHost;
+  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(metricsHost)) problems.push(`${label('metricsHost')} is not a host name or address: "${metricsHost}"`);
+
   const config: Config = {
     host,
     port,
@@ -224,6 +322,12 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     logLevel,
     adminPassword,
     demoPassword,
+    databasePoolSize: int('databasePoolSize', DEFAULTS.databasePoolSize, 1, 1000),
+    shutdownGraceSeconds: int('shutdownGraceSeconds', DEFAULTS.shutdownGraceSeconds, 0, 3600),
+    requestLog: oneOf('requestLog', REQUEST_LOG_MODES, DEFAULTS.requestLog),
+    logFormat: oneOf('logFormat', LOG_FORMATS, DEFAULTS.logFormat),
+    metricsPort,
+    metricsHost,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

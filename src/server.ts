@@ -2,14 +2,15 @@
  * Starts one Tessera node: config -> store (migrations) -> services -> first-start bootstrap -> HTTP(S).
  */
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { createServices, type RunningServices } from './services.js';
 import { bootstrap, type BootstrapResult } from './auth/bootstrap.js';
-import { buildApp, LOG_REDACTIONS, LOG_SERIALIZERS } from './http/app.js';
+import { buildApp } from './http/app.js';
+import { createLogger } from './logging.js';
+import { Metrics } from './metrics.js';
 import { loadOrCreateCertificate, servesGeneratedCertificate } from './tls.js';
 
 export interface RunningServer {
@@ -19,30 +20,71 @@ export interface RunningServer {
   url: string;
   bootstrap: BootstrapResult;
   certPath: string | null;
+  /** The metrics listener's URL (http://127.0.0.1:9464/metrics), when --metrics-port is set. */
+  metricsUrl: string | null;
   stop(): Promise<void>;
+  /**
+   * SIGTERM's path: /health/ready turns 503, the listener closes, in-flight requests finish; after
+   * `shutdownGraceSeconds` the connections still open are cut (forced: true, logged at error).
+   */
+  shutdown(): Promise<{ forced: boolean; cutConnections: number }>;
 }
 
 export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
-  // Serializers too: redaction paths cannot reach a secret inside the request URL's query string.
-  const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS });
+  const logger = createLogger(config);
+  const metrics = config.metricsPort === null ? null : new Metrics();
   const store =
-    options.store ?? (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'tessera.db') }, logger));
+    options.store ??
+    (await openStore(
+      {
+        databaseUrl: config.databaseUrl,
+        sqliteFile: join(config.dataDir, 'tessera.db'),
+        poolSize: config.databasePoolSize,
+        ...(metrics ? { onQuery: metrics.onQuery } : {}),
+      },
+      logger,
+    ));
   const services = await createServices(config, store, logger);
   const bootstrapResult = await bootstrap(store, config, services.users);
   const tls = servesGeneratedCertificate(config) ? await loadOrCreateCertificate(config.dataDir, config.host) : null;
   // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
   // writes (measured on the token exchange).
+  const readiness = { draining: false };
   const app = await buildApp({
     services,
     https: tls ? { key: tls.key, cert: tls.cert } : null,
     logger: config.logLevel === 'silent' ? undefined : logger,
+    readiness,
+    requestLog: config.requestLog,
+    ...(metrics ? { instrument: (a: FastifyInstance) => metrics.instrument(a) } : {}),
   });
   await app.listen({ host: config.host, port: config.port });
+  let metricsUrl: string | null = null;
+  if (metrics && config.metricsPort !== null) {
+    metrics.watch(() => services.revocations.healthy());
+    const metricsPort = await metrics.listen(config.metricsHost, config.metricsPort);
+    const metricsHost = config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost;
+    metricsUrl = `http://${metricsHost}:${metricsPort}/metrics`;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${config.http ? 'http' : 'https'}://${host}:${port}`;
   let stopped = false;
+  const connections = new Set<import('node:net').Socket>();
+  app.server.on('connection', (socket: import('node:net').Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    readiness.draining = true;
+    await app.close();
+    await metrics?.close();
+    await services.stop();
+    await store.close();
+  };
   return {
     app,
     store,
@@ -50,12 +92,27 @@ export async function startServer(config: Config, options: { store?: Store } = {
     url,
     bootstrap: bootstrapResult,
     certPath: tls?.certPath ?? null,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await app.close();
-      await services.stop();
-      await store.close();
+    metricsUrl,
+    stop,
+    async shutdown() {
+      let forced = false;
+      let cutConnections = 0;
+      const timer = setTimeout(() => {
+        forced = true;
+        cutConnections = connections.size;
+        logger.error(
+          { graceSeconds: config.shutdownGraceSeconds, connections: cutConnections },
+          'shutdown grace ran out; closing the connections still open',
+        );
+        app.server.closeAllConnections();
+        for (const socket of connections) socket.destroy();
+      }, config.shutdownGraceSeconds * 1000);
+      try {
+        await stop();
+      } finally {
+        clearTimeout(timer);
+      }
+      return { forced, cutConnections };
     },
   };
 }

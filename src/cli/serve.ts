@@ -1,9 +1,10 @@
 /**
- * `tessera serve`: starts a node. Every flag has a TESSERA_* environment equivalent (flag wins); bad values
- * stop the start with one message listing each problem.
+ * `tessera serve`: starts a node. Every flag has a TESSERA_* environment equivalent, and every setting a key
+ * in an optional TOML file (--config): flag > environment > file > default. Bad values stop the start with
+ * one message listing each problem.
  */
 import type { Command } from 'commander';
-import { ConfigError, DEFAULTS, loadConfig, type RawConfig } from '../config.js';
+import { ConfigError, DEFAULTS, loadConfig, loadConfigFile, type ConfigFile, type RawConfig } from '../config.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -18,6 +19,25 @@ export function registerServeCommand(program: Command): void {
     .option('--public-url <url>', 'public base URL used in hrefs, e.g. https://vcd.example.com (TESSERA_PUBLIC_URL)')
     .option('--access-token-ttl <seconds>', `access token lifetime (TESSERA_ACCESS_TOKEN_TTL, default ${DEFAULTS.accessTokenTtlSeconds})`)
     .option('--log-level <level>', `fatal|error|warn|info|debug|trace|silent (TESSERA_LOG_LEVEL, default ${DEFAULTS.logLevel})`)
+    .option(
+      '--log-format <format>',
+      `json|pretty: pretty is one readable line per entry, for a terminal (TESSERA_LOG_FORMAT, default json)`,
+    )
+    .option(
+      '--request-log <mode>',
+      `off|errors|all: which requests are logged, see docs/configuration.md (TESSERA_REQUEST_LOG, default errors)`,
+    )
+    .option(
+      '--database-pool-size <n>',
+      `PostgreSQL connections per node (TESSERA_DATABASE_POOL_SIZE, default ${DEFAULTS.databasePoolSize})`,
+    )
+    .option(
+      '--shutdown-grace <seconds>',
+      `on SIGTERM, time for in-flight requests before the rest are cut (TESSERA_SHUTDOWN_GRACE_SECONDS, default ${DEFAULTS.shutdownGraceSeconds})`,
+    )
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://<metrics-host>:<port>/metrics (TESSERA_METRICS_PORT, default off)')
+    .option('--metrics-host <address>', `address of the metrics listener (TESSERA_METRICS_HOST, default ${DEFAULTS.metricsHost})`)
+    .option('--config <file>', 'TOML file with settings, keys named like the variables without TESSERA_ (TESSERA_CONFIG)')
     .addHelpText(
       'after',
       `
@@ -25,6 +45,7 @@ Examples:
   tessera serve --demo                                   HTTPS on https://127.0.0.1:8443 with demo data
   tessera serve --http --port 8080 --public-url https://vcd.example.com
   TESSERA_DATABASE_URL=postgres://tessera@db:5432/tessera tessera serve --host 0.0.0.0
+  tessera serve --config /etc/tessera/tessera.toml       with port = 8080, http = true, database_url = "..."
 
 Passwords: TESSERA_ADMIN_PASSWORD sets the System administrator's on first start (else one is generated
 and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
@@ -40,10 +61,18 @@ and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
         publicUrl: opts.publicUrl,
         accessTokenTtlSeconds: opts.accessTokenTtl,
         logLevel: opts.logLevel,
+        logFormat: opts.logFormat,
+        requestLog: opts.requestLog,
+        databasePoolSize: opts.databasePoolSize,
+        shutdownGraceSeconds: opts.shutdownGrace,
+        metricsPort: opts.metricsPort,
+        metricsHost: opts.metricsHost,
       };
       let config;
       try {
-        config = loadConfig(flags);
+        const configPath = typeof opts.config === 'string' ? opts.config : process.env.TESSERA_CONFIG || null;
+        const file: ConfigFile | null = configPath ? loadConfigFile(configPath) : null;
+        config = loadConfig(flags, process.env, file);
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`tessera: ${err.message}\n`);
@@ -54,6 +83,8 @@ and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
       // Loaded here, not at the top: `tessera scan` in a pre-commit hook must not load the whole server.
       const { startServer } = await import('../server.js');
       const server = await startServer(config);
+      // The start banner, with the one-time passwords, goes to the terminal (stderr) apart from the log lines
+      // (stdout, JSON for a collector): a password never enters the log pipeline.
       const out = (line: string) => process.stderr.write(line + '\n');
       out(`Tessera is listening on ${server.url}`);
       if (server.certPath) out(`  TLS: self-signed certificate ${server.certPath} (clients need --insecure / -k)`);
@@ -67,9 +98,26 @@ and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
         if (pw) out(`  Demo password: ${pw} (shown once)`);
       }
       out(`  Portal: ${server.url}/tenant/acme   API: ${server.url}/api/versions`);
+      if (server.metricsUrl) out(`  Metrics: ${server.metricsUrl}`);
+      let stopping = false;
       const shutdown = async (signal: string) => {
-        out(`Received ${signal}, shutting down`);
-        await server.stop();
+        if (stopping) return;
+        stopping = true;
+        const grace = config.shutdownGraceSeconds;
+        out(`Received ${signal}, shutting down (in-flight requests get up to ${grace} s)`);
+        // Last resort if closing the store itself hangs once the connections are cut.
+        setTimeout(
+          () => {
+            out(`Shutdown did not finish within ${grace + 5} s; exiting`);
+            process.exit(1);
+          },
+          (grace + 5) * 1000,
+        ).unref();
+        const { forced, cutConnections } = await server.shutdown();
+        if (forced) {
+          out(`Shutdown grace of ${grace} s ran out: closed ${cutConnections} connection(s) still open; exiting with code 1`);
+          process.exit(1);
+        }
         process.exit(0);
       };
       process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -3,7 +3,7 @@
  * Request flow (DESIGN.md): request id and API version (406 if unsupported) -> authenticate once into
  * `request.principal` -> the handler asks the policy -> store -> representation the Accept header asked for.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
@@ -26,6 +26,9 @@ import { cloudapiOrgRoutes } from './cloudapi/orgs.js';
 import { cloudapiTokenPolicyRoutes } from './cloudapi/token-policy.js';
 import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
+import { healthProbeRoutes, type Readiness } from './health.js';
+import { installRequestLog } from './request-log.js';
+import type { RequestLog } from '../config.js';
 
 /** Headers and body fields pino must never print. */
 export const LOG_REDACTIONS = [
@@ -76,6 +79,12 @@ export interface AppOptions {
    * suites build their authorization matrix and fuzzing from the real route table through it.
    */
   onRoute?: (route: RouteOptions) => void;
+  /** /health/ready answers 503 once `draining` is set (the server sets it when it starts shutting down). */
+  readiness?: Readiness;
+  /** Replaces fastify's two info lines per request with one at a chosen level (src/http/request-log.ts). */
+  requestLog?: RequestLog;
+  /** Hooks added before any route (metrics: src/metrics.ts). */
+  instrument?: (app: FastifyInstance) => void;
 }
 
 declare module 'fastify' {
@@ -93,8 +102,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: options.services.config.http, // behind a TLS proxy, X-Forwarded-* tell the client's address and scheme
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    ...(options.requestLog ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   } as FastifyServerOptions);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  if (options.requestLog && options.logger) installRequestLog(app, options.requestLog);
+  options.instrument?.(app);
 
   app.decorate('tessera', options.services);
   app.decorateRequest('principal', null);
@@ -163,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return { status: app.tessera.revocations.healthy() ? 'ok' : 'degraded' };
   });
 
+  await app.register(healthProbeRoutes(options.readiness ?? { draining: false }));
   await app.register(legacyVersionRoutes);
   await app.register(legacySessionRoutes);
   await app.register(legacyInventoryRoutes);

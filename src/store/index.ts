@@ -1,13 +1,15 @@
 import type { Store } from './store.js';
 import { openSqliteStore } from './sqlite.js';
 import { openPostgresStore } from './postgres.js';
+import type { StoreOptions } from './options.js';
 
 export { Store } from './store.js';
+export type { StoreOptions } from './options.js';
 
 /** Opens the store the config names: PostgreSQL when a `postgres://` URL is given, else the SQLite file. */
 export async function openStore(
-  options: { databaseUrl: string | null; sqliteFile: string },
+  options: { databaseUrl: string | null; sqliteFile: string } & StoreOptions,
   log: { warn(o: object, m: string): void; info(o: object, m: string): void },
 ): Promise<Store> {
-  return options.databaseUrl ? openPostgresStore(options.databaseUrl, log) : openSqliteStore(options.sqliteFile);
+  return options.databaseUrl ? openPostgresStore(options.databaseUrl, log, options) : openSqliteStore(options.sqliteFile, options);
 }

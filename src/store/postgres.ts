@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
 import { Store, type RevocationBus, type RevocationEvent } from './store.js';
+import { queryTimer, type StoreOptions } from './options.js';
 
 export const REVOCATION_CHANNEL = 'tessera_revocation';
 
@@ -138,12 +139,12 @@ class PgRevocationBus implements RevocationBus {
   }
 }
 
-export async function openPostgresStore(connectionString: string, log: Logger): Promise<Store> {
-  const pool = new pg.Pool({ connectionString, max: 10 });
+export async function openPostgresStore(connectionString: string, log: Logger, options: StoreOptions = {}): Promise<Store> {
+  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
   // An idle pooled connection killed by the server (restart, failover, admin) emits 'error' on the pool; without
   // a handler that would crash the process. The pool drops the client and the next query opens a new one.
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...queryTimer(options.onQuery) });
   await migrateToLatest(db, 'postgres');
   const bus = new PgRevocationBus(connectionString, log);
   await bus.start();

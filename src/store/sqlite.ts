@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
 import { Store, type RevocationBus, type RevocationEvent } from './store.js';
+import { queryTimer, type StoreOptions } from './options.js';
 
 class InProcessRevocationBus implements RevocationBus {
   private readonly listeners: Array<(e: RevocationEvent) => void> = [];
@@ -51,14 +52,14 @@ function withStatementCache(database: Database.Database, max = 1_000): SqliteDat
 }
 
 /** Opens (creating if needed) the SQLite file, or `:memory:` for tests, and migrates it. */
-export async function openSqliteStore(file: string): Promise<Store> {
+export async function openSqliteStore(file: string, options: StoreOptions = {}): Promise<Store> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new Database(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), ...queryTimer(options.onQuery) });
   await migrateToLatest(db, 'sqlite');
   return new Store({
     db,

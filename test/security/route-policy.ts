@@ -92,6 +92,8 @@ const API = '/cloudapi/1.0.0';
 /** The API areas (everything but the portal). */
 const API_POLICY: Record<string, PolicyEntry> = {
   'GET /health': open(),
+  'GET /health/live': open(),
+  'GET /health/ready': open(),
   'GET /': open(),
   'GET /tenant': open(),
   'GET /static/*': open(),

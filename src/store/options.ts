@@ -1,0 +1,15 @@
+/**
+ * What the backends share in how they are opened.
+ */
+/** Options every backend takes: PostgreSQL's pool size, and a hook told each query's duration (metrics). */
+export interface StoreOptions {
+  poolSize?: number;
+  onQuery?: (durationMs: number, failed: boolean) => void;
+}
+
+/** Kysely's `log` option from an onQuery hook (kysely times each query only when `log` is set). */
+export function queryTimer(onQuery: StoreOptions['onQuery']) {
+  return onQuery
+    ? { log: (event: { level: string; queryDurationMillis: number }) => onQuery(event.queryDurationMillis, event.level === 'error') }
+    : {};
+}
