@@ -51,7 +51,9 @@ export interface Config {
   readonly databasePoolSize: number;
   /** After SIGTERM, in-flight requests get this long; then the rest are cut and the process exits 1. Default 10. */
   readonly shutdownGraceSeconds: number;
-  /** Which requests are logged: off, errors (4xx at warn... see docs/configuration.md) or all. Default errors. */
+  /** After SIGTERM, /health/ready answers 503 for this long while the node still serves, before it stops listening. Default 0. */
+  readonly shutdownDrainSeconds: number;
+  /** Which requests are logged: off, errors (5xx; the rest at debug) or all (src/http/request-log.ts). Default errors. */
   readonly requestLog: RequestLog;
   /** json (pino lines, default) or pretty (one readable line per entry, for a terminal). */
   readonly logFormat: LogFormat;
@@ -84,6 +86,7 @@ export const DEFAULTS = {
   logLevel: 'info',
   databasePoolSize: 10,
   shutdownGraceSeconds: 10,
+  shutdownDrainSeconds: 0,
   requestLog: 'errors',
   logFormat: 'json',
   metricsHost: '127.0.0.1',
@@ -124,6 +127,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   demoPassword: 'TESSERA_DEMO_PASSWORD',
   databasePoolSize: 'TESSERA_DATABASE_POOL_SIZE',
   shutdownGraceSeconds: 'TESSERA_SHUTDOWN_GRACE_SECONDS',
+  shutdownDrainSeconds: 'TESSERA_SHUTDOWN_DRAIN_SECONDS',
   requestLog: 'TESSERA_REQUEST_LOG',
   logFormat: 'TESSERA_LOG_FORMAT',
   metricsPort: 'TESSERA_METRICS_PORT',
@@ -143,6 +147,7 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   logLevel: '--log-level',
   databasePoolSize: '--database-pool-size',
   shutdownGraceSeconds: '--shutdown-grace',
+  shutdownDrainSeconds: '--shutdown-drain',
   requestLog: '--request-log',
   logFormat: '--log-format',
   metricsPort: '--metrics-port',
@@ -324,6 +329,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     demoPassword,
     databasePoolSize: int('databasePoolSize', DEFAULTS.databasePoolSize, 1, 1000),
     shutdownGraceSeconds: int('shutdownGraceSeconds', DEFAULTS.shutdownGraceSeconds, 0, 3600),
+    shutdownDrainSeconds: int('shutdownDrainSeconds', DEFAULTS.shutdownDrainSeconds, 0, 600),
     requestLog: oneOf('requestLog', REQUEST_LOG_MODES, DEFAULTS.requestLog),
     logFormat: oneOf('logFormat', LOG_FORMATS, DEFAULTS.logFormat),
     metricsPort,

@@ -11,6 +11,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tokenParameters } from './http/oauth/index.js';
 
 type Observe = (seconds: number) => void;
 
@@ -99,8 +100,8 @@ export class Metrics {
     observe(reply.elapsedTime / 1000);
     if (status === 429) this.rateLimited.inc({ route });
     if (TOKEN_ROUTES.has(route)) {
-      const grant = (request.body as { grant_type?: unknown } | undefined)?.grant_type;
-      if (grant === 'refresh_token' || grant === undefined) {
+      // The parameters as the handler reads them (form body of any type, or the query string).
+      if (tokenParameters(request).grant_type === 'refresh_token') {
         this.exchanges.inc({
           outcome: status === 200 ? 'ok' : status === 429 ? 'rate_limited' : status >= 500 ? 'error' : 'invalid_grant',
         });

@@ -3,6 +3,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
+import type net from 'node:net';
 import type { Config } from './config.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -24,8 +25,9 @@ export interface RunningServer {
   metricsUrl: string | null;
   stop(): Promise<void>;
   /**
-   * SIGTERM's path: /health/ready turns 503, the listener closes, in-flight requests finish; after
-   * `shutdownGraceSeconds` the connections still open are cut (forced: true, logged at error).
+   * SIGTERM's path: /health/ready turns 503 (for `shutdownDrainSeconds` the node keeps serving), the listener
+   * closes, in-flight requests finish; `shutdownGraceSeconds` after the listener closed, the connections still
+   * open are cut (forced: true, logged at error).
    */
   shutdown(): Promise<{ forced: boolean; cutConnections: number }>;
 }
@@ -71,8 +73,8 @@ export async function startServer(config: Config, options: { store?: Store } = {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${config.http ? 'http' : 'https'}://${host}:${port}`;
   let stopped = false;
-  const connections = new Set<import('node:net').Socket>();
-  app.server.on('connection', (socket: import('node:net').Socket) => {
+  const connections = new Set<net.Socket>();
+  app.server.on('connection', (socket: net.Socket) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
@@ -95,6 +97,11 @@ export async function startServer(config: Config, options: { store?: Store } = {
     metricsUrl,
     stop,
     async shutdown() {
+      // Draining: /health/ready answers 503 while the node still serves everything, so that a balancer that
+      // checks it stops sending new connections before the listener closes. Closing a listener resets the
+      // connections still in its accept queue, and a balancer cannot tell whether those requests were served.
+      readiness.draining = true;
+      if (config.shutdownDrainSeconds > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainSeconds * 1000));
       let forced = false;
       let cutConnections = 0;
       const timer = setTimeout(() => {

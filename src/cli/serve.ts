@@ -35,6 +35,10 @@ export function registerServeCommand(program: Command): void {
       '--shutdown-grace <seconds>',
       `on SIGTERM, time for in-flight requests before the rest are cut (TESSERA_SHUTDOWN_GRACE_SECONDS, default ${DEFAULTS.shutdownGraceSeconds})`,
     )
+    .option(
+      '--shutdown-drain <seconds>',
+      `on SIGTERM, keep serving this long with /health/ready at 503 before closing the listener (TESSERA_SHUTDOWN_DRAIN_SECONDS, default 0)`,
+    )
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://<metrics-host>:<port>/metrics (TESSERA_METRICS_PORT, default off)')
     .option('--metrics-host <address>', `address of the metrics listener (TESSERA_METRICS_HOST, default ${DEFAULTS.metricsHost})`)
     .option('--config <file>', 'TOML file with settings, keys named like the variables without TESSERA_ (TESSERA_CONFIG)')
@@ -65,6 +69,7 @@ and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
         requestLog: opts.requestLog,
         databasePoolSize: opts.databasePoolSize,
         shutdownGraceSeconds: opts.shutdownGrace,
+        shutdownDrainSeconds: opts.shutdownDrain,
         metricsPort: opts.metricsPort,
         metricsHost: opts.metricsHost,
       };

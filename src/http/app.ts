@@ -102,6 +102,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: options.services.config.http, // behind a TLS proxy, X-Forwarded-* tell the client's address and scheme
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // A request on a connection accepted before shutdown began is served, not refused with 503: the shutdown
+    // drains in-flight work (bounded by TESSERA_SHUTDOWN_GRACE_SECONDS), and a rolling restart must drop nothing.
+    return503OnClosing: false,
     ...(options.requestLog ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   } as FastifyServerOptions);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);

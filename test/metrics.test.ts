@@ -1,0 +1,52 @@
+/**
+ * Prometheus metrics on their own listener (--metrics-port): requests by route and status, exchanges by outcome,
+ * sign-in failures, store query latency, the revocation feed and prom-client's defaults (event-loop lag). The API
+ * port serves no /metrics, and without --metrics-port there is no listener at all.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTessera, DEMO_PASSWORD } from './helpers/tessera.js';
+import { signIn, createApiToken, exchange, basic } from './helpers/api.js';
+
+test('metrics count requests, exchanges and sign-in failures on a loopback listener of their own', async (t) => {
+  const node = await startTessera({ config: { metricsPort: 0 } });
+  t.after(() => node.stop());
+  const metricsUrl = node.server.metricsUrl;
+  assert.ok(metricsUrl && /^http:\/\/127\.0\.0\.1:\d+\/metrics$/.test(metricsUrl), String(metricsUrl));
+
+  const session = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const { apiToken } = await createApiToken(node.baseUrl, session, 'acme', 'metrics');
+  for (let i = 0; i < 3; i++) assert.equal((await exchange(node.baseUrl, 'acme', apiToken)).status, 200);
+  assert.equal((await exchange(node.baseUrl, 'acme', 'x'.repeat(32))).status, 400);
+  const refused = await fetch(`${node.baseUrl}/cloudapi/1.0.0/sessions`, {
+    method: 'POST',
+    headers: { Authorization: basic('alice', 'acme', 'wrong-password'), Accept: 'application/json;version=37.0' },
+  });
+  assert.equal(refused.status, 401);
+
+  const res = await fetch(metricsUrl);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+  const text = await res.text();
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+  assert.equal(value(/^tessera_token_exchanges_total\{outcome="ok"\} (\d+)$/m), 3);
+  assert.equal(value(/^tessera_token_exchanges_total\{outcome="invalid_grant"\} (\d+)$/m), 1);
+  assert.equal(value(/^tessera_sign_in_failures_total (\d+)$/m), 1);
+  assert.equal(
+    value(/^tessera_http_request_duration_seconds_count\{method="POST",route="\/oauth\/tenant\/:org\/token",status="200"\} (\d+)$/m),
+    3,
+  );
+  assert.ok(value(/^tessera_store_query_duration_seconds_count\{outcome="ok"\} (\d+)$/m) > 0);
+  assert.equal(value(/^tessera_revocation_feed_up (\d+)$/m), 1);
+  assert.match(text, /^nodejs_eventloop_lag_seconds /m);
+  // Secrets never appear as label values (routes are patterns, not URLs).
+  assert.doesNotMatch(text, new RegExp(apiToken));
+
+  assert.equal((await fetch(`${node.baseUrl}/metrics`)).status, 404);
+});
+
+test('no metrics listener unless --metrics-port is set', async (t) => {
+  const node = await startTessera({ demo: false });
+  t.after(() => node.stop());
+  assert.equal(node.server.metricsUrl, null);
+});
