@@ -14,6 +14,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tokenParameters } from './http/oauth/index.js';
 
 type Observe = (seconds: number) => void;
+/** Histogram children of one route: method -> status -> observe. */
+type ChildCache = Map<string, Map<number, Observe>>;
 
 const TOKEN_ROUTES = new Set(['/oauth/tenant/:org/token', '/oauth/provider/token']);
 const SIGN_IN_ROUTES = new Set(['/cloudapi/1.0.0/sessions', '/cloudapi/1.0.0/sessions/provider', '/api/sessions', '/api/login']);
@@ -25,7 +27,7 @@ export class Metrics {
   private readonly signInFailures: Counter;
   private readonly rateLimited: Counter<'route'>;
   private readonly queries: Histogram<'outcome'>;
-  private readonly children = new Map<string, Map<number, Observe>>();
+  private readonly unmatched: ChildCache = new Map();
   private server: Server | null = null;
 
   constructor() {
@@ -80,17 +82,31 @@ export class Metrics {
     });
   }
 
-  /** Adds the onResponse hook; called by buildApp before any route is registered. */
+  /**
+   * Adds the hooks; called by buildApp before any route is registered. Each route gets its own onResponse hook
+   * that knows its pattern (request.routeOptions would build an object per request); requests that match no
+   * route are counted by one app-wide hook as route "unmatched". Callback-style hooks: no promise per request.
+   */
   instrument(app: FastifyInstance): void {
-    app.addHook('onResponse', async (request, reply) => this.record(request, reply));
+    app.addHook('onRoute', (route) => {
+      const pattern = route.url;
+      const cache: ChildCache = new Map();
+      const hook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        this.record(pattern, cache, request, reply);
+        done();
+      };
+      route.onResponse = route.onResponse ? [...[route.onResponse].flat(), hook] : hook;
+    });
+    app.addHook('onResponse', (request, reply, done) => {
+      if (request.is404) this.record('unmatched', this.unmatched, request, reply);
+      done();
+    });
   }
 
-  private record(request: FastifyRequest, reply: FastifyReply): void {
-    const route = request.routeOptions.url ?? 'unmatched';
+  private record(route: string, cache: ChildCache, request: FastifyRequest, reply: FastifyReply): void {
     const status = reply.statusCode;
-    const key = request.method + ' ' + route;
-    let byStatus = this.children.get(key);
-    if (!byStatus) this.children.set(key, (byStatus = new Map()));
+    let byStatus = cache.get(request.method);
+    if (!byStatus) cache.set(request.method, (byStatus = new Map()));
     let observe = byStatus.get(status);
     if (!observe) {
       const child = this.requests.labels(request.method, route, String(status));

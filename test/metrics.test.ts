@@ -24,6 +24,8 @@ test('metrics count requests, exchanges and sign-in failures on a loopback liste
   });
   assert.equal(refused.status, 401);
 
+  assert.equal((await fetch(`${node.baseUrl}/no/such/path?refresh_token=${apiToken}`)).status, 404);
+
   const res = await fetch(metricsUrl);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
@@ -36,6 +38,7 @@ test('metrics count requests, exchanges and sign-in failures on a loopback liste
     value(/^tessera_http_request_duration_seconds_count\{method="POST",route="\/oauth\/tenant\/:org\/token",status="200"\} (\d+)$/m),
     4, // 3 exchanges + the jwt-bearer grant that created the token
   );
+  assert.equal(value(/^tessera_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} (\d+)$/m), 1);
   assert.ok(value(/^tessera_store_query_duration_seconds_count\{outcome="ok"\} (\d+)$/m) > 0);
   assert.equal(value(/^tessera_revocation_feed_up (\d+)$/m), 1);
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);

@@ -12,10 +12,12 @@ import type { RequestLog } from '../config.js';
 
 export function installRequestLog(app: FastifyInstance, mode: RequestLog): void {
   if (mode === 'off') return;
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const level = status >= 500 ? 'error' : mode === 'all' ? (status >= 400 ? 'warn' : 'info') : 'debug';
-    if (!(request.log as unknown as Logger).isLevelEnabled(level)) return;
-    request.log[level]({ req: request, res: { statusCode: status }, responseTime: reply.elapsedTime }, 'request completed');
+    if ((request.log as unknown as Logger).isLevelEnabled(level)) {
+      request.log[level]({ req: request, res: { statusCode: status }, responseTime: reply.elapsedTime }, 'request completed');
+    }
+    done();
   });
 }
