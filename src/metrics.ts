@@ -3,52 +3,142 @@
  * default, loopback by default): the API port never exposes them. One Registry per server, so that tests can run
  * many servers in a process.
  *
- * Hot path: one histogram observation per request (route x method x status children are cached, so an answered
- * request allocates nothing here); exchanges, sign-in failures and rate-limit refusals are counted from the same
- * onResponse hook by route and status, without touching the auth code. Store query latency comes from kysely's
+ * Hot path: one histogram observation per request into series cached per route x method x status (plain numbers:
+ * an answered request allocates nothing here); exchanges, sign-in failures and rate-limit refusals are counted
+ * from the same onResponse hook by route and status, without touching the auth code. Store query latency comes from kysely's
  * `log` hook; event-loop lag, memory and GC from prom-client's default metrics.
  */
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { tokenParameters } from './http/oauth/index.js';
 
-type Observe = (seconds: number) => void;
-/** Histogram children of one route: method -> status -> observe. */
-type ChildCache = Map<string, Map<number, Observe>>;
+/** One series of LightHistogram: plain numbers, so that an observation allocates nothing. */
+interface Series {
+  labels: Record<string, string>;
+  counts: number[]; // per bucket, not cumulative; the last is +Inf
+  sum: number;
+  count: number;
+}
+/** Series of one route: method -> status -> series. */
+type ChildCache = Map<string, Map<number, Series>>;
+
+/**
+ * A histogram for the hot paths. prom-client's Histogram hashes its label set on every observe (about 1.4 µs and a
+ * few strings per request, measured); this keeps each series' counts in hand (the caller caches the series) and
+ * renders them only when scraped. Registered with the prom-client Registry like any metric.
+ */
+class LightHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly name: string;
+  readonly help: string;
+  private readonly buckets: readonly number[];
+  private readonly series: Series[] = [];
+
+  constructor(name: string, help: string, buckets: readonly number[]) {
+    this.name = name;
+    this.help = help;
+    this.buckets = buckets;
+  }
+
+  seriesFor(labels: Record<string, string>): Series {
+    const s: Series = { labels, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
+    this.series.push(s);
+    return s;
+  }
+
+  observe(s: Series, seconds: number): void {
+    const buckets = this.buckets;
+    let i = 0;
+    while (i < buckets.length && seconds > buckets[i]!) i++;
+    s.counts[i]!++;
+    s.sum += seconds;
+    s.count++;
+  }
+
+  get() {
+    const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+    for (const s of this.series) {
+      let cumulative = 0;
+      this.buckets.forEach((le, i) => {
+        cumulative += s.counts[i]!;
+        values.push({ metricName: `${this.name}_bucket`, labels: { ...s.labels, le }, value: cumulative });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
+      values.push({ metricName: `${this.name}_sum`, labels: s.labels, value: s.sum });
+      values.push({ metricName: `${this.name}_count`, labels: s.labels, value: s.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {}
+}
+
+/** grant_type as the token endpoint reads it (form body of any content type, else the query), without copying the body. */
+function grantTypeOf(request: FastifyRequest): unknown {
+  const body = request.body;
+  let grant: unknown;
+  if (typeof body === 'string') grant = new URLSearchParams(body).get('grant_type') ?? undefined;
+  else if (body && typeof body === 'object') grant = (body as { grant_type?: unknown }).grant_type;
+  if (grant === undefined) grant = (request.query as { grant_type?: unknown } | undefined)?.grant_type;
+  return Array.isArray(grant) ? grant[0] : grant;
+}
+
+const EXCHANGE_OUTCOMES = ['ok', 'invalid_grant', 'rate_limited', 'error'] as const;
+type ExchangeOutcome = (typeof EXCHANGE_OUTCOMES)[number];
 
 const TOKEN_ROUTES = new Set(['/oauth/tenant/:org/token', '/oauth/provider/token']);
 const SIGN_IN_ROUTES = new Set(['/cloudapi/1.0.0/sessions', '/cloudapi/1.0.0/sessions/provider', '/api/sessions', '/api/login']);
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests: Histogram<'method' | 'route' | 'status'>;
-  private readonly exchanges: Counter<'outcome'>;
-  private readonly signInFailures: Counter;
+  private readonly requests = new LightHistogram(
+    'tessera_http_request_duration_seconds',
+    'HTTP requests answered, by route pattern, method and status, with their duration',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  private readonly queries = new LightHistogram(
+    'tessera_store_query_duration_seconds',
+    'Store (SQLite or PostgreSQL) query duration',
+    [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+  );
+  private readonly queryOk = this.queries.seriesFor({ outcome: 'ok' });
+  private readonly queryFailed = this.queries.seriesFor({ outcome: 'error' });
+  /** Plain numbers on the hot path, handed to the counters when scraped. */
+  private readonly exchangeCounts: Record<ExchangeOutcome, number> = { ok: 0, invalid_grant: 0, rate_limited: 0, error: 0 };
+  private signInFailureCount = 0;
   private readonly rateLimited: Counter<'route'>;
-  private readonly queries: Histogram<'outcome'>;
   private readonly unmatched: ChildCache = new Map();
   private server: Server | null = null;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Histogram({
-      name: 'tessera_http_request_duration_seconds',
-      help: 'HTTP requests answered, by route pattern, method and status, with their duration',
-      labelNames: ['method', 'route', 'status'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [this.registry],
-    });
-    this.exchanges = new Counter({
+    this.registry.registerMetric(this.requests as unknown as Metric);
+    const exchangeCounts = this.exchangeCounts;
+    const reportedExchanges: Record<ExchangeOutcome, number> = { ok: 0, invalid_grant: 0, rate_limited: 0, error: 0 };
+    new Counter({
       name: 'tessera_token_exchanges_total',
       help: 'API-token exchanges (grant_type=refresh_token) by outcome: ok, invalid_grant, rate_limited, error',
       labelNames: ['outcome'],
       registers: [this.registry],
+      collect() {
+        for (const outcome of EXCHANGE_OUTCOMES) {
+          this.inc({ outcome }, exchangeCounts[outcome] - reportedExchanges[outcome]);
+          reportedExchanges[outcome] = exchangeCounts[outcome];
+        }
+      },
     });
-    this.signInFailures = new Counter({
+    let reportedSignInFailures = 0;
+    const signInFailures = () => this.signInFailureCount;
+    new Counter({
       name: 'tessera_sign_in_failures_total',
       help: 'Refused sign-ins (401 from the sign-in endpoints: bad credentials, second factor missing or wrong)',
       registers: [this.registry],
+      collect() {
+        const now = signInFailures();
+        this.inc(now - reportedSignInFailures);
+        reportedSignInFailures = now;
+      },
     });
     this.rateLimited = new Counter({
       name: 'tessera_rate_limited_total',
@@ -56,18 +146,12 @@ export class Metrics {
       labelNames: ['route'],
       registers: [this.registry],
     });
-    this.queries = new Histogram({
-      name: 'tessera_store_query_duration_seconds',
-      help: 'Store (SQLite or PostgreSQL) query duration',
-      labelNames: ['outcome'],
-      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
-      registers: [this.registry],
-    });
+    this.registry.registerMetric(this.queries as unknown as Metric);
   }
 
   /** kysely's query hook (src/store/options.ts). */
   readonly onQuery = (durationMs: number, failed: boolean): void => {
-    this.queries.observe({ outcome: failed ? 'error' : 'ok' }, durationMs / 1000);
+    this.queries.observe(failed ? this.queryFailed : this.queryOk, durationMs / 1000);
   };
 
   /** Gauges read at scrape time. */
@@ -107,23 +191,16 @@ export class Metrics {
     const status = reply.statusCode;
     let byStatus = cache.get(request.method);
     if (!byStatus) cache.set(request.method, (byStatus = new Map()));
-    let observe = byStatus.get(status);
-    if (!observe) {
-      const child = this.requests.labels(request.method, route, String(status));
-      observe = (seconds) => child.observe(seconds);
-      byStatus.set(status, observe);
-    }
-    observe(reply.elapsedTime / 1000);
+    let series = byStatus.get(status);
+    if (!series) byStatus.set(status, (series = this.requests.seriesFor({ method: request.method, route, status: String(status) })));
+    this.requests.observe(series, reply.elapsedTime / 1000);
     if (status === 429) this.rateLimited.inc({ route });
     if (TOKEN_ROUTES.has(route)) {
-      // The parameters as the handler reads them (form body of any type, or the query string).
-      if (tokenParameters(request).grant_type === 'refresh_token') {
-        this.exchanges.inc({
-          outcome: status === 200 ? 'ok' : status === 429 ? 'rate_limited' : status >= 500 ? 'error' : 'invalid_grant',
-        });
+      if (grantTypeOf(request) === 'refresh_token') {
+        this.exchangeCounts[status === 200 ? 'ok' : status === 429 ? 'rate_limited' : status >= 500 ? 'error' : 'invalid_grant']++;
       }
     } else if (status === 401 && request.method === 'POST' && SIGN_IN_ROUTES.has(route)) {
-      this.signInFailures.inc();
+      this.signInFailureCount++;
     }
   }
 
