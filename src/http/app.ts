@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
 import { areaOf, defaultVersion } from './context.js';
 import { TesseraError } from './errors.js';
+import { isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
@@ -84,7 +85,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     ...(options.https ? { https: options.https } : {}),
     bodyLimit: 256 * 1024,
-    trustProxy: options.services.config.http, // behind a TLS proxy, X-Forwarded-* tell the client's address and scheme
+    // X-Forwarded-* are believed only from the configured proxies (src/trusted-proxies.ts); none by default, so
+    // a client cannot choose the address that rate limits, the audit trail and "last used" record.
+    trustProxy: options.services.config.trustProxy.length > 0 ? [...options.services.config.trustProxy] : false,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   } as FastifyServerOptions);
@@ -123,6 +126,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       json: negotiated.json,
       area,
     };
+    // Hrefs are built from the host the client named: a malformed one is the client's error (400 in this
+    // area's envelope), not a 500 from `new URL()` in whichever handler builds the first href.
+    const host = requestedHost(request);
+    if (host !== '' && !isValidHost(host)) throw new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name');
     if (negotiated.unsupported && (area === 'api' || area === 'cloudapi')) {
       throw new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage());
     }
