@@ -26,7 +26,15 @@ export async function startServer(config: Config, options: { store?: Store } = {
   // Serializers too: redaction paths cannot reach a secret inside the request URL's query string.
   const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS });
   const store =
-    options.store ?? (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'tessera.db') }, logger));
+    options.store ??
+    (await openStore(
+      {
+        databaseUrl: config.databaseUrl,
+        sqliteFile: join(config.dataDir, 'tessera.db'),
+        revocationFeedMaxLagMs: config.revocationFeedMaxLagMs,
+      },
+      logger,
+    ));
   const services = await createServices(config, store, logger);
   const bootstrapResult = await bootstrap(store, config, services.users);
   const tls = config.http ? null : await loadOrCreateCertificate(config.dataDir, config.host);

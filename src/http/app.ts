@@ -26,6 +26,7 @@ import { cloudapiOrgRoutes } from './cloudapi/orgs.js';
 import { cloudapiTokenPolicyRoutes } from './cloudapi/token-policy.js';
 import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
+import { healthRoutes } from './health.js';
 
 /** Headers and body fields pino must never print. */
 export const LOG_REDACTIONS = [
@@ -158,10 +159,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return renderError(error, request, reply);
   });
 
-  app.get('/health', async () => {
-    await app.tessera.store.ping();
-    return { status: app.tessera.revocations.healthy() ? 'ok' : 'degraded' };
-  });
+  await app.register(healthRoutes);
 
   await app.register(legacyVersionRoutes);
   await app.register(legacySessionRoutes);
