@@ -35,17 +35,29 @@ export async function startServer(config: Config, options: { store?: Store } = {
       },
       logger,
     ));
-  const services = await createServices(config, store, logger);
-  const bootstrapResult = await bootstrap(store, config, services.users);
-  const tls = config.http ? null : await loadOrCreateCertificate(config.dataDir, config.host);
-  // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
-  // writes (measured on the token exchange).
-  const app = await buildApp({
-    services,
-    https: tls ? { key: tls.key, cert: tls.cert } : null,
-    logger: config.logLevel === 'silent' ? undefined : logger,
-  });
-  await app.listen({ host: config.host, port: config.port });
+  // A start that fails half-way (port in use, bad certificate) closes what it opened: the SQLite lock with it.
+  let services: RunningServices | null = null;
+  let app: FastifyInstance | null = null;
+  let bootstrapResult: BootstrapResult;
+  let tls: Awaited<ReturnType<typeof loadOrCreateCertificate>> | null;
+  try {
+    services = await createServices(config, store, logger);
+    bootstrapResult = await bootstrap(store, config, services.users);
+    tls = config.http ? null : await loadOrCreateCertificate(config.dataDir, config.host);
+    // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
+    // writes (measured on the token exchange).
+    app = await buildApp({
+      services,
+      https: tls ? { key: tls.key, cert: tls.cert } : null,
+      logger: config.logLevel === 'silent' ? undefined : logger,
+    });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await services?.stop().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

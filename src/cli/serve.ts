@@ -63,7 +63,18 @@ and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
       }
       // Loaded here, not at the top: `tessera scan` in a pre-commit hook must not load the whole server.
       const { startServer } = await import('../server.js');
-      const server = await startServer(config);
+      const { DataDirLockedError } = await import('../store/sqlite-lock.js');
+      let server;
+      try {
+        server = await startServer(config);
+      } catch (err) {
+        // Another server owns the SQLite file: say who, and that several servers are PostgreSQL's job.
+        if (err instanceof DataDirLockedError) {
+          process.stderr.write(`tessera: ${err.message}\n`);
+          process.exit(1);
+        }
+        throw err;
+      }
       const out = (line: string) => process.stderr.write(line + '\n');
       out(`Tessera is listening on ${server.url}`);
       if (server.certPath) out(`  TLS: self-signed certificate ${server.certPath} (clients need --insecure / -k)`);
