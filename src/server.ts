@@ -22,9 +22,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
+export interface StartServerOptions {
+  store?: Store;
+  /** Where log lines go (default stdout); tests capture them to search for secrets. */
+  logDestination?: pino.DestinationStream;
+}
+
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   // Serializers too: redaction paths cannot reach a secret inside the request URL's query string.
-  const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS });
+  const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS };
+  const logger = options.logDestination ? pino(loggerOptions, options.logDestination) : pino(loggerOptions);
   const store =
     options.store ??
     (await openStore(

@@ -28,44 +28,7 @@ import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
 import { healthRoutes } from './health.js';
 
-/** Headers and body fields pino must never print. */
-export const LOG_REDACTIONS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-vmware-vcloud-access-token"]',
-  'req.headers["x-vcloud-authorization"]',
-  'req.headers["x-tessera-totp"]',
-  'res.headers["x-vmware-vcloud-access-token"]',
-  'res.headers["x-vcloud-authorization"]',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.refresh_token',
-  '*.access_token',
-  '*.assertion',
-];
-
-/**
- * Query-string parameters that carry a secret. The token endpoint accepts its parameters in the query string
- * (Broadcom KB 429004), and fastify logs every request's URL: without this the API token was written to the log.
- */
-const SECRET_QUERY_PARAMETER = /([?&](?:refresh_token|access_token|token|assertion|password|client_secret|code)=)[^&#]*/gi;
-
-export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY_PARAMETER, '$1[redacted]');
-}
-
-/** pino serializers for the server's logger: fastify's request shape, with secrets taken out of the URL. */
-export const LOG_SERIALIZERS = {
-  req(request: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) {
-    return {
-      method: request.method,
-      url: redactUrl(request.url),
-      host: request.host,
-      remoteAddress: request.ip,
-      remotePort: request.socket?.remotePort,
-    };
-  },
-};
+export { LOG_REDACTIONS, LOG_SERIALIZERS, redactUrl } from './log-redaction.js';
 
 export interface AppOptions {
   services: Services;
