@@ -79,6 +79,12 @@ and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
       out(`Tessera is listening on ${server.url}`);
       if (server.certPath) out(`  TLS: self-signed certificate ${server.certPath} (clients need --insecure / -k)`);
       out(`  Storage: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
+      // --http used to trust every X-Forwarded-For; say so, or every client behind a proxy shares its address.
+      if (config.http && config.trustProxy.length === 0) {
+        out('  Proxy: X-Forwarded-* headers are ignored; name your proxies with --trust-proxy to use them');
+      } else if (config.trustProxy.length > 0) {
+        out(`  Proxy: X-Forwarded-* believed from ${config.trustProxy.join(', ')}`);
+      }
       if (server.bootstrap.generatedAdminPassword) {
         out(`  System administrator: administrator@System, password ${server.bootstrap.generatedAdminPassword} (shown once)`);
       }
