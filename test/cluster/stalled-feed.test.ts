@@ -13,7 +13,7 @@ import { startTcpRelay } from '../helpers/tcp-relay.js';
 
 const BOUND_MS = 2_000;
 /** Poll spacing plus scheduling noise on a loaded 2-core machine. */
-const MARGIN_MS = 400;
+const MARGIN_MS = 500;
 
 interface Probe {
   sentAt: number;
@@ -62,12 +62,17 @@ async function probe(node: TesseraHandle, accessToken: string, apiToken: string,
   return kinds;
 }
 
-/** Time from `from` to the first probe sent that answered 503, and every probe sent after it. */
-async function first503(probes: Promise<Probe>[], from: number): Promise<{ afterMs: number; later: Probe[] }> {
+/**
+ * Time from `from` to the first probe sent that answered 503, and the probes accepted although sent more than
+ * the bound after `from` (there must be none: by then the node's newest proof of a live feed is older than the
+ * bound). In between the node may flip back to healthy: a heartbeat sent before the stall but read late (a busy
+ * event loop) is still a valid proof.
+ */
+async function first503(probes: Promise<Probe>[], from: number): Promise<{ afterMs: number; acceptedPastBound: Probe[] }> {
   const all = (await Promise.all(probes)).sort((a, b) => a.sentAt - b.sentAt);
   const first = all.find((p) => p.status === 503);
   assert.ok(first, `a 503 answer; got ${JSON.stringify(all.map((p) => p.status))}`);
-  return { afterMs: first.sentAt - from, later: all.filter((p) => p.sentAt > first.sentAt) };
+  return { afterMs: first.sentAt - from, acceptedPastBound: all.filter((p) => p.sentAt > from + BOUND_MS && p.status === 200) };
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
@@ -106,14 +111,10 @@ test('a node whose store connections stall answers 503 within the bound, /health
   relay.pause();
   const kinds = await probe(node, access, apiToken, BOUND_MS + 3_000);
   for (const kind of ['auth', 'exchange', 'health'] as const) {
-    const { afterMs, later } = await first503(kinds[kind], pausedAt);
+    const { afterMs, acceptedPastBound } = await first503(kinds[kind], pausedAt);
     t.diagnostic(`stalled feed -> first 503 (${kind}): ${afterMs.toFixed(0)} ms after the pause`);
     assert.ok(afterMs <= BOUND_MS + MARGIN_MS, `${kind}: first 503 after ${afterMs.toFixed(0)} ms, bound ${BOUND_MS} ms`);
-    assert.deepEqual(
-      later.filter((p) => p.status !== 503 && p.status !== 0),
-      [],
-      `${kind}: once refusing, the node keeps refusing while the feed is stalled`,
-    );
+    assert.deepEqual(acceptedPastBound, [], `${kind}: nothing accepted later than the bound after the stall`);
   }
   const health = await fetch(`${node.baseUrl}/health`);
   assert.equal(health.status, 503);
@@ -176,14 +177,10 @@ test(
         `node B, ${kind}: ${accepted.length} revoked-token request(s) accepted, the last ${lastAccepted?.toFixed(0) ?? '-'} ms after the revocation`,
       );
       assert.ok(lastAccepted === null || lastAccepted <= BOUND_MS, `${kind}: accepted ${lastAccepted} ms after the revocation`);
-      const { afterMs, later } = await first503(kinds[kind], pausedAt);
+      const { afterMs, acceptedPastBound } = await first503(kinds[kind], pausedAt);
       t.diagnostic(`node B, ${kind}: first 503 ${afterMs.toFixed(0)} ms after the pause`);
       assert.ok(afterMs <= BOUND_MS + MARGIN_MS);
-      assert.deepEqual(
-        later.filter((p) => p.status === 200),
-        [],
-        `${kind}: nothing accepted once B refuses`,
-      );
+      assert.deepEqual(acceptedPastBound, [], `${kind}: the revoked token is not accepted past the bound`);
     }
 
     // Back on the network, B resynchronises and refuses the token it never heard about: 401 / invalid_grant.
