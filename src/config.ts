@@ -4,6 +4,7 @@
  * Precedence: flag > environment > default.
  */
 import { resolve } from 'node:path';
+import { parseTrustedProxies } from './trusted-proxies.js';
 
 export interface Config {
   /** Listen address. Default 127.0.0.1 (loopback only). */
@@ -18,6 +19,16 @@ export interface Config {
   readonly databaseUrl: string | null;
   /** Seed the demo orgs, users and inventory on first start. */
   readonly demo: boolean;
+  /**
+   * Addresses and CIDRs of the reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed. Empty
+   * (the default): those headers are ignored and the client is the socket's peer.
+   */
+  readonly trustProxy: readonly string[];
+  /**
+   * PostgreSQL: the longest this node goes without proof that its revocation feed is live before it refuses
+   * authenticated requests (fail closed) and reports unhealthy. Milliseconds, default 2000.
+   */
+  readonly revocationFeedMaxLagMs: number;
   /** Public base URL (https://vcd.example.com) for hrefs; default: from each request's Host header. */
   readonly publicUrl: string | null;
   /** Lifetime of access tokens (sessions), seconds. Default 3600. */
@@ -63,6 +74,7 @@ export const DEFAULTS = {
   signInFailuresPerAccount: 10,
   signInFailureWindowSeconds: 600,
   logLevel: 'info',
+  revocationFeedMaxLagMs: 2_000,
 } as const;
 
 /** Raw values as they arrive from flags (commander) or environment: strings, booleans or undefined. */
@@ -85,6 +97,8 @@ const ENV_NAMES: Record<keyof Config, string> = {
   databaseUrl: 'TESSERA_DATABASE_URL',
   demo: 'TESSERA_DEMO',
   publicUrl: 'TESSERA_PUBLIC_URL',
+  trustProxy: 'TESSERA_TRUST_PROXY',
+  revocationFeedMaxLagMs: 'TESSERA_REVOCATION_FEED_MAX_LAG_MS',
   accessTokenTtlSeconds: 'TESSERA_ACCESS_TOKEN_TTL',
   sessionIdleTimeoutMinutes: 'TESSERA_SESSION_IDLE_TIMEOUT_MINUTES',
   totpMaxAttempts: 'TESSERA_TOTP_MAX_ATTEMPTS',
@@ -109,6 +123,8 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   databaseUrl: '--database-url',
   demo: '--demo',
   publicUrl: '--public-url',
+  trustProxy: '--trust-proxy',
+  revocationFeedMaxLagMs: '--revocation-feed-max-lag',
   accessTokenTtlSeconds: '--access-token-ttl',
   logLevel: '--log-level',
 };
@@ -191,6 +207,14 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     }
   }
 
+  let trustProxy: string[] = [];
+  const trustProxyRaw = str('trustProxy');
+  if (trustProxyRaw !== null) {
+    const parsed = parseTrustedProxies(trustProxyRaw);
+    if (parsed.ok) trustProxy = parsed.entries;
+    else problems.push(`${label('trustProxy')} ${parsed.problem}`);
+  }
+
   const logLevel = str('logLevel') ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`${label('logLevel')} must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -211,6 +235,9 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     databaseUrl,
     demo: bool('demo', false),
     publicUrl,
+    trustProxy: Object.freeze(trustProxy) as readonly string[],
+    // Below ~200 ms the heartbeat (a quarter of the bound) would load the database for little gain.
+    revocationFeedMaxLagMs: int('revocationFeedMaxLagMs', DEFAULTS.revocationFeedMaxLagMs, 200, 60_000),
     accessTokenTtlSeconds: int('accessTokenTtlSeconds', DEFAULTS.accessTokenTtlSeconds, 1, 86_400),
     sessionIdleTimeoutMinutes: int('sessionIdleTimeoutMinutes', DEFAULTS.sessionIdleTimeoutMinutes, 1, 1440),
     totpMaxAttempts: int('totpMaxAttempts', DEFAULTS.totpMaxAttempts, 1, 100),

@@ -22,22 +22,49 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
+export interface StartServerOptions {
+  store?: Store;
+  /** Where log lines go (default stdout); tests capture them to search for secrets. */
+  logDestination?: pino.DestinationStream;
+}
+
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   // Serializers too: redaction paths cannot reach a secret inside the request URL's query string.
-  const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS });
+  const loggerOptions = { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS };
+  const logger = options.logDestination ? pino(loggerOptions, options.logDestination) : pino(loggerOptions);
   const store =
-    options.store ?? (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'tessera.db') }, logger));
-  const services = await createServices(config, store, logger);
-  const bootstrapResult = await bootstrap(store, config, services.users);
-  const tls = servesGeneratedCertificate(config) ? await loadOrCreateCertificate(config.dataDir, config.host) : null;
-  // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
-  // writes (measured on the token exchange).
-  const app = await buildApp({
-    services,
-    https: tls ? { key: tls.key, cert: tls.cert } : null,
-    logger: config.logLevel === 'silent' ? undefined : logger,
-  });
-  await app.listen({ host: config.host, port: config.port });
+    options.store ??
+    (await openStore(
+      {
+        databaseUrl: config.databaseUrl,
+        sqliteFile: join(config.dataDir, 'tessera.db'),
+        revocationFeedMaxLagMs: config.revocationFeedMaxLagMs,
+      },
+      logger,
+    ));
+  // A start that fails half-way (port in use, bad certificate) closes what it opened: the SQLite lock with it.
+  let services: RunningServices | null = null;
+  let app: FastifyInstance | null = null;
+  let bootstrapResult: BootstrapResult;
+  let tls: Awaited<ReturnType<typeof loadOrCreateCertificate>> | null;
+  try {
+    services = await createServices(config, store, logger);
+    bootstrapResult = await bootstrap(store, config, services.users);
+    tls = servesGeneratedCertificate(config) ? await loadOrCreateCertificate(config.dataDir, config.host) : null;
+    // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
+    // writes (measured on the token exchange).
+    app = await buildApp({
+      services,
+      https: tls ? { key: tls.key, cert: tls.cert } : null,
+      logger: config.logLevel === 'silent' ? undefined : logger,
+    });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await services?.stop().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

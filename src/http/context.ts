@@ -20,6 +20,7 @@ import type { Site } from './cloudapi/session-entity.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import { DEFAULT_API_VERSION } from '../domain/api-versions.js';
 import { unauthenticated } from './errors.js';
+import { requestedHost, requestedScheme } from './request-origin.js';
 
 export interface Services {
   config: Config;
@@ -72,8 +73,11 @@ export function requirePrincipal(request: FastifyRequest): Principal {
 export function baseUrl(request: FastifyRequest): string {
   const configured = request.server.tessera.config.publicUrl;
   if (configured) return configured;
-  const host = request.headers.host ?? `${request.server.tessera.config.host}:${request.server.tessera.config.port}`;
-  return `${request.protocol}://${host}`;
+  // The onRequest hook has refused a malformed host (400), so this is safe to build URLs from.
+  const requested = requestedHost(request);
+  const { config } = request.server.tessera;
+  const host = requested !== '' ? requested : `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  return `${requestedScheme(request)}://${host}`;
 }
 
 export function areaOf(url: string): ApiArea {
