@@ -106,6 +106,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Every member may read its own org's document (VCD: clients navigate from it); no other org's.
   'GET /api/org/:id': adminReadById({ limited: '2xx' }),
   'GET /api/org/:id/metadata': adminReadById({ limited: '2xx' }),
+  // The admin VCloud document (govcd GetVcdFullVersion): org administrators see their own org, the provider all.
+  'GET /api/admin': adminRead(),
   'GET /api/admin/org/:id': adminReadById(),
   'GET /api/admin/org/:id/metadata': adminReadById(),
   'GET /api/vdc/:id': adminReadById(),
