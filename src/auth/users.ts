@@ -100,7 +100,8 @@ export class UserService {
     }
     const disabling = patch.enabled === false && user.is_enabled === 1;
     if (patch.enabled !== undefined) set.is_enabled = patch.enabled ? 1 : 0;
-    await this.store.updateUser(user.id, set);
+    // An echo of the stored values (govcd PUTs the whole entity back) changes nothing: no empty UPDATE.
+    if (Object.keys(set).length > 0) await this.store.updateUser(user.id, set);
     this.identities.invalidate(user.id);
     if (disabling) await this.cutOff(user.id);
     else if (patch.password !== undefined) {

@@ -134,6 +134,7 @@ export class Store {
   }
 
   async updateOrg(id: string, patch: Updateable<OrgTable>, ex: Executor = this.db): Promise<void> {
+    if (Object.values(patch).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
     await ex.updateTable('orgs').set(patch).where('id', '=', id).execute();
   }
 
@@ -162,6 +163,7 @@ export class Store {
   async updateRole(id: string, patch: { name?: string; description?: string }, ex: Executor = this.db): Promise<void> {
     const set: Updateable<RoleTable> = { ...patch };
     if (patch.name !== undefined) set.name_lower = patch.name.toLowerCase();
+    if (Object.values(set).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
     await ex.updateTable('roles').set(set).where('id', '=', id).execute();
   }
 
@@ -232,6 +234,7 @@ export class Store {
   async updateUser(id: string, patch: Updateable<UserTable>, ex: Executor = this.db): Promise<void> {
     const set = { ...patch };
     if (typeof patch.name === 'string') set.name_lower = patch.name.toLowerCase();
+    if (Object.values(set).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
     await ex.updateTable('users').set(set).where('id', '=', id).execute();
   }
 
@@ -259,6 +262,7 @@ export class Store {
   async updateGroup(id: string, patch: { name?: string; description?: string; role_id?: string | null }, ex: Executor = this.db) {
     const set: Updateable<GroupTable> = { ...patch };
     if (patch.name !== undefined) set.name_lower = patch.name.toLowerCase();
+    if (Object.values(set).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
     await ex.updateTable('groups').set(set).where('id', '=', id).execute();
   }
 
@@ -291,6 +295,7 @@ export class Store {
   async updateRightsBundle(id: string, patch: Updateable<RightsBundleTable>, ex: Executor = this.db) {
     const set = { ...patch };
     if (typeof patch.name === 'string') set.name_lower = patch.name.toLowerCase();
+    if (Object.values(set).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
     await ex.updateTable('rights_bundles').set(set).where('id', '=', id).execute();
   }
 
