@@ -25,6 +25,9 @@ export type OAuthOrgPath = { kind: 'provider' } | { kind: 'tenant'; orgName: str
 
 export const MAX_TOKEN_NAME_LENGTH = 128;
 
+/** A user API token's exchange; `other` is set instead when the token was another kind's (see exchange). */
+export type ExchangeResult = { accessToken: string; expiresIn: number; tokenId: string; other?: undefined };
+
 /**
  * Minted API-token rows by secret hash, so a script exchanging its token again skips the store. Safe because
  * the fields an exchange reads never change after minting except `revoked_at`, and every revocation, local or
@@ -256,7 +259,17 @@ export class ApiTokenService {
    * `beforeLookup` sees the token's hash once it is known to be well formed (the per-token rate limit), so the
    * hot path hashes once.
    */
-  async exchange(path: OAuthOrgPath, refreshToken: unknown, ip: string, beforeLookup?: (hash: string) => void) {
+  /**
+   * `otherKind` is asked only when the hash is no user API token's (a service account's rotating token): the
+   * user-token hot path costs nothing more, and the refresh grant dispatches by what the token is.
+   */
+  async exchange<T = never>(
+    path: OAuthOrgPath,
+    refreshToken: unknown,
+    ip: string,
+    beforeLookup?: (hash: string) => void,
+    otherKind?: (hash: string) => Promise<T | null>,
+  ): Promise<ExchangeResult | ([T] extends [never] ? never : { other: T })> {
     if (typeof refreshToken !== 'string' || !isWellFormedApiToken(refreshToken)) throw invalidGrant();
     if (!this.revocations.healthy()) {
       // This node cannot know whether the token was revoked elsewhere: refuse (fail closed).
@@ -268,6 +281,10 @@ export class ApiTokenService {
     let row = this.minted.get(hash, now);
     if (!row) {
       row = await this.store.getApiTokenByHash(hash);
+      if (!row && otherKind) {
+        const other = await otherKind(hash);
+        if (other !== null) return { other } as { other: T } as never;
+      }
       if (!row || row.secret_hash === null || !timingSafeEqual(Buffer.from(row.secret_hash), Buffer.from(hash))) {
         throw invalidGrant();
       }

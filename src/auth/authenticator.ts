@@ -73,7 +73,12 @@ export class Authenticator {
       });
     }
     if (this.revocations.isRevoked(claims)) throw unauthenticated();
-    const identity = this.identities.peek(claims.sub) ?? (await this.identities.get(claims.sub));
+    // A service account's session acts as the account (its role, its org): loaded by a path of its own, so a
+    // user id and an account id never stand for each other.
+    const identity =
+      claims.kind === 'service_account'
+        ? (this.identities.peekServiceAccount(claims.sub) ?? (await this.identities.getServiceAccount(claims.sub)))
+        : (this.identities.peek(claims.sub) ?? (await this.identities.get(claims.sub)));
     if (!identity || !identity.enabled || identity.orgId !== claims.org) throw unauthenticated();
     return {
       userId: identity.userId,

@@ -100,6 +100,14 @@ export class IdentityAdmin {
     if (missing.length > 0) throw cannotGrant(missing);
   }
 
+  /**
+   * A credential that acts with `role` (a service account) may be made or authorized only by someone holding
+   * every right of that role: the same containment as giving the role to a user.
+   */
+  async assertMayAssignRole(actor: Principal, role: Role): Promise<void> {
+    await this.assertHoldsRole(actor, role);
+  }
+
   private async roleOfOrg(roleId: string, orgId: string): Promise<Role> {
     const role = await this.store.getRole(roleId);
     if (!role || role.org_id !== orgId) throw badRequest('roleEntityRefs must name a role of this organization');
