@@ -8,7 +8,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import type { Services } from '../context.js';
 import { forbidden, badRequest, notFound } from '../errors.js';
-import { hasProviderView } from '../../domain/policy.js';
+import { can, hasProviderView } from '../../domain/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import { visibleStatus, type ServiceAccountRow } from '../../auth/service-accounts.js';
 import { listPage, type ListFields } from './list-query.js';
@@ -163,6 +163,8 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (app) => {
   app.post('/cloudapi/1.0.0/deviceLookup', async (request, reply) => {
     const principal = requirePrincipal(request);
     const orgId = (await contextOrg(services, request, principal)) ?? principal.orgId;
+    // Who may not see service accounts learns nothing, not even whether a code is pending.
+    if (!can(principal, 'serviceAccount.view', { orgId })) throw forbidden();
     const row = await accounts.pendingByUserCode(orgId, userCodeOf(request));
     if (!row) throw notFound('No pending authorization request has this user code');
     await accounts.getVisible(principal, row.id);
