@@ -32,6 +32,24 @@ export const RIGHTS = {
 
 export type RightName = (typeof RIGHTS)[keyof typeof RIGHTS];
 
+/**
+ * What a `read-only` API token may hold: the rights that only let one read. Every write Tessera serves needs a
+ * right outside this set (or is denied to token sessions altogether, domain/policy.ts).
+ */
+export const READ_ONLY_RIGHTS: readonly string[] = [
+  RIGHTS.orgView,
+  RIGHTS.vdcView,
+  RIGHTS.vappView,
+  RIGHTS.catalogView,
+  RIGHTS.userView,
+  RIGHTS.roleView,
+  RIGHTS.globalRoleView,
+  RIGHTS.rightsBundleView,
+  RIGHTS.auditView,
+  RIGHTS.systemAdmin,
+  RIGHTS.serviceAccountsView,
+];
+
 /** UI labels where VCD shows something other than the internal name. */
 export const RIGHT_LABELS: Readonly<Record<string, string>> = {
   [RIGHTS.apiTokensManage]: "Manage user's own API token",

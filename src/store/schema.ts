@@ -110,6 +110,13 @@ export interface ApiTokenTable {
   /** JSON array of the last few client IPs, newest first. */
   last_used_ips: string;
   created_ip: string | null;
+  /**
+   * Least privilege (migration 0005): null = the owner's rights; `read-only`; or `urn:vcloud:role:<id>`, a role
+   * whose rights were within the owner's when the token was made. Shown on the token entity.
+   */
+  scope: string | null;
+  /** JSON array of the right names the scope grants, fixed at creation; sessions get owner's ∩ these. */
+  scope_rights: string | null;
 }
 
 /** A service account (VCD 10.4): an org's identity with a role, authorized by the device flow (migration 0005). */

@@ -120,7 +120,7 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
     const row = await services.apiTokens.register(
       principal,
       orgPath(request),
-      { name: input.client_name, expiresAt: input.expirationTimeUtc ?? input.expires_at },
+      { name: input.client_name, expiresAt: input.expirationTimeUtc ?? input.expires_at, scope: input.scope },
       request.ip,
     );
     return reply
@@ -133,6 +133,7 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
           grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
           token_endpoint_auth_method: 'none',
           expirationTimeUtc: isoInstant(row.expires_at),
+          ...(row.scope !== null ? { scope: row.scope } : {}),
         } satisfies OAuthClientRegistration),
       );
   };

@@ -7,6 +7,9 @@
  * - `service_account_tokens`: the rotation chain. Every refresh spends one row (`spent_at`, `spent_ip`,
  *   `successor_id`) and inserts the next; a spent row presented again is how reuse (a copied token) is seen.
  *   Only SHA-256 of each secret is kept, never the secret itself.
+ * - `api_tokens.scope` / `scope_rights`: a user API token may be narrowed at creation (read-only, or a role within
+ *   the owner's rights); the rights it was given are fixed then, and sessions get the owner's current rights
+ *   intersected with them (auth/authenticator.ts).
  * - The new rights go into the predefined roles and bundles of stores created before this migration, so an
  *   Organization Administrator can manage service accounts without an edit (fresh stores get them from the
  *   catalogue at bootstrap).
@@ -57,6 +60,9 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .addColumn('revoked_at', 'bigint')
     .execute();
   await db.schema.createIndex('service_account_tokens_account').on('service_account_tokens').column('service_account_id').execute();
+
+  await db.schema.alterTable('api_tokens').addColumn('scope', 'text').execute();
+  await db.schema.alterTable('api_tokens').addColumn('scope_rights', 'text').execute();
 
   for (const right of [VIEW, MANAGE]) {
     await sql`insert into role_rights (role_id, right_name)

@@ -371,6 +371,60 @@ for (const plan of selectedBackends()) {
       assert.equal(updated.softwareVersion, '2.0');
     });
 
+    test("least privilege for user tokens: read-only, or a role within the owner's rights, intersected at every request", async () => {
+      const tokensList = (session: string) => http(`${base}/cloudapi/1.0.0/tokens`, { headers: bearer(session, JSON_37) });
+      const full = await createApiToken(base, alice, 'acme', 'alice-full');
+      const readOnly = await createApiToken(base, alice, 'acme', 'alice-read-only', { scope: 'read-only' });
+      const fullSession = await accessTokenFrom(base, 'acme', full.apiToken);
+      const readSession = await accessTokenFrom(base, 'acme', readOnly.apiToken);
+      assert.equal((await tokensList(fullSession)).status, 200);
+      // Listing tokens takes "API Tokens: Manage", which is no read-only right.
+      assert.equal((await tokensList(readSession)).status, 403);
+      assert.equal((await http(`${base}/cloudapi/1.0.0/orgs`, { headers: bearer(readSession, JSON_37) })).status, 200);
+      const entity = (await http(`${base}/cloudapi/1.0.0/tokens/${readOnly.tokenId}`, { headers: bearer(alice, JSON_37) })).json();
+      assert.equal(entity.scope, 'read-only');
+      const listed = (await tokensList(alice)).json().values as Array<{ id: string; scope: string | null }>;
+      assert.equal(listed.find((v) => v.id === full.tokenId)?.scope, null);
+      assert.equal(listed.find((v) => v.id === readOnly.tokenId)?.scope, 'read-only');
+
+      // bob (vApp Author) narrows to vApp User (a subset of his rights); Organization Administrator is refused.
+      const registerAs = (session: string, body: Record<string, unknown>) =>
+        http(`${base}/oauth/tenant/acme/register`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      envelope(
+        await registerAs(bob, { client_name: 'bob-admin', scope: 'urn:vcloud:role:Organization%20Administrator' }),
+        403,
+        'ACCESS_TO_RESOURCE_IS_FORBIDDEN',
+      );
+      envelope(await registerAs(bob, { client_name: 'bob-bad', scope: 'everything' }), 400, 'invalid_request');
+      const narrowed = await createApiToken(base, bob, 'acme', 'bob-user', { scope: 'urn:vcloud:role:vApp%20User' });
+      const userRole = await t.store.getRoleByName(acmeId, 'vApp User');
+      const bobEntity = (await http(`${base}/cloudapi/1.0.0/tokens/${narrowed.tokenId}`, { headers: bearer(bob, JSON_37) })).json();
+      assert.equal(bobEntity.scope, `urn:vcloud:role:${userRole!.id}`);
+
+      // The owner gains rights: the token's sessions do not.
+      const bobRow = (await t.store.getUserByName(acmeId, 'bob'))!;
+      const roleNamed = async (name: string) => (await t.store.getRoleByName(acmeId, name))!.id;
+      const setBobRole = async (name: string) => {
+        await t.store.updateUser(bobRow.id, { role_id: await roleNamed(name) });
+        t.server.services.identities.invalidate(bobRow.id);
+      };
+      await setBobRole('Organization Administrator');
+      const bobPassword = await signIn(base, 'bob', 'acme', t.demoPassword);
+      const bobSession = await accessTokenFrom(base, 'acme', narrowed.apiToken);
+      assert.equal((await http(`${base}/cloudapi/1.0.0/users`, { headers: bearer(bobPassword, JSON_37) })).status, 200);
+      assert.equal((await http(`${base}/cloudapi/1.0.0/users`, { headers: bearer(bobSession, JSON_37) })).status, 403);
+      assert.equal((await http(`${base}/cloudapi/1.0.0/orgs`, { headers: bearer(bobSession, JSON_37) })).status, 200);
+      // The owner loses rights: so does the session already issued (intersection at authentication time).
+      assert.equal((await http(`${base}/cloudapi/1.0.0/vdcs`, { headers: bearer(bobSession, JSON_37) })).status, 200);
+      await setBobRole('Console Access Only');
+      assert.equal((await http(`${base}/cloudapi/1.0.0/vdcs`, { headers: bearer(bobSession, JSON_37) })).status, 403);
+      await setBobRole('vApp Author');
+    });
+
     test("RFC 7009 revocation by possession ends a service account's chain", async () => {
       const { clientId, refreshToken } = await activeAccount(alice, 'acme', 'sa-7009');
       const res = await http(`${base}/oauth/tenant/acme/revoke`, {
