@@ -11,6 +11,7 @@ import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
 import { accessTokenFrom, bearer, createApiToken, exchange, http, oauthPath, signIn, type Reply } from '../../helpers/api.js';
 import { reportUnavailable, selectedBackends } from '../../store/backends.js';
 import { hashPassword } from '../../../src/auth/passwords.js';
+import { findApiTokens } from '../../../src/cli/scan/find-tokens.js';
 
 const JSON_37 = 'application/json;version=37.0';
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -208,6 +209,9 @@ for (const plan of selectedBackends()) {
       const entity = (await getAccount(alice, clientId)).json();
       assert.equal(typeof entity.lastUsedTimeUtc, 'string');
       assert.equal(entity.status, 'ACTIVE');
+      // `tessera scan` finds a service account's token in govcd's token file, as it finds user API tokens.
+      const file = JSON.stringify({ refresh_token: t3, token_type: 'Service Account', updated_by: 'govcd', updated_on: 'now' });
+      assert.equal(findApiTokens(file).length, 1);
       // User API tokens keep not rotating.
       const user = await createApiToken(base, alice, 'acme', `user-token-${randomUUID().slice(0, 8)}`);
       const plain = await exchange(base, 'acme', user.apiToken);
@@ -423,6 +427,30 @@ for (const plan of selectedBackends()) {
       await setBobRole('Console Access Only');
       assert.equal((await http(`${base}/cloudapi/1.0.0/vdcs`, { headers: bearer(bobSession, JSON_37) })).status, 403);
       await setBobRole('vApp Author');
+    });
+
+    test("introspection (RFC 7662) answers for a service account's live token and session, to who may see it", async () => {
+      const { clientId, refreshToken, accessToken } = await activeAccount(alice, 'acme', 'sa-introspect');
+      const introspect = (session: string, org: string, token: string) =>
+        http(`${base}${oauthPath(org)}/introspect`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token }),
+        });
+      const refresh = (await introspect(alice, 'acme', refreshToken)).json();
+      assert.equal(refresh.active, true);
+      assert.equal(refresh.client_id, clientId);
+      assert.equal(refresh.sub, SA_URN(clientId));
+      const session = (await introspect(alice, 'acme', accessToken)).json();
+      assert.equal(session.active, true);
+      assert.equal(session.session_kind, 'service_account');
+      assert.equal(session.sub, SA_URN(clientId));
+      assert.deepEqual((await introspect(hank, 'globex', refreshToken)).json(), { active: false });
+      assert.deepEqual((await introspect(bob, 'acme', refreshToken)).json(), { active: false });
+      // Spent on use: the rotated-away token is no longer active.
+      const next = (await exchange(base, 'acme', refreshToken)).json().refresh_token as string;
+      assert.deepEqual((await introspect(alice, 'acme', refreshToken)).json(), { active: false });
+      assert.equal((await introspect(alice, 'acme', next)).json().active, true);
     });
 
     test("RFC 7009 revocation by possession ends a service account's chain", async () => {
