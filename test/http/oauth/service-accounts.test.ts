@@ -152,6 +152,11 @@ for (const plan of selectedBackends()) {
       // The session acts as the account, with its role (vApp Author: orgs yes, service accounts no).
       const orgs = await http(`${base}/cloudapi/1.0.0/orgs`, { headers: bearer(tokens.access_token, JSON_37) });
       assert.equal(orgs.status, 200, orgs.text);
+      const current = await http(`${base}/cloudapi/1.0.0/sessions/current`, { headers: bearer(tokens.access_token, JSON_37) });
+      assert.equal(current.status, 200, current.text);
+      assert.equal(current.json().user.name, 'sa-flow');
+      const legacy = await http(`${base}/api/session`, { headers: bearer(tokens.access_token, 'application/*+xml;version=37.0') });
+      assert.equal(legacy.status, 200, legacy.text);
       const sas = await http(`${base}/cloudapi/1.0.0/serviceAccounts`, { headers: bearer(tokens.access_token, JSON_37) });
       assert.equal(sas.status, 403, sas.text);
       // A token session cannot make credentials.
