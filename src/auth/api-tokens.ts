@@ -339,6 +339,7 @@ export class ApiTokenService {
       row = await this.store.getApiTokenByHash(hash);
       if (!row && otherKind) {
         const other = await otherKind(hash);
+        // The conditional return type cannot be narrowed inside a generic body; `other` is exactly `{ other: T }`.
         if (other !== null) return { other } as { other: T } as never;
       }
       if (!row || row.secret_hash === null || !timingSafeEqual(Buffer.from(row.secret_hash), Buffer.from(hash))) {

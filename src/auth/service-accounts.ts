@@ -469,7 +469,7 @@ export class ServiceAccountService {
     // A wrong endpoint spends nothing: CPI and CAPVCD try /oauth/provider first and fall back (vcd-wire §5.1).
     if (!pathMatches(path, org)) throw refuse('wrong org endpoint');
     if (org.is_enabled !== 1) throw refuse('organization disabled');
-    if (token.spent_at !== null) return this.presentedAgain(token, account, org, ip, path);
+    if (token.spent_at !== null) return this.presentedAgain(token, account, org, ip);
 
     const now = Date.now();
     const next = generateApiToken();
@@ -497,7 +497,7 @@ export class ServiceAccountService {
     if (!rotated) {
       const again = await this.store.db.selectFrom('service_account_tokens').selectAll().where('id', '=', token.id).executeTakeFirst();
       if (!again || again.revoked_at !== null) throw refuse('revoked');
-      return this.presentedAgain(again, account, org, ip, path);
+      return this.presentedAgain(again, account, org, ip);
     }
     this.grace.remember(token.id, { serviceAccountId: account.id, successorId: nextRow.id, successor: next, ip, at: now });
     const access = await this.mintAccess(account);
@@ -509,13 +509,7 @@ export class ServiceAccountService {
   }
 
   /** A spent token again: the retry of a lost answer, or reuse (RFC 9700 §4.14.2). */
-  private async presentedAgain(
-    token: ServiceAccountTokenRow,
-    account: ServiceAccountRow,
-    org: Org,
-    ip: string,
-    _path: OAuthOrgPath,
-  ): Promise<TokenAnswer> {
+  private async presentedAgain(token: ServiceAccountTokenRow, account: ServiceAccountRow, org: Org, ip: string): Promise<TokenAnswer> {
     const now = Date.now();
     const withinWindow = token.spent_at !== null && now - Number(token.spent_at) <= this.grace.windowMs;
     if (withinWindow && token.spent_ip === ip && token.successor_id !== null) {

@@ -42,13 +42,17 @@ export const LOG_REDACTIONS = [
   '*.refresh_token',
   '*.access_token',
   '*.assertion',
+  '*.device_code',
+  '*.user_code',
+  '*.userCode',
 ];
 
 /**
  * Query-string parameters that carry a secret. The token endpoint accepts its parameters in the query string
  * (Broadcom KB 429004), and fastify logs every request's URL: without this the API token was written to the log.
  */
-const SECRET_QUERY_PARAMETER = /([?&](?:refresh_token|access_token|token|assertion|password|client_secret|code)=)[^&#]*/gi;
+const SECRET_QUERY_PARAMETER =
+  /([?&](?:refresh_token|access_token|token|assertion|password|client_secret|code|device_code|user_code)=)[^&#]*/gi;
 
 export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY_PARAMETER, '$1[redacted]');
