@@ -260,6 +260,13 @@ export class IdentityAdmin {
   async deleteRole(actor: Principal, role: Role, ip: string | null): Promise<void> {
     this.requireWritableRole(actor, role);
     if ((await this.store.countUsersWithRole(role.id)) > 0) throw badRequest('The role is assigned to users; reassign them first');
+    // Service accounts hold a role too (their `role_id` references it): the delete would fail in the store.
+    const accounts = await this.store.db
+      .selectFrom('service_accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role_id', '=', role.id)
+      .executeTakeFirstOrThrow();
+    if (Number(accounts.n) > 0) throw badRequest('The role is assigned to service accounts; change their role first');
     await this.store.deleteRole(role.id);
     this.identities.invalidate();
     await this.record('role.deleted', actor, role.org_id, ip, { role: role.name, roleId: role.id });

@@ -373,6 +373,23 @@ for (const plan of selectedBackends()) {
       });
       assert.equal(put.status, 200, put.text);
       const updated = put.json();
+      // A role held by a service account cannot be deleted from under it.
+      const custom = await http(`${base}/cloudapi/1.0.0/roles`, {
+        method: 'POST',
+        headers: { ...bearer(alice, JSON_37), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'sa-custom-role', description: '' }),
+      });
+      assert.equal(custom.status, 201, custom.text);
+      const customId = custom.json().id as string;
+      const moved = await http(`${base}/cloudapi/1.0.0/serviceAccounts/${SA_URN(id)}`, {
+        method: 'PUT',
+        headers: { ...bearer(alice, JSON_37), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ role: { id: customId } }),
+      });
+      assert.equal(moved.status, 200, moved.text);
+      const del = await http(`${base}/cloudapi/1.0.0/roles/${customId}`, { method: 'DELETE', headers: bearer(alice, JSON_37) });
+      assert.equal(del.status, 400, del.text);
+      assert.match(del.json().message, /service accounts/);
       assert.equal(updated.name, 'sa-list');
       assert.equal(updated.status, 'CREATED');
       assert.equal(updated.role.name, 'vApp Author');
