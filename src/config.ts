@@ -41,6 +41,12 @@ export interface Config {
   /** Token-endpoint rate limits per client IP and per API token, per minute. Defaults 600 and 120. */
   readonly tokenRateLimitPerIp: number;
   readonly tokenRateLimitPerToken: number;
+  /**
+   * Service accounts: how long a spent refresh token, presented again from the same address, counts as a retry
+   * of a lost answer (the same successor again) rather than as a copy (docs/service-accounts.md). Default 30 s;
+   * 0 turns the grace off.
+   */
+  readonly serviceAccountRefreshGraceSeconds: number;
   /** Sign-in attempts per client IP and user per minute. Default 20. */
   readonly signInRateLimit: number;
   /**
@@ -69,6 +75,7 @@ export const DEFAULTS = {
   totpLockoutSeconds: 300,
   tokenRateLimitPerIp: 600,
   tokenRateLimitPerToken: 120,
+  serviceAccountRefreshGraceSeconds: 30,
   signInRateLimit: 20,
   signInFailuresPerAddress: 30,
   signInFailuresPerAccount: 10,
@@ -105,6 +112,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   totpLockoutSeconds: 'TESSERA_TOTP_LOCKOUT_SECONDS',
   tokenRateLimitPerIp: 'TESSERA_TOKEN_RATE_LIMIT_PER_IP',
   tokenRateLimitPerToken: 'TESSERA_TOKEN_RATE_LIMIT_PER_TOKEN',
+  serviceAccountRefreshGraceSeconds: 'TESSERA_SA_REFRESH_GRACE_SECONDS',
   signInRateLimit: 'TESSERA_SIGN_IN_RATE_LIMIT',
   signInFailuresPerAddress: 'TESSERA_SIGN_IN_FAILURES_PER_ADDRESS',
   signInFailuresPerAccount: 'TESSERA_SIGN_IN_FAILURES_PER_ACCOUNT',
@@ -244,6 +252,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     totpLockoutSeconds: int('totpLockoutSeconds', DEFAULTS.totpLockoutSeconds, 1, 86_400),
     tokenRateLimitPerIp: int('tokenRateLimitPerIp', DEFAULTS.tokenRateLimitPerIp, 1, 10_000_000),
     tokenRateLimitPerToken: int('tokenRateLimitPerToken', DEFAULTS.tokenRateLimitPerToken, 1, 10_000_000),
+    serviceAccountRefreshGraceSeconds: int('serviceAccountRefreshGraceSeconds', DEFAULTS.serviceAccountRefreshGraceSeconds, 0, 300),
     signInRateLimit: int('signInRateLimit', DEFAULTS.signInRateLimit, 1, 10_000_000),
     signInFailuresPerAddress: int('signInFailuresPerAddress', DEFAULTS.signInFailuresPerAddress, 1, 10_000_000),
     signInFailuresPerAccount: int('signInFailuresPerAccount', DEFAULTS.signInFailuresPerAccount, 1, 10_000_000),

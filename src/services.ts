@@ -13,6 +13,7 @@ import { TokenUsageRecorder } from './auth/token-usage.js';
 import { ApiTokenService } from './auth/api-tokens.js';
 import { UserService } from './auth/users.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
+import { ServiceAccountService } from './auth/service-accounts.js';
 import { Housekeeping } from './auth/housekeeping.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
 import type { Services } from './http/context.js';
@@ -53,6 +54,15 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
   const totpEnrolment = new TotpEnrolmentService({ store, audit });
+  const serviceAccounts = new ServiceAccountService({
+    store,
+    accessTokens,
+    revocations,
+    identities,
+    identityAdmin,
+    audit,
+    graceSeconds: config.serviceAccountRefreshGraceSeconds,
+  });
   return {
     site: await ensureSite(store),
     limits: {
@@ -70,6 +80,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
     identities,
     sessions,
     apiTokens,
+    serviceAccounts,
     users,
     identityAdmin,
     totpEnrolment,

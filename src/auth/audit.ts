@@ -31,7 +31,19 @@ export type AuditEventType =
   | 'group.deleted'
   | 'rightsBundle.updated'
   | 'rightsBundle.rightsChanged'
-  | 'oauth.refused';
+  | 'oauth.refused'
+  | 'serviceAccount.created'
+  | 'serviceAccount.updated'
+  | 'serviceAccount.deleted'
+  | 'serviceAccount.authorizationRequested'
+  | 'serviceAccount.granted'
+  | 'serviceAccount.denied'
+  | 'serviceAccount.activated'
+  | 'serviceAccount.exchanged'
+  | 'serviceAccount.retried'
+  | 'serviceAccount.refused'
+  | 'serviceAccount.revoked'
+  | 'serviceAccount.tokenReuse';
 
 export interface AuditInput {
   type: AuditEventType;
@@ -76,12 +88,12 @@ export class AuditLog {
   }
 
   /** Exchanges are frequent: at most one event per token per minute, written off the request path. */
-  exchanged(input: Omit<AuditInput, 'type'> & { tokenId: string }): void {
+  exchanged(input: Omit<AuditInput, 'type'> & { tokenId: string }, type: AuditEventType = 'apiToken.exchanged'): void {
     const now = Date.now();
     const last = this.lastExchangeLogged.get(input.tokenId);
     if (last !== undefined && now - last < EXCHANGE_COALESCE_MS) return;
     this.lastExchangeLogged.set(input.tokenId, now);
     if (this.lastExchangeLogged.size > 100_000) this.lastExchangeLogged.clear();
-    setImmediate(() => void this.record({ ...input, type: 'apiToken.exchanged' }));
+    setImmediate(() => void this.record({ ...input, type }));
   }
 }

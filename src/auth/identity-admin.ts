@@ -100,6 +100,14 @@ export class IdentityAdmin {
     if (missing.length > 0) throw cannotGrant(missing);
   }
 
+  /**
+   * A credential that acts with `role` (a service account) may be made or authorized only by someone holding
+   * every right of that role: the same containment as giving the role to a user.
+   */
+  async assertMayAssignRole(actor: Principal, role: Role): Promise<void> {
+    await this.assertHoldsRole(actor, role);
+  }
+
   private async roleOfOrg(roleId: string, orgId: string): Promise<Role> {
     const role = await this.store.getRole(roleId);
     if (!role || role.org_id !== orgId) throw badRequest('roleEntityRefs must name a role of this organization');
@@ -252,6 +260,13 @@ export class IdentityAdmin {
   async deleteRole(actor: Principal, role: Role, ip: string | null): Promise<void> {
     this.requireWritableRole(actor, role);
     if ((await this.store.countUsersWithRole(role.id)) > 0) throw badRequest('The role is assigned to users; reassign them first');
+    // Service accounts hold a role too (their `role_id` references it): the delete would fail in the store.
+    const accounts = await this.store.db
+      .selectFrom('service_accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role_id', '=', role.id)
+      .executeTakeFirstOrThrow();
+    if (Number(accounts.n) > 0) throw badRequest('The role is assigned to service accounts; change their role first');
     await this.store.deleteRole(role.id);
     this.identities.invalidate();
     await this.record('role.deleted', actor, role.org_id, ip, { role: role.name, roleId: role.id });

@@ -31,7 +31,9 @@ export type Action =
   | 'vdc.view'
   | 'vapp.view'
   | 'audit.view'
-  | 'system.view';
+  | 'system.view'
+  | 'serviceAccount.view'
+  | 'serviceAccount.manage';
 
 /** The thing acted on: its org, and for tokens its owner. */
 export interface Target {
@@ -50,6 +52,8 @@ const DENIED_TO_TOKEN_SESSIONS: ReadonlySet<Action> = new Set<Action>([
   'globalRole.manage',
   'rightsBundle.manage',
   'apiTokenPolicy.manage',
+  // Creating, authorizing, granting or revoking a service account is making or ending a credential.
+  'serviceAccount.manage',
 ]);
 
 /** Rights removed from the effective set of token sessions (VCD docs, "API access token" restrictions). */
@@ -76,6 +80,7 @@ const REQUIRED_RIGHT: Partial<Record<Action, string>> = {
   'vapp.view': RIGHTS.vappView,
   'audit.view': RIGHTS.auditView,
   'system.view': RIGHTS.systemAdmin,
+  'serviceAccount.manage': RIGHTS.serviceAccountsManage,
 };
 
 /**
@@ -126,6 +131,12 @@ export function can(principal: Principal, action: Action, target: Target = {}): 
     case 'apiToken.view':
     case 'apiToken.revoke':
       return canTouchApiToken(principal, target);
+    case 'serviceAccount.view':
+      // Who may manage them may see them (VCD's Manage implies View).
+      return (
+        (hasRight(principal, RIGHTS.serviceAccountsView) || hasRight(principal, RIGHTS.serviceAccountsManage)) &&
+        canReachOrg(principal, target.orgId)
+      );
     default: {
       const right = REQUIRED_RIGHT[action];
       return right !== undefined && hasRight(principal, right) && canReachOrg(principal, target.orgId);

@@ -25,6 +25,7 @@ import { cloudapiAuditRoutes } from './cloudapi/audit.js';
 import { cloudapiTotpRoutes } from './cloudapi/totp.js';
 import { cloudapiOrgRoutes } from './cloudapi/orgs.js';
 import { cloudapiTokenPolicyRoutes } from './cloudapi/token-policy.js';
+import { cloudapiServiceAccountRoutes } from './cloudapi/service-accounts.js';
 import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
 import { healthRoutes } from './health.js';
@@ -143,6 +144,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cloudapiTotpRoutes);
   await app.register(cloudapiOrgRoutes);
   await app.register(cloudapiTokenPolicyRoutes);
+  await app.register(cloudapiServiceAccountRoutes);
   await app.register(oauthRoutes);
   await app.register(portalRoutes);
   return app;

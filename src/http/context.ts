@@ -12,6 +12,7 @@ import type { RevocationView } from '../auth/revocation-view.js';
 import type { IdentityCache } from '../auth/identity-cache.js';
 import type { SessionService } from '../auth/sessions.js';
 import type { ApiTokenService } from '../auth/api-tokens.js';
+import type { ServiceAccountService } from '../auth/service-accounts.js';
 import type { AuditLog } from '../auth/audit.js';
 import type { IdentityAdmin } from '../auth/identity-admin.js';
 import type { UserService } from '../auth/users.js';
@@ -31,6 +32,8 @@ export interface Services {
   identities: IdentityCache;
   sessions: SessionService;
   apiTokens: ApiTokenService;
+  /** Service accounts (VCD 10.4): the device flow and rotating refresh tokens. */
+  serviceAccounts: ServiceAccountService;
   users: UserService;
   /** Every change to users, groups, roles and rights bundles, with the rules of who may grant what. */
   identityAdmin: IdentityAdmin;

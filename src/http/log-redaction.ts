@@ -26,6 +26,8 @@ export const LOG_REDACTIONS = [
   '*.client_secret',
   '*.token',
   '*.device_code',
+  '*.user_code',
+  '*.userCode',
   '*._csrf',
 ];
 

@@ -110,6 +110,53 @@ export interface ApiTokenTable {
   /** JSON array of the last few client IPs, newest first. */
   last_used_ips: string;
   created_ip: string | null;
+  /**
+   * Least privilege (migration 0005): null = the owner's rights; `read-only`; or `urn:vcloud:role:<id>`, a role
+   * whose rights were within the owner's when the token was made. Shown on the token entity.
+   */
+  scope: string | null;
+  /** JSON array of the right names the scope grants, fixed at creation; sessions get owner's ∩ these. */
+  scope_rights: string | null;
+}
+
+/** A service account (VCD 10.4): an org's identity with a role, authorized by the device flow (migration 0005). */
+export interface ServiceAccountTable {
+  /** The OAuth client_id from /register; the entity id is `urn:vcloud:serviceAccount:<id>`. */
+  id: string;
+  org_id: string;
+  name: string;
+  name_lower: string;
+  software_id: string;
+  software_version: string | null;
+  client_uri: string | null;
+  role_id: string;
+  /** CREATED | REQUESTED | GRANTED | ACTIVE, and DENIED (shown as CREATED) after a deny until the next authorize. */
+  status: string;
+  created_by: string | null;
+  created_at: number;
+  /** SHA-256 hex of the RFC 8628 device code and user code while a flow runs. */
+  device_code_hash: string | null;
+  user_code_hash: string | null;
+  device_expires_at: number | null;
+  device_interval: number | null;
+  device_last_poll_at: number | null;
+  granted_by: string | null;
+  last_used_at: number | null;
+  last_used_ips: string;
+}
+
+/** One refresh token of a service account's rotation chain; spent on use (migration 0005). */
+export interface ServiceAccountTokenTable {
+  id: string;
+  service_account_id: string;
+  secret_hash: string;
+  token_start: string;
+  created_at: number;
+  created_ip: string | null;
+  spent_at: number | null;
+  spent_ip: string | null;
+  successor_id: string | null;
+  revoked_at: number | null;
 }
 
 /** Legacy 32-character `x-vcloud-authorization` session tokens (POST /api/sessions) map to a session here. */
@@ -165,6 +212,8 @@ export interface IdentityTables {
   role_rights: RoleRightTable;
   rights_bundles: RightsBundleTable;
   api_tokens: ApiTokenTable;
+  service_accounts: ServiceAccountTable;
+  service_account_tokens: ServiceAccountTokenTable;
   legacy_sessions: LegacySessionTable;
   revocations: RevocationTable;
   audit_events: AuditEventTable;

@@ -12,7 +12,8 @@ import { csrfFrom, setCookiesOf } from '../portal/portal-client.js';
 import { RIGHTS } from '../../src/domain/rights.js';
 
 /** What a path parameter names. Kinds without an org (rights, global roles) have no cross-org case. */
-type ObjectKind = 'user' | 'group' | 'role' | 'bundle' | 'token' | 'session' | 'org' | 'vdc' | 'vapp' | 'template' | 'global';
+type ObjectKind =
+  'user' | 'group' | 'role' | 'bundle' | 'token' | 'session' | 'serviceAccount' | 'org' | 'vdc' | 'vapp' | 'template' | 'global';
 
 type Relation = 'own' | 'cross' | 'self' | 'foreignPortal';
 
@@ -45,6 +46,7 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/rightsBundles\/:id/, 'bundle'],
     [/\/tokens\/:id/, 'token'],
     [/\/sessions\/:id/, 'session'],
+    [/\/serviceAccounts\/:id/, 'serviceAccount'],
     [/\/(orgs|org|admin\/org)\/:id/, 'org'],
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
     [/\/api\/vApp\/:ref/, 'vapp'],
@@ -167,6 +169,9 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
         case 'session':
           objectId = mutating ? await world.fresh.session(tenantHome) : objects.sessionId;
           break;
+        case 'serviceAccount':
+          objectId = mutating ? await world.fresh.serviceAccount(tenantHome) : objects.serviceAccountId;
+          break;
         case 'org':
           objectId = objects.orgId;
           break;
@@ -191,6 +196,8 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
       role: async () => [await store.getRole(id), await store.roleRights(id)],
       bundle: () => store.getRightsBundle(id),
       token: async () => (await store.getApiToken(id))?.revoked_at ?? 'missing',
+      serviceAccount: async () =>
+        (await store.db.selectFrom('service_accounts').selectAll().where('id', '=', id).executeTakeFirst()) ?? 'missing',
       org: () => store.getOrg(id),
     };
     snapshotObject = reads[kind] ?? snapshotObject;
@@ -206,6 +213,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
     bundle: 'rightsBundle',
     token: 'token',
     session: 'session',
+    serviceAccount: 'serviceAccount',
     org: 'org',
     vdc: 'vdc',
   };
@@ -320,6 +328,17 @@ async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cel
     case 'POST /oauth/provider/register':
     case 'POST /oauth/tenant/:org/register':
       return { client_name: uniq('matrix-registered') };
+    case `PUT ${API}/serviceAccounts/:id`:
+      return { uri: `https://example.com/${uniq('matrix')}` };
+    case 'POST /oauth/provider/device_authorization':
+    case 'POST /oauth/tenant/:org/device_authorization':
+      // A service account of the org the path names: an allowed caller starts its device flow.
+      return `client_id=${await world.fresh.serviceAccount(cell.home)}`;
+    case `POST ${API}/deviceLookup`:
+    case `POST ${API}/deviceLookup/grant`:
+    case `POST ${API}/deviceLookup/deny`:
+      // A pending request in the caller's own org (where the request acts without a tenant context).
+      return { userCode: (await world.fresh.pendingServiceAccount(caller.org ?? 'acme')).userCode };
     case 'POST /oauth/provider/token':
     case 'POST /oauth/tenant/:org/token':
       return 'grant_type=refresh_token&refresh_token=tsr_not_a_real_token';

@@ -201,6 +201,18 @@ const API_POLICY: Record<string, PolicyEntry> = {
   [`GET ${API}/orgs/:id/apiTokenPolicy`]: adminReadById(),
   [`PUT ${API}/orgs/:id/apiTokenPolicy`]: adminWriteById(),
 
+  // ---------------------------------------------------------------- /cloudapi service accounts (VCD 10.4)
+  // Org administrators hold "Service Accounts: View/Manage"; their token sessions may read, never manage.
+  [`GET ${API}/serviceAccounts`]: adminRead(),
+  [`GET ${API}/serviceAccounts/:id`]: adminReadById(),
+  [`PUT ${API}/serviceAccounts/:id`]: adminWriteById(),
+  [`DELETE ${API}/serviceAccounts/:id`]: adminWriteById(),
+  [`POST ${API}/serviceAccounts/:id/revoke`]: adminWriteById(),
+  // 303 to the account a pending user code is for (a read); grant and deny are writes.
+  [`POST ${API}/deviceLookup`]: adminRead({ admin: '3xx', token: '3xx', system: '3xx' }),
+  [`POST ${API}/deviceLookup/grant`]: adminWrite(),
+  [`POST ${API}/deviceLookup/deny`]: adminWrite(),
+
   // ---------------------------------------------------------------- /oauth
   // The token endpoint is authenticated by the API token in the body (a garbage one here): 400 for everyone.
   'POST /oauth/provider/token': open('4xx'),
@@ -210,6 +222,24 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'POST /oauth/provider/register': adminWrite({ crossOrg: '403' }),
   'POST /oauth/tenant/:org/register': adminWriteById({ system: '403' }),
   // RFC 7009: 200 whatever the token, so the endpoint is no oracle.
+  // RFC 8628 device authorization for a service account: one answer (invalid_client) for an unknown client, another
+  // org's, or one the caller may not manage, so it is no oracle; only a manager gets the codes.
+  'POST /oauth/provider/device_authorization': {
+    anonymous: '401',
+    admin: '4xx',
+    token: '4xx',
+    limited: '4xx',
+    system: '2xx',
+    crossOrg: '4xx',
+  },
+  'POST /oauth/tenant/:org/device_authorization': {
+    anonymous: '401',
+    admin: '2xx',
+    token: '4xx',
+    limited: '4xx',
+    system: '2xx',
+    crossOrg: '4xx',
+  },
   'POST /oauth/provider/revoke': open(),
   'POST /oauth/tenant/:org/revoke': open(),
   // RFC 7662: a Bearer is required, and only at the caller's own org's endpoint.

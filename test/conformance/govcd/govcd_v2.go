@@ -17,6 +17,7 @@ type (
 	Org             = govcd.Org
 	Vdc             = govcd.Vdc
 	Token           = govcd.Token
+	ServiceAccount  = govcd.ServiceAccount
 	ApiTokenRefresh = types.ApiTokenRefresh
 	VMRecord        = types.QueryResultVMRecordType
 	orgRef          = types.Org

@@ -432,6 +432,9 @@ func (r *runner) run() {
 		}
 		return sameNames("org list", orgNames(list.Org), sc.OrgList)
 	})
+
+	// 8. Service accounts (VCD 10.4): service_accounts.go.
+	r.serviceAccounts(admin)
 }
 
 // readAll checks GetOrgList, GetOrgByName, GetAdminOrgByName, GetVDCByName and the VM queries.
