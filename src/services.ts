@@ -14,6 +14,8 @@ import { ApiTokenService } from './auth/api-tokens.js';
 import { UserService } from './auth/users.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { Housekeeping } from './auth/housekeeping.js';
+import { OrgAdmin } from './auth/org-admin.js';
+import { TaskService } from './auth/tasks.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
 import type { Services } from './http/context.js';
 import { RateLimiter } from './auth/rate-limiter.js';
@@ -52,6 +54,8 @@ export async function createServices(config: Config, store: Store, log: Logger):
   housekeeping.start();
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
+  const orgAdmin = new OrgAdmin({ store, identities, audit, sessionLifetimeSeconds: () => accessTokens.lifetimeSeconds });
+  const tasks = new TaskService(store);
   const totpEnrolment = new TotpEnrolmentService({ store, audit });
   return {
     site: await ensureSite(store),
@@ -72,6 +76,8 @@ export async function createServices(config: Config, store: Store, log: Logger):
     apiTokens,
     users,
     identityAdmin,
+    orgAdmin,
+    tasks,
     totpEnrolment,
     audit,
     usage,

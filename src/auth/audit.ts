@@ -31,6 +31,13 @@ export type AuditEventType =
   | 'group.deleted'
   | 'rightsBundle.updated'
   | 'rightsBundle.rightsChanged'
+  | 'org.created'
+  | 'org.updated'
+  | 'org.enabled'
+  | 'org.disabled'
+  | 'org.deleted'
+  | 'user.unlocked'
+  | 'user.ownershipTaken'
   | 'oauth.refused';
 
 export interface AuditInput {
