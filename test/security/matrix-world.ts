@@ -11,6 +11,7 @@ import { DEMO_PASSWORD, ADMIN_PASSWORD } from '../helpers/tessera.js';
 import { SYSTEM_ORG_ID, RIGHTS, PREDEFINED_ROLES } from '../../src/domain/rights.js';
 import { generateApiToken, hashApiToken, apiTokenStart } from '../../src/domain/api-token-format.js';
 import { rightId } from '../../src/http/cloudapi/identity.js';
+import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 
 export type OrgKey = 'acme' | 'globex' | 'system';
 export type TenantOrg = 'acme' | 'globex';
@@ -45,6 +46,8 @@ export interface OrgObjects {
   readonly roleId: string;
   /** A rights bundle published to this org only. */
   readonly bundleId: string;
+  /** A task about the org, started by its other user. */
+  readonly taskId: string;
   readonly vdcId: string;
   readonly vappId: string;
   readonly templateId: string;
@@ -69,6 +72,10 @@ export interface World {
     /** A minted token of the caller itself, other than the one its session came from. */
     ownToken(caller: Caller): Promise<string>;
     session(org: TenantOrg): Promise<string>;
+    /** An empty tenant org of its own (org lifecycle writes that would otherwise disable or delete acme). */
+    org(enabled: boolean): Promise<string>;
+    /** A finished task about the org, started by its other user (bob / gina). */
+    task(org: TenantOrg): Promise<string>;
   };
 }
 
@@ -271,6 +278,39 @@ export async function buildWorld(harness: Harness): Promise<World> {
       const user = await otherUser(key);
       return (await signIn(user.name, key, await otherUserPassword(key))).principal.sessionId;
     },
+    org: async (enabled) => {
+      const created = await createOrgWithRoles(store, { name: uniq('matrix-org') });
+      if (!enabled) await store.updateOrg(created.id, { is_enabled: 0 });
+      return created.id;
+    },
+    task: async (key) => {
+      const user = await otherUser(key);
+      const now = Date.now();
+      const id = randomUUID();
+      await store.insertTask({
+        id,
+        org_id: orgRow[key].id,
+        org_name: orgRow[key].name,
+        status: 'success',
+        operation_name: 'userUpdateUser',
+        operation: 'fixture',
+        progress: 100,
+        owner_kind: 'user',
+        owner_id: user.id,
+        owner_name: user.name,
+        user_id: user.id,
+        user_name: user.name,
+        user_org_id: orgRow[key].id,
+        user_org_name: orgRow[key].name,
+        error_code: null,
+        error_status: null,
+        error_message: null,
+        started_at: now,
+        ended_at: now,
+        expires_at: now + 86_400_000,
+      });
+      return id;
+    },
   };
 
   const objectsOf = async (key: TenantOrg): Promise<OrgObjects> => ({
@@ -282,6 +322,7 @@ export async function buildWorld(harness: Harness): Promise<World> {
     groupId: await fresh.group(key),
     roleId: await fresh.role(key),
     bundleId: await fresh.bundle(key),
+    taskId: await fresh.task(key),
     ...(await inventoryOf(orgRow[key].id)),
   });
 
