@@ -7,6 +7,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TesseraHandle } from '../../helpers/tessera.js';
+import { Housekeeping } from '../../../src/auth/housekeeping.js';
 import { createApiToken, exchange, http, signIn } from '../../helpers/api.js';
 import {
   JSON_ACCEPT,
@@ -366,4 +367,55 @@ test('the org list and the admin VCloud show a new org to the provider', async (
     headers: { Authorization: `Bearer ${s.admin}`, Accept: 'application/*+xml;version=36.1' },
   });
   assert.ok(childrenNamed(parseXml(list.text), 'Org').some((o) => o.attrs.name === name));
+});
+
+describe('/api/query?type=task', () => {
+  test("the provider lists every org's tasks; a tenant its own org's only; adminTask is the provider's", async () => {
+    const name = uniqueName('q');
+    await createOrg(name);
+    const acme = xmlRoot(await get(server, `/api/admin/org/${acmeId}`, s.alice), 200, ADMIN_ORG);
+    const userName = uniqueName('tasked');
+    const made = await send(
+      server,
+      'POST',
+      `/api/admin/org/${acmeId}/users`,
+      s.alice,
+      userXml({ name: userName, password: 'Task-User-Password-1', roleHref: roleHrefIn(acme, 'vApp User') }),
+      USER_TYPE,
+    );
+    assert.equal(made.status, 201, made.text);
+
+    const records = async (token: string, type = 'task') => {
+      const root = xmlRoot(await get(server, `/api/query?type=${type}&pageSize=128&sortDesc=startDate`, token), 200, /records\+xml/);
+      return childrenNamed(root, type === 'task' ? 'TaskRecord' : 'AdminTaskRecord');
+    };
+    const provider = await records(s.admin);
+    const created = provider.find((r) => r.attrs.objectName === name);
+    assert.ok(created, 'the org creation is listed');
+    assert.equal(created.attrs.status, 'success');
+    assert.equal(created.attrs.name, 'orgCreateOrg');
+    assert.equal(created.attrs.objectType, 'org');
+    assert.match(created.attrs.href!, /\/api\/task\/[0-9a-f-]{36}$/);
+    assert.ok(created.attrs.startDate);
+
+    const tenant = await records(s.alice);
+    assert.ok(tenant.some((r) => r.attrs.objectName === userName && r.attrs.orgName === 'acme'));
+    assert.ok(
+      tenant.every((r) => r.attrs.orgName === 'acme'),
+      'a tenant sees its own org only',
+    );
+    xmlError(await get(server, '/api/query?type=adminTask', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+    assert.ok((await records(s.admin, 'adminTask')).length >= provider.length);
+    // A filter on a task attribute, as VCD's query service takes one.
+    const filtered = xmlRoot(await get(server, `/api/query?type=task&filter=objectName==${name}`, s.admin), 200, /records\+xml/);
+    assert.equal(childrenNamed(filtered, 'TaskRecord').length, 1);
+  });
+
+  test('housekeeping prunes tasks past their retention', async () => {
+    const org = await createOrg(uniqueName('old'));
+    const id = taskIn(org).attrs.href!.split('/').pop()!;
+    await server.store.updateTask(id, { expires_at: Date.now() - 1 });
+    await new Housekeeping(server.store, { warn() {} }).runOnce();
+    assert.equal(await server.store.getTask(id), undefined);
+  });
 });
