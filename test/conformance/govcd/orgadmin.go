@@ -4,7 +4,8 @@
 //	CreateOrg (with the settings vcd_org writes) + WaitTaskCompletion, GetAdminOrgByName reads them back,
 //	AdminOrg.Update + WaitTaskCompletion, CreateUserSimple with the Organization Administrator role from the
 //	AdminOrg's RoleReferences, that user signs in, creates an API token and uses it; Disable: the token's
-//	exchange fails and an access token already issued is refused; enable; Delete(force, recursive).
+//	exchange fails and an access token already issued is refused; enable; OrgUser.ChangePassword, Disable,
+//	Enable and Delete(takeOwnership); AdminOrg.Delete(force, recursive).
 package main
 
 import (
@@ -197,6 +198,43 @@ func (r *runner) orgAdmin(admin *VCDClient) {
 		}
 		_, err = r.newClient().SetApiToken(orgName, apiToken)
 		return err
+	})
+
+	signInFails := func(password string) error {
+		if err := r.newClient().Authenticate(userName, password, orgName); err == nil {
+			return errors.New("the sign-in succeeded")
+		}
+		return nil
+	}
+	r.step("OrgUser.ChangePassword: the new password signs in, the old one no longer", func() error {
+		if err := user.ChangePassword("Conformance-Password-2"); err != nil {
+			return err
+		}
+		if err := r.newClient().Authenticate(userName, "Conformance-Password-2", orgName); err != nil {
+			return err
+		}
+		return signInFails(userPassword)
+	})
+	r.step("OrgUser.Disable: no sign-in; OrgUser.Enable: sign-in again", func() error {
+		if err := user.Disable(); err != nil {
+			return err
+		}
+		if err := signInFails("Conformance-Password-2"); err != nil {
+			return fmt.Errorf("disabled user: %w", err)
+		}
+		if err := user.Enable(); err != nil {
+			return err
+		}
+		return r.newClient().Authenticate(userName, "Conformance-Password-2", orgName)
+	})
+	r.step("OrgUser.Delete(takeOwnership=true)", func() error {
+		if err := user.Delete(true); err != nil {
+			return err
+		}
+		if _, err := adminOrg.GetUserByName(userName, true); !ContainsNotFound(err) {
+			return fmt.Errorf("GetUserByName after Delete: %v, want entity not found", err)
+		}
+		return nil
 	})
 
 	r.step("AdminOrg.Delete(force=true, recursive=true)", func() error {
