@@ -74,14 +74,16 @@ export class OrgAdmin {
     validText(input.description, 'Description', false);
     if (await this.store.getOrgByName(name)) throw new TesseraError('DUPLICATE_NAME', `An organization named "${name}" already exists`);
     const settings = mergeSettings(parseOrgSettings('{}'), input);
-    const created = await createOrgWithRoles(this.store, { name, fullName: input.fullName, description: input.description });
-    await this.store.updateOrg(created.id, {
-      is_enabled: input.enabled ? 1 : 0,
-      deployed_vm_quota: input.deployedVmQuota ?? 0,
-      stored_vm_quota: input.storedVmQuota ?? 0,
+    // One transaction: the org, its settings and its predefined roles appear together or not at all.
+    const org = await createOrgWithRoles(this.store, {
+      name,
+      fullName: input.fullName,
+      description: input.description,
+      enabled: input.enabled,
+      deployedVmQuota: input.deployedVmQuota ?? 0,
+      storedVmQuota: input.storedVmQuota ?? 0,
       settings: serializeOrgSettings(settings),
     });
-    const org = (await this.store.getOrg(created.id))!;
     await this.record('org.created', actor, org, ip, { enabled: input.enabled });
     return org;
   }

@@ -42,7 +42,11 @@ export class TaskService {
     this.store = store;
   }
 
-  /** Runs the operation and records its task: success, or (for a failure that is not a refusal) error. */
+  /**
+   * Runs the operation and records its task: success, or, for a failure that is not a refusal, error. `before`
+   * is the entity as it was (update, delete): what an error task is about. A creation that fails has no entity
+   * to name, so it leaves no task (the error answers the request).
+   */
   async run<T>(spec: TaskSpec<T>, work: () => Promise<T>, before?: T): Promise<{ result: T; task: TaskRow }> {
     const startedAt = Date.now();
     let result: T;

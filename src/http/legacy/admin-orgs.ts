@@ -17,7 +17,7 @@
  * settings section left out keeps its values, and in VAppLeaseSettings / VAppTemplateLeaseSettings (whose fields
  * govcd sends only when set) a field left out keeps its value.
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/principal.js';
 import type { Org } from '../../store/store.js';
 import type { OrgInput } from '../../auth/org-admin.js';
@@ -109,7 +109,7 @@ export const legacyAdminOrgRoutes: FastifyPluginAsync = async (app) => {
     return org;
   };
 
-  const sendAdminOrg = async (request: FastifyRequest, reply: import('fastify').FastifyReply, org: Org, tasks: TaskRow[] = []) => {
+  const sendAdminOrg = async (request: FastifyRequest, reply: FastifyReply, org: Org, tasks: TaskRow[] = []) => {
     const [vdcs, users, roles] = await Promise.all([listVdcsOfOrg(store(), org.id), store().listUsers(org.id), store().listRoles(org.id)]);
     return sendDocument(request, reply, MEDIA.adminOrg, adminOrgTree(baseUrl(request), org, { vdcs, users, roles, tasks }));
   };

@@ -100,18 +100,16 @@ export const legacyAdminUserRoutes: FastifyPluginAsync = async (app) => {
     return sendDocument(request, reply, MEDIA.user, userTree(baseUrl(request), user, { role, groups, tasks }));
   };
 
-  const userTask = (operationName: string, verb: string, principal: Principal) => ({
-    operationName,
-    operation: (u: User) => `${verb} User ${u.name}(${u.id})`,
-    org: (u: User) => ({ id: u.org_id, name: '' }),
-    owner: (u: User) => ({ kind: 'user' as const, id: u.id, name: u.name }),
-    actor: principal,
-  });
-
-  /** The task's org name is read once, after the work (the org exists; its name is what the list shows). */
-  const withOrgName = async <T extends ReturnType<typeof userTask>>(spec: T, orgId: string): Promise<T> => {
-    const name = (await store().getOrg(orgId))?.name ?? '';
-    return { ...spec, org: (u: User) => ({ id: u.org_id, name }) };
+  /** The task of a user operation; the org's name is kept on the task row (the task list shows it). */
+  const userTask = async (operationName: string, verb: string, principal: Principal, orgId: string) => {
+    const orgName = (await store().getOrg(orgId))?.name ?? '';
+    return {
+      operationName,
+      operation: (u: User) => `${verb} User ${u.name}(${u.id})`,
+      org: (u: User) => ({ id: u.org_id, name: orgName }),
+      owner: (u: User) => ({ kind: 'user' as const, id: u.id, name: u.name }),
+      actor: principal,
+    };
   };
 
   app.post<IdParams>('/api/admin/org/:id/users', async (request, reply) => {
@@ -124,7 +122,7 @@ export const legacyAdminUserRoutes: FastifyPluginAsync = async (app) => {
     if (doc.password === undefined) throw badRequest('Password is required (Tessera users are local)');
     if (!doc.roleId) throw badRequest('Role is required: a RoleReference of the organization');
     const { name, password, roleId } = doc;
-    const spec = await withOrgName(userTask('userCreateUser', 'Created', principal), org.id);
+    const spec = await userTask('userCreateUser', 'Created', principal, org.id);
     const { result: user, task } = await services().tasks.run(spec, () =>
       services().identityAdmin.createUser(
         principal,
@@ -178,7 +176,7 @@ export const legacyAdminUserRoutes: FastifyPluginAsync = async (app) => {
     const unlock = !doc.locked && Number(user.totp_locked_until) > Date.now();
     // Even an empty change is authorized as one: the caller must be allowed to manage this user.
     if (!can(principal, 'user.manage', { orgId: user.org_id })) throw forbidden();
-    const spec = await withOrgName(userTask('userUpdateUser', 'Updated', principal), user.org_id);
+    const spec = await userTask('userUpdateUser', 'Updated', principal, user.org_id);
     const { result, task } = await services().tasks.run(
       spec,
       async () => {
@@ -195,7 +193,7 @@ export const legacyAdminUserRoutes: FastifyPluginAsync = async (app) => {
   app.delete<IdParams>('/api/admin/user/:id', async (request, reply) => {
     const principal = requirePrincipal(request);
     const user = await loadUser(principal, request.params.id);
-    const spec = await withOrgName(userTask('userDeleteUser', 'Deleted', principal), user.org_id);
+    const spec = await userTask('userDeleteUser', 'Deleted', principal, user.org_id);
     await services().tasks.run(
       spec,
       async () => {
