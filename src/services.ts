@@ -15,6 +15,8 @@ import { UserService } from './auth/users.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { ServiceAccountService } from './auth/service-accounts.js';
 import { Housekeeping } from './auth/housekeeping.js';
+import { OrgAdmin } from './auth/org-admin.js';
+import { TaskService } from './auth/tasks.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
 import type { Services } from './http/context.js';
 import { RateLimiter } from './auth/rate-limiter.js';
@@ -53,6 +55,8 @@ export async function createServices(config: Config, store: Store, log: Logger):
   housekeeping.start();
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
+  const orgAdmin = new OrgAdmin({ store, identities, audit, sessionLifetimeSeconds: () => accessTokens.lifetimeSeconds });
+  const tasks = new TaskService(store);
   const totpEnrolment = new TotpEnrolmentService({ store, audit });
   const serviceAccounts = new ServiceAccountService({
     store,
@@ -83,6 +87,8 @@ export async function createServices(config: Config, store: Store, log: Logger):
     serviceAccounts,
     users,
     identityAdmin,
+    orgAdmin,
+    tasks,
     totpEnrolment,
     audit,
     usage,

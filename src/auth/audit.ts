@@ -43,7 +43,14 @@ export type AuditEventType =
   | 'serviceAccount.retried'
   | 'serviceAccount.refused'
   | 'serviceAccount.revoked'
-  | 'serviceAccount.tokenReuse';
+  | 'serviceAccount.tokenReuse'
+  | 'org.created'
+  | 'org.updated'
+  | 'org.enabled'
+  | 'org.disabled'
+  | 'org.deleted'
+  | 'user.unlocked'
+  | 'user.ownershipTaken';
 
 export interface AuditInput {
   type: AuditEventType;

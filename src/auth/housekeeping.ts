@@ -1,7 +1,8 @@
 /**
  * Deletes rows that can no longer matter: revocations older than every access token they could affect, and
  * legacy session ids past their expiry, API-token registrations never minted, service-account refresh tokens spent
- * or revoked more than SPENT_TOKEN_RETENTION_MS ago. Runs on every node (the deletes are idempotent), every few minutes and
+ * or revoked more than SPENT_TOKEN_RETENTION_MS ago, tasks past their retention. Runs on every node (the deletes are
+ * idempotent), every few minutes and
  * off the request path. The audit trail is kept: deciding its retention is the operator's call.
  */
 import type { Store } from '../store/store.js';
@@ -38,6 +39,8 @@ export class Housekeeping {
   async runOnce(now = Date.now()): Promise<void> {
     try {
       await this.store.pruneRevocations(now);
+      // Tasks past their retention (auth/tasks.ts): clients poll a task for minutes, the list shows a month.
+      await this.store.pruneTasks(now);
       await this.store.db.deleteFrom('legacy_sessions').where('expires_at', '<=', now).execute();
       // Registrations never minted within their window: nobody holds a secret for them, nothing refers to them.
       await this.store.db

@@ -32,6 +32,9 @@ export interface UserPatch {
   password?: string;
   deployedVmQuota?: number;
   storedVmQuota?: number;
+  description?: string;
+  telephone?: string;
+  im?: string;
 }
 
 export interface GroupInput {
@@ -148,6 +151,24 @@ export class IdentityAdmin {
     // that user's password or status would let the actor take those rights over.
     if (!self) await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
     return this.users.update(user, patch, options, actor, ip);
+  }
+
+  /** VCD's unlock: the same authority as changing the user's status. */
+  async unlockUser(actor: Principal, user: User, ip: string | null): Promise<User> {
+    this.requireCan(actor, 'user.manage', user.org_id);
+    if (user.id !== actor.userId) await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
+    return this.users.unlock(user, actor, ip);
+  }
+
+  /**
+   * VCD's "take ownership" (govcd's `OrgUser.Delete(takeOwnership=true)`, Terraform's default): the user's
+   * vApps and VMs pass to the actor, so deleting the user orphans nothing.
+   */
+  async takeOwnership(actor: Principal, user: User, ip: string | null): Promise<void> {
+    this.requireCan(actor, 'user.manage', user.org_id);
+    if (user.id !== actor.userId) await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
+    await this.store.reassignOwnership(user.id, actor.userId);
+    await this.record('user.ownershipTaken', actor, user.org_id, ip, { user: user.name, userId: user.id });
   }
 
   async deleteUser(actor: Principal, user: User, ip: string | null): Promise<void> {

@@ -17,6 +17,8 @@ import type { AuditLog } from '../auth/audit.js';
 import type { IdentityAdmin } from '../auth/identity-admin.js';
 import type { UserService } from '../auth/users.js';
 import type { TotpEnrolmentService } from '../auth/totp-enrolment.js';
+import type { OrgAdmin } from '../auth/org-admin.js';
+import type { TaskService } from '../auth/tasks.js';
 import type { Site } from './cloudapi/session-entity.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import { DEFAULT_API_VERSION } from '../domain/api-versions.js';
@@ -37,6 +39,10 @@ export interface Services {
   users: UserService;
   /** Every change to users, groups, roles and rights bundles, with the rules of who may grant what. */
   identityAdmin: IdentityAdmin;
+  /** Org lifecycle (create, change, disable, enable, delete): the provider's, with its rules. */
+  orgAdmin: OrgAdmin;
+  /** VCD tasks of admin operations (/api/task). */
+  tasks: TaskService;
   /** The signed-in user's own TOTP: set-up, confirmation, disabling (the cloudapi and the portal). */
   totpEnrolment: TotpEnrolmentService;
   audit: AuditLog;

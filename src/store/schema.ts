@@ -5,7 +5,7 @@
  * - booleans are integers 0/1 (SQLite has no boolean type);
  * - lists are JSON text.
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { InventoryTables } from '../inventory/schema.js';
 
 export interface OrgTable {
@@ -21,6 +21,11 @@ export interface OrgTable {
   deployed_vm_quota: number;
   stored_vm_quota: number;
   created_at: number;
+  /**
+   * The AdminOrg settings VCD clients write and read back (general, lease, LDAP, password policy) as JSON
+   * (domain/org-settings.ts); `{}` reads as the defaults. Quotas stay in their columns. Migration 0007.
+   */
+  settings: ColumnType<string, string | undefined, string>;
 }
 
 export interface UserTable {
@@ -45,6 +50,10 @@ export interface UserTable {
   totp_failures: number;
   totp_locked_until: number;
   created_at: number;
+  /** Profile fields of VCD's User document that Terraform writes and reads back (migration 0007). */
+  description: ColumnType<string, string | undefined, string>;
+  telephone: ColumnType<string, string | undefined, string>;
+  im: ColumnType<string, string | undefined, string>;
 }
 
 export interface GroupTable {
@@ -198,6 +207,36 @@ export interface AuditEventTable {
   details: string;
 }
 
+/**
+ * VCD tasks (migration 0006): one row per operation VCD runs as a task (org and user create, update, delete),
+ * polled by clients at /api/task/{id}. Tessera runs them synchronously, so most rows are written finished;
+ * they are kept until `expires_at` (housekeeping prunes them).
+ */
+export interface TaskTable {
+  id: string;
+  /** The org the task is about (the owner's org): the tenant-isolation column of the task list. */
+  org_id: string;
+  org_name: string;
+  status: string; // 'queued' | 'running' | 'success' | 'error'
+  operation_name: string;
+  operation: string;
+  progress: number;
+  owner_kind: string; // 'org' | 'user'
+  owner_id: string;
+  owner_name: string;
+  /** Who started it, and the org they belong to. */
+  user_id: string | null;
+  user_name: string;
+  user_org_id: string | null;
+  user_org_name: string;
+  error_code: string | null;
+  error_status: number | null;
+  error_message: string | null;
+  started_at: number;
+  ended_at: number | null;
+  expires_at: number;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -217,6 +256,7 @@ export interface IdentityTables {
   legacy_sessions: LegacySessionTable;
   revocations: RevocationTable;
   audit_events: AuditEventTable;
+  tasks: TaskTable;
   meta: MetaTable;
 }
 

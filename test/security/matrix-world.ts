@@ -11,6 +11,7 @@ import { DEMO_PASSWORD, ADMIN_PASSWORD } from '../helpers/tessera.js';
 import { SYSTEM_ORG_ID, RIGHTS, PREDEFINED_ROLES } from '../../src/domain/rights.js';
 import { generateApiToken, hashApiToken, apiTokenStart } from '../../src/domain/api-token-format.js';
 import { rightId } from '../../src/http/cloudapi/identity.js';
+import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 
 export type OrgKey = 'acme' | 'globex' | 'system';
 export type TenantOrg = 'acme' | 'globex';
@@ -47,6 +48,8 @@ export interface OrgObjects {
   readonly bundleId: string;
   /** A service account (CREATED, role vApp User). */
   readonly serviceAccountId: string;
+  /** A task about the org, started by its other user. */
+  readonly taskId: string;
   readonly vdcId: string;
   readonly vappId: string;
   readonly templateId: string;
@@ -75,6 +78,10 @@ export interface World {
     serviceAccount(org: OrgKey): Promise<string>;
     /** A service account waiting for a grant, and its user code. */
     pendingServiceAccount(org: OrgKey): Promise<{ id: string; userCode: string }>;
+    /** An empty tenant org of its own (org lifecycle writes that would otherwise disable or delete acme). */
+    org(enabled: boolean): Promise<string>;
+    /** A finished task about the org, started by its other user (bob / gina). */
+    task(org: TenantOrg): Promise<string>;
   };
 }
 
@@ -316,6 +323,39 @@ export async function buildWorld(harness: Harness): Promise<World> {
       const code = userCode();
       return { id: await storeServiceAccount(key, code), userCode: code };
     },
+    org: async (enabled) => {
+      const created = await createOrgWithRoles(store, { name: uniq('matrix-org') });
+      if (!enabled) await store.updateOrg(created.id, { is_enabled: 0 });
+      return created.id;
+    },
+    task: async (key) => {
+      const user = await otherUser(key);
+      const now = Date.now();
+      const id = randomUUID();
+      await store.insertTask({
+        id,
+        org_id: orgRow[key].id,
+        org_name: orgRow[key].name,
+        status: 'success',
+        operation_name: 'userUpdateUser',
+        operation: 'fixture',
+        progress: 100,
+        owner_kind: 'user',
+        owner_id: user.id,
+        owner_name: user.name,
+        user_id: user.id,
+        user_name: user.name,
+        user_org_id: orgRow[key].id,
+        user_org_name: orgRow[key].name,
+        error_code: null,
+        error_status: null,
+        error_message: null,
+        started_at: now,
+        ended_at: now,
+        expires_at: now + 86_400_000,
+      });
+      return id;
+    },
   };
 
   const objectsOf = async (key: TenantOrg): Promise<OrgObjects> => ({
@@ -328,6 +368,7 @@ export async function buildWorld(harness: Harness): Promise<World> {
     roleId: await fresh.role(key),
     bundleId: await fresh.bundle(key),
     serviceAccountId: await fresh.serviceAccount(key),
+    taskId: await fresh.task(key),
     ...(await inventoryOf(orgRow[key].id)),
   });
 

@@ -106,10 +106,29 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Every member may read its own org's document (VCD: clients navigate from it); no other org's.
   'GET /api/org/:id': adminReadById({ limited: '2xx' }),
   'GET /api/org/:id/metadata': adminReadById({ limited: '2xx' }),
-  // The admin VCloud document (govcd GetVcdFullVersion): org administrators see their own org, the provider all.
+  // The admin VCloud document: whoever may read an AdminOrg (own org only for tenants), as VCD serves it.
   'GET /api/admin': adminRead(),
   'GET /api/admin/org/:id': adminReadById(),
   'GET /api/admin/org/:id/metadata': adminReadById(),
+  // Org lifecycle (issue 12): the provider's alone, API-token sessions of the provider included (Terraform).
+  'POST /api/admin/orgs': providerWrite('2xx'),
+  'PUT /api/admin/org/:id': providerWrite('2xx', { crossOrg: '403' }),
+  'POST /api/admin/org/:id/action/disable': providerWrite('2xx', { crossOrg: '403' }),
+  'POST /api/admin/org/:id/action/enable': providerWrite('2xx', { crossOrg: '403' }),
+  'DELETE /api/admin/org/:id': providerWrite('2xx', { crossOrg: '403' }),
+  // Org users: org administrators in their own org, the provider in any; never a token session (vcd-wire §10).
+  'POST /api/admin/org/:id/users': adminWriteById(),
+  'GET /api/admin/user/:id': adminReadById({ self: '2xx' }),
+  // self: one's own profile with Manage Users (alice, the provider); carol lacks it, a token session may not.
+  'PUT /api/admin/user/:id': adminWriteById({ self: { admin: '2xx', token: '403', limited: '403', system: '2xx' } }),
+  // self: nobody deletes their own account (400).
+  'DELETE /api/admin/user/:id': adminWriteById({ self: { admin: '4xx', token: '403', limited: '403', system: '4xx' } }),
+  'POST /api/admin/user/:id/action/unlock': adminWriteById({ self: { admin: '2xx', token: '403', limited: '403', system: '2xx' } }),
+  'POST /api/admin/user/:id/action/takeOwnership': adminWriteById({
+    self: { admin: '2xx', token: '403', limited: '403', system: '2xx' },
+  }),
+  // A task: whoever may read its org (carol may not), or whoever started it.
+  'GET /api/task/:id': adminReadById(),
   'GET /api/vdc/:id': adminReadById(),
   'GET /api/vdc/:id/metadata': adminReadById(),
   // carol's role holds "vApp: View".
