@@ -47,6 +47,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
   });
   const authenticator = new Authenticator({ store, accessTokens, revocations, identities });
   const audit = new AuditLog(store, log);
+  audit.start();
   const sessions = new SessionService({ store, config, accessTokens, authenticator, identities, audit });
   const usage = new TokenUsageRecorder(store, log);
   usage.start();
@@ -97,6 +98,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
       housekeeping.stop();
       revocations.stop();
       await usage.stop();
+      await audit.stop();
     },
   };
 }

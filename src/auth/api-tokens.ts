@@ -354,7 +354,8 @@ export class ApiTokenService {
       void (async () => {
         const owner = await this.identities.get(found.user_id).catch(() => null);
         const orgName = owner?.orgName ?? (await this.store.getOrg(found.org_id).catch(() => undefined))?.name ?? '';
-        await this.audit.record({
+        // Coalesced per token and reason: a script retrying a dead token must not grow the store without bound.
+        this.audit.refused({
           type: 'apiToken.refused',
           outcome: 'failure',
           actor: owner ? { id: owner.userId, name: owner.userName } : null,
