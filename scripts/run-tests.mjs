@@ -33,7 +33,7 @@ if (!env.TESSERA_TEST_DATABASE_URL) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...passthrough, ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...passthrough, ...files],
   { stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);
