@@ -36,7 +36,7 @@ if (!env.TESSERA_TEST_DATABASE_URL) {
 const reporter = process.stdout.isTTY || passthrough.some((a) => a.startsWith('--test-reporter')) ? [] : ['--test-reporter=tap'];
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...reporter, ...passthrough, ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...reporter, ...passthrough, ...files],
   { stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { parseTrustedProxies } from './trusted-proxies.js';
 
 export interface Config {
   /** Listen address. Default 127.0.0.1 (loopback only). */
@@ -20,6 +21,16 @@ export interface Config {
   readonly databaseUrl: string | null;
   /** Seed the demo orgs, users and inventory on first start. */
   readonly demo: boolean;
+  /**
+   * Addresses and CIDRs of the reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed. Empty
+   * (the default): those headers are ignored and the client is the socket's peer.
+   */
+  readonly trustProxy: readonly string[];
+  /**
+   * PostgreSQL: the longest this node goes without proof that its revocation feed is live before it refuses
+   * authenticated requests (fail closed) and reports unhealthy. Milliseconds, default 2000.
+   */
+  readonly revocationFeedMaxLagMs: number;
   /** Public base URL (https://vcd.example.com) for hrefs; default: from each request's Host header. */
   readonly publicUrl: string | null;
   /** Lifetime of access tokens (sessions), seconds. Default 3600. */
@@ -32,6 +43,12 @@ export interface Config {
   /** Token-endpoint rate limits per client IP and per API token, per minute. Defaults 600 and 120. */
   readonly tokenRateLimitPerIp: number;
   readonly tokenRateLimitPerToken: number;
+  /**
+   * Service accounts: how long a spent refresh token, presented again from the same address, counts as a retry
+   * of a lost answer (the same successor again) rather than as a copy (docs/service-accounts.md). Default 30 s;
+   * 0 turns the grace off.
+   */
+  readonly serviceAccountRefreshGraceSeconds: number;
   /** Sign-in attempts per client IP and user per minute. Default 20. */
   readonly signInRateLimit: number;
   /**
@@ -79,6 +96,7 @@ export const DEFAULTS = {
   totpLockoutSeconds: 300,
   tokenRateLimitPerIp: 600,
   tokenRateLimitPerToken: 120,
+  serviceAccountRefreshGraceSeconds: 30,
   signInRateLimit: 20,
   signInFailuresPerAddress: 30,
   signInFailuresPerAccount: 10,
@@ -90,6 +108,7 @@ export const DEFAULTS = {
   requestLog: 'errors',
   logFormat: 'json',
   metricsHost: '127.0.0.1',
+  revocationFeedMaxLagMs: 2_000,
 } as const;
 
 /** Raw values as they arrive from flags (commander) or environment: strings, booleans or undefined. */
@@ -112,12 +131,15 @@ const ENV_NAMES: Record<keyof Config, string> = {
   databaseUrl: 'TESSERA_DATABASE_URL',
   demo: 'TESSERA_DEMO',
   publicUrl: 'TESSERA_PUBLIC_URL',
+  trustProxy: 'TESSERA_TRUST_PROXY',
+  revocationFeedMaxLagMs: 'TESSERA_REVOCATION_FEED_MAX_LAG_MS',
   accessTokenTtlSeconds: 'TESSERA_ACCESS_TOKEN_TTL',
   sessionIdleTimeoutMinutes: 'TESSERA_SESSION_IDLE_TIMEOUT_MINUTES',
   totpMaxAttempts: 'TESSERA_TOTP_MAX_ATTEMPTS',
   totpLockoutSeconds: 'TESSERA_TOTP_LOCKOUT_SECONDS',
   tokenRateLimitPerIp: 'TESSERA_TOKEN_RATE_LIMIT_PER_IP',
   tokenRateLimitPerToken: 'TESSERA_TOKEN_RATE_LIMIT_PER_TOKEN',
+  serviceAccountRefreshGraceSeconds: 'TESSERA_SA_REFRESH_GRACE_SECONDS',
   signInRateLimit: 'TESSERA_SIGN_IN_RATE_LIMIT',
   signInFailuresPerAddress: 'TESSERA_SIGN_IN_FAILURES_PER_ADDRESS',
   signInFailuresPerAccount: 'TESSERA_SIGN_IN_FAILURES_PER_ACCOUNT',
@@ -143,6 +165,8 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   databaseUrl: '--database-url',
   demo: '--demo',
   publicUrl: '--public-url',
+  trustProxy: '--trust-proxy',
+  revocationFeedMaxLagMs: '--revocation-feed-max-lag',
   accessTokenTtlSeconds: '--access-token-ttl',
   logLevel: '--log-level',
   databasePoolSize: '--database-pool-size',
@@ -283,6 +307,14 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     }
   }
 
+  let trustProxy: string[] = [];
+  const trustProxyRaw = str('trustProxy');
+  if (trustProxyRaw !== null) {
+    const parsed = parseTrustedProxies(trustProxyRaw);
+    if (parsed.ok) trustProxy = parsed.entries;
+    else problems.push(`${label('trustProxy')} ${parsed.problem}`);
+  }
+
   const logLevel = str('logLevel') ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`${label('logLevel')} must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -314,12 +346,16 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     databaseUrl,
     demo: bool('demo', false),
     publicUrl,
+    trustProxy: Object.freeze(trustProxy) as readonly string[],
+    // Below ~200 ms the heartbeat (a quarter of the bound) would load the database for little gain.
+    revocationFeedMaxLagMs: int('revocationFeedMaxLagMs', DEFAULTS.revocationFeedMaxLagMs, 200, 60_000),
     accessTokenTtlSeconds: int('accessTokenTtlSeconds', DEFAULTS.accessTokenTtlSeconds, 1, 86_400),
     sessionIdleTimeoutMinutes: int('sessionIdleTimeoutMinutes', DEFAULTS.sessionIdleTimeoutMinutes, 1, 1440),
     totpMaxAttempts: int('totpMaxAttempts', DEFAULTS.totpMaxAttempts, 1, 100),
     totpLockoutSeconds: int('totpLockoutSeconds', DEFAULTS.totpLockoutSeconds, 1, 86_400),
     tokenRateLimitPerIp: int('tokenRateLimitPerIp', DEFAULTS.tokenRateLimitPerIp, 1, 10_000_000),
     tokenRateLimitPerToken: int('tokenRateLimitPerToken', DEFAULTS.tokenRateLimitPerToken, 1, 10_000_000),
+    serviceAccountRefreshGraceSeconds: int('serviceAccountRefreshGraceSeconds', DEFAULTS.serviceAccountRefreshGraceSeconds, 0, 300),
     signInRateLimit: int('signInRateLimit', DEFAULTS.signInRateLimit, 1, 10_000_000),
     signInFailuresPerAddress: int('signInFailuresPerAddress', DEFAULTS.signInFailuresPerAddress, 1, 10_000_000),
     signInFailuresPerAccount: int('signInFailuresPerAccount', DEFAULTS.signInFailuresPerAccount, 1, 10_000_000),

@@ -1,17 +1,21 @@
 /**
- * The server's logger: pino with the redactions and serializers of src/http/app.ts, writing JSON lines to stdout
+ * The server's logger: pino with the redactions and serializers of src/http/log-redaction.ts, writing JSON lines to stdout
  * (`--log-format json`, the default, for a log collector) or one readable line per entry (`--log-format pretty`,
  * for a terminal; a small formatter here rather than pino-pretty's worker thread and its dependencies).
  */
 import pino from 'pino';
 import type { Config } from './config.js';
-import { LOG_REDACTIONS, LOG_SERIALIZERS } from './http/app.js';
+import { LOG_REDACTIONS, LOG_SERIALIZERS } from './http/log-redaction.js';
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, out: { write(s: string): unknown } = process.stdout) {
+/** `out`: where the lines go (default stdout); tests pass a stream to capture them. */
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, out?: { write(s: string): unknown }) {
   // Serializers too: redaction paths cannot reach a secret inside the request URL's query string.
   const options = { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS };
-  if (config.logFormat === 'pretty') return pino(options, { write: (line: string) => out.write(formatPretty(line)) });
-  return pino(options);
+  if (config.logFormat === 'pretty') {
+    const to = out ?? process.stdout;
+    return pino(options, { write: (line: string) => to.write(formatPretty(line)) });
+  }
+  return out ? pino(options, out as pino.DestinationStream) : pino(options);
 }
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };

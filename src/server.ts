@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import type net from 'node:net';
+import type pino from 'pino';
 import type { Config } from './config.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -32,8 +33,14 @@ export interface RunningServer {
   shutdown(): Promise<{ forced: boolean; cutConnections: number }>;
 }
 
-export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
-  const logger = createLogger(config);
+export interface StartServerOptions {
+  store?: Store;
+  /** Where log lines go (default stdout); tests capture them to search for secrets. */
+  logDestination?: pino.DestinationStream;
+}
+
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
+  const logger = createLogger(config, options.logDestination);
   const metrics = config.metricsPort === null ? null : new Metrics();
   const store =
     options.store ??
@@ -42,31 +49,47 @@ export async function startServer(config: Config, options: { store?: Store } = {
         databaseUrl: config.databaseUrl,
         sqliteFile: join(config.dataDir, 'tessera.db'),
         poolSize: config.databasePoolSize,
+        revocationFeedMaxLagMs: config.revocationFeedMaxLagMs,
         ...(metrics ? { onQuery: metrics.onQuery } : {}),
       },
       logger,
     ));
-  const services = await createServices(config, store, logger);
-  const bootstrapResult = await bootstrap(store, config, services.users);
-  const tls = servesGeneratedCertificate(config) ? await loadOrCreateCertificate(config.dataDir, config.host) : null;
-  // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
-  // writes (measured on the token exchange).
-  const readiness = { draining: false };
-  const app = await buildApp({
-    services,
-    https: tls ? { key: tls.key, cert: tls.cert } : null,
-    logger: config.logLevel === 'silent' ? undefined : logger,
-    readiness,
-    requestLog: config.requestLog,
-    ...(metrics ? { instrument: (a: FastifyInstance) => metrics.instrument(a) } : {}),
-  });
-  await app.listen({ host: config.host, port: config.port });
+  // A start that fails half-way (port in use, bad certificate, metrics port taken) closes what it opened: the
+  // SQLite lock with it.
+  let services: RunningServices | null = null;
+  let app: FastifyInstance | null = null;
+  let bootstrapResult: BootstrapResult;
+  let tls: Awaited<ReturnType<typeof loadOrCreateCertificate>> | null;
   let metricsUrl: string | null = null;
-  if (metrics && config.metricsPort !== null) {
-    metrics.watch(() => services.revocations.healthy());
-    const metricsPort = await metrics.listen(config.metricsHost, config.metricsPort);
-    const metricsHost = config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost;
-    metricsUrl = `http://${metricsHost}:${metricsPort}/metrics`;
+  const readiness = { draining: false };
+  try {
+    services = await createServices(config, store, logger);
+    bootstrapResult = await bootstrap(store, config, services.users);
+    tls = servesGeneratedCertificate(config) ? await loadOrCreateCertificate(config.dataDir, config.host) : null;
+    // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
+    // writes (measured on the token exchange).
+    app = await buildApp({
+      services,
+      https: tls ? { key: tls.key, cert: tls.cert } : null,
+      logger: config.logLevel === 'silent' ? undefined : logger,
+      readiness,
+      requestLog: config.requestLog,
+      ...(metrics ? { instrument: (a: FastifyInstance) => metrics.instrument(a) } : {}),
+    });
+    await app.listen({ host: config.host, port: config.port });
+    if (metrics && config.metricsPort !== null) {
+      const running = services;
+      metrics.watch(() => running.revocations.healthy());
+      const metricsPort = await metrics.listen(config.metricsHost, config.metricsPort);
+      const metricsHost = config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost;
+      metricsUrl = `http://${metricsHost}:${metricsPort}/metrics`;
+    }
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await metrics?.close().catch(() => {});
+    await services?.stop().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -13,7 +13,10 @@ import { TokenUsageRecorder } from './auth/token-usage.js';
 import { ApiTokenService } from './auth/api-tokens.js';
 import { UserService } from './auth/users.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
+import { ServiceAccountService } from './auth/service-accounts.js';
 import { Housekeeping } from './auth/housekeeping.js';
+import { OrgAdmin } from './auth/org-admin.js';
+import { TaskService } from './auth/tasks.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
 import type { Services } from './http/context.js';
 import { RateLimiter } from './auth/rate-limiter.js';
@@ -44,6 +47,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
   });
   const authenticator = new Authenticator({ store, accessTokens, revocations, identities });
   const audit = new AuditLog(store, log);
+  audit.start();
   const sessions = new SessionService({ store, config, accessTokens, authenticator, identities, audit });
   const usage = new TokenUsageRecorder(store, log);
   usage.start();
@@ -52,7 +56,18 @@ export async function createServices(config: Config, store: Store, log: Logger):
   housekeeping.start();
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
+  const orgAdmin = new OrgAdmin({ store, identities, audit, sessionLifetimeSeconds: () => accessTokens.lifetimeSeconds });
+  const tasks = new TaskService(store);
   const totpEnrolment = new TotpEnrolmentService({ store, audit });
+  const serviceAccounts = new ServiceAccountService({
+    store,
+    accessTokens,
+    revocations,
+    identities,
+    identityAdmin,
+    audit,
+    graceSeconds: config.serviceAccountRefreshGraceSeconds,
+  });
   return {
     site: await ensureSite(store),
     limits: {
@@ -70,8 +85,11 @@ export async function createServices(config: Config, store: Store, log: Logger):
     identities,
     sessions,
     apiTokens,
+    serviceAccounts,
     users,
     identityAdmin,
+    orgAdmin,
+    tasks,
     totpEnrolment,
     audit,
     usage,
@@ -80,6 +98,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
       housekeeping.stop();
       revocations.stop();
       await usage.stop();
+      await audit.stop();
     },
   };
 }

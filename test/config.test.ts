@@ -30,6 +30,8 @@ const FLAGS: Partial<Record<keyof Config, string>> = {
   databaseUrl: '--database-url',
   demo: '--demo',
   publicUrl: '--public-url',
+  trustProxy: '--trust-proxy',
+  revocationFeedMaxLagMs: '--revocation-feed-max-lag',
   accessTokenTtlSeconds: '--access-token-ttl',
   logLevel: '--log-level',
 };
@@ -58,6 +60,12 @@ const BAD_VALUES: Array<[keyof Config, string, RegExp]> = [
   ['tokenRateLimitPerIp', '0', /whole number/],
   ['tokenRateLimitPerToken', '1e3', /whole number/],
   ['signInRateLimit', '-5', /whole number/],
+  ['trustProxy', '10.0.0.300', /comma-separated list of proxy addresses or CIDRs .*got "10.0.0.300"/],
+  ['trustProxy', '10.0.0.1, proxy.example.com', /got "proxy.example.com"/],
+  ['trustProxy', '10.0.0.0/33', /got "10.0.0.0\/33"/],
+  ['trustProxy', '*', /trusting every address would let any client choose its own address/],
+  ['trustProxy', '0.0.0.0/0', /trusting every address/],
+  ['revocationFeedMaxLagMs', '50', /whole number from 200 to 60000/],
 ];
 
 describe('bad values', () => {
@@ -113,6 +121,8 @@ describe('values and precedence', () => {
     assert.equal(c.logLevel, 'info');
     assert.equal(c.adminPassword, null);
     assert.equal(c.demoPassword, null);
+    assert.deepEqual(c.trustProxy, [], 'no proxy is trusted unless configured');
+    assert.equal(c.revocationFeedMaxLagMs, 2000);
     assert.equal(loadConfig({ http: true }, {}).port, 8080, '--http changes the default port');
     assert.equal(loadConfig({}, { TESSERA_HTTP: 'true' }).port, 8080);
   });
@@ -145,6 +155,14 @@ describe('values and precedence', () => {
     assert.equal(loadConfig({ databaseUrl: 'postgresql://u@db:5432/t' }, {}).databaseUrl, 'postgresql://u@db:5432/t');
     assert.equal(loadConfig({ host: '::1' }, {}).host, '::1');
     assert.equal(loadConfig({ dataDir: 'relative/dir' }, {}).dataDir, resolve('relative/dir'));
+    assert.deepEqual(loadConfig({}, { TESSERA_TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,::1,fd00::/8,loopback' }).trustProxy, [
+      '10.0.0.5',
+      '10.1.0.0/16',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+    assert.equal(loadConfig({ revocationFeedMaxLagMs: '500' }, {}).revocationFeedMaxLagMs, 500);
   });
 
   test('the config is frozen', () => {

@@ -22,6 +22,8 @@ export interface AccessClaims {
   /** Issued-at in milliseconds: compared with a user's "sessions not before", which has ms precision. */
   ims: number;
   exp: number; // seconds
+  /** A narrowed API token's rights (least privilege): the session holds the owner's rights ∩ these. */
+  scp?: readonly string[] | null;
 }
 
 const ISSUER = 'tessera';
@@ -54,6 +56,8 @@ export class AccessTokenService {
     apiTokenId: string | null;
     sessionId?: string;
     notAfterMs?: number | null;
+    /** The rights a narrowed API token was given; absent or null for a full one. */
+    scopeRights?: readonly string[] | null;
   }) {
     const nowMs = Date.now();
     const iat = Math.floor(nowMs / 1000);
@@ -67,6 +71,7 @@ export class AccessTokenService {
       iat,
       ims: nowMs,
       exp: Math.min(iat + this.ttlSeconds, cap),
+      scp: input.scopeRights ?? null,
     };
     const token = this.signer.sign({
       iss: ISSUER,
@@ -79,6 +84,8 @@ export class AccessTokenService {
       kind: claims.kind,
       tid: claims.tid,
       ims: claims.ims,
+      // Carried in the token so the bearer check needs no lookup to narrow the session (auth/authenticator.ts).
+      ...(claims.scp ? { scp: claims.scp } : {}),
     });
     // Not remembered here: most minted tokens are used on another node or a while later, and caching every one
     // of them (a busy exchange endpoint mints thousands a second) costs more in GC than a first verify (~5 µs).
@@ -109,14 +116,15 @@ export class AccessTokenService {
     if (token.length > 4096) return null;
     const payload = this.signer.verify(token);
     if (!payload) return null;
-    const { iss, aud, sub, jti, iat, exp, org, kind, tid, ims } = payload;
+    const { iss, aud, sub, jti, iat, exp, org, kind, tid, ims, scp } = payload;
     if (iss !== ISSUER || aud !== AUDIENCE) return null;
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof org !== 'string') return null;
     if (kind !== 'password' && kind !== 'api_token' && kind !== 'service_account') return null;
     if (typeof iat !== 'number' || typeof exp !== 'number' || typeof ims !== 'number') return null;
     // Not valid before it was issued (small allowance for clock skew between nodes).
     if (iat > Date.now() / 1000 + 60) return null;
-    return { sub, jti, org, kind, tid: typeof tid === 'string' ? tid : null, iat, exp, ims };
+    if (scp !== undefined && !(Array.isArray(scp) && scp.every((r) => typeof r === 'string'))) return null;
+    return { sub, jti, org, kind, tid: typeof tid === 'string' ? tid : null, iat, exp, ims, scp: (scp as string[] | undefined) ?? null };
   }
 
   private remember(token: string, claims: AccessClaims): void {

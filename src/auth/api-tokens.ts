@@ -15,15 +15,18 @@ import type { AuditLog } from './audit.js';
 import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from './principal.js';
 import { TesseraError, forbidden } from '../http/errors.js';
-import { can } from '../domain/policy.js';
+import { can, effectiveRights } from '../domain/policy.js';
 import { apiTokenStart, generateApiToken, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
-import { SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
+import { READ_ONLY_RIGHTS, SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
 import { LATEST_EXPIRY_MS, parseInstant } from '../domain/instant.js';
 
 /** Where a token request arrived: `/oauth/provider/...` or `/oauth/tenant/{org}/...`. */
 export type OAuthOrgPath = { kind: 'provider' } | { kind: 'tenant'; orgName: string };
 
 export const MAX_TOKEN_NAME_LENGTH = 128;
+
+/** A user API token's exchange; `other` is set instead when the token was another kind's (see exchange). */
+export type ExchangeResult = { accessToken: string; expiresIn: number; tokenId: string; other?: undefined };
 
 /**
  * Minted API-token rows by secret hash, so a script exchanging its token again skips the store. Safe because
@@ -71,6 +74,20 @@ class MintedTokenCache {
  */
 export const REGISTRATION_TTL_MS = 15 * 60_000;
 
+/** The scope that keeps only the rights to read (domain/rights.ts READ_ONLY_RIGHTS). */
+export const READ_ONLY_SCOPE = 'read-only';
+
+/** The rights a narrowed token was given (null: the owner's, unnarrowed). A damaged value grants nothing. */
+export function scopeRightsOf(row: Pick<ApiTokenRow, 'scope' | 'scope_rights'>): string[] | null {
+  if (row.scope === null && row.scope_rights === null) return null;
+  try {
+    const parsed = JSON.parse(row.scope_rights ?? '[]') as unknown;
+    return Array.isArray(parsed) ? parsed.filter((r): r is string => typeof r === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The one answer for every bad refresh token: unknown, revoked, expired, other org, malformed (vcd-wire §5.3). */
 export const invalidGrant = () => new TesseraError('invalid_grant', 'Invalid refresh token');
 
@@ -115,7 +132,7 @@ export class ApiTokenService {
   async register(
     principal: Principal,
     path: OAuthOrgPath,
-    input: { name: unknown; expiresAt?: unknown },
+    input: { name: unknown; expiresAt?: unknown; scope?: unknown },
     ip: string,
   ): Promise<ApiTokenRow> {
     if (!this.pathMatchesOrg(path, { id: principal.orgId, name: principal.orgName })) throw forbidden();
@@ -127,6 +144,7 @@ export class ApiTokenService {
     if (/[\u0000-\u001f\u007f]/.test(name)) throw new TesseraError('invalid_request', 'client_name must not contain control characters');
     const org = await this.store.getOrg(principal.orgId);
     const expiresAt = this.resolveExpiry(input.expiresAt, org!);
+    const scope = await this.resolveScope(principal, input.scope);
     // A registration that was never minted (the client died between the two steps) does not hold the name.
     await this.store.db
       .deleteFrom('api_tokens')
@@ -157,6 +175,8 @@ export class ApiTokenService {
       last_used_at: null,
       last_used_ips: '[]',
       created_ip: ip,
+      scope: scope.scope,
+      scope_rights: scope.rights === null ? null : JSON.stringify(scope.rights),
     });
     await this.audit.record({
       type: 'apiToken.registered',
@@ -164,9 +184,47 @@ export class ApiTokenService {
       org: { id: principal.orgId, name: principal.orgName },
       tokenId: row.id,
       ip,
-      details: { name },
+      details: { name, scope: scope.scope },
     });
     return row;
+  }
+
+  /**
+   * Least privilege: `scope` narrows a token to `read-only` or to a role of the owner's org whose every right the
+   * owner holds (the containment rule of identity-admin.ts: nobody hands out what they lack). The rights are fixed
+   * now; each session gets the owner's rights at that time intersected with them (auth/authenticator.ts).
+   */
+  private async resolveScope(principal: Principal, raw: unknown): Promise<{ scope: string | null; rights: string[] | null }> {
+    if (raw === undefined || raw === null || raw === '') return { scope: null, rights: null };
+    const held = effectiveRights(principal);
+    if (raw === READ_ONLY_SCOPE) return { scope: READ_ONLY_SCOPE, rights: READ_ONLY_RIGHTS.filter((r) => held.has(r)) };
+    const m = typeof raw === 'string' ? /^urn:vcloud:role:(.+)$/.exec(raw.trim()) : null;
+    if (!m)
+      throw new TesseraError(
+        'invalid_request',
+        `scope must be "${READ_ONLY_SCOPE}" or a role of your organization (urn:vcloud:role:<id or name>)`,
+      );
+    const ref = m[1]!.toLowerCase();
+    let role = /^[0-9a-f-]{36}$/.test(ref) ? await this.store.getRole(ref) : undefined;
+    if (!role) {
+      let name = m[1]!;
+      try {
+        name = decodeURIComponent(name);
+      } catch {
+        // not percent-encoded: the name as given
+      }
+      role = await this.store.getRoleByName(principal.orgId, name);
+    }
+    if (!role || role.org_id !== principal.orgId) throw new TesseraError('invalid_request', 'scope must name a role of your organization');
+    const rights = await this.store.roleRights(role.id);
+    const missing = rights.filter((r) => !held.has(r));
+    if (missing.length > 0) {
+      throw new TesseraError(
+        'ACCESS_TO_RESOURCE_IS_FORBIDDEN',
+        `A token cannot hold rights its owner lacks: ${missing.slice(0, 10).join(', ')}`,
+      );
+    }
+    return { scope: `urn:vcloud:role:${role.id}`, rights };
   }
 
   /**
@@ -239,6 +297,7 @@ export class ApiTokenService {
       kind: 'api_token',
       apiTokenId: row.id,
       notAfterMs: row.expires_at === null ? null : Number(row.expires_at),
+      scopeRights: scopeRightsOf(row),
     });
     await this.audit.record({
       type: 'apiToken.created',
@@ -256,7 +315,17 @@ export class ApiTokenService {
    * `beforeLookup` sees the token's hash once it is known to be well formed (the per-token rate limit), so the
    * hot path hashes once.
    */
-  async exchange(path: OAuthOrgPath, refreshToken: unknown, ip: string, beforeLookup?: (hash: string) => void) {
+  /**
+   * `otherKind` is asked only when the hash is no user API token's (a service account's rotating token): the
+   * user-token hot path costs nothing more, and the refresh grant dispatches by what the token is.
+   */
+  async exchange<T = never>(
+    path: OAuthOrgPath,
+    refreshToken: unknown,
+    ip: string,
+    beforeLookup?: (hash: string) => void,
+    otherKind?: (hash: string) => Promise<T | null>,
+  ): Promise<ExchangeResult | ([T] extends [never] ? never : { other: T })> {
     if (typeof refreshToken !== 'string' || !isWellFormedApiToken(refreshToken)) throw invalidGrant();
     if (!this.revocations.healthy()) {
       // This node cannot know whether the token was revoked elsewhere: refuse (fail closed).
@@ -268,6 +337,11 @@ export class ApiTokenService {
     let row = this.minted.get(hash, now);
     if (!row) {
       row = await this.store.getApiTokenByHash(hash);
+      if (!row && otherKind) {
+        const other = await otherKind(hash);
+        // The conditional return type cannot be narrowed inside a generic body; `other` is exactly `{ other: T }`.
+        if (other !== null) return { other } as { other: T } as never;
+      }
       if (!row || row.secret_hash === null || !timingSafeEqual(Buffer.from(row.secret_hash), Buffer.from(hash))) {
         throw invalidGrant();
       }
@@ -280,7 +354,8 @@ export class ApiTokenService {
       void (async () => {
         const owner = await this.identities.get(found.user_id).catch(() => null);
         const orgName = owner?.orgName ?? (await this.store.getOrg(found.org_id).catch(() => undefined))?.name ?? '';
-        await this.audit.record({
+        // Coalesced per token and reason: a script retrying a dead token must not grow the store without bound.
+        this.audit.refused({
           type: 'apiToken.refused',
           outcome: 'failure',
           actor: owner ? { id: owner.userId, name: owner.userName } : null,
@@ -303,6 +378,7 @@ export class ApiTokenService {
       kind: 'api_token',
       apiTokenId: row.id,
       notAfterMs: row.expires_at === null ? null : Number(row.expires_at),
+      scopeRights: scopeRightsOf(row),
     });
     this.usage.record(row.id, ip, () => JSON.parse(found.last_used_ips) as string[], now);
     this.audit.exchanged({

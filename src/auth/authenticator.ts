@@ -35,6 +35,24 @@ export function credentialFromHeaders(headers: Record<string, string | string[] 
   return null;
 }
 
+/**
+ * Least privilege: a narrowed token's session holds the owner's rights *now* intersected with what the token was
+ * given, so it never gains a right the owner gains later, and loses what the owner loses. Memoized per
+ * identity (whose rights set is replaced, not mutated, when it changes) so a repeated bearer costs a map lookup.
+ */
+const narrowedCache = new WeakMap<ReadonlySet<string>, Map<string, ReadonlySet<string>>>();
+function narrowed(rights: ReadonlySet<string>, scope: readonly string[]): ReadonlySet<string> {
+  let byScope = narrowedCache.get(rights);
+  if (!byScope) narrowedCache.set(rights, (byScope = new Map()));
+  const key = scope.join('\n');
+  let out = byScope.get(key);
+  if (!out) {
+    out = new Set(scope.filter((r) => rights.has(r)));
+    if (byScope.size < 64) byScope.set(key, out);
+  }
+  return out;
+}
+
 export function hashLegacySessionId(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex');
 }
@@ -73,7 +91,12 @@ export class Authenticator {
       });
     }
     if (this.revocations.isRevoked(claims)) throw unauthenticated();
-    const identity = this.identities.peek(claims.sub) ?? (await this.identities.get(claims.sub));
+    // A service account's session acts as the account (its role, its org): loaded by a path of its own, so a
+    // user id and an account id never stand for each other.
+    const identity =
+      claims.kind === 'service_account'
+        ? (this.identities.peekServiceAccount(claims.sub) ?? (await this.identities.getServiceAccount(claims.sub)))
+        : (this.identities.peek(claims.sub) ?? (await this.identities.get(claims.sub)));
     if (!identity || !identity.enabled || identity.orgId !== claims.org) throw unauthenticated();
     return {
       userId: identity.userId,
@@ -83,7 +106,7 @@ export class Authenticator {
       isSystemOrg: identity.isSystemOrg,
       roleId: identity.roleId,
       roleName: identity.roleName,
-      rights: identity.rights,
+      rights: claims.scp ? narrowed(identity.rights, claims.scp) : identity.rights,
       sessionId: claims.jti,
       kind: claims.kind,
       apiTokenId: claims.tid,

@@ -23,7 +23,17 @@ export interface BootstrapResult {
 /** Creates an org with a copy of each predefined role (System Administrator only in the System org). */
 export async function createOrgWithRoles(
   store: Store,
-  input: { id?: string; name: string; fullName?: string; description?: string },
+  input: {
+    id?: string;
+    name: string;
+    fullName?: string;
+    description?: string;
+    enabled?: boolean;
+    deployedVmQuota?: number;
+    storedVmQuota?: number;
+    /** orgs.settings JSON (domain/org-settings.ts); default: the defaults. */
+    settings?: string;
+  },
 ): Promise<Org> {
   const isSystem = input.id === SYSTEM_ORG_ID;
   return store.transaction(async (trx) => {
@@ -34,12 +44,13 @@ export async function createOrgWithRoles(
         name_lower: input.name.toLowerCase(),
         full_name: input.fullName ?? input.name,
         description: input.description ?? '',
-        is_enabled: 1,
+        is_enabled: input.enabled === false ? 0 : 1,
         is_system: isSystem ? 1 : 0,
         max_token_lifetime_days: null,
-        deployed_vm_quota: 0,
-        stored_vm_quota: 0,
+        deployed_vm_quota: input.deployedVmQuota ?? 0,
+        stored_vm_quota: input.storedVmQuota ?? 0,
         created_at: Date.now(),
+        ...(input.settings !== undefined ? { settings: input.settings } : {}),
       },
       trx,
     );

@@ -32,6 +32,9 @@ export interface UserPatch {
   password?: string;
   deployedVmQuota?: number;
   storedVmQuota?: number;
+  description?: string;
+  telephone?: string;
+  im?: string;
 }
 
 export interface GroupInput {
@@ -100,6 +103,14 @@ export class IdentityAdmin {
     if (missing.length > 0) throw cannotGrant(missing);
   }
 
+  /**
+   * A credential that acts with `role` (a service account) may be made or authorized only by someone holding
+   * every right of that role: the same containment as giving the role to a user.
+   */
+  async assertMayAssignRole(actor: Principal, role: Role): Promise<void> {
+    await this.assertHoldsRole(actor, role);
+  }
+
   private async roleOfOrg(roleId: string, orgId: string): Promise<Role> {
     const role = await this.store.getRole(roleId);
     if (!role || role.org_id !== orgId) throw badRequest('roleEntityRefs must name a role of this organization');
@@ -140,6 +151,24 @@ export class IdentityAdmin {
     // that user's password or status would let the actor take those rights over.
     if (!self) await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
     return this.users.update(user, patch, options, actor, ip);
+  }
+
+  /** VCD's unlock: the same authority as changing the user's status. */
+  async unlockUser(actor: Principal, user: User, ip: string | null): Promise<User> {
+    this.requireCan(actor, 'user.manage', user.org_id);
+    if (user.id !== actor.userId) await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
+    return this.users.unlock(user, actor, ip);
+  }
+
+  /**
+   * VCD's "take ownership" (govcd's `OrgUser.Delete(takeOwnership=true)`, Terraform's default): the user's
+   * vApps and VMs pass to the actor, so deleting the user orphans nothing.
+   */
+  async takeOwnership(actor: Principal, user: User, ip: string | null): Promise<void> {
+    this.requireCan(actor, 'user.manage', user.org_id);
+    if (user.id !== actor.userId) await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
+    await this.store.reassignOwnership(user.id, actor.userId);
+    await this.record('user.ownershipTaken', actor, user.org_id, ip, { user: user.name, userId: user.id });
   }
 
   async deleteUser(actor: Principal, user: User, ip: string | null): Promise<void> {
@@ -252,6 +281,13 @@ export class IdentityAdmin {
   async deleteRole(actor: Principal, role: Role, ip: string | null): Promise<void> {
     this.requireWritableRole(actor, role);
     if ((await this.store.countUsersWithRole(role.id)) > 0) throw badRequest('The role is assigned to users; reassign them first');
+    // Service accounts hold a role too (their `role_id` references it): the delete would fail in the store.
+    const accounts = await this.store.db
+      .selectFrom('service_accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role_id', '=', role.id)
+      .executeTakeFirstOrThrow();
+    if (Number(accounts.n) > 0) throw badRequest('The role is assigned to service accounts; change their role first');
     await this.store.deleteRole(role.id);
     this.identities.invalidate();
     await this.record('role.deleted', actor, role.org_id, ip, { role: role.name, roleId: role.id });

@@ -19,6 +19,7 @@ export interface Identity {
 }
 
 const TTL_MS = 5_000;
+const SA_PREFIX = 'sa:';
 
 export class IdentityCache {
   private readonly entries = new Map<string, { identity: Identity | null; loadedAt: number }>();
@@ -44,9 +45,55 @@ export class IdentityCache {
     return identity;
   }
 
+  /**
+   * A service account as an identity: its name, org and role, under its own key (`sa:` + id) so a user and a
+   * service account never share an entry. Same TTL and invalidation as users: a revoke records a user-level
+   * revocation on the account's id, which invalidates both keys.
+   */
+  peekServiceAccount(id: string, now = Date.now()): Identity | null | undefined {
+    return this.peek(SA_PREFIX + id, now);
+  }
+
+  async getServiceAccount(id: string): Promise<Identity | null> {
+    const cached = this.peekServiceAccount(id);
+    if (cached !== undefined) return cached;
+    const identity = await this.loadServiceAccount(id);
+    this.entries.set(SA_PREFIX + id, { identity, loadedAt: Date.now() });
+    return identity;
+  }
+
   invalidate(userId?: string): void {
     if (userId === undefined) this.entries.clear();
-    else this.entries.delete(userId);
+    else {
+      this.entries.delete(userId);
+      this.entries.delete(SA_PREFIX + userId);
+    }
+  }
+
+  private async loadServiceAccount(id: string): Promise<Identity | null> {
+    const account = await this.store.db
+      .selectFrom('service_accounts')
+      .select(['id', 'name', 'org_id', 'role_id'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!account) return null;
+    const [org, role, rights] = await Promise.all([
+      this.store.getOrg(account.org_id),
+      this.store.getRole(account.role_id),
+      this.store.roleRights(account.role_id),
+    ]);
+    if (!org || !role) return null;
+    return {
+      userId: account.id,
+      userName: account.name,
+      orgId: org.id,
+      orgName: org.name,
+      isSystemOrg: org.id === SYSTEM_ORG_ID,
+      enabled: org.is_enabled === 1,
+      roleId: role.id,
+      roleName: role.name,
+      rights: new Set(rights),
+    };
   }
 
   private async load(userId: string): Promise<Identity | null> {

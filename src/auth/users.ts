@@ -23,6 +23,10 @@ export interface NewUser {
   enabled?: boolean;
   deployedVmQuota?: number;
   storedVmQuota?: number;
+  /** Profile fields of VCD's User document. */
+  description?: string;
+  telephone?: string;
+  im?: string;
 }
 
 const NAME_PATTERN = /^[^\s/\\:*?"<>|@][^/\\:*?"<>|]{0,127}$/;
@@ -63,6 +67,9 @@ export class UserService {
       role_id: input.roleId,
       deployed_vm_quota: input.deployedVmQuota ?? 0,
       stored_vm_quota: input.storedVmQuota ?? 0,
+      description: input.description ?? '',
+      telephone: input.telephone ?? '',
+      im: input.im ?? '',
     });
     if (actor) await this.recordChange('user.created', actor, user, ip);
     return user;
@@ -78,6 +85,9 @@ export class UserService {
       password?: string;
       deployedVmQuota?: number;
       storedVmQuota?: number;
+      description?: string;
+      telephone?: string;
+      im?: string;
     },
     options: { revokeTokensOnPasswordChange?: boolean } = {},
     actor: Principal | null = null,
@@ -88,6 +98,9 @@ export class UserService {
     if (patch.email !== undefined) set.email = patch.email;
     if (patch.deployedVmQuota !== undefined) set.deployed_vm_quota = patch.deployedVmQuota;
     if (patch.storedVmQuota !== undefined) set.stored_vm_quota = patch.storedVmQuota;
+    if (patch.description !== undefined) set.description = patch.description;
+    if (patch.telephone !== undefined) set.telephone = patch.telephone;
+    if (patch.im !== undefined) set.im = patch.im;
     if (patch.roleId !== undefined && patch.roleId !== user.role_id) {
       const role = await this.store.getRole(patch.roleId);
       if (!role || role.org_id !== user.org_id) throw badRequest('roleEntityRefs must name a role of this organization');
@@ -100,7 +113,8 @@ export class UserService {
     }
     const disabling = patch.enabled === false && user.is_enabled === 1;
     if (patch.enabled !== undefined) set.is_enabled = patch.enabled ? 1 : 0;
-    await this.store.updateUser(user.id, set);
+    // An echo of the stored values (govcd PUTs the whole entity back) changes nothing: no empty UPDATE.
+    if (Object.keys(set).length > 0) await this.store.updateUser(user.id, set);
     this.identities.invalidate(user.id);
     if (disabling) await this.cutOff(user.id);
     else if (patch.password !== undefined) {
@@ -124,6 +138,20 @@ export class UserService {
     await this.store.deleteUser(user.id);
     this.identities.invalidate(user.id);
     if (actor) await this.recordChange('user.deleted', actor, user, ip);
+  }
+
+  /** Ends a second-factor lockout (VCD's "unlock"): the failure count starts again from zero. */
+  async unlock(user: User, actor: Principal, ip: string | null): Promise<User> {
+    await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0 });
+    const updated = (await this.store.getUser(user.id))!;
+    await this.audit.record({
+      type: 'user.unlocked',
+      actor: { id: actor.userId, name: actor.userName },
+      org: { id: user.org_id, name: (await this.store.getOrg(user.org_id))?.name ?? '' },
+      ip,
+      details: { user: user.name, userId: user.id },
+    });
+    return updated;
   }
 
   /** Revokes every token and ends every session of the user. */

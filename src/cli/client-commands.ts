@@ -1,9 +1,10 @@
 /**
  * The client side of the `tessera` command, registered beside `serve` by index.ts: login/logout, token,
- * headers, vms, scan. Each command is a thin layer over `src/client` (the SDK).
+ * headers, vms, scan, admin. Each command is a thin layer over `src/client` (the SDK).
  */
 import type { Command } from 'commander';
 import { EXIT } from './exit-codes.js';
+import { registerAdminCommands } from './admin.js';
 import { registerHeadersCommand } from './headers.js';
 import { registerLoginCommands } from './login.js';
 import { registerScanCommand } from './scan.js';
@@ -16,6 +17,7 @@ export function registerClientCommands(program: Command): void {
   registerHeadersCommand(program);
   registerVmsCommand(program);
   registerScanCommand(program);
+  registerAdminCommands(program);
 }
 
 /**

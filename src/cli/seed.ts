@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, ConfigError } from '../config.js';
 import { openStore } from '../store/index.js';
+import { DataDirLockedError } from '../store/sqlite-lock.js';
 import type { Store } from '../store/store.js';
 import { createOrgWithRoles } from '../auth/bootstrap.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
@@ -185,7 +186,17 @@ Examples:
         process.exit(2);
       }
       const log = { warn: (o: object, m: string) => process.stderr.write(`${m} ${JSON.stringify(o)}\n`), info: () => undefined };
-      const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'tessera.db') }, log);
+      let store: Store;
+      try {
+        store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'tessera.db') }, log);
+      } catch (err) {
+        // A running server owns the SQLite file (src/store/sqlite-lock.ts): seed before starting it, or stop it.
+        if (err instanceof DataDirLockedError) {
+          process.stderr.write(`tessera seed: ${err.message}\n`);
+          process.exit(1);
+        }
+        throw err;
+      }
       const progress = progressPrinter();
       try {
         const password = process.env.TESSERA_SEED_PASSWORD;

@@ -14,6 +14,7 @@ import { requireSession } from './session-file.js';
 
 interface CreateFlags {
   expires?: string;
+  scope?: string;
   out?: string;
   force?: boolean;
 }
@@ -38,6 +39,7 @@ export function registerTokenCommands(program: Command): void {
     .argument('<name>', 'a name to recognise the token by (unique among your tokens)')
     .description('Create an API token from the signed-in password session; it is shown once')
     .option('--expires <when>', 'expiry: a duration (30m, 12h, 90d, 2w, 1y) or a date (2027-01-31); default: never, as in VCD')
+    .option('--scope <scope>', 'least privilege: "read-only", or a role (name or URN) within your own rights; default: all your rights')
     .option('--out <file>', 'write {"refresh_token": "..."} to FILE (mode 0600, the file govcd and Terraform read) instead of printing it')
     .option('--force', 'with --out, replace an existing file')
     .addHelpText(
@@ -49,7 +51,9 @@ stdout (details on stderr) or written to --out; the server keeps only its hash.
 Examples:
   $ tessera token create laptop
   $ tessera token create terraform --expires 90d --out ./vcd-token.json
-  $ tessera token create nightly --expires 2027-01-31 --out /run/secrets/vcd.json --force`,
+  $ tessera token create nightly --expires 2027-01-31 --out /run/secrets/vcd.json --force
+  $ tessera token create dashboards --scope read-only
+  $ tessera token create deployer --scope "vApp User"`,
     )
     .action(action((name: string, flags: CreateFlags) => runCreate(name, flags)));
 
@@ -93,7 +97,7 @@ async function runCreate(name: string, flags: CreateFlags): Promise<void> {
   const out = flags.out ? await openOutFile(flags.out, flags.force ?? false) : null;
   let created;
   try {
-    created = await sessionClient(session).createToken(name, { expiresAt });
+    created = await sessionClient(session).createToken(name, { expiresAt, scope: flags.scope });
   } catch (error) {
     if (out) {
       await out.close();
@@ -134,6 +138,8 @@ const TOKEN_COLUMNS: Column<ApiTokenEntity>[] = [
   { header: 'CREATED', value: (t) => t.createdTimeUtc },
   { header: 'EXPIRES', value: (t) => t.expirationTimeUtc ?? 'never' },
   { header: 'LAST USED', value: (t) => t.lastUsedTimeUtc ?? 'never' },
+  // Least privilege: "all" (the owner's rights), "read-only", or the role URN the token was narrowed to.
+  { header: 'SCOPE', value: (t) => t.scope ?? 'all' },
 ];
 
 async function runList(flags: ListFlags): Promise<void> {

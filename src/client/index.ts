@@ -5,6 +5,8 @@
 export { createVcdApiHeaders, buildVcdApiHeaders } from './create-vcd-api-headers.js';
 export type { CreateVcdApiHeadersOptions, VcdApiHeaders, AuthHeaders } from './create-vcd-api-headers.js';
 export { VcdClient, toTokenUrn, isTokenId } from './vcd-client.js';
+export { AdminApi } from './admin.js';
+export type { EntityRef, NewOrg, NewUser, UserSummary } from './admin.js';
 export type { VcdClientOptions, RequestOptions, ListOptions, QueryVmsOptions, CreatedApiToken } from './vcd-client.js';
 export { VcdClientError, VcdApiError, VcdNetworkError, VcdResponseError, isVcdClientError } from './errors.js';
 export type { VcdErrorCode, VcdApiErrorDetails } from './errors.js';

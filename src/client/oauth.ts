@@ -37,12 +37,20 @@ export async function exchangeApiToken(target: OAuthTarget & { apiToken: string 
 
 /** `POST /oauth/.../register {client_name}` -> the new token's `client_id` (a lowercase UUID). */
 export async function registerTokenClient(
-  target: OAuthTarget & { accessToken: string; name: string; apiVersion: string; expirationTimeUtc?: string | undefined },
+  target: OAuthTarget & {
+    accessToken: string;
+    name: string;
+    apiVersion: string;
+    expirationTimeUtc?: string | undefined;
+    scope?: string | undefined;
+  },
 ): Promise<OAuthClientRegistration> {
   const url = `${target.endpoint}${oauthBasePath(target.org)}/register`;
   const body: Record<string, string> = { client_name: target.name };
   // Tessera extension (issue 3): optional expiry at creation. Real VCD ignores unknown fields.
   if (target.expirationTimeUtc) body.expirationTimeUtc = target.expirationTimeUtc;
+  // Tessera extension (issue 13): least privilege, `read-only` or `urn:vcloud:role:<id or name>`.
+  if (target.scope) body.scope = target.scope;
   const response = await send(target.transport, {
     method: 'POST',
     url,

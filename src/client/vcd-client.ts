@@ -267,7 +267,11 @@ export class VcdClient {
    * Mints an API token from a password session: register a client, then the one-shot jwt-bearer grant with
    * the session's access token as the assertion (vcd-wire §4). API-token sessions are refused by the server.
    */
-  async createToken(name: string, options: { expiresAt?: Date | undefined } = {}): Promise<CreatedApiToken> {
+  /**
+   * `scope` narrows the token (Tessera): `read-only`, or a role of the user's org within the user's rights, as a
+   * role URN or a plain role name.
+   */
+  async createToken(name: string, options: { expiresAt?: Date | undefined; scope?: string | undefined } = {}): Promise<CreatedApiToken> {
     if (typeof name !== 'string' || name.trim() === '') throw new TypeError('token name is required');
     if (options.expiresAt !== undefined && !(options.expiresAt instanceof Date && !Number.isNaN(options.expiresAt.getTime()))) {
       throw new TypeError('expiresAt must be a valid Date');
@@ -278,7 +282,16 @@ export class VcdClient {
     }
     const accessToken = await this.#bearer.current();
     const target = { transport: this.#transport, endpoint: this.endpoint, org: this.org, accessToken, apiVersion: this.apiVersion };
-    const registration = await registerTokenClient({ ...target, name: name.trim(), expirationTimeUtc: options.expiresAt?.toISOString() });
+    const scope =
+      options.scope === undefined || options.scope === 'read-only' || options.scope.startsWith('urn:')
+        ? options.scope
+        : `urn:vcloud:role:${encodeURIComponent(options.scope)}`;
+    const registration = await registerTokenClient({
+      ...target,
+      name: name.trim(),
+      expirationTimeUtc: options.expiresAt?.toISOString(),
+      scope,
+    });
     const granted = await redeemTokenClient({ ...target, clientId: registration.client_id });
     const id = toTokenUrn(registration.client_id);
     let entity: ApiTokenEntity | null = null;

@@ -26,12 +26,16 @@ export type Action =
   | 'rightsBundle.view'
   | 'rightsBundle.manage'
   | 'org.view'
+  | 'org.manage'
+  | 'task.view'
   | 'adminView.read'
   | 'apiTokenPolicy.manage'
   | 'vdc.view'
   | 'vapp.view'
   | 'audit.view'
-  | 'system.view';
+  | 'system.view'
+  | 'serviceAccount.view'
+  | 'serviceAccount.manage';
 
 /** The thing acted on: its org, and for tokens its owner. */
 export interface Target {
@@ -50,6 +54,8 @@ const DENIED_TO_TOKEN_SESSIONS: ReadonlySet<Action> = new Set<Action>([
   'globalRole.manage',
   'rightsBundle.manage',
   'apiTokenPolicy.manage',
+  // Creating, authorizing, granting or revoking a service account is making or ending a credential.
+  'serviceAccount.manage',
 ]);
 
 /** Rights removed from the effective set of token sessions (VCD docs, "API access token" restrictions). */
@@ -67,6 +73,9 @@ const REQUIRED_RIGHT: Partial<Record<Action, string>> = {
   'rightsBundle.view': RIGHTS.rightsBundleView,
   'rightsBundle.manage': RIGHTS.rightsBundleManage,
   'org.view': RIGHTS.orgView,
+  // Creating, changing, disabling and deleting orgs (/api/admin/orgs): the provider's alone, as in VCD. Not denied
+  // to API-token sessions: Terraform manages orgs with a System administrator's API token.
+  'org.manage': RIGHTS.systemAdmin,
   // GET /api/admin. VCD serves the admin VCloud document to org administrators too (their Session lists the
   // /api/admin/ link, vcd-wire §3.3), with only their own org referenced; what it holds is what the AdminOrg
   // documents it points at already show, so it takes the same right as reading an AdminOrg ("Organization: View").
@@ -76,13 +85,14 @@ const REQUIRED_RIGHT: Partial<Record<Action, string>> = {
   'vapp.view': RIGHTS.vappView,
   'audit.view': RIGHTS.auditView,
   'system.view': RIGHTS.systemAdmin,
+  'serviceAccount.manage': RIGHTS.serviceAccountsManage,
 };
 
 /**
  * Actions on things shared by every org (rights bundles, global roles): the System org's alone, whatever a
  * tenant role claims to hold. A tenant that changed them would change what every other org can do.
  */
-const SYSTEM_ORG_ONLY: ReadonlySet<Action> = new Set<Action>(['rightsBundle.manage', 'globalRole.manage', 'system.view']);
+const SYSTEM_ORG_ONLY: ReadonlySet<Action> = new Set<Action>(['rightsBundle.manage', 'globalRole.manage', 'system.view', 'org.manage']);
 
 type RightHolder = Pick<Principal, 'rights' | 'kind' | 'isSystemOrg'>;
 
@@ -126,6 +136,17 @@ export function can(principal: Principal, action: Action, target: Target = {}): 
     case 'apiToken.view':
     case 'apiToken.revoke':
       return canTouchApiToken(principal, target);
+    case 'serviceAccount.view':
+      // Who may manage them may see them (VCD's Manage implies View).
+      return (
+        (hasRight(principal, RIGHTS.serviceAccountsView) || hasRight(principal, RIGHTS.serviceAccountsManage)) &&
+        canReachOrg(principal, target.orgId)
+      );
+    case 'task.view':
+      // Whoever started a task may poll it (govcd waits on every task it starts); otherwise whoever may read
+      // the org the task is about.
+      if (target.ownerId !== undefined && target.ownerId === principal.userId) return true;
+      return hasRight(principal, RIGHTS.orgView) && canReachOrg(principal, target.orgId);
     default: {
       const right = REQUIRED_RIGHT[action];
       return right !== undefined && hasRight(principal, right) && canReachOrg(principal, target.orgId);

@@ -26,14 +26,36 @@ export const RIGHTS = {
   rightsBundleManage: 'Rights Bundle: Edit',
   auditView: 'General: View Audit Trail',
   systemAdmin: 'General: Administrator View', // provider-wide views (all orgs)
+  serviceAccountsView: 'Service Accounts: View', // UI: "View Service Accounts" (VCD 10.4)
+  serviceAccountsManage: 'Service Accounts: Manage', // UI: "Manage Service Accounts": create, authorize, grant, revoke
 } as const;
 
 export type RightName = (typeof RIGHTS)[keyof typeof RIGHTS];
+
+/**
+ * What a `read-only` API token may hold: the rights that only let one read. Every write Tessera serves needs a
+ * right outside this set (or is denied to token sessions altogether, domain/policy.ts).
+ */
+export const READ_ONLY_RIGHTS: readonly string[] = [
+  RIGHTS.orgView,
+  RIGHTS.vdcView,
+  RIGHTS.vappView,
+  RIGHTS.catalogView,
+  RIGHTS.userView,
+  RIGHTS.roleView,
+  RIGHTS.globalRoleView,
+  RIGHTS.rightsBundleView,
+  RIGHTS.auditView,
+  RIGHTS.systemAdmin,
+  RIGHTS.serviceAccountsView,
+];
 
 /** UI labels where VCD shows something other than the internal name. */
 export const RIGHT_LABELS: Readonly<Record<string, string>> = {
   [RIGHTS.apiTokensManage]: "Manage user's own API token",
   [RIGHTS.apiTokensManageAll]: "Manage all users' API tokens",
+  [RIGHTS.serviceAccountsView]: 'View Service Accounts',
+  [RIGHTS.serviceAccountsManage]: 'Manage Service Accounts',
 };
 
 export interface RightDefinition {
@@ -56,6 +78,7 @@ const CATEGORY: Record<string, string> = {
   'Global Role': 'Access Control',
   'Rights Bundle': 'Access Control',
   General: 'General',
+  'Service Accounts': 'Access Control',
 };
 
 const PROVIDER_ONLY = new Set<string>([RIGHTS.globalRoleManage, RIGHTS.rightsBundleManage, RIGHTS.systemAdmin]);

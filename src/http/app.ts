@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
 import { areaOf, defaultVersion } from './context.js';
 import { TesseraError } from './errors.js';
+import { isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
@@ -17,6 +18,9 @@ import { legacySessionRoutes } from './legacy/sessions.js';
 import { legacyInventoryRoutes } from './legacy/inventory.js';
 import { legacyAdminRoutes } from './legacy/admin.js';
 import { legacyQueryRoutes } from './legacy/query.js';
+import { legacyAdminOrgRoutes } from './legacy/admin-orgs.js';
+import { legacyAdminUserRoutes } from './legacy/admin-users.js';
+import { legacyTaskRoutes } from './legacy/tasks.js';
 import { cloudapiSessionRoutes } from './cloudapi/sessions.js';
 import { cloudapiTokenRoutes } from './cloudapi/tokens.js';
 import { cloudapiIdentityRoutes } from './cloudapi/identity.js';
@@ -24,50 +28,14 @@ import { cloudapiAuditRoutes } from './cloudapi/audit.js';
 import { cloudapiTotpRoutes } from './cloudapi/totp.js';
 import { cloudapiOrgRoutes } from './cloudapi/orgs.js';
 import { cloudapiTokenPolicyRoutes } from './cloudapi/token-policy.js';
+import { cloudapiServiceAccountRoutes } from './cloudapi/service-accounts.js';
 import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
-import { healthProbeRoutes, type Readiness } from './health.js';
+import { healthRoutes, healthProbeRoutes, type Readiness } from './health.js';
 import { installRequestLog } from './request-log.js';
 import type { RequestLog } from '../config.js';
 
-/** Headers and body fields pino must never print. */
-export const LOG_REDACTIONS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-vmware-vcloud-access-token"]',
-  'req.headers["x-vcloud-authorization"]',
-  'req.headers["x-tessera-totp"]',
-  'res.headers["x-vmware-vcloud-access-token"]',
-  'res.headers["x-vcloud-authorization"]',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.refresh_token',
-  '*.access_token',
-  '*.assertion',
-];
-
-/**
- * Query-string parameters that carry a secret. The token endpoint accepts its parameters in the query string
- * (Broadcom KB 429004), and fastify logs every request's URL: without this the API token was written to the log.
- */
-const SECRET_QUERY_PARAMETER = /([?&](?:refresh_token|access_token|token|assertion|password|client_secret|code)=)[^&#]*/gi;
-
-export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY_PARAMETER, '$1[redacted]');
-}
-
-/** pino serializers for the server's logger: fastify's request shape, with secrets taken out of the URL. */
-export const LOG_SERIALIZERS = {
-  req(request: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) {
-    return {
-      method: request.method,
-      url: redactUrl(request.url),
-      host: request.host,
-      remoteAddress: request.ip,
-      remotePort: request.socket?.remotePort,
-    };
-  },
-};
+export { LOG_REDACTIONS, LOG_SERIALIZERS, redactUrl } from './log-redaction.js';
 
 export interface AppOptions {
   services: Services;
@@ -99,7 +67,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     ...(options.https ? { https: options.https } : {}),
     bodyLimit: 256 * 1024,
-    trustProxy: options.services.config.http, // behind a TLS proxy, X-Forwarded-* tell the client's address and scheme
+    // X-Forwarded-* are believed only from the configured proxies (src/trusted-proxies.ts); none by default, so
+    // a client cannot choose the address that rate limits, the audit trail and "last used" record.
+    trustProxy: options.services.config.trustProxy.length > 0 ? [...options.services.config.trustProxy] : false,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // A request on a connection accepted before shutdown began is served, not refused with 503: the shutdown
@@ -145,6 +115,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       json: negotiated.json,
       area,
     };
+    // Hrefs are built from the host the client named: a malformed one is the client's error (400 in this
+    // area's envelope), not a 500 from `new URL()` in whichever handler builds the first href.
+    const host = requestedHost(request);
+    if (host !== '' && !isValidHost(host)) throw new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name');
     if (negotiated.unsupported && (area === 'api' || area === 'cloudapi')) {
       throw new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage());
     }
@@ -173,17 +147,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return renderError(error, request, reply);
   });
 
-  app.get('/health', async () => {
-    await app.tessera.store.ping();
-    return { status: app.tessera.revocations.healthy() ? 'ok' : 'degraded' };
-  });
-
+  await app.register(healthRoutes);
   await app.register(healthProbeRoutes(options.readiness ?? { draining: false }));
   await app.register(legacyVersionRoutes);
   await app.register(legacySessionRoutes);
   await app.register(legacyInventoryRoutes);
   await app.register(legacyAdminRoutes);
   await app.register(legacyQueryRoutes);
+  await app.register(legacyAdminOrgRoutes);
+  await app.register(legacyAdminUserRoutes);
+  await app.register(legacyTaskRoutes);
   await app.register(cloudapiSessionRoutes);
   await app.register(cloudapiTokenRoutes);
   await app.register(cloudapiIdentityRoutes);
@@ -191,6 +164,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cloudapiTotpRoutes);
   await app.register(cloudapiOrgRoutes);
   await app.register(cloudapiTokenPolicyRoutes);
+  await app.register(cloudapiServiceAccountRoutes);
   await app.register(oauthRoutes);
   await app.register(portalRoutes);
   return app;

@@ -12,14 +12,18 @@ import type { RevocationView } from '../auth/revocation-view.js';
 import type { IdentityCache } from '../auth/identity-cache.js';
 import type { SessionService } from '../auth/sessions.js';
 import type { ApiTokenService } from '../auth/api-tokens.js';
+import type { ServiceAccountService } from '../auth/service-accounts.js';
 import type { AuditLog } from '../auth/audit.js';
 import type { IdentityAdmin } from '../auth/identity-admin.js';
 import type { UserService } from '../auth/users.js';
 import type { TotpEnrolmentService } from '../auth/totp-enrolment.js';
+import type { OrgAdmin } from '../auth/org-admin.js';
+import type { TaskService } from '../auth/tasks.js';
 import type { Site } from './cloudapi/session-entity.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import { DEFAULT_API_VERSION } from '../domain/api-versions.js';
 import { unauthenticated } from './errors.js';
+import { requestedHost, requestedScheme } from './request-origin.js';
 
 export interface Services {
   config: Config;
@@ -30,9 +34,15 @@ export interface Services {
   identities: IdentityCache;
   sessions: SessionService;
   apiTokens: ApiTokenService;
+  /** Service accounts (VCD 10.4): the device flow and rotating refresh tokens. */
+  serviceAccounts: ServiceAccountService;
   users: UserService;
   /** Every change to users, groups, roles and rights bundles, with the rules of who may grant what. */
   identityAdmin: IdentityAdmin;
+  /** Org lifecycle (create, change, disable, enable, delete): the provider's, with its rules. */
+  orgAdmin: OrgAdmin;
+  /** VCD tasks of admin operations (/api/task). */
+  tasks: TaskService;
   /** The signed-in user's own TOTP: set-up, confirmation, disabling (the cloudapi and the portal). */
   totpEnrolment: TotpEnrolmentService;
   audit: AuditLog;
@@ -72,8 +82,11 @@ export function requirePrincipal(request: FastifyRequest): Principal {
 export function baseUrl(request: FastifyRequest): string {
   const configured = request.server.tessera.config.publicUrl;
   if (configured) return configured;
-  const host = request.headers.host ?? `${request.server.tessera.config.host}:${request.server.tessera.config.port}`;
-  return `${request.protocol}://${host}`;
+  // The onRequest hook has refused a malformed host (400), so this is safe to build URLs from.
+  const requested = requestedHost(request);
+  const { config } = request.server.tessera;
+  const host = requested !== '' ? requested : `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  return `${requestedScheme(request)}://${host}`;
 }
 
 export function areaOf(url: string): ApiArea {

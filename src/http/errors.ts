@@ -29,6 +29,11 @@ export const ERROR_CATALOGUE = {
   invalid_client: { status: 400, minor: 'invalid_client' },
   unsupported_grant_type: { status: 400, minor: 'unsupported_grant_type' },
   invalid_token: { status: 401, minor: 'invalid_token' },
+  // RFC 8628 §3.5: the device-authorization grant while (or after) an administrator decides.
+  authorization_pending: { status: 400, minor: 'authorization_pending' },
+  slow_down: { status: 400, minor: 'slow_down' },
+  expired_token: { status: 400, minor: 'expired_token' },
+  access_denied: { status: 400, minor: 'access_denied' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

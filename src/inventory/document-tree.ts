@@ -72,6 +72,9 @@ const REPEATED: Readonly<Record<string, readonly string[]>> = {
   'ovf:VirtualHardwareSection': ['ovf:Item', 'vmw:ExtraConfig'],
   'ovf:Item': ['rasd:Connection', 'rasd:HostResource'],
   OrganizationReferences: ['OrganizationReference'],
+  RoleReferences: ['RoleReference'],
+  GroupReferences: ['GroupReference'],
+  Tasks: ['Task'],
 };
 
 /** `IsEnabled` → `isEnabled`, `MACAddress` → `macAddress`, `VCpuInMhz2` → `vCpuInMhz2`, `ovf:Info` → `info`. */

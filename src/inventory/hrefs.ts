@@ -9,8 +9,10 @@
  *   template https://HOST/api/vAppTemplate/vappTemplate-<uuid>   urn:vcloud:vapptemplate:<uuid>
  *   vm       https://HOST/api/vApp/vm-<uuid>   (in a template: /api/vAppTemplate/vm-<uuid>)   urn:vcloud:vm:<uuid>
  *   user     https://HOST/api/admin/user/<uuid>             urn:vcloud:user:<uuid>
+ *   role     https://HOST/api/admin/role/<uuid>             urn:vcloud:role:<uuid>
+ *   task     https://HOST/api/task/<uuid>                   urn:vcloud:task:<uuid>
  */
-export type UrnKind = 'org' | 'vdc' | 'vapp' | 'vapptemplate' | 'vm' | 'user';
+export type UrnKind = 'org' | 'vdc' | 'vapp' | 'vapptemplate' | 'vm' | 'user' | 'role' | 'task';
 
 export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${id}`;
 
@@ -18,6 +20,8 @@ export const orgHref = (base: string, id: string) => `${base}/api/org/${id}`;
 export const adminOrgHref = (base: string, id: string) => `${base}/api/admin/org/${id}`;
 export const vdcHref = (base: string, id: string) => `${base}/api/vdc/${id}`;
 export const userHref = (base: string, id: string) => `${base}/api/admin/user/${id}`;
+export const roleHref = (base: string, id: string) => `${base}/api/admin/role/${id}`;
+export const taskHref = (base: string, id: string) => `${base}/api/task/${id}`;
 
 export function vappHref(base: string, id: string, isTemplate: boolean | number): string {
   return isTemplate ? `${base}/api/vAppTemplate/vappTemplate-${id}` : `${base}/api/vApp/vapp-${id}`;
@@ -40,6 +44,9 @@ export const MEDIA = {
   vAppTemplate: 'application/vnd.vmware.vcloud.vAppTemplate+xml',
   vm: 'application/vnd.vmware.vcloud.vm+xml',
   user: 'application/vnd.vmware.admin.user+xml',
+  role: 'application/vnd.vmware.admin.role+xml',
+  group: 'application/vnd.vmware.admin.group+xml',
+  task: 'application/vnd.vmware.vcloud.task+xml',
   metadata: 'application/vnd.vmware.vcloud.metadata+xml',
   queryList: 'application/vnd.vmware.vcloud.query.queryList+xml',
   records: 'application/vnd.vmware.vcloud.query.records+xml',

@@ -55,6 +55,8 @@ export interface ApiTokenEntity {
   lastUsedIpAddresses?: string[];
   /** The displayable start of the secret: 4 characters (`AbCd`), or `tsr_AbCdEf` for a legacy token. */
   tokenStart?: string | null;
+  /** Least privilege: null (the owner's rights), `read-only`, or `urn:vcloud:role:<id>`. */
+  scope?: string | null;
   [extension: string]: unknown;
 }
 

@@ -8,6 +8,9 @@ import * as m0001 from './migrations/0001_identity.js';
 import * as m0002 from './migrations/0002_inventory.js';
 import * as m0003 from './migrations/0003_revocation_keep_session.js';
 import * as m0004 from './migrations/0004_vm_extra_config.js';
+import * as m0005 from './migrations/0005_service_accounts.js';
+import * as m0006 from './migrations/0006_tasks.js';
+import * as m0007 from './migrations/0007_org_user_settings.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -21,6 +24,9 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0002_inventory', m0002],
   ['0003_revocation_keep_session', m0003],
   ['0004_vm_extra_config', m0004],
+  ['0005_service_accounts', m0005],
+  ['0006_tasks', m0006],
+  ['0007_org_user_settings', m0007],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

@@ -1,9 +1,13 @@
 /**
  * What the backends share in how they are opened.
  */
-/** Options every backend takes: PostgreSQL's pool size, and a hook told each query's duration (metrics). */
+/**
+ * Options every backend takes: PostgreSQL's pool size and revocation feed bound (SQLite ignores both), and a hook
+ * told each query's duration (metrics).
+ */
 export interface StoreOptions {
   poolSize?: number;
+  revocationFeedMaxLagMs?: number;
   onQuery?: (durationMs: number, failed: boolean) => void;
 }
 

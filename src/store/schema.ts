@@ -5,7 +5,7 @@
  * - booleans are integers 0/1 (SQLite has no boolean type);
  * - lists are JSON text.
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { InventoryTables } from '../inventory/schema.js';
 
 export interface OrgTable {
@@ -21,6 +21,11 @@ export interface OrgTable {
   deployed_vm_quota: number;
   stored_vm_quota: number;
   created_at: number;
+  /**
+   * The AdminOrg settings VCD clients write and read back (general, lease, LDAP, password policy) as JSON
+   * (domain/org-settings.ts); `{}` reads as the defaults. Quotas stay in their columns. Migration 0007.
+   */
+  settings: ColumnType<string, string | undefined, string>;
 }
 
 export interface UserTable {
@@ -45,6 +50,10 @@ export interface UserTable {
   totp_failures: number;
   totp_locked_until: number;
   created_at: number;
+  /** Profile fields of VCD's User document that Terraform writes and reads back (migration 0007). */
+  description: ColumnType<string, string | undefined, string>;
+  telephone: ColumnType<string, string | undefined, string>;
+  im: ColumnType<string, string | undefined, string>;
 }
 
 export interface GroupTable {
@@ -110,6 +119,53 @@ export interface ApiTokenTable {
   /** JSON array of the last few client IPs, newest first. */
   last_used_ips: string;
   created_ip: string | null;
+  /**
+   * Least privilege (migration 0005): null = the owner's rights; `read-only`; or `urn:vcloud:role:<id>`, a role
+   * whose rights were within the owner's when the token was made. Shown on the token entity.
+   */
+  scope: string | null;
+  /** JSON array of the right names the scope grants, fixed at creation; sessions get owner's ∩ these. */
+  scope_rights: string | null;
+}
+
+/** A service account (VCD 10.4): an org's identity with a role, authorized by the device flow (migration 0005). */
+export interface ServiceAccountTable {
+  /** The OAuth client_id from /register; the entity id is `urn:vcloud:serviceAccount:<id>`. */
+  id: string;
+  org_id: string;
+  name: string;
+  name_lower: string;
+  software_id: string;
+  software_version: string | null;
+  client_uri: string | null;
+  role_id: string;
+  /** CREATED | REQUESTED | GRANTED | ACTIVE, and DENIED (shown as CREATED) after a deny until the next authorize. */
+  status: string;
+  created_by: string | null;
+  created_at: number;
+  /** SHA-256 hex of the RFC 8628 device code and user code while a flow runs. */
+  device_code_hash: string | null;
+  user_code_hash: string | null;
+  device_expires_at: number | null;
+  device_interval: number | null;
+  device_last_poll_at: number | null;
+  granted_by: string | null;
+  last_used_at: number | null;
+  last_used_ips: string;
+}
+
+/** One refresh token of a service account's rotation chain; spent on use (migration 0005). */
+export interface ServiceAccountTokenTable {
+  id: string;
+  service_account_id: string;
+  secret_hash: string;
+  token_start: string;
+  created_at: number;
+  created_ip: string | null;
+  spent_at: number | null;
+  spent_ip: string | null;
+  successor_id: string | null;
+  revoked_at: number | null;
 }
 
 /** Legacy 32-character `x-vcloud-authorization` session tokens (POST /api/sessions) map to a session here. */
@@ -151,6 +207,36 @@ export interface AuditEventTable {
   details: string;
 }
 
+/**
+ * VCD tasks (migration 0006): one row per operation VCD runs as a task (org and user create, update, delete),
+ * polled by clients at /api/task/{id}. Tessera runs them synchronously, so most rows are written finished;
+ * they are kept until `expires_at` (housekeeping prunes them).
+ */
+export interface TaskTable {
+  id: string;
+  /** The org the task is about (the owner's org): the tenant-isolation column of the task list. */
+  org_id: string;
+  org_name: string;
+  status: string; // 'queued' | 'running' | 'success' | 'error'
+  operation_name: string;
+  operation: string;
+  progress: number;
+  owner_kind: string; // 'org' | 'user'
+  owner_id: string;
+  owner_name: string;
+  /** Who started it, and the org they belong to. */
+  user_id: string | null;
+  user_name: string;
+  user_org_id: string | null;
+  user_org_name: string;
+  error_code: string | null;
+  error_status: number | null;
+  error_message: string | null;
+  started_at: number;
+  ended_at: number | null;
+  expires_at: number;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -165,9 +251,12 @@ export interface IdentityTables {
   role_rights: RoleRightTable;
   rights_bundles: RightsBundleTable;
   api_tokens: ApiTokenTable;
+  service_accounts: ServiceAccountTable;
+  service_account_tokens: ServiceAccountTokenTable;
   legacy_sessions: LegacySessionTable;
   revocations: RevocationTable;
   audit_events: AuditEventTable;
+  tasks: TaskTable;
   meta: MetaTable;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Embedded SQLite backend (better-sqlite3 12, WAL). `synchronous=FULL` makes every commit durable before it
  * returns, so a write that returned success survives `kill -9` (and a power cut). Revocations are delivered
- * in-process: there is only one node.
+ * in-process: there is only one node, and the file lock (sqlite-lock.ts) makes sure of it.
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
@@ -11,6 +11,7 @@ import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
 import { Store, type RevocationBus, type RevocationEvent } from './store.js';
 import { queryTimer, type StoreOptions } from './options.js';
+import { lockSqliteFile } from './sqlite-lock.js';
 
 class InProcessRevocationBus implements RevocationBus {
   private readonly listeners: Array<(e: RevocationEvent) => void> = [];
@@ -51,21 +52,39 @@ function withStatementCache(database: Database.Database, max = 1_000): SqliteDat
   };
 }
 
-/** Opens (creating if needed) the SQLite file, or `:memory:` for tests, and migrates it. */
+/**
+ * Opens (creating if needed) the SQLite file, or `:memory:` for tests, and migrates it. A file is locked for
+ * this store's lifetime (src/store/sqlite-lock.ts): a second store on it throws DataDirLockedError.
+ */
 export async function openSqliteStore(file: string, options: StoreOptions = {}): Promise<Store> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const database = new Database(file);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 5000');
-  database.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), ...queryTimer(options.onQuery) });
-  await migrateToLatest(db, 'sqlite');
-  return new Store({
-    db,
-    dialect: 'sqlite',
-    bus: new InProcessRevocationBus(),
-    notifyInTransaction: async () => {},
-    close: () => db.destroy(),
-  });
+  const lock = file === ':memory:' ? null : lockSqliteFile(file);
+  try {
+    const database = new Database(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    const db = new Kysely<DB>({
+      dialect: new SqliteDialect({ database: withStatementCache(database) }),
+      ...queryTimer(options.onQuery),
+    });
+    await migrateToLatest(db, 'sqlite').catch(async (err: unknown) => {
+      await db.destroy();
+      throw err;
+    });
+    return new Store({
+      db,
+      dialect: 'sqlite',
+      bus: new InProcessRevocationBus(),
+      notifyInTransaction: async () => {},
+      close: async () => {
+        await db.destroy();
+        lock?.release();
+      },
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
 }

@@ -15,6 +15,7 @@ import type {
   ApiTokenTable,
   AuditEventTable,
   RevocationTable,
+  TaskTable,
 } from './schema.js';
 import type { Dialect } from './migrate.js';
 
@@ -26,6 +27,7 @@ export type RightsBundle = Selectable<RightsBundleTable>;
 export type ApiTokenRow = Selectable<ApiTokenTable>;
 export type AuditEvent = Selectable<AuditEventTable>;
 export type Revocation = Selectable<RevocationTable>;
+export type TaskRow = Selectable<TaskTable>;
 
 /** What a new user row needs; everything else has a default (see Store.createUser). */
 export type NewUserRow = Pick<Insertable<UserTable>, 'id' | 'org_id' | 'name' | 'password_hash' | 'role_id'> &
@@ -134,7 +136,46 @@ export class Store {
   }
 
   async updateOrg(id: string, patch: Updateable<OrgTable>, ex: Executor = this.db): Promise<void> {
-    await ex.updateTable('orgs').set(patch).where('id', '=', id).execute();
+    const set = { ...patch };
+    if (typeof patch.name === 'string') set.name_lower = patch.name.toLowerCase();
+    if (Object.values(set).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
+    await ex.updateTable('orgs').set(set).where('id', '=', id).execute();
+  }
+
+  /**
+   * Deletes an org and everything in it: its users first (so no user outlives the role it references while
+   * the cascade runs), then the org row, whose cascade removes roles, groups, API tokens and the inventory.
+   */
+  async deleteOrg(id: string, ex: Executor = this.db): Promise<void> {
+    await ex.deleteFrom('users').where('org_id', '=', id).execute();
+    await ex.deleteFrom('orgs').where('id', '=', id).execute();
+  }
+
+  /** What an org holds, for the refusal of a non-recursive delete. */
+  async countOrgContents(orgId: string, ex: Executor = this.db) {
+    const n = (row: { n: unknown }) => Number(row.n);
+    const users = await ex
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow();
+    const vdcs = await ex
+      .selectFrom('vdcs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow();
+    const vapps = await ex
+      .selectFrom('vapps')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('is_deployed').as('deployed')])
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow();
+    return { users: n(users), vdcs: n(vdcs), vapps: n(vapps), deployedVapps: Number(vapps.deployed ?? 0) };
+  }
+
+  /** VCD's "take ownership": the vApps and VMs a user owns pass to another user. */
+  async reassignOwnership(fromUserId: string, toUserId: string, ex: Executor = this.db): Promise<void> {
+    await ex.updateTable('vapps').set({ owner_id: toUserId }).where('owner_id', '=', fromUserId).execute();
+    await ex.updateTable('vms').set({ owner_id: toUserId }).where('owner_id', '=', fromUserId).execute();
   }
 
   // ---------------------------------------------------------------- roles
@@ -162,6 +203,7 @@ export class Store {
   async updateRole(id: string, patch: { name?: string; description?: string }, ex: Executor = this.db): Promise<void> {
     const set: Updateable<RoleTable> = { ...patch };
     if (patch.name !== undefined) set.name_lower = patch.name.toLowerCase();
+    if (Object.values(set).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
     await ex.updateTable('roles').set(set).where('id', '=', id).execute();
   }
 
@@ -232,6 +274,7 @@ export class Store {
   async updateUser(id: string, patch: Updateable<UserTable>, ex: Executor = this.db): Promise<void> {
     const set = { ...patch };
     if (typeof patch.name === 'string') set.name_lower = patch.name.toLowerCase();
+    if (Object.values(set).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
     await ex.updateTable('users').set(set).where('id', '=', id).execute();
   }
 
@@ -259,11 +302,22 @@ export class Store {
   async updateGroup(id: string, patch: { name?: string; description?: string; role_id?: string | null }, ex: Executor = this.db) {
     const set: Updateable<GroupTable> = { ...patch };
     if (patch.name !== undefined) set.name_lower = patch.name.toLowerCase();
+    if (Object.values(set).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
     await ex.updateTable('groups').set(set).where('id', '=', id).execute();
   }
 
   async deleteGroup(id: string, ex: Executor = this.db): Promise<void> {
     await ex.deleteFrom('groups').where('id', '=', id).execute();
+  }
+
+  groupsOfUser(userId: string, ex: Executor = this.db): Promise<Group[]> {
+    return ex
+      .selectFrom('groups')
+      .innerJoin('group_members', 'group_members.group_id', 'groups.id')
+      .selectAll('groups')
+      .where('group_members.user_id', '=', userId)
+      .orderBy('groups.name_lower')
+      .execute();
   }
 
   async groupMembers(groupId: string, ex: Executor = this.db): Promise<string[]> {
@@ -291,6 +345,7 @@ export class Store {
   async updateRightsBundle(id: string, patch: Updateable<RightsBundleTable>, ex: Executor = this.db) {
     const set = { ...patch };
     if (typeof patch.name === 'string') set.name_lower = patch.name.toLowerCase();
+    if (Object.values(set).every((v) => v === undefined)) return; // nothing to change: an empty UPDATE is a syntax error
     await ex.updateTable('rights_bundles').set(set).where('id', '=', id).execute();
   }
 
@@ -396,6 +451,24 @@ export class Store {
 
   async pruneRevocations(now: number, ex: Executor = this.db): Promise<void> {
     await ex.deleteFrom('revocations').where('relevant_until', '<=', now).execute();
+  }
+
+  // ---------------------------------------------------------------- tasks
+  async insertTask(values: Insertable<TaskTable>, ex: Executor = this.db): Promise<TaskRow> {
+    await ex.insertInto('tasks').values(values).execute();
+    return (await this.getTask(values.id, ex))!;
+  }
+
+  getTask(id: string, ex: Executor = this.db): Promise<TaskRow | undefined> {
+    return ex.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async updateTask(id: string, patch: Updateable<TaskTable>, ex: Executor = this.db): Promise<void> {
+    await ex.updateTable('tasks').set(patch).where('id', '=', id).execute();
+  }
+
+  async pruneTasks(now: number, ex: Executor = this.db): Promise<void> {
+    await ex.deleteFrom('tasks').where('expires_at', '<=', now).execute();
   }
 
   // ---------------------------------------------------------------- audit

@@ -126,7 +126,7 @@ describe('tessera CLI against Tessera', () => {
     const table = await runCli(['token', 'list'], { env });
     assert.equal(table.code, 0, table.stderr);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
-    assert.match(header!, /^NAME\s+ID\s+OWNER\s+STARTS\s+CREATED\s+EXPIRES\s+LAST USED$/);
+    assert.match(header!, /^NAME\s+ID\s+OWNER\s+STARTS\s+CREATED\s+EXPIRES\s+LAST USED\s+SCOPE$/);
     assert.ok(rows.some((row) => /^ci\s+urn:vcloud:token:/.test(row)));
     assert.ok(rows.some((row) => /^laptop\s.*\bnever\b/.test(row)));
     const json = JSON.parse((await runCli(['token', 'list', '--output', 'json'], { env })).stdout) as Array<{
@@ -135,6 +135,19 @@ describe('tessera CLI against Tessera', () => {
     }>;
     assert.deepEqual(json.map((t) => t.name).sort(), ['ci', 'laptop']);
     assert.ok(json.every((t) => t.token === null));
+  });
+
+  test('token create --scope narrows the token; the list shows its scope', async () => {
+    const created = await runCli(['token', 'create', 'viewer', '--scope', 'read-only'], { env });
+    assert.equal(created.code, 0, created.stderr);
+    const json = JSON.parse((await runCli(['token', 'list', '--output', 'json'], { env })).stdout) as Array<{
+      name: string;
+      scope: string | null;
+    }>;
+    assert.equal(json.find((t) => t.name === 'viewer')?.scope, 'read-only');
+    assert.equal(json.find((t) => t.name === 'laptop')?.scope, null);
+    const revoked = await runCli(['token', 'revoke', 'viewer'], { env });
+    assert.equal(revoked.code, 0, revoked.stderr);
   });
 
   test('headers: export lines that work with curl-style requests; json and powershell', async () => {

@@ -85,3 +85,42 @@ test('a node that loses its revocation listener fails closed, then recovers and 
     BOUND_MS,
   );
 });
+
+test('disabling an org on one node ends its sessions and stops its API tokens on another node at once', async (t) => {
+  if (!process.env.TESSERA_TEST_DATABASE_URL) assert.fail('TESSERA_TEST_DATABASE_URL is not set');
+  const database = await createTestDatabase();
+  const nodeA = await startTessera({ backend: 'postgres', databaseUrl: database.url });
+  const nodeB = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: true });
+  t.after(async () => {
+    await nodeA.stop();
+    await nodeB.stop();
+    await database.drop();
+  });
+
+  const session = await signIn(nodeB.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const { apiToken } = await createApiToken(nodeB.baseUrl, session, 'acme', 'org-disable');
+  // Node B has verified and cached both sessions, and alice's identity (enabled) with them.
+  const access = await accessTokenFrom(nodeB.baseUrl, 'acme', apiToken);
+  for (const token of [session, access]) {
+    assert.equal((await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(token) })).status, 200);
+  }
+
+  const provider = await signIn(nodeA.baseUrl, 'administrator', 'System', nodeA.adminPassword);
+  const acme = (await nodeA.store.getOrgByName('acme'))!;
+  const disabled = await http(`${nodeA.baseUrl}/api/admin/org/${acme.id}/action/disable`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${provider}`, Accept: 'application/*+xml;version=37.0' },
+  });
+  assert.equal(disabled.status, 204, disabled.text);
+  const delay = await until(async () => {
+    const statuses = await Promise.all(
+      [session, access].map(
+        async (token) => (await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(token) })).status,
+      ),
+    );
+    return statuses.every((s) => s === 401);
+  }, BOUND_MS);
+  // The exchange on node B reads alice's identity again (the revocation dropped its cached copy): disabled.
+  assert.equal((await exchange(nodeB.baseUrl, 'acme', apiToken)).json().minorErrorCode, 'invalid_grant');
+  t.diagnostic(`cross-node org-disable delay: ${delay.toFixed(1)} ms`);
+});

@@ -45,6 +45,8 @@ export interface GovcdScenario {
   foreignOrgs: string[];
   vmsAll: string[];
   vmsDeployed: string[];
+  /** The System administrator also runs the org and user admin scenario (govcd/orgadmin.go, issue 12). */
+  manageOrgs: boolean;
 }
 
 /**
@@ -73,6 +75,7 @@ export function govcdScenario(world: DemoWorld, who: { org: string; user: string
     foreignOrgs: who.sysadmin ? [] : world.orgs.filter((o) => o !== who.org),
     vmsAll: names(visibleVms),
     vmsDeployed: names(visibleVms.filter((v) => !v.template)),
+    manageOrgs: who.sysadmin,
   };
   const paged = scenario.orgs.some((o) => o.vdcs.some((v) => v.vmsAll.length > 25));
   if (!paged) throw new Error('the demo inventory must have a VDC with more than 25 VMs so that govcd pages');

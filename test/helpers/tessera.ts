@@ -32,6 +32,8 @@ export interface StartOptions {
   /** Reuse an existing data dir or database (restart tests). */
   dataDir?: string;
   databaseUrl?: string;
+  /** Captures the server's log lines (give config.logLevel too: tests default to silent). */
+  logDestination?: { write(line: string): void };
 }
 
 export const ADMIN_PASSWORD = 'admin-Password-1';
@@ -91,7 +93,7 @@ export async function startTessera(options: StartOptions = {}): Promise<TesseraH
     },
     {},
   );
-  const server = await startServer(config);
+  const server = await startServer(config, options.logDestination ? { logDestination: options.logDestination } : {});
   return {
     baseUrl: server.url,
     adminPassword: ADMIN_PASSWORD,

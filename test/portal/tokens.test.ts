@@ -70,6 +70,33 @@ describe('portal API tokens', () => {
     assert.ok(!replay.body.includes(token));
   });
 
+  test('the new-token form narrows a token (read-only or a role within your rights); the list shows its access', async () => {
+    const form = await bob.get(`${ACME}/preferences/tokens/new`);
+    assert.match(form.body, /<option value="read-only">Read-only<\/option>/);
+    assert.match(form.body, />Role: vApp User</, "a role within bob's rights is offered");
+    assert.ok(!form.body.includes('Role: Organization Administrator'), "a role beyond bob's rights is not");
+    const res = await bob.post(`${ACME}/preferences/tokens`, {
+      _csrf: csrfFrom(form.body),
+      name: 'dashboards',
+      expiresOn: '',
+      scope: 'read-only',
+    });
+    assert.equal(res.statusCode, 303);
+    const list = await bob.get(`${ACME}/preferences`);
+    assert.match(list.body, /data-label="Name">dashboards<\/th>[\s\S]*?<td data-label="Access">Read-only<\/td>/);
+    // A crafted form naming a role beyond bob's rights is refused on the form.
+    const admin = await server.store.getRoleByName((await server.store.getOrgByName('acme'))!.id, 'Organization Administrator');
+    const again = await bob.get(`${ACME}/preferences/tokens/new`);
+    const refused = await bob.post(`${ACME}/preferences/tokens`, {
+      _csrf: csrfFrom(again.body),
+      name: 'too-much',
+      expiresOn: '',
+      scope: `urn:vcloud:role:${admin!.id}`,
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /cannot hold rights its owner lacks/);
+  });
+
   test('"how to use this token" is filled with this server\'s URL and org', async () => {
     const form = await bob.get(`${ACME}/preferences/tokens/new`);
     await bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(form.body), name: 'snippets' });

@@ -154,3 +154,34 @@ describe('rate limits', () => {
     assert.equal((await signInReply(base, 'administrator', 'System', t.adminPassword)).status, 200, 'another user is not affected');
   });
 });
+
+describe('refusals of a dead token are coalesced', () => {
+  test('a script retrying a revoked token 200 times writes two events, the second counting the repeats', async () => {
+    const t = await startTessera({ config: { signInRateLimit: 1000, tokenRateLimitPerIp: 100_000, tokenRateLimitPerToken: 100_000 } });
+    try {
+      const base = t.baseUrl;
+      const bob = await signIn(base, 'bob', 'acme', t.demoPassword);
+      const tok = await createApiToken(base, bob, 'acme', 'dead-token');
+      const del = await http(`${base}/cloudapi/1.0.0/tokens/${tok.tokenId}`, { method: 'DELETE', headers: bearer(bob) });
+      assert.equal(del.status, 204);
+      for (let i = 0; i < 200; i++) assert.equal((await exchange(base, 'acme', tok.apiToken)).status, 400);
+      const count = async () =>
+        (
+          await t.store.db
+            .selectFrom('audit_events')
+            .select('details')
+            .where('event_type', '=', 'apiToken.refused')
+            .where('token_id', '=', tok.clientId)
+            .execute()
+        ).map((r) => JSON.parse(r.details) as Record<string, unknown>);
+      await eventually('the first refusal is written', async () => ((await count()).length === 1 ? true : undefined));
+      // The counted rest is written when the minute ends, or at shutdown: stop the services' audit now.
+      await t.server.services.audit.stop();
+      const events = await count();
+      assert.equal(events.length, 2, JSON.stringify(events));
+      assert.equal(events.find((e) => e.repeated !== undefined)?.repeated, 199);
+    } finally {
+      await t.stop();
+    }
+  });
+});

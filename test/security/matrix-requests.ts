@@ -12,7 +12,8 @@ import { csrfFrom, setCookiesOf } from '../portal/portal-client.js';
 import { RIGHTS } from '../../src/domain/rights.js';
 
 /** What a path parameter names. Kinds without an org (rights, global roles) have no cross-org case. */
-type ObjectKind = 'user' | 'group' | 'role' | 'bundle' | 'token' | 'session' | 'org' | 'vdc' | 'vapp' | 'template' | 'global';
+type ObjectKind =
+  'user' | 'group' | 'role' | 'bundle' | 'token' | 'session' | 'serviceAccount' | 'org' | 'vdc' | 'vapp' | 'template' | 'task' | 'global';
 
 type Relation = 'own' | 'cross' | 'self' | 'foreignPortal';
 
@@ -32,6 +33,7 @@ export interface Cell {
 }
 
 const API = '/cloudapi/1.0.0';
+const VCLOUD = 'http://www.vmware.com/vcloud/v1.5';
 const isPortal = (url: string) => url.startsWith('/tenant/') || url.startsWith('/provider');
 const isTenantPortal = (url: string) => url.startsWith('/tenant/:org');
 const isProviderArea = (url: string) => url.startsWith('/provider') || url.includes('/oauth/provider');
@@ -39,16 +41,18 @@ const writes = (method: string) => method !== 'GET' && method !== 'HEAD';
 
 export function objectKind(url: string): ObjectKind | null {
   const rules: Array<[RegExp, ObjectKind]> = [
-    [/\/users\/:(id|userId)/, 'user'],
+    [/\/(users|admin\/user)\/:(id|userId)/, 'user'],
     [/\/groups\/:id/, 'group'],
     [/\/roles\/:id/, 'role'],
     [/\/rightsBundles\/:id/, 'bundle'],
     [/\/tokens\/:id/, 'token'],
     [/\/sessions\/:id/, 'session'],
+    [/\/serviceAccounts\/:id/, 'serviceAccount'],
     [/\/(orgs|org|admin\/org)\/:id/, 'org'],
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
     [/\/api\/vApp\/:ref/, 'vapp'],
     [/\/api\/vAppTemplate\/:ref/, 'template'],
+    [/\/api\/task\/:id/, 'task'],
     [/\/(globalRoles|rights)\/:id/, 'global'],
     // An org named in the path (OAuth endpoints, metadata): the org itself is the object.
     [/\/tenant\/:org/, 'org'],
@@ -118,6 +122,11 @@ function expectationOf(entry: PolicyEntry, column: Column, role: SelfRole): Expe
   return value as Expect;
 }
 
+/** `/api/admin/org/{id}` writes that take an org out of service. */
+function isOrgLifecycleWrite(route: RegisteredRoute): boolean {
+  return (route.method === 'DELETE' && route.url === '/api/admin/org/:id') || route.url === '/api/admin/org/:id/action/disable';
+}
+
 /** Routes after which the caller's session is gone: they get a session of their own. */
 export function endsSession(route: RegisteredRoute, cell: Cell): boolean {
   if (route.method === 'DELETE' && /\/(api\/session|sessions|sessions\/current)$/.test(route.url)) return true;
@@ -167,8 +176,17 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
         case 'session':
           objectId = mutating ? await world.fresh.session(tenantHome) : objects.sessionId;
           break;
+        case 'serviceAccount':
+          objectId = mutating ? await world.fresh.serviceAccount(tenantHome) : objects.serviceAccountId;
+          break;
         case 'org':
-          objectId = objects.orgId;
+          // Disabling or deleting acme or globex would end the world's sessions: the provider, who may, gets a
+          // throwaway org (disabled and empty for DELETE, so the delete is allowed and succeeds).
+          objectId =
+            caller.role === 'system' && isOrgLifecycleWrite(route) ? await world.fresh.org(route.method !== 'DELETE') : objects.orgId;
+          break;
+        case 'task':
+          objectId = objects.taskId;
           break;
         case 'vdc':
           objectId = objects.vdcId;
@@ -191,6 +209,8 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
       role: async () => [await store.getRole(id), await store.roleRights(id)],
       bundle: () => store.getRightsBundle(id),
       token: async () => (await store.getApiToken(id))?.revoked_at ?? 'missing',
+      serviceAccount: async () =>
+        (await store.db.selectFrom('service_accounts').selectAll().where('id', '=', id).executeTakeFirst()) ?? 'missing',
       org: () => store.getOrg(id),
     };
     snapshotObject = reads[kind] ?? snapshotObject;
@@ -206,6 +226,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
     bundle: 'rightsBundle',
     token: 'token',
     session: 'session',
+    serviceAccount: 'serviceAccount',
     org: 'org',
     vdc: 'vdc',
   };
@@ -242,9 +263,14 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
         ? 'application/json;version=37.0'
         : 'application/json';
     if (mutating) {
-      const body = await apiBody(world, route, caller, cell);
+      const body = await apiBody(world, route, caller, cell, objectId);
       if (body !== undefined) {
-        headers['content-type'] = typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json';
+        const xml = typeof body === 'string' && body.startsWith('<');
+        headers['content-type'] = xml
+          ? 'application/xml'
+          : typeof body === 'string'
+            ? 'application/x-www-form-urlencoded'
+            : 'application/json';
         payload = typeof body === 'string' ? body : JSON.stringify(body);
       }
     }
@@ -284,7 +310,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
 }
 
 /** A body an allowed caller's request succeeds with. */
-async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cell: Cell): Promise<unknown> {
+async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cell: Cell, objectId: string): Promise<unknown> {
   const key = `${route.method} ${route.url}`;
   // One's own password, with a wrong current password: 400 for a password session, 403 for a token session.
   if (key === `PUT ${API}/users/:id` && cell.relation === 'self') return { password: 'Matrix-New-Password-42', currentPassword: 'wrong' };
@@ -314,12 +340,47 @@ async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cel
       return { code: '000000' };
     case `DELETE ${API}/users/current/totp`:
       return { password: 'not-the-password', code: '000000' };
+    case 'POST /api/admin/orgs':
+      return `<AdminOrg xmlns="${VCLOUD}" name="${uniq('matrix-org')}"><FullName>Matrix</FullName><IsEnabled>true</IsEnabled></AdminOrg>`;
+    case 'PUT /api/admin/org/:id': {
+      // Today's values: an allowed PUT changes nothing (acme and globex stay as the other rows expect them).
+      const org = (await world.harness.store.getOrg(objectId))!;
+      return (
+        `<AdminOrg xmlns="${VCLOUD}" name="${org.name}"><Description>${org.description}</Description>` +
+        `<FullName>${org.full_name}</FullName>${org.is_enabled === 1 ? '<IsEnabled>true</IsEnabled>' : ''}</AdminOrg>`
+      );
+    }
+    case 'POST /api/admin/org/:id/users': {
+      const role = await world.roleId(world.orgIdOf(cell.home), cell.home === 'system' ? 'System Administrator' : 'vApp User');
+      return (
+        `<User xmlns="${VCLOUD}" name="${uniq('matrix-new')}"><IsEnabled>true</IsEnabled>` +
+        `<Role href="https://tessera.invalid/api/admin/role/${role}"/><Password>Matrix-Password-123</Password></User>`
+      );
+    }
+    case 'PUT /api/admin/user/:id':
+      return `<User xmlns="${VCLOUD}"><FullName>${uniq('Matrix')}</FullName><IsEnabled>true</IsEnabled></User>`;
+    case 'POST /api/admin/org/:id/action/disable':
+    case 'POST /api/admin/org/:id/action/enable':
+    case 'POST /api/admin/user/:id/action/unlock':
+    case 'POST /api/admin/user/:id/action/takeOwnership':
+      return undefined;
     case `PUT ${API}/orgs/:id/apiTokenPolicy`:
       // Today's value (no limit): an allowed PUT changes nothing either.
       return { maxLifetimeDays: null };
     case 'POST /oauth/provider/register':
     case 'POST /oauth/tenant/:org/register':
       return { client_name: uniq('matrix-registered') };
+    case `PUT ${API}/serviceAccounts/:id`:
+      return { uri: `https://example.com/${uniq('matrix')}` };
+    case 'POST /oauth/provider/device_authorization':
+    case 'POST /oauth/tenant/:org/device_authorization':
+      // A service account of the org the path names: an allowed caller starts its device flow.
+      return `client_id=${await world.fresh.serviceAccount(cell.home)}`;
+    case `POST ${API}/deviceLookup`:
+    case `POST ${API}/deviceLookup/grant`:
+    case `POST ${API}/deviceLookup/deny`:
+      // A pending request in the caller's own org (where the request acts without a tenant context).
+      return { userCode: (await world.fresh.pendingServiceAccount(caller.org ?? 'acme')).userCode };
     case 'POST /oauth/provider/token':
     case 'POST /oauth/tenant/:org/token':
       return 'grant_type=refresh_token&refresh_token=tsr_not_a_real_token';

@@ -4,13 +4,14 @@
  * each kind a path can name. Mutating calls get a fresh object each (`fresh`), so a DELETE that is allowed
  * never removes a fixture a later row reads, and a refused one can be checked for "nothing changed".
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { Harness } from './route-harness.js';
 import type { Principal } from '../../src/auth/principal.js';
 import { DEMO_PASSWORD, ADMIN_PASSWORD } from '../helpers/tessera.js';
 import { SYSTEM_ORG_ID, RIGHTS, PREDEFINED_ROLES } from '../../src/domain/rights.js';
 import { generateApiToken, hashApiToken, apiTokenStart } from '../../src/domain/api-token-format.js';
 import { rightId } from '../../src/http/cloudapi/identity.js';
+import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 
 export type OrgKey = 'acme' | 'globex' | 'system';
 export type TenantOrg = 'acme' | 'globex';
@@ -45,6 +46,10 @@ export interface OrgObjects {
   readonly roleId: string;
   /** A rights bundle published to this org only. */
   readonly bundleId: string;
+  /** A service account (CREATED, role vApp User). */
+  readonly serviceAccountId: string;
+  /** A task about the org, started by its other user. */
+  readonly taskId: string;
   readonly vdcId: string;
   readonly vappId: string;
   readonly templateId: string;
@@ -69,6 +74,14 @@ export interface World {
     /** A minted token of the caller itself, other than the one its session came from. */
     ownToken(caller: Caller): Promise<string>;
     session(org: TenantOrg): Promise<string>;
+    /** A service account of the org (the System org's too: the provider's OAuth endpoints). */
+    serviceAccount(org: OrgKey): Promise<string>;
+    /** A service account waiting for a grant, and its user code. */
+    pendingServiceAccount(org: OrgKey): Promise<{ id: string; userCode: string }>;
+    /** An empty tenant org of its own (org lifecycle writes that would otherwise disable or delete acme). */
+    org(enabled: boolean): Promise<string>;
+    /** A finished task about the org, started by its other user (bob / gina). */
+    task(org: TenantOrg): Promise<string>;
   };
 }
 
@@ -220,6 +233,40 @@ export async function buildWorld(harness: Harness): Promise<World> {
   const otherUser = async (key: TenantOrg) => (await store.getUserByName(orgRow[key].id, otherUserName[key]))!;
   const otherUserPassword = async (key: TenantOrg) => (key === 'acme' ? DEMO_PASSWORD : passwords.get((await otherUser(key)).id)!);
 
+  const orgIdOfKey = (key: OrgKey) => (key === 'system' ? SYSTEM_ORG_ID : orgRow[key].id);
+  /** Straight into the store, as storeToken: the policy of creating one is not what a fixture tests. */
+  const storeServiceAccount = async (key: OrgKey, userCode: string | null) => {
+    const orgId = orgIdOfKey(key);
+    const id = randomUUID();
+    const name = uniq('matrix-sa');
+    await store.db
+      .insertInto('service_accounts')
+      .values({
+        id,
+        org_id: orgId,
+        name,
+        name_lower: name,
+        software_id: randomUUID(),
+        software_version: null,
+        client_uri: null,
+        role_id: await roleId(orgId, key === 'system' ? 'System Administrator' : 'vApp User'),
+        status: userCode ? 'REQUESTED' : 'CREATED',
+        created_by: null,
+        created_at: Date.now(),
+        device_code_hash: userCode ? createHash('sha256').update(randomUUID()).digest('hex') : null,
+        user_code_hash: userCode ? createHash('sha256').update(userCode).digest('hex') : null,
+        device_expires_at: userCode ? Date.now() + 600_000 : null,
+        device_interval: userCode ? 5 : null,
+        device_last_poll_at: null,
+        granted_by: null,
+        last_used_at: null,
+        last_used_ips: '[]',
+      })
+      .execute();
+    return id;
+  };
+  const userCode = () => Array.from({ length: 8 }, () => 'BCDFGHJKLMNPQRSTVWXZ'[randomInt(20)]).join('');
+
   const fresh: World['fresh'] = {
     user: async (key) => (await makeUser(orgRow[key].id, 'vApp User')).id,
     group: async (key) =>
@@ -271,6 +318,44 @@ export async function buildWorld(harness: Harness): Promise<World> {
       const user = await otherUser(key);
       return (await signIn(user.name, key, await otherUserPassword(key))).principal.sessionId;
     },
+    serviceAccount: (key) => storeServiceAccount(key, null),
+    pendingServiceAccount: async (key) => {
+      const code = userCode();
+      return { id: await storeServiceAccount(key, code), userCode: code };
+    },
+    org: async (enabled) => {
+      const created = await createOrgWithRoles(store, { name: uniq('matrix-org') });
+      if (!enabled) await store.updateOrg(created.id, { is_enabled: 0 });
+      return created.id;
+    },
+    task: async (key) => {
+      const user = await otherUser(key);
+      const now = Date.now();
+      const id = randomUUID();
+      await store.insertTask({
+        id,
+        org_id: orgRow[key].id,
+        org_name: orgRow[key].name,
+        status: 'success',
+        operation_name: 'userUpdateUser',
+        operation: 'fixture',
+        progress: 100,
+        owner_kind: 'user',
+        owner_id: user.id,
+        owner_name: user.name,
+        user_id: user.id,
+        user_name: user.name,
+        user_org_id: orgRow[key].id,
+        user_org_name: orgRow[key].name,
+        error_code: null,
+        error_status: null,
+        error_message: null,
+        started_at: now,
+        ended_at: now,
+        expires_at: now + 86_400_000,
+      });
+      return id;
+    },
   };
 
   const objectsOf = async (key: TenantOrg): Promise<OrgObjects> => ({
@@ -282,6 +367,8 @@ export async function buildWorld(harness: Harness): Promise<World> {
     groupId: await fresh.group(key),
     roleId: await fresh.role(key),
     bundleId: await fresh.bundle(key),
+    serviceAccountId: await fresh.serviceAccount(key),
+    taskId: await fresh.task(key),
     ...(await inventoryOf(orgRow[key].id)),
   });
 

@@ -108,8 +108,29 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Every member may read its own org's document (VCD: clients navigate from it); no other org's.
   'GET /api/org/:id': adminReadById({ limited: '2xx' }),
   'GET /api/org/:id/metadata': adminReadById({ limited: '2xx' }),
+  // The admin VCloud document: whoever may read an AdminOrg (own org only for tenants), as VCD serves it.
+  'GET /api/admin': adminRead(),
   'GET /api/admin/org/:id': adminReadById(),
   'GET /api/admin/org/:id/metadata': adminReadById(),
+  // Org lifecycle (issue 12): the provider's alone, API-token sessions of the provider included (Terraform).
+  'POST /api/admin/orgs': providerWrite('2xx'),
+  'PUT /api/admin/org/:id': providerWrite('2xx', { crossOrg: '403' }),
+  'POST /api/admin/org/:id/action/disable': providerWrite('2xx', { crossOrg: '403' }),
+  'POST /api/admin/org/:id/action/enable': providerWrite('2xx', { crossOrg: '403' }),
+  'DELETE /api/admin/org/:id': providerWrite('2xx', { crossOrg: '403' }),
+  // Org users: org administrators in their own org, the provider in any; never a token session (vcd-wire §10).
+  'POST /api/admin/org/:id/users': adminWriteById(),
+  'GET /api/admin/user/:id': adminReadById({ self: '2xx' }),
+  // self: one's own profile with Manage Users (alice, the provider); carol lacks it, a token session may not.
+  'PUT /api/admin/user/:id': adminWriteById({ self: { admin: '2xx', token: '403', limited: '403', system: '2xx' } }),
+  // self: nobody deletes their own account (400).
+  'DELETE /api/admin/user/:id': adminWriteById({ self: { admin: '4xx', token: '403', limited: '403', system: '4xx' } }),
+  'POST /api/admin/user/:id/action/unlock': adminWriteById({ self: { admin: '2xx', token: '403', limited: '403', system: '2xx' } }),
+  'POST /api/admin/user/:id/action/takeOwnership': adminWriteById({
+    self: { admin: '2xx', token: '403', limited: '403', system: '2xx' },
+  }),
+  // A task: whoever may read its org (carol may not), or whoever started it.
+  'GET /api/task/:id': adminReadById(),
   'GET /api/vdc/:id': adminReadById(),
   'GET /api/vdc/:id/metadata': adminReadById(),
   // carol's role holds "vApp: View".
@@ -201,6 +222,18 @@ const API_POLICY: Record<string, PolicyEntry> = {
   [`GET ${API}/orgs/:id/apiTokenPolicy`]: adminReadById(),
   [`PUT ${API}/orgs/:id/apiTokenPolicy`]: adminWriteById(),
 
+  // ---------------------------------------------------------------- /cloudapi service accounts (VCD 10.4)
+  // Org administrators hold "Service Accounts: View/Manage"; their token sessions may read, never manage.
+  [`GET ${API}/serviceAccounts`]: adminRead(),
+  [`GET ${API}/serviceAccounts/:id`]: adminReadById(),
+  [`PUT ${API}/serviceAccounts/:id`]: adminWriteById(),
+  [`DELETE ${API}/serviceAccounts/:id`]: adminWriteById(),
+  [`POST ${API}/serviceAccounts/:id/revoke`]: adminWriteById(),
+  // 303 to the account a pending user code is for (a read); grant and deny are writes.
+  [`POST ${API}/deviceLookup`]: adminRead({ admin: '3xx', token: '3xx', system: '3xx' }),
+  [`POST ${API}/deviceLookup/grant`]: adminWrite(),
+  [`POST ${API}/deviceLookup/deny`]: adminWrite(),
+
   // ---------------------------------------------------------------- /oauth
   // The token endpoint is authenticated by the API token in the body (a garbage one here): 400 for everyone.
   'POST /oauth/provider/token': open('4xx'),
@@ -210,6 +243,24 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'POST /oauth/provider/register': adminWrite({ crossOrg: '403' }),
   'POST /oauth/tenant/:org/register': adminWriteById({ system: '403' }),
   // RFC 7009: 200 whatever the token, so the endpoint is no oracle.
+  // RFC 8628 device authorization for a service account: one answer (invalid_client) for an unknown client, another
+  // org's, or one the caller may not manage, so it is no oracle; only a manager gets the codes.
+  'POST /oauth/provider/device_authorization': {
+    anonymous: '401',
+    admin: '4xx',
+    token: '4xx',
+    limited: '4xx',
+    system: '2xx',
+    crossOrg: '4xx',
+  },
+  'POST /oauth/tenant/:org/device_authorization': {
+    anonymous: '401',
+    admin: '2xx',
+    token: '4xx',
+    limited: '4xx',
+    system: '2xx',
+    crossOrg: '4xx',
+  },
   'POST /oauth/provider/revoke': open(),
   'POST /oauth/tenant/:org/revoke': open(),
   // RFC 7662: a Bearer is required, and only at the caller's own org's endpoint.

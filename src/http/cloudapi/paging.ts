@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.js';
+import { baseUrl } from '../context.js';
 import type { CloudApiPage } from '../../schemas/wire.js';
 
 export interface PageRequest {
@@ -46,7 +47,7 @@ export function pagedEnvelope<T>(values: T[], total: number, page: PageRequest):
 export function setPagingLinks(request: FastifyRequest, reply: FastifyReply, total: number, page: PageRequest, model: string) {
   if (page.pageSize === 0) return;
   const pageCount = Math.max(1, Math.ceil(total / page.pageSize));
-  const url = new URL(request.url, `${request.protocol}://${request.headers.host ?? 'localhost'}`);
+  const url = new URL(request.url, baseUrl(request));
   const linkTo = (p: number, rel: string) => {
     url.searchParams.set('page', String(p));
     url.searchParams.set('pageSize', String(page.pageSize));

@@ -8,7 +8,7 @@
  * without it the answer is 401 TOTP_REQUIRED (after a correct password only).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
+import { baseUrl, requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
 import { parseBasicAuth } from '../basic-auth.js';
 import { sessionJson } from './session-entity.js';
 import { listPage, type ListFields } from './list-query.js';
@@ -45,10 +45,7 @@ export const cloudapiSessionRoutes: FastifyPluginAsync = async (app) => {
     reply.header('X-VMWARE-VCLOUD-ACCESS-TOKEN', accessToken);
     reply.header('X-VMWARE-VCLOUD-TOKEN-TYPE', 'Bearer');
     reply.header('Cache-Control', 'no-store');
-    reply.header(
-      'Link',
-      `<${request.protocol}://${request.headers.host}/cloudapi/1.0.0/sessions/${principal.sessionId}>;rel="remove";type="application/json"`,
-    );
+    reply.header('Link', `<${baseUrl(request)}/cloudapi/1.0.0/sessions/${principal.sessionId}>;rel="remove";type="application/json"`);
     return sendCloudapiJson(request, reply, 200, sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes));
   };
   app.post('/cloudapi/1.0.0/sessions', signIn('tenant'));

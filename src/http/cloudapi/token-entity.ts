@@ -32,6 +32,8 @@ export function tokenEntityFrom(services: Services, row: ApiTokenRow, names: Tok
     lastUsedTimeUtc: isoOrNull(usage.lastUsedAt),
     lastUsedIpAddresses: usage.ips,
     tokenStart: row.token_start,
+    // Least privilege: null (the owner's rights), "read-only", or the role URN the token was narrowed to.
+    scope: row.scope,
   };
   if (compareApiVersions(version, '35.0') < 0) {
     // Before 35.0 the owner and org were flat fields.

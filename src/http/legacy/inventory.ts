@@ -1,8 +1,9 @@
 /**
- * Inventory entity documents under /api (vcd-clients §1.6 and §6): OrgList, Org, AdminOrg, Vdc, VApp,
+ * Inventory entity documents under /api (vcd-clients §1.6 and §6): OrgList, Org, Vdc, VApp,
  * VAppTemplate and Vm, and each one's Metadata (`<href>/metadata`, with or without the trailing slash that
  * govcd sends). XML, the documents govcd and pyvcloud decode; VCD JSON (`<type>+json`) for `Accept:
- * application/*+json`, rendered from the same document trees (inventory/document-tree.ts).
+ * application/*+json`, rendered from the same document trees (inventory/document-tree.ts). The AdminOrg itself
+ * is served with the org admin API (admin-orgs.ts).
  *
  * Unknown ids, malformed ids and entities of other orgs all answer the same 403 (inventory/access.ts).
  */
@@ -25,7 +26,7 @@ import {
   listVmsOfVApp,
 } from '../../inventory/repository.js';
 import { inventoryScope } from '../../inventory/scope.js';
-import { adminOrgTree, orgListTree, orgTree } from '../../inventory/documents/org.js';
+import { orgListTree, orgTree } from '../../inventory/documents/org.js';
 import { vdcTree } from '../../inventory/documents/vdc.js';
 import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.js';
 import { metadataDocument, metadataJson, type EntityLink } from '../../inventory/documents/metadata.js';
@@ -83,13 +84,6 @@ export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
     const principal = requirePrincipal(request);
     const org = await loadOrg(principal, request.params.id, 'org');
     return sendDocument(request, reply, MEDIA.org, orgTree(baseUrl(request), org, await listVdcsOfOrg(store(), org.id)));
-  });
-
-  app.get<IdParams>('/api/admin/org/:id', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const org = await loadOrg(principal, request.params.id, 'adminOrg');
-    const [vdcs, users] = await Promise.all([listVdcsOfOrg(store(), org.id), store().listUsers(org.id)]);
-    return sendDocument(request, reply, MEDIA.adminOrg, adminOrgTree(baseUrl(request), org, vdcs, users));
   });
 
   app.get<IdParams>('/api/org/:id/metadata', async (request, reply) => {

@@ -14,8 +14,12 @@ import { isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import { introspectHandler } from './introspect.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
+import { deviceCodeGrant } from './grants/device-code.js';
+import { hashApiToken } from '../../domain/api-token-format.js';
 
-const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([refreshTokenGrant, jwtBearerGrant].map((g) => [g.grantType, g]));
+const GRANTS: ReadonlyMap<string, GrantHandler> = new Map(
+  [refreshTokenGrant, jwtBearerGrant, deviceCodeGrant].map((g) => [g.grantType, g]),
+);
 
 /**
  * Token endpoint parameters from the body (a form whatever its Content-Type, or none: govcd <= v2.20 sends a
@@ -83,13 +87,40 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
       throw new TesseraError('invalid_request', 'The body must be JSON: {"client_name": "..."}');
     }
     const input = body as Record<string, unknown>;
-    if (input.software_id !== undefined && input.software_id !== '') {
-      throw new TesseraError('invalid_request', 'Service accounts (software_id) are not supported by this server');
+    // "The presence of the software_id field indicates the intent to create a service account" (VCD 10.4 docs).
+    if (input.software_id !== undefined && input.software_id !== null && input.software_id !== '') {
+      const { row, role } = await services.serviceAccounts.create(
+        principal,
+        orgPath(request),
+        {
+          name: input.client_name,
+          scope: input.scope,
+          softwareId: input.software_id,
+          softwareVersion: input.software_version,
+          clientUri: input.client_uri,
+        },
+        request.ip,
+      );
+      return reply
+        .code(200)
+        .header('content-type', 'application/json')
+        .send(
+          jsonBytes({
+            client_name: row.name,
+            client_id: row.id,
+            grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+            token_endpoint_auth_method: 'none',
+            client_uri: row.client_uri ?? '',
+            software_id: row.software_id,
+            software_version: row.software_version ?? '',
+            scope: `urn:vcloud:role:${encodeURIComponent(role.name)}`,
+          } satisfies OAuthClientRegistration),
+        );
     }
     const row = await services.apiTokens.register(
       principal,
       orgPath(request),
-      { name: input.client_name, expiresAt: input.expirationTimeUtc ?? input.expires_at },
+      { name: input.client_name, expiresAt: input.expirationTimeUtc ?? input.expires_at, scope: input.scope },
       request.ip,
     );
     return reply
@@ -102,11 +133,27 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
           grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
           token_endpoint_auth_method: 'none',
           expirationTimeUtc: isoInstant(row.expires_at),
+          ...(row.scope !== null ? { scope: row.scope } : {}),
         } satisfies OAuthClientRegistration),
       );
   };
   app.post('/oauth/provider/register', register);
   app.post('/oauth/tenant/:org/register', register);
+
+  // RFC 8628 §3.1 for a service account (vcd-wire §11 step 2). Unlike RFC 8628's public device, the caller must
+  // be an administrator who may manage the account (govcd and Terraform's script send their bearer): a device
+  // code started by anyone who knows a client_id would let a stranger phish an administrator into granting it.
+  const deviceAuthorization = async (request: FastifyRequest<{ Params: { org?: string } }>, reply: FastifyReply) => {
+    const principal = requirePrincipal(request);
+    const params = tokenParameters(request);
+    const path = orgPath(request);
+    const verificationUri = `${baseUrl(request)}${path.kind === 'provider' ? '/provider' : `/tenant/${encodeURIComponent(path.orgName)}`}`;
+    const answer = await services.serviceAccounts.authorize(principal, path, params.client_id, verificationUri, request.ip);
+    reply.header('Cache-Control', 'no-store');
+    return reply.code(200).header('content-type', 'application/json').send(jsonBytes(answer));
+  };
+  app.post('/oauth/provider/device_authorization', deviceAuthorization);
+  app.post('/oauth/tenant/:org/device_authorization', deviceAuthorization);
 
   // RFC 7009: `token=<API token>` revokes the API token (and so every session made from it); `token=<access
   // token>` ends that one session. `token_type_hint` is optional and, as §2.1 allows, not needed: the two kinds
@@ -116,8 +163,12 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
     if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
     const params = tokenParameters(request);
     if (!params.token) throw new TesseraError('invalid_request', 'token is required');
-    if (isWellFormedApiToken(params.token)) await services.apiTokens.revokeByPossession(params.token, request.ip);
-    else await services.sessions.endByPossession(params.token, request.ip);
+    if (isWellFormedApiToken(params.token)) {
+      // A service account's refresh token has the same shape: whichever kind it is, it ends.
+      if (!(await services.serviceAccounts.revokeByPossession(hashApiToken(params.token), request.ip))) {
+        await services.apiTokens.revokeByPossession(params.token, request.ip);
+      }
+    } else await services.sessions.endByPossession(params.token, request.ip);
     return reply.code(200).header('Cache-Control', 'no-store').send();
   };
   app.post('/oauth/provider/revoke', revoke);
@@ -135,7 +186,12 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
       registration_endpoint: `${issuer}/register`,
       revocation_endpoint: `${issuer}/revoke`,
       introspection_endpoint: `${issuer}/introspect`,
-      grant_types_supported: ['refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+      device_authorization_endpoint: `${issuer}/device_authorization`,
+      grant_types_supported: [
+        'refresh_token',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        'urn:ietf:params:oauth:grant-type:device_code',
+      ],
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],
       // Tessera extension (RFC 7009 names no metadata for it): which tokens the revocation endpoint ends.

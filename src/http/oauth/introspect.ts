@@ -2,7 +2,8 @@
  * RFC 7662 token introspection: `POST /oauth/tenant/{org}/introspect` (or `/oauth/provider/introspect`) with
  * `token=<API token or access token>`, authenticated by the caller's Bearer (§2.1: the endpoint must not be
  * open). The caller learns about a token only when the policy lets it see that token: its own, or its org's
- * with "API Tokens: Manage All", or any org's for the provider. Everything else, unknown, revoked, expired or
+ * with "API Tokens: Manage All", or any org's for the provider; a service account's with "Service Accounts: View"
+ * in its org. Everything else, unknown, revoked, expired or
  * not visible alike, is `{"active": false}` (§2.2), so the endpoint is no oracle.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -18,8 +19,10 @@ const INACTIVE: Introspection = { active: false };
 const seconds = (ms: number | null) => (ms === null ? undefined : Math.floor(ms / 1000));
 
 async function introspectApiToken(services: Services, caller: ReturnType<typeof requirePrincipal>, token: string): Promise<Introspection> {
-  const row = await services.store.getApiTokenByHash(hashApiToken(token));
-  if (!row || row.secret_hash === null || row.revoked_at !== null || services.revocations.isApiTokenRevoked(row.id)) return INACTIVE;
+  const hash = hashApiToken(token);
+  const row = await services.store.getApiTokenByHash(hash);
+  if (!row) return introspectServiceAccountToken(services, caller, hash);
+  if (row.secret_hash === null || row.revoked_at !== null || services.revocations.isApiTokenRevoked(row.id)) return INACTIVE;
   if (row.expires_at !== null && Number(row.expires_at) <= Date.now()) return INACTIVE;
   if (!can(caller, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) return INACTIVE;
   const [owner, org] = await Promise.all([services.store.getUser(row.user_id), services.store.getOrg(row.org_id)]);
@@ -36,6 +39,28 @@ async function introspectApiToken(services: Services, caller: ReturnType<typeof 
   };
 }
 
+/** A service account's live (unspent) refresh token, for whoever may see the account. */
+async function introspectServiceAccountToken(
+  services: Services,
+  caller: ReturnType<typeof requirePrincipal>,
+  hash: string,
+): Promise<Introspection> {
+  const live = await services.serviceAccounts.liveToken(hash);
+  if (!live || !can(caller, 'serviceAccount.view', { orgId: live.account.org_id })) return INACTIVE;
+  const org = await services.store.getOrg(live.account.org_id);
+  return {
+    active: true,
+    token_type: 'refresh_token',
+    client_id: live.account.id,
+    sub: `urn:vcloud:serviceAccount:${live.account.id}`,
+    username: live.account.name,
+    org: org?.name ?? null,
+    iat: seconds(Number(live.token.created_at))!,
+    // Tessera extension: the token is spent on its next use (service accounts rotate).
+    rotating: true,
+  };
+}
+
 async function introspectAccessToken(
   services: Services,
   caller: ReturnType<typeof requirePrincipal>,
@@ -47,11 +72,15 @@ async function introspectAccessToken(
   } catch {
     return INACTIVE;
   }
-  if (subject.userId !== caller.userId && !can(caller, 'apiToken.view', { orgId: subject.orgId, ownerId: subject.userId })) return INACTIVE;
+  const serviceAccount = subject.kind === 'service_account';
+  const visible = serviceAccount
+    ? subject.userId === caller.userId || can(caller, 'serviceAccount.view', { orgId: subject.orgId })
+    : subject.userId === caller.userId || can(caller, 'apiToken.view', { orgId: subject.orgId, ownerId: subject.userId });
+  if (!visible) return INACTIVE;
   return {
     active: true,
     token_type: 'access_token',
-    sub: `urn:vcloud:user:${subject.userId}`,
+    sub: serviceAccount ? `urn:vcloud:serviceAccount:${subject.userId}` : `urn:vcloud:user:${subject.userId}`,
     username: subject.userName,
     org: subject.orgName,
     session_id: `urn:vcloud:session:${subject.sessionId}`,

@@ -17,6 +17,26 @@ export interface TokenListItem {
   readonly lastUsedAt: number | null;
   readonly lastIp: string | null;
   readonly expiresAt: number | null;
+  /** Least privilege: "All rights", "Read-only", or the name of the role the token was narrowed to. */
+  readonly access: string;
+}
+
+/** The portal's label for a token's scope; `roleNames` resolves `urn:vcloud:role:<id>`. */
+export function accessLabel(scope: string | null, roleNames: ReadonlyMap<string, string>): string {
+  if (scope === null) return 'All rights';
+  if (scope === 'read-only') return 'Read-only';
+  const id = scope.replace(/^urn:vcloud:role:/, '');
+  return roleNames.get(id) ?? 'A deleted role';
+}
+
+/** Names of the roles tokens were narrowed to, in one query. */
+export async function scopeRoleNames(services: Services, rows: readonly Pick<ApiTokenRow, 'scope'>[]): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.map((r) => r.scope).filter((s): s is string => s !== null && s.startsWith('urn:vcloud:role:')))].map((s) =>
+    s.slice('urn:vcloud:role:'.length),
+  );
+  if (ids.length === 0) return new Map();
+  const roles = await services.store.db.selectFrom('roles').select(['id', 'name']).where('id', 'in', ids).execute();
+  return new Map(roles.map((r) => [r.id, r.name]));
 }
 
 export type TokenListScope =
@@ -40,11 +60,19 @@ export async function listApiTokens(services: Services, scope: TokenListScope): 
     .orderBy('api_tokens.id')
     .limit(TOKEN_LIST_LIMIT + 1)
     .execute();
-  const items = rows.slice(0, TOKEN_LIST_LIMIT).map((row) => toListItem(services, row, row.owner_name, row.org_name));
+  const page = rows.slice(0, TOKEN_LIST_LIMIT);
+  const roleNames = await scopeRoleNames(services, page);
+  const items = page.map((row) => toListItem(services, row, row.owner_name, row.org_name, roleNames));
   return { items, truncated: rows.length > TOKEN_LIST_LIMIT };
 }
 
-export function toListItem(services: Services, row: ApiTokenRow, ownerName: string, orgName: string): TokenListItem {
+export function toListItem(
+  services: Services,
+  row: ApiTokenRow,
+  ownerName: string,
+  orgName: string,
+  roleNames: ReadonlyMap<string, string> = new Map(),
+): TokenListItem {
   const usage = services.apiTokens.usageOf(row);
   return {
     id: row.id,
@@ -57,6 +85,7 @@ export function toListItem(services: Services, row: ApiTokenRow, ownerName: stri
     lastUsedAt: usage.lastUsedAt,
     lastIp: usage.ips[0] ?? null,
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    access: accessLabel(row.scope, roleNames),
   };
 }
 

@@ -12,7 +12,7 @@ import type { Action } from '../../domain/policy.js';
 import type { FiqlFieldType } from '../../store/fiql-sql.js';
 import { ALLOCATION_MODELS } from '../schema.js';
 import { VCD_STATUS_NAMES } from '../status.js';
-import { MEDIA, orgHref, urn, userHref, vappHref, vappUrn, vdcHref, vmHref, type UrnKind } from '../hrefs.js';
+import { MEDIA, adminOrgHref, orgHref, taskHref, urn, userHref, vappHref, vappUrn, vdcHref, vmHref, type UrnKind } from '../hrefs.js';
 
 /** One selected row, keyed by field name (plus `id`). */
 export type Row = Record<string, unknown>;
@@ -43,7 +43,7 @@ type AnySelect = SelectQueryBuilder<any, any, any>;
 
 export interface QueryTable {
   /** `from` table, also the alias the columns use. */
-  readonly table: 'vms' | 'vapps' | 'vdcs' | 'orgs' | 'users';
+  readonly table: 'vms' | 'vapps' | 'vdcs' | 'orgs' | 'users' | 'tasks';
   /** The entity id column (the tiebreaker of every sort, so pages never overlap). */
   readonly idColumn: string;
   /** The org a row belongs to: the tenant-isolation column. */
@@ -267,6 +267,43 @@ const USER_TABLE: QueryTable = {
   mediaType: () => MEDIA.user,
 };
 
+/**
+ * VCD tasks (auth/tasks.ts, table `tasks`): `type=task` lists the org's tasks (the provider's: every org's, as its
+ * scope is all orgs). `object` is what the task was about: an org (its AdminOrg) or a user. The table's writes bump
+ * the inventory version (migration 0006), so cached counts and pages stay exact.
+ */
+const TASK_TABLE: QueryTable = {
+  table: 'tasks',
+  idColumn: 'tasks.id',
+  orgColumn: 'tasks.org_id',
+  joins: {},
+  fields: {
+    name: { column: 'tasks.operation_name', type: 'string' },
+    operationFull: { column: 'tasks.operation', type: 'string' },
+    status: { column: 'tasks.status', type: 'enum', values: ['queued', 'running', 'success', 'error'] },
+    progress: { column: 'tasks.progress', type: 'number' },
+    startDate: { column: 'tasks.started_at', type: 'date' },
+    endDate: { column: 'tasks.ended_at', type: 'date', nullable: true },
+    message: { column: 'tasks.error_message', type: 'string', nullable: true },
+    ownerName: { column: 'tasks.user_name', type: 'string' },
+    objectType: { column: 'tasks.owner_kind', type: 'string' },
+    objectName: { column: 'tasks.owner_name', type: 'string' },
+    object: {
+      column: 'tasks.owner_id',
+      type: 'ref',
+      ref: {
+        href: (base, id, row) => (row.objectType === 'user' ? userHref(base, id) : adminOrgHref(base, id)),
+        urn: (id, row) => urn(row.objectType === 'user' ? 'user' : 'org', id),
+      },
+    },
+    org: { column: 'tasks.org_id', type: 'ref', ref: ref('org', orgHref) },
+    orgName: { column: 'tasks.org_name', type: 'string' },
+  },
+  href: (base, row) => taskHref(base, row.id as string),
+  urn: (row) => urn('task', row.id as string),
+  mediaType: () => MEDIA.task,
+};
+
 // ------------------------------------------------------------------ the catalogue
 
 function define(
@@ -314,6 +351,12 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
     record: 'AdminUserRecord',
     json: 'QueryResultAdminUserRecordType',
     references: 'AdminUser',
+  }),
+  define('task', TASK_TABLE, 'task.view', false, { record: 'TaskRecord', json: 'QueryResultTaskRecordType', references: 'Task' }),
+  define('adminTask', TASK_TABLE, 'task.view', true, {
+    record: 'AdminTaskRecord',
+    json: 'QueryResultAdminTaskRecordType',
+    references: 'AdminTask',
   }),
 ];
 

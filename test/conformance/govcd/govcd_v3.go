@@ -17,20 +17,33 @@ type (
 	Org             = govcd.Org
 	Vdc             = govcd.Vdc
 	Token           = govcd.Token
+	ServiceAccount  = govcd.ServiceAccount
 	ApiTokenRefresh = types.ApiTokenRefresh
 	VMRecord        = types.QueryResultVMRecordType
 	orgRef          = types.Org
 	VmQueryFilter   = types.VmQueryFilter
+
+	// The org and user admin API (orgadmin.go).
+	AdminOrg                  = govcd.AdminOrg
+	OrgUser                   = govcd.OrgUser
+	OrgUserConfiguration      = govcd.OrgUserConfiguration
+	OrgSettings               = types.OrgSettings
+	OrgGeneralSettings        = types.OrgGeneralSettings
+	VAppLeaseSettings         = types.VAppLeaseSettings
+	VAppTemplateLeaseSettings = types.VAppTemplateLeaseSettings
+	OrgLdapSettingsType       = types.OrgLdapSettingsType
 )
 
 var (
 	NewVCDClient     = govcd.NewVCDClient
 	WithHttpTimeout  = govcd.WithHttpTimeout
 	ContainsNotFound = govcd.ContainsNotFound
+	CreateOrg        = govcd.CreateOrg
 )
 
 const (
 	ApiTokenHeader            = govcd.ApiTokenHeader
 	VmQueryFilterAll          = types.VmQueryFilterAll
 	VmQueryFilterOnlyDeployed = types.VmQueryFilterOnlyDeployed
+	OrgAdministratorRole      = govcd.OrgUserRoleOrganizationAdministrator
 )

@@ -44,6 +44,8 @@ type Scenario struct {
 	// VmsAll / VmsDeployed: client.QueryVmList(all / only deployed), names as a multiset.
 	VmsAll      []string `json:"vmsAll"`
 	VmsDeployed []string `json:"vmsDeployed"`
+	// ManageOrgs: run the org and user admin scenario (System administrator only; orgadmin.go).
+	ManageOrgs bool `json:"manageOrgs"`
 }
 
 type ScenarioOrg struct {
@@ -432,6 +434,13 @@ func (r *runner) run() {
 		}
 		return sameNames("org list", orgNames(list.Org), sc.OrgList)
 	})
+
+	// 8. Service accounts (VCD 10.4): service_accounts.go.
+	r.serviceAccounts(admin)
+	// 6. The System administrator creates, changes, disables and deletes an org and its user (orgadmin.go).
+	if sc.ManageOrgs {
+		r.orgAdmin(admin)
+	}
 }
 
 // readAll checks GetOrgList, GetOrgByName, GetAdminOrgByName, GetVDCByName and the VM queries.

@@ -94,7 +94,12 @@ test('RFC 8414 metadata names the token, registration, revocation and introspect
   assert.equal(meta.issuer, `${t.baseUrl}/oauth/tenant/acme`);
   assert.equal(meta.token_endpoint, `${t.baseUrl}/oauth/tenant/acme/token`);
   assert.equal(meta.introspection_endpoint, `${t.baseUrl}/oauth/tenant/acme/introspect`);
-  assert.deepEqual(meta.grant_types_supported, ['refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+  assert.deepEqual(meta.grant_types_supported, [
+    'refresh_token',
+    'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    'urn:ietf:params:oauth:grant-type:device_code',
+  ]);
+  assert.equal(meta.device_authorization_endpoint, `${t.baseUrl}/oauth/tenant/acme/device_authorization`);
   const provider = (await http(`${t.baseUrl}/.well-known/oauth-authorization-server/oauth/provider`)).json();
   assert.equal(provider.revocation_endpoint, `${t.baseUrl}/oauth/provider/revoke`);
   // No org-name oracle: an org that does not exist gets the same document, shaped from the name asked for.

@@ -167,7 +167,7 @@ for (const plan of selectedBackends()) {
           [{ client_name: '   ' }, 'blank'],
           [{ client_name: 'x'.repeat(129) }, 'too long'],
           [{ client_name: 'a\u0000b' }, 'control character'],
-          [{ client_name: 'sa', software_id: '12345678-1234-1234-1234-1234567890ab' }, 'service account'],
+          [{ client_name: 'sa', software_id: '12345678-1234-1234-1234-1234567890ab' }, 'service account without a scope (role)'],
           [{ client_name: 'past', expirationTimeUtc: '2001-01-01T00:00:00Z' }, 'expiry in the past'],
           [{ client_name: 'nonsense', expirationTimeUtc: 'tomorrow' }, 'expiry not a date'],
           [[], 'an array'],

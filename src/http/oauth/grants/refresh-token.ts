@@ -1,6 +1,8 @@
 /**
- * `grant_type=refresh_token`: trade an API token for an access token (vcd-wire §5). User API tokens are not
- * rotated: `refresh_token` is null in the answer and the same token keeps working until revoked or expired.
+ * `grant_type=refresh_token`: trade an API token for an access token (vcd-wire §5), dispatched by what the
+ * token is. User API tokens are not rotated: `refresh_token` is null in the answer and the same token keeps
+ * working until revoked or expired. A service account's token rotates: the answer carries its successor and the
+ * presented one is spent (auth/service-accounts.ts).
  */
 import type { GrantHandler } from './types.js';
 import type { OAuthTokenResponse } from '../../../schemas/wire.js';
@@ -15,7 +17,11 @@ export const refreshTokenGrant: GrantHandler = {
       const retryAfter = services.limits.tokenPerToken.hit(hash);
       if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests for this API token; retry later');
     };
-    const { accessToken, expiresIn } = await services.apiTokens.exchange(path, params.refresh_token, request.ip, limitPerToken);
+    const result = await services.apiTokens.exchange(path, params.refresh_token, request.ip, limitPerToken, (hash) =>
+      services.serviceAccounts.exchange(path, hash, request.ip),
+    );
+    if (result.other !== undefined) return result.other satisfies OAuthTokenResponse;
+    const { accessToken, expiresIn } = result;
     return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, refresh_token: null } satisfies OAuthTokenResponse;
   },
 };

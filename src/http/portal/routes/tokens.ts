@@ -18,7 +18,8 @@ import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { canCreateOwnToken } from '../access.js';
-import { toListItem } from '../token-queries.js';
+import { scopeRoleNames, toListItem } from '../token-queries.js';
+import { effectiveRights } from '../../../domain/policy.js';
 import { tokenUsageSnippets } from '../token-usage.js';
 import { clearCookie, createdTokenPath, readCookie, setCreatedTokenCookie } from '../cookies.js';
 import { decryptValue, encryptValue } from '../crypto/encrypted-value.js';
@@ -70,11 +71,18 @@ function originPath(base: string, origin: RevokeOrigin, ownerId: string): string
 export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { services } = deps;
 
-  const renderNewForm = async (state: SignedInState, input: { name: string; expiresOn: string; error: string | null }) => {
+  const renderNewForm = async (state: SignedInState, input: { name: string; expiresOn: string; scope: string; error: string | null }) => {
     const org = await services.store.getOrg(state.principal.orgId);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    // Only roles the user could narrow a token to: every right of the role held (the server checks it again).
+    const held = effectiveRights(state.principal);
+    const roles = [];
+    for (const role of await services.store.listRoles(state.principal.orgId)) {
+      if ((await services.store.roleRights(role.id)).every((r) => held.has(r))) roles.push({ id: role.id, name: role.name });
+    }
     return newTokenPage(signedInFrame(state, deps, 'preferences'), {
       ...input,
+      roles,
       minDate: tomorrow,
       maxLifetimeDays: org?.max_token_lifetime_days ?? null,
     });
@@ -88,23 +96,28 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get('/preferences/tokens/new', async (request, reply) => {
     const state = requireCanCreate(request);
-    return sendPage(reply, await renderNewForm(state, { name: '', expiresOn: '', error: null }));
+    return sendPage(reply, await renderNewForm(state, { name: '', expiresOn: '', scope: '', error: null }));
   });
 
   app.post('/preferences/tokens', { config: { csrf: 'session' } }, async (request, reply) => {
     const state = requireCanCreate(request);
     const name = formField(request, 'name').trim();
     const expiresOn = formField(request, 'expiresOn').trim();
-    const rerender = async (error: string) => sendPage(reply, await renderNewForm(state, { name, expiresOn, error }), 400);
+    const scope = formField(request, 'scope').trim();
+    const rerender = async (error: string) => sendPage(reply, await renderNewForm(state, { name, expiresOn, scope, error }), 400);
     if (name === '') return rerender('Enter a name for the token.');
     const expiresAt = expiryFromDate(expiresOn);
     if (expiresAt === null) return rerender('The expiry date must be a date such as 2030-12-31.');
 
     let registered;
     try {
-      registered = await services.apiTokens.register(state.principal, state.org.oauthPath, { name, expiresAt }, request.ip);
+      registered = await services.apiTokens.register(state.principal, state.org.oauthPath, { name, expiresAt, scope }, request.ip);
     } catch (error) {
       if (error instanceof TesseraError && error.code === 'invalid_request') return rerender(formMessage(error.message));
+      // A role beyond the user's rights (only a crafted form gets here): say so on the form.
+      if (error instanceof TesseraError && error.code === 'ACCESS_TO_RESOURCE_IS_FORBIDDEN' && scope !== '') {
+        return rerender(formMessage(error.message));
+      }
       throw error;
     }
     let minted;
@@ -142,7 +155,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     // The service applies the policy: missing, revoked and out of reach are the same 403.
     const row = await services.apiTokens.getVisible(state.principal, request.params.id);
     const [owner, org] = await Promise.all([services.store.getUser(row.user_id), services.store.getOrg(row.org_id)]);
-    return toListItem(services, row, owner?.name ?? '', org?.name ?? '');
+    return toListItem(services, row, owner?.name ?? '', org?.name ?? '', await scopeRoleNames(services, [row]));
   };
 
   app.get<{ Params: { id: string } }>('/tokens/:id/revoke', async (request, reply) => {

@@ -13,9 +13,20 @@ import { alert, copyableBlock, csrfField, pageHeading, timeOrDash } from './comp
 
 export function newTokenPage(
   frame: PageFrame,
-  input: { name: string; expiresOn: string; minDate: string; maxLifetimeDays: number | null; error: string | null },
+  input: {
+    name: string;
+    expiresOn: string;
+    minDate: string;
+    maxLifetimeDays: number | null;
+    error: string | null;
+    /** The scope chosen ('' = all rights), and the roles within the user's rights that a token may be narrowed to. */
+    scope: string;
+    roles: ReadonlyArray<{ id: string; name: string }>;
+  },
 ): SafeHtml {
   const base = frame.org!.basePath;
+  const option = (value: string, label: string) =>
+    html`<option value="${value}"${input.scope === value ? html` selected` : ''}>${label}</option>`;
   return layout(
     { ...frame, active: 'preferences' },
     'New API token',
@@ -38,6 +49,15 @@ ${pageHeading('New API token')}
           ? 'Leave empty for a token that does not expire.'
           : `Your organization limits tokens to ${input.maxLifetimeDays} days; left empty, the token expires after that.`
       }</p>
+    </div>
+    <div class="field">
+      <label for="token-scope">Access</label>
+      <select id="token-scope" name="scope" aria-describedby="token-scope-help">
+        ${option('', 'All my rights')}
+        ${option('read-only', 'Read-only')}
+        ${input.roles.map((r) => option(`urn:vcloud:role:${r.id}`, `Role: ${r.name}`))}
+      </select>
+      <p class="field-help" id="token-scope-help">Give the token no more than the job needs. Its sessions never hold more than it was given, even if you gain rights later.</p>
     </div>
     <div class="form-actions">
       <button type="submit" class="btn btn-primary">Create</button>

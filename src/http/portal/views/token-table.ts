@@ -33,6 +33,7 @@ export function tokenTable(items: readonly TokenListItem[], options: TokenTableO
     <th scope="col">Last used</th>
     <th scope="col">Last IP</th>
     <th scope="col">Expires</th>
+    <th scope="col">Access</th>
     <th scope="col"><span class="visually-hidden">Actions</span></th>
   </tr></thead>
   <tbody>
@@ -45,6 +46,7 @@ export function tokenTable(items: readonly TokenListItem[], options: TokenTableO
     <td data-label="Last used">${timeOrDash(t.lastUsedAt)}</td>
     <td data-label="Last IP">${t.lastIp ?? html`<span class="muted">None</span>`}</td>
     <td data-label="Expires">${timeOrDash(t.expiresAt)}${t.expiresAt !== null && t.expiresAt <= now && html` <span class="badge badge-danger">Expired</span>`}</td>
+    <td data-label="Access">${t.access}</td>
     <td class="cell-actions"><a class="btn btn-sm btn-danger-outline" href="${options.basePath}/tokens/${t.id}/revoke?from=${options.revokeFrom}" aria-label="Revoke ${t.name}">Revoke</a></td>
   </tr>`,
   )}

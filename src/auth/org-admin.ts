@@ -1,0 +1,223 @@
+/**
+ * The lifecycle of orgs (VCD's /api/admin/orgs): create, change, disable, enable, delete, with the rules that
+ * keep it safe. The provider's alone (policy action `org.manage`), as in VCD.
+ *
+ * - A new org gets a copy of the predefined roles (bootstrap.ts), so it can be given an administrator at once.
+ * - Disabling an org cuts off its users in the same transaction: every user of the org gets a user-level
+ *   revocation (sessions issued before now end, on every node, from the next request; the revocation event also
+ *   drops each node's cached identity, whose `enabled` then reads false, so API-token exchanges are refused too).
+ *   Enabling does not bring those sessions back: users sign in again.
+ * - Deleting an org requires it to be disabled (VCD's rule: no one can be signed in to an org as it goes), and
+ *   refuses while it holds users, VDCs or vApps unless `recursive`; deployed vApps also need `force`.
+ * - The System org cannot be renamed, disabled or deleted.
+ */
+import type { Store, Org } from '../store/store.js';
+import type { IdentityCache } from './identity-cache.js';
+import type { AuditLog, AuditEventType } from './audit.js';
+import type { Principal } from './principal.js';
+import type { RevocationEvent } from '../store/store.js';
+import { TesseraError, badRequest, forbidden } from '../http/errors.js';
+import { can } from '../domain/policy.js';
+import { SYSTEM_ORG_ID } from '../domain/rights.js';
+import {
+  MAX_SETTING_INT,
+  parseOrgSettings,
+  serializeOrgSettings,
+  type OrgGeneralSettings,
+  type OrgSettings,
+  type PasswordPolicySettings,
+  type VAppLeaseSettings,
+  type VAppTemplateLeaseSettings,
+} from '../domain/org-settings.js';
+import { createOrgWithRoles } from './bootstrap.js';
+
+/** Org names appear in URLs (`/oauth/tenant/{org}`, `/tenant/{org}`): letters, digits, `-`, `_`, `.`. */
+const ORG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const MAX_ORG_TEXT = 1024;
+
+/** What an AdminOrg document sets; a section left out keeps its current value. */
+export interface OrgInput {
+  name: string;
+  fullName: string;
+  description: string;
+  enabled: boolean;
+  deployedVmQuota?: number;
+  storedVmQuota?: number;
+  general?: OrgGeneralSettings;
+  vappLease?: Partial<VAppLeaseSettings>;
+  vappTemplateLease?: Partial<VAppTemplateLeaseSettings>;
+  passwordPolicy?: Partial<PasswordPolicySettings>;
+}
+
+export interface DeleteOptions {
+  force: boolean;
+  recursive: boolean;
+}
+
+export class OrgAdmin {
+  private readonly store: Store;
+  private readonly identities: IdentityCache;
+  private readonly audit: AuditLog;
+  private readonly sessionLifetimeMs: () => number;
+
+  constructor(deps: { store: Store; identities: IdentityCache; audit: AuditLog; sessionLifetimeSeconds: () => number }) {
+    this.store = deps.store;
+    this.identities = deps.identities;
+    this.audit = deps.audit;
+    this.sessionLifetimeMs = () => deps.sessionLifetimeSeconds() * 1000;
+  }
+
+  async create(actor: Principal, input: OrgInput, ip: string | null): Promise<Org> {
+    this.requireManage(actor);
+    const name = validName(input.name);
+    validText(input.fullName, 'FullName', true);
+    validText(input.description, 'Description', false);
+    if (await this.store.getOrgByName(name)) throw new TesseraError('DUPLICATE_NAME', `An organization named "${name}" already exists`);
+    const settings = mergeSettings(parseOrgSettings('{}'), input);
+    // One transaction: the org, its settings and its predefined roles appear together or not at all.
+    const org = await createOrgWithRoles(this.store, {
+      name,
+      fullName: input.fullName,
+      description: input.description,
+      enabled: input.enabled,
+      deployedVmQuota: input.deployedVmQuota ?? 0,
+      storedVmQuota: input.storedVmQuota ?? 0,
+      settings: serializeOrgSettings(settings),
+    });
+    await this.record('org.created', actor, org, ip, { enabled: input.enabled });
+    return org;
+  }
+
+  /** VCD's PUT of the AdminOrg: name, full name, description, enabled, quotas and the settings sent. */
+  async update(actor: Principal, org: Org, input: OrgInput, ip: string | null): Promise<Org> {
+    this.requireManage(actor);
+    const name = validName(input.name);
+    validText(input.fullName, 'FullName', true);
+    validText(input.description, 'Description', false);
+    const isSystem = org.id === SYSTEM_ORG_ID;
+    if (name !== org.name) {
+      if (isSystem) throw badRequest('The System organization cannot be renamed');
+      const other = await this.store.getOrgByName(name);
+      if (other && other.id !== org.id) throw new TesseraError('DUPLICATE_NAME', `An organization named "${name}" already exists`);
+    }
+    if (isSystem && !input.enabled) throw badRequest('The System organization cannot be disabled');
+    const settings = mergeSettings(parseOrgSettings(org.settings), input);
+    await this.store.updateOrg(org.id, {
+      name,
+      full_name: input.fullName,
+      description: input.description,
+      ...(input.deployedVmQuota !== undefined ? { deployed_vm_quota: input.deployedVmQuota } : {}),
+      ...(input.storedVmQuota !== undefined ? { stored_vm_quota: input.storedVmQuota } : {}),
+      settings: serializeOrgSettings(settings),
+    });
+    // Names are part of every cached identity (the OAuth endpoint of a token is its org's name).
+    this.identities.invalidate();
+    if (input.enabled !== (org.is_enabled === 1)) await this.applyEnabled(org.id, input.enabled);
+    const updated = (await this.store.getOrg(org.id))!;
+    await this.record('org.updated', actor, updated, ip, { previousName: org.name, enabled: input.enabled });
+    return updated;
+  }
+
+  async setEnabled(actor: Principal, org: Org, enabled: boolean, ip: string | null): Promise<Org> {
+    this.requireManage(actor);
+    if (org.id === SYSTEM_ORG_ID && !enabled) throw badRequest('The System organization cannot be disabled');
+    await this.applyEnabled(org.id, enabled);
+    const updated = (await this.store.getOrg(org.id))!;
+    await this.record(enabled ? 'org.enabled' : 'org.disabled', actor, updated, ip, {});
+    return updated;
+  }
+
+  async delete(actor: Principal, org: Org, options: DeleteOptions, ip: string | null): Promise<void> {
+    this.requireManage(actor);
+    if (org.id === SYSTEM_ORG_ID) throw badRequest('The System organization cannot be deleted');
+    const current = (await this.store.getOrg(org.id)) ?? org;
+    if (current.is_enabled === 1) throw badRequest('The organization must be disabled before it can be deleted');
+    const contents = await this.store.countOrgContents(org.id);
+    const holds = contents.users + contents.vdcs + contents.vapps > 0;
+    if (holds && !options.recursive) {
+      throw badRequest(
+        `The organization is not empty (${contents.users} users, ${contents.vdcs} VDCs, ${contents.vapps} vApps); delete them first or pass recursive=true`,
+      );
+    }
+    if (contents.deployedVapps > 0 && !options.force) {
+      throw badRequest(`The organization has ${contents.deployedVapps} deployed vApps; pass force=true to delete them too`);
+    }
+    await this.store.transaction((trx) => this.store.deleteOrg(org.id, trx));
+    this.identities.invalidate();
+    await this.record('org.deleted', actor, current, ip, { recursive: options.recursive, force: options.force });
+  }
+
+  private requireManage(actor: Principal): void {
+    if (!can(actor, 'org.manage')) throw forbidden();
+  }
+
+  /**
+   * Enables or disables, and on disable ends every session of every user of the org in the same transaction
+   * (the revocation rows), so that no node honours an open session of a disabled org after the commit.
+   */
+  private async applyEnabled(orgId: string, enabled: boolean): Promise<void> {
+    if (enabled) {
+      await this.store.updateOrg(orgId, { is_enabled: 1 });
+      this.identities.invalidate();
+      return;
+    }
+    const now = Date.now();
+    const relevantUntil = now + this.sessionLifetimeMs();
+    const events: RevocationEvent[] = await this.store.transaction(async (trx) => {
+      await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);
+      const out: RevocationEvent[] = [];
+      for (const user of await this.store.listUsers(orgId, trx)) {
+        await this.store.updateUser(user.id, { sessions_not_before: now }, trx);
+        out.push(await this.store.recordRevocation(trx, 'user', user.id, now, relevantUntil));
+      }
+      return out;
+    });
+    for (const event of events) this.store.bus.committed(event);
+    this.identities.invalidate();
+    const userIds = events.map((e) => e.subject);
+    if (userIds.length > 0) await this.store.db.deleteFrom('legacy_sessions').where('user_id', 'in', userIds).execute();
+  }
+
+  private async record(type: AuditEventType, actor: Principal, org: Org, ip: string | null, details: Record<string, string | boolean>) {
+    await this.audit.record({
+      type,
+      actor: { id: actor.userId, name: actor.userName },
+      org: { id: org.id, name: org.name },
+      ip,
+      details: { orgId: org.id, ...details },
+    });
+  }
+}
+
+function validName(name: string): string {
+  if (!ORG_NAME.test(name)) {
+    throw badRequest('The organization name must be 1-128 characters: letters, digits, "-", "_" or ".", starting with a letter or digit');
+  }
+  return name;
+}
+
+function validText(value: string, field: string, required: boolean): void {
+  if (required && value.trim() === '') throw badRequest(`${field} is required`);
+  if (value.length > MAX_ORG_TEXT) throw badRequest(`${field} must be at most ${MAX_ORG_TEXT} characters`);
+}
+
+/** Current settings with the sections the document carried; validated ranges come from the parser. */
+function mergeSettings(current: OrgSettings, input: OrgInput): OrgSettings {
+  // Drops fields left out (undefined), so they keep their current value; refuses numbers no setting takes.
+  const check = (section: object) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(section)) {
+      if (v === undefined) continue;
+      if (typeof v === 'number' && (!Number.isInteger(v) || v < 0 || v > MAX_SETTING_INT)) throw badRequest(`${k} must be 0 or more`);
+      out[k] = v;
+    }
+    return out;
+  };
+  return {
+    general: input.general ? ({ ...current.general, ...check(input.general) } as OrgGeneralSettings) : current.general,
+    vappLease: { ...current.vappLease, ...(check({ ...input.vappLease }) as Partial<VAppLeaseSettings>) },
+    vappTemplateLease: { ...current.vappTemplateLease, ...(check({ ...input.vappTemplateLease }) as Partial<VAppTemplateLeaseSettings>) },
+    ldapMode: 'NONE',
+    passwordPolicy: { ...current.passwordPolicy, ...(check({ ...input.passwordPolicy }) as Partial<PasswordPolicySettings>) },
+  };
+}

@@ -1,0 +1,652 @@
+/**
+ * Service accounts, VCD 10.4 semantics (vcd-wire §11), and what VCD leaves out (docs/service-accounts.md):
+ *   register with software_id (an org's identity with a role named by `scope`)         -> CREATED
+ *   device_authorization (RFC 8628; device code + user code)                            -> REQUESTED
+ *   deviceLookup/grant by an administrator holding every right of the role              -> GRANTED
+ *   device_code grant: the first refresh token and access token                         -> ACTIVE
+ *   refresh_token grant: a new refresh token every time; the one used is spent
+ *   revoke: every token and session ends                                                -> CREATED
+ * A spent refresh token presented again means it was copied: the chain and every session end (RFC 9700
+ * §4.14.2), except a retry of a lost answer within the grace window (auth/rotation-grace.ts).
+ */
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Store, Org, Role } from '../store/store.js';
+import type { ServiceAccountTable, ServiceAccountTokenTable } from '../store/schema.js';
+import type { Selectable } from 'kysely';
+import type { AccessTokenService } from './access-tokens.js';
+import type { RevocationView } from './revocation-view.js';
+import type { IdentityCache } from './identity-cache.js';
+import type { IdentityAdmin } from './identity-admin.js';
+import type { AuditLog, AuditEventType } from './audit.js';
+import type { Principal } from './principal.js';
+import type { OAuthOrgPath } from './api-tokens.js';
+import { invalidGrant, MAX_TOKEN_NAME_LENGTH } from './api-tokens.js';
+import { RotationGrace } from './rotation-grace.js';
+import { TesseraError, badRequest, forbidden } from '../http/errors.js';
+import { can, hasProviderView } from '../domain/policy.js';
+import { SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
+import { apiTokenStart, generateApiToken, hashApiToken } from '../domain/api-token-format.js';
+
+export type ServiceAccountRow = Selectable<ServiceAccountTable>;
+export type ServiceAccountTokenRow = Selectable<ServiceAccountTokenTable>;
+export type ServiceAccountStatus = 'CREATED' | 'REQUESTED' | 'GRANTED' | 'ACTIVE';
+
+/** RFC 8628 §6.1: a user code from 20 consonants, 8 characters (~34.6 bits), shown as XXXX-XXXX. */
+const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+export const DEVICE_CODE_TTL_SECONDS = 600;
+export const DEVICE_POLL_INTERVAL_SECONDS = 5;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAX_FIELD_LENGTH = 1024;
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/** User codes are typed by people: case, dashes and spaces do not count. */
+export const normalizeUserCode = (code: string) => code.toUpperCase().replace(/[^A-Z]/g, '');
+
+/** The status a client sees: DENIED is internal (it makes the device grant answer access_denied). */
+export function visibleStatus(row: ServiceAccountRow): ServiceAccountStatus {
+  return row.status === 'DENIED' ? 'CREATED' : (row.status as ServiceAccountStatus);
+}
+
+export type TokenAnswer = {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+};
+
+export class ServiceAccountService {
+  private readonly store: Store;
+  private readonly accessTokens: AccessTokenService;
+  private readonly revocations: RevocationView;
+  private readonly identities: IdentityCache;
+  private readonly identityAdmin: IdentityAdmin;
+  private readonly audit: AuditLog;
+  readonly grace: RotationGrace;
+
+  constructor(deps: {
+    store: Store;
+    accessTokens: AccessTokenService;
+    revocations: RevocationView;
+    identities: IdentityCache;
+    identityAdmin: IdentityAdmin;
+    audit: AuditLog;
+    graceSeconds: number;
+  }) {
+    this.store = deps.store;
+    this.accessTokens = deps.accessTokens;
+    this.revocations = deps.revocations;
+    this.identities = deps.identities;
+    this.identityAdmin = deps.identityAdmin;
+    this.audit = deps.audit;
+    this.grace = new RotationGrace(deps.graceSeconds * 1000);
+  }
+
+  // ------------------------------------------------------------------ entity
+
+  get(id: string): Promise<ServiceAccountRow | undefined> {
+    if (!UUID.test(id)) return Promise.resolve(undefined);
+    return this.store.db.selectFrom('service_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Missing and not visible are the same 403, as for tokens (vcd-wire §7). */
+  async getVisible(principal: Principal, id: string): Promise<ServiceAccountRow> {
+    const row = await this.get(id);
+    if (!row || !can(principal, 'serviceAccount.view', { orgId: row.org_id })) throw forbidden();
+    return row;
+  }
+
+  private async getManageable(principal: Principal, id: string): Promise<ServiceAccountRow> {
+    const row = await this.getVisible(principal, id);
+    if (!can(principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
+    return row;
+  }
+
+  /** The accounts a list may show: one org's (the caller's, or the tenant context a provider names), or all. */
+  async listVisible(principal: Principal, orgId: string | null): Promise<ServiceAccountRow[]> {
+    if (orgId !== null && !can(principal, 'serviceAccount.view', { orgId })) throw forbidden();
+    if (orgId === null && !can(principal, 'serviceAccount.view', { orgId: principal.orgId })) throw forbidden();
+    let q = this.store.db.selectFrom('service_accounts').selectAll();
+    if (orgId !== null) q = q.where('org_id', '=', orgId);
+    else if (!hasProviderView(principal)) q = q.where('org_id', '=', principal.orgId);
+    return q.orderBy('name_lower').orderBy('id').execute();
+  }
+
+  // ------------------------------------------------------------------ create, update, delete
+
+  /** The org named by an /oauth path; unknown is the same 403 as not allowed. */
+  private async orgOfPath(path: OAuthOrgPath): Promise<Org> {
+    const org =
+      path.kind === 'provider'
+        ? await this.store.getOrg(SYSTEM_ORG_ID)
+        : isSystemOrgName(path.orgName)
+          ? undefined
+          : await this.store.getOrgByName(path.orgName);
+    if (!org) throw forbidden();
+    return org;
+  }
+
+  /** `scope`: a role URN of the org, by id or by URL-encoded name (govcd builds `urn:vcloud:role:vApp%20Author`). */
+  private async roleOfScope(scope: unknown, orgId: string): Promise<Role> {
+    const m = typeof scope === 'string' ? /^urn:vcloud:role:(.+)$/.exec(scope.trim()) : null;
+    if (!m) throw new TesseraError('invalid_request', 'scope must name a role of the organization: urn:vcloud:role:<id or name>');
+    const ref = m[1]!;
+    let role: Role | undefined;
+    if (UUID.test(ref.toLowerCase())) role = await this.store.getRole(ref.toLowerCase());
+    else {
+      let name: string;
+      try {
+        name = decodeURIComponent(ref);
+      } catch {
+        throw new TesseraError('invalid_request', 'scope is not a valid role URN');
+      }
+      role = await this.store.getRoleByName(orgId, name);
+    }
+    if (!role || role.org_id !== orgId) throw new TesseraError('invalid_request', 'scope must name a role of the organization');
+    return role;
+  }
+
+  async create(
+    principal: Principal,
+    path: OAuthOrgPath,
+    input: { name: unknown; scope: unknown; softwareId: unknown; softwareVersion: unknown; clientUri: unknown },
+    ip: string,
+  ): Promise<{ row: ServiceAccountRow; role: Role }> {
+    const org = await this.orgOfPath(path);
+    if (!can(principal, 'serviceAccount.manage', { orgId: org.id })) throw forbidden();
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (name.length === 0) throw new TesseraError('invalid_request', 'client_name is required');
+    if (name.length > MAX_TOKEN_NAME_LENGTH)
+      throw new TesseraError('invalid_request', `client_name must be at most ${MAX_TOKEN_NAME_LENGTH} characters`);
+    if (/[\u0000-\u001f\u007f]/.test(name)) throw new TesseraError('invalid_request', 'client_name must not contain control characters');
+    const softwareId = typeof input.softwareId === 'string' ? input.softwareId.trim().toLowerCase() : '';
+    if (!UUID.test(softwareId)) throw new TesseraError('invalid_request', 'software_id must be a UUID');
+    const softwareVersion = optionalText(input.softwareVersion, 'software_version');
+    const clientUri = optionalText(input.clientUri, 'client_uri');
+    const role = await this.roleOfScope(input.scope, org.id);
+    // The account acts with the role: its creator must hold every right of it (identity-admin.ts).
+    await this.identityAdmin.assertMayAssignRole(principal, role);
+    const duplicate = await this.store.db
+      .selectFrom('service_accounts')
+      .select('id')
+      .where('org_id', '=', org.id)
+      .where('name_lower', '=', name.toLowerCase())
+      .executeTakeFirst();
+    if (duplicate) throw new TesseraError('invalid_request', `A service account named "${name}" exists in this organization`);
+    const row: ServiceAccountRow = {
+      id: randomUUID(),
+      org_id: org.id,
+      name,
+      name_lower: name.toLowerCase(),
+      software_id: softwareId,
+      software_version: softwareVersion,
+      client_uri: clientUri,
+      role_id: role.id,
+      status: 'CREATED',
+      created_by: principal.userId,
+      created_at: Date.now(),
+      device_code_hash: null,
+      user_code_hash: null,
+      device_expires_at: null,
+      device_interval: null,
+      device_last_poll_at: null,
+      granted_by: null,
+      last_used_at: null,
+      last_used_ips: '[]',
+    };
+    await this.store.db.insertInto('service_accounts').values(row).execute();
+    await this.record('serviceAccount.created', principal, row, ip, { name, role: role.name });
+    return { row, role };
+  }
+
+  /** PUT: role, uri and software version change; name and status are read-only (VCD). */
+  async update(
+    principal: Principal,
+    id: string,
+    input: { roleId?: unknown; uri?: unknown; softwareVersion?: unknown },
+    ip: string,
+  ): Promise<ServiceAccountRow> {
+    const row = await this.getManageable(principal, id);
+    const patch: Partial<ServiceAccountRow> = {};
+    if (input.roleId !== undefined && input.roleId !== null) {
+      const m = typeof input.roleId === 'string' ? /^(?:urn:vcloud:role:)?([0-9a-f-]{36})$/i.exec(input.roleId) : null;
+      const role = m ? await this.store.getRole(m[1]!.toLowerCase()) : undefined;
+      if (!role || role.org_id !== row.org_id) throw badRequest("role must name a role of the service account's organization");
+      if (role.id !== row.role_id) {
+        await this.identityAdmin.assertMayAssignRole(principal, role);
+        // Changing what the account may do is acting on it: the current role must be within reach as well.
+        const current = await this.store.getRole(row.role_id);
+        if (current) await this.identityAdmin.assertMayAssignRole(principal, current);
+        patch.role_id = role.id;
+      }
+    }
+    if (input.uri !== undefined) patch.client_uri = optionalText(input.uri, 'uri', badRequest);
+    if (input.softwareVersion !== undefined) patch.software_version = optionalText(input.softwareVersion, 'softwareVersion', badRequest);
+    if (Object.keys(patch).length > 0) {
+      await this.store.db.updateTable('service_accounts').set(patch).where('id', '=', row.id).execute();
+      // The role is read per session from the identity cache: drop it so the next request sees the new one.
+      this.identities.invalidate(row.id);
+    }
+    const updated = (await this.get(row.id))!;
+    await this.record('serviceAccount.updated', principal, updated, ip, {
+      roleId: updated.role_id,
+      uri: updated.client_uri,
+      softwareVersion: updated.software_version,
+    });
+    return updated;
+  }
+
+  async remove(principal: Principal, id: string, ip: string): Promise<void> {
+    const row = await this.getManageable(principal, id);
+    await this.endEverything(row, async (trx) => {
+      await trx.deleteFrom('service_accounts').where('id', '=', row.id).execute();
+    });
+    await this.record('serviceAccount.deleted', principal, row, ip, { name: row.name });
+  }
+
+  /** `POST /serviceAccounts/{id}/revoke`: every token and session ends; the account is CREATED again. */
+  async revoke(principal: Principal, id: string, ip: string): Promise<void> {
+    const row = await this.getManageable(principal, id);
+    await this.endEverything(row);
+    await this.record('serviceAccount.revoked', principal, row, ip, { name: row.name });
+  }
+
+  /**
+   * Ends every refresh token and session of the account in one transaction (plus `extra`, e.g. the delete), and
+   * tells every node: a user-level revocation on the account id ends every session issued before now.
+   */
+  private async endEverything(row: ServiceAccountRow, extra?: (trx: Parameters<Parameters<Store['transaction']>[0]>[0]) => Promise<void>) {
+    const now = Date.now();
+    const relevantUntil = now + this.accessTokens.lifetimeSeconds * 1000 + 60_000;
+    const event = await this.store.transaction(async (trx) => {
+      await trx
+        .updateTable('service_account_tokens')
+        .set({ revoked_at: now })
+        .where('service_account_id', '=', row.id)
+        .where('revoked_at', 'is', null)
+        .execute();
+      await trx
+        .updateTable('service_accounts')
+        .set({
+          status: 'CREATED',
+          device_code_hash: null,
+          user_code_hash: null,
+          device_expires_at: null,
+          device_interval: null,
+          device_last_poll_at: null,
+          granted_by: null,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      const e = await this.store.recordRevocation(trx, 'user', row.id, now, relevantUntil);
+      await extra?.(trx);
+      return e;
+    });
+    this.store.bus.committed(event);
+    this.grace.forgetAccount(row.id);
+    this.identities.invalidate(row.id);
+  }
+
+  // ------------------------------------------------------------------ the device flow (RFC 8628)
+
+  /** `POST /oauth/.../device_authorization` with `client_id`: a new device code and user code. */
+  async authorize(principal: Principal, path: OAuthOrgPath, clientId: unknown, verificationUri: string, ip: string) {
+    if (typeof clientId !== 'string' || !UUID.test(clientId)) {
+      throw new TesseraError('invalid_request', "client_id must be the service account's client_id");
+    }
+    const org = await this.orgOfPath(path);
+    const row = await this.get(clientId);
+    // An unknown client, another org's, or one the caller may not manage: the same answer.
+    if (!row || row.org_id !== org.id || !can(principal, 'serviceAccount.manage', { orgId: row.org_id })) {
+      throw new TesseraError('invalid_client', 'Unknown client_id');
+    }
+    if (row.status === 'ACTIVE') {
+      throw new TesseraError('invalid_request', 'The service account is active; revoke it before authorizing it again');
+    }
+    const deviceCode = randomBytes(32).toString('base64url');
+    const userCode = Array.from({ length: 8 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join('');
+    const now = Date.now();
+    await this.store.db
+      .updateTable('service_accounts')
+      .set({
+        status: 'REQUESTED',
+        device_code_hash: sha256(deviceCode),
+        user_code_hash: sha256(userCode),
+        device_expires_at: now + DEVICE_CODE_TTL_SECONDS * 1000,
+        device_interval: DEVICE_POLL_INTERVAL_SECONDS,
+        device_last_poll_at: null,
+        granted_by: null,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    await this.record('serviceAccount.authorizationRequested', principal, row, ip, { name: row.name });
+    return {
+      device_code: deviceCode,
+      user_code: `${userCode.slice(0, 4)}-${userCode.slice(4)}`,
+      verification_uri: verificationUri,
+      expires_in: DEVICE_CODE_TTL_SECONDS,
+      interval: DEVICE_POLL_INTERVAL_SECONDS,
+    };
+  }
+
+  /** The pending request a user code names in `orgId`, or null (unknown, expired, already decided). */
+  async pendingByUserCode(orgId: string, userCode: unknown): Promise<ServiceAccountRow | null> {
+    if (typeof userCode !== 'string') return null;
+    const normalized = normalizeUserCode(userCode);
+    if (normalized.length !== 8) return null;
+    const row = await this.store.db
+      .selectFrom('service_accounts')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('user_code_hash', '=', sha256(normalized))
+      .executeTakeFirst();
+    if (!row || row.status !== 'REQUESTED' || row.device_expires_at === null || Number(row.device_expires_at) <= Date.now()) return null;
+    return row;
+  }
+
+  /**
+   * `POST /cloudapi/1.0.0/deviceLookup/grant` (or `/deny`) in the org the request acts in. Granting hands the
+   * account's role to a credential, so the granter must hold every right of it, as its creator had to.
+   */
+  async decide(principal: Principal, orgId: string, userCode: unknown, grant: boolean, ip: string): Promise<void> {
+    if (!can(principal, 'serviceAccount.manage', { orgId })) throw forbidden();
+    if (typeof userCode !== 'string' || userCode.trim() === '') throw badRequest('userCode is required');
+    const row = await this.pendingByUserCode(orgId, userCode);
+    if (!row) throw badRequest('No pending authorization request has this user code (unknown, expired or already decided)');
+    if (grant) {
+      const role = await this.store.getRole(row.role_id);
+      if (!role) throw forbidden();
+      await this.identityAdmin.assertMayAssignRole(principal, role);
+    }
+    const result = await this.store.db
+      .updateTable('service_accounts')
+      .set(grant ? { status: 'GRANTED', granted_by: principal.userId } : { status: 'DENIED', granted_by: null })
+      .where('id', '=', row.id)
+      .where('status', '=', 'REQUESTED')
+      .where('user_code_hash', '=', row.user_code_hash)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) throw badRequest('The request was decided meanwhile');
+    await this.record(grant ? 'serviceAccount.granted' : 'serviceAccount.denied', principal, row, ip, { name: row.name });
+  }
+
+  /**
+   * `grant_type=urn:ietf:params:oauth:grant-type:device_code`: the errors of RFC 8628 §3.5 while the request is
+   * undecided, then, once granted, the first refresh token (exactly once: the device code is consumed).
+   */
+  async deviceCodeGrant(path: OAuthOrgPath, clientId: unknown, deviceCode: unknown, ip: string): Promise<TokenAnswer> {
+    if (typeof clientId !== 'string' || !UUID.test(clientId)) throw new TesseraError('invalid_request', 'client_id is required');
+    if (typeof deviceCode !== 'string' || deviceCode.length === 0 || deviceCode.length > 256) {
+      throw new TesseraError('invalid_request', 'device_code is required');
+    }
+    this.requireRevocationState();
+    const row = await this.get(clientId);
+    const hash = sha256(deviceCode);
+    const bad = () => new TesseraError('invalid_grant', 'Invalid device code');
+    if (!row || row.device_code_hash === null || !sameHash(row.device_code_hash, hash)) throw bad();
+    const org = await this.store.getOrg(row.org_id);
+    if (!org || !pathMatches(path, org)) throw bad();
+    const now = Date.now();
+    if (row.device_expires_at === null || Number(row.device_expires_at) <= now) {
+      throw new TesseraError('expired_token', 'The device code has expired; start again with device_authorization');
+    }
+    if (row.status === 'DENIED') throw new TesseraError('access_denied', 'An administrator denied the authorization request');
+    if (row.status === 'REQUESTED') {
+      const interval = Number(row.device_interval ?? DEVICE_POLL_INTERVAL_SECONDS);
+      const tooSoon = row.device_last_poll_at !== null && now - Number(row.device_last_poll_at) < interval * 1000;
+      // RFC 8628 §3.5: after slow_down the interval grows by 5 seconds for every later request.
+      await this.store.db
+        .updateTable('service_accounts')
+        .set({ device_last_poll_at: now, ...(tooSoon ? { device_interval: interval + 5 } : {}) })
+        .where('id', '=', row.id)
+        .execute();
+      if (tooSoon) throw new TesseraError('slow_down', `Polling too fast: wait at least ${interval + 5} seconds between requests`);
+      throw new TesseraError('authorization_pending', 'The authorization request has not been granted yet');
+    }
+    if (row.status !== 'GRANTED') throw bad();
+    const token = generateApiToken();
+    const activated = await this.store.transaction(async (trx) => {
+      const result = await trx
+        .updateTable('service_accounts')
+        .set({
+          status: 'ACTIVE',
+          device_code_hash: null,
+          user_code_hash: null,
+          device_expires_at: null,
+          device_last_poll_at: null,
+          last_used_at: now,
+          last_used_ips: JSON.stringify([ip]),
+        })
+        .where('id', '=', row.id)
+        .where('status', '=', 'GRANTED')
+        .where('device_code_hash', '=', hash)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await trx
+        .insertInto('service_account_tokens')
+        .values(this.tokenRow(row.id, token, now, ip))
+        .execute();
+      return true;
+    });
+    if (!activated) throw bad();
+    const access = await this.mintAccess(row);
+    await this.audit.record({
+      type: 'serviceAccount.activated',
+      org: { id: org.id, name: org.name },
+      tokenId: row.id,
+      ip,
+      details: { name: row.name },
+    });
+    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: token };
+  }
+
+  // ------------------------------------------------------------------ rotation
+
+  /**
+   * The refresh_token grant for a service-account token, or null when `hash` is no service account's (the
+   * caller then answers as for any unknown token). Every success spends the presented token and returns a new
+   * one. A spent token is a retry within the grace window (same address), or else a copy: the chain ends.
+   */
+  async exchange(path: OAuthOrgPath, hash: string, ip: string): Promise<TokenAnswer | null> {
+    const token = await this.store.db.selectFrom('service_account_tokens').selectAll().where('secret_hash', '=', hash).executeTakeFirst();
+    if (!token || !sameHash(token.secret_hash, hash)) return null;
+    const account = await this.get(token.service_account_id);
+    if (!account) throw invalidGrant();
+    const org = await this.store.getOrg(account.org_id);
+    if (!org) throw invalidGrant();
+    const refuse = (reason: string) => {
+      void this.audit.record({
+        type: 'serviceAccount.refused',
+        outcome: 'failure',
+        actor: { id: account.id, name: account.name },
+        org: { id: org.id, name: org.name },
+        tokenId: account.id,
+        ip,
+        details: { grant: 'refresh_token', reason },
+      });
+      return invalidGrant();
+    };
+    if (token.revoked_at !== null) throw refuse('revoked');
+    // A wrong endpoint spends nothing: CPI and CAPVCD try /oauth/provider first and fall back (vcd-wire §5.1).
+    if (!pathMatches(path, org)) throw refuse('wrong org endpoint');
+    if (org.is_enabled !== 1) throw refuse('organization disabled');
+    if (token.spent_at !== null) return this.presentedAgain(token, account, org, ip);
+
+    const now = Date.now();
+    const next = generateApiToken();
+    const nextRow = this.tokenRow(account.id, next, now, ip);
+    const rotated = await this.store.transaction(async (trx) => {
+      // Conditional: of two concurrent uses of one token, exactly one rotates; the other sees it spent.
+      const spent = await trx
+        .updateTable('service_account_tokens')
+        .set({ spent_at: now, spent_ip: ip, successor_id: nextRow.id })
+        .where('id', '=', token.id)
+        .where('spent_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(spent.numUpdatedRows) !== 1) return false;
+      await trx.insertInto('service_account_tokens').values(nextRow).execute();
+      // Rotation writes anyway, so last use is written with it (no coalescing needed).
+      const ips = [ip, ...parseIps(account.last_used_ips).filter((x) => x !== ip)].slice(0, 5);
+      await trx
+        .updateTable('service_accounts')
+        .set({ last_used_at: now, last_used_ips: JSON.stringify(ips) })
+        .where('id', '=', account.id)
+        .execute();
+      return true;
+    });
+    if (!rotated) {
+      const again = await this.store.db.selectFrom('service_account_tokens').selectAll().where('id', '=', token.id).executeTakeFirst();
+      if (!again || again.revoked_at !== null) throw refuse('revoked');
+      return this.presentedAgain(again, account, org, ip);
+    }
+    this.grace.remember(token.id, { serviceAccountId: account.id, successorId: nextRow.id, successor: next, ip, at: now });
+    const access = await this.mintAccess(account);
+    this.audit.exchanged(
+      { tokenId: account.id, actor: { id: account.id, name: account.name }, org: { id: org.id, name: org.name }, ip },
+      'serviceAccount.exchanged',
+    );
+    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: next };
+  }
+
+  /** A spent token again: the retry of a lost answer, or reuse (RFC 9700 §4.14.2). */
+  private async presentedAgain(token: ServiceAccountTokenRow, account: ServiceAccountRow, org: Org, ip: string): Promise<TokenAnswer> {
+    const now = Date.now();
+    const withinWindow = token.spent_at !== null && now - Number(token.spent_at) <= this.grace.windowMs;
+    if (withinWindow && token.spent_ip === ip && token.successor_id !== null) {
+      const successor = await this.store.db
+        .selectFrom('service_account_tokens')
+        .select(['spent_at', 'revoked_at'])
+        .where('id', '=', token.successor_id)
+        .executeTakeFirst();
+      // Only while the successor is unused: a client that already used it has lost nothing.
+      if (successor && successor.spent_at === null && successor.revoked_at === null) {
+        const issued = this.grace.recall(token.id, now);
+        if (issued && issued.successorId === token.successor_id) {
+          const access = await this.mintAccess(account);
+          void this.audit.record({
+            type: 'serviceAccount.retried',
+            actor: { id: account.id, name: account.name },
+            org: { id: org.id, name: org.name },
+            tokenId: account.id,
+            ip,
+            details: { note: 'a spent refresh token within the grace window: the same successor again' },
+          });
+          return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: issued.successor };
+        }
+        // Another node issued the successor and only it knows the plaintext: a retry, not theft; no revocation.
+        throw new TesseraError(
+          'invalid_grant',
+          'Invalid refresh token: it was used moments ago and a new one was issued; use the refresh_token of that answer (retrying against the same server node returns it again)',
+        );
+      }
+    }
+    await this.endEverything(account);
+    await this.audit.record({
+      type: 'serviceAccount.tokenReuse',
+      outcome: 'failure',
+      actor: { id: account.id, name: account.name },
+      org: { id: org.id, name: org.name },
+      tokenId: account.id,
+      ip,
+      details: {
+        name: account.name,
+        spentAt: Number(token.spent_at),
+        spentFrom: token.spent_ip,
+        action: 'every refresh token and session of the service account revoked; it must be authorized again',
+      },
+    });
+    throw invalidGrant();
+  }
+
+  /** RFC 7009 by possession: a service-account token ends its whole chain. False when `hash` is none of ours. */
+  async revokeByPossession(hash: string, ip: string): Promise<boolean> {
+    const token = await this.store.db.selectFrom('service_account_tokens').selectAll().where('secret_hash', '=', hash).executeTakeFirst();
+    if (!token) return false;
+    const account = await this.get(token.service_account_id);
+    if (!account || token.revoked_at !== null) return true;
+    await this.endEverything(account);
+    const org = await this.store.getOrg(account.org_id);
+    await this.audit.record({
+      type: 'serviceAccount.revoked',
+      actor: null,
+      org: org ? { id: org.id, name: org.name } : null,
+      tokenId: account.id,
+      ip,
+      details: { name: account.name, via: 'oauth revocation endpoint (token holder)' },
+    });
+    return true;
+  }
+
+  /** The live refresh token of an account (for introspection and listing), if any. */
+  async liveToken(hash: string): Promise<{ token: ServiceAccountTokenRow; account: ServiceAccountRow } | null> {
+    const token = await this.store.db.selectFrom('service_account_tokens').selectAll().where('secret_hash', '=', hash).executeTakeFirst();
+    if (!token || token.spent_at !== null || token.revoked_at !== null) return null;
+    const account = await this.get(token.service_account_id);
+    return account ? { token, account } : null;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private tokenRow(accountId: string, token: string, now: number, ip: string): ServiceAccountTokenRow {
+    return {
+      id: randomUUID(),
+      service_account_id: accountId,
+      secret_hash: hashApiToken(token),
+      token_start: apiTokenStart(token),
+      created_at: now,
+      created_ip: ip,
+      spent_at: null,
+      spent_ip: null,
+      successor_id: null,
+      revoked_at: null,
+    };
+  }
+
+  private mintAccess(account: ServiceAccountRow) {
+    return this.accessTokens.mint({ userId: account.id, orgId: account.org_id, kind: 'service_account', apiTokenId: null });
+  }
+
+  private requireRevocationState(): void {
+    if (!this.revocations.healthy()) {
+      throw new TesseraError('SERVICE_UNAVAILABLE', 'Revocation state is unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
+    }
+  }
+
+  private async record(type: AuditEventType, actor: Principal, row: ServiceAccountRow, ip: string, details: Record<string, string | null>) {
+    const orgName = row.org_id === actor.orgId ? actor.orgName : ((await this.store.getOrg(row.org_id))?.name ?? '');
+    await this.audit.record({
+      type,
+      actor: { id: actor.userId, name: actor.userName },
+      org: { id: row.org_id, name: orgName },
+      tokenId: row.id,
+      ip,
+      details: { serviceAccount: row.id, ...details },
+    });
+  }
+}
+
+function pathMatches(path: OAuthOrgPath, org: { id: string; name: string }): boolean {
+  if (path.kind === 'provider') return org.id === SYSTEM_ORG_ID;
+  return !isSystemOrgName(path.orgName) && path.orgName.toLowerCase() === org.name.toLowerCase();
+}
+
+function optionalText(
+  value: unknown,
+  field: string,
+  error: (m: string) => TesseraError = (m) => new TesseraError('invalid_request', m),
+): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw error(`${field} must be a string`);
+  if (value.length > MAX_FIELD_LENGTH) throw error(`${field} must be at most ${MAX_FIELD_LENGTH} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw error(`${field} must not contain control characters`);
+  return value;
+}
+
+function parseIps(text: string): string[] {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * VCD's admin API for orgs, as govcd (CreateOrg, AdminOrg.Update/Disable/Enable/Delete) and Terraform's vcd_org
+ * call it:
+ *
+ *   POST   /api/admin/orgs                      AdminOrg in, 201 AdminOrg out with the finished task in `Tasks`
+ *   GET    /api/admin/org/{id}                  AdminOrg (also for org administrators, of their own org)
+ *   PUT    /api/admin/org/{id}                  AdminOrg in, 200 AdminOrg out with the task in `Tasks`
+ *   POST   /api/admin/org/{id}/action/disable   204
+ *   POST   /api/admin/org/{id}/action/enable    204
+ *   DELETE /api/admin/org/{id}?force=&recursive=   202 with the Task as the body (govcd waits on it)
+ *
+ * govcd decodes the create and update answers into a Task and waits on its href, which is the AdminOrg's here
+ * (as real VCD answers): its status reads empty, which govcd takes as finished. Writes are the provider's alone
+ * (auth/org-admin.ts); unknown ids get the same 403 as forbidden ones.
+ *
+ * PUT is VCD's full replacement as govcd sends it: a boolean left out is false (govcd omits false values), a
+ * settings section left out keeps its values, and in VAppLeaseSettings / VAppTemplateLeaseSettings (whose fields
+ * govcd sends only when set) a field left out keeps its value.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../../auth/principal.js';
+import type { Org } from '../../store/store.js';
+import type { OrgInput } from '../../auth/org-admin.js';
+import { baseUrl, requirePrincipal } from '../context.js';
+import { badRequest, forbidden } from '../errors.js';
+import { sendDocument } from './send-document.js';
+import { parseXmlBody, type XmlElement } from './xml-input.js';
+import { can } from '../../domain/policy.js';
+import { MAX_SETTING_INT } from '../../domain/org-settings.js';
+import { readableOr403 } from '../../inventory/access.js';
+import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
+import { listVdcsOfOrg } from '../../inventory/repository.js';
+import { adminOrgTree } from '../../inventory/documents/admin-org.js';
+import { taskTree } from '../../inventory/documents/task.js';
+import type { TaskRow } from '../../store/store.js';
+
+type IdParams = { Params: { id: string } };
+
+/** The AdminOrg document's fields, as OrgInput (the settings sections as sent). */
+export function orgInputFrom(doc: XmlElement): OrgInput {
+  const int = (el: XmlElement | undefined, name: string) => el?.childInt(name, 0, MAX_SETTING_INT);
+  const input: OrgInput = {
+    name: doc.attr('name') ?? '',
+    fullName: doc.childText('FullName') ?? '',
+    description: doc.childText('Description') ?? '',
+    enabled: doc.childBool('IsEnabled') ?? false,
+  };
+  const settings = doc.child('Settings');
+  const general = settings?.child('OrgGeneralSettings');
+  if (general) {
+    input.general = {
+      canPublishCatalogs: general.childBool('CanPublishCatalogs') ?? false,
+      canPublishExternally: general.childBool('CanPublishExternally') ?? false,
+      canSubscribe: general.childBool('CanSubscribe') ?? false,
+      useServerBootSequence: general.childBool('UseServerBootSequence') ?? false,
+      delayAfterPowerOnSeconds: int(general, 'DelayAfterPowerOnSeconds') ?? 0,
+    };
+    input.deployedVmQuota = int(general, 'DeployedVMQuota') ?? 0;
+    input.storedVmQuota = int(general, 'StoredVmQuota') ?? int(general, 'StoredVMQuota') ?? 0;
+  }
+  const lease = settings?.child('VAppLeaseSettings');
+  if (lease) {
+    input.vappLease = {
+      deleteOnStorageLeaseExpiration: lease.childBool('DeleteOnStorageLeaseExpiration'),
+      deploymentLeaseSeconds: int(lease, 'DeploymentLeaseSeconds'),
+      storageLeaseSeconds: int(lease, 'StorageLeaseSeconds'),
+      powerOffOnRuntimeLeaseExpiration: lease.childBool('PowerOffOnRuntimeLeaseExpiration'),
+    };
+  }
+  const templateLease = settings?.child('VAppTemplateLeaseSettings');
+  if (templateLease) {
+    input.vappTemplateLease = {
+      deleteOnStorageLeaseExpiration: templateLease.childBool('DeleteOnStorageLeaseExpiration'),
+      storageLeaseSeconds: int(templateLease, 'StorageLeaseSeconds'),
+    };
+  }
+  const ldapMode = settings?.child('OrgLdapSettings')?.childText('OrgLdapMode');
+  if (ldapMode !== undefined && ldapMode !== '' && ldapMode !== 'NONE') {
+    throw badRequest(`OrgLdapMode ${ldapMode.slice(0, 40)} is not supported: Tessera has no LDAP (use NONE)`);
+  }
+  const policy = settings?.child('OrgPasswordPolicySettings');
+  if (policy) {
+    input.passwordPolicy = {
+      accountLockoutEnabled: policy.childBool('AccountLockoutEnabled'),
+      invalidLoginsBeforeLockout: int(policy, 'InvalidLoginsBeforeLockout'),
+      accountLockoutIntervalMinutes: int(policy, 'AccountLockoutIntervalMinutes'),
+    };
+  }
+  return input;
+}
+
+/** `force` / `recursive` query values: true, false or absent (false); anything else is a 400. */
+function flag(value: unknown, name: string): boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw badRequest(`${name} must be true or false`);
+}
+
+export const legacyAdminOrgRoutes: FastifyPluginAsync = async (app) => {
+  const services = () => app.tessera;
+  const store = () => app.tessera.store;
+
+  /** The org a provider write targets: the 403 for tenants comes first, then unknown ids get the same 403. */
+  const orgToManage = async (principal: Principal, segment: string): Promise<Org> => {
+    if (!can(principal, 'org.manage')) throw forbidden();
+    const id = idFromPathSegment(segment, 'org');
+    const org = id ? await store().getOrg(id) : undefined;
+    if (!org) throw forbidden();
+    return org;
+  };
+
+  const sendAdminOrg = async (request: FastifyRequest, reply: FastifyReply, org: Org, tasks: TaskRow[] = []) => {
+    const [vdcs, users, roles] = await Promise.all([listVdcsOfOrg(store(), org.id), store().listUsers(org.id), store().listRoles(org.id)]);
+    return sendDocument(request, reply, MEDIA.adminOrg, adminOrgTree(baseUrl(request), org, { vdcs, users, roles, tasks }));
+  };
+
+  const orgTask = (operationName: string, verb: string, principal: Principal) => ({
+    operationName,
+    operation: (org: Org) => `${verb} Organization ${org.name}(${org.id})`,
+    org: (org: Org) => ({ id: org.id, name: org.name }),
+    owner: (org: Org) => ({ kind: 'org' as const, id: org.id, name: org.name }),
+    actor: principal,
+  });
+
+  app.post('/api/admin/orgs', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    if (!can(principal, 'org.manage')) throw forbidden();
+    const input = orgInputFrom(parseXmlBody(request.body, 'AdminOrg'));
+    const { result: org, task } = await services().tasks.run(orgTask('orgCreateOrg', 'Created', principal), () =>
+      services().orgAdmin.create(principal, input, request.ip),
+    );
+    reply.code(201);
+    return sendAdminOrg(request, reply, org, [task]);
+  });
+
+  app.get<IdParams>('/api/admin/org/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const id = idFromPathSegment(request.params.id, 'org');
+    const org = readableOr403(principal, 'adminOrg', id ? await store().getOrg(id) : undefined);
+    return sendAdminOrg(request, reply, org);
+  });
+
+  app.put<IdParams>('/api/admin/org/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const org = await orgToManage(principal, request.params.id);
+    const input = orgInputFrom(parseXmlBody(request.body, 'AdminOrg'));
+    const { result, task } = await services().tasks.run(
+      orgTask('orgUpdateOrg', 'Updated', principal),
+      () => services().orgAdmin.update(principal, org, input, request.ip),
+      org,
+    );
+    return sendAdminOrg(request, reply, result, [task]);
+  });
+
+  for (const action of ['disable', 'enable'] as const) {
+    app.post<IdParams>(`/api/admin/org/:id/action/${action}`, async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const org = await orgToManage(principal, request.params.id);
+      await services().tasks.run(
+        orgTask(action === 'enable' ? 'orgEnable' : 'orgDisable', action === 'enable' ? 'Enabled' : 'Disabled', principal),
+        () => services().orgAdmin.setEnabled(principal, org, action === 'enable', request.ip),
+        org,
+      );
+      return reply.code(204).send();
+    });
+  }
+
+  app.delete<IdParams & { Querystring: { force?: string; recursive?: string } }>('/api/admin/org/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const org = await orgToManage(principal, request.params.id);
+    const options = { force: flag(request.query.force, 'force'), recursive: flag(request.query.recursive, 'recursive') };
+    const { task } = await services().tasks.run(
+      orgTask('orgDeleteOrg', 'Deleted', principal),
+      async () => {
+        await services().orgAdmin.delete(principal, org, options, request.ip);
+        return org;
+      },
+      org,
+    );
+    reply.code(202);
+    return sendDocument(request, reply, MEDIA.task, taskTree(baseUrl(request), task));
+  });
+};

@@ -1,0 +1,148 @@
+/**
+ * What the server's logger may print about a request. fastify logs every request's URL, and the token endpoint
+ * accepts its parameters in the query string (Broadcom KB 429004), so the URL can carry an API token. A regex over
+ * the raw URL missed `refresh%5Ftoken=` (the server decodes parameter names, so that is a working request): here
+ * the query string is split the way the server splits it, every parameter name is decoded (leniently, and again
+ * in case of double encoding), and the value of any parameter whose name looks secret-bearing is replaced. What
+ * cannot be parsed is not logged at all.
+ */
+
+/** Headers and body fields pino must never print (defence in depth: the req serializer prints no headers). */
+export const LOG_REDACTIONS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-vmware-vcloud-access-token"]',
+  'req.headers["x-vcloud-authorization"]',
+  'req.headers["x-tessera-totp"]',
+  'res.headers["x-vmware-vcloud-access-token"]',
+  'res.headers["x-vcloud-authorization"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.refresh_token',
+  '*.access_token',
+  '*.assertion',
+  '*.client_secret',
+  '*.token',
+  '*.device_code',
+  '*.user_code',
+  '*.userCode',
+  '*._csrf',
+];
+
+/**
+ * A parameter name (decoded, lower-cased) that carries a secret: refresh_token, access_token, token, assertion,
+ * password, currentPassword, client_secret, code, device_code, the portal's _csrf, and anything alike. Matched
+ * by substring so that a near miss (`Refresh_Token`, `api_key`) is redacted too: redacting a harmless value
+ * costs nothing, printing a secret cannot be undone.
+ */
+const SECRET_NAME = /token|passw|secret|assertion|code|csrf|key|auth|otp|session|cookie|jwt|credential|signature|sig$/;
+
+export function isSecretParameterName(decodedName: string): boolean {
+  return SECRET_NAME.test(decodedName.toLowerCase());
+}
+
+/** Percent-decodes what can be decoded and leaves malformed escapes as they are; '+' is a space (forms). */
+function lenientDecode(text: string): string {
+  const plus = text.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus.replace(/%[0-9A-Fa-f]{2}/g, (escape) => {
+      try {
+        return decodeURIComponent(escape);
+      } catch {
+        return escape; // one byte of a multi-byte character: no name we look for needs it
+      }
+    });
+  }
+}
+
+/** Every spelling a name may stand for: as sent, decoded once, and decoded again (double encoding). */
+function decodedForms(rawName: string): string[] {
+  const forms = [rawName];
+  for (let i = 0; i < 3; i++) {
+    const next = lenientDecode(forms[forms.length - 1]!);
+    if (next === forms[forms.length - 1]) break;
+    forms.push(next);
+  }
+  return forms;
+}
+
+const REDACTED = '[redacted]';
+
+/**
+ * The URL as it may be logged: the path, and the query string with the value of every secret-bearing parameter
+ * replaced. Parameters are split on '&' and at the first '=' (URLSearchParams and fastify's parser both do);
+ * names are kept as sent, so the log shows what the client wrote. A fragment is never logged.
+ */
+export function redactUrl(url: string): string {
+  const hash = url.indexOf('#');
+  const withoutFragment = hash === -1 ? url : url.slice(0, hash);
+  const question = withoutFragment.indexOf('?');
+  const fragmentNote = hash === -1 ? '' : `#${REDACTED}`;
+  if (question === -1) return withoutFragment + fragmentNote;
+  const path = withoutFragment.slice(0, question);
+  const query = withoutFragment.slice(question + 1);
+  try {
+    const parts = query.split('&').map((part) => {
+      const eq = part.indexOf('=');
+      const rawName = eq === -1 ? part : part.slice(0, eq);
+      if (decodedForms(rawName).some(isSecretParameterName)) return `${rawName}=${REDACTED}`;
+      return part;
+    });
+    return `${path}?${parts.join('&')}${fragmentNote}`;
+  } catch {
+    return `${path}?${REDACTED}`; // cannot happen with the lenient decoder; if it did, the path alone is safe
+  }
+}
+
+/** Strings that look like credentials whatever field they are in: API tokens, JWTs, Basic credentials. */
+const CREDENTIAL_LIKE = [
+  /tsr_[0-9A-Za-z_-]{8,}/g, // the API-token prefix (src/domain/api-token-format.ts)
+  /eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*\.?[0-9A-Za-z_-]*/g, // JWTs (access tokens)
+  /\b(Basic|Bearer)\s+[0-9A-Za-z+/=._~-]{8,}/gi,
+];
+
+export function scrubCredentials(text: string): string {
+  let out = text;
+  for (const pattern of CREDENTIAL_LIKE) out = out.replace(pattern, REDACTED);
+  return out;
+}
+
+interface LoggedError {
+  type?: string;
+  message?: string;
+  stack?: string;
+  code?: string;
+  statusCode?: number;
+}
+
+/** pino serializers for the server's logger: fastify's request shape with the URL redacted, and errors. */
+export const LOG_SERIALIZERS = {
+  req(request: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) {
+    return {
+      method: request.method,
+      url: redactUrl(request.url),
+      host: request.host,
+      remoteAddress: request.ip,
+      remotePort: request.socket?.remotePort,
+    };
+  },
+  /**
+   * Only the fields that explain a failure, scrubbed: an error's other properties (a driver's `detail`, a
+   * parser's input) and even its message may quote request data.
+   */
+  err(error: unknown): LoggedError {
+    if (!(error instanceof Error)) return { message: scrubCredentials(String(error)) };
+    const e = error as Error & { code?: unknown; statusCode?: unknown };
+    return {
+      type: e.name,
+      message: scrubCredentials(e.message),
+      ...(e.stack ? { stack: scrubCredentials(e.stack) } : {}),
+      ...(typeof e.code === 'string' ? { code: e.code } : {}),
+      ...(typeof e.statusCode === 'number' ? { statusCode: e.statusCode } : {}),
+    };
+  },
+};

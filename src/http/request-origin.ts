@@ -1,0 +1,31 @@
+/**
+ * The origin (`scheme://host[:port]`) a client used, for the hrefs Tessera writes. It comes from the Host
+ * header, or from X-Forwarded-Host/-Proto when the peer is a trusted proxy (fastify's request.host and
+ * request.protocol, see src/trusted-proxies.ts). Both are client input: a host that is not a host name or
+ * address (`[::1`, `a b`, `x/y`) would make `new URL()` throw deep in a handler, so the request is refused up
+ * front with a 400, and a forwarded scheme other than http/https is ignored.
+ */
+import { isIP } from 'node:net';
+import type { FastifyRequest } from 'fastify';
+
+/** A DNS name or IPv4 address (letters, digits, '-', '_', '.'), or a bracketed IPv6 address; optional port. */
+const HOST_WITH_PORT = /^(?:([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252}))|\[([0-9A-Fa-f:.]{2,45})\])(?::(\d{1,5}))?$/;
+
+export function isValidHost(host: string): boolean {
+  const m = HOST_WITH_PORT.exec(host);
+  if (!m) return false;
+  if (m[2] !== undefined && isIP(m[2]) !== 6) return false;
+  return m[3] === undefined || Number(m[3]) <= 65535;
+}
+
+/** The host the client addressed ('' when it sent none, as HTTP/1.0 may), not validated. */
+export function requestedHost(request: FastifyRequest): string {
+  return request.host;
+}
+
+/** The scheme the client used: the socket's, or a trusted proxy's X-Forwarded-Proto when it is http(s). */
+export function requestedScheme(request: FastifyRequest): 'http' | 'https' {
+  const p = (request.protocol ?? '').toLowerCase();
+  if (p === 'http' || p === 'https') return p;
+  return (request.raw.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+}

@@ -1,0 +1,105 @@
+/**
+ * The AdminOrg document (`/api/admin/org/{id}`, application/vnd.vmware.admin.organization+xml), as govcd and
+ * Terraform's vcd_org read it. They dereference parts of it without nil checks, so these are always present:
+ * `Settings` with every section (OrgGeneralSettings, VAppLeaseSettings and VAppTemplateLeaseSettings with all
+ * their fields, since Terraform reads the lease pointers, OrgLdapSettings, OrgPasswordPolicySettings), `Users`,
+ * `Groups`, `Catalogs`, `Vdcs`, `Networks` (AdminOrg.Delete ranges over them) and `RoleReferences` (where
+ * CreateUserSimple finds a role by name). The settings read back exactly as stored (domain/org-settings.ts).
+ */
+import type { Org, Role, TaskRow, User } from '../../store/store.js';
+import { node, text, type DocElement } from '../document-tree.js';
+import { VCLOUD_NS } from '../xml-render.js';
+import { MEDIA, adminOrgHref, orgHref, roleHref, urn, userHref, vdcHref } from '../hrefs.js';
+import type { Vdc } from '../repository.js';
+import { parseOrgSettings, type OrgSettings } from '../../domain/org-settings.js';
+import { taskTree } from './task.js';
+
+const ADMIN = 'application/vnd.vmware.admin';
+
+export interface AdminOrgContents {
+  vdcs: readonly Vdc[];
+  users: readonly User[];
+  roles: readonly Role[];
+  /** Tasks to show in the `Tasks` element (the one that created or changed the org, in that answer). */
+  tasks?: readonly TaskRow[];
+}
+
+export function settingsTree(href: string, org: Org, settings: OrgSettings = parseOrgSettings(org.settings)): DocElement {
+  const s = `${href}/settings`;
+  const { general, vappLease, vappTemplateLease, passwordPolicy } = settings;
+  return node('Settings', { href: s, type: `${ADMIN}.orgSettings+xml` }, [
+    node('OrgGeneralSettings', { href: `${s}/general`, type: `${ADMIN}.organizationGeneralSettings+xml` }, [
+      text('CanPublishCatalogs', general.canPublishCatalogs),
+      text('CanPublishExternally', general.canPublishExternally),
+      text('CanSubscribe', general.canSubscribe),
+      text('DeployedVMQuota', org.deployed_vm_quota),
+      // VCD's schema spells this one `StoredVmQuota` (govcd's `xml:"StoredVmQuota"`), unlike DeployedVMQuota.
+      text('StoredVmQuota', org.stored_vm_quota),
+      text('UseServerBootSequence', general.useServerBootSequence),
+      text('DelayAfterPowerOnSeconds', general.delayAfterPowerOnSeconds),
+    ]),
+    node('VAppLeaseSettings', { href: `${s}/vAppLeaseSettings`, type: `${ADMIN}.vAppLeaseSettings+xml` }, [
+      text('DeleteOnStorageLeaseExpiration', vappLease.deleteOnStorageLeaseExpiration),
+      text('DeploymentLeaseSeconds', vappLease.deploymentLeaseSeconds),
+      text('StorageLeaseSeconds', vappLease.storageLeaseSeconds),
+      text('PowerOffOnRuntimeLeaseExpiration', vappLease.powerOffOnRuntimeLeaseExpiration),
+    ]),
+    node('VAppTemplateLeaseSettings', { href: `${s}/vAppTemplateLeaseSettings`, type: `${ADMIN}.vAppTemplateLeaseSettings+xml` }, [
+      text('DeleteOnStorageLeaseExpiration', vappTemplateLease.deleteOnStorageLeaseExpiration),
+      text('StorageLeaseSeconds', vappTemplateLease.storageLeaseSeconds),
+    ]),
+    node('OrgLdapSettings', { href: `${s}/ldap`, type: `${ADMIN}.organizationLdapSettings+xml` }, [text('OrgLdapMode', settings.ldapMode)]),
+    node('OrgPasswordPolicySettings', { href: `${s}/passwordPolicy`, type: `${ADMIN}.organizationPasswordPolicySettings+xml` }, [
+      text('AccountLockoutEnabled', passwordPolicy.accountLockoutEnabled),
+      text('InvalidLoginsBeforeLockout', passwordPolicy.invalidLoginsBeforeLockout),
+      text('AccountLockoutIntervalMinutes', passwordPolicy.accountLockoutIntervalMinutes),
+    ]),
+  ]);
+}
+
+export function adminOrgTree(base: string, org: Org, contents: AdminOrgContents): DocElement {
+  const href = adminOrgHref(base, org.id);
+  const tasks = contents.tasks ?? [];
+  return node('AdminOrg', { xmlns: VCLOUD_NS, href, id: urn('org', org.id), name: org.name, type: MEDIA.adminOrg }, [
+    node('Link', { rel: 'alternate', href: orgHref(base, org.id), type: MEDIA.org }),
+    node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+    node('Link', { rel: 'edit', href, type: MEDIA.adminOrg }),
+    node('Link', { rel: 'remove', href }),
+    node('Link', {
+      rel: org.is_enabled === 1 ? 'disable' : 'enable',
+      href: `${href}/action/${org.is_enabled === 1 ? 'disable' : 'enable'}`,
+    }),
+    node('Link', { rel: 'add', href: `${href}/users`, type: MEDIA.user }),
+    text('Description', org.description),
+    tasks.length > 0
+      ? node(
+          'Tasks',
+          {},
+          tasks.map((t) => taskTree(base, t, false)),
+        )
+      : null,
+    text('FullName', org.full_name),
+    text('IsEnabled', org.is_enabled === 1),
+    settingsTree(href, org),
+    node(
+      'Users',
+      {},
+      contents.users.map((u) => node('UserReference', { href: userHref(base, u.id), name: u.name, type: MEDIA.user })),
+    ),
+    node('Groups'),
+    node('Catalogs'),
+    node(
+      'Vdcs',
+      {},
+      contents.vdcs.map((v) => node('Vdc', { href: vdcHref(base, v.id), name: v.name, type: MEDIA.vdc })),
+    ),
+    node('Networks'),
+    node(
+      'RoleReferences',
+      {},
+      contents.roles.map((r) =>
+        node('RoleReference', { href: roleHref(base, r.id), id: urn('role', r.id), name: r.name, type: MEDIA.role }),
+      ),
+    ),
+  ]);
+}

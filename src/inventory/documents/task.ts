@@ -1,0 +1,58 @@
+/**
+ * VCD's Task (application/vnd.vmware.vcloud.task+xml), as govcd's `types.Task` decodes it and
+ * `Task.WaitTaskCompletion` polls it: `status` (queued, running, success, error), `Progress`, the `Owner` the task
+ * is about, the `User` who started it and that user's `Organization`, and an `Error` when it failed (govcd prints
+ * its codes and message). Times are ISO 8601 in UTC; `expiryTime` is when the row will be pruned.
+ */
+import type { TaskRow } from '../../store/store.js';
+import { node, text, type DocElement } from '../document-tree.js';
+import { VCLOUD_NS } from '../xml-render.js';
+import { MEDIA, adminOrgHref, orgHref, taskHref, urn, userHref } from '../hrefs.js';
+
+const iso = (ms: number | null) => (ms === null ? undefined : new Date(Number(ms)).toISOString());
+
+/** `root`: the document root (with the namespace) or a `Task` inside an entity's `Tasks`. */
+export function taskTree(base: string, task: TaskRow, root = true): DocElement {
+  const href = taskHref(base, task.id);
+  const ownerHref = task.owner_kind === 'user' ? userHref(base, task.owner_id) : adminOrgHref(base, task.owner_id);
+  const ownerType = task.owner_kind === 'user' ? MEDIA.user : MEDIA.adminOrg;
+  const running = task.status === 'queued' || task.status === 'running';
+  return node(
+    'Task',
+    {
+      ...(root ? { xmlns: VCLOUD_NS } : {}),
+      cancelRequested: false,
+      endTime: iso(task.ended_at),
+      expiryTime: iso(task.expires_at),
+      operation: task.operation,
+      operationName: task.operation_name,
+      serviceNamespace: 'com.vmware.vcloud',
+      startTime: iso(task.started_at),
+      status: task.status,
+      name: 'task',
+      id: urn('task', task.id),
+      type: MEDIA.task,
+      href,
+    },
+    [
+      running ? node('Link', { rel: 'task:cancel', href: `${href}/action/cancel` }) : null,
+      node('Owner', {
+        href: ownerHref,
+        id: urn(task.owner_kind === 'user' ? 'user' : 'org', task.owner_id),
+        name: task.owner_name,
+        type: ownerType,
+      }),
+      task.status === 'error'
+        ? node('Error', {
+            majorErrorCode: task.error_status ?? 500,
+            message: task.error_message ?? 'The task failed',
+            minorErrorCode: task.error_code ?? 'INTERNAL_SERVER_ERROR',
+          })
+        : null,
+      task.user_id ? node('User', { href: userHref(base, task.user_id), name: task.user_name, type: MEDIA.user }) : null,
+      task.user_org_id ? node('Organization', { href: orgHref(base, task.user_org_id), name: task.user_org_name, type: MEDIA.org }) : null,
+      text('Progress', task.progress),
+      text('Details', task.status === 'error' ? (task.error_message ?? '') : ''),
+    ],
+  );
+}

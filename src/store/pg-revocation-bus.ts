@@ -1,0 +1,219 @@
+/**
+ * The PostgreSQL revocation feed of one node. Revocations travel by NOTIFY, sent inside the revoking
+ * transaction (so it is delivered exactly when the revocation commits), and are received on a dedicated
+ * `pg.Client` (never a pooled one: the pool closes idle clients and a LISTEN dies with them). After any
+ * reconnect the node resyncs from the `revocations` table, because notifications sent while it was away are lost.
+ *
+ * A connection can stall without closing (a silent network partition, a hung proxy): no `error`, no `end`,
+ * just nothing. So the bus does not trust "connected"; it asks for proof. Every `maxLagMs / 4` it sends a
+ * heartbeat NOTIFY on the revocation channel from the pool, i.e. down the same path as a revocation, and
+ * notes when it was sent. PostgreSQL delivers a listener's notifications in commit order, so when heartbeat
+ * H (sent at S) arrives on the LISTEN connection, every revocation committed before S has arrived too: the
+ * view is current as of S. `healthy()` is true only while the newest such S is at most `maxLagMs` old; past
+ * that the node fails closed, drops the listener and reconnects (LISTEN, then resync).
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { RevocationBus, RevocationEvent } from './store.js';
+
+export const REVOCATION_CHANNEL = 'tessera_revocation';
+
+export interface BusLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/** A heartbeat as it travels in the NOTIFY payload; nodes ignore each other's (theirs carry their node id). */
+interface Heartbeat {
+  heartbeat: string;
+  sentAt: number;
+}
+
+export interface PgRevocationBusOptions {
+  connectionString: string;
+  /** Where heartbeats are sent from: the pool the store writes revocations through. */
+  pool: pg.Pool;
+  log: BusLogger;
+  /** Longest time without proof of a live feed before this node refuses (fail closed). */
+  maxLagMs: number;
+}
+
+export class PgRevocationBus implements RevocationBus {
+  private readonly listeners: Array<(e: RevocationEvent) => void> = [];
+  private readonly resyncListeners: Array<() => Promise<void>> = [];
+  private client: pg.Client | null = null;
+  private connected = false;
+  private closed = false;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private reconnectDelayMs = 100;
+  /** Monotonic time (performance.now()) as of which this node's view is known to be complete; 0: never. */
+  private currentAsOf = 0;
+  private heartbeatsInFlight = 0;
+  /** Distinguishes this node's heartbeats from those of the other nodes on the same channel. */
+  private readonly nodeId = randomUUID();
+
+  private readonly connectionString: string;
+  private readonly pool: pg.Pool;
+  private readonly log: BusLogger;
+  readonly maxLagMs: number;
+
+  constructor(options: PgRevocationBusOptions) {
+    this.connectionString = options.connectionString;
+    this.pool = options.pool;
+    this.log = options.log;
+    this.maxLagMs = options.maxLagMs;
+  }
+
+  async start(): Promise<void> {
+    await this.connect();
+    this.heartbeatTimer = setInterval(() => this.tick(), Math.max(25, Math.floor(this.maxLagMs / 4)));
+    this.heartbeatTimer.unref();
+  }
+
+  private async connect(): Promise<void> {
+    // Each step is bounded: on a stalled network a connect, LISTEN or resync would otherwise wait for ever and
+    // no reconnect would ever be tried.
+    const stepTimeoutMs = Math.max(5_000, 2 * this.maxLagMs);
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: stepTimeoutMs });
+    client.on('notification', (msg) => this.received(client, msg));
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    try {
+      await client.connect();
+      await within(client.query(`LISTEN ${REVOCATION_CHANNEL}`), stepTimeoutMs, 'LISTEN');
+      this.client = client;
+      // LISTEN is active before the resync reads the table, so nothing committed in between is missed, and
+      // the view is complete as of the moment the resync starts.
+      const resyncStartedAt = performance.now();
+      await within(Promise.all(this.resyncListeners.map((l) => l())), stepTimeoutMs, 'resync');
+      if (this.client === client) this.currentAsOf = Math.max(this.currentAsOf, resyncStartedAt);
+    } catch (err) {
+      if (this.client === client) this.client = null;
+      client.removeAllListeners('end');
+      destroy(client);
+      throw err;
+    }
+    if (this.client !== client) return; // lost again while resyncing
+    this.connected = true;
+    this.reconnectDelayMs = 100;
+  }
+
+  private received(client: pg.Client, msg: pg.Notification): void {
+    if (msg.channel !== REVOCATION_CHANNEL || !msg.payload || client !== this.client) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(msg.payload);
+    } catch {
+      this.log.warn({}, 'ignored a malformed revocation notification');
+      return;
+    }
+    if (isHeartbeat(parsed)) {
+      if (parsed.heartbeat === this.nodeId) this.currentAsOf = Math.max(this.currentAsOf, parsed.sentAt);
+      return; // another node's: proves nothing about when this node's own heartbeats were sent
+    }
+    for (const l of this.listeners) l(parsed as RevocationEvent);
+  }
+
+  /** Every maxLag/4: send a heartbeat, and drop a listener that has gone quiet for longer than the bound. */
+  private tick(): void {
+    if (this.closed) return;
+    const client = this.client;
+    if (client && this.connected && performance.now() - this.currentAsOf > this.maxLagMs) {
+      this.lost(client, new Error(`no heartbeat through the revocation feed for more than ${this.maxLagMs} ms`));
+    }
+    // A stalled pool connection holds its heartbeat until the read timeout, which also makes the pool discard
+    // that connection; the cap keeps a partition from taking every pooled connection meanwhile.
+    if (this.heartbeatsInFlight >= 3) return;
+    const beat: Heartbeat = { heartbeat: this.nodeId, sentAt: performance.now() };
+    this.heartbeatsInFlight++;
+    this.pool
+      .query({
+        text: 'select pg_notify($1, $2)',
+        values: [REVOCATION_CHANNEL, JSON.stringify(beat)],
+        query_timeout: this.maxLagMs,
+      } as pg.QueryConfig)
+      .catch(() => {
+        // Nothing to do: no heartbeat arriving is exactly what makes the node fail closed.
+      })
+      .finally(() => this.heartbeatsInFlight--);
+  }
+
+  private lost(client: pg.Client, err: Error): void {
+    if (this.client !== client || this.closed) return;
+    this.connected = false;
+    this.client = null;
+    client.removeAllListeners('end');
+    destroy(client);
+    this.log.warn({ err: err.message }, 'revocation listener lost; failing closed until it is back');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    const delay = this.reconnectDelayMs;
+    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 5_000);
+    setTimeout(() => {
+      this.connect().catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'revocation listener reconnect failed');
+        this.scheduleReconnect();
+      });
+    }, delay).unref();
+  }
+
+  subscribe(listener: (e: RevocationEvent) => void): void {
+    this.listeners.push(listener);
+  }
+  onResync(listener: () => Promise<void>): void {
+    this.resyncListeners.push(listener);
+  }
+  /** Listening, resynced, and shown live by a heartbeat sent no more than maxLagMs ago. */
+  healthy(): boolean {
+    return this.connected && performance.now() - this.currentAsOf <= this.maxLagMs;
+  }
+  committed(event: RevocationEvent): void {
+    // Applied locally at once; the NOTIFY echo arrives later and is idempotent.
+    for (const l of this.listeners) l(event);
+  }
+  /** Test hook: drop the listener connection as a network fault would. */
+  simulateConnectionLoss(): void {
+    if (this.client) this.lost(this.client, new Error('simulated connection loss'));
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    const client = this.client;
+    this.client = null;
+    this.connected = false;
+    if (client) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function isHeartbeat(value: unknown): value is Heartbeat {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Heartbeat).heartbeat === 'string' &&
+    typeof (value as Heartbeat).sentAt === 'number'
+  );
+}
+
+/**
+ * Ends a client without waiting on it: `end()` waits for the server's goodbye, which a stalled connection
+ * never sends, so the socket is destroyed too.
+ */
+function destroy(client: pg.Client): void {
+  client.end().catch(() => {});
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  stream?.destroy();
+}

@@ -1,0 +1,84 @@
+/**
+ * One server per SQLite file. Two servers on one data directory would each keep their own in-process
+ * revocation view, so a token revoked on one would keep working on the other. Several servers are what the
+ * PostgreSQL backend is for.
+ *
+ * The lock is an OS lock, not a pid file: a small SQLite database next to tessera.db held in an open
+ * `BEGIN EXCLUSIVE` transaction for the life of the store. SQLite takes it with POSIX advisory locks (LockFileEx
+ * on Windows), which the kernel drops when the process dies, `kill -9` included: there is no stale lock to
+ * detect, no pid that may have been reused, and no race between two starters both "taking over" one. It also
+ * holds across containers sharing the volume, where pids and hostnames differ. tessera.db itself is not locked
+ * this way, so read-only tools (sqlite3, backups) still read it while a server runs.
+ *
+ * The holder also writes who it is (pid, host, start time) to an owner file, only for the error message.
+ */
+import Database from 'better-sqlite3';
+import { hostname } from 'node:os';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+
+export class DataDirLockedError extends Error {
+  readonly owner: LockOwner | null;
+  constructor(dbFile: string, owner: LockOwner | null) {
+    const who = owner ? `pid ${owner.pid} on host ${owner.host}, started ${owner.startedAt}` : 'another process';
+    super(
+      `${dbFile} is in use by another Tessera server (${who}). One server per SQLite file: a second one would not ` +
+        `see the first one's revocations. Stop that server first; to run several servers, use PostgreSQL ` +
+        `(--database-url / TESSERA_DATABASE_URL).`,
+    );
+    this.name = 'DataDirLockedError';
+    this.owner = owner;
+  }
+}
+
+export interface LockOwner {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+export interface DataDirLock {
+  release(): void;
+}
+
+export const lockFileOf = (dbFile: string) => `${dbFile}.lock`;
+export const ownerFileOf = (dbFile: string) => `${dbFile}.lock.json`;
+
+/** Takes the lock for `dbFile` or throws DataDirLockedError naming the holder. */
+export function lockSqliteFile(dbFile: string): DataDirLock {
+  const lock = new Database(lockFileOf(dbFile));
+  try {
+    // No waiting: a held lock means another server, and the answer should be immediate.
+    lock.pragma('busy_timeout = 0');
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    lock.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new DataDirLockedError(dbFile, readOwner(dbFile));
+    throw err;
+  }
+  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  const ownerFile = ownerFileOf(dbFile);
+  // Written after the lock is held, by rename so a reader never sees half of it; a leftover from a killed
+  // holder is simply overwritten.
+  writeFileSync(`${ownerFile}.${process.pid}.tmp`, JSON.stringify(owner) + '\n');
+  renameSync(`${ownerFile}.${process.pid}.tmp`, ownerFile);
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      rmSync(ownerFile, { force: true });
+      lock.exec('ROLLBACK');
+      lock.close();
+    },
+  };
+}
+
+function readOwner(dbFile: string): LockOwner | null {
+  try {
+    const owner = JSON.parse(readFileSync(ownerFileOf(dbFile), 'utf8')) as Partial<LockOwner>;
+    if (typeof owner.pid !== 'number' || typeof owner.host !== 'string') return null;
+    return { pid: owner.pid, host: owner.host, startedAt: String(owner.startedAt ?? 'at an unknown time') };
+  } catch {
+    return null;
+  }
+}

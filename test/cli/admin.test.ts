@@ -1,0 +1,118 @@
+/**
+ * `tessera admin org ...` and `tessera admin user ...` (the binary, in a child process) against a real Tessera
+ * over HTTPS: the System administrator creates an org and its administrator, lists, disables, enables, sets a
+ * password and deletes; exit codes (4 for forbidden or not found, 1 for a refused operation).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { VcdClient, VcdApiError } from '../../src/client/index.js';
+import { runCli } from './run-cli.js';
+
+let tessera: TesseraHandle;
+let home: string;
+let asAdmin: Record<string, string>;
+let asAlice: Record<string, string>;
+const ORG = `cli-${process.pid}`;
+
+before(async () => {
+  tessera = await startTessera({ https: true });
+  home = await mkdtemp(join(tmpdir(), 'tessera-cli-admin-'));
+  asAdmin = { XDG_CONFIG_HOME: join(home, 'admin') };
+  asAlice = { XDG_CONFIG_HOME: join(home, 'alice') };
+  const login = async (env: Record<string, string>, org: string, user: string, password: string) => {
+    const result = await runCli(['login', '--endpoint', tessera.baseUrl, '--org', org, '--user', user, '--insecure'], {
+      env: { ...env, TESSERA_PASSWORD: password },
+    });
+    assert.equal(result.code, 0, result.stderr);
+  };
+  await login(asAdmin, 'System', 'administrator', tessera.adminPassword);
+  await login(asAlice, 'acme', 'alice', tessera.demoPassword);
+});
+after(async () => {
+  await tessera?.stop();
+  await rm(home, { recursive: true, force: true });
+});
+
+/** A password sign-in through the self-signed certificate (the SDK's `insecure`). */
+async function signIn(_base: string, user: string, org: string, password: string): Promise<string> {
+  return (await VcdClient.signIn({ endpoint: tessera.baseUrl, org, user, password, insecure: true })).accessToken;
+}
+
+const is401 = (error: unknown) => error instanceof VcdApiError && error.status === 401;
+
+const admin = (args: string[], extra: { input?: string; env?: Record<string, string> } = {}) =>
+  runCli(['admin', ...args], { env: { ...asAdmin, ...extra.env }, ...(extra.input !== undefined ? { input: extra.input } : {}) });
+
+describe('tessera admin', () => {
+  test('org create, list; user create (password from stdin), list', async () => {
+    const created = await admin(['org', 'create', ORG, '--full-name', 'CLI Org']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /^[0-9a-f-]{36}\n$/);
+    const orgs = JSON.parse((await admin(['org', 'list', '--output', 'json'])).stdout) as Array<{ name: string; isEnabled: boolean }>;
+    assert.ok(orgs.some((o) => o.name === ORG && o.isEnabled));
+
+    const user = await admin(['user', 'create', 'oa', '--in', ORG, '--role', 'Organization Administrator', '--password-stdin'], {
+      input: 'Cli-Admin-Password-1\n',
+    });
+    assert.equal(user.code, 0, user.stderr);
+    assert.ok(await signIn(tessera.baseUrl, 'oa', ORG, 'Cli-Admin-Password-1'));
+    const users = JSON.parse((await admin(['user', 'list', '--in', ORG, '--output', 'json'])).stdout) as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      users.map((u) => [u.name, u.roleName, u.enabled]),
+      [['oa', 'Organization Administrator', true]],
+    );
+    const table = await admin(['user', 'list', '--in', ORG]);
+    assert.match(table.stdout, /^NAME\s+ID\s+ROLE/);
+  });
+
+  test('user disable / enable / set-password (ends sessions)', async () => {
+    const session = await signIn(tessera.baseUrl, 'oa', ORG, 'Cli-Admin-Password-1');
+    assert.equal((await admin(['user', 'disable', 'oa', '--in', ORG])).code, 0);
+    await assert.rejects(signIn(tessera.baseUrl, 'oa', ORG, 'Cli-Admin-Password-1'), is401);
+    assert.equal((await admin(['user', 'enable', 'oa', '--in', ORG])).code, 0);
+    const later = await signIn(tessera.baseUrl, 'oa', ORG, 'Cli-Admin-Password-1');
+    const set = await admin(['user', 'set-password', 'oa', '--in', ORG], { env: { TESSERA_NEW_PASSWORD: 'Cli-New-Password-2' } });
+    assert.equal(set.code, 0, set.stderr);
+    assert.ok(await signIn(tessera.baseUrl, 'oa', ORG, 'Cli-New-Password-2'));
+    for (const accessToken of [session, later]) {
+      const client = new VcdClient({ endpoint: tessera.baseUrl, org: ORG, accessToken, insecure: true });
+      await assert.rejects(client.request('/api/session'), is401);
+    }
+  });
+
+  test('not found and forbidden exit 4; a refused delete exits 1', async () => {
+    assert.equal((await admin(['org', 'disable', 'no-such-org'])).code, 4);
+    assert.equal((await admin(['user', 'delete', 'nobody', '--in', ORG])).code, 4);
+    const tenant = await runCli(['admin', 'org', 'create', 'by-alice'], { env: asAlice });
+    assert.equal(tenant.code, 4, tenant.stderr);
+    const enabled = await admin(['org', 'delete', ORG, '--recursive']);
+    assert.equal(enabled.code, 1);
+    assert.match(enabled.stderr, /disabled/);
+  });
+
+  test('org disable, delete (refused while it holds users unless --recursive), user delete', async () => {
+    const other = `${ORG}-b`;
+    assert.equal((await admin(['org', 'create', other])).code, 0);
+    assert.equal(
+      (await admin(['user', 'create', 'u', '--in', other, '--role', 'vApp User'], { env: { TESSERA_NEW_PASSWORD: 'Cli-User-Password-3' } }))
+        .code,
+      0,
+    );
+    assert.equal((await admin(['user', 'delete', 'u', '--in', other])).code, 0);
+    assert.equal((await admin(['org', 'disable', other])).code, 0);
+    assert.equal((await admin(['org', 'delete', other])).code, 0);
+
+    assert.equal((await admin(['org', 'disable', ORG])).code, 0);
+    await assert.rejects(signIn(tessera.baseUrl, 'oa', ORG, 'Cli-New-Password-2'), is401);
+    const refused = await admin(['org', 'delete', ORG]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /recursive/);
+    assert.equal((await admin(['org', 'delete', ORG, '--recursive', '--force'])).code, 0);
+    const orgs = JSON.parse((await admin(['org', 'list', '--output', 'json'])).stdout) as Array<{ name: string }>;
+    assert.ok(!orgs.some((o) => o.name === ORG || o.name === other));
+  });
+});

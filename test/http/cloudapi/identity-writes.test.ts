@@ -1,0 +1,59 @@
+/**
+ * Ordinary odd input to the identity writes (issue 10, defect 10): 400 in the cloudapi envelope, never a 500,
+ * and nothing changed; an echo of the entity (what govcd PUTs back) is a 200 that changes nothing.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
+import { bearer, http, signIn } from '../../helpers/api.js';
+
+const API = '/cloudapi/1.0.0';
+
+describe('identity writes with odd input', () => {
+  let t: TesseraHandle;
+  let alice: string;
+  let bobUrl: string;
+
+  const send = (method: string, path: string, body: string) =>
+    http(`${t.baseUrl}${API}${path}`, { method, headers: { ...bearer(alice), 'Content-Type': 'application/json' }, body });
+
+  before(async () => {
+    t = await startTessera({ config: { signInRateLimit: 1000 } });
+    alice = await signIn(t.baseUrl, 'alice', 'acme', t.demoPassword);
+    const users = await http(`${t.baseUrl}${API}/users?filter=username==bob`, { headers: bearer(alice) });
+    bobUrl = `/users/${users.json().values[0].id}`;
+  });
+  after(async () => {
+    await t?.stop();
+  });
+
+  test('PUT a user with {}, only unknown fields, an array or a string: 400, nothing changed', async () => {
+    const before = await http(`${t.baseUrl}${API}${bobUrl}`, { headers: bearer(alice) });
+    for (const body of ['{}', '{"unknownField":1}', '[]', '"bob"', 'null']) {
+      const r = await send('PUT', bobUrl, body);
+      if (body === 'null') assert.ok(r.status === 400, `${body}: ${r.status}`);
+      else assert.equal(r.status, 400, `${body}: ${r.text}`);
+      assert.equal(r.json().minorErrorCode, 'BAD_REQUEST');
+    }
+    const after = await http(`${t.baseUrl}${API}${bobUrl}`, { headers: bearer(alice) });
+    assert.deepEqual(after.json(), before.json());
+  });
+
+  test('PUT the entity back as read (govcd\u2019s update): 200, unchanged', async () => {
+    const read = (await http(`${t.baseUrl}${API}${bobUrl}`, { headers: bearer(alice) })).json();
+    const r = await send('PUT', bobUrl, JSON.stringify(read));
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json(), read);
+  });
+
+  test('a rights list nested thousands deep, or of non-objects: 400', async () => {
+    // Built as text: JSON.stringify itself overflows the stack on such nesting.
+    const deep = `${'['.repeat(5000)}{"name":"vApp: View"}${']'.repeat(5000)}`;
+    for (const rights of [`[${deep}]`, '[1,2]', '["vApp: View"]', '[null]', '"vApp: View"']) {
+      const r = await send('POST', '/roles', `{"name":"odd","rights":${rights}}`);
+      assert.equal(r.status, 400, r.text.slice(0, 200));
+    }
+    const roles = await http(`${t.baseUrl}${API}/roles?filter=name==odd`, { headers: bearer(alice) });
+    assert.equal(roles.json().resultTotal, 0, 'no role was made');
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * src/http/log-redaction.ts: the logged URL has the value of every secret-bearing query parameter replaced,
+ * whatever the percent-encoding of its name; errors are logged without credential-like strings.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LOG_SERIALIZERS, isSecretParameterName, redactUrl, scrubCredentials } from '../../src/http/log-redaction.js';
+
+test('secret values are replaced whatever the spelling of the name; other parameters stay as sent', () => {
+  const cases: Array<[string, string]> = [
+    [
+      '/oauth/tenant/acme/token?grant_type=refresh_token&refresh_token=S1',
+      '/oauth/tenant/acme/token?grant_type=refresh_token&refresh_token=[redacted]',
+    ],
+    ['/t?refresh%5Ftoken=S1', '/t?refresh%5Ftoken=[redacted]'],
+    ['/t?refresh%5ftoken=S1', '/t?refresh%5ftoken=[redacted]'],
+    ['/t?%72efresh_token=S1&page=2', '/t?%72efresh_token=[redacted]&page=2'],
+    ['/t?%72%65%66%72%65%73%68%5F%74%6F%6B%65%6E=S1', '/t?%72%65%66%72%65%73%68%5F%74%6F%6B%65%6E=[redacted]'],
+    ['/t?refresh%255Ftoken=S1', '/t?refresh%255Ftoken=[redacted]'], // double encoded
+    ['/t?Refresh_Token=S1', '/t?Refresh_Token=[redacted]'],
+    ['/t?password=a+b&password=c%20d', '/t?password=[redacted]&password=[redacted]'],
+    ['/t?pass%77ord=x', '/t?pass%77ord=[redacted]'],
+    ['/t?currentPassword=x&newPassword=y', '/t?currentPassword=[redacted]&newPassword=[redacted]'],
+    [
+      '/t?client_secret=x&code=1&device_code=2&assertion=3&access_token=4&token=5&_csrf=6',
+      '/t?client_secret=[redacted]&code=[redacted]&device_code=[redacted]&assertion=[redacted]&access_token=[redacted]&token=[redacted]&_csrf=[redacted]',
+    ],
+    ['/t?token', '/t?token=[redacted]'],
+    ['/t?%E0%A4%A=1&token%ZZ=2', '/t?%E0%A4%A=1&token%ZZ=[redacted]'], // malformed escapes
+    ['/t?filter=name==x&pageSize=10', '/t?filter=name==x&pageSize=10'],
+    ['/t?a=1#refresh_token=S1', '/t?a=1#[redacted]'],
+    ['/t#x', '/t#[redacted]'],
+    ['/plain/path', '/plain/path'],
+  ];
+  for (const [url, logged] of cases) assert.equal(redactUrl(url), logged, url);
+});
+
+test('names that count as secret-bearing', () => {
+  for (const name of [
+    'refresh_token',
+    'ACCESS_TOKEN',
+    'token',
+    'assertion',
+    'client_assertion',
+    'password',
+    'currentPassword',
+    'client_secret',
+    'code',
+    'device_code',
+    'api_key',
+    '_csrf',
+    'id_token',
+  ])
+    assert.ok(isSecretParameterName(name), name);
+  for (const name of ['grant_type', 'client_id', 'page', 'pageSize', 'filter', 'sortAsc', 'scope', 'org', 'username'])
+    assert.ok(!isSecretParameterName(name), name);
+});
+
+test('errors are logged with their type, message and stack, scrubbed of credential-like strings', () => {
+  const err = Object.assign(
+    new Error('could not use tsr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAbbbbbb for eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'),
+    {
+      code: 'E_X',
+      detail: 'Key (secret)=(hunter2-secret) already exists',
+    },
+  );
+  const logged = LOG_SERIALIZERS.err(err);
+  const text = JSON.stringify(logged);
+  assert.equal(logged.type, 'Error');
+  assert.equal(logged.code, 'E_X');
+  assert.ok(!text.includes('tsr_AAAA'), text);
+  assert.ok(!text.includes('eyJhbGciOiJIUzI1NiJ9'), text);
+  assert.ok(!text.includes('hunter2'), 'properties other than message, stack, code are not logged');
+  assert.match(logged.message!, /could not use \[redacted\] for \[redacted\]/);
+  assert.equal(scrubCredentials('Authorization: Basic YWxpY2VAYWNtZTpwdw=='), 'Authorization: [redacted]');
+});

@@ -1,0 +1,124 @@
+/**
+ * One server per SQLite file (src/store/sqlite-lock.ts): a second store, server, `tessera serve` or
+ * `tessera seed` on a data dir in use is refused with a message naming the holder (pid, host) and PostgreSQL;
+ * the lock is free again once the holder stops, or dies (kill -9): no stale lock survives its process.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataDirLockedError, lockSqliteFile, ownerFileOf } from '../../src/store/sqlite-lock.js';
+import { startTessera } from '../helpers/tessera.js';
+
+const IN_USE = /tessera\.db is in use by another Tessera server \(pid (\d+) on host ([^,]+), started [^)]+\)/;
+
+function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-lock-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('a second lock on one file is refused, naming the holder; released, it can be taken again', (t) => {
+  const file = join(tempDir(t), 'tessera.db');
+  const first = lockSqliteFile(file);
+  assert.throws(
+    () => lockSqliteFile(file),
+    (err: unknown) => {
+      assert.ok(err instanceof DataDirLockedError);
+      const m = IN_USE.exec(err.message);
+      assert.ok(m, err.message);
+      assert.equal(Number(m[1]), process.pid);
+      assert.equal(m[2], hostname());
+      assert.match(err.message, /One server per SQLite file/);
+      assert.match(err.message, /use PostgreSQL \(--database-url \/ TESSERA_DATABASE_URL\)/);
+      return true;
+    },
+  );
+  first.release();
+  assert.ok(!existsSync(ownerFileOf(file)), 'the owner file goes with the lock');
+  lockSqliteFile(file).release();
+});
+
+test('a second server on the same data dir fails with the message; after the first stops, a new one starts', async (t) => {
+  const dataDir = tempDir(t);
+  const first = await startTessera({ backend: 'sqlite', dataDir });
+  let firstStopped = false;
+  t.after(async () => {
+    if (!firstStopped) await first.stop();
+  });
+  await assert.rejects(startTessera({ backend: 'sqlite', dataDir, demo: false }), (err: unknown) => {
+    assert.ok(err instanceof DataDirLockedError);
+    assert.match(err.message, IN_USE);
+    return true;
+  });
+  // The refused start left the first server untouched.
+  assert.equal((await fetch(`${first.baseUrl}/health`)).status, 200);
+  await first.stop();
+  firstStopped = true;
+  const second = await startTessera({ backend: 'sqlite', dataDir });
+  t.after(() => second.stop());
+  assert.equal((await fetch(`${second.baseUrl}/health`)).status, 200);
+});
+
+test('a lock left by a killed process (kill -9) and a stale owner file are taken over', { timeout: 60_000 }, async (t) => {
+  const dataDir = tempDir(t);
+  const file = join(dataDir, 'tessera.db');
+  // A child takes the lock, says so, and is killed without any chance to clean up.
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import('./src/store/sqlite-lock.ts').then((m) => { m.lockSqliteFile(${JSON.stringify(file)}); console.log('locked'); setInterval(() => {}, 1000); })`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => String(d).includes('locked') && resolve());
+    child.once('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
+  });
+  assert.throws(
+    () => lockSqliteFile(file),
+    (err: unknown) => err instanceof DataDirLockedError && err.owner?.pid === child.pid,
+  );
+  const exited = new Promise((r) => child.once('exit', r));
+  process.kill(child.pid!, 'SIGKILL');
+  await exited;
+  const leftover = JSON.parse(readFileSync(ownerFileOf(file), 'utf8')) as { pid: number };
+  assert.equal(leftover.pid, child.pid, 'the dead holder left its owner file behind');
+
+  const server = await startTessera({ backend: 'sqlite', dataDir });
+  t.after(() => server.stop());
+  assert.equal((await fetch(`${server.baseUrl}/health`)).status, 200);
+  assert.equal((JSON.parse(readFileSync(ownerFileOf(file), 'utf8')) as { pid: number }).pid, process.pid);
+});
+
+test('an owner file naming a dead pid, with no lock held, does not block a start', async (t) => {
+  const dataDir = tempDir(t);
+  writeFileSync(ownerFileOf(join(dataDir, 'tessera.db')), JSON.stringify({ pid: 999_999, host: hostname(), startedAt: 'x' }));
+  const server = await startTessera({ backend: 'sqlite', dataDir });
+  t.after(() => server.stop());
+  assert.equal((await fetch(`${server.baseUrl}/health`)).status, 200);
+});
+
+test('tessera serve and tessera seed on a data dir in use exit 1 with the message', { timeout: 120_000 }, async (t) => {
+  const dataDir = tempDir(t);
+  const running = await startTessera({ backend: 'sqlite', dataDir });
+  t.after(() => running.stop());
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
+  for (const args of [
+    ['serve', '--http', '--port', '0', '--data-dir', dataDir],
+    ['seed', '--vms', '1', '--data-dir', dataDir],
+  ]) {
+    const r = spawnSync(process.execPath, ['bin/tessera.js', ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 1, `${args[0]}: ${r.stderr}`);
+    const m = IN_USE.exec(r.stderr);
+    assert.ok(m, `${args[0]}: ${r.stderr}`);
+    assert.equal(Number(m[1]), process.pid);
+    assert.match(r.stderr, /PostgreSQL/);
+    assert.doesNotMatch(r.stderr, /listening|\n\s+at /, `${args[0]}: no start and no stack trace`);
+  }
+});
