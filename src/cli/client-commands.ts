@@ -1,6 +1,6 @@
 /**
  * The client side of the `tessera` command, registered beside `serve` by index.ts: login/logout, token,
- * headers, vms, scan, admin. Each command is a thin layer over `src/client` (the SDK).
+ * service-account, headers, vms, scan, admin. Each command is a thin layer over `src/client` (the SDK).
  */
 import type { Command } from 'commander';
 import { EXIT } from './exit-codes.js';
@@ -8,12 +8,14 @@ import { registerAdminCommands } from './admin.js';
 import { registerHeadersCommand } from './headers.js';
 import { registerLoginCommands } from './login.js';
 import { registerScanCommand } from './scan.js';
+import { registerServiceAccountCommands } from './service-account.js';
 import { registerTokenCommands } from './token.js';
 import { registerVmsCommand } from './vms.js';
 
 export function registerClientCommands(program: Command): void {
   registerLoginCommands(program);
   registerTokenCommands(program);
+  registerServiceAccountCommands(program);
   registerHeadersCommand(program);
   registerVmsCommand(program);
   registerScanCommand(program);

@@ -4,10 +4,11 @@
  *   token) or `TESSERA_API_TOKEN`, with `--endpoint`/`--org` (or `TESSERA_ENDPOINT`/`TESSERA_ORG`);
  * - else the session saved by `tessera login`.
  */
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { normalizeEndpoint } from '../client/endpoint.js';
 import { VcdClient } from '../client/vcd-client.js';
+import { writeTokenFile } from '../client/token-file.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { requireSession, type SavedSession } from './session-file.js';
 
@@ -125,8 +126,6 @@ export async function persistRotatedToken(flags: ConnectionFlags, rotated: strin
     );
     return;
   }
-  const temp = `${flags.tokenFile}.${process.pid}.tmp`;
-  const body = { token_type: 'Service Account', refresh_token: rotated, updated_by: 'tessera', updated_on: new Date().toISOString() };
-  await writeFile(temp, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  await rename(temp, flags.tokenFile);
+  // Temp file beside it, fsync, rename: never a half-written token (src/client/token-file.ts).
+  await writeTokenFile(flags.tokenFile, rotated, 'tessera');
 }

@@ -37,7 +37,13 @@ export interface ApiTokenBearerOptions {
   transport: HttpTransport;
   endpoint: string;
   org: string;
-  apiToken: string;
+  /** The API token; or, with `readApiToken`, omitted. */
+  apiToken?: string | undefined;
+  /**
+   * Where the token lives (a service account's token file): read before every exchange, so that a rotation
+   * written by another process is picked up rather than a dead token spent (which the server treats as theft).
+   */
+  readApiToken?: (() => Promise<string>) | undefined;
   /** Called when the server rotates the token (service accounts): the old value is dead, save this one. */
   onApiTokenRotated?: ((apiToken: string) => void | Promise<void>) | undefined;
   /** Milliseconds since the epoch; injectable for tests. */
@@ -50,16 +56,18 @@ const MAX_RENEW_MARGIN_MS = 30_000;
 export class ApiTokenBearer implements BearerSource {
   readonly renewable = true;
   readonly #options: ApiTokenBearerOptions;
-  #apiToken: string;
+  #apiToken: string | null;
   #accessToken: string | null = null;
   #renewAt = 0;
   #pending: Promise<string> | null = null;
   #exchanges = 0;
 
   constructor(options: ApiTokenBearerOptions) {
-    if (typeof options.apiToken !== 'string' || options.apiToken.trim() === '') throw new TypeError('apiToken must be a non-empty string');
+    if (options.readApiToken === undefined && (typeof options.apiToken !== 'string' || options.apiToken.trim() === '')) {
+      throw new TypeError('apiToken must be a non-empty string');
+    }
     this.#options = options;
-    this.#apiToken = options.apiToken.trim();
+    this.#apiToken = options.apiToken?.trim() || null;
   }
 
   /** How many exchanges this source has made (observability, tests). */
@@ -83,7 +91,8 @@ export class ApiTokenBearer implements BearerSource {
     const { transport, endpoint, org } = this.#options;
     const startedAt = this.#now();
     this.#exchanges += 1;
-    const response = await exchangeApiToken({ transport, endpoint, org, apiToken: this.#apiToken });
+    if (this.#options.readApiToken) this.#apiToken = (await this.#options.readApiToken()).trim();
+    const response = await exchangeApiToken({ transport, endpoint, org, apiToken: this.#apiToken ?? '' });
     const lifetimeMs = response.expires_in * 1000;
     this.#accessToken = response.access_token;
     this.#renewAt = startedAt + lifetimeMs - Math.min(MAX_RENEW_MARGIN_MS, lifetimeMs / 4);

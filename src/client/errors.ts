@@ -33,7 +33,9 @@ export type VcdErrorCode =
   | 'ERR_VCD_NETWORK'
   | 'ERR_VCD_RESPONSE'
   /** A name given where an id is expected matches more than one entity. */
-  | 'ERR_VCD_AMBIGUOUS_NAME';
+  | 'ERR_VCD_AMBIGUOUS_NAME'
+  /** A token file that cannot be read or holds no token. */
+  | 'ERR_VCD_TOKEN_FILE';
 
 export class VcdClientError extends Error {
   readonly code: VcdErrorCode;

@@ -11,6 +11,7 @@ import { redeemTokenClient, registerTokenClient } from './oauth.js';
 import { checkedPageSize, flattenPages, sortParameters, walkPages, type Page } from './paging.js';
 import { parseQueryXmlPage } from './query-xml.js';
 import { signIn, type SignInCredentials } from './sessions.js';
+import { readTokenFile, writeTokenFile } from './token-file.js';
 import { createTransport, type HttpResponse, type HttpTransport, type TransportOptions } from './transport.js';
 import type { ApiTokenEntity, CloudApiPage, OrgEntity, QueryResultRecords, SessionEntity, VdcEntity, VmRecord } from './types.js';
 
@@ -21,6 +22,11 @@ export interface VcdClientOptions extends TransportOptions {
   org: string;
   /** An API token: exchanged for short-lived access tokens as needed. */
   apiToken?: string | undefined;
+  /**
+   * Or a service account's token file (govcd's `{"token_type":"Service Account","refresh_token":...}`): read
+   * before every exchange, and rewritten atomically (temp file, fsync, rename; mode 0600) with the rotated token.
+   */
+  tokenFile?: string | undefined;
   /** Or an access token from a password sign-in (not renewable). */
   accessToken?: string | undefined;
   /** VCD API version sent in Accept; default "37.0". */
@@ -79,9 +85,24 @@ export class VcdClient {
     this.org = requireOrg(options.org);
     this.apiVersion = requireApiVersion(options.apiVersion);
     this.#transport = createTransport(options);
-    if (options.apiToken !== undefined && options.accessToken !== undefined)
-      throw new TypeError('pass either apiToken or accessToken, not both');
-    if (options.apiToken !== undefined) {
+    const given = [options.apiToken, options.tokenFile, options.accessToken].filter((x) => x !== undefined).length;
+    if (given > 1) throw new TypeError('pass one of apiToken, tokenFile or accessToken');
+    if (options.tokenFile !== undefined) {
+      const path = options.tokenFile;
+      if (typeof path !== 'string' || path === '') throw new TypeError('tokenFile must be a path');
+      this.#bearer = new ApiTokenBearer({
+        transport: this.#transport,
+        endpoint: this.endpoint,
+        org: this.org,
+        readApiToken: () => readTokenFile(path),
+        onApiTokenRotated: async (rotated) => {
+          // Written before the access token is used: a crash after this point loses nothing.
+          await writeTokenFile(path, rotated);
+          await options.onApiTokenRotated?.(rotated);
+        },
+        now: options.now,
+      });
+    } else if (options.apiToken !== undefined) {
       this.#bearer = new ApiTokenBearer({
         transport: this.#transport,
         endpoint: this.endpoint,
@@ -93,13 +114,13 @@ export class VcdClient {
     } else if (options.accessToken !== undefined) {
       this.#bearer = new SessionBearer(options.accessToken);
     } else {
-      throw new TypeError('apiToken (or the accessToken of a session) is required');
+      throw new TypeError('apiToken, tokenFile (or the accessToken of a session) is required');
     }
   }
 
   /** Signs in with a password (and a TOTP code when the account has one) and returns a client on that session. */
   static async signIn(
-    options: Omit<VcdClientOptions, 'apiToken' | 'accessToken' | 'onApiTokenRotated'> & SignInCredentials,
+    options: Omit<VcdClientOptions, 'apiToken' | 'accessToken' | 'tokenFile' | 'onApiTokenRotated'> & SignInCredentials,
   ): Promise<{ client: VcdClient; session: SessionEntity; accessToken: string }> {
     const endpoint = normalizeEndpoint(options.endpoint);
     const org = requireOrg(options.org);

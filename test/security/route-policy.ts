@@ -320,6 +320,17 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   'GET /administration/users': { anonymous: '3xx', admin: '2xx', limited: '403' },
   'GET /administration/users/:userId/tokens': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
   'GET /administration/tokens': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  // Service accounts (View / Manage Service Accounts). The matrix's forms carry only `_csrf`: create, the role
+  // change and the device lookup answer the form again with 400 (nothing changes); revoke and delete redirect.
+  'GET /administration/serviceAccounts': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  'GET /administration/serviceAccounts/new': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  'POST /administration/serviceAccounts': { anonymous: '3xx', admin: '4xx', limited: '403' },
+  'GET /administration/serviceAccounts/:id': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
+  'POST /administration/serviceAccounts/:id/role': { anonymous: '3xx', admin: '4xx', limited: '403', crossOrg: '403' },
+  'POST /administration/serviceAccounts/:id/revoke': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
+  'POST /administration/serviceAccounts/:id/delete': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
+  'GET /administration/accessRequests': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  'POST /administration/accessRequests': { anonymous: '3xx', admin: '4xx', limited: '403' },
 };
 
 function portalPolicy(): Record<string, PolicyEntry> {

@@ -27,3 +27,13 @@ export function administrationScope(principal: Principal): { kind: 'org'; orgId:
   if (!scope || scope.kind === 'own') return null;
   return scope;
 }
+
+/** Administration > Service Accounts and Access Requests: "View Service Accounts" (or Manage) in the user's org. */
+export function canViewServiceAccounts(principal: Principal): boolean {
+  return can(principal, 'serviceAccount.view', { orgId: principal.orgId });
+}
+
+/** Creating, authorizing, changing, revoking and deleting them: "Manage Service Accounts". */
+export function canManageServiceAccounts(principal: Principal): boolean {
+  return can(principal, 'serviceAccount.manage', { orgId: principal.orgId });
+}

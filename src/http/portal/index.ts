@@ -33,6 +33,7 @@ import { preferencesRoutes } from './routes/preferences.js';
 import { passwordRoutes } from './routes/password.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { administrationRoutes } from './routes/administration.js';
+import { serviceAccountRoutes } from './routes/service-accounts.js';
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 const ORG_NAME = /^[^\u0000-\u001f\u007f/]{1,128}$/;
@@ -101,6 +102,7 @@ function orgPortal(deps: PortalDeps, orgOf: (request: FastifyRequest) => PortalO
     passwordRoutes(app, deps);
     tokenRoutes(app, deps);
     administrationRoutes(app, deps);
+    serviceAccountRoutes(app, deps);
   };
 }
 

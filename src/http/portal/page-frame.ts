@@ -2,7 +2,7 @@
 import type { PageFrame, Section } from './views/layout.js';
 import type { SignedInState } from './portal-session.js';
 import type { PortalDeps } from './deps.js';
-import { administrationScope } from './access.js';
+import { administrationScope, canViewServiceAccounts } from './access.js';
 
 export function signedInFrame(state: SignedInState, deps: PortalDeps, active?: Section): PageFrame {
   const { principal } = state;
@@ -10,7 +10,8 @@ export function signedInFrame(state: SignedInState, deps: PortalDeps, active?: S
     org: state.org,
     user: { name: principal.userName, orgName: principal.orgName, roleName: principal.roleName },
     csrfToken: deps.csrf.issue('session', principal.sessionId),
-    showAdministration: administrationScope(principal) !== null,
+    showAdministration: administrationScope(principal) !== null || canViewServiceAccounts(principal),
+    adminTabs: { tokens: administrationScope(principal) !== null, serviceAccounts: canViewServiceAccounts(principal) },
     ...(active ? { active } : {}),
   };
 }

@@ -10,7 +10,7 @@ import type { PortalDeps } from '../deps.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { queryField, seeOther, sendPage } from '../respond.js';
-import { administrationScope } from '../access.js';
+import { administrationScope, canViewServiceAccounts } from '../access.js';
 import { listApiTokens, listUsers, type TokenListScope } from '../token-queries.js';
 import { can } from '../../../domain/policy.js';
 import { forbidden } from '../../errors.js';
@@ -31,8 +31,13 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
 
   const notice = (request: FastifyRequest) => DONE_NOTICES[queryField(request, 'done')] ?? null;
 
+  // The first tab the user may open: Users, else Service Accounts (holders of "View Service Accounts" only).
   app.get('/administration', async (request, reply) => {
-    const { state } = requireAdministration(request);
+    const state = requireSignedIn(request);
+    if (!administrationScope(state.principal) && canViewServiceAccounts(state.principal)) {
+      return seeOther(reply, `${state.org.basePath}/administration/serviceAccounts`);
+    }
+    requireAdministration(request);
     return seeOther(reply, `${state.org.basePath}/administration/users`);
   });
 

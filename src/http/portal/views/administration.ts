@@ -1,6 +1,7 @@
 /**
  * Administration (holders of "Manage all users' API tokens"; System administrators across every org):
- * Users, one user's API tokens, and the list of every token in reach. Revoking goes through the same
+ * Users, one user's API tokens, and the list of every token in reach; Service Accounts and Access Requests
+ * (views/service-accounts.ts) for holders of "View Service Accounts". Revoking goes through the same
  * confirmation page as User preferences.
  */
 import { html, type SafeHtml } from '../html.js';
@@ -9,9 +10,9 @@ import { layout, type PageFrame } from './layout.js';
 import { alert, pageHeading } from './components.js';
 import { tokenTable } from './token-table.js';
 
-type AdminTab = 'users' | 'tokens';
+export type AdminTab = 'users' | 'tokens' | 'serviceAccounts' | 'accessRequests';
 
-function adminLayout(frame: PageFrame, title: string, tab: AdminTab, content: SafeHtml): SafeHtml {
+export function adminLayout(frame: PageFrame, title: string, tab: AdminTab, content: SafeHtml): SafeHtml {
   const base = frame.org!.basePath;
   const tabLink = (id: AdminTab, href: string, label: string) =>
     html`<a class="side-nav-link" href="${href}"${tab === id ? html` aria-current="page"` : ''}>${label}</a>`;
@@ -21,8 +22,10 @@ function adminLayout(frame: PageFrame, title: string, tab: AdminTab, content: Sa
     html`<div class="with-side-nav">
   <nav class="side-nav" aria-label="Administration">
     <p class="side-nav-heading">Access Control</p>
-    ${tabLink('users', `${base}/administration/users`, 'Users')}
-    ${tabLink('tokens', `${base}/administration/tokens`, 'API Tokens')}
+    ${frame.adminTabs?.tokens !== false && tabLink('users', `${base}/administration/users`, 'Users')}
+    ${frame.adminTabs?.tokens !== false && tabLink('tokens', `${base}/administration/tokens`, 'API Tokens')}
+    ${frame.adminTabs?.serviceAccounts && tabLink('serviceAccounts', `${base}/administration/serviceAccounts`, 'Service Accounts')}
+    ${frame.adminTabs?.serviceAccounts && tabLink('accessRequests', `${base}/administration/accessRequests`, 'Access Requests')}
   </nav>
   <div class="with-side-nav-content">${content}</div>
 </div>`,

@@ -28,7 +28,11 @@ export function homePage(frame: PageFrame, input: { fullName: string; orgFullNam
     frame.showAdministration &&
     html`<section class="card" aria-labelledby="home-admin">
     <h2 id="home-admin" class="card-title">Administration</h2>
-    <p>Users and the API tokens of ${frame.org!.kind === 'provider' ? 'every organization' : 'your organization'}.</p>
+    <p>${
+      frame.adminTabs?.tokens === false
+        ? 'The service accounts of your organization and their access requests.'
+        : html`Users and the API tokens of ${frame.org!.kind === 'provider' ? 'every organization' : 'your organization'}${frame.adminTabs?.serviceAccounts ? '; service accounts' : ''}.`
+    }</p>
     <a class="btn btn-outline" href="${base}/administration">Open administration</a>
   </section>`
   }

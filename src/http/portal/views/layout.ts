@@ -23,6 +23,8 @@ export interface PageFrame {
   readonly csrfToken: string;
   /** Whether the Administration entry is shown (holders of "Manage all users' API tokens"). */
   readonly showAdministration: boolean;
+  /** Which Administration tabs the user may open (absent: Users and API Tokens only). */
+  readonly adminTabs?: { readonly tokens: boolean; readonly serviceAccounts: boolean };
   readonly active?: Section;
 }
 

@@ -1,0 +1,305 @@
+/**
+ * Administration > Service Accounts (VCD 10.4) for holders of "View Service Accounts" / "Manage Service
+ * Accounts" in the portal's org (org administrators; the System administrator for the System org):
+ *   GET  {base}/administration/serviceAccounts               the list
+ *   GET  {base}/administration/serviceAccounts/new           the New form
+ *   POST {base}/administration/serviceAccounts               create (as /oauth/.../register with software_id)
+ *   GET  {base}/administration/serviceAccounts/{id}          one account: properties, role, revoke, delete
+ *   POST {base}/administration/serviceAccounts/{id}/role     change the role (as PUT /serviceAccounts/{id})
+ *   POST {base}/administration/serviceAccounts/{id}/revoke   every token and session ends
+ *   POST {base}/administration/serviceAccounts/{id}/delete
+ *   GET  {base}/administration/accessRequests                pending requests and the device lookup form
+ *   POST {base}/administration/accessRequests                grant or deny by user code (deviceLookup/grant|deny)
+ * Every action goes through ServiceAccountService, so the cloudapi's rules (rights, containment, states) apply
+ * here unchanged; its refusals are shown as the page's alert.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PortalDeps } from '../deps.js';
+import type { SignedInState } from '../portal-session.js';
+import { requireSignedIn } from '../portal-session.js';
+import { signedInFrame } from '../page-frame.js';
+import { formField, queryField, seeOther, sendPage } from '../respond.js';
+import { canManageServiceAccounts, canViewServiceAccounts } from '../access.js';
+import { TesseraError, badRequest, forbidden } from '../../errors.js';
+import { can, effectiveRights } from '../../../domain/policy.js';
+import { isProviderOnlyRight, SYSTEM_ORG_ID } from '../../../domain/rights.js';
+import { visibleStatus, type ServiceAccountRow } from '../../../auth/service-accounts.js';
+import {
+  accessRequestsPage,
+  newServiceAccountPage,
+  serviceAccountPage,
+  serviceAccountsPage,
+  type Message,
+  type RoleOption,
+  type ServiceAccountItem,
+} from '../views/service-accounts.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const DONE: Record<string, string> = {
+  created: 'The service account was created. Its software can now ask for access; grant it under Access Requests.',
+  role: 'The role was changed.',
+  revoked: 'The service account was revoked: its tokens and sessions ended. It must be authorized again.',
+  deleted: 'The service account was deleted.',
+  granted: 'The request was granted. The software receives its first token on its next poll.',
+  denied: 'The request was denied.',
+};
+
+/** The service speaks OAuth and cloudapi field names; the form's user reads labels. */
+function formMessage(text: string): string {
+  return text
+    .replace(/^client_name/, 'The name')
+    .replace(/^software_id/, 'The software ID')
+    .replace(/^software_version/, 'The software version')
+    .replace(/^client_uri/, 'The URI')
+    .replace(/^userCode is required/, 'Enter the user code.');
+}
+
+/** A refusal worth saying on the form (bad input, a role beyond the user's rights, a request decided meanwhile). */
+function formError(error: unknown): TesseraError | null {
+  if (!(error instanceof TesseraError)) return null;
+  return error.status === 400 || error.status === 403 ? error : null;
+}
+
+export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): void {
+  const { services } = deps;
+  const accounts = services.serviceAccounts;
+
+  const requireView = (request: FastifyRequest): SignedInState => {
+    const state = requireSignedIn(request);
+    if (!canViewServiceAccounts(state.principal)) throw forbidden('Service accounts need the right "View Service Accounts".');
+    return state;
+  };
+  const requireManage = (request: FastifyRequest): SignedInState => {
+    const state = requireView(request);
+    if (!canManageServiceAccounts(state.principal)) throw forbidden('This needs the right "Manage Service Accounts".');
+    return state;
+  };
+  const frame = (state: SignedInState) => signedInFrame(state, deps, 'administration');
+  const orgName = async (orgId: string) => (orgId === SYSTEM_ORG_ID ? 'System' : ((await services.store.getOrg(orgId))?.name ?? ''));
+  const list = `/administration/serviceAccounts`;
+  const done = (request: FastifyRequest): Message => {
+    const text = DONE[queryField(request, 'done')];
+    return text ? { kind: 'success', text } : null;
+  };
+
+  const toItems = async (rows: readonly ServiceAccountRow[]): Promise<ServiceAccountItem[]> => {
+    const roles = new Map<string, string>();
+    for (const row of rows) {
+      if (!roles.has(row.role_id)) roles.set(row.role_id, (await services.store.getRole(row.role_id))?.name ?? '');
+    }
+    return rows.map((row) => {
+      let ips: string[] = [];
+      try {
+        const parsed = JSON.parse(row.last_used_ips) as unknown;
+        if (Array.isArray(parsed)) ips = parsed.filter((x): x is string => typeof x === 'string');
+      } catch {
+        ips = [];
+      }
+      return {
+        id: row.id,
+        name: row.name,
+        roleId: row.role_id,
+        roleName: roles.get(row.role_id) ?? '',
+        status: visibleStatus(row),
+        softwareId: row.software_id,
+        softwareVersion: row.software_version,
+        uri: row.client_uri,
+        createdAt: Number(row.created_at),
+        lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+        lastIps: ips,
+        requestExpiresAt: row.device_expires_at === null ? null : Number(row.device_expires_at),
+      };
+    });
+  };
+
+  /** Roles of `orgId` the user may give an account: every right held (the service checks it again). */
+  const assignableRoles = async (state: SignedInState, orgId: string): Promise<RoleOption[]> => {
+    const held = effectiveRights(state.principal);
+    const tenantOrg = orgId !== SYSTEM_ORG_ID;
+    const out: RoleOption[] = [];
+    for (const role of await services.store.listRoles(orgId)) {
+      const rights = await services.store.roleRights(role.id);
+      if (rights.every((r) => (tenantOrg && isProviderOnlyRight(r)) || held.has(r))) out.push({ id: role.id, name: role.name });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  };
+
+  // ------------------------------------------------------------------ the list and New
+
+  app.get(list, async (request, reply) => {
+    const state = requireView(request);
+    const rows = await accounts.listVisible(state.principal, state.principal.orgId);
+    return sendPage(
+      reply,
+      serviceAccountsPage(frame(state), {
+        accounts: await toItems(rows),
+        orgName: state.principal.orgName,
+        canManage: canManageServiceAccounts(state.principal),
+        message: done(request),
+      }),
+    );
+  });
+
+  const renderNew = async (
+    reply: FastifyReply,
+    state: SignedInState,
+    values: { name: string; roleId: string; softwareId: string; softwareVersion: string; uri: string },
+    error: string | null,
+    status = 200,
+  ) => {
+    const roles = await assignableRoles(state, state.principal.orgId);
+    return sendPage(reply, newServiceAccountPage(frame(state), { roles, values, error }), status);
+  };
+
+  app.get(`${list}/new`, async (request, reply) => {
+    const state = requireManage(request);
+    return renderNew(reply, state, { name: '', roleId: '', softwareId: '', softwareVersion: '', uri: '' }, null);
+  });
+
+  app.post(list, { config: { csrf: 'session' } }, async (request, reply) => {
+    const state = requireManage(request);
+    const values = {
+      name: formField(request, 'name').trim(),
+      roleId: formField(request, 'role').trim(),
+      softwareId: formField(request, 'softwareId').trim(),
+      softwareVersion: formField(request, 'softwareVersion').trim(),
+      uri: formField(request, 'uri').trim(),
+    };
+    if (values.name === '') return renderNew(reply, state, values, 'Enter a name for the service account.', 400);
+    if (!UUID.test(values.roleId.toLowerCase())) return renderNew(reply, state, values, 'Choose a role.', 400);
+    try {
+      const { row } = await accounts.create(
+        state.principal,
+        state.org.oauthPath,
+        {
+          name: values.name,
+          scope: `urn:vcloud:role:${values.roleId.toLowerCase()}`,
+          softwareId: values.softwareId,
+          softwareVersion: values.softwareVersion,
+          clientUri: values.uri,
+        },
+        request.ip,
+      );
+      return seeOther(reply, `${state.org.basePath}${list}/${row.id}?done=created`);
+    } catch (error) {
+      const refused = formError(error);
+      if (!refused) throw error;
+      return renderNew(reply, state, values, formMessage(refused.message), refused.status);
+    }
+  });
+
+  // ------------------------------------------------------------------ one account
+
+  /** Missing, another org's and out of reach are the same 403 (the service decides). */
+  const load = async (state: SignedInState, id: string) => {
+    if (!UUID.test(id)) throw forbidden();
+    return accounts.getVisible(state.principal, id);
+  };
+
+  const renderAccount = async (reply: FastifyReply, state: SignedInState, row: ServiceAccountRow, message: Message, status = 200) => {
+    const [item] = await toItems([row]);
+    const canManage = can(state.principal, 'serviceAccount.manage', { orgId: row.org_id });
+    const roles = canManage ? await assignableRoles(state, row.org_id) : [];
+    // The current role stays selectable even when it is beyond the user's rights (the server refuses a change then).
+    if (canManage && !roles.some((r) => r.id === row.role_id)) roles.unshift({ id: row.role_id, name: item!.roleName });
+    return sendPage(
+      reply,
+      serviceAccountPage(frame(state), { account: item!, orgName: await orgName(row.org_id), roles, canManage, message }),
+      status,
+    );
+  };
+
+  app.get<{ Params: { id: string } }>(`${list}/:id`, async (request, reply) => {
+    const state = requireView(request);
+    return renderAccount(reply, state, await load(state, request.params.id), done(request));
+  });
+
+  /** A POST on one account: the action through the service, then back to the account (or the list) with a notice. */
+  const accountAction = (
+    what: string,
+    run: (state: SignedInState, row: ServiceAccountRow, request: FastifyRequest) => Promise<void>,
+    after: (base: string, row: ServiceAccountRow) => string,
+  ) =>
+    app.post<{ Params: { id: string } }>(`${list}/:id/${what}`, { config: { csrf: 'session' } }, async (request, reply) => {
+      const state = requireView(request);
+      const row = await load(state, request.params.id);
+      if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
+      try {
+        await run(state, row, request);
+      } catch (error) {
+        const refused = formError(error);
+        if (!refused) throw error;
+        return renderAccount(
+          reply,
+          state,
+          (await accounts.get(row.id)) ?? row,
+          { kind: 'danger', text: formMessage(refused.message) },
+          refused.status,
+        );
+      }
+      return seeOther(reply, after(state.org.basePath, row));
+    });
+
+  accountAction(
+    'role',
+    async (state, row, request) => {
+      const roleId = formField(request, 'role').trim().toLowerCase();
+      if (!UUID.test(roleId)) throw badRequest('Choose a role.');
+      await accounts.update(state.principal, row.id, { roleId }, request.ip);
+    },
+    (base, row) => `${base}${list}/${row.id}?done=role`,
+  );
+  accountAction(
+    'revoke',
+    (state, row, request) => accounts.revoke(state.principal, row.id, request.ip),
+    (base, row) => `${base}${list}/${row.id}?done=revoked`,
+  );
+  accountAction(
+    'delete',
+    (state, row, request) => accounts.remove(state.principal, row.id, request.ip),
+    (base) => `${base}${list}?done=deleted`,
+  );
+
+  // ------------------------------------------------------------------ access requests (device lookup)
+
+  const renderRequests = async (reply: FastifyReply, state: SignedInState, userCode: string, message: Message, status = 200) => {
+    const now = Date.now();
+    const rows = (await accounts.listVisible(state.principal, state.principal.orgId)).filter(
+      (row) => row.status === 'REQUESTED' && row.device_expires_at !== null && Number(row.device_expires_at) > now,
+    );
+    return sendPage(
+      reply,
+      accessRequestsPage(frame(state), {
+        pending: await toItems(rows),
+        orgName: state.principal.orgName,
+        canManage: canManageServiceAccounts(state.principal),
+        userCode,
+        message,
+      }),
+      status,
+    );
+  };
+
+  app.get('/administration/accessRequests', async (request, reply) => {
+    const state = requireView(request);
+    return renderRequests(reply, state, '', done(request));
+  });
+
+  app.post('/administration/accessRequests', { config: { csrf: 'session' } }, async (request, reply) => {
+    const state = requireManage(request);
+    const userCode = formField(request, 'userCode').trim();
+    const decision = formField(request, 'decision');
+    if (decision !== 'grant' && decision !== 'deny') {
+      return renderRequests(reply, state, userCode, { kind: 'danger', text: 'Choose Grant or Deny.' }, 400);
+    }
+    try {
+      await accounts.decide(state.principal, state.principal.orgId, userCode, decision === 'grant', request.ip);
+    } catch (error) {
+      const refused = formError(error);
+      if (!refused) throw error;
+      return renderRequests(reply, state, userCode, { kind: 'danger', text: formMessage(refused.message) }, refused.status);
+    }
+    return seeOther(reply, `${state.org.basePath}/administration/accessRequests?done=${decision === 'grant' ? 'granted' : 'denied'}`);
+  });
+}

@@ -1,0 +1,251 @@
+/**
+ * Administration > Service Accounts (VCD 10.4): the list, New, one account (edit role, revoke, delete), and
+ * Access Requests, where an administrator grants or denies a pending device-flow request by its user code
+ * (VCD's "device lookup"). Every action posts a form with `_csrf`; the routes call the ServiceAccountService.
+ */
+import { html, type HtmlValue, type SafeHtml } from '../html.js';
+import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
+import type { PageFrame } from './layout.js';
+import { adminLayout } from './administration.js';
+import { alert, csrfField, pageHeading, timeOrDash } from './components.js';
+
+export interface ServiceAccountItem {
+  readonly id: string;
+  readonly name: string;
+  readonly roleId: string;
+  readonly roleName: string;
+  /** CREATED, REQUESTED, GRANTED or ACTIVE (as the cloudapi shows it). */
+  readonly status: string;
+  readonly softwareId: string;
+  readonly softwareVersion: string | null;
+  readonly uri: string | null;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly lastIps: readonly string[];
+  /** For pending requests: when the user code expires. */
+  readonly requestExpiresAt: number | null;
+}
+
+export interface RoleOption {
+  readonly id: string;
+  readonly name: string;
+}
+
+export type Message = { kind: 'success' | 'danger'; text: string } | null;
+
+const STATUS_LABEL: Record<string, string> = { CREATED: 'Created', REQUESTED: 'Requested', GRANTED: 'Granted', ACTIVE: 'Active' };
+
+function statusBadge(status: string): SafeHtml {
+  const label = STATUS_LABEL[status] ?? status;
+  if (status === 'ACTIVE') return html`<span class="badge badge-success">${label}</span>`;
+  return html`<span class="badge">${label}</span>`;
+}
+
+function message(m: Message): HtmlValue {
+  return m && alert(m.kind, m.text, m.kind === 'danger' ? 'form-error' : undefined);
+}
+
+export function serviceAccountsPage(
+  frame: PageFrame,
+  input: { accounts: readonly ServiceAccountItem[]; orgName: string; canManage: boolean; message: Message },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  return adminLayout(
+    frame,
+    'Service Accounts',
+    'serviceAccounts',
+    html`${pageHeading('Service Accounts', `Service accounts of ${input.orgName}`)}
+${message(input.message)}
+${input.canManage && html`<p class="toolbar"><a class="btn btn-primary" href="${base}/administration/serviceAccounts/new">New</a></p>`}
+${
+  input.accounts.length === 0
+    ? html`<p class="empty-state">No service accounts.</p>`
+    : html`<div class="datagrid-wrap">
+<table class="datagrid datagrid-stack" data-testid="service-accounts-table">
+  <caption class="visually-hidden">Service accounts</caption>
+  <thead><tr>
+    <th scope="col">Name</th>
+    <th scope="col">Role</th>
+    <th scope="col">Status</th>
+    <th scope="col">Software ID</th>
+    <th scope="col">Last used</th>
+  </tr></thead>
+  <tbody>
+  ${input.accounts.map(
+    (a) => html`<tr data-service-account-id="${a.id}">
+    <th scope="row" class="cell-name" data-label="Name"><a href="${base}/administration/serviceAccounts/${a.id}">${a.name}</a></th>
+    <td data-label="Role">${a.roleName}</td>
+    <td data-label="Status">${statusBadge(a.status)}</td>
+    <td data-label="Software ID"><code>${a.softwareId}</code></td>
+    <td data-label="Last used">${timeOrDash(a.lastUsedAt)}${a.lastIps[0] && html` from ${a.lastIps[0]}`}</td>
+  </tr>`,
+  )}
+  </tbody>
+</table>
+</div>`
+}`,
+  );
+}
+
+export function newServiceAccountPage(
+  frame: PageFrame,
+  input: {
+    roles: readonly RoleOption[];
+    values: { name: string; roleId: string; softwareId: string; softwareVersion: string; uri: string };
+    error: string | null;
+  },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const v = input.values;
+  return adminLayout(
+    frame,
+    'New service account',
+    'serviceAccounts',
+    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/administration/serviceAccounts">Service Accounts</a> <span aria-hidden="true">/</span> <span>New</span></nav>
+${pageHeading('New service account')}
+<section class="card card-form">
+  ${input.error && alert('danger', input.error, 'form-error')}
+  <form method="post" action="${base}/administration/serviceAccounts" class="form-stack" novalidate>
+    ${csrfField(frame.csrfToken)}
+    <div class="field">
+      <label for="sa-name">Name</label>
+      <input id="sa-name" name="name" type="text" required maxlength="${MAX_TOKEN_NAME_LENGTH}" autocomplete="off" spellcheck="false" autofocus value="${v.name}">
+    </div>
+    <div class="field">
+      <label for="sa-role">Role</label>
+      <select id="sa-role" name="role" aria-describedby="sa-role-help">
+        ${input.roles.map((r) => html`<option value="${r.id}"${r.id === v.roleId ? html` selected` : ''}>${r.name}</option>`)}
+      </select>
+      <p class="field-help" id="sa-role-help">The account acts with this role in the organization. Only roles whose every right you hold are offered.</p>
+    </div>
+    <div class="field">
+      <label for="sa-software-id">Software ID</label>
+      <input id="sa-software-id" name="softwareId" type="text" required autocomplete="off" spellcheck="false" value="${v.softwareId}" aria-describedby="sa-software-id-help">
+      <p class="field-help" id="sa-software-id-help">A UUID identifying the software that will use the account.</p>
+    </div>
+    <div class="field">
+      <label for="sa-software-version">Software version <span class="optional">(optional)</span></label>
+      <input id="sa-software-version" name="softwareVersion" type="text" autocomplete="off" value="${v.softwareVersion}">
+    </div>
+    <div class="field">
+      <label for="sa-uri">URI <span class="optional">(optional)</span></label>
+      <input id="sa-uri" name="uri" type="text" autocomplete="off" spellcheck="false" value="${v.uri}">
+    </div>
+    <div class="form-actions">
+      <button type="submit" class="btn btn-primary">Create</button>
+      <a class="btn btn-link" href="${base}/administration/serviceAccounts">Cancel</a>
+    </div>
+  </form>
+</section>`,
+  );
+}
+
+export function serviceAccountPage(
+  frame: PageFrame,
+  input: { account: ServiceAccountItem; orgName: string; roles: readonly RoleOption[]; canManage: boolean; message: Message },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const a = input.account;
+  const action = (what: string) => `${base}/administration/serviceAccounts/${a.id}/${what}`;
+  return adminLayout(
+    frame,
+    `Service account ${a.name}`,
+    'serviceAccounts',
+    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/administration/serviceAccounts">Service Accounts</a> <span aria-hidden="true">/</span> <span>${a.name}</span></nav>
+${pageHeading(a.name, `Service account of ${input.orgName}`)}
+${message(input.message)}
+<section class="card">
+  <dl class="properties">
+    <dt>Status</dt><dd>${statusBadge(a.status)}</dd>
+    <dt>Role</dt><dd>${a.roleName}</dd>
+    <dt>Client ID</dt><dd><code>${a.id}</code></dd>
+    <dt>Software ID</dt><dd><code>${a.softwareId}</code></dd>
+    <dt>Software version</dt><dd>${a.softwareVersion ?? html`<span class="muted">None</span>`}</dd>
+    <dt>URI</dt><dd>${a.uri ?? html`<span class="muted">None</span>`}</dd>
+    <dt>Created</dt><dd>${timeOrDash(a.createdAt)}</dd>
+    <dt>Last used</dt><dd>${timeOrDash(a.lastUsedAt)}${a.lastIps.length > 0 && html` from ${a.lastIps.join(', ')}`}</dd>
+  </dl>
+</section>
+${
+  input.canManage &&
+  html`<section class="card card-form" aria-labelledby="sa-role-title">
+  <h2 id="sa-role-title" class="card-title">Role</h2>
+  <form method="post" action="${action('role')}" class="form-stack">
+    ${csrfField(frame.csrfToken)}
+    <div class="field">
+      <label for="sa-role">Role</label>
+      <select id="sa-role" name="role">
+        ${input.roles.map((r) => html`<option value="${r.id}"${r.id === a.roleId ? html` selected` : ''}>${r.name}</option>`)}
+      </select>
+    </div>
+    <div class="form-actions"><button type="submit" class="btn btn-primary">Save role</button></div>
+  </form>
+</section>
+<section class="card card-form" aria-labelledby="sa-danger-title">
+  <h2 id="sa-danger-title" class="card-title">Revoke or delete</h2>
+  <p class="card-text">Revoking ends every refresh token and session of the account; it must be authorized again. Deleting removes it.</p>
+  <div class="form-actions">
+    <form method="post" action="${action('revoke')}">${csrfField(frame.csrfToken)}<button type="submit" class="btn btn-danger-outline">Revoke</button></form>
+    <form method="post" action="${action('delete')}">${csrfField(frame.csrfToken)}<button type="submit" class="btn btn-danger">Delete</button></form>
+  </div>
+</section>`
+}`,
+  );
+}
+
+export function accessRequestsPage(
+  frame: PageFrame,
+  input: { pending: readonly ServiceAccountItem[]; orgName: string; canManage: boolean; userCode: string; message: Message },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  return adminLayout(
+    frame,
+    'Access Requests',
+    'accessRequests',
+    html`${pageHeading('Access Requests', `Service accounts of ${input.orgName} waiting for authorization`)}
+${message(input.message)}
+${
+  input.canManage &&
+  html`<section class="card card-form" aria-labelledby="lookup-title">
+  <h2 id="lookup-title" class="card-title">Device lookup</h2>
+  <form method="post" action="${base}/administration/accessRequests" class="form-stack" novalidate>
+    ${csrfField(frame.csrfToken)}
+    <div class="field">
+      <label for="user-code">User code</label>
+      <input id="user-code" name="userCode" type="text" required autocomplete="off" spellcheck="false" autofocus value="${input.userCode}" aria-describedby="user-code-help">
+      <p class="field-help" id="user-code-help">The code the software showed when it asked for access, e.g. BCDF-GHJK. Granting gives it the account's role.</p>
+    </div>
+    <div class="form-actions">
+      <button type="submit" name="decision" value="grant" class="btn btn-primary">Grant</button>
+      <button type="submit" name="decision" value="deny" class="btn btn-danger-outline">Deny</button>
+    </div>
+  </form>
+</section>`
+}
+${
+  input.pending.length === 0
+    ? html`<p class="empty-state">No pending requests.</p>`
+    : html`<div class="datagrid-wrap">
+<table class="datagrid datagrid-stack" data-testid="access-requests-table">
+  <caption class="visually-hidden">Pending access requests</caption>
+  <thead><tr>
+    <th scope="col">Service account</th>
+    <th scope="col">Role</th>
+    <th scope="col">Software ID</th>
+    <th scope="col">Expires</th>
+  </tr></thead>
+  <tbody>
+  ${input.pending.map(
+    (a) => html`<tr data-service-account-id="${a.id}">
+    <th scope="row" class="cell-name" data-label="Service account"><a href="${base}/administration/serviceAccounts/${a.id}">${a.name}</a></th>
+    <td data-label="Role">${a.roleName}</td>
+    <td data-label="Software ID"><code>${a.softwareId}</code></td>
+    <td data-label="Expires">${timeOrDash(a.requestExpiresAt)}</td>
+  </tr>`,
+  )}
+  </tbody>
+</table>
+</div>`
+}`,
+  );
+}
