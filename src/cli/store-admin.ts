@@ -28,7 +28,7 @@ interface StoreFlags {
 export const POSTGRES_BACKUP_ADVICE =
   'On PostgreSQL, back up and restore with its own tools: ' +
   'pg_dump --format=custom --file=tessera.dump "$TESSERA_DATABASE_URL" while the nodes run, and ' +
-  'pg_restore --clean --if-exists --dbname="$TESSERA_DATABASE_URL" tessera.dump with every node stopped (see docs/operations.md).';
+  'pg_restore --clean --if-exists --no-owner --dbname="$TESSERA_DATABASE_URL" tessera.dump with every node stopped (see docs/operations.md).';
 
 const storeOptions = (command: Command) =>
   command
