@@ -104,6 +104,10 @@ async function runResetPassword(who: string, flags: StoreFlags & { passwordStdin
   const userName = who.slice(0, at);
   const orgName = who.slice(at + 1);
   const config = configFrom(flags);
+  // Opening a store creates it: a mistyped --data-dir must not leave an empty database behind.
+  if (!config.databaseUrl && !existsSync(sqliteFileOf(config))) {
+    throw usageError(`No Tessera database at ${sqliteFileOf(config)}: name the data directory with --data-dir`);
+  }
   let chosen: string | null = null;
   if (flags.passwordStdin) {
     if (process.stdin.isTTY) throw usageError('--password-stdin needs the password piped in, not a terminal');

@@ -196,6 +196,11 @@ describe('tessera admin reset-password', () => {
       assert.equal(nobody.code, 4);
       const bad = await runCli(['admin', 'reset-password', 'administrator', '--data-dir', dir]);
       assert.equal(bad.code, 2);
+      const empty = freshDir();
+      const nowhere = await runCli(['admin', 'reset-password', 'administrator@System', '--data-dir', empty]);
+      assert.equal(nowhere.code, 2);
+      assert.match(nowhere.stderr, /No Tessera database at /);
+      assert.deepEqual(readdirSync(empty), [], 'no database created by a mistyped --data-dir');
       const final = await startTessera({ backend: 'sqlite', dataDir: dir });
       try {
         await signIn(final.baseUrl, 'alice', 'acme', 'Chosen-Password-42');
