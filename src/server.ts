@@ -37,7 +37,18 @@ export interface StartServerOptions {
   store?: Store;
   /** Where log lines go (default stdout); tests capture them to search for secrets. */
   logDestination?: pino.DestinationStream;
+  /**
+   * Called as soon as the first-start data is committed, before anything else can fail (certificate, port):
+   * `serve` prints the generated passwords here, so a start that then fails has still shown them.
+   */
+  onBootstrap?: (result: BootstrapResult) => void;
 }
+
+/**
+ * meta key: the users whose generated password a start printed before it failed (JSON array of USER@ORG).
+ * Cleared once a start serves; the next start reminds the operator how to reset them.
+ */
+export const UNCONFIRMED_PASSWORDS_KEY = 'generated_passwords_unconfirmed';
 
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = createLogger(config, options.logDestination);
@@ -64,7 +75,17 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const readiness = { draining: false };
   try {
     services = await createServices(config, store, logger);
+    const earlier = await store.getMeta(UNCONFIRMED_PASSWORDS_KEY);
     bootstrapResult = await bootstrap(store, config, services.users);
+    const generated = [
+      ...(bootstrapResult.generatedAdminPassword ? ['administrator@System'] : []),
+      ...(bootstrapResult.generatedDemoPassword ? ['alice@acme', 'bob@acme', 'hank@globex'] : []),
+    ];
+    bootstrapResult.passwordsOfFailedStart = earlier ? (JSON.parse(earlier) as string[]) : [];
+    if (generated.length > 0) {
+      await store.setMeta(UNCONFIRMED_PASSWORDS_KEY, JSON.stringify([...bootstrapResult.passwordsOfFailedStart, ...generated]));
+    }
+    options.onBootstrap?.(bootstrapResult);
     tls = servesGeneratedCertificate(config) ? await loadOrCreateCertificate(config.dataDir, config.host) : null;
     // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
     // writes (measured on the token exchange).
@@ -83,6 +104,9 @@ export async function startServer(config: Config, options: StartServerOptions = 
       const metricsPort = await metrics.listen(config.metricsHost, config.metricsPort);
       const metricsHost = config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost;
       metricsUrl = `http://${metricsHost}:${metricsPort}/metrics`;
+    }
+    if (earlier !== undefined || generated.length > 0) {
+      await store.db.deleteFrom('meta').where('key', '=', UNCONFIRMED_PASSWORDS_KEY).execute();
     }
   } catch (err) {
     await app?.close().catch(() => {});

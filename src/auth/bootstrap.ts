@@ -18,6 +18,11 @@ export interface BootstrapResult {
   generatedDemoPassword: string | null;
   createdSystem: boolean;
   createdDemo: boolean;
+  /**
+   * USER@ORG of generated passwords that an earlier start printed but then failed before serving (set by
+   * startServer): the operator may not have kept them, so they are reminded of `tessera admin reset-password`.
+   */
+  passwordsOfFailedStart?: string[];
 }
 
 /** Creates an org with a copy of each predefined role (System Administrator only in the System org). */

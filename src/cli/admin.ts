@@ -13,6 +13,7 @@ import { StreamingTable, type Column } from './format/table.js';
 import { action } from './io.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { canPrompt, promptLine, readAllStdin } from './prompt.js';
+import { registerStoreAdminCommands } from './store-admin.js';
 
 interface OutputFlags extends ConnectionFlags {
   output: 'table' | 'json';
@@ -51,7 +52,9 @@ const outputOption = () => new Option('--output <format>', 'table or json').choi
 export function registerAdminCommands(program: Command): void {
   const admin = program
     .command('admin')
-    .description('Manage organizations (System administrator) and their users, through VCD’s admin API');
+    .description(
+      'Manage organizations (System administrator) and their users through VCD’s admin API; reset a password, back up and restore on the store itself',
+    );
 
   // ---------------------------------------------------------------- orgs
   const org = admin.command('org').description('Create, list, disable, enable and delete organizations (System administrator)');
@@ -138,6 +141,9 @@ export function registerAdminCommands(program: Command): void {
   connection(
     inOrg(user.command('delete').argument('<name>', 'the user name').description('Delete a user (their vApps pass to you)')),
   ).action(action((name: string, flags: UserFlags) => runUserDelete(name, flags)));
+
+  // ---------------------------------------------------------------- on the store itself (store-admin.ts)
+  registerStoreAdminCommands(admin);
 }
 
 async function api(flags: ConnectionFlags): Promise<AdminApi> {

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { ConfigError, DEFAULTS, loadConfig, loadConfigFile, type ConfigFile, type RawConfig } from '../config.js';
+import type { BootstrapResult } from '../auth/bootstrap.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -60,7 +61,8 @@ Examples:
   tessera serve --config /etc/tessera/tessera.toml       with port = 8080, http = true, database_url = "..."
 
 Passwords: TESSERA_ADMIN_PASSWORD sets the System administrator's on first start (else one is generated
-and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
+and printed once, before anything else can fail); TESSERA_DEMO_PASSWORD sets the demo users'. Lost one:
+tessera admin reset-password administrator@System.`,
     )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const flags: RawConfig = {
@@ -98,20 +100,55 @@ and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
       // Loaded here, not at the top: `tessera scan` in a pre-commit hook must not load the whole server.
       const { startServer } = await import('../server.js');
       const { DataDirLockedError } = await import('../store/sqlite-lock.js');
+      // The start banner, with the one-time passwords, goes to the terminal (stderr) apart from the log lines
+      // (stdout, JSON for a collector): a password never enters the log pipeline.
+      const out = (line: string) => process.stderr.write(line + '\n');
+      const dataDirFlag = config.databaseUrl ? '--database-url URL' : `--data-dir ${config.dataDir}`;
+      const resetHint = (who: string) => `tessera admin reset-password ${who} ${dataDirFlag}`;
+      // Printed the moment they exist, before the certificate and the port can fail: a first start that fails
+      // has still shown them, and they stay valid for the next start.
+      let printedPasswords = false;
+      const onBootstrap = (result: BootstrapResult) => {
+        if (result.generatedAdminPassword) {
+          out(`First start: System administrator administrator@System, password ${result.generatedAdminPassword} (shown once)`);
+          printedPasswords = true;
+        }
+        if (result.createdDemo) {
+          out(`First start: demo users alice@acme (Organization Administrator), bob@acme (vApp Author), hank@globex`);
+          if (result.generatedDemoPassword) {
+            out(`  Demo password: ${result.generatedDemoPassword} (shown once)`);
+            printedPasswords = true;
+          }
+        }
+        const earlier = result.passwordsOfFailedStart ?? [];
+        if (earlier.length > 0) {
+          out(`An earlier first start printed generated passwords for ${earlier.join(', ')} and then failed.`);
+          out(
+            `  If they were not kept, set new ones (with this server stopped on SQLite): ${resetHint(earlier.length === 1 ? earlier[0]! : 'USER@ORG')}`,
+          );
+        }
+      };
       let server;
       try {
-        server = await startServer(config);
+        server = await startServer(config, { onBootstrap });
       } catch (err) {
         // Another server owns the SQLite file: say who, and that several servers are PostgreSQL's job.
         if (err instanceof DataDirLockedError) {
           process.stderr.write(`tessera: ${err.message}\n`);
           process.exit(1);
         }
-        throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          process.stderr.write(`tessera: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
+        } else {
+          process.stderr.write(`tessera: the server did not start: ${(err as Error).stack ?? String(err)}\n`);
+        }
+        if (printedPasswords) {
+          out('The data directory is initialized: the passwords printed above stay valid for the next start.');
+          out(`  If they were not kept: ${resetHint('administrator@System')}`);
+        }
+        process.exit(1);
       }
-      // The start banner, with the one-time passwords, goes to the terminal (stderr) apart from the log lines
-      // (stdout, JSON for a collector): a password never enters the log pipeline.
-      const out = (line: string) => process.stderr.write(line + '\n');
       out(`Tessera is listening on ${server.url}`);
       if (server.certPath) out(`  TLS: self-signed certificate ${server.certPath} (clients need --insecure / -k)`);
       out(`  Storage: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
@@ -121,14 +158,7 @@ and printed once); TESSERA_DEMO_PASSWORD sets the demo users'.`,
       } else if (config.trustProxy.length > 0) {
         out(`  Proxy: X-Forwarded-* believed from ${config.trustProxy.join(', ')}`);
       }
-      if (server.bootstrap.generatedAdminPassword) {
-        out(`  System administrator: administrator@System, password ${server.bootstrap.generatedAdminPassword} (shown once)`);
-      }
-      if (server.bootstrap.createdDemo) {
-        const pw = server.bootstrap.generatedDemoPassword;
-        out(`  Demo users: alice@acme (Organization Administrator), bob@acme (vApp Author), hank@globex`);
-        if (pw) out(`  Demo password: ${pw} (shown once)`);
-      }
+      if (printedPasswords) out(`  Lost a generated password? ${resetHint('USER@ORG')} (server stopped, on SQLite)`);
       out(`  Portal: ${server.url}/tenant/acme   API: ${server.url}/api/versions`);
       if (server.metricsUrl) out(`  Metrics: ${server.metricsUrl}`);
       let stopping = false;

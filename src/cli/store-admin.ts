@@ -1,0 +1,360 @@
+/**
+ * `tessera admin reset-password|backup|restore`: day-2 operations that work on the store itself, not through a
+ * running server (the other `admin` subcommands, admin.ts, go through the API).
+ *
+ * - reset-password USER@ORG: for a locked-out System administrator. Opens the store as `serve` does; on SQLite
+ *   it takes the single-server lock (src/store/sqlite-lock.ts), so it refuses while a server runs; on
+ *   PostgreSQL it runs beside the nodes, and its user-level revocation reaches them through the feed.
+ * - backup FILE: SQLite's online backup from a read-only connection; no lock, safe while the server serves.
+ * - restore FILE: refuses while a server holds the lock; checks FILE is a Tessera database this version can
+ *   run; keeps the old file as tessera.db.bak-<time>.
+ *
+ * The store and better-sqlite3 are imported when a command runs: `tessera scan` must not load them.
+ */
+import type { Command } from 'commander';
+import { existsSync, renameSync, rmSync, chmodSync, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { action } from './io.js';
+import { CliError, EXIT, usageError } from './exit-codes.js';
+import { readAllStdin } from './prompt.js';
+import { progressOnStderr } from './progress.js';
+
+interface StoreFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+export const POSTGRES_BACKUP_ADVICE =
+  'On PostgreSQL, back up and restore with its own tools: ' +
+  'pg_dump --format=custom --file=tessera.dump "$TESSERA_DATABASE_URL" while the nodes run, and ' +
+  'pg_restore --clean --if-exists --no-owner --dbname="$TESSERA_DATABASE_URL" tessera.dump with every node stopped (see docs/operations.md).';
+
+const storeOptions = (command: Command) =>
+  command
+    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
+    .option('--database-url <url>', 'postgres://... when the store is PostgreSQL (TESSERA_DATABASE_URL)');
+
+export function registerStoreAdminCommands(admin: Command): void {
+  storeOptions(
+    admin
+      .command('reset-password')
+      .argument('<user@org>', 'the user, e.g. administrator@System')
+      .description(
+        "Set a new password directly in the store (a locked-out System administrator): ends the user's sessions on every node and clears a TOTP lockout",
+      )
+      .option('--password-stdin', 'read the new password from standard input (else a strong one is generated and printed once)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Works on the store, not through a server. SQLite: stop the server first (one process per file); PostgreSQL:
+runs beside the nodes. The generated password goes to stdout, once.
+
+Examples:
+  $ tessera admin reset-password administrator@System --data-dir /var/lib/tessera
+  $ pass show tessera/admin | tessera admin reset-password administrator@System --password-stdin`,
+    )
+    .action(action((who: string, flags: StoreFlags & { passwordStdin?: boolean }) => runResetPassword(who, flags)));
+
+  admin
+    .command('backup')
+    .argument('<file>', 'where to write the copy (mode 0600)')
+    .description("Copy the SQLite database with SQLite's online backup; safe while the server runs")
+    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
+    .option('--database-url <url>', 'refused: PostgreSQL is backed up with pg_dump')
+    .option('--force', 'overwrite FILE if it exists')
+    .addHelpText('after', '\nExamples:\n  $ tessera admin backup /backups/tessera-$(date +%F).db --data-dir /var/lib/tessera')
+    .action(action((file: string, flags: StoreFlags & { force?: boolean }) => runBackup(file, flags)));
+
+  admin
+    .command('restore')
+    .argument('<file>', 'a backup made by tessera admin backup')
+    .description('Replace the SQLite database with a backup (the server must be stopped); the old file is kept as tessera.db.bak-<time>')
+    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
+    .option('--database-url <url>', 'refused: PostgreSQL is restored with pg_restore')
+    .addHelpText('after', '\nExamples:\n  $ tessera admin restore /backups/tessera-2026-12-01.db --data-dir /var/lib/tessera')
+    .action(action((file: string, flags: StoreFlags) => runRestore(file, flags)));
+}
+
+function configFrom(flags: StoreFlags): Config {
+  try {
+    return loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl });
+  } catch (error) {
+    if (error instanceof ConfigError) throw usageError(error.message);
+    throw error;
+  }
+}
+
+const sqliteFileOf = (config: Config) => join(config.dataDir, 'tessera.db');
+
+/** The lock error, worded for these commands: what to do instead. */
+async function lockedMessage(error: unknown, instead: string): Promise<CliError | null> {
+  const { DataDirLockedError } = await import('../store/sqlite-lock.js');
+  if (!(error instanceof DataDirLockedError)) return null;
+  const who = error.owner ? `pid ${error.owner.pid} on host ${error.owner.host}, started ${error.owner.startedAt}` : 'another process';
+  return new CliError(`A Tessera server is running on this data directory (${who}). ${instead}`);
+}
+
+// ------------------------------------------------------------------ reset-password
+
+async function runResetPassword(who: string, flags: StoreFlags & { passwordStdin?: boolean }): Promise<void> {
+  const at = who.lastIndexOf('@');
+  if (at <= 0 || at === who.length - 1) throw usageError(`Name the user as USER@ORG, e.g. administrator@System (got "${who}")`);
+  const userName = who.slice(0, at);
+  const orgName = who.slice(at + 1);
+  const config = configFrom(flags);
+  // Opening a store creates it: a mistyped --data-dir must not leave an empty database behind.
+  if (!config.databaseUrl && !existsSync(sqliteFileOf(config))) {
+    throw usageError(`No Tessera database at ${sqliteFileOf(config)}: name the data directory with --data-dir`);
+  }
+  let chosen: string | null = null;
+  if (flags.passwordStdin) {
+    if (process.stdin.isTTY) throw usageError('--password-stdin needs the password piped in, not a terminal');
+    chosen = await readAllStdin();
+  }
+  const [{ openStore }, { createServices }, { generatePassword, passwordProblem }] = await Promise.all([
+    import('../store/index.js'),
+    import('../services.js'),
+    import('../auth/passwords.js'),
+  ]);
+  if (chosen !== null) {
+    const problem = passwordProblem(chosen);
+    if (problem) throw usageError(problem);
+  }
+  const log = {
+    info: () => undefined,
+    warn: (o: object, m: string) => process.stderr.write(`${m} ${JSON.stringify(o)}\n`),
+    error: (o: object, m: string) => process.stderr.write(`${m} ${JSON.stringify(o)}\n`),
+  };
+  let store;
+  try {
+    store = await openStore(
+      { databaseUrl: config.databaseUrl, sqliteFile: sqliteFileOf(config), revocationFeedMaxLagMs: config.revocationFeedMaxLagMs },
+      log,
+    );
+  } catch (error) {
+    throw (
+      (await lockedMessage(
+        error,
+        'On SQLite only one process may open the store: stop the server and run this again, or, if another System ' +
+          'administrator can still sign in, set the password through it: tessera admin user set-password NAME --in ORG.',
+      )) ?? error
+    );
+  }
+  const services = await createServices(config, store, log);
+  try {
+    const org = await store.getOrgByName(orgName);
+    const user = org ? await store.getUserByName(org.id, userName) : undefined;
+    if (!org || !user) throw new CliError(`No user "${userName}" in an organization named "${orgName}"`, EXIT.FORBIDDEN);
+    const password = chosen ?? generatePassword();
+    // UserService.update: the new hash, then a user-level revocation (sessions_not_before and the revocation
+    // feed), so every running node refuses the user's old sessions.
+    await services.users.update(user, { password });
+    const wasLocked = user.totp_failures > 0 || user.totp_locked_until > Date.now();
+    await store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0 });
+    await services.audit.record({
+      type: 'user.passwordChanged',
+      actor: null,
+      org: { id: org.id, name: org.name },
+      details: { user: user.name, userId: user.id, via: 'tessera admin reset-password', totpLockoutCleared: wasLocked },
+    });
+    const name = `${user.name}@${org.name}`;
+    if (chosen === null) {
+      process.stdout.write(`${password}\n`);
+      process.stderr.write(`New password for ${name} above (shown once).`);
+    } else process.stderr.write(`Set the password of ${name}.`);
+    process.stderr.write(` Their sessions have ended${wasLocked ? ' and the TOTP lockout is cleared' : ''}; API tokens still work.\n`);
+    if (user.is_enabled === 0) process.stderr.write(`Note: ${name} is disabled and cannot sign in until enabled.\n`);
+  } finally {
+    await services.stop();
+    await store.close();
+  }
+}
+
+// ------------------------------------------------------------------ backup
+
+function refusePostgres(config: Config, verb: 'backup' | 'restore'): void {
+  if (config.databaseUrl) throw usageError(`tessera admin ${verb} is for SQLite. ${POSTGRES_BACKUP_ADVICE}`);
+}
+
+async function runBackup(file: string, flags: StoreFlags & { force?: boolean }): Promise<void> {
+  const config = configFrom(flags);
+  refusePostgres(config, 'backup');
+  const source = sqliteFileOf(config);
+  if (!existsSync(source)) throw usageError(`No Tessera database at ${source}: name the data directory with --data-dir`);
+  const target = resolve(file);
+  if (target === resolve(source)) throw usageError('The backup must go to another file than the database itself');
+  if (existsSync(target) && !flags.force) throw usageError(`${target} exists: choose another name or pass --force`);
+  mkdirSync(dirname(target), { recursive: true });
+  const [{ default: Database }, { MIGRATION_NAMES }] = await Promise.all([import('better-sqlite3'), import('../store/migrate.js')]);
+  // Read-only, and no lock: the server keeps serving. SQLite's backup copies a consistent snapshot, restarting
+  // a step when the server writes in between.
+  const db = new Database(source, { readonly: true, fileMustExist: true });
+  const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+  const progress = progressOnStderr();
+  const started = Date.now();
+  try {
+    db.pragma('busy_timeout = 5000');
+    await db.backup(partial, {
+      progress({ totalPages, remainingPages }) {
+        const done = totalPages - remainingPages;
+        progress.update(`Backup: ${Math.floor((done / Math.max(totalPages, 1)) * 100)}% (${done}/${totalPages} pages)`);
+        return 1024; // pages per step (4 MiB at the default page size): few restarts, short read locks
+      },
+    });
+    progress.done();
+    settle(Database, partial);
+    chmodSync(partial, 0o600);
+    const level = inspectTesseraDatabase(Database, partial, MIGRATION_NAMES);
+    renameSync(partial, target);
+    const size = statSync(target).size;
+    process.stderr.write(
+      `Backed up ${source} to ${target} (${(size / 1024 / 1024).toFixed(1)} MiB, migration ${level.latest}) in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
+    );
+  } catch (error) {
+    progress.done();
+    for (const leftover of [partial, `${partial}-wal`, `${partial}-shm`, `${partial}-journal`]) rmSync(leftover, { force: true });
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+// ------------------------------------------------------------------ restore
+
+export interface DatabaseLevel {
+  migrations: number;
+  latest: string;
+}
+
+type DatabaseClass = typeof import('better-sqlite3');
+
+/**
+ * Checks that `file` is a Tessera SQLite database this version can run: its migrations are a prefix of ours
+ * (an older one is migrated on the next start; a newer one is refused), and it passes SQLite's quick check.
+ */
+export function inspectTesseraDatabase(Database: DatabaseClass, file: string, ours: readonly string[]): DatabaseLevel {
+  let db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new CliError(`${file} cannot be opened: ${(error as Error).message}`, EXIT.USAGE);
+  }
+  try {
+    let tables: Set<string>;
+    try {
+      tables = new Set(
+        (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name),
+      );
+    } catch (error) {
+      throw new CliError(`${file} is not an SQLite database (${(error as Error).message})`, EXIT.USAGE);
+    }
+    for (const table of ['kysely_migration', 'meta', 'orgs', 'users']) {
+      if (!tables.has(table)) throw new CliError(`${file} is not a Tessera database (no table ${table})`, EXIT.USAGE);
+    }
+    return checkMigrations(
+      file,
+      ours,
+      (db.prepare('SELECT name FROM kysely_migration ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name),
+      () => db!.pragma('quick_check', { simple: true }) as string,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+function checkMigrations(file: string, ours: readonly string[], applied: string[], quickCheck: () => string): DatabaseLevel {
+  const unknown = applied.filter((name) => !ours.includes(name));
+  if (unknown.length > 0) {
+    throw new CliError(
+      `${file} was written by a newer Tessera (migration ${unknown.at(-1)} is unknown to this one): restore it with that version or later`,
+      EXIT.USAGE,
+    );
+  }
+  if (applied.length === 0 || applied.some((name, i) => ours[i] !== name)) {
+    throw new CliError(`${file} is not a Tessera database this version can run (migrations: ${applied.join(', ') || 'none'})`, EXIT.USAGE);
+  }
+  const check = quickCheck();
+  if (check !== 'ok') throw new CliError(`${file} is damaged (SQLite quick_check: ${check})`, EXIT.USAGE);
+  return { migrations: applied.length, latest: applied.at(-1)! };
+}
+
+/**
+ * A copy keeps the source's WAL mode in its header, and every later open (even read-only) would leave -wal and
+ * -shm files beside it; a copy is a single file in rollback-journal mode (the server switches back to WAL).
+ */
+function settle(Database: DatabaseClass, file: string): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma('journal_mode = DELETE');
+  } finally {
+    db.close();
+  }
+}
+
+const stamp = () =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+
+async function runRestore(file: string, flags: StoreFlags): Promise<void> {
+  const config = configFrom(flags);
+  refusePostgres(config, 'restore');
+  const source = resolve(file);
+  if (!existsSync(source)) throw usageError(`${source} does not exist`);
+  const target = sqliteFileOf(config);
+  if (source === resolve(target)) throw usageError('That is the database itself: name a backup file');
+  const [{ default: Database }, { lockSqliteFile }, { MIGRATION_NAMES }] = await Promise.all([
+    import('better-sqlite3'),
+    import('../store/sqlite-lock.js'),
+    import('../store/migrate.js'),
+  ]);
+  const level = inspectTesseraDatabase(Database, source, MIGRATION_NAMES);
+  mkdirSync(config.dataDir, { recursive: true });
+  // Held throughout: no server may start on the directory while its database is swapped.
+  let lock;
+  try {
+    lock = lockSqliteFile(target);
+  } catch (error) {
+    throw (await lockedMessage(error, 'Stop it before restoring (tessera admin backup works while it runs).')) ?? error;
+  }
+  const incoming = `${target}.restore-${process.pid}`;
+  try {
+    // A copy through SQLite, not of the bytes: a backup left with a -wal beside it comes whole.
+    const from = new Database(source, { readonly: true, fileMustExist: true });
+    try {
+      await from.backup(incoming);
+    } finally {
+      from.close();
+    }
+    settle(Database, incoming);
+    chmodSync(incoming, 0o600);
+    inspectTesseraDatabase(Database, incoming, MIGRATION_NAMES);
+    let kept: string | null = null;
+    if (existsSync(target)) {
+      // Fold the old file's write-ahead log into it first (a server killed with -9 leaves one), so the kept
+      // copy is whole on its own.
+      const old = new Database(target);
+      try {
+        const [result] = old.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        if (result && result.busy !== 0) throw new CliError(`${target} is busy (a reader holds it): try again`);
+      } finally {
+        old.close();
+      }
+      kept = `${target}.bak-${stamp()}`;
+      renameSync(target, kept);
+    }
+    for (const leftover of [`${target}-wal`, `${target}-shm`]) rmSync(leftover, { force: true });
+    renameSync(incoming, target);
+    process.stderr.write(
+      `Restored ${source} into ${target} (migration ${level.latest}).` +
+        (kept ? ` The previous database is kept as ${kept}.` : '') +
+        `\nStart the server: tessera serve --data-dir ${config.dataDir}\n`,
+    );
+  } finally {
+    for (const leftover of [incoming, `${incoming}-wal`, `${incoming}-shm`, `${incoming}-journal`]) rmSync(leftover, { force: true });
+    lock.release();
+  }
+}
