@@ -204,9 +204,10 @@ async function runBackup(file: string, flags: StoreFlags & { force?: boolean }):
       progress({ totalPages, remainingPages }) {
         const done = totalPages - remainingPages;
         progress.update(`Backup: ${Math.floor((done / Math.max(totalPages, 1)) * 100)}% (${done}/${totalPages} pages)`);
-        return 1024; // pages per step (4 MiB at the default page size): few restarts, short read locks
+        return 1024; // pages per step (4 MiB at the default page size): how often progress is drawn
       },
     });
+    db.exec('COMMIT'); // the snapshot is copied: let the server checkpoint past it
     progress.done();
     settle(Database, partial);
     chmodSync(partial, 0o600);
