@@ -188,21 +188,26 @@ async function runBackup(file: string, flags: StoreFlags & { force?: boolean }):
   if (existsSync(target) && !flags.force) throw usageError(`${target} exists: choose another name or pass --force`);
   mkdirSync(dirname(target), { recursive: true });
   const [{ default: Database }, { MIGRATION_NAMES }] = await Promise.all([import('better-sqlite3'), import('../store/migrate.js')]);
-  // Read-only, and no lock: the server keeps serving. SQLite's backup copies a consistent snapshot, restarting
-  // a step when the server writes in between.
+  // Read-only, and no lock: the server keeps serving.
   const db = new Database(source, { readonly: true, fileMustExist: true });
   const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
   const progress = progressOnStderr();
   const started = Date.now();
   try {
     db.pragma('busy_timeout = 5000');
+    // One read transaction for the whole copy: every step reads the same snapshot. Without it SQLite restarts
+    // the backup whenever the server commits between two steps, and under steady writes it never ends
+    // (measured: 1,400 restarts in 15 s at one write per 5 ms). In WAL mode the reader does not block the server.
+    db.exec('BEGIN');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
     await db.backup(partial, {
       progress({ totalPages, remainingPages }) {
         const done = totalPages - remainingPages;
         progress.update(`Backup: ${Math.floor((done / Math.max(totalPages, 1)) * 100)}% (${done}/${totalPages} pages)`);
-        return 1024; // pages per step (4 MiB at the default page size): few restarts, short read locks
+        return 1024; // pages per step (4 MiB at the default page size): how often progress is drawn
       },
     });
+    db.exec('COMMIT'); // the snapshot is copied: let the server checkpoint past it
     progress.done();
     settle(Database, partial);
     chmodSync(partial, 0o600);
@@ -217,6 +222,7 @@ async function runBackup(file: string, flags: StoreFlags & { force?: boolean }):
     for (const leftover of [partial, `${partial}-wal`, `${partial}-shm`, `${partial}-journal`]) rmSync(leftover, { force: true });
     throw error;
   } finally {
+    if (db.inTransaction) db.exec('COMMIT');
     db.close();
   }
 }
@@ -260,6 +266,7 @@ export function inspectTesseraDatabase(Database: DatabaseClass, file: string, ou
       () => db!.pragma('quick_check', { simple: true }) as string,
     );
   } finally {
+    if (db.inTransaction) db.exec('COMMIT');
     db.close();
   }
 }
@@ -289,6 +296,7 @@ function settle(Database: DatabaseClass, file: string): void {
   try {
     db.pragma('journal_mode = DELETE');
   } finally {
+    if (db.inTransaction) db.exec('COMMIT');
     db.close();
   }
 }

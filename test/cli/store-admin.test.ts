@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { startTessera, ADMIN_PASSWORD, DEMO_PASSWORD } from '../helpers/tessera.js';
 import { bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
 import { BIN, runCli } from './run-cli.js';
+import { seedGeneratedInventory } from '../../src/cli/seed.js';
 import { reportUnavailable, selectedBackends } from '../store/backends.js';
 
 // CI runs the whole suite once per backend: the SQLite commands in the SQLite pass, the PostgreSQL one in its own.
@@ -51,16 +52,26 @@ describe('tessera admin backup and restore (SQLite)', { skip: !onSqlite && 'SQLi
         204,
       );
 
-      // The server keeps serving (and writing: each exchange is a write) while the backup runs beside it.
+      // Megabytes of inventory, so the copy takes many steps, and the server keeps serving and committing while
+      // it runs: a backup that restarted on every commit between two steps would never end.
+      await seedGeneratedInventory(tessera.store, { vms: 20_000, orgs: 1, orgPrefix: 'bulk' });
       const backupFile = join(freshDir(), 'nightly.db');
       let serving = true;
       const statuses: number[] = [];
+      let commits = 0;
       const load = (async () => {
         while (serving) statuses.push((await exchange(base, 'acme', kept.apiToken)).status);
       })();
+      const writes = (async () => {
+        while (serving) {
+          await tessera.store.setMeta('ops_test_tick', String(++commits));
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
       const backup = await runCli(['admin', 'backup', backupFile, '--data-dir', live]);
       serving = false;
-      await load;
+      await Promise.all([load, writes]);
+      assert.ok(commits > 10, `the server committed during the backup (${commits})`);
       assert.equal(backup.code, 0, backup.stderr);
       assert.match(backup.stderr, /Backed up .*tessera\.db to .*nightly\.db .*migration \d{4}_/);
       assert.ok(statuses.length > 0, 'the server answered during the backup');
