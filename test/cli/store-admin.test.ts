@@ -164,7 +164,7 @@ describe('tessera admin backup and restore (SQLite)', { skip: !onSqlite && 'SQLi
 describe('tessera admin reset-password', () => {
   test(
     'SQLite: refused while the server runs; stopped, it sets a new password, ends sessions, clears a TOTP lockout',
-    { skip: !onSqlite },
+    { skip: !onSqlite && 'SQLite only: runs in the SQLite pass' },
     async () => {
       const dir = freshDir();
       const tessera = await startTessera({ backend: 'sqlite', dataDir: dir });
@@ -221,25 +221,29 @@ describe('tessera admin reset-password', () => {
     },
   );
 
-  test('PostgreSQL: beside a running node, whose old sessions of the user are refused at once', { skip: !onPostgres }, async () => {
-    const tessera = await startTessera({ backend: 'postgres' });
-    try {
-      const before = await signIn(tessera.baseUrl, 'administrator', 'System', ADMIN_PASSWORD);
-      assert.equal(await sessionWorks(tessera.baseUrl, before), 200);
-      const reset = await runCli(['admin', 'reset-password', 'administrator@System', '--database-url', tessera.config.databaseUrl!]);
-      assert.equal(reset.code, 0, reset.stderr);
-      const password = reset.stdout.trim();
-      let status = 200;
-      for (let i = 0; i < 50 && status === 200; i++) {
-        status = await sessionWorks(tessera.baseUrl, before);
-        if (status === 200) await new Promise((r) => setTimeout(r, 100));
+  test(
+    'PostgreSQL: beside a running node, whose old sessions of the user are refused at once',
+    { skip: !onPostgres && 'PostgreSQL only: runs in the PostgreSQL pass (TESSERA_TEST_BACKEND=postgres)' },
+    async () => {
+      const tessera = await startTessera({ backend: 'postgres' });
+      try {
+        const before = await signIn(tessera.baseUrl, 'administrator', 'System', ADMIN_PASSWORD);
+        assert.equal(await sessionWorks(tessera.baseUrl, before), 200);
+        const reset = await runCli(['admin', 'reset-password', 'administrator@System', '--database-url', tessera.config.databaseUrl!]);
+        assert.equal(reset.code, 0, reset.stderr);
+        const password = reset.stdout.trim();
+        let status = 200;
+        for (let i = 0; i < 50 && status === 200; i++) {
+          status = await sessionWorks(tessera.baseUrl, before);
+          if (status === 200) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(status, 401, 'the running node refuses the session from before the reset');
+        await signIn(tessera.baseUrl, 'administrator', 'System', password);
+      } finally {
+        await tessera.stop();
       }
-      assert.equal(status, 401, 'the running node refuses the session from before the reset');
-      await signIn(tessera.baseUrl, 'administrator', 'System', password);
-    } finally {
-      await tessera.stop();
-    }
-  });
+    },
+  );
 });
 
 /** `tessera serve` in a child process, until it says where it listens (or exits). */
