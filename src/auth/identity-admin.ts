@@ -24,18 +24,8 @@ import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, isProviderOnlyRight } fro
 export const MAX_NAME_LENGTH = 128;
 export const MAX_DESCRIPTION_LENGTH = 1024;
 
-export interface UserPatch {
-  fullName?: string;
-  email?: string;
-  enabled?: boolean;
-  roleId?: string;
-  password?: string;
-  deployedVmQuota?: number;
-  storedVmQuota?: number;
-  description?: string;
-  telephone?: string;
-  im?: string;
-}
+/** What a user update may change: UserService's own patch, so the two can never drift apart. */
+export type UserPatch = Parameters<UserService['update']>[1];
 
 export interface GroupInput {
   name?: string;
