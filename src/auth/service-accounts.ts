@@ -454,7 +454,8 @@ export class ServiceAccountService {
     const org = await this.store.getOrg(account.org_id);
     if (!org) throw invalidGrant();
     const refuse = (reason: string) => {
-      void this.audit.record({
+      // Coalesced per account and reason, as user-token refusals are: a retrying script cannot grow the store.
+      this.audit.refused({
         type: 'serviceAccount.refused',
         outcome: 'failure',
         actor: { id: account.id, name: account.name },
