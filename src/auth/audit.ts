@@ -42,6 +42,7 @@ export type AuditEventType =
   | 'serviceAccount.exchanged'
   | 'serviceAccount.retried'
   | 'serviceAccount.refused'
+  | 'serviceAccount.expired'
   | 'serviceAccount.revoked'
   | 'serviceAccount.tokenReuse'
   | 'org.created'

@@ -44,8 +44,14 @@ const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEq
 export const normalizeUserCode = (code: string) => code.toUpperCase().replace(/[^A-Z]/g, '');
 
 /** The status a client sees: DENIED is internal (it makes the device grant answer access_denied). */
-export function visibleStatus(row: ServiceAccountRow): ServiceAccountStatus {
-  return row.status === 'DENIED' ? 'CREATED' : (row.status as ServiceAccountStatus);
+export function visibleStatus(row: ServiceAccountRow, now = Date.now()): ServiceAccountStatus {
+  if (row.status === 'DENIED' || authorizationEnded(row, now)) return 'CREATED';
+  return row.status as ServiceAccountStatus;
+}
+
+/** An ACTIVE account whose authorization reached the end its org's lifetime policy set at activation. */
+export function authorizationEnded(row: ServiceAccountRow, now = Date.now()): boolean {
+  return row.status === 'ACTIVE' && row.authorized_until !== null && Number(row.authorized_until) <= now;
 }
 
 export type TokenAnswer = {
@@ -193,6 +199,7 @@ export class ServiceAccountService {
       granted_by: null,
       last_used_at: null,
       last_used_ips: '[]',
+      authorized_until: null,
     };
     await this.store.db.insertInto('service_accounts').values(row).execute();
     await this.record('serviceAccount.created', principal, row, ip, { name, role: role.name });
@@ -275,6 +282,7 @@ export class ServiceAccountService {
           device_interval: null,
           device_last_poll_at: null,
           granted_by: null,
+          authorized_until: null,
         })
         .where('id', '=', row.id)
         .execute();
@@ -300,7 +308,7 @@ export class ServiceAccountService {
     if (!row || row.org_id !== org.id || !can(principal, 'serviceAccount.manage', { orgId: row.org_id })) {
       throw new TesseraError('invalid_client', 'Unknown client_id');
     }
-    if (row.status === 'ACTIVE') {
+    if (row.status === 'ACTIVE' && !authorizationEnded(row)) {
       throw new TesseraError('invalid_request', 'The service account is active; revoke it before authorizing it again');
     }
     const deviceCode = randomBytes(32).toString('base64url');
@@ -404,6 +412,9 @@ export class ServiceAccountService {
     }
     if (row.status !== 'GRANTED') throw bad();
     const token = generateApiToken();
+    // The org's lifetime policy bounds the whole chain from now: rotation hands on this end, never extends it.
+    const maxDays = org.max_token_lifetime_days;
+    const authorizedUntil = maxDays === null ? null : now + maxDays * 86_400_000;
     const activated = await this.store.transaction(async (trx) => {
       const result = await trx
         .updateTable('service_accounts')
@@ -415,6 +426,7 @@ export class ServiceAccountService {
           device_last_poll_at: null,
           last_used_at: now,
           last_used_ips: JSON.stringify([ip]),
+          authorized_until: authorizedUntil,
         })
         .where('id', '=', row.id)
         .where('status', '=', 'GRANTED')
@@ -428,13 +440,13 @@ export class ServiceAccountService {
       return true;
     });
     if (!activated) throw bad();
-    const access = await this.mintAccess(row);
+    const access = await this.mintAccess({ ...row, authorized_until: authorizedUntil });
     await this.audit.record({
       type: 'serviceAccount.activated',
       org: { id: org.id, name: org.name },
       tokenId: row.id,
       ip,
-      details: { name: row.name },
+      details: { name: row.name, authorizedUntil: authorizedUntil === null ? null : new Date(authorizedUntil).toISOString() },
     });
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: token };
   }
@@ -470,9 +482,23 @@ export class ServiceAccountService {
     // A wrong endpoint spends nothing: CPI and CAPVCD try /oauth/provider first and fall back (vcd-wire §5.1).
     if (!pathMatches(path, org)) throw refuse('wrong org endpoint');
     if (org.is_enabled !== 1) throw refuse('organization disabled');
+    const now = Date.now();
+    if (authorizationEnded(account, now)) {
+      // Past the end fixed at activation: the chain ends here (status CREATED), as a revoke would end it, once.
+      await this.endEverything(account);
+      await this.audit.record({
+        type: 'serviceAccount.expired',
+        outcome: 'failure',
+        actor: { id: account.id, name: account.name },
+        org: { id: org.id, name: org.name },
+        tokenId: account.id,
+        ip,
+        details: { name: account.name, authorizedUntil: new Date(Number(account.authorized_until)).toISOString() },
+      });
+      throw invalidGrant();
+    }
     if (token.spent_at !== null) return this.presentedAgain(token, account, org, ip);
 
-    const now = Date.now();
     const next = generateApiToken();
     const nextRow = this.tokenRow(account.id, next, now, ip);
     const rotated = await this.store.transaction(async (trx) => {
@@ -583,7 +609,7 @@ export class ServiceAccountService {
     const token = await this.store.db.selectFrom('service_account_tokens').selectAll().where('secret_hash', '=', hash).executeTakeFirst();
     if (!token || token.spent_at !== null || token.revoked_at !== null) return null;
     const account = await this.get(token.service_account_id);
-    return account ? { token, account } : null;
+    return account && !authorizationEnded(account) ? { token, account } : null;
   }
 
   // ------------------------------------------------------------------ helpers
@@ -603,8 +629,15 @@ export class ServiceAccountService {
     };
   }
 
+  /** A session never outlives the authorization it comes from. */
   private mintAccess(account: ServiceAccountRow) {
-    return this.accessTokens.mint({ userId: account.id, orgId: account.org_id, kind: 'service_account', apiTokenId: null });
+    return this.accessTokens.mint({
+      userId: account.id,
+      orgId: account.org_id,
+      kind: 'service_account',
+      apiTokenId: null,
+      notAfterMs: account.authorized_until === null ? null : Number(account.authorized_until),
+    });
   }
 
   private requireRevocationState(): void {

@@ -152,6 +152,8 @@ export interface ServiceAccountTable {
   granted_by: string | null;
   last_used_at: number | null;
   last_used_ips: string;
+  /** When the authorization ends (epoch ms), fixed at activation from the org's lifetime policy; null: no limit. */
+  authorized_until: number | null;
 }
 
 /** One refresh token of a service account's rotation chain; spent on use (migration 0005). */

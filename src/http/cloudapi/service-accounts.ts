@@ -69,6 +69,8 @@ function entity(n: Named) {
     createdTimeUtc: isoInstant(row.created_at),
     lastUsedTimeUtc: isoInstant(row.last_used_at),
     lastUsedIpAddresses: ips,
+    // When the authorization ends (the org's lifetime policy at activation); null: no limit or not active.
+    expirationTimeUtc: visibleStatus(row) === 'ACTIVE' ? isoInstant(row.authorized_until) : null,
   };
 }
 

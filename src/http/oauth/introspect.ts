@@ -56,6 +56,7 @@ async function introspectServiceAccountToken(
     username: live.account.name,
     org: org?.name ?? null,
     iat: seconds(Number(live.token.created_at))!,
+    ...(live.account.authorized_until === null ? {} : { exp: seconds(Number(live.account.authorized_until))! }),
     // Tessera extension: the token is spent on its next use (service accounts rotate).
     rotating: true,
   };

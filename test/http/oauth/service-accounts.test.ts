@@ -247,6 +247,61 @@ for (const plan of selectedBackends()) {
       assert.equal(events[0]!.outcome, 'failure');
     });
 
+    test("the org's lifetime policy bounds a service account's authorization; rotation never extends it", async () => {
+      const globex = (await t.store.getOrgByName('globex'))!;
+      await t.store.updateOrg(globex.id, { max_token_lifetime_days: 1 });
+      try {
+        const before = Date.now();
+        const { clientId, refreshToken: t1 } = await activeAccount(hank, 'globex', 'sa-lifetime');
+        const entity = (await getAccount(hank, clientId)).json();
+        const ends = Date.parse(entity.expirationTimeUtc);
+        assert.ok(ends >= before + 86_400_000 && ends <= Date.now() + 86_400_000, entity.expirationTimeUtc);
+        // Rotation hands the same end on; introspection tells it.
+        const r1 = await exchange(base, 'globex', t1);
+        assert.equal(r1.status, 200, r1.text);
+        const t2 = r1.json().refresh_token as string;
+        assert.equal((await getAccount(hank, clientId)).json().expirationTimeUtc, entity.expirationTimeUtc);
+        const introspected = await http(`${base}${oauthPath('globex')}/introspect`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${hank}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: t2 }),
+        });
+        assert.equal(introspected.json().exp, Math.floor(ends / 1000));
+        // Close to the end, a new session ends with the authorization, not after it.
+        await t.store.db
+          .updateTable('service_accounts')
+          .set({ authorized_until: Date.now() + 30_000 })
+          .where('id', '=', clientId)
+          .execute();
+        const r2 = await exchange(base, 'globex', t2);
+        assert.equal(r2.status, 200, r2.text);
+        assert.ok(r2.json().expires_in <= 30, `expires_in ${r2.json().expires_in}`);
+        const session = r2.json().access_token as string;
+        // Past the end: refused, the chain and its sessions end, the account is CREATED again, audited once.
+        await t.store.db
+          .updateTable('service_accounts')
+          .set({ authorized_until: Date.now() - 1 })
+          .where('id', '=', clientId)
+          .execute();
+        envelope(await exchange(base, 'globex', r2.json().refresh_token as string), 400, 'invalid_grant');
+        assert.equal((await http(`${base}/cloudapi/1.0.0/orgs`, { headers: bearer(session, JSON_37) })).status, 401);
+        const after = (await getAccount(hank, clientId)).json();
+        assert.equal(after.status, 'CREATED');
+        assert.equal(after.expirationTimeUtc, null);
+        const events = await t.store.db
+          .selectFrom('audit_events')
+          .select('outcome')
+          .where('token_id', '=', clientId)
+          .where('event_type', '=', 'serviceAccount.expired')
+          .execute();
+        assert.deepEqual(events, [{ outcome: 'failure' }]);
+        // An administrator can authorize it again.
+        assert.equal((await authorize(hank, 'globex', clientId)).status, 200);
+      } finally {
+        await t.store.updateOrg(globex.id, { max_token_lifetime_days: null });
+      }
+    });
+
     test('a retry seen by a node that did not issue the successor is refused with a hint, not treated as theft', async () => {
       const { clientId, refreshToken: t1 } = await activeAccount(alice, 'acme', 'sa-other-node');
       const t2 = (await exchange(base, 'acme', t1)).json().refresh_token as string;

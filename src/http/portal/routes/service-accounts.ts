@@ -107,6 +107,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
         uri: row.client_uri,
         createdAt: Number(row.created_at),
         lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+        authorizedUntil: row.authorized_until === null ? null : Number(row.authorized_until),
         lastIps: ips,
         requestExpiresAt: row.device_expires_at === null ? null : Number(row.device_expires_at),
       };

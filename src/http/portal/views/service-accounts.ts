@@ -22,6 +22,8 @@ export interface ServiceAccountItem {
   readonly createdAt: number;
   readonly lastUsedAt: number | null;
   readonly lastIps: readonly string[];
+  /** When an active account's authorization ends (its org's lifetime policy); null: no limit. */
+  readonly authorizedUntil: number | null;
   /** For pending requests: when the user code expires. */
   readonly requestExpiresAt: number | null;
 }
@@ -164,6 +166,7 @@ ${message(input.message)}
     <dt>URI</dt><dd>${a.uri ?? html`<span class="muted">None</span>`}</dd>
     <dt>Created</dt><dd>${timeOrDash(a.createdAt)}</dd>
     <dt>Last used</dt><dd>${timeOrDash(a.lastUsedAt)}${a.lastIps.length > 0 && html` from ${a.lastIps.join(', ')}`}</dd>
+    <dt>Authorization ends</dt><dd>${a.status === 'ACTIVE' && a.authorizedUntil !== null ? timeOrDash(a.authorizedUntil) : html`<span class="muted">${a.status === 'ACTIVE' ? 'Never (no lifetime policy)' : 'Not authorized'}</span>`}</dd>
   </dl>
 </section>
 ${
