@@ -11,6 +11,7 @@ import { areaOf, defaultVersion } from './context.js';
 import { TesseraError } from './errors.js';
 import { isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
+import { isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
 import { legacyVersionRoutes } from './legacy/versions.js';
@@ -136,6 +137,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => {
     const tesseraError = toTesseraError(error);
     if (isServerError(tesseraError)) request.log.error({ err: error }, 'request failed');
+    else if (isTransientStoreError(error)) request.log.warn({ err: (error as Error).message }, 'store unavailable: answered 503');
     return renderError(tesseraError, request, reply);
   });
 

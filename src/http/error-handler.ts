@@ -6,6 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { TesseraError } from './errors.js';
 import { xmlDocument } from './xml.js';
 import { areaOf, defaultVersion, jsonBytes } from './context.js';
+import { isTransientStoreError } from '../store/transient-errors.js';
 
 /** Maps framework errors (validation, body parsing, size) onto the catalogue. */
 export function toTesseraError(error: unknown): TesseraError {
@@ -18,6 +19,9 @@ export function toTesseraError(error: unknown): TesseraError {
     if (e.statusCode === 404) return new TesseraError('RESOURCE_NOT_FOUND', 'The requested resource was not found');
     if (e.statusCode === 405) return new TesseraError('METHOD_NOT_ALLOWED', 'Method not allowed');
     return new TesseraError('BAD_REQUEST', e.validation ? `Invalid request: ${e.message}` : safeClientMessage(e));
+  }
+  if (isTransientStoreError(error)) {
+    return new TesseraError('SERVICE_UNAVAILABLE', 'The store is unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
   }
   return new TesseraError('INTERNAL_SERVER_ERROR', 'An internal error occurred');
 }

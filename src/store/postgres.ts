@@ -16,16 +16,37 @@ export { REVOCATION_CHANNEL } from './pg-revocation-bus.js';
 /** The feed's default liveness bound (config: revocationFeedMaxLagMs). */
 export const DEFAULT_FEED_MAX_LAG_MS = 2_000;
 
+/**
+ * Bounds on every pooled connection (docs/postgresql.md): a statement that runs longer, or a wait for a free
+ * connection longer than this, fails (the client gets 503 and retries) instead of piling requests up behind a
+ * stuck database. Migrations run first, on a connection of their own without the statement bound: an index build
+ * on a large table may rightly take minutes.
+ */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+export const CONNECTION_WAIT_MS = 10_000;
+
 // int8 (epoch milliseconds, counts) as JS numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
 export async function openPostgresStore(connectionString: string, log: BusLogger, options: StoreOptions = {}): Promise<Store> {
-  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
+  const migrator = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 1 }) }) });
+  try {
+    await migrateToLatest(migrator, 'postgres');
+  } finally {
+    await migrator.destroy();
+  }
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    // The same bound seen from this side: a database cut off by the network cannot cancel anything itself.
+    query_timeout: STATEMENT_TIMEOUT_MS + 5_000,
+    connectionTimeoutMillis: CONNECTION_WAIT_MS,
+  });
   // An idle pooled connection killed by the server (restart, failover, admin) emits 'error' on the pool; without
   // a handler that would crash the process. The pool drops the client and the next query opens a new one.
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...queryTimer(options.onQuery) });
-  await migrateToLatest(db, 'postgres');
   const bus = new PgRevocationBus({
     connectionString,
     pool,

@@ -1,0 +1,43 @@
+/**
+ * A database that is away or too slow is "retry shortly" (503 with Retry-After), not a bug (500): the classifier
+ * and the error handler's mapping, with errors shaped as pg, node and better-sqlite3 raise them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isTransientStoreError } from '../../src/store/transient-errors.js';
+import { toTesseraError } from '../../src/http/error-handler.js';
+
+const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code, severity: 'ERROR' });
+
+test('transient: statement timeout, shutdown, connection loss, pool wait, busy SQLite', () => {
+  for (const e of [
+    pgError('57014', 'canceling statement due to statement timeout'),
+    pgError('57P01', 'terminating connection due to administrator command'),
+    pgError('53300', 'sorry, too many clients already'),
+    pgError('40001', 'could not serialize access'),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    new Error('timeout exceeded when trying to connect'),
+    new Error('Connection terminated unexpectedly'),
+    new Error('Query read timeout'),
+    Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+  ]) {
+    assert.equal(isTransientStoreError(e), true, e.message);
+    const mapped = toTesseraError(e);
+    assert.equal(mapped.status, 503, e.message);
+    assert.equal(mapped.headers['Retry-After'], '5');
+    assert.doesNotMatch(mapped.message, /ECONNREFUSED|5432|statement/, 'no internals in the answer');
+  }
+});
+
+test('not transient: constraint violations, syntax errors, plain bugs stay 500', () => {
+  for (const e of [
+    pgError('23505', 'duplicate key value violates unique constraint'),
+    pgError('42601', 'syntax error at or near'),
+    new TypeError("Cannot read properties of undefined (reading 'id')"),
+    'a string',
+    null,
+  ]) {
+    assert.equal(isTransientStoreError(e), false, String(e));
+    assert.equal(toTesseraError(e).status, 500);
+  }
+});
