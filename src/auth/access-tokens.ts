@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Hs256Signer } from './jwt-hs256.js';
-import type { SessionKind } from './principal.js';
+import type { SessionKind } from '../domain/principal.js';
 
 export interface AccessClaims {
   sub: string; // user id

@@ -8,8 +8,8 @@ import type { Store } from '../store/store.js';
 import type { AccessClaims, AccessTokenService } from './access-tokens.js';
 import type { RevocationView } from './revocation-view.js';
 import type { IdentityCache } from './identity-cache.js';
-import type { Principal } from './principal.js';
-import { TesseraError, unauthenticated } from '../http/errors.js';
+import type { Principal } from '../domain/principal.js';
+import { TesseraError, unauthenticated } from '../domain/errors.js';
 
 export interface PresentedCredential {
   kind: 'access_token' | 'legacy';

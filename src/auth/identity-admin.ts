@@ -16,8 +16,8 @@ import type { Store, User, Group, Role, RightsBundle } from '../store/store.js';
 import type { UserService, NewUser } from './users.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog, AuditEventType } from './audit.js';
-import type { Principal } from './principal.js';
-import { TesseraError, badRequest, forbidden } from '../http/errors.js';
+import type { Principal } from '../domain/principal.js';
+import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can, effectiveRights, type Action } from '../domain/policy.js';
 import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, isProviderOnlyRight } from '../domain/rights.js';
 

@@ -14,9 +14,9 @@
 import type { Store, Org } from '../store/store.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog, AuditEventType } from './audit.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../domain/principal.js';
 import type { RevocationEvent } from '../store/store.js';
-import { TesseraError, badRequest, forbidden } from '../http/errors.js';
+import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can } from '../domain/policy.js';
 import { SYSTEM_ORG_ID } from '../domain/rights.js';
 import {

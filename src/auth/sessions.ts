@@ -11,10 +11,10 @@ import type { Authenticator } from './authenticator.js';
 import { hashLegacySessionId } from './authenticator.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog } from './audit.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../domain/principal.js';
 import { verifyPassword } from './passwords.js';
 import { matchTotpStep } from './totp.js';
-import { TesseraError, badCredentials } from '../http/errors.js';
+import { TesseraError, badCredentials } from '../domain/errors.js';
 import { isSystemOrgName } from '../domain/rights.js';
 import { SignInGuard } from './sign-in-guard.js';
 

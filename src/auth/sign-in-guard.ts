@@ -9,7 +9,7 @@
  * failures (only its owner can succeed) but never the address's (a sprayer with one valid account of their own
  * could otherwise reset it between guesses).
  */
-import { tooManyRequests } from '../http/errors.js';
+import { tooManyRequests } from '../domain/errors.js';
 
 /** Failures per key in a window that starts at the key's first failure. */
 export class FailureBudget {

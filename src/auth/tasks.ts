@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Store, TaskRow } from '../store/store.js';
-import type { Principal } from './principal.js';
-import { TesseraError } from '../http/errors.js';
+import type { Principal } from '../domain/principal.js';
+import { TesseraError } from '../domain/errors.js';
 
 /** How long a finished task stays readable: VCD's default task retention is 30 days. */
 export const TASK_RETENTION_MS = 30 * 24 * 60 * 60_000;

@@ -13,9 +13,9 @@
  */
 import type { Store, User } from '../store/store.js';
 import type { AuditLog } from './audit.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../domain/principal.js';
 import { can } from '../domain/policy.js';
-import { forbidden } from '../http/errors.js';
+import { forbidden } from '../domain/errors.js';
 import { verifyPassword } from './passwords.js';
 import { matchTotpStep, newTotpSecret, otpauthUri, qrCodeSvg } from './totp.js';
 

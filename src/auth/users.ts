@@ -9,9 +9,9 @@ import type { SessionService } from './sessions.js';
 import type { ApiTokenService } from './api-tokens.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog } from './audit.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../domain/principal.js';
 import { hashPassword, passwordProblem } from './passwords.js';
-import { TesseraError, badRequest } from '../http/errors.js';
+import { TesseraError, badRequest } from '../domain/errors.js';
 
 export interface NewUser {
   orgId: string;

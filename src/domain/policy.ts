@@ -6,7 +6,7 @@
  * tokens, or view or revoke other users' tokens; users, groups, roles, global roles and rights bundles are
  * read-only; and they lack `Token: Manage` / `Token: Manage All`.
  */
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from './principal.js';
 import { RIGHTS, isProviderOnlyRight } from './rights.js';
 
 export type Action =

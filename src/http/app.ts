@@ -8,7 +8,7 @@ import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
 import { areaOf, defaultVersion } from './context.js';
-import { TesseraError } from './errors.js';
+import { TesseraError } from '../domain/errors.js';
 import { isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { isTransientStoreError } from '../store/transient-errors.js';

@@ -2,7 +2,7 @@
  * `Authorization: Basic base64(user@org:password)` as VCD's session endpoints take it. The user/org split is
  * on the LAST `@` (user names may contain `@`: vcd-wire §3.1), the user:password split on the first `:`.
  */
-import { badCredentials } from './errors.js';
+import { badCredentials } from '../domain/errors.js';
 
 export interface BasicCredentials {
   userName: string;

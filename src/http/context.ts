@@ -3,7 +3,7 @@
  * `request.vcd` (the negotiated API version and format) and `app.tessera` (the services).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../domain/principal.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import type { AccessTokenService } from '../auth/access-tokens.js';
@@ -19,11 +19,16 @@ import type { UserService } from '../auth/users.js';
 import type { TotpEnrolmentService } from '../auth/totp-enrolment.js';
 import type { OrgAdmin } from '../auth/org-admin.js';
 import type { TaskService } from '../auth/tasks.js';
-import type { Site } from './cloudapi/session-entity.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import { DEFAULT_API_VERSION } from '../domain/api-versions.js';
-import { unauthenticated } from './errors.js';
+import { unauthenticated } from '../domain/errors.js';
 import { requestedHost, requestedScheme } from './request-origin.js';
+
+/** This installation's site (VCD multisite): its id appears in session locations. */
+export interface Site {
+  id: string;
+  name: string;
+}
 
 export interface Services {
   config: Config;

@@ -3,7 +3,7 @@
  * generic 500 with no detail; the log gets the detail (never a secret: pino redacts credentials).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { TesseraError } from './errors.js';
+import { TesseraError } from '../domain/errors.js';
 import { xmlDocument } from './xml.js';
 import { areaOf, defaultVersion, jsonBytes } from './context.js';
 import { isTransientStoreError } from '../store/transient-errors.js';

@@ -3,9 +3,9 @@
  * unknown entity, is the same 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN, as VCD answers (vcd-wire §7), so a tenant
  * cannot probe for other orgs' ids.
  */
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../domain/principal.js';
 import { can, canReachOrg } from '../domain/policy.js';
-import { forbidden } from '../http/errors.js';
+import { forbidden } from '../domain/errors.js';
 
 export type ReadableKind = 'org' | 'adminOrg' | 'vdc' | 'vapp' | 'vm';
 

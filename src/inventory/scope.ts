@@ -2,7 +2,7 @@
  * Which orgs' inventory a principal may see. The scope becomes a `where org_id = ?` in every inventory query,
  * so isolation is enforced by the SQL itself and never by filtering rows after the fact.
  */
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../domain/principal.js';
 import { can } from '../domain/policy.js';
 
 export type InventoryScope = { readonly kind: 'all' } | { readonly kind: 'org'; readonly orgId: string };

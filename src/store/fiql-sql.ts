@@ -20,7 +20,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { parseFiql, FiqlSyntaxError, type FiqlComparison, type FiqlNode, type FiqlOperator } from '../domain/fiql.js';
-import { badRequest, TesseraError } from '../http/errors.js';
+import { badRequest, TesseraError } from '../domain/errors.js';
 
 export type FiqlFieldType =
   /** Text, compared as is. */

@@ -6,7 +6,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import type { Principal, SessionKind } from '../../src/auth/principal.js';
+import type { Principal, SessionKind } from '../../src/domain/principal.js';
 import { apiTokenListScope, can, canReachOrg, effectiveRights, hasProviderView, hasRight, type Action } from '../../src/domain/policy.js';
 import { PREDEFINED_ROLES, RIGHTS, RIGHT_CATALOGUE, SYSTEM_ORG_ID, type PredefinedRoleName } from '../../src/domain/rights.js';
 

@@ -6,7 +6,7 @@
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { Harness } from './route-harness.js';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/domain/principal.js';
 import { DEMO_PASSWORD, ADMIN_PASSWORD } from '../helpers/tessera.js';
 import { SYSTEM_ORG_ID, RIGHTS, PREDEFINED_ROLES } from '../../src/domain/rights.js';
 import { generateApiToken, hashApiToken, apiTokenStart } from '../../src/domain/api-token-format.js';

@@ -13,7 +13,7 @@ import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, http, signIn } from '../helpers/api.js';
 import { RIGHTS, RIGHT_CATALOGUE, isProviderOnlyRight } from '../../src/domain/rights.js';
 import { effectiveRights } from '../../src/domain/policy.js';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/domain/principal.js';
 import type { Store } from '../../src/store/store.js';
 
 const API = '/cloudapi/1.0.0';

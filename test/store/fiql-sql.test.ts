@@ -10,7 +10,7 @@ import pg from 'pg';
 import fc from 'fast-check';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { compileFiqlFilter, likePattern, type FiqlFieldMap } from '../../src/store/fiql-sql.js';
-import { TesseraError } from '../../src/http/errors.js';
+import { TesseraError } from '../../src/domain/errors.js';
 import { bothBackends, reportUnavailable } from './backends.js';
 
 interface ProbeDB {

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
-import { badRequest, forbidden } from '../errors.js';
+import { badRequest, forbidden } from '../../domain/errors.js';
 import { sql } from 'kysely';
 import { apiTokenListScope, can, hasProviderView } from '../../domain/policy.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';

@@ -6,10 +6,10 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import type { Group, Role, User } from '../../store/store.js';
 import { requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
-import { badRequest, forbidden, tooManyRequests, TesseraError } from '../errors.js';
+import { badRequest, forbidden, tooManyRequests, TesseraError } from '../../domain/errors.js';
 import { verifyPassword } from '../../auth/passwords.js';
 import { can, hasProviderView, type Action } from '../../domain/policy.js';
 import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES } from '../../domain/rights.js';

@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FiqlComparison, FiqlNode } from '../../domain/fiql.js';
 import { parseFiqlOrBadRequest } from '../../store/fiql-sql.js';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../domain/errors.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
 import type { CloudApiPage } from '../../schemas/wire.js';
 

@@ -8,7 +8,7 @@ import type { OrgEntity, VdcEntity } from '../../schemas/wire.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
-import { badRequest, forbidden } from '../errors.js';
+import { badRequest, forbidden } from '../../domain/errors.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks, type PageRequest } from './paging.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
 import type { DB } from '../../store/schema.js';

@@ -3,7 +3,7 @@
  * {resultTotal, pageCount, page, pageSize, associations, values}, and `Link` headers for the other pages.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../domain/errors.js';
 import { baseUrl } from '../context.js';
 import type { CloudApiPage } from '../../schemas/wire.js';
 

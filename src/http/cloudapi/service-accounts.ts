@@ -7,9 +7,9 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import type { Services } from '../context.js';
-import { forbidden, badRequest, notFound } from '../errors.js';
+import { forbidden, badRequest, notFound } from '../../domain/errors.js';
 import { can, hasProviderView } from '../../domain/policy.js';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import { visibleStatus, type ServiceAccountRow } from '../../auth/service-accounts.js';
 import { listPage, type ListFields } from './list-query.js';
 import { isoInstant } from '../../domain/instant.js';

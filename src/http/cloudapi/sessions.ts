@@ -8,8 +8,8 @@
  * without it the answer is 401 TOTP_REQUIRED (after a correct password only).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { baseUrl, requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
-import { parseBasicAuth } from '../basic-auth.js';
+import { baseUrl, requirePrincipal, sendCloudapiJson } from '../context.js';
+import { signInFromRequest } from '../sign-in.js';
 import { sessionJson } from './session-entity.js';
 import { listPage, type ListFields } from './list-query.js';
 
@@ -20,22 +20,7 @@ const SESSION_FIELDS: ListFields<SessionEntity> = {
   'org.name': { read: (s) => s.org.name },
 };
 import { tokenEntity } from './token-entity.js';
-import { forbidden, tooManyRequests, TesseraError } from '../errors.js';
-import type { SignInRequest } from '../../auth/sessions.js';
-
-/** Shared by the cloudapi and legacy sign-in: rate limit, parse Basic, sign in. */
-export async function signInFromRequest(services: Services, request: FastifyRequest, endpoint: SignInRequest['endpoint']) {
-  const credentials = parseBasicAuth(request.headers.authorization);
-  const retryAfter = services.limits.signIn.hit(`${request.ip}|${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`);
-  if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many sign-in attempts; retry later');
-  const totpHeader = request.headers['x-tessera-totp'];
-  return services.sessions.signIn({
-    ...credentials,
-    totpCode: typeof totpHeader === 'string' ? totpHeader : null,
-    endpoint,
-    ip: request.ip,
-  });
-}
+import { forbidden, TesseraError } from '../../domain/errors.js';
 
 export const cloudapiSessionRoutes: FastifyPluginAsync = async (app) => {
   const services = app.tessera;

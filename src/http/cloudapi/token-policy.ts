@@ -8,7 +8,7 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
-import { badRequest, forbidden } from '../errors.js';
+import { badRequest, forbidden } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
 
 const ORG_URN = /^(?:urn:vcloud:org:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;

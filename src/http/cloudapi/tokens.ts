@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
-import { forbidden, badRequest } from '../errors.js';
+import { forbidden, badRequest } from '../../domain/errors.js';
 import { apiTokenListScope } from '../../domain/policy.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';

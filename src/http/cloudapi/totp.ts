@@ -9,7 +9,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
-import { badRequest, tooManyRequests, TesseraError } from '../errors.js';
+import { badRequest, tooManyRequests, TesseraError } from '../../domain/errors.js';
 
 export const cloudapiTotpRoutes: FastifyPluginAsync = async (app) => {
   const totp = app.tessera.totpEnrolment;

@@ -18,11 +18,11 @@
  * govcd sends only when set) a field left out keeps its value.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import type { Org } from '../../store/store.js';
 import type { OrgInput } from '../../auth/org-admin.js';
 import { baseUrl, requirePrincipal } from '../context.js';
-import { badRequest, forbidden } from '../errors.js';
+import { badRequest, forbidden } from '../../domain/errors.js';
 import { sendDocument } from './send-document.js';
 import { parseXmlBody, type XmlElement } from './xml-input.js';
 import { can } from '../../domain/policy.js';

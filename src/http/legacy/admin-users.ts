@@ -17,11 +17,11 @@
  * password is changed at /cloudapi/1.0.0/users/{id} with the current one, never here.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import type { TaskRow, User } from '../../store/store.js';
 import type { UserPatch } from '../../auth/identity-admin.js';
 import { baseUrl, requirePrincipal } from '../context.js';
-import { badRequest, forbidden } from '../errors.js';
+import { badRequest, forbidden } from '../../domain/errors.js';
 import { sendDocument } from './send-document.js';
 import { parseXmlBody, type XmlElement } from './xml-input.js';
 import { can } from '../../domain/policy.js';

@@ -16,7 +16,7 @@ import { adminVCloudTree } from '../../inventory/documents/admin-vcloud.js';
 import { MEDIA } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { baseUrl, requirePrincipal } from '../context.js';
-import { forbidden } from '../errors.js';
+import { forbidden } from '../../domain/errors.js';
 import { sendDocument } from './send-document.js';
 
 export const legacyAdminRoutes: FastifyPluginAsync = async (app) => {

@@ -8,10 +8,10 @@
  * Unknown ids, malformed ids and entities of other orgs all answer the same 403 (inventory/access.ts).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
-import { forbidden } from '../errors.js';
+import { forbidden } from '../../domain/errors.js';
 import { readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { MEDIA, adminOrgHref, idFromPathSegment, orgHref, vappHref, vdcHref, vmHref, type UrnKind } from '../../inventory/hrefs.js';
 import {

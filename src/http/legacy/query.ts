@@ -8,7 +8,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl, requirePrincipal } from '../context.js';
-import { forbidden } from '../errors.js';
+import { forbidden } from '../../domain/errors.js';
 import { mayRead } from '../../inventory/access.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
 import { withVersion } from '../../inventory/xml-render.js';

@@ -4,12 +4,12 @@
  * token; `GET /api/session` (pyvcloud's rehydrate) and `DELETE /api/session`.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
-import { legacySessionJson, sessionXml } from '../cloudapi/session-entity.js';
-import { signInFromRequest } from '../cloudapi/sessions.js';
+import { legacySessionJson, sessionXml } from './session-document.js';
+import { signInFromRequest } from '../sign-in.js';
 import { compareApiVersions } from '../../domain/api-versions.js';
-import { TesseraError } from '../errors.js';
+import { TesseraError } from '../../domain/errors.js';
 import { vcloudJsonType, vcloudXmlType } from '../xml.js';
 
 export const legacySessionRoutes: FastifyPluginAsync = async (app) => {

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { baseUrl, requirePrincipal } from '../context.js';
-import { forbidden } from '../errors.js';
+import { forbidden } from '../../domain/errors.js';
 import { sendDocument } from './send-document.js';
 import { can } from '../../domain/policy.js';
 import { MEDIA } from '../../inventory/hrefs.js';

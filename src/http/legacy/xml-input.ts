@@ -5,7 +5,7 @@
  * A DOCTYPE is refused outright: no entity expansion from a request body.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../domain/errors.js';
 
 export type XmlObject = { readonly [key: string]: XmlValue };
 export type XmlValue = string | XmlObject | readonly XmlValue[];

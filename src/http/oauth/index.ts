@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthOrgPath } from '../../auth/api-tokens.js';
 import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
-import { TesseraError, tooManyRequests } from '../errors.js';
+import { TesseraError, tooManyRequests } from '../../domain/errors.js';
 import type { GrantHandler } from './grants/types.js';
 import type { OAuthClientRegistration } from '../../schemas/wire.js';
 import { isoInstant } from '../../domain/instant.js';

@@ -9,7 +9,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../context.js';
 import { jsonBytes, requirePrincipal } from '../context.js';
-import { TesseraError, tooManyRequests } from '../errors.js';
+import { TesseraError, tooManyRequests } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
 import { hashApiToken, isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { SYSTEM_ORG_ID } from '../../domain/rights.js';

@@ -1,7 +1,7 @@
 /**
  * What the signed-in user may see in the portal, asked of the policy (domain/policy.ts), never decided here.
  */
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import { apiTokenListScope, can } from '../../domain/policy.js';
 
 /** User preferences > Access Tokens: present for holders of "Manage user's own API token" (or Manage All). */

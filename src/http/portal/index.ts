@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import { forbidden, unauthenticated, notFound } from '../errors.js';
+import { forbidden, unauthenticated, notFound } from '../../domain/errors.js';
 import { isServerError, toTesseraError } from '../error-handler.js';
 import { isSystemOrgName } from '../../domain/rights.js';
 import type { PortalDeps } from './deps.js';

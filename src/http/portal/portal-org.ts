@@ -2,7 +2,7 @@
  * Which organization's portal a URL names: `/tenant/{org}` for a tenant, `/provider` for the System org (VCD
  * keeps the two apart: a System user signs in at /provider only, a tenant user at its org's URL only).
  */
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import type { OAuthOrgPath } from '../../auth/api-tokens.js';
 import { SYSTEM_ORG_NAME } from '../../domain/rights.js';
 

@@ -7,8 +7,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import type { Principal } from '../../auth/principal.js';
-import { TesseraError, unauthenticated } from '../errors.js';
+import type { Principal } from '../../domain/principal.js';
+import { TesseraError, unauthenticated } from '../../domain/errors.js';
 import { readCookie } from './cookies.js';
 import { signValue, verifySignedValue } from './crypto/signed-value.js';
 import { sessionBelongsTo, type PortalOrg } from './portal-org.js';

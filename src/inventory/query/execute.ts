@@ -17,7 +17,7 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Executor, Store } from '../../store/store.js';
 import { compileFiqlFilter, parseFiqlOrBadRequest, type FiqlWhere } from '../../store/fiql-sql.js';
 import { fiqlSelectors, formatFiql } from '../../domain/fiql.js';
-import { badRequest } from '../../http/errors.js';
+import { badRequest } from '../../domain/errors.js';
 import type { InventoryScope } from '../scope.js';
 import { readInventoryVersion } from '../version.js';
 import type { QueryField, QueryTypeDefinition, Row } from './catalogue.js';

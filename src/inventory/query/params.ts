@@ -3,7 +3,7 @@
  * sends parses as VCD parses it: `type` twice, a leading `&` (`/api/query?&type=orgVdc&...`), empty values
  * (`sortAsc=&sortDesc=`), and an unencoded FIQL filter full of `=`, `;` and `/`.
  */
-import { badRequest } from '../../http/errors.js';
+import { badRequest } from '../../domain/errors.js';
 
 export const DEFAULT_PAGE_SIZE = 25;
 /** VCD's maxPageSize: larger requests are clamped, not refused (1.5 guide, vcd-wire §9.4). */

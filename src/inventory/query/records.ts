@@ -3,7 +3,7 @@
  * (PostgreSQL returns bigint counts as strings unless parsed), ISO 8601 dates from epoch ms, and references as
  * hrefs (`format=records`) or URNs (`format=idrecords`).
  */
-import { badRequest } from '../../http/errors.js';
+import { badRequest } from '../../domain/errors.js';
 import type { MetadataEntityKind } from '../schema.js';
 import { MEDIA } from '../hrefs.js';
 import { renderedFields, type QueryField, type QueryTypeDefinition, type Row } from './catalogue.js';

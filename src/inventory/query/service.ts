@@ -3,9 +3,9 @@
  * answer from the page cache when the inventory has not changed since the same request was answered, else
  * run the SQL in the caller's scope and render (XML or JSON) into the cache.
  */
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import { can } from '../../domain/policy.js';
-import { badRequest, forbidden } from '../../http/errors.js';
+import { badRequest, forbidden } from '../../domain/errors.js';
 import type { Store } from '../../store/store.js';
 import { listMetadata, type MetadataRow } from '../repository.js';
 import { inventoryScope } from '../scope.js';

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePageRequest, MAX_PAGE } from '../../../src/http/cloudapi/paging.js';
-import { TesseraError } from '../../../src/http/errors.js';
+import { TesseraError } from '../../../src/domain/errors.js';
 import { startHarness } from '../../security/route-harness.js';
 import { DEMO_PASSWORD } from '../../helpers/tessera.js';
 import { selectedBackends } from '../../store/backends.js';

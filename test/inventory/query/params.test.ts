@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseQueryString, queryParametersKey, queryParametersOf, readQueryParameters } from '../../../src/inventory/query/params.js';
-import { TesseraError } from '../../../src/http/errors.js';
+import { TesseraError } from '../../../src/domain/errors.js';
 
 const read = (qs: string, fixed?: string) => readQueryParameters(parseQueryString(qs), fixed);
 

@@ -6,7 +6,7 @@
  */
 import type { GrantHandler } from './types.js';
 import type { OAuthTokenResponse } from '../../../schemas/wire.js';
-import { tooManyRequests } from '../../errors.js';
+import { tooManyRequests } from '../../../domain/errors.js';
 
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',

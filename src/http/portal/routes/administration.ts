@@ -13,7 +13,7 @@ import { queryField, seeOther, sendPage } from '../respond.js';
 import { administrationScope, canViewServiceAccounts } from '../access.js';
 import { listApiTokens, listUsers, type TokenListScope } from '../token-queries.js';
 import { can } from '../../../domain/policy.js';
-import { forbidden } from '../../errors.js';
+import { forbidden } from '../../../domain/errors.js';
 import { allTokensPage, userTokensPage, usersPage } from '../views/administration.js';
 import { DONE_NOTICES } from './preferences.js';
 

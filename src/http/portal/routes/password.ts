@@ -10,13 +10,13 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../context.js';
-import type { Principal } from '../../../auth/principal.js';
+import type { Principal } from '../../../domain/principal.js';
 import type { PortalDeps } from '../deps.js';
 import { requireSignedIn, type SignedInState } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { formField, seeOther, sendPage } from '../respond.js';
 import { canChangeOwnPassword } from '../access.js';
-import { TesseraError, forbidden } from '../../errors.js';
+import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { passwordProblem, verifyPassword } from '../../../auth/passwords.js';
 import { changePasswordPage, type PasswordField } from '../views/password.js';
 

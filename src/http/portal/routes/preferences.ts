@@ -17,7 +17,7 @@ import { signedInFrame } from '../page-frame.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { canChangeOwnPassword, canCreateOwnToken, hasAccessTokensSection } from '../access.js';
 import { listApiTokens } from '../token-queries.js';
-import { badRequest } from '../../errors.js';
+import { badRequest } from '../../../domain/errors.js';
 import type { TotpEnrolment } from '../../../auth/totp-enrolment.js';
 import { homePage } from '../views/home.js';
 import { preferencesPage } from '../views/preferences.js';

@@ -20,7 +20,7 @@ import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { canManageServiceAccounts, canViewServiceAccounts } from '../access.js';
-import { TesseraError, badRequest, forbidden } from '../../errors.js';
+import { TesseraError, badRequest, forbidden } from '../../../domain/errors.js';
 import { can, effectiveRights } from '../../../domain/policy.js';
 import { isProviderOnlyRight, SYSTEM_ORG_ID } from '../../../domain/rights.js';
 import { visibleStatus, type ServiceAccountRow } from '../../../auth/service-accounts.js';

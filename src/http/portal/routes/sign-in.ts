@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { TesseraError } from '../../errors.js';
+import { TesseraError } from '../../../domain/errors.js';
 import type { SignedIn } from '../../../auth/sessions.js';
 import type { PortalDeps } from '../deps.js';
 import type { PortalOrg } from '../portal-org.js';

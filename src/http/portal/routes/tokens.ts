@@ -25,7 +25,7 @@ import { clearCookie, createdTokenPath, readCookie, setCreatedTokenCookie } from
 import { decryptValue, encryptValue } from '../crypto/encrypted-value.js';
 import { baseUrl } from '../../context.js';
 import { servesGeneratedCertificate } from '../../../tls.js';
-import { TesseraError, forbidden } from '../../errors.js';
+import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { newTokenPage, revokeConfirmPage, tokenCreatedPage, tokenGonePage } from '../views/token-pages.js';
 import type { RevokeOrigin } from '../views/token-table.js';
 

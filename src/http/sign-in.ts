@@ -1,0 +1,25 @@
+/**
+ * Password sign-in from an HTTP request, shared by the cloudapi (`POST /cloudapi/1.0.0/sessions[/provider]`) and
+ * the legacy API (`POST /api/sessions`, `/api/login`). It lives here, outside both API areas, so that neither
+ * area imports the other (test/architecture/layering.test.ts).
+ * Order matters: the rate limit is counted before any password is checked, keyed by caller IP and the named
+ * user@org, so guessing is bounded per account without letting one noisy IP lock everyone out.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { SignInRequest } from '../auth/sessions.js';
+import { tooManyRequests } from '../domain/errors.js';
+import { parseBasicAuth } from './basic-auth.js';
+import type { Services } from './context.js';
+
+export async function signInFromRequest(services: Services, request: FastifyRequest, endpoint: SignInRequest['endpoint']) {
+  const credentials = parseBasicAuth(request.headers.authorization);
+  const retryAfter = services.limits.signIn.hit(`${request.ip}|${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`);
+  if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many sign-in attempts; retry later');
+  const totpHeader = request.headers['x-tessera-totp'];
+  return services.sessions.signIn({
+    ...credentials,
+    totpCode: typeof totpHeader === 'string' ? totpHeader : null,
+    endpoint,
+    ip: request.ip,
+  });
+}
