@@ -6,9 +6,8 @@
  * in its org. Everything else, unknown, revoked, expired or
  * not visible alike, is `{"active": false}` (§2.2), so the endpoint is no oracle.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../context.js';
-import { jsonBytes, requirePrincipal } from '../context.js';
+import type { Principal } from '../../domain/principal.js';
 import { TesseraError, tooManyRequests } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
 import { hashApiToken, isWellFormedApiToken } from '../../domain/api-token-format.js';
@@ -18,7 +17,7 @@ type Introspection = Record<string, string | number | boolean | null>;
 const INACTIVE: Introspection = { active: false };
 const seconds = (ms: number | null) => (ms === null ? undefined : Math.floor(ms / 1000));
 
-async function introspectApiToken(services: Services, caller: ReturnType<typeof requirePrincipal>, token: string): Promise<Introspection> {
+async function introspectApiToken(services: Services, caller: Principal, token: string): Promise<Introspection> {
   const hash = hashApiToken(token);
   const row = await services.store.getApiTokenByHash(hash);
   if (!row) return introspectServiceAccountToken(services, caller, hash);
@@ -40,11 +39,7 @@ async function introspectApiToken(services: Services, caller: ReturnType<typeof 
 }
 
 /** A service account's live (unspent) refresh token, for whoever may see the account. */
-async function introspectServiceAccountToken(
-  services: Services,
-  caller: ReturnType<typeof requirePrincipal>,
-  hash: string,
-): Promise<Introspection> {
+async function introspectServiceAccountToken(services: Services, caller: Principal, hash: string): Promise<Introspection> {
   const live = await services.serviceAccounts.liveToken(hash);
   if (!live || !can(caller, 'serviceAccount.view', { orgId: live.account.org_id })) return INACTIVE;
   const org = await services.store.getOrg(live.account.org_id);
@@ -62,11 +57,7 @@ async function introspectServiceAccountToken(
   };
 }
 
-async function introspectAccessToken(
-  services: Services,
-  caller: ReturnType<typeof requirePrincipal>,
-  token: string,
-): Promise<Introspection> {
+async function introspectAccessToken(services: Services, caller: Principal, token: string): Promise<Introspection> {
   let subject;
   try {
     subject = await services.authenticator.fromAccessToken(token);
@@ -92,20 +83,19 @@ async function introspectAccessToken(
   };
 }
 
-export function introspectHandler(services: Services, tokenParameters: (request: FastifyRequest) => Record<string, string>) {
-  return async (request: FastifyRequest<{ Params: { org?: string } }>, reply: FastifyReply) => {
-    const caller = requirePrincipal(request);
-    const retryAfter = services.limits.tokenPerIp.hit(request.ip);
-    if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
-    // The endpoint answers for the org in its path: a tenant's endpoint is not the provider's.
-    const pathOrg = request.params.org;
-    const callerOnPath = pathOrg === undefined ? caller.orgId === SYSTEM_ORG_ID : pathOrg.toLowerCase() === caller.orgName.toLowerCase();
-    if (!callerOnPath) throw new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', 'Introspect at your own organization\u2019s endpoint');
-    const token = tokenParameters(request).token;
-    if (!token) throw new TesseraError('invalid_request', 'token is required');
-    const answer = isWellFormedApiToken(token)
-      ? await introspectApiToken(services, caller, token)
-      : await introspectAccessToken(services, caller, token);
-    return reply.code(200).header('Cache-Control', 'no-store').header('content-type', 'application/json').send(jsonBytes(answer));
-  };
+/** The answer for `token`, as `caller` may see it at the endpoint of `pathOrg` (undefined: the provider's). */
+export async function introspect(
+  services: Services,
+  caller: Principal,
+  ip: string,
+  pathOrg: string | undefined,
+  token: string | undefined,
+): Promise<Introspection> {
+  const retryAfter = services.limits.tokenPerIp.hit(ip);
+  if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
+  // The endpoint answers for the org in its path: a tenant's endpoint is not the provider's.
+  const callerOnPath = pathOrg === undefined ? caller.orgId === SYSTEM_ORG_ID : pathOrg.toLowerCase() === caller.orgName.toLowerCase();
+  if (!callerOnPath) throw new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', 'Introspect at your own organization\u2019s endpoint');
+  if (!token) throw new TesseraError('invalid_request', 'token is required');
+  return isWellFormedApiToken(token) ? introspectApiToken(services, caller, token) : introspectAccessToken(services, caller, token);
 }

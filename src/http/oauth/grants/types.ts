@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
+import type { OAuthTokenResponse } from '../../../schemas/wire.js';
 import type { Services } from '../../context.js';
 import type { OAuthOrgPath } from '../../../auth/api-tokens.js';
+import type { OAuthParameters } from '../schemas.js';
 
 /** One module per grant type (node-oidc-provider's habit): what it is called, what it reads, what it does. */
 export interface GrantHandler {
@@ -9,7 +11,8 @@ export interface GrantHandler {
   handler(ctx: {
     services: Services;
     path: OAuthOrgPath;
-    params: Record<string, string>;
+    /** The validated parameters (schemas.ts: body and query folded together). */
+    params: OAuthParameters;
     request: FastifyRequest;
-  }): Promise<Record<string, unknown>>;
+  }): Promise<OAuthTokenResponse>;
 }

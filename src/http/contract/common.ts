@@ -1,0 +1,96 @@
+/**
+ * Schema pieces shared by every API area's route contracts (TypeBox, validated by fastify's ajv before any
+ * handler runs; the handlers' types come from the same schemas through @fastify/type-provider-typebox).
+ * Dependency-free apart from typebox, so that any area (and the OpenAPI document) can take them.
+ *
+ * Leniency decisions that apply everywhere (each area's schema file lists its own):
+ * - Query strings accept unknown parameters (VCD ignores them; clients add cache-busters and their own flags).
+ *   Known ones are typed and bounded; a repeated known parameter is 400.
+ * - Numbers in query strings are declared as digit strings with a pattern, not as integers: the pattern holds
+ *   whatever ajv's type coercion is set to, and the range checks that need the number stay in the handler.
+ * - Path ids take either the URN (`urn:vcloud:user:<uuid>`) or the bare UUID, as VCD does; anything else is
+ *   400 before any lookup. Cross-org or missing ids still answer 403, from the handler (vcd-wire §7).
+ * - Request bodies of JSON entities accept fields they do not know (govcd PUTs the whole entity back, with
+ *   read-only fields such as `id` and `href`), and bound the ones they read.
+ */
+import { Type, type TSchema } from 'typebox';
+
+/** Longest text accepted in an identifier, a name or a query value: far above any real one, far below the body limit. */
+export const MAX_NAME_LENGTH = 256;
+export const MAX_FILTER_LENGTH = 4096;
+
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+
+/** `urn:vcloud:<kind>:<uuid>` or the bare UUID, for path parameters that name one entity of `kind`. */
+export const UrnOrUuid = (kind: string) =>
+  Type.String({
+    pattern: `^(urn:vcloud:${kind}:)?${UUID}$`,
+    maxLength: 128,
+    description: `\`urn:vcloud:${kind}:<uuid>\` or the bare UUID`,
+  });
+
+/** `{ id }` path parameters of one entity kind. */
+export const IdParams = (kind: string) => Type.Object({ id: UrnOrUuid(kind) });
+
+/** A URN as it appears in responses. */
+export const Urn = (kind: string) => Type.String({ pattern: `^urn:vcloud:${kind}:`, description: `urn:vcloud:${kind}:<id>` });
+
+/** `{name, id}` reference, as in `owner`, `org`, `roleRefs` (vcd-wire §7). */
+export const EntityReference = Type.Object({ name: Type.String(), id: Type.String() }, { additionalProperties: true });
+
+/** A decimal number in a query string (see the leniency note above); empty means "not given". */
+export const DigitString = (description: string) => Type.String({ pattern: '^[0-9]{0,10}$', description });
+
+/**
+ * The cloudapi list parameters (vcd-wire §7): FIQL `filter`, `sortAsc`/`sortDesc`, 1-based `page`, `pageSize`.
+ * Unknown parameters are allowed (VCD ignores them).
+ */
+export const PagingQueryProperties = {
+  page: Type.Optional(DigitString('1-based page number (default 1)')),
+  pageSize: Type.Optional(DigitString('rows per page (default 25, capped by each list)')),
+  filter: Type.Optional(Type.String({ maxLength: MAX_FILTER_LENGTH, description: 'FIQL filter, e.g. name==alice' })),
+  sortAsc: Type.Optional(Type.String({ maxLength: MAX_NAME_LENGTH })),
+  sortDesc: Type.Optional(Type.String({ maxLength: MAX_NAME_LENGTH })),
+};
+export const PagingQuery = Type.Object(PagingQueryProperties, { additionalProperties: true });
+
+/** A query string whose parameters are all ignored (VCD ignores unknown parameters): still an object of strings. */
+export const AnyQuery = Type.Object({}, { additionalProperties: true });
+
+/** The paged envelope of every cloudapi list (vcd-wire §7). */
+export const CloudApiPageOf = <T extends TSchema>(item: T) =>
+  Type.Object(
+    {
+      resultTotal: Type.Integer({ minimum: 0 }),
+      pageCount: Type.Integer({ minimum: 0 }),
+      page: Type.Integer({ minimum: 1 }),
+      pageSize: Type.Integer({ minimum: 0 }),
+      associations: Type.Array(Type.Unknown()),
+      values: Type.Array(item),
+    },
+    { additionalProperties: false },
+  );
+
+/**
+ * VCD's JSON error envelope under /cloudapi and /oauth (vcd-wire §5.3, §7): strings and null only, since govcd up
+ * to v2.20 decodes it as a map[string]string. Under /oauth `minorErrorCode` is the RFC 6749 error code.
+ */
+export const JsonErrorEnvelope = Type.Object(
+  {
+    minorErrorCode: Type.String(),
+    message: Type.String(),
+    stackTrace: Type.Null(),
+  },
+  { additionalProperties: false, description: 'Error (see docs/errors.md)' },
+);
+
+/** The error statuses a cloudapi or OAuth route can answer, all in the JSON envelope. */
+export const JsonErrorResponses = {
+  400: JsonErrorEnvelope,
+  401: JsonErrorEnvelope,
+  403: JsonErrorEnvelope,
+  429: JsonErrorEnvelope,
+};
+
+/** No body (204, and RFC 7009's empty 200). Typed `undefined` so that handlers `send()` nothing, never `null`. */
+export const NoContent = Type.Unsafe<undefined>({ description: 'No content' });
