@@ -33,6 +33,8 @@ import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
 import { healthRoutes, healthProbeRoutes, type Readiness } from './health.js';
 import { installRequestLog } from './request-log.js';
+import { installSchemaCompilers } from './validation.js';
+import { openApiRoutes, registerOpenApi } from './openapi.js';
 import type { RequestLog } from '../config.js';
 
 export { LOG_REDACTIONS, LOG_SERIALIZERS, redactUrl } from './log-redaction.js';
@@ -78,6 +80,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.requestLog ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   } as FastifyServerOptions);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  // Route schemas: how ajv enforces them and why fastify's defaults are replaced (validation.ts); the OpenAPI
+  // document collects them as routes are added, so both come before the first route.
+  installSchemaCompilers(app);
+  await registerOpenApi(app);
   if (options.requestLog && options.logger) installRequestLog(app, options.requestLog);
   options.instrument?.(app);
 
@@ -167,5 +173,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cloudapiServiceAccountRoutes);
   await app.register(oauthRoutes);
   await app.register(portalRoutes);
+  await app.register(openApiRoutes);
   return app;
 }
