@@ -34,6 +34,8 @@ import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
 import { healthRoutes, healthProbeRoutes, type Readiness } from './health.js';
 import { installRequestLog } from './request-log.js';
+import { installSchemaCompilers } from './validation.js';
+import { openApiRoutes, registerOpenApi } from './openapi.js';
 import type { RequestLog } from '../config.js';
 
 export { LOG_REDACTIONS, LOG_SERIALIZERS, redactUrl } from './log-redaction.js';
@@ -79,6 +81,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.requestLog ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   } as FastifyServerOptions);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  // Route schemas: how ajv enforces them and why fastify's defaults are replaced (validation.ts); the OpenAPI
+  // document collects them as routes are added, so both come before the first route.
+  installSchemaCompilers(app);
+  await registerOpenApi(app);
   if (options.requestLog && options.logger) installRequestLog(app, options.requestLog);
   options.instrument?.(app);
 
@@ -169,5 +175,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cloudapiServiceAccountRoutes);
   await app.register(oauthRoutes);
   await app.register(portalRoutes);
+  await app.register(openApiRoutes);
   return app;
 }

@@ -99,6 +99,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /static/*': open(),
 
   // ---------------------------------------------------------------- /api (legacy)
+  // The OpenAPI document (src/http/openapi.ts): public, it describes the API and grants nothing.
+  'GET /tessera/openapi.json': open(),
   'GET /api/versions': open(),
   'POST /api/sessions': signInEndpoint(),
   'POST /api/login': signInEndpoint(),

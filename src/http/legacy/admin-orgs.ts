@@ -17,7 +17,8 @@
  * settings section left out keeps its values, and in VAppLeaseSettings / VAppTemplateLeaseSettings (whose fields
  * govcd sends only when set) a field left out keeps its value.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../domain/principal.js';
 import type { Org } from '../../store/store.js';
 import type { OrgInput } from '../../auth/org-admin.js';
@@ -33,8 +34,50 @@ import { listVdcsOfOrg } from '../../inventory/repository.js';
 import { adminOrgTree } from '../../inventory/documents/admin-org.js';
 import { taskTree } from '../../inventory/documents/task.js';
 import type { TaskRow } from '../../store/store.js';
+import {
+  AnyQuerystring,
+  ApiHeaders,
+  COMMON_ERRORS,
+  IdParams,
+  NO_CONTENT,
+  OrgDeleteQuerystring,
+  TAG,
+  authenticated,
+  documentResponse,
+  readByIdSchema,
+  xmlBody,
+} from './contract.js';
 
-type IdParams = { Params: { id: string } };
+const adminOrgDocument = (description: string) => documentResponse(MEDIA.adminOrg, description);
+const write = { tags: [TAG.admin], security: authenticated(), headers: ApiHeaders, querystring: AnyQuerystring };
+
+const createOrgSchema = {
+  ...write,
+  summary: 'Create an org (System administrator)',
+  body: xmlBody(MEDIA.adminOrg, 'AdminOrg'),
+  response: { 201: adminOrgDocument('The new AdminOrg, its finished task in Tasks'), ...COMMON_ERRORS },
+};
+const readOrgSchema = readByIdSchema(IdParams, { summary: 'One AdminOrg', tag: TAG.admin, media: MEDIA.adminOrg, description: 'AdminOrg' });
+const updateOrgSchema = {
+  ...write,
+  summary: 'Replace an org (System administrator)',
+  params: IdParams,
+  body: xmlBody(MEDIA.adminOrg, 'AdminOrg'),
+  response: { 200: adminOrgDocument('The AdminOrg, its finished task in Tasks'), ...COMMON_ERRORS },
+};
+const orgActionSchema = (action: string) => ({
+  ...write,
+  summary: `${action === 'enable' ? 'Enable' : 'Disable'} an org (System administrator)`,
+  params: IdParams,
+  response: { ...NO_CONTENT, ...COMMON_ERRORS },
+});
+const deleteOrgSchema = {
+  ...write,
+  summary: 'Delete an org (System administrator); answers the finished Task',
+  params: IdParams,
+  querystring: OrgDeleteQuerystring,
+  response: { 202: documentResponse(MEDIA.task, 'The finished Task'), ...COMMON_ERRORS },
+};
 
 /** The AdminOrg document's fields, as OrgInput (the settings sections as sent). */
 export function orgInputFrom(doc: XmlElement): OrgInput {
@@ -96,7 +139,7 @@ function flag(value: unknown, name: string): boolean {
   throw badRequest(`${name} must be true or false`);
 }
 
-export const legacyAdminOrgRoutes: FastifyPluginAsync = async (app) => {
+export const legacyAdminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = () => app.tessera;
   const store = () => app.tessera.store;
 
@@ -122,7 +165,7 @@ export const legacyAdminOrgRoutes: FastifyPluginAsync = async (app) => {
     actor: principal,
   });
 
-  app.post('/api/admin/orgs', async (request, reply) => {
+  app.post('/api/admin/orgs', { schema: createOrgSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     if (!can(principal, 'org.manage')) throw forbidden();
     const input = orgInputFrom(parseXmlBody(request.body, 'AdminOrg'));
@@ -133,14 +176,14 @@ export const legacyAdminOrgRoutes: FastifyPluginAsync = async (app) => {
     return sendAdminOrg(request, reply, org, [task]);
   });
 
-  app.get<IdParams>('/api/admin/org/:id', async (request, reply) => {
+  app.get('/api/admin/org/:id', { schema: readOrgSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const id = idFromPathSegment(request.params.id, 'org');
     const org = readableOr403(principal, 'adminOrg', id ? await store().getOrg(id) : undefined);
     return sendAdminOrg(request, reply, org);
   });
 
-  app.put<IdParams>('/api/admin/org/:id', async (request, reply) => {
+  app.put('/api/admin/org/:id', { schema: updateOrgSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const org = await orgToManage(principal, request.params.id);
     const input = orgInputFrom(parseXmlBody(request.body, 'AdminOrg'));
@@ -153,7 +196,7 @@ export const legacyAdminOrgRoutes: FastifyPluginAsync = async (app) => {
   });
 
   for (const action of ['disable', 'enable'] as const) {
-    app.post<IdParams>(`/api/admin/org/:id/action/${action}`, async (request, reply) => {
+    app.post(`/api/admin/org/:id/action/${action}`, { schema: orgActionSchema(action) }, async (request, reply) => {
       const principal = requirePrincipal(request);
       const org = await orgToManage(principal, request.params.id);
       await services().tasks.run(
@@ -161,11 +204,11 @@ export const legacyAdminOrgRoutes: FastifyPluginAsync = async (app) => {
         () => services().orgAdmin.setEnabled(principal, org, action === 'enable', request.ip),
         org,
       );
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     });
   }
 
-  app.delete<IdParams & { Querystring: { force?: string; recursive?: string } }>('/api/admin/org/:id', async (request, reply) => {
+  app.delete('/api/admin/org/:id', { schema: deleteOrgSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const org = await orgToManage(principal, request.params.id);
     const options = { force: flag(request.query.force, 'force'), recursive: flag(request.query.recursive, 'recursive') };

@@ -16,7 +16,8 @@
  * values equal to the stored ones are not changes. A password set here ends that user's sessions; one's own
  * password is changed at /cloudapi/1.0.0/users/{id} with the current one, never here.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../domain/principal.js';
 import type { TaskRow, User } from '../../store/store.js';
 import type { UserPatch } from '../../auth/identity-admin.js';
@@ -28,8 +29,34 @@ import { can } from '../../domain/policy.js';
 import { MAX_SETTING_INT } from '../../domain/org-settings.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
 import { userTree } from '../../inventory/documents/user.js';
+import {
+  AnyQuerystring,
+  ApiHeaders,
+  COMMON_ERRORS,
+  IdParams,
+  NO_CONTENT,
+  TAG,
+  authenticated,
+  documentResponse,
+  readByIdSchema,
+  xmlBody,
+} from './contract.js';
 
-type IdParams = { Params: { id: string } };
+const write = { tags: [TAG.admin], security: authenticated(), headers: ApiHeaders, querystring: AnyQuerystring, params: IdParams };
+const createUserSchema = {
+  ...write,
+  summary: 'Create a user in an org (org administrator of that org, or System administrator)',
+  body: xmlBody(MEDIA.user, 'User'),
+  response: { 201: documentResponse(MEDIA.user, 'The new User, its finished task in Tasks'), ...COMMON_ERRORS },
+};
+const readUserSchema = readByIdSchema(IdParams, { summary: 'One user', tag: TAG.admin, media: MEDIA.user, description: 'User' });
+const updateUserSchema = {
+  ...write,
+  summary: 'Replace a user (the whole document, as govcd sends it back)',
+  body: xmlBody(MEDIA.user, 'User'),
+  response: { 200: documentResponse(MEDIA.user, 'The User, its finished task in Tasks'), ...COMMON_ERRORS },
+};
+const userActionSchema = (summary: string) => ({ ...write, summary, response: { ...NO_CONTENT, ...COMMON_ERRORS } });
 
 const PASSWORD_MAX = 256;
 
@@ -82,7 +109,7 @@ export function userDocumentFrom(doc: XmlElement): UserDocument {
   };
 }
 
-export const legacyAdminUserRoutes: FastifyPluginAsync = async (app) => {
+export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = () => app.tessera;
   const store = () => app.tessera.store;
 
@@ -112,7 +139,7 @@ export const legacyAdminUserRoutes: FastifyPluginAsync = async (app) => {
     };
   };
 
-  app.post<IdParams>('/api/admin/org/:id/users', async (request, reply) => {
+  app.post('/api/admin/org/:id/users', { schema: createUserSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const orgId = idFromPathSegment(request.params.id, 'org');
     const org = orgId ? await store().getOrg(orgId) : undefined;
@@ -147,12 +174,12 @@ export const legacyAdminUserRoutes: FastifyPluginAsync = async (app) => {
     return sendUser(request, reply, user, [task]);
   });
 
-  app.get<IdParams>('/api/admin/user/:id', async (request, reply) => {
+  app.get('/api/admin/user/:id', { schema: readUserSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendUser(request, reply, await loadUser(principal, request.params.id));
   });
 
-  app.put<IdParams>('/api/admin/user/:id', async (request, reply) => {
+  app.put('/api/admin/user/:id', { schema: updateUserSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const user = await loadUser(principal, request.params.id);
     const doc = userDocumentFrom(parseXmlBody(request.body, 'User'));
@@ -190,7 +217,7 @@ export const legacyAdminUserRoutes: FastifyPluginAsync = async (app) => {
     return sendUser(request, reply, result, [task]);
   });
 
-  app.delete<IdParams>('/api/admin/user/:id', async (request, reply) => {
+  app.delete('/api/admin/user/:id', { schema: userActionSchema('Delete a user') }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const user = await loadUser(principal, request.params.id);
     const spec = await userTask('userDeleteUser', 'Deleted', principal, user.org_id);
@@ -202,20 +229,28 @@ export const legacyAdminUserRoutes: FastifyPluginAsync = async (app) => {
       },
       user,
     );
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
-  app.post<IdParams>('/api/admin/user/:id/action/unlock', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const user = await loadUser(principal, request.params.id);
-    await services().identityAdmin.unlockUser(principal, user, request.ip);
-    return reply.code(204).send();
-  });
+  app.post(
+    '/api/admin/user/:id/action/unlock',
+    { schema: userActionSchema('Unlock a user locked out by failed sign-ins') },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const user = await loadUser(principal, request.params.id);
+      await services().identityAdmin.unlockUser(principal, user, request.ip);
+      return reply.code(204).send(null);
+    },
+  );
 
-  app.post<IdParams>('/api/admin/user/:id/action/takeOwnership', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const user = await loadUser(principal, request.params.id);
-    await services().identityAdmin.takeOwnership(principal, user, request.ip);
-    return reply.code(204).send();
-  });
+  app.post(
+    '/api/admin/user/:id/action/takeOwnership',
+    { schema: userActionSchema("Take ownership of a user's objects (Terraform does this before a delete)") },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const user = await loadUser(principal, request.params.id);
+      await services().identityAdmin.takeOwnership(principal, user, request.ip);
+      return reply.code(204).send(null);
+    },
+  );
 };

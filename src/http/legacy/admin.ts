@@ -8,7 +8,7 @@
  * (CAPVCD's controllers run on one). It references the orgs whose AdminOrg that principal may read: every
  * org for a System administrator, the own org for everyone else. Others get VCD's 403.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { can } from '../../domain/policy.js';
 import { vcdVersionDescription } from '../../domain/product-version.js';
 import { mayRead } from '../../inventory/access.js';
@@ -18,9 +18,17 @@ import { inventoryScope } from '../../inventory/scope.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { forbidden } from '../../domain/errors.js';
 import { sendDocument } from './send-document.js';
+import { TAG, readSchema } from './contract.js';
 
-export const legacyAdminRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/api/admin', async (request, reply) => {
+const adminSchema = readSchema({
+  summary: 'The admin VCloud document: product version, and the orgs whose AdminOrg the caller may read',
+  tag: TAG.admin,
+  media: MEDIA.adminVCloud,
+  description: 'VCloud (admin)',
+});
+
+export const legacyAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/api/admin', { schema: adminSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     if (!can(principal, 'adminView.read')) throw forbidden();
     const store = app.tessera.store;

@@ -7,7 +7,8 @@
  *
  * Unknown ids, malformed ids and entities of other orgs all answer the same 403 (inventory/access.ts).
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../domain/principal.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
@@ -31,9 +32,7 @@ import { vdcTree } from '../../inventory/documents/vdc.js';
 import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.js';
 import { metadataDocument, metadataJson, type EntityLink } from '../../inventory/documents/metadata.js';
 import type { MetadataEntityKind } from '../../inventory/schema.js';
-
-type IdParams = { Params: { id: string } };
-type RefParams = { Params: { ref: string } };
+import { IdParams, RefParams, TAG, readByIdSchema, readSchema } from './contract.js';
 
 /** The bare UUID of an `{id}` path segment (UUID or URN), or the 403 every unknown entity gets. */
 function pathId(segment: string, kind: UrnKind): string {
@@ -66,54 +65,77 @@ async function sendMetadata(
   return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, href, rows));
 }
 
-export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
+export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = () => app.tessera.store;
 
   // ---------------------------------------------------------------- orgs
-  app.get('/api/org', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const scope = inventoryScope(principal);
-    const orgs = scope.kind === 'all' ? await store().listOrgs() : [await store().getOrg(scope.orgId)].filter((o) => o !== undefined);
-    return sendDocument(request, reply, MEDIA.orgList, orgListTree(baseUrl(request), orgs));
+  const inventory = (summary: string, media: string | readonly string[], description: string) => ({
+    summary,
+    tag: TAG.inventory,
+    media,
+    description,
   });
+
+  app.get(
+    '/api/org',
+    { schema: readSchema(inventory('The orgs the caller may see', MEDIA.orgList, 'OrgList')) },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const scope = inventoryScope(principal);
+      const orgs = scope.kind === 'all' ? await store().listOrgs() : [await store().getOrg(scope.orgId)].filter((o) => o !== undefined);
+      return sendDocument(request, reply, MEDIA.orgList, orgListTree(baseUrl(request), orgs));
+    },
+  );
 
   const loadOrg = async (principal: Principal, segment: string, kind: ReadableKind) =>
     readableOr403(principal, kind, await store().getOrg(pathId(segment, 'org')));
 
-  app.get<IdParams>('/api/org/:id', async (request, reply) => {
+  app.get('/api/org/:id', { schema: readByIdSchema(IdParams, inventory('One org', MEDIA.org, 'Org')) }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const org = await loadOrg(principal, request.params.id, 'org');
     return sendDocument(request, reply, MEDIA.org, orgTree(baseUrl(request), org, await listVdcsOfOrg(store(), org.id)));
   });
 
-  app.get<IdParams>('/api/org/:id/metadata', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const org = await loadOrg(principal, request.params.id, 'org');
-    return sendMetadata(request, reply, principal, 'org', org.id, { href: orgHref(baseUrl(request), org.id), type: MEDIA.org });
-  });
+  app.get(
+    '/api/org/:id/metadata',
+    { schema: readByIdSchema(IdParams, inventory("An org's metadata", MEDIA.metadata, 'Metadata')) },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const org = await loadOrg(principal, request.params.id, 'org');
+      return sendMetadata(request, reply, principal, 'org', org.id, { href: orgHref(baseUrl(request), org.id), type: MEDIA.org });
+    },
+  );
 
-  app.get<IdParams>('/api/admin/org/:id/metadata', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const org = await loadOrg(principal, request.params.id, 'adminOrg');
-    return sendMetadata(request, reply, principal, 'org', org.id, { href: adminOrgHref(baseUrl(request), org.id), type: MEDIA.adminOrg });
-  });
+  app.get(
+    '/api/admin/org/:id/metadata',
+    { schema: readByIdSchema(IdParams, inventory("An org's metadata (admin view)", MEDIA.metadata, 'Metadata')) },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const org = await loadOrg(principal, request.params.id, 'adminOrg');
+      return sendMetadata(request, reply, principal, 'org', org.id, { href: adminOrgHref(baseUrl(request), org.id), type: MEDIA.adminOrg });
+    },
+  );
 
   // ---------------------------------------------------------------- VDCs
   const loadVdc = async (principal: Principal, segment: string) =>
     readableOr403(principal, 'vdc', await getVdc(store(), pathId(segment, 'vdc')));
 
-  app.get<IdParams>('/api/vdc/:id', async (request, reply) => {
+  app.get('/api/vdc/:id', { schema: readByIdSchema(IdParams, inventory('One VDC', MEDIA.vdc, 'Vdc')) }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const vdc = await loadVdc(principal, request.params.id);
     const [org, vapps] = await Promise.all([store().getOrg(vdc.org_id), listVAppsOfVdc(store(), vdc.id)]);
     return sendDocument(request, reply, MEDIA.vdc, vdcTree(baseUrl(request), vdc, org!, vapps));
   });
 
-  app.get<IdParams>('/api/vdc/:id/metadata', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const vdc = await loadVdc(principal, request.params.id);
-    return sendMetadata(request, reply, principal, 'vdc', vdc.id, { href: vdcHref(baseUrl(request), vdc.id), type: MEDIA.vdc });
-  });
+  app.get(
+    '/api/vdc/:id/metadata',
+    { schema: readByIdSchema(IdParams, inventory("A VDC's metadata", MEDIA.metadata, 'Metadata')) },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const vdc = await loadVdc(principal, request.params.id);
+      return sendMetadata(request, reply, principal, 'vdc', vdc.id, { href: vdcHref(baseUrl(request), vdc.id), type: MEDIA.vdc });
+    },
+  );
 
   // ---------------------------------------------------------------- vApps, templates and VMs
   /**
@@ -137,38 +159,48 @@ export const legacyInventoryRoutes: FastifyPluginAsync = async (app) => {
     ['/api/vApp', false],
     ['/api/vAppTemplate', true],
   ] as const) {
-    app.get<RefParams>(`${prefix}/:ref`, async (request, reply) => {
-      const principal = requirePrincipal(request);
-      const base = baseUrl(request);
-      const found = await loadByRef(principal, request.params.ref, underTemplates);
-      if (found.kind === 'vm') {
-        const extraConfig = await listVmExtraConfig(store(), found.vm.id);
-        return sendDocument(request, reply, MEDIA.vm, vmTree(base, found.vm, extraConfig, VM_NAMESPACES));
-      }
-      const vms = await listVmsOfVApp(store(), found.vapp.id);
-      const extraConfig = await listExtraConfigOfVms(
-        store(),
-        vms.map((vm) => vm.id),
-      );
-      const mediaType = underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp;
-      return sendDocument(request, reply, mediaType, vappTree(base, found.vapp, vms, extraConfig));
-    });
+    const what = underTemplates ? 'vApp template' : 'vApp';
+    const media = [underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp, MEDIA.vm];
+    app.get(
+      `${prefix}/:ref`,
+      { schema: readByIdSchema(RefParams, inventory(`One ${what} or one of its VMs`, media, `${what} or Vm`)) },
+      async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const base = baseUrl(request);
+        const found = await loadByRef(principal, request.params.ref, underTemplates);
+        if (found.kind === 'vm') {
+          const extraConfig = await listVmExtraConfig(store(), found.vm.id);
+          return sendDocument(request, reply, MEDIA.vm, vmTree(base, found.vm, extraConfig, VM_NAMESPACES));
+        }
+        const vms = await listVmsOfVApp(store(), found.vapp.id);
+        const extraConfig = await listExtraConfigOfVms(
+          store(),
+          vms.map((vm) => vm.id),
+        );
+        const mediaType = underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp;
+        return sendDocument(request, reply, mediaType, vappTree(base, found.vapp, vms, extraConfig));
+      },
+    );
 
-    app.get<RefParams>(`${prefix}/:ref/metadata`, async (request, reply) => {
-      const principal = requirePrincipal(request);
-      const base = baseUrl(request);
-      const found = await loadByRef(principal, request.params.ref, underTemplates);
-      if (found.kind === 'vm') {
-        return sendMetadata(request, reply, principal, 'vm', found.vm.id, {
-          href: vmHref(base, found.vm.id, underTemplates),
-          type: MEDIA.vm,
+    app.get(
+      `${prefix}/:ref/metadata`,
+      { schema: readByIdSchema(RefParams, inventory(`The metadata of a ${what} or VM`, MEDIA.metadata, 'Metadata')) },
+      async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const base = baseUrl(request);
+        const found = await loadByRef(principal, request.params.ref, underTemplates);
+        if (found.kind === 'vm') {
+          return sendMetadata(request, reply, principal, 'vm', found.vm.id, {
+            href: vmHref(base, found.vm.id, underTemplates),
+            type: MEDIA.vm,
+          });
+        }
+        const href = vappHref(base, found.vapp.id, underTemplates);
+        return sendMetadata(request, reply, principal, 'vapp', found.vapp.id, {
+          href,
+          type: underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp,
         });
-      }
-      const href = vappHref(base, found.vapp.id, underTemplates);
-      return sendMetadata(request, reply, principal, 'vapp', found.vapp.id, {
-        href,
-        type: underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp,
-      });
-    });
+      },
+    );
   }
 };

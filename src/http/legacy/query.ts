@@ -6,7 +6,8 @@
  * Parameters are read from the raw query string (inventory/query/params.ts), not fastify's parsed query, to
  * keep govcd's duplicate `type`, leading `&` and unencoded FIQL exactly as sent.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { forbidden } from '../../domain/errors.js';
 import { mayRead } from '../../inventory/access.js';
@@ -15,6 +16,16 @@ import { withVersion } from '../../inventory/xml-render.js';
 import { queryParametersOf, type QueryParameters } from '../../inventory/query/params.js';
 import { resultMediaType } from '../../inventory/query/records.js';
 import { renderQueryListJson, renderQueryListXml } from '../../inventory/query/query-list.js';
+import {
+  ApiHeaders,
+  COMMON_ERRORS,
+  IdParams,
+  PackagedQuerystring,
+  TAG,
+  TypedQuerystring,
+  authenticated,
+  documentResponse,
+} from './contract.js';
 import { answerTypedQuery, resolveQueryType, runnableQueryTypes, type TypedQueryInput } from '../../inventory/query/service.js';
 
 /** Packaged queries: path → the query type it runs (vcd-wire §9.1 "API-URL/object-type/query"). */
@@ -66,8 +77,32 @@ async function sendTypedQuery(
   return sendExactly(reply, withVersion(resultMediaType(params.format, json), request.vcd.responseVersion), body);
 }
 
-export const legacyQueryRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/api/query', async (request, reply) => {
+/** Every result format a query can answer in (format=records|references|idrecords). */
+const RESULT_MEDIA = [MEDIA.records, MEDIA.references, MEDIA.idrecords];
+
+const querySchema = {
+  summary: 'The query service: the QueryList without `type`, a typed query with it',
+  tags: [TAG.query],
+  security: authenticated(),
+  querystring: TypedQuerystring,
+  headers: ApiHeaders,
+  response: {
+    200: documentResponse([MEDIA.queryList, ...RESULT_MEDIA], 'QueryList, or QueryResultRecords / References'),
+    ...COMMON_ERRORS,
+  },
+};
+
+const packagedQuerySchema = (typeName: string) => ({
+  summary: `The packaged query of type ${typeName}`,
+  tags: [TAG.query],
+  security: authenticated(),
+  querystring: PackagedQuerystring,
+  headers: ApiHeaders,
+  response: { 200: documentResponse(RESULT_MEDIA, 'QueryResultRecords / References'), ...COMMON_ERRORS },
+});
+
+export const legacyQueryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/api/query', { schema: querySchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     // Parsed once per distinct query string (params.ts); with `type=` it is the typed query's parameters.
     const params = queryParametersOf(rawQueryString(request));
@@ -82,19 +117,23 @@ export const legacyQueryRoutes: FastifyPluginAsync = async (app) => {
   });
 
   for (const [path, typeName] of Object.entries(PACKAGED_QUERIES)) {
-    app.get(path, async (request, reply) => {
+    app.get(path, { schema: packagedQuerySchema(typeName) }, async (request, reply) => {
       requirePrincipal(request);
       return sendTypedQuery(request, reply, path, queryParametersOf(rawQueryString(request), typeName));
     });
   }
 
   // The VDCs of one org: the Org document links here for pyvcloud's Org.list_vdcs (vcd-clients §3).
-  app.get<{ Params: { id: string } }>('/api/org/:id/vdcs/query', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const orgId = idFromPathSegment(request.params.id, 'org');
-    if (!orgId || !mayRead(principal, 'org', orgId)) throw forbidden();
-    return sendTypedQuery(request, reply, `/api/org/${orgId}/vdcs/query`, queryParametersOf(rawQueryString(request), 'orgVdc'), [
-      { column: 'vdcs.org_id', value: orgId },
-    ]);
-  });
+  app.get(
+    '/api/org/:id/vdcs/query',
+    { schema: { ...packagedQuerySchema('orgVdc'), summary: "The org's VDCs (orgVdc records)", params: IdParams } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const orgId = idFromPathSegment(request.params.id, 'org');
+      if (!orgId || !mayRead(principal, 'org', orgId)) throw forbidden();
+      return sendTypedQuery(request, reply, `/api/org/${orgId}/vdcs/query`, queryParametersOf(rawQueryString(request), 'orgVdc'), [
+        { column: 'vdcs.org_id', value: orgId },
+      ]);
+    },
+  );
 };

@@ -3,7 +3,9 @@
  * auth, answering Session XML (or VCD JSON for `Accept: application/*+json`) with both the 32-character `x-vcloud-authorization` id and the Bearer access
  * token; `GET /api/session` (pyvcloud's rehydrate) and `DELETE /api/session`.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Principal } from '../../domain/principal.js';
 import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
 import { legacySessionJson, sessionXml } from './session-document.js';
@@ -11,8 +13,54 @@ import { signInFromRequest } from '../sign-in.js';
 import { compareApiVersions } from '../../domain/api-versions.js';
 import { TesseraError } from '../../domain/errors.js';
 import { vcloudJsonType, vcloudXmlType } from '../xml.js';
+import { AnyQuerystring, ApiHeaders, COMMON_ERRORS, NO_CONTENT, TAG, authenticated, documentResponse, errorResponse } from './contract.js';
 
-export const legacySessionRoutes: FastifyPluginAsync = async (app) => {
+const SESSION = 'application/vnd.vmware.vcloud.session+xml';
+
+const signInSchema = {
+  summary: 'Sign in (Basic user@org:password; X-Tessera-TOTP when the user has a second factor); API versions before 38.0',
+  tags: [TAG.sessions],
+  security: [{ basicSignIn: [] }],
+  querystring: AnyQuerystring,
+  headers: Type.Object(
+    {
+      ...ApiHeaders.properties,
+      'x-tessera-totp': Type.Optional(Type.String({ maxLength: 16, description: 'The current TOTP code, for users enrolled in TOTP' })),
+    },
+    { additionalProperties: true },
+  ),
+  response: {
+    200: {
+      ...documentResponse(SESSION, 'The Session; its credentials are in the response headers'),
+      headers: {
+        'x-vcloud-authorization': Type.String({ description: 'The legacy session id (32 characters)' }),
+        'x-vmware-vcloud-access-token': Type.String({ description: 'The Bearer access token of the session' }),
+      },
+    },
+    ...COMMON_ERRORS,
+    429: errorResponse('Too many failed sign-ins; retry later'),
+  },
+};
+
+const sessionSchema = {
+  summary: 'The current session',
+  tags: [TAG.sessions],
+  security: authenticated(),
+  querystring: AnyQuerystring,
+  headers: ApiHeaders,
+  response: { 200: documentResponse(SESSION, 'The Session'), ...COMMON_ERRORS },
+};
+
+const signOutSchema = {
+  summary: 'Sign out: ends this session (and its access token) at once',
+  tags: [TAG.sessions],
+  security: authenticated(),
+  querystring: AnyQuerystring,
+  headers: ApiHeaders,
+  response: { ...NO_CONTENT, ...COMMON_ERRORS },
+};
+
+export const legacySessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = app.tessera;
 
   /** The Session document: XML, or VCD JSON (as bytes, so the `+json` type is kept) for a JSON client. */
@@ -42,18 +90,18 @@ export const legacySessionRoutes: FastifyPluginAsync = async (app) => {
     reply.header('Cache-Control', 'no-store');
     return sendSession(request, reply.code(200), principal);
   };
-  app.post('/api/sessions', signIn);
-  app.post('/api/login', signIn);
+  app.post('/api/sessions', { schema: signInSchema }, signIn);
+  app.post('/api/login', { schema: { ...signInSchema, summary: `${signInSchema.summary} (VCD 1.5's LoginUrl, an alias)` } }, signIn);
 
-  app.get('/api/session', async (request, reply) => {
+  app.get('/api/session', { schema: sessionSchema }, async (request, reply) => {
     return sendSession(request, reply, requirePrincipal(request));
   });
 
-  app.delete('/api/session', async (request, reply) => {
+  app.delete('/api/session', { schema: signOutSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     await services.sessions.signOut(principal, request.ip);
     const legacy = request.headers['x-vcloud-authorization'];
     if (typeof legacy === 'string') services.authenticator.forgetLegacy(legacy);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 };

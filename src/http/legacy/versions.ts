@@ -1,11 +1,50 @@
 /** `GET /api/versions`: unauthenticated, XML by default, JSON on request (vcd-wire §2). */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { SUPPORTED_API_VERSIONS, compareApiVersions } from '../../domain/api-versions.js';
-import { baseUrl, jsonBytes } from '../context.js';
+import { baseUrl, sendJson } from '../context.js';
 import { VERSIONS_NS, xmlDocument } from '../xml.js';
+import { AnyQuerystring, ApiHeaders, TAG, errorResponse } from './contract.js';
 
-export const legacyVersionRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/api/versions', async (request, reply) => {
+const versionsSchema = {
+  summary: 'The API versions this server speaks, and where to sign in for each',
+  tags: [TAG.versions],
+  security: [],
+  querystring: AnyQuerystring,
+  headers: ApiHeaders,
+  response: {
+    200: {
+      description: 'SupportedVersions (XML), or its JSON form for Accept: application/*+json',
+      content: {
+        'application/*+xml': { schema: Type.String({ description: 'The SupportedVersions XML document' }) },
+        'application/json': {
+          schema: Type.Object(
+            {
+              versionInfo: Type.Array(
+                Type.Object(
+                  {
+                    deprecated: Type.Boolean(),
+                    version: Type.String(),
+                    loginUrl: Type.String(),
+                    providerLoginUrl: Type.Union([Type.String(), Type.Null()]),
+                  },
+                  { additionalProperties: true },
+                ),
+              ),
+              schemaRoot: Type.String(),
+            },
+            { additionalProperties: true },
+          ),
+        },
+      },
+    },
+    400: errorResponse('Malformed request'),
+    406: errorResponse('The Accept header asks for an API version Tessera does not serve'),
+  },
+};
+
+export const legacyVersionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/api/versions', { schema: versionsSchema }, async (request, reply) => {
     const base = baseUrl(request);
     const entries = SUPPORTED_API_VERSIONS.map((v) => {
       // From 36.0 on, sign-in is the cloudapi session endpoint (govcd logs in at the pinned version's LoginUrl).
@@ -18,21 +57,19 @@ export const legacyVersionRoutes: FastifyPluginAsync = async (app) => {
       };
     });
     if (request.vcd.json) {
-      return reply.header('content-type', 'application/json').send(
-        jsonBytes({
-          versionInfo: entries.map((e) => ({
-            deprecated: e.deprecated,
-            version: e.version,
-            loginUrl: e.loginUrl,
-            providerLoginUrl: e.providerLoginUrl,
-            mediaTypeMapping: [],
-          })),
-          schemaRoot: `${base}/api/v1.5/schema/`,
-          alphaVersion: null,
-          any: [],
-          otherAttributes: {},
-        }),
-      );
+      return sendJson(reply, 200, 'application/json', {
+        versionInfo: entries.map((e) => ({
+          deprecated: e.deprecated,
+          version: e.version,
+          loginUrl: e.loginUrl,
+          providerLoginUrl: e.providerLoginUrl,
+          mediaTypeMapping: [],
+        })),
+        schemaRoot: `${base}/api/v1.5/schema/`,
+        alphaVersion: null,
+        any: [],
+        otherAttributes: {},
+      });
     }
     const body = xmlDocument(
       'SupportedVersions',

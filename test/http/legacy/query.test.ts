@@ -344,7 +344,8 @@ describe('errors', () => {
       ['/api/query?type=vm&sortAsc=name&sortDesc=name', /either sortAsc or sortDesc/],
       ['/api/query?type=vm&fields=name,colour', /fields: "colour"/],
       ['/api/query?type=vm&page=0', /"page" must be a whole number/],
-      ['/api/query?type=vm&pageSize=ten', /"pageSize" must be a whole number/],
+      // Refused by the route's declared querystring schema before the handler runs (src/http/legacy/contract.ts).
+      ['/api/query?type=vm&pageSize=ten', /querystring\/pageSize must match pattern/],
       ['/api/query?type=vm&format=csv', /"format" must be one of/],
       ['/api/query?type=vm&type=vApp', /different values/],
       ['/api/query?type=vm&filter=%E0%A4%A', /not valid URL encoding/],

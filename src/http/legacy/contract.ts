@@ -1,0 +1,218 @@
+/**
+ * The declared contract of VCD's legacy API under /api (issue 15 §1): the TypeBox pieces every /api route's
+ * `schema` is made of. Fastify validates params, querystring, headers and bodies against them before the
+ * handler runs (a failure is VCD's `Error` document, 400, rendered by error-handler.ts), the handlers take their
+ * types from them, and the OpenAPI document (src/http/openapi.ts) is generated from them.
+ *
+ * Leniency decisions, each because a real, unmodified client needs it:
+ * - **Querystrings are open** (`additionalProperties` allowed): VCD ignores parameters it does not know, and
+ *   clients send some (govcd's `&` leftovers, pyvcloud's `links=true`, cache busters). Known ones are typed.
+ * - **Query parameters may repeat**: govcd sends `type` twice (`/api/query?type=vm&...&type=vm`). Every known
+ *   parameter is "a string, or a list of strings" here; the query service (inventory/query/params.ts) then
+ *   accepts a repetition of the same value and refuses different ones, as before.
+ * - **Empty values are allowed** (`sortAsc=&sortDesc=`, `page=`): govcd's query helpers send them.
+ * - **Path ids** are a UUID or a URN (`urn:vcloud:org:<uuid>`), as clients use either. Only their length is
+ *   bounded here, no pattern: VCD answers a malformed id like an unknown or forbidden one (403, no existence
+ *   oracle), and the handlers keep doing so; a pattern would turn some of those into 400s.
+ * - **XML bodies** are declared by content type as XML documents (strings); what is inside is checked by the XML
+ *   input layer (xml-input.ts: well-formedness, no DOCTYPE, root element, every typed value), which answers the
+ *   same VCD 400. Other content types are not refused by the contract: govcd and Terraform send the entity's own
+ *   type, scripts send `application/xml`, and VCD reads the document either way.
+ * - **Headers** are never closed: only `Accept` is described (it chooses XML or JSON and the API version).
+ * - **Responses** are XML documents (strings) or VCD JSON (objects) with the entity's media type; errors are VCD's
+ *   `Error` in either form. The response schemas describe; they never filter (validation.ts).
+ */
+import { Type, type TSchema } from 'typebox';
+
+/** Largest XML document a client may send to the admin API (the content-type parser's own limit). */
+export const MAX_XML_BODY = 64 * 1024;
+
+/** OpenAPI tags of the legacy API's operations (the document groups by them). */
+export const TAG = {
+  versions: 'VCD legacy API: versions',
+  sessions: 'VCD legacy API: sessions',
+  inventory: 'VCD legacy API: inventory',
+  admin: 'VCD legacy API: admin',
+  query: 'VCD legacy API: query service',
+} as const;
+
+// ------------------------------------------------------------------ path parameters
+
+/** `{id}`: an entity's UUID or URN. */
+export const IdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 200, description: 'The UUID or the URN (urn:vcloud:<kind>:<uuid>) of the entity' }) },
+  { additionalProperties: false },
+);
+
+/** `{ref}` under /api/vApp and /api/vAppTemplate: `vapp-<id>`, `vappTemplate-<id>` or `vm-<id>`. */
+export const RefParams = Type.Object(
+  {
+    ref: Type.String({
+      minLength: 1,
+      maxLength: 220,
+      description: 'vapp-<uuid>, vappTemplate-<uuid> or vm-<uuid>, as the hrefs Tessera hands out',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+// ------------------------------------------------------------------ querystrings
+
+/** A query parameter that may be given once or repeated (see the leniency notes above). */
+const repeatable = (value: TSchema, description: string) =>
+  Type.Optional(Type.Union([value, Type.Array(value, { maxItems: 8 })], { description }));
+
+const FILTER_MAX = 8 * 1024;
+
+/** The query service's parameters (vcd-wire §9.1). `type` only on /api/query; the packaged paths fix it. */
+function queryParameters(withType: boolean) {
+  return Type.Object(
+    {
+      ...(withType
+        ? {
+            type: repeatable(
+              Type.String({ maxLength: 64 }),
+              'The query type (vm, vApp, orgVdc, adminVM, organization, user, ...); absent: the QueryList',
+            ),
+          }
+        : {}),
+      page: repeatable(Type.String({ pattern: '^\\s*[0-9]{0,9}\\s*$' }), 'Page number, from 1 (default 1)'),
+      pageSize: repeatable(
+        Type.String({ pattern: '^\\s*[0-9]{0,9}\\s*$' }),
+        'Records per page (default 25; larger values are clamped to 128, as VCD does)',
+      ),
+      format: repeatable(
+        Type.String({ pattern: '^[A-Za-z]{0,16}$' }),
+        'records (default), references or idrecords, in any case (other values answer 400)',
+      ),
+      filter: repeatable(Type.String({ maxLength: FILTER_MAX }), 'A FIQL filter, e.g. name==web*;isDeployed==true'),
+      filterEncoded: repeatable(Type.String({ maxLength: 8 }), 'true when the filter values are URL-encoded once more'),
+      sortAsc: repeatable(Type.String({ maxLength: 256 }), 'Sort ascending by this attribute'),
+      sortDesc: repeatable(Type.String({ maxLength: 256 }), 'Sort descending by this attribute'),
+      fields: repeatable(Type.String({ maxLength: 4096 }), 'Attributes to render, comma-separated (metadata:<key> too)'),
+      links: repeatable(Type.String({ maxLength: 8 }), 'Accepted and ignored (pyvcloud sends links=true)'),
+    },
+    { additionalProperties: true, description: 'Unknown parameters are ignored, as VCD does' },
+  );
+}
+
+export const TypedQuerystring = queryParameters(true);
+export const PackagedQuerystring = queryParameters(false);
+
+/** `DELETE /api/admin/org/{id}?force=&recursive=`: true, false or empty. */
+export const OrgDeleteQuerystring = Type.Object(
+  {
+    force: Type.Optional(Type.String({ pattern: '^(true|false)?$', description: 'Delete even if enabled' })),
+    recursive: Type.Optional(Type.String({ pattern: '^(true|false)?$', description: 'Delete its VDCs and vApps too' })),
+  },
+  { additionalProperties: true },
+);
+
+/** Routes that read no query parameter still accept (and ignore) any, as VCD does. */
+export const AnyQuerystring = Type.Object({}, { additionalProperties: true });
+
+// ------------------------------------------------------------------ headers
+
+export const ApiHeaders = Type.Object(
+  {
+    accept: Type.Optional(
+      Type.String({
+        maxLength: 1024,
+        description:
+          'application/*+xml;version=37.0 (XML, the default) or application/*+json;version=37.0 (VCD JSON); an unsupported version answers 406',
+      }),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+// ------------------------------------------------------------------ bodies
+
+/** An XML document body of the given VCD media type (also accepted as application/xml or text/xml). */
+export function xmlBody(mediaType: string, root: string) {
+  const schema = Type.String({ minLength: 1, maxLength: MAX_XML_BODY, description: `A ${root} XML document` });
+  return { content: { [mediaType]: { schema }, 'application/xml': { schema }, 'text/xml': { schema } } };
+}
+
+// ------------------------------------------------------------------ responses
+
+const jsonType = (mediaType: string) => mediaType.replace(/\+xml$/, '+json');
+
+/** VCD JSON documents are described as objects: their shape is the XML document's, in VCD's JSON mapping. */
+const VcdJsonDocument = Type.Object({}, { additionalProperties: true });
+
+/** An entity document (one of these media types): XML by default, VCD JSON for `Accept: application/*+json`. */
+export function documentResponse(mediaTypes: string | readonly string[], description: string) {
+  const content: Record<string, { schema: TSchema }> = {};
+  for (const mediaType of typeof mediaTypes === 'string' ? [mediaTypes] : mediaTypes) {
+    content[mediaType] = { schema: Type.String({ description: 'The XML document' }) };
+    content[jsonType(mediaType)] = { schema: VcdJsonDocument };
+  }
+  return { description, content };
+}
+
+const ERROR_XML = 'application/vnd.vmware.vcloud.error+xml';
+
+/** VCD's `Error` (XML, or the JSON form a JSON client gets). */
+export function errorResponse(description: string) {
+  return {
+    description,
+    content: {
+      [ERROR_XML]: { schema: Type.String({ description: '<Error minorErrorCode=".." message=".." majorErrorCode=".."/>' }) },
+      [jsonType(ERROR_XML)]: {
+        schema: Type.Object(
+          {
+            message: Type.String(),
+            majorErrorCode: Type.Integer(),
+            minorErrorCode: Type.String(),
+            vendorSpecificErrorCode: Type.Null(),
+            stackTrace: Type.Null(),
+          },
+          { additionalProperties: true },
+        ),
+      },
+    },
+  };
+}
+
+/** The answers every authenticated /api operation can give besides its own. */
+export const COMMON_ERRORS = {
+  400: errorResponse('Malformed request (parameters, headers or body)'),
+  401: errorResponse('No credential, or a credential that is not (or no longer) valid'),
+  403: errorResponse('Not allowed, or no such entity (VCD answers both alike)'),
+  406: errorResponse('The Accept header asks for an API version Tessera does not serve'),
+  503: errorResponse('The node cannot check revocations right now and refuses (fail closed)'),
+} as const;
+
+/** An empty answer (204). */
+export const NO_CONTENT = { 204: { description: 'Done; no body', type: 'null' } } as const;
+
+/** Security requirements of an authenticated /api operation (the schemes are defined in src/http/openapi.ts). */
+export function authenticated(): Array<Record<string, string[]>> {
+  return [{ vcdBearer: [] }, { vcloudSession: [] }];
+}
+
+interface ReadOperation {
+  summary: string;
+  tag: string;
+  /** The media type(s) of the document answered. */
+  media: string | readonly string[];
+  description: string;
+}
+
+/** The schema of an authenticated GET of one document, without path parameters. */
+export function readSchema(op: ReadOperation) {
+  return {
+    summary: op.summary,
+    tags: [op.tag],
+    security: authenticated(),
+    querystring: AnyQuerystring,
+    headers: ApiHeaders,
+    response: { 200: documentResponse(op.media, op.description), ...COMMON_ERRORS },
+  };
+}
+
+/** The schema of an authenticated GET of one document named by path parameters. */
+export function readByIdSchema<P extends TSchema>(params: P, op: ReadOperation) {
+  return { ...readSchema(op), params };
+}

@@ -1,0 +1,58 @@
+/**
+ * The served OpenAPI document (GET /tessera/openapi.json) is the committed docs/openapi.json, apart from the server
+ * URL; and it says what it promises: OpenAPI 3.1, every /api operation VCD's, the security schemes of each caller.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { committedDocument, isVcdOperation } from '../../../src/http/openapi.js';
+import { startContractApp } from './support.js';
+
+type Operation = { 'x-tessera-extension'?: boolean; tags?: string[]; security?: unknown[]; responses?: object };
+type Document = {
+  openapi: string;
+  servers?: Array<{ url: string }>;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown> };
+};
+
+test('the served OpenAPI document is the committed one, and says what it promises', { timeout: 120_000 }, async () => {
+  const contract = await startContractApp();
+  try {
+    const res = await contract.app.inject({ method: 'GET', url: '/tessera/openapi.json', headers: { host: 'tessera.example:8443' } });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    const served = res.json() as Document;
+    assert.deepEqual(served.servers, [{ url: 'http://tessera.example:8443' }]);
+    const committed = JSON.parse(readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8')) as Document;
+    assert.deepEqual(committedDocument(served as never), committed, 'docs/openapi.json is out of date: run npm run openapi');
+
+    assert.equal(served.openapi, '3.1.0');
+    assert.deepEqual(Object.keys(served.components.securitySchemes).sort(), ['basicSignIn', 'portalCookie', 'vcdBearer', 'vcloudSession']);
+    const operations = Object.entries(served.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+    );
+    for (const { path, method, op } of operations) {
+      assert.equal(typeof op['x-tessera-extension'], 'boolean', `${method} ${path} is not classified`);
+      assert.ok(op.tags && op.tags.length > 0, `${method} ${path} has no tag`);
+      if (path.startsWith('/api/')) assert.equal(op['x-tessera-extension'], false, `${method} ${path} is VCD's`);
+    }
+    assert.equal(served.paths['/tessera/openapi.json']?.get?.['x-tessera-extension'], true);
+    assert.deepEqual(served.paths['/api/sessions']?.post?.security, [{ basicSignIn: [] }]);
+    assert.deepEqual(served.paths['/api/org/{id}']?.get?.security, [{ vcdBearer: [] }, { vcloudSession: [] }]);
+    assert.deepEqual(served.paths['/api/versions']?.get?.security, []);
+  } finally {
+    await contract.stop();
+  }
+});
+
+test('the VCD-or-extension rule', () => {
+  assert.equal(isVcdOperation('GET', '/api/org/:id'), true);
+  assert.equal(isVcdOperation('POST', '/oauth/tenant/:org/token'), true);
+  assert.equal(isVcdOperation('POST', '/oauth/tenant/:org/revoke'), false);
+  assert.equal(isVcdOperation('PUT', '/cloudapi/1.0.0/orgs/:id/apiTokenPolicy'), false);
+  assert.equal(isVcdOperation('GET', '/cloudapi/1.0.0/users/current/totp'), false);
+  assert.equal(isVcdOperation('GET', '/cloudapi/1.0.0/tokens'), true);
+  assert.equal(isVcdOperation('GET', '/health'), false);
+  assert.equal(isVcdOperation('GET', '/login'), false);
+});
