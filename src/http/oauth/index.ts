@@ -27,11 +27,8 @@ const GRANTS: ReadonlyMap<string, GrantHandler> = new Map(
  */
 export function tokenParameters(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
-  const take = (entries: Iterable<[string, string]>) => {
-    for (const [k, v] of entries) if (!(k in out)) out[k] = v;
-  };
   const body = request.body;
-  if (typeof body === 'string') take(new URLSearchParams(body));
+  if (typeof body === 'string') takeFirst(out, new URLSearchParams(body));
   else if (body && typeof body === 'object') {
     for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
       if (typeof v === 'string' && !(k in out)) out[k] = v;
@@ -45,6 +42,11 @@ export function tokenParameters(request: FastifyRequest): Record<string, string>
     else if (Array.isArray(v) && typeof v[0] === 'string') out[k] = v[0];
   }
   return out;
+}
+
+/** Module level, not a closure per request (the exchange runs this on every call). */
+function takeFirst(out: Record<string, string>, entries: Iterable<[string, string]>): void {
+  for (const [k, v] of entries) if (!(k in out)) out[k] = v;
 }
 
 function orgPath(request: FastifyRequest<{ Params: { org?: string } }>): OAuthOrgPath {
