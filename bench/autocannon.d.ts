@@ -8,11 +8,20 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     amount?: number;
-    requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string }>;
+    /** Requests per second over all connections. */
+    overallRate?: number;
+    requests?: Array<{
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (req: Record<string, unknown>, context: Record<string, unknown>) => Record<string, unknown>;
+      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+    }>;
   }
   interface Result {
     requests: { average: number; total: number };
-    latency: { p99: number; average: number };
+    latency: { p99: number; p50: number; average: number; max: number };
     non2xx: number;
     errors: number;
   }

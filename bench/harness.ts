@@ -60,10 +60,19 @@ export interface LoadOptions {
   body?: string;
   connections?: number;
   durationSeconds?: number;
+  /** A fresh path and body per request (e.g. a token drawn at random, at its org's endpoint); overrides `body`. */
+  nextRequest?: () => { path?: string; body: string };
 }
 
 export async function measure(name: string, pid: number, options: LoadOptions): Promise<Measured> {
-  const base = { url: options.url, method: options.method ?? 'GET', headers: options.headers, body: options.body };
+  const nextRequest = options.nextRequest;
+  const base = {
+    url: options.url,
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+    ...(nextRequest ? { requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, ...nextRequest() }) }] } : {}),
+  };
   await autocannon({ ...base, connections: 10, duration: 1 }); // warm-up: JIT, caches
   const cpuBefore = serverCpuSeconds(pid);
   const result = await autocannon({ ...base, connections: options.connections ?? 32, duration: options.durationSeconds ?? 5 });

@@ -165,4 +165,15 @@ async function main() {
   }
 }
 
-await main();
+// `npm run bench -- <section>` runs one of issue 16's sections (bench/sections.ts); `hot-paths` runs only the
+// suite above; no argument runs the suite, then every section.
+const { SECTIONS, runSection } = await import('./sections.js');
+const section = process.argv[2];
+if (section !== undefined && section !== 'hot-paths' && !(SECTIONS as readonly string[]).includes(section)) {
+  console.error(`unknown bench section "${section}"; one of: hot-paths, ${SECTIONS.join(', ')}`);
+  process.exit(2);
+}
+if (section === undefined || section === 'hot-paths') await main();
+for (const s of SECTIONS) {
+  if (section === s || (section === undefined && s !== 'peer')) await runSection(s); // `exchange` includes the peer
+}

@@ -347,32 +347,13 @@ export class ApiTokenService {
       }
       if (row.revoked_at === null) this.minted.put(hash, row, now);
     }
-    const found = row;
-    const refuse = (reason: string) => {
-      // Attributed to the token's owner and org, off the request path: an event without an org is visible to
-      // the provider only, so the org's administrators never saw refusals of their own tokens.
-      void (async () => {
-        const owner = await this.identities.get(found.user_id).catch(() => null);
-        const orgName = owner?.orgName ?? (await this.store.getOrg(found.org_id).catch(() => undefined))?.name ?? '';
-        // Coalesced per token and reason: a script retrying a dead token must not grow the store without bound.
-        this.audit.refused({
-          type: 'apiToken.refused',
-          outcome: 'failure',
-          actor: owner ? { id: owner.userId, name: owner.userName } : null,
-          org: { id: found.org_id, name: orgName },
-          tokenId: found.id,
-          ip,
-          details: { grant: 'refresh_token', reason },
-        });
-      })();
-      return invalidGrant();
-    };
-    if (row.revoked_at !== null || this.revocations.isApiTokenRevoked(row.id)) throw refuse('revoked');
-    if (row.expires_at !== null && Number(row.expires_at) <= now) throw refuse('expired');
+    if (row.revoked_at !== null || this.revocations.isApiTokenRevoked(row.id)) throw this.refuseExchange(row, ip, 'revoked');
+    if (row.expires_at !== null && Number(row.expires_at) <= now) throw this.refuseExchange(row, ip, 'expired');
     const identity = this.identities.peek(row.user_id) ?? (await this.identities.get(row.user_id));
-    if (!identity || !identity.enabled) throw refuse('user disabled or deleted');
-    if (!this.pathMatchesOrg(path, { id: identity.orgId, name: identity.orgName })) throw refuse('wrong org endpoint');
-    const access = await this.accessTokens.mint({
+    if (!identity || !identity.enabled) throw this.refuseExchange(row, ip, 'user disabled or deleted');
+    if (!this.pathMatchesOrg(path, { id: identity.orgId, name: identity.orgName }))
+      throw this.refuseExchange(row, ip, 'wrong org endpoint');
+    const access = this.accessTokens.mint({
       userId: row.user_id,
       orgId: row.org_id,
       kind: 'api_token',
@@ -380,6 +361,7 @@ export class ApiTokenService {
       notAfterMs: row.expires_at === null ? null : Number(row.expires_at),
       scopeRights: scopeRightsOf(row),
     });
+    const found = row;
     this.usage.record(row.id, ip, () => JSON.parse(found.last_used_ips) as string[], now);
     this.audit.exchanged({
       tokenId: row.id,
@@ -389,6 +371,29 @@ export class ApiTokenService {
     });
     // The session never outlives the API token: `exp` (and so expires_in) stops at the token's expiry.
     return { accessToken: access.token, expiresIn: access.expiresIn, tokenId: row.id };
+  }
+
+  /**
+   * A refused exchange of a known token: the invalid_grant to throw, with its audit event written off the request
+   * path and attributed to the token's owner and org (an event without an org is visible to the provider only,
+   * so the org's administrators would never see refusals of their own tokens). A method, not a closure per call.
+   */
+  private refuseExchange(found: ApiTokenRow, ip: string, reason: string): TesseraError {
+    void (async () => {
+      const owner = await this.identities.get(found.user_id).catch(() => null);
+      const orgName = owner?.orgName ?? (await this.store.getOrg(found.org_id).catch(() => undefined))?.name ?? '';
+      // Coalesced per token and reason: a script retrying a dead token must not grow the store without bound.
+      this.audit.refused({
+        type: 'apiToken.refused',
+        outcome: 'failure',
+        actor: owner ? { id: owner.userId, name: owner.userName } : null,
+        org: { id: found.org_id, name: orgName },
+        tokenId: found.id,
+        ip,
+        details: { grant: 'refresh_token', reason },
+      });
+    })();
+    return invalidGrant();
   }
 
   /** Loads a token the principal may see; missing and not visible are the same 403 (vcd-wire §6). */

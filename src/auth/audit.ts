@@ -2,7 +2,8 @@
  * Audit trail: one event per security-relevant act (sign-in, token created / exchanged / revoked / refused,
  * user changes). Written with the actor, org, token id and client IP, never a secret. Readable by admins at
  * /cloudapi/1.0.0/auditTrail. Token exchanges are coalesced (one event per token per minute) so a busy script
- * does not turn the trail into a write-per-request log.
+ * does not turn the trail into a write-per-request log, and those events are written in batches (one commit per
+ * second at most), flushed on graceful shutdown.
  */
 import type { Store } from '../store/store.js';
 
@@ -64,6 +65,25 @@ export interface AuditInput {
 }
 
 const EXCHANGE_COALESCE_MS = 60_000;
+/** Exchange events are gathered this long and written in one commit. */
+export const EXCHANGE_BATCH_MS = 1_000;
+
+type AuditRow = Parameters<Store['appendAudit']>[0];
+
+function rowOf(input: AuditInput, at: number): AuditRow {
+  return {
+    at,
+    event_type: input.type,
+    outcome: input.outcome ?? 'success',
+    actor_id: input.actor?.id ?? null,
+    actor_name: input.actor?.name ?? null,
+    org_id: input.org?.id ?? null,
+    org_name: input.org?.name ?? null,
+    token_id: input.tokenId ?? null,
+    ip: input.ip ?? null,
+    details: JSON.stringify(input.details ?? {}),
+  };
+}
 /** Refusals of one token for one reason: the first is written at once, the rest counted for this long. */
 const REFUSAL_COALESCE_MS = 60_000;
 const MAX_REFUSAL_KEYS = 50_000;
@@ -82,6 +102,10 @@ export class AuditLog {
   /** key (type, token, reason) -> the window's first refusal and how many more came after it. */
   private readonly refusals = new Map<string, CoalescedRefusal>();
   private flushTimer: NodeJS.Timeout | null = null;
+  /** Exchange events waiting for their batch (at most EXCHANGE_BATCH_MS). */
+  private pendingExchanges: AuditRow[] = [];
+  private exchangeTimer: NodeJS.Timeout | null = null;
+  private exchangeWrites: Promise<void> = Promise.resolve();
 
   constructor(store: Store, log: { error(o: object, m: string): void }) {
     this.store = store;
@@ -94,9 +118,10 @@ export class AuditLog {
     this.flushTimer.unref();
   }
 
-  /** Writes every pending count, whatever its age (shutdown). */
+  /** Writes every pending count, whatever its age, and the gathered exchange events (shutdown). */
   async stop(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flushExchanges();
     await this.flushRefusals(Infinity);
   }
 
@@ -140,18 +165,7 @@ export class AuditLog {
   /** Records an event. Never throws into the request: a failed audit write is logged loudly instead. */
   async record(input: AuditInput): Promise<void> {
     try {
-      await this.store.appendAudit({
-        at: Date.now(),
-        event_type: input.type,
-        outcome: input.outcome ?? 'success',
-        actor_id: input.actor?.id ?? null,
-        actor_name: input.actor?.name ?? null,
-        org_id: input.org?.id ?? null,
-        org_name: input.org?.name ?? null,
-        token_id: input.tokenId ?? null,
-        ip: input.ip ?? null,
-        details: JSON.stringify(input.details ?? {}),
-      });
+      await this.store.appendAudit(rowOf(input, Date.now()));
     } catch (err) {
       this.log.error({ err: (err as Error).message, type: input.type }, 'audit write failed');
     }
@@ -164,6 +178,31 @@ export class AuditLog {
     if (last !== undefined && now - last < EXCHANGE_COALESCE_MS) return;
     this.lastExchangeLogged.set(input.tokenId, now);
     if (this.lastExchangeLogged.size > 100_000) this.lastExchangeLogged.clear();
-    setImmediate(() => void this.record({ ...input, type }));
+    this.pendingExchanges.push(rowOf({ ...input, type }, now));
+    if (this.exchangeTimer === null) {
+      this.exchangeTimer = setTimeout(() => void this.flushExchanges(), EXCHANGE_BATCH_MS);
+      this.exchangeTimer.unref();
+    }
+  }
+
+  /**
+   * Writes the gathered exchange events in one commit. With many distinct tokens in use (a million-token store
+   * exchanged at random), nearly every exchange is its token's first of the minute: one write each was the
+   * exchange's bottleneck. Batches are written one after another; stop() waits for the last.
+   */
+  private flushExchanges(): Promise<void> {
+    if (this.exchangeTimer) clearTimeout(this.exchangeTimer);
+    this.exchangeTimer = null;
+    const batch = this.pendingExchanges;
+    if (batch.length === 0) return this.exchangeWrites;
+    this.pendingExchanges = [];
+    this.exchangeWrites = this.exchangeWrites.then(async () => {
+      try {
+        await this.store.appendAuditBatch(batch);
+      } catch (err) {
+        this.log.error({ err: (err as Error).message, type: 'exchanged', events: batch.length }, 'audit write failed');
+      }
+    });
+    return this.exchangeWrites;
   }
 }

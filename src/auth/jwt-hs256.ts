@@ -4,15 +4,16 @@
  * It is deliberately narrow: one algorithm, one key, and a protected header that must match ours byte for byte,
  * so `alg: none`, algorithm confusion and foreign `kid`s are refused before any parsing (ASVS 9.1.1-9.1.2).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export class Hs256Signer {
-  private readonly key: Buffer;
+  /** Imported once: given a Buffer, every createHmac would import the key again (measured on the exchange). */
+  private readonly key: KeyObject;
   private readonly encodedHeader: string;
 
   constructor(secret: Buffer, kid: string) {
     if (secret.length < 32) throw new Error('HS256 key must be at least 256 bits');
-    this.key = secret;
+    this.key = createSecretKey(secret);
     this.encodedHeader = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid })).toString('base64url');
   }
 

@@ -1,12 +1,24 @@
 /**
- * "Last used" time and the last few client IPs of each API token, written coalesced: the exchange path only
- * updates memory; a timer writes each changed token at most about once a minute (GitLab does the same at
- * 1-10 minutes). The first use of a token is written promptly so a fresh token shows as used.
+ * "Last used" time and the last few client IPs of each API token, written coalesced and in batches: the
+ * exchange path only updates memory. What reaches the store, and when:
+ *   - a token's first use on this node within FIRST_USE_DELAY_MS (so a fresh token soon shows as used), written
+ *     together with every other first use of that moment in one commit;
+ *   - its later uses at most about once a minute per token (GitLab does the same at 1-10 minutes), again all
+ *     due tokens in one commit;
+ *   - everything still pending when the server stops gracefully (services.stop -> stop()).
+ * A crash (kill -9) loses at most the last minute of "last used" updates; nothing else depends on them.
+ * One commit per batch instead of one per token: with a million tokens used at random, nearly every exchange is
+ * a first use, and a write (an fsync on SQLite) per exchange was the exchange's bottleneck.
  */
 import type { Store } from '../store/store.js';
 
 export const LAST_USED_IPS_KEPT = 5;
 const FLUSH_EVERY_MS = 60_000;
+/** How long first uses are gathered before they are written together. */
+export const FIRST_USE_DELAY_MS = 1_000;
+const TICK_MS = 10_000;
+/** Clean entries beyond this many are forgotten (a forgotten token's next use counts as a first use again). */
+const MAX_TRACKED = 50_000;
 
 interface Usage {
   lastUsedAt: number;
@@ -19,6 +31,9 @@ export class TokenUsageRecorder {
   private readonly store: Store;
   private readonly usage = new Map<string, Usage>();
   private timer: NodeJS.Timeout | null = null;
+  private firstUseTimer: NodeJS.Timeout | null = null;
+  /** Batches are written one after another; stop() waits for the last. */
+  private writing: Promise<void> = Promise.resolve();
   private readonly log: { warn(o: object, m: string): void };
 
   constructor(store: Store, log: { warn(o: object, m: string): void }) {
@@ -27,12 +42,15 @@ export class TokenUsageRecorder {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(false), 10_000);
+    this.timer = setInterval(() => void this.flush(false), TICK_MS);
     this.timer.unref();
   }
 
+  /** Writes everything pending, whatever its age, and waits for it (graceful shutdown). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.firstUseTimer) clearTimeout(this.firstUseTimer);
+    this.timer = this.firstUseTimer = null;
     await this.flush(true);
   }
 
@@ -48,7 +66,13 @@ export class TokenUsageRecorder {
       entry.ips = [ip, ...entry.ips.filter((x) => x !== ip)].slice(0, LAST_USED_IPS_KEPT);
     }
     entry.dirty = true;
-    if (entry.lastWrittenAt === 0) setImmediate(() => void this.flushOne(tokenId));
+    if (entry.lastWrittenAt === 0 && this.firstUseTimer === null) {
+      this.firstUseTimer = setTimeout(() => {
+        this.firstUseTimer = null;
+        void this.writeDue((u) => u.lastWrittenAt === 0);
+      }, FIRST_USE_DELAY_MS);
+      this.firstUseTimer.unref();
+    }
   }
 
   /** The freshest usage known to this node (memory wins over the possibly older row). */
@@ -56,25 +80,33 @@ export class TokenUsageRecorder {
     return this.usage.get(tokenId);
   }
 
-  private async flushOne(tokenId: string): Promise<void> {
-    const entry = this.usage.get(tokenId);
-    if (!entry || !entry.dirty) return;
-    entry.dirty = false;
-    entry.lastWrittenAt = Date.now();
-    try {
-      await this.store.recordApiTokenUse(tokenId, entry.lastUsedAt, entry.ips);
-    } catch (err) {
-      entry.dirty = true;
-      this.log.warn({ err: (err as Error).message }, 'could not record API token usage');
+  /** Writes the dirty entries that are due (all of them when `all`), in one batch. */
+  async flush(all: boolean): Promise<void> {
+    const now = Date.now();
+    await this.writeDue((u) => all || now - u.lastWrittenAt >= FLUSH_EVERY_MS);
+    if (this.usage.size > MAX_TRACKED) {
+      for (const [id, u] of this.usage) if (!u.dirty) this.usage.delete(id);
     }
   }
 
-  async flush(all: boolean): Promise<void> {
+  private writeDue(isDue: (u: Usage) => boolean): Promise<void> {
     const now = Date.now();
-    const due = [...this.usage.entries()].filter(([, u]) => u.dirty && (all || now - u.lastWrittenAt >= FLUSH_EVERY_MS));
-    for (const [id] of due) await this.flushOne(id);
-    if (this.usage.size > 50_000) {
-      for (const [id, u] of this.usage) if (!u.dirty) this.usage.delete(id);
+    const batch: { id: string; lastUsedAt: number; ips: string[]; entry: Usage }[] = [];
+    for (const [id, u] of this.usage) {
+      if (!u.dirty || !isDue(u)) continue;
+      u.dirty = false;
+      u.lastWrittenAt = now;
+      batch.push({ id, lastUsedAt: u.lastUsedAt, ips: u.ips, entry: u });
     }
+    if (batch.length === 0) return this.writing;
+    this.writing = this.writing.then(async () => {
+      try {
+        await this.store.recordApiTokenUses(batch);
+      } catch (err) {
+        for (const b of batch) b.entry.dirty = true; // retried by the next tick
+        this.log.warn({ err: (err as Error).message, tokens: batch.length }, 'could not record API token usage');
+      }
+    });
+    return this.writing;
   }
 }

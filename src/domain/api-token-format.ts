@@ -15,7 +15,9 @@
  * Tokens minted before this format (`tsr_` + 49, api-token-legacy.ts) are still accepted everywhere.
  * The server keeps only SHA-256(token) (a 154-bit secret needs no slow hash: ASVS 5.0 6.5.2) and `start`.
  */
-import { createHash } from 'node:crypto';
+// `hash` is the one-shot form of createHash (Node >= 20.12): no Hash object per call, measurably cheaper on the
+// exchange, which hashes twice per request (checksum, lookup key).
+import { hash } from 'node:crypto';
 import { randomBase62, toBase62 } from './base62.js';
 import {
   LEGACY_API_TOKEN_SEARCH_PATTERN,
@@ -47,9 +49,7 @@ export const API_TOKEN_SEARCH_PATTERN = new RegExp(`${LEGACY_API_TOKEN_SEARCH_PA
 
 /** The 6-character checksum of a 26-character random part. */
 export function apiTokenChecksum(random: string): string {
-  const digest = createHash('sha256')
-    .update(CHECKSUM_DOMAIN + random, 'utf8')
-    .digest();
+  const digest = hash('sha256', CHECKSUM_DOMAIN + random, 'buffer');
   // 64 bits reduced mod 62^6 (~2^35.7): the bias is below 2^-28, irrelevant for a checksum.
   return toBase62(digest.readBigUInt64BE(0) % CHECKSUM_MODULUS, API_TOKEN_CHECKSUM_LENGTH);
 }
@@ -76,7 +76,7 @@ export function isWellFormedApiToken(candidate: string): boolean {
 
 /** SHA-256 of the whole token string, hex: the only form the server stores (both formats). */
 export function hashApiToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** The displayable start of a token (never enough to use it): 4 characters, or `tsr_` + 6 for a legacy one. */

@@ -65,6 +65,8 @@ declare module 'fastify' {
   }
 }
 
+const TOKEN_OR_REVOKE_PATH = /\/(token|revoke)\/?$/;
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -110,7 +112,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style with a synchronous fast path: most requests (the token exchange among them) authenticate
+  // nothing here, and an async hook would cost them a promise and a microtask hop each.
+  app.addHook('onRequest', (request, reply, done) => {
     const clientId = request.headers['x-vmware-vcloud-client-request-id'];
     const requestId = typeof clientId === 'string' && clientId !== '' ? `${clientId.slice(0, 128)}-${request.id}` : request.id;
     reply.header('X-VMWARE-VCLOUD-REQUEST-ID', requestId);
@@ -125,19 +129,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Hrefs are built from the host the client named: a malformed one is the client's error (400 in this
     // area's envelope), not a 500 from `new URL()` in whichever handler builds the first href.
     const host = requestedHost(request);
-    if (host !== '' && !isValidHost(host)) throw new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name');
+    if (host !== '' && !isValidHost(host)) return done(new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name'));
     if (negotiated.unsupported && (area === 'api' || area === 'cloudapi')) {
-      throw new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage());
+      return done(new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage()));
     }
     // The token endpoint is unauthenticated: a stale bearer sent along must never cause a 401 (vcd-wire §5.1).
-    if (area === 'oauth' && /\/(token|revoke)\/?$/.test(request.url.split('?')[0]!)) return;
+    if (area === 'oauth' && TOKEN_OR_REVOKE_PATH.test(request.url.split('?')[0]!)) return done();
     const credential = credentialFromHeaders(request.headers);
-    if (!credential) return;
-    try {
-      request.principal = await app.tessera.authenticator.authenticate(credential);
-    } catch (err) {
-      request.authError = toTesseraError(err);
-    }
+    if (!credential) return done();
+    app.tessera.authenticator.authenticate(credential).then(
+      (principal) => {
+        request.principal = principal;
+        done();
+      },
+      (err: unknown) => {
+        request.authError = toTesseraError(err);
+        done();
+      },
+    );
   });
 
   app.setErrorHandler((error, request, reply) => {

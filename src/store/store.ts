@@ -19,6 +19,10 @@ import type {
 } from './schema.js';
 import type { Dialect } from './migrate.js';
 
+/** Rows per statement in batched writes: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
+const USAGE_CHUNK = 5_000;
+const AUDIT_CHUNK = 1_000;
+
 export type Org = Selectable<OrgTable>;
 export type User = Selectable<UserTable>;
 export type Role = Selectable<RoleTable>;
@@ -407,11 +411,39 @@ export class Store {
   }
 
   async recordApiTokenUse(id: string, lastUsedAt: number, ips: string[], ex: Executor = this.db): Promise<void> {
-    await ex
-      .updateTable('api_tokens')
-      .set({ last_used_at: lastUsedAt, last_used_ips: JSON.stringify(ips) })
-      .where('id', '=', id)
-      .execute();
+    await this.recordApiTokenUses([{ id, lastUsedAt, ips }], ex);
+  }
+
+  /**
+   * Many tokens' usage in one commit (auth/token-usage.ts batches them): one statement per chunk on PostgreSQL
+   * (UPDATE ... FROM unnest), one transaction of prepared updates on SQLite. One fsync for the lot, instead of
+   * one per token, which at a few thousand first uses a second was the exchange's bottleneck.
+   */
+  async recordApiTokenUses(
+    entries: readonly { id: string; lastUsedAt: number; ips: readonly string[] }[],
+    ex: Executor = this.db,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    if (this.dialect === 'postgres') {
+      for (let i = 0; i < entries.length; i += USAGE_CHUNK) {
+        const chunk = entries.slice(i, i + USAGE_CHUNK);
+        await sql`update api_tokens as t set last_used_at = v.at, last_used_ips = v.ips
+          from unnest(${chunk.map((e) => e.id)}::text[], ${chunk.map((e) => e.lastUsedAt)}::int8[], ${chunk.map((e) => JSON.stringify(e.ips))}::text[]) as v(id, at, ips)
+          where t.id = v.id`.execute(ex);
+      }
+      return;
+    }
+    const write = async (trx: Executor) => {
+      for (const e of entries) {
+        await trx
+          .updateTable('api_tokens')
+          .set({ last_used_at: e.lastUsedAt, last_used_ips: JSON.stringify(e.ips) })
+          .where('id', '=', e.id)
+          .execute();
+      }
+    };
+    if (entries.length === 1 || ex !== this.db) await write(ex);
+    else await this.db.transaction().execute(write);
   }
 
   // ---------------------------------------------------------------- revocations
@@ -477,6 +509,16 @@ export class Store {
       .insertInto('audit_events')
       .values({ id: randomUUID(), ...values })
       .execute();
+  }
+
+  /** Several events in one commit (coalesced exchange events, written in batches off the request path). */
+  async appendAuditBatch(rows: readonly Omit<Insertable<AuditEventTable>, 'id'>[], ex: Executor = this.db): Promise<void> {
+    for (let i = 0; i < rows.length; i += AUDIT_CHUNK) {
+      await ex
+        .insertInto('audit_events')
+        .values(rows.slice(i, i + AUDIT_CHUNK).map((r) => ({ id: randomUUID(), ...r })))
+        .execute();
+    }
   }
 
   // ---------------------------------------------------------------- signing keys

@@ -304,9 +304,9 @@ describe('last used: time and client IPs, written coalesced', () => {
     assert.deepEqual(before.json().lastUsedIpAddresses, []);
     // Count writes of usage and audit rows while the token is used many times.
     let usageWrites = 0;
-    const original = t.store.recordApiTokenUse.bind(t.store);
-    t.store.recordApiTokenUse = async (...args) => {
-      if (args[0] === tok.clientId) usageWrites++;
+    const original = t.store.recordApiTokenUses.bind(t.store);
+    t.store.recordApiTokenUses = async (...args) => {
+      usageWrites += args[0].filter((e) => e.id === tok.clientId).length;
       return original(...args);
     };
     try {
@@ -347,7 +347,7 @@ describe('last used: time and client IPs, written coalesced', () => {
       const used = await list(bob, `?filter=${encodeURIComponent(`lastUsedTimeUtc=gt=${new Date(start - 1000).toISOString()}`)}`);
       assert.ok(ids(used).has(tok.tokenId), used.text);
     } finally {
-      t.store.recordApiTokenUse = original;
+      t.store.recordApiTokenUses = original;
     }
   });
 });

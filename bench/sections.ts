@@ -1,0 +1,110 @@
+/**
+ * The sub-commands of `npm run bench` for issue 16 (scale): `exchange`, `peer`, `million`, `query`,
+ * `revocation`; `npm run bench` alone runs the hot-path suite and then every one of these. Each prints its rows
+ * and the ratios its goal is written against, and sets a non-zero exit code when a hard check fails (a revoked
+ * token accepted). Sizes can be reduced for a quick look: BENCH_SECONDS (seconds per measurement, default 5),
+ * BENCH_ROUNDS (interleaved rounds, default 3), BENCH_TOKENS (default 1000000), BENCH_VMS (default 100000),
+ * BENCH_REVOCATIONS (default 1000), BENCH_BACKENDS (default "sqlite,postgres").
+ */
+import { cpus, loadavg } from 'node:os';
+import { formatRow } from './harness.js';
+import { exchangeBench } from './exchange.js';
+import { millionTokensBench } from './million.js';
+import { queryScaleBench } from './query-scale.js';
+import { revocationUnderLoad } from './revocation-load.js';
+
+export const SECTIONS = ['exchange', 'peer', 'million', 'query', 'revocation'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const backends = () =>
+  (process.env.BENCH_BACKENDS ?? 'sqlite,postgres')
+    .split(',')
+    .filter((b): b is 'sqlite' | 'postgres' => b === 'sqlite' || b === 'postgres');
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+const goal = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+
+function machine(): string {
+  return `${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ')} (1/5/15 min)`;
+}
+
+export async function runSection(section: Section): Promise<void> {
+  const seconds = env('BENCH_SECONDS', 5);
+  const rounds = env('BENCH_ROUNDS', 3);
+  console.log(`\n== ${section} (${seconds}s per measurement, Node ${process.version}, ${machine()})`);
+  if (section === 'exchange' || section === 'peer') {
+    const f = await exchangeBench({ durationSeconds: seconds, rounds, peer: section === 'peer' || process.env.BENCH_PEER !== '0' });
+    for (const m of [f.hello, f.floor, f.exchange, ...(f.peer ? [f.peer] : [])]) console.log(formatRow(m, f.hello));
+    const vsHello = f.exchange.requestsPerSecond / f.hello.requestsPerSecond;
+    const vsFloor = f.exchange.requestsPerSecond / f.floor.requestsPerSecond;
+    console.log(
+      `exchange: ${vsHello.toFixed(2)}x hello-world (goal >= 0.45: ${goal(vsHello >= 0.45)}), ${vsFloor.toFixed(2)}x the same-shaped floor (goal ~0.7)`,
+    );
+    console.log(
+      `exchange CPU: ${f.exchange.cpuMicrosPerRequest.toFixed(1)} µs/request = ${f.exchangesPerCpuSecond.toFixed(0)} exchanges per CPU-second ` +
+        `(floor ${(1e6 / f.floor.cpuMicrosPerRequest).toFixed(0)}/CPU-s, ratio ${(f.floor.cpuMicrosPerRequest / f.exchange.cpuMicrosPerRequest).toFixed(2)}x)`,
+    );
+    if (f.peer) {
+      console.log(
+        `peer (node-oidc-provider refresh_token): Tessera/peer ${(f.exchange.requestsPerSecond / f.peer.requestsPerSecond).toFixed(2)}x req/s, ` +
+          `${(f.exchangesPerCpuSecond / f.peerPerCpuSecond!).toFixed(2)}x per CPU-second`,
+      );
+    }
+    return;
+  }
+  if (section === 'million') {
+    const total = env('BENCH_TOKENS', 1_000_000);
+    const orgs = Math.max(1, Math.round(total / 10_000));
+    for (const kind of backends()) {
+      const f = await millionTokensBench({ kind, durationSeconds: seconds, rounds, shape: { orgs, usersPerOrg: 100, tokensPerUser: 100 } });
+      console.log(formatRow(f.small, f.small));
+      console.log(formatRow(f.big, f.small));
+      const ratio = f.big.requestsPerSecond / f.small.requestsPerSecond;
+      console.log(
+        `${kind}: ${f.tokens.toLocaleString('en')} tokens generated in ${f.generateSeconds.toFixed(1)} s; start-up ${f.startupSeconds.toFixed(2)} s (1,000-token store: ${f.startupSecondsSmall.toFixed(2)} s)`,
+      );
+      console.log(
+        `${kind}: random exchange at ${f.tokens.toLocaleString('en')} tokens = ${ratio.toFixed(2)}x the rate at 1,000 (goal >= 0.80: ${goal(ratio >= 0.8)})`,
+      );
+      console.log(
+        `${kind}: server RSS ${f.rss.rss.toFixed(0)} MB, peak ${f.rss.peak.toFixed(0)} MB (goal < 512: ${goal(f.rss.peak < 512)})`,
+      );
+      for (const [name, t] of [
+        ['own tokens (100), page 1', f.ownList],
+        ['org page 1 (10,000 tokens)', f.orgPage1],
+        ['org page 200', f.orgPageDeep],
+      ] as const) {
+        console.log(
+          `${kind}: list ${name}: median ${ms(t.median)}, p95 ${ms(t.p95)}, total ${t.total} (goal < 5 ms: ${goal(t.median < 5)})`,
+        );
+      }
+    }
+    return;
+  }
+  if (section === 'query') {
+    for (const kind of backends()) {
+      const rows = await queryScaleBench({ kind, durationSeconds: seconds, vms: env('BENCH_VMS', 100_000) });
+      for (const r of rows) {
+        console.log(formatRow(r.cached, r.cached));
+        console.log(formatRow(r.uncached, r.cached) + `  uncached costs ${r.costRatio.toFixed(2)}x (goal < 3: ${goal(r.costRatio < 3)})`);
+      }
+    }
+    return;
+  }
+  const f = await revocationUnderLoad({ durationSeconds: Math.max(seconds * 6, 30), revocations: env('BENCH_REVOCATIONS', 1_000) });
+  console.log(
+    `capacity: node A ${f.capacity[0].toFixed(0)} req/s, node B ${f.capacity[1].toFixed(0)} req/s; offered 70 %: ${f.offeredRate.join(' / ')}; achieved ${f.achievedRate.map((r) => r.toFixed(0)).join(' / ')}`,
+  );
+  console.log(
+    `revocation A->B / B->A under load (${f.revocations} revocations, includes the DELETE round trip): p50 ${ms(f.p50)}, p99 ${ms(f.p99)} (goal <= 50: ${goal(f.p99 <= 50)}), max ${ms(f.max)}`,
+  );
+  console.log(
+    `load: ${f.loadRequests} exchanges, ${f.loadRefusals} refused; revoked tokens accepted after a refusal on that node: ${f.acceptedAfterRefusal}`,
+  );
+  if (f.acceptedAfterRefusal > 0) {
+    console.error(`FAIL: ${f.acceptedAfterRefusal} requests with a revoked token succeeded after the node had refused it`);
+    process.exitCode = 1;
+  }
+}

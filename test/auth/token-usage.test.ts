@@ -1,0 +1,161 @@
+/**
+ * Last-used records are kept in memory on the exchange path and written in batches (auth/token-usage.ts): first
+ * uses together within about a second, later ones at most once a minute, everything pending on graceful stop.
+ * Exchange audit events are batched the same way (auth/audit.ts). Real SQLite store; the batch writes are
+ * counted by wrapping the store's own methods.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/store.js';
+import { TokenUsageRecorder, FIRST_USE_DELAY_MS } from '../../src/auth/token-usage.js';
+import { AuditLog, EXCHANGE_BATCH_MS } from '../../src/auth/audit.js';
+
+const quiet = { warn() {}, error() {} };
+
+async function storeWithTokens(n: number): Promise<{ store: Store; ids: string[]; orgId: string; userId: string }> {
+  const store = await openSqliteStore(':memory:');
+  const orgId = randomUUID();
+  await store.createOrg({
+    id: orgId,
+    name: 'o',
+    name_lower: 'o',
+    full_name: 'O',
+    description: '',
+    is_enabled: 1,
+    is_system: 0,
+    max_token_lifetime_days: null,
+    deployed_vm_quota: 0,
+    stored_vm_quota: 0,
+    created_at: Date.now(),
+  });
+  const role = await store.createRole(
+    { id: randomUUID(), org_id: orgId, name: 'r', description: '', read_only: 0, created_at: Date.now() },
+    [],
+  );
+  const user = await store.createUser({
+    id: randomUUID(),
+    org_id: orgId,
+    name: 'u',
+    full_name: '',
+    email: '',
+    password_hash: 'x',
+    is_enabled: 1,
+    role_id: role.id,
+    deployed_vm_quota: 0,
+    stored_vm_quota: 0,
+  });
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = await store.insertApiToken({
+      id: randomUUID(),
+      org_id: orgId,
+      user_id: user.id,
+      name: `t${i}`,
+      type: 'REFRESH',
+      secret_hash: randomUUID(),
+      token_start: 'abcd',
+      created_at: Date.now(),
+      minted_at: Date.now(),
+      expires_at: null,
+      revoked_at: null,
+      last_used_at: null,
+      last_used_ips: '[]',
+      created_ip: null,
+    });
+    ids.push(row.id);
+  }
+  return { store, ids, orgId, userId: user.id };
+}
+
+function countBatches(store: Store): { calls: number; entries: number } {
+  const counts = { calls: 0, entries: 0 };
+  const original = store.recordApiTokenUses.bind(store);
+  store.recordApiTokenUses = async (entries, ex) => {
+    counts.calls++;
+    counts.entries += entries.length;
+    return original(entries, ex);
+  };
+  return counts;
+}
+
+test('first uses of many tokens reach the store together, in one batch, within about a second', async () => {
+  const { store, ids } = await storeWithTokens(200);
+  const counts = countBatches(store);
+  const usage = new TokenUsageRecorder(store, quiet);
+  usage.start();
+  try {
+    const t0 = Date.now();
+    for (const id of ids) usage.record(id, '10.0.0.1', () => [], t0);
+    for (const id of ids) usage.record(id, '10.0.0.2', () => [], t0 + 1); // a second use of each, same moment
+    assert.equal(counts.calls, 0, 'nothing is written on the request path');
+    await new Promise((r) => setTimeout(r, FIRST_USE_DELAY_MS + 300));
+    assert.equal(counts.calls, 1, 'one batch for the 200 first uses');
+    assert.equal(counts.entries, 200);
+    const row = await store.getApiToken(ids[123]!);
+    assert.equal(row?.last_used_at, t0 + 1);
+    assert.deepEqual(JSON.parse(row!.last_used_ips), ['10.0.0.2', '10.0.0.1']);
+  } finally {
+    await usage.stop();
+    await store.close();
+  }
+});
+
+test('later uses stay in memory until due, and a graceful stop writes them all', async () => {
+  const { store, ids } = await storeWithTokens(3);
+  const usage = new TokenUsageRecorder(store, quiet);
+  usage.start();
+  try {
+    for (const id of ids) usage.record(id, '10.0.0.1', () => [], 1_000);
+    await new Promise((r) => setTimeout(r, FIRST_USE_DELAY_MS + 300));
+    const counts = countBatches(store);
+    for (const id of ids) usage.record(id, '10.0.0.9', () => [], 2_000);
+    await usage.flush(false); // a periodic tick: not yet a minute since the first write
+    assert.equal(counts.calls, 0, 'a later use is not written before its minute');
+    assert.equal((await store.getApiToken(ids[0]!))?.last_used_at, 1_000);
+    await usage.stop();
+    assert.equal(counts.calls, 1, 'stop writes the pending uses in one batch');
+    for (const id of ids) {
+      const row = await store.getApiToken(id);
+      assert.equal(row?.last_used_at, 2_000, 'the latest use survives a graceful shutdown');
+      assert.deepEqual(JSON.parse(row!.last_used_ips), ['10.0.0.9', '10.0.0.1']);
+    }
+  } finally {
+    await usage.stop();
+    await store.close();
+  }
+});
+
+test('exchange audit events: one per token per minute, written in one batch, flushed on stop', async () => {
+  const { store, ids, orgId, userId } = await storeWithTokens(50);
+  let batches = 0;
+  const original = store.appendAuditBatch.bind(store);
+  store.appendAuditBatch = async (rows, ex) => {
+    batches++;
+    return original(rows, ex);
+  };
+  const audit = new AuditLog(store, quiet);
+  audit.start();
+  const exchanged = () =>
+    ids.forEach((id) => audit.exchanged({ tokenId: id, actor: { id: userId, name: 'u' }, org: { id: orgId, name: 'o' }, ip: '10.0.0.1' }));
+  const events = async () =>
+    (await store.db.selectFrom('audit_events').select('token_id').where('event_type', '=', 'apiToken.exchanged').execute()).length;
+  try {
+    exchanged();
+    exchanged(); // the same 50 tokens again within the minute: coalesced away
+    assert.equal(await events(), 0, 'nothing written on the request path');
+    await new Promise((r) => setTimeout(r, EXCHANGE_BATCH_MS + 300));
+    assert.equal(batches, 1);
+    assert.equal(await events(), 50);
+  } finally {
+    await audit.stop();
+  }
+  // Gathered but not yet written when the server stops: stop() writes them.
+  const audit2 = new AuditLog(store, quiet);
+  audit2.start();
+  audit2.exchanged({ tokenId: ids[0]!, actor: { id: userId, name: 'u' }, org: { id: orgId, name: 'o' }, ip: '10.0.0.1' });
+  await audit2.stop();
+  assert.equal(await events(), 51);
+  await store.close();
+});
