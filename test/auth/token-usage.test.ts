@@ -80,6 +80,19 @@ function countBatches(store: Store): { calls: number; entries: number } {
   return counts;
 }
 
+/**
+ * Waits for a batch that is due after `dueMs`: at least that long (it must not come sooner), then polls, since
+ * a loaded machine may run the timer late. Not a timing assertion: how late the batch is does not matter.
+ */
+async function eventually(done: () => boolean | Promise<boolean>, dueMs: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, dueMs));
+  const deadline = Date.now() + 30_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) assert.fail(`the batch due after ${dueMs} ms never came`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('first uses of many tokens reach the store together, in one batch, within about a second', async () => {
   const { store, ids } = await storeWithTokens(200);
   const counts = countBatches(store);
@@ -90,7 +103,7 @@ test('first uses of many tokens reach the store together, in one batch, within a
     for (const id of ids) usage.record(id, '10.0.0.1', () => [], t0);
     for (const id of ids) usage.record(id, '10.0.0.2', () => [], t0 + 1); // a second use of each, same moment
     assert.equal(counts.calls, 0, 'nothing is written on the request path');
-    await new Promise((r) => setTimeout(r, FIRST_USE_DELAY_MS + 300));
+    await eventually(() => counts.calls >= 1, FIRST_USE_DELAY_MS);
     assert.equal(counts.calls, 1, 'one batch for the 200 first uses');
     assert.equal(counts.entries, 200);
     const row = await store.getApiToken(ids[123]!);
@@ -108,7 +121,7 @@ test('later uses stay in memory until due, and a graceful stop writes them all',
   usage.start();
   try {
     for (const id of ids) usage.record(id, '10.0.0.1', () => [], 1_000);
-    await new Promise((r) => setTimeout(r, FIRST_USE_DELAY_MS + 300));
+    await eventually(async () => (await store.getApiToken(ids.at(-1)!))?.last_used_at === 1_000, FIRST_USE_DELAY_MS);
     const counts = countBatches(store);
     for (const id of ids) usage.record(id, '10.0.0.9', () => [], 2_000);
     await usage.flush(false); // a periodic tick: not yet a minute since the first write
@@ -145,7 +158,7 @@ test('exchange audit events: one per token per minute, written in one batch, flu
     exchanged();
     exchanged(); // the same 50 tokens again within the minute: coalesced away
     assert.equal(await events(), 0, 'nothing written on the request path');
-    await new Promise((r) => setTimeout(r, EXCHANGE_BATCH_MS + 300));
+    await eventually(() => batches >= 1, EXCHANGE_BATCH_MS);
     assert.equal(batches, 1);
     assert.equal(await events(), 50);
   } finally {
