@@ -273,7 +273,8 @@ export class ApiTokenService {
     }
     const row = await this.store.getApiToken(clientId);
     const refuse = (reason: string) => {
-      void this.audit.record({
+      // Coalesced like the exchange's refusals: a client looping on a spent or foreign client_id is one counted event.
+      this.audit.refused({
         type: 'apiToken.refused',
         outcome: 'failure',
         actor: { id: principal.userId, name: principal.userName },

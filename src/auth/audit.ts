@@ -65,6 +65,8 @@ export interface AuditInput {
 }
 
 const EXCHANGE_COALESCE_MS = 60_000;
+/** Tokens whose last logged exchange is remembered; past this the memory is dropped (a few extra events at worst). */
+export const MAX_EXCHANGE_KEYS = 100_000;
 /** Exchange events are gathered this long and written in one commit. */
 export const EXCHANGE_BATCH_MS = 1_000;
 
@@ -86,7 +88,7 @@ function rowOf(input: AuditInput, at: number): AuditRow {
 }
 /** Refusals of one token for one reason: the first is written at once, the rest counted for this long. */
 const REFUSAL_COALESCE_MS = 60_000;
-const MAX_REFUSAL_KEYS = 50_000;
+export const MAX_REFUSAL_KEYS = 50_000;
 
 interface CoalescedRefusal {
   since: number;
@@ -131,7 +133,8 @@ export class AuditLog {
    * further ones within the minute are counted and written as one event with `repeated: N` when the minute ends.
    */
   refused(input: AuditInput & { tokenId: string }): void {
-    const key = `${input.type}|${input.tokenId}|${String(input.details?.reason ?? '')}`;
+    // The actor is part of the key: two users refused on one token id (a client_id is no secret) stay two events.
+    const key = `${input.type}|${input.tokenId}|${input.actor?.id ?? ''}|${String(input.details?.reason ?? '')}`;
     const now = Date.now();
     const entry = this.refusals.get(key);
     if (entry && now - entry.since < REFUSAL_COALESCE_MS) {
@@ -177,7 +180,7 @@ export class AuditLog {
     const last = this.lastExchangeLogged.get(input.tokenId);
     if (last !== undefined && now - last < EXCHANGE_COALESCE_MS) return;
     this.lastExchangeLogged.set(input.tokenId, now);
-    if (this.lastExchangeLogged.size > 100_000) this.lastExchangeLogged.clear();
+    if (this.lastExchangeLogged.size > MAX_EXCHANGE_KEYS) this.lastExchangeLogged.clear();
     this.pendingExchanges.push(rowOf({ ...input, type }, now));
     if (this.exchangeTimer === null) {
       this.exchangeTimer = setTimeout(() => void this.flushExchanges(), EXCHANGE_BATCH_MS);

@@ -1,6 +1,7 @@
 /**
  * Deletes rows that can no longer matter: revocations older than every access token they could affect, and
- * legacy session ids past their expiry, API-token registrations never minted, service-account refresh tokens spent
+ * legacy session ids past their expiry, API-token registrations never minted, API tokens revoked or expired more
+ * than DEAD_API_TOKEN_RETENTION_MS ago, service-account refresh tokens spent
  * or revoked more than SPENT_TOKEN_RETENTION_MS ago, tasks past their retention. Runs on every node (the deletes are
  * idempotent), every few minutes and
  * off the request path. The audit trail is kept: deciding its retention is the operator's call.
@@ -14,6 +15,15 @@ import { REGISTRATION_TTL_MS } from './api-tokens.js';
  * (invalid_grant, no revocation). Bounds the table: one row per refresh otherwise grows forever.
  */
 export const SPENT_TOKEN_RETENTION_MS = 30 * 86_400_000;
+
+/**
+ * How long a revoked or expired API token's row is kept. It still matters for a while: its refusals are
+ * attributed to its owner in the audit trail ("revoked" rather than an unknown token), and a user's audit view
+ * finds events through their token rows. After this, a presented copy is merely an unknown token (still
+ * refused), and the row would only slow every read of the table down: a user who makes and revokes tokens daily
+ * otherwise keeps them all forever (docs/performance-soak.md). 90 days, the audit history VCD keeps by default.
+ */
+export const DEAD_API_TOKEN_RETENTION_MS = 90 * 86_400_000;
 
 const EVERY_MS = 10 * 60_000;
 
@@ -48,6 +58,10 @@ export class Housekeeping {
         .where('secret_hash', 'is', null)
         .where('created_at', '<', now - REGISTRATION_TTL_MS)
         .execute();
+      const deadCutoff = now - DEAD_API_TOKEN_RETENTION_MS;
+      // Two deletes, each on its partial index (migration 0012), rather than one OR that scans the table.
+      await this.store.db.deleteFrom('api_tokens').where('revoked_at', 'is not', null).where('revoked_at', '<', deadCutoff).execute();
+      await this.store.db.deleteFrom('api_tokens').where('expires_at', 'is not', null).where('expires_at', '<', deadCutoff).execute();
       const cutoff = now - SPENT_TOKEN_RETENTION_MS;
       await this.store.db
         .deleteFrom('service_account_tokens')

@@ -19,6 +19,8 @@ export interface Identity {
 }
 
 const TTL_MS = 5_000;
+/** Users and service accounts remembered; past this the cache starts over (entries live 5 s anyway). */
+export const MAX_IDENTITIES = 100_000;
 const SA_PREFIX = 'sa:';
 
 export class IdentityCache {
@@ -40,8 +42,7 @@ export class IdentityCache {
     const cached = this.peek(userId);
     if (cached !== undefined) return cached;
     const identity = await this.load(userId);
-    this.entries.set(userId, { identity, loadedAt: Date.now() });
-    if (this.entries.size > 100_000) this.entries.clear();
+    this.remember(userId, identity);
     return identity;
   }
 
@@ -58,8 +59,14 @@ export class IdentityCache {
     const cached = this.peekServiceAccount(id);
     if (cached !== undefined) return cached;
     const identity = await this.loadServiceAccount(id);
-    this.entries.set(SA_PREFIX + id, { identity, loadedAt: Date.now() });
+    this.remember(SA_PREFIX + id, identity);
     return identity;
+  }
+
+  /** One bound for both kinds (service accounts used to be added without it). */
+  private remember(key: string, identity: Identity | null): void {
+    if (this.entries.size >= MAX_IDENTITIES) this.entries.clear();
+    this.entries.set(key, { identity, loadedAt: Date.now() });
   }
 
   invalidate(userId?: string): void {

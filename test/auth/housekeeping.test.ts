@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import { Housekeeping } from '../../src/auth/housekeeping.js';
+import { DEAD_API_TOKEN_RETENTION_MS, Housekeeping } from '../../src/auth/housekeeping.js';
 
 test('expired revocations and legacy session ids go; live ones stay', async () => {
   const store = await openSqliteStore(':memory:');
@@ -29,6 +29,62 @@ test('expired revocations and legacy session ids go; live ones stay', async () =
       legacy.map((r) => r.session_id),
       ['s2'],
     );
+  } finally {
+    await store.close();
+  }
+});
+
+test('API tokens revoked or expired longer than the retention go; live, recently dead and unexpired ones stay', async () => {
+  const store = await openSqliteStore(':memory:');
+  try {
+    const now = 1_800_000_000_000;
+    const day = 86_400_000;
+    await store.createOrg({
+      id: 'o',
+      name: 'o',
+      name_lower: 'o',
+      full_name: 'O',
+      description: '',
+      is_enabled: 1,
+      is_system: 0,
+      max_token_lifetime_days: null,
+      deployed_vm_quota: 0,
+      stored_vm_quota: 0,
+      created_at: now,
+    });
+    await store.createRole({ id: 'r', org_id: 'o', name: 'r', description: '', read_only: 0, created_at: now }, []);
+    await store.createUser({ id: 'u', org_id: 'o', name: 'u', password_hash: 'x', role_id: 'r' });
+    const token = (id: string, revokedAt: number | null, expiresAt: number | null) => ({
+      id,
+      org_id: 'o',
+      user_id: 'u',
+      name: id,
+      type: 'REFRESH',
+      secret_hash: `hash-${id}`,
+      token_start: 'x',
+      created_at: now - 400 * day,
+      minted_at: now - 400 * day,
+      expires_at: expiresAt,
+      revoked_at: revokedAt,
+      last_used_at: null,
+      last_used_ips: '[]',
+      created_ip: null,
+    });
+    const retention = DEAD_API_TOKEN_RETENTION_MS;
+    await store.db
+      .insertInto('api_tokens')
+      .values([
+        token('live', null, null),
+        token('live-expiring', null, now + day),
+        token('revoked-long-ago', now - retention - day, null),
+        token('revoked-recently', now - retention + day, null),
+        token('expired-long-ago', null, now - retention - day),
+        token('expired-recently', null, now - day),
+      ])
+      .execute();
+    await new Housekeeping(store, { warn() {} }).runOnce(now);
+    const left = (await store.db.selectFrom('api_tokens').select('id').orderBy('id').execute()).map((r) => r.id);
+    assert.deepEqual(left, ['expired-recently', 'live', 'live-expiring', 'revoked-recently']);
   } finally {
     await store.close();
   }

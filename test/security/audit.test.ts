@@ -184,4 +184,37 @@ describe('refusals of a dead token are coalesced', () => {
       await t.stop();
     }
   });
+
+  test('a client retrying the one-shot mint of a spent client_id 50 times writes two events too', async () => {
+    const t = await startTessera({ config: { signInRateLimit: 1000, tokenRateLimitPerIp: 100_000, tokenRateLimitPerToken: 100_000 } });
+    try {
+      const base = t.baseUrl;
+      const bob = await signIn(base, 'bob', 'acme', t.demoPassword);
+      const tok = await createApiToken(base, bob, 'acme', 'minted-once');
+      const mintAgain = () =>
+        http(`${base}/oauth/tenant/acme/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&client_id=${tok.clientId}&assertion=${bob}`,
+        });
+      for (let i = 0; i < 50; i++) assert.equal((await mintAgain()).status, 400);
+      const count = async () =>
+        (
+          await t.store.db
+            .selectFrom('audit_events')
+            .select('details')
+            .where('event_type', '=', 'apiToken.refused')
+            .where('token_id', '=', tok.clientId)
+            .execute()
+        ).map((r) => JSON.parse(r.details) as Record<string, unknown>);
+      await eventually('the first refusal is written', async () => ((await count()).length === 1 ? true : undefined));
+      await t.server.services.audit.stop();
+      const events = await count();
+      assert.equal(events.length, 2, JSON.stringify(events));
+      assert.ok(events.every((e) => e.grant === 'jwt-bearer'));
+      assert.equal(events.find((e) => e.repeated !== undefined)?.repeated, 49);
+    } finally {
+      await t.stop();
+    }
+  });
 });
