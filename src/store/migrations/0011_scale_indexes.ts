@@ -4,7 +4,8 @@
  *   every VM page is) walks an index in page order instead of filtering all of an org's VMs;
  * - `api_tokens_user_live` / `api_tokens_org_live`: partial indexes over live (unrevoked) tokens only, in the
  *   listing's order (created_at, id), so listing one user's tokens or one org's page, and their counts, touch
- *   live rows only, however many revoked ones a long-lived store has gathered.
+ *   live rows only, however many revoked ones a long-lived store has gathered. (Not (…, created_at, id): with that
+ *   shape SQLite's planner preferred the full api_tokens_user index; test/store/growth-indexes.test.ts checks it.)
  */
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../migrate.js';
@@ -14,13 +15,13 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema
     .createIndex('api_tokens_user_live')
     .on('api_tokens')
-    .columns(['user_id', 'created_at', 'id'])
+    .columns(['user_id', 'created_at'])
     .where(sql.ref('revoked_at'), 'is', null)
     .execute();
   await db.schema
     .createIndex('api_tokens_org_live')
     .on('api_tokens')
-    .columns(['org_id', 'created_at', 'id'])
+    .columns(['org_id', 'created_at'])
     .where(sql.ref('revoked_at'), 'is', null)
     .execute();
 }
