@@ -178,3 +178,35 @@ export function formatProblem(file: string, p: LocatedProblem): string {
   const where = p.line !== undefined ? `${file}:${p.line}:${p.column}` : file;
   return `${where}: ${p.pointer === '' ? '(document)' : p.pointer}: ${p.message}`;
 }
+
+let coercingAjv: Ajv | undefined;
+/** The error handler shows client messages under 300 characters (http/error-handler.ts). */
+const bounded = (message: string) => (message.length > 280 ? `${message.slice(0, 277)}...` : message);
+/**
+ * A fastify validatorCompiler for the sync API's routes: bodies are checked strictly (an unknown property is a
+ * 400, where fastify's default validator would silently drop it, and nothing is coerced); path and query
+ * parameters, which arrive as text, are coerced to the schema's numbers.
+ */
+export function strictValidatorCompiler({ schema, httpPart }: { schema: object; httpPart?: string }) {
+  if (httpPart === 'body') {
+    const validate = validatorFor(schema);
+    return (data: unknown) =>
+      validate(data)
+        ? { value: data }
+        : {
+            error: new Error(
+              bounded(
+                schemaProblems(validate.errors ?? [])
+                  .map((p) => `body${p.pointer}: ${p.message}`)
+                  .join('; '),
+              ),
+            ),
+          };
+  }
+  coercingAjv ??= new Ajv({ coerceTypes: true, strict: false });
+  const validate = coercingAjv.compile(schema);
+  return (data: unknown) =>
+    validate(data)
+      ? { value: data }
+      : { error: new Error(bounded(`${httpPart ?? 'request'}: ${coercingAjv!.errorsText(validate.errors)}`)) };
+}
