@@ -328,18 +328,21 @@ export async function planInventory(
     await prune('vms', wantVms, plan.vms.delete, deletedVmIds);
   }
 
-  // ---- users of every org involved, for owners.
-  const users = new Map<string, string>(); // `${orgId}\0${lower name}` -> user id
-  const involvedOrgIds = [...new Set(orgIds.values())];
-  for (const u of await inChunks(involvedOrgIds, (c) =>
-    ex.selectFrom('users').select(['id', 'org_id', 'name_lower']).where('org_id', 'in', c).execute(),
-  )) {
-    users.set(`${u.org_id}\u0000${u.name_lower}`, u.id);
-  }
-  const ownerId = (orgId: string, name: string | null, pointer: string): string | null => {
+  // ---- users by org (loaded once per org named, or reached through a parent written earlier), for owners.
+  const usersByOrg = new Map<string, Map<string, string>>(); // org id -> lower name -> user id
+  const ownerId = async (orgId: string, name: string | null, pointer: string): Promise<string | null> => {
     if (name === null) return null;
-    const id = users.get(`${orgId}\u0000${name.toLowerCase()}`);
-    if (!id) problem(pointer, `owner "${name}" is not a user of org "${orgNames.get(orgId) ?? orgId}"`);
+    let users = usersByOrg.get(orgId);
+    if (!users) {
+      const rows = await ex.selectFrom('users').select(['id', 'name_lower']).where('org_id', '=', orgId).execute();
+      users = new Map(rows.map((u) => [u.name_lower, u.id]));
+      usersByOrg.set(orgId, users);
+    }
+    const id = users.get(name.toLowerCase());
+    if (!id) {
+      const orgName = orgNames.get(orgId) ?? (await store.getOrg(orgId, ex))?.name ?? orgId;
+      problem(pointer, `owner "${name}" is not a user of org "${orgName}"`);
+    }
     return id ?? null;
   };
 
@@ -462,7 +465,7 @@ export async function planInventory(
     vappNameOwner.set(nameKey, vapp);
     metadataUnique(vapp.metadata, vapp.pointer, problem);
     const id = have?.id ?? rowIdOf('vapp', vapp.externalId);
-    const owner = ownerId(vdc.orgId, vapp.owner, `${vapp.pointer}/owner`);
+    const owner = await ownerId(vdc.orgId, vapp.owner, `${vapp.pointer}/owner`);
     const label = `${vdc.label}/${vapp.name}`;
     finalVApps.set(vapp.externalId, { id, orgId: vdc.orgId, vdc, ownerId: owner, template: vapp.template, label });
     if (have && have.vdc_id !== vdc.id) plan.movedVApps.push({ id, orgId: vdc.orgId, vdcId: vdc.id });
@@ -551,7 +554,7 @@ export async function planInventory(
       );
     metadataUnique(vm.metadata, vm.pointer, problem);
     const id = have?.id ?? rowIdOf('vm', vm.externalId);
-    const owner = vm.owner === null ? vapp.ownerId : ownerId(vapp.orgId, vm.owner, `${vm.pointer}/owner`);
+    const owner = vm.owner === null ? vapp.ownerId : await ownerId(vapp.orgId, vm.owner, `${vm.pointer}/owner`);
     const row: Omit<Insertable<VmTable>, 'created_at'> = {
       id,
       org_id: vapp.orgId,
