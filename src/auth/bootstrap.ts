@@ -5,7 +5,7 @@
  * Idempotent: a second start changes nothing and prints no password.
  */
 import { randomUUID } from 'node:crypto';
-import type { Store, Org } from '../store/store.js';
+import type { Store, Org, Executor } from '../store/store.js';
 import type { Config } from '../config.js';
 import type { UserService } from './users.js';
 import { PREDEFINED_ROLES, RIGHT_CATALOGUE, SYSTEM_ORG_ID, SYSTEM_ORG_NAME, type PredefinedRoleName } from '../domain/rights.js';
@@ -39,9 +39,12 @@ export async function createOrgWithRoles(
     /** orgs.settings JSON (domain/org-settings.ts); default: the defaults. */
     settings?: string;
   },
+  /** Run inside this transaction (the inventory apply creates orgs in its own); else in a new one. */
+  ex?: Executor,
 ): Promise<Org> {
   const isSystem = input.id === SYSTEM_ORG_ID;
-  return store.transaction(async (trx) => {
+  const inTransaction = <T>(fn: (trx: Executor) => Promise<T>): Promise<T> => (ex ? fn(ex) : store.transaction(fn));
+  return inTransaction(async (trx) => {
     const org = await store.createOrg(
       {
         id: input.id ?? randomUUID(),

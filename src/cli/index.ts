@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { applyUsageExitCode, registerClientCommands } from './client-commands.js';
 import { registerSeedCommand } from './seed.js';
+import { registerInventoryCommands } from './inventory.js';
 import { registerServeCommand } from './serve.js';
 
 /** The version in package.json, read at run time (the same file whether run from a checkout or installed). */
@@ -34,6 +35,7 @@ Exit codes: 0 ok, 1 failed (scan: tokens found), 2 usage, 3 authentication, 4 fo
     );
   registerServeCommand(program);
   registerSeedCommand(program);
+  registerInventoryCommands(program);
   registerClientCommands(program);
   applyUsageExitCode(program);
   return program;

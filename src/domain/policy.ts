@@ -35,7 +35,8 @@ export type Action =
   | 'audit.view'
   | 'system.view'
   | 'serviceAccount.view'
-  | 'serviceAccount.manage';
+  | 'serviceAccount.manage'
+  | 'inventory.sync';
 
 /** The thing acted on: its org, and for tokens its owner. */
 export interface Target {
@@ -124,6 +125,10 @@ export function canReachOrg(principal: Principal, orgId: string | undefined): bo
 }
 
 export function can(principal: Principal, action: Action, target: Target = {}): boolean {
+  // The inventory sync API (docs/inventory.md): the System org's password sessions and service accounts holding
+  // "Inventory: Sync". Not a user's API-token session: an agent gets its own revocable service account.
+  if (action === 'inventory.sync')
+    return principal.kind !== 'api_token' && principal.isSystemOrg && hasRight(principal, RIGHTS.inventorySync);
   if (principal.kind !== 'password' && DENIED_TO_TOKEN_SESSIONS.has(action)) return false;
   if (SYSTEM_ORG_ONLY.has(action) && !principal.isSystemOrg) return false;
   switch (action) {

@@ -28,6 +28,8 @@ export const RIGHTS = {
   systemAdmin: 'General: Administrator View', // provider-wide views (all orgs)
   serviceAccountsView: 'Service Accounts: View', // UI: "View Service Accounts" (VCD 10.4)
   serviceAccountsManage: 'Service Accounts: Manage', // UI: "Manage Service Accounts": create, authorize, grant, revoke
+  // Tessera's own: push the provider's VDCs, vApps and VMs through the sync API (docs/inventory.md). System org only.
+  inventorySync: 'Inventory: Sync',
 } as const;
 
 export type RightName = (typeof RIGHTS)[keyof typeof RIGHTS];
@@ -79,9 +81,10 @@ const CATEGORY: Record<string, string> = {
   'Rights Bundle': 'Access Control',
   General: 'General',
   'Service Accounts': 'Access Control',
+  Inventory: 'General',
 };
 
-const PROVIDER_ONLY = new Set<string>([RIGHTS.globalRoleManage, RIGHTS.rightsBundleManage, RIGHTS.systemAdmin]);
+const PROVIDER_ONLY = new Set<string>([RIGHTS.globalRoleManage, RIGHTS.rightsBundleManage, RIGHTS.systemAdmin, RIGHTS.inventorySync]);
 
 export const RIGHT_CATALOGUE: readonly RightDefinition[] = Object.values(RIGHTS).map((name) => ({
   name,

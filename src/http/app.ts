@@ -30,6 +30,7 @@ import { cloudapiTotpRoutes } from './cloudapi/totp.js';
 import { cloudapiOrgRoutes } from './cloudapi/orgs.js';
 import { cloudapiTokenPolicyRoutes } from './cloudapi/token-policy.js';
 import { cloudapiServiceAccountRoutes } from './cloudapi/service-accounts.js';
+import { cloudapiInventorySyncRoutes } from './cloudapi/inventory-sync.js';
 import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
 import { healthRoutes, healthProbeRoutes, type Readiness } from './health.js';
@@ -182,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cloudapiOrgRoutes);
   await app.register(cloudapiTokenPolicyRoutes);
   await app.register(cloudapiServiceAccountRoutes);
+  await app.register(cloudapiInventorySyncRoutes);
   await app.register(oauthRoutes);
   await app.register(portalRoutes);
   await app.register(openApiRoutes);

@@ -5,6 +5,7 @@
  * Every row carries its `org_id` (vApps and VMs denormalise it from their VDC) so that tenant isolation is a
  * plain indexed `where org_id = ?` in every query, never a join or a post-filter.
  */
+import type { ColumnType } from 'kysely';
 
 /** VCD's allocation models, as `AllocationModel` spells them. */
 export const ALLOCATION_MODELS = ['AllocationVApp', 'AllocationPool', 'ReservationPool', 'Flex'] as const;
@@ -30,6 +31,17 @@ export interface VdcTable {
   /** Maximum number of VMs; 0 = unlimited. */
   vm_quota: number;
   created_at: number;
+  /** What the VDC's VMs use, as the provider reports it (0008); rendered as `Used` in the Vdc document. */
+  cpu_used_mhz: ColumnType<number, number | undefined, number>;
+  memory_used_mb: ColumnType<number, number | undefined, number>;
+  storage_used_mb: ColumnType<number, number | undefined, number>;
+  /** Every storage profile of the VDC as JSON `[{"name","limitMb"}]` (0008); `[]` for rows written before. */
+  storage_profiles: ColumnType<string, string | undefined, string>;
+  /** The provider's id of the row and the file or agent that owns it (0008_inventory_sources.ts); null for the demo seed and generated rows. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
+  source: ColumnType<string | null, string | null | undefined, string | null>;
+  /** SHA-256 of the row as the source last wrote it (spec-hash.ts), so an unchanged object costs one comparison. */
+  spec_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface VAppTable {
@@ -48,6 +60,11 @@ export interface VAppTable {
   /** For templates: the catalog that holds it. */
   catalog_name: string | null;
   created_at: number;
+  /** The provider's id of the row and the file or agent that owns it (0008_inventory_sources.ts); null for the demo seed and generated rows. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
+  source: ColumnType<string | null, string | null | undefined, string | null>;
+  /** SHA-256 of the row as the source last wrote it (spec-hash.ts), so an unchanged object costs one comparison. */
+  spec_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface VmTable {
@@ -74,6 +91,13 @@ export interface VmTable {
   /** Denormalised from the vApp's is_template, for the indexed `isVAppTemplate==` filter every client sends. */
   is_template: number;
   created_at: number;
+  /** The NIC's MAC address as the provider reports it (0008); null renders one derived from the VM id. */
+  mac_address: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The provider's id of the row and the file or agent that owns it (0008_inventory_sources.ts); null for the demo seed and generated rows. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
+  source: ColumnType<string | null, string | null | undefined, string | null>;
+  /** SHA-256 of the row as the source last wrote it (spec-hash.ts), so an unchanged object costs one comparison. */
+  spec_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Entity kinds that carry metadata, and whose ids `metadata.entity_id` holds. */
@@ -127,7 +151,26 @@ export interface InventoryStateTable {
   version: number;
 }
 
+/** One row per inventory source (a file's or an agent's name): its committed and open sync generation (0008). */
+export interface InventorySourceTable {
+  source: string;
+  committed_generation: number;
+  open_generation: number | null;
+  open_started_at: number | null;
+  updated_at: number;
+}
+
+/** External ids an agent sent in a sync generation (0008); committing the generation prunes the others. */
+export interface InventorySyncSeenTable {
+  source: string;
+  generation: number;
+  kind: 'vdc' | 'vapp' | 'vm';
+  external_id: string;
+}
+
 export interface InventoryTables {
+  inventory_sources: InventorySourceTable;
+  inventory_sync_seen: InventorySyncSeenTable;
   inventory_state: InventoryStateTable;
   vdcs: VdcTable;
   vapps: VAppTable;

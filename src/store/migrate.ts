@@ -11,6 +11,7 @@ import * as m0004 from './migrations/0004_vm_extra_config.js';
 import * as m0005 from './migrations/0005_service_accounts.js';
 import * as m0006 from './migrations/0006_tasks.js';
 import * as m0007 from './migrations/0007_org_user_settings.js';
+import * as m0008 from './migrations/0008_inventory_sources.js';
 import * as m0011 from './migrations/0011_scale_indexes.js';
 import * as m0012 from './migrations/0012_growth_indexes.js';
 import * as m0013 from './migrations/0013_service_account_lifetime.js';
@@ -30,6 +31,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0005_service_accounts', m0005],
   ['0006_tasks', m0006],
   ['0007_org_user_settings', m0007],
+  ['0008_inventory_sources', m0008],
   ['0011_scale_indexes', m0011],
   ['0012_growth_indexes', m0012],
   ['0013_service_account_lifetime', m0013],

@@ -232,6 +232,9 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
   };
   const idValue = (param: string) => {
     if (param === 'org') return encodeURIComponent(orgName);
+    // The inventory sync API (System only): a source name and a generation number, not an org-owned object.
+    if (param === 'source') return 'matrix-agent';
+    if (param === 'generation') return '1';
     if (param === '*') return 'app.css';
     if (kind === 'vapp') return `vapp-${objectId}`;
     if (kind === 'template') return `vappTemplate-${objectId}`;

@@ -236,6 +236,15 @@ const API_POLICY: Record<string, PolicyEntry> = {
   [`POST ${API}/deviceLookup/grant`]: adminWrite(),
   [`POST ${API}/deviceLookup/deny`]: adminWrite(),
 
+  // ---------------------------------------------------------------- inventory sync API (issue 12 §2)
+  // System org only, with "Inventory: Sync"; never a tenant, never an API-token session (alice's is tenant anyway).
+  // The empty batch the matrix sends is a valid no-op; committing generation 1 is 409 unless the matrix opened it.
+  'GET /cloudapi/x-tessera/inventory/sources/:source': providerRead(),
+  'PUT /cloudapi/x-tessera/inventory/sources/:source': providerWrite('2xx'),
+  'POST /cloudapi/x-tessera/inventory/sources/:source/batches': providerWrite('2xx'),
+  'POST /cloudapi/x-tessera/inventory/sources/:source/generations': providerWrite('2xx'),
+  'POST /cloudapi/x-tessera/inventory/sources/:source/generations/:generation/commit': providerWrite(['2xx', '4xx']),
+
   // ---------------------------------------------------------------- /oauth
   // The token endpoint is authenticated by the API token in the body (a garbage one here): 400 for everyone.
   'POST /oauth/provider/token': open('4xx'),

@@ -109,7 +109,7 @@ export function vmTree(
                 text('NetworkConnectionIndex', 0),
                 text('IpAddress', vm.ip_address),
                 text('IsConnected', vm.is_deployed === 1),
-                text('MACAddress', macAddress(vm.id)),
+                text('MACAddress', macAddress(vm)),
                 text('IpAddressAllocationMode', 'POOL'),
               ])
             : null,

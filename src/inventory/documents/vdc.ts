@@ -21,10 +21,11 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
     text('Description', vdc.description),
     text('AllocationModel', vdc.allocation_model),
-    node('StorageCapacity', {}, capacity('MB', vdc.storage_limit_mb, vdc.storage_limit_mb, 0)),
+    // Used: what the provider reported (inventory files and agents, 0008); 0 for the demo and generated VDCs.
+    node('StorageCapacity', {}, capacity('MB', vdc.storage_limit_mb, vdc.storage_limit_mb, Number(vdc.storage_used_mb ?? 0))),
     node('ComputeCapacity', {}, [
-      node('Cpu', {}, capacity('MHz', Number(vdc.cpu_allocated_mhz), Number(vdc.cpu_limit_mhz), 0)),
-      node('Memory', {}, capacity('MB', Number(vdc.memory_allocated_mb), Number(vdc.memory_limit_mb), 0)),
+      node('Cpu', {}, capacity('MHz', Number(vdc.cpu_allocated_mhz), Number(vdc.cpu_limit_mhz), Number(vdc.cpu_used_mhz ?? 0))),
+      node('Memory', {}, capacity('MB', Number(vdc.memory_allocated_mb), Number(vdc.memory_limit_mb), Number(vdc.memory_used_mb ?? 0))),
     ]),
     node(
       'ResourceEntities',

@@ -24,9 +24,10 @@ const RESOURCE = { cpu: 3, memory: 4, scsiController: 6, nic: 10, disk: 17 } as 
 /** VCD's bus type for SCSI in `vcloud:busType`. */
 const SCSI_BUS_TYPE = 6;
 
-/** A stable VMware-range MAC address derived from the VM id (no MACs are stored). */
-export function macAddress(vmId: string): string {
-  const hex = vmId.replace(/-/g, '');
+/** The VM's MAC address: the one the provider reported (`vms.mac_address`), else a stable VMware-range one derived from the id. */
+export function macAddress(vm: { id: string; mac_address?: string | null }): string {
+  if (vm.mac_address) return vm.mac_address;
+  const hex = vm.id.replace(/-/g, '');
   return `00:50:56:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
 }
 
@@ -53,7 +54,7 @@ export function virtualHardwareSection(vmHref: string, vm: VmWithNames, extraCon
       ]),
       connected
         ? node('ovf:Item', {}, [
-            text('rasd:Address', macAddress(vm.id)),
+            text('rasd:Address', macAddress(vm)),
             text('rasd:AddressOnParent', 0),
             text('rasd:AutomaticAllocation', vm.is_deployed === 1),
             text('rasd:Connection', vm.network_name, {

@@ -1,0 +1,133 @@
+/**
+ * The inventory sync API for the provider's agents (docs/inventory.md). Under a Tessera-owned segment of
+ * /cloudapi (`x-tessera`, a name VCD never uses), so VCD's own namespaces stay clean and errors keep the cloudapi
+ * JSON envelope:
+ *
+ *   GET  /cloudapi/x-tessera/inventory/sources/{source}                          state and object counts
+ *   PUT  /cloudapi/x-tessera/inventory/sources/{source}                          single-call full sync (small inventories)
+ *   POST /cloudapi/x-tessera/inventory/sources/{source}/batches[?generation=N]   upserts and deletes by external id
+ *   POST /cloudapi/x-tessera/inventory/sources/{source}/generations              begin a full sync → {generation: N}
+ *   POST /cloudapi/x-tessera/inventory/sources/{source}/generations/{N}/commit   delete what N did not list
+ *
+ * Who: the System org's password sessions and service accounts holding "Inventory: Sync" (domain/policy.ts);
+ * never a user's API-token session, never a tenant. Every body is bounded (MAX_BATCH_OBJECTS objects, 8 MiB) and
+ * checked against the TypeBox schema by a strict ajv (unknown properties are errors, not silently dropped as
+ * fastify's default validator would), then every reference is checked before one transaction writes.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { requirePrincipal, sendCloudapiJson } from '../context.js';
+import { forbidden, TesseraError } from '../../domain/errors.js';
+import { can } from '../../domain/policy.js';
+import { SyncBatch, type SyncBatchDoc } from '../../inventory/declarative/document-schema.js';
+import { desiredFromBatch } from '../../inventory/declarative/model.js';
+import { applyInventory, beginGeneration, commitGeneration, GenerationError, sourceState } from '../../inventory/declarative/apply.js';
+import { InventoryValidationError, type PlanSummary } from '../../inventory/declarative/plan.js';
+import { strictValidatorCompiler } from '../../inventory/declarative/validate.js';
+
+const PREFIX = '/cloudapi/x-tessera/inventory/sources/:source';
+/** 2,000 VMs with metadata and ExtraConfig fit well within this. */
+const SYNC_BODY_LIMIT = 8 * 1024 * 1024;
+/** Problems listed in one error message (the envelope has one string). */
+const LISTED_PROBLEMS = 20;
+
+const SourceParams = Type.Object(
+  { source: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', description: "the agent's source name" }) },
+  { additionalProperties: false },
+);
+const GenerationParams = Type.Object(
+  { source: SourceParams.properties.source, generation: Type.Integer({ minimum: 1, maximum: 2 ** 52 }) },
+  { additionalProperties: false },
+);
+const BatchQuery = Type.Object(
+  { generation: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 52, description: 'the open generation this batch belongs to' })) },
+  { additionalProperties: false },
+);
+/** The single-call full sync lists everything; deletions are implied by absence. */
+const FullSync = Type.Object(
+  { vdcs: SyncBatch.properties.vdcs, vapps: SyncBatch.properties.vapps, vms: SyncBatch.properties.vms },
+  { additionalProperties: false },
+);
+
+function requireSyncRight(request: FastifyRequest) {
+  const principal = requirePrincipal(request);
+  if (!can(principal, 'inventory.sync')) throw forbidden();
+  return principal;
+}
+
+function toHttpError(error: unknown): unknown {
+  if (error instanceof InventoryValidationError) {
+    const listed = error.problems.slice(0, LISTED_PROBLEMS).map((p) => `${p.pointer || '(body)'}: ${p.message}`);
+    const more = error.problems.length > LISTED_PROBLEMS ? `; and ${error.problems.length - LISTED_PROBLEMS} more` : '';
+    return new TesseraError('BAD_REQUEST', `${error.problems.length} problem(s), nothing was changed: ${listed.join('; ')}${more}`);
+  }
+  if (error instanceof GenerationError) return new TesseraError('BAD_REQUEST', error.message, { status: 409 });
+  return error;
+}
+
+const counts = (s: PlanSummary) => ({ created: s.created, updated: s.updated, deleted: s.deleted, unchanged: s.unchanged });
+
+export const cloudapiInventorySyncRoutes: FastifyPluginAsync = async (app) => {
+  const { store } = app.tessera;
+  const routeOptions = { validatorCompiler: strictValidatorCompiler, bodyLimit: SYNC_BODY_LIMIT };
+
+  app.get<{ Params: { source: string } }>(PREFIX, { ...routeOptions, schema: { params: SourceParams } }, async (request, reply) => {
+    requireSyncRight(request);
+    return sendCloudapiJson(request, reply, 200, await sourceState(store, request.params.source));
+  });
+
+  app.put<{ Params: { source: string }; Body: SyncBatchDoc }>(
+    PREFIX,
+    { ...routeOptions, schema: { params: SourceParams, body: FullSync } },
+    async (request, reply) => {
+      requireSyncRight(request);
+      const result = await applyInventory(store, desiredFromBatch(request.body), {
+        source: request.params.source,
+        prune: true,
+        createOrgs: false,
+      }).catch((e: unknown) => {
+        throw toHttpError(e);
+      });
+      return sendCloudapiJson(request, reply, 200, counts(result.summary));
+    },
+  );
+
+  app.post<{ Params: { source: string }; Querystring: { generation?: number }; Body: SyncBatchDoc }>(
+    `${PREFIX}/batches`,
+    { ...routeOptions, schema: { params: SourceParams, querystring: BatchQuery, body: SyncBatch } },
+    async (request, reply) => {
+      requireSyncRight(request);
+      const result = await applyInventory(store, desiredFromBatch(request.body), {
+        source: request.params.source,
+        prune: false,
+        createOrgs: false,
+        ...(request.query.generation !== undefined ? { generation: request.query.generation } : {}),
+      }).catch((e: unknown) => {
+        throw toHttpError(e);
+      });
+      return sendCloudapiJson(request, reply, 200, counts(result.summary));
+    },
+  );
+
+  app.post<{ Params: { source: string } }>(
+    `${PREFIX}/generations`,
+    { ...routeOptions, schema: { params: SourceParams } },
+    async (request, reply) => {
+      requireSyncRight(request);
+      const generation = await beginGeneration(store, request.params.source);
+      return sendCloudapiJson(request, reply, 201, { source: request.params.source, generation });
+    },
+  );
+
+  app.post<{ Params: { source: string; generation: number } }>(
+    `${PREFIX}/generations/:generation/commit`,
+    { ...routeOptions, schema: { params: GenerationParams } },
+    async (request, reply) => {
+      requireSyncRight(request);
+      const { deleted } = await commitGeneration(store, request.params.source, request.params.generation).catch((e: unknown) => {
+        throw toHttpError(e);
+      });
+      return sendCloudapiJson(request, reply, 200, { source: request.params.source, generation: request.params.generation, deleted });
+    },
+  );
+};

@@ -1,0 +1,89 @@
+/**
+ * `tessera inventory apply` as a user runs it (the real binary, a child process): dry run, apply, the second
+ * apply that changes nothing and says so, stdin, prune, problems printed as FILE:LINE:COL, and the refusal while
+ * a server holds the SQLite file. The store is made by a real server start, then the server is stopped.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTessera } from '../helpers/tessera.js';
+import { runCli } from '../cli/run-cli.js';
+
+const FILE = `version: 1
+orgs:
+  - name: acme
+    vdcs:
+      - name: cli-vdc
+        vapps:
+          - name: cli-app
+            owner: bob
+            vms:
+              - { name: cli-vm-1, status: POWERED_ON }
+              - { name: cli-vm-2 }
+  - name: cli-new-org
+`;
+
+test('tessera inventory apply on a SQLite data directory', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-inventory-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'inventory.yaml');
+  writeFileSync(file, FILE);
+  const first = await startTessera({ backend: 'sqlite', dataDir: dir, demo: true });
+
+  await t.test('refused while the server runs', async () => {
+    const refused = await runCli(['inventory', 'apply', file, '--data-dir', dir]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /server is running on this data directory/);
+  });
+  await first.stop();
+
+  await t.test('dry run, apply, and an apply that changes nothing', async () => {
+    const dry = await runCli(['inventory', 'apply', file, '--dry-run', '--data-dir', dir]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /create org cli-new-org/);
+    assert.match(dry.stdout, /create VM acme\/cli-vdc\/cli-app\/cli-vm-1/);
+    assert.match(dry.stdout, /Plan \(dry run, nothing written\): 5 created, 0 updated, 0 deleted, 1 unchanged/);
+    const applied = await runCli(['inventory', 'apply', file, '--data-dir', dir]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /^5 created, 0 updated, 0 deleted, 1 unchanged in [\d.]+ s$/m);
+    const again = await runCli(['inventory', 'apply', '-', '--data-dir', dir], { input: FILE });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^0 created, 0 updated, 0 deleted, 6 unchanged \(nothing to change\)/m);
+  });
+
+  await t.test('an invalid file prints FILE:LINE:COL problems, exits 2 and changes nothing', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, FILE.replace('owner: bob', 'owner: nobody').replace('{ name: cli-vm-2 }', '{ name: cli-vm-2, cpus: 0 }'));
+    const schema = await runCli(['inventory', 'apply', bad, '--data-dir', dir]);
+    assert.equal(schema.code, 2);
+    assert.match(schema.stderr, new RegExp(`${bad.replace(/[.]/g, '\\.')}:11:\\d+: /orgs/0/vdcs/0/vapps/0/vms/1/cpus: must be >= 1`));
+    writeFileSync(bad, FILE.replace('owner: bob', 'owner: nobody'));
+    const refs = await runCli(['inventory', 'apply', bad, '--data-dir', dir, '--prune']);
+    assert.equal(refs.code, 2);
+    assert.match(refs.stderr, /bad\.yaml:8:20: \/orgs\/0\/vdcs\/0\/vapps\/0\/owner: owner "nobody" is not a user of org "acme"/);
+    assert.match(refs.stderr, /nothing was changed/);
+  });
+
+  await t.test('--prune deletes what the file dropped', async () => {
+    writeFileSync(file, FILE.replace('              - { name: cli-vm-2 }\n', ''));
+    const pruned = await runCli(['inventory', 'apply', file, '--prune', '--data-dir', dir]);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.match(pruned.stdout, /delete VM cli-vm-2 \(acme\/cli-vdc\/cli-app\/cli-vm-2\)/);
+    assert.match(pruned.stdout, /0 created, 0 updated, 1 deleted, 5 unchanged/);
+    const server = await startTessera({ backend: 'sqlite', dataDir: dir, demo: true });
+    t.after(() => server.stop());
+    const vms = await server.store.db.selectFrom('vms').select('name').where('source', '=', 'file').execute();
+    assert.deepEqual(
+      vms.map((v) => v.name),
+      ['cli-vm-1'],
+    );
+  });
+
+  await t.test('usage errors', async () => {
+    assert.equal((await runCli(['inventory', 'apply', join(dir, 'missing.yaml'), '--data-dir', dir])).code, 2);
+    assert.equal((await runCli(['inventory', 'apply', file, '--source', 'Bad Name', '--data-dir', dir])).code, 2);
+    assert.equal((await runCli(['inventory', 'apply', file, '--data-dir', join(dir, 'nowhere')])).code, 2);
+  });
+});
