@@ -130,12 +130,19 @@ async function bulkWriter(backend: Backend): Promise<BulkWriter> {
   }
   const client = new pg.Client({ connectionString: backend.databaseUrl! });
   await client.connect();
+  const columnTypes = new Map<string, Map<string, string>>();
   return {
     async insert(table, rows) {
       if (rows.length === 0) return;
       const cols = Object.keys(rows[0]!);
-      // One statement per chunk: columns as arrays, unnest() turns them into rows.
-      const types = cols.map((c) => (typeof rows[0]![c] === 'number' ? 'int8' : 'text'));
+      // One statement per chunk: columns as arrays, unnest() turns them into rows, each cast to its column's type.
+      let known = columnTypes.get(table);
+      if (!known) {
+        const res = await client.query('select column_name, udt_name from information_schema.columns where table_name = $1', [table]);
+        known = new Map(res.rows.map((r: { column_name: string; udt_name: string }) => [r.column_name, r.udt_name]));
+        columnTypes.set(table, known);
+      }
+      const types = cols.map((c) => known.get(c) ?? 'text');
       const arrays = cols.map((c) => rows.map((r) => r[c]));
       await client.query(
         `INSERT INTO ${table} (${cols.join(',')}) SELECT * FROM unnest(${cols.map((_, i) => `$${i + 1}::${types[i]}[]`).join(',')})`,

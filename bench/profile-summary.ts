@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [last-seconds]`: self time by function from a V8 CPU
+ * `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [last-seconds] [modules]`: self time by function from a V8 CPU
  * profile (`node --cpu-prof`), largest first, as a share of the sampled time. Used for docs/performance.md.
  */
 import { readFileSync } from 'node:fs';
@@ -39,6 +39,23 @@ export function selfTimeByFunction(profile: Profile, fromMicros = 0): { name: st
   return [...totals.entries()].map(([name, micros]) => ({ name, micros, share: micros / all })).sort((a, b) => b.micros - a.micros);
 }
 
+/** The same self time grouped by where the code lives: crypto, node core modules, a package, a src/ folder. */
+export function selfTimeByModule(rows: { name: string; share: number }[]): [string, number][] {
+  const groups = new Map<string, number>();
+  for (const r of rows) {
+    const file = r.name.split(' ')[1] ?? r.name;
+    const key = file.startsWith('node:internal/crypto')
+      ? 'node crypto'
+      : file.startsWith('node:')
+        ? `node ${file.slice(5).split(':')[0]!.split('/').slice(0, 3).join('/')}`
+        : file.includes('/')
+          ? file.split('/').slice(0, 2).join('/')
+          : r.name;
+    groups.set(key, (groups.get(key) ?? 0) + r.share);
+  }
+  return [...groups].sort((a, b) => b[1] - a[1]);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
   if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top] [last-seconds]');
@@ -46,5 +63,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const lastSeconds = process.argv[4] === undefined ? Infinity : Number(process.argv[4]);
   const rows = selfTimeByFunction(profile, profile.endTime - lastSeconds * 1e6);
-  for (const r of rows.slice(0, top)) console.log(`${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`);
+  if (process.argv[5] === 'modules') {
+    for (const [name, share] of selfTimeByModule(rows).slice(0, top)) console.log(`${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
+  } else {
+    for (const r of rows.slice(0, top)) console.log(`${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`);
+  }
 }
