@@ -11,6 +11,7 @@ import * as m0004 from './migrations/0004_vm_extra_config.js';
 import * as m0005 from './migrations/0005_service_accounts.js';
 import * as m0006 from './migrations/0006_tasks.js';
 import * as m0007 from './migrations/0007_org_user_settings.js';
+import * as m0009 from './migrations/0009_two_factor_reset_notice.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,6 +28,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0005_service_accounts', m0005],
   ['0006_tasks', m0006],
   ['0007_org_user_settings', m0007],
+  ['0009_two_factor_reset_notice', m0009],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */
