@@ -35,6 +35,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { administrationRoutes } from './routes/administration.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
 import { inventoryRoutes } from './routes/inventory.js';
+import { userAdminRoutes } from './routes/user-admin.js';
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 const ORG_NAME = /^[^\u0000-\u001f\u007f/]{1,128}$/;
@@ -105,6 +106,7 @@ function orgPortal(deps: PortalDeps, orgOf: (request: FastifyRequest) => PortalO
     administrationRoutes(app, deps);
     serviceAccountRoutes(app, deps);
     inventoryRoutes(app, deps);
+    userAdminRoutes(app, deps);
   };
 }
 
