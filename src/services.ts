@@ -18,6 +18,7 @@ import { Housekeeping } from './auth/housekeeping.js';
 import { OrgAdmin } from './auth/org-admin.js';
 import { TaskService } from './auth/tasks.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
+import { ApiTokenPolicyService } from './auth/api-token-policy.js';
 import type { Services } from './http/context.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { randomUUID } from 'node:crypto';
@@ -59,6 +60,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const orgAdmin = new OrgAdmin({ store, identities, audit, sessionLifetimeSeconds: () => accessTokens.lifetimeSeconds });
   const tasks = new TaskService(store);
   const totpEnrolment = new TotpEnrolmentService({ store, audit });
+  const apiTokenPolicy = new ApiTokenPolicyService({ store, audit });
   const serviceAccounts = new ServiceAccountService({
     store,
     accessTokens,
@@ -91,6 +93,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
     orgAdmin,
     tasks,
     totpEnrolment,
+    apiTokenPolicy,
     audit,
     usage,
     housekeeping,

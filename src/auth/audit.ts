@@ -52,7 +52,9 @@ export type AuditEventType =
   | 'org.disabled'
   | 'org.deleted'
   | 'user.unlocked'
-  | 'user.ownershipTaken';
+  | 'user.ownershipTaken'
+  | 'user.twoFactorReset'
+  | 'org.tokenPolicyChanged';
 
 export interface AuditInput {
   type: AuditEventType;

@@ -150,6 +150,14 @@ export class IdentityAdmin {
     return this.users.unlock(user, actor, ip);
   }
 
+  /** Resetting a user's two-factor authentication: the same authority as unlocking them. */
+  async resetTwoFactor(actor: Principal, user: User, ip: string | null): Promise<User> {
+    this.requireCan(actor, 'user.manage', user.org_id);
+    if (user.id === actor.userId) throw badRequest('Turn your own two-factor authentication off in User preferences');
+    await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
+    return this.users.resetTwoFactor(user, actor, ip);
+  }
+
   /**
    * VCD's "take ownership" (govcd's `OrgUser.Delete(takeOwnership=true)`, Terraform's default): the user's
    * vApps and VMs pass to the actor, so deleting the user orphans nothing.

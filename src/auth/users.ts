@@ -154,6 +154,50 @@ export class UserService {
     return updated;
   }
 
+  /**
+   * An administrator's reset of the user's two-factor authentication (a lost phone): the secret, any set-up in
+   * progress and the failure count are cleared, so the next sign-in asks for the password only. The user's
+   * sessions stay (the reset is a help, not a suspicion; disabling the user is the tool for that). The time is
+   * kept until the user has been told, once, at their next sign-in (takeTwoFactorResetNotice).
+   */
+  async resetTwoFactor(user: User, actor: Principal, ip: string | null): Promise<User> {
+    await this.store.updateUser(user.id, {
+      totp_secret: null,
+      totp_enabled: 0,
+      totp_last_step: 0,
+      totp_failures: 0,
+      totp_locked_until: 0,
+      two_factor_reset_at: Date.now(),
+    });
+    this.identities.invalidate(user.id);
+    const updated = (await this.store.getUser(user.id))!;
+    await this.audit.record({
+      type: 'user.twoFactorReset',
+      actor: { id: actor.userId, name: actor.userName },
+      org: { id: user.org_id, name: (await this.store.getOrg(user.org_id))?.name ?? '' },
+      ip,
+      details: { user: user.name, userId: user.id, wasEnabled: user.totp_enabled === 1 },
+    });
+    return updated;
+  }
+
+  /**
+   * When an administrator reset the user's two-factor authentication since they were last told, or null. Taking
+   * it clears it with a compare-and-set, so two tabs signing in at once show it once between them.
+   */
+  async takeTwoFactorResetNotice(userId: string): Promise<number | null> {
+    const user = await this.store.getUser(userId);
+    const at = Number(user?.two_factor_reset_at ?? 0);
+    if (!user || at === 0) return null;
+    const result = await this.store.db
+      .updateTable('users')
+      .set({ two_factor_reset_at: 0 })
+      .where('id', '=', userId)
+      .where('two_factor_reset_at', '=', at)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0 ? at : null;
+  }
+
   /** Revokes every token and ends every session of the user. */
   private async cutOff(userId: string): Promise<void> {
     await this.apiTokens.revokeAllOf(userId);

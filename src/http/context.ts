@@ -17,6 +17,7 @@ import type { AuditLog } from '../auth/audit.js';
 import type { IdentityAdmin } from '../auth/identity-admin.js';
 import type { UserService } from '../auth/users.js';
 import type { TotpEnrolmentService } from '../auth/totp-enrolment.js';
+import type { ApiTokenPolicyService } from '../auth/api-token-policy.js';
 import type { OrgAdmin } from '../auth/org-admin.js';
 import type { TaskService } from '../auth/tasks.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
@@ -50,6 +51,8 @@ export interface Services {
   tasks: TaskService;
   /** The signed-in user's own TOTP: set-up, confirmation, disabling (the cloudapi and the portal). */
   totpEnrolment: TotpEnrolmentService;
+  /** An org's API-token lifetime policy (the cloudapi and the portal). */
+  apiTokenPolicy: ApiTokenPolicyService;
   audit: AuditLog;
   /** This installation's site (VCD multisite): its id appears in session locations. */
   site: Site;

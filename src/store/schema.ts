@@ -54,6 +54,8 @@ export interface UserTable {
   description: ColumnType<string, string | undefined, string>;
   telephone: ColumnType<string, string | undefined, string>;
   im: ColumnType<string, string | undefined, string>;
+  /** When an administrator reset the user's two-factor authentication, until the user was told (0: nothing to tell). Migration 0009. */
+  two_factor_reset_at: ColumnType<number, number | undefined, number>;
 }
 
 export interface GroupTable {

@@ -4,9 +4,9 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
-import { badRequest, forbidden } from '../../domain/errors.js';
+import { badRequest } from '../../domain/errors.js';
 import { sql } from 'kysely';
-import { apiTokenListScope, can, hasProviderView } from '../../domain/policy.js';
+import { readableAuditEvents } from '../../auth/audit-trail.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
 import { isoOrNull } from './token-entity.js';
@@ -46,23 +46,9 @@ export const cloudapiAuditRoutes: FastifyPluginAsync = async (app) => {
   const { store } = app.tessera;
   app.get<{ Querystring: Record<string, string> }>('/cloudapi/1.0.0/auditTrail', async (request, reply) => {
     const principal = requirePrincipal(request);
-    if (!can(principal, 'audit.view')) throw forbidden();
+    let base = readableAuditEvents(store, principal);
     const page = parsePageRequest(request.query);
     const sort = auditSort(request.query);
-    let base = store.db.selectFrom('audit_events');
-    if (!hasProviderView(principal)) base = base.where('org_id', '=', principal.orgId);
-    // Events name tokens, sessions and their owners. Whoever may not list other users' tokens (every token
-    // session, and admins without "Manage all users' API tokens") reads only the events about themselves:
-    // what they did, and what was done to their own tokens.
-    const scope = apiTokenListScope(principal);
-    if (scope === null || scope.kind === 'own') {
-      base = base.where((eb) =>
-        eb.or([
-          eb('actor_id', '=', principal.userId),
-          eb('token_id', 'in', eb.selectFrom('api_tokens').select('api_tokens.id').where('api_tokens.user_id', '=', principal.userId)),
-        ]),
-      );
-    }
     // A repeated parameter arrives as an array: the first one counts, as for every other list.
     const rawFilter = request.query.filter as unknown;
     const filter = Array.isArray(rawFilter) ? rawFilter[0] : rawFilter;

@@ -2,20 +2,19 @@
  * An org's API-token policy (a Tessera extension): the longest lifetime a new API token may be given.
  *   GET /cloudapi/1.0.0/orgs/{id}/apiTokenPolicy   {"maxLifetimeDays": 90 | null}
  *   PUT /cloudapi/1.0.0/orgs/{id}/apiTokenPolicy   same body; null = no limit (VCD's default: tokens never expire)
- * With a limit, a token created without an expiry gets one at the limit, and a later expiry is refused
- * (GitHub's and GitLab's org lifetime policies). Existing tokens keep their expiry. Changing it needs
- * "Organization: Edit Properties" from a password session.
+ * The rules live in ApiTokenPolicyService (auth/api-token-policy.ts), shared with the portal.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { badRequest, forbidden } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
+import { MAX_POLICY_DAYS } from '../../auth/api-token-policy.js';
 
 const ORG_URN = /^(?:urn:vcloud:org:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-export const MAX_POLICY_DAYS = 3650;
+export { MAX_POLICY_DAYS };
 
 export const cloudapiTokenPolicyRoutes: FastifyPluginAsync = async (app) => {
-  const { store } = app.tessera;
+  const { store, apiTokenPolicy } = app.tessera;
   const path = '/cloudapi/1.0.0/orgs/:id/apiTokenPolicy';
 
   const loadOrg = async (request: FastifyRequest<{ Params: { id: string } }>) => {
@@ -25,25 +24,19 @@ export const cloudapiTokenPolicyRoutes: FastifyPluginAsync = async (app) => {
     if (!org || !can(principal, 'org.view', { orgId: org.id })) throw forbidden();
     return { principal, org };
   };
-  const policyOf = (org: { max_token_lifetime_days: number | null }) => ({ maxLifetimeDays: org.max_token_lifetime_days });
 
   app.get<{ Params: { id: string } }>(path, async (request, reply) => {
-    const { org } = await loadOrg(request);
-    return sendCloudapiJson(request, reply, 200, policyOf(org));
+    const { principal, org } = await loadOrg(request);
+    return sendCloudapiJson(request, reply, 200, apiTokenPolicy.read(principal, org));
   });
 
   app.put<{ Params: { id: string }; Body: unknown }>(path, async (request, reply) => {
     const { principal, org } = await loadOrg(request);
-    if (!can(principal, 'apiTokenPolicy.manage', { orgId: org.id })) throw forbidden();
+    if (!apiTokenPolicy.mayChange(principal, org.id)) throw forbidden();
     const body = request.body as { maxLifetimeDays?: unknown } | undefined;
     if (!body || typeof body !== 'object' || !('maxLifetimeDays' in body)) {
       throw badRequest('The body must be {"maxLifetimeDays": <days from 1 to 3650, or null for no limit>}');
     }
-    const days = body.maxLifetimeDays;
-    if (days !== null && (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_POLICY_DAYS)) {
-      throw badRequest(`maxLifetimeDays must be a whole number from 1 to ${MAX_POLICY_DAYS}, or null for no limit`);
-    }
-    await store.updateOrg(org.id, { max_token_lifetime_days: days });
-    return sendCloudapiJson(request, reply, 200, policyOf({ max_token_lifetime_days: days }));
+    return sendCloudapiJson(request, reply, 200, await apiTokenPolicy.change(principal, org, body.maxLifetimeDays, request.ip));
   });
 };

@@ -34,6 +34,11 @@ import { passwordRoutes } from './routes/password.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { administrationRoutes } from './routes/administration.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { userAdminRoutes } from './routes/user-admin.js';
+import { auditRoutes } from './routes/audit.js';
+import { tokenPolicyRoutes } from './routes/token-policy.js';
+import { organizationRoutes } from './routes/organizations.js';
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 const ORG_NAME = /^[^\u0000-\u001f\u007f/]{1,128}$/;
@@ -103,6 +108,11 @@ function orgPortal(deps: PortalDeps, orgOf: (request: FastifyRequest) => PortalO
     tokenRoutes(app, deps);
     administrationRoutes(app, deps);
     serviceAccountRoutes(app, deps);
+    inventoryRoutes(app, deps);
+    userAdminRoutes(app, deps);
+    auditRoutes(app, deps);
+    tokenPolicyRoutes(app, deps);
+    organizationRoutes(app, deps);
   };
 }
 

@@ -10,11 +10,11 @@ import type { PortalDeps } from '../deps.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { queryField, seeOther, sendPage } from '../respond.js';
-import { administrationScope, canViewServiceAccounts } from '../access.js';
-import { listApiTokens, listUsers, type TokenListScope } from '../token-queries.js';
+import { administrationScope, canManageOrgs, canViewAudit, canViewServiceAccounts, usersScope } from '../access.js';
+import { listApiTokens, type TokenListScope } from '../token-queries.js';
 import { can } from '../../../domain/policy.js';
 import { forbidden } from '../../../domain/errors.js';
-import { allTokensPage, userTokensPage, usersPage } from '../views/administration.js';
+import { allTokensPage, userTokensPage } from '../views/administration.js';
 import { DONE_NOTICES } from './preferences.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -31,20 +31,16 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
 
   const notice = (request: FastifyRequest) => DONE_NOTICES[queryField(request, 'done')] ?? null;
 
-  // The first tab the user may open: Users, else Service Accounts (holders of "View Service Accounts" only).
+  // The first tab the user may open: Organizations (the provider), Users, Service Accounts, then Audit Trail.
   app.get('/administration', async (request, reply) => {
     const state = requireSignedIn(request);
-    if (!administrationScope(state.principal) && canViewServiceAccounts(state.principal)) {
-      return seeOther(reply, `${state.org.basePath}/administration/serviceAccounts`);
-    }
-    requireAdministration(request);
-    return seeOther(reply, `${state.org.basePath}/administration/users`);
-  });
-
-  app.get('/administration/users', async (request, reply) => {
-    const { state, scope } = requireAdministration(request);
-    const users = await listUsers(services, scope);
-    return sendPage(reply, usersPage(signedInFrame(state, deps), { users, allOrgs: scope.kind === 'all' }));
+    const { principal } = state;
+    const base = `${state.org.basePath}/administration`;
+    if (canManageOrgs(principal)) return seeOther(reply, `${base}/orgs`);
+    if (usersScope(principal)) return seeOther(reply, `${base}/users`);
+    if (canViewServiceAccounts(principal)) return seeOther(reply, `${base}/serviceAccounts`);
+    if (canViewAudit(principal)) return seeOther(reply, `${base}/audit`);
+    throw forbidden('Administration needs the right "Manage all users\' API tokens" or "Group / User: View".');
   });
 
   app.get<{ Params: { userId: string } }>('/administration/users/:userId/tokens', async (request, reply) => {
@@ -56,6 +52,7 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
     return sendPage(
       reply,
       userTokensPage(signedInFrame(state, deps), {
+        userId: user.id,
         userName: user.name,
         fullName: user.full_name,
         orgName: org?.name ?? '',

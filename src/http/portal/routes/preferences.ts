@@ -67,12 +67,15 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     const liveTokens = hasAccessTokensSection(principal)
       ? (await listApiTokens(services, { kind: 'user', userId: principal.userId })).items.length
       : null;
+    // Sign-in lands here: an administrator's reset of the user's two-factor authentication is told once (issue 14).
+    const twoFactorResetAt = await services.users.takeTwoFactorResetNotice(principal.userId);
     return sendPage(
       reply,
       homePage(signedInFrame(state, deps, 'home'), {
         fullName: user?.full_name ?? '',
         orgFullName: org?.full_name || principal.orgName,
         liveTokens,
+        twoFactorResetAt,
       }),
     );
   });

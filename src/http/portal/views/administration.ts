@@ -5,14 +5,15 @@
  * confirmation page as User preferences.
  */
 import { html, type SafeHtml } from '../html.js';
-import type { TokenListItem, UserListItem } from '../token-queries.js';
+import type { TokenListItem } from '../token-queries.js';
 import { layout, type PageFrame } from './layout.js';
+import type { Crumb } from './breadcrumbs.js';
 import { alert, pageHeading } from './components.js';
 import { tokenTable } from './token-table.js';
 
-export type AdminTab = 'users' | 'tokens' | 'serviceAccounts' | 'accessRequests';
+export type AdminTab = 'users' | 'tokens' | 'serviceAccounts' | 'accessRequests' | 'audit' | 'tokenPolicy' | 'orgs';
 
-export function adminLayout(frame: PageFrame, title: string, tab: AdminTab, content: SafeHtml): SafeHtml {
+export function adminLayout(frame: PageFrame, title: string, tab: AdminTab, content: SafeHtml, crumbs?: readonly Crumb[]): SafeHtml {
   const base = frame.org!.basePath;
   const tabLink = (id: AdminTab, href: string, label: string) =>
     html`<a class="side-nav-link" href="${href}"${tab === id ? html` aria-current="page"` : ''}>${label}</a>`;
@@ -21,63 +22,39 @@ export function adminLayout(frame: PageFrame, title: string, tab: AdminTab, cont
     title,
     html`<div class="with-side-nav">
   <nav class="side-nav" aria-label="Administration">
+    ${frame.adminAreas?.orgs && html`<p class="side-nav-heading">Provider</p>`}
+    ${frame.adminAreas?.orgs && tabLink('orgs', `${base}/administration/orgs`, 'Organizations')}
     <p class="side-nav-heading">Access Control</p>
-    ${frame.adminTabs?.tokens !== false && tabLink('users', `${base}/administration/users`, 'Users')}
+    ${(frame.adminAreas ? frame.adminAreas.users : frame.adminTabs?.tokens !== false) && tabLink('users', `${base}/administration/users`, 'Users')}
     ${frame.adminTabs?.tokens !== false && tabLink('tokens', `${base}/administration/tokens`, 'API Tokens')}
     ${frame.adminTabs?.serviceAccounts && tabLink('serviceAccounts', `${base}/administration/serviceAccounts`, 'Service Accounts')}
     ${frame.adminTabs?.serviceAccounts && tabLink('accessRequests', `${base}/administration/accessRequests`, 'Access Requests')}
+    ${frame.adminAreas?.tokenPolicy && tabLink('tokenPolicy', `${base}/administration/tokenPolicy`, 'API Token Policy')}
+    ${frame.adminAreas?.audit && html`<p class="side-nav-heading">Monitoring</p>`}
+    ${frame.adminAreas?.audit && tabLink('audit', `${base}/administration/audit`, 'Audit Trail')}
   </nav>
   <div class="with-side-nav-content">${content}</div>
 </div>`,
-  );
-}
-
-export function usersPage(frame: PageFrame, input: { users: readonly UserListItem[]; allOrgs: boolean }): SafeHtml {
-  const base = frame.org!.basePath;
-  return adminLayout(
-    frame,
-    'Users',
-    'users',
-    html`${pageHeading('Users', input.allOrgs ? 'Users of every organization' : `Users of ${frame.user!.orgName}`)}
-<div class="datagrid-wrap">
-<table class="datagrid datagrid-stack" data-testid="users-table">
-  <caption class="visually-hidden">Users</caption>
-  <thead><tr>
-    <th scope="col">User name</th>
-    <th scope="col">Full name</th>
-    ${input.allOrgs && html`<th scope="col">Organization</th>`}
-    <th scope="col">Role</th>
-    <th scope="col">Status</th>
-    <th scope="col">API tokens</th>
-  </tr></thead>
-  <tbody>
-  ${input.users.map(
-    (u) => html`<tr>
-    <th scope="row" data-label="User name">${u.name}</th>
-    <td data-label="Full name">${u.fullName}</td>
-    ${input.allOrgs && html`<td data-label="Organization">${u.orgName}</td>`}
-    <td data-label="Role">${u.roleName}</td>
-    <td data-label="Status">${u.enabled ? html`<span class="badge badge-success">Enabled</span>` : html`<span class="badge">Disabled</span>`}</td>
-    <td data-label="API tokens"><a href="${base}/administration/users/${u.id}/tokens" aria-label="API tokens of ${u.name}${input.allOrgs ? ` (${u.orgName})` : ''}">${u.liveTokens} ${u.liveTokens === 1 ? 'token' : 'tokens'}</a></td>
-  </tr>`,
-  )}
-  </tbody>
-</table>
-</div>`,
+    {
+      crumbs: crumbs ?? [
+        { label: 'Home', href: `${base}/` },
+        { label: 'Administration', href: `${base}/administration` },
+        { label: title },
+      ],
+    },
   );
 }
 
 export function userTokensPage(
   frame: PageFrame,
-  input: { userName: string; fullName: string; orgName: string; tokens: readonly TokenListItem[]; notice: string | null },
+  input: { userId: string; userName: string; fullName: string; orgName: string; tokens: readonly TokenListItem[]; notice: string | null },
 ): SafeHtml {
   const base = frame.org!.basePath;
   return adminLayout(
     frame,
     `API tokens of ${input.userName}`,
     'users',
-    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/administration/users">Users</a> <span aria-hidden="true">/</span> <span>${input.userName}</span></nav>
-${pageHeading(`API tokens of ${input.userName}`, html`${input.fullName ? html`${input.fullName}, ` : ''}organization ${input.orgName}`)}
+    html`${pageHeading(`API tokens of ${input.userName}`, html`${input.fullName ? html`${input.fullName}, ` : ''}organization ${input.orgName}`)}
 ${input.notice && alert('success', input.notice)}
 ${tokenTable(input.tokens, {
   basePath: base,
@@ -87,6 +64,13 @@ ${tokenTable(input.tokens, {
   revokeFrom: 'user',
   emptyText: `${input.userName} has no API tokens.`,
 })}`,
+    [
+      { label: 'Home', href: `${base}/` },
+      { label: 'Administration', href: `${base}/administration` },
+      { label: 'Users', href: `${base}/administration/users` },
+      { label: input.userName, href: `${base}/administration/users/${input.userId}` },
+      { label: 'API tokens' },
+    ],
   );
 }
 

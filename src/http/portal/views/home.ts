@@ -1,15 +1,26 @@
 /** The landing page after sign-in: who you are, and the way to User preferences and Administration. */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
-import { pageHeading } from './components.js';
+import { alert, pageHeading, timeOrDash } from './components.js';
 
-export function homePage(frame: PageFrame, input: { fullName: string; orgFullName: string; liveTokens: number | null }): SafeHtml {
+export function homePage(
+  frame: PageFrame,
+  input: { fullName: string; orgFullName: string; liveTokens: number | null; twoFactorResetAt?: number | null },
+): SafeHtml {
   const base = frame.org!.basePath;
   const user = frame.user!;
   return layout(
     frame,
     'Home',
     html`${pageHeading(`Welcome, ${input.fullName || user.name}`, html`Signed in to <strong>${input.orgFullName}</strong> as ${user.name} (${user.roleName})`)}
+${
+  input.twoFactorResetAt &&
+  alert(
+    'warning',
+    html`An administrator reset your two-factor authentication on ${timeOrDash(input.twoFactorResetAt)}. You signed in with your password only. <a href="${base}/preferences#two-factor">Set up two-factor authentication again</a>. If you did not ask for this, tell your administrator.`,
+    'two-factor-reset-notice',
+  )
+}
 <div class="card-grid">
   ${
     input.liveTokens !== null &&

@@ -6,6 +6,7 @@
 import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import type { PortalOrg } from '../portal-org.js';
 import { csrfField } from './components.js';
+import { breadcrumbs, type Crumb } from './breadcrumbs.js';
 
 export interface SignedInUser {
   readonly name: string;
@@ -13,7 +14,7 @@ export interface SignedInUser {
   readonly roleName: string;
 }
 
-export type Section = 'home' | 'administration' | 'preferences';
+export type Section = 'home' | 'datacenters' | 'vms' | 'administration' | 'preferences';
 
 export interface PageFrame {
   readonly org: PortalOrg | null;
@@ -25,10 +26,20 @@ export interface PageFrame {
   readonly showAdministration: boolean;
   /** Which Administration tabs the user may open (absent: Users and API Tokens only). */
   readonly adminTabs?: { readonly tokens: boolean; readonly serviceAccounts: boolean };
+  /** Data Centers and Virtual Machines in the main navigation ("Organization VDC: View", "vApp: View"). */
+  readonly inventoryNav?: { readonly datacenters: boolean; readonly vms: boolean };
+  /** The Administration tabs beyond tokens and service accounts (views/admin-nav.ts). */
+  readonly adminAreas?: { readonly users: boolean; readonly audit: boolean; readonly tokenPolicy: boolean; readonly orgs: boolean };
   readonly active?: Section;
 }
 
-export function layout(frame: PageFrame, title: string, content: HtmlValue, options: { centered?: boolean } = {}): SafeHtml {
+export interface LayoutOptions {
+  readonly centered?: boolean;
+  /** The way back: rendered above the content (views/breadcrumbs.ts); the last crumb is this page. */
+  readonly crumbs?: readonly Crumb[];
+}
+
+export function layout(frame: PageFrame, title: string, content: HtmlValue, options: LayoutOptions = {}): SafeHtml {
   const base = frame.org?.basePath ?? '';
   const user = frame.user;
   return html`<!doctype html>
@@ -50,6 +61,8 @@ export function layout(frame: PageFrame, title: string, content: HtmlValue, opti
     user
       ? html`<nav class="header-nav" aria-label="Main">
     ${navLink(`${base}/`, 'Home', frame.active === 'home')}
+    ${frame.inventoryNav?.datacenters && navLink(`${base}/datacenters`, 'Data Centers', frame.active === 'datacenters')}
+    ${frame.inventoryNav?.vms && navLink(`${base}/vms`, 'Virtual Machines', frame.active === 'vms')}
     ${frame.showAdministration && navLink(`${base}/administration`, 'Administration', frame.active === 'administration')}
   </nav>
   ${userMenu(base, user, frame.csrfToken)}`
@@ -57,6 +70,7 @@ export function layout(frame: PageFrame, title: string, content: HtmlValue, opti
   }
 </header>
 <main id="main" class="${options.centered ? 'content content-centered' : 'content'}" tabindex="-1">
+${options.crumbs && options.crumbs.length > 0 && breadcrumbs(options.crumbs)}
 ${content}
 </main>
 </body>

@@ -103,7 +103,7 @@ export function newServiceAccountPage(
     frame,
     'New service account',
     'serviceAccounts',
-    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/administration/serviceAccounts">Service Accounts</a> <span aria-hidden="true">/</span> <span>New</span></nav>
+    html`
 ${pageHeading('New service account')}
 <section class="card card-form">
   ${input.error && alert('danger', input.error, 'form-error')}
@@ -139,6 +139,12 @@ ${pageHeading('New service account')}
     </div>
   </form>
 </section>`,
+    [
+      { label: 'Home', href: `${base}/` },
+      { label: 'Administration', href: `${base}/administration` },
+      { label: 'Service Accounts', href: `${base}/administration/serviceAccounts` },
+      { label: 'New' },
+    ],
   );
 }
 
@@ -153,7 +159,7 @@ export function serviceAccountPage(
     frame,
     `Service account ${a.name}`,
     'serviceAccounts',
-    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/administration/serviceAccounts">Service Accounts</a> <span aria-hidden="true">/</span> <span>${a.name}</span></nav>
+    html`
 ${pageHeading(a.name, `Service account of ${input.orgName}`)}
 ${message(input.message)}
 <section class="card">
@@ -193,6 +199,12 @@ ${
   </div>
 </section>`
 }`,
+    [
+      { label: 'Home', href: `${base}/` },
+      { label: 'Administration', href: `${base}/administration` },
+      { label: 'Service Accounts', href: `${base}/administration/serviceAccounts` },
+      { label: a.name },
+    ],
   );
 }
 

@@ -1,0 +1,141 @@
+/**
+ * Administration > Audit Trail (issue 14 §2):
+ *   GET {base}/administration/audit[?who=&what=&from=&to=&outcome=&page=]   newest first, 50 a page
+ *   GET {base}/administration/audit/export[?same filters]                     every matching event, JSON Lines
+ * What may be read is auth/audit-trail.ts's rule, the same as the cloudapi's /auditTrail. Dates are UTC days
+ * (`to` includes its whole day). The export streams in keyset batches, so a large trail never sits in memory.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import { sql, type SqlBool } from 'kysely';
+import { Type, type Static } from 'typebox';
+import type { PortalDeps } from '../deps.js';
+import type { Principal } from '../../../domain/principal.js';
+import { requireSignedIn } from '../portal-session.js';
+import { signedInFrame } from '../page-frame.js';
+import { sendPage } from '../respond.js';
+import { badRequest, forbidden } from '../../../domain/errors.js';
+import { canViewAudit } from '../access.js';
+import { readableAuditEvents } from '../../../auth/audit-trail.js';
+import { likeLiteral } from '../user-queries.js';
+import { auditPage, AUDIT_PAGE_SIZE, type AuditFilters } from '../views/admin-more.js';
+import type { Services } from '../../context.js';
+
+const DATE = '^(\\d{4}-\\d{2}-\\d{2})?$';
+const AuditQuery = Type.Object({
+  who: Type.Optional(Type.String({ maxLength: 128 })),
+  what: Type.Optional(Type.String({ maxLength: 128 })),
+  from: Type.Optional(Type.String({ pattern: DATE })),
+  to: Type.Optional(Type.String({ pattern: DATE })),
+  outcome: Type.Optional(Type.String({ pattern: '^(success|failure)?$' })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+});
+type AuditQueryType = Static<typeof AuditQuery>;
+
+const EXPORT_BATCH = 1000;
+const DAY_MS = 86_400_000;
+
+function filtersOf(q: AuditQueryType): AuditFilters {
+  return { who: (q.who ?? '').trim(), what: (q.what ?? '').trim(), from: q.from ?? '', to: q.to ?? '', outcome: q.outcome ?? '' };
+}
+
+function dayStart(text: string): number {
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  if (Number.isNaN(ms)) throw badRequest(`"${text}" is not a date`);
+  return ms;
+}
+
+/** The readable events narrowed by the filters: who (actor name, contains), what (event type, contains), when, outcome. */
+function filtered(services: Services, principal: Principal, f: AuditFilters) {
+  let q = readableAuditEvents(services.store, principal);
+  const like = (column: string, text: string) =>
+    sql<SqlBool>`lower(${sql.ref(column)}) like ${`%${likeLiteral(text.toLowerCase())}%`} escape '\\'`;
+  if (f.who !== '') q = q.where(like('actor_name', f.who));
+  if (f.what !== '') q = q.where(like('event_type', f.what));
+  if (f.from !== '') q = q.where('at', '>=', dayStart(f.from));
+  if (f.to !== '') q = q.where('at', '<', dayStart(f.to) + DAY_MS);
+  if (f.outcome !== '') q = q.where('outcome', '=', f.outcome);
+  return q;
+}
+
+export function auditRoutes(app: FastifyInstance, deps: PortalDeps): void {
+  const { services } = deps;
+
+  app.get<{ Querystring: AuditQueryType }>('/administration/audit', { schema: { querystring: AuditQuery } }, async (request, reply) => {
+    const state = requireSignedIn(request);
+    if (!canViewAudit(state.principal)) throw forbidden('The audit trail needs the right "General: View Audit Trail".');
+    const filters = filtersOf(request.query);
+    const page = request.query.page ?? 1;
+    const base = filtered(services, state.principal, filters);
+    const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = await base
+      .selectAll()
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(AUDIT_PAGE_SIZE)
+      .offset((page - 1) * AUDIT_PAGE_SIZE)
+      .execute();
+    const items = rows.map((r) => ({
+      at: Number(r.at),
+      type: r.event_type,
+      outcome: r.outcome,
+      actor: r.actor_name,
+      org: r.org_name,
+      ip: r.ip,
+      details: r.details,
+    }));
+    return sendPage(reply, auditPage(signedInFrame(state, deps), { filters, items, total, page, error: null }));
+  });
+
+  app.get<{ Querystring: AuditQueryType }>(
+    '/administration/audit/export',
+    { schema: { querystring: AuditQuery } },
+    async (request, reply) => {
+      const state = requireSignedIn(request);
+      if (!canViewAudit(state.principal)) throw forbidden('The audit trail needs the right "General: View Audit Trail".');
+      const filters = filtersOf(request.query);
+      const principal = state.principal;
+      async function* lines() {
+        let after: { at: number; id: string } | null = null;
+        for (;;) {
+          let q = filtered(services, principal, filters);
+          if (after) {
+            const a: { at: number; id: string } = after;
+            q = q.where((eb) => eb.or([eb('at', '<', a.at), eb.and([eb('at', '=', a.at), eb('id', '<', a.id)])]));
+          }
+          const rows = await q.selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(EXPORT_BATCH).execute();
+          for (const r of rows) {
+            yield `${JSON.stringify({
+              eventId: `urn:vcloud:audit:${r.id}`,
+              timestamp: new Date(Number(r.at)).toISOString(),
+              eventType: r.event_type,
+              outcome: r.outcome,
+              user: r.actor_id ? { id: `urn:vcloud:user:${r.actor_id}`, name: r.actor_name } : null,
+              org: r.org_id ? { id: `urn:vcloud:org:${r.org_id}`, name: r.org_name } : null,
+              tokenId: r.token_id ? `urn:vcloud:token:${r.token_id}` : null,
+              ip: r.ip,
+              details: safeJson(r.details),
+            })}\n`;
+          }
+          if (rows.length < EXPORT_BATCH) return;
+          const last = rows[rows.length - 1]!;
+          after = { at: Number(last.at), id: last.id };
+        }
+      }
+      const stamp = new Date().toISOString().slice(0, 10);
+      return reply
+        .header('Cache-Control', 'no-store')
+        .header('Content-Disposition', `attachment; filename="audit-${stamp}.jsonl"`)
+        .type('application/x-ndjson; charset=utf-8')
+        .send(Readable.from(lines()));
+    },
+  );
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}

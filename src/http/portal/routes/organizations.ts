@@ -1,0 +1,219 @@
+/**
+ * Administration > Organizations, the provider's view (issue 12 §1), at /provider only (policy `org.manage`):
+ *   GET  /provider/administration/orgs                      every org with its users, VDCs and VMs
+ *   GET  /provider/administration/orgs/new, POST .../orgs    create (OrgAdmin.create: predefined roles copied)
+ *   GET  /provider/administration/orgs/{id}                  properties, users, token policy, disable/enable, delete
+ *   POST /provider/administration/orgs/{id}/disable|enable|delete|tokenPolicy
+ * OrgAdmin holds the rules, the same as /api/admin/org: disabling ends the org's sessions; deleting needs the
+ * org disabled and refuses while it holds users, VDCs or vApps unless `recursive` (deployed vApps: `force`).
+ * The portal adds one guard of its own: the org's name must be typed to confirm a delete.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import type { PortalDeps } from '../deps.js';
+import type { Org } from '../../../store/store.js';
+import { requireSignedIn, type SignedInState } from '../portal-session.js';
+import { signedInFrame } from '../page-frame.js';
+import { seeOther, sendPage } from '../respond.js';
+import { TesseraError, forbidden } from '../../../domain/errors.js';
+import { canManageOrgs } from '../access.js';
+import { MAX_POLICY_DAYS } from '../../../auth/api-token-policy.js';
+import { SYSTEM_ORG_ID } from '../../../domain/rights.js';
+import { listUsersPage } from '../user-queries.js';
+import { newOrgPage, orgDetailPage, orgsPage, ORG_DONE_NOTICES, type OrgItem } from '../views/admin-more.js';
+import { PolicyBody, policyDaysOf } from './token-policy.js';
+
+const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
+const OrgParams = Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) });
+const DoneQuery = Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) });
+const NewOrgBody = Type.Object({
+  _csrf: Csrf,
+  name: Type.Optional(Type.String({ maxLength: 128 })),
+  fullName: Type.Optional(Type.String({ maxLength: 1024 })),
+  description: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+const ActionBody = Type.Object({ _csrf: Csrf });
+const DeleteBody = Type.Object({
+  _csrf: Csrf,
+  confirmName: Type.Optional(Type.String({ maxLength: 128 })),
+  recursive: Type.Optional(Type.String({ maxLength: 8 })),
+  force: Type.Optional(Type.String({ maxLength: 8 })),
+});
+const ORG_PAGE_USERS = 50;
+
+export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void {
+  const { services } = deps;
+  const { store } = services;
+
+  const requireProvider = (request: FastifyRequest) => {
+    const state = requireSignedIn(request);
+    if (!canManageOrgs(state.principal)) throw forbidden("Organizations are the System administrator's.");
+    return state;
+  };
+  const orgOr403 = async (request: FastifyRequest, id: string) => {
+    const state = requireProvider(request);
+    const org = await store.getOrg(id);
+    if (!org) throw forbidden();
+    return { state, org };
+  };
+
+  const counts = async (orgIds: readonly string[]) => {
+    const by = async (table: 'users' | 'vdcs' | 'vms') => {
+      const rows = await store.db
+        .selectFrom(table)
+        .select(['org_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('org_id', 'in', orgIds)
+        .groupBy('org_id')
+        .execute();
+      return new Map(rows.map((r) => [r.org_id as string, Number(r.n)]));
+    };
+    if (orgIds.length === 0) return { users: new Map(), vdcs: new Map(), vms: new Map() };
+    const [users, vdcs, vms] = await Promise.all([by('users'), by('vdcs'), by('vms')]);
+    return { users, vdcs, vms };
+  };
+  const itemOf = (o: Org, c: Awaited<ReturnType<typeof counts>>): OrgItem => ({
+    id: o.id,
+    name: o.name,
+    fullName: o.full_name,
+    enabled: o.is_enabled === 1,
+    system: o.id === SYSTEM_ORG_ID,
+    users: c.users.get(o.id) ?? 0,
+    vdcs: c.vdcs.get(o.id) ?? 0,
+    vms: c.vms.get(o.id) ?? 0,
+  });
+
+  app.get<{ Querystring: Static<typeof DoneQuery> }>(
+    '/administration/orgs',
+    { schema: { querystring: DoneQuery } },
+    async (request, reply) => {
+      const state = requireProvider(request);
+      const orgs = [...(await store.listOrgs())].sort((a, b) => a.name.localeCompare(b.name));
+      const c = await counts(orgs.map((o) => o.id));
+      return sendPage(
+        reply,
+        orgsPage(signedInFrame(state, deps), {
+          orgs: orgs.map((o) => itemOf(o, c)),
+          notice: ORG_DONE_NOTICES[request.query.done ?? ''] ?? null,
+        }),
+      );
+    },
+  );
+
+  app.get('/administration/orgs/new', async (request, reply) => {
+    const state = requireProvider(request);
+    return sendPage(reply, newOrgPage(signedInFrame(state, deps), { values: { name: '', fullName: '', description: '' }, error: null }));
+  });
+
+  app.post<{ Body: Static<typeof NewOrgBody> }>(
+    '/administration/orgs',
+    { schema: { body: NewOrgBody }, config: { csrf: 'session' } },
+    async (request, reply) => {
+      const state = requireProvider(request);
+      const values = {
+        name: (request.body.name ?? '').trim(),
+        fullName: (request.body.fullName ?? '').trim(),
+        description: (request.body.description ?? '').trim(),
+      };
+      try {
+        const org = await services.orgAdmin.create(
+          state.principal,
+          { name: values.name, fullName: values.fullName || values.name, description: values.description, enabled: true },
+          request.ip,
+        );
+        return seeOther(reply, `${state.org.basePath}/administration/orgs/${org.id}?done=created`);
+      } catch (error) {
+        if (!(error instanceof TesseraError) || error.status >= 500 || error.status === 401 || error.status === 403) throw error;
+        return sendPage(reply, newOrgPage(signedInFrame(state, deps), { values, error: error.message }), 400);
+      }
+    },
+  );
+
+  const renderDetail = async (
+    reply: FastifyReply,
+    state: SignedInState,
+    org: Org,
+    notice: string | null,
+    error: string | null,
+    status = 200,
+  ) => {
+    const c = await counts([org.id]);
+    const contents = await store.countOrgContents(org.id);
+    const { items, total } = await listUsersPage(
+      services,
+      { kind: 'org', orgId: org.id },
+      { search: '', page: 1, pageSize: ORG_PAGE_USERS },
+    );
+    return sendPage(
+      reply,
+      orgDetailPage(signedInFrame(state, deps), {
+        org: {
+          ...itemOf(org, c),
+          description: org.description,
+          maxLifetimeDays: org.max_token_lifetime_days,
+          deployedVapps: contents.deployedVapps,
+        },
+        users: items.map((u) => ({ id: u.id, name: u.name, fullName: u.fullName, roleName: u.roleName, enabled: u.enabled })),
+        usersTotal: total,
+        notice,
+        error,
+        maxDays: MAX_POLICY_DAYS,
+      }),
+      status,
+    );
+  };
+
+  app.get<{ Params: Static<typeof OrgParams>; Querystring: Static<typeof DoneQuery> }>(
+    '/administration/orgs/:id',
+    { schema: { params: OrgParams, querystring: DoneQuery } },
+    async (request, reply) => {
+      const { state, org } = await orgOr403(request, request.params.id);
+      return renderDetail(reply, state, org, ORG_DONE_NOTICES[request.query.done ?? ''] ?? null, null);
+    },
+  );
+
+  /** A POST on one org; the service's 400 is the org's page with the reason, and nothing changed. */
+  const action = <B extends typeof ActionBody | typeof DeleteBody | typeof PolicyBody>(
+    path: string,
+    body: B,
+    run: (state: SignedInState, org: Org, body: Static<B>, request: FastifyRequest) => Promise<string>,
+  ) =>
+    app.post<{ Params: Static<typeof OrgParams>; Body: Static<B> }>(
+      `/administration/orgs/:id/${path}`,
+      { schema: { params: OrgParams, body }, config: { csrf: 'session' } },
+      async (request, reply) => {
+        const { state, org } = await orgOr403(request, request.params.id);
+        let next: string;
+        try {
+          next = await run(state, org, request.body as Static<B>, request);
+        } catch (error) {
+          if (!(error instanceof TesseraError) || error.status !== 400) throw error;
+          return renderDetail(reply, state, (await store.getOrg(org.id)) ?? org, null, error.message, 400);
+        }
+        return seeOther(reply, next);
+      },
+    );
+
+  const detailUrl = (state: SignedInState, org: Org, done: string) => `${state.org.basePath}/administration/orgs/${org.id}?done=${done}`;
+
+  action('disable', ActionBody, async (state, org, _body, request) => {
+    await services.orgAdmin.setEnabled(state.principal, org, false, request.ip);
+    return detailUrl(state, org, 'disabled');
+  });
+  action('enable', ActionBody, async (state, org, _body, request) => {
+    await services.orgAdmin.setEnabled(state.principal, org, true, request.ip);
+    return detailUrl(state, org, 'enabled');
+  });
+  action('delete', DeleteBody, async (state, org, body, request) => {
+    if ((body.confirmName ?? '').trim() !== org.name) {
+      throw new TesseraError('BAD_REQUEST', `Type the organization's name, ${org.name}, to confirm the delete.`);
+    }
+    await services.orgAdmin.delete(state.principal, org, { recursive: body.recursive === 'on', force: body.force === 'on' }, request.ip);
+    return `${state.org.basePath}/administration/orgs?done=deleted`;
+  });
+  action('tokenPolicy', PolicyBody, async (state, org, body, request) => {
+    const days = policyDaysOf(body.maxLifetimeDays);
+    await services.apiTokenPolicy.change(state.principal, org, days === 'invalid' ? Number.NaN : days, request.ip);
+    return detailUrl(state, org, 'policy-saved');
+  });
+}

@@ -1,0 +1,313 @@
+/**
+ * Administration > Audit Trail, API Token Policy and (the provider's) Organizations (issues 12 and 14).
+ */
+import { html, type SafeHtml } from '../html.js';
+import type { PageFrame } from './layout.js';
+import { alert, csrfField, pageHeading, timeOrDash } from './components.js';
+import { adminLayout } from './administration.js';
+import { listUrl, pagination } from './paging.js';
+
+const adminCrumbs = (base: string) => [
+  { label: 'Home', href: `${base}/` },
+  { label: 'Administration', href: `${base}/administration` },
+];
+
+// ------------------------------------------------------------------ audit trail
+
+export interface AuditFilters {
+  readonly who: string;
+  readonly what: string;
+  readonly from: string;
+  readonly to: string;
+  readonly outcome: string;
+}
+
+export interface AuditItem {
+  readonly at: number;
+  readonly type: string;
+  readonly outcome: string;
+  readonly actor: string | null;
+  readonly org: string | null;
+  readonly ip: string | null;
+  readonly details: string;
+}
+
+export const AUDIT_PAGE_SIZE = 50;
+
+export function auditPage(
+  frame: PageFrame,
+  input: { filters: AuditFilters; items: readonly AuditItem[]; total: number; page: number; error: string | null },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const f = input.filters;
+  const params = { who: f.who, what: f.what, from: f.from, to: f.to, outcome: f.outcome };
+  const href = (page: number) => listUrl(`${base}/administration/audit`, { ...params, page: page === 1 ? null : page });
+  return adminLayout(
+    frame,
+    'Audit Trail',
+    'audit',
+    html`${pageHeading('Audit Trail', 'Who did what, when, and with what outcome. Times are UTC.')}
+${input.error && alert('danger', input.error, 'form-error')}
+<form method="get" action="${base}/administration/audit" class="filter-bar" role="search" aria-label="Audit events">
+  <label for="audit-who">Who</label>
+  <input id="audit-who" name="who" type="search" value="${f.who}" maxlength="128" autocomplete="off">
+  <label for="audit-what">What</label>
+  <input id="audit-what" name="what" type="search" value="${f.what}" maxlength="128" autocomplete="off" placeholder="user.created">
+  <label for="audit-from">From</label>
+  <input id="audit-from" name="from" type="date" value="${f.from}">
+  <label for="audit-to">To</label>
+  <input id="audit-to" name="to" type="date" value="${f.to}">
+  <label for="audit-outcome">Outcome</label>
+  <select id="audit-outcome" name="outcome">
+    <option value="">Any</option>
+    <option value="success"${f.outcome === 'success' ? html` selected` : ''}>Success</option>
+    <option value="failure"${f.outcome === 'failure' ? html` selected` : ''}>Failure</option>
+  </select>
+  <button type="submit" class="btn btn-sm btn-primary">Filter</button>
+  <a class="btn btn-sm btn-outline" href="${listUrl(`${base}/administration/audit/export`, params)}" download>Export as JSON Lines</a>
+</form>
+${
+  input.items.length === 0
+    ? html`<p class="empty-state">No events.</p>`
+    : html`<div class="datagrid-wrap">
+<table class="datagrid datagrid-stack" data-testid="audit-table">
+  <caption class="visually-hidden">Audit events</caption>
+  <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Outcome</th><th scope="col">Who</th><th scope="col">Organization</th><th scope="col">IP</th><th scope="col">Details</th></tr></thead>
+  <tbody>
+  ${input.items.map(
+    (e) => html`<tr>
+    <th scope="row" data-label="When">${timeOrDash(e.at)}</th>
+    <td data-label="What">${e.type}</td>
+    <td data-label="Outcome">${e.outcome === 'success' ? html`<span class="badge badge-success">Success</span>` : html`<span class="badge badge-danger">Failure</span>`}</td>
+    <td data-label="Who">${e.actor ?? html`<span class="muted">None</span>`}</td>
+    <td data-label="Organization">${e.org ?? ''}</td>
+    <td data-label="IP">${e.ip ?? ''}</td>
+    <td data-label="Details"><code>${e.details}</code></td>
+  </tr>`,
+  )}
+  </tbody>
+</table>
+</div>`
+}
+${pagination({ page: input.page, pageSize: AUDIT_PAGE_SIZE, total: input.total }, href, 'events')}`,
+  );
+}
+
+// ------------------------------------------------------------------ token policy
+
+export function tokenPolicyPage(
+  frame: PageFrame,
+  input: {
+    orgName: string;
+    maxLifetimeDays: number | null;
+    canChange: boolean;
+    action: string;
+    notice: string | null;
+    error: string | null;
+    maxDays: number;
+  },
+): SafeHtml {
+  const days = input.maxLifetimeDays;
+  return adminLayout(
+    frame,
+    'API Token Policy',
+    'tokenPolicy',
+    html`${pageHeading('API Token Policy', `The longest lifetime a new API token of ${input.orgName} may be given`)}
+${input.notice && alert('success', input.notice)}
+${input.error && alert('danger', input.error, 'form-error')}
+<section class="card card-form" aria-labelledby="policy-title">
+  <h2 id="policy-title" class="card-title">Maximum lifetime</h2>
+  <p data-testid="token-policy-current">${days === null ? 'No limit: tokens may be created without an expiry.' : `${days} ${days === 1 ? 'day' : 'days'}: a token created without an expiry gets one at this limit, and a later expiry is refused.`} Existing tokens keep their expiry.</p>
+  ${
+    input.canChange &&
+    html`<form method="post" action="${input.action}" class="form-stack" novalidate>
+    ${csrfField(frame.csrfToken)}
+    <div class="field">
+      <label for="policy-days">Maximum lifetime in days <span class="optional">(empty for no limit)</span></label>
+      <input id="policy-days" name="maxLifetimeDays" type="number" min="1" max="${input.maxDays}" step="1" inputmode="numeric" value="${days ?? ''}" aria-describedby="policy-days-help">
+      <p class="field-help" id="policy-days-help">A whole number from 1 to ${input.maxDays}.</p>
+    </div>
+    <div class="form-actions"><button type="submit" class="btn btn-primary">Save policy</button></div>
+  </form>`
+  }
+</section>`,
+    [...adminCrumbs(frame.org!.basePath), { label: 'API Token Policy' }],
+  );
+}
+
+// ------------------------------------------------------------------ organizations (provider)
+
+export interface OrgItem {
+  readonly id: string;
+  readonly name: string;
+  readonly fullName: string;
+  readonly enabled: boolean;
+  readonly system: boolean;
+  readonly users: number;
+  readonly vdcs: number;
+  readonly vms: number;
+}
+
+export const ORG_DONE_NOTICES: Readonly<Record<string, string>> = {
+  created: 'The organization was created, with its predefined roles.',
+  disabled: "The organization was disabled: its users' sessions ended.",
+  enabled: 'The organization was enabled. Its users can sign in again.',
+  deleted: 'The organization was deleted.',
+  'policy-saved': 'The API token policy was saved.',
+};
+
+export function orgsPage(frame: PageFrame, input: { orgs: readonly OrgItem[]; notice: string | null }): SafeHtml {
+  const base = frame.org!.basePath;
+  return adminLayout(
+    frame,
+    'Organizations',
+    'orgs',
+    html`<div class="card-header-row">${pageHeading('Organizations', 'Every organization of this installation')}<a class="btn btn-primary" href="${base}/administration/orgs/new">New organization</a></div>
+${input.notice && alert('success', input.notice)}
+<div class="datagrid-wrap">
+<table class="datagrid datagrid-stack" data-testid="orgs-table">
+  <caption class="visually-hidden">Organizations</caption>
+  <thead><tr><th scope="col">Name</th><th scope="col">Full name</th><th scope="col">Status</th><th scope="col">Users</th><th scope="col">VDCs</th><th scope="col">VMs</th></tr></thead>
+  <tbody>
+  ${input.orgs.map(
+    (o) => html`<tr>
+    <th scope="row" data-label="Name"><a class="cell-name" href="${base}/administration/orgs/${o.id}">${o.name}</a></th>
+    <td data-label="Full name">${o.fullName}</td>
+    <td data-label="Status">${o.enabled ? html`<span class="badge badge-success">Enabled</span>` : html`<span class="badge">Disabled</span>`}</td>
+    <td data-label="Users">${o.users}</td>
+    <td data-label="VDCs">${o.vdcs}</td>
+    <td data-label="VMs">${o.vms.toLocaleString('en-US')}</td>
+  </tr>`,
+  )}
+  </tbody>
+</table>
+</div>`,
+    [...adminCrumbs(base), { label: 'Organizations' }],
+  );
+}
+
+const orgsCrumbs = (base: string) => [...adminCrumbs(base), { label: 'Organizations', href: `${base}/administration/orgs` }];
+
+export function newOrgPage(
+  frame: PageFrame,
+  input: { values: { name: string; fullName: string; description: string }; error: string | null },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const v = input.values;
+  return adminLayout(
+    frame,
+    'New organization',
+    'orgs',
+    html`${pageHeading('New organization')}
+<section class="card card-form">
+  ${input.error && alert('danger', input.error, 'form-error')}
+  <form method="post" action="${base}/administration/orgs" class="form-stack" novalidate>
+    ${csrfField(frame.csrfToken)}
+    <div class="field">
+      <label for="org-name">Name</label>
+      <input id="org-name" name="name" type="text" required maxlength="128" autocomplete="off" spellcheck="false" autofocus value="${v.name}" aria-describedby="org-name-help">
+      <p class="field-help" id="org-name-help">Letters, digits, "-", "_" and ".": it is part of the organization's URLs (/tenant/name).</p>
+    </div>
+    <div class="field">
+      <label for="org-full-name">Full name</label>
+      <input id="org-full-name" name="fullName" type="text" required maxlength="1024" autocomplete="off" value="${v.fullName}">
+    </div>
+    <div class="field">
+      <label for="org-description">Description <span class="optional">(optional)</span></label>
+      <input id="org-description" name="description" type="text" maxlength="1024" autocomplete="off" value="${v.description}">
+    </div>
+    <div class="form-actions"><button type="submit" class="btn btn-primary">Create</button><a class="btn btn-link" href="${base}/administration/orgs">Cancel</a></div>
+  </form>
+</section>`,
+    [...orgsCrumbs(base), { label: 'New organization' }],
+  );
+}
+
+export function orgDetailPage(
+  frame: PageFrame,
+  input: {
+    org: OrgItem & { description: string; maxLifetimeDays: number | null; deployedVapps: number };
+    users: ReadonlyArray<{ id: string; name: string; fullName: string; roleName: string; enabled: boolean }>;
+    usersTotal: number;
+    notice: string | null;
+    error: string | null;
+    maxDays: number;
+  },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const o = input.org;
+  const action = (what: string) => `${base}/administration/orgs/${o.id}/${what}`;
+  return adminLayout(
+    frame,
+    `Organization ${o.name}`,
+    'orgs',
+    html`${pageHeading(o.name, o.fullName)}
+${input.notice && alert('success', input.notice)}
+${input.error && alert('danger', input.error, 'form-error')}
+<section class="card" aria-labelledby="org-properties">
+  <h2 id="org-properties" class="card-title">Properties</h2>
+  <dl class="properties">
+    <dt>Status</dt><dd>${o.enabled ? html`<span class="badge badge-success">Enabled</span>` : html`<span class="badge">Disabled</span>`}</dd>
+    <dt>Description</dt><dd>${o.description || html`<span class="muted">None</span>`}</dd>
+    <dt>Portal</dt><dd>${o.system ? '/provider' : `/tenant/${o.name}`}</dd>
+    <dt>Contents</dt><dd>${o.users} users, ${o.vdcs} VDCs, ${o.vms.toLocaleString('en-US')} VMs</dd>
+  </dl>
+  ${
+    !o.system &&
+    html`<div class="actions-row">
+    ${
+      o.enabled
+        ? html`<form method="post" action="${action('disable')}">${csrfField(frame.csrfToken)}<button type="submit" class="btn btn-danger-outline">Disable</button></form>`
+        : html`<form method="post" action="${action('enable')}">${csrfField(frame.csrfToken)}<button type="submit" class="btn btn-outline">Enable</button></form>`
+    }
+    <a class="btn btn-outline" href="${base}/administration/users/new?org=${encodeURIComponent(o.name)}">New user in ${o.name}</a>
+  </div>`
+  }
+</section>
+<section class="card card-form" aria-labelledby="org-policy">
+  <h2 id="org-policy" class="card-title">API token policy</h2>
+  <form method="post" action="${action('tokenPolicy')}" class="form-stack" novalidate>
+    ${csrfField(frame.csrfToken)}
+    <div class="field">
+      <label for="policy-days">Maximum lifetime in days <span class="optional">(empty for no limit)</span></label>
+      <input id="policy-days" name="maxLifetimeDays" type="number" min="1" max="${input.maxDays}" step="1" value="${o.maxLifetimeDays ?? ''}">
+    </div>
+    <div class="form-actions"><button type="submit" class="btn btn-primary">Save policy</button></div>
+  </form>
+</section>
+<section class="card" aria-labelledby="org-users">
+  <h2 id="org-users" class="card-title">Users</h2>
+  ${
+    input.users.length === 0
+      ? html`<p class="muted">No users.</p>`
+      : html`<div class="datagrid-wrap"><table class="datagrid datagrid-stack" data-testid="org-users-table">
+    <caption class="visually-hidden">Users of ${o.name}</caption>
+    <thead><tr><th scope="col">User name</th><th scope="col">Full name</th><th scope="col">Role</th><th scope="col">Status</th></tr></thead>
+    <tbody>${input.users.map(
+      (u) =>
+        html`<tr><th scope="row" data-label="User name"><a href="${base}/administration/users/${u.id}">${u.name}</a></th><td data-label="Full name">${u.fullName}</td><td data-label="Role">${u.roleName}</td><td data-label="Status">${u.enabled ? 'Enabled' : 'Disabled'}</td></tr>`,
+    )}</tbody>
+  </table></div>`
+  }
+  ${input.usersTotal > input.users.length && html`<p><a href="${listUrl(`${base}/administration/users`, { search: '' })}">All ${input.usersTotal} users</a></p>`}
+</section>
+${
+  !o.system &&
+  html`<section class="card card-form danger-zone" aria-labelledby="org-delete">
+  <h2 id="org-delete" class="card-title">Delete</h2>
+  <p class="card-text">An organization must be disabled first. While it holds users, VDCs or vApps, deleting also deletes them (recursive); deployed vApps also need "force". Type the organization's name to confirm.</p>
+  <form method="post" action="${action('delete')}" class="form-stack" novalidate>
+    ${csrfField(frame.csrfToken)}
+    <div class="field">
+      <label for="delete-confirm">Organization name</label>
+      <input id="delete-confirm" name="confirmName" type="text" required maxlength="128" autocomplete="off" spellcheck="false">
+    </div>
+    <div class="field-check"><input id="delete-recursive" name="recursive" type="checkbox" value="on"><label for="delete-recursive">Also delete its users, VDCs and vApps (recursive)</label></div>
+    <div class="field-check"><input id="delete-force" name="force" type="checkbox" value="on"><label for="delete-force">Also delete deployed vApps (force)</label></div>
+    <div class="form-actions"><button type="submit" class="btn btn-danger">Delete organization</button></div>
+  </form>
+</section>`
+}`,
+    [...orgsCrumbs(base), { label: o.name }],
+  );
+}

@@ -1,0 +1,58 @@
+/**
+ * Paging and sortable column headers for the portal's long lists (VMs, users, tokens, audit events). Links
+ * only (GET), so every page of a list has its own URL, works without script and survives a reload.
+ */
+import { html, type SafeHtml } from '../html.js';
+
+/** A list URL with some parameters replaced; empty values are left out so URLs stay short. */
+export function listUrl(path: string, params: Readonly<Record<string, string | number | null | undefined>>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === '') continue;
+    search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+export interface PageInfo {
+  readonly page: number;
+  readonly pageSize: number;
+  readonly total: number;
+}
+
+export function lastPage(info: PageInfo): number {
+  return Math.max(1, Math.ceil(info.total / info.pageSize));
+}
+
+/** "Showing 26-50 of 100,000" and Previous / Next links; `href(page)` builds each page's URL. */
+export function pagination(info: PageInfo, href: (page: number) => string, noun: string): SafeHtml {
+  const last = lastPage(info);
+  const first = info.total === 0 ? 0 : (info.page - 1) * info.pageSize + 1;
+  const end = Math.min(info.total, info.page * info.pageSize);
+  const n = (v: number) => v.toLocaleString('en-US');
+  return html`<nav class="pagination" aria-label="Pages of ${noun}">
+  <p class="muted" role="status">${info.total === 0 ? `No ${noun}` : `Showing ${n(first)}-${n(end)} of ${n(info.total)} ${noun}`} · page ${n(Math.min(info.page, last))} of ${n(last)}</p>
+  <div class="pagination-links">
+    ${info.page > 1 ? html`<a class="btn btn-sm btn-outline" href="${href(1)}">First</a><a class="btn btn-sm btn-outline" href="${href(Math.min(info.page - 1, last))}" rel="prev">Previous</a>` : ''}
+    ${info.page < last ? html`<a class="btn btn-sm btn-outline" href="${href(info.page + 1)}" rel="next">Next</a><a class="btn btn-sm btn-outline" href="${href(last)}">Last</a>` : ''}
+  </div>
+</nav>`;
+}
+
+export interface SortState {
+  readonly field: string;
+  readonly direction: 'asc' | 'desc';
+}
+
+/**
+ * A column header that sorts by its field: a link to the list sorted by it (ascending, or the other way when it
+ * is the current sort), with `aria-sort` on the current one.
+ */
+export function sortableHeader(label: string, field: string, sort: SortState, href: (sort: SortState) => string): SafeHtml {
+  const current = sort.field === field;
+  const next: SortState = { field, direction: current && sort.direction === 'asc' ? 'desc' : 'asc' };
+  const ariaSort = current ? (sort.direction === 'asc' ? 'ascending' : 'descending') : null;
+  const arrow = current ? (sort.direction === 'asc' ? ' ▲' : ' ▼') : '';
+  return html`<th scope="col"${ariaSort ? html` aria-sort="${ariaSort}"` : ''}><a class="sort-link" href="${href(next)}">${label}<span aria-hidden="true">${arrow}</span><span class="visually-hidden">${current ? `, sorted ${ariaSort}` : ''}, sort by ${label}${next.direction === 'desc' ? ' descending' : ''}</span></a></th>`;
+}

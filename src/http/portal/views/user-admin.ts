@@ -1,0 +1,240 @@
+/**
+ * Administration > Users (issue 14 §2): the list (search, paging), one user's page with what an administrator
+ * does every day (disable and enable, unlock, reset two-factor authentication, set a password), and New user.
+ * Every action is a POST form with the session's CSRF token; what is allowed is decided by IdentityAdmin.
+ */
+import { html, type SafeHtml } from '../html.js';
+import type { PageFrame } from './layout.js';
+import { alert, csrfField, pageHeading, timeOrDash } from './components.js';
+import { adminLayout } from './administration.js';
+import { listUrl, pagination } from './paging.js';
+import { USER_PAGE_SIZE, type UserRow } from '../user-queries.js';
+
+const usersCrumbs = (base: string) => [
+  { label: 'Home', href: `${base}/` },
+  { label: 'Administration', href: `${base}/administration` },
+  { label: 'Users', href: `${base}/administration/users` },
+];
+
+function statusBadges(u: Pick<UserRow, 'enabled' | 'lockedUntil'>): SafeHtml {
+  return html`${u.enabled ? html`<span class="badge badge-success">Enabled</span>` : html`<span class="badge">Disabled</span>`}${u.lockedUntil !== null ? html` <span class="badge badge-danger">Locked</span>` : ''}`;
+}
+
+export function usersPage(
+  frame: PageFrame,
+  input: {
+    users: readonly UserRow[];
+    total: number;
+    page: number;
+    search: string;
+    allOrgs: boolean;
+    canCreate: boolean;
+    notice: string | null;
+  },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const href = (page: number) => listUrl(`${base}/administration/users`, { search: input.search, page: page === 1 ? null : page });
+  return adminLayout(
+    frame,
+    'Users',
+    'users',
+    html`<div class="card-header-row">${pageHeading('Users', input.allOrgs ? 'Users of every organization' : `Users of ${frame.user!.orgName}`)}${
+      input.canCreate && html`<a class="btn btn-primary" href="${base}/administration/users/new">New user</a>`
+    }</div>
+${input.notice && alert('success', input.notice)}
+<form method="get" action="${base}/administration/users" class="filter-bar" role="search" aria-label="Users">
+  <label for="user-search">User name or full name</label>
+  <input id="user-search" name="search" type="search" value="${input.search}" maxlength="128" autocomplete="off">
+  <button type="submit" class="btn btn-sm btn-primary">Search</button>
+  ${input.search !== '' && html`<a class="btn btn-sm btn-link" href="${base}/administration/users">Clear</a>`}
+</form>
+${
+  input.users.length === 0
+    ? html`<p class="empty-state">${input.search !== '' ? 'No users match.' : 'No users.'}</p>`
+    : html`<div class="datagrid-wrap">
+<table class="datagrid datagrid-stack" data-testid="users-table">
+  <caption class="visually-hidden">Users</caption>
+  <thead><tr>
+    <th scope="col">User name</th>
+    <th scope="col">Full name</th>
+    ${input.allOrgs && html`<th scope="col">Organization</th>`}
+    <th scope="col">Role</th>
+    <th scope="col">Status</th>
+    <th scope="col">Two-factor</th>
+    <th scope="col">API tokens</th>
+  </tr></thead>
+  <tbody>
+  ${input.users.map(
+    (u) => html`<tr>
+    <th scope="row" data-label="User name"><a class="cell-name" href="${base}/administration/users/${u.id}">${u.name}</a></th>
+    <td data-label="Full name">${u.fullName}</td>
+    ${input.allOrgs && html`<td data-label="Organization">${u.orgName}</td>`}
+    <td data-label="Role">${u.roleName}</td>
+    <td data-label="Status">${statusBadges(u)}</td>
+    <td data-label="Two-factor">${u.twoFactor ? 'On' : 'Off'}</td>
+    <td data-label="API tokens"><a href="${base}/administration/users/${u.id}/tokens" aria-label="API tokens of ${u.name}${input.allOrgs ? ` (${u.orgName})` : ''}">${u.liveTokens} ${u.liveTokens === 1 ? 'token' : 'tokens'}</a></td>
+  </tr>`,
+  )}
+  </tbody>
+</table>
+</div>`
+}
+${pagination({ page: input.page, pageSize: USER_PAGE_SIZE, total: input.total }, href, 'users')}`,
+  );
+}
+
+export interface UserDetail extends UserRow {
+  readonly createdAt: number;
+  readonly self: boolean;
+}
+
+export const USER_DONE_NOTICES: Readonly<Record<string, string>> = {
+  created: 'The user was created.',
+  disabled: 'The user was disabled: their API tokens were revoked and their sessions ended.',
+  enabled: 'The user was enabled. They can sign in again.',
+  unlocked: 'The user was unlocked: their failed verification codes no longer count.',
+  'two-factor-reset': 'Two-factor authentication was reset. The user signs in with their password only, and is told at their next sign-in.',
+  'password-set': "The password was set. The user's sessions ended; they sign in with the new password.",
+};
+
+export function userDetailPage(
+  frame: PageFrame,
+  input: { user: UserDetail; canManage: boolean; notice: string | null; error: string | null; status?: number },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const u = input.user;
+  const action = (what: string) => `${base}/administration/users/${u.id}/${what}`;
+  const button = (what: string, label: string, kind = 'btn-outline') =>
+    html`<form method="post" action="${action(what)}">${csrfField(frame.csrfToken)}<button type="submit" class="btn ${kind}">${label}</button></form>`;
+  return adminLayout(
+    frame,
+    `User ${u.name}`,
+    'users',
+    html`${pageHeading(u.name, html`${u.fullName ? html`${u.fullName}, ` : ''}organization ${u.orgName}`)}
+${input.notice && alert('success', input.notice)}
+${input.error && alert('danger', input.error, 'form-error')}
+<section class="card" aria-labelledby="user-properties">
+  <h2 id="user-properties" class="card-title">Properties</h2>
+  <dl class="properties">
+    <dt>Status</dt><dd>${statusBadges(u)}${u.lockedUntil !== null ? html` until ${timeOrDash(u.lockedUntil)}` : ''}</dd>
+    <dt>Role</dt><dd>${u.roleName}</dd>
+    <dt>Email</dt><dd>${u.email || html`<span class="muted">None</span>`}</dd>
+    <dt>Two-factor authentication</dt><dd>${u.twoFactor ? 'On' : 'Off'}</dd>
+    <dt>API tokens</dt><dd><a href="${action('tokens')}">${u.liveTokens} active ${u.liveTokens === 1 ? 'token' : 'tokens'}</a></dd>
+    <dt>Created</dt><dd>${timeOrDash(u.createdAt)}</dd>
+  </dl>
+</section>
+${
+  input.canManage && u.self
+    ? html`<p class="muted">This is your own account: change your password and two-factor authentication in <a href="${base}/preferences">User preferences</a>.</p>`
+    : input.canManage &&
+      html`<section class="card" aria-labelledby="user-actions">
+  <h2 id="user-actions" class="card-title">Actions</h2>
+  <div class="actions-row">
+    ${u.enabled ? button('disable', 'Disable', 'btn-danger-outline') : button('enable', 'Enable')}
+    ${u.lockedUntil !== null && button('unlock', 'Unlock')}
+    ${u.twoFactor && button('reset-two-factor', 'Reset two-factor authentication')}
+  </div>
+  <p class="card-text">Disabling revokes the user's API tokens and ends their sessions. Resetting two-factor authentication lets them sign in with their password alone and set it up again; they are told at their next sign-in.</p>
+</section>
+<section class="card card-form" aria-labelledby="user-password">
+  <h2 id="user-password" class="card-title">Set password</h2>
+  <p class="card-text">The user's sessions end; their API tokens keep working.</p>
+  <form method="post" action="${action('password')}" class="form-stack" novalidate>
+    ${csrfField(frame.csrfToken)}
+    <div class="field">
+      <label for="new-password">New password</label>
+      <input id="new-password" name="newPassword" type="password" required minlength="8" maxlength="256" autocomplete="new-password" aria-describedby="new-password-help">
+      <p class="field-help" id="new-password-help">8 to 256 characters.</p>
+    </div>
+    <div class="field">
+      <label for="confirm-password">New password again</label>
+      <input id="confirm-password" name="confirmPassword" type="password" required maxlength="256" autocomplete="new-password">
+    </div>
+    <div class="form-actions"><button type="submit" class="btn btn-primary">Set password</button></div>
+  </form>
+</section>`
+}`,
+    [...usersCrumbs(base), { label: u.name }],
+  );
+}
+
+export interface NewUserValues {
+  readonly org: string;
+  readonly name: string;
+  readonly fullName: string;
+  readonly email: string;
+  readonly roleId: string;
+}
+
+export function newUserPage(
+  frame: PageFrame,
+  input: {
+    /** For the provider: the orgs to choose from; null for an org administrator (their own org). */
+    orgNames: readonly string[] | null;
+    /** The roles of the chosen org (empty until the provider has chosen one). */
+    roles: ReadonlyArray<{ id: string; name: string }>;
+    values: NewUserValues;
+    error: string | null;
+  },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const v = input.values;
+  const chooseOrgFirst = input.orgNames !== null && v.org === '';
+  return adminLayout(
+    frame,
+    'New user',
+    'users',
+    html`${pageHeading('New user', input.orgNames === null ? `In ${frame.user!.orgName}` : v.org ? `In ${v.org}` : 'Choose the organization first')}
+<section class="card card-form">
+  ${input.error && alert('danger', input.error, 'form-error')}
+  ${
+    chooseOrgFirst
+      ? html`<form method="get" action="${base}/administration/users/new" class="form-stack">
+    <div class="field">
+      <label for="user-org">Organization</label>
+      <select id="user-org" name="org" autofocus>${input.orgNames!.map((name) => html`<option value="${name}">${name}</option>`)}</select>
+    </div>
+    <div class="form-actions"><button type="submit" class="btn btn-primary">Next</button><a class="btn btn-link" href="${base}/administration/users">Cancel</a></div>
+  </form>`
+      : html`<form method="post" action="${base}/administration/users" class="form-stack" novalidate>
+    ${csrfField(frame.csrfToken)}
+    ${input.orgNames !== null && html`<input type="hidden" name="org" value="${v.org}">`}
+    <div class="field">
+      <label for="user-name">User name</label>
+      <input id="user-name" name="name" type="text" required maxlength="128" autocomplete="off" spellcheck="false" autofocus value="${v.name}"${input.error ? html` aria-describedby="form-error"` : ''}>
+    </div>
+    <div class="field">
+      <label for="user-full-name">Full name <span class="optional">(optional)</span></label>
+      <input id="user-full-name" name="fullName" type="text" maxlength="256" autocomplete="off" value="${v.fullName}">
+    </div>
+    <div class="field">
+      <label for="user-email">Email <span class="optional">(optional)</span></label>
+      <input id="user-email" name="email" type="email" maxlength="256" autocomplete="off" value="${v.email}">
+    </div>
+    <div class="field">
+      <label for="user-role">Role</label>
+      <select id="user-role" name="role" aria-describedby="user-role-help">
+        ${input.roles.map((r) => html`<option value="${r.id}"${r.id === v.roleId ? html` selected` : ''}>${r.name}</option>`)}
+      </select>
+      <p class="field-help" id="user-role-help">You can give a role only if you hold every right it carries.</p>
+    </div>
+    <div class="field">
+      <label for="user-password">Password</label>
+      <input id="user-password" name="password" type="password" required minlength="8" maxlength="256" autocomplete="new-password" aria-describedby="user-password-help">
+      <p class="field-help" id="user-password-help">8 to 256 characters. Give it to the user by a separate channel.</p>
+    </div>
+    <div class="field">
+      <label for="user-password-again">Password again</label>
+      <input id="user-password-again" name="confirmPassword" type="password" required maxlength="256" autocomplete="new-password">
+    </div>
+    <div class="form-actions">
+      <button type="submit" class="btn btn-primary">Create</button>
+      <a class="btn btn-link" href="${base}/administration/users">Cancel</a>
+    </div>
+  </form>`
+  }
+</section>`,
+    [...usersCrumbs(base), { label: 'New user' }],
+  );
+}
