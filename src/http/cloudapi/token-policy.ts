@@ -6,19 +6,24 @@
  * (GitHub's and GitLab's org lifetime policies). Existing tokens keep their expiry. Changing it needs
  * "Organization: Edit Properties" from a password session.
  */
+import { contractValidatorCompiler } from '../contract/validator.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { IdParams, MAX_POLICY_DAYS, TokenPolicy, TokenPolicyBody, CloudApiErrors } from './schemas.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
-import { badRequest, forbidden } from '../../domain/errors.js';
+import { forbidden } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
 
 const ORG_URN = /^(?:urn:vcloud:org:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-export const MAX_POLICY_DAYS = 3650;
+export { MAX_POLICY_DAYS };
 
-export const cloudapiTokenPolicyRoutes: FastifyPluginAsync = async (app) => {
+export const cloudapiTokenPolicyRoutes: FastifyPluginAsync = async (plugin) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(contractValidatorCompiler);
   const { store } = app.tessera;
   const path = '/cloudapi/1.0.0/orgs/:id/apiTokenPolicy';
 
-  const loadOrg = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+  const loadOrg = async (request: FastifyRequest & { params: { id: string } }) => {
     const principal = requirePrincipal(request);
     const m = ORG_URN.exec(request.params.id);
     const org = m ? await store.getOrg(m[1]!) : undefined;
@@ -27,22 +32,17 @@ export const cloudapiTokenPolicyRoutes: FastifyPluginAsync = async (app) => {
   };
   const policyOf = (org: { max_token_lifetime_days: number | null }) => ({ maxLifetimeDays: org.max_token_lifetime_days });
 
-  app.get<{ Params: { id: string } }>(path, async (request, reply) => {
+  app.get(path, { schema: { params: IdParams, response: { ...CloudApiErrors, 200: TokenPolicy } } }, async (request, reply) => {
     const { org } = await loadOrg(request);
     return sendCloudapiJson(request, reply, 200, policyOf(org));
   });
 
-  app.put<{ Params: { id: string }; Body: unknown }>(path, async (request, reply) => {
+  const putSchema = { params: IdParams, body: TokenPolicyBody, response: { ...CloudApiErrors, 200: TokenPolicy } };
+  app.put(path, { schema: putSchema }, async (request, reply) => {
     const { principal, org } = await loadOrg(request);
     if (!can(principal, 'apiTokenPolicy.manage', { orgId: org.id })) throw forbidden();
-    const body = request.body as { maxLifetimeDays?: unknown } | undefined;
-    if (!body || typeof body !== 'object' || !('maxLifetimeDays' in body)) {
-      throw badRequest('The body must be {"maxLifetimeDays": <days from 1 to 3650, or null for no limit>}');
-    }
-    const days = body.maxLifetimeDays;
-    if (days !== null && (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_POLICY_DAYS)) {
-      throw badRequest(`maxLifetimeDays must be a whole number from 1 to ${MAX_POLICY_DAYS}, or null for no limit`);
-    }
+    // The schema holds maxLifetimeDays to a whole number from 1 to MAX_POLICY_DAYS, or null.
+    const days = request.body.maxLifetimeDays;
     await store.updateOrg(org.id, { max_token_lifetime_days: days });
     return sendCloudapiJson(request, reply, 200, policyOf({ max_token_lifetime_days: days }));
   });
