@@ -11,6 +11,22 @@
  *                      drains it before it stops listening.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AnyQuery } from './contract/common.js';
+
+/**
+ * The probes' contract: no input (query parameters are ignored, so a balancer's cache-buster does no harm) and a
+ * one-field answer. These replies are objects, serialized through the schema: a field added to an answer without
+ * adding it here would be dropped, which for probes that must leak nothing is the right way round.
+ */
+const probeSchema = (ok: string, down: string) => ({
+  querystring: AnyQuery,
+  response: {
+    200: Type.Object({ status: Type.Literal(ok) }, { additionalProperties: false }),
+    503: Type.Object({ status: Type.Literal(down) }, { additionalProperties: false }),
+  },
+});
 
 /** Set by the server when it begins to shut down: /health/ready answers 503 from then on. */
 export interface Readiness {
@@ -22,11 +38,12 @@ async function nodeHealthy(app: FastifyInstance): Promise<boolean> {
   return app.tessera.revocations.healthy() && (await storeAnswers(app.tessera.store, app.tessera.config.revocationFeedMaxLagMs));
 }
 
-export const healthRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/health', async (_request, reply) => {
+export const healthRoutes: FastifyPluginAsync = async (plugin) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/health', { schema: probeSchema('ok', 'degraded') }, async (_request, reply) => {
     reply.header('Cache-Control', 'no-store');
     const ok = await nodeHealthy(app);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded' });
+    return ok ? reply.code(200).send({ status: 'ok' }) : reply.code(503).send({ status: 'degraded' });
   });
 };
 
@@ -54,9 +71,10 @@ function probeAnswer(reply: FastifyReply, ok: boolean, okStatus: string) {
 }
 
 export function healthProbeRoutes(readiness: Readiness) {
-  return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/health/live', async (_request, reply) => probeAnswer(reply, true, 'live'));
-    app.get('/health/ready', async (_request, reply) => {
+  return async function routes(plugin: FastifyInstance): Promise<void> {
+    const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    app.get('/health/live', { schema: probeSchema('live', 'unavailable') }, async (_request, reply) => probeAnswer(reply, true, 'live'));
+    app.get('/health/ready', { schema: probeSchema('ready', 'unavailable') }, async (_request, reply) => {
       const ready = !readiness.draining && (await nodeHealthy(app));
       return probeAnswer(reply, ready, 'ready');
     });

@@ -2,6 +2,9 @@
  * `GET /cloudapi/1.0.0/auditTrail`: the audit events an admin may read (own org; all orgs for the provider),
  * paged, newest first, with a FIQL filter on eventType, outcome, user, token id and time.
  */
+import { contractValidatorCompiler } from '../contract/validator.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { listRoute } from './schemas.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { badRequest } from '../../domain/errors.js';
@@ -42,9 +45,11 @@ function auditSort(query: Record<string, unknown>): { column: string; direction:
   return { column: SORT_COLUMNS[field]!, direction: asc !== undefined ? 'asc' : 'desc' };
 }
 
-export const cloudapiAuditRoutes: FastifyPluginAsync = async (app) => {
+export const cloudapiAuditRoutes: FastifyPluginAsync = async (plugin) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(contractValidatorCompiler);
   const { store } = app.tessera;
-  app.get<{ Querystring: Record<string, string> }>('/cloudapi/1.0.0/auditTrail', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/auditTrail', listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     let base = readableAuditEvents(store, principal);
     const page = parsePageRequest(request.query);

@@ -4,6 +4,10 @@
  * they never write: vcd-wire §10). The tenant is the caller's org, or for a provider the org named by
  * `X-VMWARE-VCLOUD-TENANT-CONTEXT` (a bare UUID as govcd sends it, or a URN).
  */
+import { contractValidatorCompiler } from '../contract/validator.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static, TSchema } from 'typebox';
+import { byIdRoute, firstQueryValues, GroupBody, IdParams, listRoute, ListQuery, RoleBody, UserBody, UserUpdateQuery } from './schemas.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { Principal } from '../../domain/principal.js';
@@ -13,7 +17,7 @@ import { badRequest, forbidden, tooManyRequests, TesseraError } from '../../doma
 import { verifyPassword } from '../../auth/passwords.js';
 import { can, hasProviderView, type Action } from '../../domain/policy.js';
 import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES } from '../../domain/rights.js';
-import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, type UserPatch } from '../../auth/identity-admin.js';
+import type { UserPatch } from '../../auth/identity-admin.js';
 import { pagedEnvelope } from './paging.js';
 import { listPage, type ListFields } from './list-query.js';
 
@@ -48,29 +52,6 @@ function requireCan(principal: Principal, action: Action, orgId: string) {
   if (!can(principal, action, { orgId })) throw forbidden();
 }
 
-const bool = (v: unknown, field: string): boolean | undefined => {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw badRequest(`${field} must be true or false`);
-  return v;
-};
-const int = (v: unknown, field: string): number | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw badRequest(`${field} must be a whole number >= 0`);
-  return v;
-};
-const str = (v: unknown, field: string, max = 256): string | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length > max) throw badRequest(`${field} must be a string of at most ${max} characters`);
-  return v;
-};
-
-/** The JSON object a write sends; anything else (an array, a string, no body) is refused before any change. */
-function bodyObject(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object');
-  return body as Record<string, unknown>;
-}
-
 const USER_FIELDS = [
   'id',
   'username',
@@ -94,7 +75,7 @@ const USER_FIELDS = [
 ];
 
 /** A PUT must name something we understand: `{}` or only unknown fields is a client mistake, not a no-op. */
-function requireKnownFields(body: Record<string, unknown>, known: readonly string[]): void {
+function requireKnownFields(body: object, known: readonly string[]): void {
   if (!Object.keys(body).some((k) => known.includes(k))) {
     throw badRequest(`The request names no field that can be changed; fields are: ${known.join(', ')}`);
   }
@@ -111,7 +92,12 @@ async function requireCurrentPassword(services: Services, request: FastifyReques
   if (!(await verifyPassword(user.password_hash, current))) throw badRequest('The current password is wrong');
 }
 
-export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
+/** Options of a write to one entity: its id in the path, its body. */
+const withBody = <B extends TSchema>(body: B) => ({ schema: { params: IdParams, body } });
+
+export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(contractValidatorCompiler);
   const services = app.tessera;
   const { store, identityAdmin } = services;
   const api = '/cloudapi/1.0.0';
@@ -140,20 +126,17 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
   };
 
   /** Loads a user of the tenant; missing or outside the caller's reach is 403. */
-  const loadUser = async (request: FastifyRequest<{ Params: { id: string } }>, principal: Principal) => {
+  const loadUser = async (request: FastifyRequest & { params: { id: string } }, principal: Principal) => {
     const user = await store.getUser(idFrom(request.params.id, 'user'));
     const self = user?.id === principal.userId;
     if (!user || (!self && !can(principal, 'user.view', { orgId: user.org_id }))) throw forbidden();
     return user;
   };
 
-  const roleIdFrom = (body: Record<string, unknown>): string | undefined => {
-    const refs = body.roleEntityRefs;
-    if (refs === undefined) return undefined;
-    if (!Array.isArray(refs) || refs.length !== 1 || typeof refs[0]?.id !== 'string') {
-      throw badRequest('roleEntityRefs must hold exactly one role reference {id}');
-    }
-    return idFrom(refs[0].id, 'role');
+  /** The one role a user or group body names (the schema holds it to exactly one `{id}`). */
+  const roleIdFrom = (body: { roleEntityRefs?: ReadonlyArray<{ id: string }> }): string | undefined => {
+    const ref = body.roleEntityRefs?.[0];
+    return ref === undefined ? undefined : idFrom(ref.id, 'role');
   };
 
   // ------------------------------------------------------------------ users
@@ -167,7 +150,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     'roleEntityRefs.id': { read: (u) => u.role_id, type: 'ref' },
     providerType: { read: () => 'LOCAL' },
   };
-  app.get<{ Querystring: Record<string, string> }>(`${api}/users`, async (request, reply) => {
+  app.get(`${api}/users`, listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'user.view', tenant.id);
@@ -175,50 +158,51 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     return sendCloudapiJson(request, reply, 200, page);
   });
 
-  app.get<{ Params: { id: string } }>(`${api}/users/:id`, async (request, reply) => {
+  app.get(`${api}/users/:id`, byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, await userJson(await loadUser(request, principal)));
   });
 
-  app.post(`${api}/users`, async (request, reply) => {
+  app.post(`${api}/users`, { schema: { body: UserBody } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'user.manage', tenant.id);
-    const body = bodyObject(request.body);
+    const body = request.body;
     const roleId = roleIdFrom(body);
     if (!roleId) throw badRequest('roleEntityRefs is required');
     const user = await identityAdmin.createUser(
       principal,
       {
         orgId: tenant.id,
-        name: str(body.username, 'username', MAX_NAME_LENGTH) ?? '',
-        password: str(body.password, 'password') ?? '',
+        name: body.username ?? '',
+        password: body.password ?? '',
         roleId,
-        fullName: str(body.fullName, 'fullName'),
-        email: str(body.email, 'email'),
-        enabled: bool(body.enabled, 'enabled'),
-        deployedVmQuota: int(body.deployedVmQuota, 'deployedVmQuota'),
-        storedVmQuota: int(body.storedVmQuota, 'storedVmQuota'),
+        fullName: body.fullName ?? undefined,
+        email: body.email ?? undefined,
+        enabled: body.enabled,
+        deployedVmQuota: body.deployedVmQuota ?? undefined,
+        storedVmQuota: body.storedVmQuota ?? undefined,
       },
       request.ip,
     );
     return sendCloudapiJson(request, reply, 201, await userJson(user));
   });
 
-  app.put<{ Params: { id: string }; Querystring: { revokeApiTokens?: string } }>(`${api}/users/:id`, async (request, reply) => {
+  const userUpdate = { schema: { params: IdParams, querystring: UserUpdateQuery, body: UserBody } };
+  app.put(`${api}/users/:id`, userUpdate, async (request, reply) => {
     const principal = requirePrincipal(request);
     const user = await loadUser(request, principal);
-    const body = bodyObject(request.body);
+    const body = request.body;
     requireKnownFields(body, USER_FIELDS);
-    const password = str(body.password, 'password');
+    const password = body.password ?? undefined;
     const patch: UserPatch = {
-      fullName: str(body.fullName, 'fullName'),
-      email: str(body.email, 'email'),
-      enabled: bool(body.enabled, 'enabled'),
+      fullName: body.fullName ?? undefined,
+      email: body.email ?? undefined,
+      enabled: body.enabled,
       roleId: roleIdFrom(body),
       password,
-      deployedVmQuota: int(body.deployedVmQuota, 'deployedVmQuota'),
-      storedVmQuota: int(body.storedVmQuota, 'storedVmQuota'),
+      deployedVmQuota: body.deployedVmQuota ?? undefined,
+      storedVmQuota: body.storedVmQuota ?? undefined,
     };
     // govcd PUTs the whole entity back: values equal to the stored ones are not changes (and need no right
     // beyond what the real changes need, so a password change with the rest echoed is still "own password").
@@ -237,7 +221,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     return sendCloudapiJson(request, reply, 200, await userJson(updated));
   });
 
-  app.delete<{ Params: { id: string } }>(`${api}/users/:id`, async (request, reply) => {
+  app.delete(`${api}/users/:id`, byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const user = await loadUser(request, principal);
     await identityAdmin.deleteUser(principal, user, request.ip);
@@ -261,14 +245,14 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
       orgEntityRef: org ? { name: org.name, id: `urn:vcloud:org:${org.id}` } : null,
     };
   };
-  const loadGroup = async (request: FastifyRequest<{ Params: { id: string } }>, principal: Principal) => {
+  const loadGroup = async (request: FastifyRequest & { params: { id: string } }, principal: Principal) => {
     const g = await store.getGroup(idFrom(request.params.id, 'group'));
     if (!g || !can(principal, 'group.view', { orgId: g.org_id })) throw forbidden();
     return g;
   };
-  const groupInput = (body: Record<string, unknown>) => ({
-    name: str(body.name, 'name', MAX_NAME_LENGTH),
-    description: str(body.description, 'description', MAX_DESCRIPTION_LENGTH),
+  const groupInput = (body: Static<typeof GroupBody>) => ({
+    name: body.name ?? undefined,
+    description: body.description ?? undefined,
     roleId: roleIdFrom(body),
   });
   const groupFields: ListFields<Group> = {
@@ -278,31 +262,31 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     providerType: { read: () => 'LOCAL' },
   };
 
-  app.get<{ Querystring: Record<string, string> }>(`${api}/groups`, async (request, reply) => {
+  app.get(`${api}/groups`, listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'group.view', tenant.id);
     const page = await listPage(request, reply, await store.listGroups(tenant.id), groupFields, groupJson, 'Groups');
     return sendCloudapiJson(request, reply, 200, page);
   });
-  app.get<{ Params: { id: string } }>(`${api}/groups/:id`, async (request, reply) => {
+  app.get(`${api}/groups/:id`, byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, await groupJson(await loadGroup(request, principal)));
   });
-  app.post(`${api}/groups`, async (request, reply) => {
+  app.post(`${api}/groups`, { schema: { body: GroupBody } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'group.manage', tenant.id);
-    const group = await identityAdmin.createGroup(principal, tenant.id, groupInput(bodyObject(request.body)), request.ip);
+    const group = await identityAdmin.createGroup(principal, tenant.id, groupInput(request.body), request.ip);
     return sendCloudapiJson(request, reply, 201, await groupJson(group));
   });
-  app.put<{ Params: { id: string } }>(`${api}/groups/:id`, async (request, reply) => {
+  app.put(`${api}/groups/:id`, { schema: { params: IdParams, body: GroupBody } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const group = await loadGroup(request, principal);
-    const updated = await identityAdmin.updateGroup(principal, group, groupInput(bodyObject(request.body)), request.ip);
+    const updated = await identityAdmin.updateGroup(principal, group, groupInput(request.body), request.ip);
     return sendCloudapiJson(request, reply, 200, await groupJson(updated));
   });
-  app.delete<{ Params: { id: string } }>(`${api}/groups/:id`, async (request, reply) => {
+  app.delete(`${api}/groups/:id`, byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const group = await loadGroup(request, principal);
     await identityAdmin.deleteGroup(principal, group, request.ip);
@@ -323,24 +307,23 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     description: { read: (r) => r.description },
     readOnly: { read: (r) => r.read_only === 1, type: 'boolean' },
   };
-  const loadRole = async (request: FastifyRequest<{ Params: { id: string } }>, principal: Principal) => {
+  const loadRole = async (request: FastifyRequest & { params: { id: string } }, principal: Principal) => {
     const role = await store.getRole(idFrom(request.params.id, 'role'));
     if (!role || !can(principal, 'role.view', { orgId: role.org_id })) throw forbidden();
     return role;
   };
   /** Right references by name or id; each must be a known right. Checked one by one, never echoed whole. */
-  const rightsFromBody = (body: Record<string, unknown>): string[] | undefined => {
+  /** The rights a body lists (`rights`, or `values` as in the page govcd sends back), by name or by id. */
+  const rightsFromBody = (body: Static<typeof RoleBody>): string[] | undefined => {
     const refs = body.rights ?? body.values;
     if (refs === undefined) return undefined;
-    if (!Array.isArray(refs)) throw badRequest('rights must be a list of right references {name} or {id}');
     if (refs.length > RIGHT_CATALOGUE.length * 4) throw badRequest('rights lists more references than there are rights');
-    return refs.map((ref: unknown, index) => {
-      const r = ref !== null && typeof ref === 'object' && !Array.isArray(ref) ? (ref as Record<string, unknown>) : {};
-      const byName = typeof r.name === 'string' ? r.name : undefined;
-      const byId = typeof r.id === 'string' ? RIGHT_CATALOGUE.find((c) => `urn:vcloud:right:${rightId(c.name)}` === r.id)?.name : undefined;
+    return refs.map((r, index) => {
+      const byName = r.name;
+      const byId = r.id !== undefined ? RIGHT_CATALOGUE.find((c) => `urn:vcloud:right:${rightId(c.name)}` === r.id)?.name : undefined;
       const name = byName ?? byId;
       if (!name || !isKnownRight(name)) {
-        const shown = byName ?? (typeof r.id === 'string' ? r.id : null);
+        const shown = byName ?? r.id ?? null;
         throw badRequest(`rights[${index}] is not a known right reference${shown ? `: ${shown.slice(0, 200)}` : ' ({name} or {id})'}`);
       }
       return name;
@@ -351,7 +334,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     name: { read: (r) => r.name },
   };
 
-  app.get<{ Querystring: Record<string, string> }>(`${api}/roles`, async (request, reply) => {
+  app.get(`${api}/roles`, listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'role.view', tenant.id);
@@ -362,55 +345,59 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
       await listPage(request, reply, await store.listRoles(tenant.id), roleFields, roleJson, 'Roles'),
     );
   });
-  app.get<{ Params: { id: string } }>(`${api}/roles/:id`, async (request, reply) => {
+  app.get(`${api}/roles/:id`, byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, roleJson(await loadRole(request, principal)));
   });
-  app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(`${api}/roles/:id/rights`, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const role = await loadRole(request, principal);
-    const rights = (await store.roleRights(role.id)).map(rightRef);
-    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
-  });
-  app.post(`${api}/roles`, async (request, reply) => {
+  app.get(
+    `${api}/roles/:id/rights`,
+    { preValidation: firstQueryValues, schema: { params: IdParams, querystring: ListQuery } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const role = await loadRole(request, principal);
+      const rights = (await store.roleRights(role.id)).map(rightRef);
+      return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
+    },
+  );
+  app.post(`${api}/roles`, { schema: { body: RoleBody } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'role.manage', tenant.id);
-    const body = bodyObject(request.body);
+    const body = request.body;
     const role = await identityAdmin.createRole(
       principal,
       tenant.id,
       {
-        name: str(body.name, 'name', MAX_NAME_LENGTH),
-        description: str(body.description, 'description', MAX_DESCRIPTION_LENGTH),
+        name: body.name ?? undefined,
+        description: body.description ?? undefined,
         rights: rightsFromBody(body) ?? [],
       },
       request.ip,
     );
     return sendCloudapiJson(request, reply, 201, roleJson(role));
   });
-  app.put<{ Params: { id: string } }>(`${api}/roles/:id`, async (request, reply) => {
+  app.put(`${api}/roles/:id`, withBody(RoleBody), async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
-    const body = bodyObject(request.body);
+    const body = request.body;
     requireKnownFields(body, ['id', 'name', 'description', 'bundleKey', 'readOnly']);
     const updated = await identityAdmin.updateRole(
       principal,
       role,
-      { name: str(body.name, 'name', MAX_NAME_LENGTH), description: str(body.description, 'description', MAX_DESCRIPTION_LENGTH) },
+      { name: body.name ?? undefined, description: body.description ?? undefined },
       request.ip,
     );
     return sendCloudapiJson(request, reply, 200, roleJson(updated));
   });
-  app.put<{ Params: { id: string } }>(`${api}/roles/:id/rights`, async (request, reply) => {
+  app.put(`${api}/roles/:id/rights`, withBody(RoleBody), async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
-    const rights = rightsFromBody(bodyObject(request.body));
+    const rights = rightsFromBody(request.body);
     if (rights === undefined) throw badRequest('values (or rights) must list the role\u2019s rights as {name} or {id} references');
     const now = await identityAdmin.setRoleRights(principal, role, rights, request.ip);
     return sendCloudapiJson(request, reply, 200, pagedEnvelope(now.map(rightRef), now.length, { page: 1, pageSize: 128 }));
   });
-  app.delete<{ Params: { id: string } }>(`${api}/roles/:id`, async (request, reply) => {
+  app.delete(`${api}/roles/:id`, byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
     await identityAdmin.deleteRole(principal, role, request.ip);
@@ -432,7 +419,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     description: { read: (r) => r.description },
     readOnly: { read: (r) => r.readOnly, type: 'boolean' },
   };
-  app.get<{ Querystring: Record<string, string> }>(`${api}/globalRoles`, async (request, reply) => {
+  app.get(`${api}/globalRoles`, listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     requireCan(principal, 'globalRole.view', principal.orgId);
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, globalRoles, globalRoleFields, (r) => r, 'GlobalRoles'));
@@ -462,11 +449,11 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     category: { read: (r) => r.category },
     rightType: { read: (r) => (r.name.endsWith('View') ? 'VIEW' : 'MODIFY') },
   };
-  app.get<{ Querystring: Record<string, string> }>(`${api}/rights`, async (request, reply) => {
+  app.get(`${api}/rights`, listRoute, async (request, reply) => {
     requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, RIGHT_CATALOGUE, catalogueFields, rightJson, 'Rights'));
   });
-  app.get<{ Params: { id: string } }>(`${api}/rights/:id`, async (request, reply) => {
+  app.get(`${api}/rights/:id`, byIdRoute, async (request, reply) => {
     requirePrincipal(request);
     const right = RIGHT_CATALOGUE.find(
       (r) => `urn:vcloud:right:${rightId(r.name)}` === request.params.id || rightId(r.name) === request.params.id,
@@ -485,7 +472,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
       return false;
     }
   };
-  const loadBundle = async (request: FastifyRequest<{ Params: { id: string } }>, principal: Principal) => {
+  const loadBundle = async (request: FastifyRequest & { params: { id: string } }, principal: Principal) => {
     const b = await store.getRightsBundle(idFrom(request.params.id, 'rightsBundle'));
     if (!b || !can(principal, 'rightsBundle.view') || !bundleVisible(principal, b.published_to)) throw forbidden();
     return b;
@@ -504,45 +491,49 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (app) => {
     name: { read: (b) => b.name },
     description: { read: (b) => b.description },
   };
-  app.get<{ Querystring: Record<string, string> }>(`${api}/rightsBundles`, async (request, reply) => {
+  app.get(`${api}/rightsBundles`, listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     if (!can(principal, 'rightsBundle.view')) throw forbidden();
     const visible = (await store.listRightsBundles()).filter((b) => bundleVisible(principal, b.published_to));
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, visible, bundleFields, bundleJson, 'RightsBundles'));
   });
-  app.get<{ Params: { id: string } }>(`${api}/rightsBundles/:id`, async (request, reply) => {
+  app.get(`${api}/rightsBundles/:id`, byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, bundleJson(await loadBundle(request, principal)));
   });
-  app.get<{ Params: { id: string }; Querystring: Record<string, string> }>(`${api}/rightsBundles/:id/rights`, async (request, reply) => {
+  app.get(
+    `${api}/rightsBundles/:id/rights`,
+    { preValidation: firstQueryValues, schema: { params: IdParams, querystring: ListQuery } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const bundle = await loadBundle(request, principal);
+      let names: unknown = [];
+      try {
+        names = JSON.parse(bundle.rights);
+      } catch {
+        names = [];
+      }
+      const rights = (Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []).map(rightRef);
+      return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
+    },
+  );
+  app.put(`${api}/rightsBundles/:id`, withBody(RoleBody), async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
-    let names: unknown = [];
-    try {
-      names = JSON.parse(bundle.rights);
-    } catch {
-      names = [];
-    }
-    const rights = (Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []).map(rightRef);
-    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
-  });
-  app.put<{ Params: { id: string } }>(`${api}/rightsBundles/:id`, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const bundle = await loadBundle(request, principal);
-    const body = bodyObject(request.body);
+    const body = request.body;
     requireKnownFields(body, ['id', 'name', 'description', 'bundleKey', 'readOnly', 'publishAll']);
     const updated = await identityAdmin.updateRightsBundle(
       principal,
       bundle,
-      { name: str(body.name, 'name', MAX_NAME_LENGTH), description: str(body.description, 'description', MAX_DESCRIPTION_LENGTH) },
+      { name: body.name ?? undefined, description: body.description ?? undefined },
       request.ip,
     );
     return sendCloudapiJson(request, reply, 200, bundleJson(updated));
   });
-  app.put<{ Params: { id: string } }>(`${api}/rightsBundles/:id/rights`, async (request, reply) => {
+  app.put(`${api}/rightsBundles/:id/rights`, withBody(RoleBody), async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
-    const rights = rightsFromBody(bodyObject(request.body));
+    const rights = rightsFromBody(request.body);
     if (rights === undefined) throw badRequest('values (or rights) must list the bundle\u2019s rights as {name} or {id} references');
     const now = await identityAdmin.setRightsBundleRights(principal, bundle, rights, request.ip);
     return sendCloudapiJson(request, reply, 200, pagedEnvelope(now.map(rightRef), now.length, { page: 1, pageSize: 128 }));

@@ -4,6 +4,9 @@
  * (vcd-wire §7). `filter` is FIQL over the fields listed in ORG_FILTER_FIELDS / VDC_FILTER_FIELDS; `sortAsc` /
  * `sortDesc` take one of them. A tenant sees its own org only; unknown or foreign ids are 403.
  */
+import { contractValidatorCompiler } from '../contract/validator.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { byIdRoute, listRoute, ListQuery } from './schemas.js';
 import type { OrgEntity, VdcEntity } from '../../schemas/wire.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
@@ -159,10 +162,12 @@ async function sendPage<Row, Entity>(
   return sendCloudapiJson(request, reply, 200, pagedEnvelope(rows.map(toEntity), total, page));
 }
 
-export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
+export const cloudapiOrgRoutes: FastifyPluginAsync = async (plugin) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(contractValidatorCompiler);
   const db = () => app.tessera.store.db;
 
-  app.get('/cloudapi/1.0.0/orgs', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/orgs', listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const store = app.tessera.store;
     const scope = inventoryScope(principal);
@@ -186,7 +191,7 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
-  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/orgs/:id', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/orgs/:id', byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const id = idFromPathSegment(request.params.id, 'org');
     if (!id || !mayRead(principal, 'org', id)) throw forbidden();
@@ -195,7 +200,7 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
     return sendCloudapiJson(request, reply, 200, orgEntity(row));
   });
 
-  app.get('/cloudapi/1.0.0/vdcs', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/vdcs', listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     if (!can(principal, 'vdc.view')) throw forbidden();
     const store = app.tessera.store;
@@ -221,7 +226,7 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
-  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/vdcs/:id', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/vdcs/:id', byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const id = idFromPathSegment(request.params.id, 'vdc');
     if (!id) throw forbidden();

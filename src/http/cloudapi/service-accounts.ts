@@ -4,6 +4,9 @@
  * an administrator's grant or denial of a pending device-flow request by its user code. Missing and not visible
  * are both 403 (vcd-wire §7).
  */
+import { contractValidatorCompiler } from '../contract/validator.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { byIdRoute, DeviceLookupBody, IdParams, listRoute, ServiceAccountBody } from './schemas.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import type { Services } from '../context.js';
@@ -97,11 +100,13 @@ const FIELDS: ListFields<Named> = {
   'org.id': { read: (n) => n.row.org_id, type: 'ref' },
 };
 
-export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (app) => {
+export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (plugin) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(contractValidatorCompiler);
   const services = app.tessera;
   const accounts = services.serviceAccounts;
 
-  app.get('/cloudapi/1.0.0/serviceAccounts', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/serviceAccounts', listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const rows = await accounts.listVisible(principal, await contextOrg(services, request, principal));
     const page = await listPage(
@@ -116,24 +121,21 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (app) => {
     return sendCloudapiJson(request, reply, 200, page);
   });
 
-  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/serviceAccounts/:id', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/serviceAccounts/:id', byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const row = await accounts.getVisible(principal, accountId(request.params.id));
     const [named] = await withNames(services, [row]);
     return sendCloudapiJson(request, reply, 200, entity(named!));
   });
 
-  app.put<{ Params: { id: string } }>('/cloudapi/1.0.0/serviceAccounts/:id', async (request, reply) => {
+  app.put('/cloudapi/1.0.0/serviceAccounts/:id', { schema: { params: IdParams, body: ServiceAccountBody } }, async (request, reply) => {
     const principal = requirePrincipal(request);
-    const body = request.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The body must be a ServiceAccount');
-    const input = body as Record<string, unknown>;
-    const role = input.role as { id?: unknown } | null | undefined;
+    const input = request.body;
     const updated = await accounts.update(
       principal,
       accountId(request.params.id),
       {
-        roleId: role && typeof role === 'object' ? role.id : undefined,
+        roleId: input.role?.id,
         uri: input.uri,
         softwareVersion: input.softwareVersion,
       },
@@ -144,30 +146,25 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (app) => {
   });
 
   // 204 rather than VCD's 202 + task: govcd's OpenApiDeleteItem accepts both, and the delete is done when answered.
-  app.delete<{ Params: { id: string } }>('/cloudapi/1.0.0/serviceAccounts/:id', async (request, reply) => {
+  app.delete('/cloudapi/1.0.0/serviceAccounts/:id', byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     await accounts.remove(principal, accountId(request.params.id), request.ip);
     return reply.code(204).send();
   });
 
-  app.post<{ Params: { id: string } }>('/cloudapi/1.0.0/serviceAccounts/:id/revoke', async (request, reply) => {
+  app.post('/cloudapi/1.0.0/serviceAccounts/:id/revoke', byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     await accounts.revoke(principal, accountId(request.params.id), request.ip);
     return reply.code(204).send();
   });
 
-  const userCodeOf = (request: FastifyRequest): unknown => {
-    const body = request.body;
-    return body && typeof body === 'object' ? (body as Record<string, unknown>).userCode : undefined;
-  };
-
   // `POST /deviceLookup {"userCode"}`: 303 to the service account a pending request is for, or 404 (VCD docs).
-  app.post('/cloudapi/1.0.0/deviceLookup', async (request, reply) => {
+  app.post('/cloudapi/1.0.0/deviceLookup', { schema: { body: DeviceLookupBody } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const orgId = (await contextOrg(services, request, principal)) ?? principal.orgId;
     // Who may not see service accounts learns nothing, not even whether a code is pending.
     if (!can(principal, 'serviceAccount.view', { orgId })) throw forbidden();
-    const row = await accounts.pendingByUserCode(orgId, userCodeOf(request));
+    const row = await accounts.pendingByUserCode(orgId, request.body.userCode);
     if (!row) throw notFound('No pending authorization request has this user code');
     await accounts.getVisible(principal, row.id);
     return reply.code(303).header('Location', `/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${row.id}`).send();
@@ -177,10 +174,10 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (app) => {
     ['grant', true],
     ['deny', false],
   ] as const) {
-    app.post(`/cloudapi/1.0.0/deviceLookup/${suffix}`, async (request, reply) => {
+    app.post(`/cloudapi/1.0.0/deviceLookup/${suffix}`, { schema: { body: DeviceLookupBody } }, async (request, reply) => {
       const principal = requirePrincipal(request);
       const orgId = (await contextOrg(services, request, principal)) ?? principal.orgId;
-      await accounts.decide(principal, orgId, userCodeOf(request), grant, request.ip);
+      await accounts.decide(principal, orgId, request.body.userCode, grant, request.ip);
       return reply.code(204).send();
     });
   }

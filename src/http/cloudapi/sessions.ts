@@ -7,6 +7,9 @@
  * Second factor: when the user has TOTP enrolled, the same request carries the code in `X-Tessera-TOTP`;
  * without it the answer is 401 TOTP_REQUIRED (after a correct password only).
  */
+import { contractValidatorCompiler } from '../contract/validator.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { byIdRoute, CloudApiErrors, listRoute, SessionEntity, SignInHeaders } from './schemas.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl, requirePrincipal, sendCloudapiJson } from '../context.js';
 import { signInFromRequest } from '../sign-in.js';
@@ -22,7 +25,9 @@ const SESSION_FIELDS: ListFields<SessionEntity> = {
 import { tokenEntity } from './token-entity.js';
 import { forbidden, TesseraError } from '../../domain/errors.js';
 
-export const cloudapiSessionRoutes: FastifyPluginAsync = async (app) => {
+export const cloudapiSessionRoutes: FastifyPluginAsync = async (plugin) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(contractValidatorCompiler);
   const services = app.tessera;
 
   const signIn = (endpoint: 'tenant' | 'provider') => async (request: FastifyRequest, reply: FastifyReply) => {
@@ -33,15 +38,21 @@ export const cloudapiSessionRoutes: FastifyPluginAsync = async (app) => {
     reply.header('Link', `<${baseUrl(request)}/cloudapi/1.0.0/sessions/${principal.sessionId}>;rel="remove";type="application/json"`);
     return sendCloudapiJson(request, reply, 200, sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes));
   };
-  app.post('/cloudapi/1.0.0/sessions', signIn('tenant'));
-  app.post('/cloudapi/1.0.0/sessions/provider', signIn('provider'));
+  // The credentials travel in headers (Basic, and X-Tessera-TOTP); a body, if any, is ignored as VCD does.
+  const signInRoute = { schema: { headers: SignInHeaders, response: { ...CloudApiErrors, 200: SessionEntity } } };
+  app.post('/cloudapi/1.0.0/sessions', signInRoute, signIn('tenant'));
+  app.post('/cloudapi/1.0.0/sessions/provider', signInRoute, signIn('provider'));
 
-  app.get('/cloudapi/1.0.0/sessions/current', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    return sendCloudapiJson(request, reply, 200, sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes));
-  });
+  app.get(
+    '/cloudapi/1.0.0/sessions/current',
+    { schema: { response: { ...CloudApiErrors, 200: SessionEntity } } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      return sendCloudapiJson(request, reply, 200, sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes));
+    },
+  );
 
-  app.get('/cloudapi/1.0.0/sessions', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/sessions', listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     // Only the caller's own session is visible, but the list still honours filter, sort and paging.
     const own = [sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes)];
@@ -59,22 +70,22 @@ export const cloudapiSessionRoutes: FastifyPluginAsync = async (app) => {
   app.delete('/cloudapi/1.0.0/sessions', endOwnSession);
 
   /** Only the caller's own session is addressable by id; any other id is 403 as for a missing entity. */
-  const ownSession = (request: FastifyRequest<{ Params: { id: string } }>) => {
+  const ownSession = (request: FastifyRequest & { params: { id: string } }) => {
     const principal = requirePrincipal(request);
     const id = request.params.id.replace(/^urn:vcloud:session:/, '');
     if (id !== principal.sessionId) throw forbidden();
     return principal;
   };
-  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/sessions/:id', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/sessions/:id', byIdRoute, async (request, reply) => {
     const principal = ownSession(request);
     return sendCloudapiJson(request, reply, 200, sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes));
   });
-  app.delete<{ Params: { id: string } }>('/cloudapi/1.0.0/sessions/:id', async (request, reply) => {
+  app.delete('/cloudapi/1.0.0/sessions/:id', byIdRoute, async (request, reply) => {
     const principal = ownSession(request);
     await services.sessions.signOut(principal, request.ip);
     return reply.code(204).send();
   });
-  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/sessions/:id/token', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/sessions/:id/token', byIdRoute, async (request, reply) => {
     const principal = ownSession(request);
     if (principal.apiTokenId === null) {
       throw new TesseraError('RESOURCE_NOT_FOUND', 'This session was not created from an API token');

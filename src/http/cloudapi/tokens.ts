@@ -2,6 +2,9 @@
  * `/cloudapi/1.0.0/tokens` (vcd-wire §6): list (paged, FIQL, sort), read, revoke. Missing and not visible
  * are both 403, as VCD answers (govcd maps only 403 to "entity not found").
  */
+import { contractValidatorCompiler } from '../contract/validator.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { byIdRoute, listRoute } from './schemas.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
@@ -51,11 +54,13 @@ export function tokenIdFromParam(param: string): string {
   return m[1]!;
 }
 
-export const cloudapiTokenRoutes: FastifyPluginAsync = async (app) => {
+export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(contractValidatorCompiler);
   const services = app.tessera;
   const { store } = services;
 
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/cloudapi/1.0.0/tokens', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/tokens', listRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const scope = apiTokenListScope(principal);
     if (!scope) throw forbidden();
@@ -96,13 +101,13 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (app) => {
     return sendCloudapiJson(request, reply, 200, pagedEnvelope(values, total, page));
   });
 
-  app.get<{ Params: { id: string } }>('/cloudapi/1.0.0/tokens/:id', async (request, reply) => {
+  app.get('/cloudapi/1.0.0/tokens/:id', byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const row = await services.apiTokens.getVisible(principal, tokenIdFromParam(request.params.id));
     return sendCloudapiJson(request, reply, 200, await tokenEntity(services, row, request.vcd.responseVersion));
   });
 
-  app.delete<{ Params: { id: string } }>('/cloudapi/1.0.0/tokens/:id', async (request, reply) => {
+  app.delete('/cloudapi/1.0.0/tokens/:id', byIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     await services.apiTokens.revoke(principal, tokenIdFromParam(request.params.id), request.ip);
     return reply.code(204).send();

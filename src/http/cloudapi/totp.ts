@@ -7,20 +7,25 @@
  * Only from a password session: a token session may not change how the user signs in. The rules live in
  * TotpEnrolmentService (src/auth/totp-enrolment.ts), shared with the portal; this file is the wire.
  */
+import { contractValidatorCompiler } from '../contract/validator.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { CloudApiErrors, TotpConfirmBody, TotpDisableBody, TotpEnrolment, TotpStatus } from './schemas.js';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { badRequest, tooManyRequests, TesseraError } from '../../domain/errors.js';
 
-export const cloudapiTotpRoutes: FastifyPluginAsync = async (app) => {
+export const cloudapiTotpRoutes: FastifyPluginAsync = async (plugin) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(contractValidatorCompiler);
   const totp = app.tessera.totpEnrolment;
   const base = '/cloudapi/1.0.0/users/current/totp';
 
-  app.get(base, async (request, reply) => {
+  app.get(base, { schema: { response: { ...CloudApiErrors, 200: TotpStatus } } }, async (request, reply) => {
     const status = await totp.status(requirePrincipal(request));
     return sendCloudapiJson(request, reply, 200, { enabled: status === 'enabled' });
   });
 
-  app.post(base, async (request, reply) => {
+  app.post(base, { schema: { response: { ...CloudApiErrors, 200: TotpEnrolment } } }, async (request, reply) => {
     const started = await totp.start(requirePrincipal(request));
     if (!started.ok) throw badRequest('TOTP is already enabled; disable it first to enrol a new device');
     const { secret, otpauthUri, qrCodeSvg } = started.enrolment;
@@ -28,9 +33,10 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (app) => {
     return sendCloudapiJson(request, reply, 200, { secret, otpauthUri, qrCodeSvg });
   });
 
-  app.post<{ Body: { code?: unknown } }>(`${base}/confirm`, async (request, reply) => {
+  const confirmSchema = { body: TotpConfirmBody, response: { ...CloudApiErrors, 200: TotpStatus } };
+  app.post(`${base}/confirm`, { schema: confirmSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
-    const code = typeof request.body?.code === 'string' ? request.body.code : '';
+    const code = request.body.code;
     const confirmed = await totp.confirm(principal, code, request.ip);
     if (!confirmed.ok) {
       switch (confirmed.reason) {
@@ -45,10 +51,9 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (app) => {
     return sendCloudapiJson(request, reply, 200, { enabled: true });
   });
 
-  app.delete<{ Body: { password?: unknown; code?: unknown } }>(base, async (request, reply) => {
+  app.delete(base, { schema: { body: TotpDisableBody } }, async (request, reply) => {
     const principal = requirePrincipal(request);
-    const password = typeof request.body?.password === 'string' ? request.body.password : '';
-    const code = typeof request.body?.code === 'string' ? request.body.code : '';
+    const { password, code } = request.body;
     // Password and code guesses are braked like sign-in attempts.
     const retryAfter = app.tessera.limits.signIn.hit(`${request.ip}|totp-disable|${principal.userId}`);
     if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many attempts; retry later');

@@ -32,6 +32,16 @@ export const UrnOrUuid = (kind: string) =>
 /** `{ id }` path parameters of one entity kind. */
 export const IdParams = (kind: string) => Type.Object({ id: UrnOrUuid(kind) });
 
+/**
+ * `T | null` written as one JSON-Schema type list (`"type": ["string", "null"]`), never as `anyOf`: fastify's ajv
+ * coerces types, and inside `anyOf` it would turn `null` into `""` (or `0` into `null`) in the first branch that
+ * accepts the coerced value. With a type list a value that already has one of the types is left as it is.
+ */
+export const NullableString = (options: { maxLength?: number; minLength?: number; description?: string } = {}) =>
+  Type.Unsafe<string | null>({ type: ['string', 'null'], ...options });
+export const NullableInteger = (options: { minimum?: number; maximum?: number; description?: string } = {}) =>
+  Type.Unsafe<number | null>({ type: ['integer', 'null'], ...options });
+
 /** A URN as it appears in responses. */
 export const Urn = (kind: string) => Type.String({ pattern: `^urn:vcloud:${kind}:`, description: `urn:vcloud:${kind}:<id>` });
 

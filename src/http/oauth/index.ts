@@ -4,6 +4,7 @@
  * error in `minorErrorCode` (vcd-wire §5.3).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import type { OAuthOrgPath } from '../../auth/api-tokens.js';
@@ -83,6 +84,7 @@ function sendOAuthJson(reply: FastifyReply, body: unknown) {
 
 export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(contractValidatorCompiler);
   const services = app.tessera;
   /** Each endpoint exists at /oauth/provider/x and /oauth/tenant/{org}/x, with one contract. */
   const paths = (suffix: string) => [`/oauth/provider/${suffix}`, `/oauth/tenant/:org/${suffix}`];

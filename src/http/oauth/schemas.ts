@@ -19,7 +19,7 @@
  * rather than serialize; test/http/contract/response-schemas.test.ts checks real answers against them.
  */
 import { Type, type Static } from 'typebox';
-import { JsonErrorResponses, MAX_NAME_LENGTH } from '../contract/common.js';
+import { JsonErrorResponses, MAX_NAME_LENGTH, NullableString } from '../contract/common.js';
 
 const MAX_TOKEN_LENGTH = 8192;
 
@@ -59,12 +59,12 @@ export const OrgParams = Type.Object({ org: Type.Optional(TenantParams.propertie
 export const RegisterBody = Type.Object(
   {
     client_name: Type.String({ maxLength: 1024, description: 'the API token\u2019s name (at most 128 characters once trimmed)' }),
-    expirationTimeUtc: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
-    expires_at: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
-    scope: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
-    software_id: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
-    software_version: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
-    client_uri: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+    expirationTimeUtc: Type.Optional(NullableString({ maxLength: 64 })),
+    expires_at: Type.Optional(NullableString({ maxLength: 64 })),
+    scope: Type.Optional(NullableString({ maxLength: 1024 })),
+    software_id: Type.Optional(NullableString({ maxLength: 64 })),
+    software_version: Type.Optional(NullableString({ maxLength: 1024 })),
+    client_uri: Type.Optional(NullableString({ maxLength: 1024 })),
   },
   { additionalProperties: true },
 );

@@ -85,7 +85,9 @@ describe('tenant restrictions (alice, Organization Administrator)', () => {
       'create a user',
       'POST',
       () => '/cloudapi/1.0.0/users',
-      { username: 'mallory', password: 'mallory-Password-1', roleEntityRefs: [{ id: vappAuthorRoleId }] },
+      // Read when the test runs (the role id is known only after before()): a well-formed body, so the 403 is
+      // the restriction's and not a side effect of a malformed request.
+      () => ({ username: 'mallory', password: 'mallory-Password-1', roleEntityRefs: [{ id: vappAuthorRoleId }] }),
     ],
     ['update a user', 'PUT', () => `/cloudapi/1.0.0/users/${bobId}`, { fullName: 'Robert' }],
     ['set another user\u2019s password', 'PUT', () => `/cloudapi/1.0.0/users/${bobId}`, { password: 'bob-Password-999' }],
@@ -110,7 +112,7 @@ describe('tenant restrictions (alice, Organization Administrator)', () => {
 
   for (const [what, method, path, body] of restricted) {
     test(`token session: ${what} is 403`, async () => {
-      assertForbidden(await call(aliceToken, method, path(), body), what);
+      assertForbidden(await call(aliceToken, method, path(), typeof body === 'function' ? body() : body), what);
     });
   }
 
