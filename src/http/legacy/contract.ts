@@ -184,6 +184,12 @@ export const COMMON_ERRORS = {
   503: errorResponse('The node cannot check revocations right now and refuses (fail closed)'),
 } as const;
 
+/** The answers of an operation that reads a document: the common ones, and 413 over the body limit (in bytes). */
+export const BODY_ERRORS = {
+  ...COMMON_ERRORS,
+  413: errorResponse(`The body is larger than ${MAX_XML_BODY / 1024} KiB`),
+} as const;
+
 /** An empty answer (204). */
 export const NO_CONTENT = { 204: { description: 'Done; no body', type: 'null' } } as const;
 
