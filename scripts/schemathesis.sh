@@ -138,7 +138,7 @@ for backend in "${backends[@]}"; do
     node --import tsx src/cli/main.ts serve --demo --http --host 127.0.0.1 --port "$port" --data-dir "$data_dir" \
     --log-level error "${database_args[@]}" >"$WORK/server-$backend.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 360); do # up to 3 minutes: a loaded CI machine compiles the TypeScript slowly
     curl -sf -o /dev/null "$BASE/api/versions" && break
     kill -0 "$server_pid" 2>/dev/null || { cat "$WORK/server-$backend.log" >&2; exit 1; }
     sleep 0.5
