@@ -3,7 +3,14 @@
  * Request flow (DESIGN.md): request id and API version (406 if unsupported) -> authenticate once into
  * `request.principal` -> the handler asks the policy -> store -> representation the Accept header asked for.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  type RouteOptions,
+} from 'fastify';
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
@@ -77,7 +84,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // a client cannot choose the address that rate limits, the audit trail and "last used" record.
     trustProxy: options.services.config.trustProxy.length > 0 ? [...options.services.config.trustProxy] : false,
     genReqId: () => randomUUID(),
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // maxParamLength above every declared path parameter's maxLength (200-220), so an over-long id is refused by
+    // the route's schema in its API's format; fastify's default (100) answered its own 414 JSON first.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 512 },
+    // Errors the router raises before any route (a path parameter over maxParamLength, bad percent-encoding) are
+    // rendered like every other error: VCD's Error under /api, the JSON envelope elsewhere; never fastify's own body.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      request.vcd ??= { version: null, responseVersion: defaultVersion(), json: false, area: areaOf(request.url) };
+      const message =
+        (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed';
+      return renderError(new TesseraError('BAD_REQUEST', message), request, reply);
+    },
     // A request on a connection accepted before shutdown began is served, not refused with 503: the shutdown
     // drains in-flight work (bounded by TESSERA_SHUTDOWN_GRACE_SECONDS), and a rolling restart must drop nothing.
     return503OnClosing: false,

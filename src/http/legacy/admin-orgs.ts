@@ -37,6 +37,7 @@ import type { TaskRow } from '../../store/store.js';
 import {
   AnyQuerystring,
   ApiHeaders,
+  BODY_ERRORS,
   COMMON_ERRORS,
   IdParams,
   NO_CONTENT,
@@ -55,7 +56,7 @@ const createOrgSchema = {
   ...write,
   summary: 'Create an org (System administrator)',
   body: xmlBody(MEDIA.adminOrg, 'AdminOrg'),
-  response: { 201: adminOrgDocument('The new AdminOrg, its finished task in Tasks'), ...COMMON_ERRORS },
+  response: { 201: adminOrgDocument('The new AdminOrg, its finished task in Tasks'), ...BODY_ERRORS },
 };
 const readOrgSchema = readByIdSchema(IdParams, { summary: 'One AdminOrg', tag: TAG.admin, media: MEDIA.adminOrg, description: 'AdminOrg' });
 const updateOrgSchema = {
@@ -63,7 +64,7 @@ const updateOrgSchema = {
   summary: 'Replace an org (System administrator)',
   params: IdParams,
   body: xmlBody(MEDIA.adminOrg, 'AdminOrg'),
-  response: { 200: adminOrgDocument('The AdminOrg, its finished task in Tasks'), ...COMMON_ERRORS },
+  response: { 200: adminOrgDocument('The AdminOrg, its finished task in Tasks'), ...BODY_ERRORS },
 };
 const orgActionSchema = (action: string) => ({
   ...write,

@@ -32,6 +32,7 @@ import { userTree } from '../../inventory/documents/user.js';
 import {
   AnyQuerystring,
   ApiHeaders,
+  BODY_ERRORS,
   COMMON_ERRORS,
   IdParams,
   NO_CONTENT,
@@ -47,14 +48,14 @@ const createUserSchema = {
   ...write,
   summary: 'Create a user in an org (org administrator of that org, or System administrator)',
   body: xmlBody(MEDIA.user, 'User'),
-  response: { 201: documentResponse(MEDIA.user, 'The new User, its finished task in Tasks'), ...COMMON_ERRORS },
+  response: { 201: documentResponse(MEDIA.user, 'The new User, its finished task in Tasks'), ...BODY_ERRORS },
 };
 const readUserSchema = readByIdSchema(IdParams, { summary: 'One user', tag: TAG.admin, media: MEDIA.user, description: 'User' });
 const updateUserSchema = {
   ...write,
   summary: 'Replace a user (the whole document, as govcd sends it back)',
   body: xmlBody(MEDIA.user, 'User'),
-  response: { 200: documentResponse(MEDIA.user, 'The User, its finished task in Tasks'), ...COMMON_ERRORS },
+  response: { 200: documentResponse(MEDIA.user, 'The User, its finished task in Tasks'), ...BODY_ERRORS },
 };
 const userActionSchema = (summary: string) => ({ ...write, summary, response: { ...NO_CONTENT, ...COMMON_ERRORS } });
 

@@ -7,9 +7,11 @@
  * Leniency decisions, each because a real, unmodified client needs it:
  * - **Querystrings are open** (`additionalProperties` allowed): VCD ignores parameters it does not know, and
  *   clients send some (govcd's `&` leftovers, pyvcloud's `links=true`, cache busters). Known ones are typed.
- * - **Query parameters may repeat**: govcd sends `type` twice (`/api/query?type=vm&...&type=vm`). Every known
- *   parameter is "a string, or a list of strings" here; the query service (inventory/query/params.ts) then
- *   accepts a repetition of the same value and refuses different ones, as before.
+ * - **`type` may repeat**: govcd sends it twice (`/api/query?type=vm&...&type=vm`): "a string, or a list of at
+ *   most two"; the query service (inventory/query/params.ts) accepts the same value repeated and refuses different
+ *   ones. The other parameters are single strings, and their lengths are bounded so that the longest query string
+ *   the contract allows, percent-encoded, stays well under Node's 16 KiB request-head limit (beyond it Node
+ *   itself answers 431, before Tessera can speak VCD's format).
  * - **Empty values are allowed** (`sortAsc=&sortDesc=`, `page=`): govcd's query helpers send them.
  * - **Path ids** are a UUID or a URN (`urn:vcloud:org:<uuid>`), as clients use either. Only their length is
  *   bounded here, no pattern: VCD answers a malformed id like an unknown or forbidden one (403, no existence
@@ -58,11 +60,12 @@ export const RefParams = Type.Object(
 
 // ------------------------------------------------------------------ querystrings
 
-/** A query parameter that may be given once or repeated (see the leniency notes above). */
+/** A query parameter that may be given twice (govcd's `type`; see the leniency notes above). */
 const repeatable = (value: TSchema, description: string) =>
-  Type.Optional(Type.Union([value, Type.Array(value, { maxItems: 8 })], { description }));
+  Type.Optional(Type.Union([value, Type.Array(value, { maxItems: 2 })], { description }));
+const single = (value: TSchema, description: string) => Type.Optional(Type.Unsafe<string>({ ...value, description }));
 
-const FILTER_MAX = 8 * 1024;
+const FILTER_MAX = 2 * 1024;
 
 /** The query service's parameters (vcd-wire §9.1). `type` only on /api/query; the packaged paths fix it. */
 function queryParameters(withType: boolean) {
@@ -76,21 +79,21 @@ function queryParameters(withType: boolean) {
             ),
           }
         : {}),
-      page: repeatable(Type.String({ pattern: '^\\s*[0-9]{0,9}\\s*$' }), 'Page number, from 1 (default 1)'),
-      pageSize: repeatable(
+      page: single(Type.String({ pattern: '^\\s*[0-9]{0,9}\\s*$' }), 'Page number, from 1 (default 1)'),
+      pageSize: single(
         Type.String({ pattern: '^\\s*[0-9]{0,9}\\s*$' }),
         'Records per page (default 25; larger values are clamped to 128, as VCD does)',
       ),
-      format: repeatable(
+      format: single(
         Type.String({ pattern: '^[A-Za-z]{0,16}$' }),
         'records (default), references or idrecords, in any case (other values answer 400)',
       ),
-      filter: repeatable(Type.String({ maxLength: FILTER_MAX }), 'A FIQL filter, e.g. name==web*;isDeployed==true'),
-      filterEncoded: repeatable(Type.String({ maxLength: 8 }), 'true when the filter values are URL-encoded once more'),
-      sortAsc: repeatable(Type.String({ maxLength: 256 }), 'Sort ascending by this attribute'),
-      sortDesc: repeatable(Type.String({ maxLength: 256 }), 'Sort descending by this attribute'),
-      fields: repeatable(Type.String({ maxLength: 4096 }), 'Attributes to render, comma-separated (metadata:<key> too)'),
-      links: repeatable(Type.String({ maxLength: 8 }), 'Accepted and ignored (pyvcloud sends links=true)'),
+      filter: single(Type.String({ maxLength: FILTER_MAX }), 'A FIQL filter, e.g. name==web*;isDeployed==true'),
+      filterEncoded: single(Type.String({ maxLength: 8 }), 'true when the filter values are URL-encoded once more'),
+      sortAsc: single(Type.String({ maxLength: 128 }), 'Sort ascending by this attribute'),
+      sortDesc: single(Type.String({ maxLength: 128 }), 'Sort descending by this attribute'),
+      fields: single(Type.String({ maxLength: 1024 }), 'Attributes to render, comma-separated (metadata:<key> too)'),
+      links: single(Type.String({ maxLength: 8 }), 'Accepted and ignored (pyvcloud sends links=true)'),
     },
     { additionalProperties: true, description: 'Unknown parameters are ignored, as VCD does' },
   );
@@ -182,6 +185,12 @@ export const COMMON_ERRORS = {
   403: errorResponse('Not allowed, or no such entity (VCD answers both alike)'),
   406: errorResponse('The Accept header asks for an API version Tessera does not serve'),
   503: errorResponse('The node cannot check revocations right now and refuses (fail closed)'),
+} as const;
+
+/** The answers of an operation that reads a document: the common ones, and 413 over the body limit (in bytes). */
+export const BODY_ERRORS = {
+  ...COMMON_ERRORS,
+  413: errorResponse(`The body is larger than ${MAX_XML_BODY / 1024} KiB`),
 } as const;
 
 /** An empty answer (204). */
