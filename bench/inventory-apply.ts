@@ -2,7 +2,7 @@
  * Inventory apply at scale (issue 12 §2): a 100,000-VM file (100 VDCs x 50 vApps x 20 VMs, with metadata and
  * ExtraConfig on every VM) applied to a fresh store, then applied again (which must change nothing and say so),
  * on SQLite and, when TESSERA_TEST_DATABASE_URL names a PostgreSQL cluster, on PostgreSQL. Reports seconds and
- * the process's peak RSS. Runs inside `npm run bench` (bench/run.ts) or alone:
+ * the process's peak RSS. Exported for `npm run bench`'s sections (bench/sections.ts on main), or run alone:
  *   node --import tsx bench/inventory-apply.ts [VMS]
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { formatRow, measure, startProcess, type Measured } from './harness.js';
 import { microBenchmarks } from './micro.js';
 import { crossNodeRevocationDelay } from './revocation-delay.js';
-import { formatApplyRow, inventoryApplyBenchmark } from './inventory-apply.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -167,10 +166,3 @@ async function main() {
 }
 
 await main();
-// Inventory apply at scale (bench/inventory-apply.ts): after the servers above are stopped, so it runs alone.
-// BENCH_INVENTORY_VMS=0 skips it.
-const inventoryVms = Number(process.env.BENCH_INVENTORY_VMS ?? 100_000);
-if (inventoryVms > 0) {
-  for (const row of await inventoryApplyBenchmark(inventoryVms)) console.log(formatApplyRow(row));
-  if (!process.env.TESSERA_TEST_DATABASE_URL) console.log('inventory apply (postgres): skipped, TESSERA_TEST_DATABASE_URL is not set');
-}
