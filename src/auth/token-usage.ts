@@ -7,6 +7,9 @@ import type { Store } from '../store/store.js';
 
 export const LAST_USED_IPS_KEPT = 5;
 const FLUSH_EVERY_MS = 60_000;
+/** A written token unused this long is dropped from memory (its row is up to date). */
+export const IDLE_FORGET_MS = 5 * 60_000;
+const MAX_TRACKED = 50_000;
 
 interface Usage {
   lastUsedAt: number;
@@ -73,7 +76,10 @@ export class TokenUsageRecorder {
     const now = Date.now();
     const due = [...this.usage.entries()].filter(([, u]) => u.dirty && (all || now - u.lastWrittenAt >= FLUSH_EVERY_MS));
     for (const [id] of due) await this.flushOne(id);
-    if (this.usage.size > 50_000) {
+    // Forget tokens idle for a while once written: the row has their usage now. Without this every token ever
+    // used stayed in memory (revoked ones included) until 50,000 of them had piled up (docs/performance-soak.md).
+    for (const [id, u] of this.usage) if (!u.dirty && now - u.lastUsedAt > IDLE_FORGET_MS) this.usage.delete(id);
+    if (this.usage.size > MAX_TRACKED) {
       for (const [id, u] of this.usage) if (!u.dirty) this.usage.delete(id);
     }
   }
