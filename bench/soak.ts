@@ -187,6 +187,8 @@ async function scrape(metricsUrl: string): Promise<{ heapUsedMb: number; lagMean
 /** Row counts of every table, through a connection of the soak's own (read-only on SQLite: WAL lets it read beside the server). */
 interface RowCounter {
   count(): Promise<Record<string, number>>;
+  /** Audit events of one type (the check that refusals are coalesced). */
+  auditEvents(type: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -198,6 +200,7 @@ function sqliteRowCounter(file: string): RowCounter {
   return {
     count: async () =>
       Object.fromEntries(tables.map((t) => [t, (db.prepare(`select count(*) as n from "${t}"`).get() as { n: number }).n])),
+    auditEvents: async (type) => (db.prepare('select count(*) as n from audit_events where event_type = ?').get(type) as { n: number }).n,
     close: async () => {
       db.close();
     },
@@ -216,6 +219,8 @@ async function pgRowCounter(url: string): Promise<RowCounter> {
       for (const t of tables) out[t] = Number((await client.query<{ n: string }>(`select count(*) as n from "${t}"`)).rows[0]!.n);
       return out;
     },
+    auditEvents: async (type) =>
+      Number((await client.query<{ n: string }>('select count(*) as n from audit_events where event_type = $1', [type])).rows[0]!.n),
     close: () => client.end(),
   };
 }
@@ -437,7 +442,8 @@ class Soak {
       }
       case 'deadRetry': {
         if (this.dead.length === 0) return this.run('exchange');
-        const token = this.pick(this.dead);
+        // The 20 most recently revoked: a few scripts hammering their dead tokens, which is what coalescing is for.
+        const token = this.pick(this.dead.slice(-20));
         // A script that keeps retrying a dead token: its refresh token, or the session it had.
         if (Math.random() < 0.5) {
           const reply = await this.http.form(`/oauth/tenant/${token.org}/token`, {
@@ -454,7 +460,17 @@ class Soak {
     }
   }
 
+  /** Refused exchanges seen by the client, per token and minute: the bound on coalesced audit rows. */
+  readonly refusedExchanges = new Map<string, Set<number>>();
+  refusedExchangeCount = 0;
+
   private checkRefused(token: LiveToken, reply: Reply, what: string, refusal: number): void {
+    if (refusal === 400 && reply.status === 400) {
+      this.refusedExchangeCount += 1;
+      let minutes = this.refusedExchanges.get(token.id);
+      if (!minutes) this.refusedExchanges.set(token.id, (minutes = new Set()));
+      minutes.add(Math.floor(Date.now() / 60_000));
+    }
     if (this.watch.observe(token.id, reply.sentAt, reply.status, what)) {
       this.hardFailure ??= `revoked token accepted: ${this.watch.examples[0]}`;
       return;
@@ -575,6 +591,8 @@ function openLoop(perSecond: number, maxInFlight: number, task: () => Promise<vo
 }
 
 function gitCommit(): string {
+  // A run from an exported copy of a commit (no .git) says which one it measured.
+  if (process.env.TESSERA_SOAK_COMMIT) return process.env.TESSERA_SOAK_COMMIT;
   const head = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
   const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
   return head ? `${head}${dirty ? '+dirty' : ''}` : 'unknown';
@@ -734,6 +752,17 @@ async function main(): Promise<number> {
     }
     await Promise.all(loops.map((l) => l.stop()));
     const verdict = evaluate(samples, options.intervalSeconds);
+    // Coalescing (src/auth/audit.ts): per token and reason, at most the first refusal of a window and one count per
+    // window; a window is a minute, so it spans at most two of the client's minute buckets.
+    const refusedRows = await counter.auditEvents('apiToken.refused');
+    let bound = 0;
+    for (const minutes of soak.refusedExchanges.values()) bound += 2 * (minutes.size + 1);
+    verdict.checks.push({
+      name: 'refusals coalesced in the audit trail',
+      ok: refusedRows <= bound,
+      detail: `${soak.refusedExchangeCount} refused exchanges of ${soak.refusedExchanges.size} revoked tokens wrote ${refusedRows} apiToken.refused events (at most ${bound} allowed)`,
+    });
+    verdict.ok = verdict.checks.every((c) => c.ok);
     if (serverExit !== undefined) {
       verdict.checks.push({
         name: 'server alive',

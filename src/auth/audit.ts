@@ -150,6 +150,9 @@ export class AuditLog {
   }
 
   private async flushRefusals(now: number): Promise<void> {
+    // The exchange memory only matters for a minute: drop older entries, so it holds the tokens of the last minute
+    // rather than every token ever exchanged (up to MAX_EXCHANGE_KEYS).
+    for (const [tokenId, at] of this.lastExchangeLogged) if (now - at >= EXCHANGE_COALESCE_MS) this.lastExchangeLogged.delete(tokenId);
     const due: CoalescedRefusal[] = [];
     for (const [key, entry] of this.refusals) {
       if (now - entry.since < REFUSAL_COALESCE_MS) continue;

@@ -18,6 +18,8 @@ const FLUSH_EVERY_MS = 60_000;
 export const FIRST_USE_DELAY_MS = 1_000;
 const TICK_MS = 10_000;
 /** Clean entries beyond this many are forgotten (a forgotten token's next use counts as a first use again). */
+/** A written token unused this long is dropped from memory (its row is up to date). */
+export const IDLE_FORGET_MS = 5 * 60_000;
 const MAX_TRACKED = 50_000;
 
 interface Usage {
@@ -84,6 +86,9 @@ export class TokenUsageRecorder {
   async flush(all: boolean): Promise<void> {
     const now = Date.now();
     await this.writeDue((u) => all || now - u.lastWrittenAt >= FLUSH_EVERY_MS);
+    // Forget tokens idle for a while once written: the row has their usage now. Without this every token ever
+    // used stayed in memory (revoked ones included) until 50,000 of them had piled up (docs/performance-soak.md).
+    for (const [id, u] of this.usage) if (!u.dirty && now - u.lastUsedAt > IDLE_FORGET_MS) this.usage.delete(id);
     if (this.usage.size > MAX_TRACKED) {
       for (const [id, u] of this.usage) if (!u.dirty) this.usage.delete(id);
     }

@@ -72,3 +72,13 @@ test('the exchange coalescing map stays at its cap', () => {
   const last = (audit as unknown as { lastExchangeLogged: Map<string, number> }).lastExchangeLogged;
   assert.ok(last.size <= MAX_EXCHANGE_KEYS + 1, `exchange keys ${last.size}`);
 });
+
+test('the exchange coalescing memory forgets tokens not exchanged for a minute at each periodic flush', async () => {
+  const { store } = capturingStore();
+  const audit = new AuditLog(store, quiet);
+  for (let i = 0; i < 1_000; i++) audit.exchanged({ tokenId: `t${i}` });
+  const last = (audit as unknown as { lastExchangeLogged: Map<string, number> }).lastExchangeLogged;
+  assert.equal(last.size, 1_000);
+  await (audit as unknown as { flushRefusals(now: number): Promise<void> }).flushRefusals(Date.now() + 61_000);
+  assert.equal(last.size, 0);
+});

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
-import { TokenUsageRecorder, FIRST_USE_DELAY_MS } from '../../src/auth/token-usage.js';
+import { IDLE_FORGET_MS, TokenUsageRecorder, FIRST_USE_DELAY_MS } from '../../src/auth/token-usage.js';
 import { AuditLog, EXCHANGE_BATCH_MS } from '../../src/auth/audit.js';
 
 const quiet = { warn() {}, error() {} };
@@ -171,4 +171,21 @@ test('exchange audit events: one per token per minute, written in one batch, flu
   await audit2.stop();
   assert.equal(await events(), 51);
   await store.close();
+});
+
+test('1,000 tokens used once and then idle leave nothing in memory after the idle time; a recent one stays', async () => {
+  const written = new Map<string, number>();
+  const store = {
+    recordApiTokenUses: async (entries: { id: string; lastUsedAt: number }[]) => entries.forEach((e) => written.set(e.id, e.lastUsedAt)),
+  } as unknown as Store;
+  const usage = new TokenUsageRecorder(store, { warn() {} });
+  const long = Date.now() - IDLE_FORGET_MS - 60_000;
+  for (let i = 0; i < 1_000; i++) usage.record(`t${i}`, '192.0.2.1', () => [], long);
+  usage.record('recent', '192.0.2.1', () => []);
+  await usage.flush(true);
+  assert.equal(written.size, 1_001, 'every usage is written first');
+  await usage.flush(false);
+  assert.equal(usage.pending('t1'), undefined);
+  assert.ok(usage.pending('recent'));
+  assert.equal((usage as unknown as { usage: Map<string, unknown> }).usage.size, 1);
 });
