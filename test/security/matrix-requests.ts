@@ -124,7 +124,11 @@ function expectationOf(entry: PolicyEntry, column: Column, role: SelfRole): Expe
 
 /** `/api/admin/org/{id}` writes that take an org out of service. */
 function isOrgLifecycleWrite(route: RegisteredRoute): boolean {
-  return (route.method === 'DELETE' && route.url === '/api/admin/org/:id') || route.url === '/api/admin/org/:id/action/disable';
+  return (
+    (route.method === 'DELETE' && route.url === '/api/admin/org/:id') ||
+    route.url === '/api/admin/org/:id/action/disable' ||
+    /^\/provider\/administration\/orgs\/:id\/(disable|delete)$/.test(route.url)
+  );
 }
 
 /** Routes after which the caller's session is gone: they get a session of their own. */

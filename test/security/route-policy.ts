@@ -342,6 +342,75 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   'POST /administration/serviceAccounts/:id/delete': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
   'GET /administration/accessRequests': { anonymous: '3xx', admin: '2xx', limited: '403' },
   'POST /administration/accessRequests': { anonymous: '3xx', admin: '4xx', limited: '403' },
+  // Issue 14: Data Centers (Organization vDC: View; carol lacks it) and Virtual Machines (vApp: View; carol has it).
+  'GET /datacenters': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  'GET /vms': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  // The matrix names no VM in the path (an empty id): the schema refuses it, 400, for everyone.
+  'GET /vms/:vmId': { anonymous: ['4xx', '404'], admin: ['4xx', '404'], limited: ['4xx', '404'] },
+  // Administration > Users (Group / User: View; acting needs Organization: Manage Users and the user's role).
+  'GET /administration/users/new': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  // The matrix's form carries only `_csrf`: the form again with 400 (nothing created).
+  'POST /administration/users': { anonymous: '3xx', admin: '4xx', limited: '403' },
+  'GET /administration/users/:userId': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
+  'POST /administration/users/:userId/disable': {
+    anonymous: '3xx',
+    admin: '3xx',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '4xx', limited: '403', system: '4xx' },
+  },
+  'POST /administration/users/:userId/enable': {
+    anonymous: '3xx',
+    admin: '3xx',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '3xx', limited: '403', system: '3xx' },
+  },
+  'POST /administration/users/:userId/unlock': {
+    anonymous: '3xx',
+    admin: '3xx',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '3xx', limited: '403', system: '3xx' },
+  },
+  'POST /administration/users/:userId/reset-two-factor': {
+    anonymous: '3xx',
+    admin: '3xx',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '4xx', limited: '403', system: '4xx' },
+  },
+  // No password in the matrix's form: the page again with 400; one's own password is refused here (User preferences).
+  'POST /administration/users/:userId/password': {
+    anonymous: '3xx',
+    admin: '4xx',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '4xx', limited: '403', system: '4xx' },
+  },
+  // Audit Trail (General: View Audit Trail) and its JSON Lines export.
+  'GET /administration/audit': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  'GET /administration/audit/export': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  // API Token Policy of the portal's org: an empty value is "no limit", so the matrix's form saves (303).
+  'GET /administration/tokenPolicy': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  'POST /administration/tokenPolicy': { anonymous: '3xx', admin: '3xx', limited: '403' },
+};
+
+/**
+ * The provider's Organizations (org.manage): at /provider only the System administrator reaches them; at a
+ * tenant's portal the same paths are refused to everyone signed in there (org administrators included).
+ */
+const ORG_PAGES: Record<string, PortalPage> = {
+  'GET /administration/orgs': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  'GET /administration/orgs/new': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  // Only `_csrf` in the matrix's form: no name, the form again with 400.
+  'POST /administration/orgs': { anonymous: '3xx', admin: '4xx', limited: '403' },
+  'GET /administration/orgs/:id': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
+  'POST /administration/orgs/:id/disable': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
+  'POST /administration/orgs/:id/enable': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
+  // No confirmation name in the matrix's form: the page again with 400, nothing deleted.
+  'POST /administration/orgs/:id/delete': { anonymous: '3xx', admin: '4xx', limited: '403', crossOrg: '403' },
+  'POST /administration/orgs/:id/tokenPolicy': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
 };
 
 function portalPolicy(): Record<string, PolicyEntry> {
@@ -371,7 +440,30 @@ function portalPolicy(): Record<string, PolicyEntry> {
   return out;
 }
 
-export const ROUTE_POLICY: Readonly<Record<string, PolicyEntry>> = { ...API_POLICY, ...portalPolicy() };
+function orgPagesPolicy(): Record<string, PolicyEntry> {
+  const out: Record<string, PolicyEntry> = {};
+  for (const [key, page] of Object.entries(ORG_PAGES)) {
+    const [method, path] = key.split(' ') as [string, string];
+    const common = { anonymous: page.anonymous, token: page.anonymous, foreignPortal: page.anonymous };
+    out[`${method} /tenant/:org${path}`] = {
+      ...common,
+      admin: '403',
+      limited: '403',
+      system: page.anonymous,
+      ...(page.crossOrg ? { crossOrg: '403' as const } : {}),
+    };
+    out[`${method} /provider${path}`] = {
+      ...common,
+      admin: page.anonymous,
+      limited: page.anonymous,
+      system: page.admin,
+      ...(page.crossOrg ? { crossOrg: page.crossOrg } : {}),
+    };
+  }
+  return out;
+}
+
+export const ROUTE_POLICY: Readonly<Record<string, PolicyEntry>> = { ...API_POLICY, ...portalPolicy(), ...orgPagesPolicy() };
 
 /** The entry for a registered route; HEAD takes its GET's. */
 export function policyFor(method: string, url: string): PolicyEntry | undefined {
