@@ -20,11 +20,13 @@ const EVERY_MS = 10 * 60_000;
 export class Housekeeping {
   private readonly store: Store;
   private readonly log: { warn(o: object, m: string): void };
+  private readonly revokedTokenRetentionMs: number;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(store: Store, log: { warn(o: object, m: string): void }) {
+  constructor(store: Store, log: { warn(o: object, m: string): void }, options: { revokedTokenRetentionMs?: number } = {}) {
     this.store = store;
     this.log = log;
+    this.revokedTokenRetentionMs = options.revokedTokenRetentionMs ?? 30 * 86_400_000;
   }
 
   start(): void {
@@ -47,6 +49,13 @@ export class Housekeeping {
         .deleteFrom('api_tokens')
         .where('secret_hash', 'is', null)
         .where('created_at', '<', now - REGISTRATION_TTL_MS)
+        .execute();
+      // User API tokens revoked or expired longer ago than the retention (config revokedTokenRetentionDays): until
+      // then the lists show them greyed, with when and by whom; after it only the audit trail remembers them.
+      const tokenCutoff = now - this.revokedTokenRetentionMs;
+      await this.store.db
+        .deleteFrom('api_tokens')
+        .where((eb) => eb.or([eb('revoked_at', '<', tokenCutoff), eb('expires_at', '<', tokenCutoff)]))
         .execute();
       const cutoff = now - SPENT_TOKEN_RETENTION_MS;
       await this.store.db

@@ -16,6 +16,7 @@ import type { ServiceAccountService } from '../auth/service-accounts.js';
 import type { AuditLog } from '../auth/audit.js';
 import type { IdentityAdmin } from '../auth/identity-admin.js';
 import type { UserService } from '../auth/users.js';
+import type { RecoveryCodeService } from '../auth/recovery-codes.js';
 import type { TotpEnrolmentService } from '../auth/totp-enrolment.js';
 import type { OrgAdmin } from '../auth/org-admin.js';
 import type { TaskService } from '../auth/tasks.js';
@@ -45,6 +46,7 @@ export interface Services {
   tasks: TaskService;
   /** The signed-in user's own TOTP: set-up, confirmation, disabling (the cloudapi and the portal). */
   totpEnrolment: TotpEnrolmentService;
+  recoveryCodes: RecoveryCodeService;
   audit: AuditLog;
   /** This installation's site (VCD multisite): its id appears in session locations. */
   site: Site;

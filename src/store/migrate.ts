@@ -11,6 +11,7 @@ import * as m0004 from './migrations/0004_vm_extra_config.js';
 import * as m0005 from './migrations/0005_service_accounts.js';
 import * as m0006 from './migrations/0006_tasks.js';
 import * as m0007 from './migrations/0007_org_user_settings.js';
+import * as m0010 from './migrations/0010_token_care.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,6 +28,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0005_service_accounts', m0005],
   ['0006_tasks', m0006],
   ['0007_org_user_settings', m0007],
+  // 0008 and 0009 are other branches' numbers; the lead orders the list when merging.
+  ['0010_token_care', m0010],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

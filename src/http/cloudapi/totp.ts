@@ -42,7 +42,9 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (app) => {
           throw new TesseraError('TOTP_INVALID', 'The verification code is wrong; check the device clock and try again', { status: 400 });
       }
     }
-    return sendCloudapiJson(request, reply, 200, { enabled: true });
+    // The first recovery codes (Tessera extension): in this answer only, never again (no-store).
+    reply.header('Cache-Control', 'no-store');
+    return sendCloudapiJson(request, reply, 200, { enabled: true, recoveryCodes: confirmed.recoveryCodes });
   });
 
   app.delete<{ Body: { password?: unknown; code?: unknown } }>(base, async (request, reply) => {

@@ -1,15 +1,25 @@
 /** The landing page after sign-in: who you are, and the way to User preferences and Administration. */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
-import { pageHeading } from './components.js';
+import { alert, pageHeading, timeOrDash } from './components.js';
 
-export function homePage(frame: PageFrame, input: { fullName: string; orgFullName: string; liveTokens: number | null }): SafeHtml {
+export function homePage(
+  frame: PageFrame,
+  input: {
+    fullName: string;
+    orgFullName: string;
+    liveTokens: number | null;
+    /** The user's live tokens that expire within 7 days (token-queries.ts EXPIRING_SOON_MS). */
+    expiringSoon?: ReadonlyArray<{ name: string; expiresAt: number }>;
+  },
+): SafeHtml {
   const base = frame.org!.basePath;
   const user = frame.user!;
   return layout(
     frame,
     'Home',
     html`${pageHeading(`Welcome, ${input.fullName || user.name}`, html`Signed in to <strong>${input.orgFullName}</strong> as ${user.name} (${user.roleName})`)}
+${expiringSoonNotice(base, input.expiringSoon ?? [])}
 <div class="card-grid">
   ${
     input.liveTokens !== null &&
@@ -37,5 +47,17 @@ export function homePage(frame: PageFrame, input: { fullName: string; orgFullNam
   </section>`
   }
 </div>`,
+  );
+}
+
+/** "Expiring soon": the tokens that stop within 7 days, so that they are regenerated before scripts break. */
+export function expiringSoonNotice(base: string, tokens: ReadonlyArray<{ name: string; expiresAt: number }>): SafeHtml | '' {
+  if (tokens.length === 0) return '';
+  return alert(
+    'warning',
+    html`<strong>${tokens.length === 1 ? 'An API token expires soon' : `${tokens.length} API tokens expire soon`}:</strong> ${tokens.map(
+      (t, i) => html`${i > 0 ? ', ' : ''}<span class="token-name">${t.name}</span> (${timeOrDash(t.expiresAt)})`,
+    )}. <a href="${base}/preferences#access-tokens">Regenerate ${tokens.length === 1 ? 'it' : 'them'}</a> before scripts stop working.`,
+    'expiring-soon',
   );
 }
