@@ -96,7 +96,11 @@ describe('tenant portal in Chromium', () => {
     await assert.doesNotReject(page.getByText('The code is wrong').waitFor(), 'a wrong first code is refused');
     await page.getByLabel('Code', { exact: true }).fill(totpCode(bobTotpSecret));
     await page.getByRole('button', { name: 'Confirm' }).click();
-    await page.waitForURL(/done=totp-enabled/);
+    // The first recovery codes, shown once, then back to User preferences.
+    await page.waitForURL(/\/preferences\/totp\/recovery-codes$/);
+    assert.equal(await page.locator('[data-testid="recovery-codes"] li').count(), 10);
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+    await page.waitForURL(/\/preferences#two-factor$/);
     assert.equal(await page.locator('#two-factor .badge').textContent(), 'Enabled');
 
     await signOut(page);

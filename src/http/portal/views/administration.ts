@@ -58,7 +58,7 @@ export function usersPage(frame: PageFrame, input: { users: readonly UserListIte
     ${input.allOrgs && html`<td data-label="Organization">${u.orgName}</td>`}
     <td data-label="Role">${u.roleName}</td>
     <td data-label="Status">${u.enabled ? html`<span class="badge badge-success">Enabled</span>` : html`<span class="badge">Disabled</span>`}</td>
-    <td data-label="API tokens"><a href="${base}/administration/users/${u.id}/tokens" aria-label="API tokens of ${u.name}${input.allOrgs ? ` (${u.orgName})` : ''}">${u.liveTokens} ${u.liveTokens === 1 ? 'token' : 'tokens'}</a></td>
+    <td data-label="API tokens"><a href="${base}/administration/users/${u.id}/tokens" aria-label="${u.liveTokens} ${u.liveTokens === 1 ? 'token' : 'tokens'}: API tokens of ${u.name}${input.allOrgs ? ` (${u.orgName})` : ''}">${u.liveTokens} ${u.liveTokens === 1 ? 'token' : 'tokens'}</a></td>
   </tr>`,
   )}
   </tbody>
