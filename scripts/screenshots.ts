@@ -72,7 +72,10 @@ try {
   const secret = (await bob.locator('#totp-secret').textContent())!.trim();
   await bob.getByLabel('Code', { exact: true }).fill(totpCode(secret));
   await bob.getByRole('button', { name: 'Confirm' }).click();
-  await bob.waitForURL(/done=totp-enabled/);
+  await bob.waitForURL(/\/preferences\/totp\/recovery-codes$/);
+  await shot(bob, '20-recovery-codes');
+  await bob.getByRole('link', { name: 'I have saved them' }).click();
+  await bob.waitForURL(/\/preferences#two-factor$/);
   await signOut(bob);
   await bob.getByLabel('User name', { exact: true }).fill('bob');
   await shot(bob, '01-sign-in');
@@ -90,8 +93,12 @@ try {
   await openUserPreferences(bob);
   await bob.locator('#access-tokens').getByRole('link', { name: 'New' }).click();
   await bob.getByLabel('Name', { exact: true }).fill('terraform-prod');
-  await bob.getByLabel(/Expires on/).fill(new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));
+  await bob.getByLabel(/Expiry date/).fill(new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));
   await shot(bob, '07-new-token');
+  // "Never expires" chosen: the warning shows (CSS only).
+  await bob.getByLabel('Never expires').check();
+  await shot(bob, '21-new-token-never-warning');
+  await bob.getByLabel(/Expires at the end of/).check();
   await bob.getByRole('button', { name: 'Create' }).click();
   await bob.waitForURL(/\/preferences\/tokens\/created$/);
   await bob.locator('button[data-copy="api-token"]').click();
@@ -106,6 +113,27 @@ try {
     .getByRole('link', { name: /^Revoke/ })
     .click();
   await shot(bob, '09-revoke-confirm');
+  await bob.getByRole('button', { name: 'Revoke' }).click();
+  await bob.waitForURL(/done=revoked/);
+  // A token expiring in three days, then the list: expiring soon, the revoked one greyed with who and when.
+  await createTokenInPage(bob, 'demo-expiring', new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10));
+  await openUserPreferences(bob);
+  await bob.goto(`${ACME}/preferences?done=revoked`);
+  await shot(bob, '22-token-list-expiring-revoked');
+  await bob.goto(`${ACME}/`);
+  await shot(bob, '23-home-expiring-soon');
+  await openUserPreferences(bob);
+  await bob.getByRole('link', { name: 'Regenerate ci-pipeline' }).click();
+  await bob.waitForURL(/\/regenerate$/);
+  await bob.getByLabel('1 day').check();
+  await shot(bob, '24-regenerate-confirm');
+  await bob.getByRole('button', { name: 'Regenerate' }).click();
+  await bob.waitForURL(/\/preferences\/tokens\/created$/);
+  await shot(bob, '25-token-regenerated');
+  await openUserPreferences(bob);
+  await bob.locator('#two-factor').getByRole('link', { name: 'New recovery codes' }).click();
+  await bob.waitForURL(/\/recovery-codes\/new$/);
+  await shot(bob, '26-new-recovery-codes');
 
   // bob on a phone-sized window.
   const narrowContext = await browser.newContext({
@@ -130,6 +158,18 @@ try {
   await admin.getByRole('link', { name: 'API tokens of bob' }).click();
   await admin.waitForURL(/\/tokens$/);
   await shot(admin, '11-administration-user-tokens');
+
+  // The org chooser takes the display name in any case; a page of another org says who is signed in where.
+  const chooser = await (await context()).newPage();
+  await chooser.goto('/');
+  await chooser.getByLabel('Organization').fill('acme corporation');
+  await shot(chooser, '27-org-chooser');
+  await chooser.goto('/tenant?org=ACME');
+  await chooser.waitForURL(/\/tenant\/acme\/login$/);
+  await submitPassword(chooser, ACME, 'alice', server.demoPassword);
+  await chooser.goto('/tenant/globex/preferences');
+  await chooser.waitForURL(/\/tenant\/globex\/login/);
+  await shot(chooser, '28-signed-in-to-another-org');
 
   // The System administrator: every org.
   const provider = await (await context()).newPage();

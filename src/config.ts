@@ -49,6 +49,11 @@ export interface Config {
    * 0 turns the grace off.
    */
   readonly serviceAccountRefreshGraceSeconds: number;
+  /**
+   * How long a revoked or expired user API token stays listed (greyed, with when and by whom) before housekeeping
+   * deletes its row. Days, default 30 (issue 14; docs/portal.md "Token care"). 0 deletes at the next run.
+   */
+  readonly revokedTokenRetentionDays: number;
   /** Sign-in attempts per client IP and user per minute. Default 20. */
   readonly signInRateLimit: number;
   /**
@@ -97,6 +102,7 @@ export const DEFAULTS = {
   tokenRateLimitPerIp: 600,
   tokenRateLimitPerToken: 120,
   serviceAccountRefreshGraceSeconds: 30,
+  revokedTokenRetentionDays: 30,
   signInRateLimit: 20,
   signInFailuresPerAddress: 30,
   signInFailuresPerAccount: 10,
@@ -140,6 +146,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   tokenRateLimitPerIp: 'TESSERA_TOKEN_RATE_LIMIT_PER_IP',
   tokenRateLimitPerToken: 'TESSERA_TOKEN_RATE_LIMIT_PER_TOKEN',
   serviceAccountRefreshGraceSeconds: 'TESSERA_SA_REFRESH_GRACE_SECONDS',
+  revokedTokenRetentionDays: 'TESSERA_REVOKED_TOKEN_RETENTION_DAYS',
   signInRateLimit: 'TESSERA_SIGN_IN_RATE_LIMIT',
   signInFailuresPerAddress: 'TESSERA_SIGN_IN_FAILURES_PER_ADDRESS',
   signInFailuresPerAccount: 'TESSERA_SIGN_IN_FAILURES_PER_ACCOUNT',
@@ -356,6 +363,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     tokenRateLimitPerIp: int('tokenRateLimitPerIp', DEFAULTS.tokenRateLimitPerIp, 1, 10_000_000),
     tokenRateLimitPerToken: int('tokenRateLimitPerToken', DEFAULTS.tokenRateLimitPerToken, 1, 10_000_000),
     serviceAccountRefreshGraceSeconds: int('serviceAccountRefreshGraceSeconds', DEFAULTS.serviceAccountRefreshGraceSeconds, 0, 300),
+    revokedTokenRetentionDays: int('revokedTokenRetentionDays', DEFAULTS.revokedTokenRetentionDays, 0, 3650),
     signInRateLimit: int('signInRateLimit', DEFAULTS.signInRateLimit, 1, 10_000_000),
     signInFailuresPerAddress: int('signInFailuresPerAddress', DEFAULTS.signInFailuresPerAddress, 1, 10_000_000),
     signInFailuresPerAccount: int('signInFailuresPerAccount', DEFAULTS.signInFailuresPerAccount, 1, 10_000_000),

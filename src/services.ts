@@ -17,6 +17,7 @@ import { ServiceAccountService } from './auth/service-accounts.js';
 import { Housekeeping } from './auth/housekeeping.js';
 import { OrgAdmin } from './auth/org-admin.js';
 import { TaskService } from './auth/tasks.js';
+import { RecoveryCodeService } from './auth/recovery-codes.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
 import { ApiTokenPolicyService } from './auth/api-token-policy.js';
 import type { Services } from './http/context.js';
@@ -49,17 +50,18 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const authenticator = new Authenticator({ store, accessTokens, revocations, identities });
   const audit = new AuditLog(store, log);
   audit.start();
-  const sessions = new SessionService({ store, config, accessTokens, authenticator, identities, audit });
+  const recoveryCodes = new RecoveryCodeService({ store });
+  const sessions = new SessionService({ store, config, accessTokens, authenticator, identities, audit, recoveryCodes });
   const usage = new TokenUsageRecorder(store, log);
   usage.start();
   const apiTokens = new ApiTokenService({ store, accessTokens, authenticator, revocations, identities, audit, usage });
-  const housekeeping = new Housekeeping(store, log);
+  const housekeeping = new Housekeeping(store, log, { revokedTokenRetentionMs: config.revokedTokenRetentionDays * 86_400_000 });
   housekeeping.start();
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
   const orgAdmin = new OrgAdmin({ store, identities, audit, sessionLifetimeSeconds: () => accessTokens.lifetimeSeconds });
   const tasks = new TaskService(store);
-  const totpEnrolment = new TotpEnrolmentService({ store, audit });
+  const totpEnrolment = new TotpEnrolmentService({ store, audit, recoveryCodes });
   const apiTokenPolicy = new ApiTokenPolicyService({ store, audit });
   const serviceAccounts = new ServiceAccountService({
     store,
@@ -94,6 +96,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
     tasks,
     totpEnrolment,
     apiTokenPolicy,
+    recoveryCodes,
     audit,
     usage,
     housekeeping,

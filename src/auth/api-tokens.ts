@@ -25,6 +25,9 @@ export type OAuthOrgPath = { kind: 'provider' } | { kind: 'tenant'; orgName: str
 
 export const MAX_TOKEN_NAME_LENGTH = 128;
 
+/** The longest grace a Regenerate may leave the old token: 7 days (the portal offers none, 1 hour, 1 day, 7 days). */
+export const MAX_REGENERATE_GRACE_SECONDS = 7 * 86_400;
+
 /** A user API token's exchange; `other` is set instead when the token was another kind's (see exchange). */
 export type ExchangeResult = { accessToken: string; expiresIn: number; tokenId: string; other?: undefined };
 
@@ -408,7 +411,7 @@ export class ApiTokenService {
   async revoke(principal: Principal, tokenId: string, ip: string): Promise<void> {
     const row = await this.getVisible(principal, tokenId);
     if (!can(principal, 'apiToken.revoke', { orgId: row.org_id, ownerId: row.user_id })) throw forbidden();
-    const revoked = await this.revokeRows([row.id]);
+    const revoked = await this.revokeRows([row.id], principal.userId);
     if (revoked === 0) throw forbidden();
     await this.audit.record({
       type: 'apiToken.revoked',
@@ -439,13 +442,110 @@ export class ApiTokenService {
     });
   }
 
-  /** Revokes every live token of a user (disable, delete, "revoke all" on password change). */
-  async revokeAllOf(userId: string): Promise<number> {
-    return this.revokeRows(await this.store.liveApiTokenIdsOfUser(userId));
+  /** Revokes every live token of a user (disable, delete, "revoke all" on password change); `by` did it. */
+  async revokeAllOf(userId: string, by: string | null = null): Promise<number> {
+    return this.revokeRows(await this.store.liveApiTokenIdsOfUser(userId), by);
+  }
+
+  /**
+   * Regenerate (GitHub's "Regenerate token"): a new secret under the same name, scope and expiry rule, returned
+   * once, in place of `tokenId`. Only the owner may (policy `apiToken.regenerate`: the new secret goes to whoever
+   * asks). The old token stops at once (`graceSeconds` 0) or when its grace ends.
+   *
+   * Expiry rule (decision, docs/portal.md "Token care"): a token that never expired still never expires (unless
+   * the org's policy now caps lifetimes); one that had a lifetime gets the same lifetime again, from now, within
+   * the org's cap. Regenerating is what one does when a token is about to expire or leaked, so keeping its old
+   * fixed date would hand back a token as close to its end as the one replaced.
+   *
+   * The grace uses the revocation machinery, not a timer: the old row's expiry is brought forward to the end of
+   * the grace (exchanges stop then, and the sessions minted in the grace end then too), and a revocation event
+   * dated at that instant is recorded now, so every node's revocation view ends the old token's earlier sessions
+   * at exactly that time, also after a restart (it is rebuilt from the table).
+   */
+  async regenerate(
+    principal: Principal,
+    tokenId: string,
+    graceSeconds: number,
+    ip: string,
+  ): Promise<{ row: ApiTokenRow; apiToken: string; old: ApiTokenRow; graceEndsAt: number | null }> {
+    const old = await this.getVisible(principal, tokenId);
+    if (!can(principal, 'apiToken.regenerate', { orgId: old.org_id, ownerId: old.user_id })) throw forbidden();
+    if (old.secret_hash === null) throw forbidden();
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_REGENERATE_GRACE_SECONDS) {
+      throw new TesseraError('invalid_request', `The grace period must be between 0 and ${MAX_REGENERATE_GRACE_SECONDS} seconds`);
+    }
+    const org = await this.store.getOrg(old.org_id);
+    const now = Date.now();
+    let expiresAt: number | null = null;
+    if (old.expires_at !== null) {
+      const lifetime = Number(old.expires_at) - Number(old.minted_at ?? old.created_at);
+      expiresAt = now + Math.max(lifetime, 60_000);
+    }
+    const maxDays = org?.max_token_lifetime_days ?? null;
+    if (maxDays !== null) {
+      const cap = now + maxDays * 86_400_000;
+      if (expiresAt === null || expiresAt > cap) expiresAt = cap;
+    }
+    expiresAt = expiresAt === null ? null : Math.min(expiresAt, LATEST_EXPIRY_MS);
+    const token = generateApiToken();
+    const graceEndsAt = graceSeconds === 0 ? null : now + graceSeconds * 1000;
+    const lifetimeMs = this.accessTokens.lifetimeSeconds * 1000 + 60_000;
+    const { row, event } = await this.store.transaction(async (trx) => {
+      const inserted = await this.store.insertApiToken(
+        {
+          id: randomUUID(),
+          org_id: old.org_id,
+          user_id: old.user_id,
+          name: old.name,
+          type: 'REFRESH',
+          secret_hash: hashApiToken(token),
+          token_start: apiTokenStart(token),
+          created_at: now,
+          minted_at: now,
+          expires_at: expiresAt,
+          revoked_at: null,
+          last_used_at: null,
+          last_used_ips: '[]',
+          created_ip: ip,
+          scope: old.scope,
+          scope_rights: old.scope_rights,
+        },
+        trx,
+      );
+      let recorded = null;
+      if (graceEndsAt === null) {
+        if (!(await this.store.markApiTokenRevoked(old.id, now, trx, principal.userId))) throw forbidden();
+        recorded = await this.store.recordRevocation(trx, 'api_token', old.id, now, now + lifetimeMs);
+      } else {
+        const oldExpiry = old.expires_at === null ? Infinity : Number(old.expires_at);
+        const updated = await trx
+          .updateTable('api_tokens')
+          .set({ expires_at: Math.min(oldExpiry, graceEndsAt) })
+          .where('id', '=', old.id)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw forbidden();
+        // Dated at the end of the grace: the view treats it as revoked from then on (revocation-view.ts).
+        recorded = await this.store.recordRevocation(trx, 'api_token', old.id, graceEndsAt, graceEndsAt + lifetimeMs);
+      }
+      await trx.updateTable('api_tokens').set({ replaced_by: inserted.id }).where('id', '=', old.id).execute();
+      return { row: inserted, event: recorded };
+    });
+    this.store.bus.committed(event);
+    this.minted.evictId(old.id);
+    await this.audit.record({
+      type: 'apiToken.regenerated',
+      actor: { id: principal.userId, name: principal.userName },
+      org: { id: principal.orgId, name: principal.orgName },
+      tokenId: row.id,
+      ip,
+      details: { name: row.name, replaces: old.id, graceSeconds: String(graceSeconds) },
+    });
+    return { row, apiToken: token, old: (await this.store.getApiToken(old.id))!, graceEndsAt };
   }
 
   /** Marks rows revoked and records one revocation event each, atomically; returns how many changed. */
-  private async revokeRows(ids: readonly string[]): Promise<number> {
+  private async revokeRows(ids: readonly string[], by: string | null = null): Promise<number> {
     if (ids.length === 0) return 0;
     const now = Date.now();
     // Access tokens made from these API tokens live at most one lifetime from now.
@@ -453,7 +553,7 @@ export class ApiTokenService {
     const events = await this.store.transaction(async (trx) => {
       const out = [];
       for (const id of ids) {
-        if (await this.store.markApiTokenRevoked(id, now, trx)) {
+        if (await this.store.markApiTokenRevoked(id, now, trx, by)) {
           out.push(await this.store.recordRevocation(trx, 'api_token', id, now, relevantUntil));
         }
       }

@@ -1,7 +1,7 @@
 /**
  * Deletes rows that can no longer matter: revocations older than every access token they could affect, and
  * legacy session ids past their expiry, API-token registrations never minted, API tokens revoked or expired more
- * than DEAD_API_TOKEN_RETENTION_MS ago, service-account refresh tokens spent
+ * than their retention (config revokedTokenRetentionDays) ago, service-account refresh tokens spent
  * or revoked more than SPENT_TOKEN_RETENTION_MS ago, tasks past their retention. Runs on every node (the deletes are
  * idempotent), every few minutes and
  * off the request path. The audit trail is kept: deciding its retention is the operator's call.
@@ -21,20 +21,23 @@ export const SPENT_TOKEN_RETENTION_MS = 30 * 86_400_000;
  * attributed to its owner in the audit trail ("revoked" rather than an unknown token), and a user's audit view
  * finds events through their token rows. After this, a presented copy is merely an unknown token (still
  * refused), and the row would only slow every read of the table down: a user who makes and revokes tokens daily
- * otherwise keeps them all forever (docs/performance-soak.md). 90 days, the audit history VCD keeps by default.
+ * otherwise keeps them all forever (docs/performance-soak.md). Until then the portal lists them greyed, with when
+ * and by whom. The default; operators set TESSERA_REVOKED_TOKEN_RETENTION_DAYS.
  */
-export const DEAD_API_TOKEN_RETENTION_MS = 90 * 86_400_000;
+export const DEAD_API_TOKEN_RETENTION_MS = 30 * 86_400_000;
 
 const EVERY_MS = 10 * 60_000;
 
 export class Housekeeping {
   private readonly store: Store;
   private readonly log: { warn(o: object, m: string): void };
+  private readonly revokedTokenRetentionMs: number;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(store: Store, log: { warn(o: object, m: string): void }) {
+  constructor(store: Store, log: { warn(o: object, m: string): void }, options: { revokedTokenRetentionMs?: number } = {}) {
     this.store = store;
     this.log = log;
+    this.revokedTokenRetentionMs = options.revokedTokenRetentionMs ?? DEAD_API_TOKEN_RETENTION_MS;
   }
 
   start(): void {
@@ -58,10 +61,12 @@ export class Housekeeping {
         .where('secret_hash', 'is', null)
         .where('created_at', '<', now - REGISTRATION_TTL_MS)
         .execute();
-      const deadCutoff = now - DEAD_API_TOKEN_RETENTION_MS;
+      // User API tokens revoked or expired longer ago than the retention (config revokedTokenRetentionDays): until
+      // then the lists show them greyed, with when and by whom; after it only the audit trail remembers them.
       // Two deletes, each on its partial index (migration 0012), rather than one OR that scans the table.
-      await this.store.db.deleteFrom('api_tokens').where('revoked_at', 'is not', null).where('revoked_at', '<', deadCutoff).execute();
-      await this.store.db.deleteFrom('api_tokens').where('expires_at', 'is not', null).where('expires_at', '<', deadCutoff).execute();
+      const tokenCutoff = now - this.revokedTokenRetentionMs;
+      await this.store.db.deleteFrom('api_tokens').where('revoked_at', 'is not', null).where('revoked_at', '<', tokenCutoff).execute();
+      await this.store.db.deleteFrom('api_tokens').where('expires_at', 'is not', null).where('expires_at', '<', tokenCutoff).execute();
       const cutoff = now - SPENT_TOKEN_RETENTION_MS;
       await this.store.db
         .deleteFrom('service_account_tokens')

@@ -10,7 +10,11 @@ import type { Store, RevocationEvent } from '../store/store.js';
 import type { AccessClaims } from './access-tokens.js';
 
 export class RevocationView {
-  private readonly apiTokens = new Map<string, number>(); // token id -> relevantUntil
+  /**
+   * token id -> from when it is revoked, and until when that matters. `from` is in the future only for a
+   * Regenerate's grace (auth/api-tokens.ts): the old token is revoked exactly when its grace ends, on every node.
+   */
+  private readonly apiTokens = new Map<string, { from: number; relevantUntil: number }>();
   private readonly sessions = new Map<string, number>(); // session id -> relevantUntil
   private readonly userNotBefore = new Map<string, { at: number; relevantUntil: number; keepSession: string | null }>();
   private readonly store: Store;
@@ -40,9 +44,12 @@ export class RevocationView {
 
   apply(event: RevocationEvent): void {
     switch (event.kind) {
-      case 'api_token':
-        this.apiTokens.set(event.subject, event.relevantUntil);
+      case 'api_token': {
+        const current = this.apiTokens.get(event.subject);
+        // The earliest revocation wins: "revoke now" during a grace must not be postponed by it.
+        if (!current || event.at < current.from) this.apiTokens.set(event.subject, { from: event.at, relevantUntil: event.relevantUntil });
         break;
+      }
       case 'session':
         this.sessions.set(event.subject, event.relevantUntil);
         break;
@@ -62,13 +69,14 @@ export class RevocationView {
 
   isRevoked(claims: AccessClaims): boolean {
     if (this.sessions.has(claims.jti)) return true;
-    if (claims.tid !== null && this.apiTokens.has(claims.tid)) return true;
+    if (claims.tid !== null && this.isApiTokenRevoked(claims.tid)) return true;
     const notBefore = this.userNotBefore.get(claims.sub);
     return notBefore !== undefined && claims.ims < notBefore.at && claims.jti !== notBefore.keepSession;
   }
 
-  isApiTokenRevoked(tokenId: string): boolean {
-    return this.apiTokens.has(tokenId);
+  isApiTokenRevoked(tokenId: string, now = Date.now()): boolean {
+    const entry = this.apiTokens.get(tokenId);
+    return entry !== undefined && entry.from <= now;
   }
 
   /** Rebuilds from the table (start, reconnect). Concurrent calls share one run. */
@@ -85,7 +93,7 @@ export class RevocationView {
   }
 
   prune(now: number): void {
-    for (const [k, until] of this.apiTokens) if (until <= now) this.apiTokens.delete(k);
+    for (const [k, v] of this.apiTokens) if (v.relevantUntil <= now) this.apiTokens.delete(k);
     for (const [k, until] of this.sessions) if (until <= now) this.sessions.delete(k);
     for (const [k, v] of this.userNotBefore) if (v.relevantUntil <= now) this.userNotBefore.delete(k);
   }

@@ -17,6 +17,7 @@ import { matchTotpStep } from './totp.js';
 import { TesseraError, badCredentials } from '../domain/errors.js';
 import { isSystemOrgName } from '../domain/rights.js';
 import { SignInGuard } from './sign-in-guard.js';
+import { looksLikeRecoveryCode, type RecoveryCodeService } from './recovery-codes.js';
 
 export interface SignInRequest {
   userName: string;
@@ -41,6 +42,7 @@ export class SessionService {
   private readonly identities: IdentityCache;
   private readonly audit: AuditLog;
   private readonly guard: SignInGuard;
+  private readonly recoveryCodes: RecoveryCodeService;
 
   constructor(deps: {
     store: Store;
@@ -49,7 +51,9 @@ export class SessionService {
     authenticator: Authenticator;
     identities: IdentityCache;
     audit: AuditLog;
+    recoveryCodes: RecoveryCodeService;
   }) {
+    this.recoveryCodes = deps.recoveryCodes;
     this.store = deps.store;
     this.config = deps.config;
     this.accessTokens = deps.accessTokens;
@@ -141,7 +145,24 @@ export class SessionService {
         headers: { 'X-Tessera-TOTP': 'required' },
       });
     }
-    const step = matchTotpStep(user.totp_secret!, req.totpCode.trim(), now);
+    // A recovery code instead of the app's code: spent once; a wrong one counts as a failed second factor below,
+    // under the same lockout (so recovery codes cannot be guessed faster than TOTP codes).
+    const recovery = looksLikeRecoveryCode(req.totpCode);
+    const account = `${user.name.toLowerCase()}@${org.name.toLowerCase()}`;
+    // Recovery-code attempts also go through the sign-in guard, as failed sign-ins when wrong (429 past its limit).
+    if (recovery) this.guard.admit(req.ip, account);
+    if (recovery && (await this.recoveryCodes.consume(user.id, req.totpCode))) {
+      await this.store.updateUser(user.id, { totp_failures: 0 });
+      await this.audit.record({
+        type: 'totp.recoveryCodeUsed',
+        actor: { id: user.id, name: user.name },
+        org: { id: org.id, name: org.name },
+        ip: req.ip,
+        details: { remaining: await this.recoveryCodes.remaining(user.id) },
+      });
+      return;
+    }
+    const step = recovery ? null : matchTotpStep(user.totp_secret!, req.totpCode.trim(), now);
     if (step !== null && step > Number(user.totp_last_step)) {
       // Conditional update: two concurrent requests with the same code cannot both win, and a request that read
       // the user before a lockout began (a parallel burst) cannot get in while it lasts.
@@ -163,6 +184,7 @@ export class SessionService {
       .returning('totp_failures')
       .executeTakeFirst();
     const failures = Number(counted?.totp_failures ?? 0);
+    if (recovery) this.guard.failed(req.ip, account);
     const locked = failures >= this.config.totpMaxAttempts;
     if (locked) {
       await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: now + this.config.totpLockoutSeconds * 1000 });
@@ -173,7 +195,7 @@ export class SessionService {
       actor: { id: user.id, name: user.name },
       org: { id: org.id, name: org.name },
       ip: req.ip,
-      details: { reason: step === null ? 'wrong verification code' : 'replayed verification code' },
+      details: { reason: recovery ? 'wrong recovery code' : step === null ? 'wrong verification code' : 'replayed verification code' },
     });
     if (locked) {
       throw new TesseraError('TOTP_LOCKED', 'Too many failed verification codes; try again later', {

@@ -18,6 +18,7 @@ import { can } from '../domain/policy.js';
 import { forbidden } from '../domain/errors.js';
 import { verifyPassword } from './passwords.js';
 import { matchTotpStep, newTotpSecret, otpauthUri, qrCodeSvg } from './totp.js';
+import type { RecoveryCodeService } from './recovery-codes.js';
 
 export type TotpStatus = 'enabled' | 'enrolling' | 'off';
 
@@ -29,16 +30,62 @@ export interface TotpEnrolment {
 }
 
 export type TotpStartResult = { ok: true; enrolment: TotpEnrolment } | { ok: false; reason: 'already-enabled' };
-export type TotpConfirmResult = { ok: true } | { ok: false; reason: 'already-enabled' | 'not-started' | 'wrong-code' };
+/** A confirmed enrolment comes with the first set of recovery codes (auth/recovery-codes.ts): show them once. */
+export type TotpConfirmResult =
+  { ok: true; recoveryCodes: string[] } | { ok: false; reason: 'already-enabled' | 'not-started' | 'wrong-code' };
+export type RecoveryCodesResult = { ok: true; recoveryCodes: string[] } | { ok: false; reason: 'not-enabled' | 'wrong-credentials' };
 export type TotpDisableResult = { ok: true } | { ok: false; reason: 'not-enabled' | 'wrong-credentials' };
 
 export class TotpEnrolmentService {
   private readonly store: Store;
   private readonly audit: AuditLog;
+  private readonly recoveryCodes: RecoveryCodeService;
 
-  constructor(deps: { store: Store; audit: AuditLog }) {
+  constructor(deps: { store: Store; audit: AuditLog; recoveryCodes: RecoveryCodeService }) {
     this.store = deps.store;
     this.audit = deps.audit;
+    this.recoveryCodes = deps.recoveryCodes;
+  }
+
+  /** Unused recovery codes of the signed-in user (0 when two-factor is off). */
+  async recoveryCodesLeft(principal: Principal): Promise<number> {
+    const user = await this.loadSelf(principal);
+    return user.totp_enabled === 1 ? this.recoveryCodes.remaining(user.id) : 0;
+  }
+
+  /**
+   * A new set of recovery codes in place of the old (all old ones stop working). Needs the password or a fresh
+   * code from the app (either proves the person at the keyboard is the user, not just someone at an open
+   * session); the caller counts a failure against the sign-in rate limit.
+   */
+  async regenerateRecoveryCodes(
+    principal: Principal,
+    proof: { password: string; code: string },
+    ip: string | null,
+  ): Promise<RecoveryCodesResult> {
+    const user = await this.loadSelf(principal);
+    if (user.totp_enabled !== 1 || !user.totp_secret) return { ok: false, reason: 'not-enabled' };
+    let proven = false;
+    if (proof.password !== '') proven = await verifyPassword(user.password_hash, proof.password);
+    if (!proven && proof.code.trim() !== '') {
+      const step = matchTotpStep(user.totp_secret, proof.code.trim());
+      if (step !== null && step > Number(user.totp_last_step)) {
+        const res = await this.store.db
+          .updateTable('users')
+          .set({ totp_last_step: step })
+          .where('id', '=', user.id)
+          .where('totp_last_step', '<', step)
+          .executeTakeFirst();
+        proven = Number(res.numUpdatedRows) === 1;
+      }
+    }
+    if (!proven) {
+      await this.record('totp.recoveryCodesGenerated', principal, ip, 'failure');
+      return { ok: false, reason: 'wrong-credentials' };
+    }
+    const recoveryCodes = await this.recoveryCodes.issue(user.id);
+    await this.record('totp.recoveryCodesGenerated', principal, ip);
+    return { ok: true, recoveryCodes };
   }
 
   async status(principal: Principal): Promise<TotpStatus> {
@@ -69,8 +116,10 @@ export class TotpEnrolmentService {
     const step = matchTotpStep(user.totp_secret, code.trim());
     if (step === null) return { ok: false, reason: 'wrong-code' };
     await this.store.updateUser(user.id, { totp_enabled: 1, totp_last_step: step, totp_failures: 0, totp_locked_until: 0 });
+    const recoveryCodes = await this.recoveryCodes.issue(user.id);
     await this.record('totp.enrolled', principal, ip);
-    return { ok: true };
+    await this.record('totp.recoveryCodesGenerated', principal, ip);
+    return { ok: true, recoveryCodes };
   }
 
   /** Both factors are checked whatever the other says, so the answer does not tell which one was wrong. */
@@ -81,6 +130,7 @@ export class TotpEnrolmentService {
     const step = matchTotpStep(user.totp_secret, code.trim());
     if (!passwordOk || step === null || step <= Number(user.totp_last_step)) return { ok: false, reason: 'wrong-credentials' };
     await this.store.updateUser(user.id, { totp_enabled: 0, totp_secret: null, totp_last_step: 0 });
+    await this.recoveryCodes.clear(user.id);
     await this.record('totp.disabled', principal, ip);
     return { ok: true };
   }
@@ -92,9 +142,15 @@ export class TotpEnrolmentService {
     return user;
   }
 
-  private async record(type: 'totp.enrolled' | 'totp.disabled', principal: Principal, ip: string | null): Promise<void> {
+  private async record(
+    type: 'totp.enrolled' | 'totp.disabled' | 'totp.recoveryCodesGenerated',
+    principal: Principal,
+    ip: string | null,
+    outcome: 'success' | 'failure' = 'success',
+  ): Promise<void> {
     await this.audit.record({
       type,
+      outcome,
       actor: { id: principal.userId, name: principal.userName },
       org: { id: principal.orgId, name: principal.orgName },
       ip,

@@ -140,7 +140,23 @@ const TOKEN_COLUMNS: Column<ApiTokenEntity>[] = [
   { header: 'LAST USED', value: (t) => t.lastUsedTimeUtc ?? 'never' },
   // Least privilege: "all" (the owner's rights), "read-only", or the role URN the token was narrowed to.
   { header: 'SCOPE', value: (t) => t.scope ?? 'all' },
+  // "expires soon" seven days ahead (as the portal warns), "expired" after; blank otherwise. Last, so that scripts
+  // cutting the earlier columns are not shifted.
+  { header: 'STATUS', value: (t) => tokenListStatus(t.expirationTimeUtc ?? null, Date.now()) },
 ];
+
+/** Seven days, the portal's "expiring soon" (src/http/portal/token-queries.ts EXPIRING_SOON_MS). */
+const EXPIRING_SOON_MS = 7 * 86_400_000;
+
+/** The STATUS column of `token list`: null (blank) for a token far from its expiry or without one. */
+export function tokenListStatus(expirationTimeUtc: string | null, now: number): string | null {
+  if (expirationTimeUtc === null) return null;
+  const at = Date.parse(expirationTimeUtc);
+  if (Number.isNaN(at)) return null;
+  if (at <= now) return 'expired';
+  if (at - now <= EXPIRING_SOON_MS) return 'expires soon';
+  return null;
+}
 
 async function runList(flags: ListFlags): Promise<void> {
   const client = await clientFor(flags);

@@ -13,6 +13,7 @@ export type Action =
   | 'apiToken.create'
   | 'apiToken.view'
   | 'apiToken.revoke'
+  | 'apiToken.regenerate'
   | 'password.changeOwn'
   | 'totp.manageOwn'
   | 'user.view'
@@ -47,6 +48,7 @@ export interface Target {
 /** Actions a session made from an API token may never take, whatever the user's role. */
 const DENIED_TO_TOKEN_SESSIONS: ReadonlySet<Action> = new Set<Action>([
   'apiToken.create',
+  'apiToken.regenerate',
   'password.changeOwn',
   'totp.manageOwn',
   'user.manage',
@@ -138,6 +140,10 @@ export function can(principal: Principal, action: Action, target: Target = {}): 
     case 'apiToken.create':
       // VCD: a System administrator creates tokens in the System org only, an org admin in their own org.
       return hasRight(principal, RIGHTS.apiTokensManage) && (target.orgId === undefined || target.orgId === principal.orgId);
+    case 'apiToken.regenerate':
+      // Only the owner: the new secret is shown to whoever regenerates, and nobody may hold another's secret
+      // (an administrator revokes; the owner regenerates).
+      return hasRight(principal, RIGHTS.apiTokensManage) && target.ownerId === principal.userId && target.orgId === principal.orgId;
     case 'apiToken.view':
     case 'apiToken.revoke':
       return canTouchApiToken(principal, target);

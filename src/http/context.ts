@@ -16,6 +16,7 @@ import type { ServiceAccountService } from '../auth/service-accounts.js';
 import type { AuditLog } from '../auth/audit.js';
 import type { IdentityAdmin } from '../auth/identity-admin.js';
 import type { UserService } from '../auth/users.js';
+import type { RecoveryCodeService } from '../auth/recovery-codes.js';
 import type { TotpEnrolmentService } from '../auth/totp-enrolment.js';
 import type { ApiTokenPolicyService } from '../auth/api-token-policy.js';
 import type { OrgAdmin } from '../auth/org-admin.js';
@@ -53,6 +54,7 @@ export interface Services {
   totpEnrolment: TotpEnrolmentService;
   /** An org's API-token lifetime policy (the cloudapi and the portal). */
   apiTokenPolicy: ApiTokenPolicyService;
+  recoveryCodes: RecoveryCodeService;
   audit: AuditLog;
   /** This installation's site (VCD multisite): its id appears in session locations. */
   site: Site;

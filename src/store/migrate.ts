@@ -13,6 +13,7 @@ import * as m0006 from './migrations/0006_tasks.js';
 import * as m0007 from './migrations/0007_org_user_settings.js';
 import * as m0008 from './migrations/0008_inventory_sources.js';
 import * as m0009 from './migrations/0009_two_factor_reset_notice.js';
+import * as m0010 from './migrations/0010_token_care.js';
 import * as m0011 from './migrations/0011_scale_indexes.js';
 import * as m0012 from './migrations/0012_growth_indexes.js';
 import * as m0013 from './migrations/0013_service_account_lifetime.js';
@@ -34,6 +35,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0007_org_user_settings', m0007],
   ['0008_inventory_sources', m0008],
   ['0009_two_factor_reset_notice', m0009],
+  ['0010_token_care', m0010],
   ['0011_scale_indexes', m0011],
   ['0012_growth_indexes', m0012],
   ['0013_service_account_lifetime', m0013],

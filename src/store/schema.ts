@@ -128,6 +128,19 @@ export interface ApiTokenTable {
   scope: string | null;
   /** JSON array of the right names the scope grants, fixed at creation; sessions get owner's ∩ these. */
   scope_rights: string | null;
+  /** Who revoked it: a user id; null when nobody did or its holder did (RFC 7009). Migration 0010. */
+  revoked_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The token a Regenerate made in its place. Migration 0010. */
+  replaced_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Two-factor recovery codes (migration 0010): a keyed hash of each, spent once (auth/recovery-codes.ts). */
+export interface TotpRecoveryCodeTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
 }
 
 /** A service account (VCD 10.4): an org's identity with a role, authorized by the device flow (migration 0005). */
@@ -255,6 +268,7 @@ export interface IdentityTables {
   role_rights: RoleRightTable;
   rights_bundles: RightsBundleTable;
   api_tokens: ApiTokenTable;
+  totp_recovery_codes: TotpRecoveryCodeTable;
   service_accounts: ServiceAccountTable;
   service_account_tokens: ServiceAccountTokenTable;
   legacy_sessions: LegacySessionTable;

@@ -383,10 +383,10 @@ export class Store {
   }
 
   /** Marks revoked; returns false when it already was (so the caller does not announce it twice). */
-  async markApiTokenRevoked(id: string, now: number, ex: Executor = this.db): Promise<boolean> {
+  async markApiTokenRevoked(id: string, now: number, ex: Executor = this.db, revokedBy: string | null = null): Promise<boolean> {
     const result = await ex
       .updateTable('api_tokens')
-      .set({ revoked_at: now })
+      .set({ revoked_at: now, revoked_by: revokedBy })
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();

@@ -3,6 +3,7 @@
  * as a person or a pipeline would use it: login (password and TOTP from the environment), token create/list/
  * revoke, headers, vms, logout; exit codes and what goes to stdout versus stderr.
  */
+import { tokenListStatus } from '../../src/cli/token.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -126,15 +127,35 @@ describe('tessera CLI against Tessera', () => {
     const table = await runCli(['token', 'list'], { env });
     assert.equal(table.code, 0, table.stderr);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
-    assert.match(header!, /^NAME\s+ID\s+OWNER\s+STARTS\s+CREATED\s+EXPIRES\s+LAST USED\s+SCOPE$/);
+    assert.match(header!, /^NAME\s+ID\s+OWNER\s+STARTS\s+CREATED\s+EXPIRES\s+LAST USED\s+SCOPE\s+STATUS$/);
     assert.ok(rows.some((row) => /^ci\s+urn:vcloud:token:/.test(row)));
     assert.ok(rows.some((row) => /^laptop\s.*\bnever\b/.test(row)));
+    assert.ok(!rows.some((row) => /expires soon/.test(row)), 'no token of this list expires within seven days');
     const json = JSON.parse((await runCli(['token', 'list', '--output', 'json'], { env })).stdout) as Array<{
       name: string;
       token: unknown;
     }>;
     assert.deepEqual(json.map((t) => t.name).sort(), ['ci', 'laptop']);
     assert.ok(json.every((t) => t.token === null));
+  });
+
+  test('token list flags a token expiring within seven days ("expires soon")', async () => {
+    const created = await runCli(['token', 'create', 'short-lived', '--expires', '3d'], { env });
+    assert.equal(created.code, 0, created.stderr);
+    const table = await runCli(['token', 'list'], { env });
+    const rows = table.stdout.trimEnd().split('\n').slice(1);
+    assert.ok(
+      rows.some((row) => /^short-lived\s.*\sexpires soon$/.test(row)),
+      table.stdout,
+    );
+    assert.ok(
+      rows.some((row) => /^ci\s/.test(row) && !/expires soon/.test(row)),
+      'a 90-day token is not flagged',
+    );
+    assert.equal(tokenListStatus('2020-01-01T00:00:00Z', Date.now()), 'expired');
+    assert.equal(tokenListStatus(null, Date.now()), null);
+    const revoked = await runCli(['token', 'revoke', 'short-lived'], { env });
+    assert.equal(revoked.code, 0, revoked.stderr);
   });
 
   test('token create --scope narrows the token; the list shows its scope', async () => {

@@ -91,7 +91,7 @@ export async function createTokenInPage(page: Page, name: string, expiresOn?: st
   await openUserPreferences(page);
   await page.locator('#access-tokens').getByRole('link', { name: 'New' }).click();
   await page.getByLabel('Name', { exact: true }).fill(name);
-  if (expiresOn) await page.getByLabel(/Expires on/).fill(expiresOn);
+  if (expiresOn) await page.getByLabel(/Expiry date/).fill(expiresOn);
   await page.getByRole('button', { name: 'Create' }).click();
   await page.waitForURL(/\/preferences\/tokens\/created$/);
   return (await page.locator('#api-token').textContent())!.trim();

@@ -96,7 +96,11 @@ describe('tenant portal in Chromium', () => {
     await assert.doesNotReject(page.getByText('The code is wrong').waitFor(), 'a wrong first code is refused');
     await page.getByLabel('Code', { exact: true }).fill(totpCode(bobTotpSecret));
     await page.getByRole('button', { name: 'Confirm' }).click();
-    await page.waitForURL(/done=totp-enabled/);
+    // The first recovery codes, shown once, then back to User preferences.
+    await page.waitForURL(/\/preferences\/totp\/recovery-codes$/);
+    assert.equal(await page.locator('[data-testid="recovery-codes"] li').count(), 10);
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+    await page.waitForURL(/\/preferences#two-factor$/);
     assert.equal(await page.locator('#two-factor .badge').textContent(), 'Enabled');
 
     await signOut(page);
@@ -166,8 +170,12 @@ describe('tenant portal in Chromium', () => {
     const { page } = bob;
     await openUserPreferences(page);
     await revokeTokenInPage(page, 'ci-pipeline');
-    await assert.doesNotReject(page.getByText('The API token was revoked.').waitFor());
-    assert.equal(await page.getByRole('rowheader', { name: 'ci-pipeline', exact: true }).count(), 0);
+    await assert.doesNotReject(page.getByText('The API token "ci-pipeline" was revoked.').waitFor(), 'the notice names the token');
+    // It stays listed, greyed, with who revoked it and when, and without actions.
+    const revokedRow = page.locator('tr[data-status="revoked"]').filter({ hasText: 'ci-pipeline' });
+    assert.equal(await revokedRow.count(), 1);
+    assert.match((await revokedRow.textContent())!, /Revoked \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC by bob/);
+    assert.equal(await revokedRow.getByRole('link').count(), 0);
     const exchanged = await exchangeToken(api, 'acme', bobToken);
     assert.equal(exchanged.status, 400);
     assert.equal(exchanged.body.minorErrorCode, 'invalid_grant');
@@ -255,7 +263,11 @@ describe('tenant portal in Chromium', () => {
       await page.getByRole('link', { name: 'API tokens of bob' }).click();
       await page.waitForURL(/\/administration\/users\/[0-9a-f-]{36}\/tokens$/);
       await revokeTokenInPage(page, 'bob-build-server');
-      assert.match(page.url(), /\/administration\/users\/[0-9a-f-]{36}\/tokens\?done=revoked$/, 'back where the revoke started');
+      assert.match(
+        page.url(),
+        /\/administration\/users\/[0-9a-f-]{36}\/tokens\?done=revoked&token=[0-9a-f-]{36}$/,
+        'back where the revoke started',
+      );
       assert.equal(await page.getByRole('rowheader', { name: 'bob-build-server', exact: true }).count(), 0);
       const exchanged = await exchangeToken(api, 'acme', target);
       assert.equal(exchanged.body.minorErrorCode, 'invalid_grant');

@@ -152,7 +152,12 @@ describe('portal API tokens', () => {
     assert.equal((await exchange(server.baseUrl, 'acme', token)).status, 200, 'showing the confirmation revokes nothing');
     const res = await bob.post(`${ACME}/tokens/${row.id}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'preferences' });
     assert.equal(res.statusCode, 303);
-    assert.equal(res.headers.location, `${ACME}/preferences?done=revoked#access-tokens`);
+    assert.equal(res.headers.location, `${ACME}/preferences?done=revoked&token=${row.id}#access-tokens`);
+    // The banner names the token (looked up by id, in the viewer's reach); the row stays, greyed, with who and when.
+    const after = await bob.get(res.headers.location as string);
+    assert.match(after.body, /The API token &quot;to-revoke&quot; was revoked/);
+    assert.match(after.body, /data-status="revoked" class="row-ended"/);
+    assert.match(after.body, /Revoked <time[^>]*>[^<]+<\/time> by bob/);
     const refused = await exchange(server.baseUrl, 'acme', token);
     assert.equal(refused.status, 400);
     assert.equal(refused.json().minorErrorCode, 'invalid_grant');
@@ -169,7 +174,7 @@ describe('portal API tokens', () => {
     const confirm = await alice.get(`${ACME}/tokens/${row.id}/revoke?from=https://evil.example/`);
     assert.match(confirm.body, /name="from" value="preferences"/);
     const res = await alice.post(`${ACME}/tokens/${row.id}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'user' });
-    assert.equal(res.headers.location, `${ACME}/administration/users/${row.user_id}/tokens?done=revoked`);
+    assert.equal(res.headers.location, `${ACME}/administration/users/${row.user_id}/tokens?done=revoked&token=${row.id}`);
   });
 
   test('without "Manage user\'s own API token": no Access Tokens section, and its pages refuse', async () => {
@@ -251,7 +256,7 @@ describe('portal API tokens', () => {
       const confirm = await admin.get(`/provider/tokens/${hankTokenId}/revoke?from=tokens`);
       assert.match(confirm.body, /<dt>Owner<\/dt><dd>hank \(globex\)<\/dd>/);
       const res = await admin.post(`/provider/tokens/${hankTokenId}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'tokens' });
-      assert.equal(res.headers.location, '/provider/administration/tokens?done=revoked');
+      assert.equal(res.headers.location, `/provider/administration/tokens?done=revoked&token=${hankTokenId}`);
       assert.equal((await exchange(server.baseUrl, 'globex', hankToken)).status, 400);
     });
   });

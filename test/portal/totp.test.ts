@@ -48,8 +48,12 @@ describe('portal: two-factor authentication', () => {
       code: codeAt(secret, stepStart, -1),
     });
     assert.equal(confirm.statusCode, 303);
-    assert.equal(confirm.headers.location, `${ACME}/preferences?done=totp-enabled#two-factor`);
-    return { ...user, userId, portal, secret };
+    // Enabled: the first recovery codes are shown next, once (test/portal/recovery-codes.test.ts).
+    assert.equal(confirm.headers.location, `${ACME}/preferences/totp/recovery-codes`);
+    const codesPage = await portal.get(`${ACME}/preferences/totp/recovery-codes`);
+    const recoveryCodes = [...codesPage.body.matchAll(/<li><code>([a-z0-9]{5}-[a-z0-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
+    assert.equal(recoveryCodes.length, 10, 'ten recovery codes are shown after the set-up');
+    return { ...user, userId, portal, secret, recoveryCodes };
   }
 
   const totpEnabled = async (userId: string) => (await server.store.getUser(userId))!.totp_enabled === 1;
@@ -60,6 +64,7 @@ describe('portal: two-factor authentication', () => {
     const prefs = await user.portal.get(`${ACME}/preferences?done=totp-enabled`);
     assert.match(prefs.body, /<span class="badge badge-success">Enabled<\/span>/);
     assert.match(prefs.body, new RegExp(`<a class="btn btn-outline" href="${DISABLE}">Turn off</a>`));
+    assert.match(prefs.body, /Recovery codes left: <strong>10<\/strong> of 10/);
     const form = await user.portal.get(DISABLE);
     assert.equal(form.statusCode, 200);
     assert.ok(csrfFrom(form.body));

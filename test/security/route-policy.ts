@@ -327,6 +327,27 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
     crossOrg: '403',
     self: { admin: '3xx', limited: '403', system: '3xx' },
   },
+  // Regenerate: the owner's own live token only (an administrator revokes, never receives another's secret).
+  // The matrix's form carries no grace choice: the page again with 400, nothing changes.
+  'GET /tokens/:id/regenerate': {
+    anonymous: '3xx',
+    admin: '403',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '2xx', limited: '403', system: '2xx' },
+  },
+  'POST /tokens/:id/regenerate': {
+    anonymous: '3xx',
+    admin: '403',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '4xx', limited: '403', system: '4xx' },
+  },
+  // Recovery codes: the page shows them once (a plain page without the cookie); a new set needs the password or
+  // a code (the matrix's users have no two-factor: the form redirects to preferences).
+  'GET /preferences/totp/recovery-codes': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  'GET /preferences/totp/recovery-codes/new': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
+  'POST /preferences/totp/recovery-codes/new': { anonymous: '3xx', admin: '4xx', limited: '4xx' },
   'GET /administration': { anonymous: '3xx', admin: '3xx', limited: '403' },
   'GET /administration/users': { anonymous: '3xx', admin: '2xx', limited: '403' },
   'GET /administration/users/:userId/tokens': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },

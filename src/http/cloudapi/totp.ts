@@ -48,7 +48,9 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (plugin) => {
           throw new TesseraError('TOTP_INVALID', 'The verification code is wrong; check the device clock and try again', { status: 400 });
       }
     }
-    return sendCloudapiJson(request, reply, 200, { enabled: true });
+    // The first recovery codes (Tessera extension): in this answer only, never again (no-store).
+    reply.header('Cache-Control', 'no-store');
+    return sendCloudapiJson(request, reply, 200, { enabled: true, recoveryCodes: confirmed.recoveryCodes });
   });
 
   app.delete(base, { schema: { body: TotpDisableBody } }, async (request, reply) => {

@@ -8,6 +8,7 @@
  *   pending        signed "password checked, verification code pending" record: never a session
  *   signInForm     random id the sign-in form's CSRF token is bound to (there is no session yet)
  *   createdToken   the new API token, encrypted, for the single page that shows it
+ *   recoveryCodes  new two-factor recovery codes, encrypted, for the single page that shows them
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
@@ -16,13 +17,14 @@ export const PENDING_SIGN_IN_SECONDS = 5 * 60;
 export const SIGN_IN_FORM_SECONDS = 12 * 60 * 60;
 export const CREATED_TOKEN_SECONDS = 2 * 60;
 
-type CookieName = 'session' | 'pending' | 'signInForm' | 'createdToken';
+type CookieName = 'session' | 'pending' | 'signInForm' | 'createdToken' | 'recoveryCodes';
 
 const BASE_NAMES: Record<CookieName, string> = {
   session: 'tessera_session',
   pending: 'tessera_pending',
   signInForm: 'tessera_sign_in',
   createdToken: 'tessera_new_token',
+  recoveryCodes: 'tessera_recovery_codes',
 };
 
 export function isSecureRequest(request: FastifyRequest): boolean {
@@ -31,7 +33,7 @@ export function isSecureRequest(request: FastifyRequest): boolean {
 
 export function cookieName(request: FastifyRequest, cookie: CookieName): string {
   if (!isSecureRequest(request)) return BASE_NAMES[cookie];
-  return (cookie === 'createdToken' ? '__Secure-' : '__Host-') + BASE_NAMES[cookie];
+  return (cookie === 'createdToken' || cookie === 'recoveryCodes' ? '__Secure-' : '__Host-') + BASE_NAMES[cookie];
 }
 
 function options(request: FastifyRequest, path: string, maxAgeSeconds?: number): CookieSerializeOptions {
@@ -65,4 +67,13 @@ export function createdTokenPath(basePath: string): string {
 
 export function setCreatedTokenCookie(request: FastifyRequest, reply: FastifyReply, basePath: string, value: string): void {
   reply.setCookie(cookieName(request, 'createdToken'), value, options(request, createdTokenPath(basePath), CREATED_TOKEN_SECONDS));
+}
+
+/** The recovery-codes cookie, like the created-token one, goes only to the page that shows them, once. */
+export function recoveryCodesPath(basePath: string): string {
+  return `${basePath}/preferences/totp/recovery-codes`;
+}
+
+export function setRecoveryCodesCookie(request: FastifyRequest, reply: FastifyReply, basePath: string, value: string): void {
+  reply.setCookie(cookieName(request, 'recoveryCodes'), value, options(request, recoveryCodesPath(basePath), CREATED_TOKEN_SECONDS));
 }

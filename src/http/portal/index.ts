@@ -28,6 +28,7 @@ import { formField, queryField, seeOther, sendPage } from './respond.js';
 import type { PageFrame } from './views/layout.js';
 import { errorPage } from './views/error-page.js';
 import { organizationChooserPage } from './views/sign-in.js';
+import { resolveChosenOrg } from './org-chooser.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { preferencesRoutes } from './routes/preferences.js';
 import { passwordRoutes } from './routes/password.js';
@@ -61,7 +62,9 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
     const state = request.portal;
     // Not signed in (or the session ended): to the sign-in page, after a GET and after a POST alike.
     if (tesseraError.status === 401 && state) {
-      return seeOther(reply, `${state.org.basePath}/login${readCookie(request, 'session') ? '?notice=expired' : ''}`);
+      // Signed in to another org: the sign-in page says so (and offers the way back), not "your session has ended".
+      const notice = state.signedInElsewhere ? '?notice=other-org' : readCookie(request, 'session') ? '?notice=expired' : '';
+      return seeOther(reply, `${state.org.basePath}/login${notice}`);
     }
     return sendPage(reply, errorPage(frameOf(request, deps), tesseraError.status, tesseraError.message), tesseraError.status);
   });
@@ -69,8 +72,22 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
   const chooser = async (request: FastifyRequest, reply: FastifyReply) => {
     const org = queryField(request, 'org').trim();
     if (org === '') return sendPage(reply, organizationChooserPage({}));
-    if (!ORG_NAME.test(org)) return sendPage(reply, organizationChooserPage({ error: 'That is not an organization name.' }), 400);
-    return seeOther(reply, isSystemOrgName(org) ? '/provider/' : `${tenantPortal(org).basePath}/`);
+    if (!ORG_NAME.test(org))
+      return sendPage(reply, organizationChooserPage({ error: 'That is not an organization name.', value: org }), 400);
+    // The name or the display name, any case (org-chooser.ts).
+    const chosen = await resolveChosenOrg(services.store, org);
+    if (chosen.kind === 'ambiguous') {
+      return sendPage(
+        reply,
+        organizationChooserPage({
+          error:
+            "Several organizations have that display name. Enter the organization's short name, as in its portal address (/tenant/short-name).",
+          value: org,
+        }),
+        400,
+      );
+    }
+    return seeOther(reply, isSystemOrgName(chosen.name) ? '/provider/' : `${tenantPortal(chosen.name).basePath}/`);
   };
   app.get('/', chooser);
   app.get('/tenant', chooser);

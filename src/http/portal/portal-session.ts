@@ -11,7 +11,7 @@ import type { Principal } from '../../domain/principal.js';
 import { TesseraError, unauthenticated } from '../../domain/errors.js';
 import { readCookie } from './cookies.js';
 import { signValue, verifySignedValue } from './crypto/signed-value.js';
-import { sessionBelongsTo, type PortalOrg } from './portal-org.js';
+import { PROVIDER_PORTAL, sessionBelongsTo, tenantPortal, type PortalOrg } from './portal-org.js';
 import type { PortalDeps } from './deps.js';
 
 export interface PendingSignIn {
@@ -32,6 +32,11 @@ export interface PortalRequestState {
   /** The session cookie's access token, when it is this portal's live session (the mint assertion). */
   readonly accessToken: string | null;
   readonly pending: PendingSignIn | null;
+  /**
+   * The browser's live portal session when it belongs to another org than this portal's: it opens nothing here,
+   * but the sign-in page says who is signed in where, with a link back.
+   */
+  readonly signedInElsewhere?: { readonly userName: string; readonly orgName: string; readonly basePath: string } | null;
 }
 
 export interface SignedInState extends PortalRequestState {
@@ -49,11 +54,16 @@ declare module 'fastify' {
 export async function resolvePortalState(request: FastifyRequest, org: PortalOrg, deps: PortalDeps): Promise<PortalRequestState> {
   const token = readCookie(request, 'session');
   let principal: Principal | null = null;
+  let signedInElsewhere: PortalRequestState['signedInElsewhere'] = null;
   if (token) {
     try {
       const candidate = await deps.services.authenticator.fromAccessToken(token);
       // Only password sessions of this org: an API-token session pasted into the cookie opens nothing.
       if (candidate.kind === 'password' && sessionBelongsTo(candidate, org)) principal = candidate;
+      else if (candidate.kind === 'password') {
+        const home = candidate.isSystemOrg ? PROVIDER_PORTAL : tenantPortal(candidate.orgName);
+        signedInElsewhere = { userName: candidate.userName, orgName: candidate.orgName, basePath: home.basePath };
+      }
     } catch (error) {
       // Expired or revoked: simply signed out. Revocation state unknown: fail closed, loudly (503).
       if (error instanceof TesseraError && error.code === 'SERVICE_UNAVAILABLE') throw error;
@@ -64,6 +74,7 @@ export async function resolvePortalState(request: FastifyRequest, org: PortalOrg
     principal,
     accessToken: principal ? token! : null,
     pending: principal ? null : readPendingSignIn(request, org, deps),
+    signedInElsewhere,
   };
 }
 

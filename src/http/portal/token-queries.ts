@@ -1,7 +1,8 @@
 /**
- * The portal's reads of API tokens and users. Lists show live, issued tokens only (revoked ones are gone; one
- * registered but never issued is cleaned up by the create flow). Usage comes from the API-token service, so
- * this node's not-yet-flushed "last used" wins over the stored row.
+ * The portal's reads of API tokens and users. Lists show issued tokens: live ones, and revoked or expired ones
+ * (greyed, with when and by whom) until housekeeping deletes them after their retention
+ * (config revokedTokenRetentionDays). One registered but never issued is cleaned up by the create flow. Usage
+ * comes from the API-token service, so this node's not-yet-flushed "last used" wins over the stored row.
  */
 import type { Services } from '../context.js';
 import type { ApiTokenRow, User } from '../../store/store.js';
@@ -19,6 +20,28 @@ export interface TokenListItem {
   readonly expiresAt: number | null;
   /** Least privilege: "All rights", "Read-only", or the name of the role the token was narrowed to. */
   readonly access: string;
+  readonly revokedAt: number | null;
+  /** Who revoked it (user name), when known; null for the token's holder (RFC 7009) or an unknown user. */
+  readonly revokedBy: string | null;
+  /** Set when a Regenerate replaced this token (it then stops at its expiry: the end of the grace). */
+  readonly replaced: boolean;
+}
+
+/** Seven days ahead, as GitHub warns: long enough to plan a rotation, short enough not to cry wolf. */
+export const EXPIRING_SOON_MS = 7 * 86_400_000;
+
+export type TokenStatus = 'active' | 'expiring-soon' | 'expired' | 'revoked' | 'replaced';
+
+/** What a list shows for a token now. A replaced token in its grace counts as expiring (it is, at the grace's end). */
+export function tokenStatus(t: Pick<TokenListItem, 'revokedAt' | 'expiresAt' | 'replaced'>, now = Date.now()): TokenStatus {
+  if (t.revokedAt !== null) return 'revoked';
+  if (t.expiresAt !== null && t.expiresAt <= now) return t.replaced ? 'replaced' : 'expired';
+  if (t.expiresAt !== null && t.expiresAt - now <= EXPIRING_SOON_MS) return 'expiring-soon';
+  return 'active';
+}
+
+export function isLive(t: Pick<TokenListItem, 'revokedAt' | 'expiresAt'>, now = Date.now()): boolean {
+  return t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now);
 }
 
 /** The portal's label for a token's scope; `roleNames` resolves `urn:vcloud:role:<id>`. */
@@ -46,23 +69,28 @@ export type TokenListScope =
 export const TOKEN_LIST_LIMIT = 500;
 
 export async function listApiTokens(services: Services, scope: TokenListScope): Promise<{ items: TokenListItem[]; truncated: boolean }> {
-  let query = services.store
-    .liveApiTokens()
+  let query = services.store.db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
+    .leftJoin('users as revoker', 'revoker.id', 'api_tokens.revoked_by')
     .selectAll('api_tokens')
-    .select(['users.name as owner_name', 'orgs.name as org_name'])
+    .select(['users.name as owner_name', 'orgs.name as org_name', 'revoker.name as revoked_by_name'])
     .where('api_tokens.secret_hash', 'is not', null);
   if (scope.kind === 'user') query = query.where('api_tokens.user_id', '=', scope.userId);
   if (scope.kind === 'org') query = query.where('api_tokens.org_id', '=', scope.orgId);
   const rows = await query
     .orderBy('orgs.name')
     .orderBy('users.name')
+    // Live tokens first; revoked ones (kept until their retention ends) after them.
+    .orderBy((eb) => eb.case().when('api_tokens.revoked_at', 'is', null).then(0).else(1).end())
     .orderBy('api_tokens.created_at', 'desc')
     .orderBy('api_tokens.id')
     .limit(TOKEN_LIST_LIMIT + 1)
     .execute();
   const page = rows.slice(0, TOKEN_LIST_LIMIT);
   const roleNames = await scopeRoleNames(services, page);
-  const items = page.map((row) => toListItem(services, row, row.owner_name, row.org_name, roleNames));
+  const items = page.map((row) => toListItem(services, row, row.owner_name, row.org_name, roleNames, row.revoked_by_name));
   return { items, truncated: rows.length > TOKEN_LIST_LIMIT };
 }
 
@@ -72,6 +100,7 @@ export function toListItem(
   ownerName: string,
   orgName: string,
   roleNames: ReadonlyMap<string, string> = new Map(),
+  revokedByName: string | null = null,
 ): TokenListItem {
   const usage = services.apiTokens.usageOf(row);
   return {
@@ -86,6 +115,9 @@ export function toListItem(
     lastIp: usage.ips[0] ?? null,
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     access: accessLabel(row.scope, roleNames),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    revokedBy: revokedByName,
+    replaced: row.replaced_by !== null,
   };
 }
 

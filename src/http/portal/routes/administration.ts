@@ -15,7 +15,7 @@ import { listApiTokens, type TokenListScope } from '../token-queries.js';
 import { can } from '../../../domain/policy.js';
 import { forbidden } from '../../../domain/errors.js';
 import { allTokensPage, userTokensPage } from '../views/administration.js';
-import { DONE_NOTICES } from './preferences.js';
+import { doneNoticeFor } from './preferences.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -29,7 +29,8 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
     return { state, scope };
   };
 
-  const notice = (request: FastifyRequest) => DONE_NOTICES[queryField(request, 'done')] ?? null;
+  // The revoke notice names the token (preferences.ts doneNoticeFor).
+  const notice = (request: FastifyRequest) => doneNoticeFor(services, request, requireSignedIn(request).principal);
 
   // The first tab the user may open: Organizations (the provider), Users, Service Accounts, then Audit Trail.
   app.get('/administration', async (request, reply) => {
@@ -57,7 +58,7 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
         fullName: user.full_name,
         orgName: org?.name ?? '',
         tokens: items,
-        notice: notice(request),
+        notice: await notice(request),
       }),
     );
   });
@@ -76,7 +77,7 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
         allOrgs: scope.kind === 'all',
         orgNames,
         orgFilter,
-        notice: notice(request),
+        notice: await notice(request),
       }),
     );
   });

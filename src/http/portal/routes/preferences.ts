@@ -7,6 +7,9 @@
  *   POST {base}/preferences/totp/confirm  a first code enables it
  *   GET  {base}/preferences/totp/disable  the form to turn it off: password and a current code
  *   POST {base}/preferences/totp/disable  turns it off
+ *   GET  {base}/preferences/totp/recovery-codes      the new recovery codes, once (after set-up or a new set)
+ *   GET  {base}/preferences/totp/recovery-codes/new  the form for a new set (password or a current code)
+ *   POST {base}/preferences/totp/recovery-codes/new  makes the new set; the old one stops working
  * The rules (replay, audit, who may) are TotpEnrolmentService's (src/auth/totp-enrolment.ts), shared with the
  * cloudapi; this file words the outcomes for the pages.
  */
@@ -19,6 +22,16 @@ import { canChangeOwnPassword, canCreateOwnToken, hasAccessTokensSection } from 
 import { listApiTokens } from '../token-queries.js';
 import { badRequest } from '../../../domain/errors.js';
 import type { TotpEnrolment } from '../../../auth/totp-enrolment.js';
+import type { Services } from '../../context.js';
+import type { Principal } from '../../../domain/principal.js';
+import { can } from '../../../domain/policy.js';
+import { Type } from 'typebox';
+import { clearCookie, readCookie, recoveryCodesPath, setRecoveryCodesCookie } from '../cookies.js';
+import { decryptValue, encryptValue } from '../crypto/encrypted-value.js';
+import { newRecoveryCodesPage, recoveryCodesPage } from '../views/recovery-codes.js';
+import { isLive, tokenStatus } from '../token-queries.js';
+import type { SignedInState } from '../portal-session.js';
+import type { FastifyReply } from 'fastify';
 import { homePage } from '../views/home.js';
 import { preferencesPage } from '../views/preferences.js';
 import { totpDisablePage, totpEnrolmentPage } from '../views/totp-enrolment.js';
@@ -34,8 +47,23 @@ export const DONE_NOTICES: Readonly<Record<string, string>> = {
 
 /**
  * The notice for `?done=`; after a password change that revoked the API tokens, `&tokens=` carries how many
- * (digits only, placed in a fixed sentence).
+ * (digits only, placed in a fixed sentence). After a revoke, `&token=` carries the token's id: the notice names
+ * the token when the viewer may see it (its name is read from the store, never taken from the URL).
  */
+export async function doneNoticeFor(services: Services, request: FastifyRequest, principal: Principal): Promise<string | null> {
+  const done = queryField(request, 'done');
+  const id = queryField(request, 'token');
+  if (done === 'revoked' && UUID.test(id)) {
+    const row = await services.store.getApiToken(id);
+    if (row && can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) {
+      return `The API token "${row.name}" was revoked. Scripts using it, and their sessions, stopped working.`;
+    }
+  }
+  return doneNotice(request);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export function doneNotice(request: FastifyRequest): string | null {
   const done = queryField(request, 'done');
   const notice = DONE_NOTICES[done];
@@ -64,17 +92,21 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     const state = requireSignedIn(request);
     const { principal } = state;
     const [user, org] = await Promise.all([services.store.getUser(principal.userId), services.store.getOrg(principal.orgId)]);
-    const liveTokens = hasAccessTokensSection(principal)
-      ? (await listApiTokens(services, { kind: 'user', userId: principal.userId })).items.length
+    const tokens = hasAccessTokensSection(principal)
+      ? (await listApiTokens(services, { kind: 'user', userId: principal.userId })).items
       : null;
     // Sign-in lands here: an administrator's reset of the user's two-factor authentication is told once (issue 14).
     const twoFactorResetAt = await services.users.takeTwoFactorResetNotice(principal.userId);
+    const now = Date.now();
     return sendPage(
       reply,
       homePage(signedInFrame(state, deps, 'home'), {
         fullName: user?.full_name ?? '',
         orgFullName: org?.full_name || principal.orgName,
-        liveTokens,
+        liveTokens: tokens === null ? null : tokens.filter((t) => isLive(t, now)).length,
+        expiringSoon: (tokens ?? [])
+          .filter((t) => tokenStatus(t, now) === 'expiring-soon' && !t.replaced)
+          .map((t) => ({ name: t.name, expiresAt: t.expiresAt! })),
         twoFactorResetAt,
       }),
     );
@@ -94,11 +126,85 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
         email: user?.email ?? '',
         canChangePassword: canChangeOwnPassword(principal),
         totp: await totp.status(principal),
+        recoveryCodesLeft: await totp.recoveryCodesLeft(principal),
         tokens,
-        notice: doneNotice(request),
+        notice: await doneNoticeFor(services, request, principal),
       }),
     );
   });
+
+  /** New recovery codes go to the one page that shows them, in a cookie sealed to this session (as new tokens do). */
+  const showRecoveryCodes = (request: FastifyRequest, reply: FastifyReply, state: SignedInState, codes: string[]) => {
+    const sealed = encryptValue(deps.keys.createdToken, { recoveryCodes: codes, at: Date.now() }, `recovery:${state.principal.sessionId}`);
+    setRecoveryCodesCookie(request, reply, state.org.basePath, sealed);
+    return seeOther(reply, recoveryCodesPath(state.org.basePath));
+  };
+
+  app.get('/preferences/totp/recovery-codes', async (request, reply) => {
+    const state = requireSignedIn(request);
+    const sealed = readCookie(request, 'recoveryCodes');
+    if (sealed) clearCookie(request, reply, 'recoveryCodes', recoveryCodesPath(state.org.basePath));
+    const opened = decryptValue(deps.keys.createdToken, sealed, `recovery:${state.principal.sessionId}`) as {
+      recoveryCodes?: unknown;
+      at?: unknown;
+    } | null;
+    const codes =
+      opened && Array.isArray(opened.recoveryCodes) && opened.recoveryCodes.every((c) => typeof c === 'string')
+        ? (opened.recoveryCodes as string[])
+        : null;
+    const at = typeof opened?.at === 'number' ? opened.at : Date.now();
+    return sendPage(
+      reply,
+      recoveryCodesPage(signedInFrame(state, deps, 'preferences'), {
+        codes,
+        generatedAt: `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+      }),
+    );
+  });
+
+  app.get('/preferences/totp/recovery-codes/new', async (request, reply) => {
+    const state = requireSignedIn(request);
+    if ((await totp.status(state.principal)) !== 'enabled') return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
+    const remaining = await totp.recoveryCodesLeft(state.principal);
+    return sendPage(reply, newRecoveryCodesPage(signedInFrame(state, deps, 'preferences'), { remaining, error: null }));
+  });
+
+  app.post(
+    '/preferences/totp/recovery-codes/new',
+    {
+      config: { csrf: 'session' },
+      schema: {
+        body: Type.Object({
+          _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+          username: Type.Optional(Type.String({ maxLength: 1024 })),
+          password: Type.Optional(Type.String({ maxLength: 1024 })),
+          code: Type.Optional(Type.String({ maxLength: 32 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const state = requireSignedIn(request);
+      const { principal } = state;
+      const password = formField(request, 'password');
+      const code = formField(request, 'code').replace(/\s+/g, '');
+      const rerender = async (status: number, error: string) =>
+        sendPage(
+          reply,
+          newRecoveryCodesPage(signedInFrame(state, deps, 'preferences'), { remaining: await totp.recoveryCodesLeft(principal), error }),
+          status,
+        );
+      if (password === '' && code === '') return rerender(400, 'Enter your password or the 6-digit code your authenticator app shows now.');
+      const retryAfter = passwordAttemptsExceeded(services, request, principal);
+      if (retryAfter > 0) {
+        reply.header('Retry-After', String(retryAfter));
+        return rerender(429, 'Too many attempts. Wait a minute and try again.');
+      }
+      const made = await totp.regenerateRecoveryCodes(principal, { password, code }, request.ip);
+      if (made.ok) return showRecoveryCodes(request, reply, state, made.recoveryCodes);
+      if (made.reason === 'not-enabled') return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
+      return rerender(400, 'That password or code is not right. If you used a code, wait for the next one.');
+    },
+  );
 
   app.post('/preferences/totp/start', { config: { csrf: 'session' } }, async (request, reply) => {
     const state = requireSignedIn(request);
@@ -117,7 +223,8 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
   app.post('/preferences/totp/confirm', { config: { csrf: 'session' } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const confirmed = await totp.confirm(state.principal, formField(request, 'code'), request.ip);
-    if (confirmed.ok) return seeOther(reply, `${state.org.basePath}/preferences?done=totp-enabled#two-factor`);
+    // Enabled: the first recovery codes are shown once, before anything else.
+    if (confirmed.ok) return showRecoveryCodes(request, reply, state, confirmed.recoveryCodes);
     const enrolment = confirmed.reason === 'wrong-code' ? await totp.inProgress(state.principal) : null;
     if (!enrolment) return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
     const error = 'The code is wrong. Check that the time on your device is right, then enter the code it shows now.';

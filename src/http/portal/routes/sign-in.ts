@@ -16,6 +16,7 @@ import { PENDING_SIGN_IN_SECONDS, SIGN_IN_FORM_SECONDS, clearCookie, readCookie,
 import { newPendingSignIn, requireSignedIn, sealPendingSignIn } from '../portal-session.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { signInPage, verificationCodePage } from '../views/sign-in.js';
+import { looksLikeRecoveryCode } from '../../../auth/recovery-codes.js';
 
 const NOTICES: Readonly<Record<string, string>> = {
   'signed-out': 'You have signed out.',
@@ -40,7 +41,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     request: FastifyRequest,
     reply: FastifyReply,
     status: number,
-    extra: { userName?: string; error?: string; notice?: string },
+    extra: { userName?: string; error?: string; notice?: string; elsewhere?: { userName: string; orgName: string; basePath: string } },
   ) =>
     sendPage(
       reply,
@@ -72,7 +73,10 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get('/login', async (request, reply) => {
     if (request.portal!.principal) return seeOther(reply, `${org(request).basePath}/`);
+    const elsewhere = request.portal!.signedInElsewhere ?? null;
     const notice = NOTICES[queryField(request, 'notice')];
+    // Whether signed in elsewhere comes from the cookie's session, not from the URL (the URL only asks to say it).
+    if (elsewhere) return renderSignIn(request, reply, 200, { elsewhere });
     return renderSignIn(request, reply, 200, notice ? { notice } : {});
   });
 
@@ -135,10 +139,12 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
   app.post('/login/code', { config: { csrf: 'pending' } }, async (request, reply) => {
     const state = request.portal!;
     const pending = state.pending!; // the CSRF check has already required it
-    const code = formField(request, 'code').replace(/\s+/g, '');
+    const code = formField(request, 'code').replace(/\s+/g, '').slice(0, 64);
     const renderCode = (status: number, error: string) =>
       sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', pending.nonce), error }), status);
-    if (!/^\d{6}$/.test(code)) return renderCode(400, 'Enter the 6-digit code from your authenticator app.');
+    // A 6-digit code from the app, or one of the recovery codes (abcde-fghij) shown at enrolment.
+    if (!/^\d{6}$/.test(code) && !looksLikeRecoveryCode(code))
+      return renderCode(400, 'Enter the 6-digit code from your authenticator app, or a recovery code.');
     try {
       const signedIn = await services.sessions.completeSecondFactor({
         userId: pending.userId,
@@ -152,13 +158,13 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (!(error instanceof TesseraError)) throw error;
       if (error.code === 'TOTP_INVALID')
         return renderCode(401, 'The code is wrong or was already used. Wait for the next code and try again.');
-      if (error.code === 'TOTP_LOCKED' || error.code === 'UNAUTHORIZED') {
+      if (error.code === 'TOTP_LOCKED' || error.code === 'TOO_MANY_REQUESTS' || error.code === 'UNAUTHORIZED') {
         clearCookie(request, reply, 'pending');
         const message =
-          error.code === 'TOTP_LOCKED'
+          error.code === 'TOTP_LOCKED' || error.code === 'TOO_MANY_REQUESTS'
             ? 'Too many wrong verification codes. Try again in a few minutes.'
             : 'The sign-in could not be completed. Sign in again.';
-        return renderSignIn(request, reply, error.code === 'TOTP_LOCKED' ? 429 : 401, { error: message });
+        return renderSignIn(request, reply, error.code === 'UNAUTHORIZED' ? 401 : 429, { error: message });
       }
       throw error;
     }

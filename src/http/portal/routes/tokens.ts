@@ -5,6 +5,12 @@
  *   GET  {base}/preferences/tokens/created  shows the new token once (Cache-Control: no-store)
  *   GET  {base}/tokens/{id}/revoke          the confirmation
  *   POST {base}/tokens/{id}/revoke          revokes, then 303 back where the revoke started
+ *   GET  {base}/tokens/{id}/regenerate      Regenerate: what happens, and the old token's grace period
+ *   POST {base}/tokens/{id}/regenerate      a new secret for the same name, scope and expiry rule, shown once
+ *
+ * Expiry on the New form (issue 14): 30 days ahead by default, entered as an ISO date (YYYY-MM-DD, UTC); the
+ * token stops at the end of that day, UTC. "Never" is offered only where the org's policy has no maximum
+ * lifetime, and the server refuses it otherwise; choosing it shows a warning (CSS only, no script).
  *
  * How the token reaches exactly one GET: the POST puts it in a cookie encrypted with the portal key and bound
  * to the session (AES-GCM, the session id as associated data), scoped to the path of the page that shows it
@@ -12,6 +18,7 @@
  * second tab find no cookie and say the token cannot be shown again. Nothing on the server holds the token.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { PortalDeps } from '../deps.js';
 import type { SignedInState } from '../portal-session.js';
 import { requireSignedIn } from '../portal-session.js';
@@ -26,14 +33,43 @@ import { decryptValue, encryptValue } from '../crypto/encrypted-value.js';
 import { baseUrl } from '../../context.js';
 import { servesGeneratedCertificate } from '../../../tls.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
-import { newTokenPage, revokeConfirmPage, tokenCreatedPage, tokenGonePage } from '../views/token-pages.js';
+import { newTokenPage, regenerateConfirmPage, revokeConfirmPage, tokenCreatedPage, tokenGonePage } from '../views/token-pages.js';
+import { MAX_REGENERATE_GRACE_SECONDS } from '../../../auth/api-tokens.js';
+import { isLive } from '../token-queries.js';
 import type { RevokeOrigin } from '../views/token-table.js';
 
 interface CreatedToken {
   name: string;
   token: string;
   expiresAt: number | null;
+  /** Set when a Regenerate made it: when the replaced token stops (null: it already has). */
+  regenerated?: { oldStopsAt: number | null };
 }
+
+/** The New form's default expiry: 30 days, as GitHub proposes. */
+export const DEFAULT_TOKEN_LIFETIME_DAYS = 30;
+
+/** The grace periods a Regenerate offers for the old token, in seconds (0: it stops at once). */
+export const REGENERATE_GRACE_CHOICES: ReadonlyArray<{ seconds: number; label: string }> = [
+  { seconds: 0, label: 'None: the old token stops now' },
+  { seconds: 3600, label: '1 hour' },
+  { seconds: 86_400, label: '1 day' },
+  { seconds: 7 * 86_400, label: '7 days' },
+];
+
+const UUID_PARAM = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }) });
+const CSRF_FIELD_SCHEMA = Type.String({ maxLength: 200 });
+const REGENERATE_BODY = Type.Object({
+  _csrf: Type.Optional(CSRF_FIELD_SCHEMA),
+  grace: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
+});
+const NEW_TOKEN_BODY = Type.Object({
+  _csrf: Type.Optional(CSRF_FIELD_SCHEMA),
+  name: Type.Optional(Type.String({ maxLength: 1024 })),
+  expiry: Type.Optional(Type.Union([Type.Literal('date'), Type.Literal('never')])),
+  expiresOn: Type.Optional(Type.String({ maxLength: 64 })),
+  scope: Type.Optional(Type.String({ maxLength: 512 })),
+});
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -57,6 +93,9 @@ function isCreatedToken(value: unknown): value is CreatedToken {
   return !!v && typeof v.name === 'string' && typeof v.token === 'string' && (v.expiresAt === null || typeof v.expiresAt === 'number');
 }
 
+/** `YYYY-MM-DD` of the instant, UTC. */
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
 function parseOrigin(raw: string): RevokeOrigin {
   return raw === 'tokens' || raw === 'user' ? raw : 'preferences';
 }
@@ -71,20 +110,25 @@ function originPath(base: string, origin: RevokeOrigin, ownerId: string): string
 export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { services } = deps;
 
-  const renderNewForm = async (state: SignedInState, input: { name: string; expiresOn: string; scope: string; error: string | null }) => {
+  const renderNewForm = async (
+    state: SignedInState,
+    input: { name: string; expiry: 'date' | 'never'; expiresOn: string; scope: string; error: string | null },
+  ) => {
     const org = await services.store.getOrg(state.principal.orgId);
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const tomorrow = isoDate(Date.now() + 86_400_000);
     // Only roles the user could narrow a token to: every right of the role held (the server checks it again).
     const held = effectiveRights(state.principal);
     const roles = [];
     for (const role of await services.store.listRoles(state.principal.orgId)) {
       if ((await services.store.roleRights(role.id)).every((r) => held.has(r))) roles.push({ id: role.id, name: role.name });
     }
+    const maxLifetimeDays = org?.max_token_lifetime_days ?? null;
     return newTokenPage(signedInFrame(state, deps, 'preferences'), {
       ...input,
       roles,
       minDate: tomorrow,
-      maxLifetimeDays: org?.max_token_lifetime_days ?? null,
+      maxDate: maxLifetimeDays === null ? null : isoDate(Date.now() + maxLifetimeDays * 86_400_000),
+      maxLifetimeDays,
     });
   };
 
@@ -96,18 +140,39 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get('/preferences/tokens/new', async (request, reply) => {
     const state = requireCanCreate(request);
-    return sendPage(reply, await renderNewForm(state, { name: '', expiresOn: '', scope: '', error: null }));
+    const org = await services.store.getOrg(state.principal.orgId);
+    // The default: 30 days from today, or the org's maximum when that is shorter.
+    const days = Math.min(DEFAULT_TOKEN_LIFETIME_DAYS, org?.max_token_lifetime_days ?? DEFAULT_TOKEN_LIFETIME_DAYS);
+    const expiresOn = isoDate(Date.now() + days * 86_400_000);
+    return sendPage(reply, await renderNewForm(state, { name: '', expiry: 'date', expiresOn, scope: '', error: null }));
   });
 
-  app.post('/preferences/tokens', { config: { csrf: 'session' } }, async (request, reply) => {
+  app.post('/preferences/tokens', { config: { csrf: 'session' }, schema: { body: NEW_TOKEN_BODY } }, async (request, reply) => {
     const state = requireCanCreate(request);
     const name = formField(request, 'name').trim();
+    // The page always sends the choice. A form without it (an older page, a script posting the form) keeps the
+    // earlier meaning: a date when one is given, else no expiry where the org allows it (the service then applies
+    // the org's maximum lifetime, as for the API).
+    const choice = formField(request, 'expiry');
+    const expiry = choice === 'never' ? 'never' : 'date';
     const expiresOn = formField(request, 'expiresOn').trim();
     const scope = formField(request, 'scope').trim();
-    const rerender = async (error: string) => sendPage(reply, await renderNewForm(state, { name, expiresOn, scope, error }), 400);
+    const rerender = async (error: string) => sendPage(reply, await renderNewForm(state, { name, expiry, expiresOn, scope, error }), 400);
     if (name === '') return rerender('Enter a name for the token.');
-    const expiresAt = expiryFromDate(expiresOn);
-    if (expiresAt === null) return rerender('The expiry date must be a date such as 2030-12-31.');
+    let expiresAt: string | undefined;
+    if (expiry === 'never') {
+      const org = await services.store.getOrg(state.principal.orgId);
+      if (org?.max_token_lifetime_days !== null && org?.max_token_lifetime_days !== undefined) {
+        return rerender(
+          `Your organization does not allow tokens that never expire: choose a date at most ${org.max_token_lifetime_days} days ahead.`,
+        );
+      }
+    } else if (choice !== '' || expiresOn !== '') {
+      if (expiresOn === '') return rerender('Enter the expiry date as YYYY-MM-DD (UTC), or choose "Never".');
+      const parsed = expiryFromDate(expiresOn);
+      if (parsed === null || parsed === undefined) return rerender('The expiry date must be a date such as 2030-12-31 (YYYY-MM-DD, UTC).');
+      expiresAt = parsed;
+    }
 
     let registered;
     try {
@@ -148,7 +213,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
       // The snippets must run as pasted: against the generated self-signed certificate that needs -k.
       insecure: servesGeneratedCertificate(services.config),
     });
-    return sendPage(reply, tokenCreatedPage(frame, { ...created, usage }));
+    return sendPage(reply, tokenCreatedPage(frame, { ...created, usage, regenerated: created.regenerated ?? null }));
   });
 
   const loadForRevoke = async (request: FastifyRequest<{ Params: { id: string } }>, state: SignedInState) => {
@@ -158,7 +223,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return toListItem(services, row, owner?.name ?? '', org?.name ?? '', await scopeRoleNames(services, [row]));
   };
 
-  app.get<{ Params: { id: string } }>('/tokens/:id/revoke', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/tokens/:id/revoke', { schema: { params: UUID_PARAM } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const token = await loadForRevoke(request, state);
     const origin = parseOrigin(queryField(request, 'from'));
@@ -179,6 +244,72 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     await services.apiTokens.revoke(state.principal, token.id, request.ip);
     const origin = parseOrigin(formField(request, 'from'));
     const target = originPath(state.org.basePath, origin, token.ownerId);
-    return seeOther(reply, `${target}?done=revoked${origin === 'preferences' ? '#access-tokens' : ''}`);
+    // The notice names the token: the next page looks the id up (in the viewer's reach) instead of trusting a
+    // name in the URL.
+    return seeOther(reply, `${target}?done=revoked&token=${token.id}${origin === 'preferences' ? '#access-tokens' : ''}`);
   });
+
+  /** The caller's own live token, not already replaced; anything else is the same 403. */
+  const loadForRegenerate = async (request: FastifyRequest<{ Params: { id: string } }>, state: SignedInState) => {
+    const token = await loadForRevoke(request, state);
+    if (token.ownerId !== state.principal.userId || !canCreateOwnToken(state.principal) || token.replaced || !isLive(token)) {
+      throw forbidden('Only the owner can regenerate a token that still works.');
+    }
+    return token;
+  };
+
+  /** The expiry the new token will get (the service's rule, for the page to say so). */
+  const regeneratedExpiry = async (state: SignedInState, token: { expiresAt: number | null; createdAt: number }) => {
+    const org = await services.store.getOrg(state.principal.orgId);
+    const now = Date.now();
+    let at = token.expiresAt === null ? null : now + Math.max(token.expiresAt - token.createdAt, 60_000);
+    const maxDays = org?.max_token_lifetime_days ?? null;
+    if (maxDays !== null) at = Math.min(at ?? Infinity, now + maxDays * 86_400_000);
+    return at;
+  };
+
+  app.get<{ Params: { id: string } }>('/tokens/:id/regenerate', { schema: { params: UUID_PARAM } }, async (request, reply) => {
+    const state = requireSignedIn(request);
+    const token = await loadForRegenerate(request, state);
+    return sendPage(
+      reply,
+      regenerateConfirmPage(signedInFrame(state, deps, 'preferences'), {
+        token,
+        newExpiresAt: await regeneratedExpiry(state, token),
+        graceChoices: REGENERATE_GRACE_CHOICES,
+        error: null,
+      }),
+    );
+  });
+
+  app.post<{ Params: { id: string } }>(
+    '/tokens/:id/regenerate',
+    { config: { csrf: 'session' }, schema: { params: UUID_PARAM, body: REGENERATE_BODY } },
+    async (request, reply) => {
+      const state = requireSignedIn(request);
+      const token = await loadForRegenerate(request, state);
+      const grace = Number(formField(request, 'grace') || 'NaN');
+      if (!REGENERATE_GRACE_CHOICES.some((c) => c.seconds === grace) || grace > MAX_REGENERATE_GRACE_SECONDS) {
+        return sendPage(
+          reply,
+          regenerateConfirmPage(signedInFrame(state, deps, 'preferences'), {
+            token,
+            newExpiresAt: await regeneratedExpiry(state, token),
+            graceChoices: REGENERATE_GRACE_CHOICES,
+            error: 'Choose how long the old token keeps working.',
+          }),
+          400,
+        );
+      }
+      const result = await services.apiTokens.regenerate(state.principal, token.id, grace, request.ip);
+      const created: CreatedToken = {
+        name: result.row.name,
+        token: result.apiToken,
+        expiresAt: result.row.expires_at === null ? null : Number(result.row.expires_at),
+        regenerated: { oldStopsAt: result.graceEndsAt },
+      };
+      setCreatedTokenCookie(request, reply, state.org.basePath, encryptValue(deps.keys.createdToken, created, state.principal.sessionId));
+      return seeOther(reply, createdTokenPath(state.org.basePath));
+    },
+  );
 }

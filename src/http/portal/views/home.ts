@@ -5,7 +5,14 @@ import { alert, pageHeading, timeOrDash } from './components.js';
 
 export function homePage(
   frame: PageFrame,
-  input: { fullName: string; orgFullName: string; liveTokens: number | null; twoFactorResetAt?: number | null },
+  input: {
+    fullName: string;
+    orgFullName: string;
+    liveTokens: number | null;
+    twoFactorResetAt?: number | null;
+    /** The user's live tokens that expire within 7 days (token-queries.ts EXPIRING_SOON_MS). */
+    expiringSoon?: ReadonlyArray<{ name: string; expiresAt: number }>;
+  },
 ): SafeHtml {
   const base = frame.org!.basePath;
   const user = frame.user!;
@@ -21,6 +28,7 @@ ${
     'two-factor-reset-notice',
   )
 }
+${expiringSoonNotice(base, input.expiringSoon ?? [])}
 <div class="card-grid">
   ${
     input.liveTokens !== null &&
@@ -48,5 +56,17 @@ ${
   </section>`
   }
 </div>`,
+  );
+}
+
+/** "Expiring soon": the tokens that stop within 7 days, so that they are regenerated before scripts break. */
+export function expiringSoonNotice(base: string, tokens: ReadonlyArray<{ name: string; expiresAt: number }>): SafeHtml | '' {
+  if (tokens.length === 0) return '';
+  return alert(
+    'warning',
+    html`<strong>${tokens.length === 1 ? 'An API token expires soon' : `${tokens.length} API tokens expire soon`}:</strong> ${tokens.map(
+      (t, i) => html`${i > 0 ? ', ' : ''}<span class="token-name">${t.name}</span> (${timeOrDash(t.expiresAt)})`,
+    )}. <a href="${base}/preferences#access-tokens">Regenerate ${tokens.length === 1 ? 'it' : 'them'}</a> before scripts stop working.`,
+    'expiring-soon',
   );
 }

@@ -7,6 +7,8 @@ import type { TokenListItem } from '../token-queries.js';
 import { layout, type PageFrame } from './layout.js';
 import { alert, csrfField, pageHeading } from './components.js';
 import { tokenTable } from './token-table.js';
+import { expiringSoonNotice } from './home.js';
+import { tokenStatus } from '../token-queries.js';
 
 export interface PreferencesInput {
   readonly fullName: string;
@@ -14,6 +16,8 @@ export interface PreferencesInput {
   /** Whether the Password section (Change password) is shown: the policy's "password.changeOwn". */
   readonly canChangePassword: boolean;
   readonly totp: 'enabled' | 'enrolling' | 'off';
+  /** Unused two-factor recovery codes (when two-factor is on). */
+  readonly recoveryCodesLeft: number;
   /** null: no Access Tokens section at all. */
   readonly tokens: { items: readonly TokenListItem[]; truncated: boolean; canCreate: boolean } | null;
   readonly notice: string | null;
@@ -40,7 +44,7 @@ ${input.notice && alert('success', input.notice)}
 ${input.canChangePassword && passwordSection(base, input.tokens !== null)}
 <section class="card" aria-labelledby="pref-totp" id="two-factor">
   <h2 id="pref-totp" class="card-title">Two-factor authentication</h2>
-  ${totpSection(base, input.totp, frame.csrfToken)}
+  ${totpSection(base, input.totp, frame.csrfToken, input.recoveryCodesLeft)}
 </section>
 ${input.tokens && accessTokensSection(base, input.tokens)}`,
   );
@@ -54,10 +58,11 @@ function passwordSection(base: string, withTokens: boolean): SafeHtml {
 </section>`;
 }
 
-function totpSection(base: string, state: PreferencesInput['totp'], csrfToken: string): SafeHtml {
+function totpSection(base: string, state: PreferencesInput['totp'], csrfToken: string, recoveryCodesLeft: number): SafeHtml {
   if (state === 'enabled') {
     return html`<p><span class="badge badge-success">Enabled</span> Signing in asks for a code from your authenticator app after your password.</p>
-  <a class="btn btn-outline" href="${base}/preferences/totp/disable">Turn off</a>`;
+  <p id="recovery-codes-left"${recoveryCodesLeft <= 2 ? html` class="text-warning"` : ''}>Recovery codes left: <strong>${recoveryCodesLeft}</strong> of 10. Each one signs you in once if you lose your app.${recoveryCodesLeft <= 2 ? ' Make a new set soon.' : ''}</p>
+  <div class="button-row"><a class="btn btn-outline" href="${base}/preferences/totp/recovery-codes/new">New recovery codes</a> <a class="btn btn-outline" href="${base}/preferences/totp/disable">Turn off</a></div>`;
   }
   return html`<p>${state === 'enrolling' ? 'Set-up was started but not confirmed yet.' : 'Not enabled.'} With two-factor authentication, signing in also asks for a 6-digit code from an authenticator app on your phone.</p>
   <form method="post" action="${base}/preferences/totp/start">${csrfField(csrfToken)}<button type="submit" class="btn btn-outline">${state === 'enrolling' ? 'Start again' : 'Set up'}</button></form>`;
@@ -69,7 +74,11 @@ function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput[
     <h2 id="access-tokens-title" class="card-title">Access Tokens</h2>
     ${tokens.canCreate && html`<a class="btn btn-primary" href="${base}/preferences/tokens/new">New</a>`}
   </div>
-  <p class="card-text">API tokens let scripts and tools act as you without your password or verification code. A token is shown once, when it is created. Revoke any token you no longer use.</p>
+  <p class="card-text">API tokens let scripts and tools act as you without your password or verification code. A token is shown once, when it is created. Revoke any token you no longer use. Times are UTC.</p>
+  ${expiringSoonNotice(
+    base,
+    tokens.items.filter((t) => tokenStatus(t) === 'expiring-soon' && !t.replaced).map((t) => ({ name: t.name, expiresAt: t.expiresAt! })),
+  )}
   ${tokenTable(tokens.items, {
     basePath: base,
     caption: 'Your API tokens',
@@ -77,6 +86,7 @@ function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput[
     showOrg: false,
     revokeFrom: 'preferences',
     emptyText: 'You have no API tokens.',
+    canRegenerate: tokens.canCreate,
   })}
   ${tokens.truncated && html`<p class="muted">Only the first tokens are shown.</p>`}
 </section>`;

@@ -14,8 +14,17 @@ function orgLabel(org: PortalOrg): string {
   return org.kind === 'provider' ? 'the provider portal' : `organization ${org.orgName}`;
 }
 
-export function signInPage(input: { org: PortalOrg; csrfToken: string; userName?: string; error?: string; notice?: string }): SafeHtml {
+export function signInPage(input: {
+  org: PortalOrg;
+  csrfToken: string;
+  userName?: string;
+  error?: string;
+  notice?: string;
+  /** The browser is signed in to another org's portal: say so, and offer the way back. */
+  elsewhere?: { userName: string; orgName: string; basePath: string };
+}): SafeHtml {
   const { org } = input;
+  const elsewhere = input.elsewhere;
   return layout(
     signedOutFrame(org),
     'Sign in',
@@ -23,6 +32,14 @@ export function signInPage(input: { org: PortalOrg; csrfToken: string; userName?
   <h1 id="sign-in-title" class="sign-in-title">Sign in</h1>
   <p class="sign-in-org">to ${orgLabel(org)}</p>
   ${input.notice && alert('info', input.notice)}
+  ${
+    elsewhere &&
+    alert(
+      'info',
+      html`You are signed in to <strong>${elsewhere.orgName === 'System' ? 'the provider portal' : `organization ${elsewhere.orgName}`}</strong> as ${elsewhere.userName}. Sign in to ${orgLabel(org)} below (that ends the other session), or <a href="${elsewhere.basePath}/" id="back-to-other-org">go back to ${elsewhere.orgName === 'System' ? 'the provider portal' : elsewhere.orgName}</a>.`,
+      'signed-in-elsewhere',
+    )
+  }
   ${input.error && alert('danger', input.error, 'sign-in-error')}
   <form method="post" action="${org.basePath}/login" class="form-stack" novalidate>
     ${csrfField(input.csrfToken)}
@@ -48,13 +65,13 @@ export function verificationCodePage(input: { org: PortalOrg; csrfToken: string;
     'Verification code',
     html`<section class="card sign-in-card" aria-labelledby="code-title">
   <h1 id="code-title" class="sign-in-title">Verification code</h1>
-  <p class="sign-in-org">Open the authenticator app on your device and enter the 6-digit code it shows for Tessera.</p>
+  <p class="sign-in-org">Open the authenticator app on your device and enter the 6-digit code it shows for Tessera. Lost the app? Enter one of your recovery codes instead.</p>
   ${input.error && alert('danger', input.error, 'code-error')}
   <form method="post" action="${org.basePath}/login/code" class="form-stack" novalidate>
     ${csrfField(input.csrfToken)}
     <div class="field">
       <label for="code">Code</label>
-      <input id="code" name="code" type="text" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus class="input-code"${input.error ? html` aria-describedby="code-error"` : ''}>
+      <input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="16" required autofocus class="input-code"${input.error ? html` aria-describedby="code-error"` : ''}>
     </div>
     <button type="submit" class="btn btn-primary btn-block">Verify</button>
   </form>
@@ -65,18 +82,19 @@ export function verificationCodePage(input: { org: PortalOrg; csrfToken: string;
 }
 
 /** `/` and `/tenant`: which organization's portal to open. A GET form: it changes nothing, so no CSRF token. */
-export function organizationChooserPage(input: { error?: string }): SafeHtml {
+export function organizationChooserPage(input: { error?: string; value?: string }): SafeHtml {
   return layout(
     { org: null, user: null, csrfToken: '', showAdministration: false },
     'Choose your organization',
     html`<section class="card sign-in-card" aria-labelledby="chooser-title">
   <h1 id="chooser-title" class="sign-in-title">Tessera</h1>
   <p class="sign-in-org">Enter the name of your organization to sign in.</p>
-  ${input.error && alert('danger', input.error)}
+  ${input.error && alert('danger', input.error, 'org-error')}
   <form method="get" action="/tenant" class="form-stack">
     <div class="field">
       <label for="org">Organization</label>
-      <input id="org" name="org" type="text" autocapitalize="none" spellcheck="false" required autofocus>
+      <input id="org" name="org" type="text" autocapitalize="none" spellcheck="false" required autofocus maxlength="128" value="${input.value ?? ''}" aria-describedby="org-help${input.error ? ' org-error' : ''}">
+      <p class="field-help" id="org-help">Its short name or its full name, in any case (e.g. "acme" or "ACME Corporation").</p>
     </div>
     <button type="submit" class="btn btn-primary btn-block">Continue</button>
   </form>

@@ -10,13 +10,18 @@ import { TOKEN_ENV_VAR } from '../token-usage.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import { layout, type PageFrame } from './layout.js';
 import { alert, copyableBlock, csrfField, pageHeading, timeOrDash } from './components.js';
+import { breadcrumb } from './breadcrumb.js';
 
 export function newTokenPage(
   frame: PageFrame,
   input: {
     name: string;
+    /** 'date' (the default: 30 days ahead) or 'never' (offered only when the org allows it). */
+    expiry: 'date' | 'never';
     expiresOn: string;
     minDate: string;
+    /** The last date the org's policy allows (null: no maximum, and "Never" is offered). */
+    maxDate: string | null;
     maxLifetimeDays: number | null;
     error: string | null;
     /** The scope chosen ('' = all rights), and the roles within the user's rights that a token may be narrowed to. */
@@ -27,10 +32,12 @@ export function newTokenPage(
   const base = frame.org!.basePath;
   const option = (value: string, label: string) =>
     html`<option value="${value}"${input.scope === value ? html` selected` : ''}>${label}</option>`;
+  const neverAllowed = input.maxLifetimeDays === null;
+  const never = neverAllowed && input.expiry === 'never';
   return layout(
     { ...frame, active: 'preferences' },
     'New API token',
-    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/preferences#access-tokens">User preferences</a> <span aria-hidden="true">/</span> <span>New API token</span></nav>
+    html`${breadcrumb([{ href: `${base}/preferences#access-tokens`, label: 'User preferences' }], 'New API token')}
 ${pageHeading('New API token')}
 <section class="card card-form">
   ${input.error && alert('danger', input.error, 'token-error')}
@@ -41,15 +48,25 @@ ${pageHeading('New API token')}
       <input id="token-name" name="name" type="text" required maxlength="${MAX_TOKEN_NAME_LENGTH}" autocomplete="off" spellcheck="false" autofocus value="${input.name}" aria-describedby="token-name-help${input.error ? ' token-error' : ''}">
       <p class="field-help" id="token-name-help">What the token is for, e.g. "terraform-prod". It must be unique among your tokens.</p>
     </div>
-    <div class="field">
-      <label for="token-expires">Expires on <span class="optional">(optional)</span></label>
-      <input id="token-expires" name="expiresOn" type="date" min="${input.minDate}" value="${input.expiresOn}" aria-describedby="token-expires-help">
-      <p class="field-help" id="token-expires-help">The token stops working at the end of that day (UTC). ${
-        input.maxLifetimeDays === null
-          ? 'Leave empty for a token that does not expire.'
-          : `Your organization limits tokens to ${input.maxLifetimeDays} days; left empty, the token expires after that.`
-      }</p>
-    </div>
+    <fieldset class="field expiry-choice">
+      <legend>Expiry</legend>
+      <input type="radio" id="expiry-date" name="expiry" value="date" class="expiry-radio"${never ? '' : html` checked`}>
+      <label for="expiry-date" class="radio-label">Expires at the end of (UTC)</label>
+      <div class="expiry-date-field">
+        <label for="token-expires" class="visually-hidden">Expiry date, YYYY-MM-DD, UTC</label>
+        <input id="token-expires" name="expiresOn" type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${input.expiresOn}" aria-describedby="token-expires-help">
+        <p class="field-help" id="token-expires-help">An ISO date, YYYY-MM-DD: the token stops working at 23:59:59 UTC that day. The earliest is ${input.minDate}${
+          input.maxDate ? html`; your organization allows at most ${input.maxLifetimeDays} days (${input.maxDate})` : ''
+        }. The default is 30 days from today.</p>
+      </div>
+      ${
+        neverAllowed
+          ? html`<input type="radio" id="expiry-never" name="expiry" value="never" class="expiry-radio expiry-never"${never ? html` checked` : ''}>
+      <label for="expiry-never" class="radio-label">Never expires</label>
+      <div class="alert alert-warning never-warning" id="never-warning"><span class="alert-icon" aria-hidden="true"></span><div class="alert-text"><strong>Not recommended.</strong> A token that never expires works until someone revokes it, also if it leaks or is forgotten in a script. Prefer a date and regenerate the token before it expires.</div></div>`
+          : html`<p class="field-help">Your organization does not allow tokens that never expire.</p>`
+      }
+    </fieldset>
     <div class="field">
       <label for="token-scope">Access</label>
       <select id="token-scope" name="scope" aria-describedby="token-scope-help">
@@ -70,13 +87,33 @@ ${pageHeading('New API token')}
 
 export function tokenCreatedPage(
   frame: PageFrame,
-  input: { name: string; token: string; expiresAt: number | null; usage: TokenUsageSnippets },
+  input: {
+    name: string;
+    token: string;
+    expiresAt: number | null;
+    usage: TokenUsageSnippets;
+    /** Set after a Regenerate: when the replaced token stops (null: it already has). */
+    regenerated?: { oldStopsAt: number | null } | null;
+  },
 ): SafeHtml {
   const base = frame.org!.basePath;
+  const title = input.regenerated ? 'API token regenerated' : 'API token created';
   return layout(
     { ...frame, active: 'preferences' },
-    'API token created',
-    html`${pageHeading('API token created', html`Token <strong class="token-name">${input.name}</strong>, expires: ${timeOrDash(input.expiresAt, 'never')}`)}
+    title,
+    html`${breadcrumb([{ href: `${base}/preferences#access-tokens`, label: 'User preferences' }], title)}
+${pageHeading(title, html`Token <strong class="token-name">${input.name}</strong>, expires: ${timeOrDash(input.expiresAt, 'never')}`)}
+${
+  input.regenerated &&
+  alert(
+    'info',
+    input.regenerated.oldStopsAt === null
+      ? 'The old token with this name was revoked: scripts still using it stop working now. Give them the new token.'
+      : html`The old token with this name keeps working until ${timeOrDash(input.regenerated.oldStopsAt)}, then stops. Give your scripts the new token before then.`,
+    'regenerated-note',
+  )
+}
+${input.expiresAt === null && alert('warning', 'This token never expires: it works until someone revokes it.', 'never-expires-note')}
 <section class="card" aria-labelledby="token-value-title">
   <h2 id="token-value-title" class="card-title">Your new API token</h2>
   ${alert(
@@ -111,7 +148,8 @@ export function tokenGonePage(frame: PageFrame): SafeHtml {
   return layout(
     { ...frame, active: 'preferences' },
     'Token no longer available',
-    html`${pageHeading('Token no longer available')}
+    html`${breadcrumb([{ href: `${base}/preferences#access-tokens`, label: 'User preferences' }], 'Token no longer available')}
+${pageHeading('Token no longer available')}
 <section class="card">
   ${alert('info', 'A new API token is shown only once, right after it is created. If you did not copy it, revoke it and create a new one.')}
   <div class="form-actions"><a class="btn btn-primary" href="${base}/preferences#access-tokens">Back to Access Tokens</a></div>
@@ -128,7 +166,8 @@ export function revokeConfirmPage(
   return layout(
     frame,
     'Revoke API token',
-    html`${pageHeading('Revoke API token')}
+    html`${breadcrumb([{ href: input.cancelHref, label: input.from === 'preferences' ? 'User preferences' : 'Administration' }], 'Revoke API token')}
+${pageHeading('Revoke API token')}
 <section class="card card-form" aria-labelledby="revoke-title">
   <h2 id="revoke-title" class="card-title">Revoke <span class="token-name">${t.name}</span>?</h2>
   ${alert('danger', 'Scripts using this token, and every session they opened with it, stop working at once. This cannot be undone.')}
@@ -143,6 +182,54 @@ export function revokeConfirmPage(
     <input type="hidden" name="from" value="${input.from}">
     <button type="submit" class="btn btn-danger">Revoke</button>
     <a class="btn btn-link" href="${input.cancelHref}" autofocus>Cancel</a>
+  </form>
+</section>`,
+  );
+}
+
+/**
+ * Regenerate: what it does (a new secret for the same name, access and expiry rule, shown once) and how long the
+ * old token keeps working: none (it stops now) or a grace the user picks, for the time it takes to deploy the new
+ * one. Cancel has the focus, as on the revoke confirmation.
+ */
+export function regenerateConfirmPage(
+  frame: PageFrame,
+  input: {
+    token: TokenListItem;
+    newExpiresAt: number | null;
+    graceChoices: ReadonlyArray<{ seconds: number; label: string }>;
+    error: string | null;
+  },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const t = input.token;
+  return layout(
+    { ...frame, active: 'preferences' },
+    'Regenerate API token',
+    html`${breadcrumb([{ href: `${base}/preferences#access-tokens`, label: 'User preferences' }], 'Regenerate API token')}
+${pageHeading('Regenerate API token')}
+<section class="card card-form" aria-labelledby="regenerate-title">
+  <h2 id="regenerate-title" class="card-title">Regenerate <span class="token-name">${t.name}</span>?</h2>
+  <p>A new token with the same name and access is made and shown once. The old token stops working at the end of the grace period you choose.</p>
+  ${input.error && alert('danger', input.error, 'regenerate-error')}
+  <dl class="properties">
+    <dt>Access</dt><dd>${t.access}</dd>
+    <dt>Old token expires</dt><dd>${timeOrDash(t.expiresAt)}</dd>
+    <dt>New token expires</dt><dd>${timeOrDash(input.newExpiresAt)}${t.expiresAt !== null && html` <span class="muted">(the same lifetime, from now)</span>`}</dd>
+  </dl>
+  <form method="post" action="${base}/tokens/${t.id}/regenerate" class="form-stack">
+    ${csrfField(frame.csrfToken)}
+    <fieldset class="field">
+      <legend>The old token keeps working for</legend>
+      ${input.graceChoices.map(
+        (c, i) =>
+          html`<div class="radio-row"><input type="radio" id="grace-${c.seconds}" name="grace" value="${String(c.seconds)}"${i === 0 ? html` checked` : ''}><label for="grace-${c.seconds}" class="radio-label">${c.label}</label></div>`,
+      )}
+    </fieldset>
+    <div class="form-actions">
+      <button type="submit" class="btn btn-primary">Regenerate</button>
+      <a class="btn btn-link" href="${base}/preferences#access-tokens" autofocus>Cancel</a>
+    </div>
   </form>
 </section>`,
   );

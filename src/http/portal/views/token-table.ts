@@ -1,9 +1,12 @@
 /**
  * The API-token table (datagrid) shared by User preferences and Administration. On a narrow window each row
  * becomes a stacked card; the `data-label` attributes give the CSS the column names to show.
+ *
+ * Revoked, expired and replaced tokens stay listed until their retention ends: greyed (the row's class and a
+ * status badge say it in words, not only in colour), with when and by whom, and without actions.
  */
 import { html, type SafeHtml } from '../html.js';
-import type { TokenListItem } from '../token-queries.js';
+import { tokenStatus, type TokenListItem, type TokenStatus } from '../token-queries.js';
 import { timeOrDash } from './components.js';
 
 /** Where a revoke started, so that the confirmation returns there. */
@@ -17,6 +20,26 @@ export interface TokenTableOptions {
   readonly revokeFrom: RevokeOrigin;
   readonly emptyText: string;
   readonly now?: number;
+  /** Whether live tokens of this list get a Regenerate action (the owner's own list, with the right to create). */
+  readonly canRegenerate?: boolean;
+}
+
+const BADGES: Record<TokenStatus, SafeHtml | ''> = {
+  active: '',
+  'expiring-soon': html` <span class="badge badge-warning">Expires soon</span>`,
+  expired: html` <span class="badge badge-muted">Expired</span>`,
+  revoked: html` <span class="badge badge-muted">Revoked</span>`,
+  replaced: html` <span class="badge badge-muted">Replaced</span>`,
+};
+
+function endedNote(t: TokenListItem, status: TokenStatus): SafeHtml | '' {
+  if (status === 'revoked') {
+    return html`<span class="token-ended">Revoked ${timeOrDash(t.revokedAt)}${t.revokedBy ? html` by ${t.revokedBy}` : t.revokedAt !== null ? ' by its holder or an administrator action' : ''}</span>`;
+  }
+  if (status === 'replaced')
+    return html`<span class="token-ended">Replaced by a regenerated token; stopped ${timeOrDash(t.expiresAt)}</span>`;
+  if (status === 'expired') return html`<span class="token-ended">Expired ${timeOrDash(t.expiresAt)}</span>`;
+  return '';
 }
 
 export function tokenTable(items: readonly TokenListItem[], options: TokenTableOptions): SafeHtml {
@@ -32,24 +55,31 @@ export function tokenTable(items: readonly TokenListItem[], options: TokenTableO
     <th scope="col">Created</th>
     <th scope="col">Last used</th>
     <th scope="col">Last IP</th>
-    <th scope="col">Expires</th>
+    <th scope="col">Expires (UTC)</th>
     <th scope="col">Access</th>
     <th scope="col"><span class="visually-hidden">Actions</span></th>
   </tr></thead>
   <tbody>
-  ${items.map(
-    (t) => html`<tr data-token-id="${t.id}">
-    <th scope="row" class="cell-name" data-label="Name">${t.name}</th>
+  ${items.map((t) => {
+    const status = tokenStatus(t, now);
+    const ended = status === 'revoked' || status === 'expired' || status === 'replaced';
+    const inGrace = t.replaced && !ended;
+    return html`<tr data-token-id="${t.id}" data-status="${status}"${ended ? html` class="row-ended"` : ''}>
+    <th scope="row" class="cell-name" data-label="Name">${t.name}${BADGES[status]}${endedNote(t, status)}${inGrace && html`<span class="token-ended">Replaced by a regenerated token; works until its grace ends</span>`}</th>
     ${options.showOwner && html`<td data-label="Owner">${t.ownerName}</td>`}
     ${options.showOrg && html`<td data-label="Organization">${t.orgName}</td>`}
     <td data-label="Created">${timeOrDash(t.createdAt)}</td>
     <td data-label="Last used">${timeOrDash(t.lastUsedAt)}</td>
     <td data-label="Last IP">${t.lastIp ?? html`<span class="muted">None</span>`}</td>
-    <td data-label="Expires">${timeOrDash(t.expiresAt)}${t.expiresAt !== null && t.expiresAt <= now && html` <span class="badge badge-danger">Expired</span>`}</td>
+    <td data-label="Expires (UTC)">${timeOrDash(t.expiresAt)}</td>
     <td data-label="Access">${t.access}</td>
-    <td class="cell-actions"><a class="btn btn-sm btn-danger-outline" href="${options.basePath}/tokens/${t.id}/revoke?from=${options.revokeFrom}" aria-label="Revoke ${t.name}">Revoke</a></td>
-  </tr>`,
-  )}
+    <td class="cell-actions">${
+      status === 'revoked'
+        ? ''
+        : html`${options.canRegenerate && !t.replaced && !ended && html`<a class="btn btn-sm btn-outline" href="${options.basePath}/tokens/${t.id}/regenerate" aria-label="Regenerate ${t.name}">Regenerate</a> `}${ended ? '' : html`<a class="btn btn-sm btn-danger-outline" href="${options.basePath}/tokens/${t.id}/revoke?from=${options.revokeFrom}" aria-label="Revoke ${t.name}">Revoke</a>`}`
+    }</td>
+  </tr>`;
+  })}
   </tbody>
 </table>
 </div>`;

@@ -1,0 +1,157 @@
+/**
+ * Accessibility (issue 14 §6): every portal page of test/e2e/portal-pages.ts, as each kind of user, checked by
+ * axe-core against WCAG 2.0/2.1 A and AA. A serious or critical violation fails the test, listing the page, the
+ * rule and the nodes. axe is injected through the DevTools protocol (page.evaluate), so the CSP stays as it is:
+ * no inline script is allowed for it. Then a keyboard-only run: sign in, create a token, read it, revoke it, with
+ * Tab, Enter and Space only, checking that the focused element always shows a focus indicator.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { apiCreateUser, apiSignIn, launchChromium, newApiClient, newPortalContext, submitPassword } from './browser.js';
+import { PORTAL_PAGES, type Visitor } from './portal-pages.js';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const ACME = '/tenant/acme';
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** Runs axe in the page; returns the serious and critical violations. */
+async function seriousViolations(page: Page): Promise<Violation[]> {
+  await page.evaluate(AXE_SOURCE);
+  const script = `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(TAGS)} }, resultTypes: ['violations'] })
+    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ') + ' ' + n.html.slice(0, 160)) })))`;
+  const all = (await page.evaluate(script)) as Violation[];
+  return all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+describe('portal accessibility in Chromium (axe-core, WCAG 2.1 AA)', () => {
+  let server: TesseraHandle;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    browser = await launchChromium();
+    server = await startTessera({ https: true, demo: true });
+    const api = await newApiClient(server.baseUrl);
+    const alice = await apiSignIn(api, 'alice', 'acme', server.demoPassword);
+    await apiCreateUser(api, alice, {
+      userName: 'carol',
+      password: 'carol-Password-1',
+      roleName: 'Console Access Only',
+      fullName: 'Carol',
+    });
+    await api.dispose();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const signedInPage = async (who: Visitor): Promise<Page> => {
+    const context = await newPortalContext(browser, server.baseUrl);
+    contexts.push(context);
+    const page = await context.newPage();
+    if (who === 'tenant') await submitPassword(page, ACME, 'bob', server.demoPassword);
+    if (who === 'orgAdmin') await submitPassword(page, ACME, 'alice', server.demoPassword);
+    if (who === 'limited') await submitPassword(page, ACME, 'carol', 'carol-Password-1');
+    if (who === 'system') await submitPassword(page, '/provider', 'administrator', server.adminPassword);
+    return page;
+  };
+
+  test('every page in the list has no serious or critical violation', async () => {
+    const pages = new Map<Visitor, Page>();
+    const failures: string[] = [];
+    for (const visit of PORTAL_PAGES) {
+      let page = pages.get(visit.who);
+      if (!page) pages.set(visit.who, (page = await signedInPage(visit.who)));
+      if (visit.steps) await visit.steps(page);
+      else await page.goto(visit.path!);
+      await page.waitForLoadState('domcontentloaded');
+      for (const v of await seriousViolations(page)) {
+        failures.push(
+          `${visit.who} / ${visit.name} (${new URL(page.url()).pathname}): [${v.impact}] ${v.id}: ${v.help}\n    ${v.nodes.join('\n    ')}`,
+        );
+      }
+    }
+    assert.equal(failures.length, 0, `axe found serious or critical violations:\n${failures.join('\n')}`);
+  });
+
+  test('keyboard only: sign in, create a token, read it once, revoke it; focus always visible', async () => {
+    const context = await newPortalContext(browser, server.baseUrl);
+    contexts.push(context);
+    const page = await context.newPage();
+    const focused = () =>
+      page.evaluate(`(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return null;
+        const s = getComputedStyle(el);
+        const visible = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+        return { tag: el.tagName, id: el.id, text: (el.textContent || el.value || '').trim().slice(0, 60), name: el.getAttribute('name'), visible };
+      })()`) as Promise<{ tag: string; id: string; text: string; name: string | null; visible: boolean } | null>;
+    /** Tabs until `match` has the focus (at most 60 presses), checking each stop shows its focus. */
+    const tabTo = async (label: string, match: (f: NonNullable<Awaited<ReturnType<typeof focused>>>) => boolean) => {
+      for (let i = 0; i < 60; i++) {
+        await page.keyboard.press('Tab');
+        const f = await focused();
+        if (!f) continue;
+        assert.ok(f.visible, `focus is visible on ${f.tag}#${f.id} "${f.text}"`);
+        if (match(f)) return;
+      }
+      assert.fail(`Tab never reached ${label}`);
+    };
+
+    await page.goto(`${ACME}/login`);
+    // The user name field has the focus already (autofocus): type, Tab to the password, Enter submits.
+    assert.equal((await focused())?.id, 'username');
+    await page.keyboard.type('bob');
+    await tabTo('the password', (f) => f.id === 'password');
+    await page.keyboard.type(server.demoPassword);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**${ACME}/`);
+
+    await tabTo('Manage tokens', (f) => f.tag === 'A' && f.text === 'Manage tokens');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/preferences#access-tokens$/);
+    await tabTo('New', (f) => f.tag === 'A' && f.text === 'New');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/preferences\/tokens\/new$/);
+    assert.equal((await focused())?.id, 'token-name', 'the name field has the focus');
+    await page.keyboard.type('keyboard-token');
+    await tabTo('Create', (f) => f.tag === 'BUTTON' && f.text === 'Create');
+    await page.keyboard.press('Space');
+    await page.waitForURL(/\/preferences\/tokens\/created$/);
+    const token = (await page.locator('#api-token').textContent())!.trim();
+    assert.match(token, /^[A-Za-z0-9_]{20,}$/, 'the token is on the page');
+    // The token block is focusable, so it can be selected and copied from the keyboard.
+    await tabTo('the token', (f) => f.id === 'api-token');
+    await tabTo('OK', (f) => f.tag === 'A' && f.id === 'token-done');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/preferences#access-tokens$/);
+
+    await tabTo('Revoke keyboard-token', (f) => f.tag === 'A' && f.text === 'Revoke' && true);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/revoke\?from=preferences$/);
+    assert.equal((await focused())?.text, 'Cancel', 'the confirmation focuses Cancel');
+    await page.keyboard.down('Shift');
+    await page.keyboard.press('Tab');
+    await page.keyboard.up('Shift');
+    const onRevoke = await focused();
+    assert.equal(onRevoke?.text, 'Revoke');
+    assert.ok(onRevoke?.visible);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/done=revoked/);
+    await page.getByText('The API token "keyboard-token" was revoked.').waitFor();
+    assert.equal(await page.locator('tr[data-status="revoked"]').filter({ hasText: 'keyboard-token' }).count(), 1);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Every portal page the accessibility test visits, in one list: who looks at it and how to get there. To cover
+ * a new page, add an entry (a path, or steps for pages reached through a form). The visits run in order per
+ * caller, in one browser profile each, so a step may rely on an earlier one (the created-token page after New).
+ */
+import type { Page } from 'playwright-core';
+
+export type Visitor = 'anonymous' | 'tenant' | 'orgAdmin' | 'system' | 'limited';
+
+export interface PortalPageVisit {
+  readonly who: Visitor;
+  readonly name: string;
+  /** A path to open, or the steps that end on the page. */
+  readonly path?: string;
+  readonly steps?: (page: Page) => Promise<void>;
+}
+
+const ACME = '/tenant/acme';
+
+const clickAndWait = async (page: Page, name: string | RegExp, url: RegExp) => {
+  await page.getByRole('link', { name }).first().click();
+  await page.waitForURL(url);
+};
+
+export const PORTAL_PAGES: readonly PortalPageVisit[] = [
+  // Signed out
+  { who: 'anonymous', name: 'organization chooser', path: '/' },
+  { who: 'anonymous', name: 'organization chooser with an error', path: '/tenant?org=%2F' },
+  { who: 'anonymous', name: 'tenant sign-in', path: `${ACME}/login` },
+  { who: 'anonymous', name: 'sign-in after the session ended', path: `${ACME}/login?notice=expired` },
+  { who: 'anonymous', name: 'provider sign-in', path: '/provider/login' },
+  { who: 'anonymous', name: 'portal 404 page', path: `${ACME}/no-such-page` },
+
+  // A tenant user (bob, vApp Author): home, preferences, the token pages and dialogs, password, two-factor.
+  { who: 'tenant', name: 'home', path: `${ACME}/` },
+  { who: 'tenant', name: 'user preferences', path: `${ACME}/preferences` },
+  { who: 'tenant', name: 'new API token', path: `${ACME}/preferences/tokens/new` },
+  {
+    who: 'tenant',
+    name: 'new API token with an error',
+    steps: async (page) => {
+      await page.goto(`${ACME}/preferences/tokens/new`);
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.waitForLoadState('domcontentloaded');
+    },
+  },
+  {
+    who: 'tenant',
+    name: 'API token created (shown once)',
+    steps: async (page) => {
+      await page.goto(`${ACME}/preferences/tokens/new`);
+      await page.getByLabel('Name', { exact: true }).fill('a11y-token');
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.waitForURL(/\/preferences\/tokens\/created$/);
+    },
+  },
+  { who: 'tenant', name: 'API token no longer available', path: `${ACME}/preferences/tokens/created` },
+  {
+    who: 'tenant',
+    name: 'revoke confirmation',
+    steps: async (page) => {
+      await page.goto(`${ACME}/preferences`);
+      await clickAndWait(page, 'Revoke a11y-token', /\/revoke/);
+    },
+  },
+  {
+    who: 'tenant',
+    name: 'regenerate confirmation',
+    steps: async (page) => {
+      await page.goto(`${ACME}/preferences`);
+      await clickAndWait(page, 'Regenerate a11y-token', /\/regenerate$/);
+    },
+  },
+  {
+    who: 'tenant',
+    name: 'preferences with a revoked token and the revocation notice',
+    steps: async (page) => {
+      await page.goto(`${ACME}/preferences`);
+      await clickAndWait(page, 'Revoke a11y-token', /\/revoke/);
+      await page.getByRole('button', { name: 'Revoke' }).click();
+      await page.waitForURL(/done=revoked/);
+    },
+  },
+  { who: 'tenant', name: 'change password', path: `${ACME}/preferences/password` },
+  {
+    who: 'tenant',
+    name: 'two-factor set-up',
+    steps: async (page) => {
+      await page.goto(`${ACME}/preferences`);
+      await page
+        .locator('#two-factor')
+        .getByRole('button', { name: /Set up|Start again/ })
+        .click();
+      await page.waitForURL(/\/preferences\/totp$/);
+    },
+  },
+  { who: 'tenant', name: 'recovery codes no longer available', path: `${ACME}/preferences/totp/recovery-codes` },
+  { who: 'tenant', name: 'not allowed (403 page)', path: `${ACME}/administration/users` },
+
+  // An org administrator (alice): Administration.
+  { who: 'orgAdmin', name: 'administration: users', path: `${ACME}/administration/users` },
+  {
+    who: 'orgAdmin',
+    name: "administration: a user's tokens",
+    steps: async (page) => {
+      await page.goto(`${ACME}/administration/users`);
+      await clickAndWait(page, 'API tokens of bob', /\/tokens$/);
+    },
+  },
+  { who: 'orgAdmin', name: 'administration: API tokens', path: `${ACME}/administration/tokens` },
+  { who: 'orgAdmin', name: 'administration: service accounts', path: `${ACME}/administration/serviceAccounts` },
+
+  // The System administrator.
+  { who: 'system', name: 'provider home', path: '/provider/' },
+  { who: 'system', name: 'provider: every API token', path: '/provider/administration/tokens' },
+  { who: 'system', name: 'provider: users', path: '/provider/administration/users' },
+  { who: 'system', name: 'provider: a tenant org page while signed in to System', path: `${ACME}/preferences` },
+
+  // Without the token right (carol, Console Access Only).
+  { who: 'limited', name: 'preferences without Access Tokens', path: `${ACME}/preferences` },
+];

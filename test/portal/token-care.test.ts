@@ -1,0 +1,211 @@
+/**
+ * Token care (issue 14 §3) through `app.inject`: the 30-day default and the warned "never" (refused where the
+ * org's policy caps lifetimes), "expiring soon" notices, revoked tokens kept listed with when and by whom until
+ * housekeeping's retention, and Regenerate (same name, scope and expiry rule; the old token stopped at once or
+ * exactly when its grace ends, through a dated revocation every node applies).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { exchange } from '../helpers/api.js';
+import { Housekeeping } from '../../src/auth/housekeeping.js';
+import { RevocationView } from '../../src/auth/revocation-view.js';
+import { PortalClient, csrfFrom } from './portal-client.js';
+
+const ACME = '/tenant/acme';
+const DAY = 86_400_000;
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+describe('portal: token care', () => {
+  let server: TesseraHandle;
+  let bob: PortalClient;
+  let alice: PortalClient;
+
+  before(async () => {
+    server = await startTessera({ demo: true });
+    bob = new PortalClient(server.server.app);
+    alice = new PortalClient(server.server.app);
+    await bob.signIn(ACME, 'bob', server.demoPassword);
+    await alice.signIn(ACME, 'alice', server.demoPassword);
+  });
+  after(async () => server?.stop());
+
+  const rowNamed = (name: string) =>
+    server.store.db.selectFrom('api_tokens').selectAll().where('name', '=', name).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+
+  async function create(client: PortalClient, form: Record<string, string>) {
+    const page = await client.get(`${ACME}/preferences/tokens/new`);
+    return client.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(page.body), ...form });
+  }
+
+  async function createAndRead(client: PortalClient, form: Record<string, string>): Promise<string> {
+    const res = await create(client, form);
+    assert.equal(res.statusCode, 303, res.body.slice(0, 400));
+    const shown = await client.get(String(res.headers.location));
+    return /id="api-token"[^>]*>([^<]+)</.exec(shown.body)![1]!;
+  }
+
+  test('the New form proposes 30 days as an ISO date (UTC) and warns about "never"', async () => {
+    const form = await bob.get(`${ACME}/preferences/tokens/new`);
+    const expected = isoDate(Date.now() + 30 * DAY);
+    assert.match(form.body, new RegExp(`name="expiresOn"[^>]*value="${expected}"`), 'the default is 30 days ahead');
+    assert.match(form.body, /placeholder="YYYY-MM-DD"/);
+    assert.match(form.body, /Expires at the end of \(UTC\)/);
+    assert.match(form.body, /id="expiry-date" name="expiry" value="date" class="expiry-radio" checked/);
+    assert.match(form.body, /id="expiry-never" name="expiry" value="never"/);
+    assert.match(form.body, /class="alert alert-warning never-warning"[^]*Not recommended/);
+
+    await createAndRead(bob, { name: 'care-default', expiry: 'date', expiresOn: expected });
+    const row = await rowNamed('care-default');
+    assert.equal(new Date(Number(row.expires_at)).toISOString(), `${expected}T23:59:59.999Z`, 'the end of that day, UTC');
+
+    const never = await create(bob, { name: 'care-never', expiry: 'never', expiresOn: expected });
+    const shown = await bob.get(String(never.headers.location));
+    assert.match(shown.body, /This token never expires/);
+    assert.equal((await rowNamed('care-never')).expires_at, null);
+
+    const bad = await create(bob, { name: 'care-bad', expiry: 'date', expiresOn: '31/12/2030' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /YYYY-MM-DD/);
+    const schema = await create(bob, { name: 'care-bad', expiry: 'sometimes' });
+    assert.equal(schema.statusCode, 400, 'a value outside the schema: a portal page with 400');
+    assert.match(String(schema.headers['content-type']), /text\/html/);
+  });
+
+  test('where the org caps lifetimes, "never" is not offered and the server refuses it', async () => {
+    const acme = (await server.store.getOrgByName('acme'))!;
+    await server.store.updateOrg(acme.id, { max_token_lifetime_days: 10 });
+    try {
+      const form = await bob.get(`${ACME}/preferences/tokens/new`);
+      assert.doesNotMatch(form.body, /id="expiry-never"/);
+      assert.match(form.body, /does not allow tokens that never expire/);
+      assert.match(form.body, new RegExp(`value="${isoDate(Date.now() + 10 * DAY)}"`), 'the default shortened to the cap');
+      const never = await create(bob, { name: 'care-capped', expiry: 'never' });
+      assert.equal(never.statusCode, 400);
+      assert.match(never.body, /does not allow tokens that never expire/);
+      const none = await server.store.db.selectFrom('api_tokens').select('id').where('name', '=', 'care-capped').execute();
+      assert.equal(none.length, 0, 'nothing was created');
+    } finally {
+      await server.store.updateOrg(acme.id, { max_token_lifetime_days: null });
+    }
+  });
+
+  test('"expiring soon" seven days ahead, in the token list and on the home page', async () => {
+    await createAndRead(bob, { name: 'care-soon', expiry: 'date', expiresOn: isoDate(Date.now() + 3 * DAY) });
+    await createAndRead(bob, { name: 'care-later', expiry: 'date', expiresOn: isoDate(Date.now() + 20 * DAY) });
+    const prefs = await bob.get(`${ACME}/preferences`);
+    const row = (name: string) =>
+      new RegExp(`<tr data-token-id="[^"]+" data-status="([a-z-]+)"[^>]*>\\s*<th[^>]*>${name}`).exec(prefs.body)?.[1];
+    assert.equal(row('care-soon'), 'expiring-soon');
+    assert.equal(row('care-later'), 'active');
+    assert.match(prefs.body, /id="expiring-soon"[^]*care-soon/);
+    const home = await bob.get(`${ACME}/`);
+    assert.match(home.body, /id="expiring-soon"[^]*An API token expires soon[^]*care-soon/);
+    assert.doesNotMatch(
+      home.body.slice(home.body.indexOf('id="expiring-soon"'), home.body.indexOf('id="expiring-soon"') + 600),
+      /care-later/,
+    );
+  });
+
+  test('a revoked token stays listed, greyed, with when and by whom, until housekeeping drops it after the retention', async () => {
+    await createAndRead(bob, { name: 'care-revoked', expiry: 'date', expiresOn: isoDate(Date.now() + 30 * DAY) });
+    const row = await rowNamed('care-revoked');
+    const confirm = await alice.get(`${ACME}/tokens/${row.id}/revoke?from=user`);
+    await alice.post(`${ACME}/tokens/${row.id}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'user' });
+    const stored = await rowNamed('care-revoked');
+    const aliceId = (await server.store.getUserByName(stored.org_id, 'alice'))!.id;
+    assert.equal(stored.revoked_by, aliceId, 'who revoked it is stored');
+    const prefs = await bob.get(`${ACME}/preferences`);
+    assert.match(
+      prefs.body,
+      new RegExp(`data-token-id="${row.id}" data-status="revoked" class="row-ended"[^]*?Revoked <time[^]*?</time> by alice`),
+    );
+    const rowHtml = prefs.body.slice(prefs.body.indexOf(`data-token-id="${row.id}"`)).split('</tr>')[0]!;
+    assert.doesNotMatch(rowHtml, /Revoke<\/a>|Regenerate<\/a>/, 'no action on a revoked token');
+
+    const housekeeping = new Housekeeping(server.store, { warn: () => undefined }, { revokedTokenRetentionMs: 30 * DAY });
+    await housekeeping.runOnce(Date.now() + 29 * DAY);
+    assert.ok(await server.store.getApiToken(row.id), 'kept within the retention');
+    await housekeeping.runOnce(Date.now() + 31 * DAY);
+    assert.equal(await server.store.getApiToken(row.id), undefined, 'deleted after it');
+  });
+
+  test('Regenerate with no grace: a new secret, same name and scope, the old one revoked at once', async () => {
+    const oldToken = await createAndRead(bob, {
+      name: 'care-regen',
+      expiry: 'date',
+      expiresOn: isoDate(Date.now() + 10 * DAY),
+      scope: 'read-only',
+    });
+    const old = await rowNamed('care-regen');
+    const page = await bob.get(`${ACME}/tokens/${old.id}/regenerate`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Regenerate <span class="token-name">care-regen<\/span>\?/);
+    assert.match(page.body, /name="grace" value="0" checked/);
+    assert.equal((await alice.get(`${ACME}/tokens/${old.id}/regenerate`)).statusCode, 403, 'an administrator may revoke, not regenerate');
+    const badGrace = await bob.post(`${ACME}/tokens/${old.id}/regenerate`, { _csrf: csrfFrom(page.body), grace: '12345' });
+    assert.equal(badGrace.statusCode, 400);
+    const noCsrf = await bob.post(`${ACME}/tokens/${old.id}/regenerate`, { grace: '0' });
+    assert.equal(noCsrf.statusCode, 403);
+    const res = await bob.post(`${ACME}/tokens/${old.id}/regenerate`, { _csrf: csrfFrom(page.body), grace: '0' });
+    assert.equal(res.statusCode, 303);
+    const shown = await bob.get(String(res.headers.location));
+    assert.match(shown.body, /API token regenerated/);
+    assert.match(shown.body, /The old token with this name was revoked/);
+    const newToken = /id="api-token"[^>]*>([^<]+)</.exec(shown.body)![1]!;
+    assert.notEqual(newToken, oldToken);
+    assert.equal(newToken.length, oldToken.length, 'the current token format');
+
+    const fresh = await rowNamed('care-regen');
+    assert.notEqual(fresh.id, old.id);
+    assert.equal(fresh.scope, 'read-only');
+    const lifetime = Number(old.expires_at) - Number(old.minted_at);
+    assert.ok(Math.abs(Number(fresh.expires_at) - (Number(fresh.minted_at) + lifetime)) < 5_000, 'the same lifetime, from now');
+    const replaced = (await server.store.getApiToken(old.id))!;
+    assert.equal(replaced.replaced_by, fresh.id);
+    assert.notEqual(replaced.revoked_at, null);
+    assert.equal((await exchange(server.baseUrl, 'acme', oldToken)).status, 400);
+    assert.equal((await exchange(server.baseUrl, 'acme', newToken)).status, 200);
+    const events = await server.store.db
+      .selectFrom('audit_events')
+      .select(['event_type', 'details'])
+      .where('token_id', '=', fresh.id)
+      .execute();
+    assert.ok(events.some((e) => e.event_type === 'apiToken.regenerated' && JSON.parse(e.details).replaces === old.id));
+  });
+
+  test('Regenerate with a grace: the old token works until the grace ends, then every node refuses it', async () => {
+    const oldToken = await createAndRead(bob, { name: 'care-grace', expiry: 'never' });
+    const old = await rowNamed('care-grace');
+    const page = await bob.get(`${ACME}/tokens/${old.id}/regenerate`);
+    const before = Date.now();
+    const res = await bob.post(`${ACME}/tokens/${old.id}/regenerate`, { _csrf: csrfFrom(page.body), grace: '3600' });
+    assert.equal(res.statusCode, 303);
+    const shown = await bob.get(String(res.headers.location));
+    assert.match(shown.body, /keeps working until <time/);
+    assert.equal((await rowNamed('care-grace')).expires_at, null, 'a token that never expired still never does');
+
+    const graced = (await server.store.getApiToken(old.id))!;
+    const graceEnd = Number(graced.expires_at);
+    assert.ok(graceEnd >= before + 3_600_000 && graceEnd <= Date.now() + 3_600_000, 'its expiry is now the end of the grace');
+    assert.equal(graced.revoked_at, null);
+    assert.equal((await exchange(server.baseUrl, 'acme', oldToken)).status, 200, 'still works during the grace');
+    const again = await bob.get(`${ACME}/tokens/${old.id}/regenerate`);
+    assert.equal(again.statusCode, 403, 'a replaced token cannot be regenerated twice');
+
+    // A dated revocation: this node's view and a node started later (rebuilt from the table) agree on the instant.
+    const view = server.server.app.tessera.revocations;
+    assert.equal(view.isApiTokenRevoked(old.id, graceEnd - 1), false);
+    assert.equal(view.isApiTokenRevoked(old.id, graceEnd), true);
+    const otherNode = new RevocationView(server.store);
+    await otherNode.resync();
+    assert.equal(otherNode.isApiTokenRevoked(old.id, graceEnd - 1), false);
+    assert.equal(otherNode.isApiTokenRevoked(old.id, graceEnd), true);
+
+    // "Revoke now" during the grace still ends it at once.
+    const confirm = await bob.get(`${ACME}/tokens/${old.id}/revoke?from=preferences`);
+    await bob.post(`${ACME}/tokens/${old.id}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'preferences' });
+    assert.equal(view.isApiTokenRevoked(old.id), true);
+    assert.equal((await exchange(server.baseUrl, 'acme', oldToken)).status, 400);
+  });
+});
