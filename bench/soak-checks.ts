@@ -39,7 +39,17 @@ export interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** Reported but not gating: a growth check over a window too short to judge growth (see MIN_GROWTH_WINDOW_MINUTES). */
+  advisory?: boolean;
 }
+
+/**
+ * Growth (RSS, lag, p99, CPU per request) gates a run only over at least this many steady minutes. CI's one-minute
+ * runs gate on what a minute can show (no 5xx, no revoked token accepted, no unexpected status, coalesced audit)
+ * and report the growth figures as notes: a slope fitted to under five minutes of a shared runner is its
+ * neighbours' noise, and failing CI on it would teach people to ignore the soak.
+ */
+export const MIN_GROWTH_WINDOW_MINUTES = 5;
 
 /** Least-squares slope of y over x (units of y per unit of x); 0 with fewer than two distinct x. */
 export function linearSlope(xs: readonly number[], ys: readonly number[]): number {
@@ -167,6 +177,9 @@ export function evaluate(samples: readonly IntervalSample[], intervalSeconds: nu
     });
     return { checks, ok: false, steady, rss, lag, cpu };
   }
+  const windowMinutes = steady[steady.length - 1]!.atMinutes - steady[0]!.atMinutes + intervalSeconds / 60;
+  const advisory = windowMinutes < MIN_GROWTH_WINDOW_MINUTES;
+  const growthChecksFrom = checks.length;
   const rssGrows = rss.slopePerMinute > t.rssSlopeMbPerMin && rss.projected > t.rssGrowthFloorMb;
   checks.push({
     name: 'RSS flat after warm-up',
@@ -199,7 +212,13 @@ export function evaluate(samples: readonly IntervalSample[], intervalSeconds: nu
     ok: !(cpuRiseEnds > t.cpuRise && cpuRiseTrend > t.cpuRise),
     detail: `first ${cpuFirst.toFixed(0)} µs, last ${cpuLast.toFixed(0)} µs (${(cpuRiseEnds * 100).toFixed(1)} %), trend ${(cpuRiseTrend * 100).toFixed(1)} % over the window (${cpu.slopePerMinute.toFixed(2)} µs/min); fails when both exceed ${t.cpuRise * 100} %`,
   });
-  return { checks, ok: checks.every((c) => c.ok), steady, rss, lag, cpu };
+  if (advisory) {
+    for (const c of checks.slice(growthChecksFrom)) {
+      c.advisory = true;
+      c.detail += ` (advisory: ${windowMinutes.toFixed(1)} steady minutes, under ${MIN_GROWTH_WINDOW_MINUTES}, cannot judge growth)`;
+    }
+  }
+  return { checks, ok: checks.every((c) => c.ok || c.advisory), steady, rss, lag, cpu };
 }
 
 /**

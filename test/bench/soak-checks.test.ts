@@ -59,6 +59,26 @@ test('RSS growing 2 MB a minute fails; the same slope over a short window does n
   assert.ok(!failed(short).includes('RSS flat after warm-up'), 'under 16 MB over the window is GC noise');
 });
 
+test('over a one-minute window growth is reported, not gating; a 5xx still fails it', () => {
+  const minute = (change: (s: IntervalSample, i: number) => Partial<IntervalSample>) =>
+    run((s, i) => ({ atMinutes: (i + 1) / 30, seconds: 2, ...change(s, i) })).slice(0, 30);
+  const verdict = evaluate(
+    minute((s, i) => ({ p99Ms: i > 25 ? 40 : s.p99Ms })),
+    2,
+  );
+  const p99 = verdict.checks.find((c) => c.name === 'p99 latency stable')!;
+  assert.equal(p99.ok, false);
+  assert.equal(p99.advisory, true);
+  assert.equal(verdict.ok, true);
+  assert.equal(
+    evaluate(
+      minute((_, i) => (i === 3 ? { errors5xx: 1 } : {})),
+      2,
+    ).ok,
+    false,
+  );
+});
+
 test('event-loop lag creeping up fails', () => {
   assert.deepEqual(failed(run((s, i) => ({ lagMeanMs: s.lagMeanMs + 0.2 * i }))), ['event-loop lag flat after warm-up']);
 });

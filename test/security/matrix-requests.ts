@@ -13,7 +13,7 @@ import { RIGHTS } from '../../src/domain/rights.js';
 
 /** What a path parameter names. Kinds without an org (rights, global roles) have no cross-org case. */
 type ObjectKind =
-  'user' | 'group' | 'role' | 'bundle' | 'token' | 'session' | 'serviceAccount' | 'org' | 'vdc' | 'vapp' | 'template' | 'task' | 'global';
+  'user' | 'group' | 'role' | 'bundle' | 'token' | 'session' | 'serviceAccount' | 'org' | 'vdc' | 'vapp' | 'vm' | 'template' | 'task' | 'global';
 
 type Relation = 'own' | 'cross' | 'self' | 'foreignPortal';
 
@@ -51,13 +51,14 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/(orgs|org|admin\/org)\/:id/, 'org'],
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
     [/\/api\/vApp\/:ref/, 'vapp'],
+    [/\/vms\/:vmId/, 'vm'],
     [/\/api\/vAppTemplate\/:ref/, 'template'],
     [/\/api\/task\/:id/, 'task'],
     [/\/(globalRoles|rights)\/:id/, 'global'],
     // An org named in the path (OAuth endpoints, metadata): the org itself is the object.
     [/\/tenant\/:org/, 'org'],
   ];
-  if (isPortal(url) && !/:(id|userId)/.test(url)) return null;
+  if (isPortal(url) && !/:(id|userId|vmId)/.test(url)) return null;
   return rules.find(([re]) => re.test(url))?.[1] ?? null;
 }
 
@@ -197,6 +198,9 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
           break;
         case 'vapp':
           objectId = objects.vappId;
+          break;
+        case 'vm':
+          objectId = objects.vmId;
           break;
         case 'template':
           objectId = objects.templateId;

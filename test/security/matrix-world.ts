@@ -52,6 +52,8 @@ export interface OrgObjects {
   readonly taskId: string;
   readonly vdcId: string;
   readonly vappId: string;
+  /** A VM of that vApp (the portal's VM detail page). */
+  readonly vmId: string;
   readonly templateId: string;
 }
 
@@ -225,7 +227,8 @@ export async function buildWorld(harness: Harness): Promise<World> {
       await store.db.updateTable('vapps').set({ is_template: 1 }).where('id', '=', template.id).execute();
       await store.db.updateTable('vms').set({ is_template: 1 }).where('vapp_id', '=', template.id).execute();
     }
-    return { vdcId: vdc.id, vappId: vapp.id, templateId: template.id };
+    const vm = await store.db.selectFrom('vms').select('id').where('vapp_id', '=', vapp.id).orderBy('name').executeTakeFirstOrThrow();
+    return { vdcId: vdc.id, vappId: vapp.id, vmId: vm.id, templateId: template.id };
   };
 
   const otherUserName = { acme: 'bob', globex: 'gina' } as const;

@@ -366,8 +366,8 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   // Issue 14: Data Centers (Organization vDC: View; carol lacks it) and Virtual Machines (vApp: View; carol has it).
   'GET /datacenters': { anonymous: '3xx', admin: '2xx', limited: '403' },
   'GET /vms': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
-  // The matrix names no VM in the path (an empty id): the schema refuses it, 400, for everyone.
-  'GET /vms/:vmId': { anonymous: ['4xx', '404'], admin: ['4xx', '404'], limited: ['4xx', '404'] },
+  // A VM of the caller's org (vApp: View, which carol has); another org's is the same 403 as none.
+  'GET /vms/:vmId': { anonymous: '3xx', admin: '2xx', limited: '2xx', crossOrg: '403' },
   // Administration > Users (Group / User: View; acting needs Organization: Manage Users and the user's role).
   'GET /administration/users/new': { anonymous: '3xx', admin: '2xx', limited: '403' },
   // The matrix's form carries only `_csrf`: the form again with 400 (nothing created).
