@@ -17,6 +17,17 @@ export interface PortalPageVisit {
 
 const ACME = '/tenant/acme';
 
+/** Opens `list` and follows its first link whose href matches `href` (a detail page reached from a list). */
+const firstLinkFrom = (list: string, href: RegExp) => async (page: Page) => {
+  await page.goto(list);
+  const links = page.locator('main a[href]');
+  const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+  const index = hrefs.findIndex((h) => href.test(h));
+  if (index < 0) throw new Error(`no link matching ${href} on ${list}`);
+  await links.nth(index).click();
+  await page.waitForURL(href);
+};
+
 const clickAndWait = async (page: Page, name: string | RegExp, url: RegExp) => {
   await page.getByRole('link', { name }).first().click();
   await page.waitForURL(url);
@@ -96,6 +107,9 @@ export const PORTAL_PAGES: readonly PortalPageVisit[] = [
   },
   { who: 'tenant', name: 'recovery codes no longer available', path: `${ACME}/preferences/totp/recovery-codes` },
   { who: 'tenant', name: 'not allowed (403 page)', path: `${ACME}/administration/users` },
+  { who: 'tenant', name: 'virtual machines', path: `${ACME}/vms` },
+  { who: 'tenant', name: 'virtual machines, searched and filtered', path: `${ACME}/vms?search=a&status=POWERED_ON&sort=name&direction=desc` },
+  { who: 'tenant', name: 'a virtual machine', steps: firstLinkFrom(`${ACME}/vms`, /\/vms\/[0-9a-f-]{36}$/) },
 
   // An org administrator (alice): Administration.
   { who: 'orgAdmin', name: 'administration: users', path: `${ACME}/administration/users` },
@@ -109,11 +123,30 @@ export const PORTAL_PAGES: readonly PortalPageVisit[] = [
   },
   { who: 'orgAdmin', name: 'administration: API tokens', path: `${ACME}/administration/tokens` },
   { who: 'orgAdmin', name: 'administration: service accounts', path: `${ACME}/administration/serviceAccounts` },
+  { who: 'orgAdmin', name: 'data centers', path: `${ACME}/datacenters` },
+  { who: 'orgAdmin', name: 'administration: new user', path: `${ACME}/administration/users/new` },
+  {
+    who: 'orgAdmin',
+    name: 'administration: a user',
+    steps: firstLinkFrom(`${ACME}/administration/users`, /\/administration\/users\/[0-9a-f-]{36}$/),
+  },
+  { who: 'orgAdmin', name: 'administration: audit trail', path: `${ACME}/administration/audit` },
+  { who: 'orgAdmin', name: 'administration: API-token policy', path: `${ACME}/administration/tokenPolicy` },
 
   // The System administrator.
   { who: 'system', name: 'provider home', path: '/provider/' },
   { who: 'system', name: 'provider: every API token', path: '/provider/administration/tokens' },
   { who: 'system', name: 'provider: users', path: '/provider/administration/users' },
+  { who: 'system', name: 'provider: organizations', path: '/provider/administration/orgs' },
+  { who: 'system', name: 'provider: new organization', path: '/provider/administration/orgs/new' },
+  {
+    who: 'system',
+    name: 'provider: an organization',
+    steps: firstLinkFrom('/provider/administration/orgs', /\/administration\/orgs\/[0-9a-f-]{36}$/),
+  },
+  { who: 'system', name: 'provider: data centers', path: '/provider/datacenters' },
+  { who: 'system', name: 'provider: virtual machines', path: '/provider/vms' },
+  { who: 'system', name: 'provider: audit trail', path: '/provider/administration/audit' },
   { who: 'system', name: 'provider: a tenant org page while signed in to System', path: `${ACME}/preferences` },
 
   // Without the token right (carol, Console Access Only).
