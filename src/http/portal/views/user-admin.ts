@@ -72,7 +72,7 @@ ${
     <td data-label="Role">${u.roleName}</td>
     <td data-label="Status">${statusBadges(u)}</td>
     <td data-label="Two-factor">${u.twoFactor ? 'On' : 'Off'}</td>
-    <td data-label="API tokens"><a href="${base}/administration/users/${u.id}/tokens" aria-label="API tokens of ${u.name}${input.allOrgs ? ` (${u.orgName})` : ''}">${u.liveTokens} ${u.liveTokens === 1 ? 'token' : 'tokens'}</a></td>
+    <td data-label="API tokens"><a href="${base}/administration/users/${u.id}/tokens" aria-label="${u.liveTokens} ${u.liveTokens === 1 ? 'token' : 'tokens'}: API tokens of ${u.name}${input.allOrgs ? ` (${u.orgName})` : ''}">${u.liveTokens} ${u.liveTokens === 1 ? 'token' : 'tokens'}</a></td>
   </tr>`,
   )}
   </tbody>
