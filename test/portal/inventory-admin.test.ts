@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
-import { accessTokenFrom, http } from '../helpers/api.js';
+import { accessTokenFrom, http, signIn as apiSignIn } from '../helpers/api.js';
 import { PortalClient } from './portal-client.js';
 
 const ACME = '/tenant/acme';
@@ -25,6 +25,18 @@ describe('portal data centers, VMs and administration', () => {
     carol = new PortalClient(app);
     hank = new PortalClient(app);
     await alice.signIn(ACME, 'alice', server.demoPassword);
+    // The demo has no Console Access Only user: alice makes carol one (the matrix's "limited" caller).
+    const session = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    const json = { authorization: `Bearer ${session}`, accept: 'application/json;version=37.0' };
+    const roles = await app.inject({ url: '/cloudapi/1.0.0/roles', headers: json });
+    const role = (roles.json().values as Array<{ id: string; name: string }>).find((r) => r.name === 'Console Access Only')!;
+    const created = await app.inject({
+      method: 'POST',
+      url: '/cloudapi/1.0.0/users',
+      headers: { ...json, 'content-type': 'application/json' },
+      payload: { username: 'carol', password: server.demoPassword, roleEntityRefs: [{ id: role.id }] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
     await carol.signIn(ACME, 'carol', server.demoPassword);
     await hank.signIn('/tenant/globex', 'hank', server.demoPassword);
   });
@@ -159,7 +171,8 @@ describe('portal data centers, VMs and administration', () => {
     const ended = await victim.get(`${ACME}/vms`);
     assert.equal(ended.statusCode, 303);
     assert.match(String(ended.headers.location), /\/login/);
-    await server.store.updateUser(carolUser.id, { password_hash: (await server.store.getUser(carolUser.id))!.password_hash });
+    // Every session of carol's ended, the suite's own included: sign that one in again with the new password.
+    await carol.signIn(ACME, 'carol', 'Carol-New-Pass-1');
   });
 
   test('audit trail filters and the JSON Lines export', async () => {
