@@ -108,7 +108,11 @@ export const PORTAL_PAGES: readonly PortalPageVisit[] = [
   { who: 'tenant', name: 'recovery codes no longer available', path: `${ACME}/preferences/totp/recovery-codes` },
   { who: 'tenant', name: 'not allowed (403 page)', path: `${ACME}/administration/users` },
   { who: 'tenant', name: 'virtual machines', path: `${ACME}/vms` },
-  { who: 'tenant', name: 'virtual machines, searched and filtered', path: `${ACME}/vms?search=a&status=POWERED_ON&sort=name&direction=desc` },
+  {
+    who: 'tenant',
+    name: 'virtual machines, searched and filtered',
+    path: `${ACME}/vms?search=a&status=POWERED_ON&sort=name&direction=desc`,
+  },
   { who: 'tenant', name: 'a virtual machine', steps: firstLinkFrom(`${ACME}/vms`, /\/vms\/[0-9a-f-]{36}$/) },
 
   // An org administrator (alice): Administration.

@@ -13,7 +13,20 @@ import { RIGHTS } from '../../src/domain/rights.js';
 
 /** What a path parameter names. Kinds without an org (rights, global roles) have no cross-org case. */
 type ObjectKind =
-  'user' | 'group' | 'role' | 'bundle' | 'token' | 'session' | 'serviceAccount' | 'org' | 'vdc' | 'vapp' | 'vm' | 'template' | 'task' | 'global';
+  | 'user'
+  | 'group'
+  | 'role'
+  | 'bundle'
+  | 'token'
+  | 'session'
+  | 'serviceAccount'
+  | 'org'
+  | 'vdc'
+  | 'vapp'
+  | 'vm'
+  | 'template'
+  | 'task'
+  | 'global';
 
 type Relation = 'own' | 'cross' | 'self' | 'foreignPortal';
 
