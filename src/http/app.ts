@@ -75,10 +75,18 @@ declare module 'fastify' {
 
 const TOKEN_OR_REVOKE_PATH = /\/(token|revoke)\/?$/;
 
+/** Node's limit on a request's head (request line and headers), in bytes. */
+const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    ...(options.https ? { https: options.https } : {}),
+    // Node's default request head (16 KiB) is below a query at the contract's bounds (a 2 KiB FIQL filter of
+    // multi-byte characters is 18 KiB percent-encoded): Node answered its own 431 before the route's schema could
+    // answer in the API's format. 64 KiB holds every declared bound; the schemas refuse anything longer.
+    ...(options.https
+      ? { https: { ...options.https, maxHeaderSize: MAX_REQUEST_HEAD_BYTES } }
+      : { http: { maxHeaderSize: MAX_REQUEST_HEAD_BYTES } }),
     bodyLimit: 256 * 1024,
     // X-Forwarded-* are believed only from the configured proxies (src/trusted-proxies.ts); none by default, so
     // a client cannot choose the address that rate limits, the audit trail and "last used" record.
