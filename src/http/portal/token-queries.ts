@@ -5,7 +5,7 @@
  * comes from the API-token service, so this node's not-yet-flushed "last used" wins over the stored row.
  */
 import type { Services } from '../context.js';
-import type { ApiTokenRow, User } from '../../store/store.js';
+import type { ApiTokenRow } from '../../store/store.js';
 
 export interface TokenListItem {
   readonly id: string;
@@ -119,51 +119,4 @@ export function toListItem(
     revokedBy: revokedByName,
     replaced: row.replaced_by !== null,
   };
-}
-
-export interface UserListItem {
-  readonly id: string;
-  readonly name: string;
-  readonly fullName: string;
-  readonly orgName: string;
-  readonly roleName: string;
-  readonly enabled: boolean;
-  readonly liveTokens: number;
-}
-
-/** The users of one org, or of every org (provider), with their live-token counts. */
-export async function listUsers(services: Services, scope: { kind: 'org'; orgId: string } | { kind: 'all' }): Promise<UserListItem[]> {
-  const { store } = services;
-  const orgs = scope.kind === 'all' ? await store.listOrgs() : [await store.getOrg(scope.orgId)].filter((o) => o !== undefined);
-  const counts = await liveTokenCounts(services, scope);
-  const out: UserListItem[] = [];
-  for (const org of [...orgs].sort((a, b) => a.name.localeCompare(b.name))) {
-    const roles = new Map((await store.listRoles(org.id)).map((r) => [r.id, r.name]));
-    const users: User[] = [...(await store.listUsers(org.id))].sort((a, b) => a.name.localeCompare(b.name));
-    for (const u of users) {
-      out.push({
-        id: u.id,
-        name: u.name,
-        fullName: u.full_name,
-        orgName: org.name,
-        roleName: roles.get(u.role_id) ?? '',
-        enabled: u.is_enabled === 1,
-        liveTokens: counts.get(u.id) ?? 0,
-      });
-    }
-  }
-  return out;
-}
-
-async function liveTokenCounts(services: Services, scope: { kind: 'org'; orgId: string } | { kind: 'all' }): Promise<Map<string, number>> {
-  let query = services.store.db
-    .selectFrom('api_tokens')
-    .select(['api_tokens.user_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('api_tokens.revoked_at', 'is', null)
-    .where('api_tokens.secret_hash', 'is not', null)
-    .groupBy('api_tokens.user_id');
-  if (scope.kind === 'org') query = query.where('api_tokens.org_id', '=', scope.orgId);
-  const rows = await query.execute();
-  // PostgreSQL answers count(*) as a string (node-stack pitfall 8).
-  return new Map(rows.map((r) => [r.user_id, Number(r.n)]));
 }
