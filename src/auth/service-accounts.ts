@@ -484,7 +484,17 @@ export class ServiceAccountService {
     if (org.is_enabled !== 1) throw refuse('organization disabled');
     const now = Date.now();
     if (authorizationEnded(account, now)) {
-      // Past the end fixed at activation: the chain ends here (status CREATED), as a revoke would end it, once.
+      // Past the end fixed at activation: the chain ends here (status CREATED), as a revoke would end it. Once: of
+      // concurrent refreshes past the end, the one whose conditional write claims it ends and audits; the value
+      // it writes (0) is still past, so no refresh can slip through before the chain is revoked.
+      const claimed = await this.store.db
+        .updateTable('service_accounts')
+        .set({ authorized_until: 0 })
+        .where('id', '=', account.id)
+        .where('status', '=', 'ACTIVE')
+        .where('authorized_until', '=', Number(account.authorized_until))
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) throw refuse('authorization ended');
       await this.endEverything(account);
       await this.audit.record({
         type: 'serviceAccount.expired',
