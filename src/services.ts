@@ -40,7 +40,7 @@ const REGISTRATIONS_PER_MINUTE = 30;
 
 export async function createServices(config: Config, store: Store, log: Logger): Promise<RunningServices> {
   const accessTokens = new AccessTokenService(await store.currentSigningKey(), config.accessTokenTtlSeconds);
-  const revocations = new RevocationView(store);
+  const revocations = new RevocationView(store, { readyWaitMs: Math.floor(config.revocationFeedMaxLagMs / 2) });
   await revocations.start();
   const identities = new IdentityCache(store);
   // A user-level revocation (disable, password change) must not wait for the identity cache's TTL.

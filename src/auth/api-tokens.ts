@@ -331,7 +331,8 @@ export class ApiTokenService {
     otherKind?: (hash: string) => Promise<T | null>,
   ): Promise<ExchangeResult | ([T] extends [never] ? never : { other: T })> {
     if (typeof refreshToken !== 'string' || !isWellFormedApiToken(refreshToken)) throw invalidGrant();
-    if (!this.revocations.healthy()) {
+    const ready = this.revocations.ready();
+    if (ready !== true && !(await ready)) {
       // This node cannot know whether the token was revoked elsewhere: refuse (fail closed).
       throw new TesseraError('SERVICE_UNAVAILABLE', 'Revocation state is unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
     }

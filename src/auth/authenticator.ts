@@ -85,7 +85,8 @@ export class Authenticator {
   }
 
   async principalFor(claims: AccessClaims): Promise<Principal> {
-    if (!this.revocations.healthy()) {
+    const ready = this.revocations.ready();
+    if (ready !== true && !(await ready)) {
       throw new TesseraError('SERVICE_UNAVAILABLE', 'Revocation state is unavailable; refusing to authenticate', {
         headers: { 'Retry-After': '5' },
       });

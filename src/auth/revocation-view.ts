@@ -9,6 +9,9 @@
 import type { Store, RevocationEvent } from '../store/store.js';
 import type { AccessClaims } from './access-tokens.js';
 
+/** Half of the feed's default liveness bound (config revocationFeedMaxLagMs, 2000 ms). */
+export const DEFAULT_READY_WAIT_MS = 1_000;
+
 export class RevocationView {
   /**
    * token id -> from when it is revoked, and until when that matters. `from` is in the future only for a
@@ -21,7 +24,12 @@ export class RevocationView {
   private pruneTimer: NodeJS.Timeout | null = null;
   private resyncing: Promise<void> | null = null;
 
-  constructor(store: Store) {
+  /** How long a request may wait for a late heartbeat before it is refused (ready()). */
+  private readonly readyWaitMs: number;
+
+  /** `readyWaitMs`: by default half the feed's liveness bound, so a refused request has still waited little. */
+  constructor(store: Store, options: { readyWaitMs?: number } = {}) {
+    this.readyWaitMs = options.readyWaitMs ?? DEFAULT_READY_WAIT_MS;
     this.store = store;
     store.bus.subscribe((event) => this.apply(event));
     store.bus.onResync(() => this.resync());
@@ -40,6 +48,15 @@ export class RevocationView {
   /** True when this node can vouch for its view; false means refuse (fail closed). */
   healthy(): boolean {
     return this.store.bus.healthy();
+  }
+
+  /**
+   * Whether a request may be served: at once when the view is current (the hot path stays synchronous), else
+   * after waiting up to `waitMs` for a fresh heartbeat to prove it current (bus.whenHealthy). A late heartbeat on
+   * a busy node then costs that request some latency instead of a 503; a feed that is really down still refuses.
+   */
+  ready(): boolean | Promise<boolean> {
+    return this.store.bus.healthy() || this.store.bus.whenHealthy(this.readyWaitMs);
   }
 
   apply(event: RevocationEvent): void {

@@ -386,7 +386,7 @@ export class ServiceAccountService {
     if (typeof deviceCode !== 'string' || deviceCode.length === 0 || deviceCode.length > 256) {
       throw new TesseraError('invalid_request', 'device_code is required');
     }
-    this.requireRevocationState();
+    await this.requireRevocationState();
     const row = await this.get(clientId);
     const hash = sha256(deviceCode);
     const bad = () => new TesseraError('invalid_grant', 'Invalid device code');
@@ -650,8 +650,9 @@ export class ServiceAccountService {
     });
   }
 
-  private requireRevocationState(): void {
-    if (!this.revocations.healthy()) {
+  private async requireRevocationState(): Promise<void> {
+    const ready = this.revocations.ready();
+    if (ready !== true && !(await ready)) {
       throw new TesseraError('SERVICE_UNAVAILABLE', 'Revocation state is unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
     }
   }

@@ -17,6 +17,8 @@ import pg from 'pg';
 import type { RevocationBus, RevocationEvent } from './store.js';
 
 export const REVOCATION_CHANNEL = 'tessera_revocation';
+/** Requests that may wait at once for a late heartbeat (whenHealthy); more are refused at once. */
+export const MAX_WAITERS = 1_000;
 
 export interface BusLogger {
   warn(obj: object, msg: string): void;
@@ -51,6 +53,8 @@ export class PgRevocationBus implements RevocationBus {
   private heartbeatsInFlight = 0;
   /** Distinguishes this node's heartbeats from those of the other nodes on the same channel. */
   private readonly nodeId = randomUUID();
+  /** Requests waiting for proof of a live feed (whenHealthy), resolved by the next heartbeat or resync. */
+  private readonly waiters = new Set<(healthy: boolean) => void>();
 
   private readonly connectionString: string;
   private readonly pool: pg.Pool;
@@ -96,6 +100,7 @@ export class PgRevocationBus implements RevocationBus {
     if (this.client !== client) return; // lost again while resyncing
     this.connected = true;
     this.reconnectDelayMs = 100;
+    this.wakeWaiters();
   }
 
   private received(client: pg.Client, msg: pg.Notification): void {
@@ -108,7 +113,10 @@ export class PgRevocationBus implements RevocationBus {
       return;
     }
     if (isHeartbeat(parsed)) {
-      if (parsed.heartbeat === this.nodeId) this.currentAsOf = Math.max(this.currentAsOf, parsed.sentAt);
+      if (parsed.heartbeat === this.nodeId) {
+        this.currentAsOf = Math.max(this.currentAsOf, parsed.sentAt);
+        this.wakeWaiters();
+      }
       return; // another node's: proves nothing about when this node's own heartbeats were sent
     }
     for (const l of this.listeners) l(parsed as RevocationEvent);
@@ -121,6 +129,10 @@ export class PgRevocationBus implements RevocationBus {
     if (client && this.connected && performance.now() - this.currentAsOf > this.maxLagMs) {
       this.lost(client, new Error(`no heartbeat through the revocation feed for more than ${this.maxLagMs} ms`));
     }
+    this.sendHeartbeat();
+  }
+
+  private sendHeartbeat(): void {
     // A stalled pool connection holds its heartbeat until the read timeout, which also makes the pool discard
     // that connection; the cap keeps a partition from taking every pooled connection meanwhile.
     if (this.heartbeatsInFlight >= 3) return;
@@ -170,6 +182,33 @@ export class PgRevocationBus implements RevocationBus {
   healthy(): boolean {
     return this.connected && performance.now() - this.currentAsOf <= this.maxLagMs;
   }
+
+  /**
+   * Healthy now, or as soon as a heartbeat sent now (or a reconnect's resync) arrives, within `waitMs`. The
+   * proof is the same as healthy()'s: a request served after the wait sees every revocation committed before
+   * the heartbeat was sent. At most MAX_WAITERS requests wait; the rest are refused at once, so a feed that is
+   * really down cannot make requests pile up.
+   */
+  whenHealthy(waitMs: number): Promise<boolean> {
+    if (this.healthy()) return Promise.resolve(true);
+    if (this.closed || waitMs <= 0 || this.waiters.size >= MAX_WAITERS) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (healthy: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve(healthy);
+      };
+      const timer = setTimeout(() => done(this.healthy()), waitMs);
+      timer.unref();
+      this.waiters.add(done);
+      if (this.connected) this.sendHeartbeat();
+    });
+  }
+
+  private wakeWaiters(): void {
+    if (this.waiters.size === 0 || !this.healthy()) return;
+    for (const done of [...this.waiters]) done(true);
+  }
   committed(event: RevocationEvent): void {
     // Applied locally at once; the NOTIFY echo arrives later and is idempotent.
     for (const l of this.listeners) l(event);
@@ -180,6 +219,7 @@ export class PgRevocationBus implements RevocationBus {
   }
   async close(): Promise<void> {
     this.closed = true;
+    for (const done of [...this.waiters]) done(false);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     const client = this.client;
     this.client = null;

@@ -24,6 +24,9 @@ class InProcessRevocationBus implements RevocationBus {
   healthy(): boolean {
     return true;
   }
+  async whenHealthy(): Promise<boolean> {
+    return true;
+  }
   committed(event: RevocationEvent): void {
     for (const l of this.listeners) l(event);
   }

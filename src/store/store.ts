@@ -62,6 +62,12 @@ export interface RevocationBus {
   onResync(listener: () => Promise<void>): void;
   /** False while the bus cannot guarantee delivery (PG listener down): the revocation view fails closed. */
   healthy(): boolean;
+  /**
+   * Resolves true as soon as the bus is healthy, false if it is not within `waitMs`. A node whose heartbeat is
+   * merely late (a starved CPU, a slow round trip) proves itself current with a fresh heartbeat instead of
+   * refusing; one that is really cut off still refuses, `waitMs` later.
+   */
+  whenHealthy(waitMs: number): Promise<boolean>;
   /** Backend hook: a revocation was committed by this node (SQLite delivers it; PG waits for NOTIFY). */
   committed(event: RevocationEvent): void;
   close(): Promise<void>;

@@ -606,6 +606,33 @@ for (const plan of bothBackends()) {
           await nodeB.close();
         }
       });
+
+      test('a request waits for proof of a live feed (ready) rather than being refused, and only as long as allowed', async () => {
+        const nodeB = await location.open();
+        try {
+          const viewB = new RevocationView(nodeB, { readyWaitMs: 5_000 });
+          await viewB.start();
+          assert.equal(viewB.ready(), true, 'healthy: answered at once, synchronously');
+          (nodeB.bus as unknown as { simulateConnectionLoss(): void }).simulateConnectionLoss();
+          assert.equal(viewB.healthy(), false);
+          // The waiting request is released by the reconnect's resync, not refused.
+          const waited = viewB.ready();
+          assert.ok(waited instanceof Promise, 'unhealthy: the answer is a wait');
+          assert.equal(await waited, true, 'released once the feed is proven live again');
+          assert.equal(viewB.healthy(), true);
+          // No wait allowed: refused at once while unhealthy.
+          const impatient = new RevocationView(nodeB, { readyWaitMs: 0 });
+          (nodeB.bus as unknown as { simulateConnectionLoss(): void }).simulateConnectionLoss();
+          assert.equal(await impatient.ready(), false);
+          // A closed bus releases its waiters with a refusal.
+          const pending = viewB.ready();
+          await nodeB.bus.close();
+          assert.equal(await pending, false);
+          viewB.stop();
+        } finally {
+          await nodeB.close();
+        }
+      });
     }
   });
 }

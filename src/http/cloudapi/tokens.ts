@@ -11,6 +11,7 @@ import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { forbidden, badRequest } from '../../domain/errors.js';
 import { apiTokenListScope } from '../../domain/policy.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
+import { indexedTokenPage } from '../../store/token-listing.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
 import { tokenEntity, tokenEntityFrom } from './token-entity.js';
 
@@ -84,16 +85,27 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
     if (scope.kind === 'org') base = base.where('api_tokens.org_id', '=', scope.orgId);
     if (where) base = base.where(where);
 
-    const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const total = Number(totalRow.n);
-    let listQuery = base.selectAll('api_tokens').select(['users.name as owner_name', 'orgs.name as org_name']);
-    if (sortField !== undefined) listQuery = listQuery.orderBy(sql.ref(SORT_FIELDS[sortField]!), sortDesc ? 'desc' : 'asc');
-    const rows = await listQuery
-      .orderBy('api_tokens.created_at')
-      .orderBy('api_tokens.id')
-      .limit(page.pageSize)
-      .offset((page.page - 1) * page.pageSize)
-      .execute();
+    const offset = (page.page - 1) * page.pageSize;
+    const pageQuery = () => base.selectAll('api_tokens').select(['users.name as owner_name', 'orgs.name as org_name']);
+    let total: number;
+    let rows: Awaited<ReturnType<ReturnType<typeof pageQuery>['execute']>>;
+    // The default page (no filter, no sort) comes from the minted-token indexes (store/token-listing.ts).
+    const indexed =
+      !where && sortField === undefined ? await indexedTokenPage(store.db, scope, principal.userId, offset, page.pageSize) : null;
+    if (indexed) {
+      total = indexed.total;
+      const byId = new Map(
+        (indexed.ids.length > 0 ? await pageQuery().where('api_tokens.id', 'in', indexed.ids).execute() : []).map((r) => [r.id, r]),
+      );
+      // A token revoked between the two reads is simply not on this page: each read is consistent on its own.
+      rows = indexed.ids.flatMap((id) => byId.get(id) ?? []);
+    } else {
+      const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      total = Number(totalRow.n);
+      let listQuery = pageQuery();
+      if (sortField !== undefined) listQuery = listQuery.orderBy(sql.ref(SORT_FIELDS[sortField]!), sortDesc ? 'desc' : 'asc');
+      rows = await listQuery.orderBy('api_tokens.created_at').orderBy('api_tokens.id').limit(page.pageSize).offset(offset).execute();
+    }
     const values = rows.map((r) =>
       tokenEntityFrom(services, r, { ownerName: r.owner_name, orgName: r.org_name }, request.vcd.responseVersion),
     );

@@ -1,0 +1,53 @@
+/**
+ * The token list's default page (created_at, id order, no filter, no sort) from the partial indexes of migration
+ * 0015 alone: the count and the page's ids never read a table row, so an org's page stays fast at 10,000 tokens
+ * and a deep page is an index walk, not 5,000 row reads (issue 16 §3).
+ *
+ * The list's visibility rule is "live, and minted or the caller's own": an unminted registration is its owner's
+ * business only. The minted-only indexes answer that rule exactly when the caller has no unminted registration in
+ * scope, which is checked first (registrations are limited and removed after 15 minutes, so this is nearly always
+ * true); otherwise `null` sends the caller to the general query, which is correct for every case, only slower.
+ * No join: api_tokens.user_id and org_id are foreign keys with ON DELETE CASCADE, so every row has its user and org.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from './schema.js';
+
+export type TokenListScope = { kind: 'own' } | { kind: 'org'; orgId: string } | { kind: 'all' };
+
+export interface IndexedTokenPage {
+  total: number;
+  /** The page's token ids, in list order. */
+  ids: string[];
+}
+
+export async function indexedTokenPage(
+  db: Kysely<DB>,
+  scope: TokenListScope,
+  callerId: string,
+  offset: number,
+  limit: number,
+): Promise<IndexedTokenPage | null> {
+  let listed = db.selectFrom('api_tokens').where('revoked_at', 'is', null);
+  if (scope.kind === 'own') {
+    // All of one's own live tokens are visible, minted or not (api_tokens_user_live).
+    listed = listed.where('user_id', '=', callerId);
+  } else {
+    let ownUnminted = db
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('user_id', '=', callerId)
+      .where('revoked_at', 'is', null)
+      .where('secret_hash', 'is', null);
+    if (scope.kind === 'org') ownUnminted = ownUnminted.where('org_id', '=', scope.orgId);
+    if (await ownUnminted.limit(1).executeTakeFirst()) return null;
+    // Minted: the exact predicate of the partial indexes (minted_at is written with secret_hash), so both
+    // planners read them alone.
+    listed = listed.where('minted_at', 'is not', null);
+    if (scope.kind === 'org') listed = listed.where('org_id', '=', scope.orgId);
+  }
+  const count = await listed.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  const total = Number(count.n);
+  if (limit === 0 || offset >= total) return { total, ids: [] };
+  const rows = await listed.select('id').orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
+  return { total, ids: rows.map((r) => r.id) };
+}
