@@ -11,6 +11,7 @@ import { exchange } from '../helpers/api.js';
 import { Housekeeping } from '../../src/auth/housekeeping.js';
 import { RevocationView } from '../../src/auth/revocation-view.js';
 import { PortalClient, csrfFrom } from './portal-client.js';
+import { RECENT_ENDED_SHOWN } from '../../src/http/portal/token-queries.js';
 
 const ACME = '/tenant/acme';
 const DAY = 86_400_000;
@@ -128,6 +129,42 @@ describe('portal: token care', () => {
     assert.ok(await server.store.getApiToken(row.id), 'kept within the retention');
     await housekeeping.runOnce(Date.now() + 31 * DAY);
     assert.equal(await server.store.getApiToken(row.id), undefined, 'deleted after it');
+  });
+
+  test('the Access Tokens page shows every live token and only the most recently revoked ones, with a link to all', async () => {
+    // A user who cycles tokens gathers revoked ones for the whole retention: the page must not grow with them.
+    const live = await createAndRead(alice, { name: 'cycle-live', expiry: 'date', expiresOn: isoDate(Date.now() + 30 * DAY) });
+    assert.ok(live);
+    const revokedIds: string[] = [];
+    for (let i = 0; i < RECENT_ENDED_SHOWN + 5; i++) {
+      await createAndRead(alice, { name: `cycle-${i}`, expiry: 'date', expiresOn: isoDate(Date.now() + 30 * DAY) });
+      const row = await rowNamed(`cycle-${i}`);
+      // Revoked in order, a millisecond apart, so "most recent" is well defined.
+      await server.store.db
+        .updateTable('api_tokens')
+        .set({ revoked_at: Date.now() + i })
+        .where('id', '=', row.id)
+        .execute();
+      revokedIds.push(row.id);
+    }
+    const listed = (body: string) => [...body.matchAll(/data-token-id="([^"]+)" data-status="([a-z-]+)"/g)].map((m) => [m[1]!, m[2]!]);
+    const page = await alice.get(`${ACME}/preferences`);
+    const rows = listed(page.body);
+    assert.equal(rows.filter(([, status]) => status !== 'revoked').length, 1, 'the live token');
+    assert.deepEqual(
+      rows.filter(([, status]) => status === 'revoked').map(([id]) => id),
+      revokedIds.slice(-RECENT_ENDED_SHOWN).reverse(),
+      'the most recently revoked, newest first',
+    );
+    assert.match(
+      page.body,
+      new RegExp(
+        `Showing the ${RECENT_ENDED_SHOWN} most recently revoked of ${RECENT_ENDED_SHOWN + 5} revoked tokens kept[^]*?href="${ACME}/preferences\\?ended=all#access-tokens"`,
+      ),
+    );
+    const all = await alice.get(`${ACME}/preferences?ended=all`);
+    assert.equal(listed(all.body).filter(([, status]) => status === 'revoked').length, RECENT_ENDED_SHOWN + 5, 'all of them on request');
+    assert.doesNotMatch(all.body, /id="ended-tokens-note"/);
   });
 
   test('Regenerate with no grace: a new secret, same name and scope, the old one revoked at once', async () => {

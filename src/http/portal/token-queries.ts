@@ -94,6 +94,70 @@ export async function listApiTokens(services: Services, scope: TokenListScope): 
   return { items, truncated: rows.length > TOKEN_LIST_LIMIT };
 }
 
+/** Ended tokens a user's own page shows by default: the most recently ended; the rest behind "Show all". */
+export const RECENT_ENDED_SHOWN = 10;
+
+export interface OwnTokenList {
+  items: TokenListItem[];
+  /** More live tokens than TOKEN_LIST_LIMIT. */
+  truncated: boolean;
+  /** Revoked tokens kept (retention), of which the newest `endedShown` are in `items`. */
+  endedTotal: number;
+  endedShown: number;
+}
+
+/**
+ * A user's own tokens (User preferences > Access Tokens): every live one (up to TOKEN_LIST_LIMIT), then the
+ * `endedShown` most recently revoked. Revoked tokens are kept listed for the retention period (30 days by default),
+ * so a user or script that cycles tokens gathers thousands of them; reading and rendering them all made the page's
+ * cost grow with that history (a soak saw it triple in half an hour). Both reads are bounded and indexed
+ * (api_tokens_user_live; api_tokens_user_ended of migration 0015), and the count of ended ones is index-only.
+ */
+export async function listOwnApiTokens(services: Services, userId: string, options: { endedShown: number }): Promise<OwnTokenList> {
+  const db = services.store.db;
+  const base = db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
+    .leftJoin('users as revoker', 'revoker.id', 'api_tokens.revoked_by')
+    .selectAll('api_tokens')
+    .select(['users.name as owner_name', 'orgs.name as org_name', 'revoker.name as revoked_by_name'])
+    .where('api_tokens.user_id', '=', userId)
+    .where('api_tokens.secret_hash', 'is not', null);
+  const [live, ended, endedCount] = await Promise.all([
+    base
+      .where('api_tokens.revoked_at', 'is', null)
+      .orderBy('api_tokens.created_at', 'desc')
+      .orderBy('api_tokens.id')
+      .limit(TOKEN_LIST_LIMIT + 1)
+      .execute(),
+    options.endedShown > 0
+      ? base
+          .where('api_tokens.revoked_at', 'is not', null)
+          .where('api_tokens.minted_at', 'is not', null)
+          .orderBy('api_tokens.revoked_at', 'desc')
+          .orderBy('api_tokens.id')
+          .limit(options.endedShown)
+          .execute()
+      : Promise.resolve([]),
+    db
+      .selectFrom('api_tokens')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is not', null)
+      .where('minted_at', 'is not', null)
+      .executeTakeFirstOrThrow(),
+  ]);
+  const rows = [...live.slice(0, TOKEN_LIST_LIMIT), ...ended];
+  const roleNames = await scopeRoleNames(services, rows);
+  return {
+    items: rows.map((row) => toListItem(services, row, row.owner_name, row.org_name, roleNames, row.revoked_by_name)),
+    truncated: live.length > TOKEN_LIST_LIMIT,
+    endedTotal: Number(endedCount.n),
+    endedShown: ended.length,
+  };
+}
+
 export function toListItem(
   services: Services,
   row: ApiTokenRow,

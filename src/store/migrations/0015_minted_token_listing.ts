@@ -15,6 +15,14 @@ import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../migrate.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
+  // A user's revoked tokens, newest first (the portal's Access Tokens page shows the most recent few and counts
+  // the rest: src/http/portal/token-queries.ts listOwnApiTokens), with the count read from the index alone.
+  await db.schema
+    .createIndex('api_tokens_user_ended')
+    .on('api_tokens')
+    .columns(['user_id', 'revoked_at', 'minted_at'])
+    .where((eb) => eb.and([eb(sql.ref('revoked_at'), 'is not', null), eb(sql.ref('minted_at'), 'is not', null)]))
+    .execute();
   await db.schema
     .createIndex('api_tokens_org_minted')
     .on('api_tokens')
@@ -30,5 +38,5 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const name of ['api_tokens_org_minted', 'api_tokens_minted']) await db.schema.dropIndex(name).execute();
+  for (const name of ['api_tokens_org_minted', 'api_tokens_minted', 'api_tokens_user_ended']) await db.schema.dropIndex(name).execute();
 }

@@ -19,7 +19,7 @@ import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { canChangeOwnPassword, canCreateOwnToken, hasAccessTokensSection } from '../access.js';
-import { listApiTokens } from '../token-queries.js';
+import { listOwnApiTokens, RECENT_ENDED_SHOWN, TOKEN_LIST_LIMIT } from '../token-queries.js';
 import { badRequest } from '../../../domain/errors.js';
 import type { TotpEnrolment } from '../../../auth/totp-enrolment.js';
 import type { Services } from '../../context.js';
@@ -92,9 +92,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     const state = requireSignedIn(request);
     const { principal } = state;
     const [user, org] = await Promise.all([services.store.getUser(principal.userId), services.store.getOrg(principal.orgId)]);
-    const tokens = hasAccessTokensSection(principal)
-      ? (await listApiTokens(services, { kind: 'user', userId: principal.userId })).items
-      : null;
+    const tokens = hasAccessTokensSection(principal) ? (await listOwnApiTokens(services, principal.userId, { endedShown: 0 })).items : null;
     // Sign-in lands here: an administrator's reset of the user's two-factor authentication is told once (issue 14).
     const twoFactorResetAt = await services.users.takeTwoFactorResetNotice(principal.userId);
     const now = Date.now();
@@ -117,7 +115,13 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     const { principal } = state;
     const user = await services.store.getUser(principal.userId);
     const tokens = hasAccessTokensSection(principal)
-      ? { ...(await listApiTokens(services, { kind: 'user', userId: principal.userId })), canCreate: canCreateOwnToken(principal) }
+      ? {
+          // `?ended=all`: every ended token kept, not only the most recent (the page links to it when some are hidden).
+          ...(await listOwnApiTokens(services, principal.userId, {
+            endedShown: queryField(request, 'ended') === 'all' ? TOKEN_LIST_LIMIT : RECENT_ENDED_SHOWN,
+          })),
+          canCreate: canCreateOwnToken(principal),
+        }
       : null;
     return sendPage(
       reply,

@@ -19,7 +19,13 @@ export interface PreferencesInput {
   /** Unused two-factor recovery codes (when two-factor is on). */
   readonly recoveryCodesLeft: number;
   /** null: no Access Tokens section at all. */
-  readonly tokens: { items: readonly TokenListItem[]; truncated: boolean; canCreate: boolean } | null;
+  readonly tokens: {
+    items: readonly TokenListItem[];
+    truncated: boolean;
+    endedTotal: number;
+    endedShown: number;
+    canCreate: boolean;
+  } | null;
   readonly notice: string | null;
 }
 
@@ -89,5 +95,9 @@ function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput[
     canRegenerate: tokens.canCreate,
   })}
   ${tokens.truncated && html`<p class="muted">Only the first tokens are shown.</p>`}
+  ${
+    tokens.endedTotal > tokens.endedShown &&
+    html`<p class="muted" id="ended-tokens-note">Showing the ${tokens.endedShown} most recently revoked of ${tokens.endedTotal} revoked tokens kept. <a href="${base}/preferences?ended=all#access-tokens">Show all revoked tokens</a></p>`
+  }
 </section>`;
 }
