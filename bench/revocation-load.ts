@@ -6,14 +6,17 @@
  * capacity (autocannon `overallRate`) with exchanges of tokens drawn at random from a pool, while `revocations`
  * tokens of that pool are revoked one by one, spread over the run, alternately through node A and node B. After
  * each revocation the *other* node is asked for an exchange of that token until it refuses; the delay runs from
- * sending the revoking DELETE (so it includes that request's round trip: an upper bound on commit -> refusal)
- * to the refusal.
+ * sending the revoking DELETE (so it includes that request's round trip, queued behind the revoking node's load)
+ * to the refusal, and, the goal's measure, from the revocation's own timestamp (written by the revoking node in the
+ * committing transaction, read back from the `revocations` table afterwards; both nodes and the client share one
+ * clock) to the refusal.
  *
  * Safety check: every load request remembers which token it carried and when it was sent. A 200 for a token
  * sent after the first refusal of that token *on the same node* is a revoked token accepted: counted, and the
  * benchmark fails loudly (exit code 1) if there is any.
  */
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { measure } from './harness.js';
 import { PASSWORD, startTesseraProcess } from './exchange.js';
 import { freshBackend, generateTokens, prepareStore } from './million.js';
@@ -28,6 +31,8 @@ export interface RevocationLoadFigures {
   p50: number;
   p99: number;
   max: number;
+  /** From the revocation's commit timestamp to the first refusal on the other node. */
+  fromCommit: { p50: number; p99: number; max: number };
   /** 200 answers for a token after that node had refused it: must be 0. */
   acceptedAfterRefusal: number;
   loadRequests: number;
@@ -115,6 +120,8 @@ export async function revocationUnderLoad(opts: {
       });
     const loads = [load(0), load(1)];
     const delays: number[] = [];
+    /** token id -> wall-clock time (ms) of the other node's first refusal. */
+    const refusedAtWall = new Map<string, number>();
     const spacing = (opts.durationSeconds * 1000 * 0.9) / opts.revocations;
     const runStart = performance.now();
     for (let i = 0; i < opts.revocations; i++) {
@@ -141,6 +148,7 @@ export async function revocationUnderLoad(opts: {
         await res.arrayBuffer();
         if (res.status !== 200) {
           const at = performance.now();
+          refusedAtWall.set(ids[i]!, Date.now());
           if (!firstRefusal[other]!.has(token) || firstRefusal[other]!.get(token)! > at) firstRefusal[other]!.set(token, at);
           delays.push(at - start);
           break;
@@ -149,16 +157,27 @@ export async function revocationUnderLoad(opts: {
       }
     }
     const results = await Promise.all(loads);
-    const sorted = [...delays].sort((a, b) => a - b);
-    const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+    const percentiles = (values: number[]) => {
+      const s = [...values].sort((a, b) => a - b);
+      const at = (p: number) => s[Math.min(s.length - 1, Math.floor(s.length * p))]!;
+      return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1]! };
+    };
+    const fromDelete = percentiles(delays);
+    const db = new pg.Client({ connectionString: backend.databaseUrl! });
+    await db.connect();
+    const committed = await db
+      .query<{ subject: string; at: string }>(`select subject, at from revocations where kind = 'api_token' and subject = any($1)`, [
+        [...refusedAtWall.keys()],
+      ])
+      .finally(() => db.end());
+    const fromCommit = committed.rows.map((r) => Math.max(0, refusedAtWall.get(r.subject)! - Number(r.at)));
     return {
       capacity: [capacity[0]!, capacity[1]!],
       offeredRate: [Math.round(capacity[0]! * 0.7), Math.round(capacity[1]! * 0.7)],
       achievedRate: [results[0]!.requests.average, results[1]!.requests.average],
       revocations: delays.length,
-      p50: pct(0.5),
-      p99: pct(0.99),
-      max: sorted[sorted.length - 1]!,
+      ...fromDelete,
+      fromCommit: percentiles(fromCommit),
       acceptedAfterRefusal,
       loadRequests: results[0]!.requests.total + results[1]!.requests.total,
       loadRefusals,
