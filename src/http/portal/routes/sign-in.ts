@@ -15,6 +15,7 @@ import type { PortalOrg } from '../portal-org.js';
 import { PENDING_SIGN_IN_SECONDS, SIGN_IN_FORM_SECONDS, clearCookie, readCookie, setCookie } from '../cookies.js';
 import { newPendingSignIn, requireSignedIn, sealPendingSignIn } from '../portal-session.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
+import { FORM, SIGN_IN_FORM, SIGN_IN_PAGE } from '../responses.js';
 import { signInPage, verificationCodePage } from '../views/sign-in.js';
 import { looksLikeRecoveryCode } from '../../../auth/recovery-codes.js';
 
@@ -71,7 +72,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     }
   };
 
-  app.get('/login', async (request, reply) => {
+  app.get('/login', { schema: { response: SIGN_IN_PAGE } }, async (request, reply) => {
     if (request.portal!.principal) return seeOther(reply, `${org(request).basePath}/`);
     const elsewhere = request.portal!.signedInElsewhere ?? null;
     const notice = NOTICES[queryField(request, 'notice')];
@@ -80,7 +81,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return renderSignIn(request, reply, 200, notice ? { notice } : {});
   });
 
-  app.post('/login', { config: { csrf: 'signIn' } }, async (request, reply) => {
+  app.post('/login', { config: { csrf: 'signIn' }, schema: { response: SIGN_IN_FORM } }, async (request, reply) => {
     const portalOrg = org(request);
     const userName = formField(request, 'username').trim();
     const password = formField(request, 'password');
@@ -129,14 +130,14 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return seeOther(reply, `${portalOrg.basePath}/login/code`);
   };
 
-  app.get('/login/code', async (request, reply) => {
+  app.get('/login/code', { schema: { response: SIGN_IN_PAGE } }, async (request, reply) => {
     const state = request.portal!;
     if (state.principal) return seeOther(reply, `${state.org.basePath}/`);
     if (!state.pending) return seeOther(reply, `${state.org.basePath}/login?notice=code-expired`);
     return sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', state.pending.nonce) }));
   });
 
-  app.post('/login/code', { config: { csrf: 'pending' } }, async (request, reply) => {
+  app.post('/login/code', { config: { csrf: 'pending' }, schema: { response: SIGN_IN_FORM } }, async (request, reply) => {
     const state = request.portal!;
     const pending = state.pending!; // the CSRF check has already required it
     const code = formField(request, 'code').replace(/\s+/g, '').slice(0, 64);
@@ -170,7 +171,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     }
   });
 
-  app.post('/sign-out', { config: { csrf: 'session' } }, async (request, reply) => {
+  app.post('/sign-out', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireSignedIn(request);
     await services.sessions.signOut(state.principal, request.ip);
     clearCookie(request, reply, 'session');
