@@ -97,9 +97,25 @@ export const AUDIT_EXPORT = {
   ...ERRORS,
 } as const;
 
+/** A 4xx of the static route: an HTML page to a browser (Accept: text/html), the JSON error envelope otherwise. */
+function staticError(description: string) {
+  return {
+    description,
+    content: {
+      'text/html': { schema: HTML },
+      'application/json': {
+        schema: Type.Object(
+          { minorErrorCode: Type.String(), message: Type.String(), stackTrace: Type.Null() },
+          { additionalProperties: true },
+        ),
+      },
+    },
+  };
+}
+
 /**
- * The static files under /static/ (app.css, app.js), served by @fastify/static. Its 404 comes from the app's
- * not-found handler, which answers HTML to a browser (Accept: text/html) and the JSON error envelope otherwise.
+ * The static files under /static/ (app.css, app.js), served by @fastify/static. Its errors are rendered by the
+ * app's handlers outside the portal's pages: HTML to a browser, the JSON error envelope to anything else.
  */
 export const STATIC_FILE = {
   200: {
@@ -110,18 +126,8 @@ export const STATIC_FILE = {
     },
   },
   304: { description: 'Not modified (a conditional GET)', type: 'null' },
-  404: {
-    description: 'No such file',
-    content: {
-      'text/html': { schema: HTML },
-      'application/json': {
-        schema: Type.Object(
-          { minorErrorCode: Type.String(), message: Type.String(), stackTrace: Type.Null() },
-          { additionalProperties: true },
-        ),
-      },
-    },
-  },
+  400: staticError('The file name is longer than 200 characters'),
+  404: staticError('No such file'),
 } as const;
 
 /** The path parameter of every page under /tenant/{org} (added to each route's params by the portal plugin). */
