@@ -4,8 +4,8 @@
 #   bash scripts/schemathesis.sh [sqlite|postgres ...]      (default: both; postgres needs TESSERA_TEST_DATABASE_URL)
 #
 # Per backend: start Tessera on loopback with the demo data, then for each kind of caller (System administrator
-# session, tenant org administrator session, tenant user's bearer from an API-token exchange, and no credential)
-# run schemathesis with the checks below. Any failure fails the script. Reports (JUnit + the failing requests)
+# session, tenant org administrator session, tenant user's bearer from an API-token exchange, no credential, and
+# the System administrator signed in to the portal with its cookie) run schemathesis with the checks below. Any failure fails the script. Reports (JUnit + the failing requests)
 # go to .schemathesis/report/<backend>-<caller>/.
 #
 # Settings, each overridable from the environment:
@@ -15,9 +15,16 @@
 #   ST_PATHS          a regex of the paths tested (schemathesis --include-path-regex)           default below
 #
 # ST_PATHS names the areas whose routes declare their whole contract (responses included): /api (VCD's legacy
-# API) and /tessera (the document itself). An area whose routes declare no responses would fail on every status
-# that is not 200, which says nothing; widen it (up to '^/') as the /cloudapi, /oauth, /health and portal
-# schemas land. `ST_PATHS='^/' bash scripts/schemathesis.sh sqlite` runs everything, for a report.
+# API), /oauth and /.well-known, /health, the portal (/, /tenant, /provider, /static) and /tessera (the document
+# itself). An area whose routes declare no responses would fail on every status that is not 200, which says
+# nothing; /cloudapi joins when its response schemas land. `ST_PATHS='^/' bash scripts/schemathesis.sh sqlite`
+# runs everything, for a report.
+#
+# The portal's callers: without the portal's cookie (the API credentials above, or none) every page must
+# redirect to sign-in or refuse, never 5xx; a bearer or a legacy session is not a portal session. With the cookie
+# the System administrator's pages under /provider are exercised signed in (pages under /tenant/{org} answer
+# "signed in to another org"). The forms need a CSRF token bound to the session, which schemathesis does not
+# have: they must answer 403 (or 400 for a malformed form), change nothing, and never end the session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +32,7 @@ SCHEMATHESIS_VERSION=4.32.5 # pinned: a new release can change what "conformance
 ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-12}"
 ST_MAX_TIME="${ST_MAX_TIME:-50}"
 ST_SEED="${ST_SEED:-15}"
-ST_PATHS="${ST_PATHS:-^/(api|tessera)/}"
+ST_PATHS="${ST_PATHS:-^/(\$|(api|tessera|oauth|health|\.well-known|tenant|provider|static)(/|\$))}"
 WORK="$PWD/.schemathesis" # git-ignored: the venv, the data folders and the reports
 VENV="$WORK/venv"
 ADMIN_PASSWORD='st-Admin-Password-1'
@@ -82,9 +89,21 @@ api_token_bearer() {
 #   response_schema_conformance  every JSON answer matches its declared schema
 # Excluded operations, because they would make the rest of the run meaningless (the caller's credential must stay
 # valid to the end): signing the caller's own session out (DELETE /api/session, DELETE /cloudapi/1.0.0/sessions
-# and .../sessions/current), and the portal's sign-out. Everything else runs: writes address entities by random
-# ids (403, nothing changes), and token revocation only ends the token it is given (random, so none). The
-# portal's sign-out needs the portal's cookie, which no caller here has.
+# and .../sessions/current). Everything else runs: writes address entities by random ids (403, nothing changes),
+# and token revocation only ends the token it is given (random, so none). The portal's sign-out runs too: it
+# needs the session's CSRF token, so it must refuse (403) and leave the portal caller signed in.
+# The portal's session cookie (tessera_session over plain HTTP), as a browser gets it: the sign-in form (its CSRF
+# token is bound to a cookie set with the form), then the form posted with that token.
+portal_session_cookie() {
+  local portal=$1 user=$2 password=$3 jar csrf
+  jar=$(mktemp)
+  csrf=$(curl -sS -c "$jar" -b "$jar" "$BASE$portal/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+  curl -sS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "_csrf=$csrf" --data-urlencode "username=$user" \
+    --data-urlencode "password=$password" "$BASE$portal/login"
+  awk -F '\t' '$6 == "tessera_session" {print $7}' "$jar"
+  rm -f "$jar"
+}
+
 run_caller() {
   local name=$1
   shift
@@ -159,6 +178,13 @@ for backend in "${backends[@]}"; do
   run_caller api-token-user -H "Authorization: Bearer $bearer" || status=1
 
   run_caller anonymous || status=1
+
+  portal_cookie=$(portal_session_cookie /provider administrator "$ADMIN_PASSWORD")
+  [ -n "$portal_cookie" ] || { echo "portal sign-in (System administrator) failed" >&2; exit 1; }
+  run_caller portal-session -H "Cookie: tessera_session=$portal_cookie" || status=1
+  # The run must not have ended the portal session (its sign-out form needs the CSRF token schemathesis lacks).
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: tessera_session=$portal_cookie" "$BASE/provider/preferences")" = 200 ] ||
+    { echo "the portal session did not survive the run" >&2; status=1; }
 
   if grep -q '"level":50' "$WORK/server-$backend.log"; then
     echo "the server logged errors during the $backend run:" >&2

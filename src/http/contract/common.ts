@@ -102,5 +102,8 @@ export const JsonErrorResponses = {
   429: JsonErrorEnvelope,
 };
 
-/** No body (204, and RFC 7009's empty 200). Typed `undefined` so that handlers `send()` nothing, never `null`. */
-export const NoContent = Type.Unsafe<undefined>({ description: 'No content' });
+/**
+ * No body (204, and RFC 7009's empty 200). Typed `undefined` so that handlers `send()` nothing, never `null`.
+ * `type: 'null'` is how @fastify/swagger learns there is no content (without it the document promised JSON).
+ */
+export const NoContent = Type.Unsafe<undefined>({ type: 'null', description: 'No content' });

@@ -19,7 +19,7 @@ import { introspect } from './introspect.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
 import { deviceCodeGrant } from './grants/device-code.js';
 import { hashApiToken } from '../../domain/api-token-format.js';
-import { AnyQuery, NoContent } from '../contract/common.js';
+import { AnyQuery, JsonErrorEnvelope, NoContent } from '../contract/common.js';
 import {
   AuthorizationServerMetadata,
   DeviceAuthorizationResponse,
@@ -236,7 +236,8 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
   // control characters) is the schema's 400.
   app.get(
     '/.well-known/oauth-authorization-server/oauth/tenant/:org',
-    { schema: { ...metadataSchema, params: TenantParams } },
+    // 400: an org name the params schema refuses (empty, too long, control characters), in the JSON envelope.
+    { schema: { ...metadataSchema, params: TenantParams, response: { ...metadataSchema.response, 400: JsonErrorEnvelope } } },
     async (request, reply) => sendOAuthJson(reply, metadata(`/oauth/tenant/${encodeURIComponent(request.params.org)}`, request)),
   );
 };

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
+import { Type } from 'typebox';
 import { forbidden, unauthenticated, notFound } from '../../domain/errors.js';
 import { isServerError, toTesseraError } from '../error-handler.js';
 import { isSystemOrgName } from '../../domain/rights.js';
@@ -28,6 +29,7 @@ import { formField, queryField, seeOther, sendPage } from './respond.js';
 import type { PageFrame } from './views/layout.js';
 import { errorPage } from './views/error-page.js';
 import { organizationChooserPage } from './views/sign-in.js';
+import { CHOOSER, STATIC_FILE, withOrgParam } from './responses.js';
 import { resolveChosenOrg } from './org-chooser.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { preferencesRoutes } from './routes/preferences.js';
@@ -42,7 +44,18 @@ import { tokenPolicyRoutes } from './routes/token-policy.js';
 import { organizationRoutes } from './routes/organizations.js';
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 const ORG_NAME = /^[^\u0000-\u001f\u007f/]{1,128}$/;
+
+/** `?org=`: the organization chooser's one field (its value is checked by the handler, which says what is wrong). */
+const ChooserQuery = Type.Object({
+  org: Type.Optional(Type.String({ maxLength: 1024, description: 'The organization: its name or display name, any case' })),
+});
+
+/** The static route is @fastify/static's, which takes no schema: its contract is added as it is registered. */
+const StaticParams = Type.Object({
+  '*': Type.String({ maxLength: 200, description: 'The file: app.css or app.js' }),
+});
 
 export const portalRoutes: FastifyPluginAsync = async (app) => {
   const services = app.tessera;
@@ -51,6 +64,21 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
 
   // Cookies are the portal's alone: registered here, their hooks do not run on every API request.
   await app.register(cookie);
+  app.addHook('onRoute', (route) => {
+    // The forms post `application/x-www-form-urlencoded` (what the OpenAPI document says). Declared for the
+    // document only: fastify keeps validating a body of any content type against the one schema.
+    if (route.schema?.body && [route.method].flat().includes('POST')) route.schema = { ...route.schema, consumes: [FORM_CONTENT_TYPE] };
+    if (route.url === '/static/*') {
+      route.schema = {
+        ...route.schema,
+        hide: false,
+        summary: "The portal's stylesheet and script",
+        security: [],
+        params: StaticParams,
+        response: STATIC_FILE,
+      };
+    }
+  });
   await app.register(helmet, PORTAL_HELMET_OPTIONS);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', index: false, list: false, decorateReply: false });
   app.decorateRequest('portal', null);
@@ -89,8 +117,10 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
     }
     return seeOther(reply, isSystemOrgName(chosen.name) ? '/provider/' : `${tenantPortal(chosen.name).basePath}/`);
   };
-  app.get('/', chooser);
-  app.get('/tenant', chooser);
+  // Public (no session needed): `security: []` says so in the OpenAPI document, where portal pages default to the cookie.
+  const chooserSchema = { summary: 'Which organization? (the portal chooser)', security: [], querystring: ChooserQuery, response: CHOOSER };
+  app.get('/', { schema: chooserSchema }, chooser);
+  app.get('/tenant', { schema: chooserSchema }, chooser);
 
   await app.register(
     orgPortal(deps, (request) => tenantPortal((request.params as { org: string }).org)),
@@ -105,6 +135,10 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
 /** One org's portal: the same pages under /tenant/{org} and under /provider. */
 function orgPortal(deps: PortalDeps, orgOf: (request: FastifyRequest) => PortalOrg): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
+    // /tenant/{org}: every page under it takes the org from the path; its params schema says so once, here.
+    app.addHook('onRoute', (route) => {
+      if (route.url.startsWith('/tenant/:org')) route.schema = { ...route.schema, params: withOrgParam(route.schema?.params as never) };
+    });
     app.addHook('onRequest', async (request, reply) => {
       const org = orgOf(request);
       if (org.kind === 'tenant') {

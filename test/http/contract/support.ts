@@ -33,14 +33,21 @@ export interface ContractApp {
   stop(): Promise<void>;
 }
 
-export async function startContractApp(): Promise<ContractApp> {
+/** `onRoute` is told of each route after the app has collected it (e.g. to change its schema before it is compiled). */
+export async function startContractApp(options: { onRoute?: (route: RouteOptions) => void } = {}): Promise<ContractApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-contract-'));
   const logger = pino({ level: 'silent' });
   const config = loadConfig({ host: '127.0.0.1', port: 0, http: true, dataDir }, {});
   const store = await openStore({ databaseUrl: null, sqliteFile: join(dataDir, 'tessera.db') }, logger);
   const services = await createServices(config, store, logger);
   const routes: RouteOptions[] = [];
-  const app = await buildApp({ services, onRoute: (route) => void routes.push(route) });
+  const app = await buildApp({
+    services,
+    onRoute: (route) => {
+      routes.push(route);
+      options.onRoute?.(route);
+    },
+  });
   await app.ready();
   return {
     app,

@@ -10,6 +10,7 @@ import type { PortalDeps } from '../deps.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { queryField, seeOther, sendPage } from '../respond.js';
+import { PAGE, pathIds } from '../responses.js';
 import { administrationScope, canManageOrgs, canViewAudit, canViewServiceAccounts, usersScope } from '../access.js';
 import { listApiTokens, type TokenListScope } from '../token-queries.js';
 import { can } from '../../../domain/policy.js';
@@ -33,7 +34,7 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
   const notice = (request: FastifyRequest) => doneNoticeFor(services, request, requireSignedIn(request).principal);
 
   // The first tab the user may open: Organizations (the provider), Users, Service Accounts, then Audit Trail.
-  app.get('/administration', async (request, reply) => {
+  app.get('/administration', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const { principal } = state;
     const base = `${state.org.basePath}/administration`;
@@ -44,26 +45,30 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
     throw forbidden('Administration needs the right "Manage all users\' API tokens" or "Group / User: View".');
   });
 
-  app.get<{ Params: { userId: string } }>('/administration/users/:userId/tokens', async (request, reply) => {
-    const { state } = requireAdministration(request);
-    const user = UUID.test(request.params.userId) ? await services.store.getUser(request.params.userId) : undefined;
-    if (!user || !can(state.principal, 'apiToken.view', { orgId: user.org_id, ownerId: user.id })) throw forbidden();
-    const org = await services.store.getOrg(user.org_id);
-    const { items } = await listApiTokens(services, { kind: 'user', userId: user.id });
-    return sendPage(
-      reply,
-      userTokensPage(signedInFrame(state, deps), {
-        userId: user.id,
-        userName: user.name,
-        fullName: user.full_name,
-        orgName: org?.name ?? '',
-        tokens: items,
-        notice: await notice(request),
-      }),
-    );
-  });
+  app.get<{ Params: { userId: string } }>(
+    '/administration/users/:userId/tokens',
+    { schema: { params: pathIds('userId'), response: PAGE } },
+    async (request, reply) => {
+      const { state } = requireAdministration(request);
+      const user = UUID.test(request.params.userId) ? await services.store.getUser(request.params.userId) : undefined;
+      if (!user || !can(state.principal, 'apiToken.view', { orgId: user.org_id, ownerId: user.id })) throw forbidden();
+      const org = await services.store.getOrg(user.org_id);
+      const { items } = await listApiTokens(services, { kind: 'user', userId: user.id });
+      return sendPage(
+        reply,
+        userTokensPage(signedInFrame(state, deps), {
+          userId: user.id,
+          userName: user.name,
+          fullName: user.full_name,
+          orgName: org?.name ?? '',
+          tokens: items,
+          notice: await notice(request),
+        }),
+      );
+    },
+  );
 
-  app.get('/administration/tokens', async (request, reply) => {
+  app.get('/administration/tokens', { schema: { response: PAGE } }, async (request, reply) => {
     const { state, scope } = requireAdministration(request);
     const orgNames = scope.kind === 'all' ? (await services.store.listOrgs()).map((o) => o.name).sort((a, b) => a.localeCompare(b)) : [];
     const orgFilter = scope.kind === 'all' ? queryField(request, 'org') : '';

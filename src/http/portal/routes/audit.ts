@@ -14,6 +14,7 @@ import type { Principal } from '../../../domain/principal.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { sendPage } from '../respond.js';
+import { AUDIT_EXPORT, PAGE } from '../responses.js';
 import { badRequest, forbidden } from '../../../domain/errors.js';
 import { canViewAudit } from '../access.js';
 import { readableAuditEvents } from '../../../auth/audit-trail.js';
@@ -61,35 +62,39 @@ function filtered(services: Services, principal: Principal, f: AuditFilters) {
 export function auditRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { services } = deps;
 
-  app.get<{ Querystring: AuditQueryType }>('/administration/audit', { schema: { querystring: AuditQuery } }, async (request, reply) => {
-    const state = requireSignedIn(request);
-    if (!canViewAudit(state.principal)) throw forbidden('The audit trail needs the right "General: View Audit Trail".');
-    const filters = filtersOf(request.query);
-    const page = request.query.page ?? 1;
-    const base = filtered(services, state.principal, filters);
-    const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    const rows = await base
-      .selectAll()
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(AUDIT_PAGE_SIZE)
-      .offset((page - 1) * AUDIT_PAGE_SIZE)
-      .execute();
-    const items = rows.map((r) => ({
-      at: Number(r.at),
-      type: r.event_type,
-      outcome: r.outcome,
-      actor: r.actor_name,
-      org: r.org_name,
-      ip: r.ip,
-      details: r.details,
-    }));
-    return sendPage(reply, auditPage(signedInFrame(state, deps), { filters, items, total, page, error: null }));
-  });
+  app.get<{ Querystring: AuditQueryType }>(
+    '/administration/audit',
+    { schema: { querystring: AuditQuery, response: PAGE } },
+    async (request, reply) => {
+      const state = requireSignedIn(request);
+      if (!canViewAudit(state.principal)) throw forbidden('The audit trail needs the right "General: View Audit Trail".');
+      const filters = filtersOf(request.query);
+      const page = request.query.page ?? 1;
+      const base = filtered(services, state.principal, filters);
+      const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      const rows = await base
+        .selectAll()
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(AUDIT_PAGE_SIZE)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+        .execute();
+      const items = rows.map((r) => ({
+        at: Number(r.at),
+        type: r.event_type,
+        outcome: r.outcome,
+        actor: r.actor_name,
+        org: r.org_name,
+        ip: r.ip,
+        details: r.details,
+      }));
+      return sendPage(reply, auditPage(signedInFrame(state, deps), { filters, items, total, page, error: null }));
+    },
+  );
 
   app.get<{ Querystring: AuditQueryType }>(
     '/administration/audit/export',
-    { schema: { querystring: AuditQuery } },
+    { schema: { querystring: AuditQuery, response: AUDIT_EXPORT } },
     async (request, reply) => {
       const state = requireSignedIn(request);
       if (!canViewAudit(state.principal)) throw forbidden('The audit trail needs the right "General: View Audit Trail".');

@@ -12,6 +12,7 @@ import type { PortalDeps } from '../deps.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { sendPage } from '../respond.js';
+import { PAGE } from '../responses.js';
 import { forbidden } from '../../../domain/errors.js';
 import { canViewDatacenters, canViewVms } from '../access.js';
 import { listVdcs, listVms, VM_SORT_KEYS, VM_STATUSES, type VmSortKey } from '../inventory-queries.js';
@@ -40,34 +41,42 @@ const VmParams = Type.Object({ vmId: Type.String({ pattern: UUID_PATTERN }) });
 export function inventoryRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { services } = deps;
 
-  app.get<{ Querystring: Static<typeof PageQuery> }>('/datacenters', { schema: { querystring: PageQuery } }, async (request, reply) => {
-    const state = requireSignedIn(request);
-    if (!canViewDatacenters(state.principal)) throw forbidden('Data Centers needs the right "Organization vDC: View".');
-    const page = request.query.page ?? 1;
-    const { items, total } = await listVdcs(services, state.principal, page);
-    return sendPage(
-      reply,
-      datacentersPage(signedInFrame(state, deps), { items, total, page, allOrgs: inventoryScope(state.principal).kind === 'all' }),
-    );
-  });
+  app.get<{ Querystring: Static<typeof PageQuery> }>(
+    '/datacenters',
+    { schema: { querystring: PageQuery, response: PAGE } },
+    async (request, reply) => {
+      const state = requireSignedIn(request);
+      if (!canViewDatacenters(state.principal)) throw forbidden('Data Centers needs the right "Organization vDC: View".');
+      const page = request.query.page ?? 1;
+      const { items, total } = await listVdcs(services, state.principal, page);
+      return sendPage(
+        reply,
+        datacentersPage(signedInFrame(state, deps), { items, total, page, allOrgs: inventoryScope(state.principal).kind === 'all' }),
+      );
+    },
+  );
 
-  app.get<{ Querystring: Static<typeof VmListQuery> }>('/vms', { schema: { querystring: VmListQuery } }, async (request, reply) => {
-    const state = requireSignedIn(request);
-    if (!canViewVms(state.principal)) throw forbidden('Virtual Machines needs the right "vApp: View".');
-    const query = {
-      search: (request.query.search ?? '').trim(),
-      status: request.query.status ?? '',
-      sort: (request.query.sort ?? 'name') as VmSortKey,
-      direction: request.query.direction ?? 'asc',
-      page: request.query.page ?? 1,
-    } as const;
-    const allOrgs = inventoryScope(state.principal).kind === 'all';
-    const { items, total } = await listVms(services, state.principal, query);
-    const orgNames = allOrgs ? new Map((await services.store.listOrgs()).map((o) => [o.id, o.name])) : new Map<string, string>();
-    return sendPage(reply, vmsPage(signedInFrame(state, deps), { query, items, total, allOrgs, orgNames }));
-  });
+  app.get<{ Querystring: Static<typeof VmListQuery> }>(
+    '/vms',
+    { schema: { querystring: VmListQuery, response: PAGE } },
+    async (request, reply) => {
+      const state = requireSignedIn(request);
+      if (!canViewVms(state.principal)) throw forbidden('Virtual Machines needs the right "vApp: View".');
+      const query = {
+        search: (request.query.search ?? '').trim(),
+        status: request.query.status ?? '',
+        sort: (request.query.sort ?? 'name') as VmSortKey,
+        direction: request.query.direction ?? 'asc',
+        page: request.query.page ?? 1,
+      } as const;
+      const allOrgs = inventoryScope(state.principal).kind === 'all';
+      const { items, total } = await listVms(services, state.principal, query);
+      const orgNames = allOrgs ? new Map((await services.store.listOrgs()).map((o) => [o.id, o.name])) : new Map<string, string>();
+      return sendPage(reply, vmsPage(signedInFrame(state, deps), { query, items, total, allOrgs, orgNames }));
+    },
+  );
 
-  app.get<{ Params: Static<typeof VmParams> }>('/vms/:vmId', { schema: { params: VmParams } }, async (request, reply) => {
+  app.get<{ Params: Static<typeof VmParams> }>('/vms/:vmId', { schema: { params: VmParams, response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const { principal } = state;
     const vm = await getVm(services.store, request.params.vmId);

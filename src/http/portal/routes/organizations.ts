@@ -15,6 +15,7 @@ import type { Org } from '../../../store/store.js';
 import { requireSignedIn, type SignedInState } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { seeOther, sendPage } from '../respond.js';
+import { FORM, PAGE } from '../responses.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { canManageOrgs } from '../access.js';
 import { MAX_POLICY_DAYS } from '../../../auth/api-token-policy.js';
@@ -85,7 +86,7 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
 
   app.get<{ Querystring: Static<typeof DoneQuery> }>(
     '/administration/orgs',
-    { schema: { querystring: DoneQuery } },
+    { schema: { querystring: DoneQuery, response: PAGE } },
     async (request, reply) => {
       const state = requireProvider(request);
       const orgs = [...(await store.listOrgs())].sort((a, b) => a.name.localeCompare(b.name));
@@ -100,14 +101,14 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     },
   );
 
-  app.get('/administration/orgs/new', async (request, reply) => {
+  app.get('/administration/orgs/new', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireProvider(request);
     return sendPage(reply, newOrgPage(signedInFrame(state, deps), { values: { name: '', fullName: '', description: '' }, error: null }));
   });
 
   app.post<{ Body: Static<typeof NewOrgBody> }>(
     '/administration/orgs',
-    { schema: { body: NewOrgBody }, config: { csrf: 'session' } },
+    { schema: { body: NewOrgBody, response: FORM }, config: { csrf: 'session' } },
     async (request, reply) => {
       const state = requireProvider(request);
       const values = {
@@ -165,7 +166,7 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
 
   app.get<{ Params: Static<typeof OrgParams>; Querystring: Static<typeof DoneQuery> }>(
     '/administration/orgs/:id',
-    { schema: { params: OrgParams, querystring: DoneQuery } },
+    { schema: { params: OrgParams, querystring: DoneQuery, response: PAGE } },
     async (request, reply) => {
       const { state, org } = await orgOr403(request, request.params.id);
       return renderDetail(reply, state, org, ORG_DONE_NOTICES[request.query.done ?? ''] ?? null, null);
@@ -180,7 +181,7 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
   ) =>
     app.post<{ Params: Static<typeof OrgParams>; Body: Static<B> }>(
       `/administration/orgs/:id/${path}`,
-      { schema: { params: OrgParams, body }, config: { csrf: 'session' } },
+      { schema: { params: OrgParams, body, response: FORM }, config: { csrf: 'session' } },
       async (request, reply) => {
         const { state, org } = await orgOr403(request, request.params.id);
         let next: string;

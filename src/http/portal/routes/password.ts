@@ -15,6 +15,7 @@ import type { PortalDeps } from '../deps.js';
 import { requireSignedIn, type SignedInState } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { formField, seeOther, sendPage } from '../respond.js';
+import { FORM, PAGE } from '../responses.js';
 import { canChangeOwnPassword } from '../access.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { passwordProblem, verifyPassword } from '../../../auth/passwords.js';
@@ -42,7 +43,7 @@ export function passwordRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return state;
   };
 
-  app.get('/preferences/password', async (request, reply) => {
+  app.get('/preferences/password', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireCanChange(request);
     return sendPage(
       reply,
@@ -50,7 +51,7 @@ export function passwordRoutes(app: FastifyInstance, deps: PortalDeps): void {
     );
   });
 
-  app.post('/preferences/password', { config: { csrf: 'session' } }, async (request, reply) => {
+  app.post('/preferences/password', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireCanChange(request);
     const { principal } = state;
     const current = formField(request, 'currentPassword');

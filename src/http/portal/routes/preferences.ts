@@ -18,6 +18,7 @@ import type { PortalDeps } from '../deps.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
+import { FORM, PAGE } from '../responses.js';
 import { canChangeOwnPassword, canCreateOwnToken, hasAccessTokensSection } from '../access.js';
 import { listOwnApiTokens, RECENT_ENDED_SHOWN, TOKEN_LIST_LIMIT } from '../token-queries.js';
 import { badRequest } from '../../../domain/errors.js';
@@ -88,7 +89,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
   const { services } = deps;
   const totp = services.totpEnrolment;
 
-  app.get('/', async (request, reply) => {
+  app.get('/', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const { principal } = state;
     const [user, org] = await Promise.all([services.store.getUser(principal.userId), services.store.getOrg(principal.orgId)]);
@@ -110,7 +111,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     );
   });
 
-  app.get('/preferences', async (request, reply) => {
+  app.get('/preferences', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const { principal } = state;
     const user = await services.store.getUser(principal.userId);
@@ -144,7 +145,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     return seeOther(reply, recoveryCodesPath(state.org.basePath));
   };
 
-  app.get('/preferences/totp/recovery-codes', async (request, reply) => {
+  app.get('/preferences/totp/recovery-codes', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const sealed = readCookie(request, 'recoveryCodes');
     if (sealed) clearCookie(request, reply, 'recoveryCodes', recoveryCodesPath(state.org.basePath));
@@ -166,7 +167,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     );
   });
 
-  app.get('/preferences/totp/recovery-codes/new', async (request, reply) => {
+  app.get('/preferences/totp/recovery-codes/new', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     if ((await totp.status(state.principal)) !== 'enabled') return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
     const remaining = await totp.recoveryCodesLeft(state.principal);
@@ -178,6 +179,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     {
       config: { csrf: 'session' },
       schema: {
+        response: FORM,
         body: Type.Object({
           _csrf: Type.Optional(Type.String({ maxLength: 200 })),
           username: Type.Optional(Type.String({ maxLength: 1024 })),
@@ -210,21 +212,21 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     },
   );
 
-  app.post('/preferences/totp/start', { config: { csrf: 'session' } }, async (request, reply) => {
+  app.post('/preferences/totp/start', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const started = await totp.start(state.principal);
     if (!started.ok) throw badRequest('Two-factor authentication is already enabled');
     return seeOther(reply, `${state.org.basePath}/preferences/totp`);
   });
 
-  app.get('/preferences/totp', async (request, reply) => {
+  app.get('/preferences/totp', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const enrolment = await totp.inProgress(state.principal);
     if (!enrolment) return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
     return sendPage(reply, totpEnrolmentPage(signedInFrame(state, deps, 'preferences'), { ...forPage(enrolment), error: null }));
   });
 
-  app.post('/preferences/totp/confirm', { config: { csrf: 'session' } }, async (request, reply) => {
+  app.post('/preferences/totp/confirm', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const confirmed = await totp.confirm(state.principal, formField(request, 'code'), request.ip);
     // Enabled: the first recovery codes are shown once, before anything else.
@@ -235,13 +237,13 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     return sendPage(reply, totpEnrolmentPage(signedInFrame(state, deps, 'preferences'), { ...forPage(enrolment), error }), 400);
   });
 
-  app.get('/preferences/totp/disable', async (request, reply) => {
+  app.get('/preferences/totp/disable', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     if ((await totp.status(state.principal)) !== 'enabled') return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
     return sendPage(reply, totpDisablePage(signedInFrame(state, deps, 'preferences'), { error: null }));
   });
 
-  app.post('/preferences/totp/disable', { config: { csrf: 'session' } }, async (request, reply) => {
+  app.post('/preferences/totp/disable', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const { principal } = state;
     const password = formField(request, 'password');

@@ -19,6 +19,7 @@ import type { SignedInState } from '../portal-session.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
+import { FORM, PAGE, pathIds } from '../responses.js';
 import { canManageServiceAccounts, canViewServiceAccounts } from '../access.js';
 import { TesseraError, badRequest, forbidden } from '../../../domain/errors.js';
 import { can, effectiveRights } from '../../../domain/policy.js';
@@ -128,7 +129,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
 
   // ------------------------------------------------------------------ the list and New
 
-  app.get(list, async (request, reply) => {
+  app.get(list, { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireView(request);
     const rows = await accounts.listVisible(state.principal, state.principal.orgId);
     return sendPage(
@@ -153,12 +154,12 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     return sendPage(reply, newServiceAccountPage(frame(state), { roles, values, error }), status);
   };
 
-  app.get(`${list}/new`, async (request, reply) => {
+  app.get(`${list}/new`, { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireManage(request);
     return renderNew(reply, state, { name: '', roleId: '', softwareId: '', softwareVersion: '', uri: '' }, null);
   });
 
-  app.post(list, { config: { csrf: 'session' } }, async (request, reply) => {
+  app.post(list, { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireManage(request);
     const values = {
       name: formField(request, 'name').trim(),
@@ -211,7 +212,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     );
   };
 
-  app.get<{ Params: { id: string } }>(`${list}/:id`, async (request, reply) => {
+  app.get<{ Params: { id: string } }>(`${list}/:id`, { schema: { params: pathIds('id'), response: PAGE } }, async (request, reply) => {
     const state = requireView(request);
     return renderAccount(reply, state, await load(state, request.params.id), done(request));
   });
@@ -222,25 +223,29 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     run: (state: SignedInState, row: ServiceAccountRow, request: FastifyRequest) => Promise<void>,
     after: (base: string, row: ServiceAccountRow) => string,
   ) =>
-    app.post<{ Params: { id: string } }>(`${list}/:id/${what}`, { config: { csrf: 'session' } }, async (request, reply) => {
-      const state = requireView(request);
-      const row = await load(state, request.params.id);
-      if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
-      try {
-        await run(state, row, request);
-      } catch (error) {
-        const refused = formError(error);
-        if (!refused) throw error;
-        return renderAccount(
-          reply,
-          state,
-          (await accounts.get(row.id)) ?? row,
-          { kind: 'danger', text: formMessage(refused.message) },
-          refused.status,
-        );
-      }
-      return seeOther(reply, after(state.org.basePath, row));
-    });
+    app.post<{ Params: { id: string } }>(
+      `${list}/:id/${what}`,
+      { config: { csrf: 'session' }, schema: { params: pathIds('id'), response: FORM } },
+      async (request, reply) => {
+        const state = requireView(request);
+        const row = await load(state, request.params.id);
+        if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
+        try {
+          await run(state, row, request);
+        } catch (error) {
+          const refused = formError(error);
+          if (!refused) throw error;
+          return renderAccount(
+            reply,
+            state,
+            (await accounts.get(row.id)) ?? row,
+            { kind: 'danger', text: formMessage(refused.message) },
+            refused.status,
+          );
+        }
+        return seeOther(reply, after(state.org.basePath, row));
+      },
+    );
 
   accountAction(
     'role',
@@ -282,12 +287,12 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     );
   };
 
-  app.get('/administration/accessRequests', async (request, reply) => {
+  app.get('/administration/accessRequests', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireView(request);
     return renderRequests(reply, state, '', done(request));
   });
 
-  app.post('/administration/accessRequests', { config: { csrf: 'session' } }, async (request, reply) => {
+  app.post('/administration/accessRequests', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireManage(request);
     const userCode = formField(request, 'userCode').trim();
     const decision = formField(request, 'decision');

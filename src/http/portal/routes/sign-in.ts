@@ -5,9 +5,12 @@
  *   GET  {base}/login/code   the code form (only with a valid half-signed-in cookie)
  *   POST {base}/login/code   a session
  *   POST {base}/sign-out     ends the session everywhere (revoked, not only forgotten by this browser)
+ * The sign-in pages and forms need no session (`security: []` in the OpenAPI document). Their form fields are
+ * optional in the schema, so that the CSRF check runs first and the handler says what is missing.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import { Type } from 'typebox';
 import { TesseraError } from '../../../domain/errors.js';
 import type { SignedIn } from '../../../auth/sessions.js';
 import type { PortalDeps } from '../deps.js';
@@ -15,8 +18,20 @@ import type { PortalOrg } from '../portal-org.js';
 import { PENDING_SIGN_IN_SECONDS, SIGN_IN_FORM_SECONDS, clearCookie, readCookie, setCookie } from '../cookies.js';
 import { newPendingSignIn, requireSignedIn, sealPendingSignIn } from '../portal-session.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
+import { FORM, SIGN_IN_FORM, SIGN_IN_PAGE } from '../responses.js';
 import { signInPage, verificationCodePage } from '../views/sign-in.js';
 import { looksLikeRecoveryCode } from '../../../auth/recovery-codes.js';
+
+const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
+const SignInBody = Type.Object({
+  _csrf: Csrf,
+  username: Type.Optional(Type.String({ maxLength: 256 })),
+  password: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+const CodeBody = Type.Object({
+  _csrf: Csrf,
+  code: Type.Optional(Type.String({ maxLength: 128, description: 'The 6-digit code, or a recovery code (abcde-fghij)' })),
+});
 
 const NOTICES: Readonly<Record<string, string>> = {
   'signed-out': 'You have signed out.',
@@ -71,7 +86,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     }
   };
 
-  app.get('/login', async (request, reply) => {
+  app.get('/login', { schema: { security: [], response: SIGN_IN_PAGE } }, async (request, reply) => {
     if (request.portal!.principal) return seeOther(reply, `${org(request).basePath}/`);
     const elsewhere = request.portal!.signedInElsewhere ?? null;
     const notice = NOTICES[queryField(request, 'notice')];
@@ -80,40 +95,44 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return renderSignIn(request, reply, 200, notice ? { notice } : {});
   });
 
-  app.post('/login', { config: { csrf: 'signIn' } }, async (request, reply) => {
-    const portalOrg = org(request);
-    const userName = formField(request, 'username').trim();
-    const password = formField(request, 'password');
-    if (userName === '' || password === '') {
-      return renderSignIn(request, reply, 400, { userName, error: 'Enter your user name and password.' });
-    }
-    const retryAfter = services.limits.signIn.hit(`${request.ip}|${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`);
-    if (retryAfter > 0) {
-      reply.header('Retry-After', String(retryAfter));
-      return renderSignIn(request, reply, 429, { userName, error: 'Too many sign-in attempts. Wait a minute and try again.' });
-    }
-    try {
-      const signedIn = await services.sessions.signIn({
-        userName,
-        orgName: portalOrg.orgName,
-        password,
-        totpCode: null,
-        endpoint: portalOrg.kind,
-        ip: request.ip,
-      });
-      return await startPortalSession(request, reply, signedIn);
-    } catch (error) {
-      if (!(error instanceof TesseraError)) throw error;
-      if (error.code === 'TOTP_REQUIRED') return startCodeStep(request, reply, userName);
-      if (error.code === 'TOTP_LOCKED') {
-        return renderSignIn(request, reply, 429, { userName, error: 'Too many wrong verification codes. Try again in a few minutes.' });
+  app.post(
+    '/login',
+    { config: { csrf: 'signIn' }, schema: { security: [], body: SignInBody, response: SIGN_IN_FORM } },
+    async (request, reply) => {
+      const portalOrg = org(request);
+      const userName = formField(request, 'username').trim();
+      const password = formField(request, 'password');
+      if (userName === '' || password === '') {
+        return renderSignIn(request, reply, 400, { userName, error: 'Enter your user name and password.' });
       }
-      if (error.code === 'UNAUTHORIZED') {
-        return renderSignIn(request, reply, 401, { userName, error: 'The user name or password is incorrect.' });
+      const retryAfter = services.limits.signIn.hit(`${request.ip}|${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`);
+      if (retryAfter > 0) {
+        reply.header('Retry-After', String(retryAfter));
+        return renderSignIn(request, reply, 429, { userName, error: 'Too many sign-in attempts. Wait a minute and try again.' });
       }
-      throw error;
-    }
-  });
+      try {
+        const signedIn = await services.sessions.signIn({
+          userName,
+          orgName: portalOrg.orgName,
+          password,
+          totpCode: null,
+          endpoint: portalOrg.kind,
+          ip: request.ip,
+        });
+        return await startPortalSession(request, reply, signedIn);
+      } catch (error) {
+        if (!(error instanceof TesseraError)) throw error;
+        if (error.code === 'TOTP_REQUIRED') return startCodeStep(request, reply, userName);
+        if (error.code === 'TOTP_LOCKED') {
+          return renderSignIn(request, reply, 429, { userName, error: 'Too many wrong verification codes. Try again in a few minutes.' });
+        }
+        if (error.code === 'UNAUTHORIZED') {
+          return renderSignIn(request, reply, 401, { userName, error: 'The user name or password is incorrect.' });
+        }
+        throw error;
+      }
+    },
+  );
 
   /** The password was right and the user has TOTP: remember that (signed, short-lived), never the password. */
   const startCodeStep = async (request: FastifyRequest, reply: FastifyReply, userName: string) => {
@@ -129,48 +148,52 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return seeOther(reply, `${portalOrg.basePath}/login/code`);
   };
 
-  app.get('/login/code', async (request, reply) => {
+  app.get('/login/code', { schema: { security: [], response: SIGN_IN_PAGE } }, async (request, reply) => {
     const state = request.portal!;
     if (state.principal) return seeOther(reply, `${state.org.basePath}/`);
     if (!state.pending) return seeOther(reply, `${state.org.basePath}/login?notice=code-expired`);
     return sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', state.pending.nonce) }));
   });
 
-  app.post('/login/code', { config: { csrf: 'pending' } }, async (request, reply) => {
-    const state = request.portal!;
-    const pending = state.pending!; // the CSRF check has already required it
-    const code = formField(request, 'code').replace(/\s+/g, '').slice(0, 64);
-    const renderCode = (status: number, error: string) =>
-      sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', pending.nonce), error }), status);
-    // A 6-digit code from the app, or one of the recovery codes (abcde-fghij) shown at enrolment.
-    if (!/^\d{6}$/.test(code) && !looksLikeRecoveryCode(code))
-      return renderCode(400, 'Enter the 6-digit code from your authenticator app, or a recovery code.');
-    try {
-      const signedIn = await services.sessions.completeSecondFactor({
-        userId: pending.userId,
-        totpCode: code,
-        endpoint: pending.endpoint,
-        firstFactorAt: pending.firstFactorAt,
-        ip: request.ip,
-      });
-      return await startPortalSession(request, reply, signedIn);
-    } catch (error) {
-      if (!(error instanceof TesseraError)) throw error;
-      if (error.code === 'TOTP_INVALID')
-        return renderCode(401, 'The code is wrong or was already used. Wait for the next code and try again.');
-      if (error.code === 'TOTP_LOCKED' || error.code === 'TOO_MANY_REQUESTS' || error.code === 'UNAUTHORIZED') {
-        clearCookie(request, reply, 'pending');
-        const message =
-          error.code === 'TOTP_LOCKED' || error.code === 'TOO_MANY_REQUESTS'
-            ? 'Too many wrong verification codes. Try again in a few minutes.'
-            : 'The sign-in could not be completed. Sign in again.';
-        return renderSignIn(request, reply, error.code === 'UNAUTHORIZED' ? 401 : 429, { error: message });
+  app.post(
+    '/login/code',
+    { config: { csrf: 'pending' }, schema: { security: [], body: CodeBody, response: SIGN_IN_FORM } },
+    async (request, reply) => {
+      const state = request.portal!;
+      const pending = state.pending!; // the CSRF check has already required it
+      const code = formField(request, 'code').replace(/\s+/g, '').slice(0, 64);
+      const renderCode = (status: number, error: string) =>
+        sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', pending.nonce), error }), status);
+      // A 6-digit code from the app, or one of the recovery codes (abcde-fghij) shown at enrolment.
+      if (!/^\d{6}$/.test(code) && !looksLikeRecoveryCode(code))
+        return renderCode(400, 'Enter the 6-digit code from your authenticator app, or a recovery code.');
+      try {
+        const signedIn = await services.sessions.completeSecondFactor({
+          userId: pending.userId,
+          totpCode: code,
+          endpoint: pending.endpoint,
+          firstFactorAt: pending.firstFactorAt,
+          ip: request.ip,
+        });
+        return await startPortalSession(request, reply, signedIn);
+      } catch (error) {
+        if (!(error instanceof TesseraError)) throw error;
+        if (error.code === 'TOTP_INVALID')
+          return renderCode(401, 'The code is wrong or was already used. Wait for the next code and try again.');
+        if (error.code === 'TOTP_LOCKED' || error.code === 'TOO_MANY_REQUESTS' || error.code === 'UNAUTHORIZED') {
+          clearCookie(request, reply, 'pending');
+          const message =
+            error.code === 'TOTP_LOCKED' || error.code === 'TOO_MANY_REQUESTS'
+              ? 'Too many wrong verification codes. Try again in a few minutes.'
+              : 'The sign-in could not be completed. Sign in again.';
+          return renderSignIn(request, reply, error.code === 'UNAUTHORIZED' ? 401 : 429, { error: message });
+        }
+        throw error;
       }
-      throw error;
-    }
-  });
+    },
+  );
 
-  app.post('/sign-out', { config: { csrf: 'session' } }, async (request, reply) => {
+  app.post('/sign-out', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireSignedIn(request);
     await services.sessions.signOut(state.principal, request.ip);
     clearCookie(request, reply, 'session');

@@ -11,6 +11,7 @@ import type { PortalDeps } from '../deps.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { seeOther, sendPage } from '../respond.js';
+import { FORM, PAGE } from '../responses.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { canViewTokenPolicy } from '../access.js';
 import { MAX_POLICY_DAYS } from '../../../auth/api-token-policy.js';
@@ -41,26 +42,30 @@ export function tokenPolicyRoutes(app: FastifyInstance, deps: PortalDeps): void 
     return { state, org };
   };
 
-  app.get<{ Querystring: Static<typeof PolicyQuery> }>(path, { schema: { querystring: PolicyQuery } }, async (request, reply) => {
-    const { state, org } = await load(request);
-    const policy = services.apiTokenPolicy.read(state.principal, org);
-    return sendPage(
-      reply,
-      tokenPolicyPage(signedInFrame(state, deps), {
-        orgName: org.name,
-        maxLifetimeDays: policy.maxLifetimeDays,
-        canChange: services.apiTokenPolicy.mayChange(state.principal, org.id),
-        action: `${state.org.basePath}${path}`,
-        notice: request.query.done === 'saved' ? 'The API token policy was saved.' : null,
-        error: null,
-        maxDays: MAX_POLICY_DAYS,
-      }),
-    );
-  });
+  app.get<{ Querystring: Static<typeof PolicyQuery> }>(
+    path,
+    { schema: { querystring: PolicyQuery, response: PAGE } },
+    async (request, reply) => {
+      const { state, org } = await load(request);
+      const policy = services.apiTokenPolicy.read(state.principal, org);
+      return sendPage(
+        reply,
+        tokenPolicyPage(signedInFrame(state, deps), {
+          orgName: org.name,
+          maxLifetimeDays: policy.maxLifetimeDays,
+          canChange: services.apiTokenPolicy.mayChange(state.principal, org.id),
+          action: `${state.org.basePath}${path}`,
+          notice: request.query.done === 'saved' ? 'The API token policy was saved.' : null,
+          error: null,
+          maxDays: MAX_POLICY_DAYS,
+        }),
+      );
+    },
+  );
 
   app.post<{ Body: Static<typeof PolicyBody> }>(
     path,
-    { schema: { body: PolicyBody }, config: { csrf: 'session' } },
+    { schema: { body: PolicyBody, response: FORM }, config: { csrf: 'session' } },
     async (request, reply) => {
       const { state, org } = await load(request);
       if (!services.apiTokenPolicy.mayChange(state.principal, org.id))

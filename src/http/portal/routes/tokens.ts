@@ -24,6 +24,7 @@ import type { SignedInState } from '../portal-session.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
+import { FORM, PAGE } from '../responses.js';
 import { canCreateOwnToken } from '../access.js';
 import { scopeRoleNames, toListItem } from '../token-queries.js';
 import { effectiveRights } from '../../../domain/policy.js';
@@ -138,7 +139,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return state;
   };
 
-  app.get('/preferences/tokens/new', async (request, reply) => {
+  app.get('/preferences/tokens/new', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireCanCreate(request);
     const org = await services.store.getOrg(state.principal.orgId);
     // The default: 30 days from today, or the org's maximum when that is shorter.
@@ -147,62 +148,67 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return sendPage(reply, await renderNewForm(state, { name: '', expiry: 'date', expiresOn, scope: '', error: null }));
   });
 
-  app.post('/preferences/tokens', { config: { csrf: 'session' }, schema: { body: NEW_TOKEN_BODY } }, async (request, reply) => {
-    const state = requireCanCreate(request);
-    const name = formField(request, 'name').trim();
-    // The page always sends the choice. A form without it (an older page, a script posting the form) keeps the
-    // earlier meaning: a date when one is given, else no expiry where the org allows it (the service then applies
-    // the org's maximum lifetime, as for the API).
-    const choice = formField(request, 'expiry');
-    const expiry = choice === 'never' ? 'never' : 'date';
-    const expiresOn = formField(request, 'expiresOn').trim();
-    const scope = formField(request, 'scope').trim();
-    const rerender = async (error: string) => sendPage(reply, await renderNewForm(state, { name, expiry, expiresOn, scope, error }), 400);
-    if (name === '') return rerender('Enter a name for the token.');
-    let expiresAt: string | undefined;
-    if (expiry === 'never') {
-      const org = await services.store.getOrg(state.principal.orgId);
-      if (org?.max_token_lifetime_days !== null && org?.max_token_lifetime_days !== undefined) {
-        return rerender(
-          `Your organization does not allow tokens that never expire: choose a date at most ${org.max_token_lifetime_days} days ahead.`,
-        );
+  app.post(
+    '/preferences/tokens',
+    { config: { csrf: 'session' }, schema: { body: NEW_TOKEN_BODY, response: FORM } },
+    async (request, reply) => {
+      const state = requireCanCreate(request);
+      const name = formField(request, 'name').trim();
+      // The page always sends the choice. A form without it (an older page, a script posting the form) keeps the
+      // earlier meaning: a date when one is given, else no expiry where the org allows it (the service then applies
+      // the org's maximum lifetime, as for the API).
+      const choice = formField(request, 'expiry');
+      const expiry = choice === 'never' ? 'never' : 'date';
+      const expiresOn = formField(request, 'expiresOn').trim();
+      const scope = formField(request, 'scope').trim();
+      const rerender = async (error: string) => sendPage(reply, await renderNewForm(state, { name, expiry, expiresOn, scope, error }), 400);
+      if (name === '') return rerender('Enter a name for the token.');
+      let expiresAt: string | undefined;
+      if (expiry === 'never') {
+        const org = await services.store.getOrg(state.principal.orgId);
+        if (org?.max_token_lifetime_days !== null && org?.max_token_lifetime_days !== undefined) {
+          return rerender(
+            `Your organization does not allow tokens that never expire: choose a date at most ${org.max_token_lifetime_days} days ahead.`,
+          );
+        }
+      } else if (choice !== '' || expiresOn !== '') {
+        if (expiresOn === '') return rerender('Enter the expiry date as YYYY-MM-DD (UTC), or choose "Never".');
+        const parsed = expiryFromDate(expiresOn);
+        if (parsed === null || parsed === undefined)
+          return rerender('The expiry date must be a date such as 2030-12-31 (YYYY-MM-DD, UTC).');
+        expiresAt = parsed;
       }
-    } else if (choice !== '' || expiresOn !== '') {
-      if (expiresOn === '') return rerender('Enter the expiry date as YYYY-MM-DD (UTC), or choose "Never".');
-      const parsed = expiryFromDate(expiresOn);
-      if (parsed === null || parsed === undefined) return rerender('The expiry date must be a date such as 2030-12-31 (YYYY-MM-DD, UTC).');
-      expiresAt = parsed;
-    }
 
-    let registered;
-    try {
-      registered = await services.apiTokens.register(state.principal, state.org.oauthPath, { name, expiresAt, scope }, request.ip);
-    } catch (error) {
-      if (error instanceof TesseraError && error.code === 'invalid_request') return rerender(formMessage(error.message));
-      // A role beyond the user's rights (only a crafted form gets here): say so on the form.
-      if (error instanceof TesseraError && error.code === 'ACCESS_TO_RESOURCE_IS_FORBIDDEN' && scope !== '') {
-        return rerender(formMessage(error.message));
+      let registered;
+      try {
+        registered = await services.apiTokens.register(state.principal, state.org.oauthPath, { name, expiresAt, scope }, request.ip);
+      } catch (error) {
+        if (error instanceof TesseraError && error.code === 'invalid_request') return rerender(formMessage(error.message));
+        // A role beyond the user's rights (only a crafted form gets here): say so on the form.
+        if (error instanceof TesseraError && error.code === 'ACCESS_TO_RESOURCE_IS_FORBIDDEN' && scope !== '') {
+          return rerender(formMessage(error.message));
+        }
+        throw error;
       }
-      throw error;
-    }
-    let minted;
-    try {
-      minted = await services.apiTokens.mint(state.org.oauthPath, registered.id, state.accessToken, request.ip);
-    } catch (error) {
-      // Do not leave a named token that can never be issued.
-      await services.apiTokens.revoke(state.principal, registered.id, request.ip).catch(() => undefined);
-      throw error;
-    }
-    const created: CreatedToken = {
-      name: registered.name,
-      token: minted.apiToken,
-      expiresAt: registered.expires_at === null ? null : Number(registered.expires_at),
-    };
-    setCreatedTokenCookie(request, reply, state.org.basePath, encryptValue(deps.keys.createdToken, created, state.principal.sessionId));
-    return seeOther(reply, createdTokenPath(state.org.basePath));
-  });
+      let minted;
+      try {
+        minted = await services.apiTokens.mint(state.org.oauthPath, registered.id, state.accessToken, request.ip);
+      } catch (error) {
+        // Do not leave a named token that can never be issued.
+        await services.apiTokens.revoke(state.principal, registered.id, request.ip).catch(() => undefined);
+        throw error;
+      }
+      const created: CreatedToken = {
+        name: registered.name,
+        token: minted.apiToken,
+        expiresAt: registered.expires_at === null ? null : Number(registered.expires_at),
+      };
+      setCreatedTokenCookie(request, reply, state.org.basePath, encryptValue(deps.keys.createdToken, created, state.principal.sessionId));
+      return seeOther(reply, createdTokenPath(state.org.basePath));
+    },
+  );
 
-  app.get('/preferences/tokens/created', async (request, reply) => {
+  app.get('/preferences/tokens/created', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const sealed = readCookie(request, 'createdToken');
     if (sealed) clearCookie(request, reply, 'createdToken', createdTokenPath(state.org.basePath));
@@ -223,7 +229,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return toListItem(services, row, owner?.name ?? '', org?.name ?? '', await scopeRoleNames(services, [row]));
   };
 
-  app.get<{ Params: { id: string } }>('/tokens/:id/revoke', { schema: { params: UUID_PARAM } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/tokens/:id/revoke', { schema: { params: UUID_PARAM, response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const token = await loadForRevoke(request, state);
     const origin = parseOrigin(queryField(request, 'from'));
@@ -238,16 +244,20 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     );
   });
 
-  app.post<{ Params: { id: string } }>('/tokens/:id/revoke', { config: { csrf: 'session' } }, async (request, reply) => {
-    const state = requireSignedIn(request);
-    const token = await loadForRevoke(request, state);
-    await services.apiTokens.revoke(state.principal, token.id, request.ip);
-    const origin = parseOrigin(formField(request, 'from'));
-    const target = originPath(state.org.basePath, origin, token.ownerId);
-    // The notice names the token: the next page looks the id up (in the viewer's reach) instead of trusting a
-    // name in the URL.
-    return seeOther(reply, `${target}?done=revoked&token=${token.id}${origin === 'preferences' ? '#access-tokens' : ''}`);
-  });
+  app.post<{ Params: { id: string } }>(
+    '/tokens/:id/revoke',
+    { config: { csrf: 'session' }, schema: { params: UUID_PARAM, response: FORM } },
+    async (request, reply) => {
+      const state = requireSignedIn(request);
+      const token = await loadForRevoke(request, state);
+      await services.apiTokens.revoke(state.principal, token.id, request.ip);
+      const origin = parseOrigin(formField(request, 'from'));
+      const target = originPath(state.org.basePath, origin, token.ownerId);
+      // The notice names the token: the next page looks the id up (in the viewer's reach) instead of trusting a
+      // name in the URL.
+      return seeOther(reply, `${target}?done=revoked&token=${token.id}${origin === 'preferences' ? '#access-tokens' : ''}`);
+    },
+  );
 
   /** The caller's own live token, not already replaced; anything else is the same 403. */
   const loadForRegenerate = async (request: FastifyRequest<{ Params: { id: string } }>, state: SignedInState) => {
@@ -268,23 +278,27 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return at;
   };
 
-  app.get<{ Params: { id: string } }>('/tokens/:id/regenerate', { schema: { params: UUID_PARAM } }, async (request, reply) => {
-    const state = requireSignedIn(request);
-    const token = await loadForRegenerate(request, state);
-    return sendPage(
-      reply,
-      regenerateConfirmPage(signedInFrame(state, deps, 'preferences'), {
-        token,
-        newExpiresAt: await regeneratedExpiry(state, token),
-        graceChoices: REGENERATE_GRACE_CHOICES,
-        error: null,
-      }),
-    );
-  });
+  app.get<{ Params: { id: string } }>(
+    '/tokens/:id/regenerate',
+    { schema: { params: UUID_PARAM, response: PAGE } },
+    async (request, reply) => {
+      const state = requireSignedIn(request);
+      const token = await loadForRegenerate(request, state);
+      return sendPage(
+        reply,
+        regenerateConfirmPage(signedInFrame(state, deps, 'preferences'), {
+          token,
+          newExpiresAt: await regeneratedExpiry(state, token),
+          graceChoices: REGENERATE_GRACE_CHOICES,
+          error: null,
+        }),
+      );
+    },
+  );
 
   app.post<{ Params: { id: string } }>(
     '/tokens/:id/regenerate',
-    { config: { csrf: 'session' }, schema: { params: UUID_PARAM, body: REGENERATE_BODY } },
+    { config: { csrf: 'session' }, schema: { params: UUID_PARAM, body: REGENERATE_BODY, response: FORM } },
     async (request, reply) => {
       const state = requireSignedIn(request);
       const token = await loadForRegenerate(request, state);

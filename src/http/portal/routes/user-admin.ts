@@ -17,6 +17,7 @@ import type { User } from '../../../store/store.js';
 import { requireSignedIn, type SignedInState } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { seeOther, sendPage } from '../respond.js';
+import { FORM, PAGE } from '../responses.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { canManageUsersOf, usersScope } from '../access.js';
 import { listUsersPage, type UserScope } from '../user-queries.js';
@@ -121,7 +122,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get<{ Querystring: Static<typeof UserListQuery> }>(
     '/administration/users',
-    { schema: { querystring: UserListQuery } },
+    { schema: { querystring: UserListQuery, response: PAGE } },
     async (request, reply) => {
       const { state, scope } = requireUsers(request);
       const search = (request.query.search ?? '').trim();
@@ -167,7 +168,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get<{ Querystring: Static<typeof NewUserQuery> }>(
     '/administration/users/new',
-    { schema: { querystring: NewUserQuery } },
+    { schema: { querystring: NewUserQuery, response: PAGE } },
     async (request, reply) => {
       const { state, scope } = requireUsers(request);
       const org = await targetOrg(state, scope, request.query.org ?? '');
@@ -189,7 +190,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.post<{ Body: Static<typeof NewUserBody> }>(
     '/administration/users',
-    { schema: { body: NewUserBody }, config: { csrf: 'session' } },
+    { schema: { body: NewUserBody, response: FORM }, config: { csrf: 'session' } },
     async (request, reply) => {
       const { state, scope } = requireUsers(request);
       const body = request.body;
@@ -233,7 +234,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get<{ Params: Static<typeof UserParams>; Querystring: Static<typeof UserPageQuery> }>(
     '/administration/users/:userId',
-    { schema: { params: UserParams, querystring: UserPageQuery } },
+    { schema: { params: UserParams, querystring: UserPageQuery, response: PAGE } },
     async (request, reply) => {
       const { state, user } = await userInReach(request, request.params.userId);
       return renderDetail(reply, state, user, { notice: USER_DONE_NOTICES[request.query.done ?? ''] ?? null });
@@ -249,7 +250,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
   ) =>
     app.post<{ Params: Static<typeof UserParams> }>(
       `/administration/users/:userId/${path}`,
-      { schema: { params: UserParams, body }, config: { csrf: 'session' } },
+      { schema: { params: UserParams, body, response: FORM }, config: { csrf: 'session' } },
       async (request, reply) => {
         const { state, user } = await userInReach(request, request.params.userId);
         if (!canManageUsersOf(state.principal, user.org_id))
