@@ -63,6 +63,13 @@ export async function doneNoticeFor(services: Services, request: FastifyRequest,
   return doneNotice(request);
 }
 
+/** The notices after an action (doneNoticeFor) and `ended=all`, which lists every revoked token kept. */
+const PreferencesQuery = Type.Object({
+  done: Type.Optional(Type.String({ maxLength: 40 })),
+  token: Type.Optional(Type.String({ maxLength: 64 })),
+  ended: Type.Optional(Type.Literal('all')),
+});
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function doneNotice(request: FastifyRequest): string | null {
@@ -111,7 +118,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     );
   });
 
-  app.get('/preferences', { schema: { response: PAGE } }, async (request, reply) => {
+  app.get('/preferences', { schema: { querystring: PreferencesQuery, response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const { principal } = state;
     const user = await services.store.getUser(principal.userId);
