@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
 import { areaOf, baseUrl } from './context.js';
+import { COMPONENT_KEYWORD } from './contract/components.js';
 
 export const OPENAPI_PATH = '/tessera/openapi.json';
 
@@ -97,6 +98,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: { securitySchemes: SECURITY_SCHEMES as never },
       tags: [...Object.values(AREA_TAG), EXTENSION_TAG].map((name) => ({ name })),
     },
+    transformObject: (built) =>
+      shareComponents(('openapiObject' in built ? built.openapiObject : built.swaggerObject) as Record<string, unknown>) as never,
     exposeHeadRoutes: false,
     transform: ({ schema, url, route }) => {
       const method = Array.isArray(route.method) ? route.method[0]! : route.method;
@@ -110,6 +113,38 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       return { schema: transformed as never, url };
     },
   });
+}
+
+/**
+ * Lists every schema marked with a component name (contract/components.ts `named`) once under
+ * `components.schemas` and replaces each copy with a `$ref` to it. Inner named schemas are shared first, so a
+ * component refers to the components it holds. Two different schemas under one name are a programming error:
+ * the build fails rather than publish one of them for both.
+ */
+export function shareComponents(document: Record<string, unknown>): Record<string, unknown> {
+  const shared = new Map<string, { schema: unknown; text: string }>();
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (node === null || typeof node !== 'object') return node;
+    const copy: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) if (key !== COMPONENT_KEYWORD) copy[key] = visit(value);
+    const name = (node as Record<string, unknown>)[COMPONENT_KEYWORD];
+    if (typeof name !== 'string') return copy;
+    const text = JSON.stringify(copy);
+    const known = shared.get(name);
+    if (known && known.text !== text) throw new Error(`two different schemas are named ${name} in the OpenAPI document`);
+    if (!known) shared.set(name, { schema: copy, text });
+    return { $ref: `#/components/schemas/${name}` };
+  };
+  const { components, ...rest } = document as { components?: Record<string, unknown> } & Record<string, unknown>;
+  const result = visit(rest) as Record<string, unknown>;
+  const existing = (components?.schemas ?? {}) as Record<string, unknown>;
+  const schemas: Record<string, unknown> = { ...existing };
+  for (const name of [...shared.keys()].sort()) {
+    if (Object.hasOwn(existing, name)) throw new Error(`component ${name} is defined twice`);
+    schemas[name] = shared.get(name)!.schema;
+  }
+  return { ...result, components: { ...components, schemas } };
 }
 
 /** `GET /tessera/openapi.json`: the document, with this server's URL. Public: it describes, it grants nothing. */

@@ -25,6 +25,7 @@
  *   `Error` in either form. The response schemas describe; they never filter (validation.ts).
  */
 import { Type, type TSchema } from 'typebox';
+import { named } from '../contract/components.js';
 
 /** Largest XML document a client may send to the admin API (the content-type parser's own limit). */
 export const MAX_XML_BODY = 64 * 1024;
@@ -142,13 +143,14 @@ export function xmlBody(mediaType: string, root: string) {
 const jsonType = (mediaType: string) => mediaType.replace(/\+xml$/, '+json');
 
 /** VCD JSON documents are described as objects: their shape is the XML document's, in VCD's JSON mapping. */
-const VcdJsonDocument = Type.Object({}, { additionalProperties: true });
+const VcdJsonDocument = named('VcdJsonDocument', Type.Object({}, { additionalProperties: true }));
+const VcdXmlDocument = named('VcdXmlDocument', Type.String({ description: 'The XML document' }));
 
 /** An entity document (one of these media types): XML by default, VCD JSON for `Accept: application/*+json`. */
 export function documentResponse(mediaTypes: string | readonly string[], description: string) {
   const content: Record<string, { schema: TSchema }> = {};
   for (const mediaType of typeof mediaTypes === 'string' ? [mediaTypes] : mediaTypes) {
-    content[mediaType] = { schema: Type.String({ description: 'The XML document' }) };
+    content[mediaType] = { schema: VcdXmlDocument };
     content[jsonType(mediaType)] = { schema: VcdJsonDocument };
   }
   return { description, content };
@@ -156,26 +158,24 @@ export function documentResponse(mediaTypes: string | readonly string[], descrip
 
 const ERROR_XML = 'application/vnd.vmware.vcloud.error+xml';
 
-/** VCD's `Error` (XML, or the JSON form a JSON client gets). */
-export function errorResponse(description: string) {
-  return {
-    description,
-    content: {
-      [ERROR_XML]: { schema: Type.String({ description: '<Error minorErrorCode=".." message=".." majorErrorCode=".."/>' }) },
-      [jsonType(ERROR_XML)]: {
-        schema: Type.Object(
-          {
-            message: Type.String(),
-            majorErrorCode: Type.Integer(),
-            minorErrorCode: Type.String(),
-            vendorSpecificErrorCode: Type.Null(),
-            stackTrace: Type.Null(),
-          },
-          { additionalProperties: true },
-        ),
-      },
+const VcdXmlError = named('VcdXmlError', Type.String({ description: '<Error minorErrorCode=".." message=".." majorErrorCode=".."/>' }));
+const VcdJsonError = named(
+  'VcdJsonError',
+  Type.Object(
+    {
+      message: Type.String(),
+      majorErrorCode: Type.Integer(),
+      minorErrorCode: Type.String(),
+      vendorSpecificErrorCode: Type.Null(),
+      stackTrace: Type.Null(),
     },
-  };
+    { additionalProperties: true },
+  ),
+);
+
+/** VCD's `Error` (XML, or the JSON form a JSON client gets); the schemas are named once in the document. */
+export function errorResponse(description: string) {
+  return { description, content: { [ERROR_XML]: { schema: VcdXmlError }, [jsonType(ERROR_XML)]: { schema: VcdJsonError } } };
 }
 
 /** The answers every authenticated /api operation can give besides its own. */
