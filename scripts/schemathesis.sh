@@ -15,9 +15,9 @@
 #   ST_PATHS          a regex of the paths tested (schemathesis --include-path-regex)           default below
 #
 # ST_PATHS names the areas whose routes declare their whole contract (responses included): /api (VCD's legacy
-# API) and /tessera (the document itself). An area whose routes declare no responses would fail on every status
-# that is not 200, which says nothing; widen it (up to '^/') as the /cloudapi, /oauth, /health and portal
-# schemas land. `ST_PATHS='^/' bash scripts/schemathesis.sh sqlite` runs everything, for a report.
+# API), /cloudapi (entities, pages and errors: src/http/cloudapi/responses.ts) and /tessera (the document itself).
+# An area whose routes declare no responses would fail on every status that is not 200, which says nothing; widen
+# it (up to '^/') as the /oauth, /health and portal schemas land. `ST_PATHS='^/' bash scripts/schemathesis.sh sqlite` runs everything, for a report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +25,7 @@ SCHEMATHESIS_VERSION=4.32.5 # pinned: a new release can change what "conformance
 ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-12}"
 ST_MAX_TIME="${ST_MAX_TIME:-50}"
 ST_SEED="${ST_SEED:-15}"
-ST_PATHS="${ST_PATHS:-^/(api|tessera)/}"
+ST_PATHS="${ST_PATHS:-^/(api|tessera|cloudapi)/}"
 WORK="$PWD/.schemathesis" # git-ignored: the venv, the data folders and the reports
 VENV="$WORK/venv"
 ADMIN_PASSWORD='st-Admin-Password-1'

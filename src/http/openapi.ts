@@ -24,6 +24,7 @@ const TESSERA_EXTENSIONS: readonly RegExp[] = [
   /^[A-Z]+ \/cloudapi\/1\.0\.0\/users\/current\/totp(\/.*)?$/, // TOTP enrolment (Tessera's second factor)
   /^[A-Z]+ \/cloudapi\/1\.0\.0\/orgs\/:id\/apiTokenPolicy$/, // the org's API-token lifetime cap
   /^GET \/cloudapi\/1\.0\.0\/sessions\/:id\/token$/,
+  /^[A-Z]+ \/cloudapi\/x-tessera\//, // Tessera's own segment of /cloudapi (the inventory sync API, docs/inventory.md)
   /^POST \/oauth\/(provider|tenant\/:org)\/(revoke|introspect)$/, // RFC 7009 and RFC 7662
 ];
 
