@@ -15,35 +15,37 @@
  */
 import { Type, type TSchema } from 'typebox';
 import { CloudApiPageOf, EntityReference, JsonErrorEnvelope, NullableInteger, NullableString, Urn } from '../contract/common.js';
-import { named } from '../contract/components.js';
+import { named, namedResponse } from '../contract/components.js';
 
 // ------------------------------------------------------------------ errors
 
 /** VCD's cloudapi error envelope (named once in the document, shared with /oauth). */
 export const CloudApiError = JsonErrorEnvelope;
 
-const error = (description: string) => ({ description, content: { 'application/json': { schema: CloudApiError } } });
+/** An error answer, named once in the document's components.responses (`CloudApi<name>`). */
+const error = (name: string, description: string) =>
+  namedResponse(`CloudApi${name}`, { description, content: { 'application/json': { schema: CloudApiError } } });
 
 /** What any authenticated /cloudapi operation can answer besides its own statuses. */
 export const CLOUDAPI_ERRORS = {
-  400: error('Malformed request (path, query or body), or a value the operation refuses'),
-  401: error('No credential, or one that is not (or no longer) valid'),
-  403: error('Not allowed, or no such entity (VCD answers both alike)'),
-  406: error('The Accept header asks for an API version Tessera does not serve'),
-  429: error('Too many requests or attempts; Retry-After says when to retry'),
-  503: error('The node cannot check revocations (or reach its store) right now and refuses: fail closed'),
+  400: error('BadRequest', 'Malformed request (path, query or body), or a value the operation refuses'),
+  401: error('Unauthorized', 'No credential, or one that is not (or no longer) valid'),
+  403: error('Forbidden', 'Not allowed, or no such entity (VCD answers both alike)'),
+  406: error('NotAcceptable', 'The Accept header asks for an API version Tessera does not serve'),
+  429: error('TooManyRequests', 'Too many requests or attempts; Retry-After says when to retry'),
+  503: error('Unavailable', 'The node cannot check revocations (or reach its store) right now and refuses: fail closed'),
 } as const;
 
 /** An operation that reads a JSON body: also a body over the limit, or not JSON. */
 export const CLOUDAPI_BODY_ERRORS = {
   ...CLOUDAPI_ERRORS,
-  413: error('The body is larger than the limit'),
-  415: error('The body is not JSON (Content-Type: application/json)'),
+  413: error('BodyTooLarge', 'The body is larger than the limit'),
+  415: error('UnsupportedMediaType', 'The body is not JSON (Content-Type: application/json)'),
 } as const;
 
-export const NOT_FOUND = { 404: error('Nothing to answer: the operation names what is missing') } as const;
-export const METHOD_NOT_ALLOWED = { 405: error('The entity cannot be changed') } as const;
-export const CONFLICT = { 409: error('The generation named is not the open one (or another sync holds it)') } as const;
+export const NOT_FOUND = { 404: error('NotFound', 'Nothing to answer: the operation names what is missing') } as const;
+export const METHOD_NOT_ALLOWED = { 405: error('MethodNotAllowed', 'The entity cannot be changed') } as const;
+export const CONFLICT = { 409: error('Conflict', 'The generation named is not the open one (or another sync holds it)') } as const;
 
 /** No body: `type: 'null'` makes @fastify/swagger declare no content; typed `undefined` so handlers `send()` nothing. */
 export const Empty = (description: string) => Type.Unsafe<undefined>({ description, type: 'null' });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { committedDocument, isVcdOperation } from '../../../src/http/openapi.js';
-import { COMPONENT_KEYWORD } from '../../../src/http/contract/components.js';
+import { COMPONENT_KEYWORD, RESPONSE_KEYWORD } from '../../../src/http/contract/components.js';
 import { startContractApp } from './support.js';
 
 type Operation = { 'x-tessera-extension'?: boolean; tags?: string[]; security?: unknown[]; responses?: object };
@@ -45,12 +45,14 @@ test('the served OpenAPI document is the committed one, and says what it promise
 
     // Shared schemas are listed once and referred to: every $ref resolves, no marker is left, no inline copies.
     const text = JSON.stringify(served);
-    assert.ok(!text.includes(COMPONENT_KEYWORD), 'a component marker was published');
-    const schemas = (served.components as unknown as { schemas: Record<string, unknown> }).schemas;
-    for (const [, name] of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
-      assert.ok(Object.hasOwn(schemas, name!), `$ref to a missing component ${name}`);
-    }
-    assert.ok(Object.hasOwn(schemas, 'JsonError') && Object.hasOwn(schemas, 'UserPage') && Object.hasOwn(schemas, 'VcdJsonError'));
+    assert.ok(!text.includes(COMPONENT_KEYWORD) && !text.includes(RESPONSE_KEYWORD), 'a component marker was published');
+    const components = served.components as unknown as Record<'schemas' | 'responses', Record<string, unknown>>;
+    const refs = [...text.matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)];
+    assert.ok(refs.length > 500, `only ${refs.length} references: are the shared schemas still shared?`);
+    for (const [, kind, name] of refs)
+      assert.ok(Object.hasOwn(components[kind as 'schemas'], name!), `$ref to a missing component ${kind}/${name}`);
+    assert.ok(['JsonError', 'UserPage', 'VcdJsonError'].every((name) => Object.hasOwn(components.schemas, name)));
+    assert.ok(['CloudApiForbidden', 'VcdForbidden'].every((name) => Object.hasOwn(components.responses, name)));
     assert.equal(text.split('"minorErrorCode":{"type":"string"}').length - 1, 2, 'the two error envelopes (cloudapi, /api JSON) once each');
   } finally {
     await contract.stop();
