@@ -15,10 +15,9 @@
 #   ST_PATHS          a regex of the paths tested (schemathesis --include-path-regex)           default below
 #
 # ST_PATHS names the areas whose routes declare their whole contract (responses included): /api (VCD's legacy
-# API), /oauth and /.well-known, /health, the portal (/, /tenant, /provider, /static) and /tessera (the document
-# itself). An area whose routes declare no responses would fail on every status that is not 200, which says
-# nothing; /cloudapi joins when its response schemas land. `ST_PATHS='^/' bash scripts/schemathesis.sh sqlite`
-# runs everything, for a report.
+# API), /cloudapi (entities, pages and errors: src/http/cloudapi/responses.ts), /oauth and /.well-known, /health,
+# the portal (/, /tenant, /provider, /static) and /tessera (the document itself): every route the server has.
+# `ST_PATHS='^/cloudapi/' bash scripts/schemathesis.sh sqlite` narrows a run to one area.
 #
 # The portal's callers: without the portal's cookie (the API credentials above, or none) every page must
 # redirect to sign-in or refuse, never 5xx; a bearer or a legacy session is not a portal session. With the cookie
@@ -32,7 +31,7 @@ SCHEMATHESIS_VERSION=4.32.5 # pinned: a new release can change what "conformance
 ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-12}"
 ST_MAX_TIME="${ST_MAX_TIME:-50}"
 ST_SEED="${ST_SEED:-15}"
-ST_PATHS="${ST_PATHS:-^/(\$|(api|tessera|oauth|health|\.well-known|tenant|provider|static)(/|\$))}"
+ST_PATHS="${ST_PATHS:-^/(\$|(api|cloudapi|tessera|oauth|health|\.well-known|tenant|provider|static)(/|\$))}"
 WORK="$PWD/.schemathesis" # git-ignored: the venv, the data folders and the reports
 VENV="$WORK/venv"
 ADMIN_PASSWORD='st-Admin-Password-1'

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
 import { areaOf, baseUrl } from './context.js';
+import { COMPONENT_KEYWORD, RESPONSE_KEYWORD } from './contract/components.js';
 
 export const OPENAPI_PATH = '/tessera/openapi.json';
 
@@ -23,6 +24,7 @@ const TESSERA_EXTENSIONS: readonly RegExp[] = [
   /^[A-Z]+ \/cloudapi\/1\.0\.0\/users\/current\/totp(\/.*)?$/, // TOTP enrolment (Tessera's second factor)
   /^[A-Z]+ \/cloudapi\/1\.0\.0\/orgs\/:id\/apiTokenPolicy$/, // the org's API-token lifetime cap
   /^GET \/cloudapi\/1\.0\.0\/sessions\/:id\/token$/,
+  /^[A-Z]+ \/cloudapi\/x-tessera\//, // Tessera's own segment of /cloudapi (the inventory sync API, docs/inventory.md)
   /^POST \/oauth\/(provider|tenant\/:org)\/(revoke|introspect)$/, // RFC 7009 and RFC 7662
 ];
 
@@ -97,6 +99,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: { securitySchemes: SECURITY_SCHEMES as never },
       tags: [...Object.values(AREA_TAG), EXTENSION_TAG].map((name) => ({ name })),
     },
+    transformObject: (built) =>
+      shareComponents(('openapiObject' in built ? built.openapiObject : built.swaggerObject) as Record<string, unknown>) as never,
     exposeHeadRoutes: false,
     transform: ({ schema, url, route }) => {
       const method = Array.isArray(route.method) ? route.method[0]! : route.method;
@@ -110,6 +114,59 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       return { schema: transformed as never, url };
     },
   });
+}
+
+/**
+ * Lists every schema marked with a component name (contract/components.ts `named`) once under
+ * `components.schemas` and replaces each copy with a `$ref` to it. Inner named schemas are shared first, so a
+ * component refers to the components it holds. Two different schemas under one name are a programming error:
+ * the build fails rather than publish one of them for both.
+ */
+export function shareComponents(document: Record<string, unknown>): Record<string, unknown> {
+  const shared = {
+    schemas: new Map<string, { value: unknown; text: string }>(),
+    responses: new Map<string, { value: unknown; text: string }>(),
+  };
+  const share = (kind: keyof typeof shared, name: string, value: unknown) => {
+    const text = JSON.stringify(value);
+    const known = shared[kind].get(name);
+    if (known && known.text !== text) throw new Error(`two different ${kind} are named ${name} in the OpenAPI document`);
+    if (!known) shared[kind].set(name, { value, text });
+    return { $ref: `#/components/${kind}/${name}` };
+  };
+  /** The response name carried by a response's media types (namedResponse), if any. */
+  const responseName = (node: Record<string, unknown>): string | undefined => {
+    const content = node.content;
+    if (!content || typeof content !== 'object' || Array.isArray(content)) return undefined;
+    const names = Object.values(content as Record<string, unknown>).map((media) =>
+      media && typeof media === 'object' ? (media as Record<string, unknown>)[RESPONSE_KEYWORD] : undefined,
+    );
+    return typeof names[0] === 'string' && names.every((n) => n === names[0]) ? names[0] : undefined;
+  };
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (node === null || typeof node !== 'object') return node;
+    const copy: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) if (key !== COMPONENT_KEYWORD && key !== RESPONSE_KEYWORD) copy[key] = visit(value);
+    const record = node as Record<string, unknown>;
+    const schemaName = record[COMPONENT_KEYWORD];
+    if (typeof schemaName === 'string') return share('schemas', schemaName, copy);
+    const response = responseName(record);
+    return response === undefined ? copy : share('responses', response, copy);
+  };
+  const { components, ...rest } = document as { components?: Record<string, unknown> } & Record<string, unknown>;
+  const result = visit(rest) as Record<string, unknown>;
+  const merged: Record<string, unknown> = { ...components };
+  for (const kind of ['schemas', 'responses'] as const) {
+    const existing = (components?.[kind] ?? {}) as Record<string, unknown>;
+    const all: Record<string, unknown> = { ...existing };
+    for (const name of [...shared[kind].keys()].sort()) {
+      if (Object.hasOwn(existing, name)) throw new Error(`component ${name} is defined twice`);
+      all[name] = shared[kind].get(name)!.value;
+    }
+    if (Object.keys(all).length > 0) merged[kind] = all;
+  }
+  return { ...result, components: merged };
 }
 
 /** `GET /tessera/openapi.json`: the document, with this server's URL. Public: it describes, it grants nothing. */

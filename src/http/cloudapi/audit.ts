@@ -5,6 +5,7 @@
 import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { listRoute } from './schemas.js';
+import { AuditEventPage } from './responses.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { badRequest } from '../../domain/errors.js';
@@ -49,7 +50,7 @@ export const cloudapiAuditRoutes: FastifyPluginAsync = async (plugin) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(contractValidatorCompiler);
   const { store } = app.tessera;
-  app.get('/cloudapi/1.0.0/auditTrail', listRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/auditTrail', listRoute(AuditEventPage), async (request, reply) => {
     const principal = requirePrincipal(request);
     let base = readableAuditEvents(store, principal);
     const page = parsePageRequest(request.query);

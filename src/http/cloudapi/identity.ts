@@ -7,7 +7,35 @@
 import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static, TSchema } from 'typebox';
-import { byIdRoute, firstQueryValues, GroupBody, IdParams, listRoute, ListQuery, RoleBody, UserBody, UserUpdateQuery } from './schemas.js';
+import {
+  byIdRoute,
+  deleteByIdRoute,
+  GroupBody,
+  IdParams,
+  listByIdRoute,
+  listRoute,
+  RoleBody,
+  UserBody,
+  UserUpdateQuery,
+} from './schemas.js';
+import {
+  CLOUDAPI_BODY_ERRORS,
+  CLOUDAPI_ERRORS,
+  GlobalRoleEntity,
+  GlobalRolePage,
+  GroupEntity,
+  GroupPage,
+  METHOD_NOT_ALLOWED,
+  RightEntity,
+  RightPage,
+  RightReferencePage,
+  RightsBundleEntity,
+  RightsBundlePage,
+  RoleEntity,
+  RolePage,
+  UserEntity,
+  UserPage,
+} from './responses.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { Principal } from '../../domain/principal.js';
@@ -92,8 +120,14 @@ async function requireCurrentPassword(services: Services, request: FastifyReques
   if (!(await verifyPassword(user.password_hash, current))) throw badRequest('The current password is wrong');
 }
 
-/** Options of a write to one entity: its id in the path, its body. */
-const withBody = <B extends TSchema>(body: B) => ({ schema: { params: IdParams, body } });
+/** Options of a write to one entity: its id in the path, its body, and the entity (or page) it answers. */
+const withBody = <B extends TSchema, R extends TSchema>(body: B, answer: R) => ({
+  schema: { params: IdParams, body, response: { 200: answer, ...CLOUDAPI_BODY_ERRORS } },
+});
+/** Options of a create: its body, and 201 with the new entity. */
+const createRoute = <B extends TSchema, R extends TSchema>(body: B, answer: R) => ({
+  schema: { body, response: { 201: answer, ...CLOUDAPI_BODY_ERRORS } },
+});
 
 export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -150,7 +184,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     'roleEntityRefs.id': { read: (u) => u.role_id, type: 'ref' },
     providerType: { read: () => 'LOCAL' },
   };
-  app.get(`${api}/users`, listRoute, async (request, reply) => {
+  app.get(`${api}/users`, listRoute(UserPage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'user.view', tenant.id);
@@ -158,12 +192,12 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     return sendCloudapiJson(request, reply, 200, page);
   });
 
-  app.get(`${api}/users/:id`, byIdRoute, async (request, reply) => {
+  app.get(`${api}/users/:id`, byIdRoute(UserEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, await userJson(await loadUser(request, principal)));
   });
 
-  app.post(`${api}/users`, { schema: { body: UserBody } }, async (request, reply) => {
+  app.post(`${api}/users`, createRoute(UserBody, UserEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'user.manage', tenant.id);
@@ -188,7 +222,9 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     return sendCloudapiJson(request, reply, 201, await userJson(user));
   });
 
-  const userUpdate = { schema: { params: IdParams, querystring: UserUpdateQuery, body: UserBody } };
+  const userUpdate = {
+    schema: { params: IdParams, querystring: UserUpdateQuery, body: UserBody, response: { 200: UserEntity, ...CLOUDAPI_BODY_ERRORS } },
+  };
   app.put(`${api}/users/:id`, userUpdate, async (request, reply) => {
     const principal = requirePrincipal(request);
     const user = await loadUser(request, principal);
@@ -221,7 +257,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     return sendCloudapiJson(request, reply, 200, await userJson(updated));
   });
 
-  app.delete(`${api}/users/:id`, byIdRoute, async (request, reply) => {
+  app.delete(`${api}/users/:id`, deleteByIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const user = await loadUser(request, principal);
     await identityAdmin.deleteUser(principal, user, request.ip);
@@ -262,31 +298,31 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     providerType: { read: () => 'LOCAL' },
   };
 
-  app.get(`${api}/groups`, listRoute, async (request, reply) => {
+  app.get(`${api}/groups`, listRoute(GroupPage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'group.view', tenant.id);
     const page = await listPage(request, reply, await store.listGroups(tenant.id), groupFields, groupJson, 'Groups');
     return sendCloudapiJson(request, reply, 200, page);
   });
-  app.get(`${api}/groups/:id`, byIdRoute, async (request, reply) => {
+  app.get(`${api}/groups/:id`, byIdRoute(GroupEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, await groupJson(await loadGroup(request, principal)));
   });
-  app.post(`${api}/groups`, { schema: { body: GroupBody } }, async (request, reply) => {
+  app.post(`${api}/groups`, createRoute(GroupBody, GroupEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'group.manage', tenant.id);
     const group = await identityAdmin.createGroup(principal, tenant.id, groupInput(request.body), request.ip);
     return sendCloudapiJson(request, reply, 201, await groupJson(group));
   });
-  app.put(`${api}/groups/:id`, { schema: { params: IdParams, body: GroupBody } }, async (request, reply) => {
+  app.put(`${api}/groups/:id`, withBody(GroupBody, GroupEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     const group = await loadGroup(request, principal);
     const updated = await identityAdmin.updateGroup(principal, group, groupInput(request.body), request.ip);
     return sendCloudapiJson(request, reply, 200, await groupJson(updated));
   });
-  app.delete(`${api}/groups/:id`, byIdRoute, async (request, reply) => {
+  app.delete(`${api}/groups/:id`, deleteByIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const group = await loadGroup(request, principal);
     await identityAdmin.deleteGroup(principal, group, request.ip);
@@ -334,7 +370,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     name: { read: (r) => r.name },
   };
 
-  app.get(`${api}/roles`, listRoute, async (request, reply) => {
+  app.get(`${api}/roles`, listRoute(RolePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'role.view', tenant.id);
@@ -345,21 +381,17 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
       await listPage(request, reply, await store.listRoles(tenant.id), roleFields, roleJson, 'Roles'),
     );
   });
-  app.get(`${api}/roles/:id`, byIdRoute, async (request, reply) => {
+  app.get(`${api}/roles/:id`, byIdRoute(RoleEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, roleJson(await loadRole(request, principal)));
   });
-  app.get(
-    `${api}/roles/:id/rights`,
-    { preValidation: firstQueryValues, schema: { params: IdParams, querystring: ListQuery } },
-    async (request, reply) => {
-      const principal = requirePrincipal(request);
-      const role = await loadRole(request, principal);
-      const rights = (await store.roleRights(role.id)).map(rightRef);
-      return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
-    },
-  );
-  app.post(`${api}/roles`, { schema: { body: RoleBody } }, async (request, reply) => {
+  app.get(`${api}/roles/:id/rights`, listByIdRoute(RightReferencePage), async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const role = await loadRole(request, principal);
+    const rights = (await store.roleRights(role.id)).map(rightRef);
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
+  });
+  app.post(`${api}/roles`, createRoute(RoleBody, RoleEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'role.manage', tenant.id);
@@ -376,7 +408,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     );
     return sendCloudapiJson(request, reply, 201, roleJson(role));
   });
-  app.put(`${api}/roles/:id`, withBody(RoleBody), async (request, reply) => {
+  app.put(`${api}/roles/:id`, withBody(RoleBody, RoleEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
     const body = request.body;
@@ -389,7 +421,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     );
     return sendCloudapiJson(request, reply, 200, roleJson(updated));
   });
-  app.put(`${api}/roles/:id/rights`, withBody(RoleBody), async (request, reply) => {
+  app.put(`${api}/roles/:id/rights`, withBody(RoleBody, RightReferencePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
     const rights = rightsFromBody(request.body);
@@ -397,7 +429,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     const now = await identityAdmin.setRoleRights(principal, role, rights, request.ip);
     return sendCloudapiJson(request, reply, 200, pagedEnvelope(now.map(rightRef), now.length, { page: 1, pageSize: 128 }));
   });
-  app.delete(`${api}/roles/:id`, byIdRoute, async (request, reply) => {
+  app.delete(`${api}/roles/:id`, deleteByIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
     await identityAdmin.deleteRole(principal, role, request.ip);
@@ -419,7 +451,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     description: { read: (r) => r.description },
     readOnly: { read: (r) => r.readOnly, type: 'boolean' },
   };
-  app.get(`${api}/globalRoles`, listRoute, async (request, reply) => {
+  app.get(`${api}/globalRoles`, listRoute(GlobalRolePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     requireCan(principal, 'globalRole.view', principal.orgId);
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, globalRoles, globalRoleFields, (r) => r, 'GlobalRoles'));
@@ -430,9 +462,15 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     // Decision: Tessera's global roles are its predefined roles, fixed in code (domain/rights.ts).
     throw new TesseraError('METHOD_NOT_ALLOWED', 'Global roles are predefined in Tessera and cannot be changed');
   };
-  app.post(`${api}/globalRoles`, globalRoleWrite);
-  app.put(`${api}/globalRoles/:id`, globalRoleWrite);
-  app.delete(`${api}/globalRoles/:id`, globalRoleWrite);
+  // Never a success: the declared answers are the refusals (405 for whoever holds the right, 403 for others).
+  const refused = { ...METHOD_NOT_ALLOWED, ...CLOUDAPI_BODY_ERRORS } as const;
+  app.post(`${api}/globalRoles`, { schema: { response: refused } }, globalRoleWrite);
+  app.put(`${api}/globalRoles/:id`, { schema: { params: IdParams, response: refused } }, globalRoleWrite);
+  app.delete(
+    `${api}/globalRoles/:id`,
+    { schema: { params: IdParams, response: { ...METHOD_NOT_ALLOWED, ...CLOUDAPI_ERRORS } } },
+    globalRoleWrite,
+  );
 
   // ------------------------------------------------------------------ rights
   const rightJson = (r: (typeof RIGHT_CATALOGUE)[number]) => ({
@@ -449,11 +487,11 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     category: { read: (r) => r.category },
     rightType: { read: (r) => (r.name.endsWith('View') ? 'VIEW' : 'MODIFY') },
   };
-  app.get(`${api}/rights`, listRoute, async (request, reply) => {
+  app.get(`${api}/rights`, listRoute(RightPage), async (request, reply) => {
     requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, RIGHT_CATALOGUE, catalogueFields, rightJson, 'Rights'));
   });
-  app.get(`${api}/rights/:id`, byIdRoute, async (request, reply) => {
+  app.get(`${api}/rights/:id`, byIdRoute(RightEntity), async (request, reply) => {
     requirePrincipal(request);
     const right = RIGHT_CATALOGUE.find(
       (r) => `urn:vcloud:right:${rightId(r.name)}` === request.params.id || rightId(r.name) === request.params.id,
@@ -491,33 +529,29 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     name: { read: (b) => b.name },
     description: { read: (b) => b.description },
   };
-  app.get(`${api}/rightsBundles`, listRoute, async (request, reply) => {
+  app.get(`${api}/rightsBundles`, listRoute(RightsBundlePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     if (!can(principal, 'rightsBundle.view')) throw forbidden();
     const visible = (await store.listRightsBundles()).filter((b) => bundleVisible(principal, b.published_to));
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, visible, bundleFields, bundleJson, 'RightsBundles'));
   });
-  app.get(`${api}/rightsBundles/:id`, byIdRoute, async (request, reply) => {
+  app.get(`${api}/rightsBundles/:id`, byIdRoute(RightsBundleEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     return sendCloudapiJson(request, reply, 200, bundleJson(await loadBundle(request, principal)));
   });
-  app.get(
-    `${api}/rightsBundles/:id/rights`,
-    { preValidation: firstQueryValues, schema: { params: IdParams, querystring: ListQuery } },
-    async (request, reply) => {
-      const principal = requirePrincipal(request);
-      const bundle = await loadBundle(request, principal);
-      let names: unknown = [];
-      try {
-        names = JSON.parse(bundle.rights);
-      } catch {
-        names = [];
-      }
-      const rights = (Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []).map(rightRef);
-      return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
-    },
-  );
-  app.put(`${api}/rightsBundles/:id`, withBody(RoleBody), async (request, reply) => {
+  app.get(`${api}/rightsBundles/:id/rights`, listByIdRoute(RightReferencePage), async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const bundle = await loadBundle(request, principal);
+    let names: unknown = [];
+    try {
+      names = JSON.parse(bundle.rights);
+    } catch {
+      names = [];
+    }
+    const rights = (Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []).map(rightRef);
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
+  });
+  app.put(`${api}/rightsBundles/:id`, withBody(RoleBody, RightsBundleEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
     const body = request.body;
@@ -530,7 +564,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     );
     return sendCloudapiJson(request, reply, 200, bundleJson(updated));
   });
-  app.put(`${api}/rightsBundles/:id/rights`, withBody(RoleBody), async (request, reply) => {
+  app.put(`${api}/rightsBundles/:id/rights`, withBody(RoleBody, RightReferencePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
     const rights = rightsFromBody(request.body);

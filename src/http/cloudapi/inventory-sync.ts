@@ -15,15 +15,32 @@
  * fastify's default validator would), then every reference is checked before one transaction writes.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
+import { named } from '../contract/components.js';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { forbidden, TesseraError } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
-import { SyncBatch, type SyncBatchDoc } from '../../inventory/declarative/document-schema.js';
+import {
+  MAX_BATCH_OBJECTS,
+  SyncBatch as SyncBatchDocument,
+  SyncVApp,
+  SyncVdc,
+  SyncVm,
+  type SyncBatchDoc,
+} from '../../inventory/declarative/document-schema.js';
 import { desiredFromBatch } from '../../inventory/declarative/model.js';
 import { applyInventory, beginGeneration, commitGeneration, GenerationError, sourceState } from '../../inventory/declarative/apply.js';
 import { InventoryValidationError, type PlanSummary } from '../../inventory/declarative/plan.js';
 import { strictValidatorCompiler } from '../../inventory/declarative/validate.js';
+import {
+  CLOUDAPI_BODY_ERRORS,
+  CLOUDAPI_ERRORS,
+  CONFLICT,
+  SyncCounts,
+  SyncGenerationCommitted,
+  SyncGenerationOpened,
+  SyncSourceState,
+} from './responses.js';
 
 const PREFIX = '/cloudapi/x-tessera/inventory/sources/:source';
 /** 2,000 VMs with metadata and ExtraConfig fit well within this. */
@@ -41,6 +58,21 @@ const GenerationParams = Type.Object(
 );
 const BatchQuery = Type.Object(
   { generation: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 52, description: 'the open generation this batch belongs to' })) },
+  { additionalProperties: false },
+);
+/**
+ * The batch document (inventory/declarative/document-schema.ts), with its object schemas named once in the
+ * OpenAPI document (each is a few KiB; the two sync operations would otherwise carry copies of all three).
+ */
+const objectsOf = <T extends TSchema>(name: string, item: T) =>
+  Type.Optional(Type.Array(named(name, item), { maxItems: MAX_BATCH_OBJECTS }));
+const SyncBatch = Type.Object(
+  {
+    ...SyncBatchDocument.properties,
+    vdcs: objectsOf('SyncVdc', SyncVdc),
+    vapps: objectsOf('SyncVApp', SyncVApp),
+    vms: objectsOf('SyncVm', SyncVm),
+  },
   { additionalProperties: false },
 );
 /** The single-call full sync lists everything; deletions are implied by absence. */
@@ -71,14 +103,18 @@ export const cloudapiInventorySyncRoutes: FastifyPluginAsync = async (app) => {
   const { store } = app.tessera;
   const routeOptions = { validatorCompiler: strictValidatorCompiler, bodyLimit: SYNC_BODY_LIMIT };
 
-  app.get<{ Params: { source: string } }>(PREFIX, { ...routeOptions, schema: { params: SourceParams } }, async (request, reply) => {
-    requireSyncRight(request);
-    return sendCloudapiJson(request, reply, 200, await sourceState(store, request.params.source));
-  });
+  app.get<{ Params: { source: string } }>(
+    PREFIX,
+    { ...routeOptions, schema: { params: SourceParams, response: { 200: SyncSourceState, ...CLOUDAPI_ERRORS } } },
+    async (request, reply) => {
+      requireSyncRight(request);
+      return sendCloudapiJson(request, reply, 200, await sourceState(store, request.params.source));
+    },
+  );
 
   app.put<{ Params: { source: string }; Body: SyncBatchDoc }>(
     PREFIX,
-    { ...routeOptions, schema: { params: SourceParams, body: FullSync } },
+    { ...routeOptions, schema: { params: SourceParams, body: FullSync, response: { 200: SyncCounts, ...CLOUDAPI_BODY_ERRORS } } },
     async (request, reply) => {
       requireSyncRight(request);
       const result = await applyInventory(store, desiredFromBatch(request.body), {
@@ -94,7 +130,15 @@ export const cloudapiInventorySyncRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: { source: string }; Querystring: { generation?: number }; Body: SyncBatchDoc }>(
     `${PREFIX}/batches`,
-    { ...routeOptions, schema: { params: SourceParams, querystring: BatchQuery, body: SyncBatch } },
+    {
+      ...routeOptions,
+      schema: {
+        params: SourceParams,
+        querystring: BatchQuery,
+        body: SyncBatch,
+        response: { 200: SyncCounts, ...CONFLICT, ...CLOUDAPI_BODY_ERRORS },
+      },
+    },
     async (request, reply) => {
       requireSyncRight(request);
       const result = await applyInventory(store, desiredFromBatch(request.body), {
@@ -111,7 +155,7 @@ export const cloudapiInventorySyncRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: { source: string } }>(
     `${PREFIX}/generations`,
-    { ...routeOptions, schema: { params: SourceParams } },
+    { ...routeOptions, schema: { params: SourceParams, response: { 201: SyncGenerationOpened, ...CLOUDAPI_BODY_ERRORS } } },
     async (request, reply) => {
       requireSyncRight(request);
       const generation = await beginGeneration(store, request.params.source);
@@ -121,7 +165,10 @@ export const cloudapiInventorySyncRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: { source: string; generation: number } }>(
     `${PREFIX}/generations/:generation/commit`,
-    { ...routeOptions, schema: { params: GenerationParams } },
+    {
+      ...routeOptions,
+      schema: { params: GenerationParams, response: { 200: SyncGenerationCommitted, ...CONFLICT, ...CLOUDAPI_BODY_ERRORS } },
+    },
     async (request, reply) => {
       requireSyncRight(request);
       const { deleted } = await commitGeneration(store, request.params.source, request.params.generation).catch((e: unknown) => {

@@ -6,7 +6,8 @@
  */
 import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { byIdRoute, listRoute, ListQuery } from './schemas.js';
+import { byIdRoute, listRoute } from './schemas.js';
+import { OrgEntity as OrgEntitySchema, OrgPage, VdcEntity as VdcEntitySchema, VdcPage } from './responses.js';
 import type { OrgEntity, VdcEntity } from '../../schemas/wire.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
@@ -167,7 +168,7 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (plugin) => {
   app.setValidatorCompiler(contractValidatorCompiler);
   const db = () => app.tessera.store.db;
 
-  app.get('/cloudapi/1.0.0/orgs', listRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/orgs', listRoute(OrgPage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const store = app.tessera.store;
     const scope = inventoryScope(principal);
@@ -191,7 +192,7 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (plugin) => {
     });
   });
 
-  app.get('/cloudapi/1.0.0/orgs/:id', byIdRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/orgs/:id', byIdRoute(OrgEntitySchema), async (request, reply) => {
     const principal = requirePrincipal(request);
     const id = idFromPathSegment(request.params.id, 'org');
     if (!id || !mayRead(principal, 'org', id)) throw forbidden();
@@ -200,7 +201,7 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (plugin) => {
     return sendCloudapiJson(request, reply, 200, orgEntity(row));
   });
 
-  app.get('/cloudapi/1.0.0/vdcs', listRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/vdcs', listRoute(VdcPage), async (request, reply) => {
     const principal = requirePrincipal(request);
     if (!can(principal, 'vdc.view')) throw forbidden();
     const store = app.tessera.store;
@@ -226,7 +227,7 @@ export const cloudapiOrgRoutes: FastifyPluginAsync = async (plugin) => {
     });
   });
 
-  app.get('/cloudapi/1.0.0/vdcs/:id', byIdRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/vdcs/:id', byIdRoute(VdcEntitySchema), async (request, reply) => {
     const principal = requirePrincipal(request);
     const id = idFromPathSegment(request.params.id, 'vdc');
     if (!id) throw forbidden();

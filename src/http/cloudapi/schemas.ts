@@ -16,16 +16,11 @@
  * Responses are pre-serialized bytes with VCD's versioned content type (context.ts sendCloudapiJson), so the
  * response schemas here describe; test/http/contract/cloudapi.test.ts checks real answers against them.
  */
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from '../../auth/identity-admin.js';
-import {
-  NullableInteger,
-  NullableString,
-  EntityReference,
-  JsonErrorResponses,
-  MAX_FILTER_LENGTH,
-  PagingQueryProperties,
-} from '../contract/common.js';
+import { NullableInteger, NullableString, MAX_FILTER_LENGTH, PagingQueryProperties } from '../contract/common.js';
+import { named } from '../contract/components.js';
+import { CLOUDAPI_ERRORS, NamedReference as EntityReference, NO_CONTENT } from './responses.js';
 
 // The same bounds the services enforce (a schema that allowed more would only move the 400 deeper).
 const MAX_NAME = MAX_NAME_LENGTH;
@@ -48,10 +43,20 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength:
 
 /** List query of every cloudapi list; unknown parameters are ignored, as VCD does. */
 export const ListQuery = Type.Object(PagingQueryProperties, { additionalProperties: true });
-/** Options of a list route: the first-value rule, then the schema. */
-export const listRoute = { preValidation: firstQueryValues, schema: { querystring: ListQuery } } as const;
-/** Options of a route that takes only an entity id. */
-export const byIdRoute = { schema: { params: IdParams } } as const;
+/** Options of a list route: the first-value rule, then the schema; `page` is the page it answers (responses.ts). */
+export const listRoute = <P extends TSchema>(page: P) =>
+  ({ preValidation: firstQueryValues, schema: { querystring: ListQuery, response: { 200: page, ...CLOUDAPI_ERRORS } } }) as const;
+/** A list under one entity (`/roles/{id}/rights`): its id, then as listRoute. */
+export const listByIdRoute = <P extends TSchema>(page: P) =>
+  ({
+    preValidation: firstQueryValues,
+    schema: { params: IdParams, querystring: ListQuery, response: { 200: page, ...CLOUDAPI_ERRORS } },
+  }) as const;
+/** Options of a GET that takes only an entity id and answers `entity`. */
+export const byIdRoute = <E extends TSchema>(entity: E) =>
+  ({ schema: { params: IdParams, response: { 200: entity, ...CLOUDAPI_ERRORS } } }) as const;
+/** Options of a DELETE (or a bodiless action) that takes only an entity id and answers 204. */
+export const deleteByIdRoute = { schema: { params: IdParams, response: { ...NO_CONTENT, ...CLOUDAPI_ERRORS } } } as const;
 
 const optionalText = (maxLength: number) => Type.Optional(NullableString({ maxLength }));
 const optionalCount = Type.Optional(NullableInteger({ minimum: 0, maximum: 2_147_483_647 }));
@@ -106,7 +111,11 @@ export const TokenPolicyBody = Type.Object(
   },
   { additionalProperties: true },
 );
-export const TokenPolicy = Type.Object({ maxLifetimeDays: Type.Union([Type.Integer(), Type.Null()]) }, { additionalProperties: false });
+export const TokenPolicy = named(
+  'ApiTokenPolicy',
+  Type.Object({ maxLifetimeDays: Type.Union([Type.Integer(), Type.Null()]) }, { additionalProperties: false }),
+  "The org's API-token policy",
+);
 
 export const TotpConfirmBody = Type.Object({ code: Type.String({ maxLength: 16 }) }, { additionalProperties: true });
 export const TotpDisableBody = Type.Object(
@@ -132,18 +141,21 @@ export const ServiceAccountBody = Type.Object(
 export const DeviceLookupBody = Type.Object({ userCode: Type.String({ maxLength: 64 }) }, { additionalProperties: true });
 
 /** The cloudapi Session (SPEC 37.2), also the answer of sign-in. */
-export const SessionEntity = Type.Object(
-  {
-    id: Type.String(),
-    site: EntityReference,
-    user: EntityReference,
-    org: EntityReference,
-    location: Type.String(),
-    roles: Type.Array(Type.String()),
-    roleRefs: Type.Array(EntityReference),
-    sessionIdleTimeoutMinutes: Type.Integer(),
-  },
-  { additionalProperties: false },
+export const SessionEntity = named(
+  'Session',
+  Type.Object(
+    {
+      id: Type.String(),
+      site: EntityReference,
+      user: EntityReference,
+      org: EntityReference,
+      location: Type.String(),
+      roles: Type.Array(Type.String()),
+      roleRefs: Type.Array(EntityReference),
+      sessionIdleTimeoutMinutes: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 /** Headers that matter on sign-in: the second factor, when the user has one. */
@@ -152,5 +164,6 @@ export const SignInHeaders = Type.Object(
   { additionalProperties: true },
 );
 
-export const CloudApiErrors = JsonErrorResponses;
+/** What any authenticated /cloudapi operation can answer besides its own (responses.ts). */
+export const CloudApiErrors = CLOUDAPI_ERRORS;
 export { MAX_FILTER_LENGTH };

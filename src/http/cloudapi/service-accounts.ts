@@ -6,7 +6,8 @@
  */
 import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { byIdRoute, DeviceLookupBody, IdParams, listRoute, ServiceAccountBody } from './schemas.js';
+import { byIdRoute, deleteByIdRoute, DeviceLookupBody, IdParams, listRoute, ServiceAccountBody } from './schemas.js';
+import { CLOUDAPI_BODY_ERRORS, Empty, NO_CONTENT, NOT_FOUND, ServiceAccountEntity, ServiceAccountPage } from './responses.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import type { Services } from '../context.js';
@@ -106,7 +107,7 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (plugin) =
   const services = app.tessera;
   const accounts = services.serviceAccounts;
 
-  app.get('/cloudapi/1.0.0/serviceAccounts', listRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/serviceAccounts', listRoute(ServiceAccountPage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const rows = await accounts.listVisible(principal, await contextOrg(services, request, principal));
     const page = await listPage(
@@ -121,45 +122,54 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (plugin) =
     return sendCloudapiJson(request, reply, 200, page);
   });
 
-  app.get('/cloudapi/1.0.0/serviceAccounts/:id', byIdRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/serviceAccounts/:id', byIdRoute(ServiceAccountEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     const row = await accounts.getVisible(principal, accountId(request.params.id));
     const [named] = await withNames(services, [row]);
     return sendCloudapiJson(request, reply, 200, entity(named!));
   });
 
-  app.put('/cloudapi/1.0.0/serviceAccounts/:id', { schema: { params: IdParams, body: ServiceAccountBody } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const input = request.body;
-    const updated = await accounts.update(
-      principal,
-      accountId(request.params.id),
-      {
-        roleId: input.role?.id,
-        uri: input.uri,
-        softwareVersion: input.softwareVersion,
-      },
-      request.ip,
-    );
-    const [named] = await withNames(services, [updated]);
-    return sendCloudapiJson(request, reply, 200, entity(named!));
-  });
+  app.put(
+    '/cloudapi/1.0.0/serviceAccounts/:id',
+    { schema: { params: IdParams, body: ServiceAccountBody, response: { 200: ServiceAccountEntity, ...CLOUDAPI_BODY_ERRORS } } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const input = request.body;
+      const updated = await accounts.update(
+        principal,
+        accountId(request.params.id),
+        {
+          roleId: input.role?.id,
+          uri: input.uri,
+          softwareVersion: input.softwareVersion,
+        },
+        request.ip,
+      );
+      const [named] = await withNames(services, [updated]);
+      return sendCloudapiJson(request, reply, 200, entity(named!));
+    },
+  );
 
   // 204 rather than VCD's 202 + task: govcd's OpenApiDeleteItem accepts both, and the delete is done when answered.
-  app.delete('/cloudapi/1.0.0/serviceAccounts/:id', byIdRoute, async (request, reply) => {
+  app.delete('/cloudapi/1.0.0/serviceAccounts/:id', deleteByIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     await accounts.remove(principal, accountId(request.params.id), request.ip);
     return reply.code(204).send();
   });
 
-  app.post('/cloudapi/1.0.0/serviceAccounts/:id/revoke', byIdRoute, async (request, reply) => {
+  app.post('/cloudapi/1.0.0/serviceAccounts/:id/revoke', deleteByIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     await accounts.revoke(principal, accountId(request.params.id), request.ip);
     return reply.code(204).send();
   });
 
   // `POST /deviceLookup {"userCode"}`: 303 to the service account a pending request is for, or 404 (VCD docs).
-  app.post('/cloudapi/1.0.0/deviceLookup', { schema: { body: DeviceLookupBody } }, async (request, reply) => {
+  const lookupResponses = {
+    303: Empty('Found: Location names the service account the pending request is for'),
+    ...NOT_FOUND,
+    ...CLOUDAPI_BODY_ERRORS,
+  } as const;
+  app.post('/cloudapi/1.0.0/deviceLookup', { schema: { body: DeviceLookupBody, response: lookupResponses } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const orgId = (await contextOrg(services, request, principal)) ?? principal.orgId;
     // Who may not see service accounts learns nothing, not even whether a code is pending.
@@ -167,18 +177,24 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (plugin) =
     const row = await accounts.pendingByUserCode(orgId, request.body.userCode);
     if (!row) throw notFound('No pending authorization request has this user code');
     await accounts.getVisible(principal, row.id);
-    return reply.code(303).header('Location', `/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${row.id}`).send();
+    reply.header('Location', `/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${row.id}`);
+    return reply.code(303).send();
   });
 
   for (const [suffix, grant] of [
     ['grant', true],
     ['deny', false],
   ] as const) {
-    app.post(`/cloudapi/1.0.0/deviceLookup/${suffix}`, { schema: { body: DeviceLookupBody } }, async (request, reply) => {
-      const principal = requirePrincipal(request);
-      const orgId = (await contextOrg(services, request, principal)) ?? principal.orgId;
-      await accounts.decide(principal, orgId, request.body.userCode, grant, request.ip);
-      return reply.code(204).send();
-    });
+    const decideResponses = { ...NO_CONTENT, ...CLOUDAPI_BODY_ERRORS } as const;
+    app.post(
+      `/cloudapi/1.0.0/deviceLookup/${suffix}`,
+      { schema: { body: DeviceLookupBody, response: decideResponses } },
+      async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const orgId = (await contextOrg(services, request, principal)) ?? principal.orgId;
+        await accounts.decide(principal, orgId, request.body.userCode, grant, request.ip);
+        return reply.code(204).send();
+      },
+    );
   }
 };

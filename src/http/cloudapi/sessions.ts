@@ -9,7 +9,8 @@
  */
 import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { byIdRoute, CloudApiErrors, listRoute, SessionEntity, SignInHeaders } from './schemas.js';
+import { byIdRoute, CloudApiErrors, deleteByIdRoute, listRoute, SessionEntity, SignInHeaders } from './schemas.js';
+import { ApiTokenEntity, NO_CONTENT, NOT_FOUND, PageOf } from './responses.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl, requirePrincipal, sendCloudapiJson } from '../context.js';
 import { signInFromRequest } from '../sign-in.js';
@@ -52,7 +53,7 @@ export const cloudapiSessionRoutes: FastifyPluginAsync = async (plugin) => {
     },
   );
 
-  app.get('/cloudapi/1.0.0/sessions', listRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/sessions', listRoute(PageOf('Session', SessionEntity)), async (request, reply) => {
     const principal = requirePrincipal(request);
     // Only the caller's own session is visible, but the list still honours filter, sort and paging.
     const own = [sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes)];
@@ -65,9 +66,10 @@ export const cloudapiSessionRoutes: FastifyPluginAsync = async (plugin) => {
     await services.sessions.signOut(principal, request.ip);
     return reply.code(204).send();
   };
-  app.delete('/cloudapi/1.0.0/sessions/current', endOwnSession);
+  const signOutRoute = { schema: { response: { ...NO_CONTENT, ...CloudApiErrors } } };
+  app.delete('/cloudapi/1.0.0/sessions/current', signOutRoute, endOwnSession);
   // govcd's Disconnect() sends DELETE to the login URL itself (vcd-wire §3.2).
-  app.delete('/cloudapi/1.0.0/sessions', endOwnSession);
+  app.delete('/cloudapi/1.0.0/sessions', signOutRoute, endOwnSession);
 
   /** Only the caller's own session is addressable by id; any other id is 403 as for a missing entity. */
   const ownSession = (request: FastifyRequest & { params: { id: string } }) => {
@@ -76,16 +78,18 @@ export const cloudapiSessionRoutes: FastifyPluginAsync = async (plugin) => {
     if (id !== principal.sessionId) throw forbidden();
     return principal;
   };
-  app.get('/cloudapi/1.0.0/sessions/:id', byIdRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/sessions/:id', byIdRoute(SessionEntity), async (request, reply) => {
     const principal = ownSession(request);
     return sendCloudapiJson(request, reply, 200, sessionJson(principal, services.site, services.config.sessionIdleTimeoutMinutes));
   });
-  app.delete('/cloudapi/1.0.0/sessions/:id', byIdRoute, async (request, reply) => {
+  app.delete('/cloudapi/1.0.0/sessions/:id', deleteByIdRoute, async (request, reply) => {
     const principal = ownSession(request);
     await services.sessions.signOut(principal, request.ip);
     return reply.code(204).send();
   });
-  app.get('/cloudapi/1.0.0/sessions/:id/token', byIdRoute, async (request, reply) => {
+  const sessionTokenRoute = byIdRoute(ApiTokenEntity);
+  const sessionTokenSchema = { ...sessionTokenRoute.schema, response: { ...sessionTokenRoute.schema.response, ...NOT_FOUND } };
+  app.get('/cloudapi/1.0.0/sessions/:id/token', { schema: sessionTokenSchema }, async (request, reply) => {
     const principal = ownSession(request);
     if (principal.apiTokenId === null) {
       throw new TesseraError('RESOURCE_NOT_FOUND', 'This session was not created from an API token');

@@ -7,6 +7,7 @@
 import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { IdParams, TokenPolicy, TokenPolicyBody, CloudApiErrors } from './schemas.js';
+import { CLOUDAPI_BODY_ERRORS } from './responses.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { forbidden } from '../../domain/errors.js';
@@ -35,7 +36,7 @@ export const cloudapiTokenPolicyRoutes: FastifyPluginAsync = async (plugin) => {
     return sendCloudapiJson(request, reply, 200, apiTokenPolicy.read(principal, org));
   });
 
-  const putSchema = { params: IdParams, body: TokenPolicyBody, response: { ...CloudApiErrors, 200: TokenPolicy } };
+  const putSchema = { params: IdParams, body: TokenPolicyBody, response: { ...CLOUDAPI_BODY_ERRORS, 200: TokenPolicy } };
   app.put(path, { schema: putSchema }, async (request, reply) => {
     const { principal, org } = await loadOrg(request);
     if (!apiTokenPolicy.mayChange(principal, org.id)) throw forbidden();

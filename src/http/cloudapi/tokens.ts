@@ -4,7 +4,8 @@
  */
 import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { byIdRoute, listRoute } from './schemas.js';
+import { byIdRoute, deleteByIdRoute, listRoute } from './schemas.js';
+import { ApiTokenEntity, ApiTokenPage } from './responses.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
@@ -61,7 +62,7 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
   const services = app.tessera;
   const { store } = services;
 
-  app.get('/cloudapi/1.0.0/tokens', listRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/tokens', listRoute(ApiTokenPage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const scope = apiTokenListScope(principal);
     if (!scope) throw forbidden();
@@ -113,13 +114,13 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
     return sendCloudapiJson(request, reply, 200, pagedEnvelope(values, total, page));
   });
 
-  app.get('/cloudapi/1.0.0/tokens/:id', byIdRoute, async (request, reply) => {
+  app.get('/cloudapi/1.0.0/tokens/:id', byIdRoute(ApiTokenEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
     const row = await services.apiTokens.getVisible(principal, tokenIdFromParam(request.params.id));
     return sendCloudapiJson(request, reply, 200, await tokenEntity(services, row, request.vcd.responseVersion));
   });
 
-  app.delete('/cloudapi/1.0.0/tokens/:id', byIdRoute, async (request, reply) => {
+  app.delete('/cloudapi/1.0.0/tokens/:id', deleteByIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     await services.apiTokens.revoke(principal, tokenIdFromParam(request.params.id), request.ip);
     return reply.code(204).send();

@@ -11,6 +11,7 @@ import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { CloudApiErrors, TotpConfirmBody, TotpDisableBody, TotpEnrolment, TotpStatus } from './schemas.js';
+import { CLOUDAPI_BODY_ERRORS, NO_CONTENT, TotpConfirmed } from './responses.js';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { badRequest, tooManyRequests, TesseraError } from '../../domain/errors.js';
 
@@ -33,7 +34,7 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (plugin) => {
     return sendCloudapiJson(request, reply, 200, { secret, otpauthUri, qrCodeSvg });
   });
 
-  const confirmSchema = { body: TotpConfirmBody, response: { ...CloudApiErrors, 200: TotpStatus } };
+  const confirmSchema = { body: TotpConfirmBody, response: { ...CLOUDAPI_BODY_ERRORS, 200: TotpConfirmed } };
   app.post(`${base}/confirm`, { schema: confirmSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const code = request.body.code;
@@ -53,7 +54,7 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (plugin) => {
     return sendCloudapiJson(request, reply, 200, { enabled: true, recoveryCodes: confirmed.recoveryCodes });
   });
 
-  app.delete(base, { schema: { body: TotpDisableBody } }, async (request, reply) => {
+  app.delete(base, { schema: { body: TotpDisableBody, response: { ...NO_CONTENT, ...CLOUDAPI_BODY_ERRORS } } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const { password, code } = request.body;
     // Password and code guesses are braked like sign-in attempts.

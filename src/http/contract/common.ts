@@ -14,6 +14,7 @@
  *   read-only fields such as `id` and `href`), and bound the ones they read.
  */
 import { Type, type TSchema } from 'typebox';
+import { named } from './components.js';
 
 /** Longest text accepted in an identifier, a name or a query value: far above any real one, far below the body limit. */
 export const MAX_NAME_LENGTH = 256;
@@ -85,13 +86,16 @@ export const CloudApiPageOf = <T extends TSchema>(item: T) =>
  * VCD's JSON error envelope under /cloudapi and /oauth (vcd-wire §5.3, §7): strings and null only, since govcd up
  * to v2.20 decodes it as a map[string]string. Under /oauth `minorErrorCode` is the RFC 6749 error code.
  */
-export const JsonErrorEnvelope = Type.Object(
-  {
-    minorErrorCode: Type.String(),
-    message: Type.String(),
-    stackTrace: Type.Null(),
-  },
-  { additionalProperties: false, description: 'Error (see docs/errors.md)' },
+export const JsonErrorEnvelope = named(
+  'JsonError',
+  Type.Object(
+    {
+      minorErrorCode: Type.String(),
+      message: Type.String(),
+      stackTrace: Type.Null(),
+    },
+    { additionalProperties: false, description: 'Error (see docs/errors.md)' },
+  ),
 );
 
 /** The error statuses a cloudapi or OAuth route can answer, all in the JSON envelope. */

@@ -25,6 +25,7 @@
  *   `Error` in either form. The response schemas describe; they never filter (validation.ts).
  */
 import { Type, type TSchema } from 'typebox';
+import { named, namedResponse } from '../contract/components.js';
 
 /** Largest XML document a client may send to the admin API (the content-type parser's own limit). */
 export const MAX_XML_BODY = 64 * 1024;
@@ -142,13 +143,14 @@ export function xmlBody(mediaType: string, root: string) {
 const jsonType = (mediaType: string) => mediaType.replace(/\+xml$/, '+json');
 
 /** VCD JSON documents are described as objects: their shape is the XML document's, in VCD's JSON mapping. */
-const VcdJsonDocument = Type.Object({}, { additionalProperties: true });
+const VcdJsonDocument = named('VcdJsonDocument', Type.Object({}, { additionalProperties: true }));
+const VcdXmlDocument = named('VcdXmlDocument', Type.String({ description: 'The XML document' }));
 
 /** An entity document (one of these media types): XML by default, VCD JSON for `Accept: application/*+json`. */
 export function documentResponse(mediaTypes: string | readonly string[], description: string) {
   const content: Record<string, { schema: TSchema }> = {};
   for (const mediaType of typeof mediaTypes === 'string' ? [mediaTypes] : mediaTypes) {
-    content[mediaType] = { schema: Type.String({ description: 'The XML document' }) };
+    content[mediaType] = { schema: VcdXmlDocument };
     content[jsonType(mediaType)] = { schema: VcdJsonDocument };
   }
   return { description, content };
@@ -156,41 +158,41 @@ export function documentResponse(mediaTypes: string | readonly string[], descrip
 
 const ERROR_XML = 'application/vnd.vmware.vcloud.error+xml';
 
-/** VCD's `Error` (XML, or the JSON form a JSON client gets). */
-export function errorResponse(description: string) {
-  return {
-    description,
-    content: {
-      [ERROR_XML]: { schema: Type.String({ description: '<Error minorErrorCode=".." message=".." majorErrorCode=".."/>' }) },
-      [jsonType(ERROR_XML)]: {
-        schema: Type.Object(
-          {
-            message: Type.String(),
-            majorErrorCode: Type.Integer(),
-            minorErrorCode: Type.String(),
-            vendorSpecificErrorCode: Type.Null(),
-            stackTrace: Type.Null(),
-          },
-          { additionalProperties: true },
-        ),
-      },
+const VcdXmlError = named('VcdXmlError', Type.String({ description: '<Error minorErrorCode=".." message=".." majorErrorCode=".."/>' }));
+const VcdJsonError = named(
+  'VcdJsonError',
+  Type.Object(
+    {
+      message: Type.String(),
+      majorErrorCode: Type.Integer(),
+      minorErrorCode: Type.String(),
+      vendorSpecificErrorCode: Type.Null(),
+      stackTrace: Type.Null(),
     },
-  };
+    { additionalProperties: true },
+  ),
+);
+
+/** VCD's `Error` (XML, or the JSON form a JSON client gets); the schemas are named once in the document. */
+export function errorResponse(description: string, name?: string) {
+  const response = { description, content: { [ERROR_XML]: { schema: VcdXmlError }, [jsonType(ERROR_XML)]: { schema: VcdJsonError } } };
+  // Named (the common answers): listed once in the document's components.responses.
+  return name === undefined ? response : namedResponse(name, response);
 }
 
 /** The answers every authenticated /api operation can give besides its own. */
 export const COMMON_ERRORS = {
-  400: errorResponse('Malformed request (parameters, headers or body)'),
-  401: errorResponse('No credential, or a credential that is not (or no longer) valid'),
-  403: errorResponse('Not allowed, or no such entity (VCD answers both alike)'),
-  406: errorResponse('The Accept header asks for an API version Tessera does not serve'),
-  503: errorResponse('The node cannot check revocations right now and refuses (fail closed)'),
+  400: errorResponse('Malformed request (parameters, headers or body)', 'VcdBadRequest'),
+  401: errorResponse('No credential, or a credential that is not (or no longer) valid', 'VcdUnauthorized'),
+  403: errorResponse('Not allowed, or no such entity (VCD answers both alike)', 'VcdForbidden'),
+  406: errorResponse('The Accept header asks for an API version Tessera does not serve', 'VcdNotAcceptable'),
+  503: errorResponse('The node cannot check revocations right now and refuses (fail closed)', 'VcdUnavailable'),
 } as const;
 
 /** The answers of an operation that reads a document: the common ones, and 413 over the body limit (in bytes). */
 export const BODY_ERRORS = {
   ...COMMON_ERRORS,
-  413: errorResponse(`The body is larger than ${MAX_XML_BODY / 1024} KiB`),
+  413: errorResponse(`The body is larger than ${MAX_XML_BODY / 1024} KiB`, 'VcdBodyTooLarge'),
 } as const;
 
 /** An empty answer (204). */

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { committedDocument, isVcdOperation } from '../../../src/http/openapi.js';
+import { COMPONENT_KEYWORD, RESPONSE_KEYWORD } from '../../../src/http/contract/components.js';
 import { startContractApp } from './support.js';
 
 type Operation = { 'x-tessera-extension'?: boolean; tags?: string[]; security?: unknown[]; responses?: object };
@@ -41,6 +42,18 @@ test('the served OpenAPI document is the committed one, and says what it promise
     assert.deepEqual(served.paths['/api/sessions']?.post?.security, [{ basicSignIn: [] }]);
     assert.deepEqual(served.paths['/api/org/{id}']?.get?.security, [{ vcdBearer: [] }, { vcloudSession: [] }]);
     assert.deepEqual(served.paths['/api/versions']?.get?.security, []);
+
+    // Shared schemas are listed once and referred to: every $ref resolves, no marker is left, no inline copies.
+    const text = JSON.stringify(served);
+    assert.ok(!text.includes(COMPONENT_KEYWORD) && !text.includes(RESPONSE_KEYWORD), 'a component marker was published');
+    const components = served.components as unknown as Record<'schemas' | 'responses', Record<string, unknown>>;
+    const refs = [...text.matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)];
+    assert.ok(refs.length > 500, `only ${refs.length} references: are the shared schemas still shared?`);
+    for (const [, kind, name] of refs)
+      assert.ok(Object.hasOwn(components[kind as 'schemas'], name!), `$ref to a missing component ${kind}/${name}`);
+    assert.ok(['JsonError', 'UserPage', 'VcdJsonError'].every((name) => Object.hasOwn(components.schemas, name)));
+    assert.ok(['CloudApiForbidden', 'VcdForbidden'].every((name) => Object.hasOwn(components.responses, name)));
+    assert.equal(text.split('"minorErrorCode":{"type":"string"}').length - 1, 2, 'the two error envelopes (cloudapi, /api JSON) once each');
   } finally {
     await contract.stop();
   }
@@ -53,6 +66,8 @@ test('the VCD-or-extension rule', () => {
   assert.equal(isVcdOperation('PUT', '/cloudapi/1.0.0/orgs/:id/apiTokenPolicy'), false);
   assert.equal(isVcdOperation('GET', '/cloudapi/1.0.0/users/current/totp'), false);
   assert.equal(isVcdOperation('GET', '/cloudapi/1.0.0/tokens'), true);
+  assert.equal(isVcdOperation('POST', '/cloudapi/x-tessera/inventory/sources/:source/batches'), false);
+  assert.equal(isVcdOperation('GET', '/cloudapi/1.0.0/sessions/:id/token'), false);
   assert.equal(isVcdOperation('GET', '/health'), false);
   assert.equal(isVcdOperation('GET', '/login'), false);
 });
