@@ -18,6 +18,7 @@
  * the 64 KiB limit.
  */
 import { Type, type TSchema } from 'typebox';
+import { JsonErrorEnvelope } from '../contract/common.js';
 
 const HTML = Type.String({ description: 'An HTML document (UTF-8)' });
 
@@ -103,12 +104,7 @@ function staticError(description: string) {
     description,
     content: {
       'text/html': { schema: HTML },
-      'application/json': {
-        schema: Type.Object(
-          { minorErrorCode: Type.String(), message: Type.String(), stackTrace: Type.Null() },
-          { additionalProperties: true },
-        ),
-      },
+      'application/json': { schema: JsonErrorEnvelope },
     },
   };
 }
