@@ -314,6 +314,9 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   'POST /preferences/totp/confirm': { anonymous: '3xx', admin: '4xx', limited: '4xx' },
   'GET /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'POST /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
+  // The user's own time zone: every signed-in user, whatever their rights (a display preference).
+  'GET /preferences/time-zone': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  'POST /preferences/time-zone': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'GET /preferences/password': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
   // A wrong current password: the form again with 400; nothing changes.
   'POST /preferences/password': { anonymous: '3xx', admin: '4xx', limited: '4xx' },
