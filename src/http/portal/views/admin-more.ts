@@ -53,10 +53,10 @@ ${input.error && alert('danger', input.error, 'form-error')}
   <input id="audit-who" name="who" type="search" value="${f.who}" maxlength="128" autocomplete="off">
   <label for="audit-what">What</label>
   <input id="audit-what" name="what" type="search" value="${f.what}" maxlength="128" autocomplete="off" placeholder="user.created">
-  <label for="audit-from">From (${frame.timeZone ?? 'UTC'})</label>
-  <input id="audit-from" name="from" type="date" value="${f.from}">
-  <label for="audit-to">To (${frame.timeZone ?? 'UTC'})</label>
-  <input id="audit-to" name="to" type="date" value="${f.to}">
+  <span class="filter-pair"><label for="audit-from">From (${frame.timeZone ?? 'UTC'})</label>
+  <input id="audit-from" name="from" type="date" value="${f.from}"></span>
+  <span class="filter-pair"><label for="audit-to">To (${frame.timeZone ?? 'UTC'})</label>
+  <input id="audit-to" name="to" type="date" value="${f.to}"></span>
   <label for="audit-outcome">Outcome</label>
   <select id="audit-outcome" name="outcome">
     <option value="">Any</option>
