@@ -45,6 +45,7 @@ class VersionedCache<T> {
 }
 const vmPages = new WeakMap<object, VersionedCache<{ total: number; items: VmListItem[] }>>();
 const vdcUsage = new WeakMap<object, VersionedCache<Map<string, VdcListItem['usage']>>>();
+const vdcPages = new WeakMap<object, VersionedCache<{ total: number; items: VdcListItem[] }>>();
 function cacheOf<T>(caches: WeakMap<object, VersionedCache<T>>, store: object): VersionedCache<T> {
   let cache = caches.get(store);
   if (!cache) caches.set(store, (cache = new VersionedCache<T>(1000)));
@@ -178,6 +179,11 @@ export interface VdcListItem {
 
 /** A page of VDCs (orgVdc, or adminOrgVdc for the provider) with their usage, summed for that page's VDCs only. */
 export async function listVdcs(services: Services, principal: Principal, page: number) {
+  // The VDC records count each VDC's VMs and vApps (subqueries over every VM): the whole page is kept per version.
+  const pages = cacheOf(vdcPages, services.store);
+  const key = JSON.stringify([principal.userId, principal.orgId, page]);
+  const cached = pages.get(key, await readInventoryVersion(services.store.db));
+  if (cached) return cached;
   const scope = inventoryScope(principal);
   const type = resolveQueryType(principal, scope.kind === 'all' ? 'adminOrgVdc' : 'orgVdc');
   const result = await executeQuery(services.store, {
@@ -212,7 +218,9 @@ export async function listVdcs(services: Services, principal: Principal, page: n
     vapps: Number(r.numberOfVApps),
     usage: usage.get(r.id as string) ?? { poweredOnVms: 0, vcpus: 0, memoryMb: 0, storageMb: 0 },
   }));
-  return { total: result.total, items };
+  const answer = { total: result.total, items };
+  pages.set(key, result.version, answer);
+  return answer;
 }
 
 /** What the VDCs' VMs use, in one grouped read over those VDCs (index vms_vdc_name); templates' VMs never run. */
