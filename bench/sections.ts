@@ -1,6 +1,6 @@
 /**
  * The sub-commands of `npm run bench` for issue 16 (scale): `exchange`, `peer`, `million`, `query`,
- * `revocation`; `npm run bench` alone runs the hot-path suite and then every one of these. Each prints its rows
+ * `portal`, `revocation`; `npm run bench` alone runs the hot-path suite and then every one of these. Each prints its rows
  * and the ratios its goal is written against, and sets a non-zero exit code when a hard check fails (a revoked
  * token accepted). Sizes can be reduced for a quick look: BENCH_SECONDS (seconds per measurement, default 5),
  * BENCH_ROUNDS (interleaved rounds, default 3), BENCH_TOKENS (default 1000000), BENCH_VMS (default 100000),
@@ -11,9 +11,10 @@ import { formatRow } from './harness.js';
 import { exchangeBench } from './exchange.js';
 import { millionTokensBench } from './million.js';
 import { queryScaleBench } from './query-scale.js';
+import { portalScaleBench } from './portal-scale.js';
 import { revocationUnderLoad } from './revocation-load.js';
 
-export const SECTIONS = ['exchange', 'peer', 'million', 'query', 'revocation'] as const;
+export const SECTIONS = ['exchange', 'peer', 'million', 'query', 'portal', 'revocation'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -90,6 +91,27 @@ export async function runSection(section: Section): Promise<void> {
         console.log(formatRow(r.cached, r.cached));
         console.log(formatRow(r.uncached, r.cached) + `  uncached costs ${r.costRatio.toFixed(2)}x (goal < 3: ${goal(r.costRatio < 3)})`);
       }
+    }
+    return;
+  }
+  if (section === 'portal') {
+    // Issue 14 §1: the portal's inventory pages at 100,000 VMs, against the cached /api/query page of the same run.
+    for (const kind of backends()) {
+      const f = await portalScaleBench({ kind, vms: env('BENCH_VMS', 100_000), samples: env('BENCH_PORTAL_SAMPLES', 15) });
+      console.log(
+        `${kind}: ${f.vms.toLocaleString('en')} VMs seeded in ${f.seedSeconds.toFixed(1)} s; baseline (cached /api/query page 1): median ${ms(f.baseline.median)}, p95 ${ms(f.baseline.p95)}`,
+      );
+      let slowest = 0;
+      for (const r of f.rows) {
+        slowest = Math.max(slowest, r.median);
+        console.log(
+          `${kind}: ${r.who.padEnd(26)} ${r.name.padEnd(38)} first ${ms(r.first).padStart(11)}, median ${ms(r.median).padStart(10)}, p95 ${ms(r.p95).padStart(10)}, ${r.ratio.toFixed(1).padStart(5)}x baseline (goal < 150 ms: ${goal(r.median < 150)})`,
+        );
+      }
+      const slowestFirst = Math.max(...f.rows.map((r) => r.first));
+      console.log(
+        `${kind}: slowest portal page median ${ms(slowest)} (goal < 150 ms: ${goal(slowest < 150)}); slowest first view ${ms(slowestFirst)}`,
+      );
     }
     return;
   }

@@ -202,6 +202,37 @@ try {
   await bob.getByRole('button', { name: 'Change password' }).click();
   await bob.waitForURL(/done=password-changed/);
   await shot(bob, '19-password-changed');
+
+  // Issue 14: Data Centers, Virtual Machines, a VM, the administration pages (alice, an org administrator).
+  await admin.goto(`${ACME}/datacenters`);
+  await shot(admin, '29-datacenters');
+  await admin.goto(`${ACME}/vms?sort=memory&direction=desc`);
+  await shot(admin, '30-vm-list');
+  await admin.locator('table a.cell-name').first().click();
+  await admin.waitForURL(/\/vms\/[0-9a-f-]{36}$/);
+  await shot(admin, '31-vm-detail');
+  await admin.goto(`${ACME}/administration/users`);
+  await admin.locator('table').getByRole('link', { name: 'bob', exact: true }).click();
+  await admin.waitForURL(/\/administration\/users\/[0-9a-f-]{36}$/);
+  await shot(admin, '32-administration-user');
+  await admin.goto(`${ACME}/administration/audit?what=apiToken`);
+  await shot(admin, '33-audit-trail');
+  await admin.goto(`${ACME}/administration/tokenPolicy`);
+  await shot(admin, '34-token-policy');
+  await provider.goto('/provider/administration/orgs');
+  await shot(provider, '35-provider-organizations');
+  await provider.goto('/provider/vms');
+  await shot(provider, '36-provider-vm-list');
+
+  // alice chooses a time zone; her token list then shows Paris time, labelled.
+  await openUserPreferences(admin);
+  await admin.locator('#time-zone').getByRole('link', { name: 'Change time zone' }).click();
+  await admin.waitForURL(/\/preferences\/time-zone$/);
+  await admin.getByLabel('Time zone').selectOption('Europe/Paris');
+  await shot(admin, '37-time-zone');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.waitForURL(/done=time-zone/);
+  await shot(admin, '38-preferences-in-time-zone');
 } finally {
   for (const c of contexts) await c.close();
   await api.dispose();

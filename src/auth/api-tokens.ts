@@ -14,7 +14,7 @@ import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog } from './audit.js';
 import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from '../domain/principal.js';
-import { TesseraError, forbidden } from '../domain/errors.js';
+import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can, effectiveRights } from '../domain/policy.js';
 import { apiTokenStart, generateApiToken, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
 import { READ_ONLY_RIGHTS, SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
@@ -472,11 +472,19 @@ export class ApiTokenService {
     const old = await this.getVisible(principal, tokenId);
     if (!can(principal, 'apiToken.regenerate', { orgId: old.org_id, ownerId: old.user_id })) throw forbidden();
     if (old.secret_hash === null) throw forbidden();
+    const now = Date.now();
+    // One successor per token: a token already replaced (in its grace) is regenerated through its replacement, and
+    // an expired one has nothing left to carry over (create a new token). The owner alone gets this far.
+    if (old.replaced_by !== null) {
+      throw badRequest('This token was already regenerated; regenerate the token that replaced it');
+    }
+    if (old.expires_at !== null && Number(old.expires_at) <= now) {
+      throw badRequest('This token has expired; create a new one');
+    }
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_REGENERATE_GRACE_SECONDS) {
       throw new TesseraError('invalid_request', `The grace period must be between 0 and ${MAX_REGENERATE_GRACE_SECONDS} seconds`);
     }
     const org = await this.store.getOrg(old.org_id);
-    const now = Date.now();
     let expiresAt: number | null = null;
     if (old.expires_at !== null) {
       const lifetime = Number(old.expires_at) - Number(old.minted_at ?? old.created_at);
@@ -491,10 +499,21 @@ export class ApiTokenService {
     const token = generateApiToken();
     const graceEndsAt = graceSeconds === 0 ? null : now + graceSeconds * 1000;
     const lifetimeMs = this.accessTokens.lifetimeSeconds * 1000 + 60_000;
+    const newId = randomUUID();
     const { row, event } = await this.store.transaction(async (trx) => {
+      // The claim first, conditional: of two concurrent regenerations (or a regeneration racing a revocation)
+      // exactly one replaces the token; the other changes nothing.
+      const claimed = await trx
+        .updateTable('api_tokens')
+        .set({ replaced_by: newId })
+        .where('id', '=', old.id)
+        .where('revoked_at', 'is', null)
+        .where('replaced_by', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) throw forbidden();
       const inserted = await this.store.insertApiToken(
         {
-          id: randomUUID(),
+          id: newId,
           org_id: old.org_id,
           user_id: old.user_id,
           name: old.name,
@@ -529,7 +548,6 @@ export class ApiTokenService {
         // Dated at the end of the grace: the view treats it as revoked from then on (revocation-view.ts).
         recorded = await this.store.recordRevocation(trx, 'api_token', old.id, graceEndsAt, graceEndsAt + lifetimeMs);
       }
-      await trx.updateTable('api_tokens').set({ replaced_by: inserted.id }).where('id', '=', old.id).execute();
       return { row: inserted, event: recorded };
     });
     this.store.bus.committed(event);

@@ -3,6 +3,7 @@
  * their sessions (ASVS 7.4.2); a password change ends their other sessions and, when asked, revokes their
  * tokens too (ASVS 7.4.3).
  */
+import { DEFAULT_TIME_ZONE, isSupportedTimeZone } from '../domain/time-zone.js';
 import { randomUUID } from 'node:crypto';
 import type { Store, User } from '../store/store.js';
 import type { SessionService } from './sessions.js';
@@ -196,6 +197,19 @@ export class UserService {
       .where('two_factor_reset_at', '=', at)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0 ? at : null;
+  }
+
+  /**
+   * The user's own display time zone (User preferences; issue 14 §5): an IANA name the runtime knows, or null for
+   * UTC. A display preference of the user alone, so it is not audited; a name outside the list is refused.
+   */
+  async setTimeZone(principal: Principal, zone: string | null): Promise<void> {
+    if (zone !== null && !isSupportedTimeZone(zone)) throw badRequest('Unknown time zone');
+    await this.store.db
+      .updateTable('users')
+      .set({ time_zone: zone === DEFAULT_TIME_ZONE ? null : zone })
+      .where('id', '=', principal.userId)
+      .execute();
   }
 
   /** Revokes every token and ends every session of the user. */

@@ -1,12 +1,14 @@
 /**
- * `tessera token create|list|revoke`: API tokens of the signed-in user (or, with "API Tokens: Manage All",
+ * `tessera token create|list|revoke|regenerate`: API tokens of the signed-in user (or, with "API Tokens: Manage All",
  * of the org), on VCD's wire.
  */
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import type { ApiTokenEntity } from '../client/types.js';
 import { addServerOptions, addTokenFileOption, clientFor, sessionClient, type ConnectionFlags } from './connection.js';
-import { parseExpiry } from './format/expiry.js';
+import { parseExpiry, parseGrace } from './format/expiry.js';
 import { StreamingTable, type Column } from './format/table.js';
 import { action } from './io.js';
 import { usageError } from './exit-codes.js';
@@ -15,6 +17,12 @@ import { requireSession } from './session-file.js';
 interface CreateFlags {
   expires?: string;
   scope?: string;
+  out?: string;
+  force?: boolean;
+}
+
+interface RegenerateFlags {
+  grace: string;
   out?: string;
   force?: boolean;
 }
@@ -28,10 +36,10 @@ interface ListFlags extends ConnectionFlags {
 export function registerTokenCommands(program: Command): void {
   const token = program
     .command('token')
-    .description('Create, list and revoke API tokens')
+    .description('Create, list, regenerate and revoke API tokens')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ tessera token create ci-pipeline --expires 90d --out ~/.config/vcd/token.json\n  $ tessera token list\n  $ tessera token revoke ci-pipeline',
+      '\nExamples:\n  $ tessera token create ci-pipeline --expires 90d --out ~/.config/vcd/token.json\n  $ tessera token list\n  $ tessera token regenerate ci-pipeline --grace 1d --out ~/.config/vcd/token.json\n  $ tessera token revoke ci-pipeline',
     );
 
   token
@@ -88,6 +96,27 @@ Examples:
   $ tessera token revoke urn:vcloud:token:0a3b7c1e-5d2f-4e8a-9b61-2c4d6e8f0a1b`,
   );
   revoke.action(action((idOrName: string, flags: ConnectionFlags) => runRevoke(idOrName, flags)));
+
+  token
+    .command('regenerate')
+    .argument('<token>', 'one of your tokens: its id (urn:vcloud:token:<uuid> or the uuid) or its name')
+    .description('A new secret for one of your tokens (same name and scope); the new token is shown once')
+    .option('--grace <duration>', 'how long the old token keeps working: 0 (stops at once) or 30m, 12h, 1d, 7d (at most 7 days)', '0')
+    .option('--out <file>', 'write {"refresh_token": "..."} to FILE (mode 0600) instead of printing it')
+    .option('--force', 'with --out, replace an existing file (e.g. the file that held the old token)')
+    .addHelpText(
+      'after',
+      `
+Needs a password session (tessera login), as creating does; only the token's owner may regenerate it (an
+administrator revokes other users' tokens). The new token keeps the name and scope; a token with an expiry gets
+the same lifetime again from now (within the org's maximum), one that never expired still never expires. The old
+token and its sessions stop at once, or when the grace ends: give your scripts the new token before then.
+
+Examples:
+  $ tessera token regenerate laptop
+  $ tessera token regenerate terraform --grace 1d --out ./vcd-token.json --force`,
+    )
+    .action(action((idOrName: string, flags: RegenerateFlags) => runRegenerate(idOrName, flags)));
 }
 
 async function runCreate(name: string, flags: CreateFlags): Promise<void> {
@@ -118,6 +147,55 @@ async function runCreate(name: string, flags: CreateFlags): Promise<void> {
     `Created API token "${name}" (${created.id})${expiry ? `, expires ${expiry}` : ''}.\n` +
       'Copy it now: it is not shown again. Use it with --token-file, TESSERA_API_TOKEN or any VCD client.\n',
   );
+}
+
+async function runRegenerate(idOrName: string, flags: RegenerateFlags): Promise<void> {
+  if (idOrName.trim() === '') throw usageError('give a token id or name');
+  let graceSeconds: number;
+  try {
+    graceSeconds = parseGrace(flags.grace);
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+  const session = await requireSession();
+  const client = sessionClient(session);
+  const old = await client.resolveToken(idOrName.trim());
+  // The new token is written to a fresh file beside --out and renamed over it only once it is there: with --force
+  // onto the file that holds the old token, a failed regeneration leaves that file (and the old token) as it was.
+  const staged = flags.out ? await stageOutFile(flags.out, flags.force ?? false) : null;
+  let made;
+  try {
+    made = await client.regenerateToken(old.id, { graceSeconds });
+  } catch (error) {
+    if (staged) {
+      await staged.handle.close();
+      await rm(staged.path, { force: true });
+    }
+    throw error;
+  }
+  const expiry = made.entity.expirationTimeUtc ? `, expires ${made.entity.expirationTimeUtc}` : ', never expires';
+  const oldStops =
+    graceSeconds === 0
+      ? 'The old token and its sessions have stopped.'
+      : `The old token keeps working until ${made.replacedTokenStopsAt.toISOString()}, then stops.`;
+  const what = `Regenerated API token "${made.entity.name}": new id ${made.id}${expiry}. ${oldStops}\n`;
+  if (staged) {
+    await staged.handle.writeFile(`${JSON.stringify({ refresh_token: made.apiToken })}\n`, 'utf8');
+    await staged.handle.sync();
+    await staged.handle.close();
+    await rename(staged.path, flags.out!);
+    process.stderr.write(`${what}Written to ${flags.out}.\n`);
+    return;
+  }
+  process.stdout.write(`${made.apiToken}\n`);
+  process.stderr.write(`${what}Copy it now: it is not shown again.\n`);
+}
+
+/** A new 0600 file beside `path` (renamed over it later); refuses an existing `path` without --force. */
+async function stageOutFile(path: string, force: boolean): Promise<{ handle: FileHandle; path: string }> {
+  if (!force && (await stat(path).catch(() => null)) !== null) throw usageError(`${path} exists: pass --force to replace it`);
+  const stagedPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  return { handle: await openOutFile(stagedPath, false), path: stagedPath };
 }
 
 async function openOutFile(path: string, force: boolean): Promise<FileHandle> {

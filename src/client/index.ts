@@ -4,14 +4,14 @@
  */
 export { createVcdApiHeaders, buildVcdApiHeaders } from './create-vcd-api-headers.js';
 export type { CreateVcdApiHeadersOptions, VcdApiHeaders, AuthHeaders } from './create-vcd-api-headers.js';
-export { VcdClient, toTokenUrn, isTokenId } from './vcd-client.js';
+export { VcdClient, toTokenUrn, isTokenId, MAX_REGENERATE_GRACE_SECONDS } from './vcd-client.js';
 export { AdminApi } from './admin.js';
 export { ServiceAccountsApi, pollDeviceToken, isServiceAccountId, serviceAccountClientId, DEVICE_CODE_GRANT } from './service-accounts.js';
 export type { ServiceAccountEntity, DeviceAuthorization, DeviceTokenAnswer } from './service-accounts.js';
 export { readTokenFile, writeTokenFile, SERVICE_ACCOUNT_TOKEN_TYPE } from './token-file.js';
 export type { ServiceAccountTokenFile } from './token-file.js';
 export type { EntityRef, NewOrg, NewUser, UserSummary } from './admin.js';
-export type { VcdClientOptions, RequestOptions, ListOptions, QueryVmsOptions, CreatedApiToken } from './vcd-client.js';
+export type { VcdClientOptions, RequestOptions, ListOptions, QueryVmsOptions, CreatedApiToken, RegeneratedApiToken } from './vcd-client.js';
 export { VcdClientError, VcdApiError, VcdNetworkError, VcdResponseError, isVcdClientError } from './errors.js';
 export type { VcdErrorCode, VcdApiErrorDetails } from './errors.js';
 export { parseErrorBody } from './error-body.js';

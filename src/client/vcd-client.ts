@@ -69,6 +69,23 @@ export interface CreatedApiToken {
   entity: ApiTokenEntity | null;
 }
 
+/** A regenerated token (Tessera extension): the new secret, once, and what became of the token it replaced. */
+export interface RegeneratedApiToken {
+  /** The new secret. It is shown this once: the server keeps only its hash. */
+  apiToken: string;
+  /** The new token's `urn:vcloud:token:<uuid>` (a new id; the name, scope and expiry rule carry over). */
+  id: string;
+  /** The new token's entity (`token` cleared, as everywhere else). */
+  entity: ApiTokenEntity;
+  /** The id of the token replaced. */
+  replaces: string;
+  /** When the replaced token stops (now when no grace was asked for). */
+  replacedTokenStopsAt: Date;
+}
+
+/** The longest grace a regeneration may give the old token: 7 days, as the portal offers. */
+export const MAX_REGENERATE_GRACE_SECONDS = 7 * 86_400;
+
 const TOKEN_URN_PREFIX = 'urn:vcloud:token:';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PLAIN_NAME = /^[\w.-]+$/;
@@ -282,6 +299,38 @@ export class VcdClient {
   /** Revokes the token and, with it, every session made from it (204). */
   async revokeToken(id: string): Promise<void> {
     await this.request(`/cloudapi/1.0.0/tokens/${encodeURIComponent(toTokenUrn(id))}`, { method: 'DELETE' });
+  }
+
+  /**
+   * A new secret for one of the caller's own tokens, under the same name and scope (Tessera:
+   * `POST /cloudapi/x-tessera/tokens/{id}/regenerate`). The old token stops at once, or after `graceSeconds`
+   * (0 to 7 days) so that scripts can be given the new one first. Password sessions only, as creation.
+   */
+  async regenerateToken(id: string, options: { graceSeconds?: number | undefined } = {}): Promise<RegeneratedApiToken> {
+    const grace = options.graceSeconds ?? 0;
+    if (!Number.isInteger(grace) || grace < 0 || grace > MAX_REGENERATE_GRACE_SECONDS) {
+      throw new TypeError(`graceSeconds must be a whole number from 0 to ${MAX_REGENERATE_GRACE_SECONDS}`);
+    }
+    if (this.#bearer.renewable) {
+      throw new VcdClientError(
+        'ERR_VCD_FORBIDDEN',
+        'API tokens can only be regenerated from a password session, not from another API token',
+      );
+    }
+    const path = `/cloudapi/x-tessera/tokens/${encodeURIComponent(toTokenUrn(id))}/regenerate`;
+    const answer = await this.#json<ApiTokenEntity & { token: string; replaces: string; replacedTokenStopsAtUtc: string }>(path, {
+      method: 'POST',
+      contentType: 'application/json',
+      body: JSON.stringify({ graceSeconds: grace }),
+    });
+    const { token, replaces, replacedTokenStopsAtUtc, ...entity } = answer;
+    return {
+      apiToken: token,
+      id: entity.id,
+      entity: { ...entity, token: null },
+      replaces,
+      replacedTokenStopsAt: new Date(replacedTokenStopsAtUtc),
+    };
   }
 
   /**

@@ -17,6 +17,7 @@ import * as m0010 from './migrations/0010_token_care.js';
 import * as m0011 from './migrations/0011_scale_indexes.js';
 import * as m0012 from './migrations/0012_growth_indexes.js';
 import * as m0013 from './migrations/0013_service_account_lifetime.js';
+import * as m0014 from './migrations/0014_portal_care.js';
 import * as m0015 from './migrations/0015_minted_token_listing.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -40,6 +41,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0011_scale_indexes', m0011],
   ['0012_growth_indexes', m0012],
   ['0013_service_account_lifetime', m0013],
+  ['0014_portal_care', m0014],
   ['0015_minted_token_listing', m0015],
 ];
 

@@ -56,6 +56,8 @@ export interface UserTable {
   im: ColumnType<string, string | undefined, string>;
   /** When an administrator reset the user's two-factor authentication, until the user was told (0: nothing to tell). Migration 0009. */
   two_factor_reset_at: ColumnType<number, number | undefined, number>;
+  /** The IANA time zone the user chose (domain/time-zone.ts); null: UTC. Migration 0014. */
+  time_zone: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface GroupTable {

@@ -1,7 +1,7 @@
 /**
  * Acceptance: the `tessera` binary against a real Tessera over HTTPS with its self-signed certificate,
  * as a person or a pipeline would use it: login (password and TOTP from the environment), token create/list/
- * revoke, headers, vms, logout; exit codes and what goes to stdout versus stderr.
+ * regenerate/revoke, headers, vms, logout; exit codes and what goes to stdout versus stderr.
  */
 import { tokenListStatus } from '../../src/cli/token.js';
 import assert from 'node:assert/strict';
@@ -241,6 +241,52 @@ describe('tessera CLI against Tessera', () => {
     assert.match(result.output, /\r\u001b\[2KVMs: 2\/\d+/);
   });
 
+  test('token regenerate: --grace keeps the old token working, --out --force swaps the file, no grace stops it at once', async () => {
+    const file = join(home, 'rotate-token.json');
+    const created = await runCli(['token', 'create', 'rotate-me', '--expires', '30d', '--out', file], { env });
+    assert.equal(created.code, 0, created.stderr);
+    const first = await readFile(file, 'utf8');
+    const oldFile = join(home, 'rotate-old.json');
+    await writeFile(oldFile, first, { mode: 0o600 });
+
+    const refused = await runCli(['token', 'regenerate', 'rotate-me', '--out', file], { env });
+    assert.equal(refused.code, 2, 'an existing --out without --force is refused before anything changes');
+    assert.match(refused.stderr, /exists: pass --force/);
+    assert.equal(await readFile(file, 'utf8'), first);
+    const tooLong = await runCli(['token', 'regenerate', 'rotate-me', '--grace', '8d'], { env });
+    assert.equal(tooLong.code, 2);
+    assert.match(tooLong.stderr, /--grace is at most 7 days/);
+
+    const graced = await runCli(['token', 'regenerate', 'rotate-me', '--grace', '1d', '--out', file, '--force'], { env });
+    assert.equal(graced.code, 0, graced.stderr);
+    assert.equal(graced.stdout, '');
+    assert.match(graced.stderr, /Regenerated API token "rotate-me": new id urn:vcloud:token:[0-9a-f-]{36}, expires \d{4}-/);
+    assert.match(graced.stderr, /old token keeps working until \d{4}-\d{2}-\d{2}T/);
+    const second = JSON.parse(await readFile(file, 'utf8')) as { refresh_token: string };
+    assert.ok(isWellFormedApiToken(second.refresh_token));
+    assert.notEqual(JSON.stringify(second), first.trim());
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.ok(!graced.stderr.includes(second.refresh_token));
+    assert.equal((await runCli(['vms', '--token-file', file, ...server()], { env })).code, 0, 'the new token works');
+    assert.equal((await runCli(['vms', '--token-file', oldFile, ...server()], { env })).code, 0, 'the old one, in its grace, too');
+    const listed = JSON.parse((await runCli(['token', 'list', '--output', 'json'], { env })).stdout) as Array<{ name: string }>;
+    assert.equal(listed.filter((t) => t.name === 'rotate-me').length, 2, 'the old token is listed until its grace ends');
+
+    // The replaced token cannot be regenerated again; the name now names two tokens, the id picks one.
+    const ambiguous = await runCli(['token', 'regenerate', 'rotate-me'], { env });
+    assert.notEqual(ambiguous.code, 0);
+    assert.match(ambiguous.stderr, /2 API tokens are named "rotate-me"/);
+
+    const newId = /new id (urn:vcloud:token:[0-9a-f-]{36})/.exec(graced.stderr)![1]!;
+    const now = await runCli(['token', 'regenerate', newId], { env });
+    assert.equal(now.code, 0, now.stderr);
+    const third = now.stdout.trim();
+    assert.ok(isWellFormedApiToken(third), 'printed alone on stdout');
+    assert.match(now.stderr, /The old token and its sessions have stopped\./);
+    assert.equal((await runCli(['vms', '--token-file', file, ...server()], { env })).code, 3, 'no grace: the second token stopped');
+    await runCli(['token', 'revoke', /new id (urn:vcloud:token:[0-9a-f-]{36})/.exec(now.stderr)![1]!], { env });
+  });
+
   test('token revoke by name; the revoked token file then exits 3 with a clear message', async () => {
     const result = await runCli(['token', 'revoke', 'ci'], { env });
     assert.equal(result.code, 0, result.stderr);
@@ -318,6 +364,7 @@ describe('tessera --help', () => {
     ['token', 'create'],
     ['token', 'list'],
     ['token', 'revoke'],
+    ['token', 'regenerate'],
     ['headers'],
     ['vms'],
     ['scan'],

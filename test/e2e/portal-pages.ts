@@ -93,6 +93,20 @@ export const PORTAL_PAGES: readonly PortalPageVisit[] = [
     },
   },
   { who: 'tenant', name: 'change password', path: `${ACME}/preferences/password` },
+  { who: 'tenant', name: 'time zone', path: `${ACME}/preferences/time-zone` },
+  {
+    who: 'tenant',
+    name: 'time zone refused (error state)',
+    steps: async (page) => {
+      await page.goto(`${ACME}/preferences/time-zone`);
+      // A value outside the list, as a crafted form would send it: the page again, with its error announced.
+      await page.evaluate(
+        "(() => { const s = document.getElementById('time-zone'); const o = document.createElement('option'); o.value = o.textContent = 'Mars/Olympus'; s.appendChild(o); s.value = 'Mars/Olympus'; })()",
+      );
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.waitForSelector('#time-zone-error');
+    },
+  },
   {
     who: 'tenant',
     name: 'two-factor set-up',

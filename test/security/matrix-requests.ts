@@ -447,6 +447,7 @@ async function portalForm(world: World, route: RegisteredRoute, path: string, ca
     },
     '/preferences/tokens': { name: uniq('matrix-portal'), expiresOn: '' },
     '/tokens/:id/revoke': { from: 'preferences' },
+    '/preferences/time-zone': { timeZone: 'Europe/Paris' },
   };
   const tail = route.url.replace(/^\/tenant\/:org|^\/provider/, '');
   return { ...fields, ...(byRoute[tail] ?? {}) };

@@ -172,6 +172,13 @@ const API_POLICY: Record<string, PolicyEntry> = {
   [`GET ${API}/tokens`]: adminRead(),
   [`GET ${API}/tokens/:id`]: adminReadById({ token: '403', self: { admin: '2xx', token: '2xx', limited: '403', system: '2xx' } }),
   [`DELETE ${API}/tokens/:id`]: adminWriteById({ self: { admin: '2xx', token: '2xx', limited: '403', system: '2xx' } }),
+  // Regenerate (Tessera extension): the owner's own token only, from a password session; an administrator revokes
+  // another user's token but never receives its new secret, and a token session makes no credentials.
+  'POST /cloudapi/x-tessera/tokens/:id/regenerate': adminWriteById({
+    admin: '403',
+    system: '403',
+    self: { admin: '2xx', token: '403', limited: '403', system: '2xx' },
+  }),
 
   // ---------------------------------------------------------------- /cloudapi identity (read-only to token sessions)
   [`GET ${API}/users`]: adminRead(),
@@ -307,6 +314,9 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   'POST /preferences/totp/confirm': { anonymous: '3xx', admin: '4xx', limited: '4xx' },
   'GET /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'POST /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
+  // The user's own time zone: every signed-in user, whatever their rights (a display preference).
+  'GET /preferences/time-zone': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  'POST /preferences/time-zone': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'GET /preferences/password': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
   // A wrong current password: the form again with 400; nothing changes.
   'POST /preferences/password': { anonymous: '3xx', admin: '4xx', limited: '4xx' },

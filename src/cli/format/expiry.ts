@@ -20,3 +20,20 @@ export function parseExpiry(text: string, now: number): Date {
   }
   throw new TypeError(`--expires takes a duration (30m, 12h, 90d, 2w, 1y) or a date (2027-01-31), got "${text}"`);
 }
+
+/** The longest `--grace` of `token regenerate`: 7 days, as the portal and the server allow. */
+export const MAX_GRACE_SECONDS = 7 * 86_400;
+
+/**
+ * `token regenerate --grace`: how long the old token keeps working, as `0` (stops at once) or a duration
+ * (`30m`, `12h`, `1d`, `7d`, `1w`), at most 7 days. Returns seconds.
+ */
+export function parseGrace(text: string): number {
+  const value = text.trim();
+  if (value === '0') return 0;
+  const duration = /^(\d{1,6})\s*(m|h|d|w)$/i.exec(value);
+  if (!duration) throw new TypeError(`--grace takes 0 or a duration (30m, 12h, 1d, 7d), got "${text}"`);
+  const seconds = (Number(duration[1]) * UNIT_MS[duration[2]!.toLowerCase() as keyof typeof UNIT_MS]) / 1000;
+  if (seconds > MAX_GRACE_SECONDS) throw new TypeError(`--grace is at most 7 days, got "${text}"`);
+  return seconds;
+}

@@ -1,11 +1,15 @@
 /**
  * `/cloudapi/1.0.0/tokens` (vcd-wire §6): list (paged, FIQL, sort), read, revoke. Missing and not visible
  * are both 403, as VCD answers (govcd maps only 403 to "entity not found").
+ *
+ * A Tessera extension, under the segment VCD never uses (`x-tessera`, as the inventory sync API):
+ *   POST /cloudapi/x-tessera/tokens/{id}/regenerate   {"graceSeconds": 0..604800}   → the new Token, secret once
  */
 import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { byIdRoute, deleteByIdRoute, listRoute } from './schemas.js';
-import { ApiTokenEntity, ApiTokenPage } from './responses.js';
+import { Type } from 'typebox';
+import { byIdRoute, deleteByIdRoute, IdParams, listRoute } from './schemas.js';
+import { ApiTokenEntity, ApiTokenPage, CLOUDAPI_BODY_ERRORS } from './responses.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
@@ -14,7 +18,57 @@ import { apiTokenListScope } from '../../domain/policy.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
 import { indexedTokenPage } from '../../store/token-listing.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
-import { tokenEntity, tokenEntityFrom } from './token-entity.js';
+import { isoOrNull, tokenEntity, tokenEntityFrom } from './token-entity.js';
+import { MAX_REGENERATE_GRACE_SECONDS } from '../../auth/api-tokens.js';
+import { EntityReference, NullableString } from '../contract/common.js';
+
+/**
+ * Regenerate's body. The grace has the portal's bounds (0 to 7 days); the portal offers 0, 1 hour, 1 day and
+ * 7 days, an API caller any whole number of seconds within them. Absent (or no body) is 0: the old token stops at
+ * once, as GitHub's "Regenerate token" does, the safe choice for a leaked one.
+ */
+const RegenerateBody = Type.Union(
+  [
+    Type.Object(
+      {
+        graceSeconds: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            maximum: MAX_REGENERATE_GRACE_SECONDS,
+            description: 'how long the old token keeps working, in seconds (0 to 604800; default 0: it stops at once)',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ],
+  { description: 'optional; {} or no body regenerates with no grace' },
+);
+
+/** The new token: the Token entity with its secret in `token` (this answer only), and what became of the old one. */
+const RegeneratedToken = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    token: Type.String({ description: 'the new API token; shown in this answer only' }),
+    expirationTimeUtc: NullableString(),
+    owner: EntityReference,
+    org: EntityReference,
+    type: Type.String(),
+    createdTimeUtc: Type.Optional(NullableString()),
+    lastUsedTimeUtc: Type.Optional(NullableString()),
+    lastUsedIpAddresses: Type.Optional(Type.Array(Type.String())),
+    tokenStart: Type.Optional(NullableString()),
+    scope: Type.Optional(NullableString()),
+    username: Type.Optional(Type.String()),
+    userId: Type.Optional(Type.String()),
+    orgName: Type.Optional(Type.String()),
+    replaces: Type.String({ description: 'the id of the token replaced' }),
+    replacedTokenStopsAtUtc: Type.String({ description: 'when the replaced token stops working (now when no grace)' }),
+  },
+  { additionalProperties: false },
+);
 
 const FILTER_FIELDS: FiqlFieldMap = {
   id: { column: 'api_tokens.id', type: 'ref' },
@@ -125,4 +179,27 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
     await services.apiTokens.revoke(principal, tokenIdFromParam(request.params.id), request.ip);
     return reply.code(204).send();
   });
+
+  app.post(
+    '/cloudapi/x-tessera/tokens/:id/regenerate',
+    // The body is one small number: 4 KiB is plenty, and a large body is refused before it is parsed.
+    { bodyLimit: 4096, schema: { params: IdParams, body: RegenerateBody, response: { ...CLOUDAPI_BODY_ERRORS, 200: RegeneratedToken } } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const graceSeconds = request.body?.graceSeconds ?? 0;
+      // The service holds the rules: the owner only, never an API-token session (policy apiToken.regenerate), a
+      // live token not already replaced; anyone else's or a missing token is the same 403.
+      const result = await services.apiTokens.regenerate(principal, tokenIdFromParam(request.params.id), graceSeconds, request.ip);
+      const entity = await tokenEntity(services, result.row, request.vcd.responseVersion);
+      const stopsAt = result.graceEndsAt ?? Number(result.old.revoked_at ?? Date.now());
+      // The answer carries a secret: no cache keeps it (RFC 6749 §5.1 asks the same of the token endpoint).
+      reply.header('cache-control', 'no-store');
+      return sendCloudapiJson(request, reply, 200, {
+        ...entity,
+        token: result.apiToken,
+        replaces: `urn:vcloud:token:${result.old.id}`,
+        replacedTokenStopsAtUtc: isoOrNull(stopsAt),
+      });
+    },
+  );
 };

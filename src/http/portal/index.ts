@@ -34,6 +34,7 @@ import { resolveChosenOrg } from './org-chooser.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { preferencesRoutes } from './routes/preferences.js';
 import { passwordRoutes } from './routes/password.js';
+import { timeZoneRoutes } from './routes/time-zone.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { administrationRoutes } from './routes/administration.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
@@ -156,6 +157,7 @@ function orgPortal(deps: PortalDeps, orgOf: (request: FastifyRequest) => PortalO
     signInRoutes(app, deps);
     preferencesRoutes(app, deps);
     passwordRoutes(app, deps);
+    timeZoneRoutes(app, deps);
     tokenRoutes(app, deps);
     administrationRoutes(app, deps);
     serviceAccountRoutes(app, deps);

@@ -14,6 +14,43 @@ import { resolveQueryType } from '../../inventory/query/service.js';
 import type { Row } from '../../inventory/query/catalogue.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { VCD_STATUS_NAMES } from '../../inventory/status.js';
+import { readInventoryVersion } from '../../inventory/version.js';
+
+/**
+ * Exact results kept per inventory version (issue 14 at 100,000 VMs). A sort the indexes cannot serve (vApp,
+ * VDC, OS, CPUs...) costs a full sort of the org's VMs, and the Data Centers usage sums every VM of the page's
+ * VDCs: both are paid once per inventory change, then every repeat (reload, back, the next user of the same view)
+ * is a map lookup. Keys hold the viewer's user id, so no page computed under one user's rights is shown to another;
+ * any inventory write changes the version, and an entry of an older version is never used.
+ */
+class VersionedCache<T> {
+  readonly #entries = new Map<string, { version: number; value: T }>();
+  readonly #limit: number;
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+  get(key: string, version: number): T | undefined {
+    const hit = this.#entries.get(key);
+    if (!hit || hit.version !== version) return undefined;
+    // Most recently used last: the oldest entry is the first one dropped.
+    this.#entries.delete(key);
+    this.#entries.set(key, hit);
+    return hit.value;
+  }
+  set(key: string, version: number, value: T): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, { version, value });
+    while (this.#entries.size > this.#limit) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+}
+const vmPages = new WeakMap<object, VersionedCache<{ total: number; items: VmListItem[] }>>();
+const vdcUsage = new WeakMap<object, VersionedCache<Map<string, VdcListItem['usage']>>>();
+const vdcPages = new WeakMap<object, VersionedCache<{ total: number; items: VdcListItem[] }>>();
+function cacheOf<T>(caches: WeakMap<object, VersionedCache<T>>, store: object): VersionedCache<T> {
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = new VersionedCache<T>(1000)));
+  return cache;
+}
 
 export const VM_PAGE_SIZE = 25;
 export const VDC_PAGE_SIZE = 50;
@@ -78,6 +115,20 @@ function vmType(principal: Principal) {
 
 export async function listVms(services: Services, principal: Principal, input: VmListInput) {
   const type = vmType(principal);
+  const cache = cacheOf(vmPages, services.store);
+  const key = JSON.stringify([
+    principal.userId,
+    principal.orgId,
+    type.name,
+    input.search,
+    input.status,
+    input.sort,
+    input.direction,
+    input.page,
+  ]);
+  const version = await readInventoryVersion(services.store.db);
+  const cached = cache.get(key, version);
+  if (cached) return cached;
   const result = await executeQuery(services.store, {
     type,
     scope: inventoryScope(principal),
@@ -86,7 +137,9 @@ export async function listVms(services: Services, principal: Principal, input: V
     page: input.page,
     pageSize: VM_PAGE_SIZE,
   });
-  return { total: result.total, items: result.rows.map(toVmItem) };
+  const page = { total: result.total, items: result.rows.map(toVmItem) };
+  cache.set(key, result.version, page);
+  return page;
 }
 
 function toVmItem(row: Row): VmListItem {
@@ -126,6 +179,11 @@ export interface VdcListItem {
 
 /** A page of VDCs (orgVdc, or adminOrgVdc for the provider) with their usage, summed for that page's VDCs only. */
 export async function listVdcs(services: Services, principal: Principal, page: number) {
+  // The VDC records count each VDC's VMs and vApps (subqueries over every VM): the whole page is kept per version.
+  const pages = cacheOf(vdcPages, services.store);
+  const key = JSON.stringify([principal.userId, principal.orgId, page]);
+  const cached = pages.get(key, await readInventoryVersion(services.store.db));
+  if (cached) return cached;
   const scope = inventoryScope(principal);
   const type = resolveQueryType(principal, scope.kind === 'all' ? 'adminOrgVdc' : 'orgVdc');
   const result = await executeQuery(services.store, {
@@ -137,26 +195,12 @@ export async function listVdcs(services: Services, principal: Principal, page: n
     pageSize: VDC_PAGE_SIZE,
   });
   const ids = result.rows.map((r) => r.id as string);
-  const usage = new Map<string, VdcListItem['usage']>();
-  if (ids.length > 0) {
-    // One grouped read over the page's VDCs (index vms_vdc_name); templates' VMs are stored, never run.
-    const rows = await services.store.db
-      .selectFrom('vms')
-      .select((eb) => [
-        'vms.vdc_id',
-        eb.fn.sum<number>(eb.case().when('vms.status', '=', 'POWERED_ON').then(1).else(0).end()).as('on'),
-        eb.fn.sum<number>(eb.case().when('vms.status', '=', 'POWERED_ON').then(eb.ref('vms.cpus')).else(0).end()).as('cpus'),
-        eb.fn.sum<number>(eb.case().when('vms.status', '=', 'POWERED_ON').then(eb.ref('vms.memory_mb')).else(0).end()).as('memory'),
-        eb.fn.sum<number>('vms.disk_mb').as('disk'),
-      ])
-      .where('vms.vdc_id', 'in', ids)
-      .groupBy('vms.vdc_id')
-      .execute();
-    // PostgreSQL answers sums of bigint as strings (node-stack pitfall 8).
-    for (const r of rows) {
-      usage.set(r.vdc_id, { poweredOnVms: Number(r.on), vcpus: Number(r.cpus), memoryMb: Number(r.memory), storageMb: Number(r.disk) });
-    }
-  }
+  const usageCache = cacheOf(vdcUsage, services.store);
+  const usageKey = ids.join(',');
+  let usage = usageCache.get(usageKey, result.version);
+  if (!usage) usage = await vdcUsageOf(services, ids);
+  usageCache.set(usageKey, result.version, usage);
+
   const items: VdcListItem[] = result.rows.map((r) => ({
     id: r.id as string,
     name: r.name as string,
@@ -174,5 +218,31 @@ export async function listVdcs(services: Services, principal: Principal, page: n
     vapps: Number(r.numberOfVApps),
     usage: usage.get(r.id as string) ?? { poweredOnVms: 0, vcpus: 0, memoryMb: 0, storageMb: 0 },
   }));
-  return { total: result.total, items };
+  const answer = { total: result.total, items };
+  pages.set(key, result.version, answer);
+  return answer;
+}
+
+/** What the VDCs' VMs use, in one grouped read over those VDCs (index vms_vdc_name); templates' VMs never run. */
+async function vdcUsageOf(services: Services, ids: readonly string[]): Promise<Map<string, VdcListItem['usage']>> {
+  const usage = new Map<string, VdcListItem['usage']>();
+  if (ids.length === 0) return usage;
+  // One grouped read over the page's VDCs (index vms_vdc_name); templates' VMs are stored, never run.
+  const rows = await services.store.db
+    .selectFrom('vms')
+    .select((eb) => [
+      'vms.vdc_id',
+      eb.fn.sum<number>(eb.case().when('vms.status', '=', 'POWERED_ON').then(1).else(0).end()).as('on'),
+      eb.fn.sum<number>(eb.case().when('vms.status', '=', 'POWERED_ON').then(eb.ref('vms.cpus')).else(0).end()).as('cpus'),
+      eb.fn.sum<number>(eb.case().when('vms.status', '=', 'POWERED_ON').then(eb.ref('vms.memory_mb')).else(0).end()).as('memory'),
+      eb.fn.sum<number>('vms.disk_mb').as('disk'),
+    ])
+    .where('vms.vdc_id', 'in', ids)
+    .groupBy('vms.vdc_id')
+    .execute();
+  // PostgreSQL answers sums of bigint as strings (node-stack pitfall 8).
+  for (const r of rows) {
+    usage.set(r.vdc_id, { poweredOnVms: Number(r.on), vcpus: Number(r.cpus), memoryMb: Number(r.memory), storageMb: Number(r.disk) });
+  }
+  return usage;
 }

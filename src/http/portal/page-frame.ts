@@ -25,6 +25,7 @@ export function signedInFrame(state: SignedInState, deps: PortalDeps, active?: S
     org: state.org,
     user: { name: principal.userName, orgName: principal.orgName, roleName: principal.roleName },
     csrfToken: deps.csrf.issue('session', principal.sessionId),
+    timeZone: state.timeZone ?? 'UTC',
     showAdministration:
       administrationScope(principal) !== null ||
       canViewServiceAccounts(principal) ||

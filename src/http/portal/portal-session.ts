@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Principal } from '../../domain/principal.js';
 import { TesseraError, unauthenticated } from '../../domain/errors.js';
 import { readCookie } from './cookies.js';
+import { DEFAULT_TIME_ZONE, effectiveTimeZone } from '../../domain/time-zone.js';
 import { signValue, verifySignedValue } from './crypto/signed-value.js';
 import { PROVIDER_PORTAL, sessionBelongsTo, tenantPortal, type PortalOrg } from './portal-org.js';
 import type { PortalDeps } from './deps.js';
@@ -37,6 +38,11 @@ export interface PortalRequestState {
    * but the sign-in page says who is signed in where, with a link back.
    */
   readonly signedInElsewhere?: { readonly userName: string; readonly orgName: string; readonly basePath: string } | null;
+  /**
+   * The signed-in user's time zone (User preferences > Time zone; UTC when none is chosen or nobody is signed in):
+   * pages show instants and read typed dates in it (respond.ts, views/components.ts).
+   */
+  readonly timeZone?: string;
 }
 
 export interface SignedInState extends PortalRequestState {
@@ -69,9 +75,12 @@ export async function resolvePortalState(request: FastifyRequest, org: PortalOrg
       if (error instanceof TesseraError && error.code === 'SERVICE_UNAVAILABLE') throw error;
     }
   }
+  // One primary-key read per signed-in page; the zone is the user's own setting, not part of the session.
+  const timeZone = principal ? effectiveTimeZone((await deps.services.store.getUser(principal.userId))?.time_zone) : DEFAULT_TIME_ZONE;
   return {
     org,
     principal,
+    timeZone,
     accessToken: principal ? token! : null,
     pending: principal ? null : readPendingSignIn(request, org, deps),
     signedInElsewhere,

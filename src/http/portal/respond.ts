@@ -1,9 +1,12 @@
 /** How portal handlers answer: a page (never cached: pages carry CSRF tokens and user data) or a redirect. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SafeHtml } from './html.js';
+import { showTimesIn } from './views/components.js';
+import { DEFAULT_TIME_ZONE } from '../../domain/time-zone.js';
 
 export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200) {
-  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page.value);
+  const body = showTimesIn(page.value, reply.request.portal?.timeZone ?? DEFAULT_TIME_ZONE);
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);
 }
 
 /** 303 See Other: after a POST the browser follows with a GET (POST-redirect-GET). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseExpiry } from '../../../src/cli/format/expiry.js';
+import { parseExpiry, parseGrace } from '../../../src/cli/format/expiry.js';
 
 const NOW = Date.parse('2030-01-01T00:00:00.000Z');
 
@@ -24,4 +24,18 @@ test('refuses the past, zero, nonsense', () => {
   assert.throws(() => parseExpiry('90 days', NOW), /duration/);
   assert.throws(() => parseExpiry('-5d', NOW), /duration/);
   assert.throws(() => parseExpiry('2031-13-45', NOW), /valid date/);
+});
+
+test('regenerate --grace: 0 or a duration up to 7 days, in seconds', () => {
+  assert.equal(parseGrace('0'), 0);
+  assert.equal(parseGrace('30m'), 1800);
+  assert.equal(parseGrace('1h'), 3600);
+  assert.equal(parseGrace('1d'), 86_400);
+  assert.equal(parseGrace('7d'), 604_800);
+  assert.equal(parseGrace('1W'), 604_800);
+  assert.throws(() => parseGrace('8d'), /at most 7 days/);
+  assert.throws(() => parseGrace('2w'), /at most 7 days/);
+  assert.throws(() => parseGrace('1y'), /0 or a duration/);
+  assert.throws(() => parseGrace('-1h'), /0 or a duration/);
+  assert.throws(() => parseGrace('soon'), /0 or a duration/);
 });

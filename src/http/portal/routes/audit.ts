@@ -2,8 +2,8 @@
  * Administration > Audit Trail (issue 14 §2):
  *   GET {base}/administration/audit[?who=&what=&from=&to=&outcome=&page=]   newest first, 50 a page
  *   GET {base}/administration/audit/export[?same filters]                     every matching event, JSON Lines
- * What may be read is auth/audit-trail.ts's rule, the same as the cloudapi's /auditTrail. Dates are UTC days
- * (`to` includes its whole day). The export streams in keyset batches, so a large trail never sits in memory.
+ * What may be read is auth/audit-trail.ts's rule, the same as the cloudapi's /auditTrail. Dates are days in the
+ * viewer's time zone (User preferences; UTC by default; `to` includes its whole day). The export streams in keyset batches, so a large trail never sits in memory.
  */
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
@@ -21,6 +21,7 @@ import { readableAuditEvents } from '../../../auth/audit-trail.js';
 import { likeLiteral } from '../user-queries.js';
 import { auditPage, AUDIT_PAGE_SIZE, type AuditFilters } from '../views/admin-more.js';
 import type { Services } from '../../context.js';
+import { DEFAULT_TIME_ZONE, startOfDayInZone } from '../../../domain/time-zone.js';
 
 const DATE = '^(\\d{4}-\\d{2}-\\d{2})?$';
 const AuditQuery = Type.Object({
@@ -40,21 +41,23 @@ function filtersOf(q: AuditQueryType): AuditFilters {
   return { who: (q.who ?? '').trim(), what: (q.what ?? '').trim(), from: q.from ?? '', to: q.to ?? '', outcome: q.outcome ?? '' };
 }
 
-function dayStart(text: string): number {
+/** 00:00 of a `YYYY-MM-DD` day in the viewer's time zone (`days` later for the end of a range). */
+function dayStart(text: string, zone: string, days = 0): number {
   const ms = Date.parse(`${text}T00:00:00Z`);
   if (Number.isNaN(ms)) throw badRequest(`"${text}" is not a date`);
-  return ms;
+  const d = new Date(ms + days * DAY_MS);
+  return startOfDayInZone(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), zone);
 }
 
 /** The readable events narrowed by the filters: who (actor name, contains), what (event type, contains), when, outcome. */
-function filtered(services: Services, principal: Principal, f: AuditFilters) {
+function filtered(services: Services, principal: Principal, f: AuditFilters, zone: string) {
   let q = readableAuditEvents(services.store, principal);
   const like = (column: string, text: string) =>
     sql<SqlBool>`lower(${sql.ref(column)}) like ${`%${likeLiteral(text.toLowerCase())}%`} escape '\\'`;
   if (f.who !== '') q = q.where(like('actor_name', f.who));
   if (f.what !== '') q = q.where(like('event_type', f.what));
-  if (f.from !== '') q = q.where('at', '>=', dayStart(f.from));
-  if (f.to !== '') q = q.where('at', '<', dayStart(f.to) + DAY_MS);
+  if (f.from !== '') q = q.where('at', '>=', dayStart(f.from, zone));
+  if (f.to !== '') q = q.where('at', '<', dayStart(f.to, zone, 1));
   if (f.outcome !== '') q = q.where('outcome', '=', f.outcome);
   return q;
 }
@@ -70,7 +73,7 @@ export function auditRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (!canViewAudit(state.principal)) throw forbidden('The audit trail needs the right "General: View Audit Trail".');
       const filters = filtersOf(request.query);
       const page = request.query.page ?? 1;
-      const base = filtered(services, state.principal, filters);
+      const base = filtered(services, state.principal, filters, state.timeZone ?? DEFAULT_TIME_ZONE);
       const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       const rows = await base
         .selectAll()
@@ -100,10 +103,11 @@ export function auditRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (!canViewAudit(state.principal)) throw forbidden('The audit trail needs the right "General: View Audit Trail".');
       const filters = filtersOf(request.query);
       const principal = state.principal;
+      const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
       async function* lines() {
         let after: { at: number; id: string } | null = null;
         for (;;) {
-          let q = filtered(services, principal, filters);
+          let q = filtered(services, principal, filters, zone);
           if (after) {
             const a: { at: number; id: string } = after;
             q = q.where((eb) => eb.or([eb('at', '<', a.at), eb.and([eb('at', '=', a.at), eb('id', '<', a.id)])]));

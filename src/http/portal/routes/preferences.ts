@@ -37,6 +37,7 @@ import { homePage } from '../views/home.js';
 import { preferencesPage } from '../views/preferences.js';
 import { totpDisablePage, totpEnrolmentPage } from '../views/totp-enrolment.js';
 import { passwordAttemptsExceeded } from './password.js';
+import { DEFAULT_TIME_ZONE, formatInstant } from '../../../domain/time-zone.js';
 
 /** Messages after a redirect (`?done=`): fixed texts chosen by key, never text from the URL. */
 export const DONE_NOTICES: Readonly<Record<string, string>> = {
@@ -44,6 +45,7 @@ export const DONE_NOTICES: Readonly<Record<string, string>> = {
   'totp-enabled': 'Two-factor authentication is on. Signing in now asks for a code after your password.',
   'totp-disabled': 'Two-factor authentication is off. Signing in now asks for your password only.',
   'password-changed': 'Your password was changed. Your other sessions were signed out; this one stays signed in.',
+  'time-zone': 'Your time zone was saved. Dates are now shown in it.',
 };
 
 /**
@@ -137,6 +139,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
         fullName: user?.full_name ?? '',
         email: user?.email ?? '',
         canChangePassword: canChangeOwnPassword(principal),
+        timeZone: state.timeZone ?? 'UTC',
         totp: await totp.status(principal),
         recoveryCodesLeft: await totp.recoveryCodesLeft(principal),
         tokens,
@@ -169,7 +172,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
       reply,
       recoveryCodesPage(signedInFrame(state, deps, 'preferences'), {
         codes,
-        generatedAt: `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+        generatedAt: formatInstant(at, state.timeZone ?? DEFAULT_TIME_ZONE),
       }),
     );
   });

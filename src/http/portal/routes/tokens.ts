@@ -38,6 +38,7 @@ import { newTokenPage, regenerateConfirmPage, revokeConfirmPage, tokenCreatedPag
 import { MAX_REGENERATE_GRACE_SECONDS } from '../../../auth/api-tokens.js';
 import { isLive } from '../token-queries.js';
 import type { RevokeOrigin } from '../views/token-table.js';
+import { DEFAULT_TIME_ZONE, dateInZone, endOfDayInZone, zonedParts } from '../../../domain/time-zone.js';
 
 interface CreatedToken {
   name: string;
@@ -74,14 +75,17 @@ const NEW_TOKEN_BODY = Type.Object({
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** `YYYY-MM-DD` -> the end of that day, UTC (ISO), '' -> no expiry; null when it is not a date. */
-export function expiryFromDate(date: string): string | null | undefined {
+/**
+ * `YYYY-MM-DD` -> the end of that day in `zone` (the user's time zone, UTC by default), as a UTC ISO instant;
+ * '' -> no expiry; null when it is not a date.
+ */
+export function expiryFromDate(date: string, zone = DEFAULT_TIME_ZONE): string | null | undefined {
   if (date === '') return undefined;
   const m = DATE_ONLY.exec(date);
   if (!m) return null;
-  const end = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59, 999);
-  const roundTrip = new Date(end).toISOString().slice(0, 10);
-  return roundTrip === date ? new Date(end).toISOString() : null; // rejects 2026-02-31
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10) !== date) return null; // rejects 2026-02-31
+  return new Date(endOfDayInZone(year, month, day, zone)).toISOString();
 }
 
 /** The service speaks OAuth field names; the form's user reads labels. */
@@ -94,8 +98,8 @@ function isCreatedToken(value: unknown): value is CreatedToken {
   return !!v && typeof v.name === 'string' && typeof v.token === 'string' && (v.expiresAt === null || typeof v.expiresAt === 'number');
 }
 
-/** `YYYY-MM-DD` of the instant, UTC. */
-const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** `YYYY-MM-DD` of the instant in the user's zone. */
+const isoDate = (ms: number, zone: string) => dateInZone(ms, zone);
 
 function parseOrigin(raw: string): RevokeOrigin {
   return raw === 'tokens' || raw === 'user' ? raw : 'preferences';
@@ -116,7 +120,8 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     input: { name: string; expiry: 'date' | 'never'; expiresOn: string; scope: string; error: string | null },
   ) => {
     const org = await services.store.getOrg(state.principal.orgId);
-    const tomorrow = isoDate(Date.now() + 86_400_000);
+    const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
+    const tomorrow = isoDate(Date.now() + 86_400_000, zone);
     // Only roles the user could narrow a token to: every right of the role held (the server checks it again).
     const held = effectiveRights(state.principal);
     const roles = [];
@@ -128,8 +133,10 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
       ...input,
       roles,
       minDate: tomorrow,
-      maxDate: maxLifetimeDays === null ? null : isoDate(Date.now() + maxLifetimeDays * 86_400_000),
+      maxDate: maxLifetimeDays === null ? null : isoDate(Date.now() + maxLifetimeDays * 86_400_000, zone),
       maxLifetimeDays,
+      timeZone: zone,
+      zoneLabel: zonedParts(Date.now(), zone).label,
     });
   };
 
@@ -144,7 +151,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const org = await services.store.getOrg(state.principal.orgId);
     // The default: 30 days from today, or the org's maximum when that is shorter.
     const days = Math.min(DEFAULT_TOKEN_LIFETIME_DAYS, org?.max_token_lifetime_days ?? DEFAULT_TOKEN_LIFETIME_DAYS);
-    const expiresOn = isoDate(Date.now() + days * 86_400_000);
+    const expiresOn = isoDate(Date.now() + days * 86_400_000, state.timeZone ?? DEFAULT_TIME_ZONE);
     return sendPage(reply, await renderNewForm(state, { name: '', expiry: 'date', expiresOn, scope: '', error: null }));
   });
 
@@ -172,10 +179,11 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
           );
         }
       } else if (choice !== '' || expiresOn !== '') {
-        if (expiresOn === '') return rerender('Enter the expiry date as YYYY-MM-DD (UTC), or choose "Never".');
-        const parsed = expiryFromDate(expiresOn);
+        const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
+        if (expiresOn === '') return rerender(`Enter the expiry date as YYYY-MM-DD (${zone}), or choose "Never".`);
+        const parsed = expiryFromDate(expiresOn, zone);
         if (parsed === null || parsed === undefined)
-          return rerender('The expiry date must be a date such as 2030-12-31 (YYYY-MM-DD, UTC).');
+          return rerender(`The expiry date must be a date such as 2030-12-31 (YYYY-MM-DD, ${zone}).`);
         expiresAt = parsed;
       }
 

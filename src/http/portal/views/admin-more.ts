@@ -46,17 +46,17 @@ export function auditPage(
     frame,
     'Audit Trail',
     'audit',
-    html`${pageHeading('Audit Trail', 'Who did what, when, and with what outcome. Times are UTC.')}
+    html`${pageHeading('Audit Trail', 'Who did what, when, and with what outcome. Times are in your time zone (User preferences).')}
 ${input.error && alert('danger', input.error, 'form-error')}
 <form method="get" action="${base}/administration/audit" class="filter-bar" role="search" aria-label="Audit events">
   <label for="audit-who">Who</label>
   <input id="audit-who" name="who" type="search" value="${f.who}" maxlength="128" autocomplete="off">
   <label for="audit-what">What</label>
   <input id="audit-what" name="what" type="search" value="${f.what}" maxlength="128" autocomplete="off" placeholder="user.created">
-  <label for="audit-from">From</label>
-  <input id="audit-from" name="from" type="date" value="${f.from}">
-  <label for="audit-to">To</label>
-  <input id="audit-to" name="to" type="date" value="${f.to}">
+  <span class="filter-pair"><label for="audit-from">From (${frame.timeZone ?? 'UTC'})</label>
+  <input id="audit-from" name="from" type="date" value="${f.from}"></span>
+  <span class="filter-pair"><label for="audit-to">To (${frame.timeZone ?? 'UTC'})</label>
+  <input id="audit-to" name="to" type="date" value="${f.to}"></span>
   <label for="audit-outcome">Outcome</label>
   <select id="audit-outcome" name="outcome">
     <option value="">Any</option>

@@ -2,6 +2,7 @@
 import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import { CSRF_FIELD } from '../csrf.js';
 import { isoInstant } from '../../../domain/instant.js';
+import { DEFAULT_TIME_ZONE, formatInstant } from '../../../domain/time-zone.js';
 
 export type AlertKind = 'info' | 'success' | 'warning' | 'danger';
 
@@ -15,11 +16,25 @@ export function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${token}">`;
 }
 
-/** `2026-11-27 14:03 UTC` in a <time> element; `fallback` when there is no time. */
+/**
+ * `2026-11-27 14:03 UTC` in a <time> element; `fallback` when there is no time. Views write UTC; `sendPage` then
+ * shows every such element in the viewer's time zone (showTimesIn), so no view needs the zone passed down.
+ */
 export function timeOrDash(ms: number | null, fallback = 'Never'): SafeHtml {
   const iso = isoInstant(ms);
   if (iso === null) return html`<span class="muted">${fallback}</span>`;
   return html`<time datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC</time>`;
+}
+
+/**
+ * The <time> elements timeOrDash wrote, shown in `zone` (`2026-11-27 15:03 CET`); the `datetime` attribute stays
+ * the UTC instant. Safe on a rendered page: the html tag escapes every `<` of data, so only markup the views wrote
+ * can match.
+ */
+const UTC_TIME_ELEMENT = /<time datetime="(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)">[^<]*<\/time>/g;
+export function showTimesIn(page: string, zone: string): string {
+  if (zone === DEFAULT_TIME_ZONE) return page;
+  return page.replace(UTC_TIME_ELEMENT, (_match, iso: string) => `<time datetime="${iso}">${formatInstant(Date.parse(iso), zone)}</time>`);
 }
 
 export function pageHeading(title: string, subtitle?: HtmlValue): SafeHtml {

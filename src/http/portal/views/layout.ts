@@ -22,6 +22,8 @@ export interface PageFrame {
   readonly user: SignedInUser | null;
   /** The session's CSRF token, for the sign-out form in the user menu. */
   readonly csrfToken: string;
+  /** The signed-in user's time zone (labels of date fields); absent: UTC. */
+  readonly timeZone?: string;
   /** Whether the Administration entry is shown (holders of "Manage all users' API tokens"). */
   readonly showAdministration: boolean;
   /** Which Administration tabs the user may open (absent: Users and API Tokens only). */

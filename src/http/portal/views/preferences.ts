@@ -15,6 +15,8 @@ export interface PreferencesInput {
   readonly email: string;
   /** Whether the Password section (Change password) is shown: the policy's "password.changeOwn". */
   readonly canChangePassword: boolean;
+  /** The zone dates are shown in (User preferences > Time zone). */
+  readonly timeZone: string;
   readonly totp: 'enabled' | 'enrolling' | 'off';
   /** Unused two-factor recovery codes (when two-factor is on). */
   readonly recoveryCodesLeft: number;
@@ -46,6 +48,11 @@ ${input.notice && alert('success', input.notice)}
     <dt>Organization</dt><dd>${user.orgName}</dd>
     <dt>Role</dt><dd>${user.roleName}</dd>
   </dl>
+</section>
+<section class="card" aria-labelledby="pref-time-zone" id="time-zone">
+  <h2 id="pref-time-zone" class="card-title">Time zone</h2>
+  <p>Dates and times are shown in <strong>${input.timeZone}</strong>, and dates you type are read in it.</p>
+  <a class="btn btn-outline" href="${base}/preferences/time-zone">Change time zone</a>
 </section>
 ${input.canChangePassword && passwordSection(base, input.tokens !== null)}
 <section class="card" aria-labelledby="pref-totp" id="two-factor">
@@ -80,7 +87,7 @@ function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput[
     <h2 id="access-tokens-title" class="card-title">Access Tokens</h2>
     ${tokens.canCreate && html`<a class="btn btn-primary" href="${base}/preferences/tokens/new">New</a>`}
   </div>
-  <p class="card-text">API tokens let scripts and tools act as you without your password or verification code. A token is shown once, when it is created. Revoke any token you no longer use. Times are UTC.</p>
+  <p class="card-text">API tokens let scripts and tools act as you without your password or verification code. A token is shown once, when it is created. Revoke any token you no longer use.</p>
   ${expiringSoonNotice(
     base,
     tokens.items.filter((t) => tokenStatus(t) === 'expiring-soon' && !t.replaced).map((t) => ({ name: t.name, expiresAt: t.expiresAt! })),

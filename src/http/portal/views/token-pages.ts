@@ -23,6 +23,9 @@ export function newTokenPage(
     /** The last date the org's policy allows (null: no maximum, and "Never" is offered). */
     maxDate: string | null;
     maxLifetimeDays: number | null;
+    /** The user's time zone (the date is read in it) and its label now (`CET`, `UTC+05:30`, `UTC`). */
+    timeZone: string;
+    zoneLabel: string;
     error: string | null;
     /** The scope chosen ('' = all rights), and the roles within the user's rights that a token may be narrowed to. */
     scope: string;
@@ -51,11 +54,11 @@ ${pageHeading('New API token')}
     <fieldset class="field expiry-choice">
       <legend>Expiry</legend>
       <input type="radio" id="expiry-date" name="expiry" value="date" class="expiry-radio"${never ? '' : html` checked`}>
-      <label for="expiry-date" class="radio-label">Expires at the end of (UTC)</label>
+      <label for="expiry-date" class="radio-label">Expires at the end of (${input.timeZone})</label>
       <div class="expiry-date-field">
-        <label for="token-expires" class="visually-hidden">Expiry date, YYYY-MM-DD, UTC</label>
+        <label for="token-expires" class="visually-hidden">Expiry date, YYYY-MM-DD, ${input.timeZone}</label>
         <input id="token-expires" name="expiresOn" type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${input.expiresOn}" aria-describedby="token-expires-help">
-        <p class="field-help" id="token-expires-help">An ISO date, YYYY-MM-DD: the token stops working at 23:59:59 UTC that day. The earliest is ${input.minDate}${
+        <p class="field-help" id="token-expires-help">An ISO date, YYYY-MM-DD: the token stops working at 23:59:59 that day in ${input.timeZone === 'UTC' ? 'UTC' : html`your time zone, ${input.timeZone} (${input.zoneLabel})`}. The earliest is ${input.minDate}${
           input.maxDate ? html`; your organization allows at most ${input.maxLifetimeDays} days (${input.maxDate})` : ''
         }. The default is 30 days from today.</p>
       </div>

@@ -55,7 +55,7 @@ export function tokenTable(items: readonly TokenListItem[], options: TokenTableO
     <th scope="col">Created</th>
     <th scope="col">Last used</th>
     <th scope="col">Last IP</th>
-    <th scope="col">Expires (UTC)</th>
+    <th scope="col">Expires</th>
     <th scope="col">Access</th>
     <th scope="col"><span class="visually-hidden">Actions</span></th>
   </tr></thead>
@@ -71,7 +71,7 @@ export function tokenTable(items: readonly TokenListItem[], options: TokenTableO
     <td data-label="Created">${timeOrDash(t.createdAt)}</td>
     <td data-label="Last used">${timeOrDash(t.lastUsedAt)}</td>
     <td data-label="Last IP">${t.lastIp ?? html`<span class="muted">None</span>`}</td>
-    <td data-label="Expires (UTC)">${timeOrDash(t.expiresAt)}</td>
+    <td data-label="Expires">${timeOrDash(t.expiresAt)}</td>
     <td data-label="Access">${t.access}</td>
     <td class="cell-actions">${
       status === 'revoked'
