@@ -39,20 +39,40 @@ class InProcessRevocationBus implements RevocationBus {
  * (a statement being iterated could not be reused). SQLite re-prepares a cached statement by itself after a
  * schema change.
  */
-function withStatementCache(database: Database.Database, max = 1_000): SqliteDatabase {
+export function withStatementCache(
+  database: Pick<Database.Database, 'prepare' | 'close'>,
+  max = 1_000,
+): SqliteDatabase & { readonly cachedStatements: number } {
   const statements = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
     prepare(sqlText: string): SqliteStatement {
       let statement = statements.get(sqlText);
       if (statement === undefined) {
-        if (statements.size >= max) statements.clear();
         statement = database.prepare(sqlText) as unknown as SqliteStatement;
-        statements.set(sqlText, statement);
+        // Multi-row writes (the batched audit insert: one text per batch size, up to 1,000 rows of 11 values)
+        // are not kept: each is large, used once or rarely, and one per size filled the cache with hundreds of
+        // them, a native-memory growth over hours. The prepare is amortised over their rows anyway.
+        if (parameterCount(sqlText) <= MAX_CACHED_PARAMETERS) {
+          if (statements.size >= max) statements.clear();
+          statements.set(sqlText, statement);
+        }
       }
       return statement;
     },
+    get cachedStatements() {
+      return statements.size;
+    },
   };
+}
+
+/** Statements with more bound values than this are not cached (see withStatementCache). */
+export const MAX_CACHED_PARAMETERS = 64;
+
+function parameterCount(sqlText: string): number {
+  let n = 0;
+  for (let i = sqlText.indexOf('?'); i !== -1; i = sqlText.indexOf('?', i + 1)) n++;
+  return n;
 }
 
 /**
