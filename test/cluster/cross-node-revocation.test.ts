@@ -51,7 +51,7 @@ test('a revocation on one node reaches another node on the same PostgreSQL datab
   t.diagnostic(`cross-node revocation delay: ${delay.toFixed(1)} ms`);
 });
 
-test('a node that loses its revocation listener fails closed, then recovers and sees what it missed', async (t) => {
+test('a node that loses its revocation listener serves nothing from a stale view: requests wait for its resync, which brings what it missed', async (t) => {
   if (!process.env.TESSERA_TEST_DATABASE_URL) assert.fail('TESSERA_TEST_DATABASE_URL is not set');
   const database = await createTestDatabase();
   const nodeA = await startTessera({ backend: 'postgres', databaseUrl: database.url });
@@ -68,22 +68,17 @@ test('a node that loses its revocation listener fails closed, then recovers and 
   const bus = nodeB.store.bus as unknown as { simulateConnectionLoss(): void; healthy(): boolean };
   bus.simulateConnectionLoss();
   assert.equal(bus.healthy(), false);
-  // While B cannot hear revocations it refuses rather than guess.
-  const during = await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) });
-  assert.equal(during.status, 503);
-  assert.ok(during.headers.get('retry-after'));
-  assert.equal((await exchange(nodeB.baseUrl, 'acme', apiToken)).status, 503);
-  // A revocation happens while B is deaf...
+  // A revocation happens while B is deaf (its NOTIFY never reaches B)...
   assert.equal(
     (await http(`${nodeA.baseUrl}/cloudapi/1.0.0/tokens/${tokenId}`, { method: 'DELETE', headers: bearer(session) })).status,
     204,
   );
-  // ...B reconnects, resyncs from the table, and refuses the token it never heard about.
-  await until(async () => bus.healthy(), 10_000);
-  await until(
-    async () => (await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) })).status === 401,
-    BOUND_MS,
-  );
+  // ...and B serves nothing from its stale view: a request waits for B's reconnect and resync (at most half the
+  // feed's bound; past it, 503: test/cluster/stalled-feed.test.ts), which bring the revocation it never heard.
+  const during = await http(`${nodeB.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(access) });
+  assert.equal(during.status, 401, 'never 200: the session of a token revoked while B was deaf');
+  assert.equal(bus.healthy(), true, 'answered only once B was live again');
+  assert.equal((await exchange(nodeB.baseUrl, 'acme', apiToken)).status, 400, 'the token itself is refused too');
 });
 
 test('disabling an org on one node ends its sessions and stops its API tokens on another node at once', async (t) => {

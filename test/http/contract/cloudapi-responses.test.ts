@@ -25,6 +25,7 @@ let t: TesseraHandle;
 let admin: string; // System administrator (password session)
 let alice: string; // acme's Organization Administrator
 let bobToken: string; // bob@acme's session from an API-token exchange
+let bob: string; // bob@acme's password session
 let acmeId: string;
 
 before(async () => {
@@ -45,7 +46,7 @@ before(async () => {
     signIn(t.baseUrl, 'administrator', 'System', t.adminPassword),
     signIn(t.baseUrl, 'alice', 'acme', t.demoPassword),
   ]);
-  const bob = await signIn(t.baseUrl, 'bob', 'acme', t.demoPassword);
+  bob = await signIn(t.baseUrl, 'bob', 'acme', t.demoPassword);
   bobToken = await accessTokenFrom(t.baseUrl, 'acme', (await createApiToken(t.baseUrl, bob, 'acme', 'contract')).apiToken);
   acmeId = (await t.store.getOrgByName('acme'))!.id;
 });
@@ -126,7 +127,17 @@ test('sessions, tokens and the token policy answer as declared', async () => {
   await call(`GET ${api}/sessions/:id`, `${api}/sessions/urn:vcloud:session:nobody`, { session: alice, expect: 403 });
   // The API-token session of bob: its token, and 404 for a password session.
   const bobSession = (await call(`GET ${api}/sessions/current`, `${api}/sessions/current`, { session: bobToken, expect: 200 })).json();
-  await call(`GET ${api}/sessions/:id/token`, `${api}/sessions/${bobSession.id}/token`, { session: bobToken, expect: 200 });
+  const bobApiToken = (
+    await call(`GET ${api}/sessions/:id/token`, `${api}/sessions/${bobSession.id}/token`, { session: bobToken, expect: 200 })
+  ).json();
+  // Regenerate (Tessera's extension): the owner's password session gets the new token once; an API-token session
+  // is refused. A grace keeps bob's token session working for the cases below.
+  const regenerate = '/cloudapi/x-tessera/tokens/:id/regenerate';
+  const regeneratePath = `/cloudapi/x-tessera/tokens/${bobApiToken.id}/regenerate`;
+  await call(`POST ${regenerate}`, regeneratePath, { session: bobToken, body: {}, expect: 403 });
+  await call(`POST ${regenerate}`, regeneratePath, { session: bob, body: { graceSeconds: -1 }, expect: 400 });
+  const regenerated = await call(`POST ${regenerate}`, regeneratePath, { session: bob, body: { graceSeconds: 3600 }, expect: 200 });
+  assert.equal(regenerated.json().replaces, bobApiToken.id);
   await call(`GET ${api}/sessions/:id/token`, `${api}/sessions/${session.id}/token`, { session: alice, expect: 404 });
 
   const tokenId = await firstId(`GET ${api}/tokens`, `${api}/tokens?sortAsc=name`, admin);
