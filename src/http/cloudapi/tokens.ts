@@ -149,9 +149,18 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
       !where && sortField === undefined ? await indexedTokenPage(store.db, scope, principal.userId, offset, page.pageSize) : null;
     if (indexed) {
       total = indexed.total;
-      const byId = new Map(
-        (indexed.ids.length > 0 ? await pageQuery().where('api_tokens.id', 'in', indexed.ids).execute() : []).map((r) => [r.id, r]),
-      );
+      // By primary key alone: with the scope's `org_id = ?` beside `id IN (...)`, SQLite's planner may walk the
+      // org's index instead (10,000 rows for 25). The ids are visible by construction (token-listing.ts).
+      const pageRows =
+        indexed.ids.length > 0
+          ? await store
+              .liveApiTokens()
+              .selectAll('api_tokens')
+              .select(['users.name as owner_name', 'orgs.name as org_name'])
+              .where('api_tokens.id', 'in', indexed.ids)
+              .execute()
+          : [];
+      const byId = new Map(pageRows.map((r) => [r.id, r]));
       // A token revoked between the two reads is simply not on this page: each read is consistent on its own.
       rows = indexed.ids.flatMap((id) => byId.get(id) ?? []);
     } else {
