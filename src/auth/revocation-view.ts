@@ -52,7 +52,7 @@ export class RevocationView {
 
   /**
    * Whether a request may be served: at once when the view is current (the hot path stays synchronous), else
-   * after waiting up to `waitMs` for a fresh heartbeat to prove it current (bus.whenHealthy). A late heartbeat on
+   * after waiting up to `readyWaitMs` for a fresh heartbeat to prove it current (bus.whenHealthy). A late heartbeat on
    * a busy node then costs that request some latency instead of a 503; a feed that is really down still refuses.
    */
   ready(): boolean | Promise<boolean> {
