@@ -32,14 +32,16 @@ export async function indexedTokenPage(
     // All of one's own live tokens are visible, minted or not (api_tokens_user_live).
     listed = listed.where('user_id', '=', callerId);
   } else {
-    let ownUnminted = db
+    // Any unminted registration of the caller's (live or not, in this scope or not: a cheap superset, read from
+    // the small api_tokens_user_unminted index alone) sends the caller to the general query.
+    const ownUnminted = await db
       .selectFrom('api_tokens')
-      .select('id')
+      .select('user_id')
       .where('user_id', '=', callerId)
-      .where('revoked_at', 'is', null)
-      .where('secret_hash', 'is', null);
-    if (scope.kind === 'org') ownUnminted = ownUnminted.where('org_id', '=', scope.orgId);
-    if (await ownUnminted.limit(1).executeTakeFirst()) return null;
+      .where('minted_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
+    if (ownUnminted) return null;
     // Minted: the exact predicate of the partial indexes (minted_at is written with secret_hash), so both
     // planners read them alone.
     listed = listed.where('minted_at', 'is not', null);

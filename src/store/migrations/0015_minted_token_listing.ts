@@ -15,6 +15,14 @@ import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../migrate.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
+  // Whether a user has a registration not minted yet (token-listing.ts asks before every indexed page): the
+  // predicate's column is in the index, so the answer is read from it alone.
+  await db.schema
+    .createIndex('api_tokens_user_unminted')
+    .on('api_tokens')
+    .columns(['user_id', 'minted_at'])
+    .where(sql.ref('minted_at'), 'is', null)
+    .execute();
   // A user's revoked tokens, newest first (the portal's Access Tokens page shows the most recent few and counts
   // the rest: src/http/portal/token-queries.ts listOwnApiTokens), with the count read from the index alone.
   await db.schema
@@ -38,5 +46,6 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const name of ['api_tokens_org_minted', 'api_tokens_minted', 'api_tokens_user_ended']) await db.schema.dropIndex(name).execute();
+  for (const name of ['api_tokens_org_minted', 'api_tokens_minted', 'api_tokens_user_ended', 'api_tokens_user_unminted'])
+    await db.schema.dropIndex(name).execute();
 }
