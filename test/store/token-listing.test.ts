@@ -39,23 +39,26 @@ for (const plan of bothBackends()) {
     const rows: Row[] = [];
     const now = Date.now();
 
+    /** The stored row of a fixture token (minted_at is written with secret_hash, as the service does). */
+    const stored = (row: Row, name: string) => ({
+      ...row,
+      name,
+      type: 'REFRESH',
+      token_start: row.secret_hash ? 'x' : null,
+      minted_at: row.secret_hash ? row.created_at : null,
+      expires_at: null,
+      last_used_at: null,
+      last_used_ips: '[]',
+      created_ip: null,
+      scope: null,
+      scope_rights: null,
+    });
+
     async function insert(row: Row): Promise<void> {
       rows.push(row);
       await store.db
         .insertInto('api_tokens')
-        .values({
-          ...row,
-          name: `t${rows.length}`,
-          type: 'REFRESH',
-          token_start: row.secret_hash ? 'x' : null,
-          minted_at: row.secret_hash ? row.created_at : null,
-          expires_at: null,
-          last_used_at: null,
-          last_used_ips: '[]',
-          created_ip: null,
-          scope: null,
-          scope_rights: null,
-        })
+        .values(stored(row, `t${rows.length}`))
         .execute();
     }
 
@@ -167,21 +170,7 @@ for (const plan of bothBackends()) {
         for (let start = 0; start < 3_000; start += 500)
           await store.db
             .insertInto('api_tokens')
-            .values(
-              Array.from({ length: 500 }, (_, k) => ({
-                ...token(carol, other, start + k, 'minted'),
-                name: `bulk${start + k}`,
-                type: 'REFRESH',
-                token_start: 'x',
-                minted_at: now,
-                expires_at: null,
-                last_used_at: null,
-                last_used_ips: '[]',
-                created_ip: null,
-                scope: null,
-                scope_rights: null,
-              })),
-            )
+            .values(Array.from({ length: 500 }, (_, k) => stored(token(carol, other, start + k, 'minted'), `bulk${start + k}`)))
             .execute();
         await sql`analyze`.execute(store.db);
         const listed = store.db

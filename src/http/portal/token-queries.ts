@@ -68,8 +68,9 @@ export type TokenListScope =
 /** More than a page can usefully show; the lists say when they are cut. */
 export const TOKEN_LIST_LIMIT = 500;
 
-export async function listApiTokens(services: Services, scope: TokenListScope): Promise<{ items: TokenListItem[]; truncated: boolean }> {
-  let query = services.store.db
+/** Issued (minted) tokens with their owner's, org's and revoker's names: what every token list shows. */
+function issuedTokens(services: Services) {
+  return services.store.db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
@@ -77,6 +78,10 @@ export async function listApiTokens(services: Services, scope: TokenListScope): 
     .selectAll('api_tokens')
     .select(['users.name as owner_name', 'orgs.name as org_name', 'revoker.name as revoked_by_name'])
     .where('api_tokens.secret_hash', 'is not', null);
+}
+
+export async function listApiTokens(services: Services, scope: TokenListScope): Promise<{ items: TokenListItem[]; truncated: boolean }> {
+  let query = issuedTokens(services);
   if (scope.kind === 'user') query = query.where('api_tokens.user_id', '=', scope.userId);
   if (scope.kind === 'org') query = query.where('api_tokens.org_id', '=', scope.orgId);
   const rows = await query
@@ -115,15 +120,7 @@ export interface OwnTokenList {
  */
 export async function listOwnApiTokens(services: Services, userId: string, options: { endedShown: number }): Promise<OwnTokenList> {
   const db = services.store.db;
-  const base = db
-    .selectFrom('api_tokens')
-    .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
-    .leftJoin('users as revoker', 'revoker.id', 'api_tokens.revoked_by')
-    .selectAll('api_tokens')
-    .select(['users.name as owner_name', 'orgs.name as org_name', 'revoker.name as revoked_by_name'])
-    .where('api_tokens.user_id', '=', userId)
-    .where('api_tokens.secret_hash', 'is not', null);
+  const base = issuedTokens(services).where('api_tokens.user_id', '=', userId);
   const [live, ended, endedCount] = await Promise.all([
     base
       .where('api_tokens.revoked_at', 'is', null)
