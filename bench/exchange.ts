@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure, startProcess, type Measured } from './harness.js';
+import { tesseraEntry } from './tessera-entry.js';
 
 export const PASSWORD = 'bench-demo-password';
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -54,20 +55,7 @@ export async function mintDemoApiToken(base: string, org = 'acme', user = 'alice
 export async function startTesseraProcess(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) {
   return startProcess(
     process.execPath,
-    [
-      ...nodeArgs,
-      join(ROOT, 'bin/tessera.js'),
-      'serve',
-      '--http',
-      '--port',
-      '0',
-      '--demo',
-      '--data-dir',
-      dataDir,
-      '--log-level',
-      'silent',
-      ...extraArgs,
-    ],
+    [...nodeArgs, tesseraEntry(), 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', 'silent', ...extraArgs],
     {
       NODE_ENV: 'production',
       TESSERA_DEMO_PASSWORD: PASSWORD,

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure, startProcess, type Measured } from './harness.js';
+import { tesseraEntry } from './tessera-entry.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -17,7 +18,7 @@ async function startNode(metrics: boolean) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-metrics-'));
   const proc = await startProcess(
     process.execPath,
-    [join(ROOT, 'bin/tessera.js'), 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', 'silent'],
+    [tesseraEntry(), 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', 'silent'],
     {
       NODE_ENV: 'production',
       TESSERA_DEMO_PASSWORD: PASSWORD,

@@ -27,6 +27,7 @@ import type { LoadOptions, Measured } from './harness.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { seedGeneratedInventory } from '../src/cli/seed.js';
 import { GENERATED_TEMPLATE_EVERY, GENERATED_VMS_PER_VAPP } from '../src/inventory/generate.js';
+import { tesseraEntry } from './tessera-entry.js';
 
 export interface QueryBenchContext {
   measure(name: string, pid: number, options: LoadOptions): Promise<Measured>;
@@ -98,7 +99,7 @@ export async function queryBenchCases(ctx: QueryBenchContext): Promise<Measured[
 
     server = await ctx.startProcess(
       process.execPath,
-      [join(ctx.root, 'bin/tessera.js'), 'serve', '--http', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
+      [tesseraEntry(), 'serve', '--http', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
       { NODE_ENV: 'production', TESSERA_ADMIN_PASSWORD: PASSWORD },
       /listening on (http:\/\/[^\s]+)/,
     );

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { formatRow, measure, startProcess, type Measured } from './harness.js';
 import { microBenchmarks } from './micro.js';
 import { crossNodeRevocationDelay } from './revocation-delay.js';
+import { tesseraEntry } from './tessera-entry.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -32,7 +33,7 @@ async function main() {
   );
   const tessera = await startProcess(
     process.execPath,
-    [join(ROOT, 'bin/tessera.js'), 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', 'silent'],
+    [tesseraEntry(), 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', 'silent'],
     {
       NODE_ENV: 'production',
       TESSERA_DEMO_PASSWORD: PASSWORD,

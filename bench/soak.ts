@@ -19,6 +19,7 @@ import { serverCpuSeconds } from './harness.js';
 import { SoakHttp, CookieJar, type Reply } from './soak-http.js';
 import { evaluate, percentile, RevocationWatch, warmUpIntervals, type IntervalSample } from './soak-checks.js';
 import { renderSvg, toCsv } from './soak-report.js';
+import { tesseraEntry } from './tessera-entry.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const PASSWORD = 'soak-demo-password';
@@ -123,7 +124,7 @@ interface Server {
 }
 
 async function startServer(dataDir: string, databaseUrl: string | null, logFile: string): Promise<Server> {
-  const args = [join(ROOT, 'bin/tessera.js'), 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir];
+  const args = [tesseraEntry(), 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir];
   args.push('--log-level', 'warn', '--metrics-port', '0');
   if (databaseUrl) args.push('--database-url', databaseUrl);
   const child = spawn(process.execPath, args, {

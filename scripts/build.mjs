@@ -2,17 +2,25 @@
 // `npm run build`: compiles src/ to plain JavaScript in dist/ (tsc -p tsconfig.build.json, ESM, NodeNext, with
 // .d.ts files for the package's `exports`) and copies the files tsc does not emit (the portal's static assets).
 // dist/ starts empty each time, so a file deleted from src/ cannot survive in the package.
+// `--out DIR` builds elsewhere (the benchmarks build the product into .bench-dist/ so as not to touch dist/).
 import { cpSync, rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' } } });
+// A directory of the checkout, by name only: the build empties it first.
+if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(values.out) || values.out === 'src') {
+  console.error(`build: --out must name a directory at the checkout's top, not "${values.out}"`);
+  process.exit(2);
+}
+const out = new URL(`../${values.out}/`, import.meta.url);
+rmSync(out, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+const outDir = fileURLToPath(out);
+const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
-cpSync(new URL('../src/http/portal/static', import.meta.url), new URL('../dist/http/portal/static', import.meta.url), {
-  recursive: true,
-});
-console.log('build: dist/ ready');
+cpSync(new URL('../src/http/portal/static', import.meta.url), new URL('http/portal/static', out), { recursive: true });
+console.log(`build: ${values.out}/ ready`);

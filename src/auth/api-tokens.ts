@@ -16,7 +16,7 @@ import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from '../domain/principal.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can, effectiveRights } from '../domain/policy.js';
-import { apiTokenStart, generateApiToken, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
+import { apiTokenStart, generateApiToken, hasApiTokenLength, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
 import { READ_ONLY_RIGHTS, SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
 import { LATEST_EXPIRY_MS, parseInstant } from '../domain/instant.js';
 
@@ -330,16 +330,19 @@ export class ApiTokenService {
     beforeLookup?: (hash: string) => void,
     otherKind?: (hash: string) => Promise<T | null>,
   ): Promise<ExchangeResult | ([T] extends [never] ? never : { other: T })> {
-    if (typeof refreshToken !== 'string' || !isWellFormedApiToken(refreshToken)) throw invalidGrant();
+    if (typeof refreshToken !== 'string' || !hasApiTokenLength(refreshToken)) throw invalidGrant();
+    const now = Date.now();
+    const hash = hashApiToken(refreshToken);
+    let row = this.minted.get(hash, now);
+    // The checksum (a second SHA-256) is what keeps garbage from the limiter and the store. A cache hit needs no
+    // check: the cache holds only rows found by this exact hash, for a token that passed it then.
+    if (!row && !isWellFormedApiToken(refreshToken)) throw invalidGrant();
     const ready = this.revocations.ready();
     if (ready !== true && !(await ready)) {
       // This node cannot know whether the token was revoked elsewhere: refuse (fail closed).
       throw new TesseraError('SERVICE_UNAVAILABLE', 'Revocation state is unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
     }
-    const now = Date.now();
-    const hash = hashApiToken(refreshToken);
     beforeLookup?.(hash);
-    let row = this.minted.get(hash, now);
     if (!row) {
       row = await this.store.getApiTokenByHash(hash);
       if (!row && otherKind) {

@@ -23,6 +23,7 @@ import {
   LEGACY_API_TOKEN_SEARCH_PATTERN,
   LEGACY_API_TOKEN_START_LENGTH,
   LEGACY_API_TOKEN_PREFIX,
+  LEGACY_API_TOKEN_LENGTH,
   isWellFormedLegacyApiToken,
 } from './api-token-legacy.js';
 
@@ -72,6 +73,14 @@ export function isWellFormedCurrentApiToken(candidate: string): boolean {
  */
 export function isWellFormedApiToken(candidate: string): boolean {
   return isWellFormedCurrentApiToken(candidate) || isWellFormedLegacyApiToken(candidate);
+}
+
+/**
+ * True when the candidate is as long as a token of either format: the free test that bounds what the exchange
+ * hashes before it looks in its cache. Not a validation: isWellFormedApiToken still runs before any store lookup.
+ */
+export function hasApiTokenLength(candidate: string): boolean {
+  return candidate.length === API_TOKEN_LENGTH || candidate.length === LEGACY_API_TOKEN_LENGTH;
 }
 
 /** SHA-256 of the whole token string, hex: the only form the server stores (both formats). */

@@ -42,24 +42,41 @@ const GRANTS: ReadonlyMap<string, GrantHandler> = new Map(
  * govcd <= v2.20 sends a raw form without one; or JSON) merged with the query string (Broadcom KB 429004 puts
  * them there), body first. The result replaces the body, so the schema (OAuthParameters) validates one object
  * whatever the transport. A repeated key becomes an array, which the schema refuses for known parameters.
+ * Callback style and synchronous: it runs on every exchange, where a promise per hook is measurable.
  */
-export async function foldOAuthParameters(request: FastifyRequest): Promise<void> {
+export function foldOAuthParameters(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  try {
+    request.body = foldedParameters(request.body, request.query as Record<string, unknown> | undefined);
+  } catch (error) {
+    return done(error as Error);
+  }
+  done();
+}
+
+function foldedParameters(body: unknown, query: Record<string, unknown> | undefined): unknown {
+  const formObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+  // The common case (a parsed form, nothing in the query string) is already the folded object: @fastify/formbody
+  // parses into a null-prototype object whose keys are all own properties (a parameter named __proto__ included),
+  // and it has made a repeated key an array already.
+  if (formObject && isEmpty(query)) return body;
   const out = new Map<string, unknown>();
-  const add = (key: string, value: unknown) => {
-    const seen = out.get(key);
-    out.set(key, seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value]);
-  };
-  const body: unknown = request.body;
   if (typeof body === 'string') {
-    for (const [k, v] of new URLSearchParams(body)) add(k, v);
+    for (const [k, v] of new URLSearchParams(body)) {
+      const seen = out.get(k);
+      out.set(k, seen === undefined ? v : [...(Array.isArray(seen) ? seen : [seen]), v]);
+    }
   } else if (body !== undefined && body !== null) {
-    if (typeof body !== 'object' || Array.isArray(body)) throw new TesseraError('invalid_request', 'The parameters must be a form');
+    if (!formObject) throw new TesseraError('invalid_request', 'The parameters must be a form');
     for (const [k, v] of Object.entries(body)) out.set(k, v);
   }
-  const query = (request.query ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(query)) if (!out.has(k)) out.set(k, v);
+  for (const [k, v] of Object.entries(query ?? {})) if (!out.has(k)) out.set(k, v);
   // fromEntries defines own properties: a parameter named __proto__ stays a parameter.
-  request.body = Object.fromEntries(out);
+  return Object.fromEntries(out);
+}
+
+function isEmpty(record: Record<string, unknown> | undefined): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 /** preValidation of register: a JSON body sent with another Content-Type (text/plain) is still read as JSON. */
