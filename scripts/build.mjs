@@ -2,7 +2,7 @@
 // `npm run build`: compiles src/ to plain JavaScript in dist/ (tsc -p tsconfig.build.json, ESM, NodeNext, with
 // .d.ts files for the package's `exports`) and copies the files tsc does not emit (the portal's static assets).
 // dist/ starts empty each time, so a file deleted from src/ cannot survive in the package.
-// `--out DIR` builds elsewhere (the benchmarks build the product into .bench-dist/ so as not to touch dist/).
+// `--out DIR` builds elsewhere (the benchmarks build the product into .bench-dist-<pid>/ so as not to touch dist/).
 import { cpSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' } } });
-// A directory of the checkout, by name only: the build empties it first.
-if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(values.out) || values.out === 'src') {
-  console.error(`build: --out must name a directory at the checkout's top, not "${values.out}"`);
+// The build empties the directory first, so only build directories are accepted: dist, dist-* or .bench-dist-*.
+if (!/^(dist|dist-[A-Za-z0-9_-]+|\.bench-dist-[A-Za-z0-9_-]+)$/.test(values.out)) {
+  console.error(`build: --out must be dist, dist-NAME or .bench-dist-NAME (a directory the build may empty), not "${values.out}"`);
   process.exit(2);
 }
 const out = new URL(`../${values.out}/`, import.meta.url);
