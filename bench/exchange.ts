@@ -51,11 +51,33 @@ export async function mintDemoApiToken(base: string, org = 'acme', user = 'alice
   return ((await minted.json()) as { refresh_token: string }).refresh_token;
 }
 
+/**
+ * Extra Node options for every Tessera server a bench starts, from BENCH_SERVER_NODE_ARGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=profiles` to profile the servers of any section (bench/profile-summary.ts reads them).
+ */
+function serverNodeArgs(): string[] {
+  return (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+}
+
 /** `tessera serve --http --demo` on a fresh data dir, rate limits out of the way (the bench is one client). */
 export async function startTesseraProcess(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) {
   return startProcess(
     process.execPath,
-    [...nodeArgs, tesseraEntry(), 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', 'silent', ...extraArgs],
+    [
+      ...nodeArgs,
+      ...serverNodeArgs(),
+      tesseraEntry(),
+      'serve',
+      '--http',
+      '--port',
+      '0',
+      '--demo',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'silent',
+      ...extraArgs,
+    ],
     {
       NODE_ENV: 'production',
       TESSERA_DEMO_PASSWORD: PASSWORD,

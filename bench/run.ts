@@ -24,6 +24,7 @@ async function post(url: string, body: string, headers: Record<string, string> =
 }
 
 async function main() {
+  tesseraEntry(); // built before anything is timed
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   const baselineProc = await startProcess(
     process.execPath,

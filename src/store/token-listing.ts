@@ -53,3 +53,20 @@ export async function indexedTokenPage(
   const rows = await listed.select('id').orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
   return { total, ids: rows.map((r) => r.id) };
 }
+
+/**
+ * The rows of a page's ids, with their owner's and org's names, read by primary key. No scope condition beside
+ * `id IN (...)`: with the org's `org_id = ?` SQLite's planner could walk the org's index instead (10,000 rows for 25),
+ * and before migration 0017 `revoked_at IS NULL` alone made it walk every live token (see that migration).
+ * test/store/planner-without-statistics.test.ts checks the plan on a store that has no statistics yet.
+ */
+export function listedTokensByIds(db: Kysely<DB>, ids: readonly string[]) {
+  return db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
+    .selectAll('api_tokens')
+    .select(['users.name as owner_name', 'orgs.name as org_name'])
+    .where('api_tokens.revoked_at', 'is', null)
+    .where('api_tokens.id', 'in', ids);
+}

@@ -16,7 +16,7 @@ import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { forbidden, badRequest } from '../../domain/errors.js';
 import { apiTokenListScope } from '../../domain/policy.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
-import { indexedTokenPage } from '../../store/token-listing.js';
+import { indexedTokenPage, listedTokensByIds } from '../../store/token-listing.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
 import { isoOrNull, tokenEntity, tokenEntityFrom } from './token-entity.js';
 import { MAX_REGENERATE_GRACE_SECONDS } from '../../auth/api-tokens.js';
@@ -149,17 +149,8 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
       !where && sortField === undefined ? await indexedTokenPage(store.db, scope, principal.userId, offset, page.pageSize) : null;
     if (indexed) {
       total = indexed.total;
-      // By primary key alone: with the scope's `org_id = ?` beside `id IN (...)`, SQLite's planner may walk the
-      // org's index instead (10,000 rows for 25). The ids are visible by construction (token-listing.ts).
-      const pageRows =
-        indexed.ids.length > 0
-          ? await store
-              .liveApiTokens()
-              .selectAll('api_tokens')
-              .select(['users.name as owner_name', 'orgs.name as org_name'])
-              .where('api_tokens.id', 'in', indexed.ids)
-              .execute()
-          : [];
+      // By primary key alone; the ids are visible by construction (token-listing.ts).
+      const pageRows = indexed.ids.length > 0 ? await listedTokensByIds(store.db, indexed.ids).execute() : [];
       const byId = new Map(pageRows.map((r) => [r.id, r]));
       // A token revoked between the two reads is simply not on this page: each read is consistent on its own.
       rows = indexed.ids.flatMap((id) => byId.get(id) ?? []);
