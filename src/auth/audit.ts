@@ -209,7 +209,7 @@ export class AuditLog {
     this.pendingExchanges = [];
     this.exchangeWrites = this.exchangeWrites.then(async () => {
       try {
-        await this.store.appendAuditBatch(batch);
+        await this.store.appendAuditBatch(batch, this.store.db, { relaxedDurability: true });
       } catch (err) {
         this.log.error({ err: (err as Error).message, type: 'exchanged', events: batch.length }, 'audit write failed');
       }

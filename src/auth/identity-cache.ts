@@ -3,7 +3,7 @@
  * bearer check does not hit the store. Role and user changes made on this node invalidate at once; a change
  * on another node is seen within TTL_MS. Disabling a user does not rely on this: it records a revocation.
  */
-import type { Store } from '../store/store.js';
+import type { Org, Store } from '../store/store.js';
 import { SYSTEM_ORG_ID } from '../domain/rights.js';
 
 export interface Identity {
@@ -22,9 +22,27 @@ const TTL_MS = 5_000;
 /** Users and service accounts remembered; past this the cache starts over (entries live 5 s anyway). */
 export const MAX_IDENTITIES = 100_000;
 const SA_PREFIX = 'sa:';
+/** Orgs and roles remembered (each); past this their map starts over. */
+const MAX_SHARED = 10_000;
+
+/** An org's or a role's part of identities, shared by every user of that org or role. */
+interface Shared<T> {
+  value: T | undefined;
+  loadedAt: number;
+}
+type OrgPart = Pick<Org, 'id' | 'name' | 'is_enabled'>;
+type RolePart = { id: string; name: string; rights: ReadonlySet<string> };
 
 export class IdentityCache {
   private readonly entries = new Map<string, { identity: Identity | null; loadedAt: number }>();
+  /**
+   * Orgs and roles, kept by id under the same TTL: thousands of users share a handful of roles, so a user not
+   * seen for a while (a million tokens exchanged at random) costs one user read, not four reads. An identity built
+   * from them counts as loaded when its oldest part was, so nothing is served staler than TTL_MS; whatever
+   * clears every identity (role and org changes) clears these too.
+   */
+  private readonly orgs = new Map<string, Shared<OrgPart>>();
+  private readonly roles = new Map<string, Shared<RolePart>>();
   private readonly store: Store;
 
   constructor(store: Store) {
@@ -41,8 +59,8 @@ export class IdentityCache {
   async get(userId: string): Promise<Identity | null> {
     const cached = this.peek(userId);
     if (cached !== undefined) return cached;
-    const identity = await this.load(userId);
-    this.remember(userId, identity);
+    const { identity, loadedAt } = await this.load(userId);
+    this.remember(userId, identity, loadedAt);
     return identity;
   }
 
@@ -58,20 +76,45 @@ export class IdentityCache {
   async getServiceAccount(id: string): Promise<Identity | null> {
     const cached = this.peekServiceAccount(id);
     if (cached !== undefined) return cached;
+    const loadedAt = Date.now();
     const identity = await this.loadServiceAccount(id);
-    this.remember(SA_PREFIX + id, identity);
+    this.remember(SA_PREFIX + id, identity, loadedAt);
     return identity;
   }
 
+  private async shared<T>(map: Map<string, Shared<T>>, id: string, load: () => Promise<T | undefined>): Promise<Shared<T>> {
+    const now = Date.now();
+    const hit = map.get(id);
+    if (hit && now - hit.loadedAt < TTL_MS) return hit;
+    const entry = { value: await load(), loadedAt: now };
+    if (map.size >= MAX_SHARED) map.clear();
+    map.set(id, entry);
+    return entry;
+  }
+
+  private org(id: string): Promise<Shared<OrgPart>> {
+    return this.shared(this.orgs, id, () => this.store.getOrg(id));
+  }
+
+  private role(id: string): Promise<Shared<RolePart>> {
+    return this.shared(this.roles, id, async () => {
+      const [role, rights] = await Promise.all([this.store.getRole(id), this.store.roleRights(id)]);
+      return role ? { id: role.id, name: role.name, rights: new Set(rights) } : undefined;
+    });
+  }
+
   /** One bound for both kinds (service accounts used to be added without it). */
-  private remember(key: string, identity: Identity | null): void {
+  private remember(key: string, identity: Identity | null, loadedAt = Date.now()): void {
     if (this.entries.size >= MAX_IDENTITIES) this.entries.clear();
-    this.entries.set(key, { identity, loadedAt: Date.now() });
+    this.entries.set(key, { identity, loadedAt });
   }
 
   invalidate(userId?: string): void {
-    if (userId === undefined) this.entries.clear();
-    else {
+    if (userId === undefined) {
+      this.entries.clear();
+      this.orgs.clear();
+      this.roles.clear();
+    } else {
       this.entries.delete(userId);
       this.entries.delete(SA_PREFIX + userId);
     }
@@ -84,6 +127,7 @@ export class IdentityCache {
       .where('id', '=', id)
       .executeTakeFirst();
     if (!account) return null;
+    // Read afresh, not from the shared parts: a service account's identity is loaded rarely (once per refresh).
     const [org, role, rights] = await Promise.all([
       this.store.getOrg(account.org_id),
       this.store.getRole(account.role_id),
@@ -103,25 +147,26 @@ export class IdentityCache {
     };
   }
 
-  private async load(userId: string): Promise<Identity | null> {
+  private async load(userId: string): Promise<{ identity: Identity | null; loadedAt: number }> {
+    const loadedAt = Date.now();
     const user = await this.store.getUser(userId);
-    if (!user) return null;
-    const [org, role, rights] = await Promise.all([
-      this.store.getOrg(user.org_id),
-      this.store.getRole(user.role_id),
-      this.store.roleRights(user.role_id),
-    ]);
-    if (!org || !role) return null;
+    if (!user) return { identity: null, loadedAt };
+    const [org, role] = await Promise.all([this.org(user.org_id), this.role(user.role_id)]);
+    const oldest = Math.min(loadedAt, org.loadedAt, role.loadedAt);
+    if (!org.value || !role.value) return { identity: null, loadedAt: oldest };
     return {
-      userId: user.id,
-      userName: user.name,
-      orgId: org.id,
-      orgName: org.name,
-      isSystemOrg: org.id === SYSTEM_ORG_ID,
-      enabled: user.is_enabled === 1 && org.is_enabled === 1,
-      roleId: role.id,
-      roleName: role.name,
-      rights: new Set(rights),
+      identity: {
+        userId: user.id,
+        userName: user.name,
+        orgId: org.value.id,
+        orgName: org.value.name,
+        isSystemOrg: org.value.id === SYSTEM_ORG_ID,
+        enabled: user.is_enabled === 1 && org.value.is_enabled === 1,
+        roleId: role.value.id,
+        roleName: role.value.name,
+        rights: role.value.rights,
+      },
+      loadedAt: oldest,
     };
   }
 }

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
-import { Store, type RevocationBus, type RevocationEvent } from './store.js';
+import { Store, type RevocationBus, type RevocationEvent, type RowBatchWriter } from './store.js';
 import { queryTimer, type StoreOptions } from './options.js';
 import { lockSqliteFile } from './sqlite-lock.js';
 
@@ -76,6 +76,34 @@ function parameterCount(sqlText: string): number {
 }
 
 /**
+ * Store.RowBatchWriter on better-sqlite3: the rows in one synchronous transaction of one prepared statement (a few
+ * µs a row), inside kysely's hold on its single connection (`connection()`), so no kysely query or transaction can
+ * interleave with it. `relaxedDurability` lowers `synchronous` to NORMAL for that commit only (in WAL mode the
+ * commit is then in the OS but not yet on disk; the next FULL commit or checkpoint syncs it) and restores FULL.
+ */
+function rowBatchWriter(db: Kysely<DB>, database: Database.Database): RowBatchWriter {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    write(statement, rows, { relaxedDurability }) {
+      if (rows.length === 0) return Promise.resolve();
+      return db.connection().execute(async () => {
+        let prepared = statements.get(statement);
+        if (!prepared) statements.set(statement, (prepared = database.prepare(statement)));
+        const run = prepared;
+        if (relaxedDurability) database.pragma('synchronous = NORMAL');
+        try {
+          database.transaction(() => {
+            for (const row of rows) run.run(...row);
+          })();
+        } finally {
+          if (relaxedDurability) database.pragma('synchronous = FULL');
+        }
+      });
+    },
+  };
+}
+
+/**
  * Opens (creating if needed) the SQLite file, or `:memory:` for tests, and migrates it. A file is locked for
  * this store's lifetime (src/store/sqlite-lock.ts): a second store on it throws DataDirLockedError.
  */
@@ -99,6 +127,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     return new Store({
       db,
       dialect: 'sqlite',
+      rowBatches: rowBatchWriter(db, database),
       bus: new InProcessRevocationBus(),
       notifyInTransaction: async () => {},
       close: async () => {

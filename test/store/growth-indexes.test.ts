@@ -136,7 +136,7 @@ for (const plan of bothBackends()) {
           legacy: await planText(db.deleteFrom('legacy_sessions').where('expires_at', '<=', cutoff)),
           legacyBySession: await planText(db.deleteFrom('legacy_sessions').where('session_id', '=', 's')),
         };
-        assert.match(plans.revoked, /api_tokens_ended_at/);
+        assert.match(plans.revoked, /api_tokens_revoked\b/);
         assert.match(plans.expired, /api_tokens_expires/);
         assert.match(plans.unminted, /api_tokens_unminted/);
         assert.match(plans.legacy, /legacy_sessions_expires/);
