@@ -4,6 +4,7 @@
  * (`RevocationBus`). test/store/contract.test.ts runs the same suite against both.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../domain/time-ordered-id.js';
 import { sql, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
 import type {
   DB,
@@ -541,7 +542,7 @@ export class Store {
   async appendAudit(values: Omit<Insertable<AuditEventTable>, 'id'>, ex: Executor = this.db): Promise<void> {
     await ex
       .insertInto('audit_events')
-      .values({ id: randomUUID(), ...values })
+      .values({ id: timeOrderedUuid(), ...values })
       .execute();
   }
 
@@ -559,7 +560,7 @@ export class Store {
         const values = rows
           .slice(i, i + ROW_BATCH_CHUNK)
           .map((r) => [
-            randomUUID(),
+            timeOrderedUuid(),
             r.at,
             r.event_type,
             r.outcome,
@@ -582,7 +583,7 @@ export class Store {
     for (let i = 0; i < rows.length; i += AUDIT_CHUNK) {
       await ex
         .insertInto('audit_events')
-        .values(rows.slice(i, i + AUDIT_CHUNK).map((r) => ({ id: randomUUID(), ...r })))
+        .values(rows.slice(i, i + AUDIT_CHUNK).map((r) => ({ id: timeOrderedUuid(), ...r })))
         .execute();
     }
   }
