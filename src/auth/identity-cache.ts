@@ -43,6 +43,8 @@ export class IdentityCache {
    */
   private readonly orgs = new Map<string, Shared<OrgPart>>();
   private readonly roles = new Map<string, Shared<RolePart>>();
+  /** Counts full invalidations, so a read that straddles one is not cached (see `shared`). */
+  private generation = 0;
   private readonly store: Store;
 
   constructor(store: Store) {
@@ -86,7 +88,10 @@ export class IdentityCache {
     const now = Date.now();
     const hit = map.get(id);
     if (hit && now - hit.loadedAt < TTL_MS) return hit;
+    const generation = this.generation;
     const entry = { value: await load(), loadedAt: now };
+    // Read before an invalidation that happened meanwhile: used by this load, not kept for the next ones.
+    if (generation !== this.generation) return entry;
     if (map.size >= MAX_SHARED) map.clear();
     map.set(id, entry);
     return entry;
@@ -111,6 +116,7 @@ export class IdentityCache {
 
   invalidate(userId?: string): void {
     if (userId === undefined) {
+      this.generation++;
       this.entries.clear();
       this.orgs.clear();
       this.roles.clear();
