@@ -1,8 +1,8 @@
 /**
  * "Last used" time and the last few client IPs of each API token, written coalesced and in batches: the
  * exchange path only updates memory. What reaches the store, and when:
- *   - a token's first use on this node within FIRST_USE_DELAY_MS (so a fresh token soon shows as used), written
- *     together with every other first use of that moment in one commit;
+ *   - a token's very first use (its row lists no address yet) within FIRST_USE_DELAY_MS, so a fresh token soon
+ *     shows as used, written together with every other first use of that moment in one commit;
  *   - its later uses at most about once a minute per token (GitLab does the same at 1-10 minutes), again all
  *     due tokens in one commit;
  *   - everything still pending when the server stops gracefully (services.stop -> stop()).
@@ -60,7 +60,12 @@ export class TokenUsageRecorder {
   record(tokenId: string, ip: string, knownIps: () => readonly string[], now = Date.now()): void {
     let entry = this.usage.get(tokenId);
     if (!entry) {
-      entry = { lastUsedAt: now, ips: [...knownIps()], dirty: true, lastWrittenAt: 0 };
+      const ips = [...knownIps()];
+      // A token whose row already lists addresses was used before (here or on another node): its new use is a
+      // later use, written with the minute's batch. Only a token's very first use is hurried (within a second,
+      // so a fresh token soon shows as used). With a million tokens used at random nearly every use is the first
+      // this node has seen for a while; one batch a minute writes far fewer pages than one a second.
+      entry = { lastUsedAt: now, ips, dirty: true, lastWrittenAt: ips.length > 0 ? now : 0 };
       this.usage.set(tokenId, entry);
     }
     entry.lastUsedAt = now;

@@ -189,3 +189,25 @@ test('1,000 tokens used once and then idle leave nothing in memory after the idl
   assert.ok(usage.pending('recent'));
   assert.equal((usage as unknown as { usage: Map<string, unknown> }).usage.size, 1);
 });
+
+test('a token used before (its row lists addresses) is written with the minute, not hurried like a first use', async () => {
+  const { store, ids } = await storeWithTokens(2);
+  const counts = countBatches(store);
+  const usage = new TokenUsageRecorder(store, quiet);
+  usage.start();
+  try {
+    const t0 = Date.now();
+    usage.record(ids[0]!, '10.0.0.9', () => ['10.0.0.1'], t0); // used before: a later use
+    await new Promise((r) => setTimeout(r, FIRST_USE_DELAY_MS + 500));
+    assert.equal(counts.calls, 0, 'not written within the first-use delay');
+    assert.deepEqual(usage.pending(ids[0]!)?.ips, ['10.0.0.9', '10.0.0.1'], 'this node answers from memory meanwhile');
+    usage.record(ids[1]!, '10.0.0.9', () => [], t0); // never used: hurried
+    await eventually(() => counts.calls >= 1, FIRST_USE_DELAY_MS);
+    assert.equal(counts.entries, 1, 'only the first use was in the hurried batch');
+    await usage.stop();
+    assert.equal((await store.getApiToken(ids[0]!))?.last_used_at, t0, 'a graceful stop writes the later use');
+  } finally {
+    await usage.stop();
+    await store.close();
+  }
+});
