@@ -227,8 +227,10 @@ export async function generateTokens(
             minted_at: now + t,
             expires_at: null,
             revoked_at: null,
-            last_used_at: null,
-            last_used_ips: '[]',
+            // Used before, as nearly every token of a store that has run for a while: its next use is a later use
+            // (auth/token-usage.ts), not a brand-new token's first one. Both stores are generated alike.
+            last_used_at: now - 86_400_000,
+            last_used_ips: '["192.0.2.10"]',
             created_ip: '127.0.0.1',
             scope: null,
             scope_rights: null,
