@@ -38,12 +38,12 @@ export class IdentityCache {
   /**
    * Orgs and roles, kept by id under the same TTL: thousands of users share a handful of roles, so a user not
    * seen for a while (a million tokens exchanged at random) costs one user read, not four reads. An identity built
-   * from them counts as loaded when its oldest part was, so nothing is served staler than TTL_MS; whatever
-   * clears every identity (role and org changes) clears these too.
+   * from them counts as loaded when its oldest part was, so nothing is served staler than TTL_MS; every
+   * invalidation clears them (see `invalidate`).
    */
   private readonly orgs = new Map<string, Shared<OrgPart>>();
   private readonly roles = new Map<string, Shared<RolePart>>();
-  /** Counts full invalidations, so a read that straddles one is not cached (see `shared`). */
+  /** Counts invalidations, so a part read across one is not kept (see `shared`). */
   private generation = 0;
   private readonly store: Store;
 
@@ -115,12 +115,14 @@ export class IdentityCache {
   }
 
   invalidate(userId?: string): void {
-    if (userId === undefined) {
-      this.generation++;
-      this.entries.clear();
-      this.orgs.clear();
-      this.roles.clear();
-    } else {
+    // The shared parts go in both cases: a user-level revocation can stand for a change of the user's org (disabling
+    // an org revokes each of its users, and another node learns of it only that way), so the user's next load must
+    // read the org afresh. They are a few rows, read again once.
+    this.generation++;
+    this.orgs.clear();
+    this.roles.clear();
+    if (userId === undefined) this.entries.clear();
+    else {
       this.entries.delete(userId);
       this.entries.delete(SA_PREFIX + userId);
     }

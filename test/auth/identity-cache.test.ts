@@ -35,7 +35,7 @@ function countingStore(users: number) {
     getRole: async () => (reads.role++, { id: 'r1', name: state.roleName }),
     roleRights: async () => (reads.rights++, [...state.rights]),
   } as unknown as Store;
-  return { store, reads, state };
+  return { store, reads, state, org };
 }
 
 test("users of one role and org share that role's and org's reads, and a role change reaches all of them", async () => {
@@ -65,4 +65,14 @@ test('an identity built from an older shared part expires with that part (never 
   assert.equal(cache.peek('u1'), undefined, 'u1 counts as old as the role it was built from');
   await cache.get('u1');
   assert.equal(reads.role, 2, 'the role was read again');
+});
+
+test("a user-level invalidation reads the user's org afresh (how another node learns that an org was disabled)", async () => {
+  const { store, reads, org } = countingStore(2);
+  const cache = new IdentityCache(store);
+  await cache.get('u0');
+  org.is_enabled = 0; // disabled on another node: this node hears of it as a revocation of each of the org's users
+  cache.invalidate('u0');
+  assert.equal((await cache.get('u0'))?.enabled, false);
+  assert.equal(reads.org, 2, 'read again after the invalidation');
 });
