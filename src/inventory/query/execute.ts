@@ -64,6 +64,8 @@ export interface QueryPlan {
   /** Whether keyset anchors apply (the sort column has no NULLs to break row-value comparisons). */
   readonly seekable: boolean;
   count(ex: Executor): Promise<number>;
+  /** The counting statement (exposed for plan tests, like `pageIds`). */
+  countQuery(ex: Executor): SelectQueryBuilder<any, any, { n: number }>;
   /** The next `count` anchors after `from` (or from the first row): fewer when the rows run out. */
   anchors(ex: Executor, from: Anchor | null, count: number): Promise<Anchor[]>;
   /**
@@ -111,6 +113,8 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
   const after = (start: Anchor) =>
     sql<SqlBool>`(${sortColumn}, ${idColumn}) ${sql.raw(direction === 'asc' ? '>' : '<')} (${start.key}, ${start.id})`;
 
+  const countQuery = (ex: Executor) =>
+    matching(ex, joinsOf(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : [])).select(sql<number>`count(*)`.as('n'));
   const pageIds = (ex: Executor, start: Anchor | null, skip: number) => {
     let ids = matching(ex, matchJoins).select(idColumn.as('id'));
     if (start) ids = ids.where(after(start));
@@ -126,10 +130,10 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
     orderKey: JSON.stringify([rowsKey, sortName, direction]),
     seekable: sortField.nullable !== true,
 
+    countQuery,
+
     async count(ex) {
-      const row = await matching(ex, joinsOf(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : []))
-        .select(sql<number>`count(*)`.as('n'))
-        .executeTakeFirstOrThrow();
+      const row = await countQuery(ex).executeTakeFirstOrThrow();
       return Number(row.n);
     },
 

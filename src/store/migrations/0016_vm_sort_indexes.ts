@@ -59,8 +59,20 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   else await createSqliteTriggers(db);
 
   for (const column of VM_SORT_COLUMNS) {
-    await db.schema.createIndex(tenantSortIndex(column)).on('vms').columns(['org_id', 'is_template', column, 'id']).execute();
-    await db.schema.createIndex(providerSortIndex(column)).on('vms').columns(['is_template', column, 'id']).execute();
+    // The status indexes also carry the name, after the id (so the page order is unchanged): with three equality
+    // columns SQLite picks them for the list's status filter, and the count of a name search within a status
+    // (`name==*db*;status==POWERED_ON`) would otherwise read a table row per VM of that status (0.5 s at 100,000).
+    const tail = column === 'status' ? ['id', 'name'] : ['id'];
+    await db.schema
+      .createIndex(tenantSortIndex(column))
+      .on('vms')
+      .columns(['org_id', 'is_template', column, ...tail])
+      .execute();
+    await db.schema
+      .createIndex(providerSortIndex(column))
+      .on('vms')
+      .columns(['is_template', column, ...tail])
+      .execute();
   }
   // Data Centers (src/http/portal/inventory-queries.ts): the usage of a page's VDCs sums its VMs' status, vCPUs,
   // memory and disk, and each VDC record counts its vApps and templates. Covered by these, the sums read no VM row
