@@ -8,17 +8,17 @@
  *    changes (however that happens: the generator, the declarative apply and its moves, the sync API, owner
  *    reassignment, ON DELETE SET NULL), and renaming a vApp, a VDC or a user rewrites the copies of its VMs in the
  *    same statement. A path that forgets the names cannot make the sort wrong; one that supplies them (the
- *    generator does) saves SQLite a second write of the row.
+ *    generator and the declarative apply do) saves SQLite a second write of the row.
  * 2. Indexes in page order, `(…, <column>, id)`, for the VM list's sortable columns in the two scopes the portal and
  *    `/api/query` use: tenant `(org_id, is_template, <column>, id)` and provider `(is_template, <column>, id)`.
  *    Both directions walk the same index (backwards for descending). Not partial indexes: the query engine binds
  *    `isVAppTemplate==false` as a parameter, and SQLite uses a partial index only when the query's WHERE proves the
- *    index's predicate with literals. The name order already had both shapes (0002).
- *
+ *    index's predicate with literals. The name order already had both shapes (0002). The status indexes carry the
+ *    name too (see below).
  * 3. Two for the Data Centers page (below).
  *
- * Cost: seventeen more indexes on `vms`, each maintained on every VM write; measured with bench/inventory-apply.ts
- * (docs/performance.md §6). No index for the columns the portal does not sort by.
+ * Cost: seventeen more indexes on `vms` and one on `vapps`, each maintained on every write of its table; measured
+ * with bench/inventory-apply.ts (docs/performance.md §6). No index for the columns the portal does not sort by.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../migrate.js';
