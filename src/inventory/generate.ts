@@ -102,6 +102,13 @@ export async function generateOrgInventory(store: Store, orgId: string, vmCount:
   const epoch = options.epoch ?? Date.UTC(2024, 0, 1);
   const owners = options.ownerIds;
   const ownerOf = (i: number) => (owners.length === 0 ? null : owners[i % owners.length]!);
+  // The VM rows carry their vApp's, VDC's and owner's names (migration 0016's copies): with them right, SQLite's
+  // trigger finds nothing to correct and the row is written once.
+  const ownerNames = new Map<string, string>();
+  if (owners.length > 0) {
+    for (const u of await store.db.selectFrom('users').select(['id', 'name']).where('id', 'in', owners).execute())
+      ownerNames.set(u.id, u.name);
+  }
   const width = Math.max(6, String(vmCount).length);
 
   const vdcs: Insertable<VdcTable>[] = Array.from({ length: generatedVdcCount(vmCount) }, (_, k) => ({
@@ -141,6 +148,8 @@ export async function generateOrgInventory(store: Store, orgId: string, vmCount:
       const template = (a + 1) % GENERATED_TEMPLATE_EVERY === 0;
       const vappId = nameBasedUuid(orgId, `gen/vapp/${a}`);
       const role = ROLES[a % ROLES.length]!;
+      const vappName = template ? `template-${String(a + 1).padStart(width, '0')}` : `${role}-vapp-${String(a + 1).padStart(width, '0')}`;
+      const owner = ownerOf(a);
       const first = a * GENERATED_VMS_PER_VAPP;
       const last = Math.min(vmCount, first + GENERATED_VMS_PER_VAPP);
       const states: Array<{ status: VcdStatusName; deployed: boolean }> = [];
@@ -162,7 +171,10 @@ export async function generateOrgInventory(store: Store, orgId: string, vmCount:
           storage_profile: vdc.storage_profile,
           network_name: template ? null : vdc.network_name!,
           ip_address: state.deployed && !template ? `10.${(octets >> 16) & 255}.${(octets >> 8) & 255}.${octets & 255}` : null,
-          owner_id: ownerOf(a),
+          owner_id: owner,
+          vapp_name: vappName,
+          vdc_name: vdc.name,
+          owner_name: owner === null ? null : (ownerNames.get(owner) ?? null),
           hardware_version: 19,
           disk_mb: DISK_MB[i % DISK_MB.length]!,
           is_deployed: state.deployed ? 1 : 0,
@@ -177,10 +189,10 @@ export async function generateOrgInventory(store: Store, orgId: string, vmCount:
         id: vappId,
         org_id: orgId,
         vdc_id: vdc.id,
-        name: template ? `template-${String(a + 1).padStart(width, '0')}` : `${role}-vapp-${String(a + 1).padStart(width, '0')}`,
+        name: vappName,
         description: '',
         status: template ? 'RESOLVED' : statuses.size === 1 ? [...statuses][0]! : 'MIXED',
-        owner_id: ownerOf(a),
+        owner_id: owner,
         is_deployed: states.some((s) => s.deployed) ? 1 : 0,
         is_template: template ? 1 : 0,
         catalog_name: template ? 'generated-catalog' : null,

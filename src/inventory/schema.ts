@@ -98,6 +98,14 @@ export interface VmTable {
   source: ColumnType<string | null, string | null | undefined, string | null>;
   /** SHA-256 of the row as the source last wrote it (spec-hash.ts), so an unchanged object costs one comparison. */
   spec_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * Copies of the vApp's, the VDC's and the owner's names (0016_vm_sort_indexes.ts), so the VM list sorts by them
+   * through an index. Triggers keep them exact whatever writes the row or renames the parent; a writer may supply
+   * them (SQLite then skips a second write of the row) but never has to.
+   */
+  vapp_name: ColumnType<string, string | undefined, string | undefined>;
+  vdc_name: ColumnType<string, string | undefined, string | undefined>;
+  owner_name: ColumnType<string | null, string | null | undefined, string | null | undefined>;
 }
 
 /** Entity kinds that carry metadata, and whose ids `metadata.entity_id` holds. */

@@ -19,6 +19,7 @@ import * as m0012 from './migrations/0012_growth_indexes.js';
 import * as m0013 from './migrations/0013_service_account_lifetime.js';
 import * as m0014 from './migrations/0014_portal_care.js';
 import * as m0015 from './migrations/0015_minted_token_listing.js';
+import * as m0016 from './migrations/0016_vm_sort_indexes.js';
 import * as m0017 from './migrations/0017_drop_full_revoked_index.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -44,6 +45,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0013_service_account_lifetime', m0013],
   ['0014_portal_care', m0014],
   ['0015_minted_token_listing', m0015],
+  ['0016_vm_sort_indexes', m0016],
   ['0017_drop_full_revoked_index', m0017],
 ];
 

@@ -330,12 +330,16 @@ export async function planInventory(
 
   // ---- users by org (loaded once per org named, or reached through a parent written earlier), for owners.
   const usersByOrg = new Map<string, Map<string, string>>(); // org id -> lower name -> user id
+  // The owners' names as stored, for the copies a VM row carries (migration 0016): supplied, SQLite's trigger need
+  // not write the row a second time. A name not known here is left null, and the trigger puts in the right one.
+  const userNames = new Map<string, string>();
   const ownerId = async (orgId: string, name: string | null, pointer: string): Promise<string | null> => {
     if (name === null) return null;
     let users = usersByOrg.get(orgId);
     if (!users) {
-      const rows = await ex.selectFrom('users').select(['id', 'name_lower']).where('org_id', '=', orgId).execute();
+      const rows = await ex.selectFrom('users').select(['id', 'name', 'name_lower']).where('org_id', '=', orgId).execute();
       users = new Map(rows.map((u) => [u.name_lower, u.id]));
+      for (const u of rows) userNames.set(u.id, u.name);
       usersByOrg.set(orgId, users);
     }
     const id = users.get(name.toLowerCase());
@@ -350,6 +354,7 @@ export async function planInventory(
   interface VdcFinal {
     id: string;
     orgId: string;
+    name: string;
     profiles: readonly string[];
     defaultProfile: string;
     label: string;
@@ -383,7 +388,14 @@ export async function planInventory(
     metadataUnique(vdc.metadata, vdc.pointer, problem);
     const id = have?.id ?? rowIdOf('vdc', vdc.externalId);
     const label = `${vdc.orgName}/${vdc.name}`;
-    finalVdcs.set(vdc.externalId, { id, orgId, profiles: [...profileNames], defaultProfile: vdc.storageProfiles[0]!.name, label });
+    finalVdcs.set(vdc.externalId, {
+      id,
+      orgId,
+      name: vdc.name,
+      profiles: [...profileNames],
+      defaultProfile: vdc.storageProfiles[0]!.name,
+      label,
+    });
     if (have && have.org_id !== orgId) plan.movedVdcs.push({ id, orgId });
     const row: Omit<Insertable<VdcTable>, 'created_at'> = {
       id,
@@ -437,6 +449,7 @@ export async function planInventory(
     return {
       id: have.id,
       orgId: have.org_id,
+      name: have.name,
       profiles: profiles.length > 0 ? profiles : [have.storage_profile],
       defaultProfile: have.storage_profile,
       label: have.name,
@@ -447,6 +460,7 @@ export async function planInventory(
   interface VAppFinal {
     id: string;
     orgId: string;
+    name: string;
     vdc: VdcFinal;
     ownerId: string | null;
     template: boolean;
@@ -467,7 +481,7 @@ export async function planInventory(
     const id = have?.id ?? rowIdOf('vapp', vapp.externalId);
     const owner = await ownerId(vdc.orgId, vapp.owner, `${vapp.pointer}/owner`);
     const label = `${vdc.label}/${vapp.name}`;
-    finalVApps.set(vapp.externalId, { id, orgId: vdc.orgId, vdc, ownerId: owner, template: vapp.template, label });
+    finalVApps.set(vapp.externalId, { id, orgId: vdc.orgId, name: vapp.name, vdc, ownerId: owner, template: vapp.template, label });
     if (have && have.vdc_id !== vdc.id) plan.movedVApps.push({ id, orgId: vdc.orgId, vdcId: vdc.id });
     const row: Omit<Insertable<VAppTable>, 'created_at'> = {
       id,
@@ -516,6 +530,7 @@ export async function planInventory(
       vdc = {
         id: row.id,
         orgId: row.org_id,
+        name: row.name,
         profiles: profiles.length > 0 ? profiles : [row.storage_profile],
         defaultProfile: row.storage_profile,
         label: row.name,
@@ -524,6 +539,7 @@ export async function planInventory(
     const final: VAppFinal = {
       id: have.id,
       orgId: vdc.orgId,
+      name: have.name,
       vdc,
       ownerId: have.owner_id,
       template: have.is_template === 1,
@@ -582,7 +598,15 @@ export async function planInventory(
     const hash = specHash([hashed, vm.metadata, vm.extraConfig]);
     classify(plan.vms, have?.spec_hash, hash, {
       label: `${vapp.label}/${vm.name}`,
-      row: { ...row, spec_hash: hash, created_at: now },
+      // The parents' names are not part of the hash: a renamed vApp is not a change of its VMs.
+      row: {
+        ...row,
+        vapp_name: vapp.name,
+        vdc_name: vapp.vdc.name,
+        owner_name: owner === null ? null : (userNames.get(owner) ?? null),
+        spec_hash: hash,
+        created_at: now,
+      },
       metadata: metadataRows('vm', id, vapp.orgId, vm.metadata),
       extraConfig: vm.extraConfig.map(([key, value]) => ({ vm_id: id, org_id: vapp.orgId, key, value })),
     });

@@ -9,11 +9,12 @@
  *   `(sort, id) > (anchor)` and an OFFSET below ANCHOR_EVERY, instead of OFFSET (N-1)*pageSize. Anchors are
  *   built only as far as a request needs, in index-only scans that continue from the last anchor, so after a
  *   write the first deep page costs what a plain OFFSET would, and the next ones are seeks again;
- * - skipped rows are skipped in the index only (a "deferred join": ids first, then the page's rows and joins);
+ * - skipped rows are skipped in the index only, and joins run for the page's rows only (a "deferred join": ids
+ *   first, then the page's rows and joins), on every page including the first;
  * - count, anchors and page are read in one snapshot (a read transaction; REPEATABLE READ on PostgreSQL),
  *   together with the version they are cached under.
  */
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Executor, Store } from '../../store/store.js';
 import { compileFiqlFilter, parseFiqlOrBadRequest, type FiqlWhere } from '../../store/fiql-sql.js';
 import { fiqlSelectors, formatFiql } from '../../domain/fiql.js';
@@ -63,8 +64,15 @@ export interface QueryPlan {
   /** Whether keyset anchors apply (the sort column has no NULLs to break row-value comparisons). */
   readonly seekable: boolean;
   count(ex: Executor): Promise<number>;
+  /** The counting statement (exposed for plan tests, like `pageIds`). */
+  countQuery(ex: Executor): SelectQueryBuilder<any, any, { n: number }>;
   /** The next `count` anchors after `from` (or from the first row): fewer when the rows run out. */
   anchors(ex: Executor, from: Anchor | null, count: number): Promise<Anchor[]>;
+  /**
+   * The statement that picks a page's ids (what `page` joins): exposed so that tests can check its plan walks an
+   * index in page order (test/inventory/query/sort-plans.test.ts).
+   */
+  pageIds(ex: Executor, start: Anchor | null, skip: number): SelectQueryBuilder<any, any, { id: unknown }>;
   /** `pageSize` rows after `start` (or from the beginning), skipping `skip` of them first. */
   page(ex: Executor, start: Anchor | null, skip: number): Promise<Row[]>;
 }
@@ -105,6 +113,15 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
   const after = (start: Anchor) =>
     sql<SqlBool>`(${sortColumn}, ${idColumn}) ${sql.raw(direction === 'asc' ? '>' : '<')} (${start.key}, ${start.id})`;
 
+  const countQuery = (ex: Executor) =>
+    matching(ex, joinsOf(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : [])).select(sql<number>`count(*)`.as('n'));
+  const pageIds = (ex: Executor, start: Anchor | null, skip: number) => {
+    let ids = matching(ex, matchJoins).select(idColumn.as('id'));
+    if (start) ids = ids.where(after(start));
+    ids = ordered(ids).limit(request.pageSize);
+    return skip > 0 ? ids.offset(skip) : ids;
+  };
+
   const scopeKey = request.scope.kind === 'all' ? '*' : request.scope.orgId;
   const rowsKey = JSON.stringify([scopeKey, table.table, request.restrictions ?? [], ast ? formatFiql(ast) : null]);
 
@@ -113,10 +130,10 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
     orderKey: JSON.stringify([rowsKey, sortName, direction]),
     seekable: sortField.nullable !== true,
 
+    countQuery,
+
     async count(ex) {
-      const row = await matching(ex, joinsOf(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : []))
-        .select(sql<number>`count(*)`.as('n'))
-        .executeTakeFirstOrThrow();
+      const row = await countQuery(ex).executeTakeFirstOrThrow();
       return Number(row.n);
     },
 
@@ -139,23 +156,20 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
       return rows.map((r) => ({ key: r.k as string | number, id: r.id as string }));
     },
 
+    pageIds,
+
     async page(ex, start, skip) {
       const columns = Object.entries(table.fields)
         .filter(([, f]) => f.constant === undefined)
         .map(([name, f]) => columnOf(f).as(name));
-      let rows = matching(ex, allJoins);
-      if (start === null && skip === 0) {
-        // First page: one indexed range scan, joins for the page's rows only.
-        rows = ordered(rows).limit(request.pageSize);
-      } else {
-        // Later pages: find the ids in the index (skipping there), then fetch and join just those rows.
-        let ids = matching(ex, matchJoins).select(idColumn.as('id'));
-        if (start) ids = ids.where(after(start));
-        ids = ordered(ids).limit(request.pageSize).offset(skip);
-        rows = ordered((ex as AnyDb).selectFrom(table.table));
-        for (const join of allJoins) rows = table.joins[join]!(rows);
-        rows = rows.where(idColumn, 'in', ids);
-      }
+      // Every page, the first included, is a "deferred join": the page's ids first, with only the joins the filter
+      // and sort need (an index-only walk when an index is in page order, else one sort of bare rows), then just
+      // those rows are read and joined. Joining first would run every join for every matching row before the
+      // sort whenever no index serves it (a first page sorted by description joined all 100,000 VMs).
+      const ids = pageIds(ex, start, skip);
+      let rows = ordered((ex as AnyDb).selectFrom(table.table));
+      for (const join of allJoins) rows = table.joins[join]!(rows);
+      rows = rows.where(idColumn, 'in', ids);
       return (await rows.select([...columns, idColumn.as('id')]).execute()) as Row[];
     },
   };
