@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import type { Store } from '../../src/store/store.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { listedTokensByIds } from '../../src/store/token-listing.js';
+import { mintedTokenRow, orgWithUsers } from './fixtures.js';
 
 const LIVE = 3_000;
 const REVOKED = 200;
@@ -22,8 +22,8 @@ const REVOKED = 200;
 describe('SQLite plans on a store without statistics', () => {
   let store: Store;
   let dir: string;
-  const orgId = randomUUID();
-  const userIds = [randomUUID(), randomUUID()];
+  let orgId: string;
+  let userIds: string[];
   const liveIds: string[] = [];
   const revokedIds: string[] = [];
 
@@ -31,44 +31,16 @@ describe('SQLite plans on a store without statistics', () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-no-stats-'));
     store = await openSqliteStore(join(dir, 'tessera.db'));
     const now = Date.now();
-    await store.createOrg({
-      id: orgId,
-      name: 'nostats',
-      name_lower: 'nostats',
-      full_name: 'No stats',
-      description: '',
-      is_enabled: 1,
-      is_system: 0,
-      max_token_lifetime_days: null,
-      deployed_vm_quota: 0,
-      stored_vm_quota: 0,
-      created_at: now,
-    });
-    const roleId = randomUUID();
-    await store.createRole({ id: roleId, org_id: orgId, name: 'r', description: '', read_only: 0, created_at: now }, []);
-    for (const [i, id] of userIds.entries())
-      await store.createUser({ id, org_id: orgId, name: `u${i}`, password_hash: 'x', role_id: roleId });
+    ({ orgId, userIds } = await orgWithUsers(store, 'nostats', ['u0', 'u1']));
     const row = (i: number, revoked: boolean) => {
-      const id = randomUUID();
-      (revoked ? revokedIds : liveIds).push(id);
-      return {
-        id,
-        org_id: orgId,
-        user_id: userIds[i % 2]!,
+      const token = mintedTokenRow(orgId, userIds[i % 2]!, {
         name: `t${i}`,
-        type: 'REFRESH',
-        secret_hash: randomUUID(),
-        token_start: 'x',
         created_at: now - i,
         minted_at: now - i,
-        expires_at: null,
         revoked_at: revoked ? now : null,
-        last_used_at: null,
-        last_used_ips: '[]',
-        created_ip: null,
-        scope: null,
-        scope_rights: null,
-      };
+      });
+      (revoked ? revokedIds : liveIds).push(token.id);
+      return token;
     };
     for (let start = 0; start < LIVE + REVOKED; start += 500) {
       await store.db

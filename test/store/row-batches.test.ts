@@ -8,58 +8,24 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import { mintedTokenRow, orgWithUsers } from './fixtures.js';
 
 test('usage and audit batches larger than a chunk land whole, synchronous stays FULL, and a transaction in flight is not entered', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-row-batches-'));
   const store = await openSqliteStore(join(dir, 'tessera.db'));
   try {
     const now = Date.now();
-    const orgId = randomUUID();
-    const userId = randomUUID();
-    await store.createOrg({
-      id: orgId,
-      name: 'rb',
-      name_lower: 'rb',
-      full_name: 'Rb',
-      description: '',
-      is_enabled: 1,
-      is_system: 0,
-      max_token_lifetime_days: null,
-      deployed_vm_quota: 0,
-      stored_vm_quota: 0,
-      created_at: now,
-    });
-    const roleId = randomUUID();
-    await store.createRole({ id: roleId, org_id: orgId, name: 'r', description: '', read_only: 0, created_at: now }, []);
-    await store.createUser({ id: userId, org_id: orgId, name: 'u', password_hash: 'x', role_id: roleId });
-    const ids = Array.from({ length: 4_500 }, () => randomUUID());
-    for (let i = 0; i < ids.length; i += 500) {
-      await store.db
-        .insertInto('api_tokens')
-        .values(
-          ids.slice(i, i + 500).map((id, k) => ({
-            id,
-            org_id: orgId,
-            user_id: userId,
-            name: `t${i + k}`,
-            type: 'REFRESH',
-            secret_hash: randomUUID(),
-            token_start: 'x',
-            created_at: now,
-            minted_at: now,
-            expires_at: null,
-            revoked_at: null,
-            last_used_at: null,
-            last_used_ips: '[]',
-            created_ip: null,
-            scope: null,
-            scope_rights: null,
-          })),
-        )
-        .execute();
+    const {
+      orgId,
+      userIds: [userId],
+    } = await orgWithUsers(store, 'rb', ['u']);
+    const ids: string[] = [];
+    for (let i = 0; i < 4_500; i += 500) {
+      const rows = Array.from({ length: 500 }, (_, k) => mintedTokenRow(orgId, userId!, { name: `t${i + k}` }));
+      ids.push(...rows.map((r) => r.id));
+      await store.db.insertInto('api_tokens').values(rows).execute();
     }
 
     // A kysely transaction that is still open when the batches are asked for: they wait for it, never join it.
