@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import type { Store } from '../../src/store/store.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { createTestDatabase } from '../helpers/tessera.js';
 import { bothBackends, reportUnavailable } from './backends.js';
+import { mintedTokenRow, orgWithUsers } from './fixtures.js';
 
 const REVOKED = 3_000;
 
@@ -24,8 +24,8 @@ for (const plan of bothBackends()) {
   describe(`live-token indexes on ${plan.backend}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
-    const orgId = randomUUID();
-    const userId = randomUUID();
+    let orgId: string;
+    let userId: string;
 
     before(async () => {
       if (plan.backend === 'sqlite') {
@@ -38,40 +38,12 @@ for (const plan of bothBackends()) {
         cleanup = () => database.drop();
       }
       const now = Date.now();
-      await store.createOrg({
-        id: orgId,
-        name: 'idx',
-        name_lower: 'idx',
-        full_name: 'Idx',
-        description: '',
-        is_enabled: 1,
-        is_system: 0,
-        max_token_lifetime_days: null,
-        deployed_vm_quota: 0,
-        stored_vm_quota: 0,
-        created_at: now,
-      });
-      const roleId = randomUUID();
-      await store.createRole({ id: roleId, org_id: orgId, name: 'r', description: '', read_only: 0, created_at: now }, []);
-      await store.createUser({ id: userId, org_id: orgId, name: 'u', password_hash: 'x', role_id: roleId });
-      const row = (i: number, revoked: boolean) => ({
-        id: randomUUID(),
-        org_id: orgId,
-        user_id: userId,
-        name: `t${i}`,
-        type: 'REFRESH',
-        secret_hash: randomUUID(),
-        token_start: 'x',
-        created_at: now - i,
-        minted_at: now - i,
-        expires_at: null,
-        revoked_at: revoked ? now : null,
-        last_used_at: null,
-        last_used_ips: '[]',
-        created_ip: null,
-        scope: null,
-        scope_rights: null,
-      });
+      ({
+        orgId,
+        userIds: [userId],
+      } = (await orgWithUsers(store, 'idx', ['u'])) as { orgId: string; userIds: [string] });
+      const row = (i: number, revoked: boolean) =>
+        mintedTokenRow(orgId, userId, { name: `t${i}`, created_at: now - i, minted_at: now - i, revoked_at: revoked ? now : null });
       for (let start = 0; start < REVOKED; start += 500) {
         await store.db
           .insertInto('api_tokens')
