@@ -21,7 +21,17 @@ export interface IntervalSample {
   cpuMicrosPerRequest: number;
   /** Server resident set size, mean of the interval's 1-second samples. */
   rssMb: number;
+  /**
+   * RSS split as the kernel counts it (/proc/<pid>/status at the interval's end): anonymous memory (the JavaScript
+   * heap, native allocations) against file-backed and shared pages (the binary, SQLite's WAL index), which the
+   * kernel can take back and which say nothing about a leak.
+   */
+  rssAnonMb: number;
+  rssFileMb: number;
   heapUsedMb: number;
+  /** V8's committed heap and the memory outside it that it accounts for (Buffers, ArrayBuffers). */
+  heapTotalMb: number;
+  externalMb: number;
   /** The server's event-loop delay over the interval (prom-client, reset at each scrape). */
   lagMeanMs: number;
   lagP99Ms: number;

@@ -166,13 +166,23 @@ async function startServer(dataDir: string, databaseUrl: string | null, logFile:
 }
 
 function rssMb(pid: number): number {
+  return memoryFromStatus(pid).VmRSS;
+}
+
+/** The kernel's memory figures for a process (/proc/<pid>/status), in MB; NaN for one it does not report. */
+function memoryFromStatus(pid: number): { VmRSS: number; RssAnon: number; RssFile: number; RssShmem: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : NaN;
+  const mb = (key: string) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+    return m ? Number(m[1]) / 1024 : NaN;
+  };
+  return { VmRSS: mb('VmRSS'), RssAnon: mb('RssAnon'), RssFile: mb('RssFile'), RssShmem: mb('RssShmem') };
 }
 
 /** The figures the soak reads from the server's Prometheus text (one scrape per interval: the lag histogram resets). */
-async function scrape(metricsUrl: string): Promise<{ heapUsedMb: number; lagMeanMs: number; lagP99Ms: number }> {
+async function scrape(
+  metricsUrl: string,
+): Promise<{ heapUsedMb: number; heapTotalMb: number; externalMb: number; lagMeanMs: number; lagP99Ms: number }> {
   const text = await (await fetch(metricsUrl)).text();
   const value = (name: string) => {
     const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
@@ -180,6 +190,8 @@ async function scrape(metricsUrl: string): Promise<{ heapUsedMb: number; lagMean
   };
   return {
     heapUsedMb: value('nodejs_heap_size_used_bytes') / 1048576,
+    heapTotalMb: value('nodejs_heap_size_total_bytes') / 1048576,
+    externalMb: value('nodejs_external_memory_bytes') / 1048576,
     lagMeanMs: value('nodejs_eventloop_lag_mean_seconds') * 1000,
     lagP99Ms: value('nodejs_eventloop_lag_p99_seconds') * 1000,
   };
@@ -714,6 +726,7 @@ async function main(): Promise<number> {
       latencies.sort((a, b) => a - b);
       const [metrics, rows] = await Promise.all([scrape(server.metricsUrl), counter.count()]);
       const now = { ...soak.problems, revokedAccepted: soak.revokedAccepted };
+      const memory = memoryFromStatus(pid);
       const sample: IntervalSample = {
         index: samples.length,
         atMinutes: (performance.now() - start) / 60_000,
@@ -726,7 +739,11 @@ async function main(): Promise<number> {
         maxMs: latencies.length ? latencies[latencies.length - 1]! : 0,
         cpuMicrosPerRequest: requests > 0 ? ((cpu - cpuBefore) * 1e6) / requests : 0,
         rssMb: rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : rssMb(pid),
+        rssAnonMb: memory.RssAnon,
+        rssFileMb: memory.RssFile + memory.RssShmem,
         heapUsedMb: metrics.heapUsedMb,
+        heapTotalMb: metrics.heapTotalMb,
+        externalMb: metrics.externalMb,
         lagMeanMs: metrics.lagMeanMs,
         lagP99Ms: metrics.lagP99Ms,
         errors5xx: now.errors5xx - seen.errors5xx,
@@ -747,7 +764,7 @@ async function main(): Promise<number> {
         .join(' ');
       say(
         `[${sample.atMinutes.toFixed(1)} min] ${sample.requestsPerSecond.toFixed(0)} req/s, ${sample.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, ` +
-          `p99 ${sample.p99Ms.toFixed(1)} ms, RSS ${sample.rssMb.toFixed(0)} MB, heap ${sample.heapUsedMb.toFixed(0)} MB, lag ${sample.lagMeanMs.toFixed(2)} ms` +
+          `p99 ${sample.p99Ms.toFixed(1)} ms, RSS ${sample.rssMb.toFixed(0)} MB (anon ${sample.rssAnonMb.toFixed(0)}, file ${sample.rssFileMb.toFixed(0)}), heap ${sample.heapUsedMb.toFixed(0)}/${sample.heapTotalMb.toFixed(0)} MB, ext ${sample.externalMb.toFixed(0)} MB, lag ${sample.lagMeanMs.toFixed(2)} ms` +
           `${sample.behind ? `, ${sample.behind} behind` : ''}  [${statusText}]`,
       );
     }

@@ -22,7 +22,11 @@ function run(change: (s: IntervalSample, i: number) => Partial<IntervalSample> =
       maxMs: 40,
       cpuMicrosPerRequest: 200 + (i % 2) * 4,
       rssMb: 150 + (i % 4) * 3, // a GC sawtooth, no trend
+      rssAnonMb: 120,
+      rssFileMb: 30,
       heapUsedMb: 60,
+      heapTotalMb: 70,
+      externalMb: 5,
       lagMeanMs: 1.5,
       lagP99Ms: 8,
       errors5xx: 0,
