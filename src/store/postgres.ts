@@ -28,6 +28,13 @@ export const CONNECTION_WAIT_MS = 10_000;
 // int8 (epoch milliseconds, counts) as JS numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+/** Whether the database's default collation (the one `vms.name` and its indexes use) orders text by its bytes. */
+async function hasBytewiseCollation(db: Kysely<DB>): Promise<boolean> {
+  const { rows } = await sql<{ collation: string }>`
+    select datcollate as collation from pg_database where datname = current_database()`.execute(db);
+  return /^(C|POSIX|C\.UTF-?8)$/i.test(rows[0]?.collation ?? '');
+}
+
 export async function openPostgresStore(connectionString: string, log: BusLogger, options: StoreOptions = {}): Promise<Store> {
   const migrator = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 1 }) }) });
   try {
@@ -58,6 +65,7 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
     db,
     dialect: 'postgres',
     bus,
+    bytewiseTextOrder: await hasBytewiseCollation(db),
     notifyInTransaction: async (trx, event) => {
       await sql`select pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(event)})`.execute(trx);
     },

@@ -127,6 +127,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     return new Store({
       db,
       dialect: 'sqlite',
+      bytewiseTextOrder: true,
       rowBatches: rowBatchWriter(db, database),
       bus: new InProcessRevocationBus(),
       notifyInTransaction: async () => {},

@@ -97,6 +97,8 @@ export interface StoreOptions {
   dialect: Dialect;
   bus: RevocationBus;
   rowBatches?: RowBatchWriter;
+  /** See `Store.bytewiseTextOrder`. */
+  bytewiseTextOrder: boolean;
   /** Where NOTIFY is sent inside a transaction (PG); a no-op on SQLite. */
   notifyInTransaction: (trx: Transaction<DB>, event: Omit<RevocationEvent, 'seq'> & { seq: number }) => Promise<void>;
   close: () => Promise<void>;
@@ -106,6 +108,12 @@ export class Store {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
   readonly bus: RevocationBus;
+  /**
+   * Text columns compare and sort by their bytes (UTF-8, hence code points): always on SQLite (BINARY), on
+   * PostgreSQL when the database's collation is C, POSIX or C.UTF-8. Range seeks that reason about the order of
+   * strings (src/inventory/query/prefix-seek.ts) rely on it; under a linguistic collation they are not used.
+   */
+  readonly bytewiseTextOrder: boolean;
   private readonly notifyInTransaction: StoreOptions['notifyInTransaction'];
   private readonly closeBackend: () => Promise<void>;
   private readonly rowBatches: RowBatchWriter | undefined;
@@ -115,6 +123,7 @@ export class Store {
     this.db = options.db;
     this.dialect = options.dialect;
     this.bus = options.bus;
+    this.bytewiseTextOrder = options.bytewiseTextOrder;
     this.notifyInTransaction = options.notifyInTransaction;
     this.closeBackend = options.close;
   }

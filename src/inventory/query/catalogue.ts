@@ -37,6 +37,12 @@ export interface QueryField {
   readonly adminOnly?: boolean;
   /** A constant attribute (`isBusy="false"`): filterable and sortable as a SQL literal, never selected. */
   readonly constant?: number;
+  /**
+   * A name prefix on this field, when the page is sorted by it, is sought as ranges of its index (prefix-seek.ts):
+   * set where an index in page order serves a range of the column in every scope and restriction of the type.
+   * Elsewhere each range could be a scan of its own, worse than the one walk.
+   */
+  readonly prefixSeek?: true;
 }
 
 type AnySelect = SelectQueryBuilder<any, any, any>;
@@ -100,7 +106,8 @@ const VM_TABLE: QueryTable = {
     vdc: (qb) => qb.innerJoin('vdcs as vd', 'vd.id', 'vms.vdc_id'),
   },
   fields: {
-    name: { column: 'vms.name', type: 'string' },
+    // (org_id, name, id), (name, id), (vdc_id, name, id) and the template variants: migration 0002.
+    name: { column: 'vms.name', type: 'string', prefixSeek: true },
     // vApp, VDC and owner names are read from their copies on `vms` (migration 0016, kept exact by triggers), so
     // that filtering and sorting by them walks an index of `vms` instead of joining and sorting every VM.
     containerName: { column: 'vms.vapp_name', type: 'string' },
@@ -154,7 +161,8 @@ const VAPP_TABLE: QueryTable = {
     owner: (qb) => qb.leftJoin('users as ow', 'ow.id', 'vapps.owner_id'),
   },
   fields: {
-    name: { column: 'vapps.name', type: 'string' },
+    // (org_id, is_template, name, id), (is_template, name, id), (vdc_id, name, id): migration 0002.
+    name: { column: 'vapps.name', type: 'string', prefixSeek: true },
     description: { column: 'vapps.description', type: 'string' },
     vdcName: { column: 'vd.name', type: 'string', joins: ['vdc'] },
     vdc: { column: 'vapps.vdc_id', type: 'ref', ref: ref('vdc', vdcHref) },

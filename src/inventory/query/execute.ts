@@ -25,6 +25,7 @@ import type { QueryField, QueryTypeDefinition, Row } from './catalogue.js';
 import type { QuerySort } from './params.js';
 import { pageOffset } from './paging.js';
 import { queryCaches, type Anchor } from './cache.js';
+import { caseInsensitivePrefixRanges, requiredPrefix } from './prefix-seek.js';
 
 /** Distance between cached keyset anchors: a deep page skips fewer than this many index entries. */
 export const ANCHOR_EVERY = 256;
@@ -54,6 +55,7 @@ export interface QueryResult {
 const DEFAULT_SORT_FIELD = 'name';
 
 type AnyDb = Kysely<any>;
+type AnySelect = SelectQueryBuilder<any, any, any>;
 
 /** A validated query: its cache keys and the statements that run it. Building one throws 400 for bad input. */
 export interface QueryPlan {
@@ -113,9 +115,46 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
   const after = (start: Anchor) =>
     sql<SqlBool>`(${sortColumn}, ${idColumn}) ${sql.raw(direction === 'asc' ? '>' : '<')} (${start.key}, ${start.id})`;
 
-  const countQuery = (ex: Executor) =>
-    matching(ex, joinsOf(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : [])).select(sql<number>`count(*)`.as('n'));
+  // A case-insensitive prefix on the sort column (`name==db-0*`, sorted by name) is sought as a few ranges of the
+  // sort index, merged in page order (prefix-seek.ts); otherwise the page walked the scope's index from its start.
+  const prefix = store.bytewiseTextOrder && sortField.prefixSeek ? requiredPrefix(ast, sortName) : null;
+  const seekRanges = prefix === null ? [] : caseInsensitivePrefixRanges(prefix, { unicodeLowercase: store.dialect === 'postgres' });
+  /** One statement per range, UNION ALL: `arm` adds the columns and conditions each needs. */
+  const perRange = <Q extends AnySelect>(ex: Executor, joins: ReadonlySet<string>, arm: (qb: AnySelect) => Q) => {
+    const arms = seekRanges.map(({ lo, hi }) =>
+      arm(
+        matching(ex, joins)
+          .where(sortColumn as Expression<any>, '>=', lo)
+          .where(sortColumn as Expression<any>, '<', hi),
+      ),
+    );
+    return arms.slice(1).reduce((merged: AnySelect, next) => merged.unionAll(next), arms[0]!);
+  };
+  /** The matching rows' sort keys (`k`) and ids after `start`, in page order, at most `limit` after skipping `skip`. */
+  const keysInOrder = (ex: Executor, start: Anchor | null, limit: number, skip: number): AnySelect => {
+    const keysOf = (qb: AnySelect) => {
+      const keys = qb.select([sortColumn.as('k'), idColumn.as('id')]);
+      return start ? keys.where(after(start)) : keys;
+    };
+    const inOrder =
+      seekRanges.length > 0
+        ? perRange(ex, matchJoins, keysOf).orderBy('k', direction).orderBy('id', direction)
+        : ordered(keysOf(matching(ex, matchJoins)));
+    const limited = inOrder.limit(limit);
+    return skip > 0 ? limited.offset(skip) : limited;
+  };
+
+  const filterJoins = joinsOf(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : []);
+  const countQuery = (ex: Executor) => {
+    if (seekRanges.length === 0) return matching(ex, filterJoins).select(sql<number>`count(*)`.as('n'));
+    // The ranges are disjoint: the count is the sum of theirs.
+    const counts = perRange(ex, filterJoins, (qb) => qb.select(sql<number>`count(*)`.as('n')));
+    return (ex as AnyDb).selectFrom(counts.as('per_range')).select(sql<number>`sum(per_range.n)`.as('n'));
+  };
   const pageIds = (ex: Executor, start: Anchor | null, skip: number) => {
+    if (seekRanges.length > 0) {
+      return (ex as AnyDb).selectFrom(keysInOrder(ex, start, request.pageSize, skip).as('seek')).select('seek.id as id');
+    }
     let ids = matching(ex, matchJoins).select(idColumn.as('id'));
     if (start) ids = ids.where(after(start));
     ids = ordered(ids).limit(request.pageSize);
@@ -140,9 +179,7 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
     async anchors(ex, from, count) {
       // The next count * ANCHOR_EVERY keys from the index (LIMIT first, so the scan stops there), numbered,
       // keeping every ANCHOR_EVERY-th.
-      let keys = matching(ex, matchJoins).select([sortColumn.as('k'), idColumn.as('id')]);
-      if (from) keys = keys.where(after(from));
-      const limited = ordered(keys).limit(count * ANCHOR_EVERY);
+      const limited = keysInOrder(ex, from, count * ANCHOR_EVERY, 0);
       const dir = sql.raw(direction);
       const numbered = (ex as AnyDb)
         .selectFrom(limited.as('limited'))
