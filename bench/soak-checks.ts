@@ -32,6 +32,9 @@ export interface IntervalSample {
   /** V8's committed heap and the memory outside it that it accounts for (Buffers, ArrayBuffers). */
   heapTotalMb: number;
   externalMb: number;
+  /** SQLite only (NaN on PostgreSQL): the database file and its write-ahead log. A WAL that keeps growing makes every read slower. */
+  dbFileMb: number;
+  walFileMb: number;
   /** The server's event-loop delay over the interval (prom-client, reset at each scrape). */
   lagMeanMs: number;
   lagP99Ms: number;

@@ -21,6 +21,8 @@ const COLUMNS: ReadonlyArray<[string, (s: IntervalSample) => number]> = [
   ['heap_used_mb', (s) => s.heapUsedMb],
   ['heap_total_mb', (s) => s.heapTotalMb],
   ['external_mb', (s) => s.externalMb],
+  ['db_file_mb', (s) => s.dbFileMb],
+  ['wal_file_mb', (s) => s.walFileMb],
   ['lag_mean_ms', (s) => s.lagMeanMs],
   ['lag_p99_ms', (s) => s.lagP99Ms],
   ['errors_5xx', (s) => s.errors5xx],

@@ -9,7 +9,7 @@
  * docs/performance-soak.md explains the mix, the checks and their thresholds.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -169,6 +169,18 @@ function rssMb(pid: number): number {
   return memoryFromStatus(pid).VmRSS;
 }
 
+/** Sizes in MB of a SQLite database and its WAL (0 when there is none at the moment). */
+function storeFiles(file: string): { db: number; wal: number } {
+  const size = (f: string) => {
+    try {
+      return statSync(f).size / 1048576;
+    } catch {
+      return 0;
+    }
+  };
+  return { db: size(file), wal: size(`${file}-wal`) };
+}
+
 /** The kernel's memory figures for a process (/proc/<pid>/status), in MB; NaN for one it does not report. */
 function memoryFromStatus(pid: number): { VmRSS: number; RssAnon: number; RssFile: number; RssShmem: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -272,6 +284,8 @@ class Soak {
   private readonly live: LiveToken[] = [];
   private readonly dead: LiveToken[] = [];
   private readonly jar = new CookieJar();
+  /** The portal sign-in in flight, shared by every page load that found the session ended (see renewPortalSession). */
+  private portalSignIn: Promise<void> | null = null;
   private signIns = 0;
   exchanges = 0;
   problems: Problems = { errors5xx: 0, unexpected: 0, revocations: 0, examples: [] };
@@ -376,6 +390,20 @@ class Soak {
     return { org, id: clientId, refresh, access: (JSON.parse(first.body) as { access_token: string }).access_token };
   }
 
+  /**
+   * One sign-in for every page load that found the session `stale` ended. Dozens of loads are in flight when the
+   * portal session's hour ends: each signing in on its own raced the others (a sign-in form fetched with a cookie
+   * another load had just renewed is a redirect, not a form: the hour-long run's only unexpected statuses).
+   */
+  private async renewPortalSession(stale: string): Promise<void> {
+    if (this.portalSignIn) return this.portalSignIn;
+    if (this.jar.header() !== stale) return; // renewed since this load was sent
+    this.portalSignIn = this.signInPortal().finally(() => {
+      this.portalSignIn = null;
+    });
+    return this.portalSignIn;
+  }
+
   private async signInPortal(): Promise<void> {
     const form = await this.http.request('GET', '/tenant/acme/login', { Cookie: this.jar.header() });
     this.expect(form, [200], 'portal sign-in form');
@@ -444,10 +472,11 @@ class Soak {
         return;
       }
       case 'portal': {
-        let reply = await this.http.request('GET', '/tenant/acme/preferences', { Cookie: this.jar.header() });
+        const cookie = this.jar.header();
+        let reply = await this.http.request('GET', '/tenant/acme/preferences', { Cookie: cookie });
         if (reply.status === 303) {
           // The portal session ended (its hour): sign in again, as the user would.
-          await this.signInPortal();
+          await this.renewPortalSession(cookie);
           reply = await this.http.request('GET', '/tenant/acme/preferences', { Cookie: this.jar.header() });
         }
         this.expect(reply, [200], 'portal Access Tokens page');
@@ -727,6 +756,7 @@ async function main(): Promise<number> {
       const [metrics, rows] = await Promise.all([scrape(server.metricsUrl), counter.count()]);
       const now = { ...soak.problems, revokedAccepted: soak.revokedAccepted };
       const memory = memoryFromStatus(pid);
+      const files = options.backend === 'sqlite' ? storeFiles(join(dataDir, 'tessera.db')) : { db: NaN, wal: NaN };
       const sample: IntervalSample = {
         index: samples.length,
         atMinutes: (performance.now() - start) / 60_000,
@@ -744,6 +774,8 @@ async function main(): Promise<number> {
         heapUsedMb: metrics.heapUsedMb,
         heapTotalMb: metrics.heapTotalMb,
         externalMb: metrics.externalMb,
+        dbFileMb: files.db,
+        walFileMb: files.wal,
         lagMeanMs: metrics.lagMeanMs,
         lagP99Ms: metrics.lagP99Ms,
         errors5xx: now.errors5xx - seen.errors5xx,
@@ -764,7 +796,7 @@ async function main(): Promise<number> {
         .join(' ');
       say(
         `[${sample.atMinutes.toFixed(1)} min] ${sample.requestsPerSecond.toFixed(0)} req/s, ${sample.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, ` +
-          `p99 ${sample.p99Ms.toFixed(1)} ms, RSS ${sample.rssMb.toFixed(0)} MB (anon ${sample.rssAnonMb.toFixed(0)}, file ${sample.rssFileMb.toFixed(0)}), heap ${sample.heapUsedMb.toFixed(0)}/${sample.heapTotalMb.toFixed(0)} MB, ext ${sample.externalMb.toFixed(0)} MB, lag ${sample.lagMeanMs.toFixed(2)} ms` +
+          `p99 ${sample.p99Ms.toFixed(1)} ms, RSS ${sample.rssMb.toFixed(0)} MB (anon ${sample.rssAnonMb.toFixed(0)}, file ${sample.rssFileMb.toFixed(0)}), heap ${sample.heapUsedMb.toFixed(0)}/${sample.heapTotalMb.toFixed(0)} MB, ext ${sample.externalMb.toFixed(0)} MB${Number.isNaN(sample.walFileMb) ? '' : `, db ${sample.dbFileMb.toFixed(0)} + WAL ${sample.walFileMb.toFixed(0)} MB`}, lag ${sample.lagMeanMs.toFixed(2)} ms` +
           `${sample.behind ? `, ${sample.behind} behind` : ''}  [${statusText}]`,
       );
     }

@@ -27,6 +27,8 @@ function run(change: (s: IntervalSample, i: number) => Partial<IntervalSample> =
       heapUsedMb: 60,
       heapTotalMb: 70,
       externalMb: 5,
+      dbFileMb: 10,
+      walFileMb: 4,
       lagMeanMs: 1.5,
       lagP99Ms: 8,
       errors5xx: 0,
