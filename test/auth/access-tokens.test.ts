@@ -8,7 +8,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { AccessTokenService } from '../../src/auth/access-tokens.js';
+import { AccessTokenService, MAX_CACHED_ACCESS_TOKENS } from '../../src/auth/access-tokens.js';
 import { credentialFromHeaders } from '../../src/auth/authenticator.js';
 
 const key = { kid: randomUUID(), secret: randomBytes(32).toString('base64url') };
@@ -122,6 +122,25 @@ describe('AccessTokenService', () => {
     const { token, claims } = await service.mint({ userId: randomUUID(), orgId: randomUUID(), kind: 'password', apiTokenId: null });
     assert.ok(await service.verify(token));
     assert.equal(await service.verify(token, claims.exp + 1), null);
+  });
+
+  test(`at most ${MAX_CACHED_ACCESS_TOKENS} verified tokens are remembered, the oldest first out, and an evicted one still verifies`, async () => {
+    const service = new AccessTokenService(key, 300);
+    const mint = () => service.mint({ userId: randomUUID(), orgId: randomUUID(), kind: 'password', apiTokenId: null }).token;
+    const first = mint();
+    assert.ok(await service.verify(first));
+    assert.ok(service.cached(first), 'a verified token is remembered');
+    const later: string[] = [];
+    for (let i = 0; i < MAX_CACHED_ACCESS_TOKENS; i++) {
+      const token = mint();
+      later.push(token);
+      assert.ok(await service.verify(token));
+    }
+    assert.equal(service.cached(first), undefined, 'the oldest was evicted');
+    assert.ok(service.cached(later[0]!) && service.cached(later.at(-1)!), 'the newer ones stay');
+    assert.ok(await service.verify(first), 'the evicted token verifies again');
+    assert.ok(service.cached(first), 'and is remembered again');
+    assert.equal(service.cached(later[0]!), undefined, 'in place of the oldest');
   });
 });
 
