@@ -265,6 +265,34 @@ for (const plan of bothBackends()) {
       );
     });
 
+    // SQLite reports no row counts; its plan is pinned by the next test instead.
+    if (plan.backend === 'postgres') {
+      test('each range reads only what the page can need (rows read, by EXPLAIN ANALYZE)', async () => {
+        const queryPlan = planQuery(store, request('name==db-*', 'asc', 1, 25));
+        const compiled = queryPlan.pageIds(store.db, null, 0).compile();
+        const { rows } = await store.db.executeQuery<{ 'QUERY PLAN': unknown }>(
+          CompiledQuery.raw(`explain (analyze, format json) ${compiled.sql}`, [...compiled.parameters]),
+        );
+        let scanned = 0;
+        const walk = (node: {
+          'Node Type': string;
+          'Relation Name'?: string;
+          'Actual Rows': number;
+          'Actual Loops': number;
+          Plans?: unknown[];
+        }) => {
+          if (node['Relation Name'] === 'vms') scanned += node['Actual Rows'] * node['Actual Loops'];
+          for (const child of node.Plans ?? []) walk(child as typeof node);
+        };
+        walk((rows[0]!['QUERY PLAN'] as Array<{ Plan: Parameters<typeof walk>[0] }>)[0]!.Plan);
+        const ranges = caseInsensitivePrefixRanges('db-', { unicodeLowercase: true }).length;
+        assert.ok(
+          scanned <= ranges * 25,
+          `${scanned} rows read for a page of 25 over ${ranges} ranges (${expected('db-', 'asc').length} match)`,
+        );
+      });
+    }
+
     if (plan.backend === 'sqlite') {
       test('the page is a merge of index seeks, and so is the count', async () => {
         const explain = async (compiled: { sql: string; parameters: readonly unknown[] }) =>
@@ -283,7 +311,7 @@ for (const plan of bothBackends()) {
           4,
           page,
         );
-        assert.doesNotMatch(page, /SCAN vms|TEMP B-TREE/, page);
+        assert.doesNotMatch(page, /SCAN vms/, page); // a temporary B-tree may order each range's 25 rows for the merge
         const count = await explain(queryPlan.countQuery(store.db).compile());
         assert.doesNotMatch(count, /SCAN vms/, count);
       });
