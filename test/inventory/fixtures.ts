@@ -10,6 +10,29 @@ import { openPostgresStore } from '../../src/store/postgres.js';
 import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 import { createTestDatabase } from '../helpers/tessera.js';
 import type { BackendPlan } from '../store/backends.js';
+import type { Insertable } from 'kysely';
+import type { VdcTable } from '../../src/inventory/schema.js';
+
+/** A VDC row with no capacity, quota or network (the sort and seek suites need only its id and name). */
+export function emptyVdcRow(orgId: string, name: string): Insertable<VdcTable> {
+  return {
+    id: randomUUID(),
+    org_id: orgId,
+    name,
+    description: '',
+    allocation_model: 'AllocationVApp',
+    is_enabled: 1,
+    cpu_allocated_mhz: 0,
+    cpu_limit_mhz: 0,
+    memory_allocated_mb: 0,
+    memory_limit_mb: 0,
+    storage_limit_mb: 0,
+    storage_profile: 'gold',
+    network_name: null,
+    vm_quota: 0,
+    created_at: 0,
+  };
+}
 
 export async function openTestStore(plan: BackendPlan): Promise<{ store: Store; cleanup(): Promise<void> }> {
   if (plan.backend === 'sqlite') {

@@ -17,9 +17,9 @@ import { queryType } from '../../../src/inventory/query/catalogue.js';
 import { caseInsensitivePrefixRanges, MAX_RANGES, requiredPrefix } from '../../../src/inventory/query/prefix-seek.js';
 import { parseFiql } from '../../../src/domain/fiql.js';
 import { insertInventoryRows } from '../../../src/inventory/writer.js';
-import type { VAppTable, VdcTable, VmTable } from '../../../src/inventory/schema.js';
+import type { VAppTable, VmTable } from '../../../src/inventory/schema.js';
 import { bothBackends, reportUnavailable } from '../../store/backends.js';
-import { makeOrg, openTestStore } from '../fixtures.js';
+import { emptyVdcRow, makeOrg, openTestStore } from '../fixtures.js';
 
 /** SQLite's LIKE folds ASCII letters only. */
 const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
@@ -128,23 +128,7 @@ for (const plan of bothBackends()) {
         [orgId, 1300],
         [other, 50],
       ] as const) {
-        const vdc: Insertable<VdcTable> = {
-          id: randomUUID(),
-          org_id: org,
-          name: 'vdc',
-          description: '',
-          allocation_model: 'AllocationVApp',
-          is_enabled: 1,
-          cpu_allocated_mhz: 0,
-          cpu_limit_mhz: 0,
-          memory_allocated_mb: 0,
-          memory_limit_mb: 0,
-          storage_limit_mb: 0,
-          storage_profile: 'gold',
-          network_name: null,
-          vm_quota: 0,
-          created_at: 0,
-        };
+        const vdc = emptyVdcRow(org, 'vdc');
         const vapp: Insertable<VAppTable> = {
           id: randomUUID(),
           org_id: org,

@@ -13,7 +13,7 @@ import type { Store } from '../../../src/store/store.js';
 import { executeQuery } from '../../../src/inventory/query/execute.js';
 import { queryType } from '../../../src/inventory/query/catalogue.js';
 import { insertInventoryRows } from '../../../src/inventory/writer.js';
-import type { VAppTable, VdcTable, VmTable } from '../../../src/inventory/schema.js';
+import type { VAppTable, VmTable } from '../../../src/inventory/schema.js';
 import { VM_SORT_FIELDS } from '../../../src/http/portal/inventory-queries.js';
 import type { InventoryScope } from '../../../src/inventory/scope.js';
 import { readInventoryFile } from '../../../src/inventory/declarative/validate.js';
@@ -21,7 +21,7 @@ import { desiredFromFile } from '../../../src/inventory/declarative/model.js';
 import { applyInventory } from '../../../src/inventory/declarative/apply.js';
 import { createOrgWithRoles } from '../../../src/auth/bootstrap.js';
 import { bothBackends, reportUnavailable } from '../../store/backends.js';
-import { makeOrg, makeUser, openTestStore } from '../fixtures.js';
+import { emptyVdcRow, makeOrg, makeUser, openTestStore } from '../fixtures.js';
 
 const PAGE_SIZE = 25;
 const STATUSES = ['POWERED_ON', 'POWERED_OFF', 'SUSPENDED', 'UNRESOLVED'];
@@ -64,23 +64,7 @@ function lcg(seed: number) {
 
 async function world(store: Store, orgId: string, vdcNames: string[], vapps: number, perVApp: number, ownerIds: (string | null)[]) {
   const random = lcg(orgId.charCodeAt(0) + vapps);
-  const vdcs: Insertable<VdcTable>[] = vdcNames.map((name) => ({
-    id: randomUUID(),
-    org_id: orgId,
-    name,
-    description: '',
-    allocation_model: 'AllocationVApp',
-    is_enabled: 1,
-    cpu_allocated_mhz: 0,
-    cpu_limit_mhz: 0,
-    memory_allocated_mb: 0,
-    memory_limit_mb: 0,
-    storage_limit_mb: 0,
-    storage_profile: 'gold',
-    network_name: null,
-    vm_quota: 0,
-    created_at: 0,
-  }));
+  const vdcs = vdcNames.map((name) => emptyVdcRow(orgId, name));
   const vappRows: Insertable<VAppTable>[] = [];
   const vms: Insertable<VmTable>[] = [];
   for (let a = 0; a < vapps; a++) {
