@@ -30,10 +30,11 @@ const ISSUER = 'tessera';
 const AUDIENCE = 'tessera-api';
 /**
  * Verified tokens remembered, oldest first out. 10,000, not more: an entry (the token text as key, its claims) is
- * about 0.95 KB of heap (measured: 10,000 entries, 9.0-9.3 MB), and a busy exchange endpoint mints a thousand sessions a second, most used once or twice,
- * so the cache is always full. At 50,000 it held about 47 MB, half the live heap of a soaked node, and its churn
- * through the old generation grew V8's committed heap for five minutes (docs/performance-soak.md). A session
- * evicted while still in use costs one verification again (HMAC and JSON.parse, a few microseconds).
+ * about 0.95 KB of heap (measured: 10,000 entries, 9.0-9.3 MB), and a busy exchange endpoint mints a thousand
+ * sessions a second, most used once or twice, so the cache is always full. At 50,000 it held about 47 MB, half the
+ * live heap of a soaked node, and its churn through the old generation grew V8's committed heap for five minutes
+ * (docs/performance-soak.md). A session evicted while still in use costs one verification again (HMAC and
+ * JSON.parse, a few microseconds).
  */
 export const MAX_CACHED_ACCESS_TOKENS = 10_000;
 

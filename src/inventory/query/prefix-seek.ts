@@ -7,8 +7,8 @@
  * index from its start and tested every name (83x the cost of a cached page at 100,000 VMs).
  *
  * It is a few ranges, though: one per way of writing the prefix's letters. Each range is an index seek that yields
- * rows in page order, and a UNION ALL of them under the page's ORDER BY and LIMIT is merged in that order by both
- * databases (SQLite's merge of co-routines, PostgreSQL's Merge Append), reading the page's rows and a few more.
+ * rows in page order; execute.ts cuts each at the page's size and merges them (a UNION ALL under the page's ORDER
+ * BY and LIMIT), so a page reads at most a page's rows per range.
  *
  * The ranges are a superset of the matches, never a subset: the filter's own LIKE/ILIKE still decides. Proof for
  * a prefix written `v + r`, where `v` is its first characters with each letter written one particular way: every
