@@ -22,6 +22,7 @@ import { insertInventoryRows } from '../../src/inventory/writer.js';
 import { getVm, listExtraConfigOfVms, listVmExtraConfig } from '../../src/inventory/repository.js';
 import { DEFAULT_DISK_MB } from '../../src/store/migrations/0004_vm_extra_config.js';
 import { bothBackends, reportUnavailable, type BackendPlan } from './backends.js';
+import { emptyVdcRow } from '../inventory/fixtures.js';
 
 const silentLog = { warn() {}, info() {} };
 
@@ -100,23 +101,7 @@ async function newVm(store: Store, orgId: string, vm: { disk_mb?: number } = {})
   const ids = { vdc: randomUUID(), vapp: randomUUID(), vm: randomUUID() };
   const common = { org_id: orgId, description: '', created_at: Date.now() };
   await insertInventoryRows(store.db, {
-    vdcs: [
-      {
-        ...common,
-        id: ids.vdc,
-        name: `vdc-${ids.vdc.slice(0, 8)}`,
-        allocation_model: 'Flex',
-        is_enabled: 1,
-        cpu_allocated_mhz: 0,
-        cpu_limit_mhz: 0,
-        memory_allocated_mb: 0,
-        memory_limit_mb: 0,
-        storage_limit_mb: 0,
-        storage_profile: 'Gold',
-        network_name: null,
-        vm_quota: 0,
-      },
-    ],
+    vdcs: [{ ...emptyVdcRow(orgId, `vdc-${ids.vdc.slice(0, 8)}`), id: ids.vdc }],
     vapps: [
       {
         ...common,
