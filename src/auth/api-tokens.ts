@@ -6,7 +6,7 @@
  *   -> revoke (the token and every session made from it stop working on the next request).
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Store, ApiTokenRow, Org } from '../store/store.js';
+import type { Store, ApiTokenRow, ExchangeTokenRow, Org } from '../store/store.js';
 import type { AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
 import type { RevocationView } from './revocation-view.js';
@@ -41,10 +41,10 @@ const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 20_000;
 
 class MintedTokenCache {
-  private readonly byHash = new Map<string, { row: ApiTokenRow; loadedAt: number }>();
+  private readonly byHash = new Map<string, { row: ExchangeTokenRow; loadedAt: number }>();
   private readonly hashById = new Map<string, string>();
 
-  get(hash: string, now: number): ApiTokenRow | undefined {
+  get(hash: string, now: number): ExchangeTokenRow | undefined {
     const entry = this.byHash.get(hash);
     if (!entry) return undefined;
     if (now - entry.loadedAt > CACHE_TTL_MS) {
@@ -54,7 +54,7 @@ class MintedTokenCache {
     return entry.row;
   }
 
-  put(hash: string, row: ApiTokenRow, now: number): void {
+  put(hash: string, row: ExchangeTokenRow, now: number): void {
     if (this.byHash.size >= CACHE_MAX) {
       this.byHash.clear();
       this.hashById.clear();
@@ -314,14 +314,13 @@ export class ApiTokenService {
     return { apiToken: token, accessToken: access.token, expiresIn: access.expiresIn };
   }
 
-  /** Hot path: the refresh_token grant. No synchronous disk write: usage and audit are coalesced off-path. */
   /**
-   * `beforeLookup` sees the token's hash once it is known to be well formed (the per-token rate limit), so the
-   * hot path hashes once.
-   */
-  /**
-   * `otherKind` is asked only when the hash is no user API token's (a service account's rotating token): the
-   * user-token hot path costs nothing more, and the refresh grant dispatches by what the token is.
+   * Hot path: the refresh_token grant. No synchronous disk write: usage and audit are coalesced off-path.
+   * - `beforeLookup` sees the token's hash once it is known to be well formed (the per-token rate limit), so the
+   *   hot path hashes once.
+   * - `otherKind` is asked only when the hash is no user API token's (a service account's rotating token): the
+   *   user-token hot path costs nothing more, and the refresh grant dispatches by what the token is.
+   * - A cache miss reads only the columns an exchange needs (`store.exchangeTokenByHash`).
    */
   async exchange<T = never>(
     path: OAuthOrgPath,
@@ -344,7 +343,7 @@ export class ApiTokenService {
     }
     beforeLookup?.(hash);
     if (!row) {
-      row = await this.store.getApiTokenByHash(hash);
+      row = await this.store.exchangeTokenByHash(hash);
       if (!row && otherKind) {
         const other = await otherKind(hash);
         // The conditional return type cannot be narrowed inside a generic body; `other` is exactly `{ other: T }`.
@@ -386,7 +385,7 @@ export class ApiTokenService {
    * path and attributed to the token's owner and org (an event without an org is visible to the provider only,
    * so the org's administrators would never see refusals of their own tokens). A method, not a closure per call.
    */
-  private refuseExchange(found: ApiTokenRow, ip: string, reason: string): TesseraError {
+  private refuseExchange(found: ExchangeTokenRow, ip: string, reason: string): TesseraError {
     void (async () => {
       const owner = await this.identities.get(found.user_id).catch(() => null);
       const orgName = owner?.orgName ?? (await this.store.getOrg(found.org_id).catch(() => undefined))?.name ?? '';

@@ -157,7 +157,7 @@ export class IdentityCache {
 
   private async load(userId: string): Promise<{ identity: Identity | null; loadedAt: number }> {
     const loadedAt = Date.now();
-    const user = await this.store.getUser(userId);
+    const user = await this.store.identityUserById(userId);
     if (!user) return { identity: null, loadedAt };
     const [org, role] = await Promise.all([this.org(user.org_id), this.role(user.role_id)]);
     const oldest = Math.min(loadedAt, org.loadedAt, role.loadedAt);

@@ -10,7 +10,7 @@ test('looking up more distinct ids than the cap never holds more than the cap', 
   const chain: Record<string, unknown> = {};
   for (const m of ['selectFrom', 'select', 'where']) chain[m] = () => chain;
   Object.assign(chain, none);
-  const store = { getUser: async () => undefined, db: chain } as unknown as Store;
+  const store = { identityUserById: async () => undefined, db: chain } as unknown as Store;
   const cache = new IdentityCache(store);
   const entries = (cache as unknown as { entries: Map<string, unknown> }).entries;
   for (let i = 0; i < MAX_IDENTITIES + 10; i++) {
@@ -27,7 +27,7 @@ function countingStore(users: number) {
   const org = { id: 'o1', name: 'acme', is_enabled: 1 };
   const state = { roleName: 'vApp Author', rights: ['vapp.view'] };
   const store = {
-    getUser: async (id: string) => {
+    identityUserById: async (id: string) => {
       reads.user++;
       return Number(id.slice(1)) < users ? { id, name: id, org_id: 'o1', role_id: 'r1', is_enabled: 1 } : undefined;
     },

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import type { Store, RevocationEvent } from '../../src/store/store.js';
+import { EXCHANGE_TOKEN_COLUMNS, IDENTITY_USER_COLUMNS, type Store, type RevocationEvent } from '../../src/store/store.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import { compiledLookup } from '../../src/store/compiled-lookup.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { migrateToLatest, MIGRATION_NAMES } from '../../src/store/migrate.js';
 import { RevocationView } from '../../src/auth/revocation-view.js';
@@ -295,6 +296,56 @@ for (const plan of bothBackends()) {
       // Deleting the user deletes their tokens (ON DELETE CASCADE).
       await store.deleteUser(user.id);
       assert.equal(await store.getApiToken(a.id), undefined);
+    });
+
+    test('the compiled exchange and identity reads: the row of each value asked, only their columns, undefined when absent', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id);
+      const user = await newUser(store, org.id, role.id);
+      const other = await newUser(store, org.id, role.id);
+      const a = await newToken(store, org.id, user.id, 'a');
+      const b = await newToken(store, org.id, other.id, 'b');
+      assert.ok(await store.mintApiToken(a.id, hashOf('ca'), 'tsr_cacaca', Date.now()));
+      assert.ok(await store.mintApiToken(b.id, hashOf('cb'), 'tsr_cbcbcb', Date.now()));
+      await store.recordApiTokenUse(b.id, 99, ['10.0.0.9']);
+      // One statement compiled once and run with each value: every call reads its own row, in any order.
+      const [ra, rb, none] = await Promise.all([
+        store.exchangeTokenByHash(hashOf('ca')),
+        store.exchangeTokenByHash(hashOf('cb')),
+        store.exchangeTokenByHash(hashOf('cc')),
+      ]);
+      const full = (await store.getApiToken(b.id))!;
+      assert.deepEqual(rb, Object.fromEntries(EXCHANGE_TOKEN_COLUMNS.map((c) => [c, full[c]])), 'exactly the exchange columns, as stored');
+      assert.equal(ra?.id, a.id);
+      assert.equal(ra?.user_id, user.id);
+      assert.equal(none, undefined);
+      const [ua, ub, missing] = await Promise.all([
+        store.identityUserById(user.id),
+        store.identityUserById(other.id),
+        store.identityUserById(randomUUID()),
+      ]);
+      assert.deepEqual(Object.keys(ua!).sort(), [...IDENTITY_USER_COLUMNS].sort());
+      assert.deepEqual([ua?.id, ua?.name, ua?.org_id, ua?.role_id, ua?.is_enabled], [user.id, user.name, org.id, role.id, 1]);
+      assert.equal(ub?.id, other.id);
+      assert.equal(missing, undefined);
+      const twoValues = store.db.selectFrom('users').select('id').where('id', '=', 'a').where('name', '=', 'b');
+      assert.throws(() => compiledLookup(store.db, twoValues), /one parameter/);
+    });
+
+    test('recordApiTokenUses writes every entry of a batch given in any order', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id);
+      const user = await newUser(store, org.id, role.id);
+      const tokens = [];
+      for (let i = 0; i < 12; i++) tokens.push(await newToken(store, org.id, user.id, `u${i}`));
+      const entries = tokens.map((t, i) => ({ id: t.id, lastUsedAt: 1000 + i, ips: [`10.0.1.${i}`] })).reverse();
+      await store.recordApiTokenUses(entries);
+      for (const [i, t] of tokens.entries()) {
+        const row = (await store.getApiToken(t.id))!;
+        assert.equal(row.last_used_at, 1000 + i);
+        assert.deepEqual(JSON.parse(row.last_used_ips), [`10.0.1.${i}`]);
+      }
+      assert.equal(entries[0]!.id, tokens.at(-1)!.id, "the caller's array is left as it was given");
     });
 
     test('mintApiToken is one-shot: of two concurrent mints exactly one wins, and its secret is the one stored', async () => {
