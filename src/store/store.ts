@@ -487,8 +487,10 @@ export class Store {
    * (UPDATE ... FROM unnest), one transaction of prepared updates on SQLite. One fsync for the lot, instead of
    * one per token, which at a few thousand first uses a second was the exchange's bottleneck.
    * The rows are written in id order: each chunk then walks one stretch of the id index instead of hopping over all
-   * of it (about a tenth less CPU a row on SQLite at a million tokens), and two PostgreSQL nodes writing overlapping
-   * tokens lock them in the same order, so they cannot deadlock.
+   * of it (about a tenth less CPU a row on SQLite at a million tokens). On PostgreSQL two nodes writing overlapping
+   * tokens then lock them in the same order wherever the plan follows the input (a nested loop over the primary key,
+   * the usual plan for a chunk), so they seldom deadlock; a batch that fails is written again by the next tick
+   * (auth/token-usage.ts).
    */
   async recordApiTokenUses(
     unordered: readonly { id: string; lastUsedAt: number; ips: readonly string[] }[],
