@@ -71,6 +71,11 @@ export interface Config {
   readonly demoPassword: string | null;
   /** Connections in each node's PostgreSQL pool. Default 10. */
   readonly databasePoolSize: number;
+  /**
+   * PostgreSQL: prepare the exchange's hot reads once per connection (store/prepared-statements.ts). Default true;
+   * false behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21).
+   */
+  readonly databasePreparedStatements: boolean;
   /** After SIGTERM, in-flight requests get this long; then the rest are cut and the process exits 1. Default 10. */
   readonly shutdownGraceSeconds: number;
   /** After SIGTERM, /health/ready answers 503 for this long while the node still serves, before it stops listening. Default 0. */
@@ -155,6 +160,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   adminPassword: 'TESSERA_ADMIN_PASSWORD',
   demoPassword: 'TESSERA_DEMO_PASSWORD',
   databasePoolSize: 'TESSERA_DATABASE_POOL_SIZE',
+  databasePreparedStatements: 'TESSERA_DATABASE_PREPARED_STATEMENTS',
   shutdownGraceSeconds: 'TESSERA_SHUTDOWN_GRACE_SECONDS',
   shutdownDrainSeconds: 'TESSERA_SHUTDOWN_DRAIN_SECONDS',
   requestLog: 'TESSERA_REQUEST_LOG',
@@ -372,6 +378,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     adminPassword,
     demoPassword,
     databasePoolSize: int('databasePoolSize', DEFAULTS.databasePoolSize, 1, 1000),
+    databasePreparedStatements: bool('databasePreparedStatements', true),
     shutdownGraceSeconds: int('shutdownGraceSeconds', DEFAULTS.shutdownGraceSeconds, 0, 3600),
     shutdownDrainSeconds: int('shutdownDrainSeconds', DEFAULTS.shutdownDrainSeconds, 0, 600),
     requestLog: oneOf('requestLog', REQUEST_LOG_MODES, DEFAULTS.requestLog),

@@ -60,6 +60,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         databaseUrl: config.databaseUrl,
         sqliteFile: join(config.dataDir, 'tessera.db'),
         poolSize: config.databasePoolSize,
+        preparedStatements: config.databasePreparedStatements,
         revocationFeedMaxLagMs: config.revocationFeedMaxLagMs,
         ...(metrics ? { onQuery: metrics.onQuery } : {}),
       },

@@ -66,6 +66,7 @@ const BAD_VALUES: Array<[keyof Config, string, RegExp]> = [
   ['trustProxy', '*', /trusting every address would let any client choose its own address/],
   ['trustProxy', '0.0.0.0/0', /trusting every address/],
   ['revocationFeedMaxLagMs', '50', /whole number from 200 to 60000/],
+  ['databasePreparedStatements', 'sometimes', /TESSERA_DATABASE_PREPARED_STATEMENTS must be true or false, got "sometimes"/],
 ];
 
 describe('bad values', () => {
@@ -123,6 +124,8 @@ describe('values and precedence', () => {
     assert.equal(c.demoPassword, null);
     assert.deepEqual(c.trustProxy, [], 'no proxy is trusted unless configured');
     assert.equal(c.revocationFeedMaxLagMs, 2000);
+    assert.equal(c.databasePreparedStatements, true, 'PostgreSQL prepares the hot reads unless told not to');
+    assert.equal(loadConfig({}, { TESSERA_DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements, false);
     assert.equal(loadConfig({ http: true }, {}).port, 8080, '--http changes the default port');
     assert.equal(loadConfig({}, { TESSERA_HTTP: 'true' }).port, 8080);
   });

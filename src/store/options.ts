@@ -9,6 +9,8 @@ export interface StoreOptions {
   poolSize?: number;
   revocationFeedMaxLagMs?: number;
   onQuery?: (durationMs: number, failed: boolean) => void;
+  /** PostgreSQL: prepare the hot reads once per connection (default true; store/prepared-statements.ts). */
+  preparedStatements?: boolean;
 }
 
 /** Kysely's `log` option from an onQuery hook (kysely times each query only when `log` is set). */

@@ -10,6 +10,7 @@ import { migrateToLatest } from './migrate.js';
 import { Store } from './store.js';
 import { queryTimer, type StoreOptions } from './options.js';
 import { PgRevocationBus, REVOCATION_CHANNEL, type BusLogger } from './pg-revocation-bus.js';
+import { PreparedStatements, preparingPool } from './prepared-statements.js';
 
 export { REVOCATION_CHANNEL } from './pg-revocation-bus.js';
 
@@ -53,7 +54,11 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
   // An idle pooled connection killed by the server (restart, failover, admin) emits 'error' on the pool; without
   // a handler that would crash the process. The pool drops the client and the next query opens a new one.
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...queryTimer(options.onQuery) });
+  const prepared = options.preparedStatements === false ? undefined : new PreparedStatements();
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: prepared ? preparingPool(pool, prepared) : pool }),
+    ...queryTimer(options.onQuery),
+  });
   const bus = new PgRevocationBus({
     connectionString,
     pool,
@@ -70,5 +75,6 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
       await sql`select pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(event)})`.execute(trx);
     },
     close: () => db.destroy(),
+    prepareStatement: prepared && ((sqlText) => prepared.register(sqlText)),
   });
 }

@@ -122,6 +122,8 @@ export interface StoreOptions {
   /** Where NOTIFY is sent inside a transaction (PG); a no-op on SQLite. */
   notifyInTransaction: (trx: Transaction<DB>, event: Omit<RevocationEvent, 'seq'> & { seq: number }) => Promise<void>;
   close: () => Promise<void>;
+  /** PostgreSQL: told the text of each hot compiled read, to prepare it once per connection (store/prepared-statements.ts). */
+  prepareStatement?: (sqlText: string) => void;
 }
 
 export class Store {
@@ -157,8 +159,13 @@ export class Store {
     this.exchangeTokenByHash = compiledLookup(
       this.db,
       this.db.selectFrom('api_tokens').select(EXCHANGE_TOKEN_COLUMNS).where('secret_hash', '=', ''),
+      options.prepareStatement,
     );
-    this.identityUserById = compiledLookup(this.db, this.db.selectFrom('users').select(IDENTITY_USER_COLUMNS).where('id', '=', ''));
+    this.identityUserById = compiledLookup(
+      this.db,
+      this.db.selectFrom('users').select(IDENTITY_USER_COLUMNS).where('id', '=', ''),
+      options.prepareStatement,
+    );
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,71 @@
+/**
+ * Server-side prepared statements on PostgreSQL, for a fixed handful of hot reads.
+ *
+ * kysely's PostgreSQL driver sends every query unnamed, so PostgreSQL parses and plans it on every call. For the
+ * reads a cache miss makes on each exchange of a large token store (store/compiled-lookup.ts) that was most of
+ * the database's work: PostgreSQL's own CPU per read, measured on a million-token database, 174-196 µs unnamed
+ * against 82-120 µs named for the token by hash, 120-142 against 70-80 µs for the user by id (docs/performance.md
+ * §3). node-postgres prepares a statement that has a `name` once per connection and then only binds and executes.
+ *
+ * Only statements registered here are named, and they are registered by the code (never from a request), so the
+ * set is small and fixed: node-postgres keeps every named statement for the life of its connection, and PostgreSQL
+ * keeps it in that session. Every other query goes through unnamed, as before.
+ *
+ * Behind a pooler in transaction mode, named statements need PgBouncer 1.21 or later with
+ * `max_prepared_statements` set; `--database-prepared-statements false` turns them off (docs/postgresql.md).
+ */
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import type pg from 'pg';
+
+/** More than a handful would mean something registers per request; refuse rather than grow per connection. */
+export const MAX_PREPARED_STATEMENTS = 16;
+
+export class PreparedStatements {
+  private readonly names = new Map<string, string>();
+
+  /** Marks a statement's exact text to be prepared once per connection; registering it again is a no-op. */
+  register(sqlText: string): void {
+    if (this.names.has(sqlText)) return;
+    if (this.names.size >= MAX_PREPARED_STATEMENTS) {
+      throw new Error(`at most ${MAX_PREPARED_STATEMENTS} prepared statements: they live as long as each connection`);
+    }
+    this.names.set(sqlText, `tessera_${this.names.size + 1}`);
+  }
+
+  nameOf(sqlText: string): string | undefined {
+    return this.names.get(sqlText);
+  }
+
+  get size(): number {
+    return this.names.size;
+  }
+}
+
+/**
+ * The pool kysely is given: the same connections, whose queries are sent named when their text is registered.
+ * One wrapper per connection (kysely keys its own per-connection state on the object it receives).
+ */
+export function preparingPool(pool: pg.Pool, statements: PreparedStatements): PostgresPool {
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: ((textOrCursor: unknown, values?: readonly unknown[]) => {
+      if (typeof textOrCursor === 'string') {
+        const name = statements.nameOf(textOrCursor);
+        return name
+          ? client.query({ name, text: textOrCursor, values: values as unknown[] })
+          : client.query(textOrCursor, values as unknown[]);
+      }
+      return client.query(textOrCursor as pg.Submittable);
+    }) as unknown as PostgresPoolClient['query'],
+    release: (destroy) => client.release(destroy),
+  });
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (!wrapper) wrappers.set(client, (wrapper = wrap(client)));
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The exchange's hot reads on PostgreSQL are prepared once per connection (store/prepared-statements.ts): they
+ * show in the session's pg_prepared_statements, answer exactly as unnamed, survive a lost connection, and nothing
+ * else is named. Off (`preparedStatements: false`), nothing is prepared. Registration is bounded.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { MAX_PREPARED_STATEMENTS, PreparedStatements } from '../../src/store/prepared-statements.js';
+import type { Store } from '../../src/store/store.js';
+import { createTestDatabase } from '../helpers/tessera.js';
+import { postgresPlan, reportUnavailable } from './backends.js';
+import { mintedTokenRow, orgWithUsers } from './fixtures.js';
+
+const silent = { warn() {}, info() {} };
+
+test('registration: the same text keeps its name, distinct texts get distinct names, and the set is bounded', () => {
+  const statements = new PreparedStatements();
+  statements.register('select 1 where $1');
+  statements.register('select 1 where $1');
+  statements.register('select 2 where $1');
+  assert.equal(statements.size, 2);
+  assert.notEqual(statements.nameOf('select 1 where $1'), statements.nameOf('select 2 where $1'));
+  assert.equal(statements.nameOf('select 3 where $1'), undefined, 'an unregistered text is sent unnamed');
+  for (let i = 2; i < MAX_PREPARED_STATEMENTS; i++) statements.register(`select ${i + 1} where $1`);
+  assert.throws(() => statements.register('one too many'), /at most 16 prepared statements/);
+  assert.equal(statements.size, MAX_PREPARED_STATEMENTS);
+});
+
+/** The names prepared in the session of the pool's only connection. */
+async function preparedNames(store: Store): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(store.db);
+  return rows.map((r) => r.name);
+}
+
+/** A user with one minted token (fixtures.ts; the store's contract suite covers the writes themselves). */
+async function seedToken(store: Store): Promise<{ userId: string; hash: string; tokenId: string }> {
+  const { orgId, userIds } = await orgWithUsers(store, `org-${randomUUID().slice(0, 8)}`, ['u']);
+  const row = mintedTokenRow(orgId, userIds[0]!);
+  await store.insertApiToken(row);
+  return { userId: userIds[0]!, hash: row.secret_hash, tokenId: row.id };
+}
+
+for (const plan of [postgresPlan()]) {
+  if (reportUnavailable(plan, 'prepared statements')) continue;
+  describe('prepared statements on postgres', () => {
+    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    before(async () => {
+      database = await createTestDatabase();
+    });
+    after(async () => {
+      await database.drop();
+    });
+
+    test('the hot reads are named once per connection and answer as before; other queries stay unnamed', async () => {
+      const store = await openPostgresStore(database.url, silent, { poolSize: 1 });
+      try {
+        const seeded = await seedToken(store);
+        assert.deepEqual(await preparedNames(store), [], 'nothing is prepared before the reads run');
+        for (let i = 0; i < 3; i++) {
+          const token = await store.exchangeTokenByHash(seeded.hash);
+          assert.equal(token?.id, seeded.tokenId);
+          assert.equal((await store.identityUserById(seeded.userId))?.id, seeded.userId);
+        }
+        assert.equal(await store.exchangeTokenByHash('f'.repeat(64)), undefined);
+        assert.deepEqual(await preparedNames(store), ['tessera_1', 'tessera_2'], 'two statements, however many calls');
+        // A kysely query that is not a registered read (this one included) is never named.
+        await store.getOrg(randomUUID());
+        assert.deepEqual(await preparedNames(store), ['tessera_1', 'tessera_2']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a connection lost under the pool: the next one prepares again and the read still answers', async () => {
+      const store = await openPostgresStore(database.url, silent, { poolSize: 1 });
+      try {
+        const seeded = await seedToken(store);
+        assert.equal((await store.exchangeTokenByHash(seeded.hash))?.id, seeded.tokenId);
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(store.db);
+        const admin = await openPostgresStore(database.url, silent, { poolSize: 1, preparedStatements: false });
+        try {
+          await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(admin.db);
+        } finally {
+          await admin.close();
+        }
+        // The pool finds its idle connection dead and drops it (a query on it may fail once, as any query would).
+        let answer;
+        for (let attempt = 0; attempt < 5 && answer === undefined; attempt++) {
+          answer = await store.exchangeTokenByHash(seeded.hash).catch(() => undefined);
+        }
+        assert.equal(answer?.id, seeded.tokenId);
+        const { rows: after } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(store.db);
+        assert.notEqual(after[0]!.pid, rows[0]!.pid, 'a new connection');
+        assert.deepEqual(await preparedNames(store), ['tessera_1'], 'prepared again on the new connection');
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('turned off, nothing is prepared and the reads answer the same', async () => {
+      const store = await openPostgresStore(database.url, silent, { poolSize: 1, preparedStatements: false });
+      try {
+        const seeded = await seedToken(store);
+        assert.equal((await store.exchangeTokenByHash(seeded.hash))?.id, seeded.tokenId);
+        assert.equal((await store.identityUserById(seeded.userId))?.id, seeded.userId);
+        assert.deepEqual(await preparedNames(store), []);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
