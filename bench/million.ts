@@ -153,7 +153,11 @@ async function bulkWriter(backend: Backend): Promise<BulkWriter> {
       return (await client.query(sqlText, params)).rows[0] as never;
     },
     async close() {
-      await client.query('ANALYZE');
+      // A store in its steady state, as autovacuum leaves a table within minutes of a bulk load (PostgreSQL 13 and
+      // later vacuum after inserts too): statistics, and a visibility map that lets the list's index-only scans
+      // skip the table. A bare ANALYZE left every page not all-visible, so each index entry a page of the list
+      // walked past was checked against its table row (a deep org page 1.1 ms instead of 0.5 ms).
+      await client.query('VACUUM (ANALYZE)');
       await client.end();
     },
   };

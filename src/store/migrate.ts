@@ -21,6 +21,7 @@ import * as m0014 from './migrations/0014_portal_care.js';
 import * as m0015 from './migrations/0015_minted_token_listing.js';
 import * as m0016 from './migrations/0016_vm_sort_indexes.js';
 import * as m0017 from './migrations/0017_drop_full_revoked_index.js';
+import * as m0018 from './migrations/0018_minted_token_counts.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -47,6 +48,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0015_minted_token_listing', m0015],
   ['0016_vm_sort_indexes', m0016],
   ['0017_drop_full_revoked_index', m0017],
+  ['0018_minted_token_counts', m0018],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

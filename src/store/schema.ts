@@ -261,6 +261,15 @@ export interface MetaTable {
   value: string;
 }
 
+/**
+ * Live minted tokens per org (migration 0018), kept by triggers on api_tokens: the total of an org's token list, and
+ * summed, of the System org's, without counting rows (store/token-listing.ts).
+ */
+export interface ApiTokenCountTable {
+  org_id: string;
+  minted_live: number;
+}
+
 export interface IdentityTables {
   orgs: OrgTable;
   users: UserTable;
@@ -270,6 +279,7 @@ export interface IdentityTables {
   role_rights: RoleRightTable;
   rights_bundles: RightsBundleTable;
   api_tokens: ApiTokenTable;
+  api_token_counts: ApiTokenCountTable;
   totp_recovery_codes: TotpRecoveryCodeTable;
   service_accounts: ServiceAccountTable;
   service_account_tokens: ServiceAccountTokenTable;

@@ -1,7 +1,8 @@
 /**
  * The token list's default page (created_at, id order, no filter, no sort) from the partial indexes of migration
- * 0015 alone: the count and the page's ids never read a table row, so an org's page stays fast at 10,000 tokens
- * and a deep page is an index walk, not 5,000 row reads (issue 16 §3).
+ * 0015 alone: the page's ids never read a table row, so an org's page stays fast at 10,000 tokens and a deep page
+ * is an index walk, not 5,000 row reads (issue 16 §3). The total of an org's list, or of every org's, is the count
+ * the database keeps per org (migration 0018), not a count of index entries.
  *
  * The list's visibility rule is "live, and minted or the caller's own": an unminted registration is its owner's
  * business only. The minted-only indexes answer that rule exactly when the caller has no unminted registration in
@@ -47,11 +48,26 @@ export async function indexedTokenPage(
     listed = listed.where('minted_at', 'is not', null);
     if (scope.kind === 'org') listed = listed.where('org_id', '=', scope.orgId);
   }
-  const count = await listed.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-  const total = Number(count.n);
+  // A user's own tokens are few (what a person and their scripts made): counted by their index entries.
+  const total =
+    scope.kind === 'own'
+      ? Number((await listed.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n)
+      : await mintedLiveCount(db, scope);
   if (limit === 0 || offset >= total) return { total, ids: [] };
   const rows = await listed.select('id').orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
   return { total, ids: rows.map((r) => r.id) };
+}
+
+/**
+ * An org's, or every org's, live minted tokens as the database keeps them (migration 0018): one row per org, so
+ * the total of an org of 10,000 tokens, or of the System org's list of a million, costs no more than of ten.
+ */
+async function mintedLiveCount(db: Kysely<DB>, scope: Exclude<TokenListScope, { kind: 'own' }>): Promise<number> {
+  let counts = db.selectFrom('api_token_counts');
+  if (scope.kind === 'org') counts = counts.where('org_id', '=', scope.orgId);
+  // PostgreSQL answers sum() of integers as a bigint string (node-stack pitfall 8).
+  const row = await counts.select((eb) => eb.fn.sum<number | string | null>('minted_live').as('n')).executeTakeFirstOrThrow();
+  return Number(row.n ?? 0);
 }
 
 /**
