@@ -43,6 +43,7 @@ type Op =
   | { op: 'insert'; org: number; user: number; minted: boolean; revoked: boolean }
   | { op: 'mint' | 'revoke' | 'use' | 'unrevoke' | 'deleteToken'; pick: number }
   | { op: 'revokeOrg'; org: number }
+  | { op: 'insertMany'; n: number }
   | { op: 'housekeeping' }
   | { op: 'deleteUser'; org: number; user: number }
   | { op: 'deleteOrg'; org: number };
@@ -68,6 +69,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   fc.record({ op: fc.constant('revokeOrg' as const), org: fc.nat(ORGS - 1) }),
+  fc.record({ op: fc.constant('insertMany' as const), n: fc.integer({ min: 2, max: 8 }) }),
   fc.constant({ op: 'housekeeping' as const }),
   fc.record({ op: fc.constant('deleteUser' as const), org: fc.nat(ORGS - 1), user: fc.nat(USERS - 1) }),
   fc.record({ op: fc.constant('deleteOrg' as const), org: fc.nat(ORGS - 1) }),
@@ -123,6 +125,18 @@ for (const plan of bothBackends()) {
                 });
                 await store.insertApiToken(row);
                 tokens.push(row.id);
+                break;
+              }
+              case 'insertMany': {
+                // One statement over every org that still has a user: PostgreSQL counts it per statement.
+                const owners = orgs.flatMap((o) => o.userIds.filter(Boolean).map((u) => [o.orgId, u] as const));
+                if (owners.length === 0) break;
+                const rows = Array.from({ length: step.n }, (_, i) => {
+                  const [orgId, userId] = owners[i % owners.length]!;
+                  return mintedTokenRow(orgId, userId, i % 3 === 2 ? { secret_hash: null, minted_at: null } : {});
+                });
+                await store.db.insertInto('api_tokens').values(rows).execute();
+                tokens.push(...rows.map((r) => r.id));
                 break;
               }
               case 'mint':
