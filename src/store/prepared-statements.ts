@@ -7,9 +7,10 @@
  * against 82-120 µs named for the token by hash, 120-142 against 70-80 µs for the user by id (docs/performance.md
  * §3). node-postgres prepares a statement that has a `name` once per connection and then only binds and executes.
  *
- * Only statements registered here are named, and they are registered by the code (never from a request), so the
- * set is small and fixed: node-postgres keeps every named statement for the life of its connection, and PostgreSQL
- * keeps it in that session. Every other query goes through unnamed, as before.
+ * Only statements registered here are named: the exchange's compiled reads, and the token list's statements
+ * (store/token-listing.ts), whose text depends on the list's scope and never on a request's values. The set is
+ * small and fixed, which matters: node-postgres keeps every named statement for the life of its connection, and
+ * PostgreSQL keeps it in that session. Every other query goes through unnamed, as before.
  *
  * Behind a pooler in transaction mode, named statements need PgBouncer 1.21 or later with
  * `max_prepared_statements` set; `--database-prepared-statements false` turns them off (docs/postgresql.md).
@@ -17,19 +18,25 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 
-/** More than a handful would mean something registers per request; refuse rather than grow per connection. */
+/**
+ * The bound on named statements. Registration happens on the request path (the first time a shape runs), so
+ * beyond it a statement is simply sent unnamed, as every statement used to be: slower, never an error, and never
+ * one more statement kept per connection. The code registers about ten today.
+ */
 export const MAX_PREPARED_STATEMENTS = 16;
 
 export class PreparedStatements {
   private readonly names = new Map<string, string>();
 
-  /** Marks a statement's exact text to be prepared once per connection; registering it again is a no-op. */
-  register(sqlText: string): void {
-    if (this.names.has(sqlText)) return;
-    if (this.names.size >= MAX_PREPARED_STATEMENTS) {
-      throw new Error(`at most ${MAX_PREPARED_STATEMENTS} prepared statements: they live as long as each connection`);
-    }
+  /**
+   * Marks a statement's exact text to be prepared once per connection; registering it again is a no-op. False
+   * when the bound is reached and the text is not named.
+   */
+  register(sqlText: string): boolean {
+    if (this.names.has(sqlText)) return true;
+    if (this.names.size >= MAX_PREPARED_STATEMENTS) return false;
     this.names.set(sqlText, `tessera_${this.names.size + 1}`);
+    return true;
   }
 
   nameOf(sqlText: string): string | undefined {

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { timeOrderedUuid } from '../domain/time-ordered-id.js';
 import { compiledLookup } from './compiled-lookup.js';
-import { sql, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
+import { sql, type Compilable, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
 import type {
   DB,
   OrgTable,
@@ -122,7 +122,7 @@ export interface StoreOptions {
   /** Where NOTIFY is sent inside a transaction (PG); a no-op on SQLite. */
   notifyInTransaction: (trx: Transaction<DB>, event: Omit<RevocationEvent, 'seq'> & { seq: number }) => Promise<void>;
   close: () => Promise<void>;
-  /** PostgreSQL: told the text of each hot compiled read, to prepare it once per connection (store/prepared-statements.ts). */
+  /** PostgreSQL: told the text of each fixed-shape statement, to prepare it once per connection (store/prepared-statements.ts). */
   prepareStatement?: (sqlText: string) => void;
 }
 
@@ -139,6 +139,7 @@ export class Store {
   private readonly notifyInTransaction: StoreOptions['notifyInTransaction'];
   private readonly closeBackend: () => Promise<void>;
   private readonly rowBatches: RowBatchWriter | undefined;
+  private readonly prepareStatement: StoreOptions['prepareStatement'];
 
   /**
    * The exchange's read of its token by secret hash (every cache miss; with a million tokens nearly every
@@ -156,6 +157,7 @@ export class Store {
     this.bytewiseTextOrder = options.bytewiseTextOrder;
     this.notifyInTransaction = options.notifyInTransaction;
     this.closeBackend = options.close;
+    this.prepareStatement = options.prepareStatement;
     this.exchangeTokenByHash = compiledLookup(
       this.db,
       this.db.selectFrom('api_tokens').select(EXCHANGE_TOKEN_COLUMNS).where('secret_hash', '=', ''),
@@ -166,6 +168,17 @@ export class Store {
       this.db.selectFrom('users').select(IDENTITY_USER_COLUMNS).where('id', '=', ''),
       options.prepareStatement,
     );
+  }
+
+  /**
+   * Runs a query whose SQL text is one of a fixed few: its shape may depend on the code path (a scope, a page),
+   * never on a request's values, which all go in as parameters. On PostgreSQL it is then prepared once per
+   * connection (store/prepared-statements.ts); SQLite's statement cache keeps every statement prepared anyway.
+   */
+  async runPrepared<Row>(query: Compilable<Row>): Promise<Row[]> {
+    const compiled = query.compile();
+    this.prepareStatement?.(compiled.sql);
+    return (await this.db.executeQuery<Row>(compiled)).rows;
   }
 
   async close(): Promise<void> {

@@ -10,8 +10,17 @@
  * true); otherwise `null` sends the caller to the general query, which is correct for every case, only slower.
  * No join: api_tokens.user_id and org_id are foreign keys with ON DELETE CASCADE, so every row has its user and org.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.js';
+import type { Store } from './store.js';
+import type { Dialect } from './migrate.js';
+
+/**
+ * What the list reads through: every statement here has a text fixed by its scope (values are parameters), so on
+ * PostgreSQL each is prepared once per connection (`store.runPrepared`), which saves planning each of them again
+ * on every page (0.1-0.5 ms a statement, docs/performance.md §3).
+ */
+export type ListingStore = Pick<Store, 'db' | 'dialect' | 'runPrepared'>;
 
 export type TokenListScope = { kind: 'own' } | { kind: 'org'; orgId: string } | { kind: 'all' };
 
@@ -22,12 +31,13 @@ export interface IndexedTokenPage {
 }
 
 export async function indexedTokenPage(
-  db: Kysely<DB>,
+  store: ListingStore,
   scope: TokenListScope,
   callerId: string,
   offset: number,
   limit: number,
 ): Promise<IndexedTokenPage | null> {
+  const db = store.db;
   let listed = db.selectFrom('api_tokens').where('revoked_at', 'is', null);
   if (scope.kind === 'own') {
     // All of one's own live tokens are visible, minted or not (api_tokens_user_live).
@@ -35,14 +45,10 @@ export async function indexedTokenPage(
   } else {
     // Any unminted registration of the caller's (live or not, in this scope or not: a cheap superset, read from
     // the small api_tokens_user_unminted index alone) sends the caller to the general query.
-    const ownUnminted = await db
-      .selectFrom('api_tokens')
-      .select('user_id')
-      .where('user_id', '=', callerId)
-      .where('minted_at', 'is', null)
-      .limit(1)
-      .executeTakeFirst();
-    if (ownUnminted) return null;
+    const ownUnminted = await store.runPrepared(
+      db.selectFrom('api_tokens').select('user_id').where('user_id', '=', callerId).where('minted_at', 'is', null).limit(1),
+    );
+    if (ownUnminted.length > 0) return null;
     // Minted: the exact predicate of the partial indexes (minted_at is written with secret_hash), so both
     // planners read them alone.
     listed = listed.where('minted_at', 'is not', null);
@@ -51,10 +57,10 @@ export async function indexedTokenPage(
   // A user's own tokens are few (what a person and their scripts made): counted by their index entries.
   const total =
     scope.kind === 'own'
-      ? Number((await listed.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n)
-      : await mintedLiveCount(db, scope);
+      ? Number((await store.runPrepared(listed.select((eb) => eb.fn.countAll<number | string>().as('n'))))[0]!.n)
+      : await mintedLiveCount(store, scope);
   if (limit === 0 || offset >= total) return { total, ids: [] };
-  const rows = await listed.select('id').orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
+  const rows = await store.runPrepared(listed.select('id').orderBy('created_at').orderBy('id').limit(limit).offset(offset));
   return { total, ids: rows.map((r) => r.id) };
 }
 
@@ -62,12 +68,12 @@ export async function indexedTokenPage(
  * An org's, or every org's, live minted tokens as the database keeps them (migration 0018): one row per org, so
  * the total of an org of 10,000 tokens, or of the System org's list of a million, costs no more than of ten.
  */
-async function mintedLiveCount(db: Kysely<DB>, scope: Exclude<TokenListScope, { kind: 'own' }>): Promise<number> {
-  let counts = db.selectFrom('api_token_counts');
+async function mintedLiveCount(store: ListingStore, scope: Exclude<TokenListScope, { kind: 'own' }>): Promise<number> {
+  let counts = store.db.selectFrom('api_token_counts');
   if (scope.kind === 'org') counts = counts.where('org_id', '=', scope.orgId);
   // PostgreSQL answers sum() of integers as a bigint string (node-stack pitfall 8).
-  const row = await counts.select((eb) => eb.fn.sum<number | string | null>('minted_live').as('n')).executeTakeFirstOrThrow();
-  return Number(row.n ?? 0);
+  const [row] = await store.runPrepared(counts.select((eb) => eb.fn.sum<number | string | null>('minted_live').as('n')));
+  return Number(row?.n ?? 0);
 }
 
 /**
@@ -75,14 +81,26 @@ async function mintedLiveCount(db: Kysely<DB>, scope: Exclude<TokenListScope, { 
  * `id IN (...)`: with the org's `org_id = ?` SQLite's planner could walk the org's index instead (10,000 rows for 25),
  * and before migration 0017 `revoked_at IS NULL` alone made it walk every live token (see that migration).
  * test/store/planner-without-statistics.test.ts checks the plan on a store that has no statistics yet.
+ * On PostgreSQL the ids go in as one array (`= any($1)`), so the text is the same for a page of any size and can
+ * be prepared; SQLite has no arrays, and keeps each size's statement in its statement cache.
  */
-export function listedTokensByIds(db: Kysely<DB>, ids: readonly string[]) {
-  return db
+export function listedTokensByIds(db: Kysely<DB>, ids: readonly string[], dialect: Dialect) {
+  const rows = db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
     .selectAll('api_tokens')
     .select(['users.name as owner_name', 'orgs.name as org_name'])
-    .where('api_tokens.revoked_at', 'is', null)
-    .where('api_tokens.id', 'in', ids);
+    .where('api_tokens.revoked_at', 'is', null);
+  return dialect === 'postgres'
+    ? rows.where(sql<boolean>`api_tokens.id = any(${[...ids]}::text[])`)
+    : rows.where('api_tokens.id', 'in', ids);
+}
+
+/** A page's rows in the page's order (a token revoked between the two reads is simply not on it). */
+export async function readListedTokens(store: ListingStore, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  const rows = await store.runPrepared(listedTokensByIds(store.db, ids, store.dialect));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }

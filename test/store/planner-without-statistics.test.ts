@@ -66,10 +66,10 @@ describe('SQLite plans on a store without statistics', () => {
 
   test("a token-list page's rows are read by primary key, and only the live ones come back", async () => {
     const ids = [...liveIds.slice(100, 124), revokedIds[0]!];
-    const plan = await planText(listedTokensByIds(store.db, ids));
+    const plan = await planText(listedTokensByIds(store.db, ids, 'sqlite'));
     assert.match(plan, /SEARCH api_tokens USING INDEX sqlite_autoindex_api_tokens_1 \(id=\?\)/, plan);
     assert.doesNotMatch(plan, /SCAN api_tokens|api_tokens_revoked|api_tokens_(user|org)_/, plan);
-    const rows = await listedTokensByIds(store.db, ids).execute();
+    const rows = await listedTokensByIds(store.db, ids, 'sqlite').execute();
     assert.deepEqual(new Set(rows.map((r) => r.id)), new Set(liveIds.slice(100, 124)));
     assert.ok(rows.every((r) => r.owner_name === 'u0' || r.owner_name === 'u1'));
     assert.ok(rows.every((r) => r.org_name === 'nostats'));

@@ -1,7 +1,8 @@
 /**
  * The exchange's hot reads on PostgreSQL are prepared once per connection (store/prepared-statements.ts): they
  * show in the session's pg_prepared_statements, answer exactly as unnamed, survive a lost connection, and nothing
- * else is named. Off (`preparedStatements: false`), nothing is prepared. Registration is bounded.
+ * else is named. The token list's statements are named too, one per shape whatever the page size. Off
+ * (`preparedStatements: false`), nothing is prepared. Registration is bounded.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,20 +14,24 @@ import type { Store } from '../../src/store/store.js';
 import { createTestDatabase } from '../helpers/tessera.js';
 import { postgresPlan, reportUnavailable } from './backends.js';
 import { mintedTokenRow, orgWithUsers } from './fixtures.js';
+import { indexedTokenPage, readListedTokens } from '../../src/store/token-listing.js';
 
 const silent = { warn() {}, info() {} };
 
 test('registration: the same text keeps its name, distinct texts get distinct names, and the set is bounded', () => {
   const statements = new PreparedStatements();
-  statements.register('select 1 where $1');
-  statements.register('select 1 where $1');
+  assert.equal(statements.register('select 1 where $1'), true);
+  assert.equal(statements.register('select 1 where $1'), true);
   statements.register('select 2 where $1');
   assert.equal(statements.size, 2);
   assert.notEqual(statements.nameOf('select 1 where $1'), statements.nameOf('select 2 where $1'));
   assert.equal(statements.nameOf('select 3 where $1'), undefined, 'an unregistered text is sent unnamed');
   for (let i = 2; i < MAX_PREPARED_STATEMENTS; i++) statements.register(`select ${i + 1} where $1`);
-  assert.throws(() => statements.register('one too many'), /at most 16 prepared statements/);
+  // Beyond the bound a text is sent unnamed: never an error on the request path, never one more per connection.
+  assert.equal(statements.register('one too many'), false);
+  assert.equal(statements.nameOf('one too many'), undefined);
   assert.equal(statements.size, MAX_PREPARED_STATEMENTS);
+  assert.equal(statements.nameOf('select 1 where $1'), 'tessera_1', 'the first ones keep their names');
 });
 
 /** The names prepared in the session of the pool's only connection. */
@@ -69,6 +74,44 @@ for (const plan of [postgresPlan()]) {
         // A kysely query that is not a registered read (this one included) is never named.
         await store.getOrg(randomUUID());
         assert.deepEqual(await preparedNames(store), ['tessera_1', 'tessera_2']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("the token list's statements are prepared too, one per shape whatever the page size", async () => {
+      const store = await openPostgresStore(database.url, silent, { poolSize: 1 });
+      try {
+        const { orgId, userIds } = await orgWithUsers(store, `list-${randomUUID().slice(0, 8)}`, ['admin', 'u']);
+        const created = Date.now();
+        const ids: string[] = [];
+        for (let i = 0; i < 30; i++) {
+          const row = mintedTokenRow(orgId, userIds[1]!, { created_at: created + i });
+          await store.insertApiToken(row);
+          ids.push(row.id);
+        }
+        const before = (await preparedNames(store)).length;
+        for (const [offset, size] of [
+          [0, 25],
+          [25, 25],
+          [0, 3],
+          [10, 7],
+        ] as const) {
+          for (const scope of [{ kind: 'org', orgId }, { kind: 'all' }, { kind: 'own' }] as const) {
+            const caller = scope.kind === 'own' ? userIds[1]! : userIds[0]!;
+            const page = (await indexedTokenPage(store, scope, caller, offset, size))!;
+            const rows = await readListedTokens(store, page.ids);
+            assert.deepEqual(
+              rows.map((r) => r.id),
+              page.ids,
+              'every row of the page, in its order',
+            );
+            if (scope.kind !== 'all') assert.deepEqual(page.ids, ids.slice(offset, offset + size));
+          }
+        }
+        const names = await preparedNames(store);
+        // The probe, the own count, two scope counts, three scopes' ids, the rows by any(): eight, page size or not.
+        assert.equal(names.length - before, 8, names.join(', '));
       } finally {
         await store.close();
       }

@@ -206,15 +206,15 @@ for (const plan of bothBackends()) {
     test("the list's default page: an org's total and every org's total are the kept counts", async () => {
       const { orgId, userIds } = await orgWithUsers(store, `list-${randomUUID().slice(0, 8)}`, ['admin', 'other']);
       for (let i = 0; i < 30; i++) await store.insertApiToken(mintedTokenRow(orgId, userIds[1]!, { created_at: Date.now() + i }));
-      const orgPage = await indexedTokenPage(store.db, { kind: 'org', orgId }, userIds[0]!, 25, 25);
+      const orgPage = await indexedTokenPage(store, { kind: 'org', orgId }, userIds[0]!, 25, 25);
       assert.equal(orgPage?.total, 30);
       assert.equal(orgPage?.ids.length, 5, 'the second page holds the last five');
       const everyOrg = Object.values(await rowCounts(store)).reduce((a, b) => a + b, 0);
-      const allPage = await indexedTokenPage(store.db, { kind: 'all' }, userIds[0]!, 0, 25);
+      const allPage = await indexedTokenPage(store, { kind: 'all' }, userIds[0]!, 0, 25);
       assert.equal(allPage?.total, everyOrg);
       // An org with no token at all has no row: its total is 0, not an error.
       const empty = await orgWithUsers(store, `empty-${randomUUID().slice(0, 8)}`, ['x']);
-      assert.equal((await indexedTokenPage(store.db, { kind: 'org', orgId: empty.orgId }, empty.userIds[0]!, 0, 25))?.total, 0);
+      assert.equal((await indexedTokenPage(store, { kind: 'org', orgId: empty.orgId }, empty.userIds[0]!, 0, 25))?.total, 0);
     });
 
     if (plan.backend === 'sqlite') {

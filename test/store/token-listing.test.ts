@@ -138,7 +138,7 @@ for (const plan of bothBackends()) {
         assert.ok(want.length > 5, 'the fixture lists more than a page');
         for (const pageSize of [0, 4, 25]) {
           for (let offset = 0; offset <= want.length + 4; offset += Math.max(pageSize, 4)) {
-            const page = await indexedTokenPage(store.db, scope, alice, offset, pageSize);
+            const page = await indexedTokenPage(store, scope, alice, offset, pageSize);
             assert.ok(page, 'alice has no unminted registration: the indexed path answers');
             assert.equal(page.total, want.length);
             assert.deepEqual(page.ids, want.slice(offset, offset + pageSize), `offset ${offset}, page size ${pageSize}`);
@@ -147,18 +147,18 @@ for (const plan of bothBackends()) {
       });
 
     test("another's unminted registrations are never listed; one's own are, on the own scope", async () => {
-      const bobsOwn = await indexedTokenPage(store.db, { kind: 'own' }, bob, 0, 100);
+      const bobsOwn = await indexedTokenPage(store, { kind: 'own' }, bob, 0, 100);
       assert.deepEqual(bobsOwn?.ids, expected({ kind: 'own' }, bob));
       assert.equal(bobsOwn?.ids.length, 32 + 3, "bob's 32 live minted and 3 unminted tokens");
-      const org = await indexedTokenPage(store.db, { kind: 'org', orgId: orgs[0]! }, alice, 0, 100);
+      const org = await indexedTokenPage(store, { kind: 'org', orgId: orgs[0]! }, alice, 0, 100);
       assert.ok(org && !org.ids.some((id) => rows.find((r) => r.id === id)!.secret_hash === null));
     });
 
     test('a caller with an unminted registration in scope goes to the general query (null)', async () => {
-      assert.equal(await indexedTokenPage(store.db, { kind: 'org', orgId: orgs[0]! }, bob, 0, 25), null);
-      assert.equal(await indexedTokenPage(store.db, { kind: 'all' }, carol, 0, 25), null);
+      assert.equal(await indexedTokenPage(store, { kind: 'org', orgId: orgs[0]! }, bob, 0, 25), null);
+      assert.equal(await indexedTokenPage(store, { kind: 'all' }, carol, 0, 25), null);
       // Any unminted registration of the caller's counts (a cheap superset: the general query is always right).
-      assert.equal(await indexedTokenPage(store.db, { kind: 'org', orgId: orgs[0]! }, carol, 0, 25), null);
+      assert.equal(await indexedTokenPage(store, { kind: 'org', orgId: orgs[0]! }, carol, 0, 25), null);
     });
 
     if (plan.backend === 'sqlite')

@@ -16,7 +16,7 @@ import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { forbidden, badRequest } from '../../domain/errors.js';
 import { apiTokenListScope } from '../../domain/policy.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
-import { indexedTokenPage, listedTokensByIds } from '../../store/token-listing.js';
+import { indexedTokenPage, readListedTokens } from '../../store/token-listing.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
 import { isoOrNull, tokenEntity, tokenEntityFrom } from './token-entity.js';
 import { MAX_REGENERATE_GRACE_SECONDS } from '../../auth/api-tokens.js';
@@ -146,14 +146,11 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
     let rows: Awaited<ReturnType<ReturnType<typeof pageQuery>['execute']>>;
     // The default page (no filter, no sort) comes from the minted-token indexes (store/token-listing.ts).
     const indexed =
-      !where && sortField === undefined ? await indexedTokenPage(store.db, scope, principal.userId, offset, page.pageSize) : null;
+      !where && sortField === undefined ? await indexedTokenPage(store, scope, principal.userId, offset, page.pageSize) : null;
     if (indexed) {
       total = indexed.total;
       // By primary key alone; the ids are visible by construction (token-listing.ts).
-      const pageRows = indexed.ids.length > 0 ? await listedTokensByIds(store.db, indexed.ids).execute() : [];
-      const byId = new Map(pageRows.map((r) => [r.id, r]));
-      // A token revoked between the two reads is simply not on this page: each read is consistent on its own.
-      rows = indexed.ids.flatMap((id) => byId.get(id) ?? []);
+      rows = await readListedTokens(store, indexed.ids);
     } else {
       const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       total = Number(totalRow.n);
