@@ -72,7 +72,8 @@ export interface Config {
   /** Connections in each node's PostgreSQL pool. Default 10. */
   readonly databasePoolSize: number;
   /**
-   * PostgreSQL: prepare the exchange's hot reads once per connection (store/prepared-statements.ts). Default true;
+   * PostgreSQL: prepare the exchange's reads and the token list's statements once per connection
+   * (store/prepared-statements.ts). Default true;
    * false behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21).
    */
   readonly databasePreparedStatements: boolean;

@@ -9,7 +9,7 @@ export interface StoreOptions {
   poolSize?: number;
   revocationFeedMaxLagMs?: number;
   onQuery?: (durationMs: number, failed: boolean) => void;
-  /** PostgreSQL: prepare the hot reads once per connection (default true; store/prepared-statements.ts). */
+  /** PostgreSQL: prepare the fixed-shape hot statements once per connection (default true; store/prepared-statements.ts). */
   preparedStatements?: boolean;
 }
 

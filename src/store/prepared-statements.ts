@@ -1,5 +1,5 @@
 /**
- * Server-side prepared statements on PostgreSQL, for a fixed handful of hot reads.
+ * Server-side prepared statements on PostgreSQL, for a fixed handful of statements that run on every request.
  *
  * kysely's PostgreSQL driver sends every query unnamed, so PostgreSQL parses and plans it on every call. For the
  * reads a cache miss makes on each exchange of a large token store (store/compiled-lookup.ts) that was most of
@@ -13,7 +13,7 @@
  * PostgreSQL keeps it in that session. Every other query goes through unnamed, as before.
  *
  * Behind a pooler in transaction mode, named statements need PgBouncer 1.21 or later with
- * `max_prepared_statements` set; `--database-prepared-statements false` turns them off (docs/postgresql.md).
+ * `max_prepared_statements` set; `TESSERA_DATABASE_PREPARED_STATEMENTS=false` turns them off (docs/postgresql.md).
  */
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';

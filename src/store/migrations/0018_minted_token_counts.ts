@@ -17,7 +17,7 @@
  *   total is a sum over the orgs (a few hundred rows, not a million).
  * - No foreign key to `orgs`: deleting an org cascades its tokens, whose delete trigger still decrements the org's
  *   row in the same statement; a key would make that order matter. A deleted org's row stays at 0 and is harmless.
- * - Decrements update in place; only an increment inserts (a counted token always has its org's row).
+ * - A counted token always has its org's row, so a decrement only ever changes a row that exists.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../migrate.js';
