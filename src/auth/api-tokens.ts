@@ -40,9 +40,18 @@ export type ExchangeResult = { accessToken: string; expiresIn: number; tokenId: 
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 20_000;
 
+type DeadTokenReason = 'revoked' | 'expired';
+
 class MintedTokenCache {
   private readonly byHash = new Map<string, { row: ExchangeTokenRow; loadedAt: number }>();
   private readonly hashById = new Map<string, string>();
+  /**
+   * Tokens refused for good, by secret hash: revoked (a revocation is never undone) or expired (an expiry is only
+   * ever brought forward, by a Regenerate's grace). A script retrying a dead token is then refused from memory,
+   * not by a read of the store per attempt: at a thousand retries a second that read was most of a node's work.
+   * It can only ever refuse, never accept, so it needs no eviction; it is bounded like the live entries.
+   */
+  private readonly deadByHash = new Map<string, { row: ExchangeTokenRow; reason: DeadTokenReason }>();
 
   get(hash: string, now: number): ExchangeTokenRow | undefined {
     const entry = this.byHash.get(hash);
@@ -61,6 +70,16 @@ class MintedTokenCache {
     }
     this.byHash.set(hash, { row, loadedAt: now });
     this.hashById.set(row.id, hash);
+  }
+
+  dead(hash: string): { row: ExchangeTokenRow; reason: DeadTokenReason } | undefined {
+    return this.deadByHash.get(hash);
+  }
+
+  putDead(hash: string, row: ExchangeTokenRow, reason: DeadTokenReason): void {
+    if (this.deadByHash.size >= CACHE_MAX) this.deadByHash.clear();
+    this.deadByHash.set(hash, { row, reason });
+    this.evictId(row.id);
   }
 
   evictId(id: string): void {
@@ -333,15 +352,17 @@ export class ApiTokenService {
     const now = Date.now();
     const hash = hashApiToken(refreshToken);
     let row = this.minted.get(hash, now);
+    const dead = row ? undefined : this.minted.dead(hash);
     // The checksum (a second SHA-256) is what keeps garbage from the limiter and the store. A cache hit needs no
     // check: the cache holds only rows found by this exact hash, for a token that passed it then.
-    if (!row && !isWellFormedApiToken(refreshToken)) throw invalidGrant();
+    if (!row && !dead && !isWellFormedApiToken(refreshToken)) throw invalidGrant();
     const ready = this.revocations.ready();
     if (ready !== true && !(await ready)) {
       // This node cannot know whether the token was revoked elsewhere: refuse (fail closed).
       throw new TesseraError('SERVICE_UNAVAILABLE', 'Revocation state is unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
     }
     beforeLookup?.(hash);
+    if (dead) throw this.refuseExchange(dead.row, ip, dead.reason);
     if (!row) {
       row = await this.store.exchangeTokenByHash(hash);
       if (!row && otherKind) {
@@ -354,8 +375,8 @@ export class ApiTokenService {
       }
       if (row.revoked_at === null) this.minted.put(hash, row, now);
     }
-    if (row.revoked_at !== null || this.revocations.isApiTokenRevoked(row.id)) throw this.refuseExchange(row, ip, 'revoked');
-    if (row.expires_at !== null && Number(row.expires_at) <= now) throw this.refuseExchange(row, ip, 'expired');
+    if (row.revoked_at !== null || this.revocations.isApiTokenRevoked(row.id)) throw this.refuseDead(hash, row, ip, 'revoked');
+    if (row.expires_at !== null && Number(row.expires_at) <= now) throw this.refuseDead(hash, row, ip, 'expired');
     const identity = this.identities.peek(row.user_id) ?? (await this.identities.get(row.user_id));
     if (!identity || !identity.enabled) throw this.refuseExchange(row, ip, 'user disabled or deleted');
     if (!this.pathMatchesOrg(path, { id: identity.orgId, name: identity.orgName }))
@@ -378,6 +399,12 @@ export class ApiTokenService {
     });
     // The session never outlives the API token: `exp` (and so expires_in) stops at the token's expiry.
     return { accessToken: access.token, expiresIn: access.expiresIn, tokenId: row.id };
+  }
+
+  /** A refusal that will hold for ever: remembered (`MintedTokenCache.putDead`), then refused as any other. */
+  private refuseDead(hash: string, found: ExchangeTokenRow, ip: string, reason: DeadTokenReason): TesseraError {
+    this.minted.putDead(hash, found, reason);
+    return this.refuseExchange(found, ip, reason);
   }
 
   /**
