@@ -2,28 +2,39 @@
  * `npm run bench -- revocation` (issue 16 §5): revocation across two nodes under load, on PostgreSQL.
  *
  * Two `tessera serve` processes share one fresh database. First each node's exchange capacity is measured
- * (autocannon at full speed on it alone, tokens drawn at random); then both are loaded at 70 % of their own
- * capacity (autocannon `overallRate`) with exchanges of tokens drawn at random from a pool, while `revocations`
+ * (autocannon at full speed, tokens drawn at random): each alone, for the record, then both at once, which is the
+ * capacity the run takes 70 % of (the nodes share the machine's cores, so a node's capacity alone would overload
+ * both). Then both are loaded at 70 % (autocannon `overallRate`, each load generator a process of its own:
+ * bench/exchange-load-driver.ts) with exchanges of tokens drawn at random from a pool, while `revocations`
  * tokens of that pool are revoked one by one, spread over the run, alternately through node A and node B. After
- * each revocation the *other* node is asked for an exchange of that token until it refuses; the delay runs from
- * sending the revoking DELETE (so it includes that request's round trip, queued behind the revoking node's load)
- * to the refusal, and, the goal's measure, from the revocation's own timestamp (written by the revoking node in the
- * committing transaction, read back from the `revocations` table afterwards; both nodes and the client share one
- * clock) to the refusal.
+ * each revocation the *other* node is asked for exchanges of that token, one after another from the moment the
+ * DELETE is sent, until it refuses; the delay runs from sending the revoking DELETE to that refusal, and, the
+ * goal's measure, from the revocation's own timestamp (written by the revoking node in the committing transaction,
+ * so a little before the commit: the figure errs long; read back from the `revocations` table afterwards; both
+ * nodes and the client share one clock) to the refusal.
  *
  * Safety check: every load request remembers which token it carried and when it was sent. A 200 for a token
  * sent after the first refusal of that token *on the same node* is a revoked token accepted: counted, and the
  * benchmark fails loudly (exit code 1) if there is any.
  */
-import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { measure } from './harness.js';
+import type { DriverJob, DriverReport } from './exchange-load-driver.js';
 import { PASSWORD, startTesseraProcess } from './exchange.js';
 import { freshBackend, generateTokens, prepareStore } from './million.js';
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
+interface Latency {
+  p50: number;
+  p99: number;
+}
+
 export interface RevocationLoadFigures {
+  /** Each node's exchange rate with the other idle. */
+  capacityAlone: [number, number];
+  /** Each node's exchange rate with both loaded at once: the capacity the 70 % is taken of. */
   capacity: [number, number];
   offeredRate: [number, number];
   achievedRate: [number, number];
@@ -33,10 +44,21 @@ export interface RevocationLoadFigures {
   max: number;
   /** From the revocation's commit timestamp to the first refusal on the other node. */
   fromCommit: { p50: number; p99: number; max: number };
+  /** The DELETE's own round trip (the probes run alongside it), and the refused probe's round trip. */
+  deleteRoundTrip: { p50: number; p99: number; max: number };
+  refusedProbeRoundTrip: { p50: number; p99: number; max: number };
+  /** Exchanges the other node was asked for per revocation until it refused, the refused one included. */
+  probesPerRevocation: number;
   /** 200 answers for a token after that node had refused it: must be 0. */
   acceptedAfterRefusal: number;
   loadRequests: number;
   loadRefusals: number;
+  /** Load answers neither 200 nor 4xx (5xx, errors): must be 0. */
+  loadErrors: number;
+  /** Arrivals the paced load could not send because the node was saturated (should be 0 at 70 %). */
+  loadShed: number;
+  /** The load's own latency on each node, ms. */
+  loadLatency: [Latency, Latency];
 }
 
 export async function revocationUnderLoad(opts: {
@@ -58,20 +80,23 @@ export async function revocationUnderLoad(opts: {
     const urls = nodes.map((n) => n.match[1]!);
     const tokenUrl = (node: number) => `${urls[node]}/oauth/tenant/bench-000/token`;
     const { tokens, ids } = generated;
-    const randomBody = () => `grant_type=refresh_token&refresh_token=${tokens[Math.floor(Math.random() * tokens.length)]}`;
+    const job = (node: number, overallRate: number, durationSeconds: number): DriverJob => ({
+      url: tokenUrl(node),
+      tokens,
+      watched: opts.revocations,
+      connections: 16,
+      overallRate,
+      durationSeconds,
+      warmUpSeconds: 1,
+    });
 
-    // 1. Capacity of each node alone.
-    const capacity: number[] = [];
-    for (let n = 0; n < 2; n++) {
-      const m = await measure(`exchange capacity, node ${n}`, nodes[n]!.child.pid!, {
-        url: tokenUrl(n),
-        method: 'POST',
-        headers: FORM,
-        nextRequest: () => ({ body: randomBody() }),
-        durationSeconds: Math.min(5, opts.durationSeconds),
-      });
-      capacity.push(m.requestsPerSecond);
-    }
+    // 1. Capacity: each node alone (for the record), then both at once, which is what the run asks of them: on
+    //    one machine the two nodes share its cores, so 70 % of a node's capacity alone would overload them both.
+    const capacityAlone: number[] = [];
+    for (let n = 0; n < 2; n++) capacityAlone.push((await runDriver(job(n, 0, 5))).requestsPerSecond);
+    const together = await Promise.all([runDriver(job(0, 0, 5)), runDriver(job(1, 0, 5))]);
+    const capacity = together.map((r) => r.requestsPerSecond);
+    const offeredRate = capacity.map((c) => Math.max(1, Math.round(c * 0.7)));
 
     // 2. Sessions of the org's administrator on both nodes (who revokes).
     const sessions: string[] = [];
@@ -84,43 +109,19 @@ export async function revocationUnderLoad(opts: {
       sessions.push(res.headers.get('x-vmware-vcloud-access-token')!);
     }
 
-    // 3. Load both nodes at 70 % while revoking.
-    const firstRefusal: Map<string, number>[] = [new Map(), new Map()];
-    let acceptedAfterRefusal = 0;
-    let loadRefusals = 0;
-    const load = (node: number) =>
-      autocannon({
-        url: tokenUrl(node),
-        method: 'POST',
-        headers: FORM,
-        connections: 16,
-        overallRate: Math.max(1, Math.round(capacity[node]! * 0.7)),
-        duration: opts.durationSeconds,
-        requests: [
-          {
-            setupRequest: (req, context) => {
-              const token = tokens[Math.floor(Math.random() * tokens.length)]!;
-              context.token = token;
-              context.sentAt = performance.now();
-              return { ...req, body: `grant_type=refresh_token&refresh_token=${token}` };
-            },
-            onResponse: (status, _body, context) => {
-              const token = context.token as string;
-              const sentAt = context.sentAt as number;
-              if (status === 200) {
-                const refusedAt = firstRefusal[node]!.get(token);
-                if (refusedAt !== undefined && sentAt > refusedAt) acceptedAfterRefusal++;
-              } else {
-                loadRefusals++;
-                if (!firstRefusal[node]!.has(token)) firstRefusal[node]!.set(token, performance.now());
-              }
-            },
-          },
-        ],
-      });
-    const loads = [load(0), load(1)];
+    // 3. Load both nodes at 70 % (each from its own process) while revoking the watched tokens one by one.
+    const loads = [
+      runDriver({ ...job(0, offeredRate[0]!, opts.durationSeconds), warmUpSeconds: 0 }),
+      runDriver({ ...job(1, offeredRate[1]!, opts.durationSeconds), warmUpSeconds: 0 }),
+    ];
+    /** Per node, per watched token: when that node first refused it (epoch ms), by the probe or the revoking DELETE. */
+    const firstRefusal: (number | null)[][] = [new Array(opts.revocations).fill(null), new Array(opts.revocations).fill(null)];
     const delays: number[] = [];
-    /** token id -> wall-clock time (ms) of the other node's first refusal. */
+    /** Per revocation: the DELETE's round trip, how many probes the other node needed, the refused probe's round trip. */
+    const deleteTimes: number[] = [];
+    const probeCounts: number[] = [];
+    const lastProbeTimes: number[] = [];
+    /** token id -> epoch time (ms) of the other node's first refusal. */
     const refusedAtWall = new Map<string, number>();
     const spacing = (opts.durationSeconds * 1000 * 0.9) / opts.revocations;
     const runStart = performance.now();
@@ -132,14 +133,27 @@ export async function revocationUnderLoad(opts: {
       const other = 1 - via;
       const token = tokens[i]!;
       const start = performance.now();
-      const del = await fetch(`${urls[via]}/cloudapi/1.0.0/tokens/urn:vcloud:token:${ids[i]}`, {
+      // The other node is probed from the moment the DELETE is sent, one exchange after another, so that its first
+      // refusal is seen within one probe's round trip of the revocation reaching it, not after the DELETE's own
+      // answer (which waits for the commit's flush and the revoking node's queue). Probes answered 200 before
+      // that are the other node still honouring a token whose revocation has not committed or arrived yet.
+      let deleteAnsweredAt = Number.NaN;
+      const revoked = fetch(`${urls[via]}/cloudapi/1.0.0/tokens/urn:vcloud:token:${ids[i]}`, {
         method: 'DELETE',
         headers: { Authorization: `Bearer ${sessions[via]}` },
+      }).then(async (del) => {
+        if (del.status !== 204) throw new Error(`revoke ${i} failed: ${del.status} ${await del.text()}`);
+        deleteAnsweredAt = performance.now();
+        // The revoking node must refuse from its own commit on (the DELETE has answered): any later 200 there counts.
+        firstRefusal[via]![i] = epochNow();
       });
-      if (del.status !== 204) throw new Error(`revoke ${i} failed: ${del.status} ${await del.text()}`);
-      // The revoking node must refuse from its own commit on (the DELETE has answered): any later 200 there counts.
-      if (!firstRefusal[via]!.has(token)) firstRefusal[via]!.set(token, performance.now());
+      let probes = 0;
+      let deleteFailed: unknown = null;
+      revoked.catch((error: unknown) => (deleteFailed = error));
       for (;;) {
+        if (deleteFailed !== null) throw deleteFailed;
+        const probeStart = performance.now();
+        probes++;
         const res = await fetch(tokenUrl(other), {
           method: 'POST',
           headers: FORM,
@@ -148,15 +162,20 @@ export async function revocationUnderLoad(opts: {
         await res.arrayBuffer();
         if (res.status !== 200) {
           const at = performance.now();
-          refusedAtWall.set(ids[i]!, Date.now());
-          if (!firstRefusal[other]!.has(token) || firstRefusal[other]!.get(token)! > at) firstRefusal[other]!.set(token, at);
+          firstRefusal[other]![i] = epochNow();
+          refusedAtWall.set(ids[i]!, firstRefusal[other]![i]!);
           delays.push(at - start);
+          probeCounts.push(probes);
+          lastProbeTimes.push(at - probeStart);
           break;
         }
         if (performance.now() - start > 5_000) throw new Error(`node ${other} still accepts revoked token ${i} after 5 s`);
       }
+      await revoked;
+      deleteTimes.push(deleteAnsweredAt - start);
     }
     const results = await Promise.all(loads);
+    const acceptedAfterRefusal = results.reduce((sum, report, node) => sum + acceptedAfterFirstRefusal(report, firstRefusal[node]!), 0);
     const percentiles = (values: number[]) => {
       const s = [...values].sort((a, b) => a - b);
       const at = (p: number) => s[Math.min(s.length - 1, Math.floor(s.length * p))]!;
@@ -172,19 +191,58 @@ export async function revocationUnderLoad(opts: {
       .finally(() => db.end());
     const fromCommit = committed.rows.map((r) => Math.max(0, refusedAtWall.get(r.subject)! - Number(r.at)));
     return {
+      capacityAlone: [capacityAlone[0]!, capacityAlone[1]!],
       capacity: [capacity[0]!, capacity[1]!],
-      offeredRate: [Math.round(capacity[0]! * 0.7), Math.round(capacity[1]! * 0.7)],
-      achievedRate: [results[0]!.requests.average, results[1]!.requests.average],
+      offeredRate: [offeredRate[0]!, offeredRate[1]!],
+      achievedRate: [results[0]!.requestsPerSecond, results[1]!.requestsPerSecond],
       revocations: delays.length,
       ...fromDelete,
       fromCommit: percentiles(fromCommit),
+      deleteRoundTrip: percentiles(deleteTimes),
+      refusedProbeRoundTrip: percentiles(lastProbeTimes),
+      probesPerRevocation: probeCounts.reduce((a, b) => a + b, 0) / Math.max(1, probeCounts.length),
       acceptedAfterRefusal,
-      loadRequests: results[0]!.requests.total + results[1]!.requests.total,
-      loadRefusals,
+      loadRequests: results[0]!.requests + results[1]!.requests,
+      loadRefusals: results[0]!.refusals + results[1]!.refusals,
+      loadErrors: results[0]!.errors + results[1]!.errors,
+      loadShed: results[0]!.shed + results[1]!.shed,
+      loadLatency: results.map((r) => ({ p50: r.latencyP50, p99: r.latencyP99 })) as [Latency, Latency],
     };
   } finally {
     for (const n of nodes) n.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await backend.drop();
   }
+}
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/** One load generator in a process of its own (bench/exchange-load-driver.ts), with this process's loader. */
+function runDriver(job: DriverJob): Promise<DriverReport> {
+  const child = fork(fileURLToPath(new URL('./exchange-load-driver.ts', import.meta.url)), [], { execArgv: process.execArgv });
+  return new Promise((resolve, reject) => {
+    let report: DriverReport | null = null;
+    child.once('message', (message) => (report = message as DriverReport));
+    child.once('error', reject);
+    child.once('exit', (code) => (report ? resolve(report) : reject(new Error(`load driver exited with ${code} and no report`))));
+    child.send(job);
+  });
+}
+
+/**
+ * The safety count of one node: answers 200 to requests sent after that node had refused the token (by the
+ * probe, or for the revoking node once its DELETE had answered). A token the node never refused counts nothing.
+ */
+export function acceptedAfterFirstRefusal(
+  report: Pick<DriverReport, 'acceptedSentAt' | 'firstRefusalAt'>,
+  probedRefusal: (number | null)[],
+): number {
+  let accepted = 0;
+  report.acceptedSentAt.forEach((sentAts, index) => {
+    const refusals = [probedRefusal[index], report.firstRefusalAt[index]].filter((t): t is number => t !== null && t !== undefined);
+    if (refusals.length === 0) return;
+    const refusedAt = Math.min(...refusals);
+    for (const sentAt of sentAts) if (sentAt > refusedAt) accepted++;
+  });
+  return accepted;
 }

@@ -119,17 +119,24 @@ export async function runSection(section: Section): Promise<void> {
   }
   const f = await revocationUnderLoad({ durationSeconds: Math.max(seconds * 6, 30), revocations: env('BENCH_REVOCATIONS', 1_000) });
   console.log(
-    `capacity: node A ${f.capacity[0].toFixed(0)} req/s, node B ${f.capacity[1].toFixed(0)} req/s; offered 70 %: ${f.offeredRate.join(' / ')}; achieved ${f.achievedRate.map((r) => r.toFixed(0)).join(' / ')}`,
+    `capacity, both nodes loaded at once: node A ${f.capacity[0].toFixed(0)} req/s, node B ${f.capacity[1].toFixed(0)} req/s (each alone: ${f.capacityAlone.map((r) => r.toFixed(0)).join(' / ')}); offered 70 %: ${f.offeredRate.join(' / ')}; achieved ${f.achievedRate.map((r) => r.toFixed(0)).join(' / ')}`,
   );
   console.log(
-    `revocation A->B / B->A under load (${f.revocations} revocations, from sending the DELETE, its round trip included): p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}`,
+    `revocation A->B / B->A under load (${f.revocations} revocations, from sending the DELETE): p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}`,
   );
   console.log(
     `from the revocation's commit to the first refusal on the other node: p50 ${ms(f.fromCommit.p50)}, p99 ${ms(f.fromCommit.p99)} (goal <= 50: ${goal(f.fromCommit.p99 <= 50)}), max ${ms(f.fromCommit.max)}`,
   );
   console.log(
-    `load: ${f.loadRequests} exchanges, ${f.loadRefusals} refused; revoked tokens accepted after a refusal on that node: ${f.acceptedAfterRefusal}`,
+    `the DELETE's own round trip p50 ${ms(f.deleteRoundTrip.p50)}, p99 ${ms(f.deleteRoundTrip.p99)}; the refused probe's p50 ${ms(f.refusedProbeRoundTrip.p50)}, p99 ${ms(f.refusedProbeRoundTrip.p99)}; ${f.probesPerRevocation.toFixed(2)} probes per revocation`,
   );
+  console.log(
+    `load: ${f.loadRequests} exchanges, ${f.loadRefusals} refused, ${f.loadErrors} errors (5xx or no answer), ${f.loadShed} not sent (node saturated); latency p50/p99 node A ${ms(f.loadLatency[0].p50)} / ${ms(f.loadLatency[0].p99)}, node B ${ms(f.loadLatency[1].p50)} / ${ms(f.loadLatency[1].p99)}; revoked tokens accepted after a refusal on that node: ${f.acceptedAfterRefusal}`,
+  );
+  if (f.loadErrors > 0) {
+    console.error(`FAIL: ${f.loadErrors} load requests answered neither 200 nor 4xx`);
+    process.exitCode = 1;
+  }
   if (f.acceptedAfterRefusal > 0) {
     console.error(`FAIL: ${f.acceptedAfterRefusal} requests with a revoked token succeeded after the node had refused it`);
     process.exitCode = 1;
