@@ -44,6 +44,8 @@ export interface RevocationLoadFigures {
   max: number;
   /** From the revocation's commit timestamp to the first refusal on the other node. */
   fromCommit: { p50: number; p99: number; max: number };
+  /** What "commit" was read from: PostgreSQL's commit timestamps, or the revoking node's clock before the transaction. */
+  commitClock: 'commit timestamp' | 'revocation row';
   /** The DELETE's own round trip (the probes run alongside it), and the refused probe's round trip. */
   deleteRoundTrip: { p50: number; p99: number; max: number };
   refusedProbeRoundTrip: { p50: number; p99: number; max: number };
@@ -182,14 +184,8 @@ export async function revocationUnderLoad(opts: {
       return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1]! };
     };
     const fromDelete = percentiles(delays);
-    const db = new pg.Client({ connectionString: backend.databaseUrl! });
-    await db.connect();
-    const committed = await db
-      .query<{ subject: string; at: string }>(`select subject, at from revocations where kind = 'api_token' and subject = any($1)`, [
-        [...refusedAtWall.keys()],
-      ])
-      .finally(() => db.end());
-    const fromCommit = committed.rows.map((r) => Math.max(0, refusedAtWall.get(r.subject)! - Number(r.at)));
+    const committed = await commitTimes(backend.databaseUrl!, [...refusedAtWall.keys()]);
+    const fromCommit = committed.rows.map((r) => Math.max(0, refusedAtWall.get(r.subject)! - r.committedAt));
     return {
       capacityAlone: [capacityAlone[0]!, capacityAlone[1]!],
       capacity: [capacity[0]!, capacity[1]!],
@@ -198,6 +194,7 @@ export async function revocationUnderLoad(opts: {
       revocations: delays.length,
       ...fromDelete,
       fromCommit: percentiles(fromCommit),
+      commitClock: committed.clock,
       deleteRoundTrip: percentiles(deleteTimes),
       refusedProbeRoundTrip: percentiles(lastProbeTimes),
       probesPerRevocation: probeCounts.reduce((a, b) => a + b, 0) / Math.max(1, probeCounts.length),
@@ -245,4 +242,29 @@ export function acceptedAfterFirstRefusal(
     for (const sentAt of sentAts) if (sentAt > refusedAt) accepted++;
   });
   return accepted;
+}
+
+/**
+ * When each revocation committed, in epoch ms. With `track_commit_timestamp` on (scripts/start-postgres.sh sets
+ * it), PostgreSQL's own commit time of the transaction that inserted the `revocations` row; otherwise the row's
+ * `at`, which the revoking node takes before its transaction begins, so the delays err long by the transaction.
+ */
+async function commitTimes(databaseUrl: string, subjects: string[]) {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ on: string }>(`select current_setting('track_commit_timestamp') as on`);
+    const tracked = rows[0]?.on === 'on';
+    const committedAt = tracked ? `extract(epoch from pg_xact_commit_timestamp(xmin)) * 1000` : 'at';
+    const result = await db.query<{ subject: string; committed_at: string }>(
+      `select subject, ${committedAt} as committed_at from revocations where kind = 'api_token' and subject = any($1)`,
+      [subjects],
+    );
+    return {
+      clock: tracked ? ('commit timestamp' as const) : ('revocation row' as const),
+      rows: result.rows.map((r) => ({ subject: r.subject, committedAt: Number(r.committed_at) })),
+    };
+  } finally {
+    await db.end();
+  }
 }

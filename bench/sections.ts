@@ -125,7 +125,7 @@ export async function runSection(section: Section): Promise<void> {
     `revocation A->B / B->A under load (${f.revocations} revocations, from sending the DELETE): p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}`,
   );
   console.log(
-    `from the revocation's commit to the first refusal on the other node: p50 ${ms(f.fromCommit.p50)}, p99 ${ms(f.fromCommit.p99)} (goal <= 50: ${goal(f.fromCommit.p99 <= 50)}), max ${ms(f.fromCommit.max)}`,
+    `from the revocation's commit (${f.commitClock === 'commit timestamp' ? "PostgreSQL's commit timestamp" : "the revoking node's clock before its transaction: track_commit_timestamp is off, so this errs long"}) to the first refusal on the other node: p50 ${ms(f.fromCommit.p50)}, p99 ${ms(f.fromCommit.p99)} (goal <= 50: ${goal(f.fromCommit.p99 <= 50)}), max ${ms(f.fromCommit.max)}`,
   );
   console.log(
     `the DELETE's own round trip p50 ${ms(f.deleteRoundTrip.p50)}, p99 ${ms(f.deleteRoundTrip.p99)}; the refused probe's p50 ${ms(f.refusedProbeRoundTrip.p50)}, p99 ${ms(f.refusedProbeRoundTrip.p99)}; ${f.probesPerRevocation.toFixed(2)} probes per revocation`,
