@@ -1,0 +1,130 @@
+/**
+ * The §5 bench's load generator (bench/exchange-load-driver.ts) against a stand-in token endpoint: the paced load
+ * keeps its rate with evenly spaced arrivals, each watched token's answers are recorded (successes by send time,
+ * the first refusal by arrival), the warm-up leaves the watched tokens alone; and the safety count of
+ * bench/revocation-load.ts counts exactly the successes sent after a node's first refusal.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { driveExchanges } from '../../bench/exchange-load-driver.js';
+import { acceptedAfterFirstRefusal } from '../../bench/revocation-load.js';
+
+const TOKENS = ['w0', 'w1', 'p2', 'p3', 'p4', 'p5'];
+const revoked = new Set<string>();
+/** Tokens the endpoint saw, and when (ms since the epoch). */
+let seen: Array<{ token: string; at: number }> = [];
+let refusedByServer = 0;
+let server: Server;
+let url: string;
+
+before(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const token = new URLSearchParams(body).get('refresh_token') ?? '';
+      seen.push({ token, at: Date.now() });
+      if (revoked.has(token)) refusedByServer++;
+      res.writeHead(revoked.has(token) ? 400 : 200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/tenant/t/token`;
+});
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+test('the paced load keeps its rate, spaces its arrivals, and records the watched tokens', async () => {
+  revoked.clear();
+  seen = [];
+  refusedByServer = 0;
+  const revokeAt = Date.now() + 600;
+  const timer = setTimeout(() => revoked.add('w0'), 600);
+  const report = await driveExchanges({
+    url,
+    tokens: TOKENS,
+    watched: 2,
+    connections: 4,
+    overallRate: 300,
+    durationSeconds: 1.5,
+    warmUpSeconds: 0,
+  });
+  clearTimeout(timer);
+  assert.ok(Math.abs(report.requests - 450) <= 5, `450 requests offered over 1.5 s at 300/s, sent ${report.requests}`);
+  assert.equal(report.shed, 0, 'a fast endpoint never has 32 requests waiting');
+  assert.equal(report.errors, 0);
+  assert.equal(report.refusals, refusedByServer, 'every 400 the endpoint sent is counted');
+  assert.ok(report.refusals > 0, 'w0 was refused once revoked');
+  // Evenly spaced: no 100 ms window holds more than twice its share (30 requests).
+  const start = seen[0]!.at;
+  const perWindow = new Map<number, number>();
+  for (const s of seen) perWindow.set(Math.floor((s.at - start) / 100), (perWindow.get(Math.floor((s.at - start) / 100)) ?? 0) + 1);
+  assert.ok(Math.max(...perWindow.values()) <= 60, `arrivals per 100 ms: ${[...perWindow.values()].join(' ')}`);
+  // The watched tokens: w0 accepted before its revocation only, then refused; w1 never refused.
+  assert.ok(report.acceptedSentAt[0]!.length > 0, 'w0 was accepted before its revocation');
+  assert.ok(
+    report.acceptedSentAt[0]!.every((sentAt) => sentAt < revokeAt + 50),
+    'w0 accepted only when sent before its revocation',
+  );
+  const firstRefusal = report.firstRefusalAt[0] ?? null;
+  assert.ok(firstRefusal !== null && firstRefusal >= revokeAt - 50, 'w0 first refused after its revocation');
+  assert.ok(report.acceptedSentAt[1]!.length > 0);
+  assert.equal(report.firstRefusalAt[1], null);
+  assert.equal(report.acceptedSentAt.length, 2, 'only the watched tokens are recorded one by one');
+  assert.ok(report.latencyP50 >= 0 && report.latencyP99 >= report.latencyP50);
+});
+
+test('the closed loop measures capacity; its warm-up leaves the watched tokens alone', async () => {
+  revoked.clear();
+  seen = [];
+  const report = await driveExchanges({
+    url,
+    tokens: TOKENS,
+    watched: 2,
+    connections: 4,
+    overallRate: 0,
+    durationSeconds: 0.5,
+    warmUpSeconds: 0.5,
+  });
+  const warmUpEnd = seen[0]!.at + 500;
+  assert.ok(report.requests > 100, `a local endpoint answers hundreds of requests in 0.5 s: ${report.requests}`);
+  assert.ok(report.requestsPerSecond > 200);
+  assert.equal(report.errors, 0);
+  const warmUp = seen.filter((s) => s.at < warmUpEnd - 20);
+  assert.ok(warmUp.length > 0);
+  assert.ok(
+    warmUp.every((s) => s.token !== 'w0' && s.token !== 'w1'),
+    'the warm-up never sends a token that will be revoked',
+  );
+});
+
+test('a node that answers 5xx is counted as errors, not as refusals', async () => {
+  const failing = createServer((_req, res) => res.writeHead(503).end());
+  await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
+  try {
+    const failingUrl = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/token`;
+    const report = await driveExchanges({
+      url: failingUrl,
+      tokens: TOKENS,
+      watched: 2,
+      connections: 2,
+      overallRate: 100,
+      durationSeconds: 0.3,
+      warmUpSeconds: 0,
+    });
+    assert.ok(report.errors > 0);
+    assert.equal(report.refusals, 0);
+    assert.deepEqual(report.firstRefusalAt, [null, null]);
+  } finally {
+    await new Promise<void>((r) => failing.close(() => r()));
+  }
+});
+
+test('the safety count: successes sent after the first refusal on that node, whichever saw it first', () => {
+  const report = { acceptedSentAt: [[100, 200, 300], [100, 500], []], firstRefusalAt: [250, null, 10] };
+  assert.equal(acceptedAfterFirstRefusal(report, [null, null, null]), 1, 'token 0: the load itself saw the refusal at 250; 300 is after');
+  assert.equal(acceptedAfterFirstRefusal(report, [150, null, null]), 2, 'token 0: the probe saw it at 150: 200 and 300 count');
+  assert.equal(acceptedAfterFirstRefusal(report, [null, 400, null]), 2, 'token 1: refused by the probe at 400; 500 counts');
+  assert.equal(acceptedAfterFirstRefusal({ acceptedSentAt: [[1, 2]], firstRefusalAt: [null] }, [null]), 0, 'never refused: nothing counts');
+});
