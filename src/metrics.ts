@@ -9,8 +9,9 @@
  * `log` hook; event-loop lag, memory and GC from prom-client's default metrics.
  */
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RevocationFeedObserver } from './store/store.js';
 
 /** One series of LightHistogram: plain numbers, so that an observation allocates nothing. */
 interface Series {
@@ -154,8 +155,12 @@ export class Metrics {
     this.queries.observe(failed ? this.queryFailed : this.queryOk, durationMs / 1000);
   };
 
-  /** Gauges read at scrape time. */
-  watch(revocationFeedUp: () => boolean): void {
+  /**
+   * The revocation feed: whether it is live (read at scrape time), and what the feed reports as it runs (the
+   * observer to give the store's bus). Heartbeats come every `revocationFeedMaxLagMs / 4`, so prom-client's own
+   * Histogram and Counter are cheap enough here.
+   */
+  watchRevocationFeed(revocationFeedUp: () => boolean): RevocationFeedObserver {
     new Gauge({
       name: 'tessera_revocation_feed_up',
       help: '1 while the revocation feed is live (SQLite: always; PostgreSQL: LISTEN connected and resynchronised)',
@@ -164,6 +169,18 @@ export class Metrics {
         this.set(revocationFeedUp() ? 1 : 0);
       },
     });
+    const delay = new Histogram({
+      name: 'tessera_revocation_feed_delay_seconds',
+      help: "PostgreSQL: from sending one of this node's heartbeats through the revocation feed to receiving it, the way revocations arrive (the feed's part of propagation)",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    const lost = new Counter({
+      name: 'tessera_revocation_feed_lost_total',
+      help: 'PostgreSQL: times the revocation listener was lost (the node refused until it had reconnected and resynchronised)',
+      registers: [this.registry],
+    });
+    return { heartbeat: (delayMs) => delay.observe(delayMs / 1000), lost: () => lost.inc() };
   }
 
   /**

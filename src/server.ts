@@ -101,7 +101,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     await app.listen({ host: config.host, port: config.port });
     if (metrics && config.metricsPort !== null) {
       const running = services;
-      metrics.watch(() => running.revocations.healthy());
+      store.bus.observe(metrics.watchRevocationFeed(() => running.revocations.healthy()));
       const metricsPort = await metrics.listen(config.metricsHost, config.metricsPort);
       const metricsHost = config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost;
       metricsUrl = `http://${metricsHost}:${metricsPort}/metrics`;

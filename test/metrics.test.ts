@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics on their own listener (--metrics-port): requests by route and status, exchanges by outcome,
- * sign-in failures, store query latency, the revocation feed and prom-client's defaults (event-loop lag). The API
- * port serves no /metrics, and without --metrics-port there is no listener at all.
+ * sign-in failures, store query latency, the revocation feed (live, its delay, lost listeners) and prom-client's
+ * defaults (event-loop lag). The API port serves no /metrics, and without --metrics-port there is no listener.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,11 +41,49 @@ test('metrics count requests, exchanges and sign-in failures on a loopback liste
   assert.equal(value(/^tessera_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} (\d+)$/m), 1);
   assert.ok(value(/^tessera_store_query_duration_seconds_count\{outcome="ok"\} (\d+)$/m) > 0);
   assert.equal(value(/^tessera_revocation_feed_up (\d+)$/m), 1);
+  // SQLite's feed is in-process: no heartbeats to time, no listener to lose.
+  assert.equal(value(/^tessera_revocation_feed_delay_seconds_count (\d+)$/m), 0);
+  assert.equal(value(/^tessera_revocation_feed_lost_total (\d+)$/m), 0);
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
   // Secrets never appear as label values (routes are patterns, not URLs).
   assert.doesNotMatch(text, new RegExp(apiToken));
 
   assert.equal((await fetch(`${node.baseUrl}/metrics`)).status, 404);
+});
+
+test('PostgreSQL: the feed reports its heartbeats\u2019 delay and a lost listener', async (t) => {
+  const node = await startTessera({ backend: 'postgres', config: { metricsPort: 0 } });
+  t.after(() => node.stop());
+  const scrape = async () => {
+    const text = await (await fetch(node.server.metricsUrl!)).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    return {
+      delays: value(/^tessera_revocation_feed_delay_seconds_count (\d+)$/m),
+      delaySum: value(/^tessera_revocation_feed_delay_seconds_sum (\S+)$/m),
+      lost: value(/^tessera_revocation_feed_lost_total (\d+)$/m),
+      up: value(/^tessera_revocation_feed_up (\d+)$/m),
+    };
+  };
+  /** Polls the metrics until `done` holds (heartbeats come every 500 ms with the default 2 s bound). */
+  const until = async (what: string, done: (m: Awaited<ReturnType<typeof scrape>>) => boolean) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const m = await scrape();
+      if (done(m)) return m;
+      if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(m)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const live = await until('two heartbeats timed', (m) => m.delays >= 2);
+  assert.equal(live.lost, 0);
+  assert.equal(live.up, 1);
+  assert.ok(live.delaySum / live.delays < 1, `a local feed delivers in well under a second: ${live.delaySum / live.delays} s`);
+
+  (node.store.bus as unknown as { simulateConnectionLoss(): void }).simulateConnectionLoss();
+  const lost = await until('the loss counted', (m) => m.lost === 1);
+  assert.ok(lost.delays >= live.delays);
+  const back = await until('back up, heartbeats timed again', (m) => m.up === 1 && m.delays > lost.delays);
+  assert.equal(back.lost, 1);
 });
 
 test('no metrics listener unless --metrics-port is set', async (t) => {

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { RevocationBus, RevocationEvent } from './store.js';
+import type { RevocationBus, RevocationEvent, RevocationFeedObserver } from './store.js';
 
 export const REVOCATION_CHANNEL = 'tessera_revocation';
 /** Requests that may wait at once for a late heartbeat (whenHealthy); more are refused at once. */
@@ -42,6 +42,7 @@ export interface PgRevocationBusOptions {
 
 export class PgRevocationBus implements RevocationBus {
   private readonly listeners: Array<(e: RevocationEvent) => void> = [];
+  private readonly observers: RevocationFeedObserver[] = [];
   private readonly resyncListeners: Array<() => Promise<void>> = [];
   private client: pg.Client | null = null;
   private connected = false;
@@ -115,6 +116,8 @@ export class PgRevocationBus implements RevocationBus {
     if (isHeartbeat(parsed)) {
       if (parsed.heartbeat === this.nodeId) {
         this.currentAsOf = Math.max(this.currentAsOf, parsed.sentAt);
+        const delayMs = performance.now() - parsed.sentAt;
+        for (const o of this.observers) o.heartbeat(delayMs);
         this.wakeWaiters();
       }
       return; // another node's: proves nothing about when this node's own heartbeats were sent
@@ -156,6 +159,7 @@ export class PgRevocationBus implements RevocationBus {
     this.client = null;
     client.removeAllListeners('end');
     destroy(client);
+    for (const o of this.observers) o.lost();
     this.log.warn({ err: err.message }, 'revocation listener lost; failing closed until it is back');
     this.scheduleReconnect();
   }
@@ -177,6 +181,9 @@ export class PgRevocationBus implements RevocationBus {
   }
   onResync(listener: () => Promise<void>): void {
     this.resyncListeners.push(listener);
+  }
+  observe(observer: RevocationFeedObserver): void {
+    this.observers.push(observer);
   }
   /** Listening, resynced, and shown live by a heartbeat sent no more than maxLagMs ago. */
   healthy(): boolean {

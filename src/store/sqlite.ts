@@ -30,6 +30,9 @@ class InProcessRevocationBus implements RevocationBus {
   committed(event: RevocationEvent): void {
     for (const l of this.listeners) l(event);
   }
+  observe(): void {
+    // Nothing to observe: delivery is a function call, and there is no connection to lose.
+  }
   async close(): Promise<void> {}
 }
 

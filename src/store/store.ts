@@ -93,7 +93,21 @@ export interface RevocationBus {
   whenHealthy(waitMs: number): Promise<boolean>;
   /** Backend hook: a revocation was committed by this node (SQLite delivers it; PG waits for NOTIFY). */
   committed(event: RevocationEvent): void;
+  /** The feed's own health, for metrics: see RevocationFeedObserver. */
+  observe(observer: RevocationFeedObserver): void;
   close(): Promise<void>;
+}
+
+/**
+ * What a revocation feed reports about itself (PostgreSQL; the in-process feed of SQLite has nothing to report).
+ * - `heartbeat`: one of this node's heartbeats went from the pool to the LISTEN connection in `delayMs`. Revocations
+ *   arrive the same way (a NOTIFY at their commit, delivered in commit order), so this is the feed's part of
+ *   propagation, timed on one clock.
+ * - `lost`: the listener was lost (the node fails closed until it has reconnected and resynchronised).
+ */
+export interface RevocationFeedObserver {
+  heartbeat(delayMs: number): void;
+  lost(): void;
 }
 
 export type Executor = Kysely<DB> | Transaction<DB>;
