@@ -60,7 +60,13 @@ function serverNodeArgs(): string[] {
 }
 
 /** `tessera serve --http --demo` on a fresh data dir, rate limits out of the way (the bench is one client). */
-export async function startTesseraProcess(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) {
+export async function startTesseraProcess(
+  dataDir: string,
+  extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+  ready: RegExp = /listening on (http:\/\/[^\s]+)/,
+) {
   return startProcess(
     process.execPath,
     [
@@ -86,7 +92,7 @@ export async function startTesseraProcess(dataDir: string, extraArgs: string[] =
       TESSERA_TOKEN_RATE_LIMIT_PER_TOKEN: '10000000',
       ...env,
     },
-    /listening on (http:\/\/[^\s]+)/,
+    ready,
   );
 }
 

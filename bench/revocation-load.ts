@@ -26,6 +26,15 @@ import { freshBackend, generateTokens, prepareStore } from './million.js';
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
+/** Heartbeats timed, and the upper bounds (ms) of the histogram buckets that hold their median and 99th percentile. */
+export interface FeedDelay {
+  heartbeats: number;
+  p50AtMost: number;
+  p99AtMost: number;
+}
+
+const LISTENING_WITH_METRICS = /listening on (http:\/\/[^\s]+)[\s\S]*?Metrics: (http:\/\/[^\s]+)/;
+
 interface Latency {
   p50: number;
   p99: number;
@@ -46,6 +55,8 @@ export interface RevocationLoadFigures {
   fromCommit: { p50: number; p99: number; max: number };
   /** What "commit" was read from: PostgreSQL's commit timestamps, or the revoking node's clock before the transaction. */
   commitClock: 'commit timestamp' | 'revocation row';
+  /** Each node's own heartbeats through the feed during the run (tessera_revocation_feed_delay_seconds). */
+  feedDelay: [FeedDelay, FeedDelay];
   /** The DELETE's own round trip (the probes run alongside it), and the refused probe's round trip. */
   deleteRoundTrip: { p50: number; p99: number; max: number };
   refusedProbeRoundTrip: { p50: number; p99: number; max: number };
@@ -77,7 +88,15 @@ export async function revocationUnderLoad(opts: {
     const generated = await generateTokens(backend, { orgs: 1, usersPerOrg, tokensPerUser: Math.ceil(poolSize / usersPerOrg) });
     for (const dir of ['a', 'b']) {
       void dir;
-      nodes.push(await startTesseraProcess(backend.dataDir, ['--database-url', backend.databaseUrl!]));
+      nodes.push(
+        await startTesseraProcess(
+          backend.dataDir,
+          ['--database-url', backend.databaseUrl!, '--metrics-port', '0'],
+          {},
+          [],
+          LISTENING_WITH_METRICS,
+        ),
+      );
     }
     const urls = nodes.map((n) => n.match[1]!);
     const tokenUrl = (node: number) => `${urls[node]}/oauth/tenant/bench-000/token`;
@@ -110,6 +129,9 @@ export async function revocationUnderLoad(opts: {
       if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
       sessions.push(res.headers.get('x-vmware-vcloud-access-token')!);
     }
+
+    const metricsUrls = nodes.map((n) => n.match[2]!);
+    const feedBefore = await Promise.all(metricsUrls.map(feedDelayBuckets));
 
     // 3. Load both nodes at 70 % (each from its own process) while revoking the watched tokens one by one.
     const loads = [
@@ -177,6 +199,8 @@ export async function revocationUnderLoad(opts: {
       deleteTimes.push(deleteAnsweredAt - start);
     }
     const results = await Promise.all(loads);
+    const feedAfter = await Promise.all(metricsUrls.map(feedDelayBuckets));
+    const feedDelay = feedAfter.map((after, n) => bucketPercentiles(after, feedBefore[n]!)) as [FeedDelay, FeedDelay];
     const acceptedAfterRefusal = results.reduce((sum, report, node) => sum + acceptedAfterFirstRefusal(report, firstRefusal[node]!), 0);
     const percentiles = (values: number[]) => {
       const s = [...values].sort((a, b) => a - b);
@@ -195,6 +219,7 @@ export async function revocationUnderLoad(opts: {
       ...fromDelete,
       fromCommit: percentiles(fromCommit),
       commitClock: committed.clock,
+      feedDelay,
       deleteRoundTrip: percentiles(deleteTimes),
       refusedProbeRoundTrip: percentiles(lastProbeTimes),
       probesPerRevocation: probeCounts.reduce((a, b) => a + b, 0) / Math.max(1, probeCounts.length),
@@ -267,4 +292,26 @@ async function commitTimes(databaseUrl: string, subjects: string[]) {
   } finally {
     await db.end();
   }
+}
+
+/** The cumulative buckets of a node's tessera_revocation_feed_delay_seconds: upper bound (s) -> count. */
+async function feedDelayBuckets(metricsUrl: string): Promise<Map<number, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const buckets = new Map<number, number>();
+  for (const m of text.matchAll(/^tessera_revocation_feed_delay_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+    buckets.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  }
+  return buckets;
+}
+
+/** The run's heartbeats (after minus before) and the buckets holding their percentiles. */
+export function bucketPercentiles(after: Map<number, number>, before: Map<number, number>): FeedDelay {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((le) => after.get(le)! - (before.get(le) ?? 0));
+  const total = counts[counts.length - 1] ?? 0;
+  const at = (p: number) => {
+    const index = counts.findIndex((c) => c >= Math.ceil(total * p));
+    return index < 0 ? NaN : bounds[index]! * 1000;
+  };
+  return { heartbeats: total, p50AtMost: total > 0 ? at(0.5) : NaN, p99AtMost: total > 0 ? at(0.99) : NaN };
 }

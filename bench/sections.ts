@@ -127,6 +127,11 @@ export async function runSection(section: Section): Promise<void> {
   console.log(
     `from the revocation's commit (${f.commitClock === 'commit timestamp' ? "PostgreSQL's commit timestamp" : "the revoking node's clock before its transaction: track_commit_timestamp is off, so this errs long"}) to the first refusal on the other node: p50 ${ms(f.fromCommit.p50)}, p99 ${ms(f.fromCommit.p99)} (goal <= 50: ${goal(f.fromCommit.p99 <= 50)}), max ${ms(f.fromCommit.max)}`,
   );
+  const feed = (d: { heartbeats: number; p50AtMost: number; p99AtMost: number }) =>
+    `${d.heartbeats} heartbeats, p50 <= ${ms(d.p50AtMost)}, p99 <= ${ms(d.p99AtMost)}`;
+  console.log(
+    `the feed itself (each node's heartbeats through it during the run, tessera_revocation_feed_delay_seconds): node A ${feed(f.feedDelay[0])}; node B ${feed(f.feedDelay[1])}`,
+  );
   console.log(
     `the DELETE's own round trip p50 ${ms(f.deleteRoundTrip.p50)}, p99 ${ms(f.deleteRoundTrip.p99)}; the refused probe's p50 ${ms(f.refusedProbeRoundTrip.p50)}, p99 ${ms(f.refusedProbeRoundTrip.p99)}; ${f.probesPerRevocation.toFixed(2)} probes per revocation`,
   );

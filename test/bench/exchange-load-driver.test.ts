@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { driveExchanges } from '../../bench/exchange-load-driver.js';
-import { acceptedAfterFirstRefusal } from '../../bench/revocation-load.js';
+import { acceptedAfterFirstRefusal, bucketPercentiles } from '../../bench/revocation-load.js';
 
 const TOKENS = ['w0', 'w1', 'p2', 'p3', 'p4', 'p5'];
 const revoked = new Set<string>();
@@ -127,4 +127,24 @@ test('the safety count: successes sent after the first refusal on that node, whi
   assert.equal(acceptedAfterFirstRefusal(report, [150, null, null]), 2, 'token 0: the probe saw it at 150: 200 and 300 count');
   assert.equal(acceptedAfterFirstRefusal(report, [null, 400, null]), 2, 'token 1: refused by the probe at 400; 500 counts');
   assert.equal(acceptedAfterFirstRefusal({ acceptedSentAt: [[1, 2]], firstRefusalAt: [null] }, [null]), 0, 'never refused: nothing counts');
+});
+
+test('the feed delay of the run: the histogram buckets gained during it, and the buckets of their percentiles', () => {
+  const before = new Map([
+    [0.001, 5],
+    [0.005, 10],
+    [0.01, 10],
+    [Infinity, 10],
+  ]);
+  // The run added 100 heartbeats: 60 under 1 ms, 39 between 5 and 10 ms, 1 beyond.
+  const after = new Map([
+    [0.001, 65],
+    [0.005, 70],
+    [0.01, 109],
+    [Infinity, 110],
+  ]);
+  assert.deepEqual(bucketPercentiles(after, before), { heartbeats: 100, p50AtMost: 1, p99AtMost: 10 });
+  const none = bucketPercentiles(before, before);
+  assert.equal(none.heartbeats, 0);
+  assert.ok(Number.isNaN(none.p50AtMost));
 });
