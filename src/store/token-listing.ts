@@ -39,41 +39,57 @@ export async function indexedTokenPage(
 ): Promise<IndexedTokenPage | null> {
   const db = store.db;
   let listed = db.selectFrom('api_tokens').where('revoked_at', 'is', null);
+  let total: number;
   if (scope.kind === 'own') {
-    // All of one's own live tokens are visible, minted or not (api_tokens_user_live).
+    // All of one's own live tokens are visible, minted or not (api_tokens_user_live). A user's own tokens are few
+    // (what a person and their scripts made): counted by their index entries.
     listed = listed.where('user_id', '=', callerId);
+    total = Number((await store.runPrepared(listed.select((eb) => eb.fn.countAll<number | string>().as('n'))))[0]!.n);
   } else {
-    // Any unminted registration of the caller's (live or not, in this scope or not: a cheap superset, read from
-    // the small api_tokens_user_unminted index alone) sends the caller to the general query.
-    const ownUnminted = await store.runPrepared(
-      db.selectFrom('api_tokens').select('user_id').where('user_id', '=', callerId).where('minted_at', 'is', null).limit(1),
-    );
-    if (ownUnminted.length > 0) return null;
+    const { ownUnminted, count } = await mintedLiveCountUnlessUnminted(store, scope, callerId);
+    if (ownUnminted) return null;
+    total = count;
     // Minted: the exact predicate of the partial indexes (minted_at is written with secret_hash), so both
     // planners read them alone.
     listed = listed.where('minted_at', 'is not', null);
     if (scope.kind === 'org') listed = listed.where('org_id', '=', scope.orgId);
   }
-  // A user's own tokens are few (what a person and their scripts made): counted by their index entries.
-  const total =
-    scope.kind === 'own'
-      ? Number((await store.runPrepared(listed.select((eb) => eb.fn.countAll<number | string>().as('n'))))[0]!.n)
-      : await mintedLiveCount(store, scope);
+  // Never walk an index past its end: a page beyond the list (a deep page number, given or forged) costs no more.
   if (limit === 0 || offset >= total) return { total, ids: [] };
   const rows = await store.runPrepared(listed.select('id').orderBy('created_at').orderBy('id').limit(limit).offset(offset));
   return { total, ids: rows.map((r) => r.id) };
 }
 
 /**
- * An org's, or every org's, live minted tokens as the database keeps them (migration 0018): one row per org, so
- * the total of an org of 10,000 tokens, or of the System org's list of a million, costs no more than of ten.
+ * In one statement, so one round trip: whether the caller has an unminted registration (any, live or not, in this
+ * scope or not: a cheap superset, read from the small api_tokens_user_unminted index alone), which sends them to
+ * the general query; and the org's, or every org's, live minted tokens as the database keeps them (migration
+ * 0018): one row per org, so the total of an org of 10,000 tokens, or of the System org's list of a million,
+ * costs no more than of ten.
  */
-async function mintedLiveCount(store: ListingStore, scope: Exclude<TokenListScope, { kind: 'own' }>): Promise<number> {
-  let counts = store.db.selectFrom('api_token_counts');
-  if (scope.kind === 'org') counts = counts.where('org_id', '=', scope.orgId);
-  // PostgreSQL answers sum() of integers as a bigint string (node-stack pitfall 8).
-  const [row] = await store.runPrepared(counts.select((eb) => eb.fn.sum<number | string | null>('minted_live').as('n')));
-  return Number(row?.n ?? 0);
+async function mintedLiveCountUnlessUnminted(
+  store: ListingStore,
+  scope: Exclude<TokenListScope, { kind: 'own' }>,
+  callerId: string,
+): Promise<{ ownUnminted: boolean; count: number }> {
+  const [row] = await store.runPrepared(ownUnmintedAndMintedLiveCount(store.db, scope, callerId));
+  // EXISTS is a boolean on PostgreSQL, 0 or 1 on SQLite.
+  return { ownUnminted: Number(row?.own_unminted ?? 0) !== 0, count: Number(row?.n ?? 0) };
+}
+
+/** The statement of `mintedLiveCountUnlessUnminted` (exported for the plan checks of its tests). */
+export function ownUnmintedAndMintedLiveCount(db: Kysely<DB>, scope: Exclude<TokenListScope, { kind: 'own' }>, callerId: string) {
+  return db.selectNoFrom((eb) => {
+    let counts = eb.selectFrom('api_token_counts');
+    if (scope.kind === 'org') counts = counts.where('org_id', '=', scope.orgId);
+    return [
+      eb
+        .exists(eb.selectFrom('api_tokens').select('user_id').where('user_id', '=', callerId).where('minted_at', 'is', null))
+        .as('own_unminted'),
+      // PostgreSQL answers sum() of integers as a bigint string (node-stack pitfall 8).
+      counts.select((c) => c.fn.sum<number | string | null>('minted_live').as('n')).as('n'),
+    ];
+  });
 }
 
 /**
