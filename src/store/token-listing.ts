@@ -17,8 +17,9 @@ import type { Dialect } from './migrate.js';
 
 /**
  * What the list reads through: every statement here has a text fixed by its scope (values are parameters), so on
- * PostgreSQL each is prepared once per connection (`store.runPrepared`), which saves planning each of them again
- * on every page (0.1-0.5 ms a statement, docs/performance.md §3).
+ * PostgreSQL each is prepared once per connection (`store.runPrepared`), which saves parsing it again on every page.
+ * Not planning: PostgreSQL keeps choosing a custom plan for these, made at each bind (0.2-0.55 ms a statement,
+ * docs/performance.md §3), which is why fewer statements per page is what helps here.
  */
 export type ListingStore = Pick<Store, 'db' | 'dialect' | 'runPrepared'>;
 
