@@ -8,7 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
-import { eventually, freshRateWindow, signInReply } from './support.js';
+import { eventually, freshRateWindow, refusalEventsOf, signInReply } from './support.js';
 import { findApiTokens } from '../../src/cli/scan/find-tokens.js';
 
 describe('audit trail', () => {
@@ -165,15 +165,7 @@ describe('refusals of a dead token are coalesced', () => {
       const del = await http(`${base}/cloudapi/1.0.0/tokens/${tok.tokenId}`, { method: 'DELETE', headers: bearer(bob) });
       assert.equal(del.status, 204);
       for (let i = 0; i < 200; i++) assert.equal((await exchange(base, 'acme', tok.apiToken)).status, 400);
-      const count = async () =>
-        (
-          await t.store.db
-            .selectFrom('audit_events')
-            .select('details')
-            .where('event_type', '=', 'apiToken.refused')
-            .where('token_id', '=', tok.clientId)
-            .execute()
-        ).map((r) => JSON.parse(r.details) as Record<string, unknown>);
+      const count = () => refusalEventsOf(t.store, tok.clientId);
       await eventually('the first refusal is written', async () => ((await count()).length === 1 ? true : undefined));
       // The counted rest is written when the minute ends, or at shutdown: stop the services' audit now.
       await t.server.services.audit.stop();
@@ -198,15 +190,7 @@ describe('refusals of a dead token are coalesced', () => {
           body: `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&client_id=${tok.clientId}&assertion=${bob}`,
         });
       for (let i = 0; i < 50; i++) assert.equal((await mintAgain()).status, 400);
-      const count = async () =>
-        (
-          await t.store.db
-            .selectFrom('audit_events')
-            .select('details')
-            .where('event_type', '=', 'apiToken.refused')
-            .where('token_id', '=', tok.clientId)
-            .execute()
-        ).map((r) => JSON.parse(r.details) as Record<string, unknown>);
+      const count = () => refusalEventsOf(t.store, tok.clientId);
       await eventually('the first refusal is written', async () => ((await count()).length === 1 ? true : undefined));
       await t.server.services.audit.stop();
       const events = await count();

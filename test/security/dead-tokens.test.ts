@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
 import { hashApiToken } from '../../src/domain/api-token-format.js';
+import { refusalEventsOf } from './support.js';
 
 let t: TesseraHandle;
 let base: string;
@@ -75,14 +76,7 @@ describe('dead tokens are refused from memory after the first refusal', () => {
     for (let i = 0; i < 30; i++) assert.equal((await exchange(base, 'acme', tok.apiToken)).status, 400);
     assert.equal(readsOf(tok.apiToken), 1);
     await t.server.services.audit.stop();
-    const events = (
-      await t.store.db
-        .selectFrom('audit_events')
-        .select('details')
-        .where('event_type', '=', 'apiToken.refused')
-        .where('token_id', '=', tok.clientId)
-        .execute()
-    ).map((r) => JSON.parse(r.details) as Record<string, unknown>);
+    const events = await refusalEventsOf(t.store, tok.clientId);
     assert.equal(events.length, 2, JSON.stringify(events));
     assert.ok(events.every((e) => e.reason === 'revoked'));
     assert.equal(events.find((e) => e.repeated !== undefined)?.repeated, 29);

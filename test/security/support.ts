@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Reply } from '../helpers/api.js';
 import { basic, bearer, http } from '../helpers/api.js';
+import type { Store } from '../../src/store/store.js';
 
 export interface RawOptions {
   method?: string;
@@ -121,4 +122,15 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 /** The same error body with the request id (which differs per request) taken out. */
 export function withoutRequestId(text: string): string {
   return text.replace(/\[ [^\]]+ \] /g, '[ id ] ');
+}
+
+/** The details of every `apiToken.refused` audit event written for one token (by its client id), as objects. */
+export async function refusalEventsOf(store: Store, clientId: string): Promise<Record<string, unknown>[]> {
+  const rows = await store.db
+    .selectFrom('audit_events')
+    .select('details')
+    .where('event_type', '=', 'apiToken.refused')
+    .where('token_id', '=', clientId)
+    .execute();
+  return rows.map((r) => JSON.parse(r.details) as Record<string, unknown>);
 }
