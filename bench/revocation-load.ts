@@ -31,6 +31,8 @@ export interface FeedDelay {
   heartbeats: number;
   p50AtMost: number;
   p99AtMost: number;
+  /** The node's longest event-loop delay during the run (prom-client's nodejs_eventloop_lag_max_seconds), ms. */
+  eventLoopDelayMaxMs?: number;
 }
 
 const LISTENING_WITH_METRICS = /listening on (http:\/\/[^\s]+)[\s\S]*?Metrics: (http:\/\/[^\s]+)/;
@@ -200,7 +202,10 @@ export async function revocationUnderLoad(opts: {
     }
     const results = await Promise.all(loads);
     const feedAfter = await Promise.all(metricsUrls.map(feedDelayBuckets));
-    const feedDelay = feedAfter.map((after, n) => bucketPercentiles(after, feedBefore[n]!)) as [FeedDelay, FeedDelay];
+    const feedDelay = feedAfter.map((after, n) => ({
+      ...bucketPercentiles(after, feedBefore[n]!),
+      eventLoopDelayMaxMs: lastLagMaxMs.get(metricsUrls[n]!) ?? NaN,
+    })) as [FeedDelay, FeedDelay];
     const acceptedAfterRefusal = results.reduce((sum, report, node) => sum + acceptedAfterFirstRefusal(report, firstRefusal[node]!), 0);
     const percentiles = (values: number[]) => {
       const s = [...values].sort((a, b) => a - b);
@@ -236,6 +241,9 @@ export async function revocationUnderLoad(opts: {
     await backend.drop();
   }
 }
+
+/** Per metrics URL: the node's longest event-loop delay (ms) between its last two scrapes. */
+const lastLagMaxMs = new Map<string, number>();
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
@@ -294,9 +302,14 @@ async function commitTimes(databaseUrl: string, subjects: string[]) {
   }
 }
 
-/** The cumulative buckets of a node's tessera_revocation_feed_delay_seconds: upper bound (s) -> count. */
+/**
+ * The cumulative buckets of a node's tessera_revocation_feed_delay_seconds: upper bound (s) -> count. Also keeps
+ * the node's longest event-loop delay since the previous scrape (prom-client resets it at each scrape).
+ */
 async function feedDelayBuckets(metricsUrl: string): Promise<Map<number, number>> {
   const text = await (await fetch(metricsUrl)).text();
+  const lagMax = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
+  lastLagMaxMs.set(metricsUrl, lagMax ? Number(lagMax[1]) * 1000 : NaN);
   const buckets = new Map<number, number>();
   for (const m of text.matchAll(/^tessera_revocation_feed_delay_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
     buckets.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));

@@ -127,8 +127,8 @@ export async function runSection(section: Section): Promise<void> {
   console.log(
     `from the revocation's commit (${f.commitClock === 'commit timestamp' ? "PostgreSQL's commit timestamp" : "the revoking node's clock before its transaction: track_commit_timestamp is off, so this errs long"}) to the first refusal on the other node: p50 ${ms(f.fromCommit.p50)}, p99 ${ms(f.fromCommit.p99)} (goal <= 50: ${goal(f.fromCommit.p99 <= 50)}), max ${ms(f.fromCommit.max)}`,
   );
-  const feed = (d: { heartbeats: number; p50AtMost: number; p99AtMost: number }) =>
-    `${d.heartbeats} heartbeats, p50 <= ${ms(d.p50AtMost)}, p99 <= ${ms(d.p99AtMost)}`;
+  const feed = (d: { heartbeats: number; p50AtMost: number; p99AtMost: number; eventLoopDelayMaxMs?: number }) =>
+    `${d.heartbeats} heartbeats, p50 <= ${ms(d.p50AtMost)}, p99 <= ${ms(d.p99AtMost)}, longest event-loop delay ${ms(d.eventLoopDelayMaxMs ?? NaN)}`;
   console.log(
     `the feed itself (each node's heartbeats through it during the run, tessera_revocation_feed_delay_seconds): node A ${feed(f.feedDelay[0])}; node B ${feed(f.feedDelay[1])}`,
   );
