@@ -210,8 +210,11 @@ function bodyOf(token: string): string {
   return `grant_type=refresh_token&refresh_token=${token}`;
 }
 
+/** The argument bench/revocation-load.ts forks this module with; imported (by a test), the module only exports. */
+export const DRIVER_FLAG = '--exchange-load-driver';
+
 // Run as a forked child: one job in, one report out.
-if (process.send) {
+if (process.send && process.argv.includes(DRIVER_FLAG)) {
   process.once('message', (job: DriverJob) => {
     driveExchanges(job).then(
       (report) => process.send!(report, () => process.exit(0)),

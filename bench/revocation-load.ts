@@ -20,7 +20,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { DriverJob, DriverReport } from './exchange-load-driver.js';
+import { DRIVER_FLAG, type DriverJob, type DriverReport } from './exchange-load-driver.js';
 import { PASSWORD, startTesseraProcess } from './exchange.js';
 import { freshBackend, generateTokens, prepareStore } from './million.js';
 
@@ -249,7 +249,7 @@ const epochNow = () => performance.timeOrigin + performance.now();
 
 /** One load generator in a process of its own (bench/exchange-load-driver.ts), with this process's loader. */
 function runDriver(job: DriverJob): Promise<DriverReport> {
-  const child = fork(fileURLToPath(new URL('./exchange-load-driver.ts', import.meta.url)), [], { execArgv: process.execArgv });
+  const child = fork(fileURLToPath(new URL('./exchange-load-driver.ts', import.meta.url)), [DRIVER_FLAG], { execArgv: process.execArgv });
   return new Promise((resolve, reject) => {
     let report: DriverReport | null = null;
     child.once('message', (message) => (report = message as DriverReport));
