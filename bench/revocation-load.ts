@@ -17,7 +17,7 @@
  * sent after the first refusal of that token *on the same node* is a revoked token accepted: counted, and the
  * benchmark fails loudly (exit code 1) if there is any.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DRIVER_FLAG, type DriverJob, type DriverReport } from './exchange-load-driver.js';
@@ -31,8 +31,11 @@ export interface FeedDelay {
   heartbeats: number;
   p50AtMost: number;
   p99AtMost: number;
-  /** The node's longest event-loop delay during the run (prom-client's nodejs_eventloop_lag_max_seconds), ms. */
-  eventLoopDelayMaxMs?: number;
+}
+
+/** What one node's metrics say about the run: its feed's delay, and its longest event-loop delay (ms). */
+export interface NodeDuringRun extends FeedDelay {
+  eventLoopDelayMaxMs: number;
 }
 
 const LISTENING_WITH_METRICS = /listening on (http:\/\/[^\s]+)[\s\S]*?Metrics: (http:\/\/[^\s]+)/;
@@ -57,8 +60,8 @@ export interface RevocationLoadFigures {
   fromCommit: { p50: number; p99: number; max: number };
   /** What "commit" was read from: PostgreSQL's commit timestamps, or the revoking node's clock before the transaction. */
   commitClock: 'commit timestamp' | 'revocation row';
-  /** Each node's own heartbeats through the feed during the run (tessera_revocation_feed_delay_seconds). */
-  feedDelay: [FeedDelay, FeedDelay];
+  /** Each node's own heartbeats through the feed during the run, and its longest event-loop delay. */
+  nodesDuringRun: [NodeDuringRun, NodeDuringRun];
   /** The DELETE's own round trip (the probes run alongside it), and the refused probe's round trip. */
   deleteRoundTrip: { p50: number; p99: number; max: number };
   refusedProbeRoundTrip: { p50: number; p99: number; max: number };
@@ -70,7 +73,7 @@ export interface RevocationLoadFigures {
   loadRefusals: number;
   /** Load answers neither 200 nor 4xx (5xx, errors): must be 0. */
   loadErrors: number;
-  /** Arrivals the paced load could not send because the node was saturated (should be 0 at 70 %). */
+  /** Arrivals the paced load held back because 128 requests were already waiting on that node (it fell behind). */
   loadShed: number;
   /** The load's own latency on each node, ms. */
   loadLatency: [Latency, Latency];
@@ -88,8 +91,7 @@ export async function revocationUnderLoad(opts: {
     const poolSize = Math.max(opts.poolSize ?? 2_000, opts.revocations + 100);
     const usersPerOrg = 20;
     const generated = await generateTokens(backend, { orgs: 1, usersPerOrg, tokensPerUser: Math.ceil(poolSize / usersPerOrg) });
-    for (const dir of ['a', 'b']) {
-      void dir;
+    for (let n = 0; n < 2; n++) {
       nodes.push(
         await startTesseraProcess(
           backend.dataDir,
@@ -133,7 +135,7 @@ export async function revocationUnderLoad(opts: {
     }
 
     const metricsUrls = nodes.map((n) => n.match[2]!);
-    const feedBefore = await Promise.all(metricsUrls.map(feedDelayBuckets));
+    const scrapedBefore = await Promise.all(metricsUrls.map(scrapeNode));
 
     // 3. Load both nodes at 70 % (each from its own process) while revoking the watched tokens one by one.
     const loads = [
@@ -201,11 +203,12 @@ export async function revocationUnderLoad(opts: {
       deleteTimes.push(deleteAnsweredAt - start);
     }
     const results = await Promise.all(loads);
-    const feedAfter = await Promise.all(metricsUrls.map(feedDelayBuckets));
-    const feedDelay = feedAfter.map((after, n) => ({
-      ...bucketPercentiles(after, feedBefore[n]!),
-      eventLoopDelayMaxMs: lastLagMaxMs.get(metricsUrls[n]!) ?? NaN,
-    })) as [FeedDelay, FeedDelay];
+    const scrapedAfter = await Promise.all(metricsUrls.map(scrapeNode));
+    const nodesDuringRun = scrapedAfter.map((after, n) => ({
+      ...bucketPercentiles(after.feedBuckets, scrapedBefore[n]!.feedBuckets),
+      // prom-client resets the event-loop delay histogram at each scrape: this is the maximum since the first.
+      eventLoopDelayMaxMs: after.eventLoopDelayMaxMs,
+    })) as [NodeDuringRun, NodeDuringRun];
     const acceptedAfterRefusal = results.reduce((sum, report, node) => sum + acceptedAfterFirstRefusal(report, firstRefusal[node]!), 0);
     const percentiles = (values: number[]) => {
       const s = [...values].sort((a, b) => a - b);
@@ -224,7 +227,7 @@ export async function revocationUnderLoad(opts: {
       ...fromDelete,
       fromCommit: percentiles(fromCommit),
       commitClock: committed.clock,
-      feedDelay,
+      nodesDuringRun,
       deleteRoundTrip: percentiles(deleteTimes),
       refusedProbeRoundTrip: percentiles(lastProbeTimes),
       probesPerRevocation: probeCounts.reduce((a, b) => a + b, 0) / Math.max(1, probeCounts.length),
@@ -236,25 +239,31 @@ export async function revocationUnderLoad(opts: {
       loadLatency: results.map((r) => ({ p50: r.latencyP50, p99: r.latencyP99 })) as [Latency, Latency],
     };
   } finally {
+    for (const driver of drivers) driver.kill('SIGTERM'); // only those still running: a run that failed early
     for (const n of nodes) n.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await backend.drop();
   }
 }
 
-/** Per metrics URL: the node's longest event-loop delay (ms) between its last two scrapes. */
-const lastLagMaxMs = new Map<string, number>();
+/** Load drivers still running (killed if the run fails before they end). */
+const drivers = new Set<ChildProcess>();
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
 /** One load generator in a process of its own (bench/exchange-load-driver.ts), with this process's loader. */
 function runDriver(job: DriverJob): Promise<DriverReport> {
   const child = fork(fileURLToPath(new URL('./exchange-load-driver.ts', import.meta.url)), [DRIVER_FLAG], { execArgv: process.execArgv });
+  drivers.add(child);
   return new Promise((resolve, reject) => {
     let report: DriverReport | null = null;
     child.once('message', (message) => (report = message as DriverReport));
     child.once('error', reject);
-    child.once('exit', (code) => (report ? resolve(report) : reject(new Error(`load driver exited with ${code} and no report`))));
+    child.once('exit', (code) => {
+      drivers.delete(child);
+      if (report) resolve(report);
+      else reject(new Error(`load driver exited with ${code} and no report`));
+    });
     child.send(job);
   });
 }
@@ -303,18 +312,17 @@ async function commitTimes(databaseUrl: string, subjects: string[]) {
 }
 
 /**
- * The cumulative buckets of a node's tessera_revocation_feed_delay_seconds: upper bound (s) -> count. Also keeps
- * the node's longest event-loop delay since the previous scrape (prom-client resets it at each scrape).
+ * One scrape of a node's metrics: the cumulative buckets of tessera_revocation_feed_delay_seconds (upper bound in
+ * s -> count), and its longest event-loop delay since the previous scrape, in ms.
  */
-async function feedDelayBuckets(metricsUrl: string): Promise<Map<number, number>> {
+async function scrapeNode(metricsUrl: string): Promise<{ feedBuckets: Map<number, number>; eventLoopDelayMaxMs: number }> {
   const text = await (await fetch(metricsUrl)).text();
-  const lagMax = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
-  lastLagMaxMs.set(metricsUrl, lagMax ? Number(lagMax[1]) * 1000 : NaN);
-  const buckets = new Map<number, number>();
+  const feedBuckets = new Map<number, number>();
   for (const m of text.matchAll(/^tessera_revocation_feed_delay_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
-    buckets.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+    feedBuckets.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
   }
-  return buckets;
+  const lagMax = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
+  return { feedBuckets, eventLoopDelayMaxMs: lagMax ? Number(lagMax[1]) * 1000 : NaN };
 }
 
 /** The run's heartbeats (after minus before) and the buckets holding their percentiles. */

@@ -13,7 +13,7 @@ import { exchangeBench } from './exchange.js';
 import { millionTokensBench } from './million.js';
 import { queryScaleBench } from './query-scale.js';
 import { portalScaleBench } from './portal-scale.js';
-import { revocationUnderLoad } from './revocation-load.js';
+import { revocationUnderLoad, type NodeDuringRun } from './revocation-load.js';
 
 export const SECTIONS = ['exchange', 'peer', 'million', 'query', 'portal', 'revocation'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -127,16 +127,16 @@ export async function runSection(section: Section): Promise<void> {
   console.log(
     `from the revocation's commit (${f.commitClock === 'commit timestamp' ? "PostgreSQL's commit timestamp" : "the revoking node's clock before its transaction: track_commit_timestamp is off, so this errs long"}) to the first refusal on the other node: p50 ${ms(f.fromCommit.p50)}, p99 ${ms(f.fromCommit.p99)} (goal <= 50: ${goal(f.fromCommit.p99 <= 50)}), max ${ms(f.fromCommit.max)}`,
   );
-  const feed = (d: { heartbeats: number; p50AtMost: number; p99AtMost: number; eventLoopDelayMaxMs?: number }) =>
-    `${d.heartbeats} heartbeats, p50 <= ${ms(d.p50AtMost)}, p99 <= ${ms(d.p99AtMost)}, longest event-loop delay ${ms(d.eventLoopDelayMaxMs ?? NaN)}`;
+  const feed = (d: NodeDuringRun) =>
+    `${d.heartbeats} heartbeats, p50 <= ${ms(d.p50AtMost)}, p99 <= ${ms(d.p99AtMost)}, longest event-loop delay ${ms(d.eventLoopDelayMaxMs)}`;
   console.log(
-    `the feed itself (each node's heartbeats through it during the run, tessera_revocation_feed_delay_seconds): node A ${feed(f.feedDelay[0])}; node B ${feed(f.feedDelay[1])}`,
+    `the feed itself (each node's heartbeats through it during the run, tessera_revocation_feed_delay_seconds): node A ${feed(f.nodesDuringRun[0])}; node B ${feed(f.nodesDuringRun[1])}`,
   );
   console.log(
     `the DELETE's own round trip p50 ${ms(f.deleteRoundTrip.p50)}, p99 ${ms(f.deleteRoundTrip.p99)}; the refused probe's p50 ${ms(f.refusedProbeRoundTrip.p50)}, p99 ${ms(f.refusedProbeRoundTrip.p99)}; ${f.probesPerRevocation.toFixed(2)} probes per revocation`,
   );
   console.log(
-    `load: ${f.loadRequests} exchanges, ${f.loadRefusals} refused, ${f.loadErrors} errors (5xx or no answer), ${f.loadShed} not sent (node saturated); latency p50/p99 node A ${ms(f.loadLatency[0].p50)} / ${ms(f.loadLatency[0].p99)}, node B ${ms(f.loadLatency[1].p50)} / ${ms(f.loadLatency[1].p99)}; revoked tokens accepted after a refusal on that node: ${f.acceptedAfterRefusal}`,
+    `load: ${f.loadRequests} exchanges, ${f.loadRefusals} refused, ${f.loadErrors} errors (5xx or no answer), ${f.loadShed} not sent (128 already waiting: the node fell behind); latency p50/p99 node A ${ms(f.loadLatency[0].p50)} / ${ms(f.loadLatency[0].p99)}, node B ${ms(f.loadLatency[1].p50)} / ${ms(f.loadLatency[1].p99)}; revoked tokens accepted after a refusal on that node: ${f.acceptedAfterRefusal}`,
   );
   if (f.loadErrors > 0) {
     console.error(`FAIL: ${f.loadErrors} load requests answered neither 200 nor 4xx`);
