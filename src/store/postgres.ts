@@ -36,6 +36,9 @@ async function hasBytewiseCollation(db: Kysely<DB>): Promise<boolean> {
   return /^(C|POSIX|C\.UTF-?8)$/i.test(rows[0]?.collation ?? '');
 }
 
+/** See `openPostgresStore`: the error is reported elsewhere; this listener only keeps it from being uncaught. */
+function ignoreCheckedOutClientError(): void {}
+
 export async function openPostgresStore(connectionString: string, log: BusLogger, options: StoreOptions = {}): Promise<Store> {
   const migrator = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 1 }) }) });
   try {
@@ -54,6 +57,12 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
   // An idle pooled connection killed by the server (restart, failover, admin) emits 'error' on the pool; without
   // a handler that would crash the process. The pool drops the client and the next query opens a new one.
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
+  // A connection lost while checked out (held by a transaction or a batch, or written to just as it died) emits
+  // 'error' on its client too, and the pool listens only while the client is idle: an 'error' event with no
+  // listener is an uncaught exception, which ended the process. The loss already reaches the caller, as its
+  // query's rejection or the next query's; the pool discards the client when it comes back
+  // (test/store/connection-loss.test.ts).
+  pool.on('connect', (client) => client.on('error', ignoreCheckedOutClientError));
   const prepared = options.preparedStatements === false ? undefined : new PreparedStatements();
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool: prepared ? preparingPool(pool, prepared) : pool }),
