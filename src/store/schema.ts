@@ -268,6 +268,8 @@ export interface MetaTable {
 export interface ApiTokenCountTable {
   org_id: string;
   minted_live: number;
+  /** Moves with every change of the org's list (migration 0019): the key of remembered page positions. */
+  list_changes: ColumnType<number | string, number | undefined, number>;
 }
 
 export interface IdentityTables {

@@ -20,6 +20,7 @@ import type {
   TaskTable,
 } from './schema.js';
 import type { Dialect } from './migrate.js';
+import { TokenListAnchors } from './token-list-anchors.js';
 
 /** Rows per statement in batched writes: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
 const USAGE_CHUNK = 5_000;
@@ -162,6 +163,8 @@ export class Store {
   readonly exchangeTokenByHash: (secretHash: string) => Promise<ExchangeTokenRow | undefined>;
   /** The identity cache's read of a user (store/compiled-lookup.ts): the columns an identity is built from. */
   readonly identityUserById: (userId: string) => Promise<IdentityUserRow | undefined>;
+  /** Where this node's token list pages start, by the list's change number (store/token-list-anchors.ts). */
+  readonly tokenListAnchors = new TokenListAnchors();
 
   constructor(options: StoreOptions) {
     this.rowBatches = options.rowBatches;

@@ -16,6 +16,7 @@ import type { Store } from '../../src/store/store.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import * as m0018 from '../../src/store/migrations/0018_minted_token_counts.js';
+import * as m0019 from '../../src/store/migrations/0019_token_list_changes.js';
 import { indexedTokenPage } from '../../src/store/token-listing.js';
 import { createTestDatabase } from '../helpers/tessera.js';
 import { bothBackends, reportUnavailable } from './backends.js';
@@ -37,6 +38,22 @@ async function rowCounts(store: Store): Promise<Record<string, number>> {
     .groupBy('org_id')
     .execute();
   return Object.fromEntries(rows.map((r) => [r.org_id, Number(r.n)]).sort());
+}
+
+/** Org id -> its live minted tokens' ids (the list's content) and its change number (migration 0019). */
+async function listsAndChanges(store: Store): Promise<Record<string, { ids: string; changes: string }>> {
+  const counts = await store.db.selectFrom('api_token_counts').select(['org_id', 'list_changes']).execute();
+  const tokens = await store.db
+    .selectFrom('api_tokens')
+    .select(['org_id', 'id'])
+    .where('revoked_at', 'is', null)
+    .where('minted_at', 'is not', null)
+    .orderBy('id')
+    .execute();
+  const out: Record<string, { ids: string; changes: string }> = {};
+  for (const c of counts) out[c.org_id] = { ids: '', changes: String(c.list_changes) };
+  for (const t of tokens) out[t.org_id]!.ids += `${t.id},`;
+  return out;
 }
 
 type Op =
@@ -110,6 +127,7 @@ for (const plan of bothBackends()) {
             );
           }
           const tokens: string[] = [];
+          let lists = await listsAndChanges(store);
           for (const step of ops) {
             const now = Date.now();
             const picked = 'pick' in step && tokens.length > 0 ? tokens[step.pick % tokens.length]! : null;
@@ -181,6 +199,15 @@ for (const plan of bothBackends()) {
                 orgs[step.org]!.userIds = [];
                 break;
             }
+            // Migration 0019: an org whose list changed has a new change number (a remembered page position is
+            // only ever used while the number is the one it was taken under).
+            const after = await listsAndChanges(store);
+            for (const [orgId, was] of Object.entries(lists)) {
+              const now = after[orgId] ?? { ids: '', changes: was.changes };
+              if (now.ids !== was.ids)
+                assert.notEqual(now.changes, was.changes, `${step.op}: org ${orgId}'s list changed, its number did not`);
+            }
+            lists = after;
           }
           assert.deepEqual(await keptCounts(store), await rowCounts(store));
         }),
@@ -190,11 +217,14 @@ for (const plan of bothBackends()) {
 
     test('the migration counts the tokens a store already has', async () => {
       const { orgId, userIds } = await orgWithUsers(store, `pre-${randomUUID().slice(0, 8)}`, ['a']);
+      // Back to before 0018 (0019 only changed its table and triggers), then both again.
+      await m0019.down(store.db, plan.backend);
       await m0018.down(store.db, plan.backend);
       // Written while no trigger exists: only the migration's own count can know of them.
       for (let i = 0; i < 7; i++) await store.insertApiToken(mintedTokenRow(orgId, userIds[0]!, { revoked_at: i < 2 ? Date.now() : null }));
       await store.insertApiToken(mintedTokenRow(orgId, userIds[0]!, { secret_hash: null, minted_at: null }));
       await m0018.up(store.db, plan.backend);
+      await m0019.up(store.db, plan.backend);
       const kept = await keptCounts(store);
       assert.equal(kept[orgId], 5, 'five live minted tokens: not the revoked two, not the unminted one');
       assert.deepEqual(kept, await rowCounts(store));

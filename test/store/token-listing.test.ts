@@ -14,7 +14,8 @@ import { CompiledQuery, sql } from 'kysely';
 import type { Store } from '../../src/store/store.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
-import { indexedTokenPage, ownUnmintedAndMintedLiveCount, type TokenListScope } from '../../src/store/token-listing.js';
+import { indexedTokenPage, ownUnmintedAndMintedLiveCount, type ListingStore, type TokenListScope } from '../../src/store/token-listing.js';
+import { TokenListAnchors } from '../../src/store/token-list-anchors.js';
 import { createTestDatabase } from '../helpers/tessera.js';
 import { bothBackends, reportUnavailable } from './backends.js';
 
@@ -146,6 +147,68 @@ for (const plan of bothBackends()) {
         }
       });
 
+    for (const [name, scope] of scopes.filter(([, s]) => s.kind !== 'own'))
+      test(`${name}: pages asked in any order, the list changing between them, are the rule's pages; deep pages seek`, async () => {
+        // A node of its own (fresh positions) whose statements are seen.
+        const statements: string[] = [];
+        const node: ListingStore = {
+          db: store.db,
+          dialect: store.dialect,
+          tokenListAnchors: new TokenListAnchors(),
+          runPrepared: (query) => {
+            statements.push(query.compile().sql);
+            return store.runPrepared(query);
+          },
+        };
+        const seeks = () => statements.filter((text) => /\("created_at", "id"\) >/.test(text)).length;
+        const check = async (offset: number, pageSize: number, why: string) => {
+          const want = expected(scope, alice);
+          const page = await indexedTokenPage(node, scope, alice, offset, pageSize);
+          assert.equal(page?.total, want.length, why);
+          assert.deepEqual(page?.ids, want.slice(offset, offset + pageSize), `${why}: offset ${offset}, page size ${pageSize}`);
+        };
+        const total = expected(scope, alice).length;
+        // Forward, page after page (go-vcloud-director's and the portal's way): every page after the first starts
+        // from the position where the one before it ended.
+        for (let offset = 0; offset < total; offset += 4) await check(offset, 4, 'forward');
+        assert.equal(seeks(), Math.ceil(total / 4) - 1, 'each page after the first sought from the last one');
+        // Any order, any size: from the nearest position before, or from the start.
+        let seed = 7;
+        const random = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+        for (let k = 0; k < 40; k++) await check(random(total + 2), 1 + random(9), 'any order');
+        // The list changes as another node would change it, straight in the database: tokens added at the start
+        // and in the middle (alice's, made here, so the other tests' counts stand), then one of them revoked.
+        // Positions taken before a change are not used for the changed list; positions of the new one are.
+        const middle = rows.find((r) => r.id === expected(scope, alice)[Math.floor(total / 2)])!;
+        const first = rows.find((r) => r.id === expected(scope, alice)[0])!;
+        const atStart = { ...token(alice, orgs[0]!, 0, 'minted'), created_at: first.created_at - 1 };
+        const changes: Array<[string, () => Promise<void>]> = [
+          [
+            'two tokens added',
+            async () => {
+              await insert(atStart);
+              await insert({ ...token(alice, orgs[0]!, 0, 'minted'), created_at: middle.created_at });
+            },
+          ],
+          [
+            'one revoked',
+            async () => {
+              atStart.revoked_at = Date.now();
+              rows.find((r) => r.id === atStart.id)!.revoked_at = atStart.revoked_at;
+              await store.db.updateTable('api_tokens').set({ revoked_at: atStart.revoked_at }).where('id', '=', atStart.id).execute();
+            },
+          ],
+        ];
+        for (const [change, apply] of changes) {
+          await apply();
+          const sought = seeks();
+          await check(total - 3, 4, `${change}: the first page after`);
+          assert.equal(seeks(), sought, `${change}: the first page after the change walks (no position of the old list)`);
+          for (let k = 0; k < 40; k++) await check(random(total + 3), 1 + random(9), `${change}: any order`);
+          assert.ok(seeks() > sought, `${change}: positions of the changed list are learnt and used`);
+        }
+      });
+
     test("another's unminted registrations are never listed; one's own are, on the own scope", async () => {
       const bobsOwn = await indexedTokenPage(store, { kind: 'own' }, bob, 0, 100);
       assert.deepEqual(bobsOwn?.ids, expected({ kind: 'own' }, bob));
@@ -181,13 +244,23 @@ for (const plan of bothBackends()) {
         for (const query of [
           listed.select((eb) => eb.fn.countAll().as('n')),
           listed.select('id').orderBy('created_at').orderBy('id').limit(25).offset(10),
+          // A page from a remembered position (store/token-list-anchors.ts): a seek within the org's entries.
+          listed
+            .where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(now, orgs[0]!)))
+            .select(['created_at', 'id'])
+            .orderBy('created_at')
+            .orderBy('id')
+            .limit(26)
+            .offset(3),
         ]) {
           const compiled = query.compile();
           const result = await store.db.executeQuery<{ detail: string }>(
             CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]),
           );
           const text = result.rows.map((r) => r.detail).join('\n');
-          assert.match(text, /COVERING INDEX api_tokens_org_minted/, text);
+          assert.match(text, /COVERING INDEX api_tokens_org_minted \(org_id=\?( AND \(created_at,id\)>\(\?,\?\))?\)/, text);
+          if (/"created_at", "id"\) >/.test(compiled.sql))
+            assert.match(text, /\(created_at,id\)>\(\?,\?\)/, `the seek is in the index\n${text}`);
           assert.doesNotMatch(text, /TEMP B-TREE/, `no sort: the index is in page order\n${text}`);
         }
         // And the probe-and-count before every indexed page, the statement the list runs: the probe from its own
