@@ -14,7 +14,11 @@
  *   - the server's RSS after the run (goal < 512 MB) and its start-up time on the big store;
  *   - listing one user's tokens (GET /cloudapi/1.0.0/tokens as a vApp Author: 100 tokens, page 1) and one org's
  *     page (as the org's administrator: 10,000 tokens; page 1 and page 200), median and p95 of 40 requests
- *     (goal < 5 ms).
+ *     (goal < 5 ms). Twice: on the store at rest, before the exchange rounds, and right after them, while the
+ *     server and the database still write the rounds' tens of thousands of "last used" and audit rows. Decision:
+ *     the goal is judged at rest, because it is about the size of the store; both are printed. (On the 2-core
+ *     development machine the two have differed by up to 2 ms, either way, between runs of the same code: the
+ *     spread of 40 sequential requests there is the machine's.)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -275,7 +279,9 @@ async function signIn(base: string, userAtOrg: string): Promise<string> {
 }
 
 /** Median and p95 of `n` sequential requests, client-side wall time (loopback). */
-async function timeRequests(n: number, url: string, token: string): Promise<{ median: number; p95: number; total: number }> {
+type Timed = { median: number; p95: number; total: number };
+
+async function timeRequests(n: number, url: string, token: string): Promise<Timed> {
   const times: number[] = [];
   let total = -1;
   for (let i = 0; i < n + 5; i++) {
@@ -299,9 +305,12 @@ export interface MillionFigures {
   small: Measured;
   big: Measured;
   rss: { rss: number; peak: number };
-  ownList: { median: number; p95: number; total: number };
-  orgPage1: { median: number; p95: number; total: number };
-  orgPageDeep: { median: number; p95: number; total: number };
+  /** The listings on the store at rest, before the exchange rounds (the goal's figures). */
+  ownList: Timed;
+  orgPage1: Timed;
+  orgPageDeep: Timed;
+  /** The same, right after the exchange rounds. */
+  afterLoad: { ownList: Timed; orgPage1: Timed; orgPageDeep: Timed };
 }
 
 export async function millionTokensBench(opts: {
@@ -339,6 +348,16 @@ export async function millionTokensBench(opts: {
         body: `grant_type=refresh_token&refresh_token=${list[i]}`,
       };
     };
+    const base = bigServer.match[1]!;
+    const userSession = await signIn(base, bigTokens.listUser);
+    const adminSession = await signIn(base, bigTokens.orgAdmin);
+    const listings = async () => ({
+      ownList: await timeRequests(40, `${base}/cloudapi/1.0.0/tokens?page=1&pageSize=25`, userSession),
+      orgPage1: await timeRequests(40, `${base}/cloudapi/1.0.0/tokens?page=1&pageSize=25`, adminSession),
+      orgPageDeep: await timeRequests(40, `${base}/cloudapi/1.0.0/tokens?page=200&pageSize=25`, adminSession),
+    });
+    const atRest = await listings();
+
     const rows: { small: Measured[]; big: Measured[] } = { small: [], big: [] };
     for (let round = 0; round < opts.rounds; round++) {
       for (const [key, server, list, perOrg] of [
@@ -357,12 +376,7 @@ export async function millionTokensBench(opts: {
       }
     }
     const rss = rssMegabytes(bigServer.child.pid!);
-    const base = bigServer.match[1]!;
-    const userSession = await signIn(base, bigTokens.listUser);
-    const adminSession = await signIn(base, bigTokens.orgAdmin);
-    const ownList = await timeRequests(40, `${base}/cloudapi/1.0.0/tokens?page=1&pageSize=25`, userSession);
-    const orgPage1 = await timeRequests(40, `${base}/cloudapi/1.0.0/tokens?page=1&pageSize=25`, adminSession);
-    const orgPageDeep = await timeRequests(40, `${base}/cloudapi/1.0.0/tokens?page=200&pageSize=25`, adminSession);
+    const afterLoad = await listings();
     return {
       backend: opts.kind,
       tokens: bigTokens.tokens.length,
@@ -372,9 +386,8 @@ export async function millionTokensBench(opts: {
       small: medianOf(rows.small),
       big: medianOf(rows.big),
       rss,
-      ownList,
-      orgPage1,
-      orgPageDeep,
+      ...atRest,
+      afterLoad,
     };
   } finally {
     for (const p of procs) p.child.kill('SIGTERM');

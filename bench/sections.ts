@@ -80,9 +80,13 @@ export async function runSection(section: Section): Promise<void> {
         ['org page 200', f.orgPageDeep],
       ] as const) {
         console.log(
-          `${kind}: list ${name}: median ${ms(t.median)}, p95 ${ms(t.p95)}, total ${t.total} (goal < 5 ms: ${goal(t.median < 5)})`,
+          `${kind}: list ${name}, store at rest: median ${ms(t.median)}, p95 ${ms(t.p95)}, total ${t.total} (goal < 5 ms: ${goal(t.median < 5)})`,
         );
       }
+      const after = f.afterLoad;
+      console.log(
+        `${kind}: the same right after the exchange rounds (not judged): median ${ms(after.ownList.median)} / ${ms(after.orgPage1.median)} / ${ms(after.orgPageDeep.median)}, p95 ${ms(after.ownList.p95)} / ${ms(after.orgPage1.p95)} / ${ms(after.orgPageDeep.p95)}`,
+      );
     }
     return;
   }
