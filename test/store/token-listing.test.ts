@@ -1,8 +1,10 @@
 /**
  * Migration 0015 and src/store/token-listing.ts: the token list's default page read from the minted-token
  * indexes gives exactly the rows the general rule gives ("live, and minted or the caller's own"), in the same
- * order, with the same total; it steps aside (null) when the caller has an unminted registration; and on
- * SQLite the count and the page's ids are read from a covering index (no table row per token).
+ * order, with the same total; it steps aside (null) when the caller has an unminted registration; deep pages
+ * seek from the positions a node remembers (store/token-list-anchors.ts, migration 0019) and never use one taken
+ * before the list changed; and on SQLite the count and the page's ids, sought or walked, are read from a covering
+ * index (no table row per token).
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
