@@ -8,6 +8,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
+import type { Store } from '../../src/store/store.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { createTestDatabase } from '../helpers/tessera.js';
 import { postgresPlan, reportUnavailable } from './backends.js';
@@ -40,6 +41,13 @@ if (!reportUnavailable(plan, 'connection loss')) {
       return uncaught;
     }
 
+    /** After the loss: nothing escaped as an uncaught exception, and the store answers on a new connection. */
+    async function assertRecovered(store: Store, uncaught: unknown[]): Promise<void> {
+      assert.deepEqual(uncaught, [], 'no uncaught exception');
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(store.db);
+      assert.equal(Number(rows[0]!.one), 1, 'the next query answers on a new connection');
+    }
+
     for (const preparedStatements of [true, false]) {
       const mode = `prepared statements ${preparedStatements ? 'on' : 'off'}`;
 
@@ -65,9 +73,7 @@ if (!reportUnavailable(plan, 'connection loss')) {
             assert.ok(killed, 'the running query was found and its backend terminated');
             assert.ok((await running) instanceof Error, 'the killed query is rejected');
           });
-          assert.deepEqual(uncaught, [], 'no uncaught exception');
-          const { rows } = await sql<{ one: number }>`select 1 as one`.execute(store.db);
-          assert.equal(Number(rows[0]!.one), 1, 'the next query answers on a new connection');
+          await assertRecovered(store, uncaught);
         } finally {
           await admin.close();
           await store.close();
@@ -93,9 +99,7 @@ if (!reportUnavailable(plan, 'connection loss')) {
               .catch(() => 'failed');
             assert.equal(outcome, 'failed', 'the query on the dead connection fails');
           });
-          assert.deepEqual(uncaught, [], 'no uncaught exception');
-          const { rows } = await sql<{ one: number }>`select 1 as one`.execute(store.db);
-          assert.equal(Number(rows[0]!.one), 1, 'the next query answers on a new connection');
+          await assertRecovered(store, uncaught);
         } finally {
           await admin.close();
           await store.close();
