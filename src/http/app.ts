@@ -43,6 +43,7 @@ import { portalRoutes } from './portal/index.js';
 import { healthRoutes, healthProbeRoutes, type Readiness } from './health.js';
 import { installRequestLog } from './request-log.js';
 import { installSchemaCompilers } from './validation.js';
+import { installNulGuard } from './nul-guard.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import type { RequestLog } from '../config.js';
 
@@ -112,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Route schemas: how ajv enforces them and why fastify's defaults are replaced (validation.ts); the OpenAPI
   // document collects them as routes are added, so both come before the first route.
   installSchemaCompilers(app);
+  installNulGuard(app);
   await registerOpenApi(app);
   if (options.requestLog && options.logger) installRequestLog(app, options.requestLog);
   options.instrument?.(app);

@@ -1,0 +1,41 @@
+/** src/http/nul-guard.ts on a bare fastify: where a NUL is found, how it is named, and what is left alone. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Fastify from 'fastify';
+import { installNulGuard, pathOfNul } from '../../src/http/nul-guard.js';
+
+test('pathOfNul names the first string or property name holding U+0000', () => {
+  assert.equal(pathOfNul(undefined), null);
+  assert.equal(pathOfNul('plain text'), null);
+  assert.equal(pathOfNul('a\u0000b'), '');
+  assert.equal(pathOfNul({ a: [{ b: 'x' }, { c: ['y', 'z\u0000'] }], d: 'w\u0000' }), '/a/1/c/1');
+  assert.equal(pathOfNul({ ['k\u0000']: 1 }), '/k\\0');
+  assert.equal(pathOfNul({ a: 1, b: true, c: null, d: Buffer.from([0, 0]), e: 'NUL spelled \\u0000' }), null);
+  // Far deeper than the call stack allows a recursive walk (about 10,000 frames).
+  let deep: unknown = 'end\u0000';
+  for (let i = 0; i < 300_000; i++) deep = [deep];
+  assert.equal(pathOfNul(deep), '/0'.repeat(300_000));
+});
+
+test('the hook refuses a NUL in a querystring or a body before the handler runs, and lets the rest through', async () => {
+  const app = Fastify();
+  installNulGuard(app);
+  let handled = 0;
+  app.post('/echo', async () => {
+    handled++;
+    return 'ok';
+  });
+  await app.ready();
+  const inQuery = await app.inject({ method: 'POST', url: '/echo?page=1&note=a%00b', payload: { n: 5 } });
+  assert.equal(inQuery.statusCode, 400);
+  assert.match(inQuery.body, /Invalid request: querystring\/note must not contain a NUL character/);
+  const inJson = await app.inject({ method: 'POST', url: '/echo', payload: { a: ['x', 'y\u0000'] } });
+  assert.match(inJson.body, /body\/a\/1 must not contain a NUL character/);
+  const inText = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'text/plain' }, payload: 'a\u0000' });
+  assert.match(inText.body, /Invalid request: body must not contain a NUL character/);
+  assert.equal(handled, 0);
+  const fine = await app.inject({ method: 'POST', url: '/echo?q=%C3%A6', payload: { a: 'NUL spelled \\u0000' } });
+  assert.equal(fine.statusCode, 200);
+  assert.equal(handled, 1);
+  await app.close();
+});
