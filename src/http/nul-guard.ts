@@ -9,6 +9,9 @@
  * Path parameters are left to their routes: they are ids and names whose "no such object" answer is the route's
  * own (VCD answers 403 for an id it cannot resolve, whatever its bytes); test/security/nul-input.test.ts sends NUL
  * in every one of them, on both backends, and wants no 5xx. Headers cannot carry NUL: Node's HTTP parser refuses them.
+ *
+ * The OpenAPI document states the rule where it applies (`declaringNoNul`), so that a client generator or a fuzzer
+ * knows it: without it schemathesis sent NUL in most strings it generated and counted the 400s as a mismatch.
  */
 import type { FastifyInstance } from 'fastify';
 import { TesseraError } from '../domain/errors.js';
@@ -48,4 +51,22 @@ export function pathOfNul(root: unknown): string | null {
     }
   }
   return null;
+}
+
+/** The rule as a JSON-schema pattern (ECMAScript and Python regex alike). */
+export const NO_NUL_PATTERN = '^[^\\u0000]*$';
+
+/**
+ * A copy of a querystring or body schema for the OpenAPI document, with NO_NUL_PATTERN on every string schema that
+ * does not already constrain its characters (a pattern, a format, an enum or a const). Validation keeps using the
+ * route's own schema: the hook above enforces the rule.
+ */
+export function declaringNoNul<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map((item: unknown) => declaringNoNul(item)) as T;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) copy[key] = declaringNoNul(value);
+  const constrained = ['pattern', 'format', 'enum', 'const'].some((key) => key in copy);
+  if (copy.type === 'string' && !constrained) copy.pattern = NO_NUL_PATTERN;
+  return copy as T;
 }

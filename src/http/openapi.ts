@@ -16,6 +16,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
 import { areaOf, baseUrl } from './context.js';
 import { COMPONENT_KEYWORD, RESPONSE_KEYWORD } from './contract/components.js';
+import { declaringNoNul } from './nul-guard.js';
 
 export const OPENAPI_PATH = '/tessera/openapi.json';
 
@@ -110,6 +111,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       const tags = given.tags ?? [vcd ? AREA_TAG[area]! : area === 'portal' ? AREA_TAG.portal! : EXTENSION_TAG];
       const security = given.security ?? (area === 'portal' ? [{ portalCookie: [] }] : undefined);
       const transformed: RouteSchema = { ...given, tags, 'x-tessera-extension': !vcd };
+      // Where the NUL rule applies, the document says so (nul-guard.ts).
+      if (given.querystring) transformed.querystring = declaringNoNul(given.querystring);
+      if (given.body) transformed.body = declaringNoNul(given.body);
       if (security) transformed.security = security;
       return { schema: transformed as never, url };
     },

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { installNulGuard, pathOfNul } from '../../src/http/nul-guard.js';
+import { declaringNoNul, installNulGuard, NO_NUL_PATTERN, pathOfNul } from '../../src/http/nul-guard.js';
 
 test('pathOfNul names the first string or property name holding U+0000', () => {
   assert.equal(pathOfNul(undefined), null);
@@ -38,4 +38,28 @@ test('the hook refuses a NUL in a querystring or a body before the handler runs,
   assert.equal(fine.statusCode, 200);
   assert.equal(handled, 1);
   await app.close();
+});
+
+test('declaringNoNul adds the pattern to unconstrained strings only, on a copy', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      free: { type: 'string', maxLength: 8 },
+      id: { type: 'string', format: 'uuid' },
+      code: { type: 'string', pattern: '^[0-9]{6}$' },
+      kind: { type: 'string', enum: ['a', 'b'] },
+      either: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+      count: { type: 'integer' },
+    },
+  };
+  const declared = declaringNoNul(schema);
+  assert.deepEqual(declared.properties.free, { type: 'string', maxLength: 8, pattern: NO_NUL_PATTERN });
+  assert.deepEqual(declared.properties.either.anyOf[0], { type: 'string', pattern: NO_NUL_PATTERN });
+  assert.deepEqual(declared.properties.id, schema.properties.id);
+  assert.deepEqual(declared.properties.code, schema.properties.code);
+  assert.deepEqual(declared.properties.kind, schema.properties.kind);
+  assert.deepEqual(declared.properties.count, schema.properties.count);
+  assert.deepEqual(schema.properties.free, { type: 'string', maxLength: 8 }, 'the route schema itself is not changed');
+  const pattern = new RegExp(NO_NUL_PATTERN, 'u');
+  assert.ok(pattern.test('any text, even æŒË') && !pattern.test('a\u0000b'));
 });

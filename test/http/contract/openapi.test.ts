@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { committedDocument, isVcdOperation } from '../../../src/http/openapi.js';
+import { NO_NUL_PATTERN } from '../../../src/http/nul-guard.js';
 import { COMPONENT_KEYWORD, RESPONSE_KEYWORD } from '../../../src/http/contract/components.js';
 import { startContractApp } from './support.js';
 
@@ -54,6 +55,23 @@ test('the served OpenAPI document is the committed one, and says what it promise
     assert.ok(['JsonError', 'UserPage', 'VcdJsonError'].every((name) => Object.hasOwn(components.schemas, name)));
     assert.ok(['CloudApiForbidden', 'VcdForbidden'].every((name) => Object.hasOwn(components.responses, name)));
     assert.equal(text.split('"minorErrorCode":{"type":"string"}').length - 1, 2, 'the two error envelopes (cloudapi, /api JSON) once each');
+
+    // The NUL rule (src/http/nul-guard.ts) is declared on every querystring and body string that does not already
+    // constrain its characters; path parameters are the routes' own.
+    const unconstrained = (node: unknown): number =>
+      Array.isArray(node)
+        ? node.reduce((n: number, item) => n + unconstrained(item), 0)
+        : node !== null && typeof node === 'object'
+          ? Object.values(node).reduce((n: number, value) => n + unconstrained(value), 0) +
+            ((node as Record<string, unknown>).type === 'string' && !['pattern', 'format', 'enum', 'const'].some((k) => k in node) ? 1 : 0)
+          : 0;
+    const requestParts = operations.flatMap(({ op }) => {
+      const o = op as Operation & { parameters?: Array<{ in: string }>; requestBody?: unknown };
+      return [...(o.parameters ?? []).filter((p) => p.in === 'query'), o.requestBody ?? null];
+    });
+    assert.ok(requestParts.length > 200);
+    assert.equal(unconstrained(requestParts), 0, 'a querystring or body string in the document allows NUL');
+    assert.ok(text.includes(JSON.stringify(NO_NUL_PATTERN)));
   } finally {
     await contract.stop();
   }
