@@ -30,24 +30,29 @@ export function installNulGuard(app: FastifyInstance): void {
 const bodyPath = (at: string | null) => (at === null ? null : `body${at}`);
 
 /**
- * The JSON-pointer path of the first string (a value or a property name) holding U+0000, or null. Iterative: a
- * body may nest as deep as its sender likes.
+ * The JSON-pointer path of a string (a value or a property name) holding U+0000, or null. Iterative: a body may
+ * nest as deep as its sender likes. Strings are checked where they stand and a path is built only for a nested
+ * container: the usual request (a flat form or query) allocates one array of keys per object and nothing else.
  */
 export function pathOfNul(root: unknown): string | null {
-  if (typeof root === 'string') return root.includes('\u0000') ? '' : null; // the common case: a text body
-  const pending: Array<[unknown, string]> = [[root, '']];
+  if (typeof root === 'string') return root.includes('\u0000') ? '' : null; // a text body
+  if (root === null || typeof root !== 'object') return null;
+  const pending: Array<{ container: object; path: string }> = [{ container: root, path: '' }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [value, path] = next;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) return path;
-    } else if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) {
-      continue; // numbers, booleans, raw bytes: nothing to store as text
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) pending.push([value[i], `${path}/${i}`]);
-    } else {
-      const entries = Object.entries(value);
-      for (const [key] of entries) if (key.includes('\u0000')) return `${path}/${key.replaceAll('\u0000', '\\0')}`;
-      for (let i = entries.length - 1; i >= 0; i--) pending.push([entries[i]![1], `${path}/${entries[i]![0]}`]);
+    const { container, path } = next;
+    if (ArrayBuffer.isView(container)) continue; // raw bytes (an upload) are the route's to read, not text
+    const isArray = Array.isArray(container);
+    const keys = isArray ? null : Object.keys(container);
+    const count = isArray ? container.length : keys!.length;
+    for (let i = 0; i < count; i++) {
+      const key = isArray ? String(i) : keys![i]!;
+      if (!isArray && key.includes('\u0000')) return `${path}/${key.replaceAll('\u0000', '\\0')}`;
+      const value: unknown = isArray ? container[i] : (container as Record<string, unknown>)[key];
+      if (typeof value === 'string') {
+        if (value.includes('\u0000')) return `${path}/${key}`;
+      } else if (value !== null && typeof value === 'object') {
+        pending.push({ container: value, path: `${path}/${key}` });
+      }
     }
   }
   return null;

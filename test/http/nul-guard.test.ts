@@ -4,11 +4,13 @@ import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { declaringNoNul, installNulGuard, NO_NUL_PATTERN, pathOfNul } from '../../src/http/nul-guard.js';
 
-test('pathOfNul names the first string or property name holding U+0000', () => {
+test('pathOfNul names a string or property name holding U+0000', () => {
   assert.equal(pathOfNul(undefined), null);
   assert.equal(pathOfNul('plain text'), null);
   assert.equal(pathOfNul('a\u0000b'), '');
-  assert.equal(pathOfNul({ a: [{ b: 'x' }, { c: ['y', 'z\u0000'] }], d: 'w\u0000' }), '/a/1/c/1');
+  assert.equal(pathOfNul({ a: [{ b: 'x' }, { c: ['y', 'z\u0000'] }], d: 'w' }), '/a/1/c/1');
+  assert.ok(['/a/0', '/d'].includes(pathOfNul({ a: ['\u0000'], d: 'w\u0000' })!), 'either one');
+  assert.equal(pathOfNul(Object.assign(Object.create(null), { grant_type: 'refresh_token', token: 'a\u0000' })), '/token');
   assert.equal(pathOfNul({ ['k\u0000']: 1 }), '/k\\0');
   assert.equal(pathOfNul({ a: 1, b: true, c: null, d: Buffer.from([0, 0]), e: 'NUL spelled \\u0000' }), null);
   // Far deeper than the call stack allows a recursive walk (about 10,000 frames).
