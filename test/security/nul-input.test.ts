@@ -1,6 +1,6 @@
 /**
  * A NUL character in a querystring or a body is a 400 in the format of the API called, on both backends, and
- * changes nothing (src/http/validation.ts). PostgreSQL's text cannot hold NUL: before this rule, the portal's
+ * changes nothing (src/http/nul-guard.ts). PostgreSQL's text cannot hold NUL: before this rule, the portal's
  * "New user" page answered `?org=<NUL>` with a 500 there (schemathesis found it), while SQLite looked the name up.
  * Path parameters stay the routes' own (an id that cannot resolve is their "no such object"): the second test
  * sends NUL in every path parameter of every route, as each kind of caller, and wants no 5xx.
@@ -41,6 +41,7 @@ for (const plan of selectedBackends()) {
         confirmPassword: DEMO_PASSWORD,
       });
       assert.equal(form.statusCode, 400, form.body.slice(0, 300));
+      assert.match(form.body, /body\/name must not contain a NUL character/);
 
       // VCD's XML API and the cloudapi JSON envelope, as a signed-in tenant admin.
       const { accessToken } = await h.services.sessions.signIn({
