@@ -5,22 +5,28 @@
  * Path parameters stay the routes' own (an id that cannot resolve is their "no such object"): the second test
  * sends NUL in every path parameter of every route, as each kind of caller, and wants no 5xx.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InjectOptions } from 'fastify';
-import { startHarness } from './route-harness.js';
+import { startHarness, type Harness } from './route-harness.js';
 import { PortalClient } from '../portal/portal-client.js';
 import { ADMIN_PASSWORD, DEMO_PASSWORD } from '../helpers/tessera.js';
-import { selectedBackends } from '../store/backends.js';
+import { selectedBackends, type BackendPlan } from '../store/backends.js';
+
+/** The suite's server on a backend, or null after failing or skipping loudly when that backend is unavailable. */
+async function harnessOn(plan: BackendPlan, t: TestContext): Promise<Harness | null> {
+  if (plan.unavailable) {
+    if (plan.unavailable.fail) assert.fail(plan.unavailable.reason);
+    t.skip(plan.unavailable.reason);
+    return null;
+  }
+  return startHarness(plan.backend);
+}
 
 for (const plan of selectedBackends()) {
   test(`a NUL character in a querystring or a body is a 400 that changes nothing (${plan.backend})`, { timeout: 120_000 }, async (t) => {
-    if (plan.unavailable) {
-      if (plan.unavailable.fail) assert.fail(plan.unavailable.reason);
-      t.skip(plan.unavailable.reason);
-      return;
-    }
-    const h = await startHarness(plan.backend);
+    const h = await harnessOn(plan, t);
+    if (!h) return;
     try {
       const acme = (await h.store.getOrgByName('acme'))!;
       const usersBefore = (await h.store.listUsers(acme.id)).length;
@@ -96,12 +102,8 @@ for (const plan of selectedBackends()) {
 
 for (const plan of selectedBackends()) {
   test(`a NUL character in any path parameter of any route is never a 5xx (${plan.backend})`, { timeout: 300_000 }, async (t) => {
-    if (plan.unavailable) {
-      if (plan.unavailable.fail) assert.fail(plan.unavailable.reason);
-      t.skip(plan.unavailable.reason);
-      return;
-    }
-    const h = await startHarness(plan.backend);
+    const h = await harnessOn(plan, t);
+    if (!h) return;
     try {
       const signIn = async (userName: string, orgName: string, password: string, endpoint: 'tenant' | 'provider') =>
         (await h.services.sessions.signIn({ userName, orgName, password, totpCode: null, endpoint, ip: '127.0.0.1' })).accessToken;
