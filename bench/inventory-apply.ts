@@ -1,7 +1,8 @@
 /**
  * Inventory apply at scale (issue 12 §2): a 100,000-VM file (100 VDCs x 50 vApps x 20 VMs, with metadata and
  * ExtraConfig on every VM) applied to a fresh store, then applied again (which must change nothing and say so),
- * on SQLite and, when TESSERA_TEST_DATABASE_URL names a PostgreSQL cluster, on PostgreSQL. Reports seconds and
+ * on SQLite and on PostgreSQL (bench/postgres-cluster.ts: TESSERA_TEST_DATABASE_URL, else a local throw-away
+ * cluster; skipped, saying why, when neither is available). Reports seconds and
  * the process's peak RSS. Exported for `npm run bench`'s sections (bench/sections.ts on main), or run alone:
  *   node --import tsx bench/inventory-apply.ts [VMS]
  */
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openSqliteStore } from '../src/store/sqlite.js';
+import { benchPostgresCluster } from './postgres-cluster.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import type { Store } from '../src/store/store.js';
 import { createOrgWithRoles } from '../src/auth/bootstrap.js';
@@ -118,7 +120,7 @@ export async function inventoryApplyBenchmark(vms = 100_000): Promise<ApplyBench
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const cluster = process.env.TESSERA_TEST_DATABASE_URL;
+  const cluster = postgresOrSkip();
   if (cluster) {
     const name = `tessera_bench_apply_${Date.now()}`;
     const admin = new pg.Client({ connectionString: cluster });
@@ -141,6 +143,16 @@ export async function inventoryApplyBenchmark(vms = 100_000): Promise<ApplyBench
   return rows;
 }
 
+/** The cluster, or null with the reason printed: this bench's PostgreSQL row is optional, its SQLite row is not. */
+function postgresOrSkip(): string | null {
+  try {
+    return benchPostgresCluster();
+  } catch (err) {
+    console.log(`inventory apply (postgres): skipped, ${(err as Error).message}`);
+    return null;
+  }
+}
+
 export function formatApplyRow(r: ApplyBenchRow): string {
   return (
     `inventory apply ${r.vms.toLocaleString('en')} VMs (${r.backend}): first ${r.firstSeconds.toFixed(1)} s (${r.firstSummary}); ` +
@@ -151,5 +163,4 @@ export function formatApplyRow(r: ApplyBenchRow): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const vms = Number(process.argv[2] ?? 100_000);
   for (const row of await inventoryApplyBenchmark(vms)) console.log(formatApplyRow(row));
-  if (!process.env.TESSERA_TEST_DATABASE_URL) console.log('inventory apply (postgres): skipped, TESSERA_TEST_DATABASE_URL is not set');
 }

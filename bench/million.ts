@@ -34,6 +34,7 @@ import { apiTokenChecksum, hashApiToken, apiTokenStart } from '../src/domain/api
 import { randomBase62 } from '../src/domain/base62.js';
 import { measure, type Measured } from './harness.js';
 import { PASSWORD, medianOf, startTesseraProcess } from './exchange.js';
+import { benchPostgresCluster } from './postgres-cluster.js';
 
 const silent = { info() {}, warn() {}, error() {} };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -50,8 +51,7 @@ export interface Backend {
 export async function freshBackend(kind: 'sqlite' | 'postgres', label: string): Promise<Backend> {
   const dataDir = mkdtempSync(join(tmpdir(), `tessera-${label}-`));
   if (kind === 'sqlite') return { kind, dataDir, databaseUrl: null, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  const clusterUrl = process.env.TESSERA_TEST_DATABASE_URL;
-  if (!clusterUrl) throw new Error('PostgreSQL cases need TESSERA_TEST_DATABASE_URL (a cluster where the bench may create databases)');
+  const clusterUrl = benchPostgresCluster();
   const name = `tessera_bench_${label.replace(/\W/g, '_')}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: clusterUrl });
   await admin.connect();

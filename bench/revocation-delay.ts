@@ -3,22 +3,22 @@
  * cached on node B; the API token is revoked through node A; we poll node B until it answers 401.
  * Reported as p50 / max over `rounds` revocations.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/server.js';
+import { benchPostgresCluster } from './postgres-cluster.js';
 
 const PASSWORD = 'bench-demo-password';
 
 export async function crossNodeRevocationDelay(rounds = 20): Promise<{ p50: number; max: number; samples: number[] } | null> {
-  let clusterUrl = process.env.TESSERA_TEST_DATABASE_URL;
-  if (!clusterUrl) {
-    const started = spawnSync('bash', ['scripts/start-postgres.sh'], { encoding: 'utf8' });
-    if (started.status !== 0) return null;
-    clusterUrl = started.stdout.trim().split('\n').pop()!;
+  let clusterUrl: string;
+  try {
+    clusterUrl = benchPostgresCluster();
+  } catch {
+    return null; // reported by the caller as "not measured"
   }
   const name = `tessera_bench_${Date.now()}`;
   const admin = new pg.Client({ connectionString: clusterUrl });

@@ -20,6 +20,7 @@ import { SoakHttp, CookieJar, type Reply } from './soak-http.js';
 import { evaluate, percentile, RevocationWatch, warmUpIntervals, type IntervalSample } from './soak-checks.js';
 import { renderSvg, toCsv } from './soak-report.js';
 import { tesseraEntry } from './tessera-entry.js';
+import { benchPostgresCluster } from './postgres-cluster.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const PASSWORD = 'soak-demo-password';
@@ -641,12 +642,7 @@ function gitCommit(): string {
 }
 
 async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  let clusterUrl = process.env.TESSERA_SOAK_DATABASE_URL ?? process.env.TESSERA_TEST_DATABASE_URL;
-  if (!clusterUrl) {
-    const started = spawnSync('bash', [join(ROOT, 'scripts/start-postgres.sh')], { encoding: 'utf8' });
-    if (started.status !== 0) throw new Error(`PostgreSQL could not be started (scripts/start-postgres.sh): ${started.stderr}`);
-    clusterUrl = started.stdout.trim().split('\n').pop()!;
-  }
+  const clusterUrl = benchPostgresCluster(process.env.TESSERA_SOAK_DATABASE_URL ?? process.env.TESSERA_TEST_DATABASE_URL);
   const name = `tessera_soak_${Date.now()}_${process.pid}`;
   const admin = new pg.Client({ connectionString: clusterUrl });
   await admin.connect();
