@@ -13,6 +13,8 @@ import { formatRow, measure, startProcess, type Measured } from './harness.js';
 import { microBenchmarks } from './micro.js';
 import { crossNodeRevocationDelay } from './revocation-delay.js';
 import { tesseraEntry } from './tessera-entry.js';
+import { FIRST_USE_DELAY_MS } from '../src/auth/token-usage.js';
+import { EXCHANGE_BATCH_MS } from '../src/auth/audit.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -90,7 +92,10 @@ async function main() {
     const exchangeBody = `grant_type=refresh_token&refresh_token=${apiToken}`;
     const first = await post(`${base}/oauth/tenant/acme/token`, exchangeBody);
     const access = JSON.parse(first.text).access_token as string;
-    await new Promise((r) => setTimeout(r, 500)); // let the first-use write land before watching the WAL
+    // Let the first exchange's own records land before watching the WAL: its "last used" and its coalesced audit
+    // event are each written in a batch up to a second later. After that the steady state writes nothing for a
+    // minute (the next "last used" and exchange event of this token), longer than a measurement.
+    await new Promise((r) => setTimeout(r, Math.max(FIRST_USE_DELAY_MS, EXCHANGE_BATCH_MS) + 1000));
 
     const wal = join(dataDir, 'tessera.db-wal');
     const walBefore = existsSync(wal) ? statSync(wal).size : 0;
