@@ -18,7 +18,8 @@ export function benchPostgresCluster(preferred = process.env.TESSERA_TEST_DATABA
   if (run.status !== 0) {
     throw new Error(
       `PostgreSQL could not be started (scripts/start-postgres.sh: ${run.stderr.trim() || `exit ${run.status}`}); ` +
-        'set TESSERA_TEST_DATABASE_URL to a cluster where the bench may create databases, or BENCH_BACKENDS=sqlite',
+        'set TESSERA_TEST_DATABASE_URL to a cluster where the bench may create databases (or, for `npm run bench`, ' +
+        'BENCH_BACKENDS=sqlite to leave PostgreSQL out of the sections that run on both backends)',
     );
   }
   started = run.stdout.trim().split('\n').pop()!;
