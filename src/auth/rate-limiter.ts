@@ -1,29 +1,56 @@
 /**
- * Fixed-window counters per key (client IP, API token hash, IP+user), in memory per node. Limits here are a
- * brake on brute force and runaway scripts, not a billing meter, so per-node counting is enough; the window
- * length bounds memory (the map is cleared at each window change).
+ * Sliding-window counters per key (client IP, API token hash, IP+user), in memory per node. Limits here are a
+ * brake on brute force and runaway scripts, not a billing meter, so per-node counting is enough.
+ *
+ * Why sliding and not fixed windows: a fixed window forgets everything at its boundary, so a burst that straddles
+ * it gets up to twice the limit (found by a test whose 40 registrations in 350 ms crossed a minute boundary and
+ * were never refused). Here a key's rate is its count in the current window plus the previous window's count
+ * weighted by how much of it still lies within the last `windowMs`, so a burst is judged the same wherever the
+ * boundary falls. The previous window counts as if its hits were spread evenly: a steady rate one below the limit
+ * is never refused, and one exactly at it may be at a window's start. Memory stays bounded by the window (two
+ * maps, the older dropped at each window change); a hit costs one more map read than before.
  */
 export class RateLimiter {
   private readonly limit: number;
   private readonly windowMs: number;
   private windowStart = 0;
   private counts = new Map<string, number>();
+  private previous = new Map<string, number>();
 
   constructor(limit: number, windowMs = 60_000) {
     this.limit = limit;
     this.windowMs = windowMs;
   }
 
-  /** Counts one hit; returns 0 when allowed, else the seconds until the window resets. */
+  /** Counts one hit (refused ones too); returns 0 when allowed, else the seconds until a retry would be. */
   hit(key: string, now = Date.now()): number {
     const window = now - (now % this.windowMs);
     if (window !== this.windowStart) {
+      // The window just ended becomes the previous one; after a gap of a whole window there is none.
+      this.previous = window - this.windowStart === this.windowMs ? this.counts : new Map();
       this.windowStart = window;
       this.counts = new Map();
     }
     const count = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, count);
-    if (count <= this.limit) return 0;
-    return Math.max(1, Math.ceil((window + this.windowMs - now) / 1000));
+    const before = this.previous.get(key) ?? 0;
+    const elapsed = now - window;
+    if (count + before * (1 - elapsed / this.windowMs) <= this.limit) return 0;
+    return Math.max(1, Math.ceil(this.msUntilAllowed(count, before, elapsed) / 1000));
+  }
+
+  /**
+   * How long until one more hit would be allowed, if nothing else were counted meanwhile (`count` includes the
+   * refused hit itself): later in this window, once enough of the previous one has slid out, or else in the next
+   * window, once enough of this one has.
+   */
+  private msUntilAllowed(count: number, before: number, elapsed: number): number {
+    const w = this.windowMs;
+    const room = this.limit - count - 1; // what the previous window's weighted count may still be
+    if (room >= 0 && before > 0) {
+      const at = w * (1 - room / before);
+      if (at < w) return Math.max(0, at - elapsed);
+    }
+    return w - elapsed + Math.max(0, w * (1 - (this.limit - 1) / count));
   }
 }

@@ -106,14 +106,61 @@ describe('RevocationView', () => {
 });
 
 describe('RateLimiter', () => {
-  test('fixed windows per key; the answer is the seconds until the window resets', () => {
-    const limiter = new RateLimiter(3, 60_000);
-    const t0 = 1_700_000_000_000 - (1_700_000_000_000 % 60_000);
+  const W = 60_000;
+  const t0 = 1_700_000_000_000 - (1_700_000_000_000 % W);
+
+  test('a budget per key per window; the answer is the seconds until a retry would be allowed', () => {
+    const limiter = new RateLimiter(3, W);
     for (let i = 0; i < 3; i++) assert.equal(limiter.hit('a', t0 + 1_000), 0);
-    assert.equal(limiter.hit('a', t0 + 1_000), 59);
+    // 4 counted in this window: a retry is allowed once 1 + 4 * (1 - e / W) <= 3 in the next, e = 30 s.
+    assert.equal(limiter.hit('a', t0 + 1_000), 89);
     assert.equal(limiter.hit('b', t0 + 1_000), 0, 'another key has its own budget');
-    assert.equal(limiter.hit('a', t0 + 59_900), 1, 'at least one second');
-    assert.equal(limiter.hit('a', t0 + 60_000), 0, 'a new window');
+    // 29 s into the next window the 4 still weigh 2.07: refused, and that refusal counts too (2 + 4 * 0.25 at 45 s).
+    assert.equal(limiter.hit('a', t0 + W + 29_000), 16);
+    assert.equal(limiter.hit('a', t0 + W + 45_000), 0);
+  });
+
+  test('the retry time it answers is when a retry is allowed (checked for every moment of a refused burst)', () => {
+    for (const at of [0, 1_000, 30_000, 59_000]) {
+      const limiter = new RateLimiter(5, W);
+      for (let i = 0; i < 5; i++) limiter.hit('k', t0 - W + 10_000); // the previous window's count
+      let wait = 0;
+      for (let i = 0; i < 9 && wait === 0; i++) wait = limiter.hit('k', t0 + at);
+      assert.ok(wait > 0, `refused at +${at}`);
+      const probe = () => {
+        const copy = new RateLimiter(5, W);
+        for (let i = 0; i < 5; i++) copy.hit('k', t0 - W + 10_000);
+        for (let i = 0, w = 0; i < 9 && w === 0; i++) w = copy.hit('k', t0 + at);
+        return copy;
+      };
+      assert.equal(probe().hit('k', t0 + at + wait * 1_000), 0, `allowed after the answered ${wait} s (at +${at})`);
+      if (wait > 1) assert.ok(probe().hit('k', t0 + at + (wait - 1) * 1_000) > 0, `refused a second earlier (at +${at})`);
+    }
+  });
+
+  test('a burst that straddles the window boundary gets the limit, not twice the limit', () => {
+    const limiter = new RateLimiter(3, W);
+    let allowed = 0;
+    for (let i = 0; i < 5; i++) if (limiter.hit('a', t0 + W - 10) === 0) allowed++;
+    for (let i = 0; i < 5; i++) if (limiter.hit('a', t0 + W + 10) === 0) allowed++;
+    assert.equal(allowed, 3, 'a fixed window would have allowed 6');
+  });
+
+  test('a steady rate under the limit stays allowed; the previous window fades as it slides out', () => {
+    // The previous window counts as if spread evenly over it, so a rate one below the limit is never refused.
+    const limiter = new RateLimiter(4, W);
+    for (let i = 0; i < 3; i++) assert.equal(limiter.hit('a', t0 + i * 20_000), 0, `hit ${i} of the first window`);
+    for (let w = 1; w < 4; w++) {
+      for (let i = 0; i < 3; i++) assert.equal(limiter.hit('a', t0 + w * W + i * 20_000 + 1), 0, `hit ${i} of window ${w}`);
+    }
+    const half = new RateLimiter(4, W);
+    for (let i = 0; i < 4; i++) half.hit('b', t0 + 1_000);
+    // Half-way through the next window, the previous 4 weigh 2: two more are allowed, not four.
+    assert.equal(half.hit('b', t0 + W + W / 2), 0);
+    assert.equal(half.hit('b', t0 + W + W / 2), 0);
+    assert.ok(half.hit('b', t0 + W + W / 2) > 0);
+    // After a whole window without hits nothing of the old one remains.
+    assert.equal(half.hit('b', t0 + 3 * W + 1), 0);
   });
 });
 

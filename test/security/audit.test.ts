@@ -134,7 +134,9 @@ describe('rate limits', () => {
     assert.equal(limited.status, 429);
     assert.equal(limited.json().minorErrorCode, 'TOO_MANY_REQUESTS');
     const retryAfter = Number(limited.headers.get('retry-after'));
-    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    // Sliding windows (src/auth/rate-limiter.ts): a retry may have to wait into the next minute, until enough of this
+    // one has slid out, but never two whole windows.
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter < 120, `Retry-After ${retryAfter}`);
     // Another token from the same address is now braked by the per-IP limit.
     const other = await exchange(base, 'acme', b.apiToken);
     assert.equal(other.status, 429);
