@@ -120,7 +120,7 @@ describe('RateLimiter', () => {
     assert.equal(limiter.hit('a', t0 + W + 45_000), 0);
   });
 
-  test('the retry time it answers is when a retry is allowed (checked for every moment of a refused burst)', () => {
+  test('the retry time it answers is when a retry is allowed (checked at four points of a window)', () => {
     for (const at of [0, 1_000, 30_000, 59_000]) {
       const limiter = new RateLimiter(5, W);
       for (let i = 0; i < 5; i++) limiter.hit('k', t0 - W + 10_000); // the previous window's count
