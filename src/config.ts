@@ -77,6 +77,12 @@ export interface Config {
    * false behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21).
    */
   readonly databasePreparedStatements: boolean;
+  /**
+   * SQLite: the most memory its page cache may take, in MiB (store/sqlite.ts). Default 128. Taken only as pages are
+   * read, so a small store uses what it has; a large one keeps its hot indexes in memory instead of reading them
+   * from the OS on every exchange.
+   */
+  readonly sqliteCacheMb: number;
   /** After SIGTERM, in-flight requests get this long; then the rest are cut and the process exits 1. Default 10. */
   readonly shutdownGraceSeconds: number;
   /** After SIGTERM, /health/ready answers 503 for this long while the node still serves, before it stops listening. Default 0. */
@@ -115,6 +121,7 @@ export const DEFAULTS = {
   signInFailureWindowSeconds: 600,
   logLevel: 'info',
   databasePoolSize: 10,
+  sqliteCacheMb: 128,
   shutdownGraceSeconds: 10,
   shutdownDrainSeconds: 0,
   requestLog: 'errors',
@@ -162,6 +169,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   demoPassword: 'TESSERA_DEMO_PASSWORD',
   databasePoolSize: 'TESSERA_DATABASE_POOL_SIZE',
   databasePreparedStatements: 'TESSERA_DATABASE_PREPARED_STATEMENTS',
+  sqliteCacheMb: 'TESSERA_SQLITE_CACHE_MB',
   shutdownGraceSeconds: 'TESSERA_SHUTDOWN_GRACE_SECONDS',
   shutdownDrainSeconds: 'TESSERA_SHUTDOWN_DRAIN_SECONDS',
   requestLog: 'TESSERA_REQUEST_LOG',
@@ -380,6 +388,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     demoPassword,
     databasePoolSize: int('databasePoolSize', DEFAULTS.databasePoolSize, 1, 1000),
     databasePreparedStatements: bool('databasePreparedStatements', true),
+    sqliteCacheMb: int('sqliteCacheMb', DEFAULTS.sqliteCacheMb, 2, 65_536),
     shutdownGraceSeconds: int('shutdownGraceSeconds', DEFAULTS.shutdownGraceSeconds, 0, 3600),
     shutdownDrainSeconds: int('shutdownDrainSeconds', DEFAULTS.shutdownDrainSeconds, 0, 600),
     requestLog: oneOf('requestLog', REQUEST_LOG_MODES, DEFAULTS.requestLog),

@@ -61,6 +61,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         sqliteFile: join(config.dataDir, 'tessera.db'),
         poolSize: config.databasePoolSize,
         preparedStatements: config.databasePreparedStatements,
+        sqliteCacheMb: config.sqliteCacheMb,
         revocationFeedMaxLagMs: config.revocationFeedMaxLagMs,
         ...(metrics ? { onQuery: metrics.onQuery } : {}),
       },

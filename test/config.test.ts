@@ -67,6 +67,8 @@ const BAD_VALUES: Array<[keyof Config, string, RegExp]> = [
   ['trustProxy', '0.0.0.0/0', /trusting every address/],
   ['revocationFeedMaxLagMs', '50', /whole number from 200 to 60000/],
   ['databasePreparedStatements', 'sometimes', /TESSERA_DATABASE_PREPARED_STATEMENTS must be true or false, got "sometimes"/],
+  ['sqliteCacheMb', '1', /whole number from 2 to 65536/],
+  ['sqliteCacheMb', '64MB', /whole number/],
 ];
 
 describe('bad values', () => {
@@ -126,6 +128,8 @@ describe('values and precedence', () => {
     assert.equal(c.revocationFeedMaxLagMs, 2000);
     assert.equal(c.databasePreparedStatements, true, 'PostgreSQL prepares the hot reads unless told not to');
     assert.equal(loadConfig({}, { TESSERA_DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements, false);
+    assert.equal(c.sqliteCacheMb, 128, "SQLite's page cache holds a large store's hot indexes");
+    assert.equal(loadConfig({}, { TESSERA_SQLITE_CACHE_MB: '512' }).sqliteCacheMb, 512);
     assert.equal(loadConfig({ http: true }, {}).port, 8080, '--http changes the default port');
     assert.equal(loadConfig({}, { TESSERA_HTTP: 'true' }).port, 8080);
   });

@@ -53,3 +53,21 @@ test('the cache stays within its bound', () => {
   for (let i = 0; i < 25; i++) cache.prepare(`select ${i}`);
   assert.ok(cache.cachedStatements <= 10);
 });
+
+test("the page cache is bounded as configured: 128 MiB by default, the operator's figure otherwise", async () => {
+  const { openSqliteStore, DEFAULT_SQLITE_CACHE_MB } = await import('../../src/store/sqlite.js');
+  const { sql } = await import('kysely');
+  const cacheSize = async (options: { sqliteCacheMb?: number }) => {
+    const store = await openSqliteStore(':memory:', options);
+    try {
+      const { rows } = await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(store.db);
+      return rows[0]!.cache_size;
+    } finally {
+      await store.close();
+    }
+  };
+  assert.equal(DEFAULT_SQLITE_CACHE_MB, 128);
+  // Negative: a size in KiB (SQLite's convention), not a count of pages whose size could change.
+  assert.equal(await cacheSize({}), -128 * 1024);
+  assert.equal(await cacheSize({ sqliteCacheMb: 16 }), -16 * 1024);
+});
