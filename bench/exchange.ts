@@ -16,7 +16,11 @@ const ROOT = new URL('..', import.meta.url).pathname;
 export interface ExchangeFigures {
   hello: Measured;
   floor: Measured;
+  /** The floor plus BUSY_MICROS of the handler's own work (baseline-server.ts): the room a ratio goal leaves. */
+  floorWithWork: Measured;
   exchange: Measured;
+  /** The exchange over hello-world, round by round (each round's own hello-world): how far the runs spread. */
+  roundRatios: number[];
   peer: Measured | null;
   /** Exchanges answered per CPU-second of the Tessera server process. */
   exchangesPerCpuSecond: number;
@@ -25,6 +29,8 @@ export interface ExchangeFigures {
 }
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+/** Work added to the floor for its calibration row: about what the exchange's signature and lookup hash cost. */
+export const BUSY_MICROS = 10;
 
 /** Signs alice in, registers a client and mints an API token the way a VCD client does. */
 export async function mintDemoApiToken(base: string, org = 'acme', user = 'alice', password = PASSWORD): Promise<string> {
@@ -138,7 +144,13 @@ export async function exchangeBench(opts: {
     const first = await fetch(`${base}/oauth/tenant/acme/token`, { method: 'POST', headers: FORM, body });
     if (first.status !== 200) throw new Error(`exchange failed: ${first.status} ${await first.text()}`);
     const baseUrl = `http://127.0.0.1:${baseline.match[1]}`;
-    const rows: Record<'hello' | 'floor' | 'exchange' | 'peer', Measured[]> = { hello: [], floor: [], exchange: [], peer: [] };
+    const rows: Record<'hello' | 'floor' | 'floorWithWork' | 'exchange' | 'peer', Measured[]> = {
+      hello: [],
+      floor: [],
+      floorWithWork: [],
+      exchange: [],
+      peer: [],
+    };
     for (let round = 0; round < opts.rounds; round++) {
       const d = opts.durationSeconds;
       rows.hello.push(await measure('baseline: fastify hello-world', baseline.child.pid!, { url: `${baseUrl}/`, durationSeconds: d }));
@@ -154,6 +166,15 @@ export async function exchangeBench(opts: {
       rows.floor.push(
         await measure('floor: bare fastify, POST form -> token-sized JSON', baseline.child.pid!, {
           url: `${baseUrl}/floor/token`,
+          method: 'POST',
+          headers: FORM,
+          body: `grant_type=refresh_token&refresh_token=${'a'.repeat(32)}`,
+          durationSeconds: d,
+        }),
+      );
+      rows.floorWithWork.push(
+        await measure(`floor + ${BUSY_MICROS} µs of handler work`, baseline.child.pid!, {
+          url: `${baseUrl}/floor/token?busy_us=${BUSY_MICROS}`,
           method: 'POST',
           headers: FORM,
           body: `grant_type=refresh_token&refresh_token=${'a'.repeat(32)}`,
@@ -178,7 +199,9 @@ export async function exchangeBench(opts: {
     return {
       hello: medianOf(rows.hello),
       floor: medianOf(rows.floor),
+      floorWithWork: medianOf(rows.floorWithWork),
       exchange,
+      roundRatios: rows.exchange.map((e, i) => e.requestsPerSecond / rows.hello[i]!.requestsPerSecond),
       peer: peerRow,
       exchangesPerCpuSecond: 1e6 / exchange.cpuMicrosPerRequest,
       peerPerCpuSecond: peerRow ? 1e6 / peerRow.cpuMicrosPerRequest : null,

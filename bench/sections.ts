@@ -9,7 +9,7 @@
 import { cpus, loadavg } from 'node:os';
 import { formatRow } from './harness.js';
 import { tesseraEntry } from './tessera-entry.js';
-import { exchangeBench } from './exchange.js';
+import { BUSY_MICROS, exchangeBench } from './exchange.js';
 import { millionTokensBench } from './million.js';
 import { queryScaleBench } from './query-scale.js';
 import { portalScaleBench } from './portal-scale.js';
@@ -39,11 +39,16 @@ export async function runSection(section: Section): Promise<void> {
   console.log(`\n== ${section} (${seconds}s per measurement, Node ${process.version}, ${machine()})`);
   if (section === 'exchange' || section === 'peer') {
     const f = await exchangeBench({ durationSeconds: seconds, rounds, peer: section === 'peer' || process.env.BENCH_PEER !== '0' });
-    for (const m of [f.hello, f.floor, f.exchange, ...(f.peer ? [f.peer] : [])]) console.log(formatRow(m, f.hello));
+    for (const m of [f.hello, f.floor, f.floorWithWork, f.exchange, ...(f.peer ? [f.peer] : [])]) console.log(formatRow(m, f.hello));
     const vsHello = f.exchange.requestsPerSecond / f.hello.requestsPerSecond;
     const vsFloor = f.exchange.requestsPerSecond / f.floor.requestsPerSecond;
     console.log(
-      `exchange: ${vsHello.toFixed(2)}x hello-world (goal >= 0.45: ${goal(vsHello >= 0.45)}), ${vsFloor.toFixed(2)}x the same-shaped floor (goal ~0.7)`,
+      `exchange: ${vsHello.toFixed(2)}x hello-world (goal >= 0.45: ${goal(vsHello >= 0.45)}), ${vsFloor.toFixed(2)}x the same-shaped floor (goal ~0.7); ` +
+        `round by round ${f.roundRatios.map((r) => r.toFixed(2)).join(' / ')}x`,
+    );
+    console.log(
+      `calibration: the floor + ${BUSY_MICROS} µs of handler work reaches ${(f.floorWithWork.requestsPerSecond / f.hello.requestsPerSecond).toFixed(2)}x hello-world ` +
+        `here: about the share the goal leaves for the exchange's own work (its signature alone is 3-5 µs)`,
     );
     console.log(
       `exchange CPU: ${f.exchange.cpuMicrosPerRequest.toFixed(1)} µs/request = ${f.exchangesPerCpuSecond.toFixed(0)} exchanges per CPU-second ` +
