@@ -78,11 +78,11 @@ export interface Config {
    */
   readonly databasePreparedStatements: boolean;
   /**
-   * SQLite: the most memory its page cache may take, in MiB (store/sqlite.ts). Default 128. Taken only as pages are
-   * read, so a small store uses what it has; a large one keeps its hot indexes in memory instead of reading them
-   * from the OS on every exchange.
+   * SQLite: the most memory its page cache may take, in MiB. Default null: sized at start from the database file
+   * (an eighth of it, between SQLite's 2 MiB and 128 MiB; store/sqlite.ts), so a large store keeps its lookup
+   * indexes in memory and a small one's memory stays flat while it grows.
    */
-  readonly sqliteCacheMb: number;
+  readonly sqliteCacheMb: number | null;
   /** After SIGTERM, in-flight requests get this long; then the rest are cut and the process exits 1. Default 10. */
   readonly shutdownGraceSeconds: number;
   /** After SIGTERM, /health/ready answers 503 for this long while the node still serves, before it stops listening. Default 0. */
@@ -121,7 +121,7 @@ export const DEFAULTS = {
   signInFailureWindowSeconds: 600,
   logLevel: 'info',
   databasePoolSize: 10,
-  sqliteCacheMb: 128,
+  sqliteCacheMb: null,
   shutdownGraceSeconds: 10,
   shutdownDrainSeconds: 0,
   requestLog: 'errors',
@@ -388,7 +388,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     demoPassword,
     databasePoolSize: int('databasePoolSize', DEFAULTS.databasePoolSize, 1, 1000),
     databasePreparedStatements: bool('databasePreparedStatements', true),
-    sqliteCacheMb: int('sqliteCacheMb', DEFAULTS.sqliteCacheMb, 2, 65_536),
+    sqliteCacheMb: raw('sqliteCacheMb') === undefined || raw('sqliteCacheMb') === null ? null : int('sqliteCacheMb', 2, 2, 65_536),
     shutdownGraceSeconds: int('shutdownGraceSeconds', DEFAULTS.shutdownGraceSeconds, 0, 3600),
     shutdownDrainSeconds: int('shutdownDrainSeconds', DEFAULTS.shutdownDrainSeconds, 0, 600),
     requestLog: oneOf('requestLog', REQUEST_LOG_MODES, DEFAULTS.requestLog),

@@ -128,7 +128,7 @@ describe('values and precedence', () => {
     assert.equal(c.revocationFeedMaxLagMs, 2000);
     assert.equal(c.databasePreparedStatements, true, 'PostgreSQL prepares the hot reads unless told not to');
     assert.equal(loadConfig({}, { TESSERA_DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements, false);
-    assert.equal(c.sqliteCacheMb, 128, "SQLite's page cache holds a large store's hot indexes");
+    assert.equal(c.sqliteCacheMb, null, "SQLite's page cache is sized from the file unless set");
     assert.equal(loadConfig({}, { TESSERA_SQLITE_CACHE_MB: '512' }).sqliteCacheMb, 512);
     assert.equal(loadConfig({ http: true }, {}).port, 8080, '--http changes the default port');
     assert.equal(loadConfig({}, { TESSERA_HTTP: 'true' }).port, 8080);

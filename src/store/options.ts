@@ -11,8 +11,8 @@ export interface StoreOptions {
   onQuery?: (durationMs: number, failed: boolean) => void;
   /** PostgreSQL: prepare the fixed-shape hot statements once per connection (default true; store/prepared-statements.ts). */
   preparedStatements?: boolean;
-  /** SQLite: the page cache's bound in MiB (default 128; see openSqliteStore). */
-  sqliteCacheMb?: number;
+  /** SQLite: the page cache's bound in MiB; null or absent: sized from the file (sqliteCacheKibibytes). */
+  sqliteCacheMb?: number | null;
 }
 
 /** Kysely's `log` option from an onQuery hook (kysely times each query only when `log` is set). */

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
@@ -71,8 +71,23 @@ export function withStatementCache(
 
 /** Statements with more bound values than this are not cached (see withStatementCache). */
 export const MAX_CACHED_PARAMETERS = 64;
-/** The page cache's bound when the caller names none (config's default: TESSERA_SQLITE_CACHE_MB). */
-export const DEFAULT_SQLITE_CACHE_MB = 128;
+/**
+ * The page cache's bound in KiB (SQLite's `cache_size`, given negative: a size, not a count of pages). The operator's
+ * TESSERA_SQLITE_CACHE_MB when set; otherwise an eighth of the database file at start, between SQLite's own default
+ * (2 MiB) and 128 MiB.
+ *
+ * Why: SQLite's default is sized for embedded use. At a million tokens the unique index the exchange looks tokens up
+ * by is 79 MB (an eighth of the file: 117 MiB), and with 2 MiB nearly every exchange of a token not seen lately read
+ * its pages from the OS again (2.7 reads, ~11 KB per exchange). Why from the file and not a fixed 128 MiB: the
+ * cache keeps every page it reads until it is full, so a store that grows while the server runs (audit events,
+ * tokens) would grow the process's memory with it, which reads as a leak; sized at start, a small store's memory
+ * stays flat and a large one gets the room. A store that outgrows its cache gets more at the next start.
+ */
+export function sqliteCacheKibibytes(fileBytes: number, configuredMb: number | null | undefined): number {
+  if (configuredMb !== null && configuredMb !== undefined) return configuredMb * 1024;
+  const eighth = Math.ceil(fileBytes / 8 / 1024);
+  return Math.min(128 * 1024, Math.max(2 * 1024, eighth));
+}
 
 function parameterCount(sqlText: string): number {
   let n = 0;
@@ -121,12 +136,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     database.pragma('synchronous = FULL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
-    // SQLite's default page cache is 2 MiB, sized for embedded use: with a large token table nearly every exchange
-    // of a token not seen lately read index pages again from the OS (a million tokens: 2.7 reads and ~11 KB per
-    // exchange, 310-345 µs of server CPU each; with 128 MiB, 235-265 µs: docs/performance.md §3). The cache takes
-    // memory only as pages are read, so a small store costs nothing more. Not mmap: mapped pages count in the
-    // process's RSS up to the file's size.
-    database.pragma(`cache_size = ${-1024 * (options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB)}`);
+    database.pragma(`cache_size = ${-sqliteCacheKibibytes(file === ':memory:' ? 0 : statSync(file).size, options.sqliteCacheMb)}`);
     const db = new Kysely<DB>({
       dialect: new SqliteDialect({ database: withStatementCache(database) }),
       ...queryTimer(options.onQuery),
