@@ -53,29 +53,3 @@ test('the cache stays within its bound', () => {
   for (let i = 0; i < 25; i++) cache.prepare(`select ${i}`);
   assert.ok(cache.cachedStatements <= 10);
 });
-
-test("the page cache: the operator's size when set, else an eighth of the file between 2 and 128 MiB", async () => {
-  const { openSqliteStore, sqliteCacheKibibytes } = await import('../../src/store/sqlite.js');
-  const MiB = 1024 * 1024;
-  assert.equal(sqliteCacheKibibytes(0, null), 2048, "a new store: SQLite's own 2 MiB");
-  assert.equal(sqliteCacheKibibytes(8 * MiB, null), 2048, 'a small store: still 2 MiB, so its memory stays flat as it grows');
-  assert.equal(sqliteCacheKibibytes(400 * MiB, null), 50 * 1024, 'a large store: an eighth of it');
-  assert.equal(sqliteCacheKibibytes(940 * MiB, undefined), 117.5 * 1024, 'a million tokens: room for the 79 MB lookup index');
-  assert.equal(sqliteCacheKibibytes(5000 * MiB, null), 128 * 1024, 'capped at 128 MiB');
-  assert.equal(sqliteCacheKibibytes(5000 * MiB, 16), 16 * 1024, "the operator's figure wins, either way");
-  assert.equal(sqliteCacheKibibytes(0, 512), 512 * 1024);
-
-  const { sql } = await import('kysely');
-  const cacheSize = async (options: { sqliteCacheMb?: number | null }) => {
-    const store = await openSqliteStore(':memory:', options);
-    try {
-      const { rows } = await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(store.db);
-      return rows[0]!.cache_size;
-    } finally {
-      await store.close();
-    }
-  };
-  // Negative: a size in KiB (SQLite's convention), not a count of pages.
-  assert.equal(await cacheSize({}), -2048);
-  assert.equal(await cacheSize({ sqliteCacheMb: 16 }), -16 * 1024);
-});
