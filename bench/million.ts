@@ -21,13 +21,14 @@
  *     spread of 40 sequential requests there is the machine's.)
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/store/index.js';
+import { sqliteCacheKibibytes } from '../src/store/sqlite.js';
 import { createServices } from '../src/services.js';
 import { bootstrap } from '../src/auth/bootstrap.js';
 import { apiTokenChecksum, hashApiToken, apiTokenStart } from '../src/domain/api-token-format.js';
@@ -264,6 +265,12 @@ export async function generateTokens(
   }
 }
 
+/** The operator's TESSERA_SQLITE_CACHE_MB, which the servers inherit from this process's environment, if set. */
+function configuredSqliteCacheMb(): number | null {
+  const v = process.env.TESSERA_SQLITE_CACHE_MB;
+  return v === undefined || v === '' ? null : Number(v);
+}
+
 function rssMegabytes(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
@@ -306,6 +313,8 @@ export interface MillionFigures {
   generateSeconds: number;
   startupSeconds: number;
   startupSecondsSmall: number;
+  /** SQLite: the page cache the big store's server gives itself (store/sqlite.ts), MiB; null on PostgreSQL. */
+  sqliteCacheMb: number | null;
   small: Measured;
   big: Measured;
   rss: { rss: number; peak: number };
@@ -334,6 +343,9 @@ export async function millionTokensBench(opts: {
     const bigTokens = await generateTokens(big, shape);
     const smallTokens = await generateTokens(small, { orgs: 1, usersPerOrg: 10, tokensPerUser: 100 });
     const serverArgs = (b: Backend) => (b.databaseUrl ? ['--database-url', b.databaseUrl] : []);
+    const sqliteCacheMb = big.databaseUrl
+      ? null
+      : sqliteCacheKibibytes(statSync(join(big.dataDir, 'tessera.db')).size, configuredSqliteCacheMb()) / 1024;
     let t0 = performance.now();
     const bigServer = await startTesseraProcess(big.dataDir, serverArgs(big));
     const startupSeconds = (performance.now() - t0) / 1000;
@@ -387,6 +399,7 @@ export async function millionTokensBench(opts: {
       generateSeconds: bigTokens.seconds,
       startupSeconds,
       startupSecondsSmall,
+      sqliteCacheMb,
       small: medianOf(rows.small),
       big: medianOf(rows.big),
       rss,

@@ -71,7 +71,8 @@ export async function runSection(section: Section): Promise<void> {
       console.log(formatRow(f.big, f.small));
       const ratio = f.big.requestsPerSecond / f.small.requestsPerSecond;
       console.log(
-        `${kind}: ${f.tokens.toLocaleString('en')} tokens generated in ${f.generateSeconds.toFixed(1)} s; start-up ${f.startupSeconds.toFixed(2)} s (1,000-token store: ${f.startupSecondsSmall.toFixed(2)} s)`,
+        `${kind}: ${f.tokens.toLocaleString('en')} tokens generated in ${f.generateSeconds.toFixed(1)} s; start-up ${f.startupSeconds.toFixed(2)} s (1,000-token store: ${f.startupSecondsSmall.toFixed(2)} s)` +
+          (f.sqliteCacheMb === null ? '' : `; SQLite page cache ${f.sqliteCacheMb.toFixed(1)} MiB`),
       );
       console.log(
         `${kind}: random exchange at ${f.tokens.toLocaleString('en')} tokens = ${ratio.toFixed(2)}x the rate at 1,000 (goal >= 0.80: ${goal(ratio >= 0.8)})`,
