@@ -121,7 +121,7 @@ export const DEFAULTS = {
   signInFailureWindowSeconds: 600,
   logLevel: 'info',
   databasePoolSize: 10,
-  sqliteCacheMb: null,
+  sqliteCacheMb: null as number | null,
   shutdownGraceSeconds: 10,
   shutdownDrainSeconds: 0,
   requestLog: 'errors',
@@ -355,6 +355,10 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     problems.push(`${label(key)} must be one of ${allowed.join(', ')}, got "${v}"`);
     return fallback;
   };
+  // Unset means "sized from the file" (null), so there is no number to fall back to.
+  const sqliteCacheMbRaw = raw('sqliteCacheMb');
+  const sqliteCacheMb =
+    sqliteCacheMbRaw === undefined || sqliteCacheMbRaw === null ? DEFAULTS.sqliteCacheMb : int('sqliteCacheMb', 2, 2, 65_536);
   const metricsPortRaw = raw('metricsPort');
   const metricsPort = metricsPortRaw === undefined || metricsPortRaw === null ? null : int('metricsPort', 0, 0, 65535);
   const metricsHost = str('metricsHost') ?? DEFAULTS.metricsHost;
@@ -388,7 +392,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     demoPassword,
     databasePoolSize: int('databasePoolSize', DEFAULTS.databasePoolSize, 1, 1000),
     databasePreparedStatements: bool('databasePreparedStatements', true),
-    sqliteCacheMb: raw('sqliteCacheMb') === undefined || raw('sqliteCacheMb') === null ? null : int('sqliteCacheMb', 2, 2, 65_536),
+    sqliteCacheMb,
     shutdownGraceSeconds: int('shutdownGraceSeconds', DEFAULTS.shutdownGraceSeconds, 0, 3600),
     shutdownDrainSeconds: int('shutdownDrainSeconds', DEFAULTS.shutdownDrainSeconds, 0, 600),
     requestLog: oneOf('requestLog', REQUEST_LOG_MODES, DEFAULTS.requestLog),

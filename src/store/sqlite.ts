@@ -77,11 +77,11 @@ export const MAX_CACHED_PARAMETERS = 64;
  * (2 MiB) and 128 MiB.
  *
  * Why: SQLite's default is sized for embedded use. At a million tokens the unique index the exchange looks tokens up
- * by is 79 MB (an eighth of the file: 117 MiB), and with 2 MiB nearly every exchange of a token not seen lately read
- * its pages from the OS again (2.7 reads, ~11 KB per exchange). Why from the file and not a fixed 128 MiB: the
- * cache keeps every page it reads until it is full, so a store that grows while the server runs (audit events,
- * tokens) would grow the process's memory with it, which reads as a leak; sized at start, a small store's memory
- * stays flat and a large one gets the room. A store that outgrows its cache gets more at the next start.
+ * by is 79 MB (an eighth of that 940 MB file is 117 MiB: room for it), and with 2 MiB nearly every exchange of a
+ * token not seen lately read its pages from the OS again (2.7 reads, ~11 KB per exchange). Why from the file and
+ * not a fixed 128 MiB: the cache keeps every page it reads until it is full, so a store that grows while the server
+ * runs (audit events, tokens) would grow the process's memory with it, which reads as a leak; sized at start, a small
+ * store's memory stays flat and a large one gets the room. A store that outgrows its cache gets more at the next start.
  */
 export function sqliteCacheKibibytes(fileBytes: number, configuredMb: number | null | undefined): number {
   if (configuredMb !== null && configuredMb !== undefined) return configuredMb * 1024;
@@ -136,7 +136,8 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     database.pragma('synchronous = FULL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
-    database.pragma(`cache_size = ${-sqliteCacheKibibytes(file === ':memory:' ? 0 : statSync(file).size, options.sqliteCacheMb)}`);
+    const fileBytes = file === ':memory:' ? 0 : statSync(file).size;
+    database.pragma(`cache_size = ${-sqliteCacheKibibytes(fileBytes, options.sqliteCacheMb)}`); // negative: KiB, not pages
     const db = new Kysely<DB>({
       dialect: new SqliteDialect({ database: withStatementCache(database) }),
       ...queryTimer(options.onQuery),
