@@ -15,11 +15,11 @@
  *   - listing one user's tokens (GET /cloudapi/1.0.0/tokens as a vApp Author: 100 tokens, page 1) and one org's
  *     page (as the org's administrator: 10,000 tokens; page 1 and page 200), median and p95 of 40 sequential
  *     requests on a kept-alive connection (goal < 5 ms), beside the floor of one authenticated request
- *     (GET /cloudapi/1.0.0/sessions/current) timed the same way. Twice: on the store at rest, before the exchange rounds, and right after them, while the
- *     server and the database still write the rounds' tens of thousands of "last used" and audit rows. Decision:
- *     the goal is judged at rest, because it is about the size of the store; both are printed. (On the 2-core
- *     development machine the two have differed by up to 2 ms, either way, between runs of the same code: the
- *     spread of 40 sequential requests there is the machine's.)
+ *     (GET /cloudapi/1.0.0/sessions/current) timed the same way. Twice: on the store at rest, before the exchange
+ *     rounds, and right after them, while the server and the database still write the rounds' tens of thousands
+ *     of "last used" and audit rows. Decision: the goal is judged at rest, because it is about the size of the
+ *     store; both are printed. (On the 2-core development machine the two have differed by up to 2 ms, either
+ *     way, between runs of the same code: the spread of 40 sequential requests there is the machine's.)
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -298,7 +298,7 @@ type Timed = { median: number; p95: number; total: number };
  * One GET on a kept-alive connection, its body read whole: the status and the body.
  * node:http rather than `fetch`: on the 2-core development machine undici's `fetch` added 0.6-1.1 ms of its own to
  * each request (GET /cloudapi/1.0.0/sessions/current: 1.3-2.1 ms median through `fetch`, 0.56-0.71 ms through
- * node:http, same server, same minute), a fifth of the 5 ms goal spent in the measuring client. A lean client is
+ * node:http, same server, same minute): up to a fifth of the 5 ms goal spent in the measuring client. A lean client is
  * what the callers that page through lists are (go-vcloud-director's net/http keeps its connections too).
  */
 function getOnce(agent: http.Agent, url: string, token: string): Promise<{ status: number; body: string }> {
