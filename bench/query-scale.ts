@@ -55,15 +55,27 @@ export async function queryScaleBench(opts: {
     });
     if (login.status !== 200) throw new Error(`sign-in as admin@scale-01 failed: ${login.status}`);
     const token = login.headers.get('x-vmware-vcloud-access-token')!;
-    const lastPage = Math.ceil((vms * 0.95) / 25); // about the non-template VMs; clamped by the server anyway
+    // Deep pages are placed from the list's own total, not from a guess at how many VMs the seeder made of a kind:
+    // a guess overshot the POWERED_ON list at 2,000 VMs (page 52 of 51) and timed an empty page.
+    const pages = async (filter: string) => {
+      const res = await fetch(`${base}/api/query?type=vm&${filter}&page=1`, {
+        headers: { Authorization: `Bearer ${token}`, Accept: ACCEPT },
+      });
+      const total = Number(/ total="(\d+)"/.exec(await res.text())?.[1]);
+      if (res.status !== 200 || !(total > 0)) throw new Error(`${filter}: ${res.status}, total ${total}`);
+      return Math.ceil(total / 25);
+    };
+    const lastPage = await pages('filter=isVAppTemplate==false');
+    const poweredOnPages = await pages('filter=status==POWERED_ON');
     const cases: [string, string][] = [
       ['all VMs, page 1', 'filter=isVAppTemplate==false&page=1'],
       ['status==POWERED_ON, page 1', 'filter=status==POWERED_ON&page=1'],
       ['name prefix db-0*, page 1', `filter=${encodeURIComponent('name==db-0*')}&page=1`],
       ['vdc==<one of 4>, page 1', `filter=${encodeURIComponent(`vdc==${vdcId}`)}&page=1`],
       ['sortDesc=name, page 1', 'filter=isVAppTemplate==false&sortDesc=name&page=1'],
-      ['deep page (middle), by name', `filter=isVAppTemplate==false&page=${Math.floor(lastPage / 2)}`],
-      ['status==POWERED_ON, deep page', `filter=status==POWERED_ON&page=${Math.floor((vms * 0.66) / 25)}`],
+      ['deep page (middle), by name', `filter=isVAppTemplate==false&page=${Math.max(1, Math.floor(lastPage / 2))}`],
+      // Near the end, as before: a hundredth of the pages before it (VMs are POWERED_ON with probability 0.7).
+      ['status==POWERED_ON, deep page', `filter=status==POWERED_ON&page=${Math.max(1, poweredOnPages - Math.ceil(poweredOnPages / 100))}`],
     ];
     const rows: QueryScaleRow[] = [];
     for (const [name, query] of cases) {
