@@ -612,7 +612,7 @@ export class ApiTokenService {
   }
 
   /** Usage as this node knows it best (its unflushed memory wins over the stored row). */
-  usageOf(row: ApiTokenRow): { lastUsedAt: number | null; ips: string[] } {
+  usageOf(row: Pick<ApiTokenRow, 'id' | 'last_used_at' | 'last_used_ips'>): { lastUsedAt: number | null; ips: string[] } {
     const pending = this.usage.pending(row.id);
     if (pending) return { lastUsedAt: pending.lastUsedAt, ips: pending.ips };
     return { lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at), ips: JSON.parse(row.last_used_ips) as string[] };

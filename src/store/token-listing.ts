@@ -16,7 +16,7 @@
  */
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DB } from './schema.js';
-import type { Store } from './store.js';
+import { LISTED_TOKEN_COLUMNS, type Store } from './store.js';
 import type { Dialect } from './migrate.js';
 
 /**
@@ -148,8 +148,7 @@ export function listedTokensByIds(db: Kysely<DB>, ids: readonly string[], dialec
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .innerJoin('orgs', 'orgs.id', 'api_tokens.org_id')
-    .selectAll('api_tokens')
-    .select(['users.name as owner_name', 'orgs.name as org_name'])
+    .select([...LISTED_TOKEN_COLUMNS, 'users.name as owner_name', 'orgs.name as org_name'])
     .where('api_tokens.revoked_at', 'is', null);
   return dialect === 'postgres'
     ? rows.where(sql<boolean>`api_tokens.id = any(${[...ids]}::text[])`)

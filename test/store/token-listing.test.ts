@@ -13,10 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
-import type { Store } from '../../src/store/store.js';
+import { LISTED_TOKEN_COLUMNS, type Store } from '../../src/store/store.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
-import { indexedTokenPage, ownUnmintedAndMintedLiveCount, type ListingStore, type TokenListScope } from '../../src/store/token-listing.js';
+import {
+  indexedTokenPage,
+  ownUnmintedAndMintedLiveCount,
+  readListedTokens,
+  type ListingStore,
+  type TokenListScope,
+} from '../../src/store/token-listing.js';
 import { TokenListAnchors } from '../../src/store/token-list-anchors.js';
 import { createTestDatabase } from '../helpers/tessera.js';
 import { bothBackends, reportUnavailable } from './backends.js';
@@ -134,6 +140,24 @@ for (const plan of bothBackends()) {
       ['org', { kind: 'org', orgId: orgs[0]! }],
       ['all', { kind: 'all' }],
     ];
+
+    test("a page's rows carry what the list shows, with owner and org names, and never the secret's hash", async () => {
+      const page = (await indexedTokenPage(store, { kind: 'org', orgId: orgs[0]! }, alice, 0, 5))!;
+      const listed = await readListedTokens(store, page.ids);
+      assert.deepEqual(
+        listed.map((r) => r.id),
+        page.ids,
+      );
+      for (const row of listed) {
+        assert.deepEqual(
+          Object.keys(row).sort(),
+          [...LISTED_TOKEN_COLUMNS.map((c) => c.slice('api_tokens.'.length)), 'org_name', 'owner_name'].sort(),
+        );
+        assert.equal(row.org_name, 'list0');
+        assert.equal(row.owner_name, rows.find((r) => r.id === row.id)!.user_id.slice(0, 8));
+        assert.equal(row.last_used_ips, '[]');
+      }
+    });
 
     for (const [name, scope] of scopes)
       test(`${name}: every page equals the general rule's page, with its total`, async () => {

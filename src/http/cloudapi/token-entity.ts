@@ -3,7 +3,7 @@
  * client IPs, and the displayable start of the token. `token` is always null for API tokens: the secret is
  * shown once, at creation, and never again.
  */
-import type { ApiTokenRow } from '../../store/store.js';
+import type { ApiTokenRow, ListedTokenRow } from '../../store/store.js';
 import type { Services } from '../context.js';
 import { compareApiVersions } from '../../domain/api-versions.js';
 import type { ApiTokenEntity } from '../../schemas/wire.js';
@@ -17,7 +17,7 @@ export interface TokenNames {
   orgName: string;
 }
 
-export function tokenEntityFrom(services: Services, row: ApiTokenRow, names: TokenNames, version: string): ApiTokenEntity {
+export function tokenEntityFrom(services: Services, row: ListedTokenRow, names: TokenNames, version: string): ApiTokenEntity {
   const usage = services.apiTokens.usageOf(row);
   const entity: ApiTokenEntity = {
     id: `urn:vcloud:token:${row.id}`,

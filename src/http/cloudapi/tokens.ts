@@ -17,6 +17,7 @@ import { forbidden, badRequest } from '../../domain/errors.js';
 import { apiTokenListScope } from '../../domain/policy.js';
 import { compileFiqlFilter, type FiqlFieldMap } from '../../store/fiql-sql.js';
 import { indexedTokenPage, readListedTokens } from '../../store/token-listing.js';
+import { LISTED_TOKEN_COLUMNS } from '../../store/store.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
 import { isoOrNull, tokenEntity, tokenEntityFrom } from './token-entity.js';
 import { MAX_REGENERATE_GRACE_SECONDS } from '../../auth/api-tokens.js';
@@ -141,7 +142,7 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
     if (where) base = base.where(where);
 
     const offset = (page.page - 1) * page.pageSize;
-    const pageQuery = () => base.selectAll('api_tokens').select(['users.name as owner_name', 'orgs.name as org_name']);
+    const pageQuery = () => base.select([...LISTED_TOKEN_COLUMNS, 'users.name as owner_name', 'orgs.name as org_name']);
     let total: number;
     let rows: Awaited<ReturnType<ReturnType<typeof pageQuery>['execute']>>;
     // The default page (no filter, no sort) comes from the minted-token indexes (store/token-listing.ts).
