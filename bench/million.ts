@@ -267,12 +267,6 @@ export async function generateTokens(
   }
 }
 
-/** The operator's TESSERA_SQLITE_CACHE_MB, which the servers inherit from this process's environment, if set. */
-function configuredSqliteCacheMb(): number | null {
-  const v = process.env.TESSERA_SQLITE_CACHE_MB;
-  return v === undefined || v === '' ? null : Number(v);
-}
-
 function rssMegabytes(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
@@ -376,7 +370,8 @@ export async function millionTokensBench(opts: {
     const serverArgs = (b: Backend) => (b.databaseUrl ? ['--database-url', b.databaseUrl] : []);
     const sqliteCacheMb = big.databaseUrl
       ? null
-      : sqliteCacheKibibytes(statSync(join(big.dataDir, 'tessera.db')).size, configuredSqliteCacheMb()) / 1024;
+      : // The servers inherit this process's environment, so its TESSERA_SQLITE_CACHE_MB, read as they read it.
+        sqliteCacheKibibytes(statSync(join(big.dataDir, 'tessera.db')).size, loadConfig({ dataDir: big.dataDir }).sqliteCacheMb) / 1024;
     let t0 = performance.now();
     const bigServer = await startTesseraProcess(big.dataDir, serverArgs(big));
     const startupSeconds = (performance.now() - t0) / 1000;
