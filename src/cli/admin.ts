@@ -193,7 +193,7 @@ async function runOrgCreate(name: string, flags: OrgCreateFlags): Promise<void> 
 
 const ORG_COLUMNS: Column<OrgEntity>[] = [
   { header: 'NAME', value: (o) => o.name },
-  { header: 'ID', value: (o) => o.id },
+  { header: 'ID', value: (o) => o.id, whole: true },
   { header: 'FULL NAME', value: (o) => o.displayName ?? '' },
   { header: 'ENABLED', value: (o) => (o.isEnabled === false ? 'no' : 'yes') },
 ];
@@ -245,7 +245,7 @@ async function runUserCreate(name: string, flags: UserCreateFlags): Promise<void
 
 const USER_COLUMNS: Column<UserSummary>[] = [
   { header: 'NAME', value: (u) => u.name },
-  { header: 'ID', value: (u) => u.id },
+  { header: 'ID', value: (u) => u.id, whole: true },
   { header: 'ROLE', value: (u) => u.roleName ?? '' },
   { header: 'FULL NAME', value: (u) => u.fullName },
   { header: 'ENABLED', value: (u) => (u.enabled ? 'yes' : 'no') },

@@ -83,7 +83,9 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
     if (!flags.quiet) {
       process.stderr.write(
         `tessera: ${found} API token${found === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}. ` +
-          'Revoke each (tessera token revoke NAME) and remove it from the files and their history.\n',
+          // The scan sees a token's first characters, not its name: `token list` matches them (STARTS) to a name and id.
+          'Revoke each (tessera token list shows which token STARTS with the characters above; ' +
+          'then tessera token revoke ID) and remove it from the files and their history.\n',
       );
     }
     process.exitCode = EXIT.FAILED;

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { ConfigError, DEFAULTS, loadConfig, loadConfigFile, type ConfigFile, type RawConfig } from '../config.js';
 import type { BootstrapResult } from '../auth/bootstrap.js';
+import { selfCommand } from './self-command.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -104,7 +105,9 @@ tessera admin reset-password administrator@System.`,
       // (stdout, JSON for a collector): a password never enters the log pipeline.
       const out = (line: string) => process.stderr.write(line + '\n');
       const dataDirFlag = config.databaseUrl ? '--database-url URL' : `--data-dir ${config.dataDir}`;
-      const resetHint = (who: string) => `tessera admin reset-password ${who} ${dataDirFlag}`;
+      const resetHint = (who: string) => `${selfCommand()} admin reset-password ${who} ${dataDirFlag}`;
+      // On SQLite the reset needs the file to itself; on PostgreSQL it runs beside the nodes (docs/cli.md).
+      const whenToReset = config.databaseUrl ? '(beside the running nodes)' : '(with this server stopped)';
       // Printed the moment they exist, before the certificate and the port can fail: a first start that fails
       // has still shown them, and they stay valid for the next start.
       let printedPasswords = false;
@@ -123,9 +126,7 @@ tessera admin reset-password administrator@System.`,
         const earlier = result.passwordsOfFailedStart ?? [];
         if (earlier.length > 0) {
           out(`An earlier first start printed generated passwords for ${earlier.join(', ')} and then failed.`);
-          out(
-            `  If they were not kept, set new ones (with this server stopped on SQLite): ${resetHint(earlier.length === 1 ? earlier[0]! : 'USER@ORG')}`,
-          );
+          out(`  If they were not kept, set new ones ${whenToReset}: ${resetHint(earlier.length === 1 ? earlier[0]! : 'USER@ORG')}`);
         }
       };
       let server;
@@ -139,7 +140,8 @@ tessera admin reset-password administrator@System.`,
         }
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-          process.stderr.write(`tessera: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
+          const other = code === 'EADDRNOTAVAIL' ? 'choose another with --host' : 'choose another with --port (0 picks a free one)';
+          process.stderr.write(`tessera: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}; ${other}\n`);
         } else {
           process.stderr.write(`tessera: the server did not start: ${(err as Error).stack ?? String(err)}\n`);
         }
@@ -158,8 +160,10 @@ tessera admin reset-password administrator@System.`,
       } else if (config.trustProxy.length > 0) {
         out(`  Proxy: X-Forwarded-* believed from ${config.trustProxy.join(', ')}`);
       }
-      if (printedPasswords) out(`  Lost a generated password? ${resetHint('USER@ORG')} (server stopped, on SQLite)`);
-      out(`  Portal: ${server.url}/tenant/acme   API: ${server.url}/api/versions`);
+      if (printedPasswords) out(`  Lost a generated password? ${resetHint('USER@ORG')} ${whenToReset}`);
+      // The demo's tenant portal only where the demo data is asked for; the provider's portal always exists.
+      const portal = config.demo ? `${server.url}/tenant/acme (provider: /provider)` : `${server.url}/provider (tenants: /tenant/ORG)`;
+      out(`  Portal: ${portal}   API: ${server.url}/api/versions`);
       if (server.metricsUrl) out(`  Metrics: ${server.metricsUrl}`);
       let stopping = false;
       const shutdown = async (signal: string) => {

@@ -41,7 +41,7 @@ interface TokenFlags extends ConnectionFlags {
 
 const COLUMNS: Column<ServiceAccountEntity>[] = [
   { header: 'NAME', value: (a) => a.name },
-  { header: 'ID', value: (a) => a.id },
+  { header: 'ID', value: (a) => a.id, whole: true },
   { header: 'ROLE', value: (a) => a.role?.name ?? '?' },
   { header: 'STATUS', value: (a) => a.status },
   { header: 'SOFTWARE ID', value: (a) => a.softwareId },

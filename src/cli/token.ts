@@ -177,7 +177,9 @@ async function runRegenerate(idOrName: string, flags: RegenerateFlags): Promise<
   const oldStops =
     graceSeconds === 0
       ? 'The old token and its sessions have stopped.'
-      : `The old token keeps working until ${made.replacedTokenStopsAt.toISOString()}, then stops.`;
+      : // Both tokens carry the name until the grace ends, so a name no longer picks one: give the old one's id.
+        `The old token (${old.id}) keeps working until ${made.replacedTokenStopsAt.toISOString()}, then stops; ` +
+        `to stop it sooner: tessera token revoke ${old.id}`;
   const what = `Regenerated API token "${made.entity.name}": new id ${made.id}${expiry}. ${oldStops}\n`;
   if (staged) {
     await staged.handle.writeFile(`${JSON.stringify({ refresh_token: made.apiToken })}\n`, 'utf8');
@@ -210,7 +212,7 @@ async function openOutFile(path: string, force: boolean): Promise<FileHandle> {
 
 const TOKEN_COLUMNS: Column<ApiTokenEntity>[] = [
   { header: 'NAME', value: (t) => t.name },
-  { header: 'ID', value: (t) => t.id },
+  { header: 'ID', value: (t) => t.id, whole: true },
   { header: 'OWNER', value: (t) => `${t.owner?.name ?? '?'}@${t.org?.name ?? '?'}` },
   { header: 'STARTS', value: (t) => (t.tokenStart ? `${t.tokenStart}…` : null) },
   { header: 'CREATED', value: (t) => t.createdTimeUtc },

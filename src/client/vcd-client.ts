@@ -290,7 +290,13 @@ export class VcdClient {
     for await (const token of this.listTokens({ filter })) if (token.name === idOrName) matches.push(token);
     if (matches.length === 0) throw new VcdClientError('ERR_VCD_NOT_FOUND', `No API token named "${idOrName}" is visible to you`);
     if (matches.length > 1) {
-      const owners = matches.map((token) => `${token.id} (${token.owner?.name ?? '?'}@${token.org?.name ?? '?'})`).join(', ');
+      // Created and expiry tell a regenerated token's two generations apart (the old one ends with its grace).
+      const owners = matches
+        .map((token) => {
+          const ends = token.expirationTimeUtc ? `expires ${token.expirationTimeUtc}` : 'never expires';
+          return `${token.id} (${token.owner?.name ?? '?'}@${token.org?.name ?? '?'}, created ${token.createdTimeUtc}, ${ends})`;
+        })
+        .join(', ');
       throw new VcdClientError('ERR_VCD_AMBIGUOUS_NAME', `${matches.length} API tokens are named "${idOrName}": ${owners}; give the id`);
     }
     return matches[0]!;

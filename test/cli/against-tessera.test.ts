@@ -261,7 +261,11 @@ describe('tessera CLI against Tessera', () => {
     assert.equal(graced.code, 0, graced.stderr);
     assert.equal(graced.stdout, '');
     assert.match(graced.stderr, /Regenerated API token "rotate-me": new id urn:vcloud:token:[0-9a-f-]{36}, expires \d{4}-/);
-    assert.match(graced.stderr, /old token keeps working until \d{4}-\d{2}-\d{2}T/);
+    // The old token is named by its id, with the command that stops it sooner: once both carry the name, the
+    // name no longer picks one.
+    const oldId = /The old token \((urn:vcloud:token:[0-9a-f-]{36})\) keeps working until \d{4}-\d{2}-\d{2}T/.exec(graced.stderr)?.[1];
+    assert.ok(oldId, graced.stderr);
+    assert.ok(graced.stderr.includes(`to stop it sooner: tessera token revoke ${oldId}`), graced.stderr);
     const second = JSON.parse(await readFile(file, 'utf8')) as { refresh_token: string };
     assert.ok(isWellFormedApiToken(second.refresh_token));
     assert.notEqual(JSON.stringify(second), first.trim());
@@ -271,11 +275,24 @@ describe('tessera CLI against Tessera', () => {
     assert.equal((await runCli(['vms', '--token-file', oldFile, ...server()], { env })).code, 0, 'the old one, in its grace, too');
     const listed = JSON.parse((await runCli(['token', 'list', '--output', 'json'], { env })).stdout) as Array<{ name: string }>;
     assert.equal(listed.filter((t) => t.name === 'rotate-me').length, 2, 'the old token is listed until its grace ends');
+    // The table shows ids whole, so one can be copied into the next command.
+    const table = await runCli(['token', 'list'], { env });
+    assert.equal(table.code, 0, table.stderr);
+    assert.ok(
+      table.stdout.split('\n').some((line) => line.includes(oldId!) && line.startsWith('rotate-me')),
+      table.stdout,
+    );
 
     // The replaced token cannot be regenerated again; the name now names two tokens, the id picks one.
     const ambiguous = await runCli(['token', 'regenerate', 'rotate-me'], { env });
     assert.notEqual(ambiguous.code, 0);
     assert.match(ambiguous.stderr, /2 API tokens are named "rotate-me"/);
+    // Each is told apart by its id, creation and expiry (the old one's expiry is the end of its grace).
+    assert.match(ambiguous.stderr, new RegExp(`${oldId} \\(alice@acme, created \\d{4}-[^,]+, expires \\d{4}-`));
+    // The printed command stops the old token before its grace ends.
+    const early = await runCli(['token', 'revoke', oldId!], { env });
+    assert.equal(early.code, 0, early.stderr);
+    assert.equal((await runCli(['vms', '--token-file', oldFile, ...server()], { env })).code, 3, 'the old token stopped early');
 
     const newId = /new id (urn:vcloud:token:[0-9a-f-]{36})/.exec(graced.stderr)![1]!;
     const now = await runCli(['token', 'regenerate', newId], { env });

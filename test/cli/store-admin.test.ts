@@ -285,8 +285,11 @@ describe('a first start that fails', { skip: !onSqlite && 'SQLite only (TESSERA_
     assert.equal(failed.code, 1);
     const shown = /administrator@System, password (\S+) \(shown once\)/.exec(failed.stderr);
     assert.ok(shown, `the generated password was printed before the failure:\n${failed.stderr}`);
-    assert.match(failed.stderr, /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
-    assert.match(failed.stderr, /stay valid for the next start[\s\S]*tessera admin reset-password administrator@System --data-dir /);
+    assert.match(failed.stderr, /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE.*; choose another with --port/);
+    assert.match(
+      failed.stderr,
+      /stay valid for the next start[\s\S]*node \S*bin\/tessera\.js admin reset-password administrator@System --data-dir /,
+    );
 
     const started = await serve(['--port', '0', '--data-dir', dir]);
     try {
@@ -294,7 +297,7 @@ describe('a first start that fails', { skip: !onSqlite && 'SQLite only (TESSERA_
       assert.doesNotMatch(started.stderr, /password \S+ \(shown once\)/, 'no new password: the first one stands');
       assert.match(
         started.stderr,
-        /An earlier first start printed generated passwords for administrator@System and then failed\.[\s\S]*tessera admin reset-password administrator@System --data-dir/,
+        /An earlier first start printed generated passwords for administrator@System and then failed\.[\s\S]*bin\/tessera\.js admin reset-password administrator@System --data-dir/,
       );
       await signIn(started.url!, 'administrator', 'System', shown[1]!);
     } finally {

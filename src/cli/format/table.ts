@@ -1,12 +1,18 @@
 /**
  * Plain-text tables that can stream: column widths are fixed from the rows known when the header is printed
- * (the first page), capped, and later cells that do not fit are cut with an ellipsis. Pure.
+ * (the first page), capped, and later cells that do not fit are cut with an ellipsis (except in a `whole` column:
+ * ids). Pure.
  */
 export interface Column<T> {
   header: string;
   value: (row: T) => unknown;
   /** Right-align (numbers). */
   right?: boolean;
+  /**
+   * Never cut: an id is copied from the table into the next command (`tessera token revoke <id>`), and an id cut
+   * with an ellipsis is no id. Such a column is as wide as its widest cell, however wide that is.
+   */
+  whole?: boolean;
 }
 
 const MAX_WIDTH = 40;
@@ -22,7 +28,10 @@ export class StreamingTable<T> {
   /** The header line plus these rows; the rows fix the widths. */
   start(rows: T[]): string {
     this.#widths = this.#columns.map((column) =>
-      Math.min(MAX_WIDTH, Math.max(column.header.length, ...rows.map((row) => cellText(column.value(row)).length))),
+      Math.min(
+        column.whole ? Infinity : MAX_WIDTH,
+        Math.max(column.header.length, ...rows.map((row) => cellText(column.value(row)).length)),
+      ),
     );
     return this.#line(this.#columns.map((column) => column.header)) + this.rows(rows);
   }
@@ -36,7 +45,7 @@ export class StreamingTable<T> {
     const widths = this.#widths!;
     const padded = cells.map((cell, index) => {
       const width = widths[index]!;
-      const text = cell.length > width ? `${cell.slice(0, width - 1)}…` : cell;
+      const text = cell.length > width && !this.#columns[index]!.whole ? `${cell.slice(0, width - 1)}…` : cell;
       return this.#columns[index]!.right ? text.padStart(width) : text.padEnd(width);
     });
     return `${padded.join('  ').trimEnd()}\n`;

@@ -20,6 +20,24 @@ test('fixes widths from the first rows, aligns numbers right, cuts later long ce
   assert.equal(table.rows([{ name: 'a-much-longer-name' }]), 'a-mu…     -\n');
 });
 
+test('a whole column (an id) is never cut, at start or later, and the columns after it stay aligned', () => {
+  interface Token {
+    name: string;
+    id: string;
+  }
+  const id = `urn:vcloud:token:${'0a3b7c1e-5d2f-4e8a-9b61-2c4d6e8f0a1b'}`;
+  const table = new StreamingTable<Token>([
+    { header: 'ID', value: (r) => r.id, whole: true },
+    { header: 'NAME', value: (r) => r.name },
+  ]);
+  assert.equal(table.start([{ id, name: 'ci' }]), `ID${' '.repeat(id.length - 2)}  NAME\n${id}  ci\n`);
+  // A later, longer id overflows its column rather than lose characters a command needs.
+  assert.equal(table.rows([{ id: `${id}-x`, name: 'n' }]), `${id}-x  n\n`);
+  // An ordinary column is still capped at 40 characters.
+  const long = new StreamingTable<Token>([{ header: 'NAME', value: (r) => r.name }]).start([{ id, name: 'n'.repeat(60) }]);
+  assert.equal(long, `NAME\n${'n'.repeat(39)}…\n`);
+});
+
 test('rows() before start() prints the header', () => {
   const table = new StreamingTable<Row>([{ header: 'NAME', value: (r) => r.name }]);
   assert.equal(table.rows([{ name: 'x' }]), 'NAME\nx\n');
