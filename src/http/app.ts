@@ -14,7 +14,7 @@ import Fastify, {
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
-import { areaOf, defaultVersion } from './context.js';
+import { areaOf, canonicalPath, defaultVersion } from './context.js';
 import { TesseraError } from '../domain/errors.js';
 import { isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
@@ -76,6 +76,12 @@ declare module 'fastify' {
 
 const TOKEN_OR_REVOKE_PATH = /\/(token|revoke)\/?$/;
 
+/**
+ * How long a client has to send a whole request: the largest body (the inventory sync's 8 MiB) then needs about
+ * 70 KiB/s. Node's default, before fastify turned it off, was 300 s.
+ */
+export const REQUEST_RECEIVE_TIMEOUT_MS = 120_000;
+
 /** Node's limit on a request's head (request line and headers), in bytes. */
 const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
 
@@ -89,6 +95,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? { https: { ...options.https, maxHeaderSize: MAX_REQUEST_HEAD_BYTES } }
       : { http: { maxHeaderSize: MAX_REQUEST_HEAD_BYTES } }),
     bodyLimit: 256 * 1024,
+    // fastify sets Node's requestTimeout to 0 (none): a client could then hold a connection for ever by sending
+    // its body a byte at a time, unauthenticated. The whole request (head and body) must arrive within this;
+    // a slow answer is not limited by it. Node's own 60 s headersTimeout still bounds a slow head.
+    requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
     // X-Forwarded-* are believed only from the configured proxies (src/trusted-proxies.ts); none by default, so
     // a client cannot choose the address that rate limits, the audit trail and "last used" record.
     trustProxy: options.services.config.trustProxy.length > 0 ? [...options.services.config.trustProxy] : false,
@@ -162,7 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return done(new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage()));
     }
     // The token endpoint is unauthenticated: a stale bearer sent along must never cause a 401 (vcd-wire §5.1).
-    if (area === 'oauth' && TOKEN_OR_REVOKE_PATH.test(request.url.split('?')[0]!)) return done();
+    if (area === 'oauth' && TOKEN_OR_REVOKE_PATH.test(canonicalPath(request.url))) return done();
     const credential = credentialFromHeaders(request.headers);
     if (!credential) return done();
     app.tessera.authenticator.authenticate(credential).then(
@@ -178,6 +188,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) => {
+    // A client that hung up while sending its body: Node fails the body's read with "aborted" (code ECONNRESET,
+    // the code a store's dropped connection has too). It is the client's doing, not an outage: a 400 that nobody
+    // will read, and a debug line rather than a "store unavailable" warning anyone could raise at will.
+    if (request.raw.readableAborted && (error as { code?: unknown }).code === 'ECONNRESET') {
+      request.log.debug({ err: (error as Error).message }, 'client aborted the request');
+      return renderError(new TesseraError('BAD_REQUEST', 'The request was cut short by the client'), request, reply);
+    }
     const tesseraError = toTesseraError(error);
     if (isServerError(tesseraError)) request.log.error({ err: error }, 'request failed');
     else if (isTransientStoreError(error)) request.log.warn({ err: (error as Error).message }, 'store unavailable: answered 503');

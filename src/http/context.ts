@@ -99,7 +99,26 @@ export function baseUrl(request: FastifyRequest): string {
   return `${requestedScheme(request)}://${host}`;
 }
 
-export function areaOf(url: string): ApiArea {
+/**
+ * The path as the router matches it: without the query, duplicate slashes collapsed (the router ignores them) and
+ * percent-escapes decoded (the router decodes them). `//api/org` and `/%61pi/org` reach `/api/org`'s handler, so
+ * they must get `/api`'s rules too: its error format, its version negotiation, its authentication.
+ */
+export function canonicalPath(url: string): string {
+  const query = url.indexOf('?');
+  let path = query === -1 ? url : url.slice(0, query);
+  if (path.includes('%')) {
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // Malformed escapes: the router refuses the request; the raw path still names its area.
+    }
+  }
+  return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+}
+
+export function areaOf(rawUrl: string): ApiArea {
+  const url = canonicalPath(rawUrl);
   if (url.startsWith('/api/') || url === '/api') return 'api';
   if (url.startsWith('/cloudapi/')) return 'cloudapi';
   if (url.startsWith('/oauth/')) return 'oauth';

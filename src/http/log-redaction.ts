@@ -6,6 +6,7 @@
  * in case of double encoding), and the value of any parameter whose name looks secret-bearing is replaced. What
  * cannot be parsed is not logged at all.
  */
+import { API_TOKEN_SEARCH_PATTERN, isWellFormedApiToken } from '../domain/api-token-format.js';
 
 /** Headers and body fields pino must never print (defence in depth: the req serializer prints no headers). */
 export const LOG_REDACTIONS = [
@@ -78,6 +79,10 @@ const REDACTED = '[redacted]';
  * names are kept as sent, so the log shows what the client wrote. A fragment is never logged.
  */
 export function redactUrl(url: string): string {
+  return scrubApiTokensInUrl(redactSecretParameters(url));
+}
+
+function redactSecretParameters(url: string): string {
   const hash = url.indexOf('#');
   const withoutFragment = hash === -1 ? url : url.slice(0, hash);
   const question = withoutFragment.indexOf('?');
@@ -98,15 +103,34 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * API tokens by their shape, wherever they are: a 32-character base62 word (or a legacy `tsr_` token) whose
+ * checksum holds, which is what the checksum is for. A token pasted into a path (`/oauth/tenant/acme/token/<it>`),
+ * a filter value or a bare query string has no secret-bearing parameter name to be found by.
+ */
+export function scrubApiTokens(text: string): string {
+  return text.replace(API_TOKEN_SEARCH_PATTERN, (candidate) => (isWellFormedApiToken(candidate) ? REDACTED : candidate));
+}
+
+/** Tokens as sent, and tokens a client percent-encoded (a path is logged as sent). */
+function scrubApiTokensInUrl(url: string): string {
+  const scrubbed = scrubApiTokens(url);
+  if (!url.includes('%')) return scrubbed;
+  const decoded = lenientDecode(scrubbed);
+  const decodedScrubbed = scrubApiTokens(decoded);
+  // Only a token hidden by the encoding changes the decoded form: log that form then, with the token gone.
+  return decodedScrubbed === decoded ? scrubbed : decodedScrubbed;
+}
+
 /** Strings that look like credentials whatever field they are in: API tokens, JWTs, Basic credentials. */
 const CREDENTIAL_LIKE = [
-  /tsr_[0-9A-Za-z_-]{8,}/g, // the API-token prefix (src/domain/api-token-format.ts)
+  /tsr_[0-9A-Za-z_-]{8,}/g, // the legacy API-token prefix (src/domain/api-token-legacy.ts), even cut short
   /eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*\.?[0-9A-Za-z_-]*/g, // JWTs (access tokens)
   /\b(Basic|Bearer)\s+[0-9A-Za-z+/=._~-]{8,}/gi,
 ];
 
 export function scrubCredentials(text: string): string {
-  let out = text;
+  let out = scrubApiTokens(text);
   for (const pattern of CREDENTIAL_LIKE) out = out.replace(pattern, REDACTED);
   return out;
 }

@@ -5,6 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LOG_SERIALIZERS, isSecretParameterName, redactUrl, scrubCredentials } from '../../src/http/log-redaction.js';
+import { generateApiToken } from '../../src/domain/api-token-format.js';
+import { legacyChecksumOf } from '../../src/domain/api-token-legacy.js';
+
+/** A token of the format minted before the current one (`tsr_` + 43 + a CRC-32 checksum): still accepted. */
+function generateLegacyApiTokenForTest(): string {
+  const head = `tsr_${'aB3'.repeat(15).slice(0, 43)}`;
+  return head + legacyChecksumOf(head);
+}
 
 test('secret values are replaced whatever the spelling of the name; other parameters stay as sent', () => {
   const cases: Array<[string, string]> = [
@@ -33,6 +41,26 @@ test('secret values are replaced whatever the spelling of the name; other parame
     ['/plain/path', '/plain/path'],
   ];
   for (const [url, logged] of cases) assert.equal(redactUrl(url), logged, url);
+});
+
+test('an API token is redacted by its shape wherever it stands in the URL: path, bare query, any parameter', () => {
+  const token = generateApiToken();
+  const legacy = generateLegacyApiTokenForTest();
+  const cases: Array<[string, string]> = [
+    [`/oauth/tenant/acme/token/${token}`, '/oauth/tenant/acme/token/[redacted]'],
+    [`/api/org?${token}`, '/api/org?[redacted]'],
+    [`/api/org?t=${token}`, '/api/org?t=[redacted]'],
+    [`/api/query?type=vm&filter=name==${token}`, '/api/query?type=vm&filter=name==[redacted]'],
+    [`/api/org/${legacy}`, '/api/org/[redacted]'],
+    // A client that percent-encoded the token's first letter: the decoded URL is logged, without it.
+    [`/api/org/%${token.charCodeAt(0).toString(16)}${token.slice(1)}?page=1`, '/api/org/[redacted]?page=1'],
+  ];
+  for (const [url, logged] of cases) assert.equal(redactUrl(url), logged, url);
+  // A 32-character word that is no token (its checksum fails) is logged as sent: ids, hashes, names.
+  const notToken = `${token.slice(0, 31)}${token[31] === 'A' ? 'B' : 'A'}`;
+  assert.equal(redactUrl(`/api/org/${notToken}`), `/api/org/${notToken}`);
+  assert.equal(redactUrl('/api/vApp/vm-0123456789abcdef0123456789abcdef'), '/api/vApp/vm-0123456789abcdef0123456789abcdef');
+  assert.ok(!scrubCredentials(`failed for ${token} at x`).includes(token), 'error text too');
 });
 
 test('names that count as secret-bearing', () => {

@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { REQUEST_RECEIVE_TIMEOUT_MS } from '../../src/http/app.js';
 
 let t: TesseraHandle;
 before(async () => {
@@ -29,4 +30,13 @@ test("a 2 KiB filter of multi-byte characters gets VCD's XML answer, not 431", a
 test('a request head past 64 KiB is still refused by Node (the bound holds)', async () => {
   const res = await fetch(`${t.baseUrl}/api/versions?x=${'a'.repeat(70 * 1024)}`);
   assert.equal(res.status, 431);
+});
+
+test('a request must arrive whole within a bounded time: a body sent a byte at a time cannot hold a connection for ever', () => {
+  // fastify turns Node's requestTimeout off (0) unless told; Node then lets a trickled body hold its socket without
+  // end. Asserted on the listening server itself: Node checks the deadline every 30 s, too slow for a unit test.
+  const server = t.server.app.server;
+  assert.equal(server.requestTimeout, REQUEST_RECEIVE_TIMEOUT_MS);
+  assert.ok(REQUEST_RECEIVE_TIMEOUT_MS > 0 && REQUEST_RECEIVE_TIMEOUT_MS <= 300_000);
+  assert.ok(server.headersTimeout > 0 && server.headersTimeout <= server.requestTimeout, 'a slow head is bounded too');
 });

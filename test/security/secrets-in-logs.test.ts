@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -111,8 +111,29 @@ test('no secret in the logs (level trace) or in the audit table', { timeout: 120
       body: '{"client_name":',
     });
 
+    // A token pasted where no parameter name marks it as secret: in a path, as a bare query string, in a filter.
+    const stray = generateApiToken();
+    secrets['token in a path or a bare query'] = stray;
+    await raw(`${base}/oauth/tenant/acme/token/${stray}`, { method: 'POST' });
+    await raw(`${base}/api/org?${stray}`, { headers: { Accept: XML_37 } });
+    await raw(`${base}/api/query?type=vm&filter=name==${stray}`, { headers: { ...bearer(alice), Accept: XML_37 } });
+    // A client that hangs up in the middle of its body: its own doing, never logged as a store outage.
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+        socket.write('Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngra');
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 200);
+      });
+      socket.once('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+
     child.kill('SIGTERM');
     await exited;
+    assert.doesNotMatch(output, /store unavailable/, 'an aborted upload is not a store outage');
     const logLines = output.split('\n').filter((l) => l.startsWith('{')).length;
     // One `request completed` line per request (--request-log all; fastify's own pair of lines is off), plus start-up.
     assert.ok(logLines > 15, `the server did log at level trace (${logLines} lines)`);

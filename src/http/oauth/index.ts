@@ -41,7 +41,8 @@ const GRANTS: ReadonlyMap<string, GrantHandler> = new Map(
  * preValidation of the form endpoints: the parameters from the body (a form whatever its Content-Type, or none:
  * govcd <= v2.20 sends a raw form without one; or JSON) merged with the query string (Broadcom KB 429004 puts
  * them there), body first. The result replaces the body, so the schema (OAuthParameters) validates one object
- * whatever the transport. A repeated key becomes an array, which the schema refuses for known parameters.
+ * whatever the transport. A repeated key (within one of them, or in both with two values) becomes an array, which
+ * the schema refuses for known parameters.
  * Callback style and synchronous: it runs on every exchange, where a promise per hook is measurable.
  */
 export function foldOAuthParameters(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
@@ -69,7 +70,15 @@ function foldedParameters(body: unknown, query: Record<string, unknown> | undefi
     if (!formObject) throw new TesseraError('invalid_request', 'The parameters must be a form');
     for (const [k, v] of Object.entries(body)) out.set(k, v);
   }
-  for (const [k, v] of Object.entries(query ?? {})) if (!out.has(k)) out.set(k, v);
+  // A parameter in both the body and the query string with two values is refused (RFC 6749 §3.2: "MUST NOT be
+  // included more than once"): it becomes an array, as a repeat within the body does, and the schema refuses it.
+  // Taking either copy would let a proxy or a log see one token while the server used the other. The same value
+  // twice (a script that pasted the KB's query string onto the blog's body) means one thing, and is kept.
+  for (const [k, v] of Object.entries(query ?? {})) {
+    const seen = out.get(k);
+    if (seen === undefined) out.set(k, v);
+    else if (seen !== v) out.set(k, [...(Array.isArray(seen) ? seen : [seen]), ...(Array.isArray(v) ? v : [v])]);
+  }
   // fromEntries defines own properties: a parameter named __proto__ stays a parameter.
   return Object.fromEntries(out);
 }

@@ -272,6 +272,16 @@ for (const plan of selectedBackends()) {
         for (const [name, options] of Object.entries(shapes)) assertSuccess(await raw(url, options), name);
         // The query string (Broadcom KB 429004), with no body at all.
         assertSuccess(await raw(`${url}?${form}`, { method: 'POST', headers: {} }), 'query string');
+        // Split between the two, each parameter once: accepted.
+        assertSuccess(await raw(`${url}?grant_type=refresh_token`, { method: 'POST', body: `refresh_token=${apiToken}` }), 'split');
+        // The same parameter in both with two values (RFC 6749 §3.2: never more than once): refused, whichever copy
+        // a proxy or a log would have read. With one value twice: the same request, accepted.
+        for (const query of ['refresh_token=someone-elses', 'grant_type=password']) {
+          const twice = await raw(`${url}?${query}`, { method: 'POST', body: form });
+          assert.equal(twice.status, 400, query);
+          assert.equal(twice.json().minorErrorCode, 'invalid_request', query);
+        }
+        assertSuccess(await raw(`${url}?${form}`, { method: 'POST', body: form }), 'the same values twice');
         // JSON with fetch's defaults (Content-Type text/plain;charset=UTF-8, Accept */*).
         assertSuccess(await http(url, { method: 'POST', body: form }), 'fetch defaults');
       });
