@@ -16,8 +16,9 @@ import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
 import { areaOf, canonicalPath, defaultVersion } from './context.js';
 import { TesseraError } from '../domain/errors.js';
-import { isValidHost, requestedHost } from './request-origin.js';
+import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
+import { answerClientError } from './client-errors.js';
 import { isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
@@ -99,6 +100,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // its body a byte at a time, unauthenticated. The whole request (head and body) must arrive within this;
     // a slow answer is not limited by it. Node's own 60 s headersTimeout still bounds a slow head.
     requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
+    // What Node's parser refuses (bad request line, unknown method, oversized head, timeout), in the area's format.
+    clientErrorHandler: answerClientError,
     // X-Forwarded-* are believed only from the configured proxies (src/trusted-proxies.ts); none by default, so
     // a client cannot choose the address that rate limits, the audit trail and "last used" record.
     trustProxy: options.services.config.trustProxy.length > 0 ? [...options.services.config.trustProxy] : false,
@@ -168,6 +171,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // area's envelope), not a 500 from `new URL()` in whichever handler builds the first href.
     const host = requestedHost(request);
     if (host !== '' && !isValidHost(host)) return done(new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name'));
+    if (!hasAtMostOneHost(request.raw.rawHeaders))
+      return done(new TesseraError('BAD_REQUEST', 'The request has more than one Host header'));
     if (negotiated.unsupported && (area === 'api' || area === 'cloudapi')) {
       return done(new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage()));
     }

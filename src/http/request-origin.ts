@@ -18,6 +18,22 @@ export function isValidHost(host: string): boolean {
   return m[3] === undefined || Number(m[3]) <= 65535;
 }
 
+/**
+ * False when the request carries more than one Host header. Node keeps the first and drops the others, but a
+ * proxy in front may have routed by another: RFC 9112 §3.2 makes such a request a 400. `rawHeaders` alternates
+ * names and values; a name of four characters is compared only then, so the usual request costs a few checks.
+ */
+export function hasAtMostOneHost(rawHeaders: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return false;
+    seen = true;
+  }
+  return true;
+}
+
 /** The host the client addressed ('' when it sent none, as HTTP/1.0 may), not validated. */
 export function requestedHost(request: FastifyRequest): string {
   return request.host;

@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
 import { signIn, bearer } from '../helpers/api.js';
-import { isValidHost } from '../../src/http/request-origin.js';
+import { hasAtMostOneHost, isValidHost } from '../../src/http/request-origin.js';
 import { raw, XML_37, JSON_37 } from '../security/support.js';
 
 test('isValidHost', () => {
@@ -66,6 +66,13 @@ test('a malformed Host header answers 400 in each area envelope, never 500', asy
   // Control characters: Node's parser refuses them itself (400), before Tessera sees the request.
   const ctl = await rawBytes(port, 'GET /api/versions HTTP/1.1\r\nHost: a\x01b\r\nConnection: close\r\n\r\n');
   assert.equal(ctl.status, 400);
+
+  // Two Host headers (RFC 9112 §3.2): refused, in the area's format, whichever one a proxy would have routed by.
+  const twoHosts = await rawBytes(port, 'GET /api/versions HTTP/1.1\r\nHost: a.example\r\nhost: b.example\r\nConnection: close\r\n\r\n');
+  assert.equal(twoHosts.status, 400, twoHosts.text.slice(0, 300));
+  assert.match(twoHosts.text, /minorErrorCode="BAD_REQUEST"[^>]*message="[^"]*more than one Host header/);
+  assert.ok(hasAtMostOneHost(['Host', 'a', 'Accept', 'x', 'X-Host', 'b']));
+  assert.ok(!hasAtMostOneHost(['host', 'a', 'HOST', 'a']), 'even with one value');
 
   // A good Host still names the hrefs; none at all (HTTP/1.0) falls back to the listen address.
   const good = await raw(`${handle.baseUrl}/api/versions`, { headers: { Host: 'vcd.example.com:9443', Accept: XML_37 } });

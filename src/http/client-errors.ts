@@ -1,0 +1,54 @@
+/**
+ * Requests Node's HTTP parser refuses before fastify sees them: a malformed request line or header, an unknown
+ * method, a head over 64 KiB, Content-Length together with Transfer-Encoding, a request not received in time.
+ * fastify answers those with a JSON body of its own; here they get the error format of the API their request line
+ * names, like every other error (VCD's XML Error under /api, the JSON envelope under /cloudapi and /oauth), and the
+ * connection is closed, since nothing after the bad bytes can be trusted to be a request.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { areaOf, defaultVersion, jsonBytes } from './context.js';
+import { xmlDocument } from './xml.js';
+
+interface ParserError extends Error {
+  code?: string;
+  /** What Node had read when it gave up (a Buffer, on parse errors only): the request line tells the area. */
+  rawPacket?: unknown;
+}
+
+const REQUEST_TARGET = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ (\S+) HTTP\//;
+
+function statusOf(error: ParserError): { status: number; message: string } {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, message: 'The request did not arrive in time' };
+  if (error.code === 'HPE_HEADER_OVERFLOW') return { status: 431, message: 'The request head is larger than 64 KiB' };
+  return { status: 400, message: 'The request is not valid HTTP/1.1' };
+}
+
+/** The response's bytes: status line, headers and the area's error body. Pure. */
+export function clientErrorResponse(error: ParserError): string {
+  const { status, message } = statusOf(error);
+  const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : null;
+  const target = packet ? REQUEST_TARGET.exec(packet.subarray(0, 8192).toString('latin1'))?.[1] : undefined;
+  const area = target === undefined ? 'other' : areaOf(target);
+  let type: string;
+  let body: string;
+  if (area === 'api') {
+    type = `application/vnd.vmware.vcloud.error+xml;version=${defaultVersion()}`;
+    body = xmlDocument('Error', { '@_minorErrorCode': 'BAD_REQUEST', '@_message': message, '@_majorErrorCode': status });
+  } else {
+    type = 'application/json';
+    const minor = area === 'oauth' ? 'invalid_request' : 'BAD_REQUEST';
+    body = jsonBytes({ minorErrorCode: minor, message, stackTrace: null }).toString('utf8');
+  }
+  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  return head + body;
+}
+
+/** fastify's `clientErrorHandler`: `this` is the fastify instance (for its logger). */
+export function answerClientError(this: { log: { debug(o: object, m: string): void } }, error: ParserError, socket: Duplex): void {
+  // A reset connection is gone: nothing to answer (as fastify's own handler).
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  this.log.debug({ err: { message: error.message, code: error.code } }, 'client error before routing');
+  if (socket.writable) socket.write(clientErrorResponse(error));
+  socket.destroy(error);
+}
