@@ -205,30 +205,41 @@ export function fileKeyOf(key: keyof Config): string {
   return ENV_NAMES[key].replace(/^TESSERA_/, '').toLowerCase();
 }
 
-/** Settings read from a TOML file (`--config` / TESSERA_CONFIG), by Config key, with the file's name for messages. */
+/**
+ * Settings read from a TOML file (`--config` / TESSERA_CONFIG), by Config key, with the file's name for messages,
+ * and the file's own problems, which loadConfig reports with every other one.
+ */
 export interface ConfigFile {
   path: string;
   values: RawConfig;
+  /** An unreadable file, bad TOML, unknown keys, values of the wrong type; each names the file (and the key). */
+  problems?: readonly string[];
 }
 
 /**
  * Reads a TOML configuration file: top-level `key = value` pairs named as fileKeyOf() names them (`port = 8443`,
- * `database_url = "postgres://..."`). An unreadable file, bad TOML, an unknown key or a value that is not a
- * string, number or boolean is a ConfigError naming the file (and the key); values are validated by loadConfig.
+ * `database_url = "postgres://..."`). Does not throw: an unreadable file, bad TOML, an unknown key (with the
+ * closest known one when one is close) or a value that is not a string, number or boolean is a problem naming
+ * the file (and the key), kept in `problems` for loadConfig to report with those of the values, the environment
+ * and the flags: one message lists them all.
  */
 export function loadConfigFile(path: string): ConfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError([`cannot read the configuration file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    return {
+      path,
+      values: {},
+      problems: [`cannot read the configuration file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`],
+    };
   }
   let parsed: Record<string, unknown>;
   try {
     parsed = parseToml(text) as Record<string, unknown>;
   } catch (err) {
     const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    throw new ConfigError([`${path} is not valid TOML: ${first}`]);
+    return { path, values: {}, problems: [`${path} is not valid TOML: ${first}`] };
   }
   const byFileKey = new Map((Object.keys(ENV_NAMES) as Array<keyof Config>).map((key) => [fileKeyOf(key), key]));
   const problems: string[] = [];
@@ -236,15 +247,56 @@ export function loadConfigFile(path: string): ConfigFile {
   for (const [name, value] of Object.entries(parsed)) {
     const key = byFileKey.get(name);
     if (!key) {
-      problems.push(`unknown setting "${name}" in ${path} (known: ${[...byFileKey.keys()].join(', ')})`);
+      const near = closestKey(name, [...byFileKey.keys()]);
+      problems.push(
+        near
+          ? `unknown setting "${name}" in ${path}: did you mean "${near}"?`
+          : `unknown setting "${name}" in ${path} (known: ${[...byFileKey.keys()].join(', ')})`,
+      );
     } else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
       values[key] = value;
     } else {
       problems.push(`${name} in ${path} must be a string, a number or true/false`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { path, values };
+  return { path, values, problems };
+}
+
+/**
+ * The known key an unknown one most likely means: the same words spelt as a variable (`TESSERA_LOG_LEVEL`), a flag
+ * (`data-dir`) or in camelCase (`dataDir`), else the nearest by edit distance (a transposition counts one: `prot`
+ * is `port`) when it is within a third of the name's length; undefined when nothing is that close.
+ */
+function closestKey(name: string, known: readonly string[]): string | undefined {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[-.\s]/g, '_')
+    .replace(/^tessera_/, '');
+  if (known.includes(words)) return words;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(words.length / 3)) + 1;
+  for (const key of known) {
+    const d = editDistance(words, key);
+    if (d < bestDistance) [best, bestDistance] = [key, d];
+  }
+  return best;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = rows[i]!;
+      const above = rows[i - 1]!;
+      row[j] = Math.min(above[j]! + 1, row[j - 1]! + 1, above[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
+    }
+  }
+  return rows[a.length]![b.length]!;
 }
 
 export function environmentName(key: keyof Config): string {
@@ -254,10 +306,11 @@ export function environmentName(key: keyof Config): string {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
- * Builds the frozen Config from flags and environment. Throws ConfigError listing every bad value at once.
+ * Builds the frozen Config from flags, environment and the configuration file. Throws ConfigError listing every
+ * problem at once: the file's own (unknown keys, unreadable, bad TOML) first, then each bad value with its source.
  */
 export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = process.env, file: ConfigFile | null = null): Config {
-  const problems: string[] = [];
+  const problems: string[] = [...(file?.problems ?? [])];
   const fromFile = (key: keyof Config) =>
     file !== null && flags[key] === undefined && (env[ENV_NAMES[key]] ?? '') === '' && file.values[key] !== undefined;
   const raw = (key: keyof Config): string | boolean | number | null | undefined => {

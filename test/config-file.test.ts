@@ -45,10 +45,64 @@ describe('configuration file', () => {
   test('an unknown key is an error naming the key and the file', () => {
     const path = file('port = 9000\nlisten_port = 1\n');
     assert.throws(
-      () => loadConfigFile(path),
+      () => loadConfig({}, {}, loadConfigFile(path)),
       (err: unknown) =>
         err instanceof ConfigError && err.problems.length === 1 && err.problems[0]!.startsWith(`unknown setting "listen_port" in ${path}`),
     );
+  });
+
+  test('an unknown key hides nothing: every problem of the file, the environment and the flags in one message', () => {
+    const path = file('prot = 8080\nport = "abc"\n');
+    assert.throws(
+      () => loadConfig({ accessTokenTtlSeconds: '0' }, { TESSERA_LOG_LEVEL: 'loud' }, loadConfigFile(path)),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.deepEqual(err.problems, [
+          `unknown setting "prot" in ${path}: did you mean "port"?`,
+          `port in ${path} must be a whole number from 0 to 65535, got "abc"`,
+          `--log-level (TESSERA_LOG_LEVEL) must be one of fatal, error, warn, info, debug, trace, silent`,
+          `--access-token-ttl (TESSERA_ACCESS_TOKEN_TTL) must be a whole number from 1 to 86400, got "0"`,
+        ]);
+        assert.match(err.message, /^Invalid configuration:\n {2}- unknown setting "prot"/);
+        return true;
+      },
+    );
+    // A file that cannot be read or parsed does not hide the flags' problems either.
+    const missing = join(dir, 'missing.toml');
+    assert.throws(
+      () => loadConfig({ port: 'abc' }, {}, loadConfigFile(missing)),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems.length === 2 &&
+        err.problems[0] === `cannot read the configuration file ${missing}: ENOENT` &&
+        err.problems[1] === '--port (TESSERA_PORT) must be a whole number from 0 to 65535, got "abc"',
+    );
+  });
+
+  test('an unknown key suggests the closest known one, when one is close', () => {
+    const problemsOf = (text: string) => {
+      const path = file(text);
+      try {
+        loadConfig({}, {}, loadConfigFile(path));
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.problems.map((p) => p.replace(path, 'FILE'));
+      }
+      return assert.fail('the file was accepted');
+    };
+    assert.deepEqual(problemsOf('prot = 1\n'), ['unknown setting "prot" in FILE: did you mean "port"?']);
+    assert.deepEqual(problemsOf('databse_url = "postgres://db/x"\n'), [
+      'unknown setting "databse_url" in FILE: did you mean "database_url"?',
+    ]);
+    // The variable's name, a flag's spelling or the camelCase of the code: the key they mean.
+    assert.deepEqual(problemsOf('TESSERA_LOG_LEVEL = "warn"\n'), [
+      'unknown setting "TESSERA_LOG_LEVEL" in FILE: did you mean "log_level"?',
+    ]);
+    assert.deepEqual(problemsOf('data-dir = "/tmp"\n'), ['unknown setting "data-dir" in FILE: did you mean "data_dir"?']);
+    assert.deepEqual(problemsOf('accessTokenTtl = 60\n'), ['unknown setting "accessTokenTtl" in FILE: did you mean "access_token_ttl"?']);
+    // Nothing close: the known keys are listed.
+    const [far] = problemsOf('colour = "blue"\n');
+    assert.match(far!, /^unknown setting "colour" in FILE \(known: host, port, http, data_dir, .*metrics_host\)$/);
   });
 
   test('bad values get the usual message, naming the key in the file', () => {
@@ -71,17 +125,17 @@ describe('configuration file', () => {
   test('bad TOML, a list value and a missing file are errors naming the file', () => {
     const bad = file('port = = 1\n');
     assert.throws(
-      () => loadConfigFile(bad),
+      () => loadConfig({}, {}, loadConfigFile(bad)),
       (e: unknown) => e instanceof ConfigError && e.problems[0]!.startsWith(`${bad} is not valid TOML`),
     );
     const table = file('port = [8443]\n');
     assert.throws(
-      () => loadConfigFile(table),
+      () => loadConfig({}, {}, loadConfigFile(table)),
       (e: unknown) => e instanceof ConfigError && e.problems[0] === `port in ${table} must be a string, a number or true/false`,
     );
     const missing = join(dir, 'missing.toml');
     assert.throws(
-      () => loadConfigFile(missing),
+      () => loadConfig({}, {}, loadConfigFile(missing)),
       (e: unknown) => e instanceof ConfigError && e.problems[0] === `cannot read the configuration file ${missing}: ENOENT`,
     );
   });
@@ -92,5 +146,21 @@ describe('configuration file', () => {
     const r = spawnSync(process.execPath, ['bin/tessera.js', 'serve', '--config', path], { env, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`unknown setting "prot" in ${path.replace(/[.\\/]/g, '\\$&')}`));
+  });
+
+  test('tessera serve lists the unknown key of the file with the bad values of the file, the environment and the flags', () => {
+    const path = file('prot = 8080\nport = "abc"\n');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
+    const r = spawnSync(process.execPath, ['bin/tessera.js', 'serve', '--config', path, '--request-log', 'loud'], {
+      env: { ...env, TESSERA_ACCESS_TOKEN_TTL: '0' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /unknown setting "prot" in .*: did you mean "port"\?/);
+    assert.match(r.stderr, /port in .* must be a whole number from 0 to 65535, got "abc"/);
+    assert.match(r.stderr, /--access-token-ttl \(TESSERA_ACCESS_TOKEN_TTL\) must be a whole number/);
+    assert.match(r.stderr, /--request-log \(TESSERA_REQUEST_LOG\) must be one of off, errors, all, got "loud"/);
+    assert.doesNotMatch(r.stderr, /listening/);
   });
 });

@@ -46,7 +46,8 @@ export function registerInventoryCommands(program: Command): void {
       `
 Works on the store, not through a server. SQLite: stop the server first; PostgreSQL: runs beside the nodes.
 A second apply of the same file changes nothing and says so. An invalid file changes nothing; each problem is
-printed as FILE:LINE:COLUMN: JSON-POINTER: message.
+printed as FILE:LINE:COLUMN: JSON-POINTER: message (text that is not YAML or JSON: its first syntax error, as
+FILE:LINE:COLUMN: message).
 
 Examples:
   $ tessera inventory apply inventory.yaml --dry-run --data-dir /var/lib/tessera

@@ -66,6 +66,21 @@ test('tessera inventory apply on a SQLite data directory', async (t) => {
     assert.match(refs.stderr, /nothing was changed/);
   });
 
+  await t.test('a file that is not YAML or JSON prints its first syntax error as FILE:LINE:COLUMN: message, exits 2', async () => {
+    const bad = join(dir, 'syntax.yaml');
+    // Tab indentation: the parser reports dozens of errors; the first is the one to fix.
+    writeFileSync(bad, FILE.replace(/ {2}/g, '\t'));
+    const yaml = await runCli(['inventory', 'apply', bad, '--data-dir', dir]);
+    assert.equal(yaml.code, 2, yaml.stderr);
+    const lines = yaml.stderr.split('\n').filter((l) => l.startsWith(bad));
+    assert.deepEqual(lines, [`${bad}:3:1: not valid YAML: Tabs are not allowed as indentation`], yaml.stderr);
+    assert.match(yaml.stderr, /\(1 problem\(s\)\); nothing was changed/);
+    const json = await runCli(['inventory', 'apply', '-', '--data-dir', dir], { input: '{\n  "version": 1,\n  "orgs": [}\n}\n' });
+    assert.equal(json.code, 2, json.stderr);
+    assert.match(json.stderr, /^<stdin>:3:12: not valid JSON: Unexpected token '\}'$/m);
+    assert.doesNotMatch(json.stderr, /\(document\)/);
+  });
+
   await t.test('--prune deletes what the file dropped', async () => {
     writeFileSync(file, FILE.replace('              - { name: cli-vm-2 }\n', ''));
     const pruned = await runCli(['inventory', 'apply', file, '--prune', '--data-dir', dir]);

@@ -3,10 +3,12 @@
  * with ajv. Every problem names the JSON pointer and, for text input, the line and column: YAML is read with
  * the `yaml` package's parseDocument, whose nodes keep their source ranges, so a pointer maps back to the place
  * it was written. JSON is read with JSON.parse (a 100,000-VM file in a fraction of the time) and parsed as YAML
- * (a superset of JSON) only when there are problems to locate.
+ * (a superset of JSON) only when there are problems to locate. Text that does not parse gives one problem, its
+ * first syntax error with the parser's line and column and no pointer; the schema is not checked (no cascade).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { InventoryFile, SyncBatch, type InventoryFileDoc, type SyncBatchDoc } from './document-schema.js';
 import type { InventoryProblem } from './plan.js';
 
@@ -14,6 +16,8 @@ export interface LocatedProblem extends InventoryProblem {
   /** 1-based, when the document came from text. */
   readonly line?: number;
   readonly column?: number;
+  /** The text is not YAML or JSON: there is no document, so no pointer is printed. */
+  readonly syntax?: true;
 }
 
 export class InventoryDocumentError extends Error {
@@ -122,26 +126,33 @@ export function readInventoryFile(text: string): {
 } {
   let value: unknown;
   let parsed: ParsedText | undefined;
-  const lazyParsed = () => (parsed ??= parseYamlText(text));
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('{')) {
+  // A byte-order mark (editors on Windows) is not part of the document; JSON.parse refuses it.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lazyParsed = () => (parsed ??= parseYamlText(body));
+  if (body.trimStart().startsWith('{')) {
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(body);
     } catch (error) {
-      const m = /position (\d+)/.exec((error as Error).message);
-      const pos = m ? new LineCounterAt(text).at(Number(m[1])) : undefined;
-      throw new InventoryDocumentError([{ pointer: '', message: `not valid JSON: ${(error as Error).message}`, ...pos }]);
+      // V8 names the offset in most messages ("... in JSON at position 52", Node 22+ adds "(line 4 column 23)"),
+      // not in all ("Unexpected token '}', "<a piece of the text>" is not valid JSON"): then the scan finds it. The
+      // place goes in front, and the piece of text (which can hold line breaks) is left out.
+      let message = (error as Error).message;
+      const at = /\s+in JSON at position (\d+)(?: \(line \d+ column \d+\))?/.exec(message);
+      const offset = at ? Number(at[1]) : jsonErrorOffset(body);
+      message = (at ? message.replace(at[0], '') : message)
+        .replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, '')
+        .replace(/\s+/g, ' ');
+      throw syntaxError(`not valid JSON: ${message}`, lineAndColumn(body, offset));
     }
   } else {
     const p = lazyParsed();
     if (p.doc.errors.length > 0) {
-      throw new InventoryDocumentError(
-        p.doc.errors.slice(0, MAX_REPORTED).map((e) => ({
-          pointer: '',
-          message: `not valid YAML: ${e.message.split('\n')[0]}`,
-          ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}),
-        })),
-      );
+      // The first error only: after it the parser recovers by guessing, and what follows is often its echo (a
+      // tab-indented file gives one error per line and more). `linePos` is only set with prettyErrors, whose
+      // messages carry a code frame, so the position comes from the error's offset.
+      const first = p.doc.errors.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
+      const { line, col } = p.lines.linePos(first.pos[0]);
+      throw syntaxError(`not valid YAML: ${first.message.split('\n')[0]}`, { line, column: col });
     }
     try {
       value = p.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -154,28 +165,36 @@ export function readInventoryFile(text: string): {
   return { doc: value as InventoryFileDoc, locate: (problems) => withPositions(lazyParsed(), problems) };
 }
 
-/** Line/column of a character offset, for JSON.parse's "at position N". */
-class LineCounterAt {
-  private readonly text: string;
-  constructor(text: string) {
-    this.text = text;
+const syntaxError = (message: string, at: { line: number; column: number }) =>
+  new InventoryDocumentError([{ pointer: '', message, ...at, syntax: true }]);
+
+/** 1-based line and column of a character offset (the end of the text for an offset past it). */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  const end = Math.min(offset, text.length);
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) {
+    line++;
+    last = i;
   }
-  at(offset: number): { line: number; column: number } {
-    let line = 1;
-    let last = -1;
-    for (let i = 0; i < offset && i < this.text.length; i++) {
-      if (this.text.charCodeAt(i) === 10) {
-        line++;
-        last = i;
-      }
-    }
-    return { line, column: offset - last };
-  }
+  return { line, column: end - last };
 }
 
-/** "file.yaml:12:7: /orgs/0/vdcs/1/name: message" */
+/**
+ * The offset at which `text` stops being JSON, for JSON.parse messages that name none (Node 20's "Unexpected token
+ * '}', ... is not valid JSON"): jsonc-parser (VS Code's) reports every error with its offset. Strict JSON: no
+ * comments, no trailing commas. The text's length when it finds nothing (it ended too soon).
+ */
+function jsonErrorOffset(text: string): number {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  return errors[0]?.offset ?? text.length;
+}
+
+/** "file.yaml:12:7: /orgs/0/vdcs/1/name: message"; a syntax error: "file.yaml:12:7: not valid YAML: message" */
 export function formatProblem(file: string, p: LocatedProblem): string {
   const where = p.line !== undefined ? `${file}:${p.line}:${p.column}` : file;
+  if (p.syntax) return `${where}: ${p.message}`;
   return `${where}: ${p.pointer === '' ? '(document)' : p.pointer}: ${p.message}`;
 }
 
