@@ -69,3 +69,18 @@ test('ready turns 503 as soon as shutdown begins, while an in-flight request sti
   assert.match(answer, /^HTTP\/1\.1 400 /, 'the in-flight request got its answer');
   await node.stop();
 });
+
+test("a probe's 503 is logged at warn, not as a failed request at error (a drain is planned)", async (t) => {
+  const lines: Array<{ level: number; msg: string; res?: { statusCode: number } }> = [];
+  const node = await startTessera({
+    demo: false,
+    config: { logLevel: 'info', requestLog: 'errors' },
+    logDestination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+  });
+  t.after(() => node.stop());
+  node.server.services.revocations.healthy = () => false;
+  assert.equal((await fetch(`${node.baseUrl}/health/ready`)).status, 503);
+  const logged = lines.filter((l) => l.msg === 'request completed' && l.res?.statusCode === 503);
+  assert.equal(logged.length, 1, JSON.stringify(lines));
+  assert.equal(logged[0]!.level, 40, 'warn (pino level 40), not error (50)');
+});
