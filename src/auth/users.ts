@@ -13,6 +13,7 @@ import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { hashPassword, passwordProblem } from './passwords.js';
 import { TesseraError, badRequest } from '../domain/errors.js';
+import { userNameProblem } from '../domain/user-name.js';
 
 export interface NewUser {
   orgId: string;
@@ -30,8 +31,6 @@ export interface NewUser {
   im?: string;
 }
 
-const NAME_PATTERN = /^[^\s/\\:*?"<>|@][^/\\:*?"<>|]{0,127}$/;
-
 export class UserService {
   private readonly store: Store;
   private readonly sessions: SessionService;
@@ -48,8 +47,9 @@ export class UserService {
   }
 
   async create(input: NewUser, actor: Principal | null = null, ip: string | null = null): Promise<User> {
-    if (!NAME_PATTERN.test(input.name))
-      throw badRequest('name must be 1-128 characters, without spaces at the start or any of / \\ : * ? " < > | @');
+    // The one rule for every door that creates a user (cloudapi, the XML admin API, the portal, the bootstrap).
+    const nameProblem = userNameProblem(input.name);
+    if (nameProblem) throw badRequest(nameProblem);
     const problem = passwordProblem(input.password);
     if (problem) throw badRequest(problem);
     const role = await this.store.getRole(input.roleId);

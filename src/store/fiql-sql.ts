@@ -21,6 +21,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { parseFiql, FiqlSyntaxError, type FiqlComparison, type FiqlNode, type FiqlOperator } from '../domain/fiql.js';
 import { badRequest, TesseraError } from '../domain/errors.js';
+import { parseIsoDateTime } from '../domain/instant.js';
 
 export type FiqlFieldType =
   /** Text, compared as is. */
@@ -160,7 +161,9 @@ function convertValue(node: FiqlComparison, field: FiqlField): SqlValue {
       return lower === 'true' ? 1 : 0;
     }
     case 'date': {
-      const ms = /^-?\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+      // ISO 8601 (a bare date is midnight UTC, a date-time without a zone local time, as Date.parse read them), but
+      // only a moment that exists: Date.parse rolled 2027-02-30 over to March 2 and accepted T24:00.
+      const ms = /^-?\d+$/.test(raw) ? Number(raw) : (parseIsoDateTime(raw, { bareDate: true, zoneRequired: false }) ?? NaN);
       // Within JavaScript's date range (±8.64e15 ms): beyond it the value overflowed PostgreSQL's bigint (a 500).
       if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) throw invalid(node, 'not an ISO 8601 date-time');
       return ms;

@@ -2,6 +2,8 @@
  * `--expires` values: a duration from now (`30m`, `12h`, `90d`, `2w`, `1y`) or an absolute ISO date/date-time
  * (`2027-01-31`, `2027-01-31T12:00:00Z`). Pure: `now` is passed in.
  */
+import { parseIsoDateTime } from '../../domain/instant.js';
+
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000, y: 365 * 86_400_000 } as const;
 
 export function parseExpiry(text: string, now: number): Date {
@@ -13,8 +15,9 @@ export function parseExpiry(text: string, now: number): Date {
     return new Date(now + amount * UNIT_MS[duration[2]!.toLowerCase() as keyof typeof UNIT_MS]);
   }
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
-    const at = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-    if (Number.isNaN(at)) throw new TypeError(`--expires is not a valid date: "${text}"`);
+    // A bare date is midnight UTC; a date-time without a zone is local time. 2027-02-30 or T24:00 is no date at all.
+    const at = parseIsoDateTime(value, { bareDate: true, zoneRequired: false });
+    if (at === null) throw new TypeError(`--expires is not a valid date: "${text}"`);
     if (at <= now) throw new TypeError(`--expires must be in the future, got "${text}"`);
     return new Date(at);
   }

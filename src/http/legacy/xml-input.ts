@@ -3,6 +3,9 @@
  * client can get wrong is a 400 in VCD's XML Error, never a 500: a body that is not XML, another root element,
  * a boolean or a number that is not one. Namespace prefixes are dropped (clients write `vcloud:` or none).
  * A DOCTYPE is refused outright: no entity expansion from a request body.
+ * Only XML 1.0's characters (its `Char` production): a character reference to any other (`&#0;`, `&#x1;`, a
+ * surrogate, `&#xFFFE;`) or such a character sent raw makes the body not well-formed. fast-xml-parser would
+ * drop some of them silently (`name="u&#0;x"` made user `ux`), so they are refused here, before it reads them.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { badRequest } from '../../domain/errors.js';
@@ -19,13 +22,18 @@ const parser = new XMLParser({
   trimValues: true,
   ignoreDeclaration: true,
   processEntities: true,
-  htmlEntities: false,
+  // Decodes character references (`&#233;`, `&#xE9;`: what lxml, and so pyvcloud, writes for every non-ASCII
+  // character). It would also decode HTML's named entities (`&nbsp;`), which XML does not define without a DTD:
+  // `forbiddenCharacter` refuses those first, so only the five of XML and character references reach it.
+  htmlEntities: true,
 });
 
 /** The root element `root` of an XML body, or the 400 that says what is wrong with it. */
 export function parseXmlBody(body: unknown, root: string): XmlElement {
   if (typeof body !== 'string' || body.trim() === '') throw badRequest(`The request body must be a ${root} XML document`);
   if (/<!DOCTYPE/i.test(body)) throw badRequest('A DOCTYPE is not accepted in a request body');
+  const forbidden = forbiddenCharacter(body);
+  if (forbidden) throw badRequest(`The request body is not well-formed XML: ${forbidden.what} (line ${forbidden.line})`);
   const valid = XMLValidator.validate(body);
   if (valid !== true) throw badRequest(`The request body is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
   let parsed: Record<string, unknown>;
@@ -37,6 +45,55 @@ export function parseXmlBody(body: unknown, root: string): XmlElement {
   const top = Object.keys(parsed).filter((k) => !k.startsWith('?'));
   if (top.length !== 1 || top[0] !== root) throw badRequest(`The request body must be a ${root} document, not ${top[0] ?? 'empty'}`);
   return new XmlElement(root, parsed[root] as XmlValue);
+}
+
+/** A character XML 1.0 does not allow raw: the C0 controls but tab, LF and CR; U+FFFE, U+FFFF; a lone surrogate. */
+const RAW_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|\p{Cs}/u;
+/** Comments, CDATA sections and processing instructions: their `&#0;` is literal text, not a reference. */
+const LITERAL_SECTIONS = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>/g;
+/** An entity reference by name; XML 1.0 defines five without a DTD (and a DOCTYPE is refused). */
+const NAMED_REF = /&([A-Za-z_:][\w.:-]*);/g;
+const XML_ENTITIES = new Set(['lt', 'gt', 'amp', 'quot', 'apos']);
+/** `&#` and what follows it up to its `;`: a decimal or hexadecimal character reference, or a malformed one. */
+const CHAR_REF = /&#(?:([0-9]+);|x([0-9a-fA-F]+);|[^;&<"']{0,12};?)/g;
+
+/** XML 1.0's Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
+function isXmlChar(cp: number): boolean {
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+const lineAt = (text: string, index: number) => text.slice(0, index).split('\n').length;
+
+/** The first character of the body XML 1.0 does not allow, raw or referenced, with its line; null when none. */
+export function forbiddenCharacter(body: string): { what: string; line: number } | null {
+  const raw = RAW_FORBIDDEN.exec(body);
+  if (raw) return { what: `the character ${hex(raw[0].charCodeAt(0))}, which XML 1.0 does not allow`, line: lineAt(body, raw.index) };
+  // Blank the literal sections out, keeping every offset and line break, so that a match's index is the body's.
+  const markup = body.replace(LITERAL_SECTIONS, (section) => section.replace(/[^\n]/g, ' '));
+  for (const m of markup.matchAll(NAMED_REF)) {
+    if (!XML_ENTITIES.has(m[1]!))
+      return { what: `the entity ${m[0]} is not defined (XML has &lt; &gt; &amp; &quot; &apos;)`, line: lineAt(body, m.index) };
+  }
+  for (const m of markup.matchAll(CHAR_REF)) {
+    const digits = m[1] ?? m[2];
+    if (digits === undefined) return { what: `"${m[0]}" is not a character reference`, line: lineAt(body, m.index) };
+    // Leading zeros are allowed; a value past U+10FFFF is refused however many digits it has.
+    const significant = digits.replace(/^0+(?=.)/, '');
+    const cp = significant.length > 8 ? Infinity : Number.parseInt(significant, m[1] !== undefined ? 10 : 16);
+    if (!isXmlChar(cp)) {
+      const target = Number.isFinite(cp) && cp <= 0x10ffff ? hex(cp) : 'a code point past U+10FFFF';
+      return { what: `the character reference ${m[0]} is to ${target}, which XML 1.0 does not allow`, line: lineAt(body, m.index) };
+    }
+  }
+  return null;
 }
 
 /** One element: its attributes, text and children, with typed accessors that refuse malformed values. */

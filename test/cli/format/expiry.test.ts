@@ -39,3 +39,19 @@ test('regenerate --grace: 0 or a duration up to 7 days, in seconds', () => {
   assert.throws(() => parseGrace('-1h'), /0 or a duration/);
   assert.throws(() => parseGrace('soon'), /0 or a duration/);
 });
+
+test('impossible calendar dates are refused, not rolled over (2031-02-30 is not March 2)', () => {
+  for (const bad of [
+    '2031-02-30',
+    '2031-02-29',
+    '2031-04-31',
+    '2031-02-30T00:00:00Z',
+    '2031-01-01T24:00:00Z',
+    '2031-01-01T23:60Z',
+    '2031-01-01 23:59:60',
+  ]) {
+    assert.throws(() => parseExpiry(bad, NOW), /--expires is not a valid date/, bad);
+  }
+  assert.equal(parseExpiry('2032-02-29', NOW).toISOString(), '2032-02-29T00:00:00.000Z', 'a leap day');
+  assert.equal(parseExpiry('2031-01-01T23:59:59Z', NOW).toISOString(), '2031-01-01T23:59:59.000Z');
+});

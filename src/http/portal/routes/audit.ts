@@ -22,6 +22,7 @@ import { likeLiteral } from '../user-queries.js';
 import { auditPage, AUDIT_PAGE_SIZE, type AuditFilters } from '../views/admin-more.js';
 import type { Services } from '../../context.js';
 import { DEFAULT_TIME_ZONE, startOfDayInZone } from '../../../domain/time-zone.js';
+import { parseIsoDateTime } from '../../../domain/instant.js';
 
 const DATE = '^(\\d{4}-\\d{2}-\\d{2})?$';
 const AuditQuery = Type.Object({
@@ -43,8 +44,8 @@ function filtersOf(q: AuditQueryType): AuditFilters {
 
 /** 00:00 of a `YYYY-MM-DD` day in the viewer's time zone (`days` later for the end of a range). */
 function dayStart(text: string, zone: string, days = 0): number {
-  const ms = Date.parse(`${text}T00:00:00Z`);
-  if (Number.isNaN(ms)) throw badRequest(`"${text}" is not a date`);
+  const ms = parseIsoDateTime(text, { bareDate: true }); // a day that exists: 2027-02-30 is not March 2
+  if (ms === null) throw badRequest(`"${text}" is not a date`);
   const d = new Date(ms + days * DAY_MS);
   return startOfDayInZone(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), zone);
 }

@@ -39,6 +39,7 @@ import { MAX_REGENERATE_GRACE_SECONDS } from '../../../auth/api-tokens.js';
 import { isLive } from '../token-queries.js';
 import type { RevokeOrigin } from '../views/token-table.js';
 import { DEFAULT_TIME_ZONE, dateInZone, endOfDayInZone, zonedParts } from '../../../domain/time-zone.js';
+import { parseIsoDateTime } from '../../../domain/instant.js';
 
 interface CreatedToken {
   name: string;
@@ -83,8 +84,8 @@ export function expiryFromDate(date: string, zone = DEFAULT_TIME_ZONE): string |
   if (date === '') return undefined;
   const m = DATE_ONLY.exec(date);
   if (!m) return null;
+  if (parseIsoDateTime(date, { bareDate: true }) === null) return null; // a day that exists: not 2026-02-31
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10) !== date) return null; // rejects 2026-02-31
   return new Date(endOfDayInZone(year, month, day, zone)).toISOString();
 }
 

@@ -1,0 +1,62 @@
+/**
+ * The one rule for user names, whichever door creates the user (cloudapi, the legacy XML admin API, the portal,
+ * the CLI through either API, the bootstrap). Pure: it says what is wrong, the caller throws.
+ *
+ * VCD refuses `/ \ : * ? " < > |` and a leading `@` or space; a later `@` is allowed (`jane@example.com`, which
+ * Basic auth splits on its LAST `@`: vcd-wire §3.1). On top of that a name must be one a person can type and
+ * read back as the only name it looks like: a name the Basic-auth parser refuses (a control character) or the
+ * portal trims (surrounding whitespace) could never sign in, and an invisible or bidi character, or a
+ * compatibility form NFKC folds (fullwidth `ａlice`), would make a lookalike of another user in lists and audit.
+ * Letters of every script stay accepted (Turkish `ı`, accented letters, CJK): only their NFKC spelling counts.
+ */
+
+export const MAX_USER_NAME_LENGTH = 128;
+
+/** Characters VCD refuses anywhere in a user name. */
+const RESERVED = /[/\\:*?"<>|]/;
+/** C0, DEL and C1 controls. */
+const CONTROL = /\p{Cc}/u;
+/** Bidirectional controls: embeddings, overrides, isolates, the marks (LRM, RLM, ALM). */
+const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+/** Characters that render as nothing: zero-width space and joiners, word joiner, BOM, soft hyphen, fillers, tags... */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/u;
+/** A UTF-16 surrogate without its pair: not a character at all. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const WHITESPACE = /\p{White_Space}/u;
+
+const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** Characters refused anywhere, in the order they are looked for, with what the message calls them. */
+const REFUSED_ANYWHERE: ReadonlyArray<readonly [RegExp, string]> = [
+  [LONE_SURROGATE, 'must be well-formed Unicode, without a lone surrogate'],
+  [CONTROL, 'must not contain control characters'],
+  [BIDI, 'must not contain bidirectional text controls'],
+  [INVISIBLE, 'must not contain zero-width or other invisible characters'],
+];
+
+/** Why `name` cannot be a user name, as a sentence for a 400; null when it can. */
+export function userNameProblem(name: string): string | null {
+  if (name.length === 0 || name.length > MAX_USER_NAME_LENGTH) return `name must be 1-${MAX_USER_NAME_LENGTH} characters`;
+  for (const [pattern, rule] of REFUSED_ANYWHERE) {
+    const m = pattern.exec(name);
+    if (m) return `name ${rule} (it holds ${codePoint(m[0])})`;
+  }
+  const chars = [...name];
+  const first = chars[0]!;
+  const last = chars.at(-1)!;
+  if (WHITESPACE.test(first) || WHITESPACE.test(last)) {
+    return `name must not start or end with a space or other whitespace (it holds ${codePoint(WHITESPACE.test(first) ? first : last)})`;
+  }
+  for (const ch of chars) {
+    if (ch !== ' ' && WHITESPACE.test(ch))
+      return `name must not contain whitespace other than the plain space U+0020 (it holds ${codePoint(ch)})`;
+  }
+  if (RESERVED.test(name)) return 'name must not contain any of / \\ : * ? " < > |';
+  if (first === '@') return 'name must not start with "@" (an "@" later in the name is fine)';
+  const nfkc = name.normalize('NFKC');
+  if (nfkc !== name) {
+    const suggestion = userNameProblem(nfkc) === null ? ` (write "${nfkc}")` : '';
+    return `name must be written in Unicode normalization form NFKC: no compatibility forms such as fullwidth letters or ligatures, no decomposed accents${suggestion}`;
+  }
+  return null;
+}

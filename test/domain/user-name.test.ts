@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { userNameProblem } from '../../src/domain/user-name.js';
+
+test('names of any script, with inner spaces and a later "@", are user names', () => {
+  for (const name of [
+    'alice',
+    'a',
+    'x'.repeat(128),
+    'jane@example.com',
+    'anne marie',
+    'o\u2019brien',
+    '\u0131\u015F\u0131k', // Turkish dotless i: NFKC leaves it alone
+    '\u0130stanbul',
+    'Jos\u00E9',
+    'M\u00FCller',
+    '\u5C71\u7530\u592A\u90CE',
+    '\uD55C\uAD6D\uC5B4',
+    '\u0645\u0631\u064A\u0645',
+    '\u0391\u03B8\u03B7\u03BD\u03AC',
+    'd.o_e-1',
+    'emoji\u{1F600}',
+  ]) {
+    assert.equal(userNameProblem(name), null, JSON.stringify(name));
+  }
+});
+
+test('length: 1 to 128 characters', () => {
+  assert.match(userNameProblem('')!, /1-128 characters/);
+  assert.match(userNameProblem('x'.repeat(129))!, /1-128 characters/);
+});
+
+test('every C0 and C1 control and DEL is refused, naming the code point', () => {
+  for (let cp = 0; cp <= 0x9f; cp++) {
+    if (cp > 0x1f && cp < 0x7f) continue;
+    const ch = String.fromCodePoint(cp);
+    const hex = cp.toString(16).toUpperCase().padStart(4, '0');
+    assert.equal(userNameProblem(`ab${ch}c`), `name must not contain control characters (it holds U+${hex})`, hex);
+  }
+});
+
+test('bidi controls and invisible characters are refused', () => {
+  for (const cp of [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c]) {
+    assert.match(userNameProblem(`a${String.fromCodePoint(cp)}b`)!, /bidirectional text controls/, cp.toString(16));
+  }
+  for (const cp of [0x200b, 0x200c, 0x200d, 0x2060, 0xfeff, 0x00ad, 0x034f, 0x3164, 0x115f, 0xfe0f, 0xe0041]) {
+    assert.match(userNameProblem(`a${String.fromCodePoint(cp)}b`)!, /zero-width or other invisible characters/, cp.toString(16));
+  }
+  assert.match(userNameProblem('a\uD800b')!, /well-formed Unicode, without a lone surrogate \(it holds U\+D800\)/);
+});
+
+test('whitespace: never at either end, and inside only the plain space', () => {
+  for (const ws of [' ', '\u00A0', '\u1680', '\u2000', '\u2003', '\u200A', '\u202F', '\u205F', '\u3000', '\u2028', '\u2029']) {
+    assert.match(userNameProblem(`${ws}alice`)!, /must not start or end with a space or other whitespace/, JSON.stringify(ws));
+    assert.match(userNameProblem(`alice${ws}`)!, /must not start or end with a space or other whitespace/, JSON.stringify(ws));
+    if (ws !== ' ') assert.match(userNameProblem(`al${ws}ice`)!, /other than the plain space U\+0020/, JSON.stringify(ws));
+  }
+});
+
+test('compatibility forms NFKC folds are refused, with the spelling to use', () => {
+  assert.equal(
+    userNameProblem('\uFF41lice'),
+    'name must be written in Unicode normalization form NFKC: no compatibility forms such as fullwidth letters or ligatures, no decomposed accents (write "alice")',
+  );
+  assert.match(userNameProblem('\uFB01le')!, /\(write "file"\)/);
+  assert.match(userNameProblem('x\u00B2')!, /\(write "x2"\)/);
+  assert.match(userNameProblem('\u2160\u2163')!, /\(write "IIV"\)/);
+  assert.match(userNameProblem('jose\u0301')!, /\(write "jos\u00E9"\)/);
+  assert.match(userNameProblem('\uFF71\uFF72')!, /NFKC/, 'halfwidth katakana');
+  // Folding into a reserved character: refused, without suggesting a name that is refused too.
+  assert.match(userNameProblem('a\uFF0Fb')!, /NFKC[^(]*$/);
+});
+
+test('VCD\u2019s reserved characters anywhere, "@" only first; the message says so', () => {
+  for (const ch of '/\\:*?"<>|') {
+    assert.equal(userNameProblem(`a${ch}b`), 'name must not contain any of / \\ : * ? " < > |', ch);
+  }
+  assert.equal(userNameProblem('@alice'), 'name must not start with "@" (an "@" later in the name is fine)');
+  assert.equal(userNameProblem('alice@'), null);
+});
