@@ -19,6 +19,7 @@ import { TesseraError } from '../domain/errors.js';
 import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError } from './client-errors.js';
+import { RouteMethods } from './route-methods.js';
 import { isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
@@ -123,6 +124,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.requestLog ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   } as FastifyServerOptions);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  const routeMethods = new RouteMethods();
+  app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
   // Route schemas: how ajv enforces them and why fastify's defaults are replaced (validation.ts); the OpenAPI
   // document collects them as routes are added, so both come before the first route.
   installSchemaCompilers(app);
@@ -207,7 +210,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const error = new TesseraError('RESOURCE_NOT_FOUND', `No such resource: ${request.method} ${request.url.split('?')[0]}`);
+    // The path exists with other methods: 405 and what they are, not "no such resource".
+    const allowed = routeMethods.allowed(request.url);
+    const error =
+      allowed.length > 0
+        ? new TesseraError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`, {
+            headers: { Allow: allowed.join(', ') },
+          })
+        : new TesseraError('RESOURCE_NOT_FOUND', `No such resource: ${request.method} ${request.url.split('?')[0]}`);
     if (!request.vcd) {
       request.vcd = { version: null, responseVersion: defaultVersion(), json: false, area: areaOf(request.url) };
     }

@@ -1,0 +1,50 @@
+/**
+ * A path that exists, asked with a method it has no route for: 405 with `Allow` in the area's error format (RFC 9110
+ * §15.5.6, as VCD answers), not a 404 claiming there is no such resource. A path that does not exist stays 404.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { bearer, http, signIn } from '../helpers/api.js';
+import { RouteMethods } from '../../src/http/route-methods.js';
+
+let t: TesseraHandle;
+before(async () => {
+  t = await startTessera({ demo: true });
+});
+after(async () => t?.stop());
+
+test('RouteMethods: the methods a concrete path has routes for', () => {
+  const methods = new RouteMethods();
+  methods.add(['GET', 'HEAD'], '/api/org/:id');
+  methods.add('DELETE', '/api/org/:id');
+  methods.add('OPTIONS', '/api/org/:id'); // not one it reports
+  assert.deepEqual(methods.allowed('/api/org/x?y=1'), ['GET', 'HEAD', 'DELETE']);
+  assert.deepEqual(methods.allowed('/api/org/x/'), ['GET', 'HEAD', 'DELETE']);
+  assert.deepEqual(methods.allowed('/api/nothing'), []);
+});
+
+test('/api: a wrong method is 405 with Allow, in VCD XML', async () => {
+  const alice = await signIn(t.baseUrl, 'alice', 'acme', t.demoPassword);
+  const res = await http(`${t.baseUrl}/api/versions`, { method: 'DELETE', headers: bearer(alice, 'application/*+xml;version=36.1') });
+  assert.equal(res.status, 405, res.text);
+  assert.match(res.headers.get('allow') ?? '', /^GET, HEAD$/);
+  assert.match(res.text, /<Error [^>]*minorErrorCode="METHOD_NOT_ALLOWED"[^>]*majorErrorCode="405"/);
+});
+
+test('/cloudapi and /oauth: 405 in the JSON envelope; OPTIONS too; an unknown path stays 404', async () => {
+  const alice = await signIn(t.baseUrl, 'alice', 'acme', t.demoPassword);
+  const put = await http(`${t.baseUrl}/cloudapi/1.0.0/sessions/current`, { method: 'PUT', headers: bearer(alice) });
+  assert.equal(put.status, 405, put.text);
+  assert.equal(put.json().minorErrorCode, 'METHOD_NOT_ALLOWED');
+  assert.match(put.headers.get('allow') ?? '', /\bGET\b/);
+  assert.match(put.headers.get('allow') ?? '', /\bDELETE\b/);
+  const options = await http(`${t.baseUrl}/oauth/tenant/acme/token`, { method: 'OPTIONS' });
+  assert.equal(options.status, 405);
+  assert.equal(options.headers.get('allow'), 'POST');
+  const get = await http(`${t.baseUrl}/oauth/tenant/acme/token`);
+  assert.equal(get.status, 405);
+  const missing = await http(`${t.baseUrl}/cloudapi/1.0.0/no-such-thing`, { method: 'PUT', headers: bearer(alice) });
+  assert.equal(missing.status, 404);
+  assert.equal(missing.json().minorErrorCode, 'RESOURCE_NOT_FOUND');
+});
