@@ -14,7 +14,7 @@ import Fastify, {
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import type { Services } from './context.js';
-import { areaOf, canonicalPath, defaultVersion } from './context.js';
+import { areaOf, areaOfPath, canonicalPath, defaultVersion } from './context.js';
 import { TesseraError } from '../domain/errors.js';
 import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
@@ -162,7 +162,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const clientId = request.headers['x-vmware-vcloud-client-request-id'];
     const requestId = typeof clientId === 'string' && clientId !== '' ? `${clientId.slice(0, 128)}-${request.id}` : request.id;
     reply.header('X-VMWARE-VCLOUD-REQUEST-ID', requestId);
-    const area = areaOf(request.url);
+    const path = canonicalPath(request.url);
+    const area = areaOfPath(path);
     const negotiated = negotiate(request.headers.accept);
     request.vcd = {
       version: negotiated.version,
@@ -180,7 +181,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return done(new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage()));
     }
     // The token endpoint is unauthenticated: a stale bearer sent along must never cause a 401 (vcd-wire §5.1).
-    if (area === 'oauth' && TOKEN_OR_REVOKE_PATH.test(canonicalPath(request.url))) return done();
+    if (area === 'oauth' && TOKEN_OR_REVOKE_PATH.test(path)) return done();
     const credential = credentialFromHeaders(request.headers);
     if (!credential) return done();
     app.tessera.authenticator.authenticate(credential).then(

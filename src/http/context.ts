@@ -118,7 +118,11 @@ export function canonicalPath(url: string): string {
 }
 
 export function areaOf(rawUrl: string): ApiArea {
-  const url = canonicalPath(rawUrl);
+  return areaOfPath(canonicalPath(rawUrl));
+}
+
+/** The area of a path canonicalPath() has made (the onRequest hook makes it once and reads it twice). */
+export function areaOfPath(url: string): ApiArea {
   if (url.startsWith('/api/') || url === '/api') return 'api';
   if (url.startsWith('/cloudapi/')) return 'cloudapi';
   if (url.startsWith('/oauth/')) return 'oauth';
