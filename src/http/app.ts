@@ -211,10 +211,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    // The path exists with other methods: 405 and what they are, not "no such resource".
+    // The path exists with other methods only: 405 and what they are, not "no such resource". A route of this very
+    // method that found nothing itself (a static file that is not there) is a 404, as before.
     const allowed = routeMethods.allowed(request.url);
     const error =
-      allowed.length > 0
+      allowed.length > 0 && !allowed.includes(request.method)
         ? new TesseraError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`, {
             headers: { Allow: allowed.join(', ') },
           })

@@ -44,6 +44,12 @@ test('/cloudapi and /oauth: 405 in the JSON envelope; OPTIONS too; an unknown pa
   assert.equal(options.headers.get('allow'), 'POST');
   const get = await http(`${t.baseUrl}/oauth/tenant/acme/token`);
   assert.equal(get.status, 405);
+  // A route of the request's own method that finds nothing (a static file that is not there): 404, not 405.
+  for (const method of ['GET', 'HEAD']) {
+    const noFile = await http(`${t.baseUrl}/static/no-such-file.css`, { method });
+    assert.equal(noFile.status, 404, method);
+    assert.equal(noFile.headers.get('allow'), null, method);
+  }
   const missing = await http(`${t.baseUrl}/cloudapi/1.0.0/no-such-thing`, { method: 'PUT', headers: bearer(alice) });
   assert.equal(missing.status, 404);
   assert.equal(missing.json().minorErrorCode, 'RESOURCE_NOT_FOUND');
