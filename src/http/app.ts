@@ -19,7 +19,7 @@ import { TesseraError } from '../domain/errors.js';
 import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError } from './client-errors.js';
-import { RouteMethods } from './route-methods.js';
+import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
@@ -109,7 +109,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     // maxParamLength above every declared path parameter's maxLength (200-220), so an over-long id is refused by
     // the route's schema in its API's format; fastify's default (100) answered its own 414 JSON first.
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 512 },
+    // Shared with the router that tells a wrong method (405) from a missing path (404): route-methods.ts.
+    routerOptions: { ...ROUTER_OPTIONS },
     // Errors the router raises before any route (a path parameter over maxParamLength, bad percent-encoding) are
     // rendered like every other error: VCD's Error under /api, the JSON envelope elsewhere; never fastify's own body.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {

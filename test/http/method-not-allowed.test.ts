@@ -1,6 +1,6 @@
 /**
  * A path that exists, asked with a method it has no route for: 405 with `Allow` in the area's error format (RFC 9110
- * §15.5.6, as VCD answers), not a 404 claiming there is no such resource. A path that does not exist stays 404.
+ * §15.5.6), not a 404 claiming there is no such resource. A path that does not exist stays 404.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
