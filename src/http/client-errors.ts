@@ -7,7 +7,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { areaOf, defaultVersion, jsonBytes } from './context.js';
+import { areaOf, defaultVersion } from './context.js';
 import { xmlDocument } from './xml.js';
 
 interface ParserError extends Error {
@@ -38,7 +38,7 @@ export function clientErrorResponse(error: ParserError): string {
   } else {
     type = 'application/json';
     const minor = area === 'oauth' ? 'invalid_request' : 'BAD_REQUEST';
-    body = jsonBytes({ minorErrorCode: minor, message, stackTrace: null }).toString('utf8');
+    body = JSON.stringify({ minorErrorCode: minor, message, stackTrace: null });
   }
   const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
   return head + body;
