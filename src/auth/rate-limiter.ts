@@ -40,6 +40,18 @@ export class RateLimiter {
   }
 
   /**
+   * Takes back one hit of `key` in the current window (never below zero): for limits that should count only what
+   * did not succeed, where success is known after the hit (a sign-in's password is checked after its hit).
+   */
+  forgive(key: string, now = Date.now()): void {
+    if (now - (now % this.windowMs) !== this.windowStart) return;
+    const count = this.counts.get(key);
+    if (count === undefined) return;
+    if (count <= 1) this.counts.delete(key);
+    else this.counts.set(key, count - 1);
+  }
+
+  /**
    * How long until one more hit would be allowed, if nothing else were counted meanwhile (`count` includes the
    * refused hit itself): later in this window, once enough of the previous one has slid out, or else in the next
    * window, once enough of this one has.

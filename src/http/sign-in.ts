@@ -3,7 +3,10 @@
  * the legacy API (`POST /api/sessions`, `/api/login`). It lives here, outside both API areas, so that neither
  * area imports the other (test/architecture/layering.test.ts).
  * Order matters: the rate limit is counted before any password is checked, keyed by caller IP and the named
- * user@org, so guessing is bounded per account without letting one noisy IP lock everyone out.
+ * user@org, so guessing is bounded per account without letting one noisy IP lock everyone out. A sign-in that
+ * succeeds is forgiven its hit: the limit brakes guessing, not use. Terraform's provider signs in at every
+ * `plan` and two or three times per `apply`, and a CI runner with a few workspaces on one account went past 20 a
+ * minute; govcd reads the 429 as no token at all and reports "[ENF] entity not found" for the org.
  */
 import type { FastifyRequest } from 'fastify';
 import type { SignInRequest } from '../auth/sessions.js';
@@ -13,13 +16,16 @@ import type { Services } from './context.js';
 
 export async function signInFromRequest(services: Services, request: FastifyRequest, endpoint: SignInRequest['endpoint']) {
   const credentials = parseBasicAuth(request.headers.authorization);
-  const retryAfter = services.limits.signIn.hit(`${request.ip}|${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`);
+  const limitKey = `${request.ip}|${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`;
+  const retryAfter = services.limits.signIn.hit(limitKey);
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many sign-in attempts; retry later');
   const totpHeader = request.headers['x-tessera-totp'];
-  return services.sessions.signIn({
+  const signedIn = await services.sessions.signIn({
     ...credentials,
     totpCode: typeof totpHeader === 'string' ? totpHeader : null,
     endpoint,
     ip: request.ip,
   });
+  services.limits.signIn.forgive(limitKey);
+  return signedIn;
 }

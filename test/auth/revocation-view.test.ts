@@ -120,6 +120,24 @@ describe('RateLimiter', () => {
     assert.equal(limiter.hit('a', t0 + W + 45_000), 0);
   });
 
+  test('forgive takes one hit back in the current window only, never below zero', () => {
+    const limiter = new RateLimiter(2, W);
+    for (let i = 0; i < 10; i++) {
+      assert.equal(limiter.hit('ok', t0 + 1_000), 0, `hit ${i + 1} of a key whose hits are all forgiven`);
+      limiter.forgive('ok', t0 + 1_000);
+    }
+    limiter.forgive('never-hit', t0 + 1_000);
+    assert.equal(limiter.hit('never-hit', t0 + 1_000), 0);
+    assert.equal(limiter.hit('never-hit', t0 + 1_000), 0);
+    assert.ok(limiter.hit('never-hit', t0 + 1_000) > 0, 'forgiving a key before its hits gave it no credit');
+    // A hit of the previous window is not taken back: it has already been weighed.
+    const late = new RateLimiter(2, W);
+    late.hit('k', t0 - 1_000);
+    late.hit('k', t0 - 1_000);
+    late.forgive('k', t0 + 1_000);
+    assert.ok(late.hit('k', t0 + 1_000) > 0);
+  });
+
   test('the retry time it answers is when a retry is allowed (checked at four points of a window)', () => {
     for (const at of [0, 1_000, 30_000, 59_000]) {
       const limiter = new RateLimiter(5, W);

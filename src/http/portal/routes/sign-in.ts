@@ -105,7 +105,8 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (userName === '' || password === '') {
         return renderSignIn(request, reply, 400, { userName, error: 'Enter your user name and password.' });
       }
-      const retryAfter = services.limits.signIn.hit(`${request.ip}|${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`);
+      const limitKey = `${request.ip}|${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`;
+      const retryAfter = services.limits.signIn.hit(limitKey);
       if (retryAfter > 0) {
         reply.header('Retry-After', String(retryAfter));
         return renderSignIn(request, reply, 429, { userName, error: 'Too many sign-in attempts. Wait a minute and try again.' });
@@ -119,6 +120,8 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
           endpoint: portalOrg.kind,
           ip: request.ip,
         });
+        // As in src/http/sign-in.ts: the limit counts attempts that did not succeed.
+        services.limits.signIn.forgive(limitKey);
         return await startPortalSession(request, reply, signedIn);
       } catch (error) {
         if (!(error instanceof TesseraError)) throw error;
