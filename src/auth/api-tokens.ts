@@ -15,7 +15,7 @@ import type { AuditLog } from './audit.js';
 import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from '../domain/principal.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
-import { can, effectiveRights } from '../domain/policy.js';
+import { can, effectiveRights, refusal } from '../domain/policy.js';
 import { apiTokenStart, generateApiToken, hasApiTokenLength, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
 import { READ_ONLY_RIGHTS, SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
 import { LATEST_EXPIRY_MS, parseInstant } from '../domain/instant.js';
@@ -158,7 +158,7 @@ export class ApiTokenService {
     ip: string,
   ): Promise<ApiTokenRow> {
     if (!this.pathMatchesOrg(path, { id: principal.orgId, name: principal.orgName })) throw forbidden();
-    if (!can(principal, 'apiToken.create', { orgId: principal.orgId })) throw forbidden();
+    if (!can(principal, 'apiToken.create', { orgId: principal.orgId })) throw refusal(principal, 'apiToken.create');
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name.length === 0) throw new TesseraError('invalid_request', 'client_name is required');
     if (name.length > MAX_TOKEN_NAME_LENGTH)
@@ -499,7 +499,8 @@ export class ApiTokenService {
     ip: string,
   ): Promise<{ row: ApiTokenRow; apiToken: string; old: ApiTokenRow; graceEndsAt: number | null }> {
     const old = await this.getVisible(principal, tokenId);
-    if (!can(principal, 'apiToken.regenerate', { orgId: old.org_id, ownerId: old.user_id })) throw forbidden();
+    if (!can(principal, 'apiToken.regenerate', { orgId: old.org_id, ownerId: old.user_id }))
+      throw refusal(principal, 'apiToken.regenerate');
     if (old.secret_hash === null) throw forbidden();
     const now = Date.now();
     // One successor per token: a token already replaced (in its grace) is regenerated through its replacement, and

@@ -18,7 +18,7 @@ import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog, AuditEventType } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
-import { can, effectiveRights, type Action } from '../domain/policy.js';
+import { can, effectiveRights, type Action, refusal } from '../domain/policy.js';
 import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, isProviderOnlyRight } from '../domain/rights.js';
 
 export const MAX_NAME_LENGTH = 128;
@@ -108,7 +108,7 @@ export class IdentityAdmin {
   }
 
   private requireCan(actor: Principal, action: Action, orgId: string): void {
-    if (!can(actor, action, { orgId })) throw forbidden();
+    if (!can(actor, action, { orgId })) throw refusal(actor, action);
   }
 
   // ------------------------------------------------------------------ users
@@ -128,11 +128,8 @@ export class IdentityAdmin {
   ): Promise<User> {
     const self = user.id === actor.userId;
     const onlyOwnPassword = self && Object.entries(patch).every(([k, v]) => k === 'password' || v === undefined);
-    const allowed =
-      onlyOwnPassword && patch.password !== undefined
-        ? can(actor, 'password.changeOwn')
-        : can(actor, 'user.manage', { orgId: user.org_id });
-    if (!allowed) throw forbidden();
+    const action = onlyOwnPassword && patch.password !== undefined ? 'password.changeOwn' : 'user.manage';
+    if (!can(actor, action, { orgId: user.org_id })) throw refusal(actor, action);
     if (self && patch.enabled === false) throw badRequest('You cannot disable your own account');
     if (patch.roleId !== undefined && patch.roleId !== user.role_id) {
       await this.assertHoldsRole(actor, await this.roleOfOrg(patch.roleId, user.org_id));
@@ -299,7 +296,7 @@ export class IdentityAdmin {
   // ------------------------------------------------------------------ rights bundles (System org only)
 
   async updateRightsBundle(actor: Principal, bundle: RightsBundle, input: RoleInput, ip: string | null): Promise<RightsBundle> {
-    if (!can(actor, 'rightsBundle.manage')) throw forbidden();
+    if (!can(actor, 'rightsBundle.manage')) throw refusal(actor, 'rightsBundle.manage');
     const patch: { name?: string; description?: string } = {};
     if (input.name !== undefined) {
       if (!input.name.trim()) throw badRequest('name must not be empty');
@@ -313,7 +310,7 @@ export class IdentityAdmin {
   }
 
   async setRightsBundleRights(actor: Principal, bundle: RightsBundle, rights: readonly string[], ip: string | null): Promise<string[]> {
-    if (!can(actor, 'rightsBundle.manage')) throw forbidden();
+    if (!can(actor, 'rightsBundle.manage')) throw refusal(actor, 'rightsBundle.manage');
     // A bundle publishes rights to tenants: provider-only rights never go into one.
     const providerOnly = rights.filter(isProviderOnlyRight);
     if (providerOnly.length > 0) throw badRequest(`Provider-only rights cannot be published to tenants: ${providerOnly.join(', ')}`);

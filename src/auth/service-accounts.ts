@@ -23,7 +23,7 @@ import type { OAuthOrgPath } from './api-tokens.js';
 import { invalidGrant, MAX_TOKEN_NAME_LENGTH } from './api-tokens.js';
 import { RotationGrace } from './rotation-grace.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
-import { can, hasProviderView } from '../domain/policy.js';
+import { can, hasProviderView, refusal } from '../domain/policy.js';
 import { SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
 import { apiTokenStart, generateApiToken, hashApiToken } from '../domain/api-token-format.js';
 
@@ -104,7 +104,7 @@ export class ServiceAccountService {
 
   private async getManageable(principal: Principal, id: string): Promise<ServiceAccountRow> {
     const row = await this.getVisible(principal, id);
-    if (!can(principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
+    if (!can(principal, 'serviceAccount.manage', { orgId: row.org_id })) throw refusal(principal, 'serviceAccount.manage');
     return row;
   }
 
@@ -159,7 +159,7 @@ export class ServiceAccountService {
     ip: string,
   ): Promise<{ row: ServiceAccountRow; role: Role }> {
     const org = await this.orgOfPath(path);
-    if (!can(principal, 'serviceAccount.manage', { orgId: org.id })) throw forbidden();
+    if (!can(principal, 'serviceAccount.manage', { orgId: org.id })) throw refusal(principal, 'serviceAccount.manage');
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name.length === 0) throw new TesseraError('invalid_request', 'client_name is required');
     if (name.length > MAX_TOKEN_NAME_LENGTH)
@@ -357,7 +357,7 @@ export class ServiceAccountService {
    * account's role to a credential, so the granter must hold every right of it, as its creator had to.
    */
   async decide(principal: Principal, orgId: string, userCode: unknown, grant: boolean, ip: string): Promise<void> {
-    if (!can(principal, 'serviceAccount.manage', { orgId })) throw forbidden();
+    if (!can(principal, 'serviceAccount.manage', { orgId })) throw refusal(principal, 'serviceAccount.manage');
     if (typeof userCode !== 'string' || userCode.trim() === '') throw badRequest('userCode is required');
     const row = await this.pendingByUserCode(orgId, userCode);
     if (!row) throw badRequest('No pending authorization request has this user code (unknown, expired or already decided)');

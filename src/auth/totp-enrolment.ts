@@ -14,7 +14,7 @@
 import type { Store, User } from '../store/store.js';
 import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
-import { can } from '../domain/policy.js';
+import { can, refusal } from '../domain/policy.js';
 import { forbidden } from '../domain/errors.js';
 import { verifyPassword } from './passwords.js';
 import { matchTotpStep, newTotpSecret, otpauthUri, qrCodeSvg } from './totp.js';
@@ -136,7 +136,7 @@ export class TotpEnrolmentService {
   }
 
   private async loadSelf(principal: Principal): Promise<User> {
-    if (!can(principal, 'totp.manageOwn')) throw forbidden();
+    if (!can(principal, 'totp.manageOwn')) throw refusal(principal, 'totp.manageOwn');
     const user = await this.store.getUser(principal.userId);
     if (!user) throw forbidden();
     return user;

@@ -8,6 +8,7 @@
  */
 import type { Principal } from './principal.js';
 import { RIGHTS, isProviderOnlyRight } from './rights.js';
+import { forbidden, type TesseraError } from './errors.js';
 
 export type Action =
   | 'apiToken.create'
@@ -60,6 +61,36 @@ const DENIED_TO_TOKEN_SESSIONS: ReadonlySet<Action> = new Set<Action>([
   // Creating, authorizing, granting or revoking a service account is making or ending a credential.
   'serviceAccount.manage',
 ]);
+
+/** What each action denied to token sessions is, in the words of the 403 that refuses it. */
+const TOKEN_SESSION_DENIALS: Readonly<Record<string, string>> = {
+  'apiToken.create': 'create API tokens',
+  'apiToken.regenerate': 'regenerate API tokens',
+  'password.changeOwn': 'change a password',
+  'totp.manageOwn': 'change two-factor authentication',
+  'user.manage': 'create, change or delete users',
+  'group.manage': 'create, change or delete groups',
+  'role.manage': 'create, change or delete roles',
+  'globalRole.manage': 'change global roles',
+  'rightsBundle.manage': 'change rights bundles',
+  'apiTokenPolicy.manage': "change an org's API-token policy",
+  'serviceAccount.manage': 'create, authorize or revoke service accounts',
+};
+
+/**
+ * The 403 for an action `can` refused. When the session came from an API token or a service account and the
+ * action is one such sessions never take, the message says so and what to do instead: VCD's generic "you need
+ * some or all of the following rights" sent operators looking at their role (Terraform's vcd_org_user run on a
+ * System administrator's API token, say), when their role was fine and the way they signed in was the reason.
+ */
+export function refusal(principal: Pick<Principal, 'kind'>, action: Action): TesseraError {
+  const what = TOKEN_SESSION_DENIALS[action];
+  if (principal.kind === 'password' || what === undefined || !DENIED_TO_TOKEN_SESSIONS.has(action)) return forbidden();
+  const source = principal.kind === 'api_token' ? 'an API token' : 'a service account';
+  return forbidden(
+    `This session was made from ${source}, and such sessions cannot ${what}: sign in with a user name and password for that`,
+  );
+}
 
 /** Rights removed from the effective set of token sessions (VCD docs, "API access token" restrictions). */
 const RIGHTS_ABSENT_FROM_TOKEN_SESSIONS: ReadonlySet<string> = new Set([RIGHTS.tokenManage, RIGHTS.tokenManageAll]);

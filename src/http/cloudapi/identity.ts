@@ -43,7 +43,7 @@ import type { Group, Role, User } from '../../store/store.js';
 import { requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
 import { badRequest, forbidden, tooManyRequests, TesseraError } from '../../domain/errors.js';
 import { verifyPassword } from '../../auth/passwords.js';
-import { can, hasProviderView, type Action } from '../../domain/policy.js';
+import { can, hasProviderView, refusal, type Action } from '../../domain/policy.js';
 import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES } from '../../domain/rights.js';
 import type { UserPatch } from '../../auth/identity-admin.js';
 import { pagedEnvelope } from './paging.js';
@@ -77,7 +77,7 @@ async function tenantOf(services: Services, request: FastifyRequest, principal: 
 }
 
 function requireCan(principal: Principal, action: Action, orgId: string) {
-  if (!can(principal, action, { orgId })) throw forbidden();
+  if (!can(principal, action, { orgId })) throw refusal(principal, action);
 }
 
 const USER_FIELDS = [

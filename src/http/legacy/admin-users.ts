@@ -25,7 +25,7 @@ import { baseUrl, requirePrincipal } from '../context.js';
 import { badRequest, forbidden } from '../../domain/errors.js';
 import { sendDocument } from './send-document.js';
 import { parseXmlBody, type XmlElement } from './xml-input.js';
-import { can } from '../../domain/policy.js';
+import { can, refusal } from '../../domain/policy.js';
 import { MAX_SETTING_INT } from '../../domain/org-settings.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
 import { userTree } from '../../inventory/documents/user.js';
@@ -144,7 +144,8 @@ export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const principal = requirePrincipal(request);
     const orgId = idFromPathSegment(request.params.id, 'org');
     const org = orgId ? await store().getOrg(orgId) : undefined;
-    if (!org || !can(principal, 'user.manage', { orgId: org.id })) throw forbidden();
+    if (!org) throw forbidden();
+    if (!can(principal, 'user.manage', { orgId: org.id })) throw refusal(principal, 'user.manage');
     const doc = userDocumentFrom(parseXmlBody(request.body, 'User'));
     if (!doc.name) throw badRequest('The user needs a name');
     if (doc.password === undefined) throw badRequest('Password is required (Tessera users are local)');
@@ -203,7 +204,7 @@ export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (doc.password !== undefined) patch.password = doc.password;
     const unlock = !doc.locked && Number(user.totp_locked_until) > Date.now();
     // Even an empty change is authorized as one: the caller must be allowed to manage this user.
-    if (!can(principal, 'user.manage', { orgId: user.org_id })) throw forbidden();
+    if (!can(principal, 'user.manage', { orgId: user.org_id })) throw refusal(principal, 'user.manage');
     const spec = await userTask('userUpdateUser', 'Updated', principal, user.org_id);
     const { result, task } = await services().tasks.run(
       spec,

@@ -66,6 +66,9 @@ function jsonHeaders(session: string, tenant?: string): Record<string, string> {
 const call = (session: string, method: string, path: string, body?: unknown) =>
   http(`${base}${path}`, { method, headers: jsonHeaders(session), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 
+const TOKEN_SESSION_REASON =
+  /^This session was made from an API token, and such sessions cannot .+: sign in with a user name and password for that$/;
+
 function assertForbidden(res: Reply, what: string) {
   assert.equal(res.status, 403, `${what}: ${res.status} ${res.text}`);
   assert.equal(res.json().minorErrorCode, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', what);
@@ -112,12 +115,34 @@ describe('tenant restrictions (alice, Organization Administrator)', () => {
 
   for (const [what, method, path, body] of restricted) {
     test(`token session: ${what} is 403`, async () => {
-      assertForbidden(await call(aliceToken, method, path(), typeof body === 'function' ? body() : body), what);
+      const res = await call(aliceToken, method, path(), typeof body === 'function' ? body() : body);
+      assertForbidden(res, what);
+      // The message names the reason (the session kind), except where the role's Token: Manage rights are what is
+      // missing (other users' tokens): that refusal is the generic one.
+      if (!/another user.s token/.test(what)) assert.match(res.json().message, TOKEN_SESSION_REASON, what);
     });
   }
 
   test('token session: creating a token is refused at both steps', async () => {
-    assertForbidden(await call(aliceToken, 'POST', '/oauth/tenant/acme/register', { client_name: 'from-a-token' }), 'register');
+    const res = await call(aliceToken, 'POST', '/oauth/tenant/acme/register', { client_name: 'from-a-token' });
+    assertForbidden(res, 'register');
+    assert.match(
+      res.json().message,
+      /made from an API token, and such sessions cannot create API tokens: sign in with a user name and password/,
+    );
+  });
+
+  test("token session: a System administrator's token creating an org user (Terraform vcd_org_user) says why it is refused", async () => {
+    const acme = (await http(`${base}/api/org`, { headers: { ...bearer(admin), Accept: 'application/*+json;version=36.1' } })).json();
+    const acmeRef = (acme.org as Array<{ name: string; href: string }>).find((o) => o.name === 'acme')!;
+    const adminOrgHref = acmeRef.href.replace('/api/org/', '/api/admin/org/');
+    const res = await http(`${adminOrgHref}/users`, {
+      method: 'POST',
+      headers: { ...bearer(adminToken), Accept: 'application/*+xml;version=36.1', 'Content-Type': 'application/vnd.vmware.admin.user+xml' },
+      body: `<User xmlns="http://www.vmware.com/vcloud/v1.5" name="from-a-token"><IsEnabled>true</IsEnabled><Password>Token-Password-123</Password></User>`,
+    });
+    assert.equal(res.status, 403, res.text);
+    assert.match(res.text, /made from an API token, and such sessions cannot create, change or delete users/);
   });
 
   test('the same operations are allowed from alice\u2019s password session (the 403 is the session kind)', async () => {
