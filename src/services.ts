@@ -16,6 +16,7 @@ import { IdentityAdmin } from './auth/identity-admin.js';
 import { ServiceAccountService } from './auth/service-accounts.js';
 import { Housekeeping } from './auth/housekeeping.js';
 import { OrgAdmin } from './auth/org-admin.js';
+import { OrgMetadataAdmin } from './auth/org-metadata.js';
 import { TaskService } from './auth/tasks.js';
 import { RecoveryCodeService } from './auth/recovery-codes.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
@@ -60,6 +61,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
   const orgAdmin = new OrgAdmin({ store, identities, audit, sessionLifetimeSeconds: () => accessTokens.lifetimeSeconds });
+  const orgMetadata = new OrgMetadataAdmin({ store, audit });
   const tasks = new TaskService(store);
   const totpEnrolment = new TotpEnrolmentService({ store, audit, recoveryCodes });
   const apiTokenPolicy = new ApiTokenPolicyService({ store, audit });
@@ -93,6 +95,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
     users,
     identityAdmin,
     orgAdmin,
+    orgMetadata,
     tasks,
     totpEnrolment,
     apiTokenPolicy,

@@ -54,6 +54,7 @@ export type AuditEventType =
   | 'org.enabled'
   | 'org.disabled'
   | 'org.deleted'
+  | 'org.metadataChanged'
   | 'user.unlocked'
   | 'user.ownershipTaken'
   | 'user.twoFactorReset'

@@ -20,6 +20,7 @@ import type { RecoveryCodeService } from '../auth/recovery-codes.js';
 import type { TotpEnrolmentService } from '../auth/totp-enrolment.js';
 import type { ApiTokenPolicyService } from '../auth/api-token-policy.js';
 import type { OrgAdmin } from '../auth/org-admin.js';
+import type { OrgMetadataAdmin } from '../auth/org-metadata.js';
 import type { TaskService } from '../auth/tasks.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import { DEFAULT_API_VERSION } from '../domain/api-versions.js';
@@ -48,6 +49,8 @@ export interface Services {
   identityAdmin: IdentityAdmin;
   /** Org lifecycle (create, change, disable, enable, delete): the provider's, with its rules. */
   orgAdmin: OrgAdmin;
+  /** An org's metadata through the admin API: the provider's, like the org itself. */
+  orgMetadata: OrgMetadataAdmin;
   /** VCD tasks of admin operations (/api/task). */
   tasks: TaskService;
   /** The signed-in user's own TOTP: set-up, confirmation, disabling (the cloudapi and the portal). */

@@ -74,12 +74,22 @@ export interface DemoVdc {
   readonly cpuLimitMhz: number;
   readonly memoryAllocatedMb: number;
   readonly memoryLimitMb: number;
+  /** The sum of the storage profiles' limits. */
   readonly storageLimitMb: number;
+  /** The default storage profile: the first of `storageProfiles`. */
   readonly storageProfile: string;
+  /** Every storage profile of the VDC (VMs use one of them), the default first. */
+  readonly storageProfiles: readonly DemoStorageProfile[];
   readonly network: string;
   readonly vmQuota: number;
   readonly vapps: readonly DemoVApp[];
   readonly metadata: readonly DemoMetadata[];
+}
+
+/** One storage profile of a VDC: its name and limit in MB (0 = unlimited). */
+export interface DemoStorageProfile {
+  readonly name: string;
+  readonly limitMb: number;
 }
 
 export interface DemoOrgInventory {
@@ -222,6 +232,11 @@ const ACME_PROD: DemoVdc = {
   memoryLimitMb: 524_288,
   storageLimitMb: 10_485_760,
   storageProfile: 'Gold',
+  // The batch tier runs on Silver.
+  storageProfiles: [
+    { name: 'Gold', limitMb: 8_388_608 },
+    { name: 'Silver', limitMb: 2_097_152 },
+  ],
   network: 'prod-net',
   vmQuota: 0,
   metadata: [meta('purpose', 'production')],
@@ -305,6 +320,7 @@ const ACME_DEV: DemoVdc = {
   memoryLimitMb: 65_536,
   storageLimitMb: 2_097_152,
   storageProfile: 'Silver',
+  storageProfiles: [{ name: 'Silver', limitMb: 2_097_152 }],
   network: 'dev-net',
   vmQuota: 50,
   metadata: [],
@@ -355,6 +371,7 @@ const ACME_LAB: DemoVdc = {
   memoryLimitMb: 0,
   storageLimitMb: 1_048_576,
   storageProfile: 'Standard',
+  storageProfiles: [{ name: 'Standard', limitMb: 1_048_576 }],
   network: 'lab-net',
   vmQuota: 20,
   metadata: [],
@@ -393,6 +410,7 @@ const GLOBEX_MAIN: DemoVdc = {
   memoryLimitMb: 65_536,
   storageLimitMb: 1_048_576,
   storageProfile: 'Standard',
+  storageProfiles: [{ name: 'Standard', limitMb: 1_048_576 }],
   network: 'globex-net',
   vmQuota: 0,
   metadata: [],

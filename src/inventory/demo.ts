@@ -62,6 +62,7 @@ async function demoRows(store: Store, ex: Executor, orgId: string, inventory: De
       memory_limit_mb: vdc.memoryLimitMb,
       storage_limit_mb: vdc.storageLimitMb,
       storage_profile: vdc.storageProfile,
+      storage_profiles: JSON.stringify(vdc.storageProfiles),
       network_name: vdc.network,
       vm_quota: vdc.vmQuota,
       created_at: DEMO_EPOCH,

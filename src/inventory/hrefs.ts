@@ -11,8 +11,10 @@
  *   user     https://HOST/api/admin/user/<uuid>             urn:vcloud:user:<uuid>
  *   role     https://HOST/api/admin/role/<uuid>             urn:vcloud:role:<uuid>
  *   task     https://HOST/api/task/<uuid>                   urn:vcloud:task:<uuid>
+ *   storage profile  https://HOST/api/vdcStorageProfile/<uuid>   urn:vcloud:vdcstorageProfile:<uuid> (VCD's spelling)
+ *   compute policy   https://HOST/cloudapi/1.0.0/vdcComputePolicies/<urn>   urn:vcloud:vdcComputePolicy:<uuid>
  */
-export type UrnKind = 'org' | 'vdc' | 'vapp' | 'vapptemplate' | 'vm' | 'user' | 'role' | 'task';
+export type UrnKind = 'org' | 'vdc' | 'vapp' | 'vapptemplate' | 'vm' | 'user' | 'role' | 'task' | 'vdcstorageProfile' | 'vdcComputePolicy';
 
 export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${id}`;
 
@@ -22,6 +24,9 @@ export const vdcHref = (base: string, id: string) => `${base}/api/vdc/${id}`;
 export const userHref = (base: string, id: string) => `${base}/api/admin/user/${id}`;
 export const roleHref = (base: string, id: string) => `${base}/api/admin/role/${id}`;
 export const taskHref = (base: string, id: string) => `${base}/api/task/${id}`;
+export const vdcStorageProfileHref = (base: string, id: string) => `${base}/api/vdcStorageProfile/${id}`;
+export const vdcComputePolicyHref = (base: string, id: string) =>
+  `${base}/cloudapi/1.0.0/vdcComputePolicies/${urn('vdcComputePolicy', id)}`;
 
 export function vappHref(base: string, id: string, isTemplate: boolean | number): string {
   return isTemplate ? `${base}/api/vAppTemplate/vappTemplate-${id}` : `${base}/api/vApp/vapp-${id}`;
@@ -48,6 +53,8 @@ export const MEDIA = {
   group: 'application/vnd.vmware.admin.group+xml',
   task: 'application/vnd.vmware.vcloud.task+xml',
   metadata: 'application/vnd.vmware.vcloud.metadata+xml',
+  vdcStorageProfile: 'application/vnd.vmware.vcloud.vdcStorageProfile+xml',
+  metadataValue: 'application/vnd.vmware.vcloud.metadata.value+xml',
   queryList: 'application/vnd.vmware.vcloud.query.queryList+xml',
   records: 'application/vnd.vmware.vcloud.query.records+xml',
   references: 'application/vnd.vmware.vcloud.query.references+xml',

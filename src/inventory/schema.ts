@@ -6,6 +6,7 @@
  * plain indexed `where org_id = ?` in every query, never a join or a post-filter.
  */
 import type { ColumnType } from 'kysely';
+import { METADATA_VALUE_TYPES, type MetadataValueType } from '../domain/metadata-entry.js';
 
 /** VCD's allocation models, as `AllocationModel` spells them. */
 export const ALLOCATION_MODELS = ['AllocationVApp', 'AllocationPool', 'ReservationPool', 'Flex'] as const;
@@ -112,14 +113,8 @@ export interface VmTable {
 export const METADATA_ENTITY_KINDS = ['org', 'vdc', 'vapp', 'vm'] as const;
 export type MetadataEntityKind = (typeof METADATA_ENTITY_KINDS)[number];
 
-/** VCD's typed metadata values (`TypedValue xsi:type=...`). */
-export const METADATA_VALUE_TYPES = [
-  'MetadataStringValue',
-  'MetadataNumberValue',
-  'MetadataBooleanValue',
-  'MetadataDateTimeValue',
-] as const;
-export type MetadataValueType = (typeof METADATA_VALUE_TYPES)[number];
+/** VCD's typed metadata values (`TypedValue xsi:type=...`), with the rules of an entry (domain/metadata-entry.ts). */
+export { METADATA_VALUE_TYPES, type MetadataValueType };
 
 export interface MetadataTable {
   entity_kind: MetadataEntityKind;

@@ -10,6 +10,8 @@ import { uniq } from './matrix-world.js';
 import type { Column, Expect, PolicyEntry, SelfRole } from './route-policy.js';
 import { csrfFrom, setCookiesOf } from '../portal/portal-client.js';
 import { RIGHTS } from '../../src/domain/rights.js';
+import { SYSTEM_DEFAULT_POLICY_ID } from '../../src/inventory/compute-policies.js';
+import { urn } from '../../src/inventory/hrefs.js';
 
 /** What a path parameter names. Kinds without an org (rights, global roles) have no cross-org case. */
 type ObjectKind =
@@ -22,6 +24,7 @@ type ObjectKind =
   | 'serviceAccount'
   | 'org'
   | 'vdc'
+  | 'storageProfile'
   | 'vapp'
   | 'vm'
   | 'template'
@@ -63,11 +66,12 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/serviceAccounts\/:id/, 'serviceAccount'],
     [/\/(orgs|org|admin\/org)\/:id/, 'org'],
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
+    [/\/vdcStorageProfile\/:id/, 'storageProfile'],
     [/\/api\/vApp\/:ref/, 'vapp'],
     [/\/vms\/:vmId/, 'vm'],
     [/\/api\/vAppTemplate\/:ref/, 'template'],
     [/\/api\/task\/:id/, 'task'],
-    [/\/(globalRoles|rights)\/:id/, 'global'],
+    [/\/(globalRoles|rights|vdcComputePolicies)\/:id/, 'global'],
     // An org named in the path (OAuth endpoints, metadata): the org itself is the object.
     [/\/tenant\/:org/, 'org'],
   ];
@@ -209,6 +213,9 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
         case 'vdc':
           objectId = objects.vdcId;
           break;
+        case 'storageProfile':
+          objectId = objects.storageProfileId;
+          break;
         case 'vapp':
           objectId = objects.vappId;
           break;
@@ -219,7 +226,11 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
           objectId = objects.templateId;
           break;
         case 'global':
-          objectId = route.url.includes('globalRoles') ? world.globalRoleUrn : world.rightUrn;
+          objectId = route.url.includes('globalRoles')
+            ? world.globalRoleUrn
+            : route.url.includes('vdcComputePolicies')
+              ? urn('vdcComputePolicy', SYSTEM_DEFAULT_POLICY_ID)
+              : world.rightUrn;
           break;
       }
     }
@@ -232,10 +243,15 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
       token: async () => (await store.getApiToken(id))?.revoked_at ?? 'missing',
       serviceAccount: async () =>
         (await store.db.selectFrom('service_accounts').selectAll().where('id', '=', id).executeTakeFirst()) ?? 'missing',
-      org: () => store.getOrg(id),
+      // An org's metadata routes change its entries, not its row: the snapshot holds both.
+      org: async () => [await store.getOrg(id), /\/metadata/.test(route.url) ? await orgMetadataRows(store, id) : null],
     };
     snapshotObject = reads[kind] ?? snapshotObject;
   }
+
+  // An org's metadata entry by key: present in both domains before every call, so that a read finds it and an
+  // allowed delete succeeds (and a refused one visibly leaves it).
+  if (kind === 'org' && route.url.includes('/metadata/:key')) await ensureMatrixMetadata(store, objectId);
 
   // ---- the URL
   const pathOrg = cell.portalOrg ?? home;
@@ -257,6 +273,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
     if (param === 'source') return 'matrix-agent';
     if (param === 'generation') return '1';
     if (param === '*') return 'app.css';
+    if (param === 'key') return MATRIX_METADATA_KEY;
     if (kind === 'vapp') return `vapp-${objectId}`;
     if (kind === 'template') return `vappTemplate-${objectId}`;
     if (kind === 'global') return objectId;
@@ -333,6 +350,42 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
   };
 }
 
+/** The metadata key the org metadata routes are called with. */
+const MATRIX_METADATA_KEY = 'matrix-key';
+
+function orgMetadataRows(store: World['harness']['store'], orgId: string) {
+  return store.db
+    .selectFrom('metadata')
+    .selectAll()
+    .where('entity_kind', '=', 'org')
+    .where('entity_id', '=', orgId)
+    .orderBy('domain')
+    .orderBy('key')
+    .execute();
+}
+
+async function ensureMatrixMetadata(store: World['harness']['store'], orgId: string): Promise<void> {
+  for (const [domain, visibility] of [
+    ['GENERAL', 'READWRITE'],
+    ['SYSTEM', 'READONLY'],
+  ] as const) {
+    await store.db
+      .insertInto('metadata')
+      .values({
+        entity_kind: 'org',
+        entity_id: orgId,
+        org_id: orgId,
+        domain,
+        key: MATRIX_METADATA_KEY,
+        value: 'matrix',
+        value_type: 'MetadataStringValue',
+        visibility,
+      })
+      .onConflict((oc) => oc.columns(['entity_kind', 'entity_id', 'domain', 'key']).doNothing())
+      .execute();
+  }
+}
+
 /** A body an allowed caller's request succeeds with. */
 async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cell: Cell, objectId: string): Promise<unknown> {
   const key = `${route.method} ${route.url}`;
@@ -379,6 +432,21 @@ async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cel
       return (
         `<User xmlns="${VCLOUD}" name="${uniq('matrix-new')}"><IsEnabled>true</IsEnabled>` +
         `<Role href="https://tessera.invalid/api/admin/role/${role}"/><Password>Matrix-Password-123</Password></User>`
+      );
+    }
+    case 'POST /api/admin/org/:id/metadata':
+      return (
+        `<Metadata xmlns="${VCLOUD}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><MetadataEntry>` +
+        `<Domain visibility="READWRITE">GENERAL</Domain><Key>${MATRIX_METADATA_KEY}</Key>` +
+        `<TypedValue xsi:type="MetadataStringValue"><Value>matrix</Value></TypedValue></MetadataEntry></Metadata>`
+      );
+    case 'PUT /api/admin/org/:id/metadata/:key':
+    case 'PUT /api/admin/org/:id/metadata/SYSTEM/:key': {
+      const system = route.url.includes('/SYSTEM/');
+      return (
+        `<MetadataValue xmlns="${VCLOUD}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+        `<Domain visibility="${system ? 'READONLY' : 'READWRITE'}">${system ? 'SYSTEM' : 'GENERAL'}</Domain>` +
+        `<TypedValue xsi:type="MetadataStringValue"><Value>${uniq('matrix')}</Value></TypedValue></MetadataValue>`
       );
     }
     case 'PUT /api/admin/user/:id':

@@ -12,6 +12,7 @@ import { SYSTEM_ORG_ID, RIGHTS, PREDEFINED_ROLES } from '../../src/domain/rights
 import { generateApiToken, hashApiToken, apiTokenStart } from '../../src/domain/api-token-format.js';
 import { rightId } from '../../src/http/cloudapi/identity.js';
 import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
+import { storageProfileId } from '../../src/inventory/storage-profiles.js';
 
 export type OrgKey = 'acme' | 'globex' | 'system';
 export type TenantOrg = 'acme' | 'globex';
@@ -51,6 +52,8 @@ export interface OrgObjects {
   /** A task about the org, started by its other user. */
   readonly taskId: string;
   readonly vdcId: string;
+  /** The default storage profile of that VDC. */
+  readonly storageProfileId: string;
   readonly vappId: string;
   /** A VM of that vApp (the portal's VM detail page). */
   readonly vmId: string;
@@ -200,7 +203,12 @@ export async function buildWorld(harness: Harness): Promise<World> {
   ];
 
   const inventoryOf = async (orgId: string) => {
-    const vdc = await store.db.selectFrom('vdcs').select('id').where('org_id', '=', orgId).orderBy('name').executeTakeFirstOrThrow();
+    const vdc = await store.db
+      .selectFrom('vdcs')
+      .select(['id', 'storage_profile'])
+      .where('org_id', '=', orgId)
+      .orderBy('name')
+      .executeTakeFirstOrThrow();
     const vapp = await store.db
       .selectFrom('vapps')
       .select('id')
@@ -228,7 +236,13 @@ export async function buildWorld(harness: Harness): Promise<World> {
       await store.db.updateTable('vms').set({ is_template: 1 }).where('vapp_id', '=', template.id).execute();
     }
     const vm = await store.db.selectFrom('vms').select('id').where('vapp_id', '=', vapp.id).orderBy('name').executeTakeFirstOrThrow();
-    return { vdcId: vdc.id, vappId: vapp.id, vmId: vm.id, templateId: template.id };
+    return {
+      vdcId: vdc.id,
+      storageProfileId: storageProfileId(vdc.id, vdc.storage_profile),
+      vappId: vapp.id,
+      vmId: vm.id,
+      templateId: template.id,
+    };
   };
 
   const otherUserName = { acme: 'bob', globex: 'gina' } as const;

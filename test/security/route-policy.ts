@@ -114,12 +114,22 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/admin': adminRead(),
   'GET /api/admin/org/:id': adminReadById(),
   'GET /api/admin/org/:id/metadata': adminReadById(),
+  'GET /api/org/:id/metadata/:key': adminReadById({ limited: '2xx' }),
+  'GET /api/org/:id/metadata/SYSTEM/:key': adminReadById({ limited: '2xx' }),
+  'GET /api/admin/org/:id/metadata/:key': adminReadById(),
+  'GET /api/admin/org/:id/metadata/SYSTEM/:key': adminReadById(),
   // Org lifecycle (issue 12): the provider's alone, API-token sessions of the provider included (Terraform).
   'POST /api/admin/orgs': providerWrite('2xx'),
   'PUT /api/admin/org/:id': providerWrite('2xx', { crossOrg: '403' }),
   'POST /api/admin/org/:id/action/disable': providerWrite('2xx', { crossOrg: '403' }),
   'POST /api/admin/org/:id/action/enable': providerWrite('2xx', { crossOrg: '403' }),
   'DELETE /api/admin/org/:id': providerWrite('2xx', { crossOrg: '403' }),
+  // An org's metadata: written like the org itself (the provider's, API-token sessions included).
+  'POST /api/admin/org/:id/metadata': providerWrite('2xx', { crossOrg: '403' }),
+  'PUT /api/admin/org/:id/metadata/:key': providerWrite('2xx', { crossOrg: '403' }),
+  'PUT /api/admin/org/:id/metadata/SYSTEM/:key': providerWrite('2xx', { crossOrg: '403' }),
+  'DELETE /api/admin/org/:id/metadata/:key': providerWrite('2xx', { crossOrg: '403' }),
+  'DELETE /api/admin/org/:id/metadata/SYSTEM/:key': providerWrite('2xx', { crossOrg: '403' }),
   // Org users: org administrators in their own org, the provider in any; never a token session (vcd-wire §10).
   'POST /api/admin/org/:id/users': adminWriteById(),
   'GET /api/admin/user/:id': adminReadById({ self: '2xx' }),
@@ -135,6 +145,9 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/task/:id': adminReadById(),
   'GET /api/vdc/:id': adminReadById(),
   'GET /api/vdc/:id/metadata': adminReadById(),
+  // A VDC's storage profiles: whoever may read the VDC (Terraform's vcd_org_vdc and vcd_storage_profile).
+  'GET /api/vdcStorageProfile/:id': adminReadById(),
+  'GET /api/vdcStorageProfile/:id/metadata': adminReadById(),
   // carol's role holds "vApp: View".
   'GET /api/vApp/:ref': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/metadata': adminReadById({ limited: '2xx' }),
@@ -228,6 +241,9 @@ const API_POLICY: Record<string, PolicyEntry> = {
   [`GET ${API}/orgs/:id`]: adminReadById({ limited: '2xx' }),
   [`GET ${API}/vdcs`]: adminRead(),
   [`GET ${API}/vdcs/:id`]: adminReadById(),
+  // Compute policies: the VDC's (System Default only), and that policy by the href the Vdc document gives.
+  ['GET /cloudapi/2.0.0/vdcs/:id/computePolicies']: adminReadById(),
+  [`GET ${API}/vdcComputePolicies/:id`]: adminRead(),
   [`GET ${API}/orgs/:id/apiTokenPolicy`]: adminReadById(),
   [`PUT ${API}/orgs/:id/apiTokenPolicy`]: adminWriteById(),
 

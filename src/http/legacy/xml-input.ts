@@ -130,6 +130,13 @@ export class XmlElement {
     return first === undefined ? undefined : new XmlElement(name, first as XmlValue);
   }
 
+  /** Every child of that name, in document order. */
+  children(name: string): XmlElement[] {
+    const v = this.object?.[name];
+    if (v === undefined) return [];
+    return (Array.isArray(v) ? (v as readonly XmlValue[]) : [v]).map((c) => new XmlElement(name, c as XmlValue));
+  }
+
   /** The text of a child element; undefined when the child is absent. */
   childText(name: string, maxLength = 1024): string | undefined {
     const c = this.child(name);

@@ -15,6 +15,7 @@
 import { Type, type Static } from 'typebox';
 import { ALLOCATION_MODELS, METADATA_VALUE_TYPES } from '../schema.js';
 import { VCD_STATUS_NAMES } from '../status.js';
+import { MAX_METADATA_ENTRIES, MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH } from '../../domain/metadata-entry.js';
 
 export const SCHEMA_ID = 'https://tessera.dev/schemas/inventory-v1.json';
 
@@ -34,8 +35,8 @@ const NonNegative = (description: string, maximum = 2 ** 50) => Type.Integer({ m
 
 export const Metadata = Type.Object(
   {
-    key: Type.String({ minLength: 1, maxLength: 256 }),
-    value: Type.String({ maxLength: 4096 }),
+    key: Type.String({ minLength: 1, maxLength: MAX_METADATA_KEY_LENGTH }),
+    value: Type.String({ maxLength: MAX_METADATA_VALUE_LENGTH }),
     type: Type.Optional(
       Type.Union(
         METADATA_VALUE_TYPES.map((t) => Type.Literal(t)),
@@ -51,7 +52,7 @@ export const Metadata = Type.Object(
   },
   { additionalProperties: false },
 );
-const MetadataList = Type.Optional(Type.Array(Metadata, { maxItems: 64 }));
+const MetadataList = Type.Optional(Type.Array(Metadata, { maxItems: MAX_METADATA_ENTRIES }));
 
 const Status = Type.Union(
   VCD_STATUS_NAMES.map((s) => Type.Literal(s)),

@@ -1,7 +1,7 @@
 /**
- * VCD metadata in both places it appears: the `Metadata` document of an entity
- * (`GET <entity href>/metadata`, root element `Metadata`, which govcd checks by name) and the `<Metadata>` child
- * of a query record asked for with `fields=metadata:key`.
+ * VCD metadata in the places it appears: the `Metadata` document of an entity (`GET <entity href>/metadata`, root
+ * element `Metadata`, which govcd checks by name), one entry's `MetadataValue` (`GET <entity href>/metadata/[SYSTEM/]<key>`)
+ * and the `<Metadata>` child of a query record asked for with `fields=metadata:key`.
  */
 import { el, textEl, xmlDocument, VCLOUD_NS, XSI_NS } from '../xml-render.js';
 import { MEDIA } from '../hrefs.js';
@@ -12,9 +12,11 @@ export interface EntityLink {
   readonly type: string;
 }
 
-const ENTRY_TYPE = 'application/vnd.vmware.vcloud.metadata.value+xml';
+const ENTRY_TYPE = MEDIA.metadataValue;
+/** The JSON media type of an XML one, as VCD's JSON documents name them. */
+const jsonMedia = (media: string) => media.replace(/\+xml$/, '+json');
 
-const entryHref = (metadataHref: string, row: MetadataRow) =>
+export const entryHref = (metadataHref: string, row: Pick<MetadataRow, 'domain' | 'key'>) =>
   `${metadataHref}/${row.domain === 'SYSTEM' ? 'SYSTEM/' : ''}${encodeURIComponent(row.key)}`;
 
 function entryXml(row: MetadataRow, metadataHref: string | null, up: EntityLink | null): string {
@@ -34,6 +36,43 @@ export function metadataDocument(entity: EntityLink, metadataHref: string, rows:
     [el('Link', { rel: 'up', href: entity.href, type: entity.type }), ...rows.map((r) => entryXml(r, metadataHref, null))],
     { xmlns: VCLOUD_NS, 'xmlns:xsi': XSI_NS },
   );
+}
+
+/** One entry's `MetadataValue` document, with its `up` link to the entity's `Metadata`. */
+export function metadataValueDocument(metadataHref: string, row: MetadataRow): string {
+  return xmlDocument(
+    'MetadataValue',
+    { href: entryHref(metadataHref, row), type: ENTRY_TYPE },
+    [
+      el('Link', { rel: 'up', href: metadataHref, type: MEDIA.metadata }),
+      textEl('Domain', row.domain, { visibility: row.visibility }),
+      el('TypedValue', { 'xsi:type': row.value_type }, textEl('Value', row.value)),
+    ],
+    { xmlns: VCLOUD_NS, 'xmlns:xsi': XSI_NS },
+  );
+}
+
+/** The same `MetadataValue` in VCD's JSON. */
+export function metadataValueJson(metadataHref: string, row: MetadataRow) {
+  return {
+    otherAttributes: {},
+    link: [
+      {
+        otherAttributes: {},
+        href: metadataHref,
+        id: null,
+        name: null,
+        type: jsonMedia(MEDIA.metadata),
+        model: null,
+        rel: 'up',
+        vCloudExtension: [],
+      },
+    ],
+    href: entryHref(metadataHref, row),
+    type: jsonMedia(ENTRY_TYPE),
+    domain: { otherAttributes: {}, visibility: row.visibility, value: row.domain },
+    typedValue: typedValueJson(row),
+  };
 }
 
 /** `<Metadata>` inside a query record (the `xsi` prefix is declared on the result's root). */
@@ -70,7 +109,7 @@ export function metadataJson(entity: EntityLink | null, metadataHref: string | n
             href: entity.href,
             id: null,
             name: null,
-            type: entity.type.replace(/\+xml$/, '+json'),
+            type: jsonMedia(entity.type),
             model: null,
             rel: 'up',
             vCloudExtension: [],
@@ -78,12 +117,12 @@ export function metadataJson(entity: EntityLink | null, metadataHref: string | n
         ]
       : [],
     href: metadataHref,
-    type: metadataHref ? MEDIA.metadata.replace(/\+xml$/, '+json') : null,
+    type: metadataHref ? jsonMedia(MEDIA.metadata) : null,
     metadataEntry: rows.map((r) => ({
       otherAttributes: {},
       link: [],
       href: metadataHref ? entryHref(metadataHref, r) : null,
-      type: metadataHref ? ENTRY_TYPE.replace(/\+xml$/, '+json') : null,
+      type: metadataHref ? jsonMedia(ENTRY_TYPE) : null,
       domain: { otherAttributes: {}, visibility: r.visibility, value: r.domain },
       key: r.key,
       typedValue: typedValueJson(r),

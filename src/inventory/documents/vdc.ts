@@ -1,12 +1,19 @@
 /**
  * The Vdc document (`GET /api/vdc/{id}`), decoded by govcd into `types.Vdc` after GetVDCByName
  * (vcd-clients §1.6): `status` is VCD's VDC status integer (1 = READY), capacities are integers.
+ *
+ * The AdminOrg lists VDCs by this href too, so govcd's GetAdminVDCByName decodes this document into
+ * `types.AdminVdc`, and Terraform's vcd_org_vdc dereferences `DefaultComputePolicy` without a nil check (VdcType
+ * carries it since API 33): every VDC names VCD's "System Default" policy (compute-policies.ts). Its storage
+ * profiles (storage-profiles.ts) are listed in `VdcStorageProfiles`, in VCD's order of elements.
  */
 import type { Org } from '../../store/store.js';
 import { node, renderXmlDocument, text, type DocElement, type DocText } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, orgHref, urn, vappHref, vdcHref } from '../hrefs.js';
+import { MEDIA, orgHref, urn, vappHref, vdcComputePolicyHref, vdcHref, vdcStorageProfileHref } from '../hrefs.js';
 import type { VApp, Vdc } from '../repository.js';
+import { storageProfilesOf } from '../storage-profiles.js';
+import { SYSTEM_DEFAULT_POLICY_ID, SYSTEM_DEFAULT_POLICY_NAME } from '../compute-policies.js';
 
 const VDC_READY = 1;
 
@@ -45,6 +52,24 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
     text('UsedNetworkCount', 0),
     text('VmQuota', vdc.vm_quota),
     text('IsEnabled', vdc.is_enabled === 1),
+    node(
+      'VdcStorageProfiles',
+      {},
+      storageProfilesOf(vdc).map((p) =>
+        node('VdcStorageProfile', {
+          href: vdcStorageProfileHref(base, p.id),
+          id: urn('vdcstorageProfile', p.id),
+          name: p.name,
+          type: MEDIA.vdcStorageProfile,
+        }),
+      ),
+    ),
+    node('DefaultComputePolicy', {
+      href: vdcComputePolicyHref(base, SYSTEM_DEFAULT_POLICY_ID),
+      id: urn('vdcComputePolicy', SYSTEM_DEFAULT_POLICY_ID),
+      name: SYSTEM_DEFAULT_POLICY_NAME,
+      type: 'application/json',
+    }),
     text('VCpuInMhz2', 1000),
   ]);
 }

@@ -168,6 +168,13 @@ test('orgs, VDCs and the audit trail answer as declared', async () => {
   await call(`GET ${api}/vdcs/:id`, `${api}/vdcs/${vdcId}`, { session: admin, expect: 200 });
   const acmeVdc = await firstId(`GET ${api}/vdcs`, `${api}/vdcs?filter=org.name==acme`, bobToken);
   await call(`GET ${api}/vdcs/:id`, `${api}/vdcs/${acmeVdc}`, { session: bobToken, expect: 200 });
+  // The VDC's compute policies (2.0.0) and its default one at the href its Vdc document gives.
+  const policies = await call('GET /cloudapi/2.0.0/vdcs/:id/computePolicies', `/cloudapi/2.0.0/vdcs/${acmeVdc}/computePolicies`, {
+    session: bobToken,
+    expect: 200,
+  });
+  const policyId = policies.json().values[0].id as string;
+  await call(`GET ${api}/vdcComputePolicies/:id`, `${api}/vdcComputePolicies/${policyId}`, { session: bobToken, expect: 200 });
   await call(`GET ${api}/orgs`, `${api}/orgs?pageSize=0`, { session: alice, expect: 200 });
   const audit = (await call(`GET ${api}/auditTrail`, `${api}/auditTrail?pageSize=50`, { session: admin, expect: 200 })).json();
   assert.ok(audit.values.length > 0, 'sign-ins are audited');

@@ -1,0 +1,100 @@
+/**
+ * An org's metadata, written through VCD's admin API (`/api/admin/org/{id}/metadata`), as govcd's AdminOrg
+ * metadata calls and Terraform's `vcd_org` (`metadata_entry`, the older `metadata` map) send it. The provider's
+ * alone (policy action `org.manage`), like every other write of an org.
+ *
+ * An org's metadata belongs to the admin API: the inventory file and the sync API describe VDCs, vApps and VMs
+ * and never write it, so nothing else overwrites what is set here. Each change is one transaction (a merge of
+ * several entries lands whole or not at all) and one audit event naming the keys, never the values (a value may
+ * be anything a provider chose to keep there).
+ */
+import type { Store, Org } from '../store/store.js';
+import type { AuditLog } from './audit.js';
+import type { Principal } from '../domain/principal.js';
+import { badRequest, forbidden } from '../domain/errors.js';
+import { can } from '../domain/policy.js';
+import { MAX_METADATA_ENTRIES, type MetadataDomain, type MetadataEntry } from '../domain/metadata-entry.js';
+
+export class OrgMetadataAdmin {
+  private readonly store: Store;
+  private readonly audit: AuditLog;
+
+  constructor(deps: { store: Store; audit: AuditLog }) {
+    this.store = deps.store;
+    this.audit = deps.audit;
+  }
+
+  /**
+   * VCD's merge (`POST .../metadata`): the entries sent are created or replaced, every other entry is kept. A
+   * key sent twice in one document is refused rather than one of its values picked.
+   */
+  async merge(actor: Principal, org: Org, entries: readonly MetadataEntry[], ip: string | null): Promise<Org> {
+    if (!can(actor, 'org.manage')) throw forbidden();
+    if (entries.length === 0) throw badRequest('The Metadata document holds no MetadataEntry');
+    const seen = new Set<string>();
+    for (const e of entries) {
+      const id = `${e.domain}/${e.key}`;
+      if (seen.has(id)) throw badRequest(`Metadata "${e.key}" (${e.domain}) is given twice`);
+      seen.add(id);
+    }
+    await this.store.transaction(async (trx) => {
+      for (const e of entries) {
+        await trx
+          .insertInto('metadata')
+          .values({
+            entity_kind: 'org',
+            entity_id: org.id,
+            org_id: org.id,
+            domain: e.domain,
+            key: e.key,
+            value: e.value,
+            value_type: e.valueType,
+            visibility: e.visibility,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['entity_kind', 'entity_id', 'domain', 'key'])
+              .doUpdateSet({ value: e.value, value_type: e.valueType, visibility: e.visibility }),
+          )
+          .execute();
+      }
+      const { count } = await trx
+        .selectFrom('metadata')
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .where('entity_kind', '=', 'org')
+        .where('entity_id', '=', org.id)
+        .executeTakeFirstOrThrow();
+      // Checked after the writes, inside the transaction: replacing entries never counts against the limit.
+      if (Number(count) > MAX_METADATA_ENTRIES) {
+        throw badRequest(`An organization carries at most ${MAX_METADATA_ENTRIES} metadata entries; this change would make ${count}`);
+      }
+    });
+    await this.record(actor, org, ip, { set: entries.map((e) => `${e.domain}/${e.key}`).join(', ') });
+    return org;
+  }
+
+  /** VCD's `DELETE .../metadata/[SYSTEM/]{key}`: a key the org does not carry is the same 403 as an unknown org. */
+  async remove(actor: Principal, org: Org, domain: MetadataDomain, key: string, ip: string | null): Promise<Org> {
+    if (!can(actor, 'org.manage')) throw forbidden();
+    const deleted = await this.store.db
+      .deleteFrom('metadata')
+      .where('entity_kind', '=', 'org')
+      .where('entity_id', '=', org.id)
+      .where('domain', '=', domain)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) throw forbidden(`The organization has no metadata entry "${key}" in the ${domain} domain`);
+    await this.record(actor, org, ip, { removed: `${domain}/${key}` });
+    return org;
+  }
+
+  private async record(actor: Principal, org: Org, ip: string | null, details: Record<string, string>) {
+    await this.audit.record({
+      type: 'org.metadataChanged',
+      actor: { id: actor.userId, name: actor.userName },
+      org: { id: org.id, name: org.name },
+      ip,
+      details: { orgId: org.id, ...details },
+    });
+  }
+}

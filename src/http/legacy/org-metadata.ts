@@ -1,0 +1,237 @@
+/**
+ * An org's metadata entries, one at a time and written, as govcd's AdminOrg / Org metadata calls send them
+ * (Terraform's `vcd_org` with `metadata_entry` or `metadata`):
+ *
+ *   GET    /api/org/{id}/metadata/[SYSTEM/]{key}         MetadataValue (tenants: of their own org, PRIVATE hidden)
+ *   GET    /api/admin/org/{id}/metadata/[SYSTEM/]{key}   MetadataValue
+ *   POST   /api/admin/org/{id}/metadata                  Metadata in: merge; 202 with the finished Task
+ *   PUT    /api/admin/org/{id}/metadata/[SYSTEM/]{key}   MetadataValue in: set one; 202 with the finished Task
+ *   DELETE /api/admin/org/{id}/metadata/[SYSTEM/]{key}   202 with the finished Task
+ *
+ * The whole `Metadata` document is served with the other inventory documents (inventory.ts). Writes are the
+ * provider's (auth/org-metadata.ts); the entries' rules are domain/metadata-entry.ts's. govcd waits on the Task
+ * of every write, as VCD runs these as tasks. A key the org does not carry answers the 403 of an unknown entity.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Principal } from '../../domain/principal.js';
+import type { Org } from '../../store/store.js';
+import { baseUrl, requirePrincipal } from '../context.js';
+import { badRequest, forbidden } from '../../domain/errors.js';
+import { can } from '../../domain/policy.js';
+import {
+  MAX_METADATA_ENTRIES,
+  MAX_METADATA_KEY_LENGTH,
+  validMetadataEntry,
+  validMetadataKey,
+  type MetadataDomain,
+  type MetadataEntry,
+} from '../../domain/metadata-entry.js';
+import { readableOr403, type ReadableKind } from '../../inventory/access.js';
+import { MEDIA, adminOrgHref, idFromPathSegment, orgHref } from '../../inventory/hrefs.js';
+import { listMetadata } from '../../inventory/repository.js';
+import { inventoryScope } from '../../inventory/scope.js';
+import { metadataValueDocument, metadataValueJson } from '../../inventory/documents/metadata.js';
+import { taskTree } from '../../inventory/documents/task.js';
+import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
+import { parseXmlBody, type XmlElement } from './xml-input.js';
+import {
+  AnyQuerystring,
+  ApiHeaders,
+  BODY_ERRORS,
+  COMMON_ERRORS,
+  TAG,
+  authenticated,
+  documentResponse,
+  readByIdSchema,
+  xmlBody,
+} from './contract.js';
+
+const KeyParams = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 200, description: 'The UUID or the URN (urn:vcloud:org:<uuid>) of the org' }),
+    key: Type.String({ minLength: 1, maxLength: MAX_METADATA_KEY_LENGTH, description: 'The metadata key (URL-encoded)' }),
+  },
+  { additionalProperties: false },
+);
+const OrgIdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 200, description: 'The UUID or the URN (urn:vcloud:org:<uuid>) of the org' }) },
+  { additionalProperties: false },
+);
+
+const write = { tags: [TAG.admin], security: authenticated(), headers: ApiHeaders, querystring: AnyQuerystring };
+const taskAnswer = { 202: documentResponse(MEDIA.task, 'The finished Task (govcd waits on it)') };
+const domainOf = (system: boolean): MetadataDomain => (system ? 'SYSTEM' : 'GENERAL');
+const inDomain = (system: boolean) => (system ? ' in the SYSTEM domain' : '');
+
+/**
+ * One `MetadataEntry` or `MetadataValue` element as the rules read it. A value's key comes from the path, and so
+ * does its domain: a `Domain` element that names the other one is a contradiction, refused rather than chosen.
+ */
+function entryFrom(element: XmlElement, key: string, pathDomain?: MetadataDomain): MetadataEntry {
+  const typed = element.child('TypedValue');
+  if (!typed) throw badRequest(`Metadata "${key}" has no TypedValue`);
+  const domain = element.child('Domain');
+  const named = domain?.text() || undefined;
+  if (pathDomain && named !== undefined && named !== pathDomain) {
+    throw badRequest(`The path names the ${pathDomain} domain but the MetadataValue says ${named.slice(0, 40)}`);
+  }
+  return validMetadataEntry({
+    key,
+    value: typed.childText('Value', Number.MAX_SAFE_INTEGER) ?? '',
+    valueType: typed.attr('type'),
+    domain: named ?? pathDomain,
+    visibility: domain?.attr('visibility'),
+  });
+}
+
+/** The entries of a `Metadata` document (at most the number an org may carry: the rest could never be kept). */
+function entriesFrom(doc: XmlElement): MetadataEntry[] {
+  const elements = doc.children('MetadataEntry');
+  if (elements.length > MAX_METADATA_ENTRIES) throw badRequest(`An organization carries at most ${MAX_METADATA_ENTRIES} metadata entries`);
+  return elements.map((e) => entryFrom(e, e.childText('Key', MAX_METADATA_KEY_LENGTH) ?? ''));
+}
+
+export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const services = () => app.tessera;
+  const store = () => app.tessera.store;
+
+  const readableOrg = async (principal: Principal, segment: string, kind: ReadableKind): Promise<Org> => {
+    const id = idFromPathSegment(segment, 'org');
+    return readableOr403(principal, kind, id ? await store().getOrg(id) : undefined);
+  };
+
+  /** The org a write targets: the 403 for tenants comes first, then unknown ids get the same 403. */
+  const orgToManage = async (principal: Principal, segment: string): Promise<Org> => {
+    if (!can(principal, 'org.manage')) throw forbidden();
+    const id = idFromPathSegment(segment, 'org');
+    const org = id ? await store().getOrg(id) : undefined;
+    if (!org) throw forbidden();
+    return org;
+  };
+
+  const metadataTask = (principal: Principal, verb: string) => ({
+    operationName: 'metadataUpdate',
+    operation: (org: Org) => `${verb} metadata of Organization ${org.name}(${org.id})`,
+    org: (org: Org) => ({ id: org.id, name: org.name }),
+    owner: (org: Org) => ({ kind: 'org' as const, id: org.id, name: org.name }),
+    actor: principal,
+  });
+
+  const sendTask = async (request: FastifyRequest, reply: FastifyReply, run: () => Promise<{ task: Parameters<typeof taskTree>[1] }>) => {
+    const { task } = await run();
+    reply.code(202);
+    return sendDocument(request, reply, MEDIA.task, taskTree(baseUrl(request), task));
+  };
+
+  for (const [prefix, kind] of [
+    ['/api/org', 'org'],
+    ['/api/admin/org', 'adminOrg'],
+  ] as const) {
+    for (const system of [false, true]) {
+      app.get(
+        `${prefix}/:id/metadata/${system ? 'SYSTEM/' : ''}:key`,
+        {
+          schema: readByIdSchema(KeyParams, {
+            summary: `One metadata entry of an org${inDomain(system)}`,
+            tag: TAG.inventory,
+            media: MEDIA.metadataValue,
+            description: 'MetadataValue',
+          }),
+        },
+        async (request, reply) => {
+          const principal = requirePrincipal(request);
+          const org = await readableOrg(principal, request.params.id, kind);
+          const key = validMetadataKey(request.params.key);
+          const [row] = await listMetadata(store(), 'org', [org.id], {
+            includePrivate: inventoryScope(principal).kind === 'all',
+            keys: [{ key, domain: domainOf(system) }],
+          });
+          if (!row) throw forbidden(`The organization has no metadata entry "${key}"${inDomain(system)}`);
+          const entity = prefix === '/api/org' ? orgHref(baseUrl(request), org.id) : adminOrgHref(baseUrl(request), org.id);
+          const href = `${entity}/metadata`;
+          if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadataValue, metadataValueJson(href, row));
+          return sendXml(request, reply, MEDIA.metadataValue, metadataValueDocument(href, row));
+        },
+      );
+    }
+  }
+
+  app.post(
+    '/api/admin/org/:id/metadata',
+    {
+      schema: {
+        ...write,
+        summary: "Merge entries into an org's metadata (System administrator); answers the finished Task",
+        params: OrgIdParams,
+        body: xmlBody(MEDIA.metadata, 'Metadata'),
+        response: { ...taskAnswer, ...BODY_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const org = await orgToManage(principal, request.params.id);
+      const entries = entriesFrom(parseXmlBody(request.body, 'Metadata'));
+      return sendTask(request, reply, () =>
+        services().tasks.run(
+          metadataTask(principal, 'Updated'),
+          () => services().orgMetadata.merge(principal, org, entries, request.ip),
+          org,
+        ),
+      );
+    },
+  );
+
+  for (const system of [false, true]) {
+    const path = `/api/admin/org/:id/metadata/${system ? 'SYSTEM/' : ''}:key`;
+    app.put(
+      path,
+      {
+        schema: {
+          ...write,
+          summary: `Set one metadata entry of an org${inDomain(system)} (System administrator); answers the finished Task`,
+          params: KeyParams,
+          body: xmlBody(MEDIA.metadataValue, 'MetadataValue'),
+          response: { ...taskAnswer, ...BODY_ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const org = await orgToManage(principal, request.params.id);
+        const entry = entryFrom(parseXmlBody(request.body, 'MetadataValue'), validMetadataKey(request.params.key), domainOf(system));
+        return sendTask(request, reply, () =>
+          services().tasks.run(
+            metadataTask(principal, 'Updated'),
+            () => services().orgMetadata.merge(principal, org, [entry], request.ip),
+            org,
+          ),
+        );
+      },
+    );
+
+    app.delete(
+      path,
+      {
+        schema: {
+          ...write,
+          summary: `Delete one metadata entry of an org${inDomain(system)} (System administrator); answers the finished Task`,
+          params: KeyParams,
+          response: { ...taskAnswer, ...COMMON_ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const org = await orgToManage(principal, request.params.id);
+        const key = validMetadataKey(request.params.key);
+        return sendTask(request, reply, () =>
+          services().tasks.run(
+            metadataTask(principal, 'Deleted'),
+            () => services().orgMetadata.remove(principal, org, domainOf(system), key, request.ip),
+            org,
+          ),
+        );
+      },
+    );
+  }
+};
