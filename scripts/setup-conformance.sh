@@ -6,10 +6,14 @@
 #                                         v0.0.0-20240422223843-6dd634aca882 (pkg/vcdsdk) on go-vcloud-director/v2
 #                                         v2.26.0-alpha.6, the versions CAPVCD pins (go.mod + go.sum)
 #   test/conformance/.venv                pyvcloud 23.0.4 + requests     (test/conformance/pyvcloud/requirements.txt)
+#   test/conformance/terraform/bin/terraform               Terraform v1.5.7 (the last MPL-2.0 release),
+#                                         `go install github.com/hashicorp/terraform@v1.5.7` (verified by sum.golang.org)
+#   test/conformance/terraform/bin/terraform-provider-vcd  vmware/vcd v3.14.1, unmodified (terraform/provider/go.mod
+#                                         + go.sum), on go-vcloud-director v2.26.1
 # Go modules come from the Go module proxy, Python packages from PyPI. Idempotent: a stamp (hash of the
 # inputs and the toolchain) skips what is already built, so a second run takes well under a second.
 #
-# Usage: scripts/setup-conformance.sh [all|govcd|capvcd|pyvcloud]      (default: all)
+# Usage: scripts/setup-conformance.sh [all|govcd|capvcd|pyvcloud|terraform]      (default: all)
 # On a missing toolchain or registry it exits non-zero with a line starting "SETUP FAILED:".
 set -euo pipefail
 
@@ -20,6 +24,8 @@ BIN="$GOVCD_DIR/bin"
 CAPVCD_DIR="$CONF/capvcd"
 CAPVCD_BIN="$CAPVCD_DIR/bin"
 VENV="$CONF/.venv"
+TF_BIN="$CONF/terraform/bin"
+TF_PROVIDER_DIR="$CONF/terraform/provider"
 REQUIREMENTS="$CONF/pyvcloud/requirements.txt"
 GO_MIN="1.26.2" # go-vcloud-director v3.1.1 declares `go 1.26.2`
 STEP_TIMEOUT="${SETUP_CONFORMANCE_TIMEOUT:-600}"
@@ -31,7 +37,7 @@ fail() {
 }
 log() { echo "setup-conformance: $*" >&2; }
 
-case "$WHAT" in all | govcd | capvcd | pyvcloud) ;; *) fail "unknown target '$WHAT' (all|govcd|capvcd|pyvcloud)" ;; esac
+case "$WHAT" in all | govcd | capvcd | pyvcloud | terraform) ;; *) fail "unknown target '$WHAT' (all|govcd|capvcd|pyvcloud|terraform)" ;; esac
 command -v sha256sum >/dev/null || fail "sha256sum not found (coreutils)"
 command -v flock >/dev/null || fail "flock not found (util-linux)"
 command -v timeout >/dev/null || fail "timeout not found (coreutils)"
@@ -127,6 +133,54 @@ build_capvcd() {
   log "built $out: $(go version -m "$out" | awk '$1 == "dep" && $2 ~ /(cloud-provider-for-cloud-director|go-vcloud-director)$|go-vcloud-director\/v2$/ {print $2, $3}' | tr '\n' ' ')"
 }
 
+# Terraform and the vmware/vcd provider (test/conformance/terraform.test.ts). Terraform is installed from the module
+# proxy by version: v1.5.7's go.mod has no replace directives, so `go install ...@v1.5.7` builds it as released
+# (later versions split off nested modules that `go install` cannot build). The provider is built from a module
+# whose go.mod/go.sum pin it and everything it is built from; -X sets the version its User-Agent reports.
+TERRAFORM_VERSION=v1.5.7
+PROVIDER_VERSION=v3.14.1
+build_terraform() {
+  go_toolchain
+  local gover="$GOVER" out stamp want before
+  mkdir -p "$TF_BIN"
+  out="$TF_BIN/terraform" stamp="$TF_BIN/.stamp-terraform"
+  want=$(echo "$gover $(go env GOOS GOARCH) terraform $TERRAFORM_VERSION" | sha256sum | cut -d' ' -f1)
+  if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    log "terraform up to date ($out)"
+  else
+    log "building terraform $TERRAFORM_VERSION with $gover (a few minutes the first time) ..."
+    GOBIN="$TF_BIN" timeout "$STEP_TIMEOUT" go install -trimpath "github.com/hashicorp/terraform@$TERRAFORM_VERSION" ||
+      fail "go install github.com/hashicorp/terraform@$TERRAFORM_VERSION failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
+    echo "$want" >"$stamp"
+    log "built $out: $("$out" version | head -n1)"
+  fi
+
+  out="$TF_BIN/terraform-provider-vcd" stamp="$TF_BIN/.stamp-provider"
+  want=$( (echo "$gover $(go env GOOS GOARCH) $PROVIDER_VERSION"; cat "$TF_PROVIDER_DIR/go.mod" "$TF_PROVIDER_DIR/go.sum") | sha256sum | cut -d' ' -f1)
+  if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    log "terraform-provider-vcd up to date ($out)"
+    return
+  fi
+  log "building terraform-provider-vcd $PROVIDER_VERSION with $gover ..."
+  before=$(hash_of "$TF_PROVIDER_DIR/go.mod" "$TF_PROVIDER_DIR/go.sum")
+  (
+    cd "$TF_PROVIDER_DIR"
+    timeout "$STEP_TIMEOUT" go mod download ||
+      fail "go mod download (terraform provider) failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
+    timeout "$STEP_TIMEOUT" go build -trimpath \
+      -ldflags "-X github.com/vmware/terraform-provider-vcd/v3/vcd.BuildVersion=$PROVIDER_VERSION" \
+      -o "$out.tmp" github.com/vmware/terraform-provider-vcd/v3 ||
+      fail "go build of terraform-provider-vcd failed (see the compiler output above)"
+  ) || exit 1
+  mv -f "$out.tmp" "$out"
+  if [ "$(hash_of "$TF_PROVIDER_DIR/go.mod" "$TF_PROVIDER_DIR/go.sum")" != "$before" ]; then
+    log "WARNING: the build changed terraform/provider/go.mod or go.sum; the committed files are incomplete (review and keep the change)"
+    want=$( (echo "$gover $(go env GOOS GOARCH) $PROVIDER_VERSION"; cat "$TF_PROVIDER_DIR/go.mod" "$TF_PROVIDER_DIR/go.sum") | sha256sum | cut -d' ' -f1)
+  fi
+  echo "$want" >"$stamp"
+  log "built $out: $(go version -m "$out" | awk '$1 == "dep" && $2 ~ /go-vcloud-director/ {print $2, $3}')"
+}
+
 setup_pyvcloud() {
   local py
   py=$(command -v python3 || true)
@@ -155,8 +209,9 @@ setup_pyvcloud() {
 }
 
 case "$WHAT" in
-  all) build_govcd; build_capvcd; setup_pyvcloud ;;
+  all) build_govcd; build_capvcd; setup_pyvcloud; build_terraform ;;
   govcd) build_govcd ;;
   capvcd) build_capvcd ;;
   pyvcloud) setup_pyvcloud ;;
+  terraform) build_terraform ;;
 esac

@@ -6,10 +6,9 @@
  * See docs/conformance.md.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { startTessera } from '../helpers/tessera.js';
-import { oauthPath } from '../helpers/api.js';
+import { apiTokenFor, call } from './tls-client.js';
 import { DEMO_INVENTORY, demoVms } from '../../src/inventory/demo-spec.js';
 import { demoIds } from '../../src/inventory/demo.js';
 import { VCD_PRODUCT_VERSION } from '../../src/domain/product-version.js';
@@ -37,54 +36,6 @@ interface CapvcdSummary {
   sysadmin: boolean;
   steps: string[];
   expectedErrors: Record<string, string>;
-}
-
-/** HTTPS to the test server's self-signed certificate on loopback (fetch cannot skip verification). */
-function call(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, rejectUnauthorized: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-/** Password sign-in, then VCD's register + jwt-bearer pair: a new API token and its id. */
-async function apiTokenFor(base: string, user: string, org: string, password: string) {
-  const provider = org.toLowerCase() === 'system';
-  const signIn = await call(`${base}/cloudapi/1.0.0/sessions${provider ? '/provider' : ''}`, {
-    method: 'POST',
-    headers: {
-      Authorization: 'Basic ' + Buffer.from(`${user}@${org}:${password}`).toString('base64'),
-      Accept: 'application/json;version=37.2',
-    },
-  });
-  assert.equal(signIn.status, 200, `sign-in of ${user}@${org}: ${signIn.body}`);
-  const session = String(signIn.headers['x-vmware-vcloud-access-token']);
-  const register = await call(`${base}${oauthPath(org)}/register`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/json', Accept: 'application/json;version=' },
-    body: JSON.stringify({ client_name: `capvcd-conformance-${user}-${Date.now()}` }),
-  });
-  assert.equal(register.status, 200, register.body);
-  const clientId = JSON.parse(register.body).client_id as string;
-  const grant = await call(`${base}${oauthPath(org)}/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-    body: new URLSearchParams({
-      assertion: session,
-      client_id: clientId,
-      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-    }).toString(),
-  });
-  assert.equal(grant.status, 200, grant.body);
-  return { tokenId: `urn:vcloud:token:${clientId}`, refreshToken: JSON.parse(grant.body).refresh_token as string };
 }
 
 /** The VMs of one demo vApp as the scenario lists them: ids, ExtraConfig and tenant-visible metadata. */

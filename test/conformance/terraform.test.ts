@@ -1,0 +1,290 @@
+/**
+ * Terraform v1.5.7 with the vmware/vcd provider v3.14.1, both unmodified, against Tessera on HTTPS with the demo
+ * inventory (issue 12: "Terraform's vmware/vcd provider, unmodified"): what an operator onboarding a tenant and a
+ * tenant automating with API tokens run. Built by scripts/setup-conformance.sh (module proxy); the provider is
+ * given to Terraform through a CLI configuration's dev_overrides, so nothing is fetched from a registry.
+ *
+ * Every apply is followed by `terraform plan -detailed-exitcode`, which must find no difference: a value that does
+ * not read back as written is drift on every run for a real user. What Terraform did is then checked through
+ * Tessera's own API, not through Terraform's outputs alone.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startTessera } from '../helpers/tessera.js';
+import { apiTokenFor, call, exchangeFor, signInFor } from './tls-client.js';
+import { demoWorld, type DemoWorld } from './expect.js';
+import { CONFORMANCE_DIR, describeFailure, runProcess, scratchDir, setupConformance, type ProcessResult } from './support.js';
+
+type Server = Awaited<ReturnType<typeof startTessera>>;
+
+const TF_BIN = join(CONFORMANCE_DIR, 'terraform', 'bin');
+const TERRAFORM = join(TF_BIN, 'terraform');
+const RUN_TIMEOUT_MS = 3 * 60_000;
+const XML = 'application/*+xml;version=36.1';
+const JSON_ACCEPT = 'application/*+json;version=36.1';
+
+describe('Terraform v1.5.7 + vmware/vcd v3.14.1 against Tessera', { timeout: 30 * 60_000 }, () => {
+  let server: Server;
+  let world: DemoWorld;
+  const scratch = scratchDir('tessera-terraform-');
+  let env: NodeJS.ProcessEnv;
+
+  before(
+    async () => {
+      setupConformance('terraform');
+      world = demoWorld();
+      server = await startTessera({ https: true, demo: true, config: { signInRateLimit: 1000 } });
+      const cliConfig = join(scratch.dir, 'terraformrc');
+      writeFileSync(cliConfig, `provider_installation {\n  dev_overrides { "vmware/vcd" = "${TF_BIN}" }\n  direct {}\n}\n`);
+      // A home of its own (Terraform writes ~/.terraform.d), no update check, no colour, and the provider's own
+      // log off: it writes go-vcloud-director's requests only when asked.
+      env = { HOME: scratch.dir, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', NO_COLOR: '1' };
+    },
+    { timeout: 25 * 60_000 },
+  );
+
+  after(async () => {
+    await server?.stop();
+    scratch.remove();
+  });
+
+  const providerBlock = (auth: string) =>
+    `terraform {\n  required_providers {\n    vcd = { source = "vmware/vcd" }\n  }\n}\n` +
+    `provider "vcd" {\n  url = "${server.baseUrl}/api"\n  allow_unverified_ssl = true\n  max_retry_timeout = 30\n${auth}\n}\n`;
+
+  /** A Terraform root module in its own directory; `files` are written beside main.tf. */
+  function workspace(name: string, main: string, files: Record<string, string> = {}): string {
+    const dir = join(scratch.dir, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'main.tf'), main);
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text, { mode: 0o600 });
+    return dir;
+  }
+
+  const terraform = (dir: string, ...args: string[]): Promise<ProcessResult> =>
+    runProcess(TERRAFORM, [`-chdir=${dir}`, ...args, '-no-color'], { env, timeoutMs: RUN_TIMEOUT_MS });
+
+  async function apply(dir: string, label: string): Promise<void> {
+    const result = await terraform(dir, 'apply', '-auto-approve', '-input=false');
+    assert.equal(result.code, 0, describeFailure(`terraform apply (${label})`, result, RUN_TIMEOUT_MS));
+    const plan = await terraform(dir, 'plan', '-detailed-exitcode', '-input=false');
+    // 0: no changes; 2: changes (drift); 1: an error.
+    assert.equal(plan.code, 0, describeFailure(`terraform plan after apply (${label}) must find no drift`, plan, RUN_TIMEOUT_MS));
+  }
+
+  async function destroy(dir: string, label: string): Promise<void> {
+    const result = await terraform(dir, 'destroy', '-auto-approve', '-input=false');
+    assert.equal(result.code, 0, describeFailure(`terraform destroy (${label})`, result, RUN_TIMEOUT_MS));
+  }
+
+  async function output(dir: string): Promise<Record<string, { value: unknown }>> {
+    const result = await terraform(dir, 'output', '-json');
+    assert.equal(result.code, 0, describeFailure('terraform output', result, RUN_TIMEOUT_MS));
+    return JSON.parse(result.stdout) as Record<string, { value: unknown }>;
+  }
+
+  /** The org as the provider reads it back, through Tessera's admin API (the System administrator's session). */
+  async function adminOrg(session: string, name: string) {
+    const auth = { Authorization: `Bearer ${session}` };
+    const list = JSON.parse((await call(`${server.baseUrl}/api/org`, { headers: { ...auth, Accept: JSON_ACCEPT } })).body) as {
+      org: Array<{ name: string; href: string }>;
+    };
+    const ref = list.org.find((o) => o.name === name);
+    if (!ref) return null;
+    const href = ref.href.replace('/api/org/', '/api/admin/org/');
+    const doc = await call(href, { headers: { ...auth, Accept: XML } });
+    const metadata = await call(`${href}/metadata`, { headers: { ...auth, Accept: XML } });
+    return { href, xml: doc.body, metadata: metadata.body };
+  }
+
+  const ORG = 'tf-tenant';
+  const OPS_PASSWORD = 'Tf-Ops-Password-2026!';
+  const orgConfig = (o: { description: string; costCenter: string; withTier: boolean; role: string }) =>
+    `
+resource "vcd_org" "tenant" {
+  name             = "${ORG}"
+  full_name        = "Terraform Tenant"
+  description      = "${o.description}"
+  is_enabled       = true
+  delete_recursive = true
+  delete_force     = true
+  deployed_vm_quota = 40
+  vapp_lease {
+    maximum_runtime_lease_in_sec          = 3600
+    power_off_on_runtime_lease_expiration = true
+    maximum_storage_lease_in_sec          = 0
+    delete_on_storage_lease_expiration    = false
+  }
+  vapp_template_lease {
+    maximum_storage_lease_in_sec       = 604800
+    delete_on_storage_lease_expiration = true
+  }
+  account_lockout {
+    enabled                       = true
+    invalid_logins_before_lockout = 10
+    lockout_interval_minutes      = 60
+  }
+  metadata_entry {
+    key         = "costcenter"
+    value       = "${o.costCenter}"
+    type        = "MetadataStringValue"
+    user_access = "READWRITE"
+    is_system   = false
+  }
+  metadata_entry {
+    key         = "contract"
+    value       = "gold"
+    type        = "MetadataStringValue"
+    user_access = "PRIVATE"
+    is_system   = true
+  }
+${
+  o.withTier
+    ? `  metadata_entry {
+    key         = "tier"
+    value       = "2"
+    type        = "MetadataNumberValue"
+    user_access = "READWRITE"
+    is_system   = false
+  }`
+    : ''
+}
+}
+
+resource "vcd_org_user" "ops" {
+  org            = vcd_org.tenant.name
+  name           = "ops"
+  password       = "${OPS_PASSWORD}"
+  role           = "${o.role}"
+  full_name      = "Tenant Operations"
+  email_address  = "ops@example.com"
+  enabled        = true
+  take_ownership = true
+}
+
+output "org_id" { value = vcd_org.tenant.id }
+output "user_id" { value = vcd_org_user.ops.id }
+`;
+
+  let orgDir = '';
+
+  test('a System administrator (password) creates an org with settings and metadata, and its administrator', async () => {
+    orgDir = workspace(
+      'org',
+      providerBlock(`  org = "System"\n  user = "administrator"\n  password = var.admin_password`) +
+        'variable "admin_password" {\n  type = string\n  sensitive = true\n}\n' +
+        orgConfig({ description: 'made by Terraform', costCenter: '42', withTier: true, role: 'Organization Administrator' }),
+      { 'terraform.tfvars': `admin_password = "${server.adminPassword}"\n` },
+    );
+    await apply(orgDir, 'create the org and its user');
+    const out = await output(orgDir);
+    assert.match(String(out.org_id?.value), /^urn:vcloud:org:[0-9a-f-]{36}$/);
+    assert.match(String(out.user_id?.value), /^urn:vcloud:user:[0-9a-f-]{36}$/);
+
+    const admin = await signInFor(server.baseUrl, 'administrator', 'System', server.adminPassword);
+    const org = await adminOrg(admin, ORG);
+    assert.ok(org, `${ORG} exists`);
+    assert.match(org.xml, /<Description>made by Terraform<\/Description>/);
+    assert.match(org.xml, /<DeploymentLeaseSeconds>3600<\/DeploymentLeaseSeconds>/);
+    assert.match(org.xml, /<InvalidLoginsBeforeLockout>10<\/InvalidLoginsBeforeLockout>/);
+    assert.match(org.metadata, /<Key>costcenter<\/Key><TypedValue xsi:type="MetadataStringValue"><Value>42<\/Value>/);
+    assert.match(org.metadata, /<Domain visibility="PRIVATE">SYSTEM<\/Domain><Key>contract<\/Key>/);
+    assert.match(org.metadata, /<Key>tier<\/Key><TypedValue xsi:type="MetadataNumberValue"><Value>2<\/Value>/);
+    // The new administrator signs in.
+    assert.ok((await signInFor(server.baseUrl, 'ops', ORG, OPS_PASSWORD)).length > 32);
+  });
+
+  test('changes apply in place: description, a metadata value, a metadata entry removed, the user\u2019s role', async () => {
+    writeFileSync(
+      join(orgDir, 'main.tf'),
+      readFileSync(join(orgDir, 'main.tf'), 'utf8').replace(
+        /\nresource "vcd_org" "tenant"[\s\S]*$/,
+        orgConfig({ description: 'changed by Terraform', costCenter: '43', withTier: false, role: 'vApp Author' }),
+      ),
+    );
+    await apply(orgDir, 'update');
+    const admin = await signInFor(server.baseUrl, 'administrator', 'System', server.adminPassword);
+    const org = (await adminOrg(admin, ORG))!;
+    assert.match(org.xml, /<Description>changed by Terraform<\/Description>/);
+    assert.match(org.metadata, /<Key>costcenter<\/Key><TypedValue xsi:type="MetadataStringValue"><Value>43<\/Value>/);
+    assert.doesNotMatch(org.metadata, /<Key>tier<\/Key>/);
+    assert.match(org.xml, /<UserReference [^>]*name="ops"/);
+    const session = await call(`${server.baseUrl}/cloudapi/1.0.0/sessions/current`, {
+      headers: {
+        Authorization: `Bearer ${await signInFor(server.baseUrl, 'ops', ORG, OPS_PASSWORD)}`,
+        Accept: 'application/json;version=37.0',
+      },
+    });
+    assert.deepEqual(JSON.parse(session.body).roles, ['vApp Author']);
+  });
+
+  let tokenDir = '';
+
+  test('the new user creates an API token with vcd_api_token; a provider on that token file reads the org', async () => {
+    tokenDir = workspace(
+      'token',
+      providerBlock(`  org = "${ORG}"\n  user = "ops"\n  password = "${OPS_PASSWORD}"`) +
+        `resource "vcd_api_token" "ci" {\n  name = "ci"\n  file_name = "ci-token.json"\n  allow_token_file = true\n}\n` +
+        'output "token_id" { value = vcd_api_token.ci.id }\n',
+    );
+    await apply(tokenDir, 'vcd_api_token');
+    const file = JSON.parse(readFileSync(join(tokenDir, 'ci-token.json'), 'utf8')) as { token_type: string; refresh_token: string };
+    assert.equal(file.token_type, 'API Token');
+    assert.ok(file.refresh_token.length >= 32);
+    const exchanged = await exchangeFor(server.baseUrl, ORG, file.refresh_token);
+    assert.equal(exchanged.status, 200, exchanged.body);
+
+    const readDir = workspace(
+      'token-read',
+      providerBlock(
+        `  org = "${ORG}"\n  auth_type = "api_token_file"\n  api_token_file = "${join(tokenDir, 'ci-token.json')}"\n  allow_api_token_file = true`,
+      ) + `data "vcd_org" "mine" {\n  name = "${ORG}"\n}\noutput "full_name" { value = data.vcd_org.mine.full_name }\n`,
+    );
+    await apply(readDir, 'a provider on the API token file');
+    assert.equal((await output(readDir)).full_name?.value, 'Terraform Tenant');
+    // The provider exchanged the token; the file is left as it was (an API token does not rotate).
+    assert.equal(JSON.parse(readFileSync(join(tokenDir, 'ci-token.json'), 'utf8')).refresh_token, file.refresh_token);
+  });
+
+  test('destroying vcd_api_token revokes it: the file\u2019s token is refused from the next request', async () => {
+    const file = JSON.parse(readFileSync(join(tokenDir, 'ci-token.json'), 'utf8')) as { refresh_token: string };
+    await destroy(tokenDir, 'vcd_api_token');
+    const refused = await exchangeFor(server.baseUrl, ORG, file.refresh_token);
+    assert.equal(refused.status, 400, refused.body);
+    // VCD's error envelope, as the token endpoint answers every OAuth error (docs/errors.md).
+    assert.equal(JSON.parse(refused.body).minorErrorCode, 'invalid_grant', refused.body);
+  });
+
+  test('a tenant on an API token reads its org, its VDC with storage profiles, and its VMs as the demo holds them', async () => {
+    const { refreshToken: apiToken } = await apiTokenFor(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    const vdc = world.vdcs.find((v) => v.org === 'acme')!.name;
+    const vms = world.vms.filter((v) => v.org === 'acme' && v.vdc === vdc && !v.template).map((v) => v.name);
+    const dir = workspace(
+      'tenant-reads',
+      providerBlock(`  org = "acme"\n  auth_type = "api_token"\n  api_token = var.token`) +
+        'variable "token" {\n  type = string\n  sensitive = true\n}\n' +
+        `data "vcd_org" "acme" {\n  name = "acme"\n}\n` +
+        `data "vcd_org_vdc" "vdc" {\n  org = "acme"\n  name = "${vdc}"\n}\n` +
+        `data "vcd_resource_list" "vms" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "vms"\n  resource_type = "vcd_vapp_vm"\n  list_mode = "name"\n}\n` +
+        'output "full_name" { value = data.vcd_org.acme.full_name }\n' +
+        'output "profiles" { value = [for p in data.vcd_org_vdc.vdc.storage_profile : p.name] }\n' +
+        'output "vms" { value = data.vcd_resource_list.vms.list }\n',
+      { 'terraform.tfvars': `token = "${apiToken}"\n` },
+    );
+    await apply(dir, 'tenant reads');
+    const out = await output(dir);
+    assert.equal(typeof out.full_name?.value, 'string');
+    assert.ok((out.profiles?.value as string[]).length >= 1, 'the VDC lists its storage profiles');
+    assert.deepEqual([...(out.vms?.value as string[])].sort(), [...vms].sort());
+    // Reading did not use the token up: it still exchanges after the run.
+    assert.equal((await exchangeFor(server.baseUrl, 'acme', apiToken)).status, 200);
+  });
+
+  test('destroying the org and its user removes both', async () => {
+    await destroy(orgDir, 'the org and its user');
+    const admin = await signInFor(server.baseUrl, 'administrator', 'System', server.adminPassword);
+    assert.equal(await adminOrg(admin, ORG), null);
+  });
+});
