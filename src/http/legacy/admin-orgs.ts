@@ -20,7 +20,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../domain/principal.js';
-import type { Org } from '../../store/store.js';
+import type { Org, Store } from '../../store/store.js';
 import type { OrgInput } from '../../auth/org-admin.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { badRequest, forbidden } from '../../domain/errors.js';
@@ -140,18 +140,20 @@ function flag(value: unknown, name: string): boolean {
   throw badRequest(`${name} must be true or false`);
 }
 
+/** The org a provider write targets: the 403 for tenants comes first, then unknown ids get the same 403. */
+export async function orgToManageIn(store: Store, principal: Principal, segment: string): Promise<Org> {
+  if (!can(principal, 'org.manage')) throw forbidden();
+  const id = idFromPathSegment(segment, 'org');
+  const org = id ? await store.getOrg(id) : undefined;
+  if (!org) throw forbidden();
+  return org;
+}
+
 export const legacyAdminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = () => app.tessera;
   const store = () => app.tessera.store;
 
-  /** The org a provider write targets: the 403 for tenants comes first, then unknown ids get the same 403. */
-  const orgToManage = async (principal: Principal, segment: string): Promise<Org> => {
-    if (!can(principal, 'org.manage')) throw forbidden();
-    const id = idFromPathSegment(segment, 'org');
-    const org = id ? await store().getOrg(id) : undefined;
-    if (!org) throw forbidden();
-    return org;
-  };
+  const orgToManage = (principal: Principal, segment: string) => orgToManageIn(store(), principal, segment);
 
   const sendAdminOrg = async (request: FastifyRequest, reply: FastifyReply, org: Org, tasks: TaskRow[] = []) => {
     const [vdcs, users, roles] = await Promise.all([listVdcsOfOrg(store(), org.id), store().listUsers(org.id), store().listRoles(org.id)]);

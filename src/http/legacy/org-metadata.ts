@@ -16,10 +16,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Principal } from '../../domain/principal.js';
-import type { Org } from '../../store/store.js';
+import type { Org, TaskRow } from '../../store/store.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { badRequest, forbidden } from '../../domain/errors.js';
-import { can } from '../../domain/policy.js';
 import {
   MAX_METADATA_ENTRIES,
   MAX_METADATA_KEY_LENGTH,
@@ -35,6 +34,7 @@ import { inventoryScope } from '../../inventory/scope.js';
 import { metadataValueDocument, metadataValueJson } from '../../inventory/documents/metadata.js';
 import { taskTree } from '../../inventory/documents/task.js';
 import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
+import { orgToManageIn } from './admin-orgs.js';
 import { parseXmlBody, type XmlElement } from './xml-input.js';
 import {
   AnyQuerystring,
@@ -102,14 +102,7 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
     return readableOr403(principal, kind, id ? await store().getOrg(id) : undefined);
   };
 
-  /** The org a write targets: the 403 for tenants comes first, then unknown ids get the same 403. */
-  const orgToManage = async (principal: Principal, segment: string): Promise<Org> => {
-    if (!can(principal, 'org.manage')) throw forbidden();
-    const id = idFromPathSegment(segment, 'org');
-    const org = id ? await store().getOrg(id) : undefined;
-    if (!org) throw forbidden();
-    return org;
-  };
+  const orgToManage = (principal: Principal, segment: string) => orgToManageIn(store(), principal, segment);
 
   const metadataTask = (principal: Principal, verb: string) => ({
     operationName: 'metadataUpdate',
@@ -119,7 +112,7 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
     actor: principal,
   });
 
-  const sendTask = async (request: FastifyRequest, reply: FastifyReply, run: () => Promise<{ task: Parameters<typeof taskTree>[1] }>) => {
+  const sendTask = async (request: FastifyRequest, reply: FastifyReply, run: () => Promise<{ task: TaskRow }>) => {
     const { task } = await run();
     reply.code(202);
     return sendDocument(request, reply, MEDIA.task, taskTree(baseUrl(request), task));
