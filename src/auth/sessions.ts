@@ -2,6 +2,17 @@
  * Password sign-in (with TOTP as a second step when enrolled), sign-out, and "end every session of a user".
  * Every credential failure is the same 401 whatever went wrong (unknown org, unknown or disabled user, wrong
  * password, provider/tenant endpoint mismatch), and costs the same argon2 verification.
+ *
+ * One exception, the org's account lockout (auth/password-lockout.ts): a locked account is answered 401
+ * ACCOUNT_LOCKED, "locked, an administrator can unlock it", whatever the password, until the lock ends or an
+ * administrator unlocks. Decision: that answer tells whoever typed the name that the account exists (and is
+ * locked), which the plain 401 never does. We accept it because an operator and the locked user need to know why
+ * a right password fails and who can help (VCD also answers a locked account with 401 and says so), and because
+ * it is a poor enumeration tool: it appears only in orgs that turned the lockout on, only after that org's number
+ * of wrong passwords against that one existing account (an unknown name never locks), each attempt spending the
+ * per-address budget (sign-in-guard.ts) and locking a real account, which the org's trail records (`user.locked`).
+ * It is never an answer about the password: the lock is checked before it, and the answer is the same for a right
+ * and a wrong one.
  */
 import { randomBytes } from 'node:crypto';
 import type { Store, User, Org } from '../store/store.js';
@@ -14,7 +25,10 @@ import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { verifyPassword } from './passwords.js';
 import { matchTotpStep } from './totp.js';
-import { TesseraError, badCredentials } from '../domain/errors.js';
+import { TesseraError, accountLocked, badCredentials } from '../domain/errors.js';
+import { lockoutRule, passwordLockedUntil } from '../domain/account-lock.js';
+import { parseOrgSettings } from '../domain/org-settings.js';
+import { PasswordLockout } from './password-lockout.js';
 import { isSystemOrgName } from '../domain/rights.js';
 import { SignInGuard } from './sign-in-guard.js';
 import { looksLikeRecoveryCode, type RecoveryCodeService } from './recovery-codes.js';
@@ -43,6 +57,7 @@ export class SessionService {
   private readonly audit: AuditLog;
   private readonly guard: SignInGuard;
   private readonly recoveryCodes: RecoveryCodeService;
+  private readonly lockout: PasswordLockout;
 
   constructor(deps: {
     store: Store;
@@ -55,6 +70,7 @@ export class SessionService {
   }) {
     this.recoveryCodes = deps.recoveryCodes;
     this.store = deps.store;
+    this.lockout = new PasswordLockout(deps.store);
     this.config = deps.config;
     this.accessTokens = deps.accessTokens;
     this.authenticator = deps.authenticator;
@@ -69,28 +85,69 @@ export class SessionService {
 
   async signIn(req: SignInRequest): Promise<SignedIn> {
     const account = `${req.userName.toLowerCase()}@${req.orgName.toLowerCase()}`;
-    this.guard.admit(req.ip, account);
+    this.guard.admitAddress(req.ip);
     const org = await this.store.getOrgByName(req.orgName);
+    // The org's account lockout, when on, governs its accounts instead of this node's per-account budget: a lock
+    // an administrator can see (IsLocked) and undo (unlock), the same on every node (sign-in-guard.ts).
+    const rule = org ? lockoutRule(parseOrgSettings(org.settings).passwordPolicy) : null;
+    const brakeKey = rule === null ? account : null;
+    if (brakeKey !== null) this.guard.admitAccount(brakeKey);
     const user = org ? await this.store.getUserByName(org.id, req.userName) : undefined;
-    const passwordOk = await verifyPassword(user?.password_hash ?? null, req.password);
     const endpointOk = req.endpoint === 'any' || (org !== undefined && (req.endpoint === 'provider') === isSystemOrgName(org.name));
+    const now = Date.now();
+    const lockedUntil = user ? passwordLockedUntil(user, now) : null;
+    if (org && user && lockedUntil !== null && endpointOk && user.is_enabled === 1 && org.is_enabled === 1) {
+      // Refused before the password is checked: whatever was typed, so the lock is no password oracle and a
+      // locked account under attack costs no argon2 work.
+      await this.refuse(req, brakeKey, org, user, 'account locked');
+      throw accountLocked(lockedUntil, now);
+    }
+    const passwordOk = await verifyPassword(user?.password_hash ?? null, req.password);
     if (!org || !user || !passwordOk || !endpointOk || user.is_enabled !== 1 || org.is_enabled !== 1) {
-      this.guard.failed(req.ip, account);
-      // The submitted name is kept only when it names a real user: people type passwords into that field, and
-      // org administrators read this trail.
-      await this.audit.record({
-        type: 'session.refused',
-        outcome: 'failure',
-        org: org ? { id: org.id, name: org.name } : null,
-        actor: user ? { id: user.id, name: user.name } : null,
-        ip: req.ip,
-        details: { reason: 'bad credentials' },
-      });
+      const outcome = org && user && !passwordOk && rule !== null ? await this.lockout.failed(user.id, rule, Date.now()) : null;
+      if (outcome?.kind === 'locked') {
+        await this.audit.record({
+          type: 'user.locked',
+          outcome: 'failure',
+          org: { id: org!.id, name: org!.name },
+          actor: { id: user!.id, name: user!.name },
+          ip: req.ip,
+          details: { reason: 'too many failed sign-ins', attempts: rule!.attempts, lockedUntil: new Date(outcome.until).toISOString() },
+        });
+      }
+      await this.refuse(req, brakeKey, org, user, 'bad credentials');
+      // The attempt that locks, and those of a parallel burst that found the lock, are told so (enabled users only:
+      // a disabled user's answer says nothing more than "Invalid credentials").
+      const lockEnd = outcome?.kind === 'locked' || outcome?.kind === 'alreadyLocked' ? outcome.until : null;
+      if (lockEnd !== null && lockEnd > Date.now() && endpointOk && user!.is_enabled === 1 && org!.is_enabled === 1) {
+        throw accountLocked(lockEnd);
+      }
       throw badCredentials();
     }
-    this.guard.succeeded(account);
+    if (brakeKey !== null) this.guard.succeeded(brakeKey);
+    await this.lockout.succeeded(user);
     if (user.totp_enabled === 1) await this.checkSecondFactor(user, org, req);
     return this.startSession(user, org, req.ip);
+  }
+
+  /** A refused sign-in: counted by the guard and audited. */
+  private async refuse(req: SignInRequest, brakeKey: string | null, org: Org | undefined, user: User | undefined, reason: string) {
+    this.guard.failed(req.ip, brakeKey);
+    // The submitted name is kept only when it names a real user: people type passwords into that field, and
+    // org administrators read this trail.
+    await this.audit.record({
+      type: 'session.refused',
+      outcome: 'failure',
+      org: org ? { id: org.id, name: org.name } : null,
+      actor: user ? { id: user.id, name: user.name } : null,
+      ip: req.ip,
+      details: { reason },
+    });
+  }
+
+  /** An administrator's unlock reaches this node's in-memory per-account budget too (sign-in-guard.ts). */
+  forgetFailedSignIns(userName: string, orgName: string): void {
+    this.guard.forgetAccount(`${userName.toLowerCase()}@${orgName.toLowerCase()}`);
   }
 
   /**
@@ -119,6 +176,9 @@ export class SessionService {
     ) {
       throw badCredentials();
     }
+    // Locked since the password step (by someone else's guesses, say): the lock holds here too.
+    const lockedUntil = passwordLockedUntil(user, Date.now());
+    if (lockedUntil !== null) throw accountLocked(lockedUntil);
     const signIn: SignInRequest = {
       userName: user.name,
       orgName: org.name,

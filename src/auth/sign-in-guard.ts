@@ -8,6 +8,13 @@
  * Counted per node, in memory, like the other limits: a brake, not a ledger. Success clears the account's
  * failures (only its owner can succeed) but never the address's (a sprayer with one valid account of their own
  * could otherwise reset it between guesses).
+ *
+ * With the org's account lockout (auth/password-lockout.ts), which is persisted, shown as `IsLocked` and undone by
+ * an administrator's unlock: when the org has it on, the org's lockout governs its accounts and the per-account
+ * budget here is not applied to them (sessions.ts), so no second, hidden lock refuses a right password there. The
+ * per-address budget always applies (an anti-spraying brake, which a lock of one account cannot replace). When the
+ * org has it off, the per-account budget is the only brake on guessing one account, and stays; an unlock clears
+ * it on the node that served the unlock (`forgetAccount`), and elsewhere its window ends it.
  */
 import { tooManyRequests } from '../domain/errors.js';
 
@@ -69,12 +76,30 @@ export class SignInGuard {
     if (wait > 0) throw tooManyRequests(wait, 'Too many failed sign-in attempts; retry later');
   }
 
-  failed(ip: string, account: string): void {
+  /** Throws 429 (with Retry-After) when the address has spent its failures. */
+  admitAddress(ip: string): void {
+    const wait = this.byAddress.retryAfter(ip);
+    if (wait > 0) throw tooManyRequests(wait, 'Too many failed sign-in attempts; retry later');
+  }
+
+  /** Throws 429 (with Retry-After) when the account has spent its failures. */
+  admitAccount(account: string): void {
+    const wait = this.byAccount.retryAfter(account);
+    if (wait > 0) throw tooManyRequests(wait, 'Too many failed sign-in attempts; retry later');
+  }
+
+  /** A failed sign-in; `account` null when the org's lockout governs the account (nothing counted for it here). */
+  failed(ip: string, account: string | null): void {
     this.byAddress.fail(ip);
-    this.byAccount.fail(account);
+    if (account !== null) this.byAccount.fail(account);
   }
 
   succeeded(account: string): void {
+    this.byAccount.clear(account);
+  }
+
+  /** An administrator's unlock: the account's failures on this node are forgotten (the address's stay). */
+  forgetAccount(account: string): void {
     this.byAccount.clear(account);
   }
 }

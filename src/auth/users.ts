@@ -14,6 +14,7 @@ import type { Principal } from '../domain/principal.js';
 import { hashPassword, passwordProblem } from './passwords.js';
 import { TesseraError, badRequest } from '../domain/errors.js';
 import { userNameProblem } from '../domain/user-name.js';
+import { lockedUntil } from '../domain/account-lock.js';
 
 export interface NewUser {
   orgId: string;
@@ -141,16 +142,26 @@ export class UserService {
     if (actor) await this.recordChange('user.deleted', actor, user, ip);
   }
 
-  /** Ends a second-factor lockout (VCD's "unlock"): the failure count starts again from zero. */
+  /**
+   * VCD's "unlock": ends the org's account lockout and the second-factor lockout, and both failure counts start
+   * again from zero; this node's in-memory per-account sign-in budget is cleared too (sign-in-guard.ts).
+   */
   async unlock(user: User, actor: Principal, ip: string | null): Promise<User> {
-    await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0 });
+    await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0, password_failures: 0, password_locked_until: 0 });
     const updated = (await this.store.getUser(user.id))!;
+    const orgName = (await this.store.getOrg(user.org_id))?.name ?? '';
+    this.sessions.forgetFailedSignIns(user.name, orgName);
+    const now = Date.now();
     await this.audit.record({
       type: 'user.unlocked',
       actor: { id: actor.userId, name: actor.userName },
-      org: { id: user.org_id, name: (await this.store.getOrg(user.org_id))?.name ?? '' },
+      org: { id: user.org_id, name: orgName },
       ip,
-      details: { user: user.name, userId: user.id },
+      details: {
+        user: user.name,
+        userId: user.id,
+        wasLocked: lockedUntil(user, now) !== null,
+      },
     });
     return updated;
   }

@@ -19,6 +19,7 @@ import { action } from './io.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { readAllStdin } from './prompt.js';
 import { progressOnStderr } from './progress.js';
+import { passwordLockedUntil } from '../domain/account-lock.js';
 
 interface StoreFlags {
   dataDir?: string;
@@ -41,7 +42,7 @@ export function registerStoreAdminCommands(admin: Command): void {
       .command('reset-password')
       .argument('<user@org>', 'the user, e.g. administrator@System')
       .description(
-        "Set a new password directly in the store (a locked-out System administrator): ends the user's sessions on every node and clears a TOTP lockout",
+        "Set a new password directly in the store (a locked-out System administrator): ends the user's sessions on every node and clears a TOTP or account lockout",
       )
       .option('--password-stdin', 'read the new password from standard input (else a strong one is generated and printed once)'),
   )
@@ -151,20 +152,31 @@ async function runResetPassword(who: string, flags: StoreFlags & { passwordStdin
     // UserService.update: the new hash, then a user-level revocation (sessions_not_before and the revocation
     // feed), so every running node refuses the user's old sessions.
     await services.users.update(user, { password });
-    const wasLocked = user.totp_failures > 0 || user.totp_locked_until > Date.now();
-    await store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0 });
+    const wasLocked = user.totp_failures > 0 || Number(user.totp_locked_until) > Date.now();
+    const wasAccountLocked = passwordLockedUntil(user, Date.now()) !== null;
+    // Both lockouts end (the second factor's and the org's account lockout), with their counts.
+    await store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0, password_failures: 0, password_locked_until: 0 });
     await services.audit.record({
       type: 'user.passwordChanged',
       actor: null,
       org: { id: org.id, name: org.name },
-      details: { user: user.name, userId: user.id, via: 'tessera admin reset-password', totpLockoutCleared: wasLocked },
+      details: {
+        user: user.name,
+        userId: user.id,
+        via: 'tessera admin reset-password',
+        totpLockoutCleared: wasLocked,
+        accountLockoutCleared: wasAccountLocked,
+      },
     });
     const name = `${user.name}@${org.name}`;
     if (chosen === null) {
       process.stdout.write(`${password}\n`);
       process.stderr.write(`New password for ${name} above (shown once).`);
     } else process.stderr.write(`Set the password of ${name}.`);
-    process.stderr.write(` Their sessions have ended${wasLocked ? ' and the TOTP lockout is cleared' : ''}; API tokens still work.\n`);
+    const cleared = [wasLocked ? 'the TOTP lockout' : null, wasAccountLocked ? 'the account lockout' : null].filter((x) => x !== null);
+    process.stderr.write(
+      ` Their sessions have ended${cleared.length > 0 ? ` and ${cleared.join(' and ')} ${cleared.length > 1 ? 'are' : 'is'} cleared` : ''}; API tokens still work.\n`,
+    );
     if (user.is_enabled === 0) process.stderr.write(`Note: ${name} is disabled and cannot sign in until enabled.\n`);
   } finally {
     await services.stop();

@@ -17,6 +17,8 @@ export const ERROR_CATALOGUE = {
   DUPLICATE_NAME: { status: 400, minor: 'DUPLICATE_NAME' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, minor: 'UNSUPPORTED_MEDIA_TYPE' },
   TOO_MANY_REQUESTS: { status: 429, minor: 'TOO_MANY_REQUESTS' },
+  // The org's account lockout (VCD answers a locked account with 401; docs/security.md "Account lockout").
+  ACCOUNT_LOCKED: { status: 401, minor: 'ACCOUNT_LOCKED' },
   // Second sign-in factor (Tessera extension; see README "Sign-in with TOTP").
   TOTP_REQUIRED: { status: 401, minor: 'TOTP_REQUIRED' },
   TOTP_INVALID: { status: 401, minor: 'TOTP_INVALID' },
@@ -60,6 +62,18 @@ export class TesseraError extends Error {
 export const badRequest = (message: string) => new TesseraError('BAD_REQUEST', message);
 /** The one 401 for every failed sign-in: no oracle for unknown org, unknown user, disabled user or bad password. */
 export const badCredentials = () => new TesseraError('UNAUTHORIZED', 'Invalid credentials');
+/**
+ * A sign-in refused because the org's account lockout is in force, whatever the password (checking it would make
+ * the lock a password oracle). Says what the user can do: wait, or ask an administrator of the org to unlock.
+ */
+export const accountLocked = (lockedUntilMs: number, now = Date.now()) => {
+  const minutes = Math.max(1, Math.ceil((lockedUntilMs - now) / 60_000));
+  return new TesseraError(
+    'ACCOUNT_LOCKED',
+    `This account is locked after too many failed sign-in attempts. An administrator of its organization can unlock it; ` +
+      `otherwise it unlocks in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+  );
+};
 export const unauthenticated = (message = 'Authentication is required: the access token is missing, invalid, expired or revoked') =>
   new TesseraError('UNAUTHORIZED', message);
 /** VCD answers 403 both for "not allowed" and "does not exist" (vcd-wire §6, §7). */

@@ -23,6 +23,7 @@ import * as m0016 from './migrations/0016_vm_sort_indexes.js';
 import * as m0017 from './migrations/0017_drop_full_revoked_index.js';
 import * as m0018 from './migrations/0018_minted_token_counts.js';
 import * as m0019 from './migrations/0019_token_list_changes.js';
+import * as m0020 from './migrations/0020_password_lockout.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -51,6 +52,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0017_drop_full_revoked_index', m0017],
   ['0018_minted_token_counts', m0018],
   ['0019_token_list_changes', m0019],
+  ['0020_password_lockout', m0020],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

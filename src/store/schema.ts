@@ -58,6 +58,12 @@ export interface UserTable {
   two_factor_reset_at: ColumnType<number, number | undefined, number>;
   /** The IANA time zone the user chose (domain/time-zone.ts); null: UTC. Migration 0014. */
   time_zone: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * The org's account lockout (auth/password-lockout.ts): consecutive wrong passwords since the last success or
+   * lockout, and when the lockout they caused ends (epoch ms; 0: none). Migration 0020.
+   */
+  password_failures: ColumnType<number, number | undefined, number>;
+  password_locked_until: ColumnType<number, number | undefined, number>;
 }
 
 export interface GroupTable {

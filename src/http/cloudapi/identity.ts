@@ -43,6 +43,7 @@ import type { Group, Role, User } from '../../store/store.js';
 import { requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
 import { badRequest, forbidden, tooManyRequests, TesseraError } from '../../domain/errors.js';
 import { verifyPassword } from '../../auth/passwords.js';
+import { lockedUntil } from '../../domain/account-lock.js';
 import { can, hasProviderView, refusal, type Action } from '../../domain/policy.js';
 import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES } from '../../domain/rights.js';
 import type { UserPatch } from '../../auth/identity-admin.js';
@@ -148,7 +149,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
       enabled: u.is_enabled === 1,
       isGroupRole: false,
       providerType: 'LOCAL',
-      locked: false,
+      locked: lockedUntil(u, Date.now()) !== null,
       stranded: false,
       deployedVmQuota: u.deployed_vm_quota,
       storedVmQuota: u.stored_vm_quota,

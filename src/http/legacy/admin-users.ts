@@ -29,6 +29,7 @@ import { can, refusal } from '../../domain/policy.js';
 import { MAX_SETTING_INT } from '../../domain/org-settings.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
 import { userTree } from '../../inventory/documents/user.js';
+import { lockedUntil } from '../../domain/account-lock.js';
 import {
   AnyQuerystring,
   ApiHeaders,
@@ -202,7 +203,9 @@ export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (doc.deployedVmQuota !== undefined && doc.deployedVmQuota !== user.deployed_vm_quota) patch.deployedVmQuota = doc.deployedVmQuota;
     if (doc.storedVmQuota !== undefined && doc.storedVmQuota !== user.stored_vm_quota) patch.storedVmQuota = doc.storedVmQuota;
     if (doc.password !== undefined) patch.password = doc.password;
-    const unlock = !doc.locked && Number(user.totp_locked_until) > Date.now();
+    // IsLocked false while a lockout is in force is Terraform's unlock (vcd_org_user `is_locked = false`; govcd's
+    // UpdateSimple sends it); IsLocked true is no change: only failed sign-ins lock.
+    const unlock = !doc.locked && lockedUntil(user, Date.now()) !== null;
     // Even an empty change is authorized as one: the caller must be allowed to manage this user.
     if (!can(principal, 'user.manage', { orgId: user.org_id })) throw refusal(principal, 'user.manage');
     const spec = await userTask('userUpdateUser', 'Updated', principal, user.org_id);

@@ -5,6 +5,7 @@
  */
 import { sql, type SqlBool } from 'kysely';
 import type { Services } from '../context.js';
+import { lockedUntil } from '../../domain/account-lock.js';
 
 export const USER_PAGE_SIZE = 25;
 
@@ -57,6 +58,7 @@ export async function listUsersPage(
       'users.is_enabled',
       'users.totp_enabled',
       'users.totp_locked_until',
+      'users.password_locked_until',
     ])
     .orderBy('orgs.name_lower')
     .orderBy('users.name_lower')
@@ -81,7 +83,7 @@ export async function listUsersPage(
       roleName: r.role_name,
       enabled: r.is_enabled === 1,
       twoFactor: r.totp_enabled === 1,
-      lockedUntil: Number(r.totp_locked_until) > now ? Number(r.totp_locked_until) : null,
+      lockedUntil: lockedUntil(r, now),
       liveTokens: counts.get(r.id) ?? 0,
     })),
   };

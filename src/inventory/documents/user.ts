@@ -1,8 +1,9 @@
 /**
  * VCD's User document (application/vnd.vmware.admin.user+xml) as govcd's `types.User` decodes it and Terraform's
  * vcd_org_user reads it back: every field Terraform sets is rendered (empty strings included, so nothing drifts),
- * `Role` names the role, and `GroupReferences` is always present (read without a nil check). `IsLocked` is a
- * second-factor lockout in force. Tessera's users are local: `ProviderType` INTEGRATED, never external.
+ * `Role` names the role, and `GroupReferences` is always present (read without a nil check). `IsLocked` is
+ * true while a lockout is in force: the org's account lockout after wrong passwords, or the second-factor lockout
+ * (domain/account-lock.ts); the `unlock` link is offered then. Tessera's users are local: `ProviderType` INTEGRATED, never external.
  * The password is never rendered.
  */
 import type { Group, Role, TaskRow, User } from '../../store/store.js';
@@ -10,6 +11,7 @@ import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
 import { MEDIA, adminOrgHref, roleHref, urn, userHref } from '../hrefs.js';
 import { taskTree } from './task.js';
+import { lockedUntil } from '../../domain/account-lock.js';
 
 export interface UserContents {
   role: Role | undefined;
@@ -21,7 +23,7 @@ export interface UserContents {
 export function userTree(base: string, user: User, contents: UserContents): DocElement {
   const href = userHref(base, user.id);
   const tasks = contents.tasks ?? [];
-  const locked = Number(user.totp_locked_until) > (contents.now ?? Date.now());
+  const locked = lockedUntil(user, contents.now ?? Date.now()) !== null;
   return node('User', { xmlns: VCLOUD_NS, href, id: urn('user', user.id), name: user.name, type: MEDIA.user }, [
     node('Link', { rel: 'edit', href, type: MEDIA.user }),
     node('Link', { rel: 'remove', href }),

@@ -129,6 +129,9 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
         if (error.code === 'TOTP_LOCKED') {
           return renderSignIn(request, reply, 429, { userName, error: 'Too many wrong verification codes. Try again in a few minutes.' });
         }
+        // The org's account lockout: says so, who can help, and when it ends (the message is the API's, made for
+        // people: auth/sessions.ts explains why a locked account is told apart from a wrong password).
+        if (error.code === 'ACCOUNT_LOCKED') return renderSignIn(request, reply, 401, { userName, error: error.message });
         if (error.code === 'UNAUTHORIZED') {
           return renderSignIn(request, reply, 401, { userName, error: 'The user name or password is incorrect.' });
         }
@@ -183,6 +186,10 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
         if (!(error instanceof TesseraError)) throw error;
         if (error.code === 'TOTP_INVALID')
           return renderCode(401, 'The code is wrong or was already used. Wait for the next code and try again.');
+        if (error.code === 'ACCOUNT_LOCKED') {
+          clearCookie(request, reply, 'pending');
+          return renderSignIn(request, reply, 401, { error: error.message });
+        }
         if (error.code === 'TOTP_LOCKED' || error.code === 'TOO_MANY_REQUESTS' || error.code === 'UNAUTHORIZED') {
           clearCookie(request, reply, 'pending');
           const message =

@@ -19,6 +19,7 @@ import { signedInFrame } from '../page-frame.js';
 import { seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE } from '../responses.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
+import { lockedUntil } from '../../../domain/account-lock.js';
 import { canManageUsersOf, usersScope } from '../access.js';
 import { listUsersPage, type UserScope } from '../user-queries.js';
 import { newUserPage, userDetailPage, usersPage, USER_DONE_NOTICES, type NewUserValues, type UserDetail } from '../views/user-admin.js';
@@ -84,7 +85,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
         .where('secret_hash', 'is not', null)
         .executeTakeFirstOrThrow(),
     ]);
-    const locked = Number(user.totp_locked_until);
+    const locked = lockedUntil(user, Date.now());
     return {
       id: user.id,
       name: user.name,
@@ -95,7 +96,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
       roleName: role?.name ?? '',
       enabled: user.is_enabled === 1,
       twoFactor: user.totp_enabled === 1,
-      lockedUntil: locked > Date.now() ? locked : null,
+      lockedUntil: locked,
       liveTokens: Number(tokens.n),
       createdAt: Number(user.created_at),
       self: user.id === state.principal.userId,

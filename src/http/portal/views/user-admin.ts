@@ -92,7 +92,7 @@ export const USER_DONE_NOTICES: Readonly<Record<string, string>> = {
   created: 'The user was created.',
   disabled: 'The user was disabled: their API tokens were revoked and their sessions ended.',
   enabled: 'The user was enabled. They can sign in again.',
-  unlocked: 'The user was unlocked: their failed verification codes no longer count.',
+  unlocked: 'The user was unlocked: their failed sign-ins and verification codes no longer count.',
   'two-factor-reset': 'Two-factor authentication was reset. The user signs in with their password only, and is told at their next sign-in.',
   'password-set': "The password was set. The user's sessions ended; they sign in with the new password.",
 };
