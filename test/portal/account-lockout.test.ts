@@ -83,3 +83,18 @@ test('an account locked between the password and the code: the code step says so
   assert.equal(code.statusCode, 401);
   assert.match(code.body, LOCKED);
 });
+
+test('the per-node failure brake (no org lockout) answers the sign-in form with when to retry, not the error page', async () => {
+  const small = await startTessera({ config: { signInRateLimit: 100_000, signInFailuresPerAccount: 2 } });
+  try {
+    const browser = new PortalClient(small.server.app);
+    for (let i = 0; i < 2; i++) assert.equal((await attempt(browser, 'bob', 'not-the-password')).statusCode, 401);
+    const limited = await attempt(browser, 'bob', small.demoPassword);
+    assert.equal(limited.statusCode, 429);
+    assert.ok(Number(limited.headers['retry-after']) >= 1);
+    assert.match(limited.body, /Too many failed sign-in attempts\. Try again in 10 minutes\./);
+    assert.match(limited.body, /name="password"/, 'the sign-in form again');
+  } finally {
+    await small.stop();
+  }
+});

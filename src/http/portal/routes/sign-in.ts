@@ -135,6 +135,17 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
         if (error.code === 'UNAUTHORIZED') {
           return renderSignIn(request, reply, 401, { userName, error: 'The user name or password is incorrect.' });
         }
+        // The failed sign-in budgets of the address or the account (auth/sign-in-guard.ts): the form again, with
+        // when to retry, rather than the generic error page.
+        if (error.code === 'TOO_MANY_REQUESTS') {
+          const retryAfter = error.headers['Retry-After'];
+          if (retryAfter !== undefined) reply.header('Retry-After', retryAfter);
+          const minutes = Math.max(1, Math.ceil(Number(retryAfter ?? 60) / 60));
+          return renderSignIn(request, reply, 429, {
+            userName,
+            error: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+          });
+        }
         throw error;
       }
     },
