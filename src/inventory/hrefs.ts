@@ -14,7 +14,8 @@
  *   storage profile  https://HOST/api/vdcStorageProfile/<uuid>   urn:vcloud:vdcstorageProfile:<uuid> (VCD's spelling)
  *   compute policy   https://HOST/cloudapi/1.0.0/vdcComputePolicies/<urn>   urn:vcloud:vdcComputePolicy:<uuid>
  */
-export type UrnKind = 'org' | 'vdc' | 'vapp' | 'vapptemplate' | 'vm' | 'user' | 'role' | 'task' | 'vdcstorageProfile' | 'vdcComputePolicy';
+export type UrnKind =
+  'org' | 'vdc' | 'vapp' | 'vapptemplate' | 'vm' | 'user' | 'role' | 'task' | 'vdcstorageProfile' | 'vdcComputePolicy' | 'network';
 
 export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${id}`;
 
@@ -24,6 +25,8 @@ export const vdcHref = (base: string, id: string) => `${base}/api/vdc/${id}`;
 export const userHref = (base: string, id: string) => `${base}/api/admin/user/${id}`;
 export const roleHref = (base: string, id: string) => `${base}/api/admin/role/${id}`;
 export const taskHref = (base: string, id: string) => `${base}/api/task/${id}`;
+/** A vApp network's href, as VCD's vAppNetwork records carry it (Tessera serves no network entity: it only names one). */
+export const networkHref = (base: string, id: string) => `${base}/api/admin/network/${id}`;
 export const vdcStorageProfileHref = (base: string, id: string) => `${base}/api/vdcStorageProfile/${id}`;
 export const vdcComputePolicyHref = (base: string, id: string) =>
   `${base}/cloudapi/1.0.0/vdcComputePolicies/${urn('vdcComputePolicy', id)}`;
@@ -54,6 +57,14 @@ export const MEDIA = {
   task: 'application/vnd.vmware.vcloud.task+xml',
   metadata: 'application/vnd.vmware.vcloud.metadata+xml',
   vdcStorageProfile: 'application/vnd.vmware.vcloud.vdcStorageProfile+xml',
+  leaseSettingsSection: 'application/vnd.vmware.vcloud.leaseSettingsSection+xml',
+  networkConfigSection: 'application/vnd.vmware.vcloud.networkConfigSection+xml',
+  networkConnectionSection: 'application/vnd.vmware.vcloud.networkConnectionSection+xml',
+  productSections: 'application/vnd.vmware.vcloud.productSections+xml',
+  guestCustomizationSection: 'application/vnd.vmware.vcloud.guestCustomizationSection+xml',
+  vmCapabilitiesSection: 'application/vnd.vmware.vcloud.vmCapabilitiesSection+xml',
+  virtualHardwareSection: 'application/vnd.vmware.vcloud.virtualHardwareSection+xml',
+  virtualHardwareVersion: 'application/vnd.vmware.vcloud.virtualHardwareVersion+xml',
   metadataValue: 'application/vnd.vmware.vcloud.metadata.value+xml',
   queryList: 'application/vnd.vmware.vcloud.query.queryList+xml',
   records: 'application/vnd.vmware.vcloud.query.records+xml',

@@ -67,6 +67,9 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/(orgs|org|admin\/org)\/:id/, 'org'],
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
     [/\/vdcStorageProfile\/:id/, 'storageProfile'],
+    // A VM's sections under /api/vApp/{ref} take a VM's ref (vm-<id>); the vApp's own take the vApp's.
+    [/\/api\/vApp\/:ref\/(networkConnectionSection|guestCustomizationSection|vmCapabilities|virtualHardwareSection)$/, 'vm'],
+    [/\/securityTags\/vm\/:id/, 'vm'],
     [/\/api\/vApp\/:ref/, 'vapp'],
     [/\/vms\/:vmId/, 'vm'],
     [/\/api\/vAppTemplate\/:ref/, 'template'],
@@ -266,6 +269,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
     serviceAccount: 'serviceAccount',
     org: 'org',
     vdc: 'vdc',
+    vm: 'vm',
   };
   const idValue = (param: string) => {
     if (param === 'org') return encodeURIComponent(orgName);
@@ -276,6 +280,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
     if (param === 'key') return MATRIX_METADATA_KEY;
     if (kind === 'vapp') return `vapp-${objectId}`;
     if (kind === 'template') return `vappTemplate-${objectId}`;
+    if (kind === 'vm' && route.url.startsWith('/api/vApp/')) return `vm-${objectId}`;
     if (kind === 'global') return objectId;
     // Portal paths take bare ids; the cloudapi takes URNs (as clients send them); /api takes bare ids too.
     if (portal || route.url.startsWith('/api/')) return objectId;

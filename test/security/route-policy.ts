@@ -151,6 +151,15 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // carol's role holds "vApp: View".
   'GET /api/vApp/:ref': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/metadata': adminReadById({ limited: '2xx' }),
+  // A vApp's sections (vapp-sections.ts): read like the vApp; the matrix names a vApp for these.
+  'GET /api/vApp/:ref/productSections': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/leaseSettingsSection': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/networkConfigSection': adminReadById({ limited: '2xx' }),
+  // A VM's sections: read like the VM; the matrix names a VM for these (matrix-requests.ts).
+  'GET /api/vApp/:ref/networkConnectionSection': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/guestCustomizationSection': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/vmCapabilities': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/virtualHardwareSection': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref/metadata': adminReadById({ limited: '2xx' }),
   'GET /api/query': signedIn(),
@@ -244,6 +253,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Compute policies: the VDC's (System Default only), and that policy by the href the Vdc document gives.
   ['GET /cloudapi/2.0.0/vdcs/:id/computePolicies']: adminReadById(),
   [`GET ${API}/vdcComputePolicies/:id`]: adminRead(),
+  // A VM's security tags (none in Tessera): read like the VM (vApp: View, which carol holds).
+  [`GET ${API}/securityTags/vm/:id`]: adminReadById({ limited: '2xx' }),
   [`GET ${API}/orgs/:id/apiTokenPolicy`]: adminReadById(),
   [`PUT ${API}/orgs/:id/apiTokenPolicy`]: adminWriteById(),
 

@@ -352,3 +352,10 @@ export const SyncGenerationCommitted = Type.Object(
   },
   Closed,
 );
+
+/** VCD's EntitySecurityTags (`GET /cloudapi/1.0.0/securityTags/vm/{id}`): the tags of one VM. */
+export const EntitySecurityTagsEntity = named(
+  'EntitySecurityTags',
+  Type.Object({ tags: Type.Array(Type.String(), { description: "The VM's security tags, lower-case (none in Tessera)" }) }, Closed),
+  "A VM's security tags",
+);

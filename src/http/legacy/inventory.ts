@@ -16,9 +16,7 @@ import { forbidden } from '../../domain/errors.js';
 import { readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { MEDIA, adminOrgHref, idFromPathSegment, orgHref, vappHref, vdcHref, vmHref, type UrnKind } from '../../inventory/hrefs.js';
 import {
-  getVApp,
   getVdc,
-  getVm,
   listExtraConfigOfVms,
   listMetadata,
   listVAppsOfVdc,
@@ -27,6 +25,8 @@ import {
   listVmsOfVApp,
 } from '../../inventory/repository.js';
 import { inventoryScope } from '../../inventory/scope.js';
+import { loadVAppSections } from '../../inventory/vapp-context.js';
+import { loadByRef as loadRef } from './vapp-refs.js';
 import { orgListTree, orgTree } from '../../inventory/documents/org.js';
 import { vdcTree } from '../../inventory/documents/vdc.js';
 import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.js';
@@ -39,14 +39,6 @@ function pathId(segment: string, kind: UrnKind): string {
   const id = idFromPathSegment(segment, kind);
   if (!id) throw forbidden();
   return id;
-}
-
-/** `vapp-<uuid>`, `vappTemplate-<uuid>`, `vm-<uuid>` under /api/vApp and /api/vAppTemplate. */
-function parseRef(ref: string): { kind: 'vapp' | 'vappTemplate' | 'vm'; id: string } {
-  const match = /^(vapp|vappTemplate|vm)-(.+)$/.exec(ref);
-  const id = match ? idFromPathSegment(match[2]!) : null;
-  if (!match || !id) throw forbidden();
-  return { kind: match[1] as 'vapp' | 'vappTemplate' | 'vm', id };
 }
 
 async function sendMetadata(
@@ -138,22 +130,7 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   // ---------------------------------------------------------------- vApps, templates and VMs
-  /**
-   * Loads what `/api/vApp/<ref>` or `/api/vAppTemplate/<ref>` names. The path must match the entity: a template
-   * is only found under /api/vAppTemplate, a vApp only under /api/vApp (the hrefs we hand out are canonical).
-   */
-  const loadByRef = async (principal: Principal, ref: string, underTemplates: boolean) => {
-    const parsed = parseRef(ref);
-    if (parsed.kind === 'vm') {
-      const vm = readableOr403(principal, 'vm', await getVm(store(), parsed.id));
-      if ((vm.is_template === 1) !== underTemplates) throw forbidden();
-      return { kind: 'vm' as const, vm };
-    }
-    if ((parsed.kind === 'vappTemplate') !== underTemplates) throw forbidden();
-    const vapp = readableOr403(principal, 'vapp', await getVApp(store(), parsed.id));
-    if ((vapp.is_template === 1) !== underTemplates) throw forbidden();
-    return { kind: 'vapp' as const, vapp };
-  };
+  const loadByRef = (principal: Principal, ref: string, underTemplates: boolean) => loadRef(store(), principal, ref, underTemplates);
 
   for (const [prefix, underTemplates] of [
     ['/api/vApp', false],
@@ -178,7 +155,8 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           vms.map((vm) => vm.id),
         );
         const mediaType = underTemplates ? MEDIA.vAppTemplate : MEDIA.vApp;
-        return sendDocument(request, reply, mediaType, vappTree(base, found.vapp, vms, extraConfig));
+        const sections = underTemplates ? undefined : await loadVAppSections(store(), found.vapp, vms);
+        return sendDocument(request, reply, mediaType, vappTree(base, found.vapp, vms, extraConfig, sections));
       },
     );
 

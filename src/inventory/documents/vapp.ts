@@ -8,7 +8,18 @@ import { OVF_NS, RASD_NS, VCLOUD_NS, VMW_NS, VSSD_NS } from '../xml-render.js';
 import { MEDIA, urn, userHref, vappHref, vappUrn, vdcHref, vmHref } from '../hrefs.js';
 import { statusCode } from '../status.js';
 import type { VAppWithNames, VmExtraConfigRow, VmWithNames } from '../repository.js';
-import { macAddress, virtualHardwareSection } from './virtual-hardware.js';
+import { virtualHardwareSection } from './virtual-hardware.js';
+import {
+  computePolicy,
+  guestCustomizationSection,
+  networkConnectionSection,
+  storageProfileReference,
+  vmCapabilities,
+  vmSpecSection,
+} from './vm-sections.js';
+import { leaseSettingsSection, networkConfigSection } from './vapp-sections.js';
+import type { VAppLeaseSettings } from '../../domain/org-settings.js';
+import type { VAppNetwork } from '../vapp-networks.js';
 
 const NAMESPACES = { xmlns: VCLOUD_NS, 'xmlns:ovf': OVF_NS, 'xmlns:rasd': RASD_NS, 'xmlns:vssd': VSSD_NS, 'xmlns:vmw': VMW_NS };
 /** What a `Vm` needs to be a document root (`vmTree(base, vm, extraConfig, VM_NAMESPACES)`). */
@@ -19,7 +30,19 @@ const iso = (ms: number) => new Date(Number(ms)).toISOString();
 /** ExtraConfig entries by VM id (repository.listExtraConfigOfVms); a VM without any is simply absent. */
 export type ExtraConfigByVm = ReadonlyMap<string, readonly VmExtraConfigRow[]>;
 
-export function vappTree(base: string, vapp: VAppWithNames, vms: readonly VmWithNames[], extraConfig: ExtraConfigByVm): DocElement {
+/** What a vApp (not a template) document adds from outside its rows: its org's lease and its networks (vapp-sections.ts). */
+export interface VAppSections {
+  readonly lease: VAppLeaseSettings;
+  readonly networks: readonly VAppNetwork[];
+}
+
+export function vappTree(
+  base: string,
+  vapp: VAppWithNames,
+  vms: readonly VmWithNames[],
+  extraConfig: ExtraConfigByVm,
+  sections?: VAppSections,
+): DocElement {
   const template = vapp.is_template === 1;
   const href = vappHref(base, vapp.id, template);
   const attributes = {
@@ -35,6 +58,8 @@ export function vappTree(base: string, vapp: VAppWithNames, vms: readonly VmWith
     node('Link', { rel: 'up', href: vdcHref(base, vapp.vdc_id), name: vapp.vdc_name, type: MEDIA.vdc }),
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
     text('Description', vapp.description),
+    sections && !template ? leaseSettingsSection(href, sections.lease) : null,
+    sections && !template ? networkConfigSection(href, sections.networks, vapp.is_deployed === 1) : null,
     node(
       'Owner',
       { type: 'application/vnd.vmware.vcloud.owner+xml' },
@@ -50,8 +75,13 @@ export function vappTree(base: string, vapp: VAppWithNames, vms: readonly VmWith
   ]);
 }
 
-export const vappDocument = (base: string, vapp: VAppWithNames, vms: readonly VmWithNames[], extraConfig: ExtraConfigByVm): string =>
-  renderXmlDocument(vappTree(base, vapp, vms, extraConfig));
+export const vappDocument = (
+  base: string,
+  vapp: VAppWithNames,
+  vms: readonly VmWithNames[],
+  extraConfig: ExtraConfigByVm,
+  sections?: VAppSections,
+): string => renderXmlDocument(vappTree(base, vapp, vms, extraConfig, sections));
 
 export const vmDocument = (base: string, vm: VmWithNames, extraConfig: readonly VmExtraConfigRow[]): string =>
   renderXmlDocument(vmTree(base, vm, extraConfig, NAMESPACES));
@@ -65,7 +95,6 @@ export function vmTree(
 ): DocElement {
   const template = vm.is_template === 1;
   const href = vmHref(base, vm.id, template);
-  const connected = vm.network_name !== null;
   return node(
     'Vm',
     {
@@ -94,37 +123,14 @@ export function vmTree(
         text('ovf:Info', 'Specifies the operating system installed'),
         text('ovf:Description', vm.guest_os),
       ]),
-      node(
-        'NetworkConnectionSection',
-        {
-          href: `${href}/networkConnectionSection/`,
-          type: 'application/vnd.vmware.vcloud.networkConnectionSection+xml',
-          'ovf:required': false,
-        },
-        [
-          text('ovf:Info', 'Specifies the available VM network connections'),
-          connected ? text('PrimaryNetworkConnectionIndex', 0) : null,
-          connected
-            ? node('NetworkConnection', { network: vm.network_name, needsCustomization: false }, [
-                text('NetworkConnectionIndex', 0),
-                text('IpAddress', vm.ip_address),
-                text('IsConnected', vm.is_deployed === 1),
-                text('MACAddress', macAddress(vm)),
-                text('IpAddressAllocationMode', 'POOL'),
-              ])
-            : null,
-        ],
-      ),
+      networkConnectionSection(href, vm),
+      guestCustomizationSection(href, vm),
       text('DateCreated', iso(vm.created_at)),
       text('VAppScopedLocalId', vm.name),
-      node('VmSpecSection', { Modified: false }, [
-        text('ovf:Info', 'The VM specification'),
-        text('NumCpus', vm.cpus),
-        text('NumCoresPerSocket', 1),
-        node('MemoryResourceMb', {}, text('Configured', vm.memory_mb)),
-        text('HardwareVersion', `vmx-${vm.hardware_version}`),
-      ]),
-      node('StorageProfile', { name: vm.storage_profile, type: 'application/vnd.vmware.vcloud.vdcStorageProfile+xml' }),
+      vmCapabilities(href),
+      storageProfileReference(base, vm),
+      computePolicy(base),
+      vmSpecSection(base, vm),
     ],
   );
 }

@@ -13,9 +13,10 @@
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
 import type { VmExtraConfigRow, VmWithNames } from '../repository.js';
+import { MEDIA } from '../hrefs.js';
 
 const RASD_ITEM = 'application/vnd.vmware.vcloud.rasdItem+xml';
-const SECTION_TYPE = 'application/vnd.vmware.vcloud.virtualHardwareSection+xml';
+const SECTION_TYPE = MEDIA.virtualHardwareSection;
 const SCSI_CONTROLLER_ID = 2;
 /** VCD numbers disks 2000 + 16 × bus + unit. */
 const FIRST_DISK_ID = 2000;
@@ -32,7 +33,7 @@ export function macAddress(vm: { id: string; mac_address?: string | null }): str
 }
 
 /** The SCSI controller VCD picks for the guest OS (Windows gets LSI Logic SAS). */
-function scsiSubType(guestOs: string): string {
+export function scsiSubType(guestOs: string): string {
   return /windows/i.test(guestOs) ? 'lsilogicsas' : 'lsilogic';
 }
 

@@ -12,7 +12,21 @@ import type { Action } from '../../domain/policy.js';
 import type { FiqlFieldType } from '../../store/fiql-sql.js';
 import { ALLOCATION_MODELS } from '../schema.js';
 import { VCD_STATUS_NAMES } from '../status.js';
-import { MEDIA, adminOrgHref, orgHref, taskHref, urn, userHref, vappHref, vappUrn, vdcHref, vmHref, type UrnKind } from '../hrefs.js';
+import {
+  MEDIA,
+  adminOrgHref,
+  networkHref,
+  orgHref,
+  taskHref,
+  urn,
+  userHref,
+  vappHref,
+  vappUrn,
+  vdcHref,
+  vmHref,
+  type UrnKind,
+} from '../hrefs.js';
+import { vappNetworkId } from '../vapp-networks.js';
 
 /** One selected row, keyed by field name (plus `id`). */
 export type Row = Record<string, unknown>;
@@ -187,6 +201,46 @@ const VAPP_TABLE: QueryTable = {
   mediaType: () => MEDIA.vApp,
 };
 
+// ------------------------------------------------------------------ vApp networks
+
+/**
+ * vApp networks (`vAppNetwork`, `adminVAppNetwork`), which govcd's QueryVappNetworks / QueryVappOrgNetworks run
+ * with `vApp==<uuid>;isLinked==<bool>` for Terraform's vcd_vapp. Tessera stores no network rows: a vApp's networks
+ * are the distinct network names on its VMs' NICs (inventory/vapp-networks.ts says why and what is decided), so
+ * each record is one VM row standing for its (vApp, network name) pair, the first by id. `isLinked` says the
+ * network is bridged to the VDC's org network of the same name. IP scopes are not in the inventory: not rendered.
+ */
+const VAPP_NETWORK_TABLE: QueryTable = {
+  table: 'vms',
+  idColumn: 'vms.id',
+  orgColumn: 'vms.org_id',
+  baseWhere: sql`vms.network_name is not null and vms.is_template = 0 and not exists (select 1 from vms as other where other.vapp_id = vms.vapp_id and other.network_name = vms.network_name and other.id < vms.id)`,
+  joins: {
+    vdc: (qb) => qb.innerJoin('vdcs as vd', 'vd.id', 'vms.vdc_id'),
+  },
+  fields: {
+    name: { column: 'vms.network_name', type: 'string' },
+    vApp: { column: 'vms.vapp_id', type: 'ref', ref: ref('vapp', (base, id) => vappHref(base, id, false)) },
+    vAppName: { column: 'vms.vapp_name', type: 'string' },
+    isLinked: {
+      column: sql<number>`(case when vms.network_name = vd.network_name then 1 else 0 end)`,
+      type: 'boolean',
+      joins: ['vdc'],
+    },
+    linkNetworkName: {
+      column: sql<string | null>`(case when vms.network_name = vd.network_name then vd.network_name else null end)`,
+      type: 'string',
+      nullable: true,
+      joins: ['vdc'],
+    },
+    isBusy: FALSE,
+    retainNicResources: FALSE,
+  },
+  href: (base, row) => networkHref(base, vappNetworkId(row.vApp as string, row.name as string)),
+  urn: (row) => urn('network', vappNetworkId(row.vApp as string, row.name as string)),
+  mediaType: () => 'application/vnd.vmware.admin.vAppNetwork+xml',
+};
+
 // ------------------------------------------------------------------ org VDCs
 
 const VDC_TABLE: QueryTable = {
@@ -355,6 +409,16 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
   }),
   define('vm', VM_TABLE, 'vapp.view', false, { record: 'VMRecord', json: 'QueryResultVMRecordType', references: 'VM' }),
   define('adminVM', VM_TABLE, 'vapp.view', true, { record: 'AdminVMRecord', json: 'QueryResultAdminVMRecordType', references: 'AdminVM' }),
+  define('vAppNetwork', VAPP_NETWORK_TABLE, 'vapp.view', false, {
+    record: 'VAppNetworkRecord',
+    json: 'QueryResultVAppNetworkRecordType',
+    references: 'VAppNetwork',
+  }),
+  define('adminVAppNetwork', VAPP_NETWORK_TABLE, 'vapp.view', true, {
+    record: 'AdminVAppNetworkRecord',
+    json: 'QueryResultAdminVAppNetworkRecordType',
+    references: 'AdminVAppNetwork',
+  }),
   define('user', USER_TABLE, 'user.view', false, { record: 'UserRecord', json: 'QueryResultUserRecordType', references: 'User' }),
   define('adminUser', USER_TABLE, 'user.view', true, {
     record: 'AdminUserRecord',

@@ -175,6 +175,14 @@ test('orgs, VDCs and the audit trail answer as declared', async () => {
   });
   const policyId = policies.json().values[0].id as string;
   await call(`GET ${api}/vdcComputePolicies/:id`, `${api}/vdcComputePolicies/${policyId}`, { session: bobToken, expect: 200 });
+  // A VM's security tags (none in Tessera), read by a token session of its org.
+  const vm = await t.store.db
+    .selectFrom('vms')
+    .select('id')
+    .where('org_id', '=', acmeId)
+    .where('is_template', '=', 0)
+    .executeTakeFirstOrThrow();
+  await call(`GET ${api}/securityTags/vm/:id`, `${api}/securityTags/vm/urn:vcloud:vm:${vm.id}`, { session: bobToken, expect: 200 });
   await call(`GET ${api}/orgs`, `${api}/orgs?pageSize=0`, { session: alice, expect: 200 });
   const audit = (await call(`GET ${api}/auditTrail`, `${api}/auditTrail?pageSize=50`, { session: admin, expect: 200 })).json();
   assert.ok(audit.values.length > 0, 'sign-ins are audited');

@@ -1,0 +1,124 @@
+/**
+ * The sections of a vApp and of its VMs at their own hrefs under /api/vApp (vcd-clients §1.6), as govcd reads them
+ * for Terraform's vcd_vapp, vcd_vapp_vm and vcd_vm:
+ *
+ * - vApp: `leaseSettingsSection` (GetLease), `networkConfigSection` (GetNetworkConfig), `productSections`;
+ * - VM: `productSections`, `guestCustomizationSection`, `virtualHardwareSection` (GetExtraConfig),
+ *   `networkConnectionSection` and `vmCapabilities` (the hrefs the Vm document lists).
+ *
+ * Read only: whoever may read the vApp or VM reads its sections; unknown, malformed and other orgs' refs, and a
+ * section asked of the wrong kind of entity (a VM's section of a vApp, a vApp's of a VM), are the same 403 as
+ * every inventory entity. Templates' sections are not served. The documents: inventory/documents/vapp-sections.ts
+ * and vm-sections.ts, rendered from the same trees as the inline sections, in XML or VCD JSON.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { forbidden } from '../../domain/errors.js';
+import { MEDIA, vappHref, vmHref } from '../../inventory/hrefs.js';
+import { listVmExtraConfig, listVmsOfVApp } from '../../inventory/repository.js';
+import { loadVAppSections } from '../../inventory/vapp-context.js';
+import { leaseSettingsSection, networkConfigSection, productSectionList } from '../../inventory/documents/vapp-sections.js';
+import { guestCustomizationSection, networkConnectionSection, vmCapabilities } from '../../inventory/documents/vm-sections.js';
+import { virtualHardwareSection } from '../../inventory/documents/virtual-hardware.js';
+import { VM_NAMESPACES } from '../../inventory/documents/vapp.js';
+import { node } from '../../inventory/document-tree.js';
+import { baseUrl, requirePrincipal } from '../context.js';
+import { RefParams, TAG, readByIdSchema } from './contract.js';
+import { sendDocument } from './send-document.js';
+import { loadByRef } from './vapp-refs.js';
+
+const operation = (summary: string, media: string, description: string) =>
+  readByIdSchema(RefParams, { summary, tag: TAG.inventory, media, description });
+
+export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const store = () => app.tessera.store;
+  const load = (request: FastifyRequest, ref: string) => loadByRef(store(), requirePrincipal(request), ref, false);
+  const loadVApp = async (request: FastifyRequest, ref: string) => {
+    const found = await load(request, ref);
+    if (found.kind !== 'vapp') throw forbidden();
+    return found.vapp;
+  };
+  const loadVm = async (request: FastifyRequest, ref: string) => {
+    const found = await load(request, ref);
+    if (found.kind !== 'vm') throw forbidden();
+    return found.vm;
+  };
+
+  app.get(
+    '/api/vApp/:ref/productSections',
+    { schema: operation("A vApp's or VM's OVF product sections (none in Tessera)", MEDIA.productSections, 'ProductSectionList') },
+    async (request, reply) => {
+      const found = await load(request, request.params.ref);
+      const base = baseUrl(request);
+      const [href, type] =
+        found.kind === 'vm' ? [vmHref(base, found.vm.id, false), MEDIA.vm] : [vappHref(base, found.vapp.id, false), MEDIA.vApp];
+      return sendDocument(request, reply, MEDIA.productSections, productSectionList(href, type));
+    },
+  );
+
+  app.get(
+    '/api/vApp/:ref/leaseSettingsSection',
+    { schema: operation("A vApp's lease (its org's vApp lease settings)", MEDIA.leaseSettingsSection, 'LeaseSettingsSection') },
+    async (request, reply) => {
+      const vapp = await loadVApp(request, request.params.ref);
+      const { lease } = await loadVAppSections(store(), vapp, []);
+      const tree = leaseSettingsSection(vappHref(baseUrl(request), vapp.id, false), lease, true);
+      return sendDocument(request, reply, MEDIA.leaseSettingsSection, tree);
+    },
+  );
+
+  app.get(
+    '/api/vApp/:ref/networkConfigSection',
+    { schema: operation("A vApp's networks (from its VMs' NICs)", MEDIA.networkConfigSection, 'NetworkConfigSection') },
+    async (request, reply) => {
+      const vapp = await loadVApp(request, request.params.ref);
+      const { networks } = await loadVAppSections(store(), vapp, await listVmsOfVApp(store(), vapp.id));
+      const tree = networkConfigSection(vappHref(baseUrl(request), vapp.id, false), networks, vapp.is_deployed === 1, true);
+      return sendDocument(request, reply, MEDIA.networkConfigSection, tree);
+    },
+  );
+
+  app.get(
+    '/api/vApp/:ref/networkConnectionSection',
+    { schema: operation("A VM's NICs", MEDIA.networkConnectionSection, 'NetworkConnectionSection') },
+    async (request, reply) => {
+      const vm = await loadVm(request, request.params.ref);
+      const tree = networkConnectionSection(vmHref(baseUrl(request), vm.id, false), vm, true);
+      return sendDocument(request, reply, MEDIA.networkConnectionSection, tree);
+    },
+  );
+
+  app.get(
+    '/api/vApp/:ref/guestCustomizationSection',
+    { schema: operation("A VM's guest customization", MEDIA.guestCustomizationSection, 'GuestCustomizationSection') },
+    async (request, reply) => {
+      const vm = await loadVm(request, request.params.ref);
+      const tree = guestCustomizationSection(vmHref(baseUrl(request), vm.id, false), vm, true);
+      return sendDocument(request, reply, MEDIA.guestCustomizationSection, tree);
+    },
+  );
+
+  app.get(
+    '/api/vApp/:ref/vmCapabilities',
+    { schema: operation("A VM's capabilities (hot add)", MEDIA.vmCapabilitiesSection, 'VmCapabilities') },
+    async (request, reply) => {
+      const vm = await loadVm(request, request.params.ref);
+      return sendDocument(request, reply, MEDIA.vmCapabilitiesSection, vmCapabilities(vmHref(baseUrl(request), vm.id, false), true));
+    },
+  );
+
+  app.get(
+    '/api/vApp/:ref/virtualHardwareSection',
+    { schema: operation("A VM's virtual hardware and ExtraConfig", MEDIA.virtualHardwareSection, 'ovf:VirtualHardwareSection') },
+    async (request, reply) => {
+      const vm = await loadVm(request, request.params.ref);
+      const section = virtualHardwareSection(vmHref(baseUrl(request), vm.id, false), vm, await listVmExtraConfig(store(), vm.id));
+      return sendDocument(
+        request,
+        reply,
+        MEDIA.virtualHardwareSection,
+        node(section.name, { ...VM_NAMESPACES, ...section.attrs }, section.children),
+      );
+    },
+  );
+};

@@ -1,0 +1,64 @@
+/**
+ * The sections of a vApp that VCD serves inline in the VApp document and at their own hrefs
+ * (`<vApp href>/leaseSettingsSection/`, `/networkConfigSection/`, `/productSections/`): what govcd's
+ * GetLease, GetNetworkConfig and GetProductSectionList read for Terraform's vcd_vapp, vcd_vapp_vm and vcd_vm.
+ *
+ * - **Lease**: Tessera stores no per-vApp lease. A VCD vApp takes its org's vApp lease settings
+ *   (AdminOrg VAppLeaseSettings, `orgs.settings`) when it is created, so those are its lease. The expiry
+ *   instants (DeploymentLeaseExpiration, StorageLeaseExpiration) depend on when the vApp was last deployed,
+ *   which Tessera does not know: they are left out, as VCD does for a lease that never expires (0).
+ * - **Networks**: derived from the VMs' NICs (inventory/vapp-networks.ts, which says what is decided and why).
+ *   A vApp org network's ParentNetwork is named only: Tessera knows the org VDC network by name, not by id.
+ * - **Product sections** (OVF properties, Terraform's guest_properties): Tessera's inventory has none, so the
+ *   list is VCD's empty one.
+ */
+import { node, text, type DocElement } from '../document-tree.js';
+import { OVF_NS, VCLOUD_NS } from '../xml-render.js';
+import { MEDIA } from '../hrefs.js';
+import type { VAppLeaseSettings } from '../../domain/org-settings.js';
+import type { VAppNetwork } from '../vapp-networks.js';
+
+/** What a section needs to be a document root. */
+export const SECTION_NAMESPACES = { xmlns: VCLOUD_NS, 'xmlns:ovf': OVF_NS };
+
+const asRoot = (tree: DocElement): DocElement => node(tree.name, { ...SECTION_NAMESPACES, ...tree.attrs }, tree.children);
+
+export function leaseSettingsSection(vappHref: string, lease: VAppLeaseSettings, asDocument = false): DocElement {
+  const href = `${vappHref}/leaseSettingsSection/`;
+  const tree = node('LeaseSettingsSection', { href, type: MEDIA.leaseSettingsSection, 'ovf:required': false }, [
+    text('ovf:Info', 'Lease settings section'),
+    text('DeploymentLeaseInSeconds', lease.deploymentLeaseSeconds),
+    text('StorageLeaseInSeconds', lease.storageLeaseSeconds),
+  ]);
+  return asDocument ? asRoot(tree) : tree;
+}
+
+export function networkConfigSection(
+  vappHref: string,
+  networks: readonly VAppNetwork[],
+  deployed: boolean,
+  asDocument = false,
+): DocElement {
+  const href = `${vappHref}/networkConfigSection/`;
+  const tree = node('NetworkConfigSection', { href, type: MEDIA.networkConfigSection, 'ovf:required': false }, [
+    text('ovf:Info', 'The configuration parameters for logical networks'),
+    ...networks.map((network) =>
+      node('NetworkConfig', { networkName: network.name }, [
+        node('Configuration', {}, [
+          network.linked ? node('ParentNetwork', { name: network.name }) : null,
+          text('FenceMode', network.linked ? 'bridged' : 'isolated'),
+          text('RetainNetInfoAcrossDeployments', false),
+        ]),
+        text('IsDeployed', deployed),
+      ]),
+    ),
+  ]);
+  return asDocument ? asRoot(tree) : tree;
+}
+
+/** `<entity href>/productSections/`: VCD's list without a ProductSection (no OVF properties in the inventory). */
+export function productSectionList(entityHref: string, entityType: string): DocElement {
+  return node('ProductSectionList', { ...SECTION_NAMESPACES, href: `${entityHref}/productSections/`, type: MEDIA.productSections }, [
+    node('Link', { rel: 'up', href: entityHref, type: entityType }),
+  ]);
+}

@@ -1,0 +1,35 @@
+/**
+ * A vApp's networks, derived from its VMs' NICs. Tessera's inventory knows a VM's network only as a name on its
+ * NIC (`vms.network_name`); in VCD a NIC always connects to a network *of the vApp*, so every distinct name on
+ * a vApp's NICs is one of its vApp networks, and VCD's NetworkConfigSection and vAppNetwork records need an entry
+ * for each (readNetworks in Terraform's provider types a NIC from that entry).
+ *
+ * What is known, and what is decided:
+ * - A name equal to the VDC's org network (`vdcs.network_name`) is a vApp *org* network: bridged to that org VDC
+ *   network (`isLinked`, FenceMode `bridged`, ParentNetwork by name), the way VCD adds an org VDC network to a vApp.
+ * - Any other name is a network Tessera knows nothing else about: rendered as an isolated vApp network
+ *   (FenceMode `isolated`, no parent), VCD's kind of network that exists only inside its vApp. Its IP scope
+ *   (gateway, netmask, DNS) is unknown and left out rather than made up.
+ * - The id is name-based (RFC 9562 v5 of the vApp id and the name): stable, and the same in the section and the
+ *   query records.
+ */
+import { nameBasedUuid } from './uuid.js';
+
+export interface VAppNetwork {
+  readonly id: string;
+  readonly name: string;
+  /** Bridged to the VDC's org network of the same name (a "vApp org network"). */
+  readonly linked: boolean;
+}
+
+export const vappNetworkId = (vappId: string, name: string): string => nameBasedUuid(vappId, `vapp-network/${name}`);
+
+/** The vApp's networks, one per distinct NIC network name, ordered by name. */
+export function vappNetworksOf(
+  vappId: string,
+  vms: ReadonlyArray<{ network_name: string | null }>,
+  vdcNetworkName: string | null,
+): VAppNetwork[] {
+  const names = [...new Set(vms.map((vm) => vm.network_name).filter((n): n is string => n !== null))].sort();
+  return names.map((name) => ({ id: vappNetworkId(vappId, name), name, linked: name === vdcNetworkName }));
+}
