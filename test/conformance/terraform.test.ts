@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTessera } from '../helpers/tessera.js';
 import { apiTokenFor, call, exchangeFor, signInFor } from './tls-client.js';
 import { demoWorld, type DemoWorld } from './expect.js';
+import { DEMO_INVENTORY, demoVms } from '../../src/inventory/demo-spec.js';
 import { CONFORMANCE_DIR, describeFailure, runProcess, scratchDir, setupConformance, type ProcessResult } from './support.js';
 
 type Server = Awaited<ReturnType<typeof startTessera>>;
@@ -257,10 +258,12 @@ output "user_id" { value = vcd_org_user.ops.id }
     assert.equal(JSON.parse(refused.body).minorErrorCode, 'invalid_grant', refused.body);
   });
 
-  test('a tenant on an API token reads its org, its VDC with storage profiles, and its VMs as the demo holds them', async () => {
+  test('a tenant on an API token reads its org, its VDC with storage profiles, its VMs, a vApp and a VM as the demo holds them', async () => {
     const { refreshToken: apiToken } = await apiTokenFor(server.baseUrl, 'alice', 'acme', server.demoPassword);
     const vdc = world.vdcs.find((v) => v.org === 'acme')!.name;
     const vms = world.vms.filter((v) => v.org === 'acme' && v.vdc === vdc && !v.template).map((v) => v.name);
+    // One vApp of that VDC and its first VM with a network, as the demo spec holds them.
+    const placement = demoVms(DEMO_INVENTORY.acme).find((p) => p.vdc.name === vdc && !p.vapp.template && p.vm.network !== null)!;
     const dir = workspace(
       'tenant-reads',
       providerBlock(`  org = "acme"\n  auth_type = "api_token"\n  api_token = var.token`) +
@@ -268,6 +271,10 @@ output "user_id" { value = vcd_org_user.ops.id }
         `data "vcd_org" "acme" {\n  name = "acme"\n}\n` +
         `data "vcd_org_vdc" "vdc" {\n  org = "acme"\n  name = "${vdc}"\n}\n` +
         `data "vcd_resource_list" "vms" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "vms"\n  resource_type = "vcd_vapp_vm"\n  list_mode = "name"\n}\n` +
+        `data "vcd_vapp" "app" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${placement.vapp.name}"\n}\n` +
+        `data "vcd_vapp_vm" "vm" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${placement.vapp.name}"\n  name = "${placement.vm.name}"\n}\n` +
+        'output "vapp_vms" { value = data.vcd_vapp.app.vm_names }\n' +
+        'output "vm" { value = { cpus = data.vcd_vapp_vm.vm.cpus, memory = data.vcd_vapp_vm.vm.memory, network = data.vcd_vapp_vm.vm.network[0].name, ip = data.vcd_vapp_vm.vm.network[0].ip } }\n' +
         'output "full_name" { value = data.vcd_org.acme.full_name }\n' +
         'output "profiles" { value = [for p in data.vcd_org_vdc.vdc.storage_profile : p.name] }\n' +
         'output "vms" { value = data.vcd_resource_list.vms.list }\n',
@@ -278,6 +285,13 @@ output "user_id" { value = vcd_org_user.ops.id }
     assert.equal(typeof out.full_name?.value, 'string');
     assert.ok((out.profiles?.value as string[]).length >= 1, 'the VDC lists its storage profiles');
     assert.deepEqual([...(out.vms?.value as string[])].sort(), [...vms].sort());
+    assert.deepEqual([...(out.vapp_vms?.value as string[])].sort(), placement.vapp.vms.map((v) => v.name).sort());
+    assert.deepEqual(out.vm?.value, {
+      cpus: placement.vm.cpus,
+      memory: placement.vm.memoryMb,
+      network: placement.vm.network,
+      ip: placement.vm.ipAddress ?? '',
+    });
     // Reading did not use the token up: it still exchanges after the run.
     assert.equal((await exchangeFor(server.baseUrl, 'acme', apiToken)).status, 200);
   });
