@@ -121,7 +121,44 @@ export async function bootstrap(store: Store, config: Config, users: UserService
     if (!config.demoPassword) result.generatedDemoPassword = password;
     result.createdDemo = true;
   }
+  await addMissingPredefinedRoles(store);
   return result;
+}
+
+/**
+ * Predefined roles added by a later version (Catalog Author and Defer to Identity Provider) reach the orgs created
+ * before it: each start gives every tenant org the predefined roles it lacks, by name. One read finds them all (a
+ * start with nothing to add costs one query). An org's own role of that name is kept, since names are unique per
+ * org; two nodes starting together may both try, and the second insert, refused by that unique name, is skipped.
+ */
+export async function addMissingPredefinedRoles(store: Store): Promise<number> {
+  const tenantRoles = Object.entries(PREDEFINED_ROLES).filter(([, def]) => !def.systemOnly);
+  const orgs = await store.db.selectFrom('orgs').select('id').where('id', '<>', SYSTEM_ORG_ID).execute();
+  if (orgs.length === 0) return 0;
+  const have = await store.db
+    .selectFrom('roles')
+    .select(['org_id', 'name_lower'])
+    .where(
+      'name_lower',
+      'in',
+      tenantRoles.map(([name]) => name.toLowerCase()),
+    )
+    .execute();
+  const present = new Set(have.map((r) => `${r.org_id}/${r.name_lower}`));
+  let added = 0;
+  for (const org of orgs) {
+    for (const [name, def] of tenantRoles) {
+      if (present.has(`${org.id}/${name.toLowerCase()}`)) continue;
+      const values = { id: randomUUID(), org_id: org.id, name, description: def.description, read_only: 1, created_at: Date.now() };
+      try {
+        await store.transaction((trx) => store.createRole(values, def.rights, trx));
+        added += 1;
+      } catch (err) {
+        if (!(await store.getRoleByName(org.id, name))) throw err;
+      }
+    }
+  }
+  return added;
 }
 
 /** The provider's default rights bundle, published to every tenant: the rights tenant roles can hold. */

@@ -128,6 +128,21 @@ export const PREDEFINED_ROLES = {
     rights: [RIGHTS.vappView, RIGHTS.vmConsole],
     systemOnly: false,
   },
+  // VCD's other two predefined tenant roles, which Terraform's vcd_org_user names (its docs list all six). Tessera
+  // serves no catalogs, so a Catalog Author holds what a vApp Author holds; it keeps the name users assign.
+  'Catalog Author': {
+    description: 'Rights given to a user who creates and publishes new catalogs',
+    rights: [...VIEW, RIGHTS.vappCreate, RIGHTS.vappPower, RIGHTS.vappDelete, RIGHTS.vmConsole, RIGHTS.apiTokensManage, RIGHTS.tokenManage],
+    systemOnly: false,
+  },
+  // In VCD this role's rights come from the user's SAML or OIDC identity provider. Tessera's users are local, so
+  // the role grants nothing: a user given it can sign in and do nothing else, which is what an empty set from an
+  // identity provider gives in VCD.
+  'Defer to Identity Provider': {
+    description: "Rights will be obtained from the user's OIDC/SAML identity provider",
+    rights: [],
+    systemOnly: false,
+  },
 } as const satisfies Record<string, { description: string; rights: readonly string[]; systemOnly: boolean }>;
 
 export type PredefinedRoleName = keyof typeof PREDEFINED_ROLES;

@@ -228,7 +228,9 @@ describe('orgs and roles', () => {
       }
     }
     assert.deepEqual(Object.keys(PREDEFINED_ROLES).sort(), [
+      'Catalog Author',
       'Console Access Only',
+      'Defer to Identity Provider',
       'Organization Administrator',
       'System Administrator',
       'vApp Author',
