@@ -272,7 +272,13 @@ const VDC_TABLE: QueryTable = {
       column: sql<number>`(select count(*) from vapps where vapps.vdc_id = vdcs.id and vapps.is_template = 1)`,
       type: 'number',
     },
-    numberOfStorageProfiles: constant('number', 1),
+    // The profiles listed in `storage_profiles` (JSON written by JSON.stringify: one `"name":` per profile), or the
+    // one default profile of a row that lists none (storage-profiles.ts). Counted with length/replace, which both
+    // backends have alike, rather than their different JSON functions.
+    numberOfStorageProfiles: {
+      column: sql<number>`(case when vdcs.storage_profiles in ('', '[]') then 1 else (length(vdcs.storage_profiles) - length(replace(vdcs.storage_profiles, '"name":', ''))) / 7 end)`,
+      type: 'number',
+    },
   },
   href: (base, row) => vdcHref(base, row.id as string),
   urn: (row) => urn('vdc', row.id as string),

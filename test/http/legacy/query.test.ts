@@ -216,6 +216,30 @@ describe('typed query, XML', () => {
     assert.equal(vdcs[0]!.attrs.allocationModel, 'Flex');
   });
 
+  test("orgVdc records count each VDC's storage profiles, as its Vdc document lists them", async () => {
+    const root = parseXml((await get(server, '/api/query?type=orgVdc&filter=orgName==acme&pageSize=128', s.alice)).text);
+    const counts = Object.fromEntries(records(root, 'OrgVdcRecord').map((r) => [r.attrs.name, Number(r.attrs.numberOfStorageProfiles)]));
+    const expected = Object.fromEntries(DEMO_INVENTORY.acme.vdcs.map((v) => [v.name, v.storageProfiles.length]));
+    assert.deepEqual(counts, expected);
+    assert.ok(
+      Object.values(expected).some((n) => n > 1),
+      'the demo has a VDC with more than one profile',
+    );
+    // A VDC row that lists no profiles (the generator's, older stores') has its one default profile.
+    await server.store.db.updateTable('vdcs').set({ storage_profiles: '[]' }).where('id', '=', demoIds.vdc(acmeId, 'acme-prod')).execute();
+    try {
+      const one = parseXml((await get(server, '/api/query?type=orgVdc&filter=name==acme-prod', s.alice)).text);
+      assert.equal(records(one, 'OrgVdcRecord')[0]!.attrs.numberOfStorageProfiles, '1');
+    } finally {
+      const prod = DEMO_INVENTORY.acme.vdcs.find((v) => v.name === 'acme-prod')!;
+      await server.store.db
+        .updateTable('vdcs')
+        .set({ storage_profiles: JSON.stringify(prod.storageProfiles) })
+        .where('id', '=', demoIds.vdc(acmeId, 'acme-prod'))
+        .execute();
+    }
+  });
+
   test('filters: wildcards are case-insensitive, == is exact, operators and OR', async () => {
     const count = async (filter: string) =>
       Number(parseXml((await get(server, `/api/query?type=vm&filter=${encodeURIComponent(filter)}`, s.alice)).text).attrs.total);
