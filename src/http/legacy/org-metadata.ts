@@ -41,6 +41,7 @@ import {
   ApiHeaders,
   BODY_ERRORS,
   COMMON_ERRORS,
+  IdParams,
   TAG,
   authenticated,
   documentResponse,
@@ -48,15 +49,12 @@ import {
   xmlBody,
 } from './contract.js';
 
+/** `{id}` and `{key}`: the org as every /api path names it, and the entry's key (decoded by the router). */
 const KeyParams = Type.Object(
   {
-    id: Type.String({ minLength: 1, maxLength: 200, description: 'The UUID or the URN (urn:vcloud:org:<uuid>) of the org' }),
+    id: IdParams.properties.id,
     key: Type.String({ minLength: 1, maxLength: MAX_METADATA_KEY_LENGTH, description: 'The metadata key (URL-encoded)' }),
   },
-  { additionalProperties: false },
-);
-const OrgIdParams = Type.Object(
-  { id: Type.String({ minLength: 1, maxLength: 200, description: 'The UUID or the URN (urn:vcloud:org:<uuid>) of the org' }) },
   { additionalProperties: false },
 );
 
@@ -157,7 +155,7 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
       schema: {
         ...write,
         summary: "Merge entries into an org's metadata (System administrator); answers the finished Task",
-        params: OrgIdParams,
+        params: IdParams,
         body: xmlBody(MEDIA.metadata, 'Metadata'),
         response: { ...taskAnswer, ...BODY_ERRORS },
       },
