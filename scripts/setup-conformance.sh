@@ -149,7 +149,8 @@ build_terraform() {
     log "terraform up to date ($out)"
   else
     log "building terraform $TERRAFORM_VERSION with $gover (a few minutes the first time) ..."
-    GOBIN="$TF_BIN" timeout "$STEP_TIMEOUT" go install -trimpath "github.com/hashicorp/terraform@$TERRAFORM_VERSION" ||
+    # About five minutes on two cores with an empty module cache: twice the usual step's time, to keep a margin.
+    GOBIN="$TF_BIN" timeout "$((STEP_TIMEOUT * 2))" go install -trimpath "github.com/hashicorp/terraform@$TERRAFORM_VERSION" ||
       fail "go install github.com/hashicorp/terraform@$TERRAFORM_VERSION failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
     echo "$want" >"$stamp"
     log "built $out: $("$out" version | head -n1)"
