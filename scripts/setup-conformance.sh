@@ -135,7 +135,7 @@ build_capvcd() {
 
 # Terraform and the vmware/vcd provider (test/conformance/terraform.test.ts). Terraform is installed from the module
 # proxy by version: v1.5.7's go.mod has no replace directives, so `go install ...@v1.5.7` builds it as released
-# (later versions split off nested modules that `go install` cannot build). The provider is built from a module
+# (v1.10's go.mod replaces nested modules, which `go install` refuses; v1.5.7 is also the last MPL-2.0 release). The provider is built from a module
 # whose go.mod/go.sum pin it and everything it is built from; -X sets the version its User-Agent reports.
 TERRAFORM_VERSION=v1.5.7
 PROVIDER_VERSION=v3.14.1
