@@ -15,13 +15,13 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { forbidden } from '../../domain/errors.js';
 import { MEDIA, vappHref, vmHref } from '../../inventory/hrefs.js';
-import { listVmExtraConfig, listVmsOfVApp } from '../../inventory/repository.js';
+import { listVmExtraConfig, listVmsOfVApp, type VmWithNames } from '../../inventory/repository.js';
 import { loadVAppSections } from '../../inventory/vapp-context.js';
 import { leaseSettingsSection, networkConfigSection, productSectionList } from '../../inventory/documents/vapp-sections.js';
 import { guestCustomizationSection, networkConnectionSection, vmCapabilities } from '../../inventory/documents/vm-sections.js';
 import { virtualHardwareSection } from '../../inventory/documents/virtual-hardware.js';
 import { VM_NAMESPACES } from '../../inventory/documents/vapp.js';
-import { node } from '../../inventory/document-tree.js';
+import { node, type DocElement } from '../../inventory/document-tree.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { RefParams, TAG, readByIdSchema } from './contract.js';
 import { sendDocument } from './send-document.js';
@@ -78,34 +78,38 @@ export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) =>
     },
   );
 
-  app.get(
-    '/api/vApp/:ref/networkConnectionSection',
-    { schema: operation("A VM's NICs", MEDIA.networkConnectionSection, 'NetworkConnectionSection') },
-    async (request, reply) => {
+  // The sections of a VM that are one element of its Vm document, served at their own href as well.
+  const vmSections: ReadonlyArray<
+    [path: string, summary: string, media: string, root: string, tree: (href: string, vm: VmWithNames) => DocElement]
+  > = [
+    [
+      'networkConnectionSection',
+      "A VM's NICs",
+      MEDIA.networkConnectionSection,
+      'NetworkConnectionSection',
+      (href, vm) => networkConnectionSection(href, vm, true),
+    ],
+    [
+      'guestCustomizationSection',
+      "A VM's guest customization",
+      MEDIA.guestCustomizationSection,
+      'GuestCustomizationSection',
+      (href, vm) => guestCustomizationSection(href, vm, true),
+    ],
+    [
+      'vmCapabilities',
+      "A VM's capabilities (hot add)",
+      MEDIA.vmCapabilitiesSection,
+      'VmCapabilities',
+      (href) => vmCapabilities(href, true),
+    ],
+  ];
+  for (const [path, summary, media, root, tree] of vmSections) {
+    app.get(`/api/vApp/:ref/${path}`, { schema: operation(summary, media, root) }, async (request, reply) => {
       const vm = await loadVm(request, request.params.ref);
-      const tree = networkConnectionSection(vmHref(baseUrl(request), vm.id, false), vm, true);
-      return sendDocument(request, reply, MEDIA.networkConnectionSection, tree);
-    },
-  );
-
-  app.get(
-    '/api/vApp/:ref/guestCustomizationSection',
-    { schema: operation("A VM's guest customization", MEDIA.guestCustomizationSection, 'GuestCustomizationSection') },
-    async (request, reply) => {
-      const vm = await loadVm(request, request.params.ref);
-      const tree = guestCustomizationSection(vmHref(baseUrl(request), vm.id, false), vm, true);
-      return sendDocument(request, reply, MEDIA.guestCustomizationSection, tree);
-    },
-  );
-
-  app.get(
-    '/api/vApp/:ref/vmCapabilities',
-    { schema: operation("A VM's capabilities (hot add)", MEDIA.vmCapabilitiesSection, 'VmCapabilities') },
-    async (request, reply) => {
-      const vm = await loadVm(request, request.params.ref);
-      return sendDocument(request, reply, MEDIA.vmCapabilitiesSection, vmCapabilities(vmHref(baseUrl(request), vm.id, false), true));
-    },
-  );
+      return sendDocument(request, reply, media, tree(vmHref(baseUrl(request), vm.id, false), vm));
+    });
+  }
 
   app.get(
     '/api/vApp/:ref/virtualHardwareSection',
