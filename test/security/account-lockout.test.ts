@@ -145,6 +145,34 @@ test('a PUT of the User with IsLocked left out (Terraform is_locked = false) unl
   assert.equal(await lockedViews(u.id), false);
 });
 
+test('a PUT of the cloudapi User with locked false unlocks; locked true locks nobody; a vApp Author cannot unlock', async () => {
+  await setPolicy(true, 2);
+  const u = await createUser(t.baseUrl, alice);
+  for (let i = 0; i < 2; i++) await wrong(u.name);
+  assert.equal(await lockedViews(u.id), true);
+  const url = `${t.baseUrl}/cloudapi/1.0.0/users/${u.id}`;
+  const entity = (await http(url, { headers: bearer(alice) })).json();
+  assert.equal(entity.locked, true);
+  const put = (token: string, body: unknown) =>
+    http(url, { method: 'PUT', headers: { ...bearer(token), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  // Someone without the right to manage users is refused, and the lock stays.
+  const author = await createUser(t.baseUrl, alice);
+  const authorToken = await signIn(t.baseUrl, author.name, 'acme', author.password);
+  assert.equal((await put(authorToken, { ...entity, locked: false })).status, 403);
+  assert.equal(await lockedViews(u.id), true, 'a refused unlock changes nothing');
+  // govcd's way: the whole entity back, with locked false.
+  const unlocked = await put(alice, { ...entity, locked: false });
+  assert.equal(unlocked.status, 200, unlocked.text);
+  assert.equal(unlocked.json().locked, false);
+  assert.equal(await lockedViews(u.id), false);
+  assert.equal((await row(u.id)).password_failures, 0);
+  assert.equal((await signInReply(t.baseUrl, u.name, 'acme', u.password)).status, 200);
+  const lockAttempt = await put(alice, { ...entity, locked: true });
+  assert.equal(lockAttempt.status, 200, lockAttempt.text);
+  assert.equal(await lockedViews(u.id), false, 'locked true locks nobody');
+  assert.equal((await put(alice, { locked: 'no' })).status, 400, 'locked must be a boolean');
+});
+
 test('the lock ends with its interval, and the count starts afresh', async () => {
   await setPolicy(true, 2, 1);
   const u = await createUser(t.baseUrl, alice);

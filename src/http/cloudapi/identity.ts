@@ -254,7 +254,14 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
       await requireCurrentPassword(services, request, user, body.currentPassword);
     }
     const revokeApiTokens = body.revokeApiTokens === true || request.query.revokeApiTokens === 'true';
-    const updated = await identityAdmin.updateUser(principal, user, patch, { revokeTokensOnPasswordChange: revokeApiTokens }, request.ip);
+    // `locked: false` while a lockout is in force is VCD's unlock through this entity (an administrator "can
+    // unlock a locked user account by setting this flag to false"); `true` is no change, as in the XML API.
+    const unlock = body.locked === false && lockedUntil(user, Date.now()) !== null;
+    let updated = user;
+    if (!unlock || Object.values(patch).some((v) => v !== undefined)) {
+      updated = await identityAdmin.updateUser(principal, user, patch, { revokeTokensOnPasswordChange: revokeApiTokens }, request.ip);
+    }
+    if (unlock) updated = await identityAdmin.unlockUser(principal, updated, request.ip);
     return sendCloudapiJson(request, reply, 200, await userJson(updated));
   });
 

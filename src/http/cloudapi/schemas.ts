@@ -72,6 +72,11 @@ export const UserBody = Type.Object(
     fullName: optionalText(256),
     email: optionalText(256),
     enabled: Type.Optional(Type.Boolean()),
+    locked: Type.Optional(
+      Type.Boolean({
+        description: 'false unlocks an account that failed sign-ins locked; true changes nothing (only failed sign-ins lock)',
+      }),
+    ),
     deployedVmQuota: optionalCount,
     storedVmQuota: optionalCount,
     roleEntityRefs: RoleRefs,
