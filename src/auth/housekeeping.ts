@@ -1,10 +1,10 @@
 /**
- * Deletes rows that can no longer matter: revocations older than every access token they could affect, and
- * legacy session ids past their expiry, API-token registrations never minted, API tokens revoked or expired more
- * than their retention (config revokedTokenRetentionDays) ago, service-account refresh tokens spent
- * or revoked more than SPENT_TOKEN_RETENTION_MS ago, tasks past their retention. Runs on every node (the deletes are
- * idempotent), every few minutes and
- * off the request path. The audit trail is kept: deciding its retention is the operator's call.
+ * Deletes rows that can no longer matter: revocations older than every access token they could affect, legacy
+ * session ids past their expiry, spent "shown once" ids past their cookie's end, API-token registrations never
+ * minted, API tokens revoked or expired more than their retention (config revokedTokenRetentionDays) ago,
+ * service-account refresh tokens spent or revoked more than SPENT_TOKEN_RETENTION_MS ago, tasks past their
+ * retention. Runs on every node (the deletes are idempotent), every few minutes and off the request path. The
+ * audit trail is kept: deciding its retention is the operator's call.
  */
 import type { Store } from '../store/store.js';
 import { REGISTRATION_TTL_MS } from './api-tokens.js';
@@ -55,6 +55,8 @@ export class Housekeeping {
       // Tasks past their retention (auth/tasks.ts): clients poll a task for minutes, the list shows a month.
       await this.store.pruneTasks(now);
       await this.store.db.deleteFrom('legacy_sessions').where('expires_at', '<=', now).execute();
+      // Spent "shown once" ids past their cookie's end: such a cookie no longer opens, spent or not.
+      await this.store.db.deleteFrom('shown_once').where('expires_at', '<=', now).execute();
       // Registrations never minted within their window: nobody holds a secret for them, nothing refers to them.
       await this.store.db
         .deleteFrom('api_tokens')

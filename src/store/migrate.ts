@@ -24,6 +24,7 @@ import * as m0017 from './migrations/0017_drop_full_revoked_index.js';
 import * as m0018 from './migrations/0018_minted_token_counts.js';
 import * as m0019 from './migrations/0019_token_list_changes.js';
 import * as m0020 from './migrations/0020_password_lockout.js';
+import * as m0021 from './migrations/0021_shown_once.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -53,6 +54,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0018_minted_token_counts', m0018],
   ['0019_token_list_changes', m0019],
   ['0020_password_lockout', m0020],
+  ['0021_shown_once', m0021],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

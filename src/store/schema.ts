@@ -278,6 +278,12 @@ export interface ApiTokenCountTable {
   list_changes: ColumnType<number | string, number | undefined, number>;
 }
 
+/** The ids of "shown once" cookies whose page has been served (migration 0021, src/http/portal/shown-once.ts). */
+export interface ShownOnceTable {
+  id: string;
+  expires_at: number;
+}
+
 export interface IdentityTables {
   orgs: OrgTable;
   users: UserTable;
@@ -296,6 +302,7 @@ export interface IdentityTables {
   audit_events: AuditEventTable;
   tasks: TaskTable;
   meta: MetaTable;
+  shown_once: ShownOnceTable;
 }
 
 export interface DB extends IdentityTables, InventoryTables {}

@@ -709,6 +709,19 @@ export class Store {
     return JSON.parse(stored!) as { kid: string; secret: string };
   }
 
+  /**
+   * Claims a "shown once" id (migration 0021): true for the one call, on any node, that records it; false when it
+   * was claimed before. The insert is the whole check, so two requests racing with one cookie cannot both win.
+   */
+  async claimShownOnce(id: string, expiresAt: number): Promise<boolean> {
+    const result = await this.db
+      .insertInto('shown_once')
+      .values({ id, expires_at: expiresAt })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
   /** Liveness of the backend, for /health. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);

@@ -34,6 +34,25 @@ test('expired revocations and legacy session ids go; live ones stay', async () =
   }
 });
 
+test('spent "shown once" ids go when their cookie has ended; a claim stays spent until then', async () => {
+  const store = await openSqliteStore(':memory:');
+  try {
+    const now = 1_800_000_000_000;
+    assert.equal(await store.claimShownOnce('ended', now - 1), true);
+    assert.equal(await store.claimShownOnce('live', now + 60_000), true);
+    assert.equal(await store.claimShownOnce('live', now + 60_000), false, 'a second claim of one id loses');
+    await new Housekeeping(store, { warn() {} }).runOnce(now);
+    const left = await store.db.selectFrom('shown_once').select('id').execute();
+    assert.deepEqual(
+      left.map((r) => r.id),
+      ['live'],
+    );
+    assert.equal(await store.claimShownOnce('live', now + 60_000), false, 'still spent after housekeeping');
+  } finally {
+    await store.close();
+  }
+});
+
 test('API tokens revoked or expired longer than the retention go; live, recently dead and unexpired ones stay', async () => {
   const store = await openSqliteStore(':memory:');
   try {

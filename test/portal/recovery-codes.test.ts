@@ -10,7 +10,7 @@ import { signIn as apiSignIn } from '../helpers/api.js';
 import { totpCode } from '../../src/auth/totp.js';
 import { normalizeRecoveryCode } from '../../src/auth/recovery-codes.js';
 import { createUser, freshTotpWindow } from '../security/support.js';
-import { PortalClient, csrfFrom } from './portal-client.js';
+import { PortalClient, csrfFrom, setCookiesOf } from './portal-client.js';
 
 const ACME = '/tenant/acme';
 const CODES_PAGE = `${ACME}/preferences/totp/recovery-codes`;
@@ -42,8 +42,9 @@ describe('portal: two-factor recovery codes', () => {
       code: codeAt(secret, stepStart, -1),
     });
     assert.equal(confirm.headers.location, CODES_PAGE);
+    const sealed = setCookiesOf(confirm).find((c) => c.name === 'tessera_recovery_codes')!.value;
     const page = await portal.get(CODES_PAGE);
-    return { ...user, userId, portal, secret, page };
+    return { ...user, userId, portal, secret, page, sealed };
   }
 
   /** Password, then `code` at the code step, in a fresh browser. */
@@ -80,6 +81,18 @@ describe('portal: two-factor recovery codes', () => {
     }
     const prefs = await user.portal.get(`${ACME}/preferences`);
     assert.match(prefs.body, /Recovery codes left: <strong>10<\/strong> of 10/);
+  });
+
+  test('a copy of the codes cookie kept by the client shows no code once the page was served', async () => {
+    const user = await enrolled(await freshTotpWindow());
+    assert.equal(codesIn(user.page.body).length, 10);
+    const replay = await server.server.app.inject({
+      url: CODES_PAGE,
+      headers: { cookie: `tessera_session=${user.portal.cookies.get('tessera_session')}; tessera_recovery_codes=${user.sealed}` },
+    });
+    assert.equal(replay.statusCode, 200);
+    assert.equal(codesIn(replay.body).length, 0, 'the same session, the same sealed cookie: nothing shown');
+    assert.match(replay.body, /Recovery codes no longer available/);
   });
 
   test('a recovery code signs in once in place of the app code; a wrong one counts as a failed code', async () => {

@@ -70,6 +70,34 @@ describe('portal API tokens', () => {
     assert.ok(!replay.body.includes(token));
   });
 
+  test('a copy of the cookie kept by the client shows nothing once the page was served, even to two requests at once', async () => {
+    const form = await bob.get(`${ACME}/preferences/tokens/new`);
+    const res = await bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(form.body), name: 'kept-copy', expiresOn: '' });
+    const cookie = setCookiesOf(res).find((c) => c.name === 'tessera_new_token')!;
+    // A client that ignores the clearing Set-Cookie: the same session, the same sealed value, sent again.
+    const withCopy = () =>
+      server.server.app.inject({
+        url: `${ACME}/preferences/tokens/created`,
+        headers: { cookie: `tessera_session=${bob.cookies.get('tessera_session')}; tessera_new_token=${cookie.value}` },
+      });
+    const pages = await Promise.all([withCopy(), withCopy(), withCopy()]);
+    const shown = pages.filter((p) => /id="api-token"/.test(p.body));
+    assert.equal(shown.length, 1, 'exactly one of three racing requests shows the token');
+    const token = /id="api-token"[^>]*>([^<]+)</.exec(shown[0]!.body)![1]!;
+    for (const page of pages.filter((p) => p !== shown[0])) {
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /Token no longer available/);
+      assert.ok(!page.body.includes(token));
+    }
+    const later = await withCopy();
+    assert.match(later.body, /Token no longer available/);
+    assert.ok(!later.body.includes(token), 'a replay later shows nothing either');
+    // The store holds the cookie's one-time id, never the token.
+    const rows = await server.store.db.selectFrom('shown_once').selectAll().execute();
+    assert.ok(rows.length >= 1);
+    assert.ok(rows.every((r) => !JSON.stringify(r).includes(token)));
+  });
+
   test('the new-token form narrows a token (read-only or a role within your rights); the list shows its access', async () => {
     const form = await bob.get(`${ACME}/preferences/tokens/new`);
     assert.match(form.body, /<option value="read-only">Read-only<\/option>/);

@@ -28,7 +28,7 @@ import type { Principal } from '../../../domain/principal.js';
 import { can } from '../../../domain/policy.js';
 import { Type } from 'typebox';
 import { clearCookie, readCookie, recoveryCodesPath, setRecoveryCodesCookie } from '../cookies.js';
-import { decryptValue, encryptValue } from '../crypto/encrypted-value.js';
+import { openShownOnce, sealShownOnce } from '../shown-once.js';
 import { newRecoveryCodesPage, recoveryCodesPage } from '../views/recovery-codes.js';
 import { isLive, tokenStatus } from '../token-queries.js';
 import type { SignedInState } from '../portal-session.js';
@@ -150,7 +150,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
 
   /** New recovery codes go to the one page that shows them, in a cookie sealed to this session (as new tokens do). */
   const showRecoveryCodes = (request: FastifyRequest, reply: FastifyReply, state: SignedInState, codes: string[]) => {
-    const sealed = encryptValue(deps.keys.createdToken, { recoveryCodes: codes, at: Date.now() }, `recovery:${state.principal.sessionId}`);
+    const sealed = sealShownOnce(deps.keys.createdToken, { recoveryCodes: codes, at: Date.now() }, `recovery:${state.principal.sessionId}`);
     setRecoveryCodesCookie(request, reply, state.org.basePath, sealed);
     return seeOther(reply, recoveryCodesPath(state.org.basePath));
   };
@@ -159,7 +159,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     const state = requireSignedIn(request);
     const sealed = readCookie(request, 'recoveryCodes');
     if (sealed) clearCookie(request, reply, 'recoveryCodes', recoveryCodesPath(state.org.basePath));
-    const opened = decryptValue(deps.keys.createdToken, sealed, `recovery:${state.principal.sessionId}`) as {
+    const opened = (await openShownOnce(services.store, deps.keys.createdToken, sealed, `recovery:${state.principal.sessionId}`)) as {
       recoveryCodes?: unknown;
       at?: unknown;
     } | null;

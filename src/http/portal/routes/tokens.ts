@@ -14,8 +14,9 @@
  *
  * How the token reaches exactly one GET: the POST puts it in a cookie encrypted with the portal key and bound
  * to the session (AES-GCM, the session id as associated data), scoped to the path of the page that shows it
- * and alive for two minutes; that page clears the cookie as it reads it. A reload, the back button or a
- * second tab find no cookie and say the token cannot be shown again. Nothing on the server holds the token.
+ * and alive for two minutes; that page clears the cookie as it reads it, and claims the cookie's one-time id in
+ * the store (../shown-once.ts). A reload, the back button, a second tab or a replayed copy of the cookie are
+ * told the token cannot be shown again. Nothing on the server holds the token.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -30,7 +31,7 @@ import { scopeRoleNames, toListItem } from '../token-queries.js';
 import { effectiveRights } from '../../../domain/policy.js';
 import { tokenUsageSnippets } from '../token-usage.js';
 import { clearCookie, createdTokenPath, readCookie, setCreatedTokenCookie } from '../cookies.js';
-import { decryptValue, encryptValue } from '../crypto/encrypted-value.js';
+import { openShownOnce, sealShownOnce } from '../shown-once.js';
 import { baseUrl } from '../../context.js';
 import { servesGeneratedCertificate } from '../../../tls.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
@@ -212,7 +213,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
         token: minted.apiToken,
         expiresAt: registered.expires_at === null ? null : Number(registered.expires_at),
       };
-      setCreatedTokenCookie(request, reply, state.org.basePath, encryptValue(deps.keys.createdToken, created, state.principal.sessionId));
+      setCreatedTokenCookie(request, reply, state.org.basePath, sealShownOnce(deps.keys.createdToken, created, state.principal.sessionId));
       return seeOther(reply, createdTokenPath(state.org.basePath));
     },
   );
@@ -221,7 +222,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const state = requireSignedIn(request);
     const sealed = readCookie(request, 'createdToken');
     if (sealed) clearCookie(request, reply, 'createdToken', createdTokenPath(state.org.basePath));
-    const created = decryptValue(deps.keys.createdToken, sealed, state.principal.sessionId);
+    const created = await openShownOnce(services.store, deps.keys.createdToken, sealed, state.principal.sessionId);
     const frame = signedInFrame(state, deps, 'preferences');
     if (!isCreatedToken(created)) return sendPage(reply, tokenGonePage(frame));
     const usage = tokenUsageSnippets(baseUrl(request), state.org.oauthUrlPath, {
@@ -331,7 +332,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
         expiresAt: result.row.expires_at === null ? null : Number(result.row.expires_at),
         regenerated: { oldStopsAt: result.graceEndsAt },
       };
-      setCreatedTokenCookie(request, reply, state.org.basePath, encryptValue(deps.keys.createdToken, created, state.principal.sessionId));
+      setCreatedTokenCookie(request, reply, state.org.basePath, sealShownOnce(deps.keys.createdToken, created, state.principal.sessionId));
       return seeOther(reply, createdTokenPath(state.org.basePath));
     },
   );
