@@ -69,7 +69,7 @@ export class OrgMetadataAdmin {
         throw badRequest(`An organization carries at most ${MAX_METADATA_ENTRIES} metadata entries; this change would make ${count}`);
       }
     });
-    await this.record(actor, org, ip, { set: entries.map((e) => `${e.domain}/${e.key}`).join(', ') });
+    await this.record(actor, org, ip, 'set', entries);
     return org;
   }
 
@@ -82,13 +82,30 @@ export class OrgMetadataAdmin {
       .where('entity_id', '=', org.id)
       .where('domain', '=', domain)
       .where('key', '=', key)
+      .returning('visibility')
       .executeTakeFirst();
-    if (Number(deleted.numDeletedRows) === 0) throw forbidden(`The organization has no metadata entry "${key}" in the ${domain} domain`);
-    await this.record(actor, org, ip, { removed: `${domain}/${key}` });
+    if (!deleted) throw forbidden(`The organization has no metadata entry "${key}" in the ${domain} domain`);
+    await this.record(actor, org, ip, 'removed', [{ domain, key, visibility: deleted.visibility }]);
     return org;
   }
 
-  private async record(actor: Principal, org: Org, ip: string | null, details: Record<string, string>) {
+  /**
+   * The org's audit trail is the tenant's to read (its administrators see their org's events), and a PRIVATE entry
+   * is the provider's alone: its key is not named in the event, only counted, so the trail does not tell a tenant
+   * what the provider keeps about it. GENERAL and READONLY entries are named as `DOMAIN/key`.
+   */
+  private async record(
+    actor: Principal,
+    org: Org,
+    ip: string | null,
+    change: 'set' | 'removed',
+    entries: ReadonlyArray<{ domain: string; key: string; visibility: string }>,
+  ) {
+    const shown = entries.filter((e) => e.visibility !== 'PRIVATE').map((e) => `${e.domain}/${e.key}`);
+    const hidden = entries.length - shown.length;
+    const details: Record<string, string> = {};
+    if (shown.length > 0) details[change] = shown.join(', ');
+    if (hidden > 0) details[change === 'set' ? 'privateEntriesSet' : 'privateEntriesRemoved'] = String(hidden);
     await this.audit.record({
       type: 'org.metadataChanged',
       actor: { id: actor.userId, name: actor.userName },

@@ -43,6 +43,13 @@ describe('portal: two-factor recovery codes', () => {
     });
     assert.equal(confirm.headers.location, CODES_PAGE);
     const sealed = setCookiesOf(confirm).find((c) => c.name === 'tessera_recovery_codes')!.value;
+    // A HEAD first (a link checker, a prefetcher) must not spend the one showing.
+    const head = await server.server.app.inject({
+      method: 'HEAD',
+      url: CODES_PAGE,
+      headers: { cookie: `tessera_session=${portal.cookies.get('tessera_session')}; tessera_recovery_codes=${sealed}` },
+    });
+    assert.equal(head.statusCode, 200);
     const page = await portal.get(CODES_PAGE);
     return { ...user, userId, portal, secret, page, sealed };
   }

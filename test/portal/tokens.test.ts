@@ -80,6 +80,14 @@ describe('portal API tokens', () => {
         url: `${ACME}/preferences/tokens/created`,
         headers: { cookie: `tessera_session=${bob.cookies.get('tessera_session')}; tessera_new_token=${cookie.value}` },
       });
+    // A HEAD first (a link checker, a prefetcher): it shows nothing and spends nothing.
+    const head = await server.server.app.inject({
+      method: 'HEAD',
+      url: `${ACME}/preferences/tokens/created`,
+      headers: { cookie: `tessera_session=${bob.cookies.get('tessera_session')}; tessera_new_token=${cookie.value}` },
+    });
+    assert.equal(head.statusCode, 200);
+    assert.ok(!setCookiesOf(head).some((c) => c.name === 'tessera_new_token'), 'a HEAD does not clear the cookie');
     const pages = await Promise.all([withCopy(), withCopy(), withCopy()]);
     const shown = pages.filter((p) => /id="api-token"/.test(p.body));
     assert.equal(shown.length, 1, 'exactly one of three racing requests shows the token');

@@ -130,6 +130,22 @@ export class XmlElement {
     return first === undefined ? undefined : new XmlElement(name, first as XmlValue);
   }
 
+  /**
+   * The only child of that name, or undefined: a second one is refused (400), for elements where keeping the first
+   * would silently drop what the client meant (a metadata entry's `Key`, `TypedValue`, `Value`, `Domain`).
+   */
+  soleChild(name: string): XmlElement | undefined {
+    const all = this.children(name);
+    if (all.length > 1) throw badRequest(`${this.name} has ${all.length} ${name} elements; it takes one`);
+    return all[0];
+  }
+
+  /** True when the element holds child elements (not only text and attributes). */
+  hasElementChildren(): boolean {
+    const o = this.object;
+    return o !== null && Object.keys(o).some((k) => k !== '#text' && !k.startsWith('@_'));
+  }
+
   /** Every child of that name, in document order. */
   children(name: string): XmlElement[] {
     const v = this.object?.[name];

@@ -179,6 +179,23 @@ describe('writing an org metadata (govcd MergeMetadataWithMetadataValues, AddMet
       /path names the SYSTEM domain/,
     );
     xmlError(await send(server, 'POST', `/api/admin/org/${org}/metadata`, s.admin, '<AdminOrg/>', METADATA), 400, 'BAD_REQUEST');
+    // Ambiguous entries are refused, not read by their first element: two Keys, Values, TypedValues or Domains,
+    // or a Value holding elements.
+    const typed = (inner: string) => `<TypedValue xsi:type="MetadataStringValue">${inner}</TypedValue>`;
+    const ambiguous: Array<[string, RegExp]> = [
+      [`<Key>a</Key><Key>b</Key>${typed('<Value>x</Value>')}`, /2 Key elements/],
+      [`<Key>a</Key>${typed('<Value>x</Value><Value>y</Value>')}`, /2 Value elements/],
+      [`<Key>a</Key>${typed('<Value>x</Value>')}${typed('<Value>y</Value>')}`, /2 TypedValue elements/],
+      [`<Domain>GENERAL</Domain><Domain>SYSTEM</Domain><Key>a</Key>${typed('<Value>x</Value>')}`, /2 Domain elements/],
+      [`<Key>a</Key>${typed('<Value><b>x</b></Value>')}`, /must be text, not elements/],
+    ];
+    for (const [inner, message] of ambiguous) {
+      const doc = `<Metadata ${NS}><MetadataEntry>${inner}</MetadataEntry></Metadata>`;
+      assert.match(
+        xmlError(await send(server, 'POST', `/api/admin/org/${org}/metadata`, s.admin, doc, METADATA), 400, 'BAD_REQUEST'),
+        message,
+      );
+    }
     assert.deepEqual(await entriesOf(org), ['GENERAL/kept=MetadataStringValue:yes (READWRITE)']);
   });
 
@@ -197,6 +214,35 @@ describe('writing an org metadata (govcd MergeMetadataWithMetadataValues, AddMet
     xmlError(await merge(acmeId, [entry], 'not-a-token'), 401, 'UNAUTHORIZED');
     assert.deepEqual(await entriesOf(acmeId), before);
     assert.ok(before.length > 0, 'the demo org carries metadata to protect');
+  });
+});
+
+describe('the audit trail of metadata changes', () => {
+  test("names GENERAL and READONLY keys, counts PRIVATE ones without naming them (the tenant's administrators read it)", async () => {
+    const privateKey = `acquisition-${process.pid}`;
+    await finishedTask(
+      await merge(acmeId, [
+        { key: privateKey, value: 'x', domain: 'SYSTEM', visibility: 'PRIVATE' },
+        { key: 'shown-note', value: 'y', domain: 'SYSTEM', visibility: 'READONLY' },
+      ]),
+    );
+    await finishedTask(await send(server, 'DELETE', `/api/admin/org/${acmeId}/metadata/SYSTEM/${privateKey}`, s.admin));
+    await finishedTask(await send(server, 'DELETE', `/api/admin/org/${acmeId}/metadata/SYSTEM/shown-note`, s.admin));
+    const events = await server.store.db
+      .selectFrom('audit_events')
+      .select(['details'])
+      .where('event_type', '=', 'org.metadataChanged')
+      .where('org_id', '=', acmeId)
+      .execute();
+    const details = events.map((e) => JSON.parse(String(e.details)) as Record<string, string>);
+    assert.ok(details.length >= 3);
+    assert.ok(
+      details.every((d) => !JSON.stringify(d).includes(privateKey)),
+      'the PRIVATE key is never named',
+    );
+    assert.ok(details.some((d) => d.set === 'SYSTEM/shown-note' && d.privateEntriesSet === '1'));
+    assert.ok(details.some((d) => d.privateEntriesRemoved === '1' && d.removed === undefined));
+    assert.ok(details.some((d) => d.removed === 'SYSTEM/shown-note'));
   });
 });
 

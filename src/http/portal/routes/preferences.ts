@@ -157,6 +157,10 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
 
   app.get('/preferences/totp/recovery-codes', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
+    // A HEAD (a link checker, a prefetcher) shows nothing, so it must not spend the one showing either.
+    if (request.method === 'HEAD') {
+      return sendPage(reply, recoveryCodesPage(signedInFrame(state, deps, 'preferences'), { codes: null, generatedAt: '' }));
+    }
     const sealed = readCookie(request, 'recoveryCodes');
     if (sealed) clearCookie(request, reply, 'recoveryCodes', recoveryCodesPath(state.org.basePath));
     const opened = (await openShownOnce(services.store, deps.keys.createdToken, sealed, `recovery:${state.principal.sessionId}`)) as {

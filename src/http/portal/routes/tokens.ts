@@ -220,10 +220,12 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get('/preferences/tokens/created', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
+    const frame = signedInFrame(state, deps, 'preferences');
+    // A HEAD (a link checker, a prefetcher) shows nothing, so it must not spend the one showing either.
+    if (request.method === 'HEAD') return sendPage(reply, tokenGonePage(frame));
     const sealed = readCookie(request, 'createdToken');
     if (sealed) clearCookie(request, reply, 'createdToken', createdTokenPath(state.org.basePath));
     const created = await openShownOnce(services.store, deps.keys.createdToken, sealed, state.principal.sessionId);
-    const frame = signedInFrame(state, deps, 'preferences');
     if (!isCreatedToken(created)) return sendPage(reply, tokenGonePage(frame));
     const usage = tokenUsageSnippets(baseUrl(request), state.org.oauthUrlPath, {
       // The snippets must run as pasted: against the generated self-signed certificate that needs -k.
