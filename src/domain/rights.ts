@@ -2,6 +2,14 @@
  * The rights catalogue (VCD's internal right names, with the UI label where it differs) and the predefined
  * roles. Right names are the contract: roles store them, the policy checks them.
  */
+import { createHash } from 'node:crypto';
+
+/** Stable ids for catalogue rights (name-based, so every node and every restart agrees). */
+export function rightId(name: string): string {
+  const h = createHash('sha1').update(`tessera-right:${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 export const RIGHTS = {
   apiTokensManage: 'API Tokens: Manage', // UI: "Manage user's own API token"
   apiTokensManageAll: 'API Tokens: Manage All', // UI: "Manage all users' API tokens"

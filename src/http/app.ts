@@ -33,6 +33,7 @@ import { legacyQueryRoutes } from './legacy/query.js';
 import { legacyAdminOrgRoutes } from './legacy/admin-orgs.js';
 import { legacyOrgMetadataRoutes } from './legacy/org-metadata.js';
 import { legacyAdminUserRoutes } from './legacy/admin-users.js';
+import { legacyAdminRoleRoutes } from './legacy/admin-roles.js';
 import { legacyTaskRoutes } from './legacy/tasks.js';
 import { cloudapiSessionRoutes } from './cloudapi/sessions.js';
 import { cloudapiTokenRoutes } from './cloudapi/tokens.js';
@@ -244,6 +245,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(legacyAdminOrgRoutes);
   await app.register(legacyOrgMetadataRoutes);
   await app.register(legacyAdminUserRoutes);
+  await app.register(legacyAdminRoleRoutes);
   await app.register(legacyTaskRoutes);
   await app.register(cloudapiSessionRoutes);
   await app.register(cloudapiTokenRoutes);

@@ -54,7 +54,10 @@ export function renderXmlDocument(root: DocElement): string {
 
 // ------------------------------------------------------------------------------------------------ JSON
 
-/** Children that are lists in VCD's schema, by parent element: JSON arrays even when empty or single. */
+/**
+ * Children that are lists in VCD's schema, by parent element: JSON arrays even when empty or single. A key
+ * `Parent/Element` is the entry of that element inside that parent only, before the entry of its name alone.
+ */
 const REPEATED: Readonly<Record<string, readonly string[]>> = {
   OrgList: ['Org'],
   Users: ['UserReference'],
@@ -74,8 +77,16 @@ const REPEATED: Readonly<Record<string, readonly string[]>> = {
   Metadata: ['MetadataEntry'],
   'ovf:VirtualHardwareSection': ['ovf:Item', 'vmw:ExtraConfig'],
   'ovf:Item': ['rasd:Connection', 'rasd:HostResource'],
+  // A RASD item at its own href (RasdItem, RasdItemsList) is VCD's `Item`, the section's `ovf:Item` renamed.
+  RasdItemsList: ['Item'],
+  Item: ['rasd:Connection', 'rasd:HostResource'],
+  'ovf:StartupSection': ['ovf:Item'],
+  // A startup item is not a RASD item: `Parent/Child` overrides the entry of the child's name alone.
+  'ovf:StartupSection/ovf:Item': [],
+  'ovf:NetworkSection': ['ovf:Network'],
   OrganizationReferences: ['OrganizationReference'],
   RoleReferences: ['RoleReference'],
+  RightReferences: ['RightReference'],
   GroupReferences: ['GroupReference'],
   Tasks: ['Task'],
 };
@@ -100,7 +111,7 @@ function isNamespaceDeclaration(name: string): boolean {
   return name === 'xmlns' || name.startsWith('xmlns:');
 }
 
-function nodeJson(n: DocNode): unknown {
+function nodeJson(n: DocNode, parent?: string): unknown {
   const attrNames = Object.keys(n.attrs).filter((a) => !isNamespaceDeclaration(a));
   if (isText(n) && attrNames.length === 0) return n.value ?? null;
   // A link always names its rel, href, type and name (null when absent), as VCD's LinkType does.
@@ -111,7 +122,7 @@ function nodeJson(n: DocNode): unknown {
     out.value = n.value ?? null;
     return out;
   }
-  const listItems = REPEATED[n.name] ?? [];
+  const listItems = REPEATED[`${parent}/${n.name}`] ?? REPEATED[n.name] ?? [];
   const groups = new Map<string, DocNode[]>();
   for (const item of listItems) groups.set(item, []);
   for (const c of n.children) {
@@ -122,7 +133,7 @@ function nodeJson(n: DocNode): unknown {
   }
   for (const [name, items] of groups) {
     const list = name === 'Link' || listItems.includes(name) || items.length > 1;
-    out[jsonKey(name)] = list ? items.map(nodeJson) : nodeJson(items[0]!);
+    out[jsonKey(name)] = list ? items.map((item) => nodeJson(item, n.name)) : nodeJson(items[0]!, n.name);
   }
   return out;
 }

@@ -10,12 +10,24 @@
  *   vm       https://HOST/api/vApp/vm-<uuid>   (in a template: /api/vAppTemplate/vm-<uuid>)   urn:vcloud:vm:<uuid>
  *   user     https://HOST/api/admin/user/<uuid>             urn:vcloud:user:<uuid>
  *   role     https://HOST/api/admin/role/<uuid>             urn:vcloud:role:<uuid>
+ *   group    https://HOST/api/admin/group/<uuid>            urn:vcloud:group:<uuid> (named, not served: groups live in /cloudapi)
  *   task     https://HOST/api/task/<uuid>                   urn:vcloud:task:<uuid>
  *   storage profile  https://HOST/api/vdcStorageProfile/<uuid>   urn:vcloud:vdcstorageProfile:<uuid> (VCD's spelling)
  *   compute policy   https://HOST/cloudapi/1.0.0/vdcComputePolicies/<urn>   urn:vcloud:vdcComputePolicy:<uuid>
  */
 export type UrnKind =
-  'org' | 'vdc' | 'vapp' | 'vapptemplate' | 'vm' | 'user' | 'role' | 'task' | 'vdcstorageProfile' | 'vdcComputePolicy' | 'network';
+  | 'org'
+  | 'vdc'
+  | 'vapp'
+  | 'vapptemplate'
+  | 'vm'
+  | 'user'
+  | 'role'
+  | 'group'
+  | 'task'
+  | 'vdcstorageProfile'
+  | 'vdcComputePolicy'
+  | 'network';
 
 export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${id}`;
 
@@ -24,6 +36,7 @@ export const adminOrgHref = (base: string, id: string) => `${base}/api/admin/org
 export const vdcHref = (base: string, id: string) => `${base}/api/vdc/${id}`;
 export const userHref = (base: string, id: string) => `${base}/api/admin/user/${id}`;
 export const roleHref = (base: string, id: string) => `${base}/api/admin/role/${id}`;
+export const groupHref = (base: string, id: string) => `${base}/api/admin/group/${id}`;
 export const taskHref = (base: string, id: string) => `${base}/api/task/${id}`;
 /** A vApp network's href, as VCD's vAppNetwork records carry it (Tessera serves no network entity: it only names one). */
 export const networkHref = (base: string, id: string) => `${base}/api/admin/network/${id}`;
@@ -53,6 +66,7 @@ export const MEDIA = {
   vm: 'application/vnd.vmware.vcloud.vm+xml',
   user: 'application/vnd.vmware.admin.user+xml',
   role: 'application/vnd.vmware.admin.role+xml',
+  right: 'application/vnd.vmware.admin.right+xml',
   group: 'application/vnd.vmware.admin.group+xml',
   task: 'application/vnd.vmware.vcloud.task+xml',
   metadata: 'application/vnd.vmware.vcloud.metadata+xml',

@@ -25,6 +25,7 @@ import * as m0018 from './migrations/0018_minted_token_counts.js';
 import * as m0019 from './migrations/0019_token_list_changes.js';
 import * as m0020 from './migrations/0020_password_lockout.js';
 import * as m0021 from './migrations/0021_shown_once.js';
+import * as m0022 from './migrations/0022_role_group_queries.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -55,6 +56,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0019_token_list_changes', m0019],
   ['0020_password_lockout', m0020],
   ['0021_shown_once', m0021],
+  ['0022_role_group_queries', m0022],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

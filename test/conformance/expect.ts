@@ -3,6 +3,7 @@
  * hard-coded, so that a change to the demo changes the expectations with it.
  */
 import { DEMO_INVENTORY, demoVms, type DemoOrgInventory } from '../../src/inventory/demo-spec.js';
+import { PREDEFINED_ROLES } from '../../src/domain/rights.js';
 
 /** The provider org, as GET /api/org lists it for a System administrator. */
 export const SYSTEM_ORG = 'System';
@@ -91,6 +92,40 @@ export interface PyvcloudScenario {
   apiVersion: string;
   vdcs: string[];
   vmsAll: string[];
+  /** The predefined roles every tenant org has (Org.list_roles), and one of them with its rights (Role.list_rights). */
+  roles: string[];
+  roleRights: { role: string; rights: string[] };
+  /** A vApp read section by section (conformance.py `read_vapp_and_vm`): null when the org has none that fits. */
+  vapp: PyvcloudVApp | null;
+}
+
+/** A deployed vApp whose VMs are all on one network, and what its first VM holds. */
+export interface PyvcloudVApp {
+  vdc: string;
+  name: string;
+  network: string;
+  vms: string[];
+  vm: { name: string; cpus: number; memoryMb: number; diskMb: number; guestOs: string };
+}
+
+function pyvcloudVApp(org: string): PyvcloudVApp | null {
+  const inventory = DEMO_INVENTORY[org as keyof typeof DEMO_INVENTORY] as DemoOrgInventory | undefined;
+  for (const vdc of inventory?.vdcs ?? []) {
+    for (const vapp of vdc.vapps) {
+      const networks = new Set(vapp.vms.map((vm) => vm.network));
+      const network = vapp.vms[0]?.network;
+      if (vapp.template || vapp.vms.length === 0 || networks.size !== 1 || !network) continue;
+      const vm = vapp.vms[0]!;
+      return {
+        vdc: vdc.name,
+        name: vapp.name,
+        network,
+        vms: vapp.vms.map((v) => v.name).sort(),
+        vm: { name: vm.name, cpus: vm.cpus, memoryMb: vm.memoryMb, diskMb: vm.diskMb, guestOs: vm.guestOs },
+      };
+    }
+  }
+  return null;
 }
 
 export function pyvcloudScenario(world: DemoWorld, who: { org: string; user: string; password: string }): PyvcloudScenario {
@@ -104,5 +139,11 @@ export function pyvcloudScenario(world: DemoWorld, who: { org: string; user: str
       .map((v) => v.name)
       .sort(),
     vmsAll: names(world.vms.filter((v) => v.org === who.org)),
+    roles: Object.entries(PREDEFINED_ROLES)
+      .filter(([, role]) => !role.systemOnly)
+      .map(([name]) => name)
+      .sort(),
+    roleRights: { role: 'vApp Author', rights: [...PREDEFINED_ROLES['vApp Author'].rights].sort() },
+    vapp: pyvcloudVApp(who.org),
   };
 }

@@ -59,7 +59,7 @@ export function objectKind(url: string): ObjectKind | null {
   const rules: Array<[RegExp, ObjectKind]> = [
     [/\/(users|admin\/user)\/:(id|userId)/, 'user'],
     [/\/groups\/:id/, 'group'],
-    [/\/roles\/:id/, 'role'],
+    [/\/(roles|admin\/role)\/:id/, 'role'],
     [/\/rightsBundles\/:id/, 'bundle'],
     [/\/tokens\/:id/, 'token'],
     [/\/sessions\/:id/, 'session'],
@@ -68,7 +68,10 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
     [/\/vdcStorageProfile\/:id/, 'storageProfile'],
     // A VM's sections under /api/vApp/{ref} take a VM's ref (vm-<id>); the vApp's own take the vApp's.
-    [/\/api\/vApp\/:ref\/(networkConnectionSection|guestCustomizationSection|vmCapabilities|virtualHardwareSection)$/, 'vm'],
+    [
+      /\/api\/vApp\/:ref\/(networkConnectionSection|guestCustomizationSection|vmCapabilities|virtualHardwareSection(\/\w+)?|operatingSystemSection|bootOptions|guestcustomizationstatus)$/,
+      'vm',
+    ],
     [/\/securityTags\/vm\/:id/, 'vm'],
     [/\/api\/vApp\/:ref/, 'vapp'],
     [/\/vms\/:vmId/, 'vm'],

@@ -10,7 +10,7 @@ import type { Principal } from '../../src/domain/principal.js';
 import { DEMO_PASSWORD, ADMIN_PASSWORD } from '../helpers/tessera.js';
 import { SYSTEM_ORG_ID, RIGHTS, PREDEFINED_ROLES } from '../../src/domain/rights.js';
 import { generateApiToken, hashApiToken, apiTokenStart } from '../../src/domain/api-token-format.js';
-import { rightId } from '../../src/http/cloudapi/identity.js';
+import { rightId } from '../../src/domain/rights.js';
 import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 import { storageProfileId } from '../../src/inventory/storage-profiles.js';
 

@@ -133,6 +133,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Org users: org administrators in their own org, the provider in any; never a token session (vcd-wire §10).
   'POST /api/admin/org/:id/users': adminWriteById(),
   'GET /api/admin/user/:id': adminReadById({ self: '2xx' }),
+  // A role (pyvcloud's Org.get_role_resource): whoever may view the org's roles; carol's role may not.
+  'GET /api/admin/role/:id': adminReadById(),
   // self: one's own profile with Manage Users (alice, the provider); carol lacks it, a token session may not.
   'PUT /api/admin/user/:id': adminWriteById({ self: { admin: '2xx', token: '403', limited: '403', system: '2xx' } }),
   // self: nobody deletes their own account (400).
@@ -160,6 +162,15 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/vApp/:ref/guestCustomizationSection': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/vmCapabilities': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/virtualHardwareSection': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/virtualHardwareSection/cpu': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/virtualHardwareSection/memory': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/virtualHardwareSection/disks': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/virtualHardwareSection/media': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/virtualHardwareSection/networkCards': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/virtualHardwareSection/serialPorts': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/operatingSystemSection': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/bootOptions': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/guestcustomizationstatus': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref/metadata': adminReadById({ limited: '2xx' }),
   'GET /api/query': signedIn(),

@@ -37,7 +37,6 @@ import {
   UserPage,
 } from './responses.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
 import type { Principal } from '../../domain/principal.js';
 import type { Group, Role, User } from '../../store/store.js';
 import { requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
@@ -45,18 +44,13 @@ import { badRequest, forbidden, tooManyRequests, TesseraError } from '../../doma
 import { verifyPassword } from '../../auth/passwords.js';
 import { lockedUntil } from '../../domain/account-lock.js';
 import { can, hasProviderView, refusal, type Action } from '../../domain/policy.js';
-import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES } from '../../domain/rights.js';
+import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES, rightId } from '../../domain/rights.js';
 import type { UserPatch } from '../../auth/identity-admin.js';
 import { pagedEnvelope } from './paging.js';
 import { listPage, type ListFields } from './list-query.js';
 
 const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
-/** Stable ids for catalogue rights (name-based, so every node and every restart agrees). */
-export function rightId(name: string): string {
-  const h = createHash('sha1').update(`tessera-right:${name}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 const rightRef = (name: string) => ({ name, id: `urn:vcloud:right:${rightId(name)}` });
 
 function idFrom(param: string, kind: string): string {

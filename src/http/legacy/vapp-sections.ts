@@ -4,7 +4,11 @@
  *
  * - vApp: `leaseSettingsSection` (GetLease), `networkConfigSection` (GetNetworkConfig), `productSections`;
  * - VM: `productSections`, `guestCustomizationSection`, `virtualHardwareSection` (GetExtraConfig),
- *   `networkConnectionSection` and `vmCapabilities` (the hrefs the Vm document lists).
+ *   `networkConnectionSection` and `vmCapabilities` (the hrefs the Vm document lists);
+ * - VM, as pyvcloud's VM reads them: the hardware items under `virtualHardwareSection/` (`cpu`, `memory`,
+ *   `disks`, `media`, `networkCards`, `serialPorts`), `operatingSystemSection`, `bootOptions` and
+ *   `guestcustomizationstatus` (vm-os-sections.ts says what each holds and why; `checkpostcustomizationscript`
+ *   is not served).
  *
  * Read only: whoever may read the vApp or VM reads its sections; unknown, malformed and other orgs' refs, and a
  * section asked of the wrong kind of entity (a VM's section of a vApp, a vApp's of a VM), are the same 403 as
@@ -19,7 +23,22 @@ import { listVmExtraConfig, listVmsOfVApp, type VmWithNames } from '../../invent
 import { loadVAppSections } from '../../inventory/vapp-context.js';
 import { leaseSettingsSection, networkConfigSection, productSectionList } from '../../inventory/documents/vapp-sections.js';
 import { guestCustomizationSection, networkConnectionSection, vmCapabilities } from '../../inventory/documents/vm-sections.js';
-import { virtualHardwareSection } from '../../inventory/documents/virtual-hardware.js';
+import {
+  MEDIA_RASD_ITEM,
+  MEDIA_RASD_ITEMS_LIST,
+  hardwareItems,
+  rasdItemDocument,
+  rasdItemsListDocument,
+  virtualHardwareSection,
+} from '../../inventory/documents/virtual-hardware.js';
+import {
+  MEDIA_BOOT_OPTIONS,
+  MEDIA_GUEST_CUSTOMIZATION_STATUS,
+  MEDIA_OPERATING_SYSTEM_SECTION,
+  bootOptions,
+  guestCustomizationStatus,
+  operatingSystemSection,
+} from '../../inventory/documents/vm-os-sections.js';
 import { VM_NAMESPACES } from '../../inventory/documents/vapp.js';
 import { node, type DocElement } from '../../inventory/document-tree.js';
 import { baseUrl, requirePrincipal } from '../context.js';
@@ -29,6 +48,14 @@ import { loadByRef } from './vapp-refs.js';
 
 const operation = (summary: string, media: string, description: string) =>
   readByIdSchema(RefParams, { summary, tag: TAG.inventory, media, description });
+
+/** What each RasdItemsList under a VM's virtualHardwareSection holds. */
+const HARDWARE_LISTS = {
+  disks: 'hard disks and their controllers',
+  media: 'CD/DVD and floppy drives (none in Tessera)',
+  networkCards: 'network adapters',
+  serialPorts: 'serial ports (none in Tessera)',
+} as const;
 
 export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = () => app.tessera.store;
@@ -78,10 +105,16 @@ export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) =>
     },
   );
 
-  // The sections of a VM that are one element of its Vm document, served at their own href as well.
-  const vmSections: ReadonlyArray<
-    [path: string, summary: string, media: string, root: string, tree: (href: string, vm: VmWithNames) => DocElement]
-  > = [
+  // A VM's documents that are one element of its Vm document (or, for bootOptions and guestcustomizationstatus,
+  // hang off its href only), each at its own href: read like the VM.
+  type VmSection = readonly [
+    path: string,
+    summary: string,
+    media: string,
+    root: string,
+    tree: (href: string, vm: VmWithNames) => DocElement,
+  ];
+  const vmSections: readonly VmSection[] = [
     [
       'networkConnectionSection',
       "A VM's NICs",
@@ -103,6 +136,46 @@ export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) =>
       'VmCapabilities',
       (href) => vmCapabilities(href, true),
     ],
+    [
+      'operatingSystemSection',
+      "A VM's guest operating system",
+      MEDIA_OPERATING_SYSTEM_SECTION,
+      'ovf:OperatingSystemSection',
+      (href, vm) => operatingSystemSection(href, vm, true),
+    ],
+    ['bootOptions', "A VM's boot options (VCD's defaults)", MEDIA_BOOT_OPTIONS, 'BootOptions', (href) => bootOptions(href)],
+    [
+      'guestcustomizationstatus',
+      "A VM's guest customization status",
+      MEDIA_GUEST_CUSTOMIZATION_STATUS,
+      'GuestCustomizationStatusSection',
+      (href) => guestCustomizationStatus(href),
+    ],
+    // The hardware items at their own hrefs: the same elements the virtualHardwareSection lists (hardwareItems).
+    [
+      'virtualHardwareSection/cpu',
+      "A VM's virtual CPUs (RASD item)",
+      MEDIA_RASD_ITEM,
+      'Item',
+      (href, vm) => rasdItemDocument(hardwareItems(href, vm).cpu),
+    ],
+    [
+      'virtualHardwareSection/memory',
+      "A VM's memory (RASD item)",
+      MEDIA_RASD_ITEM,
+      'Item',
+      (href, vm) => rasdItemDocument(hardwareItems(href, vm).memory),
+    ],
+    ...(['disks', 'media', 'networkCards', 'serialPorts'] as const).map(
+      (list) =>
+        [
+          `virtualHardwareSection/${list}`,
+          `A VM's ${HARDWARE_LISTS[list]} (RASD items)`,
+          MEDIA_RASD_ITEMS_LIST,
+          'RasdItemsList',
+          (href: string, vm: VmWithNames) => rasdItemsListDocument(`${href}/virtualHardwareSection/${list}`, hardwareItems(href, vm)[list]),
+        ] satisfies VmSection,
+    ),
   ];
   for (const [path, summary, media, root, tree] of vmSections) {
     app.get(`/api/vApp/:ref/${path}`, { schema: operation(summary, media, root) }, async (request, reply) => {

@@ -11,12 +11,21 @@
  *   A vApp org network's ParentNetwork is named only: Tessera knows the org VDC network by name, not by id.
  * - **Product sections** (OVF properties, Terraform's guest_properties): Tessera's inventory has none, so the
  *   list is VCD's empty one.
+ *
+ * Inline only (their own hrefs are not served, so the elements name none): `ovf:StartupSection` and
+ * `ovf:NetworkSection`, which pyvcloud reads from the VApp document (`VApp.get_startup_section`,
+ * `get_all_networks`).
+ * - **Startup**: Tessera stores no start order, so each VM has VCD's default for a VM put in a vApp: order 0,
+ *   power on and off with no delay. The items name the VMs as VCD does (`ovf:id` is the VM's name), in the order
+ *   of the vApp's Children.
+ * - **Networks**: the OVF view of the same networks NetworkConfigSection configures, by name.
  */
 import { node, text, type DocElement } from '../document-tree.js';
 import { OVF_NS, VCLOUD_NS } from '../xml-render.js';
 import { MEDIA } from '../hrefs.js';
 import type { VAppLeaseSettings } from '../../domain/org-settings.js';
 import type { VAppNetwork } from '../vapp-networks.js';
+import type { VmWithNames } from '../repository.js';
 
 /** What a section needs to be a document root. */
 export const SECTION_NAMESPACES = { xmlns: VCLOUD_NS, 'xmlns:ovf': OVF_NS };
@@ -60,5 +69,28 @@ export function networkConfigSection(
 export function productSectionList(entityHref: string, entityType: string): DocElement {
   return node('ProductSectionList', { ...SECTION_NAMESPACES, href: `${entityHref}/productSections/`, type: MEDIA.productSections }, [
     node('Link', { rel: 'up', href: entityHref, type: entityType }),
+  ]);
+}
+
+export function startupSection(vms: ReadonlyArray<Pick<VmWithNames, 'name'>>): DocElement {
+  return node('ovf:StartupSection', {}, [
+    text('ovf:Info', 'VApp startup section'),
+    ...vms.map((vm) =>
+      node('ovf:Item', {
+        'ovf:id': vm.name,
+        'ovf:order': 0,
+        'ovf:startAction': 'powerOn',
+        'ovf:startDelay': 0,
+        'ovf:stopAction': 'powerOff',
+        'ovf:stopDelay': 0,
+      }),
+    ),
+  ]);
+}
+
+export function networkSection(networks: readonly VAppNetwork[]): DocElement {
+  return node('ovf:NetworkSection', {}, [
+    text('ovf:Info', 'The list of logical networks'),
+    ...networks.map((network) => node('ovf:Network', { 'ovf:name': network.name })),
   ]);
 }

@@ -17,7 +17,8 @@ import {
   vmCapabilities,
   vmSpecSection,
 } from './vm-sections.js';
-import { leaseSettingsSection, networkConfigSection } from './vapp-sections.js';
+import { leaseSettingsSection, networkConfigSection, networkSection, startupSection } from './vapp-sections.js';
+import { operatingSystemSection } from './vm-os-sections.js';
 import type { VAppLeaseSettings } from '../../domain/org-settings.js';
 import type { VAppNetwork } from '../vapp-networks.js';
 
@@ -54,12 +55,23 @@ export function vappTree(
     status: statusCode(vapp.status),
     ...(template ? { ovfDescriptorUploaded: true, goldMaster: false } : { deployed: vapp.is_deployed === 1, ovfDescriptorUploaded: true }),
   };
+  const vappSections =
+    sections && !template
+      ? [
+          leaseSettingsSection(href, sections.lease),
+          startupSection(vms),
+          networkSection(sections.networks),
+          networkConfigSection(href, sections.networks, vapp.is_deployed === 1),
+        ]
+      : null;
   return node(template ? 'VAppTemplate' : 'VApp', attributes, [
     node('Link', { rel: 'up', href: vdcHref(base, vapp.vdc_id), name: vapp.vdc_name, type: MEDIA.vdc }),
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
     text('Description', vapp.description),
-    sections && !template ? leaseSettingsSection(href, sections.lease) : null,
-    sections && !template ? networkConfigSection(href, sections.networks, vapp.is_deployed === 1) : null,
+    // VCD's VAppType order: the sections, DateCreated, Owner, InMaintenanceMode, Children. A VAppTemplate has its
+    // Owner and Children first and DateCreated last.
+    ...(vappSections ?? []),
+    template ? null : text('DateCreated', iso(vapp.created_at)),
     node(
       'Owner',
       { type: 'application/vnd.vmware.vcloud.owner+xml' },
@@ -71,7 +83,7 @@ export function vappTree(
       {},
       vms.map((vm) => vmTree(base, vm, extraConfig.get(vm.id) ?? [])),
     ),
-    text('DateCreated', iso(vapp.created_at)),
+    template ? text('DateCreated', iso(vapp.created_at)) : null,
   ]);
 }
 
@@ -119,10 +131,7 @@ export function vmTree(
       text('Description', vm.description),
       // VCD's order: the hardware section first, then the OS and network sections.
       virtualHardwareSection(href, vm, extraConfig),
-      node('ovf:OperatingSystemSection', { 'ovf:id': 0 }, [
-        text('ovf:Info', 'Specifies the operating system installed'),
-        text('ovf:Description', vm.guest_os),
-      ]),
+      operatingSystemSection(href, vm),
       networkConnectionSection(href, vm),
       guestCustomizationSection(href, vm),
       text('DateCreated', iso(vm.created_at)),

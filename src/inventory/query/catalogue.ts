@@ -16,7 +16,9 @@ import {
   MEDIA,
   adminOrgHref,
   networkHref,
+  groupHref,
   orgHref,
+  roleHref,
   taskHref,
   urn,
   userHref,
@@ -63,7 +65,7 @@ type AnySelect = SelectQueryBuilder<any, any, any>;
 
 export interface QueryTable {
   /** `from` table, also the alias the columns use. */
-  readonly table: 'vms' | 'vapps' | 'vdcs' | 'orgs' | 'users' | 'tasks';
+  readonly table: 'vms' | 'vapps' | 'vdcs' | 'orgs' | 'users' | 'roles' | 'groups' | 'tasks';
   /** The entity id column (the tiebreaker of every sort, so pages never overlap). */
   readonly idColumn: string;
   /** The org a row belongs to: the tenant-isolation column. */
@@ -336,6 +338,51 @@ const USER_TABLE: QueryTable = {
   mediaType: () => MEDIA.user,
 };
 
+// ------------------------------------------------------------------ roles and groups
+
+/**
+ * Roles (`type=role`, pyvcloud's Org.list_roles and get_role_record; `adminRole` for the provider) and groups
+ * (`type=group`). Each org's roles are its own (the predefined ones are copied into every org, read-only), so the
+ * org column scopes them like users. A group's role is optional (a group without one grants nothing). Writes to both
+ * tables bump the inventory version (migration 0022), so cached pages stay exact.
+ */
+const ROLE_TABLE: QueryTable = {
+  table: 'roles',
+  idColumn: 'roles.id',
+  orgColumn: 'roles.org_id',
+  joins: { org: (qb) => qb.innerJoin('orgs as o', 'o.id', 'roles.org_id') },
+  fields: {
+    name: { column: 'roles.name', type: 'string' },
+    description: { column: 'roles.description', type: 'string' },
+    isReadOnly: { column: 'roles.read_only', type: 'boolean' },
+    org: { column: 'roles.org_id', type: 'ref', ref: ref('org', orgHref), adminOnly: true },
+    orgName: { column: 'o.name', type: 'string', joins: ['org'], adminOnly: true },
+  },
+  href: (base, row) => roleHref(base, row.id as string),
+  urn: (row) => urn('role', row.id as string),
+  mediaType: () => MEDIA.role,
+};
+
+const GROUP_TABLE: QueryTable = {
+  table: 'groups',
+  idColumn: 'groups.id',
+  orgColumn: 'groups.org_id',
+  joins: {
+    org: (qb) => qb.innerJoin('orgs as o', 'o.id', 'groups.org_id'),
+    role: (qb) => qb.leftJoin('roles as r', 'r.id', 'groups.role_id'),
+  },
+  fields: {
+    name: { column: 'groups.name', type: 'string' },
+    roleName: { column: 'r.name', type: 'string', joins: ['role'], nullable: true },
+    isReadOnly: FALSE,
+    identityProviderType: { column: sql<string>`'INTEGRATED'`, type: 'string' },
+    org: { column: 'groups.org_id', type: 'ref', ref: ref('org', orgHref), adminOnly: true },
+  },
+  href: (base, row) => groupHref(base, row.id as string),
+  urn: (row) => urn('group', row.id as string),
+  mediaType: () => MEDIA.group,
+};
+
 /**
  * VCD tasks (auth/tasks.ts, table `tasks`): `type=task` lists the org's tasks (the provider's: every org's, as its
  * scope is all orgs). `object` is what the task was about: an org (its AdminOrg) or a user. The table's writes bump
@@ -430,6 +477,18 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
     record: 'AdminUserRecord',
     json: 'QueryResultAdminUserRecordType',
     references: 'AdminUser',
+  }),
+  define('role', ROLE_TABLE, 'role.view', false, { record: 'RoleRecord', json: 'QueryResultRoleRecordType', references: 'Role' }),
+  define('adminRole', ROLE_TABLE, 'role.view', true, {
+    record: 'AdminRoleRecord',
+    json: 'QueryResultAdminRoleRecordType',
+    references: 'AdminRole',
+  }),
+  define('group', GROUP_TABLE, 'group.view', false, { record: 'GroupRecord', json: 'QueryResultGroupRecordType', references: 'Group' }),
+  define('adminGroup', GROUP_TABLE, 'group.view', true, {
+    record: 'AdminGroupRecord',
+    json: 'QueryResultAdminGroupRecordType',
+    references: 'AdminGroup',
   }),
   define('task', TASK_TABLE, 'task.view', false, { record: 'TaskRecord', json: 'QueryResultTaskRecordType', references: 'Task' }),
   define('adminTask', TASK_TABLE, 'task.view', true, {

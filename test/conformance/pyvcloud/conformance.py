@@ -5,12 +5,16 @@ is traded with `requests` at POST /oauth/tenant/<org>/token and the access token
 `Client.rehydrate_from_token(access, is_jwt_token=True)`. The API token itself is minted here with plain
 `requests` (password session, /oauth/.../register, jwt-bearer grant) and revoked the same way.
 
+When the scenario names a vApp, it also reads it and its first VM as pyvcloud's VApp and VM do: networks, startup
+section and NIC interfaces from the VApp document; the VM's hardware items, OS section, boot options and guest
+customization status at their own hrefs.
+
 Exits non-zero on the first failed assertion with the step, the reason and the last HTTP exchanges;
 on success prints `PYVCLOUD-CONFORMANCE-SUMMARY {json}` as the last line of stdout.
 
     python conformance.py --url https://127.0.0.1:PORT --scenario scenario.json [--timeout 120]
 
-scenario.json: {"org","user","password","apiVersion","vmsAll":[names],"vdcs":[names]}
+scenario.json: {"org","user","password","apiVersion","vmsAll":[names],"vdcs":[names],"roles":[names],"roleRights":{"role","rights"},"vapp":{...} or null} (test/conformance/expect.ts)
 """
 
 import argparse
@@ -31,8 +35,13 @@ from lxml import etree
 from pyvcloud.vcd.client import Client, QueryResultFormat
 from pyvcloud.vcd.exceptions import UnauthorizedException, VcdResponseException
 from pyvcloud.vcd.org import Org
+from pyvcloud.vcd.role import Role
+from pyvcloud.vcd.vapp import VApp
+from pyvcloud.vcd.vdc import VDC
+from pyvcloud.vcd.vm import VM
 
 VCLOUD_NS = "http://www.vmware.com/vcloud/v1.5"
+OVF_NS = "http://schemas.dmtf.org/ovf/envelope/1"
 HTTP_TIMEOUT = 30
 MAX_BODY = 2500
 
@@ -270,6 +279,23 @@ class Runner:
 
         self.step("client.get_typed_query('vm', RECORDS).execute() across pages", typed_query)
 
+        if sc.get("roles"):
+
+            def roles():
+                org = Org(client, resource=holder["org"])
+                names = [r["name"] for r in org.list_roles()]
+                missing = sorted(set(sc["roles"]) - set(names))
+                expect(not missing, f"list_roles() {names} lacks {missing}")
+                role = Role(client, resource=org.get_role_resource(sc["roleRights"]["role"]))
+                same_names("Role.list_rights()", [r["name"] for r in role.list_rights()], sc["roleRights"]["rights"])
+                record = org.get_role_record(sc["roleRights"]["role"])
+                expect(record.get("isReadOnly") == "true", f"get_role_record() {record}, want a read-only predefined role")
+
+            self.step("Org.list_roles(), Org.get_role_resource(), Role.list_rights() on the token session", roles)
+
+        if sc.get("vapp"):
+            self.read_vapp_and_vm(client, holder["org"], sc["vapp"])
+
         def revoke():
             resp = self.http.delete(f'{self.base}/cloudapi/1.0.0/tokens/{token["id"]}', headers=auth(), timeout=HTTP_TIMEOUT)
             expect(resp.status_code == 204, f"DELETE token answered HTTP {resp.status_code}, want 204")
@@ -316,6 +342,70 @@ class Runner:
                 lambda: list(client.get_typed_query("vm", query_result_format=QueryResultFormat.RECORDS).execute()), "queryAfterRevoke"
             ),
         )
+
+
+    def read_vapp_and_vm(self, client, org_resource, d):
+        found = {}
+
+        def get_vapp():
+            vdc = VDC(client, resource=Org(client, resource=org_resource).get_vdc(d["vdc"]))
+            found["vapp"] = VApp(client, resource=vdc.get_vapp(d["name"]))
+            found["vm"] = VM(client, resource=found["vapp"].get_vm(d["vm"]["name"]))
+
+        self.step(f'VDC.get_vapp({d["name"]!r}), VApp.get_vm({d["vm"]["name"]!r})', get_vapp)
+        vapp, vm = found["vapp"], found["vm"]
+
+        def networks():
+            names = [n.get(f"{{{OVF_NS}}}name") for n in vapp.get_all_networks()]
+            expect(names == [d["network"]], f"get_all_networks() names {names}, want {[d['network']]}")
+            interfaces = vapp.list_vm_interface(d["network"])
+            same_names("list_vm_interface Local_id", [str(i["Local_id"]) for i in interfaces], d["vms"])
+            expect(all(int(i["VmNicId"]) == 0 for i in interfaces), f"VmNicId {[str(i['VmNicId']) for i in interfaces]}, want 0s")
+
+        self.step("VApp.get_all_networks(), VApp.list_vm_interface(network)", networks)
+
+        def startup():
+            items = vapp.get_startup_section()
+            same_names("startup section items", [i["Id"] for i in items], d["vms"])
+            for item in items:
+                got = (item["order"], item["startAction"], item["stopAction"])
+                expect(got == ("0", "powerOn", "powerOff"), f"startup item {item}, want order 0, powerOn, powerOff")
+
+        self.step("VApp.get_startup_section()", startup)
+
+        def hardware():
+            cpu, memory, *rest = vm.list_virtual_hardware_section(is_cpu=True, is_memory=True, is_disk=True, is_networkCards=True)
+            expect(int(cpu["cpuVirtualQuantity"]) == d["vm"]["cpus"], f"cpu {cpu}, want {d['vm']['cpus']} CPUs")
+            expect(int(cpu["cpuCoresPerSocket"]) == 1, f"cpu {cpu}, want 1 core per socket")
+            expect(int(memory["memoryVirtualQuantityInMb"]) == d["vm"]["memoryMb"], f"memory {memory}, want {d['vm']['memoryMb']} MB")
+            disks = [r for r in rest if "diskElementName" in r]
+            want = [{"diskElementName": "Hard disk 1", "diskVirtualQuantityInBytes": d["vm"]["diskMb"] * 1024 * 1024}]
+            expect(disks == want, f"disks {disks}, want {want}")
+            nics = [r for r in rest if "ncardElementName" in r]
+            expect(len(nics) == 1 and str(nics[0]["nCardConnection"]) == d["network"], f"network cards {nics}, want one on {d['network']}")
+            expect(nics[0]["nCardIpAddressingMode"] == "POOL", f'nCardIpAddressingMode {nics[0]["nCardIpAddressingMode"]!r}')
+            # is_media=True iterates the list's Items without a check, so on a VM without a CD/DVD or floppy drive
+            # (every Tessera VM, and a VCD VM whose drive was removed) it raises AttributeError: read the list itself.
+            media = client.get_resource(vm.href + "/virtualHardwareSection/media")
+            expect(etree.QName(media.tag).localname == "RasdItemsList", f"media root {media.tag}")
+            expect(len(media.findall(f"{{{VCLOUD_NS}}}Item")) == 0, "media: want no removable-media device")
+
+        self.step("VM.list_virtual_hardware_section(cpu, memory, disks, networkCards) and .../media", hardware)
+
+        def os_section():
+            section = vm.list_os_section()
+            expect(str(section["Description"]) == d["vm"]["guestOs"], f"list_os_section() {section}, want Description {d['vm']['guestOs']!r}")
+            expect(str(section["Info"]) == "Specifies the operating system installed", f"list_os_section() Info {section['Info']!r}")
+
+        self.step("VM.list_os_section()", os_section)
+
+        def boot_and_customization():
+            boot = vm.list_boot_options()
+            expect((int(boot["BootDelay"]), str(boot["EnterBIOSSetup"]).lower()) == (0, "false"), f"list_boot_options() {boot}")
+            status = str(vm.get_guest_customization_status())
+            expect(status == "GC_PENDING", f"get_guest_customization_status() {status!r}, want GC_PENDING (customization off)")
+
+        self.step("VM.list_boot_options(), VM.get_guest_customization_status()", boot_and_customization)
 
 
 def expect(condition, message):

@@ -12,7 +12,7 @@ import { accessTokenFrom, createApiToken } from '../../helpers/api.js';
 import { DEMO_INVENTORY, demoVms } from '../../../src/inventory/demo-spec.js';
 import { demoIds } from '../../../src/inventory/demo.js';
 import { SYSTEM_DEFAULT_POLICY_ID } from '../../../src/inventory/compute-policies.js';
-import { child, childrenNamed, get, startDemoServer, xmlError, xmlRoot, JSON_ACCEPT, type DemoSessions } from './support.js';
+import { child, childrenNamed, get, startDemoServer, xmlError, xmlRoot, JSON_ACCEPT, VCLOUD_NS, type DemoSessions } from './support.js';
 
 let server: TesseraHandle;
 let s: DemoSessions;
@@ -214,5 +214,245 @@ describe('VM sections (vcd_vapp_vm, vcd_vm)', () => {
       assert.equal(res.status, 403, res.text);
       assert.equal((res.json() as { minorErrorCode: string }).minorErrorCode, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
     }
+  });
+});
+
+describe("a VM's hardware items, OS section, boot options and customization status at their hrefs (pyvcloud's VM)", () => {
+  const section = async () => xmlRoot(await get(server, `${vmPath()}/virtualHardwareSection`, s.alice), 200, /virtualHardwareSection/);
+  /** The section's items of these RASD resource types, in its order. */
+  const sectionItems = async (...types: number[]) =>
+    childrenNamed(await section(), 'ovf:Item').filter((i) => types.includes(Number(textOf(i, 'rasd:ResourceType'))));
+  const sameItems = (got: readonly { children: unknown }[], want: readonly { children: unknown }[]) =>
+    assert.deepEqual(
+      got.map((i) => i.children),
+      want.map((i) => i.children),
+    );
+
+  test('cpu and memory: the RasdItem of the section, with the rasd/vmw elements pyvcloud reads', async () => {
+    const { vm } = web01();
+    for (const [path, type, quantity] of [
+      ['cpu', 3, vm.cpus],
+      ['memory', 4, vm.memoryMb],
+    ] as const) {
+      for (const token of [s.alice, aliceToken, s.admin]) {
+        const href = `${server.baseUrl}${vmPath()}/virtualHardwareSection/${path}`;
+        // pyvcloud asks without a trailing slash; the href in the section has none either.
+        const root = xmlRoot(await get(server, href, token), 200, /^application\/vnd\.vmware\.vcloud\.rasdItem\+xml;version=36\.1/);
+        assert.equal(root.name, 'Item');
+        assert.equal(root.attrs.xmlns, VCLOUD_NS);
+        assert.equal(root.attrs['xmlns:rasd'], 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData');
+        assert.equal(root.attrs['xmlns:vmw'], 'http://www.vmware.com/schema/ovf');
+        assert.equal(root.attrs['vcloud:href'], href);
+        assert.equal(textOf(root, 'rasd:ResourceType'), String(type));
+        assert.equal(textOf(root, 'rasd:VirtualQuantity'), String(quantity));
+        const [inSection] = await sectionItems(type);
+        assert.equal(inSection!.attrs['vcloud:href'], href);
+        sameItems([root], [inSection!]);
+      }
+    }
+    const cpu = xmlRoot(await get(server, `${vmPath()}/virtualHardwareSection/cpu/`, s.alice), 200, /rasdItem\+xml/);
+    assert.equal(textOf(cpu, 'vmw:CoresPerSocket'), '1');
+  });
+
+  test('disks, networkCards, media and serialPorts: RasdItemsLists of the same items', async () => {
+    const { vm } = web01();
+    const list = async (name: string) => {
+      const href = `${server.baseUrl}${vmPath()}/virtualHardwareSection/${name}`;
+      const root = xmlRoot(await get(server, href, aliceToken), 200, /^application\/vnd\.vmware\.vcloud\.rasdItemsList\+xml/);
+      assert.equal(root.name, 'RasdItemsList');
+      assert.equal(root.attrs.href, href);
+      return childrenNamed(root, 'Item');
+    };
+    const disks = await list('disks');
+    assert.deepEqual(
+      disks.map((d) => textOf(d, 'rasd:Description')),
+      ['SCSI Controller', 'Hard disk'],
+    );
+    assert.equal(textOf(disks[1]!, 'rasd:VirtualQuantity'), String(vm.diskMb * 1024 * 1024));
+    assert.equal(child(disks[1]!, 'rasd:HostResource').attrs['vcloud:capacity'], String(vm.diskMb));
+    sameItems(disks, await sectionItems(6, 17));
+    const nics = await list('networkCards');
+    assert.equal(nics.length, 1);
+    assert.equal(textOf(nics[0]!, 'rasd:Connection'), vm.network);
+    assert.equal(child(nics[0]!, 'rasd:Connection').attrs['vcloud:ipAddress'], vm.ipAddress);
+    sameItems(nics, await sectionItems(10));
+    // No CD/DVD, floppy or serial device in Tessera's inventory: VCD's empty lists.
+    assert.equal((await list('media')).length, 0);
+    assert.equal((await list('serialPorts')).length, 0);
+  });
+
+  test('the hardware items in VCD JSON', async () => {
+    const { vm } = web01();
+    const json = async (path: string, type: RegExp) => {
+      const res = await get(server, `${vmPath()}/virtualHardwareSection/${path}`, s.alice, JSON_ACCEPT);
+      assert.equal(res.status, 200, res.text);
+      assert.match(res.headers.get('content-type') ?? '', type);
+      return res.json() as Record<string, any>;
+    };
+    const cpu = await json('cpu', /^application\/vnd\.vmware\.vcloud\.rasdItem\+json;version=36\.1/);
+    assert.equal(cpu.virtualQuantity, vm.cpus);
+    assert.equal(cpu.coresPerSocket.value, 1);
+    assert.equal(cpu.type, 'application/vnd.vmware.vcloud.rasdItem+json');
+    assert.equal((await json('memory', /rasdItem\+json/)).virtualQuantity, vm.memoryMb);
+    const disks = await json('disks', /rasdItemsList\+json/);
+    assert.equal(disks.item.length, 2);
+    assert.equal(disks.item[1].hostResource[0].capacity, vm.diskMb);
+    assert.equal((await json('networkCards', /rasdItemsList\+json/)).item[0].connection[0].value, vm.network);
+    assert.deepEqual((await json('media', /rasdItemsList\+json/)).item, []);
+  });
+
+  test("operatingSystemSection: the Vm's inline section, with and without the trailing slash pyvcloud sends", async () => {
+    const { vm } = placement('db-01');
+    const vmDoc = xmlRoot(await get(server, vmPath('db-01'), s.alice), 200, /vcloud\.vm\+xml/);
+    const inline = child(vmDoc, 'ovf:OperatingSystemSection');
+    assert.equal(inline.attrs['vcloud:href'], `${server.baseUrl}${vmPath('db-01')}/operatingSystemSection/`);
+    for (const path of [`${vmPath('db-01')}/operatingSystemSection/`, `${vmPath('db-01')}/operatingSystemSection`]) {
+      const root = xmlRoot(await get(server, path, aliceToken), 200, /^application\/vnd\.vmware\.vcloud\.operatingSystemSection\+xml/);
+      assert.equal(root.name, 'ovf:OperatingSystemSection');
+      assert.equal(root.attrs['xmlns:ovf'], 'http://schemas.dmtf.org/ovf/envelope/1');
+      assert.equal(textOf(root, 'ovf:Info'), 'Specifies the operating system installed');
+      assert.equal(textOf(root, 'ovf:Description'), vm.guestOs);
+      assert.equal(root.attrs['vmw:osType'], 'rhel9_64Guest');
+      assert.deepEqual(root.children, inline.children);
+    }
+    const res = await get(server, `${vmPath('db-01')}/operatingSystemSection/`, s.alice, JSON_ACCEPT);
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/vnd\.vmware\.vcloud\.operatingSystemSection\+json/);
+    const body = res.json() as Record<string, any>;
+    assert.equal(body.description, vm.guestOs);
+    assert.equal(body.osType, 'rhel9_64Guest');
+  });
+
+  test('bootOptions (no delay, no BIOS setup) and guestcustomizationstatus (GC_PENDING: customization is off)', async () => {
+    for (const token of [s.alice, aliceToken, s.admin]) {
+      const boot = xmlRoot(
+        await get(server, `${vmPath()}/bootOptions/`, token),
+        200,
+        /^application\/vnd\.vmware\.vcloud\.bootOptionsSection\+xml/,
+      );
+      assert.equal(boot.name, 'BootOptions');
+      assert.equal(textOf(boot, 'BootDelay'), '0');
+      assert.equal(textOf(boot, 'EnterBIOSSetup'), 'false');
+      const gc = xmlRoot(await get(server, `${vmPath()}/guestcustomizationstatus/`, token), 200, /guestcustomizationstatussection\+xml/);
+      assert.equal(gc.name, 'GuestCustomizationStatusSection');
+      assert.equal(textOf(gc, 'GuestCustStatus'), 'GC_PENDING');
+    }
+    const boot = await get(server, `${vmPath()}/bootOptions`, s.alice, JSON_ACCEPT);
+    assert.equal(boot.status, 200, boot.text);
+    assert.deepEqual((({ bootDelay, enterBIOSSetup }) => ({ bootDelay, enterBIOSSetup }))(boot.json() as Record<string, unknown>), {
+      bootDelay: 0,
+      enterBIOSSetup: false,
+    });
+    const gc = await get(server, `${vmPath()}/guestcustomizationstatus`, s.alice, JSON_ACCEPT);
+    assert.equal(gc.status, 200, gc.text);
+    assert.equal((gc.json() as Record<string, unknown>).guestCustStatus, 'GC_PENDING');
+  });
+
+  test('other orgs, a vApp ref and malformed refs are the 403 on every new href', async () => {
+    const paths = [
+      'virtualHardwareSection/cpu',
+      'virtualHardwareSection/memory',
+      'virtualHardwareSection/disks',
+      'virtualHardwareSection/media',
+      'virtualHardwareSection/networkCards',
+      'virtualHardwareSection/serialPorts',
+      'operatingSystemSection/',
+      'bootOptions/',
+      'guestcustomizationstatus/',
+    ];
+    for (const path of paths) {
+      xmlError(await get(server, `${vmPath()}/${path}`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+      xmlError(await get(server, `${vappPath()}/${path}`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+      xmlError(await get(server, `/api/vApp/vm-nope/${path}`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+      const res = await get(server, `${vmPath()}/${path}`, s.hank, JSON_ACCEPT);
+      assert.equal(res.status, 403, path);
+      assert.equal((res.json() as { minorErrorCode: string }).minorErrorCode, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+    }
+    assert.equal((await get(server, `${vmPath()}/virtualHardwareSection/cpu`, null)).status, 401);
+  });
+});
+
+describe('the VApp document: its sections inline, in VCD order (pyvcloud reads networks and startup from it)', () => {
+  const vmsOfVApp = () =>
+    demoVms(DEMO_INVENTORY.acme)
+      .filter((p) => p.vapp.name === web01().vapp.name && p.vdc.name === web01().vdc.name)
+      .map((p) => p.vm);
+
+  test('LeaseSettingsSection, ovf:StartupSection, ovf:NetworkSection, NetworkConfigSection, DateCreated, Owner, InMaintenanceMode, Children', async () => {
+    const root = xmlRoot(await get(server, vappPath(), aliceToken), 200, /vcloud\.vApp\+xml/);
+    const order = root.children.map((c) => c.name).filter((n) => n !== 'Link' && n !== 'Description');
+    assert.deepEqual(order, [
+      'LeaseSettingsSection',
+      'ovf:StartupSection',
+      'ovf:NetworkSection',
+      'NetworkConfigSection',
+      'DateCreated',
+      'Owner',
+      'InMaintenanceMode',
+      'Children',
+    ]);
+    const children = childrenNamed(child(root, 'Children'), 'Vm').map((vm) => vm.attrs.name);
+    const startup = childrenNamed(child(root, 'ovf:StartupSection'), 'ovf:Item');
+    assert.deepEqual(
+      startup.map((i) => i.attrs['ovf:id']),
+      children,
+    );
+    assert.deepEqual(
+      children.slice().sort(),
+      vmsOfVApp()
+        .map((vm) => vm.name)
+        .sort(),
+    );
+    assert.deepEqual(
+      { ...startup[0]!.attrs, 'ovf:id': undefined },
+      {
+        'ovf:id': undefined,
+        'ovf:order': '0',
+        'ovf:startAction': 'powerOn',
+        'ovf:startDelay': '0',
+        'ovf:stopAction': 'powerOff',
+        'ovf:stopDelay': '0',
+      },
+    );
+    const networks = childrenNamed(child(root, 'ovf:NetworkSection'), 'ovf:Network').map((n) => n.attrs['ovf:name']);
+    assert.deepEqual(networks, [web01().vm.network]);
+    assert.deepEqual(
+      childrenNamed(child(root, 'NetworkConfigSection'), 'NetworkConfig').map((c) => c.attrs.networkName),
+      networks,
+    );
+  });
+
+  test('the same sections in VCD JSON', async () => {
+    const res = await get(server, vappPath(), s.alice, JSON_ACCEPT);
+    assert.equal(res.status, 200, res.text);
+    const body = res.json() as Record<string, any>;
+    assert.equal(body.startupSection.item.length, vmsOfVApp().length);
+    assert.deepEqual(Object.keys(body.startupSection.item[0]).sort(), [
+      'id',
+      'order',
+      'otherAttributes',
+      'startAction',
+      'startDelay',
+      'stopAction',
+      'stopDelay',
+    ]);
+    assert.equal(body.startupSection.item[0].order, 0);
+    assert.deepEqual(
+      body.networkSection.network.map((n: { name: string }) => n.name),
+      [web01().vm.network],
+    );
+    assert.equal(body.networkConfigSection.networkConfig.length, 1);
+    assert.equal(typeof body.dateCreated, 'string');
+  });
+
+  test('a vApp template has none of them', async () => {
+    const template = demoVms(DEMO_INVENTORY.acme).find((p) => p.vapp.template);
+    if (!template) return;
+    const id = demoIds.vapp(acmeId, template.vdc.name, template.vapp.name);
+    const root = xmlRoot(await get(server, `/api/vAppTemplate/vappTemplate-${id}`, s.alice), 200, /vAppTemplate\+xml/);
+    for (const name of ['ovf:StartupSection', 'ovf:NetworkSection', 'LeaseSettingsSection']) {
+      assert.equal(childrenNamed(root, name).length, 0, name);
+    }
+    assert.equal(root.children.at(-1)!.name, 'DateCreated');
   });
 });

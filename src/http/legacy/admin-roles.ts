@@ -1,0 +1,36 @@
+/**
+ * `GET /api/admin/role/{id}`: a role, at the href the AdminOrg's RoleReferences, the User document's `Role` and
+ * the role query's records name (pyvcloud's `Org.get_role_resource`, then `Role.list_rights`). Whoever may view
+ * the org's roles ("Role: View") reads it; unknown ids, malformed ids and other orgs' roles are the same 403 as
+ * every entity. Roles are written through `/cloudapi/1.0.0/roles` (VCD 10.3's API for them).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { forbidden } from '../../domain/errors.js';
+import { can } from '../../domain/policy.js';
+import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
+import { roleTree } from '../../inventory/documents/role.js';
+import { baseUrl, requirePrincipal } from '../context.js';
+import { IdParams, TAG, readByIdSchema } from './contract.js';
+import { sendDocument } from './send-document.js';
+
+export const legacyAdminRoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/api/admin/role/:id',
+    {
+      schema: readByIdSchema(IdParams, {
+        summary: 'A role of an organization, with its rights',
+        tag: TAG.admin,
+        media: MEDIA.role,
+        description: 'Role',
+      }),
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const store = app.tessera.store;
+      const id = idFromPathSegment(request.params.id, 'role');
+      const role = id ? await store.getRole(id) : undefined;
+      if (!role || !can(principal, 'role.view', { orgId: role.org_id })) throw forbidden();
+      return sendDocument(request, reply, MEDIA.role, roleTree(baseUrl(request), role, await store.roleRights(role.id)));
+    },
+  );
+};

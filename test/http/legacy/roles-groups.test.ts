@@ -1,0 +1,128 @@
+/**
+ * Roles and groups through the legacy API, as pyvcloud reads them: `type=role` (Org.list_roles, get_role_record),
+ * `GET /api/admin/role/{id}` (Org.get_role_resource, then Role.list_rights), `type=group`, and the admin variants for
+ * the provider. Expected names and rights come from the store and the rights catalogue, never from the server's
+ * answers. Writes through /cloudapi must show at once (the query caches are keyed by the inventory version, which
+ * roles and groups bump since migration 0022).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { TesseraHandle } from '../../helpers/tessera.js';
+import { http } from '../../helpers/api.js';
+import { PREDEFINED_ROLES, RIGHTS } from '../../../src/domain/rights.js';
+import { JSON_ACCEPT, XML_ACCEPT, childrenNamed, get, links, parseXml, startDemoServer, xmlError, type DemoSessions } from './support.js';
+
+let server: TesseraHandle;
+let s: DemoSessions;
+let acmeId: string;
+
+before(async () => {
+  ({ server, s, acmeId } = await startDemoServer());
+});
+after(async () => server?.stop());
+
+const records = async (type: string, session: string, element: string) => {
+  const reply = await get(server, `/api/query?type=${type}&pageSize=128`, session);
+  assert.equal(reply.status, 200, reply.text);
+  return childrenNamed(parseXml(reply.text), element);
+};
+
+const cloudapi = (method: string, path: string, session: string, body: unknown) =>
+  http(`${server.baseUrl}/cloudapi/1.0.0${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${session}`, Accept: 'application/json;version=36.1', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+test("type=role lists the org's roles; each record's href is its Role document, with the role's rights", async () => {
+  const stored = await server.store.listRoles(acmeId);
+  const found = await records('role', s.alice, 'RoleRecord');
+  assert.deepEqual(found.map((r) => r.attrs.name).sort(), stored.map((r) => r.name).sort());
+  for (const name of Object.keys(PREDEFINED_ROLES).filter((n) => n !== 'System Administrator')) {
+    assert.ok(
+      found.some((r) => r.attrs.name === name),
+      `the predefined role ${name} is listed`,
+    );
+  }
+  const author = found.find((r) => r.attrs.name === 'vApp Author')!;
+  assert.equal(author.attrs.isReadOnly, 'true');
+  assert.equal(author.attrs.description, PREDEFINED_ROLES['vApp Author'].description);
+  assert.equal(author.attrs.orgName, undefined, 'org attributes are for adminRole only');
+
+  const doc = await get(server, new URL(author.attrs.href!).pathname, s.alice);
+  assert.equal(doc.status, 200, doc.text);
+  assert.match(String(doc.headers.get('content-type')), /^application\/vnd\.vmware\.admin\.role\+xml;version=36\.1/);
+  const role = parseXml(doc.text);
+  assert.equal(role.name, 'Role');
+  assert.equal(role.attrs.name, 'vApp Author');
+  assert.equal(role.attrs.href, author.attrs.href);
+  const rights = childrenNamed(childrenNamed(role, 'RightReferences')[0]!, 'RightReference').map((r) => r.attrs.name);
+  const storedRole = stored.find((r) => r.name === 'vApp Author')!;
+  assert.deepEqual(rights, [...(await server.store.roleRights(storedRole.id))].sort());
+  assert.ok(rights.includes(RIGHTS.apiTokensManage));
+  assert.equal(links(role, 'up')[0]!.attrs.href, `${server.baseUrl}/api/admin/org/${acmeId}`);
+
+  const json = await http(`${server.baseUrl}${new URL(author.attrs.href!).pathname}`, {
+    headers: { Authorization: `Bearer ${s.alice}`, Accept: JSON_ACCEPT },
+  });
+  assert.equal(json.status, 200, json.text);
+  assert.deepEqual(
+    (json.json().rightReferences.rightReference as Array<{ name: string }>).map((r) => r.name),
+    rights,
+    'JSON lists the same rights, as an array',
+  );
+});
+
+test('who may read roles: not a vApp Author (no "Role: View"), not another org, not anonymous', async () => {
+  const role = (await server.store.listRoles(acmeId)).find((r) => r.name === 'vApp Author')!;
+  const path = `/api/admin/role/${role.id}`;
+  xmlError(await get(server, path, s.bob), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await get(server, path, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await get(server, `/api/admin/role/${randomUUID()}`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await get(server, '/api/admin/role/not-an-id', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  assert.equal((await http(`${server.baseUrl}${path}`, { headers: { Accept: XML_ACCEPT } })).status, 401);
+  xmlError(await get(server, '/api/query?type=role', s.bob), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  const queryList = new Set(links(parseXml((await get(server, '/api/query', s.bob)).text)).map((l) => l.attrs.name));
+  assert.ok(!queryList.has('role'), 'the QueryList offers bob no role type');
+  assert.ok(new Set(links(parseXml((await get(server, '/api/query', s.alice)).text)).map((l) => l.attrs.name)).has('role'));
+  // hank's role query lists globex's roles only.
+  const hanks = await records('role', s.hank, 'RoleRecord');
+  assert.ok(
+    hanks.every((r) => !r.attrs.href!.endsWith(role.id)),
+    "no acme role in globex's list",
+  );
+  xmlError(await get(server, '/api/query?type=adminRole', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+});
+
+test('adminRole and adminGroup: the provider sees every org, with the org named', async () => {
+  const all = await records('adminRole', s.admin, 'AdminRoleRecord');
+  const acmeRoles = all.filter((r) => r.attrs.orgName === 'acme');
+  assert.equal(acmeRoles.length, (await server.store.listRoles(acmeId)).length);
+  assert.ok(all.some((r) => r.attrs.orgName === 'globex'));
+  assert.ok(acmeRoles.every((r) => r.attrs.org === `${server.baseUrl}/api/org/${acmeId}`));
+  assert.equal((await get(server, '/api/query?type=adminGroup', s.admin)).status, 200);
+});
+
+test("a role's and a group's changes through /cloudapi show in the next query at once", async () => {
+  const name = `ops-${randomUUID().slice(0, 8)}`;
+  const created = await cloudapi('POST', '/roles', s.alice, { name, description: 'first' });
+  assert.equal(created.status, 201, created.text);
+  const roleUrn = created.json().id as string;
+  const described = async () => (await records('role', s.alice, 'RoleRecord')).find((r) => r.attrs.name === name)?.attrs.description;
+  assert.equal(await described(), 'first');
+  assert.equal((await cloudapi('PUT', `/roles/${roleUrn}`, s.alice, { name, description: 'second' })).status, 200);
+  assert.equal(await described(), 'second', 'a new description is not served from a cached page');
+
+  const groupName = `team-${randomUUID().slice(0, 8)}`;
+  const group = await cloudapi('POST', '/groups', s.alice, { name: groupName, roleEntityRefs: [{ id: roleUrn }] });
+  assert.equal(group.status, 201, group.text);
+  const groups = await records('group', s.alice, 'GroupRecord');
+  const record = groups.find((g) => g.attrs.name === groupName);
+  assert.ok(record, 'the new group is listed');
+  assert.equal(record.attrs.roleName, name);
+  assert.equal(record.attrs.isReadOnly, 'false');
+  assert.ok(!(await records('group', s.hank, 'GroupRecord')).some((g) => g.attrs.name === groupName), 'not in globex');
+  assert.equal((await cloudapi('DELETE', `/groups/${group.json().id}`, s.alice, {})).status, 204);
+  assert.ok(!(await records('group', s.alice, 'GroupRecord')).some((g) => g.attrs.name === groupName), 'gone at once');
+});
