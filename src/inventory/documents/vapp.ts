@@ -67,6 +67,8 @@ export function vappTree(
   return node(template ? 'VAppTemplate' : 'VApp', attributes, [
     node('Link', { rel: 'up', href: vdcHref(base, vapp.vdc_id), name: vapp.vdc_name, type: MEDIA.vdc }),
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+    // pyvcloud's get_product_sections follows this link (the sections of templates are not served).
+    template ? null : node('Link', { rel: 'down', href: `${href}/productSections/`, type: MEDIA.productSections }),
     text('Description', vapp.description),
     // VCD's VAppType order: the sections, DateCreated, Owner, InMaintenanceMode, Children. A VAppTemplate has its
     // Owner and Children first and DateCreated last.
@@ -128,6 +130,7 @@ export function vmTree(
         type: template ? MEDIA.vAppTemplate : MEDIA.vApp,
       }),
       node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+      template ? null : node('Link', { rel: 'down', href: `${href}/productSections/`, type: MEDIA.productSections }),
       text('Description', vm.description),
       // VCD's order: the hardware section first, then the OS and network sections.
       virtualHardwareSection(href, vm, extraConfig),

@@ -373,6 +373,12 @@ class Runner:
 
         self.step("VApp.get_startup_section()", startup)
 
+        def product_sections():
+            sections = vapp.get_product_sections()
+            expect(sections == [], f"get_product_sections() {sections}, want [] (no OVF properties in the inventory)")
+
+        self.step("VApp.get_product_sections() (follows the vApp's productSections link)", product_sections)
+
         def hardware():
             cpu, memory, *rest = vm.list_virtual_hardware_section(is_cpu=True, is_memory=True, is_disk=True, is_networkCards=True)
             expect(int(cpu["cpuVirtualQuantity"]) == d["vm"]["cpus"], f"cpu {cpu}, want {d['vm']['cpus']} CPUs")

@@ -12,7 +12,18 @@ import { accessTokenFrom, createApiToken } from '../../helpers/api.js';
 import { DEMO_INVENTORY, demoVms } from '../../../src/inventory/demo-spec.js';
 import { demoIds } from '../../../src/inventory/demo.js';
 import { SYSTEM_DEFAULT_POLICY_ID } from '../../../src/inventory/compute-policies.js';
-import { child, childrenNamed, get, startDemoServer, xmlError, xmlRoot, JSON_ACCEPT, VCLOUD_NS, type DemoSessions } from './support.js';
+import {
+  child,
+  childrenNamed,
+  get,
+  links,
+  startDemoServer,
+  xmlError,
+  xmlRoot,
+  JSON_ACCEPT,
+  VCLOUD_NS,
+  type DemoSessions,
+} from './support.js';
 
 let server: TesseraHandle;
 let s: DemoSessions;
@@ -38,8 +49,11 @@ const vmPath = (name = 'web-01') => `/api/vApp/vm-${vmId(name)}`;
 const textOf = (el: Parameters<typeof child>[0], name: string) => child(el, name).text;
 
 describe('vApp sections (vcd_vapp)', () => {
-  test("productSections: VCD's empty ProductSectionList for a vApp and for a VM", async () => {
+  test("productSections: VCD's empty ProductSectionList for a vApp and for a VM, at the link their documents carry", async () => {
     for (const path of [vappPath(), vmPath()]) {
+      const entity = xmlRoot(await get(server, path, s.alice), 200, /vcloud\.(vApp|vm)\+xml/);
+      const link = links(entity, 'down').find((l) => l.attrs.type === 'application/vnd.vmware.vcloud.productSections+xml');
+      assert.equal(link?.attrs.href, `${server.baseUrl}${path}/productSections/`, "pyvcloud's get_product_sections follows it");
       const root = xmlRoot(await get(server, `${path}/productSections`, s.alice), 200, /vcloud\.productSections\+xml/);
       assert.equal(root.name, 'ProductSectionList');
       assert.equal(root.attrs.href, `${server.baseUrl}${path}/productSections/`);
@@ -447,12 +461,16 @@ describe('the VApp document: its sections inline, in VCD order (pyvcloud reads n
 
   test('a vApp template has none of them', async () => {
     const template = demoVms(DEMO_INVENTORY.acme).find((p) => p.vapp.template);
-    if (!template) return;
+    assert.ok(template, 'the demo inventory holds a vApp template');
     const id = demoIds.vapp(acmeId, template.vdc.name, template.vapp.name);
     const root = xmlRoot(await get(server, `/api/vAppTemplate/vappTemplate-${id}`, s.alice), 200, /vAppTemplate\+xml/);
     for (const name of ['ovf:StartupSection', 'ovf:NetworkSection', 'LeaseSettingsSection']) {
       assert.equal(childrenNamed(root, name).length, 0, name);
     }
     assert.equal(root.children.at(-1)!.name, 'DateCreated');
+    assert.ok(
+      !links(root, 'down').some((l) => l.attrs.type === 'application/vnd.vmware.vcloud.productSections+xml'),
+      'no link to a section not served',
+    );
   });
 });
