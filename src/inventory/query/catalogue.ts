@@ -203,6 +203,48 @@ const VAPP_TABLE: QueryTable = {
   mediaType: () => MEDIA.vApp,
 };
 
+// ------------------------------------------------------------------ vApp templates
+
+/**
+ * vApp templates (`vAppTemplate`, `adminVAppTemplate`): the rows of `vapps` that are templates, each in the catalog
+ * its row names. Read like the template itself (`vApp: View`), at the href Tessera serves
+ * (`/api/vAppTemplate/vappTemplate-<id>`). Tessera publishes and shares nothing, and a template is never deployed.
+ */
+const VAPP_TEMPLATE_TABLE: QueryTable = {
+  table: 'vapps',
+  idColumn: 'vapps.id',
+  orgColumn: 'vapps.org_id',
+  baseWhere: sql`vapps.is_template = 1`,
+  joins: {
+    vdc: (qb) => qb.innerJoin('vdcs as vd', 'vd.id', 'vapps.vdc_id'),
+    owner: (qb) => qb.leftJoin('users as ow', 'ow.id', 'vapps.owner_id'),
+  },
+  fields: {
+    name: { column: 'vapps.name', type: 'string', prefixSeek: true },
+    description: { column: 'vapps.description', type: 'string' },
+    catalogName: { column: 'vapps.catalog_name', type: 'string', nullable: true },
+    vdcName: { column: 'vd.name', type: 'string', joins: ['vdc'] },
+    vdc: { column: 'vapps.vdc_id', type: 'ref', ref: ref('vdc', vdcHref) },
+    ownerName: { column: 'ow.name', type: 'string', nullable: true, joins: ['owner'] },
+    owner: { column: 'vapps.owner_id', type: 'ref', nullable: true, ref: ref('user', userHref) },
+    org: { column: 'vapps.org_id', type: 'ref', ref: ref('org', orgHref), adminOnly: true },
+    status: { column: 'vapps.status', type: 'enum', values: VCD_STATUS_NAMES },
+    creationDate: { column: 'vapps.created_at', type: 'date' },
+    numberOfVMs: { column: vmCount('vms.vapp_id = vapps.id'), type: 'number' },
+    isDeployed: FALSE,
+    isEnabled: TRUE,
+    isExpired: FALSE,
+    isBusy: FALSE,
+    isGoldMaster: FALSE,
+    isPublished: FALSE,
+    isInCatalog: TRUE,
+    isVdcEnabled: { column: 'vd.is_enabled', type: 'boolean', joins: ['vdc'], adminOnly: true },
+  },
+  href: (base, row) => vappHref(base, row.id as string, true),
+  urn: (row) => urn('vapptemplate', row.id as string),
+  mediaType: () => MEDIA.vAppTemplate,
+};
+
 // ------------------------------------------------------------------ vApp networks
 
 /**
@@ -462,6 +504,16 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
   }),
   define('vm', VM_TABLE, 'vapp.view', false, { record: 'VMRecord', json: 'QueryResultVMRecordType', references: 'VM' }),
   define('adminVM', VM_TABLE, 'vapp.view', true, { record: 'AdminVMRecord', json: 'QueryResultAdminVMRecordType', references: 'AdminVM' }),
+  define('vAppTemplate', VAPP_TEMPLATE_TABLE, 'vapp.view', false, {
+    record: 'VAppTemplateRecord',
+    json: 'QueryResultVAppTemplateRecordType',
+    references: 'VAppTemplate',
+  }),
+  define('adminVAppTemplate', VAPP_TEMPLATE_TABLE, 'vapp.view', true, {
+    record: 'AdminVAppTemplateRecord',
+    json: 'QueryResultAdminVAppTemplateRecordType',
+    references: 'AdminVAppTemplate',
+  }),
   define('vAppNetwork', VAPP_NETWORK_TABLE, 'vapp.view', false, {
     record: 'VAppNetworkRecord',
     json: 'QueryResultVAppNetworkRecordType',

@@ -326,6 +326,40 @@ describe('typed query, XML', () => {
   });
 });
 
+describe('vApp templates', () => {
+  test("vAppTemplate lists the org's templates with their catalog, at the href that serves each", async () => {
+    const templates = demoVms(DEMO_INVENTORY.acme).filter((p) => p.vapp.template);
+    const expected = [...new Map(templates.map((p) => [p.vapp.name, p.vapp])).values()];
+    assert.ok(expected.length > 0, 'the demo inventory holds templates');
+    const root = parseXml((await get(server, '/api/query?type=vAppTemplate&format=records', s.bob)).text);
+    const found = records(root, 'VAppTemplateRecord');
+    assert.deepEqual(found.map((r) => r.attrs.name).sort(), expected.map((v) => v.name).sort());
+    for (const record of found) {
+      const spec = expected.find((v) => v.name === record.attrs.name)!;
+      assert.equal(record.attrs.catalogName, spec.catalog ?? undefined);
+      assert.equal(record.attrs.isDeployed, 'false');
+      assert.match(record.attrs.href!, /\/api\/vAppTemplate\/vappTemplate-[0-9a-f-]{36}$/);
+      const doc = await get(server, new URL(record.attrs.href!).pathname, s.bob);
+      assert.equal(doc.status, 200, doc.text);
+      assert.equal(parseXml(doc.text).attrs.name, record.attrs.name);
+    }
+    assert.ok(
+      !names(parseXml((await get(server, '/api/query?type=vApp', s.alice)).text), 'VAppRecord').some((n) =>
+        found.some((t) => t.attrs.name === n),
+      ),
+      'templates are not vApps',
+    );
+    const hanks = records(parseXml((await get(server, '/api/query?type=vAppTemplate', s.hank)).text), 'VAppTemplateRecord');
+    assert.ok(!hanks.some((h) => found.some((t) => t.attrs.href === h.attrs.href)), "globex sees none of acme's templates");
+    const admin = records(
+      parseXml((await get(server, '/api/query?type=adminVAppTemplate&pageSize=128', s.admin)).text),
+      'AdminVAppTemplateRecord',
+    );
+    assert.ok(admin.filter((r) => r.attrs.org === `${server.baseUrl}/api/org/${acmeId}`).length === expected.length);
+    xmlError(await get(server, '/api/query?type=adminVAppTemplate', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  });
+});
+
 describe('JSON', () => {
   test('records with _type, typed values and links in the envelope', async () => {
     const reply = await get(server, '/api/query?type=vm&pageSize=5&page=2', s.alice, JSON_ACCEPT);
