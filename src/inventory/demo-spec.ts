@@ -183,13 +183,20 @@ function series(o: SeriesOptions): DemoVm[] {
   });
 }
 
-function template(name: string, vms: readonly string[], guestOs: string, cpus: number, memoryMb: number): DemoVApp {
+function template(
+  name: string,
+  vms: readonly string[],
+  guestOs: string,
+  cpus: number,
+  memoryMb: number,
+  catalog = 'acme-catalog',
+): DemoVApp {
   return {
     name,
     description: `Template ${name}`,
     owner: 'alice',
     template: true,
-    catalog: 'acme-catalog',
+    catalog,
     status: 'RESOLVED',
     deployed: false,
     vms: vms.map((vmName) => ({
@@ -378,7 +385,8 @@ const ACME_LAB: DemoVdc = {
   vapps: [
     template('ubuntu-22.04-template', ['ubuntu-22.04'], UBUNTU, 2, 2048),
     template('windows-2022-template', ['win2022'], WINDOWS, 4, 8192),
-    template('k8s-node-template', ['k8s-control', 'k8s-worker'], UBUNTU, 4, 8192),
+    // Two catalogs, so that catalog queries have something to sort and filter.
+    template('k8s-node-template', ['k8s-control', 'k8s-worker'], UBUNTU, 4, 8192, 'acme-k8s-catalog'),
     vapp(
       'lab-experiments',
       'alice',

@@ -63,6 +63,7 @@ const REPEATED: Readonly<Record<string, readonly string[]>> = {
   Users: ['UserReference'],
   Groups: ['GroupReference'],
   Catalogs: ['CatalogReference'],
+  CatalogItems: ['CatalogItem'],
   Vdcs: ['Vdc'],
   Networks: ['Network'],
   AvailableNetworks: ['Network'],

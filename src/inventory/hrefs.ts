@@ -14,6 +14,8 @@
  *   task     https://HOST/api/task/<uuid>                   urn:vcloud:task:<uuid>
  *   storage profile  https://HOST/api/vdcStorageProfile/<uuid>   urn:vcloud:vdcstorageProfile:<uuid> (VCD's spelling)
  *   compute policy   https://HOST/cloudapi/1.0.0/vdcComputePolicies/<urn>   urn:vcloud:vdcComputePolicy:<uuid>
+ *   catalog  https://HOST/api/catalog/<uuid> (admin view: /api/admin/catalog/<uuid>)   urn:vcloud:catalog:<uuid>
+ *   catalog item     https://HOST/api/catalogItem/<uuid>    urn:vcloud:catalogitem:<uuid>
  */
 export type UrnKind =
   | 'org'
@@ -27,7 +29,9 @@ export type UrnKind =
   | 'task'
   | 'vdcstorageProfile'
   | 'vdcComputePolicy'
-  | 'network';
+  | 'network'
+  | 'catalog'
+  | 'catalogitem';
 
 export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${id}`;
 
@@ -40,6 +44,9 @@ export const groupHref = (base: string, id: string) => `${base}/api/admin/group/
 export const taskHref = (base: string, id: string) => `${base}/api/task/${id}`;
 /** A vApp network's href, as VCD's vAppNetwork records carry it (Tessera serves no network entity: it only names one). */
 export const networkHref = (base: string, id: string) => `${base}/api/admin/network/${id}`;
+export const catalogHref = (base: string, id: string) => `${base}/api/catalog/${id}`;
+export const adminCatalogHref = (base: string, id: string) => `${base}/api/admin/catalog/${id}`;
+export const catalogItemHref = (base: string, id: string) => `${base}/api/catalogItem/${id}`;
 export const vdcStorageProfileHref = (base: string, id: string) => `${base}/api/vdcStorageProfile/${id}`;
 export const vdcComputePolicyHref = (base: string, id: string) =>
   `${base}/cloudapi/1.0.0/vdcComputePolicies/${urn('vdcComputePolicy', id)}`;
@@ -71,6 +78,10 @@ export const MEDIA = {
   task: 'application/vnd.vmware.vcloud.task+xml',
   metadata: 'application/vnd.vmware.vcloud.metadata+xml',
   vdcStorageProfile: 'application/vnd.vmware.vcloud.vdcStorageProfile+xml',
+  catalog: 'application/vnd.vmware.vcloud.catalog+xml',
+  adminCatalog: 'application/vnd.vmware.admin.catalog+xml',
+  catalogItem: 'application/vnd.vmware.vcloud.catalogItem+xml',
+  owner: 'application/vnd.vmware.vcloud.owner+xml',
   leaseSettingsSection: 'application/vnd.vmware.vcloud.leaseSettingsSection+xml',
   networkConfigSection: 'application/vnd.vmware.vcloud.networkConfigSection+xml',
   networkConnectionSection: 'application/vnd.vmware.vcloud.networkConnectionSection+xml',

@@ -21,6 +21,8 @@ export interface DemoWorld {
   orgs: string[];
   vdcs: { org: string; name: string }[];
   vms: WorldVm[];
+  /** Catalogs: one per distinct catalog name among an org's templates, with its templates' names (its items). */
+  catalogs: { org: string; name: string; items: string[] }[];
 }
 
 export function demoWorld(): DemoWorld {
@@ -29,6 +31,13 @@ export function demoWorld(): DemoWorld {
     orgs: orgs.map(([org]) => org),
     vdcs: orgs.flatMap(([org, inv]) => inv.vdcs.map((v) => ({ org, name: v.name }))),
     vms: orgs.flatMap(([org, inv]) => demoVms(inv).map((p) => ({ org, vdc: p.vdc.name, name: p.vm.name, template: p.vapp.template }))),
+    catalogs: orgs.flatMap(([org, inv]) => {
+      const items = new Map<string, string[]>();
+      for (const vapp of inv.vdcs.flatMap((v) => v.vapps)) {
+        if (vapp.template && vapp.catalog !== null) items.set(vapp.catalog, [...(items.get(vapp.catalog) ?? []), vapp.name]);
+      }
+      return [...items].map(([name, templates]) => ({ org, name, items: templates.sort() }));
+    }),
   };
 }
 
@@ -97,6 +106,8 @@ export interface PyvcloudScenario {
   roleRights: { role: string; rights: string[] };
   /** A vApp read section by section (conformance.py `read_vapp_and_vm`): null when the org has none that fits. */
   vapp: PyvcloudVApp | null;
+  /** The org's catalogs by name, each with its items' names (Org.list_catalogs, get_catalog, list_catalog_items). */
+  catalogs: { name: string; items: string[] }[];
 }
 
 /** A deployed vApp whose VMs are all on one network, and what its first VM holds. */
@@ -145,5 +156,9 @@ export function pyvcloudScenario(world: DemoWorld, who: { org: string; user: str
       .sort(),
     roleRights: { role: 'vApp Author', rights: [...PREDEFINED_ROLES['vApp Author'].rights].sort() },
     vapp: pyvcloudVApp(who.org),
+    catalogs: world.catalogs
+      .filter((c) => c.org === who.org)
+      .map((c) => ({ name: c.name, items: c.items }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
   };
 }

@@ -28,6 +28,8 @@ type ObjectKind =
   | 'vapp'
   | 'vm'
   | 'template'
+  | 'catalog'
+  | 'catalogItem'
   | 'task'
   | 'global';
 
@@ -67,6 +69,8 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/(orgs|org|admin\/org)\/:id/, 'org'],
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
     [/\/vdcStorageProfile\/:id/, 'storageProfile'],
+    [/\/api\/(admin\/)?catalog\/:id/, 'catalog'],
+    [/\/api\/catalogItem\/:id/, 'catalogItem'],
     // A VM's sections under /api/vApp/{ref} take a VM's ref (vm-<id>); the vApp's own take the vApp's.
     [
       /\/api\/vApp\/:ref\/(networkConnectionSection|guestCustomizationSection|vmCapabilities|virtualHardwareSection(\/\w+)?|operatingSystemSection|bootOptions|guestcustomizationstatus)$/,
@@ -230,6 +234,12 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
           break;
         case 'template':
           objectId = objects.templateId;
+          break;
+        case 'catalog':
+          objectId = objects.catalogId;
+          break;
+        case 'catalogItem':
+          objectId = objects.catalogItemId;
           break;
         case 'global':
           objectId = route.url.includes('globalRoles')

@@ -13,6 +13,7 @@ import { generateApiToken, hashApiToken, apiTokenStart } from '../../src/domain/
 import { rightId } from '../../src/domain/rights.js';
 import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 import { storageProfileId } from '../../src/inventory/storage-profiles.js';
+import { catalogId, catalogItemId } from '../../src/inventory/catalogs.js';
 
 export type OrgKey = 'acme' | 'globex' | 'system';
 export type TenantOrg = 'acme' | 'globex';
@@ -58,6 +59,9 @@ export interface OrgObjects {
   /** A VM of that vApp (the portal's VM detail page). */
   readonly vmId: string;
   readonly templateId: string;
+  /** The catalog of that template, and the template's item in it. */
+  readonly catalogId: string;
+  readonly catalogItemId: string;
 }
 
 export interface World {
@@ -218,21 +222,27 @@ export async function buildWorld(harness: Harness): Promise<World> {
       .executeTakeFirstOrThrow();
     let template = await store.db
       .selectFrom('vapps')
-      .select('id')
+      .select(['id', 'catalog_name'])
       .where('org_id', '=', orgId)
       .where('is_template', '=', 1)
       .orderBy('name')
       .executeTakeFirst();
     if (!template) {
-      // globex's demo inventory has no template: make its last vApp one, so /api/vAppTemplate has a cross-org case.
-      template = await store.db
+      // globex's demo inventory has no template: make its last vApp one (in a catalog), so /api/vAppTemplate and
+      // /api/catalog have a cross-org case.
+      const last = await store.db
         .selectFrom('vapps')
         .select('id')
         .where('org_id', '=', orgId)
         .where('id', '<>', vapp.id)
         .orderBy('name', 'desc')
         .executeTakeFirstOrThrow();
-      await store.db.updateTable('vapps').set({ is_template: 1 }).where('id', '=', template.id).execute();
+      template = { id: last.id, catalog_name: 'matrix-catalog' };
+      await store.db
+        .updateTable('vapps')
+        .set({ is_template: 1, catalog_name: template.catalog_name })
+        .where('id', '=', template.id)
+        .execute();
       await store.db.updateTable('vms').set({ is_template: 1 }).where('vapp_id', '=', template.id).execute();
     }
     const vm = await store.db.selectFrom('vms').select('id').where('vapp_id', '=', vapp.id).orderBy('name').executeTakeFirstOrThrow();
@@ -242,6 +252,8 @@ export async function buildWorld(harness: Harness): Promise<World> {
       vappId: vapp.id,
       vmId: vm.id,
       templateId: template.id,
+      catalogId: catalogId(orgId, template.catalog_name!),
+      catalogItemId: catalogItemId(template.id),
     };
   };
 

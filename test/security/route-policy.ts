@@ -150,6 +150,10 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // A VDC's storage profiles: whoever may read the VDC (Terraform's vcd_org_vdc and vcd_storage_profile).
   'GET /api/vdcStorageProfile/:id': adminReadById(),
   'GET /api/vdcStorageProfile/:id/metadata': adminReadById(),
+  // Catalogs and their items (derived from the templates): read like the templates; carol's role holds "vApp: View".
+  'GET /api/catalog/:id': adminReadById({ limited: '2xx' }),
+  'GET /api/admin/catalog/:id': adminReadById({ limited: '2xx' }),
+  'GET /api/catalogItem/:id': adminReadById({ limited: '2xx' }),
   // carol's role holds "vApp: View".
   'GET /api/vApp/:ref': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/metadata': adminReadById({ limited: '2xx' }),
@@ -183,6 +187,9 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/admin/orgs/query': adminRead(),
   'GET /api/admin/users/query': adminRead(),
   'GET /api/org/:id/vdcs/query': adminReadById(),
+  'GET /api/org/:id/catalogs/query': adminReadById({ limited: '2xx' }),
+  'GET /api/catalogs/query': signedIn(),
+  'GET /api/admin/catalogs/query': providerRead(),
 
   // ---------------------------------------------------------------- /cloudapi sessions
   [`POST ${API}/sessions`]: signInEndpoint(),

@@ -31,6 +31,7 @@ import { MAX_SETTING_INT } from '../../domain/org-settings.js';
 import { readableOr403 } from '../../inventory/access.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
 import { listVdcsOfOrg } from '../../inventory/repository.js';
+import { listCatalogsOfOrg } from '../../inventory/catalogs.js';
 import { adminOrgTree } from '../../inventory/documents/admin-org.js';
 import { taskTree } from '../../inventory/documents/task.js';
 import type { TaskRow } from '../../store/store.js';
@@ -156,8 +157,13 @@ export const legacyAdminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const orgToManage = (principal: Principal, segment: string) => orgToManageIn(store(), principal, segment);
 
   const sendAdminOrg = async (request: FastifyRequest, reply: FastifyReply, org: Org, tasks: TaskRow[] = []) => {
-    const [vdcs, users, roles] = await Promise.all([listVdcsOfOrg(store(), org.id), store().listUsers(org.id), store().listRoles(org.id)]);
-    return sendDocument(request, reply, MEDIA.adminOrg, adminOrgTree(baseUrl(request), org, { vdcs, users, roles, tasks }));
+    const [vdcs, users, roles, catalogs] = await Promise.all([
+      listVdcsOfOrg(store(), org.id),
+      store().listUsers(org.id),
+      store().listRoles(org.id),
+      listCatalogsOfOrg(store(), org.id),
+    ]);
+    return sendDocument(request, reply, MEDIA.adminOrg, adminOrgTree(baseUrl(request), org, { vdcs, users, roles, catalogs, tasks }));
   };
 
   const orgTask = (operationName: string, verb: string, principal: Principal) => ({

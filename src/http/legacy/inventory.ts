@@ -1,5 +1,5 @@
 /**
- * Inventory entity documents under /api (vcd-clients §1.6 and §6): OrgList, Org, Vdc, VApp,
+ * Inventory entity documents under /api (vcd-clients §1.6 and §6): OrgList, Org (linking its VDCs and catalogs), Vdc, VApp,
  * VAppTemplate and Vm, and each one's Metadata (`<href>/metadata`, with or without the trailing slash that
  * govcd sends). XML, the documents govcd and pyvcloud decode; VCD JSON (`<type>+json`) for `Accept:
  * application/*+json`, rendered from the same document trees (inventory/document-tree.ts). The AdminOrg itself
@@ -13,7 +13,8 @@ import type { Principal } from '../../domain/principal.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
 import { forbidden } from '../../domain/errors.js';
-import { readableOr403, type ReadableKind } from '../../inventory/access.js';
+import { mayRead, readableOr403, type ReadableKind } from '../../inventory/access.js';
+import { listCatalogsOfOrg } from '../../inventory/catalogs.js';
 import { MEDIA, adminOrgHref, idFromPathSegment, orgHref, vappHref, vdcHref, vmHref, type UrnKind } from '../../inventory/hrefs.js';
 import {
   getVdc,
@@ -85,7 +86,11 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/org/:id', { schema: readByIdSchema(IdParams, inventory('One org', MEDIA.org, 'Org')) }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const org = await loadOrg(principal, request.params.id, 'org');
-    return sendDocument(request, reply, MEDIA.org, orgTree(baseUrl(request), org, await listVdcsOfOrg(store(), org.id)));
+    const [vdcs, catalogs] = await Promise.all([
+      listVdcsOfOrg(store(), org.id),
+      mayRead(principal, 'vapp', org.id) ? listCatalogsOfOrg(store(), org.id) : null,
+    ]);
+    return sendDocument(request, reply, MEDIA.org, orgTree(baseUrl(request), org, vdcs, catalogs));
   });
 
   app.get(

@@ -37,6 +37,8 @@ export const PACKAGED_QUERIES: Readonly<Record<string, string>> = {
   '/api/admin/vdcs/query': 'adminOrgVdc',
   '/api/admin/orgs/query': 'organization',
   '/api/admin/users/query': 'user',
+  '/api/catalogs/query': 'catalog',
+  '/api/admin/catalogs/query': 'adminCatalog',
 };
 
 /**
@@ -133,6 +135,21 @@ export const legacyQueryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!orgId || !mayRead(principal, 'org', orgId)) throw forbidden();
       return sendTypedQuery(request, reply, `/api/org/${orgId}/vdcs/query`, queryParametersOf(rawQueryString(request), 'orgVdc'), [
         { column: 'vdcs.org_id', value: orgId },
+      ]);
+    },
+  );
+
+  // The catalogs of one org: the Org document links here for pyvcloud's Org.get_catalog (API 33 and later), whoever
+  // may read the org's templates; the type's own check (`vApp: View`) follows.
+  app.get(
+    '/api/org/:id/catalogs/query',
+    { schema: { ...packagedQuerySchema('catalog'), summary: "The org's catalogs (catalog records)", params: IdParams } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const orgId = idFromPathSegment(request.params.id, 'org');
+      if (!orgId || !mayRead(principal, 'vapp', orgId)) throw forbidden();
+      return sendTypedQuery(request, reply, `/api/org/${orgId}/catalogs/query`, queryParametersOf(rawQueryString(request), 'catalog'), [
+        { column: 'vapps.org_id', value: orgId },
       ]);
     },
   );

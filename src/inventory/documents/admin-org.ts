@@ -9,7 +9,8 @@
 import type { Org, Role, TaskRow, User } from '../../store/store.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, adminOrgHref, orgHref, roleHref, urn, userHref, vdcHref } from '../hrefs.js';
+import { MEDIA, adminCatalogHref, adminOrgHref, orgHref, roleHref, urn, userHref, vdcHref } from '../hrefs.js';
+import type { CatalogKey } from '../catalogs.js';
 import type { Vdc } from '../repository.js';
 import { parseOrgSettings, type OrgSettings } from '../../domain/org-settings.js';
 import { taskTree } from './task.js';
@@ -20,6 +21,8 @@ export interface AdminOrgContents {
   vdcs: readonly Vdc[];
   users: readonly User[];
   roles: readonly Role[];
+  /** The org's catalogs (derived from its templates: inventory/catalogs.ts), listed as CatalogReferences. */
+  catalogs?: readonly CatalogKey[];
   /** Tasks to show in the `Tasks` element (the one that created or changed the org, in that answer). */
   tasks?: readonly TaskRow[];
 }
@@ -87,7 +90,13 @@ export function adminOrgTree(base: string, org: Org, contents: AdminOrgContents)
       contents.users.map((u) => node('UserReference', { href: userHref(base, u.id), name: u.name, type: MEDIA.user })),
     ),
     node('Groups'),
-    node('Catalogs'),
+    node(
+      'Catalogs',
+      {},
+      (contents.catalogs ?? []).map((c) =>
+        node('CatalogReference', { href: adminCatalogHref(base, c.id), name: c.name, type: MEDIA.adminCatalog }),
+      ),
+    ),
     node(
       'Vdcs',
       {},

@@ -4,8 +4,8 @@
  * process or node, so a cached count, anchor list or rendered page is never served after the data changed.
  *
  * Three caches per store (a process may hold several stores, e.g. in tests):
- * - counts:  exact totals per (scope, table, filter), so a 100,000-row COUNT runs once per data version;
- * - anchors: the sort key of every ANCHOR_EVERY-th row per (scope, table, filter, sort), so page 4,000 starts
+ * - counts:  exact totals per (scope, type, filter), so a 100,000-row COUNT runs once per data version;
+ * - anchors: the sort key of every ANCHOR_EVERY-th row per (scope, type, filter, sort), so page 4,000 starts
  *            with a keyset seek instead of OFFSET 99,975;
  * - pages:   rendered response bodies (bytes, sent as they are), since clients (govcd, Terraform, scripts)
  *            re-read the same pages.

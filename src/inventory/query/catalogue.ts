@@ -10,11 +10,12 @@
 import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Action } from '../../domain/policy.js';
 import type { FiqlFieldType } from '../../store/fiql-sql.js';
-import { ALLOCATION_MODELS } from '../schema.js';
+import { ALLOCATION_MODELS, type MetadataEntityKind } from '../schema.js';
 import { VCD_STATUS_NAMES } from '../status.js';
 import {
   MEDIA,
   adminOrgHref,
+  catalogHref,
   networkHref,
   groupHref,
   orgHref,
@@ -29,6 +30,7 @@ import {
   type UrnKind,
 } from '../hrefs.js';
 import { vappNetworkId } from '../vapp-networks.js';
+import { catalogId } from '../catalogs.js';
 
 /** One selected row, keyed by field name (plus `id`). */
 export type Row = Record<string, unknown>;
@@ -72,6 +74,11 @@ export interface QueryTable {
   readonly orgColumn: string;
   /** Rows of the table that are not of this type (vApp templates are not vApps). */
   readonly baseWhere?: RawBuilder<unknown>;
+  /**
+   * The metadata entities its records are, when not the table's own (records.ts): null for records that a row of
+   * the table only stands for (a catalog is not its oldest template, and carries no metadata).
+   */
+  readonly metadataKind?: MetadataEntityKind | null;
   readonly joins: Readonly<Record<string, (qb: AnySelect) => AnySelect>>;
   readonly fields: Readonly<Record<string, QueryField>>;
   /** The record's own href and URN, from its row. */
@@ -275,6 +282,48 @@ const VAPP_NETWORK_TABLE: QueryTable = {
   mediaType: () => 'application/vnd.vmware.admin.vAppNetwork+xml',
 };
 
+// ------------------------------------------------------------------ catalogs
+
+/**
+ * Catalogs (`catalog`, `adminCatalog`: pyvcloud's Org.list_catalogs, `vcd catalog list`). Tessera stores no catalog
+ * rows: a catalog is a distinct (org, catalog name) among the org's templates (inventory/catalogs.ts says what is
+ * decided), so each record is one template row standing for its catalog: the catalog's oldest template (earliest
+ * `created_at`, ties by id), whose owner and creation date are the catalog's. The href and URN are the catalog's
+ * name-based id, from the org and the name. Read like the templates (`vApp: View`). Nothing is published, shared
+ * or subscribed, and catalogs hold no media. `vapps_org_catalog` (migration 0023) serves the "oldest" test and the
+ * template count as index seeks.
+ */
+const CATALOG_TEMPLATES = 't.org_id = vapps.org_id and t.is_template = 1 and t.catalog_name = vapps.catalog_name';
+const CATALOG_TABLE: QueryTable = {
+  table: 'vapps',
+  idColumn: 'vapps.id',
+  orgColumn: 'vapps.org_id',
+  baseWhere: sql`vapps.is_template = 1 and vapps.catalog_name is not null and not exists (select 1 from vapps as t where ${sql.raw(CATALOG_TEMPLATES)} and (t.created_at < vapps.created_at or (t.created_at = vapps.created_at and t.id < vapps.id)))`,
+  metadataKind: null,
+  joins: {
+    org: (qb) => qb.innerJoin('orgs as o', 'o.id', 'vapps.org_id'),
+    owner: (qb) => qb.leftJoin('users as ow', 'ow.id', 'vapps.owner_id'),
+  },
+  fields: {
+    name: { column: 'vapps.catalog_name', type: 'string' },
+    description: { column: sql<string>`''`, type: 'string' },
+    isPublished: FALSE,
+    isShared: FALSE,
+    creationDate: { column: 'vapps.created_at', type: 'date' },
+    orgName: { column: 'o.name', type: 'string', joins: ['org'] },
+    ownerName: { column: 'ow.name', type: 'string', nullable: true, joins: ['owner'] },
+    owner: { column: 'vapps.owner_id', type: 'ref', nullable: true, ref: ref('user', userHref) },
+    org: { column: 'vapps.org_id', type: 'ref', ref: ref('org', orgHref) },
+    numberOfVAppTemplates: { column: sql<number>`(select count(*) from vapps as t where ${sql.raw(CATALOG_TEMPLATES)})`, type: 'number' },
+    numberOfMedia: constant('number', 0),
+    publishSubscriptionType: { column: sql<string>`'UNPUBLISHED'`, type: 'string' },
+    version: constant('number', 1),
+  },
+  href: (base, row) => catalogHref(base, catalogId(row.org as string, row.name as string)),
+  urn: (row) => urn('catalog', catalogId(row.org as string, row.name as string)),
+  mediaType: () => MEDIA.catalog,
+};
+
 // ------------------------------------------------------------------ org VDCs
 
 const VDC_TABLE: QueryTable = {
@@ -336,7 +385,11 @@ const ORG_TABLE: QueryTable = {
     deployedVMQuota: { column: 'orgs.deployed_vm_quota', type: 'number' },
     storedVMQuota: { column: 'orgs.stored_vm_quota', type: 'number' },
     numberOfVdcs: { column: sql<number>`(select count(*) from vdcs where vdcs.org_id = orgs.id)`, type: 'number' },
-    numberOfCatalogs: constant('number', 0),
+    // Catalogs are the distinct catalog names of the org's templates (inventory/catalogs.ts).
+    numberOfCatalogs: {
+      column: sql<number>`(select count(distinct vapps.catalog_name) from vapps where vapps.org_id = orgs.id and vapps.is_template = 1)`,
+      type: 'number',
+    },
   },
   href: (base, row) => orgHref(base, row.id as string),
   urn: (row) => urn('org', row.id as string),
@@ -513,6 +566,16 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
     record: 'AdminVAppNetworkRecord',
     json: 'QueryResultAdminVAppNetworkRecordType',
     references: 'AdminVAppNetwork',
+  }),
+  define('catalog', CATALOG_TABLE, 'vapp.view', false, {
+    record: 'CatalogRecord',
+    json: 'QueryResultCatalogRecordType',
+    references: 'Catalog',
+  }),
+  define('adminCatalog', CATALOG_TABLE, 'vapp.view', true, {
+    record: 'AdminCatalogRecord',
+    json: 'QueryResultAdminCatalogRecordType',
+    references: 'AdminCatalog',
   }),
   define('user', USER_TABLE, 'user.view', false, { record: 'UserRecord', json: 'QueryResultUserRecordType', references: 'User' }),
   define('adminUser', USER_TABLE, 'user.view', true, {

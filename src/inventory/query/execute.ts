@@ -59,7 +59,7 @@ type AnySelect = SelectQueryBuilder<any, any, any>;
 
 /** A validated query: its cache keys and the statements that run it. Building one throws 400 for bad input. */
 export interface QueryPlan {
-  /** Identifies the matching rows (scope, table, restrictions, filter): the count's cache key. */
+  /** Identifies the matching rows (scope, type, restrictions, filter): the count's cache key. */
   readonly rowsKey: string;
   /** rowsKey plus the sort: the anchors' cache key. */
   readonly orderKey: string;
@@ -176,7 +176,9 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
   };
 
   const scopeKey = request.scope.kind === 'all' ? '*' : request.scope.orgId;
-  const rowsKey = JSON.stringify([scopeKey, table.table, request.restrictions ?? [], ast ? formatFiql(ast) : null]);
+  // The type, not just its table: several types are rows of one table told apart by `baseWhere` (vApps, templates
+  // and catalogs are all rows of `vapps`), and their counts and anchors must not be taken for one another.
+  const rowsKey = JSON.stringify([scopeKey, request.type.name, request.restrictions ?? [], ast ? formatFiql(ast) : null]);
 
   return {
     rowsKey,

@@ -92,6 +92,7 @@ const METADATA_FIELD = /^metadata(?:@(SYSTEM|GENERAL))?:(.+)$/;
 
 /** The metadata entity kind of a type's table, or null when its entities carry none. */
 export function metadataKindOf(type: QueryTypeDefinition): MetadataEntityKind | null {
+  if (type.table.metadataKind !== undefined) return type.table.metadataKind;
   const kinds: Record<string, MetadataEntityKind> = { vms: 'vm', vapps: 'vapp', vdcs: 'vdc', orgs: 'org' };
   return kinds[type.table.table] ?? null;
 }

@@ -293,6 +293,29 @@ class Runner:
 
             self.step("Org.list_roles(), Org.get_role_resource(), Role.list_rights() on the token session", roles)
 
+        if sc.get("catalogs"):
+
+            def catalogs():
+                org = Org(client, resource=holder["org"])
+                same_names("Org.list_catalogs()", [c["name"] for c in org.list_catalogs()], [c["name"] for c in sc["catalogs"]])
+                for want in sc["catalogs"]:
+                    catalog = org.get_catalog(want["name"])
+                    expect(catalog.get("name") == want["name"], f'get_catalog({want["name"]!r}) name {catalog.get("name")!r}')
+                    items = org.list_catalog_items(want["name"])
+                    same_names(f'list_catalog_items({want["name"]!r})', [i["name"] for i in items], want["items"])
+                    for i in items:
+                        expect((i.get("id") or "").startswith("urn:vcloud:catalogitem:"), f"catalog item id {i.get('id')!r}")
+                    item = want["items"][0]
+                    template = org.get_catalog_item(want["name"], item)
+                    expect(etree.QName(template.tag).localname == "CatalogItem", f"get_catalog_item() answered {template.tag}")
+                    entity = template.Entity
+                    expect(entity.get("name") == item, f"CatalogItem Entity name {entity.get('name')!r}, want {item!r}")
+                    vapp_template = client.get_resource(entity.get("href"))
+                    expect(vapp_template.get("name") == item, f"vAppTemplate name {vapp_template.get('name')!r}, want {item!r}")
+                self.summary["counts"]["catalogs"] = len(sc["catalogs"])
+
+            self.step("Org.list_catalogs(), get_catalog(), list_catalog_items(), get_catalog_item() on the token session", catalogs)
+
         if sc.get("vapp"):
             self.read_vapp_and_vm(client, holder["org"], sc["vapp"])
 

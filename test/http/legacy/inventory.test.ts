@@ -57,9 +57,14 @@ describe('orgs', () => {
       vdcLinks.map((l) => [l.attrs.name, l.attrs.href]),
       DEMO_INVENTORY.acme.vdcs.map((v) => [v.name, `${server.baseUrl}/api/vdc/${demoIds.vdc(acmeId, v.name)}`]).sort(),
     );
-    const query = links(root, 'down').filter((l) => l.attrs.type === 'application/vnd.vmware.vcloud.query.records+xml');
-    assert.equal(query.length, 1, 'exactly one records link (pyvcloud refuses duplicates)');
-    assert.ok(query[0]!.attrs.href!.includes('vdc'));
+    // pyvcloud takes the first records link whose href contains the type it wants ('vdc', 'catalog'): one of each.
+    const records = links(root, 'down').filter((l) => l.attrs.type === 'application/vnd.vmware.vcloud.query.records+xml');
+    assert.deepEqual(
+      records.map((l) => l.attrs.href),
+      [`${server.baseUrl}/api/org/${acmeId}/vdcs/query`, `${server.baseUrl}/api/org/${acmeId}/catalogs/query`],
+    );
+    const query = records.filter((l) => l.attrs.href!.toLowerCase().includes('vdc'));
+    assert.equal(query.length, 1, "exactly one records link for 'vdc'");
     const vdcQuery = xmlRoot(await get(server, query[0]!.attrs.href!, s.bob), 200, /query\.records\+xml/);
     assert.equal(childrenNamed(vdcQuery, 'OrgVdcRecord').length, DEMO_INVENTORY.acme.vdcs.length);
     assert.equal(child(root, 'FullName').text, 'Acme Corporation');

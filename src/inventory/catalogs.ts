@@ -1,0 +1,142 @@
+/**
+ * Catalogs and catalog items, derived from the vApp templates: Tessera stores no catalog rows. Each template row
+ * names its catalog (`vapps.catalog_name`), and what is known, and what is decided, is:
+ *
+ * - A catalog is one distinct (org, catalog name) among the org's templates; a template without a catalog name is
+ *   in no catalog. Its items are its templates, one item per template (Tessera has no media).
+ * - Ids are name-based (RFC 9562 v5), so every node and restart agrees: a catalog's from its org id and its name,
+ *   an item's from its template's id.
+ * - A catalog's owner and creation date are those of its oldest template (earliest `created_at`, ties by id): the
+ *   catalog existed at the latest when its first template was put in it, by that template's owner. This is also
+ *   the row that stands for the catalog in the query service (CATALOG_TABLE in query/catalogue.ts).
+ * - Nothing is published, shared or subscribed, and catalogs carry no description, metadata or storage profiles.
+ *   VersionNumber is 1: Tessera never changes a catalog through the API.
+ *
+ * Looking an id up needs the ids of every catalog and item in the caller's scope (a hash cannot be inverted); they
+ * are computed from one index-only read of the templates and cached per inventory version (every write to `vapps`
+ * bumps it), so a lookup stays exact.
+ */
+import type { Executor, Store } from '../store/store.js';
+import type { InventoryScope } from './scope.js';
+import { nameBasedUuid } from './uuid.js';
+import { readInventoryVersion } from './version.js';
+import { VersionedLru } from './query/cache.js';
+
+export const catalogId = (orgId: string, name: string): string => nameBasedUuid(orgId, `catalog/${name}`);
+export const catalogItemId = (templateId: string): string => nameBasedUuid(templateId, 'catalog-item');
+
+export interface CatalogKey {
+  readonly id: string;
+  readonly orgId: string;
+  readonly name: string;
+}
+
+interface CatalogIndex {
+  readonly catalogs: ReadonlyMap<string, CatalogKey>;
+  /** Catalog item id → its template's id and its catalog. */
+  readonly items: ReadonlyMap<string, { readonly templateId: string; readonly catalog: CatalogKey }>;
+}
+
+const INDEXES = new WeakMap<Store, VersionedLru<CatalogIndex>>();
+
+async function catalogIndex(store: Store, scope: InventoryScope): Promise<CatalogIndex> {
+  let cache = INDEXES.get(store);
+  if (!cache) {
+    cache = new VersionedLru({ maxEntries: 1_000 });
+    INDEXES.set(store, cache);
+  }
+  const key = scope.kind === 'all' ? '*' : scope.orgId;
+  // The version is read before the rows: a write in between leaves an entry newer than its version, never older.
+  const version = await readInventoryVersion(store.db);
+  const cached = cache.get(key, version);
+  if (cached) return cached;
+  let qb = store.db
+    .selectFrom('vapps')
+    .select(['id', 'org_id', 'catalog_name'])
+    .where('is_template', '=', 1)
+    .where('catalog_name', 'is not', null);
+  if (scope.kind === 'org') qb = qb.where('org_id', '=', scope.orgId);
+  const catalogs = new Map<string, CatalogKey>();
+  const byOrgAndName = new Map<string, CatalogKey>();
+  const items = new Map<string, { templateId: string; catalog: CatalogKey }>();
+  for (const row of await qb.execute()) {
+    const name = row.catalog_name!;
+    const orgAndName = JSON.stringify([row.org_id, name]);
+    let catalog = byOrgAndName.get(orgAndName);
+    if (!catalog) {
+      catalog = { id: catalogId(row.org_id, name), orgId: row.org_id, name };
+      byOrgAndName.set(orgAndName, catalog);
+      catalogs.set(catalog.id, catalog);
+    }
+    items.set(catalogItemId(row.id), { templateId: row.id, catalog });
+  }
+  const index = { catalogs, items };
+  cache.set(key, version, index);
+  return index;
+}
+
+/** The catalog with this id in the scope, or undefined. */
+export async function findCatalog(store: Store, scope: InventoryScope, id: string): Promise<CatalogKey | undefined> {
+  return (await catalogIndex(store, scope)).catalogs.get(id);
+}
+
+/** The catalog item with this id in the scope (its template's id and its catalog), or undefined. */
+export async function findCatalogItem(store: Store, scope: InventoryScope, id: string) {
+  return (await catalogIndex(store, scope)).items.get(id);
+}
+
+export interface CatalogTemplate {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly owner_id: string | null;
+  readonly owner_name: string | null;
+  readonly created_at: number;
+}
+
+const templatesQuery = (ex: Executor) =>
+  ex
+    .selectFrom('vapps')
+    .leftJoin('users', 'users.id', 'vapps.owner_id')
+    .select(['vapps.id', 'vapps.name', 'vapps.description', 'vapps.owner_id', 'users.name as owner_name', 'vapps.created_at'])
+    .where('vapps.is_template', '=', 1);
+
+/** A catalog's templates (its items), by name then id. */
+export async function catalogTemplates(store: Store, catalog: CatalogKey): Promise<CatalogTemplate[]> {
+  const rows = await templatesQuery(store.db)
+    .where('vapps.org_id', '=', catalog.orgId)
+    .where('vapps.catalog_name', '=', catalog.name)
+    .orderBy('vapps.name')
+    .orderBy('vapps.id')
+    .execute();
+  return rows.map((r) => ({ ...r, created_at: Number(r.created_at) }));
+}
+
+/** One template, as a catalog item shows it. */
+export async function catalogTemplate(store: Store, templateId: string): Promise<CatalogTemplate | undefined> {
+  const row = await templatesQuery(store.db).where('vapps.id', '=', templateId).executeTakeFirst();
+  return row && { ...row, created_at: Number(row.created_at) };
+}
+
+/** The template that gives a catalog its owner and creation date: the oldest, ties by id. */
+export function oldestTemplate(templates: readonly CatalogTemplate[]): CatalogTemplate | undefined {
+  let oldest: CatalogTemplate | undefined;
+  for (const t of templates) {
+    if (!oldest || t.created_at < oldest.created_at || (t.created_at === oldest.created_at && t.id < oldest.id)) oldest = t;
+  }
+  return oldest;
+}
+
+/** The org's catalogs (for the Org and AdminOrg documents), by name. */
+export async function listCatalogsOfOrg(store: Store, orgId: string): Promise<CatalogKey[]> {
+  const rows = await store.db
+    .selectFrom('vapps')
+    .select('catalog_name')
+    .distinct()
+    .where('org_id', '=', orgId)
+    .where('is_template', '=', 1)
+    .where('catalog_name', 'is not', null)
+    .orderBy('catalog_name')
+    .execute();
+  return rows.map((r) => ({ id: catalogId(orgId, r.catalog_name!), orgId, name: r.catalog_name! }));
+}

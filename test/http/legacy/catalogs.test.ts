@@ -1,0 +1,205 @@
+/**
+ * Catalogs, derived from the vApp templates (src/inventory/catalogs.ts), as pyvcloud and govcd read them: the
+ * `catalog` query type (Org.list_catalogs), the Org document's links (Org.get_catalog), the Catalog document
+ * (list_catalog_items) and the CatalogItem (get_catalog_item), whose Entity is the template. Expected names and
+ * counts come from the demo spec, never from the server's answers.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TesseraHandle } from '../../helpers/tessera.js';
+import { http } from '../../helpers/api.js';
+import { DEMO_INVENTORY } from '../../../src/inventory/demo-spec.js';
+import { JSON_ACCEPT, UUID, child, childrenNamed, get, links, parseXml, startDemoServer, xmlError, type DemoSessions } from './support.js';
+
+let server: TesseraHandle;
+let s: DemoSessions;
+let acmeId: string;
+let globexId: string;
+
+before(async () => {
+  ({ server, s, acmeId, globexId } = await startDemoServer());
+});
+after(async () => server?.stop());
+
+/** Catalog name → its templates' names, from the demo spec. */
+function expectedCatalogs(org: 'acme' | 'globex'): Map<string, string[]> {
+  const catalogs = new Map<string, string[]>();
+  for (const vdc of DEMO_INVENTORY[org].vdcs) {
+    for (const vapp of vdc.vapps) {
+      if (!vapp.template || vapp.catalog === null) continue;
+      catalogs.set(vapp.catalog, [...(catalogs.get(vapp.catalog) ?? []), vapp.name]);
+    }
+  }
+  return catalogs;
+}
+
+const records = async (query: string, session: string, element: string) => {
+  const reply = await get(server, `/api/query?${query}`, session);
+  assert.equal(reply.status, 200, reply.text);
+  const root = parseXml(reply.text);
+  return { root, records: childrenNamed(root, element) };
+};
+
+test('type=catalog lists one record per catalog name of the org, with its template count', async () => {
+  const expected = expectedCatalogs('acme');
+  assert.ok(expected.size >= 2, 'the demo has two catalogs to sort and filter');
+  const { root, records: found } = await records('type=catalog&format=idrecords&pageSize=25', s.alice, 'CatalogRecord');
+  assert.equal(root.attrs.total, String(expected.size));
+  assert.deepEqual(found.map((r) => r.attrs.name).sort(), [...expected.keys()].sort());
+  for (const r of found) {
+    assert.equal(r.attrs.numberOfVAppTemplates, String(expected.get(r.attrs.name!)!.length), r.attrs.name);
+    assert.equal(r.attrs.numberOfMedia, '0');
+    assert.equal(r.attrs.isPublished, 'false');
+    assert.equal(r.attrs.isShared, 'false');
+    assert.equal(r.attrs.orgName, 'acme');
+    assert.equal(r.attrs.ownerName, 'alice', 'the owner of its oldest template');
+    assert.match(r.attrs.id!, new RegExp(`^urn:vcloud:catalog:${UUID}$`));
+    assert.ok(!Number.isNaN(Date.parse(r.attrs.creationDate!)));
+  }
+
+  // A filter and a sort, each checked against the spec.
+  const names = [...expected.keys()].sort();
+  const desc = await records('type=catalog&sortDesc=name', s.alice, 'CatalogRecord');
+  assert.deepEqual(
+    desc.records.map((r) => r.attrs.name),
+    [...names].reverse(),
+  );
+  const last = names.at(-1)!;
+  const filtered = await records(`type=catalog&filter=${encodeURIComponent(`name==${last}`)}`, s.alice, 'CatalogRecord');
+  assert.equal(filtered.root.attrs.total, '1');
+  assert.deepEqual(
+    filtered.records.map((r) => r.attrs.name),
+    [last],
+  );
+  const byCount = await records(`type=catalog&filter=${encodeURIComponent(`numberOfVAppTemplates=gt=1`)}`, s.alice, 'CatalogRecord');
+  assert.deepEqual(
+    byCount.records.map((r) => r.attrs.name).sort(),
+    names.filter((n) => expected.get(n)!.length > 1),
+  );
+
+  // Counts stay per type: vApps, templates and catalogs are all rows of `vapps`.
+  const templates = [...expected.values()].flat().length;
+  for (const [type, element, total] of [
+    ['vApp', 'VAppRecord', undefined],
+    ['vAppTemplate', 'VAppTemplateRecord', templates],
+    ['catalog', 'CatalogRecord', expected.size],
+  ] as const) {
+    const { root: r } = await records(`type=${type}&pageSize=1`, s.alice, element);
+    if (total !== undefined) assert.equal(r.attrs.total, String(total), type);
+  }
+
+  // The org's packaged query, and the QueryList advertises the type.
+  const packaged = await get(server, `/api/org/${acmeId}/catalogs/query`, s.alice);
+  assert.equal(packaged.status, 200, packaged.text);
+  assert.deepEqual(
+    childrenNamed(parseXml(packaged.text), 'CatalogRecord')
+      .map((r) => r.attrs.name)
+      .sort(),
+    names,
+  );
+  const list = await get(server, '/api/query', s.alice);
+  assert.match(list.text, /type=catalog&amp;format=records/);
+});
+
+test('other orgs see none of these catalogs; adminCatalog is for the System administrator only', async () => {
+  const globex = await records('type=catalog', s.hank, 'CatalogRecord');
+  assert.equal(globex.root.attrs.total, String(expectedCatalogs('globex').size));
+  xmlError(await get(server, '/api/query?type=adminCatalog', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await get(server, `/api/org/${acmeId}/catalogs/query`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+
+  const admin = await records('type=adminCatalog&pageSize=100', s.admin, 'AdminCatalogRecord');
+  const all = [...expectedCatalogs('acme').keys(), ...expectedCatalogs('globex').keys()].sort();
+  assert.deepEqual(admin.records.map((r) => r.attrs.name).sort(), all);
+});
+
+test('Org → Catalog → CatalogItem → vAppTemplate, in XML, following the hrefs', async () => {
+  const expected = expectedCatalogs('acme');
+  const org = parseXml((await get(server, `/api/org/${acmeId}`, s.alice)).text);
+  const catalogLinks = links(org, 'down').filter((l) => l.attrs.type === 'application/vnd.vmware.vcloud.catalog+xml');
+  assert.deepEqual(catalogLinks.map((l) => l.attrs.name).sort(), [...expected.keys()].sort());
+  assert.ok(links(org, 'down').some((l) => l.attrs.href === `${server.baseUrl}/api/org/${acmeId}/catalogs/query`));
+
+  for (const link of catalogLinks) {
+    const reply = await get(server, link.attrs.href!, s.alice);
+    assert.equal(reply.status, 200, reply.text);
+    assert.match(String(reply.headers.get('content-type')), /^application\/vnd\.vmware\.vcloud\.catalog\+xml/);
+    const catalog = parseXml(reply.text);
+    assert.equal(catalog.name, 'Catalog');
+    assert.equal(catalog.attrs.name, link.attrs.name);
+    assert.equal(catalog.attrs.href, link.attrs.href);
+    assert.match(catalog.attrs.id!, new RegExp(`^urn:vcloud:catalog:${UUID}$`));
+    assert.equal(links(catalog, 'up')[0]!.attrs.href, `${server.baseUrl}/api/org/${acmeId}`);
+    assert.equal(child(catalog, 'IsPublished').text, 'false');
+    assert.equal(child(catalog, 'VersionNumber').text, '1');
+    assert.equal(child(child(catalog, 'Owner'), 'User').attrs.name, 'alice');
+    const items = childrenNamed(child(catalog, 'CatalogItems'), 'CatalogItem');
+    assert.deepEqual(items.map((i) => i.attrs.name).sort(), [...expected.get(link.attrs.name!)!].sort());
+
+    for (const item of items) {
+      const itemReply = await get(server, item.attrs.href!, s.alice);
+      assert.equal(itemReply.status, 200, itemReply.text);
+      const doc = parseXml(itemReply.text);
+      assert.equal(doc.name, 'CatalogItem');
+      assert.equal(doc.attrs.id, item.attrs.id);
+      assert.equal(links(doc, 'up')[0]!.attrs.href, link.attrs.href);
+      const entity = child(doc, 'Entity');
+      assert.equal(entity.attrs.type, 'application/vnd.vmware.vcloud.vAppTemplate+xml');
+      assert.equal(entity.attrs.name, item.attrs.name);
+      const template = await get(server, entity.attrs.href!, s.alice);
+      assert.equal(template.status, 200, template.text);
+      assert.equal(parseXml(template.text).attrs.name, item.attrs.name);
+    }
+  }
+
+  // The AdminOrg lists the same catalogs as CatalogReferences to their admin view.
+  const adminOrg = parseXml((await get(server, `/api/admin/org/${acmeId}`, s.alice)).text);
+  const refs = childrenNamed(child(adminOrg, 'Catalogs'), 'CatalogReference');
+  assert.deepEqual(refs.map((r) => r.attrs.name).sort(), [...expected.keys()].sort());
+  const adminCatalog = await get(server, refs[0]!.attrs.href!, s.alice);
+  assert.equal(adminCatalog.status, 200, adminCatalog.text);
+  assert.equal(parseXml(adminCatalog.text).name, 'AdminCatalog');
+});
+
+test('the Catalog and CatalogItem in VCD JSON', async () => {
+  const expected = expectedCatalogs('acme');
+  const { records: found } = await records('type=catalog', s.alice, 'CatalogRecord');
+  const name = [...expected.keys()].sort()[0]!;
+  const href = found.find((r) => r.attrs.name === name)!.attrs.href!;
+  const reply = await http(href, { headers: { Authorization: `Bearer ${s.alice}`, Accept: JSON_ACCEPT } });
+  assert.equal(reply.status, 200, reply.text);
+  assert.match(String(reply.headers.get('content-type')), /^application\/vnd\.vmware\.vcloud\.catalog\+json/);
+  const catalog = reply.json();
+  assert.equal(catalog.name, name);
+  assert.equal(catalog.isPublished, false);
+  assert.equal(catalog.versionNumber, 1);
+  const items = catalog.catalogItems.catalogItem as Array<{ name: string; href: string }>;
+  assert.ok(Array.isArray(items));
+  assert.deepEqual(items.map((i) => i.name).sort(), [...expected.get(name)!].sort());
+
+  const itemReply = await http(items[0]!.href, { headers: { Authorization: `Bearer ${s.alice}`, Accept: JSON_ACCEPT } });
+  assert.equal(itemReply.status, 200, itemReply.text);
+  const item = itemReply.json();
+  assert.equal(item.entity.name, items[0]!.name);
+  assert.equal(item.entity.type, 'application/vnd.vmware.vcloud.vAppTemplate+json');
+});
+
+test("unknown, malformed and other orgs' catalog and item ids are the same 403", async () => {
+  const { records: found } = await records('type=catalog', s.alice, 'CatalogRecord');
+  const catalogPath = new URL(found[0]!.attrs.href!).pathname;
+  const catalog = parseXml((await get(server, catalogPath, s.alice)).text);
+  const itemPath = new URL(childrenNamed(child(catalog, 'CatalogItems'), 'CatalogItem')[0]!.attrs.href!).pathname;
+  for (const path of [catalogPath, itemPath, catalogPath.replace('/api/', '/api/admin/')]) {
+    xmlError(await get(server, path, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  }
+  for (const path of [
+    '/api/catalog/not-a-uuid',
+    `/api/catalog/${globexId}`,
+    `/api/catalogItem/${globexId}`,
+    `/api/catalog/urn:vcloud:vdc:${catalogPath.split('/').at(-1)}`,
+  ]) {
+    xmlError(await get(server, path, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  }
+  // The System administrator reads any org's.
+  assert.equal((await get(server, catalogPath, s.admin)).status, 200);
+  assert.equal((await get(server, itemPath, s.admin)).status, 200);
+});
