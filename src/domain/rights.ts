@@ -136,8 +136,9 @@ export const PREDEFINED_ROLES = {
     rights: [RIGHTS.vappView, RIGHTS.vmConsole],
     systemOnly: false,
   },
-  // VCD's other two predefined tenant roles, which Terraform's vcd_org_user names (its docs list all six). Tessera
-  // serves no catalogs, so a Catalog Author holds what a vApp Author holds; it keeps the name users assign.
+  // VCD's other two predefined tenant roles, which Terraform's vcd_org_user names (its docs list all six). Tessera's
+  // catalogs are read only (derived from the templates), so a Catalog Author holds what a vApp Author holds; it
+  // keeps the name users assign.
   'Catalog Author': {
     description: 'Rights given to a user who creates and publishes new catalogs',
     rights: [...VIEW, RIGHTS.vappCreate, RIGHTS.vappPower, RIGHTS.vappDelete, RIGHTS.vmConsole, RIGHTS.apiTokensManage, RIGHTS.tokenManage],
