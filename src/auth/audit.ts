@@ -55,6 +55,7 @@ export type AuditEventType =
   | 'org.disabled'
   | 'org.deleted'
   | 'org.metadataChanged'
+  | 'catalog.deleted'
   | 'user.locked'
   | 'user.unlocked'
   | 'user.ownershipTaken'

@@ -17,6 +17,7 @@
  * bumps it), so a lookup stays exact.
  */
 import type { Executor, Store } from '../store/store.js';
+import { deleteInventoryObjects } from './declarative/write.js';
 import type { InventoryScope } from './scope.js';
 import { nameBasedUuid } from './uuid.js';
 import { readInventoryVersion } from './version.js';
@@ -139,4 +140,22 @@ export async function listCatalogsOfOrg(store: Store, orgId: string): Promise<Ca
     .orderBy('catalog_name')
     .execute();
   return rows.map((r) => ({ id: catalogId(orgId, r.catalog_name!), orgId, name: r.catalog_name! }));
+}
+
+/**
+ * Deletes a catalog, which is deleting its templates (with their VMs and metadata) in one transaction: a catalog is
+ * nothing but the templates that name it. Returns how many templates went.
+ */
+export async function deleteCatalog(store: Store, catalog: CatalogKey): Promise<number> {
+  return store.transaction(async (trx) => {
+    const rows = await trx
+      .selectFrom('vapps')
+      .select('id')
+      .where('org_id', '=', catalog.orgId)
+      .where('is_template', '=', 1)
+      .where('catalog_name', '=', catalog.name)
+      .execute();
+    await deleteInventoryObjects(trx, { vdcs: [], vapps: rows.map((r) => r.id), vms: [] });
+    return rows.length;
+  });
 }

@@ -153,6 +153,9 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Catalogs and their items (derived from the templates): read like the templates; carol's role holds "vApp: View".
   'GET /api/catalog/:id': adminReadById({ limited: '2xx' }),
   'GET /api/admin/catalog/:id': adminReadById({ limited: '2xx' }),
+  // Deleting a catalog (govcd's AdminOrg.Delete before the org): the provider's; without recursive=true a catalog
+  // that holds templates (every catalog does) is a 400 and nothing changes, so the matrix's call deletes nothing.
+  'DELETE /api/admin/catalog/:id': providerWrite('4xx', { crossOrg: '403' }),
   'GET /api/catalogItem/:id': adminReadById({ limited: '2xx' }),
   // carol's role holds "vApp: View".
   'GET /api/vApp/:ref': adminReadById({ limited: '2xx' }),

@@ -5,17 +5,23 @@
  * are derived from the vApp templates (inventory/catalogs.ts). Readable by whoever may read the org's templates
  * ("vApp: View", like `/api/vAppTemplate`); unknown ids, malformed ids and other orgs' catalogs are the same 403 as
  * every inventory entity.
+ *
+ * `DELETE /api/admin/catalog/{id}` is the one write, the provider's (like every org lifecycle write): govcd's
+ * AdminOrg.Delete(force, recursive), which Terraform's vcd_org runs on destroy, deletes each CatalogReference of the
+ * AdminOrg before the org itself, and must not fail on an org that holds templates. Deleting a catalog deletes its
+ * templates; with templates in it, `recursive=true` is required (VCD's rule), else 400 and nothing changes. 204.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../domain/principal.js';
-import { forbidden } from '../../domain/errors.js';
+import { badRequest, forbidden } from '../../domain/errors.js';
+import { can, refusal } from '../../domain/policy.js';
 import { mayRead } from '../../inventory/access.js';
-import { catalogTemplate, catalogTemplates, findCatalog, findCatalogItem } from '../../inventory/catalogs.js';
+import { catalogTemplate, catalogTemplates, deleteCatalog, findCatalog, findCatalogItem } from '../../inventory/catalogs.js';
 import { catalogItemTree, catalogTree } from '../../inventory/documents/catalog.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { baseUrl, requirePrincipal } from '../context.js';
-import { IdParams, TAG, readByIdSchema } from './contract.js';
+import { ApiHeaders, COMMON_ERRORS, IdParams, NO_CONTENT, OrgDeleteQuerystring, TAG, authenticated, readByIdSchema } from './contract.js';
 import { sendDocument } from './send-document.js';
 
 const operation = (summary: string, media: string, description: string) => ({ summary, tag: TAG.inventory, media, description });
@@ -52,6 +58,41 @@ export const legacyCatalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     );
   }
+
+  app.delete(
+    '/api/admin/catalog/:id',
+    {
+      schema: {
+        tags: [TAG.admin],
+        security: authenticated(),
+        headers: ApiHeaders,
+        summary: 'Delete a catalog: its templates (System administrator; recursive=true when it holds any)',
+        params: IdParams,
+        querystring: OrgDeleteQuerystring,
+        response: { ...NO_CONTENT, ...COMMON_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      if (!can(principal, 'org.manage')) throw refusal(principal, 'org.manage');
+      const catalog = await loadCatalog(principal, request.params.id);
+      const recursive = request.query.recursive === 'true';
+      const templates = await catalogTemplates(store(), catalog);
+      if (templates.length > 0 && !recursive) {
+        throw badRequest(`The catalog ${catalog.name} holds ${templates.length} vApp template(s): delete it with recursive=true`);
+      }
+      const deleted = await deleteCatalog(store(), catalog);
+      const org = await store().getOrg(catalog.orgId);
+      await app.tessera.audit.record({
+        type: 'catalog.deleted',
+        actor: { id: principal.userId, name: principal.userName },
+        org: org ? { id: org.id, name: org.name } : null,
+        ip: request.ip,
+        details: { catalog: catalog.name, templates: deleted },
+      });
+      return reply.code(204).send(null);
+    },
+  );
 
   app.get(
     '/api/catalogItem/:id',

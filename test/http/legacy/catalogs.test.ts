@@ -9,7 +9,19 @@ import assert from 'node:assert/strict';
 import type { TesseraHandle } from '../../helpers/tessera.js';
 import { http } from '../../helpers/api.js';
 import { DEMO_INVENTORY } from '../../../src/inventory/demo-spec.js';
-import { JSON_ACCEPT, UUID, child, childrenNamed, get, links, parseXml, startDemoServer, xmlError, type DemoSessions } from './support.js';
+import {
+  JSON_ACCEPT,
+  UUID,
+  XML_ACCEPT,
+  child,
+  childrenNamed,
+  get,
+  links,
+  parseXml,
+  startDemoServer,
+  xmlError,
+  type DemoSessions,
+} from './support.js';
 
 let server: TesseraHandle;
 let s: DemoSessions;
@@ -202,4 +214,41 @@ test("unknown, malformed and other orgs' catalog and item ids are the same 403",
   // The System administrator reads any org's.
   assert.equal((await get(server, catalogPath, s.admin)).status, 200);
   assert.equal((await get(server, itemPath, s.admin)).status, 200);
+});
+
+// Last in this file: it deletes one of acme's catalogs.
+test("DELETE of a catalog, as govcd's AdminOrg.Delete(force, recursive) runs it before the org: the provider's, recursive deletes its templates", async () => {
+  const [name, templates] = [...expectedCatalogs('acme')].find(([, t]) => t.length === 1) ?? [...expectedCatalogs('acme')][0]!;
+  const adminOrg = parseXml((await get(server, `/api/admin/org/${acmeId}`, s.admin)).text);
+  const reference = childrenNamed(child(adminOrg, 'Catalogs'), 'CatalogReference').find((r) => r.attrs.name === name)!;
+  assert.ok(reference, `the AdminOrg lists ${name}`);
+  const path = new URL(reference.attrs.href!).pathname;
+  assert.match(path, /^\/api\/admin\/catalog\/[0-9a-f-]{36}$/);
+  const del = (session: string, query = '') =>
+    http(`${server.baseUrl}${path}${query}`, { method: 'DELETE', headers: { Authorization: `Bearer ${session}`, Accept: XML_ACCEPT } });
+  const templateCount = async () => {
+    const { records: found } = await records('type=vAppTemplate&pageSize=128', s.alice, 'VAppTemplateRecord');
+    return found.filter((r) => r.attrs.catalogName === name).length;
+  };
+  assert.equal(await templateCount(), templates.length);
+
+  xmlError(await del(s.alice, '?force=true&recursive=true'), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await del(s.hank, '?force=true&recursive=true'), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  assert.match(xmlError(await del(s.admin), 400, 'BAD_REQUEST'), /recursive=true/);
+  assert.equal(await templateCount(), templates.length, 'refused deletes change nothing');
+
+  const done = await del(s.admin, '?force=true&recursive=true');
+  assert.equal(done.status, 204, done.text);
+  assert.equal(await templateCount(), 0, 'its templates are gone');
+  xmlError(await get(server, path, s.admin), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  const after = childrenNamed(
+    child(parseXml((await get(server, `/api/admin/org/${acmeId}`, s.admin)).text), 'Catalogs'),
+    'CatalogReference',
+  );
+  assert.ok(!after.some((r) => r.attrs.name === name), 'the AdminOrg no longer lists it');
+  const events = await server.store.db.selectFrom('audit_events').select('details').where('event_type', '=', 'catalog.deleted').execute();
+  assert.ok(
+    events.some((e) => String(e.details).includes(name)),
+    'audited',
+  );
 });
