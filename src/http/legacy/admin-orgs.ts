@@ -157,13 +157,15 @@ export const legacyAdminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const orgToManage = (principal: Principal, segment: string) => orgToManageIn(store(), principal, segment);
 
   const sendAdminOrg = async (request: FastifyRequest, reply: FastifyReply, org: Org, tasks: TaskRow[] = []) => {
-    const [vdcs, users, roles, catalogs] = await Promise.all([
+    const [vdcs, users, roles, catalogs, rights] = await Promise.all([
       listVdcsOfOrg(store(), org.id),
       store().listUsers(org.id),
       store().listRoles(org.id),
       listCatalogsOfOrg(store(), org.id),
+      services().identityAdmin.publishedRights(org.id),
     ]);
-    return sendDocument(request, reply, MEDIA.adminOrg, adminOrgTree(baseUrl(request), org, { vdcs, users, roles, catalogs, tasks }));
+    const contents = { vdcs, users, roles, catalogs, rights, tasks };
+    return sendDocument(request, reply, MEDIA.adminOrg, adminOrgTree(baseUrl(request), org, contents));
   };
 
   const orgTask = (operationName: string, verb: string, principal: Principal) => ({

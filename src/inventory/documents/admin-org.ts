@@ -14,6 +14,7 @@ import type { CatalogKey } from '../catalogs.js';
 import type { Vdc } from '../repository.js';
 import { parseOrgSettings, type OrgSettings } from '../../domain/org-settings.js';
 import { taskTree } from './task.js';
+import { rightId } from '../../domain/rights.js';
 
 const ADMIN = 'application/vnd.vmware.admin';
 
@@ -23,6 +24,8 @@ export interface AdminOrgContents {
   roles: readonly Role[];
   /** The org's catalogs (derived from its templates: inventory/catalogs.ts), listed as CatalogReferences. */
   catalogs?: readonly CatalogKey[];
+  /** The rights published to the org, listed as RightReferences. */
+  rights?: Iterable<string>;
   /** Tasks to show in the `Tasks` element (the one that created or changed the org, in that answer). */
   tasks?: readonly TaskRow[];
 }
@@ -103,6 +106,17 @@ export function adminOrgTree(base: string, org: Org, contents: AdminOrgContents)
       contents.vdcs.map((v) => node('Vdc', { href: vdcHref(base, v.id), name: v.name, type: MEDIA.vdc })),
     ),
     node('Networks'),
+    // The rights published to the org (its rights bundles; every right for the System org): pyvcloud's
+    // Org.list_rights_of_org reads them here. Absent when the caller did not ask for them.
+    contents.rights
+      ? node(
+          'RightReferences',
+          {},
+          [...contents.rights]
+            .sort()
+            .map((name) => node('RightReference', { href: `${base}/api/admin/right/${rightId(name)}`, name, type: MEDIA.right })),
+        )
+      : null,
     node(
       'RoleReferences',
       {},

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { TesseraHandle } from '../../helpers/tessera.js';
 import { http } from '../../helpers/api.js';
-import { PREDEFINED_ROLES, RIGHTS } from '../../../src/domain/rights.js';
+import { PREDEFINED_ROLES, RIGHTS, isProviderOnlyRight } from '../../../src/domain/rights.js';
 import { JSON_ACCEPT, XML_ACCEPT, childrenNamed, get, links, parseXml, startDemoServer, xmlError, type DemoSessions } from './support.js';
 
 let server: TesseraHandle;
@@ -125,4 +125,28 @@ test("a role's and a group's changes through /cloudapi show in the next query at
   assert.ok(!(await records('group', s.hank, 'GroupRecord')).some((g) => g.attrs.name === groupName), 'not in globex');
   assert.equal((await cloudapi('DELETE', `/groups/${group.json().id}`, s.alice, {})).status, 204);
   assert.ok(!(await records('group', s.alice, 'GroupRecord')).some((g) => g.attrs.name === groupName), 'gone at once');
+});
+
+test("the AdminOrg lists the rights published to the org (pyvcloud's Org.list_rights_of_org): the union of its bundles", async () => {
+  const expected = new Set<string>();
+  for (const bundle of await server.store.listRightsBundles()) {
+    const published = JSON.parse(bundle.published_to) as 'all' | string[];
+    if (published !== 'all' && !published.includes(acmeId)) continue;
+    for (const right of JSON.parse(bundle.rights) as string[]) if (!isProviderOnlyRight(right)) expected.add(right);
+  }
+  assert.ok(expected.size > 0, 'acme has rights published to it');
+  const adminOrg = parseXml((await get(server, `/api/admin/org/${acmeId}`, s.alice)).text);
+  const references = childrenNamed(childrenNamed(adminOrg, 'RightReferences')[0]!, 'RightReference');
+  assert.deepEqual(
+    references.map((r) => r.attrs.name),
+    [...expected].sort(),
+  );
+  assert.ok(!references.some((r) => isProviderOnlyRight(r.attrs.name!)), 'no provider-only right reaches a tenant');
+  const order = adminOrg.children.map((c) => c.name);
+  assert.ok(order.indexOf('Networks') < order.indexOf('RightReferences'), "VCD's order: Networks, RightReferences");
+  assert.ok(order.indexOf('RightReferences') < order.indexOf('RoleReferences'), "VCD's order: RightReferences, RoleReferences");
+  const json = await http(`${server.baseUrl}/api/admin/org/${acmeId}`, {
+    headers: { Authorization: `Bearer ${s.alice}`, Accept: JSON_ACCEPT },
+  });
+  assert.equal((json.json().rightReferences.rightReference as unknown[]).length, expected.size, 'an array in JSON');
 });
