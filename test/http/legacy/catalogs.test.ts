@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TesseraHandle } from '../../helpers/tessera.js';
 import { http } from '../../helpers/api.js';
-import { DEMO_INVENTORY } from '../../../src/inventory/demo-spec.js';
+import { demoWorld } from '../../conformance/expect.js';
 import {
   JSON_ACCEPT,
   UUID,
@@ -18,6 +18,7 @@ import {
   get,
   links,
   parseXml,
+  queryRecords,
   startDemoServer,
   xmlError,
   type DemoSessions,
@@ -33,24 +34,16 @@ before(async () => {
 });
 after(async () => server?.stop());
 
-/** Catalog name → its templates' names, from the demo spec. */
+/** Catalog name → its templates' names, from the demo spec (the conformance suites' own reading of it). */
 function expectedCatalogs(org: 'acme' | 'globex'): Map<string, string[]> {
-  const catalogs = new Map<string, string[]>();
-  for (const vdc of DEMO_INVENTORY[org].vdcs) {
-    for (const vapp of vdc.vapps) {
-      if (!vapp.template || vapp.catalog === null) continue;
-      catalogs.set(vapp.catalog, [...(catalogs.get(vapp.catalog) ?? []), vapp.name]);
-    }
-  }
-  return catalogs;
+  return new Map(
+    demoWorld()
+      .catalogs.filter((c) => c.org === org)
+      .map((c) => [c.name, c.items]),
+  );
 }
 
-const records = async (query: string, session: string, element: string) => {
-  const reply = await get(server, `/api/query?${query}`, session);
-  assert.equal(reply.status, 200, reply.text);
-  const root = parseXml(reply.text);
-  return { root, records: childrenNamed(root, element) };
-};
+const records = (query: string, session: string, element: string) => queryRecords(server, query, session, element);
 
 test('type=catalog lists one record per catalog name of the org, with its template count', async () => {
   const expected = expectedCatalogs('acme');

@@ -11,7 +11,18 @@ import { randomUUID } from 'node:crypto';
 import type { TesseraHandle } from '../../helpers/tessera.js';
 import { http } from '../../helpers/api.js';
 import { PREDEFINED_ROLES, RIGHTS, isProviderOnlyRight } from '../../../src/domain/rights.js';
-import { JSON_ACCEPT, XML_ACCEPT, childrenNamed, get, links, parseXml, startDemoServer, xmlError, type DemoSessions } from './support.js';
+import {
+  JSON_ACCEPT,
+  XML_ACCEPT,
+  childrenNamed,
+  get,
+  links,
+  parseXml,
+  queryRecords,
+  startDemoServer,
+  xmlError,
+  type DemoSessions,
+} from './support.js';
 
 let server: TesseraHandle;
 let s: DemoSessions;
@@ -22,11 +33,8 @@ before(async () => {
 });
 after(async () => server?.stop());
 
-const records = async (type: string, session: string, element: string) => {
-  const reply = await get(server, `/api/query?type=${type}&pageSize=128`, session);
-  assert.equal(reply.status, 200, reply.text);
-  return childrenNamed(parseXml(reply.text), element);
-};
+const records = async (type: string, session: string, element: string) =>
+  (await queryRecords(server, `type=${type}&pageSize=128`, session, element)).records;
 
 const cloudapi = (method: string, path: string, session: string, body: unknown) =>
   http(`${server.baseUrl}/cloudapi/1.0.0${path}`, {

@@ -127,3 +127,16 @@ export function get(
     headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), Accept: accept, ...extra },
   });
 }
+
+/** A typed query's page (XML) and its records of one element, asserting the 200. */
+export async function queryRecords(
+  server: TesseraHandle,
+  query: string,
+  token: string,
+  element: string,
+): Promise<{ root: XmlElement; records: XmlElement[] }> {
+  const reply = await get(server, `/api/query?${query}`, token);
+  assert.equal(reply.status, 200, reply.text);
+  const root = parseXml(reply.text);
+  return { root, records: childrenNamed(root, element) };
+}
