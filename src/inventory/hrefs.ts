@@ -42,8 +42,13 @@ export const userHref = (base: string, id: string) => `${base}/api/admin/user/${
 export const roleHref = (base: string, id: string) => `${base}/api/admin/role/${id}`;
 export const groupHref = (base: string, id: string) => `${base}/api/admin/group/${id}`;
 export const taskHref = (base: string, id: string) => `${base}/api/task/${id}`;
-/** A vApp network's href, as VCD's vAppNetwork records carry it (Tessera serves no network entity: it only names one). */
+/**
+ * A network's admin href, as VCD's vAppNetwork and orgVdcNetwork records and a VDC's AvailableNetworks carry it. Served
+ * for org VDC networks (org-vdc-networks.ts); a vApp network's is only named (its vApp's NetworkConfigSection holds it).
+ */
 export const networkHref = (base: string, id: string) => `${base}/api/admin/network/${id}`;
+/** An org VDC network's tenant href (VCD's `/api/network/{id}`): the same document as the admin one. */
+export const tenantNetworkHref = (base: string, id: string) => `${base}/api/network/${id}`;
 export const catalogHref = (base: string, id: string) => `${base}/api/catalog/${id}`;
 export const adminCatalogHref = (base: string, id: string) => `${base}/api/admin/catalog/${id}`;
 export const catalogItemHref = (base: string, id: string) => `${base}/api/catalogItem/${id}`;
@@ -78,6 +83,9 @@ export const MEDIA = {
   task: 'application/vnd.vmware.vcloud.task+xml',
   metadata: 'application/vnd.vmware.vcloud.metadata+xml',
   vdcStorageProfile: 'application/vnd.vmware.vcloud.vdcStorageProfile+xml',
+  /** A reference to a network in a VDC's AvailableNetworks (govcd's MimeNetwork). */
+  network: 'application/vnd.vmware.vcloud.network+xml',
+  orgVdcNetwork: 'application/vnd.vmware.vcloud.orgVdcNetwork+xml',
   catalog: 'application/vnd.vmware.vcloud.catalog+xml',
   adminCatalog: 'application/vnd.vmware.admin.catalog+xml',
   catalogItem: 'application/vnd.vmware.vcloud.catalogItem+xml',

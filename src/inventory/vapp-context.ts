@@ -17,6 +17,6 @@ export async function loadVAppSections(
   const [org, vdc] = await Promise.all([store.getOrg(vapp.org_id), getVdc(store, vapp.vdc_id)]);
   return {
     lease: org ? parseOrgSettings(org.settings).vappLease : DEFAULT_ORG_SETTINGS.vappLease,
-    networks: vappNetworksOf(vapp.id, vms, vdc?.network_name ?? null),
+    networks: vappNetworksOf(vapp.id, vms, vdc),
   };
 }

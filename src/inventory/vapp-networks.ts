@@ -6,7 +6,8 @@
  *
  * What is known, and what is decided:
  * - A name equal to the VDC's org network (`vdcs.network_name`) is a vApp *org* network: bridged to that org VDC
- *   network (`isLinked`, FenceMode `bridged`, ParentNetwork by name), the way VCD adds an org VDC network to a vApp.
+ *   network (`isLinked`, FenceMode `bridged`, ParentNetwork naming it: org-vdc-networks.ts), the way VCD adds an org
+ *   VDC network to a vApp.
  * - Any other name is a network Tessera knows nothing else about: rendered as an isolated vApp network
  *   (FenceMode `isolated`, no parent), VCD's kind of network that exists only inside its vApp. Its IP scope
  *   (gateway, netmask, DNS) is unknown and left out rather than made up.
@@ -14,12 +15,15 @@
  *   query records.
  */
 import { nameBasedUuid } from './uuid.js';
+import { orgVdcNetworkId } from './org-vdc-networks.js';
 
 export interface VAppNetwork {
   readonly id: string;
   readonly name: string;
   /** Bridged to the VDC's org network of the same name (a "vApp org network"). */
   readonly linked: boolean;
+  /** The id of the org VDC network it is bridged to, when linked. */
+  readonly parentId: string | null;
 }
 
 export const vappNetworkId = (vappId: string, name: string): string => nameBasedUuid(vappId, `vapp-network/${name}`);
@@ -28,8 +32,11 @@ export const vappNetworkId = (vappId: string, name: string): string => nameBased
 export function vappNetworksOf(
   vappId: string,
   vms: ReadonlyArray<{ network_name: string | null }>,
-  vdcNetworkName: string | null,
+  vdc: { id: string; network_name: string | null } | undefined,
 ): VAppNetwork[] {
   const names = [...new Set(vms.map((vm) => vm.network_name).filter((n): n is string => n !== null))].sort();
-  return names.map((name) => ({ id: vappNetworkId(vappId, name), name, linked: name === vdcNetworkName }));
+  return names.map((name) => {
+    const linked = vdc !== undefined && name === vdc.network_name;
+    return { id: vappNetworkId(vappId, name), name, linked, parentId: linked ? orgVdcNetworkId(vdc.id, name) : null };
+  });
 }

@@ -19,7 +19,8 @@ export interface WorldVm {
 export interface DemoWorld {
   /** Tenant orgs that hold demo inventory. */
   orgs: string[];
-  vdcs: { org: string; name: string }[];
+  /** VDCs, each with the name of its org VDC network (one per VDC: src/inventory/org-vdc-networks.ts). */
+  vdcs: { org: string; name: string; network: string }[];
   vms: WorldVm[];
   /** Catalogs: one per distinct catalog name among an org's templates, with its templates' names (its items). */
   catalogs: { org: string; name: string; items: string[] }[];
@@ -29,7 +30,7 @@ export function demoWorld(): DemoWorld {
   const orgs = Object.entries(DEMO_INVENTORY) as [string, DemoOrgInventory][];
   return {
     orgs: orgs.map(([org]) => org),
-    vdcs: orgs.flatMap(([org, inv]) => inv.vdcs.map((v) => ({ org, name: v.name }))),
+    vdcs: orgs.flatMap(([org, inv]) => inv.vdcs.map((v) => ({ org, name: v.name, network: v.network }))),
     vms: orgs.flatMap(([org, inv]) => demoVms(inv).map((p) => ({ org, vdc: p.vdc.name, name: p.vm.name, template: p.vapp.template }))),
     catalogs: orgs.flatMap(([org, inv]) => {
       const items = new Map<string, string[]>();
@@ -50,7 +51,7 @@ export interface GovcdScenario {
   password: string;
   sysadmin: boolean;
   orgList: string[];
-  orgs: { name: string; vdcs: { name: string; vmsAll: string[]; vmsDeployed: string[] }[] }[];
+  orgs: { name: string; vdcs: { name: string; vmsAll: string[]; vmsDeployed: string[]; network: string }[] }[];
   invisibleOrgs: string[];
   foreignOrgs: string[];
   vmsAll: string[];
@@ -78,7 +79,7 @@ export function govcdScenario(world: DemoWorld, who: { org: string; user: string
         .filter((v) => v.org === org)
         .map((v) => {
           const inVdc = world.vms.filter((vm) => vm.org === org && vm.vdc === v.name);
-          return { name: v.name, vmsAll: names(inVdc), vmsDeployed: names(inVdc.filter((vm) => !vm.template)) };
+          return { name: v.name, vmsAll: names(inVdc), vmsDeployed: names(inVdc.filter((vm) => !vm.template)), network: v.network };
         }),
     })),
     invisibleOrgs: who.sysadmin ? [] : world.orgs.filter((o) => o !== who.org),
@@ -108,6 +109,8 @@ export interface PyvcloudScenario {
   vapp: PyvcloudVApp | null;
   /** The org's catalogs by name, each with its items' names (Org.list_catalogs, get_catalog, list_catalog_items). */
   catalogs: { name: string; items: string[] }[];
+  /** Each VDC of the org with its org VDC network's name (VDC.list_orgvdc_network_records and the resources). */
+  networks: { vdc: string; name: string }[];
 }
 
 /** A deployed vApp whose VMs are all on one network, and what its first VM holds. */
@@ -160,5 +163,6 @@ export function pyvcloudScenario(world: DemoWorld, who: { org: string; user: str
       .filter((c) => c.org === who.org)
       .map((c) => ({ name: c.name, items: c.items }))
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    networks: world.vdcs.filter((v) => v.org === who.org).map((v) => ({ vdc: v.name, name: v.network })),
   };
 }

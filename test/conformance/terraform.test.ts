@@ -260,7 +260,7 @@ output "user_id" { value = vcd_org_user.ops.id }
 
   test('a tenant on an API token reads its org, its VDC with storage profiles, its VMs, a vApp and a VM as the demo holds them', async () => {
     const { refreshToken: apiToken } = await apiTokenFor(server.baseUrl, 'alice', 'acme', server.demoPassword);
-    const vdc = world.vdcs.find((v) => v.org === 'acme')!.name;
+    const { name: vdc, network } = world.vdcs.find((v) => v.org === 'acme')!;
     const vms = world.vms.filter((v) => v.org === 'acme' && v.vdc === vdc && !v.template).map((v) => v.name);
     // One vApp of that VDC and its first VM with a network, as the demo spec holds them.
     const placement = demoVms(DEMO_INVENTORY.acme).find((p) => p.vdc.name === vdc && !p.vapp.template && p.vm.network !== null)!;
@@ -273,6 +273,8 @@ output "user_id" { value = vcd_org_user.ops.id }
         `data "vcd_resource_list" "vms" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "vms"\n  resource_type = "vcd_vapp_vm"\n  list_mode = "name"\n}\n` +
         `data "vcd_vapp" "app" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${placement.vapp.name}"\n}\n` +
         `data "vcd_vapp_vm" "vm" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${placement.vapp.name}"\n  name = "${placement.vm.name}"\n}\n` +
+        `data "vcd_network_isolated" "net" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${network}"\n}\n` +
+        'output "network" { value = { name = data.vcd_network_isolated.net.name, href = data.vcd_network_isolated.net.href, gateway = data.vcd_network_isolated.net.gateway } }\n' +
         'output "vapp_vms" { value = data.vcd_vapp.app.vm_names }\n' +
         'output "vm" { value = { cpus = data.vcd_vapp_vm.vm.cpus, memory = data.vcd_vapp_vm.vm.memory, network = data.vcd_vapp_vm.vm.network[0].name, ip = data.vcd_vapp_vm.vm.network[0].ip } }\n' +
         'output "full_name" { value = data.vcd_org.acme.full_name }\n' +
@@ -292,6 +294,11 @@ output "user_id" { value = vcd_org_user.ops.id }
       network: placement.vm.network,
       ip: placement.vm.ipAddress ?? '',
     });
+    // The VDC's org VDC network, as an isolated network without made-up addressing (src/inventory/org-vdc-networks.ts).
+    const net = out.network?.value as { name: string; href: string; gateway: string | null };
+    assert.equal(net.name, network);
+    assert.match(net.href, /\/api\/admin\/network\/[0-9a-f-]{36}$/);
+    assert.equal(net.gateway, null, 'no gateway: Terraform leaves it unset');
     // Reading did not use the token up: it still exchanges after the run.
     assert.equal((await exchangeFor(server.baseUrl, 'acme', apiToken)).status, 200);
   });

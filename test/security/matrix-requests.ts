@@ -25,6 +25,7 @@ type ObjectKind =
   | 'org'
   | 'vdc'
   | 'storageProfile'
+  | 'network'
   | 'vapp'
   | 'vm'
   | 'template'
@@ -69,6 +70,7 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/(orgs|org|admin\/org)\/:id/, 'org'],
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
     [/\/vdcStorageProfile\/:id/, 'storageProfile'],
+    [/\/api\/(admin\/)?network\/:id/, 'network'],
     [/\/api\/(admin\/)?catalog\/:id/, 'catalog'],
     [/\/api\/catalogItem\/:id/, 'catalogItem'],
     // A VM's sections under /api/vApp/{ref} take a VM's ref (vm-<id>); the vApp's own take the vApp's.
@@ -225,6 +227,9 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
           break;
         case 'storageProfile':
           objectId = objects.storageProfileId;
+          break;
+        case 'network':
+          objectId = objects.networkId;
           break;
         case 'vapp':
           objectId = objects.vappId;

@@ -14,6 +14,7 @@ import { rightId } from '../../src/domain/rights.js';
 import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 import { storageProfileId } from '../../src/inventory/storage-profiles.js';
 import { catalogId, catalogItemId } from '../../src/inventory/catalogs.js';
+import { orgVdcNetworkId } from '../../src/inventory/org-vdc-networks.js';
 
 export type OrgKey = 'acme' | 'globex' | 'system';
 export type TenantOrg = 'acme' | 'globex';
@@ -53,8 +54,9 @@ export interface OrgObjects {
   /** A task about the org, started by its other user. */
   readonly taskId: string;
   readonly vdcId: string;
-  /** The default storage profile of that VDC. */
+  /** The default storage profile of that VDC, and its org VDC network. */
   readonly storageProfileId: string;
+  readonly networkId: string;
   readonly vappId: string;
   /** A VM of that vApp (the portal's VM detail page). */
   readonly vmId: string;
@@ -209,8 +211,9 @@ export async function buildWorld(harness: Harness): Promise<World> {
   const inventoryOf = async (orgId: string) => {
     const vdc = await store.db
       .selectFrom('vdcs')
-      .select(['id', 'storage_profile'])
+      .select(['id', 'storage_profile', 'network_name'])
       .where('org_id', '=', orgId)
+      .where('network_name', 'is not', null)
       .orderBy('name')
       .executeTakeFirstOrThrow();
     const vapp = await store.db
@@ -249,6 +252,7 @@ export async function buildWorld(harness: Harness): Promise<World> {
     return {
       vdcId: vdc.id,
       storageProfileId: storageProfileId(vdc.id, vdc.storage_profile),
+      networkId: orgVdcNetworkId(vdc.id, vdc.network_name!),
       vappId: vapp.id,
       vmId: vm.id,
       templateId: template.id,

@@ -150,6 +150,11 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // A VDC's storage profiles: whoever may read the VDC (Terraform's vcd_org_vdc and vcd_storage_profile).
   'GET /api/vdcStorageProfile/:id': adminReadById(),
   'GET /api/vdcStorageProfile/:id/metadata': adminReadById(),
+  // A VDC's org VDC network (govcd's GetOrgVdcNetworkByName follows AvailableNetworks): whoever may read the VDC.
+  'GET /api/network/:id': adminReadById(),
+  'GET /api/admin/network/:id': adminReadById(),
+  'GET /api/network/:id/metadata': adminReadById(),
+  'GET /api/admin/network/:id/metadata': adminReadById(),
   // Catalogs and their items (derived from the templates): read like the templates; carol's role holds "vApp: View".
   'GET /api/catalog/:id': adminReadById({ limited: '2xx' }),
   'GET /api/admin/catalog/:id': adminReadById({ limited: '2xx' }),

@@ -100,7 +100,13 @@ export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) =>
     async (request, reply) => {
       const vapp = await loadVApp(request, request.params.ref);
       const { networks } = await loadVAppSections(store(), vapp, await listVmsOfVApp(store(), vapp.id));
-      const tree = networkConfigSection(vappHref(baseUrl(request), vapp.id, false), networks, vapp.is_deployed === 1, true);
+      const tree = networkConfigSection(
+        baseUrl(request),
+        vappHref(baseUrl(request), vapp.id, false),
+        networks,
+        vapp.is_deployed === 1,
+        true,
+      );
       return sendDocument(request, reply, MEDIA.networkConfigSection, tree);
     },
   );

@@ -8,7 +8,7 @@
  *   instants (DeploymentLeaseExpiration, StorageLeaseExpiration) depend on when the vApp was last deployed,
  *   which Tessera does not know: they are left out, as VCD does for a lease that never expires (0).
  * - **Networks**: derived from the VMs' NICs (inventory/vapp-networks.ts, which says what is decided and why).
- *   A vApp org network's ParentNetwork is named only: Tessera knows the org VDC network by name, not by id.
+ *   A vApp org network's ParentNetwork references its org VDC network (org-vdc-networks.ts).
  * - **Product sections** (OVF properties, Terraform's guest_properties): Tessera's inventory has none, so the
  *   list is VCD's empty one.
  *
@@ -22,7 +22,7 @@
  */
 import { node, text, type DocElement } from '../document-tree.js';
 import { OVF_NS, VCLOUD_NS } from '../xml-render.js';
-import { MEDIA } from '../hrefs.js';
+import { MEDIA, networkHref, urn } from '../hrefs.js';
 import type { VAppLeaseSettings } from '../../domain/org-settings.js';
 import type { VAppNetwork } from '../vapp-networks.js';
 import type { VmWithNames } from '../repository.js';
@@ -43,6 +43,7 @@ export function leaseSettingsSection(vappHref: string, lease: VAppLeaseSettings,
 }
 
 export function networkConfigSection(
+  base: string,
   vappHref: string,
   networks: readonly VAppNetwork[],
   deployed: boolean,
@@ -54,7 +55,14 @@ export function networkConfigSection(
     ...networks.map((network) =>
       node('NetworkConfig', { networkName: network.name }, [
         node('Configuration', {}, [
-          network.linked ? node('ParentNetwork', { name: network.name }) : null,
+          network.parentId
+            ? node('ParentNetwork', {
+                href: networkHref(base, network.parentId),
+                id: urn('network', network.parentId),
+                name: network.name,
+                type: MEDIA.network,
+              })
+            : null,
           text('FenceMode', network.linked ? 'bridged' : 'isolated'),
           text('RetainNetInfoAcrossDeployments', false),
         ]),

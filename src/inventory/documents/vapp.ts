@@ -61,7 +61,7 @@ export function vappTree(
           leaseSettingsSection(href, sections.lease),
           startupSection(vms),
           networkSection(sections.networks),
-          networkConfigSection(href, sections.networks, vapp.is_deployed === 1),
+          networkConfigSection(base, href, sections.networks, vapp.is_deployed === 1),
         ]
       : null;
   return node(template ? 'VAppTemplate' : 'VApp', attributes, [

@@ -5,14 +5,17 @@
  * The AdminOrg lists VDCs by this href too, so govcd's GetAdminVDCByName decodes this document into
  * `types.AdminVdc`, and Terraform's vcd_org_vdc dereferences `DefaultComputePolicy` without a nil check (VdcType
  * carries it since API 33): every VDC names VCD's "System Default" policy (compute-policies.ts). Its storage
- * profiles (storage-profiles.ts) are listed in `VdcStorageProfiles`, in VCD's order of elements.
+ * profiles (storage-profiles.ts) are listed in `VdcStorageProfiles`, in VCD's order of elements. Its org VDC network
+ * (org-vdc-networks.ts), when it names one, is its one `AvailableNetworks` entry: govcd's GetOrgVdcNetworkByName
+ * looks a network up there and follows the href.
  */
 import type { Org } from '../../store/store.js';
 import { node, renderXmlDocument, text, type DocElement, type DocText } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, orgHref, urn, vappHref, vdcComputePolicyHref, vdcHref, vdcStorageProfileHref } from '../hrefs.js';
+import { MEDIA, networkHref, orgHref, urn, vappHref, vdcComputePolicyHref, vdcHref, vdcStorageProfileHref } from '../hrefs.js';
 import type { VApp, Vdc } from '../repository.js';
 import { storageProfilesOf } from '../storage-profiles.js';
+import { orgVdcNetworkOf } from '../org-vdc-networks.js';
 import { SYSTEM_DEFAULT_POLICY_ID, SYSTEM_DEFAULT_POLICY_NAME } from '../compute-policies.js';
 
 const VDC_READY = 1;
@@ -23,6 +26,7 @@ function capacity(units: string, allocated: number, limit: number, used: number)
 
 export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]): DocElement {
   const href = vdcHref(base, vdc.id);
+  const network = orgVdcNetworkOf(vdc);
   return node('Vdc', { xmlns: VCLOUD_NS, href, id: urn('vdc', vdc.id), name: vdc.name, status: VDC_READY, type: MEDIA.vdc }, [
     node('Link', { rel: 'up', href: orgHref(base, org.id), name: org.name, type: MEDIA.org }),
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
@@ -45,11 +49,24 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
         }),
       ),
     ),
-    node('AvailableNetworks'),
+    node(
+      'AvailableNetworks',
+      {},
+      network
+        ? [
+            node('Network', {
+              href: networkHref(base, network.id),
+              id: urn('network', network.id),
+              name: network.name,
+              type: MEDIA.network,
+            }),
+          ]
+        : [],
+    ),
     node('Capabilities', {}, node('SupportedHardwareVersions', {}, [text('SupportedHardwareVersion', 'vmx-19')])),
     text('NicQuota', 0),
     text('NetworkQuota', 0),
-    text('UsedNetworkCount', 0),
+    text('UsedNetworkCount', network ? 1 : 0),
     text('VmQuota', vdc.vm_quota),
     text('IsEnabled', vdc.is_enabled === 1),
     node(

@@ -57,6 +57,8 @@ type ScenarioVdc struct {
 	Name        string   `json:"name"`
 	VmsAll      []string `json:"vmsAll"`
 	VmsDeployed []string `json:"vmsDeployed"`
+	// Network: the VDC's org VDC network (Vdc.GetOrgVdcNetworkByName, GetNetworkList).
+	Network string `json:"network"`
 }
 
 type summary struct {
@@ -85,12 +87,13 @@ type runner struct {
 }
 
 var (
-	uuidRe    = `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
-	orgHrefRe = regexp.MustCompile(`^https://.+/api/org/` + uuidRe + `$`)
-	vdcHrefRe = regexp.MustCompile(`^https://.+/api/vdc/` + uuidRe + `$`)
-	orgIdRe   = regexp.MustCompile(`^urn:vcloud:org:` + uuidRe + `$`)
-	vdcIdRe   = regexp.MustCompile(`^urn:vcloud:vdc:` + uuidRe + `$`)
-	tokenIdRe = regexp.MustCompile(`^urn:vcloud:token:` + uuidRe + `$`)
+	uuidRe      = `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
+	orgHrefRe   = regexp.MustCompile(`^https://.+/api/org/` + uuidRe + `$`)
+	vdcHrefRe   = regexp.MustCompile(`^https://.+/api/vdc/` + uuidRe + `$`)
+	orgIdRe     = regexp.MustCompile(`^urn:vcloud:org:` + uuidRe + `$`)
+	vdcIdRe     = regexp.MustCompile(`^urn:vcloud:vdc:` + uuidRe + `$`)
+	networkIdRe = regexp.MustCompile(`^urn:vcloud:network:` + uuidRe + `$`)
+	tokenIdRe   = regexp.MustCompile(`^urn:vcloud:token:` + uuidRe + `$`)
 )
 
 func main() {
@@ -507,6 +510,35 @@ func (r *runner) readAll(c *VCDClient, label string) {
 					return fmt.Errorf("id %q is not urn:vcloud:vdc:<uuid>", v.ID)
 				case !vdcHrefRe.MatchString(v.HREF):
 					return fmt.Errorf("href %q is not https://HOST/api/vdc/<uuid>", v.HREF)
+				}
+				return nil
+			})
+			r.step(fmt.Sprintf("vdc(%s/%s).GetOrgVdcNetworkByName(%s), GetNetworkList()", want.Name, wantVdc.Name, wantVdc.Network), func() error {
+				network, err := vdc.GetOrgVdcNetworkByName(wantVdc.Network, true)
+				if err != nil {
+					return err
+				}
+				n := network.OrgVDCNetwork
+				switch {
+				case n.Name != wantVdc.Network:
+					return fmt.Errorf("name %q, want %q", n.Name, wantVdc.Network)
+				case !networkIdRe.MatchString(n.ID):
+					return fmt.Errorf("id %q is not urn:vcloud:network:<uuid>", n.ID)
+				case n.Configuration == nil || n.Configuration.FenceMode != "isolated":
+					return fmt.Errorf("configuration %+v, want FenceMode isolated", n.Configuration)
+				}
+				list, err := vdc.GetNetworkList()
+				if err != nil {
+					return err
+				}
+				if len(list) != 1 {
+					return fmt.Errorf("GetNetworkList() %d record(s), want one: %q", len(list), wantVdc.Network)
+				}
+				if got := list[0]; got.Name != wantVdc.Network || got.HREF != n.HREF || got.LinkType != 2 {
+					return fmt.Errorf("GetNetworkList() record %+v; want isolated (linkType 2) %q at %s", *got, wantVdc.Network, n.HREF)
+				}
+				if _, err := vdc.GetOrgVdcNetworkByName("conformance-no-such-network", false); !ContainsNotFound(err) {
+					return fmt.Errorf("GetOrgVdcNetworkByName(missing) = %v, want ErrorEntityNotFound", err)
 				}
 				return nil
 			})

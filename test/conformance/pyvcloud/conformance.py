@@ -316,6 +316,24 @@ class Runner:
 
             self.step("Org.list_catalogs(), get_catalog(), list_catalog_items(), get_catalog_item() on the token session", catalogs)
 
+        if sc.get("networks"):
+
+            def networks():
+                org = Org(client, resource=holder["org"])
+                for want in sc["networks"]:
+                    vdc = VDC(client, resource=org.get_vdc(want["vdc"]))
+                    records = vdc.list_orgvdc_network_records()
+                    same_names(f'VDC({want["vdc"]!r}).list_orgvdc_network_records()', [r["name"] for r in records], [want["name"]])
+                    href = vdc.get_orgvdc_network_admin_href_by_name(want["name"])
+                    expect(href == records[0]["href"], f"get_orgvdc_network_admin_href_by_name() {href!r}, record href {records[0]['href']!r}")
+                    isolated = vdc.list_orgvdc_isolated_networks()
+                    same_names("list_orgvdc_isolated_networks()", [n.get("name") for n in isolated], [want["name"]])
+                    expect(str(isolated[0].Configuration.FenceMode) == "isolated", f"FenceMode {isolated[0].Configuration.FenceMode!r}")
+                    expect(isolated[0].get("href") == href, f"network resource href {isolated[0].get('href')!r}, want {href!r}")
+                self.summary["counts"]["networks"] = len(sc["networks"])
+
+            self.step("VDC.list_orgvdc_network_records(), get_orgvdc_network_admin_href_by_name(), list_orgvdc_isolated_networks()", networks)
+
         if sc.get("vapp"):
             self.read_vapp_and_vm(client, holder["org"], sc["vapp"])
 
