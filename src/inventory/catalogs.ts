@@ -13,15 +13,14 @@
  *   VersionNumber is 1: Tessera never changes a catalog through the API.
  *
  * Looking an id up needs the ids of every catalog and item in the caller's scope (a hash cannot be inverted); they
- * are computed from one index-only read of the templates and cached per inventory version (every write to `vapps`
- * bumps it), so a lookup stays exact.
+ * are computed from one index-only read of the templates and kept per inventory version (scoped-index.ts; every
+ * write to `vapps` bumps it), so a lookup stays exact.
  */
 import type { Executor, Store } from '../store/store.js';
 import { deleteInventoryObjects } from './declarative/write.js';
 import type { InventoryScope } from './scope.js';
 import { nameBasedUuid } from './uuid.js';
-import { readInventoryVersion } from './version.js';
-import { VersionedLru } from './query/cache.js';
+import { scopedIndex } from './scoped-index.js';
 
 export const catalogId = (orgId: string, name: string): string => nameBasedUuid(orgId, `catalog/${name}`);
 export const catalogItemId = (templateId: string): string => nameBasedUuid(templateId, 'catalog-item');
@@ -38,19 +37,7 @@ interface CatalogIndex {
   readonly items: ReadonlyMap<string, { readonly templateId: string; readonly catalog: CatalogKey }>;
 }
 
-const INDEXES = new WeakMap<Store, VersionedLru<CatalogIndex>>();
-
-async function catalogIndex(store: Store, scope: InventoryScope): Promise<CatalogIndex> {
-  let cache = INDEXES.get(store);
-  if (!cache) {
-    cache = new VersionedLru({ maxEntries: 1_000 });
-    INDEXES.set(store, cache);
-  }
-  const key = scope.kind === 'all' ? '*' : scope.orgId;
-  // The version is read before the rows: a write in between leaves an entry newer than its version, never older.
-  const version = await readInventoryVersion(store.db);
-  const cached = cache.get(key, version);
-  if (cached) return cached;
+const catalogIndex = scopedIndex(async (store: Store, scope: InventoryScope): Promise<CatalogIndex> => {
   let qb = store.db
     .selectFrom('vapps')
     .select(['id', 'org_id', 'catalog_name'])
@@ -71,10 +58,8 @@ async function catalogIndex(store: Store, scope: InventoryScope): Promise<Catalo
     }
     items.set(catalogItemId(row.id), { templateId: row.id, catalog });
   }
-  const index = { catalogs, items };
-  cache.set(key, version, index);
-  return index;
-}
+  return { catalogs, items };
+});
 
 /** The catalog with this id in the scope, or undefined. */
 export async function findCatalog(store: Store, scope: InventoryScope, id: string): Promise<CatalogKey | undefined> {

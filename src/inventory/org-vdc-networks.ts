@@ -13,14 +13,13 @@
  * - Not shared with other VDCs, no metadata, read only: networks change when the inventory does.
  *
  * Looking an id up needs the ids of every network in the caller's scope (a hash cannot be inverted); they are
- * computed from one read of the VDCs and cached per inventory version (every write to `vdcs` bumps it), so a
- * lookup stays exact.
+ * computed from one read of the VDCs and kept per inventory version (scoped-index.ts; every write to `vdcs` bumps
+ * it), so a lookup stays exact.
  */
 import type { Store } from '../store/store.js';
 import type { InventoryScope } from './scope.js';
 import { nameBasedUuid } from './uuid.js';
-import { readInventoryVersion } from './version.js';
-import { VersionedLru } from './query/cache.js';
+import { scopedIndex } from './scoped-index.js';
 
 export const orgVdcNetworkId = (vdcId: string, name: string): string => nameBasedUuid(vdcId, `org-vdc-network/${name}`);
 
@@ -38,29 +37,18 @@ export function orgVdcNetworkOf(vdc: { id: string; name: string; org_id: string;
   return { id: orgVdcNetworkId(vdc.id, vdc.network_name), name: vdc.network_name, orgId: vdc.org_id, vdcId: vdc.id, vdcName: vdc.name };
 }
 
-const INDEXES = new WeakMap<Store, VersionedLru<ReadonlyMap<string, OrgVdcNetworkKey>>>();
+const networksById = scopedIndex(async (store: Store, scope: InventoryScope): Promise<ReadonlyMap<string, OrgVdcNetworkKey>> => {
+  let qb = store.db.selectFrom('vdcs').select(['id', 'name', 'org_id', 'network_name']).where('network_name', 'is not', null);
+  if (scope.kind === 'org') qb = qb.where('org_id', '=', scope.orgId);
+  const byId = new Map<string, OrgVdcNetworkKey>();
+  for (const row of await qb.execute()) {
+    const network = orgVdcNetworkOf(row);
+    if (network) byId.set(network.id, network);
+  }
+  return byId;
+});
 
 /** The org VDC network with this id in the scope, or undefined. */
 export async function findOrgVdcNetwork(store: Store, scope: InventoryScope, id: string): Promise<OrgVdcNetworkKey | undefined> {
-  let cache = INDEXES.get(store);
-  if (!cache) {
-    cache = new VersionedLru({ maxEntries: 1_000 });
-    INDEXES.set(store, cache);
-  }
-  const key = scope.kind === 'all' ? '*' : scope.orgId;
-  // The version is read before the rows: a write in between leaves an entry newer than its version, never older.
-  const version = await readInventoryVersion(store.db);
-  let networks = cache.get(key, version);
-  if (!networks) {
-    let qb = store.db.selectFrom('vdcs').select(['id', 'name', 'org_id', 'network_name']).where('network_name', 'is not', null);
-    if (scope.kind === 'org') qb = qb.where('org_id', '=', scope.orgId);
-    const byId = new Map<string, OrgVdcNetworkKey>();
-    for (const row of await qb.execute()) {
-      const network = orgVdcNetworkOf(row);
-      if (network) byId.set(network.id, network);
-    }
-    networks = byId;
-    cache.set(key, version, networks);
-  }
-  return networks.get(id);
+  return (await networksById(store, scope)).get(id);
 }
