@@ -62,6 +62,12 @@ export interface QueryField {
    * Elsewhere each range could be a scan of its own, worse than the one walk.
    */
   readonly prefixSeek?: true;
+  /**
+   * The same value on every row (a constant, a fixed text, an unknown): sorting by it is sorting by the tiebreaker
+   * alone, so the engine orders by the id instead. A literal in ORDER BY is a column position to SQLite (`ORDER BY
+   * 0` fails) and an error to PostgreSQL (`ORDER BY 'x'`).
+   */
+  readonly sameOnEveryRow?: true;
 }
 
 type AnySelect = SelectQueryBuilder<any, any, any>;
@@ -108,7 +114,14 @@ export interface QueryTypeDefinition {
 // ------------------------------------------------------------------ shared pieces
 
 /** A constant attribute of the given type (booleans as 0/1). */
-const constant = (type: 'boolean' | 'number', value: number): QueryField => ({ column: sql.lit(value), type, constant: value });
+const constant = (type: 'boolean' | 'number', value: number): QueryField => ({
+  column: sql.lit(value),
+  type,
+  constant: value,
+  sameOnEveryRow: true,
+});
+/** A text attribute with one value on every row (`publishSubscriptionType="UNPUBLISHED"`): selected and rendered. */
+const fixedText = (value: string): QueryField => ({ column: sql<string>`${sql.lit(value)}`, type: 'string', sameOnEveryRow: true });
 const FALSE = constant('boolean', 0);
 const TRUE = constant('boolean', 1);
 
@@ -307,7 +320,7 @@ const CATALOG_TABLE: QueryTable = {
   },
   fields: {
     name: { column: 'vapps.catalog_name', type: 'string' },
-    description: { column: sql<string>`''`, type: 'string' },
+    description: fixedText(''),
     isPublished: FALSE,
     isShared: FALSE,
     creationDate: { column: 'vapps.created_at', type: 'date' },
@@ -317,7 +330,7 @@ const CATALOG_TABLE: QueryTable = {
     org: { column: 'vapps.org_id', type: 'ref', ref: ref('org', orgHref) },
     numberOfVAppTemplates: { column: sql<number>`(select count(*) from vapps as t where ${sql.raw(CATALOG_TEMPLATES)})`, type: 'number' },
     numberOfMedia: constant('number', 0),
-    publishSubscriptionType: { column: sql<string>`'UNPUBLISHED'`, type: 'string' },
+    publishSubscriptionType: fixedText('UNPUBLISHED'),
     version: constant('number', 1),
   },
   href: (base, row) => catalogHref(base, catalogId(row.org as string, row.name as string)),
@@ -328,7 +341,7 @@ const CATALOG_TABLE: QueryTable = {
 // ------------------------------------------------------------------ org VDC networks
 
 /** An attribute VCD has and the inventory does not know: filterable and sortable (it matches nothing), never rendered. */
-const UNKNOWN_TEXT: QueryField = { column: sql<string | null>`cast(null as text)`, type: 'string', nullable: true };
+const UNKNOWN_TEXT: QueryField = { column: sql<string | null>`cast(null as text)`, type: 'string', nullable: true, sameOnEveryRow: true };
 
 /**
  * Org VDC networks (`orgVdcNetwork`: govcd's Vdc.GetNetworkList, pyvcloud's list_orgvdc_network_records, `vcd network
@@ -501,7 +514,7 @@ const GROUP_TABLE: QueryTable = {
     name: { column: 'groups.name', type: 'string' },
     roleName: { column: 'r.name', type: 'string', joins: ['role'], nullable: true },
     isReadOnly: FALSE,
-    identityProviderType: { column: sql<string>`'INTEGRATED'`, type: 'string' },
+    identityProviderType: fixedText('INTEGRATED'),
     org: { column: 'groups.org_id', type: 'ref', ref: ref('org', orgHref), adminOnly: true },
   },
   href: (base, row) => groupHref(base, row.id as string),

@@ -94,8 +94,8 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
     );
   }
   const direction = request.sort?.direction ?? 'asc';
-  const sortColumn = columnOf(sortField);
   const idColumn = sql.ref(table.idColumn);
+  const sortColumn = sortField.sameOnEveryRow ? idColumn : columnOf(sortField);
 
   // Statements that only decide which rows match take just the joins the filter and sort need.
   const matchJoins = joinsOf([...(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : []), sortField]);
