@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TesseraHandle } from '../../helpers/tessera.js';
 import { QUERY_TYPES, type QueryField } from '../../../src/inventory/query/catalogue.js';
-import { get, parseXml, startDemoServer, type DemoSessions } from './support.js';
+import { JSON_ACCEPT, get, parseXml, startDemoServer, type DemoSessions } from './support.js';
 
 let server: TesseraHandle;
 let s: DemoSessions;
@@ -63,4 +63,19 @@ test('every field of every query type sorts, filters and selects on this backend
     }
   }
   assert.ok(checked > 300, `${checked} filters checked`);
+});
+
+test('every query type answers in every format, XML and JSON, with the same total', async () => {
+  for (const type of QUERY_TYPES) {
+    const session = type.admin ? s.admin : s.alice;
+    const totals = new Set<number>();
+    for (const format of ['records', 'idrecords', 'references']) {
+      const query = `type=${type.name}&format=${format}&pageSize=3`;
+      totals.add(await total(query, session));
+      const json = await get(server, `/api/query?${query}`, session, JSON_ACCEPT);
+      assert.equal(json.status, 200, `${query} (JSON): ${json.text.slice(0, 300)}`);
+      totals.add((JSON.parse(json.text) as { total: number }).total);
+    }
+    assert.equal(totals.size, 1, `${type.name}: totals ${[...totals].join(', ')}`);
+  }
 });
