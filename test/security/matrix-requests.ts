@@ -272,7 +272,11 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
 
   // An org's metadata entry by key: present in both domains before every call, so that a read finds it and an
   // allowed delete succeeds (and a refused one visibly leaves it).
-  if (kind === 'org' && route.url.includes('/metadata/:key')) await ensureMatrixMetadata(store, objectId);
+  if (route.url.includes('/metadata/:key') || route.url.includes('/metadata/SYSTEM/:key')) {
+    const entityKind = ({ org: 'org', vdc: 'vdc', vapp: 'vapp', template: 'vapp' } as const)[kind as 'org' | 'vdc' | 'vapp' | 'template'];
+    if (!entityKind) throw new Error(`${route.method} ${route.url}: no metadata entry to put on a ${kind}`);
+    await ensureMatrixMetadata(store, entityKind, objectId, world.orgIdOf(home));
+  }
 
   // ---- the URL
   const pathOrg = cell.portalOrg ?? home;
@@ -387,7 +391,12 @@ function orgMetadataRows(store: World['harness']['store'], orgId: string) {
     .execute();
 }
 
-async function ensureMatrixMetadata(store: World['harness']['store'], orgId: string): Promise<void> {
+async function ensureMatrixMetadata(
+  store: World['harness']['store'],
+  entityKind: 'org' | 'vdc' | 'vapp',
+  entityId: string,
+  orgId: string,
+): Promise<void> {
   for (const [domain, visibility] of [
     ['GENERAL', 'READWRITE'],
     ['SYSTEM', 'READONLY'],
@@ -395,8 +404,8 @@ async function ensureMatrixMetadata(store: World['harness']['store'], orgId: str
     await store.db
       .insertInto('metadata')
       .values({
-        entity_kind: 'org',
-        entity_id: orgId,
+        entity_kind: entityKind,
+        entity_id: entityId,
         org_id: orgId,
         domain,
         key: MATRIX_METADATA_KEY,

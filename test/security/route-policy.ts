@@ -147,6 +147,9 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/task/:id': adminReadById(),
   'GET /api/vdc/:id': adminReadById(),
   'GET /api/vdc/:id/metadata': adminReadById(),
+  // One entry by key (govcd's GetMetadataByKey; the matrix puts the key on the object first): read like the whole.
+  'GET /api/vdc/:id/metadata/:key': adminReadById(),
+  'GET /api/vdc/:id/metadata/SYSTEM/:key': adminReadById(),
   // A VDC's storage profiles: whoever may read the VDC (Terraform's vcd_org_vdc and vcd_storage_profile).
   'GET /api/vdcStorageProfile/:id': adminReadById(),
   'GET /api/vdcStorageProfile/:id/metadata': adminReadById(),
@@ -165,6 +168,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // carol's role holds "vApp: View".
   'GET /api/vApp/:ref': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/metadata': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/metadata/:key': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/metadata/SYSTEM/:key': adminReadById({ limited: '2xx' }),
   // A vApp's sections (vapp-sections.ts): read like the vApp; the matrix names a vApp for these.
   'GET /api/vApp/:ref/productSections': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/leaseSettingsSection': adminReadById({ limited: '2xx' }),
@@ -185,6 +190,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/vApp/:ref/guestcustomizationstatus': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref/metadata': adminReadById({ limited: '2xx' }),
+  'GET /api/vAppTemplate/:ref/metadata/:key': adminReadById({ limited: '2xx' }),
+  'GET /api/vAppTemplate/:ref/metadata/SYSTEM/:key': adminReadById({ limited: '2xx' }),
   'GET /api/query': signedIn(),
   'GET /api/vms/query': signedIn(),
   'GET /api/vApps/query': signedIn(),

@@ -1,7 +1,7 @@
 /**
  * Inventory entity documents under /api (vcd-clients §1.6 and §6): OrgList, Org (linking its VDCs and catalogs), Vdc, VApp,
  * VAppTemplate and Vm, and each one's Metadata (`<href>/metadata`, with or without the trailing slash that
- * govcd sends). XML, the documents govcd and pyvcloud decode; VCD JSON (`<type>+json`) for `Accept:
+ * govcd sends) and its entries by key (`<href>/metadata/[SYSTEM/]{key}`, govcd's GetMetadataByKey). XML, the documents govcd and pyvcloud decode; VCD JSON (`<type>+json`) for `Accept:
  * application/*+json`, rendered from the same document trees (inventory/document-tree.ts). The AdminOrg itself
  * is served with the org admin API (admin-orgs.ts).
  *
@@ -34,6 +34,7 @@ import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.
 import { metadataDocument, metadataJson, type EntityLink } from '../../inventory/documents/metadata.js';
 import type { MetadataEntityKind } from '../../inventory/schema.js';
 import { IdParams, RefParams, TAG, readByIdSchema, readSchema } from './contract.js';
+import { IdKeyParams, RefKeyParams, inDomain, sendMetadataEntry } from './metadata-entry.js';
 
 /** The bare UUID of an `{id}` path segment (UUID or URN), or the 403 every unknown entity gets. */
 function pathId(segment: string, kind: UrnKind): string {
@@ -134,6 +135,24 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  for (const system of [false, true]) {
+    app.get(
+      `/api/vdc/:id/metadata/${system ? 'SYSTEM/' : ''}:key`,
+      {
+        schema: readByIdSchema(
+          IdKeyParams,
+          inventory(`One metadata entry of a VDC${inDomain(system)}`, MEDIA.metadataValue, 'MetadataValue'),
+        ),
+      },
+      async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const vdc = await loadVdc(principal, request.params.id);
+        const target = { kind: 'vdc' as const, entityId: vdc.id, entityHref: vdcHref(baseUrl(request), vdc.id), what: 'The VDC' };
+        return sendMetadataEntry(request, reply, principal, target, request.params.key, system);
+      },
+    );
+  }
+
   // ---------------------------------------------------------------- vApps, templates and VMs
   const loadByRef = (principal: Principal, ref: string, underTemplates: boolean) => loadRef(store(), principal, ref, underTemplates);
 
@@ -185,5 +204,32 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         });
       },
     );
+
+    for (const system of [false, true]) {
+      app.get(
+        `${prefix}/:ref/metadata/${system ? 'SYSTEM/' : ''}:key`,
+        {
+          schema: readByIdSchema(
+            RefKeyParams,
+            inventory(`One metadata entry of a ${what} or VM${inDomain(system)}`, MEDIA.metadataValue, 'MetadataValue'),
+          ),
+        },
+        async (request, reply) => {
+          const principal = requirePrincipal(request);
+          const base = baseUrl(request);
+          const found = await loadByRef(principal, request.params.ref, underTemplates);
+          const target =
+            found.kind === 'vm'
+              ? { kind: 'vm' as const, entityId: found.vm.id, entityHref: vmHref(base, found.vm.id, underTemplates), what: 'The VM' }
+              : {
+                  kind: 'vapp' as const,
+                  entityId: found.vapp.id,
+                  entityHref: vappHref(base, found.vapp.id, underTemplates),
+                  what: underTemplates ? 'The vApp template' : 'The vApp',
+                };
+          return sendMetadataEntry(request, reply, principal, target, request.params.key, system);
+        },
+      );
+    }
   }
 };

@@ -14,11 +14,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Principal } from '../../domain/principal.js';
 import type { Org, TaskRow } from '../../store/store.js';
 import { baseUrl, requirePrincipal } from '../context.js';
-import { badRequest, forbidden } from '../../domain/errors.js';
+import { badRequest } from '../../domain/errors.js';
 import {
   MAX_METADATA_ENTRIES,
   MAX_METADATA_KEY_LENGTH,
@@ -29,11 +28,9 @@ import {
 } from '../../domain/metadata-entry.js';
 import { readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { MEDIA, adminOrgHref, idFromPathSegment, orgHref } from '../../inventory/hrefs.js';
-import { listMetadata } from '../../inventory/repository.js';
-import { inventoryScope } from '../../inventory/scope.js';
-import { metadataValueDocument, metadataValueJson } from '../../inventory/documents/metadata.js';
 import { taskTree } from '../../inventory/documents/task.js';
-import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
+import { sendDocument } from './send-document.js';
+import { IdKeyParams, domainOf, inDomain, sendMetadataEntry } from './metadata-entry.js';
 import { orgToManageIn } from './admin-orgs.js';
 import { parseXmlBody, type XmlElement } from './xml-input.js';
 import {
@@ -49,19 +46,8 @@ import {
   xmlBody,
 } from './contract.js';
 
-/** `{id}` and `{key}`: the org as every /api path names it, and the entry's key (decoded by the router). */
-const KeyParams = Type.Object(
-  {
-    id: IdParams.properties.id,
-    key: Type.String({ minLength: 1, maxLength: MAX_METADATA_KEY_LENGTH, description: 'The metadata key (URL-encoded)' }),
-  },
-  { additionalProperties: false },
-);
-
 const write = { tags: [TAG.admin], security: authenticated(), headers: ApiHeaders, querystring: AnyQuerystring };
 const taskAnswer = { 202: documentResponse(MEDIA.task, 'The finished Task (govcd waits on it)') };
-const domainOf = (system: boolean): MetadataDomain => (system ? 'SYSTEM' : 'GENERAL');
-const inDomain = (system: boolean) => (system ? ' in the SYSTEM domain' : '');
 
 /**
  * One `MetadataEntry` or `MetadataValue` element as the rules read it. A value's key comes from the path, and so
@@ -129,7 +115,7 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
       app.get(
         `${prefix}/:id/metadata/${system ? 'SYSTEM/' : ''}:key`,
         {
-          schema: readByIdSchema(KeyParams, {
+          schema: readByIdSchema(IdKeyParams, {
             summary: `One metadata entry of an org${inDomain(system)}`,
             tag: TAG.inventory,
             media: MEDIA.metadataValue,
@@ -139,16 +125,15 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
         async (request, reply) => {
           const principal = requirePrincipal(request);
           const org = await readableOrg(principal, request.params.id, kind);
-          const key = validMetadataKey(request.params.key);
-          const [row] = await listMetadata(store(), 'org', [org.id], {
-            includePrivate: inventoryScope(principal).kind === 'all',
-            keys: [{ key, domain: domainOf(system) }],
-          });
-          if (!row) throw forbidden(`The organization has no metadata entry "${key}"${inDomain(system)}`);
-          const entity = prefix === '/api/org' ? orgHref(baseUrl(request), org.id) : adminOrgHref(baseUrl(request), org.id);
-          const href = `${entity}/metadata`;
-          if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadataValue, metadataValueJson(href, row));
-          return sendXml(request, reply, MEDIA.metadataValue, metadataValueDocument(href, row));
+          const entityHref = prefix === '/api/org' ? orgHref(baseUrl(request), org.id) : adminOrgHref(baseUrl(request), org.id);
+          return sendMetadataEntry(
+            request,
+            reply,
+            principal,
+            { kind: 'org', entityId: org.id, entityHref, what: 'The organization' },
+            request.params.key,
+            system,
+          );
         },
       );
     }
@@ -187,7 +172,7 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
         schema: {
           ...write,
           summary: `Set one metadata entry of an org${inDomain(system)} (System administrator); answers the finished Task`,
-          params: KeyParams,
+          params: IdKeyParams,
           body: xmlBody(MEDIA.metadataValue, 'MetadataValue'),
           response: { ...taskAnswer, ...BODY_ERRORS },
         },
@@ -212,7 +197,7 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
         schema: {
           ...write,
           summary: `Delete one metadata entry of an org${inDomain(system)} (System administrator); answers the finished Task`,
-          params: KeyParams,
+          params: IdKeyParams,
           response: { ...taskAnswer, ...COMMON_ERRORS },
         },
       },
