@@ -29,6 +29,7 @@ type ObjectKind =
   | 'vapp'
   | 'vm'
   | 'template'
+  | 'templateVm'
   | 'catalog'
   | 'catalogItem'
   | 'task'
@@ -81,6 +82,10 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/securityTags\/vm\/:id/, 'vm'],
     [/\/api\/vApp\/:ref/, 'vapp'],
     [/\/vms\/:vmId/, 'vm'],
+    [
+      /\/api\/vAppTemplate\/:ref\/(networkConnectionSection|guestCustomizationSection|vmCapabilities|virtualHardwareSection(\/\w+)?|operatingSystemSection|bootOptions|guestcustomizationstatus)$/,
+      'templateVm',
+    ],
     [/\/api\/vAppTemplate\/:ref/, 'template'],
     [/\/api\/task\/:id/, 'task'],
     [/\/(globalRoles|rights|vdcComputePolicies)\/:id/, 'global'],
@@ -240,6 +245,9 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
         case 'template':
           objectId = objects.templateId;
           break;
+        case 'templateVm':
+          objectId = objects.templateVmId;
+          break;
         case 'catalog':
           objectId = objects.catalogId;
           break;
@@ -303,6 +311,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
     if (kind === 'vapp') return `vapp-${objectId}`;
     if (kind === 'template') return `vappTemplate-${objectId}`;
     if (kind === 'vm' && route.url.startsWith('/api/vApp/')) return `vm-${objectId}`;
+    if (kind === 'templateVm') return `vm-${objectId}`;
     if (kind === 'global') return objectId;
     // Portal paths take bare ids; the cloudapi takes URNs (as clients send them); /api takes bare ids too.
     if (portal || route.url.startsWith('/api/')) return objectId;

@@ -61,6 +61,8 @@ export interface OrgObjects {
   /** A VM of that vApp (the portal's VM detail page). */
   readonly vmId: string;
   readonly templateId: string;
+  /** A VM of that template (its sections under /api/vAppTemplate). */
+  readonly templateVmId: string;
   /** The catalog of that template, and the template's item in it. */
   readonly catalogId: string;
   readonly catalogItemId: string;
@@ -249,6 +251,12 @@ export async function buildWorld(harness: Harness): Promise<World> {
       await store.db.updateTable('vms').set({ is_template: 1 }).where('vapp_id', '=', template.id).execute();
     }
     const vm = await store.db.selectFrom('vms').select('id').where('vapp_id', '=', vapp.id).orderBy('name').executeTakeFirstOrThrow();
+    const templateVm = await store.db
+      .selectFrom('vms')
+      .select('id')
+      .where('vapp_id', '=', template.id)
+      .orderBy('name')
+      .executeTakeFirstOrThrow();
     return {
       vdcId: vdc.id,
       storageProfileId: storageProfileId(vdc.id, vdc.storage_profile),
@@ -256,6 +264,7 @@ export async function buildWorld(harness: Harness): Promise<World> {
       vappId: vapp.id,
       vmId: vm.id,
       templateId: template.id,
+      templateVmId: templateVm.id,
       catalogId: catalogId(orgId, template.catalog_name!),
       catalogItemId: catalogItemId(template.id),
     };

@@ -12,7 +12,8 @@
  *
  * Read only: whoever may read the vApp or VM reads its sections; unknown, malformed and other orgs' refs, and a
  * section asked of the wrong kind of entity (a VM's section of a vApp, a vApp's of a VM), are the same 403 as
- * every inventory entity. Templates' sections are not served. The documents: inventory/documents/vapp-sections.ts
+ * every inventory entity. A vApp template's VMs have the same VM sections under /api/vAppTemplate (their Vm
+ * documents name them there); a template's own sections are not served. The documents: inventory/documents/vapp-sections.ts
  * and vm-sections.ts, rendered from the same trees as the inline sections, in XML or VCD JSON.
  */
 import type { FastifyRequest } from 'fastify';
@@ -65,8 +66,8 @@ export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) =>
     if (found.kind !== 'vapp') throw forbidden();
     return found.vapp;
   };
-  const loadVm = async (request: FastifyRequest, ref: string) => {
-    const found = await load(request, ref);
+  const loadVm = async (request: FastifyRequest, ref: string, underTemplates: boolean) => {
+    const found = await loadByRef(store(), requirePrincipal(request), ref, underTemplates);
     if (found.kind !== 'vm') throw forbidden();
     return found.vm;
   };
@@ -183,25 +184,35 @@ export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) =>
         ] satisfies VmSection,
     ),
   ];
-  for (const [path, summary, media, root, tree] of vmSections) {
-    app.get(`/api/vApp/:ref/${path}`, { schema: operation(summary, media, root) }, async (request, reply) => {
-      const vm = await loadVm(request, request.params.ref);
-      return sendDocument(request, reply, media, tree(vmHref(baseUrl(request), vm.id, false), vm));
-    });
-  }
+  // A template's VMs have the same sections, under /api/vAppTemplate, where their Vm documents point.
+  for (const [prefix, underTemplates] of [
+    ['/api/vApp', false],
+    ['/api/vAppTemplate', true],
+  ] as const) {
+    const whose = underTemplates ? " (a vApp template's VM)" : '';
+    for (const [path, summary, media, root, tree] of vmSections) {
+      app.get(`${prefix}/:ref/${path}`, { schema: operation(summary + whose, media, root) }, async (request, reply) => {
+        const vm = await loadVm(request, request.params.ref, underTemplates);
+        return sendDocument(request, reply, media, tree(vmHref(baseUrl(request), vm.id, underTemplates), vm));
+      });
+    }
 
-  app.get(
-    '/api/vApp/:ref/virtualHardwareSection',
-    { schema: operation("A VM's virtual hardware and ExtraConfig", MEDIA.virtualHardwareSection, 'ovf:VirtualHardwareSection') },
-    async (request, reply) => {
-      const vm = await loadVm(request, request.params.ref);
-      const section = virtualHardwareSection(vmHref(baseUrl(request), vm.id, false), vm, await listVmExtraConfig(store(), vm.id));
-      return sendDocument(
-        request,
-        reply,
-        MEDIA.virtualHardwareSection,
-        node(section.name, { ...VM_NAMESPACES, ...section.attrs }, section.children),
-      );
-    },
-  );
+    app.get(
+      `${prefix}/:ref/virtualHardwareSection`,
+      {
+        schema: operation(`A VM's virtual hardware and ExtraConfig${whose}`, MEDIA.virtualHardwareSection, 'ovf:VirtualHardwareSection'),
+      },
+      async (request, reply) => {
+        const vm = await loadVm(request, request.params.ref, underTemplates);
+        const href = vmHref(baseUrl(request), vm.id, underTemplates);
+        const section = virtualHardwareSection(href, vm, await listVmExtraConfig(store(), vm.id));
+        return sendDocument(
+          request,
+          reply,
+          MEDIA.virtualHardwareSection,
+          node(section.name, { ...VM_NAMESPACES, ...section.attrs }, section.children),
+        );
+      },
+    );
+  }
 };

@@ -474,3 +474,35 @@ describe('the VApp document: its sections inline, in VCD order (pyvcloud reads n
     );
   });
 });
+
+describe("a vApp template's VMs", () => {
+  test('every section href a template VM names, under /api/vAppTemplate, answers its document; the vApp path refuses it', async () => {
+    const p = demoVms(DEMO_INVENTORY.acme).find((v) => v.vapp.template)!;
+    assert.ok(p, 'the demo has a template with a VM');
+    const id = demoIds.vm(acmeId, p.vdc.name, p.vapp.name, p.vm.name);
+    const path = `/api/vAppTemplate/vm-${id}`;
+    const vm = xmlRoot(await get(server, path, s.alice), 200, /vcloud\.vm\+xml/);
+    const hrefs = new Set<string>();
+    const walk = (el: typeof vm) => {
+      for (const [name, href] of Object.entries(el.attrs)) {
+        if ((name === 'href' || name.endsWith(':href')) && href?.startsWith(`${server.baseUrl}${path}/`)) hrefs.add(href);
+      }
+      for (const c of el.children) walk(c);
+    };
+    walk(vm);
+    for (const section of ['virtualHardwareSection/cpu', 'virtualHardwareSection/memory', 'operatingSystemSection/', 'bootOptions']) {
+      hrefs.add(`${server.baseUrl}${path}/${section}`);
+    }
+    assert.ok(hrefs.size >= 8, `the Vm document names its sections: ${[...hrefs].join(', ')}`);
+    for (const href of hrefs) {
+      const reply = await get(server, href, s.alice);
+      assert.equal(reply.status, 200, `${href}: ${reply.text.slice(0, 200)}`);
+      // The section's own href is under the template too.
+      assert.ok(!reply.text.includes(`/api/vApp/vm-${id}`), `${href} names no /api/vApp path`);
+    }
+    const cpu = xmlRoot(await get(server, `${path}/virtualHardwareSection/cpu`, s.alice), 200, /rasdItem\+xml/);
+    assert.equal(textOf(cpu, 'rasd:VirtualQuantity'), String(p.vm.cpus));
+    xmlError(await get(server, `/api/vApp/vm-${id}/virtualHardwareSection/cpu`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+    xmlError(await get(server, `${path}/virtualHardwareSection/cpu`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  });
+});
