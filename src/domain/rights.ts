@@ -101,6 +101,13 @@ export const RIGHT_CATALOGUE: readonly RightDefinition[] = Object.values(RIGHTS)
   providerOnly: PROVIDER_ONLY.has(name),
 }));
 
+/** VCD's `bundleKey` of a catalogue right (`RIGHT_API_TOKENS_MANAGE`). */
+export const rightBundleKey = (name: string): string => `RIGHT_${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+/** VCD's `rightType`: a ": View" right only reads. */
+export const rightType = (name: string): 'VIEW' | 'MODIFY' => (name.endsWith('View') ? 'VIEW' : 'MODIFY');
+/** The catalogue right with this id (the bare UUID), if any. */
+export const rightWithId = (id: string): RightDefinition | undefined => RIGHT_CATALOGUE.find((r) => rightId(r.name) === id);
+
 export function isProviderOnlyRight(name: string): boolean {
   return PROVIDER_ONLY.has(name);
 }

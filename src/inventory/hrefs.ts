@@ -25,6 +25,7 @@ export type UrnKind =
   | 'vm'
   | 'user'
   | 'role'
+  | 'right'
   | 'group'
   | 'task'
   | 'vdcstorageProfile'
@@ -40,6 +41,7 @@ export const adminOrgHref = (base: string, id: string) => `${base}/api/admin/org
 export const vdcHref = (base: string, id: string) => `${base}/api/vdc/${id}`;
 export const userHref = (base: string, id: string) => `${base}/api/admin/user/${id}`;
 export const roleHref = (base: string, id: string) => `${base}/api/admin/role/${id}`;
+export const rightHref = (base: string, id: string) => `${base}/api/admin/right/${id}`;
 export const groupHref = (base: string, id: string) => `${base}/api/admin/group/${id}`;
 export const taskHref = (base: string, id: string) => `${base}/api/task/${id}`;
 /**

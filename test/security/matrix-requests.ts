@@ -88,7 +88,7 @@ export function objectKind(url: string): ObjectKind | null {
     ],
     [/\/api\/vAppTemplate\/:ref/, 'template'],
     [/\/api\/task\/:id/, 'task'],
-    [/\/(globalRoles|rights|vdcComputePolicies)\/:id/, 'global'],
+    [/\/(globalRoles|rights|vdcComputePolicies|admin\/right)\/:id/, 'global'],
     // An org named in the path (OAuth endpoints, metadata): the org itself is the object.
     [/\/tenant\/:org/, 'org'],
   ];

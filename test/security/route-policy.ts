@@ -113,6 +113,13 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // The admin VCloud document: whoever may read an AdminOrg (own org only for tenants), as VCD serves it.
   'GET /api/admin': adminRead(),
   'GET /api/admin/org/:id': adminReadById(),
+  // The org's settings and their sections, at the hrefs the AdminOrg names: read like the AdminOrg.
+  'GET /api/admin/org/:id/settings': adminReadById(),
+  'GET /api/admin/org/:id/settings/general': adminReadById(),
+  'GET /api/admin/org/:id/settings/vAppLeaseSettings': adminReadById(),
+  'GET /api/admin/org/:id/settings/vAppTemplateLeaseSettings': adminReadById(),
+  'GET /api/admin/org/:id/settings/ldap': adminReadById(),
+  'GET /api/admin/org/:id/settings/passwordPolicy': adminReadById(),
   'GET /api/admin/org/:id/metadata': adminReadById(),
   'GET /api/org/:id/metadata/:key': adminReadById({ limited: '2xx' }),
   'GET /api/org/:id/metadata/SYSTEM/:key': adminReadById({ limited: '2xx' }),
@@ -135,6 +142,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/admin/user/:id': adminReadById({ self: '2xx' }),
   // A role (pyvcloud's Org.get_role_resource): whoever may view the org's roles; carol's role may not.
   'GET /api/admin/role/:id': adminReadById(),
+  // A right of the catalogue (every RightReference's href): any signed-in user, as the cloudapi's /rights/{id}.
+  'GET /api/admin/right/:id': signedIn(),
   // self: one's own profile with Manage Users (alice, the provider); carol lacks it, a token session may not.
   'PUT /api/admin/user/:id': adminWriteById({ self: { admin: '2xx', token: '403', limited: '403', system: '2xx' } }),
   // self: nobody deletes their own account (400).

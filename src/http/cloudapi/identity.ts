@@ -44,7 +44,7 @@ import { badRequest, forbidden, tooManyRequests, TesseraError } from '../../doma
 import { verifyPassword } from '../../auth/passwords.js';
 import { lockedUntil } from '../../domain/account-lock.js';
 import { can, hasProviderView, refusal, type Action } from '../../domain/policy.js';
-import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES, rightId } from '../../domain/rights.js';
+import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES, rightBundleKey, rightId, rightType } from '../../domain/rights.js';
 import type { UserPatch } from '../../auth/identity-admin.js';
 import { pagedEnvelope } from './paging.js';
 import { listPage, type ListFields } from './list-query.js';
@@ -480,14 +480,14 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     name: r.name,
     description: r.label,
     category: r.category,
-    bundleKey: `RIGHT_${r.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`,
-    rightType: r.name.endsWith('View') ? 'VIEW' : 'MODIFY',
+    bundleKey: rightBundleKey(r.name),
+    rightType: rightType(r.name),
   });
   const catalogueFields: ListFields<(typeof RIGHT_CATALOGUE)[number]> = {
     id: { read: (r) => `urn:vcloud:right:${rightId(r.name)}`, type: 'ref' },
     name: { read: (r) => r.name },
     category: { read: (r) => r.category },
-    rightType: { read: (r) => (r.name.endsWith('View') ? 'VIEW' : 'MODIFY') },
+    rightType: { read: (r) => rightType(r.name) },
   };
   app.get(`${api}/rights`, listRoute(RightPage), async (request, reply) => {
     requirePrincipal(request);

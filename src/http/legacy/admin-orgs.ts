@@ -29,10 +29,12 @@ import { parseXmlBody, type XmlElement } from './xml-input.js';
 import { can } from '../../domain/policy.js';
 import { MAX_SETTING_INT } from '../../domain/org-settings.js';
 import { readableOr403 } from '../../inventory/access.js';
-import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
+import { MEDIA, adminOrgHref, idFromPathSegment } from '../../inventory/hrefs.js';
 import { listVdcsOfOrg } from '../../inventory/repository.js';
 import { listCatalogsOfOrg } from '../../inventory/catalogs.js';
-import { adminOrgTree } from '../../inventory/documents/admin-org.js';
+import { adminOrgTree, settingsTree } from '../../inventory/documents/admin-org.js';
+import { node, type DocElement } from '../../inventory/document-tree.js';
+import { VCLOUD_NS } from '../../inventory/xml-render.js';
 import { taskTree } from '../../inventory/documents/task.js';
 import type { TaskRow } from '../../store/store.js';
 import {
@@ -193,6 +195,43 @@ export const legacyAdminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const org = readableOr403(principal, 'adminOrg', id ? await store().getOrg(id) : undefined);
     return sendAdminOrg(request, reply, org);
   });
+
+  // The org's settings at the hrefs the AdminOrg's Settings element names, read like the AdminOrg: the whole
+  // OrgSettings and each of its sections, each the same element as inline (settingsTree), made a document.
+  // Written with the AdminOrg (a PUT of it, as govcd's AdminOrg.Update and Terraform's vcd_org do).
+  const ADMIN_MEDIA = 'application/vnd.vmware.admin';
+  const settingsSections: ReadonlyArray<readonly [path: string, element: string, media: string, summary: string]> = [
+    ['', 'OrgSettings', `${ADMIN_MEDIA}.orgSettings+xml`, "An org's settings"],
+    ['/general', 'OrgGeneralSettings', `${ADMIN_MEDIA}.organizationGeneralSettings+xml`, "An org's general settings"],
+    ['/vAppLeaseSettings', 'VAppLeaseSettings', `${ADMIN_MEDIA}.vAppLeaseSettings+xml`, "An org's vApp lease settings"],
+    [
+      '/vAppTemplateLeaseSettings',
+      'VAppTemplateLeaseSettings',
+      `${ADMIN_MEDIA}.vAppTemplateLeaseSettings+xml`,
+      "An org's vApp template lease settings",
+    ],
+    ['/ldap', 'OrgLdapSettings', `${ADMIN_MEDIA}.organizationLdapSettings+xml`, "An org's LDAP settings (NONE: users are local)"],
+    [
+      '/passwordPolicy',
+      'OrgPasswordPolicySettings',
+      `${ADMIN_MEDIA}.organizationPasswordPolicySettings+xml`,
+      "An org's password policy (account lockout)",
+    ],
+  ];
+  for (const [path, element, media, summary] of settingsSections) {
+    app.get(
+      `/api/admin/org/:id/settings${path}`,
+      { schema: readByIdSchema(IdParams, { summary, tag: TAG.admin, media, description: element }) },
+      async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const id = idFromPathSegment(request.params.id, 'org');
+        const org = readableOr403(principal, 'adminOrg', id ? await store().getOrg(id) : undefined);
+        const settings = settingsTree(adminOrgHref(baseUrl(request), org.id), org);
+        const section = path === '' ? settings : (settings.children.find((c) => c?.name === element) as DocElement);
+        return sendDocument(request, reply, media, node(element, { xmlns: VCLOUD_NS, ...section.attrs }, section.children));
+      },
+    );
+  }
 
   app.put('/api/admin/org/:id', { schema: updateOrgSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);

@@ -1,4 +1,7 @@
 /**
+ * `GET /api/admin/right/{id}`: a right of the catalogue, where every RightReference (a Role's, the AdminOrg's)
+ * points; any signed-in user reads it, as the cloudapi's `/rights/{id}`. Unknown and malformed ids are the 403.
+ *
  * `GET /api/admin/role/{id}`: a role, at the href the AdminOrg's RoleReferences, the User document's `Role` and
  * the role query's records name (pyvcloud's `Org.get_role_resource`, then `Role.list_rights`). Whoever may view
  * the org's roles ("Role: View") reads it; unknown ids, malformed ids and other orgs' roles are the same 403 as
@@ -8,12 +11,32 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { forbidden } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
-import { roleTree } from '../../inventory/documents/role.js';
+import { rightTree, roleTree } from '../../inventory/documents/role.js';
+import { rightWithId } from '../../domain/rights.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { IdParams, TAG, readByIdSchema } from './contract.js';
 import { sendDocument } from './send-document.js';
 
 export const legacyAdminRoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/api/admin/right/:id',
+    {
+      schema: readByIdSchema(IdParams, {
+        summary: 'A right of the rights catalogue',
+        tag: TAG.admin,
+        media: MEDIA.right,
+        description: 'Right',
+      }),
+    },
+    async (request, reply) => {
+      requirePrincipal(request);
+      const id = idFromPathSegment(request.params.id, 'right');
+      const right = id ? rightWithId(id) : undefined;
+      if (!right) throw forbidden();
+      return sendDocument(request, reply, MEDIA.right, rightTree(baseUrl(request), right));
+    },
+  );
+
   app.get(
     '/api/admin/role/:id',
     {

@@ -9,7 +9,7 @@
 import type { Org, Role, TaskRow, User } from '../../store/store.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, adminCatalogHref, adminOrgHref, orgHref, roleHref, urn, userHref, vdcHref } from '../hrefs.js';
+import { MEDIA, adminCatalogHref, adminOrgHref, orgHref, rightHref, roleHref, urn, userHref, vdcHref } from '../hrefs.js';
 import type { CatalogKey } from '../catalogs.js';
 import type { Vdc } from '../repository.js';
 import { parseOrgSettings, type OrgSettings } from '../../domain/org-settings.js';
@@ -114,7 +114,7 @@ export function adminOrgTree(base: string, org: Org, contents: AdminOrgContents)
           {},
           [...contents.rights]
             .sort()
-            .map((name) => node('RightReference', { href: `${base}/api/admin/right/${rightId(name)}`, name, type: MEDIA.right })),
+            .map((name) => node('RightReference', { href: rightHref(base, rightId(name)), name, type: MEDIA.right })),
         )
       : null,
     node(

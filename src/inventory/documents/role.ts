@@ -2,13 +2,13 @@
  * VCD's Role document (application/vnd.vmware.admin.role+xml), at the href that RoleReferences, User documents and
  * role query records name: its description and its rights as RightReferences, as pyvcloud's `Role.list_rights` reads
  * them. Read only here: roles are written through /cloudapi/1.0.0/roles, as VCD 10.3 has them.
- * A right's href names it (`/api/admin/right/{id}`, VCD's form); rights themselves are served by the cloudapi.
+ * A right's href is VCD's `/api/admin/right/{id}`, where rightTree's document is served.
  */
 import type { Role } from '../../store/store.js';
-import { rightId } from '../../domain/rights.js';
+import { rightBundleKey, rightId, rightType, type RightDefinition } from '../../domain/rights.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, adminOrgHref, roleHref, urn } from '../hrefs.js';
+import { MEDIA, adminOrgHref, rightHref, roleHref, urn } from '../hrefs.js';
 
 export function roleTree(base: string, role: Role, rights: readonly string[]): DocElement {
   const href = roleHref(base, role.id);
@@ -18,9 +18,23 @@ export function roleTree(base: string, role: Role, rights: readonly string[]): D
     node(
       'RightReferences',
       {},
-      [...rights]
-        .sort()
-        .map((name) => node('RightReference', { href: `${base}/api/admin/right/${rightId(name)}`, name, type: MEDIA.right })),
+      [...rights].sort().map((name) => node('RightReference', { href: rightHref(base, rightId(name)), name, type: MEDIA.right })),
     ),
+  ]);
+}
+
+/**
+ * VCD's Right document (application/vnd.vmware.admin.right+xml), where every RightReference points: the same
+ * description, category, bundle key and type as the cloudapi's Right entity. Element order is VCD's RightType:
+ * Link, Description, Category, BundleKey, RightType.
+ */
+export function rightTree(base: string, right: RightDefinition): DocElement {
+  const id = rightId(right.name);
+  return node('Right', { xmlns: VCLOUD_NS, href: rightHref(base, id), id: urn('right', id), name: right.name, type: MEDIA.right }, [
+    node('Link', { rel: 'up', href: `${base}/api/admin`, type: MEDIA.adminVCloud }),
+    text('Description', right.label),
+    text('Category', right.category),
+    text('BundleKey', rightBundleKey(right.name)),
+    text('RightType', rightType(right.name)),
   ]);
 }

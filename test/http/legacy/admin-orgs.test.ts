@@ -419,3 +419,27 @@ describe('/api/query?type=task', () => {
     assert.equal(await server.store.getTask(id), undefined);
   });
 });
+
+test("the settings' hrefs the AdminOrg names each answer the same element as a document; read like the AdminOrg", async () => {
+  const adminOrg = xmlRoot(await get(server, `/api/admin/org/${acmeId}`, s.alice), 200, ADMIN_ORG);
+  const settings = child(adminOrg, 'Settings');
+  const sections: XmlElement[] = [settings, ...settings.children.filter((c) => c.attrs.href)];
+  assert.equal(sections.length, 6, 'OrgSettings and its five sections');
+  for (const inline of sections) {
+    const reply = await get(server, inline.attrs.href!, s.alice);
+    assert.equal(reply.status, 200, `${inline.attrs.href}: ${reply.text}`);
+    assert.equal(String(reply.headers.get('content-type')), `${inline.attrs.type};version=36.1`);
+    const doc = parseXml(reply.text);
+    assert.equal(doc.name, inline === settings ? 'OrgSettings' : inline.name);
+    assert.equal(doc.attrs.href, inline.attrs.href);
+    // The same values as inline, element by element.
+    const values = (el: XmlElement): string[] => el.children.flatMap((c) => (c.children.length ? values(c) : [`${c.name}=${c.text}`]));
+    assert.deepEqual(values(doc), values(inline));
+    const json = await get(server, inline.attrs.href!, s.alice, JSON_ACCEPT);
+    assert.equal(json.status, 200, json.text);
+  }
+  const policy = sections.find((e) => e.name === 'OrgPasswordPolicySettings')!.attrs.href!;
+  xmlError(await get(server, policy, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  assert.equal((await get(server, policy, s.bob)).status, (await get(server, `/api/admin/org/${acmeId}`, s.bob)).status);
+  assert.equal((await get(server, policy, s.admin)).status, 200);
+});

@@ -14,6 +14,7 @@ import { PREDEFINED_ROLES, RIGHTS, isProviderOnlyRight } from '../../../src/doma
 import {
   JSON_ACCEPT,
   XML_ACCEPT,
+  child,
   childrenNamed,
   get,
   links,
@@ -157,4 +158,35 @@ test("the AdminOrg lists the rights published to the org (pyvcloud's Org.list_ri
     headers: { Authorization: `Bearer ${s.alice}`, Accept: JSON_ACCEPT },
   });
   assert.equal((json.json().rightReferences.rightReference as unknown[]).length, expected.size, 'an array in JSON');
+});
+
+test("every RightReference (a Role's, the AdminOrg's) is served: the Right document, the cloudapi's same right", async () => {
+  const author = (await records('role', s.alice, 'RoleRecord')).find((r) => r.attrs.name === 'vApp Author')!;
+  const role = parseXml((await get(server, new URL(author.attrs.href!).pathname, s.alice)).text);
+  const adminOrg = parseXml((await get(server, `/api/admin/org/${acmeId}`, s.alice)).text);
+  const references = [role, adminOrg].flatMap((doc) => childrenNamed(child(doc, 'RightReferences'), 'RightReference'));
+  assert.ok(references.length > PREDEFINED_ROLES['vApp Author'].rights.length, 'the role and the org list rights');
+  for (const reference of references) {
+    const reply = await get(server, reference.attrs.href!, s.bob);
+    assert.equal(reply.status, 200, `${reference.attrs.href}: ${reply.text}`);
+    assert.match(String(reply.headers.get('content-type')), /^application\/vnd\.vmware\.admin\.right\+xml;version=36\.1/);
+    const right = parseXml(reply.text);
+    assert.equal(right.name, 'Right');
+    assert.equal(right.attrs.name, reference.attrs.name);
+    assert.equal(right.attrs.href, reference.attrs.href);
+    const entity = await get(
+      server,
+      `/cloudapi/1.0.0/rights/${encodeURIComponent(right.attrs.id!)}`,
+      s.bob,
+      'application/json;version=36.1',
+    );
+    assert.equal(entity.status, 200, entity.text);
+    const json = entity.json() as { name: string; category: string; rightType: string; bundleKey: string };
+    assert.equal(json.name, reference.attrs.name);
+    assert.equal(child(right, 'Category').text, json.category);
+    assert.equal(child(right, 'RightType').text, json.rightType);
+    assert.equal(child(right, 'BundleKey').text, json.bundleKey);
+  }
+  xmlError(await get(server, '/api/admin/right/00000000-0000-4000-8000-000000000000', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  assert.equal((await get(server, references[0]!.attrs.href!, null)).status, 401);
 });
