@@ -2,8 +2,9 @@
  * Every href a document names is served. Clients follow hrefs rather than build paths (govcd's GetMetadataByKey,
  * pyvcloud's get_resource(href), Terraform's readers), so an href that answers 404 is a broken document. This test
  * walks the /api documents from the entry points a client starts at, as a tenant and as the provider, in XML, and
- * follows every href under /api: each must answer 200 in XML and the same status in VCD JSON, except the few below,
- * each for a stated reason. Query pages past the second are not followed (they repeat the records' hrefs).
+ * follows every href under /api: each must answer 200 in XML and the same status in VCD JSON (whose `href` is the
+ * XML root's), except the few below, each for a stated reason. Query pages past the second are not followed (they
+ * repeat the records' hrefs).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +37,7 @@ async function crawl(session: string, who: string): Promise<{ visited: number; n
   const seen = new Set<string>();
   const queue = ['/api/session', '/api/org', '/api/query', '/api/admin', '/api/versions'];
   const notDocuments = new Set<string>();
+  let sameHref = 0;
   while (queue.length > 0 && seen.size < 4_000) {
     const path = queue.shift()!;
     if (seen.has(path)) continue;
@@ -50,6 +52,13 @@ async function crawl(session: string, who: string): Promise<{ visited: number; n
       notDocuments.add(known[2]);
       continue;
     }
+    // The JSON is the same document: its href is the XML root's.
+    const rootHref = /^(?:<\?xml[^>]*\?>\s*)?<[\w:]+\s[^>]*?\bhref="([^"]+)"/.exec(xml.text)?.[1]?.replace(/&amp;/g, '&');
+    if (rootHref !== undefined) {
+      const body = JSON.parse(json.text) as { href?: string };
+      assert.equal(body.href, rootHref, `${who}: ${path} JSON href`);
+      sameHref++;
+    }
     for (const match of xml.text.matchAll(/\bhref="([^"]+)"/g)) {
       const href = match[1]!.replace(/&amp;/g, '&');
       if (!href.startsWith(`${server.baseUrl}/api/`)) continue;
@@ -59,6 +68,7 @@ async function crawl(session: string, who: string): Promise<{ visited: number; n
     }
   }
   assert.ok(queue.length === 0, `${who}: the walk stopped at ${seen.size} documents with ${queue.length} left`);
+  assert.ok(sameHref > seen.size / 2, `${who}: ${sameHref} of ${seen.size} documents compared with their JSON`);
   return { visited: seen.size, notDocuments };
 }
 
