@@ -32,7 +32,7 @@ import { readableOr403 } from '../../inventory/access.js';
 import { MEDIA, adminOrgHref, idFromPathSegment } from '../../inventory/hrefs.js';
 import { listVdcsOfOrg } from '../../inventory/repository.js';
 import { listCatalogsOfOrg } from '../../inventory/catalogs.js';
-import { adminOrgTree, settingsTree } from '../../inventory/documents/admin-org.js';
+import { ORG_SETTINGS_SECTIONS, adminOrgTree, settingsTree } from '../../inventory/documents/admin-org.js';
 import { node, type DocElement } from '../../inventory/document-tree.js';
 import { VCLOUD_NS } from '../../inventory/xml-render.js';
 import { taskTree } from '../../inventory/documents/task.js';
@@ -199,29 +199,18 @@ export const legacyAdminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The org's settings at the hrefs the AdminOrg's Settings element names, read like the AdminOrg: the whole
   // OrgSettings and each of its sections, each the same element as inline (settingsTree), made a document.
   // Written with the AdminOrg (a PUT of it, as govcd's AdminOrg.Update and Terraform's vcd_org do).
-  const ADMIN_MEDIA = 'application/vnd.vmware.admin';
-  const settingsSections: ReadonlyArray<readonly [path: string, element: string, media: string, summary: string]> = [
-    ['', 'OrgSettings', `${ADMIN_MEDIA}.orgSettings+xml`, "An org's settings"],
-    ['/general', 'OrgGeneralSettings', `${ADMIN_MEDIA}.organizationGeneralSettings+xml`, "An org's general settings"],
-    ['/vAppLeaseSettings', 'VAppLeaseSettings', `${ADMIN_MEDIA}.vAppLeaseSettings+xml`, "An org's vApp lease settings"],
-    [
-      '/vAppTemplateLeaseSettings',
-      'VAppTemplateLeaseSettings',
-      `${ADMIN_MEDIA}.vAppTemplateLeaseSettings+xml`,
-      "An org's vApp template lease settings",
-    ],
-    ['/ldap', 'OrgLdapSettings', `${ADMIN_MEDIA}.organizationLdapSettings+xml`, "An org's LDAP settings (NONE: users are local)"],
-    [
-      '/passwordPolicy',
-      'OrgPasswordPolicySettings',
-      `${ADMIN_MEDIA}.organizationPasswordPolicySettings+xml`,
-      "An org's password policy (account lockout)",
-    ],
-  ];
-  for (const [path, element, media, summary] of settingsSections) {
+  const summaries: Record<(typeof ORG_SETTINGS_SECTIONS)[number]['element'], string> = {
+    OrgSettings: "An org's settings",
+    OrgGeneralSettings: "An org's general settings",
+    VAppLeaseSettings: "An org's vApp lease settings",
+    VAppTemplateLeaseSettings: "An org's vApp template lease settings",
+    OrgLdapSettings: "An org's LDAP settings (NONE: users are local)",
+    OrgPasswordPolicySettings: "An org's password policy (account lockout)",
+  };
+  for (const { path, element, media } of ORG_SETTINGS_SECTIONS) {
     app.get(
       `/api/admin/org/:id/settings${path}`,
-      { schema: readByIdSchema(IdParams, { summary, tag: TAG.admin, media, description: element }) },
+      { schema: readByIdSchema(IdParams, { summary: summaries[element], tag: TAG.admin, media, description: element }) },
       async (request, reply) => {
         const principal = requirePrincipal(request);
         const id = idFromPathSegment(request.params.id, 'org');

@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../domain/principal.js';
 import { baseUrl, requirePrincipal } from '../context.js';
-import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
+import { sendDocument } from './send-document.js';
 import { forbidden } from '../../domain/errors.js';
 import { mayRead, readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { listCatalogsOfOrg } from '../../inventory/catalogs.js';
@@ -31,10 +31,10 @@ import { loadByRef as loadRef } from './vapp-refs.js';
 import { orgListTree, orgTree } from '../../inventory/documents/org.js';
 import { vdcTree } from '../../inventory/documents/vdc.js';
 import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.js';
-import { metadataDocument, metadataJson, type EntityLink } from '../../inventory/documents/metadata.js';
+import type { EntityLink } from '../../inventory/documents/metadata.js';
 import type { MetadataEntityKind } from '../../inventory/schema.js';
 import { IdParams, RefParams, TAG, readByIdSchema, readSchema } from './contract.js';
-import { IdKeyParams, RefKeyParams, inDomain, sendMetadataEntry } from './metadata-entry.js';
+import { IdKeyParams, RefKeyParams, inDomain, sendMetadataDocument, sendMetadataEntry } from './send-metadata.js';
 
 /** The bare UUID of an `{id}` path segment (UUID or URN), or the 403 every unknown entity gets. */
 function pathId(segment: string, kind: UrnKind): string {
@@ -54,9 +54,7 @@ async function sendMetadata(
   const rows = await listMetadata(request.server.tessera.store, kind, [entityId], {
     includePrivate: inventoryScope(principal).kind === 'all',
   });
-  const href = `${entity.href}/metadata`;
-  if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadata, metadataJson(entity, href, rows));
-  return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, href, rows));
+  return sendMetadataDocument(request, reply, entity, rows);
 }
 
 export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -13,12 +13,12 @@ import { forbidden } from '../../domain/errors.js';
 import { mayRead } from '../../inventory/access.js';
 import { findOrgVdcNetwork } from '../../inventory/org-vdc-networks.js';
 import { orgVdcNetworkTree } from '../../inventory/documents/org-vdc-network.js';
-import { metadataDocument, metadataJson } from '../../inventory/documents/metadata.js';
 import { MEDIA, idFromPathSegment, networkHref, tenantNetworkHref } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { IdParams, TAG, readByIdSchema } from './contract.js';
-import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
+import { sendDocument } from './send-document.js';
+import { sendMetadataDocument } from './send-metadata.js';
 
 const operation = (summary: string, media: string, description: string) => ({ summary, tag: TAG.inventory, media, description });
 
@@ -53,9 +53,7 @@ export const legacyNetworkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const network = await load(requirePrincipal(request), request.params.id);
         const base = baseUrl(request);
         const entity = { href: admin ? networkHref(base, network.id) : tenantNetworkHref(base, network.id), type: MEDIA.orgVdcNetwork };
-        const href = `${entity.href}/metadata`;
-        if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadata, metadataJson(entity, href, []));
-        return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, href, []));
+        return sendMetadataDocument(request, reply, entity, []);
       },
     );
   }

@@ -30,7 +30,7 @@ import { readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { MEDIA, adminOrgHref, idFromPathSegment, orgHref } from '../../inventory/hrefs.js';
 import { taskTree } from '../../inventory/documents/task.js';
 import { sendDocument } from './send-document.js';
-import { IdKeyParams, domainOf, inDomain, sendMetadataEntry } from './metadata-entry.js';
+import { IdKeyParams, domainOf, inDomain, sendMetadataEntry } from './send-metadata.js';
 import { orgToManageIn } from './admin-orgs.js';
 import { parseXmlBody, type XmlElement } from './xml-input.js';
 import {

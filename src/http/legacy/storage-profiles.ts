@@ -9,13 +9,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { forbidden } from '../../domain/errors.js';
 import { readableOr403 } from '../../inventory/access.js';
 import { vdcStorageProfileTree } from '../../inventory/documents/vdc-storage-profile.js';
-import { metadataDocument, metadataJson } from '../../inventory/documents/metadata.js';
 import { MEDIA, idFromPathSegment, vdcStorageProfileHref } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { findStorageProfile, storageUsedMbByProfile } from '../../inventory/storage-profiles.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { IdParams, TAG, readByIdSchema } from './contract.js';
-import { sendDocument, sendJsonDocument, sendXml } from './send-document.js';
+import { sendDocument } from './send-document.js';
+import { sendMetadataDocument } from './send-metadata.js';
 
 const operation = (summary: string, media: string, description: string) => ({ summary, tag: TAG.inventory, media, description });
 
@@ -47,9 +47,7 @@ export const legacyStorageProfileRoutes: FastifyPluginAsyncTypebox = async (app)
       const principal = requirePrincipal(request);
       const { profile } = await load(request, principal);
       const entity = { href: vdcStorageProfileHref(baseUrl(request), profile.id), type: MEDIA.vdcStorageProfile };
-      const href = `${entity.href}/metadata`;
-      if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadata, metadataJson(entity, href, []));
-      return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, href, []));
+      return sendMetadataDocument(request, reply, entity, []);
     },
   );
 };

@@ -30,11 +30,29 @@ export interface AdminOrgContents {
   tasks?: readonly TaskRow[];
 }
 
+/**
+ * The org's settings documents, at `<AdminOrg href>/settings<path>`: the whole (inline, the element is `Settings`)
+ * and its sections, each with its media type. The AdminOrg names them; the admin API serves each one.
+ */
+export const ORG_SETTINGS_SECTIONS = [
+  { path: '', element: 'OrgSettings', media: `${ADMIN}.orgSettings+xml` },
+  { path: '/general', element: 'OrgGeneralSettings', media: `${ADMIN}.organizationGeneralSettings+xml` },
+  { path: '/vAppLeaseSettings', element: 'VAppLeaseSettings', media: `${ADMIN}.vAppLeaseSettings+xml` },
+  { path: '/vAppTemplateLeaseSettings', element: 'VAppTemplateLeaseSettings', media: `${ADMIN}.vAppTemplateLeaseSettings+xml` },
+  { path: '/ldap', element: 'OrgLdapSettings', media: `${ADMIN}.organizationLdapSettings+xml` },
+  { path: '/passwordPolicy', element: 'OrgPasswordPolicySettings', media: `${ADMIN}.organizationPasswordPolicySettings+xml` },
+] as const;
+type SettingsElement = (typeof ORG_SETTINGS_SECTIONS)[number]['element'];
+
 export function settingsTree(href: string, org: Org, settings: OrgSettings = parseOrgSettings(org.settings)): DocElement {
   const s = `${href}/settings`;
+  const at = (element: SettingsElement) => {
+    const section = ORG_SETTINGS_SECTIONS.find((x) => x.element === element)!;
+    return { href: `${s}${section.path}`, type: section.media };
+  };
   const { general, vappLease, vappTemplateLease, passwordPolicy } = settings;
-  return node('Settings', { href: s, type: `${ADMIN}.orgSettings+xml` }, [
-    node('OrgGeneralSettings', { href: `${s}/general`, type: `${ADMIN}.organizationGeneralSettings+xml` }, [
+  return node('Settings', at('OrgSettings'), [
+    node('OrgGeneralSettings', at('OrgGeneralSettings'), [
       text('CanPublishCatalogs', general.canPublishCatalogs),
       text('CanPublishExternally', general.canPublishExternally),
       text('CanSubscribe', general.canSubscribe),
@@ -44,18 +62,18 @@ export function settingsTree(href: string, org: Org, settings: OrgSettings = par
       text('UseServerBootSequence', general.useServerBootSequence),
       text('DelayAfterPowerOnSeconds', general.delayAfterPowerOnSeconds),
     ]),
-    node('VAppLeaseSettings', { href: `${s}/vAppLeaseSettings`, type: `${ADMIN}.vAppLeaseSettings+xml` }, [
+    node('VAppLeaseSettings', at('VAppLeaseSettings'), [
       text('DeleteOnStorageLeaseExpiration', vappLease.deleteOnStorageLeaseExpiration),
       text('DeploymentLeaseSeconds', vappLease.deploymentLeaseSeconds),
       text('StorageLeaseSeconds', vappLease.storageLeaseSeconds),
       text('PowerOffOnRuntimeLeaseExpiration', vappLease.powerOffOnRuntimeLeaseExpiration),
     ]),
-    node('VAppTemplateLeaseSettings', { href: `${s}/vAppTemplateLeaseSettings`, type: `${ADMIN}.vAppTemplateLeaseSettings+xml` }, [
+    node('VAppTemplateLeaseSettings', at('VAppTemplateLeaseSettings'), [
       text('DeleteOnStorageLeaseExpiration', vappTemplateLease.deleteOnStorageLeaseExpiration),
       text('StorageLeaseSeconds', vappTemplateLease.storageLeaseSeconds),
     ]),
-    node('OrgLdapSettings', { href: `${s}/ldap`, type: `${ADMIN}.organizationLdapSettings+xml` }, [text('OrgLdapMode', settings.ldapMode)]),
-    node('OrgPasswordPolicySettings', { href: `${s}/passwordPolicy`, type: `${ADMIN}.organizationPasswordPolicySettings+xml` }, [
+    node('OrgLdapSettings', at('OrgLdapSettings'), [text('OrgLdapMode', settings.ldapMode)]),
+    node('OrgPasswordPolicySettings', at('OrgPasswordPolicySettings'), [
       text('AccountLockoutEnabled', passwordPolicy.accountLockoutEnabled),
       text('InvalidLoginsBeforeLockout', passwordPolicy.invalidLoginsBeforeLockout),
       text('AccountLockoutIntervalMinutes', passwordPolicy.accountLockoutIntervalMinutes),

@@ -1,8 +1,8 @@
 /**
- * One metadata entry by key, `GET <entity href>/metadata/{key}` and `/metadata/SYSTEM/{key}`: the MetadataValue
- * that go-vcloud-director's GetMetadataByKey reads (orgs, VDCs, vApps, vApp templates and VMs), and the href every
- * MetadataEntry of a Metadata document names. PRIVATE entries only for the provider, as in the whole document; a
- * key the entity does not have is the 403 VCD answers, naming the key.
+ * Metadata as /api answers it: an entity's whole Metadata document (`<href>/metadata`), and one entry by key
+ * (`<href>/metadata/{key}`, `/metadata/SYSTEM/{key}`): the MetadataValue that go-vcloud-director's GetMetadataByKey
+ * reads (orgs, VDCs, vApps, vApp templates and VMs), at the href every MetadataEntry of a Metadata document names.
+ * PRIVATE entries only for the provider; a key the entity does not have is the 403 VCD answers, naming the key.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -13,7 +13,14 @@ import { MEDIA } from '../../inventory/hrefs.js';
 import { listMetadata } from '../../inventory/repository.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import type { MetadataEntityKind } from '../../inventory/schema.js';
-import { metadataValueDocument, metadataValueJson } from '../../inventory/documents/metadata.js';
+import {
+  metadataDocument,
+  metadataJson,
+  metadataValueDocument,
+  metadataValueJson,
+  type EntityLink,
+} from '../../inventory/documents/metadata.js';
+import type { MetadataRow } from '../../inventory/repository.js';
 import { sendJsonDocument, sendXml } from './send-document.js';
 import { IdParams, RefParams } from './contract.js';
 
@@ -52,4 +59,11 @@ export async function sendMetadataEntry(
   const href = `${target.entityHref}/metadata`;
   if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadataValue, metadataValueJson(href, row));
   return sendXml(request, reply, MEDIA.metadataValue, metadataValueDocument(href, row));
+}
+
+/** The entity's Metadata document with these entries (none for entities that carry no metadata in Tessera). */
+export function sendMetadataDocument(request: FastifyRequest, reply: FastifyReply, entity: EntityLink, rows: readonly MetadataRow[]) {
+  const href = `${entity.href}/metadata`;
+  if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadata, metadataJson(entity, href, rows));
+  return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, href, rows));
 }
