@@ -61,6 +61,7 @@ export function renderXmlDocument(root: DocElement): string {
 const REPEATED: Readonly<Record<string, readonly string[]>> = {
   OrgList: ['Org'],
   Users: ['UserReference'],
+  UsersList: ['UserReference'],
   Groups: ['GroupReference'],
   Catalogs: ['CatalogReference'],
   CatalogItems: ['CatalogItem'],

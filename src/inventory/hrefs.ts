@@ -10,7 +10,7 @@
  *   vm       https://HOST/api/vApp/vm-<uuid>   (in a template: /api/vAppTemplate/vm-<uuid>)   urn:vcloud:vm:<uuid>
  *   user     https://HOST/api/admin/user/<uuid>             urn:vcloud:user:<uuid>
  *   role     https://HOST/api/admin/role/<uuid>             urn:vcloud:role:<uuid>
- *   group    https://HOST/api/admin/group/<uuid>            urn:vcloud:group:<uuid> (named, not served: groups live in /cloudapi)
+ *   group    https://HOST/api/admin/group/<uuid>            urn:vcloud:group:<uuid> (read only: groups are written in /cloudapi)
  *   task     https://HOST/api/task/<uuid>                   urn:vcloud:task:<uuid>
  *   storage profile  https://HOST/api/vdcStorageProfile/<uuid>   urn:vcloud:vdcstorageProfile:<uuid> (VCD's spelling)
  *   compute policy   https://HOST/cloudapi/1.0.0/vdcComputePolicies/<urn>   urn:vcloud:vdcComputePolicy:<uuid>

@@ -454,6 +454,18 @@ export class Store {
     return rows.map((r) => r.user_id);
   }
 
+  /** A group's members by id and name, in name order (the legacy Group document's UsersList). */
+  groupMemberRefs(groupId: string, ex: Executor = this.db): Promise<Array<{ id: string; name: string }>> {
+    return ex
+      .selectFrom('group_members')
+      .innerJoin('users', 'users.id', 'group_members.user_id')
+      .select(['users.id', 'users.name'])
+      .where('group_members.group_id', '=', groupId)
+      .orderBy('users.name_lower')
+      .orderBy('users.id')
+      .execute();
+  }
+
   // ---------------------------------------------------------------- rights bundles
   async createRightsBundle(values: Omit<Insertable<RightsBundleTable>, 'name_lower'>, ex: Executor = this.db) {
     await ex

@@ -62,7 +62,7 @@ const writes = (method: string) => method !== 'GET' && method !== 'HEAD';
 export function objectKind(url: string): ObjectKind | null {
   const rules: Array<[RegExp, ObjectKind]> = [
     [/\/(users|admin\/user)\/:(id|userId)/, 'user'],
-    [/\/groups\/:id/, 'group'],
+    [/\/(groups|admin\/group)\/:id/, 'group'],
     [/\/(roles|admin\/role)\/:id/, 'role'],
     [/\/rightsBundles\/:id/, 'bundle'],
     [/\/tokens\/:id/, 'token'],

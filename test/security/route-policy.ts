@@ -142,6 +142,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/admin/user/:id': adminReadById({ self: '2xx' }),
   // A role (pyvcloud's Org.get_role_resource): whoever may view the org's roles; carol's role may not.
   'GET /api/admin/role/:id': adminReadById(),
+  // A group (govcd's GetGroupByName, the User's GroupReferences): read like the cloudapi's /groups/{id}.
+  'GET /api/admin/group/:id': adminReadById(),
   // A right of the catalogue (every RightReference's href): any signed-in user, as the cloudapi's /rights/{id}.
   'GET /api/admin/right/:id': signedIn(),
   // self: one's own profile with Manage Users (alice, the provider); carol lacks it, a token session may not.

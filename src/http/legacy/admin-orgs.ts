@@ -159,14 +159,15 @@ export const legacyAdminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const orgToManage = (principal: Principal, segment: string) => orgToManageIn(store(), principal, segment);
 
   const sendAdminOrg = async (request: FastifyRequest, reply: FastifyReply, org: Org, tasks: TaskRow[] = []) => {
-    const [vdcs, users, roles, catalogs, rights] = await Promise.all([
+    const [vdcs, users, groups, roles, catalogs, rights] = await Promise.all([
       listVdcsOfOrg(store(), org.id),
       store().listUsers(org.id),
+      store().listGroups(org.id),
       store().listRoles(org.id),
       listCatalogsOfOrg(store(), org.id),
       services().identityAdmin.publishedRights(org.id),
     ]);
-    const contents = { vdcs, users, roles, catalogs, rights, tasks };
+    const contents = { vdcs, users, groups, roles, catalogs, rights, tasks };
     return sendDocument(request, reply, MEDIA.adminOrg, adminOrgTree(baseUrl(request), org, contents));
   };
 

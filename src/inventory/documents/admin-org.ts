@@ -6,7 +6,7 @@
  * `Groups`, `Catalogs`, `Vdcs`, `Networks` (AdminOrg.Delete ranges over them) and `RoleReferences` (where
  * CreateUserSimple finds a role by name). The settings read back exactly as stored (domain/org-settings.ts).
  */
-import type { Org, Role, TaskRow, User } from '../../store/store.js';
+import type { Group, Org, Role, TaskRow, User } from '../../store/store.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
 import { MEDIA, adminCatalogHref, adminOrgHref, orgHref, rightHref, roleHref, urn, userHref, vdcHref } from '../hrefs.js';
@@ -14,6 +14,7 @@ import type { CatalogKey } from '../catalogs.js';
 import type { Vdc } from '../repository.js';
 import { parseOrgSettings, type OrgSettings } from '../../domain/org-settings.js';
 import { taskTree } from './task.js';
+import { groupReference } from './group.js';
 import { rightId } from '../../domain/rights.js';
 
 const ADMIN = 'application/vnd.vmware.admin';
@@ -21,6 +22,8 @@ const ADMIN = 'application/vnd.vmware.admin';
 export interface AdminOrgContents {
   vdcs: readonly Vdc[];
   users: readonly User[];
+  /** The org's groups, listed as GroupReferences (govcd's GetGroupByName looks them up here). */
+  groups?: readonly Group[];
   roles: readonly Role[];
   /** The org's catalogs (derived from its templates: inventory/catalogs.ts), listed as CatalogReferences. */
   catalogs?: readonly CatalogKey[];
@@ -110,7 +113,11 @@ export function adminOrgTree(base: string, org: Org, contents: AdminOrgContents)
       {},
       contents.users.map((u) => node('UserReference', { href: userHref(base, u.id), name: u.name, type: MEDIA.user })),
     ),
-    node('Groups'),
+    node(
+      'Groups',
+      {},
+      (contents.groups ?? []).map((g) => groupReference(base, g)),
+    ),
     node(
       'Catalogs',
       {},

@@ -11,6 +11,7 @@ import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
 import { MEDIA, adminOrgHref, roleHref, urn, userHref } from '../hrefs.js';
 import { taskTree } from './task.js';
+import { groupReference } from './group.js';
 import { lockedUntil } from '../../domain/account-lock.js';
 
 export interface UserContents {
@@ -61,7 +62,7 @@ export function userTree(base: string, user: User, contents: UserContents): DocE
     node(
       'GroupReferences',
       {},
-      contents.groups.map((g) => node('GroupReference', { href: `${base}/api/admin/group/${g.id}`, name: g.name, type: MEDIA.group })),
+      contents.groups.map((g) => groupReference(base, g)),
     ),
   ]);
 }

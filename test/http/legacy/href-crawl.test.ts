@@ -8,6 +8,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import type { TesseraHandle } from '../../helpers/tessera.js';
 import { JSON_ACCEPT, get, startDemoServer, type DemoSessions } from './support.js';
 
@@ -15,7 +16,22 @@ let server: TesseraHandle;
 let s: DemoSessions;
 
 before(async () => {
-  ({ server, s } = await startDemoServer());
+  let acmeId: string;
+  ({ server, s, acmeId } = await startDemoServer());
+  // The demo has no groups: one with a role and a member, so the AdminOrg's Groups, the Group document and the
+  // member's GroupReferences are walked too.
+  const store = server.store;
+  const role = (await store.listRoles(acmeId)).find((r) => r.name === 'vApp Author')!;
+  const group = await store.createGroup({
+    id: randomUUID(),
+    org_id: acmeId,
+    name: 'crawl-team',
+    description: '',
+    role_id: role.id,
+    created_at: Date.now(),
+  });
+  const bob = (await store.getUserByName(acmeId, 'bob'))!;
+  await store.db.insertInto('group_members').values({ group_id: group.id, user_id: bob.id }).execute();
 });
 after(async () => server?.stop());
 
@@ -33,7 +49,7 @@ const NOT_DOCUMENTS: ReadonlyArray<readonly [pattern: RegExp, status: number, wh
   [new RegExp(`^/api/admin/network/${UUID}$`), 403, 'a vApp network (only its vApp serves it)'],
 ];
 
-async function crawl(session: string, who: string): Promise<{ visited: number; notDocuments: Set<string> }> {
+async function crawl(session: string, who: string): Promise<{ visited: number; notDocuments: Set<string>; seen: Set<string> }> {
   const seen = new Set<string>();
   const queue = ['/api/session', '/api/org', '/api/query', '/api/admin', '/api/versions'];
   const notDocuments = new Set<string>();
@@ -69,13 +85,19 @@ async function crawl(session: string, who: string): Promise<{ visited: number; n
   }
   assert.ok(queue.length === 0, `${who}: the walk stopped at ${seen.size} documents with ${queue.length} left`);
   assert.ok(sameHref > seen.size / 2, `${who}: ${sameHref} of ${seen.size} documents compared with their JSON`);
-  return { visited: seen.size, notDocuments };
+  return { visited: seen.size, notDocuments, seen };
 }
 
 test('every /api href a document names answers its document, as a tenant and as the provider', async () => {
   const tenant = await crawl(s.alice, 'alice');
   const provider = await crawl(s.admin, 'administrator');
   assert.ok(tenant.visited > 500 && provider.visited > tenant.visited, `${tenant.visited} and ${provider.visited} documents`);
+  for (const walk of [tenant, provider]) {
+    assert.ok(
+      [...walk.seen].some((path) => path.startsWith('/api/admin/group/')),
+      'the Group document was reached',
+    );
+  }
   // The exceptions are still met (each one is still named somewhere): drop one from the list when it stops being.
   assert.deepEqual([...provider.notDocuments].sort(), NOT_DOCUMENTS.map(([, , why]) => why).sort());
 });

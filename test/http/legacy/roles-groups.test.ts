@@ -190,3 +190,117 @@ test("every RightReference (a Role's, the AdminOrg's) is served: the Right docum
   xmlError(await get(server, '/api/admin/right/00000000-0000-4000-8000-000000000000', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
   assert.equal((await get(server, references[0]!.attrs.href!, null)).status, 401);
 });
+
+/** A group made through /cloudapi, as an org administrator makes it; returns its bare id. */
+const newGroup = async (session: string, body: Record<string, unknown>) => {
+  const reply = await cloudapi('POST', '/groups', session, body);
+  assert.equal(reply.status, 201, reply.text);
+  return String(reply.json().id).replace('urn:vcloud:group:', '');
+};
+
+test("the AdminOrg lists the org's groups; each GroupReference is its Group document, as govcd's GetGroupByName reads it", async () => {
+  const role = (await server.store.listRoles(acmeId)).find((r) => r.name === 'vApp Author')!;
+  const withRole = `ops-${randomUUID().slice(0, 8)}`;
+  const roleless = `audit-${randomUUID().slice(0, 8)}`;
+  const withRoleId = await newGroup(s.alice, {
+    name: withRole,
+    description: 'The ops team',
+    roleEntityRefs: [{ id: `urn:vcloud:role:${role.id}` }],
+  });
+  const rolelessId = await newGroup(s.alice, { name: roleless, description: '' });
+  // Membership has no API of its own yet (directory sync would write it): put two users in the group directly.
+  const bob = (await server.store.getUserByName(acmeId, 'bob'))!;
+  const alice = (await server.store.getUserByName(acmeId, 'alice'))!;
+  await server.store.db
+    .insertInto('group_members')
+    .values([
+      { group_id: withRoleId, user_id: bob.id },
+      { group_id: withRoleId, user_id: alice.id },
+    ])
+    .execute();
+
+  const adminOrg = parseXml((await get(server, `/api/admin/org/${acmeId}`, s.alice)).text);
+  const refs = childrenNamed(child(adminOrg, 'Groups'), 'GroupReference');
+  const stored = await server.store.listGroups(acmeId);
+  assert.deepEqual(
+    refs.map((r) => r.attrs.name),
+    stored.map((g) => g.name),
+    "every group of the org, in the store's order",
+  );
+  const refOf = (name: string) => refs.find((r) => r.attrs.name === name)!;
+  assert.equal(refOf(withRole).attrs.href, `${server.baseUrl}/api/admin/group/${withRoleId}`);
+  assert.equal(refOf(withRole).attrs.type, 'application/vnd.vmware.admin.group+xml');
+
+  const doc = await get(server, new URL(refOf(withRole).attrs.href!).pathname, s.alice);
+  assert.equal(doc.status, 200, doc.text);
+  assert.match(String(doc.headers.get('content-type')), /^application\/vnd\.vmware\.admin\.group\+xml;version=36\.1/);
+  const group = parseXml(doc.text);
+  assert.equal(group.name, 'Group');
+  assert.equal(group.attrs.id, `urn:vcloud:group:${withRoleId}`);
+  assert.equal(group.attrs.href, refOf(withRole).attrs.href);
+  assert.deepEqual(
+    group.children.map((c) => c.name),
+    ['Link', 'Description', 'NameInSource', 'UsersList', 'ProviderType', 'Role'],
+    "VCD's GroupType order",
+  );
+  assert.equal(child(group, 'Description').text, 'The ops team');
+  assert.equal(child(group, 'ProviderType').text, 'INTEGRATED');
+  assert.deepEqual(
+    childrenNamed(child(group, 'UsersList'), 'UserReference').map((u) => [u.attrs.name, u.attrs.href]),
+    [
+      ['alice', `${server.baseUrl}/api/admin/user/${alice.id}`],
+      ['bob', `${server.baseUrl}/api/admin/user/${bob.id}`],
+    ],
+  );
+  assert.equal(child(group, 'Role').attrs.name, 'vApp Author');
+  assert.equal(child(group, 'Role').attrs.href, `${server.baseUrl}/api/admin/role/${role.id}`);
+  assert.equal(links(group, 'up')[0]!.attrs.href, `${server.baseUrl}/api/admin/org/${acmeId}`);
+
+  // A member's User document names the group where the AdminOrg does, and that href is the same document.
+  const bobDoc = parseXml((await get(server, `/api/admin/user/${bob.id}`, s.alice)).text);
+  const bobGroups = childrenNamed(child(bobDoc, 'GroupReferences'), 'GroupReference');
+  assert.deepEqual(
+    bobGroups.map((g) => g.attrs.href),
+    [refOf(withRole).attrs.href],
+  );
+
+  // A group without a role: no Role element (none is made up), and an empty UsersList, never a missing one.
+  const bare = parseXml((await get(server, `/api/admin/group/${rolelessId}`, s.alice)).text);
+  assert.deepEqual(
+    bare.children.map((c) => c.name),
+    ['Link', 'Description', 'NameInSource', 'UsersList', 'ProviderType'],
+  );
+  assert.equal(childrenNamed(child(bare, 'UsersList'), 'UserReference').length, 0);
+
+  // JSON: the same group, members as an array even when there is one or none.
+  const json = await get(server, `/api/admin/group/urn:vcloud:group:${withRoleId}`, s.alice, JSON_ACCEPT);
+  assert.equal(json.status, 200, json.text);
+  assert.deepEqual(
+    (json.json().usersList.userReference as Array<{ name: string }>).map((u) => u.name),
+    ['alice', 'bob'],
+  );
+  assert.equal(json.json().role.name, 'vApp Author');
+  const bareJson = (await get(server, `/api/admin/group/${rolelessId}`, s.alice, JSON_ACCEPT)).json();
+  assert.deepEqual(bareJson.usersList.userReference, []);
+
+  // The group query's records point at the same documents.
+  const record = (await records('group', s.alice, 'GroupRecord')).find((g) => g.attrs.name === withRole)!;
+  assert.equal(record.attrs.href, refOf(withRole).attrs.href);
+
+  // Who may read it: like /cloudapi/1.0.0/groups/{id}. Not a vApp Author, not another org, not an unknown id.
+  const path = `/api/admin/group/${withRoleId}`;
+  xmlError(await get(server, path, s.bob), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  assert.equal((await cloudapi('GET', `/groups/${withRoleId}`, s.bob, undefined)).status, 403, 'the cloudapi agrees');
+  xmlError(await get(server, path, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await get(server, `/api/admin/group/${randomUUID()}`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await get(server, '/api/admin/group/not-an-id', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  assert.equal((await http(`${server.baseUrl}${path}`, { headers: { Accept: XML_ACCEPT } })).status, 401);
+  assert.equal((await get(server, path, s.admin)).status, 200, 'the provider reads any org');
+
+  // A deleted group leaves the AdminOrg and its document at once.
+  assert.equal((await cloudapi('DELETE', `/groups/${withRoleId}`, s.alice, {})).status, 204);
+  assert.equal((await cloudapi('DELETE', `/groups/${rolelessId}`, s.alice, {})).status, 204);
+  xmlError(await get(server, path, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  const afterDelete = parseXml((await get(server, `/api/admin/org/${acmeId}`, s.alice)).text);
+  assert.ok(!childrenNamed(child(afterDelete, 'Groups'), 'GroupReference').some((r) => [withRole, roleless].includes(r.attrs.name!)));
+});
