@@ -4,6 +4,8 @@
  */
 import { DEMO_INVENTORY, demoVms, type DemoOrgInventory } from '../../src/inventory/demo-spec.js';
 import { PREDEFINED_ROLES } from '../../src/domain/rights.js';
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../../src/store/store.js';
 
 /** The provider org, as GET /api/org lists it for a System administrator. */
 export const SYSTEM_ORG = 'System';
@@ -24,6 +26,15 @@ export interface DemoWorld {
   vms: WorldVm[];
   /** Catalogs: one per distinct catalog name among an org's templates, with its templates' names (its items). */
   catalogs: { org: string; name: string; items: string[] }[];
+  /** Groups: the demo has none; a suite that makes some lists them here (role "" when the group has none). */
+  groups: WorldGroup[];
+}
+
+export interface WorldGroup {
+  org: string;
+  name: string;
+  role: string;
+  users: string[];
 }
 
 export function demoWorld(): DemoWorld {
@@ -39,7 +50,34 @@ export function demoWorld(): DemoWorld {
       }
       return [...items].map(([name, templates]) => ({ org, name, items: templates.sort() }));
     }),
+    groups: [],
   };
+}
+
+/**
+ * Groups for the clients to find, written to the store directly (group membership has no API):
+ * one with a role and a member, and one with neither (its Group document has no Role). Added to `world.groups`.
+ */
+export async function addWorldGroups(store: Store, world: DemoWorld): Promise<void> {
+  const acme = (await store.getOrgByName('acme'))!;
+  const role = (await store.listRoles(acme.id)).find((r) => r.name === 'vApp Author')!;
+  const bob = (await store.getUserByName(acme.id, 'bob'))!;
+  const made = [
+    { org: 'acme', name: 'conformance-ops', role: role.name, users: ['bob'] },
+    { org: 'acme', name: 'conformance-audit', role: '', users: [] },
+  ];
+  for (const g of made) {
+    const group = await store.createGroup({
+      id: randomUUID(),
+      org_id: acme.id,
+      name: g.name,
+      description: `made for the conformance suites`,
+      role_id: g.role === '' ? null : role.id,
+      created_at: Date.now(),
+    });
+    if (g.users.length > 0) await store.db.insertInto('group_members').values({ group_id: group.id, user_id: bob.id }).execute();
+  }
+  world.groups.push(...made);
 }
 
 const names = (vms: WorldVm[]) => vms.map((v) => v.name).sort();
@@ -51,7 +89,11 @@ export interface GovcdScenario {
   password: string;
   sysadmin: boolean;
   orgList: string[];
-  orgs: { name: string; vdcs: { name: string; vmsAll: string[]; vmsDeployed: string[]; network: string }[] }[];
+  orgs: {
+    name: string;
+    vdcs: { name: string; vmsAll: string[]; vmsDeployed: string[]; network: string }[];
+    groups: { name: string; role: string; users: string[] }[];
+  }[];
   invisibleOrgs: string[];
   foreignOrgs: string[];
   vmsAll: string[];
@@ -81,6 +123,7 @@ export function govcdScenario(world: DemoWorld, who: { org: string; user: string
           const inVdc = world.vms.filter((vm) => vm.org === org && vm.vdc === v.name);
           return { name: v.name, vmsAll: names(inVdc), vmsDeployed: names(inVdc.filter((vm) => !vm.template)), network: v.network };
         }),
+      groups: world.groups.filter((g) => g.org === org).map(({ name, role, users }) => ({ name, role, users })),
     })),
     invisibleOrgs: who.sysadmin ? [] : world.orgs.filter((o) => o !== who.org),
     foreignOrgs: who.sysadmin ? [] : world.orgs.filter((o) => o !== who.org),

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTessera } from '../helpers/tessera.js';
-import { demoWorld, govcdScenario, type DemoWorld } from './expect.js';
+import { addWorldGroups, demoWorld, govcdScenario, type DemoWorld } from './expect.js';
 import {
   CLIENT_TIMEOUT_MS,
   GOVCD_BIN,
@@ -48,6 +48,7 @@ describe('go-vcloud-director (v2.26.1, v3.1.1) against Tessera', { timeout: 25 *
       world = demoWorld();
       server = await startTessera({ https: true, demo: true });
       assert.match(server.baseUrl, /^https:\/\/127\.0\.0\.1:\d+$/, 'startTessera must serve HTTPS on loopback');
+      await addWorldGroups(server.store, world);
     },
     { timeout: 22 * 60_000 },
   );

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTessera } from '../helpers/tessera.js';
 import { apiTokenFor, call, exchangeFor, signInFor } from './tls-client.js';
-import { demoWorld, type DemoWorld } from './expect.js';
+import { addWorldGroups, demoWorld, type DemoWorld } from './expect.js';
 import { DEMO_INVENTORY, demoVms } from '../../src/inventory/demo-spec.js';
 import { CONFORMANCE_DIR, describeFailure, runProcess, scratchDir, setupConformance, type ProcessResult } from './support.js';
 
@@ -37,6 +37,7 @@ describe('Terraform v1.5.7 + vmware/vcd v3.14.1 against Tessera', { timeout: 30 
       setupConformance('terraform');
       world = demoWorld();
       server = await startTessera({ https: true, demo: true, config: { signInRateLimit: 1000 } });
+      await addWorldGroups(server.store, world);
       const cliConfig = join(scratch.dir, 'terraformrc');
       writeFileSync(cliConfig, `provider_installation {\n  dev_overrides { "vmware/vcd" = "${TF_BIN}" }\n  direct {}\n}\n`);
       // A home of its own (Terraform writes ~/.terraform.d), no update check, no colour, and the provider's own
@@ -264,6 +265,8 @@ output "user_id" { value = vcd_org_user.ops.id }
     const vms = world.vms.filter((v) => v.org === 'acme' && v.vdc === vdc && !v.template).map((v) => v.name);
     // One vApp of that VDC and its first VM with a network, as the demo spec holds them.
     const placement = demoVms(DEMO_INVENTORY.acme).find((p) => p.vdc.name === vdc && !p.vapp.template && p.vm.network !== null)!;
+    // A group with a role (the provider up to 3.14 reads the role without a nil check: src/inventory/documents/group.ts).
+    const group = world.groups.find((g) => g.org === 'acme' && g.role !== '')!;
     const dir = workspace(
       'tenant-reads',
       providerBlock(`  org = "acme"\n  auth_type = "api_token"\n  api_token = var.token`) +
@@ -274,6 +277,8 @@ output "user_id" { value = vcd_org_user.ops.id }
         `data "vcd_vapp" "app" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${placement.vapp.name}"\n}\n` +
         `data "vcd_vapp_vm" "vm" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${placement.vapp.name}"\n  name = "${placement.vm.name}"\n}\n` +
         `data "vcd_network_isolated" "net" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${network}"\n}\n` +
+        `data "vcd_org_group" "team" {\n  org = "acme"\n  name = "${group.name}"\n}\n` +
+        'output "group" { value = { role = data.vcd_org_group.team.role, users = data.vcd_org_group.team.user_names, provider_type = data.vcd_org_group.team.provider_type } }\n' +
         'output "network" { value = { name = data.vcd_network_isolated.net.name, href = data.vcd_network_isolated.net.href, gateway = data.vcd_network_isolated.net.gateway } }\n' +
         'output "vapp_vms" { value = data.vcd_vapp.app.vm_names }\n' +
         'output "vm" { value = { cpus = data.vcd_vapp_vm.vm.cpus, memory = data.vcd_vapp_vm.vm.memory, network = data.vcd_vapp_vm.vm.network[0].name, ip = data.vcd_vapp_vm.vm.network[0].ip } }\n' +
@@ -299,6 +304,9 @@ output "user_id" { value = vcd_org_user.ops.id }
     assert.equal(net.name, network);
     assert.match(net.href, /\/api\/admin\/network\/[0-9a-f-]{36}$/);
     assert.equal(net.gateway, null, 'no gateway: Terraform leaves it unset');
+    // The group as govcd finds it in the AdminOrg's Groups, then its Group document.
+    const team = out.group?.value as { role: string; users: string[]; provider_type: string };
+    assert.deepEqual(team, { role: group.role, users: group.users, provider_type: 'INTEGRATED' });
     // Reading did not use the token up: it still exchanges after the run.
     assert.equal((await exchangeFor(server.baseUrl, 'acme', apiToken)).status, 200);
   });

@@ -51,6 +51,15 @@ type Scenario struct {
 type ScenarioOrg struct {
 	Name string        `json:"name"`
 	Vdcs []ScenarioVdc `json:"vdcs"`
+	// Groups: found by AdminOrg.GetGroupByName and GetGroupById (the AdminOrg's Groups, then the Group document).
+	Groups []ScenarioGroup `json:"groups"`
+}
+
+type ScenarioGroup struct {
+	Name string `json:"name"`
+	// Role: the role's name, or "" for a group without one (then the Group has no Role element).
+	Role  string   `json:"role"`
+	Users []string `json:"users"`
 }
 
 type ScenarioVdc struct {
@@ -93,6 +102,7 @@ var (
 	orgIdRe     = regexp.MustCompile(`^urn:vcloud:org:` + uuidRe + `$`)
 	vdcIdRe     = regexp.MustCompile(`^urn:vcloud:vdc:` + uuidRe + `$`)
 	networkIdRe = regexp.MustCompile(`^urn:vcloud:network:` + uuidRe + `$`)
+	groupIdRe   = regexp.MustCompile(`^urn:vcloud:group:` + uuidRe + `$`)
 	tokenIdRe   = regexp.MustCompile(`^urn:vcloud:token:` + uuidRe + `$`)
 )
 
@@ -494,6 +504,52 @@ func (r *runner) readAll(c *VCDClient, label string) {
 			}
 			return nil
 		})
+		for _, wantGroup := range want.Groups {
+			r.step(fmt.Sprintf("adminOrg(%s).GetGroupByName(%s), GetGroupById", want.Name, wantGroup.Name), func() error {
+				adminOrg, err := c.GetAdminOrgByName(want.Name)
+				if err != nil {
+					return err
+				}
+				group, err := adminOrg.GetGroupByName(wantGroup.Name, false)
+				if err != nil {
+					return err
+				}
+				g := group.Group
+				role := ""
+				if g.Role != nil {
+					role = g.Role.Name
+				}
+				var users []string
+				if g.UsersList != nil {
+					for _, u := range g.UsersList.UserReference {
+						users = append(users, u.Name)
+					}
+				}
+				switch {
+				case g.Name != wantGroup.Name || !groupIdRe.MatchString(g.ID):
+					return fmt.Errorf("group read as %q, id %q", g.Name, g.ID)
+				case role != wantGroup.Role:
+					return fmt.Errorf("role %q, want %q", role, wantGroup.Role)
+				case g.UsersList == nil:
+					return errors.New("UsersList missing (Terraform ranges over it without a check)")
+				case strings.Join(users, ",") != strings.Join(wantGroup.Users, ","):
+					return fmt.Errorf("users %q, want %q", users, wantGroup.Users)
+				case g.ProviderType == "":
+					return errors.New("ProviderType missing")
+				}
+				byId, err := adminOrg.GetGroupById(g.ID, false)
+				if err != nil {
+					return err
+				}
+				if byId.Group.Href != g.Href {
+					return fmt.Errorf("GetGroupById found %q, GetGroupByName %q", byId.Group.Href, g.Href)
+				}
+				if _, err := adminOrg.GetGroupByName("conformance-no-such-group", false); !ContainsNotFound(err) {
+					return fmt.Errorf("GetGroupByName(missing) = %v, want ErrorEntityNotFound", err)
+				}
+				return nil
+			})
+		}
 		for _, wantVdc := range want.Vdcs {
 			var vdc *Vdc
 			r.step(fmt.Sprintf("org(%s).GetVDCByName(%s)", want.Name, wantVdc.Name), func() error {
