@@ -24,3 +24,22 @@ export function compiledLookup<Row, DB>(
     return result.rows[0];
   };
 }
+
+/**
+ * The same for a read of many rows by one array parameter (`key = any($1)` on PostgreSQL): compiled once with an
+ * empty array, then run with the keys (store/batched-lookup.ts).
+ */
+export function compiledManyLookup<Row, DB>(
+  db: Kysely<DB>,
+  query: Compilable<Row>,
+  prepare?: (sqlText: string) => void,
+): (values: readonly unknown[]) => Promise<Row[]> {
+  const compiled = query.compile();
+  if (compiled.parameters.length !== 1)
+    throw new Error(`compiledManyLookup takes one parameter; the query has ${compiled.parameters.length}`);
+  prepare?.(compiled.sql);
+  return async (values) => {
+    const result = await db.executeQuery<Row>({ ...compiled, parameters: [values], queryId: createQueryId() });
+    return result.rows;
+  };
+}

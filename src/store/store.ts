@@ -5,7 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { timeOrderedUuid } from '../domain/time-ordered-id.js';
-import { compiledLookup } from './compiled-lookup.js';
+import { compiledLookup, compiledManyLookup } from './compiled-lookup.js';
+import { batchedLookup } from './batched-lookup.js';
 import { sql, type Compilable, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
 import type {
   DB,
@@ -195,16 +196,43 @@ export class Store {
     this.notifyInTransaction = options.notifyInTransaction;
     this.closeBackend = options.close;
     this.prepareStatement = options.prepareStatement;
-    this.exchangeTokenByHash = compiledLookup(
-      this.db,
-      this.db.selectFrom('api_tokens').select(EXCHANGE_TOKEN_COLUMNS).where('secret_hash', '=', ''),
-      options.prepareStatement,
-    );
-    this.identityUserById = compiledLookup(
-      this.db,
-      this.db.selectFrom('users').select(IDENTITY_USER_COLUMNS).where('id', '=', ''),
-      options.prepareStatement,
-    );
+    if (this.dialect === 'postgres') {
+      // Reads asked for together go as one statement (store/batched-lookup.ts): on PostgreSQL each statement's
+      // round trip, not the lookup, is most of a read's cost. SQLite has no round trip to share.
+      this.exchangeTokenByHash = batchedLookup(
+        compiledManyLookup(
+          this.db,
+          this.db
+            .selectFrom('api_tokens')
+            .select(EXCHANGE_TOKEN_COLUMNS)
+            .where(sql<boolean>`secret_hash = any(${[]}::text[])`),
+          options.prepareStatement,
+        ),
+        (row) => row.secret_hash ?? '',
+      );
+      this.identityUserById = batchedLookup(
+        compiledManyLookup(
+          this.db,
+          this.db
+            .selectFrom('users')
+            .select(IDENTITY_USER_COLUMNS)
+            .where(sql<boolean>`id = any(${[]}::text[])`),
+          options.prepareStatement,
+        ),
+        (row) => row.id,
+      );
+    } else {
+      this.exchangeTokenByHash = compiledLookup(
+        this.db,
+        this.db.selectFrom('api_tokens').select(EXCHANGE_TOKEN_COLUMNS).where('secret_hash', '=', ''),
+        options.prepareStatement,
+      );
+      this.identityUserById = compiledLookup(
+        this.db,
+        this.db.selectFrom('users').select(IDENTITY_USER_COLUMNS).where('id', '=', ''),
+        options.prepareStatement,
+      );
+    }
   }
 
   /**

@@ -1,0 +1,128 @@
+/**
+ * Reads asked for in one turn of the event loop go as one statement (store/batched-lookup.ts, PostgreSQL's token and
+ * user reads): each caller gets exactly its own row or none, the same key is read once, a large turn is split, a
+ * failed statement fails only its own reads, and reads of different turns are different statements. Then the
+ * store's reads, many at once on one pooled connection, answer exactly as one at a time would (both backends).
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { batchedLookup } from '../../src/store/batched-lookup.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/store.js';
+import { createTestDatabase } from '../helpers/tessera.js';
+import { bothBackends, reportUnavailable } from './backends.js';
+import { mintedTokenRow, orgWithUsers } from './fixtures.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Row {
+  key: string;
+  value: number;
+}
+
+/** A fake table of rows keyed `k0`..`k99`, recording every statement's keys. */
+function fakeTable() {
+  const statements: string[][] = [];
+  const readMany = async (keys: readonly string[]) => {
+    statements.push([...keys]);
+    await new Promise((r) => setTimeout(r, 1));
+    return keys.filter((k) => /^k\d+$/.test(k) && Number(k.slice(1)) < 100).map((k) => ({ key: k, value: Number(k.slice(1)) }));
+  };
+  return { statements, readMany };
+}
+
+test('reads of one turn are one statement; each caller gets its own row or none; a key asked twice is read once', async () => {
+  const table = fakeTable();
+  const read = batchedLookup<Row>(table.readMany, (r) => r.key);
+  const asked = ['k3', 'k7', 'missing', 'k3', 'k99', 'k100'];
+  const answers = await Promise.all(asked.map((k) => read(k)));
+  assert.deepEqual(
+    answers.map((a) => a?.value),
+    [3, 7, undefined, 3, 99, undefined],
+  );
+  assert.deepEqual(table.statements, [['k3', 'k7', 'missing', 'k99', 'k100']]);
+  // The next turn is a statement of its own.
+  assert.equal((await read('k5'))?.value, 5);
+  assert.equal(table.statements.length, 2);
+});
+
+test('a turn larger than the bound is split; a failed statement fails only its own reads', async () => {
+  const statements: string[][] = [];
+  const read = batchedLookup<Row>(
+    async (keys) => {
+      statements.push([...keys]);
+      if (keys.includes('k2')) throw new Error('connection lost');
+      return keys.map((k) => ({ key: k, value: Number(k.slice(1)) }));
+    },
+    (r) => r.key,
+    2,
+  );
+  const settled = await Promise.allSettled(['k0', 'k1', 'k2', 'k3', 'k4'].map((k) => read(k)));
+  assert.deepEqual(statements, [['k0', 'k1'], ['k2', 'k3'], ['k4']]);
+  assert.deepEqual(
+    settled.map((s) => (s.status === 'fulfilled' ? s.value?.value : (s.reason as Error).message)),
+    [0, 1, 'connection lost', 'connection lost', 4],
+  );
+});
+
+test('a row whose key is not the one asked for answers nobody', async () => {
+  // Whatever the statement returns, a caller only ever gets a row whose key equals its own.
+  const read = batchedLookup<Row>(
+    async () => [{ key: 'other', value: 1 }],
+    (r) => r.key,
+  );
+  assert.equal(await read('mine'), undefined);
+});
+
+for (const plan of bothBackends()) {
+  if (reportUnavailable(plan, 'batched reads')) continue;
+  describe(`the exchange's reads, many at once (${plan.backend})`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      if (plan.backend === 'postgres') {
+        const database = await createTestDatabase();
+        store = await openPostgresStore(database.url, { warn() {}, info() {} }, { poolSize: 1 });
+        cleanup = async () => {
+          await store.close();
+          await database.drop();
+        };
+      } else {
+        const dir = mkdtempSync(join(tmpdir(), 'tessera-batched-'));
+        store = await openSqliteStore(join(dir, 'tessera.db'));
+        cleanup = async () => {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        };
+      }
+    });
+    after(async () => cleanup());
+
+    test('60 token reads and 60 user reads at once answer as one at a time', async () => {
+      const { orgId, userIds } = await orgWithUsers(store, `batch-${randomUUID().slice(0, 8)}`, ['a', 'b', 'c']);
+      const rows: Array<ReturnType<typeof mintedTokenRow>> = [];
+      for (let i = 0; i < 30; i++) {
+        const row = mintedTokenRow(orgId, userIds[i % 3]!);
+        await store.insertApiToken(row);
+        rows.push(row);
+      }
+      const hashes = [
+        ...rows.map((r) => r.secret_hash),
+        ...rows.slice(0, 10).map((r) => r.secret_hash),
+        ...Array.from({ length: 20 }, () => randomUUID().replace(/-/g, '').repeat(2)),
+      ];
+      const tokens = await Promise.all(hashes.map((h) => store.exchangeTokenByHash(h)));
+      hashes.forEach((h, i) => {
+        const expected = rows.find((r) => r.secret_hash === h);
+        assert.equal(tokens[i]?.id, expected?.id, `read ${i}`);
+        if (expected) assert.equal(tokens[i]!.secret_hash, h);
+      });
+      const userKeys = [...userIds, ...userIds, randomUUID(), ...Array.from({ length: 54 }, (_, i) => userIds[i % 3]!)];
+      const users = await Promise.all(userKeys.map((id) => store.identityUserById(id)));
+      userKeys.forEach((id, i) => assert.equal(users[i]?.id, userIds.includes(id) ? id : undefined, `user read ${i}`));
+    });
+  });
+}
