@@ -726,9 +726,22 @@ export class Store {
       return;
     }
     for (let i = 0; i < rows.length; i += AUDIT_CHUNK) {
+      const chunk = rows.slice(i, i + AUDIT_CHUNK);
+      if (this.dialect === 'postgres') {
+        // One array per column (`unnest`), as the usage batches: eleven parameters whatever the chunk's size,
+        // instead of eleven per row that kysely would build and node-postgres serialize one by one.
+        const column = <T>(read: (r: (typeof chunk)[number]) => T) => chunk.map(read);
+        await sql`insert into audit_events (id, at, event_type, outcome, actor_id, actor_name, org_id, org_name, token_id, ip, details)
+          select * from unnest(${column(() => timeOrderedUuid())}::text[], ${column((r) => r.at)}::int8[],
+            ${column((r) => r.event_type)}::text[], ${column((r) => r.outcome)}::text[], ${column((r) => r.actor_id ?? null)}::text[],
+            ${column((r) => r.actor_name ?? null)}::text[], ${column((r) => r.org_id ?? null)}::text[],
+            ${column((r) => r.org_name ?? null)}::text[], ${column((r) => r.token_id ?? null)}::text[],
+            ${column((r) => r.ip ?? null)}::text[], ${column((r) => r.details)}::text[])`.execute(ex);
+        continue;
+      }
       await ex
         .insertInto('audit_events')
-        .values(rows.slice(i, i + AUDIT_CHUNK).map((r) => ({ id: timeOrderedUuid(), ...r })))
+        .values(chunk.map((r) => ({ id: timeOrderedUuid(), ...r })))
         .execute();
     }
   }
