@@ -5,38 +5,22 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openPostgresStore } from '../../src/store/postgres.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase } from '../helpers/tessera.js';
-import { bothBackends, reportUnavailable } from './backends.js';
+import { bothBackends, reportUnavailable, storeLocation, type StoreLocation } from './backends.js';
 
 for (const plan of bothBackends()) {
   if (reportUnavailable(plan, 'audit batches')) continue;
   describe(`audit batches (${plan.backend})`, () => {
+    let location: StoreLocation;
     let store: Store;
-    let cleanup: () => Promise<void>;
     before(async () => {
-      if (plan.backend === 'postgres') {
-        const database = await createTestDatabase();
-        store = await openPostgresStore(database.url, { warn() {}, info() {} });
-        cleanup = async () => {
-          await store.close();
-          await database.drop();
-        };
-      } else {
-        const dir = mkdtempSync(join(tmpdir(), 'tessera-audit-batch-'));
-        store = await openSqliteStore(join(dir, 'tessera.db'));
-        cleanup = async () => {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        };
-      }
+      location = await storeLocation(plan, 'tessera-audit-batch-');
+      store = await location.open();
     });
-    after(async () => cleanup());
+    after(async () => {
+      await store?.close();
+      await location?.cleanup();
+    });
 
     test('2,500 rows in three chunks read back field for field, each with its own time-ordered id', async () => {
       const at = Date.UTC(2026, 11, 4, 8, 0, 0);

@@ -5,7 +5,14 @@
  * unless TESSERA_SKIP_POSTGRES=1 says to skip it, in which case the skip is printed loudly.
  */
 import { test } from 'node:test';
-import type { Backend } from '../helpers/tessera.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, type Backend } from '../helpers/tessera.js';
+import type { Store } from '../../src/store/store.js';
+import type { StoreOptions } from '../../src/store/options.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
 
 export interface BackendPlan {
   backend: Backend;
@@ -57,4 +64,22 @@ export function reportUnavailable(plan: BackendPlan, suite: string): boolean {
     test(`${suite} on ${plan.backend}`, { skip: `SKIPPED because TESSERA_SKIP_POSTGRES=1 (${plan.unavailable.reason})` }, () => {});
   }
   return true;
+}
+
+/** Where a suite's stores live: a temp SQLite file or a fresh PostgreSQL database, opened as often as needed. */
+export interface StoreLocation {
+  open(options?: StoreOptions): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const silentLog = { warn() {}, info() {} };
+
+export async function storeLocation(plan: BackendPlan, prefix = 'tessera-store-'): Promise<StoreLocation> {
+  if (plan.backend === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    const file = join(dir, 'tessera.db');
+    return { open: (options) => openSqliteStore(file, options), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const database = await createTestDatabase();
+  return { open: (options) => openPostgresStore(database.url, silentLog, options), cleanup: () => database.drop() };
 }

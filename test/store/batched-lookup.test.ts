@@ -8,15 +8,9 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { batchedLookup } from '../../src/store/batched-lookup.js';
-import { openPostgresStore } from '../../src/store/postgres.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase } from '../helpers/tessera.js';
-import { bothBackends, reportUnavailable } from './backends.js';
+import { bothBackends, reportUnavailable, storeLocation, type StoreLocation } from './backends.js';
 import { mintedTokenRow, orgWithUsers } from './fixtures.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 interface Row {
   key: string;
@@ -80,26 +74,16 @@ test('a row whose key is not the one asked for answers nobody', async () => {
 for (const plan of bothBackends()) {
   if (reportUnavailable(plan, 'batched reads')) continue;
   describe(`the exchange's reads, many at once (${plan.backend})`, () => {
+    let location: StoreLocation;
     let store: Store;
-    let cleanup: () => Promise<void>;
     before(async () => {
-      if (plan.backend === 'postgres') {
-        const database = await createTestDatabase();
-        store = await openPostgresStore(database.url, { warn() {}, info() {} }, { poolSize: 1 });
-        cleanup = async () => {
-          await store.close();
-          await database.drop();
-        };
-      } else {
-        const dir = mkdtempSync(join(tmpdir(), 'tessera-batched-'));
-        store = await openSqliteStore(join(dir, 'tessera.db'));
-        cleanup = async () => {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        };
-      }
+      location = await storeLocation(plan, 'tessera-batched-');
+      store = await location.open({ poolSize: 1 });
     });
-    after(async () => cleanup());
+    after(async () => {
+      await store?.close();
+      await location?.cleanup();
+    });
 
     test('60 token reads and 60 user reads at once answer as one at a time', async () => {
       const { orgId, userIds } = await orgWithUsers(store, `batch-${randomUUID().slice(0, 8)}`, ['a', 'b', 'c']);

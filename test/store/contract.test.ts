@@ -6,41 +6,18 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { EXCHANGE_TOKEN_COLUMNS, IDENTITY_USER_COLUMNS, type Store, type RevocationEvent } from '../../src/store/store.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
 import { compiledLookup } from '../../src/store/compiled-lookup.js';
-import { openPostgresStore } from '../../src/store/postgres.js';
 import { migrateToLatest, MIGRATION_NAMES } from '../../src/store/migrate.js';
 import { RevocationView } from '../../src/auth/revocation-view.js';
-import { createTestDatabase } from '../helpers/tessera.js';
 import { insertInventoryRows } from '../../src/inventory/writer.js';
 import { getVm, listExtraConfigOfVms, listVmExtraConfig } from '../../src/inventory/repository.js';
 import { DEFAULT_DISK_MB } from '../../src/store/migrations/0004_vm_extra_config.js';
-import { bothBackends, reportUnavailable, type BackendPlan } from './backends.js';
+import { bothBackends, reportUnavailable, storeLocation, type StoreLocation } from './backends.js';
 import { emptyVdcRow } from '../inventory/fixtures.js';
-
-const silentLog = { warn() {}, info() {} };
-
-interface Location {
-  open(): Promise<Store>;
-  cleanup(): Promise<void>;
-}
-
-async function locationFor(plan: BackendPlan): Promise<Location> {
-  if (plan.backend === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-contract-'));
-    const file = join(dir, 'tessera.db');
-    return { open: () => openSqliteStore(file), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const database = await createTestDatabase();
-  return { open: () => openPostgresStore(database.url, silentLog), cleanup: () => database.drop() };
-}
 
 // ------------------------------------------------------------------ fixtures (no argon2: the store does not care)
 async function newOrg(store: Store, name = `org-${randomUUID().slice(0, 8)}`) {
@@ -158,11 +135,11 @@ for (const plan of bothBackends()) {
   if (reportUnavailable(plan, 'Store contract')) continue;
 
   describe(`Store contract on ${plan.backend}`, () => {
-    let location: Location;
+    let location: StoreLocation;
     let store: Store;
 
     before(async () => {
-      location = await locationFor(plan);
+      location = await storeLocation(plan, 'tessera-contract-');
       store = await location.open();
     });
     after(async () => {
@@ -495,7 +472,7 @@ for (const plan of bothBackends()) {
 
     test('two proposals of a signing key at once: one wins and both read it back', async () => {
       // A fresh location so no key exists yet; two stores open at once (two nodes booting together).
-      const fresh = await locationFor(plan);
+      const fresh = await storeLocation(plan, 'tessera-contract-');
       const a = await fresh.open();
       const b = plan.backend === 'postgres' ? await fresh.open() : a;
       try {

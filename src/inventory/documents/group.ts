@@ -16,7 +16,8 @@
 import type { Group, Role } from '../../store/store.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, adminOrgHref, groupHref, roleHref, urn, userHref } from '../hrefs.js';
+import { MEDIA, adminOrgHref, groupHref, urn, userHref } from '../hrefs.js';
+import { roleReference } from './role.js';
 
 export interface GroupContents {
   role: Role | undefined;
@@ -35,14 +36,7 @@ export function groupTree(base: string, group: Group, contents: GroupContents): 
       contents.members.map((u) => node('UserReference', { href: userHref(base, u.id), name: u.name, type: MEDIA.user })),
     ),
     text('ProviderType', 'INTEGRATED'),
-    contents.role
-      ? node('Role', {
-          href: roleHref(base, contents.role.id),
-          id: urn('role', contents.role.id),
-          name: contents.role.name,
-          type: MEDIA.role,
-        })
-      : null,
+    contents.role ? roleReference(base, contents.role) : null,
   ]);
 }
 

@@ -10,6 +10,11 @@ import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
 import { MEDIA, adminOrgHref, rightHref, roleHref, urn } from '../hrefs.js';
 
+/** A role as a User's or a Group's `Role` element names it. */
+export function roleReference(base: string, role: Pick<Role, 'id' | 'name'>): DocElement {
+  return node('Role', { href: roleHref(base, role.id), id: urn('role', role.id), name: role.name, type: MEDIA.role });
+}
+
 export function roleTree(base: string, role: Role, rights: readonly string[]): DocElement {
   const href = roleHref(base, role.id);
   return node('Role', { xmlns: VCLOUD_NS, href, id: urn('role', role.id), name: role.name, type: MEDIA.role }, [

@@ -9,8 +9,9 @@
 import type { Group, Role, TaskRow, User } from '../../store/store.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, adminOrgHref, roleHref, urn, userHref } from '../hrefs.js';
+import { MEDIA, adminOrgHref, urn, userHref } from '../hrefs.js';
 import { taskTree } from './task.js';
+import { roleReference } from './role.js';
 import { groupReference } from './group.js';
 import { lockedUntil } from '../../domain/account-lock.js';
 
@@ -51,14 +52,7 @@ export function userTree(base: string, user: User, contents: UserContents): DocE
     text('IsGroupRole', false),
     text('StoredVmQuota', user.stored_vm_quota),
     text('DeployedVmQuota', user.deployed_vm_quota),
-    contents.role
-      ? node('Role', {
-          href: roleHref(base, contents.role.id),
-          id: urn('role', contents.role.id),
-          name: contents.role.name,
-          type: MEDIA.role,
-        })
-      : null,
+    contents.role ? roleReference(base, contents.role) : null,
     node(
       'GroupReferences',
       {},
