@@ -1,7 +1,8 @@
 /**
- * Reads asked for in one turn of the event loop go as one statement (store/batched-lookup.ts, PostgreSQL's token and
- * user reads): each caller gets exactly its own row or none, the same key is read once, a large turn is split, a
- * failed statement fails only its own reads, and reads of different turns are different statements. Then the
+ * Reads that arrive together go as one statement (store/batched-lookup.ts, PostgreSQL's token and user reads): each
+ * caller gets exactly its own row or none, the same key is read once, a large group is split, a failed statement
+ * fails only its own reads, an idle lookup sends at once, and reads that arrive while the statements allowed are out
+ * wait and go together. Then the
  * store's reads, many at once on one pooled connection, answer exactly as one at a time would (both backends).
  */
 import { describe, test, before, after } from 'node:test';
@@ -28,7 +29,7 @@ function fakeTable() {
   return { statements, readMany };
 }
 
-test('reads of one turn are one statement; each caller gets its own row or none; a key asked twice is read once', async () => {
+test('reads asked together are one statement; each caller gets its own row or none; a key asked twice is read once', async () => {
   const table = fakeTable();
   const read = batchedLookup<Row>(table.readMany, (r) => r.key);
   const asked = ['k3', 'k7', 'missing', 'k3', 'k99', 'k100'];
@@ -38,12 +39,12 @@ test('reads of one turn are one statement; each caller gets its own row or none;
     [3, 7, undefined, 3, 99, undefined],
   );
   assert.deepEqual(table.statements, [['k3', 'k7', 'missing', 'k99', 'k100']]);
-  // The next turn is a statement of its own.
+  // A later read, with nothing out, is a statement of its own, sent at once.
   assert.equal((await read('k5'))?.value, 5);
   assert.equal(table.statements.length, 2);
 });
 
-test('a turn larger than the bound is split; a failed statement fails only its own reads', async () => {
+test('a group larger than the bound is split; a failed statement fails only its own reads', async () => {
   const statements: string[][] = [];
   const read = batchedLookup<Row>(
     async (keys) => {
@@ -52,13 +53,43 @@ test('a turn larger than the bound is split; a failed statement fails only its o
       return keys.map((k) => ({ key: k, value: Number(k.slice(1)) }));
     },
     (r) => r.key,
-    2,
+    { maxBatch: 2 },
   );
   const settled = await Promise.allSettled(['k0', 'k1', 'k2', 'k3', 'k4'].map((k) => read(k)));
   assert.deepEqual(statements, [['k0', 'k1'], ['k2', 'k3'], ['k4']]);
   assert.deepEqual(
     settled.map((s) => (s.status === 'fulfilled' ? s.value?.value : (s.reason as Error).message)),
     [0, 1, 'connection lost', 'connection lost', 4],
+  );
+});
+
+test('while the statements allowed are out, new reads wait and then go together in one statement', async () => {
+  const statements: string[][] = [];
+  const release: Array<() => void> = [];
+  const read = batchedLookup<Row>(
+    (keys) => {
+      statements.push([...keys]);
+      return new Promise((resolve) => release.push(() => resolve(keys.map((k) => ({ key: k, value: Number(k.slice(1)) })))));
+    },
+    (r) => r.key,
+    { maxInFlight: 1 },
+  );
+  const first = read('k1');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(statements, [['k1']], 'an idle lookup sends at once, without waiting for company');
+  const later = [read('k2'), read('k3')];
+  await new Promise((r) => setImmediate(r));
+  const last = read('k4');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(statements.length, 1, 'nothing more goes out while the one allowed statement runs');
+  release.shift()!();
+  assert.equal((await first)?.value, 1);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(statements[1], ['k2', 'k3', 'k4'], 'the reads that waited go together');
+  release.shift()!();
+  assert.deepEqual(
+    (await Promise.all([...later, last])).map((r) => r?.value),
+    [2, 3, 4],
   );
 });
 
