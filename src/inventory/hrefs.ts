@@ -32,7 +32,8 @@ export type UrnKind =
   | 'vdcComputePolicy'
   | 'network'
   | 'catalog'
-  | 'catalogitem';
+  | 'catalogitem'
+  | 'media';
 
 export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${id}`;
 
@@ -91,6 +92,8 @@ export const MEDIA = {
   catalog: 'application/vnd.vmware.vcloud.catalog+xml',
   adminCatalog: 'application/vnd.vmware.admin.catalog+xml',
   catalogItem: 'application/vnd.vmware.vcloud.catalogItem+xml',
+  /** Media (ISO and floppy images): named by the media query type, which has no records (catalogue.ts). */
+  media: 'application/vnd.vmware.vcloud.media+xml',
   owner: 'application/vnd.vmware.vcloud.owner+xml',
   leaseSettingsSection: 'application/vnd.vmware.vcloud.leaseSettingsSection+xml',
   networkConfigSection: 'application/vnd.vmware.vcloud.networkConfigSection+xml',

@@ -16,6 +16,7 @@ import { startTessera } from '../helpers/tessera.js';
 import { apiTokenFor, call, exchangeFor, signInFor } from './tls-client.js';
 import { addWorldGroups, demoWorld, type DemoWorld } from './expect.js';
 import { DEMO_INVENTORY, demoVms } from '../../src/inventory/demo-spec.js';
+import { SYSTEM_DEFAULT_POLICY_ID } from '../../src/inventory/compute-policies.js';
 import { CONFORMANCE_DIR, describeFailure, runProcess, scratchDir, setupConformance, type ProcessResult } from './support.js';
 
 type Server = Awaited<ReturnType<typeof startTessera>>;
@@ -267,6 +268,8 @@ output "user_id" { value = vcd_org_user.ops.id }
     const placement = demoVms(DEMO_INVENTORY.acme).find((p) => p.vdc.name === vdc && !p.vapp.template && p.vm.network !== null)!;
     // A group with a role (the provider up to 3.14 reads the role without a nil check: src/inventory/documents/group.ts).
     const group = world.groups.find((g) => g.org === 'acme' && g.role !== '')!;
+    // A catalog of acme's and its templates, as the demo spec holds them.
+    const catalog = world.catalogs.find((c) => c.org === 'acme')!;
     const dir = workspace(
       'tenant-reads',
       providerBlock(`  org = "acme"\n  auth_type = "api_token"\n  api_token = var.token`) +
@@ -279,6 +282,10 @@ output "user_id" { value = vcd_org_user.ops.id }
         `data "vcd_network_isolated" "net" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${network}"\n}\n` +
         `data "vcd_org_group" "team" {\n  org = "acme"\n  name = "${group.name}"\n}\n` +
         'output "group" { value = { role = data.vcd_org_group.team.role, users = data.vcd_org_group.team.user_names, provider_type = data.vcd_org_group.team.provider_type } }\n' +
+        `data "vcd_catalog" "cat" {\n  org = "acme"\n  name = "${catalog.name}"\n}\n` +
+        `data "vcd_catalog_vapp_template" "tpl" {\n  org = "acme"\n  catalog_id = data.vcd_catalog.cat.id\n  name = "${catalog.items[0]}"\n}\n` +
+        `data "vcd_vm_sizing_policy" "default" {\n  name = "System Default"\n}\n` +
+        'output "catalog" { value = { templates = data.vcd_catalog.cat.number_of_vapp_templates, media = data.vcd_catalog.cat.number_of_media, items = data.vcd_catalog.cat.vapp_template_list, template = data.vcd_catalog_vapp_template.tpl.name, sizing = data.vcd_vm_sizing_policy.default.id } }\n' +
         'output "network" { value = { name = data.vcd_network_isolated.net.name, href = data.vcd_network_isolated.net.href, gateway = data.vcd_network_isolated.net.gateway } }\n' +
         'output "vapp_vms" { value = data.vcd_vapp.app.vm_names }\n' +
         'output "vm" { value = { cpus = data.vcd_vapp_vm.vm.cpus, memory = data.vcd_vapp_vm.vm.memory, network = data.vcd_vapp_vm.vm.network[0].name, ip = data.vcd_vapp_vm.vm.network[0].ip } }\n' +
@@ -304,6 +311,15 @@ output "user_id" { value = vcd_org_user.ops.id }
     assert.equal(net.name, network);
     assert.match(net.href, /\/api\/admin\/network\/[0-9a-f-]{36}$/);
     assert.equal(net.gateway, null, 'no gateway: Terraform leaves it unset');
+    // The catalog through the catalog query, its (empty) media query and metadata, and its templates; the VDCs' one
+    // sizing policy through the compute policies' list.
+    assert.deepEqual(out.catalog?.value, {
+      templates: catalog.items.length,
+      media: 0,
+      items: catalog.items,
+      template: catalog.items[0],
+      sizing: 'urn:vcloud:vdcComputePolicy:' + SYSTEM_DEFAULT_POLICY_ID,
+    });
     // The group as govcd finds it in the AdminOrg's Groups, then its Group document.
     const team = out.group?.value as { role: string; users: string[]; provider_type: string };
     assert.deepEqual(team, { role: group.role, users: group.users, provider_type: 'INTEGRATED' });

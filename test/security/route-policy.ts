@@ -172,6 +172,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Catalogs and their items (derived from the templates): read like the templates; carol's role holds "vApp: View".
   'GET /api/catalog/:id': adminReadById({ limited: '2xx' }),
   'GET /api/admin/catalog/:id': adminReadById({ limited: '2xx' }),
+  'GET /api/catalog/:id/metadata': adminReadById({ limited: '2xx' }),
+  'GET /api/admin/catalog/:id/metadata': adminReadById({ limited: '2xx' }),
   // Deleting a catalog (govcd's AdminOrg.Delete before the org): the provider's; without recursive=true a catalog
   // that holds templates (every catalog does) is a 400 and nothing changes, so the matrix's call deletes nothing.
   'DELETE /api/admin/catalog/:id': providerWrite('4xx', { crossOrg: '403' }),
@@ -201,6 +203,7 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/vApp/:ref/guestcustomizationstatus': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref/metadata': adminReadById({ limited: '2xx' }),
+  'GET /api/vAppTemplate/:ref/leaseSettingsSection': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref/metadata/:key': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref/metadata/SYSTEM/:key': adminReadById({ limited: '2xx' }),
   // A template VM's sections: read like the template; the matrix names one of its VMs for these.
@@ -311,6 +314,9 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Compute policies: the VDC's (System Default only), and that policy by the href the Vdc document gives.
   ['GET /cloudapi/2.0.0/vdcs/:id/computePolicies']: adminReadById(),
   [`GET ${API}/vdcComputePolicies/:id`]: adminRead(),
+  // Every compute policy (that one): govcd's GetAllVdcComputePolicies[V2], read like the VDCs.
+  [`GET ${API}/vdcComputePolicies`]: adminRead(),
+  ['GET /cloudapi/2.0.0/vdcComputePolicies']: adminRead(),
   // A VM's security tags (none in Tessera): read like the VM (vApp: View, which carol holds).
   [`GET ${API}/securityTags/vm/:id`]: adminReadById({ limited: '2xx' }),
   [`GET ${API}/orgs/:id/apiTokenPolicy`]: adminReadById(),

@@ -7,6 +7,9 @@
  *   VDC; unknown, malformed and other orgs' VDC ids are VCD's 403. filter, sort and paging as every list.
  * - `GET /cloudapi/1.0.0/vdcComputePolicies/{id}`: the policy at the href of the Vdc document's
  *   DefaultComputePolicy. Whoever may read VDCs; any other id is the 403.
+ * - `GET /cloudapi/1.0.0/vdcComputePolicies` and `/cloudapi/2.0.0/vdcComputePolicies`: every policy, which is that one
+ *   (govcd's GetAllVdcComputePolicies, which Terraform's `data "vcd_vm_sizing_policy"` calls with `name==...`, and
+ *   GetAllVdcComputePoliciesV2). Whoever may read VDCs: every VDC has it, so every reader of one sees it.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -19,8 +22,8 @@ import { getVdc } from '../../inventory/repository.js';
 import { contractValidatorCompiler } from '../contract/validator.js';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { listPage, type ListFields } from './list-query.js';
-import { VdcComputePolicy2Page, VdcComputePolicyEntity } from './responses.js';
-import { byIdRoute, listByIdRoute } from './schemas.js';
+import { VdcComputePolicy2Page, VdcComputePolicyEntity, VdcComputePolicyPage } from './responses.js';
+import { byIdRoute, listByIdRoute, listRoute } from './schemas.js';
 
 type PolicyV2 = ReturnType<typeof systemDefaultPolicyV2>;
 
@@ -32,6 +35,9 @@ const POLICY_FIELDS: ListFields<PolicyV2> = {
   isVgpuPolicy: { read: (p) => p.isVgpuPolicy, type: 'boolean' },
   policyType: { read: (p) => p.policyType },
 };
+
+/** The 1.0.0 list's fields: version 2's without the fields version 2 added (a filter on them is a 400 there). */
+const { policyType: _policyType, isVgpuPolicy: _isVgpuPolicy, ...POLICY_FIELDS_V1 } = POLICY_FIELDS;
 
 /** The 1.0.0 entity: the 2.0.0 one without the fields version 2 added. */
 function policyV1(policy: PolicyV2) {
@@ -50,6 +56,18 @@ export const cloudapiComputePolicyRoutes: FastifyPluginAsync = async (plugin) =>
     const vdc = id ? await getVdc(app.tessera.store, id) : undefined;
     if (!vdc || !mayRead(principal, 'vdc', vdc.org_id)) throw forbidden();
     const page = await listPage(request, reply, [systemDefault], POLICY_FIELDS, (p) => p, 'VdcComputePolicy2s');
+    return sendCloudapiJson(request, reply, 200, page);
+  });
+
+  app.get('/cloudapi/2.0.0/vdcComputePolicies', listRoute(VdcComputePolicy2Page), async (request, reply) => {
+    if (!can(requirePrincipal(request), 'vdc.view')) throw forbidden();
+    const page = await listPage(request, reply, [systemDefault], POLICY_FIELDS, (p) => p, 'VdcComputePolicy2s');
+    return sendCloudapiJson(request, reply, 200, page);
+  });
+
+  app.get('/cloudapi/1.0.0/vdcComputePolicies', listRoute(VdcComputePolicyPage), async (request, reply) => {
+    if (!can(requirePrincipal(request), 'vdc.view')) throw forbidden();
+    const page = await listPage(request, reply, [systemDefault], POLICY_FIELDS_V1, policyV1, 'VdcComputePolicies');
     return sendCloudapiJson(request, reply, 200, page);
   });
 

@@ -277,6 +277,7 @@ export const VdcComputePolicy2Entity = named(
   'A VDC compute policy (cloudapi 2.0.0)',
 );
 export const VdcComputePolicy2Page = PageOf('VdcComputePolicy2', VdcComputePolicy2Entity);
+export const VdcComputePolicyPage = PageOf('VdcComputePolicy', VdcComputePolicyEntity);
 
 export const AuditEventEntity = named(
   'AuditEvent',

@@ -1,6 +1,7 @@
 /**
  * Catalogs, read only (Tessera creates, publishes and shares none): `GET /api/catalog/{id}`, its admin view
- * `GET /api/admin/catalog/{id}` (where the AdminOrg's CatalogReferences point) and `GET /api/catalogItem/{id}`, as
+ * `GET /api/admin/catalog/{id}` (where the AdminOrg's CatalogReferences point), each with its (empty) `/metadata`, and
+ * `GET /api/catalogItem/{id}`, as
  * pyvcloud's Org.get_catalog, list_catalog_items and get_catalog_item and govcd's catalog reads follow them. Catalogs
  * are derived from the vApp templates (inventory/catalogs.ts). Readable by whoever may read the org's templates
  * ("vApp: View", like `/api/vAppTemplate`); unknown ids, malformed ids and other orgs' catalogs are the same 403 as
@@ -18,11 +19,12 @@ import { can, refusal } from '../../domain/policy.js';
 import { mayRead } from '../../inventory/access.js';
 import { catalogTemplate, catalogTemplates, deleteCatalog, findCatalog, findCatalogItem } from '../../inventory/catalogs.js';
 import { catalogItemTree, catalogTree } from '../../inventory/documents/catalog.js';
-import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
+import { MEDIA, adminCatalogHref, catalogHref, idFromPathSegment } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { ApiHeaders, COMMON_ERRORS, IdParams, NO_CONTENT, OrgDeleteQuerystring, TAG, authenticated, readByIdSchema } from './contract.js';
 import { sendDocument } from './send-document.js';
+import { sendMetadataDocument } from './send-metadata.js';
 
 const operation = (summary: string, media: string, description: string) => ({ summary, tag: TAG.inventory, media, description });
 
@@ -55,6 +57,19 @@ export const legacyCatalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const catalog = await loadCatalog(principal, request.params.id);
         const templates = await catalogTemplates(store(), catalog);
         return sendDocument(request, reply, media, catalogTree(baseUrl(request), catalog, templates, admin));
+      },
+    );
+
+    // A catalog's metadata, which govcd's (Admin)Catalog.GetMetadata reads and Terraform's vcd_catalog puts in its
+    // state on every read: derived catalogs carry none, so it is VCD's empty Metadata document.
+    app.get(
+      admin ? '/api/admin/catalog/:id/metadata' : '/api/catalog/:id/metadata',
+      { schema: readByIdSchema(IdParams, operation("A catalog's metadata (none in Tessera)", MEDIA.metadata, 'Metadata')) },
+      async (request, reply) => {
+        const catalog = await loadCatalog(requirePrincipal(request), request.params.id);
+        const base = baseUrl(request);
+        const entity = { href: admin ? adminCatalogHref(base, catalog.id) : catalogHref(base, catalog.id), type: media };
+        return sendMetadataDocument(request, reply, entity, []);
       },
     );
   }

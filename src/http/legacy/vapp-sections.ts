@@ -22,7 +22,13 @@ import { forbidden } from '../../domain/errors.js';
 import { MEDIA, vappHref, vmHref } from '../../inventory/hrefs.js';
 import { listVmExtraConfig, listVmsOfVApp, type VmWithNames } from '../../inventory/repository.js';
 import { loadVAppSections } from '../../inventory/vapp-context.js';
-import { leaseSettingsSection, networkConfigSection, productSectionList } from '../../inventory/documents/vapp-sections.js';
+import {
+  leaseSettingsSection,
+  networkConfigSection,
+  productSectionList,
+  templateLeaseSettingsSection,
+} from '../../inventory/documents/vapp-sections.js';
+import { DEFAULT_ORG_SETTINGS, parseOrgSettings } from '../../domain/org-settings.js';
 import { guestCustomizationSection, networkConnectionSection, vmCapabilities } from '../../inventory/documents/vm-sections.js';
 import {
   MEDIA_RASD_ITEM,
@@ -91,6 +97,25 @@ export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) =>
       const vapp = await loadVApp(request, request.params.ref);
       const { lease } = await loadVAppSections(store(), vapp, []);
       const tree = leaseSettingsSection(vappHref(baseUrl(request), vapp.id, false), lease, true);
+      return sendDocument(request, reply, MEDIA.leaseSettingsSection, tree);
+    },
+  );
+
+  app.get(
+    '/api/vAppTemplate/:ref/leaseSettingsSection',
+    {
+      schema: operation(
+        "A vApp template's lease (its org's vApp template lease settings)",
+        MEDIA.leaseSettingsSection,
+        'LeaseSettingsSection',
+      ),
+    },
+    async (request, reply) => {
+      const found = await loadByRef(store(), requirePrincipal(request), request.params.ref, true);
+      if (found.kind !== 'vapp') throw forbidden();
+      const org = await store().getOrg(found.vapp.org_id);
+      const lease = org ? parseOrgSettings(org.settings).vappTemplateLease : DEFAULT_ORG_SETTINGS.vappTemplateLease;
+      const tree = templateLeaseSettingsSection(vappHref(baseUrl(request), found.vapp.id, true), lease);
       return sendDocument(request, reply, MEDIA.leaseSettingsSection, tree);
     },
   );

@@ -12,6 +12,8 @@
  * - **Product sections** (OVF properties, Terraform's guest_properties): Tessera's inventory has none, so the
  *   list is VCD's empty one.
  *
+ * A vApp template has a lease too (its storage lease), linked from its document and served at its own href.
+ *
  * Inline only (their own hrefs are not served, so the elements name none): `ovf:StartupSection` and
  * `ovf:NetworkSection`, which pyvcloud reads from the VApp document (`VApp.get_startup_section`,
  * `get_all_networks`).
@@ -23,7 +25,7 @@
 import { node, text, type DocElement } from '../document-tree.js';
 import { OVF_NS, VCLOUD_NS } from '../xml-render.js';
 import { MEDIA, networkHref, urn } from '../hrefs.js';
-import type { VAppLeaseSettings } from '../../domain/org-settings.js';
+import type { VAppLeaseSettings, VAppTemplateLeaseSettings } from '../../domain/org-settings.js';
 import type { VAppNetwork } from '../vapp-networks.js';
 import type { VmWithNames } from '../repository.js';
 
@@ -40,6 +42,22 @@ export function leaseSettingsSection(vappHref: string, lease: VAppLeaseSettings,
     text('StorageLeaseInSeconds', lease.storageLeaseSeconds),
   ]);
   return asDocument ? asRoot(tree) : tree;
+}
+
+/**
+ * A vApp template's lease: its org's vApp template lease settings (AdminOrg VAppTemplateLeaseSettings), as a VCD
+ * template takes them when it is made. A template is never deployed, so only the storage lease. Linked from the
+ * VAppTemplate document and served at its own href only (govcd's VAppTemplate.GetLease follows the link; Terraform's
+ * vcd_catalog_vapp_template reads `lease`).
+ */
+export function templateLeaseSettingsSection(templateHref: string, lease: VAppTemplateLeaseSettings): DocElement {
+  return asRoot(
+    node(
+      'LeaseSettingsSection',
+      { href: `${templateHref}/leaseSettingsSection/`, type: MEDIA.leaseSettingsSection, 'ovf:required': false },
+      [text('ovf:Info', 'Lease settings section'), text('StorageLeaseInSeconds', lease.storageLeaseSeconds)],
+    ),
+  );
 }
 
 export function networkConfigSection(

@@ -5,7 +5,8 @@
  */
 import { node, renderXmlDocument, text, type DocElement } from '../document-tree.js';
 import { OVF_NS, RASD_NS, VCLOUD_NS, VMW_NS, VSSD_NS } from '../xml-render.js';
-import { MEDIA, urn, userHref, vappHref, vappUrn, vdcHref, vmHref } from '../hrefs.js';
+import { MEDIA, catalogItemHref, urn, userHref, vappHref, vappUrn, vdcHref, vmHref } from '../hrefs.js';
+import { catalogItemId } from '../catalogs.js';
 import { statusCode } from '../status.js';
 import type { VAppWithNames, VmExtraConfigRow, VmWithNames } from '../repository.js';
 import { virtualHardwareSection } from './virtual-hardware.js';
@@ -69,6 +70,13 @@ export function vappTree(
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
     // pyvcloud's get_product_sections follows this link (the sections of templates are not served).
     template ? null : node('Link', { rel: 'down', href: `${href}/productSections/`, type: MEDIA.productSections }),
+    // govcd's VAppTemplate.GetLease follows this one (a vApp's lease is inline, a template's only linked).
+    template ? node('Link', { rel: 'down', href: `${href}/leaseSettingsSection/`, type: MEDIA.leaseSettingsSection }) : null,
+    // A template in a catalog names its catalog item (govcd's VAppTemplate.GetCatalogItemHref/Id: Terraform's
+    // vcd_catalog_vapp_template reads it).
+    template && vapp.catalog_name !== null
+      ? node('Link', { rel: 'catalogItem', href: catalogItemHref(base, catalogItemId(vapp.id)), type: MEDIA.catalogItem })
+      : null,
     text('Description', vapp.description),
     // VCD's VAppType order: the sections, DateCreated, Owner, InMaintenanceMode, Children. A VAppTemplate has its
     // Owner and Children first and DateCreated last.

@@ -16,6 +16,7 @@ import {
   MEDIA,
   adminOrgHref,
   catalogHref,
+  catalogItemHref,
   networkHref,
   groupHref,
   orgHref,
@@ -68,6 +69,8 @@ export interface QueryField {
    * 0` fails) and an error to PostgreSQL (`ORDER BY 'x'`).
    */
   readonly sameOnEveryRow?: true;
+  /** Named by filters and sorts only: not an attribute of the record, never rendered nor selected (`id`). */
+  readonly filterOnly?: true;
 }
 
 type AnySelect = SelectQueryBuilder<any, any, any>;
@@ -132,9 +135,19 @@ const ref = (urnKind: UrnKind, href: (base: string, id: string) => string): RefR
 
 const vmCount = (where: string) => sql<number>`(select count(*) from vms where ${sql.raw(where)})`;
 
+/**
+ * `id==<URN, href or id>` in a filter, as VCD's query service takes it for every entity type (govcd's
+ * QueryVAppTemplateById, which Terraform's `data "vcd_catalog_vapp_template"` calls, filters vAppTemplate by it).
+ * Only for types whose record's URN is its row's id: a derived record (a catalog, a network) has a URN of its own.
+ * Not an attribute: records carry their id already (`format=idrecords`), so it is never rendered.
+ */
+function filterableById(table: QueryTable): QueryTable {
+  return { ...table, fields: { ...table.fields, id: { column: table.idColumn, type: 'ref', filterOnly: true } } };
+}
+
 // ------------------------------------------------------------------ VMs
 
-const VM_TABLE: QueryTable = {
+const VM_TABLE: QueryTable = filterableById({
   table: 'vms',
   idColumn: 'vms.id',
   orgColumn: 'vms.org_id',
@@ -184,7 +197,7 @@ const VM_TABLE: QueryTable = {
   href: (base, row) => vmHref(base, row.id as string, row.isVAppTemplate as number),
   urn: (row) => urn('vm', row.id as string),
   mediaType: () => MEDIA.vm,
-};
+});
 
 // ------------------------------------------------------------------ vApps (not templates)
 
@@ -211,7 +224,7 @@ const VAPP_COMMON_FIELDS: QueryTable['fields'] = {
   isVdcEnabled: { column: 'vd.is_enabled', type: 'boolean', joins: ['vdc'], adminOnly: true },
 };
 
-const VAPP_TABLE: QueryTable = {
+const VAPP_TABLE: QueryTable = filterableById({
   table: 'vapps',
   idColumn: 'vapps.id',
   orgColumn: 'vapps.org_id',
@@ -228,7 +241,7 @@ const VAPP_TABLE: QueryTable = {
   href: (base, row) => vappHref(base, row.id as string, false),
   urn: (row) => urn('vapp', row.id as string),
   mediaType: () => MEDIA.vApp,
-};
+});
 
 // ------------------------------------------------------------------ vApp templates
 
@@ -237,7 +250,7 @@ const VAPP_TABLE: QueryTable = {
  * its row names. Read like the template itself (`vApp: View`), at the href Tessera serves
  * (`/api/vAppTemplate/vappTemplate-<id>`). Tessera publishes and shares nothing, and a template is never deployed.
  */
-const VAPP_TEMPLATE_TABLE: QueryTable = {
+const VAPP_TEMPLATE_TABLE: QueryTable = filterableById({
   table: 'vapps',
   idColumn: 'vapps.id',
   orgColumn: 'vapps.org_id',
@@ -245,6 +258,9 @@ const VAPP_TEMPLATE_TABLE: QueryTable = {
   joins: VAPP_JOINS,
   fields: {
     ...VAPP_COMMON_FIELDS,
+    // A template's status may also be VCD's LOCAL_COPY_UNAVAILABLE (a subscribed catalog's template not yet copied):
+    // none of Tessera's is, and govcd's QueryVAppTemplateById filters `status!=LOCAL_COPY_UNAVAILABLE`.
+    status: { column: 'vapps.status', type: 'enum', values: [...VCD_STATUS_NAMES, 'LOCAL_COPY_UNAVAILABLE'] },
     catalogName: { column: 'vapps.catalog_name', type: 'string', nullable: true },
     isDeployed: FALSE,
     isGoldMaster: FALSE,
@@ -254,7 +270,7 @@ const VAPP_TEMPLATE_TABLE: QueryTable = {
   href: (base, row) => vappHref(base, row.id as string, true),
   urn: (row) => urn('vapptemplate', row.id as string),
   mediaType: () => MEDIA.vAppTemplate,
-};
+});
 
 // ------------------------------------------------------------------ vApp networks
 
@@ -378,9 +394,65 @@ const ORG_VDC_NETWORK_TABLE: QueryTable = {
   mediaType: () => MEDIA.orgVdcNetwork,
 };
 
+// ------------------------------------------------------------------ media
+
+/** A value VCD's media records have and Tessera never holds, by type (the media query has no rows to hold it). */
+const none = (type: 'string' | 'date' | 'number'): QueryField => ({
+  column: type === 'string' ? sql<string | null>`cast(null as text)` : sql<number | null>`cast(null as bigint)`,
+  type,
+  nullable: true,
+  sameOnEveryRow: true,
+});
+const noRef = (urnKind: UrnKind, href: (base: string, id: string) => string): QueryField => ({
+  column: sql<string | null>`cast(null as text)`,
+  type: 'ref',
+  nullable: true,
+  sameOnEveryRow: true,
+  ref: ref(urnKind, href),
+});
+
+/**
+ * Media (`media`, `adminMedia`): ISO and floppy images in catalogs. Tessera's inventory holds none (its catalogs are
+ * its templates', inventory/catalogs.ts, and `numberOfMedia` is 0 on each), so the query is served and answers no
+ * records, rather than a 400 for an unknown type: Terraform's `data "vcd_catalog"` and `vcd_catalog` read a catalog's
+ * media with `type=media&filter=catalog==<href>` and fail on the error, and "no media" is the truth. Every attribute
+ * of VCD's MediaRecord is accepted in `fields=`, filters and sorts. The rows are a VDC's, none of them selected.
+ */
+const MEDIA_TABLE: QueryTable = {
+  table: 'vdcs',
+  idColumn: 'vdcs.id',
+  orgColumn: 'vdcs.org_id',
+  baseWhere: sql`1 = 0`,
+  metadataKind: null,
+  joins: {},
+  fields: {
+    name: none('string'),
+    catalog: noRef('catalog', catalogHref),
+    catalogName: none('string'),
+    catalogItem: noRef('catalogitem', catalogItemHref),
+    creationDate: none('date'),
+    isBusy: FALSE,
+    isPublished: FALSE,
+    isIso: TRUE,
+    isInCatalog: TRUE,
+    isVdcEnabled: TRUE,
+    owner: noRef('user', userHref),
+    ownerName: none('string'),
+    org: { ...noRef('org', orgHref), adminOnly: true },
+    status: none('string'),
+    storageB: none('number'),
+    storageProfileName: none('string'),
+    vdc: noRef('vdc', vdcHref),
+    vdcName: none('string'),
+  },
+  href: (base, row) => `${base}/api/media/${row.id as string}`,
+  urn: (row) => urn('media', row.id as string),
+  mediaType: () => MEDIA.media,
+};
+
 // ------------------------------------------------------------------ org VDCs
 
-const VDC_TABLE: QueryTable = {
+const VDC_TABLE: QueryTable = filterableById({
   table: 'vdcs',
   idColumn: 'vdcs.id',
   orgColumn: 'vdcs.org_id',
@@ -420,11 +492,11 @@ const VDC_TABLE: QueryTable = {
   href: (base, row) => vdcHref(base, row.id as string),
   urn: (row) => urn('vdc', row.id as string),
   mediaType: () => MEDIA.vdc,
-};
+});
 
 // ------------------------------------------------------------------ organizations
 
-const ORG_TABLE: QueryTable = {
+const ORG_TABLE: QueryTable = filterableById({
   table: 'orgs',
   idColumn: 'orgs.id',
   orgColumn: 'orgs.id',
@@ -448,11 +520,11 @@ const ORG_TABLE: QueryTable = {
   href: (base, row) => orgHref(base, row.id as string),
   urn: (row) => urn('org', row.id as string),
   mediaType: () => MEDIA.org,
-};
+});
 
 // ------------------------------------------------------------------ users
 
-const USER_TABLE: QueryTable = {
+const USER_TABLE: QueryTable = filterableById({
   table: 'users',
   idColumn: 'users.id',
   orgColumn: 'users.org_id',
@@ -475,7 +547,7 @@ const USER_TABLE: QueryTable = {
   href: (base, row) => userHref(base, row.id as string),
   urn: (row) => urn('user', row.id as string),
   mediaType: () => MEDIA.user,
-};
+});
 
 // ------------------------------------------------------------------ roles and groups
 
@@ -485,7 +557,7 @@ const USER_TABLE: QueryTable = {
  * org column scopes them like users. A group's role is optional (a group without one grants nothing). Writes to both
  * tables bump the inventory version (migration 0022), so cached pages stay exact.
  */
-const ROLE_TABLE: QueryTable = {
+const ROLE_TABLE: QueryTable = filterableById({
   table: 'roles',
   idColumn: 'roles.id',
   orgColumn: 'roles.org_id',
@@ -500,9 +572,9 @@ const ROLE_TABLE: QueryTable = {
   href: (base, row) => roleHref(base, row.id as string),
   urn: (row) => urn('role', row.id as string),
   mediaType: () => MEDIA.role,
-};
+});
 
-const GROUP_TABLE: QueryTable = {
+const GROUP_TABLE: QueryTable = filterableById({
   table: 'groups',
   idColumn: 'groups.id',
   orgColumn: 'groups.org_id',
@@ -520,14 +592,14 @@ const GROUP_TABLE: QueryTable = {
   href: (base, row) => groupHref(base, row.id as string),
   urn: (row) => urn('group', row.id as string),
   mediaType: () => MEDIA.group,
-};
+});
 
 /**
  * VCD tasks (auth/tasks.ts, table `tasks`): `type=task` lists the org's tasks (the provider's: every org's, as its
  * scope is all orgs). `object` is what the task was about: an org (its AdminOrg) or a user. The table's writes bump
  * the inventory version (migration 0006), so cached counts and pages stay exact.
  */
-const TASK_TABLE: QueryTable = {
+const TASK_TABLE: QueryTable = filterableById({
   table: 'tasks',
   idColumn: 'tasks.id',
   orgColumn: 'tasks.org_id',
@@ -557,7 +629,7 @@ const TASK_TABLE: QueryTable = {
   href: (base, row) => taskHref(base, row.id as string),
   urn: (row) => urn('task', row.id as string),
   mediaType: () => MEDIA.task,
-};
+});
 
 // ------------------------------------------------------------------ the catalogue
 
@@ -631,6 +703,12 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
     json: 'QueryResultAdminCatalogRecordType',
     references: 'AdminCatalog',
   }),
+  define('media', MEDIA_TABLE, 'vapp.view', false, { record: 'MediaRecord', json: 'QueryResultMediaRecordType', references: 'Media' }),
+  define('adminMedia', MEDIA_TABLE, 'vapp.view', true, {
+    record: 'AdminMediaRecord',
+    json: 'QueryResultAdminMediaRecordType',
+    references: 'AdminMedia',
+  }),
   define('orgVdcNetwork', ORG_VDC_NETWORK_TABLE, 'vdc.view', false, {
     record: 'OrgVdcNetworkRecord',
     json: 'QueryResultOrgVdcNetworkRecordType',
@@ -673,7 +751,7 @@ const RENDERED = new Map<QueryTypeDefinition, readonly string[]>(
   QUERY_TYPES.map((type) => [
     type,
     Object.entries(type.table.fields)
-      .filter(([, f]) => type.admin || !f.adminOnly)
+      .filter(([, f]) => !f.filterOnly && (type.admin || !f.adminOnly))
       .map(([name]) => name),
   ]),
 );

@@ -213,7 +213,7 @@ export function planQuery(store: Store, request: QueryRequest): QueryPlan {
 
     async page(ex, start, skip) {
       const columns = Object.entries(table.fields)
-        .filter(([, f]) => f.constant === undefined)
+        .filter(([, f]) => f.constant === undefined && !f.filterOnly)
         .map(([name, f]) => columnOf(f).as(name));
       // Every page, the first included, is a "deferred join": the page's ids first, with only the joins the filter
       // and sort need (an index-only walk when an index is in page order, else one sort of bare rows), then just

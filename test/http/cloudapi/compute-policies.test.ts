@@ -76,3 +76,24 @@ test('the policy at the DefaultComputePolicy href (1.0.0); any other id is 403',
   const other = await call(`1.0.0/vdcComputePolicies/urn:vcloud:vdcComputePolicy:${acmeId}`, s.alice);
   assert.equal(other.status, 403);
 });
+
+test('every policy (1.0.0 and 2.0.0 lists): that one, found by name as Terraform\'s data "vcd_vm_sizing_policy" asks', async () => {
+  for (const token of [s.bob, aliceToken, s.admin]) {
+    const v1 = await call(`1.0.0/vdcComputePolicies?filter=${encodeURIComponent('name==System Default')}`, token);
+    assert.equal(v1.status, 200, v1.text);
+    assert.equal(v1.json().resultTotal, 1);
+    // The list's entity is the one at its href, field for field.
+    assert.deepEqual(v1.json().values[0], (await call(`1.0.0/vdcComputePolicies/${POLICY_URN}`, token)).json());
+    const v2 = await call('2.0.0/vdcComputePolicies', token);
+    assert.equal(v2.status, 200, v2.text);
+    assert.deepEqual(
+      v2.json().values.map((p: { id: string; policyType: string }) => [p.id, p.policyType]),
+      [[POLICY_URN, 'VdcVmPolicy']],
+    );
+  }
+  assert.equal((await call(`1.0.0/vdcComputePolicies?filter=${encodeURIComponent('name==gold')}`, s.alice)).json().resultTotal, 0);
+  // Version 1 has no policyType: a filter on it is a 400 there, as on any unknown field; version 2 takes it.
+  assert.equal((await call('1.0.0/vdcComputePolicies?filter=policyType==VdcVmPolicy', s.alice)).status, 400);
+  assert.equal((await call('2.0.0/vdcComputePolicies?filter=policyType==VdcVmPolicy', s.alice)).json().resultTotal, 1);
+  assert.equal((await http(`${server.baseUrl}/cloudapi/1.0.0/vdcComputePolicies`)).status, 401);
+});

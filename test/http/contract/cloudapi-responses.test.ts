@@ -175,6 +175,12 @@ test('orgs, VDCs and the audit trail answer as declared', async () => {
   });
   const policyId = policies.json().values[0].id as string;
   await call(`GET ${api}/vdcComputePolicies/:id`, `${api}/vdcComputePolicies/${policyId}`, { session: bobToken, expect: 200 });
+  // Every policy, in both versions' lists (Terraform's data "vcd_vm_sizing_policy" reads 1.0.0's).
+  await call(`GET ${api}/vdcComputePolicies`, `${api}/vdcComputePolicies?filter=name==System%20Default`, {
+    session: bobToken,
+    expect: 200,
+  });
+  await call('GET /cloudapi/2.0.0/vdcComputePolicies', '/cloudapi/2.0.0/vdcComputePolicies', { session: admin, expect: 200 });
   // A VM's security tags (none in Tessera), read by a token session of its org.
   const vm = await t.store.db
     .selectFrom('vms')

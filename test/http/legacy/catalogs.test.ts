@@ -153,6 +153,12 @@ test('Org → Catalog → CatalogItem → vAppTemplate, in XML, following the hr
       const template = await get(server, entity.attrs.href!, s.alice);
       assert.equal(template.status, 200, template.text);
       assert.equal(parseXml(template.text).attrs.name, item.attrs.name);
+      // ... and back: the template names its catalog item (govcd's VAppTemplate.GetCatalogItemHref).
+      const back = links(parseXml(template.text), 'catalogItem');
+      assert.deepEqual(
+        back.map((l) => [l.attrs.href, l.attrs.type]),
+        [[item.attrs.href, 'application/vnd.vmware.vcloud.catalogItem+xml']],
+      );
     }
   }
 
@@ -244,4 +250,49 @@ test("DELETE of a catalog, as govcd's AdminOrg.Delete(force, recursive) runs it 
     events.some((e) => String(e.details).includes(name)),
     'audited',
   );
+});
+
+test('media: no records, as Terraform\'s data "vcd_catalog" reads a catalog\'s (type=media&filter=catalog==<href>); not an unknown type', async () => {
+  const catalog = (await records('type=catalog&pageSize=25', s.alice, 'CatalogRecord')).records[0]!;
+  const filter = `catalog==${encodeURIComponent(catalog.attrs.href!)}`;
+  for (const [type, session, element] of [
+    ['media', s.alice, 'MediaRecord'],
+    ['media', s.bob, 'MediaRecord'],
+    ['adminMedia', s.admin, 'AdminMediaRecord'],
+  ] as const) {
+    for (const format of ['records', 'idrecords', 'references']) {
+      const { root, records: found } = await records(`type=${type}&format=${format}&filter=${filter}`, session, element);
+      assert.equal(root.attrs.total, '0', `${type} ${format}`);
+      assert.equal(found.length, 0);
+    }
+    const json = await get(server, `/api/query?type=${type}&filter=${filter}&sortAsc=name`, session, 'application/*+json;version=36.1');
+    assert.equal(json.status, 200, json.text);
+    assert.deepEqual([json.json().total, json.json().record], [0, []]);
+  }
+  // Its fields are VCD's: a well-formed filter on any of them is answered, an unknown one is the 400 it always was.
+  const all = await records('type=media&filter=name==*;isIso==true;storageB=gt=0&sortDesc=creationDate', s.alice, 'MediaRecord');
+  assert.equal(all.root.attrs.total, '0');
+  xmlError(await get(server, '/api/query?type=media&filter=nope==1', s.alice), 400, 'BAD_REQUEST');
+  // Like the catalogs it belongs to: adminMedia is the provider's.
+  xmlError(await get(server, '/api/query?type=adminMedia', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  const queryList = new Set(links(parseXml((await get(server, '/api/query', s.alice)).text)).map((l) => l.attrs.name));
+  assert.ok(queryList.has('media'), 'the QueryList offers it');
+});
+
+test("a catalog's metadata (govcd's Catalog.GetMetadata, Terraform's vcd_catalog): VCD's empty Metadata, at both hrefs, read like the catalog", async () => {
+  const catalog = (await records('type=catalog&pageSize=25', s.alice, 'CatalogRecord')).records[0]!;
+  const id = new URL(catalog.attrs.href!).pathname.split('/').pop()!;
+  for (const path of [`/api/catalog/${id}`, `/api/admin/catalog/${id}`]) {
+    for (const suffix of ['/metadata', '/metadata/']) {
+      const reply = await get(server, `${path}${suffix}`, s.bob);
+      assert.equal(reply.status, 200, reply.text);
+      assert.match(String(reply.headers.get('content-type')), /^application\/vnd\.vmware\.vcloud\.metadata\+xml/);
+      const metadata = parseXml(reply.text);
+      assert.equal(metadata.attrs.href, `${server.baseUrl}${path}/metadata`);
+      assert.equal(childrenNamed(metadata, 'MetadataEntry').length, 0);
+      assert.equal(links(metadata, 'up')[0]!.attrs.href, `${server.baseUrl}${path}`);
+    }
+    xmlError(await get(server, `${path}/metadata`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  }
+  xmlError(await get(server, `/api/catalog/${globexId}/metadata`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
 });

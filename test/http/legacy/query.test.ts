@@ -499,3 +499,32 @@ describe('the page cache answers byte for byte what a fresh query would', () => 
     }
   });
 });
+
+describe('filter by id', () => {
+  test("id==<URN | href | id> finds that one entity (govcd's QueryVAppTemplateById); id is no rendered attribute", async () => {
+    const all = parseXml((await get(server, '/api/query?type=vAppTemplate&format=idrecords&pageSize=128', s.alice)).text);
+    const templates = records(all, 'VAppTemplateRecord');
+    assert.ok(templates.length >= 2, 'two templates to tell apart');
+    const target = templates[1]!;
+    const uuid = target.attrs.id!.split(':').pop()!;
+    for (const value of [target.attrs.id!, target.attrs.href!, uuid]) {
+      const root = parseXml((await get(server, `/api/query?type=vAppTemplate&filter=id==${encodeURIComponent(value)}`, s.alice)).text);
+      assert.equal(root.attrs.total, '1', value);
+      const [record] = records(root, 'VAppTemplateRecord');
+      assert.equal(record!.attrs.name, target.attrs.name);
+      assert.equal(record!.attrs.id, undefined, 'records carry an href, no id attribute');
+    }
+    const others = parseXml((await get(server, `/api/query?type=vAppTemplate&filter=id!=${target.attrs.id}&pageSize=128`, s.alice)).text);
+    assert.equal(Number(others.attrs.total), templates.length - 1);
+    // Another org's entity by id is simply not in the caller's scope.
+    const vm = GLOBEX[0]!;
+    const globexVm = parseXml(
+      (await get(server, `/api/query?type=vm&filter=id==${demoIds.vm(globexId, vm.vdc.name, vm.vapp.name, vm.vm.name)}`, s.alice)).text,
+    );
+    assert.equal(globexVm.attrs.total, '0');
+    // Not where a record's URN is not its row's: a catalog's id is its own (inventory/catalogs.ts).
+    xmlError(await get(server, `/api/query?type=catalog&filter=id==${target.attrs.id}`, s.alice), 400, 'BAD_REQUEST');
+    // A malformed id is the filter's 400, as any malformed reference.
+    xmlError(await get(server, '/api/query?type=vAppTemplate&filter=id==nope', s.alice), 400, 'BAD_REQUEST');
+  });
+});

@@ -92,6 +92,40 @@ describe('vApp sections (vcd_vapp)', () => {
     }
   });
 
+  test("a vApp template's lease is its org's vApp template lease settings, at the link its document carries", async () => {
+    const org = (await server.store.getOrgByName('acme'))!;
+    const settings = JSON.parse(org.settings || '{}');
+    await server.store.db
+      .updateTable('orgs')
+      .set({
+        settings: JSON.stringify({ ...settings, vappTemplateLease: { deleteOnStorageLeaseExpiration: true, storageLeaseSeconds: 86400 } }),
+      })
+      .where('id', '=', org.id)
+      .execute();
+    try {
+      const template = demoVms(DEMO_INVENTORY.acme).find((p) => p.vapp.template)!;
+      const path = `/api/vAppTemplate/vappTemplate-${demoIds.vapp(acmeId, template.vdc.name, template.vapp.name)}`;
+      const doc = xmlRoot(await get(server, path, s.bob), 200, /vcloud\.vAppTemplate\+xml/);
+      const link = links(doc, 'down').find((l) => l.attrs.type === 'application/vnd.vmware.vcloud.leaseSettingsSection+xml');
+      assert.equal(link?.attrs.href, `${server.baseUrl}${path}/leaseSettingsSection/`, "govcd's VAppTemplate.GetLease follows it");
+      for (const token of [s.bob, aliceToken, s.admin]) {
+        const root = xmlRoot(await get(server, link!.attrs.href!, token), 200, /vcloud\.leaseSettingsSection\+xml/);
+        assert.equal(root.attrs.href, link!.attrs.href);
+        assert.equal(textOf(root, 'StorageLeaseInSeconds'), '86400');
+        assert.equal(childrenNamed(root, 'DeploymentLeaseInSeconds').length, 0, 'a template is never deployed');
+      }
+      xmlError(await get(server, `${path}/leaseSettingsSection`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+      // A vApp is not a template, nor a template's VM: the same 403.
+      xmlError(
+        await get(server, `/api/vAppTemplate/vappTemplate-${vappId()}/leaseSettingsSection`, s.alice),
+        403,
+        'ACCESS_TO_RESOURCE_IS_FORBIDDEN',
+      );
+    } finally {
+      await server.store.db.updateTable('orgs').set({ settings: org.settings }).where('id', '=', org.id).execute();
+    }
+  });
+
   test("networkConfigSection: the VMs' network, bridged to the VDC's org network of that name", async () => {
     const network = web01().vm.network!;
     assert.equal(network, web01().vdc.network);
