@@ -17,6 +17,7 @@ import { apiTokenFor, call, exchangeFor, signInFor } from './tls-client.js';
 import { addWorldGroups, demoWorld, type DemoWorld } from './expect.js';
 import { DEMO_INVENTORY, demoVms } from '../../src/inventory/demo-spec.js';
 import { SYSTEM_DEFAULT_POLICY_ID } from '../../src/inventory/compute-policies.js';
+import { PREDEFINED_ROLES, RIGHT_CATALOGUE } from '../../src/domain/rights.js';
 import { CONFORMANCE_DIR, describeFailure, runProcess, scratchDir, setupConformance, type ProcessResult } from './support.js';
 
 type Server = Awaited<ReturnType<typeof startTessera>>;
@@ -325,6 +326,27 @@ output "user_id" { value = vcd_org_user.ops.id }
     assert.deepEqual(team, { role: group.role, users: group.users, provider_type: 'INTEGRATED' });
     // Reading did not use the token up: it still exchanges after the run.
     assert.equal((await exchangeFor(server.baseUrl, 'acme', apiToken)).status, 200);
+  });
+
+  test('the provider reads a global role and a rights bundle: their rights and the orgs they are published to', async () => {
+    const dir = workspace(
+      'provider-reads',
+      providerBlock(`  org = "System"\n  user = "administrator"\n  password = var.admin_password`) +
+        'variable "admin_password" {\n  type = string\n  sensitive = true\n}\n' +
+        'data "vcd_global_role" "author" {\n  name = "vApp Author"\n}\n' +
+        'data "vcd_rights_bundle" "default" {\n  name = "Default Rights Bundle"\n}\n' +
+        'output "role" { value = { rights = data.vcd_global_role.author.rights, all = data.vcd_global_role.author.publish_to_all_tenants, tenants = data.vcd_global_role.author.tenants } }\n' +
+        'output "bundle" { value = { rights = length(data.vcd_rights_bundle.default.rights), all = data.vcd_rights_bundle.default.publish_to_all_tenants } }\n',
+      { 'terraform.tfvars': `admin_password = "${server.adminPassword}"\n` },
+    );
+    await apply(dir, 'provider reads');
+    const out = await output(dir);
+    const role = out.role?.value as { rights: string[]; all: boolean; tenants: string[] };
+    assert.deepEqual([...role.rights].sort(), [...PREDEFINED_ROLES['vApp Author'].rights].sort());
+    assert.equal(role.all, true);
+    const bundle = out.bundle?.value as { rights: number; all: boolean };
+    assert.equal(bundle.rights, RIGHT_CATALOGUE.filter((r) => !r.providerOnly).length);
+    assert.equal(bundle.all, true);
   });
 
   test('destroying the org and its user removes both', async () => {

@@ -285,6 +285,10 @@ const API_POLICY: Record<string, PolicyEntry> = {
   [`DELETE ${API}/roles/:id`]: adminWriteById(),
   [`GET ${API}/globalRoles`]: adminRead(),
   // Global roles are fixed in code: even the System administrator gets 405 (a decision in identity.ts).
+  // A global role, its rights and its tenants (govcd's GlobalRole.GetRights/GetTenants, Terraform's vcd_global_role).
+  [`GET ${API}/globalRoles/:id`]: adminRead(),
+  [`GET ${API}/globalRoles/:id/rights`]: adminRead(),
+  [`GET ${API}/globalRoles/:id/tenants`]: adminRead(),
   [`POST ${API}/globalRoles`]: providerWrite('4xx'),
   [`PUT ${API}/globalRoles/:id`]: providerWrite('4xx'),
   [`DELETE ${API}/globalRoles/:id`]: providerWrite('4xx'),
@@ -294,6 +298,7 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // A bundle published to another org only is another org's object.
   [`GET ${API}/rightsBundles/:id`]: adminReadById(),
   [`GET ${API}/rightsBundles/:id/rights`]: adminReadById(),
+  [`GET ${API}/rightsBundles/:id/tenants`]: adminReadById(),
   [`PUT ${API}/rightsBundles/:id`]: providerWrite('2xx', { crossOrg: '403' }),
   [`PUT ${API}/rightsBundles/:id/rights`]: providerWrite('2xx', { crossOrg: '403' }),
   [`GET ${API}/auditTrail`]: adminRead(),

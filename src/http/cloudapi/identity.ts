@@ -32,6 +32,7 @@ import {
   RightsBundleEntity,
   RightsBundlePage,
   RoleEntity,
+  TenantReferencePage,
   RolePage,
   UserEntity,
   UserPage,
@@ -44,7 +45,7 @@ import { badRequest, forbidden, tooManyRequests, TesseraError } from '../../doma
 import { verifyPassword } from '../../auth/passwords.js';
 import { lockedUntil } from '../../domain/account-lock.js';
 import { can, hasProviderView, refusal, type Action } from '../../domain/policy.js';
-import { RIGHT_CATALOGUE, isKnownRight, PREDEFINED_ROLES, rightBundleKey, rightId, rightType } from '../../domain/rights.js';
+import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, PREDEFINED_ROLES, rightBundleKey, rightId, rightType } from '../../domain/rights.js';
 import type { UserPatch } from '../../auth/identity-admin.js';
 import { pagedEnvelope } from './paging.js';
 import { listPage, type ListFields } from './list-query.js';
@@ -367,7 +368,8 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
       return name;
     });
   };
-  const rightFields: ListFields<{ name: string; id: string }> = {
+  /** Filters and sorts of every `{name, id}` list (rights of a role or bundle, tenants). */
+  const nameIdFields: ListFields<{ name: string; id: string }> = {
     id: { read: (r) => r.id, type: 'ref' },
     name: { read: (r) => r.name },
   };
@@ -391,7 +393,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
     const rights = (await store.roleRights(role.id)).map(rightRef);
-    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, nameIdFields, (r) => r, 'Rights'));
   });
   app.post(`${api}/roles`, createRoute(RoleBody, RoleEntity), async (request, reply) => {
     const principal = requirePrincipal(request);
@@ -458,6 +460,29 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     requireCan(principal, 'globalRole.view', principal.orgId);
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, globalRoles, globalRoleFields, (r) => r, 'GlobalRoles'));
   });
+  const loadGlobalRole = (request: FastifyRequest & { params: { id: string } }, principal: Principal) => {
+    requireCan(principal, 'globalRole.view', principal.orgId);
+    const found = globalRoles.find((r) => r.id === `urn:vcloud:globalRole:${idFrom(request.params.id, 'globalRole')}`);
+    if (!found) throw forbidden();
+    return found;
+  };
+  app.get(`${api}/globalRoles/:id`, byIdRoute(GlobalRoleEntity), async (request, reply) => {
+    return sendCloudapiJson(request, reply, 200, loadGlobalRole(request, requirePrincipal(request)));
+  });
+  // A global role's rights (govcd's GlobalRole.GetRights: Terraform's vcd_global_role reads them).
+  app.get(`${api}/globalRoles/:id/rights`, listByIdRoute(RightReferencePage), async (request, reply) => {
+    const role = loadGlobalRole(request, requirePrincipal(request));
+    const rights = [...PREDEFINED_ROLES[role.name as keyof typeof PREDEFINED_ROLES].rights].sort().map(rightRef);
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, nameIdFields, (r) => r, 'Rights'));
+  });
+  // The orgs it is published to (GlobalRole.GetTenants): every tenant org, where Tessera copies it (the System
+  // Administrator's, none).
+  app.get(`${api}/globalRoles/:id/tenants`, listByIdRoute(TenantReferencePage), async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const role = loadGlobalRole(request, principal);
+    const tenants = role.publishAll ? await tenantsVisibleTo(principal, 'all') : [];
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, tenants, nameIdFields, (t) => t, 'EntityReferences'));
+  });
   const globalRoleWrite = async (request: FastifyRequest) => {
     const principal = requirePrincipal(request);
     requireCan(principal, 'globalRole.manage', principal.orgId);
@@ -512,6 +537,17 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
       return false;
     }
   };
+  /**
+   * The tenant orgs something published to `published` (`'all'` or org ids) reaches, as `{name, id}`: every one for
+   * the provider, and for a tenant only its own org (the names of the other orgs it is published to are not its to
+   * see).
+   */
+  const tenantsVisibleTo = async (principal: Principal, published: 'all' | readonly string[]) => {
+    const orgs = (await store.listOrgs()).filter((o) => o.id !== SYSTEM_ORG_ID && (published === 'all' || published.includes(o.id)));
+    return orgs
+      .filter((o) => hasProviderView(principal) || o.id === principal.orgId)
+      .map((o) => ({ name: o.name, id: `urn:vcloud:org:${o.id}` }));
+  };
   const loadBundle = async (request: FastifyRequest & { params: { id: string } }, principal: Principal) => {
     const b = await store.getRightsBundle(idFrom(request.params.id, 'rightsBundle'));
     if (!b || !can(principal, 'rightsBundle.view') || !bundleVisible(principal, b.published_to)) throw forbidden();
@@ -551,7 +587,21 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
       names = [];
     }
     const rights = (Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []).map(rightRef);
-    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, rightFields, (r) => r, 'Rights'));
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, nameIdFields, (r) => r, 'Rights'));
+  });
+  // The orgs a bundle is published to (govcd's RightsBundle.GetTenants: Terraform's vcd_rights_bundle reads them).
+  app.get(`${api}/rightsBundles/:id/tenants`, listByIdRoute(TenantReferencePage), async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const bundle = await loadBundle(request, principal);
+    let published: unknown = [];
+    try {
+      published = JSON.parse(bundle.published_to);
+    } catch {
+      published = [];
+    }
+    const scope = published === 'all' ? 'all' : Array.isArray(published) ? published.filter((x): x is string => typeof x === 'string') : [];
+    const tenants = await tenantsVisibleTo(principal, scope);
+    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, tenants, nameIdFields, (t) => t, 'EntityReferences'));
   });
   app.put(`${api}/rightsBundles/:id`, withBody(RoleBody, RightsBundleEntity), async (request, reply) => {
     const principal = requirePrincipal(request);

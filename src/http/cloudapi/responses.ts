@@ -186,6 +186,12 @@ export const RightReferencePage = PageOf(
   named('RightReference', Type.Object({ name: Type.String(), id: Urn('right') }, Closed)),
 );
 
+/** The orgs a global role or a rights bundle is published to: `{name, id}` references. */
+export const TenantReferencePage = PageOf(
+  'TenantReference',
+  named('TenantReference', Type.Object({ name: Type.String(), id: Urn('org') }, Closed)),
+);
+
 export const OrgEntity = named(
   'Org',
   Type.Object(

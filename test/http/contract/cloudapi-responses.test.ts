@@ -242,6 +242,9 @@ test('users, groups, roles, global roles, rights and rights bundles answer as de
   await call(`DELETE ${api}/users/:id`, `${api}/users/${user.id}`, { session: alice, expect: 204 });
 
   const globalRoleId = await firstId(`GET ${api}/globalRoles`, `${api}/globalRoles`, admin);
+  await call(`GET ${api}/globalRoles/:id`, `${api}/globalRoles/${globalRoleId}`, { session: admin, expect: 200 });
+  await call(`GET ${api}/globalRoles/:id/rights`, `${api}/globalRoles/${globalRoleId}/rights`, { session: alice, expect: 200 });
+  await call(`GET ${api}/globalRoles/:id/tenants`, `${api}/globalRoles/${globalRoleId}/tenants`, { session: admin, expect: 200 });
   await call(`PUT ${api}/globalRoles/:id`, `${api}/globalRoles/${globalRoleId}`, { session: admin, body: {}, expect: 405 });
   await call(`POST ${api}/globalRoles`, `${api}/globalRoles`, { session: alice, body: {}, expect: 403 });
   await call(`DELETE ${api}/globalRoles/:id`, `${api}/globalRoles/${globalRoleId}`, { session: admin, expect: 405 });
@@ -249,6 +252,7 @@ test('users, groups, roles, global roles, rights and rights bundles answer as de
   const bundle = (await call(`GET ${api}/rightsBundles`, `${api}/rightsBundles`, { session: admin, expect: 200 })).json().values[0];
   assert.ok(bundle, 'the demo data has a rights bundle');
   await call(`GET ${api}/rightsBundles/:id`, `${api}/rightsBundles/${bundle.id}`, { session: admin, expect: 200 });
+  await call(`GET ${api}/rightsBundles/:id/tenants`, `${api}/rightsBundles/${bundle.id}/tenants`, { session: admin, expect: 200 });
   const bundleRights = (
     await call(`GET ${api}/rightsBundles/:id/rights`, `${api}/rightsBundles/${bundle.id}/rights?pageSize=128`, {
       session: admin,
