@@ -49,6 +49,8 @@ export interface DriverReport {
   acceptedSentAt: number[][];
   /** For each watched token: when its first non-200 answer arrived, or null. */
   firstRefusalAt: (number | null)[];
+  /** When the measured run began (epoch ms): the warm-up's requests were all answered before it. */
+  measuredFrom: number;
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -56,9 +58,10 @@ const epochNow = () => performance.timeOrigin + performance.now();
 export async function driveExchanges(job: DriverJob): Promise<DriverReport> {
   const recorder = new AnswerRecorder(job.watched);
   if (job.warmUpSeconds > 0) await closedLoop(job, job.warmUpSeconds, null);
-  if (job.overallRate > 0) return pacedLoop(job, recorder);
+  const measuredFrom = epochNow();
+  if (job.overallRate > 0) return { ...(await pacedLoop(job, recorder)), measuredFrom };
   const { requests, requestsPerSecond } = await closedLoop(job, job.durationSeconds, recorder);
-  return { ...recorder.report(), requests, requestsPerSecond, shed: 0, latencyP50: NaN, latencyP99: NaN };
+  return { ...recorder.report(), requests, requestsPerSecond, shed: 0, latencyP50: NaN, latencyP99: NaN, measuredFrom };
 }
 
 /** Per watched token, what the driver saw; and the counts over every answer. */
@@ -155,7 +158,7 @@ class ExchangeClient {
  * Open loop: the k-th request is due at start + k / rate, whatever the node's answers, over at most `connections`
  * keep-alive sockets. A tick every millisecond sends what has come due, so arrivals are even at millisecond grain.
  */
-async function pacedLoop(job: DriverJob, recorder: AnswerRecorder): Promise<DriverReport> {
+async function pacedLoop(job: DriverJob, recorder: AnswerRecorder): Promise<Omit<DriverReport, 'measuredFrom'>> {
   const client = new ExchangeClient(job.url, job.connections);
   const maxWaiting = job.connections * 8;
   const latencies: number[] = [];

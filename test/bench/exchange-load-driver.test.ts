@@ -87,11 +87,13 @@ test('the closed loop measures capacity; its warm-up leaves the watched tokens a
     durationSeconds: 0.5,
     warmUpSeconds: 0.5,
   });
-  const warmUpEnd = seen[0]!.at + 500;
   assert.ok(report.requests > 100, `a local endpoint answers hundreds of requests in 0.5 s: ${report.requests}`);
   assert.ok(report.requestsPerSecond > 200);
   assert.equal(report.errors, 0);
-  const warmUp = seen.filter((s) => s.at < warmUpEnd - 20);
+  // The warm-up's requests all arrived before the measured run began (the driver says when); 5 ms of slack for the
+  // two clocks (the server's Date.now, the driver's performance clock). Judged from the first request instead, the
+  // boundary moved with the time the first connection took, and a busy machine failed the test.
+  const warmUp = seen.filter((s) => s.at < report.measuredFrom - 5);
   assert.ok(warmUp.length > 0);
   assert.ok(
     warmUp.every((s) => s.token !== 'w0' && s.token !== 'w1'),
