@@ -54,6 +54,21 @@ const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 const rightRef = (name: string) => ({ name, id: `urn:vcloud:right:${rightId(name)}` });
 
+/** A stored JSON list of strings (a bundle's rights); a damaged value is an empty list. */
+function storedStrings(json: string): string[] {
+  try {
+    const value = JSON.parse(json) as unknown;
+    return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Where a bundle is published (`published_to`): `'all'`, or the org ids; a damaged value publishes it nowhere. */
+function publishedScope(json: string): 'all' | string[] {
+  return json === JSON.stringify('all') ? 'all' : storedStrings(json);
+}
+
 function idFrom(param: string, kind: string): string {
   const m = UUID.exec(param);
   if (!m || (param.startsWith('urn:') && !param.startsWith(`urn:vcloud:${kind}:`))) throw forbidden();
@@ -530,12 +545,8 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
   // ------------------------------------------------------------------ rights bundles
   const bundleVisible = (principal: Principal, publishedTo: string) => {
     if (hasProviderView(principal)) return true;
-    try {
-      const published = JSON.parse(publishedTo) as 'all' | string[];
-      return published === 'all' || (Array.isArray(published) && published.includes(principal.orgId));
-    } catch {
-      return false;
-    }
+    const published = publishedScope(publishedTo);
+    return published === 'all' || published.includes(principal.orgId);
   };
   /**
    * The tenant orgs something published to `published` (`'all'` or org ids) reaches, as `{name, id}`: every one for
@@ -560,7 +571,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     description: b.description,
     bundleKey: `BUNDLE_${b.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`,
     readOnly: b.read_only === 1,
-    publishAll: b.published_to === JSON.stringify('all'),
+    publishAll: publishedScope(b.published_to) === 'all',
   });
   const bundleFields: ListFields<Bundle> = {
     id: { read: (b) => `urn:vcloud:rightsBundle:${b.id}`, type: 'ref' },
@@ -580,27 +591,14 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
   app.get(`${api}/rightsBundles/:id/rights`, listByIdRoute(RightReferencePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
-    let names: unknown = [];
-    try {
-      names = JSON.parse(bundle.rights);
-    } catch {
-      names = [];
-    }
-    const rights = (Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []).map(rightRef);
+    const rights = storedStrings(bundle.rights).map(rightRef);
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, nameIdFields, (r) => r, 'Rights'));
   });
   // The orgs a bundle is published to (govcd's RightsBundle.GetTenants: Terraform's vcd_rights_bundle reads them).
   app.get(`${api}/rightsBundles/:id/tenants`, listByIdRoute(TenantReferencePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
-    let published: unknown = [];
-    try {
-      published = JSON.parse(bundle.published_to);
-    } catch {
-      published = [];
-    }
-    const scope = published === 'all' ? 'all' : Array.isArray(published) ? published.filter((x): x is string => typeof x === 'string') : [];
-    const tenants = await tenantsVisibleTo(principal, scope);
+    const tenants = await tenantsVisibleTo(principal, publishedScope(bundle.published_to));
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, tenants, nameIdFields, (t) => t, 'EntityReferences'));
   });
   app.put(`${api}/rightsBundles/:id`, withBody(RoleBody, RightsBundleEntity), async (request, reply) => {
