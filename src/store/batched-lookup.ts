@@ -11,8 +11,8 @@
  * meanwhile, for the next statement to come back, and they all go together as one `key = any($1)` statement. So an
  * idle server adds no delay, and a busy one shares each statement among all the reads that queued while the
  * previous ones ran. (A first version gathered each turn of the event loop with `setImmediate`: as fast under a
- * pure exchange load, but every read then waited for the rest of its turn's callbacks, which showed in a mixed
- * load's p99.)
+ * pure exchange load, but every read then waited for the rest of its turn's callbacks before going out, even on an
+ * idle database; docs/performance.md §3 has both.)
  *
  * Nothing about what is read changes: the same columns, from the same committed state a single read would see
  * (each statement is its own snapshot, taken after every read in it was asked for), and each caller gets exactly
