@@ -101,13 +101,17 @@ describe('portal accessibility in Chromium (axe-core, WCAG 2.1 AA)', () => {
       })()`) as Promise<{ tag: string; id: string; text: string; name: string | null; visible: boolean } | null>;
     /**
      * The focus a page gives itself on load (`autofocus`): browsers apply it in a rendering step after the load,
-     * so it is waited for (bounded) rather than read at once.
+     * so it is waited for (bounded) rather than read at once. Polled from here with `evaluate`: `waitForFunction`
+     * evaluates its predicate with `eval` inside the page whenever it must poll, which the portal's CSP
+     * (`script-src 'self'`) refuses, so it failed exactly when the focus was not there yet.
      */
     const autofocused = async () => {
-      await page.waitForFunction('document.activeElement !== null && document.activeElement !== document.body', undefined, {
-        timeout: 5_000,
-      });
-      return focused();
+      const until = Date.now() + 5_000;
+      for (;;) {
+        const f = await focused();
+        if (f !== null || Date.now() > until) return f;
+        await new Promise((r) => setTimeout(r, 25));
+      }
     };
     /** Tabs until `match` has the focus (at most 60 presses), checking each stop shows its focus. */
     const tabTo = async (label: string, match: (f: NonNullable<Awaited<ReturnType<typeof focused>>>) => boolean) => {
