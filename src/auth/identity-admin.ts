@@ -20,6 +20,7 @@ import type { Principal } from '../domain/principal.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can, effectiveRights, type Action, refusal } from '../domain/policy.js';
 import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, isProviderOnlyRight } from '../domain/rights.js';
+import { bundleReaches, bundleRights } from '../domain/rights-bundle.js';
 
 export const MAX_NAME_LENGTH = 128;
 export const MAX_DESCRIPTION_LENGTH = 1024;
@@ -58,10 +59,9 @@ export class IdentityAdmin {
     if (orgId === SYSTEM_ORG_ID) return new Set(RIGHT_CATALOGUE.map((r) => r.name));
     const out = new Set<string>();
     for (const bundle of await this.store.listRightsBundles()) {
-      const published = parseJson<'all' | string[]>(bundle.published_to, []);
-      if (published !== 'all' && !(Array.isArray(published) && published.includes(orgId))) continue;
-      for (const right of parseJson<string[]>(bundle.rights, [])) {
-        if (typeof right === 'string' && !isProviderOnlyRight(right)) out.add(right);
+      if (!bundleReaches(bundle, orgId)) continue;
+      for (const right of bundleRights(bundle)) {
+        if (!isProviderOnlyRight(right)) out.add(right);
       }
     }
     return out;
@@ -338,13 +338,4 @@ function cannotGrant(rights: string[]): TesseraError {
     'ACCESS_TO_RESOURCE_IS_FORBIDDEN',
     `You cannot grant rights that you do not hold or that are not published to this organization: ${rights.slice(0, 10).join(', ')}`,
   );
-}
-
-/** Parses a JSON column; a damaged value reads as the fallback instead of failing the request. */
-function parseJson<T>(text: string, fallback: T): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
 }

@@ -47,27 +47,13 @@ import { lockedUntil } from '../../domain/account-lock.js';
 import { can, hasProviderView, refusal, type Action } from '../../domain/policy.js';
 import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, PREDEFINED_ROLES, rightBundleKey, rightId, rightType } from '../../domain/rights.js';
 import type { UserPatch } from '../../auth/identity-admin.js';
+import { bundlePublishedTo, bundleReaches, bundleRights } from '../../domain/rights-bundle.js';
 import { pagedEnvelope } from './paging.js';
 import { listPage, type ListFields } from './list-query.js';
 
 const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 const rightRef = (name: string) => ({ name, id: `urn:vcloud:right:${rightId(name)}` });
-
-/** A stored JSON list of strings (a bundle's rights); a damaged value is an empty list. */
-function storedStrings(json: string): string[] {
-  try {
-    const value = JSON.parse(json) as unknown;
-    return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-/** Where a bundle is published (`published_to`): `'all'`, or the org ids; a damaged value publishes it nowhere. */
-function publishedScope(json: string): 'all' | string[] {
-  return json === JSON.stringify('all') ? 'all' : storedStrings(json);
-}
 
 function idFrom(param: string, kind: string): string {
   const m = UUID.exec(param);
@@ -543,11 +529,8 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
   });
 
   // ------------------------------------------------------------------ rights bundles
-  const bundleVisible = (principal: Principal, publishedTo: string) => {
-    if (hasProviderView(principal)) return true;
-    const published = publishedScope(publishedTo);
-    return published === 'all' || published.includes(principal.orgId);
-  };
+  const bundleVisible = (principal: Principal, bundle: { published_to: string }) =>
+    hasProviderView(principal) || bundleReaches(bundle, principal.orgId);
   /**
    * The tenant orgs something published to `published` (`'all'` or org ids) reaches, as `{name, id}`: every one for
    * the provider, and for a tenant only its own org (the names of the other orgs it is published to are not its to
@@ -561,7 +544,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
   };
   const loadBundle = async (request: FastifyRequest & { params: { id: string } }, principal: Principal) => {
     const b = await store.getRightsBundle(idFrom(request.params.id, 'rightsBundle'));
-    if (!b || !can(principal, 'rightsBundle.view') || !bundleVisible(principal, b.published_to)) throw forbidden();
+    if (!b || !can(principal, 'rightsBundle.view') || !bundleVisible(principal, b)) throw forbidden();
     return b;
   };
   type Bundle = NonNullable<Awaited<ReturnType<typeof store.getRightsBundle>>>;
@@ -571,7 +554,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     description: b.description,
     bundleKey: `BUNDLE_${b.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`,
     readOnly: b.read_only === 1,
-    publishAll: publishedScope(b.published_to) === 'all',
+    publishAll: bundlePublishedTo(b) === 'all',
   });
   const bundleFields: ListFields<Bundle> = {
     id: { read: (b) => `urn:vcloud:rightsBundle:${b.id}`, type: 'ref' },
@@ -581,7 +564,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
   app.get(`${api}/rightsBundles`, listRoute(RightsBundlePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     if (!can(principal, 'rightsBundle.view')) throw forbidden();
-    const visible = (await store.listRightsBundles()).filter((b) => bundleVisible(principal, b.published_to));
+    const visible = (await store.listRightsBundles()).filter((b) => bundleVisible(principal, b));
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, visible, bundleFields, bundleJson, 'RightsBundles'));
   });
   app.get(`${api}/rightsBundles/:id`, byIdRoute(RightsBundleEntity), async (request, reply) => {
@@ -591,14 +574,14 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
   app.get(`${api}/rightsBundles/:id/rights`, listByIdRoute(RightReferencePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
-    const rights = storedStrings(bundle.rights).map(rightRef);
+    const rights = bundleRights(bundle).map(rightRef);
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, rights, nameIdFields, (r) => r, 'Rights'));
   });
   // The orgs a bundle is published to (govcd's RightsBundle.GetTenants: Terraform's vcd_rights_bundle reads them).
   app.get(`${api}/rightsBundles/:id/tenants`, listByIdRoute(TenantReferencePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const bundle = await loadBundle(request, principal);
-    const tenants = await tenantsVisibleTo(principal, publishedScope(bundle.published_to));
+    const tenants = await tenantsVisibleTo(principal, bundlePublishedTo(bundle));
     return sendCloudapiJson(request, reply, 200, await listPage(request, reply, tenants, nameIdFields, (t) => t, 'EntityReferences'));
   });
   app.put(`${api}/rightsBundles/:id`, withBody(RoleBody, RightsBundleEntity), async (request, reply) => {

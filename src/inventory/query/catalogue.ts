@@ -356,8 +356,17 @@ const CATALOG_TABLE: QueryTable = {
 
 // ------------------------------------------------------------------ org VDC networks
 
-/** An attribute VCD has and the inventory does not know: filterable and sortable (it matches nothing), never rendered. */
-const UNKNOWN_TEXT: QueryField = { column: sql<string | null>`cast(null as text)`, type: 'string', nullable: true, sameOnEveryRow: true };
+/**
+ * An attribute VCD has and the inventory does not know, by type: filterable and sortable (it matches nothing), never
+ * rendered.
+ */
+const none = (type: 'string' | 'date' | 'number'): QueryField => ({
+  column: type === 'string' ? sql<string | null>`cast(null as text)` : sql<number | null>`cast(null as bigint)`,
+  type,
+  nullable: true,
+  sameOnEveryRow: true,
+});
+const UNKNOWN_TEXT = none('string');
 
 /**
  * Org VDC networks (`orgVdcNetwork`: govcd's Vdc.GetNetworkList, pyvcloud's list_orgvdc_network_records, `vcd network
@@ -396,13 +405,7 @@ const ORG_VDC_NETWORK_TABLE: QueryTable = {
 
 // ------------------------------------------------------------------ media
 
-/** A value VCD's media records have and Tessera never holds, by type (the media query has no rows to hold it). */
-const none = (type: 'string' | 'date' | 'number'): QueryField => ({
-  column: type === 'string' ? sql<string | null>`cast(null as text)` : sql<number | null>`cast(null as bigint)`,
-  type,
-  nullable: true,
-  sameOnEveryRow: true,
-});
+/** The same for a reference. */
 const noRef = (urnKind: UrnKind, href: (base: string, id: string) => string): QueryField => ({
   column: sql<string | null>`cast(null as text)`,
   type: 'ref',
