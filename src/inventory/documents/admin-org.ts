@@ -23,7 +23,7 @@ export interface AdminOrgContents {
   vdcs: readonly Vdc[];
   users: readonly User[];
   /** The org's groups, listed as GroupReferences (govcd's GetGroupByName looks them up here). */
-  groups?: readonly Group[];
+  groups: readonly Group[];
   roles: readonly Role[];
   /** The org's catalogs (derived from its templates: inventory/catalogs.ts), listed as CatalogReferences. */
   catalogs?: readonly CatalogKey[];
@@ -116,7 +116,7 @@ export function adminOrgTree(base: string, org: Org, contents: AdminOrgContents)
     node(
       'Groups',
       {},
-      (contents.groups ?? []).map((g) => groupReference(base, g)),
+      contents.groups.map((g) => groupReference(base, g)),
     ),
     node(
       'Catalogs',
