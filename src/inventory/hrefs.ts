@@ -46,11 +46,11 @@ export const rightHref = (base: string, id: string) => `${base}/api/admin/right/
 export const groupHref = (base: string, id: string) => `${base}/api/admin/group/${id}`;
 export const taskHref = (base: string, id: string) => `${base}/api/task/${id}`;
 /**
- * A network's admin href, as VCD's vAppNetwork and orgVdcNetwork records and a VDC's AvailableNetworks carry it. Served
- * for org VDC networks (org-vdc-networks.ts); a vApp network's is only named (its vApp's NetworkConfigSection holds it).
+ * A network's admin href, as VCD's vAppNetwork and orgVdcNetwork records and a VDC's AvailableNetworks carry it: the
+ * OrgVdcNetwork (org-vdc-networks.ts) or the VAppNetwork (vapp-networks.ts) document.
  */
 export const networkHref = (base: string, id: string) => `${base}/api/admin/network/${id}`;
-/** An org VDC network's tenant href (VCD's `/api/network/{id}`): the same document as the admin one. */
+/** A network's tenant href (VCD's `/api/network/{id}`): the same document as the admin one. */
 export const tenantNetworkHref = (base: string, id: string) => `${base}/api/network/${id}`;
 export const catalogHref = (base: string, id: string) => `${base}/api/catalog/${id}`;
 export const adminCatalogHref = (base: string, id: string) => `${base}/api/admin/catalog/${id}`;
@@ -89,6 +89,8 @@ export const MEDIA = {
   /** A reference to a network in a VDC's AvailableNetworks (govcd's MimeNetwork). */
   network: 'application/vnd.vmware.vcloud.network+xml',
   orgVdcNetwork: 'application/vnd.vmware.vcloud.orgVdcNetwork+xml',
+  /** A vApp network's own document (govcd's MimeVappNetwork). */
+  vAppNetwork: 'application/vnd.vmware.vcloud.vAppNetwork+xml',
   catalog: 'application/vnd.vmware.vcloud.catalog+xml',
   adminCatalog: 'application/vnd.vmware.admin.catalog+xml',
   catalogItem: 'application/vnd.vmware.vcloud.catalogItem+xml',

@@ -11,11 +11,18 @@
  * - Any other name is a network Tessera knows nothing else about: rendered as an isolated vApp network
  *   (FenceMode `isolated`, no parent), VCD's kind of network that exists only inside its vApp. Its IP scope
  *   (gateway, netmask, DNS) is unknown and left out rather than made up.
- * - The id is name-based (RFC 9562 v5 of the vApp id and the name): stable, and the same in the section and the
- *   query records.
+ * - The id is name-based (RFC 9562 v5 of the vApp id and the name): stable, and the same in the section, the
+ *   query records and the network's own href (`/api/admin/network/{id}`, served as a VAppNetwork document).
+ *
+ * Finding a vApp network by id needs the ids of every vApp network in the caller's scope (a hash cannot be
+ * inverted): one read of the distinct (vApp, NIC network) pairs, kept per inventory version (scoped-index.ts), so a
+ * lookup stays exact. It is built only when a network id is asked for that is not an org VDC network's.
  */
+import type { Store } from '../store/store.js';
+import type { InventoryScope } from './scope.js';
 import { nameBasedUuid } from './uuid.js';
 import { orgVdcNetworkId } from './org-vdc-networks.js';
+import { scopedIndex } from './scoped-index.js';
 
 export interface VAppNetwork {
   readonly id: string;
@@ -39,4 +46,32 @@ export function vappNetworksOf(
     const linked = vdc !== undefined && name === vdc.network_name;
     return { id: vappNetworkId(vappId, name), name, linked, parentId: linked ? orgVdcNetworkId(vdc.id, name) : null };
   });
+}
+
+/** Where a vApp network id leads: its vApp (which decides who may read it) and its name. */
+export interface VAppNetworkOwner {
+  readonly vappId: string;
+  readonly orgId: string;
+  readonly name: string;
+}
+
+const ownersById = scopedIndex(async (store: Store, scope: InventoryScope): Promise<ReadonlyMap<string, VAppNetworkOwner>> => {
+  let qb = store.db
+    .selectFrom('vms')
+    .select(['vapp_id', 'org_id', 'network_name'])
+    .distinct()
+    .where('network_name', 'is not', null)
+    .where('is_template', '=', 0);
+  if (scope.kind === 'org') qb = qb.where('org_id', '=', scope.orgId);
+  const byId = new Map<string, VAppNetworkOwner>();
+  for (const row of await qb.execute()) {
+    const name = row.network_name!;
+    byId.set(vappNetworkId(row.vapp_id, name), { vappId: row.vapp_id, orgId: row.org_id, name });
+  }
+  return byId;
+});
+
+/** The vApp network with this id in the scope (of a vApp, not a template), or undefined. */
+export async function findVAppNetworkOwner(store: Store, scope: InventoryScope, id: string): Promise<VAppNetworkOwner | undefined> {
+  return (await ownersById(store, scope)).get(id);
 }

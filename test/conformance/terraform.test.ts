@@ -271,6 +271,8 @@ output "user_id" { value = vcd_org_user.ops.id }
     const group = world.groups.find((g) => g.org === 'acme' && g.role !== '')!;
     // A catalog of acme's and its templates, as the demo spec holds them.
     const catalog = world.catalogs.find((c) => c.org === 'acme')!;
+    // A vApp with a VM on the VDC's network: that network is one of the vApp's networks, a vApp org network.
+    const bridged = demoVms(DEMO_INVENTORY.acme).find((p) => p.vdc.name === vdc && !p.vapp.template && p.vm.network === network)!;
     const dir = workspace(
       'tenant-reads',
       providerBlock(`  org = "acme"\n  auth_type = "api_token"\n  api_token = var.token`) +
@@ -281,6 +283,8 @@ output "user_id" { value = vcd_org_user.ops.id }
         `data "vcd_vapp" "app" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${placement.vapp.name}"\n}\n` +
         `data "vcd_vapp_vm" "vm" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${placement.vapp.name}"\n  name = "${placement.vm.name}"\n}\n` +
         `data "vcd_network_isolated" "net" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${network}"\n}\n` +
+        `data "vcd_vapp_org_network" "appnet" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${bridged.vapp.name}"\n  org_network_name = "${network}"\n}\n` +
+        'output "vapp_org_network" { value = { id = data.vcd_vapp_org_network.appnet.id, fenced = data.vcd_vapp_org_network.appnet.is_fenced, retain = data.vcd_vapp_org_network.appnet.retain_ip_mac_enabled } }\n' +
         `data "vcd_org_group" "team" {\n  org = "acme"\n  name = "${group.name}"\n}\n` +
         'output "group" { value = { role = data.vcd_org_group.team.role, users = data.vcd_org_group.team.user_names, provider_type = data.vcd_org_group.team.provider_type } }\n' +
         `data "vcd_catalog" "cat" {\n  org = "acme"\n  name = "${catalog.name}"\n}\n` +
@@ -312,6 +316,16 @@ output "user_id" { value = vcd_org_user.ops.id }
     assert.equal(net.name, network);
     assert.match(net.href, /\/api\/admin\/network\/[0-9a-f-]{36}$/);
     assert.equal(net.gateway, null, 'no gateway: Terraform leaves it unset');
+    // The vApp org network as the provider finds it: the NetworkConfig's link names the network the vAppNetwork
+    // records name; bridged to the org network, not fenced.
+    const alice = await signInFor(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    const filter = encodeURIComponent(`vAppName==${bridged.vapp.name};name==${network}`);
+    const query = await call(`${server.baseUrl}/api/query?type=vAppNetwork&format=idrecords&filter=${filter}`, {
+      headers: { Authorization: `Bearer ${alice}`, Accept: 'application/*+json;version=36.1' },
+    });
+    const records = (JSON.parse(query.body) as { record: { id: string }[] }).record;
+    assert.equal(records.length, 1);
+    assert.deepEqual(out.vapp_org_network?.value, { id: records[0]!.id, fenced: false, retain: false });
     // The catalog through the catalog query, its (empty) media query and metadata, and its templates; the VDCs' one
     // sizing policy through the compute policies' list.
     assert.deepEqual(out.catalog?.value, {

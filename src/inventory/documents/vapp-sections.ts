@@ -72,23 +72,36 @@ export function networkConfigSection(
     text('ovf:Info', 'The configuration parameters for logical networks'),
     ...networks.map((network) =>
       node('NetworkConfig', { networkName: network.name }, [
-        node('Configuration', {}, [
-          network.parentId
-            ? node('ParentNetwork', {
-                href: networkHref(base, network.parentId),
-                id: urn('network', network.parentId),
-                name: network.name,
-                type: MEDIA.network,
-              })
-            : null,
-          text('FenceMode', network.linked ? 'bridged' : 'isolated'),
-          text('RetainNetInfoAcrossDeployments', false),
-        ]),
+        // VCD links the network's reset action here (rel=repair); Tessera performs no actions on its inventory, so
+        // it links the network itself. Terraform's vcd_vapp_network and vcd_vapp_org_network data sources read the
+        // network's id from this href, and find nothing without it.
+        node('Link', { rel: 'down', href: networkHref(base, network.id), name: network.name, type: MEDIA.vAppNetwork }),
+        vappNetworkConfiguration(base, network),
         text('IsDeployed', deployed),
       ]),
     ),
   ]);
   return asDocument ? asRoot(tree) : tree;
+}
+
+/**
+ * A vApp network's Configuration, in its NetworkConfig and in its own VAppNetwork document. No IpScopes: the
+ * inventory has no addressing (vapp-networks.ts). RetainNetInfoAcrossDeployments is always present: Terraform's
+ * vApp network data sources dereference it.
+ */
+export function vappNetworkConfiguration(base: string, network: VAppNetwork): DocElement {
+  return node('Configuration', {}, [
+    network.parentId
+      ? node('ParentNetwork', {
+          href: networkHref(base, network.parentId),
+          id: urn('network', network.parentId),
+          name: network.name,
+          type: MEDIA.network,
+        })
+      : null,
+    text('FenceMode', network.linked ? 'bridged' : 'isolated'),
+    text('RetainNetInfoAcrossDeployments', false),
+  ]);
 }
 
 /** `<entity href>/productSections/`: VCD's list without a ProductSection (no OVF properties in the inventory). */

@@ -44,9 +44,6 @@ const NOT_DOCUMENTS: ReadonlyArray<readonly [pattern: RegExp, status: number, wh
   [new RegExp(`^/api/admin/user/${UUID}/action/takeOwnership$`), 405, 'a POST action'],
   [/^\/api\/entity\/$/, 404, "the Session's entityResolver: Tessera resolves no URNs by this path"],
   [new RegExp(`^/api/vdc/${UUID}/hwv/vmx-\\d+$`), 404, 'VirtualHardwareVersion: only VM creation reads it, and Tessera creates no VMs'],
-  // A vApp network is named by its vApp's NetworkConfigSection and the vAppNetwork records, not served on its own
-  // (src/inventory/vapp-networks.ts); org VDC networks at the same path are.
-  [new RegExp(`^/api/admin/network/${UUID}$`), 403, 'a vApp network (only its vApp serves it)'],
 ];
 
 async function crawl(session: string, who: string): Promise<{ visited: number; notDocuments: Set<string>; seen: Set<string> }> {

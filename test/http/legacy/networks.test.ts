@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TesseraHandle } from '../../helpers/tessera.js';
 import { demoWorld } from '../../conformance/expect.js';
+import { DEMO_INVENTORY } from '../../../src/inventory/demo-spec.js';
 import {
   JSON_ACCEPT,
   UUID,
@@ -155,10 +156,11 @@ test("other orgs' networks are the same 403 as unknown ones; the provider lists 
     'ACCESS_TO_RESOURCE_IS_FORBIDDEN',
   );
   assert.equal((await get(server, href, null)).status, 401);
-  // A vApp network's href is named in its records, not served.
+  // A vApp network of another org is the same 403.
   const { records: vappNetworks } = await queryRecords(server, 'type=vAppNetwork', s.alice, 'VAppNetworkRecord');
   assert.ok(vappNetworks.length > 0);
-  xmlError(await get(server, vappNetworks[0]!.attrs.href!, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await get(server, vappNetworks[0]!.attrs.href!, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await get(server, `${vappNetworks[0]!.attrs.href!}/metadata`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
 
   // A vApp Author reads the network exactly when it reads the VDC.
   const vdcHref = (await vdcHrefs(s.alice)).get(expectedNetworks('acme')[0]!.name)!;
@@ -187,6 +189,107 @@ test("a vApp org network's ParentNetwork is its VDC's network, by href", async (
     assert.equal(parent.attrs.href, hrefByName.get(parent.attrs.name!), parent.attrs.name);
     assert.equal((await get(server, parent.attrs.href!, s.alice)).status, 200);
   }
+});
+
+test('each vApp network is linked from its NetworkConfig and served at that href, as its records name it', async () => {
+  // What Terraform's vcd_vapp_network and vcd_vapp_org_network data sources do: find the NetworkConfig with a
+  // Link and the network's name, and take the network's id from that href.
+  const { records: vappNetworks } = await queryRecords(server, 'type=vAppNetwork&format=idrecords&pageSize=100', s.alice, 'VAppNetworkRecord');
+  const expected = DEMO_INVENTORY.acme.vdcs
+    .flatMap((vdc) => vdc.vapps)
+    .filter((vapp) => !vapp.template)
+    .flatMap((vapp) => [...new Set(vapp.vms.map((vm) => vm.network).filter((n): n is string => !!n))].map((n) => `${vapp.name}/${n}`));
+  assert.deepEqual(vappNetworks.map((r) => `${r.attrs.vAppName}/${r.attrs.name}`).sort(), expected.sort());
+  assert.ok(
+    vappNetworks.some((r) => r.attrs.isLinked === 'true'),
+    'the demo has vApp org networks',
+  );
+  for (const record of vappNetworks) {
+    // idrecords name the vApp by URN.
+    const vappHref = `${server.baseUrl}/api/vApp/vapp-${record.attrs.vApp!.split(':').at(-1)}`;
+    const section = parseXml((await get(server, `${vappHref}/networkConfigSection/`, s.alice)).text);
+    const config = childrenNamed(section, 'NetworkConfig').find((c) => c.attrs.networkName === record.attrs.name);
+    assert.ok(config, `${record.attrs.vAppName}/${record.attrs.name} is in its vApp's NetworkConfigSection`);
+    const [link, ...others] = links(config);
+    assert.equal(others.length, 0, 'one Link per NetworkConfig (govcd decodes one)');
+    assert.equal(link!.attrs.href, record.attrs.href, "the NetworkConfig links the record's network");
+    assert.equal(link!.attrs.type, 'application/vnd.vmware.vcloud.vAppNetwork+xml');
+    assert.equal(config.children[0], link, 'Link comes first, as in VAppNetworkConfigurationType');
+    assert.equal(child(child(config, 'Configuration'), 'RetainNetInfoAcrossDeployments').text, 'false');
+
+    const reply = await get(server, record.attrs.href!, s.alice);
+    assert.equal(reply.status, 200, reply.text);
+    assert.match(String(reply.headers.get('content-type')), /^application\/vnd\.vmware\.vcloud\.vAppNetwork\+xml;version=36\.1/);
+    const network = parseXml(reply.text);
+    assert.equal(network.name, 'VAppNetwork');
+    assert.equal(network.attrs.name, record.attrs.name);
+    assert.equal(network.attrs.href, record.attrs.href);
+    assert.equal(network.attrs.id, record.attrs.id);
+    assert.equal(links(network, 'up')[0]!.attrs.href, vappHref);
+    const vapp = parseXml((await get(server, vappHref, s.alice)).text);
+    assert.equal(network.attrs.deployed, vapp.attrs.deployed);
+    // The same Configuration as in the section: bridged to the VDC's network, or isolated.
+    const configuration = child(network, 'Configuration');
+    const fenceMode = child(configuration, 'FenceMode').text;
+    assert.equal(fenceMode, record.attrs.isLinked === 'true' ? 'bridged' : 'isolated');
+    assert.equal(fenceMode, child(child(config, 'Configuration'), 'FenceMode').text);
+    assert.equal(
+      childrenNamed(configuration, 'ParentNetwork')[0]?.attrs.href,
+      childrenNamed(child(config, 'Configuration'), 'ParentNetwork')[0]?.attrs.href,
+    );
+    assert.deepEqual(childrenNamed(configuration, 'IpScopes'), [], 'no made-up addressing');
+    assert.deepEqual(
+      network.children.map((c) => c.name),
+      ['Link', 'Link', 'Description', 'Configuration'],
+      'VAppNetworkType order: Link, Description, Configuration',
+    );
+
+    const id = NETWORK_HREF.exec(record.attrs.href!)![1]!;
+    const tenant = await get(server, `/api/network/urn:vcloud:network:${id}`, s.alice);
+    assert.equal(tenant.status, 200, tenant.text);
+    assert.equal(parseXml(tenant.text).attrs.href, `${server.baseUrl}/api/network/${id}`);
+    const metadata = await get(server, `${record.attrs.href!}/metadata`, s.alice);
+    assert.equal(metadata.status, 200, metadata.text);
+    assert.equal(links(parseXml(metadata.text), 'up')[0]!.attrs.href, record.attrs.href);
+    const json = await get(server, record.attrs.href!, s.alice, JSON_ACCEPT);
+    assert.equal(json.status, 200, json.text);
+    const body = JSON.parse(json.text) as { name: string; type: string; configuration: { fenceMode: string } };
+    assert.equal(body.name, record.attrs.name);
+    assert.equal(body.type, 'application/vnd.vmware.vcloud.vAppNetwork+json');
+    assert.equal(body.configuration.fenceMode, fenceMode);
+
+    // Read exactly when the vApp is.
+    assert.equal((await get(server, record.attrs.href!, s.bob)).status, (await get(server, vappHref, s.bob)).status);
+  }
+});
+
+test('a vApp network is gone at once when no VM of its vApp is on it', async () => {
+  const { records: vappNetworks } = await queryRecords(server, 'type=vAppNetwork&pageSize=100', s.alice, 'VAppNetworkRecord');
+  const target = vappNetworks[0]!;
+  assert.equal((await get(server, target.attrs.href!, s.alice)).status, 200);
+  const vappId = target.attrs
+    .vApp!.split('/')
+    .at(-1)!
+    .replace(/^vapp-/, '');
+  const onIt = await server.store.db
+    .selectFrom('vms')
+    .select('id')
+    .where('vapp_id', '=', vappId)
+    .where('network_name', '=', target.attrs.name!)
+    .execute();
+  assert.ok(onIt.length > 0);
+  const ids = onIt.map((r) => r.id);
+  await server.store.db
+    .updateTable('vms')
+    .set({ network_name: `${target.attrs.name}-moved` })
+    .where('id', 'in', ids)
+    .execute();
+  try {
+    xmlError(await get(server, target.attrs.href!, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  } finally {
+    await server.store.db.updateTable('vms').set({ network_name: target.attrs.name! }).where('id', 'in', ids).execute();
+  }
+  assert.equal((await get(server, target.attrs.href!, s.alice)).status, 200);
 });
 
 test('a renamed VDC network is a new network: the old id is gone at once, on every lookup', async () => {
