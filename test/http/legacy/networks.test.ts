@@ -194,7 +194,12 @@ test("a vApp org network's ParentNetwork is its VDC's network, by href", async (
 test('each vApp network is linked from its NetworkConfig and served at that href, as its records name it', async () => {
   // What Terraform's vcd_vapp_network and vcd_vapp_org_network data sources do: find the NetworkConfig with a
   // Link and the network's name, and take the network's id from that href.
-  const { records: vappNetworks } = await queryRecords(server, 'type=vAppNetwork&format=idrecords&pageSize=100', s.alice, 'VAppNetworkRecord');
+  const { records: vappNetworks } = await queryRecords(
+    server,
+    'type=vAppNetwork&format=idrecords&pageSize=100',
+    s.alice,
+    'VAppNetworkRecord',
+  );
   const expected = DEMO_INVENTORY.acme.vdcs
     .flatMap((vdc) => vdc.vapps)
     .filter((vapp) => !vapp.template)
