@@ -33,7 +33,9 @@ export type UrnKind =
   | 'network'
   | 'catalog'
   | 'catalogitem'
-  | 'media';
+  | 'media'
+  | 'disk'
+  | 'gateway';
 
 export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${id}`;
 
@@ -96,6 +98,9 @@ export const MEDIA = {
   catalogItem: 'application/vnd.vmware.vcloud.catalogItem+xml',
   /** Media (ISO and floppy images): named by the media query type, which has no records (catalogue.ts). */
   media: 'application/vnd.vmware.vcloud.media+xml',
+  /** Independent disks and edge gateways: named by their query types, which have no records (catalogue.ts). */
+  disk: 'application/vnd.vmware.vcloud.disk+xml',
+  edgeGateway: 'application/vnd.vmware.admin.edgeGateway+xml',
   owner: 'application/vnd.vmware.vcloud.owner+xml',
   leaseSettingsSection: 'application/vnd.vmware.vcloud.leaseSettingsSection+xml',
   networkConfigSection: 'application/vnd.vmware.vcloud.networkConfigSection+xml',

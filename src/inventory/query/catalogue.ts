@@ -403,7 +403,7 @@ const ORG_VDC_NETWORK_TABLE: QueryTable = {
   mediaType: () => MEDIA.orgVdcNetwork,
 };
 
-// ------------------------------------------------------------------ media
+// ------------------------------------------------------------------ media, independent disks, edge gateways
 
 /** The same for a reference. */
 const noRef = (urnKind: UrnKind, href: (base: string, id: string) => string): QueryField => ({
@@ -415,20 +415,36 @@ const noRef = (urnKind: UrnKind, href: (base: string, id: string) => string): Qu
 });
 
 /**
+ * Rows of no type: the kinds of entity Tessera's inventory does not hold (media, independent disks, edge gateways).
+ * Their query types are served and answer no records, rather than a 400 for an unknown type: clients list them to
+ * find one by name (govcd's Vdc.QueryDisks and QueryEdgeGatewayList, under Terraform's vcd_independent_disk,
+ * vcd_edgegateway and vcd_resource_list) and fail on the error, where "there is none" is the truth and lets them say
+ * "not found". Every attribute of VCD's record is accepted in `fields=`, filters and sorts. The rows are VDCs', none
+ * of them selected.
+ */
+function emptyTable(fields: QueryTable['fields'], href: QueryTable['href'], urnOf: QueryTable['urn'], media: string): QueryTable {
+  return {
+    table: 'vdcs',
+    idColumn: 'vdcs.id',
+    orgColumn: 'vdcs.org_id',
+    baseWhere: sql`1 = 0`,
+    metadataKind: null,
+    joins: {},
+    fields,
+    href,
+    urn: urnOf,
+    mediaType: () => media,
+  };
+}
+
+/**
  * Media (`media`, `adminMedia`): ISO and floppy images in catalogs. Tessera's inventory holds none (its catalogs are
  * its templates', inventory/catalogs.ts, and `numberOfMedia` is 0 on each), so the query is served and answers no
  * records, rather than a 400 for an unknown type: Terraform's `data "vcd_catalog"` and `vcd_catalog` read a catalog's
- * media with `type=media&filter=catalog==<href>` and fail on the error, and "no media" is the truth. Every attribute
- * of VCD's MediaRecord is accepted in `fields=`, filters and sorts. The rows are a VDC's, none of them selected.
+ * media with `type=media&filter=catalog==<href>` and fail on the error, and "no media" is the truth.
  */
-const MEDIA_TABLE: QueryTable = {
-  table: 'vdcs',
-  idColumn: 'vdcs.id',
-  orgColumn: 'vdcs.org_id',
-  baseWhere: sql`1 = 0`,
-  metadataKind: null,
-  joins: {},
-  fields: {
+const MEDIA_TABLE = emptyTable(
+  {
     name: none('string'),
     catalog: noRef('catalog', catalogHref),
     catalogName: none('string'),
@@ -448,10 +464,66 @@ const MEDIA_TABLE: QueryTable = {
     vdc: noRef('vdc', vdcHref),
     vdcName: none('string'),
   },
-  href: (base, row) => `${base}/api/media/${row.id as string}`,
-  urn: (row) => urn('media', row.id as string),
-  mediaType: () => MEDIA.media,
-};
+  (base, row) => `${base}/api/media/${row.id as string}`,
+  (row) => urn('media', row.id as string),
+  MEDIA.media,
+);
+
+/** Independent disks (`disk`, `adminDisk`): the attributes of VCD's DiskRecord. */
+const DISK_TABLE = emptyTable(
+  {
+    name: none('string'),
+    description: none('string'),
+    vdc: noRef('vdc', vdcHref),
+    vdcName: none('string'),
+    sizeMb: none('number'),
+    sizeB: none('number'),
+    iops: none('number'),
+    encrypted: FALSE,
+    uuid: none('string'),
+    dataStore: none('string'),
+    datastoreName: none('string'),
+    owner: noRef('user', userHref),
+    ownerName: none('string'),
+    task: none('string'),
+    storageProfile: none('string'),
+    storageProfileName: none('string'),
+    status: none('string'),
+    busType: none('string'),
+    busSubType: none('string'),
+    busTypeDesc: none('string'),
+    attachedVmCount: none('number'),
+    sharingType: none('string'),
+    isAttached: FALSE,
+    isShareable: FALSE,
+    org: { ...noRef('org', orgHref), adminOnly: true },
+  },
+  (base, row) => `${base}/api/disk/${row.id as string}`,
+  (row) => urn('disk', row.id as string),
+  MEDIA.disk,
+);
+
+/** Edge gateways (`edgeGateway`; VCD has no admin variant): the attributes of VCD's EdgeGatewayRecord. */
+const EDGE_GATEWAY_TABLE = emptyTable(
+  {
+    name: none('string'),
+    vdc: noRef('vdc', vdcHref),
+    orgVdcName: none('string'),
+    numberOfExtNetworks: none('number'),
+    numberOfOrgNetworks: none('number'),
+    isBusy: FALSE,
+    isSyslogServerSettingInSync: FALSE,
+    advancedNetworkingEnabled: FALSE,
+    gatewayStatus: none('string'),
+    haStatus: none('string'),
+    taskStatus: none('string'),
+    taskOperation: none('string'),
+    taskDetails: none('string'),
+  },
+  (base, row) => `${base}/api/admin/edgeGateway/${row.id as string}`,
+  (row) => urn('gateway', row.id as string),
+  MEDIA.edgeGateway,
+);
 
 // ------------------------------------------------------------------ org VDCs
 
@@ -711,6 +783,17 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
     record: 'AdminMediaRecord',
     json: 'QueryResultAdminMediaRecordType',
     references: 'AdminMedia',
+  }),
+  define('disk', DISK_TABLE, 'vapp.view', false, { record: 'DiskRecord', json: 'QueryResultDiskRecordType', references: 'Disk' }),
+  define('adminDisk', DISK_TABLE, 'vapp.view', true, {
+    record: 'AdminDiskRecord',
+    json: 'QueryResultAdminDiskRecordType',
+    references: 'AdminDisk',
+  }),
+  define('edgeGateway', EDGE_GATEWAY_TABLE, 'vdc.view', false, {
+    record: 'EdgeGatewayRecord',
+    json: 'QueryResultEdgeGatewayRecordType',
+    references: 'EdgeGateway',
   }),
   define('orgVdcNetwork', ORG_VDC_NETWORK_TABLE, 'vdc.view', false, {
     record: 'OrgVdcNetworkRecord',

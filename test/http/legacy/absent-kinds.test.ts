@@ -1,0 +1,77 @@
+/**
+ * Query types of the kinds of entity Tessera's inventory holds none of: independent disks (`disk`, `adminDisk`) and
+ * edge gateways (`edgeGateway`). Served with no records, so the clients that list them to find one by name say "not
+ * found" instead of failing on an unknown type (src/inventory/query/catalogue.ts). The requests are the clients' own:
+ * govcd's Vdc.QueryDisks (`name==<name>;vdc==<vdc id>`, under Terraform's vcd_independent_disk) and
+ * Vdc.QueryEdgeGatewayList (`orgVdcName==<name>`, under vcd_edgegateway and vcd_resource_list).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TesseraHandle } from '../../helpers/tessera.js';
+import { JSON_ACCEPT, get, links, parseXml, queryRecords, startDemoServer, xmlError, type DemoSessions } from './support.js';
+
+let server: TesseraHandle;
+let s: DemoSessions;
+
+before(async () => {
+  ({ server, s } = await startDemoServer());
+});
+after(async () => server?.stop());
+
+async function firstVdc(session: string): Promise<{ name: string; href: string }> {
+  const { records } = await queryRecords(server, 'type=orgVdc&pageSize=1', session, 'OrgVdcRecord');
+  return { name: records[0]!.attrs.name!, href: records[0]!.attrs.href! };
+}
+
+test("disks and edge gateways: no records for the clients' own queries, in every format; not an unknown type", async () => {
+  const vdc = await firstVdc(s.alice);
+  const vdcId = vdc.href.split('/').at(-1)!;
+  const cases = [
+    ['disk', s.alice, 'DiskRecord', `name==data-disk;vdc==urn:vcloud:vdc:${vdcId}`],
+    ['disk', s.bob, 'DiskRecord', `name==data-disk;vdc==${vdc.href}`],
+    ['adminDisk', s.admin, 'AdminDiskRecord', `name==data-disk;vdc==urn:vcloud:vdc:${vdcId}`],
+    ['edgeGateway', s.alice, 'EdgeGatewayRecord', `orgVdcName==${vdc.name}`],
+    ['edgeGateway', s.admin, 'EdgeGatewayRecord', `orgVdcName==${vdc.name}`],
+  ] as const;
+  for (const [type, session, element, filter] of cases) {
+    for (const format of ['records', 'idrecords', 'references']) {
+      const { root, records } = await queryRecords(
+        server,
+        `type=${type}&format=${format}&filter=${encodeURIComponent(filter)}`,
+        session,
+        element,
+      );
+      assert.equal(root.attrs.total, '0', `${type} ${format}`);
+      assert.equal(records.length, 0);
+    }
+    const json = await get(server, `/api/query?type=${type}&filter=${encodeURIComponent(filter)}&sortAsc=name`, session, JSON_ACCEPT);
+    assert.equal(json.status, 200, json.text);
+    assert.deepEqual([json.json().total, json.json().record], [0, []], type);
+  }
+});
+
+test("their fields are VCD's: any of them filters and sorts, an unknown one is a 400; adminDisk is the provider's", async () => {
+  const disks = await queryRecords(
+    server,
+    `type=disk&filter=${encodeURIComponent('sizeMb=gt=1024;isAttached==false;storageProfileName==Gold*')}&sortDesc=sizeMb&fields=name,sizeMb,busType`,
+    s.alice,
+    'DiskRecord',
+  );
+  assert.equal(disks.root.attrs.total, '0');
+  const gateways = await queryRecords(
+    server,
+    `type=edgeGateway&filter=${encodeURIComponent('isBusy==false;numberOfOrgNetworks=ge=1')}&sortAsc=gatewayStatus`,
+    s.alice,
+    'EdgeGatewayRecord',
+  );
+  assert.equal(gateways.root.attrs.total, '0');
+  for (const type of ['disk', 'edgeGateway']) {
+    xmlError(await get(server, `/api/query?type=${type}&filter=nope==1`, s.alice), 400, 'BAD_REQUEST');
+    xmlError(await get(server, `/api/query?type=${type}&sortAsc=nope`, s.alice), 400, 'BAD_REQUEST');
+  }
+  // Like the other admin types: the System administrator's. A tenant asking is refused, whatever it would find.
+  xmlError(await get(server, '/api/query?type=adminDisk', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  assert.equal((await get(server, '/api/query?type=disk', null)).status, 401);
+  const offered = new Set(links(parseXml((await get(server, '/api/query', s.alice)).text)).map((l) => l.attrs.name));
+  for (const type of ['disk', 'edgeGateway']) assert.ok(offered.has(type), `the QueryList offers ${type}`);
+});
