@@ -284,6 +284,11 @@ output "user_id" { value = vcd_org_user.ops.id }
         `data "vcd_vapp_vm" "vm" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${placement.vapp.name}"\n  name = "${placement.vm.name}"\n}\n` +
         `data "vcd_network_isolated" "net" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${network}"\n}\n` +
         `data "vcd_vapp_org_network" "appnet" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${bridged.vapp.name}"\n  org_network_name = "${network}"\n}\n` +
+        `data "vcd_resource_list" "vapp_networks" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "vapp_networks"\n  resource_type = "vcd_vapp_org_network"\n  parent = "${bridged.vapp.name}"\n  list_mode = "name"\n}\n` +
+        // Kinds Tessera holds none of: listed as empty, where an unknown query type failed the run.
+        `data "vcd_resource_list" "disks" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "disks"\n  resource_type = "vcd_independent_disk"\n  list_mode = "name"\n}\n` +
+        `data "vcd_resource_list" "gateways" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "gateways"\n  resource_type = "vcd_edgegateway"\n  list_mode = "name"\n}\n` +
+        'output "lists" { value = { vapp_networks = data.vcd_resource_list.vapp_networks.list, disks = data.vcd_resource_list.disks.list, gateways = data.vcd_resource_list.gateways.list } }\n' +
         'output "vapp_org_network" { value = { id = data.vcd_vapp_org_network.appnet.id, fenced = data.vcd_vapp_org_network.appnet.is_fenced, retain = data.vcd_vapp_org_network.appnet.retain_ip_mac_enabled } }\n' +
         `data "vcd_org_group" "team" {\n  org = "acme"\n  name = "${group.name}"\n}\n` +
         'output "group" { value = { role = data.vcd_org_group.team.role, users = data.vcd_org_group.team.user_names, provider_type = data.vcd_org_group.team.provider_type } }\n' +
@@ -326,6 +331,8 @@ output "user_id" { value = vcd_org_user.ops.id }
     const records = (JSON.parse(query.body) as { record: { id: string }[] }).record;
     assert.equal(records.length, 1);
     assert.deepEqual(out.vapp_org_network?.value, { id: records[0]!.id, fenced: false, retain: false });
+    const vappNetworks = [...new Set(bridged.vapp.vms.map((v) => v.network).filter((n): n is string => n === network))];
+    assert.deepEqual(out.lists?.value, { vapp_networks: vappNetworks, disks: [], gateways: [] });
     // The catalog through the catalog query, its (empty) media query and metadata, and its templates; the VDCs' one
     // sizing policy through the compute policies' list.
     assert.deepEqual(out.catalog?.value, {
