@@ -82,6 +82,13 @@ export async function addWorldGroups(store: Store, world: DemoWorld): Promise<vo
 
 const names = (vms: WorldVm[]) => vms.map((v) => v.name).sort();
 
+/** The first vApp (not a template) of the demo's VDC with a VM on the given network, or "" when there is none. */
+function vappOnNetwork(org: string, vdc: string, network: string): string {
+  const inventory = DEMO_INVENTORY[org as keyof typeof DEMO_INVENTORY] as DemoOrgInventory | undefined;
+  const vdcSpec = inventory?.vdcs.find((d) => d.name === vdc);
+  return vdcSpec?.vapps.find((a) => !a.template && a.vms.some((vm) => vm.network === network))?.name ?? '';
+}
+
 /** The Scenario of test/conformance/govcd/main.go. */
 export interface GovcdScenario {
   org: string;
@@ -91,7 +98,8 @@ export interface GovcdScenario {
   orgList: string[];
   orgs: {
     name: string;
-    vdcs: { name: string; vmsAll: string[]; vmsDeployed: string[]; network: string }[];
+    /** `vapp`: a vApp of the VDC with a VM on its network (Vdc.GetVAppByName, VApp.GetVappNetworkByName), or "". */
+    vdcs: { name: string; vmsAll: string[]; vmsDeployed: string[]; network: string; vapp: string }[];
     groups: { name: string; role: string; users: string[] }[];
   }[];
   invisibleOrgs: string[];
@@ -121,7 +129,13 @@ export function govcdScenario(world: DemoWorld, who: { org: string; user: string
         .filter((v) => v.org === org)
         .map((v) => {
           const inVdc = world.vms.filter((vm) => vm.org === org && vm.vdc === v.name);
-          return { name: v.name, vmsAll: names(inVdc), vmsDeployed: names(inVdc.filter((vm) => !vm.template)), network: v.network };
+          return {
+            name: v.name,
+            vmsAll: names(inVdc),
+            vmsDeployed: names(inVdc.filter((vm) => !vm.template)),
+            network: v.network,
+            vapp: vappOnNetwork(org, v.name, v.network),
+          };
         }),
       groups: world.groups.filter((g) => g.org === org).map(({ name, role, users }) => ({ name, role, users })),
     })),

@@ -68,6 +68,9 @@ type ScenarioVdc struct {
 	VmsDeployed []string `json:"vmsDeployed"`
 	// Network: the VDC's org VDC network (Vdc.GetOrgVdcNetworkByName, GetNetworkList).
 	Network string `json:"network"`
+	// VApp: a vApp of the VDC with a VM on that network, whose vApp network bridged to it is read by name
+	// (VApp.GetVappNetworkByName: the NetworkConfig's link, then the VAppNetwork); "" when there is none.
+	VApp string `json:"vapp"`
 }
 
 type summary struct {
@@ -598,6 +601,32 @@ func (r *runner) readAll(c *VCDClient, label string) {
 				}
 				return nil
 			})
+			if wantVdc.VApp != "" {
+				r.step(fmt.Sprintf("vdc(%s/%s).GetVAppByName(%s).GetVappNetworkByName(%s)", want.Name, wantVdc.Name, wantVdc.VApp, wantVdc.Network), func() error {
+					vapp, err := vdc.GetVAppByName(wantVdc.VApp, true)
+					if err != nil {
+						return err
+					}
+					n, err := vapp.GetVappNetworkByName(wantVdc.Network, false)
+					if err != nil {
+						return err
+					}
+					switch {
+					case n.Name != wantVdc.Network:
+						return fmt.Errorf("name %q, want %q", n.Name, wantVdc.Network)
+					case !networkIdRe.MatchString(n.ID):
+						return fmt.Errorf("id %q is not urn:vcloud:network:<uuid>", n.ID)
+					case n.Configuration == nil || n.Configuration.FenceMode != "bridged":
+						return fmt.Errorf("configuration %+v, want FenceMode bridged", n.Configuration)
+					case n.Configuration.ParentNetwork == nil || n.Configuration.ParentNetwork.Name != wantVdc.Network:
+						return fmt.Errorf("parent network %+v, want the org VDC network %q", n.Configuration.ParentNetwork, wantVdc.Network)
+					}
+					if _, err := vapp.GetVappNetworkByName("conformance-no-such-network", false); !ContainsNotFound(err) {
+						return fmt.Errorf("GetVappNetworkByName(missing) = %v, want ErrorEntityNotFound", err)
+					}
+					return nil
+				})
+			}
 			for _, q := range []struct {
 				label  string
 				filter VmQueryFilter
