@@ -44,6 +44,7 @@ import { cloudapiAuditRoutes } from './cloudapi/audit.js';
 import { cloudapiTotpRoutes } from './cloudapi/totp.js';
 import { cloudapiOrgRoutes } from './cloudapi/orgs.js';
 import { cloudapiComputePolicyRoutes } from './cloudapi/compute-policies.js';
+import { cloudapiEdgeGatewayRoutes } from './cloudapi/edge-gateways.js';
 import { cloudapiSecurityTagRoutes } from './cloudapi/security-tags.js';
 import { cloudapiTokenPolicyRoutes } from './cloudapi/token-policy.js';
 import { cloudapiServiceAccountRoutes } from './cloudapi/service-accounts.js';
@@ -258,6 +259,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cloudapiTotpRoutes);
   await app.register(cloudapiOrgRoutes);
   await app.register(cloudapiComputePolicyRoutes);
+  await app.register(cloudapiEdgeGatewayRoutes);
   await app.register(cloudapiSecurityTagRoutes);
   await app.register(cloudapiTokenPolicyRoutes);
   await app.register(cloudapiServiceAccountRoutes);

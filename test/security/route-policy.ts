@@ -322,6 +322,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Every compute policy (that one): govcd's GetAllVdcComputePolicies[V2], read like the VDCs.
   [`GET ${API}/vdcComputePolicies`]: adminRead(),
   ['GET /cloudapi/2.0.0/vdcComputePolicies']: adminRead(),
+  // NSX-T edge gateways: none in Tessera, an empty page for whoever may read VDCs (src/http/cloudapi/edge-gateways.ts).
+  [`GET ${API}/edgeGateways`]: adminRead(),
   // A VM's security tags (none in Tessera): read like the VM (vApp: View, which carol holds).
   [`GET ${API}/securityTags/vm/:id`]: adminReadById({ limited: '2xx' }),
   [`GET ${API}/orgs/:id/apiTokenPolicy`]: adminReadById(),

@@ -285,6 +285,27 @@ export const VdcComputePolicy2Entity = named(
 export const VdcComputePolicy2Page = PageOf('VdcComputePolicy2', VdcComputePolicy2Entity);
 export const VdcComputePolicyPage = PageOf('VdcComputePolicy', VdcComputePolicyEntity);
 
+/**
+ * VCD's EdgeGateway (NSX-T, cloudapi 1.0.0), the fields that identify one. Tessera's inventory holds no edge
+ * gateways, so no page ever carries one (edge-gateways.ts); the schema says what a client would find there.
+ */
+export const EdgeGatewayEntity = named(
+  'EdgeGateway',
+  Type.Object(
+    {
+      id: Urn('gateway'),
+      name: Type.String(),
+      description: NullableString(),
+      ownerRef: NamedReference,
+      orgVdc: NamedReference,
+      orgRef: NamedReference,
+    },
+    Closed,
+  ),
+  'An NSX-T edge gateway (Tessera holds none: every page is empty)',
+);
+export const EdgeGatewayPage = PageOf('EdgeGateway', EdgeGatewayEntity);
+
 export const AuditEventEntity = named(
   'AuditEvent',
   Type.Object(

@@ -181,6 +181,15 @@ test('orgs, VDCs and the audit trail answer as declared', async () => {
     expect: 200,
   });
   await call('GET /cloudapi/2.0.0/vdcComputePolicies', '/cloudapi/2.0.0/vdcComputePolicies', { session: admin, expect: 200 });
+  // NSX-T edge gateways (none in Tessera): govcd's Vdc.GetNsxtEdgeGatewayByName filter.
+  await call(
+    `GET ${api}/edgeGateways`,
+    `${api}/edgeGateways?filter=${encodeURIComponent(`ownerRef.id==urn:vcloud:vdc:${acmeVdc};name==edge-1`)}`,
+    {
+      session: bobToken,
+      expect: 200,
+    },
+  );
   // A VM's security tags (none in Tessera), read by a token session of its org.
   const vm = await t.store.db
     .selectFrom('vms')
