@@ -288,7 +288,8 @@ output "user_id" { value = vcd_org_user.ops.id }
         // Kinds Tessera holds none of: listed as empty, where an unknown query type failed the run.
         `data "vcd_resource_list" "disks" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "disks"\n  resource_type = "vcd_independent_disk"\n  list_mode = "name"\n}\n` +
         `data "vcd_resource_list" "gateways" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "gateways"\n  resource_type = "vcd_edgegateway"\n  list_mode = "name"\n}\n` +
-        'output "lists" { value = { vapp_networks = data.vcd_resource_list.vapp_networks.list, disks = data.vcd_resource_list.disks.list, gateways = data.vcd_resource_list.gateways.list } }\n' +
+        `data "vcd_resource_list" "nsxt_gateways" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "nsxt_gateways"\n  resource_type = "vcd_nsxt_edgegateway"\n  list_mode = "name"\n}\n` +
+        'output "lists" { value = { vapp_networks = data.vcd_resource_list.vapp_networks.list, disks = data.vcd_resource_list.disks.list, gateways = data.vcd_resource_list.gateways.list, nsxt_gateways = data.vcd_resource_list.nsxt_gateways.list } }\n' +
         'output "vapp_org_network" { value = { id = data.vcd_vapp_org_network.appnet.id, fenced = data.vcd_vapp_org_network.appnet.is_fenced, retain = data.vcd_vapp_org_network.appnet.retain_ip_mac_enabled } }\n' +
         `data "vcd_org_group" "team" {\n  org = "acme"\n  name = "${group.name}"\n}\n` +
         'output "group" { value = { role = data.vcd_org_group.team.role, users = data.vcd_org_group.team.user_names, provider_type = data.vcd_org_group.team.provider_type } }\n' +
@@ -332,7 +333,7 @@ output "user_id" { value = vcd_org_user.ops.id }
     assert.equal(records.length, 1);
     assert.deepEqual(out.vapp_org_network?.value, { id: records[0]!.id, fenced: false, retain: false });
     const vappNetworks = [...new Set(bridged.vapp.vms.map((v) => v.network).filter((n): n is string => n === network))];
-    assert.deepEqual(out.lists?.value, { vapp_networks: vappNetworks, disks: [], gateways: [] });
+    assert.deepEqual(out.lists?.value, { vapp_networks: vappNetworks, disks: [], gateways: [], nsxt_gateways: [] });
     // The catalog through the catalog query, its (empty) media query and metadata, and its templates; the VDCs' one
     // sizing policy through the compute policies' list.
     assert.deepEqual(out.catalog?.value, {
