@@ -73,6 +73,7 @@ const REPEATED: Readonly<Record<string, readonly string[]>> = {
   Children: ['Vm'],
   NetworkConnectionSection: ['NetworkConnection'],
   NetworkConfigSection: ['NetworkConfig'],
+  AllocatedIpAddresses: ['IpAddress'],
   DiskSection: ['DiskSettings'],
   ProductSectionList: ['ovf:ProductSection'],
   AuthorizedLocations: ['Location'],

@@ -93,6 +93,7 @@ export const MEDIA = {
   orgVdcNetwork: 'application/vnd.vmware.vcloud.orgVdcNetwork+xml',
   /** A vApp network's own document (govcd's MimeVappNetwork). */
   vAppNetwork: 'application/vnd.vmware.vcloud.vAppNetwork+xml',
+  allocatedNetworkAddress: 'application/vnd.vmware.vcloud.allocatedNetworkAddress+xml',
   catalog: 'application/vnd.vmware.vcloud.catalog+xml',
   adminCatalog: 'application/vnd.vmware.admin.catalog+xml',
   catalogItem: 'application/vnd.vmware.vcloud.catalogItem+xml',

@@ -176,6 +176,8 @@ export interface PyvcloudVApp {
   name: string;
   network: string;
   vms: string[];
+  /** The addresses its VMs hold on that network (VApp.list_ip_allocations). */
+  ips: string[];
   vm: { name: string; cpus: number; memoryMb: number; diskMb: number; guestOs: string };
 }
 
@@ -192,6 +194,7 @@ function pyvcloudVApp(org: string): PyvcloudVApp | null {
         name: vapp.name,
         network,
         vms: vapp.vms.map((v) => v.name).sort(),
+        ips: vapp.vms.flatMap((v) => (v.ipAddress ? [v.ipAddress] : [])).sort(),
         vm: { name: vm.name, cpus: vm.cpus, memoryMb: vm.memoryMb, diskMb: vm.diskMb, guestOs: vm.guestOs },
       };
     }

@@ -26,6 +26,7 @@ type ObjectKind =
   | 'vdc'
   | 'storageProfile'
   | 'network'
+  | 'vappNetwork'
   | 'vapp'
   | 'vm'
   | 'template'
@@ -71,6 +72,8 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/(orgs|org|admin\/org)\/:id/, 'org'],
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
     [/\/vdcStorageProfile\/:id/, 'storageProfile'],
+    // Only a vApp network has allocated addresses (src/http/legacy/networks.ts).
+    [/\/api\/(admin\/)?network\/:id\/allocatedAddresses$/, 'vappNetwork'],
     [/\/api\/(admin\/)?network\/:id/, 'network'],
     [/\/api\/(admin\/)?catalog\/:id/, 'catalog'],
     [/\/api\/catalogItem\/:id/, 'catalogItem'],
@@ -235,6 +238,9 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
           break;
         case 'network':
           objectId = objects.networkId;
+          break;
+        case 'vappNetwork':
+          objectId = objects.vappNetworkId;
           break;
         case 'vapp':
           objectId = objects.vappId;

@@ -15,6 +15,7 @@ import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 import { storageProfileId } from '../../src/inventory/storage-profiles.js';
 import { catalogId, catalogItemId } from '../../src/inventory/catalogs.js';
 import { orgVdcNetworkId } from '../../src/inventory/org-vdc-networks.js';
+import { vappNetworkId } from '../../src/inventory/vapp-networks.js';
 
 export type OrgKey = 'acme' | 'globex' | 'system';
 export type TenantOrg = 'acme' | 'globex';
@@ -58,6 +59,8 @@ export interface OrgObjects {
   readonly storageProfileId: string;
   readonly networkId: string;
   readonly vappId: string;
+  /** A network of that vApp (the one its first VM with a network is on). */
+  readonly vappNetworkId: string;
   /** A VM of that vApp (the portal's VM detail page). */
   readonly vmId: string;
   readonly templateId: string;
@@ -251,6 +254,13 @@ export async function buildWorld(harness: Harness): Promise<World> {
       await store.db.updateTable('vms').set({ is_template: 1 }).where('vapp_id', '=', template.id).execute();
     }
     const vm = await store.db.selectFrom('vms').select('id').where('vapp_id', '=', vapp.id).orderBy('name').executeTakeFirstOrThrow();
+    const onNetwork = await store.db
+      .selectFrom('vms')
+      .select('network_name')
+      .where('vapp_id', '=', vapp.id)
+      .where('network_name', 'is not', null)
+      .orderBy('name')
+      .executeTakeFirstOrThrow();
     const templateVm = await store.db
       .selectFrom('vms')
       .select('id')
@@ -262,6 +272,7 @@ export async function buildWorld(harness: Harness): Promise<World> {
       storageProfileId: storageProfileId(vdc.id, vdc.storage_profile),
       networkId: orgVdcNetworkId(vdc.id, vdc.network_name!),
       vappId: vapp.id,
+      vappNetworkId: vappNetworkId(vapp.id, onNetwork.network_name!),
       vmId: vm.id,
       templateId: template.id,
       templateVmId: templateVm.id,

@@ -165,10 +165,14 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/vdcStorageProfile/:id': adminReadById(),
   'GET /api/vdcStorageProfile/:id/metadata': adminReadById(),
   // A VDC's org VDC network (govcd's GetOrgVdcNetworkByName follows AvailableNetworks): whoever may read the VDC.
+  // The same paths serve a vApp's networks, read like the vApp (test/http/legacy/networks.test.ts).
   'GET /api/network/:id': adminReadById(),
   'GET /api/admin/network/:id': adminReadById(),
   'GET /api/network/:id/metadata': adminReadById(),
   'GET /api/admin/network/:id/metadata': adminReadById(),
+  // The addresses a vApp network's VMs hold: whoever may read the vApp (a vApp User too, like the vApp's sections).
+  'GET /api/network/:id/allocatedAddresses': adminReadById({ limited: '2xx' }),
+  'GET /api/admin/network/:id/allocatedAddresses': adminReadById({ limited: '2xx' }),
   // Catalogs and their items (derived from the templates): read like the templates; carol's role holds "vApp: View".
   'GET /api/catalog/:id': adminReadById({ limited: '2xx' }),
   'GET /api/admin/catalog/:id': adminReadById({ limited: '2xx' }),

@@ -6,8 +6,9 @@
  */
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, networkHref, tenantNetworkHref, urn, vappHref } from '../hrefs.js';
+import { MEDIA, networkHref, tenantNetworkHref, urn, vappHref, vmHref } from '../hrefs.js';
 import type { VAppNetwork } from '../vapp-networks.js';
+import type { VmWithNames } from '../repository.js';
 import { vappNetworkConfiguration } from './vapp-sections.js';
 
 export function vappNetworkTree(
@@ -30,8 +31,39 @@ export function vappNetworkTree(
     [
       node('Link', { rel: 'up', href: vappHref(base, vapp.id, false), name: vapp.name, type: MEDIA.vApp }),
       admin ? node('Link', { rel: 'alternate', href: tenantNetworkHref(base, network.id), type: MEDIA.vAppNetwork }) : null,
+      node('Link', { rel: 'down', href: `${href}/allocatedAddresses/`, type: MEDIA.allocatedNetworkAddress }),
       text('Description', ''),
       vappNetworkConfiguration(base, network),
+    ],
+  );
+}
+
+/**
+ * `<network href>/allocatedAddresses/`: VCD's AllocatedIpAddresses, one IpAddress per VM of the vApp that holds an
+ * address on this network (its NIC's network is this one and the inventory knows its IP), in the vApp's VM order.
+ * `vmAllocated`, as VCD names an address a VM's NIC holds; `isDeployed` is the VM's. Nothing else is allocated on a
+ * vApp network Tessera knows of (no edge, so no `vsmAllocated` or `natRouted` addresses).
+ */
+export function allocatedAddressesTree(
+  base: string,
+  network: VAppNetwork,
+  vms: ReadonlyArray<Pick<VmWithNames, 'id' | 'name' | 'network_name' | 'ip_address' | 'is_deployed'>>,
+  admin: boolean,
+): DocElement {
+  const networkDoc = admin ? networkHref(base, network.id) : tenantNetworkHref(base, network.id);
+  return node(
+    'AllocatedIpAddresses',
+    { xmlns: VCLOUD_NS, href: `${networkDoc}/allocatedAddresses/`, type: MEDIA.allocatedNetworkAddress },
+    [
+      node('Link', { rel: 'up', href: networkDoc, name: network.name, type: MEDIA.vAppNetwork }),
+      ...vms
+        .filter((vm) => vm.network_name === network.name && vm.ip_address !== null && vm.ip_address !== '')
+        .map((vm) =>
+          node('IpAddress', { allocationType: 'vmAllocated', isDeployed: vm.is_deployed === 1 }, [
+            node('Link', { rel: 'down', href: vmHref(base, vm.id, false), name: vm.name, type: MEDIA.vm }),
+            text('IpAddress', vm.ip_address),
+          ]),
+        ),
     ],
   );
 }

@@ -5,7 +5,7 @@
  */
 import { node, renderXmlDocument, text, type DocElement } from '../document-tree.js';
 import { OVF_NS, RASD_NS, VCLOUD_NS, VMW_NS, VSSD_NS } from '../xml-render.js';
-import { MEDIA, catalogItemHref, urn, userHref, vappHref, vappUrn, vdcHref, vmHref } from '../hrefs.js';
+import { MEDIA, catalogItemHref, tenantNetworkHref, urn, userHref, vappHref, vappUrn, vdcHref, vmHref } from '../hrefs.js';
 import { catalogItemId } from '../catalogs.js';
 import { statusCode } from '../status.js';
 import type { VAppWithNames, VmExtraConfigRow, VmWithNames } from '../repository.js';
@@ -70,6 +70,12 @@ export function vappTree(
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
     // pyvcloud's get_product_sections follows this link (the sections of templates are not served).
     template ? null : node('Link', { rel: 'down', href: `${href}/productSections/`, type: MEDIA.productSections }),
+    // Each of its networks, by name (pyvcloud's VApp.list_ip_allocations finds a network by this link).
+    ...(sections && !template
+      ? sections.networks.map((n) =>
+          node('Link', { rel: 'down', href: tenantNetworkHref(base, n.id), name: n.name, type: MEDIA.vAppNetwork }),
+        )
+      : []),
     // govcd's VAppTemplate.GetLease follows this one (a vApp's lease is inline, a template's only linked).
     template ? node('Link', { rel: 'down', href: `${href}/leaseSettingsSection/`, type: MEDIA.leaseSettingsSection }) : null,
     // A template in a catalog names its catalog item (govcd's VAppTemplate.GetCatalogItemHref/Id: Terraform's

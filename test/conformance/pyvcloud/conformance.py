@@ -405,6 +405,15 @@ class Runner:
 
         self.step("VApp.get_all_networks(), VApp.list_vm_interface(network)", networks)
 
+        def ip_allocations():
+            allocations = vapp.list_ip_allocations(d["network"])
+            got = sorted(str(a["Ip_address"]) for a in allocations)
+            expect(got == sorted(d["ips"]), f"list_ip_allocations() addresses {got}, want {sorted(d['ips'])}")
+            kinds = {a["Allocation_type"] for a in allocations}
+            expect(kinds <= {"vmAllocated"}, f"allocation types {kinds}, want vmAllocated")
+
+        self.step("VApp.list_ip_allocations(network) (the vApp's network link, then its allocatedAddresses)", ip_allocations)
+
         def startup():
             items = vapp.get_startup_section()
             same_names("startup section items", [i["Id"] for i in items], d["vms"])

@@ -245,7 +245,7 @@ test('each vApp network is linked from its NetworkConfig and served at that href
     assert.deepEqual(childrenNamed(configuration, 'IpScopes'), [], 'no made-up addressing');
     assert.deepEqual(
       network.children.map((c) => c.name),
-      ['Link', 'Link', 'Description', 'Configuration'],
+      ['Link', 'Link', 'Link', 'Description', 'Configuration'],
       'VAppNetworkType order: Link, Description, Configuration',
     );
 
@@ -266,6 +266,61 @@ test('each vApp network is linked from its NetworkConfig and served at that href
     // Read exactly when the vApp is.
     assert.equal((await get(server, record.attrs.href!, s.bob)).status, (await get(server, vappHref, s.bob)).status);
   }
+});
+
+test("a vApp links each of its networks by name, and each network lists the addresses its VMs hold (pyvcloud's list_ip_allocations)", async () => {
+  const vapps = DEMO_INVENTORY.acme.vdcs.flatMap((vdc) => vdc.vapps).filter((vapp) => !vapp.template);
+  const { records: vappRecords } = await queryRecords(server, 'type=vApp&pageSize=100', s.alice, 'VAppRecord');
+  const hrefOf = new Map(vappRecords.map((r) => [r.attrs.name!, r.attrs.href!]));
+  let addresses = 0;
+  for (const spec of vapps) {
+    const vapp = parseXml((await get(server, hrefOf.get(spec.name)!, s.alice)).text);
+    const networkLinks = links(vapp, 'down').filter((l) => l.attrs.type === 'application/vnd.vmware.vcloud.vAppNetwork+xml');
+    const names = [...new Set(spec.vms.map((vm) => vm.network).filter((n): n is string => !!n))].sort();
+    assert.deepEqual(
+      networkLinks.map((l) => l.attrs.name),
+      names,
+      `${spec.name}: one link per network, by name`,
+    );
+    for (const link of networkLinks) {
+      assert.match(link.attrs.href!, new RegExp(`/api/network/${UUID}$`));
+      const network = parseXml((await get(server, link.attrs.href!, s.alice)).text);
+      assert.equal(network.attrs.name, link.attrs.name);
+      const [down] = links(network, 'down').filter((l) => l.attrs.type === 'application/vnd.vmware.vcloud.allocatedNetworkAddress+xml');
+      assert.equal(down?.attrs.href, `${link.attrs.href}/allocatedAddresses/`);
+      const reply = await get(server, down!.attrs.href!, s.alice);
+      assert.equal(reply.status, 200, reply.text);
+      assert.match(String(reply.headers.get('content-type')), /^application\/vnd\.vmware\.vcloud\.allocatedNetworkAddress\+xml/);
+      const allocated = parseXml(reply.text);
+      assert.equal(allocated.name, 'AllocatedIpAddresses');
+      assert.equal(links(allocated, 'up')[0]!.attrs.href, link.attrs.href);
+      // Exactly the spec's VMs of this vApp with an address on this network, each naming its VM.
+      const expected = spec.vms
+        .filter((vm) => vm.network === link.attrs.name && vm.ipAddress)
+        .map((vm) => `${vm.name} ${vm.ipAddress} ${vm.deployed}`)
+        .sort();
+      const got = childrenNamed(allocated, 'IpAddress').map((ip) => {
+        assert.equal(ip.attrs.allocationType, 'vmAllocated');
+        return `${links(ip, 'down')[0]!.attrs.name} ${child(ip, 'IpAddress').text} ${ip.attrs.isDeployed}`;
+      });
+      assert.deepEqual(got.sort(), expected, `${spec.name}/${link.attrs.name}`);
+      addresses += got.length;
+      const json = await get(server, down!.attrs.href!, s.alice, JSON_ACCEPT);
+      assert.equal(json.status, 200, json.text);
+      const body = JSON.parse(json.text) as { ipAddress: { ipAddress: string; allocationType: string }[] };
+      assert.deepEqual(body.ipAddress.map((ip) => ip.ipAddress).sort(), got.map((g) => g.split(' ')[1]).sort());
+    }
+  }
+  assert.ok(addresses > 0, 'the demo has VMs with addresses');
+
+  // Only a vApp network's: an org VDC network's would be every VM of the VDC on it (not served, not linked).
+  const { records: orgNetworks } = await records('type=orgVdcNetwork', s.alice);
+  const orgNetwork = parseXml((await get(server, orgNetworks[0]!.attrs.href!, s.alice)).text);
+  assert.equal(links(orgNetwork).filter((l) => /allocatedAddresses/.test(l.attrs.href!)).length, 0);
+  xmlError(await get(server, `${orgNetworks[0]!.attrs.href!}/allocatedAddresses/`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  // Another org's vApp network is the same 403.
+  const { records: vappNetworks } = await queryRecords(server, 'type=vAppNetwork', s.alice, 'VAppNetworkRecord');
+  xmlError(await get(server, `${vappNetworks[0]!.attrs.href!}/allocatedAddresses/`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
 });
 
 test('a vApp network is gone at once when no VM of its vApp is on it', async () => {
