@@ -235,6 +235,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/admin/users/query': adminRead(),
   'GET /api/org/:id/vdcs/query': adminReadById(),
   'GET /api/org/:id/catalogs/query': adminReadById({ limited: '2xx' }),
+  // A VDC's edge gateways (none in Tessera), linked from its Vdc document: whoever may read the VDC.
+  'GET /api/admin/vdc/:id/edgeGateways': adminReadById(),
   'GET /api/catalogs/query': signedIn(),
   'GET /api/admin/catalogs/query': providerRead(),
 

@@ -12,6 +12,7 @@ import { baseUrl, requirePrincipal } from '../context.js';
 import { forbidden } from '../../domain/errors.js';
 import { mayRead } from '../../inventory/access.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
+import { getVdc } from '../../inventory/repository.js';
 import { withVersion } from '../../inventory/xml-render.js';
 import { queryParametersOf, type QueryParameters } from '../../inventory/query/params.js';
 import { resultMediaType } from '../../inventory/query/records.js';
@@ -135,6 +136,23 @@ export const legacyQueryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!orgId || !mayRead(principal, 'org', orgId)) throw forbidden();
       return sendTypedQuery(request, reply, `/api/org/${orgId}/vdcs/query`, queryParametersOf(rawQueryString(request), 'orgVdc'), [
         { column: 'vdcs.org_id', value: orgId },
+      ]);
+    },
+  );
+
+  // The edge gateways of one VDC, as VCD's Vdc document links them (pyvcloud's VDC.list_edge_gateways): the
+  // edgeGateway type, which has no records in Tessera (inventory/query/catalogue.ts), for whoever may read the VDC.
+  app.get(
+    '/api/admin/vdc/:id/edgeGateways',
+    { schema: { ...packagedQuerySchema('edgeGateway'), summary: "The VDC's edge gateways (none in Tessera)", params: IdParams } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const vdcId = idFromPathSegment(request.params.id, 'vdc');
+      const vdc = vdcId ? await getVdc(request.server.tessera.store, vdcId) : undefined;
+      if (!vdc || !mayRead(principal, 'vdc', vdc.org_id)) throw forbidden();
+      const path = `/api/admin/vdc/${vdc.id}/edgeGateways`;
+      return sendTypedQuery(request, reply, path, queryParametersOf(rawQueryString(request), 'edgeGateway'), [
+        { column: 'vdcs.id', value: vdc.id },
       ]);
     },
   );

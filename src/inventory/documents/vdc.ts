@@ -30,6 +30,8 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
   return node('Vdc', { xmlns: VCLOUD_NS, href, id: urn('vdc', vdc.id), name: vdc.name, status: VDC_READY, type: MEDIA.vdc }, [
     node('Link', { rel: 'up', href: orgHref(base, org.id), name: org.name, type: MEDIA.org }),
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+    // Its edge gateways, as query records (none in Tessera): pyvcloud's VDC.list_edge_gateways follows this link.
+    node('Link', { rel: 'edgeGateways', href: `${base}/api/admin/vdc/${vdc.id}/edgeGateways`, type: MEDIA.records }),
     text('Description', vdc.description),
     text('AllocationModel', vdc.allocation_model),
     // Used: what the provider reported (inventory files and agents, 0008); 0 for the demo and generated VDCs.

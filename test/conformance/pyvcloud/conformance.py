@@ -334,6 +334,16 @@ class Runner:
 
             self.step("VDC.list_orgvdc_network_records(), get_orgvdc_network_admin_href_by_name(), list_orgvdc_isolated_networks()", networks)
 
+            def edge_gateways_and_disks():
+                org = Org(client, resource=holder["org"])
+                for want in sc["networks"]:
+                    vdc = VDC(client, resource=org.get_vdc(want["vdc"]))
+                    # Tessera holds neither: empty lists, through the VDC's edgeGateways link and its ResourceEntities.
+                    expect(vdc.list_edge_gateways() == [], f'VDC({want["vdc"]!r}).list_edge_gateways() {vdc.list_edge_gateways()}')
+                    expect(vdc.get_disks() == [], f'VDC({want["vdc"]!r}).get_disks() {vdc.get_disks()}')
+
+            self.step("VDC.list_edge_gateways(), VDC.get_disks(): none, not an error", edge_gateways_and_disks)
+
         if sc.get("vapp"):
             self.read_vapp_and_vm(client, holder["org"], sc["vapp"])
 

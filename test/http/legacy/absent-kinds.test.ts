@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TesseraHandle } from '../../helpers/tessera.js';
-import { JSON_ACCEPT, get, links, parseXml, queryRecords, startDemoServer, xmlError, type DemoSessions } from './support.js';
+import { JSON_ACCEPT, childrenNamed, get, links, parseXml, queryRecords, startDemoServer, xmlError, type DemoSessions } from './support.js';
 
 let server: TesseraHandle;
 let s: DemoSessions;
@@ -74,4 +74,35 @@ test("their fields are VCD's: any of them filters and sorts, an unknown one is a
   assert.equal((await get(server, '/api/query?type=disk', null)).status, 401);
   const offered = new Set(links(parseXml((await get(server, '/api/query', s.alice)).text)).map((l) => l.attrs.name));
   for (const type of ['disk', 'edgeGateway']) assert.ok(offered.has(type), `the QueryList offers ${type}`);
+});
+
+test("a VDC links its edge gateways (pyvcloud's VDC.list_edge_gateways): no records, read like the VDC", async () => {
+  for (const session of [s.alice, s.admin]) {
+    const vdc = await firstVdc(session);
+    const doc = parseXml((await get(server, vdc.href, session)).text);
+    const [link, ...more] = links(doc, 'edgeGateways');
+    assert.equal(more.length, 0);
+    assert.equal(link!.attrs.type, 'application/vnd.vmware.vcloud.query.records+xml');
+    assert.equal(link!.attrs.href, `${server.baseUrl}/api/admin/vdc/${vdc.href.split('/').at(-1)}/edgeGateways`);
+    const reply = await get(server, link!.attrs.href!, session);
+    assert.equal(reply.status, 200, reply.text);
+    const root = parseXml(reply.text);
+    assert.equal(root.name, 'QueryResultRecords');
+    assert.equal(root.attrs.name, 'edgeGateway');
+    assert.equal(root.attrs.total, '0');
+    assert.equal(childrenNamed(root, 'EdgeGatewayRecord').length, 0);
+    const json = await get(server, link!.attrs.href!, session, JSON_ACCEPT);
+    assert.deepEqual([json.json().total, json.json().record], [0, []]);
+  }
+  // Another org's VDC, an unknown or malformed id: the same 403 as the VDC itself.
+  const acmeVdc = await firstVdc(s.alice);
+  const id = acmeVdc.href.split('/').at(-1)!;
+  for (const [path, session] of [
+    [`/api/admin/vdc/${id}/edgeGateways`, s.hank],
+    ['/api/admin/vdc/00000000-0000-4000-8000-000000000000/edgeGateways', s.alice],
+    ['/api/admin/vdc/not-an-id/edgeGateways', s.alice],
+  ] as const) {
+    xmlError(await get(server, path, session), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  }
+  xmlError(await get(server, `/api/admin/vdc/${id}/edgeGateways?filter=nope==1`, s.alice), 400, 'BAD_REQUEST');
 });
