@@ -79,7 +79,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
     limits: {
       signIn: new RateLimiter(config.signInRateLimit),
       tokenPerIp: new RateLimiter(config.tokenRateLimitPerIp),
-      tokenPerToken: new RateLimiter(config.tokenRateLimitPerToken),
+      tokenPerToken: new RateLimiter<number>(config.tokenRateLimitPerToken),
       // Registrations per user per minute: each writes a row; a script looping on /register is a bug or worse.
       register: new RateLimiter(REGISTRATIONS_PER_MINUTE),
     },

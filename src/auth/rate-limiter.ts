@@ -10,12 +10,12 @@
  * is never refused, and one exactly at it may be at a window's start. Memory stays bounded by the window (two
  * maps, the older dropped at each window change); a hit costs one more map read than before.
  */
-export class RateLimiter {
+export class RateLimiter<K extends string | number = string> {
   private readonly limit: number;
   private readonly windowMs: number;
   private windowStart = 0;
-  private counts = new Map<string, number>();
-  private previous = new Map<string, number>();
+  private counts = new Map<K, number>();
+  private previous = new Map<K, number>();
 
   constructor(limit: number, windowMs = 60_000) {
     this.limit = limit;
@@ -23,7 +23,7 @@ export class RateLimiter {
   }
 
   /** Counts one hit (refused ones too); returns 0 when allowed, else the seconds until a retry would be. */
-  hit(key: string, now = Date.now()): number {
+  hit(key: K, now = Date.now()): number {
     const window = now - (now % this.windowMs);
     if (window !== this.windowStart) {
       // The window just ended becomes the previous one; after a gap of a whole window there is none.
@@ -43,7 +43,7 @@ export class RateLimiter {
    * Takes back one hit of `key` in the current window (never below zero): for limits that should count only what
    * did not succeed, where success is known after the hit (a sign-in's password is checked after its hit).
    */
-  forgive(key: string, now = Date.now()): void {
+  forgive(key: K, now = Date.now()): void {
     if (now - (now % this.windowMs) !== this.windowStart) return;
     const count = this.counts.get(key);
     if (count === undefined) return;
@@ -65,4 +65,16 @@ export class RateLimiter {
     }
     return w - elapsed + Math.max(0, w * (1 - (this.limit - 1) / count));
   }
+}
+
+/**
+ * The key a limiter keeps for a SHA-256 hex digest (an API token's lookup hash): its first 52 bits as a number,
+ * exact in a double. The per-token limiter sees every distinct token a node exchanges in two minutes (at a million
+ * tokens drawn at random, every request): a number key costs the map about 30 bytes an entry where the digest's
+ * 64-character string, which the map would otherwise keep alive, cost about 110 (measured with 500,000 keys). Two
+ * tokens share a key with a chance of about 1 in 10,000 among a million; they would then share one budget, a
+ * brake at most twice as early for both, never a later one.
+ */
+export function digestKey(hexDigest: string): number {
+  return Number.parseInt(hexDigest.slice(0, 13), 16);
 }

@@ -22,11 +22,25 @@ const TICK_MS = 10_000;
 export const IDLE_FORGET_MS = 5 * 60_000;
 const MAX_TRACKED = 50_000;
 
-interface Usage {
+/**
+ * One token's usage in memory. A class whose constructor sets every field, in one order, with one kind of value
+ * each: a node holds one per token used in the last minute (up to a minute of a node's distinct tokens, nearly every
+ * request at a million tokens drawn at random), and V8 then keeps each in a small fixed-layout object. Object
+ * literals here were found kept as hash-table objects in the server (about 440 bytes more each; heap snapshot of a
+ * million-token run, 171,332 of them, 75 MB).
+ */
+class Usage {
   lastUsedAt: number;
   ips: string[];
   dirty: boolean;
   lastWrittenAt: number;
+
+  constructor(lastUsedAt: number, ips: string[], lastWrittenAt: number) {
+    this.lastUsedAt = lastUsedAt;
+    this.ips = ips;
+    this.dirty = true;
+    this.lastWrittenAt = lastWrittenAt;
+  }
 }
 
 export class TokenUsageRecorder {
@@ -65,7 +79,7 @@ export class TokenUsageRecorder {
       // later use, written with the minute's batch. Only a token's very first use is hurried (within a second,
       // so a fresh token soon shows as used). With a million tokens used at random nearly every use is the first
       // this node has seen for a while; one batch a minute writes far fewer pages than one a second.
-      entry = { lastUsedAt: now, ips, dirty: true, lastWrittenAt: ips.length > 0 ? now : 0 };
+      entry = new Usage(now, ips, ips.length > 0 ? now : 0);
       this.usage.set(tokenId, entry);
     }
     entry.lastUsedAt = now;

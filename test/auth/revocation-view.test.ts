@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { RevocationEvent, Store } from '../../src/store/store.js';
 import type { AccessClaims } from '../../src/auth/access-tokens.js';
 import { RevocationView } from '../../src/auth/revocation-view.js';
-import { RateLimiter } from '../../src/auth/rate-limiter.js';
+import { createHash } from 'node:crypto';
+import { RateLimiter, digestKey } from '../../src/auth/rate-limiter.js';
 import { TokenUsageRecorder, LAST_USED_IPS_KEPT, FIRST_USE_DELAY_MS } from '../../src/auth/token-usage.js';
 
 function stubStore(stored: RevocationEvent[] = []) {
@@ -106,6 +107,22 @@ describe('RevocationView', () => {
 });
 
 describe('RateLimiter', () => {
+  test("digestKey: a digest's first 52 bits as an exact number, distinct for distinct tokens, one budget each", () => {
+    const digest = createHash('sha256').update('token').digest('hex');
+    assert.equal(digestKey(digest), Number.parseInt(digest.slice(0, 13), 16));
+    assert.ok(Number.isSafeInteger(digestKey(digest)) && digestKey('f'.repeat(64)) === 2 ** 52 - 1);
+    const keys = new Set<number>();
+    for (let i = 0; i < 100_000; i++) keys.add(digestKey(createHash('sha256').update(String(i)).digest('hex')));
+    assert.equal(keys.size, 100_000, 'no two of 100,000 tokens share a key');
+    // The per-token limiter keyed by it: each token has its own budget.
+    const limiter = new RateLimiter<number>(2, 60_000);
+    const [a, b] = ['a', 'b'].map((t) => digestKey(createHash('sha256').update(t).digest('hex')));
+    const at = 1_000_000_000_000;
+    assert.deepEqual([limiter.hit(a!, at), limiter.hit(a!, at), limiter.hit(b!, at)], [0, 0, 0]);
+    assert.ok(limiter.hit(a!, at) > 0, 'the third hit of one token is refused');
+    assert.equal(limiter.hit(b!, at), 0, 'the other token still has its own');
+  });
+
   const W = 60_000;
   const t0 = 1_700_000_000_000 - (1_700_000_000_000 % W);
 

@@ -8,10 +8,11 @@ import type { GrantHandler } from './types.js';
 import type { OAuthTokenResponse } from '../../../schemas/wire.js';
 import { tooManyRequests } from '../../../domain/errors.js';
 import type { Services } from '../../context.js';
+import { digestKey } from '../../../auth/rate-limiter.js';
 
 /** Per-token limit (the per-IP one ran before): a leaked token hammered from many addresses is still braked. */
 function limitPerToken(services: Services, hash: string): void {
-  const retryAfter = services.limits.tokenPerToken.hit(hash);
+  const retryAfter = services.limits.tokenPerToken.hit(digestKey(hash));
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests for this API token; retry later');
 }
 
