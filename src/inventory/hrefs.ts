@@ -54,6 +54,10 @@ export const taskHref = (base: string, id: string) => `${base}/api/task/${id}`;
 export const networkHref = (base: string, id: string) => `${base}/api/admin/network/${id}`;
 /** A network's tenant href (VCD's `/api/network/{id}`): the same document as the admin one. */
 export const tenantNetworkHref = (base: string, id: string) => `${base}/api/network/${id}`;
+/** The href a network document answers at: the admin one or the tenant one, as the request named it. */
+export const networkHrefAs = (base: string, id: string, admin: boolean) => (admin ? networkHref(base, id) : tenantNetworkHref(base, id));
+/** A VDC's edge gateways as query records (VCD's `rel="edgeGateways"` link; none in Tessera). */
+export const vdcEdgeGatewaysHref = (base: string, vdcId: string) => `${base}/api/admin/vdc/${vdcId}/edgeGateways`;
 export const catalogHref = (base: string, id: string) => `${base}/api/catalog/${id}`;
 export const adminCatalogHref = (base: string, id: string) => `${base}/api/admin/catalog/${id}`;
 export const catalogItemHref = (base: string, id: string) => `${base}/api/catalogItem/${id}`;

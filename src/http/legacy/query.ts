@@ -11,7 +11,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { forbidden } from '../../domain/errors.js';
 import { mayRead } from '../../inventory/access.js';
-import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
+import { MEDIA, idFromPathSegment, vdcEdgeGatewaysHref } from '../../inventory/hrefs.js';
 import { getVdc } from '../../inventory/repository.js';
 import { withVersion } from '../../inventory/xml-render.js';
 import { queryParametersOf, type QueryParameters } from '../../inventory/query/params.js';
@@ -150,7 +150,7 @@ export const legacyQueryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const vdcId = idFromPathSegment(request.params.id, 'vdc');
       const vdc = vdcId ? await getVdc(request.server.tessera.store, vdcId) : undefined;
       if (!vdc || !mayRead(principal, 'vdc', vdc.org_id)) throw forbidden();
-      const path = `/api/admin/vdc/${vdc.id}/edgeGateways`;
+      const path = vdcEdgeGatewaysHref('', vdc.id);
       return sendTypedQuery(request, reply, path, queryParametersOf(rawQueryString(request), 'edgeGateway'), [
         { column: 'vdcs.id', value: vdc.id },
       ]);

@@ -8,14 +8,14 @@
  */
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, networkHref, tenantNetworkHref, urn, vdcHref } from '../hrefs.js';
+import { MEDIA, networkHrefAs, tenantNetworkHref, urn, vdcHref } from '../hrefs.js';
 import type { OrgVdcNetworkKey } from '../org-vdc-networks.js';
 
 /** VCD's network status integer: 1 = realized. */
 const NETWORK_REALIZED = 1;
 
 export function orgVdcNetworkTree(base: string, network: OrgVdcNetworkKey, admin: boolean): DocElement {
-  const href = admin ? networkHref(base, network.id) : tenantNetworkHref(base, network.id);
+  const href = networkHrefAs(base, network.id, admin);
   return node(
     'OrgVdcNetwork',
     { xmlns: VCLOUD_NS, href, id: urn('network', network.id), name: network.name, status: NETWORK_REALIZED, type: MEDIA.orgVdcNetwork },

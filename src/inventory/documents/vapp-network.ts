@@ -6,7 +6,7 @@
  */
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, networkHref, tenantNetworkHref, urn, vappHref, vmHref } from '../hrefs.js';
+import { MEDIA, networkHrefAs, tenantNetworkHref, urn, vappHref, vmHref } from '../hrefs.js';
 import type { VAppNetwork } from '../vapp-networks.js';
 import type { VmWithNames } from '../repository.js';
 import { vappNetworkConfiguration } from './vapp-sections.js';
@@ -17,7 +17,7 @@ export function vappNetworkTree(
   vapp: { id: string; name: string; is_deployed: number },
   admin: boolean,
 ): DocElement {
-  const href = admin ? networkHref(base, network.id) : tenantNetworkHref(base, network.id);
+  const href = networkHrefAs(base, network.id, admin);
   return node(
     'VAppNetwork',
     {
@@ -50,7 +50,7 @@ export function allocatedAddressesTree(
   vms: ReadonlyArray<Pick<VmWithNames, 'id' | 'name' | 'network_name' | 'ip_address' | 'is_deployed'>>,
   admin: boolean,
 ): DocElement {
-  const networkDoc = admin ? networkHref(base, network.id) : tenantNetworkHref(base, network.id);
+  const networkDoc = networkHrefAs(base, network.id, admin);
   return node(
     'AllocatedIpAddresses',
     { xmlns: VCLOUD_NS, href: `${networkDoc}/allocatedAddresses/`, type: MEDIA.allocatedNetworkAddress },

@@ -12,7 +12,17 @@
 import type { Org } from '../../store/store.js';
 import { node, renderXmlDocument, text, type DocElement, type DocText } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, networkHref, orgHref, urn, vappHref, vdcComputePolicyHref, vdcHref, vdcStorageProfileHref } from '../hrefs.js';
+import {
+  MEDIA,
+  networkHref,
+  orgHref,
+  urn,
+  vappHref,
+  vdcComputePolicyHref,
+  vdcEdgeGatewaysHref,
+  vdcHref,
+  vdcStorageProfileHref,
+} from '../hrefs.js';
 import type { VApp, Vdc } from '../repository.js';
 import { storageProfilesOf } from '../storage-profiles.js';
 import { orgVdcNetworkOf } from '../org-vdc-networks.js';
@@ -31,7 +41,7 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
     node('Link', { rel: 'up', href: orgHref(base, org.id), name: org.name, type: MEDIA.org }),
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
     // Its edge gateways, as query records (none in Tessera): pyvcloud's VDC.list_edge_gateways follows this link.
-    node('Link', { rel: 'edgeGateways', href: `${base}/api/admin/vdc/${vdc.id}/edgeGateways`, type: MEDIA.records }),
+    node('Link', { rel: 'edgeGateways', href: vdcEdgeGatewaysHref(base, vdc.id), type: MEDIA.records }),
     text('Description', vdc.description),
     text('AllocationModel', vdc.allocation_model),
     // Used: what the provider reported (inventory files and agents, 0008); 0 for the demo and generated VDCs.
