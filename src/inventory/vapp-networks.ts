@@ -64,38 +64,21 @@ export function vappNetworksOf(
   });
 }
 
-/** Where a vApp network id leads: its vApp (which decides who may read it) and its name. */
-export interface VAppNetworkOwner {
-  readonly vappId: string;
-  readonly orgId: string;
-  readonly name: string;
-}
-
 /**
- * The vApp network with this id in the scope (of a vApp, not a template), or undefined: the vApps whose id starts
- * with the network's prefix, by a range of the vApps' primary key (ids are lowercase canonical UUIDs, so the range
- * holds in byte order and in a linguistic collation alike), then the networks of each, recomputed from its VMs.
+ * The vApps (not templates) in the scope that a vApp network id can belong to: those whose id starts with the
+ * network's prefix, by a range of the vApps' primary key (ids are lowercase canonical UUIDs, so the range holds in
+ * byte order and in a linguistic collation alike). Nearly always one; none for an id that is no vApp network's.
+ * Whether the network is one of theirs is for their VMs to say (vapp-context.ts, findVAppNetwork).
  */
-export async function findVAppNetworkOwner(store: Store, scope: InventoryScope, id: string): Promise<VAppNetworkOwner | undefined> {
+export async function vappsNamedByNetworkId(store: Store, scope: InventoryScope, id: string): Promise<string[]> {
   const prefix = vappPrefixOf(id);
-  if (prefix === null) return undefined;
+  if (prefix === null) return [];
   let vapps = store.db
     .selectFrom('vapps')
-    .select(['id', 'org_id'])
+    .select('id')
     .where('id', '>=', `${prefix}-0000-0000-000000000000`)
     .where('id', '<=', `${prefix}-ffff-ffff-ffffffffffff`)
     .where('is_template', '=', 0);
   if (scope.kind === 'org') vapps = vapps.where('org_id', '=', scope.orgId);
-  for (const vapp of await vapps.execute()) {
-    const names = await store.db
-      .selectFrom('vms')
-      .select('network_name')
-      .distinct()
-      .where('vapp_id', '=', vapp.id)
-      .where('network_name', 'is not', null)
-      .execute();
-    const name = names.map((row) => row.network_name!).find((n) => vappNetworkId(vapp.id, n) === id);
-    if (name !== undefined) return { vappId: vapp.id, orgId: vapp.org_id, name };
-  }
-  return undefined;
+  return (await vapps.execute()).map((row) => row.id);
 }

@@ -1,5 +1,5 @@
 /**
- * vApp network ids and their lookup (src/inventory/vapp-networks.ts): the id carries its vApp's first 48 bits, so a
+ * vApp network ids and their lookup (src/inventory/vapp-networks.ts, vapp-context.ts): the id carries its vApp's first 48 bits, so a
  * network is found from its id by a range of vApps and their VMs, never by computing every vApp network's id. On
  * both backends: vApps whose ids share that prefix, a template, another org, names that are gone.
  */
@@ -10,7 +10,9 @@ import type { Insertable } from 'kysely';
 import type { Store } from '../../src/store/store.js';
 import type { VAppTable, VmTable } from '../../src/inventory/schema.js';
 import { insertInventoryRows } from '../../src/inventory/writer.js';
-import { findVAppNetworkOwner, vappNetworkId, vappNetworksOf } from '../../src/inventory/vapp-networks.js';
+import { vappNetworkId, vappNetworksOf } from '../../src/inventory/vapp-networks.js';
+import { findVAppNetwork } from '../../src/inventory/vapp-context.js';
+import type { InventoryScope } from '../../src/inventory/scope.js';
 import { orgVdcNetworkId } from '../../src/inventory/org-vdc-networks.js';
 import { bothBackends, reportUnavailable } from '../store/backends.js';
 import { emptyVdcRow, makeOrg, openTestStore } from './fixtures.js';
@@ -113,31 +115,35 @@ for (const plan of bothBackends()) {
 
     const org = () => ({ kind: 'org' as const, orgId });
     const all = { kind: 'all' as const };
+    /** What the lookup found, by its vApp, org and network name (and the VMs it read are that vApp's). */
+    const findVAppNetworkOwner = async (scope: InventoryScope, id: string) => {
+      const found = await findVAppNetwork(store, scope, id);
+      if (!found) return undefined;
+      assert.ok(found.vms.length > 0 && found.vms.every((vm) => vm.vapp_id === found.vapp.id));
+      assert.equal(found.network.id, id);
+      return { vappId: found.vapp.id, orgId: found.vapp.org_id, name: found.network.name };
+    };
 
     test('each network of each twin is found, as its own vApp and name', async () => {
       for (const [i, vappId] of twins.entries()) {
         for (const name of ['shared', `own-${i}`]) {
-          assert.deepEqual(
-            await findVAppNetworkOwner(store, org(), vappNetworkId(vappId, name)),
-            { vappId, orgId, name },
-            `${vappId} ${name}`,
-          );
-          assert.deepEqual(await findVAppNetworkOwner(store, all, vappNetworkId(vappId, name)), { vappId, orgId, name });
+          assert.deepEqual(await findVAppNetworkOwner(org(), vappNetworkId(vappId, name)), { vappId, orgId, name }, `${vappId} ${name}`);
+          assert.deepEqual(await findVAppNetworkOwner(all, vappNetworkId(vappId, name)), { vappId, orgId, name });
         }
         // A network another twin has and this one has not.
-        assert.equal(await findVAppNetworkOwner(store, org(), vappNetworkId(vappId, `own-${(i + 1) % twins.length}`)), undefined);
+        assert.equal(await findVAppNetworkOwner(org(), vappNetworkId(vappId, `own-${(i + 1) % twins.length}`)), undefined);
       }
     });
 
     test("a template's networks, another org's, unknown names and ids that are not vApp network ids are not found", async () => {
-      assert.equal(await findVAppNetworkOwner(store, org(), vappNetworkId(template, 'shared')), undefined, 'a template');
-      assert.equal(await findVAppNetworkOwner(store, org(), vappNetworkId(foreign, 'shared')), undefined, 'another org');
-      assert.deepEqual(await findVAppNetworkOwner(store, all, vappNetworkId(foreign, 'shared')), {
+      assert.equal(await findVAppNetworkOwner(org(), vappNetworkId(template, 'shared')), undefined, 'a template');
+      assert.equal(await findVAppNetworkOwner(org(), vappNetworkId(foreign, 'shared')), undefined, 'another org');
+      assert.deepEqual(await findVAppNetworkOwner(all, vappNetworkId(foreign, 'shared')), {
         vappId: foreign,
         orgId: otherOrgId,
         name: 'shared',
       });
-      assert.equal(await findVAppNetworkOwner(store, org(), vappNetworkId(twins[0]!, 'nowhere')), undefined);
+      assert.equal(await findVAppNetworkOwner(org(), vappNetworkId(twins[0]!, 'nowhere')), undefined);
       for (const id of [
         randomUUID(),
         orgVdcNetworkId(twins[0]!, 'shared'),
@@ -146,7 +152,7 @@ for (const plan of bothBackends()) {
         'not-a-uuid',
         '',
       ]) {
-        assert.equal(await findVAppNetworkOwner(store, all, id), undefined, id);
+        assert.equal(await findVAppNetworkOwner(all, id), undefined, id);
       }
     });
   });

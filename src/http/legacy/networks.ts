@@ -18,11 +18,11 @@ import type { Principal } from '../../domain/principal.js';
 import { forbidden } from '../../domain/errors.js';
 import { mayRead } from '../../inventory/access.js';
 import { findOrgVdcNetwork, type OrgVdcNetworkKey } from '../../inventory/org-vdc-networks.js';
-import { findVAppNetworkOwner, type VAppNetwork } from '../../inventory/vapp-networks.js';
+import type { VAppNetwork } from '../../inventory/vapp-networks.js';
 import { orgVdcNetworkTree } from '../../inventory/documents/org-vdc-network.js';
 import { allocatedAddressesTree, vappNetworkTree } from '../../inventory/documents/vapp-network.js';
-import { getVApp, listVmsOfVApp, type VAppWithNames, type VmWithNames } from '../../inventory/repository.js';
-import { loadVAppSections } from '../../inventory/vapp-context.js';
+import type { VAppWithNames, VmWithNames } from '../../inventory/repository.js';
+import { findVAppNetwork } from '../../inventory/vapp-context.js';
 import type { DocElement } from '../../inventory/document-tree.js';
 import type { Store } from '../../store/store.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
@@ -53,15 +53,9 @@ async function findNetwork(store: Store, principal: Principal, segment: string):
     if (!mayRead(principal, 'vdc', orgVdcNetwork.orgId)) throw forbidden();
     return { kind: 'orgVdc', network: orgVdcNetwork };
   }
-  const owner = await findVAppNetworkOwner(store, scope, id);
-  if (!owner || !mayRead(principal, 'vapp', owner.orgId)) throw forbidden();
-  // The document needs the vApp's row, its VDC (what the network bridges to) and its VMs, read together.
-  const vapp = await getVApp(store, owner.vappId);
-  if (!vapp || vapp.is_template === 1) throw forbidden();
-  const vms = await listVmsOfVApp(store, vapp.id);
-  const network = (await loadVAppSections(store, vapp, vms)).networks.find((n) => n.id === id);
-  if (!network) throw forbidden();
-  return { kind: 'vapp', network, vapp, vms };
+  const found = await findVAppNetwork(store, scope, id);
+  if (!found || !mayRead(principal, 'vapp', found.vapp.org_id)) throw forbidden();
+  return { kind: 'vapp', ...found };
 }
 
 function networkDocument(found: FoundNetwork, base: string, admin: boolean): { media: string; tree: DocElement } {
