@@ -17,10 +17,18 @@ const FLUSH_EVERY_MS = 60_000;
 /** How long first uses are gathered before they are written together. */
 export const FIRST_USE_DELAY_MS = 1_000;
 const TICK_MS = 10_000;
-/** Clean entries beyond this many are forgotten (a forgotten token's next use counts as a first use again). */
 /** A written token unused this long is dropped from memory (its row is up to date). */
 export const IDLE_FORGET_MS = 5 * 60_000;
-const MAX_TRACKED = 50_000;
+/**
+ * At most this many tokens' usage is held in memory (about 150 bytes each). Without a bound the map held every
+ * distinct token of the last minute, so a node's memory grew with its rate: at a million tokens drawn at random,
+ * 480,000 entries at 8,000 exchanges a second, and twice that on a machine twice as fast. When a new token would
+ * pass the bound, everything pending is written at once, in one batch, and the written entries are dropped. The
+ * rows written are the same ones the minute's batch would write, only sooner; a token used again afterwards is
+ * written again with its own minute, so a store sees at most one extra write per token per bound's worth of
+ * distinct tokens.
+ */
+export const MAX_TRACKED = 100_000;
 
 /**
  * One token's usage in memory. A class whose constructor sets every field, in one order, with one kind of value
@@ -50,6 +58,10 @@ export class TokenUsageRecorder {
   private firstUseTimer: NodeJS.Timeout | null = null;
   /** Batches are written one after another; stop() waits for the last. */
   private writing: Promise<void> = Promise.resolve();
+  /** A write of everything pending because the map reached MAX_TRACKED is under way. */
+  private shedding = false;
+  /** When a batch last failed: no early write is tried for a tick after that (no retry storm on a store that is down). */
+  private lastFailureAt = -Infinity;
   private readonly log: { warn(o: object, m: string): void };
 
   constructor(store: Store, log: { warn(o: object, m: string): void }) {
@@ -74,6 +86,7 @@ export class TokenUsageRecorder {
   record(tokenId: string, ip: string, knownIps: () => readonly string[], now = Date.now()): void {
     let entry = this.usage.get(tokenId);
     if (!entry) {
+      if (this.usage.size >= MAX_TRACKED) this.shed();
       const ips = [...knownIps()];
       // A token whose row already lists addresses was used before (here or on another node): its new use is a
       // later use, written with the minute's batch. Only a token's very first use is hurried (within a second,
@@ -96,6 +109,21 @@ export class TokenUsageRecorder {
     }
   }
 
+  /**
+   * Writes every dirty entry now and, once written, drops every entry that is still clean: the bound on memory.
+   * Entries stay in the map until their write is done, so `pending` keeps answering for them meanwhile; those of a
+   * failed write are dirty again and kept for the next tick, and the map may then pass the bound until the store
+   * answers again (usage is kept rather than lost; the tick retries it, not every new token).
+   */
+  private shed(): void {
+    if (this.shedding || Date.now() - this.lastFailureAt < TICK_MS) return;
+    this.shedding = true;
+    void this.writeDue(() => true).then(() => {
+      this.shedding = false;
+      for (const [id, u] of this.usage) if (!u.dirty) this.usage.delete(id);
+    });
+  }
+
   /** The freshest usage known to this node (memory wins over the possibly older row). */
   pending(tokenId: string): { lastUsedAt: number; ips: string[] } | undefined {
     return this.usage.get(tokenId);
@@ -108,9 +136,6 @@ export class TokenUsageRecorder {
     // Forget tokens idle for a while once written: the row has their usage now. Without this every token ever
     // used stayed in memory (revoked ones included) until 50,000 of them had piled up (docs/performance-soak.md).
     for (const [id, u] of this.usage) if (!u.dirty && now - u.lastUsedAt > IDLE_FORGET_MS) this.usage.delete(id);
-    if (this.usage.size > MAX_TRACKED) {
-      for (const [id, u] of this.usage) if (!u.dirty) this.usage.delete(id);
-    }
   }
 
   private writeDue(isDue: (u: Usage) => boolean): Promise<void> {
@@ -128,6 +153,7 @@ export class TokenUsageRecorder {
         await this.store.recordApiTokenUses(batch);
       } catch (err) {
         for (const b of batch) b.entry.dirty = true; // retried by the next tick
+        this.lastFailureAt = Date.now();
         this.log.warn({ err: (err as Error).message, tokens: batch.length }, 'could not record API token usage');
       }
     });

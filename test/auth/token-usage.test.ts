@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
-import { IDLE_FORGET_MS, TokenUsageRecorder, FIRST_USE_DELAY_MS } from '../../src/auth/token-usage.js';
+import { IDLE_FORGET_MS, MAX_TRACKED, TokenUsageRecorder, FIRST_USE_DELAY_MS } from '../../src/auth/token-usage.js';
 import { AuditLog, EXCHANGE_BATCH_MS } from '../../src/auth/audit.js';
 
 const quiet = { warn() {}, error() {} };
@@ -188,6 +188,58 @@ test('1,000 tokens used once and then idle leave nothing in memory after the idl
   assert.equal(usage.pending('t1'), undefined);
   assert.ok(usage.pending('recent'));
   assert.equal((usage as unknown as { usage: Map<string, unknown> }).usage.size, 1);
+});
+
+test('memory is bounded whatever the rate: past MAX_TRACKED tokens, everything pending is written at once and dropped', async () => {
+  const batches: { id: string; lastUsedAt: number; ips: string[] }[][] = [];
+  let failNext = false;
+  const store = {
+    recordApiTokenUses: async (entries: { id: string; lastUsedAt: number; ips: string[] }[]) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('store unavailable');
+      }
+      batches.push(entries.map((e) => ({ id: e.id, lastUsedAt: e.lastUsedAt, ips: [...e.ips] })));
+    },
+  } as unknown as Store;
+  const usage = new TokenUsageRecorder(store, quiet);
+  const size = () => (usage as unknown as { usage: Map<string, unknown> }).usage.size;
+  const at = Date.now();
+  // Tokens used before (their rows list an address), as nearly every token is at a million drawn at random: their
+  // writes would wait for the minute's batch, and no timer runs here, so only the bound can write them.
+  for (let i = 0; i < MAX_TRACKED; i++) usage.record(`t${i}`, '192.0.2.7', () => ['192.0.2.1'], at);
+  assert.equal(size(), MAX_TRACKED);
+  assert.equal(batches.length, 0, 'nothing is written below the bound');
+
+  usage.record('one-more', '192.0.2.7', () => ['192.0.2.1'], at + 1);
+  assert.ok(usage.pending('t0'), 'entries being written still answer for their tokens');
+  await usage.flush(false); // waits for the write under way (nothing else is due)
+  assert.equal(batches.length, 1, 'one batch');
+  assert.equal(batches[0]!.length, MAX_TRACKED, 'every pending token, in it');
+  assert.deepEqual(batches[0]![12_345], { id: 't12345', lastUsedAt: at, ips: ['192.0.2.7', '192.0.2.1'] });
+  assert.equal(size(), 1, 'the written entries are dropped; the token that passed the bound is kept, pending');
+  assert.equal(usage.pending('t0'), undefined);
+  assert.equal(usage.pending('one-more')?.lastUsedAt, at + 1);
+
+  // A failed write loses nothing: its entries stay, dirty, for the next write.
+  for (let i = 0; i < MAX_TRACKED; i++) usage.record(`u${i}`, '192.0.2.8', () => ['192.0.2.1'], at + 2);
+  failNext = true;
+  usage.record('two-more', '192.0.2.8', () => ['192.0.2.1'], at + 3);
+  await usage.flush(false);
+  assert.equal(batches.length, 1, 'the failed write recorded nothing');
+  assert.equal(size(), MAX_TRACKED + 2, 'and every entry it held is kept');
+  let attempts = 0;
+  const failing = store.recordApiTokenUses;
+  store.recordApiTokenUses = async (...args) => {
+    attempts++;
+    return failing(...args);
+  };
+  for (let i = 0; i < 1_000; i++) usage.record(`v${i}`, '192.0.2.8', () => ['192.0.2.1'], at + 4);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(attempts, 0, 'after a failure, new tokens do not retry the write one by one: the tick does');
+  await usage.flush(true);
+  assert.equal(batches.length, 2);
+  assert.equal(batches[1]!.length, MAX_TRACKED + 1_002, 'written by the next flush');
 });
 
 test('a token used before (its row lists addresses) is written with the minute, not hurried like a first use', async () => {
