@@ -24,9 +24,8 @@ export const IDLE_FORGET_MS = 5 * 60_000;
  * distinct token of the last minute, so a node's memory grew with its rate: at a million tokens drawn at random,
  * 480,000 entries at 8,000 exchanges a second, and twice that on a machine twice as fast. When a new token would
  * pass the bound, everything pending is written at once, in one batch, and the written entries are dropped. The
- * rows written are the same ones the minute's batch would write, only sooner; a token used again afterwards is
- * written again with its own minute, so a store sees at most one extra write per token per bound's worth of
- * distinct tokens.
+ * rows written are the same ones the minute's batch would write, only sooner. A token used again after its entry
+ * was dropped gets a new one and is written again with a later batch: an extra write at worst, never a lost one.
  */
 export const MAX_TRACKED = 100_000;
 
