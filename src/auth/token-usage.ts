@@ -5,6 +5,8 @@
  *     shows as used, written together with every other first use of that moment in one commit;
  *   - its later uses at most about once a minute per token (GitLab does the same at 1-10 minutes), again all
  *     due tokens in one commit;
+ *   - everything pending, at once, when MAX_TRACKED tokens are held (a node seeing that many distinct tokens
+ *     within a minute): the bound on this memory, so a token may then be written sooner than its minute;
  *   - everything still pending when the server stops gracefully (services.stop -> stop()).
  * A crash (kill -9) loses at most the last minute of "last used" updates; nothing else depends on them.
  * One commit per batch instead of one per token: with a million tokens used at random, nearly every exchange is
