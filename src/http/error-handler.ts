@@ -5,7 +5,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { TesseraError } from '../domain/errors.js';
 import { xmlDocument } from './xml.js';
-import { areaOf, defaultVersion, jsonBytes } from './context.js';
+import { areaOf, defaultVersion, sendExactJson } from './context.js';
 import { isTransientStoreError } from '../store/transient-errors.js';
 
 /** Maps framework errors (validation, body parsing, size) onto the catalogue. */
@@ -45,15 +45,13 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   };
   if (area === 'api') {
     if (request.vcd?.json) {
-      return reply.header('content-type', `application/vnd.vmware.vcloud.error+json;version=${version}`).send(
-        jsonBytes({
-          message: withRequestId(error.message),
-          majorErrorCode: error.status,
-          minorErrorCode: error.minorErrorCode,
-          vendorSpecificErrorCode: null,
-          stackTrace: null,
-        }),
-      );
+      return sendExactJson(reply, `application/vnd.vmware.vcloud.error+json;version=${version}`, {
+        message: withRequestId(error.message),
+        majorErrorCode: error.status,
+        minorErrorCode: error.minorErrorCode,
+        vendorSpecificErrorCode: null,
+        stackTrace: null,
+      });
     }
     return reply.header('content-type', `application/vnd.vmware.vcloud.error+xml;version=${version}`).send(
       xmlDocument('Error', {
@@ -69,9 +67,7 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
   // Under /oauth a malformed request is OAuth's `invalid_request` (RFC 6749 §5.2), whatever layer caught it.
   const minor = area === 'oauth' && error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;
-  return reply
-    .header('content-type', 'application/json')
-    .send(jsonBytes({ minorErrorCode: minor, message: error.message, stackTrace: null }));
+  return sendExactJson(reply, 'application/json', { minorErrorCode: minor, message: error.message, stackTrace: null });
 }
 
 function errorPage(error: TesseraError): string {

@@ -8,7 +8,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { baseUrl, requirePrincipal } from '../context.js';
+import { baseUrl, requirePrincipal, sendExactText } from '../context.js';
 import { forbidden } from '../../domain/errors.js';
 import { mayRead } from '../../inventory/access.js';
 import { MEDIA, idFromPathSegment, vdcEdgeGatewaysHref } from '../../inventory/hrefs.js';
@@ -42,12 +42,9 @@ export const PACKAGED_QUERIES: Readonly<Record<string, string>> = {
   '/api/admin/catalogs/query': 'adminCatalog',
 };
 
-/**
- * Sends a body with the media type exactly as VCD writes it. Fastify rewrites a `+json` type set on a string
- * (`; version="36.1"; charset=utf-8`); a Buffer body keeps it. XML goes out byte for byte the same either way.
- */
+/** Sends a page with the media type exactly as VCD writes it (a cached page may be kept as bytes). */
 function sendExactly(reply: FastifyReply, mediaType: string, body: string | Buffer) {
-  return reply.type(mediaType).send(typeof body === 'string' && mediaType.includes('+json') ? Buffer.from(body) : body);
+  return typeof body === 'string' ? sendExactText(reply, mediaType, body) : reply.header('content-type', mediaType).send(body);
 }
 
 function rawQueryString(request: FastifyRequest): string {

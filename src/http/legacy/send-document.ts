@@ -3,7 +3,7 @@
  * (`<type>+json`) rendered from the same document tree (inventory/document-tree.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { jsonBytes } from '../context.js';
+import { sendExactJson } from '../context.js';
 import { renderJson, renderXmlDocument, type DocElement } from '../../inventory/document-tree.js';
 import { withVersion } from '../../inventory/xml-render.js';
 
@@ -13,9 +13,9 @@ export function sendXml(request: FastifyRequest, reply: FastifyReply, mediaType:
   return reply.type(withVersion(mediaType, request.vcd.responseVersion)).send(body);
 }
 
-/** VCD JSON with the exact `+json` media type: a Buffer, which fastify sends with the type as set. */
+/** VCD JSON with the exact `+json` media type. */
 export function sendJsonDocument(request: FastifyRequest, reply: FastifyReply, mediaType: string, body: unknown) {
-  return reply.header('content-type', withVersion(jsonType(mediaType), request.vcd.responseVersion)).send(jsonBytes(body));
+  return sendExactJson(reply, withVersion(jsonType(mediaType), request.vcd.responseVersion), body);
 }
 
 /** An entity document in the negotiated format: XML, or VCD JSON from the same tree. */

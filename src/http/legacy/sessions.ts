@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Principal } from '../../domain/principal.js';
-import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
+import { baseUrl, requirePrincipal, sendExactJson } from '../context.js';
 import { legacySessionJson, sessionXml } from './session-document.js';
 import { signInFromRequest } from '../sign-in.js';
 import { compareApiVersions } from '../../domain/api-versions.js';
@@ -63,13 +63,11 @@ const signOutSchema = {
 export const legacySessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = app.tessera;
 
-  /** The Session document: XML, or VCD JSON (as bytes, so the `+json` type is kept) for a JSON client. */
+  /** The Session document: XML, or VCD JSON (with its exact `+json` type) for a JSON client. */
   const sendSession = (request: FastifyRequest, reply: FastifyReply, principal: Principal) => {
     const version = request.vcd.responseVersion;
     if (request.vcd.json) {
-      return reply
-        .header('content-type', vcloudJsonType('session', version))
-        .send(jsonBytes(legacySessionJson(principal, services.site, baseUrl(request))));
+      return sendExactJson(reply, vcloudJsonType('session', version), legacySessionJson(principal, services.site, baseUrl(request)));
     }
     return reply.header('content-type', vcloudXmlType('session', version)).send(sessionXml(principal, services.site, baseUrl(request)));
   };

@@ -8,7 +8,7 @@ import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import type { OAuthOrgPath } from '../../auth/api-tokens.js';
-import { baseUrl, jsonBytes, requirePrincipal } from '../context.js';
+import { baseUrl, requirePrincipal, sendJson } from '../context.js';
 import { TesseraError, tooManyRequests } from '../../domain/errors.js';
 import type { GrantHandler } from './grants/types.js';
 import type { OAuthClientRegistration } from '../../schemas/wire.js';
@@ -103,9 +103,9 @@ function orgPath(request: { params: { org?: string } }): OAuthOrgPath {
   return request.params.org === undefined ? { kind: 'provider' } : { kind: 'tenant', orgName: request.params.org };
 }
 
-/** JSON as bytes with exactly `application/json` (a response schema describes it; see schemas.ts). */
+/** JSON with exactly `application/json` (a response schema describes it; see schemas.ts). */
 function sendOAuthJson(reply: FastifyReply, body: unknown) {
-  return reply.code(200).header('content-type', 'application/json').send(jsonBytes(body));
+  return sendJson(reply, 200, 'application/json', body);
 }
 
 export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
