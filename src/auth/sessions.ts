@@ -312,13 +312,15 @@ export class SessionService {
   }
 
   /**
-   * RFC 7009 revocation of an access token by whoever holds it: that session ends, exactly as a sign-out.
-   * Anything that is not a live access token is ignored silently (the endpoint is no oracle).
+   * RFC 7009 revocation by whoever holds the credential: an access token, or the 32-character legacy session id
+   * (`x-vcloud-authorization`) bound to one, ends that session exactly as a sign-out (`DELETE /api/session`)
+   * would, the id and the access token together. Anything else is ignored silently (the endpoint is no oracle).
+   * An access token is always longer than 32 characters, so the length tells the two apart.
    */
-  async endByPossession(accessToken: string, ip: string): Promise<void> {
+  async endByPossession(token: string, ip: string): Promise<void> {
     let principal: Principal;
     try {
-      principal = await this.authenticator.fromAccessToken(accessToken);
+      principal = await this.authenticator.authenticate({ kind: token.length === 32 ? 'legacy' : 'access_token', value: token });
     } catch {
       return;
     }

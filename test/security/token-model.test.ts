@@ -219,7 +219,7 @@ describe('the token model under attack', () => {
     );
   });
 
-  test('11: RFC 7009 revocation of an access token ends that session; of an API token, the token', async () => {
+  test('11: RFC 7009 revocation of an access token or a legacy session id ends that session; of an API token, the token', async () => {
     const tok = await createApiToken(base, alice, 'acme', 'revoked-by-holder');
     const session = await accessTokenFrom(base, 'acme', tok.apiToken);
     const other = await accessTokenFrom(base, 'acme', tok.apiToken);
@@ -242,6 +242,19 @@ describe('the token model under attack', () => {
     assert.equal((await revoke(password)).status, 200);
     assert.equal((await http(`${base}${API}/sessions/current`, { headers: bearer(password) })).status, 401);
     assert.equal((await revoke('not-a-token')).status, 200, 'no oracle');
+    assert.equal((await revoke('0123456789abcdef0123456789abcdef')).status, 200, 'no oracle for an unknown legacy id');
+    // So does a legacy session, by its x-vcloud-authorization id: the id and its access token together.
+    const legacy = await http(`${base}/api/sessions`, {
+      method: 'POST',
+      headers: { Authorization: basic('bob', 'acme', t.demoPassword), Accept: 'application/*+xml;version=36.1' },
+    });
+    const legacyId = legacy.headers.get('x-vcloud-authorization')!;
+    const legacyBearer = legacy.headers.get('x-vmware-vcloud-access-token')!;
+    const viaId = { 'x-vcloud-authorization': legacyId, Accept: 'application/*+xml;version=36.1' };
+    assert.equal((await http(`${base}/api/session`, { headers: viaId })).status, 200);
+    assert.equal((await revoke(legacyId)).status, 200);
+    assert.equal((await http(`${base}/api/session`, { headers: viaId })).status, 401, 'the legacy id ended');
+    assert.equal((await http(`${base}${API}/sessions/current`, { headers: bearer(legacyBearer) })).status, 401, 'and its access token');
   });
 
   test('12: a failed sign-in keeps the typed name only when it names a real user', async () => {
