@@ -61,7 +61,12 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
       }),
     );
   }
-  if (area === 'portal' && request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
+  // The portal's pages answer every error with a page, whatever the method or Accept, as the portal's own error
+  // handler does (their contract is text/html); this covers what the router refuses before any page's handler (a
+  // path parameter over its bound, bad percent-encoding) and paths that match no page. Static files keep the JSON
+  // envelope unless a browser asks for a page.
+  const page = request.url.startsWith('/static') ? request.method === 'GET' && (request.headers.accept ?? '').includes('text/html') : true;
+  if (area === 'portal' && page) {
     return reply.type('text/html; charset=utf-8').send(errorPage(error));
   }
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
