@@ -2,13 +2,15 @@
  * Requests Node's HTTP parser refuses before fastify sees them: a malformed request line or header, an unknown
  * method, a head over 64 KiB, Content-Length together with Transfer-Encoding, a request not received in time.
  * fastify answers those with a JSON body of its own; here they get the error format of the API their request line
- * names, like every other error (VCD's XML Error under /api, the JSON envelope under /cloudapi and /oauth), and the
- * connection is closed, since nothing after the bad bytes can be trusted to be a request.
+ * names, like every other error (VCD's XML Error under /api, the portal's error page under its pages, the JSON
+ * envelope under /cloudapi, /oauth and elsewhere), and the connection is closed, since nothing after the bad bytes
+ * can be trusted to be a request.
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { areaOf, defaultVersion } from './context.js';
 import { xmlDocument } from './xml.js';
+import { errorPageHtml } from './error-handler.js';
 
 interface ParserError extends Error {
   code?: string;
@@ -32,7 +34,10 @@ export function clientErrorResponse(error: ParserError): string {
   const area = target === undefined ? 'other' : areaOf(target);
   let type: string;
   let body: string;
-  if (area === 'api') {
+  if (area === 'portal' && !target?.startsWith('/static')) {
+    type = 'text/html; charset=utf-8';
+    body = errorPageHtml(status, message);
+  } else if (area === 'api') {
     type = `application/vnd.vmware.vcloud.error+xml;version=${defaultVersion()}`;
     body = xmlDocument('Error', { '@_minorErrorCode': 'BAD_REQUEST', '@_message': message, '@_majorErrorCode': status });
   } else {

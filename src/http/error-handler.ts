@@ -67,7 +67,7 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   // envelope unless a browser asks for a page.
   const page = request.url.startsWith('/static') ? request.method === 'GET' && (request.headers.accept ?? '').includes('text/html') : true;
   if (area === 'portal' && page) {
-    return reply.type('text/html; charset=utf-8').send(errorPage(error));
+    return reply.type('text/html; charset=utf-8').send(errorPageHtml(error.status, error.message));
   }
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
   // Under /oauth a malformed request is OAuth's `invalid_request` (RFC 6749 §5.2), whatever layer caught it.
@@ -75,9 +75,10 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   return sendExactJson(reply, 'application/json', { minorErrorCode: minor, message: error.message, stackTrace: null });
 }
 
-function errorPage(error: TesseraError): string {
+/** The portal's page for an error no page's own handler rendered (the router's, Node's parser's, no such page). */
+export function errorPageHtml(status: number, message: string): string {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error ${error.status}</title><link rel="stylesheet" href="/static/app.css"></head><body><main class="card narrow"><h1>${error.status}</h1><p>${esc(error.message)}</p><p><a href="/">Back</a></p></main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error ${status}</title><link rel="stylesheet" href="/static/app.css"></head><body><main class="card narrow"><h1>${status}</h1><p>${esc(message)}</p><p><a href="/">Back</a></p></main></body></html>`;
 }
 
 export function isServerError(error: TesseraError): boolean {
