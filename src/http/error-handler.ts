@@ -65,8 +65,8 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   // handler does (their contract is text/html); this covers what the router refuses before any page's handler (a
   // path parameter over its bound, bad percent-encoding) and paths that match no page. Static files keep the JSON
   // envelope unless a browser asks for a page.
-  const page = request.url.startsWith('/static') ? request.method === 'GET' && (request.headers.accept ?? '').includes('text/html') : true;
-  if (area === 'portal' && page) {
+  const browserAsksForPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
+  if (area === 'portal' && (!request.url.startsWith('/static') || browserAsksForPage)) {
     return reply.type('text/html; charset=utf-8').send(errorPageHtml(error.status, error.message));
   }
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.

@@ -205,8 +205,8 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
   }
 
   // RFC 7009: `token=<API token>` revokes the API token (and so every session made from it); `token=<access
-  // token>` or `token=<legacy session id>` ends that one session. `token_type_hint` is optional and, as §2.1 allows, not needed: the two kinds
-  // are told apart by their shape. 200 whatever the token was, so the endpoint is no oracle.
+  // token>` or `token=<legacy session id>` ends that one session. `token_type_hint` is optional and, as §2.1
+  // allows, not needed: the kinds are told apart by their shape. 200 whatever the token was: no oracle.
   for (const url of paths('revoke')) {
     app.post(url, formRoute({ 200: NoContent }), async (request, reply) => {
       const retryAfter = services.limits.tokenPerIp.hit(request.ip);
