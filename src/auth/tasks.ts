@@ -18,7 +18,8 @@ export const TASK_RETENTION_MS = 30 * 24 * 60 * 60_000;
 export type TaskStatus = 'queued' | 'running' | 'success' | 'error';
 
 export interface TaskOwner {
-  kind: 'org' | 'user';
+  /** What the task is about: an org (its AdminOrg), a user, or a catalog (its AdminCatalog). */
+  kind: 'org' | 'user' | 'catalog';
   id: string;
   name: string;
 }

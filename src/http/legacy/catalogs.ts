@@ -10,7 +10,9 @@
  * `DELETE /api/admin/catalog/{id}` is the one write, the provider's (like every org lifecycle write): govcd's
  * AdminOrg.Delete(force, recursive), which Terraform's vcd_org runs on destroy, deletes each CatalogReference of the
  * AdminOrg before the org itself, and must not fail on an org that holds templates. Deleting a catalog deletes its
- * templates; with templates in it, `recursive=true` is required (VCD's rule), else 400 and nothing changes. 204.
+ * templates; with templates in it, `recursive=true` is required (VCD's rule), else 400 and nothing changes. Answered
+ * 202 with the Task (already finished: Tessera runs it in the request, auth/tasks.ts), as VCD 10.x does: govcd's
+ * Catalog.Delete and AdminCatalog.Delete decode that Task and wait on it, and fail on an empty body.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../domain/principal.js';
@@ -22,7 +24,17 @@ import { catalogItemTree, catalogTree } from '../../inventory/documents/catalog.
 import { MEDIA, adminCatalogHref, catalogHref, idFromPathSegment } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { baseUrl, requirePrincipal } from '../context.js';
-import { ApiHeaders, COMMON_ERRORS, IdParams, NO_CONTENT, OrgDeleteQuerystring, TAG, authenticated, readByIdSchema } from './contract.js';
+import {
+  ApiHeaders,
+  COMMON_ERRORS,
+  IdParams,
+  OrgDeleteQuerystring,
+  TAG,
+  authenticated,
+  documentResponse,
+  readByIdSchema,
+} from './contract.js';
+import { taskTree } from '../../inventory/documents/task.js';
 import { sendDocument } from './send-document.js';
 import { sendMetadataDocument } from './send-metadata.js';
 
@@ -81,10 +93,11 @@ export const legacyCatalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: [TAG.admin],
         security: authenticated(),
         headers: ApiHeaders,
-        summary: 'Delete a catalog: its templates (System administrator; recursive=true when it holds any)',
+        summary:
+          'Delete a catalog: its templates (System administrator; recursive=true when it holds any). Answers the finished Task, as VCD does',
         params: IdParams,
         querystring: OrgDeleteQuerystring,
-        response: { ...NO_CONTENT, ...COMMON_ERRORS },
+        response: { 202: documentResponse(MEDIA.task, 'The finished Task'), ...COMMON_ERRORS },
       },
     },
     async (request, reply) => {
@@ -96,16 +109,31 @@ export const legacyCatalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (templates.length > 0 && !recursive) {
         throw badRequest(`The catalog ${catalog.name} holds ${templates.length} vApp template(s): delete it with recursive=true`);
       }
-      const deleted = await deleteCatalog(store(), catalog);
       const org = await store().getOrg(catalog.orgId);
-      await app.tessera.audit.record({
-        type: 'catalog.deleted',
-        actor: { id: principal.userId, name: principal.userName },
-        org: org ? { id: org.id, name: org.name } : null,
-        ip: request.ip,
-        details: { catalog: catalog.name, templates: deleted },
-      });
-      return reply.code(204).send(null);
+      const orgRef = { id: catalog.orgId, name: org?.name ?? '' };
+      const { task } = await app.tessera.tasks.run(
+        {
+          operationName: 'catalogDelete',
+          operation: () => `Deleted Catalog ${catalog.name}(${catalog.id})`,
+          org: () => orgRef,
+          owner: () => ({ kind: 'catalog', id: catalog.id, name: catalog.name }),
+          actor: principal,
+        },
+        async () => {
+          const deleted = await deleteCatalog(store(), catalog);
+          await app.tessera.audit.record({
+            type: 'catalog.deleted',
+            actor: { id: principal.userId, name: principal.userName },
+            org: org ? orgRef : null,
+            ip: request.ip,
+            details: { catalog: catalog.name, templates: deleted },
+          });
+          return catalog;
+        },
+        catalog,
+      );
+      reply.code(202);
+      return sendDocument(request, reply, MEDIA.task, taskTree(baseUrl(request), task));
     },
   );
 

@@ -7,15 +7,29 @@
 import type { TaskRow } from '../../store/store.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, adminOrgHref, orgHref, taskHref, urn, userHref } from '../hrefs.js';
+import { MEDIA, adminCatalogHref, adminOrgHref, orgHref, taskHref, urn, userHref } from '../hrefs.js';
+
+/**
+ * Where a task's owner lives, by `owner_kind` (TaskOwner in auth/tasks.ts): a user, a catalog (its AdminCatalog) or
+ * an org (its AdminOrg). Shared by the Task document and the `task` query type's `object` attribute.
+ */
+export function taskOwnerReference(base: string, kind: string, id: string): { href: string; type: string; id: string } {
+  switch (kind) {
+    case 'user':
+      return { href: userHref(base, id), type: MEDIA.user, id: urn('user', id) };
+    case 'catalog':
+      return { href: adminCatalogHref(base, id), type: MEDIA.adminCatalog, id: urn('catalog', id) };
+    default:
+      return { href: adminOrgHref(base, id), type: MEDIA.adminOrg, id: urn('org', id) };
+  }
+}
 
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(Number(ms)).toISOString());
 
 /** `root`: the document root (with the namespace) or a `Task` inside an entity's `Tasks`. */
 export function taskTree(base: string, task: TaskRow, root = true): DocElement {
   const href = taskHref(base, task.id);
-  const ownerHref = task.owner_kind === 'user' ? userHref(base, task.owner_id) : adminOrgHref(base, task.owner_id);
-  const ownerType = task.owner_kind === 'user' ? MEDIA.user : MEDIA.adminOrg;
+  const owner = taskOwnerReference(base, task.owner_kind, task.owner_id);
   const running = task.status === 'queued' || task.status === 'running';
   return node(
     'Task',
@@ -36,12 +50,7 @@ export function taskTree(base: string, task: TaskRow, root = true): DocElement {
     },
     [
       running ? node('Link', { rel: 'task:cancel', href: `${href}/action/cancel` }) : null,
-      node('Owner', {
-        href: ownerHref,
-        id: urn(task.owner_kind === 'user' ? 'user' : 'org', task.owner_id),
-        name: task.owner_name,
-        type: ownerType,
-      }),
+      node('Owner', { href: owner.href, id: owner.id, name: task.owner_name, type: owner.type }),
       task.status === 'error'
         ? node('Error', {
             majorErrorCode: task.error_status ?? 500,

@@ -14,7 +14,6 @@ import { ALLOCATION_MODELS, type MetadataEntityKind } from '../schema.js';
 import { VCD_STATUS_NAMES } from '../status.js';
 import {
   MEDIA,
-  adminOrgHref,
   catalogHref,
   catalogItemHref,
   networkHref,
@@ -32,6 +31,7 @@ import {
 } from '../hrefs.js';
 import { vappNetworkId } from '../vapp-networks.js';
 import { catalogId } from '../catalogs.js';
+import { taskOwnerReference } from '../documents/task.js';
 import { orgVdcNetworkId } from '../org-vdc-networks.js';
 
 /** One selected row, keyed by field name (plus `id`). */
@@ -671,7 +671,7 @@ const GROUP_TABLE: QueryTable = filterableById({
 
 /**
  * VCD tasks (auth/tasks.ts, table `tasks`): `type=task` lists the org's tasks (the provider's: every org's, as its
- * scope is all orgs). `object` is what the task was about: an org (its AdminOrg) or a user. The table's writes bump
+ * scope is all orgs). `object` is what the task was about: an org (its AdminOrg), a user or a catalog. The table's writes bump
  * the inventory version (migration 0006), so cached counts and pages stay exact.
  */
 const TASK_TABLE: QueryTable = filterableById({
@@ -694,8 +694,8 @@ const TASK_TABLE: QueryTable = filterableById({
       column: 'tasks.owner_id',
       type: 'ref',
       ref: {
-        href: (base, id, row) => (row.objectType === 'user' ? userHref(base, id) : adminOrgHref(base, id)),
-        urn: (id, row) => urn(row.objectType === 'user' ? 'user' : 'org', id),
+        href: (base, id, row) => taskOwnerReference(base, row.objectType as string, id).href,
+        urn: (id, row) => taskOwnerReference('', row.objectType as string, id).id,
       },
     },
     org: { column: 'tasks.org_id', type: 'ref', ref: ref('org', orgHref) },

@@ -236,8 +236,28 @@ test("DELETE of a catalog, as govcd's AdminOrg.Delete(force, recursive) runs it 
   assert.match(xmlError(await del(s.admin), 400, 'BAD_REQUEST'), /recursive=true/);
   assert.equal(await templateCount(), templates.length, 'refused deletes change nothing');
 
+  // VCD 10.x answers the delete with its Task, which govcd's Catalog.Delete decodes and waits on (an empty body fails).
   const done = await del(s.admin, '?force=true&recursive=true');
-  assert.equal(done.status, 204, done.text);
+  assert.equal(done.status, 202, done.text);
+  const task = parseXml(done.text);
+  assert.equal(task.name, 'Task');
+  assert.equal(task.attrs.status, 'success');
+  assert.equal(task.attrs.operationName, 'catalogDelete');
+  const owner = child(task, 'Owner');
+  assert.equal(owner.attrs.href, reference.attrs.href, 'the Task is about the catalog, at its AdminCatalog href');
+  assert.equal(owner.attrs.type, 'application/vnd.vmware.admin.catalog+xml');
+  assert.equal(owner.attrs.name, name);
+  assert.match(owner.attrs.id!, /^urn:vcloud:catalog:[0-9a-f-]{36}$/);
+  const polled = parseXml((await get(server, new URL(task.attrs.href!).pathname, s.admin)).text);
+  assert.equal(polled.attrs.status, 'success', 'the Task is readable where its href points');
+  const { records: taskRecords } = await records(
+    `type=adminTask&filter=${encodeURIComponent('name==catalogDelete')}`,
+    s.admin,
+    'AdminTaskRecord',
+  );
+  assert.equal(taskRecords.length, 1);
+  assert.equal(taskRecords[0]!.attrs.object, reference.attrs.href, "the task query's object is the catalog");
+  assert.equal(taskRecords[0]!.attrs.objectName, name);
   assert.equal(await templateCount(), 0, 'its templates are gone');
   xmlError(await get(server, path, s.admin), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
   const after = childrenNamed(
