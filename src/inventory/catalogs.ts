@@ -61,6 +61,33 @@ const catalogIndex = scopedIndex(async (store: Store, scope: InventoryScope): Pr
   return { catalogs, items };
 });
 
+/**
+ * How the query service names a catalog in SQL (query/catalogue.ts: `vapps.org_id || '/' || vapps.catalog_name`),
+ * since its id is a hash of the two: an org id is a UUID, so the first `/` ends it.
+ */
+export const catalogSqlKey = (orgId: string, name: string): string => `${orgId}/${name}`;
+
+/** The catalog a catalogSqlKey names. */
+export function catalogOfSqlKey(key: string): { orgId: string; name: string } {
+  const slash = key.indexOf('/');
+  return { orgId: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** For the query service's filters: a catalog id of the scope → its catalogSqlKey (undefined for any other id). */
+export async function catalogSqlKeys(store: Store, scope: InventoryScope): Promise<(id: string) => string | undefined> {
+  const { catalogs } = await catalogIndex(store, scope);
+  return (id) => {
+    const catalog = catalogs.get(id);
+    return catalog && catalogSqlKey(catalog.orgId, catalog.name);
+  };
+}
+
+/** For the query service's filters: a catalog item id of the scope → its template's id (undefined for any other id). */
+export async function catalogItemTemplateIds(store: Store, scope: InventoryScope): Promise<(id: string) => string | undefined> {
+  const { items } = await catalogIndex(store, scope);
+  return (id) => items.get(id)?.templateId;
+}
+
 /** The catalog with this id in the scope, or undefined. */
 export async function findCatalog(store: Store, scope: InventoryScope, id: string): Promise<CatalogKey | undefined> {
   return (await catalogIndex(store, scope)).catalogs.get(id);

@@ -45,6 +45,11 @@ export interface FiqlField {
   readonly values?: readonly string[];
   /** The column may be NULL: `!=` then matches NULL rows too. */
   readonly nullable?: boolean;
+  /**
+   * For `ref`: what the column holds for the entity with this (lowercase) id, when the column holds something other
+   * than the id itself (a key an id is derived from). Compared as given otherwise.
+   */
+  readonly refKey?: (id: string) => string;
 }
 
 export type FiqlFieldMap = Readonly<Record<string, FiqlField>>;
@@ -175,7 +180,8 @@ function convertValue(node: FiqlComparison, field: FiqlField): SqlValue {
     case 'ref': {
       const match = UUID_AT_END.exec(raw);
       if (!match) throw invalid(node, 'expected an href, a URN or an id');
-      return match[1]!.toLowerCase();
+      const id = match[1]!.toLowerCase();
+      return field.refKey ? field.refKey(id) : id;
     }
   }
 }

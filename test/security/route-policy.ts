@@ -182,6 +182,7 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // that holds templates (every catalog does) is a 400 and nothing changes, so the matrix's call deletes nothing.
   'DELETE /api/admin/catalog/:id': providerWrite('4xx', { crossOrg: '403' }),
   'GET /api/catalogItem/:id': adminReadById({ limited: '2xx' }),
+  'GET /api/catalogItem/:id/metadata': adminReadById({ limited: '2xx' }),
   // carol's role holds "vApp: View".
   'GET /api/vApp/:ref': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/metadata': adminReadById({ limited: '2xx' }),

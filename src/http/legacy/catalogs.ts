@@ -21,7 +21,7 @@ import { can, refusal } from '../../domain/policy.js';
 import { mayRead } from '../../inventory/access.js';
 import { catalogTemplate, catalogTemplates, deleteCatalog, findCatalog, findCatalogItem } from '../../inventory/catalogs.js';
 import { catalogItemTree, catalogTree } from '../../inventory/documents/catalog.js';
-import { MEDIA, adminCatalogHref, catalogHref, idFromPathSegment } from '../../inventory/hrefs.js';
+import { MEDIA, adminCatalogHref, catalogHref, catalogItemHref, idFromPathSegment } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import {
@@ -137,14 +137,29 @@ export const legacyCatalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  const loadCatalogItem = async (principal: Principal, segment: string) => {
+    const id = idFromPathSegment(segment, 'catalogitem');
+    const item = id ? await findCatalogItem(store(), inventoryScope(principal), id) : undefined;
+    if (!item || !mayRead(principal, 'vapp', item.catalog.orgId)) throw forbidden();
+    return { id: id!, ...item };
+  };
+
+  // A catalog item's metadata (govcd's CatalogItem.GetMetadata, Terraform's vcd_catalog_item, pyvcloud's
+  // Org.get_all_metadata_from_catalog_item): like a catalog's, none, so VCD's empty Metadata document.
+  app.get(
+    '/api/catalogItem/:id/metadata',
+    { schema: readByIdSchema(IdParams, operation("A catalog item's metadata (none in Tessera)", MEDIA.metadata, 'Metadata')) },
+    async (request, reply) => {
+      const item = await loadCatalogItem(requirePrincipal(request), request.params.id);
+      return sendMetadataDocument(request, reply, { href: catalogItemHref(baseUrl(request), item.id), type: MEDIA.catalogItem }, []);
+    },
+  );
+
   app.get(
     '/api/catalogItem/:id',
     { schema: readByIdSchema(IdParams, operation('One catalog item: a reference to its vApp template', MEDIA.catalogItem, 'CatalogItem')) },
     async (request, reply) => {
-      const principal = requirePrincipal(request);
-      const id = idFromPathSegment(request.params.id, 'catalogitem');
-      const item = id ? await findCatalogItem(store(), inventoryScope(principal), id) : undefined;
-      if (!item || !mayRead(principal, 'vapp', item.catalog.orgId)) throw forbidden();
+      const item = await loadCatalogItem(requirePrincipal(request), request.params.id);
       const template = await catalogTemplate(store(), item.templateId);
       if (!template) throw forbidden();
       return sendDocument(request, reply, MEDIA.catalogItem, catalogItemTree(baseUrl(request), item.catalog, template));

@@ -24,6 +24,8 @@ export function catalogTree(base: string, catalog: CatalogKey, templates: readon
         ? node('Link', { rel: 'up', href: adminOrgHref(base, catalog.orgId), type: MEDIA.adminOrg })
         : node('Link', { rel: 'up', href: orgHref(base, catalog.orgId), type: MEDIA.org }),
       admin ? node('Link', { rel: 'alternate', href: catalogHref(base, catalog.id), type: MEDIA.catalog }) : null,
+      // pyvcloud's metadata reads follow this link (find_link rel=down, metadata+xml); govcd appends /metadata.
+      node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
       oldest?.owner_id
         ? node('Owner', { type: MEDIA.owner }, [
             node('User', { href: userHref(base, oldest.owner_id), name: oldest.owner_name ?? undefined, type: MEDIA.user }),
@@ -56,6 +58,7 @@ export function catalogItemTree(base: string, catalog: CatalogKey, template: Cat
     { xmlns: VCLOUD_NS, href: catalogItemHref(base, id), id: urn('catalogitem', id), name: template.name, type: MEDIA.catalogItem },
     [
       node('Link', { rel: 'up', href: catalogHref(base, catalog.id), type: MEDIA.catalog }),
+      node('Link', { rel: 'down', href: `${catalogItemHref(base, id)}/metadata`, type: MEDIA.metadata }),
       text('Description', template.description),
       node('Entity', {
         href: vappHref(base, template.id, true),

@@ -10,6 +10,8 @@
 import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Action } from '../../domain/policy.js';
 import type { FiqlFieldType } from '../../store/fiql-sql.js';
+import type { Store } from '../../store/store.js';
+import type { InventoryScope } from '../scope.js';
 import { ALLOCATION_MODELS, type MetadataEntityKind } from '../schema.js';
 import { VCD_STATUS_NAMES } from '../status.js';
 import {
@@ -30,7 +32,7 @@ import {
   type UrnKind,
 } from '../hrefs.js';
 import { vappNetworkId } from '../vapp-networks.js';
-import { catalogId } from '../catalogs.js';
+import { catalogId, catalogItemId, catalogItemTemplateIds, catalogOfSqlKey, catalogSqlKeys } from '../catalogs.js';
 import { taskOwnerReference } from '../documents/task.js';
 import { orgVdcNetworkId } from '../org-vdc-networks.js';
 
@@ -71,7 +73,17 @@ export interface QueryField {
   readonly sameOnEveryRow?: true;
   /** Named by filters and sorts only: not an attribute of the record, never rendered nor selected (`id`). */
   readonly filterOnly?: true;
+  /**
+   * A `ref` to an entity whose id is derived, not stored (a catalog's, a catalog item's: inventory/catalogs.ts): the
+   * column holds the key the id is derived from, and this loads, for the caller's scope, what an id from a filter
+   * stands for in that column (undefined for an id that names nothing there). The engine loads it only when a
+   * filter names the field.
+   */
+  readonly derivedRef?: DerivedRefLookup;
 }
+
+/** See QueryField.derivedRef. */
+export type DerivedRefLookup = (store: Store, scope: InventoryScope) => Promise<(id: string) => string | undefined>;
 
 type AnySelect = SelectQueryBuilder<any, any, any>;
 
@@ -246,6 +258,40 @@ const VAPP_TABLE: QueryTable = filterableById({
 // ------------------------------------------------------------------ vApp templates
 
 /**
+ * A template's catalog and its catalog item, as references (on vAppTemplate and catalogItem records; govcd reads a
+ * template record's `catalogItem`). Both ids are name-based, not stored (inventory/catalogs.ts), so each column holds
+ * what its id is derived from (the catalog's org id and name, catalogSqlKey; the template's id), and an id in a
+ * filter (`catalog==<urn>`, govcd's Catalog.QueryCatalogItemList) is resolved through the catalog index
+ * (derivedRef). Null for a template in no catalog.
+ */
+const CATALOG_OF_TEMPLATE: QueryField = {
+  column: sql<string | null>`(vapps.org_id || '/' || vapps.catalog_name)`,
+  type: 'ref',
+  nullable: true,
+  ref: {
+    href: (base, key) => {
+      const { orgId, name } = catalogOfSqlKey(key);
+      return catalogHref(base, catalogId(orgId, name));
+    },
+    urn: (key) => {
+      const { orgId, name } = catalogOfSqlKey(key);
+      return urn('catalog', catalogId(orgId, name));
+    },
+  },
+  derivedRef: catalogSqlKeys,
+};
+const CATALOG_ITEM_OF_TEMPLATE: QueryField = {
+  column: sql<string | null>`(case when vapps.catalog_name is null then null else vapps.id end)`,
+  type: 'ref',
+  nullable: true,
+  ref: {
+    href: (base, templateId) => catalogItemHref(base, catalogItemId(templateId)),
+    urn: (templateId) => urn('catalogitem', catalogItemId(templateId)),
+  },
+  derivedRef: catalogItemTemplateIds,
+};
+
+/**
  * vApp templates (`vAppTemplate`, `adminVAppTemplate`): the rows of `vapps` that are templates, each in the catalog
  * its row names. Read like the template itself (`vApp: View`), at the href Tessera serves
  * (`/api/vAppTemplate/vappTemplate-<id>`). Tessera publishes and shares nothing, and a template is never deployed.
@@ -262,6 +308,8 @@ const VAPP_TEMPLATE_TABLE: QueryTable = filterableById({
     // none of Tessera's is, and govcd's QueryVAppTemplateById filters `status!=LOCAL_COPY_UNAVAILABLE`.
     status: { column: 'vapps.status', type: 'enum', values: [...VCD_STATUS_NAMES, 'LOCAL_COPY_UNAVAILABLE'] },
     catalogName: { column: 'vapps.catalog_name', type: 'string', nullable: true },
+    catalog: CATALOG_OF_TEMPLATE,
+    catalogItem: CATALOG_ITEM_OF_TEMPLATE,
     isDeployed: FALSE,
     isGoldMaster: FALSE,
     isPublished: FALSE,
@@ -271,6 +319,44 @@ const VAPP_TEMPLATE_TABLE: QueryTable = filterableById({
   urn: (row) => urn('vapptemplate', row.id as string),
   mediaType: () => MEDIA.vAppTemplate,
 });
+
+/**
+ * Catalog items (`catalogItem`, `adminCatalogItem`): govcd's Catalog.QueryCatalogItemList (`catalog==<urn>`), which
+ * Catalog.Delete(force, recursive) runs first, Vdc.QueryCatalogItemList (`vdc==<urn>`) and QueryCatalogItem (plus
+ * `name==`). A catalog item is a template in a catalog (inventory/catalogs.ts), so each record is that template's
+ * row: its entity is the template. The record's own id is name-based, so `id==` is resolved like `catalog==`. A
+ * `catalog==` filter compares the derived key rather than an indexed column: it reads the scope's templates,
+ * which are few beside its VMs. Read like the templates (`vApp: View`); no metadata (Tessera's catalogs carry none).
+ */
+const CATALOG_ITEM_TABLE: QueryTable = {
+  table: 'vapps',
+  idColumn: 'vapps.id',
+  orgColumn: 'vapps.org_id',
+  baseWhere: sql`vapps.is_template = 1 and vapps.catalog_name is not null`,
+  metadataKind: null,
+  joins: VAPP_JOINS,
+  fields: {
+    name: { column: 'vapps.name', type: 'string', prefixSeek: true },
+    entity: { column: 'vapps.id', type: 'ref', ref: ref('vapptemplate', (base, id) => vappHref(base, id, true)) },
+    entityName: { column: 'vapps.name', type: 'string' },
+    entityType: fixedText('vapptemplate'),
+    catalog: CATALOG_OF_TEMPLATE,
+    catalogName: { column: 'vapps.catalog_name', type: 'string' },
+    ownerName: { column: 'ow.name', type: 'string', nullable: true, joins: ['owner'] },
+    owner: { column: 'vapps.owner_id', type: 'ref', nullable: true, ref: ref('user', userHref) },
+    isPublished: FALSE,
+    vdc: { column: 'vapps.vdc_id', type: 'ref', ref: ref('vdc', vdcHref) },
+    vdcName: { column: 'vd.name', type: 'string', joins: ['vdc'] },
+    isVdcEnabled: { column: 'vd.is_enabled', type: 'boolean', joins: ['vdc'] },
+    creationDate: { column: 'vapps.created_at', type: 'date' },
+    isExpired: FALSE,
+    status: { column: 'vapps.status', type: 'enum', values: [...VCD_STATUS_NAMES, 'LOCAL_COPY_UNAVAILABLE'] },
+    id: { column: 'vapps.id', type: 'ref', filterOnly: true, derivedRef: catalogItemTemplateIds },
+  },
+  href: (base, row) => catalogItemHref(base, catalogItemId(row.id as string)),
+  urn: (row) => urn('catalogitem', catalogItemId(row.id as string)),
+  mediaType: () => MEDIA.catalogItem,
+};
 
 // ------------------------------------------------------------------ vApp networks
 
@@ -348,6 +434,8 @@ const CATALOG_TABLE: QueryTable = {
     numberOfMedia: constant('number', 0),
     publishSubscriptionType: fixedText('UNPUBLISHED'),
     version: constant('number', 1),
+    // `id==<urn>` (govcd's Org.GetCatalogById): the catalog's id is derived, resolved like a template's `catalog`.
+    id: { ...CATALOG_OF_TEMPLATE, nullable: false, filterOnly: true },
   },
   href: (base, row) => catalogHref(base, catalogId(row.org as string, row.name as string)),
   urn: (row) => urn('catalog', catalogId(row.org as string, row.name as string)),
@@ -777,6 +865,16 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
     record: 'AdminCatalogRecord',
     json: 'QueryResultAdminCatalogRecordType',
     references: 'AdminCatalog',
+  }),
+  define('catalogItem', CATALOG_ITEM_TABLE, 'vapp.view', false, {
+    record: 'CatalogItemRecord',
+    json: 'QueryResultCatalogItemRecordType',
+    references: 'CatalogItem',
+  }),
+  define('adminCatalogItem', CATALOG_ITEM_TABLE, 'vapp.view', true, {
+    record: 'AdminCatalogItemRecord',
+    json: 'QueryResultAdminCatalogItemRecordType',
+    references: 'CatalogItem',
   }),
   define('media', MEDIA_TABLE, 'vapp.view', false, { record: 'MediaRecord', json: 'QueryResultMediaRecordType', references: 'Media' }),
   define('adminMedia', MEDIA_TABLE, 'vapp.view', true, {

@@ -16,8 +16,8 @@
  */
 import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Executor, Store } from '../../store/store.js';
-import { compileFiqlFilter, parseFiqlOrBadRequest, type FiqlWhere } from '../../store/fiql-sql.js';
-import { fiqlSelectors, formatFiql } from '../../domain/fiql.js';
+import { compileFiqlFilter, parseFiqlOrBadRequest, type FiqlField, type FiqlFieldMap, type FiqlWhere } from '../../store/fiql-sql.js';
+import { fiqlSelectors, formatFiql, type FiqlNode } from '../../domain/fiql.js';
 import { badRequest } from '../../domain/errors.js';
 import type { InventoryScope } from '../scope.js';
 import { readInventoryVersion } from '../version.js';
@@ -41,6 +41,27 @@ export interface QueryRequest {
   readonly sort: QuerySort | null;
   readonly page: number;
   readonly pageSize: number;
+}
+
+/** For each field with a derivedRef that the filter names: what an id stands for in its column (loadDerivedRefs). */
+export type DerivedRefKeys = ReadonlyMap<string, (id: string) => string | undefined>;
+
+/**
+ * A key no row holds: what a filter's id that names nothing in the caller's scope compares against, so `==` matches
+ * no row and `!=` every row, as for any unknown id.
+ */
+const NO_SUCH_KEY = '';
+
+/** Loads the derivedRef lookups of the fields a filter names (none when it names none). */
+export async function loadDerivedRefs(store: Store, request: QueryRequest): Promise<DerivedRefKeys> {
+  const keys = new Map<string, (id: string) => string | undefined>();
+  const fields = request.type.table.fields;
+  if (request.filter === null || !Object.values(fields).some((f) => f.derivedRef)) return keys;
+  for (const name of new Set(fiqlSelectors(parseFiqlOrBadRequest(request.filter)))) {
+    const field = Object.hasOwn(fields, name) ? fields[name] : undefined;
+    if (field?.derivedRef) keys.set(name, await field.derivedRef(store, request.scope));
+  }
+  return keys;
 }
 
 export interface QueryResult {
@@ -79,11 +100,13 @@ export interface QueryPlan {
   page(ex: Executor, start: Anchor | null, skip: number): Promise<Row[]>;
 }
 
-export function planQuery(store: Store, request: QueryRequest): QueryPlan {
+export function planQuery(store: Store, request: QueryRequest, derivedRefs: DerivedRefKeys = new Map()): QueryPlan {
   const table = request.type.table;
 
   const ast = request.filter === null ? null : parseFiqlOrBadRequest(request.filter);
-  const where: FiqlWhere | null = ast ? compileFiqlFilter(ast, table.fields, { likeOperator: store.likeOperator }) : null;
+  const where: FiqlWhere | null = ast
+    ? compileFiqlFilter(ast, filterFields(table.fields, ast, derivedRefs), { likeOperator: store.likeOperator })
+    : null;
 
   const sortName = request.sort?.field ?? DEFAULT_SORT_FIELD;
   const sortField = Object.hasOwn(table.fields, sortName) ? table.fields[sortName] : undefined;
@@ -237,7 +260,7 @@ export async function executeQuery(
   request: QueryRequest,
   enrich?: (ex: Executor, rows: readonly Row[]) => Promise<void>,
 ): Promise<QueryResult> {
-  const plan = planQuery(store, request);
+  const plan = planQuery(store, request, await loadDerivedRefs(store, request));
   const caches = queryCaches(store);
   return readSnapshot(store, async (ex) => {
     const version = await readInventoryVersion(ex);
@@ -275,6 +298,21 @@ export async function executeQuery(
 function readSnapshot<T>(store: Store, fn: (ex: Executor) => Promise<T>): Promise<T> {
   const transaction = store.db.transaction();
   return (store.dialect === 'postgres' ? transaction.setIsolationLevel('repeatable read') : transaction).execute(fn);
+}
+
+/** The fields as the filter compiles them: each derivedRef field the filter names compares by its lookup's key. */
+function filterFields(fields: QueryTypeDefinition['table']['fields'], ast: FiqlNode, derivedRefs: DerivedRefKeys): FiqlFieldMap {
+  let compiled: Record<string, FiqlField> | null = null;
+  for (const name of fiqlSelectors(ast)) {
+    const field = Object.hasOwn(fields, name) ? fields[name]! : undefined;
+    if (!field?.derivedRef) continue;
+    const lookup = derivedRefs.get(name);
+    // A programming error, not a client's: the caller planned without loadDerivedRefs.
+    if (!lookup) throw new Error(`planQuery: the filter names "${name}", whose lookup was not loaded`);
+    compiled ??= { ...fields };
+    compiled[name] = { ...field, refKey: (id) => lookup(id) ?? NO_SUCH_KEY };
+  }
+  return compiled ?? fields;
 }
 
 function columnOf(field: QueryField) {

@@ -117,6 +117,132 @@ test('other orgs see none of these catalogs; adminCatalog is for the System admi
   assert.deepEqual(admin.records.map((r) => r.attrs.name).sort(), all);
 });
 
+test("type=catalogItem, as govcd's Catalog.QueryCatalogItemList (catalog==<urn>), Vdc.QueryCatalogItemList (vdc==) and QueryCatalogItem (id==, name==) run it", async () => {
+  const expected = expectedCatalogs('acme');
+  const catalogs = (await records('type=catalog&format=idrecords', s.alice, 'CatalogRecord')).records;
+  const allItems = (await records('type=catalogItem&format=idrecords&pageSize=128', s.alice, 'CatalogItemRecord')).records;
+  assert.deepEqual(allItems.map((r) => r.attrs.name).sort(), [...expected.values()].flat().sort(), 'one item per template in a catalog');
+  const templates = (await records('type=vAppTemplate&format=idrecords&pageSize=128', s.alice, 'VAppTemplateRecord')).records;
+
+  for (const catalog of catalogs) {
+    const want = expected.get(catalog.attrs.name!)!;
+    // govcd sends the URN; an href or the bare id name the same catalog.
+    const bareId = catalog.attrs.id!.split(':').at(-1)!;
+    for (const value of [catalog.attrs.id!, `${server.baseUrl}/api/catalog/${bareId}`, bareId]) {
+      const items = await records(`type=catalogItem&filter=${encodeURIComponent(`catalog==${value}`)}`, s.alice, 'CatalogItemRecord');
+      assert.deepEqual(items.records.map((r) => r.attrs.name).sort(), [...want].sort(), `catalog==${value}`);
+      assert.equal(items.root.attrs.total, String(want.length));
+    }
+    const byId = await records(`type=catalog&filter=${encodeURIComponent(`id==${catalog.attrs.id}`)}`, s.alice, 'CatalogRecord');
+    assert.deepEqual(
+      byId.records.map((r) => r.attrs.name),
+      [catalog.attrs.name],
+      "govcd's Org.GetCatalogById: the catalog query by id",
+    );
+    const others = await records(
+      `type=catalogItem&filter=${encodeURIComponent(`catalog!=${catalog.attrs.id}`)}`,
+      s.alice,
+      'CatalogItemRecord',
+    );
+    assert.equal(others.root.attrs.total, String(allItems.length - want.length), 'catalog!= is the rest');
+
+    for (const name of want) {
+      const [item] = (
+        await records(
+          `type=catalogItem&filter=${encodeURIComponent(`catalog==${catalog.attrs.id};name==${name}`)}`,
+          s.alice,
+          'CatalogItemRecord',
+        )
+      ).records;
+      assert.ok(item, `QueryCatalogItem(${name})`);
+      const a = item.attrs;
+      const template = templates.find((t) => t.attrs.name === name && t.attrs.catalogName === catalog.attrs.name)!;
+      assert.equal(a.entityType, 'vapptemplate');
+      assert.equal(a.entityName, name);
+      assert.equal(a.catalogName, catalog.attrs.name);
+      assert.equal(a.catalog, `${server.baseUrl}/api/catalog/${bareId}`);
+      assert.equal(a.entity, `${server.baseUrl}/api/vAppTemplate/vappTemplate-${template.attrs.id!.split(':').at(-1)}`);
+      assert.equal(a.vdcName, template.attrs.vdcName);
+      assert.equal(a.ownerName, template.attrs.ownerName);
+      assert.equal(a.isPublished, 'false');
+      // The item's own href is the CatalogItem document, whose Entity is the same template; the template record
+      // names the same item and catalog.
+      const itemPath = new URL(a.href!).pathname;
+      assert.match(itemPath, new RegExp(`^/api/catalogItem/${UUID}$`));
+      const doc = parseXml((await get(server, itemPath, s.alice)).text);
+      assert.equal(child(doc, 'Entity').attrs.href, a.entity);
+      const templateRecord = (
+        await records(
+          `type=vAppTemplate&filter=${encodeURIComponent(`catalogItem==${itemPath.split('/').at(-1)}`)}`,
+          s.alice,
+          'VAppTemplateRecord',
+        )
+      ).records;
+      assert.deepEqual(
+        templateRecord.map((t) => [t.attrs.name, t.attrs.catalogItem, t.attrs.catalog]),
+        [[name, a.href, a.catalog]],
+        'the vAppTemplate record names its catalog item and catalog, and filters by them',
+      );
+      const byItemId = await records(
+        `type=catalogItem&format=idrecords&filter=${encodeURIComponent(`id==urn:vcloud:catalogitem:${itemPath.split('/').at(-1)}`)}`,
+        s.alice,
+        'CatalogItemRecord',
+      );
+      assert.deepEqual(
+        byItemId.records.map((r) => r.attrs.name),
+        [name],
+      );
+    }
+  }
+
+  // By VDC: every item's template lives in some VDC of acme; the VDC filter partitions them.
+  const vdcs = (await records('type=orgVdc&format=idrecords', s.alice, 'OrgVdcRecord')).records;
+  let perVdc = 0;
+  for (const vdc of vdcs) {
+    const items = await records(`type=catalogItem&filter=${encodeURIComponent(`vdc==${vdc.attrs.id}`)}`, s.alice, 'CatalogItemRecord');
+    assert.ok(items.records.every((r) => r.attrs.vdcName === vdc.attrs.name));
+    perVdc += items.records.length;
+  }
+  assert.equal(perVdc, allItems.length);
+
+  // Ids that name nothing in the caller's scope: unknown, and (to globex's hank) acme's.
+  for (const [value, session] of [
+    ['urn:vcloud:catalog:00000000-0000-4000-8000-000000000000', s.alice],
+    [catalogs[0]!.attrs.id!, s.hank],
+  ] as const) {
+    const none = await records(`type=catalogItem&filter=${encodeURIComponent(`catalog==${value}`)}`, session, 'CatalogItemRecord');
+    assert.equal(none.root.attrs.total, '0', value);
+    const none2 = await records(`type=catalog&filter=${encodeURIComponent(`id==${value}`)}`, session, 'CatalogRecord');
+    assert.equal(none2.root.attrs.total, '0', value);
+  }
+  assert.match(
+    xmlError(await get(server, `/api/query?type=catalogItem&filter=${encodeURIComponent('catalog==nope')}`, s.alice), 400, 'BAD_REQUEST'),
+    /expected an href, a URN or an id/,
+  );
+
+  // JSON, the admin type for the provider only, and the QueryList.
+  const json = await get(
+    server,
+    `/api/query?type=catalogItem&filter=${encodeURIComponent(`catalog==${catalogs[0]!.attrs.id}`)}`,
+    s.alice,
+    JSON_ACCEPT,
+  );
+  assert.equal(json.status, 200, json.text);
+  const body = JSON.parse(json.text) as { record: Array<{ _type: string; catalogName: string }> };
+  assert.ok(
+    body.record.length > 0 &&
+      body.record.every((r) => r._type === 'QueryResultCatalogItemRecordType' && r.catalogName === catalogs[0]!.attrs.name),
+  );
+  xmlError(await get(server, '/api/query?type=adminCatalogItem', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  const admin = await records(
+    `type=adminCatalogItem&pageSize=128&filter=${encodeURIComponent(`catalog==${catalogs[0]!.attrs.id}`)}`,
+    s.admin,
+    'AdminCatalogItemRecord',
+  );
+  assert.deepEqual(admin.records.map((r) => r.attrs.name).sort(), [...expected.get(catalogs[0]!.attrs.name!)!].sort());
+  assert.match((await get(server, '/api/query', s.alice)).text, /type=catalogItem&amp;format=records/);
+});
+
 test('Org → Catalog → CatalogItem → vAppTemplate, in XML, following the hrefs', async () => {
   const expected = expectedCatalogs('acme');
   const org = parseXml((await get(server, `/api/org/${acmeId}`, s.alice)).text);
@@ -315,4 +441,25 @@ test("a catalog's metadata (govcd's Catalog.GetMetadata, Terraform's vcd_catalog
     xmlError(await get(server, `${path}/metadata`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
   }
   xmlError(await get(server, `/api/catalog/${globexId}/metadata`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+});
+
+test("a catalog item's metadata (govcd's CatalogItem.GetMetadata, pyvcloud's get_all_metadata_from_catalog_item): linked from the item and the catalog, empty", async () => {
+  const catalog = (await records('type=catalog&pageSize=25', s.alice, 'CatalogRecord')).records[0]!;
+  const catalogDoc = parseXml((await get(server, new URL(catalog.attrs.href!).pathname, s.alice)).text);
+  const metadataLink = links(catalogDoc, 'down').find((l) => l.attrs.type === 'application/vnd.vmware.vcloud.metadata+xml');
+  assert.equal(metadataLink?.attrs.href, `${catalog.attrs.href}/metadata`, "the catalog links its metadata, as pyvcloud's reads look for");
+  const itemHref = childrenNamed(child(catalogDoc, 'CatalogItems'), 'CatalogItem')[0]!.attrs.href!;
+  const itemDoc = parseXml((await get(server, new URL(itemHref).pathname, s.alice)).text);
+  const itemLink = links(itemDoc, 'down').find((l) => l.attrs.type === 'application/vnd.vmware.vcloud.metadata+xml');
+  assert.equal(itemLink?.attrs.href, `${itemHref}/metadata`);
+  for (const suffix of ['/metadata', '/metadata/']) {
+    const reply = await get(server, `${new URL(itemHref).pathname}${suffix}`, s.bob);
+    assert.equal(reply.status, 200, reply.text);
+    const metadata = parseXml(reply.text);
+    assert.equal(metadata.attrs.href, `${itemHref}/metadata`);
+    assert.equal(childrenNamed(metadata, 'MetadataEntry').length, 0);
+    assert.equal(links(metadata, 'up')[0]!.attrs.href, itemHref);
+  }
+  xmlError(await get(server, `${new URL(itemHref).pathname}/metadata`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  xmlError(await get(server, `/api/catalogItem/${globexId}/metadata`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
 });
