@@ -80,6 +80,27 @@ export async function addWorldGroups(store: Store, world: DemoWorld): Promise<vo
   world.groups.push(...made);
 }
 
+/**
+ * Adds a catalog of one template to acme (a copy of one of its templates' rows, under another name), for a client to
+ * delete: Tessera's API creates no catalogs. Returns what the govcd scenario's deleteCatalog names.
+ */
+export async function addScratchCatalog(store: Store, name: string): Promise<{ org: string; name: string; item: string }> {
+  const acme = (await store.getOrgByName('acme'))!;
+  const template = await store.db
+    .selectFrom('vapps')
+    .selectAll()
+    .where('org_id', '=', acme.id)
+    .where('is_template', '=', 1)
+    .orderBy('id')
+    .executeTakeFirstOrThrow();
+  const item = `${name}-template`;
+  await store.db
+    .insertInto('vapps')
+    .values({ ...template, id: randomUUID(), name: item, catalog_name: name, created_at: Date.now() })
+    .execute();
+  return { org: 'acme', name, item };
+}
+
 const names = (vms: WorldVm[]) => vms.map((v) => v.name).sort();
 
 /** The first vApp (not a template) of the demo's VDC with a VM on the given network, or "" when there is none. */
@@ -101,6 +122,8 @@ export interface GovcdScenario {
     /** `vapp`: a vApp of the VDC with a VM on its network (Vdc.GetVAppByName, VApp.GetVappNetworkByName), or "". */
     vdcs: { name: string; vmsAll: string[]; vmsDeployed: string[]; network: string; vapp: string }[];
     groups: { name: string; role: string; users: string[] }[];
+    /** Read by name and id, with their items (the catalogItem query), an item's metadata and template. */
+    catalogs: { name: string; items: string[] }[];
   }[];
   invisibleOrgs: string[];
   foreignOrgs: string[];
@@ -108,6 +131,8 @@ export interface GovcdScenario {
   vmsDeployed: string[];
   /** The System administrator also runs the org and user admin scenario (govcd/orgadmin.go, issue 12). */
   manageOrgs: boolean;
+  /** A scratch catalog (addScratchCatalog) the System administrator deletes with AdminCatalog.Delete(true, true). */
+  deleteCatalog?: { org: string; name: string; item: string };
 }
 
 /**
@@ -138,6 +163,7 @@ export function govcdScenario(world: DemoWorld, who: { org: string; user: string
           };
         }),
       groups: world.groups.filter((g) => g.org === org).map(({ name, role, users }) => ({ name, role, users })),
+      catalogs: world.catalogs.filter((c) => c.org === org).map(({ name, items }) => ({ name, items })),
     })),
     invisibleOrgs: who.sysadmin ? [] : world.orgs.filter((o) => o !== who.org),
     foreignOrgs: who.sysadmin ? [] : world.orgs.filter((o) => o !== who.org),

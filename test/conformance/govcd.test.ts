@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTessera } from '../helpers/tessera.js';
-import { addWorldGroups, demoWorld, govcdScenario, type DemoWorld } from './expect.js';
+import { addScratchCatalog, addWorldGroups, demoWorld, govcdScenario, type DemoWorld } from './expect.js';
 import {
   CLIENT_TIMEOUT_MS,
   GOVCD_BIN,
@@ -66,6 +66,8 @@ describe('go-vcloud-director (v2.26.1, v3.1.1) against Tessera', { timeout: 25 *
       test(`${v.module} ${v.version}: ${who.label}`, { timeout: CLIENT_TIMEOUT_MS + 30_000 }, async (t) => {
         const password = who.admin ? server.adminPassword : server.demoPassword;
         const scenario = govcdScenario(world, { org: who.org, user: who.user, password, sysadmin: who.admin });
+        // The provider deletes a catalog of its own making; the tenant reads only the demo's catalogs by name.
+        if (who.admin) scenario.deleteCatalog = await addScratchCatalog(server.store, `conformance-scratch-${v.major}`);
         const file = scratch.write(`govcd-${v.major}-${who.user}.json`, scenario);
         const binary = join(GOVCD_BIN, `govcd-${v.major}`);
         const result = await runProcess(

@@ -770,7 +770,13 @@ const TASK_TABLE: QueryTable = filterableById({
   fields: {
     name: { column: 'tasks.operation_name', type: 'string' },
     operationFull: { column: 'tasks.operation', type: 'string' },
-    status: { column: 'tasks.status', type: 'enum', values: ['queued', 'running', 'success', 'error'] },
+    // VCD's task statuses (TaskType): Tessera's tasks end in success or error, but a filter may name any of them
+    // (govcd's Catalog.Delete(force, recursive) lists running, preRunning, postRunning and queued ones).
+    status: {
+      column: 'tasks.status',
+      type: 'enum',
+      values: ['queued', 'preRunning', 'running', 'postRunning', 'success', 'error', 'canceled', 'aborted'],
+    },
     progress: { column: 'tasks.progress', type: 'number' },
     startDate: { column: 'tasks.started_at', type: 'date' },
     endDate: { column: 'tasks.ended_at', type: 'date', nullable: true },

@@ -46,6 +46,19 @@ type Scenario struct {
 	VmsDeployed []string `json:"vmsDeployed"`
 	// ManageOrgs: run the org and user admin scenario (System administrator only; orgadmin.go).
 	ManageOrgs bool `json:"manageOrgs"`
+	// DeleteCatalog: a scratch catalog (one template) the System administrator deletes with AdminCatalog.Delete.
+	DeleteCatalog *ScenarioDeleteCatalog `json:"deleteCatalog"`
+}
+
+type ScenarioDeleteCatalog struct {
+	Org  string `json:"org"`
+	Name string `json:"name"`
+	Item string `json:"item"`
+}
+
+type ScenarioCatalog struct {
+	Name  string   `json:"name"`
+	Items []string `json:"items"`
 }
 
 type ScenarioOrg struct {
@@ -53,6 +66,8 @@ type ScenarioOrg struct {
 	Vdcs []ScenarioVdc `json:"vdcs"`
 	// Groups: found by AdminOrg.GetGroupByName and GetGroupById (the AdminOrg's Groups, then the Group document).
 	Groups []ScenarioGroup `json:"groups"`
+	// Catalogs: read by name and id, their items by the catalogItem query, an item's metadata and template.
+	Catalogs []ScenarioCatalog `json:"catalogs"`
 }
 
 type ScenarioGroup struct {
@@ -457,6 +472,88 @@ func (r *runner) run() {
 	if sc.ManageOrgs {
 		r.orgAdmin(admin)
 	}
+	if sc.DeleteCatalog != nil {
+		r.deleteCatalog(admin, *sc.DeleteCatalog)
+	}
+}
+
+// readCatalog: Org.GetCatalogByName and GetCatalogById (the catalog query by id), Catalog.QueryCatalogItemList
+// (catalogItem, or adminCatalogItem for the provider, by catalog==<urn>), GetCatalogItemByName, the item's
+// GetMetadata and GetVAppTemplate.
+func (r *runner) readCatalog(org *Org, want ScenarioCatalog) error {
+	cat, err := org.GetCatalogByName(want.Name, false)
+	if err != nil {
+		return err
+	}
+	byId, err := org.GetCatalogById(cat.Catalog.ID, false)
+	if err != nil {
+		return fmt.Errorf("GetCatalogById(%s): %w", cat.Catalog.ID, err)
+	}
+	if byId.Catalog.HREF != cat.Catalog.HREF {
+		return fmt.Errorf("GetCatalogById found %q, GetCatalogByName %q", byId.Catalog.HREF, cat.Catalog.HREF)
+	}
+	items, err := cat.QueryCatalogItemList()
+	if err != nil {
+		return fmt.Errorf("QueryCatalogItemList: %w", err)
+	}
+	var names []string
+	for _, item := range items {
+		if item.CatalogName != want.Name || item.EntityType != "vapptemplate" || item.Entity == "" {
+			return fmt.Errorf("catalog item record %+v: want catalogName %q, entityType vapptemplate and an entity", *item, want.Name)
+		}
+		names = append(names, item.Name)
+	}
+	if err := sameNames("QueryCatalogItemList", names, want.Items); err != nil {
+		return err
+	}
+	item, err := cat.GetCatalogItemByName(want.Items[0], false)
+	if err != nil {
+		return fmt.Errorf("GetCatalogItemByName(%s): %w", want.Items[0], err)
+	}
+	metadata, err := item.GetMetadata()
+	if err != nil {
+		return fmt.Errorf("CatalogItem.GetMetadata: %w", err)
+	}
+	if len(metadata.MetadataEntry) != 0 {
+		return fmt.Errorf("CatalogItem.GetMetadata: %d entries, want none", len(metadata.MetadataEntry))
+	}
+	template, err := item.GetVAppTemplate()
+	if err != nil {
+		return fmt.Errorf("CatalogItem.GetVAppTemplate: %w", err)
+	}
+	if template.VAppTemplate.Name != want.Items[0] {
+		return fmt.Errorf("the item's template is %q, want %q", template.VAppTemplate.Name, want.Items[0])
+	}
+	return nil
+}
+
+// deleteCatalog: AdminCatalog.Delete(force, recursive), which lists the catalog's items (catalogItem query) to wait
+// on their tasks, then decodes the DELETE's answer as a Task and waits on it; the catalog is then not found.
+func (r *runner) deleteCatalog(c *VCDClient, want ScenarioDeleteCatalog) {
+	r.step(fmt.Sprintf("AdminCatalog(%s/%s).Delete(force, recursive)", want.Org, want.Name), func() error {
+		adminOrg, err := c.GetAdminOrgByName(want.Org)
+		if err != nil {
+			return err
+		}
+		cat, err := adminOrg.GetAdminCatalogByName(want.Name, true)
+		if err != nil {
+			return err
+		}
+		items, err := cat.QueryCatalogItemList()
+		if err != nil {
+			return fmt.Errorf("QueryCatalogItemList: %w", err)
+		}
+		if len(items) != 1 || items[0].Name != want.Item {
+			return fmt.Errorf("QueryCatalogItemList: %d item(s), want the one %q", len(items), want.Item)
+		}
+		if err := cat.Delete(true, true); err != nil {
+			return fmt.Errorf("Delete(true, true): %w", err)
+		}
+		if _, err := adminOrg.GetAdminCatalogByName(want.Name, true); !ContainsNotFound(err) {
+			return fmt.Errorf("after Delete, GetAdminCatalogByName = %v, want ErrorEntityNotFound", err)
+		}
+		return nil
+	})
 }
 
 // readAll checks GetOrgList, GetOrgByName, GetAdminOrgByName, GetVDCByName and the VM queries.
@@ -649,6 +746,11 @@ func (r *runner) readAll(c *VCDClient, label string) {
 					return sameNames("VMs", vmNames(vms), q.want)
 				})
 			}
+		}
+		for _, wantCatalog := range want.Catalogs {
+			r.step(fmt.Sprintf("org(%s) catalog %s: GetCatalogByName, GetCatalogById, QueryCatalogItemList, CatalogItem.GetMetadata", want.Name, wantCatalog.Name), func() error {
+				return r.readCatalog(org, wantCatalog)
+			})
 		}
 		r.step(fmt.Sprintf("org(%s).GetVDCByName(missing) is not found", want.Name), func() error {
 			_, err := org.GetVDCByName("conformance-no-such-vdc", false)

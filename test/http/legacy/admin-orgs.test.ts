@@ -409,6 +409,23 @@ describe('/api/query?type=task', () => {
     // A filter on a task attribute, as VCD's query service takes one.
     const filtered = xmlRoot(await get(server, `/api/query?type=task&filter=objectName==${name}`, s.admin), 200, /records\+xml/);
     assert.equal(childrenNamed(filtered, 'TaskRecord').length, 1);
+    // Every status of VCD's, as govcd's Catalog.Delete(force, recursive) asks for the unfinished ones: none here.
+    const unfinished = xmlRoot(
+      await get(
+        server,
+        `/api/query?type=task&filter=${encodeURIComponent('status==running,status==preRunning,status==postRunning,status==queued')}`,
+        s.admin,
+      ),
+      200,
+      /records\+xml/,
+    );
+    assert.equal(childrenNamed(unfinished, 'TaskRecord').length, 0);
+    for (const status of ['canceled', 'aborted']) {
+      const none = xmlRoot(await get(server, `/api/query?type=task&filter=status==${status}`, s.admin), 200, /records\+xml/);
+      assert.equal(childrenNamed(none, 'TaskRecord').length, 0, status);
+    }
+    const succeeded = xmlRoot(await get(server, `/api/query?type=task&filter=status==success&pageSize=128`, s.admin), 200, /records\+xml/);
+    assert.ok(childrenNamed(succeeded, 'TaskRecord').length > 0);
   });
 
   test('housekeeping prunes tasks past their retention', async () => {
