@@ -4,7 +4,7 @@
  *
  *   org      https://HOST/api/org/<uuid>                    urn:vcloud:org:<uuid>
  *   adminOrg https://HOST/api/admin/org/<uuid>
- *   vdc      https://HOST/api/vdc/<uuid>                    urn:vcloud:vdc:<uuid>
+ *   vdc      https://HOST/api/vdc/<uuid>                    urn:vcloud:vdc:<uuid> (admin view: /api/admin/vdc/<uuid>)
  *   vApp     https://HOST/api/vApp/vapp-<uuid>              urn:vcloud:vapp:<uuid>
  *   template https://HOST/api/vAppTemplate/vappTemplate-<uuid>   urn:vcloud:vapptemplate:<uuid>
  *   vm       https://HOST/api/vApp/vm-<uuid>   (in a template: /api/vAppTemplate/vm-<uuid>)   urn:vcloud:vm:<uuid>
@@ -12,7 +12,8 @@
  *   role     https://HOST/api/admin/role/<uuid>             urn:vcloud:role:<uuid>
  *   group    https://HOST/api/admin/group/<uuid>            urn:vcloud:group:<uuid> (read only: groups are written in /cloudapi)
  *   task     https://HOST/api/task/<uuid>                   urn:vcloud:task:<uuid>
- *   storage profile  https://HOST/api/vdcStorageProfile/<uuid>   urn:vcloud:vdcstorageProfile:<uuid> (VCD's spelling)
+ *   storage profile  https://HOST/api/vdcStorageProfile/<uuid>   urn:vcloud:vdcstorageProfile:<uuid> (VCD's spelling;
+ *                    admin view: /api/admin/vdcStorageProfile/<uuid>)
  *   compute policy   https://HOST/cloudapi/1.0.0/vdcComputePolicies/<urn>   urn:vcloud:vdcComputePolicy:<uuid>
  *   catalog  https://HOST/api/catalog/<uuid> (admin view: /api/admin/catalog/<uuid>)   urn:vcloud:catalog:<uuid>
  *   catalog item     https://HOST/api/catalogItem/<uuid>    urn:vcloud:catalogitem:<uuid>
@@ -42,6 +43,7 @@ export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${
 export const orgHref = (base: string, id: string) => `${base}/api/org/${id}`;
 export const adminOrgHref = (base: string, id: string) => `${base}/api/admin/org/${id}`;
 export const vdcHref = (base: string, id: string) => `${base}/api/vdc/${id}`;
+export const adminVdcHref = (base: string, id: string) => `${base}/api/admin/vdc/${id}`;
 export const userHref = (base: string, id: string) => `${base}/api/admin/user/${id}`;
 export const roleHref = (base: string, id: string) => `${base}/api/admin/role/${id}`;
 export const rightHref = (base: string, id: string) => `${base}/api/admin/right/${id}`;
@@ -62,6 +64,7 @@ export const catalogHref = (base: string, id: string) => `${base}/api/catalog/${
 export const adminCatalogHref = (base: string, id: string) => `${base}/api/admin/catalog/${id}`;
 export const catalogItemHref = (base: string, id: string) => `${base}/api/catalogItem/${id}`;
 export const vdcStorageProfileHref = (base: string, id: string) => `${base}/api/vdcStorageProfile/${id}`;
+export const adminVdcStorageProfileHref = (base: string, id: string) => `${base}/api/admin/vdcStorageProfile/${id}`;
 export const vdcComputePolicyHref = (base: string, id: string) =>
   `${base}/cloudapi/1.0.0/vdcComputePolicies/${urn('vdcComputePolicy', id)}`;
 
@@ -82,6 +85,7 @@ export const MEDIA = {
   adminOrg: 'application/vnd.vmware.admin.organization+xml',
   adminVCloud: 'application/vnd.vmware.admin.vcloud+xml',
   vdc: 'application/vnd.vmware.vcloud.vdc+xml',
+  adminVdc: 'application/vnd.vmware.admin.vdc+xml',
   vApp: 'application/vnd.vmware.vcloud.vApp+xml',
   vAppTemplate: 'application/vnd.vmware.vcloud.vAppTemplate+xml',
   vm: 'application/vnd.vmware.vcloud.vm+xml',
@@ -92,6 +96,7 @@ export const MEDIA = {
   task: 'application/vnd.vmware.vcloud.task+xml',
   metadata: 'application/vnd.vmware.vcloud.metadata+xml',
   vdcStorageProfile: 'application/vnd.vmware.vcloud.vdcStorageProfile+xml',
+  adminVdcStorageProfile: 'application/vnd.vmware.admin.vdcStorageProfile+xml',
   /** A reference to a network in a VDC's AvailableNetworks (govcd's MimeNetwork). */
   network: 'application/vnd.vmware.vcloud.network+xml',
   orgVdcNetwork: 'application/vnd.vmware.vcloud.orgVdcNetwork+xml',

@@ -157,12 +157,15 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // A task: whoever may read its org (carol may not), or whoever started it.
   'GET /api/task/:id': adminReadById(),
   'GET /api/vdc/:id': adminReadById(),
+  // The admin views: read like the VDC and, as the AdminOrg that lists it, the org's admin view.
+  'GET /api/admin/vdc/:id': adminReadById(),
   'GET /api/vdc/:id/metadata': adminReadById(),
   // One entry by key (govcd's GetMetadataByKey; the matrix puts the key on the object first): read like the whole.
   'GET /api/vdc/:id/metadata/:key': adminReadById(),
   'GET /api/vdc/:id/metadata/SYSTEM/:key': adminReadById(),
   // A VDC's storage profiles: whoever may read the VDC (Terraform's vcd_org_vdc and vcd_storage_profile).
   'GET /api/vdcStorageProfile/:id': adminReadById(),
+  'GET /api/admin/vdcStorageProfile/:id': adminReadById(),
   'GET /api/vdcStorageProfile/:id/metadata': adminReadById(),
   // A VDC's org VDC network (govcd's GetOrgVdcNetworkByName follows AvailableNetworks): whoever may read the VDC.
   // The same paths serve a vApp's networks, read like the vApp (test/http/legacy/networks.test.ts).

@@ -123,6 +123,19 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return sendDocument(request, reply, MEDIA.vdc, vdcTree(baseUrl(request), vdc, org!, vapps));
   });
 
+  // The admin view: read by whoever may read the VDC and the org's admin view (as the AdminOrg that lists it).
+  app.get(
+    '/api/admin/vdc/:id',
+    { schema: readByIdSchema(IdParams, inventory('One VDC (admin view)', MEDIA.adminVdc, 'AdminVdc')) },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const vdc = await loadVdc(principal, request.params.id);
+      if (!mayRead(principal, 'adminOrg', vdc.org_id)) throw forbidden();
+      const [org, vapps] = await Promise.all([store().getOrg(vdc.org_id), listVAppsOfVdc(store(), vdc.id)]);
+      return sendDocument(request, reply, MEDIA.adminVdc, vdcTree(baseUrl(request), vdc, org!, vapps, true));
+    },
+  );
+
   app.get(
     '/api/vdc/:id/metadata',
     { schema: readByIdSchema(IdParams, inventory("A VDC's metadata", MEDIA.metadata, 'Metadata')) },

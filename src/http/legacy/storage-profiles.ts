@@ -1,13 +1,13 @@
 /**
  * `GET /api/vdcStorageProfile/{id}` and its `/metadata`: a VDC's storage profile, at the href the Vdc document
  * lists (govcd's GetStorageProfileByHref and GetMetadataByHref, for Terraform's vcd_org_vdc and
- * vcd_storage_profile). Readable by whoever may read the VDC; unknown ids, malformed ids and other orgs' profiles
+ * vcd_storage_profile); its admin view at `/api/admin/vdcStorageProfile/{id}` (govcd's GetStorageProfileById). Readable by whoever may read the VDC; unknown ids, malformed ids and other orgs' profiles
  * are the same 403 as every inventory entity. Profiles carry no metadata in Tessera, so their Metadata document is
  * VCD's empty one.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { forbidden } from '../../domain/errors.js';
-import { readableOr403 } from '../../inventory/access.js';
+import { mayRead, readableOr403 } from '../../inventory/access.js';
 import { vdcStorageProfileTree } from '../../inventory/documents/vdc-storage-profile.js';
 import { MEDIA, idFromPathSegment, vdcStorageProfileHref } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
@@ -28,17 +28,29 @@ export const legacyStorageProfileRoutes: FastifyPluginAsyncTypebox = async (app)
     return found!;
   };
 
-  app.get(
-    '/api/vdcStorageProfile/:id',
-    { schema: readByIdSchema(IdParams, operation("One of a VDC's storage profiles", MEDIA.vdcStorageProfile, 'VdcStorageProfile')) },
-    async (request, reply) => {
-      const principal = requirePrincipal(request);
-      const { vdc, profile } = await load(request, principal);
-      const used = await storageUsedMbByProfile(app.tessera.store.db, vdc.id);
-      const tree = vdcStorageProfileTree(baseUrl(request), vdc.id, profile, used.get(profile.name) ?? 0);
-      return sendDocument(request, reply, MEDIA.vdcStorageProfile, tree);
-    },
-  );
+  for (const admin of [false, true]) {
+    const media = admin ? MEDIA.adminVdcStorageProfile : MEDIA.vdcStorageProfile;
+    app.get(
+      admin ? '/api/admin/vdcStorageProfile/:id' : '/api/vdcStorageProfile/:id',
+      {
+        schema: readByIdSchema(
+          IdParams,
+          admin
+            ? operation("One of a VDC's storage profiles (admin view)", media, 'AdminVdcStorageProfile')
+            : operation("One of a VDC's storage profiles", media, 'VdcStorageProfile'),
+        ),
+      },
+      async (request, reply) => {
+        const principal = requirePrincipal(request);
+        const { vdc, profile } = await load(request, principal);
+        // The admin view is read like the AdminVdc: the VDC and the org's admin view.
+        if (admin && !mayRead(principal, 'adminOrg', vdc.org_id)) throw forbidden();
+        const used = await storageUsedMbByProfile(app.tessera.store.db, vdc.id);
+        const tree = vdcStorageProfileTree(baseUrl(request), vdc.id, profile, used.get(profile.name) ?? 0, admin);
+        return sendDocument(request, reply, media, tree);
+      },
+    );
+  }
 
   app.get(
     '/api/vdcStorageProfile/:id/metadata',

@@ -8,12 +8,19 @@
  * profiles (storage-profiles.ts) are listed in `VdcStorageProfiles`, in VCD's order of elements. Its org VDC network
  * (org-vdc-networks.ts), when it names one, is its one `AvailableNetworks` entry: govcd's GetOrgVdcNetworkByName
  * looks a network up there and follows the href.
+ *
+ * The admin view (`GET /api/admin/vdc/{id}`, `admin`: pyvcloud's Org.get_vdc(is_admin_operation=True) and
+ * VDC.get_resource_admin, govcd's GetAdminVDCByHref on that href) is the same document as AdminVdc: its up link
+ * is the AdminOrg, an alternate link the Vdc, and of AdminVdcType's own elements only `VCpuInMhz` (the value
+ * `VCpuInMhz2` has), since Tessera knows no guarantees, provider VDC, network pool or provisioning settings.
  */
 import type { Org } from '../../store/store.js';
 import { node, renderXmlDocument, text, type DocElement, type DocText } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
 import {
   MEDIA,
+  adminOrgHref,
+  adminVdcHref,
   networkHref,
   orgHref,
   urn,
@@ -29,17 +36,24 @@ import { orgVdcNetworkOf } from '../org-vdc-networks.js';
 import { SYSTEM_DEFAULT_POLICY_ID, SYSTEM_DEFAULT_POLICY_NAME } from '../compute-policies.js';
 
 const VDC_READY = 1;
+/** The MHz of one vCPU: VCD's default for a VDC (1,000), as Tessera keeps no such setting. */
+const VCPU_MHZ = 1000;
 
 function capacity(units: string, allocated: number, limit: number, used: number): DocText[] {
   return [text('Units', units), text('Allocated', allocated), text('Limit', limit), text('Reserved', 0), text('Used', used)];
 }
 
-export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]): DocElement {
-  const href = vdcHref(base, vdc.id);
+export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[], admin = false): DocElement {
+  const href = admin ? adminVdcHref(base, vdc.id) : vdcHref(base, vdc.id);
   const network = orgVdcNetworkOf(vdc);
-  return node('Vdc', { xmlns: VCLOUD_NS, href, id: urn('vdc', vdc.id), name: vdc.name, status: VDC_READY, type: MEDIA.vdc }, [
-    node('Link', { rel: 'up', href: orgHref(base, org.id), name: org.name, type: MEDIA.org }),
-    node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+  const type = admin ? MEDIA.adminVdc : MEDIA.vdc;
+  return node(admin ? 'AdminVdc' : 'Vdc', { xmlns: VCLOUD_NS, href, id: urn('vdc', vdc.id), name: vdc.name, status: VDC_READY, type }, [
+    admin
+      ? node('Link', { rel: 'up', href: adminOrgHref(base, org.id), name: org.name, type: MEDIA.adminOrg })
+      : node('Link', { rel: 'up', href: orgHref(base, org.id), name: org.name, type: MEDIA.org }),
+    admin ? node('Link', { rel: 'alternate', href: vdcHref(base, vdc.id), name: vdc.name, type: MEDIA.vdc }) : null,
+    // The Vdc's metadata in both views (Tessera serves VDC metadata at the Vdc's href only).
+    node('Link', { rel: 'down', href: `${vdcHref(base, vdc.id)}/metadata`, type: MEDIA.metadata }),
     // Its edge gateways, as query records (none in Tessera): pyvcloud's VDC.list_edge_gateways follows this link.
     node('Link', { rel: 'edgeGateways', href: vdcEdgeGatewaysHref(base, vdc.id), type: MEDIA.records }),
     text('Description', vdc.description),
@@ -99,7 +113,8 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
       name: SYSTEM_DEFAULT_POLICY_NAME,
       type: 'application/json',
     }),
-    text('VCpuInMhz2', 1000),
+    text('VCpuInMhz2', VCPU_MHZ),
+    admin ? text('VCpuInMhz', VCPU_MHZ) : null,
   ]);
 }
 

@@ -126,3 +126,59 @@ describe('GET /api/vdcStorageProfile/{id}', () => {
     xmlError(await get(server, globexRef.attrs.href!, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
   });
 });
+
+describe('the admin views: GET /api/admin/vdc/{id} and /api/admin/vdcStorageProfile/{id}', () => {
+  test("the AdminVdc (pyvcloud's Org.get_vdc(is_admin_operation=True)): the Vdc's elements, linked to the AdminOrg and the Vdc", async () => {
+    const path = `/api/admin/vdc/${prodId()}`;
+    const adminVdc = xmlRoot(await get(server, path, s.alice), 200, /admin\.vdc\+xml/);
+    assert.equal(adminVdc.name, 'AdminVdc');
+    assert.equal(adminVdc.attrs.href, `${server.baseUrl}${path}`);
+    assert.equal(adminVdc.attrs.id, `urn:vcloud:vdc:${prodId()}`);
+    assert.equal(adminVdc.attrs.name, PROD.name);
+    assert.equal(links(adminVdc, 'up')[0]!.attrs.href, `${server.baseUrl}/api/admin/org/${acmeId}`);
+    assert.equal(links(adminVdc, 'alternate')[0]!.attrs.href, `${server.baseUrl}/api/vdc/${prodId()}`);
+    const vdc = xmlRoot(await get(server, `/api/vdc/${prodId()}`, s.alice), 200, /vcloud\.vdc\+xml/);
+    for (const element of ['AllocationModel', 'ComputeCapacity', 'VdcStorageProfiles', 'DefaultComputePolicy', 'VCpuInMhz2', 'IsEnabled']) {
+      assert.deepEqual(child(adminVdc, element), child(vdc, element), element);
+    }
+    const order = adminVdc.children.map((c) => c.name);
+    assert.equal(order.at(-1), 'VCpuInMhz', "AdminVdcType's own element after VdcType's");
+    assert.equal(child(adminVdc, 'VCpuInMhz').text, '1000');
+    // The metadata link is one that answers.
+    const metadataHref = links(adminVdc, 'down').find((l) => l.attrs.type === 'application/vnd.vmware.vcloud.metadata+xml')!.attrs.href!;
+    assert.equal((await get(server, new URL(metadataHref).pathname, s.alice)).status, 200);
+
+    const json = await get(server, path, s.alice, JSON_ACCEPT);
+    assert.equal(json.status, 200, json.text);
+    assert.match(String(json.headers.get('content-type')), /^application\/vnd\.vmware\.admin\.vdc\+json/);
+    assert.equal(json.json().name, PROD.name);
+
+    // Read like the AdminOrg (the authorization matrix checks a role without that view is refused): the System
+    // administrator, a token session and bob as for acme's AdminOrg; another org and unknown ids are 403.
+    assert.equal((await get(server, path, s.admin)).status, 200);
+    assert.equal((await get(server, path, aliceToken)).status, 200);
+    assert.equal((await get(server, path, s.bob)).status, (await get(server, `/api/admin/org/${acmeId}`, s.bob)).status);
+    xmlError(await get(server, path, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+    xmlError(await get(server, `/api/admin/vdc/${globexId}`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+    xmlError(await get(server, '/api/admin/vdc/not-a-uuid', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  });
+
+  test("the AdminVdcStorageProfile (govcd's GetStorageProfileById, pyvcloud's get_default_storage_profile): the profile's elements", async () => {
+    const [ref] = await profileRefs(s.alice);
+    const id = ref!.attrs.href!.split('/').pop()!;
+    const path = `/api/admin/vdcStorageProfile/${id}`;
+    const admin = xmlRoot(await get(server, path, s.alice), 200, /admin\.vdcStorageProfile\+xml/);
+    const plain = xmlRoot(await get(server, `/api/vdcStorageProfile/${id}`, s.alice), 200, /vcloud\.vdcStorageProfile\+xml/);
+    assert.equal(admin.name, 'AdminVdcStorageProfile');
+    assert.equal(admin.attrs.href, `${server.baseUrl}${path}`);
+    assert.equal(admin.attrs.id, plain.attrs.id);
+    for (const element of ['Enabled', 'Units', 'Limit', 'Default', 'StorageUsedMB', 'IopsAllocated']) {
+      assert.deepEqual(child(admin, element), child(plain, element), element);
+    }
+    assert.equal(links(admin, 'up')[0]!.attrs.href, `${server.baseUrl}/api/admin/vdc/${prodId()}`);
+    assert.equal(links(admin, 'alternate')[0]!.attrs.href, ref!.attrs.href);
+    xmlError(await get(server, path, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+    assert.equal((await get(server, path, s.admin)).status, 200);
+    assert.equal((await get(server, path, aliceToken)).status, 200);
+  });
+});
