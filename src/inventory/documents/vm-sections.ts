@@ -4,7 +4,8 @@
  *
  * - NetworkConnectionSection: the one NIC Tessera stores (name, IP, MAC), its adapter the VMXNET3 the
  *   VirtualHardwareSection lists. The provider ranges over it without a nil check: always rendered.
- * - VmSpecSection: CPU, memory, the guest id (guest-os.ts; left out when unknown), the hardware version, and
+ * - VmSpecSection: CPU, memory, the guest id (guest-os.ts; left out when unknown), the hardware version, the VMware
+ *   Tools version (0, not installed: the inventory does not record it), and
  *   the DiskSection the provider's internal_disk reads (it fails without one, and dereferences every disk's
  *   StorageProfile). Reservations, limits and shares depend on VDC guarantees Tessera does not store: left out
  *   (each is optional in VCD's schema and nil-checked by the provider). Firmware and BootOptions are API 37.1
@@ -66,6 +67,9 @@ export function networkConnectionSection(vmHref: string, vm: VmWithNames, asDocu
   return asDocument ? asRoot(tree) : tree;
 }
 
+/** vSphere's guest tools version of a VM without VMware Tools. */
+const VM_TOOLS_NOT_INSTALLED = 0;
+
 export function vmSpecSection(base: string, vm: VmWithNames): DocElement {
   const adapter = ADAPTER_TYPE[scsiSubType(vm.guest_os)];
   const hardwareVersion = `vmx-${vm.hardware_version}`;
@@ -94,6 +98,9 @@ export function vmSpecSection(base: string, vm: VmWithNames): DocElement {
       href: `${base}/api/vdc/${vm.vdc_id}/hwv/${hardwareVersion}`,
       type: MEDIA.virtualHardwareVersion,
     }),
+    // The inventory does not record VMware Tools: 0 is vSphere's "not installed". pyvcloud's vm_to_dict (`vcd vm
+    // info`) reads the element without a check.
+    text('VmToolsVersion', VM_TOOLS_NOT_INSTALLED),
   ]);
 }
 

@@ -36,6 +36,7 @@ from pyvcloud.vcd.client import Client, QueryResultFormat
 from pyvcloud.vcd.exceptions import UnauthorizedException, VcdResponseException
 from pyvcloud.vcd.org import Org
 from pyvcloud.vcd.role import Role
+from pyvcloud.vcd.utils import vm_to_dict
 from pyvcloud.vcd.vapp import VApp
 from pyvcloud.vcd.vdc import VDC
 from pyvcloud.vcd.vm import VM
@@ -472,6 +473,18 @@ class Runner:
             expect(status == "GC_PENDING", f"get_guest_customization_status() {status!r}, want GC_PENDING (customization off)")
 
         self.step("VM.list_boot_options(), VM.get_guest_customization_status()", boot_and_customization)
+
+        def vm_info():
+            # What `vcd vm info` prints: utils.vm_to_dict reads the VmSpecSection's elements without checks.
+            info = vm_to_dict(vm.get_resource())
+            expect(info["name"] == d["vm"]["name"], f"vm_to_dict name {info.get('name')!r}")
+            expect(int(info["cpu"]) == d["vm"]["cpus"], f"vm_to_dict cpu {info.get('cpu')!r}, want {d['vm']['cpus']}")
+            expect(int(info["memory-MB"]) == d["vm"]["memoryMb"], f"vm_to_dict memory-MB {info.get('memory-MB')!r}")
+            expect(info["vm-tools-version"] == "0", f"vm_to_dict vm-tools-version {info.get('vm-tools-version')!r}, want 0")
+            disks = [v for k, v in info.items() if k.startswith("disk-")]
+            expect(len(disks) == 1 and int(disks[0]["size-MB"]) == d["vm"]["diskMb"], f"vm_to_dict disks {disks}")
+
+        self.step("utils.vm_to_dict(VM.get_resource()) (`vcd vm info`)", vm_info)
 
 
 def expect(condition, message):

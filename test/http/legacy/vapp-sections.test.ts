@@ -199,6 +199,9 @@ describe('VM sections (vcd_vapp_vm, vcd_vm)', () => {
     assert.equal(textOf(spec, 'NumCpus'), String(vm.cpus));
     assert.equal(textOf(child(spec, 'MemoryResourceMb'), 'Configured'), String(vm.memoryMb));
     assert.equal(textOf(spec, 'HardwareVersion'), `vmx-${vm.hardwareVersion}`);
+    // pyvcloud's vm_to_dict (`vcd vm info`) reads it without a check; after HardwareVersion, as in VmSpecSectionType.
+    assert.equal(textOf(spec, 'VmToolsVersion'), '0');
+    assert.equal(spec.children.map((c) => c.name).at(-1), 'VmToolsVersion');
     const disks = childrenNamed(child(spec, 'DiskSection'), 'DiskSettings');
     assert.equal(disks.length, 1);
     assert.equal(textOf(disks[0]!, 'SizeMb'), String(vm.diskMb));
