@@ -286,7 +286,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
 
   // An org's metadata entry by key: present in both domains before every call, so that a read finds it and an
   // allowed delete succeeds (and a refused one visibly leaves it).
-  if (route.url.includes('/metadata/:key') || route.url.includes('/metadata/SYSTEM/:key')) {
+  if (/\/metadata\/((GENERAL|SYSTEM)\/)?:key/.test(route.url)) {
     const entityKind = ({ org: 'org', vdc: 'vdc', vapp: 'vapp', template: 'vapp' } as const)[kind as 'org' | 'vdc' | 'vapp' | 'template'];
     if (!entityKind) throw new Error(`${route.method} ${route.url}: no metadata entry to put on a ${kind}`);
     await ensureMatrixMetadata(store, entityKind, objectId, world.orgIdOf(home));
@@ -488,6 +488,7 @@ async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cel
         `<TypedValue xsi:type="MetadataStringValue"><Value>matrix</Value></TypedValue></MetadataEntry></Metadata>`
       );
     case 'PUT /api/admin/org/:id/metadata/:key':
+    case 'PUT /api/admin/org/:id/metadata/GENERAL/:key':
     case 'PUT /api/admin/org/:id/metadata/SYSTEM/:key': {
       const system = route.url.includes('/SYSTEM/');
       return (

@@ -123,8 +123,10 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/admin/org/:id/metadata': adminReadById(),
   'GET /api/org/:id/metadata/:key': adminReadById({ limited: '2xx' }),
   'GET /api/org/:id/metadata/SYSTEM/:key': adminReadById({ limited: '2xx' }),
+  'GET /api/org/:id/metadata/GENERAL/:key': adminReadById({ limited: '2xx' }),
   'GET /api/admin/org/:id/metadata/:key': adminReadById(),
   'GET /api/admin/org/:id/metadata/SYSTEM/:key': adminReadById(),
+  'GET /api/admin/org/:id/metadata/GENERAL/:key': adminReadById(),
   // Org lifecycle (issue 12): the provider's alone, API-token sessions of the provider included (Terraform).
   'POST /api/admin/orgs': providerWrite('2xx'),
   'PUT /api/admin/org/:id': providerWrite('2xx', { crossOrg: '403' }),
@@ -135,8 +137,10 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'POST /api/admin/org/:id/metadata': providerWrite('2xx', { crossOrg: '403' }),
   'PUT /api/admin/org/:id/metadata/:key': providerWrite('2xx', { crossOrg: '403' }),
   'PUT /api/admin/org/:id/metadata/SYSTEM/:key': providerWrite('2xx', { crossOrg: '403' }),
+  'PUT /api/admin/org/:id/metadata/GENERAL/:key': providerWrite('2xx', { crossOrg: '403' }),
   'DELETE /api/admin/org/:id/metadata/:key': providerWrite('2xx', { crossOrg: '403' }),
   'DELETE /api/admin/org/:id/metadata/SYSTEM/:key': providerWrite('2xx', { crossOrg: '403' }),
+  'DELETE /api/admin/org/:id/metadata/GENERAL/:key': providerWrite('2xx', { crossOrg: '403' }),
   // Org users: org administrators in their own org, the provider in any; never a token session (vcd-wire §10).
   'POST /api/admin/org/:id/users': adminWriteById(),
   'GET /api/admin/user/:id': adminReadById({ self: '2xx' }),
@@ -163,6 +167,7 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // One entry by key (govcd's GetMetadataByKey; the matrix puts the key on the object first): read like the whole.
   'GET /api/vdc/:id/metadata/:key': adminReadById(),
   'GET /api/vdc/:id/metadata/SYSTEM/:key': adminReadById(),
+  'GET /api/vdc/:id/metadata/GENERAL/:key': adminReadById(),
   // A VDC's storage profiles: whoever may read the VDC (Terraform's vcd_org_vdc and vcd_storage_profile).
   'GET /api/vdcStorageProfile/:id': adminReadById(),
   'GET /api/admin/vdcStorageProfile/:id': adminReadById(),
@@ -191,6 +196,7 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/vApp/:ref/metadata': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/metadata/:key': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/metadata/SYSTEM/:key': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/metadata/GENERAL/:key': adminReadById({ limited: '2xx' }),
   // A vApp's sections (vapp-sections.ts): read like the vApp; the matrix names a vApp for these.
   'GET /api/vApp/:ref/productSections': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/leaseSettingsSection': adminReadById({ limited: '2xx' }),
@@ -214,6 +220,7 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/vAppTemplate/:ref/leaseSettingsSection': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref/metadata/:key': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref/metadata/SYSTEM/:key': adminReadById({ limited: '2xx' }),
+  'GET /api/vAppTemplate/:ref/metadata/GENERAL/:key': adminReadById({ limited: '2xx' }),
   // A template VM's sections: read like the template; the matrix names one of its VMs for these.
   'GET /api/vAppTemplate/:ref/networkConnectionSection': adminReadById({ limited: '2xx' }),
   'GET /api/vAppTemplate/:ref/guestCustomizationSection': adminReadById({ limited: '2xx' }),

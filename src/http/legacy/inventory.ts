@@ -34,7 +34,7 @@ import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.
 import type { EntityLink } from '../../inventory/documents/metadata.js';
 import type { MetadataEntityKind } from '../../inventory/schema.js';
 import { IdParams, RefParams, TAG, readByIdSchema, readSchema } from './contract.js';
-import { IdKeyParams, RefKeyParams, inDomain, sendMetadataDocument, sendMetadataEntry } from './send-metadata.js';
+import { IdKeyParams, METADATA_ENTRY_PATHS, RefKeyParams, sendMetadataDocument, sendMetadataEntry } from './send-metadata.js';
 
 /** The bare UUID of an `{id}` path segment (UUID or URN), or the 403 every unknown entity gets. */
 function pathId(segment: string, kind: UrnKind): string {
@@ -146,14 +146,11 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  for (const system of [false, true]) {
+  for (const { segment, system, summary: domainSummary } of METADATA_ENTRY_PATHS) {
     app.get(
-      `/api/vdc/:id/metadata/${system ? 'SYSTEM/' : ''}:key`,
+      `/api/vdc/:id/metadata/${segment}:key`,
       {
-        schema: readByIdSchema(
-          IdKeyParams,
-          inventory(`One metadata entry of a VDC${inDomain(system)}`, MEDIA.metadataValue, 'MetadataValue'),
-        ),
+        schema: readByIdSchema(IdKeyParams, inventory(`One metadata entry of a VDC${domainSummary}`, MEDIA.metadataValue, 'MetadataValue')),
       },
       async (request, reply) => {
         const principal = requirePrincipal(request);
@@ -216,13 +213,13 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     );
 
-    for (const system of [false, true]) {
+    for (const { segment, system, summary: domainSummary } of METADATA_ENTRY_PATHS) {
       app.get(
-        `${prefix}/:ref/metadata/${system ? 'SYSTEM/' : ''}:key`,
+        `${prefix}/:ref/metadata/${segment}:key`,
         {
           schema: readByIdSchema(
             RefKeyParams,
-            inventory(`One metadata entry of a ${what} or VM${inDomain(system)}`, MEDIA.metadataValue, 'MetadataValue'),
+            inventory(`One metadata entry of a ${what} or VM${domainSummary}`, MEDIA.metadataValue, 'MetadataValue'),
           ),
         },
         async (request, reply) => {

@@ -30,7 +30,7 @@ import { readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { MEDIA, adminOrgHref, idFromPathSegment, orgHref } from '../../inventory/hrefs.js';
 import { taskTree } from '../../inventory/documents/task.js';
 import { sendDocument } from './send-document.js';
-import { IdKeyParams, domainOf, inDomain, sendMetadataEntry } from './send-metadata.js';
+import { IdKeyParams, METADATA_ENTRY_PATHS, domainOf, sendMetadataEntry } from './send-metadata.js';
 import { orgToManageIn } from './admin-orgs.js';
 import { parseXmlBody, type XmlElement } from './xml-input.js';
 import {
@@ -111,12 +111,12 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
     ['/api/org', 'org'],
     ['/api/admin/org', 'adminOrg'],
   ] as const) {
-    for (const system of [false, true]) {
+    for (const { segment, system, summary: domainSummary } of METADATA_ENTRY_PATHS) {
       app.get(
-        `${prefix}/:id/metadata/${system ? 'SYSTEM/' : ''}:key`,
+        `${prefix}/:id/metadata/${segment}:key`,
         {
           schema: readByIdSchema(IdKeyParams, {
-            summary: `One metadata entry of an org${inDomain(system)}`,
+            summary: `One metadata entry of an org${domainSummary}`,
             tag: TAG.inventory,
             media: MEDIA.metadataValue,
             description: 'MetadataValue',
@@ -164,14 +164,14 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
     },
   );
 
-  for (const system of [false, true]) {
-    const path = `/api/admin/org/:id/metadata/${system ? 'SYSTEM/' : ''}:key`;
+  for (const { segment, system, summary: domainSummary } of METADATA_ENTRY_PATHS) {
+    const path = `/api/admin/org/:id/metadata/${segment}:key`;
     app.put(
       path,
       {
         schema: {
           ...write,
-          summary: `Set one metadata entry of an org${inDomain(system)} (System administrator); answers the finished Task`,
+          summary: `Set one metadata entry of an org${domainSummary} (System administrator); answers the finished Task`,
           params: IdKeyParams,
           body: xmlBody(MEDIA.metadataValue, 'MetadataValue'),
           response: { ...taskAnswer, ...BODY_ERRORS },
@@ -196,7 +196,7 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
       {
         schema: {
           ...write,
-          summary: `Delete one metadata entry of an org${inDomain(system)} (System administrator); answers the finished Task`,
+          summary: `Delete one metadata entry of an org${domainSummary} (System administrator); answers the finished Task`,
           params: IdKeyParams,
           response: { ...taskAnswer, ...COMMON_ERRORS },
         },

@@ -1,6 +1,6 @@
 /**
  * Metadata as /api answers it: an entity's whole Metadata document (`<href>/metadata`), and one entry by key
- * (`<href>/metadata/{key}`, `/metadata/SYSTEM/{key}`): the MetadataValue that go-vcloud-director's GetMetadataByKey
+ * (`<href>/metadata/{key}`, `/metadata/GENERAL/{key}`, `/metadata/SYSTEM/{key}`): the MetadataValue that go-vcloud-director's GetMetadataByKey
  * reads (orgs, VDCs, vApps, vApp templates and VMs), at the href every MetadataEntry of a Metadata document names.
  * PRIVATE entries only for the provider; a key the entity does not have is the 403 VCD answers, naming the key.
  */
@@ -32,6 +32,17 @@ export const RefKeyParams = Type.Object({ ref: RefParams.properties.ref, key: Ke
 
 export const domainOf = (system: boolean): MetadataDomain => (system ? 'SYSTEM' : 'GENERAL');
 export const inDomain = (system: boolean) => (system ? ' in the SYSTEM domain' : '');
+
+/**
+ * The paths of one metadata entry below `<href>/metadata/`: `{key}` and `GENERAL/{key}` in the GENERAL domain,
+ * `SYSTEM/{key}` in the SYSTEM one. The domain is named for GENERAL too by pyvcloud, whose Metadata builds
+ * `<metadata href>/<domain>/<key>` for every entity (VDC.get_metadata_value, VApp.get_metadata_value, ...).
+ */
+export const METADATA_ENTRY_PATHS = [
+  { segment: '', system: false, summary: '' },
+  { segment: 'GENERAL/', system: false, summary: ' (the GENERAL domain named in the path)' },
+  { segment: 'SYSTEM/', system: true, summary: ' in the SYSTEM domain' },
+] as const;
 
 export interface MetadataEntryTarget {
   readonly kind: MetadataEntityKind;

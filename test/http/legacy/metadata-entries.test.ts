@@ -124,3 +124,28 @@ test('a missing key, a key in the other domain and another org are refused; PRIV
   xmlError(await get(server, `${vmHref}/metadata/private-entry`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
   assert.equal((await get(server, `${vmHref}/metadata/private-entry`, s.admin)).status, 200);
 });
+
+test("the GENERAL domain named in the path, as pyvcloud's get_metadata_value asks (<metadata href>/GENERAL/<key>): the same entry", async () => {
+  const { vdc, vm, vappName } = demoEntities();
+  const vdcHref = await hrefOf('orgVdc', 'OrgVdcRecord', vdc.name);
+  const vmHref = await hrefOf('vm', 'VMRecord', vm.name);
+  for (const [entityHref, key] of [
+    [vdcHref, vdc.metadata[0]!.key],
+    [vmHref, vm.metadata[0]!.key],
+  ] as const) {
+    const plain = await get(server, `${entityHref}/metadata/${encodeURIComponent(key)}`, s.alice);
+    const named = await get(server, `${entityHref}/metadata/GENERAL/${encodeURIComponent(key)}`, s.alice);
+    assert.equal(named.status, 200, named.text);
+    assert.equal(named.text, plain.text, `${entityHref}: the same MetadataValue, at the entry's own href`);
+    xmlError(
+      await get(server, `${entityHref}/metadata/GENERAL/${encodeURIComponent(key)}`, s.hank),
+      403,
+      'ACCESS_TO_RESOURCE_IS_FORBIDDEN',
+    );
+  }
+  // A SYSTEM entry is not in GENERAL; a key named GENERAL is still a key.
+  xmlError(await get(server, `${vmHref}/metadata/GENERAL/system-entry`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+  assert.match(xmlError(await get(server, `${vdcHref}/metadata/GENERAL`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN'), /"GENERAL"/);
+  const vapp = await hrefOf('vApp', 'VAppRecord', vappName);
+  xmlError(await get(server, `${vapp}/metadata/GENERAL/no-such-key`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+});

@@ -120,6 +120,17 @@ describe('writing an org metadata (govcd MergeMetadataWithMetadataValues, AddMet
     await finishedTask(await send(server, 'DELETE', `/api/admin/org/${org}/metadata/plain%20key`, s.admin));
     assert.deepEqual(await entriesOf(org), ['SYSTEM/owner=MetadataStringValue:provider (READONLY)']);
     xmlError(await send(server, 'DELETE', `/api/admin/org/${org}/metadata/owner`, s.admin), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+
+    // The GENERAL domain named in the path (pyvcloud's Metadata: <metadata href>/<domain>/<key>): the same entry.
+    await finishedTask(await put(org, 'GENERAL/named', { key: 'named', value: 'n', domain: 'GENERAL' }));
+    assert.ok((await entriesOf(org)).includes('GENERAL/named=MetadataStringValue:n (READWRITE)'));
+    assert.equal((await get(server, `/api/admin/org/${org}/metadata/named`, s.admin)).status, 200);
+    assert.match(
+      xmlError(await put(org, 'GENERAL/k', { key: 'k', value: 'x', domain: 'SYSTEM', visibility: 'READONLY' }), 400, 'BAD_REQUEST'),
+      /path names the GENERAL domain/,
+    );
+    await finishedTask(await send(server, 'DELETE', `/api/admin/org/${org}/metadata/GENERAL/named`, s.admin));
+    assert.deepEqual(await entriesOf(org), ['SYSTEM/owner=MetadataStringValue:provider (READONLY)']);
   });
 
   test("a System administrator's API-token session writes too (Terraform runs on one)", async () => {
