@@ -1,5 +1,6 @@
 /** The legacy Session document of `/api/sessions` and `/api/session`: XML, or VCD JSON of the same document. */
 import type { Principal } from '../../domain/principal.js';
+import { can } from '../../domain/policy.js';
 import type { Site } from '../context.js';
 import { jsonDocument, xmlDocument, type XmlNode } from '../xml.js';
 
@@ -23,7 +24,9 @@ function legacySessionBody(principal: Principal, site: Site, base: string): XmlN
   const links = [
     link('down', `${base}/api/org/`, 'application/vnd.vmware.vcloud.orgList+xml'),
     link('remove', `${base}/api/session`),
-    ...(principal.isSystemOrg ? [link('down', `${base}/api/admin/`, 'application/vnd.vmware.admin.vcloud+xml')] : []),
+    // Whoever may read the admin VCloud document (`GET /api/admin`): VCD links it for org administrators as for the
+    // provider (vcd-wire §3.3), and pyvcloud's Client.get_admin() needs the link.
+    ...(can(principal, 'adminView.read') ? [link('down', `${base}/api/admin/`, 'application/vnd.vmware.admin.vcloud+xml')] : []),
     link('down', `${base}/api/org/${principal.orgId}`, 'application/vnd.vmware.vcloud.org+xml', principal.orgName),
     link('down', `${base}/api/query`, 'application/vnd.vmware.vcloud.query.queryList+xml'),
     link('entityResolver', `${base}/api/entity/`, 'application/vnd.vmware.vcloud.entity+xml'),

@@ -255,6 +255,13 @@ class Runner:
 
         self.step("client.get_org()", logged_in_org)
 
+        def admin_document():
+            # The Session links the admin VCloud document for an Organization Administrator, as VCD's does.
+            admin = client.get_admin()
+            expect(etree.QName(admin.tag).localname == "VCloud", f"client.get_admin() answered {admin.tag}")
+
+        self.step("client.get_admin() (the Session's admin link)", admin_document)
+
         def list_vdcs():
             names = [v["name"] for v in Org(client, resource=holder["org"]).list_vdcs()]
             same_names("VDCs", names, sc["vdcs"])

@@ -7,8 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser } from 'fast-xml-parser';
 import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
-import { basic, http } from '../../helpers/api.js';
-import { XML_37, raw, withoutRequestId } from '../../security/support.js';
+import { basic, http, signIn } from '../../helpers/api.js';
+import { XML_37, createUser, raw, withoutRequestId } from '../../security/support.js';
 import { SYSTEM_ORG_ID } from '../../../src/domain/rights.js';
 
 let t: TesseraHandle;
@@ -55,11 +55,33 @@ test('POST /api/sessions: Session XML, a 32-hex x-vcloud-authorization and the B
   assert.ok(has('remove'));
   assert.ok(has('down', 'application/vnd.vmware.vcloud.query.queryList+xml'));
   assert.ok(has('openapi', 'application/json'));
-  assert.ok(!has('down', 'application/vnd.vmware.admin.vcloud+xml'), 'no admin link for a tenant');
+  // An Organization Administrator's Session links the admin VCloud document, as VCD's does (vcd-wire §3.3), and
+  // pyvcloud's Client.get_admin() follows it; the link is there exactly when GET /api/admin answers.
+  assert.ok(has('down', 'application/vnd.vmware.admin.vcloud+xml'), 'the admin link for an org administrator');
   // pyvcloud requires one Link per rel+type.
   const keys = links.map((l) => `${l['@_rel']}|${l['@_type'] ?? ''}|${l['@_name'] ?? ''}`);
   assert.equal(new Set(keys).size, keys.length);
   assert.equal(session.AuthorizedLocations.Location.OrgName, 'acme');
+});
+
+test('the admin link is there exactly for whoever may read GET /api/admin: not for a Console Access Only user', async () => {
+  const alice = await signIn(base, 'alice', 'acme', t.demoPassword);
+  const carol = await createUser(base, alice, { role: 'Console Access Only' });
+  for (const [user, password, wantLink] of [
+    ['alice', t.demoPassword, true],
+    [carol.name, carol.password, false],
+  ] as const) {
+    const res = await legacySignIn(user, 'acme', password);
+    assert.equal(res.status, 200, res.text);
+    const links = parser.parse(res.text).Session.Link as Array<Record<string, string>>;
+    const adminLink = links.find((l) => l['@_type'] === 'application/vnd.vmware.admin.vcloud+xml');
+    assert.equal(adminLink !== undefined, wantLink, user);
+    const admin = await http(`${base}/api/admin`, {
+      headers: { 'x-vcloud-authorization': res.headers.get('x-vcloud-authorization')!, Accept: XML_37 },
+    });
+    assert.equal(admin.status, wantLink ? 200 : 403, `${user}: GET /api/admin`);
+    if (adminLink) assert.equal(adminLink['@_href'], `${base}/api/admin/`);
+  }
 });
 
 test('the x-vcloud-authorization id, and the Bearer, work afterwards on /api and /cloudapi', async () => {
