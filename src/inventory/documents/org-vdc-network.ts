@@ -22,6 +22,9 @@ export function orgVdcNetworkTree(base: string, network: OrgVdcNetworkKey, admin
     [
       node('Link', { rel: 'up', href: vdcHref(base, network.vdcId), name: network.vdcName, type: MEDIA.vdc }),
       admin ? node('Link', { rel: 'alternate', href: tenantNetworkHref(base, network.id), type: MEDIA.orgVdcNetwork }) : null,
+      // Its (empty) metadata: pyvcloud's VdcNetwork.get_all_metadata follows this link. No allocatedAddresses link:
+      // that document is not served for an org VDC network (every VM of the VDC, unpaged: legacy/networks.ts).
+      node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
       text('Description', ''),
       node('Configuration', {}, [text('FenceMode', 'isolated'), text('RetainNetInfoAcrossDeployments', false)]),
       text('IsShared', false),

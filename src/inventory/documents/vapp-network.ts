@@ -32,6 +32,7 @@ export function vappNetworkTree(
       node('Link', { rel: 'up', href: vappHref(base, vapp.id, false), name: vapp.name, type: MEDIA.vApp }),
       admin ? node('Link', { rel: 'alternate', href: tenantNetworkHref(base, network.id), type: MEDIA.vAppNetwork }) : null,
       node('Link', { rel: 'down', href: `${href}/allocatedAddresses/`, type: MEDIA.allocatedNetworkAddress }),
+      node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
       text('Description', ''),
       vappNetworkConfiguration(base, network),
     ],

@@ -78,7 +78,14 @@ test('each VDC lists its network in AvailableNetworks, and the href is the OrgVd
     const tenant = await get(server, `/api/network/urn:vcloud:network:${id}`, s.alice);
     assert.equal(tenant.status, 200, tenant.text);
     assert.equal(parseXml(tenant.text).attrs.href, `${server.baseUrl}/api/network/${id}`);
-    // Its metadata (Terraform's data source reads it): VCD's empty document, at both hrefs.
+    // Its metadata (Terraform's data source reads it; pyvcloud's get_all_metadata follows the link): VCD's empty
+    // document, at both hrefs. No allocatedAddresses link: not served for an org VDC network.
+    const metadataLinks = links(network, 'down').filter((l) => l.attrs.type === 'application/vnd.vmware.vcloud.metadata+xml');
+    assert.deepEqual(
+      metadataLinks.map((l) => l.attrs.href),
+      [`${ref.attrs.href}/metadata`],
+    );
+    assert.ok(!links(network, 'down').some((l) => /allocatedAddresses/.test(l.attrs.href!)));
     for (const metadataOf of [ref.attrs.href!, `${server.baseUrl}/api/network/${id}`]) {
       const metadata = await get(server, `${metadataOf}/metadata`, s.alice);
       assert.equal(metadata.status, 200, metadata.text);
@@ -245,7 +252,7 @@ test('each vApp network is linked from its NetworkConfig and served at that href
     assert.deepEqual(childrenNamed(configuration, 'IpScopes'), [], 'no made-up addressing');
     assert.deepEqual(
       network.children.map((c) => c.name),
-      ['Link', 'Link', 'Link', 'Description', 'Configuration'],
+      ['Link', 'Link', 'Link', 'Link', 'Description', 'Configuration'],
       'VAppNetworkType order: Link, Description, Configuration',
     );
 
@@ -253,6 +260,10 @@ test('each vApp network is linked from its NetworkConfig and served at that href
     const tenant = await get(server, `/api/network/urn:vcloud:network:${id}`, s.alice);
     assert.equal(tenant.status, 200, tenant.text);
     assert.equal(parseXml(tenant.text).attrs.href, `${server.baseUrl}/api/network/${id}`);
+    assert.ok(
+      links(network, 'down').some((l) => l.attrs.href === `${record.attrs.href}/metadata`),
+      'its metadata is linked',
+    );
     const metadata = await get(server, `${record.attrs.href!}/metadata`, s.alice);
     assert.equal(metadata.status, 200, metadata.text);
     assert.equal(links(parseXml(metadata.text), 'up')[0]!.attrs.href, record.attrs.href);
