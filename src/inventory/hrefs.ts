@@ -44,6 +44,7 @@ export const orgHref = (base: string, id: string) => `${base}/api/org/${id}`;
 export const adminOrgHref = (base: string, id: string) => `${base}/api/admin/org/${id}`;
 export const vdcHref = (base: string, id: string) => `${base}/api/vdc/${id}`;
 export const adminVdcHref = (base: string, id: string) => `${base}/api/admin/vdc/${id}`;
+export const vdcComputePoliciesHref = (base: string, id: string) => `${base}/api/admin/vdc/${id}/computePolicies`;
 export const userHref = (base: string, id: string) => `${base}/api/admin/user/${id}`;
 export const roleHref = (base: string, id: string) => `${base}/api/admin/role/${id}`;
 export const rightHref = (base: string, id: string) => `${base}/api/admin/right/${id}`;
@@ -86,6 +87,7 @@ export const MEDIA = {
   adminVCloud: 'application/vnd.vmware.admin.vcloud+xml',
   vdc: 'application/vnd.vmware.vcloud.vdc+xml',
   adminVdc: 'application/vnd.vmware.admin.vdc+xml',
+  vdcComputePolicyReferences: 'application/vnd.vmware.vcloud.vdcComputePolicyReferences+xml',
   vApp: 'application/vnd.vmware.vcloud.vApp+xml',
   vAppTemplate: 'application/vnd.vmware.vcloud.vAppTemplate+xml',
   vm: 'application/vnd.vmware.vcloud.vm+xml',

@@ -163,6 +163,7 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/vdc/:id': adminReadById(),
   // The admin views: read like the VDC and, as the AdminOrg that lists it, the org's admin view.
   'GET /api/admin/vdc/:id': adminReadById(),
+  'GET /api/admin/vdc/:id/computePolicies': adminReadById(),
   'GET /api/vdc/:id/metadata': adminReadById(),
   // One entry by key (govcd's GetMetadataByKey; the matrix puts the key on the object first): read like the whole.
   'GET /api/vdc/:id/metadata/:key': adminReadById(),

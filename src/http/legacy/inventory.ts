@@ -29,7 +29,7 @@ import { inventoryScope } from '../../inventory/scope.js';
 import { loadVAppSections } from '../../inventory/vapp-context.js';
 import { loadByRef as loadRef } from './vapp-refs.js';
 import { orgListTree, orgTree } from '../../inventory/documents/org.js';
-import { vdcTree } from '../../inventory/documents/vdc.js';
+import { vdcComputePolicyReferencesTree, vdcTree } from '../../inventory/documents/vdc.js';
 import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.js';
 import type { EntityLink } from '../../inventory/documents/metadata.js';
 import type { MetadataEntityKind } from '../../inventory/schema.js';
@@ -133,6 +133,21 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!mayRead(principal, 'adminOrg', vdc.org_id)) throw forbidden();
       const [org, vapps] = await Promise.all([store().getOrg(vdc.org_id), listVAppsOfVdc(store(), vdc.id)]);
       return sendDocument(request, reply, MEDIA.adminVdc, vdcTree(baseUrl(request), vdc, org!, vapps, true));
+    },
+  );
+
+  // Its compute policies (pyvcloud's VDC.list_compute_policies), linked from both views: read like the VDC.
+  app.get(
+    '/api/admin/vdc/:id/computePolicies',
+    {
+      schema: readByIdSchema(
+        IdParams,
+        inventory("A VDC's compute policies: VCD's System Default", MEDIA.vdcComputePolicyReferences, 'VdcComputePolicyReferences'),
+      ),
+    },
+    async (request, reply) => {
+      const vdc = await loadVdc(requirePrincipal(request), request.params.id);
+      return sendDocument(request, reply, MEDIA.vdcComputePolicyReferences, vdcComputePolicyReferencesTree(baseUrl(request), vdc));
     },
   );
 

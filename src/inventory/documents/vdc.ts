@@ -25,6 +25,7 @@ import {
   orgHref,
   urn,
   vappHref,
+  vdcComputePoliciesHref,
   vdcComputePolicyHref,
   vdcEdgeGatewaysHref,
   vdcHref,
@@ -54,6 +55,8 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
     admin ? node('Link', { rel: 'alternate', href: vdcHref(base, vdc.id), name: vdc.name, type: MEDIA.vdc }) : null,
     // The Vdc's metadata in both views (Tessera serves VDC metadata at the Vdc's href only).
     node('Link', { rel: 'down', href: `${vdcHref(base, vdc.id)}/metadata`, type: MEDIA.metadata }),
+    // Its compute policies' references (pyvcloud's VDC.list_compute_policies follows this link).
+    node('Link', { rel: 'down', href: vdcComputePoliciesHref(base, vdc.id), type: MEDIA.vdcComputePolicyReferences }),
     // Its edge gateways, as query records (none in Tessera): pyvcloud's VDC.list_edge_gateways follows this link.
     node('Link', { rel: 'edgeGateways', href: vdcEdgeGatewaysHref(base, vdc.id), type: MEDIA.records }),
     text('Description', vdc.description),
@@ -116,6 +119,26 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
     text('VCpuInMhz2', VCPU_MHZ),
     admin ? text('VCpuInMhz', VCPU_MHZ) : null,
   ]);
+}
+
+/**
+ * The VDC's compute policies (`GET /api/admin/vdc/{id}/computePolicies`, VdcComputePolicyReferences): VCD's
+ * "System Default" sizing policy, every Tessera VDC's only one (compute-policies.ts), by its cloudapi href.
+ */
+export function vdcComputePolicyReferencesTree(base: string, vdc: Vdc): DocElement {
+  return node(
+    'VdcComputePolicyReferences',
+    { xmlns: VCLOUD_NS, href: vdcComputePoliciesHref(base, vdc.id), type: MEDIA.vdcComputePolicyReferences },
+    [
+      node('Link', { rel: 'up', href: adminVdcHref(base, vdc.id), type: MEDIA.adminVdc }),
+      node('VdcComputePolicyReference', {
+        href: vdcComputePolicyHref(base, SYSTEM_DEFAULT_POLICY_ID),
+        id: urn('vdcComputePolicy', SYSTEM_DEFAULT_POLICY_ID),
+        name: SYSTEM_DEFAULT_POLICY_NAME,
+        type: 'application/json',
+      }),
+    ],
+  );
 }
 
 export const vdcDocument = (base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]): string =>

@@ -352,6 +352,22 @@ class Runner:
 
             self.step("VDC.list_edge_gateways(), VDC.get_disks(): none, not an error", edge_gateways_and_disks)
 
+            def vdc_admin_views():
+                org = Org(client, resource=holder["org"])
+                for want in sc["networks"]:
+                    vdc = VDC(client, resource=org.get_vdc(want["vdc"]))
+                    # Its compute policies (the Vdc's link), its admin view and its default storage profile's.
+                    policies = [p.get("name") for p in vdc.list_compute_policies()]
+                    expect(policies == ["System Default"], f'VDC({want["vdc"]!r}).list_compute_policies() {policies}')
+                    admin = org.get_vdc(want["vdc"], is_admin_operation=True)
+                    expect(etree.QName(admin.tag).localname == "AdminVdc", f"get_vdc(is_admin_operation=True) answered {admin.tag}")
+                    expect(admin.get("name") == want["vdc"], f"AdminVdc name {admin.get('name')!r}")
+                    profile = vdc.get_default_storage_profile()
+                    expect(etree.QName(profile.tag).localname == "AdminVdcStorageProfile", f"get_default_storage_profile() answered {profile.tag}")
+                    expect(str(profile.Default).lower() == "true", f"the default profile's Default is {profile.Default!r}")
+
+            self.step("VDC.list_compute_policies(), Org.get_vdc(is_admin_operation=True), VDC.get_default_storage_profile()", vdc_admin_views)
+
         if sc.get("vapp"):
             self.read_vapp_and_vm(client, holder["org"], sc["vapp"])
 

@@ -182,3 +182,31 @@ describe('the admin views: GET /api/admin/vdc/{id} and /api/admin/vdcStorageProf
     assert.equal((await get(server, path, aliceToken)).status, 200);
   });
 });
+
+test("a VDC's compute policies (pyvcloud's VDC.list_compute_policies): linked from both views, VCD's System Default", async () => {
+  const linkType = 'application/vnd.vmware.vcloud.vdcComputePolicyReferences+xml';
+  for (const path of [`/api/vdc/${prodId()}`, `/api/admin/vdc/${prodId()}`]) {
+    const vdc = xmlRoot(await get(server, path, s.alice), 200, /vdc\+xml/);
+    const link = links(vdc, 'down').filter((l) => l.attrs.type === linkType);
+    assert.deepEqual(
+      link.map((l) => l.attrs.href),
+      [`${server.baseUrl}/api/admin/vdc/${prodId()}/computePolicies`],
+      path,
+    );
+  }
+  for (const session of [s.alice, s.bob, aliceToken, s.admin]) {
+    const refs = xmlRoot(await get(server, `/api/admin/vdc/${prodId()}/computePolicies`, session), 200, /vdcComputePolicyReferences\+xml/);
+    assert.equal(refs.name, 'VdcComputePolicyReferences');
+    const policies = childrenNamed(refs, 'VdcComputePolicyReference');
+    assert.deepEqual(
+      policies.map((p) => [p.attrs.name, p.attrs.id]),
+      [['System Default', `urn:vcloud:vdcComputePolicy:${SYSTEM_DEFAULT_POLICY_ID}`]],
+    );
+    // The same policy the VDC names as its default, readable at its href.
+    assert.equal(
+      policies[0]!.attrs.href,
+      child(xmlRoot(await get(server, `/api/vdc/${prodId()}`, session), 200, /vdc\+xml/), 'DefaultComputePolicy').attrs.href,
+    );
+  }
+  xmlError(await get(server, `/api/admin/vdc/${prodId()}/computePolicies`, s.hank), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+});
