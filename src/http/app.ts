@@ -29,6 +29,7 @@ import { legacyInventoryRoutes } from './legacy/inventory.js';
 import { legacyStorageProfileRoutes } from './legacy/storage-profiles.js';
 import { legacyCatalogRoutes } from './legacy/catalogs.js';
 import { legacyNetworkRoutes } from './legacy/networks.js';
+import { legacyControlAccessRoutes } from './legacy/control-access.js';
 import { legacyVAppSectionRoutes } from './legacy/vapp-sections.js';
 import { legacyAdminRoutes } from './legacy/admin.js';
 import { legacyQueryRoutes } from './legacy/query.js';
@@ -244,6 +245,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(legacyStorageProfileRoutes);
   await app.register(legacyCatalogRoutes);
   await app.register(legacyNetworkRoutes);
+  await app.register(legacyControlAccessRoutes);
   await app.register(legacyVAppSectionRoutes);
   await app.register(legacyAdminRoutes);
   await app.register(legacyQueryRoutes);

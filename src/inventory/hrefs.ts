@@ -118,6 +118,7 @@ export const MEDIA = {
   networkConfigSection: 'application/vnd.vmware.vcloud.networkConfigSection+xml',
   networkConnectionSection: 'application/vnd.vmware.vcloud.networkConnectionSection+xml',
   productSections: 'application/vnd.vmware.vcloud.productSections+xml',
+  controlAccess: 'application/vnd.vmware.vcloud.controlAccess+xml',
   guestCustomizationSection: 'application/vnd.vmware.vcloud.guestCustomizationSection+xml',
   vmCapabilitiesSection: 'application/vnd.vmware.vcloud.vmCapabilitiesSection+xml',
   virtualHardwareSection: 'application/vnd.vmware.vcloud.virtualHardwareSection+xml',

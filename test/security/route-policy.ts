@@ -191,6 +191,10 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // that holds templates (every catalog does) is a 400 and nothing changes, so the matrix's call deletes nothing.
   'DELETE /api/admin/catalog/:id': providerWrite('4xx', { crossOrg: '403' }),
   'GET /api/catalogItem/:id': adminReadById({ limited: '2xx' }),
+  // Who may use a vApp, a VDC or a catalog: read like the entity.
+  'GET /api/catalog/:id/controlAccess': adminReadById({ limited: '2xx' }),
+  'GET /api/vApp/:ref/controlAccess': adminReadById({ limited: '2xx' }),
+  'GET /api/vdc/:id/controlAccess': adminReadById(),
   'GET /api/catalogItem/:id/metadata': adminReadById({ limited: '2xx' }),
   // carol's role holds "vApp: View".
   'GET /api/vApp/:ref': adminReadById({ limited: '2xx' }),

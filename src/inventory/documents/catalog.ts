@@ -26,6 +26,8 @@ export function catalogTree(base: string, catalog: CatalogKey, templates: readon
       admin ? node('Link', { rel: 'alternate', href: catalogHref(base, catalog.id), type: MEDIA.catalog }) : null,
       // pyvcloud's metadata reads follow this link (find_link rel=down, metadata+xml); govcd appends /metadata.
       node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+      // Who may use it (pyvcloud's Org.get_catalog_access_settings follows this link), at the Catalog's href.
+      node('Link', { rel: 'down', href: `${catalogHref(base, catalog.id)}/controlAccess/`, type: MEDIA.controlAccess }),
       oldest?.owner_id
         ? node('Owner', { type: MEDIA.owner }, [
             node('User', { href: userHref(base, oldest.owner_id), name: oldest.owner_name ?? undefined, type: MEDIA.user }),

@@ -70,6 +70,8 @@ export function vappTree(
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
     // pyvcloud's get_product_sections follows this link (the sections of templates are not served).
     template ? null : node('Link', { rel: 'down', href: `${href}/productSections/`, type: MEDIA.productSections }),
+    // Who may use it (pyvcloud's VApp.get_access_settings follows this link).
+    template ? null : node('Link', { rel: 'down', href: `${href}/controlAccess/`, type: MEDIA.controlAccess }),
     // Each of its networks, by name (pyvcloud's VApp.list_ip_allocations finds a network by this link).
     ...(sections && !template
       ? sections.networks.map((n) =>

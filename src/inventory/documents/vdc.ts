@@ -55,6 +55,8 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
     admin ? node('Link', { rel: 'alternate', href: vdcHref(base, vdc.id), name: vdc.name, type: MEDIA.vdc }) : null,
     // The Vdc's metadata in both views (Tessera serves VDC metadata at the Vdc's href only).
     node('Link', { rel: 'down', href: `${vdcHref(base, vdc.id)}/metadata`, type: MEDIA.metadata }),
+    // Who may use it (pyvcloud's VDC.get_access_settings follows this link), at the Vdc's href in both views.
+    node('Link', { rel: 'down', href: `${vdcHref(base, vdc.id)}/controlAccess/`, type: MEDIA.controlAccess }),
     // Its compute policies' references (pyvcloud's VDC.list_compute_policies follows this link).
     node('Link', { rel: 'down', href: vdcComputePoliciesHref(base, vdc.id), type: MEDIA.vdcComputePolicyReferences }),
     // Its edge gateways, as query records (none in Tessera): pyvcloud's VDC.list_edge_gateways follows this link.

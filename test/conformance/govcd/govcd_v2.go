@@ -22,6 +22,8 @@ type (
 	VMRecord        = types.QueryResultVMRecordType
 	orgRef          = types.Org
 	VmQueryFilter   = types.VmQueryFilter
+	// Access control (ControlAccessParams of a catalog, a VDC, a vApp).
+	ControlAccessParams = types.ControlAccessParams
 
 	// The org and user admin API (orgadmin.go).
 	AdminOrg                  = govcd.AdminOrg

@@ -524,6 +524,18 @@ func (r *runner) readCatalog(org *Org, want ScenarioCatalog) error {
 	if template.VAppTemplate.Name != want.Items[0] {
 		return fmt.Errorf("the item's template is %q, want %q", template.VAppTemplate.Name, want.Items[0])
 	}
+	access, err := cat.GetAccessControl(false)
+	if err != nil {
+		return fmt.Errorf("Catalog.GetAccessControl: %w", err)
+	}
+	return sharedReadOnly("catalog "+want.Name, access)
+}
+
+// sharedReadOnly: what Tessera answers for every entity's access control (shared with its org, read only).
+func sharedReadOnly(what string, access *ControlAccessParams) error {
+	if !access.IsSharedToEveryone || access.EveryoneAccessLevel == nil || *access.EveryoneAccessLevel != "ReadOnly" {
+		return fmt.Errorf("%s: ControlAccessParams %+v, want shared to everyone, ReadOnly", what, *access)
+	}
 	return nil
 }
 
@@ -667,7 +679,11 @@ func (r *runner) readAll(c *VCDClient, label string) {
 				case !vdcHrefRe.MatchString(v.HREF):
 					return fmt.Errorf("href %q is not https://HOST/api/vdc/<uuid>", v.HREF)
 				}
-				return nil
+				access, err := vdc.GetControlAccess(false)
+				if err != nil {
+					return fmt.Errorf("Vdc.GetControlAccess: %w", err)
+				}
+				return sharedReadOnly("VDC "+wantVdc.Name, access)
 			})
 			r.step(fmt.Sprintf("vdc(%s/%s).GetOrgVdcNetworkByName(%s), GetNetworkList()", want.Name, wantVdc.Name, wantVdc.Network), func() error {
 				network, err := vdc.GetOrgVdcNetworkByName(wantVdc.Network, true)
@@ -702,6 +718,13 @@ func (r *runner) readAll(c *VCDClient, label string) {
 				r.step(fmt.Sprintf("vdc(%s/%s).GetVAppByName(%s).GetVappNetworkByName(%s)", want.Name, wantVdc.Name, wantVdc.VApp, wantVdc.Network), func() error {
 					vapp, err := vdc.GetVAppByName(wantVdc.VApp, true)
 					if err != nil {
+						return err
+					}
+					access, err := vapp.GetAccessControl(false)
+					if err != nil {
+						return fmt.Errorf("VApp.GetAccessControl: %w", err)
+					}
+					if err := sharedReadOnly("vApp "+wantVdc.VApp, access); err != nil {
 						return err
 					}
 					n, err := vapp.GetVappNetworkByName(wantVdc.Network, false)
