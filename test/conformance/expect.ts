@@ -3,7 +3,7 @@
  * hard-coded, so that a change to the demo changes the expectations with it.
  */
 import { DEMO_INVENTORY, demoVms, type DemoOrgInventory } from '../../src/inventory/demo-spec.js';
-import { PREDEFINED_ROLES } from '../../src/domain/rights.js';
+import { PREDEFINED_ROLES, RIGHT_CATALOGUE } from '../../src/domain/rights.js';
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../src/store/store.js';
 
@@ -187,6 +187,8 @@ export interface PyvcloudScenario {
   vmsAll: string[];
   /** The predefined roles every tenant org has (Org.list_roles), and one of them with its rights (Role.list_rights). */
   roles: string[];
+  /** The rights a tenant may be given (Org.list_rights_available_in_vcd: the `right` query). */
+  tenantRights: string[];
   roleRights: { role: string; rights: string[] };
   /** A vApp read section by section (conformance.py `read_vapp_and_vm`): null when the org has none that fits. */
   vapp: PyvcloudVApp | null;
@@ -244,6 +246,9 @@ export function pyvcloudScenario(world: DemoWorld, who: { org: string; user: str
       .map(([name]) => name)
       .sort(),
     roleRights: { role: 'vApp Author', rights: [...PREDEFINED_ROLES['vApp Author'].rights].sort() },
+    tenantRights: RIGHT_CATALOGUE.filter((r) => !r.providerOnly)
+      .map((r) => r.name)
+      .sort(),
     vapp: pyvcloudVApp(who.org),
     catalogs: world.catalogs
       .filter((c) => c.org === who.org)

@@ -9,6 +9,7 @@
  */
 import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Action } from '../../domain/policy.js';
+import { RIGHT_CATALOGUE, rightBundleKey, rightId, rightType } from '../../domain/rights.js';
 import type { FiqlFieldType } from '../../store/fiql-sql.js';
 import type { Store } from '../../store/store.js';
 import type { InventoryScope } from '../scope.js';
@@ -21,6 +22,7 @@ import {
   networkHref,
   groupHref,
   orgHref,
+  rightHref,
   roleHref,
   taskHref,
   urn,
@@ -89,11 +91,19 @@ type AnySelect = SelectQueryBuilder<any, any, any>;
 
 export interface QueryTable {
   /** `from` table, also the alias the columns use. */
-  readonly table: 'vms' | 'vapps' | 'vdcs' | 'orgs' | 'users' | 'roles' | 'groups' | 'tasks';
+  readonly table: 'vms' | 'vapps' | 'vdcs' | 'orgs' | 'users' | 'roles' | 'groups' | 'tasks' | 'rights';
+  /**
+   * Rows that are not a table of the store but data of the code (the rights catalogue): each statement reads them
+   * as a VALUES table named `table`, with these columns, the rows the caller's scope sees.
+   */
+  readonly values?: {
+    readonly columns: readonly string[];
+    rows(scope: InventoryScope): ReadonlyArray<ReadonlyArray<string | number>>;
+  };
   /** The entity id column (the tiebreaker of every sort, so pages never overlap). */
   readonly idColumn: string;
-  /** The org a row belongs to: the tenant-isolation column. */
-  readonly orgColumn: string;
+  /** The org a row belongs to: the tenant-isolation column; null for rows of no org (the rights catalogue). */
+  readonly orgColumn: string | null;
   /** Rows of the table that are not of this type (vApp templates are not vApps). */
   readonly baseWhere?: RawBuilder<unknown>;
   /**
@@ -800,6 +810,46 @@ const TASK_TABLE: QueryTable = filterableById({
   mediaType: () => MEDIA.task,
 });
 
+// ------------------------------------------------------------------ rights
+
+/**
+ * Rights (`right`: pyvcloud's Org.list_rights_available_in_vcd and get_right_record, `vcd right list`): the rights
+ * catalogue (domain/rights.ts), which is code, not a table, so the engine reads it as a VALUES table in each
+ * statement. A tenant sees the rights its orgs may be given, the provider every right, as at
+ * `/cloudapi/1.0.0/rights`. Each record's href is the Right document (`/api/admin/right/{id}`). Read by who may
+ * read roles ("Role: View").
+ */
+const RIGHT_TABLE: QueryTable = {
+  table: 'rights',
+  values: {
+    columns: ['id', 'name', 'description', 'category', 'bundle_key', 'right_type'],
+    rows: (scope) =>
+      RIGHT_CATALOGUE.filter((r) => scope.kind === 'all' || !r.providerOnly).map((r) => [
+        rightId(r.name),
+        r.name,
+        r.label,
+        r.category,
+        rightBundleKey(r.name),
+        rightType(r.name),
+      ]),
+  },
+  idColumn: 'rights.id',
+  orgColumn: null,
+  metadataKind: null,
+  joins: {},
+  fields: {
+    name: { column: 'rights.name', type: 'string' },
+    description: { column: 'rights.description', type: 'string' },
+    category: { column: 'rights.category', type: 'string' },
+    bundleKey: { column: 'rights.bundle_key', type: 'string' },
+    rightType: { column: 'rights.right_type', type: 'enum', values: ['VIEW', 'MODIFY'] },
+    id: { column: 'rights.id', type: 'ref', filterOnly: true },
+  },
+  href: (base, row) => rightHref(base, row.id as string),
+  urn: (row) => urn('right', row.id as string),
+  mediaType: () => MEDIA.right,
+};
+
 // ------------------------------------------------------------------ the catalogue
 
 function define(
@@ -916,6 +966,7 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
     json: 'QueryResultAdminRoleRecordType',
     references: 'AdminRole',
   }),
+  define('right', RIGHT_TABLE, 'role.view', false, { record: 'RightRecord', json: 'QueryResultRightRecordType', references: 'Right' }),
   define('group', GROUP_TABLE, 'group.view', false, { record: 'GroupRecord', json: 'QueryResultGroupRecordType', references: 'Group' }),
   define('adminGroup', GROUP_TABLE, 'group.view', true, {
     record: 'AdminGroupRecord',

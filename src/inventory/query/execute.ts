@@ -120,14 +120,21 @@ export function planQuery(store: Store, request: QueryRequest, derivedRefs: Deri
   const idColumn = sql.ref(table.idColumn);
   const sortColumn = sortField.sameOnEveryRow ? idColumn : columnOf(sortField);
 
+  // The type's table: the store's, or the rows the type declares, as a VALUES table of that name (QueryTable.values).
+  const valuesTable = table.values && valuesSql(table.values.rows(request.scope));
+  const fromTable = (ex: Executor): AnySelect =>
+    valuesTable
+      ? (ex as AnyDb).with(`${table.table}(${table.values!.columns.join(', ')})`, () => valuesTable as never).selectFrom(table.table)
+      : (ex as AnyDb).selectFrom(table.table);
+
   // Statements that only decide which rows match take just the joins the filter and sort need.
   const matchJoins = joinsOf([...(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : []), sortField]);
   const allJoins = new Set(Object.keys(table.joins));
 
   const matching = (ex: Executor, joins: ReadonlySet<string>) => {
-    let qb = (ex as AnyDb).selectFrom(table.table);
+    let qb = fromTable(ex);
     for (const join of joins) qb = table.joins[join]!(qb);
-    if (request.scope.kind === 'org') qb = qb.where(sql.ref(table.orgColumn), '=', request.scope.orgId);
+    if (request.scope.kind === 'org' && table.orgColumn !== null) qb = qb.where(sql.ref(table.orgColumn), '=', request.scope.orgId);
     for (const r of request.restrictions ?? []) qb = qb.where(sql.ref(r.column), '=', r.value);
     if (table.baseWhere) qb = qb.where(table.baseWhere as Expression<SqlBool>);
     if (where) qb = qb.where(where);
@@ -243,7 +250,7 @@ export function planQuery(store: Store, request: QueryRequest, derivedRefs: Deri
       // those rows are read and joined. Joining first would run every join for every matching row before the
       // sort whenever no index serves it (a first page sorted by description joined all 100,000 VMs).
       const ids = pageIds(ex, start, skip);
-      let rows = ordered((ex as AnyDb).selectFrom(table.table));
+      let rows = ordered(fromTable(ex));
       for (const join of allJoins) rows = table.joins[join]!(rows);
       rows = rows.where(idColumn, 'in', ids);
       return (await rows.select([...columns, idColumn.as('id')]).execute()) as Row[];
@@ -298,6 +305,16 @@ export async function executeQuery(
 function readSnapshot<T>(store: Store, fn: (ex: Executor) => Promise<T>): Promise<T> {
   const transaction = store.db.transaction();
   return (store.dialect === 'postgres' ? transaction.setIsolationLevel('repeatable read') : transaction).execute(fn);
+}
+
+/**
+ * `(values (...), (...))` of literal rows, for QueryTable.values. The rows are data of the code, never a client's
+ * input; literals rather than parameters because a VALUES table of a few hundred rows would otherwise need as many
+ * bound parameters in every statement.
+ */
+function valuesSql(rows: ReadonlyArray<ReadonlyArray<string | number>>) {
+  if (rows.length === 0) throw new Error('valuesSql: a VALUES table needs at least one row');
+  return sql`(values ${sql.join(rows.map((row) => sql`(${sql.join(row.map((v) => sql.lit(v)))})`))})`;
 }
 
 /** The fields as the filter compiles them: each derivedRef field the filter names compares by its lookup's key. */

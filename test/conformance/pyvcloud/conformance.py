@@ -301,6 +301,17 @@ class Runner:
 
             self.step("Org.list_roles(), Org.get_role_resource(), Role.list_rights() on the token session", roles)
 
+            def rights():
+                org = Org(client, resource=holder["org"])
+                same_names("Org.list_rights_available_in_vcd()", [r["name"] for r in org.list_rights_available_in_vcd()], sc["tenantRights"])
+                name = sc["roleRights"]["rights"][0]
+                record = org.get_right_record(name)
+                expect(record["name"] == name, f"get_right_record({name!r}) {record}")
+                right = org.get_right_resource(name)
+                expect(right.get("name") == name, f"get_right_resource({name!r}) named {right.get('name')!r}")
+
+            self.step("Org.list_rights_available_in_vcd(), get_right_record(), get_right_resource() (the right query)", rights)
+
         if sc.get("catalogs"):
 
             def catalogs():
