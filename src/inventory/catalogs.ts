@@ -82,7 +82,7 @@ export async function catalogSqlKeys(store: Store, scope: InventoryScope): Promi
   };
 }
 
-/** For the query service's filters: a catalog item id of the scope → its template's id (undefined for any other id). */
+/** For the query service's filters: a catalog item id of the scope → its template's id (else undefined). */
 export async function catalogItemTemplateIds(store: Store, scope: InventoryScope): Promise<(id: string) => string | undefined> {
   const { items } = await catalogIndex(store, scope);
   return (id) => items.get(id)?.templateId;

@@ -1,7 +1,8 @@
 /**
  * Metadata as /api answers it: an entity's whole Metadata document (`<href>/metadata`), and one entry by key
- * (`<href>/metadata/{key}`, `/metadata/GENERAL/{key}`, `/metadata/SYSTEM/{key}`): the MetadataValue that go-vcloud-director's GetMetadataByKey
- * reads (orgs, VDCs, vApps, vApp templates and VMs), at the href every MetadataEntry of a Metadata document names.
+ * (`<href>/metadata/{key}`, `/metadata/GENERAL/{key}`, `/metadata/SYSTEM/{key}`): the MetadataValue that
+ * go-vcloud-director's GetMetadataByKey reads (orgs, VDCs, vApps, vApp templates and VMs), at the href every
+ * MetadataEntry of a Metadata document names.
  * PRIVATE entries only for the provider; a key the entity does not have is the 403 VCD answers, naming the key.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -1,9 +1,10 @@
 /**
  * `GET /api/vdcStorageProfile/{id}` and its `/metadata`: a VDC's storage profile, at the href the Vdc document
  * lists (govcd's GetStorageProfileByHref and GetMetadataByHref, for Terraform's vcd_org_vdc and
- * vcd_storage_profile); its admin view at `/api/admin/vdcStorageProfile/{id}` (govcd's GetStorageProfileById). Readable by whoever may read the VDC; unknown ids, malformed ids and other orgs' profiles
- * are the same 403 as every inventory entity. Profiles carry no metadata in Tessera, so their Metadata document is
- * VCD's empty one.
+ * vcd_storage_profile); its admin view at `/api/admin/vdcStorageProfile/{id}` (govcd's GetStorageProfileById).
+ * Readable by whoever may read the VDC (the admin view: and the org's AdminOrg); unknown ids, malformed ids and other
+ * orgs' profiles are the same 403 as every inventory entity. Profiles carry no metadata in Tessera, so their Metadata
+ * document is VCD's empty one.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { forbidden } from '../../domain/errors.js';

@@ -10,9 +10,9 @@ import { MEDIA, adminVdcHref, adminVdcStorageProfileHref, urn, vdcHref, vdcStora
 import type { VdcStorageProfile } from '../storage-profiles.js';
 
 /**
- * `admin`: the AdminVdcStorageProfile (`GET /api/admin/vdcStorageProfile/{id}`: govcd's GetStorageProfileById, pyvcloud's
- * VDC.get_default_storage_profile), the same elements (Tessera knows no provider VDC storage profile), its up link
- * the AdminVdc and an alternate link this view.
+ * `admin`: the AdminVdcStorageProfile (`GET /api/admin/vdcStorageProfile/{id}`: govcd's GetStorageProfileById,
+ * pyvcloud's VDC.get_default_storage_profile), the same elements (Tessera knows no provider VDC storage profile), its
+ * up link the AdminVdc and an alternate link the plain view.
  */
 export function vdcStorageProfileTree(base: string, vdcId: string, profile: VdcStorageProfile, usedMb: number, admin = false): DocElement {
   const href = admin ? adminVdcStorageProfileHref(base, profile.id) : vdcStorageProfileHref(base, profile.id);

@@ -769,8 +769,8 @@ const GROUP_TABLE: QueryTable = filterableById({
 
 /**
  * VCD tasks (auth/tasks.ts, table `tasks`): `type=task` lists the org's tasks (the provider's: every org's, as its
- * scope is all orgs). `object` is what the task was about: an org (its AdminOrg), a user or a catalog. The table's writes bump
- * the inventory version (migration 0006), so cached counts and pages stay exact.
+ * scope is all orgs). `object` is what the task was about: an org (its AdminOrg), a user or a catalog. The table's
+ * writes bump the inventory version (migration 0006), so cached counts and pages stay exact.
  */
 const TASK_TABLE: QueryTable = filterableById({
   table: 'tasks',
