@@ -19,7 +19,15 @@ import type { Principal } from '../../domain/principal.js';
 import { badRequest, forbidden } from '../../domain/errors.js';
 import { can, refusal } from '../../domain/policy.js';
 import { mayRead } from '../../inventory/access.js';
-import { catalogTemplate, catalogTemplates, deleteCatalog, findCatalog, findCatalogItem } from '../../inventory/catalogs.js';
+import {
+  catalogTemplate,
+  catalogTemplates,
+  deleteCatalog,
+  findCatalog,
+  findCatalogItem,
+  type CatalogKey,
+} from '../../inventory/catalogs.js';
+import type { Store } from '../../store/store.js';
 import { catalogItemTree, catalogTree } from '../../inventory/documents/catalog.js';
 import { MEDIA, adminCatalogHref, catalogHref, catalogItemHref, idFromPathSegment } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
@@ -40,15 +48,20 @@ import { sendMetadataDocument } from './send-metadata.js';
 
 const operation = (summary: string, media: string, description: string) => ({ summary, tag: TAG.inventory, media, description });
 
+/**
+ * The catalog a path's `{id}` names, if the caller may read it (like the templates: "vApp: View"); otherwise the 403
+ * of every inventory entity. Shared with the catalog's access-control route (control-access.ts).
+ */
+export async function readableCatalog(store: Store, principal: Principal, segment: string): Promise<CatalogKey> {
+  const id = idFromPathSegment(segment, 'catalog');
+  const catalog = id ? await findCatalog(store, inventoryScope(principal), id) : undefined;
+  if (!catalog || !mayRead(principal, 'vapp', catalog.orgId)) throw forbidden();
+  return catalog;
+}
+
 export const legacyCatalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = () => app.tessera.store;
-
-  const loadCatalog = async (principal: Principal, segment: string) => {
-    const id = idFromPathSegment(segment, 'catalog');
-    const catalog = id ? await findCatalog(store(), inventoryScope(principal), id) : undefined;
-    if (!catalog || !mayRead(principal, 'vapp', catalog.orgId)) throw forbidden();
-    return catalog;
-  };
+  const loadCatalog = (principal: Principal, segment: string) => readableCatalog(store(), principal, segment);
 
   for (const admin of [false, true]) {
     const media = admin ? MEDIA.adminCatalog : MEDIA.catalog;

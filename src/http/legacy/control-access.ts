@@ -6,16 +6,15 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { forbidden } from '../../domain/errors.js';
-import { mayRead, readableOr403 } from '../../inventory/access.js';
-import { findCatalog } from '../../inventory/catalogs.js';
+import { readableOr403 } from '../../inventory/access.js';
 import { controlAccessTree } from '../../inventory/documents/control-access.js';
 import { MEDIA, catalogHref, idFromPathSegment, vappHref, vdcHref } from '../../inventory/hrefs.js';
 import { getVdc } from '../../inventory/repository.js';
-import { inventoryScope } from '../../inventory/scope.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { IdParams, RefParams, TAG, readByIdSchema } from './contract.js';
 import { sendDocument } from './send-document.js';
 import { loadByRef } from './vapp-refs.js';
+import { readableCatalog } from './catalogs.js';
 
 const operation = (what: string) => ({
   summary: `Who may use ${what}: everyone in its org whose role may read it (read only)`,
@@ -41,10 +40,7 @@ export const legacyControlAccessRoutes: FastifyPluginAsyncTypebox = async (app) 
   });
 
   app.get('/api/catalog/:id/controlAccess', { schema: readByIdSchema(IdParams, operation('a catalog')) }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const id = idFromPathSegment(request.params.id, 'catalog');
-    const catalog = id ? await findCatalog(store(), inventoryScope(principal), id) : undefined;
-    if (!catalog || !mayRead(principal, 'vapp', catalog.orgId)) throw forbidden();
+    const catalog = await readableCatalog(store(), requirePrincipal(request), request.params.id);
     return sendDocument(request, reply, MEDIA.controlAccess, controlAccessTree(catalogHref(baseUrl(request), catalog.id)));
   });
 };
