@@ -295,8 +295,12 @@ output "user_id" { value = vcd_org_user.ops.id }
         'output "group" { value = { role = data.vcd_org_group.team.role, users = data.vcd_org_group.team.user_names, provider_type = data.vcd_org_group.team.provider_type } }\n' +
         `data "vcd_catalog" "cat" {\n  org = "acme"\n  name = "${catalog.name}"\n}\n` +
         `data "vcd_catalog_vapp_template" "tpl" {\n  org = "acme"\n  catalog_id = data.vcd_catalog.cat.id\n  name = "${catalog.items[0]}"\n}\n` +
+        // The item through the Catalog document, with its (empty) metadata and its template's: this data source
+        // failed on the item's metadata (404) until 2026-12-04.
+        `data "vcd_catalog_item" "item" {\n  org = "acme"\n  catalog = "${catalog.name}"\n  name = "${catalog.items[0]}"\n}\n` +
         `data "vcd_vm_sizing_policy" "default" {\n  name = "System Default"\n}\n` +
         'output "catalog" { value = { templates = data.vcd_catalog.cat.number_of_vapp_templates, media = data.vcd_catalog.cat.number_of_media, items = data.vcd_catalog.cat.vapp_template_list, template = data.vcd_catalog_vapp_template.tpl.name, sizing = data.vcd_vm_sizing_policy.default.id } }\n' +
+        'output "catalog_item" { value = { name = data.vcd_catalog_item.item.name, id = data.vcd_catalog_item.item.id, metadata = data.vcd_catalog_item.item.catalog_item_metadata } }\n' +
         'output "network" { value = { name = data.vcd_network_isolated.net.name, href = data.vcd_network_isolated.net.href, gateway = data.vcd_network_isolated.net.gateway } }\n' +
         'output "vapp_vms" { value = data.vcd_vapp.app.vm_names }\n' +
         'output "vm" { value = { cpus = data.vcd_vapp_vm.vm.cpus, memory = data.vcd_vapp_vm.vm.memory, network = data.vcd_vapp_vm.vm.network[0].name, ip = data.vcd_vapp_vm.vm.network[0].ip } }\n' +
@@ -343,6 +347,10 @@ output "user_id" { value = vcd_org_user.ops.id }
       template: catalog.items[0],
       sizing: 'urn:vcloud:vdcComputePolicy:' + SYSTEM_DEFAULT_POLICY_ID,
     });
+    const item = out.catalog_item?.value as { name: string; id: string; metadata: Record<string, string> };
+    assert.equal(item.name, catalog.items[0]);
+    assert.match(item.id, /^urn:vcloud:catalogitem:[0-9a-f-]{36}$/);
+    assert.deepEqual(item.metadata, {}, "the item's metadata: none");
     // The group as govcd finds it in the AdminOrg's Groups, then its Group document.
     const team = out.group?.value as { role: string; users: string[]; provider_type: string };
     assert.deepEqual(team, { role: group.role, users: group.users, provider_type: 'INTEGRATED' });
