@@ -67,10 +67,10 @@ const catalogIndex = scopedIndex(async (store: Store, scope: InventoryScope): Pr
  */
 export const catalogSqlKey = (orgId: string, name: string): string => `${orgId}/${name}`;
 
-/** The catalog a catalogSqlKey names. */
-export function catalogOfSqlKey(key: string): { orgId: string; name: string } {
+/** The id of the catalog a catalogSqlKey names. */
+export function catalogIdOfSqlKey(key: string): string {
   const slash = key.indexOf('/');
-  return { orgId: key.slice(0, slash), name: key.slice(slash + 1) };
+  return catalogId(key.slice(0, slash), key.slice(slash + 1));
 }
 
 /** For the query service's filters: a catalog id of the scope → its catalogSqlKey (undefined for any other id). */

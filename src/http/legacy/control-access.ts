@@ -6,15 +6,14 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { forbidden } from '../../domain/errors.js';
-import { readableOr403 } from '../../inventory/access.js';
 import { controlAccessTree } from '../../inventory/documents/control-access.js';
-import { MEDIA, catalogHref, idFromPathSegment, vappHref, vdcHref } from '../../inventory/hrefs.js';
-import { getVdc } from '../../inventory/repository.js';
+import { MEDIA, catalogHref, vappHref, vdcHref } from '../../inventory/hrefs.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { IdParams, RefParams, TAG, readByIdSchema } from './contract.js';
 import { sendDocument } from './send-document.js';
 import { loadByRef } from './vapp-refs.js';
 import { readableCatalog } from './catalogs.js';
+import { readableVdc } from './inventory.js';
 
 const operation = (what: string) => ({
   summary: `Who may use ${what}: everyone in its org whose role may read it (read only)`,
@@ -34,8 +33,7 @@ export const legacyControlAccessRoutes: FastifyPluginAsyncTypebox = async (app) 
   });
 
   app.get('/api/vdc/:id/controlAccess', { schema: readByIdSchema(IdParams, operation('a VDC')) }, async (request, reply) => {
-    const id = idFromPathSegment(request.params.id, 'vdc');
-    const vdc = readableOr403(requirePrincipal(request), 'vdc', id ? await getVdc(store(), id) : undefined);
+    const vdc = await readableVdc(store(), requirePrincipal(request), request.params.id);
     return sendDocument(request, reply, MEDIA.controlAccess, controlAccessTree(vdcHref(baseUrl(request), vdc.id)));
   });
 

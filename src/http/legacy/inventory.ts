@@ -24,7 +24,9 @@ import {
   listVdcsOfOrg,
   listVmExtraConfig,
   listVmsOfVApp,
+  type Vdc,
 } from '../../inventory/repository.js';
+import type { Store } from '../../store/store.js';
 import { inventoryScope } from '../../inventory/scope.js';
 import { loadVAppSections } from '../../inventory/vapp-context.js';
 import { loadByRef as loadRef } from './vapp-refs.js';
@@ -41,6 +43,14 @@ function pathId(segment: string, kind: UrnKind): string {
   const id = idFromPathSegment(segment, kind);
   if (!id) throw forbidden();
   return id;
+}
+
+/**
+ * The VDC a path's `{id}` names, if the caller may read it ("Organization VDC: View"); otherwise the 403 of every
+ * inventory entity. Shared with the VDC's access-control route (control-access.ts).
+ */
+export async function readableVdc(store: Store, principal: Principal, segment: string): Promise<Vdc> {
+  return readableOr403(principal, 'vdc', await getVdc(store, pathId(segment, 'vdc')));
 }
 
 async function sendMetadata(
@@ -113,8 +123,7 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   // ---------------------------------------------------------------- VDCs
-  const loadVdc = async (principal: Principal, segment: string) =>
-    readableOr403(principal, 'vdc', await getVdc(store(), pathId(segment, 'vdc')));
+  const loadVdc = (principal: Principal, segment: string) => readableVdc(store(), principal, segment);
 
   app.get('/api/vdc/:id', { schema: readByIdSchema(IdParams, inventory('One VDC', MEDIA.vdc, 'Vdc')) }, async (request, reply) => {
     const principal = requirePrincipal(request);

@@ -34,7 +34,7 @@ import {
   type UrnKind,
 } from '../hrefs.js';
 import { vappNetworkId } from '../vapp-networks.js';
-import { catalogId, catalogItemId, catalogItemTemplateIds, catalogOfSqlKey, catalogSqlKeys } from '../catalogs.js';
+import { catalogId, catalogIdOfSqlKey, catalogItemId, catalogItemTemplateIds, catalogSqlKeys } from '../catalogs.js';
 import { taskOwnerReference } from '../documents/task.js';
 import { orgVdcNetworkId } from '../org-vdc-networks.js';
 
@@ -279,14 +279,8 @@ const CATALOG_OF_TEMPLATE: QueryField = {
   type: 'ref',
   nullable: true,
   ref: {
-    href: (base, key) => {
-      const { orgId, name } = catalogOfSqlKey(key);
-      return catalogHref(base, catalogId(orgId, name));
-    },
-    urn: (key) => {
-      const { orgId, name } = catalogOfSqlKey(key);
-      return urn('catalog', catalogId(orgId, name));
-    },
+    href: (base, key) => catalogHref(base, catalogIdOfSqlKey(key)),
+    urn: (key) => urn('catalog', catalogIdOfSqlKey(key)),
   },
   derivedRef: catalogSqlKeys,
 };
