@@ -284,6 +284,9 @@ output "user_id" { value = vcd_org_user.ops.id }
         `data "vcd_vapp_vm" "vm" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${placement.vapp.name}"\n  name = "${placement.vm.name}"\n}\n` +
         `data "vcd_network_isolated" "net" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "${network}"\n}\n` +
         `data "vcd_vapp_org_network" "appnet" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${bridged.vapp.name}"\n  org_network_name = "${network}"\n}\n` +
+        // The same network through vcd_vapp_network, whose read dereferences GuestVlanAllowed (it panicked until 2026-12-05).
+        `data "vcd_vapp_network" "appnet" {\n  org = "acme"\n  vdc = "${vdc}"\n  vapp_name = "${bridged.vapp.name}"\n  name = "${network}"\n}\n` +
+        'output "vapp_network" { value = { id = data.vcd_vapp_network.appnet.id, guest_vlan = data.vcd_vapp_network.appnet.guest_vlan_allowed, parent = data.vcd_vapp_network.appnet.org_network_name } }\n' +
         `data "vcd_resource_list" "vapp_networks" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "vapp_networks"\n  resource_type = "vcd_vapp_org_network"\n  parent = "${bridged.vapp.name}"\n  list_mode = "name"\n}\n` +
         // Kinds Tessera holds none of: listed as empty, where an unknown query type failed the run.
         `data "vcd_resource_list" "disks" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "disks"\n  resource_type = "vcd_independent_disk"\n  list_mode = "name"\n}\n` +
@@ -336,6 +339,7 @@ output "user_id" { value = vcd_org_user.ops.id }
     const records = (JSON.parse(query.body) as { record: { id: string }[] }).record;
     assert.equal(records.length, 1);
     assert.deepEqual(out.vapp_org_network?.value, { id: records[0]!.id, fenced: false, retain: false });
+    assert.deepEqual(out.vapp_network?.value, { id: records[0]!.id, guest_vlan: false, parent: network });
     const vappNetworks = [...new Set(bridged.vapp.vms.map((v) => v.network).filter((n): n is string => n === network))];
     assert.deepEqual(out.lists?.value, { vapp_networks: vappNetworks, disks: [], gateways: [], nsxt_gateways: [] });
     // The catalog through the catalog query, its (empty) media query and metadata, and its templates; the VDCs' one

@@ -86,8 +86,9 @@ export function networkConfigSection(
 
 /**
  * A vApp network's Configuration, in its NetworkConfig and in its own VAppNetwork document. No IpScopes: the
- * inventory has no addressing (vapp-networks.ts). RetainNetInfoAcrossDeployments is always present: Terraform's
- * vApp network data sources dereference it.
+ * inventory has no addressing (vapp-networks.ts). RetainNetInfoAcrossDeployments and GuestVlanAllowed are always
+ * present: Terraform's vApp network data sources dereference both without a check (vcd_vapp_network's read panics
+ * on a missing GuestVlanAllowed). False is VCD's default for both.
  */
 export function vappNetworkConfiguration(base: string, network: VAppNetwork): DocElement {
   return node('Configuration', {}, [
@@ -101,6 +102,8 @@ export function vappNetworkConfiguration(base: string, network: VAppNetwork): Do
       : null,
     text('FenceMode', network.linked ? 'bridged' : 'isolated'),
     text('RetainNetInfoAcrossDeployments', false),
+    // Last in NetworkConfigurationType's order, after Features, RouterInfo and the interfaces (none served here).
+    text('GuestVlanAllowed', false),
   ]);
 }
 

@@ -228,6 +228,13 @@ test('each vApp network is linked from its NetworkConfig and served at that href
     assert.equal(link!.attrs.type, 'application/vnd.vmware.vcloud.vAppNetwork+xml');
     assert.equal(config.children[0], link, 'Link comes first, as in VAppNetworkConfigurationType');
     assert.equal(child(child(config, 'Configuration'), 'RetainNetInfoAcrossDeployments').text, 'false');
+    // Terraform's vcd_vapp_network dereferences GuestVlanAllowed: without it the provider panics.
+    assert.deepEqual(
+      child(config, 'Configuration').children.map((c) => c.name),
+      [...(record.attrs.isLinked === 'true' ? ['ParentNetwork'] : []), 'FenceMode', 'RetainNetInfoAcrossDeployments', 'GuestVlanAllowed'],
+      'NetworkConfigurationType order',
+    );
+    assert.equal(child(child(config, 'Configuration'), 'GuestVlanAllowed').text, 'false');
 
     const reply = await get(server, record.attrs.href!, s.alice);
     assert.equal(reply.status, 200, reply.text);
