@@ -63,7 +63,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const orgAdmin = new OrgAdmin({ store, identities, audit, sessionLifetimeSeconds: () => accessTokens.lifetimeSeconds });
   const orgMetadata = new OrgMetadataAdmin({ store, audit });
   const tasks = new TaskService(store);
-  const totpEnrolment = new TotpEnrolmentService({ store, audit, recoveryCodes });
+  const totpEnrolment = new TotpEnrolmentService({ store, audit, recoveryCodes, passwords: sessions });
   const apiTokenPolicy = new ApiTokenPolicyService({ store, audit });
   const serviceAccounts = new ServiceAccountService({
     store,

@@ -25,8 +25,8 @@ import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { verifyPassword } from './passwords.js';
 import { matchTotpStep } from './totp.js';
-import { TesseraError, accountLocked, badCredentials } from '../domain/errors.js';
-import { lockoutRule, passwordLockedUntil } from '../domain/account-lock.js';
+import { TesseraError, accountLocked, badCredentials, tooManyRequests } from '../domain/errors.js';
+import { lockoutRule, passwordLockedUntil, type LockoutRule } from '../domain/account-lock.js';
 import { parseOrgSettings } from '../domain/org-settings.js';
 import { PasswordLockout } from './password-lockout.js';
 import { isSystemOrgName } from '../domain/rights.js';
@@ -40,6 +40,18 @@ export interface SignInRequest {
   totpCode: string | null;
   /** Which login endpoint was used: VCD keeps providers and tenants apart. 'any' = legacy /api/sessions. */
   endpoint: 'tenant' | 'provider' | 'any';
+  ip: string;
+}
+
+/** The key of an account's brakes: its name and its org's, as typed, in lower case (names match case-insensitively). */
+const accountKey = (userName: string, orgName: string): string => `${userName.toLowerCase()}@${orgName.toLowerCase()}`;
+
+/** The second step of a two-step sign-in: who passed the first, when, and the code now given. */
+export interface SecondFactorRequest {
+  userId: string;
+  totpCode: string;
+  endpoint: 'tenant' | 'provider';
+  firstFactorAt: number;
   ip: string;
 }
 
@@ -84,8 +96,13 @@ export class SessionService {
   }
 
   async signIn(req: SignInRequest): Promise<SignedIn> {
-    const account = `${req.userName.toLowerCase()}@${req.orgName.toLowerCase()}`;
-    this.guard.admitAddress(req.ip);
+    const account = accountKey(req.userName, req.orgName);
+    // Under the guard's brakes as a whole, so that a parallel burst is checked one attempt at a time per account
+    // (each reads the lock the previous one left) and within the address's budget (sign-in-guard.ts).
+    return this.guard.attempt(req.ip, account, () => this.signInTurn(req, account));
+  }
+
+  private async signInTurn(req: SignInRequest, account: string): Promise<SignedIn> {
     const org = await this.store.getOrgByName(req.orgName);
     // The org's account lockout, when on, governs its accounts instead of this node's per-account budget: a lock
     // an administrator can see (IsLocked) and undo (unlock), the same on every node (sign-in-guard.ts).
@@ -105,16 +122,7 @@ export class SessionService {
     const passwordOk = await verifyPassword(user?.password_hash ?? null, req.password);
     if (!org || !user || !passwordOk || !endpointOk || user.is_enabled !== 1 || org.is_enabled !== 1) {
       const outcome = org && user && !passwordOk && rule !== null ? await this.lockout.failed(user.id, rule, Date.now()) : null;
-      if (outcome?.kind === 'locked') {
-        await this.audit.record({
-          type: 'user.locked',
-          outcome: 'failure',
-          org: { id: org!.id, name: org!.name },
-          actor: { id: user!.id, name: user!.name },
-          ip: req.ip,
-          details: { reason: 'too many failed sign-ins', attempts: rule!.attempts, lockedUntil: new Date(outcome.until).toISOString() },
-        });
-      }
+      if (outcome?.kind === 'locked') await this.recordLocked(org!, user!, req.ip, rule!, outcome.until, 'too many failed sign-ins');
       await this.refuse(req, brakeKey, org, user, 'bad credentials');
       // The attempt that locks, and those of a parallel burst that found the lock, are told so (enabled users only:
       // a disabled user's answer says nothing more than "Invalid credentials").
@@ -124,10 +132,71 @@ export class SessionService {
       }
       throw badCredentials();
     }
+    // Another node may have locked the account while this password was being verified (this node checks one
+    // attempt per account at a time; nodes do not share turns): the lock wins over a right password.
+    const lockEnd = rule === null ? null : await this.lockedNow(user.id);
+    if (lockEnd !== null) {
+      await this.refuse(req, brakeKey, org, user, 'account locked');
+      throw accountLocked(lockEnd);
+    }
     if (brakeKey !== null) this.guard.succeeded(brakeKey);
     await this.lockout.succeeded(user);
     if (user.totp_enabled === 1) await this.checkSecondFactor(user, org, req);
     return this.startSession(user, org, req.ip);
+  }
+
+  /**
+   * A password typed at an open session (the current password of a change, the proof for turning two-factor off
+   * or for new recovery codes) is a guess like a sign-in's, and passes the same brakes: the address's budget, the
+   * account's turn, the org's lockout or the per-account budget, and a wrong one counts as a failed sign-in does.
+   * (Without this, a stolen session could try passwords without ever locking the account.) The caller audits the
+   * failure in its own terms. Throws 429 while the account is locked or a budget is spent.
+   */
+  async checkPassword(user: User, password: string, ip: string): Promise<boolean> {
+    const org = await this.store.getOrg(user.org_id);
+    if (!org) return false;
+    const account = accountKey(user.name, org.name);
+    return this.guard.attempt(ip, account, async () => {
+      const current = await this.store.getUser(user.id);
+      if (!current) return false;
+      const rule = lockoutRule(parseOrgSettings(org.settings).passwordPolicy);
+      const brakeKey = rule === null ? account : null;
+      if (brakeKey !== null) this.guard.admitAccount(brakeKey);
+      const lockedUntil = passwordLockedUntil(current, Date.now());
+      if (lockedUntil !== null) {
+        throw tooManyRequests(
+          Math.max(1, Math.ceil((lockedUntil - Date.now()) / 1000)),
+          'This account is locked after too many wrong passwords; retry when the lock ends, or ask an administrator to unlock it',
+        );
+      }
+      if (await verifyPassword(current.password_hash, password)) {
+        if (brakeKey !== null) this.guard.succeeded(brakeKey);
+        await this.lockout.succeeded(current);
+        return true;
+      }
+      this.guard.failed(ip, brakeKey);
+      const outcome = rule === null ? null : await this.lockout.failed(current.id, rule, Date.now());
+      if (outcome?.kind === 'locked')
+        await this.recordLocked(org, current, ip, rule!, outcome.until, 'too many wrong passwords at a session');
+      return false;
+    });
+  }
+
+  /** When the account's lock in force ends, as the store has it now; null when it is not locked. */
+  private async lockedNow(userId: string): Promise<number | null> {
+    const current = await this.store.getUser(userId);
+    return current ? passwordLockedUntil(current, Date.now()) : null;
+  }
+
+  private async recordLocked(org: Org, user: User, ip: string, rule: LockoutRule, until: number, reason: string): Promise<void> {
+    await this.audit.record({
+      type: 'user.locked',
+      outcome: 'failure',
+      org: { id: org.id, name: org.name },
+      actor: { id: user.id, name: user.name },
+      ip,
+      details: { reason, attempts: rule.attempts, lockedUntil: new Date(until).toISOString() },
+    });
   }
 
   /** A refused sign-in: counted by the guard and audited. */
@@ -147,7 +216,7 @@ export class SessionService {
 
   /** An administrator's unlock reaches this node's in-memory per-account budget too (sign-in-guard.ts). */
   forgetFailedSignIns(userName: string, orgName: string): void {
-    this.guard.forgetAccount(`${userName.toLowerCase()}@${orgName.toLowerCase()}`);
+    this.guard.forgetAccount(accountKey(userName, orgName));
   }
 
   /**
@@ -156,13 +225,16 @@ export class SessionService {
    * password. Same checks as `signIn` from there on (enabled user and org, endpoint, replay, lockout); a
    * password change or "end all sessions" since the first step voids it.
    */
-  async completeSecondFactor(req: {
-    userId: string;
-    totpCode: string;
-    endpoint: 'tenant' | 'provider';
-    firstFactorAt: number;
-    ip: string;
-  }): Promise<SignedIn> {
+  async completeSecondFactor(req: SecondFactorRequest): Promise<SignedIn> {
+    const named = await this.store.getUser(req.userId);
+    const orgOfNamed = named ? await this.store.getOrg(named.org_id) : undefined;
+    if (!named || !orgOfNamed) throw badCredentials();
+    // One code of an account checked at a time, as passwords are: a parallel burst of guesses would otherwise all be
+    // checked before the first failure was counted, many more than the TOTP lockout's number.
+    return this.guard.attempt(req.ip, accountKey(named.name, orgOfNamed.name), () => this.secondFactorTurn(req));
+  }
+
+  private async secondFactorTurn(req: SecondFactorRequest): Promise<SignedIn> {
     const user = await this.store.getUser(req.userId);
     const org = user ? await this.store.getOrg(user.org_id) : undefined;
     if (
@@ -208,7 +280,7 @@ export class SessionService {
     // A recovery code instead of the app's code: spent once; a wrong one counts as a failed second factor below,
     // under the same lockout (so recovery codes cannot be guessed faster than TOTP codes).
     const recovery = looksLikeRecoveryCode(req.totpCode);
-    const account = `${user.name.toLowerCase()}@${org.name.toLowerCase()}`;
+    const account = accountKey(user.name, org.name);
     // Recovery-code attempts also go through the sign-in guard, as failed sign-ins when wrong (429 past its limit).
     if (recovery) this.guard.admit(req.ip, account);
     if (recovery && (await this.recoveryCodes.consume(user.id, req.totpCode))) {

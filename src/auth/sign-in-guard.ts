@@ -9,6 +9,16 @@
  * failures (only its owner can succeed) but never the address's (a sprayer with one valid account of their own
  * could otherwise reset it between guesses).
  *
+ * Both hold under a parallel burst, where a check made before the password is verified would let every attempt in
+ * before the first failure is counted (120 simultaneous guesses from one address were all verified):
+ *   - an address's attempts in flight count against its budget: at most the failures it has left are verified at
+ *     once, and the others wait for one of them to end (a right password gives its place back, a wrong one spends
+ *     it), so a NAT's burst of right passwords is only queued, never refused;
+ *   - one password of an account is verified at a time on a node, the others waiting their turn, so each reads the
+ *     lock and the count the previous one left (the org's lockout: exactly its number of guesses, then the lock).
+ * Waiting lines are bounded per key; beyond that the attempt is refused at once (429), so a flood costs memory
+ * only up to the bound.
+ *
  * With the org's account lockout (auth/password-lockout.ts), which is persisted, shown as `IsLocked` and undone by
  * an administrator's unlock: when the org has it on, the org's lockout governs its accounts and the per-account
  * budget here is not applied to them (sessions.ts), so no second, hidden lock refuses a right password there. The
@@ -18,11 +28,18 @@
  */
 import { tooManyRequests } from '../domain/errors.js';
 
-/** Failures per key in a window that starts at the key's first failure. */
+/** How many attempts may wait for their turn behind one key (an address's budget, an account's turn). */
+const MAX_WAITING_PER_KEY = 64;
+
+const tooManyWaiting = () => tooManyRequests(1, 'Too many sign-in attempts at once; retry later');
+
+/** Failures per key in a window that starts at the key's first failure, and the attempts in flight per key. */
 export class FailureBudget {
   private readonly limit: number;
   private readonly windowMs: number;
   private readonly counts = new Map<string, { count: number; since: number }>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
 
   constructor(limit: number, windowMs: number) {
     this.limit = limit;
@@ -34,6 +51,40 @@ export class FailureBudget {
     const entry = this.counts.get(key);
     if (!entry || now - entry.since >= this.windowMs) return 0;
     return entry.count >= this.limit ? Math.max(1, Math.ceil((entry.since + this.windowMs - now) / 1000)) : 0;
+  }
+
+  /**
+   * Takes one of the key's places for an attempt: throws 429 when its budget is spent, waits while its failures and
+   * the attempts in flight fill the budget. Every `enter` that returns is paired with one `leave`.
+   */
+  async enter(key: string, refusal: (retryAfterSeconds: number) => Error): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const wait = this.retryAfter(key, now);
+      if (wait > 0) throw refusal(wait);
+      const entry = this.counts.get(key);
+      const failures = entry && now - entry.since < this.windowMs ? entry.count : 0;
+      const inFlight = this.inFlight.get(key) ?? 0;
+      if (failures + inFlight < this.limit) {
+        this.inFlight.set(key, inFlight + 1);
+        return;
+      }
+      const line = this.waiting.get(key) ?? [];
+      if (line.length >= MAX_WAITING_PER_KEY) throw tooManyWaiting();
+      this.waiting.set(key, line);
+      await new Promise<void>((resolve) => line.push(resolve));
+    }
+  }
+
+  /** The attempt has ended (its failure, if any, already counted by `fail`): the waiting look again. */
+  leave(key: string): void {
+    const inFlight = (this.inFlight.get(key) ?? 1) - 1;
+    if (inFlight > 0) this.inFlight.set(key, inFlight);
+    else this.inFlight.delete(key);
+    const line = this.waiting.get(key);
+    if (!line) return;
+    this.waiting.delete(key);
+    for (const wake of line) wake();
   }
 
   fail(key: string, now = Date.now()): void {
@@ -55,6 +106,28 @@ export class FailureBudget {
   }
 }
 
+/** One holder per key at a time; the others wait in line (at most MAX_WAITING_PER_KEY), in order. */
+export class OneAtATime {
+  /** Present while the key is held: the resolvers of those waiting, first in line first. */
+  private readonly lines = new Map<string, Array<() => void>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const line = this.lines.get(key);
+    if (line) {
+      if (line.length >= MAX_WAITING_PER_KEY) throw tooManyWaiting();
+      await new Promise<void>((resolve) => line.push(resolve));
+    } else this.lines.set(key, []);
+    try {
+      return await work();
+    } finally {
+      // The turn passes straight to the next in line (the key stays held), or the key is free.
+      const next = this.lines.get(key)!.shift();
+      if (next) next();
+      else this.lines.delete(key);
+    }
+  }
+}
+
 export interface SignInGuardOptions {
   failuresPerAddress: number;
   failuresPerAccount: number;
@@ -64,6 +137,7 @@ export interface SignInGuardOptions {
 export class SignInGuard {
   private readonly byAddress: FailureBudget;
   private readonly byAccount: FailureBudget;
+  private readonly accountTurns = new OneAtATime();
 
   constructor(options: SignInGuardOptions) {
     this.byAddress = new FailureBudget(options.failuresPerAddress, options.windowSeconds * 1000);
@@ -76,10 +150,17 @@ export class SignInGuard {
     if (wait > 0) throw tooManyRequests(wait, 'Too many failed sign-in attempts; retry later');
   }
 
-  /** Throws 429 (with Retry-After) when the address has spent its failures. */
-  admitAddress(ip: string): void {
-    const wait = this.byAddress.retryAfter(ip);
-    if (wait > 0) throw tooManyRequests(wait, 'Too many failed sign-in attempts; retry later');
+  /**
+   * One password attempt from `ip` for `account`, run when both allow it: a place in the address's budget (429 when
+   * it is spent), then the account's turn. `attempt` counts its own failures (`failed`) before it returns or throws.
+   */
+  async attempt<T>(ip: string, account: string, attempt: () => Promise<T>): Promise<T> {
+    await this.byAddress.enter(ip, (wait) => tooManyRequests(wait, 'Too many failed sign-in attempts; retry later'));
+    try {
+      return await this.accountTurns.run(account, attempt);
+    } finally {
+      this.byAddress.leave(ip);
+    }
   }
 
   /** Throws 429 (with Retry-After) when the account has spent its failures. */

@@ -16,7 +16,6 @@ import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { can, refusal } from '../domain/policy.js';
 import { forbidden } from '../domain/errors.js';
-import { verifyPassword } from './passwords.js';
 import { matchTotpStep, newTotpSecret, otpauthUri, qrCodeSvg } from './totp.js';
 import type { RecoveryCodeService } from './recovery-codes.js';
 
@@ -36,15 +35,22 @@ export type TotpConfirmResult =
 export type RecoveryCodesResult = { ok: true; recoveryCodes: string[] } | { ok: false; reason: 'not-enabled' | 'wrong-credentials' };
 export type TotpDisableResult = { ok: true } | { ok: false; reason: 'not-enabled' | 'wrong-credentials' };
 
+/** Checks a password typed at an open session as a guess (SessionService.checkPassword): counted, braked, locking. */
+export interface SessionPasswordCheck {
+  checkPassword(user: User, password: string, ip: string): Promise<boolean>;
+}
+
 export class TotpEnrolmentService {
   private readonly store: Store;
   private readonly audit: AuditLog;
   private readonly recoveryCodes: RecoveryCodeService;
+  private readonly passwords: SessionPasswordCheck;
 
-  constructor(deps: { store: Store; audit: AuditLog; recoveryCodes: RecoveryCodeService }) {
+  constructor(deps: { store: Store; audit: AuditLog; recoveryCodes: RecoveryCodeService; passwords: SessionPasswordCheck }) {
     this.store = deps.store;
     this.audit = deps.audit;
     this.recoveryCodes = deps.recoveryCodes;
+    this.passwords = deps.passwords;
   }
 
   /** Unused recovery codes of the signed-in user (0 when two-factor is off). */
@@ -58,15 +64,11 @@ export class TotpEnrolmentService {
    * code from the app (either proves the person at the keyboard is the user, not just someone at an open
    * session); the caller counts a failure against the sign-in rate limit.
    */
-  async regenerateRecoveryCodes(
-    principal: Principal,
-    proof: { password: string; code: string },
-    ip: string | null,
-  ): Promise<RecoveryCodesResult> {
+  async regenerateRecoveryCodes(principal: Principal, proof: { password: string; code: string }, ip: string): Promise<RecoveryCodesResult> {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled !== 1 || !user.totp_secret) return { ok: false, reason: 'not-enabled' };
     let proven = false;
-    if (proof.password !== '') proven = await verifyPassword(user.password_hash, proof.password);
+    if (proof.password !== '') proven = await this.passwords.checkPassword(user, proof.password, ip);
     if (!proven && proof.code.trim() !== '') {
       const step = matchTotpStep(user.totp_secret, proof.code.trim());
       if (step !== null && step > Number(user.totp_last_step)) {
@@ -123,10 +125,10 @@ export class TotpEnrolmentService {
   }
 
   /** Both factors are checked whatever the other says, so the answer does not tell which one was wrong. */
-  async disable(principal: Principal, password: string, code: string, ip: string | null): Promise<TotpDisableResult> {
+  async disable(principal: Principal, password: string, code: string, ip: string): Promise<TotpDisableResult> {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled !== 1 || !user.totp_secret) return { ok: false, reason: 'not-enabled' };
-    const passwordOk = await verifyPassword(user.password_hash, password);
+    const passwordOk = await this.passwords.checkPassword(user, password, ip);
     const step = matchTotpStep(user.totp_secret, code.trim());
     if (!passwordOk || step === null || step <= Number(user.totp_last_step)) return { ok: false, reason: 'wrong-credentials' };
     await this.store.updateUser(user.id, { totp_enabled: 0, totp_secret: null, totp_last_step: 0 });

@@ -203,6 +203,72 @@ test('a parallel burst of wrong passwords is counted exactly, and locks exactly 
   assert.equal((await row(u.id)).password_failures, 0, 'attempts that found the lock are not counted towards the next one');
 });
 
+/** How many of the user's wrong passwords were verified and refused as such (not refused for the lock found first). */
+const badCredentialAudits = async (id: string) =>
+  (
+    await t.store.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('event_type', '=', 'session.refused')
+      .where('actor_id', '=', bare(id))
+      .execute()
+  )
+    .map((e) => JSON.parse(e.details).reason as string)
+    .filter((reason) => reason === 'bad credentials').length;
+
+test('a parallel burst verifies no more wrong passwords than the lockout allows: one check at a time per account', async () => {
+  const N = 5;
+  await setPolicy(true, N);
+  const u = await createUser(t.baseUrl, alice);
+  // Each attempt reads the lock before its password is verified. Checked side by side, all 20 passwords were verified
+  // before the first failure was counted (19, 17 and 9 of them in three runs).
+  const burst = await Promise.all(Array.from({ length: 20 }, () => wrong(u.name)));
+  assert.deepEqual(new Set(burst.map((r) => r.status)), new Set([401]));
+  assert.equal(await badCredentialAudits(u.id), N, 'exactly the lockout\u2019s number of passwords was verified');
+  assert.equal(burst.filter((r) => r.json().minorErrorCode === 'ACCOUNT_LOCKED').length, 20 - N + 1);
+  assert.equal(await lockedAudits(u.id), 1);
+  assert.equal((await signInReply(t.baseUrl, u.name, 'acme', u.password)).json().minorErrorCode, 'ACCOUNT_LOCKED');
+});
+
+test('wrong current passwords of a password change count towards the lockout, are audited, and lock (cloudapi)', async () => {
+  const N = 3;
+  await setPolicy(true, N);
+  const u = await createUser(t.baseUrl, alice);
+  const session = await signIn(t.baseUrl, u.name, 'acme', u.password);
+  const change = (currentPassword: string) =>
+    http(`${t.baseUrl}/cloudapi/1.0.0/users/${u.id}`, {
+      method: 'PUT',
+      headers: { ...bearer(session), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: u.name, password: 'Brand-new-pass-123', currentPassword }),
+    });
+  // A stolen session's guesses: until 2026-12-05 they were neither counted nor audited, and never locked.
+  for (let i = 1; i <= N; i++) {
+    const reply = await change(`guess-${i}-not-it`);
+    assert.equal(reply.status, 400, reply.text);
+    assert.match(reply.json().message, /current password is wrong/);
+  }
+  assert.equal(await lockedViews(u.id), true, 'the Nth wrong current password locks, as the Nth failed sign-in does');
+  assert.equal(await lockedAudits(u.id), 1);
+  const audited = await t.store.db
+    .selectFrom('audit_events')
+    .select('details')
+    .where('event_type', '=', 'user.passwordChanged')
+    .where('outcome', '=', 'failure')
+    .where('actor_id', '=', bare(u.id))
+    .execute();
+  assert.equal(audited.length, N, 'each wrong current password is audited');
+  // Locked: no more guesses at the session (429 with the lock's wait), not even the right one, and no sign-in.
+  const refused = await change(u.password);
+  assert.equal(refused.status, 429, refused.text);
+  assert.match(refused.json().message, /locked/);
+  assert.ok(Number(refused.headers.get('retry-after')) > 60);
+  assert.equal((await signInReply(t.baseUrl, u.name, 'acme', u.password)).json().minorErrorCode, 'ACCOUNT_LOCKED');
+  await unlock(u.id);
+  const changed = await change(u.password);
+  assert.equal(changed.status, 200, changed.text);
+  assert.equal((await signInReply(t.baseUrl, u.name, 'acme', 'Brand-new-pass-123')).status, 200);
+});
+
 test('a successful sign-in resets the count', async () => {
   await setPolicy(true, 3);
   const u = await createUser(t.baseUrl, alice);

@@ -172,6 +172,28 @@ test('a parallel burst of wrong codes still locks the user out (the failure coun
   assert.ok(Number(after.headers.get('retry-after')) >= 1);
 });
 
+test(`a parallel burst checks no more codes than the lockout allows (${MAX_ATTEMPTS}): one attempt at a time per account`, async () => {
+  const step = await freshTotpWindow();
+  const user = await enrolledUser(step);
+  const right = codeAt(user.secret, step, 0);
+  const wrong = right === '000000' ? '111111' : '000000';
+  const burst = await Promise.all(
+    Array.from({ length: 20 }, () => signInReply(base, user.name, 'acme', user.password, { 'X-Tessera-TOTP': wrong })),
+  );
+  assert.ok(!burst.some((r) => r.status === 200));
+  // Every code that was checked left its event: the failures, and the one that locked.
+  const checked = await t.store.db
+    .selectFrom('audit_events')
+    .select(['event_type', 'details'])
+    .where('actor_id', '=', user.id.replace('urn:vcloud:user:', ''))
+    .where('event_type', 'in', ['session.refused', 'totp.locked'])
+    .execute();
+  const codesChecked = checked.filter((e) => e.event_type === 'totp.locked' || JSON.parse(e.details).reason === 'wrong verification code');
+  // Side by side, every code of a burst was checked before the first failure locked (a 20-guess burst per lockout).
+  assert.equal(codesChecked.length, MAX_ATTEMPTS, JSON.stringify(checked));
+  assert.equal(burst.filter((r) => r.status === 429).length, 20 - MAX_ATTEMPTS + 1, 'the one that locks, and those that found the lock');
+});
+
 test('disabling TOTP needs the password and a fresh code', async () => {
   const step = await freshTotpWindow();
   const user = await enrolledUser(step);

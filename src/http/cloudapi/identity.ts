@@ -42,7 +42,6 @@ import type { Principal } from '../../domain/principal.js';
 import type { Group, Role, User } from '../../store/store.js';
 import { requirePrincipal, sendCloudapiJson, type Services } from '../context.js';
 import { badRequest, forbidden, tooManyRequests, TesseraError } from '../../domain/errors.js';
-import { verifyPassword } from '../../auth/passwords.js';
 import { lockedUntil } from '../../domain/account-lock.js';
 import { can, hasProviderView, refusal, type Action } from '../../domain/policy.js';
 import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, PREDEFINED_ROLES, rightBundleKey, rightId, rightType } from '../../domain/rights.js';
@@ -110,11 +109,25 @@ function requireKnownFields(body: object, known: readonly string[]): void {
  * Changing one's own password needs the current one (ASVS 7.5.1: re-authenticate before changing how you sign
  * in), so a stolen session alone cannot take the account over. Wrong guesses count against the sign-in limit.
  */
-async function requireCurrentPassword(services: Services, request: FastifyRequest, user: User, current: unknown): Promise<void> {
+/**
+ * Your own password change proves the current one. A wrong one is a guess like a failed sign-in, counted and braked
+ * the same way (SessionService.checkPassword: the org's lockout, the failure budgets), and audited as the portal's
+ * form audits it.
+ */
+async function requireCurrentPassword(services: Services, request: FastifyRequest, principal: Principal, user: User, current: unknown) {
   if (typeof current !== 'string' || current === '') throw badRequest('currentPassword is required to change your own password');
   const retryAfter = services.limits.signIn.hit(`${request.ip}|password-change|${user.id}`);
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many attempts; retry later');
-  if (!(await verifyPassword(user.password_hash, current))) throw badRequest('The current password is wrong');
+  if (await services.sessions.checkPassword(user, current, request.ip)) return;
+  await services.audit.record({
+    type: 'user.passwordChanged',
+    outcome: 'failure',
+    actor: { id: principal.userId, name: principal.userName },
+    org: { id: principal.orgId, name: principal.orgName },
+    ip: request.ip,
+    details: { user: user.name, userId: user.id, reason: 'wrong current password' },
+  });
+  throw badRequest('The current password is wrong');
 }
 
 /** Options of a write to one entity: its id in the path, its body, and the entity (or page) it answers. */
@@ -247,7 +260,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     if (patch.storedVmQuota === user.stored_vm_quota) patch.storedVmQuota = undefined;
     const self = user.id === principal.userId;
     if (self && password !== undefined && can(principal, 'password.changeOwn')) {
-      await requireCurrentPassword(services, request, user, body.currentPassword);
+      await requireCurrentPassword(services, request, principal, user, body.currentPassword);
     }
     const revokeApiTokens = body.revokeApiTokens === true || request.query.revokeApiTokens === 'true';
     // `locked: false` while a lockout is in force is VCD's unlock through this entity (an administrator "can

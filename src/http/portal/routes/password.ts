@@ -6,9 +6,10 @@
  * UserService does what a password change means (ASVS 7.4.3): every other session of the user ends, the one
  * that made the change stays, and the API tokens are revoked when asked. The current password is checked
  * here first: a session alone (a browser left open) must not be enough to take the account over. Wrong
- * current passwords count against the same per-user limit as sign-in attempts and are audited.
+ * current passwords count against the same per-user limit as sign-in attempts, and as failed sign-ins towards the
+ * org's lockout and the failure budgets (SessionService.checkPassword), and are audited.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../context.js';
 import type { Principal } from '../../../domain/principal.js';
 import type { PortalDeps } from '../deps.js';
@@ -18,7 +19,7 @@ import { formField, seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE } from '../responses.js';
 import { canChangeOwnPassword } from '../access.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
-import { passwordProblem, verifyPassword } from '../../../auth/passwords.js';
+import { passwordProblem } from '../../../auth/passwords.js';
 import { changePasswordPage, type PasswordField } from '../views/password.js';
 
 /**
@@ -27,6 +28,20 @@ import { changePasswordPage, type PasswordField } from '../views/password.js';
  */
 export function passwordAttemptsExceeded(services: Services, request: FastifyRequest, principal: Principal): number {
   return services.limits.signIn.hit(`${request.ip}|${principal.userName.toLowerCase()}@${principal.orgName.toLowerCase()}`);
+}
+
+/**
+ * Runs a check of a password typed at the session; when the sign-in brakes refuse it (the account locked, a failure
+ * budget spent: SessionService.checkPassword), sets Retry-After and answers their reason for the form to show.
+ */
+export async function lockedOrBraked<T extends object>(reply: FastifyReply, check: () => Promise<T>): Promise<T | { refused: string }> {
+  try {
+    return await check();
+  } catch (error) {
+    if (!(error instanceof TesseraError) || error.code !== 'TOO_MANY_REQUESTS') throw error;
+    reply.header('Retry-After', error.headers['Retry-After'] ?? '1');
+    return { refused: error.message };
+  }
 }
 
 /** passwordProblem() speaks of "password"; the form has two, so name the one meant. */
@@ -76,7 +91,9 @@ export function passwordRoutes(app: FastifyInstance, deps: PortalDeps): void {
     }
     const user = await services.store.getUser(principal.userId);
     if (!user) throw forbidden();
-    if (!(await verifyPassword(user.password_hash, current))) {
+    const checked = await lockedOrBraked(reply, async () => ({ right: await services.sessions.checkPassword(user, current, request.ip) }));
+    if ('refused' in checked) return rerender(429, 'current', `${checked.refused}. Your password was not changed.`);
+    if (!checked.right) {
       await services.audit.record({
         type: 'user.passwordChanged',
         outcome: 'failure',

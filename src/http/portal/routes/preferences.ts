@@ -36,7 +36,7 @@ import type { FastifyReply } from 'fastify';
 import { homePage } from '../views/home.js';
 import { preferencesPage } from '../views/preferences.js';
 import { totpDisablePage, totpEnrolmentPage } from '../views/totp-enrolment.js';
-import { passwordAttemptsExceeded } from './password.js';
+import { lockedOrBraked, passwordAttemptsExceeded } from './password.js';
 import { DEFAULT_TIME_ZONE, formatInstant } from '../../../domain/time-zone.js';
 
 /** Messages after a redirect (`?done=`): fixed texts chosen by key, never text from the URL. */
@@ -219,7 +219,8 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
         reply.header('Retry-After', String(retryAfter));
         return rerender(429, 'Too many attempts. Wait a minute and try again.');
       }
-      const made = await totp.regenerateRecoveryCodes(principal, { password, code }, request.ip);
+      const made = await lockedOrBraked(reply, () => totp.regenerateRecoveryCodes(principal, { password, code }, request.ip));
+      if ('refused' in made) return rerender(429, `${made.refused}.`);
       if (made.ok) return showRecoveryCodes(request, reply, state, made.recoveryCodes);
       if (made.reason === 'not-enabled') return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
       return rerender(400, 'That password or code is not right. If you used a code, wait for the next one.');
@@ -270,7 +271,8 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
       reply.header('Retry-After', String(retryAfter));
       return rerender(429, 'Too many attempts. Wait a minute and try again.');
     }
-    const disabled = await totp.disable(principal, password, code, request.ip);
+    const disabled = await lockedOrBraked(reply, () => totp.disable(principal, password, code, request.ip));
+    if ('refused' in disabled) return rerender(429, `${disabled.refused}.`);
     if (disabled.ok) return seeOther(reply, `${state.org.basePath}/preferences?done=totp-disabled#two-factor`);
     if (disabled.reason === 'not-enabled') return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
     return rerender(
