@@ -107,9 +107,11 @@ const REQUIRED_RIGHT: Partial<Record<Action, string>> = {
   'rightsBundle.view': RIGHTS.rightsBundleView,
   'rightsBundle.manage': RIGHTS.rightsBundleManage,
   'org.view': RIGHTS.orgView,
-  // Creating, changing, disabling and deleting orgs (/api/admin/orgs): the provider's alone, as in VCD. Not denied
-  // to API-token sessions: Terraform manages orgs with a System administrator's API token.
-  'org.manage': RIGHTS.systemAdmin,
+  // Creating, changing, disabling and deleting orgs (/api/admin/orgs) and catalogs: the provider's alone, as in VCD.
+  // Not denied to API-token sessions: Terraform manages orgs with a System administrator's API token. A right of its
+  // own, a write: until 2026-12-05 this took "General: Administrator View", a view right, so a read-only token or a
+  // view-only provider role could create, disable and delete orgs.
+  'org.manage': RIGHTS.systemControl,
   // GET /api/admin. VCD serves the admin VCloud document to org administrators too (their Session lists the
   // /api/admin/ link, vcd-wire §3.3), with only their own org referenced; what it holds is what the AdminOrg
   // documents it points at already show, so it takes the same right as reading an AdminOrg ("Organization: View").

@@ -34,6 +34,9 @@ export const RIGHTS = {
   rightsBundleManage: 'Rights Bundle: Edit',
   auditView: 'General: View Audit Trail',
   systemAdmin: 'General: Administrator View', // provider-wide views (all orgs)
+  // Creating, changing, disabling and deleting orgs and their catalogs: the provider's control, a write (so never
+  // in a read-only token). VCD's right of the same name; the System Administrator role holds it (migration 0024).
+  systemControl: 'General: Administrator Control',
   serviceAccountsView: 'Service Accounts: View', // UI: "View Service Accounts" (VCD 10.4)
   serviceAccountsManage: 'Service Accounts: Manage', // UI: "Manage Service Accounts": create, authorize, grant, revoke
   // Tessera's own: push the provider's VDCs, vApps and VMs through the sync API (docs/inventory.md). System org only.
@@ -92,7 +95,13 @@ const CATEGORY: Record<string, string> = {
   Inventory: 'General',
 };
 
-const PROVIDER_ONLY = new Set<string>([RIGHTS.globalRoleManage, RIGHTS.rightsBundleManage, RIGHTS.systemAdmin, RIGHTS.inventorySync]);
+const PROVIDER_ONLY = new Set<string>([
+  RIGHTS.globalRoleManage,
+  RIGHTS.rightsBundleManage,
+  RIGHTS.systemAdmin,
+  RIGHTS.systemControl,
+  RIGHTS.inventorySync,
+]);
 
 export const RIGHT_CATALOGUE: readonly RightDefinition[] = Object.values(RIGHTS).map((name) => ({
   name,

@@ -8,7 +8,14 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import type { Principal, SessionKind } from '../../src/domain/principal.js';
 import { apiTokenListScope, can, canReachOrg, effectiveRights, hasProviderView, hasRight, type Action } from '../../src/domain/policy.js';
-import { PREDEFINED_ROLES, RIGHTS, RIGHT_CATALOGUE, SYSTEM_ORG_ID, type PredefinedRoleName } from '../../src/domain/rights.js';
+import {
+  PREDEFINED_ROLES,
+  READ_ONLY_RIGHTS,
+  RIGHTS,
+  RIGHT_CATALOGUE,
+  SYSTEM_ORG_ID,
+  type PredefinedRoleName,
+} from '../../src/domain/rights.js';
 
 const ACME = randomUUID();
 const GLOBEX = randomUUID();
@@ -215,6 +222,22 @@ describe('orgs and roles', () => {
     for (const action of ALL_ACTIONS.filter((a) => a !== 'vapp.view' && a !== 'password.changeOwn' && a !== 'totp.manageOwn')) {
       assert.equal(can(consoleOnly, action, { orgId: ACME, ownerId: consoleOnly.userId }), false, action);
     }
+  });
+
+  test('managing orgs takes General: Administrator Control, a write: not the view, not a read-only token', () => {
+    const admin = principal('System Administrator');
+    assert.equal(can(admin, 'org.manage'), true);
+    assert.equal(can(tokenSession(admin), 'org.manage'), true, 'Terraform manages orgs on a System administrator\u2019s API token');
+    // A provider role made to look: every org in view, none to change (until 2026-12-05 it could disable them).
+    const viewer = principal('System Administrator', { rights: [RIGHTS.systemAdmin, RIGHTS.orgView] });
+    assert.equal(can(viewer, 'system.view'), true);
+    assert.equal(can(viewer, 'org.manage'), false);
+    // What a read-only token of the System administrator holds (READ_ONLY_RIGHTS of the role).
+    const readOnly = tokenSession(principal('System Administrator', { rights: READ_ONLY_RIGHTS.filter((r) => admin.rights.has(r)) }));
+    assert.equal(can(readOnly, 'org.manage'), false);
+    assert.ok(!READ_ONLY_RIGHTS.includes(RIGHTS.systemControl));
+    // A tenant role given the right is still not the provider.
+    assert.equal(can(principal('Organization Administrator', { rights: [RIGHTS.systemControl] }), 'org.manage'), false);
   });
 
   test('the catalogue: VCD names and labels for API token rights; provider-only rights are not in tenant roles', () => {

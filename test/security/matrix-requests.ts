@@ -106,8 +106,9 @@ const otherOrg = (org: TenantOrg): TenantOrg => (org === 'acme' ? 'globex' : 'ac
 export function cellsFor(route: RegisteredRoute, entry: PolicyEntry, caller: Caller): Cell[] {
   const kind = objectKind(route.url);
   const orgScoped = kind !== null && kind !== 'global';
-  const cells: Array<Omit<Cell, 'expect' | 'known' | 'anonymousThere'>> = [];
+  const cells: Array<Omit<Cell, 'expect' | 'known' | 'anonymousThere' | 'column'> & { column: Exclude<Column, 'readOnly'> }> = [];
   const portal = isPortal(route.url);
+  if (caller.role === 'readOnlyToken') return readOnlyCells(route, caller, orgScoped);
   if (caller.role === 'anonymous') {
     cells.push({ caller, relation: 'own', home: isProviderArea(route.url) ? 'system' : 'acme', column: 'anonymous' });
   } else if (caller.role === 'system') {
@@ -148,7 +149,26 @@ export function cellsFor(route: RegisteredRoute, entry: PolicyEntry, caller: Cal
   }));
 }
 
-function expectationOf(entry: PolicyEntry, column: Column, role: SelfRole): Expect {
+const REFUSED: Expect = ['401', '403', '404', '4xx'];
+const ANY_ANSWER: Expect = ['2xx', '3xx', '401', '403', '404', '4xx'];
+
+/**
+ * The System administrator's read-only token (matrix-world.ts), judged by one rule rather than by a column of every
+ * entry: on /api and /cloudapi no write succeeds but the end of its own session (and a lookup made by POST), whatever
+ * org the object is in; a read may answer anything but a 5xx. (At the portal and the OAuth endpoints a token session is judged by the
+ * entries' `token` column already.) Until 2026-12-05 such a token created, disabled and deleted orgs.
+ */
+function readOnlyCells(route: RegisteredRoute, caller: Caller, orgScoped: boolean): Cell[] {
+  if (!/^\/(api|cloudapi)\//.test(route.url)) return [];
+  const endsOwnSession = route.method === 'DELETE' && /\/(api\/session|sessions|sessions\/current)$/.test(route.url);
+  // A user code looked up (a 303 to the service account it is for): a read, by POST as VCD serves it.
+  const readByPost = route.method === 'POST' && route.url === `${API}/deviceLookup`;
+  const expect = writes(route.method) && !endsOwnSession && !readByPost ? REFUSED : ANY_ANSWER;
+  const homes: OrgKey[] = orgScoped ? ['acme', 'globex'] : ['acme'];
+  return homes.map((home) => ({ caller, relation: 'own', home, column: 'readOnly', expect, known: undefined, anonymousThere: false }));
+}
+
+function expectationOf(entry: PolicyEntry, column: Exclude<Column, 'readOnly'>, role: SelfRole): Expect {
   if (column === 'self') {
     const self = entry.self!;
     const value = typeof self === 'string' || Array.isArray(self) ? (self as Expect) : (self as Partial<Record<SelfRole, Expect>>)[role];

@@ -21,7 +21,7 @@ export type OrgKey = 'acme' | 'globex' | 'system';
 export type TenantOrg = 'acme' | 'globex';
 
 /** Which column of a policy entry a caller is judged by on objects of its own org. */
-export type CallerRole = 'anonymous' | 'admin' | 'token' | 'limited' | 'system';
+export type CallerRole = 'anonymous' | 'admin' | 'token' | 'limited' | 'system' | 'readOnlyToken';
 
 export interface Caller {
   /** For messages: alice, alice-token, carol, hank, administrator, anonymous. */
@@ -130,9 +130,9 @@ export async function buildWorld(harness: Harness): Promise<World> {
     });
 
   /** register + mint as the owner, as the portal does: the token and the token session it gives. */
-  const mintToken = async (owner: Principal, accessToken: string) => {
+  const mintToken = async (owner: Principal, accessToken: string, scope?: string) => {
     const path = owner.orgId === SYSTEM_ORG_ID ? ({ kind: 'provider' } as const) : ({ kind: 'tenant', orgName: owner.orgName } as const);
-    const row = await services.apiTokens.register(owner, path, { name: uniq('matrix-token') }, IP);
+    const row = await services.apiTokens.register(owner, path, { name: uniq('matrix-token'), scope }, IP);
     const minted = await services.apiTokens.mint(path, row.id, accessToken, IP);
     return { tokenId: row.id, apiToken: minted.apiToken, path };
   };
@@ -195,6 +195,23 @@ export async function buildWorld(harness: Harness): Promise<World> {
       fresh: tokenCaller,
     };
   };
+  // The System administrator's `read-only` token (every right of the role that only reads): the most a read-only
+  // token can hold, so no write of the API may succeed for it (matrix-requests.ts judges it by that rule).
+  const adminSignIn = await signIn('administrator', 'System', ADMIN_PASSWORD);
+  const readOnlyToken = await mintToken(adminSignIn.principal, adminSignIn.accessToken, 'read-only');
+  const readOnlyCaller = async (): Promise<Caller> => {
+    const exchanged = await services.apiTokens.exchange(readOnlyToken.path, readOnlyToken.apiToken, IP);
+    const principal = await services.authenticator.fromAccessToken(exchanged.accessToken);
+    return {
+      name: 'administrator-read-only-token',
+      role: 'readOnlyToken',
+      org: 'system',
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      accessToken: exchanged.accessToken,
+      fresh: readOnlyCaller,
+    };
+  };
   const anonymous: Caller = {
     name: 'anonymous',
     role: 'anonymous',
@@ -211,6 +228,7 @@ export async function buildWorld(harness: Harness): Promise<World> {
     await passwordCaller('carol', 'limited', 'acme', 'carol', 'acme', passwords.get(carolUser.id)!),
     await passwordCaller('hank', 'admin', 'globex', 'hank', 'globex', DEMO_PASSWORD),
     await passwordCaller('administrator', 'system', 'system', 'administrator', 'System', ADMIN_PASSWORD),
+    await readOnlyCaller(),
   ];
 
   const inventoryOf = async (orgId: string) => {

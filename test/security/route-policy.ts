@@ -13,13 +13,15 @@
  *   self       the caller's own object where the path can name one (own session, own token, own user)
  *   system     the System administrator, on any org's object
  *   foreignPortal  portal only: a session of another org at this org's portal (the cookie does not count there)
+ *   readOnly   not a column of the entries: the System administrator's `read-only` API token is judged by one rule,
+ *              no write of /api or /cloudapi succeeds (matrix-requests.ts readOnlyCells)
  *
  * Where today's code breaks a promise that lives in a file this branch must not touch, the entry states the
  * CORRECT answer and `known` says what the code does now; the matrix reports those loudly instead of failing.
  */
 export type Outcome = '2xx' | '3xx' | '401' | '403' | '404' | '4xx';
 export type Expect = Outcome | readonly Outcome[];
-export type Column = 'anonymous' | 'admin' | 'token' | 'limited' | 'crossOrg' | 'self' | 'system' | 'foreignPortal';
+export type Column = 'anonymous' | 'admin' | 'token' | 'limited' | 'crossOrg' | 'self' | 'system' | 'foreignPortal' | 'readOnly';
 export type SelfRole = 'admin' | 'token' | 'limited' | 'system';
 
 export interface PolicyEntry {
