@@ -41,7 +41,10 @@ const REGISTRATIONS_PER_MINUTE = 30;
 
 export async function createServices(config: Config, store: Store, log: Logger): Promise<RunningServices> {
   const accessTokens = new AccessTokenService(await store.currentSigningKey(), config.accessTokenTtlSeconds);
-  const revocations = new RevocationView(store, { readyWaitMs: Math.floor(config.revocationFeedMaxLagMs / 2) });
+  const revocations = new RevocationView(store, {
+    readyWaitMs: Math.floor(config.revocationFeedMaxLagMs / 2),
+    relevantUntil: (at) => accessTokens.revocationRelevantUntil(at),
+  });
   await revocations.start();
   const identities = new IdentityCache(store);
   // A user-level revocation (disable, password change) must not wait for the identity cache's TTL.
@@ -60,7 +63,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
   housekeeping.start();
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
-  const orgAdmin = new OrgAdmin({ store, identities, audit, sessionLifetimeSeconds: () => accessTokens.lifetimeSeconds });
+  const orgAdmin = new OrgAdmin({ store, identities, audit, revocationRelevantUntil: (now) => accessTokens.revocationRelevantUntil(now) });
   const orgMetadata = new OrgMetadataAdmin({ store, audit });
   const tasks = new TaskService(store);
   const totpEnrolment = new TotpEnrolmentService({ store, audit, recoveryCodes, passwords: sessions });

@@ -38,6 +38,9 @@ const AUDIENCE = 'tessera-api';
  */
 export const MAX_CACHED_ACCESS_TOKENS = 10_000;
 
+/** How far in the future a token's `iat` may be and still verify: clock skew between the nodes of a cluster. */
+export const ISSUED_AT_SKEW_SECONDS = 60;
+
 export class AccessTokenService {
   private readonly signer: Hs256Signer;
   private readonly ttlSeconds: number;
@@ -51,6 +54,15 @@ export class AccessTokenService {
 
   get lifetimeSeconds(): number {
     return this.ttlSeconds;
+  }
+
+  /**
+   * Until when a revocation made at `nowMs` must be remembered: every access token it could affect has expired by
+   * then. Each token lives at most one lifetime, as this node counts it (`verify` ends a token minted under a
+   * longer lifetime at this one), from an `iat` at most ISSUED_AT_SKEW_SECONDS ahead of this clock.
+   */
+  revocationRelevantUntil(nowMs: number): number {
+    return nowMs + (this.ttlSeconds + ISSUED_AT_SKEW_SECONDS) * 1000;
   }
 
   /**
@@ -131,9 +143,14 @@ export class AccessTokenService {
     if (kind !== 'password' && kind !== 'api_token' && kind !== 'service_account') return null;
     if (typeof iat !== 'number' || typeof exp !== 'number' || typeof ims !== 'number') return null;
     // Not valid before it was issued (small allowance for clock skew between nodes).
-    if (iat > Date.now() / 1000 + 60) return null;
+    if (iat > Date.now() / 1000 + ISSUED_AT_SKEW_SECONDS) return null;
     if (scp !== undefined && !(Array.isArray(scp) && scp.every((r) => typeof r === 'string'))) return null;
-    return { sub, jti, org, kind, tid: typeof tid === 'string' ? tid : null, iat, exp, ims, scp: (scp as string[] | undefined) ?? null };
+    // A token lives until its `exp` or one lifetime of this node's after its `iat`, whichever comes first: one minted
+    // under a longer lifetime (before a restart with a shorter one, or by a node configured otherwise) must not
+    // outlive the revocations this node remembers for one lifetime only (revocationRelevantUntil). Until 2026-12-05 a
+    // revoked token's sessions worked again once a restart with a shorter lifetime had let its revocation be dropped.
+    const liveUntil = Math.min(exp, iat + this.ttlSeconds);
+    return { sub, jti, org, kind, tid: typeof tid === 'string' ? tid : null, iat, exp: liveUntil, ims, scp: (scp as string[] | undefined) ?? null };
   }
 
   private remember(token: string, claims: AccessClaims): void {

@@ -348,6 +348,8 @@ export class ApiTokenService {
     beforeLookup?: (hash: string) => void,
     otherKind?: (hash: string) => Promise<T | null>,
   ): Promise<ExchangeResult | ([T] extends [never] ? never : { other: T })> {
+    // RFC 6749 §5.2: a required parameter missing is invalid_request; one present but wrong is invalid_grant.
+    if (refreshToken === undefined || refreshToken === '') throw new TesseraError('invalid_request', 'refresh_token is required');
     if (typeof refreshToken !== 'string' || !hasApiTokenLength(refreshToken)) throw invalidGrant();
     const now = Date.now();
     const hash = hashApiToken(refreshToken);
@@ -434,13 +436,13 @@ export class ApiTokenService {
   async getVisible(principal: Principal, tokenId: string): Promise<ApiTokenRow> {
     const row = /^[0-9a-f-]{36}$/.test(tokenId) ? await this.store.getApiToken(tokenId) : undefined;
     if (!row || row.revoked_at !== null || (row.secret_hash === null && row.user_id !== principal.userId)) throw forbidden();
-    if (!can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) throw forbidden();
+    if (!can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) throw forbidden();
     return row;
   }
 
   async revoke(principal: Principal, tokenId: string, ip: string): Promise<void> {
     const row = await this.getVisible(principal, tokenId);
-    if (!can(principal, 'apiToken.revoke', { orgId: row.org_id, ownerId: row.user_id })) throw forbidden();
+    if (!can(principal, 'apiToken.revoke', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) throw forbidden();
     const revoked = await this.revokeRows([row.id], principal.userId);
     if (revoked === 0) throw forbidden();
     await this.audit.record({
@@ -598,7 +600,7 @@ export class ApiTokenService {
     if (ids.length === 0) return 0;
     const now = Date.now();
     // Access tokens made from these API tokens live at most one lifetime from now.
-    const relevantUntil = now + this.accessTokens.lifetimeSeconds * 1000 + 60_000;
+    const relevantUntil = this.accessTokens.revocationRelevantUntil(now);
     const events = await this.store.transaction(async (trx) => {
       const out = [];
       for (const id of ids) {

@@ -43,7 +43,7 @@ export class IdentityCache {
    */
   private readonly orgs = new Map<string, Shared<OrgPart>>();
   private readonly roles = new Map<string, Shared<RolePart>>();
-  /** Counts invalidations, so a part read across one is not kept (see `shared`). */
+  /** Counts invalidations, so an identity or a part read across one is not kept (`get`, `shared`). */
   private generation = 0;
   private readonly store: Store;
 
@@ -61,8 +61,10 @@ export class IdentityCache {
   async get(userId: string): Promise<Identity | null> {
     const cached = this.peek(userId);
     if (cached !== undefined) return cached;
+    const generation = this.generation;
     const { identity, loadedAt } = await this.load(userId);
-    this.remember(userId, identity, loadedAt);
+    // Read across an invalidation (an org disabled meanwhile, say): used by this request, not kept for the next.
+    if (generation === this.generation) this.remember(userId, identity, loadedAt);
     return identity;
   }
 
@@ -79,8 +81,9 @@ export class IdentityCache {
     const cached = this.peekServiceAccount(id);
     if (cached !== undefined) return cached;
     const loadedAt = Date.now();
+    const generation = this.generation;
     const identity = await this.loadServiceAccount(id);
-    this.remember(SA_PREFIX + id, identity, loadedAt);
+    if (generation === this.generation) this.remember(SA_PREFIX + id, identity, loadedAt);
     return identity;
   }
 

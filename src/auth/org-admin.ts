@@ -58,13 +58,13 @@ export class OrgAdmin {
   private readonly store: Store;
   private readonly identities: IdentityCache;
   private readonly audit: AuditLog;
-  private readonly sessionLifetimeMs: () => number;
+  private readonly revocationRelevantUntil: (nowMs: number) => number;
 
-  constructor(deps: { store: Store; identities: IdentityCache; audit: AuditLog; sessionLifetimeSeconds: () => number }) {
+  constructor(deps: { store: Store; identities: IdentityCache; audit: AuditLog; revocationRelevantUntil: (nowMs: number) => number }) {
     this.store = deps.store;
     this.identities = deps.identities;
     this.audit = deps.audit;
-    this.sessionLifetimeMs = () => deps.sessionLifetimeSeconds() * 1000;
+    this.revocationRelevantUntil = deps.revocationRelevantUntil;
   }
 
   async create(actor: Principal, input: OrgInput, ip: string | null): Promise<Org> {
@@ -152,8 +152,11 @@ export class OrgAdmin {
   }
 
   /**
-   * Enables or disables, and on disable ends every session of every user of the org in the same transaction
-   * (the revocation rows), so that no node honours an open session of a disabled org after the commit.
+   * Enables or disables, and on disable ends every session of every user and every service account of the org in
+   * the same transaction (the revocation rows), so that no node honours an open session of a disabled org after the
+   * commit, and enabling it again revives none of them. (Until 2026-12-05 service accounts got no revocation: their
+   * sessions were refused only while the org was disabled, and worked again once it was enabled.) The cut-off is
+   * taken once the org's row is written, so a session minted while the statement ran is before it.
    */
   private async applyEnabled(orgId: string, enabled: boolean): Promise<void> {
     if (enabled) {
@@ -161,14 +164,18 @@ export class OrgAdmin {
       this.identities.invalidate();
       return;
     }
-    const now = Date.now();
-    const relevantUntil = now + this.sessionLifetimeMs();
     const events: RevocationEvent[] = await this.store.transaction(async (trx) => {
       await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);
+      const now = Date.now();
+      const relevantUntil = this.revocationRelevantUntil(now);
       const out: RevocationEvent[] = [];
       for (const user of await this.store.listUsers(orgId, trx)) {
         await this.store.updateUser(user.id, { sessions_not_before: now }, trx);
         out.push(await this.store.recordRevocation(trx, 'user', user.id, now, relevantUntil));
+      }
+      // A service account's sessions carry its id as their subject (auth/service-accounts.ts endEverything).
+      for (const account of await trx.selectFrom('service_accounts').select('id').where('org_id', '=', orgId).execute()) {
+        out.push(await this.store.recordRevocation(trx, 'user', account.id, now, relevantUntil));
       }
       return out;
     });

@@ -27,9 +27,17 @@ export class RevocationView {
   /** How long a request may wait for a late heartbeat before it is refused (ready()). */
   private readonly readyWaitMs: number;
 
-  /** `readyWaitMs`: by default half the feed's liveness bound, so a refused request has still waited little. */
-  constructor(store: Store, options: { readyWaitMs?: number } = {}) {
+  /** Until when this node must remember a revocation made at a given time (its own access-token lifetime). */
+  private readonly relevantUntilHere: (atMs: number) => number;
+
+  /**
+   * `readyWaitMs`: by default half the feed's liveness bound, so a refused request has still waited little.
+   * `relevantUntil`: this node's AccessTokenService.revocationRelevantUntil. An event is kept at least that long, so a
+   * revocation recorded by a node with a shorter access-token lifetime still covers this node's longer-lived tokens.
+   */
+  constructor(store: Store, options: { readyWaitMs?: number; relevantUntil?: (atMs: number) => number } = {}) {
     this.readyWaitMs = options.readyWaitMs ?? DEFAULT_READY_WAIT_MS;
+    this.relevantUntilHere = options.relevantUntil ?? ((atMs) => atMs);
     this.store = store;
     store.bus.subscribe((event) => this.apply(event));
     store.bus.onResync(() => this.resync());
@@ -59,7 +67,8 @@ export class RevocationView {
     return this.store.bus.healthy() || this.store.bus.whenHealthy(this.readyWaitMs);
   }
 
-  apply(event: RevocationEvent): void {
+  apply(received: RevocationEvent): void {
+    const event = { ...received, relevantUntil: Math.max(received.relevantUntil, this.relevantUntilHere(received.at)) };
     switch (event.kind) {
       case 'api_token': {
         const current = this.apiTokens.get(event.subject);
@@ -88,7 +97,9 @@ export class RevocationView {
     if (this.sessions.has(claims.jti)) return true;
     if (claims.tid !== null && this.isApiTokenRevoked(claims.tid)) return true;
     const notBefore = this.userNotBefore.get(claims.sub);
-    return notBefore !== undefined && claims.ims < notBefore.at && claims.jti !== notBefore.keepSession;
+    // Issued in the very millisecond of the cut-off counts as before it: a session minted while the cut-off was being
+    // recorded (an org being disabled) must not outlive it.
+    return notBefore !== undefined && claims.ims <= notBefore.at && claims.jti !== notBefore.keepSession;
   }
 
   isApiTokenRevoked(tokenId: string, now = Date.now()): boolean {

@@ -264,7 +264,7 @@ export class ServiceAccountService {
    */
   private async endEverything(row: ServiceAccountRow, extra?: (trx: Parameters<Parameters<Store['transaction']>[0]>[0]) => Promise<void>) {
     const now = Date.now();
-    const relevantUntil = now + this.accessTokens.lifetimeSeconds * 1000 + 60_000;
+    const relevantUntil = this.accessTokens.revocationRelevantUntil(now);
     const event = await this.store.transaction(async (trx) => {
       await trx
         .updateTable('service_account_tokens')

@@ -405,7 +405,7 @@ export class SessionService {
    */
   async endAllSessionsOf(userId: string, keepSessionId: string | null = null): Promise<void> {
     const now = Date.now();
-    const relevantUntil = now + this.accessTokens.lifetimeSeconds * 1000;
+    const relevantUntil = this.accessTokens.revocationRelevantUntil(now);
     const event = await this.store.transaction(async (trx) => {
       await this.store.updateUser(userId, { sessions_not_before: now }, trx);
       return this.store.recordRevocation(trx, 'user', userId, now, relevantUntil, keepSessionId);

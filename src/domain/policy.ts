@@ -3,7 +3,7 @@
  * and turn a `false` into 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN.
  *
  * Sessions made from an API token (vcd-wire §10): they cannot change the password, manage users, create
- * tokens, or view or revoke other users' tokens; users, groups, roles, global roles and rights bundles are
+ * tokens, or view or revoke other tokens (their own token only); users, groups, roles, global roles and rights bundles are
  * read-only; and they lack `Token: Manage` / `Token: Manage All`.
  */
 import type { Principal } from './principal.js';
@@ -44,6 +44,8 @@ export type Action =
 export interface Target {
   orgId?: string;
   ownerId?: string;
+  /** For API tokens: which token (a session made from one may see and revoke that one only). */
+  tokenId?: string;
 }
 
 /** Actions a session made from an API token may never take, whatever the user's role. */
@@ -204,6 +206,10 @@ export function can(principal: Principal, action: Action, target: Target = {}): 
  */
 function canTouchApiToken(principal: Principal, target: Target): boolean {
   const own = target.ownerId === principal.userId;
+  // A session made from an API token "can't view or revoke other tokens" (vcd-wire §6): it sees and revokes the token
+  // it came from, not its owner's others. Until 2026-12-05 it saw them all, so one leaked script session could list
+  // and revoke every token of its owner's automation.
+  if (own && principal.kind === 'api_token' && target.tokenId !== principal.apiTokenId) return false;
   if (own) return hasRight(principal, RIGHTS.apiTokensManage) || hasRight(principal, RIGHTS.apiTokensManageAll);
   if (principal.kind !== 'password') return false;
   if (!hasRight(principal, RIGHTS.apiTokensManageAll)) return false;

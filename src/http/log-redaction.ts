@@ -112,13 +112,31 @@ export function scrubApiTokens(text: string): string {
   return text.replace(API_TOKEN_SEARCH_PATTERN, (candidate) => (isWellFormedApiToken(candidate) ? REDACTED : candidate));
 }
 
-/** Tokens as sent, and tokens a client percent-encoded (a path is logged as sent). */
+/**
+ * Session credentials by their shape in a URL: access tokens (JWTs) and legacy session ids (32 lower-case hex digits,
+ * what `x-vcloud-authorization` carries), which a client may paste into a path or a filter as it may an API token.
+ * Until 2026-12-05 only API tokens were recognised in URLs, so with `--request-log all` a session id in a path was
+ * logged whole. A 32-hex path segment or value in a URL is rarely anything else; a UUID (with dashes) never matches.
+ */
+const SESSION_CREDENTIAL_IN_URL = [
+  /eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*\.?[0-9A-Za-z_-]*/g,
+  // A whole path segment or value (`/api/<id>`, `name==<id>`), not part of a longer name (`vm-<32 hex>`).
+  /(?<=^|[/=?&;,])[0-9a-f]{32}(?=$|[/?&;,#])/g,
+];
+
+function scrubUrlCredentials(text: string): string {
+  let out = scrubApiTokens(text);
+  for (const pattern of SESSION_CREDENTIAL_IN_URL) out = out.replace(pattern, REDACTED);
+  return out;
+}
+
+/** Credentials as sent, and credentials a client percent-encoded (a path is logged as sent). */
 function scrubApiTokensInUrl(url: string): string {
-  const scrubbed = scrubApiTokens(url);
+  const scrubbed = scrubUrlCredentials(url);
   if (!url.includes('%')) return scrubbed;
   const decoded = lenientDecode(scrubbed);
-  const decodedScrubbed = scrubApiTokens(decoded);
-  // Only a token hidden by the encoding changes the decoded form: log that form then, with the token gone.
+  const decodedScrubbed = scrubUrlCredentials(decoded);
+  // Only a credential hidden by the encoding changes the decoded form: log that form then, with it gone.
   return decodedScrubbed === decoded ? scrubbed : decodedScrubbed;
 }
 

@@ -56,6 +56,22 @@ describe('AccessTokenService', () => {
     assert.equal(other.lifetimeSeconds, 60);
   });
 
+  test('a token lives at most one lifetime of the verifying node: a shorter lifetime after a restart ends older tokens', async () => {
+    const before = new AccessTokenService(key, 3600);
+    const { token, claims } = before.mint({ userId: randomUUID(), orgId: randomUUID(), kind: 'api_token', apiTokenId: randomUUID() });
+    assert.equal(claims.exp - claims.iat, 3600);
+    // The same store restarted with a 60 s lifetime: this node remembers revocations for 60 s (plus the skew), so
+    // the token must end 60 s after it was issued, not an hour (a revoked token's sessions came back until 2026-12-05).
+    const after = new AccessTokenService(key, 60);
+    const verified = await after.verify(token);
+    assert.equal(verified?.exp, claims.iat + 60);
+    assert.equal(await new AccessTokenService(key, 60).verify(token, claims.iat + 61), null);
+    assert.ok((await new AccessTokenService(key, 3600).verify(token, claims.iat + 61)) !== null, 'the longer lifetime still holds it');
+    // Each revocation is remembered until every token it could affect has ended: one lifetime, plus the allowed skew.
+    const now = Date.now();
+    assert.equal(after.revocationRelevantUntil(now), now + (60 + 60) * 1000);
+  });
+
   test('a forged-but-correct token verifies (the test\u2019s forge helper is faithful)', async () => {
     const service = new AccessTokenService(key, 60);
     assert.ok(await service.verify(forge(goodHeader, goodPayload())));

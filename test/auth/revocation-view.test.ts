@@ -97,6 +97,22 @@ describe('RevocationView', () => {
     assert.equal(view.isApiTokenRevoked(tokenId), true, 'a resync brings it back');
   });
 
+  test('the cut-off\u2019s own millisecond is before it; an event is kept for this node\u2019s lifetime at least', () => {
+    const s = stubStore();
+    const view = new RevocationView(s.store, { relevantUntil: (at) => at + 3_600_000 });
+    const c = claims({ ims: 2_000 });
+    s.emit(event('user', c.sub, 2_000, Date.now() + 60_000));
+    assert.equal(view.isRevoked(c), true, 'issued in the millisecond the org was disabled: revoked');
+    // Recorded by a node whose sessions live 60 s; this node's live an hour, so it keeps the event for an hour.
+    const t = claims({ tid: randomUUID() });
+    const now = Date.now();
+    s.emit(event('api_token', t.tid!, now, now + 60_000));
+    view.prune(now + 120_000);
+    assert.equal(view.isApiTokenRevoked(t.tid!, now + 120_000), true, 'not dropped after the other node\u2019s 60 s');
+    view.prune(now + 3_600_001);
+    assert.equal(view.isApiTokenRevoked(t.tid!, now + 3_600_001), false, 'dropped after this node\u2019s hour');
+  });
+
   test('fails closed while the bus is unhealthy', () => {
     const s = stubStore();
     const view = new RevocationView(s.store);

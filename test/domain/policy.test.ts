@@ -151,7 +151,7 @@ describe('API tokens', () => {
     assert.equal(can(principal('vApp Author', { kind: 'api_token' }), 'apiToken.create', { orgId: ACME }), false);
   });
 
-  test('view and revoke: own with Manage; the org\u2019s with Manage All; System admin everywhere; token sessions own only', () => {
+  test('view and revoke: own with Manage; the org\u2019s with Manage All; System admin everywhere; token sessions their token only', () => {
     const bob = principal('vApp Author');
     const alice = principal('Organization Administrator');
     const hank = principal('Organization Administrator', { orgId: GLOBEX });
@@ -164,7 +164,11 @@ describe('API tokens', () => {
       assert.equal(can(alice, action, bobsToken), true, `alice ${action} bob's (Manage All)`);
       assert.equal(can(hank, action, bobsToken), false, `hank ${action} acme's`);
       assert.equal(can(admin, action, bobsToken), true, `System admin ${action} across orgs`);
-      assert.equal(can(tokenSession(bob), action, bobsToken), true, `bob's token session ${action} own`);
+      const bobsSession = tokenSession(bob);
+      const itsToken = { ...bobsToken, tokenId: bobsSession.apiTokenId! };
+      assert.equal(can(bobsSession, action, itsToken), true, `bob's token session ${action} the token it came from`);
+      assert.equal(can(bobsSession, action, { ...bobsToken, tokenId: 'another' }), false, `bob's token session ${action} his other token`);
+      assert.equal(can(bobsSession, action, bobsToken), false, 'no token named: not its own');
       assert.equal(can(tokenSession(alice), action, bobsToken), false, `alice's token session ${action} another's`);
       assert.equal(can(tokenSession(admin), action, bobsToken), false, `admin's token session ${action} another's`);
       assert.equal(can(principal('Console Access Only'), action, { orgId: ACME }), false);

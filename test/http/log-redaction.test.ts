@@ -63,6 +63,23 @@ test('an API token is redacted by its shape wherever it stands in the URL: path,
   assert.ok(!scrubCredentials(`failed for ${token} at x`).includes(token), 'error text too');
 });
 
+test('access tokens and legacy session ids are redacted by their shape in the URL too', () => {
+  const jwt = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from('{"sub":"someone"}').toString('base64url')}.c2lnbmF0dXJlLXNpZ25hdHVyZQ`;
+  const sessionId = '0123456789abcdef0123456789abcdef';
+  const cases: Array<[string, string]> = [
+    [`/cloudapi/1.0.0/nosuch/${jwt}`, '/cloudapi/1.0.0/nosuch/[redacted]'],
+    [`/cloudapi/1.0.0/users?filter=username==${jwt}`, '/cloudapi/1.0.0/users?filter=username==[redacted]'],
+    [`/api/${sessionId}`, '/api/[redacted]'],
+    [`/api/query?type=vm&filter=name==${sessionId}`, '/api/query?type=vm&filter=name==[redacted]'],
+    [`/api/${sessionId}/x`, '/api/[redacted]/x'],
+  ];
+  for (const [url, logged] of cases) assert.equal(redactUrl(url), logged, url);
+  // Ids are not session ids: UUIDs, and 32 hex digits inside a longer name.
+  const uuid = '0123abcd-4567-89ab-cdef-0123456789ab';
+  assert.equal(redactUrl(`/api/vApp/vm-${uuid}`), `/api/vApp/vm-${uuid}`);
+  assert.equal(redactUrl(`/api/x/${sessionId}0`), `/api/x/${sessionId}0`);
+});
+
 test('names that count as secret-bearing', () => {
   for (const name of [
     'refresh_token',

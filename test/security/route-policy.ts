@@ -277,8 +277,10 @@ const API_POLICY: Record<string, PolicyEntry> = {
 
   // ---------------------------------------------------------------- /cloudapi tokens (another user's token by id)
   [`GET ${API}/tokens`]: adminRead(),
-  [`GET ${API}/tokens/:id`]: adminReadById({ token: '403', self: { admin: '2xx', token: '2xx', limited: '403', system: '2xx' } }),
-  [`DELETE ${API}/tokens/:id`]: adminWriteById({ self: { admin: '2xx', token: '2xx', limited: '403', system: '2xx' } }),
+  // `self` is another token of the caller's own: a session made from an API token sees and revokes the token it came
+  // from and no other (vcd-wire §6, "can't view or revoke other tokens"; test/http/cloudapi/tokens.test.ts).
+  [`GET ${API}/tokens/:id`]: adminReadById({ token: '403', self: { admin: '2xx', token: '403', limited: '403', system: '2xx' } }),
+  [`DELETE ${API}/tokens/:id`]: adminWriteById({ self: { admin: '2xx', token: '403', limited: '403', system: '2xx' } }),
   // Regenerate (Tessera extension): the owner's own token only, from a password session; an administrator revokes
   // another user's token but never receives its new secret, and a token session makes no credentials.
   'POST /cloudapi/x-tessera/tokens/:id/regenerate': adminWriteById({

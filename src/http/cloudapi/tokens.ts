@@ -139,6 +139,9 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
       .where((eb) => eb.or([eb('api_tokens.secret_hash', 'is not', null), eb('api_tokens.user_id', '=', principal.userId)]));
     if (scope.kind === 'own') base = base.where('api_tokens.user_id', '=', principal.userId);
     if (scope.kind === 'org') base = base.where('api_tokens.org_id', '=', scope.orgId);
+    // A session made from an API token lists that token alone (domain/policy.ts canTouchApiToken).
+    const oneToken = principal.kind === 'api_token' ? principal.apiTokenId : null;
+    if (oneToken !== null) base = base.where('api_tokens.id', '=', oneToken);
     if (where) base = base.where(where);
 
     const offset = (page.page - 1) * page.pageSize;
@@ -147,7 +150,9 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
     let rows: Awaited<ReturnType<ReturnType<typeof pageQuery>['execute']>>;
     // The default page (no filter, no sort) comes from the minted-token indexes (store/token-listing.ts).
     const indexed =
-      !where && sortField === undefined ? await indexedTokenPage(store, scope, principal.userId, offset, page.pageSize) : null;
+      !where && sortField === undefined && oneToken === null
+        ? await indexedTokenPage(store, scope, principal.userId, offset, page.pageSize)
+        : null;
     if (indexed) {
       total = indexed.total;
       // By primary key alone; the ids are visible by construction (token-listing.ts).

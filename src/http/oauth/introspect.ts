@@ -23,7 +23,7 @@ async function introspectApiToken(services: Services, caller: Principal, token: 
   if (!row) return introspectServiceAccountToken(services, caller, hash);
   if (row.secret_hash === null || row.revoked_at !== null || services.revocations.isApiTokenRevoked(row.id)) return INACTIVE;
   if (row.expires_at !== null && Number(row.expires_at) <= Date.now()) return INACTIVE;
-  if (!can(caller, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) return INACTIVE;
+  if (!can(caller, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) return INACTIVE;
   const [owner, org] = await Promise.all([services.store.getUser(row.user_id), services.store.getOrg(row.org_id)]);
   if (!owner || owner.is_enabled !== 1) return INACTIVE;
   return {
@@ -67,7 +67,8 @@ async function introspectAccessToken(services: Services, caller: Principal, toke
   const serviceAccount = subject.kind === 'service_account';
   const visible = serviceAccount
     ? subject.userId === caller.userId || can(caller, 'serviceAccount.view', { orgId: subject.orgId })
-    : subject.userId === caller.userId || can(caller, 'apiToken.view', { orgId: subject.orgId, ownerId: subject.userId });
+    : subject.userId === caller.userId ||
+      can(caller, 'apiToken.view', { orgId: subject.orgId, ownerId: subject.userId, tokenId: subject.apiTokenId ?? undefined });
   if (!visible) return INACTIVE;
   return {
     active: true,

@@ -144,11 +144,27 @@ describe('visibility', () => {
     assert.equal(reg.status, 403);
   });
 
-  test('a token session sees only its own user\u2019s tokens, even for an org administrator', async () => {
+  test('a token session sees and revokes the token it came from, and no other, even for an org administrator', async () => {
+    // VCD: such a session "can't view or revoke other tokens" (vcd-wire §6). Until 2026-12-05 it saw all of its
+    // owner's tokens, and could revoke them.
     const access = await accessTokenFrom(base, 'acme', tokens.alice1!.apiToken);
-    assert.deepEqual(names(await list(access)), ['alice/alpha', 'alice/bravo']);
+    assert.deepEqual(names(await list(access)), ['alice/alpha']);
     assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${tokens.bob1!.tokenId}`, { headers: bearer(access) })).status, 403);
-    assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice2!.tokenId}`, { headers: bearer(access) })).status, 200);
+    assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice2!.tokenId}`, { headers: bearer(access) })).status, 403);
+    const sibling = await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice2!.tokenId}`, { method: 'DELETE', headers: bearer(access) });
+    assert.equal(sibling.status, 403, 'nor revokes its owner\u2019s other tokens');
+    assert.equal(
+      (await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice2!.tokenId}`, { headers: bearer(alice) })).status,
+      200,
+      'still live',
+    );
+    assert.equal((await http(`${base}/cloudapi/1.0.0/tokens/${tokens.alice1!.tokenId}`, { headers: bearer(access) })).status, 200);
+    // Its own token it may revoke (a script cleaning up after itself); that ends the session too.
+    const own = await createApiToken(base, alice, 'acme', 'self-revoking');
+    const ownSession = await accessTokenFrom(base, 'acme', own.apiToken);
+    const revoked = await http(`${base}/cloudapi/1.0.0/tokens/${own.tokenId}`, { method: 'DELETE', headers: bearer(ownSession) });
+    assert.equal(revoked.status, 204, revoked.text);
+    assert.equal((await list(ownSession)).status, 401);
   });
 });
 

@@ -541,6 +541,28 @@ for (const plan of selectedBackends()) {
       envelope(await exchange(base, 'acme', refreshToken), 400, 'invalid_grant');
       assert.equal((await getAccount(alice, clientId)).json().status, 'CREATED');
     });
+
+    test("disabling the org ends a service account's sessions for good; enabling it revives none (its token stays)", async () => {
+      const { refreshToken, accessToken } = await activeAccount(hank, 'globex', 'sa-org-disable');
+      const reads = (session: string) => http(`${base}/cloudapi/1.0.0/orgs`, { headers: bearer(session, JSON_37) });
+      assert.equal((await reads(accessToken)).status, 200);
+      const globexId = (await t.store.getOrgByName('globex'))!.id;
+      const action = (what: 'disable' | 'enable') =>
+        http(`${base}/api/admin/org/${globexId}/action/${what}`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${admin}`, Accept: 'application/*+xml;version=37.0' },
+        });
+      assert.equal((await action('disable')).status, 204);
+      assert.equal((await reads(accessToken)).status, 401, 'refused while disabled');
+      assert.equal((await action('enable')).status, 204);
+      // Until 2026-12-05 only users got a revocation: the account's session worked again here.
+      assert.equal((await reads(accessToken)).status, 401, 'still refused once enabled');
+      // The account's refresh token is a credential, not a session: it makes a new session, as users' API tokens do.
+      const renewed = await exchange(base, 'globex', refreshToken);
+      assert.equal(renewed.status, 200, renewed.text);
+      assert.equal((await reads(renewed.json().access_token as string)).status, 200);
+      hank = await signIn(base, 'hank', 'globex', t.demoPassword);
+    });
   });
 
   describe(`service accounts without a grace window on ${plan.backend}`, () => {

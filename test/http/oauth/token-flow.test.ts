@@ -349,7 +349,6 @@ for (const plan of selectedBackends()) {
         const cases: Array<[string, string, string]> = [
           ['unknown (well-formed, never issued)', 'acme', generateApiToken()],
           ['malformed', 'acme', 'not-a-token'],
-          ['empty', 'acme', ''],
           ['bad checksum', 'acme', valid.slice(0, -1) + lastChar],
           ['32-character VCD-style', 'acme', 'a'.repeat(32)],
           ['revoked', 'acme', revoked.apiToken],
@@ -367,9 +366,14 @@ for (const plan of selectedBackends()) {
           assert.match(res.headers.get('content-type') ?? '', /^application\/json/, name);
           assert.equal(res.headers.get('www-authenticate'), null, name);
         }
-        // No refresh_token parameter at all: the same answer.
-        const missing = await raw(`${base}/oauth/tenant/acme/token`, { method: 'POST', body: 'grant_type=refresh_token' });
-        assert.equal(missing.text, INVALID_GRANT);
+        // No refresh_token at all, or an empty one (RFC 6749 §3.1: a parameter without a value is omitted): the request
+        // lacks a required parameter, RFC 6749 §5.2's invalid_request, not a bad grant.
+        for (const body of ['grant_type=refresh_token', 'grant_type=refresh_token&refresh_token=']) {
+          const missing = await raw(`${base}/oauth/tenant/acme/token`, { method: 'POST', body });
+          assert.equal(missing.status, 400, body);
+          assert.equal(missing.json().minorErrorCode, 'invalid_request', body);
+          assert.match(missing.json().message, /refresh_token is required/);
+        }
         // The good token still works after all that (no lockout of a valid token by others' garbage).
         assertSuccess(await exchange(base, 'acme', valid), 'valid after the bad ones');
       });
