@@ -150,7 +150,17 @@ export class AccessTokenService {
     // outlive the revocations this node remembers for one lifetime only (revocationRelevantUntil). Until 2026-12-05 a
     // revoked token's sessions worked again once a restart with a shorter lifetime had let its revocation be dropped.
     const liveUntil = Math.min(exp, iat + this.ttlSeconds);
-    return { sub, jti, org, kind, tid: typeof tid === 'string' ? tid : null, iat, exp: liveUntil, ims, scp: (scp as string[] | undefined) ?? null };
+    return {
+      sub,
+      jti,
+      org,
+      kind,
+      tid: typeof tid === 'string' ? tid : null,
+      iat,
+      exp: liveUntil,
+      ims,
+      scp: (scp as string[] | undefined) ?? null,
+    };
   }
 
   private remember(token: string, claims: AccessClaims): void {
