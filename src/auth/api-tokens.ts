@@ -19,6 +19,7 @@ import { can, effectiveRights, refusal } from '../domain/policy.js';
 import { apiTokenStart, generateApiToken, hasApiTokenLength, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
 import { READ_ONLY_RIGHTS, SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
 import { LATEST_EXPIRY_MS, parseInstant } from '../domain/instant.js';
+import { displayNameProblem } from '../domain/user-name.js';
 
 /** Where a token request arrived: `/oauth/provider/...` or `/oauth/tenant/{org}/...`. */
 export type OAuthOrgPath = { kind: 'provider' } | { kind: 'tenant'; orgName: string };
@@ -163,7 +164,8 @@ export class ApiTokenService {
     if (name.length === 0) throw new TesseraError('invalid_request', 'client_name is required');
     if (name.length > MAX_TOKEN_NAME_LENGTH)
       throw new TesseraError('invalid_request', `client_name must be at most ${MAX_TOKEN_NAME_LENGTH} characters`);
-    if (/[\u0000-\u001f\u007f]/.test(name)) throw new TesseraError('invalid_request', 'client_name must not contain control characters');
+    const nameProblem = displayNameProblem('client_name', name);
+    if (nameProblem) throw new TesseraError('invalid_request', nameProblem);
     const org = await this.store.getOrg(principal.orgId);
     const expiresAt = this.resolveExpiry(input.expiresAt, org!);
     const scope = await this.resolveScope(principal, input.scope);

@@ -21,6 +21,7 @@ import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can, effectiveRights, type Action, refusal } from '../domain/policy.js';
 import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, isProviderOnlyRight } from '../domain/rights.js';
 import { bundleReaches, bundleRights } from '../domain/rights-bundle.js';
+import { displayNameProblem } from '../domain/user-name.js';
 
 export const MAX_NAME_LENGTH = 128;
 export const MAX_DESCRIPTION_LENGTH = 1024;
@@ -177,8 +178,7 @@ export class IdentityAdmin {
 
   async createGroup(actor: Principal, orgId: string, input: GroupInput, ip: string | null): Promise<Group> {
     this.requireCan(actor, 'group.manage', orgId);
-    const name = input.name?.trim();
-    if (!name) throw badRequest('name is required');
+    const name = displayName(input.name, 'name is required');
     if (input.roleId) await this.assertHoldsRole(actor, await this.roleOfOrg(input.roleId, orgId));
     if ((await this.store.listGroups(orgId)).some((g) => g.name_lower === name.toLowerCase())) {
       throw new TesseraError('DUPLICATE_NAME', `A group named "${name}" already exists`);
@@ -199,8 +199,7 @@ export class IdentityAdmin {
     this.requireCan(actor, 'group.manage', group.org_id);
     const patch: { name?: string; description?: string; role_id?: string | null } = {};
     if (input.name !== undefined) {
-      const name = input.name.trim();
-      if (!name) throw badRequest('name must not be empty');
+      const name = displayName(input.name, 'name must not be empty');
       const clash = (await this.store.listGroups(group.org_id)).some((g) => g.id !== group.id && g.name_lower === name.toLowerCase());
       if (clash) throw new TesseraError('DUPLICATE_NAME', `A group named "${name}" already exists`);
       patch.name = name;
@@ -226,8 +225,7 @@ export class IdentityAdmin {
 
   async createRole(actor: Principal, orgId: string, input: RoleInput & { rights: readonly string[] }, ip: string | null): Promise<Role> {
     this.requireCan(actor, 'role.manage', orgId);
-    const name = input.name?.trim();
-    if (!name) throw badRequest('name is required');
+    const name = displayName(input.name, 'name is required');
     await this.assertMayGrant(actor, orgId, input.rights);
     if (await this.store.getRoleByName(orgId, name)) throw new TesseraError('DUPLICATE_NAME', `A role named "${name}" already exists`);
     const role = await this.store.createRole(
@@ -246,8 +244,7 @@ export class IdentityAdmin {
     this.requireWritableRole(actor, role);
     const patch: RoleInput = {};
     if (input.name !== undefined) {
-      const name = input.name.trim();
-      if (!name) throw badRequest('name must not be empty');
+      const name = displayName(input.name, 'name must not be empty');
       const other = await this.store.getRoleByName(role.org_id, name);
       if (other && other.id !== role.id) throw new TesseraError('DUPLICATE_NAME', `A role named "${name}" already exists`);
       patch.name = name;
@@ -299,8 +296,7 @@ export class IdentityAdmin {
     if (!can(actor, 'rightsBundle.manage')) throw refusal(actor, 'rightsBundle.manage');
     const patch: { name?: string; description?: string } = {};
     if (input.name !== undefined) {
-      if (!input.name.trim()) throw badRequest('name must not be empty');
-      patch.name = input.name.trim();
+      patch.name = displayName(input.name, 'name must not be empty');
     }
     if (input.description !== undefined) patch.description = input.description;
     if (Object.keys(patch).length > 0) await this.store.updateRightsBundle(bundle.id, patch);
@@ -338,4 +334,13 @@ function cannotGrant(rights: string[]): TesseraError {
     'ACCESS_TO_RESOURCE_IS_FORBIDDEN',
     `You cannot grant rights that you do not hold or that are not published to this organization: ${rights.slice(0, 10).join(', ')}`,
   );
+}
+
+/** A name as given, trimmed, or the 400: empty, or holding a character that hides or reorders what lists show. */
+function displayName(raw: string | undefined, emptyMessage: string): string {
+  const name = raw?.trim();
+  if (!name) throw badRequest(emptyMessage);
+  const problem = displayNameProblem('name', name);
+  if (problem) throw badRequest(problem);
+  return name;
 }

@@ -26,6 +26,7 @@ import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can, hasProviderView, refusal } from '../domain/policy.js';
 import { SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
 import { apiTokenStart, generateApiToken, hashApiToken } from '../domain/api-token-format.js';
+import { displayNameProblem } from '../domain/user-name.js';
 
 export type ServiceAccountRow = Selectable<ServiceAccountTable>;
 export type ServiceAccountTokenRow = Selectable<ServiceAccountTokenTable>;
@@ -683,7 +684,8 @@ function optionalText(
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string') throw error(`${field} must be a string`);
   if (value.length > MAX_FIELD_LENGTH) throw error(`${field} must be at most ${MAX_FIELD_LENGTH} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw error(`${field} must not contain control characters`);
+  const problem = displayNameProblem(field, value);
+  if (problem) throw error(problem);
   return value;
 }
 

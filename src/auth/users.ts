@@ -13,7 +13,7 @@ import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { hashPassword, passwordProblem } from './passwords.js';
 import { TesseraError, badRequest } from '../domain/errors.js';
-import { userNameProblem } from '../domain/user-name.js';
+import { displayNameProblem, userNameProblem } from '../domain/user-name.js';
 import { lockedUntil } from '../domain/account-lock.js';
 
 export interface NewUser {
@@ -49,7 +49,7 @@ export class UserService {
 
   async create(input: NewUser, actor: Principal | null = null, ip: string | null = null): Promise<User> {
     // The one rule for every door that creates a user (cloudapi, the XML admin API, the portal, the bootstrap).
-    const nameProblem = userNameProblem(input.name);
+    const nameProblem = userNameProblem(input.name) ?? namesProblem(input);
     if (nameProblem) throw badRequest(nameProblem);
     const problem = passwordProblem(input.password);
     if (problem) throw badRequest(problem);
@@ -95,6 +95,8 @@ export class UserService {
     actor: Principal | null = null,
     ip: string | null = null,
   ): Promise<User> {
+    const namesWrong = namesProblem(patch);
+    if (namesWrong) throw badRequest(namesWrong);
     const set: Parameters<Store['updateUser']>[1] = {};
     if (patch.fullName !== undefined) set.full_name = patch.fullName;
     if (patch.email !== undefined) set.email = patch.email;
@@ -244,4 +246,12 @@ export class UserService {
       details: { user: user.name, userId: user.id, ...details },
     });
   }
+}
+
+/** A full name or an e-mail address is shown in lists and the audit trail like a name: the same characters refused. */
+function namesProblem(input: { fullName?: string; email?: string }): string | null {
+  return (
+    (input.fullName === undefined ? null : displayNameProblem('fullName', input.fullName)) ??
+    (input.email === undefined ? null : displayNameProblem('email', input.email))
+  );
 }

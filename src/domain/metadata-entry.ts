@@ -54,13 +54,21 @@ export interface MetadataEntry {
 }
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** A key that URL parsers take for a dot segment of the path (validMetadataKey). */
+export const DOT_SEGMENT = /^\.{1,2}$/;
 const WHOLE_NUMBER = /^-?[0-9]{1,18}$/;
 
 const oneOf = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
 
-/** A key as the path and the documents carry it: 1-256 characters, no control characters. */
+/**
+ * A key as the path and the documents carry it: 1-256 characters, no control characters, and not `.` or `..`. An
+ * entry's href ends with its key, and every URL parser (curl, WHATWG URL, urllib3 under pyvcloud) resolves a last
+ * segment of `..` (or `%2E%2E`) to the parent: the entry of key `..` on an org had the org's own href, and a client
+ * deleting the entry by its href deleted the org (until 2026-12-05).
+ */
 export function validMetadataKey(key: string): string {
   if (key.length === 0) throw badRequest('A metadata key must not be empty');
+  if (DOT_SEGMENT.test(key)) throw badRequest('A metadata key must not be "." or ".." (its href would name the entity itself)');
   if (key.length > MAX_METADATA_KEY_LENGTH) throw badRequest(`A metadata key must be at most ${MAX_METADATA_KEY_LENGTH} characters`);
   if (CONTROL.test(key)) throw badRequest('A metadata key must not contain control characters');
   return key;

@@ -60,3 +60,18 @@ export function userNameProblem(name: string): string | null {
   }
   return null;
 }
+
+/**
+ * Why `text` cannot be a display name (a role's, a group's, a rights bundle's, a token's, a service account's, a
+ * user's full name), as a sentence for a 400; null when it can. The characters refused anywhere in a user name are
+ * refused here too: these names are read in lists and in the audit trail, where a control, a bidi control or an
+ * invisible character hides or reorders what is shown (and the XML API dropped controls that JSON kept, so the
+ * two showed different names), and a lone surrogate is no character at all.
+ */
+export function displayNameProblem(field: string, text: string): string | null {
+  for (const [pattern, rule] of REFUSED_ANYWHERE) {
+    const m = pattern.exec(text);
+    if (m) return `${field} ${rule} (it holds ${codePoint(m[0])})`;
+  }
+  return null;
+}

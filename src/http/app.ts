@@ -13,6 +13,7 @@ import Fastify, {
 } from 'fastify';
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Services } from './context.js';
 import { areaOf, areaOfPath, canonicalPath, defaultVersion } from './context.js';
 import { TesseraError } from '../domain/errors.js';
@@ -103,9 +104,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Node's default request head (16 KiB) is below a query at the contract's bounds (a 2 KiB FIQL filter of
     // multi-byte characters is 18 KiB percent-encoded): Node answered its own 431 before the route's schema could
     // answer in the API's format. 64 KiB holds every declared bound; the schemas refuse anything longer.
+    // requireHostHeader off: Node answered an HTTP/1.1 request without Host with a bare, empty 400 of its own; the
+    // onRequest hook answers it in the area's format instead (missingHost).
     ...(options.https
-      ? { https: { ...options.https, maxHeaderSize: MAX_REQUEST_HEAD_BYTES } }
-      : { http: { maxHeaderSize: MAX_REQUEST_HEAD_BYTES } }),
+      ? { https: { ...options.https, maxHeaderSize: MAX_REQUEST_HEAD_BYTES, requireHostHeader: false } }
+      : { http: { maxHeaderSize: MAX_REQUEST_HEAD_BYTES, requireHostHeader: false } }),
+    // RFC 9112 §3.2.2: a request-target in absolute form (`GET https://vcd.example.com/api/org`, as sent to a proxy)
+    // must be accepted, with the host it names. Rewritten to origin form before routing, so the area rules (VCD's
+    // error format, version negotiation) apply as to any request; until 2026-12-05 such a request skipped them.
+    rewriteUrl: originForm,
     bodyLimit: 256 * 1024,
     // fastify sets Node's requestTimeout to 0 (none): a client could then hold a connection for ever by sending
     // its body a byte at a time, unauthenticated. The whole request (head and body) must arrive within this;
@@ -124,7 +131,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors the router raises before any route (a path parameter over maxParamLength, bad percent-encoding) are
     // rendered like every other error: VCD's Error under /api, the JSON envelope elsewhere; never fastify's own body.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
-      request.vcd ??= { version: null, responseVersion: defaultVersion(), json: false, area: areaOf(request.url) };
+      // Before the onRequest hook: negotiate here, so the error comes in the format and version the client asked for.
+      const negotiated = negotiate(request.headers.accept);
+      request.vcd ??= {
+        version: negotiated.version,
+        responseVersion: negotiated.version ?? defaultVersion(),
+        json: negotiated.json,
+        area: areaOf(request.url),
+      };
+      reply.header('X-VMWARE-VCLOUD-REQUEST-ID', request.id);
       const message =
         (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed';
       return renderError(new TesseraError('BAD_REQUEST', message), request, reply);
@@ -153,18 +168,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   // Bodies without a Content-Type (govcd <= v2.20's token request) or with one we do not parse are kept as
   // text; the OAuth endpoints parse them as a form whatever the type (vcd-wire §1.4).
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+    const text = utf8Text(body);
+    if (text === null) return done(notUtf8(), undefined);
+    done(null, text);
+  });
   // govcd sends `Content-Type: application/json` on every OpenAPI call, bodyless DELETEs included: an empty
   // JSON body is no body, not a 400.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (_req, body, done) => {
+    const text = utf8Text(body);
+    if (text === null) return done(notUtf8(), undefined);
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new TesseraError('BAD_REQUEST', 'The request body is not valid JSON'), undefined);
+      parsed = JSON.parse(text, refuseIllFormedStrings);
+    } catch (error) {
+      return done(error instanceof TesseraError ? error : new TesseraError('BAD_REQUEST', 'The request body is not valid JSON'), undefined);
     }
+    done(null, parsed);
   });
 
   // Callback style with a synchronous fast path: most requests (the token exchange among them) authenticate
@@ -185,6 +207,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Hrefs are built from the host the client named: a malformed one is the client's error (400 in this
     // area's envelope), not a 500 from `new URL()` in whichever handler builds the first href.
     const host = requestedHost(request);
+    if (host === '' && request.raw.httpVersion !== '1.0') return done(new TesseraError('BAD_REQUEST', 'The request has no Host header'));
     if (host !== '' && !isValidHost(host)) return done(new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name'));
     if (!hasAtMostOneHost(request.raw.rawHeaders))
       return done(new TesseraError('BAD_REQUEST', 'The request has more than one Host header'));
@@ -270,4 +293,53 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(portalRoutes);
   await app.register(openApiRoutes);
   return app;
+}
+
+/**
+ * A body's text, or null when its bytes are not UTF-8. Decoding leniently turned every malformed byte into U+FFFD,
+ * so a name sent in another encoding was stored altered without a word (until 2026-12-05): refused instead.
+ */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+function utf8Text(body: Buffer | string): string | null {
+  if (typeof body === 'string') return body;
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return null;
+  }
+}
+
+const notUtf8 = () => new TesseraError('BAD_REQUEST', 'The request body is not valid UTF-8');
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * JSON.parse's reviver: `"\ud800"` is valid JSON but no character (a lone surrogate), which SQLite stores as
+ * U+FFFD and PostgreSQL refuses. Refused in any key or string value with a 400.
+ */
+function refuseIllFormedStrings(key: string, value: unknown): unknown {
+  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) {
+    throw new TesseraError(
+      'BAD_REQUEST',
+      'The request body holds a lone surrogate (a \\uD800-\\uDFFF escape without its pair), which is no character',
+    );
+  }
+  return value;
+}
+
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^#]*)/;
+
+/**
+ * fastify's rewriteUrl: a request-target in absolute form becomes its path and query, and its authority (without
+ * user information) the Host, which RFC 9112 §3.2.2 says it takes precedence over; any other target is kept.
+ */
+function originForm(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  if (url.startsWith('/')) return url;
+  const m = ABSOLUTE_FORM.exec(url);
+  if (!m) return url;
+  const authority = m[1]!.slice(m[1]!.lastIndexOf('@') + 1);
+  if (authority !== '') req.headers.host = authority;
+  const rest = m[2]!;
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }

@@ -83,3 +83,43 @@ test("what Node's parser refuses is answered in the format of the API the reques
   );
   assert.doesNotMatch(overflow, /"statusCode"/, "never fastify's own body");
 });
+
+test('a request-target in absolute form is served like its origin form: VCD errors, version negotiation, the host it names', async () => {
+  const url = new URL(t.baseUrl);
+  const absolute = (path: string, accept: string) =>
+    rawExchange(`GET http://${url.host}${path} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: ${accept}\r\nConnection: close\r\n\r\n`);
+  // Until 2026-12-05 the area rules missed it: a JSON error under /api, and an unknown version served.
+  const unauthenticated = await absolute('/api/org', 'application/*+xml;version=36.1');
+  assert.match(unauthenticated, /^HTTP\/1\.1 401 /);
+  assert.match(unauthenticated, /Content-Type: application\/vnd\.vmware\.vcloud\.error\+xml;version=36\.1/i);
+  assert.match(await absolute('/api/versions', 'application/*+xml;version=99.0'), /^HTTP\/1\.1 406 /);
+  const versions = await absolute('/api/versions', 'application/*+xml;version=36.1');
+  assert.match(versions, /^HTTP\/1\.1 200 /);
+  assert.ok(versions.includes(`<LoginUrl>http://${url.host}/api/sessions</LoginUrl>`), 'URLs from the host the target names');
+  // The target's host wins over the Host header (RFC 9112 §3.2.2).
+  const named = await rawExchange(
+    `GET http://vcd.example.com/api/versions HTTP/1.1\r\nHost: ${url.host}\r\nAccept: application/*+xml;version=36.1\r\nConnection: close\r\n\r\n`,
+  );
+  assert.ok(named.includes('<LoginUrl>http://vcd.example.com/api/sessions</LoginUrl>'), named.slice(0, 600));
+});
+
+test('an HTTP/1.1 request without Host gets a 400 in its API\u2019s format; HTTP/1.0 may leave it out', async () => {
+  const missing = await rawExchange('GET /api/org HTTP/1.1\r\nAccept: application/*+xml;version=36.1\r\nConnection: close\r\n\r\n');
+  assert.match(missing, /^HTTP\/1\.1 400 /);
+  assert.match(missing, /<Error [^>]*message="[^"]*no Host header/);
+  const cloudapi = await rawExchange('GET /cloudapi/1.0.0/orgs HTTP/1.1\r\nConnection: close\r\n\r\n');
+  assert.match(cloudapi, /^HTTP\/1\.1 400 /);
+  assert.match(cloudapi, /"minorErrorCode":"BAD_REQUEST","message":"[^"]*no Host header/);
+  const old = await rawExchange('GET /api/versions HTTP/1.0\r\nAccept: application/*+xml;version=36.1\r\n\r\n');
+  assert.match(old, /^HTTP\/1\.1 200 /);
+});
+
+test('a malformed path escape is answered in the format and version the client asked for, with its request id', async () => {
+  const json = await fetch(`${t.baseUrl}/api/admin/org/%ZZ`, { headers: { Accept: 'application/*+json;version=36.1' } });
+  assert.equal(json.status, 400);
+  assert.match(json.headers.get('content-type') ?? '', /json;version=36\.1/);
+  assert.ok(json.headers.get('x-vmware-vcloud-request-id'));
+  assert.equal((await json.json()).minorErrorCode, 'BAD_REQUEST');
+  const xml = await fetch(`${t.baseUrl}/api/admin/org/%ZZ`, { headers: { Accept: 'application/*+xml;version=36.1' } });
+  assert.match(xml.headers.get('content-type') ?? '', /error\+xml;version=36\.1/);
+});

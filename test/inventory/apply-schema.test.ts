@@ -27,4 +27,29 @@ test('the example in docs/inventory.md is valid for the published schema and for
   // And the schema rejects what it should.
   assert.equal(validate({ version: 1, orgs: [{ name: 'x', vdcs: [{ name: 'a/b' }] }] }), false);
   assert.equal(validate({ version: 1, orgs: [], extra: true }), false);
+  // A metadata key of "." or "..": an entry's href ends with its key, which URL parsers would resolve to the entity.
+  const withKey = (key: string) => {
+    const copy = parse(example);
+    const entries = /"metadata":\[/.test(JSON.stringify(copy)) ? findMetadata(copy) : null;
+    assert.ok(entries, 'the example has metadata');
+    entries[0]!.key = key;
+    return copy;
+  };
+  for (const key of ['.', '..']) assert.equal(validate(withKey(key)), false, key);
+  for (const key of ['...', '.hidden', 'a..b']) assert.ok(validate(withKey(key)), JSON.stringify(validate.errors));
 });
+
+/** The first metadata list in a document. */
+function findMetadata(node: unknown): Array<{ key: string }> | null {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = findMetadata(item);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (node === null || typeof node !== 'object') return null;
+  const record = node as Record<string, unknown>;
+  if (Array.isArray(record.metadata) && record.metadata.length > 0) return record.metadata as Array<{ key: string }>;
+  return findMetadata(Object.values(record));
+}

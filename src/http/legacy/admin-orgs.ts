@@ -88,8 +88,8 @@ export function orgInputFrom(doc: XmlElement): OrgInput {
   const int = (el: XmlElement | undefined, name: string) => el?.childInt(name, 0, MAX_SETTING_INT);
   const input: OrgInput = {
     name: doc.attr('name') ?? '',
-    fullName: doc.childText('FullName') ?? '',
-    description: doc.childText('Description') ?? '',
+    fullName: doc.childRawText('FullName') ?? '',
+    description: doc.childRawText('Description') ?? '',
     enabled: doc.childBool('IsEnabled') ?? false,
   };
   const settings = doc.child('Settings');

@@ -94,14 +94,14 @@ export function userDocumentFrom(doc: XmlElement): UserDocument {
     throw badRequest(`ProviderType ${providerType.slice(0, 40)} is not supported: Tessera's users are local (INTEGRATED)`);
   }
   if (doc.childBool('IsExternal')) throw badRequest('External users (LDAP, SAML, OIDC) are not supported');
-  const password = doc.childText('Password', PASSWORD_MAX);
+  const password = doc.childRawText('Password', PASSWORD_MAX);
   return {
     name: doc.attr('name'),
-    fullName: doc.childText('FullName') ?? '',
+    fullName: doc.childRawText('FullName') ?? '',
     email: doc.childText('EmailAddress') ?? '',
     telephone: doc.childText('Telephone') ?? '',
     im: doc.childText('IM') ?? '',
-    description: doc.childText('Description') ?? '',
+    description: doc.childRawText('Description') ?? '',
     enabled: doc.childBool('IsEnabled') ?? false,
     locked: doc.childBool('IsLocked') ?? false,
     deployedVmQuota: doc.childInt('DeployedVmQuota', 0, MAX_SETTING_INT),

@@ -63,10 +63,14 @@ function entryFrom(element: XmlElement, key: string, pathDomain?: MetadataDomain
   if (pathDomain && named !== undefined && named !== pathDomain) {
     throw badRequest(`The path names the ${pathDomain} domain but the MetadataValue says ${named.slice(0, 40)}`);
   }
+  // A string keeps its spaces (xs:string preserves them); a number, a boolean or a date is read as XSD reads one,
+  // without the whitespace around it.
+  const valueType = typed.attr('type');
+  const text = valueType === undefined || valueType === 'MetadataStringValue' ? value?.rawText() : value?.text();
   return validMetadataEntry({
     key,
-    value: typed.childText('Value', Number.MAX_SAFE_INTEGER) ?? '',
-    valueType: typed.attr('type'),
+    value: text ?? '',
+    valueType,
     domain: named ?? pathDomain,
     visibility: domain?.attr('visibility'),
   });

@@ -19,7 +19,10 @@ const parser = new XMLParser({
   removeNSPrefix: true,
   parseTagValue: false,
   parseAttributeValue: false,
-  trimValues: true,
+  // Text as sent: a password or a metadata value keeps its spaces (xs:string preserves whitespace, and the cloudapi
+  // keeps them). Until 2026-12-05 every value was trimmed, so a user created here with a password ending in a
+  // space could not sign in with it. Names, keys and typed values are read trimmed (XmlElement.text).
+  trimValues: false,
   ignoreDeclaration: true,
   processEntities: true,
   // Decodes character references (`&#233;`, `&#xE9;`: what lxml, and so pyvcloud, writes for every non-ASCII
@@ -115,8 +118,13 @@ export class XmlElement {
     return typeof v === 'string' ? v : undefined;
   }
 
-  /** The element's own text ('' for an empty element). */
+  /** The element's own text without its leading and trailing whitespace ('' for an empty element). */
   text(): string {
+    return this.rawText().trim();
+  }
+
+  /** The element's own text exactly as sent, whitespace included: free text (a password, a description, a value). */
+  rawText(): string {
     if (typeof this.value === 'string') return this.value;
     const t = this.object?.['#text'];
     return typeof t === 'string' ? t : '';
@@ -153,13 +161,19 @@ export class XmlElement {
     return (Array.isArray(v) ? (v as readonly XmlValue[]) : [v]).map((c) => new XmlElement(name, c as XmlValue));
   }
 
-  /** The text of a child element; undefined when the child is absent. */
+  /** The text of a child element, trimmed (a name, a key, a typed value); undefined when the child is absent. */
   childText(name: string, maxLength = 1024): string | undefined {
-    const c = this.child(name);
-    if (!c) return undefined;
-    const t = c.text();
-    if (t.length > maxLength) throw badRequest(`${name} must be at most ${maxLength} characters`);
-    return t;
+    return this.limited(name, this.child(name)?.text(), maxLength);
+  }
+
+  /** The text of a child element exactly as sent (free text: a password, a description); undefined when absent. */
+  childRawText(name: string, maxLength = 1024): string | undefined {
+    return this.limited(name, this.child(name)?.rawText(), maxLength);
+  }
+
+  private limited(name: string, text: string | undefined, maxLength: number): string | undefined {
+    if (text !== undefined && text.length > maxLength) throw badRequest(`${name} must be at most ${maxLength} characters`);
+    return text;
   }
 
   /** xs:boolean (`true`, `false`, `1`, `0`); undefined when absent. */

@@ -35,7 +35,8 @@ const NonNegative = (description: string, maximum = 2 ** 50) => Type.Integer({ m
 
 export const Metadata = Type.Object(
   {
-    key: Type.String({ minLength: 1, maxLength: MAX_METADATA_KEY_LENGTH }),
+    // Not "." or "..": an entry's href ends with its key, and URL parsers resolve those to the entity (validMetadataKey).
+    key: Type.String({ minLength: 1, maxLength: MAX_METADATA_KEY_LENGTH, pattern: '^(?!\\.{1,2}$)' }),
     value: Type.String({ maxLength: MAX_METADATA_VALUE_LENGTH }),
     type: Type.Optional(
       Type.Union(

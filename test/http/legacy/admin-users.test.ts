@@ -105,6 +105,15 @@ describe('POST /api/admin/org/{id}/users (govcd CreateUserSimple)', () => {
     assert.ok(await signIn(server.baseUrl, name, 'acme', 'User-Password-1234'));
   });
 
+  test('the password is kept as sent, spaces included (as the cloudapi keeps it); free text too', async () => {
+    const name = uniqueName('spaced');
+    const user = await createUser({ name, password: '  Spaced-pass-123  ', fullName: ' Padded Name ' });
+    // Until 2026-12-05 every XML value was trimmed: this user could sign in only with "Spaced-pass-123".
+    assert.ok(await signIn(server.baseUrl, name, 'acme', '  Spaced-pass-123  '));
+    await assert.rejects(signIn(server.baseUrl, name, 'acme', 'Spaced-pass-123'), /401/);
+    assert.equal(child(user, 'FullName').text, ' Padded Name ');
+  });
+
   test('created disabled when IsEnabled is left out (govcd omits false): cannot sign in', async () => {
     const name = uniqueName('off');
     const user = await createUser({ name, enabled: false });

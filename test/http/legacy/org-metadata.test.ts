@@ -105,6 +105,22 @@ describe('writing an org metadata (govcd MergeMetadataWithMetadataValues, AddMet
     ]);
   });
 
+  test('a string keeps its spaces; a number, a boolean and a date are read without the whitespace around them', async () => {
+    const org = await newOrg();
+    await finishedTask(
+      await merge(org, [
+        { key: 'padded', value: '  two spaces  ' },
+        { key: 'n', value: ' 7 ', type: 'MetadataNumberValue' },
+        { key: 'b', value: ' false ', type: 'MetadataBooleanValue' },
+      ]),
+    );
+    assert.deepEqual(await entriesOf(org), [
+      'GENERAL/b=MetadataBooleanValue:false (READWRITE)',
+      'GENERAL/n=MetadataNumberValue:7 (READWRITE)',
+      'GENERAL/padded=MetadataStringValue:  two spaces   (READWRITE)',
+    ]);
+  });
+
   test('PUT sets one entry in the domain its path names; DELETE removes it; both answer a finished Task', async () => {
     const org = await newOrg();
     await finishedTask(await put(org, 'owner', { key: 'owner', value: 'ops', domain: 'GENERAL' }));
@@ -156,6 +172,9 @@ describe('writing an org metadata (govcd MergeMetadataWithMetadataValues, AddMet
       [[{ key: 'x', value: 'x', domain: 'TENANT' }], /GENERAL or SYSTEM/],
       [[{ key: 'v', value: 'x', domain: 'SYSTEM', visibility: 'SECRET' }], /READWRITE, READONLY or PRIVATE/],
       [[{ key: '', value: 'x' }], /must not be empty/],
+      // An entry's href ends with its key: `..` named the org itself, and deleting the entry by its href deleted the org.
+      [[{ key: '..', value: 'x' }], /must not be "\." or "\.\."/],
+      [[{ key: '.', value: 'x' }], /must not be "\." or "\.\."/],
       [[{ key: 'k'.repeat(257), value: 'x' }], /at most 256/],
       [[{ key: 'long', value: 'v'.repeat(4097) }], /at most 4096/],
       [
