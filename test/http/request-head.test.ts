@@ -119,7 +119,7 @@ test('a malformed path escape is answered in the format and version the client a
   assert.equal(json.status, 400);
   assert.match(json.headers.get('content-type') ?? '', /json;version=36\.1/);
   assert.ok(json.headers.get('x-vmware-vcloud-request-id'));
-  assert.equal((await json.json()).minorErrorCode, 'BAD_REQUEST');
+  assert.equal(((await json.json()) as { minorErrorCode: string }).minorErrorCode, 'BAD_REQUEST');
   const xml = await fetch(`${t.baseUrl}/api/admin/org/%ZZ`, { headers: { Accept: 'application/*+xml;version=36.1' } });
   assert.match(xml.headers.get('content-type') ?? '', /error\+xml;version=36\.1/);
 });
