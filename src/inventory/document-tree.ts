@@ -92,6 +92,8 @@ const REPEATED: Readonly<Record<string, readonly string[]>> = {
   RightReferences: ['RightReference'],
   GroupReferences: ['GroupReference'],
   Tasks: ['Task'],
+  TasksList: ['Task'],
+  VmAffinityRules: ['VmAffinityRule'],
 };
 
 /** `IsEnabled` → `isEnabled`, `MACAddress` → `macAddress`, `VCpuInMhz2` → `vCpuInMhz2`, `ovf:Info` → `info`. */

@@ -27,6 +27,7 @@ export type UrnKind =
   | 'user'
   | 'role'
   | 'right'
+  | 'rightsCategory'
   | 'group'
   | 'task'
   | 'vdcstorageProfile'
@@ -64,6 +65,10 @@ export const vdcEdgeGatewaysHref = (base: string, vdcId: string) => `${base}/api
 export const catalogHref = (base: string, id: string) => `${base}/api/catalog/${id}`;
 export const adminCatalogHref = (base: string, id: string) => `${base}/api/admin/catalog/${id}`;
 export const catalogItemHref = (base: string, id: string) => `${base}/api/catalogItem/${id}`;
+/** A VDC's VM affinity rules, with VCD's trailing slash. */
+export const vdcVmAffinityRulesHref = (base: string, vdcId: string) => `${base}/api/vdc/${vdcId}/vmAffinityRules/`;
+/** An org's tasks (VCD's TasksList). */
+export const tasksListHref = (base: string, orgId: string) => `${base}/api/tasksList/${orgId}`;
 export const vdcStorageProfileHref = (base: string, id: string) => `${base}/api/vdcStorageProfile/${id}`;
 export const adminVdcStorageProfileHref = (base: string, id: string) => `${base}/api/admin/vdcStorageProfile/${id}`;
 export const vdcComputePolicyHref = (base: string, id: string) =>
@@ -123,6 +128,10 @@ export const MEDIA = {
   vmCapabilitiesSection: 'application/vnd.vmware.vcloud.vmCapabilitiesSection+xml',
   virtualHardwareSection: 'application/vnd.vmware.vcloud.virtualHardwareSection+xml',
   virtualHardwareVersion: 'application/vnd.vmware.vcloud.virtualHardwareVersion+xml',
+  /** A VDC's VM affinity rules (govcd's Vdc.GetAllVmAffinityRuleList looks for this type; none in Tessera). */
+  vmAffinityRules: 'application/vnd.vmware.vcloud.vmaffinityrules+xml',
+  /** An org's tasks (govcd's Org.GetTaskList; pyvcloud's Task.update POSTs to it, which is not served). */
+  tasksList: 'application/vnd.vmware.vcloud.tasksList+xml',
   metadataValue: 'application/vnd.vmware.vcloud.metadata.value+xml',
   queryList: 'application/vnd.vmware.vcloud.query.queryList+xml',
   records: 'application/vnd.vmware.vcloud.query.records+xml',

@@ -4,7 +4,7 @@
  * (the HTTP layer asks the policy with the entity's org), so every function here returns the entity's org_id.
  */
 import type { Selectable } from 'kysely';
-import type { Executor, Store } from '../store/store.js';
+import type { Executor, Store, TaskRow } from '../store/store.js';
 import type { MetadataEntityKind, MetadataTable, VAppTable, VdcTable, VmExtraConfigTable, VmTable } from './schema.js';
 
 export type Vdc = Selectable<VdcTable>;
@@ -24,6 +24,16 @@ export function getVdc(store: Store, id: string, ex: Executor = store.db): Promi
 
 export function listVdcsOfOrg(store: Store, orgId: string, ex: Executor = store.db): Promise<Vdc[]> {
   return ex.selectFrom('vdcs').selectAll().where('org_id', '=', orgId).orderBy('name').orderBy('id').execute();
+}
+
+/**
+ * The tasks about an org (its TasksList), newest first (index `tasks_org_started`); `startedBy`: only those that
+ * user started. Housekeeping prunes them 30 days after they end (auth/tasks.ts), which bounds the list.
+ */
+export function listTasksOfOrg(store: Store, orgId: string, startedBy?: string, ex: Executor = store.db): Promise<TaskRow[]> {
+  let query = ex.selectFrom('tasks').selectAll().where('org_id', '=', orgId);
+  if (startedBy !== undefined) query = query.where('user_id', '=', startedBy);
+  return query.orderBy('started_at', 'desc').orderBy('id', 'desc').execute();
 }
 
 /** The vApps and templates of a VDC (its ResourceEntities). */

@@ -58,6 +58,34 @@ export async function storageUsedMbByProfile(ex: Executor, vdcId: string): Promi
   return new Map(rows.map((r) => [r.storage_profile, Number(r.used ?? 0)]));
 }
 
+/** A profile with the VDC (and org) it belongs to: one record of the storage-profile query types. */
+export interface ScopedStorageProfile {
+  readonly vdcId: string;
+  readonly orgId: string;
+  readonly profile: VdcStorageProfile;
+}
+
+/**
+ * Every profile of the VDCs a scope sees (a tenant: its org's; the provider: every org's), by VDC id then in each
+ * VDC's order: what the query service's `orgVdcStorageProfile` types list (query/catalogue.ts says why this way).
+ */
+export async function storageProfilesInScope(ex: Executor, scope: InventoryScope): Promise<ScopedStorageProfile[]> {
+  let query = ex.selectFrom('vdcs').select(['id', 'org_id', 'storage_profile', 'storage_profiles', 'storage_limit_mb']).orderBy('id');
+  if (scope.kind === 'org') query = query.where('org_id', '=', scope.orgId);
+  const seen = new Set<string>();
+  const all: ScopedStorageProfile[] = [];
+  for (const vdc of await query.execute()) {
+    for (const profile of storageProfilesOf(vdc)) {
+      // Writers refuse a name listed twice (declarative/plan.ts); a row that still had one would give two records
+      // one id, and the id is the query's tiebreaker.
+      if (seen.has(profile.id)) continue;
+      seen.add(profile.id);
+      all.push({ vdcId: vdc.id, orgId: vdc.org_id, profile });
+    }
+  }
+  return all;
+}
+
 /**
  * The profile with this id among the VDCs a scope sees, with its VDC; undefined when there is none. A tenant's
  * scope is its org's few VDCs; the System administrator's is every VDC (one indexed read of four columns).

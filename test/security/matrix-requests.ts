@@ -12,6 +12,7 @@ import { csrfFrom, setCookiesOf } from '../portal/portal-client.js';
 import { RIGHTS } from '../../src/domain/rights.js';
 import { SYSTEM_DEFAULT_POLICY_ID } from '../../src/inventory/compute-policies.js';
 import { urn } from '../../src/inventory/hrefs.js';
+import { RIGHTS_CATEGORIES } from '../../src/inventory/rights-categories.js';
 
 /** What a path parameter names. Kinds without an org (rights, global roles) have no cross-org case. */
 type ObjectKind =
@@ -70,6 +71,8 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/sessions\/:id/, 'session'],
     [/\/serviceAccounts\/:id/, 'serviceAccount'],
     [/\/(orgs|org|admin\/org)\/:id/, 'org'],
+    // An org's TasksList names the org by its id.
+    [/\/api\/tasksList\/:id/, 'org'],
     [/\/(vdcs|vdc)\/:id/, 'vdc'],
     [/\/vdcStorageProfile\/:id/, 'storageProfile'],
     // Only a vApp network has allocated addresses (src/http/legacy/networks.ts).
@@ -91,7 +94,7 @@ export function objectKind(url: string): ObjectKind | null {
     ],
     [/\/api\/vAppTemplate\/:ref/, 'template'],
     [/\/api\/task\/:id/, 'task'],
-    [/\/(globalRoles|rights|vdcComputePolicies|admin\/right)\/:id/, 'global'],
+    [/\/(globalRoles|rights|rightsCategories|vdcComputePolicies|admin\/right)\/:id/, 'global'],
     // An org named in the path (OAuth endpoints, metadata): the org itself is the object.
     [/\/tenant\/:org/, 'org'],
   ];
@@ -285,7 +288,9 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
             ? world.globalRoleUrn
             : route.url.includes('vdcComputePolicies')
               ? urn('vdcComputePolicy', SYSTEM_DEFAULT_POLICY_ID)
-              : world.rightUrn;
+              : route.url.includes('rightsCategories')
+                ? urn('rightsCategory', RIGHTS_CATEGORIES[0]!.id)
+                : world.rightUrn;
           break;
       }
     }

@@ -162,6 +162,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   }),
   // A task: whoever may read its org (carol may not), or whoever started it.
   'GET /api/task/:id': adminReadById(),
+  // An org's TasksList (the Org document links it): every member, as the Org; carol's lists the tasks she started.
+  'GET /api/tasksList/:id': adminReadById({ limited: '2xx' }),
   'GET /api/vdc/:id': adminReadById(),
   // The admin views: read like the VDC and, as the AdminOrg that lists it, the org's admin view.
   'GET /api/admin/vdc/:id': adminReadById(),
@@ -197,6 +199,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/catalog/:id/controlAccess': adminReadById({ limited: '2xx' }),
   'GET /api/vApp/:ref/controlAccess': adminReadById({ limited: '2xx' }),
   'GET /api/vdc/:id/controlAccess': adminReadById(),
+  // A VDC's VM affinity rules (none in Tessera), linked from its Vdc document: read like the VDC.
+  'GET /api/vdc/:id/vmAffinityRules': adminReadById(),
   'GET /api/catalogItem/:id/metadata': adminReadById({ limited: '2xx' }),
   // carol's role holds "vApp: View".
   'GET /api/vApp/:ref': adminReadById({ limited: '2xx' }),
@@ -320,6 +324,9 @@ const API_POLICY: Record<string, PolicyEntry> = {
   [`DELETE ${API}/globalRoles/:id`]: providerWrite('4xx'),
   [`GET ${API}/rights`]: signedIn(),
   [`GET ${API}/rights/:id`]: signedIn(),
+  // The rights catalogue's categories: read like the rights.
+  [`GET ${API}/rightsCategories`]: signedIn(),
+  [`GET ${API}/rightsCategories/:id`]: signedIn(),
   [`GET ${API}/rightsBundles`]: adminRead(),
   // A bundle published to another org only is another org's object.
   [`GET ${API}/rightsBundles/:id`]: adminReadById(),
@@ -348,8 +355,12 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Every compute policy (that one): govcd's GetAllVdcComputePolicies[V2], read like the VDCs.
   [`GET ${API}/vdcComputePolicies`]: adminRead(),
   ['GET /cloudapi/2.0.0/vdcComputePolicies']: adminRead(),
-  // NSX-T edge gateways: none in Tessera, an empty page for whoever may read VDCs (src/http/cloudapi/edge-gateways.ts).
+  // NSX-T edge gateways: none in Tessera, an empty page for whoever may read VDCs (src/http/cloudapi/empty-lists.ts).
   [`GET ${API}/edgeGateways`]: adminRead(),
+  // VDC groups (none in Tessera): an empty page for whoever may read VDCs, as the edge gateways.
+  [`GET ${API}/vdcGroups`]: adminRead(),
+  // The certificate library (empty): an org administration read, whoever may read the admin views (carol may not).
+  [`GET ${API}/ssl/certificateLibrary`]: adminRead(),
   // A VM's security tags (none in Tessera): read like the VM (vApp: View, which carol holds).
   [`GET ${API}/securityTags/vm/:id`]: adminReadById({ limited: '2xx' }),
   [`GET ${API}/orgs/:id/apiTokenPolicy`]: adminReadById(),

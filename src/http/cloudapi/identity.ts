@@ -48,6 +48,7 @@ import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, PREDEFINED_ROLES, rightBu
 import type { UserPatch } from '../../auth/identity-admin.js';
 import { bundlePublishedTo, bundleReaches, bundleRights } from '../../domain/rights-bundle.js';
 import { pagedEnvelope } from './paging.js';
+import { rightsCategoryId } from '../../inventory/rights-categories.js';
 import { listPage, type ListFields } from './list-query.js';
 
 const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
@@ -514,18 +515,20 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
   );
 
   // ------------------------------------------------------------------ rights
+  const categoryUrn = (name: string) => `urn:vcloud:rightsCategory:${rightsCategoryId(name)}`;
   const rightJson = (r: (typeof RIGHT_CATALOGUE)[number]) => ({
     id: `urn:vcloud:right:${rightId(r.name)}`,
     name: r.name,
     description: r.label,
-    category: r.category,
+    // The category's id, as VCD's Right carries it (Terraform's vcd_right category_id; govcd's GetRightsCategoryById).
+    category: categoryUrn(r.category),
     bundleKey: rightBundleKey(r.name),
     rightType: rightType(r.name),
   });
   const catalogueFields: ListFields<(typeof RIGHT_CATALOGUE)[number]> = {
     id: { read: (r) => `urn:vcloud:right:${rightId(r.name)}`, type: 'ref' },
     name: { read: (r) => r.name },
-    category: { read: (r) => r.category },
+    category: { read: (r) => categoryUrn(r.category), type: 'ref' },
     rightType: { read: (r) => rightType(r.name) },
   };
   app.get(`${api}/rights`, listRoute(RightPage), async (request, reply) => {

@@ -287,7 +287,7 @@ export const VdcComputePolicyPage = PageOf('VdcComputePolicy', VdcComputePolicyE
 
 /**
  * VCD's EdgeGateway (NSX-T, cloudapi 1.0.0), the fields that identify one. Tessera's inventory holds no edge
- * gateways, so no page ever carries one (edge-gateways.ts); the schema says what a client would find there.
+ * gateways, so no page ever carries one (empty-lists.ts); the schema says what a client would find there.
  */
 export const EdgeGatewayEntity = named(
   'EdgeGateway',
@@ -305,6 +305,60 @@ export const EdgeGatewayEntity = named(
   'An NSX-T edge gateway (Tessera holds none: every page is empty)',
 );
 export const EdgeGatewayPage = PageOf('EdgeGateway', EdgeGatewayEntity);
+
+/** VCD's VdcGroup (cloudapi 1.0.0), the fields that identify one. Tessera has none (empty-lists.ts). */
+export const VdcGroupEntity = named(
+  'VdcGroup',
+  Type.Object(
+    {
+      id: Urn('vdcGroup'),
+      name: Type.String(),
+      description: NullableString(),
+      orgId: Urn('org'),
+      participatingOrgVdcs: Type.Array(Type.Object({}, { additionalProperties: true })),
+      status: Type.String(),
+      type: Type.Union([Type.Literal('LOCAL'), Type.Literal('UNIVERSAL')]),
+      networkProviderType: Type.String(),
+    },
+    Closed,
+  ),
+  'A VDC group (Tessera holds none: every page is empty)',
+);
+export const VdcGroupPage = PageOf('VdcGroup', VdcGroupEntity);
+
+/** VCD's CertificateLibraryItem (`/ssl/certificateLibrary`), without the private key it never returns. */
+export const CertificateLibraryItemEntity = named(
+  'CertificateLibraryItem',
+  Type.Object(
+    {
+      id: Urn('sslCertificateLibrary'),
+      alias: Type.String(),
+      certificate: Type.String({ description: 'PEM' }),
+      description: NullableString(),
+    },
+    Closed,
+  ),
+  'A certificate of the library (Tessera holds none: every page is empty)',
+);
+export const CertificateLibraryItemPage = PageOf('CertificateLibraryItem', CertificateLibraryItemEntity);
+
+/** VCD's RightsCategory: one category of the rights catalogue (inventory/rights-categories.ts). */
+export const RightsCategoryEntity = named(
+  'RightsCategory',
+  Type.Object(
+    {
+      id: Urn('rightsCategory'),
+      name: Type.String(),
+      bundleKey: Type.String(),
+      parent: Type.Union([Urn('rightsCategory'), Type.Null()]),
+      rightsCount: Type.Object({ view: Type.Integer({ minimum: 0 }), modify: Type.Integer({ minimum: 0 }) }, Closed),
+      subCategories: Type.Array(Urn('rightsCategory')),
+    },
+    Closed,
+  ),
+  'A category of rights',
+);
+export const RightsCategoryPage = PageOf('RightsCategory', RightsCategoryEntity);
 
 export const AuditEventEntity = named(
   'AuditEvent',

@@ -31,7 +31,7 @@ import { inventoryScope } from '../../inventory/scope.js';
 import { loadVAppSections } from '../../inventory/vapp-context.js';
 import { loadByRef as loadRef } from './vapp-refs.js';
 import { orgListTree, orgTree } from '../../inventory/documents/org.js';
-import { vdcComputePolicyReferencesTree, vdcTree } from '../../inventory/documents/vdc.js';
+import { vdcComputePolicyReferencesTree, vdcTree, vmAffinityRulesTree } from '../../inventory/documents/vdc.js';
 import { VM_NAMESPACES, vappTree, vmTree } from '../../inventory/documents/vapp.js';
 import type { EntityLink } from '../../inventory/documents/metadata.js';
 import type { MetadataEntityKind } from '../../inventory/schema.js';
@@ -157,6 +157,18 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const vdc = await loadVdc(requirePrincipal(request), request.params.id);
       return sendDocument(request, reply, MEDIA.vdcComputePolicyReferences, vdcComputePolicyReferencesTree(baseUrl(request), vdc));
+    },
+  );
+
+  // Its VM affinity rules (none; govcd's Vdc.GetAllVmAffinityRuleList follows the Vdc's link): read like the VDC.
+  app.get(
+    '/api/vdc/:id/vmAffinityRules',
+    {
+      schema: readByIdSchema(IdParams, inventory("A VDC's VM affinity rules (none in Tessera)", MEDIA.vmAffinityRules, 'VmAffinityRules')),
+    },
+    async (request, reply) => {
+      const vdc = await loadVdc(requirePrincipal(request), request.params.id);
+      return sendDocument(request, reply, MEDIA.vmAffinityRules, vmAffinityRulesTree(baseUrl(request), vdc));
     },
   );
 

@@ -8,7 +8,7 @@
 import type { Org } from '../../store/store.js';
 import { node, renderXmlDocument, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, catalogHref, orgHref, urn, vdcHref } from '../hrefs.js';
+import { MEDIA, catalogHref, orgHref, tasksListHref, urn, vdcHref } from '../hrefs.js';
 import type { Vdc } from '../repository.js';
 import type { CatalogKey } from '../catalogs.js';
 
@@ -35,6 +35,8 @@ export function orgTree(base: string, org: Org, vdcs: readonly Vdc[], catalogs: 
     node('Link', { rel: 'down', href: `${href}/vdcs/query`, type: MEDIA.records }),
     catalogs ? node('Link', { rel: 'down', href: `${href}/catalogs/query`, type: MEDIA.records }) : null,
     node('Link', { rel: 'down', href: `${href}/metadata`, type: MEDIA.metadata }),
+    // Its tasks (govcd's Org.GetTaskList finds them by this rel and type): every member may list those it may read.
+    node('Link', { rel: 'down', href: tasksListHref(base, org.id), type: MEDIA.tasksList }),
     ...orgBody(org),
   ]);
 }

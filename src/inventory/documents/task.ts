@@ -7,7 +7,7 @@
 import type { TaskRow } from '../../store/store.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, adminCatalogHref, adminOrgHref, orgHref, taskHref, urn, userHref } from '../hrefs.js';
+import { MEDIA, adminCatalogHref, adminOrgHref, orgHref, tasksListHref, taskHref, urn, userHref } from '../hrefs.js';
 
 /**
  * Where a task's owner lives, by `owner_kind` (TaskOwner in auth/tasks.ts): a user, a catalog (its AdminCatalog) or
@@ -63,5 +63,18 @@ export function taskTree(base: string, task: TaskRow, root = true): DocElement {
       text('Progress', task.progress),
       text('Details', task.status === 'error' ? (task.error_message ?? '') : ''),
     ],
+  );
+}
+
+/**
+ * An org's TasksList (`GET /api/tasksList/{orgId}`, the Org document's `rel="down"` link of this type): govcd's
+ * Org.GetTaskList decodes it into `types.TasksList`, pyvcloud follows the link. The tasks the reader may read, each as
+ * `/api/task/{id}` answers it, newest first; VCD's list is not paged either.
+ */
+export function tasksListTree(base: string, orgId: string, tasks: readonly TaskRow[]): DocElement {
+  return node(
+    'TasksList',
+    { xmlns: VCLOUD_NS, href: tasksListHref(base, orgId), type: MEDIA.tasksList },
+    tasks.map((task) => taskTree(base, task, false)),
   );
 }

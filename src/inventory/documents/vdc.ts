@@ -30,6 +30,7 @@ import {
   vdcEdgeGatewaysHref,
   vdcHref,
   vdcStorageProfileHref,
+  vdcVmAffinityRulesHref,
 } from '../hrefs.js';
 import type { VApp, Vdc } from '../repository.js';
 import { storageProfilesOf } from '../storage-profiles.js';
@@ -37,6 +38,8 @@ import { orgVdcNetworkOf } from '../org-vdc-networks.js';
 import { SYSTEM_DEFAULT_POLICY_ID, SYSTEM_DEFAULT_POLICY_NAME } from '../compute-policies.js';
 
 const VDC_READY = 1;
+/** The virtual hardware version every VDC supports (its default and highest): vSphere 7.0 U2's. */
+const HARDWARE_VERSION = 'vmx-19';
 /** The MHz of one vCPU: VCD's default for a VDC (1,000), as Tessera keeps no such setting. */
 const VCPU_MHZ = 1000;
 
@@ -61,6 +64,9 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
     node('Link', { rel: 'down', href: vdcComputePoliciesHref(base, vdc.id), type: MEDIA.vdcComputePolicyReferences }),
     // Its edge gateways, as query records (none in Tessera): pyvcloud's VDC.list_edge_gateways follows this link.
     node('Link', { rel: 'edgeGateways', href: vdcEdgeGatewaysHref(base, vdc.id), type: MEDIA.records }),
+    // Its VM affinity rules (none in Tessera): govcd's Vdc.GetAllVmAffinityRuleList, under Terraform's data
+    // "vcd_vm_affinity_rule", finds them by this rel and type only, and failed without it.
+    node('Link', { rel: 'down', href: vdcVmAffinityRulesHref(base, vdc.id), type: MEDIA.vmAffinityRules }),
     text('Description', vdc.description),
     text('AllocationModel', vdc.allocation_model),
     // Used: what the provider reported (inventory files and agents, 0008); 0 for the demo and generated VDCs.
@@ -94,7 +100,16 @@ export function vdcTree(base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]
           ]
         : [],
     ),
-    node('Capabilities', {}, node('SupportedHardwareVersions', {}, [text('SupportedHardwareVersion', 'vmx-19')])),
+    // VCD's reference with the version as its text too (govcd decodes a types.Reference and reads .Name). No href:
+    // VCD's `/api/vdc/{id}/hwv/vmx-19` (VirtualHardwareVersion) is not served, as its operating-system table is
+    // not Tessera's to state and only VM creation reads it (docs/design.md), and an href here must answer.
+    node(
+      'Capabilities',
+      {},
+      node('SupportedHardwareVersions', {}, [
+        text('SupportedHardwareVersion', HARDWARE_VERSION, { default: true, name: HARDWARE_VERSION, type: MEDIA.virtualHardwareVersion }),
+      ]),
+    ),
     text('NicQuota', 0),
     text('NetworkQuota', 0),
     text('UsedNetworkCount', network ? 1 : 0),
@@ -141,6 +156,18 @@ export function vdcComputePolicyReferencesTree(base: string, vdc: Vdc): DocEleme
       }),
     ],
   );
+}
+
+/**
+ * The VDC's VM affinity rules (`GET /api/vdc/{id}/vmAffinityRules/`, VmAffinityRules), as govcd decodes it into
+ * `types.VmAffinityRules`: none. VM placement on hosts is vSphere's, which the inventory does not describe, and
+ * Tessera keeps no rules, so Terraform's data "vcd_vm_affinity_rule" says "not found" and its resource has nothing
+ * to read. No `rel="add"` link: rules cannot be created here.
+ */
+export function vmAffinityRulesTree(base: string, vdc: Vdc): DocElement {
+  return node('VmAffinityRules', { xmlns: VCLOUD_NS, href: vdcVmAffinityRulesHref(base, vdc.id), type: MEDIA.vmAffinityRules }, [
+    node('Link', { rel: 'up', href: vdcHref(base, vdc.id), name: vdc.name, type: MEDIA.vdc }),
+  ]);
 }
 
 export const vdcDocument = (base: string, vdc: Vdc, org: Org, vapps: readonly VApp[]): string =>

@@ -11,7 +11,7 @@ import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Action } from '../../domain/policy.js';
 import { RIGHT_CATALOGUE, rightBundleKey, rightId, rightType } from '../../domain/rights.js';
 import type { FiqlFieldType } from '../../store/fiql-sql.js';
-import type { Store } from '../../store/store.js';
+import type { Executor, Store } from '../../store/store.js';
 import type { InventoryScope } from '../scope.js';
 import { ALLOCATION_MODELS, type MetadataEntityKind } from '../schema.js';
 import { VCD_STATUS_NAMES } from '../status.js';
@@ -29,10 +29,13 @@ import {
   userHref,
   vappHref,
   vappUrn,
+  adminVdcStorageProfileHref,
   vdcHref,
+  vdcStorageProfileHref,
   vmHref,
   type UrnKind,
 } from '../hrefs.js';
+import { storageProfilesInScope } from '../storage-profiles.js';
 import { vappNetworkId } from '../vapp-networks.js';
 import { catalogId, catalogIdOfSqlKey, catalogItemId, catalogItemTemplateIds, catalogSqlKeys } from '../catalogs.js';
 import { taskOwnerReference } from '../documents/task.js';
@@ -89,16 +92,28 @@ export type DerivedRefLookup = (store: Store, scope: InventoryScope) => Promise<
 
 type AnySelect = SelectQueryBuilder<any, any, any>;
 
+/**
+ * One value of a VALUES table's row: a literal (data of the code, ids Tessera derives, numbers), or `{ bound }`, text
+ * read from the store (a name an inventory file chose), which goes into the statement as a bound parameter, never
+ * spelled into its SQL.
+ */
+export type ValuesCell = string | number | { readonly bound: string };
+export type ValuesRows = ReadonlyArray<ReadonlyArray<ValuesCell>>;
+
 export interface QueryTable {
   /** `from` table, also the alias the columns use. */
-  readonly table: 'vms' | 'vapps' | 'vdcs' | 'orgs' | 'users' | 'roles' | 'groups' | 'tasks' | 'rights';
+  readonly table: 'vms' | 'vapps' | 'vdcs' | 'orgs' | 'users' | 'roles' | 'groups' | 'tasks' | 'rights' | 'vdc_storage_profiles';
   /**
-   * Rows that are not a table of the store but data of the code (the rights catalogue): each statement reads them
-   * as a VALUES table named `table`, with these columns, the rows the caller's scope sees.
+   * Rows that are not a table of the store (the rights catalogue, which is code; VDC storage profiles, which are
+   * JSON in their VDC's row): each statement reads them as a VALUES table named `table`, with these columns, the
+   * rows the caller's scope sees. The engine reads them in the same snapshot as the count and the page (execute.ts),
+   * so they are exact for the inventory version the caches are keyed on.
    */
   readonly values?: {
     readonly columns: readonly string[];
-    rows(scope: InventoryScope): ReadonlyArray<ReadonlyArray<string | number>>;
+    /** A row of the columns' types: an empty table is this row under `where 1 = 0`, so its columns keep their types. */
+    readonly emptyRow: ReadonlyArray<ValuesCell>;
+    rows(scope: InventoryScope, ex: Executor): ValuesRows | Promise<ValuesRows>;
   };
   /** The entity id column (the tiebreaker of every sort, so pages never overlap). */
   readonly idColumn: string;
@@ -661,6 +676,80 @@ const VDC_TABLE: QueryTable = filterableById({
   mediaType: () => MEDIA.vdc,
 });
 
+// ------------------------------------------------------------------ VDC storage profiles
+
+/**
+ * VDC storage profiles (`orgVdcStorageProfile`, `adminOrgVdcStorageProfile`): govcd's QueryOrgVdcStorageProfileByID
+ * and QueryAdminOrgVdcStorageProfileByID (`id==<urn>`, one record or "not found"), the by-VDC listings of its CSE
+ * code (`vdc==<urn>`), pyvcloud's ResourceType.ORG_VDC_STORAGE_PROFILE.
+ *
+ * Design: storage profiles have no table; each VDC row lists its own as JSON (inventory/storage-profiles.ts), and a
+ * profile's id is name-based on its VDC's id (a SHA-1 that SQL cannot compute). The records are therefore a VALUES
+ * table built per statement from the VDC rows of the caller's scope, through `storageProfilesOf`, the same function
+ * the Vdc and VdcStorageProfile documents use, so a record never disagrees with the document its href names.
+ * Rejected: expanding the JSON in SQL (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL): two dialects of
+ * FROM clause, the profile list's fallback and validation written twice, and the id still computed in code.
+ * - Tenant isolation twice over: the rows are read with the scope's `org_id = ?` (a tenant's org only), and the
+ *   table's own `org_id` column is the type's org column, so the engine's scope condition applies as on any type.
+ *   The admin type is for the provider only, as every admin* type (query/service.ts mayRunQueryType).
+ * - Both backends: literals for the derived ids and numbers, and each profile's name (inventory text) as a bound
+ *   parameter. Rows are read in the query's snapshot (execute.ts), so cached counts and pages stay exact: every
+ *   change of `vdcs` bumps the inventory version (migration 0002).
+ * - Scale: one indexed read of the scope's VDC rows and one row per profile per statement. A tenant has a few VDCs;
+ *   the provider's admin listing grows with every VDC of every org (two parameters per profile per statement: SQLite
+ *   takes 32,766, i.e. some 16,000 profiles), which govcd's callers never need unfiltered.
+ * Values: `isEnabled` true (the VdcStorageProfile document's Enabled), `iopsAllocated` 0 (its IopsAllocated),
+ * `iopsLimit` 0 (VCD's "no IOPS limit": Tessera models none), `numberOfConditions` 0, the VDC never busy;
+ * `storageUsedMB` is what the VMs' disks on the profile take, as the document says. The vCenter and the profile's
+ * vSphere moref are not in the inventory: accepted in filters and sorts, never rendered.
+ */
+const STORAGE_PROFILE_COLUMNS = ['id', 'org_id', 'vdc_id', 'name', 'limit_mb', 'is_default'] as const;
+const storageProfileTable = (admin: boolean): QueryTable =>
+  filterableById({
+    table: 'vdc_storage_profiles',
+    values: {
+      columns: STORAGE_PROFILE_COLUMNS,
+      emptyRow: ['', '', '', '', 0, 0],
+      rows: async (scope, ex) =>
+        (await storageProfilesInScope(ex, scope)).map(({ vdcId, orgId, profile }) => [
+          profile.id,
+          orgId,
+          vdcId,
+          { bound: profile.name },
+          profile.limitMb,
+          profile.isDefault ? 1 : 0,
+        ]),
+    },
+    idColumn: 'vdc_storage_profiles.id',
+    orgColumn: 'vdc_storage_profiles.org_id',
+    metadataKind: null,
+    joins: { vdc: (qb) => qb.innerJoin('vdcs as vd', 'vd.id', 'vdc_storage_profiles.vdc_id') },
+    fields: {
+      name: { column: 'vdc_storage_profiles.name', type: 'string' },
+      isEnabled: TRUE,
+      isDefaultStorageProfile: { column: 'vdc_storage_profiles.is_default', type: 'boolean' },
+      storageUsedMB: {
+        column: sql<number>`(select coalesce(sum(vms.disk_mb), 0) from vms where vms.vdc_id = vdc_storage_profiles.vdc_id and vms.storage_profile = vdc_storage_profiles.name)`,
+        type: 'number',
+      },
+      storageLimitMB: { column: 'vdc_storage_profiles.limit_mb', type: 'number' },
+      iopsAllocated: constant('number', 0),
+      iopsLimit: constant('number', 0),
+      numberOfConditions: constant('number', 0),
+      vdc: { column: 'vdc_storage_profiles.vdc_id', type: 'ref', ref: ref('vdc', vdcHref) },
+      vdcName: { column: 'vd.name', type: 'string', joins: ['vdc'] },
+      isVdcBusy: FALSE,
+      org: { column: 'vdc_storage_profiles.org_id', type: 'ref', ref: ref('org', orgHref), adminOnly: true },
+      vc: { ...none('string'), adminOnly: true },
+      storageProfileMoref: { ...none('string'), adminOnly: true },
+    },
+    href: (base, row) => (admin ? adminVdcStorageProfileHref : vdcStorageProfileHref)(base, row.id as string),
+    urn: (row) => urn('vdcstorageProfile', row.id as string),
+    mediaType: () => (admin ? MEDIA.adminVdcStorageProfile : MEDIA.vdcStorageProfile),
+  });
+const VDC_STORAGE_PROFILE_TABLE = storageProfileTable(false);
+const ADMIN_VDC_STORAGE_PROFILE_TABLE = storageProfileTable(true);
+
 // ------------------------------------------------------------------ organizations
 
 const ORG_TABLE: QueryTable = filterableById({
@@ -817,6 +906,7 @@ const RIGHT_TABLE: QueryTable = {
   table: 'rights',
   values: {
     columns: ['id', 'name', 'description', 'category', 'bundle_key', 'right_type'],
+    emptyRow: ['', '', '', '', '', ''],
     rows: (scope) =>
       RIGHT_CATALOGUE.filter((r) => scope.kind === 'all' || !r.providerOnly).map((r) => [
         rightId(r.name),
@@ -937,6 +1027,16 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
     record: 'AdminDiskRecord',
     json: 'QueryResultAdminDiskRecordType',
     references: 'AdminDisk',
+  }),
+  define('orgVdcStorageProfile', VDC_STORAGE_PROFILE_TABLE, 'vdc.view', false, {
+    record: 'OrgVdcStorageProfileRecord',
+    json: 'QueryResultOrgVdcStorageProfileRecordType',
+    references: 'OrgVdcStorageProfile',
+  }),
+  define('adminOrgVdcStorageProfile', ADMIN_VDC_STORAGE_PROFILE_TABLE, 'vdc.view', true, {
+    record: 'AdminOrgVdcStorageProfileRecord',
+    json: 'QueryResultAdminOrgVdcStorageProfileRecordType',
+    references: 'AdminOrgVdcStorageProfile',
   }),
   define('edgeGateway', EDGE_GATEWAY_TABLE, 'vdc.view', false, {
     record: 'EdgeGatewayRecord',

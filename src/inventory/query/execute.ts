@@ -21,7 +21,7 @@ import { fiqlSelectors, formatFiql, type FiqlNode } from '../../domain/fiql.js';
 import { badRequest } from '../../domain/errors.js';
 import type { InventoryScope } from '../scope.js';
 import { readInventoryVersion } from '../version.js';
-import type { QueryField, QueryTypeDefinition, Row } from './catalogue.js';
+import type { QueryField, QueryTypeDefinition, Row, ValuesCell, ValuesRows } from './catalogue.js';
 import type { QuerySort } from './params.js';
 import { pageOffset } from './paging.js';
 import { queryCaches, type Anchor } from './cache.js';
@@ -100,7 +100,11 @@ export interface QueryPlan {
   page(ex: Executor, start: Anchor | null, skip: number): Promise<Row[]>;
 }
 
-export function planQuery(store: Store, request: QueryRequest, derivedRefs: DerivedRefKeys = new Map()): QueryPlan {
+/**
+ * `valueRows`: the rows of the type's VALUES table (QueryTable.values), read by the caller; required for such a type,
+ * which executeQuery plans once without them (`[]`) to validate before any SQL, then again in its snapshot.
+ */
+export function planQuery(store: Store, request: QueryRequest, derivedRefs: DerivedRefKeys = new Map(), valueRows?: ValuesRows): QueryPlan {
   const table = request.type.table;
 
   const ast = request.filter === null ? null : parseFiqlOrBadRequest(request.filter);
@@ -121,7 +125,8 @@ export function planQuery(store: Store, request: QueryRequest, derivedRefs: Deri
   const sortColumn = sortField.sameOnEveryRow ? idColumn : columnOf(sortField);
 
   // The type's table: the store's, or the rows the type declares, as a VALUES table of that name (QueryTable.values).
-  const valuesTable = table.values && valuesSql(table.values.rows(request.scope));
+  if (table.values && valueRows === undefined) throw new Error(`planQuery: type ${request.type.name} needs its VALUES rows`);
+  const valuesTable = table.values && valuesSql(valueRows!, table.values.emptyRow);
   const fromTable = (ex: Executor): AnySelect =>
     valuesTable
       ? (ex as AnyDb).with(`${table.table}(${table.values!.columns.join(', ')})`, () => valuesTable as never).selectFrom(table.table)
@@ -267,9 +272,14 @@ export async function executeQuery(
   request: QueryRequest,
   enrich?: (ex: Executor, rows: readonly Row[]) => Promise<void>,
 ): Promise<QueryResult> {
-  const plan = planQuery(store, request, await loadDerivedRefs(store, request));
+  const derivedRefs = await loadDerivedRefs(store, request);
+  const values = request.type.table.values;
+  // Planned (and so validated: a bad filter or sort is its 400) before any SQL; a type with a VALUES table is planned
+  // again in the snapshot, with the rows read there, so they are exactly those of the version read with them.
+  let plan = planQuery(store, request, derivedRefs, values ? [] : undefined);
   const caches = queryCaches(store);
   return readSnapshot(store, async (ex) => {
+    if (values) plan = planQuery(store, request, derivedRefs, await values.rows(request.scope, ex));
     const version = await readInventoryVersion(ex);
     let total = caches.counts.get(plan.rowsKey, version);
     if (total === undefined) {
@@ -308,13 +318,16 @@ function readSnapshot<T>(store: Store, fn: (ex: Executor) => Promise<T>): Promis
 }
 
 /**
- * `(values (...), (...))` of literal rows, for QueryTable.values. The rows are data of the code, never a client's
- * input; literals rather than parameters because a VALUES table of a few hundred rows would otherwise need as many
- * bound parameters in every statement.
+ * `(values (...), (...))` for QueryTable.values. Literals for the data of the code and the ids and numbers Tessera
+ * derives (never a client's input), rather than parameters: a VALUES table of a few hundred rows would otherwise need
+ * as many bound parameters in every statement. Text from the store (`{ bound }`) is a parameter. No rows: the
+ * type's empty row under `where 1 = 0`, which both databases type like the rows it stands for.
  */
-function valuesSql(rows: ReadonlyArray<ReadonlyArray<string | number>>) {
-  if (rows.length === 0) throw new Error('valuesSql: a VALUES table needs at least one row');
-  return sql`(values ${sql.join(rows.map((row) => sql`(${sql.join(row.map((v) => sql.lit(v)))})`))})`;
+function valuesSql(rows: ValuesRows, emptyRow: ReadonlyArray<ValuesCell>) {
+  const cell = (v: ValuesCell) => (typeof v === 'object' ? sql`${v.bound}` : sql.lit(v));
+  const row = (cells: ReadonlyArray<ValuesCell>) => sql.join(cells.map(cell));
+  if (rows.length === 0) return sql`(select ${row(emptyRow)} where 1 = 0)`;
+  return sql`(values ${sql.join(rows.map((r) => sql`(${row(r)})`))})`;
 }
 
 /** The fields as the filter compiles them: each derivedRef field the filter names compares by its lookup's key. */

@@ -1,7 +1,7 @@
 /**
  * NSX-T edge gateways (`GET /cloudapi/1.0.0/edgeGateways`): Tessera holds none, so the list is an empty page for
  * every reader of VDCs, with the filters govcd sends (Org.GetNsxtEdgeGatewayByName: `name==`; Vdc's: `ownerRef.id==`
- * and `name==`), where it used to be the 404 of an unknown path (src/http/cloudapi/edge-gateways.ts).
+ * and `name==`), where it used to be the 404 of an unknown path (src/http/cloudapi/empty-lists.ts).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -190,6 +190,16 @@ test('orgs, VDCs and the audit trail answer as declared', async () => {
       expect: 200,
     },
   );
+  // VDC groups and the certificate library (none in Tessera): govcd's GetVdcGroupByName and
+  // GetCertificateFromLibraryByName filters.
+  await call(`GET ${api}/vdcGroups`, `${api}/vdcGroups?filter=${encodeURIComponent('name==group-1')}&filterEncoded=true`, {
+    session: bobToken,
+    expect: 200,
+  });
+  await call(`GET ${api}/ssl/certificateLibrary`, `${api}/ssl/certificateLibrary?filter=${encodeURIComponent('alias==cert-1')}`, {
+    session: alice,
+    expect: 200,
+  });
   // A VM's security tags (none in Tessera), read by a token session of its org.
   const vm = await t.store.db
     .selectFrom('vms')
@@ -234,6 +244,9 @@ test('users, groups, roles, global roles, rights and rights bundles answer as de
 
   const rights = (await call(`GET ${api}/rights`, `${api}/rights?pageSize=3`, { session: alice, expect: 200 })).json().values;
   await call(`GET ${api}/rights/:id`, `${api}/rights/${rights[0].id}`, { session: alice, expect: 200 });
+  // The rights catalogue's categories (govcd's GetAllRightsCategories, GetRightsCategoryById).
+  const categories = (await call(`GET ${api}/rightsCategories`, `${api}/rightsCategories`, { session: alice, expect: 200 })).json().values;
+  await call(`GET ${api}/rightsCategories/:id`, `${api}/rightsCategories/${categories[0].id}`, { session: bobToken, expect: 200 });
   const role = (
     await call(`POST ${api}/roles`, `${api}/roles`, {
       session: alice,

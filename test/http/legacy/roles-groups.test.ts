@@ -183,7 +183,15 @@ test("every RightReference (a Role's, the AdminOrg's) is served: the Right docum
     assert.equal(entity.status, 200, entity.text);
     const json = entity.json() as { name: string; category: string; rightType: string; bundleKey: string };
     assert.equal(json.name, reference.attrs.name);
-    assert.equal(child(right, 'Category').text, json.category);
+    // The cloudapi names the category by id (VCD's Right; Terraform's vcd_right category_id), the XML by name.
+    const category = await get(
+      server,
+      `/cloudapi/1.0.0/rightsCategories/${encodeURIComponent(json.category)}`,
+      s.bob,
+      'application/json;version=36.1',
+    );
+    assert.equal(category.status, 200, category.text);
+    assert.equal(child(right, 'Category').text, (category.json() as { name: string }).name);
     assert.equal(child(right, 'RightType').text, json.rightType);
     assert.equal(child(right, 'BundleKey').text, json.bundleKey);
   }
