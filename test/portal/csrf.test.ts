@@ -85,7 +85,10 @@ describe('portal CSRF protection', () => {
     const anonymous = new PortalClient(server.server.app);
     const res = await anonymous.post(`${ACME}/preferences/tokens`, { name: 'anon' });
     assert.equal(res.statusCode, 303);
-    assert.equal(res.headers.location, `${ACME}/login`);
+    // Saying the session ended, and coming back to the form's page after signing in (return-path.ts).
+    assert.equal(res.headers.location, `${ACME}/login?notice=expired&from=${encodeURIComponent(`${ACME}/preferences/tokens/new`)}`);
+    const rows = await server.store.db.selectFrom('api_tokens').select('id').where('name', '=', 'anon').execute();
+    assert.equal(rows.length, 0, 'nothing was created');
   });
 
   test('a portal POST route without a declared CSRF binding is refused (fail closed)', async () => {

@@ -186,7 +186,7 @@ describe('portal: change password', () => {
     assert.equal(await sessionAlive(user.apiSession), false, 'the API session ended');
     const other = await otherBrowser.get(`${ACME}/preferences`);
     assert.equal(other.statusCode, 303, 'the other browser is signed out');
-    assert.equal(other.headers.location, `${ACME}/login?notice=expired`);
+    assert.equal(other.headers.location, `${ACME}/login?notice=expired&from=%2Ftenant%2Facme%2Fpreferences`);
 
     const exchanged = await exchange(server.baseUrl, 'acme', user.apiToken);
     assert.equal(exchanged.status, 200, `the token was not revoked: ${exchanged.text}`);
@@ -225,6 +225,16 @@ describe('portal: change password', () => {
     // Revoked tokens stay listed (greyed) until their retention ends: both are there, neither is live.
     assert.equal([...page.body.matchAll(/<tr data-token-id="[^"]+" data-status="revoked"/g)].length, 2, 'both listed as revoked');
     assert.doesNotMatch(page.body, /<tr data-token-id="[^"]+" data-status="(?!revoked)/, 'no token left live');
+    // Each says what revoked it (the store has no revoker for these; the audit trail's password change says why).
+    assert.equal(
+      [...page.body.matchAll(/<span class="token-ended">Revoked <time [^>]*>[^<]*<\/time> when its owner changed the password<\/span>/g)]
+        .length,
+      2,
+    );
+    assert.doesNotMatch(page.body, /its holder or an administrator/);
+    // The notice is in the Password section, where the redirect's #password lands, not scrolled away at the top.
+    const passwordSection = /<section [^>]*id="password">([\s\S]*?)<\/section>/.exec(page.body)![1]!;
+    assert.match(passwordSection, /id="done-notice">.*2 API tokens were revoked\./s);
 
     for (const token of [user.apiToken, second.apiToken]) {
       const exchanged = await exchange(server.baseUrl, 'acme', token);
@@ -237,6 +247,42 @@ describe('portal: change password', () => {
     assert.deepEqual(
       changed.map((e) => [e.outcome, JSON.parse(e.details).tokensRevoked]),
       [['success', true]],
+    );
+  });
+
+  test("a revoked token's note says what revoked it: someone holding it (RFC 7009), its owner's account disabled", async () => {
+    const user = await freshUser();
+    const held = await createApiToken(
+      server.baseUrl,
+      await apiSignIn(server.baseUrl, user.name, 'acme', user.password),
+      'acme',
+      'revoked-by-holder',
+    );
+    const revoked = await http(`${server.baseUrl}/oauth/tenant/acme/revoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: held.apiToken }).toString(),
+    });
+    assert.equal(revoked.status, 200);
+    const own = await user.portal.get(`${ACME}/preferences`);
+    assert.match(
+      own.body,
+      /revoked-by-holder <span class="badge badge-muted">Revoked<\/span><span class="token-ended">Revoked <time [^>]*>[^<]*<\/time> by someone holding the token \(OAuth revocation\)<\/span>/,
+    );
+
+    // alice disables the user: the remaining token ends with the account, and her list of the user's tokens says so.
+    const alice = new PortalClient(server.server.app);
+    await alice.signIn(ACME, 'alice', server.demoPassword);
+    const disabled = await alice.submit(
+      `${ACME}/administration/users/${user.userId}`,
+      `${ACME}/administration/users/${user.userId}/disable`,
+      {},
+    );
+    assert.equal(disabled.statusCode, 303, disabled.body.slice(0, 300));
+    const list = await alice.get(`${ACME}/administration/users/${user.userId}/tokens`);
+    assert.match(
+      list.body,
+      /before-the-change <span class="badge badge-muted">Revoked<\/span><span class="token-ended">Revoked <time [^>]*>[^<]*<\/time> when alice disabled its owner&#39;s account<\/span>/,
     );
   });
 

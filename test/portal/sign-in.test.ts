@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { signIn as apiSignIn } from '../helpers/api.js';
 import { createTransport } from '../../src/client/transport.js';
-import { newTotpSecret } from '../../src/auth/totp.js';
+import { newTotpSecret, totpCode } from '../../src/auth/totp.js';
 import { PortalClient, csrfFrom, setCookiesOf, wrongTotpCode } from './portal-client.js';
 
 describe('portal sign-in over HTTP (inject)', () => {
@@ -90,7 +90,7 @@ describe('portal sign-in over HTTP (inject)', () => {
 
     const preferences = await client.get('/tenant/acme/preferences');
     assert.equal(preferences.statusCode, 303, 'half-signed-in opens no page');
-    assert.equal(preferences.headers.location, '/tenant/acme/login');
+    assert.equal(preferences.headers.location, '/tenant/acme/login?from=%2Ftenant%2Facme%2Fpreferences');
     const codePage = await client.get('/tenant/acme/login/code');
     assert.equal(codePage.statusCode, 200);
     assert.match(codePage.body, /name="code"/);
@@ -163,7 +163,118 @@ describe('portal sign-in over HTTP (inject)', () => {
     const token = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
     const res = await server.server.app.inject({ url: '/tenant/acme/preferences', headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.statusCode, 303);
-    assert.equal(res.headers.location, '/tenant/acme/login');
+    assert.equal(res.headers.location, '/tenant/acme/login?from=%2Ftenant%2Facme%2Fpreferences');
+  });
+
+  test('no session cookie (it expired with the session, or another tab signed out): a form or a page opened from the portal says the session ended, with the way back', async () => {
+    const anonymous = new PortalClient(server.server.app);
+    const login = (query: string) => `/tenant/acme/login?${query}`;
+    const from = (path: string) => `from=${encodeURIComponent(path)}`;
+    const id = '0b6f0d0e-8f5e-4a52-9d1a-1f1e2d3c4b5a';
+    // A form POST: the notice, and the way back is the form's page, never the POST target.
+    const posted: Array<[string, Record<string, string>, string]> = [
+      ['/tenant/acme/preferences/password', {}, login(`notice=expired&${from('/tenant/acme/preferences/password')}`)],
+      ['/tenant/acme/preferences/tokens', { name: 'x' }, login(`notice=expired&${from('/tenant/acme/preferences/tokens/new')}`)],
+      [`/tenant/acme/tokens/${id}/revoke`, { from: 'user' }, login(`notice=expired&${from(`/tenant/acme/tokens/${id}/revoke?from=user`)}`)],
+      [
+        `/tenant/acme/tokens/${id}/revoke`,
+        { from: 'https://evil.example/' },
+        login(`notice=expired&${from(`/tenant/acme/tokens/${id}/revoke?from=preferences`)}`),
+      ],
+      [`/tenant/acme/administration/users/${id}/disable`, {}, login(`notice=expired&${from(`/tenant/acme/administration/users/${id}`)}`)],
+      ['/tenant/acme/preferences/totp/confirm', { code: '123456' }, login(`notice=expired&${from('/tenant/acme/preferences/totp')}`)],
+      ['/tenant/acme/sign-out', {}, login('notice=expired')],
+    ];
+    for (const [url, form, expected] of posted) {
+      const res = await anonymous.post(url, { _csrf: 'whatever', ...form });
+      assert.equal(res.statusCode, 303, url);
+      assert.equal(res.headers.location, expected, url);
+    }
+    // A page: the notice when it was opened from the portal (Fetch Metadata, or a same-origin Referer: the portal
+    // sends no-referrer, so browsers send the former); a typed address or a bookmark gets the plain sign-in page.
+    // Either way sign-in comes back to the page.
+    const page = '/tenant/acme/preferences?ended=all';
+    const back = login(`notice=expired&${from(page)}`);
+    assert.equal((await anonymous.get(page, { 'sec-fetch-site': 'same-origin' })).headers.location, back);
+    assert.equal((await anonymous.get(page, { referer: 'http://localhost:80/tenant/acme/' })).headers.location, back);
+    assert.equal((await anonymous.get(page, { referer: 'https://elsewhere.example/' })).headers.location, login(from(page)));
+    assert.equal((await anonymous.get(page, { 'sec-fetch-site': 'none' })).headers.location, login(from(page)));
+    assert.equal((await anonymous.get(page, { 'sec-fetch-site': 'cross-site' })).headers.location, login(from(page)));
+    // The portal's root (the org chooser, the brand link and "Back to the portal" lead there while signed out): no
+    // "ended" notice for someone who never signed in, and nothing to come back to.
+    assert.equal((await anonymous.get('/tenant/acme/', { 'sec-fetch-site': 'same-origin' })).headers.location, '/tenant/acme/login');
+    // The code step's form without its pending record: the sign-in took too long, not "your session has ended".
+    const code = await anonymous.post('/tenant/acme/login/code', { _csrf: 'x', code: '123456' });
+    assert.equal(code.headers.location, login('notice=code-expired'));
+  });
+
+  test('signing in again lands where the session ended, through the code step too; any other "from" lands on Home', async () => {
+    const back = '/tenant/acme/preferences/password';
+    const alice = new PortalClient(server.server.app);
+    const form = await alice.get(`/tenant/acme/login?notice=expired&from=${encodeURIComponent(back)}`);
+    assert.match(form.body, /Your session has ended\. Sign in again to continue\./);
+    assert.match(form.body, new RegExp(`<input type="hidden" name="from" value="${back}">`));
+    // A wrong password keeps the way back (and puts the focus on the password: the user name is kept).
+    const wrong = await alice.post('/tenant/acme/login', { _csrf: csrfFrom(form.body), username: 'alice', password: 'not-it', from: back });
+    assert.equal(wrong.statusCode, 401);
+    assert.match(wrong.body, new RegExp(`<input type="hidden" name="from" value="${back}">`));
+    assert.match(wrong.body, /<input id="password"[^>]* aria-describedby="sign-in-error" aria-invalid="true" autofocus>/);
+    assert.doesNotMatch(wrong.body, /<input id="username"[^>]*autofocus/);
+    const right = await alice.post('/tenant/acme/login', {
+      _csrf: csrfFrom(wrong.body),
+      username: 'alice',
+      password: server.demoPassword,
+      from: back,
+    });
+    assert.equal(right.statusCode, 303);
+    assert.equal(right.headers.location, back);
+    assert.equal((await alice.get(back)).statusCode, 200);
+
+    // bob has TOTP: the way back goes through the code step (a code of a step not used by the earlier tests).
+    const acme = (await server.store.getOrgByName('acme'))!;
+    await server.store.updateUser((await server.store.getUserByName(acme.id, 'bob'))!.id, { totp_last_step: 0 });
+    const bob = new PortalClient(server.server.app);
+    const bobForm = await bob.get(`/tenant/acme/login?from=${encodeURIComponent('/tenant/acme/preferences?ended=all')}`);
+    const step = await bob.post('/tenant/acme/login', {
+      _csrf: csrfFrom(bobForm.body),
+      username: 'bob',
+      password: server.demoPassword,
+      from: '/tenant/acme/preferences?ended=all',
+    });
+    assert.equal(step.headers.location, `/tenant/acme/login/code?from=${encodeURIComponent('/tenant/acme/preferences?ended=all')}`);
+    const codePage = await bob.get(String(step.headers.location));
+    assert.match(codePage.body, /<input type="hidden" name="from" value="\/tenant\/acme\/preferences\?ended=all">/);
+    const done = await bob.post('/tenant/acme/login/code', {
+      _csrf: csrfFrom(codePage.body),
+      code: totpCode(totpSecret, Date.now() + 30_000),
+      from: '/tenant/acme/preferences?ended=all',
+    });
+    assert.equal(done.statusCode, 303);
+    assert.equal(done.headers.location, '/tenant/acme/preferences?ended=all');
+
+    // Never an open redirect, nor another org's portal, nor a loop to the sign-in page.
+    for (const evil of [
+      'https://evil.example/',
+      '//evil.example/',
+      '/\\evil.example/',
+      '/tenant/globex/preferences',
+      '/tenant/acme/../globex/preferences',
+      '/tenant/acme/%2e%2e/globex/',
+      '/tenant/acme/login',
+      'javascript:alert(1)',
+      '/tenant/acme/preferences#x',
+    ]) {
+      const client = new PortalClient(server.server.app);
+      const page = await client.get(`/tenant/acme/login?from=${encodeURIComponent(evil)}`);
+      assert.doesNotMatch(page.body, /name="from"/, evil);
+      const res = await client.post('/tenant/acme/login', {
+        _csrf: csrfFrom(page.body),
+        username: 'alice',
+        password: server.demoPassword,
+        from: evil,
+      });
+      assert.equal(res.headers.location, '/tenant/acme/', evil);
+    }
   });
 
   test('sign-out ends the session itself, not only the cookie', async () => {
@@ -178,7 +289,7 @@ describe('portal sign-in over HTTP (inject)', () => {
     replay.cookies.set('tessera_session', accessToken);
     const after = await replay.get('/tenant/acme/preferences');
     assert.equal(after.statusCode, 303);
-    assert.equal(after.headers.location, '/tenant/acme/login?notice=expired');
+    assert.equal(after.headers.location, '/tenant/acme/login?notice=expired&from=%2Ftenant%2Facme%2Fpreferences');
     const api = await server.server.app.inject({
       url: '/cloudapi/1.0.0/sessions/current',
       headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json;version=37.0' },

@@ -80,7 +80,18 @@ describe('portal: token care', () => {
       const form = await bob.get(`${ACME}/preferences/tokens/new`);
       assert.doesNotMatch(form.body, /id="expiry-never"/);
       assert.match(form.body, /does not allow tokens that never expire/);
-      assert.match(form.body, new RegExp(`value="${isoDate(Date.now() + 10 * DAY)}"`), 'the default shortened to the cap');
+      // The cap is an instant (now + 10 days): the last day that ends within it is the day before that instant's day.
+      const latest = isoDate(Date.now() + 9 * DAY);
+      assert.match(form.body, new RegExp(`name="expiresOn"[^>]*value="${latest}"`), 'the default shortened to the cap');
+      assert.match(form.body, new RegExp(`the latest your organization allows is ${latest} \\(at most 10 days\\)`));
+      // What the page proposes is accepted (the day after the latest it states is refused, on the date field).
+      const proposed = await create(bob, { name: 'care-capped-default', expiry: 'date', expiresOn: latest });
+      assert.equal(proposed.statusCode, 303, proposed.body.slice(0, 400));
+      await bob.get(String(proposed.headers.location));
+      const beyond = await create(bob, { name: 'care-capped-beyond', expiry: 'date', expiresOn: isoDate(Date.now() + 10 * DAY) });
+      assert.equal(beyond.statusCode, 400);
+      assert.match(beyond.body, new RegExp(`allows API tokens to live at most 10 days: choose ${latest} or earlier\\.`));
+      assert.match(beyond.body, /<input id="token-expires"[^>]* aria-invalid="true" autofocus>/);
       const never = await create(bob, { name: 'care-capped', expiry: 'never' });
       assert.equal(never.statusCode, 400);
       assert.match(never.body, /does not allow tokens that never expire/);

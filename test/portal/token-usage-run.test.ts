@@ -126,6 +126,30 @@ describe("the portal's curl snippet, run as copied against the self-signed HTTPS
     assert.ok(names.length > 0, result.stdout.slice(0, 2000));
   });
 
+  test('with a revoked token it stops at the exchange and shows the OAuth error, instead of calling the API with "null"', async () => {
+    const other = await startTessera({ https: true, demo: true });
+    try {
+      const browser = new HttpsBrowser(other.baseUrl);
+      await browser.submit(`${ACME}/login`, `${ACME}/login`, { username: 'bob', password: other.demoPassword });
+      await browser.submit(`${ACME}/preferences/tokens/new`, `${ACME}/preferences/tokens`, { name: 'revoked-then-pasted', expiresOn: '' });
+      const shown = (await browser.request('GET', `${ACME}/preferences/tokens/created`)).body;
+      const revoked = preText(shown, 'api-token');
+      const id = (
+        await other.store.db.selectFrom('api_tokens').select('id').where('name', '=', 'revoked-then-pasted').executeTakeFirstOrThrow()
+      ).id;
+      const revoke = await browser.submit(`${ACME}/tokens/${id}/revoke?from=preferences`, `${ACME}/tokens/${id}/revoke`, {
+        from: 'preferences',
+      });
+      assert.equal(revoke.status, 303);
+      const result = await runBash(preText(shown, 'usage-curl').replace('<paste the token here>', revoked));
+      assert.notEqual(result.status, 0, 'a failing exit status for a script');
+      assert.match(result.stderr, /^The token exchange failed: \{.*"minorErrorCode":"invalid_grant"/m, result.stderr);
+      assert.equal(result.stdout, '', 'step 2 did not run: no 401 from a "Bearer null" call');
+    } finally {
+      await other.stop();
+    }
+  });
+
   test('without -k the same snippet fails loudly instead of silently (why the flag is there)', async () => {
     const snippet = preText(page, 'usage-curl').replace('<paste the token here>', token).replaceAll('curl -sSk ', 'curl -sS ');
     const result = await runBash(`set -o pipefail\n${snippet}`);

@@ -161,10 +161,28 @@ describe('portal API tokens', () => {
     assert.match(badDate.body, /value="dated"/);
     const past = await create('old', '2001-01-01');
     assert.equal(past.statusCode, 400);
-    assert.match(past.body, /The expiry date must be in the future/);
+    const today = new Date().toISOString().slice(0, 10);
+    assert.match(past.body, new RegExp(`The expiry date must be today \\(${today}\\) or later\\.`));
+    // The error is the date field's: described by it, marked invalid, focused; the name is left alone.
+    assert.match(
+      past.body,
+      /<input id="token-expires"[^>]* aria-describedby="token-expires-help token-error" aria-invalid="true" autofocus>/,
+    );
+    assert.match(past.body, /<input id="token-name"[^>]* aria-describedby="token-name-help">/);
     const duplicate = await create('deploy');
     assert.equal(duplicate.statusCode, 400);
-    assert.match(duplicate.body, /You already have an API token named &quot;deploy&quot;/);
+    assert.match(duplicate.body, /You already have an API token named &quot;deploy&quot;\./, 'a sentence, with its full stop');
+    assert.match(
+      duplicate.body,
+      /<input id="token-name"[^>]* aria-describedby="token-name-help token-error" aria-invalid="true" autofocus>/,
+    );
+
+    // The page says the earliest date is today, and today is what the handler accepts (the token stops at its end).
+    const form = await bob.get(`${ACME}/preferences/tokens/new`);
+    assert.match(form.body, new RegExp(`The earliest is today, ${today}`));
+    const endsToday = await create('ends-today', today);
+    assert.equal(endsToday.statusCode, 303, endsToday.body.slice(0, 300));
+    await bob.get(`${ACME}/preferences/tokens/created`);
 
     const dated = await create('dated', '2031-03-04');
     assert.equal(dated.statusCode, 303);

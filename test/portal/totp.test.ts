@@ -140,6 +140,9 @@ describe('portal: two-factor authentication', () => {
     assert.equal(res.headers.location, `${ACME}/preferences?done=totp-disabled#two-factor`);
     const prefs = await user.portal.get(String(res.headers.location));
     assert.match(prefs.body, /Two-factor authentication is off\. Signing in now asks for your password only\./);
+    // In the section the redirect's #two-factor scrolls to, not at the top of the page out of view.
+    const twoFactor = /<section [^>]*id="two-factor">([\s\S]*?)<\/section>/.exec(prefs.body)![1]!;
+    assert.match(twoFactor, /id="done-notice">.*Two-factor authentication is off\./s);
     assert.match(prefs.body, /Not enabled\./);
     assert.doesNotMatch(prefs.body, /Turn off/);
 

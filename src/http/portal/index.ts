@@ -22,7 +22,8 @@ import { loadPortalKeys } from './crypto/keys.js';
 import { CSRF_FIELD, CsrfTokens } from './csrf.js';
 import { PORTAL_HELMET_OPTIONS } from './security-headers.js';
 import { PROVIDER_PORTAL, tenantPortal, type PortalOrg } from './portal-org.js';
-import { resolvePortalState, type SignedInState } from './portal-session.js';
+import { resolvePortalState, type PortalRequestState, type SignedInState } from './portal-session.js';
+import { RETURN_PARAM, cameFromThisSite, returnPathFor } from './return-path.js';
 import { readCookie } from './cookies.js';
 import { signedInFrame } from './page-frame.js';
 import { formField, queryField, seeOther, sendPage } from './respond.js';
@@ -90,11 +91,7 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
     for (const [name, value] of Object.entries(tesseraError.headers)) reply.header(name, value);
     const state = request.portal;
     // Not signed in (or the session ended): to the sign-in page, after a GET and after a POST alike.
-    if (tesseraError.status === 401 && state) {
-      // Signed in to another org: the sign-in page says so (and offers the way back), not "your session has ended".
-      const notice = state.signedInElsewhere ? '?notice=other-org' : readCookie(request, 'session') ? '?notice=expired' : '';
-      return seeOther(reply, `${state.org.basePath}/login${notice}`);
-    }
+    if (tesseraError.status === 401 && state) return seeOther(reply, signInUrlAfter401(request, state, app));
     return sendPage(reply, errorPage(frameOf(request, deps), tesseraError.status, tesseraError.message), tesseraError.status);
   });
 
@@ -192,6 +189,26 @@ async function checkCsrf(request: FastifyRequest, deps: PortalDeps): Promise<voi
   if (!deps.csrf.verify(binding, boundTo, formField(request, CSRF_FIELD))) {
     throw forbidden('The form has expired or did not come from this site. Go back, reload the page and try again.');
   }
+}
+
+/**
+ * Where a request that needs a session goes without one. Signed in to another org: that org's notice. The code
+ * step's form without its pending record: "the sign-in took too long". Otherwise "Your session has ended" when
+ * there was one: the cookie is there but its session is over, or there is no cookie (it expired with the session,
+ * or another tab signed out) and the request is a form POST or a page opened from this site (cameFromThisSite; a
+ * typed address or a bookmark gets the plain sign-in page). Either way `from` brings the user back after signing
+ * in: the page, or the page of the form that was posted (return-path.ts).
+ */
+function signInUrlAfter401(request: FastifyRequest, state: PortalRequestState, app: FastifyInstance): string {
+  const login = `${state.org.basePath}/login`;
+  if (state.signedInElsewhere) return `${login}?notice=other-org`;
+  if (request.routeOptions.config?.csrf === 'pending') return `${login}?notice=code-expired`;
+  const from = returnPathFor(request, state.org, (path) => app.findRoute({ method: 'GET', url: path }) !== null);
+  // A page opened from this site says so only when there is a page to come back to: the portal's root is where the
+  // org chooser, the brand link and "Back to the portal" lead signed-out visitors who never had a session.
+  const ended = readCookie(request, 'session') !== undefined || request.method === 'POST' || (from !== null && cameFromThisSite(request));
+  const query = [ended ? 'notice=expired' : null, from ? `${RETURN_PARAM}=${encodeURIComponent(from)}` : null].filter(Boolean);
+  return query.length > 0 ? `${login}?${query.join('&')}` : login;
 }
 
 function frameOf(request: FastifyRequest, deps: PortalDeps): PageFrame {

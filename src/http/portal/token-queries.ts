@@ -25,6 +25,93 @@ export interface TokenListItem {
   readonly revokedBy: string | null;
   /** Set when a Regenerate replaced this token (it then stops at its expiry: the end of the grace). */
   readonly replaced: boolean;
+  /**
+   * How a token revoked by no recorded user (`revokedBy` null) ended, read from the audit trail (revocationCauses);
+   * absent or null when the trail does not say (its events were pruned, or they never matched).
+   */
+  readonly revokedHow?: RevocationCause | null;
+}
+
+/**
+ * Why a token with no `revoked_by` was revoked. The store records who revoked a token only for a revoke of that one
+ * token (the owner or an administrator); `revoked_by` is null for the other three ways a token ends early
+ * (auth/api-tokens.ts): RFC 7009 revocation by whoever holds the token, and `revokeAllOf` when a password change
+ * asked for it ("Also revoke all my API tokens", or `revokeApiTokens` on the cloudapi) or the account was disabled.
+ * The audit trail tells them apart: the RFC 7009 revocation is an `apiToken.revoked` event of that token with no
+ * actor; the other two are the owner's `user.passwordChanged` or `user.updated` event with `tokensRevoked`, written
+ * right after the revocation.
+ */
+export type RevocationCause =
+  | { readonly kind: 'holder' }
+  | { readonly kind: 'password-changed'; readonly byOwner: boolean; readonly actorName: string }
+  | { readonly kind: 'account-disabled'; readonly actorName: string };
+
+/** How long after a revocation its audit event may be written (it follows the revocation within the same request). */
+const CAUSE_WINDOW_MS = 60_000;
+/** At most this many distinct revocation instants are looked up for one list; the rest say only when. */
+const MAX_CAUSE_LOOKUPS = 25;
+
+/**
+ * Fills `revokedHow` of the revoked tokens that have no `revokedBy`: one indexed read of the audit trail (org, time)
+ * per distinct revocation instant (a password change revokes all of a user's tokens at the same instant).
+ */
+export async function withRevocationCauses(services: Services, items: TokenListItem[]): Promise<TokenListItem[]> {
+  const unexplained = items.filter((t) => t.revokedAt !== null && t.revokedBy === null);
+  if (unexplained.length === 0) return items;
+  const groups = new Map<string, TokenListItem[]>();
+  for (const t of unexplained) {
+    const key = `${t.orgId}|${t.revokedAt}`;
+    const group = groups.get(key);
+    if (group) group.push(t);
+    else if (groups.size < MAX_CAUSE_LOOKUPS) groups.set(key, [t]);
+  }
+  const causes = new Map<string, RevocationCause>();
+  for (const group of groups.values()) {
+    const { orgId, revokedAt } = group[0]!;
+    const events = await services.store.db
+      .selectFrom('audit_events')
+      .select(['event_type', 'actor_id', 'actor_name', 'token_id', 'details'])
+      .where('org_id', '=', orgId)
+      .where('at', '>=', revokedAt!)
+      .where('at', '<=', revokedAt! + CAUSE_WINDOW_MS)
+      .where('event_type', 'in', ['apiToken.revoked', 'user.passwordChanged', 'user.updated'])
+      .where('outcome', '=', 'success')
+      .orderBy('at')
+      .limit(200)
+      .execute();
+    for (const t of group) {
+      const cause = causeOf(t, events);
+      if (cause) causes.set(t.id, cause);
+    }
+  }
+  return items.map((t) => (causes.has(t.id) ? { ...t, revokedHow: causes.get(t.id)! } : t));
+}
+
+function causeOf(
+  t: TokenListItem,
+  events: ReadonlyArray<{
+    event_type: string;
+    actor_id: string | null;
+    actor_name: string | null;
+    token_id: string | null;
+    details: string;
+  }>,
+): RevocationCause | null {
+  for (const e of events) {
+    if (e.event_type === 'apiToken.revoked' && e.token_id === t.id && e.actor_id === null) return { kind: 'holder' };
+    if (e.event_type !== 'user.passwordChanged' && e.event_type !== 'user.updated') continue;
+    let details: Record<string, unknown>;
+    try {
+      details = JSON.parse(e.details) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (details.userId !== t.ownerId || details.tokensRevoked !== true) continue;
+    const actorName = e.actor_name ?? '';
+    if (details.disabled === true) return { kind: 'account-disabled', actorName };
+    if (e.event_type === 'user.passwordChanged') return { kind: 'password-changed', byOwner: e.actor_id === t.ownerId, actorName };
+  }
+  return null;
 }
 
 /** Seven days ahead, as GitHub warns: long enough to plan a rotation, short enough not to cry wolf. */
@@ -96,7 +183,7 @@ export async function listApiTokens(services: Services, scope: TokenListScope): 
   const page = rows.slice(0, TOKEN_LIST_LIMIT);
   const roleNames = await scopeRoleNames(services, page);
   const items = page.map((row) => toListItem(services, row, row.owner_name, row.org_name, roleNames, row.revoked_by_name));
-  return { items, truncated: rows.length > TOKEN_LIST_LIMIT };
+  return { items: await withRevocationCauses(services, items), truncated: rows.length > TOKEN_LIST_LIMIT };
 }
 
 /** Ended tokens a user's own page shows by default: the most recently ended; the rest behind "Show all". */
@@ -148,7 +235,10 @@ export async function listOwnApiTokens(services: Services, userId: string, optio
   const rows = [...live.slice(0, TOKEN_LIST_LIMIT), ...ended];
   const roleNames = await scopeRoleNames(services, rows);
   return {
-    items: rows.map((row) => toListItem(services, row, row.owner_name, row.org_name, roleNames, row.revoked_by_name)),
+    items: await withRevocationCauses(
+      services,
+      rows.map((row) => toListItem(services, row, row.owner_name, row.org_name, roleNames, row.revoked_by_name)),
+    ),
     truncated: live.length > TOKEN_LIST_LIMIT,
     endedTotal: Number(endedCount.n),
     endedShown: ended.length,

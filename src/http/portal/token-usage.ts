@@ -5,6 +5,12 @@
  * into the snippets (it would sit in shell history and appear twice on the page): they read it from the
  * environment. curl runs with -sS: quiet, but an error (refused connection, bad certificate) is still shown,
  * where -s alone exits 60 silently and leaves the access-token variable empty.
+ *
+ * A refused exchange (a revoked, expired or mistyped token) answers 400 with an OAuth error body. `jq -r
+ * .access_token` turned that into the word "null", and step 2 then failed with a puzzling 401. So the curl snippet
+ * keeps the answer, takes the token with `jq -er '.access_token // empty'` (no token: no output, a failing status),
+ * prints the server's answer as the reason when there is none, and runs step 2 only with a token. Nothing in it
+ * exits the shell it is pasted into (no `set -e`, no `exit`), and it is the same in bash and zsh (Linux, macOS).
  */
 
 export const TOKEN_ENV_VAR = 'VCD_API_TOKEN';
@@ -45,14 +51,16 @@ export function tokenUsageSnippets(baseUrl: string, oauthUrlPath: string, option
     `export ${TOKEN_ENV_VAR}='<paste the token here>'`,
     '',
     '# 1. Trade the API token for an access token (valid for one session)',
-    `ACCESS_TOKEN=$(curl ${curlFlags} -X POST ${shellQuote(tokenUrl)} \\`,
+    `RESPONSE=$(curl ${curlFlags} -X POST ${shellQuote(tokenUrl)} \\`,
     `  -H 'Accept: application/json' \\`,
     `  -H 'Content-Type: application/x-www-form-urlencoded' \\`,
     `  --data-urlencode 'grant_type=refresh_token' \\`,
-    `  --data-urlencode "refresh_token=$${TOKEN_ENV_VAR}" | jq -r .access_token)`,
+    `  --data-urlencode "refresh_token=$${TOKEN_ENV_VAR}")`,
+    `ACCESS_TOKEN=$(printf '%s' "$RESPONSE" | jq -er '.access_token // empty') \\`,
+    `  || echo "The token exchange failed\${RESPONSE:+: $RESPONSE}" >&2`,
     '',
-    '# 2. Call the API with it: list the virtual machines',
-    `curl ${curlFlags} ${shellQuote(vmQueryUrl)} \\`,
+    '# 2. Call the API with it (only when step 1 gave a token): list the virtual machines',
+    `[ -n "$ACCESS_TOKEN" ] && curl ${curlFlags} ${shellQuote(vmQueryUrl)} \\`,
     `  -H ${shellQuote(`Accept: ${accept}`)} \\`,
     `  -H "Authorization: Bearer $ACCESS_TOKEN"`,
   ].join('\n');

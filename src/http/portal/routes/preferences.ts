@@ -34,7 +34,7 @@ import { isLive, tokenStatus } from '../token-queries.js';
 import type { SignedInState } from '../portal-session.js';
 import type { FastifyReply } from 'fastify';
 import { homePage } from '../views/home.js';
-import { preferencesPage } from '../views/preferences.js';
+import { preferencesPage, type PreferencesSection } from '../views/preferences.js';
 import { totpDisablePage, totpEnrolmentPage } from '../views/totp-enrolment.js';
 import { lockedOrBraked, passwordAttemptsExceeded } from './password.js';
 import { DEFAULT_TIME_ZONE, formatInstant } from '../../../domain/time-zone.js';
@@ -46,6 +46,18 @@ export const DONE_NOTICES: Readonly<Record<string, string>> = {
   'totp-disabled': 'Two-factor authentication is off. Signing in now asks for your password only.',
   'password-changed': 'Your password was changed. Your other sessions were signed out; this one stays signed in.',
   'time-zone': 'Your time zone was saved. Dates are now shown in it.',
+};
+
+/**
+ * Where on User preferences each notice is shown: in the section the redirect's fragment scrolls to
+ * (`#access-tokens`, `#password`, ...), since a notice at the top of the page would be out of view there.
+ */
+export const DONE_SECTIONS: Readonly<Record<string, PreferencesSection>> = {
+  revoked: 'access-tokens',
+  'totp-enabled': 'two-factor',
+  'totp-disabled': 'two-factor',
+  'password-changed': 'password',
+  'time-zone': 'time-zone',
 };
 
 /**
@@ -144,6 +156,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
         recoveryCodesLeft: await totp.recoveryCodesLeft(principal),
         tokens,
         notice: await doneNoticeFor(services, request, principal),
+        noticeSection: DONE_SECTIONS[queryField(request, 'done')] ?? null,
       }),
     );
   });

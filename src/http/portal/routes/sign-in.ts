@@ -7,6 +7,10 @@
  *   POST {base}/sign-out     ends the session everywhere (revoked, not only forgotten by this browser)
  * The sign-in pages and forms need no session (`security: []` in the OpenAPI document). Their form fields are
  * optional in the schema, so that the CSRF check runs first and the handler says what is missing.
+ *
+ * `?from=` (return-path.ts): where the session that ended was. The sign-in page keeps it in a hidden field through
+ * the password and code steps (and their errors), and the new session lands there instead of on Home; a value that
+ * is not a path of this portal is dropped.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
@@ -21,15 +25,19 @@ import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { FORM, SIGN_IN_FORM, SIGN_IN_PAGE } from '../responses.js';
 import { signInPage, verificationCodePage } from '../views/sign-in.js';
 import { looksLikeRecoveryCode } from '../../../auth/recovery-codes.js';
+import { RETURN_PARAM, safeReturnPath } from '../return-path.js';
 
 const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
+const ReturnPath = Type.Optional(Type.String({ maxLength: 2048, description: 'Where to go once signed in: a path of this portal' }));
 const SignInBody = Type.Object({
   _csrf: Csrf,
+  from: ReturnPath,
   username: Type.Optional(Type.String({ maxLength: 256 })),
   password: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 const CodeBody = Type.Object({
   _csrf: Csrf,
+  from: ReturnPath,
   code: Type.Optional(Type.String({ maxLength: 128, description: 'The 6-digit code, or a recovery code (abcde-fghij)' })),
 });
 
@@ -42,6 +50,10 @@ const NOTICES: Readonly<Record<string, string>> = {
 export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { services } = deps;
   const org = (request: FastifyRequest): PortalOrg => request.portal!.org;
+  /** The `from` of the query (GET) or the form (POST), when it is a path of this portal; else null. */
+  const returnPath = (request: FastifyRequest): string | null =>
+    safeReturnPath(request.method === 'POST' ? formField(request, RETURN_PARAM) : queryField(request, RETURN_PARAM), org(request));
+  const withReturn = (path: string, from: string | null) => (from ? `${path}?${RETURN_PARAM}=${encodeURIComponent(from)}` : path);
 
   /** The sign-in form's CSRF binding: a random id in its own cookie, created with the form. */
   const signInFormBinding = (request: FastifyRequest, reply: FastifyReply): string => {
@@ -60,18 +72,26 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
   ) =>
     sendPage(
       reply,
-      signInPage({ org: org(request), csrfToken: deps.csrf.issue('signIn', signInFormBinding(request, reply)), ...extra }),
+      signInPage({
+        org: org(request),
+        csrfToken: deps.csrf.issue('signIn', signInFormBinding(request, reply)),
+        returnTo: returnPath(request),
+        ...extra,
+      }),
       status,
     );
 
-  /** Starts the session: the cookie holds the access token; any earlier session of this browser is ended. */
+  /**
+   * Starts the session: the cookie holds the access token; any earlier session of this browser is ended. It lands
+   * where the ended session was (`from`), else on Home.
+   */
   const startPortalSession = async (request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn) => {
     await endPreviousSession(request);
     const lifetime = signedIn.principal.expiresAt - Math.floor(Date.now() / 1000);
     setCookie(request, reply, 'session', signedIn.accessToken, lifetime);
     clearCookie(request, reply, 'pending');
     clearCookie(request, reply, 'signInForm');
-    return seeOther(reply, `${org(request).basePath}/`);
+    return seeOther(reply, returnPath(request) ?? `${org(request).basePath}/`);
   };
 
   /** A browser holds one portal session: signing in (perhaps to another org) ends the one it had. */
@@ -87,7 +107,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
   };
 
   app.get('/login', { schema: { security: [], response: SIGN_IN_PAGE } }, async (request, reply) => {
-    if (request.portal!.principal) return seeOther(reply, `${org(request).basePath}/`);
+    if (request.portal!.principal) return seeOther(reply, returnPath(request) ?? `${org(request).basePath}/`);
     const elsewhere = request.portal!.signedInElsewhere ?? null;
     const notice = NOTICES[queryField(request, 'notice')];
     // Whether signed in elsewhere comes from the cookie's session, not from the URL (the URL only asks to say it).
@@ -162,14 +182,23 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       PENDING_SIGN_IN_SECONDS,
     );
     setCookie(request, reply, 'pending', sealPendingSignIn(deps, pending), PENDING_SIGN_IN_SECONDS);
-    return seeOther(reply, `${portalOrg.basePath}/login/code`);
+    return seeOther(reply, withReturn(`${portalOrg.basePath}/login/code`, returnPath(request)));
   };
 
   app.get('/login/code', { schema: { security: [], response: SIGN_IN_PAGE } }, async (request, reply) => {
     const state = request.portal!;
-    if (state.principal) return seeOther(reply, `${state.org.basePath}/`);
-    if (!state.pending) return seeOther(reply, `${state.org.basePath}/login?notice=code-expired`);
-    return sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', state.pending.nonce) }));
+    const from = returnPath(request);
+    if (state.principal) return seeOther(reply, from ?? `${state.org.basePath}/`);
+    if (!state.pending) {
+      return seeOther(
+        reply,
+        `${state.org.basePath}/login?notice=code-expired${from ? `&${RETURN_PARAM}=${encodeURIComponent(from)}` : ''}`,
+      );
+    }
+    return sendPage(
+      reply,
+      verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', state.pending.nonce), returnTo: from }),
+    );
   });
 
   app.post(
@@ -180,7 +209,16 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       const pending = state.pending!; // the CSRF check has already required it
       const code = formField(request, 'code').replace(/\s+/g, '').slice(0, 64);
       const renderCode = (status: number, error: string) =>
-        sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', pending.nonce), error }), status);
+        sendPage(
+          reply,
+          verificationCodePage({
+            org: state.org,
+            csrfToken: deps.csrf.issue('pending', pending.nonce),
+            error,
+            returnTo: returnPath(request),
+          }),
+          status,
+        );
       // A 6-digit code from the app, or one of the recovery codes (abcde-fghij) shown at enrolment.
       if (!/^\d{6}$/.test(code) && !looksLikeRecoveryCode(code))
         return renderCode(400, 'Enter the 6-digit code from your authenticator app, or a recovery code.');

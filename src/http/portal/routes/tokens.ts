@@ -8,8 +8,11 @@
  *   GET  {base}/tokens/{id}/regenerate      Regenerate: what happens, and the old token's grace period
  *   POST {base}/tokens/{id}/regenerate      a new secret for the same name, scope and expiry rule, shown once
  *
- * Expiry on the New form (issue 14): 30 days ahead by default, entered as an ISO date (YYYY-MM-DD, UTC); the
- * token stops at the end of that day, UTC. "Never" is offered only where the org's policy has no maximum
+ * Expiry on the New form (issue 14): 30 days ahead by default, entered as an ISO date (YYYY-MM-DD) in the user's
+ * time zone; the token stops at the end of that day there. The earliest date is today (its end is still ahead);
+ * the latest, where the org's policy caps lifetimes, is the last day that ends within the cap (the service refuses
+ * an expiry past `now + max days`, so the day that contains that instant is already too late). The page states both
+ * bounds and the handler checks the same ones. "Never" is offered only where the org's policy has no maximum
  * lifetime, and the server refuses it otherwise; choosing it shows a warning (CSS only, no script).
  *
  * How the token reaches exactly one GET: the POST puts it in a cookie encrypted with the portal key and bound
@@ -39,6 +42,7 @@ import { newTokenPage, regenerateConfirmPage, revokeConfirmPage, tokenCreatedPag
 import { MAX_REGENERATE_GRACE_SECONDS } from '../../../auth/api-tokens.js';
 import { isLive } from '../token-queries.js';
 import type { RevokeOrigin } from '../views/token-table.js';
+import type { NewTokenField } from '../views/token-pages.js';
 import { DEFAULT_TIME_ZONE, dateInZone, endOfDayInZone, zonedParts } from '../../../domain/time-zone.js';
 import { parseIsoDateTime } from '../../../domain/instant.js';
 
@@ -95,6 +99,30 @@ function formMessage(message: string): string {
   return message.replace(/^client_name/, 'The name').replace(/^expirationTimeUtc/, 'The expiry date');
 }
 
+/** Which field of the New form a refusal of the service is about (its message names it). */
+function fieldOfServiceMessage(message: string): NewTokenField {
+  if (/^expirationTimeUtc|allows API tokens to live/.test(message)) return 'expiresOn';
+  if (/^scope|rights its owner lacks/.test(message)) return 'scope';
+  return 'name';
+}
+
+/** `YYYY-MM-DD` one calendar day earlier. */
+function dayBefore(date: string): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d) - 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The dates the New form accepts, in `zone`: from today (the token then stops at the end of today) to the last day
+ * whose end falls within the org's maximum lifetime (null: no maximum).
+ */
+export function expiryDateBounds(now: number, zone: string, maxLifetimeDays: number | null): { earliest: string; latest: string | null } {
+  const earliest = dateInZone(now, zone);
+  if (maxLifetimeDays === null) return { earliest, latest: null };
+  const latest = dayBefore(dateInZone(now + maxLifetimeDays * 86_400_000, zone));
+  return { earliest, latest: latest < earliest ? earliest : latest };
+}
+
 function isCreatedToken(value: unknown): value is CreatedToken {
   const v = value as Record<string, unknown> | null;
   return !!v && typeof v.name === 'string' && typeof v.token === 'string' && (v.expiresAt === null || typeof v.expiresAt === 'number');
@@ -119,23 +147,30 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   const renderNewForm = async (
     state: SignedInState,
-    input: { name: string; expiry: 'date' | 'never'; expiresOn: string; scope: string; error: string | null },
+    input: {
+      name: string;
+      expiry: 'date' | 'never';
+      expiresOn: string;
+      scope: string;
+      error: string | null;
+      errorField?: NewTokenField | null;
+    },
   ) => {
     const org = await services.store.getOrg(state.principal.orgId);
     const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
-    const tomorrow = isoDate(Date.now() + 86_400_000, zone);
+    const maxLifetimeDays = org?.max_token_lifetime_days ?? null;
+    const bounds = expiryDateBounds(Date.now(), zone, maxLifetimeDays);
     // Only roles the user could narrow a token to: every right of the role held (the server checks it again).
     const held = effectiveRights(state.principal);
     const roles = [];
     for (const role of await services.store.listRoles(state.principal.orgId)) {
       if ((await services.store.roleRights(role.id)).every((r) => held.has(r))) roles.push({ id: role.id, name: role.name });
     }
-    const maxLifetimeDays = org?.max_token_lifetime_days ?? null;
     return newTokenPage(signedInFrame(state, deps, 'preferences'), {
       ...input,
       roles,
-      minDate: tomorrow,
-      maxDate: maxLifetimeDays === null ? null : isoDate(Date.now() + maxLifetimeDays * 86_400_000, zone),
+      minDate: bounds.earliest,
+      maxDate: bounds.latest,
       maxLifetimeDays,
       timeZone: zone,
       zoneLabel: zonedParts(Date.now(), zone).label,
@@ -151,9 +186,11 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
   app.get('/preferences/tokens/new', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireCanCreate(request);
     const org = await services.store.getOrg(state.principal.orgId);
-    // The default: 30 days from today, or the org's maximum when that is shorter.
-    const days = Math.min(DEFAULT_TOKEN_LIFETIME_DAYS, org?.max_token_lifetime_days ?? DEFAULT_TOKEN_LIFETIME_DAYS);
-    const expiresOn = isoDate(Date.now() + days * 86_400_000, state.timeZone ?? DEFAULT_TIME_ZONE);
+    // The default: 30 days from today, or the latest day the org's maximum allows when that is sooner.
+    const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
+    const thirtyDays = isoDate(Date.now() + DEFAULT_TOKEN_LIFETIME_DAYS * 86_400_000, zone);
+    const { latest } = expiryDateBounds(Date.now(), zone, org?.max_token_lifetime_days ?? null);
+    const expiresOn = latest !== null && latest < thirtyDays ? latest : thirtyDays;
     return sendPage(reply, await renderNewForm(state, { name: '', expiry: 'date', expiresOn, scope: '', error: null }));
   });
 
@@ -170,7 +207,8 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
       const expiry = choice === 'never' ? 'never' : 'date';
       const expiresOn = formField(request, 'expiresOn').trim();
       const scope = formField(request, 'scope').trim();
-      const rerender = async (error: string) => sendPage(reply, await renderNewForm(state, { name, expiry, expiresOn, scope, error }), 400);
+      const rerender = async (error: string, errorField: NewTokenField = 'name') =>
+        sendPage(reply, await renderNewForm(state, { name, expiry, expiresOn, scope, error, errorField }), 400);
       if (name === '') return rerender('Enter a name for the token.');
       let expiresAt: string | undefined;
       if (expiry === 'never') {
@@ -178,14 +216,28 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
         if (org?.max_token_lifetime_days !== null && org?.max_token_lifetime_days !== undefined) {
           return rerender(
             `Your organization does not allow tokens that never expire: choose a date at most ${org.max_token_lifetime_days} days ahead.`,
+            'expiresOn',
           );
         }
       } else if (choice !== '' || expiresOn !== '') {
         const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
-        if (expiresOn === '') return rerender(`Enter the expiry date as YYYY-MM-DD (${zone}), or choose "Never".`);
+        if (expiresOn === '') return rerender(`Enter the expiry date as YYYY-MM-DD (${zone}), or choose "Never".`, 'expiresOn');
         const parsed = expiryFromDate(expiresOn, zone);
         if (parsed === null || parsed === undefined)
-          return rerender(`The expiry date must be a date such as 2030-12-31 (YYYY-MM-DD, ${zone}).`);
+          return rerender(`The expiry date must be a date such as 2030-12-31 (YYYY-MM-DD, ${zone}).`, 'expiresOn');
+        // The bounds the page states (expiryDateBounds): today at the earliest, the org's last allowed day at the latest.
+        const org = await services.store.getOrg(state.principal.orgId);
+        const maxDays = org?.max_token_lifetime_days ?? null;
+        const bounds = expiryDateBounds(Date.now(), zone, maxDays);
+        if (expiresOn < bounds.earliest) {
+          return rerender(`The expiry date must be today (${bounds.earliest}) or later.`, 'expiresOn');
+        }
+        if (bounds.latest !== null && expiresOn > bounds.latest) {
+          return rerender(
+            `Your organization allows API tokens to live at most ${maxDays} days: choose ${bounds.latest} or earlier.`,
+            'expiresOn',
+          );
+        }
         expiresAt = parsed;
       }
 
@@ -193,10 +245,12 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
       try {
         registered = await services.apiTokens.register(state.principal, state.org.oauthPath, { name, expiresAt, scope }, request.ip);
       } catch (error) {
-        if (error instanceof TesseraError && error.code === 'invalid_request') return rerender(formMessage(error.message));
+        if (error instanceof TesseraError && error.code === 'invalid_request') {
+          return rerender(formMessage(error.message), fieldOfServiceMessage(error.message));
+        }
         // A role beyond the user's rights (only a crafted form gets here): say so on the form.
         if (error instanceof TesseraError && error.code === 'ACCESS_TO_RESOURCE_IS_FORBIDDEN' && scope !== '') {
-          return rerender(formMessage(error.message));
+          return rerender(formMessage(error.message), 'scope');
         }
         throw error;
       }

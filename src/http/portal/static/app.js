@@ -1,11 +1,19 @@
 /*
  * Tessera portal script: progressive enhancement only, every page works without it. Loaded from this origin
- * (the CSP allows no inline script). It does two things:
+ * (the CSP allows no inline script). It does four things:
  *   - copy buttons: a button with data-copy="ID" copies the text of the element with that id;
- *   - the user menu (a <details>) closes on Escape, returning focus to its toggle, and on a click elsewhere.
+ *   - the user menu (a <details>) closes on Escape, returning focus to its toggle, and on a click elsewhere;
+ *   - a form that posts is sent once: after its first submit its submit buttons are disabled (aria-disabled, the
+ *     form aria-busy) and any further submit is cancelled. A second click used to make the browser abandon the
+ *     first request, which the server had carried out, and show the second one's answer ("current password is
+ *     wrong" after a change, "already have a token named X" with the new token never shown, 403 after a revoke).
+ *     The lock is lifted when the page is shown again from the back-forward cache;
+ *   - a table wider than its wrapper marks the wrapper (data-overflowing), so the pinned actions column gets an edge.
  */
 (function () {
   'use strict';
+
+  // ---------------------------------------------------------------- copy buttons
 
   function copyWithSelection(text) {
     var area = document.createElement('textarea');
@@ -33,13 +41,25 @@
     return copyWithSelection(text);
   }
 
+  /** The element holding the button's visible label ("Copy"); the button itself on older markup. */
+  function labelOf(button) {
+    return button.querySelector('.copy-label') || button;
+  }
+
+  /**
+   * Says the outcome in the status line and on the button for 2 s. The label to come back to is the one the page
+   * gave the button, saved once: a second click within the 2 s used to save "Copied" and leave it there for good.
+   */
   function announce(button, message) {
     var status = document.querySelector('[data-copy-status]');
     if (status) status.textContent = message;
-    var label = button.textContent;
-    button.textContent = message.indexOf('Copied') === 0 ? 'Copied' : 'Copy failed';
-    window.setTimeout(function () {
-      button.textContent = label;
+    var label = labelOf(button);
+    if (!button.hasAttribute('data-label')) button.setAttribute('data-label', label.textContent);
+    label.textContent = message.indexOf('Copied') === 0 ? 'Copied' : 'Copy failed';
+    if (button._copyTimer) window.clearTimeout(button._copyTimer);
+    button._copyTimer = window.setTimeout(function () {
+      button._copyTimer = null;
+      label.textContent = button.getAttribute('data-label');
     }, 2000);
   }
 
@@ -50,6 +70,75 @@
       if (source) buttons[i].hidden = false;
     }
   }
+
+  // ---------------------------------------------------------------- one submit per form
+
+  function isPostForm(form) {
+    return (form.getAttribute('method') || 'get').toLowerCase() === 'post';
+  }
+
+  /** The form's submit buttons, including any outside it that name it with form="id". */
+  function submitButtonsOf(form) {
+    var out = [];
+    for (var i = 0; i < form.elements.length; i++) {
+      var el = form.elements[i];
+      var tag = el.tagName.toLowerCase();
+      if ((tag === 'button' || tag === 'input') && (el.type === 'submit' || el.type === 'image')) out.push(el);
+    }
+    return out;
+  }
+
+  function lock(form) {
+    form.setAttribute('data-submitting', '');
+    form.setAttribute('aria-busy', 'true');
+    var buttons = submitButtonsOf(form);
+    for (var i = 0; i < buttons.length; i++) buttons[i].setAttribute('aria-disabled', 'true');
+    // Disabled after this task: the browser builds the form's data after the submit event, and a button disabled
+    // before then would drop its own name=value (Grant / Deny on an access request).
+    window.setTimeout(function () {
+      if (!form.hasAttribute('data-submitting')) return;
+      for (var j = 0; j < buttons.length; j++) buttons[j].disabled = true;
+    }, 0);
+  }
+
+  function unlock(form) {
+    form.removeAttribute('data-submitting');
+    form.removeAttribute('aria-busy');
+    var buttons = submitButtonsOf(form);
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].disabled = false;
+      buttons[i].removeAttribute('aria-disabled');
+    }
+  }
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form || form.tagName !== 'FORM' || !isPostForm(form)) return;
+    if (form.hasAttribute('data-submitting')) {
+      event.preventDefault();
+      return;
+    }
+    if (event.defaultPrevented) return;
+    lock(form);
+  });
+
+  // Back (or forward) to a page kept in the back-forward cache: its forms come back as they were left, locked.
+  window.addEventListener('pageshow', function () {
+    var locked = document.querySelectorAll('form[data-submitting]');
+    for (var i = 0; i < locked.length; i++) unlock(locked[i]);
+  });
+
+  // ---------------------------------------------------------------- wide tables
+
+  function markOverflowingTables() {
+    var wraps = document.querySelectorAll('.datagrid-wrap');
+    for (var i = 0; i < wraps.length; i++) {
+      if (wraps[i].scrollWidth > wraps[i].clientWidth + 1) wraps[i].setAttribute('data-overflowing', '');
+      else wraps[i].removeAttribute('data-overflowing');
+    }
+  }
+
+  // ---------------------------------------------------------------- clicks and keys
 
   document.addEventListener('click', function (event) {
     var target = event.target instanceof Element ? event.target : null;
@@ -80,9 +169,15 @@
     if (toggle) toggle.focus();
   });
 
-  if (document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', setUpCopyButtons);
-  } else {
+  function setUp() {
     setUpCopyButtons();
+    markOverflowingTables();
+    window.addEventListener('resize', markOverflowingTables);
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', setUp);
+  } else {
+    setUp();
   }
 })();

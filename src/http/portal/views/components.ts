@@ -6,10 +6,29 @@ import { DEFAULT_TIME_ZONE, formatInstant } from '../../../domain/time-zone.js';
 
 export type AlertKind = 'info' | 'success' | 'warning' | 'danger';
 
-/** role=alert for problems (read out at once), role=status for the rest. */
+/**
+ * A message that comes after an action: role=alert for problems (read out at once), role=status for the rest. An
+ * error given as text ends with a full stop, whoever wrote it (the services' messages often have none).
+ * Fixed text a page always shows (a warning that is part of the page) is a `note`, not an alert.
+ */
 export function alert(kind: AlertKind, message: HtmlValue, id?: string): SafeHtml {
   const role = kind === 'danger' || kind === 'warning' ? 'alert' : 'status';
-  return html`<div class="alert alert-${kind}" role="${role}"${id ? html` id="${id}"` : ''}><span class="alert-icon" aria-hidden="true"></span><div class="alert-text">${message}</div></div>`;
+  const text = kind === 'danger' && typeof message === 'string' ? sentence(message) : message;
+  return html`<div class="alert alert-${kind}" role="${role}"${id ? html` id="${id}"` : ''}><span class="alert-icon" aria-hidden="true"></span><div class="alert-text">${text}</div></div>`;
+}
+
+/**
+ * The alert's look for text that is part of the page ("Copy this token now", the revoke warning, the two-factor
+ * intro): role=note, no live region, so a screen reader reads it in its place instead of interrupting with it.
+ */
+export function note(kind: AlertKind, message: HtmlValue, id?: string): SafeHtml {
+  return html`<div class="alert alert-${kind}" role="note"${id ? html` id="${id}"` : ''}><span class="alert-icon" aria-hidden="true"></span><div class="alert-text">${message}</div></div>`;
+}
+
+/** `text` ending with a full stop (or the ? or ! it has): the portal's messages are sentences. */
+export function sentence(text: string): string {
+  const trimmed = text.trimEnd();
+  return trimmed === '' || /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 export function csrfField(token: string): SafeHtml {
@@ -41,10 +60,14 @@ export function pageHeading(title: string, subtitle?: HtmlValue): SafeHtml {
   return html`<div class="page-heading"><h1>${title}</h1>${subtitle ? html`<p class="page-subtitle">${subtitle}</p>` : ''}</div>`;
 }
 
-/** A read-only value with a copy button; the button appears only when app.js runs (it does the copying). */
-export function copyableBlock(id: string, value: string, label: string, kind: 'secret' | 'code' = 'code'): SafeHtml {
+/**
+ * A read-only value with a copy button; the button appears only when app.js runs (it does the copying). `copies`
+ * names what the button copies ("token", "curl command"): its accessible name is "Copy <copies>", so that several
+ * buttons on a page are told apart; the visible label stays "Copy" (app.js shows "Copied" in `.copy-label`).
+ */
+export function copyableBlock(id: string, value: string, label: string, kind: 'secret' | 'code' = 'code', copies?: string): SafeHtml {
   return html`<div class="copyable copyable-${kind}">
   <pre class="copyable-value" id="${id}" tabindex="0" aria-label="${label}">${value}</pre>
-  <button type="button" class="btn btn-sm btn-outline copy-button" data-copy="${id}" hidden>Copy</button>
+  <button type="button" class="btn btn-sm btn-outline copy-button" data-copy="${id}" hidden><span class="copy-label">Copy</span>${copies ? html`<span class="visually-hidden"> ${copies}</span>` : ''}</button>
 </div>`;
 }

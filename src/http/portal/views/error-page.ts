@@ -1,6 +1,7 @@
 /** An error as a page: status, a safe message (TesseraError messages never carry secrets), a way back. */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
+import { sentence } from './components.js';
 
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad request',
@@ -20,7 +21,7 @@ export function errorPage(frame: PageFrame, status: number, message: string): Sa
     html`<section class="card error-card" aria-labelledby="error-title">
   <p class="error-status">${status}</p>
   <h1 id="error-title" class="card-title">${title}</h1>
-  <p>${message}</p>
+  <p>${sentence(message)}</p>
   <p><a class="btn btn-outline" href="${home}">Back to the portal</a></p>
 </section>`,
     { centered: true },

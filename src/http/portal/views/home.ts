@@ -1,7 +1,7 @@
 /** The landing page after sign-in: who you are, and the way to User preferences and Administration. */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
-import { alert, pageHeading, timeOrDash } from './components.js';
+import { note, pageHeading, timeOrDash } from './components.js';
 
 export function homePage(
   frame: PageFrame,
@@ -22,7 +22,7 @@ export function homePage(
     html`${pageHeading(`Welcome, ${input.fullName || user.name}`, html`Signed in to <strong>${input.orgFullName}</strong> as ${user.name} (${user.roleName})`)}
 ${
   input.twoFactorResetAt &&
-  alert(
+  note(
     'warning',
     html`An administrator reset your two-factor authentication on ${timeOrDash(input.twoFactorResetAt)}. You signed in with your password only. <a href="${base}/preferences#two-factor">Set up two-factor authentication again</a>. If you did not ask for this, tell your administrator.`,
     'two-factor-reset-notice',
@@ -62,7 +62,7 @@ ${expiringSoonNotice(base, input.expiringSoon ?? [])}
 /** "Expiring soon": the tokens that stop within 7 days, so that they are regenerated before scripts break. */
 export function expiringSoonNotice(base: string, tokens: ReadonlyArray<{ name: string; expiresAt: number }>): SafeHtml | '' {
   if (tokens.length === 0) return '';
-  return alert(
+  return note(
     'warning',
     html`<strong>${tokens.length === 1 ? 'An API token expires soon' : `${tokens.length} API tokens expire soon`}:</strong> ${tokens.map(
       (t, i) => html`${i > 0 ? ', ' : ''}<span class="token-name">${t.name}</span> (${timeOrDash(t.expiresAt)})`,

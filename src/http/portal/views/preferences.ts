@@ -2,7 +2,7 @@
  * User preferences: the user's details, the password, two-factor authentication, and Access Tokens (the section
  * exists only for holders of "Manage user's own API token"; without the right it is absent, not disabled).
  */
-import { html, type SafeHtml } from '../html.js';
+import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import type { TokenListItem } from '../token-queries.js';
 import { layout, type PageFrame } from './layout.js';
 import { alert, csrfField, pageHeading } from './components.js';
@@ -29,16 +29,33 @@ export interface PreferencesInput {
     canCreate: boolean;
   } | null;
   readonly notice: string | null;
+  /**
+   * The section the notice belongs in: the one the redirect's fragment scrolls to (`#password` after a password
+   * change), so that the notice is in view where the page lands. Null, or a section not on the page: at the top.
+   */
+  readonly noticeSection?: PreferencesSection | null;
 }
+
+/** The sections of User preferences, by their ids (the fragments links and redirects use). */
+export type PreferencesSection = 'time-zone' | 'password' | 'two-factor' | 'access-tokens';
 
 export function preferencesPage(frame: PageFrame, input: PreferencesInput): SafeHtml {
   const base = frame.org!.basePath;
   const user = frame.user!;
+  const present: Record<PreferencesSection, boolean> = {
+    'time-zone': true,
+    password: input.canChangePassword,
+    'two-factor': true,
+    'access-tokens': input.tokens !== null,
+  };
+  const section = input.noticeSection && present[input.noticeSection] ? input.noticeSection : null;
+  /** The notice, where it belongs: in `where`, or at the top when it belongs in no section on the page. */
+  const noticeIn = (where: PreferencesSection | null) => where === section && input.notice && alert('success', input.notice, 'done-notice');
   return layout(
     { ...frame, active: 'preferences' },
     'User preferences',
     html`${pageHeading('User preferences')}
-${input.notice && alert('success', input.notice)}
+${noticeIn(null)}
 <section class="card" aria-labelledby="pref-user">
   <h2 id="pref-user" class="card-title">User</h2>
   <dl class="properties">
@@ -51,21 +68,24 @@ ${input.notice && alert('success', input.notice)}
 </section>
 <section class="card" aria-labelledby="pref-time-zone" id="time-zone">
   <h2 id="pref-time-zone" class="card-title">Time zone</h2>
+  ${noticeIn('time-zone')}
   <p>Dates and times are shown in <strong>${input.timeZone}</strong>, and dates you type are read in it.</p>
   <a class="btn btn-outline" href="${base}/preferences/time-zone">Change time zone</a>
 </section>
-${input.canChangePassword && passwordSection(base, input.tokens !== null)}
+${input.canChangePassword && passwordSection(base, input.tokens !== null, noticeIn('password'))}
 <section class="card" aria-labelledby="pref-totp" id="two-factor">
   <h2 id="pref-totp" class="card-title">Two-factor authentication</h2>
+  ${noticeIn('two-factor')}
   ${totpSection(base, input.totp, frame.csrfToken, input.recoveryCodesLeft)}
 </section>
-${input.tokens && accessTokensSection(base, input.tokens)}`,
+${input.tokens && accessTokensSection(base, input.tokens, noticeIn('access-tokens'))}`,
   );
 }
 
-function passwordSection(base: string, withTokens: boolean): SafeHtml {
+function passwordSection(base: string, withTokens: boolean, notice: HtmlValue): SafeHtml {
   return html`<section class="card" aria-labelledby="pref-password" id="password">
   <h2 id="pref-password" class="card-title">Password</h2>
+  ${notice}
   <p>Changing your password signs you out of your other sessions.${withTokens && ' You can also revoke all your API tokens at the same time.'}</p>
   <a class="btn btn-outline" href="${base}/preferences/password">Change password</a>
 </section>`;
@@ -81,12 +101,13 @@ function totpSection(base: string, state: PreferencesInput['totp'], csrfToken: s
   <form method="post" action="${base}/preferences/totp/start">${csrfField(csrfToken)}<button type="submit" class="btn btn-outline">${state === 'enrolling' ? 'Start again' : 'Set up'}</button></form>`;
 }
 
-function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput['tokens']>): SafeHtml {
+function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput['tokens']>, notice: HtmlValue): SafeHtml {
   return html`<section class="card" aria-labelledby="access-tokens-title" id="access-tokens">
   <div class="card-header-row">
     <h2 id="access-tokens-title" class="card-title">Access Tokens</h2>
     ${tokens.canCreate && html`<a class="btn btn-primary" href="${base}/preferences/tokens/new">New</a>`}
   </div>
+  ${notice}
   <p class="card-text">API tokens let scripts and tools act as you without your password or verification code. A token is shown once, when it is created. Revoke any token you no longer use.</p>
   ${expiringSoonNotice(
     base,

@@ -4,7 +4,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
-import { alert, csrfField, pageHeading } from './components.js';
+import { alert, csrfField, note, pageHeading } from './components.js';
 import { breadcrumb } from './breadcrumb.js';
 
 /** The text file offered for download: one code a line, with what they are for. */
@@ -28,7 +28,7 @@ export function recoveryCodesPage(frame: PageFrame, input: { codes: readonly str
       'Recovery codes no longer available',
       html`${crumbs}${pageHeading('Recovery codes no longer available')}
 <section class="card">
-  ${alert('info', 'Recovery codes are shown only once, right after they are made. If you did not save them, make a new set: the old set then stops working.')}
+  ${note('info', 'Recovery codes are shown only once, right after they are made. If you did not save them, make a new set: the old set then stops working.')}
   <div class="form-actions"><a class="btn btn-primary" href="${base}/preferences/totp/recovery-codes/new">Make new recovery codes</a><a class="btn btn-link" href="${base}/preferences#two-factor">Back to User preferences</a></div>
 </section>`,
     );
@@ -41,7 +41,7 @@ export function recoveryCodesPage(frame: PageFrame, input: { codes: readonly str
     html`${crumbs}${pageHeading('Your recovery codes')}
 <section class="card" aria-labelledby="recovery-title">
   <h2 id="recovery-title" class="card-title">Save these codes now</h2>
-  ${alert(
+  ${note(
     'warning',
     html`<strong>They will not be shown again.</strong> If you lose your authenticator app, each code signs you in once in place of its 6-digit code. Keep them like a password, away from the device that has the app.`,
     'recovery-warning',
@@ -66,7 +66,7 @@ export function newRecoveryCodesPage(frame: PageFrame, input: { remaining: numbe
     html`${breadcrumb([{ href: `${base}/preferences#two-factor`, label: 'User preferences' }], 'New recovery codes')}
 ${pageHeading('New recovery codes', `You have ${input.remaining} unused recovery code${input.remaining === 1 ? '' : 's'}.`)}
 <section class="card card-form">
-  ${alert('warning', 'A new set replaces the old one: every code you saved before stops working.')}
+  ${note('warning', 'A new set replaces the old one: every code you saved before stops working.')}
   ${input.error && alert('danger', input.error, 'recovery-new-error')}
   <form method="post" action="${base}/preferences/totp/recovery-codes/new" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}

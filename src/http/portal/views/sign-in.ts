@@ -7,8 +7,14 @@ import { html, type SafeHtml } from '../html.js';
 import type { PortalOrg } from '../portal-org.js';
 import { layout } from './layout.js';
 import { alert, csrfField } from './components.js';
+import { RETURN_PARAM } from '../return-path.js';
 
 const signedOutFrame = (org: PortalOrg) => ({ org, user: null, csrfToken: '', showAdministration: false });
+
+/** Where the new session lands (return-path.ts), carried through the sign-in steps. */
+function returnField(returnTo: string | null | undefined): SafeHtml | '' {
+  return returnTo ? html`<input type="hidden" name="${RETURN_PARAM}" value="${returnTo}">` : '';
+}
 
 function orgLabel(org: PortalOrg): string {
   return org.kind === 'provider' ? 'the provider portal' : `organization ${org.orgName}`;
@@ -22,9 +28,16 @@ export function signInPage(input: {
   notice?: string;
   /** The browser is signed in to another org's portal: say so, and offer the way back. */
   elsewhere?: { userName: string; orgName: string; basePath: string };
+  /** Where the new session lands (a checked path of this portal), else Home. */
+  returnTo?: string | null;
 }): SafeHtml {
   const { org } = input;
   const elsewhere = input.elsewhere;
+  // After an error the field to fix has the focus and carries the message: the password once a user name was given
+  // (it is kept; the password never is), else the user name.
+  const errorOn = input.error ? (input.userName ? 'password' : 'username') : null;
+  const fieldState = (field: 'username' | 'password') =>
+    html`${errorOn === field ? html` aria-describedby="sign-in-error" aria-invalid="true"` : ''}${(errorOn ?? 'username') === field ? html` autofocus` : ''}`;
   return layout(
     signedOutFrame(org),
     'Sign in',
@@ -43,13 +56,14 @@ export function signInPage(input: {
   ${input.error && alert('danger', input.error, 'sign-in-error')}
   <form method="post" action="${org.basePath}/login" class="form-stack" novalidate>
     ${csrfField(input.csrfToken)}
+    ${returnField(input.returnTo)}
     <div class="field">
       <label for="username">User name</label>
-      <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="${input.userName ?? ''}"${input.error ? html` aria-describedby="sign-in-error"` : ''}>
+      <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${input.userName ?? ''}"${fieldState('username')}>
     </div>
     <div class="field">
       <label for="password">Password</label>
-      <input id="password" name="password" type="password" autocomplete="current-password" required>
+      <input id="password" name="password" type="password" autocomplete="current-password" required${fieldState('password')}>
     </div>
     <button type="submit" class="btn btn-primary btn-block">Sign in</button>
   </form>
@@ -58,7 +72,7 @@ export function signInPage(input: {
   );
 }
 
-export function verificationCodePage(input: { org: PortalOrg; csrfToken: string; error?: string }): SafeHtml {
+export function verificationCodePage(input: { org: PortalOrg; csrfToken: string; error?: string; returnTo?: string | null }): SafeHtml {
   const { org } = input;
   return layout(
     signedOutFrame(org),
@@ -69,13 +83,14 @@ export function verificationCodePage(input: { org: PortalOrg; csrfToken: string;
   ${input.error && alert('danger', input.error, 'code-error')}
   <form method="post" action="${org.basePath}/login/code" class="form-stack" novalidate>
     ${csrfField(input.csrfToken)}
+    ${returnField(input.returnTo)}
     <div class="field">
       <label for="code">Code</label>
-      <input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="16" required autofocus class="input-code"${input.error ? html` aria-describedby="code-error"` : ''}>
+      <input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="16" required autofocus class="input-code"${input.error ? html` aria-describedby="code-error" aria-invalid="true"` : ''}>
     </div>
     <button type="submit" class="btn btn-primary btn-block">Verify</button>
   </form>
-  <p class="sign-in-alt"><a href="${org.basePath}/login">Start over</a></p>
+  <p class="sign-in-alt"><a href="${org.basePath}/login${input.returnTo ? `?${RETURN_PARAM}=${encodeURIComponent(input.returnTo)}` : ''}">Start over</a></p>
 </section>`,
     { centered: true },
   );

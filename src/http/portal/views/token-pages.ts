@@ -9,8 +9,11 @@ import type { TokenUsageSnippets } from '../token-usage.js';
 import { TOKEN_ENV_VAR } from '../token-usage.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import { layout, type PageFrame } from './layout.js';
-import { alert, copyableBlock, csrfField, pageHeading, timeOrDash } from './components.js';
+import { alert, copyableBlock, csrfField, note, pageHeading, timeOrDash } from './components.js';
 import { breadcrumb } from './breadcrumb.js';
+
+/** The New token form's fields an error can be about. */
+export type NewTokenField = 'name' | 'expiresOn' | 'scope';
 
 export function newTokenPage(
   frame: PageFrame,
@@ -19,6 +22,7 @@ export function newTokenPage(
     /** 'date' (the default: 30 days ahead) or 'never' (offered only when the org allows it). */
     expiry: 'date' | 'never';
     expiresOn: string;
+    /** The earliest date accepted: today in the user's zone (the token then stops at the end of today). */
     minDate: string;
     /** The last date the org's policy allows (null: no maximum, and "Never" is offered). */
     maxDate: string | null;
@@ -27,6 +31,11 @@ export function newTokenPage(
     timeZone: string;
     zoneLabel: string;
     error: string | null;
+    /**
+     * The field the error is about: it gets the focus, aria-invalid and the error as its description (the name field
+     * by default: an error about the form as a whole starts there).
+     */
+    errorField?: NewTokenField | null;
     /** The scope chosen ('' = all rights), and the roles within the user's rights that a token may be narrowed to. */
     scope: string;
     roles: ReadonlyArray<{ id: string; name: string }>;
@@ -37,6 +46,10 @@ export function newTokenPage(
     html`<option value="${value}"${input.scope === value ? html` selected` : ''}>${label}</option>`;
   const neverAllowed = input.maxLifetimeDays === null;
   const never = neverAllowed && input.expiry === 'never';
+  const inError: NewTokenField | null = input.error ? (input.errorField ?? 'name') : null;
+  /** describedby (the help, plus the error when it is this field's), aria-invalid and the focus, for one field. */
+  const fieldState = (field: NewTokenField, help: string) =>
+    html` aria-describedby="${help}${inError === field ? ' token-error' : ''}"${inError === field ? html` aria-invalid="true"` : ''}${(inError ?? 'name') === field ? html` autofocus` : ''}`;
   return layout(
     { ...frame, active: 'preferences' },
     'New API token',
@@ -48,7 +61,7 @@ ${pageHeading('New API token')}
     ${csrfField(frame.csrfToken)}
     <div class="field">
       <label for="token-name">Name</label>
-      <input id="token-name" name="name" type="text" required maxlength="${MAX_TOKEN_NAME_LENGTH}" autocomplete="off" spellcheck="false" autofocus value="${input.name}" aria-describedby="token-name-help${input.error ? ' token-error' : ''}">
+      <input id="token-name" name="name" type="text" required maxlength="${MAX_TOKEN_NAME_LENGTH}" autocomplete="off" spellcheck="false" value="${input.name}"${fieldState('name', 'token-name-help')}>
       <p class="field-help" id="token-name-help">What the token is for, e.g. "terraform-prod". It must be unique among your tokens.</p>
     </div>
     <fieldset class="field expiry-choice">
@@ -57,22 +70,22 @@ ${pageHeading('New API token')}
       <label for="expiry-date" class="radio-label">Expires at the end of (${input.timeZone})</label>
       <div class="expiry-date-field">
         <label for="token-expires" class="visually-hidden">Expiry date, YYYY-MM-DD, ${input.timeZone}</label>
-        <input id="token-expires" name="expiresOn" type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${input.expiresOn}" aria-describedby="token-expires-help">
-        <p class="field-help" id="token-expires-help">An ISO date, YYYY-MM-DD: the token stops working at 23:59:59 that day in ${input.timeZone === 'UTC' ? 'UTC' : html`your time zone, ${input.timeZone} (${input.zoneLabel})`}. The earliest is ${input.minDate}${
-          input.maxDate ? html`; your organization allows at most ${input.maxLifetimeDays} days (${input.maxDate})` : ''
-        }. The default is 30 days from today.</p>
+        <input id="token-expires" name="expiresOn" type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${input.expiresOn}"${fieldState('expiresOn', 'token-expires-help')}>
+        <p class="field-help" id="token-expires-help">An ISO date, YYYY-MM-DD: the token stops working at 23:59:59 that day in ${input.timeZone === 'UTC' ? 'UTC' : html`your time zone, ${input.timeZone} (${input.zoneLabel})`}. The earliest is today, ${input.minDate}${
+          input.maxDate ? html`; the latest your organization allows is ${input.maxDate} (at most ${input.maxLifetimeDays} days)` : ''
+        }. The default is ${input.maxDate && input.maxLifetimeDays !== null && input.maxLifetimeDays <= 30 ? 'the latest allowed' : '30 days from today'}.</p>
       </div>
       ${
         neverAllowed
           ? html`<input type="radio" id="expiry-never" name="expiry" value="never" class="expiry-radio expiry-never"${never ? html` checked` : ''}>
       <label for="expiry-never" class="radio-label">Never expires</label>
-      <div class="alert alert-warning never-warning" id="never-warning"><span class="alert-icon" aria-hidden="true"></span><div class="alert-text"><strong>Not recommended.</strong> A token that never expires works until someone revokes it, also if it leaks or is forgotten in a script. Prefer a date and regenerate the token before it expires.</div></div>`
+      <div class="alert alert-warning never-warning" id="never-warning" role="note"><span class="alert-icon" aria-hidden="true"></span><div class="alert-text"><strong>Not recommended.</strong> A token that never expires works until someone revokes it, also if it leaks or is forgotten in a script. Prefer a date and regenerate the token before it expires.</div></div>`
           : html`<p class="field-help">Your organization does not allow tokens that never expire.</p>`
       }
     </fieldset>
     <div class="field">
       <label for="token-scope">Access</label>
-      <select id="token-scope" name="scope" aria-describedby="token-scope-help">
+      <select id="token-scope" name="scope"${fieldState('scope', 'token-scope-help')}>
         ${option('', 'All my rights')}
         ${option('read-only', 'Read-only')}
         ${input.roles.map((r) => option(`urn:vcloud:role:${r.id}`, `Role: ${r.name}`))}
@@ -108,7 +121,7 @@ export function tokenCreatedPage(
 ${pageHeading(title, html`Token <strong class="token-name">${input.name}</strong>, expires: ${timeOrDash(input.expiresAt, 'never')}`)}
 ${
   input.regenerated &&
-  alert(
+  note(
     'info',
     input.regenerated.oldStopsAt === null
       ? 'The old token with this name was revoked: scripts still using it stop working now. Give them the new token.'
@@ -116,15 +129,15 @@ ${
     'regenerated-note',
   )
 }
-${input.expiresAt === null && alert('warning', 'This token never expires: it works until someone revokes it.', 'never-expires-note')}
+${input.expiresAt === null && note('warning', 'This token never expires: it works until someone revokes it.', 'never-expires-note')}
 <section class="card" aria-labelledby="token-value-title">
   <h2 id="token-value-title" class="card-title">Your new API token</h2>
-  ${alert(
+  ${note(
     'warning',
     html`<strong>Copy this token now. It will not be shown again.</strong> Tessera keeps only a fingerprint of it. Anyone who has the token can use the API as you until it is revoked${input.expiresAt === null ? '' : ' or expires'}: store it like a password.`,
     'token-warning',
   )}
-  ${copyableBlock('api-token', input.token, 'API token', 'secret')}
+  ${copyableBlock('api-token', input.token, 'API token', 'secret', 'token')}
   <p class="copy-status" role="status" aria-live="polite" data-copy-status></p>
   <div class="form-actions">
     <a class="btn btn-primary" href="${base}/preferences#access-tokens" id="token-done">OK</a>
@@ -138,9 +151,9 @@ ${input.expiresAt === null && alert('warning', 'This token never expires: it wor
       : ''
   }</p>
   <h3 class="snippet-title">curl (bash, needs jq)</h3>
-  ${copyableBlock('usage-curl', input.usage.curl, 'curl example')}
+  ${copyableBlock('usage-curl', input.usage.curl, 'curl example', 'code', 'curl command')}
   <h3 class="snippet-title">PowerShell</h3>
-  ${copyableBlock('usage-powershell', input.usage.powershell, 'PowerShell example')}
+  ${copyableBlock('usage-powershell', input.usage.powershell, 'PowerShell example', 'code', 'PowerShell command')}
 </section>`,
   );
 }
@@ -154,7 +167,7 @@ export function tokenGonePage(frame: PageFrame): SafeHtml {
     html`${breadcrumb([{ href: `${base}/preferences#access-tokens`, label: 'User preferences' }], 'Token no longer available')}
 ${pageHeading('Token no longer available')}
 <section class="card">
-  ${alert('info', 'A new API token is shown only once, right after it is created. If you did not copy it, revoke it and create a new one.')}
+  ${note('info', 'A new API token is shown only once, right after it is created. If you did not copy it, revoke it and create a new one.')}
   <div class="form-actions"><a class="btn btn-primary" href="${base}/preferences#access-tokens">Back to Access Tokens</a></div>
 </section>`,
   );
@@ -173,7 +186,7 @@ export function revokeConfirmPage(
 ${pageHeading('Revoke API token')}
 <section class="card card-form" aria-labelledby="revoke-title">
   <h2 id="revoke-title" class="card-title">Revoke <span class="token-name">${t.name}</span>?</h2>
-  ${alert('danger', 'Scripts using this token, and every session they opened with it, stop working at once. This cannot be undone.')}
+  ${note('danger', 'Scripts using this token, and every session they opened with it, stop working at once. This cannot be undone.', 'revoke-warning')}
   <dl class="properties">
     ${input.showOwner && html`<dt>Owner</dt><dd>${t.ownerName} (${t.orgName})</dd>`}
     <dt>Created</dt><dd>${timeOrDash(t.createdAt)}</dd>

@@ -32,10 +32,26 @@ const BADGES: Record<TokenStatus, SafeHtml | ''> = {
   replaced: html` <span class="badge badge-muted">Replaced</span>`,
 };
 
-function endedNote(t: TokenListItem, status: TokenStatus): SafeHtml | '' {
-  if (status === 'revoked') {
-    return html`<span class="token-ended">Revoked ${timeOrDash(t.revokedAt)}${t.revokedBy ? html` by ${t.revokedBy}` : t.revokedAt !== null ? ' by its holder or an administrator action' : ''}</span>`;
+/**
+ * Who or what revoked a token, in words: the user the store records (a revoke of that token by its owner or an
+ * administrator), else what the audit trail says happened (token-queries.ts revocationCauses), else nothing beyond
+ * when: the store does not say, and a guess would mislead.
+ */
+export function revokedHowText(t: Pick<TokenListItem, 'revokedBy' | 'revokedHow'>): string {
+  if (t.revokedBy) return ` by ${t.revokedBy}`;
+  const how = t.revokedHow;
+  if (!how) return '';
+  if (how.kind === 'holder') return ' by someone holding the token (OAuth revocation)';
+  if (how.kind === 'password-changed') {
+    return how.byOwner || how.actorName === ''
+      ? ' when its owner changed the password'
+      : ` when ${how.actorName} changed its owner's password`;
   }
+  return how.actorName === '' ? " when its owner's account was disabled" : ` when ${how.actorName} disabled its owner's account`;
+}
+
+function endedNote(t: TokenListItem, status: TokenStatus): SafeHtml | '' {
+  if (status === 'revoked') return html`<span class="token-ended">Revoked ${timeOrDash(t.revokedAt)}${revokedHowText(t)}</span>`;
   if (status === 'replaced')
     return html`<span class="token-ended">Replaced by a regenerated token; stopped ${timeOrDash(t.expiresAt)}</span>`;
   if (status === 'expired') return html`<span class="token-ended">Expired ${timeOrDash(t.expiresAt)}</span>`;
@@ -57,7 +73,7 @@ export function tokenTable(items: readonly TokenListItem[], options: TokenTableO
     <th scope="col">Last IP</th>
     <th scope="col">Expires</th>
     <th scope="col">Access</th>
-    <th scope="col"><span class="visually-hidden">Actions</span></th>
+    <th scope="col" class="cell-actions"><span class="visually-hidden">Actions</span></th>
   </tr></thead>
   <tbody>
   ${items.map((t) => {

@@ -5,7 +5,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
-import { alert, copyableBlock, csrfField, pageHeading } from './components.js';
+import { alert, copyableBlock, csrfField, note, pageHeading } from './components.js';
 
 export function totpEnrolmentPage(frame: PageFrame, input: { qrCodeDataUri: string; secret: string; error: string | null }): SafeHtml {
   const base = frame.org!.basePath;
@@ -19,7 +19,7 @@ ${pageHeading('Set up two-factor authentication')}
     <li>Scan the QR code with an authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP, 1Password...).
       <img class="qr-code" src="${input.qrCodeDataUri}" width="200" height="200" alt="QR code of the authenticator set-up link">
       <p class="field-help">Cannot scan it? Enter this key in the app instead (time-based, 6 digits, 30 seconds):</p>
-      ${copyableBlock('totp-secret', input.secret, 'Set-up key')}
+      ${copyableBlock('totp-secret', input.secret, 'Set-up key', 'code', 'set-up key')}
     </li>
     <li>Enter the 6-digit code the app now shows, to confirm.
       ${input.error && alert('danger', input.error, 'totp-error')}
@@ -50,7 +50,7 @@ export function totpDisablePage(frame: PageFrame, input: { error: string | null 
     html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/preferences#two-factor">User preferences</a> <span aria-hidden="true">/</span> <span>Two-factor authentication</span></nav>
 ${pageHeading('Turn off two-factor authentication')}
 <section class="card card-form">
-  ${alert('warning', 'Without two-factor authentication, your password alone signs you in. API tokens are not affected.')}
+  ${note('warning', 'Without two-factor authentication, your password alone signs you in. API tokens are not affected.', 'totp-disable-warning')}
   ${input.error && alert('danger', input.error, 'totp-disable-error')}
   <form method="post" action="${base}/preferences/totp/disable" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
