@@ -112,6 +112,10 @@ describe("the portal's curl snippet, run as copied against the self-signed HTTPS
     assert.ok(curl.includes(`'${server.baseUrl}/api/query?type=vm'`), curl);
     const powershell = preText(page, 'usage-powershell');
     assert.equal(powershell.match(/-SkipCertificateCheck/g)?.length, 2, powershell);
+    // No pwsh here to run it: its shape, so a refused exchange never sends a stale or empty Bearer in step 2.
+    const lines = powershell.split('\n');
+    assert.ok(lines.indexOf('$token = $null') < lines.findIndex((l) => l.startsWith('$token = Invoke-RestMethod')), powershell);
+    assert.ok(lines.indexOf('if ($token.access_token) {') < lines.findIndex((l) => l.includes('Authorization = "Bearer')), powershell);
     assert.match(page, /generated self-signed certificate/);
   });
 

@@ -11,6 +11,8 @@
  * keeps the answer, takes the token with `jq -er '.access_token // empty'` (no token: no output, a failing status),
  * prints the server's answer as the reason when there is none, and runs step 2 only with a token. Nothing in it
  * exits the shell it is pasted into (no `set -e`, no `exit`), and it is the same in bash and zsh (Linux, macOS).
+ * The PowerShell snippet likewise runs step 2 only with a token: a refused exchange is Invoke-RestMethod's error
+ * (with the server's answer), and `$token` is cleared first so that a token from an earlier paste is not reused.
  */
 
 export const TOKEN_ENV_VAR = 'VCD_API_TOKEN';
@@ -69,12 +71,15 @@ export function tokenUsageSnippets(baseUrl: string, oauthUrlPath: string, option
     '',
     '# 1. Trade the API token for an access token (valid for one session)',
     `$body = @{ grant_type = 'refresh_token'; refresh_token = $env:${TOKEN_ENV_VAR} }`,
+    '$token = $null',
     `$token = Invoke-RestMethod -Method Post -Uri ${powershellQuote(tokenUrl)} -Headers @{ Accept = 'application/json' } -Body $body${skipCheck}`,
     '',
-    '# 2. Call the API with it: list the virtual machines',
-    `$headers = @{ Accept = ${powershellQuote(accept)}; Authorization = "Bearer $($token.access_token)" }`,
-    `$result = Invoke-RestMethod -Uri ${powershellQuote(vmQueryUrl)} -Headers $headers${skipCheck}`,
-    '$result.QueryResultRecords.VMRecord | Select-Object name, status, containerName',
+    '# 2. Call the API with it (only when step 1 gave a token): list the virtual machines',
+    'if ($token.access_token) {',
+    `  $headers = @{ Accept = ${powershellQuote(accept)}; Authorization = "Bearer $($token.access_token)" }`,
+    `  $result = Invoke-RestMethod -Uri ${powershellQuote(vmQueryUrl)} -Headers $headers${skipCheck}`,
+    '  $result.QueryResultRecords.VMRecord | Select-Object name, status, containerName',
+    '}',
   ].join('\n');
   return { tokenUrl, vmQueryUrl, curl, powershell, insecure: options.insecure };
 }
