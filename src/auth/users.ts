@@ -231,6 +231,24 @@ export class UserService {
     await this.sessions.endAllSessionsOf(userId);
   }
 
+  /**
+   * The current password a password change must prove (the cloudapi's `currentPassword`, the portal's form): checked
+   * as a guess (SessionService.checkPassword: counted towards the lockout and the failure budgets, 429 while they
+   * refuse), and a wrong one audited as a failed password change. True when it is right.
+   */
+  async checkCurrentPassword(actor: Principal, user: User, current: string, ip: string): Promise<boolean> {
+    if (await this.sessions.checkPassword(user, current, ip)) return true;
+    await this.audit.record({
+      type: 'user.passwordChanged',
+      outcome: 'failure',
+      actor: { id: actor.userId, name: actor.userName },
+      org: { id: actor.orgId, name: actor.orgName },
+      ip,
+      details: { user: user.name, userId: user.id, reason: 'wrong current password' },
+    });
+    return false;
+  }
+
   private async recordChange(
     type: 'user.created' | 'user.updated' | 'user.deleted' | 'user.passwordChanged',
     actor: Principal,

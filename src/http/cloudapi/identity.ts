@@ -112,23 +112,14 @@ function requireKnownFields(body: object, known: readonly string[]): void {
  */
 /**
  * Your own password change proves the current one. A wrong one is a guess like a failed sign-in, counted and braked
- * the same way (SessionService.checkPassword: the org's lockout, the failure budgets), and audited as the portal's
- * form audits it.
+ * the same way (UserService.checkCurrentPassword: the org's lockout, the failure budgets, the audit trail), as the
+ * portal's form checks it.
  */
 async function requireCurrentPassword(services: Services, request: FastifyRequest, principal: Principal, user: User, current: unknown) {
   if (typeof current !== 'string' || current === '') throw badRequest('currentPassword is required to change your own password');
   const retryAfter = services.limits.signIn.hit(`${request.ip}|password-change|${user.id}`);
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many attempts; retry later');
-  if (await services.sessions.checkPassword(user, current, request.ip)) return;
-  await services.audit.record({
-    type: 'user.passwordChanged',
-    outcome: 'failure',
-    actor: { id: principal.userId, name: principal.userName },
-    org: { id: principal.orgId, name: principal.orgName },
-    ip: request.ip,
-    details: { user: user.name, userId: user.id, reason: 'wrong current password' },
-  });
-  throw badRequest('The current password is wrong');
+  if (!(await services.users.checkCurrentPassword(principal, user, current, request.ip))) throw badRequest('The current password is wrong');
 }
 
 /** Options of a write to one entity: its id in the path, its body, and the entity (or page) it answers. */

@@ -7,7 +7,7 @@
  * that made the change stays, and the API tokens are revoked when asked. The current password is checked
  * here first: a session alone (a browser left open) must not be enough to take the account over. Wrong
  * current passwords count against the same per-user limit as sign-in attempts, and as failed sign-ins towards the
- * org's lockout and the failure budgets (SessionService.checkPassword), and are audited.
+ * org's lockout and the failure budgets, and are audited (UserService.checkCurrentPassword).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../context.js';
@@ -91,19 +91,11 @@ export function passwordRoutes(app: FastifyInstance, deps: PortalDeps): void {
     }
     const user = await services.store.getUser(principal.userId);
     if (!user) throw forbidden();
-    const checked = await lockedOrBraked(reply, async () => ({ right: await services.sessions.checkPassword(user, current, request.ip) }));
+    const checked = await lockedOrBraked(reply, async () => ({
+      right: await services.users.checkCurrentPassword(principal, user, current, request.ip),
+    }));
     if ('refused' in checked) return rerender(429, 'current', `${checked.refused}. Your password was not changed.`);
-    if (!checked.right) {
-      await services.audit.record({
-        type: 'user.passwordChanged',
-        outcome: 'failure',
-        actor: { id: principal.userId, name: principal.userName },
-        org: { id: principal.orgId, name: principal.orgName },
-        ip: request.ip,
-        details: { user: user.name, userId: user.id, reason: 'wrong current password' },
-      });
-      return rerender(400, 'current', 'Your current password is wrong. Your password was not changed.');
-    }
+    if (!checked.right) return rerender(400, 'current', 'Your current password is wrong. Your password was not changed.');
 
     // How many tokens the change revokes: the same rows UserService revokes (its live tokens), counted just before.
     const tokens = revokeTokens ? (await services.store.liveApiTokenIdsOfUser(user.id)).length : null;
