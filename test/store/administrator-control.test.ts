@@ -5,40 +5,25 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../src/store/store.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
-import { openPostgresStore } from '../../src/store/postgres.js';
 import * as m0024 from '../../src/store/migrations/0024_administrator_control.js';
 import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 import { RIGHTS, SYSTEM_ORG_ID, SYSTEM_ORG_NAME } from '../../src/domain/rights.js';
-import { createTestDatabase } from '../helpers/tessera.js';
-import { bothBackends, reportUnavailable } from './backends.js';
-
-const silent = { warn() {}, info() {} };
+import { bothBackends, reportUnavailable, storeLocation, type StoreLocation } from './backends.js';
 
 for (const plan of bothBackends()) {
   if (reportUnavailable(plan, 'migration 0024')) continue;
   describe(`migration 0024 on ${plan.backend}`, () => {
     let store: Store;
-    let dir: string;
-    let database: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+    let location: StoreLocation;
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'tessera-0024-'));
-      if (plan.backend === 'postgres') {
-        database = await createTestDatabase();
-        store = await openPostgresStore(database.url, silent);
-      } else {
-        store = await openSqliteStore(join(dir, 'tessera.db'));
-      }
+      location = await storeLocation(plan, 'tessera-0024-');
+      store = await location.open();
     });
     after(async () => {
       await store?.close();
-      await database?.drop();
-      rmSync(dir, { recursive: true, force: true });
+      await location?.cleanup();
     });
 
     const rightsOf = async (roleId: string) => (await store.roleRights(roleId)).sort();
