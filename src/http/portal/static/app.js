@@ -73,6 +73,8 @@
 
   // ---------------------------------------------------------------- one submit per form
 
+  var UNLOCK_AFTER_MS = 20000;
+
   function isPostForm(form) {
     return (form.getAttribute('method') || 'get').toLowerCase() === 'post';
   }
@@ -99,6 +101,11 @@
       if (!form.hasAttribute('data-submitting')) return;
       for (var j = 0; j < buttons.length; j++) buttons[j].disabled = true;
     }, 0);
+    // Still on this page long after (the network failed, or the answer was not a new page): usable again, rather
+    // than locked until a reload.
+    window.setTimeout(function () {
+      if (form.hasAttribute('data-submitting')) unlock(form);
+    }, UNLOCK_AFTER_MS);
   }
 
   function unlock(form) {
