@@ -108,6 +108,7 @@ export function planQuery(store: Store, request: QueryRequest, derivedRefs: Deri
   const table = request.type.table;
 
   const ast = request.filter === null ? null : parseFiqlOrBadRequest(request.filter);
+  if (ast) boundFilterCost(ast, table.fields);
   const where: FiqlWhere | null = ast
     ? compileFiqlFilter(ast, filterFields(table.fields, ast, derivedRefs), { likeOperator: store.likeOperator })
     : null;
@@ -343,6 +344,34 @@ function filterFields(fields: QueryTypeDefinition['table']['fields'], ast: FiqlN
     compiled[name] = { ...field, refKey: (id) => lookup(id) ?? NO_SUCH_KEY };
   }
   return compiled ?? fields;
+}
+
+/** Comparisons one filter may hold (VCD's clients send one to four; a `,` list of names a few dozen). */
+export const MAX_FILTER_COMPARISONS = 32;
+/** Comparisons on fields computed per row by a subquery or an expression (a vApp's CPUs, a VDC's VM count). */
+export const MAX_COMPUTED_COMPARISONS = 4;
+
+/**
+ * A query's statements run on the store's one SQLite connection, synchronously, and no statement can be cut short
+ * there: a filter that cost seconds (98 comparisons of a vApp's summed memory, each a subquery per vApp and per
+ * statement: 8-12 s at 100,000 VMs) held every other request of the server for as long. So a filter's size is
+ * bounded by what it costs, with a 400 that says so: every comparison is an index probe or a scan step per row, and a
+ * computed field a subquery per row. The bounds keep the worst filter within a few hundred milliseconds at 100,000
+ * VMs (docs/performance.md, §4) and leave every filter a real client sends (Terraform, govcd, pyvcloud) untouched.
+ */
+function boundFilterCost(ast: FiqlNode, fields: QueryTypeDefinition['table']['fields']): void {
+  const selectors = fiqlSelectors(ast);
+  if (selectors.length > MAX_FILTER_COMPARISONS) {
+    throw badRequest(`The filter has ${selectors.length} comparisons; at most ${MAX_FILTER_COMPARISONS} are accepted`);
+  }
+  const computed = selectors.filter(
+    (name) => Object.hasOwn(fields, name) && typeof fields[name]!.column !== 'string' && fields[name]!.constant === undefined,
+  );
+  if (computed.length > MAX_COMPUTED_COMPARISONS) {
+    throw badRequest(
+      `The filter compares computed fields (${[...new Set(computed)].join(', ')}) ${computed.length} times; at most ${MAX_COMPUTED_COMPARISONS} are accepted`,
+    );
+  }
 }
 
 function columnOf(field: QueryField) {
