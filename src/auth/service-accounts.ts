@@ -312,6 +312,15 @@ export class ServiceAccountService {
     if (row.status === 'ACTIVE' && !authorizationEnded(row)) {
       throw new TesseraError('invalid_request', 'The service account is active; revoke it before authorizing it again');
     }
+    // Whoever starts the flow receives the account's credential (the device code): they must hold every right of its
+    // role, as whoever creates or grants it must. Until 2026-12-05 a manager short of the role's rights could start it
+    // and have an administrator grant the user code shown to them.
+    const role = await this.store.getRole(row.role_id);
+    if (!role) throw forbidden();
+    await this.identityAdmin.assertMayAssignRole(principal, role);
+    // An authorization that ended (its lifetime) leaves its chain behind until a refresh ends it: end it now, or the
+    // old chain would work again beside the new one once this request is granted (until 2026-12-05 it did).
+    if (authorizationEnded(row)) await this.endEverything(row);
     const deviceCode = randomBytes(32).toString('base64url');
     const userCode = Array.from({ length: 8 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join('');
     const now = Date.now();
@@ -480,6 +489,8 @@ export class ServiceAccountService {
       return invalidGrant();
     };
     if (token.revoked_at !== null) throw refuse('revoked');
+    // A chain lives only while its account is ACTIVE (a new authorization under way is not it).
+    if (account.status !== 'ACTIVE') throw refuse('not active');
     // A wrong endpoint spends nothing: CPI and CAPVCD try /oauth/provider first and fall back (vcd-wire §5.1).
     if (!pathMatches(path, org)) throw refuse('wrong org endpoint');
     if (org.is_enabled !== 1) throw refuse('organization disabled');

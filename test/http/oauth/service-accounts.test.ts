@@ -368,6 +368,10 @@ for (const plan of selectedBackends()) {
       const big = await register(alice, 'acme', { client_name: 'sa-big', scope: 'urn:vcloud:role:Organization%20Administrator' });
       const bigAuth = (await authorize(alice, 'acme', big.json().client_id)).json();
       assert.equal((await decide(sam, bigAuth.user_code, 'grant')).status, 403);
+      // ... nor start its flow (whoever starts it receives the credential; until 2026-12-05 sam could, and had an
+      // administrator grant the code sam showed), which would also have replaced alice's pending request.
+      envelope(await authorize(sam, 'acme', big.json().client_id), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+      assert.equal((await decide(alice, bigAuth.user_code, 'grant')).status, 204, 'alice\u2019s request still stands');
 
       // Bad scope, bad software_id, a duplicate name, another org's path.
       envelope(await register(alice, 'acme', { client_name: 'x1', scope: 'urn:vcloud:role:No%20Such%20Role' }), 400, 'invalid_request');
@@ -540,6 +544,24 @@ for (const plan of selectedBackends()) {
       assert.equal(res.status, 200);
       envelope(await exchange(base, 'acme', refreshToken), 400, 'invalid_grant');
       assert.equal((await getAccount(alice, clientId)).json().status, 'CREATED');
+    });
+
+    test('an authorization that ended takes its chain along when the account is authorized again', async () => {
+      const { clientId, refreshToken } = await activeAccount(alice, 'acme', 'sa-reauthorized');
+      // Its lifetime passes (the org's policy) before anyone refreshes.
+      await t.store.db
+        .updateTable('service_accounts')
+        .set({ authorized_until: Date.now() - 1 })
+        .where('id', '=', clientId)
+        .execute();
+      const auth = (await authorize(alice, 'acme', clientId)).json();
+      envelope(await exchange(base, 'acme', refreshToken), 400, 'invalid_grant');
+      assert.equal((await decide(alice, auth.user_code, 'grant')).status, 204);
+      const fresh = await poll('acme', clientId, auth.device_code);
+      assert.equal(fresh.status, 200, fresh.text);
+      // Until 2026-12-05 the old chain worked again here, beside the new one.
+      envelope(await exchange(base, 'acme', refreshToken), 400, 'invalid_grant');
+      assert.equal((await exchange(base, 'acme', fresh.json().refresh_token as string)).status, 200);
     });
 
     test("disabling the org ends a service account's sessions for good; enabling it revives none (its token stays)", async () => {
