@@ -45,6 +45,16 @@ test(`inventory sync API (${defaultBackend()})`, async (t) => {
       (await http(`${url}${BASE}/batches`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status,
       401,
     );
+    // Who may call is decided before the body is read or checked: a body the schema refuses is still a 401 / 403
+    // (until 2026-12-05 it was a 400 quoting the schema, after reading up to 8 MiB).
+    const bogus = { bogus: true, vms: [{ id: 'x'.repeat(300) }] };
+    assert.equal(
+      (await http(`${url}${BASE}/batches`, { ...json('', bogus), headers: { 'content-type': 'application/json' } })).status,
+      401,
+    );
+    const tenant = await http(`${url}${BASE}/batches`, json(alice, bogus));
+    assert.equal(tenant.status, 403, tenant.text);
+    assert.doesNotMatch(tenant.text, /bogus/);
   });
 
   await t.test('bad bodies are 400 in the cloudapi envelope and write nothing', async () => {

@@ -302,5 +302,70 @@ orgs:
         return true;
       });
     });
+
+    test('names and metadata follow the rules of the rest of the product, and a refused document writes nothing', async () => {
+      const version = await readInventoryVersion(store.db);
+      const doc = `version: 1
+orgs:
+  - name: acme
+    vdcs:
+      - name: rules
+        metadata:
+          - { key: n, value: abc, type: MetadataNumberValue }
+          - { key: g, value: x, visibility: READONLY }
+        vapps:
+          - name: "invoice\u202Egpj.exe"
+            vms: [{ name: "zero\u200Bwidth" }]
+`;
+      await assert.rejects(apply(store, doc, { source: 'rules' }), (e: unknown) => {
+        assert.ok(e instanceof InventoryValidationError);
+        const messages = e.problems.map((p) => `${p.pointer}: ${p.message}`).join('\n');
+        assert.match(messages, /\/metadata\/0: .*whole number/);
+        assert.match(messages, /\/metadata\/1: .*GENERAL domain the visibility is READWRITE/);
+        assert.match(messages, /vapps\/0\/name: name must not contain bidirectional text controls/);
+        assert.match(messages, /vms\/0\/name: name must not contain zero-width or other invisible characters/);
+        return true;
+      });
+      assert.equal(await readInventoryVersion(store.db), version);
+    });
+
+    test('objects moved to another org lose their owner: no user of the old org is shown to the new one', async () => {
+      const owned = `version: 1
+orgs:
+  - name: acme
+    vdcs:
+      - name: wander
+        id: wander-vdc
+        vapps:
+          - name: app
+            id: wander-app
+            owner: alice
+            vms: [{ name: w1, id: wander-vm }]
+`;
+      await apply(store, owned, { source: 'wanderer' });
+      const ownerOf = async (table: 'vapps' | 'vms', externalId: string) =>
+        await store.db.selectFrom(table).select(['owner_id', 'org_id']).where('external_id', '=', externalId).executeTakeFirstOrThrow();
+      assert.notEqual((await ownerOf('vapps', 'wander-app')).owner_id, null);
+      // The VDC alone, now under globex: its vApp and VM go along (until 2026-12-05 still owned by alice of acme).
+      await apply(
+        store,
+        `version: 1
+orgs:
+  - name: globex
+    vdcs:
+      - name: wander
+        id: wander-vdc
+`,
+        {
+          source: 'wanderer',
+        },
+      );
+      for (const [table, id] of [
+        ['vapps', 'wander-app'],
+        ['vms', 'wander-vm'],
+      ] as const) {
+        assert.deepEqual(await ownerOf(table, id), { owner_id: null, org_id: orgs.globex }, `${table} ${id}`);
+      }
+    });
   });
 }

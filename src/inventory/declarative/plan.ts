@@ -23,6 +23,9 @@ import type { Executor, Store } from '../../store/store.js';
 import type { MetadataEntityKind, MetadataTable, VAppTable, VdcTable, VmExtraConfigTable, VmTable } from '../schema.js';
 import { nameBasedUuid } from '../uuid.js';
 import { SYSTEM_ORG_ID } from '../../domain/rights.js';
+import { displayNameProblem } from '../../domain/user-name.js';
+import { validMetadataEntry } from '../../domain/metadata-entry.js';
+import { TesseraError } from '../../domain/errors.js';
 import type { DesiredInventory, DesiredMetadata, DesiredOrg, DesiredVApp, DesiredVdc, DesiredVm } from './model.js';
 
 /** Namespace of the row ids derived from external ids (any fixed string; changing it would change every href). */
@@ -80,6 +83,8 @@ export interface Move {
   readonly id: string;
   readonly orgId: string;
   readonly vdcId?: string;
+  /** The object leaves its org (a VDC always does; a vApp may move between VDCs of one org). */
+  readonly orgChanged?: boolean;
 }
 
 export interface InventoryPlan {
@@ -385,7 +390,7 @@ export async function planInventory(
       if (profileNames.has(p.name)) problem(`${vdc.pointer}/storageProfiles/${i}/name`, `storage profile "${p.name}" is listed twice`);
       profileNames.add(p.name);
     });
-    metadataUnique(vdc.metadata, vdc.pointer, problem);
+    checkNameAndMetadata(vdc, problem);
     const id = have?.id ?? rowIdOf('vdc', vdc.externalId);
     const label = `${vdc.orgName}/${vdc.name}`;
     finalVdcs.set(vdc.externalId, {
@@ -477,12 +482,13 @@ export async function planInventory(
     const clash = vappNameOwner.get(nameKey);
     if (clash) problem(`${vapp.pointer}/name`, `vApp name "${vapp.name}" is used twice in VDC "${vdc.label}" (also at ${clash.pointer})`);
     vappNameOwner.set(nameKey, vapp);
-    metadataUnique(vapp.metadata, vapp.pointer, problem);
+    checkNameAndMetadata(vapp, problem);
     const id = have?.id ?? rowIdOf('vapp', vapp.externalId);
     const owner = await ownerId(vdc.orgId, vapp.owner, `${vapp.pointer}/owner`);
     const label = `${vdc.label}/${vapp.name}`;
     finalVApps.set(vapp.externalId, { id, orgId: vdc.orgId, name: vapp.name, vdc, ownerId: owner, template: vapp.template, label });
-    if (have && have.vdc_id !== vdc.id) plan.movedVApps.push({ id, orgId: vdc.orgId, vdcId: vdc.id });
+    if (have && have.vdc_id !== vdc.id)
+      plan.movedVApps.push({ id, orgId: vdc.orgId, vdcId: vdc.id, orgChanged: have.org_id !== vdc.orgId });
     const row: Omit<Insertable<VAppTable>, 'created_at'> = {
       id,
       org_id: vdc.orgId,
@@ -568,7 +574,7 @@ export async function planInventory(
         `${vm.pointer}/storageProfile`,
         `VDC "${vapp.vdc.label}" has no storage profile "${profile}" (it has ${vapp.vdc.profiles.map((p) => `"${p}"`).join(', ')})`,
       );
-    metadataUnique(vm.metadata, vm.pointer, problem);
+    checkNameAndMetadata(vm, problem);
     const id = have?.id ?? rowIdOf('vm', vm.externalId);
     const owner = vm.owner === null ? vapp.ownerId : await ownerId(vapp.orgId, vm.owner, `${vm.pointer}/owner`);
     const row: Omit<Insertable<VmTable>, 'created_at'> = {
@@ -634,11 +640,28 @@ function classify<C>(kind: KindPlan<C>, haveHash: string | null | undefined, has
   else kind.unchanged++;
 }
 
-function metadataUnique(list: readonly DesiredMetadata[], pointer: string, problem: (p: string, m: string) => void): void {
+/**
+ * An object's name and metadata, by the rules the rest of the product applies to them: a name as shown in lists
+ * (no controls, bidi controls or invisible characters: displayNameProblem), and every metadata entry as the metadata
+ * API checks it (its type, domain and visibility: validMetadataEntry), once per key. Until 2026-12-05 the sync API
+ * took what the API refused ("abc" as a number, READWRITE in SYSTEM), and names tenants would be shown reordered.
+ */
+function checkNameAndMetadata(
+  object: { name: string; metadata: readonly DesiredMetadata[]; pointer: string },
+  problem: (p: string, m: string) => void,
+): void {
+  const nameProblem = displayNameProblem('name', object.name);
+  if (nameProblem) problem(`${object.pointer}/name`, nameProblem);
   const seen = new Set<string>();
-  list.forEach((m, i) => {
+  object.metadata.forEach((m, i) => {
     const key = metadataKey(m);
-    if (seen.has(key)) problem(`${pointer}/metadata/${i}/key`, `metadata key "${m.key}" (${m.domain}) is listed twice`);
+    if (seen.has(key)) problem(`${object.pointer}/metadata/${i}/key`, `metadata key "${m.key}" (${m.domain}) is listed twice`);
     seen.add(key);
+    try {
+      validMetadataEntry({ key: m.key, value: m.value, valueType: m.type, domain: m.domain, visibility: m.visibility });
+    } catch (error) {
+      if (!(error instanceof TesseraError)) throw error;
+      problem(`${object.pointer}/metadata/${i}`, error.message);
+    }
   });
 }

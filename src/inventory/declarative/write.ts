@@ -112,9 +112,25 @@ export async function deleteInventoryObjects(
 }
 
 /** A VDC moved to another org takes its vApps and VMs (and their metadata and ExtraConfig) along. */
+/**
+ * An object moved to another org loses its owner: owners are users of the object's org, and a user of the old org
+ * would be shown (name and href) to the new org's readers (until 2026-12-05 they were). Objects the same batch
+ * lists get the owner it names when their rows are written next; the others keep none, and their spec hash is
+ * cleared so the source's next sync writes them again whatever it says.
+ */
+const ORPHANED = { owner_id: null, spec_hash: null } as const;
+
 async function moveVdcChildren(ex: Executor, move: Move) {
-  await ex.updateTable('vapps').set({ org_id: move.orgId }).where('vdc_id', '=', move.id).execute();
-  await ex.updateTable('vms').set({ org_id: move.orgId }).where('vdc_id', '=', move.id).execute();
+  await ex
+    .updateTable('vapps')
+    .set({ org_id: move.orgId, ...ORPHANED })
+    .where('vdc_id', '=', move.id)
+    .execute();
+  await ex
+    .updateTable('vms')
+    .set({ org_id: move.orgId, ...ORPHANED, owner_name: null })
+    .where('vdc_id', '=', move.id)
+    .execute();
   for (const kind of ['vapp', 'vm'] as const) {
     const table = kind === 'vapp' ? 'vapps' : 'vms';
     await ex
@@ -133,7 +149,13 @@ async function moveVdcChildren(ex: Executor, move: Move) {
 
 /** A vApp moved to another VDC (maybe another org) takes its VMs along. */
 async function moveVAppChildren(ex: Executor, move: Move) {
-  await ex.updateTable('vms').set({ org_id: move.orgId, vdc_id: move.vdcId! }).where('vapp_id', '=', move.id).execute();
+  // Within one org a vApp's VMs keep their owners; to another org they lose them, as above.
+  const orphaned = move.orgChanged ? { ...ORPHANED, owner_name: null } : {};
+  await ex
+    .updateTable('vms')
+    .set({ org_id: move.orgId, vdc_id: move.vdcId!, ...orphaned })
+    .where('vapp_id', '=', move.id)
+    .execute();
   await ex
     .updateTable('metadata')
     .set({ org_id: move.orgId })
