@@ -303,6 +303,24 @@ orgs:
       });
     });
 
+    test('two VDCs swap their names in one document (names are unique per org, rows written one by one)', async () => {
+      const two = (a: string, b: string) =>
+        `version: 1\norgs:\n  - name: acme\n    vdcs:\n      - { name: ${a}, id: swap-1 }\n      - { name: ${b}, id: swap-2 }\n`;
+      await apply(store, two('swap-left', 'swap-right'), { source: 'swapper' });
+      // Until 2026-12-05 a 500: UNIQUE constraint failed: vdcs.org_id, vdcs.name.
+      await apply(store, two('swap-right', 'swap-left'), { source: 'swapper' });
+      const names = await store.db
+        .selectFrom('vdcs')
+        .select(['external_id', 'name'])
+        .where('source', '=', 'swapper')
+        .orderBy('external_id')
+        .execute();
+      assert.deepEqual(names, [
+        { external_id: 'swap-1', name: 'swap-right' },
+        { external_id: 'swap-2', name: 'swap-left' },
+      ]);
+    });
+
     test('names and metadata follow the rules of the rest of the product, and a refused document writes nothing', async () => {
       const version = await readInventoryVersion(store.db);
       const doc = `version: 1

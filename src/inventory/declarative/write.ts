@@ -5,7 +5,7 @@
  * both backends; `created_at` is kept on update). The version triggers (0002) bump `inventory_state.version`,
  * which is what every node's query caches compare: the change shows on the next request everywhere.
  */
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Executor } from '../../store/store.js';
 import type { DB } from '../../store/schema.js';
 import type { MetadataTable } from '../schema.js';
@@ -120,6 +120,29 @@ export async function deleteInventoryObjects(
  */
 const ORPHANED = { owner_id: null, spec_hash: null } as const;
 
+/**
+ * VDC names are unique per org (a constraint), and rows are written one after another: a batch that swaps two VDCs'
+ * names, or gives a new VDC the name another gives up, met the constraint half-way (a 500 until 2026-12-05, and an
+ * agent that could never finish its sync). The VDCs this batch renames first take a name no VDC can have (a control
+ * character, which names refuse, and their id), in the same transaction; the upsert then writes their new names.
+ */
+async function renamedVdcsOutOfTheWay(ex: Executor, updates: ReadonlyArray<Insertable<DB['vdcs']>>): Promise<void> {
+  const newName = new Map(updates.map((r) => [r.id as string, r.name as string]));
+  if (newName.size === 0) return;
+  const renamed: string[] = [];
+  await eachChunk([...newName.keys()], CHUNK, async (ids) => {
+    const stored = await ex.selectFrom('vdcs').select(['id', 'name']).where('id', 'in', ids).execute();
+    for (const row of stored) if (row.name !== newName.get(row.id)) renamed.push(row.id);
+  });
+  await eachChunk(renamed, CHUNK, async (ids) => {
+    await ex
+      .updateTable('vdcs')
+      .set({ name: sql<string>`${'\u0001'} || id` })
+      .where('id', 'in', ids)
+      .execute();
+  });
+}
+
 async function moveVdcChildren(ex: Executor, move: Move) {
   await ex
     .updateTable('vapps')
@@ -205,6 +228,10 @@ export async function writeInventoryPlan(ex: Executor, plan: InventoryPlan, hook
     vms: plan.vms.delete.map((d) => d.id),
   });
 
+  await renamedVdcsOutOfTheWay(
+    ex,
+    plan.vdcs.update.map((c) => c.row),
+  );
   await upsert(
     ex,
     'vdcs',
