@@ -122,23 +122,26 @@ Examples:
 async function runCreate(name: string, flags: CreateFlags): Promise<void> {
   const expiresAt = flags.expires === undefined ? undefined : parseExpiry(flags.expires, Date.now());
   const session = await requireSession();
-  // Open --out before minting: the token exists once, it must have somewhere to go.
-  const out = flags.out ? await openOutFile(flags.out, flags.force ?? false) : null;
+  // A file for --out before minting (the token exists once, it must have somewhere to go): a new 0600 file beside it,
+  // renamed over it once written, as regenerate does. Until 2026-12-05 --force wrote into the existing file (keeping
+  // its mode, 0644 say) and a failed mint deleted it, with the token it held.
+  const staged = flags.out ? await stageOutFile(flags.out, flags.force ?? false) : null;
   let created;
   try {
     created = await sessionClient(session).createToken(name, { expiresAt, scope: flags.scope });
   } catch (error) {
-    if (out) {
-      await out.close();
-      await rm(flags.out!, { force: true });
+    if (staged) {
+      await staged.handle.close();
+      await rm(staged.path, { force: true });
     }
     throw error;
   }
   const expiry = created.entity?.expirationTimeUtc ?? expiresAt?.toISOString() ?? null;
-  if (out) {
-    await out.writeFile(`${JSON.stringify({ refresh_token: created.apiToken })}\n`, 'utf8');
-    await out.sync();
-    await out.close();
+  if (staged) {
+    await staged.handle.writeFile(`${JSON.stringify({ refresh_token: created.apiToken })}\n`, 'utf8');
+    await staged.handle.sync();
+    await staged.handle.close();
+    await rename(staged.path, flags.out!);
     process.stderr.write(`Created API token "${name}" (${created.id})${expiry ? `, expires ${expiry}` : ''}; written to ${flags.out}\n`);
     return;
   }

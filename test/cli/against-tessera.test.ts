@@ -113,6 +113,27 @@ describe('tessera CLI against Tessera', () => {
     assert.ok(!(JSON.parse(list.stdout) as Array<{ name: string }>).some((t) => t.name === 'second'));
   });
 
+  test('token create --out --force: a failed mint leaves the file as it was; a new token lands in a 0600 file', async () => {
+    const file = join(tmpdir(), `tessera-force-${process.pid}.json`);
+    await writeFile(file, '{"refresh_token":"the-old-one"}\n', { mode: 0o644 });
+    // A duplicate name: the mint fails. Until 2026-12-05 the file (and the token it held) was deleted.
+    const failed = await runCli(['token', 'create', 'second-dup', '--out', file, '--force'], { env });
+    if (failed.code === 0) {
+      const again = await runCli(['token', 'create', 'second-dup', '--out', file, '--force'], { env });
+      assert.notEqual(again.code, 0, 'the same name twice is refused');
+      assert.ok(isWellFormedApiToken(JSON.parse(await readFile(file, 'utf8')).refresh_token), 'the first token is still there');
+    } else {
+      assert.equal(await readFile(file, 'utf8'), '{"refresh_token":"the-old-one"}\n');
+    }
+    const made = await runCli(['token', 'create', 'forced-new', '--out', file, '--force'], { env });
+    assert.equal(made.code, 0, made.stderr);
+    assert.ok(isWellFormedApiToken(JSON.parse(await readFile(file, 'utf8')).refresh_token));
+    assert.equal((await stat(file)).mode & 0o777, 0o600, 'not the 0644 of the file it replaced');
+    await rm(file, { force: true });
+    // The later list tests count this user's tokens.
+    for (const name of ['second-dup', 'forced-new']) assert.equal((await runCli(['token', 'revoke', name], { env })).code, 0, name);
+  });
+
   test('token create prints the token alone on stdout', async () => {
     const result = await runCli(['token', 'create', 'laptop'], { env });
     assert.equal(result.code, 0, result.stderr);
