@@ -40,13 +40,34 @@ const CHECKSUM_DOMAIN = 'tessera-api-token-v1:';
 const CHECKSUM_MODULUS = 62n ** BigInt(API_TOKEN_CHECKSUM_LENGTH);
 
 const TOKEN_PATTERN = new RegExp(`^[0-9A-Za-z]{${API_TOKEN_LENGTH}}$`);
-/** A 32-character base62 word: neither side touches a letter, digit or underscore (a regex `\b`). */
-const CURRENT_SEARCH_SOURCE = `(?<![0-9A-Za-z_])[0-9A-Za-z]{${API_TOKEN_LENGTH}}(?![0-9A-Za-z_])`;
 /**
- * For scanners: candidates of either format in free text, in order; each must still pass
- * `isWellFormedApiToken` (the checksum is what tells a token from any other 32-character word).
+ * How many base62 characters may touch a token in free text and still leave it found: an escape before it (`\n`
+ * in a JSON log, `%3D` or `%20` in a URL) or after it. A longer run (a base64 blob) is not searched inside.
+ */
+const GLUE = 8;
+/**
+ * A run of 32 to 40 base62 characters: a token alone, or one with up to GLUE characters of an escape stuck to it.
+ * Until 2026-12-05 only a 32-character word counted, and neither side could touch a letter, digit or underscore,
+ * so `"…:\nTOKEN"`, `?a=%3DTOKEN` and `name_TOKEN` were missed (the checksum, not the boundary, is what tells
+ * tokens from other words).
+ */
+const CURRENT_SEARCH_SOURCE = `(?<![0-9A-Za-z])[0-9A-Za-z]{${API_TOKEN_LENGTH},${API_TOKEN_LENGTH + GLUE}}(?![0-9A-Za-z])`;
+/**
+ * For scanners: candidates of either format in free text, in order; wellFormedTokenIn says whether a candidate holds
+ * a token, and where (the checksum is what tells a token from any other word).
  */
 export const API_TOKEN_SEARCH_PATTERN = new RegExp(`${LEGACY_API_TOKEN_SEARCH_PATTERN.source}|${CURRENT_SEARCH_SOURCE}`, 'g');
+
+/** The token a search candidate holds and its offset in it, or null: a legacy token, or a 32-character window. */
+export function wellFormedTokenIn(candidate: string): { offset: number; token: string } | null {
+  if (isWellFormedApiToken(candidate)) return { offset: 0, token: candidate };
+  if (candidate.length <= API_TOKEN_LENGTH || candidate.length > API_TOKEN_LENGTH + GLUE) return null;
+  for (let offset = 0; offset + API_TOKEN_LENGTH <= candidate.length; offset++) {
+    const window = candidate.slice(offset, offset + API_TOKEN_LENGTH);
+    if (isWellFormedCurrentApiToken(window)) return { offset, token: window };
+  }
+  return null;
+}
 
 /** The 6-character checksum of a 26-character random part. */
 export function apiTokenChecksum(random: string): string {

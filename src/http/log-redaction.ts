@@ -6,7 +6,7 @@
  * in case of double encoding), and the value of any parameter whose name looks secret-bearing is replaced. What
  * cannot be parsed is not logged at all.
  */
-import { API_TOKEN_SEARCH_PATTERN, isWellFormedApiToken } from '../domain/api-token-format.js';
+import { API_TOKEN_SEARCH_PATTERN, wellFormedTokenIn } from '../domain/api-token-format.js';
 
 /** Headers and body fields pino must never print (defence in depth: the req serializer prints no headers). */
 export const LOG_REDACTIONS = [
@@ -109,7 +109,10 @@ function redactSecretParameters(url: string): string {
  * a filter value or a bare query string has no secret-bearing parameter name to be found by.
  */
 export function scrubApiTokens(text: string): string {
-  return text.replace(API_TOKEN_SEARCH_PATTERN, (candidate) => (isWellFormedApiToken(candidate) ? REDACTED : candidate));
+  return text.replace(API_TOKEN_SEARCH_PATTERN, (candidate) => {
+    const found = wellFormedTokenIn(candidate);
+    return found ? candidate.slice(0, found.offset) + REDACTED + candidate.slice(found.offset + found.token.length) : candidate;
+  });
 }
 
 /**

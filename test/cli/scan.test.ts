@@ -32,7 +32,7 @@ before(async () => {
   await writeFile(join(root, 'config/old.env'), `VCD_API_TOKEN=${planted.legacy} # minted before 32-character tokens\n`);
   await writeFile(
     join(root, 'config/fixtures.txt'),
-    `${badChecksum(generateApiToken())}\ntsr_${'0'.repeat(49)}\nx${generateApiToken()}\n${badChecksum(legacyApiToken())}\n` +
+    `${badChecksum(generateApiToken())}\ntsr_${'0'.repeat(49)}\n${'x'.repeat(9)}${generateApiToken()}\n${badChecksum(legacyApiToken())}\n` +
       `integrity md5 0123456789abcdef0123456789abcdef\n`,
   );
   await writeFile(join(root, 'image.bin'), Buffer.concat([Buffer.from([0x89, 0x50, 0x00, 0x00]), Buffer.from(generateApiToken())]));

@@ -4,7 +4,7 @@
  * 32-character words (hex digests, ids) and look-alikes (a token with one character changed) are not reported.
  * The false-positive rate measured on a real corpus is in docs/token-format.md. Pure.
  */
-import { API_TOKEN_SEARCH_PATTERN, isWellFormedApiToken, maskApiToken } from '../../domain/api-token-format.js';
+import { API_TOKEN_SEARCH_PATTERN, maskApiToken, wellFormedTokenIn } from '../../domain/api-token-format.js';
 
 export interface TokenFinding {
   /** 1-based. */
@@ -22,9 +22,11 @@ export function findApiTokens(text: string): TokenFinding[] {
   // A fresh RegExp: the exported one is global (stateful lastIndex) and shared.
   const pattern = new RegExp(API_TOKEN_SEARCH_PATTERN.source, API_TOKEN_SEARCH_PATTERN.flags);
   for (const match of text.matchAll(pattern)) {
-    if (!isWellFormedApiToken(match[0])) continue;
-    const line = lineIndex(lineStarts, match.index);
-    findings.push({ line: line + 1, column: match.index - lineStarts[line]! + 1, masked: maskApiToken(match[0]) });
+    const found = wellFormedTokenIn(match[0]);
+    if (!found) continue;
+    const at = match.index + found.offset;
+    const line = lineIndex(lineStarts, at);
+    findings.push({ line: line + 1, column: at - lineStarts[line]! + 1, masked: maskApiToken(found.token) });
   }
   return findings;
 }

@@ -41,14 +41,13 @@ new=${current}
   );
 });
 
-test('ignores look-alikes: bad checksum, wrong length, glued to other characters', () => {
+test('ignores look-alikes: bad checksum, wrong length, a token inside a longer run (a base64 blob)', () => {
   const token = generateApiToken();
   const legacy = legacyApiToken();
   const text = [
     badChecksum(token),
-    `${token}x`,
-    `x${token}`,
-    `${token}_`,
+    `${'x'.repeat(9)}${token}`,
+    `${token}${'y'.repeat(9)}`,
     token.slice(0, -1),
     badChecksum(legacy),
     `x${legacy}`,
@@ -57,6 +56,24 @@ test('ignores look-alikes: bad checksum, wrong length, glued to other characters
     '0123456789abcdef0123456789abcdef', // a 32-hex id: the right shape, no checksum
   ].join('\n');
   assert.deepEqual(findApiTokens(text), []);
+});
+
+test('finds a token with an escape stuck to it: a JSON log\u2019s \\n, a URL\u2019s %3D or %20, an underscore', () => {
+  // Until 2026-12-05 a token had to stand alone as a word, and each of these was missed (exit 0).
+  const token = generateApiToken();
+  for (const [line, column] of [
+    [`{"msg":"exported:\\n${token}"}`, 20],
+    [`https://h/x?a=%3D${token}`, 18],
+    [`curl -d x%20${token}`, 13],
+    [`name_${token}`, 6],
+    [`${token}\\n`, 1],
+    [`x${token}`, 2],
+  ] as const) {
+    const found = findApiTokens(line);
+    assert.equal(found.length, 1, line);
+    assert.equal(found[0]!.column, column, line);
+    assert.equal(line.slice(column - 1, column - 1 + token.length), token, 'the column is the token\u2019s own');
+  }
 });
 
 test('finds several tokens on one line, and survives repeated use of the shared pattern', () => {
