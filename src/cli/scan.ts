@@ -50,6 +50,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
   };
   let found = 0;
   let files = 0;
+  let unreadable = 0;
   for (const root of paths) {
     if (root === '-') {
       const findings = findApiTokens((await readAllStdinBytes()).toString('utf8'));
@@ -64,9 +65,23 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
           if (!flags.quiet) process.stderr.write(`tessera: skipped ${entry.path} (larger than 20 MiB)\n`);
           continue;
         }
-        const bytes = await readIfText(entry.path);
-        if (bytes === null) continue;
-        const findings = findApiTokens(bytes.toString('utf8'));
+        let text: string | null | 'too large';
+        try {
+          text = await readText(entry.path);
+        } catch (error) {
+          // One file that cannot be read must not hide the rest: said, counted, and the walk goes on.
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EISDIR') throw error;
+          unreadable++;
+          process.stderr.write(`tessera: cannot read ${entry.path}: permission denied\n`);
+          continue;
+        }
+        if (text === 'too large') {
+          if (!flags.quiet) process.stderr.write(`tessera: skipped ${entry.path} (larger than 20 MiB)\n`);
+          continue;
+        }
+        if (text === null) continue;
+        const findings = findApiTokens(text);
         report(entry.path, findings);
         found += findings.length;
         files += findings.length > 0 ? 1 : 0;
@@ -89,16 +104,53 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
       );
     }
     process.exitCode = EXIT.FAILED;
+  } else if (unreadable > 0) {
+    // Nothing found, but not everything was read: not the all-clear of exit 0.
+    throw usageError(`${unreadable} file${unreadable === 1 ? '' : 's'} could not be read; the scan is incomplete`);
   }
 }
 
-/** The file's bytes, or null when it is binary. */
-async function readIfText(path: string): Promise<Buffer | null> {
+/**
+ * The text of a file (or a stream, read up to 20 MiB), or null when it is binary, or 'too large'. UTF-16 is read
+ * as UTF-16 (PowerShell 5's Out-File writes it by default: until 2026-12-05 its NUL bytes made such files look
+ * binary, and their tokens were never seen); anything else as UTF-8.
+ */
+async function readText(path: string): Promise<string | null | 'too large'> {
   const handle = await open(path, 'r');
   try {
-    const bytes = await handle.readFile();
-    return looksBinary(bytes) ? null : bytes;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_SCAN_BYTES) return 'too large';
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return textOf(Buffer.concat(chunks, total));
   } finally {
     await handle.close();
   }
+}
+
+function textOf(bytes: Buffer): string | null {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
+  if (!looksBinary(bytes)) return bytes.toString('utf8');
+  // No BOM: UTF-16 text of Latin characters has a NUL in every other byte, nearly always.
+  const sample = bytes.subarray(0, Math.min(bytes.length, 8000) & ~1);
+  let oddZeros = 0;
+  let evenZeros = 0;
+  for (let i = 0; i < sample.length; i += 2) {
+    if (sample[i] === 0) evenZeros++;
+    if (sample[i + 1] === 0) oddZeros++;
+  }
+  const pairs = sample.length / 2;
+  if (pairs > 0 && oddZeros >= pairs * 0.9 && evenZeros < pairs * 0.1) return bytes.toString('utf16le');
+  if (pairs > 0 && evenZeros >= pairs * 0.9 && oddZeros < pairs * 0.1)
+    return Buffer.from(bytes.subarray(0, bytes.length & ~1))
+      .swap16()
+      .toString('utf16le');
+  return null;
 }

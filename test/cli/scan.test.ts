@@ -105,3 +105,26 @@ test('a reader that stops early (| head -1) ends the scan quietly with exit 1', 
     await rm(many, { recursive: true, force: true });
   }
 });
+
+test('reads UTF-16 files (with or without a BOM) and a pipe named on the command line', async () => {
+  // PowerShell 5's Out-File writes UTF-16LE; until 2026-12-05 its NUL bytes made the file look binary.
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-scan16-'));
+  const tokens = [generateApiToken(), generateApiToken(), generateApiToken()];
+  await writeFile(join(dir, 'bom.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`token=${tokens[0]}\r\n`, 'utf16le')]));
+  await writeFile(join(dir, 'nobom.txt'), Buffer.from(`token=${tokens[1]}\r\n`, 'utf16le'));
+  const found = await runCli(['scan', dir]);
+  assert.equal(found.code, 1, found.stderr);
+  assert.deepEqual(found.stdout.trimEnd().split('\n'), [
+    `${join(dir, 'bom.txt')}:1:7: Tessera API token ${tokens[0]!.slice(0, 4)}…`,
+    `${join(dir, 'nobom.txt')}:1:7: Tessera API token ${tokens[1]!.slice(0, 4)}…`,
+  ]);
+  // A FIFO, as `tessera scan <(git log -p)` passes one: read, not skipped with exit 0.
+  const fifo = join(dir, 'pipe');
+  spawnSync('mkfifo', [fifo]);
+  const writer = spawnSync('bash', ['-c', `(printf 'x=%s\\n' ${tokens[2]} > ${fifo} &) ; ${process.execPath} ${BIN} scan ${fifo}`], {
+    encoding: 'utf8',
+  });
+  assert.equal(writer.status, 1, writer.stderr);
+  assert.match(writer.stdout, new RegExp(`${fifo}:1:3: Tessera API token ${tokens[2]!.slice(0, 4)}`));
+  await rm(dir, { recursive: true, force: true });
+});

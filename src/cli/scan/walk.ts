@@ -10,16 +10,25 @@ export const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 export interface WalkEntry {
   path: string;
   size: number;
+  /** A pipe or a device named on the command line (`scan <(cmd)`, a FIFO): read as a stream, its size unknown. */
+  stream?: true;
 }
 
-/** Yields the regular files under `root` (or `root` itself). Throws ENOENT for a missing root. */
+/**
+ * Yields the regular files under `root` (or `root` itself). Throws ENOENT for a missing root. A root that is neither
+ * a file nor a directory (a FIFO, `/dev/fd/N` of a process substitution) is yielded as a stream: the user named it,
+ * and until 2026-12-05 it was skipped without a word (exit 0). Inside directories only files are read.
+ */
 export async function* walkFiles(root: string): AsyncGenerator<WalkEntry, void, undefined> {
   const info = await stat(root);
   if (info.isFile()) {
     yield { path: root, size: info.size };
     return;
   }
-  if (!info.isDirectory()) return;
+  if (!info.isDirectory()) {
+    if (info.isFIFO() || info.isCharacterDevice() || info.isSocket()) yield { path: root, size: 0, stream: true };
+    return;
+  }
   const names = (await readdir(root)).sort();
   for (const name of names) {
     const path = join(root, name);
