@@ -5,6 +5,8 @@
  * token file's refresh token for an access token and rewrites the file with the rotated token.
  */
 import { access } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ServiceAccountsApi, pollDeviceToken, type ServiceAccountEntity } from '../client/service-accounts.js';
 import { VcdClient } from '../client/vcd-client.js';
@@ -152,6 +154,14 @@ async function runAuthorize(ref: string, flags: AuthorizeFlags): Promise<void> {
   if (flags.out && !flags.wait) throw usageError('--out needs --wait (the token comes once the request is granted)');
   if (flags.wait && !flags.out) throw usageError('--wait needs --out FILE: the refresh token must be saved, it is shown nowhere else');
   if (flags.out && !flags.force && (await exists(flags.out))) throw usageError(`${flags.out} exists: pass --force to replace it`);
+  // The first refresh token comes once, when the request is granted: where it goes must be writable before the
+  // request is made (until 2026-12-05 a missing directory was found only then, and the token was lost).
+  if (flags.out) {
+    const dir = dirname(flags.out);
+    await access(dir, fsConstants.W_OK).catch(() => {
+      throw usageError(`${dir} is not a directory this user can write to: the token could not be saved in ${flags.out}`);
+    });
+  }
   const { client, accounts } = await api(flags);
   const account = await accounts.resolve(ref);
   const auth = await accounts.authorize(account.id);

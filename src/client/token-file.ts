@@ -62,7 +62,11 @@ function directoryOf(path: string): string {
  */
 export async function writeTokenFile(path: string, refreshToken: string, updatedBy = 'tessera-client'): Promise<void> {
   if (typeof refreshToken !== 'string' || refreshToken.trim() === '') throw new TypeError('refreshToken must be a non-empty string');
-  const { open, rename, unlink } = await fs();
+  const { open, rename, unlink, realpath } = await fs();
+  // Through a symlink, the file it points to is the one replaced: renaming over the link made the link a file of
+  // its own, left the spent token in the target, and the next reader of the target ended the whole chain as a
+  // reuse (until 2026-12-05). A path that does not exist yet is written as given.
+  const target = await realpath(path).catch(() => path);
   const body: ServiceAccountTokenFile = {
     token_type: SERVICE_ACCOUNT_TOKEN_TYPE,
     refresh_token: refreshToken,
@@ -70,7 +74,7 @@ export async function writeTokenFile(path: string, refreshToken: string, updated
     updated_on: new Date().toISOString(),
   };
   // Beside the file (same directory, so the same file system: rename is atomic there).
-  const temp = `${path}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
+  const temp = `${target}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
   const handle = await open(temp, 'wx', 0o600);
   try {
     try {
@@ -80,14 +84,14 @@ export async function writeTokenFile(path: string, refreshToken: string, updated
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    await rename(temp, target);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
   }
   // The rename itself is durable once the directory is synced (not possible everywhere: best effort).
   try {
-    const d = await open(directoryOf(path), 'r');
+    const d = await open(directoryOf(target), 'r');
     try {
       await d.sync();
     } finally {

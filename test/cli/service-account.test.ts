@@ -79,6 +79,14 @@ describe('tessera service-account against Tessera', () => {
   test('authorize --wait prints the user code, then writes the first token once an administrator grants it', async () => {
     const noOut = await runCli(['service-account', 'authorize', 'ci-bot', '--wait'], { env });
     assert.equal(noOut.code, 2, 'the token must have somewhere to go');
+    // Somewhere it can go: checked before the request is made, so no one-time token is granted into the void.
+    const nowhere = await runCli(['service-account', 'authorize', 'ci-bot', '--wait', '--out', join(home, 'no-such-dir', 't.json')], {
+      env,
+    });
+    assert.equal(nowhere.code, 2, nowhere.stderr);
+    assert.match(nowhere.stderr, /not a directory this user can write to/);
+    const before = await runCli(['service-account', 'list', '--output', 'json'], { env });
+    assert.ok(!before.stdout.includes('REQUESTED'), `no request was made: ${before.stdout}`);
     const waiting = startCli(['service-account', 'authorize', 'ci-bot', '--wait', '--out', tokenFile()]);
     const code = await waiting.firstLine();
     assert.match(code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);

@@ -4,7 +4,7 @@
  * so the file always holds the one live token. Against a real Tessera with a service account made by the device flow.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -152,4 +152,18 @@ describe('service-account token files', () => {
       [],
     );
   });
+});
+
+test('through a symlink the target is rewritten, and the link stays a link', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-link-'));
+  const target = join(dir, 'real.json');
+  const link = join(dir, 'link.json');
+  await writeTokenFile(target, 'first-token');
+  await symlink(target, link);
+  // Until 2026-12-05 the link became a file of its own, and the target kept the spent token.
+  await writeTokenFile(link, 'second-token');
+  assert.ok((await lstat(link)).isSymbolicLink());
+  assert.equal(JSON.parse(await readFile(target, 'utf8')).refresh_token, 'second-token');
+  assert.equal((await stat(target)).mode & 0o777, 0o600);
+  await rm(dir, { recursive: true, force: true });
 });
