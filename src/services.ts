@@ -38,6 +38,7 @@ export interface RunningServices extends Services {
 }
 
 const REGISTRATIONS_PER_MINUTE = 30;
+const USER_CODES_PER_MINUTE = 30;
 
 export async function createServices(config: Config, store: Store, log: Logger): Promise<RunningServices> {
   const accessTokens = new AccessTokenService(await store.currentSigningKey(), config.accessTokenTtlSeconds);
@@ -85,6 +86,8 @@ export async function createServices(config: Config, store: Store, log: Logger):
       tokenPerToken: new RateLimiter<number>(config.tokenRateLimitPerToken),
       // Registrations per user per minute: each writes a row; a script looping on /register is a bug or worse.
       register: new RateLimiter(REGISTRATIONS_PER_MINUTE),
+      // User codes looked up or decided per user per minute (RFC 8628 §5.1: guessing codes must be rate limited).
+      userCodes: new RateLimiter(USER_CODES_PER_MINUTE),
     },
     config,
     store,

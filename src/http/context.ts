@@ -61,7 +61,13 @@ export interface Services {
   audit: AuditLog;
   /** This installation's site (VCD multisite): its id appears in session locations. */
   site: Site;
-  limits: { signIn: RateLimiter; tokenPerIp: RateLimiter; tokenPerToken: RateLimiter<number>; register: RateLimiter };
+  limits: {
+    signIn: RateLimiter;
+    tokenPerIp: RateLimiter;
+    tokenPerToken: RateLimiter<number>;
+    register: RateLimiter;
+    userCodes: RateLimiter;
+  };
 }
 
 export type ApiArea = 'api' | 'cloudapi' | 'oauth' | 'portal' | 'other';

@@ -11,7 +11,7 @@ import { CLOUDAPI_BODY_ERRORS, Empty, NO_CONTENT, NOT_FOUND, ServiceAccountEntit
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import type { Services } from '../context.js';
-import { forbidden, badRequest, notFound } from '../../domain/errors.js';
+import { forbidden, badRequest, notFound, tooManyRequests } from '../../domain/errors.js';
 import { can, hasProviderView } from '../../domain/policy.js';
 import type { Principal } from '../../domain/principal.js';
 import { visibleStatus, type ServiceAccountRow } from '../../auth/service-accounts.js';
@@ -163,6 +163,15 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (plugin) =
     return reply.code(204).send();
   });
 
+  /**
+   * User codes tried per user, looked up or decided: an administrator types a few; a loop guessing them among the
+   * 20^8 is refused (429) past USER_CODES_PER_MINUTE (RFC 8628 §5.1). Until 2026-12-05 nothing limited it.
+   */
+  const limitUserCodes = (principal: Principal) => {
+    const wait = services.limits.userCodes.hit(principal.userId);
+    if (wait > 0) throw tooManyRequests(wait, 'Too many user codes tried; retry later');
+  };
+
   // `POST /deviceLookup {"userCode"}`: 303 to the service account a pending request is for, or 404 (VCD docs).
   const lookupResponses = {
     303: Empty('Found: Location names the service account the pending request is for'),
@@ -174,6 +183,7 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (plugin) =
     const orgId = (await contextOrg(services, request, principal)) ?? principal.orgId;
     // Who may not see service accounts learns nothing, not even whether a code is pending.
     if (!can(principal, 'serviceAccount.view', { orgId })) throw forbidden();
+    limitUserCodes(principal);
     const row = await accounts.pendingByUserCode(orgId, request.body.userCode);
     if (!row) throw notFound('No pending authorization request has this user code');
     await accounts.getVisible(principal, row.id);
@@ -192,6 +202,7 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (plugin) =
       async (request, reply) => {
         const principal = requirePrincipal(request);
         const orgId = (await contextOrg(services, request, principal)) ?? principal.orgId;
+        limitUserCodes(principal);
         await accounts.decide(principal, orgId, request.body.userCode, grant, request.ip);
         return reply.code(204).send();
       },

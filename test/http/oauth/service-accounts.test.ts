@@ -546,6 +546,33 @@ for (const plan of selectedBackends()) {
       assert.equal((await getAccount(alice, clientId)).json().status, 'CREATED');
     });
 
+    test('user codes are rate limited per user (RFC 8628 §5.1): guessing among them is refused', async () => {
+      // A user of its own: the limit counts per user, and the other tests' administrators look codes up too.
+      const globex = (await t.store.getOrgByName('globex'))!;
+      await t.store.createUser({
+        id: randomUUID(),
+        org_id: globex.id,
+        name: 'guesser',
+        password_hash: await hashPassword('guesser-Password-1'),
+        role_id: (await t.store.getRoleByName(globex.id, 'Organization Administrator'))!.id,
+      });
+      const guesser = await signIn(base, 'guesser', 'globex', 'guesser-Password-1');
+      const lookup = () =>
+        http(`${base}/cloudapi/1.0.0/deviceLookup`, {
+          method: 'POST',
+          headers: { ...bearer(guesser, JSON_37), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ userCode: 'BCDF-GHJK' }),
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) statuses.push((await lookup()).status);
+      // Until 2026-12-05 400 guesses took 0.7 s, all answered.
+      assert.deepEqual(new Set(statuses), new Set([404]));
+      const refused = await lookup();
+      assert.equal(refused.status, 429, refused.text);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+      envelope(await decide(guesser, 'BCDF-GHJK', 'grant'), 429, 'TOO_MANY_REQUESTS');
+    });
+
     test('an authorization that ended takes its chain along when the account is authorized again', async () => {
       const { clientId, refreshToken } = await activeAccount(alice, 'acme', 'sa-reauthorized');
       // Its lifetime passes (the org's policy) before anyone refreshes.
