@@ -7,6 +7,7 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { Harness } from './route-harness.js';
 import type { Principal } from '../../src/domain/principal.js';
+import type { OAuthOrgPath } from '../../src/auth/api-tokens.js';
 import { DEMO_PASSWORD, ADMIN_PASSWORD } from '../helpers/tessera.js';
 import { SYSTEM_ORG_ID, RIGHTS, PREDEFINED_ROLES } from '../../src/domain/rights.js';
 import { generateApiToken, hashApiToken, apiTokenStart } from '../../src/domain/api-token-format.js';
@@ -182,36 +183,29 @@ export async function buildWorld(harness: Harness): Promise<World> {
   const alice = await passwordCaller('alice', 'admin', 'acme', 'alice', 'acme', DEMO_PASSWORD);
   const aliceSignIn = await signIn('alice', 'acme', DEMO_PASSWORD);
   const aliceToken = await mintToken(aliceSignIn.principal, aliceSignIn.accessToken);
-  const tokenCaller = async (): Promise<Caller> => {
-    const exchanged = await services.apiTokens.exchange(aliceToken.path, aliceToken.apiToken, IP);
-    const principal = await services.authenticator.fromAccessToken(exchanged.accessToken);
-    return {
-      name: 'alice-token',
-      role: 'token',
-      org: 'acme',
-      userId: principal.userId,
-      sessionId: principal.sessionId,
-      accessToken: exchanged.accessToken,
-      fresh: tokenCaller,
+  /** A caller whose session is made from an API token, afresh each time it is needed. */
+  const tokenSessionCaller = (name: string, role: CallerRole, org: OrgKey, token: { path: OAuthOrgPath; apiToken: string }) => {
+    const make = async (): Promise<Caller> => {
+      const exchanged = await services.apiTokens.exchange(token.path, token.apiToken, IP);
+      const principal = await services.authenticator.fromAccessToken(exchanged.accessToken);
+      return {
+        name,
+        role,
+        org,
+        userId: principal.userId,
+        sessionId: principal.sessionId,
+        accessToken: exchanged.accessToken,
+        fresh: make,
+      };
     };
+    return make;
   };
+  const tokenCaller = tokenSessionCaller('alice-token', 'token', 'acme', aliceToken);
   // The System administrator's `read-only` token (every right of the role that only reads): the most a read-only
   // token can hold, so no write of the API may succeed for it (matrix-requests.ts judges it by that rule).
   const adminSignIn = await signIn('administrator', 'System', ADMIN_PASSWORD);
   const readOnlyToken = await mintToken(adminSignIn.principal, adminSignIn.accessToken, 'read-only');
-  const readOnlyCaller = async (): Promise<Caller> => {
-    const exchanged = await services.apiTokens.exchange(readOnlyToken.path, readOnlyToken.apiToken, IP);
-    const principal = await services.authenticator.fromAccessToken(exchanged.accessToken);
-    return {
-      name: 'administrator-read-only-token',
-      role: 'readOnlyToken',
-      org: 'system',
-      userId: principal.userId,
-      sessionId: principal.sessionId,
-      accessToken: exchanged.accessToken,
-      fresh: readOnlyCaller,
-    };
-  };
+  const readOnlyCaller = tokenSessionCaller('administrator-read-only-token', 'readOnlyToken', 'system', readOnlyToken);
   const anonymous: Caller = {
     name: 'anonymous',
     role: 'anonymous',
