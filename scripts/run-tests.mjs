@@ -3,6 +3,7 @@
 // Node 20's --test does not find .ts files by itself, and npm's sh has no `**`, hence this script.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -33,7 +34,17 @@ if (!env.TESSERA_TEST_DATABASE_URL) {
 }
 // Node 20 prints TAP when its output is not a terminal, Node 24 the spec reporter: ask for TAP off a terminal on
 // both, so that CI reads the same summary lines (# pass N) whichever Node runs the suite.
-const reporter = process.stdout.isTTY || passthrough.some((a) => a.startsWith('--test-reporter')) ? [] : ['--test-reporter=tap'];
+// Beside it, test-summary-reporter.mjs lists the failed and skipped tests once more at the end, where a CI log's tail
+// shows them.
+const summaryReporter = fileURLToPath(new URL('./test-summary-reporter.mjs', import.meta.url));
+const reporter = passthrough.some((a) => a.startsWith('--test-reporter'))
+  ? []
+  : [
+      `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${summaryReporter}`,
+      '--test-reporter-destination=stdout',
+    ];
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...reporter, ...passthrough, ...files],
