@@ -133,9 +133,15 @@ function scrubUrlCredentials(text: string): string {
   return out;
 }
 
+/**
+ * What is left of an escape whose hex digit was taken into a token's run (`%36Sz…`: `%3`, then `6Sz…`, whose last
+ * 32 characters are found as a token) before `[redacted]`. Dropped: it is half of the token's first character.
+ */
+const ESCAPE_CUT_BY_REDACTION = /%[0-9A-Fa-f]?\[redacted\]/g;
+
 /** Credentials as sent, and credentials a client percent-encoded (a path is logged as sent). */
 function scrubApiTokensInUrl(url: string): string {
-  const scrubbed = scrubUrlCredentials(url);
+  const scrubbed = scrubUrlCredentials(url).replace(ESCAPE_CUT_BY_REDACTION, REDACTED);
   if (!url.includes('%')) return scrubbed;
   const decoded = lenientDecode(scrubbed);
   const decodedScrubbed = scrubUrlCredentials(decoded);
