@@ -121,16 +121,15 @@ export class ServiceAccountService {
 
   // ------------------------------------------------------------------ create, update, delete
 
-  /** The org named by an /oauth path; unknown is the same 403 as not allowed. */
-  private async orgOfPath(path: OAuthOrgPath): Promise<Org> {
+  /** The org named by an /oauth path, or null (unknown, or System at a tenant path): callers answer as for not allowed. */
+  private async orgOfPath(path: OAuthOrgPath): Promise<Org | null> {
     const org =
       path.kind === 'provider'
         ? await this.store.getOrg(SYSTEM_ORG_ID)
         : isSystemOrgName(path.orgName)
           ? undefined
           : await this.store.getOrgByName(path.orgName);
-    if (!org) throw forbidden();
-    return org;
+    return org ?? null;
   }
 
   /** `scope`: a role URN of the org, by id or by URL-encoded name (govcd builds `urn:vcloud:role:vApp%20Author`). */
@@ -159,13 +158,17 @@ export class ServiceAccountService {
     input: { name: unknown; scope: unknown; softwareId: unknown; softwareVersion: unknown; clientUri: unknown },
     ip: string,
   ): Promise<{ row: ServiceAccountRow; role: Role }> {
+    // An org that does not exist and one the caller may not manage in: the same refusal (no org-name oracle).
     const org = await this.orgOfPath(path);
-    if (!can(principal, 'serviceAccount.manage', { orgId: org.id })) throw refusal(principal, 'serviceAccount.manage');
+    if (!org || !can(principal, 'serviceAccount.manage', { orgId: org.id })) throw refusal(principal, 'serviceAccount.manage');
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name.length === 0) throw new TesseraError('invalid_request', 'client_name is required');
     if (name.length > MAX_TOKEN_NAME_LENGTH)
       throw new TesseraError('invalid_request', `client_name must be at most ${MAX_TOKEN_NAME_LENGTH} characters`);
-    if (/[\u0000-\u001f\u007f]/.test(name)) throw new TesseraError('invalid_request', 'client_name must not contain control characters');
+    // Shown in lists, the portal and the audit trail: no controls, bidi controls or invisible characters (until
+    // 2026-12-05 only C0 controls were refused here, and "evil\u202Egnp.exe" was a service account's name).
+    const nameProblem = displayNameProblem('client_name', name);
+    if (nameProblem) throw new TesseraError('invalid_request', nameProblem);
     const softwareId = typeof input.softwareId === 'string' ? input.softwareId.trim().toLowerCase() : '';
     if (!UUID.test(softwareId)) throw new TesseraError('invalid_request', 'software_id must be a UUID');
     const softwareVersion = optionalText(input.softwareVersion, 'software_version');
@@ -305,8 +308,9 @@ export class ServiceAccountService {
     }
     const org = await this.orgOfPath(path);
     const row = await this.get(clientId);
-    // An unknown client, another org's, or one the caller may not manage: the same answer.
-    if (!row || row.org_id !== org.id || !can(principal, 'serviceAccount.manage', { orgId: row.org_id })) {
+    // An unknown client, another org's, or one the caller may not manage, at an org that exists or not: the same
+    // answer (until 2026-12-05 an org that does not exist was a 403, telling any signed-in user which orgs exist).
+    if (!org || !row || row.org_id !== org.id || !can(principal, 'serviceAccount.manage', { orgId: row.org_id })) {
       throw new TesseraError('invalid_client', 'Unknown client_id');
     }
     if (row.status === 'ACTIVE' && !authorizationEnded(row)) {
@@ -615,13 +619,28 @@ export class ServiceAccountService {
     if (!account || token.revoked_at !== null) return true;
     await this.endEverything(account);
     const org = await this.store.getOrg(account.org_id);
+    // A spent (rotated-away) token ends the live chain here too, as its reuse at the token endpoint does: whoever holds
+    // an old token of the chain may hold the live one. It is audited as reuse, the signal administrators watch for a
+    // leaked token; until 2026-12-05 it read as a plain revocation by the token's holder.
+    const spent = token.spent_at !== null;
     await this.audit.record({
-      type: 'serviceAccount.revoked',
+      type: spent ? 'serviceAccount.tokenReuse' : 'serviceAccount.revoked',
+      ...(spent ? { outcome: 'failure' as const } : {}),
       actor: null,
       org: org ? { id: org.id, name: org.name } : null,
       tokenId: account.id,
       ip,
-      details: { name: account.name, via: 'oauth revocation endpoint (token holder)' },
+      details: {
+        name: account.name,
+        via: 'oauth revocation endpoint (token holder)',
+        ...(spent
+          ? {
+              spentAt: Number(token.spent_at),
+              spentFrom: token.spent_ip,
+              action: 'every refresh token and session of the service account revoked; it must be authorized again',
+            }
+          : {}),
+      },
     });
     return true;
   }

@@ -33,9 +33,9 @@ function safeClientMessage(e: FastifyError): string {
 
 export function renderError(error: TesseraError, request: FastifyRequest, reply: FastifyReply) {
   for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
-  if (error.status === 401 && !reply.hasHeader('WWW-Authenticate') && areaOf(request.url) !== 'oauth') {
-    reply.header('WWW-Authenticate', 'Bearer realm="tessera"');
-  }
+  // Every 401 names the scheme (RFC 7235 §3.1), /oauth's too: its 401s are the Bearer-protected endpoints' (register,
+  // introspect, device_authorization); the token endpoint's errors are 400s (until 2026-12-05 /oauth sent none).
+  if (error.status === 401 && !reply.hasHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Bearer realm="tessera"');
   reply.code(error.status);
   const area = request.vcd?.area ?? areaOf(request.url);
   const version = request.vcd?.responseVersion ?? defaultVersion();

@@ -26,6 +26,7 @@ import {
   IntrospectionResponse,
   OAuthErrors,
   OAuthParameters,
+  type OAuthParameters as OAuthParametersType,
   OrgParams,
   RegisterBody,
   RegisterResponse,
@@ -96,6 +97,21 @@ async function parseRegisterBody(request: FastifyRequest): Promise<void> {
   } catch {
     throw new TesseraError('invalid_request', 'The body must be JSON: {"client_name": "..."}');
   }
+}
+
+/**
+ * The `token` of revoke and introspect, from the body only (RFC 7009 §2.1 and RFC 7662 §2.1 define a form body). A
+ * token in the query string is refused: proxies and load balancers log URLs, and a script that sends it there sends
+ * every token it revokes or checks into those logs. Broadcom's KB 429004, why the token endpoint reads the query
+ * string too, is about the token endpoint only. Until 2026-12-05 both endpoints took `?token=`.
+ */
+function tokenFromBody(request: { query: unknown; body: OAuthParametersType }): string {
+  if ((request.query as Record<string, unknown> | undefined)?.token !== undefined) {
+    throw new TesseraError('invalid_request', 'Send token in the request body (a form), not in the URL: URLs are logged');
+  }
+  const token = request.body.token;
+  if (!token) throw new TesseraError('invalid_request', 'token is required');
+  return token;
 }
 
 function orgPath(request: { params: { org?: string } }): OAuthOrgPath {
@@ -211,8 +227,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
     app.post(url, formRoute({ 200: NoContent }), async (request, reply) => {
       const retryAfter = services.limits.tokenPerIp.hit(request.ip);
       if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
-      const token = request.body.token;
-      if (!token) throw new TesseraError('invalid_request', 'token is required');
+      const token = tokenFromBody(request);
       if (isWellFormedApiToken(token)) {
         // A service account's refresh token has the same shape: whichever kind it is, it ends.
         if (!(await services.serviceAccounts.revokeByPossession(hashApiToken(token), request.ip))) {
@@ -225,7 +240,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
 
   for (const url of paths('introspect')) {
     app.post(url, formRoute({ 200: IntrospectionResponse }), async (request, reply) => {
-      const answer = await introspect(services, requirePrincipal(request), request.ip, request.params.org, request.body.token);
+      const answer = await introspect(services, requirePrincipal(request), request.ip, request.params.org, tokenFromBody(request));
       return sendOAuthJson(reply.header('Cache-Control', 'no-store'), answer);
     });
   }

@@ -11,7 +11,7 @@ import type { Principal } from '../../domain/principal.js';
 import { TesseraError, tooManyRequests } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
 import { hashApiToken, isWellFormedApiToken } from '../../domain/api-token-format.js';
-import { SYSTEM_ORG_ID } from '../../domain/rights.js';
+import { SYSTEM_ORG_ID, isSystemOrgName } from '../../domain/rights.js';
 
 type Introspection = Record<string, string | number | boolean | null>;
 const INACTIVE: Introspection = { active: false };
@@ -25,7 +25,9 @@ async function introspectApiToken(services: Services, caller: Principal, token: 
   if (row.expires_at !== null && Number(row.expires_at) <= Date.now()) return INACTIVE;
   if (!can(caller, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) return INACTIVE;
   const [owner, org] = await Promise.all([services.store.getUser(row.user_id), services.store.getOrg(row.org_id)]);
-  if (!owner || owner.is_enabled !== 1) return INACTIVE;
+  // Active means usable now (RFC 7662 §2.2): the exchange refuses a disabled owner's tokens and a disabled org's.
+  // Until 2026-12-05 a disabled org's tokens were introspected active.
+  if (!owner || owner.is_enabled !== 1 || !org || org.is_enabled !== 1) return INACTIVE;
   return {
     active: true,
     token_type: 'refresh_token',
@@ -43,6 +45,7 @@ async function introspectServiceAccountToken(services: Services, caller: Princip
   const live = await services.serviceAccounts.liveToken(hash);
   if (!live || !can(caller, 'serviceAccount.view', { orgId: live.account.org_id })) return INACTIVE;
   const org = await services.store.getOrg(live.account.org_id);
+  if (!org || org.is_enabled !== 1) return INACTIVE;
   return {
     active: true,
     token_type: 'refresh_token',
@@ -65,9 +68,12 @@ async function introspectAccessToken(services: Services, caller: Principal, toke
     return INACTIVE;
   }
   const serviceAccount = subject.kind === 'service_account';
+  // A token session sees the sessions of the token it came from, and no other of its owner's (as on every surface,
+  // docs/security.md); until 2026-12-05 it was shown all of them here.
+  const ownSession = subject.userId === caller.userId && (caller.kind !== 'api_token' || subject.apiTokenId === caller.apiTokenId);
   const visible = serviceAccount
-    ? subject.userId === caller.userId || can(caller, 'serviceAccount.view', { orgId: subject.orgId })
-    : subject.userId === caller.userId ||
+    ? ownSession || can(caller, 'serviceAccount.view', { orgId: subject.orgId })
+    : ownSession ||
       can(caller, 'apiToken.view', { orgId: subject.orgId, ownerId: subject.userId, tokenId: subject.apiTokenId ?? undefined });
   if (!visible) return INACTIVE;
   return {
@@ -94,8 +100,12 @@ export async function introspect(
 ): Promise<Introspection> {
   const retryAfter = services.limits.tokenPerIp.hit(ip);
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
-  // The endpoint answers for the org in its path: a tenant's endpoint is not the provider's.
-  const callerOnPath = pathOrg === undefined ? caller.orgId === SYSTEM_ORG_ID : pathOrg.toLowerCase() === caller.orgName.toLowerCase();
+  // The endpoint answers for the org in its path: a tenant's endpoint is not the provider's, and the System org's is
+  // /oauth/provider only, as for every other OAuth endpoint (until 2026-12-05 /oauth/tenant/System/introspect answered).
+  const callerOnPath =
+    pathOrg === undefined
+      ? caller.orgId === SYSTEM_ORG_ID
+      : !isSystemOrgName(pathOrg) && pathOrg.toLowerCase() === caller.orgName.toLowerCase();
   if (!callerOnPath) throw new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', 'Introspect at your own organization\u2019s endpoint');
   if (!token) throw new TesseraError('invalid_request', 'token is required');
   return isWellFormedApiToken(token) ? introspectApiToken(services, caller, token) : introspectAccessToken(services, caller, token);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
-import { accessTokenFrom, bearer, createApiToken, http, signIn } from '../../helpers/api.js';
+import { accessTokenFrom, bearer, createApiToken, exchange, http, signIn } from '../../helpers/api.js';
 import { generateApiToken } from '../../../src/domain/api-token-format.js';
 
 let t: TesseraHandle;
@@ -108,4 +108,78 @@ test('RFC 8414 metadata names the token, registration, revocation and introspect
   assert.deepEqual(Object.keys(unknown.json()), Object.keys(meta));
   assert.equal(unknown.json().issuer, `${t.baseUrl}/oauth/tenant/no-such-org`);
   assert.deepEqual(meta.revocation_token_types_supported, ['refresh_token', 'access_token']);
+});
+
+test('a token session sees its own token\u2019s sessions only, not those of its owner\u2019s other tokens', async () => {
+  const first = await createApiToken(t.baseUrl, bob, 'acme', 'sibling-one');
+  const second = await createApiToken(t.baseUrl, bob, 'acme', 'sibling-two');
+  const [fromFirst, fromFirstAgain, fromSecond] = await Promise.all([
+    accessTokenFrom(t.baseUrl, 'acme', first.apiToken),
+    accessTokenFrom(t.baseUrl, 'acme', first.apiToken),
+    accessTokenFrom(t.baseUrl, 'acme', second.apiToken),
+  ]);
+  assert.equal((await introspect(fromFirst, fromFirstAgain)).json().active, true, 'a session of the same token');
+  // Until 2026-12-05: active, with the other token's client_id and session id.
+  assert.deepEqual((await introspect(fromFirst, fromSecond)).json(), { active: false });
+  assert.deepEqual((await introspect(fromFirst, bob)).json(), { active: false }, 'nor the owner\u2019s password session');
+  assert.equal((await introspect(bob, fromSecond)).json().active, true, 'the owner\u2019s password session sees them all');
+});
+
+test('the System org introspects at /oauth/provider only, as at every other OAuth endpoint', async () => {
+  // Until 2026-12-05 /oauth/tenant/System/introspect answered the System administrator.
+  for (const name of ['System', 'system']) {
+    const res = await introspect(admin, bobToken.apiToken, `/oauth/tenant/${name}/introspect`);
+    assert.equal(res.status, 403, `${name}: ${res.text}`);
+  }
+});
+
+test('the token is read from the body only: one in the URL is refused, and neither checked nor revoked', async () => {
+  const token = await createApiToken(t.baseUrl, bob, 'acme', 'in-the-url');
+  for (const endpoint of ['introspect', 'revoke']) {
+    const res = await http(`${t.baseUrl}/oauth/tenant/acme/${endpoint}?token=${token.apiToken}`, {
+      method: 'POST',
+      headers: { ...bearer(bob), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: endpoint === 'revoke' ? '' : new URLSearchParams({ token: token.apiToken }),
+    });
+    assert.equal(res.status, 400, `${endpoint}: ${res.text}`);
+    assert.equal(res.json().minorErrorCode, 'invalid_request');
+    assert.match(res.json().message, /request body/);
+  }
+  assert.equal((await exchange(t.baseUrl, 'acme', token.apiToken)).status, 200, 'still live: the revoke was refused');
+});
+
+test('a 401 under /oauth names its scheme (RFC 7235 §3.1), as under /api and /cloudapi', async () => {
+  const bodies: Array<[string, string, string]> = [
+    ['introspect', 'application/x-www-form-urlencoded', 'token=x'],
+    ['register', 'application/json', '{"client_name":"x"}'],
+    ['device_authorization', 'application/x-www-form-urlencoded', 'client_id=x'],
+  ];
+  for (const [endpoint, type, body] of bodies) {
+    const res = await http(`${t.baseUrl}/oauth/tenant/acme/${endpoint}`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer not-a-token', 'Content-Type': type },
+      body,
+    });
+    assert.equal(res.status, 401, `${endpoint}: ${res.text}`);
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="tessera"', endpoint);
+  }
+});
+
+test('a disabled org\u2019s tokens are inactive, as the token endpoint refuses them; enabled again, active again', async () => {
+  const token = await createApiToken(t.baseUrl, hank, 'globex', 'org-disabled');
+  const globex = (await t.store.getOrgByName('globex'))!;
+  const action = (what: 'disable' | 'enable') =>
+    http(`${t.baseUrl}/api/admin/org/${globex.id}/action/${what}`, {
+      method: 'POST',
+      headers: bearer(admin, 'application/*+xml;version=37.0'),
+    });
+  assert.equal((await action('disable')).status, 204);
+  try {
+    assert.equal((await exchange(t.baseUrl, 'globex', token.apiToken)).status, 400);
+    // Until 2026-12-05: active (the owner was checked, not the org).
+    assert.deepEqual((await introspect(admin, token.apiToken, '/oauth/provider/introspect')).json(), { active: false });
+  } finally {
+    assert.equal((await action('enable')).status, 204);
+  }
+  assert.equal((await introspect(admin, token.apiToken, '/oauth/provider/introspect')).json().active, true);
 });

@@ -247,6 +247,33 @@ for (const plan of selectedBackends()) {
       assert.equal(events[0]!.outcome, 'failure');
     });
 
+    test('a spent token presented for revocation ends the live chain, audited as reuse', async () => {
+      const { clientId, refreshToken: t1 } = await activeAccount(hank, 'globex', 'sa-revoke-spent');
+      const r1 = await exchange(base, 'globex', t1);
+      const t2 = r1.json().refresh_token as string;
+      const session = r1.json().access_token as string;
+      const revoke = await http(`${base}/oauth/tenant/globex/revoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: t1 }),
+      });
+      assert.equal(revoke.status, 200, revoke.text);
+      envelope(await exchange(base, 'globex', t2), 400, 'invalid_grant');
+      assert.equal((await http(`${base}/cloudapi/1.0.0/orgs`, { headers: bearer(session, JSON_37) })).status, 401);
+      const events = await t.store.db
+        .selectFrom('audit_events')
+        .select(['event_type', 'outcome', 'details'])
+        .where('token_id', '=', clientId)
+        .where('event_type', 'in', ['serviceAccount.tokenReuse', 'serviceAccount.revoked'])
+        .execute();
+      // Until 2026-12-05 a plain serviceAccount.revoked: nothing told the administrator an old token was out there.
+      assert.deepEqual(
+        events.map((e) => [e.event_type, e.outcome]),
+        [['serviceAccount.tokenReuse', 'failure']],
+      );
+      assert.match(JSON.parse(events[0]!.details).via, /revocation endpoint/);
+    });
+
     test("the org's lifetime policy bounds a service account's authorization; rotation never extends it", async () => {
       const globex = (await t.store.getOrgByName('globex'))!;
       await t.store.updateOrg(globex.id, { max_token_lifetime_days: 1 });
@@ -401,6 +428,62 @@ for (const plan of selectedBackends()) {
       assert.equal((await decide(admin, auth.user_code, 'grant', acmeId)).status, 204);
       assert.equal((await poll('acme', id, auth.device_code)).status, 200);
       assert.equal((await getAccount(admin, id)).json().status, 'ACTIVE');
+    });
+
+    test('an org that does not exist is answered as one the caller may not use: no org-name oracle', async () => {
+      const clientId = randomUUID();
+      // device_authorization: until 2026-12-05 a missing org was a 403 and globex an invalid_client, to anyone signed in.
+      for (const org of ['globex', 'no-such-org', 'System']) {
+        envelope(await authorize(alice, org, clientId), 400, 'invalid_client');
+      }
+      const aliceToken = await createApiToken(base, alice, 'acme', 'alice-org-oracle');
+      const tokenSession = await accessTokenFrom(base, 'acme', aliceToken.apiToken);
+      const refusals = new Set<string>();
+      for (const org of ['globex', 'no-such-org']) {
+        for (const session of [alice, tokenSession]) {
+          const res = await register(session, org, { client_name: 'sa-oracle', scope: 'urn:vcloud:role:vApp%20User' });
+          assert.equal(res.status, 403, `${org}: ${res.text}`);
+          refusals.add(`${session === alice ? 'password' : 'token'} ${res.text}`);
+        }
+      }
+      assert.equal(refusals.size, 2, `one answer per kind of session, whatever the org: ${[...refusals].join(' | ')}`);
+    });
+
+    test('names shown in lists refuse controls, bidi controls and invisible characters', async () => {
+      for (const name of ['evil\u202egnp.exe', 'zero\u200bwidth', 'next\u0085line', 'tab\there']) {
+        // The System administrator registers here: registrations are limited per user, and alice makes many in this file.
+        const res = await register(admin, 'acme', { client_name: name, scope: 'urn:vcloud:role:vApp%20User' });
+        envelope(res, 400, 'invalid_request');
+        assert.match(res.json().message, /client_name/);
+      }
+      const ok = await register(admin, 'acme', { client_name: 'Über-Konto 東京', scope: 'urn:vcloud:role:vApp%20User' });
+      assert.equal(ok.status, 200, ok.text);
+    });
+
+    test('introspection: a disabled org\u2019s service-account token is inactive, as the token endpoint refuses it', async () => {
+      const { refreshToken } = await activeAccount(hank, 'globex', 'sa-org-disabled');
+      const globexId = (await t.store.getOrgByName('globex'))!.id;
+      const introspect = () =>
+        http(`${base}/oauth/provider/introspect`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: refreshToken }),
+        });
+      assert.equal((await introspect()).json().active, true);
+      const action = (what: string) =>
+        http(`${base}/api/admin/org/${globexId}/action/${what}`, {
+          method: 'POST',
+          headers: bearer(admin, 'application/*+xml;version=37.0'),
+        });
+      assert.equal((await action('disable')).status, 204);
+      try {
+        // Until 2026-12-05: active.
+        assert.deepEqual((await introspect()).json(), { active: false });
+      } finally {
+        assert.equal((await action('enable')).status, 204);
+        // The disable ended every globex session: the tests after this one need hank signed in again.
+        hank = await signIn(base, 'hank', 'globex', t.demoPassword);
+      }
     });
 
     test('list: FIQL filter, pageSize capped at 32; update: role, uri and version, name and status read-only', async () => {
