@@ -172,7 +172,7 @@ export class ServiceAccountService {
     const softwareId = typeof input.softwareId === 'string' ? input.softwareId.trim().toLowerCase() : '';
     if (!UUID.test(softwareId)) throw new TesseraError('invalid_request', 'software_id must be a UUID');
     const softwareVersion = optionalText(input.softwareVersion, 'software_version');
-    const clientUri = optionalText(input.clientUri, 'client_uri');
+    const clientUri = optionalWebUri(input.clientUri, 'client_uri');
     const role = await this.roleOfScope(input.scope, org.id);
     // The account acts with the role: its creator must hold every right of it (identity-admin.ts).
     await this.identityAdmin.assertMayAssignRole(principal, role);
@@ -231,7 +231,7 @@ export class ServiceAccountService {
         patch.role_id = role.id;
       }
     }
-    if (input.uri !== undefined) patch.client_uri = optionalText(input.uri, 'uri', badRequest);
+    if (input.uri !== undefined) patch.client_uri = optionalWebUri(input.uri, 'uri', badRequest);
     if (input.softwareVersion !== undefined) patch.software_version = optionalText(input.softwareVersion, 'softwareVersion', badRequest);
     if (Object.keys(patch).length > 0) {
       await this.store.db.updateTable('service_accounts').set(patch).where('id', '=', row.id).execute();
@@ -704,6 +704,24 @@ export class ServiceAccountService {
 function pathMatches(path: OAuthOrgPath, org: { id: string; name: string }): boolean {
   if (path.kind === 'provider') return org.id === SYSTEM_ORG_ID;
   return !isSystemOrgName(path.orgName) && path.orgName.toLowerCase() === org.name.toLowerCase();
+}
+
+/**
+ * RFC 7591's `client_uri`, "a web page providing information about the client": text with no scheme (Terraform's
+ * examples write `example.com`, and VCD keeps it) or an http(s) URL. Any other scheme is refused: until 2026-12-05
+ * `javascript:alert(1)` was kept, for the portal and every API client to show. A host with a port (`example.com:8443`)
+ * is not a scheme.
+ */
+const OTHER_SCHEME = /^(?!https?:)[a-z][a-z0-9+.-]*:(?!\d)/i;
+
+function optionalWebUri(
+  value: unknown,
+  field: string,
+  error: (m: string) => TesseraError = (m) => new TesseraError('invalid_request', m),
+): string | null {
+  const text = optionalText(value, field, error);
+  if (text !== null && OTHER_SCHEME.test(text.trim())) throw error(`${field} must be a web address (http or https)`);
+  return text;
 }
 
 function optionalText(

@@ -460,6 +460,34 @@ for (const plan of selectedBackends()) {
       assert.equal(ok.status, 200, ok.text);
     });
 
+    test('client_uri is a web address: no scheme, http or https; javascript: and data: are refused', async () => {
+      for (const uri of ['javascript:alert(1)', 'JavaScript:alert(1)', 'data:text/html,<b>x</b>']) {
+        const res = await register(admin, 'acme', { client_name: 'sa-uri-bad', scope: 'urn:vcloud:role:vApp%20User', client_uri: uri });
+        envelope(res, 400, 'invalid_request');
+        assert.match(res.json().message, /client_uri must be a web address/);
+      }
+      // Terraform's examples write `uri = "example.com"`; a port is not a scheme.
+      const reg = await register(admin, 'acme', {
+        client_name: 'sa-uri-ok',
+        scope: 'urn:vcloud:role:vApp%20User',
+        client_uri: 'example.com',
+      });
+      assert.equal(reg.status, 200, reg.text);
+      const id = reg.json().client_id as string;
+      const put = (uri: string) =>
+        http(`${base}/cloudapi/1.0.0/serviceAccounts/${SA_URN(id)}`, {
+          method: 'PUT',
+          headers: { ...bearer(admin, JSON_37), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ uri }),
+        });
+      envelope(await put('javascript:alert(1)'), 400, 'BAD_REQUEST');
+      for (const uri of ['https://example.com/app', 'example.com:8443/app']) {
+        const res = await put(uri);
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.json().uri, uri);
+      }
+    });
+
     test('introspection: a disabled org\u2019s service-account token is inactive, as the token endpoint refuses it', async () => {
       const { refreshToken } = await activeAccount(hank, 'globex', 'sa-org-disabled');
       const globexId = (await t.store.getOrgByName('globex'))!.id;
