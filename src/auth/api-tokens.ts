@@ -10,7 +10,7 @@ import type { Store, ApiTokenRow, ExchangeTokenRow, Org } from '../store/store.j
 import type { AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
 import type { RevocationView } from './revocation-view.js';
-import type { IdentityCache } from './identity-cache.js';
+import type { Identity, IdentityCache } from './identity-cache.js';
 import type { AuditLog } from './audit.js';
 import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from '../domain/principal.js';
@@ -417,20 +417,29 @@ export class ApiTokenService {
    * so the org's administrators would never see refusals of their own tokens). A method, not a closure per call.
    */
   private refuseExchange(found: ExchangeTokenRow, ip: string, reason: string): TesseraError {
-    void (async () => {
-      const owner = await this.identities.get(found.user_id).catch(() => null);
-      const orgName = owner?.orgName ?? (await this.store.getOrg(found.org_id).catch(() => undefined))?.name ?? '';
-      // Coalesced per token and reason: a script retrying a dead token must not grow the store without bound.
-      this.audit.refused({
-        type: 'apiToken.refused',
-        outcome: 'failure',
-        actor: owner ? { id: owner.userId, name: owner.userName } : null,
-        org: { id: found.org_id, name: orgName },
-        tokenId: found.id,
-        ip,
-        details: { grant: 'refresh_token', reason },
-      });
-    })();
+    const refusal = (owner: Identity | null, orgName: string) => ({
+      type: 'apiToken.refused' as const,
+      outcome: 'failure' as const,
+      actor: owner ? { id: owner.userId, name: owner.userName } : null,
+      org: { id: found.org_id, name: orgName },
+      tokenId: found.id,
+      ip,
+      details: { grant: 'refresh_token', reason },
+    });
+    // Coalesced per token and reason: a script retrying a dead token must not grow the store without bound. Counted
+    // before the answer when the owner is in memory (a retrying script's case); else once the owner is read, and
+    // AuditLog.stop() waits for that read, so no refusal answered before a shutdown goes uncounted.
+    const cached = this.identities.peek(found.user_id);
+    if (cached) this.audit.refused(refusal(cached, cached.orgName));
+    else {
+      this.audit.refusedOnceDescribed(
+        (async () => {
+          const owner = await this.identities.get(found.user_id).catch(() => null);
+          const orgName = owner?.orgName ?? (await this.store.getOrg(found.org_id).catch(() => undefined))?.name ?? '';
+          return refusal(owner ?? null, orgName);
+        })(),
+      );
+    }
     return invalidGrant();
   }
 

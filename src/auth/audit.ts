@@ -116,6 +116,8 @@ export class AuditLog {
   private pendingExchanges: AuditRow[] = [];
   private exchangeTimer: NodeJS.Timeout | null = null;
   private exchangeWrites: Promise<void> = Promise.resolve();
+  /** Refusals whose event is still being described (their owner read from the store): stop() waits for them. */
+  private readonly describing = new Set<Promise<void>>();
 
   constructor(store: Store, log: { error(o: object, m: string): void }) {
     this.store = store;
@@ -131,6 +133,7 @@ export class AuditLog {
   /** Writes every pending count, whatever its age, and the gathered exchange events (shutdown). */
   async stop(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
+    await Promise.all(this.describing);
     await this.flushExchanges();
     await this.flushRefusals(Infinity);
   }
@@ -153,6 +156,16 @@ export class AuditLog {
     if (this.refusals.size >= MAX_REFUSAL_KEYS) void this.flushRefusals(Infinity);
     this.refusals.set(key, { since: now, repeated: 0, input });
     void this.record(input);
+  }
+
+  /** `refused`, once `described` has read what the event says (a failed read is logged, and nothing counted). */
+  refusedOnceDescribed(described: Promise<AuditInput & { tokenId: string }>): void {
+    const counted: Promise<void> = described.then(
+      (input) => this.refused(input),
+      (err: unknown) => this.log.error({ err: (err as Error).message }, 'audit: a refusal could not be described'),
+    );
+    this.describing.add(counted);
+    void counted.finally(() => this.describing.delete(counted));
   }
 
   private async flushRefusals(now: number): Promise<void> {

@@ -6,7 +6,7 @@
  * in case of double encoding), and the value of any parameter whose name looks secret-bearing is replaced. What
  * cannot be parsed is not logged at all.
  */
-import { API_TOKEN_SEARCH_PATTERN, wellFormedTokenIn } from '../domain/api-token-format.js';
+import { API_TOKEN_SEARCH_PATTERN, isWellFormedApiToken, wellFormedTokenIn } from '../domain/api-token-format.js';
 
 /** Headers and body fields pino must never print (defence in depth: the req serializer prints no headers). */
 export const LOG_REDACTIONS = [
@@ -94,6 +94,9 @@ function redactSecretParameters(url: string): string {
     const parts = query.split('&').map((part) => {
       const eq = part.indexOf('=');
       const rawName = eq === -1 ? part : part.slice(0, eq);
+      // A bare token (`?<token>`) is no parameter name: the shape scrub below replaces it whole. Read as a name, its
+      // random letters held `key` or `jwt` in one token of 300, and it was logged as `[redacted]=[redacted]`.
+      if (eq === -1 && isWellFormedApiToken(rawName)) return part;
       if (decodedForms(rawName).some(isSecretParameterName)) return `${rawName}=${REDACTED}`;
       return part;
     });

@@ -48,6 +48,8 @@ test('an API token is redacted by its shape wherever it stands in the URL: path,
   const legacy = generateLegacyApiTokenForTest();
   let startsWithDigit = generateApiToken();
   while (!/^[0-9]/.test(startsWithDigit)) startsWithDigit = generateApiToken();
+  let spellsSecretName = generateApiToken();
+  while (!/key|jwt|otp|auth/i.test(spellsSecretName)) spellsSecretName = generateApiToken();
   const cases: Array<[string, string]> = [
     [`/oauth/tenant/acme/token/${token}`, '/oauth/tenant/acme/token/[redacted]'],
     [`/api/org?${token}`, '/api/org?[redacted]'],
@@ -61,6 +63,9 @@ test('an API token is redacted by its shape wherever it stands in the URL: path,
     // with a digit).
     [`/api/org/%3${startsWithDigit}?page=1`, '/api/org/[redacted]?page=1'],
     [`/api/org/%3${token}`, '/api/org/[redacted]'],
+    // A bare token whose random letters spell a secret-bearing name (`key`, `jwt`, ...: one token in 300) is still
+    // one token: until 2026-12-05 it was read as a parameter name and logged as `[redacted]=[redacted]`.
+    [`/api/org?${spellsSecretName}`, '/api/org?[redacted]'],
     [`/api/org?a=%20${token}`, '/api/org?a=%20[redacted]'],
   ];
   for (const [url, logged] of cases) assert.equal(redactUrl(url), logged, url);

@@ -13,7 +13,15 @@ test('a signed value verifies with its key and fails when altered or under anoth
   const [body, tag] = signed.split('.');
   const forgedBody = Buffer.from(JSON.stringify({ userId: 'admin', n: 1 })).toString('base64url');
   assert.equal(verifySignedValue(key, `${forgedBody}.${tag}`), null, 'a changed payload');
-  assert.equal(verifySignedValue(key, `${body}.${tag!.slice(0, -2)}AA`), null, 'a changed tag');
+  // The first character: replacing the last two with `AA` changed nothing when the tag ended so (1 run in 1,024).
+  assert.equal(verifySignedValue(key, `${body}.${tag![0] === 'A' ? 'B' : 'A'}${tag!.slice(1)}`), null, 'a changed tag');
+  // Another spelling of the same bytes (the last character's two spare bits, a stray character) is refused too.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const sameBytes = [...alphabet].find(
+    (c) => c !== tag!.at(-1) && Buffer.from(tag!.slice(0, -1) + c, 'base64url').equals(Buffer.from(tag!, 'base64url')),
+  )!;
+  assert.equal(verifySignedValue(key, `${body}.${tag!.slice(0, -1)}${sameBytes}`), null, 'a non-canonical spelling');
+  assert.equal(verifySignedValue(key, `${body}.${tag}!`), null, 'a stray character');
   assert.equal(verifySignedValue(randomBytes(32), signed), null, 'another key');
   for (const junk of [undefined, '', '.', 'abc', 'a.b.c']) assert.equal(verifySignedValue(key, junk), null, String(junk));
 });

@@ -15,8 +15,10 @@ export function verifySignedValue(key: Buffer, value: string | undefined): unkno
   const dot = value.indexOf('.');
   if (dot <= 0) return null;
   const body = value.slice(0, dot);
-  const presented = Buffer.from(value.slice(dot + 1), 'base64url');
-  const expected = Buffer.from(tag(key, body), 'base64url');
+  // The tag's text is compared, not its decoded bytes: base64url decoding skips stray characters and ignores the
+  // last character's spare bits, so other spellings of the same bytes would verify too (as jwt-hs256.ts compares).
+  const presented = Buffer.from(value.slice(dot + 1), 'latin1');
+  const expected = Buffer.from(tag(key, body), 'latin1');
   if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return null;
   try {
     return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
