@@ -139,7 +139,12 @@ export function registerAdminCommands(program: Command): void {
     ),
   ).action(action((name: string, flags: PasswordFlags) => runSetPassword(name, flags)));
   connection(
-    inOrg(user.command('delete').argument('<name>', 'the user name').description('Delete a user (their vApps pass to you)')),
+    inOrg(
+      user
+        .command('delete')
+        .argument('<name>', 'the user name')
+        .description('Delete a user (their vApps and VMs are left without an owner)'),
+    ),
   ).action(action((name: string, flags: UserFlags) => runUserDelete(name, flags)));
 
   // ---------------------------------------------------------------- on the store itself (store-admin.ts)

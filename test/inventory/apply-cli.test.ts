@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTessera } from '../helpers/tessera.js';
@@ -101,4 +101,36 @@ test('tessera inventory apply on a SQLite data directory', async (t) => {
     assert.equal((await runCli(['inventory', 'apply', file, '--source', 'Bad Name', '--data-dir', dir])).code, 2);
     assert.equal((await runCli(['inventory', 'apply', file, '--data-dir', join(dir, 'nowhere')])).code, 2);
   });
+});
+
+/**
+ * docs/inventory.md's "A first file", as a newcomer copies it: the YAML block applied to a `--demo` store gives the
+ * three summaries the console block next to it shows. Until 2026-12-05 nothing ran it, and a metadata rule made
+ * the file fail (exit 2: PRIVATE visibility in the GENERAL domain).
+ */
+test('the first file of docs/inventory.md applies as the docs show', async (t) => {
+  const doc = readFileSync('docs/inventory.md', 'utf8');
+  const section = doc.slice(doc.indexOf('## A first file'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+  const consoleBlock = /```console\n([\s\S]*?)```/.exec(section)![1]!;
+  const summaries = consoleBlock
+    .split('\n')
+    .filter((line) => /\d+ created, \d+ updated, \d+ deleted, \d+ unchanged/.test(line))
+    .map((line) => line.replace(/ in [\d.]+ s/, ''));
+  assert.equal(summaries.length, 3, consoleBlock);
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-inventory-doc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'inventory.yaml');
+  writeFileSync(file, yaml);
+  await (await startTessera({ backend: 'sqlite', dataDir: dir, demo: true })).stop();
+  const runs = [
+    ['inventory', 'apply', file, '--dry-run', '--data-dir', dir],
+    ['inventory', 'apply', file, '--data-dir', dir],
+    ['inventory', 'apply', file, '--data-dir', dir],
+  ];
+  for (const [i, args] of runs.entries()) {
+    const run = await runCli(args);
+    assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+    assert.ok(run.stdout.replace(/ in [\d.]+ s/, '').includes(summaries[i]!), `${summaries[i]} in:\n${run.stdout}`);
+  }
 });
