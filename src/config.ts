@@ -3,7 +3,7 @@
  * message for every bad value, then frozen. Defaults are documented here and in docs/configuration.md.
  * Precedence: flag > environment > configuration file (--config tessera.toml) > default.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseTrustedProxies } from './trusted-proxies.js';
@@ -17,6 +17,13 @@ export interface Config {
   readonly http: boolean;
   /** Where the SQLite file, the self-signed certificate and the key live. Default ./.tessera */
   readonly dataDir: string;
+  /**
+   * The operator's certificate (PEM, the chain after it) and its private key (PEM), both or neither. Null (default):
+   * the self-signed certificate generated in the data directory. Re-read on SIGHUP, so a renewed one is served
+   * without a restart.
+   */
+  readonly tlsCert: string | null;
+  readonly tlsKey: string | null;
   /** postgres://... to use PostgreSQL instead of the embedded SQLite file. */
   readonly databaseUrl: string | null;
   /** Seed the demo orgs, users and inventory on first start. */
@@ -147,6 +154,8 @@ const ENV_NAMES: Record<keyof Config, string> = {
   port: 'TESSERA_PORT',
   http: 'TESSERA_HTTP',
   dataDir: 'TESSERA_DATA_DIR',
+  tlsCert: 'TESSERA_TLS_CERT',
+  tlsKey: 'TESSERA_TLS_KEY',
   databaseUrl: 'TESSERA_DATABASE_URL',
   demo: 'TESSERA_DEMO',
   publicUrl: 'TESSERA_PUBLIC_URL',
@@ -184,6 +193,8 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   port: '--port',
   http: '--http',
   dataDir: '--data-dir',
+  tlsCert: '--tls-cert',
+  tlsKey: '--tls-key',
   databaseUrl: '--database-url',
   demo: '--demo',
   publicUrl: '--public-url',
@@ -358,6 +369,23 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
   const host = str('host') ?? DEFAULTS.host;
   if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(host)) problems.push(`${label('host')} is not a host name or address: "${host}"`);
 
+  const tlsCertRaw = str('tlsCert');
+  const tlsKeyRaw = str('tlsKey');
+  const tlsCert = tlsCertRaw === null || tlsCertRaw === '' ? null : resolve(tlsCertRaw);
+  const tlsKey = tlsKeyRaw === null || tlsKeyRaw === '' ? null : resolve(tlsKeyRaw);
+  if ((tlsCert === null) !== (tlsKey === null)) {
+    problems.push(`${label(tlsCert === null ? 'tlsKey' : 'tlsCert')} needs ${label(tlsCert === null ? 'tlsCert' : 'tlsKey')} too`);
+  } else if (tlsCert !== null && http) {
+    problems.push(`${label('tlsCert')} is for HTTPS: drop it, or drop ${label('http')} (behind a proxy, the proxy holds the certificate)`);
+  } else if (tlsCert !== null && tlsKey !== null) {
+    for (const [key, path] of [
+      ['tlsCert', tlsCert],
+      ['tlsKey', tlsKey],
+    ] as const) {
+      if (!existsSync(path)) problems.push(`${label(key)}: no such file ${path}`);
+    }
+  }
+
   const databaseUrl = str('databaseUrl');
   if (databaseUrl !== null) {
     let ok = false;
@@ -422,6 +450,8 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     port,
     http,
     dataDir: resolve(str('dataDir') ?? DEFAULTS.dataDir),
+    tlsCert,
+    tlsKey,
     databaseUrl,
     demo: bool('demo', false),
     publicUrl,

@@ -13,7 +13,7 @@ import { bootstrap, type BootstrapResult } from './auth/bootstrap.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './logging.js';
 import { Metrics } from './metrics.js';
-import { loadOrCreateCertificate, servesGeneratedCertificate } from './tls.js';
+import { loadOperatorCertificate, loadOrCreateCertificate, type TlsMaterial } from './tls.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -22,6 +22,14 @@ export interface RunningServer {
   url: string;
   bootstrap: BootstrapResult;
   certPath: string | null;
+  /** What HTTPS serves (null with --http): the operator's certificate or the generated one, and until when. */
+  tls: { certPath: string; generated: boolean; validTo: Date } | null;
+  /**
+   * SIGHUP's path: reads --tls-cert and --tls-key again and serves them to new connections (a renewed certificate
+   * without a restart). Throws, keeping the pair it had, when the files are not a servable pair; null without an
+   * operator certificate.
+   */
+  reloadTls: (() => { certPath: string; validTo: Date }) | null;
   /** The metrics listener's URL (http://127.0.0.1:9464/metrics), when --metrics-port is set. */
   metricsUrl: string | null;
   stop(): Promise<void>;
@@ -72,7 +80,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   let services: RunningServices | null = null;
   let app: FastifyInstance | null = null;
   let bootstrapResult: BootstrapResult;
-  let tls: Awaited<ReturnType<typeof loadOrCreateCertificate>> | null;
+  let tls: TlsMaterial | null;
   let metricsUrl: string | null = null;
   const readiness = { draining: false };
   try {
@@ -88,7 +96,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
       await store.setMeta(UNCONFIRMED_PASSWORDS_KEY, JSON.stringify([...bootstrapResult.passwordsOfFailedStart, ...generated]));
     }
     options.onBootstrap?.(bootstrapResult);
-    tls = servesGeneratedCertificate(config) ? await loadOrCreateCertificate(config.dataDir, config.host) : null;
+    tls = config.http
+      ? null
+      : config.tlsCert !== null && config.tlsKey !== null
+        ? loadOperatorCertificate(config.tlsCert, config.tlsKey)
+        : await loadOrCreateCertificate(config.dataDir, config.host);
     // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
     // writes (measured on the token exchange).
     app = await buildApp({
@@ -143,6 +155,19 @@ export async function startServer(config: Config, options: StartServerOptions = 
     url,
     bootstrap: bootstrapResult,
     certPath: tls?.certPath ?? null,
+    tls: tls ? { certPath: tls.certPath, generated: tls.generated, validTo: tls.validTo } : null,
+    reloadTls:
+      config.tlsCert !== null && config.tlsKey !== null
+        ? () => {
+            const fresh = loadOperatorCertificate(config.tlsCert!, config.tlsKey!);
+            (app.server as unknown as { setSecureContext(o: { key: string; cert: string }): void }).setSecureContext({
+              key: fresh.key,
+              cert: fresh.cert,
+            });
+            logger.info({ certPath: fresh.certPath, validTo: fresh.validTo.toISOString() }, 'TLS certificate reloaded');
+            return { certPath: fresh.certPath, validTo: fresh.validTo };
+          }
+        : null,
     metricsUrl,
     stop,
     async shutdown() {

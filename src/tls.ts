@@ -1,19 +1,22 @@
 /**
- * The self-signed certificate for HTTPS out of the box: generated on first start into the data directory
- * (key 0600) and reused on every later start, so clients that pinned it keep working.
+ * The server's TLS material: the operator's certificate and key (`--tls-cert`, `--tls-key`), or else the
+ * self-signed certificate for HTTPS out of the box, generated on first start into the data directory (key 0600)
+ * and reused on every later start, so clients that pinned it keep working.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import selfsigned from 'selfsigned';
 
 /**
  * True when this node serves the certificate generated below, i.e. one no client trusts: HTTPS (not `--http`
- * behind a TLS-terminating proxy) and no operator certificate (Tessera has no option for one yet). The one
- * place that decides; the server picks its TLS material by it, and the portal adds `-k` /
- * `-SkipCertificateCheck` to the snippets it shows, so they run as pasted against this very server.
+ * behind a TLS-terminating proxy) and no operator certificate. The one place that decides; the server picks its
+ * TLS material by it, and the portal adds `-k` / `-SkipCertificateCheck` to the snippets it shows, so they run as
+ * pasted against this very server.
  */
-export function servesGeneratedCertificate(config: { readonly http: boolean }): boolean {
-  return !config.http;
+export function servesGeneratedCertificate(config: { readonly http: boolean; readonly tlsCert: string | null }): boolean {
+  return !config.http && config.tlsCert === null;
 }
 
 export interface TlsMaterial {
@@ -21,13 +24,68 @@ export interface TlsMaterial {
   cert: string;
   created: boolean;
   certPath: string;
+  /** The generated self-signed certificate (false: the operator's). */
+  generated: boolean;
+  /** When the (first) certificate stops being valid, as X.509 says it. */
+  validTo: Date;
+}
+
+/** A certificate or key that cannot be served: its message names the file and what is wrong. */
+export class TlsMaterialError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TlsMaterialError';
+  }
+}
+
+/**
+ * The operator's PEM certificate (its chain after it) and PEM private key, checked to make a pair: a wrong, unreadable
+ * or encrypted file is an error naming it, at start (and at a SIGHUP reload, which then keeps the old pair).
+ */
+export function loadOperatorCertificate(certPath: string, keyPath: string): TlsMaterial {
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new TlsMaterialError(`cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  };
+  const cert = read(certPath, 'certificate');
+  const key = read(keyPath, 'key');
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (err) {
+    throw new TlsMaterialError(`${certPath} is not a PEM certificate: ${(err as Error).message}`);
+  }
+  try {
+    createPrivateKey(key);
+  } catch (err) {
+    throw new TlsMaterialError(`${keyPath} is not an unencrypted PEM private key: ${(err as Error).message}`);
+  }
+  if (!x509.checkPrivateKey(createPrivateKey(key)))
+    throw new TlsMaterialError(`the key ${keyPath} is not the key of the certificate ${certPath}`);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new TlsMaterialError(`the certificate ${certPath} and key ${keyPath} cannot be served: ${(err as Error).message}`);
+  }
+  return { key, cert, created: false, certPath, generated: false, validTo: new Date(x509.validTo) };
 }
 
 export async function loadOrCreateCertificate(dataDir: string, host: string): Promise<TlsMaterial> {
   const keyPath = join(dataDir, 'tls-key.pem');
   const certPath = join(dataDir, 'tls-cert.pem');
   if (existsSync(keyPath) && existsSync(certPath)) {
-    return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8'), created: false, certPath };
+    const cert = readFileSync(certPath, 'utf8');
+    return {
+      key: readFileSync(keyPath, 'utf8'),
+      cert,
+      created: false,
+      certPath,
+      generated: true,
+      validTo: new Date(new X509Certificate(cert).validTo),
+    };
   }
   mkdirSync(dataDir, { recursive: true });
   const altNames: Array<{ type: number; value?: string; ip?: string }> = [
@@ -47,5 +105,12 @@ export async function loadOrCreateCertificate(dataDir: string, host: string): Pr
   writeFileSync(keyPath, pems.private, { mode: 0o600 });
   chmodSync(keyPath, 0o600);
   writeFileSync(certPath, pems.cert);
-  return { key: pems.private, cert: pems.cert, created: true, certPath };
+  return {
+    key: pems.private,
+    cert: pems.cert,
+    created: true,
+    certPath,
+    generated: true,
+    validTo: new Date(new X509Certificate(pems.cert).validTo),
+  };
 }

@@ -16,6 +16,8 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', `listen port (TESSERA_PORT, default ${DEFAULTS.httpsPort}, or ${DEFAULTS.httpPort} with --http)`)
     .option('--http', 'plain HTTP, for running behind a TLS-terminating proxy (TESSERA_HTTP)')
     .option('--data-dir <dir>', `directory for the SQLite file and the certificate (TESSERA_DATA_DIR, default ${DEFAULTS.dataDir})`)
+    .option('--tls-cert <file>', 'your certificate (PEM, chain after it) instead of the generated self-signed one (TESSERA_TLS_CERT)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM, unencrypted); SIGHUP re-reads both (TESSERA_TLS_KEY)')
     .option('--database-url <url>', 'postgres://user@host:port/db to use PostgreSQL instead of SQLite (TESSERA_DATABASE_URL)')
     .option('--demo', 'on first start, add the demo orgs acme and globex with users and VMs (TESSERA_DEMO)')
     .option('--public-url <url>', 'public base URL used in hrefs, e.g. https://vcd.example.com (TESSERA_PUBLIC_URL)')
@@ -71,6 +73,8 @@ tessera admin reset-password administrator@System.`,
         port: opts.port,
         http: opts.http,
         dataDir: opts.dataDir,
+        tlsCert: opts.tlsCert,
+        tlsKey: opts.tlsKey,
         databaseUrl: opts.databaseUrl,
         demo: opts.demo,
         publicUrl: opts.publicUrl,
@@ -101,6 +105,7 @@ tessera admin reset-password administrator@System.`,
       // Loaded here, not at the top: `tessera scan` in a pre-commit hook must not load the whole server.
       const { startServer } = await import('../server.js');
       const { DataDirLockedError } = await import('../store/sqlite-lock.js');
+      const { TlsMaterialError } = await import('../tls.js');
       // The start banner, with the one-time passwords, goes to the terminal (stderr) apart from the log lines
       // (stdout, JSON for a collector): a password never enters the log pipeline.
       const out = (line: string) => process.stderr.write(line + '\n');
@@ -139,7 +144,9 @@ tessera admin reset-password administrator@System.`,
           process.exit(1);
         }
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        if (err instanceof TlsMaterialError) {
+          process.stderr.write(`tessera: ${err.message} (--tls-cert, --tls-key)\n`);
+        } else if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
           const other = code === 'EADDRNOTAVAIL' ? 'choose another with --host' : 'choose another with --port (0 picks a free one)';
           process.stderr.write(`tessera: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}; ${other}\n`);
         } else {
@@ -151,8 +158,27 @@ tessera admin reset-password administrator@System.`,
         }
         process.exit(1);
       }
+      // A renewed certificate (certbot, cert-manager) is served to new connections without a restart. Listened for
+      // before the banner says the server is up, so a SIGHUP sent on seeing it is never the default (exit).
+      // Without an operator certificate there is nothing to reload, but SIGHUP still does not end the server (a
+      // daemon's convention; its default action would).
+      const reloadTls = server.reloadTls;
+      process.on('SIGHUP', () => {
+        if (!reloadTls) return out('Received SIGHUP: nothing to reload (no --tls-cert)');
+        try {
+          const fresh = reloadTls();
+          out(`Received SIGHUP: TLS certificate ${fresh.certPath} reloaded, valid until ${fresh.validTo.toISOString()}`);
+        } catch (err) {
+          out(`Received SIGHUP: the TLS certificate was not reloaded, the previous one is still served: ${(err as Error).message}`);
+        }
+      });
       out(`Tessera is listening on ${server.url}`);
-      if (server.certPath) out(`  TLS: self-signed certificate ${server.certPath} (clients need --insecure / -k)`);
+      if (server.tls?.generated) out(`  TLS: self-signed certificate ${server.certPath} (clients need --insecure / -k)`);
+      else if (server.tls) {
+        const days = Math.floor((server.tls.validTo.getTime() - Date.now()) / 86_400_000);
+        const when = days < 0 ? 'EXPIRED' : `${days} day${days === 1 ? '' : 's'} left`;
+        out(`  TLS: certificate ${server.tls.certPath}, valid until ${server.tls.validTo.toISOString()} (${when}; SIGHUP reloads it)`);
+      }
       out(`  Storage: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
       // --http used to trust every X-Forwarded-For; say so, or every client behind a proxy shares its address.
       if (config.http && config.trustProxy.length === 0) {

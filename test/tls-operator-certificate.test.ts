@@ -1,0 +1,163 @@
+/**
+ * The operator's own certificate (`--tls-cert`, `--tls-key`): served instead of the generated self-signed one,
+ * checked to make a pair at start, re-read on SIGHUP without dropping the old pair when the new files are bad, and
+ * named in the start banner; the portal's snippets then drop `-k`. Until 2026-12-05 there was no option for it: an
+ * operator overwrote the generated files in the data directory, and the banner and snippets still said `-k`.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import selfsigned from 'selfsigned';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { servesGeneratedCertificate } from '../src/tls.js';
+import { startTessera, type TesseraHandle } from './helpers/tessera.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-tls-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function pair(name: string): Promise<{ cert: string; key: string; certPath: string; keyPath: string; fingerprint: string }> {
+  const pems = await selfsigned.generate([{ name: 'commonName', value: name }], {
+    keySize: 2048,
+    days: 90,
+    algorithm: 'sha256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+  } as never);
+  const certPath = join(dir, `${name}.crt`);
+  const keyPath = join(dir, `${name}.key`);
+  writeFileSync(certPath, pems.cert);
+  writeFileSync(keyPath, pems.private, { mode: 0o600 });
+  return { cert: pems.cert, key: pems.private, certPath, keyPath, fingerprint: new X509Certificate(pems.cert).fingerprint256 };
+}
+
+/** The SHA-256 fingerprint of the certificate a fresh TLS connection to `port` is shown. */
+function servedFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const fingerprint = socket.getPeerX509Certificate()!.fingerprint256;
+      socket.end();
+      resolve(fingerprint);
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('an operator certificate on a running server', () => {
+  let first: Awaited<ReturnType<typeof pair>>;
+  let second: Awaited<ReturnType<typeof pair>>;
+  let t: TesseraHandle;
+  const live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') };
+  before(async () => {
+    [first, second] = await Promise.all([pair('first'), pair('second')]);
+    writeFileSync(live.cert, first.cert);
+    writeFileSync(live.key, first.key);
+    t = await startTessera({ https: true, config: { tlsCert: live.cert, tlsKey: live.key } });
+  });
+  after(() => t?.stop());
+
+  test('it is served, and trusted by a client that trusts it (no -k)', async () => {
+    const port = Number(new URL(t.baseUrl).port);
+    assert.equal(await servedFingerprint(port), first.fingerprint);
+    assert.equal(t.server.tls?.generated, false);
+    assert.equal(t.server.tls?.certPath, live.cert);
+    assert.equal(servesGeneratedCertificate(t.config), false, 'the portal snippets drop -k');
+    const verified = await new Promise<boolean>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port, ca: first.cert }, () => {
+        resolve(socket.authorized);
+        socket.end();
+      });
+      socket.once('error', reject);
+    });
+    assert.equal(verified, true);
+  });
+
+  test('a reload serves the renewed pair to new connections; a bad pair is refused and the old one kept', async () => {
+    const port = Number(new URL(t.baseUrl).port);
+    writeFileSync(live.cert, second.cert);
+    writeFileSync(live.key, second.key);
+    assert.equal(t.server.reloadTls!().certPath, live.cert);
+    assert.equal(await servedFingerprint(port), second.fingerprint);
+    // A renewal half written (the new certificate, the old key): refused, the pair in service stays.
+    writeFileSync(live.cert, first.cert);
+    assert.throws(() => t.server.reloadTls!(), /is not the key of the certificate/);
+    assert.equal(await servedFingerprint(port), second.fingerprint);
+  });
+});
+
+describe('settings', () => {
+  test('both files or neither; not with --http; files that exist', () => {
+    const problems = (flags: Record<string, string | boolean>) => {
+      try {
+        loadConfig({ dataDir: dir, ...flags }, {});
+        return [];
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.problems;
+      }
+    };
+    assert.deepEqual(problems({ tlsCert: join(dir, 'first.crt') }), [
+      '--tls-cert (TESSERA_TLS_CERT) needs --tls-key (TESSERA_TLS_KEY) too',
+    ]);
+    assert.match(problems({ tlsCert: join(dir, 'first.crt'), tlsKey: join(dir, 'first.key'), http: true })[0]!, /is for HTTPS/);
+    assert.deepEqual(problems({ tlsCert: join(dir, 'none.crt'), tlsKey: join(dir, 'first.key') }), [
+      `--tls-cert (TESSERA_TLS_CERT): no such file ${join(dir, 'none.crt')}`,
+    ]);
+    const config = loadConfig({ dataDir: dir }, { TESSERA_TLS_CERT: join(dir, 'first.crt'), TESSERA_TLS_KEY: join(dir, 'first.key') });
+    assert.equal(config.tlsCert, join(dir, 'first.crt'));
+  });
+});
+
+describe('tessera serve', () => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
+
+  test('a key that is not the certificate\u2019s: exit 1 with the files named, nothing served', async () => {
+    const [a, b] = await Promise.all([pair('serve-a'), pair('serve-b')]);
+    const r = spawnSync(
+      process.execPath,
+      ['bin/tessera.js', 'serve', '--port', '0', '--data-dir', join(dir, 'mismatch'), '--tls-cert', a.certPath, '--tls-key', b.keyPath],
+      { env: { ...env, TESSERA_ADMIN_PASSWORD: 'an-admin-password-1' }, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`the key ${b.keyPath} is not the key of the certificate ${a.certPath}`));
+    assert.doesNotMatch(r.stderr, /listening|at .*\.js:\d+/, 'a message, not a stack');
+  });
+
+  test('the banner names the certificate and its end; SIGHUP reloads it', async (t) => {
+    const a = await pair('serve-ok');
+    const child = spawn(
+      process.execPath,
+      ['bin/tessera.js', 'serve', '--port', '0', '--data-dir', join(dir, 'ok'), '--tls-cert', a.certPath, '--tls-key', a.keyPath],
+      { env: { ...env, TESSERA_ADMIN_PASSWORD: 'an-admin-password-1', TESSERA_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    t.after(() => child.kill('SIGKILL'));
+    let stderr = '';
+    child.once('exit', (code, signal) => (stderr += `\n[exited: ${code ?? signal}]`));
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not seen: ${pattern} in\n${stderr}`)), 30_000);
+        const check = () => {
+          if (pattern.test(stderr)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          check();
+        });
+        check();
+      });
+    await seen(/Portal:/);
+    assert.match(
+      stderr,
+      new RegExp(`TLS: certificate ${a.certPath}, valid until \\d{4}-\\d\\d-\\d\\dT[^ ]+ \\(\\d+ days left; SIGHUP reloads it\\)`),
+    );
+    assert.doesNotMatch(stderr, /self-signed|-k\)/);
+    child.kill('SIGHUP');
+    await seen(/Received SIGHUP: TLS certificate .* reloaded/);
+  });
+});
