@@ -11,7 +11,8 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
+import { noDatabaseMessage, storeConfig, storeLocationOptions } from './store-config.js';
 import { action } from './io.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { readAllStdin } from './prompt.js';
@@ -20,6 +21,7 @@ import { progressOnStderr } from './progress.js';
 interface ApplyFlags {
   dataDir?: string;
   databaseUrl?: string;
+  config?: string;
   dryRun?: boolean;
   prune?: boolean;
   source: string;
@@ -32,15 +34,15 @@ const LISTED_WHEN_APPLYING = 20;
 
 export function registerInventoryCommands(program: Command): void {
   const inventory = program.command('inventory').description("The provider's VDCs, vApps and VMs (docs/inventory.md)");
-  inventory
-    .command('apply')
-    .argument('<file>', 'inventory file, YAML or JSON (docs/inventory.schema.json); - reads standard input')
-    .description('Create, update (and with --prune delete) VDCs, vApps and VMs so the store matches FILE; orgs are created when missing')
-    .option('--dry-run', 'print the plan (counts and names) and change nothing')
-    .option('--prune', 'delete objects of this source that FILE no longer lists (never the demo seed or generated rows)')
-    .option('--source <name>', 'the owner of the objects FILE lists: applies of other sources never touch them', 'file')
-    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
-    .option('--database-url <url>', 'postgres://... when the store is PostgreSQL (TESSERA_DATABASE_URL)')
+  storeLocationOptions(
+    inventory
+      .command('apply')
+      .argument('<file>', 'inventory file, YAML or JSON (docs/inventory.schema.json); - reads standard input')
+      .description('Create, update (and with --prune delete) VDCs, vApps and VMs so the store matches FILE; orgs are created when missing')
+      .option('--dry-run', 'print the plan (counts and names) and change nothing')
+      .option('--prune', 'delete objects of this source that FILE no longer lists (never the demo seed or generated rows)')
+      .option('--source <name>', 'the owner of the objects FILE lists: applies of other sources never touch them', 'file'),
+  )
     .addHelpText(
       'after',
       `
@@ -59,7 +61,7 @@ Examples:
 
 function configFrom(flags: ApplyFlags): Config {
   try {
-    return loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl });
+    return storeConfig(flags);
   } catch (error) {
     if (error instanceof ConfigError) throw usageError(error.message);
     throw error;
@@ -84,7 +86,7 @@ async function runApply(file: string, flags: ApplyFlags): Promise<void> {
   const config = configFrom(flags);
   const sqliteFile = join(config.dataDir, 'tessera.db');
   if (!config.databaseUrl && !existsSync(sqliteFile)) {
-    throw usageError(`No Tessera database at ${sqliteFile}: name the data directory with --data-dir (start the server once to create it)`);
+    throw usageError(`${noDatabaseMessage(sqliteFile)} (start the server once to create it)`);
   }
   const displayName = file === '-' ? '<stdin>' : file;
   const text = await readInput(file);

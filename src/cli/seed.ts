@@ -12,7 +12,8 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { loadConfig, ConfigError } from '../config.js';
+import { ConfigError } from '../config.js';
+import { storeConfig, storeLocationOptions } from './store-config.js';
 import { openStore } from '../store/index.js';
 import { DataDirLockedError } from '../store/sqlite-lock.js';
 import type { Store } from '../store/store.js';
@@ -155,14 +156,15 @@ function wholeNumber(name: string, text: string): number {
 }
 
 export function registerSeedCommand(program: Command): void {
-  program
-    .command('seed')
-    .description('Add generated orgs full of VMs to the store, for benchmarks and load tests')
-    .option('--vms <count>', 'VMs to create, spread evenly over the orgs', '1000')
-    .option('--orgs <count>', 'orgs to create', '1')
-    .option('--org-prefix <prefix>', 'generated org names are <prefix>-01, <prefix>-02 ...', 'gen')
-    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
-    .option('--database-url <url>', 'postgres://... to seed PostgreSQL instead (TESSERA_DATABASE_URL)')
+  storeLocationOptions(
+    program
+      .command('seed')
+      .description('Add generated orgs full of VMs to the store, for benchmarks and load tests')
+      .option('--vms <count>', 'VMs to create, spread evenly over the orgs', '1000')
+      .option('--orgs <count>', 'orgs to create', '1')
+      .option('--org-prefix <prefix>', 'generated org names are <prefix>-01, <prefix>-02 ...', 'gen'),
+    'postgres://... to seed PostgreSQL instead (TESSERA_DATABASE_URL)',
+  )
     .addHelpText(
       'after',
       `
@@ -173,14 +175,14 @@ Examples:
   tessera seed --vms 100000 --orgs 20
   tessera seed --vms 100000 --org-prefix big --database-url postgres://tessera@db:5432/tessera`,
     )
-    .action(async (opts: { vms: string; orgs: string; orgPrefix: string; dataDir?: string; databaseUrl?: string }) => {
+    .action(async (opts: { vms: string; orgs: string; orgPrefix: string; dataDir?: string; databaseUrl?: string; config?: string }) => {
       let config;
       let vms: number;
       let orgs: number;
       try {
         vms = wholeNumber('vms', opts.vms);
         orgs = wholeNumber('orgs', opts.orgs);
-        config = loadConfig({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl });
+        config = storeConfig(opts);
       } catch (err) {
         process.stderr.write(`tessera seed: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
         process.exit(2);

@@ -14,27 +14,22 @@
 import type { Command } from 'commander';
 import { existsSync, renameSync, rmSync, chmodSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
+import { noDatabaseMessage, storeConfig, storeLocationOptions, type StoreLocationFlags } from './store-config.js';
 import { action } from './io.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { readAllStdin } from './prompt.js';
 import { progressOnStderr } from './progress.js';
 import { passwordLockedUntil } from '../domain/account-lock.js';
 
-interface StoreFlags {
-  dataDir?: string;
-  databaseUrl?: string;
-}
+type StoreFlags = StoreLocationFlags;
 
 export const POSTGRES_BACKUP_ADVICE =
   'On PostgreSQL, back up and restore with its own tools: ' +
   'pg_dump --format=custom --file=tessera.dump "$TESSERA_DATABASE_URL" while the nodes run, and ' +
   'pg_restore --clean --if-exists --no-owner --dbname="$TESSERA_DATABASE_URL" tessera.dump with every node stopped (see docs/operations.md).';
 
-const storeOptions = (command: Command) =>
-  command
-    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
-    .option('--database-url <url>', 'postgres://... when the store is PostgreSQL (TESSERA_DATABASE_URL)');
+const storeOptions = (command: Command) => storeLocationOptions(command);
 
 export function registerStoreAdminCommands(admin: Command): void {
   storeOptions(
@@ -58,29 +53,31 @@ Examples:
     )
     .action(action((who: string, flags: StoreFlags & { passwordStdin?: boolean }) => runResetPassword(who, flags)));
 
-  admin
-    .command('backup')
-    .argument('<file>', 'where to write the copy (mode 0600)')
-    .description("Copy the SQLite database with SQLite's online backup; safe while the server runs")
-    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
-    .option('--database-url <url>', 'refused: PostgreSQL is backed up with pg_dump')
+  storeLocationOptions(
+    admin
+      .command('backup')
+      .argument('<file>', 'where to write the copy (mode 0600)')
+      .description("Copy the SQLite database with SQLite's online backup; safe while the server runs"),
+    'refused: PostgreSQL is backed up with pg_dump',
+  )
     .option('--force', 'overwrite FILE if it exists')
     .addHelpText('after', '\nExamples:\n  $ tessera admin backup /backups/tessera-$(date +%F).db --data-dir /var/lib/tessera')
     .action(action((file: string, flags: StoreFlags & { force?: boolean }) => runBackup(file, flags)));
 
-  admin
-    .command('restore')
-    .argument('<file>', 'a backup made by tessera admin backup')
-    .description('Replace the SQLite database with a backup (the server must be stopped); the old file is kept as tessera.db.bak-<time>')
-    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
-    .option('--database-url <url>', 'refused: PostgreSQL is restored with pg_restore')
+  storeLocationOptions(
+    admin
+      .command('restore')
+      .argument('<file>', 'a backup made by tessera admin backup')
+      .description('Replace the SQLite database with a backup (the server must be stopped); the old file is kept as tessera.db.bak-<time>'),
+    'refused: PostgreSQL is restored with pg_restore',
+  )
     .addHelpText('after', '\nExamples:\n  $ tessera admin restore /backups/tessera-2026-12-01.db --data-dir /var/lib/tessera')
     .action(action((file: string, flags: StoreFlags) => runRestore(file, flags)));
 }
 
 function configFrom(flags: StoreFlags): Config {
   try {
-    return loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl });
+    return storeConfig(flags);
   } catch (error) {
     if (error instanceof ConfigError) throw usageError(error.message);
     throw error;
@@ -107,7 +104,7 @@ async function runResetPassword(who: string, flags: StoreFlags & { passwordStdin
   const config = configFrom(flags);
   // Opening a store creates it: a mistyped --data-dir must not leave an empty database behind.
   if (!config.databaseUrl && !existsSync(sqliteFileOf(config))) {
-    throw usageError(`No Tessera database at ${sqliteFileOf(config)}: name the data directory with --data-dir`);
+    throw usageError(noDatabaseMessage(sqliteFileOf(config)));
   }
   let chosen: string | null = null;
   if (flags.passwordStdin) {
@@ -194,7 +191,7 @@ async function runBackup(file: string, flags: StoreFlags & { force?: boolean }):
   const config = configFrom(flags);
   refusePostgres(config, 'backup');
   const source = sqliteFileOf(config);
-  if (!existsSync(source)) throw usageError(`No Tessera database at ${source}: name the data directory with --data-dir`);
+  if (!existsSync(source)) throw usageError(noDatabaseMessage(source));
   const target = resolve(file);
   if (target === resolve(source)) throw usageError('The backup must go to another file than the database itself');
   if (existsSync(target) && !flags.force) throw usageError(`${target} exists: choose another name or pass --force`);

@@ -134,3 +134,39 @@ test('the first file of docs/inventory.md applies as the docs show', async (t) =
     assert.ok(run.stdout.replace(/ in [\d.]+ s/, '').includes(summaries[i]!), `${summaries[i]} in:\n${run.stdout}`);
   }
 });
+
+/**
+ * The commands that open the store find it through serve's configuration file too (`--config`, TESSERA_CONFIG):
+ * until 2026-12-05 they ignored it and looked in ./.tessera, and their message named --data-dir only.
+ */
+test('inventory apply and admin backup read data_dir from --config or TESSERA_CONFIG, as serve does', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-inventory-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dataDir = join(dir, 'data');
+  await (await startTessera({ backend: 'sqlite', dataDir, demo: true })).stop();
+  const file = join(dir, 'inventory.yaml');
+  writeFileSync(file, FILE);
+  const toml = join(dir, 'tessera.toml');
+  writeFileSync(toml, `data_dir = "${dataDir}"\nport = 9443\n`);
+  const elsewhere = { cwd: dir };
+  const none = await runCli(['inventory', 'apply', file, '--dry-run'], elsewhere);
+  assert.equal(none.code, 2);
+  assert.match(
+    none.stderr,
+    /No Tessera database at .*: name the data directory with --data-dir, or the store with --database-url or --config/,
+  );
+  const byFlag = await runCli(['inventory', 'apply', file, '--dry-run', '--config', toml], elsewhere);
+  assert.equal(byFlag.code, 0, byFlag.stderr);
+  assert.match(byFlag.stdout, /Plan \(dry run, nothing written\): 5 created/);
+  const byEnv = await runCli(['inventory', 'apply', file, '--dry-run'], { ...elsewhere, env: { TESSERA_CONFIG: toml } });
+  assert.equal(byEnv.code, 0, byEnv.stderr);
+  const backup = await runCli(['admin', 'backup', join(dir, 'copy.db'), '--config', toml], elsewhere);
+  assert.equal(backup.code, 0, backup.stderr);
+  // A flag still wins over the file; a bad file is reported as serve reports it.
+  const flagWins = await runCli(['inventory', 'apply', file, '--dry-run', '--config', toml, '--data-dir', join(dir, 'nowhere')], elsewhere);
+  assert.equal(flagWins.code, 2);
+  writeFileSync(toml, 'data_dri = "x"\n');
+  const bad = await runCli(['inventory', 'apply', file, '--dry-run', '--config', toml], elsewhere);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown setting "data_dri" in .*: did you mean "data_dir"\?/);
+});

@@ -1,0 +1,37 @@
+/**
+ * Where the commands that open the store themselves (admin reset-password, backup, restore, inventory apply, seed)
+ * find it: `--data-dir` / `--database-url`, the environment, and the same configuration file as `tessera serve`
+ * (`--config` or TESSERA_CONFIG), read by the same rules (flag > environment > file > default). Until 2026-12-05
+ * these commands ignored the file: an operator who kept `database_url` there, as docs/configuration.md suggests,
+ * had them open `./.tessera` instead.
+ */
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, loadConfigFile, type Config } from '../config.js';
+
+export interface StoreLocationFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+  config?: string;
+}
+
+/** The three options, worded alike on every command. */
+export function storeLocationOptions(
+  command: Command,
+  databaseUrl = 'postgres://... when the store is PostgreSQL (TESSERA_DATABASE_URL)',
+): Command {
+  return command
+    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
+    .option('--database-url <url>', databaseUrl)
+    .option('--config <file>', "serve's TOML file, for data_dir and database_url (TESSERA_CONFIG)");
+}
+
+/** The configuration these commands use; a ConfigError (a bad file or value) is thrown as it is. */
+export function storeConfig(flags: StoreLocationFlags, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = flags.config ?? (env.TESSERA_CONFIG || null);
+  return loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl }, env, path ? loadConfigFile(path) : null);
+}
+
+/** What to say when there is no SQLite file where the configuration points. */
+export function noDatabaseMessage(sqliteFile: string): string {
+  return `No Tessera database at ${sqliteFile}: name the data directory with --data-dir, or the store with --database-url or --config, as for serve`;
+}
