@@ -189,7 +189,9 @@ export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (doc.name !== undefined && doc.name !== user.name) throw badRequest('A user cannot be renamed');
     const self = user.id === principal.userId;
     if (self && doc.password !== undefined) {
-      throw badRequest('Change your own password at /cloudapi/1.0.0/users/{id} with your current password');
+      throw badRequest(
+        'Your own password needs your current one: change it in the portal (User preferences > Password) or at PUT /cloudapi/1.0.0/users/{id} with currentPassword',
+      );
     }
     // govcd sends the whole document back: only what differs from the stored user is a change.
     const patch: UserPatch = {};
