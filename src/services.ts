@@ -52,6 +52,10 @@ export async function createServices(config: Config, store: Store, log: Logger):
   store.bus.subscribe((e) => {
     if (e.kind === 'user') identities.invalidate(e.subject);
   });
+  // After a reconnect of the feed the notifications sent meanwhile are lost, and with them the invalidations they
+  // carried (an org disabled, a user disabled on another node): every identity read before is dropped. Until
+  // 2026-12-05 a node kept accepting a disabled org's tokens for up to the cache's 5 s after a reconnect.
+  store.bus.onResync(async () => identities.invalidate());
   const authenticator = new Authenticator({ store, accessTokens, revocations, identities });
   const audit = new AuditLog(store, log);
   audit.start();

@@ -79,6 +79,11 @@ export class AccessTokenService {
     notAfterMs?: number | null;
     /** The rights a narrowed API token was given; absent or null for a full one. */
     scopeRights?: readonly string[] | null;
+    /**
+     * When the credentials proving this session were read (a sign-in's password, before argon2): its `ims`, which
+     * revocations compare against, so one made between that read and now ends the session. Default: now.
+     */
+    credentialsReadAt?: number;
   }) {
     const nowMs = Date.now();
     const iat = Math.floor(nowMs / 1000);
@@ -90,7 +95,7 @@ export class AccessTokenService {
       kind: input.kind,
       tid: input.apiTokenId,
       iat,
-      ims: nowMs,
+      ims: Math.min(input.credentialsReadAt ?? nowMs, nowMs),
       exp: Math.min(iat + this.ttlSeconds, cap),
       scp: input.scopeRights ?? null,
     };

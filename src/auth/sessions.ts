@@ -103,6 +103,9 @@ export class SessionService {
   }
 
   private async signInTurn(req: SignInRequest, account: string): Promise<SignedIn> {
+    // When the credentials were read: the session counts as made then (its `ims`), so a password reset, a disable
+    // or a sign-out of every session made while the password was being verified ends it too (below).
+    const credentialsReadAt = Date.now();
     const org = await this.store.getOrgByName(req.orgName);
     // The org's account lockout, when on, governs its accounts instead of this node's per-account budget: a lock
     // an administrator can see (IsLocked) and undo (unlock), the same on every node (sign-in-guard.ts).
@@ -132,17 +135,30 @@ export class SessionService {
       }
       throw badCredentials();
     }
-    // Another node may have locked the account while this password was being verified (this node checks one
-    // attempt per account at a time; nodes do not share turns): the lock wins over a right password.
-    const lockEnd = rule === null ? null : await this.lockedNow(user.id);
+    // The user as the store has it now, after the ~100 ms of argon2. Another node may have locked the account
+    // meanwhile (this node checks one attempt per account at a time; nodes do not share turns): the lock wins over a
+    // right password. And a password reset, a disable or an end of all sessions that committed meanwhile refuses
+    // the sign-in: until 2026-12-05 its session, stamped after the reset's cut-off, outlived the reset (5 runs of 6
+    // of a sign-in loop beside a reset). One that commits later still ends it, by its `ims` (credentialsReadAt).
+    const current = await this.store.getUser(user.id);
+    const lockEnd = rule === null || !current ? null : passwordLockedUntil(current, Date.now());
     if (lockEnd !== null) {
       await this.refuse(req, brakeKey, org, user, 'account locked');
       throw accountLocked(lockEnd);
     }
+    if (
+      !current ||
+      current.is_enabled !== 1 ||
+      current.password_hash !== user.password_hash ||
+      Number(current.sessions_not_before) > credentialsReadAt
+    ) {
+      await this.refuse(req, brakeKey, org, user, 'credentials changed during sign-in');
+      throw badCredentials();
+    }
     if (brakeKey !== null) this.guard.succeeded(brakeKey);
     await this.lockout.succeeded(user);
     if (user.totp_enabled === 1) await this.checkSecondFactor(user, org, req);
-    return this.startSession(user, org, req.ip);
+    return this.startSession(user, org, req.ip, credentialsReadAt);
   }
 
   /**
@@ -180,12 +196,6 @@ export class SessionService {
         await this.recordLocked(org, current, ip, rule!, outcome.until, 'too many wrong passwords at a session');
       return false;
     });
-  }
-
-  /** When the account's lock in force ends, as the store has it now; null when it is not locked. */
-  private async lockedNow(userId: string): Promise<number | null> {
-    const current = await this.store.getUser(userId);
-    return current ? passwordLockedUntil(current, Date.now()) : null;
   }
 
   private async recordLocked(org: Org, user: User, ip: string, rule: LockoutRule, until: number, reason: string): Promise<void> {
@@ -260,7 +270,7 @@ export class SessionService {
       ip: req.ip,
     };
     await this.checkSecondFactor(user, org, signIn);
-    return this.startSession(user, org, req.ip);
+    return this.startSession(user, org, req.ip, req.firstFactorAt);
   }
 
   /** The second step: a fresh, unused code, under a per-user attempt limit. */
@@ -337,8 +347,15 @@ export class SessionService {
     throw new TesseraError('TOTP_INVALID', 'The verification code is wrong or was already used');
   }
 
-  private async startSession(user: User, org: Org, ip: string): Promise<SignedIn> {
-    const { token } = await this.accessTokens.mint({ userId: user.id, orgId: org.id, kind: 'password', apiTokenId: null });
+  /** `credentialsReadAt`: when the password (or first factor) was read; the session's `ims`, for revocations. */
+  private async startSession(user: User, org: Org, ip: string, credentialsReadAt: number): Promise<SignedIn> {
+    const { token } = await this.accessTokens.mint({
+      userId: user.id,
+      orgId: org.id,
+      kind: 'password',
+      apiTokenId: null,
+      credentialsReadAt,
+    });
     const principal = await this.authenticator.fromAccessToken(token);
     await this.audit.record({
       type: 'session.created',
