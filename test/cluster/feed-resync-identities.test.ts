@@ -29,7 +29,10 @@ test(
       const { rows } = await sql<{ ok: boolean }>`
         select pg_terminate_backend(pid) as ok from pg_stat_activity
         where datname = current_database() and query like 'LISTEN%' and pid <> pg_backend_pid()`.execute(t.store.db);
-      assert.ok(rows.some((r) => r.ok), 'the node\u2019s LISTEN connection was found and dropped');
+      assert.ok(
+        rows.some((r) => r.ok),
+        'the node\u2019s LISTEN connection was found and dropped',
+      );
       await resynced;
       const after = await exchange(t.baseUrl, 'globex', apiToken);
       assert.equal(after.status, 400, `the disabled org\u2019s token after the resync: ${after.text}`);
