@@ -8,7 +8,7 @@ import type pino from 'pino';
 import type { Config } from './config.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
-import { createServices, type RunningServices } from './services.js';
+import { createServices, lastNodeAccessTokenTtl, NODE_TTL_META_KEY, type RunningServices } from './services.js';
 import { bootstrap, type BootstrapResult } from './auth/bootstrap.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './logging.js';
@@ -30,6 +30,11 @@ export interface RunningServer {
    * operator certificate.
    */
   reloadTls: (() => { certPath: string; validTo: Date }) | null;
+  /**
+   * The access-token lifetime the node started before this one on the same store used, when it differs from this
+   * node's (nodes of a cluster should share one; the start banner says so); null when the same or unknown.
+   */
+  otherNodesTtlSeconds: number | null;
   /** The metrics listener's URL (http://127.0.0.1:9464/metrics), when --metrics-port is set. */
   metricsUrl: string | null;
   stop(): Promise<void>;
@@ -82,9 +87,21 @@ export async function startServer(config: Config, options: StartServerOptions = 
   let bootstrapResult: BootstrapResult;
   let tls: TlsMaterial | null;
   let metricsUrl: string | null = null;
+  let otherNodesTtlSeconds: number | null = null;
   const readiness = { draining: false };
   try {
     services = await createServices(config, store, logger);
+    // Nodes of a cluster should share --access-token-ttl (docs/security.md): say so when the last node started on
+    // this store had another, and record this node's for the next (services keep revocations for the longer).
+    const lastNodeTtl = await lastNodeAccessTokenTtl(store);
+    if (lastNodeTtl !== null && lastNodeTtl !== config.accessTokenTtlSeconds) {
+      otherNodesTtlSeconds = lastNodeTtl;
+      logger.warn(
+        { accessTokenTtlSeconds: config.accessTokenTtlSeconds, lastNodeAccessTokenTtlSeconds: lastNodeTtl },
+        'the node started before this one on this store used another access-token lifetime: nodes of a cluster should share one',
+      );
+    }
+    await store.setMeta(NODE_TTL_META_KEY, String(config.accessTokenTtlSeconds));
     const earlier = await store.getMeta(UNCONFIRMED_PASSWORDS_KEY);
     bootstrapResult = await bootstrap(store, config, services.users);
     const generated = [
@@ -156,6 +173,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     bootstrap: bootstrapResult,
     certPath: tls?.certPath ?? null,
     tls: tls ? { certPath: tls.certPath, generated: tls.generated, validTo: tls.validTo } : null,
+    otherNodesTtlSeconds,
     reloadTls:
       config.tlsCert !== null && config.tlsKey !== null
         ? () => {

@@ -40,8 +40,21 @@ export interface RunningServices extends Services {
 const REGISTRATIONS_PER_MINUTE = 30;
 const USER_CODES_PER_MINUTE = 30;
 
+/** Meta key: the access-token lifetime of the last `tessera serve` started on this store (server.ts writes it). */
+export const NODE_TTL_META_KEY = 'access_token_ttl_seconds';
+
+/** The lifetime the last node started on this store used, or null (none recorded yet). */
+export async function lastNodeAccessTokenTtl(store: Store): Promise<number | null> {
+  const recorded = Number(await store.getMeta(NODE_TTL_META_KEY));
+  return Number.isInteger(recorded) && recorded > 0 ? recorded : null;
+}
+
 export async function createServices(config: Config, store: Store, log: Logger): Promise<RunningServices> {
-  const accessTokens = new AccessTokenService(await store.currentSigningKey(), config.accessTokenTtlSeconds);
+  const accessTokens = new AccessTokenService(
+    await store.currentSigningKey(),
+    config.accessTokenTtlSeconds,
+    await lastNodeAccessTokenTtl(store),
+  );
   const revocations = new RevocationView(store, {
     readyWaitMs: Math.floor(config.revocationFeedMaxLagMs / 2),
     relevantUntil: (at) => accessTokens.revocationRelevantUntil(at),

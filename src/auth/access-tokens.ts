@@ -44,12 +44,20 @@ export const ISSUED_AT_SKEW_SECONDS = 60;
 export class AccessTokenService {
   private readonly signer: Hs256Signer;
   private readonly ttlSeconds: number;
+  /** How long a revocation must be kept for the tokens of any node of this store: at least this node's lifetime. */
+  private readonly revocationHorizonSeconds: number;
   /** token string -> verified claims. Insertion-ordered, so the oldest entry is evicted first. */
   private readonly verified = new Map<string, AccessClaims>();
 
-  constructor(signingKey: { kid: string; secret: string }, ttlSeconds: number) {
+  /**
+   * `otherNodesTtlSeconds`: the lifetime the last node started on this store used (meta `access_token_ttl_seconds`),
+   * when known. Revocations recorded here are kept for the longer of the two, so a node configured with a longer
+   * lifetime than this one, restarted later, still reads back the revocations of the sessions it made.
+   */
+  constructor(signingKey: { kid: string; secret: string }, ttlSeconds: number, otherNodesTtlSeconds: number | null = null) {
     this.signer = new Hs256Signer(Buffer.from(signingKey.secret, 'base64url'), signingKey.kid);
     this.ttlSeconds = ttlSeconds;
+    this.revocationHorizonSeconds = Math.max(ttlSeconds, otherNodesTtlSeconds ?? 0);
   }
 
   get lifetimeSeconds(): number {
@@ -62,7 +70,7 @@ export class AccessTokenService {
    * longer lifetime at this one), from an `iat` at most ISSUED_AT_SKEW_SECONDS ahead of this clock.
    */
   revocationRelevantUntil(nowMs: number): number {
-    return nowMs + (this.ttlSeconds + ISSUED_AT_SKEW_SECONDS) * 1000;
+    return nowMs + (this.revocationHorizonSeconds + ISSUED_AT_SKEW_SECONDS) * 1000;
   }
 
   /**
@@ -150,11 +158,12 @@ export class AccessTokenService {
     // Not valid before it was issued (small allowance for clock skew between nodes).
     if (iat > Date.now() / 1000 + ISSUED_AT_SKEW_SECONDS) return null;
     if (scp !== undefined && !(Array.isArray(scp) && scp.every((r) => typeof r === 'string'))) return null;
-    // A token lives until its `exp` or one lifetime of this node's after its `iat`, whichever comes first: one minted
-    // under a longer lifetime (before a restart with a shorter one, or by a node configured otherwise) must not
-    // outlive the revocations this node remembers for one lifetime only (revocationRelevantUntil). Until 2026-12-05 a
-    // revoked token's sessions worked again once a restart with a shorter lifetime had let its revocation be dropped.
-    const liveUntil = Math.min(exp, iat + this.ttlSeconds);
+    // A token lives until its `exp` or one revocation horizon after its `iat` (this node's lifetime, or the longer one
+    // of the node started before it), whichever comes first: one minted under a longer lifetime (before a restart with
+    // a shorter one, or by a node configured otherwise) must not outlive the revocations this node remembers
+    // (revocationRelevantUntil). Until 2026-12-05 a revoked token's sessions worked again once a restart with a
+    // shorter lifetime had let its revocation be dropped.
+    const liveUntil = Math.min(exp, iat + this.revocationHorizonSeconds);
     return {
       sub,
       jti,

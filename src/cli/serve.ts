@@ -180,6 +180,12 @@ tessera admin reset-password administrator@System.`,
         out(`  TLS: certificate ${server.tls.certPath}, valid until ${server.tls.validTo.toISOString()} (${when}; SIGHUP reloads it)`);
       }
       out(`  Storage: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
+      if (server.otherNodesTtlSeconds !== null) {
+        out(
+          `  Warning: the node started before this one on this store had --access-token-ttl ${server.otherNodesTtlSeconds}, this one ${config.accessTokenTtlSeconds}: ` +
+            'give every node of a cluster the same (a node ends sessions one of its own lifetimes after they were made; docs/security.md)',
+        );
+      }
       // --http used to trust every X-Forwarded-For; say so, or every client behind a proxy shares its address.
       if (config.http && config.trustProxy.length === 0) {
         out('  Proxy: X-Forwarded-* headers are ignored; name your proxies with --trust-proxy to use them');

@@ -1,0 +1,44 @@
+/**
+ * Nodes of one store started with different access-token lifetimes. The node started second is told (the banner,
+ * the log), and keeps its revocations for the longer lifetime, so a node of the longer one restarted later reads
+ * back the revocations of the sessions it made. Until 2026-12-05 a node with `--access-token-ttl 60` kept them two
+ * minutes, and a 3600 s node restarted after that accepted its signed-out, reset and revoked sessions again for the
+ * rest of their hour. (The order where the shorter node starts first is only warned about: docs/security.md.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTessera } from '../helpers/tessera.js';
+import { bearer, http, signIn } from '../helpers/api.js';
+
+test('a node with a shorter lifetime than the last one keeps revocations for the longer one, and is told', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-ttl-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const long = await startTessera({ backend: 'sqlite', dataDir, config: { accessTokenTtlSeconds: 3600 } });
+  assert.equal(long.server.otherNodesTtlSeconds, null, 'the first start knows no other lifetime');
+  // A session made by the node of the longer lifetime: it lives an hour wherever it is presented.
+  const aliceOfLong = await signIn(long.baseUrl, 'alice', 'acme', long.demoPassword);
+  await long.stop();
+
+  const short = await startTessera({ backend: 'sqlite', dataDir, demo: false, config: { accessTokenTtlSeconds: 60 } });
+  try {
+    assert.equal(short.server.otherNodesTtlSeconds, 3600);
+    const before = Date.now();
+    // Signed out here: kept until the session's own end, an hour away (until 2026-12-05 this node cut it at 60 s).
+    assert.equal((await http(`${short.baseUrl}/api/session`, { method: 'DELETE', headers: bearer(aliceOfLong) })).status, 204);
+    // A user-level revocation (every session of bob ended): kept for the longer lifetime and the skew.
+    const bob = await short.store.getUserByName((await short.store.getOrgByName('acme'))!.id, 'bob');
+    await short.server.services.sessions.endAllSessionsOf(bob!.id);
+    const rows = await short.store.db.selectFrom('revocations').select(['kind', 'relevant_until']).execute();
+    const until = (kind: string) => Math.max(...rows.filter((r) => r.kind === kind).map((r) => Number(r.relevant_until)));
+    assert.ok(until('session') >= before + 3500 * 1000, `the sign-out kept until ${new Date(until('session')).toISOString()}`);
+    assert.ok(until('user') >= before + (3600 + 60) * 1000, `the user's cut-off kept until ${new Date(until('user')).toISOString()}`);
+  } finally {
+    await short.stop();
+  }
+  const again = await startTessera({ backend: 'sqlite', dataDir, demo: false, config: { accessTokenTtlSeconds: 60 } });
+  assert.equal(again.server.otherNodesTtlSeconds, null, 'the same lifetime as the node before it: nothing to say');
+  await again.stop();
+});
