@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import selfsigned from 'selfsigned';
 
@@ -58,13 +58,13 @@ export function loadOperatorCertificate(certPath: string, keyPath: string): TlsM
   } catch (err) {
     throw new TlsMaterialError(`${certPath} is not a PEM certificate: ${(err as Error).message}`);
   }
+  let privateKey: KeyObject;
   try {
-    createPrivateKey(key);
+    privateKey = createPrivateKey(key);
   } catch (err) {
     throw new TlsMaterialError(`${keyPath} is not an unencrypted PEM private key: ${(err as Error).message}`);
   }
-  if (!x509.checkPrivateKey(createPrivateKey(key)))
-    throw new TlsMaterialError(`the key ${keyPath} is not the key of the certificate ${certPath}`);
+  if (!x509.checkPrivateKey(privateKey)) throw new TlsMaterialError(`the key ${keyPath} is not the key of the certificate ${certPath}`);
   try {
     createSecureContext({ cert, key });
   } catch (err) {

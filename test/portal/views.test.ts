@@ -123,23 +123,27 @@ test('the created page: three copy buttons with distinct accessible names; its f
   assert.doesNotMatch(page, /role="alert"/, 'nothing on this page is an error after an action');
 });
 
+/** A live token as the lists show it; `over` changes what a test is about. */
+const listedToken = (over: Partial<TokenListItem>): TokenListItem => ({
+  id: 't1',
+  name: 'ci',
+  ownerId: 'u1',
+  ownerName: 'bob',
+  orgId: 'o1',
+  orgName: 'acme',
+  createdAt: 0,
+  lastUsedAt: null,
+  lastIp: null,
+  expiresAt: null,
+  access: 'All rights',
+  revokedAt: null,
+  revokedBy: null,
+  replaced: false,
+  ...over,
+});
+
 test('the revoke warning and the two-factor intro are notes; errors after an action stay alerts, and end with a full stop', () => {
-  const token: TokenListItem = {
-    id: 't1',
-    name: 'ci',
-    ownerId: 'u1',
-    ownerName: 'bob',
-    orgId: 'o1',
-    orgName: 'acme',
-    createdAt: 0,
-    lastUsedAt: null,
-    lastIp: null,
-    expiresAt: null,
-    access: 'All rights',
-    revokedAt: null,
-    revokedBy: null,
-    replaced: false,
-  };
+  const token = listedToken({});
   const revoke = revokeConfirmPage(frame, { token, showOwner: false, from: 'preferences', cancelHref: '/tenant/acme/preferences' }).value;
   assert.match(
     revoke,
@@ -197,23 +201,7 @@ test('User preferences: a notice is shown in the section the redirect scrolls to
   assert.ok(noPassword.indexOf('id="done-notice"') < noPassword.indexOf('<section'), 'a section not on the page: at the top');
 });
 
-const revoked = (over: Partial<TokenListItem>): TokenListItem => ({
-  id: 't1',
-  name: 'ci',
-  ownerId: 'u1',
-  ownerName: 'bob',
-  orgId: 'o1',
-  orgName: 'acme',
-  createdAt: 0,
-  lastUsedAt: null,
-  lastIp: null,
-  expiresAt: null,
-  access: 'All rights',
-  revokedAt: Date.UTC(2026, 11, 5, 10, 0),
-  revokedBy: null,
-  replaced: false,
-  ...over,
-});
+const revoked = (over: Partial<TokenListItem>): TokenListItem => listedToken({ revokedAt: Date.UTC(2026, 11, 5, 10, 0), ...over });
 
 test('a revoked token says who or what revoked it, as far as the store and the audit trail know', () => {
   assert.equal(revokedHowText(revoked({ revokedBy: 'alice' })), ' by alice');
