@@ -4,7 +4,7 @@
  * in-process: there is only one node, and the file lock (sqlite-lock.ts) makes sure of it.
  */
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, SqliteDialect, type Driver, type SqliteDatabase } from 'kysely';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
@@ -12,6 +12,7 @@ import { migrateToLatest } from './migrate.js';
 import { Store, type RevocationBus, type RevocationEvent, type RowBatchWriter } from './store.js';
 import { queryTimer, type StoreOptions } from './options.js';
 import { lockSqliteFile } from './sqlite-lock.js';
+import { SqliteConnectionPair } from './sqlite-connections.js';
 
 class InProcessRevocationBus implements RevocationBus {
   private readonly listeners: Array<(e: RevocationEvent) => void> = [];
@@ -37,22 +38,22 @@ class InProcessRevocationBus implements RevocationBus {
 }
 
 /**
- * kysely's SQLite driver prepares every statement anew (~10-200 µs each); statements are reusable, so keep
- * them by SQL text. Safe because kysely runs one query at a time on this connection and Tessera never streams
- * (a statement being iterated could not be reused). SQLite re-prepares a cached statement by itself after a
- * schema change.
+ * kysely's SQLite driver prepared every statement anew (~10-200 µs each); statements are reusable, so keep them by
+ * SQL text, one cache per connection (src/store/sqlite-connections.ts). Safe because each connection runs one
+ * statement at a time (better-sqlite3 is synchronous) and Tessera never streams (a statement being iterated could
+ * not be reused). SQLite re-prepares a cached statement by itself after a schema change.
  */
-export function withStatementCache(
-  database: Pick<Database.Database, 'prepare' | 'close'>,
+export function withStatementCache<S>(
+  database: { prepare(sqlText: string): S; close(): unknown },
   max = 1_000,
-): SqliteDatabase & { readonly cachedStatements: number } {
-  const statements = new Map<string, SqliteStatement>();
+): { prepare(sqlText: string): S; close(): void; readonly cachedStatements: number } {
+  const statements = new Map<string, S>();
   return {
-    close: () => database.close(),
-    prepare(sqlText: string): SqliteStatement {
+    close: () => void database.close(),
+    prepare(sqlText: string): S {
       let statement = statements.get(sqlText);
       if (statement === undefined) {
-        statement = database.prepare(sqlText) as unknown as SqliteStatement;
+        statement = database.prepare(sqlText);
         // Multi-row writes (the batched audit insert: one text per batch size, up to 1,000 rows of 11 values)
         // are not kept: each is large, used once or rarely, and one per size filled the cache with hundreds of
         // them, a native-memory growth over hours. The prepare is amortised over their rows anyway.
@@ -89,6 +90,18 @@ export function sqliteCacheKibibytes(fileBytes: number, configuredMb: number | n
   return Math.min(128 * 1024, Math.max(2 * 1024, eighth));
 }
 
+/**
+ * The page cache's bound shared by the two connections (each has its own cache): three quarters to the reader, which
+ * serves the exchange's token lookups and every page, a quarter to the writer (its batches of "last used" and audit
+ * rows, token and inventory writes, whose pages the OS's cache holds anyway). Neither below SQLite's 2 MiB default.
+ * A store in memory has only the writer, which keeps it all.
+ */
+export function sqliteCacheSplit(totalKibibytes: number, twoConnections: boolean): { reader: number; writer: number } {
+  if (!twoConnections) return { reader: 0, writer: totalKibibytes };
+  const floor = 2 * 1024;
+  return { reader: Math.max(floor, Math.ceil((totalKibibytes * 3) / 4)), writer: Math.max(floor, Math.floor(totalKibibytes / 4)) };
+}
+
 function parameterCount(sqlText: string): number {
   let n = 0;
   for (let i = sqlText.indexOf('?'); i !== -1; i = sqlText.indexOf('?', i + 1)) n++;
@@ -97,16 +110,16 @@ function parameterCount(sqlText: string): number {
 
 /**
  * Store.RowBatchWriter on better-sqlite3: the rows in one synchronous transaction of one prepared statement (a few
- * µs a row), inside kysely's hold on its single connection (`connection()`), so no kysely query or transaction can
- * interleave with it. `relaxedDurability` lowers `synchronous` to NORMAL for that commit only (in WAL mode the
- * commit is then in the OS but not yet on disk; the next FULL commit or checkpoint syncs it) and restores FULL.
+ * µs a row), holding the writer (`withWriter`), so no kysely write or transaction can interleave with it.
+ * `relaxedDurability` lowers `synchronous` to NORMAL for that commit only (in WAL mode the commit is then in the OS
+ * but not yet on disk; the next FULL commit or checkpoint syncs it) and restores FULL.
  */
-function rowBatchWriter(db: Kysely<DB>, database: Database.Database): RowBatchWriter {
+function rowBatchWriter(connections: SqliteConnectionPair, database: Database.Database): RowBatchWriter {
   const statements = new Map<string, Database.Statement>();
   return {
     write(statement, rows, { relaxedDurability }) {
       if (rows.length === 0) return Promise.resolve();
-      return db.connection().execute(async () => {
+      return connections.withWriter(() => {
         let prepared = statements.get(statement);
         if (!prepared) statements.set(statement, (prepared = database.prepare(statement)));
         const run = prepared;
@@ -123,6 +136,19 @@ function rowBatchWriter(db: Kysely<DB>, database: Database.Database): RowBatchWr
   };
 }
 
+/** kysely's SQLite dialect (compiler, adapter, introspector) over Tessera's two connections. */
+class SqlitePairDialect extends SqliteDialect {
+  private readonly connections: SqliteConnectionPair;
+
+  constructor(connections: SqliteConnectionPair) {
+    super({ database: connections.writer as unknown as SqliteDatabase });
+    this.connections = connections;
+  }
+  override createDriver(): Driver {
+    return this.connections;
+  }
+}
+
 /**
  * Opens (creating if needed) the SQLite file, or `:memory:` for tests, and migrates it. A file is locked for
  * this store's lifetime (src/store/sqlite-lock.ts): a second store on it throws DataDirLockedError.
@@ -137,20 +163,29 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
     const fileBytes = file === ':memory:' ? 0 : statSync(file).size;
-    database.pragma(`cache_size = ${-sqliteCacheKibibytes(fileBytes, options.sqliteCacheMb)}`); // negative: KiB, not pages
+    const cache = sqliteCacheSplit(sqliteCacheKibibytes(fileBytes, options.sqliteCacheMb), file !== ':memory:');
+    database.pragma(`cache_size = ${-cache.writer}`); // negative: KiB, not pages
+    const connections = new SqliteConnectionPair(withStatementCache(database));
     const db = new Kysely<DB>({
-      dialect: new SqliteDialect({ database: withStatementCache(database) }),
+      dialect: new SqlitePairDialect(connections),
       ...queryTimer(options.onQuery),
     });
     await migrateToLatest(db, 'sqlite').catch(async (err: unknown) => {
       await db.destroy();
       throw err;
     });
+    if (file !== ':memory:') {
+      const reader = new Database(file);
+      reader.pragma('query_only = ON');
+      reader.pragma('busy_timeout = 5000');
+      reader.pragma(`cache_size = ${-cache.reader}`);
+      connections.attachReader(withStatementCache(reader));
+    }
     return new Store({
       db,
       dialect: 'sqlite',
       bytewiseTextOrder: true,
-      rowBatches: rowBatchWriter(db, database),
+      rowBatches: rowBatchWriter(connections, database),
       bus: new InProcessRevocationBus(),
       notifyInTransaction: async () => {},
       close: async () => {

@@ -1,12 +1,14 @@
 /**
  * SQLite's page cache (src/store/sqlite.ts, sqliteCacheKibibytes): the operator's TESSERA_SQLITE_CACHE_MB when set,
  * otherwise an eighth of the database file at start, between SQLite's own 2 MiB and 128 MiB, so that a
- * million-token store keeps its lookup index in memory while a small store's memory stays flat as it grows.
+ * million-token store keeps its lookup index in memory while a small store's memory stays flat as it grows. A store
+ * on a file has two connections (src/store/sqlite-connections.ts), each with its own cache: the bound is split, three
+ * quarters to the reader, a quarter to the writer (sqliteCacheSplit), neither under 2 MiB.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { openSqliteStore, sqliteCacheKibibytes } from '../../src/store/sqlite.js';
+import { openSqliteStore, sqliteCacheKibibytes, sqliteCacheSplit } from '../../src/store/sqlite.js';
 
 const MiB = 1024 * 1024;
 
@@ -16,6 +18,13 @@ test('sized from the file: an eighth of it, between 2 and 128 MiB', () => {
   assert.equal(sqliteCacheKibibytes(400 * MiB, null), 50 * 1024, 'a large store: an eighth of it');
   assert.equal(sqliteCacheKibibytes(940 * MiB, undefined), 117.5 * 1024, 'a million tokens: room for the 79 MB lookup index');
   assert.equal(sqliteCacheKibibytes(5000 * MiB, null), 128 * 1024, 'capped at 128 MiB');
+});
+
+test('split between the two connections: three quarters to the reader, a quarter to the writer, neither under 2 MiB', () => {
+  assert.deepEqual(sqliteCacheSplit(128 * 1024, true), { reader: 96 * 1024, writer: 32 * 1024 });
+  assert.deepEqual(sqliteCacheSplit(5 * 1024, true), { reader: 3840, writer: 2048 });
+  assert.deepEqual(sqliteCacheSplit(2048, true), { reader: 2048, writer: 2048 });
+  assert.deepEqual(sqliteCacheSplit(16 * 1024, false), { reader: 0, writer: 16 * 1024 }, 'in memory: one connection keeps it all');
 });
 
 test("the operator's figure wins, whatever the file's size", () => {
@@ -51,9 +60,12 @@ test('a store opened on a large file gets an eighth of it', async () => {
     filler.close();
     const store = await openSqliteStore(file, {});
     try {
-      const { rows } = await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(store.db);
-      // 40 MiB of filler plus a few pages: an eighth is just over 5 MiB.
-      assert.ok(rows[0]!.cache_size <= -5 * 1024 && rows[0]!.cache_size > -6 * 1024, `cache_size ${rows[0]!.cache_size}`);
+      // 40 MiB of filler plus a few pages: an eighth is just over 5 MiB, three quarters of it the reader's. A PRAGMA
+      // statement runs on the writer; the same pragma as a table-valued function is a read, and runs on the reader.
+      const writer = (await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(store.db)).rows[0]!.cache_size;
+      const reader = (await sql<{ cache_size: number }>`select cache_size from pragma_cache_size()`.execute(store.db)).rows[0]!.cache_size;
+      assert.equal(writer, -2048, 'the writer: a quarter, but not under 2 MiB');
+      assert.ok(reader <= -3.75 * 1024 && reader > -4.5 * 1024, `the reader's cache_size ${reader}`);
     } finally {
       await store.close();
     }

@@ -312,9 +312,12 @@ export async function executeQuery(
   });
 }
 
-/** Runs reads in one snapshot: a deferred read transaction on SQLite (WAL), REPEATABLE READ on PostgreSQL. */
+/**
+ * Runs reads in one snapshot: a read-only transaction, REPEATABLE READ on PostgreSQL, and on SQLite a deferred
+ * read transaction on the reader connection (WAL), so a page is not held up by a write in progress.
+ */
 function readSnapshot<T>(store: Store, fn: (ex: Executor) => Promise<T>): Promise<T> {
-  const transaction = store.db.transaction();
+  const transaction = store.db.transaction().setAccessMode('read only');
   return (store.dialect === 'postgres' ? transaction.setIsolationLevel('repeatable read') : transaction).execute(fn);
 }
 
