@@ -32,7 +32,7 @@ export type FiqlFieldType =
   | 'boolean'
   /** An ISO 8601 date-time (or epoch milliseconds), stored as epoch milliseconds. */
   | 'date'
-  /** One of `values`, compared case-sensitively as stored. */
+  /** One of `values`, compared case-sensitively as stored (unless `looseValues`). */
   | 'enum'
   /** An entity reference given as an href, a URN or a bare UUID; compared by the UUID it ends with. */
   | 'ref';
@@ -43,6 +43,12 @@ export interface FiqlField {
   readonly type: FiqlFieldType;
   /** For `enum`: the accepted values. */
   readonly values?: readonly string[];
+  /**
+   * For `enum`: a value also matches ignoring case and underscores, and compares as its canonical spelling. Task
+   * statuses: VCD takes its wire spelling (`preRunning`, what pyvcloud's Task.list_tasks sends) and its enum
+   * constant's (`PRE_RUNNING`, what `vcd task list PRE_RUNNING RUNNING` sends).
+   */
+  readonly looseValues?: boolean;
   /** The column may be NULL: `!=` then matches NULL rows too. */
   readonly nullable?: boolean;
   /**
@@ -174,8 +180,13 @@ function convertValue(node: FiqlComparison, field: FiqlField): SqlValue {
       return ms;
     }
     case 'enum': {
-      if (!field.values?.includes(raw)) throw invalid(node, `expected one of ${(field.values ?? []).join(', ')}`);
-      return raw;
+      const value = field.values?.includes(raw)
+        ? raw
+        : field.looseValues
+          ? field.values?.find((v) => looseEnum(v) === looseEnum(raw))
+          : undefined;
+      if (value === undefined) throw invalid(node, `expected one of ${(field.values ?? []).join(', ')}`);
+      return value;
     }
     case 'ref': {
       const match = UUID_AT_END.exec(raw);
@@ -185,6 +196,8 @@ function convertValue(node: FiqlComparison, field: FiqlField): SqlValue {
     }
   }
 }
+
+const looseEnum = (value: string) => value.replace(/_/g, '').toLowerCase();
 
 /** Literal pieces joined by `%`, with LIKE's own metacharacters escaped by `\` (see the ESCAPE clause). */
 export function likePattern(pieces: readonly string[]): string {

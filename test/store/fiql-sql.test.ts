@@ -36,6 +36,8 @@ const FIELDS: FiqlFieldMap = {
   dateCreated: { column: 'probe.created', type: 'date' },
   ipAddress: { column: 'probe.ip', type: 'string', nullable: true },
   status: { column: 'probe.status', type: 'enum', values: ['POWERED_ON', 'POWERED_OFF', 'SUSPENDED', 'RESOLVED'] },
+  // Task statuses: either spelling, compared as the canonical one (the column holds `RESOLVED` only in these rows).
+  phase: { column: 'probe.status', type: 'enum', values: ['preRunning', 'SUCCESS', 'RESOLVED'], looseValues: true },
   vdc: { column: 'probe.vdc', type: 'ref' },
   'owner.name': { column: sql`upper(probe.name)`, type: 'string' },
 };
@@ -61,6 +63,9 @@ const CASES: Array<[string, string[]]> = [
   ['ipAddress==10.0.0.*', ['Web03', 'a,b;c(d)', 'db_1', 'web01']],
   ['status==POWERED_OFF,status==SUSPENDED', ['Web03', 'db_1', 'web02']],
   ['status!=POWERED_OFF;status!=RESOLVED', ['db%1', 'db_1', 'web01']],
+  ['phase==resolved', ['a,b;c(d)', 'back\\slash']], // looseValues: any case, compared as RESOLVED
+  ['phase==Re_Solved', ['a,b;c(d)', 'back\\slash']],
+  ['phase==PRE_RUNNING', []],
   [`vdc==https://vcd.example.com:443/api/vdc/${VDC_A}`, ['db%1', 'web01', 'web02']],
   [`vdc==urn:vcloud:vdc:${VDC_B.toUpperCase()};numberOfCpus=gt=3`, ['Web03', 'db_1']],
   [`vdc!=${VDC_A}`, ['Web03', 'a,b;c(d)', 'back\\slash', 'db_1']],
@@ -82,7 +87,8 @@ const BAD: Array<[string, RegExp]> = [
   ['isVAppTemplate==yes', /expected true or false/],
   ['isVAppTemplate=gt=true', /takes == or != only/],
   ['dateCreated=gt=yesterday', /not an ISO 8601 date-time/],
-  ['status==powered_on', /expected one of POWERED_ON/],
+  ['status==powered_on', /expected one of POWERED_ON/], // case-sensitive unless the field says looseValues
+  ['phase==done', /expected one of preRunning, SUCCESS/],
   ['vdc==https://h/api/vdc/not-a-uuid', /expected an href, a URN or an id/],
   ['vdc=lt=x', /reference field takes == or != only/],
   ['name=gt=web*', /wildcards work with == and != only/],

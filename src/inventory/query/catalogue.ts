@@ -55,6 +55,8 @@ export interface QueryField {
   readonly column: string | RawBuilder<unknown>;
   readonly type: FiqlFieldType;
   readonly values?: readonly string[];
+  /** See FiqlField.looseValues. */
+  readonly looseValues?: boolean;
   readonly nullable?: boolean;
   /** Joins (keys of the type's `joins`) the column needs. */
   readonly joins?: readonly string[];
@@ -864,11 +866,13 @@ const TASK_TABLE: QueryTable = filterableById({
     name: { column: 'tasks.operation_name', type: 'string' },
     operationFull: { column: 'tasks.operation', type: 'string' },
     // VCD's task statuses (TaskType): Tessera's tasks end in success or error, but a filter may name any of them
-    // (govcd's Catalog.Delete(force, recursive) lists running, preRunning, postRunning and queued ones).
+    // (govcd's Catalog.Delete(force, recursive) lists running, preRunning, postRunning and queued ones), in either
+    // spelling VCD takes (vcd-cli's `vcd task list` sends RUNNING, PRE_RUNNING).
     status: {
       column: 'tasks.status',
       type: 'enum',
       values: ['queued', 'preRunning', 'running', 'postRunning', 'success', 'error', 'canceled', 'aborted'],
+      looseValues: true,
     },
     progress: { column: 'tasks.progress', type: 'number' },
     startDate: { column: 'tasks.started_at', type: 'date' },

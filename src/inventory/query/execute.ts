@@ -355,8 +355,8 @@ export const MAX_FILTER_COMPARISONS = 32;
 export const MAX_COMPUTED_COMPARISONS = 4;
 
 /**
- * A query's statements run on the store's one SQLite connection, synchronously, and no statement can be cut short
- * there: a filter that cost seconds (98 comparisons of a vApp's summed memory, each a subquery per vApp and per
+ * On SQLite a query's statements run synchronously (better-sqlite3), and no statement can be cut short there: a
+ * filter that cost seconds (98 comparisons of a vApp's summed memory, each a subquery per vApp and per
  * statement: 8-12 s at 100,000 VMs) held every other request of the server for as long. So a filter's size is
  * bounded by what it costs, with a 400 that says so: every comparison is an index probe or a scan step per row, and a
  * computed field a subquery per row. The bounds keep the worst filter within a few hundred milliseconds at 100,000

@@ -426,6 +426,21 @@ describe('/api/query?type=task', () => {
     }
     const succeeded = xmlRoot(await get(server, `/api/query?type=task&filter=status==success&pageSize=128`, s.admin), 200, /records\+xml/);
     assert.ok(childrenNamed(succeeded, 'TaskRecord').length > 0);
+    // vcd-cli's `vcd task list QUEUED PRE_RUNNING RUNNING` (pyvcloud's Task.list_tasks with TaskStatus's member names,
+    // as an administrator: adminTask, newest first), and `SUCCESS` in the enum constant's spelling.
+    const cli = await get(
+      server,
+      `/api/query?type=adminTask&filter=${encodeURIComponent('status==QUEUED,status==PRE_RUNNING,status==RUNNING')}&sortDesc=startDate`,
+      s.admin,
+    );
+    assert.equal(childrenNamed(xmlRoot(cli, 200, /records\+xml/), 'AdminTaskRecord').length, 0);
+    const upper = xmlRoot(await get(server, `/api/query?type=task&filter=status==SUCCESS&pageSize=128`, s.admin), 200, /records\+xml/);
+    assert.equal(childrenNamed(upper, 'TaskRecord').length, childrenNamed(succeeded, 'TaskRecord').length);
+    assert.ok(
+      childrenNamed(upper, 'TaskRecord').every((r) => r.attrs.status === 'success'),
+      'records keep the wire spelling',
+    );
+    xmlError(await get(server, `/api/query?type=task&filter=status==FINISHED`, s.admin), 400, 'BAD_REQUEST');
   });
 
   test('housekeeping prunes tasks past their retention', async () => {
