@@ -6,6 +6,7 @@
 #                                         v0.0.0-20240422223843-6dd634aca882 (pkg/vcdsdk) on go-vcloud-director/v2
 #                                         v2.26.0-alpha.6, the versions CAPVCD pins (go.mod + go.sum)
 #   test/conformance/.venv                pyvcloud 23.0.4 + requests     (test/conformance/pyvcloud/requirements.txt)
+#                                         and vcd-cli 24.0.1, VMware's `vcd` (test/conformance/vcd-cli/requirements.txt)
 #   test/conformance/terraform/bin/terraform               Terraform v1.5.7 (the last MPL-2.0 release),
 #                                         `go install github.com/hashicorp/terraform@v1.5.7` (verified by sum.golang.org)
 #   test/conformance/terraform/bin/terraform-provider-vcd  vmware/vcd v3.14.1, unmodified (terraform/provider/go.mod
@@ -27,6 +28,7 @@ VENV="$CONF/.venv"
 TF_BIN="$CONF/terraform/bin"
 TF_PROVIDER_DIR="$CONF/terraform/provider"
 REQUIREMENTS="$CONF/pyvcloud/requirements.txt"
+VCD_CLI_REQUIREMENTS="$CONF/vcd-cli/requirements.txt"
 GO_MIN="1.26.2" # go-vcloud-director v3.1.1 declares `go 1.26.2`
 STEP_TIMEOUT="${SETUP_CONFORMANCE_TIMEOUT:-600}"
 WHAT="${1:-all}"
@@ -191,9 +193,9 @@ setup_pyvcloud() {
   version_ge "$pyver" "3.8" || fail "Python $pyver is too old for pyvcloud 23.0.4 (need >= 3.8)"
 
   local stamp="$VENV/.stamp" want
-  want=$( (echo "$pyver $py"; cat "$REQUIREMENTS") | sha256sum | cut -d' ' -f1)
+  want=$( (echo "$pyver $py"; cat "$REQUIREMENTS" "$VCD_CLI_REQUIREMENTS") | sha256sum | cut -d' ' -f1)
   if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-    "$VENV/bin/python" -c 'import pyvcloud.vcd.client, requests' 2>/dev/null; then
+    "$VENV/bin/python" -c 'import pyvcloud.vcd.client, requests, vcd_cli.vcd' 2>/dev/null; then
     log "pyvcloud venv up to date ($VENV)"
     return
   fi
@@ -205,8 +207,12 @@ setup_pyvcloud() {
     fail "pip install -r $REQUIREMENTS failed: is PyPI reachable?"
   "$VENV/bin/python" -c 'import pyvcloud.vcd.client, requests' ||
     fail "pyvcloud was installed but does not import"
+  # vcd-cli without its declared dependencies, which do not run on Python 3.10+ (test/conformance/vcd-cli/requirements.txt).
+  timeout "$STEP_TIMEOUT" "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q --no-deps -r "$VCD_CLI_REQUIREMENTS" ||
+    fail "pip install --no-deps -r $VCD_CLI_REQUIREMENTS failed: is PyPI reachable?"
+  "$VENV/bin/python" -c 'import vcd_cli.vcd' || fail "vcd-cli was installed but does not import"
   echo "$want" >"$stamp"
-  log "pyvcloud venv ready: $("$VENV/bin/python" -m pip freeze --disable-pip-version-check | grep -Ei '^(pyvcloud|requests|lxml)==' | tr '\n' ' ')"
+  log "pyvcloud venv ready: $("$VENV/bin/python" -m pip freeze --disable-pip-version-check | grep -Ei '^(pyvcloud|requests|lxml|vcd-cli)==' | tr '\n' ' ')"
 }
 
 case "$WHAT" in
