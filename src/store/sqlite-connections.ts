@@ -90,7 +90,6 @@ class RoutedConnection implements DatabaseConnection {
     return run<R>(pair.writer.prepare(compiled.sql), compiled);
   }
 
-  // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     // Tessera never streams; kysely's driver allowed it for selects only, and a statement being iterated could not
     // be reused from the statement cache.
@@ -124,7 +123,7 @@ export class SqliteConnectionPair implements Driver {
     this.writer = writer;
   }
 
-  /** The reader, once the schema is migrated (a reader opened before would only see the old schema's first reads). */
+  /** Attached once the schema is migrated: until then every statement goes to the writer, which runs the migrations. */
   attachReader(reader: StatementSource): void {
     this.reader = reader;
   }

@@ -1,7 +1,8 @@
 /**
- * Embedded SQLite backend (better-sqlite3 12, WAL). `synchronous=FULL` makes every commit durable before it
- * returns, so a write that returned success survives `kill -9` (and a power cut). Revocations are delivered
- * in-process: there is only one node, and the file lock (sqlite-lock.ts) makes sure of it.
+ * Embedded SQLite backend (better-sqlite3 12, WAL), on a writer and a reader connection (sqlite-connections.ts).
+ * `synchronous=FULL` makes every commit durable before it returns, so a write that returned success survives
+ * `kill -9` (and a power cut). Revocations are delivered in-process: there is only one node, and the file lock
+ * (sqlite-lock.ts) makes sure of it.
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type Driver, type SqliteDatabase } from 'kysely';

@@ -1,8 +1,9 @@
 /**
  * Writes an inventory plan (plan.ts) inside the caller's transaction: orgs first, then deletions, then upserts
  * of VDCs, vApps and VMs (parents before children), then their metadata and ExtraConfig. Rows go in multi-row
- * `INSERT ... ON CONFLICT (id) DO UPDATE` statements of UPSERT_ROWS rows (`created_at` is kept on update). The version triggers (0002) bump `inventory_state.version`,
- * which is what every node's query caches compare: the change shows on the next request everywhere.
+ * `INSERT ... ON CONFLICT (id) DO UPDATE` statements of UPSERT_ROWS rows (`created_at` is kept on update). The
+ * version triggers (0002) bump `inventory_state.version`, which is what every node's query caches compare: the change
+ * shows on the next request everywhere.
  */
 import { sql, type Insertable } from 'kysely';
 import type { Executor } from '../../store/store.js';
