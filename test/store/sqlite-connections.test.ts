@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import type { Store } from '../../src/store/store.js';
+import type { Executor, Store } from '../../src/store/store.js';
 import { orgWithUsers } from './fixtures.js';
 
 /** A store on a file (a store in memory has one connection only), removed afterwards. */
@@ -29,10 +29,11 @@ async function withFileStore(fn: (store: Store) => Promise<void>): Promise<void>
   }
 }
 
-const orgCount = async (store: Store) =>
+/** The number of orgs, read through `ex`: the store's own reads, or a transaction's. */
+const orgCount = async (ex: Executor) =>
   Number(
     (
-      await store.db
+      await ex
         .selectFrom('orgs')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow()
@@ -61,37 +62,28 @@ function openWriteTransaction(store: Store) {
 test('a read outside a transaction is answered while a write transaction is open, and sees only what is committed', async () => {
   await withFileStore(async (store) => {
     await orgWithUsers(store, 'before', ['u']);
-    const before = await orgCount(store);
+    const before = await orgCount(store.db);
     const open = openWriteTransaction(store);
     await open.wrote;
-    assert.equal(await within(orgCount(store), 3_000), before, 'answered at once, without the uncommitted org');
+    assert.equal(await within(orgCount(store.db), 3_000), before, 'answered at once, without the uncommitted org');
     const raw = within(sql<{ n: number }>`select count(*) as n from orgs`.execute(store.db), 3_000);
     assert.deepEqual(await raw, { rows: [{ n: before }] }, 'raw SQL that only reads goes to the reader too');
     open.release();
     await open.done;
-    assert.equal(await orgCount(store), before + 1, 'committed: the next read sees it');
+    assert.equal(await orgCount(store.db), before + 1, 'committed: the next read sees it');
   });
 });
 
 test('a read-only transaction runs while a write transaction is open; writes still wait for it', async () => {
   await withFileStore(async (store) => {
     const { orgId } = await orgWithUsers(store, 'before', ['u']);
-    const before = await orgCount(store);
+    const before = await orgCount(store.db);
     const open = openWriteTransaction(store);
     await open.wrote;
     const snapshot = store.db
       .transaction()
       .setAccessMode('read only')
-      .execute(async (trx) =>
-        Number(
-          (
-            await trx
-              .selectFrom('orgs')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .executeTakeFirstOrThrow()
-          ).n,
-        ),
-      );
+      .execute((trx) => orgCount(trx));
     assert.equal(await within(snapshot, 3_000), before);
 
     let renamed = false;
@@ -115,28 +107,20 @@ test('a read-only transaction runs while a write transaction is open; writes sti
 test('a read-only transaction keeps its snapshot, and a read outside it waits for it rather than joining it', async () => {
   await withFileStore(async (store) => {
     await orgWithUsers(store, 'before', ['u']);
-    const before = await orgCount(store);
+    const before = await orgCount(store.db);
     let outside: Promise<number> | null = null;
     const inside = await store.db
       .transaction()
       .setAccessMode('read only')
       .execute(async (trx) => {
-        const count = async () =>
-          Number(
-            (
-              await trx
-                .selectFrom('orgs')
-                .select((eb) => eb.fn.countAll<number>().as('n'))
-                .executeTakeFirstOrThrow()
-            ).n,
-          );
+        const count = () => orgCount(trx);
         const first = await count();
         // Committed by the writer while the snapshot is open (a plain insert: a read here would wait for this very
         // transaction, as the test's last read does).
         await sql`insert into orgs (id, name, name_lower, full_name, description, is_enabled, is_system,
                                     deployed_vm_quota, stored_vm_quota, created_at)
                   values ('during-org', 'during', 'during', 'during', '', 1, 0, 0, 0, 0)`.execute(store.db);
-        outside = orgCount(store);
+        outside = orgCount(store.db);
         await delay(50);
         return [first, await count()];
       });
@@ -173,10 +157,10 @@ test('a store in memory has one connection: a read waits for the open write tran
   const store = await openSqliteStore(':memory:');
   try {
     await orgWithUsers(store, 'before', ['u']);
-    const before = await orgCount(store);
+    const before = await orgCount(store.db);
     const open = openWriteTransaction(store);
     await open.wrote;
-    const read = orgCount(store);
+    const read = orgCount(store.db);
     assert.equal(await within(read, 100), 'still waiting');
     open.release();
     await open.done;
