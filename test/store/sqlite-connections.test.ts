@@ -4,7 +4,10 @@
  * wait for it; a read-only transaction keeps its snapshot, and a plain read does not join it; a long write
  * transaction lets the event loop turn between its statements. Until 2026-12-05 every read waited for whatever
  * transaction held kysely's single connection, and the whole process waited for a transaction of many statements.
- * These run on SQLite whatever the suite's backend: they are about the SQLite store itself.
+ * Last, 300 callers at once (transfers in write transactions, some long enough to give the loop back, plain reads,
+ * read-only transactions, plain writes): every read sees a whole total, the balances come out exact, and every
+ * caller finishes; reads sent to the writer without its lock fail it. These run on SQLite whatever the suite's
+ * backend: they are about the SQLite store itself.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,8 +43,12 @@ const orgCount = async (ex: Executor) =>
     ).n,
   );
 
-/** Settles with the promise's value, or with 'still waiting' after `ms`. */
-const within = <T>(promise: Promise<T>, ms: number) => Promise.race([promise, delay(ms).then(() => 'still waiting' as const)]);
+/** Settles with the promise's value, or with 'still waiting' after `ms` (the timer cleared once it settles). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still waiting'> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'still waiting'>((resolve) => (timer = setTimeout(() => resolve('still waiting'), ms)));
+  return Promise.race([promise, waited]).finally(() => clearTimeout(timer));
+}
 
 /** A write transaction that has written an org and stays open until `release()`. */
 function openWriteTransaction(store: Store) {
@@ -168,4 +175,62 @@ test('a store in memory has one connection: a read waits for the open write tran
   } finally {
     await store.close();
   }
+});
+
+test('many callers at once: transfers keep the total, every read sees a committed total, and nothing waits for ever', async () => {
+  await withFileStore(async (store) => {
+    // A table of its own (the schema's tables have constraints this has no use for); raw SQL, as any caller may send.
+    await sql`create table probe_accounts (id integer primary key, balance integer not null)`.execute(store.db);
+    const accounts = 10;
+    for (let id = 0; id < accounts; id++) await sql`insert into probe_accounts values (${id}, 100)`.execute(store.db);
+    const total = async (ex: Executor) =>
+      Number((await sql<{ total: number }>`select sum(balance) as total from probe_accounts`.execute(ex)).rows[0]!.total);
+
+    // A seeded draw, so a failure can be replayed: the mix of callers and their timing.
+    let seed = 20261205;
+    const draw = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const expected = Array.from({ length: accounts }, () => 100);
+    const seen: number[] = [];
+    const callers = Array.from({ length: 300 }, async (_, i) => {
+      await delay(draw(20));
+      const kind = i % 4;
+      if (kind === 0) {
+        // A transfer: statements apart in time, and now and then a stretch long enough to give the loop back.
+        const [from, to, amount] = [draw(accounts), draw(accounts), 1 + draw(5)];
+        const long = draw(10) === 0;
+        await store.transaction(async (trx) => {
+          await sql`update probe_accounts set balance = balance - ${amount} where id = ${from}`.execute(trx);
+          if (long) for (const end = performance.now() + 20; performance.now() < end;) await sql`select 1`.execute(trx);
+          else await delay(draw(3));
+          await sql`update probe_accounts set balance = balance + ${amount} where id = ${to}`.execute(trx);
+        });
+        expected[from]! -= amount;
+        expected[to]! += amount;
+      } else if (kind === 1) {
+        seen.push(await total(store.db));
+      } else if (kind === 2) {
+        const [first, second] = await store.db
+          .transaction()
+          .setAccessMode('read only')
+          .execute(async (trx) => {
+            const first = await total(trx);
+            await delay(draw(3));
+            return [first, await total(trx)];
+          });
+        assert.equal(first, second, 'a read-only transaction reads one snapshot');
+        seen.push(first!);
+      } else {
+        // A write outside any transaction: it waits for the writer, and changes no total.
+        await sql`update probe_accounts set balance = balance where id = ${draw(accounts)}`.execute(store.db);
+      }
+    });
+    const settled = await within(Promise.all(callers), 30_000);
+    assert.notEqual(settled, 'still waiting', 'every caller finished within 30 s');
+    assert.deepEqual([...new Set(seen)], [100 * accounts], 'no read saw a transfer half done');
+    const rows = (await sql<{ id: number; balance: number }>`select id, balance from probe_accounts order by id`.execute(store.db)).rows;
+    assert.deepEqual(
+      rows.map((r) => r.balance),
+      expected,
+    );
+  });
 });
