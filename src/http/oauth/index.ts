@@ -16,6 +16,7 @@ import { isoInstant } from '../../domain/instant.js';
 import { isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import { introspect } from './introspect.js';
+import { PROVIDER_ISSUER_PATH, tenantIssuerPath } from './issuer.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
 import { deviceCodeGrant } from './grants/device-code.js';
 import { hashApiToken } from '../../domain/api-token-format.js';
@@ -240,15 +241,19 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
 
   for (const url of paths('introspect')) {
     app.post(url, formRoute({ 200: IntrospectionResponse }), async (request, reply) => {
-      const answer = await introspect(services, requirePrincipal(request), request.ip, request.params.org, tokenFromBody(request));
+      const principal = requirePrincipal(request);
+      const answer = await introspect(services, principal, request.ip, baseUrl(request), request.params.org, tokenFromBody(request));
       return sendOAuthJson(reply.header('Cache-Control', 'no-store'), answer);
     });
   }
 
   // RFC 8414 authorization-server metadata, one issuer per org (path-inserted well-known URL).
-  const metadata = (issuerPath: string, request: FastifyRequest): AuthorizationServerMetadata => {
+  const metadata = (issuerPath: string, request: FastifyRequest, reply: FastifyReply) => {
     const issuer = `${baseUrl(request)}${issuerPath}`;
-    return {
+    // Without --public-url the issuer is made from the request's Host (or a trusted proxy's X-Forwarded-Host): a
+    // cache in front must not hand one client's answer to another, who asked by another name.
+    if (!services.config.publicUrl) reply.header('Cache-Control', 'no-store');
+    return sendOAuthJson(reply, {
       issuer,
       token_endpoint: `${issuer}/token`,
       registration_endpoint: `${issuer}/register`,
@@ -264,13 +269,15 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
       revocation_endpoint_auth_methods_supported: ['none'],
       // Tessera extension (RFC 7009 names no metadata for it): which tokens the revocation endpoint ends.
       revocation_token_types_supported: ['refresh_token', 'access_token'],
-      introspection_endpoint_auth_methods_supported: ['bearer'],
+      // The caller's own access token: RFC 8414 §2 takes a value of the "OAuth Access Token Types" registry here,
+      // where RFC 6750 registered "Bearer" (until 2026-12-05 this said "bearer", which no registry holds).
+      introspection_endpoint_auth_methods_supported: ['Bearer'],
       response_types_supported: [],
-    };
+    } satisfies AuthorizationServerMetadata);
   };
   const metadataSchema = { querystring: AnyQuery, response: { 200: AuthorizationServerMetadata } };
-  app.get('/.well-known/oauth-authorization-server/oauth/provider', { schema: metadataSchema }, async (request, reply) =>
-    sendOAuthJson(reply, metadata('/oauth/provider', request)),
+  app.get(`/.well-known/oauth-authorization-server${PROVIDER_ISSUER_PATH}`, { schema: metadataSchema }, async (request, reply) =>
+    metadata(PROVIDER_ISSUER_PATH, request, reply),
   );
   // Answered alike for every org name, existing or not: sign-in and the exchange are careful not to tell
   // which orgs exist, and this unauthenticated document must not either. A malformed name (empty, too long,
@@ -279,6 +286,6 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
     '/.well-known/oauth-authorization-server/oauth/tenant/:org',
     // 400: an org name the params schema refuses (empty, too long, control characters), in the JSON envelope.
     { schema: { ...metadataSchema, params: TenantParams, response: { ...metadataSchema.response, 400: JsonErrorEnvelope } } },
-    async (request, reply) => sendOAuthJson(reply, metadata(`/oauth/tenant/${encodeURIComponent(request.params.org)}`, request)),
+    async (request, reply) => metadata(tenantIssuerPath(request.params.org), request, reply),
   );
 };

@@ -12,15 +12,28 @@ import { TesseraError, tooManyRequests } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
 import { hashApiToken, isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { SYSTEM_ORG_ID, isSystemOrgName } from '../../domain/rights.js';
+import { issuerOf } from './issuer.js';
 
 type Introspection = Record<string, string | number | boolean | null>;
 const INACTIVE: Introspection = { active: false };
 const seconds = (ms: number | null) => (ms === null ? undefined : Math.floor(ms / 1000));
 
-async function introspectApiToken(services: Services, caller: Principal, token: string): Promise<Introspection> {
+/**
+ * What kind of token was introspected. `token_type` is RFC 7662's "type of the token as defined in RFC 6749 §5.1",
+ * so an access token is `Bearer`, as Keycloak and Ory Hydra answer; an API token (an OAuth refresh token) has no
+ * such type and keeps `refresh_token`. `token_use` names the kind for both, as Hydra does. Until 2026-12-05 an
+ * access token's `token_type` was `access_token`, which a resource server checking for `Bearer` refused.
+ */
+const REFRESH_TOKEN = { token_type: 'refresh_token', token_use: 'refresh_token' } as const;
+const ACCESS_TOKEN = { token_type: 'Bearer', token_use: 'access_token' } as const;
+
+/** `scope` of RFC 7662 §2.2 when the API token was narrowed (`read-only` or a role URN); absent when it was not. */
+const scopeOf = (scope: string | null | undefined): { scope?: string } => (scope ? { scope } : {});
+
+async function introspectApiToken(services: Services, caller: Principal, base: string, token: string): Promise<Introspection> {
   const hash = hashApiToken(token);
   const row = await services.store.getApiTokenByHash(hash);
-  if (!row) return introspectServiceAccountToken(services, caller, hash);
+  if (!row) return introspectServiceAccountToken(services, caller, base, hash);
   if (row.secret_hash === null || row.revoked_at !== null || services.revocations.isApiTokenRevoked(row.id)) return INACTIVE;
   if (row.expires_at !== null && Number(row.expires_at) <= Date.now()) return INACTIVE;
   if (!can(caller, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) return INACTIVE;
@@ -30,29 +43,32 @@ async function introspectApiToken(services: Services, caller: Principal, token: 
   if (!owner || owner.is_enabled !== 1 || !org || org.is_enabled !== 1) return INACTIVE;
   return {
     active: true,
-    token_type: 'refresh_token',
+    ...REFRESH_TOKEN,
     client_id: row.id,
     sub: `urn:vcloud:user:${row.user_id}`,
     username: owner.name,
-    org: org?.name ?? null,
+    org: org.name,
+    iss: issuerOf(base, org),
     iat: seconds(Number(row.minted_at ?? row.created_at))!,
     ...(row.expires_at !== null ? { exp: seconds(Number(row.expires_at))! } : {}),
+    ...scopeOf(row.scope),
   };
 }
 
 /** A service account's live (unspent) refresh token, for whoever may see the account. */
-async function introspectServiceAccountToken(services: Services, caller: Principal, hash: string): Promise<Introspection> {
+async function introspectServiceAccountToken(services: Services, caller: Principal, base: string, hash: string): Promise<Introspection> {
   const live = await services.serviceAccounts.liveToken(hash);
   if (!live || !can(caller, 'serviceAccount.view', { orgId: live.account.org_id })) return INACTIVE;
   const org = await services.store.getOrg(live.account.org_id);
   if (!org || org.is_enabled !== 1) return INACTIVE;
   return {
     active: true,
-    token_type: 'refresh_token',
+    ...REFRESH_TOKEN,
     client_id: live.account.id,
     sub: `urn:vcloud:serviceAccount:${live.account.id}`,
     username: live.account.name,
-    org: org?.name ?? null,
+    org: org.name,
+    iss: issuerOf(base, org),
     iat: seconds(Number(live.token.created_at))!,
     ...(live.account.authorized_until === null ? {} : { exp: seconds(Number(live.account.authorized_until))! }),
     // Tessera extension: the token is spent on its next use (service accounts rotate).
@@ -60,7 +76,7 @@ async function introspectServiceAccountToken(services: Services, caller: Princip
   };
 }
 
-async function introspectAccessToken(services: Services, caller: Principal, token: string): Promise<Introspection> {
+async function introspectAccessToken(services: Services, caller: Principal, base: string, token: string): Promise<Introspection> {
   let subject;
   try {
     subject = await services.authenticator.fromAccessToken(token);
@@ -76,25 +92,34 @@ async function introspectAccessToken(services: Services, caller: Principal, toke
     : ownSession ||
       can(caller, 'apiToken.view', { orgId: subject.orgId, ownerId: subject.userId, tokenId: subject.apiTokenId ?? undefined });
   if (!visible) return INACTIVE;
+  // The session's scope is its API token's: read from the token's row (introspection is not a hot path).
+  const apiToken = subject.apiTokenId ? await services.store.getApiToken(subject.apiTokenId) : undefined;
   return {
     active: true,
-    token_type: 'access_token',
+    ...ACCESS_TOKEN,
     sub: serviceAccount ? `urn:vcloud:serviceAccount:${subject.userId}` : `urn:vcloud:user:${subject.userId}`,
     username: subject.userName,
     org: subject.orgName,
     session_id: `urn:vcloud:session:${subject.sessionId}`,
     session_kind: subject.kind,
     client_id: subject.apiTokenId,
+    iss: issuerOf(base, { name: subject.orgName, id: subject.orgId }),
     iat: subject.issuedAt,
     exp: subject.expiresAt,
+    ...scopeOf(apiToken?.scope),
   };
 }
 
-/** The answer for `token`, as `caller` may see it at the endpoint of `pathOrg` (undefined: the provider's). */
+/**
+ * The answer for `token`, as `caller` may see it at the endpoint of `pathOrg` (undefined: the provider's). `base` is
+ * the server's public base URL, from which `iss` is made: the issuer of the token's org, as its RFC 8414 metadata
+ * names it.
+ */
 export async function introspect(
   services: Services,
   caller: Principal,
   ip: string,
+  base: string,
   pathOrg: string | undefined,
   token: string | undefined,
 ): Promise<Introspection> {
@@ -108,5 +133,7 @@ export async function introspect(
       : !isSystemOrgName(pathOrg) && pathOrg.toLowerCase() === caller.orgName.toLowerCase();
   if (!callerOnPath) throw new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', 'Introspect at your own organization\u2019s endpoint');
   if (!token) throw new TesseraError('invalid_request', 'token is required');
-  return isWellFormedApiToken(token) ? introspectApiToken(services, caller, token) : introspectAccessToken(services, caller, token);
+  return isWellFormedApiToken(token)
+    ? introspectApiToken(services, caller, base, token)
+    : introspectAccessToken(services, caller, base, token);
 }

@@ -110,7 +110,10 @@ export const DeviceAuthorizationResponse = Type.Object(
 export const IntrospectionResponse = Type.Object(
   {
     active: Type.Boolean(),
-    token_type: Type.Optional(Type.Union([Type.Literal('refresh_token'), Type.Literal('access_token')])),
+    token_type: Type.Optional(Type.Union([Type.Literal('refresh_token'), Type.Literal('Bearer')])),
+    token_use: Type.Optional(Type.Union([Type.Literal('refresh_token'), Type.Literal('access_token')])),
+    iss: Type.Optional(Type.String()),
+    scope: Type.Optional(Type.String()),
     client_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     sub: Type.Optional(Type.String()),
     username: Type.Optional(Type.String()),

@@ -41,23 +41,46 @@ test('the owner and the org administrator see an API token as active, with its o
     const body = res.json();
     assert.equal(body.active, true);
     assert.equal(body.token_type, 'refresh_token');
+    assert.equal(body.token_use, 'refresh_token');
     assert.equal(body.client_id, bobToken.clientId);
     assert.equal(body.username, 'bob');
     assert.equal(body.org, 'acme');
+    assert.equal(body.iss, `${t.baseUrl}/oauth/tenant/acme`, 'the issuer its org\u2019s metadata names');
     assert.equal(typeof body.iat, 'number');
+    assert.equal('scope' in body, false, 'an unnarrowed token has no scope');
     assert.equal(JSON.stringify(body).includes(bobToken.apiToken), false, 'the secret is never echoed');
   }
   const provider = await introspect(admin, bobToken.apiToken, '/oauth/provider/introspect');
   assert.equal(provider.json().active, true, 'the System administrator sees every org');
 });
 
-test('an access token made from it is active, and names its session and API token', async () => {
+test('an access token made from it is active, a Bearer token, and names its session and API token', async () => {
   const access = await accessTokenFrom(t.baseUrl, 'acme', bobToken.apiToken);
   const body = (await introspect(bob, access)).json();
   assert.equal(body.active, true);
-  assert.equal(body.token_type, 'access_token');
+  // RFC 7662 §2.2: token_type as in RFC 6749 §5.1. Until 2026-12-05 it was "access_token".
+  assert.equal(body.token_type, 'Bearer');
+  assert.equal(body.token_use, 'access_token');
   assert.equal(body.session_kind, 'api_token');
   assert.equal(body.client_id, bobToken.clientId);
+  assert.equal(body.iss, `${t.baseUrl}/oauth/tenant/acme`);
+  const password = (await introspect(bob, bob)).json();
+  assert.equal(password.token_type, 'Bearer', 'a password session is a Bearer token too');
+  assert.equal(password.client_id, null);
+});
+
+test('a narrowed token says its scope, and so do the sessions made from it; the System org\u2019s issuer is /oauth/provider', async () => {
+  const readOnly = await createApiToken(t.baseUrl, bob, 'acme', 'read-only-introspected', { scope: 'read-only' });
+  const access = await accessTokenFrom(t.baseUrl, 'acme', readOnly.apiToken);
+  for (const token of [readOnly.apiToken, access]) {
+    const body = (await introspect(bob, token)).json();
+    assert.equal(body.active, true);
+    assert.equal(body.scope, 'read-only');
+  }
+  const adminToken = await createApiToken(t.baseUrl, admin, 'System', 'provider-introspected');
+  const provider = (await introspect(admin, adminToken.apiToken, '/oauth/provider/introspect')).json();
+  assert.equal(provider.iss, `${t.baseUrl}/oauth/provider`);
+  assert.equal((await introspect(admin, admin, '/oauth/provider/introspect')).json().iss, `${t.baseUrl}/oauth/provider`);
 });
 
 test('another org, unknown, malformed and well-formed-but-unknown tokens are all just inactive', async () => {
@@ -108,6 +131,23 @@ test('RFC 8414 metadata names the token, registration, revocation and introspect
   assert.deepEqual(Object.keys(unknown.json()), Object.keys(meta));
   assert.equal(unknown.json().issuer, `${t.baseUrl}/oauth/tenant/no-such-org`);
   assert.deepEqual(meta.revocation_token_types_supported, ['refresh_token', 'access_token']);
+  // RFC 8414 §2: a value of the Access Token Types registry, where RFC 6750 registered "Bearer" (was "bearer").
+  assert.deepEqual(meta.introspection_endpoint_auth_methods_supported, ['Bearer']);
+  // Made from the Host header (no public URL is configured here): no cache may hand it to a client of another name.
+  assert.equal(tenant.headers.get('cache-control'), 'no-store');
+});
+
+test('with a public URL the metadata names it whatever the Host, and may be cached', async () => {
+  const fixed = await startTessera({ config: { publicUrl: 'https://vcd.example.com' } });
+  try {
+    const res = await http(`${fixed.baseUrl}/.well-known/oauth-authorization-server/oauth/provider`);
+    assert.equal(res.status, 200);
+    assert.equal(res.json().issuer, 'https://vcd.example.com/oauth/provider');
+    assert.equal(res.json().token_endpoint, 'https://vcd.example.com/oauth/provider/token');
+    assert.equal(res.headers.get('cache-control'), null);
+  } finally {
+    await fixed.stop();
+  }
 });
 
 test('a token session sees its own token\u2019s sessions only, not those of its owner\u2019s other tokens', async () => {
