@@ -38,10 +38,16 @@ export const LOG_REDACTIONS = [
  * by substring so that a near miss (`Refresh_Token`, `api_key`) is redacted too: redacting a harmless value
  * costs nothing, printing a secret cannot be undone.
  */
-const SECRET_NAME = /token|passw|secret|assertion|code|csrf|key|auth|otp|session|cookie|jwt|credential|signature|sig$/;
+const SECRET_NAME = /token|passw|pwd|^pass$|secret|assertion|code|csrf|key|auth|otp|session|cookie|jwt|credential|signature|sig$/;
 
+/**
+ * Matched as written and with everything but its letters taken out, so that a separator, a digit or a control
+ * character inside the name (`pass%00word`, `refresh-token`, `api.key`) hides nothing. Until 2026-12-05
+ * `pass%00word=` and `pwd=` were logged with their values.
+ */
 export function isSecretParameterName(decodedName: string): boolean {
-  return SECRET_NAME.test(decodedName.toLowerCase());
+  const lower = decodedName.toLowerCase();
+  return SECRET_NAME.test(lower) || SECRET_NAME.test(lower.replace(/[^a-z]/g, ''));
 }
 
 /** Percent-decodes what can be decoded and leaves malformed escapes as they are; '+' is a space (forms). */
@@ -126,8 +132,10 @@ export function scrubApiTokens(text: string): string {
  */
 const SESSION_CREDENTIAL_IN_URL = [
   /eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*\.?[0-9A-Za-z_-]*/g,
-  // A whole path segment or value (`/api/<id>`, `name==<id>`), not part of a longer name (`vm-<32 hex>`).
-  /(?<=^|[/=?&;,])[0-9a-f]{32}(?=$|[/?&;,#])/g,
+  // A word of its own: a path segment or a value (`/api/<id>`, `(name==<id>)`, `/api/session/<id>.xml`, `<id>%20`),
+  // not part of a longer name (`vm-<32 hex>`, `x_<32 hex>`, 33 hex digits). Until 2026-12-05 only `/=?&;,` could come
+  // before it and `/?&;,#` after, so an id in parentheses, before a dot or before an encoded space was logged whole.
+  /(?<![0-9A-Za-z_-])[0-9a-f]{32}(?![0-9A-Za-z_-])/g,
 ];
 
 function scrubUrlCredentials(text: string): string {

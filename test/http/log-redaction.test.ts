@@ -28,6 +28,7 @@ test('secret values are replaced whatever the spelling of the name; other parame
     ['/t?Refresh_Token=S1', '/t?Refresh_Token=[redacted]'],
     ['/t?password=a+b&password=c%20d', '/t?password=[redacted]&password=[redacted]'],
     ['/t?pass%77ord=x', '/t?pass%77ord=[redacted]'],
+    ['/t?pass%00word=x&pwd=y', '/t?pass%00word=[redacted]&pwd=[redacted]'],
     ['/t?currentPassword=x&newPassword=y', '/t?currentPassword=[redacted]&newPassword=[redacted]'],
     [
       '/t?client_secret=x&code=1&device_code=2&assertion=3&access_token=4&token=5&_csrf=6',
@@ -85,12 +86,21 @@ test('access tokens and legacy session ids are redacted by their shape in the UR
     [`/api/${sessionId}`, '/api/[redacted]'],
     [`/api/query?type=vm&filter=name==${sessionId}`, '/api/query?type=vm&filter=name==[redacted]'],
     [`/api/${sessionId}/x`, '/api/[redacted]/x'],
+    // Until 2026-12-05 each of these was logged whole: the id in parentheses, before a dot, before an encoded space.
+    [`/api/query?type=vm&filter=(name==${sessionId})`, '/api/query?type=vm&filter=(name==[redacted])'],
+    [`/api/session/${sessionId}.xml`, '/api/session/[redacted].xml'],
+    [`/api/query?type=vm&filter=name==${sessionId}%20`, '/api/query?type=vm&filter=name==[redacted]%20'],
+    [`/api/query?filter=name=="${sessionId}"`, '/api/query?filter=name=="[redacted]"'],
+    // Hidden by the encoding (`%22` ends in a hex digit): found in the decoded form, which is then what is logged.
+    [`/api/query?filter=name==%22${sessionId}%22`, '/api/query?filter=name=="[redacted]"'],
   ];
   for (const [url, logged] of cases) assert.equal(redactUrl(url), logged, url);
   // Ids are not session ids: UUIDs, and 32 hex digits inside a longer name.
   const uuid = '0123abcd-4567-89ab-cdef-0123456789ab';
   assert.equal(redactUrl(`/api/vApp/vm-${uuid}`), `/api/vApp/vm-${uuid}`);
   assert.equal(redactUrl(`/api/x/${sessionId}0`), `/api/x/${sessionId}0`);
+  assert.equal(redactUrl(`/api/x/a${sessionId}`), `/api/x/a${sessionId}`);
+  assert.equal(redactUrl(`/api/x/x_${sessionId}`), `/api/x/x_${sessionId}`);
 });
 
 test('names that count as secret-bearing', () => {
@@ -108,6 +118,11 @@ test('names that count as secret-bearing', () => {
     'api_key',
     '_csrf',
     'id_token',
+    // Until 2026-12-05 these were logged with their values: a control character inside the name, and `pwd`.
+    'pass\u0000word',
+    'refresh-token',
+    'pwd',
+    'pass',
   ])
     assert.ok(isSecretParameterName(name), name);
   for (const name of ['grant_type', 'client_id', 'page', 'pageSize', 'filter', 'sortAsc', 'scope', 'org', 'username'])
