@@ -30,6 +30,7 @@ import {
   type VAppTemplateLeaseSettings,
 } from '../domain/org-settings.js';
 import { createOrgWithRoles } from './bootstrap.js';
+import { displayNameProblem } from '../domain/user-name.js';
 
 /** Org names appear in URLs (`/oauth/tenant/{org}`, `/tenant/{org}`): letters, digits, `-`, `_`, `.`. */
 const ORG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -70,7 +71,7 @@ export class OrgAdmin {
   async create(actor: Principal, input: OrgInput, ip: string | null): Promise<Org> {
     this.requireManage(actor);
     const name = validName(input.name);
-    validText(input.fullName, 'FullName', true);
+    validFullName(input.fullName);
     validText(input.description, 'Description', false);
     if (await this.store.getOrgByName(name)) throw new TesseraError('DUPLICATE_NAME', `An organization named "${name}" already exists`);
     const settings = mergeSettings(parseOrgSettings('{}'), input);
@@ -92,7 +93,7 @@ export class OrgAdmin {
   async update(actor: Principal, org: Org, input: OrgInput, ip: string | null): Promise<Org> {
     this.requireManage(actor);
     const name = validName(input.name);
-    validText(input.fullName, 'FullName', true);
+    validFullName(input.fullName);
     validText(input.description, 'Description', false);
     const isSystem = org.id === SYSTEM_ORG_ID;
     if (name !== org.name) {
@@ -206,6 +207,17 @@ function validName(name: string): string {
 function validText(value: string, field: string, required: boolean): void {
   if (required && value.trim() === '') throw badRequest(`${field} is required`);
   if (value.length > MAX_ORG_TEXT) throw badRequest(`${field} must be at most ${MAX_ORG_TEXT} characters`);
+}
+
+/**
+ * The org's full name is a display name (the portal's header, the cloudapi's `displayName`): it refuses controls,
+ * bidi controls and invisible characters, as a user's full name does. Until 2026-12-05 `&#x202E;` was taken. The
+ * description stays free text: it may hold line breaks.
+ */
+function validFullName(value: string): void {
+  validText(value, 'FullName', true);
+  const problem = displayNameProblem('FullName', value);
+  if (problem) throw badRequest(problem);
 }
 
 /** Current settings with the sections the document carried; validated ranges come from the parser. */

@@ -90,6 +90,8 @@ export function orgInputFrom(doc: XmlElement): OrgInput {
     name: doc.attr('name') ?? '',
     fullName: doc.childRawText('FullName') ?? '',
     description: doc.childRawText('Description') ?? '',
+    // Left out means false, not "unchanged" (unlike the settings sections): govcd's AdminOrg marks IsEnabled
+    // omitempty, so its Update of an org with IsEnabled false (Terraform's vcd_org `is_enabled = false`) sends none.
     enabled: doc.childBool('IsEnabled') ?? false,
   };
   const settings = doc.child('Settings');

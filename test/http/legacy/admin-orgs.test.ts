@@ -155,6 +155,9 @@ describe('bad input: 400 with VCD XML Error, nothing created', () => {
     ['a name with a space', orgXml({ name: 'two words' }), ''],
     ['a name with a slash', orgXml({ name: 'a/b' }), ''],
     ['no FullName', '<AdminOrg xmlns="http://www.vmware.com/vcloud/v1.5" name="nofull"><IsEnabled>true</IsEnabled></AdminOrg>', ''],
+    // Until 2026-12-05 an org's full name took bidi controls and invisible characters that a user's refuses.
+    ['a FullName with a bidi control', orgXml({ name: 'bidi', fullName: 'Acme \u202Eevil' }), ''],
+    ['a FullName with a zero-width space', orgXml({ name: 'zwsp', fullName: 'Ac\u200Bme' }), ''],
     ['a bad boolean', orgXml({ name: 'badbool' }).replace('<IsEnabled>true</IsEnabled>', '<IsEnabled>yes</IsEnabled>'), ''],
     [
       'a negative quota',
@@ -224,6 +227,14 @@ describe('authorization: org writes are the provider’s', () => {
 });
 
 describe('PUT /api/admin/org/{id} (govcd AdminOrg.Update)', () => {
+  test('a full name with a bidi control is refused, and the org is left as it was', async () => {
+    const org = await createOrg(uniqueName('bidiput'));
+    const before = JSON.stringify(await server.store.getOrgByName(org.attrs.name!));
+    const reply = await send(server, 'PUT', org.attrs.href!, s.admin, orgXml({ name: org.attrs.name!, fullName: '\u202Ex' }));
+    assert.match(xmlError(reply, 400, 'BAD_REQUEST'), /FullName must not contain bidirectional text controls/);
+    assert.equal(JSON.stringify(await server.store.getOrgByName(org.attrs.name!)), before);
+  });
+
   test('rename, full name, description and settings read back as written; a section left out is kept', async () => {
     const org = await createOrg(uniqueName('upd'));
     const renamed = uniqueName('renamed');
