@@ -100,6 +100,9 @@ export async function createServices(config: Config, store: Store, log: Logger):
     limits: {
       signIn: new RateLimiter(config.signInRateLimit),
       tokenPerIp: new RateLimiter(config.tokenRateLimitPerIp),
+      // RFC 7009 revocation counts apart from the exchange, with the same budget: revoking is how a leaked or
+      // runaway token is stopped, and a host whose script floods the exchange must still be able to revoke it.
+      revokePerIp: new RateLimiter(config.tokenRateLimitPerIp),
       tokenPerToken: new RateLimiter<number>(config.tokenRateLimitPerToken),
       // Registrations per user per minute: each writes a row; a script looping on /register is a bug or worse.
       register: new RateLimiter(REGISTRATIONS_PER_MINUTE),

@@ -64,6 +64,7 @@ export interface Services {
   limits: {
     signIn: RateLimiter;
     tokenPerIp: RateLimiter;
+    revokePerIp: RateLimiter;
     tokenPerToken: RateLimiter<number>;
     register: RateLimiter;
     userCodes: RateLimiter;

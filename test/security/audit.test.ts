@@ -143,6 +143,23 @@ describe('rate limits', () => {
     assert.ok(Number(other.headers.get('retry-after')) >= 1);
     // Sign-in has its own budget: still open for this address.
     assert.equal((await signInReply(base, 'bob', 'acme', t.demoPassword)).status, 200);
+    // So has RFC 7009 revocation: the address whose script floods the exchange can still stop the token. Until
+    // 2026-12-05 the revocation shared the exchange's budget, and was refused with 429 here.
+    const revoke = (token: string) =>
+      http(`${base}/oauth/tenant/acme/revoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }),
+      });
+    assert.equal((await revoke(a.apiToken)).status, 200);
+    assert.notEqual((await t.store.getApiToken(a.clientId))!.revoked_at, null, 'revoked');
+    // Its own budget is the same size, and is enforced: the per-IP limit's worth of revocations, then 429.
+    const revocations: number[] = [];
+    for (let i = 1; i < PER_IP; i++) revocations.push((await revoke(b.apiToken)).status);
+    assert.deepEqual(revocations, Array(PER_IP - 1).fill(200));
+    const overRevoke = await revoke(b.apiToken);
+    assert.equal(overRevoke.status, 429);
+    assert.ok(Number(overRevoke.headers.get('retry-after')) >= 1);
   });
 
   test('sign-in is limited per address and user: 429 with Retry-After, even with the right password', async () => {

@@ -226,8 +226,8 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
   // allows, not needed: the kinds are told apart by their shape. 200 whatever the token was: no oracle.
   for (const url of paths('revoke')) {
     app.post(url, formRoute({ 200: NoContent }), async (request, reply) => {
-      const retryAfter = services.limits.tokenPerIp.hit(request.ip);
-      if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
+      const retryAfter = services.limits.revokePerIp.hit(request.ip);
+      if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many revocation requests from this address; retry later');
       const token = tokenFromBody(request);
       if (isWellFormedApiToken(token)) {
         // A service account's refresh token has the same shape: whichever kind it is, it ends.
