@@ -7,12 +7,12 @@
  * `-SkipCertificateCheck` (no pwsh on the test machines to run it).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { createTransport } from '../../src/client/transport.js';
 import { isWellFormedApiToken } from '../../src/domain/api-token-format.js';
 import { csrfFrom } from './portal-client.js';
+import { requireTools, runBash } from '../helpers/bash.js';
 
 const ACME = '/tenant/acme';
 const tls = createTransport({ insecure: true });
@@ -66,32 +66,13 @@ function preText(html: string, id: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** Async on purpose: the server runs in this process, and spawnSync would block it from answering. */
-function runBash(script: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-s'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(script);
-  });
-}
-
 describe("the portal's curl snippet, run as copied against the self-signed HTTPS server", { timeout: 120_000 }, () => {
   let server: TesseraHandle;
   let page: string;
   let token: string;
 
   before(async () => {
-    for (const tool of ['curl', 'jq']) {
-      assert.equal(spawnSync(tool, ['--version']).status, 0, `${tool} is required by this suite (the snippet uses it)`);
-    }
+    requireTools('curl', 'jq');
     server = await startTessera({ https: true, demo: true });
     const browser = new HttpsBrowser(server.baseUrl);
     const signedIn = await browser.submit(`${ACME}/login`, `${ACME}/login`, { username: 'bob', password: server.demoPassword });
