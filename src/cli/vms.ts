@@ -83,12 +83,17 @@ async function runVms(flags: VmsFlags): Promise<void> {
       return;
     }
     if (flags.output === 'json') {
-      out.write('[');
+      // The `[` waits for the first page, as the XML's head does: a refused exchange or query leaves stdout empty,
+      // not a lone `[` for jq to choke on beside the real error (until 2026-12-05 it was written first).
+      let opened = false;
       for await (const page of client.queryVmPages(options)) {
+        if (!opened) out.write('[');
+        opened = true;
         for (const record of page.items) out.write(`${seen++ === 0 ? '\n' : ',\n'}  ${JSON.stringify(record)}`);
         progress.update(`VMs: ${seen}/${page.total}`);
       }
-      out.write(seen === 0 ? ']\n' : '\n]\n');
+      if (seen > 0) out.write('\n]\n');
+      else out.write(opened ? ']\n' : '[]\n');
       return;
     }
     const table = new StreamingTable(VM_COLUMNS);

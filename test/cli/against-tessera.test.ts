@@ -256,6 +256,18 @@ describe('tessera CLI against Tessera', () => {
     assert.deepEqual(names, [...names].sort());
   });
 
+  test('vms --output json: a refused token leaves stdout empty (no lone "[" for jq), a filter matching nothing is []', async () => {
+    const refused = await runCli(['vms', ...server(), '--output', 'json'], { env: { ...env, TESSERA_API_TOKEN: 'not-a-token' } });
+    assert.equal(refused.code, 3, refused.stderr);
+    assert.equal(refused.stdout, '', 'until 2026-12-05 a lone "[" was written before the exchange');
+    assert.match(refused.stderr, /invalid_grant|Invalid refresh token/);
+    const none = await runCli(['vms', '--token-file', tokenFile(), ...server(), '--output', 'json', '--filter', 'name==no-such-vm'], {
+      env,
+    });
+    assert.equal(none.code, 0, none.stderr);
+    assert.deepEqual(JSON.parse(none.stdout), []);
+  });
+
   test('vms on a terminal shows a progress line on stderr', async () => {
     const result = await runCliOnTerminal(['vms', '--token-file', tokenFile(), ...server(), '--output', 'json', '--page-size', '2']);
     assert.equal(result.code, 0, result.output);
