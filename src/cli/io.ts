@@ -3,18 +3,27 @@
  * code (exit-codes.ts). Actions set `process.exitCode` rather than calling `process.exit`, so pending output
  * is flushed.
  */
-import { VcdApiError } from '../client/errors.js';
+import { VcdApiError, type VcdErrorCode } from '../client/errors.js';
 import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
 
-export function printError(error: unknown): void {
-  process.stderr.write(`tessera: ${describeError(error)}\n`);
+/**
+ * What to do next, by error, where a command knows better than the general hint: a refused service-account
+ * token needs the device flow again, not `tessera token create`; a refused password needs checking, not the
+ * `tessera login` that just failed.
+ */
+export type ErrorHints = Partial<Record<VcdErrorCode, string>>;
+
+export function printError(error: unknown, hints: ErrorHints = {}): void {
+  process.stderr.write(`tessera: ${describeError(error, hints)}\n`);
 }
 
-export function describeError(error: unknown): string {
+export function describeError(error: unknown, hints: ErrorHints = {}): string {
   if (error instanceof VcdApiError) {
-    const hint = hintFor(error);
+    const hint = hints[error.code] ?? hintFor(error);
     const requestId = error.requestId ? ` [request ${error.requestId}]` : '';
-    return `${error.message}${requestId}${hint ? `\n  ${hint}` : ''}`;
+    // VCD's /api messages begin with `[ <request id> ] `: said once, at the end, is enough.
+    const message = error.requestId ? error.message.replace(`[ ${error.requestId} ] `, '') : error.message;
+    return `${message}${requestId}${hint ? `\n  ${hint}` : ''}`;
   }
   if (error instanceof Error) return error.message;
   return String(error);
@@ -50,14 +59,14 @@ function exitQuietlyOnClosedStdout(): void {
   });
 }
 
-/** Wraps a commander action: errors become a message and an exit code instead of a stack trace. */
-export function action<A extends unknown[]>(run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+/** Wraps a commander action: errors become a message (with `hints`) and an exit code instead of a stack trace. */
+export function action<A extends unknown[]>(run: (...args: A) => Promise<void>, hints: ErrorHints = {}): (...args: A) => Promise<void> {
   return async (...args: A) => {
     exitQuietlyOnClosedStdout();
     try {
       await run(...args);
     } catch (error) {
-      printError(error);
+      printError(error, hints);
       process.exitCode = exitCodeFor(error);
     }
   };

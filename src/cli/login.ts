@@ -7,7 +7,7 @@ import { VcdClient } from '../client/vcd-client.js';
 import { VcdApiError } from '../client/errors.js';
 import { normalizeEndpoint } from '../client/endpoint.js';
 import { addServerOptions, sessionClient, type ConnectionFlags } from './connection.js';
-import { action, CliError, EXIT } from './io.js';
+import { action, CliError, describeError, EXIT, type ErrorHints } from './io.js';
 import { canPrompt, promptLine, readAllStdin } from './prompt.js';
 import { loadSession, removeSession, saveSession, sessionFilePath } from './session-file.js';
 import { exitCodeFor, usageError } from './exit-codes.js';
@@ -18,6 +18,11 @@ interface LoginFlags extends ConnectionFlags {
 }
 
 const TOTP_ATTEMPTS = 3;
+
+/** The general hint for a 401 is to sign in again, which is what just failed. */
+const LOGIN_HINTS: ErrorHints = {
+  ERR_VCD_UNAUTHORIZED: 'Check the endpoint, the org, the user name (without @org) and the password.',
+};
 
 export function registerLoginCommands(program: Command): void {
   const login = program
@@ -37,7 +42,7 @@ Examples:
   $ TESSERA_PASSWORD=... TESSERA_TOTP=123456 tessera login --endpoint https://vcd.example.com --org System --user administrator
   $ pass show vcd/alice | tessera login --endpoint https://vcd.example.com --org acme --user alice --password-stdin`,
   );
-  login.action(action((flags: LoginFlags) => runLogin(flags)));
+  login.action(action((flags: LoginFlags) => runLogin(flags), LOGIN_HINTS));
 
   program
     .command('logout')
@@ -58,15 +63,26 @@ async function runLogin(flags: LoginFlags): Promise<void> {
   const password = await obtainPassword(flags, `Password for ${user}@${flags.org}: `);
   const base = { endpoint, org: flags.org, apiVersion: flags.apiVersion, insecure: flags.insecure ?? false, user, password };
 
+  const previous = await loadSession().catch(() => null);
   let signedIn: Awaited<ReturnType<typeof VcdClient.signIn>>;
   try {
-    signedIn = await VcdClient.signIn(base);
+    try {
+      signedIn = await VcdClient.signIn(base);
+    } catch (error) {
+      if (!(error instanceof VcdApiError) || error.code !== 'ERR_VCD_TOTP_REQUIRED') throw error;
+      signedIn = await signInWithTotp(base);
+    }
   } catch (error) {
-    if (!(error instanceof VcdApiError) || error.code !== 'ERR_VCD_TOTP_REQUIRED') throw error;
-    signedIn = await signInWithTotp(base);
+    // The saved session stays (a mistyped password must not sign anyone out), but say whose it is: the next
+    // command would otherwise run as that user without a word (until 2026-12-05 it did).
+    if (!previous) throw error;
+    throw new CliError(
+      `${describeError(error, LOGIN_HINTS)}\n  Still signed in as ${previous.user}@${previous.org} at ${previous.endpoint}: ` +
+        'the other commands keep using that session (tessera logout ends it).',
+      exitCodeFor(error),
+    );
   }
 
-  const previous = await loadSession().catch(() => null);
   if (previous)
     await sessionClient(previous)
       .signOut()

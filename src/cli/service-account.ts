@@ -101,7 +101,13 @@ Examples:
     .command('token')
     .description("Trade the token file's refresh token for an access token (printed) and save the rotated refresh token")
     .requiredOption('--token-file <file>', 'the service account token file ({"refresh_token": ...}, govcd format)');
-  addServerOptions(token).action(action((flags: TokenFlags) => runToken(flags)));
+  addServerOptions(token).action(
+    action((flags: TokenFlags) => runToken(flags), {
+      ERR_VCD_INVALID_GRANT:
+        "The account's refresh token was revoked, already used (it rotates on every use) or never granted: " +
+        'start the device flow again (tessera service-account authorize ACCOUNT --wait --out FILE).',
+    }),
+  );
 
   const revoke = sa
     .command('revoke')

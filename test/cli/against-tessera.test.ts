@@ -73,6 +73,17 @@ describe('tessera CLI against Tessera', () => {
     assert.ok(saved.accessToken.length > 32);
   });
 
+  test('a failed login keeps the saved session and says whose it is; its hint is not to log in again', async () => {
+    const result = await runCli(['login', ...server(), '--user', 'bob'], { env: { ...env, TESSERA_PASSWORD: 'wrong' } });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /Check the endpoint, the org, the user name \(without @org\) and the password\./);
+    assert.doesNotMatch(result.stderr, /Sign in again/, 'the general 401 hint would send the user round in a circle');
+    // Until 2026-12-05 nothing said so, and the next command ran as alice.
+    assert.match(result.stderr, /Still signed in as alice@acme at https:\/\/127\.0\.0\.1:\d+: the other commands keep using that session/);
+    const saved = JSON.parse(await readFile(sessionFile(), 'utf8')) as { user: string };
+    assert.equal(saved.user, 'alice');
+  });
+
   test('--password-stdin reads the password from a pipe', async () => {
     const result = await runCli(['login', ...server(), '--user', 'alice', '--password-stdin'], {
       env: { ...env, TESSERA_PASSWORD: undefined },

@@ -128,6 +128,9 @@ describe('tessera service-account against Tessera', () => {
     assert.equal(revoked.code, 0, revoked.stderr);
     const spent = await runCli(['service-account', 'token', '--token-file', tokenFile(), ...server()], { env });
     assert.equal(spent.code, 3, 'the revoked token is refused');
+    // The way back for a service account is the device flow, not `tessera token create` (the hint until 2026-12-05).
+    assert.match(spent.stderr, /start the device flow again \(tessera service-account authorize ACCOUNT/);
+    assert.doesNotMatch(spent.stderr, /token create/);
 
     const again = startCli(['service-account', 'authorize', 'ci-bot', '--wait', '--out', join(home, 'never.json')]);
     const code = await again.firstLine();
