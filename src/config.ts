@@ -250,7 +250,10 @@ export function loadConfigFile(path: string): ConfigFile {
     parsed = parseToml(text) as Record<string, unknown>;
   } catch (err) {
     const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    return { path, values: {}, problems: [`${path} is not valid TOML: ${first}`] };
+    // smol-toml's error carries where (1-based line and column); until 2026-12-05 only its first line was shown.
+    const { line, column } = err as { line?: unknown; column?: unknown };
+    const where = typeof line === 'number' && typeof column === 'number' ? `:${line}:${column}` : '';
+    return { path, values: {}, problems: [`${path}${where} is not valid TOML: ${first}`] };
   }
   const byFileKey = new Map((Object.keys(ENV_NAMES) as Array<keyof Config>).map((key) => [fileKeyOf(key), key]));
   const problems: string[] = [];
@@ -419,7 +422,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
   }
 
   const logLevel = str('logLevel') ?? DEFAULTS.logLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`${label('logLevel')} must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`${label('logLevel')} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
   const adminPassword = str('adminPassword');
   const demoPassword = str('demoPassword');

@@ -20,6 +20,7 @@ import { action } from './io.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { readAllStdin } from './prompt.js';
 import { progressOnStderr } from './progress.js';
+import { selfCommand } from './self-command.js';
 import { passwordLockedUntil } from '../domain/account-lock.js';
 
 type StoreFlags = StoreLocationFlags;
@@ -368,7 +369,7 @@ async function runRestore(file: string, flags: StoreFlags): Promise<void> {
     process.stderr.write(
       `Restored ${source} into ${target} (migration ${level.latest}).` +
         (kept ? ` The previous database is kept as ${kept}.` : '') +
-        `\nStart the server: tessera serve --data-dir ${config.dataDir}\n`,
+        `\nStart the server: ${selfCommand()} serve --data-dir ${config.dataDir}\n`,
     );
   } finally {
     for (const leftover of [incoming, `${incoming}-wal`, `${incoming}-shm`, `${incoming}-journal`]) rmSync(leftover, { force: true });

@@ -100,6 +100,8 @@ describe('tessera admin backup and restore (SQLite)', { skip: !onSqlite && 'SQLi
       const kept_ = readdirSync(live).filter((f) => /^tessera\.db\.bak-\d{8}T\d{6}Z$/.test(f));
       assert.equal(kept_.length, 1, `the previous database is kept: ${readdirSync(live).join(', ')}`);
       assert.match(restored.stderr, /The previous database is kept as .*tessera\.db\.bak-/);
+      // The command as it was run: in a checkout there is no `tessera` on PATH (it said `tessera serve` until 2026-12-05).
+      assert.match(restored.stderr, /\nStart the server: node bin\/tessera\.js serve --data-dir /);
 
       const back = await startTessera({ backend: 'sqlite', dataDir: live });
       try {
