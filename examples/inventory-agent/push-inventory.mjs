@@ -32,6 +32,19 @@ if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(source)) usage('--source: lowercase lett
 
 const endpoint = `${base.replace(/\/$/, '')}/cloudapi/x-tessera/inventory/sources/${source}`;
 
+/** Why the request never got an answer, in words (fetch's own message is only "fetch failed"). */
+function unreachable(error) {
+  const code = error?.cause?.code ?? error?.cause?.message ?? error?.message;
+  const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(String(code));
+  return new Error(
+    `cannot reach ${base}: ${code}` +
+      (untrusted
+        ? '\n  its certificate is not trusted; for the self-signed one `tessera serve` generates, run with ' +
+          'NODE_EXTRA_CA_CERTS=<data dir>/tls-cert.pem (./.tessera/tls-cert.pem in the quick start)'
+        : ''),
+  );
+}
+
 async function call(method, path, body) {
   const res = await fetch(`${endpoint}${path}`, {
     method,
@@ -41,6 +54,8 @@ async function call(method, path, body) {
       ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  }).catch((error) => {
+    throw unreachable(error);
   });
   const text = await res.text();
   if (!res.ok) {
@@ -59,7 +74,10 @@ for (const kind of lists) {
   if (exported[kind] !== undefined && !Array.isArray(exported[kind])) usage(`${file}: "${kind}" must be a list`);
 }
 
-const { generation } = await call('POST', '/generations');
+const { generation } = await call('POST', '/generations').catch((error) => {
+  process.stderr.write(`sync not started: ${error.message}\n`);
+  process.exit(1);
+});
 const totals = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
 let batches = 0;
 try {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTessera, ADMIN_PASSWORD, DEMO_PASSWORD } from '../helpers/tessera.js';
+import { createTransport } from '../../src/client/transport.js';
 import { signIn } from '../helpers/api.js';
 
 const AGENT = fileURLToPath(new URL('../../examples/inventory-agent/push-inventory.mjs', import.meta.url));
@@ -62,4 +63,32 @@ test('the example inventory agent pushes an export as one generation', async (t)
   const refused = await runAgent([EXAMPLE, '--source', 'vcenter-1'], { ...env, TESSERA_BEARER: alice });
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /HTTP 403/);
+});
+
+test('against the self-signed HTTPS server: without the certificate it says how to trust it; with it, it syncs', async (t) => {
+  const tessera = await startTessera({ demo: true, https: true });
+  t.after(() => tessera.stop());
+  const signedIn = await createTransport({ insecure: true })({
+    method: 'POST',
+    url: `${tessera.baseUrl}/cloudapi/1.0.0/sessions/provider`,
+    headers: {
+      accept: 'application/json;version=37.0',
+      authorization: `Basic ${Buffer.from(`administrator@System:${ADMIN_PASSWORD}`).toString('base64')}`,
+    },
+  });
+  assert.equal(signedIn.status, 200, signedIn.body);
+  const system = signedIn.headers.get('x-vmware-vcloud-access-token')!;
+  const env = { TESSERA_URL: tessera.baseUrl, TESSERA_BEARER: system };
+  // Until 2026-12-05: undici's stack trace ("fetch failed"), with nothing about the certificate.
+  const untrusted = await runAgent([EXAMPLE, '--source', 'vcenter-1'], env);
+  assert.equal(untrusted.code, 1);
+  assert.match(untrusted.stderr, /^sync not started: cannot reach https:\/\/127\.0\.0\.1:\d+: DEPTH_ZERO_SELF_SIGNED_CERT\n/);
+  assert.match(untrusted.stderr, /NODE_EXTRA_CA_CERTS=<data dir>\/tls-cert\.pem/);
+  assert.doesNotMatch(untrusted.stderr, /\bat \w+ \(/, 'no stack trace');
+  const trusted = await runAgent([EXAMPLE, '--source', 'vcenter-1'], {
+    ...env,
+    NODE_EXTRA_CA_CERTS: join(tessera.config.dataDir, 'tls-cert.pem'),
+  });
+  assert.equal(trusted.code, 0, trusted.stderr);
+  assert.match(trusted.stdout, /generation 1: 3 batches, 4 created/);
 });
