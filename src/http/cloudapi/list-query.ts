@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FiqlComparison, FiqlNode } from '../../domain/fiql.js';
 import { parseFiqlOrBadRequest } from '../../store/fiql-sql.js';
 import { badRequest } from '../../domain/errors.js';
+import { wildcardMatches } from '../../domain/wildcard-match.js';
 import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
 import type { CloudApiPage } from '../../schemas/wire.js';
 
@@ -27,10 +28,6 @@ function field<T>(fields: ListFields<T>, name: string, what: string): ListField<
   return fields[name]!;
 }
 
-function wildcardRegExp(pieces: readonly string[]): RegExp {
-  return new RegExp(`^${pieces.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'is');
-}
-
 function comparisonMatcher<T>(node: FiqlComparison, fields: ListFields<T>): (row: T) => boolean {
   const f = field(fields, node.selector, 'Cannot parse the supplied filter: field');
   const negate = node.operator === '!=';
@@ -46,8 +43,8 @@ function comparisonMatcher<T>(node: FiqlComparison, fields: ListFields<T>): (row
   }
   let test: (v: string) => boolean;
   if (node.wildcard) {
-    const re = wildcardRegExp(node.wildcard);
-    test = (v) => re.test(v);
+    const pieces = node.wildcard;
+    test = (v) => wildcardMatches(pieces, v);
   } else if (f.type === 'boolean') {
     const want = node.value.toLowerCase();
     if (want !== 'true' && want !== 'false') throw badRequest(`Cannot parse the supplied filter: ${node.selector} expects true or false`);

@@ -101,6 +101,18 @@ describe('cloudapi lists honour filter, sort and paging', () => {
     }
   });
 
+  test('a pattern of many wildcards is answered like any other, on every in-memory list', { timeout: 30_000 }, async () => {
+    // Until 2026-12-05 the pieces became a backtracking regular expression: `name==*********~` held the node's event
+    // loop for 14 s, and with 40 wildcards it would never have answered. Found by a red-team probe.
+    const stars = '*'.repeat(40);
+    for (const [session, path, , key] of await lists()) {
+      const none = await values(session, withQuery(path, `pageSize=128&filter=${encodeURIComponent(`${key}==${stars}~`)}`));
+      assert.equal(none.resultTotal, 0, path);
+    }
+    const some = await values(alice, `/rights?pageSize=128&filter=${encodeURIComponent(`name==${stars}v*i*e*w`)}`);
+    assert.ok(some.resultTotal > 0 && some.values.every((r) => /v.*i.*e.*w$/i.test(String(r.name))), JSON.stringify(some.values[0]));
+  });
+
   test('what a list cannot honour is 400, never ignored', async () => {
     for (const [session, path] of await lists()) {
       for (const query of [
