@@ -543,6 +543,9 @@ export class ApiTokenService {
     const graceEndsAt = graceSeconds === 0 ? null : now + graceSeconds * 1000;
     const lifetimeMs = this.accessTokens.lifetimeSeconds * 1000 + 60_000;
     const newId = randomUUID();
+    // What the loser of a race is told: the same 400 as a regeneration that came after (until 2026-12-05 a 403,
+    // which reads as "no right" or "no such token").
+    const raced = () => badRequest('This token was regenerated or revoked by another request at the same time; list your tokens');
     const { row, event } = await this.store.transaction(async (trx) => {
       // The claim first, conditional: of two concurrent regenerations (or a regeneration racing a revocation)
       // exactly one replaces the token; the other changes nothing.
@@ -553,7 +556,7 @@ export class ApiTokenService {
         .where('revoked_at', 'is', null)
         .where('replaced_by', 'is', null)
         .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) throw forbidden();
+      if (Number(claimed.numUpdatedRows) !== 1) throw raced();
       const inserted = await this.store.insertApiToken(
         {
           id: newId,
@@ -577,7 +580,7 @@ export class ApiTokenService {
       );
       let recorded = null;
       if (graceEndsAt === null) {
-        if (!(await this.store.markApiTokenRevoked(old.id, now, trx, principal.userId))) throw forbidden();
+        if (!(await this.store.markApiTokenRevoked(old.id, now, trx, principal.userId))) throw raced();
         recorded = await this.store.recordRevocation(trx, 'api_token', old.id, now, now + lifetimeMs);
       } else {
         const oldExpiry = old.expires_at === null ? Infinity : Number(old.expires_at);
@@ -587,7 +590,7 @@ export class ApiTokenService {
           .where('id', '=', old.id)
           .where('revoked_at', 'is', null)
           .executeTakeFirst();
-        if (Number(updated.numUpdatedRows) !== 1) throw forbidden();
+        if (Number(updated.numUpdatedRows) !== 1) throw raced();
         // Dated at the end of the grace: the view treats it as revoked from then on (revocation-view.ts).
         recorded = await this.store.recordRevocation(trx, 'api_token', old.id, graceEndsAt, graceEndsAt + lifetimeMs);
       }
