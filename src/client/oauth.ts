@@ -26,8 +26,10 @@ export async function exchangeApiToken(target: OAuthTarget & { apiToken: string 
     url,
     headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: target.apiToken.trim() }).toString(),
+    // A 400 without an OAuth error code is no verdict on the token: a plain-HTTP request to an HTTPS port, a proxy's
+    // page. Until 2026-12-05 it was reported as a refused token too.
     describeError: ({ status, minorErrorCode, message }) =>
-      status === 400 || status === 401
+      status === 401 || (status === 400 && minorErrorCode !== null && minorErrorCode.toLowerCase() === 'invalid_grant')
         ? `The API token was refused by ${target.endpoint} for org "${target.org}": it is unknown, revoked or expired, ` +
           `or it belongs to another organization (${minorErrorCode ?? status}: ${message})`
         : undefined,

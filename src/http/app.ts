@@ -19,7 +19,7 @@ import { areaOf, areaOfPath, canonicalPath, defaultVersion } from './context.js'
 import { TesseraError } from '../domain/errors.js';
 import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
-import { answerClientError } from './client-errors.js';
+import { answerClientError, answerTlsClientError } from './client-errors.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
@@ -150,6 +150,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     ...(options.requestLog ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   } as FastifyServerOptions);
+  // A plain-HTTP request on the HTTPS port gets a 400 that says so, instead of a closed connection.
+  if (options.https) app.server.on('tlsClientError', answerTlsClientError);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   const routeMethods = new RouteMethods();
   app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));

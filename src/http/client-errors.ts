@@ -57,3 +57,26 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
   if (socket.writable) socket.write(clientErrorResponse(error));
   socket.destroy(error);
 }
+
+/**
+ * The answer to a plain-HTTP request on the HTTPS port (`curl http://host:8443/...`, an endpoint configured with
+ * `http://`): OpenSSL recognises the request line (ERR_SSL_HTTP_REQUEST), and the raw connection is still open, so
+ * a plain HTTP/1.1 400 can say what happened. Until 2026-12-05 the connection was closed without a byte: curl's
+ * "Empty reply from server", the CLI's "other side closed". Plain text: the request's path, and with it the API
+ * area whose format it would get, went to the TLS layer and is gone.
+ */
+export const PLAIN_HTTP_ON_TLS_PORT =
+  'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: ' +
+  `${Buffer.byteLength(plainHttpMessage())}\r\n\r\n${plainHttpMessage()}`;
+
+function plainHttpMessage(): string {
+  return 'This port speaks HTTPS: send the request to https:// at the same host and port, not http://.\n';
+}
+
+/** The server's `tlsClientError` listener: every failed handshake ends the connection, as without a listener. */
+export function answerTlsClientError(error: Error & { code?: string }, tlsSocket: Duplex): void {
+  // `_parent` is the TCP socket under the TLS one; Node has kept it under this name since TLS sockets were wrapped.
+  const raw = (tlsSocket as Duplex & { _parent?: Duplex | null })._parent;
+  if (error.code === 'ERR_SSL_HTTP_REQUEST' && raw && raw.writable) raw.end(PLAIN_HTTP_ON_TLS_PORT);
+  tlsSocket.destroy();
+}
