@@ -37,7 +37,8 @@ export type UrnKind =
   | 'catalogitem'
   | 'media'
   | 'disk'
-  | 'gateway';
+  | 'gateway'
+  | 'vdctemplate';
 
 export const urn = (kind: UrnKind, id: string): string => `urn:vcloud:${kind}:${id}`;
 
@@ -118,6 +119,9 @@ export const MEDIA = {
   /** Independent disks and edge gateways: named by their query types, which have no records (catalogue.ts). */
   disk: 'application/vnd.vmware.vcloud.disk+xml',
   edgeGateway: 'application/vnd.vmware.admin.edgeGateway+xml',
+  /** VDC templates: named by their query types, which have no records (catalogue.ts). */
+  vdcTemplate: 'application/vnd.vmware.vcloud.orgVdcTemplate+xml',
+  adminVdcTemplate: 'application/vnd.vmware.admin.vmwVdcTemplate+xml',
   owner: 'application/vnd.vmware.vcloud.owner+xml',
   leaseSettingsSection: 'application/vnd.vmware.vcloud.leaseSettingsSection+xml',
   networkConfigSection: 'application/vnd.vmware.vcloud.networkConfigSection+xml',

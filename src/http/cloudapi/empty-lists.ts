@@ -6,7 +6,8 @@
  *
  * - `/edgeGateways` (NSX-T): its inventory holds no edge gateways (nor the external networks and edge clusters they
  *   need). govcd's Org/Vdc.GetNsxtEdgeGatewayByName and GetAllNsxtEdgeGateways (`name==<name>`, `ownerRef.id==<vdc
- *   urn>`), under Terraform's `data "vcd_nsxt_edgegateway"` and `vcd_resource_list`. The legacy query type
+ *   urn>`), under Terraform's `vcd_resource_list` (its `data "vcd_nsxt_edgegateway"` asks govcd's Vdc.IsNsxt first,
+ *   which is false without `/vdcs/{id}/capabilities`, docs/design.md, and stops there). The legacy query type
  *   `edgeGateway` answers the same (inventory/query/catalogue.ts). Read by whoever may read VDCs (VCD's
  *   "Organization VDC Gateway: View" goes with the VDC's rights in its predefined roles).
  * - `/vdcGroups`: no VDC groups (they need NSX networking Tessera does not model). govcd's AdminOrg.GetAllVdcGroups

@@ -634,6 +634,35 @@ const EDGE_GATEWAY_TABLE = emptyTable(
   MEDIA.edgeGateway,
 );
 
+/**
+ * VDC templates (`orgVdcTemplate`, `adminOrgVdcTemplate`): a provider's blueprints for new VDCs, which Tessera's
+ * inventory does not model. Served with no records, as VCD answers where none are published: govcd's
+ * GetVdcTemplateByName (Terraform's `data "vcd_org_vdc_template"`) lists them by name and says "not found", where
+ * the 400 of an unknown type failed it. The admin type has the provider's names and backing; the tenant's, its org.
+ */
+const VDC_TEMPLATE_TABLE = emptyTable(
+  {
+    name: none('string'),
+    description: none('string'),
+    org: noRef('org', orgHref),
+  },
+  (base, row) => `${base}/api/vdcTemplate/${row.id as string}`,
+  (row) => urn('vdctemplate', row.id as string),
+  MEDIA.vdcTemplate,
+);
+const ADMIN_VDC_TEMPLATE_TABLE = emptyTable(
+  {
+    name: none('string'),
+    description: none('string'),
+    tenantVisibleName: none('string'),
+    tenantVisibleDescription: none('string'),
+    networkBackingType: none('string'),
+  },
+  (base, row) => `${base}/api/admin/extension/vdcTemplate/${row.id as string}`,
+  (row) => urn('vdctemplate', row.id as string),
+  MEDIA.adminVdcTemplate,
+);
+
 // ------------------------------------------------------------------ org VDCs
 
 const VDC_TABLE: QueryTable = filterableById({
@@ -1046,6 +1075,16 @@ export const QUERY_TYPES: readonly QueryTypeDefinition[] = [
     record: 'EdgeGatewayRecord',
     json: 'QueryResultEdgeGatewayRecordType',
     references: 'EdgeGateway',
+  }),
+  define('orgVdcTemplate', VDC_TEMPLATE_TABLE, 'vdc.view', false, {
+    record: 'OrgVdcTemplateRecord',
+    json: 'QueryResultOrgVdcTemplateRecordType',
+    references: 'OrgVdcTemplate',
+  }),
+  define('adminOrgVdcTemplate', ADMIN_VDC_TEMPLATE_TABLE, 'vdc.view', true, {
+    record: 'AdminOrgVdcTemplateRecord',
+    json: 'QueryResultAdminOrgVdcTemplateRecordType',
+    references: 'AdminOrgVdcTemplate',
   }),
   define('orgVdcNetwork', ORG_VDC_NETWORK_TABLE, 'vdc.view', false, {
     record: 'OrgVdcNetworkRecord',

@@ -106,3 +106,40 @@ test("a VDC links its edge gateways (pyvcloud's VDC.list_edge_gateways): no reco
   }
   xmlError(await get(server, `/api/admin/vdc/${id}/edgeGateways?filter=nope==1`, s.alice), 400, 'BAD_REQUEST');
 });
+
+test("VDC templates: no records for govcd's GetVdcTemplateByName (tenant's and provider's type), not an unknown type", async () => {
+  // Terraform's data "vcd_org_vdc_template" failed on the 400 until 2026-12-05; now it says "not found".
+  const cases = [
+    ['orgVdcTemplate', s.alice, 'OrgVdcTemplateRecord'],
+    ['adminOrgVdcTemplate', s.admin, 'AdminOrgVdcTemplateRecord'],
+  ] as const;
+  for (const [type, session, element] of cases) {
+    for (const format of ['records', 'idrecords', 'references']) {
+      // govcd's own request: the name as a filter, `filterEncode=true`.
+      const { root, records } = await queryRecords(
+        server,
+        `type=${type}&format=${format}&filter=name==notemplate&filterEncode=true`,
+        session,
+        element,
+      );
+      assert.equal(root.attrs.total, '0', `${type} ${format}`);
+      assert.equal(records.length, 0);
+    }
+    const json = await get(server, `/api/query?type=${type}&sortAsc=name`, session, JSON_ACCEPT);
+    assert.deepEqual([json.status, json.json().total, json.json().record], [200, 0, []], type);
+    xmlError(await get(server, `/api/query?type=${type}&filter=nope==1`, session), 400, 'BAD_REQUEST');
+  }
+  const tenantFilter = await queryRecords(
+    server,
+    `type=orgVdcTemplate&filter=${encodeURIComponent('description==x*')}&sortDesc=name`,
+    s.bob,
+    'OrgVdcTemplateRecord',
+  );
+  assert.equal(tenantFilter.root.attrs.total, '0');
+  const adminFields = `filter=${encodeURIComponent('networkBackingType==NSX_T;tenantVisibleName==Gold*')}&sortAsc=tenantVisibleName`;
+  assert.equal(
+    (await queryRecords(server, `type=adminOrgVdcTemplate&${adminFields}`, s.admin, 'AdminOrgVdcTemplateRecord')).root.attrs.total,
+    '0',
+  );
+  xmlError(await get(server, '/api/query?type=adminOrgVdcTemplate', s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+});
