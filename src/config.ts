@@ -298,6 +298,63 @@ function closestKey(name: string, known: readonly string[]): string | undefined 
 }
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
+/**
+ * `TESSERA_*` variables read by something other than the server's settings above: the client commands (docs/cli.md),
+ * the first start's passwords, the test suite, the scripts, the benchmarks and the example agent. Kept whole so that
+ * an unknown name can be told (`test/config.test.ts` holds it to every name the repository mentions).
+ */
+export const OTHER_ENV_NAMES: readonly string[] = [
+  'TESSERA_ADMIN_PASSWORD',
+  'TESSERA_DEMO_PASSWORD',
+  'TESSERA_CONFIG',
+  'TESSERA_API_TOKEN',
+  'TESSERA_API_VERSION',
+  'TESSERA_ENDPOINT',
+  'TESSERA_ORG',
+  'TESSERA_USER',
+  'TESSERA_PASSWORD',
+  'TESSERA_NEW_PASSWORD',
+  'TESSERA_TOTP',
+  'TESSERA_SEED_PASSWORD',
+  'TESSERA_URL',
+  'TESSERA_BEARER',
+  'TESSERA_TEST_BACKEND',
+  'TESSERA_TEST_DATABASE_URL',
+  'TESSERA_SKIP_POSTGRES',
+  'TESSERA_CHROMIUM',
+  'TESSERA_CONFORMANCE_PASSWORD',
+  'TESSERA_CONFORMANCE_VERBOSE',
+  'TESSERA_FUZZ_RUNS',
+  'TESSERA_FUZZ_SEED',
+  'TESSERA_EXTENSIONS',
+  'TESSERA_PG_PORT',
+  'TESSERA_PG_DIR',
+  'TESSERA_SOAK_COMMIT',
+  'TESSERA_SOAK_DATABASE_URL',
+];
+
+/**
+ * A warning for each `TESSERA_*` variable that nothing reads, with the setting it was probably meant to be: a typo
+ * (`PROT` for `PORT`) otherwise leaves the default in force without a word, where the same typo in the
+ * configuration file is refused (until 2026-12-05 nothing said so).
+ */
+export function unknownEnvironmentWarnings(env: NodeJS.ProcessEnv): string[] {
+  const settings = Object.values(ENV_NAMES);
+  const known = new Set([...settings, ...OTHER_ENV_NAMES]);
+  const warnings: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('TESSERA_') || known.has(name)) continue;
+    let near: string | undefined;
+    let nearDistance = Math.max(2, Math.floor(name.length / 6)) + 1;
+    for (const candidate of known) {
+      const d = editDistance(name, candidate);
+      if (d < nearDistance) [near, nearDistance] = [candidate, d];
+    }
+    warnings.push(`${name} is set but is no setting of Tessera${near ? `: did you mean ${near}?` : ''} (ignored)`);
+  }
+  return warnings;
+}
+
 function editDistance(a: string, b: string): number {
   const rows = Array.from({ length: a.length + 1 }, (_, i) =>
     Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),

@@ -7,7 +7,18 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ConfigError, DEFAULTS, environmentName, loadConfig, type Config, type RawConfig } from '../src/config.js';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConfigError,
+  DEFAULTS,
+  environmentName,
+  loadConfig,
+  OTHER_ENV_NAMES,
+  unknownEnvironmentWarnings,
+  type Config,
+  type RawConfig,
+} from '../src/config.js';
 
 /** The problems loadConfig reports for these inputs (fails when it does not throw). */
 function problemsOf(flags: RawConfig, env: NodeJS.ProcessEnv = {}): string[] {
@@ -200,11 +211,67 @@ describe('tessera serve', () => {
     assert.doesNotMatch(r.stderr, /listening/);
   });
 
+  test('a TESSERA_ variable that nothing reads is warned about, with the setting it resembles', () => {
+    // Until 2026-12-05 TESSERA_PROT=9443 left the default port in force without a word.
+    const r = run(['--port', 'abc', '--http'], { TESSERA_PROT: '9443' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /^tessera: warning: TESSERA_PROT is set but is no setting of Tessera: did you mean TESSERA_PORT\? \(ignored\)\n/,
+    );
+  });
+
   test('a bad environment value exits 2 too, and several are listed together', () => {
     const r = run([], { TESSERA_PORT: 'abc', TESSERA_LOG_LEVEL: 'loud', TESSERA_ACCESS_TOKEN_TTL: '0' });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /TESSERA_PORT/);
     assert.match(r.stderr, /--log-level \(TESSERA_LOG_LEVEL\)/);
     assert.match(r.stderr, /--access-token-ttl \(TESSERA_ACCESS_TOKEN_TTL\)/);
+  });
+});
+
+/** A variable's name in a file; not one quoted in the warning's own text (the docs show it with a misspelling). */
+const NAME_IN_TEXT = /\bTESSERA_[A-Z0-9_]*[A-Z0-9]\b(?! is set but is no setting)/g;
+
+describe('unknown TESSERA_ variables', () => {
+  test('each is named once, with the nearest known name when one is near; known names and other variables are not', () => {
+    const warnings = unknownEnvironmentWarnings({
+      TESSERA_PROT: '1',
+      TESSERA_LOGLEVEL: 'debug',
+      TESSERA_SOMETHING_ELSE_ENTIRELY: 'x',
+      TESSERA_PORT: '1',
+      TESSERA_API_TOKEN: 'x',
+      PATH: '/bin',
+      tessera_port: '1',
+    });
+    assert.deepEqual(warnings, [
+      'TESSERA_LOGLEVEL is set but is no setting of Tessera: did you mean TESSERA_LOG_LEVEL? (ignored)',
+      'TESSERA_PROT is set but is no setting of Tessera: did you mean TESSERA_PORT? (ignored)',
+      'TESSERA_SOMETHING_ELSE_ENTIRELY is set but is no setting of Tessera (ignored)',
+    ]);
+  });
+
+  test('every TESSERA_ name the repository reads or documents is known, so none is warned about wrongly', () => {
+    const root = resolve(import.meta.dirname, '..');
+    const skip = new Set(['node_modules', 'dist', '.git', '.venv', 'bin', 'openapi.json']);
+    const names = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        if (skip.has(entry) || entry.startsWith('.tessera')) continue;
+        const path = join(dir, entry);
+        if (path === import.meta.filename) continue; // this file's misspellings are on purpose
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.(ts|mjs|js|sh|md|toml|yml|py|go|json)$|^run$/.test(entry)) {
+          for (const m of readFileSync(path, 'utf8').matchAll(NAME_IN_TEXT)) names.add(m[0]);
+        }
+      }
+    };
+    for (const dir of ['src', 'scripts', 'bench', 'examples', 'test', 'docs', '.ci']) walk(join(root, dir));
+    for (const file of ['README.md', 'package.json']) {
+      for (const m of readFileSync(join(root, file), 'utf8').matchAll(NAME_IN_TEXT)) names.add(m[0]);
+    }
+    const unknown = unknownEnvironmentWarnings(Object.fromEntries([...names].map((n) => [n, 'x'])));
+    assert.deepEqual(unknown, [], 'add each to OTHER_ENV_NAMES (src/config.ts) or to the settings');
+    assert.ok(names.size > OTHER_ENV_NAMES.length, `found ${names.size} names`);
   });
 });

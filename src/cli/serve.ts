@@ -4,7 +4,15 @@
  * one message listing each problem.
  */
 import type { Command } from 'commander';
-import { ConfigError, DEFAULTS, loadConfig, loadConfigFile, type ConfigFile, type RawConfig } from '../config.js';
+import {
+  ConfigError,
+  DEFAULTS,
+  loadConfig,
+  loadConfigFile,
+  unknownEnvironmentWarnings,
+  type ConfigFile,
+  type RawConfig,
+} from '../config.js';
 import type { BootstrapResult } from '../auth/bootstrap.js';
 import { selfCommand } from './self-command.js';
 
@@ -94,6 +102,8 @@ tessera admin reset-password administrator@System.`,
       try {
         const configPath = typeof opts.config === 'string' ? opts.config : process.env.TESSERA_CONFIG || null;
         const file: ConfigFile | null = configPath ? loadConfigFile(configPath) : null;
+        // Before the settings are judged: a misspelled variable may be why a bad value below is in force.
+        for (const warning of unknownEnvironmentWarnings(process.env)) process.stderr.write(`tessera: warning: ${warning}\n`);
         config = loadConfig(flags, process.env, file);
       } catch (err) {
         if (err instanceof ConfigError) {
