@@ -130,8 +130,16 @@ export function scrubApiTokens(text: string): string {
  * Until 2026-12-05 only API tokens were recognised in URLs, so with `--request-log all` a session id in a path was
  * logged whole. A 32-hex path segment or value in a URL is rarely anything else; a UUID (with dashes) never matches.
  */
+/**
+ * A JWT (an access token) where a word begins: `eyJ`, its header, a dot, the rest. Only at the start of a run of
+ * base64url characters and dots (a JWT's later parts are no JWTs of their own): tried at every `eyJ`, as until 2026-12-05, a URL of `eyJ` repeated 21,000 times cost 1.3 s of
+ * backtracking per log line (each start scanned the whole run for a dot), which `--request-log all` made anyone's to
+ * spend. A JWT glued to a preceding letter or digit in a URL (`%20eyJ...`) is found in the decoded pass.
+ */
+const JWT_LIKE = /(?<![0-9A-Za-z_.-])eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*\.?[0-9A-Za-z_-]*/g;
+
 const SESSION_CREDENTIAL_IN_URL = [
-  /eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*\.?[0-9A-Za-z_-]*/g,
+  JWT_LIKE,
   // A word of its own: a path segment or a value (`/api/<id>`, `(name==<id>)`, `/api/session/<id>.xml`, `<id>%20`),
   // not part of a longer name (`vm-<32 hex>`, `x_<32 hex>`, 33 hex digits). Until 2026-12-05 only `/=?&;,` could come
   // before it and `/?&;,#` after, so an id in parentheses, before a dot or before an encoded space was logged whole.
@@ -163,7 +171,7 @@ function scrubApiTokensInUrl(url: string): string {
 /** Strings that look like credentials whatever field they are in: API tokens, JWTs, Basic credentials. */
 const CREDENTIAL_LIKE = [
   /tsr_[0-9A-Za-z_-]{8,}/g, // the legacy API-token prefix (src/domain/api-token-legacy.ts), even cut short
-  /eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*\.?[0-9A-Za-z_-]*/g, // JWTs (access tokens)
+  JWT_LIKE, // JWTs (access tokens)
   /\b(Basic|Bearer)\s+[0-9A-Za-z+/=._~-]{8,}/gi,
 ];
 

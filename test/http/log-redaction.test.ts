@@ -83,6 +83,8 @@ test('access tokens and legacy session ids are redacted by their shape in the UR
   const cases: Array<[string, string]> = [
     [`/cloudapi/1.0.0/nosuch/${jwt}`, '/cloudapi/1.0.0/nosuch/[redacted]'],
     [`/cloudapi/1.0.0/users?filter=username==${jwt}`, '/cloudapi/1.0.0/users?filter=username==[redacted]'],
+    // Glued to an escape's hex digit: found in the decoded form, which is then what is logged.
+    [`/cloudapi/1.0.0/users?q=Bearer%20${jwt}`, '/cloudapi/1.0.0/users?q=Bearer [redacted]'],
     [`/api/${sessionId}`, '/api/[redacted]'],
     [`/api/query?type=vm&filter=name==${sessionId}`, '/api/query?type=vm&filter=name==[redacted]'],
     [`/api/${sessionId}/x`, '/api/[redacted]/x'],
@@ -101,6 +103,10 @@ test('access tokens and legacy session ids are redacted by their shape in the UR
   assert.equal(redactUrl(`/api/x/${sessionId}0`), `/api/x/${sessionId}0`);
   assert.equal(redactUrl(`/api/x/a${sessionId}`), `/api/x/a${sessionId}`);
   assert.equal(redactUrl(`/api/x/x_${sessionId}`), `/api/x/x_${sessionId}`);
+  // A run of `eyJ` with no dot is no JWT, and is read once: tried at every `eyJ`, this took 1.3 s (until 2026-12-05).
+  const run = 'eyJ'.repeat(21_000);
+  assert.equal(redactUrl(`/api/${run}?filter=name==${run}`), `/api/${run}?filter=name==${run}`);
+  assert.equal(scrubCredentials(`no such path /api/${run}`), `no such path /api/${run}`);
 });
 
 test('names that count as secret-bearing', () => {
