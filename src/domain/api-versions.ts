@@ -63,10 +63,12 @@ export interface Negotiated {
  */
 export function negotiate(accept: string | undefined): Negotiated {
   if (!accept) return NO_ACCEPT;
-  // Clients send the same few Accept values over and over: remember the answers (bounded).
+  // Clients send the same few Accept values over and over: remember the answers (bounded in count, and only for
+  // values of a real client's length, so that a stranger's 64 KiB headers cannot make it hold 64 MB).
   let known = NEGOTIATED.get(accept);
   if (known === undefined) {
     known = Object.freeze(parseAccept(accept));
+    if (accept.length > MAX_REMEMBERED_ACCEPT) return known;
     if (NEGOTIATED.size >= 1_000) NEGOTIATED.clear();
     NEGOTIATED.set(accept, known);
   }
@@ -75,6 +77,15 @@ export function negotiate(accept: string | undefined): Negotiated {
 
 const NO_ACCEPT: Negotiated = Object.freeze({ version: null, json: false, unsupported: false });
 const NEGOTIATED = new Map<string, Negotiated>();
+/** The longest Accept value remembered: the clients' are under 100 characters. */
+const MAX_REMEMBERED_ACCEPT = 256;
+
+/** How many characters of Accept values `negotiate` holds now (for its test). */
+export function rememberedAcceptCharacters(): number {
+  let total = 0;
+  for (const accept of NEGOTIATED.keys()) total += accept.length;
+  return total;
+}
 
 function parseAccept(accept: string): Negotiated {
   let version: string | null = null;
