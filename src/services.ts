@@ -98,7 +98,8 @@ export async function createServices(config: Config, store: Store, log: Logger):
   return {
     site: await ensureSite(store),
     limits: {
-      signIn: new RateLimiter(config.signInRateLimit),
+      // Keyed by textKey(address, user and org): the names are the client's, of any length.
+      signIn: new RateLimiter<number>(config.signInRateLimit),
       tokenPerIp: new RateLimiter(config.tokenRateLimitPerIp),
       // RFC 7009 revocation counts apart from the exchange, with the same budget: revoking is how a leaked or
       // runaway token is stopped, and a host whose script floods the exchange must still be able to revoke it.

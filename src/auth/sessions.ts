@@ -14,7 +14,7 @@
  * It is never an answer about the password: the lock is checked before it, and the answer is the same for a right
  * and a wrong one.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Store, User, Org } from '../store/store.js';
 import type { Config } from '../config.js';
 import type { AccessTokenService } from './access-tokens.js';
@@ -44,7 +44,12 @@ export interface SignInRequest {
 }
 
 /** The key of an account's brakes: its name and its org's, as typed, in lower case (names match case-insensitively). */
-const accountKey = (userName: string, orgName: string): string => `${userName.toLowerCase()}@${orgName.toLowerCase()}`;
+/**
+ * The sign-in guard's key for an account: a digest of `user@org` (lower-cased), so that its memory of failed names
+ * costs the same whatever their length (a name tried may be 512 characters; the guard keeps up to 100,000).
+ */
+const accountKey = (userName: string, orgName: string): string =>
+  createHash('sha256').update(`${userName.toLowerCase()}@${orgName.toLowerCase()}`).digest('base64url');
 
 /** The second step of a two-step sign-in: who passed the first, when, and the code now given. */
 export interface SecondFactorRequest {

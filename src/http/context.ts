@@ -62,7 +62,7 @@ export interface Services {
   /** This installation's site (VCD multisite): its id appears in session locations. */
   site: Site;
   limits: {
-    signIn: RateLimiter;
+    signIn: RateLimiter<number>;
     tokenPerIp: RateLimiter;
     revokePerIp: RateLimiter;
     tokenPerToken: RateLimiter<number>;

@@ -10,7 +10,7 @@ import type { RevocationEvent, Store } from '../../src/store/store.js';
 import type { AccessClaims } from '../../src/auth/access-tokens.js';
 import { RevocationView } from '../../src/auth/revocation-view.js';
 import { createHash } from 'node:crypto';
-import { RateLimiter, digestKey } from '../../src/auth/rate-limiter.js';
+import { RateLimiter, digestKey, textKey } from '../../src/auth/rate-limiter.js';
 import { TokenUsageRecorder, LAST_USED_IPS_KEPT, FIRST_USE_DELAY_MS } from '../../src/auth/token-usage.js';
 
 function stubStore(stored: RevocationEvent[] = []) {
@@ -137,6 +137,19 @@ describe('RateLimiter', () => {
     assert.deepEqual([limiter.hit(a!, at), limiter.hit(a!, at), limiter.hit(b!, at)], [0, 0, 0]);
     assert.ok(limiter.hit(a!, at) > 0, 'the third hit of one token is refused');
     assert.equal(limiter.hit(b!, at), 0, 'the other token still has its own');
+  });
+
+  test('textKey: a client-chosen name of any length is kept as one number, the same for the same name', () => {
+    // Until 2026-12-05 the sign-in limiter kept `ip|user@org` as sent: 500-character names cost 2 KB an entry.
+    const long = `10.0.0.1|${'İ'.repeat(500)}@acme`;
+    assert.ok(Number.isSafeInteger(textKey(long)));
+    assert.equal(textKey(long), textKey(long));
+    assert.notEqual(textKey(long), textKey(`${long}x`));
+    const limiter = new RateLimiter<number>(1, 60_000);
+    const at = 1_000_000_000_000;
+    assert.equal(limiter.hit(textKey(long), at), 0);
+    assert.ok(limiter.hit(textKey(long), at) > 0, 'the same name shares its budget');
+    assert.equal(limiter.hit(textKey(`${long}x`), at), 0, 'another name has its own');
   });
 
   const W = 60_000;
