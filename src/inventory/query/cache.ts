@@ -19,11 +19,18 @@ export class VersionedLru<V> {
   private readonly maxEntries: number;
   private readonly maxWeight: number;
   private readonly weigh: (value: V) => number;
+  private readonly weighKey: (key: string) => number;
 
-  constructor(options: { maxEntries: number; maxWeight?: number; weigh?: (value: V) => number }) {
+  /**
+   * `weighKey`: what a key adds to its entry's weight. The keys are made from the client's query (its filter, up to
+   * 2 KiB, escaped twice over): a cache that weighed values only let one user pin tens of MB of keys (until
+   * 2026-12-05).
+   */
+  constructor(options: { maxEntries: number; maxWeight?: number; weigh?: (value: V) => number; weighKey?: (key: string) => number }) {
     this.maxEntries = options.maxEntries;
     this.maxWeight = options.maxWeight ?? Infinity;
     this.weigh = options.weigh ?? (() => 1);
+    this.weighKey = options.weighKey ?? (() => 0);
   }
 
   get(key: string, version: number): V | undefined {
@@ -39,7 +46,7 @@ export class VersionedLru<V> {
   }
 
   set(key: string, version: number, value: V): void {
-    const weight = this.weigh(value);
+    const weight = this.weigh(value) + this.weighKey(key);
     if (weight > this.maxWeight) return;
     const old = this.entries.get(key);
     if (old) {
@@ -80,9 +87,15 @@ export function queryCaches(store: Store): QueryCaches {
   let caches = CACHES.get(store);
   if (!caches) {
     caches = {
-      counts: new VersionedLru({ maxEntries: 10_000 }),
+      // Weights in bytes, a key's as UTF-16: counts' keys are most of what they hold.
+      counts: new VersionedLru({ maxEntries: 10_000, maxWeight: 8 * 1024 * 1024, weigh: () => 64, weighKey: (k) => 2 * k.length }),
       anchors: new VersionedLru({ maxEntries: 500, maxWeight: 2_000_000, weigh: (a) => a.length + 1 }),
-      pages: new VersionedLru({ maxEntries: 5_000, maxWeight: 32 * 1024 * 1024, weigh: (body) => body.byteLength }),
+      pages: new VersionedLru({
+        maxEntries: 5_000,
+        maxWeight: 32 * 1024 * 1024,
+        weigh: (body) => body.byteLength,
+        weighKey: (k) => 2 * k.length,
+      }),
     };
     CACHES.set(store, caches);
   }

@@ -27,3 +27,13 @@ test('least recently used entries go first, by count and by weight', () => {
   assert.equal(weighed.get('huge', 1), undefined, 'an entry heavier than the cache is not kept');
   assert.equal(weighed.get('y', 1), '12345', 'and does not evict the others');
 });
+
+test('a key weighs too when asked: long keys cannot fill a cache whose values are light', () => {
+  // Until 2026-12-05 the counts cache weighed nothing but the entry count: 10,000 keys of 4 KiB filters each.
+  const lru = new VersionedLru<number>({ maxEntries: 1_000, maxWeight: 10_000, weigh: () => 64, weighKey: (k) => 2 * k.length });
+  for (let i = 0; i < 100; i++) lru.set(`${i}:${'x'.repeat(2_000)}`, 1, i);
+  assert.equal(lru.size, 2, 'two entries of about 4 KB fit in 10 KB');
+  assert.equal(lru.get(`99:${'x'.repeat(2_000)}`, 1), 99, 'the most recent stays');
+  lru.set('short', 1, 7);
+  assert.equal(lru.get('short', 1), 7);
+});
