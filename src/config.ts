@@ -350,7 +350,7 @@ export function unknownEnvironmentWarnings(env: NodeJS.ProcessEnv): string[] {
       const d = editDistance(name, candidate);
       if (d < nearDistance) [near, nearDistance] = [candidate, d];
     }
-    warnings.push(`${name} is set but is no setting of Tessera${near ? `: did you mean ${near}?` : ''} (ignored)`);
+    warnings.push(`${name} is not a setting of Tessera and is ignored${near ? `: did you mean ${near}?` : ''}`);
   }
   return warnings;
 }

@@ -1,6 +1,7 @@
 /**
- * Sliding-window counters per key (client IP, API token hash, IP+user), in memory per node. Limits here are a
- * brake on brute force and runaway scripts, not a billing meter, so per-node counting is enough.
+ * Sliding-window counters per key (client IP, a digest of an API token's hash or of an address and a name), in
+ * memory per node. Limits here are a brake on brute force and runaway scripts, not a billing meter, so per-node
+ * counting is enough.
  *
  * Why sliding and not fixed windows: a fixed window forgets everything at its boundary, so a burst that straddles
  * it gets up to twice the limit (found by a test whose 40 registrations in 350 ms crossed a minute boundary and

@@ -43,10 +43,10 @@ export interface SignInRequest {
   ip: string;
 }
 
-/** The key of an account's brakes: its name and its org's, as typed, in lower case (names match case-insensitively). */
 /**
- * The sign-in guard's key for an account: a digest of `user@org` (lower-cased), so that its memory of failed names
- * costs the same whatever their length (a name tried may be 512 characters; the guard keeps up to 100,000).
+ * The key of an account's brakes: its name and its org's, as typed, in lower case (names match case-insensitively),
+ * as a digest, so that the guard's memory of failed names costs the same whatever their length (a name tried may
+ * be 512 characters; the guard keeps up to 100,000).
  */
 const accountKey = (userName: string, orgName: string): string =>
   createHash('sha256').update(`${userName.toLowerCase()}@${orgName.toLowerCase()}`).digest('base64url');

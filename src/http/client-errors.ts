@@ -65,13 +65,10 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
  * "Empty reply from server", the CLI's "other side closed". Plain text: the request's path, and with it the API
  * area whose format it would get, went to the TLS layer and is gone.
  */
-export const PLAIN_HTTP_ON_TLS_PORT =
-  'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: ' +
-  `${Buffer.byteLength(plainHttpMessage())}\r\n\r\n${plainHttpMessage()}`;
-
-function plainHttpMessage(): string {
-  return 'This port speaks HTTPS: send the request to https:// at the same host and port, not http://.\n';
-}
+const PLAIN_HTTP_MESSAGE = 'This port speaks HTTPS: send the request to https:// at the same host and port, not http://.\n';
+const PLAIN_HTTP_ON_TLS_PORT =
+  'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n' +
+  `Content-Length: ${Buffer.byteLength(PLAIN_HTTP_MESSAGE)}\r\n\r\n${PLAIN_HTTP_MESSAGE}`;
 
 /** The server's `tlsClientError` listener: every failed handshake ends the connection, as without a listener. */
 export function answerTlsClientError(error: Error & { code?: string }, tlsSocket: Duplex): void {
