@@ -27,6 +27,7 @@
  * it on the node that served the unlock (`forgetAccount`), and elsewhere its window ends it.
  */
 import { tooManyRequests } from '../domain/errors.js';
+import { addressBlock } from '../domain/address-block.js';
 
 /** How many attempts may wait for their turn behind one key (an address's budget, an account's turn). */
 const MAX_WAITING_PER_KEY = 64;
@@ -146,7 +147,7 @@ export class SignInGuard {
 
   /** Throws 429 (with Retry-After) when the address or the account has spent its failures. */
   admit(ip: string, account: string): void {
-    const wait = Math.max(this.byAddress.retryAfter(ip), this.byAccount.retryAfter(account));
+    const wait = Math.max(this.byAddress.retryAfter(addressBlock(ip)), this.byAccount.retryAfter(account));
     if (wait > 0) throw tooManyRequests(wait, 'Too many failed sign-in attempts; retry later');
   }
 
@@ -155,11 +156,11 @@ export class SignInGuard {
    * it is spent), then the account's turn. `attempt` counts its own failures (`failed`) before it returns or throws.
    */
   async attempt<T>(ip: string, account: string, attempt: () => Promise<T>): Promise<T> {
-    await this.byAddress.enter(ip, (wait) => tooManyRequests(wait, 'Too many failed sign-in attempts; retry later'));
+    await this.byAddress.enter(addressBlock(ip), (wait) => tooManyRequests(wait, 'Too many failed sign-in attempts; retry later'));
     try {
       return await this.accountTurns.run(account, attempt);
     } finally {
-      this.byAddress.leave(ip);
+      this.byAddress.leave(addressBlock(ip));
     }
   }
 
@@ -171,7 +172,7 @@ export class SignInGuard {
 
   /** A failed sign-in; `account` null when the org's lockout governs the account (nothing counted for it here). */
   failed(ip: string, account: string | null): void {
-    this.byAddress.fail(ip);
+    this.byAddress.fail(addressBlock(ip));
     if (account !== null) this.byAccount.fail(account);
   }
 

@@ -14,10 +14,11 @@ import { tooManyRequests } from '../domain/errors.js';
 import { parseBasicAuth } from './basic-auth.js';
 import type { Services } from './context.js';
 import { textKey } from '../auth/rate-limiter.js';
+import { addressBlock } from '../domain/address-block.js';
 
 export async function signInFromRequest(services: Services, request: FastifyRequest, endpoint: SignInRequest['endpoint']) {
   const credentials = parseBasicAuth(request.headers.authorization);
-  const limitKey = textKey(`${request.ip}|${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`);
+  const limitKey = textKey(`${addressBlock(request.ip)}|${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`);
   const retryAfter = services.limits.signIn.hit(limitKey);
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many sign-in attempts; retry later');
   const totpHeader = request.headers['x-tessera-totp'];

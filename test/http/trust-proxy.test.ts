@@ -62,3 +62,29 @@ test('a trusted list that does not include the peer believes nothing', async (t)
   assert.equal(seen.ip, '127.0.0.1');
   assert.match(seen.link, /^<http:\/\/127\.0\.0\.1:/);
 });
+
+test('per-address brakes count an IPv6 client by its /64, and the audit trail still names the whole address', async (t) => {
+  const failures = 3;
+  const handle = await startTessera({ backend: 'sqlite', config: { trustProxy: '127.0.0.1', signInFailuresPerAddress: failures } });
+  t.after(() => handle.stop());
+  const attempt = (address: string, user: string, password: string) =>
+    raw(`${handle.baseUrl}/cloudapi/1.0.0/sessions`, {
+      method: 'POST',
+      headers: { Authorization: basic(user, 'acme', password), Accept: JSON_37, 'X-Forwarded-For': address },
+    });
+  // One wrong password per account (spraying), each from another address of one /64: until 2026-12-05 every
+  // address had a budget of its own, so a /64's 2^64 addresses had no brake at all.
+  for (let i = 1; i <= failures; i++) assert.equal((await attempt(`2001:db8:7:7::${i}`, `nobody-${i}`, 'wrong-password')).status, 401);
+  const braked = await attempt('2001:db8:7:7::ffff', 'alice', DEMO_PASSWORD);
+  assert.equal(braked.status, 429, 'the same /64, even with the right password');
+  assert.equal((await attempt('2001:db8:7:8::1', 'alice', DEMO_PASSWORD)).status, 200, 'the next /64 is another client');
+  assert.equal((await attempt('203.0.113.5', 'bob', DEMO_PASSWORD)).status, 200, 'an IPv4 client is its own');
+  const row = await handle.store.db
+    .selectFrom('audit_events')
+    .select(['ip'])
+    .where('event_type', '=', 'session.created')
+    .orderBy('at', 'desc')
+    .limit(2)
+    .execute();
+  assert.deepEqual(row.map((r) => r.ip).sort(), ['2001:db8:7:8::1', '203.0.113.5']);
+});

@@ -27,6 +27,7 @@ import { signInPage, verificationCodePage } from '../views/sign-in.js';
 import { looksLikeRecoveryCode } from '../../../auth/recovery-codes.js';
 import { RETURN_PARAM, safeReturnPath } from '../return-path.js';
 import { textKey } from '../../../auth/rate-limiter.js';
+import { addressBlock } from '../../../domain/address-block.js';
 
 const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
 const ReturnPath = Type.Optional(Type.String({ maxLength: 2048, description: 'Where to go once signed in: a path of this portal' }));
@@ -126,7 +127,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (userName === '' || password === '') {
         return renderSignIn(request, reply, 400, { userName, error: 'Enter your user name and password.' });
       }
-      const limitKey = textKey(`${request.ip}|${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`);
+      const limitKey = textKey(`${addressBlock(request.ip)}|${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`);
       const retryAfter = services.limits.signIn.hit(limitKey);
       if (retryAfter > 0) {
         reply.header('Retry-After', String(retryAfter));
