@@ -9,7 +9,8 @@
 import { isIP } from 'node:net';
 
 export function addressBlock(address: string): string {
-  if (isIP(address) !== 6) return address;
+  // The exchange asks on every request: an IPv4 address (no colon) is answered without parsing.
+  if (!address.includes(':') || isIP(address) !== 6) return address;
   const groups = ipv6Groups(address);
   if (groups === null) return address;
   const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
