@@ -6,11 +6,10 @@
  * (`::ffff:a.b.c.d` on a dual-stack socket, NAT64's `64:ff9b::a.b.c.d`) is that IPv4 address: a /64 of those would
  * put every IPv4 client in one block. The audit trail and "last used" keep the whole address.
  */
-import { isIP } from 'node:net';
-
 export function addressBlock(address: string): string {
-  // The exchange asks on every request: an IPv4 address (no colon) is answered without parsing.
-  if (!address.includes(':') || isIP(address) !== 6) return address;
+  // The exchange asks on every request: an IPv4 address (no colon) is answered without parsing. The addresses come
+  // from the socket or proxy-addr, so they are well-formed; what does not parse as IPv6 is kept as it is.
+  if (!address.includes(':')) return address;
   const groups = ipv6Groups(address);
   if (groups === null) return address;
   const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
@@ -28,6 +27,7 @@ function ipv6Groups(address: string): number[] | null {
   const dotted = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
   if (dotted) {
     const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    if (Math.max(a, b, c, d) > 255) return null;
     text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const halves = text.split('::');
@@ -36,6 +36,9 @@ function ipv6Groups(address: string): number[] | null {
   const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
   const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
   if (fill < 0) return null;
-  const groups = [...head, ...Array<string>(fill).fill('0'), ...tail].map((g) => Number.parseInt(g, 16));
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
+  const groups = [...head, ...Array<string>(fill).fill('0'), ...tail];
+  if (groups.length !== 8 || !groups.every((g) => HEXTET.test(g))) return null;
+  return groups.map((g) => Number.parseInt(g, 16));
 }
+
+const HEXTET = /^[0-9a-f]{1,4}$/;

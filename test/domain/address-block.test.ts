@@ -32,5 +32,7 @@ test('IPv4 seen through IPv6 (mapped, NAT64) is the IPv4 address', () => {
 });
 
 test('what is no IP address is kept as it is', () => {
-  for (const other of ['', 'unknown', 'localhost', '1.2.3', ':::']) assert.equal(addressBlock(other), other);
+  for (const other of ['', 'unknown', 'localhost', '1.2.3', ':::', '1:2:3:4:5:6:7:8:9', '::12345', '::g', '0x1::1', '::1.2.3.400']) {
+    assert.equal(addressBlock(other), other, other);
+  }
 });
