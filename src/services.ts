@@ -22,7 +22,7 @@ import { RecoveryCodeService } from './auth/recovery-codes.js';
 import { TotpEnrolmentService } from './auth/totp-enrolment.js';
 import { ApiTokenPolicyService } from './auth/api-token-policy.js';
 import type { Services } from './http/context.js';
-import { RateLimiter } from './auth/rate-limiter.js';
+import { AddressRateLimiter, RateLimiter } from './auth/rate-limiter.js';
 import { randomUUID } from 'node:crypto';
 
 export interface Logger {
@@ -98,12 +98,11 @@ export async function createServices(config: Config, store: Store, log: Logger):
   return {
     site: await ensureSite(store),
     limits: {
-      // Keyed by textKey(address, user and org): the names are the client's, of any length.
-      signIn: new RateLimiter<number>(config.signInRateLimit),
-      tokenPerIp: new RateLimiter(config.tokenRateLimitPerIp),
+      signIn: new AddressRateLimiter(config.signInRateLimit),
+      tokenPerIp: new AddressRateLimiter(config.tokenRateLimitPerIp),
       // RFC 7009 revocation counts apart from the exchange, with the same budget: revoking is how a leaked or
       // runaway token is stopped, and a host whose script floods the exchange must still be able to revoke it.
-      revokePerIp: new RateLimiter(config.tokenRateLimitPerIp),
+      revokePerIp: new AddressRateLimiter(config.tokenRateLimitPerIp),
       tokenPerToken: new RateLimiter<number>(config.tokenRateLimitPerToken),
       // Registrations per user per minute: each writes a row; a script looping on /register is a bug or worse.
       register: new RateLimiter(REGISTRATIONS_PER_MINUTE),

@@ -12,6 +12,7 @@
  * maps, the older dropped at each window change); a hit costs one more map read than before.
  */
 import { createHash } from 'node:crypto';
+import { addressBlock } from '../domain/address-block.js';
 
 export class RateLimiter<K extends string | number = string> {
   private readonly limit: number;
@@ -89,4 +90,32 @@ export function digestKey(hexDigest: string): number {
  */
 export function textKey(text: string): number {
   return digestKey(createHash('sha256').update(text).digest('hex'));
+}
+
+/**
+ * A limiter keyed by the client's address, and by what it tried (`what`: a user name and org, an action), for every
+ * per-address budget. The address counts by its block (an IPv6 client by its /64, domain/address-block.ts) and the
+ * key is a digest when it holds `what`, here rather than at each caller, so that no route can forget either.
+ */
+export class AddressRateLimiter {
+  private readonly limiter: RateLimiter<string | number>;
+
+  constructor(limit: number, windowMs?: number) {
+    this.limiter = new RateLimiter(limit, windowMs);
+  }
+
+  /** Counts one hit of `ip` (and `what`); 0 when allowed, else the seconds until a retry would be. */
+  hit(ip: string, what?: string, now?: number): number {
+    return this.limiter.hit(keyOf(ip, what), now);
+  }
+
+  /** Takes back one hit (see RateLimiter.forgive). */
+  forgive(ip: string, what?: string, now?: number): void {
+    this.limiter.forgive(keyOf(ip, what), now);
+  }
+}
+
+function keyOf(ip: string, what: string | undefined): string | number {
+  const block = addressBlock(ip);
+  return what === undefined ? block : textKey(`${block}|${what}`);
 }

@@ -22,7 +22,7 @@ import type { ApiTokenPolicyService } from '../auth/api-token-policy.js';
 import type { OrgAdmin } from '../auth/org-admin.js';
 import type { OrgMetadataAdmin } from '../auth/org-metadata.js';
 import type { TaskService } from '../auth/tasks.js';
-import type { RateLimiter } from '../auth/rate-limiter.js';
+import type { AddressRateLimiter, RateLimiter } from '../auth/rate-limiter.js';
 import { DEFAULT_API_VERSION } from '../domain/api-versions.js';
 import { unauthenticated } from '../domain/errors.js';
 import { requestedHost, requestedScheme } from './request-origin.js';
@@ -62,9 +62,10 @@ export interface Services {
   /** This installation's site (VCD multisite): its id appears in session locations. */
   site: Site;
   limits: {
-    signIn: RateLimiter<number>;
-    tokenPerIp: RateLimiter;
-    revokePerIp: RateLimiter;
+    /** Per-address budgets: keyed by the client's address block (an IPv6 /64) and what it tried. */
+    signIn: AddressRateLimiter;
+    tokenPerIp: AddressRateLimiter;
+    revokePerIp: AddressRateLimiter;
     tokenPerToken: RateLimiter<number>;
     register: RateLimiter;
     userCodes: RateLimiter;

@@ -13,13 +13,11 @@ import type { SignInRequest } from '../auth/sessions.js';
 import { tooManyRequests } from '../domain/errors.js';
 import { parseBasicAuth } from './basic-auth.js';
 import type { Services } from './context.js';
-import { textKey } from '../auth/rate-limiter.js';
-import { addressBlock } from '../domain/address-block.js';
 
 export async function signInFromRequest(services: Services, request: FastifyRequest, endpoint: SignInRequest['endpoint']) {
   const credentials = parseBasicAuth(request.headers.authorization);
-  const limitKey = textKey(`${addressBlock(request.ip)}|${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`);
-  const retryAfter = services.limits.signIn.hit(limitKey);
+  const tried = `${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`;
+  const retryAfter = services.limits.signIn.hit(request.ip, tried);
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many sign-in attempts; retry later');
   const totpHeader = request.headers['x-tessera-totp'];
   const signedIn = await services.sessions.signIn({
@@ -28,6 +26,6 @@ export async function signInFromRequest(services: Services, request: FastifyRequ
     endpoint,
     ip: request.ip,
   });
-  services.limits.signIn.forgive(limitKey);
+  services.limits.signIn.forgive(request.ip, tried);
   return signedIn;
 }

@@ -10,7 +10,7 @@ import type { RevocationEvent, Store } from '../../src/store/store.js';
 import type { AccessClaims } from '../../src/auth/access-tokens.js';
 import { RevocationView } from '../../src/auth/revocation-view.js';
 import { createHash } from 'node:crypto';
-import { RateLimiter, digestKey, textKey } from '../../src/auth/rate-limiter.js';
+import { AddressRateLimiter, RateLimiter, digestKey, textKey } from '../../src/auth/rate-limiter.js';
 import { TokenUsageRecorder, LAST_USED_IPS_KEPT, FIRST_USE_DELAY_MS } from '../../src/auth/token-usage.js';
 
 function stubStore(stored: RevocationEvent[] = []) {
@@ -150,6 +150,20 @@ describe('RateLimiter', () => {
     assert.equal(limiter.hit(textKey(long), at), 0);
     assert.ok(limiter.hit(textKey(long), at) > 0, 'the same name shares its budget');
     assert.equal(limiter.hit(textKey(`${long}x`), at), 0, 'another name has its own');
+  });
+
+  test('AddressRateLimiter: an IPv6 /64 is one client whoever asks; what was tried splits the budget', () => {
+    const limiter = new AddressRateLimiter(1, 60_000);
+    const at = 1_000_000_000_000;
+    assert.equal(limiter.hit('2001:db8:5:5::1', undefined, at), 0);
+    assert.ok(limiter.hit('2001:db8:5:5::2', undefined, at) > 0, 'another address of the /64 shares the budget');
+    assert.equal(limiter.hit('2001:db8:5:6::1', undefined, at), 0, 'the next /64 has its own');
+    assert.equal(limiter.hit('::ffff:192.0.2.1', 'alice@acme', at), 0);
+    assert.ok(limiter.hit('192.0.2.1', 'alice@acme', at) > 0, 'IPv4 seen through IPv6 is the same client');
+    assert.equal(limiter.hit('192.0.2.1', 'bob@acme', at), 0, 'another name has its own');
+    limiter.forgive('192.0.2.1', 'alice@acme', at);
+    limiter.forgive('192.0.2.1', 'alice@acme', at);
+    assert.equal(limiter.hit('192.0.2.1', 'alice@acme', at), 0, 'forgiven hits are taken back');
   });
 
   const W = 60_000;

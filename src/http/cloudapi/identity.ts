@@ -50,8 +50,6 @@ import { bundlePublishedTo, bundleReaches, bundleRights } from '../../domain/rig
 import { pagedEnvelope } from './paging.js';
 import { rightsCategoryId } from '../../inventory/rights-categories.js';
 import { listPage, type ListFields } from './list-query.js';
-import { textKey } from '../../auth/rate-limiter.js';
-import { addressBlock } from '../../domain/address-block.js';
 
 const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
@@ -119,7 +117,7 @@ function requireKnownFields(body: object, known: readonly string[]): void {
  */
 async function requireCurrentPassword(services: Services, request: FastifyRequest, principal: Principal, user: User, current: unknown) {
   if (typeof current !== 'string' || current === '') throw badRequest('currentPassword is required to change your own password');
-  const retryAfter = services.limits.signIn.hit(textKey(`${addressBlock(request.ip)}|password-change|${user.id}`));
+  const retryAfter = services.limits.signIn.hit(request.ip, `password-change|${user.id}`);
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many attempts; retry later');
   if (!(await services.users.checkCurrentPassword(principal, user, current, request.ip))) throw badRequest('The current password is wrong');
 }

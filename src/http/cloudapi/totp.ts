@@ -14,8 +14,6 @@ import { CloudApiErrors, TotpConfirmBody, TotpDisableBody, TotpEnrolment, TotpSt
 import { CLOUDAPI_BODY_ERRORS, NO_CONTENT, TotpConfirmed } from './responses.js';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { badRequest, tooManyRequests, TesseraError } from '../../domain/errors.js';
-import { textKey } from '../../auth/rate-limiter.js';
-import { addressBlock } from '../../domain/address-block.js';
 
 export const cloudapiTotpRoutes: FastifyPluginAsync = async (plugin) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -60,7 +58,7 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (plugin) => {
     const principal = requirePrincipal(request);
     const { password, code } = request.body;
     // Password and code guesses are braked like sign-in attempts.
-    const retryAfter = app.tessera.limits.signIn.hit(textKey(`${addressBlock(request.ip)}|totp-disable|${principal.userId}`));
+    const retryAfter = app.tessera.limits.signIn.hit(request.ip, `totp-disable|${principal.userId}`);
     if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many attempts; retry later');
     const disabled = await totp.disable(principal, password, code, request.ip);
     if (!disabled.ok) {

@@ -20,7 +20,6 @@ import { PROVIDER_ISSUER_PATH, tenantIssuerPath } from './issuer.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
 import { deviceCodeGrant } from './grants/device-code.js';
 import { hashApiToken } from '../../domain/api-token-format.js';
-import { addressBlock } from '../../domain/address-block.js';
 import { AnyQuery, JsonErrorEnvelope, NoContent } from '../contract/common.js';
 import {
   AuthorizationServerMetadata,
@@ -139,7 +138,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
 
   for (const url of paths('token')) {
     app.post(url, formRoute({ 200: TokenResponse }), async (request, reply) => {
-      const retryAfter = services.limits.tokenPerIp.hit(addressBlock(request.ip));
+      const retryAfter = services.limits.tokenPerIp.hit(request.ip);
       if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
       const params = request.body;
       const grantType = params.grant_type;
@@ -227,7 +226,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
   // allows, not needed: the kinds are told apart by their shape. 200 whatever the token was: no oracle.
   for (const url of paths('revoke')) {
     app.post(url, formRoute({ 200: NoContent }), async (request, reply) => {
-      const retryAfter = services.limits.revokePerIp.hit(addressBlock(request.ip));
+      const retryAfter = services.limits.revokePerIp.hit(request.ip);
       if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many revocation requests from this address; retry later');
       const token = tokenFromBody(request);
       if (isWellFormedApiToken(token)) {

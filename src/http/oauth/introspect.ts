@@ -13,7 +13,6 @@ import { can } from '../../domain/policy.js';
 import { hashApiToken, isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { SYSTEM_ORG_ID, isSystemOrgName } from '../../domain/rights.js';
 import { issuerOf } from './issuer.js';
-import { addressBlock } from '../../domain/address-block.js';
 
 type Introspection = Record<string, string | number | boolean | null>;
 const INACTIVE: Introspection = { active: false };
@@ -124,7 +123,7 @@ export async function introspect(
   pathOrg: string | undefined,
   token: string | undefined,
 ): Promise<Introspection> {
-  const retryAfter = services.limits.tokenPerIp.hit(addressBlock(ip));
+  const retryAfter = services.limits.tokenPerIp.hit(ip);
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many token requests from this address; retry later');
   // The endpoint answers for the org in its path: a tenant's endpoint is not the provider's, and the System org's is
   // /oauth/provider only, as for every other OAuth endpoint (until 2026-12-05 /oauth/tenant/System/introspect answered).

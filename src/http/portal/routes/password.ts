@@ -21,17 +21,13 @@ import { canChangeOwnPassword } from '../access.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { passwordProblem } from '../../../auth/passwords.js';
 import { changePasswordPage, type PasswordField } from '../views/password.js';
-import { textKey } from '../../../auth/rate-limiter.js';
-import { addressBlock } from '../../../domain/address-block.js';
 
 /**
  * Counts one password attempt made from a session (changing the password, turning two-factor off) against the
  * sign-in limiter, under the same key as the user's sign-in attempts; returns 0, or the seconds to wait.
  */
 export function passwordAttemptsExceeded(services: Services, request: FastifyRequest, principal: Principal): number {
-  return services.limits.signIn.hit(
-    textKey(`${addressBlock(request.ip)}|${principal.userName.toLowerCase()}@${principal.orgName.toLowerCase()}`),
-  );
+  return services.limits.signIn.hit(request.ip, `${principal.userName.toLowerCase()}@${principal.orgName.toLowerCase()}`);
 }
 
 /**

@@ -26,8 +26,6 @@ import { FORM, SIGN_IN_FORM, SIGN_IN_PAGE } from '../responses.js';
 import { signInPage, verificationCodePage } from '../views/sign-in.js';
 import { looksLikeRecoveryCode } from '../../../auth/recovery-codes.js';
 import { RETURN_PARAM, safeReturnPath } from '../return-path.js';
-import { textKey } from '../../../auth/rate-limiter.js';
-import { addressBlock } from '../../../domain/address-block.js';
 
 const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
 const ReturnPath = Type.Optional(Type.String({ maxLength: 2048, description: 'Where to go once signed in: a path of this portal' }));
@@ -127,8 +125,8 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (userName === '' || password === '') {
         return renderSignIn(request, reply, 400, { userName, error: 'Enter your user name and password.' });
       }
-      const limitKey = textKey(`${addressBlock(request.ip)}|${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`);
-      const retryAfter = services.limits.signIn.hit(limitKey);
+      const tried = `${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`;
+      const retryAfter = services.limits.signIn.hit(request.ip, tried);
       if (retryAfter > 0) {
         reply.header('Retry-After', String(retryAfter));
         return renderSignIn(request, reply, 429, { userName, error: 'Too many sign-in attempts. Wait a minute and try again.' });
@@ -143,7 +141,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
           ip: request.ip,
         });
         // As in src/http/sign-in.ts: the limit counts attempts that did not succeed.
-        services.limits.signIn.forgive(limitKey);
+        services.limits.signIn.forgive(request.ip, tried);
         return await startPortalSession(request, reply, signedIn);
       } catch (error) {
         if (!(error instanceof TesseraError)) throw error;
