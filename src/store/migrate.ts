@@ -28,8 +28,7 @@ import * as m0021 from './migrations/0021_shown_once.js';
 import * as m0022 from './migrations/0022_role_group_queries.js';
 import * as m0023 from './migrations/0023_catalog_index.js';
 import * as m0024 from './migrations/0024_administrator_control.js';
-
-export type Dialect = 'sqlite' | 'postgres';
+import type { Dialect } from './dialect.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;

@@ -20,7 +20,7 @@ import type {
   RevocationTable,
   TaskTable,
 } from './schema.js';
-import type { Dialect } from './migrate.js';
+import type { Dialect } from './dialect.js';
 import { TokenListAnchors } from './token-list-anchors.js';
 
 /** Rows per statement in batched writes: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */

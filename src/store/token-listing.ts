@@ -17,7 +17,7 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DB } from './schema.js';
 import { LISTED_TOKEN_COLUMNS, type Store } from './store.js';
-import type { Dialect } from './migrate.js';
+import type { Dialect } from './dialect.js';
 
 /**
  * What the list reads through: every statement here has a text fixed by its scope (values are parameters), so on

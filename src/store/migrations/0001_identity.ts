@@ -1,6 +1,6 @@
 /** Orgs, users, groups, roles, rights bundles, API tokens, revocations, audit, meta (which holds the shared signing key). */
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   await db.schema

@@ -14,7 +14,7 @@
  * (about a microsecond each inside the transaction).
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 /** Tables whose changes alter query results, and for the shared identity tables only the columns records show. */
 const VERSIONED: ReadonlyArray<{ table: string; columns: readonly string[] | null }> = [

@@ -10,7 +10,7 @@
  *   reads it, so, unlike 0002's tables, it does not bump `inventory_state.version`.
  */
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 /** The default system disk: 16 GiB. */
 export const DEFAULT_DISK_MB = 16_384;

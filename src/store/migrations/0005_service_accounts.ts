@@ -15,7 +15,7 @@
  *   catalogue at bootstrap).
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 const VIEW = 'Service Accounts: View';
 const MANAGE = 'Service Accounts: Manage';

@@ -6,7 +6,7 @@
  * inventory tables' (0002), or a cached count would outlive a new task.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   await db.schema

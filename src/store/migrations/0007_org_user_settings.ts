@@ -4,7 +4,7 @@
  * User document's profile fields that had no column.
  */
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema

@@ -17,7 +17,7 @@
  *   of their rights, so a store created before this migration would otherwise lack it).
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 const SYSTEM_ORG_ID = 'a93c9db9-7471-3192-8d09-a8f7eeda85f9';
 const INVENTORY_SYNC_RIGHT = 'Inventory: Sync';

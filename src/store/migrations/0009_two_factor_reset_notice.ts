@@ -4,7 +4,7 @@
  * notice has been shown; 0 = nothing to tell. A time rather than a flag, so the notice can say when.
  */
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema

@@ -6,7 +6,7 @@
  * - `totp_recovery_codes`: one row per recovery code, its keyed hash only (auth/recovery-codes.ts), spent once.
  */
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema.alterTable('api_tokens').addColumn('revoked_by', 'text').execute();

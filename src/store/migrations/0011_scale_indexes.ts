@@ -8,7 +8,7 @@
  *   shape SQLite's planner preferred the full api_tokens_user index; test/store/growth-indexes.test.ts checks it.)
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema.createIndex('vms_org_status_name').on('vms').columns(['org_id', 'status', 'name', 'id']).execute();

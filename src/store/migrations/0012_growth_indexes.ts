@@ -13,7 +13,7 @@
  * for. Sign-out and "end all sessions" delete legacy session ids by session and by user: indexed too.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   // The live-token list indexes (api_tokens_user_live, api_tokens_org_live) come with 0011.

@@ -5,7 +5,7 @@
  * session of that chain ends with it. Null: no limit (the org has none, or the account was activated before).
  */
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema.alterTable('service_accounts').addColumn('authorized_until', 'bigint').execute();

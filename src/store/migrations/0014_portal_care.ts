@@ -4,7 +4,7 @@
  * zone only changes how the portal shows them and how it reads a date typed into a form.
  */
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema.alterTable('users').addColumn('time_zone', 'text').execute();

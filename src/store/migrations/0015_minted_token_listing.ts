@@ -12,7 +12,7 @@
  * caller has no unminted registration in scope (a registration lives 15 minutes at most, so nearly always).
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   // Whether a user has a registration not minted yet (token-listing.ts asks before every indexed page): the

@@ -21,7 +21,7 @@
  * with bench/inventory-apply.ts (docs/performance.md §6). No index for the columns the portal does not sort by.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 /** The VM list's sortable columns other than the name (which 0002 indexed): portal sort -> `vms` column. */
 export const VM_SORT_COLUMNS = ['status', 'vapp_name', 'vdc_name', 'guest_os', 'cpus', 'memory_mb', 'ip_address', 'owner_name'] as const;

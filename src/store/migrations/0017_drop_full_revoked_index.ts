@@ -9,7 +9,7 @@
  * (`WHERE revoked_at IS NOT NULL`) already serves exactly, and which can never be chosen for `revoked_at IS NULL`.
  */
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema.dropIndex('api_tokens_revoked_at').execute();

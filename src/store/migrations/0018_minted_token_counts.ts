@@ -20,7 +20,7 @@
  * - A counted token always has its org's row, so a decrement only ever changes a row that exists.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 /** The predicate of a counted token, for the row named `row` (NEW or OLD). */
 const counted = (row: 'NEW' | 'OLD') => `${row}.revoked_at IS NULL AND ${row}.minted_at IS NOT NULL`;

@@ -18,7 +18,7 @@
  * - The triggers of 0018 are replaced, not joined by more: one trigger run per mint or revocation, as before.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 import * as m0018 from './0018_minted_token_counts.js';
 
 const counted = (row: 'NEW' | 'OLD') => `${row}.revoked_at IS NULL AND ${row}.minted_at IS NOT NULL`;

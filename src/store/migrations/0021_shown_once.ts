@@ -7,7 +7,7 @@
  * end, after which it opens nowhere anyway). See src/http/portal/shown-once.ts.
  */
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema

@@ -4,7 +4,7 @@
  * (0002): roles already did for a new name only, now for every column a RoleRecord shows; groups did not at all.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 const BUMP = 'update inventory_state set version = version + 1 where id = 1';
 const ROLE_COLUMNS = 'name, description, read_only';

@@ -7,7 +7,7 @@
  * administrator: a role made to view is not assumed to be one that should change (docs/security.md).
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../migrate.js';
+import type { Dialect } from '../dialect.js';
 
 // The names as they were when this migration was written: a migration must not change with later code.
 const SYSTEM_ORG_ID = 'a93c9db9-7471-3192-8d09-a8f7eeda85f9';
