@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_INVENTORY } from '../../src/inventory/demo-spec.js';
 import { startTessera } from '../helpers/tessera.js';
+import { basic } from '../helpers/api.js';
+import { call } from './tls-client.js';
 import { demoWorld, type DemoWorld } from './expect.js';
 import { CLIENT_TIMEOUT_MS, CONFORMANCE_DIR, VENV_PYTHON, describeFailure, runProcess, scratchDir, setupConformance } from './support.js';
 
@@ -107,6 +109,21 @@ describe('vcd-cli 24.0.1 against Tessera', { timeout: 20 * 60_000 }, () => {
     // vcd-cli's statuses are TaskStatus's member names: status==QUEUED,status==PRE_RUNNING,status==RUNNING.
     assert.deepEqual(await rows('task', 'list', 'QUEUED', 'PRE_RUNNING', 'RUNNING'), [], 'no task is unfinished');
 
+    assert.match(await vcd('logout'), /logged out/i);
+  });
+
+  test('bob@acme: `login --session-id` with an x-vcloud-authorization id from POST /api/sessions, then commands', async () => {
+    const host = new URL(server.baseUrl).host;
+    const signIn = await call(`${server.baseUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { Authorization: basic('bob', 'acme', server.demoPassword), Accept: 'application/*+xml;version=36.0' },
+    });
+    assert.equal(signIn.status, 200, signIn.body);
+    const sessionId = String(signIn.headers['x-vcloud-authorization']);
+    // pyvcloud's rehydrate_from_token keeps the id GET /api/session answers with; vcd-cli saves it in its profile.
+    const login = await vcd('login', host, 'acme', 'bob', '--session-id', sessionId, '--no-verify-ssl-certs', '--disable-warnings');
+    assert.match(login, /bob logged in, org: 'acme'/);
+    assert.deepEqual(names(await rows('org', 'list')), ['acme'], 'the next command runs on the saved session id');
     assert.match(await vcd('logout'), /logged out/i);
   });
 });

@@ -10,6 +10,7 @@ import type { Principal } from '../../domain/principal.js';
 import { baseUrl, requirePrincipal, sendExactJson } from '../context.js';
 import { legacySessionJson, sessionXml } from './session-document.js';
 import { signInFromRequest } from '../sign-in.js';
+import { credentialFromHeaders } from '../../auth/authenticator.js';
 import { compareApiVersions } from '../../domain/api-versions.js';
 import { TesseraError } from '../../domain/errors.js';
 import { vcloudJsonType, vcloudXmlType } from '../xml.js';
@@ -48,7 +49,17 @@ const sessionSchema = {
   security: authenticated(),
   querystring: AnyQuerystring,
   headers: ApiHeaders,
-  response: { 200: documentResponse(SESSION, 'The Session'), ...COMMON_ERRORS },
+  response: {
+    200: {
+      ...documentResponse(SESSION, 'The Session'),
+      headers: {
+        'x-vcloud-authorization': Type.Optional(
+          Type.String({ description: 'The legacy session id, echoed when the request was made with it (as VCD does; pyvcloud keeps it)' }),
+        ),
+      },
+    },
+    ...COMMON_ERRORS,
+  },
 };
 
 const signOutSchema = {
@@ -92,7 +103,14 @@ export const legacySessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/login', { schema: { ...signInSchema, summary: `${signInSchema.summary} (VCD 1.5's LoginUrl, an alias)` } }, signIn);
 
   app.get('/api/session', { schema: sessionSchema }, async (request, reply) => {
-    return sendSession(request, reply, requirePrincipal(request));
+    const principal = requirePrincipal(request);
+    // VCD answers a request made with the legacy session id with that id in the same header, and pyvcloud's
+    // rehydrate_from_token (vcd-cli's `login --session-id`) keeps the id it reads there: without it, vcd-cli saved
+    // `token: None` and every later command failed. Only the id the caller sent, and only when it is what signed
+    // the request in (a Bearer takes precedence); never stored by a cache.
+    const presented = credentialFromHeaders(request.headers);
+    if (presented?.kind === 'legacy') reply.header('x-vcloud-authorization', presented.value).header('Cache-Control', 'no-store');
+    return sendSession(request, reply, principal);
   });
 
   app.delete('/api/session', { schema: signOutSchema }, async (request, reply) => {

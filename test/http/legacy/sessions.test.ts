@@ -91,8 +91,12 @@ test('the x-vcloud-authorization id, and the Bearer, work afterwards on /api and
   const viaLegacy = await raw(`${base}/api/session`, { headers: { 'x-vcloud-authorization': legacyId, Accept: XML_37 } });
   assert.equal(viaLegacy.status, 200, viaLegacy.text);
   assert.equal(parser.parse(viaLegacy.text).Session['@_user'], 'bob');
+  // pyvcloud's rehydrate_from_token (vcd-cli's `login --session-id`) keeps the id from this response's header.
+  assert.equal(viaLegacy.headers.get('x-vcloud-authorization'), legacyId);
+  assert.equal(viaLegacy.headers.get('cache-control'), 'no-store');
   const viaBearer = await raw(`${base}/api/session`, { headers: { Authorization: `Bearer ${jwt}`, Accept: XML_37 } });
   assert.equal(viaBearer.status, 200);
+  assert.equal(viaBearer.headers.get('x-vcloud-authorization'), null, 'a Bearer request is not sent a legacy id');
   const cloud = await raw(`${base}/cloudapi/1.0.0/sessions/current`, {
     headers: { 'x-vcloud-authorization': legacyId, Accept: 'application/json;version=37.0' },
   });
