@@ -82,14 +82,14 @@ export function objectKind(url: string): ObjectKind | null {
     [/\/api\/catalogItem\/:id/, 'catalogItem'],
     // A VM's sections under /api/vApp/{ref} take a VM's ref (vm-<id>); the vApp's own take the vApp's.
     [
-      /\/api\/vApp\/:ref\/(networkConnectionSection|guestCustomizationSection|vmCapabilities|virtualHardwareSection(\/\w+)?|operatingSystemSection|bootOptions|guestcustomizationstatus)$/,
+      /\/api\/vApp\/:ref\/(networkConnectionSection|guestCustomizationSection|vmCapabilities|virtualHardwareSection(\/\w+)?|operatingSystemSection|bootOptions|runtimeInfoSection|guestcustomizationstatus)$/,
       'vm',
     ],
     [/\/securityTags\/vm\/:id/, 'vm'],
     [/\/api\/vApp\/:ref/, 'vapp'],
     [/\/vms\/:vmId/, 'vm'],
     [
-      /\/api\/vAppTemplate\/:ref\/(networkConnectionSection|guestCustomizationSection|vmCapabilities|virtualHardwareSection(\/\w+)?|operatingSystemSection|bootOptions|guestcustomizationstatus)$/,
+      /\/api\/vAppTemplate\/:ref\/(networkConnectionSection|guestCustomizationSection|vmCapabilities|virtualHardwareSection(\/\w+)?|operatingSystemSection|bootOptions|runtimeInfoSection|guestcustomizationstatus)$/,
       'templateVm',
     ],
     [/\/api\/vAppTemplate\/:ref/, 'template'],

@@ -6,7 +6,7 @@
  * - VM: `productSections`, `guestCustomizationSection`, `virtualHardwareSection` (GetExtraConfig),
  *   `networkConnectionSection` and `vmCapabilities` (the hrefs the Vm document lists);
  * - VM, as pyvcloud's VM reads them: the hardware items under `virtualHardwareSection/` (`cpu`, `memory`,
- *   `disks`, `media`, `networkCards`, `serialPorts`), `operatingSystemSection`, `bootOptions` and
+ *   `disks`, `media`, `networkCards`, `serialPorts`), `operatingSystemSection`, `bootOptions`, `runtimeInfoSection` and
  *   `guestcustomizationstatus` (vm-os-sections.ts says what each holds and why; `checkpostcustomizationscript`
  *   is not served).
  *
@@ -42,9 +42,11 @@ import {
   MEDIA_BOOT_OPTIONS,
   MEDIA_GUEST_CUSTOMIZATION_STATUS,
   MEDIA_OPERATING_SYSTEM_SECTION,
+  MEDIA_RUNTIME_INFO_SECTION,
   bootOptions,
   guestCustomizationStatus,
   operatingSystemSection,
+  runtimeInfoSection,
 } from '../../inventory/documents/vm-os-sections.js';
 import { VM_NAMESPACES } from '../../inventory/documents/vapp.js';
 import { node, type DocElement } from '../../inventory/document-tree.js';
@@ -176,6 +178,13 @@ export const legacyVAppSectionRoutes: FastifyPluginAsyncTypebox = async (app) =>
       (href, vm) => operatingSystemSection(href, vm, true),
     ],
     ['bootOptions', "A VM's boot options (VCD's defaults)", MEDIA_BOOT_OPTIONS, 'BootOptions', (href) => bootOptions(href)],
+    [
+      'runtimeInfoSection',
+      "A VM's runtime information (the VMware Tools version)",
+      MEDIA_RUNTIME_INFO_SECTION,
+      'RuntimeInfoSection',
+      (href) => runtimeInfoSection(href, true),
+    ],
     [
       'guestcustomizationstatus',
       "A VM's guest customization status",

@@ -19,7 +19,7 @@ import {
   vmSpecSection,
 } from './vm-sections.js';
 import { leaseSettingsSection, networkConfigSection, networkSection, startupSection } from './vapp-sections.js';
-import { operatingSystemSection } from './vm-os-sections.js';
+import { bootOptions, operatingSystemSection, runtimeInfoSection } from './vm-os-sections.js';
 import type { VAppLeaseSettings } from '../../domain/org-settings.js';
 import type { VAppNetwork } from '../vapp-networks.js';
 
@@ -153,11 +153,13 @@ export function vmTree(
       operatingSystemSection(href, vm),
       networkConnectionSection(href, vm),
       guestCustomizationSection(href, vm),
+      runtimeInfoSection(href),
       text('DateCreated', iso(vm.created_at)),
       text('VAppScopedLocalId', vm.name),
       vmCapabilities(href),
       storageProfileReference(base, vm),
       computePolicy(base),
+      bootOptions(href, false),
       vmSpecSection(base, vm),
     ],
   );

@@ -9,6 +9,13 @@
  *   defaults unless someone changed them through this very API, which Tessera does not serve for writing: no
  *   delay, no BIOS setup at next boot.
  * - `GuestCustomizationStatusSection` (`<vm>/guestcustomizationstatus/`): see guestCustomizationStatus below.
+ * - `RuntimeInfoSection` (`<vm>/runtimeInfoSection/`, and inline in the Vm): VCD's runtime facts of a VM, of which its
+ *   schema has one, the VMware Tools version. The inventory records none: 0, not installed, as VmSpecSection's
+ *   VmToolsVersion says. pyvcloud's `VM.list_run_time_info` (`vcd vm list-runtime-info`) reads it at its href.
+ *
+ * BootOptions is also inline in the Vm document: pyvcloud's `VM.general_setting_detail` (`vcd vm general-setting`)
+ * reads `Vm.BootOptions` without a check, so VCD's Vm documents at the API versions pyvcloud speaks carried it.
+ * govcd decodes it as optional (its comment "37.1+" is about the retry and secure-boot fields it may write).
  *
  * `checkpostcustomizationscript/` is not served: its answer says whether the guest's post-customization script
  * ran, which depends on a customization run Tessera never has (the same 404 as any unknown path).
@@ -21,6 +28,7 @@ import { SECTION_NAMESPACES } from './vapp-sections.js';
 
 export const MEDIA_OPERATING_SYSTEM_SECTION = 'application/vnd.vmware.vcloud.operatingSystemSection+xml';
 export const MEDIA_BOOT_OPTIONS = 'application/vnd.vmware.vcloud.bootOptionsSection+xml';
+export const MEDIA_RUNTIME_INFO_SECTION = 'application/vnd.vmware.vcloud.runtimeInfoSection+xml';
 /** Spelled as go-vcloud-director's MimeGuestCustomizationStatus (VCD's lower-case href says the same). */
 export const MEDIA_GUEST_CUSTOMIZATION_STATUS = 'application/vnd.vmware.vcloud.guestcustomizationstatussection+xml';
 
@@ -56,11 +64,31 @@ export function operatingSystemSection(vmHref: string, vm: VmWithNames, asDocume
   );
 }
 
-export function bootOptions(vmHref: string): DocElement {
-  return node('BootOptions', { ...SECTION_NAMESPACES, href: `${vmHref}/bootOptions/`, type: MEDIA_BOOT_OPTIONS }, [
+/** The VM's BootOptions: inline in the Vm document, or (asDocument) the document at its href. */
+export function bootOptions(vmHref: string, asDocument = true): DocElement {
+  const namespaces = asDocument ? SECTION_NAMESPACES : {};
+  return node('BootOptions', { ...namespaces, href: `${vmHref}/bootOptions/`, type: MEDIA_BOOT_OPTIONS }, [
     text('BootDelay', 0),
     text('EnterBIOSSetup', false),
   ]);
+}
+
+/**
+ * The VM's RuntimeInfoSection: inline in the Vm document, or (asDocument) the document at its href. Its href and
+ * type are VCD's own attributes on an OVF section, so in the `vcloud` prefix as on the OperatingSystemSection.
+ */
+export function runtimeInfoSection(vmHref: string, asDocument = false): DocElement {
+  const namespaces = asDocument ? SECTION_NAMESPACES : {};
+  return node(
+    'RuntimeInfoSection',
+    {
+      ...namespaces,
+      'xmlns:vcloud': VCLOUD_NS,
+      'vcloud:href': `${vmHref}/runtimeInfoSection/`,
+      'vcloud:type': MEDIA_RUNTIME_INFO_SECTION,
+    },
+    [text('ovf:Info', 'Specifies Runtime info'), node('VMWareTools', { version: '0' })],
+  );
 }
 
 export function guestCustomizationStatus(vmHref: string): DocElement {

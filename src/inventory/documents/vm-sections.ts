@@ -8,7 +8,7 @@
  *   Tools version (0, not installed: the inventory does not record it), and
  *   the DiskSection the provider's internal_disk reads (it fails without one, and dereferences every disk's
  *   StorageProfile). Reservations, limits and shares depend on VDC guarantees Tessera does not store: left out
- *   (each is optional in VCD's schema and nil-checked by the provider). Firmware and BootOptions are API 37.1
+ *   (each is optional in VCD's schema and nil-checked by the provider). Firmware is API 37.1
  *   (VCD 10.4.1) and so not in a 10.3.1 document.
  * - GuestCustomizationSection: Tessera's inventory holds no customization, so VCD's state of a VM whose
  *   customization was never configured: every switch off, no passwords, the VM's own id and name (VCD's default

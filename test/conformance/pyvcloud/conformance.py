@@ -508,6 +508,17 @@ class Runner:
 
         self.step("VM.list_boot_options(), VM.get_guest_customization_status()", boot_and_customization)
 
+        def general_settings_and_runtime():
+            # `vcd vm general-setting` reads Vm.BootOptions inline; `vcd vm list-runtime-info` the section's href.
+            general = vm.general_setting_detail()
+            expect(general["Name"] == d["vm"]["name"], f"general_setting_detail() {general}")
+            expect((int(general["Boot Delay"]), str(general["Enter BIOS Setup"]).lower()) == (0, "false"), f"general_setting_detail() {general}")
+            expect(str(general["OS"]) == d["vm"]["guestOs"], f"general_setting_detail() OS {general['OS']!r}")
+            runtime = vm.list_run_time_info()
+            expect(runtime == {"vmware_tools_version": "0"}, f"list_run_time_info() {runtime}, want tools version 0 (not installed)")
+
+        self.step("VM.general_setting_detail(), VM.list_run_time_info()", general_settings_and_runtime)
+
         def vm_info():
             # What `vcd vm info` prints: utils.vm_to_dict reads the VmSpecSection's elements without checks.
             info = vm_to_dict(vm.get_resource())

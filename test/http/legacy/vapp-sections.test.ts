@@ -399,6 +399,31 @@ describe("a VM's hardware items, OS section, boot options and customization stat
     assert.equal((gc.json() as Record<string, unknown>).guestCustStatus, 'GC_PENDING');
   });
 
+  test('runtimeInfoSection (VMware Tools version 0: not recorded), and RuntimeInfoSection and BootOptions inline in the Vm', async () => {
+    // pyvcloud's VM.list_run_time_info reads the href; VM.general_setting_detail reads Vm.BootOptions without a check.
+    for (const path of [`${vmPath()}/runtimeInfoSection/`, `${vmPath()}/runtimeInfoSection`]) {
+      const root = xmlRoot(await get(server, path, aliceToken), 200, /^application\/vnd\.vmware\.vcloud\.runtimeInfoSection\+xml/);
+      assert.equal(root.name, 'RuntimeInfoSection');
+      assert.equal(root.attrs['xmlns'], 'http://www.vmware.com/vcloud/v1.5');
+      assert.equal(root.attrs['vcloud:href'], `${server.baseUrl}${vmPath()}/runtimeInfoSection/`);
+      assert.equal(textOf(root, 'ovf:Info'), 'Specifies Runtime info');
+      assert.equal(child(root, 'VMWareTools').attrs['version'], '0');
+    }
+    const json = await get(server, `${vmPath()}/runtimeInfoSection/`, s.alice, JSON_ACCEPT);
+    assert.equal(json.status, 200, json.text);
+    // VCD's JSON names VMWareTools as its Java property: vmWareTools; the version is a string (xs:string).
+    assert.equal((json.json() as { vmWareTools?: { version?: unknown } }).vmWareTools?.version, '0');
+
+    const vm = xmlRoot(await get(server, vmPath(), aliceToken), 200, /vcloud\.vm\+xml/);
+    const inline = child(vm, 'RuntimeInfoSection');
+    assert.equal(inline.attrs['vcloud:href'], `${server.baseUrl}${vmPath()}/runtimeInfoSection/`);
+    assert.equal(child(inline, 'VMWareTools').attrs['version'], '0');
+    const boot = child(vm, 'BootOptions');
+    assert.equal(textOf(boot, 'BootDelay'), '0');
+    assert.equal(textOf(boot, 'EnterBIOSSetup'), 'false');
+    assert.equal(boot.attrs['xmlns'], undefined, 'inline, the section declares no namespace of its own');
+  });
+
   test('other orgs, a vApp ref and malformed refs are the 403 on every new href', async () => {
     const paths = [
       'virtualHardwareSection/cpu',
@@ -409,6 +434,7 @@ describe("a VM's hardware items, OS section, boot options and customization stat
       'virtualHardwareSection/serialPorts',
       'operatingSystemSection/',
       'bootOptions/',
+      'runtimeInfoSection/',
       'guestcustomizationstatus/',
     ];
     for (const path of paths) {
