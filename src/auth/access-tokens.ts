@@ -41,6 +41,18 @@ export const MAX_CACHED_ACCESS_TOKENS = 10_000;
 /** How far in the future a token's `iat` may be and still verify: clock skew between the nodes of a cluster. */
 export const ISSUED_AT_SKEW_SECONDS = 60;
 
+/**
+ * A credential that ends sooner than this can make no session: `exp` counts whole seconds, so a session minted in
+ * its last second would be answered `expires_in: 0`, already dead, and golang.org/x/oauth2 reads 0 as "never
+ * expires" and would keep sending it. Such a credential is refused as ended (the exchange's `invalid_grant`).
+ */
+export const SHORTEST_SESSION_MS = 1000;
+
+/** True when a credential ending at `notAfterMs` (null: never) can no longer make a session of a second. */
+export function endsTooSoon(notAfterMs: number | null, now: number): boolean {
+  return notAfterMs !== null && notAfterMs - now < SHORTEST_SESSION_MS;
+}
+
 export class AccessTokenService {
   private readonly signer: Hs256Signer;
   private readonly ttlSeconds: number;

@@ -7,7 +7,7 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Store, ApiTokenRow, ExchangeTokenRow, Org } from '../store/store.js';
-import type { AccessTokenService } from './access-tokens.js';
+import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
 import type { RevocationView } from './revocation-view.js';
 import type { Identity, IdentityCache } from './identity-cache.js';
@@ -30,7 +30,8 @@ export const MAX_TOKEN_NAME_LENGTH = 128;
 export const MAX_REGENERATE_GRACE_SECONDS = 7 * 86_400;
 
 /** A user API token's exchange; `other` is set instead when the token was another kind's (see exchange). */
-export type ExchangeResult = { accessToken: string; expiresIn: number; tokenId: string; other?: undefined };
+/** `scope`: a narrowed token's (`read-only` or a role URN), null for a token with its owner's rights. */
+export type ExchangeResult = { accessToken: string; expiresIn: number; tokenId: string; scope: string | null; other?: undefined };
 
 /**
  * Minted API-token rows by secret hash, so a script exchanging its token again skips the store. Safe because
@@ -111,8 +112,31 @@ export function scopeRightsOf(row: Pick<ApiTokenRow, 'scope' | 'scope_rights'>):
   }
 }
 
-/** The one answer for every bad refresh token: unknown, revoked, expired, other org, malformed (vcd-wire §5.3). */
-export const invalidGrant = () => new TesseraError('invalid_grant', 'Invalid refresh token');
+/**
+ * RFC 6749 §6 lets a refresh grant ask for a scope no wider than the token's. A token's scope is fixed when it is
+ * created (docs/service-accounts.md, narrowed tokens): the grant may name the token's own scope, and nothing else.
+ * Refused rather than ignored (until 2026-12-05 it was ignored): a client that asked for `read-only` believed it
+ * held a read-only session while it held its owner's rights. An empty parameter asks for nothing.
+ */
+function checkRequestedScope(requested: string, tokenScope: string | null): void {
+  const asked = [...new Set(requested.split(' ').filter((s) => s !== ''))];
+  if (asked.length === 0 || (asked.length === 1 && asked[0] === tokenScope)) return;
+  throw new TesseraError(
+    'invalid_scope',
+    tokenScope === null
+      ? "This API token carries its owner's rights and the token endpoint cannot narrow it: leave scope out, or create a " +
+          'token narrowed to "read-only" or a role'
+      : `This API token's scope is "${tokenScope}": leave scope out, or send exactly that`,
+  );
+}
+
+/**
+ * The one answer for every bad refresh token: unknown, revoked, expired, other org, malformed (vcd-wire §5.3), a
+ * user's or a service account's alike (no oracle). Its body is VCD's byte for byte,
+ * `{"minorErrorCode":"invalid_grant","message":"Invalid refresh token","stackTrace":null}`, as VCD's clients and the
+ * scripts written against VCD see it, without the RFC 6749 fields the other OAuth errors carry.
+ */
+export const invalidGrant = () => new TesseraError('invalid_grant', 'Invalid refresh token', { vcdBodyOnly: true });
 
 export class ApiTokenService {
   private readonly store: Store;
@@ -342,6 +366,7 @@ export class ApiTokenService {
    * - `otherKind` is asked only when the hash is no user API token's (a service account's rotating token): the
    *   user-token hot path costs nothing more, and the refresh grant dispatches by what the token is.
    * - A cache miss reads only the columns an exchange needs (`store.exchangeTokenByHash`).
+   * - `requestedScope` is the grant's `scope` parameter (RFC 6749 §6), when sent: see `checkRequestedScope`.
    */
   async exchange<T = never>(
     path: OAuthOrgPath,
@@ -349,6 +374,7 @@ export class ApiTokenService {
     ip: string,
     beforeLookup?: (hash: string) => void,
     otherKind?: (hash: string) => Promise<T | null>,
+    requestedScope?: string,
   ): Promise<ExchangeResult | ([T] extends [never] ? never : { other: T })> {
     // RFC 6749 §5.2: a required parameter missing is invalid_request; one present but wrong is invalid_grant.
     if (refreshToken === undefined || refreshToken === '') throw new TesseraError('invalid_request', 'refresh_token is required');
@@ -380,11 +406,12 @@ export class ApiTokenService {
       if (row.revoked_at === null) this.minted.put(hash, row, now);
     }
     if (row.revoked_at !== null || this.revocations.isApiTokenRevoked(row.id)) throw this.refuseDead(hash, row, ip, 'revoked');
-    if (row.expires_at !== null && Number(row.expires_at) <= now) throw this.refuseDead(hash, row, ip, 'expired');
+    if (endsTooSoon(row.expires_at === null ? null : Number(row.expires_at), now)) throw this.refuseDead(hash, row, ip, 'expired');
     const identity = this.identities.peek(row.user_id) ?? (await this.identities.get(row.user_id));
     if (!identity || !identity.enabled) throw this.refuseExchange(row, ip, 'user disabled or deleted');
     if (!this.pathMatchesOrg(path, { id: identity.orgId, name: identity.orgName }))
       throw this.refuseExchange(row, ip, 'wrong org endpoint');
+    if (requestedScope !== undefined) checkRequestedScope(requestedScope, row.scope);
     const access = this.accessTokens.mint({
       userId: row.user_id,
       orgId: row.org_id,
@@ -402,7 +429,7 @@ export class ApiTokenService {
       ip,
     });
     // The session never outlives the API token: `exp` (and so expires_in) stops at the token's expiry.
-    return { accessToken: access.token, expiresIn: access.expiresIn, tokenId: row.id };
+    return { accessToken: access.token, expiresIn: access.expiresIn, tokenId: row.id, scope: row.scope };
   }
 
   /** A refusal that will hold for ever: remembered (`MintedTokenCache.putDead`), then refused as any other. */

@@ -13,7 +13,7 @@ import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 
 import type { Store, Org, Role } from '../store/store.js';
 import type { ServiceAccountTable, ServiceAccountTokenTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
-import type { AccessTokenService } from './access-tokens.js';
+import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
 import type { RevocationView } from './revocation-view.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { IdentityAdmin } from './identity-admin.js';
@@ -36,6 +36,8 @@ export type ServiceAccountStatus = 'CREATED' | 'REQUESTED' | 'GRANTED' | 'ACTIVE
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 export const DEVICE_CODE_TTL_SECONDS = 600;
 export const DEVICE_POLL_INTERVAL_SECONDS = 5;
+/** How early a device-code poll may arrive and still count as waiting its interval (RFC 8628 §3.5's slow_down). */
+export const POLL_TOLERANCE_MS = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_FIELD_LENGTH = 1024;
 
@@ -50,9 +52,12 @@ export function visibleStatus(row: ServiceAccountRow, now = Date.now()): Service
   return row.status as ServiceAccountStatus;
 }
 
-/** An ACTIVE account whose authorization reached the end its org's lifetime policy set at activation. */
+/**
+ * An ACTIVE account whose authorization reached the end its org's lifetime policy set at activation (or is in its
+ * last second, when it could make no session: access-tokens.ts, SHORTEST_SESSION_MS).
+ */
 export function authorizationEnded(row: ServiceAccountRow, now = Date.now()): boolean {
-  return row.status === 'ACTIVE' && row.authorized_until !== null && Number(row.authorized_until) <= now;
+  return row.status === 'ACTIVE' && endsTooSoon(row.authorized_until === null ? null : Number(row.authorized_until), now);
 }
 
 export type TokenAnswer = {
@@ -414,7 +419,9 @@ export class ServiceAccountService {
     if (row.status === 'DENIED') throw new TesseraError('access_denied', 'An administrator denied the authorization request');
     if (row.status === 'REQUESTED') {
       const interval = Number(row.device_interval ?? DEVICE_POLL_INTERVAL_SECONDS);
-      const tooSoon = row.device_last_poll_at !== null && now - Number(row.device_last_poll_at) < interval * 1000;
+      // A poll up to POLL_TOLERANCE_MS early is on time: a client polling on a ticker at exactly `interval`
+      // (golang.org/x/oauth2) arrives a few ms either side of it, and slow_down then grew its interval for good.
+      const tooSoon = row.device_last_poll_at !== null && now - Number(row.device_last_poll_at) < interval * 1000 - POLL_TOLERANCE_MS;
       // RFC 8628 §3.5: after slow_down the interval grows by 5 seconds for every later request.
       await this.store.db
         .updateTable('service_accounts')

@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   invalid_grant: { status: 400, minor: 'invalid_grant' },
   invalid_client: { status: 400, minor: 'invalid_client' },
   unsupported_grant_type: { status: 400, minor: 'unsupported_grant_type' },
+  invalid_scope: { status: 400, minor: 'invalid_scope' },
   invalid_token: { status: 401, minor: 'invalid_token' },
   // RFC 8628 §3.5: the device-authorization grant while (or after) an administrator decides.
   authorization_pending: { status: 400, minor: 'authorization_pending' },
@@ -45,13 +46,23 @@ export class TesseraError extends Error {
   readonly status: number;
   /** Extra response headers (e.g. `Retry-After`, `WWW-Authenticate`). */
   readonly headers: Record<string, string>;
+  /**
+   * Under /oauth: VCD's three fields only, without RFC 6749's `error` and `error_description` (src/http/oauth/
+   * oauth-error.ts). Set on the one body VCD's contract fixes byte for byte: the refresh grant's refusal.
+   */
+  readonly vcdBodyOnly: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { headers?: Record<string, string>; status?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { headers?: Record<string, string>; status?: number; vcdBodyOnly?: boolean } = {},
+  ) {
     super(message);
     this.name = 'TesseraError';
     this.code = code;
     this.status = options.status ?? ERROR_CATALOGUE[code].status;
     this.headers = options.headers ?? {};
+    this.vcdBodyOnly = options.vcdBodyOnly ?? false;
   }
 
   get minorErrorCode(): string {

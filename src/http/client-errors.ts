@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { areaOf, defaultVersion } from './context.js';
 import { xmlDocument } from './xml.js';
 import { errorPageHtml } from './error-handler.js';
+import { oauthErrorBody } from './oauth/oauth-error.js';
 
 interface ParserError extends Error {
   code?: string;
@@ -42,8 +43,11 @@ export function clientErrorResponse(error: ParserError): string {
     body = xmlDocument('Error', { '@_minorErrorCode': 'BAD_REQUEST', '@_message': message, '@_majorErrorCode': status });
   } else {
     type = 'application/json';
-    const minor = area === 'oauth' ? 'invalid_request' : 'BAD_REQUEST';
-    body = JSON.stringify({ minorErrorCode: minor, message, stackTrace: null });
+    body = JSON.stringify(
+      area === 'oauth'
+        ? oauthErrorBody('invalid_request', message, 'invalid_request')
+        : { minorErrorCode: 'BAD_REQUEST', message, stackTrace: null },
+    );
   }
   const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
   return head + body;

@@ -7,6 +7,8 @@ import { TesseraError } from '../domain/errors.js';
 import { xmlDocument } from './xml.js';
 import { areaOf, defaultVersion, sendExactJson } from './context.js';
 import { isTransientStoreError } from '../store/transient-errors.js';
+import { oauthErrorBody, oauthErrorCode } from './oauth/oauth-error.js';
+import { credentialFromHeaders } from '../auth/authenticator.js';
 
 /** Maps framework errors (validation, body parsing, size) onto the catalogue. */
 export function toTesseraError(error: unknown): TesseraError {
@@ -35,7 +37,14 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
   // Every 401 names the scheme (RFC 7235 §3.1), /oauth's too: its 401s are the Bearer-protected endpoints' (register,
   // introspect, device_authorization); the token endpoint's errors are 400s (until 2026-12-05 /oauth sent none).
-  if (error.status === 401 && !reply.hasHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Bearer realm="tessera"');
+  // A request that sent a token is told it was refused (RFC 6750 §3.1 `invalid_token`: "refresh and retry", not "sign
+  // in"); one that sent none gets no error code, as §3.1 asks.
+  if (error.status === 401 && !reply.hasHeader('WWW-Authenticate')) {
+    reply.header(
+      'WWW-Authenticate',
+      credentialFromHeaders(request.headers) ? 'Bearer realm="tessera", error="invalid_token"' : 'Bearer realm="tessera"',
+    );
+  }
   reply.code(error.status);
   const area = request.vcd?.area ?? areaOf(request.url);
   const version = request.vcd?.responseVersion ?? defaultVersion();
@@ -70,7 +79,12 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
     return reply.type('text/html; charset=utf-8').send(errorPageHtml(error.status, error.message));
   }
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
-  // Under /oauth a malformed request is OAuth's `invalid_request` (RFC 6749 §5.2), whatever layer caught it.
+  // Under /oauth a malformed request is OAuth's `invalid_request` (RFC 6749 §5.2), whatever layer caught it, and
+  // RFC 6749's own `error` and `error_description` stand beside VCD's fields (oauth/oauth-error.ts).
+  if (area === 'oauth' && !error.vcdBodyOnly) {
+    const minor = error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;
+    return sendExactJson(reply, 'application/json', oauthErrorBody(minor, error.message, oauthErrorCode(error)));
+  }
   const minor = area === 'oauth' && error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;
   return sendExactJson(reply, 'application/json', { minorErrorCode: minor, message: error.message, stackTrace: null });
 }

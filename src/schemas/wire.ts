@@ -18,6 +18,8 @@ export interface OAuthTokenResponse {
   expires_in: number;
   /** The API token on the jwt-bearer grant; null on a user-token refresh; a new value when a service account rotates. */
   refresh_token?: string | null;
+  /** A narrowed API token's scope (`read-only` or a role URN); absent for a token with its owner's rights. */
+  scope?: string;
 }
 
 /** 200/201 from `POST /oauth/.../register` (vcd-wire §4.1). */

@@ -102,7 +102,10 @@ async function introspectAccessToken(services: Services, caller: Principal, base
     org: subject.orgName,
     session_id: `urn:vcloud:session:${subject.sessionId}`,
     session_kind: subject.kind,
-    client_id: subject.apiTokenId,
+    // The client the session was issued to: its API token, or the service account (whose refresh token introspects
+    // with the same client_id). A password session has none, so the member is left out (RFC 7662 §2.2 makes it a
+    // string; until 2026-12-05 it was null).
+    ...(serviceAccount ? { client_id: subject.userId } : subject.apiTokenId ? { client_id: subject.apiTokenId } : {}),
     iss: issuerOf(base, { name: subject.orgName, id: subject.orgId }),
     iat: subject.issuedAt,
     exp: subject.expiresAt,

@@ -9,7 +9,7 @@
  *   preValidation hook, folds all of these into one object (body first, then query parameters the body lacks)
  *   before validation, so the schema below is the one contract whatever the transport.
  * - Unknown parameters are allowed and ignored (RFC 6749 §3.1, §3.2: "MUST ignore unrecognized request
- *   parameters"); clients send `scope`, `client_secret`, `token_type_hint`.
+ *   parameters"); clients send `client_secret`, `token_type_hint`. `scope` is read by the refresh grant only.
  * - A known parameter given twice is refused (RFC 6749 §3.1: "MUST NOT be included more than once").
  * - Lengths are bounded well above any real value (an API token is 32 characters, an access token under 1 KiB);
  *   formats that say something about existence are NOT checked here: `client_id` keeps one answer for every bad
@@ -19,7 +19,8 @@
  * rather than serialize; test/http/contract/response-schemas.test.ts checks real answers against them.
  */
 import { Type, type Static } from 'typebox';
-import { JsonErrorResponses, MAX_NAME_LENGTH, NullableString } from '../contract/common.js';
+import { MAX_NAME_LENGTH, NullableString } from '../contract/common.js';
+import { named } from '../contract/components.js';
 
 const MAX_TOKEN_LENGTH = 8192;
 
@@ -37,6 +38,10 @@ export const OAuthParameters = Type.Object(
     device_code: param(MAX_NAME_LENGTH, 'device_code grant: the code device_authorization returned'),
     token: param(MAX_TOKEN_LENGTH, 'revoke and introspect: an API token or an access token'),
     token_type_hint: param(MAX_NAME_LENGTH, 'RFC 7009 hint; not needed, the two kinds are told apart by shape'),
+    scope: param(
+      1024,
+      'refresh_token grant (RFC 6749 §6): the token\u2019s own scope or nothing; a token is narrowed when it is created, not here',
+    ),
   },
   { additionalProperties: true },
 );
@@ -75,7 +80,10 @@ export const TokenResponse = Type.Object(
     access_token: Type.String({ minLength: 33 }),
     token_type: Type.Literal('Bearer'),
     expires_in: Type.Integer({ minimum: 1 }),
+    // The API token on the jwt-bearer grant, a service account's successor; null on a user API token's exchange.
     refresh_token: Type.Union([Type.String(), Type.Null()]),
+    // A narrowed API token's scope (`read-only` or a role URN), as introspection names it.
+    scope: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -114,7 +122,7 @@ export const IntrospectionResponse = Type.Object(
     token_use: Type.Optional(Type.Union([Type.Literal('refresh_token'), Type.Literal('access_token')])),
     iss: Type.Optional(Type.String()),
     scope: Type.Optional(Type.String()),
-    client_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    client_id: Type.Optional(Type.String()),
     sub: Type.Optional(Type.String()),
     username: Type.Optional(Type.String()),
     org: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -147,4 +155,23 @@ export const AuthorizationServerMetadata = Type.Object(
 );
 export type AuthorizationServerMetadata = Static<typeof AuthorizationServerMetadata>;
 
-export const OAuthErrors = JsonErrorResponses;
+/**
+ * An error under /oauth: VCD's envelope, whose `minorErrorCode` is the OAuth code, plus RFC 6749 §5.2's `error` and
+ * `error_description` for standard OAuth libraries (oauth-error.ts).
+ */
+export const OAuthErrorEnvelope = named(
+  'OAuthError',
+  Type.Object(
+    {
+      minorErrorCode: Type.String(),
+      message: Type.String(),
+      stackTrace: Type.Null(),
+      error: Type.String({ description: 'The RFC 6749 §5.2 / RFC 8628 §3.5 error code' }),
+      error_description: Type.String({ description: 'The message, in the characters RFC 6749 §5.2 allows' }),
+    },
+    { additionalProperties: false, description: 'Error (see docs/errors.md)' },
+  ),
+);
+
+/** The error statuses an OAuth route can answer, all in the OAuth envelope. */
+export const OAuthErrors = { 400: OAuthErrorEnvelope, 401: OAuthErrorEnvelope, 403: OAuthErrorEnvelope, 429: OAuthErrorEnvelope };

@@ -7,8 +7,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
 import { createApiToken, http, signIn } from '../../helpers/api.js';
-import { AuthorizationServerMetadata, IntrospectionResponse, RegisterResponse, TokenResponse } from '../../../src/http/oauth/schemas.js';
-import { JsonErrorEnvelope } from '../../../src/http/contract/common.js';
+import {
+  AuthorizationServerMetadata,
+  IntrospectionResponse,
+  OAuthErrorEnvelope,
+  RegisterResponse,
+  TokenResponse,
+} from '../../../src/http/oauth/schemas.js';
 import { assertConforms } from './support.js';
 
 let t: TesseraHandle;
@@ -25,8 +30,11 @@ const form = (path: string, body: string, headers: Record<string, string> = {}) 
 function assertInvalidRequest(res: { status: number; text: string; json(): any; headers: Headers }, label: string) {
   assert.equal(res.status, 400, `${label}: ${res.text}`);
   assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-  assertConforms(JsonErrorEnvelope, res.json(), label);
+  assertConforms(OAuthErrorEnvelope, res.json(), label);
   assert.equal(res.json().minorErrorCode, 'invalid_request', label);
+  // RFC 6749 §5.2's own fields, which standard OAuth libraries read, beside VCD's.
+  assert.equal(res.json().error, 'invalid_request', label);
+  assert.equal(res.json().error_description, res.json().message.replace(/"/g, "'"), label);
 }
 
 test('a known parameter given twice is invalid_request (RFC 6749 §3.1), in a form and in a raw body', async () => {
@@ -57,7 +65,7 @@ test('unknown parameters are ignored (RFC 6749 §3.2), and parameters in the que
   const { apiToken } = await createApiToken(t.baseUrl, alice, 'acme', 'contract-query');
   const extra = await form(
     '/oauth/tenant/acme/token',
-    `grant_type=refresh_token&refresh_token=${apiToken}&scope=x&client_secret=y&__proto__=z`,
+    `grant_type=refresh_token&refresh_token=${apiToken}&resource=x&client_secret=y&__proto__=z`,
   );
   assert.equal(extra.status, 200, extra.text);
   assertConforms(TokenResponse, extra.json(), 'token answer');

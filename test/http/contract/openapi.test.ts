@@ -54,7 +54,11 @@ test('the served OpenAPI document is the committed one, and says what it promise
       assert.ok(Object.hasOwn(components[kind as 'schemas'], name!), `$ref to a missing component ${kind}/${name}`);
     assert.ok(['JsonError', 'UserPage', 'VcdJsonError'].every((name) => Object.hasOwn(components.schemas, name)));
     assert.ok(['CloudApiForbidden', 'VcdForbidden'].every((name) => Object.hasOwn(components.responses, name)));
-    assert.equal(text.split('"minorErrorCode":{"type":"string"}').length - 1, 2, 'the two error envelopes (cloudapi, /api JSON) once each');
+    assert.equal(
+      text.split('"minorErrorCode":{"type":"string"}').length - 1,
+      3,
+      'the three error envelopes (cloudapi, OAuth, /api JSON) once each',
+    );
 
     // The NUL rule (src/http/nul-guard.ts) is declared on every querystring and body string that does not already
     // constrain its characters; path parameters are the routes' own.

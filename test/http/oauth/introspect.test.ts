@@ -66,7 +66,7 @@ test('an access token made from it is active, a Bearer token, and names its sess
   assert.equal(body.iss, `${t.baseUrl}/oauth/tenant/acme`);
   const password = (await introspect(bob, bob)).json();
   assert.equal(password.token_type, 'Bearer', 'a password session is a Bearer token too');
-  assert.equal(password.client_id, null);
+  assert.equal(password.client_id, undefined, 'a password session has no client: the member is left out (RFC 7662: a string)');
 });
 
 test('a narrowed token says its scope, and so do the sessions made from it; the System org\u2019s issuer is /oauth/provider', async () => {
@@ -201,7 +201,13 @@ test('a 401 under /oauth names its scheme (RFC 7235 §3.1), as under /api and /c
       body,
     });
     assert.equal(res.status, 401, `${endpoint}: ${res.text}`);
-    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="tessera"', endpoint);
+    // A token was sent and refused: RFC 6750 §3.1's invalid_token, so a client knows to get a new one.
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="tessera", error="invalid_token"', endpoint);
+    assert.equal(res.json().error, 'invalid_token', endpoint);
+    const none = await http(`${t.baseUrl}/oauth/tenant/acme/${endpoint}`, { method: 'POST', headers: { 'Content-Type': type }, body });
+    assert.equal(none.status, 401, `${endpoint}: ${none.text}`);
+    // No credentials at all: no error code (RFC 6750 §3.1).
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="tessera"', endpoint);
   }
 });
 

@@ -127,6 +127,20 @@ for (const plan of selectedBackends()) {
       assert.equal((await getAccount(alice, id)).json().status, 'REQUESTED');
 
       // RFC 8628 §3.5 before the grant: pending, then slow_down when polling faster than `interval`.
+      const pending = await poll('acme', id, params.device_code);
+      envelope(pending, 400, 'authorization_pending');
+      // RFC 6749 §5.2 / RFC 8628 §3.5's own field beside VCD's: golang.org/x/oauth2's device flow reads only it.
+      assert.equal(pending.json().error, 'authorization_pending');
+      const slowDown = await poll('acme', id, params.device_code);
+      envelope(slowDown, 400, 'slow_down');
+      assert.equal(slowDown.json().error, 'slow_down');
+      // The interval is now 10 s. A poll a few hundred ms early (a client ticking at exactly `interval`) is on time;
+      // until 2026-12-05 it was slow_down, and the interval grew for good.
+      await t.store.db
+        .updateTable('service_accounts')
+        .set({ device_last_poll_at: Date.now() - 9_700 })
+        .where('id', '=', id)
+        .execute();
       envelope(await poll('acme', id, params.device_code), 400, 'authorization_pending');
       envelope(await poll('acme', id, params.device_code), 400, 'slow_down');
       envelope(await poll('acme', id, 'not-the-device-code'), 400, 'invalid_grant');
@@ -637,6 +651,8 @@ for (const plan of selectedBackends()) {
       assert.equal(session.active, true);
       assert.equal(session.session_kind, 'service_account');
       assert.equal(session.sub, SA_URN(clientId));
+      // The session's client is the account, as its refresh token says (until 2026-12-05 it was null).
+      assert.equal(session.client_id, clientId);
       assert.deepEqual((await introspect(hank, 'globex', refreshToken)).json(), { active: false });
       assert.deepEqual((await introspect(bob, 'acme', refreshToken)).json(), { active: false });
       // Spent on use: the rotated-away token is no longer active.

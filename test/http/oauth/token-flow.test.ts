@@ -388,7 +388,43 @@ for (const plan of selectedBackends()) {
         });
         assert.equal(unsupported.status, 400);
         assert.equal(unsupported.json().minorErrorCode, 'unsupported_grant_type');
-        assert.deepEqual(Object.keys(unsupported.json()).sort(), ['message', 'minorErrorCode', 'stackTrace']);
+        // VCD's envelope, and RFC 6749 §5.2's `error` and `error_description`, which standard OAuth libraries read.
+        assert.deepEqual(Object.keys(unsupported.json()).sort(), ['error', 'error_description', 'message', 'minorErrorCode', 'stackTrace']);
+        assert.equal(unsupported.json().error, 'unsupported_grant_type');
+        assert.equal(unsupported.json().error_description, "Unsupported grant_type 'password'");
+        assert.equal(noGrant.json().error, 'invalid_request');
+        // The refusal of a bad token stays VCD's body byte for byte (INVALID_GRANT, asserted above for every case).
+      });
+
+      test('scope on the refresh grant (RFC 6749 §6): the token\u2019s own or nothing; narrowing is refused, never ignored', async () => {
+        const full = await raw(`${base}/oauth/tenant/acme/token`, {
+          method: 'POST',
+          body: `grant_type=refresh_token&refresh_token=${apiToken}&scope=read-only`,
+        });
+        assert.equal(full.status, 400, full.text);
+        assert.equal(full.json().minorErrorCode, 'invalid_scope');
+        assert.equal(full.json().error, 'invalid_scope');
+        const empty = await raw(`${base}/oauth/tenant/acme/token`, {
+          method: 'POST',
+          body: `grant_type=refresh_token&refresh_token=${apiToken}&scope=`,
+        });
+        assert.equal(empty.status, 200, empty.text);
+        assert.equal(empty.json().scope, undefined, 'a full token names no scope');
+        const { apiToken: readOnly } = await createApiToken(base, alice, 'acme', 'scope-on-refresh', { scope: 'read-only' });
+        for (const body of [
+          `grant_type=refresh_token&refresh_token=${readOnly}`,
+          `grant_type=refresh_token&refresh_token=${readOnly}&scope=read-only`,
+        ]) {
+          const ok = await raw(`${base}/oauth/tenant/acme/token`, { method: 'POST', body });
+          assert.equal(ok.status, 200, ok.text);
+          assert.equal(ok.json().scope, 'read-only', 'a narrowed token says its scope (RFC 6749 §5.1)');
+        }
+        const wider = await raw(`${base}/oauth/tenant/acme/token`, {
+          method: 'POST',
+          body: `grant_type=refresh_token&refresh_token=${readOnly}&scope=read-only%20openid`,
+        });
+        assert.equal(wider.status, 400, wider.text);
+        assert.equal(wider.json().error, 'invalid_scope');
       });
 
       test('RFC 7009: whoever holds the token can revoke it at /oauth/.../revoke (200 for anything)', async () => {

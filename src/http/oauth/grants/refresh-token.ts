@@ -1,7 +1,8 @@
 /**
  * `grant_type=refresh_token`: trade an API token for an access token (vcd-wire §5), dispatched by what the
- * token is. User API tokens are not rotated: `refresh_token` is null in the answer and the same token keeps
- * working until revoked or expired. A service account's token rotates: the answer carries its successor and the
+ * token is. User API tokens are not rotated: `refresh_token` is null in the answer (VCD's contract, vcd-wire §5.2)
+ * and the same token keeps working until revoked or expired. Some generic OAuth libraries expect a string or no
+ * member there (docs/design.md, "Beyond VCD: standard OAuth endpoints", says which and what to do). A service account's token rotates: the answer carries its successor and the
  * presented one is spent (auth/service-accounts.ts).
  */
 import type { GrantHandler } from './types.js';
@@ -27,9 +28,19 @@ export const refreshTokenGrant: GrantHandler = {
       request.ip,
       (hash) => limitPerToken(services, hash),
       (hash) => services.serviceAccounts.exchange(path, hash, request.ip),
+      params.scope,
     );
     if (result.other !== undefined) return result.other satisfies OAuthTokenResponse;
-    const { accessToken, expiresIn } = result;
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, refresh_token: null } satisfies OAuthTokenResponse;
+    const { accessToken, expiresIn, scope } = result;
+    // A narrowed token's session says its scope (RFC 6749 §5.1), as introspection does.
+    return scope === null
+      ? ({ access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, refresh_token: null } satisfies OAuthTokenResponse)
+      : ({
+          access_token: accessToken,
+          token_type: 'Bearer',
+          expires_in: expiresIn,
+          refresh_token: null,
+          scope,
+        } satisfies OAuthTokenResponse);
   },
 };
