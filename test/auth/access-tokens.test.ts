@@ -8,7 +8,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { AccessTokenService, MAX_CACHED_ACCESS_TOKENS } from '../../src/auth/access-tokens.js';
+import { AccessTokenService, MAX_CACHED_ACCESS_TOKENS, endsTooSoon } from '../../src/auth/access-tokens.js';
 import { credentialFromHeaders } from '../../src/auth/authenticator.js';
 
 const key = { kid: randomUUID(), secret: randomBytes(32).toString('base64url') };
@@ -181,4 +181,25 @@ describe('credentialFromHeaders', () => {
     assert.equal(credentialFromHeaders({ authorization: 'Basic abc' }), null);
     assert.deepEqual(credentialFromHeaders({ authorization: [`Bearer ${jwt}`, 'bearer Bearer x'] }), { kind: 'access_token', value: jwt });
   });
+});
+
+test('a credential in its last second makes no session: expires_in would be 0, which golang.org/x/oauth2 reads as "never"', () => {
+  const now = 1_700_000_000_500;
+  assert.equal(endsTooSoon(null, now), false, 'no end');
+  assert.equal(endsTooSoon(now + 1000, now), false, 'a whole second left');
+  assert.equal(endsTooSoon(now + 999, now), true);
+  assert.equal(endsTooSoon(now, now), true);
+  // A credential with a second or more left makes a session of at least a second: exp is never at or before iat.
+  const service = new AccessTokenService(key, 3600);
+  for (let i = 0; i < 50; i++) {
+    const start = Date.now();
+    const { expiresIn } = service.mint({
+      userId: randomUUID(),
+      orgId: randomUUID(),
+      kind: 'api_token',
+      apiTokenId: null,
+      notAfterMs: start + 1000,
+    });
+    assert.ok(expiresIn >= 1, `expires_in ${expiresIn}`);
+  }
 });
