@@ -316,7 +316,10 @@ export class ApiTokenService {
     let principal: Principal;
     try {
       principal = await this.authenticator.fromAccessToken(assertion);
-    } catch {
+    } catch (error) {
+      // A node that cannot check the session (store or revocation feed down) says so with its 503, not that the
+      // session is bad: a client then retries rather than signing in again.
+      if (!(error instanceof TesseraError && error.status === 401)) throw error;
       throw new TesseraError('invalid_grant', 'The assertion is not a valid session');
     }
     const row = await this.store.getApiToken(clientId);

@@ -415,8 +415,12 @@ export class SessionService {
     let principal: Principal;
     try {
       principal = await this.authenticator.authenticate({ kind: token.length === 32 ? 'legacy' : 'access_token', value: token });
-    } catch {
-      return;
+    } catch (error) {
+      // Only "no such live session" is answered as done. A node that cannot tell (store or revocation feed down:
+      // 503) must not answer 200, which RFC 7009 §2.2 reads as "revoked": until 2026-12-05 it did, and the session
+      // went on working on every node. The 503 tells the client to retry (§2.2.1).
+      if (error instanceof TesseraError && error.status === 401) return;
+      throw error;
     }
     await this.signOut(principal, ip);
   }

@@ -122,6 +122,25 @@ test('a node whose store connections stall answers 503 within the bound, /health
   // The probes: the process is alive, but not ready while its feed is stale.
   assert.equal((await fire(`${node.baseUrl}/health/live`, {})).status, 200);
   assert.equal((await fire(`${node.baseUrl}/health/ready`, {})).status, 503);
+  // RFC 7009 sign-out of the session, while the node cannot check it: 503 (retry), never the 200 that says "done"
+  // (until 2026-12-05 it answered 200 and the session went on working on every node). The jwt-bearer grant, whose
+  // assertion is a session, says the same rather than calling the session bad.
+  const signOut = await fire(`${node.baseUrl}${oauthPath('acme')}/revoke`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `token=${encodeURIComponent(access)}`,
+  });
+  assert.equal(signOut.status, 503, 'RFC 7009 sign-out while the revocation state is unknown');
+  const mint = await fire(`${node.baseUrl}${oauthPath('acme')}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      client_id: '00000000-0000-4000-8000-000000000000',
+      assertion: session,
+    }).toString(),
+  });
+  assert.equal(mint.status, 503, 'jwt-bearer while the session cannot be checked');
 
   const resumedAt = performance.now();
   relay.resume();
