@@ -11,7 +11,7 @@ import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
 import type { RevocationView } from './revocation-view.js';
 import type { Identity, IdentityCache } from './identity-cache.js';
-import type { AuditLog } from './audit.js';
+import type { AuditInput, AuditLog } from './audit.js';
 import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from '../domain/principal.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
@@ -341,7 +341,19 @@ export class ApiTokenService {
     if (!this.pathMatchesOrg(path, { id: principal.orgId, name: principal.orgName })) throw refuse('wrong org endpoint');
     if (!can(principal, 'apiToken.create', { orgId: row.org_id })) throw refuse('not allowed to create tokens');
     const token = generateApiToken();
-    const minted = await this.store.mintApiToken(row.id, hashApiToken(token), apiTokenStart(token), Date.now());
+    // The token and its audit event commit together (AuditLog.recordIn).
+    const minted = await this.store.transaction(async (trx) => {
+      if (!(await this.store.mintApiToken(row.id, hashApiToken(token), apiTokenStart(token), Date.now(), trx))) return false;
+      await this.audit.recordIn(trx, {
+        type: 'apiToken.created',
+        actor: { id: principal.userId, name: principal.userName },
+        org: { id: principal.orgId, name: principal.orgName },
+        tokenId: row.id,
+        ip,
+        details: { name: row.name },
+      });
+      return true;
+    });
     if (!minted) throw refuse('token already issued or revoked');
     const access = await this.accessTokens.mint({
       userId: row.user_id,
@@ -350,14 +362,6 @@ export class ApiTokenService {
       apiTokenId: row.id,
       notAfterMs: row.expires_at === null ? null : Number(row.expires_at),
       scopeRights: scopeRightsOf(row),
-    });
-    await this.audit.record({
-      type: 'apiToken.created',
-      actor: { id: principal.userId, name: principal.userName },
-      org: { id: principal.orgId, name: principal.orgName },
-      tokenId: row.id,
-      ip,
-      details: { name: row.name },
     });
     return { apiToken: token, accessToken: access.token, expiresIn: access.expiresIn };
   }
@@ -484,16 +488,18 @@ export class ApiTokenService {
   async revoke(principal: Principal, tokenId: string, ip: string): Promise<void> {
     const row = await this.getVisible(principal, tokenId);
     if (!can(principal, 'apiToken.revoke', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) throw forbidden();
-    const revoked = await this.revokeRows([row.id], principal.userId);
-    if (revoked === 0) throw forbidden();
-    await this.audit.record({
+    // Everything the event says is read first: the revocation and its event then commit together, and a store that
+    // fails after the commit can no longer turn a done revocation into a 503 "retry" whose retry gets 403.
+    const orgName = (await this.store.getOrg(row.org_id))?.name ?? '';
+    const revoked = await this.revokeRows([row.id], principal.userId, {
       type: 'apiToken.revoked',
       actor: { id: principal.userId, name: principal.userName },
-      org: { id: row.org_id, name: (await this.store.getOrg(row.org_id))?.name ?? '' },
+      org: { id: row.org_id, name: orgName },
       tokenId: row.id,
       ip,
       details: { name: row.name, owner: row.user_id },
     });
+    if (revoked === 0) throw forbidden();
   }
 
   /**
@@ -504,11 +510,11 @@ export class ApiTokenService {
     if (!isWellFormedApiToken(token)) return;
     const row = await this.store.getApiTokenByHash(hashApiToken(token));
     if (!row || row.revoked_at !== null) return;
-    if ((await this.revokeRows([row.id])) === 0) return;
-    await this.audit.record({
+    const orgName = (await this.store.getOrg(row.org_id))?.name ?? '';
+    await this.revokeRows([row.id], null, {
       type: 'apiToken.revoked',
       actor: null,
-      org: { id: row.org_id, name: (await this.store.getOrg(row.org_id))?.name ?? '' },
+      org: { id: row.org_id, name: orgName },
       tokenId: row.id,
       ip,
       details: { name: row.name, owner: row.user_id, via: 'oauth revocation endpoint (token holder)' },
@@ -640,7 +646,8 @@ export class ApiTokenService {
   }
 
   /** Marks rows revoked and records one revocation event each, atomically; returns how many changed. */
-  private async revokeRows(ids: readonly string[], by: string | null = null): Promise<number> {
+  /** `audit`: the event of a single revocation, written in its transaction (only when the token was live). */
+  private async revokeRows(ids: readonly string[], by: string | null = null, audit?: AuditInput): Promise<number> {
     if (ids.length === 0) return 0;
     const now = Date.now();
     // Access tokens made from these API tokens live at most one lifetime from now.
@@ -650,6 +657,7 @@ export class ApiTokenService {
       for (const id of ids) {
         if (await this.store.markApiTokenRevoked(id, now, trx, by)) {
           out.push(await this.store.recordRevocation(trx, 'api_token', id, now, relevantUntil));
+          if (audit) await this.audit.recordIn(trx, audit);
         }
       }
       return out;

@@ -5,7 +5,7 @@
  * does not turn the trail into a write-per-request log, and those events are written in batches (one commit per
  * second at most), flushed on graceful shutdown.
  */
-import type { Store } from '../store/store.js';
+import type { Executor, Store } from '../store/store.js';
 
 export type AuditEventType =
   | 'session.created'
@@ -187,6 +187,15 @@ export class AuditLog {
       ...entry.input,
       details: { ...entry.input.details, repeated: entry.repeated, since: new Date(entry.since).toISOString() },
     });
+  }
+
+  /**
+   * Records an event inside the caller's transaction: it commits with the act it records, or neither does. For the
+   * acts a restore replays and an auditor must find (a token created, a token revoked): written after the commit,
+   * as `record` writes, a store that failed between the two left an acknowledged revocation with no event.
+   */
+  async recordIn(ex: Executor, input: AuditInput): Promise<void> {
+    await this.store.appendAudit(rowOf(input, Date.now()), ex);
   }
 
   /** Records an event. Never throws into the request: a failed audit write is logged loudly instead. */

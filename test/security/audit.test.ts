@@ -6,7 +6,8 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { sql } from 'kysely';
+import { defaultBackend, startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
 import { eventually, freshRateWindow, refusalEventsOf, signInReply } from './support.js';
 import { findApiTokens } from '../../src/cli/scan/find-tokens.js';
@@ -61,6 +62,43 @@ describe('audit trail', () => {
     }
     const refused = (await byType('apiToken.refused'))[0]!;
     assert.equal(refused.details.reason, 'revoked');
+  });
+
+  test('a revocation and its event commit together: when the event cannot be written, nothing is revoked', async () => {
+    // Fault injection: the store refuses apiToken.revoked events. Until 2026-12-05 the event was written after the
+    // commit, so the DELETE answered 204 and the revocation stood with no event (the restore procedure replays those).
+    const postgres = defaultBackend() === 'postgres';
+    const statements = postgres
+      ? [
+          sql`CREATE FUNCTION refuse_revoked_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.event_type = 'apiToken.revoked' THEN RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$`,
+          sql`CREATE TRIGGER refuse_revoked_event BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_revoked_event()`,
+        ]
+      : [
+          sql`CREATE TRIGGER refuse_revoked_event BEFORE INSERT ON audit_events WHEN NEW.event_type = 'apiToken.revoked' BEGIN SELECT RAISE(ABORT, 'injected'); END`,
+        ];
+    const tok = await createApiToken(base, alice, 'acme', 'audit-atomic');
+    for (const statement of statements) await statement.execute(t.store.db);
+    try {
+      const refused = await http(`${base}/cloudapi/1.0.0/tokens/${tok.tokenId}`, {
+        method: 'DELETE',
+        headers: bearer(alice),
+      });
+      assert.ok(refused.status >= 500, `the DELETE cannot succeed without its event: ${refused.status} ${refused.text}`);
+      const byPossession = await http(`${base}/oauth/tenant/acme/revoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `token=${tok.apiToken}`,
+      });
+      assert.ok(byPossession.status >= 500, `nor the RFC 7009 revocation: ${byPossession.status}`);
+      assert.equal((await exchange(base, 'acme', tok.apiToken)).status, 200, 'still live: nothing was revoked');
+    } finally {
+      await sql`DROP TRIGGER refuse_revoked_event${postgres ? sql` ON audit_events` : sql``}`.execute(t.store.db);
+      if (postgres) await sql`DROP FUNCTION refuse_revoked_event()`.execute(t.store.db);
+    }
+    const done = await http(`${base}/cloudapi/1.0.0/tokens/${tok.tokenId}`, { method: 'DELETE', headers: bearer(alice) });
+    assert.equal(done.status, 204, done.text);
+    const events = (await trail(alice, 'eventType==apiToken.revoked')).filter((e) => e.tokenId === tok.tokenId);
+    assert.equal(events.length, 1, 'revoked once, with its event');
   });
 
   test('sign-in events: created and refused (without the attempted password)', async () => {
