@@ -21,7 +21,7 @@ import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.j
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerTlsClientError } from './client-errors.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
-import { isTransientStoreError } from '../store/transient-errors.js';
+import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
 import { legacyVersionRoutes } from './legacy/versions.js';
@@ -244,6 +244,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const tesseraError = toTesseraError(error);
     if (isServerError(tesseraError)) request.log.error({ err: error }, 'request failed');
     else if (isTransientStoreError(error)) request.log.warn({ err: (error as Error).message }, 'store unavailable: answered 503');
+    else if (isStoreWriteRefusal(error))
+      request.log.error({ err: (error as Error).message }, 'the store cannot write (full disk, read-only or I/O error): answered 503');
     return renderError(tesseraError, request, reply);
   });
 

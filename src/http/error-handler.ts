@@ -6,7 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { TesseraError } from '../domain/errors.js';
 import { xmlDocument } from './xml.js';
 import { areaOf, defaultVersion, sendExactJson } from './context.js';
-import { isTransientStoreError } from '../store/transient-errors.js';
+import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { oauthErrorBody, oauthErrorCode } from './oauth/oauth-error.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
 
@@ -24,6 +24,11 @@ export function toTesseraError(error: unknown): TesseraError {
   }
   if (isTransientStoreError(error)) {
     return new TesseraError('SERVICE_UNAVAILABLE', 'The store is unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
+  }
+  if (isStoreWriteRefusal(error)) {
+    return new TesseraError('SERVICE_UNAVAILABLE', 'The store cannot write now (full or read-only); nothing was changed; retry later', {
+      headers: { 'Retry-After': '30' },
+    });
   }
   return new TesseraError('INTERNAL_SERVER_ERROR', 'An internal error occurred');
 }

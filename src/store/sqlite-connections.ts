@@ -29,6 +29,8 @@ export const WRITE_SLICE_MS = 8;
 export interface StatementSource {
   prepare(sqlText: string): Database.Statement;
   close(): void;
+  /** SQLite's own view: false once it has rolled a transaction back by itself. */
+  readonly inTransaction: boolean;
 }
 
 /** A mutex whose holders queue in order; `whenFree` waits without taking it. */
@@ -185,6 +187,9 @@ export class SqliteConnectionPair implements Driver {
   private async endTransaction(c: RoutedConnection, end: CompiledQuery): Promise<void> {
     const source = c.holding === 'reader' ? this.reader! : this.writer;
     c.inTransaction = false;
+    // SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error): a second ROLLBACK would
+    // fail with "no transaction is active" and hide the error that explains it (SQLITE_FULL) behind its own.
+    if (end === ROLLBACK && !source.inTransaction) return;
     run(source.prepare(end.sql), end);
   }
 

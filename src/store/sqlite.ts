@@ -45,12 +45,15 @@ class InProcessRevocationBus implements RevocationBus {
  * not be reused). SQLite re-prepares a cached statement by itself after a schema change.
  */
 export function withStatementCache<S>(
-  database: { prepare(sqlText: string): S; close(): unknown },
+  database: { prepare(sqlText: string): S; close(): unknown; readonly inTransaction: boolean },
   max = 1_000,
-): { prepare(sqlText: string): S; close(): void; readonly cachedStatements: number } {
+): { prepare(sqlText: string): S; close(): void; readonly inTransaction: boolean; readonly cachedStatements: number } {
   const statements = new Map<string, S>();
   return {
     close: () => void database.close(),
+    get inTransaction() {
+      return database.inTransaction;
+    },
     prepare(sqlText: string): S {
       let statement = statements.get(sqlText);
       if (statement === undefined) {

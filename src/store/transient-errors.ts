@@ -30,3 +30,22 @@ export function isTransientStoreError(error: unknown): boolean {
   if (code === 'SQLITE_BUSY') return true;
   return typeof message === 'string' && TRANSIENT_MESSAGES.some((m) => message.includes(m));
 }
+
+/**
+ * The store refuses to write: its disk is full, its file system went read-only, an I/O error, or PostgreSQL is a
+ * read-only server (a failover to a standby). Not a bug and not the client's fault: answered 503, and logged as an
+ * error, since it lasts until an operator acts (reads go on being served). Until 2026-12-05 these were 500s.
+ */
+const WRITE_REFUSED_SQLSTATES = new Set([
+  '53100', // disk_full
+  '58030', // io_error
+  '25006', // read_only_sql_transaction
+]);
+
+export function isStoreWriteRefusal(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { code } = error as { code?: unknown };
+  if (typeof code !== 'string') return false;
+  // better-sqlite3's codes carry SQLite's extended codes: SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, ...
+  return WRITE_REFUSED_SQLSTATES.has(code) || /^SQLITE_(FULL|IOERR|READONLY)(_|$)/.test(code);
+}

@@ -17,6 +17,7 @@ function fakeDatabase() {
         return { sql } as never;
       },
       close: () => undefined as never,
+      inTransaction: false,
     },
   };
 }

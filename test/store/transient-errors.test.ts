@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isTransientStoreError } from '../../src/store/transient-errors.js';
+import { isStoreWriteRefusal, isTransientStoreError } from '../../src/store/transient-errors.js';
 import { toTesseraError } from '../../src/http/error-handler.js';
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code, severity: 'ERROR' });
@@ -39,5 +39,24 @@ test('not transient: constraint violations, syntax errors, plain bugs stay 500',
   ]) {
     assert.equal(isTransientStoreError(e), false, String(e));
     assert.equal(toTesseraError(e).status, 500);
+  }
+});
+
+test('a store that cannot write (full disk, read-only, I/O error, a read-only PostgreSQL) is 503, not a 500 bug', () => {
+  for (const e of [
+    Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+    Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' }),
+    Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' }),
+    pgError('53100', 'could not extend file: No space left on device'),
+    pgError('25006', 'cannot execute INSERT in a read-only transaction'),
+  ]) {
+    assert.equal(isStoreWriteRefusal(e), true, e.message);
+    const mapped = toTesseraError(e);
+    assert.equal(mapped.status, 503, e.message);
+    assert.match(mapped.message, /cannot write/);
+    assert.ok(Number(mapped.headers['Retry-After']) > 0);
+  }
+  for (const e of [pgError('23505'), Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }), pgError('53300')]) {
+    assert.equal(isStoreWriteRefusal(e), false, e.message);
   }
 });
