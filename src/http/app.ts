@@ -12,6 +12,7 @@ import Fastify, {
   type RouteOptions,
 } from 'fastify';
 import formbody from '@fastify/formbody';
+import { parseFormBody } from './form-body.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Services } from './context.js';
@@ -168,7 +169,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest('authError', null);
   app.decorateRequest('vcd', null as never);
 
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(formbody, { bodyLimit: 64 * 1024, parser: parseFormBody });
   // Bodies without a Content-Type (govcd <= v2.20's token request) or with one we do not parse are kept as
   // text; the OAuth endpoints parse them as a form whatever the type (vcd-wire §1.4).
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => {
@@ -214,13 +215,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (host !== '' && !isValidHost(host)) return done(new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name'));
     if (!hasAtMostOneHost(request.raw.rawHeaders))
       return done(new TesseraError('BAD_REQUEST', 'The request has more than one Host header'));
-    if (negotiated.unsupported && (area === 'api' || area === 'cloudapi')) {
-      return done(new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage()));
+    // No body is ever decompressed (so no decompression bomb): a coded body is refused for what it is (RFC 9110
+    // §15.5.16), rather than read as if plain (until 2026-12-05 a gzip body was "not valid UTF-8", and a plain one
+    // labelled `br` was accepted).
+    const coding = request.headers['content-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+      return done(
+        new TesseraError('UNSUPPORTED_MEDIA_TYPE', 'Content-Encoding is not supported: send the body uncompressed', {
+          headers: { 'Accept-Encoding': 'identity' },
+        }),
+      );
+    }
+    if (area === 'api' || area === 'cloudapi') {
+      if (negotiated.unsupported) return done(new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage()));
+      // XML or JSON, and the version, follow Accept (RFC 9110 §12.5.5).
+      reply.header('Vary', 'Accept');
     }
     // The token endpoint is unauthenticated: a stale bearer sent along must never cause a 401 (vcd-wire §5.1).
     if (area === 'oauth' && TOKEN_OR_REVOKE_PATH.test(path)) return done();
     const credential = credentialFromHeaders(request.headers);
     if (!credential) return done();
+    // An answer to a credential is that principal's: no shared cache may keep it. RFC 9111 §3.5 keeps caches off
+    // answers to `Authorization` only, and VCD's clients also send `x-vcloud-authorization` and
+    // `X-VMWARE-VCLOUD-ACCESS-TOKEN`, whose 200s a cache could otherwise have served to the next caller.
+    reply.header('Cache-Control', 'no-store');
     app.tessera.authenticator.authenticate(credential).then(
       (principal) => {
         request.principal = principal;

@@ -46,6 +46,9 @@ const versionsSchema = {
 export const legacyVersionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/versions', { schema: versionsSchema }, async (request, reply) => {
     const base = baseUrl(request);
+    // Its LoginUrls are made from the request's Host without --public-url: no cache in front may keep one client's
+    // answer for another (govcd posts the password to the LoginUrl it read here).
+    if (!request.server.tessera.config.publicUrl) reply.header('Cache-Control', 'no-store');
     const entries = SUPPORTED_API_VERSIONS.map((v) => {
       // From 36.0 on, sign-in is the cloudapi session endpoint (govcd logs in at the pinned version's LoginUrl).
       const modern = compareApiVersions(v.version, '36.0') >= 0;
