@@ -32,6 +32,18 @@ describe('portal sign-in over HTTP (inject)', () => {
     assert.doesNotMatch(res.body, /name="code"/);
   });
 
+  test('two sign-in pages open in one browser: after signing in on one, the other still signs in (no 403)', async () => {
+    const client = new PortalClient(server.server.app);
+    const first = await client.get('/tenant/acme/login');
+    const second = await client.get('/tenant/acme/login');
+    const a = await client.post('/tenant/acme/login', { _csrf: csrfFrom(first.body), username: 'alice', password: server.demoPassword });
+    assert.equal(a.statusCode, 303);
+    // Until 2026-12-05 signing in cleared the form's binding, and this answered 403 "Not allowed".
+    const b = await client.post('/tenant/acme/login', { _csrf: csrfFrom(second.body), username: 'alice', password: server.demoPassword });
+    assert.equal(b.statusCode, 303, b.body.slice(0, 300));
+    assert.equal(b.headers.location, '/tenant/acme/');
+  });
+
   test('a correct password without TOTP signs in: the session cookie holds the access token, HttpOnly, SameSite=Strict, Path=/', async () => {
     const client = new PortalClient(server.server.app);
     const page = await client.get('/tenant/acme/login');
@@ -206,6 +218,11 @@ describe('portal sign-in over HTTP (inject)', () => {
     // The code step's form without its pending record: the sign-in took too long, not "your session has ended".
     const code = await anonymous.post('/tenant/acme/login/code', { _csrf: 'x', code: '123456' });
     assert.equal(code.headers.location, login('notice=code-expired'));
+    // ... and where the user was going is kept (until 2026-12-05 it was dropped there).
+    const codeFrom = await anonymous.post('/tenant/acme/login/code', { _csrf: 'x', code: '123456', from: '/tenant/acme/vms' });
+    assert.equal(codeFrom.headers.location, login(`notice=code-expired&${from('/tenant/acme/vms')}`));
+    const foreign = await anonymous.post('/tenant/acme/login/code', { _csrf: 'x', code: '123456', from: 'https://evil.example/' });
+    assert.equal(foreign.headers.location, login('notice=code-expired'), 'only a path of this org is kept');
   });
 
   test('signing in again lands where the session ended, through the code step too; any other "from" lands on Home', async () => {

@@ -58,6 +58,25 @@ describe('portal: two-factor authentication', () => {
 
   const totpEnabled = async (userId: string) => (await server.store.getUser(userId))!.totp_enabled === 1;
 
+  test('the set-up page: the code field has focus; a missing or malformed code says what to enter, marks the field, and spends nothing', async () => {
+    const user = await createUser(server.baseUrl, aliceApi, { role: 'vApp Author' });
+    const portal = new PortalClient(server.server.app);
+    await portal.signIn(ACME, user.name, user.password);
+    const prefs = await portal.get(`${ACME}/preferences`);
+    await portal.post(`${ACME}/preferences/totp/start`, { _csrf: csrfFrom(prefs.body) });
+    const setUp = await portal.get(`${ACME}/preferences/totp`);
+    assert.match(setUp.body, /id="totp-code"[^>]* autofocus/);
+    const secret = /id="totp-secret"[^>]*>([A-Z2-7]+)</.exec(setUp.body)?.[1];
+    for (const code of ['', '12', 'abcdef', '1234567']) {
+      const res = await portal.post(`${ACME}/preferences/totp/confirm`, { _csrf: csrfFrom(setUp.body), code });
+      assert.equal(res.statusCode, 400, code);
+      assert.match(res.body, /Enter the 6-digit code your authenticator app shows/, code);
+      assert.doesNotMatch(res.body, /time on your device/, `${code}: a malformed code is not a clock problem`);
+      assert.match(res.body, /id="totp-code"[^>]* autofocus[^>]* aria-describedby="totp-error" aria-invalid="true"/, code);
+      assert.equal(/id="totp-secret"[^>]*>([A-Z2-7]+)</.exec(res.body)?.[1], secret, 'the same key: the set-up goes on');
+    }
+  });
+
   test('once enabled, User preferences offers "Turn off"; its form asks for the password and a code', async () => {
     const step = await freshTotpWindow();
     const user = await enrolledInPortal(step);

@@ -23,7 +23,7 @@ import { CSRF_FIELD, CsrfTokens } from './csrf.js';
 import { PORTAL_HELMET_OPTIONS } from './security-headers.js';
 import { PROVIDER_PORTAL, tenantPortal, type PortalOrg } from './portal-org.js';
 import { resolvePortalState, type PortalRequestState, type SignedInState } from './portal-session.js';
-import { RETURN_PARAM, cameFromThisSite, returnPathFor } from './return-path.js';
+import { RETURN_PARAM, cameFromThisSite, returnPathFor, safeReturnPath } from './return-path.js';
 import { readCookie } from './cookies.js';
 import { signedInFrame } from './page-frame.js';
 import { formField, queryField, seeOther, sendPage } from './respond.js';
@@ -202,7 +202,11 @@ async function checkCsrf(request: FastifyRequest, deps: PortalDeps): Promise<voi
 function signInUrlAfter401(request: FastifyRequest, state: PortalRequestState, app: FastifyInstance): string {
   const login = `${state.org.basePath}/login`;
   if (state.signedInElsewhere) return `${login}?notice=other-org`;
-  if (request.routeOptions.config?.csrf === 'pending') return `${login}?notice=code-expired`;
+  if (request.routeOptions.config?.csrf === 'pending') {
+    // The code step's form carries `from`: kept, as the code step's own pages keep it (until 2026-12-05 it was lost).
+    const from = safeReturnPath(formField(request, RETURN_PARAM), state.org);
+    return `${login}?notice=code-expired${from ? `&${RETURN_PARAM}=${encodeURIComponent(from)}` : ''}`;
+  }
   const from = returnPathFor(request, state.org, (path) => app.findRoute({ method: 'GET', url: path }) !== null);
   // A page opened from this site says so only when there is a page to come back to: the portal's root is where the
   // org chooser, the brand link and "Back to the portal" lead signed-out visitors who never had a session.

@@ -256,7 +256,16 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
 
   app.post('/preferences/totp/confirm', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireSignedIn(request);
-    const confirmed = await totp.confirm(state.principal, formField(request, 'code'), request.ip);
+    const code = formField(request, 'code').trim();
+    if (!/^[0-9]{6}$/.test(code)) {
+      // A missing or malformed code is no wrong code: say what to enter, not to check the clock (as the sign-in
+      // code step says), and spend no attempt on it.
+      const enrolment = await totp.inProgress(state.principal);
+      if (!enrolment) return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
+      const error = 'Enter the 6-digit code your authenticator app shows for Tessera: six digits, nothing else.';
+      return sendPage(reply, totpEnrolmentPage(signedInFrame(state, deps, 'preferences'), { ...forPage(enrolment), error }), 400);
+    }
+    const confirmed = await totp.confirm(state.principal, code, request.ip);
     // Enabled: the first recovery codes are shown once, before anything else.
     if (confirmed.ok) return showRecoveryCodes(request, reply, state, confirmed.recoveryCodes);
     const enrolment = confirmed.reason === 'wrong-code' ? await totp.inProgress(state.principal) : null;

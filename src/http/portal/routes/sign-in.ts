@@ -90,7 +90,9 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const lifetime = signedIn.principal.expiresAt - Math.floor(Date.now() / 1000);
     setCookie(request, reply, 'session', signedIn.accessToken, lifetime);
     clearCookie(request, reply, 'pending');
-    clearCookie(request, reply, 'signInForm');
+    // The sign-in form's binding stays (it expires by itself): clearing it voided every other sign-in page open in
+    // this browser, so after a session ended in all tabs, signing in from one made each other answer 403 "Not
+    // allowed" (until 2026-12-05). It guards against login CSRF only, which a second form of this browser is not.
     return seeOther(reply, returnPath(request) ?? `${org(request).basePath}/`);
   };
 

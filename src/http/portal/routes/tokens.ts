@@ -31,7 +31,7 @@ import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE } from '../responses.js';
 import { canCreateOwnToken } from '../access.js';
 import { scopeRoleNames, toListItem } from '../token-queries.js';
-import { effectiveRights } from '../../../domain/policy.js';
+import { can, effectiveRights } from '../../../domain/policy.js';
 import { tokenUsageSnippets } from '../token-usage.js';
 import { clearCookie, createdTokenPath, readCookie, setCreatedTokenCookie } from '../cookies.js';
 import { openShownOnce, sealShownOnce } from '../shown-once.js';
@@ -295,8 +295,24 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return toListItem(services, row, owner?.name ?? '', org?.name ?? '', await scopeRoleNames(services, [row]));
   };
 
+  /**
+   * Where a token already revoked goes, when the viewer may see it: back to its list, whose notice names it and whose
+   * row says when and by whom. Two tabs, an administrator first, or "revoke all" on a password change got here; until
+   * 2026-12-05 they got 403 "you need some or all of the following rights, or the entity does not exist".
+   */
+  const alreadyRevoked = async (request: FastifyRequest<{ Params: { id: string } }>, state: SignedInState): Promise<string | null> => {
+    const row = await services.store.getApiToken(request.params.id);
+    if (!row || row.revoked_at === null) return null;
+    if (!can(state.principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) return null;
+    const origin = parseOrigin(request.method === 'POST' ? formField(request, 'from') : queryField(request, 'from'));
+    const target = originPath(state.org.basePath, origin, row.user_id);
+    return `${target}?done=revoked&token=${row.id}${origin === 'preferences' ? '#access-tokens' : ''}`;
+  };
+
   app.get<{ Params: { id: string } }>('/tokens/:id/revoke', { schema: { params: UUID_PARAM, response: PAGE } }, async (request, reply) => {
     const state = requireSignedIn(request);
+    const gone = await alreadyRevoked(request, state);
+    if (gone) return seeOther(reply, gone);
     const token = await loadForRevoke(request, state);
     const origin = parseOrigin(queryField(request, 'from'));
     return sendPage(
@@ -315,8 +331,17 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     { config: { csrf: 'session' }, schema: { params: UUID_PARAM, response: FORM } },
     async (request, reply) => {
       const state = requireSignedIn(request);
+      const gone = await alreadyRevoked(request, state);
+      if (gone) return seeOther(reply, gone);
       const token = await loadForRevoke(request, state);
-      await services.apiTokens.revoke(state.principal, token.id, request.ip);
+      try {
+        await services.apiTokens.revoke(state.principal, token.id, request.ip);
+      } catch (error) {
+        // Revoked by someone else between the two reads: the same answer as above.
+        const revokedMeanwhile = await alreadyRevoked(request, state);
+        if (revokedMeanwhile) return seeOther(reply, revokedMeanwhile);
+        throw error;
+      }
       const origin = parseOrigin(formField(request, 'from'));
       const target = originPath(state.org.basePath, origin, token.ownerId);
       // The notice names the token: the next page looks the id up (in the viewer's reach) instead of trusting a

@@ -2,7 +2,8 @@
  * Tessera portal script: progressive enhancement only, every page works without it. Loaded from this origin
  * (the CSP allows no inline script). It does four things:
  *   - copy buttons: a button with data-copy="ID" copies the text of the element with that id;
- *   - the user menu (a <details>) closes on Escape, returning focus to its toggle, and on a click elsewhere;
+ *   - the user menu (a <details>) closes on Escape, returning focus to its toggle, on a click elsewhere, and when
+ *     focus leaves it;
  *   - a form that posts is sent once: after its first submit its submit buttons are disabled (aria-disabled, the
  *     form aria-busy) and any further submit is cancelled. A second click used to make the browser abandon the
  *     first request, which the server had carried out, and show the second one's answer ("current password is
@@ -165,6 +166,13 @@
     }
     var openMenu = document.querySelector('details.user-menu[open]');
     if (openMenu && !(target && openMenu.contains(target))) openMenu.open = false;
+  });
+
+  // Focus leaving the open menu (Tab past its last item, Shift+Tab before its toggle) closes it: in a narrow window
+  // the open menu covers the page, and the focused link would be hidden under it (WCAG 2.4.11).
+  document.addEventListener('focusin', function (event) {
+    var openMenu = document.querySelector('details.user-menu[open]');
+    if (openMenu && !(event.target instanceof Node && openMenu.contains(event.target))) openMenu.open = false;
   });
 
   document.addEventListener('keydown', function (event) {

@@ -27,7 +27,7 @@ ${pageHeading('Set up two-factor authentication')}
         ${csrfField(frame.csrfToken)}
         <div class="field">
           <label for="totp-code">Code</label>
-          <input id="totp-code" name="code" type="text" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required class="input-code"${input.error ? html` aria-describedby="totp-error"` : ''}>
+          <input id="totp-code" name="code" type="text" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus class="input-code"${input.error ? html` aria-describedby="totp-error" aria-invalid="true"` : ''}>
         </div>
         <div class="form-actions">
           <button type="submit" class="btn btn-primary">Confirm</button>
