@@ -195,7 +195,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Callback style with a synchronous fast path: most requests (the token exchange among them) authenticate
   // nothing here, and an async hook would cost them a promise and a microtask hop each.
+  const readiness = options.readiness ?? { draining: false };
   app.addHook('onRequest', (request, reply, done) => {
+    // Stopping: each answer closes its connection, so that no client keeps one open to send its next request on
+    // just as the listener closes (a POST sent on a connection being closed is reset, and cannot be retried blindly).
+    if (readiness.draining) reply.header('Connection', 'close');
     const clientId = request.headers['x-vmware-vcloud-client-request-id'];
     const requestId = typeof clientId === 'string' && clientId !== '' ? `${clientId.slice(0, 128)}-${request.id}` : request.id;
     reply.header('X-VMWARE-VCLOUD-REQUEST-ID', requestId);
@@ -284,7 +288,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes);
-  await app.register(healthProbeRoutes(options.readiness ?? { draining: false }));
+  await app.register(healthProbeRoutes(readiness));
   await app.register(legacyVersionRoutes);
   await app.register(legacySessionRoutes);
   await app.register(legacyInventoryRoutes);
