@@ -23,6 +23,11 @@ const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/u;
 /** A UTF-16 surrogate without its pair: not a character at all. */
 const LONE_SURROGATE = /\p{Cs}/u;
 const WHITESPACE = /\p{White_Space}/u;
+/**
+ * Five or more combining marks in a row ("Zalgo" text): drawn over the lines above and below, they covered other
+ * rows of a list and their buttons. Real writing stacks fewer (Vietnamese two, Tibetan up to four).
+ */
+const STACKED_MARKS = /\p{M}{5,}/u;
 
 const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -32,6 +37,7 @@ const REFUSED_ANYWHERE: ReadonlyArray<readonly [RegExp, string]> = [
   [CONTROL, 'must not contain control characters'],
   [BIDI, 'must not contain bidirectional text controls'],
   [INVISIBLE, 'must not contain zero-width or other invisible characters'],
+  [STACKED_MARKS, 'must not stack more than four combining marks on one character'],
 ];
 
 /** Why `name` cannot be a user name, as a sentence for a 400; null when it can. */

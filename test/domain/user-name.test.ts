@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { userNameProblem } from '../../src/domain/user-name.js';
+import { displayNameProblem, userNameProblem } from '../../src/domain/user-name.js';
 
 test('names of any script, with inner spaces and a later "@", are user names', () => {
   for (const name of [
@@ -77,4 +77,14 @@ test('VCD\u2019s reserved characters anywhere, "@" only first; the message says 
   }
   assert.equal(userNameProblem('@alice'), 'name must not start with "@" (an "@" later in the name is fine)');
   assert.equal(userNameProblem('alice@'), null);
+});
+
+test('stacked combining marks: up to four on a character are writing, five or more are refused (they drew over other rows)', () => {
+  for (const name of ['Nguyễn', 'བསྒྲུབས', 'e\u0301\u0302\u0303\u0304']) {
+    assert.equal(displayNameProblem('name', name), null, name);
+  }
+  const zalgo = 'Z' + '\u0301'.repeat(120);
+  assert.match(displayNameProblem('name', zalgo) ?? '', /must not stack more than four combining marks/);
+  assert.match(displayNameProblem('name', 'e\u0301\u0302\u0303\u0304\u0305') ?? '', /U\+0301/);
+  assert.match(userNameProblem(zalgo.normalize('NFKC')) ?? '', /combining marks/);
 });
