@@ -70,7 +70,7 @@ ${pageHeading('New API token')}
       <label for="expiry-date" class="radio-label">Expires at the end of (${input.timeZone})</label>
       <div class="expiry-date-field">
         <label for="token-expires" class="visually-hidden">Expiry date, YYYY-MM-DD, ${input.timeZone}</label>
-        <input id="token-expires" name="expiresOn" type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${input.expiresOn}"${fieldState('expiresOn', 'token-expires-help')}>
+        <input id="token-expires" name="expiresOn" type="text" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${input.expiresOn}"${fieldState('expiresOn', 'token-expires-help')}>
         <p class="field-help" id="token-expires-help">An ISO date, YYYY-MM-DD: the token stops working at 23:59:59 that day in ${input.timeZone === 'UTC' ? 'UTC' : html`your time zone, ${input.timeZone} (${input.zoneLabel})`}. The earliest is today, ${input.minDate}${
           input.maxDate ? html`; the latest your organization allows is ${input.maxDate} (at most ${input.maxLifetimeDays} days)` : ''
         }. The default is ${input.maxDate && input.maxLifetimeDays !== null && input.maxLifetimeDays <= 30 ? 'the latest allowed' : '30 days from today'}.</p>
