@@ -276,6 +276,12 @@ const VAPP_TABLE: QueryTable = filterableById({
     isPublic: FALSE,
     numberOfCpus: { column: sql<number>`(select coalesce(sum(cpus), 0) from vms where vms.vapp_id = vapps.id)`, type: 'number' },
     memoryAllocationMB: { column: sql<number>`(select coalesce(sum(memory_mb), 0) from vms where vms.vapp_id = vapps.id)`, type: 'number' },
+    // Its VMs' disks (each VM has one, disk_mb), in KB as VCD counts it; vcd-cli's `vapp list` shows the column.
+    storageKB: { column: sql<number>`(select coalesce(sum(disk_mb), 0) * 1024 from vms where vms.vapp_id = vapps.id)`, type: 'number' },
+    // Lease notices and boot order: the inventory has no lease runs and no boot order; VCD's values for such a vApp.
+    isAutoDeleteNotified: FALSE,
+    isAutoUndeployNotified: FALSE,
+    honorBootOrder: FALSE,
   },
   href: (base, row) => vappHref(base, row.id as string, false),
   urn: (row) => urn('vapp', row.id as string),

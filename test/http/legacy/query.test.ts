@@ -349,6 +349,22 @@ describe('vApp templates', () => {
       ),
       'templates are not vApps',
     );
+    // VAppRecord's storageKB (vcd-cli's `vapp list` column): its VMs' disks in KB; a field, a filter and a sort.
+    const vapps = records(
+      parseXml((await get(server, '/api/query?type=vApp&fields=name,storageKB&pageSize=128', s.alice)).text),
+      'VAppRecord',
+    );
+    assert.ok(vapps.length > 0);
+    for (const record of vapps) {
+      const placements = ACME_NON_TEMPLATE.filter((p) => p.vapp.name === record.attrs.name);
+      const want = placements.reduce((kb, p) => kb + p.vm.diskMb * 1024, 0);
+      assert.equal(record.attrs.storageKB, String(want), `${record.attrs.name}: storageKB`);
+    }
+    const big = records(
+      parseXml((await get(server, '/api/query?type=vApp&filter=storageKB=gt=0&sortDesc=storageKB', s.alice)).text),
+      'VAppRecord',
+    );
+    assert.ok(big.length > 0 && big.every((r) => Number(r.attrs.storageKB) > 0));
     const hanks = records(parseXml((await get(server, '/api/query?type=vAppTemplate', s.hank)).text), 'VAppTemplateRecord');
     assert.ok(!hanks.some((h) => found.some((t) => t.attrs.href === h.attrs.href)), "globex sees none of acme's templates");
     const admin = records(
