@@ -132,8 +132,11 @@ describe('portal data centers, VMs and administration', () => {
 
     assert.equal((await alice.submit(page, `${page}/disable`, {})).statusCode, 303);
     assert.equal((await server.store.getUser(dora.id))!.is_enabled, 0);
-    assert.equal((await alice.submit(page, `${page}/enable`, {})).statusCode, 303);
+    const enabled = await alice.submit(page, `${page}/enable`, {});
+    assert.equal(enabled.statusCode, 303);
     assert.equal((await server.store.getUser(dora.id))!.is_enabled, 1);
+    // The notice says what enabling does not do (until 2026-12-05 it did not): the revoked tokens stay revoked.
+    assert.match((await alice.get(enabled.headers.location as string)).body, /revoked when they were disabled stay revoked/);
 
     // A mismatched password changes nothing and says why.
     const bad = await alice.submit(page, `${page}/password`, { newPassword: 'One-Password-1', confirmPassword: 'Two-Password-2' });

@@ -91,7 +91,8 @@ export interface UserDetail extends UserRow {
 export const USER_DONE_NOTICES: Readonly<Record<string, string>> = {
   created: 'The user was created.',
   disabled: 'The user was disabled: their API tokens were revoked and their sessions ended.',
-  enabled: 'The user was enabled. They can sign in again.',
+  enabled:
+    'The user was enabled. They can sign in again. The API tokens revoked when they were disabled stay revoked: they create new ones.',
   unlocked: 'The user was unlocked: their failed sign-ins and verification codes no longer count.',
   'two-factor-reset': 'Two-factor authentication was reset. The user signs in with their password only, and is told at their next sign-in.',
   'password-set': "The password was set. The user's sessions ended; they sign in with the new password.",
@@ -135,7 +136,11 @@ ${
     ${u.lockedUntil !== null && button('unlock', 'Unlock')}
     ${u.twoFactor && button('reset-two-factor', 'Reset two-factor authentication')}
   </div>
-  <p class="card-text">Disabling revokes the user's API tokens and ends their sessions. Resetting two-factor authentication lets them sign in with their password alone and set it up again; they are told at their next sign-in.</p>
+  <p class="card-text">Disabling revokes the user's API tokens and ends their sessions, at once; enabling them later does not bring the tokens back.${
+    u.twoFactor
+      ? ' Resetting two-factor authentication lets them sign in with their password alone and set it up again; they are told at their next sign-in.'
+      : ''
+  }</p>
 </section>
 <section class="card card-form" aria-labelledby="user-password">
   <h2 id="user-password" class="card-title">Set password</h2>
