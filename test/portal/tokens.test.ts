@@ -203,6 +203,7 @@ describe('portal API tokens', () => {
     const confirm = await bob.get(`${ACME}/tokens/${row.id}/revoke?from=preferences`);
     assert.equal(confirm.statusCode, 200);
     assert.match(confirm.body, /Revoke <span class="token-name">to-revoke<\/span>\?/);
+    assert.match(confirm.body, new RegExp(`<a class="btn btn-link" href="${ACME}/preferences#access-tokens" autofocus>Cancel</a>`));
     assert.equal((await exchange(server.baseUrl, 'acme', token)).status, 200, 'showing the confirmation revokes nothing');
     const res = await bob.post(`${ACME}/tokens/${row.id}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'preferences' });
     assert.equal(res.statusCode, 303);

@@ -321,7 +321,8 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
         token,
         showOwner: token.ownerId !== state.principal.userId,
         from: origin,
-        cancelHref: originPath(state.org.basePath, origin, token.ownerId),
+        // Back to the Access Tokens section itself, as New token and Regenerate go (not the top of User preferences).
+        cancelHref: `${originPath(state.org.basePath, origin, token.ownerId)}${origin === 'preferences' ? '#access-tokens' : ''}`,
       }),
     );
   });
