@@ -199,9 +199,12 @@ export async function startServer(config: Config, options: StartServerOptions = 
       const timer = setTimeout(() => {
         forced = true;
         cutConnections = connections.size;
+        // With no connection left, what still runs is the flush of "last used" and audit records to the store.
         logger.error(
           { graceSeconds: config.shutdownGraceSeconds, connections: cutConnections },
-          'shutdown grace ran out; closing the connections still open',
+          cutConnections > 0
+            ? 'shutdown grace ran out; closing the connections still open'
+            : 'shutdown grace ran out while writing the last records to the store (is it reachable?)',
         );
         app.server.closeAllConnections();
         for (const socket of connections) socket.destroy();

@@ -66,7 +66,13 @@ export function lockSqliteFile(dbFile: string): DataDirLock {
     release() {
       if (released) return;
       released = true;
-      rmSync(ownerFile, { force: true });
+      // The owner file is only a note for the next server's message; the lock itself is the transaction. A data
+      // directory gone read-only (EROFS) must not turn a clean stop into a crash with a stack trace.
+      try {
+        rmSync(ownerFile, { force: true });
+      } catch {
+        // Left behind: the next holder overwrites it.
+      }
       lock.exec('ROLLBACK');
       lock.close();
     },

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirLockedError, lockSqliteFile, ownerFileOf } from '../../src/store/sqlite-lock.js';
@@ -38,6 +38,18 @@ test('a second lock on one file is refused, naming the holder; released, it can 
   );
   first.release();
   assert.ok(!existsSync(ownerFileOf(file)), 'the owner file goes with the lock');
+  lockSqliteFile(file).release();
+});
+
+test('an owner file that cannot be removed (a data dir gone read-only) does not fail the release: the lock is freed', (t) => {
+  const file = join(tempDir(t), 'tessera.db');
+  const first = lockSqliteFile(file);
+  // Stand-in for EROFS (root may unlink in a read-only directory's place): a non-empty directory, which rmSync refuses.
+  rmSync(ownerFileOf(file));
+  mkdirSync(ownerFileOf(file));
+  writeFileSync(join(ownerFileOf(file), 'x'), 'x');
+  assert.doesNotThrow(() => first.release(), 'until 2026-12-05 this threw, and SIGTERM crashed with a stack trace');
+  rmSync(ownerFileOf(file), { recursive: true });
   lockSqliteFile(file).release();
 });
 
