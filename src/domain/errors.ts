@@ -47,8 +47,8 @@ export class TesseraError extends Error {
   /** Extra response headers (e.g. `Retry-After`, `WWW-Authenticate`). */
   readonly headers: Record<string, string>;
   /**
-   * Under /oauth: VCD's three fields only, without RFC 6749's `error` and `error_description` (src/http/oauth/
-   * oauth-error.ts). Set on the one body VCD's contract fixes byte for byte: the refresh grant's refusal.
+   * Under /oauth: VCD's three fields only, without RFC 6749's `error` and `error_description`
+   * (src/http/oauth-error.ts). Set on the one body VCD's contract fixes byte for byte: the refresh grant's refusal.
    */
   readonly vcdBodyOnly: boolean;
 

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import { areaOf, defaultVersion } from './context.js';
 import { xmlDocument } from './xml.js';
 import { errorPageHtml } from './error-handler.js';
-import { oauthErrorBody } from './oauth/oauth-error.js';
+import { oauthErrorBody } from './oauth-error.js';
 
 interface ParserError extends Error {
   code?: string;

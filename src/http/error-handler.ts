@@ -7,7 +7,7 @@ import { TesseraError } from '../domain/errors.js';
 import { xmlDocument } from './xml.js';
 import { areaOf, defaultVersion, sendExactJson } from './context.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
-import { oauthErrorBody, oauthErrorCode } from './oauth/oauth-error.js';
+import { oauthErrorBody, oauthErrorCode } from './oauth-error.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
 
 /** Maps framework errors (validation, body parsing, size) onto the catalogue. */
@@ -85,7 +85,7 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   }
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
   // Under /oauth a malformed request is OAuth's `invalid_request` (RFC 6749 §5.2), whatever layer caught it, and
-  // RFC 6749's own `error` and `error_description` stand beside VCD's fields (oauth/oauth-error.ts).
+  // RFC 6749's own `error` and `error_description` stand beside VCD's fields (http/oauth-error.ts).
   if (area === 'oauth' && !error.vcdBodyOnly) {
     const minor = error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;
     return sendExactJson(reply, 'application/json', oauthErrorBody(minor, error.message, oauthErrorCode(error)));

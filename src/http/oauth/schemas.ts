@@ -157,7 +157,7 @@ export type AuthorizationServerMetadata = Static<typeof AuthorizationServerMetad
 
 /**
  * An error under /oauth: VCD's envelope, whose `minorErrorCode` is the OAuth code, plus RFC 6749 §5.2's `error` and
- * `error_description` for standard OAuth libraries (oauth-error.ts).
+ * `error_description` for standard OAuth libraries (http/oauth-error.ts).
  */
 export const OAuthErrorEnvelope = named(
   'OAuthError',

@@ -5,7 +5,7 @@
  * token, openid-client and oauth4webapi could name no error at all. Both sets are strings (or null), so govcd up to
  * v2.20, which decodes the body as a map[string]string, still reads it; it only prints the two extra pairs.
  */
-import type { TesseraError } from '../../domain/errors.js';
+import type { TesseraError } from '../domain/errors.js';
 
 const OAUTH_CODES: ReadonlySet<string> = new Set([
   'invalid_request',
