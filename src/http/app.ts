@@ -18,7 +18,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Services } from './context.js';
 import { areaOf, areaOfPath, canonicalPath, defaultVersion } from './context.js';
 import { TesseraError } from '../domain/errors.js';
-import { isValidHost, repeatedSingleHeader, requestedHost } from './request-origin.js';
+import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerTlsClientError } from './client-errors.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
@@ -217,8 +217,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const host = requestedHost(request);
     if (host === '' && request.raw.httpVersion !== '1.0') return done(new TesseraError('BAD_REQUEST', 'The request has no Host header'));
     if (host !== '' && !isValidHost(host)) return done(new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name'));
-    const repeated = repeatedSingleHeader(request.raw.rawHeaders);
-    if (repeated !== null) return done(new TesseraError('BAD_REQUEST', `The request has more than one ${repeated} header`));
+    if (!hasAtMostOneHost(request.raw.rawHeaders))
+      return done(new TesseraError('BAD_REQUEST', 'The request has more than one Host header'));
     // No body is ever decompressed (so no decompression bomb): a coded body is refused for what it is (RFC 9110
     // §15.5.16), rather than read as if plain (until 2026-12-05 a gzip body was "not valid UTF-8", and a plain one
     // labelled `br` was accepted).

@@ -19,26 +19,19 @@ export function isValidHost(host: string): boolean {
 }
 
 /**
- * The name of a header the request carries more than once that must come once: `Host` or `Authorization`; else null.
- * Node keeps the first of either and drops the others, but a proxy or a firewall in front may have read another:
- * routed by the second Host (RFC 9112 §3.2 makes that a 400), or checked the second credential while Tessera
- * authenticated the first. `rawHeaders` alternates names and values; a name is compared only when its length
- * matches, so the usual request costs a few checks.
+ * False when the request carries more than one Host header. Node keeps the first and drops the others, but a
+ * proxy in front may have routed by another: RFC 9112 §3.2 makes such a request a 400. `rawHeaders` alternates
+ * names and values; a name of four characters is compared only then, so the usual request costs a few checks.
  */
-export function repeatedSingleHeader(rawHeaders: readonly string[]): 'Host' | 'Authorization' | null {
-  let host = false;
-  let authorization = false;
+export function hasAtMostOneHost(rawHeaders: readonly string[]): boolean {
+  let seen = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      if (host) return 'Host';
-      host = true;
-    } else if (name.length === 13 && name.toLowerCase() === 'authorization') {
-      if (authorization) return 'Authorization';
-      authorization = true;
-    }
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return false;
+    seen = true;
   }
-  return null;
+  return true;
 }
 
 /** The host the client addressed ('' when it sent none, as HTTP/1.0 may), not validated. */

@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
 import { signIn, bearer } from '../helpers/api.js';
-import { isValidHost, repeatedSingleHeader } from '../../src/http/request-origin.js';
+import { hasAtMostOneHost, isValidHost } from '../../src/http/request-origin.js';
 import { raw, XML_37, JSON_37 } from '../security/support.js';
 
 test('isValidHost', () => {
@@ -71,18 +71,8 @@ test('a malformed Host header answers 400 in each area envelope, never 500', asy
   const twoHosts = await rawBytes(port, 'GET /api/versions HTTP/1.1\r\nHost: a.example\r\nhost: b.example\r\nConnection: close\r\n\r\n');
   assert.equal(twoHosts.status, 400, twoHosts.text.slice(0, 300));
   assert.match(twoHosts.text, /minorErrorCode="BAD_REQUEST"[^>]*message="[^"]*more than one Host header/);
-  assert.equal(repeatedSingleHeader(['Host', 'a', 'Accept', 'x', 'X-Host', 'b', 'Authorization', 'c']), null);
-  assert.equal(repeatedSingleHeader(['host', 'a', 'HOST', 'a']), 'Host', 'even with one value');
-  assert.equal(repeatedSingleHeader(['Host', 'a', 'authorization', 'Bearer x', 'Authorization', 'Bearer y']), 'Authorization');
-
-  // Two Authorization headers: refused, not "the first wins" (a proxy or firewall in front may have checked the
-  // other one; until 2026-12-05 Tessera silently authenticated the first).
-  const twoCredentials = await rawBytes(
-    port,
-    'GET /api/org HTTP/1.1\r\nHost: a.example\r\nAuthorization: Bearer one\r\nAuthorization: Bearer two\r\nConnection: close\r\n\r\n',
-  );
-  assert.equal(twoCredentials.status, 400, twoCredentials.text.slice(0, 300));
-  assert.match(twoCredentials.text, /more than one Authorization header/);
+  assert.ok(hasAtMostOneHost(['Host', 'a', 'Accept', 'x', 'X-Host', 'b']));
+  assert.ok(!hasAtMostOneHost(['host', 'a', 'HOST', 'a']), 'even with one value');
 
   // A good Host still names the hrefs; none at all (HTTP/1.0) falls back to the listen address.
   const good = await raw(`${handle.baseUrl}/api/versions`, { headers: { Host: 'vcd.example.com:9443', Accept: XML_37 } });
