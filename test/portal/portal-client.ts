@@ -57,6 +57,13 @@ export class PortalClient {
     return res;
   }
 
+  /** Any method, with this browser's cookies and no body. */
+  async send(method: 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS' | 'GET', url: string): Promise<LightMyRequestResponse> {
+    const res = await this.app.inject({ method, url, headers: { accept: 'text/html', ...this.cookieHeader() } });
+    this.remember(res);
+    return res;
+  }
+
   async post(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     const res = await this.app.inject({
       method: 'POST',

@@ -148,9 +148,17 @@ function orgPortal(deps: PortalDeps, orgOf: (request: FastifyRequest) => PortalO
       request.principal = request.portal.principal;
       request.authError = null;
     });
-    app.setNotFoundHandler(async (request, reply) =>
-      sendPage(reply, errorPage(frameOf(request, deps), 404, 'There is no such page in the portal.'), 404),
-    );
+    app.setNotFoundHandler(async (request, reply) => {
+      // A page asked with a method it does not take (PUT, DELETE, TRACE, OPTIONS on a page): 405 and what it takes
+      // (RFC 9110 §15.5.6), as the API areas answer; until 2026-12-05 a 403 "Not allowed" or a 404 for a page that exists.
+      const path = request.url.split('?', 1)[0]!;
+      const allowed = ['GET', 'HEAD', 'POST'].filter((method) => app.findRoute({ method: method as 'GET', url: path }) !== null);
+      if (allowed.length > 0) {
+        reply.header('Allow', allowed.join(', '));
+        return sendPage(reply, errorPage(frameOf(request, deps), 405, `This page takes ${allowed.join(', ')} only.`), 405);
+      }
+      return sendPage(reply, errorPage(frameOf(request, deps), 404, 'There is no such page in the portal.'), 404);
+    });
     signInRoutes(app, deps);
     preferencesRoutes(app, deps);
     passwordRoutes(app, deps);
@@ -173,6 +181,8 @@ function orgPortal(deps: PortalDeps, orgOf: (request: FastifyRequest) => PortalO
  */
 async function checkCsrf(request: FastifyRequest, deps: PortalDeps): Promise<void> {
   if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+  // No route: the not-found handler answers (404, or 405 for a page's other methods); it changes nothing.
+  if (request.is404) return;
   const binding = request.routeOptions.config.csrf;
   const state = request.portal;
   if (!binding || !state) throw forbidden('This request is not accepted by the portal.');
