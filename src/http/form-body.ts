@@ -26,13 +26,20 @@ function decodeComponent(raw: string): string {
 export function parseFormBody(text: string): Record<string, string | string[]> {
   if (text.includes(REPLACEMENT)) throw new TesseraError('BAD_REQUEST', 'The request body is not valid UTF-8');
   const out: Record<string, string | string[]> = Object.create(null);
-  for (const pair of text.split('&')) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    const key = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
-    const value = eq < 0 ? '' : decodeComponent(pair.slice(eq + 1));
-    const seen = out[key];
-    out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  // Walked with indexOf rather than split: every token exchange comes through here.
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('&', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      const eq = text.indexOf('=', start);
+      const hasValue = eq >= 0 && eq < end;
+      const key = decodeComponent(text.slice(start, hasValue ? eq : end));
+      const value = hasValue ? decodeComponent(text.slice(eq + 1, end)) : '';
+      const seen = out[key];
+      out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+    }
+    start = end + 1;
   }
   return out;
 }
