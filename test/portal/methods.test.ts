@@ -33,3 +33,14 @@ test('other methods on a page: 405 and Allow, nothing changed; no such page: 404
   assert.equal(anonymous.statusCode, 405);
   assert.equal(anonymous.headers.allow, 'GET, HEAD, POST');
 });
+
+test("a refused form's address (its POST target) opened again is its form, not an error page", async () => {
+  const alice = new PortalClient(server.server.app);
+  await alice.signIn('/tenant/acme', 'alice', server.demoPassword);
+  const tokens = await alice.get('/tenant/acme/preferences/tokens');
+  assert.equal(tokens.statusCode, 303);
+  assert.equal(tokens.headers.location, '/tenant/acme/preferences/tokens/new');
+  const confirm = await alice.get('/tenant/acme/preferences/totp/confirm');
+  assert.equal(confirm.statusCode, 303);
+  assert.equal(confirm.headers.location, '/tenant/acme/preferences/totp');
+});

@@ -448,6 +448,8 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   'GET /preferences': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
   'POST /preferences/totp/start': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'GET /preferences/totp': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
+  // The set-up code form's POST target opened as a page: back to the set-up page.
+  'GET /preferences/totp/confirm': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'POST /preferences/totp/confirm': { anonymous: '3xx', admin: '4xx', limited: '4xx' },
   'GET /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'POST /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
@@ -458,6 +460,8 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   // A wrong current password: the form again with 400; nothing changes.
   'POST /preferences/password': { anonymous: '3xx', admin: '4xx', limited: '4xx' },
   'GET /preferences/tokens/new': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  // The New token form's POST target opened as a page: to the form (which refuses the limited user itself).
+  'GET /preferences/tokens': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'POST /preferences/tokens': { anonymous: '3xx', admin: '3xx', limited: '403' },
   'GET /preferences/tokens/created': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
   'GET /tokens/:id/revoke': {

@@ -194,6 +194,13 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return sendPage(reply, await renderNewForm(state, { name: '', expiry: 'date', expiresOn, scope: '', error: null }));
   });
 
+  // The address a refused New token form shows (its POST target): opened again (Enter in the address bar, a
+  // bookmark), it is the form, not an error page.
+  app.get('/preferences/tokens', { schema: { response: PAGE } }, async (request, reply) => {
+    const state = requireSignedIn(request);
+    return seeOther(reply, `${state.org.basePath}/preferences/tokens/new`);
+  });
+
   app.post(
     '/preferences/tokens',
     { config: { csrf: 'session' }, schema: { body: NEW_TOKEN_BODY, response: FORM } },
