@@ -64,6 +64,11 @@ describe('portal: two-factor authentication', () => {
     await portal.signIn(ACME, user.name, user.password);
     const prefs = await portal.get(`${ACME}/preferences`);
     await portal.post(`${ACME}/preferences/totp/start`, { _csrf: csrfFrom(prefs.body) });
+    // Back on User preferences, the set-up in progress is continued with the same key; starting again says it
+    // makes a new one.
+    const during = await portal.get(`${ACME}/preferences`);
+    assert.match(during.body, new RegExp(`<a class="btn btn-primary" href="${ACME}/preferences/totp">Continue set-up</a>`));
+    assert.match(during.body, /Start again with a new key/);
     const setUp = await portal.get(`${ACME}/preferences/totp`);
     assert.match(setUp.body, /id="totp-code"[^>]* autofocus/);
     const secret = /id="totp-secret"[^>]*>([A-Z2-7]+)</.exec(setUp.body)?.[1];

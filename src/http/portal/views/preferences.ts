@@ -97,8 +97,16 @@ function totpSection(base: string, state: PreferencesInput['totp'], csrfToken: s
   <p id="recovery-codes-left"${recoveryCodesLeft <= 2 ? html` class="text-warning"` : ''}>Recovery codes left: <strong>${recoveryCodesLeft}</strong> of 10. Each one signs you in once if you lose your app.${recoveryCodesLeft <= 2 ? ' Make a new set soon.' : ''}</p>
   <div class="button-row"><a class="btn btn-outline" href="${base}/preferences/totp/recovery-codes/new">New recovery codes</a> <a class="btn btn-outline" href="${base}/preferences/totp/disable">Turn off</a></div>`;
   }
-  return html`<p>${state === 'enrolling' ? 'Set-up was started but not confirmed yet.' : 'Not enabled.'} With two-factor authentication, signing in also asks for a 6-digit code from an authenticator app on your phone.</p>
-  <form method="post" action="${base}/preferences/totp/start">${csrfField(csrfToken)}<button type="submit" class="btn btn-outline">${state === 'enrolling' ? 'Start again' : 'Set up'}</button></form>`;
+  if (state === 'enrolling') {
+    // A set-up in progress is continued with the key already scanned; "Start again" makes a new key, and says so
+    // (until 2026-12-05 it was the only way back, and the key the app held stopped matching without a word).
+    return html`<p>Set-up was started but not confirmed yet. With two-factor authentication, signing in also asks for a 6-digit code from an authenticator app on your phone.</p>
+  <div class="button-row"><a class="btn btn-primary" href="${base}/preferences/totp">Continue set-up</a>
+  <form method="post" action="${base}/preferences/totp/start">${csrfField(csrfToken)}<button type="submit" class="btn btn-outline" aria-describedby="totp-restart-help">Start again with a new key</button></form></div>
+  <p class="field-help" id="totp-restart-help">A new key replaces the one you may have scanned already: remove that entry from your authenticator app.</p>`;
+  }
+  return html`<p>Not enabled. With two-factor authentication, signing in also asks for a 6-digit code from an authenticator app on your phone.</p>
+  <form method="post" action="${base}/preferences/totp/start">${csrfField(csrfToken)}<button type="submit" class="btn btn-outline">Set up</button></form>`;
 }
 
 function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput['tokens']>, notice: HtmlValue): SafeHtml {
