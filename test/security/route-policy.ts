@@ -448,8 +448,6 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   'GET /preferences': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
   'POST /preferences/totp/start': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'GET /preferences/totp': { anonymous: '3xx', admin: '2xx', limited: '2xx' },
-  // The set-up code form's POST target opened as a page: back to the set-up page.
-  'GET /preferences/totp/confirm': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'POST /preferences/totp/confirm': { anonymous: '3xx', admin: '4xx', limited: '4xx' },
   'GET /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },
   'POST /preferences/totp/disable': { anonymous: '3xx', admin: '3xx', limited: '3xx' },

@@ -254,12 +254,6 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     return sendPage(reply, totpEnrolmentPage(signedInFrame(state, deps, 'preferences'), { ...forPage(enrolment), error: null }));
   });
 
-  // The address a refused set-up code shows (its POST target): opened again, it is the set-up page.
-  app.get('/preferences/totp/confirm', { schema: { response: PAGE } }, async (request, reply) => {
-    const state = requireSignedIn(request);
-    return seeOther(reply, `${state.org.basePath}/preferences/totp`);
-  });
-
   app.post('/preferences/totp/confirm', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireSignedIn(request);
     const code = formField(request, 'code').trim();
