@@ -313,6 +313,31 @@ describe('portal sign-in over HTTP (inject)', () => {
     });
     assert.equal(api.statusCode, 401, 'the access token is revoked');
   });
+
+  test('sign-out from a page of an earlier session (a stale token): ends the session when the browser says same-origin', async () => {
+    const client = new PortalClient(server.server.app);
+    await client.signIn('/tenant/acme', 'alice', server.demoPassword);
+    const oldPage = await client.get('/tenant/acme/');
+    // Signed out and in again in another tab: the old page's token is bound to the ended session.
+    await client.submit('/tenant/acme/', '/tenant/acme/sign-out', {});
+    await client.signIn('/tenant/acme', 'alice', server.demoPassword);
+    const stale = { _csrf: csrfFrom(oldPage.body) };
+    // Not from this origin as far as the browser says (a sibling subdomain is same-site, not same-origin), or no
+    // Fetch Metadata at all: the token decides, 403, still signed in.
+    for (const headers of [{ 'sec-fetch-site': 'same-site' }, {}] as Record<string, string>[]) {
+      assert.equal((await client.post('/tenant/acme/sign-out', stale, headers)).statusCode, 403);
+      assert.equal((await client.get('/tenant/acme/preferences')).statusCode, 200);
+    }
+    // From this very origin: signed out (until 2026-12-05 a 403, and the user stayed signed in).
+    const res = await client.post('/tenant/acme/sign-out', stale, { 'sec-fetch-site': 'same-origin' });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/tenant/acme/login?notice=signed-out');
+    assert.equal((await client.get('/tenant/acme/preferences')).statusCode, 303, 'signed out');
+    // Any other form with a stale token stays refused, same-origin or not.
+    await client.signIn('/tenant/acme', 'alice', server.demoPassword);
+    const revoke = await client.post('/tenant/acme/preferences/totp/start', stale, { 'sec-fetch-site': 'same-origin' });
+    assert.equal(revoke.statusCode, 403);
+  });
 });
 
 describe('portal cookies over HTTPS', () => {

@@ -17,6 +17,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What a POST route's `_csrf` field is bound to. A portal POST route without it is refused (fail closed). */
     csrf?: CsrfBinding;
+    /**
+     * Sign-out: a request the browser marks as from this very origin (`Sec-Fetch-Site: same-origin`) ends the session
+     * even when its token is stale (portal/index.ts, checkCsrf).
+     */
+    signOut?: true;
   }
 }
 

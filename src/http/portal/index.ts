@@ -197,6 +197,11 @@ async function checkCsrf(request: FastifyRequest, deps: PortalDeps): Promise<voi
     boundTo = readCookie(request, 'signInForm') ?? null;
   }
   if (!deps.csrf.verify(binding, boundTo, formField(request, CSRF_FIELD))) {
+    // Sign-out from a page of an earlier session of this browser (signed out and in again in another tab): its token
+    // is bound to that old session, and a 403 left the user signed in, thinking otherwise. A request the browser itself
+    // says came from this very origin (Fetch Metadata) may end the session anyway: a forged one, even from a sibling
+    // subdomain, is not same-origin, and ending the session is all it can do. Until 2026-12-05: 403.
+    if (request.routeOptions.config.signOut === true && request.headers['sec-fetch-site'] === 'same-origin') return;
     throw forbidden('The form has expired or did not come from this site. Go back, reload the page and try again.');
   }
 }

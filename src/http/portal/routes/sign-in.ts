@@ -254,7 +254,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     },
   );
 
-  app.post('/sign-out', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
+  app.post('/sign-out', { config: { csrf: 'session', signOut: true }, schema: { response: FORM } }, async (request, reply) => {
     const state = requireSignedIn(request);
     await services.sessions.signOut(state.principal, request.ip);
     clearCookie(request, reply, 'session');
