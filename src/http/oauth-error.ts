@@ -5,20 +5,17 @@
  * token, openid-client and oauth4webapi could name no error at all. Both sets are strings (or null), so govcd up to
  * v2.20, which decodes the body as a map[string]string, still reads it; it only prints the two extra pairs.
  */
-import type { TesseraError } from '../domain/errors.js';
+import { ERROR_CATALOGUE, type TesseraError } from '../domain/errors.js';
 
-const OAUTH_CODES: ReadonlySet<string> = new Set([
-  'invalid_request',
-  'invalid_grant',
-  'invalid_client',
-  'invalid_scope',
-  'unsupported_grant_type',
-  'invalid_token',
-  'authorization_pending',
-  'slow_down',
-  'expired_token',
-  'access_denied',
-]);
+/**
+ * The catalogue's own OAuth codes (RFC 6749 §5.2, RFC 6750, RFC 8628 §3.5): its lower-case ones, derived so that a
+ * code added there is answered as itself here.
+ */
+const OAUTH_CODES: ReadonlySet<string> = new Set(
+  Object.values(ERROR_CATALOGUE)
+    .map((entry) => entry.minor as string)
+    .filter((minor) => minor === minor.toLowerCase()),
+);
 
 /** The OAuth code for an error: its own when it has one, else the closest by status. */
 export function oauthErrorCode(error: Pick<TesseraError, 'minorErrorCode' | 'status'>): string {
