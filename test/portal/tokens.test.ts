@@ -325,5 +325,26 @@ describe('portal API tokens', () => {
       assert.equal(res.headers.location, `/provider/administration/tokens?done=revoked&token=${hankTokenId}`);
       assert.equal((await exchange(server.baseUrl, 'globex', hankToken)).status, 400);
     });
+
+    test('a revoke from the list narrowed to one org comes back to that narrowed list, whatever the form says', async () => {
+      const hank = await apiSignIn(server.baseUrl, 'hank', 'globex', server.demoPassword);
+      const created = await createApiToken(server.baseUrl, hank, 'globex', 'globex-nightly');
+      const admin = new PortalClient(server.server.app);
+      await admin.signIn('/provider', 'administrator', server.adminPassword);
+      const narrowed = await admin.get('/provider/administration/tokens?org=globex');
+      assert.match(narrowed.body, new RegExp(`href="/provider/tokens/${created.clientId}/revoke\\?from=org-tokens"`));
+      const confirm = await admin.get(`/provider/tokens/${created.clientId}/revoke?from=org-tokens`);
+      assert.match(confirm.body, /class="btn btn-link" href="\/provider\/administration\/tokens\?org=globex"/, 'Cancel keeps the filter');
+      const res = await admin.post(`/provider/tokens/${created.clientId}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'org-tokens' });
+      assert.equal(res.statusCode, 303);
+      assert.equal(res.headers.location, `/provider/administration/tokens?org=globex&done=revoked&token=${created.clientId}`);
+      const back = await admin.get(res.headers.location as string);
+      assert.match(back.body, /The API token &quot;globex-nightly&quot; was revoked|The API token "globex-nightly" was revoked/);
+      assert.match(back.body, /<option value="globex" selected>/, 'still narrowed to globex');
+      assert.equal((await exchange(server.baseUrl, 'globex', created.apiToken)).status, 400);
+      // The org comes from the token, not the request: a second POST (already revoked) goes to the token's own org.
+      const again = await admin.post(`/provider/tokens/${created.clientId}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'org-tokens' });
+      assert.equal(again.headers.location, `/provider/administration/tokens?org=globex&done=revoked&token=${created.clientId}`);
+    });
   });
 });

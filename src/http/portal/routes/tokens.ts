@@ -132,14 +132,20 @@ function isCreatedToken(value: unknown): value is CreatedToken {
 const isoDate = (ms: number, zone: string) => dateInZone(ms, zone);
 
 function parseOrigin(raw: string): RevokeOrigin {
-  return raw === 'tokens' || raw === 'user' ? raw : 'preferences';
+  return raw === 'tokens' || raw === 'org-tokens' || raw === 'user' ? raw : 'preferences';
 }
 
-/** Where a revoke returns: built from the origin's name and the token's owner, never from a URL in the request. */
-function originPath(base: string, origin: RevokeOrigin, ownerId: string): string {
-  if (origin === 'tokens') return `${base}/administration/tokens`;
-  if (origin === 'user') return `${base}/administration/users/${ownerId}/tokens`;
-  return `${base}/preferences`;
+/**
+ * Where a revoke returns, with `?done=revoked&token=` when it happened: built from the origin's name and the token's
+ * own owner and org, never from a URL in the request (a narrowed list is narrowed to the token's org, whatever the
+ * request says).
+ */
+function originPath(base: string, origin: RevokeOrigin, token: { ownerId: string; orgName: string; id: string }, revoked = false): string {
+  const done = revoked ? `done=revoked&token=${token.id}` : '';
+  if (origin === 'tokens') return `${base}/administration/tokens${done && `?${done}`}`;
+  if (origin === 'org-tokens') return `${base}/administration/tokens?org=${encodeURIComponent(token.orgName)}${done && `&${done}`}`;
+  if (origin === 'user') return `${base}/administration/users/${token.ownerId}/tokens${done && `?${done}`}`;
+  return `${base}/preferences${done && `?${done}`}#access-tokens`;
 }
 
 export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
@@ -312,8 +318,8 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     if (!row || row.revoked_at === null) return null;
     if (!can(state.principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) return null;
     const origin = parseOrigin(request.method === 'POST' ? formField(request, 'from') : queryField(request, 'from'));
-    const target = originPath(state.org.basePath, origin, row.user_id);
-    return `${target}?done=revoked&token=${row.id}${origin === 'preferences' ? '#access-tokens' : ''}`;
+    const org = origin === 'org-tokens' ? await services.store.getOrg(row.org_id) : undefined;
+    return originPath(state.org.basePath, origin, { ownerId: row.user_id, orgName: org?.name ?? '', id: row.id }, true);
   };
 
   app.get<{ Params: { id: string } }>('/tokens/:id/revoke', { schema: { params: UUID_PARAM, response: PAGE } }, async (request, reply) => {
@@ -329,7 +335,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
         showOwner: token.ownerId !== state.principal.userId,
         from: origin,
         // Back to the Access Tokens section itself, as New token and Regenerate go (not the top of User preferences).
-        cancelHref: `${originPath(state.org.basePath, origin, token.ownerId)}${origin === 'preferences' ? '#access-tokens' : ''}`,
+        cancelHref: originPath(state.org.basePath, origin, token),
       }),
     );
   });
@@ -350,11 +356,9 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
         if (revokedMeanwhile) return seeOther(reply, revokedMeanwhile);
         throw error;
       }
-      const origin = parseOrigin(formField(request, 'from'));
-      const target = originPath(state.org.basePath, origin, token.ownerId);
       // The notice names the token: the next page looks the id up (in the viewer's reach) instead of trusting a
       // name in the URL.
-      return seeOther(reply, `${target}?done=revoked&token=${token.id}${origin === 'preferences' ? '#access-tokens' : ''}`);
+      return seeOther(reply, originPath(state.org.basePath, parseOrigin(formField(request, 'from')), token, true));
     },
   );
 

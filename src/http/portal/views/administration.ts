@@ -108,7 +108,8 @@ ${tokenTable(input.tokens, {
   caption: 'API tokens',
   showOwner: true,
   showOrg: input.allOrgs,
-  revokeFrom: 'tokens',
+  // Narrowed to one org: a revoke comes back to the same narrowed list.
+  revokeFrom: input.allOrgs && input.orgFilter !== '' ? 'org-tokens' : 'tokens',
   emptyText: 'No API tokens.',
 })}
 ${input.truncated && html`<p class="muted">Only the first tokens are shown.</p>`}`,

@@ -10,7 +10,11 @@ import { tokenStatus, type TokenListItem, type TokenStatus } from '../token-quer
 import { timeOrDash } from './components.js';
 
 /** Where a revoke started, so that the confirmation returns there. */
-export type RevokeOrigin = 'preferences' | 'tokens' | 'user';
+/**
+ * Which list a revoke started from, and so returns to: User preferences, every token in reach, that list narrowed
+ * to the token's own organization (the provider's filter), or one user's tokens.
+ */
+export type RevokeOrigin = 'preferences' | 'tokens' | 'org-tokens' | 'user';
 
 export interface TokenTableOptions {
   readonly basePath: string;
