@@ -55,10 +55,22 @@ async function introspectApiToken(services: Services, caller: Principal, base: s
   };
 }
 
-/** A service account's live (unspent) refresh token, for whoever may see the account. */
+/**
+ * Whether `caller` may learn about service account `accountId`'s credentials (its refresh token, its sessions): a
+ * service account's own session, about itself; a password session, with "Service Accounts: View" in the account's
+ * org. A session made from a user's API token never: it sees the credential it came from and no other, on every
+ * surface (docs/security.md). Until 2026-12-05 a token session with that right was told whether a service
+ * account's token it held was live, without spending it.
+ */
+function mayIntrospectServiceAccount(caller: Principal, accountId: string, orgId: string): boolean {
+  if (caller.kind === 'service_account') return caller.userId === accountId;
+  return caller.kind === 'password' && can(caller, 'serviceAccount.view', { orgId });
+}
+
+/** A service account's live (unspent) refresh token, for whoever may see the account's credentials. */
 async function introspectServiceAccountToken(services: Services, caller: Principal, base: string, hash: string): Promise<Introspection> {
   const live = await services.serviceAccounts.liveToken(hash);
-  if (!live || !can(caller, 'serviceAccount.view', { orgId: live.account.org_id })) return INACTIVE;
+  if (!live || !mayIntrospectServiceAccount(caller, live.account.id, live.account.org_id)) return INACTIVE;
   const org = await services.store.getOrg(live.account.org_id);
   if (!org || org.is_enabled !== 1) return INACTIVE;
   return {
@@ -88,7 +100,7 @@ async function introspectAccessToken(services: Services, caller: Principal, base
   // docs/security.md); until 2026-12-05 it was shown all of them here.
   const ownSession = subject.userId === caller.userId && (caller.kind !== 'api_token' || subject.apiTokenId === caller.apiTokenId);
   const visible = serviceAccount
-    ? ownSession || can(caller, 'serviceAccount.view', { orgId: subject.orgId })
+    ? mayIntrospectServiceAccount(caller, subject.userId, subject.orgId)
     : ownSession ||
       can(caller, 'apiToken.view', { orgId: subject.orgId, ownerId: subject.userId, tokenId: subject.apiTokenId ?? undefined });
   if (!visible) return INACTIVE;

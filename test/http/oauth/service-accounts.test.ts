@@ -655,6 +655,19 @@ for (const plan of selectedBackends()) {
       assert.equal(session.client_id, clientId);
       assert.deepEqual((await introspect(hank, 'globex', refreshToken)).json(), { active: false });
       assert.deepEqual((await introspect(bob, 'acme', refreshToken)).json(), { active: false });
+      // The account's own session learns about itself; another account's session and a session made from alice's
+      // API token (which keeps her "Service Accounts: View") learn nothing: a token session sees the credential it
+      // came from and no other.
+      assert.equal((await introspect(accessToken, 'acme', refreshToken)).json().active, true);
+      assert.equal((await introspect(accessToken, 'acme', accessToken)).json().active, true);
+      const other = await activeAccount(alice, 'acme', 'sa-introspect-other');
+      assert.deepEqual((await introspect(other.accessToken, 'acme', refreshToken)).json(), { active: false });
+      assert.deepEqual((await introspect(other.accessToken, 'acme', accessToken)).json(), { active: false });
+      const aliceToken = await createApiToken(base, alice, 'acme', 'introspects-accounts');
+      const aliceTokenSession = await accessTokenFrom(base, 'acme', aliceToken.apiToken);
+      assert.equal((await http(`${base}/cloudapi/1.0.0/serviceAccounts`, { headers: bearer(aliceTokenSession, JSON_37) })).status, 200);
+      assert.deepEqual((await introspect(aliceTokenSession, 'acme', refreshToken)).json(), { active: false });
+      assert.deepEqual((await introspect(aliceTokenSession, 'acme', accessToken)).json(), { active: false });
       // Spent on use: the rotated-away token is no longer active.
       const next = (await exchange(base, 'acme', refreshToken)).json().refresh_token as string;
       assert.deepEqual((await introspect(alice, 'acme', refreshToken)).json(), { active: false });
