@@ -546,7 +546,7 @@ export class ApiTokenService {
     tokenId: string,
     graceSeconds: number,
     ip: string,
-  ): Promise<{ row: ApiTokenRow; apiToken: string; old: ApiTokenRow; graceEndsAt: number | null }> {
+  ): Promise<{ row: ApiTokenRow; apiToken: string; old: ApiTokenRow; oldStopsAt: number | null }> {
     const old = await this.getVisible(principal, tokenId);
     if (!can(principal, 'apiToken.regenerate', { orgId: old.org_id, ownerId: old.user_id }))
       throw refusal(principal, 'apiToken.regenerate');
@@ -642,7 +642,10 @@ export class ApiTokenService {
       ip,
       details: { name: row.name, replaces: old.id, graceSeconds: String(graceSeconds) },
     });
-    return { row, apiToken: token, old: (await this.store.getApiToken(old.id))!, graceEndsAt };
+    // When the old token stops: at once (null), or when its grace ends, or at its own expiry if that comes first
+    // (until 2026-12-05 the answer named the grace's end even when the token expired earlier).
+    const oldStopsAt = graceEndsAt === null ? null : Math.min(graceEndsAt, old.expires_at === null ? Infinity : Number(old.expires_at));
+    return { row, apiToken: token, old: (await this.store.getApiToken(old.id))!, oldStopsAt };
   }
 
   /** Marks rows revoked and records one revocation event each, atomically; returns how many changed. */

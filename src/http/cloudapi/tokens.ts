@@ -194,7 +194,7 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
       // live token not already replaced; anyone else's or a missing token is the same 403.
       const result = await services.apiTokens.regenerate(principal, tokenIdFromParam(request.params.id), graceSeconds, request.ip);
       const entity = await tokenEntity(services, result.row, request.vcd.responseVersion);
-      const stopsAt = result.graceEndsAt ?? Number(result.old.revoked_at ?? Date.now());
+      const stopsAt = result.oldStopsAt ?? Number(result.old.revoked_at ?? Date.now());
       // The answer carries a secret: no cache keeps it (RFC 6749 §5.1 asks the same of the token endpoint).
       reply.header('cache-control', 'no-store');
       return sendCloudapiJson(request, reply, 200, {

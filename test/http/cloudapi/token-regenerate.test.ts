@@ -103,6 +103,20 @@ describe('regenerate through the cloudapi', () => {
     assert.equal((await exchange(base, 'acme', e.token)).status, 400, 'no body: the old one stops at once');
   });
 
+  test('a grace longer than the old token has left: the answer names its expiry, when it really stops', async () => {
+    const expiresAt = Date.now() + 3 * 60_000;
+    const old = await createApiToken(base, bob, 'acme', 'rotate-near-end', { expirationTimeUtc: new Date(expiresAt).toISOString() });
+    const res = await regenerate(bob, old.tokenId, { graceSeconds: 604_800 });
+    assert.equal(res.status, 200, res.text);
+    // Whole seconds on the wire: within a second of the expiry given, not a week from now.
+    assert.ok(Math.abs(Date.parse(res.json().replacedTokenStopsAtUtc) - expiresAt) < 1_000, res.json().replacedTokenStopsAtUtc);
+    const row = await t.store.getApiToken(old.clientId);
+    assert.ok(
+      Math.abs(Number(row!.expires_at) - Date.parse(res.json().replacedTokenStopsAtUtc)) < 1_000,
+      'the answer is what the row says',
+    );
+  });
+
   test('concurrent regenerations of one token: exactly one wins', async () => {
     const old = await createApiToken(base, alice, 'acme', 'race');
     const before = await liveCount();

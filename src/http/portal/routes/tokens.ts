@@ -423,7 +423,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
         name: result.row.name,
         token: result.apiToken,
         expiresAt: result.row.expires_at === null ? null : Number(result.row.expires_at),
-        regenerated: { oldStopsAt: result.graceEndsAt },
+        regenerated: { oldStopsAt: result.oldStopsAt },
       };
       setCreatedTokenCookie(request, reply, state.org.basePath, sealShownOnce(deps.keys.createdToken, created, state.principal.sessionId));
       return seeOther(reply, createdTokenPath(state.org.basePath));
