@@ -155,6 +155,23 @@ export interface QueryTypeDefinition {
 
 // ------------------------------------------------------------------ shared pieces
 
+/**
+ * Attributes of VCD's record that the inventory does not hold (a VM's datastore, host and tools version, a VDC's
+ * usage and provider figures, a task's type). Clients name them in `fields=`: go-vcloud-director's query with
+ * metadata asks for its fixed list of each type's attributes (`SearchByFilter`, under every Terraform data source
+ * with a `filter { metadata {...} }`), and until 2026-12-05 each unknown name was a 400 that failed the search.
+ * Accepted in `fields=`, filters and sorts, as null (a filter on one matches nothing); never selected nor rendered.
+ * A name in no list of VCD's is still a 400.
+ */
+function notHeld(types: Readonly<Record<string, 'string' | 'number' | 'date' | 'boolean'>>): Record<string, QueryField> {
+  const fields: Record<string, QueryField> = {};
+  for (const [name, type] of Object.entries(types)) {
+    const column = type === 'string' ? sql<string | null>`cast(null as text)` : sql<number | null>`cast(null as bigint)`;
+    fields[name] = { column, type, nullable: true, sameOnEveryRow: true, filterOnly: true };
+  }
+  return fields;
+}
+
 /** A constant attribute of the given type (booleans as 0/1). */
 const constant = (type: 'boolean' | 'number', value: number): QueryField => ({
   column: sql.lit(value),
@@ -232,6 +249,22 @@ const VM_TABLE: QueryTable = filterableById({
     storageProfileName: { column: 'vms.storage_profile', type: 'string' },
     dateCreated: { column: 'vms.created_at', type: 'date' },
     isVdcEnabled: { column: 'vd.is_enabled', type: 'boolean', joins: ['vdc'], adminOnly: true },
+    ...notHeld({
+      datastoreName: 'string',
+      gcStatus: 'string',
+      hostName: 'string',
+      moref: 'string',
+      vc: 'string',
+      vmToolsVersion: 'number',
+      containerStatus: 'string',
+      pvdcHighestSupportedHardwareVersion: 'number',
+      isComputePolicyCompliant: 'boolean',
+      vmSizingPolicyId: 'string',
+      vmPlacementPolicyId: 'string',
+      encrypted: 'boolean',
+      totalStorageAllocatedMb: 'number',
+      isExpired: 'boolean',
+    }),
   },
   href: (base, row) => vmHref(base, row.id as string, row.isVAppTemplate as number),
   urn: (row) => urn('vm', row.id as string),
@@ -282,6 +315,14 @@ const VAPP_TABLE: QueryTable = filterableById({
     isAutoDeleteNotified: FALSE,
     isAutoUndeployNotified: FALSE,
     honorBootOrder: FALSE,
+    ...notHeld({
+      cpuAllocationMhz: 'number',
+      cpuAllocationInMhz: 'number',
+      // go-vcloud-director's spelling of honorBootOrder, in the list it sends.
+      honorBookOrder: 'boolean',
+      pvdcHighestSupportedHardwareVersion: 'number',
+      lowestHardwareVersionInVApp: 'number',
+    }),
   },
   href: (base, row) => vappHref(base, row.id as string, false),
   urn: (row) => urn('vapp', row.id as string),
@@ -341,6 +382,7 @@ const VAPP_TEMPLATE_TABLE: QueryTable = filterableById({
     isGoldMaster: FALSE,
     isPublished: FALSE,
     isInCatalog: TRUE,
+    ...notHeld({ storageProfileName: 'string' }),
   },
   href: (base, row) => vappHref(base, row.id as string, true),
   urn: (row) => urn('vapptemplate', row.id as string),
@@ -578,6 +620,7 @@ const MEDIA_TABLE = emptyTable(
     storageProfileName: none('string'),
     vdc: noRef('vdc', vdcHref),
     vdcName: none('string'),
+    ...notHeld({ taskStatusName: 'string', task: 'string', taskStatus: 'string', taskDetails: 'string' }),
   },
   (base, row) => `${base}/api/media/${row.id as string}`,
   (row) => urn('media', row.id as string),
@@ -707,6 +750,35 @@ const VDC_TABLE: QueryTable = filterableById({
       column: sql<number>`(case when vdcs.storage_profiles in ('', '[]') then 1 else (length(vdcs.storage_profiles) - length(replace(vdcs.storage_profiles, '"name":', ''))) / 7 end)`,
       type: 'number',
     },
+    ...notHeld({
+      cpuUsedMhz: 'number',
+      memoryUsedMB: 'number',
+      storageUsedMB: 'number',
+      providerVdcName: 'string',
+      providerVdc: 'string',
+      numberOfUnmanagedVApps: 'number',
+      numberOfMedia: 'number',
+      numberOfDisks: 'number',
+      vcName: 'string',
+      isBusy: 'boolean',
+      status: 'string',
+      networkPool: 'string',
+      numberOfResourcePools: 'number',
+      usedNetworksInVdc: 'number',
+      numberOfRunningVMs: 'number',
+      numberOfDeployedVApps: 'number',
+      numberOfDeployedUnmanagedVApps: 'number',
+      isThinProvisioned: 'boolean',
+      isFastProvisioned: 'boolean',
+      networkProviderType: 'string',
+      cpuOverheadMhz: 'number',
+      isVCEnabled: 'boolean',
+      memoryReservedMB: 'number',
+      cpuReservedMhz: 'number',
+      storageOverheadMB: 'number',
+      memoryOverheadMB: 'number',
+      vc: 'string',
+    }),
   },
   href: (base, row) => vdcHref(base, row.id as string),
   urn: (row) => urn('vdc', row.id as string),
@@ -809,6 +881,7 @@ const ORG_TABLE: QueryTable = filterableById({
       column: sql<number>`(select count(distinct vapps.catalog_name) from vapps where vapps.org_id = orgs.id and vapps.is_template = 1)`,
       type: 'number',
     },
+    ...notHeld({ type: 'string', numberOfVApps: 'number', numberOfGroups: 'number', numberOfDisks: 'number' }),
   },
   href: (base, row) => orgHref(base, row.id as string),
   urn: (row) => urn('org', row.id as string),
@@ -926,6 +999,7 @@ const TASK_TABLE: QueryTable = filterableById({
     },
     org: { column: 'tasks.org_id', type: 'ref', ref: ref('org', orgHref) },
     orgName: { column: 'tasks.org_name', type: 'string' },
+    ...notHeld({ type: 'string', serviceNamespace: 'string' }),
   },
   href: (base, row) => taskHref(base, row.id as string),
   urn: (row) => urn('task', row.id as string),

@@ -405,6 +405,67 @@ describe('JSON', () => {
   });
 });
 
+describe("go-vcloud-director's search by metadata (SearchByFilter, under Terraform's metadata filters)", () => {
+  // The fields it sends for each type (its queryFieldsOnDemand), then a metadata key: every name is one of VCD's.
+  const SEARCHES: Array<[string, string]> = [
+    [
+      'vAppTemplate',
+      'ownerName,catalogName,isPublished,name,vdc,vdcName,org,creationDate,isBusy,isGoldMaster,isEnabled,status,isDeployed,isExpired,storageProfileName,metadata:os,',
+    ],
+    ['catalog', 'name,isPublished,isShared,creationDate,orgName,ownerName,numberOfMedia,owner,metadata:env,'],
+    [
+      'orgVdcNetwork',
+      'name,defaultGateway,netmask,dns1,dns2,dnsSuffix,linkType,connectedTo,vdc,isBusy,isShared,vdcName,isIpScopeInherited,metadata:env,',
+    ],
+    [
+      'media',
+      'ownerName,catalogName,isPublished,name,vdc,vdcName,org,creationDate,isBusy,storageB,owner,catalog,catalogItem,status,storageProfileName,taskStatusName,isInCatalog,task,isIso,isVdcEnabled,taskStatus,taskDetails,metadata:env,',
+    ],
+    [
+      'vm',
+      'catalogName,container,containerName,datastoreName,description,gcStatus,guestOs,hardwareVersion,hostName,isAutoNature,isDeleted,isDeployed,isPublished,isVAppTemplate,isVdcEnabled,memoryMB,moref,name,numberOfCpus,org,status,storageProfileName,vc,vdc,vdcName,vmToolsVersion,containerStatus,pvdcHighestSupportedHardwareVersion,isComputePolicyCompliant,vmSizingPolicyId,vmPlacementPolicyId,encrypted,dateCreated,totalStorageAllocatedMb,isExpired,metadata:env,',
+    ],
+    [
+      'vApp',
+      'creationDate,isBusy,isDeployed,isEnabled,isExpired,isInMaintenanceMode,isPublic,ownerName,status,vdc,vdcName,numberOfVMs,numberOfCpus,cpuAllocationMhz,cpuAllocationInMhz,storageKB,memoryAllocationMB,isAutoDeleteNotified,isAutoUndeployNotified,isVdcEnabled,honorBookOrder,pvdcHighestSupportedHardwareVersion,lowestHardwareVersionInVApp,metadata:env,',
+    ],
+    [
+      'orgVdc',
+      'name,description,isEnabled,cpuAllocationMhz,cpuLimitMhz,cpuUsedMhz,memoryAllocationMB,memoryLimitMB,memoryUsedMB,storageLimitMB,storageUsedMB,providerVdcName,providerVdc,orgName,org,allocationModel,numberOfVApps,numberOfUnmanagedVApps,numberOfMedia,numberOfDisks,numberOfVAppTemplates,vcName,isBusy,status,networkPool,numberOfResourcePools,numberOfStorageProfiles,usedNetworksInVdc,numberOfVMs,numberOfRunningVMs,numberOfDeployedVApps,numberOfDeployedUnmanagedVApps,isThinProvisioned,isFastProvisioned,networkProviderType,cpuOverheadMhz,isVCEnabled,memoryReservedMB,cpuReservedMhz,storageOverheadMB,memoryOverheadMB,vc,metadata:env,',
+    ],
+    [
+      'task',
+      'href,id,type,org,orgName,name,operationFull,message,startDate,endDate,status,progress,ownerName,object,objectType,objectName,serviceNamespace,metadata:env,',
+    ],
+    [
+      'organization',
+      'href,id,type,name,displayName,isEnabled,isReadOnly,canPublishCatalogs,deployedVMQuota,storedVMQuota,numberOfCatalogs,numberOfVdcs,numberOfVApps,numberOfGroups,numberOfDisks,metadata:env,',
+    ],
+  ];
+
+  test('every type it searches answers its fields as a tenant, the same records as without them (until 2026-12-05 a 400)', async () => {
+    for (const [type, fields] of SEARCHES) {
+      const plain = await get(server, `/api/query?type=${type}&pageSize=128`, s.alice);
+      assert.equal(plain.status, 200, `${type}: ${plain.text}`);
+      const searched = await get(server, `/api/query?&type=${type}&fields=${fields}&pageSize=128`, s.alice);
+      assert.equal(searched.status, 200, `${type}: ${searched.text}`);
+      const total = (text: string) => /total="(\d+)"/.exec(text)?.[1];
+      assert.equal(total(searched.text), total(plain.text), type);
+      // An attribute the inventory does not hold is not made up.
+      assert.doesNotMatch(searched.text, /datastoreName=|cpuUsedMhz=|serviceNamespace=|honorBookOrder=/, type);
+    }
+  });
+
+  test('the attributes it names are accepted in filters and sorts too, and match nothing; a name VCD does not have is still a 400', async () => {
+    const held = await get(server, '/api/query?type=vm&filter=hostName==esx*', s.alice);
+    assert.equal(held.status, 200, held.text);
+    assert.match(held.text, /total="0"/);
+    const sorted = await get(server, '/api/query?type=vm&sortAsc=vmToolsVersion&pageSize=1', s.alice);
+    assert.equal(sorted.status, 200, sorted.text);
+    assert.match(xmlError(await get(server, '/api/query?type=vm&fields=name,hostname', s.alice), 400, 'BAD_REQUEST'), /fields: "hostname"/);
+  });
+});
+
 describe('errors', () => {
   test('bad filters, unknown types, sort fields, fields and page values are 400 BAD_REQUEST', async () => {
     const cases: Array<[string, RegExp]> = [
