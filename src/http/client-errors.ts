@@ -19,19 +19,29 @@ interface ParserError extends Error {
   rawPacket?: unknown;
 }
 
-const REQUEST_TARGET = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ (\S+) HTTP\//;
+// The target's first word: a raw space inside it (`?filter=name==vApp Author`, which govcd's QueryWithNotEncodedParams
+// sends as given) is what the parser refused, and the area is still the one its path names (until 2026-12-05 such a
+// request under /api got JSON, which govcd cannot read as an error).
+const REQUEST_TARGET = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ (\S+)/;
 
-function statusOf(error: ParserError): { status: number; message: string } {
+/** A request line whose target holds a raw space: more than one word between the method and the version. */
+const SPACE_IN_TARGET = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ [^\r\n]* HTTP\/\d\.\d\r?\n/;
+
+function statusOf(error: ParserError, head: string): { status: number; message: string } {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, message: 'The request did not arrive in time' };
   if (error.code === 'HPE_HEADER_OVERFLOW') return { status: 431, message: 'The request head is larger than 64 KiB' };
+  if (SPACE_IN_TARGET.test(head)) {
+    return { status: 400, message: 'The request is not valid HTTP/1.1: its URL holds a space; encode each space as %20' };
+  }
   return { status: 400, message: 'The request is not valid HTTP/1.1' };
 }
 
 /** The response's bytes: status line, headers and the area's error body. Pure. */
 export function clientErrorResponse(error: ParserError): string {
-  const { status, message } = statusOf(error);
   const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : null;
-  const target = packet ? REQUEST_TARGET.exec(packet.subarray(0, 8192).toString('latin1'))?.[1] : undefined;
+  const requestHead = packet ? packet.subarray(0, 8192).toString('latin1') : '';
+  const { status, message } = statusOf(error, requestHead);
+  const target = packet ? REQUEST_TARGET.exec(requestHead)?.[1] : undefined;
   const area = target === undefined ? 'other' : areaOf(target);
   let type: string;
   let body: string;

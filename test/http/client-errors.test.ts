@@ -32,6 +32,14 @@ test('each area answers in its own format', () => {
     assert.match(page.body, /^<!doctype html>.*<h1>431<\/h1><p>The request head is larger than 64 KiB<\/p>/, target);
   }
 
+  // A raw space in the target (govcd's QueryWithNotEncodedParams with a value as given): still the /api area.
+  const spaced = answer('GET /api/query?type=role&filter=name==vApp Author&filterEncoded=true HTTP/1.1', 'HPE_INVALID_CONSTANT');
+  assert.equal(spaced.status, 400);
+  assert.match(spaced.type!, /^application\/vnd\.vmware\.vcloud\.error\+xml;version=/);
+  assert.match(spaced.body, /<Error [^>]*minorErrorCode="BAD_REQUEST"/);
+  assert.match(spaced.body, /its URL holds a space; encode each space as %20/);
+  assert.doesNotMatch(api.body, /space/);
+
   const oauth = answer('POST /oauth/tenant/acme/token HTTP/1.1');
   assert.equal(oauth.type, 'application/json');
   assert.equal(JSON.parse(oauth.body).minorErrorCode, 'invalid_request');
