@@ -38,6 +38,13 @@ export interface RunningServices extends Services {
 }
 
 const REGISTRATIONS_PER_MINUTE = 30;
+/**
+ * Organization chooser look-ups per client address block per minute. Typing an org's name or display name leads
+ * to its portal, so the chooser tells whether a name is an org's (issue 14 asks it to take the display name); the
+ * budget keeps it from being a bulk oracle of org names. A person types a handful; a test suite from one address,
+ * tens.
+ */
+const ORG_LOOKUPS_PER_MINUTE = 60;
 const USER_CODES_PER_MINUTE = 30;
 
 /** Meta key: the access-token lifetime of the last `tessera serve` started on this store (server.ts writes it). */
@@ -108,6 +115,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
       register: new RateLimiter(REGISTRATIONS_PER_MINUTE),
       // User codes looked up or decided per user per minute (RFC 8628 §5.1: guessing codes must be rate limited).
       userCodes: new RateLimiter(USER_CODES_PER_MINUTE),
+      orgChooser: new AddressRateLimiter(ORG_LOOKUPS_PER_MINUTE),
     },
     config,
     store,

@@ -69,6 +69,8 @@ export interface Services {
     tokenPerToken: RateLimiter<number>;
     register: RateLimiter;
     userCodes: RateLimiter;
+    /** The portal's organization chooser: look-ups per address block. */
+    orgChooser: AddressRateLimiter;
   };
 }
 

@@ -100,6 +100,20 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
     if (org === '') return sendPage(reply, organizationChooserPage({}));
     if (!ORG_NAME.test(org))
       return sendPage(reply, organizationChooserPage({ error: 'That is not an organization name.', value: org }), 400);
+    // Each look-up counts against the address's budget (services.ts ORG_LOOKUPS_PER_MINUTE): a name that leads to
+    // an org's portal says the org exists, so guessing names in bulk is refused.
+    const retryAfter = services.limits.orgChooser.hit(request.ip);
+    if (retryAfter > 0) {
+      reply.header('retry-after', String(retryAfter));
+      return sendPage(
+        reply,
+        organizationChooserPage({
+          error: `Too many organization look-ups from your address. Try again in ${retryAfter} seconds, or open your organization's portal address (/tenant/short-name) directly.`,
+          value: org,
+        }),
+        429,
+      );
+    }
     // The name or the display name, any case (org-chooser.ts).
     const chosen = await resolveChosenOrg(services.store, org);
     if (chosen.kind === 'ambiguous') {

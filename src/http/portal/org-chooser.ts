@@ -3,9 +3,12 @@
  * org's display name ("ACME Corporation") or its name in another case ("ACME"). Resolution, in order:
  *   1. the org's name, any case                  -> that org
  *   2. the org's full (display) name, any case   -> that org when exactly one has it; "ambiguous" when several do
- *   3. nothing matches                           -> the name as typed (decision: the chooser does not say whether
- *      an org exists; the sign-in page then answers as for any wrong credentials, so the chooser is no oracle of
- *      org names. A display name shared by several orgs is said to be ambiguous without naming them.)
+ *   3. nothing matches                           -> the name as typed; its sign-in page then answers as for any
+ *      wrong credentials. A display name shared by several orgs is said to be ambiguous without naming them.
+ * So the chooser does tell whether a name is an org's (a name in another case, or a display name, leads to the org's
+ * own name): that is what taking the display name means (issue 14). What keeps it from being a bulk oracle of org
+ * names is a budget of look-ups per client address (services.ts ORG_LOOKUPS_PER_MINUTE, a 429 past it). The sign-in
+ * pages themselves answer the same for any org name, known or not.
  * Whitespace is trimmed and inner runs of spaces count as one.
  */
 import type { Store } from '../../store/store.js';

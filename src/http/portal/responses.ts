@@ -85,6 +85,7 @@ export const CHOOSER = {
   200: html('Which organization? (the form)'),
   303: redirect("To the chosen organization's portal"),
   400: html('Not an organization name, or a display name several organizations share'),
+  429: html('Too many look-ups from this address: the form again, with Retry-After'),
   503: ERRORS[503],
 } as const;
 
