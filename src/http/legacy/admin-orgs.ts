@@ -161,10 +161,14 @@ export const legacyAdminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const orgToManage = (principal: Principal, segment: string) => orgToManageIn(store(), principal, segment);
 
   const sendAdminOrg = async (request: FastifyRequest, reply: FastifyReply, org: Org, tasks: TaskRow[] = []) => {
+    // Users and groups are listed to whoever may read them ("Group / User: View"), as their documents and query
+    // types are: until 2026-12-05 a vApp Author, refused every user's document, read every member's name here.
+    const principal = requirePrincipal(request);
+    const target = { orgId: org.id };
     const [vdcs, users, groups, roles, catalogs, rights] = await Promise.all([
       listVdcsOfOrg(store(), org.id),
-      store().listUsers(org.id),
-      store().listGroups(org.id),
+      can(principal, 'user.view', target) ? store().listUsers(org.id) : [],
+      can(principal, 'group.view', target) ? store().listGroups(org.id) : [],
       store().listRoles(org.id),
       listCatalogsOfOrg(store(), org.id),
       services().identityAdmin.publishedRights(org.id),

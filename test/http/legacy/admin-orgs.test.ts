@@ -486,3 +486,18 @@ test("the settings' hrefs the AdminOrg names each answer the same element as a d
   assert.equal((await get(server, policy, s.bob)).status, (await get(server, `/api/admin/org/${acmeId}`, s.bob)).status);
   assert.equal((await get(server, policy, s.admin)).status, 200);
 });
+
+test("the AdminOrg lists users and groups to who may read them: alice sees her org's members, bob (vApp Author) none", async () => {
+  const names = (text: string, element: string) => [...text.matchAll(new RegExp(`<${element} [^>]*name="([^"]+)"`, 'g'))].map((m) => m[1]);
+  const asAlice = await get(server, `/api/admin/org/${acmeId}`, s.alice);
+  assert.equal(asAlice.status, 200, asAlice.text);
+  assert.ok(names(asAlice.text, 'UserReference').includes('bob'), 'alice reads the members');
+  const asBob = await get(server, `/api/admin/org/${acmeId}`, s.bob);
+  assert.equal(asBob.status, 200, asBob.text);
+  // bob may not read alice's User document, nor query users: the AdminOrg does not list them to him either.
+  assert.equal((await get(server, '/api/query?type=user', s.bob)).status, 403);
+  assert.deepEqual(names(asBob.text, 'UserReference'), []);
+  assert.deepEqual(names(asBob.text, 'GroupReference'), []);
+  assert.match(asBob.text, /<Users\/>|<Users><\/Users>|<Users\s*\/>/);
+  assert.ok(names(asBob.text, 'RoleReference').length > 0, 'roles are listed as before');
+});
