@@ -78,7 +78,10 @@ export interface QueryField {
    * 0` fails) and an error to PostgreSQL (`ORDER BY 'x'`).
    */
   readonly sameOnEveryRow?: true;
-  /** Named by filters and sorts only: not an attribute of the record, never rendered nor selected (`id`). */
+  /**
+   * Never rendered nor selected: named by filters and sorts only (`id`, not an attribute of the record), or one of
+   * VCD's attributes the inventory does not hold (`notHeld`), which `fields=` may also name.
+   */
   readonly filterOnly?: true;
   /**
    * A `ref` to an entity whose id is derived, not stored (a catalog's, a catalog item's: inventory/catalogs.ts): the
