@@ -6,7 +6,7 @@
  *   -> revoke (the token and every session made from it stop working on the next request).
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Store, ApiTokenRow, ExchangeTokenRow, Org } from '../store/store.js';
+import type { Store, ApiTokenRow, ExchangeTokenRow, Executor, Org } from '../store/store.js';
 import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
 import type { RevocationView } from './revocation-view.js';
@@ -193,38 +193,28 @@ export class ApiTokenService {
     const org = await this.store.getOrg(principal.orgId);
     const expiresAt = this.resolveExpiry(input.expiresAt, org!);
     const scope = await this.resolveScope(principal, input.scope);
-    // A registration that was never minted (the client died between the two steps) does not hold the name.
-    await this.store.db
-      .deleteFrom('api_tokens')
-      .where('user_id', '=', principal.userId)
-      .where('name', '=', name)
-      .where('secret_hash', 'is', null)
-      .execute();
-    const duplicate = await this.store.db
-      .selectFrom('api_tokens')
-      .select('id')
-      .where('user_id', '=', principal.userId)
-      .where('name', '=', name)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (duplicate) throw new TesseraError('invalid_request', `You already have an API token named "${name}"`);
-    const row = await this.store.insertApiToken({
-      id: randomUUID(),
-      org_id: principal.orgId,
-      user_id: principal.userId,
-      name,
-      type: 'REFRESH',
-      secret_hash: null,
-      token_start: null,
-      created_at: Date.now(),
-      minted_at: null,
-      expires_at: expiresAt,
-      revoked_at: null,
-      last_used_at: null,
-      last_used_ips: '[]',
-      created_ip: ip,
-      scope: scope.scope,
-      scope_rights: scope.rights === null ? null : JSON.stringify(scope.rights),
+    // The name's check and the insert are one transaction, and one user's registrations take turns: on PostgreSQL
+    // by locking the owner's row, on SQLite by its single writer. Until 2026-12-05 two registrations of one name
+    // arriving together both passed the check, and both tokens were minted.
+    const row = await this.store.transaction(async (trx) => {
+      const owner = trx.selectFrom('users').select('id').where('id', '=', principal.userId);
+      await (this.store.dialect === 'postgres' ? owner.forUpdate() : owner).executeTakeFirst();
+      // A registration that was never minted (the client died between the two steps) does not hold the name.
+      await trx
+        .deleteFrom('api_tokens')
+        .where('user_id', '=', principal.userId)
+        .where('name', '=', name)
+        .where('secret_hash', 'is', null)
+        .execute();
+      const duplicate = await trx
+        .selectFrom('api_tokens')
+        .select('id')
+        .where('user_id', '=', principal.userId)
+        .where('name', '=', name)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (duplicate) throw new TesseraError('invalid_request', `You already have an API token named "${name}"`);
+      return this.insertRegistration(trx, principal, name, expiresAt, scope, ip);
     });
     await this.audit.record({
       type: 'apiToken.registered',
@@ -235,6 +225,38 @@ export class ApiTokenService {
       details: { name, scope: scope.scope },
     });
     return row;
+  }
+
+  /** The token entity of a registration: no secret yet (`mint` gives it one). */
+  private insertRegistration(
+    trx: Executor,
+    principal: Principal,
+    name: string,
+    expiresAt: number | null,
+    scope: { scope: string | null; rights: string[] | null },
+    ip: string,
+  ): Promise<ApiTokenRow> {
+    return this.store.insertApiToken(
+      {
+        id: randomUUID(),
+        org_id: principal.orgId,
+        user_id: principal.userId,
+        name,
+        type: 'REFRESH',
+        secret_hash: null,
+        token_start: null,
+        created_at: Date.now(),
+        minted_at: null,
+        expires_at: expiresAt,
+        revoked_at: null,
+        last_used_at: null,
+        last_used_ips: '[]',
+        created_ip: ip,
+        scope: scope.scope,
+        scope_rights: scope.rights === null ? null : JSON.stringify(scope.rights),
+      },
+      trx,
+    );
   }
 
   /**

@@ -57,6 +57,31 @@ for (const plan of selectedBackends()) {
         body: new URLSearchParams({ assertion, client_id: clientId, grant_type: JWT_BEARER }).toString(),
       });
 
+    test('two registrations of one name arriving together leave one live token of that name (until 2026-12-05 both were minted)', async () => {
+      const path = oauthPath('globex');
+      // Rounds of two: the race needs both checks to pass before either insert (PostgreSQL showed it at once; SQLite
+      // runs each request to its end). hank registers once more in this file: within his budget of 30 a minute.
+      for (let round = 0; round < 8; round++) {
+        const name = `together-${round}`;
+        const registered = await Promise.all([register(hank, path, { client_name: name }), register(hank, path, { client_name: name })]);
+        for (const r of registered) assert.ok(r.status === 200 || r.status === 400, `${r.status} ${r.text}`);
+        const ids = registered.filter((r) => r.status === 200).map((r) => r.json().client_id as string);
+        const minted = await Promise.all(ids.map((id) => jwtGrant(path, hank, id)));
+        for (const m of minted) assert.ok(m.status === 200 || m.status === 400, `${m.status} ${m.text}`);
+        const live = await t.store.db
+          .selectFrom('api_tokens')
+          .select('id')
+          .where('name', '=', name)
+          .where('secret_hash', 'is not', null)
+          .where('revoked_at', 'is', null)
+          .execute();
+        assert.equal(live.length, 1, `round ${round}: one live token named ${name}`);
+      }
+      const again = await register(hank, path, { client_name: 'together-0' });
+      assert.equal(again.status, 400);
+      assert.match(again.text, /You already have an API token named/);
+    });
+
     describe('create: register + jwt-bearer', () => {
       test('register answers a lowercase UUID client_id; the grant returns the token once, in refresh_token', async () => {
         const reg = await register(alice, '/oauth/tenant/acme', { client_name: 'ci-script' });
