@@ -162,12 +162,19 @@ export const legacyAdminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const sendAdminOrg = async (request: FastifyRequest, reply: FastifyReply, org: Org, tasks: TaskRow[] = []) => {
     // Users and groups are listed to whoever may read them ("Group / User: View"), as their documents and query
-    // types are: until 2026-12-05 a vApp Author, refused every user's document, read every member's name here.
+    // types are; anyone else sees their own user only, whose document they may read (govcd's GetUserByName of
+    // oneself, Terraform's vcd_org_user). Until 2026-12-05 a vApp Author, refused every other user's document,
+    // read every member's name here.
     const principal = requirePrincipal(request);
     const target = { orgId: org.id };
+    const readsUsers = can(principal, 'user.view', target);
+    const ownUserIn = async (orgId: string) => {
+      const own = await store().getUser(principal.userId);
+      return own && own.org_id === orgId ? [own] : [];
+    };
     const [vdcs, users, groups, roles, catalogs, rights] = await Promise.all([
       listVdcsOfOrg(store(), org.id),
-      can(principal, 'user.view', target) ? store().listUsers(org.id) : [],
+      readsUsers ? store().listUsers(org.id) : ownUserIn(org.id),
       can(principal, 'group.view', target) ? store().listGroups(org.id) : [],
       store().listRoles(org.id),
       listCatalogsOfOrg(store(), org.id),

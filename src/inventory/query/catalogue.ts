@@ -163,7 +163,8 @@ export interface QueryTypeDefinition {
  * usage and provider figures, a task's type). Clients name them in `fields=`: go-vcloud-director's query with
  * metadata asks for its fixed list of each type's attributes (`SearchByFilter`, under every Terraform data source
  * with a `filter { metadata {...} }`), and until 2026-12-05 each unknown name was a 400 that failed the search.
- * Accepted in `fields=`, filters and sorts, as null (a filter on one matches nothing); never selected nor rendered.
+ * Accepted in `fields=`, filters and sorts as a value no record has (`==` matches nothing, `!=` every record); never
+ * selected nor rendered.
  * A name in no list of VCD's is still a 400.
  */
 function notHeld(types: Readonly<Record<string, 'string' | 'number' | 'date' | 'boolean'>>): Record<string, QueryField> {
