@@ -26,6 +26,7 @@ import type { QuerySort } from './params.js';
 import { pageOffset } from './paging.js';
 import { queryCaches, type Anchor } from './cache.js';
 import { caseInsensitivePrefixRanges, requiredPrefix } from './prefix-seek.js';
+import { displayedSelector, planMetadataFilters } from './metadata-filter.js';
 
 /** Distance between cached keyset anchors: a deep page skips fewer than this many index entries. */
 export const ANCHOR_EVERY = 256;
@@ -107,10 +108,14 @@ export interface QueryPlan {
 export function planQuery(store: Store, request: QueryRequest, derivedRefs: DerivedRefKeys = new Map(), valueRows?: ValuesRows): QueryPlan {
   const table = request.type.table;
 
-  const ast = request.filter === null ? null : parseFiqlOrBadRequest(request.filter);
-  if (ast) boundFilterCost(ast, table.fields);
+  const parsed = request.filter === null ? null : parseFiqlOrBadRequest(request.filter);
+  // Metadata comparisons become fields of their own (metadata-filter.ts); `parsed` stays the cache keys' filter.
+  const metadata = parsed ? planMetadataFilters(parsed, request.type, request.scope, store.dialect) : null;
+  const ast = metadata?.ast ?? null;
+  const fields = metadata && Object.keys(metadata.fields).length > 0 ? { ...table.fields, ...metadata.fields } : table.fields;
+  if (ast) boundFilterCost(ast, fields);
   const where: FiqlWhere | null = ast
-    ? compileFiqlFilter(ast, filterFields(table.fields, ast, derivedRefs), { likeOperator: store.likeOperator })
+    ? compileFiqlFilter(ast, filterFields(fields, ast, derivedRefs), { likeOperator: store.likeOperator })
     : null;
 
   const sortName = request.sort?.field ?? DEFAULT_SORT_FIELD;
@@ -134,7 +139,7 @@ export function planQuery(store: Store, request: QueryRequest, derivedRefs: Deri
       : (ex as AnyDb).selectFrom(table.table);
 
   // Statements that only decide which rows match take just the joins the filter and sort need.
-  const matchJoins = joinsOf([...(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : []), sortField]);
+  const matchJoins = joinsOf([...(ast ? fiqlSelectors(ast).map((s) => fields[s]!) : []), sortField]);
   const allJoins = new Set(Object.keys(table.joins));
 
   const matching = (ex: Executor, joins: ReadonlySet<string>) => {
@@ -194,7 +199,7 @@ export function planQuery(store: Store, request: QueryRequest, derivedRefs: Deri
     return skip > 0 ? limited.offset(skip) : limited;
   };
 
-  const filterJoins = joinsOf(ast ? fiqlSelectors(ast).map((s) => table.fields[s]!) : []);
+  const filterJoins = joinsOf(ast ? fiqlSelectors(ast).map((s) => fields[s]!) : []);
   const countQuery = (ex: Executor) => {
     if (seekRanges.length === 0) return matching(ex, filterJoins).select(sql<number>`count(*)`.as('n'));
     // The ranges are disjoint: the count is the sum of theirs.
@@ -214,7 +219,7 @@ export function planQuery(store: Store, request: QueryRequest, derivedRefs: Deri
   const scopeKey = request.scope.kind === 'all' ? '*' : request.scope.orgId;
   // The type, not just its table: several types are rows of one table told apart by `baseWhere` (vApps, templates
   // and catalogs are all rows of `vapps`), and their counts and anchors must not be taken for one another.
-  const rowsKey = JSON.stringify([scopeKey, request.type.name, request.restrictions ?? [], ast ? formatFiql(ast) : null]);
+  const rowsKey = JSON.stringify([scopeKey, request.type.name, request.restrictions ?? [], parsed ? formatFiql(parsed) : null]);
 
   return {
     rowsKey,
@@ -372,7 +377,7 @@ function boundFilterCost(ast: FiqlNode, fields: QueryTypeDefinition['table']['fi
   );
   if (computed.length > MAX_COMPUTED_COMPARISONS) {
     throw badRequest(
-      `The filter compares computed fields (${[...new Set(computed)].join(', ')}) ${computed.length} times; at most ${MAX_COMPUTED_COMPARISONS} are accepted`,
+      `The filter compares computed fields (${[...new Set(computed.map(displayedSelector))].join(', ')}) ${computed.length} times; at most ${MAX_COMPUTED_COMPARISONS} are accepted`,
     );
   }
 }

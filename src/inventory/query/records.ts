@@ -88,7 +88,8 @@ export interface FieldSelection {
   readonly metadata: MetadataSelection[];
 }
 
-const METADATA_FIELD = /^metadata(?:@(SYSTEM|GENERAL))?:(.+)$/;
+/** `metadata:key` (GENERAL domain) or `metadata@SYSTEM:key`, in `fields=` and in filters (metadata-filter.ts). */
+export const METADATA_FIELD = /^metadata(?:@(SYSTEM|GENERAL))?:(.+)$/;
 
 /** The metadata entity kind of a type's table, or null when its entities carry none. */
 export function metadataKindOf(type: QueryTypeDefinition): MetadataEntityKind | null {

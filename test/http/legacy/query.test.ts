@@ -466,6 +466,57 @@ describe("go-vcloud-director's search by metadata (SearchByFilter, under Terrafo
   });
 });
 
+describe('metadata in filters (govcd UseMetadataApiFilter, Terraform use_api_search)', () => {
+  const total = async (who: string, type: string, filter: string) => {
+    const res = await get(server, `/api/query?type=${type}&filter=${encodeURIComponent(filter)}&pageSize=1`, who);
+    assert.equal(res.status, 200, `${filter}: ${res.text}`);
+    return Number(/total="(\d+)"/.exec(res.text)?.[1]);
+  };
+
+  test('STRING, NUMBER and BOOLEAN entries compare by their type; == misses and != takes an entity without the entry', async () => {
+    const all = await total(s.alice, 'vm', 'name==*');
+    // The demo's web tier carries role=web (demo-spec.ts): every VM named web-NN.
+    const web = await total(s.alice, 'vm', 'name==web-*');
+    assert.ok(web > 0 && web < all);
+    assert.equal(await total(s.alice, 'vm', 'metadata:role==STRING:web'), web);
+    assert.equal(await total(s.alice, 'vm', 'metadata:role==web'), web, 'no type prefix: STRING');
+    assert.equal(await total(s.alice, 'vm', 'metadata:role==STRING:we*'), web);
+    assert.equal(await total(s.alice, 'vm', 'metadata:role!=STRING:web'), all - web);
+    assert.equal(await total(s.alice, 'vm', '(name==web-*;metadata:role==STRING:web)'), web);
+    assert.equal(await total(s.alice, 'vm', 'metadata:nosuchkey==STRING:web'), 0);
+    assert.equal(await total(s.alice, 'vm', 'metadata:backup==BOOLEAN:false'), 1);
+    assert.equal(await total(s.alice, 'vm', 'metadata:backup==STRING:false'), 0, 'a BOOLEAN entry is not a STRING one');
+    assert.equal(await total(s.alice, 'organization', 'metadata:vmLimit=ge=NUMBER:50'), 1);
+    assert.equal(await total(s.alice, 'organization', 'metadata:vmLimit=gt=NUMBER:100'), 0);
+    assert.equal(await total(s.alice, 'organization', 'metadata:vmLimit==NUMBER:1e2'), 1, 'compared as numbers');
+    assert.equal(await total(s.alice, 'catalog', 'metadata:env==STRING:demo'), 0, 'catalogs carry no metadata here');
+  });
+
+  test("the SYSTEM domain's PRIVATE entries filter for the provider only, as they read", async () => {
+    assert.equal(await total(s.alice, 'organization', 'metadata@SYSTEM:tier==STRING:gold'), 1, 'READONLY: the tenant reads it');
+    assert.equal(await total(s.alice, 'organization', 'metadata@SYSTEM:billingAccount==STRING:ACME-7731'), 0);
+    assert.equal(await total(s.alice, 'organization', 'metadata@SYSTEM:billingAccount!=STRING:ACME-7731'), 1, 'absent to her');
+    assert.equal(await total(s.admin, 'organization', 'metadata@SYSTEM:billingAccount==STRING:ACME-7731'), 1);
+  });
+
+  test('bad values and too many metadata comparisons are 400s that name the selector as written', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['metadata:vmLimit==NUMBER:many', /metadata:vmLimit==NUMBER:many: not a number/],
+      ['metadata:backup==BOOLEAN:yes', /metadata:backup==BOOLEAN:yes: expected true or false/],
+      [
+        'metadata:a==x;metadata:b==x;metadata:c==x;metadata:d==x;metadata:e==x',
+        /computed fields \(metadata:a, metadata:b, metadata:c, metadata:d, metadata:e\)/,
+      ],
+    ];
+    for (const [filter, message] of cases) {
+      assert.match(
+        xmlError(await get(server, `/api/query?type=vm&filter=${encodeURIComponent(filter)}`, s.alice), 400, 'BAD_REQUEST'),
+        message,
+      );
+    }
+  });
+});
+
 describe('errors', () => {
   test('bad filters, unknown types, sort fields, fields and page values are 400 BAD_REQUEST', async () => {
     const cases: Array<[string, RegExp]> = [
