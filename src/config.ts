@@ -227,6 +227,17 @@ export interface ConfigFile {
   problems?: readonly string[];
 }
 
+/** Why a file could not be read, in words (the code alone, `ENOENT`, is what the operator had to look up). */
+function readProblem(err: NodeJS.ErrnoException): string {
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+  };
+  return (err.code && words[err.code]) ?? err.code ?? String(err);
+}
+
 /**
  * Reads a TOML configuration file: top-level `key = value` pairs named as fileKeyOf() names them (`port = 8443`,
  * `database_url = "postgres://..."`). Does not throw: an unreadable file, bad TOML, an unknown key (with the
@@ -242,7 +253,7 @@ export function loadConfigFile(path: string): ConfigFile {
     return {
       path,
       values: {},
-      problems: [`cannot read the configuration file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`],
+      problems: [`cannot read the configuration file ${path}: ${readProblem(err as NodeJS.ErrnoException)}`],
     };
   }
   let parsed: Record<string, unknown>;

@@ -7,6 +7,7 @@ import type net from 'node:net';
 import type pino from 'pino';
 import type { Config } from './config.js';
 import { openStore } from './store/index.js';
+import { MIGRATION_NAMES } from './store/migrate.js';
 import type { Store } from './store/store.js';
 import { createServices, lastNodeAccessTokenTtl, NODE_TTL_META_KEY, type RunningServices } from './services.js';
 import { bootstrap, type BootstrapResult } from './auth/bootstrap.js';
@@ -63,6 +64,18 @@ export interface StartServerOptions {
  */
 export const UNCONFIRMED_PASSWORDS_KEY = 'generated_passwords_unconfirmed';
 
+/**
+ * Says what opening the store changed in its schema: the log is where an operator who upgraded looks for whether
+ * the store followed (until 2026-12-05 nothing said so; only `admin backup` showed the level).
+ */
+function logSchemaChanges(logger: { info(o: object, m: string): void }, applied: readonly string[]): void {
+  if (applied.length === 0) return;
+  const last = applied.at(-1)!;
+  if (applied[0] === MIGRATION_NAMES[0]) logger.info({ migrations: applied.length, schema: last }, `created the store's schema (${last})`);
+  else
+    logger.info({ migrations: applied, schema: last }, `upgraded the store's schema to ${last} (${applied.length} migration(s) applied)`);
+}
+
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = createLogger(config, options.logDestination);
   const metrics = config.metricsPort === null ? null : new Metrics();
@@ -80,6 +93,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       },
       logger,
     ));
+  logSchemaChanges(logger, store.migrationsApplied);
   // A start that fails half-way (port in use, bad certificate, metrics port taken) closes what it opened: the
   // SQLite lock with it.
   let services: RunningServices | null = null;

@@ -74,7 +74,7 @@ describe('configuration file', () => {
       (err: unknown) =>
         err instanceof ConfigError &&
         err.problems.length === 2 &&
-        err.problems[0] === `cannot read the configuration file ${missing}: ENOENT` &&
+        err.problems[0] === `cannot read the configuration file ${missing}: no such file` &&
         err.problems[1] === '--port (TESSERA_PORT) must be a whole number from 0 to 65535, got "abc"',
     );
   });
@@ -137,7 +137,7 @@ describe('configuration file', () => {
     const missing = join(dir, 'missing.toml');
     assert.throws(
       () => loadConfig({}, {}, loadConfigFile(missing)),
-      (e: unknown) => e instanceof ConfigError && e.problems[0] === `cannot read the configuration file ${missing}: ENOENT`,
+      (e: unknown) => e instanceof ConfigError && e.problems[0] === `cannot read the configuration file ${missing}: no such file`,
     );
   });
 

@@ -7,6 +7,7 @@
  */
 import { Option, type Command } from 'commander';
 import { AdminApi, type EntityRef, type UserSummary } from '../client/admin.js';
+import { VcdApiError } from '../client/errors.js';
 import type { OrgEntity } from '../client/types.js';
 import { addServerOptions, addTokenFileOption, clientFor, type ConnectionFlags } from './connection.js';
 import { StreamingTable, type Column } from './format/table.js';
@@ -220,7 +221,15 @@ async function runOrgEnabled(name: string, enabled: boolean, flags: ConnectionFl
 async function runOrgDelete(name: string, flags: OrgDeleteFlags): Promise<void> {
   const admin = await api(flags);
   const org = await found(admin.findOrg(name));
-  await admin.deleteOrg(org, { force: flags.force ?? false, recursive: flags.recursive ?? false });
+  try {
+    await admin.deleteOrg(org, { force: flags.force ?? false, recursive: flags.recursive ?? false });
+  } catch (error) {
+    // The API's words name its query parameter; here it is the flag.
+    if (error instanceof VcdApiError && /recursive=true/.test(error.serverMessage)) {
+      throw new CliError(error.serverMessage.replace('pass recursive=true', 'pass --recursive'), EXIT.FAILED);
+    }
+    throw error;
+  }
   process.stderr.write(`Deleted organization "${org.name}".\n`);
 }
 

@@ -18,7 +18,8 @@ export function buildProgram(): Command {
   const program = new Command('tessera')
     .description('Tessera: self-hosted API tokens in the shape of VMware Cloud Director')
     .version(packageVersion(), '-V, --version', 'print the version')
-    .showHelpAfterError()
+    // One line after a mistake, not the whole help, which scrolled the error itself out of sight.
+    .showHelpAfterError('(add --help for the options)')
     .addHelpText(
       'after',
       `

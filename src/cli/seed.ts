@@ -10,6 +10,7 @@
  *   const { orgs, userPassword } = await seedGeneratedInventory(store, { vms: 1000, orgs: 1, orgPrefix: 'bench' });
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../config.js';
@@ -190,7 +191,13 @@ Examples:
       const log = { warn: (o: object, m: string) => process.stderr.write(`${m} ${JSON.stringify(o)}\n`), info: () => undefined };
       let store: Store;
       try {
-        store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'tessera.db') }, log);
+        const sqliteFile = join(config.dataDir, 'tessera.db');
+        // Seeding is also how a store is made before its first start, so a missing one is created: said so, since
+        // run from the wrong directory it is not the store a server uses (admin and inventory refuse instead).
+        if (!config.databaseUrl && !existsSync(sqliteFile)) {
+          process.stderr.write(`tessera seed: no store at ${sqliteFile}: creating a new one (a server's store is named with --data-dir)\n`);
+        }
+        store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile }, log);
       } catch (err) {
         // A running server owns the SQLite file (src/store/sqlite-lock.ts): seed before starting it, or stop it.
         if (err instanceof DataDirLockedError) {

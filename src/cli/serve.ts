@@ -116,6 +116,8 @@ tessera admin reset-password administrator@System.`,
       const { startServer } = await import('../server.js');
       const { DataDirLockedError } = await import('../store/sqlite-lock.js');
       const { TlsMaterialError } = await import('../tls.js');
+      const { StoreOpenError } = await import('../store/open-errors.js');
+      const { NewerStoreError } = await import('../store/migrate.js');
       // The start banner, with the one-time passwords, goes to the terminal (stderr) apart from the log lines
       // (stdout, JSON for a collector): a password never enters the log pipeline.
       const out = (line: string) => process.stderr.write(line + '\n');
@@ -138,6 +140,15 @@ tessera admin reset-password administrator@System.`,
             printedPasswords = true;
           }
         }
+        // A chosen password is used only when its user is created: say so rather than leave a sign-in failing.
+        if (!result.createdSystem && config.adminPassword) {
+          out(
+            `tessera: warning: TESSERA_ADMIN_PASSWORD is ignored: the store already has its administrator. To change the password: ${resetHint('administrator@System')} ${whenToReset}`,
+          );
+        }
+        if (config.demo && !result.createdDemo && config.demoPassword) {
+          out('tessera: warning: TESSERA_DEMO_PASSWORD is ignored: the demo users already exist (it is used only when they are created)');
+        }
         const earlier = result.passwordsOfFailedStart ?? [];
         if (earlier.length > 0) {
           out(`An earlier first start printed generated passwords for ${earlier.join(', ')} and then failed.`);
@@ -153,10 +164,12 @@ tessera admin reset-password administrator@System.`,
           process.stderr.write(`tessera: ${err.message}\n`);
           process.exit(1);
         }
-        const code = (err as NodeJS.ErrnoException).code;
+        const { code, syscall } = err as NodeJS.ErrnoException;
         if (err instanceof TlsMaterialError) {
           process.stderr.write(`tessera: ${err.message} (--tls-cert, --tls-key)\n`);
-        } else if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        } else if (err instanceof StoreOpenError || err instanceof NewerStoreError) {
+          process.stderr.write(`tessera: ${err.message}\n`);
+        } else if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
           const other = code === 'EADDRNOTAVAIL' ? 'choose another with --host' : 'choose another with --port (0 picks a free one)';
           process.stderr.write(`tessera: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}; ${other}\n`);
         } else {

@@ -82,12 +82,29 @@ class StaticMigrationProvider implements MigrationProvider {
   }
 }
 
+/** The store was migrated by a newer Tessera: this version does not know one of its migrations. */
+export class NewerStoreError extends Error {}
+
+/**
+ * Brings the store to this version's schema; returns the migrations applied now (none when it already was). A store
+ * that could not be reached at all (no connection, no such database, a refused password) is the driver's own error,
+ * for the caller to report as such: until 2026-12-05 every such error read "database migration failed".
+ */
 export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
+    const message = (error as Error).message ?? String(error);
+    // kysely's words for a store whose migrations include one this code does not have.
+    const unknown = /previously executed migration (\S+) is missing/.exec(message);
+    if (unknown) {
+      throw new NewerStoreError(
+        `the store was written by a newer version of Tessera (its migration ${unknown[1]} is unknown to this one): run that version or a newer one`,
+      );
+    }
+    if (!failed) throw error;
+    throw new Error(`database migration ${failed.migrationName} failed: ${message}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -41,8 +41,9 @@ function ignoreCheckedOutClientError(): void {}
 
 export async function openPostgresStore(connectionString: string, log: BusLogger, options: StoreOptions = {}): Promise<Store> {
   const migrator = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 1 }) }) });
+  let migrationsApplied: string[];
   try {
-    await migrateToLatest(migrator, 'postgres');
+    migrationsApplied = await migrateToLatest(migrator, 'postgres');
   } finally {
     await migrator.destroy();
   }
@@ -78,6 +79,7 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
   return new Store({
     db,
     dialect: 'postgres',
+    migrationsApplied,
     bus,
     bytewiseTextOrder: await hasBytewiseCollation(db),
     notifyInTransaction: async (trx, event) => {

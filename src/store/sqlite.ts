@@ -174,7 +174,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
       dialect: new SqlitePairDialect(connections),
       ...queryTimer(options.onQuery),
     });
-    await migrateToLatest(db, 'sqlite').catch(async (err: unknown) => {
+    const migrationsApplied = await migrateToLatest(db, 'sqlite').catch(async (err: unknown) => {
       await db.destroy();
       throw err;
     });
@@ -188,6 +188,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     return new Store({
       db,
       dialect: 'sqlite',
+      migrationsApplied,
       bytewiseTextOrder: true,
       rowBatches: rowBatchWriter(connections, database),
       bus: new InProcessRevocationBus(),

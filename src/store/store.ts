@@ -160,11 +160,15 @@ export interface StoreOptions {
   close: () => Promise<void>;
   /** PostgreSQL: told the text of each fixed-shape statement, to prepare it once per connection (store/prepared-statements.ts). */
   prepareStatement?: (sqlText: string) => void;
+  /** The migrations this opening applied (see Store.migrationsApplied). */
+  migrationsApplied?: readonly string[];
 }
 
 export class Store {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /** The migrations applied when this store was opened, in order: all of them for a new store, none when current. */
+  readonly migrationsApplied: readonly string[];
   readonly bus: RevocationBus;
   /**
    * Text columns compare and sort by their bytes (UTF-8, hence code points): always on SQLite (BINARY), on
@@ -196,6 +200,7 @@ export class Store {
     this.notifyInTransaction = options.notifyInTransaction;
     this.closeBackend = options.close;
     this.prepareStatement = options.prepareStatement;
+    this.migrationsApplied = options.migrationsApplied ?? [];
     if (this.dialect === 'postgres') {
       // Reads asked for together go as one statement (store/batched-lookup.ts): on PostgreSQL each statement's
       // round trip, not the lookup, is most of a read's cost. SQLite has no round trip to share.

@@ -249,9 +249,13 @@ describe('tessera admin reset-password', () => {
 });
 
 /** `tessera serve` in a child process, until it says where it listens (or exits). */
-function serve(args: string[]): Promise<{ code: number | null; stderr: string; url: string | null; stop(): Promise<void> }> {
+function serve(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; stderr: string; url: string | null; stop(): Promise<void> }> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('TESSERA_')) env[name] = value;
+  Object.assign(env, extraEnv);
   const child = spawn(process.execPath, [BIN, 'serve', '--http', '--log-level', 'silent', ...args], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -311,5 +315,38 @@ describe('a first start that fails', { skip: !onSqlite && 'SQLite only (TESSERA_
     } finally {
       await third.stop();
     }
+  });
+});
+
+describe('start-up messages an operator acts on', { skip: !onSqlite && 'SQLite only (TESSERA_TEST_BACKEND=postgres)' }, () => {
+  test('a chosen administrator password is used when the store is made, and said to be ignored after', async () => {
+    const dir = freshDir();
+    const first = await serve(['--port', '0', '--data-dir', dir], { TESSERA_ADMIN_PASSWORD: 'Chosen-Passw0rd-1' });
+    try {
+      assert.ok(first.url, first.stderr);
+      assert.doesNotMatch(first.stderr, /is ignored/);
+    } finally {
+      await first.stop();
+    }
+    const second = await serve(['--port', '0', '--data-dir', dir], { TESSERA_ADMIN_PASSWORD: 'Another-Passw0rd-2' });
+    try {
+      assert.ok(second.url, second.stderr);
+      assert.match(
+        second.stderr,
+        /warning: TESSERA_ADMIN_PASSWORD is ignored: the store already has its administrator\. To change the password: node \S*bin\/tessera\.js admin reset-password administrator@System --data-dir /,
+      );
+      await signIn(second.url!, 'administrator', 'System', 'Chosen-Passw0rd-1');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('a data directory that cannot be made: one line naming it, not a port, not a stack', async () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'a-file'), '');
+    const failed = await serve(['--port', '0', '--data-dir', join(dir, 'a-file', 'data')]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /^tessera: cannot use the data directory \S+a-file\/data: a part of the path is a file, not a directory/m);
+    assert.doesNotMatch(failed.stderr, /cannot listen|\n\s+at /);
   });
 });

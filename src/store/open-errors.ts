@@ -1,0 +1,98 @@
+/**
+ * Why a store could not be opened, in one line an operator can act on: which store (the SQLite file's directory,
+ * or PostgreSQL's host, port and database, never its password), what went wrong, and what to check. Every command
+ * that opens the store (serve, seed, admin, inventory apply, backup) reports these as they are; an error not
+ * recognised here stays what it was (a bug, reported with its stack by `serve`).
+ *
+ * Until 2026-12-05 a refused PostgreSQL connection, a missing database or a wrong password read "database
+ * migration failed" with a stack trace, and a data directory that could not be created "cannot listen on ...".
+ */
+import { dirname } from 'node:path';
+
+/** A store that could not be opened, for a reason outside Tessera: the message says which and what to check. */
+export class StoreOpenError extends Error {}
+
+interface DriverError {
+  code?: string;
+  syscall?: string;
+  path?: string;
+  message?: string;
+}
+
+/** `host:port/database` of a PostgreSQL URL, without user or password; the URL's own text if it does not parse. */
+export function postgresTarget(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || '(the user name)';
+    return `${url.hostname || 'localhost'}:${url.port || '5432'}/${database}`;
+  } catch {
+    return 'the --database-url given';
+  }
+}
+
+const POSTGRES_HINTS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'nothing accepts connections there: is PostgreSQL running, and on that host and port?',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved now',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  // PostgreSQL's SQLSTATEs.
+  '3D000': 'no such database: create it (createdb) or name another in the URL',
+  '28P01': 'the password was refused: check the user and password in the URL',
+  '28000': 'the server refused this user (pg_hba.conf, or no such role)',
+  '57P03': 'the server is starting up or shutting down: retry in a moment',
+  '53300': 'the server has no connection slot left (max_connections)',
+};
+
+/** The message for a PostgreSQL store that could not be reached, or null when `err` is something else. */
+export function postgresOpenFailure(err: unknown, databaseUrl: string): string | null {
+  const e = (err ?? {}) as DriverError;
+  const message = e.message ?? String(err);
+  let hint = e.code !== undefined ? POSTGRES_HINTS[e.code] : undefined;
+  if (!hint && /does not support SSL/i.test(message))
+    hint = 'the server does not offer TLS: remove sslmode from the URL, or enable ssl on the server';
+  if (!hint && /SSL|certificate|self[- ]signed/i.test(message) && e.code === undefined)
+    hint = 'the TLS connection failed: check sslmode and the server certificate';
+  if (!hint) return null;
+  return `cannot open the PostgreSQL store at ${postgresTarget(databaseUrl)} (--database-url): ${hint} (${message})`;
+}
+
+const FILE_HINTS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied: run as a user who may write there, or choose another with --data-dir',
+  EPERM: 'operation not permitted: choose another with --data-dir',
+  EROFS: 'the file system is read-only: choose another with --data-dir',
+  ENOTDIR: 'a part of the path is a file, not a directory: choose another with --data-dir',
+  ENOSPC: 'the disk is full',
+  EEXIST: 'a file of that name is in the way: choose another with --data-dir',
+};
+
+/** The message for a SQLite store whose directory or file could not be made or opened, or null. */
+export function sqliteOpenFailure(err: unknown, sqliteFile: string): string | null {
+  const e = (err ?? {}) as DriverError;
+  const dataDir = dirname(sqliteFile);
+  const hint = e.code !== undefined ? FILE_HINTS[e.code] : undefined;
+  if (hint && (e.syscall === 'mkdir' || e.syscall === 'open' || e.syscall === 'stat' || e.syscall === 'access')) {
+    return `cannot use the data directory ${dataDir}: ${hint}`;
+  }
+  // better-sqlite3's words when the file cannot be created or opened (a directory without write permission).
+  if (e.code === 'SQLITE_CANTOPEN' || /unable to open database file/.test(e.message ?? '')) {
+    return `cannot open the SQLite file ${sqliteFile}: is the data directory ${dataDir} writable by this user? (choose another with --data-dir)`;
+  }
+  if (e.code === 'SQLITE_READONLY') return `the SQLite file ${sqliteFile} is read-only for this user: ${FILE_HINTS.EACCES}`;
+  return null;
+}
+
+/**
+ * The message when a native module was built for another Node.js than the one running (NODE_MODULE_VERSION), or
+ * null. It happens after switching Node versions in a checkout: `npm ci` again with the new one, with
+ * `npm_config_nodedir` pointing at it when npm's configured headers are another version's (README, Prerequisites).
+ */
+export function nativeModuleFailure(err: unknown): string | null {
+  const message = (err as DriverError | null)?.message ?? '';
+  if (!/NODE_MODULE_VERSION/.test(message)) return null;
+  return (
+    `better-sqlite3 was built for another Node.js version than this one (${process.version}): run \`npm ci\` again with ` +
+    `this Node.js (if npm is configured with another version's headers, as \`npm config get nodedir\` shows, add ` +
+    `npm_config_nodedir=<this Node.js's install directory>); see the README, Prerequisites`
+  );
+}
