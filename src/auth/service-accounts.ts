@@ -10,6 +10,7 @@
  * §4.14.2), except a retry of a lost answer within the grace window (auth/rotation-grace.ts).
  */
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { isUniqueViolation } from '../store/constraint-errors.js';
 import type { Store, Org, Role } from '../store/store.js';
 import type { ServiceAccountTable, ServiceAccountTokenTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
@@ -187,7 +188,8 @@ export class ServiceAccountService {
       .where('org_id', '=', org.id)
       .where('name_lower', '=', name.toLowerCase())
       .executeTakeFirst();
-    if (duplicate) throw new TesseraError('invalid_request', `A service account named "${name}" exists in this organization`);
+    const taken = () => new TesseraError('invalid_request', `A service account named "${name}" exists in this organization`);
+    if (duplicate) throw taken();
     const row: ServiceAccountRow = {
       id: randomUUID(),
       org_id: org.id,
@@ -210,7 +212,14 @@ export class ServiceAccountService {
       last_used_ips: '[]',
       authorized_until: null,
     };
-    await this.store.db.insertInto('service_accounts').values(row).execute();
+    await this.store.db
+      .insertInto('service_accounts')
+      .values(row)
+      .execute()
+      .catch((err: unknown) => {
+        // Created by another request since the check: the same answer, not a 500.
+        throw isUniqueViolation(err) ? taken() : err;
+      });
     await this.record('serviceAccount.created', principal, row, ip, { name, role: role.name });
     return { row, role };
   }

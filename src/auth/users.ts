@@ -6,6 +6,7 @@
 import { DEFAULT_TIME_ZONE, isSupportedTimeZone } from '../domain/time-zone.js';
 import { randomUUID } from 'node:crypto';
 import type { Store, User } from '../store/store.js';
+import { isUniqueViolation } from '../store/constraint-errors.js';
 import type { SessionService } from './sessions.js';
 import type { ApiTokenService } from './api-tokens.js';
 import type { IdentityCache } from './identity-cache.js';
@@ -55,16 +56,26 @@ export class UserService {
     if (problem) throw badRequest(problem);
     const role = await this.store.getRole(input.roleId);
     if (!role || role.org_id !== input.orgId) throw badRequest('roleEntityRefs must name a role of this organization');
-    if (await this.store.getUserByName(input.orgId, input.name)) {
-      throw new TesseraError('DUPLICATE_NAME', `A user named "${input.name}" already exists in this organization`);
-    }
-    const user = await this.store.createUser({
+    const duplicate = () => new TesseraError('DUPLICATE_NAME', `A user named "${input.name}" already exists in this organization`);
+    if (await this.store.getUserByName(input.orgId, input.name)) throw duplicate();
+    const passwordHash = await hashPassword(input.password);
+    const user = await this.insertUser(input, passwordHash).catch((err: unknown) => {
+      // Another request created the name since the check (the hash above takes a while): the same answer.
+      throw isUniqueViolation(err) ? duplicate() : err;
+    });
+    if (actor) await this.recordChange('user.created', actor, user, ip);
+    return user;
+  }
+
+  /** The user's row as `create` checked it. */
+  private insertUser(input: NewUser, passwordHash: string): Promise<User> {
+    return this.store.createUser({
       id: randomUUID(),
       org_id: input.orgId,
       name: input.name,
       full_name: input.fullName ?? '',
       email: input.email ?? '',
-      password_hash: await hashPassword(input.password),
+      password_hash: passwordHash,
       is_enabled: input.enabled === false ? 0 : 1,
       role_id: input.roleId,
       deployed_vm_quota: input.deployedVmQuota ?? 0,
@@ -73,8 +84,6 @@ export class UserService {
       telephone: input.telephone ?? '',
       im: input.im ?? '',
     });
-    if (actor) await this.recordChange('user.created', actor, user, ip);
-    return user;
   }
 
   async update(

@@ -56,4 +56,16 @@ describe('identity writes with odd input', () => {
     const roles = await http(`${t.baseUrl}${API}/roles?filter=name==odd`, { headers: bearer(alice) });
     assert.equal(roles.json().resultTotal, 0, 'no role was made');
   });
+
+  test('users of one name created together: one 201, the others the DUPLICATE_NAME 400 (until 2026-12-05 a 500)', async () => {
+    const roles = await http(`${t.baseUrl}${API}/roles?filter=name==vApp%20Author`, { headers: bearer(alice) });
+    const role = roles.json().values[0] as { id: string; name: string };
+    const body = JSON.stringify({ username: 'twin', password: 'Twin-Passw0rd-1', roleEntityRefs: [{ id: role.id, name: role.name }] });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => send('POST', '/users', body)));
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [201, 400, 400, 400, 400, 400], answers.map((a) => a.text).join('\n'));
+    for (const refused of answers.filter((a) => a.status === 400)) assert.equal(refused.json().minorErrorCode, 'DUPLICATE_NAME');
+    const twins = await http(`${t.baseUrl}${API}/users?filter=username==twin`, { headers: bearer(alice) });
+    assert.equal(twins.json().resultTotal, 1);
+  });
 });

@@ -98,6 +98,15 @@ for (const plan of selectedBackends()) {
       return { clientId, refreshToken: first.json().refresh_token as string, accessToken: first.json().access_token as string };
     }
 
+    test('service accounts of one name registered together: one 200, the others 400 (until 2026-12-05 a 500 on PostgreSQL)', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () => register(hank, 'globex', { client_name: 'sa-twin', scope: 'urn:vcloud:role:vApp%20Author' })),
+      );
+      assert.deepEqual(answers.map((a) => a.status).sort(), [200, 400, 400, 400], answers.map((a) => a.text).join('\n'));
+      for (const refused of answers.filter((a) => a.status === 400))
+        assert.match(refused.json().message, /A service account named "sa-twin" exists/);
+    });
+
     test('the whole flow: CREATED -> REQUESTED -> GRANTED -> ACTIVE -> revoke -> CREATED -> delete', async () => {
       const reg = await register(alice, 'acme', { client_name: 'sa-flow', scope: 'urn:vcloud:role:vApp%20Author' });
       assert.equal(reg.status, 200, reg.text);

@@ -1,0 +1,11 @@
+/**
+ * A write refused by a unique constraint: the loser of two requests that both checked a name was free and both
+ * inserted it. The check before the insert gives the friendly answer in the common case; this turns the race's
+ * driver error into the same answer instead of a 500 (until 2026-12-05 two users, or two service accounts, created
+ * with one name at once got 201 and 500).
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  // PostgreSQL's SQLSTATE; better-sqlite3's extended result codes.
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
