@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { isUniqueViolation } from '../store/constraint-errors.js';
-import type { Store, Org, Role } from '../store/store.js';
+import type { Executor, Store, Org, Role } from '../store/store.js';
 import type { ServiceAccountTable, ServiceAccountTokenTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
@@ -57,7 +57,7 @@ export function visibleStatus(row: ServiceAccountRow, now = Date.now()): Service
  * An ACTIVE account whose authorization reached the end its org's lifetime policy set at activation (or is in its
  * last second, when it could make no session: access-tokens.ts, SHORTEST_SESSION_MS).
  */
-export function authorizationEnded(row: ServiceAccountRow, now = Date.now()): boolean {
+export function authorizationEnded(row: Pick<ServiceAccountRow, 'status' | 'authorized_until'>, now = Date.now()): boolean {
   return row.status === 'ACTIVE' && endsTooSoon(row.authorized_until === null ? null : Number(row.authorized_until), now);
 }
 
@@ -281,9 +281,14 @@ export class ServiceAccountService {
    * tells every node: a user-level revocation on the account id ends every session issued before now.
    */
   private async endEverything(row: ServiceAccountRow, extra?: (trx: Parameters<Parameters<Store['transaction']>[0]>[0]) => Promise<void>) {
-    const now = Date.now();
-    const relevantUntil = this.accessTokens.revocationRelevantUntil(now);
     const event = await this.store.transaction(async (trx) => {
+      // The account's row first, then the time: a rotation or an activation that committed before this point has
+      // its token revoked below and its session (stamped before its commit) ended; one that comes after finds the
+      // account no longer ACTIVE. Until 2026-12-05, on PostgreSQL, a refresh racing a revoke or a reuse detection
+      // kept a working session and a live token on an account answered as revoked.
+      await lockAccount(this.store, trx, row.id);
+      const now = Date.now();
+      const relevantUntil = this.accessTokens.revocationRelevantUntil(now);
       await trx
         .updateTable('service_account_tokens')
         .set({ revoked_at: now })
@@ -446,6 +451,7 @@ export class ServiceAccountService {
     const maxDays = org.max_token_lifetime_days;
     const authorizedUntil = maxDays === null ? null : now + maxDays * 86_400_000;
     const activated = await this.store.transaction(async (trx) => {
+      await lockAccount(this.store, trx, row.id);
       const result = await trx
         .updateTable('service_accounts')
         .set({
@@ -470,7 +476,7 @@ export class ServiceAccountService {
       return true;
     });
     if (!activated) throw bad();
-    const access = await this.mintAccess({ ...row, authorized_until: authorizedUntil });
+    const access = await this.mintAccess({ ...row, authorized_until: authorizedUntil }, now);
     await this.audit.record({
       type: 'serviceAccount.activated',
       org: { id: org.id, name: org.name },
@@ -544,6 +550,9 @@ export class ServiceAccountService {
     const next = generateApiToken();
     const nextRow = this.tokenRow(account.id, next, now, ip);
     const rotated = await this.store.transaction(async (trx) => {
+      // The account as of now, locked against a concurrent revoke, reuse detection or expiry (endEverything).
+      const current = await lockAccount(this.store, trx, account.id);
+      if (!current || current.status !== 'ACTIVE' || authorizationEnded(current, now)) return 'inactive' as const;
       // Conditional: of two concurrent uses of one token, exactly one rotates; the other sees it spent.
       const spent = await trx
         .updateTable('service_account_tokens')
@@ -563,13 +572,15 @@ export class ServiceAccountService {
         .execute();
       return true;
     });
+    if (rotated === 'inactive') throw refuse('not active');
     if (!rotated) {
       const again = await this.store.db.selectFrom('service_account_tokens').selectAll().where('id', '=', token.id).executeTakeFirst();
       if (!again || again.revoked_at !== null) throw refuse('revoked');
       return this.presentedAgain(again, account, org, ip);
     }
     this.grace.remember(token.id, { serviceAccountId: account.id, successorId: nextRow.id, successor: next, ip, at: now });
-    const access = await this.mintAccess(account);
+    // Stamped with the time read before the rotation committed: a revocation that locked the account after it ends it.
+    const access = await this.mintAccess(account, now);
     this.audit.exchanged(
       { tokenId: account.id, actor: { id: account.id, name: account.name }, org: { id: org.id, name: org.name }, ip },
       'serviceAccount.exchanged',
@@ -686,14 +697,18 @@ export class ServiceAccountService {
     };
   }
 
-  /** A session never outlives the authorization it comes from. */
-  private mintAccess(account: ServiceAccountRow) {
+  /**
+   * A session never outlives the authorization it comes from. `credentialsReadAt`: when the account was found live
+   * (before the write that rotated or activated it committed), so that a revocation after that write ends it.
+   */
+  private mintAccess(account: ServiceAccountRow, credentialsReadAt?: number) {
     return this.accessTokens.mint({
       userId: account.id,
       orgId: account.org_id,
       kind: 'service_account',
       apiTokenId: null,
       notAfterMs: account.authorized_until === null ? null : Number(account.authorized_until),
+      ...(credentialsReadAt === undefined ? {} : { credentialsReadAt }),
     });
   }
 
@@ -760,4 +775,14 @@ function parseIps(text: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The account's status and authorization end, its row locked until the transaction ends on PostgreSQL (SQLite's
+ * single writer already serializes write transactions): revoking, ending on reuse or expiry, rotating and
+ * activating take their turns on it.
+ */
+async function lockAccount(store: Store, trx: Executor, id: string) {
+  const query = trx.selectFrom('service_accounts').select(['status', 'authorized_until']).where('id', '=', id);
+  return (store.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
 }

@@ -107,6 +107,36 @@ for (const plan of selectedBackends()) {
         assert.match(refused.json().message, /A service account named "sa-twin" exists/);
     });
 
+    test('a refresh racing the revoke: once the revoke has answered, nothing the refresh issued works (the forced interleaving: test/cluster/service-account-races.test.ts)', async () => {
+      const reg = await register(hank, 'globex', { client_name: 'sa-race', scope: 'urn:vcloud:role:vApp%20Author' });
+      assert.equal(reg.status, 200, reg.text);
+      const clientId = reg.json().client_id as string;
+      for (let round = 0; round < 12; round++) {
+        const auth = await authorize(hank, 'globex', clientId);
+        assert.equal(auth.status, 200, auth.text);
+        assert.equal((await decide(hank, auth.json().user_code, 'grant')).status, 204);
+        const first = await poll('globex', clientId, auth.json().device_code);
+        assert.equal(first.status, 200, first.text);
+        const [refreshed, revoked] = await Promise.all([
+          exchange(base, 'globex', first.json().refresh_token as string),
+          http(`${base}/cloudapi/1.0.0/serviceAccounts/${SA_URN(clientId)}/revoke`, { method: 'POST', headers: bearer(hank, JSON_37) }),
+        ]);
+        assert.equal(revoked.status, 204, revoked.text);
+        assert.ok(refreshed.status === 200 || refreshed.status === 400, `${refreshed.status} ${refreshed.text}`);
+        if (refreshed.status !== 200) continue;
+        const session = refreshed.json().access_token as string;
+        const current = await http(`${base}/cloudapi/1.0.0/sessions/current`, { headers: bearer(session, JSON_37) });
+        assert.equal(current.status, 401, `round ${round}: the session from the refresh outlived the revoke`);
+        assert.equal(
+          (await exchange(base, 'globex', refreshed.json().refresh_token as string)).status,
+          400,
+          `round ${round}: its token too`,
+        );
+      }
+      // Whatever the interleaving, the account is left revoked.
+      assert.equal((await getAccount(hank, clientId)).json().status, 'CREATED');
+    });
+
     test('the whole flow: CREATED -> REQUESTED -> GRANTED -> ACTIVE -> revoke -> CREATED -> delete', async () => {
       const reg = await register(alice, 'acme', { client_name: 'sa-flow', scope: 'urn:vcloud:role:vApp%20Author' });
       assert.equal(reg.status, 200, reg.text);
