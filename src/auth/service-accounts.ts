@@ -602,7 +602,8 @@ export class ServiceAccountService {
       if (successor && successor.spent_at === null && successor.revoked_at === null) {
         const issued = this.grace.recall(token.id, now);
         if (issued && issued.successorId === token.successor_id) {
-          const access = await this.mintAccess(account);
+          // Stamped with when the successor was found live: a revoke after that read ends this session too.
+          const access = await this.mintAccess(account, now);
           void this.audit.record({
             type: 'serviceAccount.retried',
             actor: { id: account.id, name: account.name },
