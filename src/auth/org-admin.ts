@@ -158,15 +158,16 @@ export class OrgAdmin {
    * commit, and enabling it again revives none of them. (Until 2026-12-05 service accounts got no revocation: their
    * sessions were refused only while the org was disabled, and worked again once it was enabled.) The cut-off is
    * taken once the org's row is written, so a session minted while the statement ran is before it.
+   *
+   * Enabling ends them again, with a cut-off taken before the org's row says enabled: a session minted around the
+   * disable by a node that had not yet heard of it (it read the org enabled before the commit, or before the
+   * notification reached it) is stamped after the disable's cut-off, and was refused only while the org stayed
+   * disabled. Nothing minted before the org is enabled again is legitimate, so nothing minted before it survives
+   * (until 2026-12-05 such sessions, on PostgreSQL, worked again once the org was enabled).
    */
   private async applyEnabled(orgId: string, enabled: boolean): Promise<void> {
-    if (enabled) {
-      await this.store.updateOrg(orgId, { is_enabled: 1 });
-      this.identities.invalidate();
-      return;
-    }
     const events: RevocationEvent[] = await this.store.transaction(async (trx) => {
-      await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);
+      if (!enabled) await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);
       const now = Date.now();
       const relevantUntil = this.revocationRelevantUntil(now);
       const out: RevocationEvent[] = [];
@@ -178,6 +179,7 @@ export class OrgAdmin {
       for (const account of await trx.selectFrom('service_accounts').select('id').where('org_id', '=', orgId).execute()) {
         out.push(await this.store.recordRevocation(trx, 'user', account.id, now, relevantUntil));
       }
+      if (enabled) await this.store.updateOrg(orgId, { is_enabled: 1 }, trx);
       return out;
     });
     for (const event of events) this.store.bus.committed(event);

@@ -332,6 +332,39 @@ describe('disable, enable, delete', () => {
     assert.ok(await signIn(server.baseUrl, 'oa', name, 'Cut-Off-Password-1'));
   });
 
+  test('a session minted around the disable by a node that had not heard of it does not come back with the enable', async () => {
+    const name = uniqueName('race');
+    const org = await createOrg(name);
+    const role = roleHrefIn(org, 'Organization Administrator');
+    const created = await send(
+      server,
+      'POST',
+      `${org.attrs.href}/users`,
+      s.admin,
+      userXml({ name: 'oa', password: 'Race-Password-1', roleHref: role, enabled: true }),
+      USER_TYPE,
+    );
+    assert.equal(created.status, 201, created.text);
+    const orgRow = (await server.store.getOrgByName(name))!;
+    const user = (await server.store.getUserByName(orgRow.id, 'oa'))!;
+    assert.equal((await send(server, 'POST', `${org.attrs.href}/action/disable`, s.admin)).status, 204);
+    // What another node that read the org enabled just before the commit (or before the notification reached it)
+    // mints: a session stamped after the disable's cut-off.
+    await new Promise((r) => setTimeout(r, 5));
+    const raced = server.server.app.tessera.accessTokens.mint({
+      userId: user.id,
+      orgId: orgRow.id,
+      kind: 'password',
+      apiTokenId: null,
+    }).token;
+    xmlError(await get(server, '/api/org', raced), 401, 'UNAUTHORIZED');
+    assert.equal((await send(server, 'POST', `${org.attrs.href}/action/enable`, s.admin)).status, 204);
+    xmlError(await get(server, '/api/org', raced), 401, 'UNAUTHORIZED');
+    // A session made after the enable works.
+    const fresh = await signIn(server.baseUrl, 'oa', name, 'Race-Password-1');
+    assert.equal((await get(server, '/api/org', fresh)).status, 200);
+  });
+
   test('delete: refused while enabled, refused while it holds users unless recursive; then 202 with the task', async () => {
     const name = uniqueName('del');
     const org = await createOrg(name);
