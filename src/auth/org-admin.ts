@@ -167,6 +167,8 @@ export class OrgAdmin {
    */
   private async applyEnabled(orgId: string, enabled: boolean): Promise<void> {
     const events: RevocationEvent[] = await this.store.transaction(async (trx) => {
+      // Enabling an org that is enabled (an `action/enable` repeated, a Terraform apply) changes nothing and ends nothing.
+      if (enabled && (await this.store.getOrg(orgId, trx))?.is_enabled === 1) return [];
       if (!enabled) await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);
       const now = Date.now();
       const relevantUntil = this.revocationRelevantUntil(now);

@@ -360,8 +360,10 @@ describe('disable, enable, delete', () => {
     xmlError(await get(server, '/api/org', raced), 401, 'UNAUTHORIZED');
     assert.equal((await send(server, 'POST', `${org.attrs.href}/action/enable`, s.admin)).status, 204);
     xmlError(await get(server, '/api/org', raced), 401, 'UNAUTHORIZED');
-    // A session made after the enable works.
+    // A session made after the enable works, and enabling the org again (it is enabled) ends nothing.
     const fresh = await signIn(server.baseUrl, 'oa', name, 'Race-Password-1');
+    assert.equal((await get(server, '/api/org', fresh)).status, 200);
+    assert.equal((await send(server, 'POST', `${org.attrs.href}/action/enable`, s.admin)).status, 204);
     assert.equal((await get(server, '/api/org', fresh)).status, 200);
   });
 
