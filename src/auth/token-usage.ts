@@ -12,9 +12,9 @@
  * One commit per batch instead of one per token: with a million tokens used at random, nearly every exchange is
  * a first use, and a write (an fsync on SQLite) per exchange was the exchange's bottleneck.
  */
-import type { Store } from '../store/store.js';
+import { LAST_USED_IPS_KEPT, type Store } from '../store/store.js';
 
-export const LAST_USED_IPS_KEPT = 5;
+export { LAST_USED_IPS_KEPT };
 const FLUSH_EVERY_MS = 60_000;
 /** How long first uses are gathered before they are written together. */
 export const FIRST_USE_DELAY_MS = 1_000;

@@ -25,6 +25,8 @@ import { TokenListAnchors } from './token-list-anchors.js';
 
 /** Rows per statement in batched writes: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
 const USAGE_CHUNK = 5_000;
+/** The addresses a token's "last used" keeps, most recent first. */
+export const LAST_USED_IPS_KEPT = 5;
 const AUDIT_CHUNK = 1_000;
 /** Rows per transaction on the row-batch path: ~2,000 prepared runs hold the event loop for a few ms. */
 const ROW_BATCH_CHUNK = 2_000;
@@ -603,7 +605,22 @@ export class Store {
     if (this.dialect === 'postgres') {
       for (let i = 0; i < entries.length; i += USAGE_CHUNK) {
         const chunk = entries.slice(i, i + USAGE_CHUNK);
-        await sql`update api_tokens as t set last_used_at = v.at, last_used_ips = v.ips
+        // Several nodes write the same tokens, each from its own memory: the latest use wins the time, and the
+        // addresses are merged, the later writer's first (until 2026-12-05 the last batch written replaced both, so
+        // one node's address was lost and "last used" could move back in time).
+        await sql`update api_tokens as t set
+            last_used_at = greatest(coalesce(t.last_used_at, 0), v.at),
+            last_used_ips = (
+              select coalesce(jsonb_agg(m.ip order by m.ord), '[]'::jsonb)::text from (
+                select ip, min(ord) as ord from (
+                  select a.value as ip, a.ord + case when v.at >= coalesce(t.last_used_at, 0) then 0 else 100 end as ord
+                    from jsonb_array_elements_text(v.ips::jsonb) with ordinality as a(value, ord)
+                  union all
+                  select b.value, b.ord + case when v.at >= coalesce(t.last_used_at, 0) then 100 else 0 end
+                    from jsonb_array_elements_text(coalesce(t.last_used_ips, '[]')::jsonb) with ordinality as b(value, ord)
+                ) both_lists group by ip order by min(ord) limit ${LAST_USED_IPS_KEPT}
+              ) m
+            )
           from unnest(${chunk.map((e) => e.id)}::text[], ${chunk.map((e) => e.lastUsedAt)}::int8[], ${chunk.map((e) => JSON.stringify(e.ips))}::text[]) as v(id, at, ips)
           where t.id = v.id`.execute(ex);
       }

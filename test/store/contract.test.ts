@@ -325,6 +325,26 @@ for (const plan of bothBackends()) {
       assert.equal(entries[0]!.id, tokens.at(-1)!.id, "the caller's array is left as it was given");
     });
 
+    test('recordApiTokenUses from two nodes: the latest use wins the time, and both addresses are kept, the latest first', async () => {
+      const org = await newOrg(store);
+      const role = await newRole(store, org.id);
+      const user = await newUser(store, org.id, role.id);
+      const token = await newToken(store, org.id, user.id, 'two-nodes');
+      // Node B's batch (the later use) lands first, node A's (earlier) after it.
+      await store.recordApiTokenUses([{ id: token.id, lastUsedAt: 2000, ips: ['10.0.0.2'] }]);
+      await store.recordApiTokenUses([{ id: token.id, lastUsedAt: 1000, ips: ['10.0.0.1'] }]);
+      const row = (await store.getApiToken(token.id))!;
+      if (store.dialect === 'postgres') {
+        // Only PostgreSQL has several nodes writing one token (a SQLite file has one server).
+        assert.equal(Number(row.last_used_at), 2000, 'never back in time');
+        assert.deepEqual(JSON.parse(row.last_used_ips), ['10.0.0.2', '10.0.0.1']);
+        await store.recordApiTokenUses([{ id: token.id, lastUsedAt: 3000, ips: ['10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6'] }]);
+        const later = (await store.getApiToken(token.id))!;
+        assert.equal(Number(later.last_used_at), 3000);
+        assert.deepEqual(JSON.parse(later.last_used_ips), ['10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6', '10.0.0.2'], 'at most five');
+      }
+    });
+
     test('mintApiToken is one-shot: of two concurrent mints exactly one wins, and its secret is the one stored', async () => {
       const org = await newOrg(store);
       const role = await newRole(store, org.id);
