@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { createTestDatabase, startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
 import { signIn, exchange, http, bearer } from '../helpers/api.js';
+import { activeServiceAccount } from './service-account-flow.js';
 
 const JSON_37 = 'application/json;version=37.0';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,38 +27,7 @@ test('a refresh and a revoke of one service account held at the same lock: nothi
   });
   const base = node.baseUrl;
   const alice = await signIn(base, 'alice', 'acme', DEMO_PASSWORD);
-  const reg = await http(`${base}/oauth/tenant/acme/register`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      client_name: 'raced',
-      scope: 'urn:vcloud:role:vApp%20User',
-      software_id: '12345678-1234-1234-1234-1234567890ab',
-    }),
-  });
-  assert.equal(reg.status, 200, reg.text);
-  const id = reg.json().client_id as string;
-  const auth = await http(`${base}/oauth/tenant/acme/device_authorization`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: id }),
-  });
-  const granted = await http(`${base}/cloudapi/1.0.0/deviceLookup/grant`, {
-    method: 'POST',
-    headers: { ...bearer(alice, JSON_37), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ userCode: auth.json().user_code }),
-  });
-  assert.equal(granted.status, 204, granted.text);
-  const first = await http(`${base}/oauth/tenant/acme/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-      client_id: id,
-      device_code: auth.json().device_code,
-    }),
-  });
-  assert.equal(first.status, 200, first.text);
+  const { id, refreshToken } = await activeServiceAccount({ register: base, grant: base, poll: base }, alice, 'raced');
 
   // Hold the account's row; the refresh goes first, the revoke a moment later, both wait on it; then let go.
   let release!: () => void;
@@ -70,7 +40,7 @@ test('a refresh and a revoke of one service account held at the same lock: nothi
     await released;
   });
   await lockTaken;
-  const refresh = exchange(base, 'acme', first.json().refresh_token as string);
+  const refresh = exchange(base, 'acme', refreshToken);
   await sleep(300);
   const revoke = http(`${base}/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${id}/revoke`, {
     method: 'POST',

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
 import { signIn, exchange, http, bearer } from '../helpers/api.js';
+import { activeServiceAccount } from './service-account-flow.js';
 
 const BOUND_MS = 2_000;
 const JSON_37 = 'application/json;version=37.0';
@@ -35,38 +36,11 @@ test('a retry within the grace window: the same successor on the rotating node, 
   });
 
   const alice = await signIn(nodeA.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
-  const reg = await http(`${nodeA.baseUrl}/oauth/tenant/acme/register`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      client_name: 'two-nodes',
-      scope: 'urn:vcloud:role:vApp%20User',
-      software_id: '12345678-1234-1234-1234-1234567890ab',
-    }),
-  });
-  const id = reg.json().client_id as string;
-  const auth = await http(`${nodeA.baseUrl}/oauth/tenant/acme/device_authorization`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: id }),
-  });
-  const granted = await http(`${nodeB.baseUrl}/cloudapi/1.0.0/deviceLookup/grant`, {
-    method: 'POST',
-    headers: { ...bearer(alice, JSON_37), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ userCode: auth.json().user_code }),
-  });
-  assert.equal(granted.status, 204, granted.text);
-  const first = await http(`${nodeB.baseUrl}/oauth/tenant/acme/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-      client_id: id,
-      device_code: auth.json().device_code,
-    }),
-  });
-  assert.equal(first.status, 200, first.text);
-  const t1 = first.json().refresh_token as string;
+  const { id, refreshToken: t1 } = await activeServiceAccount(
+    { register: nodeA.baseUrl, grant: nodeB.baseUrl, poll: nodeB.baseUrl },
+    alice,
+    'two-nodes',
+  );
 
   // Node A rotates t1 -> t2; the answer is "lost".
   const r1 = await exchange(nodeA.baseUrl, 'acme', t1);

@@ -294,20 +294,26 @@ describe('PUT /api/admin/org/{id} (govcd AdminOrg.Update)', () => {
   });
 });
 
+/** A new org with an Organization Administrator `oa` of that password. */
+async function createOrgWithAdmin(name: string, password: string): Promise<XmlElement> {
+  const org = await createOrg(name);
+  const role = roleHrefIn(org, 'Organization Administrator');
+  const created = await send(
+    server,
+    'POST',
+    `${org.attrs.href}/users`,
+    s.admin,
+    userXml({ name: 'oa', password, roleHref: role, enabled: true }),
+    USER_TYPE,
+  );
+  assert.equal(created.status, 201, created.text);
+  return org;
+}
+
 describe('disable, enable, delete', () => {
   test('disabling cuts off the org at once: open sessions, access tokens from API tokens, exchanges and sign-in', async () => {
     const name = uniqueName('cut');
-    const org = await createOrg(name);
-    const role = roleHrefIn(org, 'Organization Administrator');
-    const created = await send(
-      server,
-      'POST',
-      `${org.attrs.href}/users`,
-      s.admin,
-      userXml({ name: 'oa', password: 'Cut-Off-Password-1', roleHref: role, enabled: true }),
-      USER_TYPE,
-    );
-    assert.equal(created.status, 201, created.text);
+    const org = await createOrgWithAdmin(name, 'Cut-Off-Password-1');
     const session = await signIn(server.baseUrl, 'oa', name, 'Cut-Off-Password-1');
     const { apiToken } = await createApiToken(server.baseUrl, session, name, 'cut-off');
     const exchanged = await exchange(server.baseUrl, name, apiToken);
@@ -334,17 +340,7 @@ describe('disable, enable, delete', () => {
 
   test('a session minted around the disable by a node that had not heard of it does not come back with the enable', async () => {
     const name = uniqueName('race');
-    const org = await createOrg(name);
-    const role = roleHrefIn(org, 'Organization Administrator');
-    const created = await send(
-      server,
-      'POST',
-      `${org.attrs.href}/users`,
-      s.admin,
-      userXml({ name: 'oa', password: 'Race-Password-1', roleHref: role, enabled: true }),
-      USER_TYPE,
-    );
-    assert.equal(created.status, 201, created.text);
+    const org = await createOrgWithAdmin(name, 'Race-Password-1');
     const orgRow = (await server.store.getOrgByName(name))!;
     const user = (await server.store.getUserByName(orgRow.id, 'oa'))!;
     assert.equal((await send(server, 'POST', `${org.attrs.href}/action/disable`, s.admin)).status, 204);
