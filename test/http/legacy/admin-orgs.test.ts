@@ -363,6 +363,23 @@ describe('disable, enable, delete', () => {
     assert.equal((await get(server, '/api/org', fresh)).status, 200);
   });
 
+  test('an enable and a disable of one org at once both answer, in some order (an enable that wrote the users first deadlocked)', async () => {
+    const name = uniqueName('turns');
+    const org = await createOrgWithAdmin(name, 'Turns-Password-1');
+    for (let round = 0; round < 10; round++) {
+      assert.equal((await send(server, 'POST', `${org.attrs.href}/action/disable`, s.admin)).status, 204);
+      const answers = await Promise.all([
+        send(server, 'POST', `${org.attrs.href}/action/enable`, s.admin),
+        send(server, 'POST', `${org.attrs.href}/action/disable`, s.admin),
+      ]);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [204, 204],
+        `round ${round}: ${answers.map((a) => a.text).join(' ')}`,
+      );
+    }
+  });
+
   test('delete: refused while enabled, refused while it holds users unless recursive; then 202 with the task', async () => {
     const name = uniqueName('del');
     const org = await createOrg(name);
