@@ -6,7 +6,7 @@
  *   -> revoke (the token and every session made from it stop working on the next request).
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Store, ApiTokenRow, ExchangeTokenRow, Executor, Org } from '../store/store.js';
+import { LAST_USED_IPS_KEPT, type Store, type ApiTokenRow, type ExchangeTokenRow, type Executor, type Org } from '../store/store.js';
 import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
 import type { RevocationView } from './revocation-view.js';
@@ -691,10 +691,20 @@ export class ApiTokenService {
     return events.length;
   }
 
-  /** Usage as this node knows it best (its unflushed memory wins over the stored row). */
+  /**
+   * Usage as this node knows it best: its memory (uses not yet written) merged with the stored row, which holds what
+   * other nodes wrote. The later use wins the time; the addresses of both are kept, the later's first. Until
+   * 2026-12-05 memory replaced the row, so each node of a cluster showed only its own addresses.
+   */
   usageOf(row: Pick<ApiTokenRow, 'id' | 'last_used_at' | 'last_used_ips'>): { lastUsedAt: number | null; ips: string[] } {
+    const stored = {
+      lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+      ips: JSON.parse(row.last_used_ips) as string[],
+    };
     const pending = this.usage.pending(row.id);
-    if (pending) return { lastUsedAt: pending.lastUsedAt, ips: pending.ips };
-    return { lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at), ips: JSON.parse(row.last_used_ips) as string[] };
+    if (!pending) return stored;
+    const [later, earlier] = stored.lastUsedAt !== null && stored.lastUsedAt > pending.lastUsedAt ? [stored, pending] : [pending, stored];
+    const ips = [...new Set([...later.ips, ...earlier.ips])].slice(0, LAST_USED_IPS_KEPT);
+    return { lastUsedAt: later.lastUsedAt, ips };
   }
 }

@@ -313,6 +313,23 @@ describe('FIQL filter, sorting and paging', () => {
 });
 
 describe('last used: time and client IPs, written coalesced', () => {
+  test("this node's unwritten uses and another node's written ones are shown together, the later first", async () => {
+    const tok = await createApiToken(base, bob, 'acme', 'usage-two-nodes');
+    assert.equal((await exchange(base, 'acme', tok.apiToken)).status, 200);
+    await eventually('the first use reaches the store', async () => (await t.store.getApiToken(tok.clientId))?.last_used_at ?? undefined);
+    // What another node writes afterwards: a later use, from another address.
+    const later = Date.now() + 1_000;
+    const row = (await t.store.getApiToken(tok.clientId))!;
+    await t.store.db
+      .updateTable('api_tokens')
+      .set({ last_used_at: later, last_used_ips: JSON.stringify(['10.9.9.9']) })
+      .where('id', '=', row.id)
+      .execute();
+    const entity = (await http(`${base}/cloudapi/1.0.0/tokens/${tok.tokenId}`, { headers: bearer(bob) })).json();
+    assert.ok(Math.abs(Date.parse(entity.lastUsedTimeUtc) - later) < 1_000, entity.lastUsedTimeUtc);
+    assert.deepEqual(entity.lastUsedIpAddresses, ['10.9.9.9', '127.0.0.1']);
+  });
+
   test('appears after use, and repeated exchanges do not write per request', async () => {
     const tok = await createApiToken(base, bob, 'acme', 'usage');
     const before = await http(`${base}/cloudapi/1.0.0/tokens/${tok.tokenId}`, { headers: bearer(bob) });
