@@ -22,6 +22,8 @@ type (
 	VMRecord        = types.QueryResultVMRecordType
 	orgRef          = types.Org
 	VmQueryFilter   = types.VmQueryFilter
+	// Search by filter (SearchByFilter: Terraform's data sources with a filter block).
+	FilterDef = govcd.FilterDef
 	// Access control (ControlAccessParams of a catalog, a VDC, a vApp).
 	ControlAccessParams = types.ControlAccessParams
 
@@ -37,6 +39,7 @@ type (
 )
 
 var (
+	NewFilterDef     = govcd.NewFilterDef
 	NewVCDClient     = govcd.NewVCDClient
 	WithHttpTimeout  = govcd.WithHttpTimeout
 	ContainsNotFound = govcd.ContainsNotFound
@@ -46,6 +49,9 @@ var (
 const (
 	ApiTokenHeader            = govcd.ApiTokenHeader
 	VmQueryFilterAll          = types.VmQueryFilterAll
+	QtVm                      = types.QtVm
+	QtVappTemplate            = types.QtVappTemplate
+	FilterNameRegex           = types.FilterNameRegex
 	VmQueryFilterOnlyDeployed = types.VmQueryFilterOnlyDeployed
 	OrgAdministratorRole      = govcd.OrgUserRoleOrganizationAdministrator
 )

@@ -812,6 +812,39 @@ func (r *runner) readAll(c *VCDClient, label string) {
 			return sameNames("VMs", vmNames(vms), q.want)
 		})
 	}
+	// What Terraform's data sources with a filter block do (vcd_catalog_vapp_template, vcd_vm...): a search by name
+	// regex, then by a metadata key no entity has, both through the query's fields (the default) and through the
+	// server's filter (use_api_search). Each was a 400 until 2026-12-05.
+	for _, search := range []struct {
+		label, queryType    string
+		metadata, apiFilter bool
+	}{
+		{"vAppTemplate by name", QtVappTemplate, false, false},
+		{"vm by metadata (fields)", QtVm, true, false},
+		{"vm by metadata (api filter)", QtVm, true, true},
+		{"vAppTemplate by metadata (fields)", QtVappTemplate, true, false},
+	} {
+		r.step("client.SearchByFilter("+search.label+")", func() error {
+			criteria := NewFilterDef()
+			if err := criteria.AddFilter(FilterNameRegex, "."); err != nil {
+				return err
+			}
+			if search.metadata {
+				if err := criteria.AddMetadataFilter("tessera-conformance-absent", "x", "STRING", false, search.apiFilter); err != nil {
+					return err
+				}
+			}
+			items, _, err := c.Client.SearchByFilter(search.queryType, criteria)
+			if err != nil {
+				return err
+			}
+			r.sum.Counts["search:"+search.label] = len(items)
+			if search.metadata && len(items) != 0 {
+				return fmt.Errorf("%d items carry metadata no entity has", len(items))
+			}
+			return nil
+		})
+	}
 }
 
 func (r *runner) newClient() *VCDClient {
