@@ -169,11 +169,17 @@ export interface QueryTypeDefinition {
  */
 function notHeld(types: Readonly<Record<string, 'string' | 'number' | 'date' | 'boolean'>>): Record<string, QueryField> {
   const fields: Record<string, QueryField> = {};
-  for (const [name, type] of Object.entries(types)) {
-    const column = type === 'string' ? sql<string | null>`cast(null as text)` : sql<number | null>`cast(null as bigint)`;
-    fields[name] = { column, type, nullable: true, sameOnEveryRow: true, filterOnly: true };
-  }
+  for (const [name, type] of Object.entries(types)) fields[name] = { ...none(type), filterOnly: true };
   return fields;
+}
+
+/**
+ * An attribute VCD has and the inventory does not know, by type: a value no row has (null), filterable and sortable
+ * (`==` matches nothing, `!=` every row), never rendered. A declaration, not a const: the tables above it use it.
+ */
+export function none(type: 'string' | 'date' | 'number' | 'boolean'): QueryField {
+  const column = type === 'string' ? sql<string | null>`cast(null as text)` : sql<number | null>`cast(null as bigint)`;
+  return { column, type, nullable: true, sameOnEveryRow: true };
 }
 
 /** A constant attribute of the given type (booleans as 0/1). */
@@ -517,16 +523,6 @@ const CATALOG_TABLE: QueryTable = {
 
 // ------------------------------------------------------------------ org VDC networks
 
-/**
- * An attribute VCD has and the inventory does not know, by type: filterable and sortable (it matches nothing), never
- * rendered.
- */
-const none = (type: 'string' | 'date' | 'number'): QueryField => ({
-  column: type === 'string' ? sql<string | null>`cast(null as text)` : sql<number | null>`cast(null as bigint)`,
-  type,
-  nullable: true,
-  sameOnEveryRow: true,
-});
 const UNKNOWN_TEXT = none('string');
 
 /**

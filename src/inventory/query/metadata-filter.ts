@@ -15,10 +15,10 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { badRequest } from '../../domain/errors.js';
-import type { FiqlComparison, FiqlNode } from '../../domain/fiql.js';
+import { fiqlSelectors, type FiqlComparison, type FiqlNode } from '../../domain/fiql.js';
 import type { Dialect } from '../../store/dialect.js';
 import type { InventoryScope } from '../scope.js';
-import type { QueryField, QueryTypeDefinition } from './catalogue.js';
+import { none, type QueryField, type QueryTypeDefinition } from './catalogue.js';
 import { METADATA_FIELD, metadataKindOf } from './records.js';
 
 type MetadataType = 'STRING' | 'NUMBER' | 'BOOLEAN' | 'DATETIME' | 'NONE';
@@ -52,6 +52,8 @@ export interface MetadataFilterPlan {
 /** Rewrites the metadata comparisons of `ast` for `type`, as seen from `scope`. */
 export function planMetadataFilters(ast: FiqlNode, type: QueryTypeDefinition, scope: InventoryScope, dialect: Dialect): MetadataFilterPlan {
   const fields: Record<string, QueryField> = {};
+  // Most filters name no metadata: nothing to copy then.
+  if (!fiqlSelectors(ast).some((selector) => METADATA_FIELD.test(selector))) return { ast, fields };
   let count = 0;
   const rewrite = (node: FiqlNode): FiqlNode => {
     if (node.kind !== 'comparison') return { ...node, children: node.children.map(rewrite) };
@@ -99,10 +101,7 @@ function metadataField(
 ): QueryField {
   const kind = metadataKindOf(type);
   const fieldType = valueType === 'NUMBER' ? 'number' : valueType === 'BOOLEAN' ? 'boolean' : 'string';
-  if (kind === null) {
-    const none = fieldType === 'string' ? sql<string | null>`cast(null as text)` : sql<number | null>`cast(null as bigint)`;
-    return { column: none, type: fieldType, nullable: true, sameOnEveryRow: true };
-  }
+  if (kind === null) return none(fieldType);
   const value = valueExpression(valueType, dialect);
   const typed = valueType === 'NONE' ? sql`` : sql` and m.value_type = ${VALUE_TYPE[valueType]}`;
   const visible = scope.kind === 'all' ? sql`` : sql` and m.visibility <> 'PRIVATE'`;
