@@ -6,8 +6,10 @@
  * envelope under /cloudapi, /oauth and elsewhere), and the connection is closed, since nothing after the bad bytes
  * can be trusted to be a request.
  */
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { negotiate } from '../domain/api-versions.js';
 import { areaOf, defaultVersion } from './context.js';
 import { xmlDocument } from './xml.js';
 import { errorPageHtml } from './error-handler.js';
@@ -36,8 +38,22 @@ function statusOf(error: ParserError, head: string): { status: number; message: 
   return { status: 400, message: 'The request is not valid HTTP/1.1' };
 }
 
-/** The response's bytes: status line, headers and the area's error body. Pure. */
-export function clientErrorResponse(error: ParserError): string {
+/** A header's value in the head read so far (the first of its name), if the parser got that far. */
+function headerIn(head: string, name: string): string | undefined {
+  const start = head.search(new RegExp(`\\r?\\n${name}:`, 'i'));
+  if (start < 0) return undefined;
+  const value = head.slice(head.indexOf(':', start) + 1);
+  return value.slice(0, value.search(/\r?\n|$/)).trim();
+}
+
+/**
+ * The response's bytes: status line, headers and the area's error body. Pure but for the request id, which is
+ * a new one as fastify would have given the request. Under /api the Accept header in the head read so far picks
+ * JSON or XML and the version, as for any other request (until 2026-12-05: always XML at the default version,
+ * with no request id), and the id is in X-VMWARE-VCLOUD-REQUEST-ID and the message, so that a client's report of
+ * the failure can be found in the server's debug log, which logs the same id.
+ */
+export function clientErrorResponse(error: ParserError, requestId: string = randomUUID()): string {
   const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : null;
   const requestHead = packet ? packet.subarray(0, 8192).toString('latin1') : '';
   const { status, message } = statusOf(error, requestHead);
@@ -45,12 +61,28 @@ export function clientErrorResponse(error: ParserError): string {
   const area = target === undefined ? 'other' : areaOf(target);
   let type: string;
   let body: string;
+  let extraHeaders = '';
   if (area === 'portal' && !target?.startsWith('/static')) {
     type = 'text/html; charset=utf-8';
     body = errorPageHtml(status, message);
   } else if (area === 'api') {
-    type = `application/vnd.vmware.vcloud.error+xml;version=${defaultVersion()}`;
-    body = xmlDocument('Error', { '@_minorErrorCode': 'BAD_REQUEST', '@_message': message, '@_majorErrorCode': status });
+    const negotiated = negotiate(headerIn(requestHead, 'accept'));
+    const version = negotiated.version ?? defaultVersion();
+    const identified = `[ ${requestId} ] ${message}`;
+    extraHeaders = `X-VMWARE-VCLOUD-REQUEST-ID: ${requestId}\r\n`;
+    if (negotiated.json) {
+      type = `application/vnd.vmware.vcloud.error+json;version=${version}`;
+      body = JSON.stringify({
+        message: identified,
+        majorErrorCode: status,
+        minorErrorCode: 'BAD_REQUEST',
+        vendorSpecificErrorCode: null,
+        stackTrace: null,
+      });
+    } else {
+      type = `application/vnd.vmware.vcloud.error+xml;version=${version}`;
+      body = xmlDocument('Error', { '@_minorErrorCode': 'BAD_REQUEST', '@_message': identified, '@_majorErrorCode': status });
+    }
   } else {
     type = 'application/json';
     body = JSON.stringify(
@@ -59,7 +91,9 @@ export function clientErrorResponse(error: ParserError): string {
         : { minorErrorCode: 'BAD_REQUEST', message, stackTrace: null },
     );
   }
-  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `${extraHeaders}Connection: close\r\n\r\n`;
   return head + body;
 }
 
@@ -67,8 +101,9 @@ export function clientErrorResponse(error: ParserError): string {
 export function answerClientError(this: { log: { debug(o: object, m: string): void } }, error: ParserError, socket: Duplex): void {
   // A reset connection is gone: nothing to answer (as fastify's own handler).
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  this.log.debug({ err: { message: error.message, code: error.code } }, 'client error before routing');
-  if (socket.writable) socket.write(clientErrorResponse(error));
+  const requestId = randomUUID();
+  this.log.debug({ reqId: requestId, err: { message: error.message, code: error.code } }, 'client error before routing');
+  if (socket.writable) socket.write(clientErrorResponse(error, requestId));
   socket.destroy(error);
 }
 

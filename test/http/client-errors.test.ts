@@ -5,7 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
 import { clientErrorResponse } from '../../src/http/client-errors.js';
+import { startTessera } from '../helpers/tessera.js';
 
 function answer(requestLine: string, code = 'HPE_INVALID_HEADER_TOKEN') {
   const error = Object.assign(new Error('Parse Error'), {
@@ -48,5 +51,74 @@ test('each area answers in its own format', () => {
     const json = answer(`GET ${target} HTTP/1.1`);
     assert.equal(json.type, 'application/json', target);
     assert.equal(JSON.parse(json.body).minorErrorCode, 'BAD_REQUEST', target);
+  }
+});
+
+function spacedApiRequest(accept: string | null) {
+  const headers = accept === null ? 'Host: x' : `Host: x\r\nAccept: ${accept}`;
+  const error = Object.assign(new Error('Parse Error'), {
+    code: 'HPE_INVALID_CONSTANT',
+    rawPacket: Buffer.from(`GET /api/query?type=vm&filter=name==web 01 HTTP/1.1\r\n${headers}\r\n\r\n`, 'latin1'),
+  });
+  const raw = clientErrorResponse(error, 'c0ffee00-0000-4000-8000-000000000001');
+  const [head, body] = raw.split('\r\n\r\n', 2) as [string, string];
+  return { head, body, header: (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1] };
+}
+
+test('under /api, the Accept header read so far picks JSON or XML and the version; the request id is in the answer', () => {
+  const json = spacedApiRequest('application/*+json;version=36.1');
+  assert.equal(json.header('Content-Type'), 'application/vnd.vmware.vcloud.error+json;version=36.1');
+  const error = JSON.parse(json.body);
+  assert.equal(error.majorErrorCode, 400);
+  assert.equal(error.minorErrorCode, 'BAD_REQUEST');
+  assert.equal(
+    error.message,
+    '[ c0ffee00-0000-4000-8000-000000000001 ] The request is not valid HTTP/1.1: its URL holds a space; encode each space as %20',
+  );
+  assert.equal(json.header('X-VMWARE-VCLOUD-REQUEST-ID'), 'c0ffee00-0000-4000-8000-000000000001');
+
+  const xml = spacedApiRequest('application/*+xml;version=35.0');
+  assert.equal(xml.header('Content-Type'), 'application/vnd.vmware.vcloud.error+xml;version=35.0');
+  assert.match(xml.body, /message="\[ c0ffee00-0000-4000-8000-000000000001 \] The request is not valid HTTP\/1\.1: its URL holds a space/);
+
+  // No Accept (or one the parser had not reached): XML at the default version, as any request without one.
+  assert.match(spacedApiRequest(null).header('Content-Type')!, /^application\/vnd\.vmware\.vcloud\.error\+xml;version=\d+\.\d$/);
+  // Only /api's answers carry VCD's request id header.
+  const oauth = clientErrorResponse(
+    Object.assign(new Error('Parse Error'), {
+      code: 'HPE_INVALID_CONSTANT',
+      rawPacket: Buffer.from('POST /oauth/tenant/acme/token x HTTP/1.1\r\n'),
+    }),
+  );
+  assert.doesNotMatch(oauth, /X-VMWARE-VCLOUD-REQUEST-ID/i);
+});
+
+test('a served request with a raw space gets its JSON error, its version and a request id the log names too', async () => {
+  const lines: Array<{ msg: string; reqId?: string }> = [];
+  const node = await startTessera({
+    demo: false,
+    config: { logLevel: 'debug' },
+    logDestination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+  });
+  try {
+    const { port } = new URL(node.baseUrl);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    let raw = '';
+    socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+    socket.write('GET /api/query?type=vm&filter=name==web 01 HTTP/1.1\r\nHost: x\r\nAccept: application/*+json;version=36.1\r\n\r\n');
+    await once(socket, 'close');
+    const [head, body] = raw.split('\r\n\r\n', 2) as [string, string];
+    assert.match(head, /^HTTP\/1\.1 400 /);
+    assert.match(head, /\r\nContent-Type: application\/vnd\.vmware\.vcloud\.error\+json;version=36\.1\r\n/);
+    const id = /\r\nX-VMWARE-VCLOUD-REQUEST-ID: ([0-9a-f-]{36})\r\n/.exec(head)?.[1];
+    assert.ok(id, head);
+    assert.equal(JSON.parse(body).message, `[ ${id} ] The request is not valid HTTP/1.1: its URL holds a space; encode each space as %20`);
+    assert.ok(
+      lines.some((l) => l.msg === 'client error before routing' && l.reqId === id),
+      'the debug line names the same id',
+    );
+  } finally {
+    await node.stop();
   }
 });
