@@ -73,21 +73,24 @@ function scoped<QB extends SelectQueryBuilder<DB, any, any>>(qb: QB, scope: Inve
 // ------------------------------------------------------------------ orgs
 
 const orgValues = (db: Kysely<DB>) =>
-  db
-    .selectFrom('orgs')
-    .select([
-      'orgs.id',
-      'orgs.name',
-      'orgs.full_name',
-      'orgs.description',
-      'orgs.is_enabled',
-      'orgs.is_system',
-      sql<number>`(select count(*) from vdcs where vdcs.org_id = orgs.id)`.as('vdc_count'),
-      sql<number>`(select count(*) from vapps where vapps.org_id = orgs.id and vapps.is_template = 0)`.as('vapp_count'),
-      sql<number>`(select count(*) from vms where vms.org_id = orgs.id and vms.status = 'POWERED_ON')`.as('running_vm_count'),
-      sql<number>`(select count(*) from users where users.org_id = orgs.id)`.as('user_count'),
-      sql<number>`(select count(*) from orgs as managed where managed.id <> orgs.id)`.as('other_org_count'),
-    ]);
+  db.selectFrom('orgs').select([
+    'orgs.id',
+    'orgs.name',
+    'orgs.full_name',
+    'orgs.description',
+    'orgs.is_enabled',
+    'orgs.is_system',
+    sql<number>`(select count(*) from vdcs where vdcs.org_id = orgs.id)`.as('vdc_count'),
+    // Catalogs are the distinct catalog names of the org's templates (inventory/catalogs.ts), as the query
+    // service's OrgRecord numberOfCatalogs counts them; until 2026-12-05 this was always 0.
+    sql<number>`(select count(distinct vapps.catalog_name) from vapps where vapps.org_id = orgs.id and vapps.is_template = 1)`.as(
+      'catalog_count',
+    ),
+    sql<number>`(select count(*) from vapps where vapps.org_id = orgs.id and vapps.is_template = 0)`.as('vapp_count'),
+    sql<number>`(select count(*) from vms where vms.org_id = orgs.id and vms.status = 'POWERED_ON')`.as('running_vm_count'),
+    sql<number>`(select count(*) from users where users.org_id = orgs.id)`.as('user_count'),
+    sql<number>`(select count(*) from orgs as managed where managed.id <> orgs.id)`.as('other_org_count'),
+  ]);
 
 type OrgValuesRow = Awaited<ReturnType<ReturnType<typeof orgValues>['executeTakeFirstOrThrow']>>;
 
@@ -100,7 +103,7 @@ function orgEntity(row: OrgValuesRow): OrgEntity {
     description: row.description,
     isEnabled: row.is_enabled === 1,
     orgVdcCount: Number(row.vdc_count),
-    catalogCount: 0,
+    catalogCount: Number(row.catalog_count),
     vappCount: Number(row.vapp_count),
     runningVMCount: Number(row.running_vm_count),
     userCount: Number(row.user_count),

@@ -68,12 +68,13 @@ const single = (value: TSchema, description: string) => Type.Optional(Type.Unsaf
 
 const FILTER_MAX = 2 * 1024;
 /**
- * A page number or size as clients send it: up to nine digits, spaces around them allowed (an empty value too). One
- * optional group, so the spaces before and after cannot be split two ways: `^\s*[0-9]{0,9}\s*$`, its form until
- * 2026-12-05, backtracked over a run of spaces that did not end the value, and `?page=` with 65,000 `+` took 1.4 s
- * of the event loop, before authentication. The length bound is checked first and is the second guard.
+ * A page number or size, an offset: the declared schema bounds the length only, and the query service's own parse
+ * (inventory/query/params.ts) says what is wrong in VCD's words ("must be a whole number of at least 1, got
+ * \"-1\""). Until 2026-12-05 a pattern here answered `querystring/page must match pattern "^\s*(?:[0-9]{1,9}\s*)?$"`
+ * first. (Its earlier form `^\s*[0-9]{0,9}\s*$` had also backtracked: `?page=` with 65,000 `+` took 1.4 s; the
+ * parse trims once and tests `^\d{1,9}$`, linear, and the length bound comes first.)
  */
-const PAGE_NUMBER = '^\\s*(?:[0-9]{1,9}\\s*)?$';
+const PAGE_NUMBER_LENGTH = 32;
 
 /** The query service's parameters (vcd-wire §9.1). `type` only on /api/query; the packaged paths fix it. */
 function queryParameters(withType: boolean) {
@@ -87,10 +88,14 @@ function queryParameters(withType: boolean) {
             ),
           }
         : {}),
-      page: single(Type.String({ maxLength: 32, pattern: PAGE_NUMBER }), 'Page number, from 1 (default 1)'),
+      page: single(Type.String({ maxLength: PAGE_NUMBER_LENGTH }), 'Page number, from 1 (default 1)'),
       pageSize: single(
-        Type.String({ maxLength: 32, pattern: PAGE_NUMBER }),
+        Type.String({ maxLength: PAGE_NUMBER_LENGTH }),
         'Records per page (default 25; larger values are clamped to 128, as VCD does)',
+      ),
+      offset: single(
+        Type.String({ maxLength: PAGE_NUMBER_LENGTH }),
+        'Accepted when 0 (the default); any other offset answers 400: page with page and pageSize',
       ),
       format: single(
         Type.String({ pattern: '^[A-Za-z]{0,16}$' }),

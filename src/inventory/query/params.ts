@@ -80,6 +80,13 @@ export function readQueryParameters(params: Map<string, string[]>, fixedType?: s
   const type = fixedType ?? single(params, 'type');
   const page = positiveInteger(params, 'page') ?? 1;
   const pageSize = Math.min(positiveInteger(params, 'pageSize') ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+  // VCD's guide lists `offset` (default 0) without saying how it combines with `page`, and no client we know sends
+  // it. Rather than guess, 0 is accepted and any other value refused: until 2026-12-05 it was ignored, and a script
+  // that sent offset=2 silently got the page without it.
+  const offset = single(params, 'offset');
+  if (offset !== null && !/^\s*0{1,9}\s*$/.test(offset)) {
+    throw badRequest(`The parameter "offset" is supported only as 0, got "${offset.slice(0, 40)}": page with "page" and "pageSize"`);
+  }
 
   const formatText = single(params, 'format');
   const format = (formatText ?? 'records').toLowerCase() as QueryFormat;

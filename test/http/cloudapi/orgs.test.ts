@@ -34,6 +34,10 @@ test('GET /orgs: a tenant sees its own org, in the paged envelope with counts', 
   assert.equal(acme.orgVdcCount, DEMO_INVENTORY.acme.vdcs.length);
   assert.equal(acme.runningVMCount, demoVms(DEMO_INVENTORY.acme).filter((p) => p.vm.status === 'POWERED_ON').length);
   assert.equal(acme.userCount, 2);
+  // Catalogs: the distinct catalogs of the org's templates, as the query service's OrgRecord counts them.
+  const catalogs = new Set(DEMO_INVENTORY.acme.vdcs.flatMap((v) => v.vapps.filter((a) => a.template).map((a) => a.catalog)));
+  assert.ok(catalogs.size >= 2);
+  assert.equal(acme.catalogCount, catalogs.size);
 });
 
 test('GET /orgs as System: every org, FIQL filter and sort, Link header paging', async () => {

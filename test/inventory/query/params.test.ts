@@ -31,6 +31,7 @@ test('bad values are 400 with the parameter named', () => {
     ['page=-1', /"page"/],
     ['page=1.5', /"page"/],
     ['pageSize=0', /"pageSize"/],
+    ['offset=1', /"offset" is supported only as 0/],
     ['format=xml', /"format"/],
     ['type=vm&type=adminVM', /"type" is given more than once/],
     ['sortAsc=a&sortDesc=b', /either sortAsc or sortDesc/],
