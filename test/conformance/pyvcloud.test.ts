@@ -50,6 +50,31 @@ describe('pyvcloud 23.0.4 against Tessera', { timeout: 20 * 60_000 }, () => {
     scratch.remove();
   });
 
+  async function run(t: { diagnostic(message: string): void }, label: string, scenario: object): Promise<PyvcloudSummary> {
+    const file = scratch.write(`pyvcloud-${label.replace(/[^a-z]/gi, '-')}.json`, scenario);
+    const result = await runProcess(
+      VENV_PYTHON,
+      [
+        join(CONFORMANCE_DIR, 'pyvcloud', 'conformance.py'),
+        '--url',
+        server.baseUrl,
+        '--scenario',
+        file,
+        '--timeout',
+        String(CLIENT_TIMEOUT_MS / 1000 - 10),
+      ],
+      { timeoutMs: CLIENT_TIMEOUT_MS, env: { PYTHONDONTWRITEBYTECODE: '1' } },
+    );
+    const verbose = verboseOutput(result);
+    if (verbose !== null) t.diagnostic(verbose);
+    assert.equal(result.code, 0, describeFailure(`pyvcloud conformance (${label})`, result));
+    const summary = readSummary<PyvcloudSummary>(result, 'PYVCLOUD-CONFORMANCE-SUMMARY');
+    assert.equal(summary.versions.pyvcloud, '23.0.4', 'the venv holds the pinned pyvcloud');
+    const { steps, ...rest } = summary;
+    t.diagnostic(`pyvcloud: ${steps.length} steps passed; ${JSON.stringify(rest)}`);
+    return summary;
+  }
+
   test(
     'alice@acme: requests token exchange, rehydrate_from_token, get_org_by_name, typed vm query across pages, revocation',
     { timeout: CLIENT_TIMEOUT_MS + 30_000 },
@@ -59,28 +84,28 @@ describe('pyvcloud 23.0.4 against Tessera', { timeout: 20 * 60_000 }, () => {
         scenario.vmsAll.length > 25,
         `the demo inventory must hold more than 25 VMs in acme to exercise paging (has ${scenario.vmsAll.length})`,
       );
-      const file = scratch.write('pyvcloud-alice.json', scenario);
-      const result = await runProcess(
-        VENV_PYTHON,
-        [
-          join(CONFORMANCE_DIR, 'pyvcloud', 'conformance.py'),
-          '--url',
-          server.baseUrl,
-          '--scenario',
-          file,
-          '--timeout',
-          String(CLIENT_TIMEOUT_MS / 1000 - 10),
-        ],
-        { timeoutMs: CLIENT_TIMEOUT_MS, env: { PYTHONDONTWRITEBYTECODE: '1' } },
-      );
-      const verbose = verboseOutput(result);
-      if (verbose !== null) t.diagnostic(verbose);
-      assert.equal(result.code, 0, describeFailure('pyvcloud conformance (alice@acme)', result));
-      const summary = readSummary<PyvcloudSummary>(result, 'PYVCLOUD-CONFORMANCE-SUMMARY');
-      assert.equal(summary.versions.pyvcloud, '23.0.4', 'the venv holds the pinned pyvcloud');
+      const summary = await run(t, 'alice@acme', scenario);
       assert.ok((summary.counts.queryPages ?? 0) >= 2, 'the typed query went through more than one page');
-      const { steps, ...rest } = summary;
-      t.diagnostic(`pyvcloud: ${steps.length} steps passed; ${JSON.stringify(rest)}`);
+    },
+  );
+
+  test(
+    "administrator@System: the same flow on the provider's endpoint, then pyvcloud's Metadata writers on a tenant org",
+    { timeout: CLIENT_TIMEOUT_MS + 30_000 },
+    async (t) => {
+      // The tenant's reads (roles, rights, catalogs, networks, a vApp) are alice's above; the System org has none of them.
+      const scenario = {
+        ...pyvcloudScenario(world, { org: 'System', user: 'administrator', password: server.adminPassword }),
+        roles: null,
+        catalogs: null,
+        networks: null,
+        vapp: null,
+      };
+      const summary = await run(t, 'administrator@System', scenario);
+      assert.ok(
+        summary.steps.some((step) => step.startsWith('Metadata(admin org).set_metadata()')),
+        `the provider's metadata writes ran: ${summary.steps.join(' | ')}`,
+      );
     },
   );
 });

@@ -13,6 +13,7 @@ import type { Principal } from '../../domain/principal.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { sendDocument } from './send-document.js';
 import { forbidden } from '../../domain/errors.js';
+import { can } from '../../domain/policy.js';
 import { mayRead, readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { listCatalogsOfOrg } from '../../inventory/catalogs.js';
 import { MEDIA, adminOrgHref, idFromPathSegment, orgHref, vappHref, vdcHref, vmHref, type UrnKind } from '../../inventory/hrefs.js';
@@ -60,11 +61,12 @@ async function sendMetadata(
   kind: MetadataEntityKind,
   entityId: string,
   entity: EntityLink,
+  writable = false,
 ) {
   const rows = await listMetadata(request.server.tessera.store, kind, [entityId], {
     includePrivate: inventoryScope(principal).kind === 'all',
   });
-  return sendMetadataDocument(request, reply, entity, rows);
+  return sendMetadataDocument(request, reply, entity, rows, writable);
 }
 
 export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -118,7 +120,9 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const org = await loadOrg(principal, request.params.id, 'adminOrg');
-      return sendMetadata(request, reply, principal, 'org', org.id, { href: adminOrgHref(baseUrl(request), org.id), type: MEDIA.adminOrg });
+      // Written at this href by the provider (org-metadata.ts): its writers' links for whoever may (org.manage).
+      const entity = { href: adminOrgHref(baseUrl(request), org.id), type: MEDIA.adminOrg };
+      return sendMetadata(request, reply, principal, 'org', org.id, entity, can(principal, 'org.manage'));
     },
   );
 

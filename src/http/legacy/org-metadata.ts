@@ -18,6 +18,7 @@ import type { Principal } from '../../domain/principal.js';
 import type { Org, TaskRow } from '../../store/store.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { badRequest } from '../../domain/errors.js';
+import { can } from '../../domain/policy.js';
 import {
   MAX_METADATA_ENTRIES,
   MAX_METADATA_KEY_LENGTH,
@@ -134,7 +135,14 @@ export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) =>
             request,
             reply,
             principal,
-            { kind: 'org', entityId: org.id, entityHref, what: 'The organization' },
+            // Written at the admin href only, by whoever may manage orgs (the provider).
+            {
+              kind: 'org',
+              entityId: org.id,
+              entityHref,
+              what: 'The organization',
+              writable: kind === 'adminOrg' && can(principal, 'org.manage'),
+            },
             request.params.key,
             system,
           );

@@ -52,6 +52,8 @@ export interface MetadataEntryTarget {
   readonly entityHref: string;
   /** "The organization", "The VM": the 403 names what lacks the key. */
   readonly what: string;
+  /** The caller may write this entry at this href: the value carries VCD's `edit` and `remove` links. */
+  readonly writable?: boolean;
 }
 
 export async function sendMetadataEntry(
@@ -69,13 +71,23 @@ export async function sendMetadataEntry(
   });
   if (!row) throw forbidden(`${target.what} has no metadata entry "${key}"${inDomain(system)}`);
   const href = `${target.entityHref}/metadata`;
-  if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadataValue, metadataValueJson(href, row));
-  return sendXml(request, reply, MEDIA.metadataValue, metadataValueDocument(href, row));
+  const writable = target.writable ?? false;
+  if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadataValue, metadataValueJson(href, row, writable));
+  return sendXml(request, reply, MEDIA.metadataValue, metadataValueDocument(href, row, writable));
 }
 
-/** The entity's Metadata document with these entries (none for entities that carry no metadata in Tessera). */
-export function sendMetadataDocument(request: FastifyRequest, reply: FastifyReply, entity: EntityLink, rows: readonly MetadataRow[]) {
+/**
+ * The entity's Metadata document with these entries (none for entities that carry no metadata in Tessera);
+ * `writable` when the caller may write them at this href (VCD's `add`, `edit` and `remove` links).
+ */
+export function sendMetadataDocument(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  entity: EntityLink,
+  rows: readonly MetadataRow[],
+  writable = false,
+) {
   const href = `${entity.href}/metadata`;
-  if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadata, metadataJson(entity, href, rows));
-  return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, href, rows));
+  if (request.vcd.json) return sendJsonDocument(request, reply, MEDIA.metadata, metadataJson(entity, href, rows, writable));
+  return sendXml(request, reply, MEDIA.metadata, metadataDocument(entity, href, rows, writable));
 }

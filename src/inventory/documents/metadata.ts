@@ -19,32 +19,52 @@ const jsonMedia = (media: string) => media.replace(/\+xml$/, '+json');
 export const entryHref = (metadataHref: string, row: Pick<MetadataRow, 'domain' | 'key'>) =>
   `${metadataHref}/${row.domain === 'SYSTEM' ? 'SYSTEM/' : ''}${encodeURIComponent(row.key)}`;
 
-function entryXml(row: MetadataRow, metadataHref: string | null, up: EntityLink | null): string {
-  return el('MetadataEntry', metadataHref ? { href: entryHref(metadataHref, row), type: ENTRY_TYPE } : {}, [
-    up ? el('Link', { rel: 'up', href: up.href, type: up.type }) : '',
+/**
+ * The links a writer follows, as VCD gives them to a caller who may write (and only then): `add` on the Metadata
+ * document (a POST of entries to merge), `edit` and `remove` on each entry (a PUT of its MetadataValue, a DELETE).
+ * pyvcloud's Metadata writers find their target by these links and refuse without them ("Operation is not
+ * supported"); until 2026-12-05 only `up` was given, so the provider could not write an org's metadata with it.
+ */
+function entryWriteLinks(href: string): Array<{ rel: string; href: string; type?: string }> {
+  return [
+    { rel: 'edit', href, type: ENTRY_TYPE },
+    { rel: 'remove', href },
+  ];
+}
+
+function entryXml(row: MetadataRow, metadataHref: string | null, writable = false): string {
+  const href = metadataHref ? entryHref(metadataHref, row) : null;
+  return el('MetadataEntry', href ? { href, type: ENTRY_TYPE } : {}, [
+    ...(href && writable ? entryWriteLinks(href).map((l) => el('Link', l)) : []),
     textEl('Domain', row.domain, { visibility: row.visibility }),
     textEl('Key', row.key),
     el('TypedValue', { 'xsi:type': row.value_type }, textEl('Value', row.value)),
   ]);
 }
 
-/** The whole `Metadata` document of an entity. */
-export function metadataDocument(entity: EntityLink, metadataHref: string, rows: readonly MetadataRow[]): string {
+/** The whole `Metadata` document of an entity; `writable` adds the writers' links (entryWriteLinks). */
+export function metadataDocument(entity: EntityLink, metadataHref: string, rows: readonly MetadataRow[], writable = false): string {
   return xmlDocument(
     'Metadata',
     { href: metadataHref, type: MEDIA.metadata },
-    [el('Link', { rel: 'up', href: entity.href, type: entity.type }), ...rows.map((r) => entryXml(r, metadataHref, null))],
+    [
+      el('Link', { rel: 'up', href: entity.href, type: entity.type }),
+      writable ? el('Link', { rel: 'add', href: metadataHref, type: MEDIA.metadata }) : '',
+      ...rows.map((r) => entryXml(r, metadataHref, writable)),
+    ],
     { xmlns: VCLOUD_NS, 'xmlns:xsi': XSI_NS },
   );
 }
 
-/** One entry's `MetadataValue` document, with its `up` link to the entity's `Metadata`. */
-export function metadataValueDocument(metadataHref: string, row: MetadataRow): string {
+/** One entry's `MetadataValue` document, with its `up` link to the entity's `Metadata` (and the writers' links). */
+export function metadataValueDocument(metadataHref: string, row: MetadataRow, writable = false): string {
+  const href = entryHref(metadataHref, row);
   return xmlDocument(
     'MetadataValue',
-    { href: entryHref(metadataHref, row), type: ENTRY_TYPE },
+    { href, type: ENTRY_TYPE },
     [
       el('Link', { rel: 'up', href: metadataHref, type: MEDIA.metadata }),
+      ...(writable ? entryWriteLinks(href).map((l) => el('Link', l)) : []),
       textEl('Domain', row.domain, { visibility: row.visibility }),
       el('TypedValue', { 'xsi:type': row.value_type }, textEl('Value', row.value)),
     ],
@@ -52,23 +72,20 @@ export function metadataValueDocument(metadataHref: string, row: MetadataRow): s
   );
 }
 
+/** A link as VCD's JSON documents write one. */
+function jsonLink(rel: string, href: string, type: string | null) {
+  return { otherAttributes: {}, href, id: null, name: null, type, model: null, rel, vCloudExtension: [] };
+}
+
+const jsonWriteLinks = (href: string) => entryWriteLinks(href).map((l) => jsonLink(l.rel, l.href, l.type ? jsonMedia(l.type) : null));
+
 /** The same `MetadataValue` in VCD's JSON. */
-export function metadataValueJson(metadataHref: string, row: MetadataRow) {
+export function metadataValueJson(metadataHref: string, row: MetadataRow, writable = false) {
+  const href = entryHref(metadataHref, row);
   return {
     otherAttributes: {},
-    link: [
-      {
-        otherAttributes: {},
-        href: metadataHref,
-        id: null,
-        name: null,
-        type: jsonMedia(MEDIA.metadata),
-        model: null,
-        rel: 'up',
-        vCloudExtension: [],
-      },
-    ],
-    href: entryHref(metadataHref, row),
+    link: [jsonLink('up', metadataHref, jsonMedia(MEDIA.metadata)), ...(writable ? jsonWriteLinks(href) : [])],
+    href,
     type: jsonMedia(ENTRY_TYPE),
     domain: { otherAttributes: {}, visibility: row.visibility, value: row.domain },
     typedValue: typedValueJson(row),
@@ -80,7 +97,7 @@ export function recordMetadataXml(rows: readonly MetadataRow[]): string {
   return el(
     'Metadata',
     {},
-    rows.map((r) => entryXml(r, null, null)),
+    rows.map((r) => entryXml(r, null)),
   );
 }
 
@@ -99,33 +116,25 @@ function typedValueJson(row: MetadataRow): { _type: string; value: string | numb
  * Metadata as VCD's JSON: the `Metadata` document of an entity (with its `up` link and the entries' hrefs), or,
  * with no entity and no href, the `metadata` of a query record.
  */
-export function metadataJson(entity: EntityLink | null, metadataHref: string | null, rows: readonly MetadataRow[]) {
+export function metadataJson(entity: EntityLink | null, metadataHref: string | null, rows: readonly MetadataRow[], writable = false) {
+  const links = entity ? [jsonLink('up', entity.href, jsonMedia(entity.type))] : [];
+  if (entity && metadataHref && writable) links.push(jsonLink('add', metadataHref, jsonMedia(MEDIA.metadata)));
   return {
     otherAttributes: {},
-    link: entity
-      ? [
-          {
-            otherAttributes: {},
-            href: entity.href,
-            id: null,
-            name: null,
-            type: jsonMedia(entity.type),
-            model: null,
-            rel: 'up',
-            vCloudExtension: [],
-          },
-        ]
-      : [],
+    link: links,
     href: metadataHref,
     type: metadataHref ? jsonMedia(MEDIA.metadata) : null,
-    metadataEntry: rows.map((r) => ({
-      otherAttributes: {},
-      link: [],
-      href: metadataHref ? entryHref(metadataHref, r) : null,
-      type: metadataHref ? jsonMedia(ENTRY_TYPE) : null,
-      domain: { otherAttributes: {}, visibility: r.visibility, value: r.domain },
-      key: r.key,
-      typedValue: typedValueJson(r),
-    })),
+    metadataEntry: rows.map((r) => {
+      const href = metadataHref ? entryHref(metadataHref, r) : null;
+      return {
+        otherAttributes: {},
+        link: href && writable ? jsonWriteLinks(href) : [],
+        href,
+        type: href ? jsonMedia(ENTRY_TYPE) : null,
+        domain: { otherAttributes: {}, visibility: r.visibility, value: r.domain },
+        key: r.key,
+        typedValue: typedValueJson(r),
+      };
+    }),
   };
 }

@@ -33,7 +33,8 @@ import requests.adapters
 import urllib3
 from lxml import etree
 from pyvcloud.vcd.client import Client, QueryResultFormat
-from pyvcloud.vcd.exceptions import UnauthorizedException, VcdResponseException
+from pyvcloud.vcd.exceptions import AccessForbiddenException, UnauthorizedException, VcdResponseException
+from pyvcloud.vcd.metadata import Metadata
 from pyvcloud.vcd.org import Org
 from pyvcloud.vcd.role import Role
 from pyvcloud.vcd.utils import vm_to_dict
@@ -381,6 +382,32 @@ class Runner:
 
         if sc.get("vapp"):
             self.read_vapp_and_vm(client, holder["org"], sc["vapp"])
+
+        if sc["org"].lower() == "system":
+
+            def org_metadata_writes():
+                # The provider writes a tenant org's metadata as pyvcloud does: by the Metadata document's rel="add"
+                # link, and by each MetadataValue's rel="remove" (pyvcloud refuses without them).
+                tenants = [o for o in client.get_org_list() if o.get("name", "").lower() != "system"]
+                expect(tenants, "get_org_list() lists no tenant org")
+                href = tenants[0].get("href").replace("/api/org/", "/api/admin/org/") + "/metadata"
+                metadata = Metadata(client, href=href)
+                key = f"pyvcloud-conformance-{os.getpid()}"
+                monitor = client.get_task_monitor()
+                task = monitor.wait_for_success(metadata.set_metadata(key, "one"))
+                expect(task.get("status") == "success", f"set_metadata task status {task.get('status')!r}")
+                value = metadata.get_metadata_value(key)
+                expect(str(value.TypedValue.Value) == "one", f"get_metadata_value() {etree.tostring(value)[:200]!r}")
+                monitor.wait_for_success(metadata.set_multiple_metadata({key: "two"}))
+                expect(str(metadata.get_metadata_value(key).TypedValue.Value) == "two", "set_multiple_metadata() did not replace the value")
+                monitor.wait_for_success(metadata.remove_metadata(key))
+                try:
+                    metadata.get_metadata_value(key)
+                except AccessForbiddenException:
+                    return
+                raise Failure(f"the entry {key!r} is still there after remove_metadata()")
+
+            self.step("Metadata(admin org).set_metadata(), set_multiple_metadata(), remove_metadata() (the provider)", org_metadata_writes)
 
         def revoke():
             resp = self.http.delete(f'{self.base}/cloudapi/1.0.0/tokens/{token["id"]}', headers=auth(), timeout=HTTP_TIMEOUT)

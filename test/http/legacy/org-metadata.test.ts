@@ -288,7 +288,8 @@ describe('reading one entry (govcd GetMetadataByKey)', () => {
     const value = xmlRoot(await get(server, `/api/admin/org/${org}/metadata/open`, s.admin), 200, /metadata\.value\+xml/);
     assert.equal(value.name, 'MetadataValue');
     assert.equal(value.attrs.href, `${server.baseUrl}/api/admin/org/${org}/metadata/open`);
-    assert.equal(child(value, 'Link').attrs.href, `${server.baseUrl}/api/admin/org/${org}/metadata`);
+    const up = childrenNamed(value, 'Link').find((l) => l.attrs.rel === 'up');
+    assert.equal(up?.attrs.href, `${server.baseUrl}/api/admin/org/${org}/metadata`);
     assert.equal(child(value, 'Domain').text, 'GENERAL');
     assert.equal(child(child(value, 'TypedValue'), 'Value').text, '7');
     const json = (await get(server, `/api/org/${org}/metadata/open`, s.admin, JSON_ACCEPT)).json() as {
@@ -322,5 +323,77 @@ describe('reading one entry (govcd GetMetadataByKey)', () => {
         'ACCESS_TO_RESOURCE_IS_FORBIDDEN',
       );
     }
+  });
+});
+
+describe("the writers' links (pyvcloud's Metadata finds what to POST, PUT and DELETE by them)", () => {
+  const linksOf = (element: XmlElement) =>
+    childrenNamed(element, 'Link').map((l) => `${l.attrs.rel} ${l.attrs.href} ${l.attrs.type ?? '-'}`);
+
+  test('the provider gets add on the admin Metadata, edit and remove on each entry and value; following them writes', async () => {
+    const org = await newOrg();
+    await finishedTask(await merge(org, [{ key: 'k1', value: 'one', domain: 'GENERAL' }]));
+    const base = `${server.baseUrl}/api/admin/org/${org}/metadata`;
+    const doc = xmlRoot(await get(server, `/api/admin/org/${org}/metadata`, s.admin), 200, /metadata\+xml/);
+    assert.deepEqual(linksOf(doc), [
+      `up ${server.baseUrl}/api/admin/org/${org} application/vnd.vmware.admin.organization+xml`,
+      `add ${base} ${METADATA}`,
+    ]);
+    const [entry] = childrenNamed(doc, 'MetadataEntry');
+    assert.deepEqual(linksOf(entry!), [`edit ${base}/k1 ${METADATA_VALUE}`, `remove ${base}/k1 -`]);
+    // pyvcloud reads a value at <metadata href>/<domain>/<key> and follows its links from there.
+    const value = xmlRoot(await get(server, `/api/admin/org/${org}/metadata/GENERAL/k1`, s.admin), 200, /metadata\.value\+xml/);
+    assert.deepEqual(linksOf(value), [`up ${base} ${METADATA}`, `edit ${base}/k1 ${METADATA_VALUE}`, `remove ${base}/k1 -`]);
+
+    // Following them: add merges, edit replaces, remove deletes.
+    const add = childrenNamed(doc, 'Link').find((l) => l.attrs.rel === 'add')!.attrs.href!;
+    await finishedTask(await send(server, 'POST', add, s.admin, metadataXml([{ key: 'k2', value: 'two' }]), METADATA));
+    await finishedTask(await send(server, 'PUT', `${base}/k1`, s.admin, valueXml({ key: 'k1', value: 'uno' }), METADATA_VALUE));
+    assert.deepEqual(await entriesOf(org), [
+      'GENERAL/k1=MetadataStringValue:uno (READWRITE)',
+      'GENERAL/k2=MetadataStringValue:two (READWRITE)',
+    ]);
+    await finishedTask(await send(server, 'DELETE', `${base}/k1`, s.admin));
+    assert.deepEqual(await entriesOf(org), ['GENERAL/k2=MetadataStringValue:two (READWRITE)']);
+
+    // The same in VCD's JSON.
+    const json = (await get(server, `/api/admin/org/${org}/metadata`, s.admin, JSON_ACCEPT)).json() as {
+      link: Array<{ rel: string; href: string }>;
+      metadataEntry: Array<{ link: Array<{ rel: string; href: string; type: string | null }> }>;
+    };
+    assert.deepEqual(
+      json.link.map((l) => l.rel),
+      ['up', 'add'],
+    );
+    assert.deepEqual(
+      json.metadataEntry[0]!.link.map((l) => [l.rel, l.href, l.type]),
+      [
+        ['edit', `${base}/k2`, 'application/vnd.vmware.vcloud.metadata.value+json'],
+        ['remove', `${base}/k2`, null],
+      ],
+    );
+  });
+
+  test('no writer link where the caller may not write, or not at that href', async () => {
+    const org = await newOrg();
+    await finishedTask(await merge(org, [{ key: 'k', value: 'v', domain: 'GENERAL' }]));
+    // The provider at the tenant href (/api/org/...), where nothing is written.
+    const tenantView = xmlRoot(await get(server, `/api/org/${org}/metadata`, s.admin), 200, /metadata\+xml/);
+    assert.deepEqual(
+      linksOf(tenantView).map((l) => l.split(' ')[0]),
+      ['up'],
+    );
+    assert.deepEqual(linksOf(childrenNamed(tenantView, 'MetadataEntry')[0]!), []);
+    assert.deepEqual(
+      linksOf(xmlRoot(await get(server, `/api/org/${org}/metadata/k`, s.admin), 200, /metadata\.value/)).map((l) => l.split(' ')[0]),
+      ['up'],
+    );
+    // A tenant's administrator reading the admin view of their own org: read, never write.
+    const acme = xmlRoot(await get(server, `/api/admin/org/${acmeId}/metadata`, s.alice), 200, /metadata\+xml/);
+    assert.deepEqual(
+      linksOf(acme).map((l) => l.split(' ')[0]),
+      ['up'],
+    );
+    for (const entry of childrenNamed(acme, 'MetadataEntry')) assert.deepEqual(linksOf(entry), []);
   });
 });
