@@ -172,11 +172,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(formbody, { bodyLimit: 64 * 1024, parser: parseFormBody });
   // Bodies without a Content-Type (govcd <= v2.20's token request) or with one we do not parse are kept as
   // text; the OAuth endpoints parse them as a form whatever the type (vcd-wire §1.4).
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+  const strictText = (_req: unknown, body: Buffer | string, done: (error: Error | null, body?: unknown) => void) => {
     const text = utf8Text(body);
     if (text === null) return done(notUtf8(), undefined);
     done(null, text);
-  });
+  };
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, strictText);
+  // fastify's own text/plain parser took the server's 256 KiB and decoded bytes that are not UTF-8 to U+FFFD, so a
+  // registration or an XML document sent as text/plain was stored altered (until 2026-12-05): the same as any type.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, strictText);
   // govcd sends `Content-Type: application/json` on every OpenAPI call, bodyless DELETEs included: an empty
   // JSON body is no body, not a 400.
   app.removeContentTypeParser('application/json');

@@ -7,9 +7,22 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { parseFormBody } from '../../src/http/form-body.js';
+import { foldedParameters } from '../../src/http/oauth/index.js';
 import { TesseraError } from '../../src/domain/errors.js';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, http, signIn } from '../helpers/api.js';
+
+test('one key repeated 200,000 times is read in one pass, as a form and as the OAuth fold of a text body', { timeout: 10_000 }, () => {
+  // Until 2026-12-05 each repeat copied the array of the ones before: a 64 KiB body of `a&a&...` (32,000 repeats)
+  // held the event loop for 5 s before any route or authentication, and this input, quadratic, for minutes. The
+  // test's timeout is the bound: linear, it takes milliseconds.
+  const body = Array.from({ length: 200_000 }, () => 'a=1').join('&');
+  const form = parseFormBody(body);
+  assert.equal((form.a as string[]).length, 200_000);
+  const folded = foldedParameters(body, undefined) as Record<string, string[]>;
+  assert.equal(folded.a!.length, 200_000);
+  assert.deepEqual(foldedParameters('a=1&a=2&b=3', { b: '3', c: '4' }), { a: ['1', '2'], b: '3', c: '4' });
+});
 
 test('parseFormBody: decodes + and %-escapes, keeps repeats, and refuses what is not UTF-8', () => {
   const parsed = parseFormBody('grant_type=refresh_token&name=Zo%C3%AB+B&flag&x=1&x=2&__proto__=p');

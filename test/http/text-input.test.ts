@@ -48,6 +48,31 @@ test('an XML body that is not UTF-8 is a 400 too', async () => {
   assert.match(reply.text, /not valid UTF-8/);
 });
 
+test('a body sent as text/plain is held to the same rules: not UTF-8 is a 400 that stores nothing, and 64 KiB at most', async () => {
+  // Until 2026-12-05 fastify's own text/plain parser decoded such bytes to U+FFFD: a registration was stored as
+  // "n\uFFFDw", an XML document's values too; and it took the server's 256 KiB.
+  const acmeId = (await t.store.getOrgByName('acme'))!.id;
+  const tokenRows = async () => (await t.store.db.selectFrom('api_tokens').select('id').execute()).length;
+  const tokensBefore = await tokenRows();
+  const register = await post(
+    '/oauth/tenant/acme/register',
+    Buffer.concat([Buffer.from('{"client_name":"n'), Buffer.from([0xe9]), Buffer.from('w"}')]),
+    'text/plain',
+  );
+  assert.equal(register.status, 400, register.text);
+  assert.match(register.text, /not valid UTF-8/);
+  const metadata = await http(`${t.baseUrl}/api/admin/org/${acmeId}/users`, {
+    method: 'POST',
+    headers: { ...bearer(alice), 'Content-Type': 'text/plain', Accept: 'application/*+xml;version=36.1' },
+    body: Buffer.concat([Buffer.from(`<User xmlns="http://www.vmware.com/vcloud/v1.5" name="z`), Buffer.from([0xff]), Buffer.from('"/>')]),
+  });
+  assert.equal(metadata.status, 400, metadata.text);
+  assert.match(metadata.text, /not valid UTF-8/);
+  const large = await post('/oauth/tenant/acme/token', `grant_type=refresh_token&x=${'a'.repeat(70 * 1024)}`, 'text/plain');
+  assert.equal(large.status, 413, large.text);
+  assert.equal(await tokenRows(), tokensBefore);
+});
+
 test('a lone surrogate in a JSON string (a key or a value) is a 400', async () => {
   const before = await groupCount();
   for (const body of ['{"name":"a\\ud800b"}', '{"name":"ok","\\udc00":1}']) {

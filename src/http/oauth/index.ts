@@ -56,7 +56,8 @@ export function foldOAuthParameters(request: FastifyRequest, _reply: FastifyRepl
   done();
 }
 
-function foldedParameters(body: unknown, query: Record<string, unknown> | undefined): unknown {
+/** Exported for its test. Linear in the parameters' number, however they repeat (see parseFormBody). */
+export function foldedParameters(body: unknown, query: Record<string, unknown> | undefined): unknown {
   const formObject = typeof body === 'object' && body !== null && !Array.isArray(body);
   // The common case (a parsed form, nothing in the query string) is already the folded object: @fastify/formbody
   // parses into a null-prototype object whose keys are all own properties (a parameter named __proto__ included),
@@ -66,7 +67,9 @@ function foldedParameters(body: unknown, query: Record<string, unknown> | undefi
   if (typeof body === 'string') {
     for (const [k, v] of new URLSearchParams(body)) {
       const seen = out.get(k);
-      out.set(k, seen === undefined ? v : [...(Array.isArray(seen) ? seen : [seen]), v]);
+      if (seen === undefined) out.set(k, v);
+      else if (Array.isArray(seen)) seen.push(v);
+      else out.set(k, [seen, v]);
     }
   } else if (body !== undefined && body !== null) {
     if (!formObject) throw new TesseraError('invalid_request', 'The parameters must be a form');
