@@ -494,7 +494,25 @@ export class ServiceAccountService {
    * caller then answers as for any unknown token). Every success spends the presented token and returns a new
    * one. A spent token is a retry within the grace window (same address), or else a copy: the chain ends.
    */
-  async exchange(path: OAuthOrgPath, hash: string, ip: string): Promise<TokenAnswer | null> {
+  /**
+   * RFC 6749 §6, as for user API tokens (api-tokens.ts, checkRequestedScope): a refresh may name the account's own
+   * scope, its role (by id or by name, as at registration), and nothing else. Refused before the token is spent;
+   * until 2026-12-05 a foreign scope was ignored, the token rotated and the client told it had what it asked for.
+   */
+  private async checkRequestedScope(requested: string, account: ServiceAccountRow): Promise<void> {
+    const asked = [...new Set(requested.split(' ').filter((s) => s !== ''))];
+    for (const scope of asked) {
+      const role = await this.roleOfScope(scope, account.org_id).catch(() => null);
+      if (role?.id !== account.role_id) {
+        throw new TesseraError(
+          'invalid_scope',
+          `This service account's scope is its role, urn:vcloud:role:${account.role_id}: leave scope out, or send exactly that`,
+        );
+      }
+    }
+  }
+
+  async exchange(path: OAuthOrgPath, hash: string, ip: string, requestedScope?: string): Promise<TokenAnswer | null> {
     const token = await this.store.db.selectFrom('service_account_tokens').selectAll().where('secret_hash', '=', hash).executeTakeFirst();
     if (!token || !sameHash(token.secret_hash, hash)) return null;
     const account = await this.get(token.service_account_id);
@@ -520,6 +538,7 @@ export class ServiceAccountService {
     // A wrong endpoint spends nothing: CPI and CAPVCD try /oauth/provider first and fall back (vcd-wire §5.1).
     if (!pathMatches(path, org)) throw refuse('wrong org endpoint');
     if (org.is_enabled !== 1) throw refuse('organization disabled');
+    if (requestedScope !== undefined) await this.checkRequestedScope(requestedScope, account);
     const now = Date.now();
     if (authorizationEnded(account, now)) {
       // Past the end fixed at activation: the chain ends here (status CREATED), as a revoke would end it. Once: of

@@ -277,6 +277,32 @@ for (const plan of selectedBackends()) {
       assert.equal(plain.json().refresh_token, null);
     });
 
+    test("a refresh may name the account's own scope (its role, by id or name) and nothing else; a foreign one spends nothing", async () => {
+      const { refreshToken: t1 } = await activeAccount(alice, 'acme', 'sa-scope');
+      const refresh = (token: string, scope: string) =>
+        http(`${base}${oauthPath('acme')}/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, scope }),
+        });
+      // Until 2026-12-05 these were answered 200: the token rotated, the scope silently ignored.
+      for (const scope of ['urn:vcloud:role:Organization%20Administrator', 'bogus other', 'urn:vcloud:role:vApp%20Author read-only']) {
+        const refused = await refresh(t1, scope);
+        assert.equal(refused.status, 400, `${scope}: ${refused.text}`);
+        assert.equal(refused.json().error, 'invalid_scope', scope);
+        assert.match(refused.json().error_description, /scope is its role, urn:vcloud:role:/);
+      }
+      // Nothing was spent: the same token, with its own role named by name and then by id, still rotates.
+      const byName = await refresh(t1, 'urn:vcloud:role:vApp%20Author');
+      assert.equal(byName.status, 200, byName.text);
+      const roleId = (await t.store.getRoleByName((await t.store.getOrgByName('acme'))!.id, 'vApp Author'))!.id;
+      const byId = await refresh(byName.json().refresh_token, `urn:vcloud:role:${roleId}`);
+      assert.equal(byId.status, 200, byId.text);
+      // An invalid token is still invalid_grant first, whatever the scope (no oracle).
+      const unknown = await refresh(t1.slice(0, -4) + 'AAAA', 'bogus');
+      assert.equal(unknown.json().minorErrorCode, 'invalid_grant');
+    });
+
     test('reuse: a spent token whose successor was used ends the chain and every session, and is audited', async () => {
       const { clientId, refreshToken: t1, accessToken: firstSession } = await activeAccount(alice, 'acme', 'sa-reuse');
       const t2 = (await exchange(base, 'acme', t1)).json().refresh_token as string;

@@ -27,7 +27,7 @@ export const refreshTokenGrant: GrantHandler = {
       params.refresh_token,
       request.ip,
       (hash) => limitPerToken(services, hash),
-      (hash) => services.serviceAccounts.exchange(path, hash, request.ip),
+      (hash) => services.serviceAccounts.exchange(path, hash, request.ip, params.scope),
       params.scope,
     );
     if (result.other !== undefined) return result.other satisfies OAuthTokenResponse;
