@@ -4,6 +4,12 @@
  * /cloudapi/1.0.0/auditTrail. Token exchanges are coalesced (one event per token per minute) so a busy script
  * does not turn the trail into a write-per-request log, and those events are written in batches (one commit per
  * second at most), flushed on graceful shutdown.
+ *
+ * An event the store could not take (PostgreSQL briefly gone, a full disk) is kept and written again, with the time
+ * of the act, once the store takes writes again (`UNWRITTEN_RETRY_MS`); until 2026-12-05 it was dropped with a log
+ * line that named only its type, so a sign-in granted during a store hiccup left no trace. At most
+ * `MAX_UNWRITTEN` are kept; an event that cannot be kept (that bound, or a stop while the store still refuses) is
+ * logged whole at error, so that it can be rebuilt from the log: events hold no secret.
  */
 import type { Executor, Store } from '../store/store.js';
 
@@ -95,6 +101,10 @@ function rowOf(input: AuditInput, at: number): AuditRow {
   };
 }
 /** Refusals of one token for one reason: the first is written at once, the rest counted for this long. */
+/** Events the store refused, kept for another attempt: about 4 MB at most. */
+export const MAX_UNWRITTEN = 10_000;
+export const UNWRITTEN_RETRY_MS = 2_000;
+
 const REFUSAL_COALESCE_MS = 60_000;
 export const MAX_REFUSAL_KEYS = 50_000;
 
@@ -118,6 +128,9 @@ export class AuditLog {
   private exchangeWrites: Promise<void> = Promise.resolve();
   /** Refusals whose event is still being described (their owner read from the store): stop() waits for them. */
   private readonly describing = new Set<Promise<void>>();
+  /** Events the store refused, oldest first, written again by `retryUnwritten`. */
+  private unwritten: AuditRow[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(store: Store, log: { error(o: object, m: string): void }) {
     this.store = store;
@@ -136,6 +149,58 @@ export class AuditLog {
     await Promise.all(this.describing);
     await this.flushExchanges();
     await this.flushRefusals(Infinity);
+    await this.retryUnwritten();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    // The store still refuses: the log is the last place these events can go.
+    for (const row of this.unwritten.splice(0)) this.logLost(row, 'the server stopped while the store refused it');
+  }
+
+  /** How many events wait for the store to take them again (metrics, tests). */
+  unwrittenCount(): number {
+    return this.unwritten.length;
+  }
+
+  /** Keeps rows the store refused for another attempt; past MAX_UNWRITTEN the oldest go to the log whole. */
+  private keepUnwritten(rows: readonly AuditRow[], err: unknown): void {
+    this.log.error(
+      { err: (err as Error).message, events: rows.length, kept: this.unwritten.length + rows.length },
+      'audit write failed; kept to retry',
+    );
+    this.unwritten.push(...rows);
+    const over = this.unwritten.length - MAX_UNWRITTEN;
+    if (over > 0)
+      for (const row of this.unwritten.splice(0, over)) this.logLost(row, `more than ${MAX_UNWRITTEN} events wait for the store`);
+    if (this.retryTimer === null) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        void this.retryUnwritten();
+      }, UNWRITTEN_RETRY_MS);
+      this.retryTimer.unref();
+    }
+  }
+
+  /** One more attempt at the kept events, in one commit; refused again, they stay (and the timer is set again). */
+  private retryUnwritten(): Promise<void> {
+    this.exchangeWrites = this.exchangeWrites.then(async () => {
+      if (this.unwritten.length === 0) return;
+      const rows = this.unwritten.splice(0);
+      try {
+        await this.store.appendAuditBatch(rows);
+      } catch (err) {
+        // Back in front of anything refused meanwhile, so the order of the acts is kept.
+        this.unwritten.unshift(...rows);
+        this.keepUnwritten([], err);
+      }
+    });
+    return this.exchangeWrites;
+  }
+
+  private logLost(row: AuditRow, why: string): void {
+    this.log.error(
+      { event: { ...row, at: new Date(row.at).toISOString(), details: JSON.parse(row.details) }, why },
+      'audit event not written',
+    );
   }
 
   /**
@@ -198,12 +263,13 @@ export class AuditLog {
     await this.store.appendAudit(rowOf(input, Date.now()), ex);
   }
 
-  /** Records an event. Never throws into the request: a failed audit write is logged loudly instead. */
+  /** Records an event. Never throws into the request: a failed write is kept and tried again (see the top). */
   async record(input: AuditInput): Promise<void> {
+    const row = rowOf(input, Date.now());
     try {
-      await this.store.appendAudit(rowOf(input, Date.now()));
+      await this.store.appendAudit(row);
     } catch (err) {
-      this.log.error({ err: (err as Error).message, type: input.type }, 'audit write failed');
+      this.keepUnwritten([row], err);
     }
   }
 
@@ -236,7 +302,7 @@ export class AuditLog {
       try {
         await this.store.appendAuditBatch(batch, this.store.db, { relaxedDurability: true });
       } catch (err) {
-        this.log.error({ err: (err as Error).message, type: 'exchanged', events: batch.length }, 'audit write failed');
+        this.keepUnwritten(batch, err);
       }
     });
     return this.exchangeWrites;

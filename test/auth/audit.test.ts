@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store } from '../../src/store/store.js';
-import { AuditLog, MAX_EXCHANGE_KEYS, MAX_REFUSAL_KEYS } from '../../src/auth/audit.js';
+import { AuditLog, MAX_EXCHANGE_KEYS, MAX_REFUSAL_KEYS, MAX_UNWRITTEN } from '../../src/auth/audit.js';
 
 function capturingStore() {
   const rows: Array<{ event_type: string; token_id: string | null; actor_id: string | null; details: string }> = [];
@@ -81,4 +81,77 @@ test('the exchange coalescing memory forgets tokens not exchanged for a minute a
   assert.equal(last.size, 1_000);
   await (audit as unknown as { flushRefusals(now: number): Promise<void> }).flushRefusals(Date.now() + 61_000);
   assert.equal(last.size, 0);
+});
+
+/** A store that refuses every write while `down` is set (PostgreSQL gone, a full disk), as its errors look. */
+function flakyStore() {
+  const rows: Array<{ at: number; event_type: string; details: string }> = [];
+  const state = { down: true };
+  const refuse = () => {
+    if (state.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  };
+  const store = {
+    db: {},
+    appendAudit: async (row: (typeof rows)[number]) => {
+      refuse();
+      rows.push(row);
+    },
+    appendAuditBatch: async (batch: Array<(typeof rows)[number]>) => {
+      refuse();
+      rows.push(...batch);
+    },
+  } as unknown as Store;
+  return { store, rows, state };
+}
+
+test('events the store refused are kept and written once it takes writes again, with the time of the act, in order', async () => {
+  // Until 2026-12-05 a refused write was dropped: a sign-in granted while PostgreSQL was away left no trace.
+  const { store, rows, state } = flakyStore();
+  const errors: Array<{ o: Record<string, unknown>; m: string }> = [];
+  const audit = new AuditLog(store, { error: (o, m) => void errors.push({ o: o as Record<string, unknown>, m }) });
+  await audit.record({ type: 'session.created', actor: { id: 'u1', name: 'hank' }, ip: '10.0.0.1' });
+  audit.exchanged({ tokenId: 't1', actor: { id: 'u1', name: 'hank' } });
+  await audit.record({ type: 'session.refused', outcome: 'failure', actor: { id: 'u1', name: 'hank' } });
+  await new Promise((r) => setTimeout(r, 1_200)); // the exchange batch's second
+  assert.equal(rows.length, 0);
+  assert.equal(audit.unwrittenCount(), 3);
+  assert.ok(errors.every((e) => e.m === 'audit write failed; kept to retry'));
+  state.down = false;
+  await new Promise((r) => setTimeout(r, 2_500)); // the next retry
+  assert.deepEqual(
+    rows.map((r) => r.event_type),
+    ['session.created', 'session.refused', 'apiToken.exchanged'],
+  );
+  assert.equal(audit.unwrittenCount(), 0);
+  await audit.stop();
+});
+
+test('a stop while the store still refuses logs each kept event whole (no secret is in one), and nothing waits', async () => {
+  const { store, state } = flakyStore();
+  const lost: Array<Record<string, unknown>> = [];
+  const audit = new AuditLog(store, { error: (o, m) => void (m === 'audit event not written' && lost.push(o as Record<string, unknown>)) });
+  await audit.record({ type: 'apiToken.revoked', actor: { id: 'u1', name: 'alice' }, tokenId: 't9', details: { by: 'alice' } });
+  await audit.stop();
+  assert.equal(state.down, true);
+  assert.equal(lost.length, 1);
+  const event = lost[0]!.event as Record<string, unknown>;
+  assert.equal(event.event_type, 'apiToken.revoked');
+  assert.equal(event.actor_name, 'alice');
+  assert.equal(event.token_id, 't9');
+  assert.deepEqual(event.details, { by: 'alice' });
+  assert.match(String(event.at), /^\d{4}-\d\d-\d\dT/);
+  assert.equal(audit.unwrittenCount(), 0);
+});
+
+test(`at most ${MAX_UNWRITTEN} events wait for the store; the oldest beyond go to the log whole`, async () => {
+  const { store } = flakyStore();
+  const lost: string[] = [];
+  const audit = new AuditLog(store, {
+    error: (o, m) => void (m === 'audit event not written' && lost.push(String((o as { event: { actor_id: string } }).event.actor_id))),
+  });
+  for (let i = 0; i < MAX_UNWRITTEN + 5; i++)
+    await audit.record({ type: 'session.refused', outcome: 'failure', actor: { id: `u${i}`, name: 'x' } });
+  assert.equal(audit.unwrittenCount(), MAX_UNWRITTEN);
+  assert.deepEqual(lost, ['u0', 'u1', 'u2', 'u3', 'u4']);
+  await audit.stop();
 });
