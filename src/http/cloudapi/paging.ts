@@ -47,7 +47,12 @@ export function pagedEnvelope<T>(values: T[], total: number, page: PageRequest):
 export function setPagingLinks(request: FastifyRequest, reply: FastifyReply, total: number, page: PageRequest, model: string) {
   if (page.pageSize === 0) return;
   const pageCount = Math.max(1, Math.ceil(total / page.pageSize));
-  const url = new URL(request.url, baseUrl(request));
+  // The request's path with its slashes collapsed, as the router read it: `//cloudapi/1.0.0/users`, which reaches this
+  // handler, resolved against the base as given is a URL whose host is "cloudapi" (until 2026-12-05 the links said so).
+  const query = request.url.indexOf('?');
+  const url = new URL(baseUrl(request));
+  url.pathname = (query === -1 ? request.url : request.url.slice(0, query)).replace(/\/{2,}/g, '/');
+  url.search = query === -1 ? '' : request.url.slice(query);
   const linkTo = (p: number, rel: string) => {
     url.searchParams.set('page', String(p));
     url.searchParams.set('pageSize', String(page.pageSize));

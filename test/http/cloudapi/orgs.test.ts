@@ -54,6 +54,12 @@ test('GET /orgs as System: every org, FIQL filter and sort, Link header paging',
   const link = reply.headers.get('link') ?? '';
   assert.match(link, /rel="nextPage"/);
   assert.match(link, /rel="previousPage"/);
+  // A path with its slashes doubled reaches the handler; its links are this server's (until 2026-12-05 their host
+  // was "cloudapi": `//cloudapi/...` resolved as a URL with a host).
+  const doubled = await http(`${server.baseUrl}//cloudapi/1.0.0//orgs?pageSize=1&page=2&sortAsc=name`, { headers: bearer(s.admin) });
+  assert.equal(doubled.status, 200);
+  const next = /<([^>]+)>;rel="nextPage"/.exec(doubled.headers.get('link') ?? '')?.[1];
+  assert.equal(next, `${server.baseUrl}/cloudapi/1.0.0/orgs?pageSize=1&page=3&sortAsc=name`);
 });
 
 test('GET /orgs/{id}: own org by URN or UUID; another or unknown org is 403', async () => {
