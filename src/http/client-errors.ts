@@ -102,7 +102,8 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
   // A reset connection is gone: nothing to answer (as fastify's own handler).
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const requestId = randomUUID();
-  this.log.debug({ reqId: requestId, err: { message: error.message, code: error.code } }, 'client error before routing');
+  // Plain fields, not `err`: the logger's error serializer turns an object that is no Error into "[object Object]".
+  this.log.debug({ reqId: requestId, errorCode: error.code, errorMessage: error.message }, 'client error before routing');
   if (socket.writable) socket.write(clientErrorResponse(error, requestId));
   socket.destroy(error);
 }

@@ -34,8 +34,9 @@ export function oauthErrorCode(error: Pick<TesseraError, 'minorErrorCode' | 'sta
  * English; a name the client sent inside one may not be.
  */
 export function oauthErrorDescription(message: string): string {
+  // Typographic quotes too, as the ASCII apostrophe: "organization's", not "organization?s".
   return message
-    .replace(/"/g, "'")
+    .replace(/["\u2018\u2019\u201c\u201d]/g, "'")
     .replace(/\\/g, '/')
     .replace(/[^\x20-\x7e]/g, '?');
 }

@@ -94,7 +94,7 @@ test('under /api, the Accept header read so far picks JSON or XML and the versio
 });
 
 test('a served request with a raw space gets its JSON error, its version and a request id the log names too', async () => {
-  const lines: Array<{ msg: string; reqId?: string }> = [];
+  const lines: Array<{ msg: string; reqId?: string; errorCode?: string; err?: unknown }> = [];
   const node = await startTessera({
     demo: false,
     config: { logLevel: 'debug' },

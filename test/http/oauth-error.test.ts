@@ -28,6 +28,8 @@ test('every lower-case catalogue code is its own OAuth error; the others map by 
 
 test('error_description keeps to printable ASCII without quote or backslash; the body keeps VCD\u2019s fields', () => {
   assert.equal(oauthErrorDescription('Unsupported grant_type "pässword\\x"'), "Unsupported grant_type 'p?ssword/x'");
+  // Typographic quotes become the ASCII apostrophe, not "?" (until 2026-12-05: "organization?s endpoint").
+  assert.equal(oauthErrorDescription('at your own organization\u2019s \u201cendpoint\u201d'), "at your own organization's 'endpoint'");
   assert.deepEqual(oauthErrorBody('invalid_request', 'a "b"', 'invalid_request'), {
     minorErrorCode: 'invalid_request',
     message: 'a "b"',

@@ -146,7 +146,7 @@ export async function introspect(
     pathOrg === undefined
       ? caller.orgId === SYSTEM_ORG_ID
       : !isSystemOrgName(pathOrg) && pathOrg.toLowerCase() === caller.orgName.toLowerCase();
-  if (!callerOnPath) throw new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', 'Introspect at your own organization\u2019s endpoint');
+  if (!callerOnPath) throw new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', "Introspect at your own organization's endpoint");
   if (!token) throw new TesseraError('invalid_request', 'token is required');
   return isWellFormedApiToken(token)
     ? introspectApiToken(services, caller, base, token)
