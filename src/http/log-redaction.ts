@@ -131,15 +131,34 @@ export function scrubApiTokens(text: string): string {
  * logged whole. A 32-hex path segment or value in a URL is rarely anything else; a UUID (with dashes) never matches.
  */
 /**
- * A JWT (an access token) where a word begins: `eyJ`, its header, a dot, the rest. Only at the start of a run of
- * base64url characters and dots (a JWT's later parts are no JWTs of their own): tried at every `eyJ`, as until 2026-12-05, a URL of `eyJ` repeated 21,000 times cost 1.3 s of
- * backtracking per log line (each start scanned the whole run for a dot), which `--request-log all` made anyone's to
- * spend. A JWT glued to a preceding letter or digit in a URL (`%20eyJ...`) is found in the decoded pass.
+ * JWTs (access tokens) wherever they are, glued to what comes before them too (`a.eyJ...`, `x-eyJ...`, `zz<jwt>`: until
+ * 2026-12-05 only one where a word began was found, so these were logged whole with `--request-log all`). Read in
+ * one pass: each run of base64url characters and dots is split at its dots once, and a JWT starts in the first
+ * part that holds `eyJ` and at least 8 more characters before the next dot; from there, that part's tail and the
+ * next two parts are the token. (A regular expression tried at every `eyJ` scanned the whole run each time: a URL
+ * of `eyJ` repeated 21,000 times cost 1.3 s per log line.) A word that merely holds `eyJ` before a dot is
+ * redacted too: in a log line, a false alarm costs less than a token.
  */
-const JWT_LIKE = /(?<![0-9A-Za-z_.-])eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*\.?[0-9A-Za-z_-]*/g;
+const BASE64URL_AND_DOTS = /[0-9A-Za-z_.-]{11,}/g;
+
+function scrubJwtsInRun(run: string): string {
+  if (!run.includes('eyJ')) return run;
+  const parts = run.split('.');
+  for (let k = 0; k < parts.length - 1; k++) {
+    const at = parts[k]!.indexOf('eyJ');
+    if (at === -1 || parts[k]!.length - at - 3 < 8) continue;
+    const before = [...parts.slice(0, k), parts[k]!.slice(0, at)].join('.');
+    const after = parts.slice(k + 3);
+    return before + REDACTED + (after.length > 0 ? `.${after.join('.')}` : '');
+  }
+  return run;
+}
+
+function scrubJwts(text: string): string {
+  return text.includes('eyJ') ? text.replace(BASE64URL_AND_DOTS, scrubJwtsInRun) : text;
+}
 
 const SESSION_CREDENTIAL_IN_URL = [
-  JWT_LIKE,
   // A word of its own: a path segment or a value (`/api/<id>`, `(name==<id>)`, `/api/session/<id>.xml`, `<id>%20`),
   // not part of a longer name (`vm-<32 hex>`, `x_<32 hex>`, 33 hex digits). Until 2026-12-05 only `/=?&;,` could come
   // before it and `/?&;,#` after, so an id in parentheses, before a dot or before an encoded space was logged whole.
@@ -147,7 +166,7 @@ const SESSION_CREDENTIAL_IN_URL = [
 ];
 
 function scrubUrlCredentials(text: string): string {
-  let out = scrubApiTokens(text);
+  let out = scrubJwts(scrubApiTokens(text));
   for (const pattern of SESSION_CREDENTIAL_IN_URL) out = out.replace(pattern, REDACTED);
   return out;
 }
@@ -158,25 +177,32 @@ function scrubUrlCredentials(text: string): string {
  */
 const ESCAPE_CUT_BY_REDACTION = /%[0-9A-Fa-f]?\[redacted\]/g;
 
-/** Credentials as sent, and credentials a client percent-encoded (a path is logged as sent). */
+/**
+ * Credentials as sent, and credentials a client percent-encoded, once or up to three times (a path is logged as
+ * sent). Until 2026-12-05 a value encoded twice (`%2554%2551...`) was decoded once and logged whole.
+ */
 function scrubApiTokensInUrl(url: string): string {
   const scrubbed = scrubUrlCredentials(url).replace(ESCAPE_CUT_BY_REDACTION, REDACTED);
-  if (!url.includes('%')) return scrubbed;
-  const decoded = lenientDecode(scrubbed);
-  const decodedScrubbed = scrubUrlCredentials(decoded);
-  // Only a credential hidden by the encoding changes the decoded form: log that form then, with it gone.
-  return decodedScrubbed === decoded ? scrubbed : decodedScrubbed;
+  let current = scrubbed;
+  for (let pass = 0; pass < 3 && current.includes('%'); pass++) {
+    const decoded = lenientDecode(current);
+    if (decoded === current) break;
+    const decodedScrubbed = scrubUrlCredentials(decoded);
+    // Only a credential hidden by the encoding changes the decoded form: log that form then, with it gone.
+    if (decodedScrubbed !== decoded) return decodedScrubbed;
+    current = decoded;
+  }
+  return scrubbed;
 }
 
 /** Strings that look like credentials whatever field they are in: API tokens, JWTs, Basic credentials. */
 const CREDENTIAL_LIKE = [
   /tsr_[0-9A-Za-z_-]{8,}/g, // the legacy API-token prefix (src/domain/api-token-legacy.ts), even cut short
-  JWT_LIKE, // JWTs (access tokens)
   /\b(Basic|Bearer)\s+[0-9A-Za-z+/=._~-]{8,}/gi,
 ];
 
 export function scrubCredentials(text: string): string {
-  let out = scrubApiTokens(text);
+  let out = scrubJwts(scrubApiTokens(text));
   for (const pattern of CREDENTIAL_LIKE) out = out.replace(pattern, REDACTED);
   return out;
 }

@@ -83,8 +83,8 @@ test('access tokens and legacy session ids are redacted by their shape in the UR
   const cases: Array<[string, string]> = [
     [`/cloudapi/1.0.0/nosuch/${jwt}`, '/cloudapi/1.0.0/nosuch/[redacted]'],
     [`/cloudapi/1.0.0/users?filter=username==${jwt}`, '/cloudapi/1.0.0/users?filter=username==[redacted]'],
-    // Glued to an escape's hex digit: found in the decoded form, which is then what is logged.
-    [`/cloudapi/1.0.0/users?q=Bearer%20${jwt}`, '/cloudapi/1.0.0/users?q=Bearer [redacted]'],
+    // Glued to an escape's hex digit: found as sent (until 2026-12-05 only in the decoded form, then logged decoded).
+    [`/cloudapi/1.0.0/users?q=Bearer%20${jwt}`, '/cloudapi/1.0.0/users?q=Bearer%20[redacted]'],
     [`/api/${sessionId}`, '/api/[redacted]'],
     [`/api/query?type=vm&filter=name==${sessionId}`, '/api/query?type=vm&filter=name==[redacted]'],
     [`/api/${sessionId}/x`, '/api/[redacted]/x'],
@@ -103,6 +103,18 @@ test('access tokens and legacy session ids are redacted by their shape in the UR
   assert.equal(redactUrl(`/api/x/${sessionId}0`), `/api/x/${sessionId}0`);
   assert.equal(redactUrl(`/api/x/a${sessionId}`), `/api/x/a${sessionId}`);
   assert.equal(redactUrl(`/api/x/x_${sessionId}`), `/api/x/x_${sessionId}`);
+  // Glued to what comes before it (until 2026-12-05 these were logged whole: only a JWT where a word began was found).
+  for (const prefix of ['a.', 'x-', 'x_', '1', 'zz']) {
+    assert.equal(redactUrl(`/api/query?q=${prefix}${jwt}`), `/api/query?q=${prefix}[redacted]`, prefix);
+    assert.equal(redactUrl(`/api/org/${prefix}${jwt}/x`), `/api/org/${prefix}[redacted]/x`, prefix);
+    assert.equal(scrubCredentials(`no such path /api/org/${prefix}${jwt}`), `no such path /api/org/${prefix}[redacted]`, prefix);
+  }
+  // Percent-encoded twice (until 2026-12-05 decoded once, and logged whole): an API token and a JWT.
+  const twice = (text: string) =>
+    encodeURIComponent(encodeURIComponent(text).replace(/[A-Za-z0-9]/g, (c) => `%${c.charCodeAt(0).toString(16)}`));
+  assert.ok(!lenientDecodeTwice(redactUrl(`/api/query?x=${twice(jwt)}`)).includes(jwt.slice(0, 30)), 'a JWT encoded twice');
+  const apiToken = generateApiToken();
+  assert.ok(!lenientDecodeTwice(redactUrl(`/api/query?x=${twice(apiToken)}`)).includes(apiToken), 'an API token encoded twice');
   // A run of `eyJ` with no dot is no JWT, and is read once: tried at every `eyJ`, this took 1.3 s (until 2026-12-05).
   const run = 'eyJ'.repeat(21_000);
   assert.equal(redactUrl(`/api/${run}?filter=name==${run}`), `/api/${run}?filter=name==${run}`);
@@ -153,3 +165,7 @@ test('errors are logged with their type, message and stack, scrubbed of credenti
   assert.match(logged.message!, /could not use \[redacted\] for \[redacted\]/);
   assert.equal(scrubCredentials('Authorization: Basic YWxpY2VAYWNtZTpwdw=='), 'Authorization: [redacted]');
 });
+
+function lenientDecodeTwice(text: string): string {
+  return decodeURIComponent(decodeURIComponent(text));
+}
