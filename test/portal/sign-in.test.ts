@@ -44,6 +44,47 @@ describe('portal sign-in over HTTP (inject)', () => {
     assert.equal(b.headers.location, '/tenant/acme/');
   });
 
+  test('every sign-in page renews the form cookie: the same id, set again for a fresh 12 hours', async () => {
+    const client = new PortalClient(server.server.app);
+    const first = setCookiesOf(await client.get('/tenant/acme/login')).find((c) => c.name === 'tessera_sign_in');
+    assert.ok(first, 'the first page sets the cookie');
+    // Until 2026-12-05 a later page reused the cookie without setting it again: a page loaded near the cookie's end
+    // failed at submit with 403.
+    const again = setCookiesOf(await client.get('/tenant/acme/login')).find((c) => c.name === 'tessera_sign_in');
+    assert.ok(again, 'a later page sets it again');
+    assert.equal(again.value, first.value, 'the same id: other open sign-in pages stay valid');
+    assert.match(again.raw, /Max-Age=43200\b/);
+    assert.match(again.raw, /HttpOnly/);
+    assert.match(again.raw, /SameSite=Strict/);
+  });
+
+  test('a sign-in form whose cookie expired, posted from this site: the form again with the user name, nothing checked', async () => {
+    const client = new PortalClient(server.server.app);
+    const page = await client.get('/tenant/acme/login?from=%2Ftenant%2Facme%2Fvms');
+    client.cookies.delete('tessera_sign_in'); // the 12 hours went by
+    const form = { _csrf: csrfFrom(page.body), username: 'alice', password: server.demoPassword, from: '/tenant/acme/vms' };
+    const stale = await client.post('/tenant/acme/login', form, { 'sec-fetch-site': 'same-origin' });
+    assert.equal(stale.statusCode, 403);
+    assert.match(stale.body, /The sign-in form had expired; sign in again\./);
+    assert.match(stale.body, /name="username"[^>]* value="alice"/);
+    assert.ok(!stale.body.includes(server.demoPassword), 'the password is never written back');
+    assert.match(stale.body, /name="from" value="\/tenant\/acme\/vms"/);
+    assert.equal(client.cookies.has('tessera_session'), false, 'no credential was checked, no session');
+    assert.ok(client.cookies.has('tessera_sign_in'), 'a fresh form cookie');
+    const retry = await client.post('/tenant/acme/login', { ...form, _csrf: csrfFrom(stale.body) }, { 'sec-fetch-site': 'same-origin' });
+    assert.equal(retry.statusCode, 303);
+    assert.equal(retry.headers.location, '/tenant/acme/vms');
+    // Not from this site (or not saying so): the 403 page, no form to sign in on.
+    const stranger = new PortalClient(server.server.app);
+    for (const headers of [{}, { 'sec-fetch-site': 'cross-site' }, { referer: 'https://evil.example/' }] as Array<Record<string, string>>) {
+      const res = await stranger.post('/tenant/acme/login', form, headers);
+      assert.equal(res.statusCode, 403, JSON.stringify(headers));
+      assert.match(res.body, /did not come from this site/);
+      assert.doesNotMatch(res.body, /name="password"/);
+    }
+    assert.equal(stranger.cookies.has('tessera_session'), false);
+  });
+
   test('a correct password without TOTP signs in: the session cookie holds the access token, HttpOnly, SameSite=Strict, Path=/', async () => {
     const client = new PortalClient(server.server.app);
     const page = await client.get('/tenant/acme/login');

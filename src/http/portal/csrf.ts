@@ -22,6 +22,11 @@ declare module 'fastify' {
      * even when its token is stale (portal/index.ts, checkCsrf).
      */
     signOut?: true;
+    /**
+     * The sign-in form: a stale token on a post from this site sets `request.portal.signInFormExpired` instead of the
+     * 403, and the handler shows the form again without checking any credential (portal/index.ts, checkCsrf).
+     */
+    signInForm?: true;
   }
 }
 

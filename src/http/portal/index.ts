@@ -216,6 +216,13 @@ async function checkCsrf(request: FastifyRequest, deps: PortalDeps): Promise<voi
     // says came from this very origin (Fetch Metadata) may end the session anyway: a forged one, even from a sibling
     // subdomain, is not same-origin, and ending the session is all it can do. Until 2026-12-05: 403.
     if (request.routeOptions.config.signOut === true && request.headers['sec-fetch-site'] === 'same-origin') return;
+    // The sign-in form left open past its cookie's 12 hours (or the cookie was cleared): from a page of this site, the
+    // form again with a fresh token and the user name kept (routes/sign-in.ts), no credential checked, so a forged
+    // post still signs no one in. Until 2026-12-05: 403, the typed password lost.
+    if (request.routeOptions.config.signInForm === true && cameFromThisSite(request)) {
+      request.portal = { ...state, signInFormExpired: true };
+      return;
+    }
     throw forbidden('The form has expired or did not come from this site. Go back, reload the page and try again.');
   }
 }

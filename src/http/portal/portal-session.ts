@@ -43,6 +43,11 @@ export interface PortalRequestState {
    * pages show instants and read typed dates in it (respond.ts, views/components.ts).
    */
   readonly timeZone?: string;
+  /**
+   * The sign-in form was posted from this site with a token its cookie no longer matches (checkCsrf): the handler
+   * answers with the form again and checks no credential.
+   */
+  readonly signInFormExpired?: true;
 }
 
 export interface SignedInState extends PortalRequestState {

@@ -55,11 +55,16 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     safeReturnPath(request.method === 'POST' ? formField(request, RETURN_PARAM) : queryField(request, RETURN_PARAM), org(request));
   const withReturn = (path: string, from: string | null) => (from ? `${path}?${RETURN_PARAM}=${encodeURIComponent(from)}` : path);
 
-  /** The sign-in form's CSRF binding: a random id in its own cookie, created with the form. */
+  /**
+   * The sign-in form's CSRF binding: a random id in its own cookie, created with the first form and renewed (set again
+   * for a fresh 12 hours) with every sign-in page. Until 2026-12-05 a page reused the cookie without setting it again,
+   * so a page loaded near the cookie's end failed at submit with 403 and the typed password was lost. The id is kept
+   * while the cookie lives: other sign-in pages open in this browser carry tokens bound to it (a new id would void
+   * them), and renewing its lifetime tells no one the id, which the browser alone holds (HttpOnly, SameSite=Strict).
+   */
   const signInFormBinding = (request: FastifyRequest, reply: FastifyReply): string => {
     const existing = readCookie(request, 'signInForm');
-    if (existing && /^[A-Za-z0-9_-]{22}$/.test(existing)) return existing;
-    const id = randomBytes(16).toString('base64url');
+    const id = existing && /^[A-Za-z0-9_-]{22}$/.test(existing) ? existing : randomBytes(16).toString('base64url');
     setCookie(request, reply, 'signInForm', id, SIGN_IN_FORM_SECONDS);
     return id;
   };
@@ -119,10 +124,16 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.post(
     '/login',
-    { config: { csrf: 'signIn' }, schema: { security: [], body: SignInBody, response: SIGN_IN_FORM } },
+    { config: { csrf: 'signIn', signInForm: true }, schema: { security: [], body: SignInBody, response: SIGN_IN_FORM } },
     async (request, reply) => {
       const portalOrg = org(request);
       const userName = formField(request, 'username').trim();
+      // The form's CSRF token no longer matched its cookie (it expired, or was cleared) on a post the browser says
+      // came from this site (checkCsrf): the form again with a fresh token, the user name kept and no credential
+      // checked, rather than a 403 page that threw the typed password away (until 2026-12-05).
+      if (request.portal!.signInFormExpired === true) {
+        return renderSignIn(request, reply, 403, { userName, error: 'The sign-in form had expired; sign in again.' });
+      }
       const password = formField(request, 'password');
       if (userName === '' || password === '') {
         return renderSignIn(request, reply, 400, { userName, error: 'Enter your user name and password.' });
