@@ -91,6 +91,45 @@ describe('portal CSRF protection', () => {
     assert.equal(rows.length, 0, 'nothing was created');
   });
 
+  test('a form posted by another site (the browser says cross-site): 403, never a sign-in prompt, nothing changed', async () => {
+    const before = await liveTokenNames();
+    // SameSite=Strict keeps the session cookie off such a post: the request arrives without one. Until 2026-12-05
+    // it was sent to the sign-in page saying "Your session has ended", words another site could put in front of a
+    // signed-in user.
+    const forged = new PortalClient(server.server.app);
+    const posts: Array<[string, Record<string, string>]> = [
+      [`${ACME}/preferences/tokens`, { name: 'forged' }],
+      [`${ACME}/tokens/${bobTokenId}/revoke`, { from: 'preferences' }],
+      [`${ACME}/preferences/password`, {}],
+      [`${ACME}/sign-out`, {}],
+      [`${ACME}/login/code`, { code: '123456' }],
+      [`${ACME}/login`, { username: 'alice', password: 'x' }],
+    ];
+    for (const site of ['cross-site', 'same-site']) {
+      for (const [url, form] of posts) {
+        const res = await forged.post(url, { _csrf: 'x', ...form }, { 'sec-fetch-site': site });
+        assert.equal(res.statusCode, 403, `${site} ${url}`);
+        assert.equal(res.headers.location, undefined, `${site} ${url}`);
+        assert.match(res.body, /did not come from this site/, `${site} ${url}`);
+        assert.doesNotMatch(res.body, /session has ended|name="password"/, `${site} ${url}`);
+      }
+    }
+    // With the session cookie (a browser that ignores SameSite) and a stolen-looking token: refused the same way.
+    const bobsToken = csrfFrom((await bob.get(`${ACME}/preferences`)).body);
+    const withCookie = await bob.post(
+      `${ACME}/preferences/tokens`,
+      { _csrf: bobsToken, name: 'forged' },
+      { 'sec-fetch-site': 'cross-site' },
+    );
+    assert.equal(withCookie.statusCode, 403);
+    assert.deepEqual(await liveTokenNames(), before, 'nothing was created or revoked');
+    assert.equal((await bob.get(`${ACME}/preferences`)).statusCode, 200, 'bob is still signed in');
+    // The portal's own forms (same-origin) and clients without Fetch Metadata are unchanged.
+    const own = await forged.post(`${ACME}/preferences/tokens`, { name: 'x' }, { 'sec-fetch-site': 'same-origin' });
+    assert.equal(own.statusCode, 303);
+    assert.match(String(own.headers.location), /notice=expired/);
+  });
+
   test('a portal POST route without a declared CSRF binding is refused (fail closed)', async () => {
     // The portal plugin's hooks applied to a scope that also holds a POST route which forgot `config.csrf`.
     const { portalRoutes } = await import('../../src/http/portal/index.js');

@@ -200,6 +200,14 @@ async function checkCsrf(request: FastifyRequest, deps: PortalDeps): Promise<voi
   const binding = request.routeOptions.config.csrf;
   const state = request.portal;
   if (!binding || !state) throw forbidden('This request is not accepted by the portal.');
+  // A post the browser marks as sent by another site (Fetch Metadata): refused before anything reads the session. The
+  // SameSite=Strict cookie is dropped on such a post, and it used to count as a session that ended, so another site
+  // could auto-post a form to put the portal's "Your session has ended. Sign in again" in front of a signed-in user
+  // (until 2026-12-05). The portal's own forms always post same-origin; a browser without Fetch Metadata sends none.
+  const fetchSite = request.headers['sec-fetch-site'];
+  if (fetchSite === 'cross-site' || fetchSite === 'same-site') {
+    throw forbidden('The form did not come from this site: nothing was changed. Open the portal and try again there.');
+  }
   let boundTo: string | null;
   if (binding === 'session') {
     if (!state.principal) throw unauthenticated('Sign in to continue');
