@@ -222,6 +222,47 @@ describe('portal: token care', () => {
     assert.ok(events.some((e) => e.event_type === 'apiToken.regenerated' && JSON.parse(e.details).replaces === old.id));
   });
 
+  test('Regenerate from a second tab or a stale list: back to the list, whose notice names the token; nobody else gets past the 403', async () => {
+    for (const grace of ['0', '3600']) {
+      const name = `care-two-tabs-${grace}`;
+      await createAndRead(bob, { name, expiry: 'date', expiresOn: isoDate(Date.now() + 10 * DAY) });
+      const old = await rowNamed(name);
+      const first = await bob.get(`${ACME}/tokens/${old.id}/regenerate`);
+      const second = await bob.get(`${ACME}/tokens/${old.id}/regenerate`);
+      const done = await bob.post(`${ACME}/tokens/${old.id}/regenerate`, { _csrf: csrfFrom(first.body), grace });
+      assert.equal(done.statusCode, 303);
+      await bob.get(String(done.headers.location)); // the new token, shown once
+      const back = `${ACME}/preferences?done=regenerated-already&token=${old.id}#access-tokens`;
+      // Until 2026-12-05: 403 "Only the owner can regenerate a token that still works" (grace 1 hour), or the generic
+      // rights 403 (no grace: the old token is revoked too), said to the owner.
+      const stale = await bob.post(`${ACME}/tokens/${old.id}/regenerate`, { _csrf: csrfFrom(second.body), grace });
+      assert.equal(stale.statusCode, 303, `grace ${grace}: ${stale.body.slice(0, 300)}`);
+      assert.equal(stale.headers.location, back);
+      const page = await bob.get(`${ACME}/tokens/${old.id}/regenerate`);
+      assert.equal(page.statusCode, 303);
+      assert.equal(page.headers.location, back);
+      const list = await bob.get(back.replace(/#.*/, ''));
+      assert.match(list.body, new RegExp(`The API token &quot;${name}&quot; was already regenerated; its replacement is in the list\\.`));
+      const rows = await server.store.db.selectFrom('api_tokens').select('id').where('name', '=', name).execute();
+      assert.equal(rows.length, 2, 'exactly one replacement');
+      // Someone else's token, replaced or not: the 403 as before (an administrator revokes, never regenerates).
+      assert.equal((await alice.get(`${ACME}/tokens/${old.id}/regenerate`)).statusCode, 403);
+      const aliceCsrf = csrfFrom((await alice.get(`${ACME}/preferences`)).body);
+      const aliceTries = await alice.post(`${ACME}/tokens/${old.id}/regenerate`, { _csrf: aliceCsrf, grace });
+      assert.equal(aliceTries.statusCode, 403);
+      assert.equal(aliceTries.headers.location, undefined);
+    }
+    // Revoked (not regenerated) meanwhile: back to the list, which says it was revoked.
+    await createAndRead(bob, { name: 'care-revoked-tab', expiry: 'never' });
+    const revokedRow = await rowNamed('care-revoked-tab');
+    const regenPage = await bob.get(`${ACME}/tokens/${revokedRow.id}/regenerate`);
+    const confirm = await bob.get(`${ACME}/tokens/${revokedRow.id}/revoke?from=preferences`);
+    await bob.post(`${ACME}/tokens/${revokedRow.id}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'preferences' });
+    const stale = await bob.post(`${ACME}/tokens/${revokedRow.id}/regenerate`, { _csrf: csrfFrom(regenPage.body), grace: '0' });
+    assert.equal(stale.statusCode, 303);
+    assert.equal(stale.headers.location, `${ACME}/preferences?done=revoked&token=${revokedRow.id}#access-tokens`);
+  });
+
   test('Regenerate with a grace: the old token works until the grace ends, then every node refuses it', async () => {
     const oldToken = await createAndRead(bob, { name: 'care-grace', expiry: 'never' });
     const old = await rowNamed('care-grace');
@@ -239,7 +280,8 @@ describe('portal: token care', () => {
     assert.equal(graced.revoked_at, null);
     assert.equal((await exchange(server.baseUrl, 'acme', oldToken)).status, 200, 'still works during the grace');
     const again = await bob.get(`${ACME}/tokens/${old.id}/regenerate`);
-    assert.equal(again.statusCode, 403, 'a replaced token cannot be regenerated twice');
+    assert.equal(again.statusCode, 303, 'a replaced token is not regenerated twice: back to the list');
+    assert.equal(again.headers.location, `${ACME}/preferences?done=regenerated-already&token=${old.id}#access-tokens`);
 
     // A dated revocation: this node's view and a node started later (rebuilt from the table) agree on the instant.
     const view = server.server.app.tessera.revocations;

@@ -42,6 +42,7 @@ import { DEFAULT_TIME_ZONE, formatInstant } from '../../../domain/time-zone.js';
 /** Messages after a redirect (`?done=`): fixed texts chosen by key, never text from the URL. */
 export const DONE_NOTICES: Readonly<Record<string, string>> = {
   revoked: 'The API token was revoked.',
+  'regenerated-already': 'The API token was already regenerated; its replacement is in the list.',
   'totp-enabled': 'Two-factor authentication is on. Signing in now asks for a code after your password.',
   'totp-disabled': 'Two-factor authentication is off. Signing in now asks for your password only.',
   'password-changed': 'Your password was changed. Your other sessions were signed out; this one stays signed in.',
@@ -54,6 +55,7 @@ export const DONE_NOTICES: Readonly<Record<string, string>> = {
  */
 export const DONE_SECTIONS: Readonly<Record<string, PreferencesSection>> = {
   revoked: 'access-tokens',
+  'regenerated-already': 'access-tokens',
   'totp-enabled': 'two-factor',
   'totp-disabled': 'two-factor',
   'password-changed': 'password',
@@ -63,7 +65,8 @@ export const DONE_SECTIONS: Readonly<Record<string, PreferencesSection>> = {
 /**
  * The notice for `?done=`; after a password change that revoked the API tokens, `&tokens=` carries how many
  * (digits only, placed in a fixed sentence). After a revoke, `&token=` carries the token's id: the notice names
- * the token when the viewer may see it (its name is read from the store, never taken from the URL).
+ * the token when the viewer may see it (its name is read from the store, never taken from the URL); so does
+ * `done=regenerated-already`, after a Regenerate of a token that was already replaced.
  */
 export async function doneNoticeFor(services: Services, request: FastifyRequest, principal: Principal): Promise<string | null> {
   const done = queryField(request, 'done');
@@ -72,6 +75,13 @@ export async function doneNoticeFor(services: Services, request: FastifyRequest,
     const row = await services.store.getApiToken(id);
     if (row && can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) {
       return `The API token "${row.name}" was revoked. Scripts using it, and their sessions, stopped working.`;
+    }
+  }
+  // A Regenerate from a second tab or a stale list (routes/tokens.ts): the token was replaced already.
+  if (done === 'regenerated-already' && UUID.test(id)) {
+    const row = await services.store.getApiToken(id);
+    if (row && can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) {
+      return `The API token "${row.name}" was already regenerated; its replacement is in the list.`;
     }
   }
   return doneNotice(request);

@@ -362,6 +362,25 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     },
   );
 
+  /**
+   * Where a Regenerate of the caller's own token goes when it was already regenerated or revoked (a second tab, a list
+   * loaded before): back to the Access Tokens list, whose notice names it ("its replacement is in the list"), as a
+   * revoke in the same situation does. Until 2026-12-05 the owner was told 403 "Only the owner can regenerate a token
+   * that still works". Anyone else's token, and a user without the right to own tokens, still get that 403.
+   */
+  const alreadyRegenerated = async (request: FastifyRequest<{ Params: { id: string } }>, state: SignedInState): Promise<string | null> => {
+    const row = await services.store.getApiToken(request.params.id);
+    if (!row || row.user_id !== state.principal.userId || row.org_id !== state.principal.orgId) return null;
+    if (
+      !canCreateOwnToken(state.principal) ||
+      !can(state.principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })
+    )
+      return null;
+    // Regenerated with no grace, the old token is revoked too: "regenerated" is what happened to it.
+    const done = row.replaced_by !== null ? 'regenerated-already' : row.revoked_at !== null ? 'revoked' : null;
+    return done && `${state.org.basePath}/preferences?done=${done}&token=${row.id}#access-tokens`;
+  };
+
   /** The caller's own live token, not already replaced; anything else is the same 403. */
   const loadForRegenerate = async (request: FastifyRequest<{ Params: { id: string } }>, state: SignedInState) => {
     const token = await loadForRevoke(request, state);
@@ -386,6 +405,8 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     { schema: { params: UUID_PARAM, response: PAGE } },
     async (request, reply) => {
       const state = requireSignedIn(request);
+      const gone = await alreadyRegenerated(request, state);
+      if (gone) return seeOther(reply, gone);
       const token = await loadForRegenerate(request, state);
       return sendPage(
         reply,
@@ -404,6 +425,8 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     { config: { csrf: 'session' }, schema: { params: UUID_PARAM, body: REGENERATE_BODY, response: FORM } },
     async (request, reply) => {
       const state = requireSignedIn(request);
+      const gone = await alreadyRegenerated(request, state);
+      if (gone) return seeOther(reply, gone);
       const token = await loadForRegenerate(request, state);
       const grace = Number(formField(request, 'grace') || 'NaN');
       if (!REGENERATE_GRACE_CHOICES.some((c) => c.seconds === grace) || grace > MAX_REGENERATE_GRACE_SECONDS) {
@@ -418,7 +441,15 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
           400,
         );
       }
-      const result = await services.apiTokens.regenerate(state.principal, token.id, grace, request.ip);
+      let result;
+      try {
+        result = await services.apiTokens.regenerate(state.principal, token.id, grace, request.ip);
+      } catch (error) {
+        // Regenerated or revoked by another request between the two reads: the same answer as above.
+        const meanwhile = await alreadyRegenerated(request, state);
+        if (meanwhile) return seeOther(reply, meanwhile);
+        throw error;
+      }
       const created: CreatedToken = {
         name: result.row.name,
         token: result.apiToken,
