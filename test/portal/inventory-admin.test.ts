@@ -78,6 +78,34 @@ describe('portal data centers, VMs and administration', () => {
     assert.equal((await alice.get(`${ACME}/vms?search=${encodeURIComponent('*;name==*')}`)).statusCode, 200);
   });
 
+  test('a page past the last one says so, with the way to the last page, never "Showing 76-56 of 56"', async () => {
+    const summary = (body: string) => /<nav class="pagination"[^]*?<p class="muted" role="status">([^<]*)<\/p>/.exec(body)?.[1] ?? '';
+    for (const [list, noun] of [
+      [`${ACME}/vms`, 'VMs'],
+      [`${ACME}/administration/users`, 'users'],
+      [`${ACME}/administration/audit`, 'events'],
+    ] as const) {
+      const firstPage = await alice.get(list);
+      const total = Number(/ of ([\d,]+) /.exec(summary(firstPage.body))![1]!.replace(/,/g, ''));
+      assert.ok(total > 0, list);
+      for (const page of [99, 99999]) {
+        const res = await alice.get(`${list}?page=${page}`);
+        assert.equal(res.statusCode, 200, list);
+        const text = summary(res.body);
+        // Until 2026-12-05 the range came from the page asked for: "Showing 76-56 of 56 VMs · page 3 of 3".
+        assert.doesNotMatch(text, /Showing/, `${list}?page=${page}: ${text}`);
+        assert.match(
+          text,
+          new RegExp(`^No ${noun} on page ${page.toLocaleString('en-US')}: the ${total.toLocaleString('en-US')} ${noun} fit on `),
+        );
+        const last = Number(/fit on ([\d,]+) page/.exec(text)![1]!.replace(/,/g, ''));
+        const lastHref = last === 1 ? list : `${list}?page=${last}`;
+        assert.ok(res.body.includes(`href="${lastHref}">Last page (${last})<`), `${list}: a link to the last page`);
+        assert.doesNotMatch(res.body, /class="empty-state">No (VMs|users|events)\./, 'the list is not empty, this page is');
+      }
+    }
+  });
+
   test('bad list parameters are a 400 page, never a 500', async () => {
     for (const q of ['sort=bogus', 'page=0', 'page=abc', 'status=NOPE', 'direction=up', `search=${'x'.repeat(200)}`]) {
       const res = await alice.get(`${ACME}/vms?${q}`);

@@ -68,7 +68,9 @@ ${input.error && alert('danger', input.error, 'form-error')}
 </form>
 ${
   input.items.length === 0
-    ? html`<p class="empty-state">No events.</p>`
+    ? input.total > 0
+      ? '' // past the last page: the pagination below says so (paging.ts)
+      : html`<p class="empty-state">No events.</p>`
     : html`<div class="datagrid-wrap">
 <table class="datagrid datagrid-stack" data-testid="audit-table">
   <caption class="visually-hidden">Audit events</caption>

@@ -128,8 +128,10 @@ export function vmsPage(
   ${filtered && html`<a class="btn btn-sm btn-link" href="${base}/vms">Clear</a>`}
 </form>
 ${
-  input.total === 0
-    ? html`<p class="empty-state">${filtered ? 'No VMs match.' : 'No VMs.'}</p>`
+  input.items.length === 0
+    ? input.total > 0
+      ? '' // past the last page: the pagination below says so (paging.ts), rather than an empty table
+      : html`<p class="empty-state">${filtered ? 'No VMs match.' : 'No VMs.'}</p>`
     : html`<div class="datagrid-wrap">
 <table class="datagrid datagrid-stack" data-testid="vms-table">
   <caption class="visually-hidden">Virtual machines${filtered ? ', filtered' : ''}</caption>

@@ -25,12 +25,27 @@ export function lastPage(info: PageInfo): number {
   return Math.max(1, Math.ceil(info.total / info.pageSize));
 }
 
+/** A page asked for beyond the last one (`?page=99999`, or a list that shrank since its links were made). */
+export function pastLastPage(info: PageInfo): boolean {
+  return info.total > 0 && info.page > lastPage(info);
+}
+
 /** "Showing 26-50 of 100,000" and Previous / Next links; `href(page)` builds each page's URL. */
 export function pagination(info: PageInfo, href: (page: number) => string, noun: string): SafeHtml {
   const last = lastPage(info);
+  const n = (v: number) => v.toLocaleString('en-US');
+  if (pastLastPage(info)) {
+    // Said plainly, with the way to the last page: until 2026-12-05 the range came from the page asked for and read
+    // "Showing 76-56 of 56 VMs · page 3 of 3" over an empty table.
+    return html`<nav class="pagination" aria-label="Pages of ${noun}">
+  <p class="muted" role="status">No ${noun} on page ${n(info.page)}: the ${n(info.total)} ${noun} fit on ${n(last)} page${last === 1 ? '' : 's'}.</p>
+  <div class="pagination-links">
+    ${last > 1 && html`<a class="btn btn-sm btn-outline" href="${href(1)}">First</a>`}<a class="btn btn-sm btn-outline" href="${href(last)}">Last page (${n(last)})</a>
+  </div>
+</nav>`;
+  }
   const first = info.total === 0 ? 0 : (info.page - 1) * info.pageSize + 1;
   const end = Math.min(info.total, info.page * info.pageSize);
-  const n = (v: number) => v.toLocaleString('en-US');
   return html`<nav class="pagination" aria-label="Pages of ${noun}">
   <p class="muted" role="status">${info.total === 0 ? `No ${noun}` : `Showing ${n(first)}-${n(end)} of ${n(info.total)} ${noun}`} · page ${n(Math.min(info.page, last))} of ${n(last)}</p>
   <div class="pagination-links">

@@ -50,7 +50,9 @@ ${input.notice && alert('success', input.notice)}
 </form>
 ${
   input.users.length === 0
-    ? html`<p class="empty-state">${input.search !== '' ? 'No users match.' : 'No users.'}</p>`
+    ? input.total > 0
+      ? '' // past the last page: the pagination below says so (paging.ts)
+      : html`<p class="empty-state">${input.search !== '' ? 'No users match.' : 'No users.'}</p>`
     : html`<div class="datagrid-wrap">
 <table class="datagrid datagrid-stack" data-testid="users-table">
   <caption class="visually-hidden">Users</caption>
