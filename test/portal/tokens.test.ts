@@ -326,6 +326,30 @@ describe('portal API tokens', () => {
       assert.equal((await exchange(server.baseUrl, 'globex', hankToken)).status, 400);
     });
 
+    test('the org filter shows the org listed (any case), names it in the subtitle, and says when there is no such org', async () => {
+      const admin = new PortalClient(server.server.app);
+      await admin.signIn('/provider', 'administrator', server.adminPassword);
+      const subtitle = (body: string) => /<p class="page-subtitle">([^<]*)<\/p>/.exec(body)?.[1];
+      const all = await admin.get('/provider/administration/tokens');
+      assert.equal(subtitle(all.body), 'Every API token of every organization');
+      assert.match(all.body, /<option value="" selected>|<option value="">All organizations<\/option>/);
+      // Until 2026-12-05 ?org=GLOBEX listed globex's tokens under "All organizations" and "every organization".
+      for (const asked of ['globex', 'GLOBEX', 'GloBex']) {
+        const res = await admin.get(`/provider/administration/tokens?org=${asked}`);
+        assert.equal(res.statusCode, 200);
+        assert.match(res.body, /<option value="globex" selected>/, asked);
+        assert.equal(subtitle(res.body), 'Every API token of organization globex', asked);
+        assert.doesNotMatch(res.body, /data-label="Organization">acme</, asked);
+      }
+      // An unknown org: said plainly, not "No API tokens." under "All organizations".
+      const unknown = await admin.get('/provider/administration/tokens?org=nosuch');
+      assert.equal(unknown.statusCode, 200);
+      assert.match(unknown.body, /There is no organization named &quot;nosuch&quot;\./);
+      assert.doesNotMatch(unknown.body, /No API tokens\.|Every API token of every organization/);
+      assert.doesNotMatch(unknown.body, / selected>/, 'no org is shown as chosen');
+      assert.doesNotMatch(unknown.body, /data-label="Organization">/, 'nothing listed');
+    });
+
     test('a revoke from the list narrowed to one org comes back to that narrowed list, whatever the form says', async () => {
       const hank = await apiSignIn(server.baseUrl, 'hank', 'globex', server.demoPassword);
       const created = await createApiToken(server.baseUrl, hank, 'globex', 'globex-nightly');

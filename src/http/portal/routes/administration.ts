@@ -71,9 +71,9 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
   app.get('/administration/tokens', { schema: { response: PAGE } }, async (request, reply) => {
     const { state, scope } = requireAdministration(request);
     const orgNames = scope.kind === 'all' ? (await services.store.listOrgs()).map((o) => o.name).sort((a, b) => a.localeCompare(b)) : [];
-    const orgFilter = scope.kind === 'all' ? queryField(request, 'org') : '';
-    const listScope = await tokenScopeFor(scope, orgFilter);
-    const { items, truncated } = listScope ? await listApiTokens(services, listScope) : { items: [], truncated: false };
+    const asked = scope.kind === 'all' ? queryField(request, 'org') : '';
+    const narrowed = await tokenScopeFor(scope, asked);
+    const { items, truncated } = narrowed ? await listApiTokens(services, narrowed.scope) : { items: [], truncated: false };
     return sendPage(
       reply,
       allTokensPage(signedInFrame(state, deps), {
@@ -81,19 +81,23 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
         truncated,
         allOrgs: scope.kind === 'all',
         orgNames,
-        orgFilter,
+        // The org's own name, as the lookup found it (any case): the select, the subtitle and a revoke's way back name
+        // the org listed. Until 2026-12-05 `?org=GLOBEX` listed globex's tokens under "All organizations", and an
+        // unknown name showed "No API tokens." as if every org had none.
+        orgFilter: narrowed?.orgName ?? '',
+        unknownOrg: narrowed === null ? asked : null,
         notice: await notice(request),
       }),
     );
   });
 
-  /** The provider may narrow the list to one org; an unknown org name lists nothing. */
+  /** The provider may narrow the list to one org (its name in any case); null when no org has that name. */
   const tokenScopeFor = async (
     scope: NonNullable<ReturnType<typeof administrationScope>>,
     orgFilter: string,
-  ): Promise<TokenListScope | null> => {
-    if (scope.kind === 'org' || orgFilter === '') return scope;
+  ): Promise<{ scope: TokenListScope; orgName: string } | null> => {
+    if (scope.kind === 'org' || orgFilter === '') return { scope, orgName: '' };
     const org = await services.store.getOrgByName(orgFilter);
-    return org ? { kind: 'org', orgId: org.id } : null;
+    return org ? { scope: { kind: 'org', orgId: org.id }, orgName: org.name } : null;
   };
 }

@@ -81,17 +81,28 @@ export function allTokensPage(
     truncated: boolean;
     allOrgs: boolean;
     orgNames: readonly string[];
+    /** The org listed (its own name), or '' for every org. */
     orgFilter: string;
+    /** `?org=` named no organization: said plainly, and nothing is listed. */
+    unknownOrg?: string | null;
     notice: string | null;
   },
 ): SafeHtml {
   const base = frame.org!.basePath;
+  const subtitle = !input.allOrgs
+    ? `Every API token of ${frame.user!.orgName}`
+    : input.orgFilter !== ''
+      ? `Every API token of organization ${input.orgFilter}`
+      : input.unknownOrg
+        ? 'No organization by that name'
+        : 'Every API token of every organization';
   return adminLayout(
     frame,
     'API Tokens',
     'tokens',
-    html`${pageHeading('API Tokens', input.allOrgs ? 'Every API token of every organization' : `Every API token of ${frame.user!.orgName}`)}
+    html`${pageHeading('API Tokens', subtitle)}
 ${input.notice && alert('success', input.notice)}
+${input.unknownOrg && alert('danger', `There is no organization named "${input.unknownOrg}". Choose one from the list.`)}
 ${
   input.allOrgs &&
   html`<form method="get" action="${base}/administration/tokens" class="filter-bar">
@@ -103,15 +114,18 @@ ${
   <button type="submit" class="btn btn-sm btn-outline">Filter</button>
 </form>`
 }
-${tokenTable(input.tokens, {
-  basePath: base,
-  caption: 'API tokens',
-  showOwner: true,
-  showOrg: input.allOrgs,
-  // Narrowed to one org: a revoke comes back to the same narrowed list.
-  revokeFrom: input.allOrgs && input.orgFilter !== '' ? 'org-tokens' : 'tokens',
-  emptyText: 'No API tokens.',
-})}
+${
+  !input.unknownOrg &&
+  tokenTable(input.tokens, {
+    basePath: base,
+    caption: 'API tokens',
+    showOwner: true,
+    showOrg: input.allOrgs,
+    // Narrowed to one org: a revoke comes back to the same narrowed list.
+    revokeFrom: input.allOrgs && input.orgFilter !== '' ? 'org-tokens' : 'tokens',
+    emptyText: input.orgFilter !== '' ? `No API tokens in organization ${input.orgFilter}.` : 'No API tokens.',
+  })
+}
 ${input.truncated && html`<p class="muted">Only the first tokens are shown.</p>`}`,
   );
 }
