@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { PortalClient, csrfFrom } from './portal-client.js';
+import { latestExpiryDate } from '../../src/http/portal/routes/tokens.js';
 import { formatInstant } from '../../src/domain/time-zone.js';
 
 const ACME = '/tenant/acme';
@@ -94,6 +95,28 @@ describe('portal: the user\u2019s time zone', () => {
     assert.equal(aliceView.statusCode, 200);
     const tokens = await alice.get(`${ACME}/administration/tokens`);
     assert.match(tokens.body, /<time datetime="2030-12-31T22:59:59\.999Z">2030-12-31 22:59 UTC<\/time>/);
+  });
+
+  test("9999-12-31 behind UTC (its end is in the year 10000 there): the form's own message, never the API's ISO wording", async () => {
+    assert.equal(latestExpiryDate('UTC'), '9999-12-31');
+    assert.equal(latestExpiryDate('Pacific/Kiritimati'), '9999-12-31');
+    assert.equal(latestExpiryDate('Pacific/Midway'), '9999-12-30');
+    await choose(bob, 'Pacific/Midway'); // UTC-11
+    const form = async (expiresOn: string, name: string) => {
+      const page = await bob.get(`${ACME}/preferences/tokens/new`);
+      return bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(page.body), name, expiry: 'date', expiresOn });
+    };
+    const late = await form('9999-12-31', 'y10k-midway');
+    assert.equal(late.statusCode, 400);
+    // Until 2026-12-05: "The expiry date must be an ISO 8601 date-time with a zone, e.g. 2027-01-31T23:59:59Z".
+    assert.doesNotMatch(late.body, /ISO 8601|T23:59:59Z/);
+    assert.match(late.body, /The expiry date must be 9999-12-30 or earlier \(Pacific\/Midway\): a token ends before 10000-01-01 UTC\./);
+    assert.match(late.body, /name="expiresOn"[^>]*value="9999-12-31"/, 'the date typed is kept');
+    const ok = await form('9999-12-30', 'y10k-midway');
+    assert.equal(ok.statusCode, 303, ok.body.slice(0, 300));
+    assert.equal((await choose(bob, 'UTC')).statusCode, 303);
+    const utc = await form('9999-12-31', 'y10k-utc');
+    assert.equal(utc.statusCode, 303, 'in UTC the last day of 9999 still ends in 9999');
   });
 
   test('the audit filter reads its days in the zone', async () => {

@@ -44,7 +44,7 @@ import { isLive } from '../token-queries.js';
 import type { RevokeOrigin } from '../views/token-table.js';
 import type { NewTokenField } from '../views/token-pages.js';
 import { DEFAULT_TIME_ZONE, dateInZone, endOfDayInZone, zonedParts } from '../../../domain/time-zone.js';
-import { parseIsoDateTime } from '../../../domain/instant.js';
+import { LATEST_EXPIRY_MS, parseIsoDateTime } from '../../../domain/instant.js';
 
 interface CreatedToken {
   name: string;
@@ -92,6 +92,14 @@ export function expiryFromDate(date: string, zone = DEFAULT_TIME_ZONE): string |
   if (parseIsoDateTime(date, { bareDate: true }) === null) return null; // a day that exists: not 2026-02-31
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   return new Date(endOfDayInZone(year, month, day, zone)).toISOString();
+}
+
+/**
+ * The last day, in `zone`, whose end the service accepts as an expiry (LATEST_EXPIRY_MS: the end of the year 9999 in
+ * UTC). Behind UTC, 9999-12-31 ends in the year 10000 there; no zone is more than a day from UTC.
+ */
+export function latestExpiryDate(zone: string): string {
+  return endOfDayInZone(9999, 12, 31, zone) <= LATEST_EXPIRY_MS ? '9999-12-31' : '9999-12-30';
 }
 
 /** The service speaks OAuth field names; the form's user reads labels. */
@@ -238,6 +246,13 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
         const parsed = expiryFromDate(expiresOn, zone);
         if (parsed === null || parsed === undefined)
           return rerender(`The expiry date must be a date such as 2030-12-31 (YYYY-MM-DD, ${zone}).`, 'expiresOn');
+        // A date typed as the form asks whose end is past the year 9999 in UTC (9999-12-31 behind UTC): the form's own
+        // words. Until 2026-12-05 it reached the service as `+010000-...` and the page said "must be an ISO 8601
+        // date-time with a zone", the API's wording for a field the user never saw.
+        const latestDay = latestExpiryDate(zone);
+        if (expiresOn > latestDay) {
+          return rerender(`The expiry date must be ${latestDay} or earlier (${zone}): a token ends before 10000-01-01 UTC.`, 'expiresOn');
+        }
         // The bounds the page states (expiryDateBounds): today at the earliest, the org's last allowed day at the latest.
         const org = await services.store.getOrg(state.principal.orgId);
         const maxDays = org?.max_token_lifetime_days ?? null;
