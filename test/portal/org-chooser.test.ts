@@ -41,7 +41,9 @@ test('60 look-ups a minute per address, then a 429 with Retry-After; another add
   const refused = await choose('globex');
   assert.equal(refused.statusCode, 429);
   const retryAfter = Number(refused.headers['retry-after']);
-  assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+  // At most the rest of the minute plus the share of the next one the 61 counted look-ups need to slide under the
+  // limit (2/61 of 60 s): up to 62 s when the look-ups came just after a minute began.
+  assert.ok(retryAfter >= 1 && retryAfter <= 62, `Retry-After ${retryAfter}`);
   assert.match(refused.body, /Too many organization look-ups from your address/);
   assert.match(refused.body, /value="globex"/, 'the form keeps what was typed');
   assert.equal(refused.headers.location, undefined, 'nothing about the name is said');
