@@ -170,11 +170,41 @@ export async function startServer(config: Config, options: StartServerOptions = 
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
+  // The sockets HTTP is spoken on: for HTTPS the TLS sockets (the raw ones above carry no request), tracked per
+  // connection so that the drain can reach the requests already in flight without a per-request hook.
+  const httpSockets = config.http ? connections : new Set<net.Socket>();
+  if (!config.http) {
+    app.server.on('secureConnection', (socket: net.Socket) => {
+      httpSockets.add(socket);
+      socket.once('close', () => httpSockets.delete(socket));
+    });
+  }
+  // The onRequest hook says `Connection: close` to requests that begin once draining has started; a request already
+  // in flight then (its body still arriving, or its handler running) had passed it, was answered keep-alive and its
+  // idle connection held the shutdown until the grace ran out (exit 1; until 2026-12-05). Its response, not yet
+  // begun, is told here not to keep the connection alive: Node then writes `Connection: close` and ends the socket
+  // after the answer. Nothing of this runs before a shutdown.
+  const beginDraining = (): void => {
+    readiness.draining = true;
+    for (const socket of httpSockets) {
+      const response = (socket as net.Socket & { _httpMessage?: { headersSent: boolean; shouldKeepAlive: boolean } | null })._httpMessage;
+      if (response && !response.headersSent) response.shouldKeepAlive = false;
+    }
+  };
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    readiness.draining = true;
-    await app.close();
+    beginDraining();
+    // Node closes the connections that are idle when the listener closes, once; one whose answer had already begun
+    // when the drain started still ends keep-alive and turns idle later. Closing idle connections again until the
+    // server has closed ends the shutdown as soon as the last in-flight request is answered, not at the grace.
+    const closeIdle = setInterval(() => app.server.closeIdleConnections(), 50);
+    closeIdle.unref();
+    try {
+      await app.close();
+    } finally {
+      clearInterval(closeIdle);
+    }
     await metrics?.close();
     await services.stop();
     await store.close();
@@ -206,7 +236,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       // Draining: /health/ready answers 503 while the node still serves everything, so that a balancer that
       // checks it stops sending new connections before the listener closes. Closing a listener resets the
       // connections still in its accept queue, and a balancer cannot tell whether those requests were served.
-      readiness.draining = true;
+      beginDraining();
       if (config.shutdownDrainSeconds > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainSeconds * 1000));
       let forced = false;
       let cutConnections = 0;

@@ -66,3 +66,33 @@ test('SIGTERM with nothing in flight exits 0 at once', async (t) => {
   node.child.kill('SIGTERM');
   assert.equal(await node.exited, 0, node.output());
 });
+
+test('SIGTERM while a request body is still arriving: the request is answered with Connection: close and the node exits 0 at once', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-shutdown-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const node = await serve(dataDir, ['--shutdown-grace', '5']);
+  const body = 'grant_type=refresh_token&refresh_token=abcdefgh';
+  const socket = net.connect(node.port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(
+    `POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n` +
+      body.slice(0, 10),
+  );
+  let answer = '';
+  socket.on('data', (d: Buffer) => (answer += d.toString()));
+  socket.on('error', () => {});
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  await new Promise((r) => setTimeout(r, 200));
+  const started = Date.now();
+  node.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  socket.write(body.slice(10));
+  const code = await node.exited;
+  await closed;
+  const elapsed = Date.now() - started;
+  assert.equal(code, 0, node.output());
+  assert.match(answer, /^HTTP\/1\.1 400 /, 'the in-flight request got its answer');
+  assert.match(answer, /\r\nConnection: close\r\n/i);
+  assert.doesNotMatch(node.output(), /grace ran out/);
+  assert.ok(elapsed < 4000, `exited after ${elapsed} ms (grace 5 s)`);
+});

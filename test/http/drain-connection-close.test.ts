@@ -2,11 +2,15 @@
  * While a node stops (SIGTERM's shutdown: /health/ready at 503 for the drain, then the listener closes), every answer
  * says `Connection: close`, so clients open their next request elsewhere instead of sending it on a kept-alive
  * connection that is about to be closed (a POST there was reset, and a client cannot safely retry a POST; until
- * 2026-12-05 answers kept the connection alive to the end).
+ * 2026-12-05 answers kept the connection alive to the end). That includes a request already in flight when the
+ * shutdown began (until 2026-12-05 it was answered keep-alive and its idle connection held the stop for the whole
+ * grace, which then ended in exit 1).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
 import { startTessera } from '../helpers/tessera.js';
 
 function get(base: string, path: string, agent: Agent): Promise<{ status: number; connection: string | undefined }> {
@@ -40,3 +44,39 @@ test('during the drain, answers close their connection; before it, they keep it 
     await tessera.stop().catch(() => undefined);
   }
 });
+
+for (const https of [false, true]) {
+  test(`${https ? 'HTTPS' : 'HTTP'}: a request whose body completes after the shutdown began is answered with Connection: close, and the stop ends at once, not at the grace`, async () => {
+    const tessera = await startTessera({ demo: false, https, config: { shutdownGraceSeconds: 5 } });
+    try {
+      const { port } = new URL(tessera.baseUrl);
+      const socket = https
+        ? tls.connect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false })
+        : net.connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => socket.once(https ? 'secureConnect' : 'connect', resolve));
+      const body = 'grant_type=refresh_token&refresh_token=abcdefgh';
+      socket.write(
+        `POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n` +
+          body.slice(0, 10),
+      );
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      const stopping = tessera.server.shutdown();
+      await new Promise((r) => setTimeout(r, 200));
+      socket.write(body.slice(10));
+      const result = await stopping;
+      const elapsed = Date.now() - started;
+      await closed;
+      assert.match(answer, /^HTTP\/1\.1 400 /, 'the in-flight request got its answer');
+      assert.match(answer, /\r\nConnection: close\r\n/i);
+      assert.doesNotMatch(answer, /keep-alive/i);
+      assert.equal(result.forced, false);
+      assert.ok(elapsed < 2000, `the stop took ${elapsed} ms (grace 5 s)`);
+    } finally {
+      await tessera.stop().catch(() => undefined);
+    }
+  });
+}
