@@ -311,6 +311,54 @@ function settle(Database: DatabaseClass, file: string): void {
   }
 }
 
+/** SQLite's codes for a file that is not a database, or one whose pages are damaged or cut short. */
+const DAMAGED_CODES = new Set([
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_CORRUPT_VTAB',
+  'SQLITE_CORRUPT_SEQUENCE',
+  'SQLITE_CORRUPT_INDEX',
+]);
+
+/**
+ * Checkpoints the current store before it is moved aside; null when done, or what SQLite said when the file is
+ * damaged. A damaged store is what a restore is for: until 2026-12-05 its "database disk image is malformed" stopped
+ * the restore (exit 1, read as "a server holds the file"). Any other failure (busy, permissions) still stops it.
+ */
+function checkpointOrDamage(Database: DatabaseClass, target: string): string | null {
+  // Read first on a read-only connection: a read-write one opens the file's -wal and, at its close, folds it in or
+  // deletes it, which on a damaged file would alter or lose what is to be kept aside as it was.
+  const damage = (error: unknown): string | null => {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && DAMAGED_CODES.has(code) ? (error as Error).message : null;
+  };
+  try {
+    const probe = new Database(target, { readonly: true, fileMustExist: true });
+    try {
+      probe.prepare('SELECT count(*) FROM sqlite_master').get();
+    } finally {
+      probe.close();
+    }
+  } catch (error) {
+    const found = damage(error);
+    if (found !== null) return found;
+    // Anything else (a log that only a writer can recover, say) is the read-write checkpoint's to report.
+  }
+  let old;
+  try {
+    old = new Database(target, { fileMustExist: true });
+    const [result] = old.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result && result.busy !== 0) throw new CliError(`${target} is busy (a reader holds it): try again`);
+    return null;
+  } catch (error) {
+    const found = damage(error);
+    if (found !== null) return found;
+    throw error;
+  } finally {
+    old?.close();
+  }
+}
+
 const stamp = () =>
   new Date()
     .toISOString()
@@ -351,24 +399,25 @@ async function runRestore(file: string, flags: StoreFlags): Promise<void> {
     chmodSync(incoming, 0o600);
     inspectTesseraDatabase(Database, incoming, MIGRATION_NAMES);
     let kept: string | null = null;
+    let unreadable: string | null = null;
     if (existsSync(target)) {
       // Fold the old file's write-ahead log into it first (a server killed with -9 leaves one), so the kept
       // copy is whole on its own.
-      const old = new Database(target);
-      try {
-        const [result] = old.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-        if (result && result.busy !== 0) throw new CliError(`${target} is busy (a reader holds it): try again`);
-      } finally {
-        old.close();
-      }
+      unreadable = checkpointOrDamage(Database, target);
       kept = `${target}.bak-${stamp()}`;
       renameSync(target, kept);
+      // A damaged store's log was not folded in: it goes aside with it, under the names SQLite pairs with the
+      // kept file, so that whatever can be salvaged from the two stays together.
+      if (unreadable !== null) {
+        for (const suffix of ['-wal', '-shm']) if (existsSync(`${target}${suffix}`)) renameSync(`${target}${suffix}`, `${kept}${suffix}`);
+      }
     }
     for (const leftover of [`${target}-wal`, `${target}-shm`]) rmSync(leftover, { force: true });
     renameSync(incoming, target);
     process.stderr.write(
-      `Restored ${source} into ${target} (migration ${level.latest}).` +
-        (kept ? ` The previous database is kept as ${kept}.` : '') +
+      (unreadable !== null ? `The current database ${target} could not be read (${unreadable}); it is kept as ${kept}.\n` : '') +
+        `Restored ${source} into ${target} (migration ${level.latest}).` +
+        (kept && unreadable === null ? ` The previous database is kept as ${kept}.` : '') +
         `\nStart the server: ${selfCommand()} serve --data-dir ${config.dataDir}\n`,
     );
   } finally {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,58 @@ describe('tessera admin backup and restore (SQLite)', { skip: !onSqlite && 'SQLi
     } finally {
       if (!stopped) await tessera.stop();
     }
+  });
+
+  test('restore over a damaged store (truncated, or not a database): it is moved aside with its -wal and -shm, and the backup restored', async () => {
+    const tessera = await startTessera({ backend: 'sqlite', dataDir: freshDir() });
+    const backupFile = join(freshDir(), 'nightly.db');
+    assert.equal((await runCli(['admin', 'backup', backupFile, '--data-dir', tessera.config.dataDir])).code, 0);
+    await tessera.stop();
+    const good = readFileSync(backupFile);
+    const garbledHeader = Buffer.from(good);
+    garbledHeader.fill(0xab, 0, 100);
+    for (const [what, damaged] of [
+      ['truncated', good.subarray(0, Math.floor(good.length / 3))],
+      ['not a database', garbledHeader],
+    ] as const) {
+      const dir = freshDir();
+      const target = join(dir, 'tessera.db');
+      writeFileSync(target, damaged);
+      writeFileSync(`${target}-wal`, 'log of the damaged store');
+      writeFileSync(`${target}-shm`, 'index of its log');
+      const result = await runCli(['admin', 'restore', backupFile, '--data-dir', dir]);
+      assert.equal(result.code, 0, `${what}: ${result.stderr}`);
+      const kept = readdirSync(dir).find((name) => /^tessera\.db\.bak-\d{8}T\d{6}Z$/.test(name));
+      assert.ok(kept, `${what}: kept aside (${readdirSync(dir).join(', ')})`);
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `The current database .*tessera\\.db could not be read \\((database disk image is malformed|file is not a database)\\); it is kept as .*${kept}`,
+        ),
+      );
+      assert.match(result.stderr, /Restored .*nightly\.db into /);
+      assert.ok(readFileSync(join(dir, kept)).equals(damaged), `${what}: the damaged file is kept as it was`);
+      assert.equal(readFileSync(join(dir, `${kept}-wal`), 'utf8'), 'log of the damaged store');
+      // The -shm is SQLite's index of the log, rebuilt by any reader: it goes along, its bytes are not the point.
+      assert.ok(existsSync(join(dir, `${kept}-shm`)));
+      const back = await startTessera({ backend: 'sqlite', dataDir: dir });
+      try {
+        assert.equal((await fetch(`${back.baseUrl}/health/ready`)).status, 200, `${what}: the restored store serves`);
+      } finally {
+        await back.stop();
+      }
+    }
+
+    // The backup is still checked before anything is moved: a damaged backup over a damaged store changes nothing.
+    const dir = freshDir();
+    const target = join(dir, 'tessera.db');
+    writeFileSync(target, garbledHeader);
+    const badBackup = join(freshDir(), 'bad.db');
+    writeFileSync(badBackup, good.subarray(0, Math.floor(good.length / 3)));
+    const refused = await runCli(['admin', 'restore', badBackup, '--data-dir', dir]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.deepEqual(readdirSync(dir), ['tessera.db']);
+    assert.ok(readFileSync(target).equals(garbledHeader));
   });
 
   test('restore refuses what is not a Tessera database this version can run, and PostgreSQL', async () => {
