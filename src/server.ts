@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type net from 'node:net';
 import type pino from 'pino';
 import type { Config } from './config.js';
-import { openStore } from './store/index.js';
+import { openStore, StoreOpenError } from './store/index.js';
+import { sqliteFileFailure } from './store/open-errors.js';
 import { MIGRATION_NAMES } from './store/migrate.js';
 import type { Store } from './store/store.js';
 import { createServices, lastNodeAccessTokenTtl, NODE_TTL_META_KEY, type RunningServices } from './services.js';
@@ -158,7 +159,10 @@ export async function startServer(config: Config, options: StartServerOptions = 
     await metrics?.close().catch(() => {});
     await services?.stop().catch(() => {});
     await store.close().catch(() => {});
-    throw err;
+    // SQLite meets a damaged page or a read-only file at the first read or write that reaches it, which may come
+    // after the open (the signing key, the bootstrap): the same one line as at the open, not a stack trace.
+    const reason = config.databaseUrl ? null : sqliteFileFailure(err, join(config.dataDir, 'tessera.db'));
+    throw reason ? new StoreOpenError(reason, { cause: err }) : err;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

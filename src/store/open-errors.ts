@@ -74,11 +74,28 @@ export function sqliteOpenFailure(err: unknown, sqliteFile: string): string | nu
   if (hint && (e.syscall === 'mkdir' || e.syscall === 'open' || e.syscall === 'stat' || e.syscall === 'access')) {
     return `cannot use the data directory ${dataDir}: ${hint}`;
   }
+  return sqliteFileFailure(err, sqliteFile);
+}
+
+/**
+ * SQLite's own refusals of the file, wherever the start meets them (opening it, or the first read or write after
+ * that): it cannot be opened, it is read-only for this user, or it is damaged. Null for anything else. Until
+ * 2026-12-05 a damaged file, and a read-only one whose first write came after the open, were a stack trace.
+ */
+export function sqliteFileFailure(err: unknown, sqliteFile: string): string | null {
+  const e = (err ?? {}) as DriverError;
+  const dataDir = dirname(sqliteFile);
   // better-sqlite3's words when the file cannot be created or opened (a directory without write permission).
   if (e.code === 'SQLITE_CANTOPEN' || /unable to open database file/.test(e.message ?? '')) {
     return `cannot open the SQLite file ${sqliteFile}: is the data directory ${dataDir} writable by this user? (choose another with --data-dir)`;
   }
-  if (e.code === 'SQLITE_READONLY') return `the SQLite file ${sqliteFile} is read-only for this user: ${FILE_HINTS.EACCES}`;
+  if (e.code?.startsWith('SQLITE_READONLY')) return `the SQLite file ${sqliteFile} is read-only for this user: ${FILE_HINTS.EACCES}`;
+  if (e.code?.startsWith('SQLITE_CORRUPT') || e.code === 'SQLITE_NOTADB') {
+    return (
+      `the SQLite file ${sqliteFile} is damaged (${e.message ?? e.code}): restore it from a backup with ` +
+      `tessera admin restore BACKUP --data-dir ${dataDir} (the damaged file is kept beside it)`
+    );
+  }
   return null;
 }
 

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type Driver, type SqliteDatabase } from 'kysely';
-import { mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
@@ -153,6 +153,18 @@ class SqlitePairDialect extends SqliteDialect {
   }
 }
 
+function refuseUnwritable(file: string): void {
+  try {
+    accessSync(file, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw Object.assign(new Error(`attempt to write a readonly database (${file})`), { code: 'SQLITE_READONLY' });
+    }
+    if (code !== 'ENOENT') throw error; // EROFS and the like: open-errors.ts names the file system's state
+  }
+}
+
 /**
  * Opens (creating if needed) the SQLite file, or `:memory:` for tests, and migrates it. A file is locked for
  * this store's lifetime (src/store/sqlite-lock.ts): a second store on it throws DataDirLockedError.
@@ -161,6 +173,10 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const lock = file === ':memory:' ? null : lockSqliteFile(file);
   try {
+    // A file this user may read but not write (another user's, mode 0644) opens and migrates without a write when
+    // its schema is current: the first write came later, in the services' start, as a stack trace (until
+    // 2026-12-05). Asked here, it is the read-only message of open-errors.ts.
+    if (file !== ':memory:') refuseUnwritable(file);
     const database = new Database(file);
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = FULL');

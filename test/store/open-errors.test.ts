@@ -1,17 +1,22 @@
 /**
  * A store that cannot be opened says which and what to check, in one line (src/store/open-errors.ts), for every
  * command that opens one; a store migrated by a newer Tessera says so (src/store/migrate.ts). Until 2026-12-05 these
- * read "database migration failed" with a stack, or "cannot listen on ..." for a data directory.
+ * read "database migration failed" with a stack, or "cannot listen on ..." for a data directory; and a damaged
+ * SQLite file, or one this user may read but not write, was a stack trace at `serve`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { openStore, StoreOpenError } from '../../src/store/index.js';
 import { MIGRATION_NAMES, NewerStoreError } from '../../src/store/migrate.js';
-import { startTessera } from '../helpers/tessera.js';
+import { ADMIN_PASSWORD, startTessera } from '../helpers/tessera.js';
+import { loadConfig } from '../../src/config.js';
+import { startServer } from '../../src/server.js';
+import { BIN } from '../cli/run-cli.js';
 import { nativeModuleFailure, postgresOpenFailure, postgresTarget, sqliteOpenFailure } from '../../src/store/open-errors.js';
 
 const log = { warn: () => undefined, info: () => undefined };
@@ -113,6 +118,131 @@ test("the log says when a start created or changed the store's schema, and nothi
     assert.equal(first.length, 1);
     assert.match(first[0]!, new RegExp(`created the store's schema \\(${MIGRATION_NAMES.at(-1)}\\)`));
     assert.deepEqual(await schemaLines(), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A Tessera store in one file (no -wal beside it), made by an open and a close, in the journal mode asked for. */
+async function tesseraFile(journal: 'DELETE' | 'WAL' = 'DELETE'): Promise<{ dir: string; bytes: Buffer }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-damaged-'));
+  const store = await openStore({ databaseUrl: null, sqliteFile: join(dir, 'tessera.db') }, log);
+  await store.currentSigningKey();
+  await store.close();
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(join(dir, 'tessera.db'));
+  db.pragma(`journal_mode = ${journal}`);
+  db.close();
+  return { dir, bytes: readFileSync(join(dir, 'tessera.db')) };
+}
+
+test('SQLite: a damaged file (truncated, not a database) is one line naming it and saying to restore a backup', async () => {
+  assert.match(
+    sqliteOpenFailure({ code: 'SQLITE_CORRUPT', message: 'database disk image is malformed' }, '/srv/t/tessera.db')!,
+    /^the SQLite file \/srv\/t\/tessera\.db is damaged \(database disk image is malformed\): restore it from a backup with tessera admin restore BACKUP --data-dir \/srv\/t /,
+  );
+  assert.match(sqliteOpenFailure({ code: 'SQLITE_NOTADB', message: 'file is not a database' }, '/srv/t/tessera.db')!, /is damaged/);
+  const { dir, bytes } = await tesseraFile();
+  try {
+    const garbled = Buffer.from(bytes);
+    garbled.fill(0xab, 0, 100);
+    for (const [damaged, said] of [
+      [bytes.subarray(0, Math.floor(bytes.length / 3)), 'database disk image is malformed'],
+      [garbled, 'file is not a database'],
+    ] as const) {
+      const file = join(dir, 'tessera.db');
+      writeFileSync(file, damaged);
+      await assert.rejects(openStore({ databaseUrl: null, sqliteFile: file }, log), (err: unknown) => {
+        assert.ok(err instanceof StoreOpenError, String(err));
+        assert.equal(
+          err.message,
+          `the SQLite file ${file} is damaged (${said}): restore it from a backup with tessera admin restore BACKUP --data-dir ${dir} (the damaged file is kept beside it)`,
+        );
+        return true;
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a damaged page met after the open (at the first read of the start) is the same one line, not a stack', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-damaged-'));
+  try {
+    const file = join(dir, 'tessera.db');
+    const store = await openStore({ databaseUrl: null, sqliteFile: file }, log);
+    store.currentSigningKey = async () => {
+      throw Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+    };
+    const config = loadConfig(
+      { host: '127.0.0.1', port: 0, http: true, dataDir: dir, logLevel: 'silent', adminPassword: ADMIN_PASSWORD },
+      {},
+    );
+    await assert.rejects(
+      startServer(config, { store }),
+      (err: unknown) =>
+        err instanceof StoreOpenError && err.message.startsWith(`the SQLite file ${file} is damaged (database disk image is malformed)`),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** `tessera serve` in a child process (as another user when given): its exit code and everything it wrote. */
+function serve(dataDir: string, user?: { uid: number; gid: number }): Promise<{ code: number | null; output: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
+  const child = spawn(process.execPath, [BIN, 'serve', '--http', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+    env: { ...env, TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD, HOME: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(user ?? {}),
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGTERM'), 20_000);
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
+}
+
+test('serve on a damaged tessera.db: one line and exit 1, no stack', async () => {
+  const { dir, bytes } = await tesseraFile();
+  try {
+    writeFileSync(join(dir, 'tessera.db'), bytes.subarray(0, Math.floor(bytes.length / 3)));
+    const { code, output } = await serve(dir);
+    assert.equal(code, 1, output);
+    assert.equal(
+      output,
+      `tessera: the SQLite file ${join(dir, 'tessera.db')} is damaged (database disk image is malformed): restore it from a backup with tessera admin restore BACKUP --data-dir ${dir} (the damaged file is kept beside it)\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("serve on a tessera.db this user may read but not write (another user's), in a writable directory: the read-only line, no stack", async () => {
+  // In WAL mode, as a server leaves it: opening it then writes nothing (a file in rollback mode is refused at the open
+  // already, when it is switched to WAL).
+  const { dir } = await tesseraFile('WAL');
+  try {
+    const file = join(dir, 'tessera.db');
+    // As root every file is writable: the server runs as nobody, and the file stays root's (mode 0644). Otherwise
+    // the file is made read-only for its owner, this user.
+    const asRoot = process.getuid?.() === 0;
+    chmodSync(dir, 0o777);
+    chmodSync(file, asRoot ? 0o644 : 0o444);
+    const copy = join(dir, 'before.db');
+    copyFileSync(file, copy);
+    const { code, output } = await serve(dir, asRoot ? { uid: 65534, gid: 65534 } : undefined);
+    assert.equal(code, 1, output);
+    assert.equal(
+      output,
+      `tessera: the SQLite file ${file} is read-only for this user: permission denied: run as a user who may write there, or choose another with --data-dir\n`,
+    );
+    assert.ok(readFileSync(file).equals(readFileSync(copy)), 'the file is untouched');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
