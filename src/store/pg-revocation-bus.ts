@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { tesseraApplicationName } from './pg-application-name.js';
 import type { RevocationBus, RevocationEvent, RevocationFeedObserver } from './store.js';
 
 export const REVOCATION_CHANNEL = 'tessera_revocation';
@@ -79,7 +80,11 @@ export class PgRevocationBus implements RevocationBus {
     // Each step is bounded: on a stalled network a connect, LISTEN or resync would otherwise wait for ever and
     // no reconnect would ever be tried.
     const stepTimeoutMs = Math.max(5_000, 2 * this.maxLagMs);
-    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: stepTimeoutMs });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: stepTimeoutMs,
+      application_name: tesseraApplicationName(this.connectionString, 'listen'),
+    });
     client.on('notification', (msg) => this.received(client, msg));
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));

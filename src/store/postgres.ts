@@ -11,6 +11,7 @@ import { Store } from './store.js';
 import { queryTimer, type StoreOptions } from './options.js';
 import { PgRevocationBus, REVOCATION_CHANNEL, type BusLogger } from './pg-revocation-bus.js';
 import { PreparedStatements, preparingPool } from './prepared-statements.js';
+import { tesseraApplicationName } from './pg-application-name.js';
 
 export { REVOCATION_CHANNEL } from './pg-revocation-bus.js';
 
@@ -40,7 +41,11 @@ async function hasBytewiseCollation(db: Kysely<DB>): Promise<boolean> {
 function ignoreCheckedOutClientError(): void {}
 
 export async function openPostgresStore(connectionString: string, log: BusLogger, options: StoreOptions = {}): Promise<Store> {
-  const migrator = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 1 }) }) });
+  const migrator = new Kysely<DB>({
+    dialect: new PostgresDialect({
+      pool: new pg.Pool({ connectionString, max: 1, application_name: tesseraApplicationName(connectionString, 'migrate') }),
+    }),
+  });
   let migrationsApplied: string[];
   try {
     migrationsApplied = await migrateToLatest(migrator, 'postgres');
@@ -49,6 +54,7 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
   }
   const pool = new pg.Pool({
     connectionString,
+    application_name: tesseraApplicationName(connectionString),
     max: options.poolSize ?? 10,
     statement_timeout: STATEMENT_TIMEOUT_MS,
     // The same bound seen from this side: a database cut off by the network cannot cancel anything itself.
