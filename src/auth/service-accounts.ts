@@ -506,7 +506,8 @@ export class ServiceAccountService {
       if (role?.id !== account.role_id) {
         throw new TesseraError(
           'invalid_scope',
-          `This service account's scope is its role, urn:vcloud:role:${account.role_id}: leave scope out, or send exactly that`,
+          `This service account's scope is its role, urn:vcloud:role:${account.role_id}: leave scope out, or name that role ` +
+            '(urn:vcloud:role:<its id> or urn:vcloud:role:<its name, URL-encoded>)',
         );
       }
     }

@@ -16,7 +16,7 @@ import { parseFormBody } from './form-body.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Services } from './context.js';
-import { areaOf, areaOfPath, canonicalPath, defaultVersion } from './context.js';
+import { areaOf, areaOfPath, canonicalPath, defaultVersion, splitAbsoluteForm } from './context.js';
 import { TesseraError } from '../domain/errors.js';
 import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
@@ -360,8 +360,6 @@ function refuseIllFormedStrings(key: string, value: unknown): unknown {
   return value;
 }
 
-const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^#]*)/;
-
 /**
  * fastify's rewriteUrl: a request-target in absolute form becomes its path and query, and its authority (without
  * user information) the Host, which RFC 9112 §3.2.2 says it takes precedence over; any other target is kept.
@@ -369,10 +367,8 @@ const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^#]*)/;
 function originForm(req: IncomingMessage): string {
   const url = req.url ?? '/';
   if (url.startsWith('/')) return url;
-  const m = ABSOLUTE_FORM.exec(url);
-  if (!m) return url;
-  const authority = m[1]!.slice(m[1]!.lastIndexOf('@') + 1);
-  if (authority !== '') req.headers.host = authority;
-  const rest = m[2]!;
-  return rest.startsWith('/') ? rest : `/${rest}`;
+  const absolute = splitAbsoluteForm(url);
+  if (!absolute) return url;
+  if (absolute.authority !== '') req.headers.host = absolute.authority;
+  return absolute.path;
 }

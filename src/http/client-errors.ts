@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { negotiate } from '../domain/api-versions.js';
-import { areaOf, defaultVersion } from './context.js';
+import { areaOf, defaultVersion, splitAbsoluteForm } from './context.js';
 import { xmlDocument } from './xml.js';
 import { errorPageHtml } from './error-handler.js';
 import { oauthErrorBody } from './oauth-error.js';
@@ -57,7 +57,9 @@ export function clientErrorResponse(error: ParserError, requestId: string = rand
   const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : null;
   const requestHead = packet ? packet.subarray(0, 8192).toString('latin1') : '';
   const { status, message } = statusOf(error, requestHead);
-  const target = packet ? REQUEST_TARGET.exec(requestHead)?.[1] : undefined;
+  const raw = packet ? REQUEST_TARGET.exec(requestHead)?.[1] : undefined;
+  // An absolute-form target (`GET https://host/api/...`) names its area by its path, as the router reads it.
+  const target = raw === undefined || raw.startsWith('/') ? raw : (splitAbsoluteForm(raw)?.path ?? raw);
   const area = target === undefined ? 'other' : areaOf(target);
   let type: string;
   let body: string;
@@ -68,8 +70,12 @@ export function clientErrorResponse(error: ParserError, requestId: string = rand
   } else if (area === 'api') {
     const negotiated = negotiate(headerIn(requestHead, 'accept'));
     const version = negotiated.version ?? defaultVersion();
-    const identified = `[ ${requestId} ] ${message}`;
-    extraHeaders = `X-VMWARE-VCLOUD-REQUEST-ID: ${requestId}\r\n`;
+    // The client's own id first, as every routed answer gives it (app.ts): govcd sends one on every call, and this is
+    // the error its raw-space queries meet. Only printable ASCII is echoed: this head is written by hand.
+    const clientId = headerIn(requestHead, 'x-vmware-vcloud-client-request-id');
+    const id = clientId && /^[\x20-\x7e]+$/.test(clientId) ? `${clientId.slice(0, 128)}-${requestId}` : requestId;
+    const identified = `[ ${id} ] ${message}`;
+    extraHeaders = `X-VMWARE-VCLOUD-REQUEST-ID: ${id}\r\n`;
     if (negotiated.json) {
       type = `application/vnd.vmware.vcloud.error+json;version=${version}`;
       body = JSON.stringify({

@@ -130,6 +130,20 @@ export function canonicalPath(url: string): string {
   return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
 }
 
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^#]*)/;
+
+/**
+ * A request-target in absolute form (`https://host/api/org`) as its authority (without user information) and its
+ * origin-form path and query; null for any other target. The router reads the path (app.ts, rewriteUrl), and so
+ * does the answer to a request the parser refused (client-errors.ts).
+ */
+export function splitAbsoluteForm(url: string): { authority: string; path: string } | null {
+  const m = ABSOLUTE_FORM.exec(url);
+  if (!m) return null;
+  const rest = m[2]!;
+  return { authority: m[1]!.slice(m[1]!.lastIndexOf('@') + 1), path: rest.startsWith('/') ? rest : `/${rest}` };
+}
+
 export function areaOf(rawUrl: string): ApiArea {
   return areaOfPath(canonicalPath(rawUrl));
 }

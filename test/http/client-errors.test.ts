@@ -122,3 +122,26 @@ test('a served request with a raw space gets its JSON error, its version and a r
     await node.stop();
   }
 });
+
+test("an absolute-form target names its area by its path; the client's request id leads the id, printable ASCII only", () => {
+  const refused = (requestLine: string, extra = '') =>
+    clientErrorResponse(
+      Object.assign(new Error('Parse Error'), {
+        code: 'HPE_INVALID_CONSTANT',
+        rawPacket: Buffer.from(`${requestLine}\r\nHost: x\r\n${extra}\r\n`, 'latin1'),
+      }),
+      'c0ffee00-0000-4000-8000-000000000002',
+    );
+  // Until 2026-12-05 `GET https://host/api/...` with a raw space got the JSON of no area, without a request id.
+  const absolute = refused('GET https://127.0.0.1:8443/api/query?type=vm&filter=name==a b HTTP/1.1');
+  assert.match(absolute, /\r\nContent-Type: application\/vnd\.vmware\.vcloud\.error\+xml;version=/);
+  assert.match(absolute, /its URL holds a space/);
+  // govcd's X-VMWARE-VCLOUD-CLIENT-REQUEST-ID, as routed answers give it (until 2026-12-05 dropped here).
+  const withClientId = refused('GET /api/query?filter=name==a b HTTP/1.1', 'X-VMWARE-VCLOUD-CLIENT-REQUEST-ID: 29-2026-12-05-abc-\r\n');
+  assert.match(withClientId, /\r\nX-VMWARE-VCLOUD-REQUEST-ID: 29-2026-12-05-abc--c0ffee00-0000-4000-8000-000000000002\r\n/);
+  assert.match(withClientId, /message="\[ 29-2026-12-05-abc--c0ffee00-0000-4000-8000-000000000002 \] /);
+  // A value with a byte outside printable ASCII (a lone CR, which could start a header of its own) is not echoed.
+  const sneaky = refused('GET /api/query?filter=name==a b HTTP/1.1', 'X-VMWARE-VCLOUD-CLIENT-REQUEST-ID: a\rSet-Cookie: x=1\r\n');
+  assert.match(sneaky, /\r\nX-VMWARE-VCLOUD-REQUEST-ID: c0ffee00-0000-4000-8000-000000000002\r\n/);
+  assert.doesNotMatch(sneaky, /Set-Cookie/i);
+});

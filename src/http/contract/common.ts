@@ -49,8 +49,12 @@ export const Urn = (kind: string) => Type.String({ pattern: `^urn:vcloud:${kind}
 /** `{name, id}` reference, as in `owner`, `org`, `roleRefs` (vcd-wire §7). */
 export const EntityReference = Type.Object({ name: Type.String(), id: Type.String() }, { additionalProperties: true });
 
-/** A decimal number in a query string (see the leniency note above); empty means "not given". */
-export const DigitString = (description: string) => Type.String({ pattern: '^[0-9]{0,10}$', description });
+/**
+ * A decimal number in a query string (see the leniency note above); empty means "not given". Bounded in length only:
+ * the list's own parse says what is wrong ("page must be a whole number from 1 to ...", cloudapi/paging.ts), where
+ * a pattern here answered `querystring/pageSize must match pattern "^[0-9]{0,10}$"` first (until 2026-12-05).
+ */
+export const DigitString = (description: string) => Type.String({ maxLength: 10, description });
 
 /**
  * The cloudapi list parameters (vcd-wire §7): FIQL `filter`, `sortAsc`/`sortDesc`, 1-based `page`, `pageSize`.

@@ -61,15 +61,19 @@ export const RefParams = Type.Object(
 
 // ------------------------------------------------------------------ querystrings
 
-/** A query parameter that may be given twice (govcd's `type`; see the leniency notes above). */
+/**
+ * A query parameter that may be given twice (govcd's `type`; see the leniency notes above): the query service takes
+ * the same value twice and refuses two different ones in its own words (inventory/query/params.ts). Every query
+ * service parameter is declared so (until 2026-12-05 only `type`: `pageSize=5&pageSize=5` was refused with
+ * "querystring/pageSize must be string").
+ */
 const repeatable = (value: TSchema, description: string) =>
   Type.Optional(Type.Union([value, Type.Array(value, { maxItems: 2 })], { description }));
-const single = (value: TSchema, description: string) => Type.Optional(Type.Unsafe<string>({ ...value, description }));
 
 const FILTER_MAX = 2 * 1024;
 /**
  * A page number or size, an offset: the declared schema bounds the length only, and the query service's own parse
- * (inventory/query/params.ts) says what is wrong in VCD's words ("must be a whole number of at least 1, got
+ * (inventory/query/params.ts) says what is wrong in VCD's words ("must be a whole number from 1 to 999999999, got
  * \"-1\""). Until 2026-12-05 a pattern here answered `querystring/page must match pattern "^\s*(?:[0-9]{1,9}\s*)?$"`
  * first. (Its earlier form `^\s*[0-9]{0,9}\s*$` had also backtracked: `?page=` with 65,000 `+` took 1.4 s; the
  * parse trims once and tests `^\d{1,9}$`, linear, and the length bound comes first.)
@@ -88,25 +92,25 @@ function queryParameters(withType: boolean) {
             ),
           }
         : {}),
-      page: single(Type.String({ maxLength: PAGE_NUMBER_LENGTH }), 'Page number, from 1 (default 1)'),
-      pageSize: single(
+      page: repeatable(Type.String({ maxLength: PAGE_NUMBER_LENGTH }), 'Page number, from 1 (default 1)'),
+      pageSize: repeatable(
         Type.String({ maxLength: PAGE_NUMBER_LENGTH }),
         'Records per page (default 25; larger values are clamped to 128, as VCD does)',
       ),
-      offset: single(
+      offset: repeatable(
         Type.String({ maxLength: PAGE_NUMBER_LENGTH }),
         'Accepted when 0 (the default); any other offset answers 400: page with page and pageSize',
       ),
-      format: single(
+      format: repeatable(
         Type.String({ pattern: '^[A-Za-z]{0,16}$' }),
         'records (default), references or idrecords, in any case (other values answer 400)',
       ),
-      filter: single(Type.String({ maxLength: FILTER_MAX }), 'A FIQL filter, e.g. name==web*;isDeployed==true'),
-      filterEncoded: single(Type.String({ maxLength: 8 }), 'true when the filter values are URL-encoded once more'),
-      sortAsc: single(Type.String({ maxLength: 128 }), 'Sort ascending by this attribute'),
-      sortDesc: single(Type.String({ maxLength: 128 }), 'Sort descending by this attribute'),
-      fields: single(Type.String({ maxLength: 1024 }), 'Attributes to render, comma-separated (metadata:<key> too)'),
-      links: single(Type.String({ maxLength: 8 }), 'Accepted and ignored (pyvcloud sends links=true)'),
+      filter: repeatable(Type.String({ maxLength: FILTER_MAX }), 'A FIQL filter, e.g. name==web*;isDeployed==true'),
+      filterEncoded: repeatable(Type.String({ maxLength: 8 }), 'true when the filter values are URL-encoded once more'),
+      sortAsc: repeatable(Type.String({ maxLength: 128 }), 'Sort ascending by this attribute'),
+      sortDesc: repeatable(Type.String({ maxLength: 128 }), 'Sort descending by this attribute'),
+      fields: repeatable(Type.String({ maxLength: 1024 }), 'Attributes to render, comma-separated (metadata:<key> too)'),
+      links: repeatable(Type.String({ maxLength: 8 }), 'Accepted and ignored (pyvcloud sends links=true)'),
     },
     { additionalProperties: true, description: 'Unknown parameters are ignored, as VCD does' },
   );

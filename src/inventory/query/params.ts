@@ -66,13 +66,18 @@ function single(params: Map<string, string[]>, name: string): string | null {
   return first;
 }
 
+/** The largest page number or size read (nine digits; a page size is then clamped to MAX_PAGE_SIZE). */
+const MAX_PAGE_NUMBER = 999_999_999;
+
 function positiveInteger(params: Map<string, string[]>, name: string): number | null {
   const text = single(params, name);
   if (text === null) return null;
-  if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < 1) {
-    throw badRequest(`The parameter "${name}" must be a whole number of at least 1, got "${text.slice(0, 40)}"`);
+  // Leading zeros are the number's (`007`, `0000000005`); more than nine digits after them is past any page.
+  const digits = text.trim().replace(/^0+(?=\d)/, '');
+  if (!/^\d{1,9}$/.test(digits) || Number(digits) < 1) {
+    throw badRequest(`The parameter "${name}" must be a whole number from 1 to ${MAX_PAGE_NUMBER}, got "${text.slice(0, 40)}"`);
   }
-  return Number(text);
+  return Number(digits);
 }
 
 /** Reads and checks the parameters; bad values are 400 BAD_REQUEST. `type` may be fixed by a packaged path. */

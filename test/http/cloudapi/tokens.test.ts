@@ -258,6 +258,11 @@ describe('FIQL filter, sorting and paging', () => {
       assert.equal(res.status, 400, `${query}: ${res.text}`);
       assert.equal(res.json().minorErrorCode, 'BAD_REQUEST');
     }
+    // Paging values are named in words, not by the declared schema's pattern (until 2026-12-05:
+    // `querystring/pageSize must match pattern "^[0-9]{0,10}$"`).
+    for (const query of ['?pageSize=-1', '?pageSize=abc', '?page=1.5']) {
+      assert.match((await list(alice, query)).json().message, /^(page|pageSize) must be a whole number from \d+ to \d+$/, query);
+    }
   });
 
   test('sortAsc and sortDesc', async () => {

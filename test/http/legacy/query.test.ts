@@ -531,8 +531,8 @@ describe('errors', () => {
       ['/api/query?type=vm&fields=name,colour', /fields: "colour"/],
       ['/api/query?type=vm&page=0', /"page" must be a whole number/],
       // In VCD's words, not the declared schema's pattern (until 2026-12-05: `querystring/pageSize must match pattern "^\s*...`).
-      ['/api/query?type=vm&pageSize=ten', /The parameter "pageSize" must be a whole number of at least 1, got "ten"/],
-      ['/api/query?type=vm&page=-1', /The parameter "page" must be a whole number of at least 1, got "-1"/],
+      ['/api/query?type=vm&pageSize=ten', /The parameter "pageSize" must be a whole number from 1 to 999999999, got "ten"/],
+      ['/api/query?type=vm&page=-1', /The parameter "page" must be a whole number from 1 to 999999999, got "-1"/],
       // A run of spaces that does not end the value: read once (until 2026-12-05 backtracked, 1.4 s at 64 KiB, before
       // authentication); and a value over 32 characters is refused by the declared schema before it is read.
       [`/api/query?type=vm&page=${'+'.repeat(20)}x`, /The parameter "page" must be a whole number/],
@@ -548,6 +548,25 @@ describe('errors', () => {
       assert.match(xmlError(await get(server, path, s.alice), 400, 'BAD_REQUEST'), message, path);
     }
     assert.equal((await get(server, '/api/query?type=vm&offset=0', s.alice)).status, 200);
+    // A parameter repeated with the same value is taken, as `type` always was (until 2026-12-05 the declared schema
+    // refused the others: "querystring/pageSize must be string"); two different values are a 400 in VCD's words.
+    const repeated = await get(
+      server,
+      '/api/query?type=vm&pageSize=5&pageSize=5&page=1&page=1&offset=0&offset=0&filterEncoded=true&filterEncoded=true',
+      s.alice,
+    );
+    assert.equal(repeated.status, 200, repeated.text);
+    assert.match(repeated.text, /pageSize="5"/);
+    assert.match(
+      xmlError(await get(server, '/api/query?type=vm&pageSize=5&pageSize=6', s.alice), 400, 'BAD_REQUEST'),
+      /"pageSize" is given more than once with different values/,
+    );
+    // Leading zeros are the number's; past nine digits the message says the range.
+    assert.match((await get(server, '/api/query?type=vm&pageSize=00000000000000000000005', s.alice)).text, /pageSize="5"/);
+    assert.match(
+      xmlError(await get(server, '/api/query?type=vm&page=99999999999999999999', s.alice), 400, 'BAD_REQUEST'),
+      /from 1 to 999999999/,
+    );
     // Spaces around a page number are still taken, as before.
     const spaced = await get(server, '/api/query?type=vm&page=+1+&pageSize=+2', s.alice);
     assert.equal(spaced.status, 200, spaced.text);
