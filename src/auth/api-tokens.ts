@@ -574,10 +574,11 @@ export class ApiTokenService {
       throw refusal(principal, 'apiToken.regenerate');
     if (old.secret_hash === null) throw forbidden();
     const now = Date.now();
-    // One successor per token: a token already replaced (in its grace) is regenerated through its replacement, and
-    // an expired one has nothing left to carry over (create a new token). The owner alone gets this far.
+    // One successor per token: a token already replaced (in its grace) is not regenerated again (its replacement
+    // is, by its own id), and an expired one has nothing left to carry over (create a new token). The owner alone
+    // gets this far, so naming the replacement's id tells no one anything new.
     if (old.replaced_by !== null) {
-      throw badRequest('This token was already regenerated; regenerate the token that replaced it');
+      throw badRequest(`This token was already regenerated; regenerate the token that replaced it: urn:vcloud:token:${old.replaced_by}`);
     }
     if (old.expires_at !== null && Number(old.expires_at) <= now) {
       throw badRequest('This token has expired; create a new one');

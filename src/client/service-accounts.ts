@@ -69,11 +69,15 @@ export class ServiceAccountsApi {
     return readJson<ServiceAccountEntity>(await this.#client.request(path), path);
   }
 
-  /** By id, or by exact name among the accounts the caller can see. */
+  /**
+   * By id, or by name among the accounts the caller can see, in any case: the server keeps names unique regardless
+   * of case (until 2026-12-05 this compared exactly, so `CI-Bot` was "not found" beside the `ci-bot` that refused it).
+   */
   async resolve(idOrName: string): Promise<ServiceAccountEntity> {
     if (isServiceAccountId(idOrName)) return this.get(idOrName);
     const matches: ServiceAccountEntity[] = [];
-    for await (const account of this.list()) if (account.name === idOrName) matches.push(account);
+    const wanted = idOrName.toLowerCase();
+    for await (const account of this.list()) if (account.name.toLowerCase() === wanted) matches.push(account);
     if (matches.length === 0) throw new VcdClientError('ERR_VCD_NOT_FOUND', `No service account named "${idOrName}" is visible to you`);
     if (matches.length > 1) {
       const ids = matches.map((a) => `${a.id} (${a.org?.name ?? '?'})`).join(', ');

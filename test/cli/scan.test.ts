@@ -128,3 +128,41 @@ test('reads UTF-16 files (with or without a BOM) and a pipe named on the command
   assert.match(writer.stdout, new RegExp(`${fifo}:1:3: Tessera API token ${tokens[2]!.slice(0, 4)}`));
   await rm(dir, { recursive: true, force: true });
 });
+
+test("docs/cli.md's pre-commit hook refuses a commit whose staged content holds a token, whatever the working tree holds", async () => {
+  // Until 2026-12-05 the hook scanned the files on disk: a token staged and then edited away was committed.
+  const cliDoc = await import('node:fs/promises').then((fs) => fs.readFile(join(import.meta.dirname, '../../docs/cli.md'), 'utf8'));
+  const hook = /Pre-commit hook[^\n]*\n\n```sh\n([\s\S]*?)```/.exec(cliDoc)?.[1];
+  assert.ok(hook?.startsWith('#!/bin/sh'), 'docs/cli.md shows the hook');
+  const repo = await mkdtemp(join(tmpdir(), 'tessera-hook-'));
+  try {
+    const shims = join(repo, '.shims');
+    await mkdir(shims);
+    await writeFile(join(shims, 'tessera'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+    const env = {
+      ...process.env,
+      PATH: `${shims}:${process.env.PATH}`,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@x',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@x',
+    };
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, env, encoding: 'utf8' });
+    git('init', '-q');
+    await writeFile(join(repo, '.git/info/exclude'), '.shims/\n');
+    await writeFile(join(repo, '.git/hooks/pre-commit'), hook!, { mode: 0o755 });
+    await writeFile(join(repo, 'clean file.txt'), 'nothing secret\n');
+    git('add', '.');
+    assert.equal(git('commit', '-qm', 'clean').status, 0, 'a clean commit passes');
+    const token = generateApiToken();
+    await writeFile(join(repo, 'cfg.txt'), `key=${token}\n`);
+    git('add', 'cfg.txt');
+    await writeFile(join(repo, 'cfg.txt'), 'key=removed\n'); // edited after `git add`, not staged again
+    const refused = git('commit', '-qm', 'with a token');
+    assert.notEqual(refused.status, 0, `the commit is refused: ${refused.stdout}${refused.stderr}`);
+    assert.match(refused.stdout + refused.stderr, /cfg\.txt:1:5: Tessera API token/);
+    assert.equal(git('rev-list', '--count', 'HEAD').stdout.trim(), '1', 'nothing was committed');
+  } finally {
+    await rm(repo, { recursive: true, force: true });
+  }
+});

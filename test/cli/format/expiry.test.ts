@@ -24,6 +24,13 @@ test('refuses the past, zero, nonsense', () => {
   assert.throws(() => parseExpiry('90 days', NOW), /duration/);
   assert.throws(() => parseExpiry('-5d', NOW), /duration/);
   assert.throws(() => parseExpiry('2031-13-45', NOW), /valid date/);
+  // `M` could be months: refused rather than read as minutes (until 2026-12-05 `3M` expired in 3 minutes).
+  assert.throws(() => parseExpiry('3M', NOW), /"M" could be minutes or months/);
+  assert.throws(() => parseGrace('30M'), /"M" could be minutes or months/);
+  // Past the year 9999 the server refuses any expiry: said here, as a bad value (until 2026-12-05 sent as +011026-...).
+  assert.throws(() => parseExpiry('9000y', NOW), /before 10000-01-01/);
+  assert.throws(() => parseExpiry('999999y', NOW), /before 10000-01-01/);
+  assert.equal(parseExpiry('7000y', NOW).getUTCFullYear(), 9025);
 });
 
 test('regenerate --grace: 0 or a duration up to 7 days, in seconds', () => {

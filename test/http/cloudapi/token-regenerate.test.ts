@@ -96,6 +96,8 @@ describe('regenerate through the cloudapi', () => {
     assert.equal(again.status, 400, again.text);
     assert.equal(again.json().minorErrorCode, 'BAD_REQUEST');
     assert.match(again.json().message, /already regenerated/);
+    // The replacement named by its id, which `regenerate` takes (until 2026-12-05 the message named none).
+    assert.ok(again.json().message.endsWith(`regenerate the token that replaced it: ${e.id}`), again.json().message);
     assert.ok(!again.text.includes(e.token));
 
     const bare = await regenerate(bob, e.id);
