@@ -32,7 +32,12 @@ export function describeError(error: unknown, hints: ErrorHints = {}): string {
 function hintFor(error: VcdApiError): string | null {
   switch (error.code) {
     case 'ERR_VCD_INVALID_GRANT':
-      return 'Create a new API token (tessera token create NAME) and replace the old one wherever it is used.';
+      // Said for both kinds: a command given a token file may hold either (until 2026-12-05 a service account's file
+      // was sent to `token create` by every command but `service-account token`).
+      return (
+        'Create a new API token (tessera token create NAME) and replace the old one wherever it is used; ' +
+        "for a service account's token, authorize the account again (tessera service-account authorize ACCOUNT --wait)."
+      );
     case 'ERR_VCD_UNAUTHORIZED':
       return 'Sign in again: tessera login --endpoint URL --org ORG --user USER';
     case 'ERR_VCD_RATE_LIMITED':

@@ -133,6 +133,10 @@ describe('tessera service-account against Tessera', () => {
     // The way back for a service account is the device flow, not `tessera token create` (the hint until 2026-12-05).
     assert.match(spent.stderr, /start the device flow again \(tessera service-account authorize ACCOUNT/);
     assert.doesNotMatch(spent.stderr, /token create/);
+    // Any other command given the file names the device flow too (until 2026-12-05 only `token create`).
+    const viaVms = await runCli(['vms', '--token-file', tokenFile(), ...server()], { env });
+    assert.equal(viaVms.code, 3, viaVms.stderr);
+    assert.match(viaVms.stderr, /authorize the account again \(tessera service-account authorize ACCOUNT --wait\)/);
 
     const again = startCli(['service-account', 'authorize', 'ci-bot', '--wait', '--out', join(home, 'never.json')]);
     const code = await again.firstLine();
