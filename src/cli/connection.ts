@@ -69,11 +69,30 @@ export async function apiTokenFrom(flags: ConnectionFlags): Promise<string | nul
   return fromEnv ? fromEnv : null;
 }
 
+/**
+ * A warning on stderr when `what` (a password, an API token) is about to go to a plain-http endpoint off this
+ * machine: `serve --http` makes such endpoints legitimate behind a TLS proxy on the same host, but anywhere else the
+ * secret crosses the network readable (until 2026-12-05 it was sent without a word). Loopback is not warned about.
+ */
+export function warnIfCleartext(endpoint: string, what: string): void {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return; // the client refuses it with its own message
+  }
+  if (url.protocol !== 'http:') return;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1' || /^127\./.test(host)) return;
+  process.stderr.write(`tessera: warning: ${url.origin} is plain http: ${what} crosses the network unencrypted; use https://\n`);
+}
+
 export function apiTokenClient(flags: ConnectionFlags, apiToken: string, session: SavedSession | null): VcdClient {
   const endpoint = flags.endpoint ?? session?.endpoint;
   const org = flags.org ?? session?.org;
   if (!endpoint) throw usageError('--endpoint is required with an API token (or set TESSERA_ENDPOINT)');
   if (!org) throw usageError('--org is required with an API token (or set TESSERA_ORG)');
+  warnIfCleartext(endpoint, 'the API token');
   return new VcdClient({
     endpoint,
     org,

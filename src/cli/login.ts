@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { VcdClient } from '../client/vcd-client.js';
 import { VcdApiError } from '../client/errors.js';
 import { normalizeEndpoint } from '../client/endpoint.js';
-import { addServerOptions, sessionClient, type ConnectionFlags } from './connection.js';
+import { addServerOptions, sessionClient, warnIfCleartext, type ConnectionFlags } from './connection.js';
 import { action, CliError, describeError, EXIT, type ErrorHints } from './io.js';
 import { canPrompt, promptLine, readAllStdin } from './prompt.js';
 import { loadSession, removeSession, saveSession, sessionFilePath } from './session-file.js';
@@ -60,6 +60,7 @@ async function runLogin(flags: LoginFlags): Promise<void> {
     throw usageError(`--user ${flags.user} names another org than --org ${flags.org}: give the user name alone`);
   }
   const endpoint = normalizeEndpoint(flags.endpoint);
+  warnIfCleartext(endpoint, 'the password');
   const password = await obtainPassword(flags, `Password for ${user}@${flags.org}: `);
   const base = { endpoint, org: flags.org, apiVersion: flags.apiVersion, insecure: flags.insecure ?? false, user, password };
 
