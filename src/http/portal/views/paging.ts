@@ -44,13 +44,16 @@ export function pagination(info: PageInfo, href: (page: number) => string, noun:
   </div>
 </nav>`;
   }
-  const first = info.total === 0 ? 0 : (info.page - 1) * info.pageSize + 1;
-  const end = Math.min(info.total, info.page * info.pageSize);
+  // The page shown: an empty list asked for on page 2 (a filter that matches nothing, a link kept from a longer
+  // list) is its one empty page, without First and Previous (until 2026-12-05 they were offered, to "page 1 of 1").
+  const shown = Math.min(info.page, last);
+  const first = info.total === 0 ? 0 : (shown - 1) * info.pageSize + 1;
+  const end = Math.min(info.total, shown * info.pageSize);
   return html`<nav class="pagination" aria-label="Pages of ${noun}">
-  <p class="muted" role="status">${info.total === 0 ? `No ${noun}` : `Showing ${n(first)}-${n(end)} of ${n(info.total)} ${noun}`} · page ${n(Math.min(info.page, last))} of ${n(last)}</p>
+  <p class="muted" role="status">${info.total === 0 ? `No ${noun}` : `Showing ${n(first)}-${n(end)} of ${n(info.total)} ${noun}`} · page ${n(shown)} of ${n(last)}</p>
   <div class="pagination-links">
-    ${info.page > 1 ? html`<a class="btn btn-sm btn-outline" href="${href(1)}">First</a><a class="btn btn-sm btn-outline" href="${href(Math.min(info.page - 1, last))}" rel="prev">Previous</a>` : ''}
-    ${info.page < last ? html`<a class="btn btn-sm btn-outline" href="${href(info.page + 1)}" rel="next">Next</a><a class="btn btn-sm btn-outline" href="${href(last)}">Last</a>` : ''}
+    ${shown > 1 ? html`<a class="btn btn-sm btn-outline" href="${href(1)}">First</a><a class="btn btn-sm btn-outline" href="${href(shown - 1)}" rel="prev">Previous</a>` : ''}
+    ${shown < last ? html`<a class="btn btn-sm btn-outline" href="${href(shown + 1)}" rel="next">Next</a><a class="btn btn-sm btn-outline" href="${href(last)}">Last</a>` : ''}
   </div>
 </nav>`;
 }
