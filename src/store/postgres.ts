@@ -8,7 +8,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
 import { Store } from './store.js';
-import { queryTimer, type StoreOptions } from './options.js';
+import { countingFailedConnects, queryTimer, type StoreOptions } from './options.js';
 import { PgRevocationBus, REVOCATION_CHANNEL, type BusLogger } from './pg-revocation-bus.js';
 import { PreparedStatements, preparingPool } from './prepared-statements.js';
 import { tesseraApplicationName } from './pg-application-name.js';
@@ -72,7 +72,7 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
   pool.on('connect', (client) => client.on('error', ignoreCheckedOutClientError));
   const prepared = options.preparedStatements === false ? undefined : new PreparedStatements();
   const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: prepared ? preparingPool(pool, prepared) : pool }),
+    dialect: new PostgresDialect({ pool: countingFailedConnects(prepared ? preparingPool(pool, prepared) : pool, options.onQuery) }),
     ...queryTimer(options.onQuery),
   });
   const bus = new PgRevocationBus({
