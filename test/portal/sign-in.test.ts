@@ -234,7 +234,13 @@ describe('portal sign-in over HTTP (inject)', () => {
         { from: 'https://evil.example/' },
         login(`notice=expired&${from(`/tenant/acme/tokens/${id}/revoke?from=preferences`)}`),
       ],
-      [`/tenant/acme/administration/users/${id}/disable`, {}, login(`notice=expired&${from(`/tenant/acme/administration/users/${id}`)}`)],
+      [`/tenant/acme/administration/users/${id}/enable`, {}, login(`notice=expired&${from(`/tenant/acme/administration/users/${id}`)}`)],
+      // Disable has its confirmation page (until 2026-12-05 a one-click form on the user's page): back there.
+      [
+        `/tenant/acme/administration/users/${id}/disable`,
+        {},
+        login(`notice=expired&${from(`/tenant/acme/administration/users/${id}/disable`)}`),
+      ],
       ['/tenant/acme/preferences/totp/confirm', { code: '123456' }, login(`notice=expired&${from('/tenant/acme/preferences/totp')}`)],
       ['/tenant/acme/sign-out', {}, login('notice=expired')],
     ];

@@ -508,6 +508,9 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   'POST /administration/serviceAccounts': { anonymous: '3xx', admin: '4xx', limited: '403' },
   'GET /administration/serviceAccounts/:id': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
   'POST /administration/serviceAccounts/:id/role': { anonymous: '3xx', admin: '4xx', limited: '403', crossOrg: '403' },
+  // The confirmations of Revoke and Delete (the POSTs' checks): a page for who may manage the account.
+  'GET /administration/serviceAccounts/:id/revoke': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
+  'GET /administration/serviceAccounts/:id/delete': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
   'POST /administration/serviceAccounts/:id/revoke': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
   'POST /administration/serviceAccounts/:id/delete': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
   'GET /administration/accessRequests': { anonymous: '3xx', admin: '2xx', limited: '403' },
@@ -522,6 +525,22 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   // The matrix's form carries only `_csrf`: the form again with 400 (nothing created).
   'POST /administration/users': { anonymous: '3xx', admin: '4xx', limited: '403' },
   'GET /administration/users/:userId': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
+  // The confirmations of Disable and the two-factor reset (the POSTs' checks). One's own account, a user already
+  // disabled or without two-factor: nothing to confirm, back to the user's page.
+  'GET /administration/users/:userId/disable': {
+    anonymous: '3xx',
+    admin: '2xx',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '3xx', limited: '403', system: '3xx' },
+  },
+  'GET /administration/users/:userId/reset-two-factor': {
+    anonymous: '3xx',
+    admin: '3xx',
+    limited: '403',
+    crossOrg: '403',
+    self: { admin: '3xx', limited: '403', system: '3xx' },
+  },
   'POST /administration/users/:userId/disable': {
     anonymous: '3xx',
     admin: '3xx',

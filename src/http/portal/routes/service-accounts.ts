@@ -6,6 +6,7 @@
  *   POST {base}/administration/serviceAccounts               create (as /oauth/.../register with software_id)
  *   GET  {base}/administration/serviceAccounts/{id}          one account: properties, role, revoke, delete
  *   POST {base}/administration/serviceAccounts/{id}/role     change the role (as PUT /serviceAccounts/{id})
+ *   GET  {base}/administration/serviceAccounts/{id}/revoke   the confirmation (and /delete)
  *   POST {base}/administration/serviceAccounts/{id}/revoke   every token and session ends
  *   POST {base}/administration/serviceAccounts/{id}/delete
  *   GET  {base}/administration/accessRequests                pending requests and the device lookup form
@@ -28,6 +29,7 @@ import { visibleStatus, type ServiceAccountRow } from '../../../auth/service-acc
 import {
   accessRequestsPage,
   newServiceAccountPage,
+  serviceAccountConfirmPage,
   serviceAccountPage,
   serviceAccountsPage,
   type Message,
@@ -216,6 +218,21 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     const state = requireView(request);
     return renderAccount(reply, state, await load(state, request.params.id), done(request));
   });
+
+  /** The confirmation of Revoke or Delete, with the POST's checks: visible, and may manage the account's org. */
+  for (const what of ['revoke', 'delete'] as const) {
+    app.get<{ Params: { id: string } }>(
+      `${list}/:id/${what}`,
+      { schema: { params: pathIds('id'), response: PAGE } },
+      async (request, reply) => {
+        const state = requireView(request);
+        const row = await load(state, request.params.id);
+        if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
+        const [item] = await toItems([row]);
+        return sendPage(reply, serviceAccountConfirmPage(frame(state), { account: item!, orgName: await orgName(row.org_id), what }));
+      },
+    );
+  }
 
   /** A POST on one account: the action through the service, then back to the account (or the list) with a notice. */
   const accountAction = (

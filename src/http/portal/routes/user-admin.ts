@@ -5,6 +5,7 @@
  *   GET  {base}/administration/users/new[?org=]            New user (the provider picks the org first)
  *   POST {base}/administration/users                       create (IdentityAdmin.createUser)
  *   GET  {base}/administration/users/{id}                  one user: properties and actions
+ *   GET  {base}/administration/users/{id}/disable|reset-two-factor   the confirmation (what is lost for good)
  *   POST {base}/administration/users/{id}/disable|enable|unlock|reset-two-factor|password
  * Seeing needs "Group / User: View" (usersScope); acting goes through IdentityAdmin, the same rules as the XML
  * admin API and the cloudapi (user.manage in the user's org, and holding every right of the user's role). A user
@@ -22,7 +23,16 @@ import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { lockedUntil } from '../../../domain/account-lock.js';
 import { canManageUsersOf, usersScope } from '../access.js';
 import { listUsersPage, type UserScope } from '../user-queries.js';
-import { newUserPage, userDetailPage, usersPage, USER_DONE_NOTICES, type NewUserValues, type UserDetail } from '../views/user-admin.js';
+import {
+  newUserPage,
+  userConfirmPage,
+  userDetailPage,
+  usersPage,
+  USER_DONE_NOTICES,
+  type NewUserValues,
+  type UserConfirmAction,
+  type UserDetail,
+} from '../views/user-admin.js';
 
 const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const MAX_PAGE = 1_000_000;
@@ -241,6 +251,28 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
       return renderDetail(reply, state, user, { notice: USER_DONE_NOTICES[request.query.done ?? ''] ?? null });
     },
   );
+
+  /**
+   * The confirmation of an action that cannot be undone, with the POST's own checks (in reach, may manage the user's
+   * org). One's own account, a user already disabled or without two-factor: nothing to confirm, back to the user's
+   * page (which says why there is no such button).
+   */
+  const confirmation = (what: UserConfirmAction) =>
+    app.get<{ Params: Static<typeof UserParams> }>(
+      `/administration/users/:userId/${what}`,
+      { schema: { params: UserParams, response: PAGE } },
+      async (request, reply) => {
+        const { state, user } = await userInReach(request, request.params.userId);
+        if (!canManageUsersOf(state.principal, user.org_id))
+          throw forbidden('Changing users needs the right "Organization: Manage Users".');
+        const detail = await detailOf(user, state);
+        const pointless = detail.self || (what === 'disable' ? !detail.enabled : !detail.twoFactor);
+        if (pointless) return seeOther(reply, `${state.org.basePath}/administration/users/${user.id}`);
+        return sendPage(reply, userConfirmPage(signedInFrame(state, deps), { user: detail, what }));
+      },
+    );
+  confirmation('disable');
+  confirmation('reset-two-factor');
 
   /** One POST per action; a refusal (403, or the service's 400) is the user's page with the reason. */
   const action = (

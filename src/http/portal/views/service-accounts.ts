@@ -7,7 +7,7 @@ import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import type { PageFrame } from './layout.js';
 import { adminLayout } from './administration.js';
-import { alert, csrfField, pageHeading, timeOrDash } from './components.js';
+import { alert, csrfField, note, pageHeading, timeOrDash } from './components.js';
 
 export interface ServiceAccountItem {
   readonly id: string;
@@ -155,6 +155,7 @@ export function serviceAccountPage(
   const base = frame.org!.basePath;
   const a = input.account;
   const action = (what: string) => `${base}/administration/serviceAccounts/${a.id}/${what}`;
+  // Revoke and Delete are links to a confirmation page, as a token's Revoke (until 2026-12-05 one-click forms).
   return adminLayout(
     frame,
     `Service account ${a.name}`,
@@ -194,8 +195,8 @@ ${
   <h2 id="sa-danger-title" class="card-title">Revoke or delete</h2>
   <p class="card-text">Revoking ends every refresh token and session of the account; it must be authorized again. Deleting removes it.</p>
   <div class="form-actions">
-    <form method="post" action="${action('revoke')}">${csrfField(frame.csrfToken)}<button type="submit" class="btn btn-danger-outline">Revoke</button></form>
-    <form method="post" action="${action('delete')}">${csrfField(frame.csrfToken)}<button type="submit" class="btn btn-danger">Delete</button></form>
+    <a class="btn btn-danger-outline" href="${action('revoke')}">Revoke</a>
+    <a class="btn btn-danger" href="${action('delete')}">Delete</a>
   </div>
 </section>`
 }`,
@@ -204,6 +205,49 @@ ${
       { label: 'Administration', href: `${base}/administration` },
       { label: 'Service Accounts', href: `${base}/administration/serviceAccounts` },
       { label: a.name },
+    ],
+  );
+}
+
+/** Revoke or Delete of one account: what stops, what cannot be undone, Cancel focused (as a token's Revoke). */
+export function serviceAccountConfirmPage(
+  frame: PageFrame,
+  input: { account: ServiceAccountItem; orgName: string; what: 'revoke' | 'delete' },
+): SafeHtml {
+  const base = frame.org!.basePath;
+  const a = input.account;
+  const accountHref = `${base}/administration/serviceAccounts/${a.id}`;
+  const revoke = input.what === 'revoke';
+  const title = revoke ? 'Revoke service account' : 'Delete service account';
+  const warning = revoke
+    ? 'Its refresh tokens and every session opened with them stop working at once, and the software must ask for access again (a new grant under Access Requests). The account itself stays.'
+    : 'Its refresh tokens and every session opened with them stop working at once, and the account is removed. This cannot be undone: the software needs a new account and a new grant.';
+  return adminLayout(
+    frame,
+    `${title} ${a.name}`,
+    'serviceAccounts',
+    html`${pageHeading(title, `Service account of ${input.orgName}`)}
+<section class="card card-form" aria-labelledby="confirm-title">
+  <h2 id="confirm-title" class="card-title">${revoke ? 'Revoke' : 'Delete'} <span class="token-name">${a.name}</span>?</h2>
+  ${note('danger', warning, 'confirm-warning')}
+  <dl class="properties">
+    <dt>Status</dt><dd>${statusBadge(a.status)}</dd>
+    <dt>Role</dt><dd>${a.roleName}</dd>
+    <dt>Software ID</dt><dd><code>${a.softwareId}</code></dd>
+    <dt>Last used</dt><dd>${timeOrDash(a.lastUsedAt)}${a.lastIps[0] && html` from ${a.lastIps[0]}`}</dd>
+  </dl>
+  <form method="post" action="${accountHref}/${input.what}" class="form-actions">
+    ${csrfField(frame.csrfToken)}
+    <button type="submit" class="btn btn-danger">${revoke ? 'Revoke' : 'Delete'}</button>
+    <a class="btn btn-link" href="${accountHref}" autofocus>Cancel</a>
+  </form>
+</section>`,
+    [
+      { label: 'Home', href: `${base}/` },
+      { label: 'Administration', href: `${base}/administration` },
+      { label: 'Service Accounts', href: `${base}/administration/serviceAccounts` },
+      { label: a.name, href: accountHref },
+      { label: revoke ? 'Revoke' : 'Delete' },
     ],
   );
 }

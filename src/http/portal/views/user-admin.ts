@@ -5,7 +5,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import type { PageFrame } from './layout.js';
-import { alert, csrfField, pageHeading, timeOrDash } from './components.js';
+import { alert, csrfField, note, pageHeading, timeOrDash } from './components.js';
 import { adminLayout } from './administration.js';
 import { listUrl, pagination } from './paging.js';
 import { USER_PAGE_SIZE, type UserRow } from '../user-queries.js';
@@ -109,6 +109,10 @@ export function userDetailPage(
   const action = (what: string) => `${base}/administration/users/${u.id}/${what}`;
   const button = (what: string, label: string, kind = 'btn-outline') =>
     html`<form method="post" action="${action(what)}">${csrfField(frame.csrfToken)}<button type="submit" class="btn ${kind}">${label}</button></form>`;
+  // Disable and the two-factor reset take something away for good (the tokens; the enrolment): a confirmation page
+  // first, as for a token's Revoke. Until 2026-12-05 they were one-click forms. Enable and Unlock take nothing away.
+  const confirmLink = (what: UserConfirmAction, label: string, kind = 'btn-outline') =>
+    html`<a class="btn ${kind}" href="${action(what)}">${label}</a>`;
   return adminLayout(
     frame,
     `User ${u.name}`,
@@ -134,9 +138,9 @@ ${
       html`<section class="card" aria-labelledby="user-actions">
   <h2 id="user-actions" class="card-title">Actions</h2>
   <div class="actions-row">
-    ${u.enabled ? button('disable', 'Disable', 'btn-danger-outline') : button('enable', 'Enable')}
+    ${u.enabled ? confirmLink('disable', 'Disable', 'btn-danger-outline') : button('enable', 'Enable')}
     ${u.lockedUntil !== null && button('unlock', 'Unlock')}
-    ${u.twoFactor && button('reset-two-factor', 'Reset two-factor authentication')}
+    ${u.twoFactor && confirmLink('reset-two-factor', 'Reset two-factor authentication')}
   </div>
   <p class="card-text">Disabling revokes the user's API tokens and ends their sessions, at once; enabling them later does not bring the tokens back.${
     u.twoFactor
@@ -243,5 +247,43 @@ export function newUserPage(
   }
 </section>`,
     [...usersCrumbs(base), { label: 'New user' }],
+  );
+}
+
+/** The user actions that ask first: what they take away cannot be given back. */
+export type UserConfirmAction = 'disable' | 'reset-two-factor';
+
+/** The confirmation of Disable or Reset two-factor authentication: what will happen, Cancel focused. */
+export function userConfirmPage(frame: PageFrame, input: { user: UserDetail; what: UserConfirmAction }): SafeHtml {
+  const base = frame.org!.basePath;
+  const u = input.user;
+  const userHref = `${base}/administration/users/${u.id}`;
+  const tokens = `${u.liveTokens} active API ${u.liveTokens === 1 ? 'token' : 'tokens'}`;
+  const disable = input.what === 'disable';
+  const title = disable ? 'Disable user' : 'Reset two-factor authentication';
+  const warning = disable
+    ? html`${u.name} can no longer sign in, and every session of theirs ends at once. Their ${tokens} ${u.liveTokens === 1 ? 'is' : 'are'} revoked for good: enabling the user later does not bring ${u.liveTokens === 1 ? 'it' : 'them'} back.`
+    : html`${u.name} then signs in with their password alone, until they set up two-factor authentication again; the codes of their authenticator app stop working for good. Their sessions stay; they are told at their next sign-in.`;
+  return adminLayout(
+    frame,
+    `${title} ${u.name}`,
+    'users',
+    html`${pageHeading(title)}
+<section class="card card-form" aria-labelledby="confirm-title">
+  <h2 id="confirm-title" class="card-title">${disable ? 'Disable' : 'Reset two-factor authentication of'} <span class="token-name">${u.name}</span>?</h2>
+  ${note('danger', warning, 'confirm-warning')}
+  <dl class="properties">
+    <dt>Full name</dt><dd>${u.fullName || html`<span class="muted">None</span>`}</dd>
+    <dt>Organization</dt><dd>${u.orgName}</dd>
+    <dt>Role</dt><dd>${u.roleName}</dd>
+    <dt>API tokens</dt><dd>${tokens}</dd>
+  </dl>
+  <form method="post" action="${userHref}/${input.what}" class="form-actions">
+    ${csrfField(frame.csrfToken)}
+    <button type="submit" class="btn btn-danger">${disable ? 'Disable' : 'Reset two-factor authentication'}</button>
+    <a class="btn btn-link" href="${userHref}" autofocus>Cancel</a>
+  </form>
+</section>`,
+    [...usersCrumbs(base), { label: u.name, href: userHref }, { label: title }],
   );
 }

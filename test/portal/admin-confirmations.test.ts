@@ -1,0 +1,153 @@
+/**
+ * What an administrator cannot undo asks first (until 2026-12-05 one click did it): a user's Disable (their tokens
+ * are revoked for good) and Reset two-factor authentication, a service account's Revoke and Delete. Each is a GET
+ * page that says what will happen, with Cancel focused and a confirm button that POSTs with the CSRF token; the
+ * page has the POST's authorization checks.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { PortalClient, csrfFrom } from './portal-client.js';
+
+const ACME = '/tenant/acme';
+const USERS = `${ACME}/administration/users`;
+const SA = `${ACME}/administration/serviceAccounts`;
+const SOFTWARE_ID = '12345678-1234-1234-1234-1234567890ab';
+
+describe('portal confirmations of administrators’ actions', () => {
+  let server: TesseraHandle;
+  let alice: PortalClient; // Organization Administrator of acme
+  let bob: PortalClient; // vApp Author of acme: manages no users and no service accounts
+  let hank: PortalClient; // Organization Administrator of globex
+
+  before(async () => {
+    server = await startTessera({ demo: true, config: { signInRateLimit: 1000 } });
+    const app = server.server.app;
+    alice = new PortalClient(app);
+    bob = new PortalClient(app);
+    hank = new PortalClient(app);
+    await alice.signIn(ACME, 'alice', server.demoPassword);
+    await bob.signIn(ACME, 'bob', server.demoPassword);
+    await hank.signIn('/tenant/globex', 'hank', server.demoPassword);
+  });
+  after(async () => server?.stop());
+
+  const acmeOrg = async () => (await server.store.getOrgByName('acme'))!;
+
+  async function newUser(name: string): Promise<string> {
+    const form = await alice.get(`${USERS}/new`);
+    const role = /<option value="([0-9a-f-]{36})" selected>/.exec(form.body)![1]!;
+    const res = await alice.post(USERS, {
+      _csrf: csrfFrom(form.body),
+      name,
+      role,
+      password: 'Confirm-Password-123',
+      confirmPassword: 'Confirm-Password-123',
+    });
+    assert.equal(res.statusCode, 303, res.body.slice(0, 300));
+    return (await server.store.getUserByName((await acmeOrg()).id, name))!.id;
+  }
+
+  async function newAccount(name: string): Promise<string> {
+    const role = (await server.store.getRoleByName((await acmeOrg()).id, 'vApp Author'))!.id;
+    const res = await alice.submit(`${SA}/new`, SA, { name, role, softwareId: SOFTWARE_ID, softwareVersion: '', uri: '' });
+    assert.equal(res.statusCode, 303, res.body.slice(0, 300));
+    return /serviceAccounts\/([0-9a-f-]{36})\?/.exec(String(res.headers.location))![1]!;
+  }
+
+  /** The confirm form: posts to `action` with the session's CSRF token; Cancel, back to `cancel`, has the focus. */
+  function assertConfirmation(body: string, action: string, cancel: string) {
+    assert.ok(body.includes(`<form method="post" action="${action}"`), 'the confirm button posts');
+    assert.ok(body.includes('name="_csrf"'), 'with the CSRF token');
+    assert.match(body, new RegExp(`<a class="btn btn-link" href="${cancel}" autofocus>Cancel</a>`), 'Cancel has the focus');
+  }
+
+  test('Disable: a confirmation that counts the tokens revoked for good; the POST then disables', async () => {
+    const id = await newUser('erin');
+    const erin = new PortalClient(server.server.app);
+    await erin.signIn(ACME, 'erin', 'Confirm-Password-123');
+    await erin.createToken(ACME, 'erin-one');
+    await erin.createToken(ACME, 'erin-two');
+    const page = `${USERS}/${id}`;
+
+    const detail = await alice.get(page);
+    assert.ok(!detail.body.includes(`action="${page}/disable"`), 'no one-click Disable form on the user page');
+    assert.ok(detail.body.includes(`href="${page}/disable"`), 'Disable leads to the confirmation');
+
+    const confirm = await alice.get(`${page}/disable`);
+    assert.equal(confirm.statusCode, 200);
+    assert.match(confirm.body, /sessions? of theirs ends at once/);
+    assert.match(confirm.body, /2 active API tokens are revoked for good/);
+    assertConfirmation(confirm.body, `${page}/disable`, page);
+    assert.equal((await server.store.getUser(id))!.is_enabled, 1, 'opening the page changes nothing');
+
+    const res = await alice.post(`${page}/disable`, { _csrf: csrfFrom(confirm.body) });
+    assert.equal(res.statusCode, 303);
+    assert.equal((await server.store.getUser(id))!.is_enabled, 0);
+    // Already disabled (a stale tab): nothing to confirm, back to the user's page.
+    const again = await alice.get(`${page}/disable`);
+    assert.equal(again.statusCode, 303);
+    assert.equal(again.headers.location, page);
+  });
+
+  test('Reset two-factor authentication: a confirmation first', async () => {
+    const id = await newUser('fred');
+    await server.store.updateUser(id, { totp_secret: 'JBSWY3DPEHPK3PXP', totp_enabled: 1 });
+    const page = `${USERS}/${id}`;
+    const detail = await alice.get(page);
+    assert.ok(!detail.body.includes(`action="${page}/reset-two-factor"`), 'no one-click reset form');
+    const confirm = await alice.get(`${page}/reset-two-factor`);
+    assert.equal(confirm.statusCode, 200);
+    assert.match(confirm.body, /password alone/);
+    assertConfirmation(confirm.body, `${page}/reset-two-factor`, page);
+    assert.equal((await server.store.getUser(id))!.totp_enabled, 1, 'opening the page changes nothing');
+    const res = await alice.post(`${page}/reset-two-factor`, { _csrf: csrfFrom(confirm.body) });
+    assert.equal(res.statusCode, 303);
+    assert.equal((await server.store.getUser(id))!.totp_enabled, 0);
+  });
+
+  test("the user confirmations keep the POST's checks: another org or no right is 403; one's own account has none", async () => {
+    const id = await newUser('gina');
+    await server.store.updateUser(id, { totp_secret: 'JBSWY3DPEHPK3PXP', totp_enabled: 1 });
+    for (const what of ['disable', 'reset-two-factor']) {
+      assert.equal((await bob.get(`${USERS}/${id}/${what}`)).statusCode, 403, `bob ${what}`);
+      assert.equal((await hank.get(`/tenant/globex/administration/users/${id}/${what}`)).statusCode, 403, `hank ${what}`);
+    }
+    const aliceId = (await server.store.getUserByName((await acmeOrg()).id, 'alice'))!.id;
+    const own = await alice.get(`${USERS}/${aliceId}/disable`);
+    assert.equal(own.statusCode, 303);
+    assert.equal(own.headers.location, `${USERS}/${aliceId}`);
+  });
+
+  test('service account Revoke and Delete: confirmations that say what stops; the POSTs then act', async () => {
+    const id = await newAccount('confirm-sa');
+    const page = `${SA}/${id}`;
+    const detail = await alice.get(page);
+    assert.ok(!detail.body.includes(`action="${page}/revoke"`), 'no one-click Revoke form');
+    assert.ok(!detail.body.includes(`action="${page}/delete"`), 'no one-click Delete form');
+    assert.ok(detail.body.includes(`href="${page}/revoke"`) && detail.body.includes(`href="${page}/delete"`));
+
+    const revoke = await alice.get(`${page}/revoke`);
+    assert.equal(revoke.statusCode, 200);
+    assert.match(revoke.body, /stop working at once/);
+    assertConfirmation(revoke.body, `${page}/revoke`, page);
+    assert.equal((await alice.post(`${page}/revoke`, { _csrf: csrfFrom(revoke.body) })).statusCode, 303);
+
+    const del = await alice.get(`${page}/delete`);
+    assert.equal(del.statusCode, 200);
+    assert.match(del.body, /This cannot be undone/);
+    assertConfirmation(del.body, `${page}/delete`, page);
+    assert.ok(await server.store.db.selectFrom('service_accounts').select('id').where('id', '=', id).executeTakeFirst());
+    const res = await alice.post(`${page}/delete`, { _csrf: csrfFrom(del.body) });
+    assert.equal(res.statusCode, 303);
+    assert.equal(await server.store.db.selectFrom('service_accounts').select('id').where('id', '=', id).executeTakeFirst(), undefined);
+  });
+
+  test("the service account confirmations keep the POST's checks", async () => {
+    const id = await newAccount('reach-confirm-sa');
+    for (const what of ['revoke', 'delete']) {
+      assert.equal((await bob.get(`${SA}/${id}/${what}`)).statusCode, 403, `bob ${what}`);
+      assert.equal((await hank.get(`/tenant/globex/administration/serviceAccounts/${id}/${what}`)).statusCode, 403, `hank ${what}`);
+    }
+  });
+});
