@@ -150,4 +150,37 @@ describe('portal confirmations of administrators’ actions', () => {
       assert.equal((await hank.get(`/tenant/globex/administration/serviceAccounts/${id}/${what}`)).statusCode, 403, `hank ${what}`);
     }
   });
+
+  test('a stale tab on a deleted service account: back to the list, whose notice names it; others still get 403', async () => {
+    const id = await newAccount('stale-tab-sa');
+    const page = `${SA}/${id}`;
+    const staleRevoke = await alice.get(`${page}/revoke`);
+    const staleDelete = await alice.get(`${page}/delete`);
+    const admin2 = new PortalClient(server.server.app);
+    await admin2.signIn(ACME, 'alice', server.demoPassword);
+    assert.equal((await admin2.submit(`${page}/delete`, `${page}/delete`, {})).statusCode, 303);
+
+    for (const [form, what] of [
+      [staleRevoke, 'revoke'],
+      [staleDelete, 'delete'],
+    ] as const) {
+      const res = await alice.post(`${page}/${what}`, { _csrf: csrfFrom(form.body) });
+      assert.equal(res.statusCode, 303, `${what}: ${res.body.slice(0, 200)}`);
+      assert.equal(res.headers.location, `${SA}?done=already-deleted&account=${id}`);
+      const list = await alice.get(String(res.headers.location));
+      assert.match(list.body, /The service account &quot;stale-tab-sa&quot; was already deleted\./);
+      // The confirmation page too.
+      const again = await alice.get(`${page}/${what}`);
+      assert.equal(again.statusCode, 303);
+      assert.equal(again.headers.location, `${SA}?done=already-deleted&account=${id}`);
+    }
+    // Who may not see it: the same 403 as ever, and the list's notice names nothing for them.
+    const hankPage = await hank.get('/tenant/globex/administration/serviceAccounts');
+    const G = '/tenant/globex/administration/serviceAccounts';
+    assert.equal((await hank.post(`${G}/${id}/delete`, { _csrf: csrfFrom(hankPage.body) })).statusCode, 403);
+    assert.equal((await hank.get(`${G}/${id}/revoke`)).statusCode, 403);
+    assert.equal((await bob.get(`${SA}/${id}/delete`)).statusCode, 403);
+    const hankList = await hank.get(`${G}?done=already-deleted&account=${id}`);
+    assert.ok(!hankList.body.includes('stale-tab-sa'), "another org's viewer learns no name");
+  });
 });

@@ -81,8 +81,37 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
   const frame = (state: SignedInState) => signedInFrame(state, deps, 'administration');
   const orgName = async (orgId: string) => (orgId === SYSTEM_ORG_ID ? 'System' : ((await services.store.getOrg(orgId))?.name ?? ''));
   const list = `/administration/serviceAccounts`;
-  const done = (request: FastifyRequest): Message => {
-    const text = DONE[queryField(request, 'done')];
+  /**
+   * The name of an account deleted lately, when the viewer may see its org (from the audit trail: the row is gone).
+   * A week back is enough for a stale tab, and bounds the read (the trail's index is on time).
+   */
+  const deletedName = async (state: SignedInState, id: string): Promise<string | null> => {
+    if (!UUID.test(id)) return null;
+    const event = await services.store.db
+      .selectFrom('audit_events')
+      .select(['org_id', 'details'])
+      .where('at', '>=', Date.now() - 7 * 24 * 3600_000)
+      .where('event_type', '=', 'serviceAccount.deleted')
+      .where('outcome', '=', 'success')
+      .where('token_id', '=', id)
+      .executeTakeFirst();
+    if (!event?.org_id || !can(state.principal, 'serviceAccount.view', { orgId: event.org_id })) return null;
+    try {
+      const name = (JSON.parse(event.details) as { name?: unknown }).name;
+      return typeof name === 'string' ? name : '';
+    } catch {
+      return '';
+    }
+  };
+  const done = async (request: FastifyRequest, state: SignedInState): Promise<Message> => {
+    const what = queryField(request, 'done');
+    // The name comes from the store, for an account the viewer may see; never from the URL.
+    if (what === 'already-deleted') {
+      const name = await deletedName(state, queryField(request, 'account'));
+      if (name === null) return null;
+      return { kind: 'success', text: `The service account${name ? ` "${name}"` : ''} was already deleted.` };
+    }
+    const text = DONE[what];
     return text ? { kind: 'success', text } : null;
   };
 
@@ -140,7 +169,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
         accounts: await toItems(rows),
         orgName: state.principal.orgName,
         canManage: canManageServiceAccounts(state.principal),
-        message: done(request),
+        message: await done(request, state),
       }),
     );
   });
@@ -216,8 +245,19 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
 
   app.get<{ Params: { id: string } }>(`${list}/:id`, { schema: { params: pathIds('id'), response: PAGE } }, async (request, reply) => {
     const state = requireView(request);
-    return renderAccount(reply, state, await load(state, request.params.id), done(request));
+    return renderAccount(reply, state, await load(state, request.params.id), await done(request, state));
   });
+
+  /**
+   * Revoke or Delete of an account deleted meanwhile (a second tab, another administrator first), when the viewer may
+   * see its org: back to the list, whose notice names it, as a token's revoke does. Until 2026-12-05 this was 403
+   * "Either you need some or all of the following rights...". Anyone else still gets the 403 (load).
+   */
+  const alreadyDeleted = async (state: SignedInState, id: string): Promise<string | null> => {
+    if (!UUID.test(id) || (await accounts.get(id))) return null;
+    if ((await deletedName(state, id)) === null) return null;
+    return `${state.org.basePath}${list}?done=already-deleted&account=${id}`;
+  };
 
   /** The confirmation of Revoke or Delete, with the POST's checks: visible, and may manage the account's org. */
   for (const what of ['revoke', 'delete'] as const) {
@@ -226,6 +266,8 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
       { schema: { params: pathIds('id'), response: PAGE } },
       async (request, reply) => {
         const state = requireView(request);
+        const gone = await alreadyDeleted(state, request.params.id);
+        if (gone) return seeOther(reply, gone);
         const row = await load(state, request.params.id);
         if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
         const [item] = await toItems([row]);
@@ -245,11 +287,16 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
       { config: { csrf: 'session' }, schema: { params: pathIds('id'), response: FORM } },
       async (request, reply) => {
         const state = requireView(request);
+        const gone = what === 'role' ? null : await alreadyDeleted(state, request.params.id);
+        if (gone) return seeOther(reply, gone);
         const row = await load(state, request.params.id);
         if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
         try {
           await run(state, row, request);
         } catch (error) {
+          // Deleted by someone else between the two reads: the same answer as above.
+          const deletedMeanwhile = what === 'role' ? null : await alreadyDeleted(state, row.id);
+          if (deletedMeanwhile) return seeOther(reply, deletedMeanwhile);
           const refused = formError(error);
           if (!refused) throw error;
           return renderAccount(
@@ -306,7 +353,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
 
   app.get('/administration/accessRequests', { schema: { response: PAGE } }, async (request, reply) => {
     const state = requireView(request);
-    return renderRequests(reply, state, '', done(request));
+    return renderRequests(reply, state, '', await done(request, state));
   });
 
   app.post('/administration/accessRequests', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
