@@ -29,6 +29,7 @@ import { visibleStatus, type ServiceAccountRow } from '../../../auth/service-acc
 import {
   accessRequestsPage,
   newServiceAccountPage,
+  type NewServiceAccountField,
   serviceAccountConfirmPage,
   serviceAccountPage,
   serviceAccountsPage,
@@ -56,6 +57,15 @@ function formMessage(text: string): string {
     .replace(/^software_version/, 'The software version')
     .replace(/^client_uri/, 'The URI')
     .replace(/^userCode is required/, 'Enter the user code.');
+}
+
+/** The New form's field a service message is about, by the OAuth or cloudapi name it starts with. */
+function fieldOf(text: string): NewServiceAccountField | null {
+  if (/^software_id/.test(text)) return 'softwareId';
+  if (/^software_version/.test(text)) return 'softwareVersion';
+  if (/^client_uri/.test(text)) return 'uri';
+  if (/^scope/.test(text)) return 'role';
+  return null;
 }
 
 /** A refusal worth saying on the form (bad input, a role beyond the user's rights, a request decided meanwhile). */
@@ -180,9 +190,10 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     values: { name: string; roleId: string; softwareId: string; softwareVersion: string; uri: string },
     error: string | null,
     status = 200,
+    errorField: NewServiceAccountField | null = null,
   ) => {
     const roles = await assignableRoles(state, state.principal.orgId);
-    return sendPage(reply, newServiceAccountPage(frame(state), { roles, values, error }), status);
+    return sendPage(reply, newServiceAccountPage(frame(state), { roles, values, error, errorField }), status);
   };
 
   app.get(`${list}/new`, { schema: { response: PAGE } }, async (request, reply) => {
@@ -200,7 +211,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
       uri: formField(request, 'uri').trim(),
     };
     if (values.name === '') return renderNew(reply, state, values, 'Enter a name for the service account.', 400);
-    if (!UUID.test(values.roleId.toLowerCase())) return renderNew(reply, state, values, 'Choose a role.', 400);
+    if (!UUID.test(values.roleId.toLowerCase())) return renderNew(reply, state, values, 'Choose a role.', 400, 'role');
     try {
       const { row } = await accounts.create(
         state.principal,
@@ -218,7 +229,8 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     } catch (error) {
       const refused = formError(error);
       if (!refused) throw error;
-      return renderNew(reply, state, values, formMessage(refused.message), refused.status);
+      // The field the service names gets the focus and the message (until 2026-12-05 the focus stayed on the name).
+      return renderNew(reply, state, values, formMessage(refused.message), refused.status, fieldOf(refused.message));
     }
   });
 

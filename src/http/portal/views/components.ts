@@ -31,6 +31,16 @@ export function sentence(text: string): string {
   return trimmed === '' || /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
+/**
+ * A form field's describedby (its help, plus the error when the error is about it), aria-invalid and the focus: the
+ * field in error gets the focus, else `first` (the form's first field). The New token form's convention, shared.
+ */
+export function fieldState<F extends string>(field: F, opts: { inError: F | null; errorId: string; help?: string; first: F }): SafeHtml {
+  const mine = opts.inError === field;
+  const describedBy = [opts.help, mine ? opts.errorId : undefined].filter(Boolean).join(' ');
+  return html`${describedBy && html` aria-describedby="${describedBy}"`}${mine ? html` aria-invalid="true"` : ''}${(opts.inError ?? opts.first) === field ? html` autofocus` : ''}`;
+}
+
 export function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${token}">`;
 }

@@ -7,7 +7,7 @@ import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import type { PageFrame } from './layout.js';
 import { adminLayout } from './administration.js';
-import { alert, csrfField, note, pageHeading, timeOrDash } from './components.js';
+import { alert, csrfField, fieldState, note, pageHeading, timeOrDash } from './components.js';
 
 export interface ServiceAccountItem {
   readonly id: string;
@@ -89,16 +89,24 @@ ${
   );
 }
 
+/** The New service account form's fields an error can be about. */
+export type NewServiceAccountField = 'name' | 'role' | 'softwareId' | 'softwareVersion' | 'uri';
+
 export function newServiceAccountPage(
   frame: PageFrame,
   input: {
     roles: readonly RoleOption[];
     values: { name: string; roleId: string; softwareId: string; softwareVersion: string; uri: string };
     error: string | null;
+    /** The field the error is about (focus, aria-invalid, the error as its description); the name by default. */
+    errorField?: NewServiceAccountField | null;
   },
 ): SafeHtml {
   const base = frame.org!.basePath;
   const v = input.values;
+  const inError: NewServiceAccountField | null = input.error ? (input.errorField ?? 'name') : null;
+  const state = (field: NewServiceAccountField, help?: string) =>
+    fieldState(field, { inError, errorId: 'form-error', help, first: 'name' });
   return adminLayout(
     frame,
     'New service account',
@@ -111,27 +119,27 @@ ${pageHeading('New service account')}
     ${csrfField(frame.csrfToken)}
     <div class="field">
       <label for="sa-name">Name</label>
-      <input id="sa-name" name="name" type="text" required maxlength="${MAX_TOKEN_NAME_LENGTH}" autocomplete="off" spellcheck="false" autofocus value="${v.name}">
+      <input id="sa-name" name="name" type="text" required maxlength="${MAX_TOKEN_NAME_LENGTH}" autocomplete="off" spellcheck="false" value="${v.name}"${state('name')}>
     </div>
     <div class="field">
       <label for="sa-role">Role</label>
-      <select id="sa-role" name="role" aria-describedby="sa-role-help">
+      <select id="sa-role" name="role"${state('role', 'sa-role-help')}>
         ${input.roles.map((r) => html`<option value="${r.id}"${r.id === v.roleId ? html` selected` : ''}>${r.name}</option>`)}
       </select>
       <p class="field-help" id="sa-role-help">The account acts with this role in the organization. Only roles whose every right you hold are offered.</p>
     </div>
     <div class="field">
       <label for="sa-software-id">Software ID</label>
-      <input id="sa-software-id" name="softwareId" type="text" required autocomplete="off" spellcheck="false" value="${v.softwareId}" aria-describedby="sa-software-id-help">
+      <input id="sa-software-id" name="softwareId" type="text" required autocomplete="off" spellcheck="false" value="${v.softwareId}"${state('softwareId', 'sa-software-id-help')}>
       <p class="field-help" id="sa-software-id-help">A UUID identifying the software that will use the account.</p>
     </div>
     <div class="field">
       <label for="sa-software-version">Software version <span class="optional">(optional)</span></label>
-      <input id="sa-software-version" name="softwareVersion" type="text" autocomplete="off" value="${v.softwareVersion}">
+      <input id="sa-software-version" name="softwareVersion" type="text" autocomplete="off" value="${v.softwareVersion}"${state('softwareVersion')}>
     </div>
     <div class="field">
       <label for="sa-uri">URI <span class="optional">(optional)</span></label>
-      <input id="sa-uri" name="uri" type="text" autocomplete="off" spellcheck="false" value="${v.uri}">
+      <input id="sa-uri" name="uri" type="text" autocomplete="off" spellcheck="false" value="${v.uri}"${state('uri')}>
     </div>
     <div class="form-actions">
       <button type="submit" class="btn btn-primary">Create</button>

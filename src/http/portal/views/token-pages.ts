@@ -9,7 +9,7 @@ import type { TokenUsageSnippets } from '../token-usage.js';
 import { TOKEN_ENV_VAR } from '../token-usage.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import { layout, type PageFrame } from './layout.js';
-import { alert, copyableBlock, csrfField, note, pageHeading, timeOrDash } from './components.js';
+import { alert, copyableBlock, csrfField, fieldState as sharedFieldState, note, pageHeading, timeOrDash } from './components.js';
 import { breadcrumb } from './breadcrumb.js';
 
 /** The New token form's fields an error can be about. */
@@ -49,7 +49,7 @@ export function newTokenPage(
   const inError: NewTokenField | null = input.error ? (input.errorField ?? 'name') : null;
   /** describedby (the help, plus the error when it is this field's), aria-invalid and the focus, for one field. */
   const fieldState = (field: NewTokenField, help: string) =>
-    html` aria-describedby="${help}${inError === field ? ' token-error' : ''}"${inError === field ? html` aria-invalid="true"` : ''}${(inError ?? 'name') === field ? html` autofocus` : ''}`;
+    sharedFieldState(field, { inError, errorId: 'token-error', help, first: 'name' });
   return layout(
     { ...frame, active: 'preferences' },
     'New API token',
