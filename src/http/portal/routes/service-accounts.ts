@@ -93,18 +93,21 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
   const list = `/administration/serviceAccounts`;
   /**
    * The name of an account deleted lately, when the viewer may see its org (from the audit trail: the row is gone).
-   * A week back is enough for a stale tab, and bounds the read (the trail's index is on time).
+   * A week back is enough for a stale tab, and bounds the read. A tenant's read is of its own org's events only
+   * (the trail's index on org and time), so a made-up id costs a tenant no more than its own trail; the provider's
+   * spans every org, as its audit trail does.
    */
   const deletedName = async (state: SignedInState, id: string): Promise<string | null> => {
     if (!UUID.test(id)) return null;
-    const event = await services.store.db
+    let query = services.store.db
       .selectFrom('audit_events')
       .select(['org_id', 'details'])
       .where('at', '>=', Date.now() - 7 * 24 * 3600_000)
       .where('event_type', '=', 'serviceAccount.deleted')
       .where('outcome', '=', 'success')
-      .where('token_id', '=', id)
-      .executeTakeFirst();
+      .where('token_id', '=', id);
+    if (state.principal.orgId !== SYSTEM_ORG_ID) query = query.where('org_id', '=', state.principal.orgId);
+    const event = await query.executeTakeFirst();
     if (!event?.org_id || !can(state.principal, 'serviceAccount.view', { orgId: event.org_id })) return null;
     try {
       const name = (JSON.parse(event.details) as { name?: unknown }).name;
