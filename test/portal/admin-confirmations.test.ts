@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
-import { PortalClient, csrfFrom } from './portal-client.js';
+import { PortalClient, csrfFrom, signedInDemoUsers } from './portal-client.js';
 
 const ACME = '/tenant/acme';
 const USERS = `${ACME}/administration/users`;
@@ -22,13 +22,7 @@ describe('portal confirmations of administrators’ actions', () => {
 
   before(async () => {
     server = await startTessera({ demo: true, config: { signInRateLimit: 1000 } });
-    const app = server.server.app;
-    alice = new PortalClient(app);
-    bob = new PortalClient(app);
-    hank = new PortalClient(app);
-    await alice.signIn(ACME, 'alice', server.demoPassword);
-    await bob.signIn(ACME, 'bob', server.demoPassword);
-    await hank.signIn('/tenant/globex', 'hank', server.demoPassword);
+    ({ alice, bob, hank } = await signedInDemoUsers(server.server.app, server.demoPassword));
   });
   after(async () => server?.stop());
 

@@ -111,3 +111,15 @@ export function wrongTotpCode(secret: string): string {
     if (matchTotpStep(secret, code) === null && matchTotpStep(secret, code, Date.now() + 30_000) === null) return code;
   }
 }
+
+/** The demo's three portal users, each signed in on its own client: alice and bob of acme, hank of globex. */
+export async function signedInDemoUsers(
+  app: FastifyInstance,
+  password: string,
+): Promise<{ alice: PortalClient; bob: PortalClient; hank: PortalClient }> {
+  const [alice, bob, hank] = [new PortalClient(app), new PortalClient(app), new PortalClient(app)];
+  await alice.signIn('/tenant/acme', 'alice', password);
+  await bob.signIn('/tenant/acme', 'bob', password);
+  await hank.signIn('/tenant/globex', 'hank', password);
+  return { alice, bob, hank };
+}

@@ -46,6 +46,24 @@ export function csrfField(token: string): SafeHtml {
 }
 
 /**
+ * The buttons of a confirmation page (a revoke, a disable, a delete): the action, which posts, and Cancel, which has
+ * the focus, so that Enter on arrival takes nothing away.
+ */
+export function confirmActions(input: {
+  action: string;
+  csrfToken: string;
+  label: string;
+  cancelHref: string;
+  hidden?: SafeHtml;
+}): SafeHtml {
+  return html`<form method="post" action="${input.action}" class="form-actions">
+    ${csrfField(input.csrfToken)}${input.hidden ?? ''}
+    <button type="submit" class="btn btn-danger">${input.label}</button>
+    <a class="btn btn-link" href="${input.cancelHref}" autofocus>Cancel</a>
+  </form>`;
+}
+
+/**
  * `2026-11-27 14:03 UTC` in a <time> element; `fallback` when there is no time. Views write UTC; `sendPage` then
  * shows every such element in the viewer's time zone (showTimesIn), so no view needs the zone passed down.
  */

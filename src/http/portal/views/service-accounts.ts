@@ -7,7 +7,7 @@ import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import type { PageFrame } from './layout.js';
 import { adminLayout } from './administration.js';
-import { alert, csrfField, fieldState, note, pageHeading, timeOrDash } from './components.js';
+import { alert, confirmActions, csrfField, fieldState, note, pageHeading, timeOrDash } from './components.js';
 
 export interface ServiceAccountItem {
   readonly id: string;
@@ -244,11 +244,7 @@ export function serviceAccountConfirmPage(
     <dt>Software ID</dt><dd><code>${a.softwareId}</code></dd>
     <dt>Last used</dt><dd>${timeOrDash(a.lastUsedAt)}${a.lastIps[0] && html` from ${a.lastIps[0]}`}</dd>
   </dl>
-  <form method="post" action="${accountHref}/${input.what}" class="form-actions">
-    ${csrfField(frame.csrfToken)}
-    <button type="submit" class="btn btn-danger">${revoke ? 'Revoke' : 'Delete'}</button>
-    <a class="btn btn-link" href="${accountHref}" autofocus>Cancel</a>
-  </form>
+  ${confirmActions({ action: `${accountHref}/${input.what}`, csrfToken: frame.csrfToken, label: revoke ? 'Revoke' : 'Delete', cancelHref: accountHref })}
 </section>`,
     [
       { label: 'Home', href: `${base}/` },

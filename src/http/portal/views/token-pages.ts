@@ -9,7 +9,16 @@ import type { TokenUsageSnippets } from '../token-usage.js';
 import { TOKEN_ENV_VAR } from '../token-usage.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import { layout, type PageFrame } from './layout.js';
-import { alert, copyableBlock, csrfField, fieldState as sharedFieldState, note, pageHeading, timeOrDash } from './components.js';
+import {
+  alert,
+  confirmActions,
+  copyableBlock,
+  csrfField,
+  fieldState as sharedFieldState,
+  note,
+  pageHeading,
+  timeOrDash,
+} from './components.js';
 import { breadcrumb } from './breadcrumb.js';
 
 /** The New token form's fields an error can be about. */
@@ -193,12 +202,13 @@ ${pageHeading('Revoke API token')}
     <dt>Last used</dt><dd>${timeOrDash(t.lastUsedAt)}${t.lastIp && html` from ${t.lastIp}`}</dd>
     <dt>Expires</dt><dd>${timeOrDash(t.expiresAt)}</dd>
   </dl>
-  <form method="post" action="${base}/tokens/${t.id}/revoke" class="form-actions">
-    ${csrfField(frame.csrfToken)}
-    <input type="hidden" name="from" value="${input.from}">
-    <button type="submit" class="btn btn-danger">Revoke</button>
-    <a class="btn btn-link" href="${input.cancelHref}" autofocus>Cancel</a>
-  </form>
+  ${confirmActions({
+    action: `${base}/tokens/${t.id}/revoke`,
+    csrfToken: frame.csrfToken,
+    label: 'Revoke',
+    cancelHref: input.cancelHref,
+    hidden: html`<input type="hidden" name="from" value="${input.from}">`,
+  })}
 </section>`,
   );
 }

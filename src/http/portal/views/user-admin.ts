@@ -5,7 +5,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import type { PageFrame } from './layout.js';
-import { alert, csrfField, note, pageHeading, timeOrDash } from './components.js';
+import { alert, confirmActions, csrfField, note, pageHeading, timeOrDash } from './components.js';
 import { adminLayout } from './administration.js';
 import { listUrl, pagination } from './paging.js';
 import { USER_PAGE_SIZE, type UserRow } from '../user-queries.js';
@@ -278,11 +278,12 @@ export function userConfirmPage(frame: PageFrame, input: { user: UserDetail; wha
     <dt>Role</dt><dd>${u.roleName}</dd>
     <dt>API tokens</dt><dd>${tokens}</dd>
   </dl>
-  <form method="post" action="${userHref}/${input.what}" class="form-actions">
-    ${csrfField(frame.csrfToken)}
-    <button type="submit" class="btn btn-danger">${disable ? 'Disable' : 'Reset two-factor authentication'}</button>
-    <a class="btn btn-link" href="${userHref}" autofocus>Cancel</a>
-  </form>
+  ${confirmActions({
+    action: `${userHref}/${input.what}`,
+    csrfToken: frame.csrfToken,
+    label: disable ? 'Disable' : 'Reset two-factor authentication',
+    cancelHref: userHref,
+  })}
 </section>`,
     [...usersCrumbs(base), { label: u.name, href: userHref }, { label: title }],
   );
