@@ -12,6 +12,7 @@
  * logged whole at error, so that it can be rebuilt from the log: events hold no secret.
  */
 import type { Executor, Store } from '../store/store.js';
+import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 
 export type AuditEventType =
   | 'session.created'
@@ -100,11 +101,11 @@ function rowOf(input: AuditInput, at: number): AuditRow {
     details: JSON.stringify(input.details ?? {}),
   };
 }
-/** Refusals of one token for one reason: the first is written at once, the rest counted for this long. */
 /** Events the store refused, kept for another attempt: about 4 MB at most. */
 export const MAX_UNWRITTEN = 10_000;
 export const UNWRITTEN_RETRY_MS = 2_000;
 
+/** Refusals of one token for one reason: the first is written at once, the rest counted for this long. */
 const REFUSAL_COALESCE_MS = 60_000;
 export const MAX_REFUSAL_KEYS = 50_000;
 
@@ -161,8 +162,17 @@ export class AuditLog {
     return this.unwritten.length;
   }
 
-  /** Keeps rows the store refused for another attempt; past MAX_UNWRITTEN the oldest go to the log whole. */
+  /**
+   * Keeps rows the store refused for another attempt; past MAX_UNWRITTEN the oldest go to the log whole. Only a store
+   * saying "not now" (unreachable, busy, full, read-only) is waited for: any other refusal would refuse them again on
+   * every attempt, so they go to the log at once.
+   */
   private keepUnwritten(rows: readonly AuditRow[], err: unknown): void {
+    if (!isTransientStoreError(err) && !isStoreWriteRefusal(err)) {
+      const why = `the store refused it: ${(err as Error).message}`;
+      for (const row of rows) this.logLost(row, why);
+      return;
+    }
     this.log.error(
       { err: (err as Error).message, events: rows.length, kept: this.unwritten.length + rows.length },
       'audit write failed; kept to retry',
@@ -188,9 +198,10 @@ export class AuditLog {
       try {
         await this.store.appendAuditBatch(rows);
       } catch (err) {
-        // Back in front of anything refused meanwhile, so the order of the acts is kept.
-        this.unwritten.unshift(...rows);
-        this.keepUnwritten([], err);
+        // Back in front of anything refused meanwhile, so the order of the acts is kept; refused for good, to the log.
+        const retryable = isTransientStoreError(err) || isStoreWriteRefusal(err);
+        if (retryable) this.unwritten.unshift(...rows);
+        this.keepUnwritten(retryable ? [] : rows, err);
       }
     });
     return this.exchangeWrites;

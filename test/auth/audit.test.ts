@@ -155,3 +155,18 @@ test(`at most ${MAX_UNWRITTEN} events wait for the store; the oldest beyond go t
   assert.deepEqual(lost, ['u0', 'u1', 'u2', 'u3', 'u4']);
   await audit.stop();
 });
+
+test('a refusal that is no "not now" (a constraint, a bug) is not retried for ever: the event goes to the log at once', async () => {
+  const lost: string[] = [];
+  const store = {
+    db: {},
+    appendAudit: async () => {
+      throw Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    },
+  } as unknown as Store;
+  const audit = new AuditLog(store, { error: (o, m) => void (m === 'audit event not written' && lost.push((o as { why: string }).why)) });
+  await audit.record({ type: 'session.created', actor: { id: 'u1', name: 'hank' } });
+  assert.equal(audit.unwrittenCount(), 0);
+  assert.deepEqual(lost, ['the store refused it: duplicate key value violates unique constraint']);
+  await audit.stop();
+});
