@@ -54,4 +54,45 @@ describe('portal administration form errors', () => {
     assert.equal(res.statusCode, 400);
     assertInError(res.body, 'sa-name');
   });
+
+  test("New user: passwords that differ mark the second; the service's password rule marks the first, in the form's words", async () => {
+    const USERS = `${ACME}/administration/users`;
+    const org = (await server.store.getOrgByName('acme'))!;
+    const role = (await server.store.getRoleByName(org.id, 'vApp User'))!.id;
+    const base = { name: 'new-person', fullName: 'Typed Name', email: '', role };
+    // Until 2026-12-05 the focus stayed on the user name whatever the error was about.
+    const differ = await alice.submit(`${USERS}/new`, USERS, { ...base, password: 'Long-enough-1', confirmPassword: 'Long-enough-2' });
+    assert.equal(differ.statusCode, 400);
+    assert.match(differ.body, /The two passwords are not the same/);
+    assertInError(differ.body, 'user-password-again');
+    assert.match(tagOf(differ.body, 'user-full-name'), /value="Typed Name"/);
+    const short = await alice.submit(`${USERS}/new`, USERS, { ...base, password: 'short', confirmPassword: 'short' });
+    assert.equal(short.statusCode, 400);
+    assert.match(short.body, /The password must be 8 to 256 characters\./);
+    assertInError(short.body, 'user-password');
+    const noName = await alice.submit(`${USERS}/new`, USERS, {
+      ...base,
+      name: '',
+      password: 'Long-enough-1',
+      confirmPassword: 'Long-enough-1',
+    });
+    assertInError(noName.body, 'user-name');
+  });
+
+  test("a user's Set password: the error stands in its form, at its field, in the form's words", async () => {
+    const org = (await server.store.getOrgByName('acme'))!;
+    const bob = (await server.store.getUserByName(org.id, 'bob'))!;
+    const page = `${ACME}/administration/users/${bob.id}`;
+    // Until 2026-12-05: an alert at the top of the page, no field in error, "password must be at least 8 characters."
+    const short = await alice.submit(page, `${page}/password`, { newPassword: 'short', confirmPassword: 'short' });
+    assert.equal(short.statusCode, 400);
+    assert.match(short.body, /The password must be 8 to 256 characters\./);
+    assertInError(short.body, 'new-password', 'password-error');
+    assert.ok(
+      short.body.indexOf('id="password-error"') > short.body.indexOf('id="user-password"'),
+      'the message is in the Set password card',
+    );
+    const differ = await alice.submit(page, `${page}/password`, { newPassword: 'Long-enough-1', confirmPassword: 'Long-enough-2' });
+    assertInError(differ.body, 'confirm-password', 'password-error');
+  });
 });

@@ -29,6 +29,8 @@ import {
   userDetailPage,
   usersPage,
   USER_DONE_NOTICES,
+  type NewUserField,
+  type PasswordFormError,
   type NewUserValues,
   type UserConfirmAction,
   type UserDetail,
@@ -117,7 +119,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
     reply: FastifyReply,
     state: SignedInState,
     user: User,
-    message: { notice?: string | null; error?: string | null },
+    message: { notice?: string | null; error?: string | null; passwordError?: PasswordFormError | null },
     status = 200,
   ) =>
     sendPage(
@@ -127,6 +129,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
         canManage: canManageUsersOf(state.principal, user.org_id),
         notice: message.notice ?? null,
         error: message.error ?? null,
+        passwordError: message.passwordError ?? null,
       }),
       status,
     );
@@ -167,6 +170,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
     values: NewUserValues,
     error: string | null,
     status: number,
+    errorField: NewUserField | null = null,
   ) => {
     const org = await targetOrg(state, scope, values.org);
     const orgNames = scope.kind === 'all' ? (await store.listOrgs()).map((o) => o.name).sort((a, b) => a.localeCompare(b)) : null;
@@ -174,7 +178,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
       ? (await store.listRoles(org.id)).map((r) => ({ id: r.id, name: r.name })).sort((a, b) => a.name.localeCompare(b.name))
       : [];
     const shown = scope.kind === 'all' && !org ? { ...values, org: '' } : values;
-    return sendPage(reply, newUserPage(signedInFrame(state, deps), { orgNames, roles, values: shown, error }), status);
+    return sendPage(reply, newUserPage(signedInFrame(state, deps), { orgNames, roles, values: shown, error, errorField }), status);
   };
 
   app.get<{ Querystring: Static<typeof NewUserQuery> }>(
@@ -218,10 +222,11 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
         email: (body.email ?? '').trim(),
         roleId: body.role ?? '',
       };
-      const fail = (message: string, status = 400) => renderNewUser(reply, state, scope, values, message, status);
-      if (values.name === '') return fail('Enter a user name.');
-      if ((body.password ?? '') === '') return fail('Enter a password.');
-      if (body.password !== body.confirmPassword) return fail('The two passwords are not the same.');
+      const fail = (message: string, status = 400, field: NewUserField | null = null) =>
+        renderNewUser(reply, state, scope, values, message, status, field);
+      if (values.name === '') return fail('Enter a user name.', 400, 'name');
+      if ((body.password ?? '') === '') return fail('Enter a password.', 400, 'password');
+      if (body.password !== body.confirmPassword) return fail('The two passwords are not the same.', 400, 'confirmPassword');
       try {
         const user = await services.identityAdmin.createUser(
           state.principal,
@@ -237,7 +242,9 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
         );
         return seeOther(reply, `${state.org.basePath}/administration/users/${user.id}?done=created`);
       } catch (error) {
-        if (error instanceof TesseraError && error.status < 500) return fail(error.message, error.status === 403 ? 403 : 400);
+        if (error instanceof TesseraError && error.status < 500) {
+          return fail(formWording(error.message), error.status === 403 ? 403 : 400, newUserFieldOf(error.message));
+        }
         throw error;
       }
     },
@@ -288,16 +295,23 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
         const { state, user } = await userInReach(request, request.params.userId);
         if (!canManageUsersOf(state.principal, user.org_id))
           throw forbidden('Changing users needs the right "Organization: Manage Users".');
+        // Set password's errors stand in its own form, at the field they are about (docs/portal.md, Keyboard); until
+        // 2026-12-05 they were an alert at the top of the page, far above the form, in the API's words.
+        const asMessage = (text: string, field: PasswordFormError['field'] = 'newPassword') =>
+          path === 'password' ? { passwordError: { message: formWording(text), field } } : { error: text };
         try {
           const problem = await run(state, user, request);
-          if (problem) return renderDetail(reply, state, user, { error: problem }, 400);
+          if (problem) {
+            const field = problem === 'The two passwords are not the same.' ? 'confirmPassword' : 'newPassword';
+            return renderDetail(reply, state, user, asMessage(problem, field), 400);
+          }
         } catch (error) {
           if (error instanceof TesseraError && error.status < 500 && error.status !== 401) {
             return renderDetail(
               reply,
               state,
               (await store.getUser(user.id)) ?? user,
-              { error: error.message },
+              error.status === 403 ? { error: error.message } : asMessage(error.message),
               error.status === 403 ? 403 : 400,
             );
           }
@@ -337,4 +351,19 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
 function emptyValues(): NewUserValues {
   return { org: '', name: '', fullName: '', email: '', roleId: '' };
+}
+
+/** The New user field a service message is about, by the words it begins with (the user name by default). */
+function newUserFieldOf(message: string): NewUserField | null {
+  if (/^(the )?password/i.test(message)) return 'password';
+  if (/^(the )?role/i.test(message)) return 'role';
+  if (/^(the )?e-?mail/i.test(message)) return 'email';
+  if (/^(the )?full ?name/i.test(message)) return 'fullName';
+  return null;
+}
+
+/** A service message in the form's words: the API names fields as its wire does ("password must be at least 8"). */
+function formWording(message: string): string {
+  const sentence = message.charAt(0).toUpperCase() + message.slice(1);
+  return /^Password must be at (least|most) \d+ characters\.?$/.test(sentence) ? 'The password must be 8 to 256 characters.' : sentence;
 }

@@ -5,7 +5,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import type { PageFrame } from './layout.js';
-import { alert, confirmActions, csrfField, note, pageHeading, timeOrDash } from './components.js';
+import { alert, confirmActions, csrfField, fieldState, note, pageHeading, timeOrDash } from './components.js';
 import { adminLayout } from './administration.js';
 import { listUrl, pagination } from './paging.js';
 import { USER_PAGE_SIZE, type UserRow } from '../user-queries.js';
@@ -102,10 +102,25 @@ export const USER_DONE_NOTICES: Readonly<Record<string, string>> = {
 
 export function userDetailPage(
   frame: PageFrame,
-  input: { user: UserDetail; canManage: boolean; notice: string | null; error: string | null; status?: number },
+  input: {
+    user: UserDetail;
+    canManage: boolean;
+    notice: string | null;
+    error: string | null;
+    /** An error of the Set password form: shown in it, at its field. */
+    passwordError?: PasswordFormError | null;
+    status?: number;
+  },
 ): SafeHtml {
   const base = frame.org!.basePath;
   const u = input.user;
+  const pwError = input.passwordError ?? null;
+  const pwState = (field: PasswordFormError['field'], help?: string) =>
+    pwError
+      ? fieldState(field, { inError: pwError.field, errorId: 'password-error', help, first: 'newPassword' })
+      : help
+        ? html` aria-describedby="${help}"`
+        : '';
   const action = (what: string) => `${base}/administration/users/${u.id}/${what}`;
   const button = (what: string, label: string, kind = 'btn-outline') =>
     html`<form method="post" action="${action(what)}">${csrfField(frame.csrfToken)}<button type="submit" class="btn ${kind}">${label}</button></form>`;
@@ -151,16 +166,17 @@ ${
 <section class="card card-form" aria-labelledby="user-password">
   <h2 id="user-password" class="card-title">Set password</h2>
   <p class="card-text">The user's sessions end; their API tokens keep working.</p>
+  ${pwError && alert('danger', pwError.message, 'password-error')}
   <form method="post" action="${action('password')}" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
     <div class="field">
       <label for="new-password">New password</label>
-      <input id="new-password" name="newPassword" type="password" required minlength="8" maxlength="256" autocomplete="new-password" aria-describedby="new-password-help">
+      <input id="new-password" name="newPassword" type="password" required minlength="8" maxlength="256" autocomplete="new-password"${pwState('newPassword', 'new-password-help')}>
       <p class="field-help" id="new-password-help">8 to 256 characters.</p>
     </div>
     <div class="field">
       <label for="confirm-password">New password again</label>
-      <input id="confirm-password" name="confirmPassword" type="password" required maxlength="256" autocomplete="new-password">
+      <input id="confirm-password" name="confirmPassword" type="password" required maxlength="256" autocomplete="new-password"${pwState('confirmPassword')}>
     </div>
     <div class="form-actions"><button type="submit" class="btn btn-primary">Set password</button></div>
   </form>
@@ -169,6 +185,15 @@ ${
     [...usersCrumbs(base), { label: u.name }],
   );
 }
+
+/** An error of a user's Set password form, and the field it is about. */
+export interface PasswordFormError {
+  readonly message: string;
+  readonly field: 'newPassword' | 'confirmPassword';
+}
+
+/** The New user form's fields, by their `name`. */
+export type NewUserField = 'name' | 'fullName' | 'email' | 'role' | 'password' | 'confirmPassword';
 
 export interface NewUserValues {
   readonly org: string;
@@ -187,10 +212,16 @@ export function newUserPage(
     roles: ReadonlyArray<{ id: string; name: string }>;
     values: NewUserValues;
     error: string | null;
+    /** The field the error is about: it gets the focus, aria-invalid and the message as its description. */
+    errorField?: NewUserField | null;
   },
 ): SafeHtml {
   const base = frame.org!.basePath;
   const v = input.values;
+  // The portal's convention for a form's error (docs/portal.md, Keyboard), as the New token form follows it; until
+  // 2026-12-05 the focus stayed on the user name whatever the error was about, and no field was aria-invalid.
+  const inError: NewUserField | null = input.error ? (input.errorField ?? 'name') : null;
+  const state = (field: NewUserField, help?: string) => fieldState(field, { inError, errorId: 'form-error', help, first: 'name' });
   const chooseOrgFirst = input.orgNames !== null && v.org === '';
   return adminLayout(
     frame,
@@ -213,31 +244,31 @@ export function newUserPage(
     ${input.orgNames !== null && html`<input type="hidden" name="org" value="${v.org}">`}
     <div class="field">
       <label for="user-name">User name</label>
-      <input id="user-name" name="name" type="text" required maxlength="128" autocomplete="off" spellcheck="false" autofocus value="${v.name}"${input.error ? html` aria-describedby="form-error"` : ''}>
+      <input id="user-name" name="name" type="text" required maxlength="128" autocomplete="off" spellcheck="false" value="${v.name}"${state('name')}>
     </div>
     <div class="field">
       <label for="user-full-name">Full name <span class="optional">(optional)</span></label>
-      <input id="user-full-name" name="fullName" type="text" maxlength="256" autocomplete="off" value="${v.fullName}">
+      <input id="user-full-name" name="fullName" type="text" maxlength="256" autocomplete="off" value="${v.fullName}"${state('fullName')}>
     </div>
     <div class="field">
       <label for="user-email">Email <span class="optional">(optional)</span></label>
-      <input id="user-email" name="email" type="email" maxlength="256" autocomplete="off" value="${v.email}">
+      <input id="user-email" name="email" type="email" maxlength="256" autocomplete="off" value="${v.email}"${state('email')}>
     </div>
     <div class="field">
       <label for="user-role">Role</label>
-      <select id="user-role" name="role" aria-describedby="user-role-help">
+      <select id="user-role" name="role"${state('role', 'user-role-help')}>
         ${input.roles.map((r) => html`<option value="${r.id}"${r.id === v.roleId ? html` selected` : ''}>${r.name}</option>`)}
       </select>
       <p class="field-help" id="user-role-help">You can give a role only if you hold every right it carries.</p>
     </div>
     <div class="field">
       <label for="user-password">Password</label>
-      <input id="user-password" name="password" type="password" required minlength="8" maxlength="256" autocomplete="new-password" aria-describedby="user-password-help">
+      <input id="user-password" name="password" type="password" required minlength="8" maxlength="256" autocomplete="new-password"${state('password', 'user-password-help')}>
       <p class="field-help" id="user-password-help">8 to 256 characters. Give it to the user by a separate channel.</p>
     </div>
     <div class="field">
       <label for="user-password-again">Password again</label>
-      <input id="user-password-again" name="confirmPassword" type="password" required maxlength="256" autocomplete="new-password">
+      <input id="user-password-again" name="confirmPassword" type="password" required maxlength="256" autocomplete="new-password"${state('confirmPassword')}>
     </div>
     <div class="form-actions">
       <button type="submit" class="btn btn-primary">Create</button>
