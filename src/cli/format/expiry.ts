@@ -10,7 +10,7 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000, y: 
  * `M` is refused, not read as `m`: `3M` was 3 minutes (until 2026-12-05) where its writer may well have meant 3 months,
  * which is no unit here. The other units mean one thing in either case (`1Y`, `2W`).
  */
-function checkUnitCase(option: string, text: string, unit: string): void {
+function refuseAmbiguousMonth(option: string, text: string, unit: string): void {
   if (unit === 'M')
     throw new TypeError(`${option}: "M" could be minutes or months; write m for minutes, or days (90d) for months; got "${text}"`);
 }
@@ -20,7 +20,7 @@ export function parseExpiry(text: string, now: number): Date {
   const duration = /^(\d{1,6})\s*(m|h|d|w|y)$/i.exec(value);
   let at: number;
   if (duration) {
-    checkUnitCase('--expires', text, duration[2]!);
+    refuseAmbiguousMonth('--expires', text, duration[2]!);
     const amount = Number(duration[1]);
     if (amount === 0) throw new TypeError(`--expires must be in the future, got "${text}"`);
     at = now + amount * UNIT_MS[duration[2]!.toLowerCase() as keyof typeof UNIT_MS];
@@ -51,7 +51,7 @@ export function parseGrace(text: string): number {
   if (value === '0') return 0;
   const duration = /^(\d{1,6})\s*(m|h|d|w)$/i.exec(value);
   if (!duration) throw new TypeError(`--grace takes 0 or a duration (30m, 12h, 1d, 7d), got "${text}"`);
-  checkUnitCase('--grace', text, duration[2]!);
+  refuseAmbiguousMonth('--grace', text, duration[2]!);
   const seconds = (Number(duration[1]) * UNIT_MS[duration[2]!.toLowerCase() as keyof typeof UNIT_MS]) / 1000;
   if (seconds > MAX_GRACE_SECONDS) throw new TypeError(`--grace is at most 7 days, got "${text}"`);
   return seconds;
