@@ -274,6 +274,20 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     return `${state.org.basePath}${list}?done=already-deleted&account=${id}`;
   };
 
+  /**
+   * The account, as `load` reads it; or, when it is not there to read and was deleted lately in an org the viewer may
+   * see, where to go instead (alreadyDeleted). The lookup of a deletion runs only when the read fails.
+   */
+  const loadOrGone = async (state: SignedInState, id: string) => {
+    try {
+      return await load(state, id);
+    } catch (error) {
+      const gone = await alreadyDeleted(state, id);
+      if (gone) return gone;
+      throw error;
+    }
+  };
+
   /** The confirmation of Revoke or Delete, with the POST's checks: visible, and may manage the account's org. */
   for (const what of ['revoke', 'delete'] as const) {
     app.get<{ Params: { id: string } }>(
@@ -281,9 +295,8 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
       { schema: { params: pathIds('id'), response: PAGE } },
       async (request, reply) => {
         const state = requireView(request);
-        const gone = await alreadyDeleted(state, request.params.id);
-        if (gone) return seeOther(reply, gone);
-        const row = await load(state, request.params.id);
+        const row = await loadOrGone(state, request.params.id);
+        if (typeof row === 'string') return seeOther(reply, row);
         if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
         const [item] = await toItems([row]);
         return sendPage(reply, serviceAccountConfirmPage(frame(state), { account: item!, orgName: await orgName(row.org_id), what }));
@@ -302,9 +315,8 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
       { config: { csrf: 'session' }, schema: { params: pathIds('id'), response: FORM } },
       async (request, reply) => {
         const state = requireView(request);
-        const gone = what === 'role' ? null : await alreadyDeleted(state, request.params.id);
-        if (gone) return seeOther(reply, gone);
-        const row = await load(state, request.params.id);
+        const row = what === 'role' ? await load(state, request.params.id) : await loadOrGone(state, request.params.id);
+        if (typeof row === 'string') return seeOther(reply, row);
         if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
         try {
           await run(state, row, request);
