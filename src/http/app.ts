@@ -13,6 +13,7 @@ import Fastify, {
 } from 'fastify';
 import formbody from '@fastify/formbody';
 import { parseFormBody } from './form-body.js';
+import { parseJsonBody } from './json-body.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Services } from './context.js';
@@ -191,9 +192,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (text.trim() === '') return done(null, undefined);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text, refuseIllFormedStrings);
+      parsed = parseJsonBody(text, notJson);
     } catch (error) {
-      return done(error instanceof TesseraError ? error : new TesseraError('BAD_REQUEST', 'The request body is not valid JSON'), undefined);
+      return done(error as Error, undefined);
     }
     done(null, parsed);
   });
@@ -343,22 +344,7 @@ function utf8Text(body: Buffer | string): string | null {
 }
 
 const notUtf8 = () => new TesseraError('BAD_REQUEST', 'The request body is not valid UTF-8');
-
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * JSON.parse's reviver: `"\ud800"` is valid JSON but no character (a lone surrogate), which SQLite stores as
- * U+FFFD and PostgreSQL refuses. Refused in any key or string value with a 400.
- */
-function refuseIllFormedStrings(key: string, value: unknown): unknown {
-  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) {
-    throw new TesseraError(
-      'BAD_REQUEST',
-      'The request body holds a lone surrogate (a \\uD800-\\uDFFF escape without its pair), which is no character',
-    );
-  }
-  return value;
-}
+const notJson = () => new TesseraError('BAD_REQUEST', 'The request body is not valid JSON');
 
 /**
  * fastify's rewriteUrl: a request-target in absolute form becomes its path and query, and its authority (without

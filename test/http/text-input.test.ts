@@ -32,6 +32,14 @@ test('a JSON body that is not UTF-8 is a 400, not a name with U+FFFD in it', asy
   assert.equal(await groupCount(), before);
 });
 
+test('a JSON body that gives a key twice is a 400 that stores nothing, not the last value taken', async () => {
+  const before = await groupCount();
+  const reply = await post('/cloudapi/1.0.0/groups', '{"name":"first","name":"second","providerType":"INTEGRATED"}');
+  assert.equal(reply.status, 400, reply.text);
+  assert.match(reply.json().message, /"name" twice/);
+  assert.equal(await groupCount(), before);
+});
+
 test('an XML body that is not UTF-8 is a 400 too', async () => {
   const acmeId = (await t.store.getOrgByName('acme'))!.id;
   const body = Buffer.concat([

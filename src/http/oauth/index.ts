@@ -14,6 +14,7 @@ import type { GrantHandler } from './grants/types.js';
 import type { OAuthClientRegistration } from '../../schemas/wire.js';
 import { isoInstant } from '../../domain/instant.js';
 import { isWellFormedApiToken } from '../../domain/api-token-format.js';
+import { parseJsonBody } from '../json-body.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import { introspect } from './introspect.js';
 import { PROVIDER_ISSUER_PATH, tenantIssuerPath } from './issuer.js';
@@ -96,11 +97,7 @@ function isEmpty(record: Record<string, unknown> | undefined): boolean {
 /** preValidation of register: a JSON body sent with another Content-Type (text/plain) is still read as JSON. */
 async function parseRegisterBody(request: FastifyRequest): Promise<void> {
   if (typeof request.body !== 'string') return;
-  try {
-    request.body = JSON.parse(request.body);
-  } catch {
-    throw new TesseraError('invalid_request', 'The body must be JSON: {"client_name": "..."}');
-  }
+  request.body = parseJsonBody(request.body, () => new TesseraError('invalid_request', 'The body must be JSON: {"client_name": "..."}'));
 }
 
 /**

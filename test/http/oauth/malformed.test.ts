@@ -26,6 +26,21 @@ const cases: Array<[string, string, string, string, string]> = [
     'invalid_grant',
   ],
   [
+    // JSON.parse keeps the last value; something in front of the server may have read the first.
+    'a JSON body that gives refresh_token twice',
+    '/oauth/tenant/acme/token',
+    'application/json',
+    '{"grant_type":"refresh_token","refresh_token":"a","refresh_token":"b"}',
+    'invalid_request',
+  ],
+  [
+    'a registration sent as text/plain that gives client_name twice',
+    '/oauth/tenant/acme/register',
+    'text/plain',
+    '{"client_name":"a","client_name":"b"}',
+    'invalid_request',
+  ],
+  [
     'an org name with % (no double decoding)',
     '/oauth/tenant/100%25/token',
     'application/x-www-form-urlencoded',
