@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { PortalClient, csrfFrom, signedInDemoUsers } from './portal-client.js';
+import { http, signIn } from '../helpers/api.js';
 
 const ACME = '/tenant/acme';
 const USERS = `${ACME}/administration/users`;
@@ -48,6 +49,31 @@ describe('portal confirmations of administrators’ actions', () => {
     assert.equal(res.statusCode, 303, res.body.slice(0, 300));
     return /serviceAccounts\/([0-9a-f-]{36})\?/.exec(String(res.headers.location))![1]!;
   }
+
+  /** The account's software asks for access (device flow): it is REQUESTED, with a pending request to end. */
+  async function requestAccess(id: string): Promise<void> {
+    const session = await signIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    const res = await http(`${server.baseUrl}/oauth/tenant/acme/device_authorization`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${session}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json;version=37.0',
+      },
+      body: new URLSearchParams({ client_id: id }),
+    });
+    assert.equal(res.status, 200, res.text);
+  }
+
+  const revocations = async (id: string) =>
+    (
+      await server.store.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('event_type', '=', 'serviceAccount.revoked')
+        .where('token_id', '=', id)
+        .execute()
+    ).length;
 
   /** The confirm form: posts to `action` with the session's CSRF token; Cancel, back to `cancel`, has the focus. */
   function assertConfirmation(body: string, action: string, cancel: string) {
@@ -115,6 +141,7 @@ describe('portal confirmations of administrators’ actions', () => {
 
   test('service account Revoke and Delete: confirmations that say what stops; the POSTs then act', async () => {
     const id = await newAccount('confirm-sa');
+    await requestAccess(id);
     const page = `${SA}/${id}`;
     const detail = await alice.get(page);
     assert.ok(!detail.body.includes(`action="${page}/revoke"`), 'no one-click Revoke form');
@@ -126,6 +153,10 @@ describe('portal confirmations of administrators’ actions', () => {
     assert.match(revoke.body, /stop working at once/);
     assertConfirmation(revoke.body, `${page}/revoke`, page);
     assert.equal((await alice.post(`${page}/revoke`, { _csrf: csrfFrom(revoke.body) })).statusCode, 303);
+    assert.equal(
+      (await server.store.db.selectFrom('service_accounts').select('status').where('id', '=', id).executeTakeFirst())?.status,
+      'CREATED',
+    );
 
     const del = await alice.get(`${page}/delete`);
     assert.equal(del.statusCode, 200);
@@ -135,6 +166,33 @@ describe('portal confirmations of administrators’ actions', () => {
     const res = await alice.post(`${page}/delete`, { _csrf: csrfFrom(del.body) });
     assert.equal(res.statusCode, 303);
     assert.equal(await server.store.db.selectFrom('service_accounts').select('id').where('id', '=', id).executeTakeFirst(), undefined);
+  });
+
+  test('Revoke of an account with no access (revoked in another tab, or never authorized) says so and audits nothing', async () => {
+    const id = await newAccount('twice-revoked-sa');
+    await requestAccess(id);
+    const page = `${SA}/${id}`;
+    const tab1 = await alice.get(`${page}/revoke`);
+    const tab2 = await alice.get(`${page}/revoke`);
+    assert.equal(tab1.statusCode, 200);
+    const first = await alice.post(`${page}/revoke`, { _csrf: csrfFrom(tab1.body) });
+    assert.equal(first.headers.location, `${page}?done=revoked`);
+    assert.equal(await revocations(id), 1);
+    // The second tab's confirm: until 2026-12-05 "was revoked" again, with a second audit event of a revocation.
+    const second = await alice.post(`${page}/revoke`, { _csrf: csrfFrom(tab2.body) });
+    assert.equal(second.statusCode, 303);
+    assert.equal(second.headers.location, `${page}?done=nothing-to-revoke`);
+    assert.equal(await revocations(id), 1, 'no second revocation recorded');
+    const shown = await alice.get(String(second.headers.location));
+    assert.match(shown.body, /has no access to revoke/);
+    // Nothing to revoke: the page offers Delete only, and the confirmation goes back to the account.
+    assert.ok(!shown.body.includes(`href="${page}/revoke"`), 'no Revoke offered');
+    assert.ok(shown.body.includes(`href="${page}/delete"`));
+    const confirm = await alice.get(`${page}/revoke`);
+    assert.equal(confirm.statusCode, 303);
+    assert.equal(confirm.headers.location, `${page}?done=nothing-to-revoke`);
+    // Still the checks first: another org's administrator and a vApp Author get 403, not the notice.
+    assert.equal((await bob.get(`${page}/revoke`)).statusCode, 403);
   });
 
   test("the service account confirmations keep the POST's checks", async () => {
@@ -147,6 +205,7 @@ describe('portal confirmations of administrators’ actions', () => {
 
   test('a stale tab on a deleted service account: back to the list, whose notice names it; others still get 403', async () => {
     const id = await newAccount('stale-tab-sa');
+    await requestAccess(id);
     const page = `${SA}/${id}`;
     const staleRevoke = await alice.get(`${page}/revoke`);
     const staleDelete = await alice.get(`${page}/delete`);

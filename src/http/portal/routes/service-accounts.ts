@@ -45,6 +45,7 @@ const DONE: Record<string, string> = {
   role: 'The role was changed.',
   revoked: 'The service account was revoked: its tokens and sessions ended. It must be authorized again.',
   deleted: 'The service account was deleted.',
+  'nothing-to-revoke': 'The service account has no access to revoke: it has not been authorized since it was created or last revoked.',
   granted: 'The request was granted. The software receives its first token on its next poll.',
   denied: 'The request was denied.',
 };
@@ -288,6 +289,9 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     }
   };
 
+  /** An account in CREATED holds no token, session or pending request: a Revoke has nothing to end. */
+  const nothingToRevoke = (state: SignedInState, row: ServiceAccountRow) => `${state.org.basePath}${list}/${row.id}?done=nothing-to-revoke`;
+
   /** The confirmation of Revoke or Delete, with the POST's checks: visible, and may manage the account's org. */
   for (const what of ['revoke', 'delete'] as const) {
     app.get<{ Params: { id: string } }>(
@@ -298,6 +302,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
         const row = await loadOrGone(state, request.params.id);
         if (typeof row === 'string') return seeOther(reply, row);
         if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
+        if (what === 'revoke' && row.status === 'CREATED') return seeOther(reply, nothingToRevoke(state, row));
         const [item] = await toItems([row]);
         return sendPage(reply, serviceAccountConfirmPage(frame(state), { account: item!, orgName: await orgName(row.org_id), what }));
       },
@@ -318,6 +323,9 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
         const row = what === 'role' ? await load(state, request.params.id) : await loadOrGone(state, request.params.id);
         if (typeof row === 'string') return seeOther(reply, row);
         if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
+        // Revoked already (a second tab, another administrator) or never authorized: saying "was revoked" again, and
+        // auditing a revocation that ended nothing, would tell the administrator something that did not happen.
+        if (what === 'revoke' && row.status === 'CREATED') return seeOther(reply, nothingToRevoke(state, row));
         try {
           await run(state, row, request);
         } catch (error) {

@@ -200,12 +200,20 @@ ${
   </form>
 </section>
 <section class="card card-form" aria-labelledby="sa-danger-title">
-  <h2 id="sa-danger-title" class="card-title">Revoke or delete</h2>
+  ${
+    a.status === 'CREATED'
+      ? html`<h2 id="sa-danger-title" class="card-title">Delete</h2>
+  <p class="card-text">The account has no access to revoke: it has not been authorized since it was created or last revoked. Deleting removes it.</p>
+  <div class="form-actions">
+    <a class="btn btn-danger" href="${action('delete')}">Delete</a>
+  </div>`
+      : html`<h2 id="sa-danger-title" class="card-title">Revoke or delete</h2>
   <p class="card-text">Revoking ends every refresh token and session of the account; it must be authorized again. Deleting removes it.</p>
   <div class="form-actions">
     <a class="btn btn-danger-outline" href="${action('revoke')}">Revoke</a>
     <a class="btn btn-danger" href="${action('delete')}">Delete</a>
-  </div>
+  </div>`
+  }
 </section>`
 }`,
     [
