@@ -95,4 +95,84 @@ describe('portal administration form errors', () => {
     const differ = await alice.submit(page, `${page}/password`, { newPassword: 'Long-enough-1', confirmPassword: 'Long-enough-2' });
     assertInError(differ.body, 'confirm-password', 'password-error');
   });
+
+  /** The message's position: after `cardStart` (the card of the form sent) and before `field`, not at the top. */
+  function assertInCard(body: string, cardStart: string, field: string) {
+    const card = body.indexOf(cardStart);
+    const message = body.indexOf('id="form-error"');
+    assert.ok(card >= 0 && message > card && message < body.indexOf(`id="${field}"`), 'the message stands in the form that was sent');
+  }
+
+  // Until 2026-12-05 each of these showed its error as an alert at the top of the page, no field marked.
+  test('Access Requests: an unknown user code is said in the lookup form, at its field, with what was typed', async () => {
+    const page = `${ACME}/administration/accessRequests`;
+    const res = await alice.submit(page, page, { userCode: 'BCDF-GHJK', decision: 'grant' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /No pending authorization request has this user code/);
+    assertInError(res.body, 'user-code');
+    assert.match(tagOf(res.body, 'user-code'), /aria-describedby="user-code-help form-error"/);
+    assert.match(tagOf(res.body, 'user-code'), /value="BCDF-GHJK"/);
+    assertInCard(res.body, 'id="lookup-title"', 'user-code');
+  });
+
+  test("API Token Policy: a bad number of days is said at the field, in the form's words, with what was typed", async () => {
+    const page = `${ACME}/administration/tokenPolicy`;
+    const res = await alice.submit(page, page, { maxLifetimeDays: '0' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /Enter a whole number of days from 1 to/);
+    assertInError(res.body, 'policy-days');
+    assert.match(tagOf(res.body, 'policy-days'), /value="0"/);
+    assertInCard(res.body, 'id="policy-title"', 'policy-days');
+    // Without an error the field neither takes the focus nor is marked.
+    const plain = await alice.get(page);
+    assert.doesNotMatch(tagOf(plain.body, 'policy-days'), /aria-invalid|autofocus/);
+  });
+
+  describe("the provider's organization forms", () => {
+    const ORGS = '/provider/administration/orgs';
+    let admin: PortalClient;
+    before(async () => {
+      admin = new PortalClient(server.server.app);
+      await admin.signIn('/provider', 'administrator', server.adminPassword);
+    });
+
+    test('New organization: a name in use marks the name; a full name with a bidi control marks the full name, in its words', async () => {
+      const taken = await admin.submit(`${ORGS}/new`, ORGS, { name: 'acme', fullName: 'Typed Full', description: 'typed' });
+      assert.equal(taken.statusCode, 400);
+      assertInError(taken.body, 'org-name');
+      assert.match(tagOf(taken.body, 'org-full-name'), /value="Typed Full"/);
+      const bidi = await admin.submit(`${ORGS}/new`, ORGS, { name: 'fresh-org', fullName: 'Evil\u202Eeman', description: '' });
+      assert.equal(bidi.statusCode, 400);
+      assertInError(bidi.body, 'org-full-name');
+      assert.match(bidi.body, /The full name /);
+      assert.match(tagOf(bidi.body, 'org-name'), /value="fresh-org"/);
+    });
+
+    test("an org's page: the policy and the delete say their errors in their own card, at the field, with what was typed", async () => {
+      const globex = (await server.store.getOrgByName('globex'))!;
+      const page = `${ORGS}/${globex.id}`;
+      const policy = await admin.submit(page, `${page}/tokenPolicy`, { maxLifetimeDays: '1000000' });
+      assert.equal(policy.statusCode, 400);
+      assertInError(policy.body, 'policy-days');
+      assert.match(tagOf(policy.body, 'policy-days'), /value="1000000"/);
+      assertInCard(policy.body, 'id="org-policy"', 'policy-days');
+
+      const wrongName = await admin.submit(page, `${page}/delete`, { confirmName: 'globe' });
+      assert.equal(wrongName.statusCode, 400);
+      assertInError(wrongName.body, 'delete-confirm');
+      assert.match(tagOf(wrongName.body, 'delete-confirm'), /value="globe"/);
+      assertInCard(wrongName.body, 'id="org-delete"', 'delete-confirm');
+
+      // Disabled, but holding users: the recursive box is what would let it through, in the form's words.
+      assert.equal((await admin.submit(page, `${page}/disable`, {})).statusCode, 303);
+      const notEmpty = await admin.submit(page, `${page}/delete`, { confirmName: 'globex' });
+      assert.equal(notEmpty.statusCode, 400);
+      assert.match(notEmpty.body, /tick &quot;Also delete its users, VDCs and vApps&quot;/);
+      assert.doesNotMatch(notEmpty.body, /recursive=true/);
+      assertInError(notEmpty.body, 'delete-recursive');
+      assert.match(tagOf(notEmpty.body, 'delete-confirm'), /value="globex"/);
+      assert.ok(await server.store.getOrgByName('globex'), 'nothing deleted');
+      assert.equal((await admin.submit(page, `${page}/enable`, {})).statusCode, 303);
+    });
+  });
 });

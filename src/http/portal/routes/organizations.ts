@@ -14,6 +14,7 @@ import type { PortalDeps } from '../deps.js';
 import type { Org } from '../../../store/store.js';
 import { requireSignedIn, type SignedInState } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
+import { sentence } from '../views/components.js';
 import { seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE } from '../responses.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
@@ -21,8 +22,16 @@ import { canManageOrgs } from '../access.js';
 import { MAX_POLICY_DAYS } from '../../../auth/api-token-policy.js';
 import { SYSTEM_ORG_ID } from '../../../domain/rights.js';
 import { listUsersPage } from '../user-queries.js';
-import { newOrgPage, orgDetailPage, orgsPage, ORG_DONE_NOTICES, type OrgItem } from '../views/admin-more.js';
-import { PolicyBody, policyDaysOf } from './token-policy.js';
+import {
+  newOrgPage,
+  orgDetailPage,
+  orgsPage,
+  ORG_DONE_NOTICES,
+  type NewOrgField,
+  type OrgItem,
+  type OrgPageError,
+} from '../views/admin-more.js';
+import { PolicyBody, policyDaysMessage, policyDaysOf } from './token-policy.js';
 
 const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
@@ -125,7 +134,8 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
         return seeOther(reply, `${state.org.basePath}/administration/orgs/${org.id}?done=created`);
       } catch (error) {
         if (!(error instanceof TesseraError) || error.status >= 500 || error.status === 401 || error.status === 403) throw error;
-        return sendPage(reply, newOrgPage(signedInFrame(state, deps), { values, error: error.message }), 400);
+        const { field, text } = newOrgError(error.message);
+        return sendPage(reply, newOrgPage(signedInFrame(state, deps), { values, error: text, errorField: field }), 400);
       }
     },
   );
@@ -135,7 +145,7 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     state: SignedInState,
     org: Org,
     notice: string | null,
-    error: string | null,
+    error: OrgPageError | null,
     status = 200,
   ) => {
     const c = await counts([org.id]);
@@ -173,11 +183,15 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     },
   );
 
-  /** A POST on one org; the service's 400 is the org's page with the reason, and nothing changed. */
+  /**
+   * A POST on one org; the service's 400 is the org's page with the reason in the card of the form that was sent
+   * (`refused` says which, and the field), and nothing changed.
+   */
   const action = <B extends typeof ActionBody | typeof DeleteBody | typeof PolicyBody>(
     path: string,
     body: B,
     run: (state: SignedInState, org: Org, body: Static<B>, request: FastifyRequest) => Promise<string>,
+    refused: (message: string, body: Static<B>) => OrgPageError = (text) => ({ form: 'state', text }),
   ) =>
     app.post<{ Params: Static<typeof OrgParams>; Body: Static<B> }>(
       `/administration/orgs/:id/${path}`,
@@ -189,7 +203,14 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
           next = await run(state, org, request.body as Static<B>, request);
         } catch (error) {
           if (!(error instanceof TesseraError) || error.status !== 400) throw error;
-          return renderDetail(reply, state, (await store.getOrg(org.id)) ?? org, null, error.message, 400);
+          return renderDetail(
+            reply,
+            state,
+            (await store.getOrg(org.id)) ?? org,
+            null,
+            refused(error.message, request.body as Static<B>),
+            400,
+          );
         }
         return seeOther(reply, next);
       },
@@ -205,16 +226,59 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     await services.orgAdmin.setEnabled(state.principal, org, true, request.ip);
     return detailUrl(state, org, 'enabled');
   });
-  action('delete', DeleteBody, async (state, org, body, request) => {
-    if ((body.confirmName ?? '').trim() !== org.name) {
-      throw new TesseraError('BAD_REQUEST', `Type the organization's name, ${org.name}, to confirm the delete.`);
-    }
-    await services.orgAdmin.delete(state.principal, org, { recursive: body.recursive === 'on', force: body.force === 'on' }, request.ip);
-    return `${state.org.basePath}/administration/orgs?done=deleted`;
-  });
-  action('tokenPolicy', PolicyBody, async (state, org, body, request) => {
-    const days = policyDaysOf(body.maxLifetimeDays);
-    await services.apiTokenPolicy.change(state.principal, org, days === 'invalid' ? Number.NaN : days, request.ip);
-    return detailUrl(state, org, 'policy-saved');
-  });
+  action(
+    'delete',
+    DeleteBody,
+    async (state, org, body, request) => {
+      if ((body.confirmName ?? '').trim() !== org.name) {
+        throw new TesseraError('BAD_REQUEST', `Type the organization's name, ${org.name}, to confirm the delete.`);
+      }
+      await services.orgAdmin.delete(state.principal, org, { recursive: body.recursive === 'on', force: body.force === 'on' }, request.ip);
+      return `${state.org.basePath}/administration/orgs?done=deleted`;
+    },
+    (message, body) => ({
+      form: 'delete',
+      ...deleteError(message),
+      typed: (body.confirmName ?? '').trim(),
+      recursive: body.recursive === 'on',
+      force: body.force === 'on',
+    }),
+  );
+  action(
+    'tokenPolicy',
+    PolicyBody,
+    async (state, org, body, request) => {
+      const days = policyDaysOf(body.maxLifetimeDays);
+      await services.apiTokenPolicy.change(state.principal, org, days === 'invalid' ? Number.NaN : days, request.ip);
+      return detailUrl(state, org, 'policy-saved');
+    },
+    (_message, body) => ({ form: 'tokenPolicy', text: policyDaysMessage(), typed: (body.maxLifetimeDays ?? '').trim() }),
+  );
+}
+
+/** The organization service speaks the API's field names; the form's user reads its labels. */
+function newOrgError(message: string): { field: NewOrgField; text: string } {
+  if (message.startsWith('FullName')) return { field: 'fullName', text: message.replace(/^FullName/, 'The full name') };
+  if (message.startsWith('Description')) return { field: 'description', text: message.replace(/^Description/, 'The description') };
+  return { field: 'name', text: message };
+}
+
+/** A refused delete in the form's words, on the field that would have let it through. */
+function deleteError(message: string): { field: 'confirmName' | 'recursive' | 'force'; text: string } {
+  if (/pass recursive=true/.test(message)) {
+    return {
+      field: 'recursive',
+      text: message.replace(
+        /; delete them first or pass recursive=true$/,
+        ': tick "Also delete its users, VDCs and vApps" to delete them with it.',
+      ),
+    };
+  }
+  if (/pass force=true/.test(message)) {
+    return {
+      field: 'force',
+      text: message.replace(/; pass force=true to delete them too$/, ': tick "Also delete deployed vApps" to delete them too.'),
+    };
+  }
+  return { field: 'confirmName', text: sentence(message) };
 }

@@ -30,6 +30,11 @@ export function policyDaysOf(text: string | undefined): number | null | 'invalid
   return /^\d{1,6}$/.test(t) ? Number(t) : 'invalid';
 }
 
+/** The policy field's error, in the form's words (the service's names `maxLifetimeDays` and `null`). */
+export function policyDaysMessage(): string {
+  return `Enter a whole number of days from 1 to ${MAX_POLICY_DAYS}, or leave it empty for no limit.`;
+}
+
 export function tokenPolicyRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { services } = deps;
   const path = '/administration/tokenPolicy';
@@ -83,7 +88,8 @@ export function tokenPolicyRoutes(app: FastifyInstance, deps: PortalDeps): void 
             canChange: true,
             action: `${state.org.basePath}${path}`,
             notice: null,
-            error: `Enter a whole number of days from 1 to ${MAX_POLICY_DAYS}, or leave it empty for no limit.`,
+            error: policyDaysMessage(),
+            typed: (request.body.maxLifetimeDays ?? '').trim(),
             maxDays: MAX_POLICY_DAYS,
           }),
           400,

@@ -3,7 +3,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import type { PageFrame } from './layout.js';
-import { alert, csrfField, pageHeading, timeOrDash } from './components.js';
+import { alert, csrfField, fieldState, pageHeading, timeOrDash } from './components.js';
 import { adminLayout } from './administration.js';
 import { listUrl, pagination } from './paging.js';
 
@@ -106,35 +106,46 @@ export function tokenPolicyPage(
     action: string;
     notice: string | null;
     error: string | null;
+    /** What was typed, shown again beside the error (the saved value otherwise). */
+    typed?: string;
     maxDays: number;
   },
 ): SafeHtml {
   const days = input.maxLifetimeDays;
+  const value = input.error !== null && input.typed !== undefined ? input.typed : String(days ?? '');
   return adminLayout(
     frame,
     'API Token Policy',
     'tokenPolicy',
     html`${pageHeading('API Token Policy', `The longest lifetime a new API token of ${input.orgName} may be given`)}
 ${input.notice && alert('success', input.notice)}
-${input.error && alert('danger', input.error, 'form-error')}
 <section class="card card-form" aria-labelledby="policy-title">
   <h2 id="policy-title" class="card-title">Maximum lifetime</h2>
   <p data-testid="token-policy-current">${days === null ? 'No limit: tokens may be created without an expiry.' : `${days} ${days === 1 ? 'day' : 'days'}: a token created without an expiry gets one at this limit, and a later expiry is refused.`} Existing tokens keep their expiry.</p>
   ${
     input.canChange &&
-    html`<form method="post" action="${input.action}" class="form-stack" novalidate>
+    html`${input.error && alert('danger', input.error, 'form-error')}
+  <form method="post" action="${input.action}" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
-    <div class="field">
-      <label for="policy-days">Maximum lifetime in days <span class="optional">(empty for no limit)</span></label>
-      <input id="policy-days" name="maxLifetimeDays" type="number" min="1" max="${input.maxDays}" step="1" inputmode="numeric" value="${days ?? ''}" aria-describedby="policy-days-help">
-      <p class="field-help" id="policy-days-help">A whole number from 1 to ${input.maxDays}.</p>
-    </div>
+    ${policyDaysField(input.maxDays, value, input.error !== null)}
     <div class="form-actions"><button type="submit" class="btn btn-primary">Save policy</button></div>
   </form>`
   }
 </section>`,
     [...adminCrumbs(frame.org!.basePath), { label: 'API Token Policy' }],
   );
+}
+
+/**
+ * The maximum lifetime's field, on the org's own policy page and on the provider's page of an org. `inError`: the
+ * form's error (id form-error) is about it: it describes the field, which is marked and takes the focus.
+ */
+function policyDaysField(maxDays: number, value: string, inError: boolean): SafeHtml {
+  return html`<div class="field">
+      <label for="policy-days">Maximum lifetime in days <span class="optional">(empty for no limit)</span></label>
+      <input id="policy-days" name="maxLifetimeDays" type="number" min="1" max="${maxDays}" step="1" inputmode="numeric" value="${value}"${fieldState('days', { inError: inError ? 'days' : null, errorId: 'form-error', help: 'policy-days-help', first: inError ? 'days' : 'none' })}>
+      <p class="field-help" id="policy-days-help">A whole number from 1 to ${maxDays}.</p>
+    </div>`;
 }
 
 // ------------------------------------------------------------------ organizations (provider)
@@ -190,12 +201,22 @@ ${input.notice && alert('success', input.notice)}
 
 const orgsCrumbs = (base: string) => [...adminCrumbs(base), { label: 'Organizations', href: `${base}/administration/orgs` }];
 
+/** The New organization form's fields an error can be about. */
+export type NewOrgField = 'name' | 'fullName' | 'description';
+
 export function newOrgPage(
   frame: PageFrame,
-  input: { values: { name: string; fullName: string; description: string }; error: string | null },
+  input: {
+    values: { name: string; fullName: string; description: string };
+    error: string | null;
+    /** The field the error is about (focus, aria-invalid, the error as its description); the name by default. */
+    errorField?: NewOrgField | null;
+  },
 ): SafeHtml {
   const base = frame.org!.basePath;
   const v = input.values;
+  const inError: NewOrgField | null = input.error ? (input.errorField ?? 'name') : null;
+  const state = (field: NewOrgField, help?: string) => fieldState(field, { inError, errorId: 'form-error', help, first: 'name' });
   return adminLayout(
     frame,
     'New organization',
@@ -207,16 +228,16 @@ export function newOrgPage(
     ${csrfField(frame.csrfToken)}
     <div class="field">
       <label for="org-name">Name</label>
-      <input id="org-name" name="name" type="text" required maxlength="128" autocomplete="off" spellcheck="false" autofocus value="${v.name}" aria-describedby="org-name-help">
+      <input id="org-name" name="name" type="text" required maxlength="128" autocomplete="off" spellcheck="false" value="${v.name}"${state('name', 'org-name-help')}>
       <p class="field-help" id="org-name-help">Letters, digits, "-", "_" and ".": it is part of the organization's URLs (/tenant/name).</p>
     </div>
     <div class="field">
       <label for="org-full-name">Full name</label>
-      <input id="org-full-name" name="fullName" type="text" required maxlength="1024" autocomplete="off" value="${v.fullName}">
+      <input id="org-full-name" name="fullName" type="text" required maxlength="1024" autocomplete="off" value="${v.fullName}"${state('fullName')}>
     </div>
     <div class="field">
       <label for="org-description">Description <span class="optional">(optional)</span></label>
-      <input id="org-description" name="description" type="text" maxlength="1024" autocomplete="off" value="${v.description}">
+      <input id="org-description" name="description" type="text" maxlength="1024" autocomplete="off" value="${v.description}"${state('description')}>
     </div>
     <div class="form-actions"><button type="submit" class="btn btn-primary">Create</button><a class="btn btn-link" href="${base}/administration/orgs">Cancel</a></div>
   </form>
@@ -225,6 +246,17 @@ export function newOrgPage(
   );
 }
 
+type DeleteField = 'confirmName' | 'recursive' | 'force';
+
+/**
+ * A refused action on the provider's page of an org, shown in the card of the form that was sent, on the field it
+ * is about, with what was typed: a Disable or Enable (at the top), the token policy, or the delete.
+ */
+export type OrgPageError =
+  | { form: 'state'; text: string }
+  | { form: 'tokenPolicy'; text: string; typed: string }
+  | { form: 'delete'; text: string; field: DeleteField; typed: string; recursive: boolean; force: boolean };
+
 export function orgDetailPage(
   frame: PageFrame,
   input: {
@@ -232,12 +264,17 @@ export function orgDetailPage(
     users: ReadonlyArray<{ id: string; name: string; fullName: string; roleName: string; enabled: boolean }>;
     usersTotal: number;
     notice: string | null;
-    error: string | null;
+    error: OrgPageError | null;
     maxDays: number;
   },
 ): SafeHtml {
   const base = frame.org!.basePath;
   const o = input.org;
+  const error = input.error;
+  const formError = (form: OrgPageError['form']) => error?.form === form && alert('danger', error.text, 'form-error');
+  const deleteError = error?.form === 'delete' ? error : null;
+  const deleteState = (field: DeleteField) =>
+    deleteError ? fieldState(field, { inError: deleteError.field, errorId: 'form-error', first: 'confirmName' }) : '';
   const action = (what: string) => `${base}/administration/orgs/${o.id}/${what}`;
   return adminLayout(
     frame,
@@ -245,7 +282,7 @@ export function orgDetailPage(
     'orgs',
     html`${pageHeading(o.name, o.fullName)}
 ${input.notice && alert('success', input.notice)}
-${input.error && alert('danger', input.error, 'form-error')}
+${formError('state')}
 <section class="card" aria-labelledby="org-properties">
   <h2 id="org-properties" class="card-title">Properties</h2>
   <dl class="properties">
@@ -268,12 +305,10 @@ ${input.error && alert('danger', input.error, 'form-error')}
 </section>
 <section class="card card-form" aria-labelledby="org-policy">
   <h2 id="org-policy" class="card-title">API token policy</h2>
+  ${formError('tokenPolicy')}
   <form method="post" action="${action('tokenPolicy')}" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
-    <div class="field">
-      <label for="policy-days">Maximum lifetime in days <span class="optional">(empty for no limit)</span></label>
-      <input id="policy-days" name="maxLifetimeDays" type="number" min="1" max="${input.maxDays}" step="1" value="${o.maxLifetimeDays ?? ''}">
-    </div>
+    ${policyDaysField(input.maxDays, error?.form === 'tokenPolicy' ? error.typed : String(o.maxLifetimeDays ?? ''), error?.form === 'tokenPolicy')}
     <div class="form-actions"><button type="submit" class="btn btn-primary">Save policy</button></div>
   </form>
 </section>
@@ -298,14 +333,15 @@ ${
   html`<section class="card card-form danger-zone" aria-labelledby="org-delete">
   <h2 id="org-delete" class="card-title">Delete</h2>
   <p class="card-text">An organization must be disabled first. While it holds users, VDCs or vApps, deleting also deletes them (recursive); deployed vApps also need "force". Type the organization's name to confirm.</p>
+  ${formError('delete')}
   <form method="post" action="${action('delete')}" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
     <div class="field">
       <label for="delete-confirm">Organization name</label>
-      <input id="delete-confirm" name="confirmName" type="text" required maxlength="128" autocomplete="off" spellcheck="false">
+      <input id="delete-confirm" name="confirmName" type="text" required maxlength="128" autocomplete="off" spellcheck="false" value="${deleteError?.typed ?? ''}"${deleteState('confirmName')}>
     </div>
-    <div class="field-check"><input id="delete-recursive" name="recursive" type="checkbox" value="on"><label for="delete-recursive">Also delete its users, VDCs and vApps (recursive)</label></div>
-    <div class="field-check"><input id="delete-force" name="force" type="checkbox" value="on"><label for="delete-force">Also delete deployed vApps (force)</label></div>
+    <div class="field-check"><input id="delete-recursive" name="recursive" type="checkbox" value="on"${deleteError?.recursive ? html` checked` : ''}${deleteState('recursive')}><label for="delete-recursive">Also delete its users, VDCs and vApps (recursive)</label></div>
+    <div class="field-check"><input id="delete-force" name="force" type="checkbox" value="on"${deleteError?.force ? html` checked` : ''}${deleteState('force')}><label for="delete-force">Also delete deployed vApps (force)</label></div>
     <div class="form-actions"><button type="submit" class="btn btn-danger">Delete organization</button></div>
   </form>
 </section>`

@@ -269,21 +269,25 @@ export function accessRequestsPage(
   input: { pending: readonly ServiceAccountItem[]; orgName: string; canManage: boolean; userCode: string; message: Message },
 ): SafeHtml {
   const base = frame.org!.basePath;
+  // A refused lookup is about the form's one field, the user code: it stands in the form's card and marks the field
+  // (the New service account form's convention); a success notice stays at the top of the page.
+  const lookupError = input.canManage && input.message?.kind === 'danger' ? input.message.text : null;
   return adminLayout(
     frame,
     'Access Requests',
     'accessRequests',
     html`${pageHeading('Access Requests', `Service accounts of ${input.orgName} waiting for authorization`)}
-${message(input.message)}
+${!lookupError && message(input.message)}
 ${
   input.canManage &&
   html`<section class="card card-form" aria-labelledby="lookup-title">
   <h2 id="lookup-title" class="card-title">Device lookup</h2>
+  ${lookupError && alert('danger', lookupError, 'form-error')}
   <form method="post" action="${base}/administration/accessRequests" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
     <div class="field">
       <label for="user-code">User code</label>
-      <input id="user-code" name="userCode" type="text" required autocomplete="off" spellcheck="false" autofocus value="${input.userCode}" aria-describedby="user-code-help">
+      <input id="user-code" name="userCode" type="text" required autocomplete="off" spellcheck="false" value="${input.userCode}"${fieldState('userCode', { inError: lookupError ? 'userCode' : null, errorId: 'form-error', help: 'user-code-help', first: 'userCode' })}>
       <p class="field-help" id="user-code-help">The code the software showed when it asked for access, e.g. BCDF-GHJK. Granting gives it the account's role.</p>
     </div>
     <div class="form-actions">
