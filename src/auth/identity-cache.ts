@@ -134,10 +134,12 @@ export class IdentityCache {
   private async loadServiceAccount(id: string): Promise<Identity | null> {
     const account = await this.store.db
       .selectFrom('service_accounts')
-      .select(['id', 'name', 'org_id', 'role_id'])
+      .select(['id', 'name', 'org_id', 'role_id', 'status'])
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!account) return null;
+    // Only an ACTIVE account has sessions. Every way out of ACTIVE records a revocation that ends them too; this is the
+    // second lock on that door, should a session ever be stamped after such a revocation (a race found on 2026-12-05).
+    if (!account || account.status !== 'ACTIVE') return null;
     // Read afresh, not from the shared parts: a service account's identity is loaded rarely (once per refresh).
     const [org, role, rights] = await Promise.all([
       this.store.getOrg(account.org_id),

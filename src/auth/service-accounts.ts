@@ -341,25 +341,48 @@ export class ServiceAccountService {
     const role = await this.store.getRole(row.role_id);
     if (!role) throw forbidden();
     await this.identityAdmin.assertMayAssignRole(principal, role);
-    // An authorization that ended (its lifetime) leaves its chain behind until a refresh ends it: end it now, or the
-    // old chain would work again beside the new one once this request is granted (until 2026-12-05 it did).
-    if (authorizationEnded(row)) await this.endEverything(row);
     const deviceCode = randomBytes(32).toString('base64url');
     const userCode = Array.from({ length: 8 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join('');
-    const now = Date.now();
-    await this.store.db
-      .updateTable('service_accounts')
-      .set({
-        status: 'REQUESTED',
-        device_code_hash: sha256(deviceCode),
-        user_code_hash: sha256(userCode),
-        device_expires_at: now + DEVICE_CODE_TTL_SECONDS * 1000,
-        device_interval: DEVICE_POLL_INTERVAL_SECONDS,
-        device_last_poll_at: null,
-        granted_by: null,
-      })
-      .where('id', '=', row.id)
-      .execute();
+    // One chain at a time. Under the account's lock: the status is read again (an activation may have committed since
+    // the read above), and any chain left (an authorization whose lifetime ended, which a refresh has not ended yet)
+    // ends in the same transaction that starts the new request, its sessions with it. Until 2026-12-05 the status was
+    // checked on the earlier read and the update took no lock: on PostgreSQL a device-code grant committing between
+    // them left its chain live, and it worked again beside the next one once that was granted.
+    const event = await this.store.transaction(async (trx) => {
+      const current = await lockAccount(this.store, trx, row.id);
+      const now = Date.now();
+      if (!current) throw new TesseraError('invalid_client', 'Unknown client_id');
+      if (current.status === 'ACTIVE' && !authorizationEnded(current, now)) {
+        throw new TesseraError('invalid_request', 'The service account is active; revoke it before authorizing it again');
+      }
+      const ended = await trx
+        .updateTable('service_account_tokens')
+        .set({ revoked_at: now })
+        .where('service_account_id', '=', row.id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      await trx
+        .updateTable('service_accounts')
+        .set({
+          status: 'REQUESTED',
+          device_code_hash: sha256(deviceCode),
+          user_code_hash: sha256(userCode),
+          device_expires_at: now + DEVICE_CODE_TTL_SECONDS * 1000,
+          device_interval: DEVICE_POLL_INTERVAL_SECONDS,
+          device_last_poll_at: null,
+          granted_by: null,
+          authorized_until: null,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      const hadChain = Number(ended.numUpdatedRows) > 0 || current.status === 'ACTIVE';
+      return hadChain ? this.store.recordRevocation(trx, 'user', row.id, now, this.accessTokens.revocationRelevantUntil(now)) : null;
+    });
+    if (event) {
+      this.store.bus.committed(event);
+      this.grace.forgetAccount(row.id);
+      this.identities.invalidate(row.id);
+    }
     await this.record('serviceAccount.authorizationRequested', principal, row, ip, { name: row.name });
     return {
       device_code: deviceCode,
@@ -610,16 +633,29 @@ export class ServiceAccountService {
 
   /** A spent token again: the retry of a lost answer, or reuse (RFC 9700 §4.14.2). */
   private async presentedAgain(token: ServiceAccountTokenRow, account: ServiceAccountRow, org: Org, ip: string): Promise<TokenAnswer> {
-    const now = Date.now();
-    const withinWindow = token.spent_at !== null && now - Number(token.spent_at) <= this.grace.windowMs;
+    const withinWindow = token.spent_at !== null && Date.now() - Number(token.spent_at) <= this.grace.windowMs;
     if (withinWindow && token.spent_ip === ip && token.successor_id !== null) {
-      const successor = await this.store.db
-        .selectFrom('service_account_tokens')
-        .select(['spent_at', 'revoked_at'])
-        .where('id', '=', token.successor_id)
-        .executeTakeFirst();
+      const successorId = token.successor_id;
+      // The successor read under the account's lock, and the session's time taken there, as a rotation does: a revoke
+      // or a reuse detection holding the lock commits first (the successor is then revoked, the account not ACTIVE),
+      // or takes its time after this one and so ends this session. Until 2026-12-05 this read took no lock, and on
+      // PostgreSQL a retry racing a revoke was issued a session stamped after the revocation's time: it outlived it.
+      const found = await this.store.transaction(async (trx) => {
+        const current = await lockAccount(this.store, trx, account.id);
+        const at = Date.now();
+        if (!current || current.status !== 'ACTIVE' || authorizationEnded(current, at)) return { active: false, live: false, at };
+        const successor = await trx
+          .selectFrom('service_account_tokens')
+          .select(['spent_at', 'revoked_at'])
+          .where('id', '=', successorId)
+          .executeTakeFirst();
+        return { active: true, live: successor !== undefined && successor.spent_at === null && successor.revoked_at === null, at };
+      });
+      // Revoked (or ended) meanwhile: the chain is over, and a retry is not a copy. Refused, nothing more to end.
+      if (!found.active) throw invalidGrant();
+      const now = found.at;
       // Only while the successor is unused: a client that already used it has lost nothing.
-      if (successor && successor.spent_at === null && successor.revoked_at === null) {
+      if (found.live) {
         const issued = this.grace.recall(token.id, now);
         if (issued && issued.successorId === token.successor_id) {
           // Stamped with when the successor was found live: a revoke after that read ends this session too.
