@@ -90,7 +90,7 @@ describe('pyvcloud 23.0.4 against Tessera', { timeout: 20 * 60_000 }, () => {
   );
 
   test(
-    "administrator@System: the same flow on the provider's endpoint, then pyvcloud's Metadata writers on a tenant org",
+    "administrator@System: the same flow on the provider's endpoint, then pyvcloud's Metadata writers on a tenant org and its org create and delete",
     { timeout: CLIENT_TIMEOUT_MS + 30_000 },
     async (t) => {
       // The tenant's reads (roles, rights, catalogs, networks, a vApp) are alice's above; the System org has none of them.
@@ -105,6 +105,10 @@ describe('pyvcloud 23.0.4 against Tessera', { timeout: 20 * 60_000 }, () => {
       assert.ok(
         summary.steps.some((step) => step.startsWith('Metadata(admin org).set_metadata()')),
         `the provider's metadata writes ran: ${summary.steps.join(' | ')}`,
+      );
+      assert.ok(
+        summary.steps.some((step) => step.startsWith('System.create_org()')),
+        `the provider's org create and delete ran: ${summary.steps.join(' | ')}`,
       );
     },
   );

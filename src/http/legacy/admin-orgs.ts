@@ -138,10 +138,11 @@ export function orgInputFrom(doc: XmlElement): OrgInput {
   return input;
 }
 
-/** `force` / `recursive` query values: true, false or absent (false); anything else is a 400. */
+/** `force` / `recursive` query values: true, false (any case) or absent (false); anything else is a 400. */
 function flag(value: unknown, name: string): boolean {
-  if (value === undefined || value === '' || value === 'false') return false;
-  if (value === 'true') return true;
+  const v = typeof value === 'string' ? value.toLowerCase() : value;
+  if (v === undefined || v === '' || v === 'false') return false;
+  if (v === 'true') return true;
   throw badRequest(`${name} must be true or false`);
 }
 

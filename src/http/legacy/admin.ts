@@ -37,6 +37,11 @@ export const legacyAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ? await store.listOrgs()
         : [await store.getOrg(principal.orgId)].filter((o) => o !== undefined);
     const orgs = candidates.filter((o) => mayRead(principal, 'adminOrg', o.id));
-    return sendDocument(request, reply, MEDIA.adminVCloud, adminVCloudTree(baseUrl(request), vcdVersionDescription(), orgs));
+    return sendDocument(
+      request,
+      reply,
+      MEDIA.adminVCloud,
+      adminVCloudTree(baseUrl(request), vcdVersionDescription(), orgs, can(principal, 'org.manage')),
+    );
   });
 };

@@ -117,7 +117,7 @@ export const legacyCatalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const principal = requirePrincipal(request);
       if (!can(principal, 'org.manage')) throw refusal(principal, 'org.manage');
       const catalog = await loadCatalog(principal, request.params.id);
-      const recursive = request.query.recursive === 'true';
+      const recursive = request.query.recursive?.toLowerCase() === 'true';
       const templates = await catalogTemplates(store(), catalog);
       if (templates.length > 0 && !recursive) {
         throw badRequest(`The catalog ${catalog.name} holds ${templates.length} vApp template(s): delete it with recursive=true`);

@@ -119,11 +119,15 @@ function queryParameters(withType: boolean) {
 export const TypedQuerystring = queryParameters(true);
 export const PackagedQuerystring = queryParameters(false);
 
-/** `DELETE /api/admin/org/{id}?force=&recursive=`: true, false or empty. */
+/**
+ * `DELETE /api/admin/org/{id}?force=&recursive=`: true, false (in any case) or empty. VCD reads them as Java booleans,
+ * case-insensitively; pyvcloud formats Python's `True`/`False` into the URL (`vcd org delete` sends `force=False`).
+ */
+const BOOLEAN_PATTERN = '^([tT][rR][uU][eE]|[fF][aA][lL][sS][eE])?$';
 export const OrgDeleteQuerystring = Type.Object(
   {
-    force: Type.Optional(Type.String({ pattern: '^(true|false)?$', description: 'Delete even if enabled' })),
-    recursive: Type.Optional(Type.String({ pattern: '^(true|false)?$', description: 'Delete its VDCs and vApps too' })),
+    force: Type.Optional(Type.String({ pattern: BOOLEAN_PATTERN, description: 'Delete even if enabled' })),
+    recursive: Type.Optional(Type.String({ pattern: BOOLEAN_PATTERN, description: 'Delete its VDCs and vApps too' })),
   },
   { additionalProperties: true },
 );

@@ -10,8 +10,13 @@ import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
 import { MEDIA, adminOrgHref } from '../hrefs.js';
 
-export function adminVCloudTree(base: string, description: string, orgs: readonly Org[]): DocElement {
+/**
+ * `canAddOrgs`: the caller may create organizations (the provider): VCD's `add` link to `/api/admin/orgs`, which
+ * pyvcloud's `System.create_org` (and so `vcd org create`) follows; without it they answer "Operation is not supported".
+ */
+export function adminVCloudTree(base: string, description: string, orgs: readonly Org[], canAddOrgs: boolean): DocElement {
   return node('VCloud', { xmlns: VCLOUD_NS, href: `${base}/api/admin/`, name: 'vCloud', type: MEDIA.adminVCloud }, [
+    canAddOrgs ? node('Link', { rel: 'add', href: `${base}/api/admin/orgs`, type: MEDIA.adminOrg }) : null,
     text('Description', description),
     node(
       'OrganizationReferences',

@@ -37,6 +37,7 @@ from pyvcloud.vcd.exceptions import AccessForbiddenException, UnauthorizedExcept
 from pyvcloud.vcd.metadata import Metadata
 from pyvcloud.vcd.org import Org
 from pyvcloud.vcd.role import Role
+from pyvcloud.vcd.system import System
 from pyvcloud.vcd.utils import vm_to_dict
 from pyvcloud.vcd.vapp import VApp
 from pyvcloud.vcd.vdc import VDC
@@ -408,6 +409,22 @@ class Runner:
                 raise Failure(f"the entry {key!r} is still there after remove_metadata()")
 
             self.step("Metadata(admin org).set_metadata(), set_multiple_metadata(), remove_metadata() (the provider)", org_metadata_writes)
+
+            def org_create_delete():
+                # `vcd org create` and `vcd org delete`: create_org follows the admin VCloud's rel="add" link, and
+                # delete_resource formats Python booleans into the URL (force=False&recursive=False).
+                system = System(client, admin_resource=client.get_admin())
+                name = f"pyvcloud-org-{os.getpid()}"
+                created = system.create_org(name, "pyvcloud conformance org", is_enabled=False)
+                expect(created.get("name") == name, f"create_org() answered {etree.tostring(created)[:200]!r}")
+                names = [o.get("name") for o in client.get_org_list()]
+                expect(name in names, f"get_org_list() after create_org(): {names}")
+                task = client.get_task_monitor().wait_for_success(system.delete_org(name, force=False, recursive=False))
+                expect(task.get("status") == "success", f"delete_org task status {task.get('status')!r}")
+                names = [o.get("name") for o in client.get_org_list()]
+                expect(name not in names, f"get_org_list() after delete_org(): {names}")
+
+            self.step("System.create_org(), System.delete_org(force=False, recursive=False) (the provider)", org_create_delete)
 
         def revoke():
             resp = self.http.delete(f'{self.base}/cloudapi/1.0.0/tokens/{token["id"]}', headers=auth(), timeout=HTTP_TIMEOUT)

@@ -34,6 +34,15 @@ describe('GET /api/admin', () => {
       assert.equal(root.attrs.type, 'application/vnd.vmware.admin.vcloud+xml');
       assert.equal(child(root, 'Description').text, vcdVersionDescription());
       assert.deepEqual(referencedOrgs(root).sort(), ['System', 'acme', 'globex']);
+      // The provider may create orgs: VCD's `add` link, which pyvcloud's System.create_org (`vcd org create`) follows
+      // (until 2026-12-05 it was missing, and they answered "Operation is not supported").
+      const add = root.children.find((c) => c.name === 'Link' && c.attrs.rel === 'add');
+      assert.deepEqual(add?.attrs, {
+        rel: 'add',
+        href: `${server.baseUrl}/api/admin/orgs`,
+        type: 'application/vnd.vmware.admin.organization+xml',
+      });
+      assert.equal(root.children.indexOf(add!), 0, 'links come first, as in VCD');
     }
   });
 
@@ -53,6 +62,7 @@ describe('GET /api/admin', () => {
     }
     const globex = xmlRoot(await get(server, '/api/admin', s.hank), 200, ADMIN_TYPE);
     assert.deepEqual(referencedOrgs(globex), ['globex']);
+    assert.ok(!globex.children.some((c) => c.name === 'Link'), 'a tenant is offered no org creation');
   });
 
   test('VCD JSON: the same document', async () => {
