@@ -483,6 +483,7 @@ async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cel
     case `PUT ${API}/rightsBundles/:id`:
       return { description: uniq('changed') };
     case `PUT ${API}/roles/:id/rights`:
+    case `POST ${API}/roles/:id/rights`:
     case `PUT ${API}/rightsBundles/:id/rights`:
       return { rights: [{ name: RIGHTS.vappView }] };
     case `POST ${API}/users/current/totp/confirm`:

@@ -314,6 +314,7 @@ const API_POLICY: Record<string, PolicyEntry> = {
   [`POST ${API}/roles`]: adminWrite(),
   [`PUT ${API}/roles/:id`]: adminWriteById(),
   [`PUT ${API}/roles/:id/rights`]: adminWriteById(),
+  [`POST ${API}/roles/:id/rights`]: adminWriteById(),
   [`DELETE ${API}/roles/:id`]: adminWriteById(),
   [`GET ${API}/globalRoles`]: adminRead(),
   // Global roles are fixed in code: even the System administrator gets 405 (a decision in identity.ts).
@@ -508,8 +509,10 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   'POST /administration/serviceAccounts': { anonymous: '3xx', admin: '4xx', limited: '403' },
   'GET /administration/serviceAccounts/:id': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
   'POST /administration/serviceAccounts/:id/role': { anonymous: '3xx', admin: '4xx', limited: '403', crossOrg: '403' },
-  // The confirmations of Revoke and Delete (the POSTs' checks): a page for who may manage the account.
-  'GET /administration/serviceAccounts/:id/revoke': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
+  // The confirmations of Revoke and Delete (the POSTs' checks): a page for who may manage the account. The world's
+  // account was never authorized, so its Revoke has nothing to end and returns to the account with a notice (the
+  // page itself, for an account with access: test/portal/admin-confirmations.test.ts).
+  'GET /administration/serviceAccounts/:id/revoke': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
   'GET /administration/serviceAccounts/:id/delete': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
   'POST /administration/serviceAccounts/:id/revoke': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },
   'POST /administration/serviceAccounts/:id/delete': { anonymous: '3xx', admin: '3xx', limited: '403', crossOrg: '403' },

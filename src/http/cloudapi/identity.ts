@@ -439,6 +439,17 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     const now = await identityAdmin.setRoleRights(principal, role, rights, request.ip);
     return sendCloudapiJson(request, reply, 200, pagedEnvelope(now.map(rightRef), now.length, { page: 1, pageSize: 128 }));
   });
+  // VCD's "add rights to a role": the listed rights join the role's (govcd's Role.AddRights, which Terraform's
+  // vcd_role runs after creating a role with rights). 201 with the role's rights now, as govcd's OpenApiPostItem wants.
+  app.post(`${api}/roles/:id/rights`, withBody(RoleBody, RightReferencePage), async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const role = await loadRole(request, principal);
+    const added = rightsFromBody(request.body);
+    if (added === undefined) throw badRequest('values (or rights) must list the rights to add as {name} or {id} references');
+    const current = await store.roleRights(role.id);
+    const now = await identityAdmin.setRoleRights(principal, role, [...new Set([...current, ...added])], request.ip);
+    return sendCloudapiJson(request, reply, 201, pagedEnvelope(now.map(rightRef), now.length, { page: 1, pageSize: 128 }));
+  });
   app.delete(`${api}/roles/:id`, deleteByIdRoute, async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);

@@ -57,6 +57,34 @@ describe('identity writes with odd input', () => {
     assert.equal(roles.json().resultTotal, 0, 'no role was made');
   });
 
+  test("POST a role's rights adds them to the role's (govcd's Role.AddRights, Terraform's vcd_role with rights): 201", async () => {
+    // Until 2026-12-05 a 405: Terraform created the role, failed to add its rights, and left it out of its state.
+    const created = await send(
+      'POST',
+      '/roles',
+      JSON.stringify({ name: 'adds-rights', description: 'x', rights: [{ name: 'vApp: View' }] }),
+    );
+    assert.equal(created.status, 201, created.text);
+    const rightsUrl = `/roles/${created.json().id}/rights`;
+    const added = await send(
+      'POST',
+      rightsUrl,
+      JSON.stringify({ values: [{ name: 'Catalog: View Private and Shared Catalogs' }, { name: 'vApp: View' }] }),
+    );
+    assert.equal(added.status, 201, added.text);
+    const names = (added.json().values as Array<{ name: string }>).map((r) => r.name).sort();
+    assert.deepEqual(names, ['Catalog: View Private and Shared Catalogs', 'vApp: View']);
+    const read = await http(`${t.baseUrl}${API}${rightsUrl}`, { headers: bearer(alice) });
+    assert.deepEqual((read.json().values as Array<{ name: string }>).map((r) => r.name).sort(), names);
+    // An unknown right or no list: 400, the role's rights as they were.
+    for (const body of ['{"values":[{"name":"vApp: View VM metrics"}]}', '{}']) {
+      const bad = await send('POST', rightsUrl, body);
+      assert.equal(bad.status, 400, bad.text);
+    }
+    const after = await http(`${t.baseUrl}${API}${rightsUrl}`, { headers: bearer(alice) });
+    assert.equal(after.json().resultTotal, 2);
+  });
+
   test('users of one name created together: one 201, the others the DUPLICATE_NAME 400 (until 2026-12-05 a 500)', async () => {
     const roles = await http(`${t.baseUrl}${API}/roles?filter=name==vApp%20Author`, { headers: bearer(alice) });
     const role = roles.json().values[0] as { id: string; name: string };
