@@ -87,7 +87,8 @@ export async function loadOrCreateCertificate(dataDir: string, host: string): Pr
       validTo: new Date(new X509Certificate(cert).validTo),
     };
   }
-  mkdirSync(dataDir, { recursive: true });
+  // This user's only, as the store's files in it are (store/private-files.ts).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const altNames: Array<{ type: number; value?: string; ip?: string }> = [
     { type: 2, value: 'localhost' },
     { type: 7, ip: '127.0.0.1' },

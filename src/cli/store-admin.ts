@@ -378,7 +378,7 @@ async function runRestore(file: string, flags: StoreFlags): Promise<void> {
     import('../store/migrate.js'),
   ]);
   const level = inspectTesseraDatabase(Database, source, MIGRATION_NAMES);
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 }); // as the server makes it (store/private-files.ts)
   // Held throughout: no server may start on the directory while its database is swapped.
   let lock;
   try {
@@ -406,6 +406,8 @@ async function runRestore(file: string, flags: StoreFlags): Promise<void> {
       unreadable = checkpointOrDamage(Database, target);
       kept = `${target}.bak-${stamp()}`;
       renameSync(target, kept);
+      // It holds the signing key, as the store does (store/private-files.ts), whatever mode an older store had.
+      chmodSync(kept, 0o600);
       // A damaged store's log was not folded in: it goes aside with it, under the names SQLite pairs with the
       // kept file, so that whatever can be salvaged from the two stays together.
       if (unreadable !== null) {

@@ -6,13 +6,14 @@
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type Driver, type SqliteDatabase } from 'kysely';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
 import { Store, type RevocationBus, type RevocationEvent, type RowBatchWriter } from './store.js';
 import { queryTimer, type StoreOptions } from './options.js';
 import { lockSqliteFile } from './sqlite-lock.js';
+import { createPrivateFile, makePrivateDirectory, narrowToOwner } from './private-files.js';
 import { SqliteConnectionPair } from './sqlite-connections.js';
 
 class InProcessRevocationBus implements RevocationBus {
@@ -170,13 +171,18 @@ function refuseUnwritable(file: string): void {
  * this store's lifetime (src/store/sqlite-lock.ts): a second store on it throws DataDirLockedError.
  */
 export async function openSqliteStore(file: string, options: StoreOptions = {}): Promise<Store> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') makePrivateDirectory(dirname(file));
   const lock = file === ':memory:' ? null : lockSqliteFile(file);
   try {
     // A file this user may read but not write (another user's, mode 0644) opens and migrates without a write when
     // its schema is current: the first write came later, in the services' start, as a stack trace (until
     // 2026-12-05). Asked here, it is the read-only message of open-errors.ts.
-    if (file !== ':memory:') refuseUnwritable(file);
+    if (file !== ':memory:') {
+      refuseUnwritable(file);
+      // The signing key lives in this file: this user's only (store/private-files.ts).
+      createPrivateFile(file);
+      narrowToOwner(file);
+    }
     const database = new Database(file);
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = FULL');

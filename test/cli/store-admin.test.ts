@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,12 +93,15 @@ describe('tessera admin backup and restore (SQLite)', { skip: !onSqlite && 'SQLi
 
       await tessera.stop();
       stopped = true;
+      // A store made before 2026-12-05 was readable by others; the copy kept by a restore holds its signing key too.
+      chmodSync(join(live, 'tessera.db'), 0o644);
 
       // Into the stopped data dir it came from: the old file is kept beside it.
       const restored = await runCli(['admin', 'restore', backupFile, '--data-dir', live]);
       assert.equal(restored.code, 0, restored.stderr);
       const kept_ = readdirSync(live).filter((f) => /^tessera\.db\.bak-\d{8}T\d{6}Z$/.test(f));
       assert.equal(kept_.length, 1, `the previous database is kept: ${readdirSync(live).join(', ')}`);
+      assert.equal(statSync(join(live, kept_[0]!)).mode & 0o777, 0o600, 'the kept copy is its owner\u2019s only');
       assert.match(restored.stderr, /The previous database is kept as .*tessera\.db\.bak-/);
       // The command as it was run: in a checkout there is no `tessera` on PATH (it said `tessera serve` until 2026-12-05).
       assert.match(restored.stderr, /\nStart the server: node bin\/tessera\.js serve --data-dir /);
