@@ -87,6 +87,64 @@ describe('portal accessibility in Chromium (axe-core, WCAG 2.1 AA)', () => {
     assert.equal(failures.length, 0, `axe found serious or critical violations:\n${failures.join('\n')}`);
   });
 
+  // Found by an audit on 2026-12-05 that axe does not make: each failed on the old stylesheet.
+  test('narrow and forced-colour layouts: sort links seen at 640 px, no sideways scroll at 320 px, one current-page bar', async () => {
+    const at = async (width: number, forcedColors?: 'active') => {
+      const context = await browser.newContext({
+        baseURL: server.baseUrl,
+        ignoreHTTPSErrors: true,
+        viewport: { width, height: 800 },
+        ...(forcedColors ? { forcedColors } : {}),
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      await submitPassword(page, ACME, 'alice', server.demoPassword);
+      return page;
+    };
+    const narrow = await at(640);
+    await narrow.goto(`${ACME}/vms`);
+    // WCAG 2.4.7 / 1.4.10: the VM list's sort links were Tab stops inside a header clipped to 1 px.
+    // Seen: what is drawn at the link's centre is the link (a clipped header keeps its links' boxes, drawn nowhere).
+    const sortLinks = (await narrow.evaluate(`[...document.querySelectorAll('thead .sort-link')].map((a) => {
+      a.scrollIntoView({ block: 'center' });
+      const r = a.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return { text: a.textContent.trim(), seen: hit !== null && (hit === a || a.contains(hit)) };
+    })`)) as Array<{ text: string; seen: boolean }>;
+    assert.ok(sortLinks.length >= 5, `sort links: ${JSON.stringify(sortLinks)}`);
+    for (const link of sortLinks) assert.ok(link.seen, `"${link.text}" is seen at 640 px`);
+
+    // WCAG 1.4.10: at 320 px the header's four links pushed the page 3 px wider than the window.
+    const tiny = await at(320);
+    for (const path of [`${ACME}/`, `${ACME}/vms`, `${ACME}/administration/users`]) {
+      await tiny.goto(path);
+      const width = (await tiny.evaluate('document.documentElement.scrollWidth')) as number;
+      assert.ok(width <= 320, `${path} is ${width}px wide at 320 px`);
+    }
+
+    // WCAG 1.4.11: the focus ring on the dark header (was the page's blue, 2.7:1 there).
+    await narrow.goto(`${ACME}/`);
+    const ring = (await narrow.evaluate(`(() => {
+      const link = document.querySelector('.header-nav-link');
+      link.focus({ focusVisible: true });
+      return getComputedStyle(link).outlineColor;
+    })()`)) as string;
+    assert.equal(ring, 'rgb(73, 175, 217)');
+
+    // Forced colours: every header link showed the current page's bar (transparent borders are painted).
+    const forced = await at(1280, 'active');
+    await forced.goto(`${ACME}/vms`);
+    const bars = (await forced.evaluate(`[...document.querySelectorAll('.header-nav-link')].map((a) => {
+      const s = getComputedStyle(a);
+      return { current: a.getAttribute('aria-current') === 'page', top: s.borderTopStyle, bottom: s.borderBottomStyle };
+    })`)) as Array<{ current: boolean; top: string; bottom: string }>;
+    assert.ok(bars.length >= 3);
+    for (const bar of bars) {
+      assert.equal(bar.top, 'none');
+      assert.equal(bar.bottom, bar.current ? 'solid' : 'none', JSON.stringify(bar));
+    }
+  });
+
   test('keyboard only: sign in, create a token, read it once, revoke it; focus always visible', async () => {
     const context = await newPortalContext(browser, server.baseUrl);
     contexts.push(context);
