@@ -113,9 +113,13 @@ export class OrgAdmin {
     });
     // Names are part of every cached identity (the OAuth endpoint of a token is its org's name).
     this.identities.invalidate();
-    if (input.enabled !== (org.is_enabled === 1)) await this.applyEnabled(org.id, input.enabled);
+    const enabledChanged = input.enabled !== (org.is_enabled === 1);
+    if (enabledChanged) await this.applyEnabled(org.id, input.enabled);
     const updated = (await this.store.getOrg(org.id))!;
     await this.record('org.updated', actor, updated, ip, { previousName: org.name, enabled: input.enabled });
+    // A disable or enable by PUT (vcd-cli's `org update --disable`, pyvcloud, Terraform's `enabled`) is the same act as
+    // the action's, and audited as it is: a search for org.disabled found only the action's until 2026-12-05.
+    if (enabledChanged) await this.record(input.enabled ? 'org.enabled' : 'org.disabled', actor, updated, ip, { by: 'update' });
     return updated;
   }
 

@@ -283,6 +283,37 @@ describe('PUT /api/admin/org/{id} (govcd AdminOrg.Update)', () => {
     assert.deepEqual(settingsOf(xmlRoot(await get(server, org.attrs.href!, s.admin), 200, ADMIN_ORG)), before);
   });
 
+  test('a disable or enable by PUT is audited as org.disabled / org.enabled, as the action is (vcd org update --disable)', async () => {
+    const name = uniqueName('put-disable');
+    const org = await createOrg(name);
+    const orgId = org.attrs.id!.split(':').pop()!;
+    const events = async () =>
+      (
+        await server.store.db
+          .selectFrom('audit_events')
+          .select(['event_type', 'details'])
+          .where('org_id', '=', orgId)
+          .where('event_type', 'in', ['org.disabled', 'org.enabled'])
+          .orderBy('at')
+          .execute()
+      ).map((e) => e.event_type);
+    xmlRoot(
+      await send(server, 'PUT', org.attrs.href!, s.admin, orgXml({ name, fullName: `${name} Inc.`, enabled: false })),
+      200,
+      ADMIN_ORG,
+    );
+    assert.deepEqual(await events(), ['org.disabled']);
+    // The same PUT again changes nothing, and records no second disable.
+    xmlRoot(
+      await send(server, 'PUT', org.attrs.href!, s.admin, orgXml({ name, fullName: `${name} Inc.`, enabled: false })),
+      200,
+      ADMIN_ORG,
+    );
+    assert.deepEqual(await events(), ['org.disabled']);
+    xmlRoot(await send(server, 'PUT', org.attrs.href!, s.admin, orgXml({ name, fullName: `${name} Inc.`, enabled: true })), 200, ADMIN_ORG);
+    assert.deepEqual(await events(), ['org.disabled', 'org.enabled']);
+  });
+
   test('a taken name: 400 DUPLICATE_NAME; an unknown org: 403', async () => {
     const org = await createOrg(uniqueName('dup'));
     xmlError(await send(server, 'PUT', org.attrs.href!, s.admin, orgXml({ name: 'globex' })), 400, 'DUPLICATE_NAME');
