@@ -224,9 +224,14 @@ async function runOrgDelete(name: string, flags: OrgDeleteFlags): Promise<void> 
   try {
     await admin.deleteOrg(org, { force: flags.force ?? false, recursive: flags.recursive ?? false });
   } catch (error) {
-    // The API's words name its query parameter; here it is the flag.
-    if (error instanceof VcdApiError && /recursive=true/.test(error.serverMessage)) {
-      throw new CliError(error.serverMessage.replace('pass recursive=true', 'pass --recursive'), EXIT.FAILED);
+    // The API's words name its query parameters; here they are the flags. VCD's request-id prefix is dropped: the
+    // sentence is the whole answer.
+    if (error instanceof VcdApiError && /pass (recursive|force)=true/.test(error.serverMessage)) {
+      const said = error.serverMessage
+        .replace(/^\[ [^\]]* \] /, '')
+        .replace('pass recursive=true', 'pass --recursive')
+        .replace('pass force=true', 'pass --force');
+      throw new CliError(`Cannot delete organization "${org.name}": ${said}`, EXIT.FAILED);
     }
     throw error;
   }
