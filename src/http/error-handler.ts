@@ -44,11 +44,15 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   // introspect, device_authorization); the token endpoint's errors are 400s (until 2026-12-05 /oauth sent none).
   // A request that sent a token is told it was refused (RFC 6750 §3.1 `invalid_token`: "refresh and retry", not "sign
   // in"); one that sent none gets no error code, as §3.1 asks.
+  const sentCredential = error.status === 401 || error.status === 403 ? credentialFromHeaders(request.headers) : null;
   if (error.status === 401 && !reply.hasHeader('WWW-Authenticate')) {
-    reply.header(
-      'WWW-Authenticate',
-      credentialFromHeaders(request.headers) ? 'Bearer realm="tessera", error="invalid_token"' : 'Bearer realm="tessera"',
-    );
+    reply.header('WWW-Authenticate', sentCredential ? 'Bearer realm="tessera", error="invalid_token"' : 'Bearer realm="tessera"');
+  }
+  // A bearer token that does not enable the request (its session's kind, its narrowed scope, or its user's role; VCD's
+  // 403 also stands for "does not exist"): RFC 6750 §3.1's insufficient_scope, so a standard client can tell it from
+  // other refusals. VCD's clients read the body and ignore the header.
+  if (error.status === 403 && !reply.hasHeader('WWW-Authenticate') && sentCredential?.kind === 'access_token') {
+    reply.header('WWW-Authenticate', 'Bearer realm="tessera", error="insufficient_scope"');
   }
   reply.code(error.status);
   const area = request.vcd?.area ?? areaOf(request.url);
@@ -88,7 +92,10 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   // RFC 6749's own `error` and `error_description` stand beside VCD's fields (http/oauth-error.ts).
   if (area === 'oauth' && !error.vcdBodyOnly) {
     const minor = error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;
-    return sendExactJson(reply, 'application/json', oauthErrorBody(minor, error.message, oauthErrorCode(error)));
+    // A 401 to a request that sent no credential: a missing parameter (RFC 6750 §3.1 leaves the header without a code,
+    // and the body does not claim a token was refused).
+    const code = error.status === 401 && !sentCredential ? 'invalid_request' : oauthErrorCode(error);
+    return sendExactJson(reply, 'application/json', oauthErrorBody(minor, error.message, code));
   }
   const minor = area === 'oauth' && error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;
   return sendExactJson(reply, 'application/json', { minorErrorCode: minor, message: error.message, stackTrace: null });

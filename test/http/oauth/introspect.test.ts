@@ -206,9 +206,30 @@ test('a 401 under /oauth names its scheme (RFC 7235 §3.1), as under /api and /c
     assert.equal(res.json().error, 'invalid_token', endpoint);
     const none = await http(`${t.baseUrl}/oauth/tenant/acme/${endpoint}`, { method: 'POST', headers: { 'Content-Type': type }, body });
     assert.equal(none.status, 401, `${endpoint}: ${none.text}`);
-    // No credentials at all: no error code (RFC 6750 §3.1).
+    // No credentials at all: no error code (RFC 6750 §3.1), and the body does not claim a token was refused (until
+    // 2026-12-05 it said invalid_token).
     assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="tessera"', endpoint);
+    assert.equal(none.json().error, 'invalid_request', endpoint);
   }
+});
+
+test('a 403 to a bearer token names insufficient_scope (RFC 6750 §3.1), under /cloudapi and /api', async () => {
+  // A session made from an API token may not create tokens; nor may a read-only token's.
+  const token = await createApiToken(t.baseUrl, alice, 'acme', 'insufficient-scope');
+  const tokenSession = await accessTokenFrom(t.baseUrl, 'acme', token.apiToken);
+  const refused = await http(`${t.baseUrl}/cloudapi/1.0.0/roles`, {
+    method: 'POST',
+    headers: { ...bearer(tokenSession), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'scope-test' }),
+  });
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="tessera", error="insufficient_scope"');
+  const asXml = await http(`${t.baseUrl}/api/admin/user/00000000-0000-4000-8000-000000000000`, {
+    method: 'DELETE',
+    headers: { ...bearer(tokenSession), Accept: 'application/*+xml;version=36.1' },
+  });
+  assert.equal(asXml.status, 403, asXml.text);
+  assert.equal(asXml.headers.get('www-authenticate'), 'Bearer realm="tessera", error="insufficient_scope"');
 });
 
 test('a disabled org\u2019s tokens are inactive, as the token endpoint refuses them; enabled again, active again', async () => {
