@@ -46,7 +46,10 @@ export function registerTokenCommands(program: Command): void {
     .command('create')
     .argument('<name>', 'a name to recognise the token by (unique among your tokens)')
     .description('Create an API token from the signed-in password session; it is shown once')
-    .option('--expires <when>', 'expiry: a duration (30m, 12h, 90d, 2w, 1y) or a date (2027-01-31); default: never, as in VCD')
+    .option(
+      '--expires <when>',
+      'expiry: a duration (30m, 12h, 90d, 2w, 1y) or a date (2027-01-31: through the end of that day, UTC); default: never, as in VCD',
+    )
     .option('--scope <scope>', 'least privilege: "read-only", or a role (name or URN) within your own rights; default: all your rights')
     .option('--out <file>', 'write {"refresh_token": "..."} to FILE (mode 0600, the file govcd and Terraform read) instead of printing it')
     .option('--force', 'with --out, replace an existing file')

@@ -25,11 +25,14 @@ export function parseExpiry(text: string, now: number): Date {
     if (amount === 0) throw new TypeError(`--expires must be in the future, got "${text}"`);
     at = now + amount * UNIT_MS[duration[2]!.toLowerCase() as keyof typeof UNIT_MS];
   } else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
-    // A bare date is midnight UTC; a date-time without a zone is local time. 2027-02-30 or T24:00 is no date at all.
+    // A bare date is the whole of that day, in UTC: the token stops at 23:59:59.999Z, as the portal's date field
+    // ends it (until 2026-12-05 it was that day's first instant, so `--expires 2027-01-31` was dead on the 31st, and
+    // today was "not in the future"). A date-time without a zone is local time. 2027-02-30 or T24:00 is no date.
     const parsed = parseIsoDateTime(value, { bareDate: true, zoneRequired: false });
     if (parsed === null) throw new TypeError(`--expires is not a valid date: "${text}"`);
-    if (parsed <= now) throw new TypeError(`--expires must be in the future, got "${text}"`);
-    at = parsed;
+    if (value.length === 10) at = parsed + 86_400_000 - 1;
+    else at = parsed;
+    if (at <= now) throw new TypeError(`--expires must be in the future, got "${text}"`);
   } else {
     throw new TypeError(`--expires takes a duration (30m, 12h, 90d, 2w, 1y) or a date (2027-01-31), got "${text}"`);
   }

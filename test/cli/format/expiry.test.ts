@@ -13,7 +13,11 @@ test('durations from now', () => {
 });
 
 test('absolute dates and date-times', () => {
-  assert.equal(parseExpiry('2031-06-30', NOW).toISOString(), '2031-06-30T00:00:00.000Z');
+  // A bare date is the whole day (UTC), as the portal's date field: until 2026-12-05 it was the day's first instant.
+  assert.equal(parseExpiry('2031-06-30', NOW).toISOString(), '2031-06-30T23:59:59.999Z');
+  assert.equal(parseExpiry('2030-01-01', NOW).toISOString(), '2030-01-01T23:59:59.999Z', 'today is in the future until its end');
+  assert.equal(parseExpiry('9999-12-31', NOW).toISOString(), '9999-12-31T23:59:59.999Z');
+  assert.equal(parseExpiry('2031-06-30T00:00:00Z', NOW).toISOString(), '2031-06-30T00:00:00.000Z');
   assert.equal(parseExpiry('2031-06-30T12:00:00+02:00', NOW).toISOString(), '2031-06-30T10:00:00.000Z');
 });
 
@@ -59,6 +63,6 @@ test('impossible calendar dates are refused, not rolled over (2031-02-30 is not 
   ]) {
     assert.throws(() => parseExpiry(bad, NOW), /--expires is not a valid date/, bad);
   }
-  assert.equal(parseExpiry('2032-02-29', NOW).toISOString(), '2032-02-29T00:00:00.000Z', 'a leap day');
+  assert.equal(parseExpiry('2032-02-29', NOW).toISOString(), '2032-02-29T23:59:59.999Z', 'a leap day');
   assert.equal(parseExpiry('2031-01-01T23:59:59Z', NOW).toISOString(), '2031-01-01T23:59:59.000Z');
 });
