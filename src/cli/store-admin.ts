@@ -22,6 +22,7 @@ import { readAllStdin } from './prompt.js';
 import { progressOnStderr } from './progress.js';
 import { selfCommand } from './self-command.js';
 import { passwordLockedUntil } from '../domain/account-lock.js';
+import { nativeModuleFailure } from '../store/open-errors.js';
 
 type StoreFlags = StoreLocationFlags;
 
@@ -255,6 +256,9 @@ export function inspectTesseraDatabase(Database: DatabaseClass, file: string, ou
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
   } catch (error) {
+    // SQLite's driver that this Node.js cannot load says nothing about the file: not exit 2 ("not a Tessera database").
+    const native = nativeModuleFailure(error);
+    if (native) throw new CliError(native, EXIT.FAILED);
     throw new CliError(`${file} cannot be opened: ${(error as Error).message}`, EXIT.USAGE);
   }
   try {

@@ -108,8 +108,9 @@ export function nativeModuleFailure(err: unknown): string | null {
   const message = (err as DriverError | null)?.message ?? '';
   if (!/NODE_MODULE_VERSION/.test(message)) return null;
   return (
-    `better-sqlite3 was built for another Node.js version than this one (${process.version}): run \`npm ci\` again with ` +
-    `this Node.js (if npm is configured with another version's headers, as \`npm config get nodedir\` shows, add ` +
-    `npm_config_nodedir=<this Node.js's install directory>); see the README, Prerequisites`
+    `better-sqlite3 was built for another Node.js version than this one (${process.version}): rebuild it with this ` +
+    `Node.js, \`npm ci\` in a checkout or \`npm rebuild better-sqlite3\` where the package is installed (if npm is ` +
+    `configured with another version's headers, as \`npm config get nodedir\` shows, add ` +
+    `npm_config_nodedir=<this Node.js's install directory>); see the README, Prerequisites, and docs/packaging.md`
   );
 }

@@ -18,6 +18,8 @@ import { loadConfig } from '../../src/config.js';
 import { startServer } from '../../src/server.js';
 import { BIN } from '../cli/run-cli.js';
 import { nativeModuleFailure, postgresOpenFailure, postgresTarget, sqliteOpenFailure } from '../../src/store/open-errors.js';
+import { inspectTesseraDatabase } from '../../src/cli/store-admin.js';
+import { CliError, EXIT } from '../../src/cli/exit-codes.js';
 
 const log = { warn: () => undefined, info: () => undefined };
 
@@ -246,4 +248,22 @@ test("serve on a tessera.db this user may read but not write (another user's), i
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('restore with a driver built for another Node.js: that is said (exit 1), not "the backup cannot be opened" (exit 2)', () => {
+  // Until 2026-12-05 `admin restore` wrapped the driver's load error as a usage error about the backup file.
+  const wrongBuild = class {
+    constructor() {
+      throw new Error('The module was compiled against a different Node.js version using NODE_MODULE_VERSION 115');
+    }
+  } as unknown as Parameters<typeof inspectTesseraDatabase>[0];
+  assert.throws(
+    () => inspectTesseraDatabase(wrongBuild, '/backups/tessera.db', []),
+    (error: unknown) =>
+      error instanceof CliError &&
+      error.exitCode === EXIT.FAILED &&
+      /better-sqlite3 was built for another Node.js version/.test(error.message) &&
+      /npm rebuild better-sqlite3/.test(error.message) &&
+      !/backups/.test(error.message),
+  );
 });
