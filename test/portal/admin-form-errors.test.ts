@@ -47,6 +47,9 @@ describe('portal administration form errors', () => {
     assert.match(tagOf(res.body, 'sa-software-id'), /value="not-a-uuid"/);
     assert.match(tagOf(res.body, 'sa-name'), /value="typed-name"/);
     assert.doesNotMatch(tagOf(res.body, 'sa-name'), /aria-invalid/);
+    // The title says the submit failed: it is what a screen reader announces first (until 2026-12-05 unchanged).
+    assert.match(res.body, /<title>Error: New service account · Tessera<\/title>/);
+    assert.match((await alice.get(`${SA}/new`)).body, /<title>New service account · Tessera<\/title>/);
   });
 
   test('New service account: no name marks the name', async () => {

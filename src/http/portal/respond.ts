@@ -4,8 +4,13 @@ import type { SafeHtml } from './html.js';
 import { showTimesIn } from './views/components.js';
 import { DEFAULT_TIME_ZONE } from '../../domain/time-zone.js';
 
+/**
+ * A page with an error status (a refused form shown again, an error page) has a title that says so: a screen reader
+ * announces the title first, and "New user · Tessera" after a submit sounded like success (WCAG 3.3.1, technique G88).
+ */
 export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200) {
-  const body = showTimesIn(page.value, reply.request.portal?.timeZone ?? DEFAULT_TIME_ZONE);
+  const shown = status >= 400 ? page.value.replace('<title>', '<title>Error: ') : page.value;
+  const body = showTimesIn(shown, reply.request.portal?.timeZone ?? DEFAULT_TIME_ZONE);
   return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);
 }
 
