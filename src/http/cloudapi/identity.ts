@@ -126,6 +126,10 @@ async function requireCurrentPassword(services: Services, request: FastifyReques
 const withBody = <B extends TSchema, R extends TSchema>(body: B, answer: R) => ({
   schema: { params: IdParams, body, response: { 200: answer, ...CLOUDAPI_BODY_ERRORS } },
 });
+/** Options of a POST on an entity (its id in the path, a body): 201 with the answer. */
+const postOnEntity = <B extends TSchema, R extends TSchema>(body: B, answer: R) => ({
+  schema: { params: IdParams, body, response: { 201: answer, ...CLOUDAPI_BODY_ERRORS } },
+});
 /** Options of a create: its body, and 201 with the new entity. */
 const createRoute = <B extends TSchema, R extends TSchema>(body: B, answer: R) => ({
   schema: { body, response: { 201: answer, ...CLOUDAPI_BODY_ERRORS } },
@@ -441,7 +445,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
   });
   // VCD's "add rights to a role": the listed rights join the role's (govcd's Role.AddRights, which Terraform's
   // vcd_role runs after creating a role with rights). 201 with the role's rights now, as govcd's OpenApiPostItem wants.
-  app.post(`${api}/roles/:id/rights`, withBody(RoleBody, RightReferencePage), async (request, reply) => {
+  app.post(`${api}/roles/:id/rights`, postOnEntity(RoleBody, RightReferencePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     const role = await loadRole(request, principal);
     const added = rightsFromBody(request.body);

@@ -260,6 +260,12 @@ test('users, groups, roles, global roles, rights and rights bundles answer as de
     body: { values: rights.map((r: { id: string }) => ({ id: r.id })) },
     expect: 200,
   });
+  // govcd's Role.AddRights: the rights join the role's; 201 with them all.
+  await call(`POST ${api}/roles/:id/rights`, `${api}/roles/${role.id}/rights`, {
+    session: alice,
+    body: { values: [{ name: rights[0].name }] },
+    expect: 201,
+  });
   await call(`DELETE ${api}/roles/:id`, `${api}/roles/${role.id}`, { session: alice, expect: 204 });
   await call(`DELETE ${api}/users/:id`, `${api}/users/${user.id}`, { session: alice, expect: 204 });
 

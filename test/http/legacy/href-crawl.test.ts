@@ -41,6 +41,7 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const NOT_DOCUMENTS: ReadonlyArray<readonly [pattern: RegExp, status: number, why: string]> = [
   [new RegExp(`^/api/admin/org/${UUID}/action/(disable|enable)$`), 405, 'a POST action (the AdminOrg links it)'],
   [new RegExp(`^/api/admin/org/${UUID}/users$`), 405, 'the POST that adds a user (rel=add)'],
+  [/^\/api\/admin\/orgs$/, 405, "the POST that adds an org (the admin VCloud's rel=add, the provider's)"],
   [new RegExp(`^/api/admin/user/${UUID}/action/takeOwnership$`), 405, 'a POST action'],
   [/^\/api\/entity\/$/, 404, "the Session's entityResolver: Tessera resolves no URNs by this path"],
   [new RegExp(`^/api/vdc/${UUID}/hwv/vmx-\\d+$`), 404, 'VirtualHardwareVersion: only VM creation reads it, and Tessera creates no VMs'],
