@@ -272,6 +272,9 @@ export class ServiceAccountService {
   /** `POST /serviceAccounts/{id}/revoke`: every token and session ends; the account is CREATED again. */
   async revoke(principal: Principal, id: string, ip: string): Promise<void> {
     const row = await this.getManageable(principal, id);
+    // CREATED holds no token, session or pending request (every way into it ends them): a revoke has nothing to end,
+    // answers as VCD's does (204), and records no revocation that did not happen (a second revoke audited another).
+    if (row.status === 'CREATED') return;
     await this.endEverything(row);
     await this.record('serviceAccount.revoked', principal, row, ip, { name: row.name });
   }

@@ -228,6 +228,23 @@ for (const plan of selectedBackends()) {
       assert.equal(revoked.status, 204, revoked.text);
       assert.equal((await getAccount(alice, id)).json().status, 'CREATED');
       envelope(await exchange(base, 'acme', tokens.refresh_token), 400, 'invalid_grant');
+      // A second revoke has nothing to end: 204 again, and no second revocation in the audit trail.
+      const revocations = async () =>
+        (
+          await t.store.db
+            .selectFrom('audit_events')
+            .select('id')
+            .where('event_type', '=', 'serviceAccount.revoked')
+            .where('token_id', '=', id)
+            .execute()
+        ).length;
+      const before = await revocations();
+      const twice = await http(`${base}/cloudapi/1.0.0/serviceAccounts/${SA_URN(id)}/revoke`, {
+        method: 'POST',
+        headers: bearer(alice, JSON_37),
+      });
+      assert.equal(twice.status, 204, twice.text);
+      assert.equal(await revocations(), before);
       assert.equal((await http(`${base}/cloudapi/1.0.0/orgs`, { headers: bearer(tokens.access_token, JSON_37) })).status, 401);
 
       // Authorized again after a revoke: a new chain works.
