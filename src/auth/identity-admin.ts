@@ -73,13 +73,7 @@ export class IdentityAdmin {
    * held by the actor, a tenant right when the org is a tenant, and, for a tenant acting, published to its org.
    */
   async assertMayGrant(actor: Principal, orgId: string, rights: Iterable<string>): Promise<void> {
-    const held = effectiveRights(actor);
-    const published = actor.isSystemOrg ? null : await this.publishedRights(orgId);
-    const tenantOrg = orgId !== SYSTEM_ORG_ID;
-    const refused = [...new Set(rights)].filter(
-      (r) => !isKnownRight(r) || !held.has(r) || (tenantOrg && isProviderOnlyRight(r)) || (published !== null && !published.has(r)),
-    );
-    if (refused.length > 0) throw cannotGrant(refused);
+    refuseUngrantable(actor, orgId, rights, actor.isSystemOrg ? null : await this.publishedRights(orgId));
   }
 
   /**
@@ -88,10 +82,7 @@ export class IdentityAdmin {
    * in a tenant role carry nothing (domain/policy.ts) and are not counted.
    */
   private async assertHoldsRole(actor: Principal, role: Role): Promise<void> {
-    const held = effectiveRights(actor);
-    const tenantOrg = role.org_id !== SYSTEM_ORG_ID;
-    const missing = (await this.store.roleRights(role.id)).filter((r) => !(tenantOrg && isProviderOnlyRight(r)) && !held.has(r));
-    if (missing.length > 0) throw cannotGrant(missing);
+    refuseUnheld(actor, role, await this.store.roleRights(role.id));
   }
 
   /**
@@ -257,17 +248,52 @@ export class IdentityAdmin {
     return updated;
   }
 
-  async setRoleRights(actor: Principal, role: Role, rights: readonly string[], ip: string | null): Promise<string[]> {
+  /** `PUT /roles/{id}/rights`: the role's rights become `rights`. */
+  setRoleRights(actor: Principal, role: Role, rights: readonly string[], ip: string | null): Promise<string[]> {
+    return this.changeRoleRights(actor, role, () => rights, ip);
+  }
+
+  /** `POST /roles/{id}/rights` (govcd's Role.AddRights): `added` join the role's rights. */
+  addRoleRights(actor: Principal, role: Role, added: readonly string[], ip: string | null): Promise<string[]> {
+    return this.changeRoleRights(actor, role, (current) => [...current, ...added], ip);
+  }
+
+  /**
+   * A change of a role's rights, computed from its rights as they are, under the role's row lock (PostgreSQL; SQLite
+   * has one writer): changes of one role take turns, each reads what the one before wrote, and the checks run on
+   * that. Until 2026-12-05 the rights were read outside any transaction: a PUT that removed a right and an add racing
+   * it on PostgreSQL left the removed right in place (both answered success), two adds lost each other's rights, and
+   * two replaces collided on the primary key (a 500). The same race let a demoted user's add put the right back.
+   */
+  private async changeRoleRights(
+    actor: Principal,
+    role: Role,
+    next: (current: readonly string[]) => readonly string[],
+    ip: string | null,
+  ): Promise<string[]> {
     this.requireWritableRole(actor, role);
-    await this.assertMayGrant(actor, role.org_id, rights);
-    // Taking away a right the actor lacks is refused as well: the role's holders may be more privileged than
-    // the actor, and editing their role is acting on them.
-    await this.assertHoldsRole(actor, role);
-    await this.store.transaction((trx) => this.store.setRoleRights(role.id, rights, trx));
+    const published = actor.isSystemOrg ? null : await this.publishedRights(role.org_id);
+    const outcome = await this.store.transaction(async (trx) => {
+      const locked = trx.selectFrom('roles').select('id').where('id', '=', role.id);
+      if (!(await (this.store.dialect === 'postgres' ? locked.forUpdate() : locked).executeTakeFirst())) throw forbidden();
+      const current = await this.store.roleRights(role.id, trx);
+      const wanted = [...new Set(next(current))].sort();
+      refuseUngrantable(actor, role.org_id, wanted, published);
+      // Taking away a right the actor lacks is refused as well: the role's holders may be more privileged than the
+      // actor, and editing their role is acting on them.
+      refuseUnheld(actor, role, current);
+      if (wanted.length === current.length && wanted.every((r, i) => r === current[i])) return { rights: current, changed: false };
+      await this.store.setRoleRights(role.id, wanted, trx);
+      return { rights: await this.store.roleRights(role.id, trx), changed: true };
+    });
+    if (!outcome.changed) return outcome.rights;
     this.identities.invalidate();
-    const now = await this.store.roleRights(role.id);
-    await this.record('role.rightsChanged', actor, role.org_id, ip, { role: role.name, roleId: role.id, rights: now.join(', ') });
-    return now;
+    await this.record('role.rightsChanged', actor, role.org_id, ip, {
+      role: role.name,
+      roleId: role.id,
+      rights: outcome.rights.join(', '),
+    });
+    return outcome.rights;
   }
 
   async deleteRole(actor: Principal, role: Role, ip: string | null): Promise<void> {
@@ -343,4 +369,25 @@ function displayName(raw: string | undefined, emptyMessage: string): string {
   const problem = displayNameProblem('name', name);
   if (problem) throw badRequest(problem);
   return name;
+}
+
+/**
+ * Refuses rights `actor` may not put in a role of `orgId`: unknown ones, ones the actor lacks, the provider's own in
+ * a tenant's role, and, for a tenant actor, ones not published to the org (`published`, null for the provider).
+ */
+function refuseUngrantable(actor: Principal, orgId: string, rights: Iterable<string>, published: ReadonlySet<string> | null): void {
+  const held = effectiveRights(actor);
+  const tenantOrg = orgId !== SYSTEM_ORG_ID;
+  const refused = [...new Set(rights)].filter(
+    (r) => !isKnownRight(r) || !held.has(r) || (tenantOrg && isProviderOnlyRight(r)) || (published !== null && !published.has(r)),
+  );
+  if (refused.length > 0) throw cannotGrant(refused);
+}
+
+/** Refuses acting on `role` (whose rights are `roleRights`) unless the actor holds every right it carries in its org. */
+function refuseUnheld(actor: Principal, role: Role, roleRights: readonly string[]): void {
+  const held = effectiveRights(actor);
+  const tenantOrg = role.org_id !== SYSTEM_ORG_ID;
+  const missing = roleRights.filter((r) => !(tenantOrg && isProviderOnlyRight(r)) && !held.has(r));
+  if (missing.length > 0) throw cannotGrant(missing);
 }

@@ -450,8 +450,7 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     const role = await loadRole(request, principal);
     const added = rightsFromBody(request.body);
     if (added === undefined) throw badRequest('values (or rights) must list the rights to add as {name} or {id} references');
-    const current = await store.roleRights(role.id);
-    const now = await identityAdmin.setRoleRights(principal, role, [...new Set([...current, ...added])], request.ip);
+    const now = await identityAdmin.addRoleRights(principal, role, added, request.ip);
     return sendCloudapiJson(request, reply, 201, pagedEnvelope(now.map(rightRef), now.length, { page: 1, pageSize: 128 }));
   });
   app.delete(`${api}/roles/:id`, deleteByIdRoute, async (request, reply) => {
