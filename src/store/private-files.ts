@@ -6,7 +6,54 @@
  * Until 2026-12-05 they were created under the umask (0644 in a 0755 directory, usually): any local account could
  * read the key and forge a System administrator's session.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** A store another account could read or replace: refused at the start, in one line (open-errors.ts). */
+export class ExposedStoreError extends Error {
+  readonly code = 'TESSERA_EXPOSED_STORE';
+}
+
+/**
+ * Refuses a store another local account controls. Narrowing the files' modes protects nothing when another account
+ * owns them (it can chmod them back) or may write the directory (it can replace them, or plant a file or a link
+ * before the first start). The data directory must be this user's and writable by it alone, and so must the database
+ * and its -wal and -shm files. Until 2026-12-05 a directory made by another account was used as it was, its file
+ * narrowed to 0600 but still that account's. (The directory is followed if it is a link: its target is what holds
+ * the files. No POSIX owners on Windows: nothing to check there.)
+ */
+export function refuseExposedStore(file: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  const dir = dirname(file);
+  const d = statSync(dir);
+  const why = 'which could read or replace the store and the signing key it holds';
+  if (d.uid !== uid) {
+    throw new ExposedStoreError(
+      `the data directory ${dir} belongs to another account (uid ${d.uid}), ${why}: use a directory of this user's (Tessera creates it 0700)`,
+    );
+  }
+  if ((d.mode & 0o022) !== 0) {
+    throw new ExposedStoreError(`the data directory ${dir} is writable by other accounts (mode ${octal(d)}), ${why}: chmod 700 ${dir}`);
+  }
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    const f = lstatOrNull(path);
+    if (f !== null && f.uid !== uid) {
+      throw new ExposedStoreError(`${path} belongs to another account (uid ${f.uid}), ${why}: it must be this user's`);
+    }
+  }
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+const octal = (s: Stats) => `0${(s.mode & 0o777).toString(8)}`;
 
 /** Creates `dir` (and its parents) for this user only; an existing directory is left as it is. */
 export function makePrivateDirectory(dir: string): void {
@@ -23,14 +70,16 @@ export function createPrivateFile(file: string): void {
 }
 
 /**
- * Takes away group and other permissions from the database and its -wal and -shm files, where this user may
- * (another user's file is left alone: opening it reports what is wrong). Returns the files narrowed.
+ * Takes away group and other permissions from the database and its -wal and -shm files (refuseExposedStore has
+ * checked that they are this user's). A symbolic link is not followed: its target is not the store's to change.
+ * Returns the files narrowed.
  */
 export function narrowToOwner(file: string): string[] {
   const narrowed: string[] = [];
   for (const path of [file, `${file}-wal`, `${file}-shm`]) {
-    if (!existsSync(path)) continue;
-    const mode = statSync(path).mode & 0o777;
+    const f = lstatOrNull(path);
+    if (f === null || f.isSymbolicLink()) continue;
+    const mode = f.mode & 0o777;
     if ((mode & 0o077) === 0) continue;
     try {
       chmodSync(path, mode & 0o700);

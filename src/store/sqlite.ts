@@ -13,7 +13,7 @@ import { migrateToLatest } from './migrate.js';
 import { Store, type RevocationBus, type RevocationEvent, type RowBatchWriter } from './store.js';
 import { queryTimer, type StoreOptions } from './options.js';
 import { lockSqliteFile } from './sqlite-lock.js';
-import { createPrivateFile, makePrivateDirectory, narrowToOwner } from './private-files.js';
+import { createPrivateFile, makePrivateDirectory, narrowToOwner, refuseExposedStore } from './private-files.js';
 import { SqliteConnectionPair } from './sqlite-connections.js';
 
 class InProcessRevocationBus implements RevocationBus {
@@ -178,8 +178,9 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     // its schema is current: the first write came later, in the services' start, as a stack trace (until
     // 2026-12-05). Asked here, it is the read-only message of open-errors.ts.
     if (file !== ':memory:') {
-      refuseUnwritable(file);
       // The signing key lives in this file: this user's only (store/private-files.ts).
+      refuseExposedStore(file);
+      refuseUnwritable(file);
       createPrivateFile(file);
       narrowToOwner(file);
     }

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,16 +225,18 @@ test('serve on a damaged tessera.db: one line and exit 1, no stack', async () =>
   }
 });
 
-test("serve on a tessera.db this user may read but not write (another user's), in a writable directory: the read-only line, no stack", async () => {
+test("serve on a tessera.db this user may read but not write (its own read-only, or another account's): one line that says which, no stack", async () => {
   // In WAL mode, as a server leaves it: opening it then writes nothing (a file in rollback mode is refused at the open
   // already, when it is switched to WAL).
   const { dir } = await tesseraFile('WAL');
   try {
     const file = join(dir, 'tessera.db');
-    // As root every file is writable: the server runs as nobody, and the file stays root's (mode 0644). Otherwise
-    // the file is made read-only for its owner, this user.
+    // As root every file is writable: the server runs as nobody, in a directory of nobody's, and the file stays
+    // root's (mode 0644): another account's file is refused as such since 2026-12-05 (store/private-files.ts), before
+    // it is read. Otherwise the file is made read-only for its owner, this user: the read-only line.
     const asRoot = process.getuid?.() === 0;
-    chmodSync(dir, 0o777);
+    if (asRoot) chownSync(dir, 65534, 65534);
+    chmodSync(dir, 0o700);
     chmodSync(file, asRoot ? 0o644 : 0o444);
     const copy = join(dir, 'before.db');
     copyFileSync(file, copy);
@@ -242,7 +244,9 @@ test("serve on a tessera.db this user may read but not write (another user's), i
     assert.equal(code, 1, output);
     assert.equal(
       output,
-      `tessera: the SQLite file ${file} is read-only for this user: permission denied: run as a user who may write there, or choose another with --data-dir\n`,
+      asRoot
+        ? `tessera: ${file} belongs to another account (uid 0), which could read or replace the store and the signing key it holds: it must be this user's\n`
+        : `tessera: the SQLite file ${file} is read-only for this user: permission denied: run as a user who may write there, or choose another with --data-dir\n`,
     );
     assert.ok(readFileSync(file).equals(readFileSync(copy)), 'the file is untouched');
   } finally {

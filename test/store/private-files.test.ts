@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite.js';
@@ -47,4 +47,52 @@ test('a store readable by others (made before 2026-12-05) is narrowed to its own
   } finally {
     await again.close();
   }
+});
+
+test('a data directory other accounts may write is refused, in one line, before anything is written there', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tessera-private-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, 'shared');
+  mkdirSync(dir);
+  chmodSync(dir, 0o777);
+  await assert.rejects(
+    openSqliteStore(join(dir, 'tessera.db')),
+    /the data directory .*shared is writable by other accounts \(mode 0777\).*chmod 700/,
+  );
+  assert.ok(!existsSync(join(dir, 'tessera.db')), 'no store was made there');
+});
+
+test('a data directory or a database file of another account is refused (it could chmod them back)', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('SKIPPED: making a file of another account needs root (CI runs as root)');
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'tessera-private-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  // Another account made the directory, or only the file (in a directory of ours), before the first start.
+  const theirs = join(root, 'theirs');
+  mkdirSync(theirs, { mode: 0o700 });
+  chownSync(theirs, 65534, 65534);
+  await assert.rejects(openSqliteStore(join(theirs, 'tessera.db')), /the data directory .*theirs belongs to another account \(uid 65534\)/);
+  const ours = join(root, 'ours');
+  mkdirSync(ours, { mode: 0o700 });
+  writeFileSync(join(ours, 'tessera.db'), '', { mode: 0o666 });
+  chownSync(join(ours, 'tessera.db'), 65534, 65534);
+  await assert.rejects(openSqliteStore(join(ours, 'tessera.db')), /tessera\.db belongs to another account \(uid 65534\)/);
+});
+
+test('narrowing never follows a symbolic link: a -wal linked to another file leaves that file as it was', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tessera-private-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, 'data');
+  const file = join(dir, 'tessera.db');
+  await (await openSqliteStore(file)).close();
+  const outside = join(root, 'outside.txt');
+  writeFileSync(outside, 'not the store', { mode: 0o644 });
+  chmodSync(outside, 0o644);
+  rmSync(`${file}-wal`, { force: true });
+  symlinkSync(outside, `${file}-wal`);
+  const store = await openSqliteStore(file).catch((error: unknown) => error);
+  if (!(store instanceof Error)) await (store as Awaited<ReturnType<typeof openSqliteStore>>).close();
+  assert.equal(modeOf(outside), 0o644, 'the link was not followed');
 });
