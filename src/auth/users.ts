@@ -138,12 +138,21 @@ export class UserService {
     }
     const updated = (await this.store.getUser(user.id))!;
     if (actor) {
+      // A role change is named (from, to): it is how a privilege is given, and an administrator reading the trail must
+      // see it (until 2026-12-05 it was a user.updated like a description's).
+      const roleChange = set.role_id !== undefined ? await this.roleChange(user.role_id, set.role_id) : {};
       await this.recordChange(patch.password !== undefined ? 'user.passwordChanged' : 'user.updated', actor, updated, ip, {
         disabled: disabling,
         tokensRevoked: Boolean(disabling || (patch.password !== undefined && options.revokeTokensOnPasswordChange)),
+        ...roleChange,
       });
     }
     return updated;
+  }
+
+  private async roleChange(fromId: string, toId: string): Promise<{ roleFrom: string; roleTo: string }> {
+    const [from, to] = await Promise.all([this.store.getRole(fromId), this.store.getRole(toId)]);
+    return { roleFrom: from?.name ?? fromId, roleTo: to?.name ?? toId };
   }
 
   async delete(user: User, actor: Principal | null = null, ip: string | null = null): Promise<void> {
@@ -263,7 +272,7 @@ export class UserService {
     actor: Principal,
     user: User,
     ip: string | null,
-    details: Record<string, boolean> = {},
+    details: Record<string, boolean | string> = {},
   ) {
     await this.audit.record({
       type,

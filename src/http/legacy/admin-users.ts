@@ -30,6 +30,7 @@ import { MAX_SETTING_INT } from '../../domain/org-settings.js';
 import { MEDIA, idFromPathSegment } from '../../inventory/hrefs.js';
 import { userTree } from '../../inventory/documents/user.js';
 import { lockedUntil } from '../../domain/account-lock.js';
+import { verifyPassword } from '../../auth/passwords.js';
 import {
   AnyQuerystring,
   ApiHeaders,
@@ -204,7 +205,10 @@ export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (doc.roleId !== undefined && doc.roleId !== user.role_id) patch.roleId = doc.roleId;
     if (doc.deployedVmQuota !== undefined && doc.deployedVmQuota !== user.deployed_vm_quota) patch.deployedVmQuota = doc.deployedVmQuota;
     if (doc.storedVmQuota !== undefined && doc.storedVmQuota !== user.stored_vm_quota) patch.storedVmQuota = doc.storedVmQuota;
-    if (doc.password !== undefined) patch.password = doc.password;
+    // govcd's UpdateSimple (Terraform's vcd_org_user) sends the configured password in every PUT: the password the
+    // user has already is an echo, like the other fields, and no change (until 2026-12-05 any PUT of the user, a
+    // description's, ended their sessions and was audited as a password change).
+    if (doc.password !== undefined && !(await verifyPassword(user.password_hash, doc.password))) patch.password = doc.password;
     // IsLocked false while a lockout is in force is Terraform's unlock (vcd_org_user `is_locked = false`; govcd's
     // UpdateSimple sends it); IsLocked true is no change: only failed sign-ins lock.
     const unlock = !doc.locked && lockedUntil(user, Date.now()) !== null;

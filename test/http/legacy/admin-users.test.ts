@@ -235,13 +235,47 @@ describe('PUT /api/admin/user/{id} (govcd OrgUser.Update and friends)', () => {
     assert.ok(await signIn(server.baseUrl, name, 'acme', 'Brand-New-Password-9'));
   });
 
-  test('ChangeRole: a role of the org by href', async () => {
+  test('a PUT that sends the password the user already has (Terraform sends it in every update) is no password change', async () => {
+    // Until 2026-12-05 a description's change through Terraform's vcd_org_user signed the user out everywhere and was
+    // audited as user.passwordChanged.
+    const name = uniqueName('echo');
+    const user = await createUser({ name });
+    const session = await signIn(server.baseUrl, name, 'acme', 'User-Password-1234');
+    const reply = await send(
+      server,
+      'PUT',
+      user.attrs.href!,
+      s.alice,
+      userXml({ name, enabled: true, password: 'User-Password-1234', description: 'changed by terraform' }),
+      USER_TYPE,
+    );
+    assert.equal(reply.status, 200, reply.text);
+    assert.equal((await get(server, '/api/org', session)).status, 200, 'the session goes on');
+    const events = await server.store.db
+      .selectFrom('audit_events')
+      .select('event_type')
+      .where('event_type', 'in', ['user.passwordChanged', 'user.updated'])
+      .where('details', 'like', `%${name}%`)
+      .execute();
+    assert.ok(!events.some((e) => e.event_type === 'user.passwordChanged'), JSON.stringify(events));
+  });
+
+  test('ChangeRole: a role of the org by href; the audit trail names the roles from and to', async () => {
     const user = await createUser();
     const doc = userXml({ name: user.attrs.name!, enabled: true, roleHref: roleHrefIn(acme, 'vApp Author') });
     assert.equal(
       child(xmlRoot(await send(server, 'PUT', user.attrs.href!, s.alice, doc, USER_TYPE), 200, USER), 'Role').attrs.name,
       'vApp Author',
     );
+    const event = await server.store.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('event_type', '=', 'user.updated')
+      .where('details', 'like', `%${user.attrs.name!}%`)
+      .orderBy('at', 'desc')
+      .executeTakeFirstOrThrow();
+    assert.equal(JSON.parse(event.details).roleTo, 'vApp Author', event.details);
+    assert.equal(typeof JSON.parse(event.details).roleFrom, 'string');
   });
 
   test('Unlock: a locked-out user reads IsLocked true; PUT with IsLocked left out, or action/unlock, unlocks', async () => {
