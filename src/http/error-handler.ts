@@ -94,7 +94,13 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
     const minor = error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;
     // A 401 to a request that sent no credential: a missing parameter (RFC 6750 §3.1 leaves the header without a code,
     // and the body does not claim a token was refused).
-    const code = error.status === 401 && !sentCredential ? 'invalid_request' : oauthErrorCode(error);
+    // A 403 to a bearer: the header's insufficient_scope in the body too (it said access_denied beside it).
+    const code =
+      error.status === 401 && !sentCredential
+        ? 'invalid_request'
+        : error.status === 403 && sentCredential?.kind === 'access_token' && error.minorErrorCode === 'ACCESS_TO_RESOURCE_IS_FORBIDDEN'
+          ? 'insufficient_scope'
+          : oauthErrorCode(error);
     return sendExactJson(reply, 'application/json', oauthErrorBody(minor, error.message, code));
   }
   const minor = area === 'oauth' && error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;

@@ -126,8 +126,14 @@ export const PackagedQuerystring = queryParameters(false);
 const BOOLEAN_PATTERN = '^([tT][rR][uU][eE]|[fF][aA][lL][sS][eE])?$';
 export const OrgDeleteQuerystring = Type.Object(
   {
-    force: Type.Optional(Type.String({ pattern: BOOLEAN_PATTERN, description: 'Delete even if enabled' })),
-    recursive: Type.Optional(Type.String({ pattern: BOOLEAN_PATTERN, description: 'Delete its VDCs and vApps too' })),
+    // An enabled org is refused whatever force says (govcd disables it first): force is for its deployed vApps.
+    force: Type.Optional(Type.String({ pattern: BOOLEAN_PATTERN, description: 'Also delete deployed vApps (with recursive)' })),
+    recursive: Type.Optional(
+      Type.String({
+        pattern: BOOLEAN_PATTERN,
+        description: 'Also delete what it holds (an org: users, VDCs, vApps; a catalog: templates)',
+      }),
+    ),
   },
   { additionalProperties: true },
 );

@@ -230,6 +230,15 @@ test('a 403 to a bearer token names insufficient_scope (RFC 6750 §3.1), under /
   });
   assert.equal(asXml.status, 403, asXml.text);
   assert.equal(asXml.headers.get('www-authenticate'), 'Bearer realm="tessera", error="insufficient_scope"');
+  // Under /oauth the body says the same as the header (it said access_denied).
+  const register = await http(`${t.baseUrl}/oauth/tenant/acme/register`, {
+    method: 'POST',
+    headers: { ...bearer(tokenSession), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ client_name: 'from-a-token' }),
+  });
+  assert.equal(register.status, 403, register.text);
+  assert.equal(register.headers.get('www-authenticate'), 'Bearer realm="tessera", error="insufficient_scope"');
+  assert.equal(register.json().error, 'insufficient_scope');
 });
 
 test('a disabled org\u2019s tokens are inactive, as the token endpoint refuses them; enabled again, active again', async () => {
