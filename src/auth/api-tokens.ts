@@ -679,6 +679,17 @@ export class ApiTokenService {
     // Access tokens made from these API tokens live at most one lifetime from now.
     const relevantUntil = this.accessTokens.revocationRelevantUntil(now);
     const events = await this.store.transaction(async (trx) => {
+      // PostgreSQL: every token's row first, in id order, then the revocations (whose count trigger locks the org's
+      // counts row). A mint locks its token's row and then that counts row: revoking row by row took a token's row
+      // after the counts row, so revoking a user's tokens while one of them was being minted deadlocked, and the
+      // administrator's delete or disable of the user failed with a 503 (until 2026-12-05).
+      if (this.store.dialect === 'postgres') {
+        const sorted = [...ids].sort();
+        for (let i = 0; i < sorted.length; i += 5_000) {
+          const chunk = sorted.slice(i, i + 5_000);
+          await trx.selectFrom('api_tokens').select('id').where('id', 'in', chunk).orderBy('id').forUpdate().execute();
+        }
+      }
       const out = [];
       for (const id of ids) {
         if (await this.store.markApiTokenRevoked(id, now, trx, by)) {
