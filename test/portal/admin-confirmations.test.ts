@@ -227,6 +227,13 @@ describe('portal confirmations of administrators’ actions', () => {
       assert.equal(again.statusCode, 303);
       assert.equal(again.headers.location, `${SA}?done=already-deleted&account=${id}`);
     }
+    // The account's page from an old link, and Save role from a stale tab: the same notice (until 2026-12-05 a 403).
+    const page2 = await alice.get(page);
+    assert.equal(page2.statusCode, 303);
+    assert.equal(page2.headers.location, `${SA}?done=already-deleted&account=${id}`);
+    const role = await alice.post(`${page}/role`, { _csrf: csrfFrom(staleRevoke.body), role: '00000000-0000-4000-8000-000000000000' });
+    assert.equal(role.statusCode, 303, role.body.slice(0, 200));
+    assert.equal(role.headers.location, `${SA}?done=already-deleted&account=${id}`);
     // Who may not see it: the same 403 as ever, and the list's notice names nothing for them.
     const hankPage = await hank.get('/tenant/globex/administration/serviceAccounts');
     const G = '/tenant/globex/administration/serviceAccounts';

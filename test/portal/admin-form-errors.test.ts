@@ -80,6 +80,17 @@ describe('portal administration form errors', () => {
       confirmPassword: 'Long-enough-1',
     });
     assertInError(noName.body, 'user-name');
+    // The identity service's field names in the form's labels (until 2026-12-05 "FullName must not contain ...").
+    const bidi = await alice.submit(`${USERS}/new`, USERS, {
+      ...base,
+      fullName: 'Evil\u202Eeman',
+      password: 'Long-enough-1',
+      confirmPassword: 'Long-enough-1',
+    });
+    assert.equal(bidi.statusCode, 400);
+    assert.match(bidi.body, /The full name must not contain/);
+    assert.doesNotMatch(bidi.body, /FullName/);
+    assertInError(bidi.body, 'user-full-name');
   });
 
   test("a user's Set password: the error stands in its form, at its field, in the form's words", async () => {

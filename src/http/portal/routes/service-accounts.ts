@@ -259,13 +259,8 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     );
   };
 
-  app.get<{ Params: { id: string } }>(`${list}/:id`, { schema: { params: pathIds('id'), response: PAGE } }, async (request, reply) => {
-    const state = requireView(request);
-    return renderAccount(reply, state, await load(state, request.params.id), await done(request, state));
-  });
-
   /**
-   * Revoke or Delete of an account deleted meanwhile (a second tab, another administrator first), when the viewer may
+   * The page, Revoke, Delete or Save role of an account deleted meanwhile (a second tab, another administrator first), when the viewer may
    * see its org: back to the list, whose notice names it, as a token's revoke does. Until 2026-12-05 this was 403
    * "Either you need some or all of the following rights...". Anyone else still gets the 403 (load).
    */
@@ -288,6 +283,14 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
       throw error;
     }
   };
+
+  // The account's page: an old link or tab on an account deleted since returns to the list with that said.
+  app.get<{ Params: { id: string } }>(`${list}/:id`, { schema: { params: pathIds('id'), response: PAGE } }, async (request, reply) => {
+    const state = requireView(request);
+    const row = await loadOrGone(state, request.params.id);
+    if (typeof row === 'string') return seeOther(reply, row);
+    return renderAccount(reply, state, row, await done(request, state));
+  });
 
   /** An account in CREATED holds no token, session or pending request: a Revoke has nothing to end. */
   const nothingToRevoke = (state: SignedInState, row: ServiceAccountRow) => `${state.org.basePath}${list}/${row.id}?done=nothing-to-revoke`;
@@ -320,7 +323,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
       { config: { csrf: 'session' }, schema: { params: pathIds('id'), response: FORM } },
       async (request, reply) => {
         const state = requireView(request);
-        const row = what === 'role' ? await load(state, request.params.id) : await loadOrGone(state, request.params.id);
+        const row = await loadOrGone(state, request.params.id);
         if (typeof row === 'string') return seeOther(reply, row);
         if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
         // Revoked already (a second tab, another administrator) or never authorized: saying "was revoked" again, and
@@ -330,7 +333,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
           await run(state, row, request);
         } catch (error) {
           // Deleted by someone else between the two reads: the same answer as above.
-          const deletedMeanwhile = what === 'role' ? null : await alreadyDeleted(state, row.id);
+          const deletedMeanwhile = await alreadyDeleted(state, row.id);
           if (deletedMeanwhile) return seeOther(reply, deletedMeanwhile);
           const refused = formError(error);
           if (!refused) throw error;

@@ -365,5 +365,11 @@ function newUserFieldOf(message: string): NewUserField | null {
 /** A service message in the form's words: the API names fields as its wire does ("password must be at least 8"). */
 function formWording(message: string): string {
   const sentence = message.charAt(0).toUpperCase() + message.slice(1);
-  return /^Password must be at (least|most) \d+ characters\.?$/.test(sentence) ? 'The password must be 8 to 256 characters.' : sentence;
+  if (/^Password must be at (least|most) \d+ characters\.?$/.test(sentence)) return 'The password must be 8 to 256 characters.';
+  // The identity service names fields as the API does (domain/user-name.ts: "FullName must not contain ..."): the
+  // form's labels instead (until 2026-12-05 New user said "FullName", "Email", "Name").
+  return sentence
+    .replace(/^FullName\b/, 'The full name')
+    .replace(/^Email\b/, 'The email')
+    .replace(/^Name\b/, 'The user name');
 }
