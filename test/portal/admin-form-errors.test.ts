@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
-import { PortalClient } from './portal-client.js';
+import { PortalClient, csrfFrom } from './portal-client.js';
 
 const ACME = '/tenant/acme';
 const SA = `${ACME}/administration/serviceAccounts`;
@@ -187,6 +187,21 @@ describe('portal administration form errors', () => {
       assert.match(tagOf(notEmpty.body, 'delete-confirm'), /value="globex"/);
       assert.ok(await server.store.getOrgByName('globex'), 'nothing deleted');
       assert.equal((await admin.submit(page, `${page}/enable`, {})).statusCode, 303);
+    });
+
+    test('an org deleted since (another tab): its page and its forms return to the list, which says so (were 403)', async () => {
+      const created = await admin.submit(`${ORGS}/new`, ORGS, { name: 'stale-tab-org', fullName: 'Stale', description: '' });
+      assert.equal(created.statusCode, 303, created.body.slice(0, 200));
+      const page = String(created.headers.location).split('?')[0]!;
+      const staleTab = await admin.get(page);
+      assert.equal((await admin.submit(page, `${page}/disable`, {})).statusCode, 303);
+      assert.equal((await admin.submit(page, `${page}/delete`, { confirmName: 'stale-tab-org' })).statusCode, 303);
+      const again = await admin.post(`${page}/delete`, { _csrf: csrfFrom(staleTab.body), confirmName: 'stale-tab-org' });
+      assert.equal(again.statusCode, 303);
+      assert.equal(again.headers.location, `${ORGS}?done=gone`);
+      const list = await admin.get(String(again.headers.location));
+      assert.match(list.body, /That organization no longer exists/);
+      assert.equal((await admin.get(page)).headers.location, `${ORGS}?done=gone`);
     });
   });
 });

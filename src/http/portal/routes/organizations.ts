@@ -61,11 +61,16 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     if (!canManageOrgs(state.principal)) throw forbidden("Organizations are the System administrator's.");
     return state;
   };
-  const orgOr403 = async (request: FastifyRequest, id: string) => {
+  /**
+   * The org a page or action is about, or, when it no longer exists, where to go instead: the list, which says so.
+   * Only the provider reaches here (requireProvider), and it sees every org: a missing one tells it nothing it could
+   * not list. Until 2026-12-05 a page or a Delete from a tab left open on an org deleted since was a 403 "you need
+   * some or all of the following rights".
+   */
+  const orgOrGone = async (request: FastifyRequest, id: string) => {
     const state = requireProvider(request);
     const org = await store.getOrg(id);
-    if (!org) throw forbidden();
-    return { state, org };
+    return { state, org: org ?? null, gone: `${state.org.basePath}/administration/orgs?done=gone` };
   };
 
   const counts = async (orgIds: readonly string[]) => {
@@ -178,7 +183,8 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     '/administration/orgs/:id',
     { schema: { params: OrgParams, querystring: DoneQuery, response: PAGE } },
     async (request, reply) => {
-      const { state, org } = await orgOr403(request, request.params.id);
+      const { state, org, gone } = await orgOrGone(request, request.params.id);
+      if (!org) return seeOther(reply, gone);
       return renderDetail(reply, state, org, ORG_DONE_NOTICES[request.query.done ?? ''] ?? null, null);
     },
   );
@@ -197,7 +203,8 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
       `/administration/orgs/:id/${path}`,
       { schema: { params: OrgParams, body, response: FORM }, config: { csrf: 'session' } },
       async (request, reply) => {
-        const { state, org } = await orgOr403(request, request.params.id);
+        const { state, org, gone } = await orgOrGone(request, request.params.id);
+        if (!org) return seeOther(reply, gone);
         let next: string;
         try {
           next = await run(state, org, request.body as Static<B>, request);

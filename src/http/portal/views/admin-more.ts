@@ -166,6 +166,7 @@ export const ORG_DONE_NOTICES: Readonly<Record<string, string>> = {
   disabled: "The organization was disabled: its users' sessions ended.",
   enabled: 'The organization was enabled. Its users can sign in again.',
   deleted: 'The organization was deleted.',
+  gone: 'That organization no longer exists: it was deleted, perhaps from another tab or by another administrator.',
   'policy-saved': 'The API token policy was saved.',
 };
 
