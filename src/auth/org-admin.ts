@@ -16,6 +16,7 @@ import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog, AuditEventType } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import type { RevocationEvent } from '../store/store.js';
+import { counted } from '../domain/counted.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can } from '../domain/policy.js';
 import { SYSTEM_ORG_ID } from '../domain/rights.js';
@@ -141,7 +142,7 @@ export class OrgAdmin {
     const holds = contents.users + contents.vdcs + contents.vapps > 0;
     if (holds && !options.recursive) {
       throw badRequest(
-        `The organization is not empty (${contents.users} users, ${contents.vdcs} VDCs, ${contents.vapps} vApps); delete them first or pass recursive=true`,
+        `The organization is not empty (${counted(contents.users, 'users')}, ${counted(contents.vdcs, 'VDCs')}, ${counted(contents.vapps, 'vApps')}); delete them first or pass recursive=true`,
       );
     }
     if (contents.deployedVapps > 0 && !options.force) {

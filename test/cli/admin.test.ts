@@ -116,7 +116,7 @@ describe('tessera admin', () => {
     assert.match(
       refused.stderr,
       new RegExp(
-        `Cannot delete organization "${ORG}": The organization is not empty \\(1 users, 0 VDCs, 0 vApps\\); delete them first or pass --recursive`,
+        `Cannot delete organization "${ORG}": The organization is not empty \\(1 user, 0 VDCs, 0 vApps\\); delete them first or pass --recursive`,
       ),
     );
     assert.doesNotMatch(refused.stderr, /recursive=true|\[ [0-9a-f-]+ \]/, 'the flag, and no request id before the sentence');

@@ -6,6 +6,7 @@ import type { PageFrame } from './layout.js';
 import { alert, csrfField, fieldState, pageHeading, timeOrDash } from './components.js';
 import { adminLayout } from './administration.js';
 import { listUrl, pagination } from './paging.js';
+import { counted } from '../../../domain/counted.js';
 
 const adminCrumbs = (base: string) => [
   { label: 'Home', href: `${base}/` },
@@ -290,7 +291,7 @@ ${formError('state')}
     <dt>Status</dt><dd>${o.enabled ? html`<span class="badge badge-success">Enabled</span>` : html`<span class="badge">Disabled</span>`}</dd>
     <dt>Description</dt><dd>${o.description || html`<span class="muted">None</span>`}</dd>
     <dt>Portal</dt><dd>${o.system ? '/provider' : `/tenant/${o.name}`}</dd>
-    <dt>Contents</dt><dd>${o.users} users, ${o.vdcs} VDCs, ${o.vms.toLocaleString('en-US')} VMs</dd>
+    <dt>Contents</dt><dd>${counted(o.users, 'users')}, ${counted(o.vdcs, 'VDCs')}, ${counted(o.vms, 'VMs')}</dd>
   </dl>
   ${
     !o.system &&

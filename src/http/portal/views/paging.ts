@@ -3,6 +3,7 @@
  * only (GET), so every page of a list has its own URL, works without script and survives a reload.
  */
 import { html, type SafeHtml } from '../html.js';
+import { counted } from '../../../domain/counted.js';
 
 /** A list URL with some parameters replaced; empty values are left out so URLs stay short. */
 export function listUrl(path: string, params: Readonly<Record<string, string | number | null | undefined>>): string {
@@ -50,7 +51,7 @@ export function pagination(info: PageInfo, href: (page: number) => string, noun:
   const first = info.total === 0 ? 0 : (shown - 1) * info.pageSize + 1;
   const end = Math.min(info.total, shown * info.pageSize);
   return html`<nav class="pagination" aria-label="Pages of ${noun}">
-  <p class="muted" role="status">${info.total === 0 ? `No ${noun}` : `Showing ${n(first)}-${n(end)} of ${n(info.total)} ${noun}`} · page ${n(shown)} of ${n(last)}</p>
+  <p class="muted" role="status">${info.total === 0 ? `No ${noun}` : `Showing ${n(first)}-${n(end)} of ${counted(info.total, noun)}`} · page ${n(shown)} of ${n(last)}</p>
   <div class="pagination-links">
     ${shown > 1 ? html`<a class="btn btn-sm btn-outline" href="${href(1)}">First</a><a class="btn btn-sm btn-outline" href="${href(shown - 1)}" rel="prev">Previous</a>` : ''}
     ${shown < last ? html`<a class="btn btn-sm btn-outline" href="${href(shown + 1)}" rel="next">Next</a><a class="btn btn-sm btn-outline" href="${href(last)}">Last</a>` : ''}
