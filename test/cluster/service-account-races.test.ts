@@ -152,30 +152,11 @@ test('a new authorization racing the activation of the previous one: never two l
 });
 
 test('a refresh and a revoke of one service account held at the same lock: nothing the refresh issued outlives the revoke', async (t) => {
-  if (!process.env.TESSERA_TEST_DATABASE_URL) {
-    assert.fail('TESSERA_TEST_DATABASE_URL is not set: run scripts/start-postgres.sh (npm test does it for you)');
-  }
-  const database = await createTestDatabase();
-  const node = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: true });
-  t.after(async () => {
-    await node.stop();
-    await database.drop();
-  });
-  const base = node.baseUrl;
-  const alice = await signIn(base, 'alice', 'acme', DEMO_PASSWORD);
+  const { node, base, alice } = await postgresNode(t);
   const { id, refreshToken } = await activeServiceAccount({ register: base, grant: base, poll: base }, alice, 'raced');
 
   // Hold the account's row; the refresh goes first, the revoke a moment later, both wait on it; then let go.
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-  const holder = node.store.db.transaction().execute(async (trx) => {
-    await sql`select id from service_accounts where id = ${id} for update`.execute(trx);
-    locked();
-    await released;
-  });
-  await lockTaken;
+  const release = await holdLock(node, sql`select id from service_accounts where id = ${id} for update`);
   const refresh = exchange(base, 'acme', refreshToken);
   await sleep(300);
   const revoke = http(`${base}/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${id}/revoke`, {
@@ -183,8 +164,7 @@ test('a refresh and a revoke of one service account held at the same lock: nothi
     headers: bearer(alice, JSON_37),
   });
   await sleep(300);
-  release();
-  await holder;
+  await release();
   const [refreshed, revoked] = await Promise.all([refresh, revoke]);
   assert.equal(revoked.status, 204, revoked.text);
   assert.ok(refreshed.status === 200 || refreshed.status === 400, `${refreshed.status} ${refreshed.text}`);
