@@ -85,7 +85,7 @@ export function sqliteOpenFailure(err: unknown, sqliteFile: string): string | nu
 export function sqliteFileFailure(err: unknown, sqliteFile: string): string | null {
   const e = (err ?? {}) as DriverError;
   // store/private-files.ts: a store another account could read or replace; the message says which and what to do.
-  if (e.code === 'TESSERA_EXPOSED_STORE') return e.message ?? null;
+  if (e.code === 'EXPOSED_STORE') return e.message ?? null;
   const dataDir = dirname(sqliteFile);
   // better-sqlite3's words when the file cannot be created or opened (a directory without write permission).
   if (e.code === 'SQLITE_CANTOPEN' || /unable to open database file/.test(e.message ?? '')) {

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 
 /** A store another account could read or replace: refused at the start, in one line (open-errors.ts). */
 export class ExposedStoreError extends Error {
-  readonly code = 'TESSERA_EXPOSED_STORE';
+  readonly code = 'EXPOSED_STORE';
 }
 
 /**
