@@ -176,7 +176,9 @@ describe('portal confirmations of administrators’ actions', () => {
     const tab2 = await alice.get(`${page}/revoke`);
     assert.equal(tab1.statusCode, 200);
     const first = await alice.post(`${page}/revoke`, { _csrf: csrfFrom(tab1.body) });
-    assert.equal(first.headers.location, `${page}?done=revoked`);
+    // A pending request ends, and the notice says that (it said "its tokens and sessions ended", of none).
+    assert.equal(first.headers.location, `${page}?done=request-ended`);
+    assert.match((await alice.get(String(first.headers.location))).body, /pending authorization request was ended/);
     assert.equal(await revocations(id), 1);
     // The second tab's confirm: until 2026-12-05 "was revoked" again, with a second audit event of a revocation.
     const second = await alice.post(`${page}/revoke`, { _csrf: csrfFrom(tab2.body) });

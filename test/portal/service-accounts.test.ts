@@ -190,6 +190,7 @@ describe('portal service accounts', () => {
     assert.equal(first.status, 200);
     res = await alice.submit(`${SA}/${id}`, `${SA}/${id}/revoke`, {});
     assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, `${SA}/${id}?done=revoked`, 'an ACTIVE account: its tokens and sessions ended');
     assert.equal((await account(id))!.status, 'CREATED');
     const refreshed = await http(`${server.baseUrl}${oauthPath('acme')}/token`, {
       method: 'POST',

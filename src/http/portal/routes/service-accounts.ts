@@ -44,6 +44,7 @@ const DONE: Record<string, string> = {
   created: 'The service account was created. Its software can now ask for access; grant it under Access Requests.',
   role: 'The role was changed.',
   revoked: 'The service account was revoked: its tokens and sessions ended. It must be authorized again.',
+  'request-ended': "The service account's pending authorization request was ended: it has no token yet, and must ask again.",
   deleted: 'The service account was deleted.',
   'nothing-to-revoke': 'The service account has no access to revoke: it has not been authorized since it was created or last revoked.',
   granted: 'The request was granted. The software receives its first token on its next poll.',
@@ -361,7 +362,8 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
   accountAction(
     'revoke',
     (state, row, request) => accounts.revoke(state.principal, row.id, request.ip),
-    (base, row) => `${base}${list}/${row.id}?done=revoked`,
+    // An account still asking (REQUESTED) or granted but not yet polled (GRANTED) has no token to end: say what ended.
+    (base, row) => `${base}${list}/${row.id}?done=${row.status === 'ACTIVE' ? 'revoked' : 'request-ended'}`,
   );
   accountAction(
     'delete',
