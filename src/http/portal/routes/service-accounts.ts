@@ -296,17 +296,29 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
   /** An account in CREATED holds no token, session or pending request: a Revoke has nothing to end. */
   const nothingToRevoke = (state: SignedInState, row: ServiceAccountRow) => `${state.org.basePath}${list}/${row.id}?done=nothing-to-revoke`;
 
-  /** The confirmation of Revoke or Delete, with the POST's checks: visible, and may manage the account's org. */
+  /**
+   * The account a confirmation or an action is about, after their checks (visible, and may manage its org), or where
+   * to go instead: the list when it was deleted meanwhile, the account's page when a Revoke has nothing to end
+   * (revoked already in a second tab, or never authorized: saying "was revoked" again, and auditing a revocation that
+   * ended nothing, would tell the administrator something that did not happen).
+   */
+  const accountToManage = async (state: SignedInState, id: string, what: string): Promise<ServiceAccountRow | string> => {
+    const row = await loadOrGone(state, id);
+    if (typeof row === 'string') return row;
+    if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
+    if (what === 'revoke' && row.status === 'CREATED') return nothingToRevoke(state, row);
+    return row;
+  };
+
+  /** The confirmation of Revoke or Delete, with the POST's checks. */
   for (const what of ['revoke', 'delete'] as const) {
     app.get<{ Params: { id: string } }>(
       `${list}/:id/${what}`,
       { schema: { params: pathIds('id'), response: PAGE } },
       async (request, reply) => {
         const state = requireView(request);
-        const row = await loadOrGone(state, request.params.id);
+        const row = await accountToManage(state, request.params.id, what);
         if (typeof row === 'string') return seeOther(reply, row);
-        if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
-        if (what === 'revoke' && row.status === 'CREATED') return seeOther(reply, nothingToRevoke(state, row));
         const [item] = await toItems([row]);
         return sendPage(reply, serviceAccountConfirmPage(frame(state), { account: item!, orgName: await orgName(row.org_id), what }));
       },
@@ -324,12 +336,8 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
       { config: { csrf: 'session' }, schema: { params: pathIds('id'), response: FORM } },
       async (request, reply) => {
         const state = requireView(request);
-        const row = await loadOrGone(state, request.params.id);
+        const row = await accountToManage(state, request.params.id, what);
         if (typeof row === 'string') return seeOther(reply, row);
-        if (!can(state.principal, 'serviceAccount.manage', { orgId: row.org_id })) throw forbidden();
-        // Revoked already (a second tab, another administrator) or never authorized: saying "was revoked" again, and
-        // auditing a revocation that ended nothing, would tell the administrator something that did not happen.
-        if (what === 'revoke' && row.status === 'CREATED') return seeOther(reply, nothingToRevoke(state, row));
         try {
           await run(state, row, request);
         } catch (error) {
