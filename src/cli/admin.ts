@@ -170,7 +170,10 @@ async function found<T>(lookup: Promise<T>): Promise<T> {
 async function newPassword(flags: { passwordStdin?: boolean }, question: string): Promise<string> {
   if (flags.passwordStdin) {
     if (process.stdin.isTTY) throw usageError('--password-stdin needs the password piped in, not a terminal');
-    return readAllStdin();
+    // Nothing piped in (an empty secret store entry, a variable that was unset): a usage error, nothing sent.
+    const piped = await readAllStdin();
+    if (piped === '') throw usageError('--password-stdin read an empty password from standard input');
+    return piped;
   }
   const fromEnv = process.env.TESSERA_NEW_PASSWORD;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;

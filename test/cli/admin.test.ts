@@ -55,6 +55,12 @@ describe('tessera admin', () => {
     const orgs = JSON.parse((await admin(['org', 'list', '--output', 'json'])).stdout) as Array<{ name: string; isEnabled: boolean }>;
     assert.ok(orgs.some((o) => o.name === ORG && o.isEnabled));
 
+    // Nothing piped in: a usage error and nothing sent (until 2026-12-05 an empty password went to the server: exit 1).
+    const empty = await admin(['user', 'create', 'oa', '--in', ORG, '--role', 'Organization Administrator', '--password-stdin'], {
+      input: '',
+    });
+    assert.equal(empty.code, 2, empty.stderr);
+    assert.match(empty.stderr, /--password-stdin read an empty password/);
     const user = await admin(['user', 'create', 'oa', '--in', ORG, '--role', 'Organization Administrator', '--password-stdin'], {
       input: 'Cli-Admin-Password-1\n',
     });
