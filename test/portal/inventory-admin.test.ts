@@ -235,6 +235,10 @@ describe('portal data centers, VMs and administration', () => {
       .map((l) => JSON.parse(l) as { eventType: string; org: { name: string } });
     assert.ok(lines.length > 0 && lines.every((l) => l.eventType.startsWith('user.') && l.org.name === 'acme'));
     assert.equal((await alice.get(`${ACME}/administration/audit?from=yesterday`)).statusCode, 400);
+    // From after To: said, not an empty trail that reads as "nothing happened" (until 2026-12-05).
+    const backwards = await alice.get(`${ACME}/administration/audit?from=2026-12-05&to=2026-12-01`);
+    assert.equal(backwards.statusCode, 400);
+    assert.match(backwards.body, /The From date \(2026-12-05\) is after the To date \(2026-12-01\)/);
     // hank reads globex's trail only.
     const globex = await hank.get('/tenant/globex/administration/audit/export');
     assert.ok(!globex.body.includes('"name":"acme"'));

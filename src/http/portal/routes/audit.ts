@@ -92,7 +92,12 @@ export function auditRoutes(app: FastifyInstance, deps: PortalDeps): void {
         ip: r.ip,
         details: r.details,
       }));
-      return sendPage(reply, auditPage(signedInFrame(state, deps), { filters, items, total, page, error: null }));
+      // From after To selects nothing: said, rather than an empty trail that reads as "nothing happened" (until 2026-12-05).
+      const backwards = filters.from !== '' && filters.to !== '' && filters.from > filters.to;
+      const error = backwards
+        ? `The From date (${filters.from}) is after the To date (${filters.to}): no event can fall between them.`
+        : null;
+      return sendPage(reply, auditPage(signedInFrame(state, deps), { filters, items, total, page, error }), backwards ? 400 : 200);
     },
   );
 
