@@ -47,6 +47,11 @@ async function holdLock(node: Awaited<ReturnType<typeof startTessera>>, lockSql:
   };
 }
 
+const revokeAccount = (base: string, session: string, id: string) =>
+  http(`${base}/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${id}/revoke`, {
+    method: 'POST',
+    headers: bearer(session, JSON_37),
+  });
 const deviceAuthorization = (base: string, session: string, id: string) =>
   http(`${base}/oauth/tenant/acme/device_authorization`, {
     method: 'POST',
@@ -81,10 +86,7 @@ test('a retry within the grace window racing a revoke: the session it is given d
   // the spent token arrives meanwhile. Until 2026-12-05 the retry read the successor without the account's lock, saw
   // it live (the revoke had not committed), and was given a session stamped after the revoke's time: it outlived it.
   const release = await holdLock(node, sql`select id from service_account_tokens where id = ${successor.id} for update`);
-  const revoke = http(`${base}/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${id}/revoke`, {
-    method: 'POST',
-    headers: bearer(alice, JSON_37),
-  });
+  const revoke = revokeAccount(base, alice, id);
   await sleep(300);
   const retry = exchange(base, 'acme', refreshToken);
   await sleep(300);
@@ -159,10 +161,7 @@ test('a refresh and a revoke of one service account held at the same lock: nothi
   const release = await holdLock(node, sql`select id from service_accounts where id = ${id} for update`);
   const refresh = exchange(base, 'acme', refreshToken);
   await sleep(300);
-  const revoke = http(`${base}/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${id}/revoke`, {
-    method: 'POST',
-    headers: bearer(alice, JSON_37),
-  });
+  const revoke = revokeAccount(base, alice, id);
   await sleep(300);
   await release();
   const [refreshed, revoked] = await Promise.all([refresh, revoke]);

@@ -177,6 +177,14 @@ describe('portal administration form errors', () => {
       assert.match(tagOf(wrongName.body, 'delete-confirm'), /value="globe"/);
       assertInCard(wrongName.body, 'id="org-delete"', 'delete-confirm');
 
+      // Still enabled: no field would let it through (Disable first), so none is marked; the name keeps the focus.
+      const enabled = await admin.submit(page, `${page}/delete`, { confirmName: 'globex' });
+      assert.equal(enabled.statusCode, 400);
+      assert.match(enabled.body, /must be disabled before it can be deleted/);
+      assert.doesNotMatch(enabled.body, /aria-invalid/);
+      assert.match(tagOf(enabled.body, 'delete-confirm'), /autofocus/);
+      assertInCard(enabled.body, 'id="org-delete"', 'delete-confirm');
+
       // Disabled, but holding users: the recursive box is what would let it through, in the form's words.
       assert.equal((await admin.submit(page, `${page}/disable`, {})).statusCode, 303);
       const notEmpty = await admin.submit(page, `${page}/delete`, { confirmName: 'globex' });

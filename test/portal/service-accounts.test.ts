@@ -114,7 +114,7 @@ describe('portal service accounts', () => {
     // Organization Administrator holds every tenant right of acme's roles; a role of another org is refused.
     res = await alice.post(SA, { ...base, role: await roleId('globex', 'vApp Author'), name: 'other-org-role', softwareId: SOFTWARE_ID });
     assert.equal(res.statusCode, 400);
-    assert.match(res.body, /scope must name a role of the organization/);
+    assert.match(res.body, /Scope must name a role of the organization/);
   });
 
   test('CSRF: every form is refused without the token or with another session', async () => {
@@ -182,7 +182,7 @@ describe('portal service accounts', () => {
     assert.equal((await account(id))!.role_id, await roleId('acme', 'vApp User'));
     res = await alice.submit(`${SA}/${id}`, `${SA}/${id}/role`, { role: await roleId('globex', 'vApp User') });
     assert.equal(res.statusCode, 400);
-    assert.match(res.body, /role must name a role of the service account&#39;s organization|role must name a role/);
+    assert.match(res.body, /Role must name a role of the service account&#39;s organization|Role must name a role/);
 
     const auth = await authorize(id);
     await alice.submit(REQUESTS, REQUESTS, { userCode: auth.user_code, decision: 'grant' });

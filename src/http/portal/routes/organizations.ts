@@ -15,6 +15,7 @@ import type { Org } from '../../../store/store.js';
 import { requireSignedIn, type SignedInState } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { sentence } from '../views/components.js';
+import { inFormWords } from '../form-wording.js';
 import { seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE } from '../responses.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
@@ -265,13 +266,15 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
 
 /** The organization service speaks the API's field names; the form's user reads its labels. */
 function newOrgError(message: string): { field: NewOrgField; text: string } {
-  if (message.startsWith('FullName')) return { field: 'fullName', text: message.replace(/^FullName/, 'The full name') };
-  if (message.startsWith('Description')) return { field: 'description', text: message.replace(/^Description/, 'The description') };
-  return { field: 'name', text: message };
+  const field = message.startsWith('FullName') ? 'fullName' : message.startsWith('Description') ? 'description' : 'name';
+  return { field, text: inFormWords(message, { FullName: 'The full name', Description: 'The description' }) };
 }
 
-/** A refused delete in the form's words, on the field that would have let it through. */
-function deleteError(message: string): { field: 'confirmName' | 'recursive' | 'force'; text: string } {
+/**
+ * A refused delete in the form's words, on the field that would have let it through: the name typed, or a box. None
+ * for a refusal no field answers (an org still enabled: Disable first); the name field then only takes the focus.
+ */
+function deleteError(message: string): { field: 'confirmName' | 'recursive' | 'force' | null; text: string } {
   if (/pass recursive=true/.test(message)) {
     return {
       field: 'recursive',
@@ -287,5 +290,5 @@ function deleteError(message: string): { field: 'confirmName' | 'recursive' | 'f
       text: message.replace(/; pass force=true to delete them too$/, ': tick "Also delete deployed vApps" to delete them too.'),
     };
   }
-  return { field: 'confirmName', text: sentence(message) };
+  return { field: message.startsWith("Type the organization's name") ? 'confirmName' : null, text: sentence(message) };
 }

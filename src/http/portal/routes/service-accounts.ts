@@ -19,6 +19,7 @@ import type { PortalDeps } from '../deps.js';
 import type { SignedInState } from '../portal-session.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
+import { inFormWords } from '../form-wording.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE, pathIds } from '../responses.js';
 import { canManageServiceAccounts, canViewServiceAccounts } from '../access.js';
@@ -53,12 +54,13 @@ const DONE: Record<string, string> = {
 
 /** The service speaks OAuth and cloudapi field names; the form's user reads labels. */
 function formMessage(text: string): string {
-  return text
-    .replace(/^client_name/, 'The name')
-    .replace(/^software_id/, 'The software ID')
-    .replace(/^software_version/, 'The software version')
-    .replace(/^client_uri/, 'The URI')
-    .replace(/^userCode is required/, 'Enter the user code.');
+  if (text.startsWith('userCode is required')) return 'Enter the user code.';
+  return inFormWords(text, {
+    client_name: 'The name',
+    software_id: 'The software ID',
+    software_version: 'The software version',
+    client_uri: 'The URI',
+  });
 }
 
 /** The New form's field a service message is about, by the OAuth or cloudapi name it starts with. */
@@ -261,9 +263,10 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
   };
 
   /**
-   * The page, Revoke, Delete or Save role of an account deleted meanwhile (a second tab, another administrator first), when the viewer may
-   * see its org: back to the list, whose notice names it, as a token's revoke does. Until 2026-12-05 this was 403
-   * "Either you need some or all of the following rights...". Anyone else still gets the 403 (load).
+   * The page, Revoke, Delete or Save role of an account deleted meanwhile (a second tab, another administrator
+   * first), when the viewer may see its org: back to the list, whose notice names it, as a token's revoke does. Until
+   * 2026-12-05 this was 403 "Either you need some or all of the following rights...". Anyone else still gets the 403
+   * (load).
    */
   const alreadyDeleted = async (state: SignedInState, id: string): Promise<string | null> => {
     if (!UUID.test(id) || (await accounts.get(id))) return null;

@@ -17,6 +17,7 @@ import type { PortalDeps } from '../deps.js';
 import type { User } from '../../../store/store.js';
 import { requireSignedIn, type SignedInState } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
+import { inFormWords } from '../form-wording.js';
 import { seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE } from '../responses.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
@@ -364,12 +365,7 @@ function newUserFieldOf(message: string): NewUserField | null {
 
 /** A service message in the form's words: the API names fields as its wire does ("password must be at least 8"). */
 function formWording(message: string): string {
-  const sentence = message.charAt(0).toUpperCase() + message.slice(1);
-  if (/^Password must be at (least|most) \d+ characters\.?$/.test(sentence)) return 'The password must be 8 to 256 characters.';
-  // The identity service names fields as the API does (domain/user-name.ts: "FullName must not contain ..."): the
-  // form's labels instead (until 2026-12-05 New user said "FullName", "Email", "Name").
-  return sentence
-    .replace(/^FullName\b/, 'The full name')
-    .replace(/^Email\b/, 'The email')
-    .replace(/^Name\b/, 'The user name');
+  if (/^password must be at (least|most) \d+ characters\.?$/i.test(message)) return 'The password must be 8 to 256 characters.';
+  // domain/user-name.ts names the fields as the API does: until 2026-12-05 New user said "FullName", "Email", "Name".
+  return inFormWords(message, { FullName: 'The full name', Email: 'The email', Name: 'The user name' });
 }

@@ -257,7 +257,7 @@ type DeleteField = 'confirmName' | 'recursive' | 'force';
 export type OrgPageError =
   | { form: 'state'; text: string }
   | { form: 'tokenPolicy'; text: string; typed: string }
-  | { form: 'delete'; text: string; field: DeleteField; typed: string; recursive: boolean; force: boolean };
+  | { form: 'delete'; text: string; field: DeleteField | null; typed: string; recursive: boolean; force: boolean };
 
 export function orgDetailPage(
   frame: PageFrame,
