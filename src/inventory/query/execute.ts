@@ -151,8 +151,12 @@ export function planQuery(store: Store, request: QueryRequest, derivedRefs: Deri
     if (where) qb = qb.where(where);
     return qb;
   };
+  // Empty values of a nullable sort field sort after every value ascending and before them descending on both
+  // backends: PostgreSQL's own order (the database VCD runs on), which SQLite sorts the other way unless told. Both
+  // still walk the sort index (SQLite reads its NULLs as a second range of it).
+  const sortKey = sortField.nullable ? sql`${sortColumn} ${sql.raw(direction === 'asc' ? 'asc nulls last' : 'desc nulls first')}` : null;
   const ordered = <T extends { orderBy: (...args: any[]) => T }>(qb: T): T =>
-    qb.orderBy(sortColumn, direction).orderBy(idColumn, direction);
+    (sortKey ? qb.orderBy(sortKey) : qb.orderBy(sortColumn, direction)).orderBy(idColumn, direction);
   const after = (start: Anchor) =>
     sql<SqlBool>`(${sortColumn}, ${idColumn}) ${sql.raw(direction === 'asc' ? '>' : '<')} (${start.key}, ${start.id})`;
 

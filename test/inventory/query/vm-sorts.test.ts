@@ -121,8 +121,6 @@ for (const plan of bothBackends()) {
     let big: string;
     let other: string;
     const users: Record<string, string> = {};
-    // NULLs sort first ascending on SQLite, last on PostgreSQL (each database's own rule, as before 0016).
-    const nullsFirstAsc = plan.backend === 'sqlite';
 
     before(async () => {
       ({ store, cleanup } = await openTestStore(plan));
@@ -165,8 +163,9 @@ for (const plan of bothBackends()) {
       const sign = direction === 'asc' ? 1 : -1;
       const compare = (a: string | number | null, b: string | number | null): number => {
         if (a === b) return 0;
-        if (a === null) return nullsFirstAsc ? -1 : 1;
-        if (b === null) return nullsFirstAsc ? 1 : -1;
+        // An empty value sorts after every value ascending, before them descending, on both backends.
+        if (a === null) return 1;
+        if (b === null) return -1;
         return a < b ? -1 : 1; // byte order: SQLite's BINARY, the test cluster's C collation
       };
       return [...rows].sort((x, y) => sign * (compare(key(x), key(y)) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))).map((r) => r.id);
