@@ -262,6 +262,12 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // A VDC's edge gateways (none in Tessera), linked from its Vdc document: whoever may read the VDC.
   'GET /api/admin/vdc/:id/edgeGateways': adminReadById(),
   'GET /api/catalogs/query': signedIn(),
+  // The guide's other packaged queries: the rights of `/api/query?type=<type>` (src/http/legacy/query.ts).
+  'GET /api/vAppTemplates/query': signedIn(),
+  'GET /api/mediaList/query': signedIn(),
+  'GET /api/admin/groups/query': adminRead(),
+  'GET /api/admin/roles/query': adminRead(),
+  'GET /api/admin/rights/query': adminRead(),
   'GET /api/admin/catalogs/query': providerRead(),
 
   // ---------------------------------------------------------------- /cloudapi sessions

@@ -29,10 +29,20 @@ import {
 } from './contract.js';
 import { answerTypedQuery, resolveQueryType, runnableQueryTypes, type TypedQueryInput } from '../../inventory/query/service.js';
 
-/** Packaged queries: path → the query type it runs (vcd-wire §9.1 "API-URL/object-type/query"). */
+/**
+ * Packaged queries: path → the query type it runs (vcd-wire §9.1 "API-URL/object-type/query"; the API guide's
+ * "Packaged Queries" table, 5.1 to 10.6). Each answers exactly as `/api/query?type=<type>` does, its rights
+ * included. Not served: `strandedUsers` (no LDAP import here) and the `/api/admin/extension/...` ones (no
+ * vSphere inventory).
+ */
 export const PACKAGED_QUERIES: Readonly<Record<string, string>> = {
   '/api/vms/query': 'vm',
   '/api/vApps/query': 'vApp',
+  '/api/vAppTemplates/query': 'vAppTemplate',
+  '/api/mediaList/query': 'media',
+  '/api/admin/groups/query': 'group',
+  '/api/admin/roles/query': 'role',
+  '/api/admin/rights/query': 'right',
   '/api/admin/vms/query': 'adminVM',
   '/api/admin/vApps/query': 'adminVApp',
   '/api/admin/vdcs/query': 'adminOrgVdc',

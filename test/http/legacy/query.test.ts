@@ -318,6 +318,35 @@ describe('typed query, XML', () => {
     xmlError(await get(server, `/api/org/${globexId}/vdcs/query`, s.alice), 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
   });
 
+  test("the guide's other packaged queries answer as /api/query?type=<type>, rights included", async () => {
+    const packaged: Array<[string, string]> = [
+      ['/api/vAppTemplates/query', 'vAppTemplate'],
+      ['/api/mediaList/query', 'media'],
+      ['/api/admin/groups/query', 'group'],
+      ['/api/admin/roles/query', 'role'],
+      ['/api/admin/rights/query', 'right'],
+    ];
+    for (const [path, type] of packaged) {
+      for (const who of [s.alice, s.admin, s.bob]) {
+        const typed = await get(server, `/api/query?type=${type}&pageSize=5&sortAsc=name`, who);
+        const byPath = await get(server, `${path}?pageSize=5&sortAsc=name`, who);
+        assert.equal(byPath.status, typed.status, `${path}: the status of type=${type}`);
+        if (typed.status !== 200) continue;
+        const [a, b] = [parseXml(typed.text), parseXml(byPath.text)];
+        assert.equal(b.attrs.total, a.attrs.total, `${path}: total`);
+        assert.deepEqual(
+          b.children.filter((c) => c.name.endsWith('Record')).map((c) => c.attrs.href),
+          a.children.filter((c) => c.name.endsWith('Record')).map((c) => c.attrs.href),
+          `${path}: the records of type=${type}`,
+        );
+        // The packaged path keeps its own href, without `type=` (VCD's form).
+        assert.ok(b.attrs.href!.startsWith(`${server.baseUrl}${path}?`), b.attrs.href);
+      }
+    }
+    // A tenant's role query names its roles; a vApp Author may not read roles at all, as with type=role.
+    assert.ok(names(parseXml((await get(server, '/api/admin/roles/query', s.alice)).text), 'RoleRecord').includes('vApp Author'));
+  });
+
   test('organization and user types', async () => {
     assert.deepEqual(names(parseXml((await get(server, '/api/query?type=organization', s.alice)).text), 'OrgRecord'), ['acme']);
     assert.deepEqual(names(parseXml((await get(server, '/api/query?type=user', s.alice)).text), 'UserRecord').sort(), ['alice', 'bob']);
