@@ -195,6 +195,9 @@ describe('the token model under attack', () => {
     const bob = await signIn(base, 'bob', 'acme', t.demoPassword);
     const bobToken = await createApiToken(base, bob, 'acme', 'bob-secret-project');
     await exchange(base, 'acme', bobToken.apiToken);
+    // Another of alice's own tokens, named and used: her token session must not see it either (not its owner's others).
+    const aliceOther = await createApiToken(base, alice, 'acme', 'alice-hidden-prod-deploy');
+    await exchange(base, 'acme', aliceOther.apiToken);
     const aliceToken = await createApiToken(base, alice, 'acme', 'alice-automation');
     const aliceTokenSession = await accessTokenFrom(base, 'acme', aliceToken.apiToken);
     const aliceUserId = (await t.store.getUserByName((await t.store.getOrgByName('acme'))!.id, 'alice'))!.id;
@@ -208,6 +211,20 @@ describe('the token model under attack', () => {
     assert.ok(events.length > 0);
     assert.ok(!JSON.stringify(events).includes(bobToken.clientId), 'no trace of bob\u2019s token');
     assert.ok(!JSON.stringify(events).includes('bob-secret-project'));
+    assert.ok(!JSON.stringify(events).includes(aliceOther.clientId), 'no trace of alice’s other token');
+    assert.ok(!JSON.stringify(events).includes('alice-hidden-prod-deploy'));
+    const narrowed = await http(
+      `${base}${API}/auditTrail?filter=${encodeURIComponent(`tokenId==urn:vcloud:token:${aliceOther.clientId}`)}`,
+      {
+        headers: bearer(aliceTokenSession),
+      },
+    );
+    assert.equal(narrowed.status, 200, narrowed.text);
+    assert.equal(narrowed.json().resultTotal, 0, 'a filter on the other token finds nothing');
+    assert.ok(
+      events.some((e) => e.tokenId === `urn:vcloud:token:${aliceToken.clientId}`),
+      'its own token’s events are there',
+    );
     const aliceTokens = new Set(
       (await t.store.db.selectFrom('api_tokens').select('id').where('user_id', '=', aliceUserId).execute()).map(
         (r) => `urn:vcloud:token:${r.id}`,
