@@ -186,10 +186,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // govcd sends `Content-Type: application/json` on every OpenAPI call, bodyless DELETEs included: an empty
   // JSON body is no body, not a 400.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (req, body, done) => {
     const text = utf8Text(body);
     if (text === null) return done(notUtf8(), undefined);
-    if (text.trim() === '') return done(null, undefined);
+    const trimmed = text.trim();
+    if (trimmed === '') return done(null, undefined);
+    // Under /oauth a body is a form whatever its type (vcd-wire §1.4): a hand-written curl that labels
+    // `grant_type=...&refresh_token=...` as JSON is read as the form it is. A body that opens as JSON stays JSON.
+    if (req.url.startsWith('/oauth/') && trimmed[0] !== '{' && trimmed[0] !== '[') return done(null, text);
     let parsed: unknown;
     try {
       parsed = parseJsonBody(text, notJson);

@@ -41,6 +41,19 @@ const GRANTS: ReadonlyMap<string, GrantHandler> = new Map(
 );
 
 /**
+ * Names a grant type only when it looks like one (a lowercase word or URN: `password`, `client_credentials`,
+ * `urn:ietf:params:oauth:grant-type:saml2-bearer`). A malformed body can put the secret there
+ * (`grant_type=refresh_token;refresh_token=<API token>`, or the token alone), and error messages end up in clients',
+ * Terraform's and CI's logs: anything else is answered with the supported names only.
+ */
+export function unsupportedGrantMessage(grantType: string): string {
+  const supported = [...GRANTS.keys()].join(', ');
+  return /^(?:[a-z_]{1,40}|urn:[a-z0-9:._-]{1,96})$/.test(grantType)
+    ? `Unsupported grant_type "${grantType}"; supported: ${supported}`
+    : `Unsupported grant_type; supported: ${supported}`;
+}
+
+/**
  * preValidation of the form endpoints: the parameters from the body (a form whatever its Content-Type, or none:
  * govcd <= v2.20 sends a raw form without one; or JSON) merged with the query string (Broadcom KB 429004 puts
  * them there), body first. The result replaces the body, so the schema (OAuthParameters) validates one object
@@ -144,7 +157,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
       const grantType = params.grant_type;
       if (!grantType) throw new TesseraError('invalid_request', 'grant_type is required');
       const grant = GRANTS.get(grantType);
-      if (!grant) throw new TesseraError('unsupported_grant_type', `Unsupported grant_type "${grantType.slice(0, 100)}"`);
+      if (!grant) throw new TesseraError('unsupported_grant_type', unsupportedGrantMessage(grantType));
       const answer = await grant.handler({ services, path: orgPath(request), params, request });
       reply.header('Cache-Control', 'no-store');
       reply.header('Pragma', 'no-cache');

@@ -268,6 +268,11 @@ for (const plan of selectedBackends()) {
           },
           'no Accept and no Content-Type': { method: 'POST', headers: {}, body: form },
           'text/plain body': { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: form },
+          'a form labelled application/json (a hand-written curl -H)': {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: form,
+          },
           'keys sorted and percent-encoded (url.Values.Encode)': {
             method: 'POST',
             headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -416,8 +421,16 @@ for (const plan of selectedBackends()) {
         // VCD's envelope, and RFC 6749 §5.2's `error` and `error_description`, which standard OAuth libraries read.
         assert.deepEqual(Object.keys(unsupported.json()).sort(), ['error', 'error_description', 'message', 'minorErrorCode', 'stackTrace']);
         assert.equal(unsupported.json().error, 'unsupported_grant_type');
-        assert.equal(unsupported.json().error_description, "Unsupported grant_type 'password'");
+        assert.match(unsupported.json().error_description, /^Unsupported grant_type 'password'; supported: refresh_token, /);
         assert.equal(noGrant.json().error, 'invalid_request');
+        // A malformed body can put the secret in grant_type: the answer names the supported grants, never the value.
+        for (const body of [`grant_type=refresh_token;refresh_token=${apiToken}`, `grant_type=${apiToken}`]) {
+          const malformed = await raw(`${base}/oauth/tenant/acme/token`, { method: 'POST', body });
+          assert.equal(malformed.status, 400);
+          assert.equal(malformed.json().minorErrorCode, 'unsupported_grant_type');
+          assert.ok(!malformed.text.includes(apiToken.slice(0, 8)), malformed.text);
+          assert.match(malformed.json().message, /^Unsupported grant_type; supported: refresh_token, /);
+        }
         // The refusal of a bad token stays VCD's body byte for byte (INVALID_GRANT, asserted above for every case).
       });
 
