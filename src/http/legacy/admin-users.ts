@@ -186,10 +186,17 @@ export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put('/api/admin/user/:id', { schema: updateUserSchema }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const user = await loadUser(principal, request.params.id);
+    // Authorized before the body is read: even an empty change is authorized as one (the caller must be allowed to
+    // manage this user), and a session that may not (a token session: govcd's OrgUser.ChangePassword) gets its 403,
+    // not a 400 about the body it should not have sent.
+    if (!can(principal, 'user.manage', { orgId: user.org_id })) throw refusal(principal, 'user.manage');
     const doc = userDocumentFrom(parseXmlBody(request.body, 'User'));
     if (doc.name !== undefined && doc.name !== user.name) throw badRequest('A user cannot be renamed');
-    const self = user.id === principal.userId;
-    if (self && doc.password !== undefined) {
+    // govcd's UpdateSimple (Terraform's vcd_org_user) sends the configured password in every PUT: the password the
+    // user has already is an echo, like the other fields, and no change (until 2026-12-05 any PUT of the user, a
+    // description's, ended their sessions and was audited as a password change). Checked once, here.
+    const passwordChanges = doc.password !== undefined && !(await verifyPassword(user.password_hash, doc.password));
+    if (passwordChanges && user.id === principal.userId) {
       throw badRequest(
         'Your own password needs your current one: change it in the portal (User preferences > Password) or at PUT /cloudapi/1.0.0/users/{id} with currentPassword',
       );
@@ -205,15 +212,10 @@ export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (doc.roleId !== undefined && doc.roleId !== user.role_id) patch.roleId = doc.roleId;
     if (doc.deployedVmQuota !== undefined && doc.deployedVmQuota !== user.deployed_vm_quota) patch.deployedVmQuota = doc.deployedVmQuota;
     if (doc.storedVmQuota !== undefined && doc.storedVmQuota !== user.stored_vm_quota) patch.storedVmQuota = doc.storedVmQuota;
-    // govcd's UpdateSimple (Terraform's vcd_org_user) sends the configured password in every PUT: the password the
-    // user has already is an echo, like the other fields, and no change (until 2026-12-05 any PUT of the user, a
-    // description's, ended their sessions and was audited as a password change).
-    if (doc.password !== undefined && !(await verifyPassword(user.password_hash, doc.password))) patch.password = doc.password;
+    if (passwordChanges) patch.password = doc.password;
     // IsLocked false while a lockout is in force is Terraform's unlock (vcd_org_user `is_locked = false`; govcd's
     // UpdateSimple sends it); IsLocked true is no change: only failed sign-ins lock.
     const unlock = !doc.locked && lockedUntil(user, Date.now()) !== null;
-    // Even an empty change is authorized as one: the caller must be allowed to manage this user.
-    if (!can(principal, 'user.manage', { orgId: user.org_id })) throw refusal(principal, 'user.manage');
     const spec = await userTask('userUpdateUser', 'Updated', principal, user.org_id);
     const { result, task } = await services().tasks.run(
       spec,

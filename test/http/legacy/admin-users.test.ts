@@ -260,6 +260,42 @@ describe('PUT /api/admin/user/{id} (govcd OrgUser.Update and friends)', () => {
     assert.ok(!events.some((e) => e.event_type === 'user.passwordChanged'), JSON.stringify(events));
   });
 
+  test("one's own user: govcd's ChangePassword from a token session is a 403; from a password session, the password one has is an echo and a new one needs the current one", async () => {
+    const name = uniqueName('self');
+    await createUser({ name, roleHref: roleHrefIn(acme, 'Organization Administrator') });
+    const session = await signIn(server.baseUrl, name, 'acme', 'User-Password-1234');
+    const own = xmlRoot(await get(server, '/api/session', session), 200, /session\+xml/);
+    const href = `${server.baseUrl}/api/admin/user/${own.attrs.userId!.slice('urn:vcloud:user:'.length)}`;
+    const { apiToken } = await createApiToken(server.baseUrl, session, 'acme', uniqueName('tok'));
+    const tokenSession = await accessTokenFrom(server.baseUrl, 'acme', apiToken);
+    // Until 2026-12-06 the token session got a 400 about the current password, the password session a 400 for the
+    // unchanged password that Terraform's vcd_org_user sends with every update of the account it signs in as.
+    const changeFromToken = await send(
+      server,
+      'PUT',
+      href,
+      tokenSession,
+      userXml({ name, enabled: true, password: 'Brand-New-Password-9' }),
+      USER_TYPE,
+    );
+    xmlError(changeFromToken, 403, 'ACCESS_TO_RESOURCE_IS_FORBIDDEN');
+    const echo = await send(
+      server,
+      'PUT',
+      href,
+      session,
+      userXml({ name, enabled: true, password: 'User-Password-1234', description: 'tf' }),
+      USER_TYPE,
+    );
+    assert.equal(echo.status, 200, echo.text);
+    xmlError(
+      await send(server, 'PUT', href, session, userXml({ name, enabled: true, password: 'Brand-New-Password-9' }), USER_TYPE),
+      400,
+      'BAD_REQUEST',
+    );
+    assert.ok(await signIn(server.baseUrl, name, 'acme', 'User-Password-1234'), 'the password did not change');
+  });
+
   test('ChangeRole: a role of the org by href; the audit trail names the roles from and to', async () => {
     const user = await createUser();
     const doc = userXml({ name: user.attrs.name!, enabled: true, roleHref: roleHrefIn(acme, 'vApp Author') });
