@@ -18,11 +18,14 @@ export const LEGACY_API_TOKEN_LENGTH = LEGACY_API_TOKEN_PREFIX.length + BODY_LEN
 export const LEGACY_API_TOKEN_START_LENGTH = LEGACY_API_TOKEN_PREFIX.length + 6;
 
 const TOKEN_PATTERN = new RegExp(`^${LEGACY_API_TOKEN_PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}$`);
-/** For scanners: candidates in free text; each must still pass `isWellFormedLegacyApiToken`. */
-export const LEGACY_API_TOKEN_SEARCH_PATTERN = new RegExp(
-  `(?<![0-9A-Za-z_])${LEGACY_API_TOKEN_PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}(?![0-9A-Za-z])`,
-  'g',
-);
+/**
+ * For scanners: candidates in free text; each must still pass `isWellFormedLegacyApiToken`. No boundary on either
+ * side: the prefix says where a legacy token starts and the checksum whether it is one, so an escape or a word stuck
+ * to it (`\ntsr_…` in a JSON log, `%3Dtsr_…` in a URL, `name_tsr_…`, `…tsr_<token>xyz`) leaves it found. Until
+ * 2026-12-06 neither side could touch a letter or digit (nor the front an underscore), and `tessera scan` and the log
+ * redaction missed those, as the current format's search did until 2026-12-05.
+ */
+export const LEGACY_API_TOKEN_SEARCH_PATTERN = new RegExp(`${LEGACY_API_TOKEN_PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}`, 'g');
 
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);

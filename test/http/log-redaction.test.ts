@@ -68,6 +68,10 @@ test('an API token is redacted by its shape wherever it stands in the URL: path,
     // one token: until 2026-12-05 it was read as a parameter name and logged as `[redacted]=[redacted]`.
     [`/api/org?${spellsSecretName}`, '/api/org?[redacted]'],
     [`/api/org?a=%20${token}`, '/api/org?a=%20[redacted]'],
+    // A legacy token glued to a word or an escape (until 2026-12-06 logged whole).
+    [`/api/x${legacy}`, '/api/x[redacted]'],
+    [`/api/org?a=%3D${legacy}`, '/api/org?a=%3D[redacted]'],
+    [`/api/org?name_${legacy}`, '/api/org?name_[redacted]'],
   ];
   for (const [url, logged] of cases) assert.equal(redactUrl(url), logged, url);
   // A 32-character word that is no token (its checksum fails) is logged as sent: ids, hashes, names.

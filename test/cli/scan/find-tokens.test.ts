@@ -50,7 +50,6 @@ test('ignores look-alikes: bad checksum, wrong length, a token inside a longer r
     `${token}${'y'.repeat(9)}`,
     token.slice(0, -1),
     badChecksum(legacy),
-    `x${legacy}`,
     `tsr_${'A'.repeat(49)}`,
     'A'.repeat(32),
     '0123456789abcdef0123456789abcdef', // a 32-hex id: the right shape, no checksum
@@ -73,6 +72,23 @@ test('finds a token with an escape stuck to it: a JSON log\u2019s \\n, a URL\u20
     assert.equal(found.length, 1, line);
     assert.equal(found[0]!.column, column, line);
     assert.equal(line.slice(column - 1, column - 1 + token.length), token, 'the column is the token\u2019s own');
+  }
+});
+
+test('finds a legacy tsr_ token with an escape or a word stuck to it, as a current one', () => {
+  // Until 2026-12-06 a legacy token had to stand alone as a word: each of these was missed (exit 0).
+  const legacy = legacyApiToken();
+  for (const [line, column] of [
+    [`{"msg":"exported:\\n${legacy}"}`, 20],
+    [`https://h/x?a=%3D${legacy}`, 18],
+    [`name_${legacy}`, 6],
+    [`x${legacy}`, 2],
+    [`${legacy}xyz`, 1],
+  ] as const) {
+    const found = findApiTokens(line);
+    assert.equal(found.length, 1, line);
+    assert.equal(found[0]!.column, column, line);
+    assert.equal(line.slice(column - 1, column - 1 + legacy.length), legacy);
   }
 });
 
