@@ -7,7 +7,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { timeOrderedUuid } from '../domain/time-ordered-id.js';
 import { compiledLookup, compiledManyLookup } from './compiled-lookup.js';
 import { batchedLookup } from './batched-lookup.js';
-import { sql, type Compilable, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
+import {
+  sql,
+  type Compilable,
+  type Expression,
+  type ExpressionBuilder,
+  type SqlBool,
+  type Kysely,
+  type Selectable,
+  type Insertable,
+  type Updateable,
+  type Transaction,
+} from 'kysely';
 import type {
   DB,
   OrgTable,
@@ -165,6 +176,12 @@ export interface StoreOptions {
   /** The migrations this opening applied (see Store.migrationsApplied). */
   migrationsApplied?: readonly string[];
 }
+
+/** `api_tokens` rows whose expiry has not come at `now` (no expiry, or a later one): with `revoked_at IS NULL`, live. */
+export const unexpiredAt =
+  (now: number) =>
+  (eb: ExpressionBuilder<DB, 'api_tokens'>): Expression<SqlBool> =>
+    eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]);
 
 export class Store {
   readonly db: Kysely<DB>;
@@ -577,8 +594,19 @@ export class Store {
       .where('api_tokens.revoked_at', 'is', null);
   }
 
-  async liveApiTokenIdsOfUser(userId: string, ex: Executor = this.db): Promise<string[]> {
-    const rows = await ex.selectFrom('api_tokens').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  /**
+   * A user's tokens that still work or may yet be minted: neither revoked nor expired. An expired token is already
+   * refused (and so is every session made from it, which ends with it); until 2026-12-06 a disable or a password
+   * change "revoked" those too, rewriting their history from "Expired" to "Revoked", and counted them.
+   */
+  async liveApiTokenIdsOfUser(userId: string, ex: Executor = this.db, now = Date.now()): Promise<string[]> {
+    const rows = await ex
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where(unexpiredAt(now))
+      .execute();
     return rows.map((r) => r.id);
   }
 

@@ -88,7 +88,17 @@ describe('portal confirmations of administrators’ actions', () => {
     await erin.signIn(ACME, 'erin', 'Confirm-Password-123');
     await erin.createToken(ACME, 'erin-one');
     await erin.createToken(ACME, 'erin-two');
+    // An expired token is no active one: not counted, and the disable leaves its history "Expired" (until 2026-12-06
+    // it was counted and then marked revoked).
+    await erin.createToken(ACME, 'erin-expired');
+    await server.store.db
+      .updateTable('api_tokens')
+      .set({ expires_at: Date.now() - 60_000 })
+      .where('user_id', '=', id)
+      .where('name', '=', 'erin-expired')
+      .execute();
     const page = `${USERS}/${id}`;
+    assert.match((await alice.get(page)).body, /2 active tokens|2 active API tokens/);
 
     const detail = await alice.get(page);
     assert.ok(!detail.body.includes(`action="${page}/disable"`), 'no one-click Disable form on the user page');
@@ -104,6 +114,12 @@ describe('portal confirmations of administrators’ actions', () => {
     const res = await alice.post(`${page}/disable`, { _csrf: csrfFrom(confirm.body) });
     assert.equal(res.statusCode, 303);
     assert.equal((await server.store.getUser(id))!.is_enabled, 0);
+    const tokens = await server.store.db.selectFrom('api_tokens').select(['name', 'revoked_at']).where('user_id', '=', id).execute();
+    assert.deepEqual(tokens.map((t) => [t.name, t.revoked_at !== null]).sort(), [
+      ['erin-expired', false],
+      ['erin-one', true],
+      ['erin-two', true],
+    ]);
     // Already disabled (a stale tab): nothing to confirm, back to the user's page.
     const again = await alice.get(`${page}/disable`);
     assert.equal(again.statusCode, 303);

@@ -6,6 +6,7 @@
 import { sql, type SqlBool } from 'kysely';
 import type { Services } from '../context.js';
 import { lockedUntil } from '../../domain/account-lock.js';
+import { unexpiredAt } from '../../store/store.js';
 
 export const USER_PAGE_SIZE = 25;
 
@@ -95,6 +96,7 @@ async function liveTokenCounts(services: Services, userIds: readonly string[]): 
     .selectFrom('api_tokens')
     .select(['api_tokens.user_id', (eb) => eb.fn.countAll<number>().as('n')])
     .where('api_tokens.revoked_at', 'is', null)
+    .where(unexpiredAt(Date.now()))
     .where('api_tokens.secret_hash', 'is not', null)
     .where('api_tokens.user_id', 'in', userIds)
     .groupBy('api_tokens.user_id')

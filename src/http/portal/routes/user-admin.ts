@@ -14,7 +14,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { PortalDeps } from '../deps.js';
-import type { User } from '../../../store/store.js';
+import { unexpiredAt, type User } from '../../../store/store.js';
 import { requireSignedIn, type SignedInState } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { inFormWords } from '../form-wording.js';
@@ -95,6 +95,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('user_id', '=', user.id)
         .where('revoked_at', 'is', null)
+        .where(unexpiredAt(Date.now()))
         .where('secret_hash', 'is not', null)
         .executeTakeFirstOrThrow(),
     ]);
