@@ -101,7 +101,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [...Object.values(AREA_TAG), EXTENSION_TAG].map((name) => ({ name })),
     },
     transformObject: (built) =>
-      shareComponents(('openapiObject' in built ? built.openapiObject : built.swaggerObject) as Record<string, unknown>) as never,
+      shareComponents(
+        oauthFormBodiesOptional(('openapiObject' in built ? built.openapiObject : built.swaggerObject) as Record<string, unknown>),
+      ) as never,
     exposeHeadRoutes: false,
     transform: ({ schema, url, route }) => {
       const method = Array.isArray(route.method) ? route.method[0]! : route.method;
@@ -118,6 +120,25 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       return { schema: transformed as never, url };
     },
   });
+}
+
+/**
+ * The OAuth form endpoints take their parameters from the body or, with no body at all, from the query string
+ * (Broadcom KB 429004's curl line; `foldOAuthParameters`): their request body is declared optional, and says so.
+ * @fastify/swagger marks every declared body required.
+ */
+export function oauthFormBodiesOptional(document: Record<string, unknown>): Record<string, unknown> {
+  const paths = (document.paths ?? {}) as Record<string, Record<string, { requestBody?: Record<string, unknown> }>>;
+  for (const [path, operations] of Object.entries(paths)) {
+    if (!path.startsWith('/oauth/')) continue;
+    const body = operations.post?.requestBody;
+    const content = body?.content as Record<string, unknown> | undefined;
+    if (!body || !content || !Object.hasOwn(content, 'application/x-www-form-urlencoded')) continue;
+    body.required = false;
+    body.description =
+      'The parameters as a form (or a JSON object); or, with no body, the same parameters in the query string (Broadcom KB 429004). Each parameter once.';
+  }
+  return document;
 }
 
 /**

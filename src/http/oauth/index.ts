@@ -27,6 +27,7 @@ import {
   DeviceAuthorizationResponse,
   IntrospectionResponse,
   OAuthErrors,
+  OAUTH_FORM_CONTENT_TYPES,
   OAuthParameters,
   type OAuthParameters as OAuthParametersType,
   OrgParams,
@@ -146,7 +147,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
   const paths = (suffix: string) => [`/oauth/provider/${suffix}`, `/oauth/tenant/:org/${suffix}`];
   const formRoute = <R extends Record<number, unknown>>(response: R) => ({
     preValidation: foldOAuthParameters,
-    schema: { params: OrgParams, body: OAuthParameters, response: { ...OAuthErrors, ...response } },
+    schema: { params: OrgParams, body: OAuthParameters, consumes: OAUTH_FORM_CONTENT_TYPES, response: { ...OAuthErrors, ...response } },
   });
 
   for (const url of paths('token')) {

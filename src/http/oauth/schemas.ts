@@ -173,5 +173,23 @@ export const OAuthErrorEnvelope = named(
   ),
 );
 
-/** The error statuses an OAuth route can answer, all in the OAuth envelope. */
-export const OAuthErrors = { 400: OAuthErrorEnvelope, 401: OAuthErrorEnvelope, 403: OAuthErrorEnvelope, 429: OAuthErrorEnvelope };
+/**
+ * The error statuses an OAuth route can answer, all in the OAuth envelope: 413 for a body over the limit, 503
+ * (`temporarily_unavailable`, with Retry-After) while the node cannot prove its revocation feed live or reach its
+ * store (fail closed). Until 2026-12-06 those two were answered but not declared.
+ */
+export const OAuthErrors = {
+  400: OAuthErrorEnvelope,
+  401: OAuthErrorEnvelope,
+  403: OAuthErrorEnvelope,
+  413: OAuthErrorEnvelope,
+  429: OAuthErrorEnvelope,
+  503: OAuthErrorEnvelope,
+};
+
+/**
+ * What the form endpoints read (declared for the OpenAPI document; the parsing is `foldOAuthParameters`): a form, as
+ * every VCD client and RFC 6749 send it, or a JSON object. The parameters may instead come in the query string
+ * (Broadcom KB 429004), which docs/openapi.md says.
+ */
+export const OAUTH_FORM_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'application/json'];

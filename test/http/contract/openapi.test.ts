@@ -43,6 +43,19 @@ test('the served OpenAPI document is the committed one, and says what it promise
     assert.deepEqual(served.paths['/api/sessions']?.post?.security, [{ basicSignIn: [] }]);
     assert.deepEqual(served.paths['/api/org/{id}']?.get?.security, [{ vcdBearer: [] }, { vcloudSession: [] }]);
     assert.deepEqual(served.paths['/api/versions']?.get?.security, []);
+    // The OAuth form endpoints as every VCD client calls them: a form (or JSON), or nothing but the query string;
+    // 413 and 503 declared (until 2026-12-06: JSON only, a required body, and neither status).
+    for (const path of [
+      '/oauth/tenant/{org}/token',
+      '/oauth/provider/token',
+      '/oauth/tenant/{org}/revoke',
+      '/oauth/tenant/{org}/introspect',
+    ]) {
+      const op = served.paths[path]?.post as unknown as { requestBody: { required: boolean; content: object }; responses: object };
+      assert.deepEqual(Object.keys(op.requestBody.content), ['application/x-www-form-urlencoded', 'application/json'], path);
+      assert.equal(op.requestBody.required, false, path);
+      for (const status of ['413', '503']) assert.ok(Object.hasOwn(op.responses, status), `${path} declares ${status}`);
+    }
 
     // Shared schemas are listed once and referred to: every $ref resolves, no marker is left, no inline copies.
     const text = JSON.stringify(served);
