@@ -234,7 +234,23 @@ describe('portal data centers, VMs and administration', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { eventType: string; org: { name: string } });
     assert.ok(lines.length > 0 && lines.every((l) => l.eventType.startsWith('user.') && l.org.name === 'acme'));
+    // A date that is no date is said on its field, with the filters kept and what to type (until 2026-12-06 the
+    // fields were the browser's date pickers, and anything else was a bare 400 page about a pattern).
+    const notADate = await alice.get(`${ACME}/administration/audit?who=ali&from=12%2F06%2F2026&to=2026-12-31`);
+    assert.equal(notADate.statusCode, 400);
+    assert.match(
+      notADate.body,
+      /The From date &quot;12\/06\/2026&quot; is not a date: write it as YYYY-MM-DD|The From date "12\/06\/2026" is not a date: write it as YYYY-MM-DD/,
+    );
+    assert.match(
+      notADate.body,
+      /<input id="audit-from" name="from" type="text"[^>]*value="12\/06\/2026"[^>]* aria-describedby="audit-date-help form-error" aria-invalid="true"/,
+    );
+    assert.match(notADate.body, /<input id="audit-who" [^>]*value="ali"/, 'the other filters are kept');
+    assert.match(notADate.body, /<input id="audit-to" [^>]*value="2026-12-31"/);
+    assert.doesNotMatch(notADate.body, /type="date"/, 'no date picker in the locale\u2019s format');
     assert.equal((await alice.get(`${ACME}/administration/audit?from=yesterday`)).statusCode, 400);
+    assert.equal((await alice.get(`${ACME}/administration/audit/export?to=yesterday`)).statusCode, 400);
     // From after To: said, not an empty trail that reads as "nothing happened" (until 2026-12-05).
     const backwards = await alice.get(`${ACME}/administration/audit?from=2026-12-05&to=2026-12-01`);
     assert.equal(backwards.statusCode, 400);

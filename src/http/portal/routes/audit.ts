@@ -24,12 +24,13 @@ import type { Services } from '../../context.js';
 import { DEFAULT_TIME_ZONE, startOfDayInZone } from '../../../domain/time-zone.js';
 import { parseIsoDateTime } from '../../../domain/instant.js';
 
-const DATE = '^(\\d{4}-\\d{2}-\\d{2})?$';
+// From and To are typed text (the browser's date picker showed the locale's format, and an ISO date typed into it
+// became a nonsense year): any short text is accepted here, and one that is no date is said on the page, on its field.
 const AuditQuery = Type.Object({
   who: Type.Optional(Type.String({ maxLength: 128 })),
   what: Type.Optional(Type.String({ maxLength: 128 })),
-  from: Type.Optional(Type.String({ pattern: DATE })),
-  to: Type.Optional(Type.String({ pattern: DATE })),
+  from: Type.Optional(Type.String({ maxLength: 32 })),
+  to: Type.Optional(Type.String({ maxLength: 32 })),
   outcome: Type.Optional(Type.String({ pattern: '^(success|failure)?$' })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
 });
@@ -39,7 +40,26 @@ const EXPORT_BATCH = 1000;
 const DAY_MS = 86_400_000;
 
 function filtersOf(q: AuditQueryType): AuditFilters {
-  return { who: (q.who ?? '').trim(), what: (q.what ?? '').trim(), from: q.from ?? '', to: q.to ?? '', outcome: q.outcome ?? '' };
+  return {
+    who: (q.who ?? '').trim(),
+    what: (q.what ?? '').trim(),
+    from: (q.from ?? '').trim(),
+    to: (q.to ?? '').trim(),
+    outcome: q.outcome ?? '',
+  };
+}
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Which date filter is no date (`YYYY-MM-DD`, a day that exists), and what to say; null when both are fine. */
+export function auditDateProblem(f: Pick<AuditFilters, 'from' | 'to'>): { field: 'from' | 'to'; message: string } | null {
+  for (const field of ['from', 'to'] as const) {
+    const text = f[field];
+    if (text === '' || (ISO_DAY.test(text) && parseIsoDateTime(text, { bareDate: true }) !== null)) continue;
+    const label = field === 'from' ? 'From' : 'To';
+    return { field, message: `The ${label} date "${text.slice(0, 32)}" is not a date: write it as YYYY-MM-DD, for example 2026-12-31.` };
+  }
+  return null;
 }
 
 /** 00:00 of a `YYYY-MM-DD` day in the viewer's time zone (`days` later for the end of a range). */
@@ -74,6 +94,11 @@ export function auditRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (!canViewAudit(state.principal)) throw forbidden('The audit trail needs the right "General: View Audit Trail".');
       const filters = filtersOf(request.query);
       const page = request.query.page ?? 1;
+      const problem = auditDateProblem(filters);
+      if (problem) {
+        const view = { filters, items: [], total: 0, page: 1, error: problem.message, invalidField: problem.field };
+        return sendPage(reply, auditPage(signedInFrame(state, deps), view), 400);
+      }
       const base = filtered(services, state.principal, filters, state.timeZone ?? DEFAULT_TIME_ZONE);
       const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       const rows = await base
@@ -97,7 +122,11 @@ export function auditRoutes(app: FastifyInstance, deps: PortalDeps): void {
       const error = backwards
         ? `The From date (${filters.from}) is after the To date (${filters.to}): no event can fall between them.`
         : null;
-      return sendPage(reply, auditPage(signedInFrame(state, deps), { filters, items, total, page, error }), backwards ? 400 : 200);
+      return sendPage(
+        reply,
+        auditPage(signedInFrame(state, deps), { filters, items, total, page, error, invalidField: backwards ? 'from' : null }),
+        backwards ? 400 : 200,
+      );
     },
   );
 
@@ -108,6 +137,8 @@ export function auditRoutes(app: FastifyInstance, deps: PortalDeps): void {
       const state = requireSignedIn(request);
       if (!canViewAudit(state.principal)) throw forbidden('The audit trail needs the right "General: View Audit Trail".');
       const filters = filtersOf(request.query);
+      const problem = auditDateProblem(filters);
+      if (problem) throw badRequest(problem.message);
       const principal = state.principal;
       const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
       async function* lines() {

@@ -37,8 +37,23 @@ export const AUDIT_PAGE_SIZE = 50;
 
 export function auditPage(
   frame: PageFrame,
-  input: { filters: AuditFilters; items: readonly AuditItem[]; total: number; page: number; error: string | null },
+  input: {
+    filters: AuditFilters;
+    items: readonly AuditItem[];
+    total: number;
+    page: number;
+    error: string | null;
+    /** The date field the error is about, marked invalid and focused. */
+    invalidField?: 'from' | 'to' | null;
+  },
 ): SafeHtml {
+  const dateState = (field: 'from' | 'to') =>
+    fieldState<'from' | 'to' | 'none'>(field, {
+      inError: input.invalidField ?? null,
+      errorId: 'form-error',
+      help: 'audit-date-help',
+      first: 'none',
+    });
   const base = frame.org!.basePath;
   const f = input.filters;
   const params = { who: f.who, what: f.what, from: f.from, to: f.to, outcome: f.outcome };
@@ -55,9 +70,10 @@ ${input.error && alert('danger', input.error, 'form-error')}
   <label for="audit-what">What</label>
   <input id="audit-what" name="what" type="search" value="${f.what}" maxlength="128" autocomplete="off" placeholder="user.created">
   <span class="filter-pair"><label for="audit-from">From (${frame.timeZone ?? 'UTC'})</label>
-  <input id="audit-from" name="from" type="date" value="${f.from}"></span>
+  <input id="audit-from" name="from" type="text" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${f.from}"${dateState('from')}></span>
   <span class="filter-pair"><label for="audit-to">To (${frame.timeZone ?? 'UTC'})</label>
-  <input id="audit-to" name="to" type="date" value="${f.to}"></span>
+  <input id="audit-to" name="to" type="text" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${f.to}"${dateState('to')}></span>
+  <span id="audit-date-help" class="visually-hidden">Dates as YYYY-MM-DD; both days included.</span>
   <label for="audit-outcome">Outcome</label>
   <select id="audit-outcome" name="outcome">
     <option value="">Any</option>
