@@ -229,6 +229,15 @@ export class SessionService {
     });
   }
 
+  /**
+   * Until when this node refuses the account's sign-ins because its failures spent the per-account budget (epoch
+   * ms), or null. Not the org's lockout (persisted, `lockedUntil`): the brake of an org without one, which refuses a
+   * right password as well, so the administrator's pages show it as a lock, with its Unlock.
+   */
+  failedSignInPauseUntil(userName: string, orgName: string, now = Date.now()): number | null {
+    return this.guard.accountPausedUntil(accountKey(userName, orgName), now);
+  }
+
   /** An administrator's unlock reaches this node's in-memory per-account budget too (sign-in-guard.ts). */
   forgetFailedSignIns(userName: string, orgName: string): void {
     this.guard.forgetAccount(accountKey(userName, orgName));

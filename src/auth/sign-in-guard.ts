@@ -180,6 +180,12 @@ export class SignInGuard {
     this.byAccount.clear(account);
   }
 
+  /** When the account's spent budget lets it try again (epoch ms), or null when it may try now: what an admin sees. */
+  accountPausedUntil(account: string, now = Date.now()): number | null {
+    const wait = this.byAccount.retryAfter(account, now);
+    return wait > 0 ? now + wait * 1000 : null;
+  }
+
   /** An administrator's unlock: the account's failures on this node are forgotten (the address's stay). */
   forgetAccount(account: string): void {
     this.byAccount.clear(account);

@@ -170,8 +170,9 @@ export class UserService {
     await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0, password_failures: 0, password_locked_until: 0 });
     const updated = (await this.store.getUser(user.id))!;
     const orgName = (await this.store.getOrg(user.org_id))?.name ?? '';
-    this.sessions.forgetFailedSignIns(user.name, orgName);
     const now = Date.now();
+    const paused = this.sessions.failedSignInPauseUntil(user.name, orgName, now) !== null;
+    this.sessions.forgetFailedSignIns(user.name, orgName);
     await this.audit.record({
       type: 'user.unlocked',
       actor: { id: actor.userId, name: actor.userName },
@@ -180,7 +181,7 @@ export class UserService {
       details: {
         user: user.name,
         userId: user.id,
-        wasLocked: lockedUntil(user, now) !== null,
+        wasLocked: lockedUntil(user, now) !== null || paused,
       },
     });
     return updated;

@@ -3,7 +3,9 @@
  * A user is locked while either lockout is in force: the org's account lockout after wrong passwords (VCD's
  * `OrgPasswordPolicySettings`), or Tessera's second-factor lockout after wrong verification codes. Every view of
  * "locked" (the User document's `IsLocked`, the cloudapi user's `locked`, the portal's user list) and every
- * unlock decision reads it here, so they cannot disagree.
+ * unlock decision reads it here, so they cannot disagree. The portal's administrator pages also show a node's
+ * in-memory sign-in brake as a lock (`shownLockUntil`), so that the Unlock that ends it is offered; the API's
+ * `IsLocked`/`locked` stay the stored lockout's, which a client may set back (Terraform's `is_locked`).
  */
 import type { PasswordPolicySettings } from './org-settings.js';
 
@@ -17,6 +19,15 @@ export interface LockTimes {
 export function lockedUntil(user: LockTimes, now: number): number | null {
   const until = Math.max(Number(user.password_locked_until), Number(user.totp_locked_until));
   return until > now ? until : null;
+}
+
+/**
+ * What the administrator's pages show as the lock's end: the stored lockout's, or a node's in-memory pause after
+ * repeated failed sign-ins (auth/sign-in-guard.ts, in an org without the lockout), whichever ends later; null when
+ * neither is in force. Both refuse the right password, and Unlock ends both.
+ */
+export function shownLockUntil(stored: number | null, paused: number | null): number | null {
+  return stored === null ? paused : paused === null ? stored : Math.max(stored, paused);
 }
 
 /** When the password lockout in force ends, or null. */

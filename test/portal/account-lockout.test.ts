@@ -94,6 +94,27 @@ test('the per-node failure brake (no org lockout) answers the sign-in form with 
     assert.ok(Number(limited.headers['retry-after']) >= 1);
     assert.match(limited.body, /Too many failed sign-in attempts\. Try again in 10 minutes\./);
     assert.match(limited.body, /name="password"/, 'the sign-in form again');
+
+    // The administrator sees that brake as a lock, with its Unlock, which ends it (until 2026-12-06 the user page
+    // said "Enabled" and offered no Unlock while bob's right password was refused).
+    const admin = new PortalClient(small.server.app);
+    await admin.signIn(PORTAL, 'alice', small.demoPassword);
+    const bobId = (await small.store.getUserByName((await small.store.getOrgByName('acme'))!.id, 'bob'))!.id;
+    const list = await admin.get(`${PORTAL}/administration/users?search=bob`);
+    assert.match(list.body, />Locked</, 'the list shows the lock');
+    const detail = await admin.get(`${PORTAL}/administration/users/${bobId}`);
+    assert.match(detail.body, />Locked<\/span> until /);
+    assert.ok(detail.body.includes(`action="${PORTAL}/administration/users/${bobId}/unlock"`), 'an Unlock button');
+    const unlocked = await admin.post(`${PORTAL}/administration/users/${bobId}/unlock`, { _csrf: csrfFrom(detail.body) });
+    assert.equal(unlocked.statusCode, 303);
+    assert.doesNotMatch((await admin.get(`${PORTAL}/administration/users/${bobId}`)).body, />Locked</);
+    assert.equal((await attempt(browser, 'bob', small.demoPassword)).statusCode, 303, 'the right password works again');
+    const event = await small.store.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('event_type', '=', 'user.unlocked')
+      .executeTakeFirstOrThrow();
+    assert.equal(JSON.parse(event.details).wasLocked, true);
   } finally {
     await small.stop();
   }

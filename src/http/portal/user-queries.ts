@@ -5,7 +5,7 @@
  */
 import { sql, type SqlBool } from 'kysely';
 import type { Services } from '../context.js';
-import { lockedUntil } from '../../domain/account-lock.js';
+import { lockedUntil, shownLockUntil } from '../../domain/account-lock.js';
 import { unexpiredAt } from '../../store/store.js';
 
 export const USER_PAGE_SIZE = 25;
@@ -84,7 +84,7 @@ export async function listUsersPage(
       roleName: r.role_name,
       enabled: r.is_enabled === 1,
       twoFactor: r.totp_enabled === 1,
-      lockedUntil: lockedUntil(r, now),
+      lockedUntil: shownLockUntil(lockedUntil(r, now), services.sessions.failedSignInPauseUntil(r.name, r.org_name, now)),
       liveTokens: counts.get(r.id) ?? 0,
     })),
   };

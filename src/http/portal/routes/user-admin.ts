@@ -21,7 +21,7 @@ import { inFormWords } from '../form-wording.js';
 import { seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE } from '../responses.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
-import { lockedUntil } from '../../../domain/account-lock.js';
+import { lockedUntil, shownLockUntil } from '../../../domain/account-lock.js';
 import { canManageUsersOf, usersScope } from '../access.js';
 import { listUsersPage, type UserScope } from '../user-queries.js';
 import {
@@ -99,7 +99,10 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
         .where('secret_hash', 'is not', null)
         .executeTakeFirstOrThrow(),
     ]);
-    const locked = lockedUntil(user, Date.now());
+    const now = Date.now();
+    // A lock of either kind: the org's lockout (stored), or this node's brake after repeated failed sign-ins in an
+    // org without one (in memory), which refuses the right password too; Unlock ends both.
+    const locked = shownLockUntil(lockedUntil(user, now), services.sessions.failedSignInPauseUntil(user.name, org?.name ?? '', now));
     return {
       id: user.id,
       name: user.name,
