@@ -110,6 +110,9 @@ describe('portal: two-factor recovery codes', () => {
     assert.equal(ok.headers.location, `${ACME}/`, 'any case, a space for the dash');
     const reused = await signInWith(user, codes[3]!);
     assert.equal(reused.statusCode, 401, 'each code works once');
+    // Said as what it is: waiting for "the next code" does not help with a recovery code (until 2026-12-06 it said so).
+    assert.match(reused.body, /That recovery code is wrong or was already used: each works once/);
+    assert.doesNotMatch(reused.body, /Wait for the next code/);
     assert.equal(Number((await server.store.getUser(user.userId))!.totp_failures), 1, 'the reuse counted as a failed second factor');
     const wrong = await signInWith(user, 'zzzzz-zzzzz');
     assert.equal(wrong.statusCode, 401);
@@ -133,11 +136,16 @@ describe('portal: two-factor recovery codes', () => {
     for (let i = 0; i < 5; i++)
       last = await signInWith(user, `wrong-${String(i).padStart(5, 'x')}`.replace('wrong-', 'aaaaa-').slice(0, 11));
     assert.equal(last!.statusCode, 429, 'locked after the attempts allowed');
+    // When to come back, in words and in Retry-After (until 2026-12-06 "in a few minutes" and no header).
+    assert.match(last!.body, /Too many wrong verification codes\. Try again in 5 minutes\./);
+    assert.equal(last!.headers['retry-after'], '300');
     // During the lockout even the password step stops before the code step, so no recovery code gets in.
     const browser = new PortalClient(server.server.app);
     const first = await browser.submit(`${ACME}/login`, `${ACME}/login`, { username: user.name, password: user.password });
     assert.notEqual(first.headers.location, `${ACME}/login/code`);
     assert.equal(first.statusCode, 429);
+    assert.match(first.body, /Too many wrong verification codes\. Try again in [1-5] minutes?\./);
+    assert.ok(Number(first.headers['retry-after']) > 0 && Number(first.headers['retry-after']) <= 300);
     assert.ok(Number((await server.store.getUser(user.userId))!.totp_locked_until) > Date.now());
   });
 

@@ -160,7 +160,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
         if (!(error instanceof TesseraError)) throw error;
         if (error.code === 'TOTP_REQUIRED') return startCodeStep(request, reply, userName);
         if (error.code === 'TOTP_LOCKED') {
-          return renderSignIn(request, reply, 429, { userName, error: 'Too many wrong verification codes. Try again in a few minutes.' });
+          return renderSignIn(request, reply, 429, { userName, error: `Too many wrong verification codes. ${tryAgainIn(reply, error)}` });
         }
         // The org's account lockout: says so, who can help, and when it ends (the message is the API's, made for
         // people: auth/sessions.ts explains why a locked account is told apart from a wrong password).
@@ -171,13 +171,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
         // The failed sign-in budgets of the address or the account (auth/sign-in-guard.ts): the form again, with
         // when to retry, rather than the generic error page.
         if (error.code === 'TOO_MANY_REQUESTS') {
-          const retryAfter = error.headers['Retry-After'];
-          if (retryAfter !== undefined) reply.header('Retry-After', retryAfter);
-          const minutes = Math.max(1, Math.ceil(Number(retryAfter ?? 60) / 60));
-          return renderSignIn(request, reply, 429, {
-            userName,
-            error: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-          });
+          return renderSignIn(request, reply, 429, { userName, error: `Too many failed sign-in attempts. ${tryAgainIn(reply, error)}` });
         }
         throw error;
       }
@@ -246,8 +240,15 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
         return await startPortalSession(request, reply, signedIn);
       } catch (error) {
         if (!(error instanceof TesseraError)) throw error;
-        if (error.code === 'TOTP_INVALID')
-          return renderCode(401, 'The code is wrong or was already used. Wait for the next code and try again.');
+        if (error.code === 'TOTP_INVALID') {
+          // Waiting helps with an app's code (the next one), never with a recovery code (each works once).
+          return renderCode(
+            401,
+            looksLikeRecoveryCode(code)
+              ? 'That recovery code is wrong or was already used: each works once. Try another of your recovery codes.'
+              : 'The code is wrong or was already used. Wait for the next code and try again.',
+          );
+        }
         if (error.code === 'ACCOUNT_LOCKED') {
           clearCookie(request, reply, 'pending');
           return renderSignIn(request, reply, 401, { error: error.message });
@@ -256,7 +257,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
           clearCookie(request, reply, 'pending');
           const message =
             error.code === 'TOTP_LOCKED' || error.code === 'TOO_MANY_REQUESTS'
-              ? 'Too many wrong verification codes. Try again in a few minutes.'
+              ? `Too many wrong verification codes. ${tryAgainIn(reply, error)}`
               : 'The sign-in could not be completed. Sign in again.';
           return renderSignIn(request, reply, error.code === 'UNAUTHORIZED' ? 401 : 429, { error: message });
         }
@@ -271,4 +272,15 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     clearCookie(request, reply, 'session');
     return seeOther(reply, `${state.org.basePath}/login?notice=signed-out`);
   });
+}
+
+/**
+ * "Try again in N minutes." from a refusal's Retry-After, which the answer carries too (until 2026-12-06 the
+ * second-factor lockout said "in a few minutes" and sent no Retry-After, though its end was known).
+ */
+function tryAgainIn(reply: FastifyReply, error: TesseraError): string {
+  const retryAfter = error.headers['Retry-After'];
+  if (retryAfter !== undefined) reply.header('Retry-After', retryAfter);
+  const minutes = Math.max(1, Math.ceil(Number(retryAfter ?? 60) / 60));
+  return `Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 }
