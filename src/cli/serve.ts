@@ -170,8 +170,16 @@ tessera admin reset-password administrator@System.`,
         } else if (err instanceof StoreOpenError || err instanceof NewerStoreError) {
           process.stderr.write(`tessera: ${err.message}\n`);
         } else if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
-          const other = code === 'EADDRNOTAVAIL' ? 'choose another with --host' : 'choose another with --port (0 picks a free one)';
-          process.stderr.write(`tessera: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}; ${other}\n`);
+          // The API's listener or the metrics' (opened after it): the error's own port tells which, and so which flag
+          // to change (until 2026-12-06 a busy metrics port was reported as the API's, with --port to change).
+          const metricsListener =
+            config.metricsPort !== null && (err as { port?: number }).port === config.metricsPort && config.metricsPort !== config.port;
+          const [host, port, flags] = metricsListener
+            ? [config.metricsHost, config.metricsPort, ['--metrics-host', '--metrics-port']]
+            : [config.host, config.port, ['--host', '--port']];
+          const other =
+            code === 'EADDRNOTAVAIL' ? `choose another with ${flags[0]}` : `choose another with ${flags[1]} (0 picks a free one)`;
+          process.stderr.write(`tessera: cannot listen on ${host}:${port}: ${(err as Error).message}; ${other}\n`);
         } else {
           process.stderr.write(`tessera: the server did not start: ${(err as Error).stack ?? String(err)}\n`);
         }

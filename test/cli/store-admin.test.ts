@@ -374,6 +374,21 @@ describe('a first start that fails', { skip: !onSqlite && 'SQLite only (TESSERA_
 });
 
 describe('start-up messages an operator acts on', { skip: !onSqlite && 'SQLite only (TESSERA_TEST_BACKEND=postgres)' }, () => {
+  test('a metrics port in use is named with --metrics-port, not as the API port (until 2026-12-06)', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = (blocker.address() as { port: number }).port;
+    let failed;
+    try {
+      failed = await serve(['--port', '0', '--data-dir', freshDir(), '--metrics-port', String(busy)]);
+    } finally {
+      blocker.close();
+    }
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${busy}: .*EADDRINUSE.*; choose another with --metrics-port`));
+    assert.doesNotMatch(failed.stderr, /with --port/);
+  });
+
   test('a chosen administrator password is used when the store is made, and said to be ignored after', async () => {
     const dir = freshDir();
     const first = await serve(['--port', '0', '--data-dir', dir], { TESSERA_ADMIN_PASSWORD: 'Chosen-Passw0rd-1' });
