@@ -5,7 +5,7 @@
  * - else the session saved by `tessera login`.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { normalizeEndpoint } from '../client/endpoint.js';
 import { VcdClient } from '../client/vcd-client.js';
 import { writeTokenFile } from '../client/token-file.js';
@@ -25,7 +25,22 @@ export function addServerOptions(command: Command): Command {
     .addOption(new Option('--endpoint <url>', 'VCD or Tessera address, e.g. https://vcd.example.com').env('TESSERA_ENDPOINT'))
     .addOption(new Option('--org <name>', 'organization name ("System" for the provider)').env('TESSERA_ORG'))
     .addOption(new Option('--insecure', 'accept a self-signed TLS certificate'))
-    .addOption(new Option('--api-version <version>', 'VCD API version sent in Accept (default 37.0)').env('TESSERA_API_VERSION'));
+    .addOption(
+      new Option('--api-version <version>', 'VCD API version sent in Accept (default 37.0)')
+        .env('TESSERA_API_VERSION')
+        .argParser(apiVersionArgument),
+    );
+}
+
+/**
+ * `--api-version` checked where it is read, so its error names the flag (the SDK's own check named its option,
+ * `apiVersion`, which a CLI user never typed). A usage error: exit 2.
+ */
+export function apiVersionArgument(value: string): string {
+  if (!/^\d+\.\d+$/.test(value)) {
+    throw new InvalidArgumentError(`it must look like 37.0 (GET /api/versions lists the server's), got "${value.slice(0, 40)}"`);
+  }
+  return value;
 }
 
 export function addTokenFileOption(command: Command): Command {

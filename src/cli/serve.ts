@@ -233,15 +233,18 @@ tessera admin reset-password administrator@System.`,
         if (stopping) return;
         stopping = true;
         const grace = config.shutdownGraceSeconds;
-        out(`Received ${signal}, shutting down (in-flight requests get up to ${grace} s)`);
-        // Last resort if closing the store itself hangs once the connections are cut.
-        setTimeout(
-          () => {
-            out(`Shutdown did not finish within ${grace + 5} s; exiting`);
-            process.exit(1);
-          },
-          (grace + 5) * 1000,
-        ).unref();
+        const drain = config.shutdownDrainSeconds;
+        // With --shutdown-drain the node first goes on serving while /health/ready fails, so a load balancer stops
+        // sending before the listener closes: said, or the operator reads the wait as a hang (until 2026-12-06).
+        const drainNote = drain > 0 ? `readiness fails and requests are still served for ${drain} s, then ` : '';
+        out(`Received ${signal}, shutting down (${drainNote}in-flight requests get up to ${grace} s)`);
+        // Last resort if closing the store itself hangs once the connections are cut: after the drain, the grace and 5 s
+        // (until 2026-12-06 it counted the grace only, so a drain longer than the grace plus 5 s ended in exit 1).
+        const limit = drain + grace + 5;
+        setTimeout(() => {
+          out(`Shutdown did not finish within ${limit} s; exiting`);
+          process.exit(1);
+        }, limit * 1000).unref();
         const { forced, cutConnections } = await server.shutdown();
         if (forced) {
           out(`Shutdown grace of ${grace} s ran out: closed ${cutConnections} connection(s) still open; exiting with code 1`);

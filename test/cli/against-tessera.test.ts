@@ -55,6 +55,21 @@ describe('tessera CLI against Tessera', () => {
     await assert.rejects(stat(sessionFile()), { code: 'ENOENT' });
   });
 
+  test('a malformed --api-version (or TESSERA_API_VERSION) is a usage error that names the flag (exit 2), before any request', async () => {
+    // Until 2026-12-06 the SDK's own check answered, naming its option "apiVersion", which no CLI user typed.
+    for (const [args, extraEnv] of [
+      [['vms', ...server(), '--api-version', 'abc'], {}],
+      [['vms', ...server()], { TESSERA_API_VERSION: 'v37' }],
+    ] as const) {
+      const result = await runCli([...args], { env: { ...env, ...extraEnv } });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        /--api-version <version>' (argument 'abc'|value 'v37' from env 'TESSERA_API_VERSION') is invalid\. it must look like 37\.0/,
+      );
+    }
+  });
+
   test('login without a terminal or password says how to give one (exit 2)', async () => {
     const result = await runCli(['login', ...server(), '--user', 'alice'], { env: { ...env, TESSERA_PASSWORD: undefined } });
     assert.equal(result.code, 2);

@@ -96,3 +96,24 @@ test('SIGTERM while a request body is still arriving: the request is answered wi
   assert.doesNotMatch(node.output(), /grace ran out/);
   assert.ok(elapsed < 4000, `exited after ${elapsed} ms (grace 5 s)`);
 });
+
+test('SIGTERM with --shutdown-drain: the line says so, the node serves through the drain and exits 0 after it, however short the grace', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-shutdown-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  // Until 2026-12-06 the last-resort timer counted the grace alone (0 + 5 s), and a 6-s drain ended in exit 1.
+  const node = await serve(dataDir, ['--shutdown-drain', '6', '--shutdown-grace', '0']);
+  const started = Date.now();
+  node.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await fetch(`http://127.0.0.1:${node.port}/health/ready`)).status, 503, 'readiness fails during the drain');
+  assert.equal((await fetch(`http://127.0.0.1:${node.port}/api/versions`)).status, 200, 'requests are still served');
+  const code = await node.exited;
+  const elapsed = Date.now() - started;
+  assert.equal(code, 0, node.output());
+  assert.match(
+    node.output(),
+    /shutting down \(readiness fails and requests are still served for 6 s, then in-flight requests get up to 0 s\)/,
+  );
+  assert.doesNotMatch(node.output(), /did not finish/);
+  assert.ok(elapsed >= 5900 && elapsed < 12_000, `exited after ${elapsed} ms`);
+});
