@@ -11,7 +11,8 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RevocationFeedObserver } from './store/store.js';
+import type { PoolStats, RevocationFeedObserver } from './store/store.js';
+import type { SessionKind } from './domain/principal.js';
 
 /** One series of LightHistogram: plain numbers, so that an observation allocates nothing. */
 interface Series {
@@ -181,6 +182,44 @@ export class Metrics {
       registers: [this.registry],
     });
     return { heartbeat: (delayMs) => delay.observe(delayMs / 1000), lost: () => lost.inc() };
+  }
+
+  /**
+   * Read at scrape time: this node's live sessions by kind (auth/session-tally.ts) and, on PostgreSQL, its connection
+   * pool (connections open, idle, in use; queries waiting for one; the bound). Until 2026-12-06 neither was reported.
+   */
+  watchNode(input: { liveSessions: () => Record<SessionKind, number>; pool: (() => PoolStats) | null }): void {
+    new Gauge({
+      name: 'tessera_sessions_live',
+      help: 'Sessions (access tokens) this node issued that have not reached their expiry (to the minute), by kind; revoked ones count until then',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        for (const [kind, n] of Object.entries(input.liveSessions())) this.set({ kind }, n);
+      },
+    });
+    const pool = input.pool;
+    if (!pool) return;
+    new Gauge({
+      name: 'tessera_store_pool_connections',
+      help: "PostgreSQL: connections of this node's pool by state (idle, in_use) and queries waiting for one (waiting)",
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const now = pool();
+        this.set({ state: 'idle' }, now.idle);
+        this.set({ state: 'in_use' }, now.total - now.idle);
+        this.set({ state: 'waiting' }, now.waiting);
+      },
+    });
+    new Gauge({
+      name: 'tessera_store_pool_max',
+      help: "PostgreSQL: the bound of this node's pool (--database-pool-size)",
+      registers: [this.registry],
+      collect() {
+        this.set(pool().max);
+      },
+    });
   }
 
   /**

@@ -46,6 +46,17 @@ test('metrics count requests, exchanges and sign-in failures on a loopback liste
     // SQLite's feed is in-process: no heartbeats to time. (PostgreSQL's heartbeats: the test below.)
     assert.equal(value(/^tessera_revocation_feed_delay_seconds_count (\d+)$/m), 0);
   }
+  // Live sessions by kind: alice's sign-in, and the 3 exchanges plus the grant's session (until 2026-12-06 not reported).
+  assert.equal(value(/^tessera_sessions_live\{kind="password"\} (\d+)$/m), 1);
+  assert.equal(value(/^tessera_sessions_live\{kind="api_token"\} (\d+)$/m), 4);
+  assert.equal(value(/^tessera_sessions_live\{kind="service_account"\} (\d+)$/m), 0);
+  if (node.config.databaseUrl === null) assert.doesNotMatch(text, /tessera_store_pool/, 'SQLite has no pool');
+  else {
+    assert.ok(value(/^tessera_store_pool_connections\{state="idle"\} (\d+)$/m) >= 0);
+    assert.ok(value(/^tessera_store_pool_connections\{state="in_use"\} (\d+)$/m) >= 0);
+    assert.equal(value(/^tessera_store_pool_connections\{state="waiting"\} (\d+)$/m), 0);
+    assert.equal(value(/^tessera_store_pool_max (\d+)$/m), node.config.databasePoolSize);
+  }
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
   // Secrets never appear as label values (routes are patterns, not URLs).
   assert.doesNotMatch(text, new RegExp(apiToken));

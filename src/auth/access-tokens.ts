@@ -8,6 +8,7 @@
  * repeated bearer costs a map lookup plus the revocation check. A signature alone is never enough:
  * `RevocationView` is consulted on every request.
  */
+import { SessionTally } from './session-tally.js';
 import { randomUUID } from 'node:crypto';
 import { Hs256Signer } from './jwt-hs256.js';
 import type { SessionKind } from '../domain/principal.js';
@@ -60,6 +61,8 @@ export class AccessTokenService {
   private readonly revocationHorizonSeconds: number;
   /** token string -> verified claims. Insertion-ordered, so the oldest entry is evicted first. */
   private readonly verified = new Map<string, AccessClaims>();
+  /** The sessions this node issued and not yet expired, by kind (the metrics' live sessions). */
+  readonly sessions = new SessionTally();
 
   /**
    * `otherNodesTtlSeconds`: the lifetime the last node started on this store used (meta `access_token_ttl_seconds`),
@@ -133,6 +136,7 @@ export class AccessTokenService {
       // Carried in the token so the bearer check needs no lookup to narrow the session (auth/authenticator.ts).
       ...(claims.scp ? { scp: claims.scp } : {}),
     });
+    this.sessions.issued(claims.kind, claims.exp);
     // Not remembered here: most minted tokens are used on another node or a while later, and caching every one
     // of them (a busy exchange endpoint mints thousands a second) costs more in GC than a first verify (~5 µs).
     return { token, claims, expiresIn: Math.max(0, claims.exp - iat) };

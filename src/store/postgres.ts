@@ -93,5 +93,6 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
     },
     close: () => db.destroy(),
     prepareStatement: prepared && ((sqlText) => prepared.register(sqlText)),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize ?? 10 }),
   });
 }

@@ -175,6 +175,16 @@ export interface StoreOptions {
   prepareStatement?: (sqlText: string) => void;
   /** The migrations this opening applied (see Store.migrationsApplied). */
   migrationsApplied?: readonly string[];
+  /** PostgreSQL: the connection pool's state now (for the metrics); absent on SQLite, which has no pool. */
+  poolStats?: () => PoolStats;
+}
+
+/** A PostgreSQL connection pool's state: connections open (busy or idle), idle, queries waiting for one, the bound. */
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly max: number;
 }
 
 /** `api_tokens` rows whose expiry has not come at `now` (no expiry, or a later one): with `revoked_at IS NULL`, live. */
@@ -199,6 +209,8 @@ export class Store {
   private readonly closeBackend: () => Promise<void>;
   private readonly rowBatches: RowBatchWriter | undefined;
   private readonly prepareStatement: StoreOptions['prepareStatement'];
+  /** PostgreSQL: the pool's state now; null on SQLite. */
+  readonly poolStats: (() => PoolStats) | null;
 
   /**
    * The exchange's read of its token by secret hash (every cache miss; with a million tokens nearly every
@@ -220,6 +232,7 @@ export class Store {
     this.closeBackend = options.close;
     this.prepareStatement = options.prepareStatement;
     this.migrationsApplied = options.migrationsApplied ?? [];
+    this.poolStats = options.poolStats ?? null;
     if (this.dialect === 'postgres') {
       // Reads asked for together go as one statement (store/batched-lookup.ts): on PostgreSQL each statement's
       // round trip, not the lookup, is most of a read's cost. SQLite has no round trip to share.
