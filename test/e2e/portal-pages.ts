@@ -140,6 +140,7 @@ export const PORTAL_PAGES: readonly PortalPageVisit[] = [
     },
   },
   { who: 'orgAdmin', name: 'administration: API tokens', path: `${ACME}/administration/tokens` },
+  { who: 'orgAdmin', name: 'administration: API tokens, a search that matches nothing', path: `${ACME}/administration/tokens?search=zzzz` },
   { who: 'orgAdmin', name: 'administration: service accounts', path: `${ACME}/administration/serviceAccounts` },
   { who: 'orgAdmin', name: 'data centers', path: `${ACME}/datacenters` },
   { who: 'orgAdmin', name: 'administration: new user', path: `${ACME}/administration/users/new` },
@@ -154,6 +155,7 @@ export const PORTAL_PAGES: readonly PortalPageVisit[] = [
   // The System administrator.
   { who: 'system', name: 'provider home', path: '/provider/' },
   { who: 'system', name: 'provider: every API token', path: '/provider/administration/tokens' },
+  { who: 'system', name: 'provider: every API token, searched', path: '/provider/administration/tokens?search=a' },
   { who: 'system', name: 'provider: users', path: '/provider/administration/users' },
   { who: 'system', name: 'provider: organizations', path: '/provider/administration/orgs' },
   { who: 'system', name: 'provider: new organization', path: '/provider/administration/orgs/new' },

@@ -85,6 +85,19 @@ test('the way back from a page is the page; from a form, the form: its /new page
     [request('POST', '/tenant/acme/preferences/totp/confirm'), '/tenant/acme/preferences/totp'],
     [request('POST', '/tenant/acme/tokens/t1/revoke', { from: 'tokens' }), '/tenant/acme/tokens/t1/revoke?from=tokens'],
     [request('POST', '/tenant/acme/tokens/t1/revoke', { from: '//evil.example' }), '/tenant/acme/tokens/t1/revoke?from=preferences'],
+    // A revoke from a page of a searched list: back to its confirmation with that page and search (checked, encoded).
+    [
+      request('POST', '/tenant/acme/tokens/t1/revoke', { from: 'tokens', search: 'ci & cd', page: '3' }),
+      '/tenant/acme/tokens/t1/revoke?from=tokens&search=ci+%26+cd&page=3',
+    ],
+    [
+      request('POST', '/tenant/acme/tokens/t1/revoke', { from: 'org-tokens', page: '2' }),
+      '/tenant/acme/tokens/t1/revoke?from=org-tokens&page=2',
+    ],
+    [
+      request('POST', '/tenant/acme/tokens/t1/revoke', { from: 'user', search: 'x'.repeat(129), page: '//evil.example' }),
+      '/tenant/acme/tokens/t1/revoke?from=user',
+    ],
     [request('POST', '/tenant/acme/sign-out'), null],
     [request('POST', '/tenant/acme/nowhere/at/all'), null],
   ];

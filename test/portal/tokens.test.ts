@@ -10,6 +10,8 @@ import { createApiToken, exchange, signIn as apiSignIn } from '../helpers/api.js
 import { PortalClient, csrfFrom, setCookiesOf } from './portal-client.js';
 import { expiryFromDate } from '../../src/http/portal/routes/tokens.js';
 import { findApiTokens } from '../../src/cli/scan/find-tokens.js';
+import { listApiTokensPage, type TokenListItem, type TokenListScope } from '../../src/http/portal/token-queries.js';
+import { mintedTokenRow } from '../store/fixtures.js';
 import { isWellFormedApiToken } from '../../src/domain/api-token-format.js';
 
 const ACME = '/tenant/acme';
@@ -370,5 +372,297 @@ describe('portal API tokens', () => {
       const again = await admin.post(`/provider/tokens/${created.clientId}/revoke`, { _csrf: csrfFrom(confirm.body), from: 'org-tokens' });
       assert.equal(again.headers.location, `/provider/administration/tokens?org=globex&done=revoked&token=${created.clientId}`);
     });
+  });
+});
+
+/**
+ * Administration's token lists searched and paged in SQL (issue 14 §2): until 2026-12-06 they stopped at 500 rows
+ * ("Only the first tokens are shown"), with no search and no pager, and `?search=` and `?page=` were ignored.
+ */
+describe('portal token lists: search and paging', () => {
+  let server: TesseraHandle;
+  let alice: PortalClient; // Organization Administrator of acme
+  let admin: PortalClient; // System administrator
+  let bobId: string;
+  const PAGE_TOKENS = 30; // bob's `page-NN` tokens: more than a page of 25
+  const pageNames = Array.from({ length: PAGE_TOKENS }, (_, i) => `page-${String(i).padStart(2, '0')}`);
+
+  const rowNames = (body: string) =>
+    [...body.matchAll(/<th scope="row" class="cell-name" data-label="Name">([^<]*)/g)].map((m) => m[1]!.trim());
+  const rowIds = (body: string) => [...body.matchAll(/data-token-id="([^"]+)"/g)].map((m) => m[1]!);
+  const pager = (body: string) => /<nav class="pagination" aria-label="Pages of API tokens">[^]*?<\/nav>/.exec(body)?.[0] ?? '';
+  const status = (body: string) => /<p class="muted" role="status">([^<]*)<\/p>/.exec(pager(body))?.[1] ?? '';
+  const unescape = (href: string) => href.replace(/&amp;/g, '&');
+
+  before(async () => {
+    server = await startTessera({ demo: true, config: { signInRateLimit: 1000 } });
+    const bob = await apiSignIn(server.baseUrl, 'bob', 'acme', server.demoPassword);
+    for (const name of pageNames) await createApiToken(server.baseUrl, bob, 'acme', name);
+    // LIKE's wildcards in names: a search for "%" or "_" must find them literally, not everything.
+    const aliceApi = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    for (const name of ['cost 100% off', 'cost 1000 off', 'build_main', 'buildXmain'])
+      await createApiToken(server.baseUrl, aliceApi, 'acme', name);
+    const hank = await apiSignIn(server.baseUrl, 'hank', 'globex', server.demoPassword);
+    await createApiToken(server.baseUrl, hank, 'globex', 'globex-ci');
+    bobId = (await server.store.db.selectFrom('users').select('id').where('name', '=', 'bob').executeTakeFirstOrThrow()).id;
+    // Some of bob's tokens revoked: they stay listed after his live ones.
+    const revoked = await server.store.db
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('name', 'in', ['page-03', 'page-17', 'page-28'])
+      .execute();
+    await server.store.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: Date.now() })
+      .where(
+        'id',
+        'in',
+        revoked.map((r) => r.id),
+      )
+      .execute();
+    alice = new PortalClient(server.server.app);
+    await alice.signIn(ACME, 'alice', server.demoPassword);
+    admin = new PortalClient(server.server.app);
+    await admin.signIn('/provider', 'administrator', server.adminPassword);
+  });
+  after(async () => server?.stop());
+
+  test('pages in SQL are a total order: every page of every scope, concatenated, is the whole list once', async () => {
+    const services = server.server.services;
+    const acme = await server.store.getOrgByName('acme');
+    const scopes: TokenListScope[] = [{ kind: 'all' }, { kind: 'org', orgId: acme!.id }, { kind: 'user', userId: bobId }];
+    for (const scope of scopes) {
+      for (const search of ['', 'PAGE-1', 'bob']) {
+        const whole = await listApiTokensPage(services, scope, { search, page: 1, pageSize: 1000 });
+        const paged: TokenListItem[] = [];
+        for (let page = 1; page <= Math.ceil(whole.total / 4) + 1; page++) {
+          const one = await listApiTokensPage(services, scope, { search, page, pageSize: 4 });
+          assert.equal(one.total, whole.total, `${scope.kind} "${search}" page ${page}: the same total`);
+          paged.push(...one.items);
+        }
+        const label = `${scope.kind} "${search}"`;
+        assert.equal(whole.items.length, whole.total, label);
+        assert.deepEqual(
+          paged.map((t) => t.id),
+          whole.items.map((t) => t.id),
+          label,
+        );
+        assert.equal(new Set(paged.map((t) => t.id)).size, paged.length, `${label}: no row twice`);
+        // The order: org, owner, live before revoked, newest first (then id).
+        for (let i = 1; i < paged.length; i++) {
+          const [a, b] = [paged[i - 1]!, paged[i]!];
+          const key = (t: TokenListItem) => `${t.orgName}\u0000${t.ownerName}`;
+          assert.ok(key(a) <= key(b), `${label}: ${key(a)} before ${key(b)}`);
+          if (key(a) !== key(b)) continue;
+          assert.ok(a.revokedAt === null || b.revokedAt !== null, `${label}: live first (${a.name}, ${b.name})`);
+          if ((a.revokedAt === null) === (b.revokedAt === null)) assert.ok(a.createdAt >= b.createdAt, `${label}: newest first`);
+        }
+      }
+    }
+    const bobs = await listApiTokensPage(services, { kind: 'user', userId: bobId }, { search: '', page: 1, pageSize: 1000 });
+    assert.equal(bobs.total, PAGE_TOKENS);
+    assert.deepEqual(
+      bobs.items.slice(-3).map((t) => t.revokedAt !== null),
+      [true, true, true],
+      'the revoked ones last',
+    );
+  });
+
+  test("an org's list: 25 a page, the count, page N of M, pager links; page 2 holds the rest", async () => {
+    const first = await alice.get(`${ACME}/administration/tokens`);
+    assert.equal(first.statusCode, 200);
+    const total = PAGE_TOKENS + 4;
+    assert.equal(rowIds(first.body).length, 25);
+    assert.equal(status(first.body), `Showing 1-25 of ${total} API tokens · page 1 of 2`);
+    assert.match(pager(first.body), /href="\/tenant\/acme\/administration\/tokens\?page=2" rel="next">Next</);
+    assert.doesNotMatch(pager(first.body), />(First|Previous)</);
+    assert.doesNotMatch(first.body, /Only the first tokens are shown/);
+    const second = await alice.get(`${ACME}/administration/tokens?page=2`);
+    assert.equal(status(second.body), `Showing 26-${total} of ${total} API tokens · page 2 of 2`);
+    assert.match(pager(second.body), /href="\/tenant\/acme\/administration\/tokens" rel="prev">Previous</);
+    const ids = [...rowIds(first.body), ...rowIds(second.body)];
+    assert.equal(new Set(ids).size, total, 'the two pages together: every token once');
+    // The search form: labelled, as the Users list's.
+    assert.match(
+      first.body,
+      /<form method="get" action="\/tenant\/acme\/administration\/tokens" class="filter-bar" role="search" aria-label="API tokens">/,
+    );
+    assert.match(
+      first.body,
+      /<label for="token-search">Token name or owner<\/label>\s*<input id="token-search" name="search" type="search" value=""/,
+    );
+  });
+
+  test('search: the token name or the owner, any case; the provider also by org; the pager keeps the search', async () => {
+    const byName = await alice.get(`${ACME}/administration/tokens?search=PAGE-1`);
+    assert.deepEqual(rowNames(byName.body).sort(), pageNames.filter((n) => n.startsWith('page-1')).sort());
+    assert.equal(status(byName.body), 'Showing 1-10 of 10 API tokens · page 1 of 1');
+    assert.match(byName.body, /<input id="token-search" name="search" type="search" value="PAGE-1"/);
+    assert.match(byName.body, /<a class="btn btn-sm btn-link" href="\/tenant\/acme\/administration\/tokens">Clear<\/a>/);
+    const byOwner = await alice.get(`${ACME}/administration/tokens?search=ALIC`);
+    assert.deepEqual(rowNames(byOwner.body).sort(), ['build_main', 'buildXmain', 'cost 1000 off', 'cost 100% off'].sort());
+    // More than a page of matches: Next and Last keep the search; the second page is the rest of the matches.
+    const many = await alice.get(`${ACME}/administration/tokens?search=page-`);
+    assert.equal(status(many.body), `Showing 1-25 of ${PAGE_TOKENS} API tokens · page 1 of 2`);
+    const next = /href="([^"]+)" rel="next">Next</.exec(pager(many.body))?.[1];
+    assert.equal(next, '/tenant/acme/administration/tokens?search=page-&amp;page=2');
+    const rest = await alice.get(unescape(next!));
+    assert.equal(rowIds(rest.body).length, PAGE_TOKENS - 25);
+    assert.ok(
+      rowNames(rest.body).every((n) => n.startsWith('page-')),
+      'page 2 holds matches only',
+    );
+    assert.match(pager(rest.body), /href="\/tenant\/acme\/administration\/tokens\?search=page-" rel="prev">Previous</);
+    // The provider: every org's list matches the org's name too; narrowed to an org, the pager keeps both.
+    const byOrg = await admin.get('/provider/administration/tokens?search=GLOB');
+    assert.deepEqual(rowNames(byOrg.body), ['globex-ci']);
+    assert.match(byOrg.body, /<label for="token-search">Token name or owner<\/label>/, '"Organization" labels the select alone');
+    assert.match(
+      byOrg.body,
+      /aria-describedby="token-search-help">[^]*<span class="field-help" id="token-search-help">Also matches the organization&#39;s name\.<\/span>/,
+    );
+    const narrowed = await admin.get('/provider/administration/tokens?org=ACME&search=page-');
+    assert.match(narrowed.body, /<option value="acme" selected>/);
+    assert.equal(
+      /href="([^"]+)" rel="next">Next</.exec(pager(narrowed.body))?.[1],
+      '/provider/administration/tokens?org=acme&amp;search=page-&amp;page=2',
+    );
+    assert.deepEqual(rowNames((await admin.get('/provider/administration/tokens?org=globex&search=page-')).body), []);
+    // One user's tokens: searched by token name, paged the same way.
+    const bobs = await alice.get(`${ACME}/administration/users/${bobId}/tokens`);
+    assert.equal(status(bobs.body), `Showing 1-25 of ${PAGE_TOKENS} API tokens · page 1 of 2`);
+    const bobs2 = await alice.get(`${ACME}/administration/users/${bobId}/tokens?search=page-2&page=1`);
+    assert.deepEqual(rowNames(bobs2.body).sort(), pageNames.filter((n) => n.startsWith('page-2')).sort());
+  });
+
+  test('LIKE wildcards in the search are literal: "%" and "_" match only themselves', async () => {
+    const percent = await alice.get(`${ACME}/administration/tokens?search=${encodeURIComponent('100%')}`);
+    assert.deepEqual(rowNames(percent.body), ['cost 100% off']);
+    const underscore = await alice.get(`${ACME}/administration/tokens?search=${encodeURIComponent('build_')}`);
+    assert.deepEqual(rowNames(underscore.body), ['build_main']);
+    const backslash = await alice.get(`${ACME}/administration/tokens?search=${encodeURIComponent('\\')}`);
+    assert.equal(backslash.statusCode, 200);
+    assert.deepEqual(rowNames(backslash.body), []);
+  });
+
+  test('nothing matches: said so, with the way to clear the search (the org kept)', async () => {
+    const none = await alice.get(`${ACME}/administration/tokens?search=zzzz-none`);
+    assert.equal(none.statusCode, 200);
+    assert.match(
+      none.body,
+      /<p class="empty-state">No API tokens match\. <a href="\/tenant\/acme\/administration\/tokens">Clear the search<\/a> to list them all\.<\/p>/,
+    );
+    assert.equal(status(none.body), 'No API tokens · page 1 of 1');
+    const narrowed = await admin.get('/provider/administration/tokens?org=globex&search=zzzz-none');
+    assert.match(
+      narrowed.body,
+      /No API tokens in organization globex match\. <a href="\/provider\/administration\/tokens\?org=globex">Clear the search<\/a>/,
+    );
+  });
+
+  test('bad pages: 0, -1, abc are the 400 page; past the last says so with the way to the last page', async () => {
+    for (const list of [`${ACME}/administration/tokens`, `${ACME}/administration/users/${bobId}/tokens`]) {
+      for (const q of ['page=0', 'page=-1', 'page=abc', 'page=1.5', `search=${'x'.repeat(200)}`]) {
+        const res = await alice.get(`${list}?${q}`);
+        assert.equal(res.statusCode, 400, `${list}?${q}`);
+        assert.match(String(res.headers['content-type']), /text\/html/);
+      }
+      const past = await alice.get(`${list}?search=page-&page=99`);
+      assert.equal(past.statusCode, 200);
+      assert.equal(status(past.body), `No API tokens on page 99: the ${PAGE_TOKENS} API tokens fit on 2 pages.`);
+      assert.ok(past.body.includes(`href="${list}?search=page-&amp;page=2">Last page (2)<`), 'a link to the last page');
+      assert.doesNotMatch(past.body, /class="empty-state"/, 'the list is not empty, this page is');
+    }
+  });
+
+  test('a revoke from page 2 of a search returns to page 2 of that search; Cancel too', async () => {
+    // One user's tokens (bob's 27 live ones: 2 on page 2, before his revoked ones).
+    const users = await alice.get(`${ACME}/administration/users/${bobId}/tokens?page=2`);
+    const third = rowIds(users.body).find((tokenId) => users.body.includes(`/tokens/${tokenId}/revoke?from=user&amp;page=2"`));
+    assert.ok(third, "a Revoke on page 2 of bob's tokens carries the page");
+    const confirm3 = await alice.get(`${ACME}/tokens/${third}/revoke?from=user&page=2`);
+    const res3 = await alice.post(`${ACME}/tokens/${third}/revoke`, { _csrf: csrfFrom(confirm3.body), from: 'user', page: '2' });
+    assert.equal(res3.headers.location, `${ACME}/administration/users/${bobId}/tokens?page=2&done=revoked&token=${third}`);
+    const list = `${ACME}/administration/tokens?search=page-&page=2`;
+    const page = await alice.get(list);
+    const id = rowIds(page.body).find((tokenId) =>
+      page.body.includes(`href="${ACME}/tokens/${tokenId}/revoke?from=tokens&amp;search=page-&amp;page=2"`),
+    );
+    assert.ok(id, "each Revoke carries the list's page and search");
+    const confirm = await alice.get(`${ACME}/tokens/${id}/revoke?from=tokens&search=page-&page=2`);
+    assert.equal(confirm.statusCode, 200);
+    assert.match(confirm.body, /<input type="hidden" name="search" value="page-"><input type="hidden" name="page" value="2">/);
+    assert.ok(
+      confirm.body.includes(`href="${ACME}/administration/tokens?search=page-&amp;page=2" autofocus>Cancel</a>`),
+      'Cancel goes back there',
+    );
+    const res = await alice.post(`${ACME}/tokens/${id}/revoke`, {
+      _csrf: csrfFrom(confirm.body),
+      from: 'tokens',
+      search: 'page-',
+      page: '2',
+    });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, `${ACME}/administration/tokens?search=page-&page=2&done=revoked&token=${id}`);
+    const back = await alice.get(res.headers.location as string);
+    assert.match(back.body, /The API token &quot;page-\d\d&quot; was revoked/);
+    assert.match(status(back.body), /page 2 of 2$/);
+    // The provider's list narrowed to an org: the same ("o" matches bob, the owner, and two of alice's names).
+    const narrowed = await admin.get('/provider/administration/tokens?org=acme&search=o&page=2');
+    const other = rowIds(narrowed.body).find((tokenId) =>
+      narrowed.body.includes(`/provider/tokens/${tokenId}/revoke?from=org-tokens&amp;search=o&amp;page=2"`),
+    );
+    assert.ok(other, 'a Revoke on page 2 of the narrowed list carries the org, the search and the page');
+    const confirm2 = await admin.get(`/provider/tokens/${other}/revoke?from=org-tokens&search=o&page=2`);
+    const res2 = await admin.post(`/provider/tokens/${other}/revoke`, {
+      _csrf: csrfFrom(confirm2.body),
+      from: 'org-tokens',
+      search: 'o',
+      page: '2',
+    });
+    assert.equal(res2.headers.location, `/provider/administration/tokens?org=acme&search=o&page=2&done=revoked&token=${other}`);
+    // Revoked already (a second tab): back to the same place too.
+    const again = await alice.get(`${ACME}/tokens/${id}/revoke?from=tokens&search=page-&page=2`);
+    assert.equal(again.headers.location, `${ACME}/administration/tokens?search=page-&page=2&done=revoked&token=${id}`);
+  });
+
+  test('the place a revoke returns to is a page number and a search, checked; never a URL from the request', async () => {
+    const row = await server.store.db.selectFrom('api_tokens').select('id').where('name', '=', 'page-05').executeTakeFirstOrThrow();
+    const confirm = await alice.get(`${ACME}/tokens/${row.id}/revoke?from=tokens&page=https://evil.example/&search=${'y'.repeat(200)}`);
+    assert.doesNotMatch(confirm.body, /name="page"|name="search"|evil\.example/);
+    assert.ok(confirm.body.includes(`href="${ACME}/administration/tokens" autofocus>Cancel</a>`), 'Cancel: the first page, unsearched');
+    const odd = await alice.get(`${ACME}/tokens/${row.id}/revoke?from=tokens&search=${encodeURIComponent('a&done=x#"<b>')}&page=0`);
+    assert.ok(
+      odd.body.includes(`href="${ACME}/administration/tokens?search=a%26done%3Dx%23%22%3Cb%3E" autofocus>Cancel</a>`),
+      'the search is a value, encoded',
+    );
+    assert.match(odd.body, /<input type="hidden" name="search" value="a&amp;done=x#&quot;&lt;b&gt;">/);
+    assert.doesNotMatch(odd.body, /name="page"/);
+    const res = await alice.post(`${ACME}/tokens/${row.id}/revoke`, {
+      _csrf: csrfFrom(confirm.body),
+      from: 'tokens',
+      page: '//evil.example',
+      search: 'a&done=x',
+    });
+    assert.equal(res.headers.location, `${ACME}/administration/tokens?search=a%26done%3Dx&done=revoked&token=${row.id}`);
+  });
+
+  test("one's own Access Tokens stop at 500 tokens not revoked, and then say which ones are shown and what to do", async () => {
+    const hank = await server.store.db.selectFrom('users').select(['id', 'org_id']).where('name', '=', 'hank').executeTakeFirstOrThrow();
+    const now = Date.now();
+    await server.store.db
+      .insertInto('api_tokens')
+      .values(Array.from({ length: 501 }, (_, i) => mintedTokenRow(hank.org_id, hank.id, { name: `bulk-${i}`, created_at: now - i })))
+      .execute();
+    const client = new PortalClient(server.server.app);
+    await client.signIn('/tenant/globex', 'hank', server.demoPassword);
+    const page = await client.get('/tenant/globex/preferences');
+    assert.equal(rowIds(page.body).length, 500);
+    // Until 2026-12-06: "Only the first tokens are shown." (which ones, and how to see the others, unsaid).
+    assert.match(
+      page.body,
+      /<p class="muted" id="live-tokens-cut">Only the 500 newest of your tokens that are not revoked are shown here\. To see the older ones, revoke those you no longer use, or list them all with <code>tessera token list<\/code>/,
+    );
+    assert.doesNotMatch(page.body, /bulk-500</, 'the oldest is the one left out');
   });
 });

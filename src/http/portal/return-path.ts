@@ -58,7 +58,36 @@ function pathBelowBase(request: FastifyRequest, org: PortalOrg): { rest: string;
   return { rest: `/${below}`, query };
 }
 
-const REVOKE_ORIGINS = new Set(['preferences', 'tokens', 'user']);
+const REVOKE_ORIGINS = new Set(['preferences', 'tokens', 'org-tokens', 'user']);
+
+/** The highest page a list link may ask for (the lists' own `page` parameter has the same bound). */
+export const MAX_LIST_PAGE = 1_000_000;
+const MAX_LIST_SEARCH = 128;
+
+/**
+ * Where in a paged list an action started (Administration's token lists: their search and page), carried through
+ * the action's confirmation so that it comes back there. Only a page number and a search text are kept, each
+ * checked, and the way back is built from them and the origin's name: never a URL taken from the request.
+ */
+export interface ListPlace {
+  readonly search: string;
+  readonly page: number;
+}
+
+/** The place a request names (`field` reads the query or the form); anything malformed is the first page, unsearched. */
+export function listPlaceFrom(field: (name: string) => string): ListPlace {
+  const search = field('search').trim();
+  const page = field('page');
+  return {
+    search: search.length <= MAX_LIST_SEARCH ? search : '',
+    page: /^[1-9][0-9]{0,6}$/.test(page) && Number(page) <= MAX_LIST_PAGE ? Number(page) : 1,
+  };
+}
+
+/** The place as a list URL's parameters (listUrl leaves out the empty search and the first page). */
+export function listPlaceParams(place: ListPlace | undefined): { search: string | null; page: number | null } {
+  return { search: place?.search || null, page: place && place.page > 1 ? place.page : null };
+}
 
 /**
  * Where to come back to after signing in again: for a page (GET), the page; for a form (POST), the form's page
@@ -74,8 +103,13 @@ export function returnPathFor(request: FastifyRequest, org: PortalOrg, hasPage: 
     const path = `${base}${rest}`;
     if (/^\/tokens\/[^/]+\/revoke$/.test(rest)) {
       // The confirmation, back where the revoke started (the origin's name only, as the confirmation's own link has it).
+      // The page and search of the list it started from come along (listPlaceFrom checks them).
       const origin = formField(request, RETURN_PARAM);
-      target = `${path}?${RETURN_PARAM}=${REVOKE_ORIGINS.has(origin) ? origin : 'preferences'}`;
+      const place = listPlaceParams(listPlaceFrom((name) => formField(request, name)));
+      const params = new URLSearchParams({ [RETURN_PARAM]: REVOKE_ORIGINS.has(origin) ? origin : 'preferences' });
+      if (place.search !== null) params.set('search', place.search);
+      if (place.page !== null) params.set('page', String(place.page));
+      target = `${path}?${params.toString()}`;
     } else {
       const parent = path.slice(0, path.lastIndexOf('/'));
       // A collection's form is its `/new` page (POST /preferences/tokens, /administration/users); else the same path

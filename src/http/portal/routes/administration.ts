@@ -2,23 +2,38 @@
  * Administration, for holders of "Manage all users' API tokens" (System administrators: every org):
  *   GET {base}/administration                      -> Users
  *   GET {base}/administration/users                the org's users (every org's for the provider)
- *   GET {base}/administration/users/{id}/tokens    one user's API tokens
- *   GET {base}/administration/tokens[?org=name]    every API token in reach
+ *   GET {base}/administration/users/{id}/tokens[?search=&page=]       one user's API tokens
+ *   GET {base}/administration/tokens[?org=name&search=&page=]         every API token in reach
+ * The token lists are searched and paged in SQL (token-queries.ts listApiTokensPage), as the Users list is; `page`
+ * and `search` are checked as the Users list's are (a page of 0, -1 or "abc" is the 400 page; past the last page
+ * says so, with the way to the last page).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
 import type { PortalDeps } from '../deps.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
-import { queryField, seeOther, sendPage } from '../respond.js';
+import { seeOther, sendPage } from '../respond.js';
 import { PAGE, pathIds } from '../responses.js';
+import { MAX_LIST_PAGE } from '../return-path.js';
 import { administrationScope, canManageOrgs, canViewAudit, canViewServiceAccounts, usersScope } from '../access.js';
-import { listApiTokens, type TokenListScope } from '../token-queries.js';
+import { listApiTokensPage, type TokenListScope } from '../token-queries.js';
 import { can } from '../../../domain/policy.js';
 import { forbidden } from '../../../domain/errors.js';
 import { allTokensPage, userTokensPage } from '../views/administration.js';
 import { doneNoticeFor } from './preferences.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A token list's query: the Users list's `search` and `page`, and the notice after a revoke (`done`, `token`). */
+const tokenListFields = {
+  search: Type.Optional(Type.String({ maxLength: 128 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIST_PAGE })),
+  done: Type.Optional(Type.String({ maxLength: 40 })),
+  token: Type.Optional(Type.String({ maxLength: 64 })),
+};
+const UserTokensQuery = Type.Object(tokenListFields);
+const TokensQuery = Type.Object({ ...tokenListFields, org: Type.Optional(Type.String({ maxLength: 128 })) });
 
 export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { services } = deps;
@@ -45,15 +60,17 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
     throw forbidden('Administration needs the right "Manage all users\' API tokens" or "Group / User: View".');
   });
 
-  app.get<{ Params: { userId: string } }>(
+  app.get<{ Params: { userId: string }; Querystring: Static<typeof UserTokensQuery> }>(
     '/administration/users/:userId/tokens',
-    { schema: { params: pathIds('userId'), response: PAGE } },
+    { schema: { params: pathIds('userId'), querystring: UserTokensQuery, response: PAGE } },
     async (request, reply) => {
       const { state } = requireAdministration(request);
       const user = UUID.test(request.params.userId) ? await services.store.getUser(request.params.userId) : undefined;
       if (!user || !can(state.principal, 'apiToken.view', { orgId: user.org_id, ownerId: user.id })) throw forbidden();
       const org = await services.store.getOrg(user.org_id);
-      const { items } = await listApiTokens(services, { kind: 'user', userId: user.id });
+      const search = (request.query.search ?? '').trim();
+      const page = request.query.page ?? 1;
+      const { items, total } = await listApiTokensPage(services, { kind: 'user', userId: user.id }, { search, page });
       return sendPage(
         reply,
         userTokensPage(signedInFrame(state, deps), {
@@ -62,34 +79,45 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
           fullName: user.full_name,
           orgName: org?.name ?? '',
           tokens: items,
+          total,
+          page,
+          search,
           notice: await notice(request),
         }),
       );
     },
   );
 
-  app.get('/administration/tokens', { schema: { response: PAGE } }, async (request, reply) => {
-    const { state, scope } = requireAdministration(request);
-    const orgNames = scope.kind === 'all' ? (await services.store.listOrgs()).map((o) => o.name).sort((a, b) => a.localeCompare(b)) : [];
-    const asked = scope.kind === 'all' ? queryField(request, 'org') : '';
-    const narrowed = await tokenScopeFor(scope, asked);
-    const { items, truncated } = narrowed ? await listApiTokens(services, narrowed.scope) : { items: [], truncated: false };
-    return sendPage(
-      reply,
-      allTokensPage(signedInFrame(state, deps), {
-        tokens: items,
-        truncated,
-        allOrgs: scope.kind === 'all',
-        orgNames,
-        // The org's own name, as the lookup found it (any case): the select, the subtitle and a revoke's way back name
-        // the org listed. Until 2026-12-05 `?org=GLOBEX` listed globex's tokens under "All organizations", and an
-        // unknown name showed "No API tokens." as if every org had none.
-        orgFilter: narrowed?.orgName ?? '',
-        unknownOrg: narrowed === null ? asked : null,
-        notice: await notice(request),
-      }),
-    );
-  });
+  app.get<{ Querystring: Static<typeof TokensQuery> }>(
+    '/administration/tokens',
+    { schema: { querystring: TokensQuery, response: PAGE } },
+    async (request, reply) => {
+      const { state, scope } = requireAdministration(request);
+      const orgNames = scope.kind === 'all' ? (await services.store.listOrgs()).map((o) => o.name).sort((a, b) => a.localeCompare(b)) : [];
+      const asked = scope.kind === 'all' ? (request.query.org ?? '') : '';
+      const search = (request.query.search ?? '').trim();
+      const page = request.query.page ?? 1;
+      const narrowed = await tokenScopeFor(scope, asked);
+      const { items, total } = narrowed ? await listApiTokensPage(services, narrowed.scope, { search, page }) : { items: [], total: 0 };
+      return sendPage(
+        reply,
+        allTokensPage(signedInFrame(state, deps), {
+          tokens: items,
+          total,
+          page,
+          search,
+          allOrgs: scope.kind === 'all',
+          orgNames,
+          // The org's own name, as the lookup found it (any case): the select, the subtitle and a revoke's way back name
+          // the org listed. Until 2026-12-05 `?org=GLOBEX` listed globex's tokens under "All organizations", and an
+          // unknown name showed "No API tokens." as if every org had none.
+          orgFilter: narrowed?.orgName ?? '',
+          unknownOrg: narrowed === null ? asked : null,
+          notice: await notice(request),
+        }),
+      );
+    },
+  );
 
   /** The provider may narrow the list to one org (its name in any case); null when no org has that name. */
   const tokenScopeFor = async (

@@ -4,7 +4,8 @@
  *   POST {base}/preferences/tokens          register + mint (VCD's two steps), then 303 to the page below
  *   GET  {base}/preferences/tokens/created  shows the new token once (Cache-Control: no-store)
  *   GET  {base}/tokens/{id}/revoke          the confirmation
- *   POST {base}/tokens/{id}/revoke          revokes, then 303 back where the revoke started
+ *   POST {base}/tokens/{id}/revoke          revokes, then 303 back where the revoke started (a paged list: the same
+ *                                           page and search)
  *   GET  {base}/tokens/{id}/regenerate      Regenerate: what happens, and the old token's grace period
  *   POST {base}/tokens/{id}/regenerate      a new secret for the same name, scope and expiry rule, shown once
  *
@@ -42,6 +43,8 @@ import { newTokenPage, regenerateConfirmPage, revokeConfirmPage, tokenCreatedPag
 import { MAX_REGENERATE_GRACE_SECONDS } from '../../../auth/api-tokens.js';
 import { isLive } from '../token-queries.js';
 import type { RevokeOrigin } from '../views/token-table.js';
+import { listUrl } from '../views/paging.js';
+import { listPlaceFrom, listPlaceParams, type ListPlace } from '../return-path.js';
 import type { NewTokenField } from '../views/token-pages.js';
 import { DEFAULT_TIME_ZONE, dateInZone, endOfDayInZone, zonedParts } from '../../../domain/time-zone.js';
 import { LATEST_EXPIRY_MS, parseIsoDateTime } from '../../../domain/instant.js';
@@ -144,16 +147,29 @@ function parseOrigin(raw: string): RevokeOrigin {
 }
 
 /**
- * Where a revoke returns, with `?done=revoked&token=` when it happened: built from the origin's name and the token's
- * own owner and org, never from a URL in the request (a narrowed list is narrowed to the token's org, whatever the
- * request says).
+ * Where a revoke returns, with `?done=revoked&token=` when it happened: built from the origin's name, the token's
+ * own owner and org and, for Administration's paged lists, the page and search it started from (checked by
+ * listPlaceFrom), never from a URL in the request (a narrowed list is narrowed to the token's org, whatever the
+ * request says). User preferences' own list is not paged.
  */
-function originPath(base: string, origin: RevokeOrigin, token: { ownerId: string; orgName: string; id: string }, revoked = false): string {
-  const done = revoked ? `done=revoked&token=${token.id}` : '';
-  if (origin === 'tokens') return `${base}/administration/tokens${done && `?${done}`}`;
-  if (origin === 'org-tokens') return `${base}/administration/tokens?org=${encodeURIComponent(token.orgName)}${done && `&${done}`}`;
-  if (origin === 'user') return `${base}/administration/users/${token.ownerId}/tokens${done && `?${done}`}`;
-  return `${base}/preferences${done && `?${done}`}#access-tokens`;
+function originPath(
+  base: string,
+  origin: RevokeOrigin,
+  token: { ownerId: string; orgName: string; id: string },
+  place: ListPlace,
+  revoked = false,
+): string {
+  const done = revoked ? { done: 'revoked', token: token.id } : {};
+  const at = listPlaceParams(place);
+  if (origin === 'tokens') return listUrl(`${base}/administration/tokens`, { ...at, ...done });
+  if (origin === 'org-tokens') return listUrl(`${base}/administration/tokens`, { org: token.orgName, ...at, ...done });
+  if (origin === 'user') return listUrl(`${base}/administration/users/${token.ownerId}/tokens`, { ...at, ...done });
+  return `${listUrl(`${base}/preferences`, done)}#access-tokens`;
+}
+
+/** The list place a revoke's page (its query) or form (its fields) carries. */
+function placeOf(request: FastifyRequest): ListPlace {
+  return listPlaceFrom((name) => (request.method === 'POST' ? formField(request, name) : queryField(request, name)));
 }
 
 export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
@@ -334,7 +350,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     if (!can(state.principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) return null;
     const origin = parseOrigin(request.method === 'POST' ? formField(request, 'from') : queryField(request, 'from'));
     const org = origin === 'org-tokens' ? await services.store.getOrg(row.org_id) : undefined;
-    return originPath(state.org.basePath, origin, { ownerId: row.user_id, orgName: org?.name ?? '', id: row.id }, true);
+    return originPath(state.org.basePath, origin, { ownerId: row.user_id, orgName: org?.name ?? '', id: row.id }, placeOf(request), true);
   };
 
   app.get<{ Params: { id: string } }>('/tokens/:id/revoke', { schema: { params: UUID_PARAM, response: PAGE } }, async (request, reply) => {
@@ -343,14 +359,17 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     if (gone) return seeOther(reply, gone);
     const token = await loadForRevoke(request, state);
     const origin = parseOrigin(queryField(request, 'from'));
+    const place = origin === 'preferences' ? { search: '', page: 1 } : placeOf(request);
     return sendPage(
       reply,
       revokeConfirmPage(signedInFrame(state, deps, origin === 'preferences' ? 'preferences' : 'administration'), {
         token,
         showOwner: token.ownerId !== state.principal.userId,
         from: origin,
-        // Back to the Access Tokens section itself, as New token and Regenerate go (not the top of User preferences).
-        cancelHref: originPath(state.org.basePath, origin, token),
+        place,
+        // Back to the Access Tokens section itself, as New token and Regenerate go (not the top of User preferences);
+        // back to the same page and search of a paged list.
+        cancelHref: originPath(state.org.basePath, origin, token, place),
       }),
     );
   });
@@ -373,7 +392,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
       }
       // The notice names the token: the next page looks the id up (in the viewer's reach) instead of trusting a
       // name in the URL.
-      return seeOther(reply, originPath(state.org.basePath, parseOrigin(formField(request, 'from')), token, true));
+      return seeOther(reply, originPath(state.org.basePath, parseOrigin(formField(request, 'from')), token, placeOf(request), true));
     },
   );
 

@@ -5,11 +5,12 @@
  * confirmation page as User preferences.
  */
 import { html, type SafeHtml } from '../html.js';
-import type { TokenListItem } from '../token-queries.js';
+import { TOKEN_PAGE_SIZE, type TokenListItem } from '../token-queries.js';
 import { layout, type PageFrame } from './layout.js';
 import type { Crumb } from './breadcrumbs.js';
 import { alert, pageHeading } from './components.js';
-import { tokenTable } from './token-table.js';
+import { tokenTable, type TokenTableOptions } from './token-table.js';
+import { listUrl, pagination, pastLastPage } from './paging.js';
 
 export type AdminTab = 'users' | 'tokens' | 'serviceAccounts' | 'accessRequests' | 'audit' | 'tokenPolicy' | 'orgs';
 
@@ -45,25 +46,89 @@ export function adminLayout(frame: PageFrame, title: string, tab: AdminTab, cont
   );
 }
 
+/** One page of a token list, with its search (Administration > API Tokens and one user's tokens; paged in SQL). */
+export interface TokenListPage {
+  readonly tokens: readonly TokenListItem[];
+  readonly total: number;
+  readonly page: number;
+  readonly search: string;
+}
+
+interface TokenListShape {
+  /** The list's path, and the parameters its links keep besides search and page (the provider's `org`). */
+  readonly path: string;
+  readonly keep?: Readonly<Record<string, string>>;
+  readonly searchLabel: string;
+  /** What else the search matches, said beside the field (and its description). */
+  readonly searchHelp?: string;
+  /** Fields of the form before the search (the provider's organization select), and its button's word. */
+  readonly filters?: SafeHtml;
+  readonly button: string;
+  readonly ariaLabel: string;
+  readonly emptyText: string;
+  readonly noMatchText: string;
+  readonly table: Omit<TokenTableOptions, 'emptyText' | 'place'>;
+}
+
+/** A token list's form: the search (with the provider's organization select) in one submit. */
+function tokenSearchForm(search: string, list: TokenListShape): SafeHtml {
+  return html`<form method="get" action="${list.path}" class="filter-bar" role="search" aria-label="${list.ariaLabel}">
+  ${list.filters ?? ''}
+  <label for="token-search">${list.searchLabel}</label>
+  <input id="token-search" name="search" type="search" value="${search}" maxlength="128" autocomplete="off"${list.searchHelp && html` aria-describedby="token-search-help"`}>
+  <button type="submit" class="btn btn-sm btn-primary">${list.button}</button>
+  ${search !== '' && html`<a class="btn btn-sm btn-link" href="${listUrl(list.path, list.keep ?? {})}">Clear</a>`}
+  ${list.searchHelp && html`<span class="field-help" id="token-search-help">${list.searchHelp}</span>`}
+</form>`;
+}
+
+/**
+ * The table and the pager of a paged token list, in the Users list's words and markup (views/user-admin.ts): the
+ * count and "page N of M" in a status line, First/Previous/Next/Last links that keep the search (and the org), an
+ * empty state that says nothing matched and how to clear the search. Every Revoke carries the page and search, and
+ * comes back to them (routes/tokens.ts).
+ */
+function tokenListResults(input: TokenListPage, list: TokenListShape): SafeHtml {
+  const keep = list.keep ?? {};
+  const href = (page: number) => listUrl(list.path, { ...keep, search: input.search, page: page === 1 ? null : page });
+  const info = { page: input.page, pageSize: TOKEN_PAGE_SIZE, total: input.total };
+  return html`${
+    pastLastPage(info)
+      ? '' // past the last page: the pagination below says so (paging.ts)
+      : tokenTable(input.tokens, {
+          ...list.table,
+          place: { search: input.search, page: input.page },
+          emptyText:
+            input.search !== ''
+              ? html`${list.noMatchText} <a href="${listUrl(list.path, keep)}">Clear the search</a> to list them all.`
+              : list.emptyText,
+        })
+  }
+${pagination(info, href, 'API tokens')}`;
+}
+
 export function userTokensPage(
   frame: PageFrame,
-  input: { userId: string; userName: string; fullName: string; orgName: string; tokens: readonly TokenListItem[]; notice: string | null },
+  input: TokenListPage & { userId: string; userName: string; fullName: string; orgName: string; notice: string | null },
 ): SafeHtml {
   const base = frame.org!.basePath;
+  const list: TokenListShape = {
+    path: `${base}/administration/users/${input.userId}/tokens`,
+    searchLabel: 'Token name',
+    button: 'Search',
+    ariaLabel: `API tokens of ${input.userName}`,
+    emptyText: `${input.userName} has no API tokens.`,
+    noMatchText: `No API tokens of ${input.userName} match.`,
+    table: { basePath: base, caption: `API tokens of ${input.userName}`, showOwner: false, showOrg: false, revokeFrom: 'user' },
+  };
   return adminLayout(
     frame,
     `API tokens of ${input.userName}`,
     'users',
     html`${pageHeading(`API tokens of ${input.userName}`, html`${input.fullName ? html`${input.fullName}, ` : ''}organization ${input.orgName}`)}
 ${input.notice && alert('success', input.notice)}
-${tokenTable(input.tokens, {
-  basePath: base,
-  caption: `API tokens of ${input.userName}`,
-  showOwner: false,
-  showOrg: false,
-  revokeFrom: 'user',
-  emptyText: `${input.userName} has no API tokens.`,
-})}`,
+${tokenSearchForm(input.search, list)}
+${tokenListResults(input, list)}`,
     [
       { label: 'Home', href: `${base}/` },
       { label: 'Administration', href: `${base}/administration` },
@@ -76,9 +141,7 @@ ${tokenTable(input.tokens, {
 
 export function allTokensPage(
   frame: PageFrame,
-  input: {
-    tokens: readonly TokenListItem[];
-    truncated: boolean;
+  input: TokenListPage & {
     allOrgs: boolean;
     orgNames: readonly string[];
     /** The org listed (its own name), or '' for every org. */
@@ -96,6 +159,36 @@ export function allTokensPage(
       : input.unknownOrg
         ? 'No organization by that name'
         : 'Every API token of every organization';
+  const path = `${base}/administration/tokens`;
+  // The provider's form chooses the org and searches in one submit (two forms would drop what was typed in the other).
+  const orgSelect =
+    input.allOrgs &&
+    html`<label for="org-filter">Organization</label>
+  <select id="org-filter" name="org">
+    <option value="">All organizations</option>
+    ${input.orgNames.map((name) => html`<option value="${name}"${name === input.orgFilter ? html` selected` : ''}>${name}</option>`)}
+  </select>`;
+  const list: TokenListShape = {
+    path,
+    keep: input.orgFilter !== '' ? { org: input.orgFilter } : {},
+    // Every org's list also matches the org's name; one org's list, the token's and its owner's. (Not in the label:
+    // "Organization" labels the select, and stays the one field of that name.)
+    searchLabel: 'Token name or owner',
+    searchHelp: input.allOrgs && input.orgFilter === '' ? "Also matches the organization's name." : undefined,
+    filters: orgSelect || undefined,
+    button: input.allOrgs ? 'Filter' : 'Search',
+    ariaLabel: 'API tokens',
+    emptyText: input.orgFilter !== '' ? `No API tokens in organization ${input.orgFilter}.` : 'No API tokens.',
+    noMatchText: input.orgFilter !== '' ? `No API tokens in organization ${input.orgFilter} match.` : 'No API tokens match.',
+    table: {
+      basePath: base,
+      caption: 'API tokens',
+      showOwner: true,
+      showOrg: input.allOrgs,
+      // Narrowed to one org: a revoke comes back to the same narrowed list.
+      revokeFrom: input.allOrgs && input.orgFilter !== '' ? 'org-tokens' : 'tokens',
+    },
+  };
   return adminLayout(
     frame,
     'API Tokens',
@@ -103,29 +196,7 @@ export function allTokensPage(
     html`${pageHeading('API Tokens', subtitle)}
 ${input.notice && alert('success', input.notice)}
 ${input.unknownOrg && alert('danger', `There is no organization named "${input.unknownOrg}". Choose one from the list.`)}
-${
-  input.allOrgs &&
-  html`<form method="get" action="${base}/administration/tokens" class="filter-bar">
-  <label for="org-filter">Organization</label>
-  <select id="org-filter" name="org">
-    <option value="">All organizations</option>
-    ${input.orgNames.map((name) => html`<option value="${name}"${name === input.orgFilter ? html` selected` : ''}>${name}</option>`)}
-  </select>
-  <button type="submit" class="btn btn-sm btn-outline">Filter</button>
-</form>`
-}
-${
-  !input.unknownOrg &&
-  tokenTable(input.tokens, {
-    basePath: base,
-    caption: 'API tokens',
-    showOwner: true,
-    showOrg: input.allOrgs,
-    // Narrowed to one org: a revoke comes back to the same narrowed list.
-    revokeFrom: input.allOrgs && input.orgFilter !== '' ? 'org-tokens' : 'tokens',
-    emptyText: input.orgFilter !== '' ? `No API tokens in organization ${input.orgFilter}.` : 'No API tokens.',
-  })
-}
-${input.truncated && html`<p class="muted">Only the first tokens are shown.</p>`}`,
+${tokenSearchForm(input.search, list)}
+${!input.unknownOrg && tokenListResults(input, list)}`,
   );
 }

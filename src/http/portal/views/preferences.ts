@@ -8,7 +8,7 @@ import { layout, type PageFrame } from './layout.js';
 import { alert, csrfField, pageHeading } from './components.js';
 import { tokenTable } from './token-table.js';
 import { expiringSoonNotice } from './home.js';
-import { tokenStatus } from '../token-queries.js';
+import { TOKEN_LIST_LIMIT, tokenStatus } from '../token-queries.js';
 
 export interface PreferencesInput {
   readonly fullName: string;
@@ -130,7 +130,12 @@ function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput[
     emptyText: 'You have no API tokens.',
     canRegenerate: tokens.canCreate,
   })}
-  ${tokens.truncated && html`<p class="muted">Only the first tokens are shown.</p>`}
+  ${
+    // The list stops at TOKEN_LIST_LIMIT live tokens, newest first; until 2026-12-06 it said only "Only the first
+    // tokens are shown", with no word of which ones or how to reach the others.
+    tokens.truncated &&
+    html`<p class="muted" id="live-tokens-cut">Only the ${TOKEN_LIST_LIMIT} newest of your tokens that are not revoked are shown here. To see the older ones, revoke those you no longer use, or list them all with <code>tessera token list</code> (or <code>GET /cloudapi/1.0.0/tokens</code>).</p>`
+  }
   ${
     tokens.endedTotal > tokens.endedShown &&
     html`<p class="muted" id="ended-tokens-note">Showing the ${tokens.endedShown} most recently revoked of ${tokens.endedTotal} revoked tokens kept. <a href="${base}/preferences?ended=all#access-tokens">Show all revoked tokens</a></p>`

@@ -6,6 +6,7 @@
 import { html, type SafeHtml } from '../html.js';
 import type { TokenListItem } from '../token-queries.js';
 import type { TokenUsageSnippets } from '../token-usage.js';
+import type { ListPlace } from '../return-path.js';
 import { TOKEN_ENV_VAR } from '../token-usage.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import { layout, type PageFrame } from './layout.js';
@@ -184,7 +185,7 @@ ${pageHeading('Token no longer available')}
 
 export function revokeConfirmPage(
   frame: PageFrame,
-  input: { token: TokenListItem; showOwner: boolean; from: string; cancelHref: string },
+  input: { token: TokenListItem; showOwner: boolean; from: string; place?: ListPlace; cancelHref: string },
 ): SafeHtml {
   const base = frame.org!.basePath;
   const t = input.token;
@@ -207,7 +208,8 @@ ${pageHeading('Revoke API token')}
     csrfToken: frame.csrfToken,
     label: 'Revoke',
     cancelHref: input.cancelHref,
-    hidden: html`<input type="hidden" name="from" value="${input.from}">`,
+    // The page and search of the list the revoke started from: it comes back to them.
+    hidden: html`<input type="hidden" name="from" value="${input.from}">${input.place?.search && html`<input type="hidden" name="search" value="${input.place.search}">`}${input.place && input.place.page > 1 && html`<input type="hidden" name="page" value="${input.place.page}">`}`,
   })}
 </section>`,
   );

@@ -7,9 +7,10 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import { tokenStatus, type TokenListItem, type TokenStatus } from '../token-queries.js';
+import { listPlaceParams, type ListPlace } from '../return-path.js';
 import { timeOrDash } from './components.js';
+import { listUrl } from './paging.js';
 
-/** Where a revoke started, so that the confirmation returns there. */
 /**
  * Which list a revoke started from, and so returns to: User preferences, every token in reach, that list narrowed
  * to the token's own organization (the provider's filter), or one user's tokens.
@@ -22,7 +23,9 @@ export interface TokenTableOptions {
   readonly showOwner: boolean;
   readonly showOrg: boolean;
   readonly revokeFrom: RevokeOrigin;
-  readonly emptyText: string;
+  /** The page and search of a paged list, carried through the revoke so that it comes back to them. */
+  readonly place?: ListPlace;
+  readonly emptyText: string | SafeHtml;
   readonly now?: number;
   /** Whether live tokens of this list get a Regenerate action (the owner's own list, with the right to create). */
   readonly canRegenerate?: boolean;
@@ -96,7 +99,7 @@ export function tokenTable(items: readonly TokenListItem[], options: TokenTableO
     <td class="cell-actions">${
       status === 'revoked'
         ? ''
-        : html`${options.canRegenerate && !t.replaced && !ended && html`<a class="btn btn-sm btn-outline" href="${options.basePath}/tokens/${t.id}/regenerate" aria-label="Regenerate ${t.name}">Regenerate</a> `}${ended ? '' : html`<a class="btn btn-sm btn-danger-outline" href="${options.basePath}/tokens/${t.id}/revoke?from=${options.revokeFrom}" aria-label="Revoke ${t.name}">Revoke</a>`}`
+        : html`${options.canRegenerate && !t.replaced && !ended && html`<a class="btn btn-sm btn-outline" href="${options.basePath}/tokens/${t.id}/regenerate" aria-label="Regenerate ${t.name}">Regenerate</a> `}${ended ? '' : html`<a class="btn btn-sm btn-danger-outline" href="${listUrl(`${options.basePath}/tokens/${t.id}/revoke`, { from: options.revokeFrom, ...listPlaceParams(options.place) })}" aria-label="Revoke ${t.name}">Revoke</a>`}`
     }</td>
   </tr>`;
   })}
