@@ -29,8 +29,11 @@ step="npm pack"
 TARBALL="$WORK/$(npm pack --silent --pack-destination "$WORK" | tail -n 1)"
 [ -f "$TARBALL" ] || fail "npm pack produced no tarball"
 listing="$(tar -tzf "$TARBALL")"
+# The docs the installed command's --help points to (docs/cli.md, configuration.md, inventory.schema.json) and the
+# license travel with it (until 2026-12-06 the tarball had neither).
 for f in package/bin/tessera.js package/dist/cli/main.js package/dist/index.js package/dist/index.d.ts \
-  package/dist/client/index.js package/dist/client/index.d.ts package/dist/http/portal/static/app.js; do
+  package/dist/client/index.js package/dist/client/index.d.ts package/dist/http/portal/static/app.js \
+  package/LICENSE package/docs/cli.md package/docs/configuration.md package/docs/inventory.schema.json; do
   grep -qx "$f" <<<"$listing" || fail "$f is missing from the tarball"
 done
 if grep -q '^package/src/\|^package/test/\|\.ts$' <<<"$(grep -v '\.d\.ts$' <<<"$listing")"; then
