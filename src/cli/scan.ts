@@ -6,11 +6,12 @@ import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { findApiTokens, looksBinary, type TokenFinding } from './scan/find-tokens.js';
 import { walkFiles } from './scan/walk.js';
+import { findApiTokensInLargeFile, type TextEncoding } from './scan/large-file.js';
 import { action, EXIT } from './io.js';
 import { usageError } from './exit-codes.js';
 import { readAllStdinBytes } from './stdin.js';
 
-/** Larger files are skipped with a note: secrets live in config and source files, not in disk images. */
+/** Larger files are searched a piece at a time (scan/large-file.ts) rather than read whole. */
 export const MAX_SCAN_BYTES = 20 * 1024 * 1024;
 
 interface ScanFlags {
@@ -27,7 +28,7 @@ export function registerScanCommand(program: Command): void {
       'after',
       `
 Directories are scanned recursively, without .git and node_modules; binary files (a NUL byte in the first 8000
-bytes) and files over 20 MiB are skipped. A token is any 32-character [A-Za-z0-9] word, or a legacy tsr_ token,
+bytes, UTF-16 text aside) are skipped, and files of any size are read. A token is any 32-character [A-Za-z0-9] word, or a legacy tsr_ token,
 whose checksum matches: other words of that shape (hex digests, ids) are not reported.
 Exit codes: 0 none found, 1 tokens found, 2 usage error (e.g. a path that does not exist).
 
@@ -61,23 +62,22 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
     }
     try {
       for await (const entry of walkFiles(root)) {
-        if (entry.size > MAX_SCAN_BYTES) {
-          if (!flags.quiet) process.stderr.write(`tessera: skipped ${entry.path} (larger than 20 MiB)\n`);
-          continue;
-        }
         let text: string | null | 'too large';
         try {
-          text = await readText(entry.path);
+          text = entry.size > MAX_SCAN_BYTES ? 'too large' : await readText(entry.path);
+          if (text === 'too large') {
+            const findings = await findApiTokensInLarge(entry.path);
+            report(entry.path, findings);
+            found += findings.length;
+            files += findings.length > 0 ? 1 : 0;
+            continue;
+          }
         } catch (error) {
           // One file that cannot be read must not hide the rest: said, counted, and the walk goes on.
           const code = (error as NodeJS.ErrnoException).code;
           if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EISDIR') throw error;
           unreadable++;
           process.stderr.write(`tessera: cannot read ${entry.path}: permission denied\n`);
-          continue;
-        }
-        if (text === 'too large') {
-          if (!flags.quiet) process.stderr.write(`tessera: skipped ${entry.path} (larger than 20 MiB)\n`);
           continue;
         }
         if (text === null) continue;
@@ -135,10 +135,20 @@ async function readText(path: string): Promise<string | null | 'too large'> {
 }
 
 function textOf(bytes: Buffer): string | null {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
-  if (!looksBinary(bytes)) return bytes.toString('utf8');
-  // No BOM: UTF-16 text of Latin characters has a NUL in every other byte, nearly always.
+  const kind = encodingOf(bytes);
+  if (kind === null) return null;
+  return new TextDecoder(kind.encoding).decode(bytes.subarray(kind.skip));
+}
+
+/**
+ * How a file's text is encoded, from its first bytes (and how many of them are a byte-order mark), or null when it
+ * is binary: UTF-16 by its mark, or without one by a NUL in every other byte (UTF-16 text of Latin characters,
+ * nearly always); UTF-8 when there is no NUL in the first 8000 bytes.
+ */
+function encodingOf(bytes: Uint8Array): { encoding: TextEncoding; skip: number } | null {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', skip: 2 };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', skip: 2 };
+  if (!looksBinary(bytes)) return { encoding: 'utf-8', skip: 0 };
   const sample = bytes.subarray(0, Math.min(bytes.length, 8000) & ~1);
   let oddZeros = 0;
   let evenZeros = 0;
@@ -147,10 +157,20 @@ function textOf(bytes: Buffer): string | null {
     if (sample[i + 1] === 0) oddZeros++;
   }
   const pairs = sample.length / 2;
-  if (pairs > 0 && oddZeros >= pairs * 0.9 && evenZeros < pairs * 0.1) return bytes.toString('utf16le');
-  if (pairs > 0 && evenZeros >= pairs * 0.9 && oddZeros < pairs * 0.1)
-    return Buffer.from(bytes.subarray(0, bytes.length & ~1))
-      .swap16()
-      .toString('utf16le');
+  if (pairs > 0 && oddZeros >= pairs * 0.9 && evenZeros < pairs * 0.1) return { encoding: 'utf-16le', skip: 0 };
+  if (pairs > 0 && evenZeros >= pairs * 0.9 && oddZeros < pairs * 0.1) return { encoding: 'utf-16be', skip: 0 };
   return null;
+}
+
+/** A file too large to read whole, searched a piece at a time (scan/large-file.ts); [] when it is binary. */
+async function findApiTokensInLarge(path: string): Promise<TokenFinding[]> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(8000);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const kind = encodingOf(head.subarray(0, bytesRead));
+    return kind === null ? [] : await findApiTokensInLargeFile(handle, kind.encoding, kind.skip);
+  } finally {
+    await handle.close();
+  }
 }

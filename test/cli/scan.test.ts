@@ -166,3 +166,52 @@ test("docs/cli.md's pre-commit hook refuses a commit whose staged content holds 
     await rm(repo, { recursive: true, force: true });
   }
 });
+
+test('a file over 20 MiB is searched a piece at a time: tokens anywhere in it, at their own line and column', async () => {
+  // Until 2026-12-06 such a file was skipped with a note and the scan exited 0: a token in a large log went unseen.
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-scan-large-'));
+  try {
+    const tokens = [generateApiToken(), generateApiToken(), generateApiToken(), legacyApiToken(), generateApiToken()];
+    const filler = `${'log line with words and 0123456789 numbers, nothing secret here at all ....'.repeat(2)}\n`; // 152 bytes
+    const lines: string[] = [];
+    const fillTo = (bytes: number) => {
+      let size = lines.reduce((n, l) => n + l.length, 0);
+      while (size < bytes) {
+        lines.push(filler);
+        size += filler.length;
+      }
+    };
+    lines.push(`first=${tokens[0]}\n`);
+    fillTo(4 * 1024 * 1024 - 20); // a token glued to a JSON escape straddling the first piece's end
+    lines.push(`{"msg":"x\\n${tokens[1]}"}\n`);
+    fillTo(9 * 1024 * 1024);
+    // A line of 10 MiB with no break (a minified dump): cut within, never inside a token or its glue.
+    lines.push(`${'ab,'.repeat((10 * 1024 * 1024) / 3)}%3D${tokens[2]},${'cd;'.repeat(1000)}\n`);
+    lines.push(`old=${tokens[3]}\n`);
+    fillTo(22 * 1024 * 1024);
+    lines.push(`last ${tokens[4]}`);
+    const text = lines.join('');
+    await writeFile(join(dir, 'big.log'), text);
+    // UTF-16 with a byte-order mark, as PowerShell 5 writes logs: the same tokens found.
+    await writeFile(join(dir, 'big-utf16.log'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const result = await runCli(['scan', dir]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.doesNotMatch(result.stderr, /skipped/);
+    const where = (token: string) => {
+      const at = text.indexOf(token);
+      const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+      return `${text.slice(0, at).split('\n').length}:${at - lineStart + 1}`;
+    };
+    const expected = tokens.map((t) => `${where(t)}: Tessera API token ${t.slice(0, t.startsWith('tsr_') ? 10 : 4)}…`);
+    for (const file of ['big.log', 'big-utf16.log']) {
+      const found = result.stdout
+        .trimEnd()
+        .split('\n')
+        .filter((l) => l.startsWith(`${join(dir, file)}:`))
+        .map((l) => l.slice(join(dir, file).length + 1));
+      assert.deepEqual(found, expected, file);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
