@@ -209,6 +209,7 @@ test('disabling TOTP needs the password and a fresh code', async () => {
   ] as const) {
     const r = await del(body);
     assert.equal(r.status, 400, name);
+    assert.equal(r.json().minorErrorCode, 'BAD_REQUEST', name);
   }
   assert.deepEqual((await http(totpUrl(), { headers: bearer(user.session) })).json(), { enabled: true });
   const ok = await del({ password: user.password, code: fresh });

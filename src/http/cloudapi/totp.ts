@@ -66,9 +66,11 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (plugin) => {
         case 'not-enabled':
           throw badRequest('TOTP is not enabled');
         case 'wrong-credentials':
-          throw new TesseraError('UNAUTHORIZED', 'The password and a fresh verification code are required to disable TOTP', {
-            status: 400,
-          });
+          // A 400, not a 401: the session is fine, the proof in the body is not (a 401 reads as "sign in again"). Its
+          // code says so too (until 2026-12-06 a 400 carried UNAUTHORIZED).
+          throw badRequest(
+            'The password and a fresh verification code are required to disable TOTP: one of them is wrong or was already used',
+          );
       }
     }
     return reply.code(204).send();
