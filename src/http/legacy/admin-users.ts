@@ -194,9 +194,17 @@ export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (doc.name !== undefined && doc.name !== user.name) throw badRequest('A user cannot be renamed');
     // govcd's UpdateSimple (Terraform's vcd_org_user) sends the configured password in every PUT: the password the
     // user has already is an echo, like the other fields, and no change (until 2026-12-05 any PUT of the user, a
-    // description's, ended their sessions and was audited as a password change). Checked once, here.
-    const passwordChanges = doc.password !== undefined && !(await verifyPassword(user.password_hash, doc.password));
-    if (passwordChanges && user.id === principal.userId) {
+    // description's, ended their sessions and was audited as a password change). Checked once, here. On one's own
+    // account the check answers whether a guess is the password, so it is one: counted towards the org's lockout and
+    // the failure budgets (429 once they refuse) and audited when wrong, as the cloudapi's currentPassword is
+    // (UserService.checkCurrentPassword; a bare comparison here was an unbraked oracle on 2026-12-06).
+    const self = user.id === principal.userId;
+    const passwordChanges =
+      doc.password !== undefined &&
+      !(self
+        ? await services().users.checkCurrentPassword(principal, user, doc.password, request.ip)
+        : await verifyPassword(user.password_hash, doc.password));
+    if (passwordChanges && self) {
       throw badRequest(
         'Your own password needs your current one: change it in the portal (User preferences > Password) or at PUT /cloudapi/1.0.0/users/{id} with currentPassword',
       );

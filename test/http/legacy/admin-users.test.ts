@@ -294,6 +294,22 @@ describe('PUT /api/admin/user/{id} (govcd OrgUser.Update and friends)', () => {
       'BAD_REQUEST',
     );
     assert.ok(await signIn(server.baseUrl, name, 'acme', 'User-Password-1234'), 'the password did not change');
+    // Each such PUT answers whether a guess is one's password: it is braked and audited as a guess (until
+    // 2026-12-06 a bare comparison let a session guess without limit or record).
+    const failures = await server.store.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('event_type', '=', 'user.passwordChanged')
+      .where('outcome', '=', 'failure')
+      .where('details', 'like', `%${name}%`)
+      .execute();
+    assert.equal(failures.length, 1, 'the wrong guess is audited');
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const guess = await send(server, 'PUT', href, session, userXml({ name, enabled: true, password: `Guess-Number-${i}-x` }), USER_TYPE);
+      statuses.push(guess.status);
+    }
+    assert.ok(statuses.includes(429), `guesses are braked: ${statuses.join(',')}`);
   });
 
   test('ChangeRole: a role of the org by href; the audit trail names the roles from and to', async () => {
