@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Services } from './context.js';
 import { areaOf, areaOfPath, canonicalPath, defaultVersion, splitAbsoluteForm } from './context.js';
-import { TesseraError } from '../domain/errors.js';
+import { TesseraError, badRequest } from '../domain/errors.js';
 import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerTlsClientError } from './client-errors.js';
@@ -186,22 +186,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // govcd sends `Content-Type: application/json` on every OpenAPI call, bodyless DELETEs included: an empty
   // JSON body is no body, not a 400.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (req, body, done) => {
+  const jsonParser = (req: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void) => {
     const text = utf8Text(body);
     if (text === null) return done(notUtf8(), undefined);
     const trimmed = text.trim();
     if (trimmed === '') return done(null, undefined);
     // Under /oauth a body is a form whatever its type (vcd-wire §1.4): a hand-written curl that labels
-    // `grant_type=...&refresh_token=...` as JSON is read as the form it is. A body that opens as JSON stays JSON.
-    if (req.url.startsWith('/oauth/') && trimmed[0] !== '{' && trimmed[0] !== '[') return done(null, text);
+    // `grant_type=...&refresh_token=...` as JSON is read as the form it is. A body that is JSON stays JSON (and must be
+    // an object, below): only text that is no JSON at all is taken for a form.
+    if (req.url.startsWith('/oauth/') && trimmed[0] !== '{' && trimmed[0] !== '[' && !isJson(trimmed)) return done(null, text);
     let parsed: unknown;
     try {
       parsed = parseJsonBody(text, notJson);
     } catch (error) {
       return done(error as Error, undefined);
     }
+    // Under /oauth a JSON body is an object of parameters: a JSON string was folded as a form (a proxy reading JSON
+    // saw a string, the server a grant), an array or a number meant nothing.
+    if (req.url.startsWith('/oauth/') && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
+      return done(badRequest('The parameters must be a form, or a JSON object'), undefined);
+    }
     done(null, parsed);
-  });
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, jsonParser);
+  // JSON under the other names clients give it (`application/*+json;version=37.0`, VCD's vendor types such as
+  // `application/vnd.vmware.vcloud.user+json`, `text/json`): read as JSON, where they were text and a body schema then
+  // said "body must be object" (until 2026-12-06).
+  app.addContentTypeParser(
+    /^(?:application\/[\w.*+-]*\+json|text\/json)(?:\s*;|\s*$)/i,
+    { parseAs: 'buffer', bodyLimit: 256 * 1024 },
+    jsonParser,
+  );
 
   // Callback style with a synchronous fast path: most requests (the token exchange among them) authenticate
   // nothing here, and an async hook would cost them a promise and a microtask hop each.
@@ -361,4 +376,13 @@ function originForm(req: IncomingMessage): string {
   if (!absolute) return url;
   if (absolute.authority !== '') req.headers.host = absolute.authority;
   return absolute.path;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
