@@ -185,6 +185,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
       narrowToOwner(file);
     }
     const database = new Database(file);
+    registerFunctions(database);
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = FULL');
     database.pragma('busy_timeout = 5000');
@@ -203,6 +204,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     });
     if (file !== ':memory:') {
       const reader = new Database(file);
+      registerFunctions(reader);
       reader.pragma('query_only = ON');
       reader.pragma('busy_timeout = 5000');
       reader.pragma(`cache_size = ${-cache.reader}`);
@@ -225,4 +227,14 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     lock?.release();
     throw err;
   }
+}
+
+/**
+ * `tessera_lower(text)`: lower case as JavaScript (and PostgreSQL under a UTF-8 locale) makes it, every letter;
+ * SQLite's own `lower()` folds A-Z only, so a search for "äpfel" missed "Äpfel" on SQLite alone (Store.lower).
+ */
+function registerFunctions(database: Database.Database): void {
+  database.function('tessera_lower', { deterministic: true }, (value: unknown) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  );
 }

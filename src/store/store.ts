@@ -10,6 +10,7 @@ import { batchedLookup } from './batched-lookup.js';
 import {
   sql,
   type Compilable,
+  type RawBuilder,
   type Expression,
   type ExpressionBuilder,
   type SqlBool,
@@ -290,6 +291,14 @@ export class Store {
 
   transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(fn);
+  }
+
+  /**
+   * `lower(expr)` that folds every letter on both backends, for case-insensitive searches (compare with a pattern
+   * lowercased in JavaScript): SQLite's own folds A-Z only, so it calls `tessera_lower` (store/sqlite.ts).
+   */
+  lower(expr: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<string> {
+    return this.dialect === 'postgres' ? sql<string>`lower(${expr})` : sql<string>`tessera_lower(${expr})`;
   }
 
   /** Case-insensitive LIKE on both backends (SQLite's LIKE already is for ASCII). */

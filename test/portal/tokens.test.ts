@@ -665,4 +665,14 @@ describe('portal token lists: search and paging', () => {
     );
     assert.doesNotMatch(page.body, /bulk-500</, 'the oldest is the one left out');
   });
+
+  test('search folds every letter on both backends: "äpfel" and "ÄPFEL" find "Äpfel-Token"', async () => {
+    // Until 2026-12-06 SQLite's lower() folded A-Z only: a name with a capital Ä was not found by its own name there.
+    const aliceApi = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    await createApiToken(server.baseUrl, aliceApi, 'acme', 'Äpfel-Token');
+    for (const search of ['äpfel', 'ÄPFEL', 'Äpfel']) {
+      const found = await alice.get(`${ACME}/administration/tokens?search=${encodeURIComponent(search)}`);
+      assert.deepEqual(rowNames(found.body), ['Äpfel-Token'], search);
+    }
+  });
 });

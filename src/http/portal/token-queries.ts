@@ -203,7 +203,7 @@ export async function listApiTokensPage(
     const pattern = `%${likeLiteral(input.search.toLowerCase())}%`;
     // `\` is the escape character on both backends (SQLite has no default one; PostgreSQL's is `\` already).
     const like = sql`like ${pattern} escape '\\'`;
-    const conditions = [sql`lower(api_tokens.name) ${like}`];
+    const conditions = [sql`${services.store.lower(sql.ref('api_tokens.name'))} ${like}`];
     if (scope.kind === 'org') {
       conditions.push(
         sql`api_tokens.user_id in (select users.id from users where users.org_id = ${scope.orgId} and users.name_lower ${like})`,

@@ -44,7 +44,9 @@ export async function listUsersPage(
   if (input.search !== '') {
     const pattern = `%${likeLiteral(input.search.toLowerCase())}%`;
     // `\` is the escape character on both backends (SQLite has no default one; PostgreSQL's is `\` already).
-    base = base.where(sql<SqlBool>`(users.name_lower like ${pattern} escape '\\' or lower(users.full_name) like ${pattern} escape '\\')`);
+    base = base.where(
+      sql<SqlBool>`(users.name_lower like ${pattern} escape '\\' or ${store.lower(sql.ref('users.full_name'))} like ${pattern} escape '\\')`,
+    );
   }
   const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const rows = await base

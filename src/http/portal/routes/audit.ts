@@ -74,7 +74,7 @@ function dayStart(text: string, zone: string, days = 0): number {
 function filtered(services: Services, principal: Principal, f: AuditFilters, zone: string) {
   let q = readableAuditEvents(services.store, principal);
   const like = (column: string, text: string) =>
-    sql<SqlBool>`lower(${sql.ref(column)}) like ${`%${likeLiteral(text.toLowerCase())}%`} escape '\\'`;
+    sql<SqlBool>`${services.store.lower(sql.ref(column))} like ${`%${likeLiteral(text.toLowerCase())}%`} escape '\\'`;
   if (f.who !== '') q = q.where(like('actor_name', f.who));
   if (f.what !== '') q = q.where(like('event_type', f.what));
   if (f.from !== '') q = q.where('at', '>=', dayStart(f.from, zone));
