@@ -8,9 +8,9 @@
  * repeated bearer costs a map lookup plus the revocation check. A signature alone is never enough:
  * `RevocationView` is consulted on every request.
  */
-import { SessionTally } from './session-tally.js';
 import { randomUUID } from 'node:crypto';
 import { Hs256Signer } from './jwt-hs256.js';
+import { SessionTally } from './session-tally.js';
 import type { SessionKind } from '../domain/principal.js';
 
 export interface AccessClaims {

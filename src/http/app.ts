@@ -192,19 +192,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const trimmed = text.trim();
     if (trimmed === '') return done(null, undefined);
     // Under /oauth a body is a form whatever its type (vcd-wire §1.4): a hand-written curl that labels
-    // `grant_type=...&refresh_token=...` as JSON is read as the form it is. A body that is JSON stays JSON (and must be
-    // an object, below): only text that is no JSON at all is taken for a form.
-    if (req.url.startsWith('/oauth/') && trimmed[0] !== '{' && trimmed[0] !== '[' && !isJson(trimmed)) return done(null, text);
+    // `grant_type=...&refresh_token=...` as JSON is read as the form it is. A JSON body there is an object of
+    // parameters: other JSON (a string holding a form, which a proxy reading JSON sees as a string and the server
+    // would fold as a grant; an array; a number) is refused, and only text that is no JSON at all is a form.
+    if (req.url.startsWith('/oauth/') && trimmed[0] !== '{') {
+      return isJson(trimmed) ? done(badRequest('The parameters must be a form, or a JSON object'), undefined) : done(null, text);
+    }
     let parsed: unknown;
     try {
       parsed = parseJsonBody(text, notJson);
     } catch (error) {
       return done(error as Error, undefined);
-    }
-    // Under /oauth a JSON body is an object of parameters: a JSON string was folded as a form (a proxy reading JSON
-    // saw a string, the server a grant), an array or a number meant nothing.
-    if (req.url.startsWith('/oauth/') && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
-      return done(badRequest('The parameters must be a form, or a JSON object'), undefined);
     }
     done(null, parsed);
   };

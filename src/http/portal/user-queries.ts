@@ -92,7 +92,8 @@ export async function listUsersPage(
   };
 }
 
-async function liveTokenCounts(services: Services, userIds: readonly string[]): Promise<Map<string, number>> {
+/** Each user's live API tokens (issued, neither revoked nor expired): the users list's and a user page's count. */
+export async function liveTokenCounts(services: Services, userIds: readonly string[]): Promise<Map<string, number>> {
   if (userIds.length === 0) return new Map();
   const rows = await services.store.db
     .selectFrom('api_tokens')

@@ -14,7 +14,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { PortalDeps } from '../deps.js';
-import { unexpiredAt, type User } from '../../../store/store.js';
+import type { User } from '../../../store/store.js';
 import { requireSignedIn, type SignedInState } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { inFormWords } from '../form-wording.js';
@@ -23,7 +23,7 @@ import { FORM, PAGE } from '../responses.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { lockedUntil, shownLockUntil } from '../../../domain/account-lock.js';
 import { canManageUsersOf, usersScope } from '../access.js';
-import { listUsersPage, type UserScope } from '../user-queries.js';
+import { listUsersPage, liveTokenCounts, type UserScope } from '../user-queries.js';
 import {
   newUserPage,
   userConfirmPage,
@@ -90,14 +90,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const [org, role, tokens] = await Promise.all([
       store.getOrg(user.org_id),
       store.getRole(user.role_id),
-      store.db
-        .selectFrom('api_tokens')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('user_id', '=', user.id)
-        .where('revoked_at', 'is', null)
-        .where(unexpiredAt(Date.now()))
-        .where('secret_hash', 'is not', null)
-        .executeTakeFirstOrThrow(),
+      liveTokenCounts(services, [user.id]),
     ]);
     const now = Date.now();
     // A lock of either kind: the org's lockout (stored), or this node's brake after repeated failed sign-ins in an
@@ -114,7 +107,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: PortalDeps): void {
       enabled: user.is_enabled === 1,
       twoFactor: user.totp_enabled === 1,
       lockedUntil: locked,
-      liveTokens: Number(tokens.n),
+      liveTokens: tokens.get(user.id) ?? 0,
       createdAt: Number(user.created_at),
       self: user.id === state.principal.userId,
     };
