@@ -326,6 +326,7 @@ orgs:
       const doc = `version: 1
 orgs:
   - name: acme
+    fullName: "Acme \u202ECorporation\u001b[2J"
     vdcs:
       - name: rules
         metadata:
@@ -333,7 +334,7 @@ orgs:
           - { key: g, value: x, visibility: READONLY }
         vapps:
           - name: "invoice\u202Egpj.exe"
-            vms: [{ name: "zero\u200Bwidth" }]
+            vms: [{ name: "zero\u200Bwidth", guestOs: "Linux\u001b[31m" }]
 `;
       await assert.rejects(apply(store, doc, { source: 'rules' }), (e: unknown) => {
         assert.ok(e instanceof InventoryValidationError);
@@ -342,6 +343,9 @@ orgs:
         assert.match(messages, /\/metadata\/1: .*GENERAL domain the visibility is READWRITE/);
         assert.match(messages, /vapps\/0\/name: name must not contain bidirectional text controls/);
         assert.match(messages, /vms\/0\/name: name must not contain zero-width or other invisible characters/);
+        // The org's full name and a VM's guest OS are display text too (until 2026-12-06 both were taken).
+        assert.match(messages, /orgs\/0\/fullName: fullName must not contain/);
+        assert.match(messages, /vms\/0\/guestOs: guestOs must not contain control characters/);
         return true;
       });
       assert.equal(await readInventoryVersion(store.db), version);

@@ -55,5 +55,9 @@ export class StreamingTable<T> {
 export function cellText(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-';
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value).replace(/[\r\n\t]+/g, ' ');
+  // Line breaks and tabs would break the table; any other control (an ESC starting a terminal sequence, from a
+  // free-text description or a name stored before it was refused) is shown as its code, never sent to the terminal.
+  return String(value)
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/\p{Cc}/gu, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -224,6 +224,10 @@ export async function planInventory(
     const key = org.name.toLowerCase();
     if (fileOrgs.has(key)) problem(`${org.pointer}/name`, `org "${org.name}" is listed twice (also at ${fileOrgs.get(key)!.pointer})`);
     else fileOrgs.set(key, org);
+    // The full name is a display name wherever else it is set (the XML admin API, org-admin.ts validFullName):
+    // until 2026-12-06 the file took terminal escapes and bidi overrides that the API refuses.
+    const fullNameProblem = org.fullName === undefined ? null : displayNameProblem('fullName', org.fullName);
+    if (fullNameProblem) problem(`${org.pointer}/fullName`, fullNameProblem);
   }
   const namedOrgs = new Set([...fileOrgs.keys(), ...desired.vdcs.map((v) => v.orgName.toLowerCase())]);
   for (const key of namedOrgs) {
@@ -575,6 +579,9 @@ export async function planInventory(
         `VDC "${vapp.vdc.label}" has no storage profile "${profile}" (it has ${vapp.vdc.profiles.map((p) => `"${p}"`).join(', ')})`,
       );
     checkNameAndMetadata(vm, problem);
+    // The guest OS is shown as a column of the VM lists (portal, CLI), like a name.
+    const guestOsProblem = displayNameProblem('guestOs', vm.guestOs);
+    if (guestOsProblem) problem(`${vm.pointer}/guestOs`, guestOsProblem);
     const id = have?.id ?? rowIdOf('vm', vm.externalId);
     const owner = vm.owner === null ? vapp.ownerId : await ownerId(vapp.orgId, vm.owner, `${vm.pointer}/owner`);
     const row: Omit<Insertable<VmTable>, 'created_at'> = {

@@ -50,3 +50,10 @@ test('cellText: placeholders, objects, control characters', () => {
   assert.equal(cellText({ a: 1 }), '{"a":1}');
   assert.equal(cellText('a\nb\tc'), 'a b c');
 });
+
+test('a control character in a cell is shown as its code, never sent to the terminal', () => {
+  // A free-text description may hold ESC (the JSON API keeps it): it must not clear the screen or recolour it.
+  assert.equal(cellText('Acme\u001b[2J\u001b[31mPWNED\u0007'), 'Acme\\u001b[2J\\u001b[31mPWNED\\u0007');
+  assert.equal(cellText('two\r\nlines\tand a tab'), 'two lines and a tab');
+  assert.equal(cellText('C1\u009bcontrol'), 'C1\\u009bcontrol');
+});
