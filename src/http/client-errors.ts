@@ -14,6 +14,7 @@ import { areaOf, defaultVersion, splitAbsoluteForm } from './context.js';
 import { xmlDocument } from './xml.js';
 import { errorPageHtml } from './error-handler.js';
 import { oauthErrorBody } from './oauth-error.js';
+import { PORTAL_ERROR_PAGE_HEADERS } from './portal/security-headers.js';
 
 interface ParserError extends Error {
   code?: string;
@@ -67,6 +68,9 @@ export function clientErrorResponse(error: ParserError, requestId: string = rand
   if (area === 'portal' && !target?.startsWith('/static')) {
     type = 'text/html; charset=utf-8';
     body = errorPageHtml(status, message);
+    extraHeaders = Object.entries(PORTAL_ERROR_PAGE_HEADERS)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
   } else if (area === 'api') {
     const negotiated = negotiate(headerIn(requestHead, 'accept'));
     const version = negotiated.version ?? defaultVersion();

@@ -9,6 +9,7 @@ import { areaOf, defaultVersion, sendExactJson } from './context.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { oauthErrorBody, oauthErrorCode } from './oauth-error.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
+import { PORTAL_ERROR_PAGE_HEADERS } from './portal/security-headers.js';
 
 /** Maps framework errors (validation, body parsing, size) onto the catalogue. */
 export function toTesseraError(error: unknown): TesseraError {
@@ -85,7 +86,7 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   // envelope unless a browser asks for a page.
   const browserAsksForPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
   if (area === 'portal' && (!request.url.startsWith('/static') || browserAsksForPage)) {
-    return reply.type('text/html; charset=utf-8').send(errorPageHtml(error.status, error.message));
+    return reply.headers(PORTAL_ERROR_PAGE_HEADERS).type('text/html; charset=utf-8').send(errorPageHtml(error.status, error.message));
   }
   // /cloudapi and /oauth: VCD's JSON envelope. Old govcd decodes it as map[string]string: strings and null only.
   // Under /oauth a malformed request is OAuth's `invalid_request` (RFC 6749 §5.2), whatever layer caught it, and

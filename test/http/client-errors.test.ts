@@ -19,7 +19,7 @@ function answer(requestLine: string, code = 'HPE_INVALID_HEADER_TOKEN') {
   const [head, body] = raw.split('\r\n\r\n', 2) as [string, string];
   const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1];
   assert.equal(Number(header('Content-Length')), Buffer.byteLength(body, 'utf8'));
-  return { status: Number(head.split(' ')[1]), type: header('Content-Type'), body };
+  return { status: Number(head.split(' ')[1]), type: header('Content-Type'), body, header };
 }
 
 test('each area answers in its own format', () => {
@@ -33,6 +33,11 @@ test('each area answers in its own format', () => {
     assert.equal(page.status, 431, target);
     assert.equal(page.type, 'text/html; charset=utf-8', target);
     assert.match(page.body, /^<!doctype html>.*<h1>431<\/h1><p>The request head is larger than 64 KiB<\/p>/, target);
+    // The portal's protections, as on every page it renders itself (until 2026-12-06 this page had none).
+    assert.match(page.header('Content-Security-Policy') ?? '', /frame-ancestors 'none'/, target);
+    assert.equal(page.header('X-Frame-Options'), 'DENY', target);
+    assert.equal(page.header('X-Content-Type-Options'), 'nosniff', target);
+    assert.equal(page.header('Cache-Control'), 'no-store', target);
   }
 
   // A raw space in the target (govcd's QueryWithNotEncodedParams with a value as given): still the /api area.
@@ -144,4 +149,22 @@ test("an absolute-form target names its area by its path; the client's request i
   const sneaky = refused('GET /api/query?filter=name==a b HTTP/1.1', 'X-VMWARE-VCLOUD-CLIENT-REQUEST-ID: a\rSet-Cookie: x=1\r\n');
   assert.match(sneaky, /\r\nX-VMWARE-VCLOUD-REQUEST-ID: c0ffee00-0000-4000-8000-000000000002\r\n/);
   assert.doesNotMatch(sneaky, /Set-Cookie/i);
+});
+
+test("a portal URL the router refuses (bad percent-encoding) is an error page with the portal's security headers", async () => {
+  const node = await startTessera({ demo: false });
+  try {
+    for (const path of ['/tenant/acme/%zz', '/provider/%']) {
+      const res = await fetch(`${node.baseUrl}${path}`, { headers: { Accept: 'text/html' } });
+      assert.equal(res.status, 400, path);
+      assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8', path);
+      assert.match(res.headers.get('content-security-policy') ?? '', /^default-src 'none';.*frame-ancestors 'none'/, path);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(res.headers.get('cache-control'), 'no-store', path);
+      await res.text();
+    }
+  } finally {
+    await node.stop();
+  }
 });

@@ -23,6 +23,13 @@ test('a name in any case or a display name leads to the org; an unknown name goe
   assert.equal((await choose('  Acme   Corporation ', '192.0.2.1')).headers.location, '/tenant/acme/');
   assert.equal((await choose('system', '192.0.2.1')).headers.location, '/provider/');
   assert.equal((await choose('initech', '192.0.2.1')).headers.location, '/tenant/initech/');
+  // A dot segment is no org's name: until 2026-12-06 `..` went on to `/tenant/../`, which is `/`.
+  for (const dots of ['.', '..']) {
+    const refused = await choose(dots, '192.0.2.1');
+    assert.equal(refused.statusCode, 400, dots);
+    assert.match(refused.body, /That is not an organization name/, dots);
+    assert.equal(refused.headers.location, undefined, dots);
+  }
   // The unknown org's sign-in page is the same page as a known one's (no oracle behind the chooser).
   const unknown = await server.server.app.inject({ url: '/tenant/initech/login' });
   const known = await server.server.app.inject({ url: '/tenant/globex/login' });

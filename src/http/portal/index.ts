@@ -47,7 +47,9 @@ import { organizationRoutes } from './routes/organizations.js';
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
-const ORG_NAME = /^[^\u0000-\u001f\u007f/]{1,128}$/;
+// "." and ".." are no org's name (orgs start with a letter or digit): in a path they are dot segments, and
+// `/?org=..` sent the browser to `/tenant/../`, which is `/`.
+const ORG_NAME = /^(?!\.\.?$)[^\u0000-\u001f\u007f/]{1,128}$/;
 
 /** `?org=`: the organization chooser's one field (its value is checked by the handler, which says what is wrong). */
 const ChooserQuery = Type.Object({

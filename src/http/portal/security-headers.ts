@@ -24,3 +24,18 @@ export const PORTAL_HELMET_OPTIONS: FastifyHelmetOptions = {
   xFrameOptions: { action: 'deny' },
   referrerPolicy: { policy: 'no-referrer' },
 };
+
+/**
+ * The same protections, as fixed header values, for the portal's error pages written outside the portal plugin (the
+ * root error handler for a path the router refuses, Node's parser for a malformed request): helmet's hook never runs
+ * for them, and until 2026-12-06 `GET /tenant/acme/%zz` was a page with none of these (it could be framed).
+ */
+export const PORTAL_ERROR_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': Object.entries(PORTAL_CSP_DIRECTIVES)
+    .map(([name, values]) => `${name} ${values.join(' ')}`)
+    .join(';'),
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
