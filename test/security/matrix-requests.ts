@@ -475,7 +475,11 @@ async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cel
     }
     case `PUT ${API}/users/:id`:
       return { fullName: uniq('Matrix') };
-    case `POST ${API}/groups`:
+    case `POST ${API}/groups`: {
+      // A group has exactly one role (a POST without one is a 400); one every allowed caller holds.
+      const role = caller.org === 'system' ? 'System Administrator' : 'vApp User';
+      return { name: uniq('matrix-new'), roleEntityRefs: [{ id: `urn:vcloud:role:${await world.roleId(callerOrgId, role)}` }] };
+    }
     case `POST ${API}/roles`:
       return { name: uniq('matrix-new') };
     case `PUT ${API}/groups/:id`:

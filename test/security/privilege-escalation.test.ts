@@ -116,7 +116,8 @@ describe('privilege escalation through roles, groups and rights bundles', () => 
   });
 
   test('every role, group and bundle change is audited', async () => {
-    const group = await json(alice, 'POST', '/groups', { name: 'ops' });
+    const vappAuthor = (await json(alice, 'GET', '/roles?filter=name==vApp%20Author')).json().values[0];
+    const group = await json(alice, 'POST', '/groups', { name: 'ops', roleEntityRefs: [{ id: vappAuthor.id }] });
     assert.equal(group.status, 201, group.text);
     assert.equal((await json(alice, 'PUT', `/groups/${group.json().id}`, { description: 'on call' })).status, 200);
     assert.equal((await json(alice, 'DELETE', `/groups/${group.json().id}`)).status, 204);

@@ -326,6 +326,10 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     const principal = requirePrincipal(request);
     const tenant = await tenantOf(services, request, principal);
     requireCan(principal, 'group.manage', tenant.id);
+    // A group has exactly one role, as a user has (VCD's Group always carries its Role). Until 2026-12-06 a POST
+    // without roleEntityRefs made a group with none, and Terraform's `data "vcd_org_group"` read its role's name
+    // without a nil check and crashed the provider.
+    if (!roleIdFrom(request.body)) throw badRequest('roleEntityRefs is required: a group has exactly one role');
     const group = await identityAdmin.createGroup(principal, tenant.id, groupInput(request.body), request.ip);
     return sendCloudapiJson(request, reply, 201, await groupJson(group));
   });

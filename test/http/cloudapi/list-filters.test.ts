@@ -31,11 +31,13 @@ describe('cloudapi lists honour filter, sort and paging', () => {
     t = await startTessera({ config: { signInRateLimit: 1000 } });
     alice = await signIn(t.baseUrl, 'alice', 'acme', t.demoPassword);
     admin = await signIn(t.baseUrl, 'administrator', 'System', t.adminPassword);
+    const acmeId = (await t.store.getOrgByName('acme'))!.id;
+    const role = (await t.store.listRoles(acmeId)).find((r) => r.name === 'vApp Author')!;
     for (const name of ['ops', 'dev']) {
       const r = await http(`${t.baseUrl}${API}/groups`, {
         method: 'POST',
         headers: { ...bearer(alice), 'Content-Type': 'application/json' },
-        body: JSON.stringify({ name }),
+        body: JSON.stringify({ name, roleEntityRefs: [{ id: `urn:vcloud:role:${role.id}` }] }),
       });
       assert.equal(r.status, 201, r.text);
     }

@@ -43,7 +43,7 @@ before(async () => {
   const group = await http(`${base}/cloudapi/1.0.0/groups`, {
     method: 'POST',
     headers: jsonHeaders(alice),
-    body: JSON.stringify({ name: 'ops' }),
+    body: JSON.stringify({ name: 'ops', roleEntityRefs: [{ id: vappAuthorRoleId }] }),
   });
   assert.equal(group.status, 201, group.text);
   groupId = group.json().id;

@@ -215,7 +215,24 @@ test("the AdminOrg lists the org's groups; each GroupReference is its Group docu
     description: 'The ops team',
     roleEntityRefs: [{ id: `urn:vcloud:role:${role.id}` }],
   });
-  const rolelessId = await newGroup(s.alice, { name: roleless, description: '' });
+  // The API makes no group without a role since 2026-12-06 (Terraform's data source crashed on one): a POST
+  // without roleEntityRefs is a 400 that makes nothing. A store from before may hold such a group: made directly.
+  const refused = await cloudapi('POST', '/groups', s.alice, { name: roleless, description: '' });
+  assert.equal(refused.status, 400, refused.text);
+  assert.match(refused.json().message, /roleEntityRefs is required/);
+  assert.equal(
+    (await server.store.listGroups(acmeId)).find((g) => g.name === roleless),
+    undefined,
+  );
+  const rolelessId = randomUUID();
+  await server.store.createGroup({
+    id: rolelessId,
+    org_id: acmeId,
+    name: roleless,
+    description: '',
+    role_id: null,
+    created_at: Date.now(),
+  });
   // Membership has no API of its own yet (directory sync would write it): put two users in the group directly.
   const bob = (await server.store.getUserByName(acmeId, 'bob'))!;
   const alice = (await server.store.getUserByName(acmeId, 'alice'))!;
