@@ -17,7 +17,11 @@ if ! as_pg "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
   if [ ! -f "$DIR/PG_VERSION" ]; then
     mkdir -p "$DIR"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
-    as_pg "$BIN/initdb" -D "$DIR" -U postgres --auth=trust -E UTF8 >/dev/null
+    # Byte order for text, whatever LANG says (docs/postgresql.md, "Collation"): the suites compare with SQLite.
+    # libc named where initdb knows providers (15+; 16 may default to ICU).
+    provider=()
+    "$BIN/initdb" --help | grep -q -- --locale-provider && provider=(--locale-provider=libc)
+    as_pg "$BIN/initdb" -D "$DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 "${provider[@]}" >/dev/null
   fi
   as_pg "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -o "-h 127.0.0.1 -p $PORT -k /tmp -c fsync=on -c track_commit_timestamp=on" start >/dev/null
 fi

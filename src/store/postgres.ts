@@ -30,11 +30,25 @@ export const CONNECTION_WAIT_MS = 10_000;
 // int8 (epoch milliseconds, counts) as JS numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
-/** Whether the database's default collation (the one `vms.name` and its indexes use) orders text by its bytes. */
-async function hasBytewiseCollation(db: Kysely<DB>): Promise<boolean> {
-  const { rows } = await sql<{ collation: string }>`
-    select datcollate as collation from pg_database where datname = current_database()`.execute(db);
-  return /^(C|POSIX|C\.UTF-?8)$/i.test(rows[0]?.collation ?? '');
+/**
+ * The database's default collation (the one `vms.name` and its indexes use): whether it orders text by its bytes,
+ * and its name for the start-up warning. The provider decides before `datcollate` does: an ICU database
+ * (`createdb --locale-provider=icu`, PostgreSQL 15+) still reports `datcollate = C.UTF-8` while sorting
+ * linguistically, and until 2026-12-06 was taken for byte order, so the prefix seek's ranges (which assume it) left
+ * names out and counted others several times. PostgreSQL 17's builtin provider (`C`, `C.UTF-8`) orders by code
+ * point, which is UTF-8's byte order. `datlocprovider` (15+) and `datlocale`/`daticulocale` are read through
+ * `to_jsonb` so that a server without those columns answers too.
+ */
+async function databaseCollation(db: Kysely<DB>): Promise<{ bytewise: boolean; name: string }> {
+  const { rows } = await sql<{ collation: string; provider: string | null; locale: string | null }>`
+    select d.datcollate as collation, to_jsonb(d) ->> 'datlocprovider' as provider,
+           coalesce(to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale') as locale
+    from pg_database d where d.datname = current_database()`.execute(db);
+  const row = rows[0];
+  const collation = row?.collation ?? '';
+  if (row?.provider === 'i') return { bytewise: false, name: `ICU ${row.locale ?? '(default)'}` };
+  if (row?.provider === 'b') return { bytewise: true, name: `builtin ${row.locale ?? ''}`.trim() };
+  return { bytewise: /^(C|POSIX|C\.UTF-?8)$/i.test(collation), name: collation };
 }
 
 /** See `openPostgresStore`: the error is reported elsewhere; this listener only keeps it from being uncaught. */
@@ -82,12 +96,21 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
     maxLagMs: options.revocationFeedMaxLagMs ?? DEFAULT_FEED_MAX_LAG_MS,
   });
   await bus.start();
+  const collation = await databaseCollation(db);
+  if (!collation.bytewise) {
+    // Not an error: everything works, in the database's own order. But it is not SQLite's, nor another node's
+    // on a C-collated copy, and name-prefix queries walk instead of seeking (docs/postgresql.md, "Collation").
+    log.warn(
+      { collation: collation.name },
+      `the database sorts text by its collation (${collation.name}), not by code point as SQLite does: names sort and compare (=lt=, =gt=) in that order, and name-prefix queries are slower; create the database with --locale=C.UTF-8 --locale-provider=libc for byte order`,
+    );
+  }
   return new Store({
     db,
     dialect: 'postgres',
     migrationsApplied,
     bus,
-    bytewiseTextOrder: await hasBytewiseCollation(db),
+    bytewiseTextOrder: collation.bytewise,
     notifyInTransaction: async (trx, event) => {
       await sql`select pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(event)})`.execute(trx);
     },

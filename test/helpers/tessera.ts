@@ -44,8 +44,11 @@ export function defaultBackend(): Backend {
   return process.env.TESSERA_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-/** A fresh, empty database on the test cluster; fails loudly when no cluster is configured. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A fresh, empty database on the test cluster; fails loudly when no cluster is configured. `options` is appended to
+ * CREATE DATABASE as written (a test's own constant, e.g. a locale provider).
+ */
+export async function createTestDatabase(options = ''): Promise<{ url: string; drop(): Promise<void> }> {
   const clusterUrl = process.env.TESSERA_TEST_DATABASE_URL;
   if (!clusterUrl) {
     throw new Error('TESSERA_TEST_DATABASE_URL is not set: start PostgreSQL with scripts/start-postgres.sh and export its URL');
@@ -53,7 +56,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   const name = `tessera_t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: clusterUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE DATABASE ${name} ${options}`);
   await admin.end();
   const url = new URL(clusterUrl);
   url.pathname = `/${name}`;
