@@ -133,6 +133,15 @@ export function warmUpIntervals(total: number, intervalSeconds: number): number 
   return Math.max(1, Math.min(byFraction, byTime));
 }
 
+/** Growth is judged on this many intervals after warm-up at least (`evaluate`: "enough steady intervals"). */
+export const MIN_STEADY_INTERVALS = 3;
+
+/** The intervals a run of `minutes` leaves after its warm-up (the last one may be short: the run ends inside it). */
+export function steadyIntervalCount(minutes: number, intervalSeconds: number): number {
+  const total = Math.ceil((minutes * 60) / intervalSeconds - 1e-9);
+  return total - warmUpIntervals(total, intervalSeconds);
+}
+
 export interface GrowthFigure {
   slopePerMinute: number;
   projected: number;
@@ -182,11 +191,11 @@ export function evaluate(samples: readonly IntervalSample[], intervalSeconds: nu
   const rss = growth(steady, (s) => s.rssMb);
   const lag = growth(steady, (s) => s.lagMeanMs);
   const cpu = growth(steady, (s) => s.cpuMicrosPerRequest);
-  if (steady.length < 3) {
+  if (steady.length < MIN_STEADY_INTERVALS) {
     checks.push({
       name: 'enough steady intervals',
       ok: false,
-      detail: `${steady.length} intervals after warm-up; at least 3 are needed to judge growth`,
+      detail: `${steady.length} intervals after warm-up; at least ${MIN_STEADY_INTERVALS} are needed to judge growth`,
     });
     return { checks, ok: false, steady, rss, lag, cpu };
   }

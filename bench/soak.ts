@@ -17,7 +17,15 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { serverCpuSeconds } from './harness.js';
 import { SoakHttp, CookieJar, type Reply } from './soak-http.js';
-import { evaluate, percentile, RevocationWatch, warmUpIntervals, type IntervalSample } from './soak-checks.js';
+import {
+  evaluate,
+  MIN_STEADY_INTERVALS,
+  percentile,
+  RevocationWatch,
+  steadyIntervalCount,
+  warmUpIntervals,
+  type IntervalSample,
+} from './soak-checks.js';
 import { renderSvg, toCsv } from './soak-report.js';
 import { tesseraEntry } from './tessera-entry.js';
 import { benchPostgresCluster } from './postgres-cluster.js';
@@ -79,9 +87,20 @@ function parseOptions(argv: string[]): Options {
   const minutes = num('minutes', values.minutes, 0.05);
   if (values.backend !== 'sqlite' && values.backend !== 'postgres') usage('--backend must be sqlite or postgres');
   // About 30 intervals per run, between 5 s and 60 s each: enough points for a regression, few enough to read.
-  const intervalSeconds = values.interval
-    ? num('interval', values.interval, 1)
-    : Math.min(60, Math.max(5, Math.round((minutes * 60) / 30)));
+  const intervalFor = (m: number) =>
+    values.interval ? num('interval', values.interval, 1) : Math.min(60, Math.max(5, Math.round((m * 60) / 30)));
+  const intervalSeconds = intervalFor(minutes);
+  // A run too short to leave three intervals after warm-up can only fail "enough steady intervals": said before
+  // anything starts, with the shortest run that can pass (until 2026-12-06 it ran, then failed).
+  if (steadyIntervalCount(minutes, intervalSeconds) < MIN_STEADY_INTERVALS) {
+    let shortest = minutes;
+    while (steadyIntervalCount(shortest, intervalFor(shortest)) < MIN_STEADY_INTERVALS)
+      shortest = Math.round((shortest + 0.05) * 100) / 100;
+    usage(
+      `--minutes ${minutes} with ${intervalSeconds}-s intervals leaves ${steadyIntervalCount(minutes, intervalSeconds)} interval(s) after ` +
+        `warm-up, and the checks need ${MIN_STEADY_INTERVALS}: use --minutes ${shortest} or more${values.interval ? '' : ', or a shorter --interval'}`,
+    );
+  }
   return {
     minutes,
     backend: values.backend as 'sqlite' | 'postgres',

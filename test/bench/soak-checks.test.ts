@@ -4,7 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate, linearSlope, RevocationWatch, type IntervalSample } from '../../bench/soak-checks.js';
+import { spawnSync } from 'node:child_process';
+import {
+  evaluate,
+  linearSlope,
+  MIN_STEADY_INTERVALS,
+  RevocationWatch,
+  steadyIntervalCount,
+  type IntervalSample,
+} from '../../bench/soak-checks.js';
 import { renderSvg, toCsv } from '../../bench/soak-report.js';
 
 /** 30 one-minute intervals of a healthy run; `change` alters interval i. */
@@ -129,4 +137,17 @@ test('CSV: a header, one row per interval, row counts as columns; SVG: one line 
   assert.match(svg, /^<svg /);
   assert.equal(svg.match(/<polyline /g)?.length, 5);
   assert.match(svg, /a &lt;test&gt;/);
+});
+
+test('a run too short to leave three intervals after warm-up is refused before it starts, with the shortest that can pass', () => {
+  // The run's last interval may be short (the run ends inside it): 6 s at 5-s intervals are 2 intervals, 1 after warm-up.
+  assert.equal(steadyIntervalCount(0.1, 5), 1);
+  assert.equal(steadyIntervalCount(0.3, 5), MIN_STEADY_INTERVALS);
+  assert.equal(steadyIntervalCount(0.2, 2), 4, "the smoke test's run");
+  const refused = spawnSync(process.execPath, ['--import', 'tsx', 'bench/soak.ts', '--minutes', '0.1', '--out', '/nonexistent'], {
+    encoding: 'utf8',
+  });
+  // Until 2026-12-06 such a run built the product, drove the load, then failed "enough steady intervals".
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /--minutes 0\.1 with 5-s intervals leaves 1 interval\(s\) after warm-up.*use --minutes 0\.3 or more/);
 });
