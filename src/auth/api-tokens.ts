@@ -655,7 +655,7 @@ export class ApiTokenService {
       }
       return { row: inserted, event: recorded };
     });
-    this.store.bus.committed(event);
+    await this.store.bus.committed(event);
     this.minted.evictId(old.id);
     await this.audit.record({
       type: 'apiToken.regenerated',
@@ -699,7 +699,7 @@ export class ApiTokenService {
       }
       return out;
     });
-    for (const e of events) this.store.bus.committed(e);
+    await Promise.all(events.map((e) => this.store.bus.committed(e)));
     return events.length;
   }
 

@@ -193,7 +193,7 @@ export class OrgAdmin {
       if (enabled) await this.store.updateOrg(orgId, { is_enabled: 1 }, trx);
       return out;
     });
-    for (const event of events) this.store.bus.committed(event);
+    await Promise.all(events.map((event) => this.store.bus.committed(event)));
     this.identities.invalidate();
     const userIds = events.map((e) => e.subject);
     if (userIds.length > 0) await this.store.db.deleteFrom('legacy_sessions').where('user_id', 'in', userIds).execute();

@@ -316,7 +316,7 @@ export class ServiceAccountService {
       await extra?.(trx);
       return e;
     });
-    this.store.bus.committed(event);
+    await this.store.bus.committed(event);
     this.grace.forgetAccount(row.id);
     this.identities.invalidate(row.id);
   }
@@ -382,7 +382,7 @@ export class ServiceAccountService {
       return hadChain ? this.store.recordRevocation(trx, 'user', row.id, now, this.accessTokens.revocationRelevantUntil(now)) : null;
     });
     if (event) {
-      this.store.bus.committed(event);
+      await this.store.bus.committed(event);
       this.grace.forgetAccount(row.id);
       this.identities.invalidate(row.id);
     }

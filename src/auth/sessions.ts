@@ -403,7 +403,7 @@ export class SessionService {
     const event = await this.store.transaction((trx) =>
       this.store.recordRevocation(trx, 'session', principal.sessionId, now, principal.expiresAt * 1000),
     );
-    this.store.bus.committed(event);
+    await this.store.bus.committed(event);
     await this.store.db.deleteFrom('legacy_sessions').where('session_id', '=', principal.sessionId).execute();
     await this.audit.record({
       type: 'session.deleted',
@@ -445,7 +445,7 @@ export class SessionService {
       await this.store.updateUser(userId, { sessions_not_before: now }, trx);
       return this.store.recordRevocation(trx, 'user', userId, now, relevantUntil, keepSessionId);
     });
-    this.store.bus.committed(event);
+    await this.store.bus.committed(event);
     this.identities.invalidate(userId);
     let legacy = this.store.db.deleteFrom('legacy_sessions').where('user_id', '=', userId);
     if (keepSessionId !== null) legacy = legacy.where('session_id', '!=', keepSessionId);

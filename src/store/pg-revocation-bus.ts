@@ -11,6 +11,13 @@
  * H (sent at S) arrives on the LISTEN connection, every revocation committed before S has arrived too: the
  * view is current as of S. `healthy()` is true only while the newest such S is at most `maxLagMs` old; past
  * that the node fails closed, drops the listener and reconnects (LISTEN, then resync).
+ *
+ * "From the next request on" holds across nodes too: the revoking request does not answer until every other node
+ * seen alive (its heartbeat arrived within maxLagMs) has said, by an acknowledgement NOTIFY, that it applied the
+ * revocation, or until maxLagMs have passed since the commit. Past that bound a node that has not applied it has
+ * had no heartbeat sent after the commit (they arrive in commit order), so it refuses every request (fail closed)
+ * until it has. Until 2026-12-06 the 204 went out at once, and a client behind a balancer that retried on another
+ * node within a few milliseconds was still served (13 of 73 immediate retries in one run).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -31,6 +38,16 @@ interface Heartbeat {
   heartbeat: string;
   sentAt: number;
 }
+
+/** "Node `node` has applied revocation `ack`", sent to the node that committed it (`to`). */
+interface Ack {
+  ack: number;
+  node: string;
+  to: string;
+}
+
+/** Acknowledgements that arrived before their revocation's `committed` call asked for them: kept this long. */
+const EARLY_ACK_MS = 10_000;
 
 export interface PgRevocationBusOptions {
   connectionString: string;
@@ -53,8 +70,14 @@ export class PgRevocationBus implements RevocationBus {
   /** Monotonic time (performance.now()) as of which this node's view is known to be complete; 0: never. */
   private currentAsOf = 0;
   private heartbeatsInFlight = 0;
-  /** Distinguishes this node's heartbeats from those of the other nodes on the same channel. */
-  private readonly nodeId = randomUUID();
+  /** Distinguishes this node's heartbeats (and revocations, as `origin`) from those of the other nodes. */
+  readonly nodeId = randomUUID();
+  /** The other nodes on the channel: when each one's last heartbeat arrived (performance.now()). */
+  private readonly peers = new Map<string, number>();
+  /** This node's committed revocations whose acknowledgements are awaited, by seq. */
+  private readonly awaited = new Map<number, { waiting: Set<string>; done: () => void }>();
+  /** Acknowledgements of this node's revocations that arrived before they were awaited: seq -> nodes, and when. */
+  private readonly earlyAcks = new Map<number, { nodes: Set<string>; at: number }>();
   /** Requests waiting for proof of a live feed (whenHealthy), resolved by the next heartbeat or resync. */
   private readonly waiters = new Set<(healthy: boolean) => void>();
 
@@ -124,10 +147,46 @@ export class PgRevocationBus implements RevocationBus {
         const delayMs = performance.now() - parsed.sentAt;
         for (const o of this.observers) o.heartbeat(delayMs);
         this.wakeWaiters();
+      } else {
+        // Another node's: proves nothing about this node's view, but says that node is alive (its acks are awaited).
+        this.peers.set(parsed.heartbeat, performance.now());
       }
-      return; // another node's: proves nothing about when this node's own heartbeats were sent
+      return;
     }
-    for (const l of this.listeners) l(parsed as RevocationEvent);
+    if (isAck(parsed)) {
+      if (parsed.to === this.nodeId) this.acknowledged(parsed.ack, parsed.node);
+      return;
+    }
+    const { origin, ...event } = parsed as RevocationEvent & { origin?: unknown };
+    for (const l of this.listeners) l(event);
+    // Applied (the listeners are synchronous): tell the node that committed it, which holds its answer until then.
+    if (typeof origin === 'string' && origin !== this.nodeId) this.sendAck({ ack: event.seq, node: this.nodeId, to: origin });
+  }
+
+  private sendAck(ack: Ack): void {
+    this.pool
+      .query({
+        text: 'select pg_notify($1, $2)',
+        values: [REVOCATION_CHANNEL, JSON.stringify(ack)],
+        query_timeout: this.maxLagMs,
+      } as pg.QueryConfig)
+      .catch(() => {
+        // The committing node stops waiting after maxLagMs, when this node fails closed if it had not applied it.
+      });
+  }
+
+  private acknowledged(seq: number, node: string): void {
+    const awaited = this.awaited.get(seq);
+    if (awaited) {
+      awaited.waiting.delete(node);
+      if (awaited.waiting.size === 0) awaited.done();
+      return;
+    }
+    const now = performance.now();
+    for (const [s, early] of this.earlyAcks) if (now - early.at > EARLY_ACK_MS) this.earlyAcks.delete(s);
+    const early = this.earlyAcks.get(seq) ?? { nodes: new Set<string>(), at: now };
+    early.nodes.add(node);
+    this.earlyAcks.set(seq, early);
   }
 
   /** Every maxLag/4: send a heartbeat, and drop a listener that has gone quiet for longer than the bound. */
@@ -221,9 +280,38 @@ export class PgRevocationBus implements RevocationBus {
     if (this.waiters.size === 0 || !this.healthy()) return;
     for (const done of [...this.waiters]) done(true);
   }
-  committed(event: RevocationEvent): void {
-    // Applied locally at once; the NOTIFY echo arrives later and is idempotent.
+  /**
+   * Applied locally at once (the NOTIFY echo arrives later and is idempotent); resolves once every other node seen
+   * alive within maxLagMs has acknowledged it, or maxLagMs after this call (see the file's comment for why that
+   * bound is safe). Never rejects: the revocation is committed whatever the peers say.
+   */
+  committed(event: RevocationEvent): Promise<void> {
     for (const l of this.listeners) l(event);
+    const now = performance.now();
+    const waiting = new Set<string>();
+    for (const [node, seenAt] of this.peers) {
+      if (now - seenAt <= this.maxLagMs) waiting.add(node);
+      else if (now - seenAt > 10 * this.maxLagMs) this.peers.delete(node); // gone: stopped, or its id changed
+    }
+    for (const node of this.earlyAcks.get(event.seq)?.nodes ?? []) waiting.delete(node);
+    this.earlyAcks.delete(event.seq);
+    if (waiting.size === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.awaited.delete(event.seq);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.log.warn(
+          { seq: event.seq, unconfirmed: waiting.size, waitedMs: this.maxLagMs },
+          'a revocation was not confirmed by every node in time; those nodes refuse requests until they have applied it',
+        );
+        done();
+      }, this.maxLagMs);
+      timer.unref();
+      this.awaited.set(event.seq, { waiting, done });
+    });
   }
   /** Test hook: drop the listener connection as a network fault would. */
   simulateConnectionLoss(): void {
@@ -232,6 +320,7 @@ export class PgRevocationBus implements RevocationBus {
   async close(): Promise<void> {
     this.closed = true;
     for (const done of [...this.waiters]) done(false);
+    for (const { done } of [...this.awaited.values()]) done();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     const client = this.client;
     this.client = null;
@@ -249,6 +338,16 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function isAck(value: unknown): value is Ack {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Ack).ack === 'number' &&
+    typeof (value as Ack).node === 'string' &&
+    typeof (value as Ack).to === 'string'
+  );
 }
 
 function isHeartbeat(value: unknown): value is Heartbeat {

@@ -112,7 +112,8 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
     bus,
     bytewiseTextOrder: collation.bytewise,
     notifyInTransaction: async (trx, event) => {
-      await sql`select pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(event)})`.execute(trx);
+      // `origin`: the other nodes acknowledge it to this one (pg-revocation-bus.ts).
+      await sql`select pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify({ ...event, origin: bus.nodeId })})`.execute(trx);
     },
     close: () => db.destroy(),
     prepareStatement: prepared && ((sqlText) => prepared.register(sqlText)),

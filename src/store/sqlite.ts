@@ -30,7 +30,7 @@ class InProcessRevocationBus implements RevocationBus {
   async whenHealthy(): Promise<boolean> {
     return true;
   }
-  committed(event: RevocationEvent): void {
+  async committed(event: RevocationEvent): Promise<void> {
     for (const l of this.listeners) l(event);
   }
   observe(): void {

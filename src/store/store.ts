@@ -127,8 +127,12 @@ export interface RevocationBus {
    * refusing; one that is really cut off still refuses, `waitMs` later.
    */
   whenHealthy(waitMs: number): Promise<boolean>;
-  /** Backend hook: a revocation was committed by this node (SQLite delivers it; PG waits for NOTIFY). */
-  committed(event: RevocationEvent): void;
+  /**
+   * Backend hook: a revocation was committed by this node. Applies it here at once; resolves when every node
+   * applies it (SQLite: at once; PostgreSQL: every live node has acknowledged it, or it fails closed). The revoking
+   * request answers only then, so its next request, on whichever node, is refused.
+   */
+  committed(event: RevocationEvent): Promise<void>;
   /** The feed's own health, for metrics: see RevocationFeedObserver. */
   observe(observer: RevocationFeedObserver): void;
   close(): Promise<void>;
