@@ -17,7 +17,7 @@ import type { UserService, NewUser } from './users.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog, AuditEventType } from './audit.js';
 import type { Principal } from '../domain/principal.js';
-import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
+import { TesseraError, badRequest, forbidden, stillThere } from '../domain/errors.js';
 import { can, effectiveRights, type Action, refusal } from '../domain/policy.js';
 import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, isProviderOnlyRight } from '../domain/rights.js';
 import { bundleReaches, bundleRights } from '../domain/rights-bundle.js';
@@ -201,7 +201,7 @@ export class IdentityAdmin {
       patch.role_id = input.roleId;
     }
     if (Object.keys(patch).length > 0) await this.store.updateGroup(group.id, patch);
-    const updated = (await this.store.getGroup(group.id))!;
+    const updated = await stillThere(this.store.getGroup(group.id));
     await this.record('group.updated', actor, group.org_id, ip, { group: updated.name, groupId: group.id, roleId: updated.role_id });
     return updated;
   }
@@ -243,7 +243,7 @@ export class IdentityAdmin {
     if (input.description !== undefined) patch.description = input.description;
     if (Object.keys(patch).length > 0) await this.store.updateRole(role.id, patch);
     this.identities.invalidate();
-    const updated = (await this.store.getRole(role.id))!;
+    const updated = await stillThere(this.store.getRole(role.id));
     await this.record('role.updated', actor, role.org_id, ip, { role: updated.name, roleId: role.id });
     return updated;
   }
@@ -326,7 +326,7 @@ export class IdentityAdmin {
     }
     if (input.description !== undefined) patch.description = input.description;
     if (Object.keys(patch).length > 0) await this.store.updateRightsBundle(bundle.id, patch);
-    const updated = (await this.store.getRightsBundle(bundle.id))!;
+    const updated = await stillThere(this.store.getRightsBundle(bundle.id));
     await this.record('rightsBundle.updated', actor, actor.orgId, ip, { bundle: updated.name, bundleId: bundle.id });
     return updated;
   }

@@ -17,7 +17,7 @@ import type { AuditLog, AuditEventType } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import type { RevocationEvent } from '../store/store.js';
 import { counted } from '../domain/counted.js';
-import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
+import { TesseraError, badRequest, forbidden, stillThere } from '../domain/errors.js';
 import { can } from '../domain/policy.js';
 import { SYSTEM_ORG_ID } from '../domain/rights.js';
 import {
@@ -116,7 +116,7 @@ export class OrgAdmin {
     this.identities.invalidate();
     const enabledChanged = input.enabled !== (org.is_enabled === 1);
     if (enabledChanged) await this.applyEnabled(org.id, input.enabled);
-    const updated = (await this.store.getOrg(org.id))!;
+    const updated = await stillThere(this.store.getOrg(org.id));
     await this.record('org.updated', actor, updated, ip, { previousName: org.name, enabled: input.enabled });
     // A disable or enable by PUT (vcd-cli's `org update --disable`, pyvcloud, Terraform's `enabled`) is the same act as
     // the action's, and audited as it is: a search for org.disabled found only the action's until 2026-12-05.
@@ -128,7 +128,7 @@ export class OrgAdmin {
     this.requireManage(actor);
     if (org.id === SYSTEM_ORG_ID && !enabled) throw badRequest('The System organization cannot be disabled');
     await this.applyEnabled(org.id, enabled);
-    const updated = (await this.store.getOrg(org.id))!;
+    const updated = await stillThere(this.store.getOrg(org.id));
     await this.record(enabled ? 'org.enabled' : 'org.disabled', actor, updated, ip, {});
     return updated;
   }

@@ -13,7 +13,7 @@ import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { hashPassword, passwordProblem } from './passwords.js';
-import { TesseraError, badRequest } from '../domain/errors.js';
+import { TesseraError, badRequest, stillThere } from '../domain/errors.js';
 import { displayNameProblem, userNameProblem } from '../domain/user-name.js';
 import { lockedUntil } from '../domain/account-lock.js';
 
@@ -136,7 +136,7 @@ export class UserService {
       await this.sessions.endAllSessionsOf(user.id, keep);
       if (options.revokeTokensOnPasswordChange) await this.apiTokens.revokeAllOf(user.id);
     }
-    const updated = (await this.store.getUser(user.id))!;
+    const updated = await stillThere(this.store.getUser(user.id));
     if (actor) {
       // A role change is named (from, to): it is how a privilege is given, and an administrator reading the trail must
       // see it (until 2026-12-05 it was a user.updated like a description's).
@@ -168,7 +168,7 @@ export class UserService {
    */
   async unlock(user: User, actor: Principal, ip: string | null): Promise<User> {
     await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0, password_failures: 0, password_locked_until: 0 });
-    const updated = (await this.store.getUser(user.id))!;
+    const updated = await stillThere(this.store.getUser(user.id));
     const orgName = (await this.store.getOrg(user.org_id))?.name ?? '';
     const now = Date.now();
     const paused = this.sessions.failedSignInPauseUntil(user.name, orgName, now) !== null;
@@ -203,7 +203,7 @@ export class UserService {
       two_factor_reset_at: Date.now(),
     });
     this.identities.invalidate(user.id);
-    const updated = (await this.store.getUser(user.id))!;
+    const updated = await stillThere(this.store.getUser(user.id));
     await this.audit.record({
       type: 'user.twoFactorReset',
       actor: { id: actor.userId, name: actor.userName },

@@ -92,5 +92,14 @@ export const forbidden = (
   message = 'Either you need some or all of the following rights to perform this operation, or the entity does not exist',
 ) => new TesseraError('ACCESS_TO_RESOURCE_IS_FORBIDDEN', message);
 export const notFound = (message = 'The requested resource was not found') => new TesseraError('RESOURCE_NOT_FOUND', message);
+/**
+ * An entity read again after a change, which another request may have deleted meanwhile: VCD's 403 for an entity
+ * that is not there, never a TypeError's 500 (until 2026-12-06 an org enabled while it was being deleted was one).
+ */
+export async function stillThere<T>(reread: Promise<T | undefined | null>): Promise<T> {
+  const row = await reread;
+  if (row === undefined || row === null) throw forbidden();
+  return row;
+}
 export const tooManyRequests = (retryAfterSeconds: number, message = 'Too many requests, retry later') =>
   new TesseraError('TOO_MANY_REQUESTS', message, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });

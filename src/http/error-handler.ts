@@ -7,6 +7,7 @@ import { TesseraError } from '../domain/errors.js';
 import { xmlDocument } from './xml.js';
 import { areaOf, defaultVersion, sendExactJson } from './context.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../store/constraint-errors.js';
 import { oauthErrorBody, oauthErrorCode } from './oauth-error.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
 import { PORTAL_ERROR_PAGE_HEADERS } from './portal/security-headers.js';
@@ -22,6 +23,14 @@ export function toTesseraError(error: unknown): TesseraError {
     if (e.statusCode === 404) return new TesseraError('RESOURCE_NOT_FOUND', 'The requested resource was not found');
     if (e.statusCode === 405) return new TesseraError('METHOD_NOT_ALLOWED', 'Method not allowed');
     return new TesseraError('BAD_REQUEST', e.validation ? `Invalid request: ${e.message}` : safeClientMessage(e));
+  }
+  // Two requests that both checked a name was free (or a parent was there) and both wrote: the loser's constraint
+  // error is the answer its check would have given, not a 500 (PostgreSQL, where such requests run in parallel).
+  if (isUniqueViolation(error)) {
+    return new TesseraError('DUPLICATE_NAME', 'An object with the same name or id was created by another request at the same moment');
+  }
+  if (isForeignKeyViolation(error)) {
+    return new TesseraError('BAD_REQUEST', 'Something this request refers to was deleted by another request at the same moment');
   }
   if (isTransientStoreError(error)) {
     return new TesseraError('SERVICE_UNAVAILABLE', 'The store is unavailable; retry shortly', { headers: { 'Retry-After': '5' } });

@@ -9,3 +9,12 @@ export function isUniqueViolation(err: unknown): boolean {
   // PostgreSQL's SQLSTATE; better-sqlite3's extended result codes.
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/**
+ * A write refused by a foreign key: what it refers to (an org, a role, a user) was deleted by another request after
+ * this one had checked it. A client error of timing, never a 500.
+ */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

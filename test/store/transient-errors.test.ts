@@ -29,9 +29,29 @@ test('transient: statement timeout, shutdown, connection loss, pool wait, busy S
   }
 });
 
-test('not transient: constraint violations, syntax errors, plain bugs stay 500', () => {
+test('a constraint violation is the loser of a race: the answer its own check would have given, not a 500', () => {
   for (const e of [
-    pgError('23505', 'duplicate key value violates unique constraint'),
+    pgError('23505', 'duplicate key value violates unique constraint "roles_org_name"'),
+    Object.assign(new Error('UNIQUE constraint failed: roles.org_id, roles.name_lower'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }),
+  ]) {
+    assert.equal(isTransientStoreError(e), false, e.message);
+    const mapped = toTesseraError(e);
+    assert.equal(mapped.status, 400, e.message);
+    assert.equal(mapped.minorErrorCode, 'DUPLICATE_NAME');
+    assert.doesNotMatch(mapped.message, /roles_org_name|UNIQUE/, 'no internals in the answer');
+  }
+  for (const e of [
+    pgError('23503', 'insert or update on table "groups" violates foreign key constraint "groups_role_id_fkey"'),
+    Object.assign(new Error('FOREIGN KEY constraint failed'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }),
+  ]) {
+    const mapped = toTesseraError(e);
+    assert.equal(mapped.status, 400, e.message);
+    assert.match(mapped.message, /deleted by another request/);
+  }
+});
+
+test('not transient: syntax errors, plain bugs stay 500', () => {
+  for (const e of [
     pgError('42601', 'syntax error at or near'),
     new TypeError("Cannot read properties of undefined (reading 'id')"),
     'a string',

@@ -96,4 +96,18 @@ describe('identity writes with odd input', () => {
     const twins = await http(`${t.baseUrl}${API}/users?filter=username==twin`, { headers: bearer(alice) });
     assert.equal(twins.json().resultTotal, 1);
   });
+
+  test('roles and groups of one name created together: one 201, the others 400, never a 500 (until 2026-12-06 a 500 on PostgreSQL)', async () => {
+    const roles = await http(`${t.baseUrl}${API}/roles?filter=name==vApp%20Author`, { headers: bearer(alice) });
+    const role = roles.json().values[0] as { id: string; name: string };
+    for (const [path, body] of [
+      ['/roles', JSON.stringify({ name: 'Twin role', description: '', rights: [{ name: 'vApp: View' }] })],
+      ['/groups', JSON.stringify({ name: 'twin-group', roleEntityRefs: [{ id: role.id }] })],
+    ] as const) {
+      const answers = await Promise.all(Array.from({ length: 8 }, () => send('POST', path, body)));
+      const statuses = answers.map((a) => a.status).sort();
+      assert.deepEqual(statuses, [201, 400, 400, 400, 400, 400, 400, 400], `${path}: ${answers.map((a) => a.text).join('\n')}`);
+      for (const refused of answers.filter((a) => a.status === 400)) assert.equal(refused.json().minorErrorCode, 'DUPLICATE_NAME');
+    }
+  });
 });
