@@ -154,6 +154,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   } as FastifyServerOptions);
   // A plain-HTTP request on the HTTPS port gets a 400 that says so, instead of a closed connection.
   if (options.https) app.server.on('tlsClientError', answerTlsClientError);
+  // `request.ip` is read from the socket each time, and a destroyed socket has no address unless Node cached it by an
+  // earlier read. A request followed in the same packet by bytes the parser refuses is still being handled when its
+  // socket is destroyed: until 2026-12-06 the token endpoint's rate limiter then threw (a 500) and audited writes
+  // (a token revoked, a user changed) recorded no address. One read per connection, at accept, caches it.
+  const pinPeerAddress = (socket: { remoteAddress?: string }) => void socket.remoteAddress;
+  app.server.on('connection', pinPeerAddress);
+  if (options.https) app.server.on('secureConnection', pinPeerAddress);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   const routeMethods = new RouteMethods();
   app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));

@@ -6,9 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import tls from 'node:tls';
 import { once } from 'node:events';
 import { clientErrorResponse } from '../../src/http/client-errors.js';
 import { startTessera } from '../helpers/tessera.js';
+import { createApiToken, signIn } from '../helpers/api.js';
 
 function answer(requestLine: string, code = 'HPE_INVALID_HEADER_TOKEN') {
   const error = Object.assign(new Error('Parse Error'), {
@@ -166,5 +168,53 @@ test("a portal URL the router refuses (bad percent-encoding) is an error page wi
     }
   } finally {
     await node.stop();
+  }
+});
+
+test('a request followed in the same packet by bytes the parser refuses keeps its address: no 500, the audit names it', async () => {
+  for (const https of [false, true]) {
+    const lines: Array<{ level: number; msg: string; err?: unknown }> = [];
+    const node = await startTessera({ https, logDestination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    try {
+      const { port } = new URL(node.baseUrl);
+      const send = async (request: string) => {
+        const socket = https
+          ? tls.connect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false })
+          : net.connect(Number(port), '127.0.0.1');
+        await once(socket, https ? 'secureConnect' : 'connect');
+        socket.on('error', () => {});
+        socket.resume();
+        socket.write(`${request}garbage\r\n\r\n`);
+        await once(socket, 'close');
+      };
+      await send(
+        'POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n\r\n',
+      );
+      // An audited write (plain HTTP only: the test's own client does not take the self-signed certificate).
+      if (!https) {
+        const alice = await signIn(node.baseUrl, 'alice', 'acme', node.demoPassword);
+        const { tokenId } = await createApiToken(node.baseUrl, alice, 'acme', 'pipelined');
+        await send(`DELETE /cloudapi/1.0.0/tokens/${tokenId} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice}\r\n\r\n`);
+      }
+      // The handlers ran on after the socket was gone: let them finish.
+      await new Promise((r) => setTimeout(r, 300));
+      // Until 2026-12-06: "request failed" TypeError (the rate limiter read an undefined address), and the revocation
+      // audited with ipAddress null.
+      assert.deepEqual(
+        lines.filter((l) => l.level >= 50).map((l) => l.msg),
+        [],
+        `https=${https}`,
+      );
+      if (https) continue;
+      const revoked = await node.store.db
+        .selectFrom('audit_events')
+        .select(['ip'])
+        .where('event_type', '=', 'apiToken.revoked')
+        .executeTakeFirst();
+      assert.ok(revoked, `https=${https}: the revocation went through`);
+      assert.equal(revoked.ip, '127.0.0.1', `https=${https}`);
+    } finally {
+      await node.stop();
+    }
   }
 });
