@@ -49,6 +49,14 @@ export function postgresOpenFailure(err: unknown, databaseUrl: string): string |
   const e = (err ?? {}) as DriverError;
   const message = e.message ?? String(err);
   let hint = e.code !== undefined ? POSTGRES_HINTS[e.code] : undefined;
+  // Reached something that is not PostgreSQL (another service on that port), or a proxy that hung up.
+  if (!hint && /^Connection terminated unexpectedly/.test(message))
+    hint = 'the server closed the connection at once: is that host and port PostgreSQL (and not another service)?';
+  // The startup handshake did not finish within the pool's bound: something accepts TCP there and never answers.
+  if (!hint && /timeout expired|due to connection timeout/i.test(message))
+    hint = 'no answer from the server in time: is that host and port PostgreSQL, and reachable?';
+  if (!hint && /SASL: .*password must be a string/.test(message))
+    hint = 'the server asks for a password and the URL has none: add it (postgres://user:password@host/db) or set PGPASSWORD';
   if (!hint && /does not support SSL/i.test(message))
     hint = 'the server does not offer TLS: remove sslmode from the URL, or enable ssl on the server';
   if (!hint && /SSL|certificate|self[- ]signed/i.test(message) && e.code === undefined)

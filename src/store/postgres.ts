@@ -6,7 +6,8 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
-import { migrateToLatest } from './migrate.js';
+import { MIGRATION_NAMES, migrateToLatest } from './migrate.js';
+import { postgresTarget, StoreOpenError } from './open-errors.js';
 import { Store } from './store.js';
 import { countingFailedConnects, queryTimer, type StoreOptions } from './options.js';
 import { PgRevocationBus, REVOCATION_CHANNEL, type BusLogger } from './pg-revocation-bus.js';
@@ -51,17 +52,51 @@ async function databaseCollation(db: Kysely<DB>): Promise<{ bytewise: boolean; n
   return { bytewise: /^(C|POSIX|C\.UTF-?8)$/i.test(collation), name: collation };
 }
 
+/**
+ * A database that holds tables but no Tessera store is another application's: refused before anything is written
+ * (until 2026-12-06 the migrations ran into its `orgs` table with a stack trace and left kysely's two tables behind,
+ * or, if it used kysely too, it was taken for a store of a newer Tessera). A Tessera store's migration table starts
+ * with Tessera's first migration; an empty database goes on.
+ */
+async function refuseForeignDatabase(db: Kysely<DB>, connectionString: string): Promise<void> {
+  const { rows } = await sql<{ name: string }>`
+    select table_name as name from information_schema.tables
+    where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name limit 6`.execute(db);
+  const names = rows.map((r) => r.name);
+  if (names.length === 0) return;
+  const target = `the PostgreSQL database at ${postgresTarget(connectionString)} (--database-url)`;
+  if (!names.includes('kysely_migration')) {
+    throw new StoreOpenError(
+      `${target} already holds tables of another application (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}) and no Tessera store: give Tessera an empty database of its own`,
+    );
+  }
+  const first = await sql<{ name: string }>`select name from kysely_migration order by name limit 1`.execute(db);
+  const name = first.rows[0]?.name;
+  if (name !== undefined && name !== MIGRATION_NAMES[0]) {
+    throw new StoreOpenError(
+      `${target} holds another application's migrations (${name}), not a Tessera store: give Tessera an empty database of its own`,
+    );
+  }
+}
+
 /** See `openPostgresStore`: the error is reported elsewhere; this listener only keeps it from being uncaught. */
 function ignoreCheckedOutClientError(): void {}
 
 export async function openPostgresStore(connectionString: string, log: BusLogger, options: StoreOptions = {}): Promise<Store> {
   const migrator = new Kysely<DB>({
     dialect: new PostgresDialect({
-      pool: new pg.Pool({ connectionString, max: 1, application_name: tesseraApplicationName(connectionString, 'migrate') }),
+      pool: new pg.Pool({
+        connectionString,
+        max: 1,
+        application_name: tesseraApplicationName(connectionString, 'migrate'),
+        // A host that accepts TCP and never answers (a stalled proxy) held the start for ever, silently.
+        connectionTimeoutMillis: CONNECTION_WAIT_MS,
+      }),
     }),
   });
   let migrationsApplied: string[];
   try {
+    await refuseForeignDatabase(migrator, connectionString);
     migrationsApplied = await migrateToLatest(migrator, 'postgres');
   } finally {
     await migrator.destroy();

@@ -11,9 +11,11 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { once } from 'node:events';
+import pg from 'pg';
 import { openStore, StoreOpenError } from '../../src/store/index.js';
 import { MIGRATION_NAMES, NewerStoreError } from '../../src/store/migrate.js';
-import { ADMIN_PASSWORD, startTessera } from '../helpers/tessera.js';
+import { ADMIN_PASSWORD, createTestDatabase, startTessera } from '../helpers/tessera.js';
 import { loadConfig } from '../../src/config.js';
 import { startServer } from '../../src/server.js';
 import { BIN } from '../cli/run-cli.js';
@@ -33,6 +35,11 @@ test('PostgreSQL: the target without its password, and a hint per cause', () => 
     [{ code: '3D000', message: 'database "tessera" does not exist' }, /no such database: create it/],
     [{ code: '28P01', message: 'password authentication failed for user "tessera"' }, /password was refused/],
     [{ message: 'The server does not support SSL connections' }, /does not offer TLS/],
+    // Until 2026-12-06 these three were stack traces (another service on the port, a URL without the password the
+    // server asks for, a host that accepts TCP and never answers).
+    [{ message: 'Connection terminated unexpectedly' }, /is that host and port PostgreSQL \(and not another service\)/],
+    [{ message: 'SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string' }, /the URL has none: add it/],
+    [{ message: 'Connection terminated due to connection timeout' }, /no answer from the server in time/],
   ];
   for (const [error, hint] of cases) {
     const message = postgresOpenFailure(error, url)!;
@@ -79,6 +86,51 @@ test('openStore: a data directory under a file, and a PostgreSQL port with nothi
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a host that accepts TCP and never answers: a StoreOpenError within the connection bound, not a silent hang', async () => {
+  const silent = createServer(() => {}).listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  const { port } = silent.address() as { port: number };
+  try {
+    await assert.rejects(
+      openStore({ databaseUrl: `postgres://tessera:pw@127.0.0.1:${port}/tessera`, sqliteFile: '' }, log),
+      (err: unknown) => err instanceof StoreOpenError && /no answer from the server in time/.test(err.message),
+    );
+  } finally {
+    silent.close();
+  }
+});
+
+test("another application's PostgreSQL database is refused before anything is written in it", async (t) => {
+  if (!process.env.TESSERA_TEST_DATABASE_URL) assert.fail('TESSERA_TEST_DATABASE_URL is not set: run scripts/start-postgres.sh');
+  for (const [label, setUp, reason] of [
+    [
+      'tables of its own',
+      'create table orgs (id int); create table invoices (id int)',
+      /already holds tables of another application \(invoices, orgs\)/,
+    ],
+    [
+      'kysely migrations of its own',
+      "create table kysely_migration (name varchar(255) primary key, timestamp varchar(255) not null); insert into kysely_migration values ('2024_01_init', 'x')",
+      /holds another application's migrations \(2024_01_init\)/,
+    ],
+  ] as const) {
+    const database = await createTestDatabase();
+    t.after(() => database.drop());
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query(setUp);
+    const before = (await client.query(`select table_name from information_schema.tables where table_schema = 'public' order by 1`)).rows;
+    await assert.rejects(
+      openStore({ databaseUrl: database.url, sqliteFile: '' }, log),
+      (err: unknown) => err instanceof StoreOpenError && reason.test(err.message),
+      label,
+    );
+    const after = (await client.query(`select table_name from information_schema.tables where table_schema = 'public' order by 1`)).rows;
+    assert.deepEqual(after, before, `${label}: nothing was added to it`);
+    await client.end();
   }
 });
 
