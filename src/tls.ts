@@ -9,6 +9,9 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import selfsigned from 'selfsigned';
 
+/** How long the generated self-signed certificate is valid (docs/operations.md). */
+export const SELF_SIGNED_DAYS = 825;
+
 /**
  * True when this node serves the certificate generated below, i.e. one no client trusts: HTTPS (not `--http`
  * behind a TLS-terminating proxy) and no operator certificate. The one place that decides; the server picks its
@@ -97,9 +100,14 @@ export async function loadOrCreateCertificate(dataDir: string, host: string): Pr
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') {
     altNames.push(/^[\d.]+$/.test(host) ? { type: 7, ip: host } : { type: 2, value: host });
   }
+  // 825 days (the longest validity clients accept for a leaf certificate). selfsigned 5 takes an end date and
+  // ignores `days`: until 2026-12-06 the certificate said 825 in the docs and ran out after 365.
+  const notBeforeDate = new Date();
+  const notAfterDate = new Date(notBeforeDate.getTime() + SELF_SIGNED_DAYS * 86_400_000);
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'Tessera self-signed' }], {
     keySize: 2048,
-    days: 825,
+    notBeforeDate,
+    notAfterDate,
     algorithm: 'sha256',
     extensions: [{ name: 'subjectAltName', altNames }],
   } as never);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import selfsigned from 'selfsigned';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { servesGeneratedCertificate } from '../src/tls.js';
+import { loadOrCreateCertificate, SELF_SIGNED_DAYS, servesGeneratedCertificate } from '../src/tls.js';
 import { startTessera, type TesseraHandle } from './helpers/tessera.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-tls-'));
@@ -160,4 +160,18 @@ describe('tessera serve', () => {
     child.kill('SIGHUP');
     await seen(/Received SIGHUP: TLS certificate .* reloaded/);
   });
+});
+
+test('the generated self-signed certificate is valid for SELF_SIGNED_DAYS (825), as the docs say', async () => {
+  // selfsigned 5 ignores a `days` option: until 2026-12-06 the certificate ran out after 365 days.
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-selfsigned-'));
+  try {
+    const material = await loadOrCreateCertificate(dir, '127.0.0.1');
+    const cert = new X509Certificate(material.cert);
+    const days = (Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / 86_400_000;
+    assert.equal(SELF_SIGNED_DAYS, 825);
+    assert.ok(Math.abs(days - SELF_SIGNED_DAYS) < 1, `valid for ${days} days`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
