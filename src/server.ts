@@ -118,7 +118,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     }
     await store.setMeta(NODE_TTL_META_KEY, String(config.accessTokenTtlSeconds));
     const earlier = await store.getMeta(UNCONFIRMED_PASSWORDS_KEY);
-    bootstrapResult = await bootstrap(store, config, services.users);
+    const { users } = services;
+    bootstrapResult = await store.oneNodeAtATime(() => bootstrap(store, config, users));
     const generated = [
       ...(bootstrapResult.generatedAdminPassword ? ['administrator@System'] : []),
       ...(bootstrapResult.generatedDemoPassword ? ['alice@acme', 'bob@acme', 'hank@globex'] : []),

@@ -26,6 +26,8 @@ export const DEFAULT_FEED_MAX_LAG_MS = 2_000;
  * on a large table may rightly take minutes.
  */
 export const STATEMENT_TIMEOUT_MS = 30_000;
+/** The advisory lock key of a node's bootstrap (Store.oneNodeAtATime); kysely's migration lock uses another. */
+const START_LOCK_KEY = 7_246_119_301;
 export const CONNECTION_WAIT_MS = 10_000;
 
 // int8 (epoch milliseconds, counts) as JS numbers: every value we store fits in 2^53.
@@ -153,5 +155,19 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
     close: () => db.destroy(),
     prepareStatement: prepared && ((sqlText) => prepared.register(sqlText)),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize ?? 10 }),
+    oneNodeAtATime: async (work) => {
+      // A session lock on a connection of its own, held while `work` runs on the pool's other connections.
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [START_LOCK_KEY]);
+        try {
+          return await work();
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [START_LOCK_KEY]).catch(() => {});
+        }
+      } finally {
+        client.release();
+      }
+    },
   });
 }

@@ -178,6 +178,8 @@ export interface StoreOptions {
   close: () => Promise<void>;
   /** PostgreSQL: told the text of each fixed-shape statement, to prepare it once per connection (store/prepared-statements.ts). */
   prepareStatement?: (sqlText: string) => void;
+  /** PostgreSQL: runs `work` while no other node runs its own (a session advisory lock); see `Store.oneNodeAtATime`. */
+  oneNodeAtATime?: <T>(work: () => Promise<T>) => Promise<T>;
   /** The migrations this opening applied (see Store.migrationsApplied). */
   migrationsApplied?: readonly string[];
   /** PostgreSQL: the connection pool's state now (for the metrics); absent on SQLite, which has no pool. */
@@ -216,6 +218,12 @@ export class Store {
   private readonly prepareStatement: StoreOptions['prepareStatement'];
   /** PostgreSQL: the pool's state now; null on SQLite. */
   readonly poolStats: (() => PoolStats) | null;
+  /**
+   * Runs `work` (the start's bootstrap: the System org, its administrator, the demo) while no other node runs its
+   * own: nodes started together on a new database each found the System org missing and created it, and one died
+   * on the unique key (until 2026-12-06). SQLite has one node per file (its lock): `work` just runs.
+   */
+  readonly oneNodeAtATime: <T>(work: () => Promise<T>) => Promise<T>;
 
   /**
    * The exchange's read of its token by secret hash (every cache miss; with a million tokens nearly every
@@ -238,6 +246,7 @@ export class Store {
     this.prepareStatement = options.prepareStatement;
     this.migrationsApplied = options.migrationsApplied ?? [];
     this.poolStats = options.poolStats ?? null;
+    this.oneNodeAtATime = options.oneNodeAtATime ?? ((work) => work());
     if (this.dialect === 'postgres') {
       // Reads asked for together go as one statement (store/batched-lookup.ts): on PostgreSQL each statement's
       // round trip, not the lookup, is most of a read's cost. SQLite has no round trip to share.
