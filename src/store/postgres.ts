@@ -63,7 +63,7 @@ async function databaseCollation(db: Kysely<DB>): Promise<{ bytewise: boolean; n
 async function refuseForeignDatabase(db: Kysely<DB>, connectionString: string): Promise<void> {
   const { rows } = await sql<{ name: string }>`
     select table_name as name from information_schema.tables
-    where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name limit 6`.execute(db);
+    where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db);
   const names = rows.map((r) => r.name);
   if (names.length === 0) return;
   const target = `the PostgreSQL database at ${postgresTarget(connectionString)} (--database-url)`;

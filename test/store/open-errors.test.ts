@@ -132,6 +132,11 @@ test("another application's PostgreSQL database is refused before anything is wr
     assert.deepEqual(after, before, `${label}: nothing was added to it`);
     await client.end();
   }
+  // Tessera's own store, with its two dozen tables, opens again (the check must not count it as another's).
+  const own = await createTestDatabase();
+  t.after(() => own.drop());
+  await (await openStore({ databaseUrl: own.url, sqliteFile: '' }, log)).close();
+  await (await openStore({ databaseUrl: own.url, sqliteFile: '' }, log)).close();
 });
 
 test('a store migrated by a newer Tessera is refused with that reason', async () => {
