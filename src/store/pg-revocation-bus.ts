@@ -70,6 +70,12 @@ export class PgRevocationBus implements RevocationBus {
   /** Monotonic time (performance.now()) as of which this node's view is known to be complete; 0: never. */
   private currentAsOf = 0;
   private heartbeatsInFlight = 0;
+  /** When this node's heartbeats not yet back through the feed were sent, oldest first (performance.now()). */
+  private readonly unanswered: number[] = [];
+  /** When the last tick ran, to tell a stalled feed from a node whose own event loop was held up. */
+  private lastTickAt = 0;
+  /** When the listener was lost (performance.now()), for the line that says it is back; null while connected. */
+  private lostAt: number | null = null;
   /** Distinguishes this node's heartbeats (and revocations, as `origin`) from those of the other nodes. */
   readonly nodeId = randomUUID();
   /** The other nodes on the channel: when each one's last heartbeat arrived (performance.now()). */
@@ -95,8 +101,12 @@ export class PgRevocationBus implements RevocationBus {
 
   async start(): Promise<void> {
     await this.connect();
-    this.heartbeatTimer = setInterval(() => this.tick(), Math.max(25, Math.floor(this.maxLagMs / 4)));
+    this.heartbeatTimer = setInterval(() => this.tick(), this.tickIntervalMs());
     this.heartbeatTimer.unref();
+  }
+
+  private tickIntervalMs(): number {
+    return Math.max(25, Math.floor(this.maxLagMs / 4));
   }
 
   private async connect(): Promise<void> {
@@ -129,6 +139,12 @@ export class PgRevocationBus implements RevocationBus {
     if (this.client !== client) return; // lost again while resyncing
     this.connected = true;
     this.reconnectDelayMs = 100;
+    this.unanswered.length = 0;
+    if (this.lostAt !== null) {
+      // The warning said it was lost: say it is back, so that a log does not end on an alarm that is over.
+      this.log.info({ downMs: Math.round(performance.now() - this.lostAt) }, 'revocation listener back: resynced, serving again');
+      this.lostAt = null;
+    }
     this.wakeWaiters();
   }
 
@@ -144,6 +160,7 @@ export class PgRevocationBus implements RevocationBus {
     if (isHeartbeat(parsed)) {
       if (parsed.heartbeat === this.nodeId) {
         this.currentAsOf = Math.max(this.currentAsOf, parsed.sentAt);
+        while (this.unanswered.length > 0 && this.unanswered[0]! <= parsed.sentAt) this.unanswered.shift();
         const delayMs = performance.now() - parsed.sentAt;
         for (const o of this.observers) o.heartbeat(delayMs);
         this.wakeWaiters();
@@ -193,7 +210,16 @@ export class PgRevocationBus implements RevocationBus {
   private tick(): void {
     if (this.closed) return;
     const client = this.client;
-    if (client && this.connected && performance.now() - this.currentAsOf > this.maxLagMs) {
+    const now = performance.now();
+    // A tick far behind its time means this node's own event loop was held up (a busy start, a long GC): the
+    // heartbeats due meanwhile were not sent and the ones in flight not read, which proves nothing about the feed.
+    // Until 2026-12-06 a busy start dropped a healthy listener with "no heartbeat ... for more than 2000 ms".
+    const heldUp = this.lastTickAt !== 0 && now - this.lastTickAt > this.tickIntervalMs() + this.maxLagMs / 2;
+    this.lastTickAt = now;
+    // The feed is stalled when a heartbeat sent more than maxLag ago has not come back (healthy() already refuses
+    // meanwhile: this drops the listener and reconnects).
+    const oldest = this.unanswered[0];
+    if (!heldUp && client && this.connected && oldest !== undefined && now - oldest > this.maxLagMs) {
       this.lost(client, new Error(`no heartbeat through the revocation feed for more than ${this.maxLagMs} ms`));
     }
     this.sendHeartbeat();
@@ -204,6 +230,7 @@ export class PgRevocationBus implements RevocationBus {
     // that connection; the cap keeps a partition from taking every pooled connection meanwhile.
     if (this.heartbeatsInFlight >= 3) return;
     const beat: Heartbeat = { heartbeat: this.nodeId, sentAt: performance.now() };
+    if (this.unanswered.length < 64) this.unanswered.push(beat.sentAt);
     this.heartbeatsInFlight++;
     this.pool
       .query({
@@ -223,6 +250,8 @@ export class PgRevocationBus implements RevocationBus {
     this.client = null;
     client.removeAllListeners('end');
     destroy(client);
+    this.unanswered.length = 0;
+    this.lostAt ??= performance.now();
     for (const o of this.observers) o.lost();
     this.log.warn({ err: err.message }, 'revocation listener lost; failing closed until it is back');
     this.scheduleReconnect();
