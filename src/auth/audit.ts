@@ -118,7 +118,7 @@ interface CoalescedRefusal {
 export class AuditLog {
   private readonly store: Store;
   private readonly lastExchangeLogged = new Map<string, number>();
-  private readonly log: { error(o: object, m: string): void };
+  private readonly log: { error(o: object, m: string): void; info?(o: object, m: string): void };
 
   /** key (type, token, reason) -> the window's first refusal and how many more came after it. */
   private readonly refusals = new Map<string, CoalescedRefusal>();
@@ -133,7 +133,7 @@ export class AuditLog {
   private unwritten: AuditRow[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
 
-  constructor(store: Store, log: { error(o: object, m: string): void }) {
+  constructor(store: Store, log: { error(o: object, m: string): void; info?(o: object, m: string): void }) {
     this.store = store;
     this.log = log;
   }
@@ -197,6 +197,8 @@ export class AuditLog {
       const rows = this.unwritten.splice(0);
       try {
         await this.store.appendAuditBatch(rows);
+        // The failure was logged: so is its end, or a log would end on "kept to retry" for events long written.
+        this.log.info?.({ events: rows.length }, 'audit events kept after a failed write are written now');
       } catch (err) {
         // Back in front of anything refused meanwhile, so the order of the acts is kept; refused for good, to the log.
         const retryable = isTransientStoreError(err) || isStoreWriteRefusal(err);

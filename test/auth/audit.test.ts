@@ -108,7 +108,11 @@ test('events the store refused are kept and written once it takes writes again, 
   // Until 2026-12-05 a refused write was dropped: a sign-in granted while PostgreSQL was away left no trace.
   const { store, rows, state } = flakyStore();
   const errors: Array<{ o: Record<string, unknown>; m: string }> = [];
-  const audit = new AuditLog(store, { error: (o, m) => void errors.push({ o: o as Record<string, unknown>, m }) });
+  const infos: string[] = [];
+  const audit = new AuditLog(store, {
+    error: (o, m) => void errors.push({ o: o as Record<string, unknown>, m }),
+    info: (_o, m) => void infos.push(m),
+  });
   await audit.record({ type: 'session.created', actor: { id: 'u1', name: 'hank' }, ip: '10.0.0.1' });
   audit.exchanged({ tokenId: 't1', actor: { id: 'u1', name: 'hank' } });
   await audit.record({ type: 'session.refused', outcome: 'failure', actor: { id: 'u1', name: 'hank' } });
@@ -123,6 +127,8 @@ test('events the store refused are kept and written once it takes writes again, 
     ['session.created', 'session.refused', 'apiToken.exchanged'],
   );
   assert.equal(audit.unwrittenCount(), 0);
+  // The failure was logged, and so is its end (until 2026-12-06 the log ended on "kept to retry").
+  assert.deepEqual(infos, ['audit events kept after a failed write are written now']);
   await audit.stop();
 });
 
