@@ -45,6 +45,7 @@ interface UserCreateFlags extends UserFlags {
 
 interface PasswordFlags extends UserFlags {
   passwordStdin?: boolean;
+  revokeApiTokens?: boolean;
 }
 
 const connection = (command: Command) => addTokenFileOption(addServerOptions(command));
@@ -135,8 +136,12 @@ export function registerAdminCommands(program: Command): void {
       user
         .command('set-password')
         .argument('<name>', 'the user name')
-        .description("Set a user's password (ends that user's sessions)")
-        .option('--password-stdin', 'read the password from standard input (else TESSERA_NEW_PASSWORD, else a prompt)'),
+        .description("Set a user's password (ends that user's sessions; their API tokens keep working unless --revoke-api-tokens)")
+        .option('--password-stdin', 'read the password from standard input (else TESSERA_NEW_PASSWORD, else a prompt)')
+        .option(
+          '--revoke-api-tokens',
+          'also revoke every API token of the user (a compromised account: the new password alone leaves them working)',
+        ),
     ),
   ).action(action((name: string, flags: PasswordFlags) => runSetPassword(name, flags)));
   connection(
@@ -287,8 +292,13 @@ async function runUserEnabled(name: string, enabled: boolean, flags: UserFlags):
 
 async function runSetPassword(name: string, flags: PasswordFlags): Promise<void> {
   const { admin, org, user } = await orgAndUser(flags, name);
-  await admin.setUserPassword(user, await newPassword(flags, `New password for ${user.name}@${org.name}: `));
-  process.stderr.write(`Set the password of "${user.name}" in ${org.name}; their sessions have ended.\n`);
+  const revokeApiTokens = flags.revokeApiTokens === true;
+  await admin.setUserPassword(user, await newPassword(flags, `New password for ${user.name}@${org.name}: `), { revokeApiTokens });
+  process.stderr.write(
+    revokeApiTokens
+      ? `Set the password of "${user.name}" in ${org.name}; their sessions have ended and their API tokens are revoked.\n`
+      : `Set the password of "${user.name}" in ${org.name}; their sessions have ended. Their API tokens still work: add --revoke-api-tokens to revoke them too.\n`,
+  );
 }
 
 async function runUserDelete(name: string, flags: UserFlags): Promise<void> {

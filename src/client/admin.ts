@@ -160,8 +160,21 @@ export class AdminApi {
     await this.#putUser(user, xml);
   }
 
-  /** A password set by an administrator: the user's sessions end. */
-  async setUserPassword(user: EntityRef, password: string): Promise<void> {
+  /**
+   * A password set by an administrator: the user's sessions end. Their API tokens keep working unless
+   * `revokeApiTokens` (a compromised account): then the cloudapi's `PUT /users/{id}?revokeApiTokens=true`, which sets
+   * the password and revokes every live token of the user in one transaction (VCD's XML API has no such option).
+   */
+  async setUserPassword(user: EntityRef, password: string, options: { revokeApiTokens?: boolean } = {}): Promise<void> {
+    if (options.revokeApiTokens) {
+      await this.#client.request(`/cloudapi/1.0.0/users/${encodeURIComponent(`urn:vcloud:user:${user.id}`)}`, {
+        method: 'PUT',
+        query: { revokeApiTokens: true },
+        body: JSON.stringify({ password }),
+        contentType: 'application/json',
+      });
+      return;
+    }
     const xml = (await this.userXml(user)).replace(
       /<\/(?:[A-Za-z_][\w.-]*:)?User>\s*$/,
       `<Password>${escapeXml(password)}</Password></User>`,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
-import { VcdClient, VcdApiError } from '../../src/client/index.js';
+import { VcdClient, VcdApiError, isVcdClientError } from '../../src/client/index.js';
 import { runCli } from './run-cli.js';
 
 let tessera: TesseraHandle;
@@ -88,6 +88,39 @@ describe('tessera admin', () => {
       const client = new VcdClient({ endpoint: tessera.baseUrl, org: ORG, accessToken, insecure: true });
       await assert.rejects(client.request('/api/session'), is401);
     }
+  });
+
+  test("set-password leaves the user's API tokens working and says so; --revoke-api-tokens revokes them too", async () => {
+    const password = 'Cli-Token-Owner-Password-4';
+    const made = await admin(['user', 'create', 'tok', '--in', ORG, '--role', 'vApp User'], { env: { TESSERA_NEW_PASSWORD: password } });
+    assert.equal(made.code, 0, made.stderr);
+    const owner = await VcdClient.signIn({ endpoint: tessera.baseUrl, org: ORG, user: 'tok', password, insecure: true });
+    const { apiToken } = await owner.client.createToken('compromised?');
+    const works = async () => {
+      const client = new VcdClient({ endpoint: tessera.baseUrl, org: ORG, apiToken, insecure: true });
+      try {
+        await client.request('/api/session');
+        return true;
+      } catch (error) {
+        if (error instanceof VcdApiError || isVcdClientError(error)) return false;
+        throw error;
+      }
+    };
+    assert.equal(await works(), true);
+    const plain = await admin(['user', 'set-password', 'tok', '--in', ORG], {
+      env: { TESSERA_NEW_PASSWORD: 'Cli-Token-Owner-Password-5' },
+    });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stderr, /Their API tokens still work: add --revoke-api-tokens to revoke them too/);
+    assert.equal(await works(), true, 'a password set by an administrator alone leaves the tokens');
+    const revoking = await admin(['user', 'set-password', 'tok', '--in', ORG, '--revoke-api-tokens'], {
+      env: { TESSERA_NEW_PASSWORD: 'Cli-Token-Owner-Password-6' },
+    });
+    assert.equal(revoking.code, 0, revoking.stderr);
+    assert.match(revoking.stderr, /their sessions have ended and their API tokens are revoked/);
+    assert.equal(await works(), false, 'revoked with the password change');
+    assert.ok(await signIn(tessera.baseUrl, 'tok', ORG, 'Cli-Token-Owner-Password-6'), 'the new password is set');
+    assert.equal((await admin(['user', 'delete', 'tok', '--in', ORG])).code, 0, 'the org as the next tests expect it');
   });
 
   test('not found and forbidden exit 4; a refused delete exits 1', async () => {
