@@ -112,8 +112,11 @@ export const RIGHT_CATALOGUE: readonly RightDefinition[] = Object.values(RIGHTS)
 
 /** VCD's `bundleKey` of a catalogue right (`RIGHT_API_TOKENS_MANAGE`). */
 export const rightBundleKey = (name: string): string => `RIGHT_${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
-/** VCD's `rightType`: a ": View" right only reads. */
-export const rightType = (name: string): 'VIEW' | 'MODIFY' => (name.endsWith('View') ? 'VIEW' : 'MODIFY');
+/**
+ * VCD's `rightType`: a right that only reads is VIEW ("vApp: View", and "Catalog: View Private and Shared Catalogs",
+ * "General: View Audit Trail", which until 2026-12-06 were typed MODIFY for not ending in "View").
+ */
+export const rightType = (name: string): 'VIEW' | 'MODIFY' => (/\bView\b/.test(name) ? 'VIEW' : 'MODIFY');
 /** The catalogue right with this id (the bare UUID), if any. */
 export const rightWithId = (id: string): RightDefinition | undefined => RIGHT_CATALOGUE.find((r) => rightId(r.name) === id);
 

@@ -540,13 +540,23 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     category: { read: (r) => categoryUrn(r.category), type: 'ref' },
     rightType: { read: (r) => rightType(r.name) },
   };
+  // The rights a caller may see: the provider's all of them; a tenant's those a tenant can hold, as `type=right` and
+  // the AdminOrg's RightReferences list them (until 2026-12-06 this list alone showed tenants the provider-only
+  // rights: 27 rights here, 22 there).
+  const visibleRights = (principal: Principal) =>
+    hasProviderView(principal) ? RIGHT_CATALOGUE : RIGHT_CATALOGUE.filter((r) => !r.providerOnly);
   app.get(`${api}/rights`, listRoute(RightPage), async (request, reply) => {
-    requirePrincipal(request);
-    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, RIGHT_CATALOGUE, catalogueFields, rightJson, 'Rights'));
+    const principal = requirePrincipal(request);
+    return sendCloudapiJson(
+      request,
+      reply,
+      200,
+      await listPage(request, reply, visibleRights(principal), catalogueFields, rightJson, 'Rights'),
+    );
   });
   app.get(`${api}/rights/:id`, byIdRoute(RightEntity), async (request, reply) => {
-    requirePrincipal(request);
-    const right = RIGHT_CATALOGUE.find(
+    const principal = requirePrincipal(request);
+    const right = visibleRights(principal).find(
       (r) => `urn:vcloud:right:${rightId(r.name)}` === request.params.id || rightId(r.name) === request.params.id,
     );
     if (!right) throw forbidden();

@@ -92,12 +92,34 @@ test("a Right names its category by id, as VCD's does (Terraform's vcd_right cat
   const categories = (await get('/rightsCategories?pageSize=128', s.alice)).json().values as Array<{ id: string; name: string }>;
   const nameOf = new Map(categories.map((c) => [c.id, c.name]));
   const rights = (await get('/rights?pageSize=128', s.alice)).json().values as Array<{ name: string; category: string }>;
-  assert.equal(rights.length, RIGHT_CATALOGUE.length);
+  // A tenant sees the rights a tenant can hold, as `type=right` lists them (until 2026-12-06 also the provider's).
+  const tenantRights = RIGHT_CATALOGUE.filter((r) => !r.providerOnly);
+  assert.deepEqual(rights.map((r) => r.name).sort(), tenantRights.map((r) => r.name).sort());
   for (const right of rights) {
     assert.equal(nameOf.get(right.category), RIGHT_CATALOGUE.find((r) => r.name === right.name)!.category, right.name);
   }
   // And the rights of one category by its id.
   const accessControl = categories.find((c) => c.name === 'Access Control')!;
   const filtered = (await get(`/rights?pageSize=128&filter=${encodeURIComponent(`category==${accessControl.id}`)}`, s.alice)).json();
-  assert.equal(filtered.values.length, RIGHT_CATALOGUE.filter((r) => r.category === 'Access Control').length);
+  assert.equal(filtered.values.length, tenantRights.filter((r) => r.category === 'Access Control').length);
+});
+
+test('the provider sees every right; a tenant gets 403 for a provider-only one by id; a right that only reads is VIEW', async () => {
+  const all = (await get('/rights?pageSize=128', s.admin)).json().values as Array<{ id: string; name: string; rightType: string }>;
+  assert.equal(all.length, RIGHT_CATALOGUE.length);
+  const sync = all.find((r) => r.name === 'Inventory: Sync')!;
+  assert.equal((await get(`/rights/${sync.id}`, s.admin)).status, 200);
+  assert.equal((await get(`/rights/${sync.id}`, s.alice)).status, 403);
+  const typeOf = new Map(all.map((r) => [r.name, r.rightType]));
+  // Until 2026-12-06 these were MODIFY for not ending in "View".
+  for (const name of [
+    'Catalog: View Private and Shared Catalogs',
+    'General: View Audit Trail',
+    'General: Administrator View',
+    'vApp: View',
+  ]) {
+    assert.equal(typeOf.get(name), 'VIEW', name);
+  }
+  for (const name of ['General: Administrator Control', 'vApp: Delete', 'API Tokens: Manage'])
+    assert.equal(typeOf.get(name), 'MODIFY', name);
 });
