@@ -504,6 +504,9 @@ const CATALOG_TABLE: QueryTable = {
     description: fixedText(''),
     isPublished: FALSE,
     isShared: FALSE,
+    // Every catalog is its org's own (none is subscribed from another site): Terraform's `vcd_catalog` reads
+    // `is_local` from it, and read false while the attribute was missing (until 2026-12-06).
+    isLocal: TRUE,
     creationDate: { column: 'vapps.created_at', type: 'date' },
     orgName: { column: 'o.name', type: 'string', joins: ['org'] },
     ownerName: { column: 'ow.name', type: 'string', nullable: true, joins: ['owner'] },

@@ -56,11 +56,16 @@ test('type=catalog lists one record per catalog name of the org, with its templa
     assert.equal(r.attrs.numberOfMedia, '0');
     assert.equal(r.attrs.isPublished, 'false');
     assert.equal(r.attrs.isShared, 'false');
+    assert.equal(r.attrs.isLocal, 'true', "the org's own (Terraform's vcd_catalog is_local)");
     assert.equal(r.attrs.orgName, 'acme');
     assert.equal(r.attrs.ownerName, 'alice', 'the owner of its oldest template');
     assert.match(r.attrs.id!, new RegExp(`^urn:vcloud:catalog:${UUID}$`));
     assert.ok(!Number.isNaN(Date.parse(r.attrs.creationDate!)));
   }
+
+  // isLocal is a field like the others: asked for, and filtered on.
+  assert.equal((await records('type=catalog&filter=isLocal==true', s.alice, 'CatalogRecord')).root.attrs.total, String(expected.size));
+  assert.equal((await records('type=catalog&filter=isLocal==false', s.alice, 'CatalogRecord')).root.attrs.total, '0');
 
   // A filter and a sort, each checked against the spec.
   const names = [...expected.keys()].sort();
