@@ -183,6 +183,29 @@ for (const plan of selectedBackends()) {
       envelope(await poll('acme', id, params.device_code), 400, 'authorization_pending');
       envelope(await poll('acme', id, params.device_code), 400, 'slow_down');
       envelope(await poll('acme', id, 'not-the-device-code'), 400, 'invalid_grant');
+      // The client named by HTTP Basic only (RFC 6749 §2.3.1; openid-client with client_secret_basic): the same poll
+      // (until 2026-12-06 "client_id is required"); named differently in the body and the header, refused.
+      const basicPoll = (bodyClientId: string | null) =>
+        http(`${base}${oauthPath('acme')}/token`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            Accept: 'application/json',
+            Authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:`).toString('base64')}`,
+          },
+          body: new URLSearchParams({
+            grant_type: DEVICE_CODE,
+            device_code: params.device_code,
+            ...(bodyClientId === null ? {} : { client_id: bodyClientId }),
+          }),
+        });
+      const viaBasic = await basicPoll(null);
+      assert.equal(viaBasic.status, 400, viaBasic.text);
+      assert.match(viaBasic.json().error, /^(authorization_pending|slow_down)$/);
+      const differing = await basicPoll(randomUUID());
+      assert.equal(differing.status, 400);
+      assert.equal(differing.json().error, 'invalid_request');
+      assert.match(differing.json().error_description, /differ/);
       envelope(await poll('globex', id, params.device_code), 400, 'invalid_grant');
 
       assert.equal((await decide(alice, 'BCDF-GHJK', 'grant')).status, 400);
