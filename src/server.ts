@@ -227,7 +227,17 @@ export async function startServer(config: Config, options: StartServerOptions = 
     reloadTls:
       config.tlsCert !== null && config.tlsKey !== null
         ? () => {
-            const fresh = loadOperatorCertificate(config.tlsCert!, config.tlsKey!);
+            let fresh: ReturnType<typeof loadOperatorCertificate>;
+            try {
+              fresh = loadOperatorCertificate(config.tlsCert!, config.tlsKey!);
+            } catch (err) {
+              // In the log too, not only on stderr: alerting on the structured log must see a failed renewal.
+              logger.warn(
+                { certPath: config.tlsCert, err: (err as Error).message },
+                'TLS certificate not reloaded; the previous one is still served',
+              );
+              throw err;
+            }
             (app.server as unknown as { setSecureContext(o: { key: string; cert: string }): void }).setSecureContext({
               key: fresh.key,
               cert: fresh.cert,

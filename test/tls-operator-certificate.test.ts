@@ -51,11 +51,16 @@ describe('an operator certificate on a running server', () => {
   let second: Awaited<ReturnType<typeof pair>>;
   let t: TesseraHandle;
   const live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') };
+  const logLines: Array<{ level: number; msg: string }> = [];
   before(async () => {
     [first, second] = await Promise.all([pair('first'), pair('second')]);
     writeFileSync(live.cert, first.cert);
     writeFileSync(live.key, first.key);
-    t = await startTessera({ https: true, config: { tlsCert: live.cert, tlsKey: live.key } });
+    t = await startTessera({
+      https: true,
+      config: { tlsCert: live.cert, tlsKey: live.key, logLevel: 'info' },
+      logDestination: { write: (line: string) => void logLines.push(JSON.parse(line)) },
+    });
   });
   after(() => t?.stop());
 
@@ -85,6 +90,9 @@ describe('an operator certificate on a running server', () => {
     writeFileSync(live.cert, first.cert);
     assert.throws(() => t.server.reloadTls!(), /is not the key of the certificate/);
     assert.equal(await servedFingerprint(port), second.fingerprint);
+    // Both outcomes are in the JSON log (until 2026-12-06 a refused reload was on stderr only).
+    assert.ok(logLines.some((l) => l.msg === 'TLS certificate reloaded'));
+    assert.ok(logLines.some((l) => l.level === 40 && l.msg === 'TLS certificate not reloaded; the previous one is still served'));
   });
 });
 
