@@ -101,8 +101,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [...Object.values(AREA_TAG), EXTENSION_TAG].map((name) => ({ name })),
     },
     transformObject: (built) =>
-      shareComponents(
-        oauthFormBodiesOptional(('openapiObject' in built ? built.openapiObject : built.swaggerObject) as Record<string, unknown>),
+      transportRefusalsDeclared(
+        shareComponents(
+          oauthFormBodiesOptional(('openapiObject' in built ? built.openapiObject : built.swaggerObject) as Record<string, unknown>),
+        ),
       ) as never,
     exposeHeadRoutes: false,
     transform: ({ schema, url, route }) => {
@@ -137,6 +139,33 @@ export function oauthFormBodiesOptional(document: Record<string, unknown>): Reco
     body.required = false;
     body.description =
       'The parameters as a form (or a JSON object); or, with no body, the same parameters in the query string (Broadcom KB 429004). Each parameter once.';
+  }
+  return document;
+}
+
+/**
+ * Two refusals every operation can answer before its handler runs, whatever it declares (app.ts): 415 for a
+ * `Content-Encoding` other than identity or a `Content-Type` that cannot be parsed, and 413 for a body over the
+ * size bound (a body sent where none is expected counts too). Each is declared on every operation, in the same
+ * error format as the operation's own 400 (or 401, 403, 406, 404), so a contract test that sends such a request
+ * finds the status declared (until 2026-12-06, 337 operations answered an undeclared 415).
+ */
+export function transportRefusalsDeclared(document: Record<string, unknown>): Record<string, unknown> {
+  const refusals: Record<string, string> = {
+    '413': 'The body is larger than the bound of this endpoint; nothing was read or changed',
+    '415': 'A Content-Encoding other than identity, or a Content-Type that cannot be parsed; nothing was read or changed',
+  };
+  const paths = (document.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, Record<string, unknown>> }>>;
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const responses = operation?.responses;
+      if (!responses) continue;
+      const template = ['400', '401', '403', '406', '404'].map((code) => responses[code]).find((r) => r !== undefined);
+      if (!template) continue;
+      for (const [code, description] of Object.entries(refusals)) {
+        if (!Object.hasOwn(responses, code)) responses[code] = { ...template, description };
+      }
+    }
   }
   return document;
 }
