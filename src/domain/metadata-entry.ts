@@ -56,7 +56,11 @@ export interface MetadataEntry {
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** A key that URL parsers take for a dot segment of the path (validMetadataKey). */
 export const DOT_SEGMENT = /^\.{1,2}$/;
-const WHOLE_NUMBER = /^-?[0-9]{1,18}$/;
+/** VCD's MetadataNumberValue is an xs:long: a whole number of 64 bits (19 digits: checked by isLong too). */
+const WHOLE_NUMBER = /^-?[0-9]{1,19}$/;
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+const isLong = (value: string) => WHOLE_NUMBER.test(value) && BigInt(value) >= LONG_MIN && BigInt(value) <= LONG_MAX;
 
 const oneOf = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
 
@@ -97,8 +101,11 @@ export function validMetadataEntry(input: MetadataEntryInput): MetadataEntry {
   const value = input.value;
   if (value.length > MAX_METADATA_VALUE_LENGTH)
     throw badRequest(`Metadata "${key}": the value must be at most ${MAX_METADATA_VALUE_LENGTH} characters`);
-  if (valueType === 'MetadataNumberValue' && !WHOLE_NUMBER.test(value)) {
-    throw badRequest(`Metadata "${key}": a MetadataNumberValue must be a whole number, not "${value.slice(0, 40)}"`);
+  if (valueType === 'MetadataNumberValue' && !isLong(value)) {
+    // Until 2026-12-06 at most 18 digits: 9223372036854775807, the largest xs:long, was refused.
+    throw badRequest(
+      `Metadata "${key}": a MetadataNumberValue must be a whole number from ${LONG_MIN} to ${LONG_MAX} (xs:long), not "${value.slice(0, 40)}"`,
+    );
   }
   if (valueType === 'MetadataBooleanValue' && value !== 'true' && value !== 'false') {
     throw badRequest(`Metadata "${key}": a MetadataBooleanValue must be true or false, not "${value.slice(0, 40)}"`);

@@ -158,12 +158,28 @@ describe('writing an org metadata (govcd MergeMetadataWithMetadataValues, AddMet
     assert.deepEqual(await entriesOf(org), ['GENERAL/k=MetadataStringValue:v (READWRITE)']);
   });
 
+  test('a MetadataNumberValue is any xs:long, its largest and smallest included (18 digits at most until 2026-12-06)', async () => {
+    const org = await newOrg();
+    await finishedTask(
+      await merge(org, [
+        { key: 'max', value: '9223372036854775807', type: 'MetadataNumberValue', domain: 'GENERAL' },
+        { key: 'min', value: '-9223372036854775808', type: 'MetadataNumberValue', domain: 'GENERAL' },
+      ]),
+    );
+    assert.deepEqual(await entriesOf(org), [
+      'GENERAL/max=MetadataNumberValue:9223372036854775807 (READWRITE)',
+      'GENERAL/min=MetadataNumberValue:-9223372036854775808 (READWRITE)',
+    ]);
+  });
+
   test('every bad entry is a 400 that names it, and nothing of the document is kept', async () => {
     const org = await newOrg();
     await finishedTask(await merge(org, [{ key: 'kept', value: 'yes', domain: 'GENERAL' }]));
     const cases: Array<[Entry[], RegExp]> = [
       [[{ key: 'n', value: 'twelve', type: 'MetadataNumberValue' }], /"n".*whole number/],
       [[{ key: 'n', value: '1.5', type: 'MetadataNumberValue' }], /whole number/],
+      // One past the largest xs:long (the largest itself is taken: below).
+      [[{ key: 'n', value: '9223372036854775808', type: 'MetadataNumberValue' }], /from -9223372036854775808 to 9223372036854775807/],
       [[{ key: 'b', value: 'yes', type: 'MetadataBooleanValue' }], /true or false/],
       [[{ key: 'd', value: '2027-02-30T00:00:00Z', type: 'MetadataDateTimeValue' }], /ISO 8601/],
       [[{ key: 't', value: 'x', type: 'MetadataBlobValue' }], /type must be one of/],
