@@ -11,7 +11,7 @@ import { createOrgWithRoles } from '../../src/auth/bootstrap.js';
 import { createTestDatabase } from '../helpers/tessera.js';
 import type { BackendPlan } from '../store/backends.js';
 import type { Insertable } from 'kysely';
-import type { VdcTable } from '../../src/inventory/schema.js';
+import type { VAppTable, VdcTable, VmTable } from '../../src/inventory/schema.js';
 
 /** A VDC row with no capacity, quota or network (the sort and seek suites need only its id and name). */
 export function emptyVdcRow(orgId: string, name: string): Insertable<VdcTable> {
@@ -31,6 +31,49 @@ export function emptyVdcRow(orgId: string, name: string): Insertable<VdcTable> {
     network_name: null,
     vm_quota: 0,
     created_at: 0,
+  };
+}
+
+/** A vApp row in a VDC, MIXED, owned by no one (the sort and seek suites need only where it is). */
+export function plainVAppRow(vdc: Insertable<VdcTable>): Insertable<VAppTable> {
+  return {
+    id: randomUUID(),
+    org_id: vdc.org_id,
+    vdc_id: vdc.id as string,
+    name: 'vapp',
+    description: '',
+    status: 'MIXED',
+    owner_id: null,
+    is_deployed: 1,
+    is_template: 0,
+    catalog_name: null,
+    created_at: 0,
+  };
+}
+
+/** A powered-on VM row of one CPU in a vApp, named `name`; `overrides` sets any other column. */
+export function plainVmRow(vapp: Insertable<VAppTable>, name: string, overrides: Partial<Insertable<VmTable>> = {}): Insertable<VmTable> {
+  return {
+    id: randomUUID(),
+    org_id: vapp.org_id,
+    vdc_id: vapp.vdc_id,
+    vapp_id: vapp.id as string,
+    name,
+    description: '',
+    status: 'POWERED_ON',
+    guest_os: 'Ubuntu Linux (64-bit)',
+    cpus: 1,
+    memory_mb: 1024,
+    storage_profile: 'gold',
+    network_name: null,
+    ip_address: null,
+    owner_id: null,
+    hardware_version: 19,
+    disk_mb: 1024,
+    is_deployed: 1,
+    is_template: 0,
+    created_at: 0,
+    ...overrides,
   };
 }
 

@@ -7,17 +7,14 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import type { Insertable } from 'kysely';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { Store } from '../../src/store/store.js';
 import { executeQuery, type QueryRequest } from '../../src/inventory/query/execute.js';
 import { queryType } from '../../src/inventory/query/catalogue.js';
 import { insertInventoryRows } from '../../src/inventory/writer.js';
-import type { VAppTable, VmTable } from '../../src/inventory/schema.js';
 import { createTestDatabase } from '../helpers/tessera.js';
 import { postgresPlan, reportUnavailable } from './backends.js';
-import { emptyVdcRow, makeOrg } from '../inventory/fixtures.js';
+import { emptyVdcRow, makeOrg, plainVAppRow, plainVmRow } from '../inventory/fixtures.js';
 
 const ICU = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'";
 const LIBC_C = "TEMPLATE template0 LOCALE_PROVIDER libc LOCALE 'C.UTF-8'";
@@ -55,40 +52,8 @@ if (!reportUnavailable(plan, 'the database collation')) {
         store = await openPostgresStore(database.url, { warn: (_o, msg) => void warnings.push(msg), info() {} });
         orgId = (await makeOrg(store, 'collation')).id;
         const vdc = emptyVdcRow(orgId, 'vdc');
-        const vapp: Insertable<VAppTable> = {
-          id: randomUUID(),
-          org_id: orgId,
-          vdc_id: vdc.id as string,
-          name: 'vapp',
-          description: '',
-          status: 'MIXED',
-          owner_id: null,
-          is_deployed: 1,
-          is_template: 0,
-          catalog_name: null,
-          created_at: 0,
-        };
-        const vms: Insertable<VmTable>[] = NAMES.map((name) => ({
-          id: randomUUID(),
-          org_id: orgId,
-          vdc_id: vdc.id as string,
-          vapp_id: vapp.id as string,
-          name,
-          description: '',
-          status: 'POWERED_ON',
-          guest_os: 'Ubuntu Linux (64-bit)',
-          cpus: 1,
-          memory_mb: 1024,
-          storage_profile: 'gold',
-          network_name: null,
-          ip_address: null,
-          owner_id: null,
-          hardware_version: 19,
-          disk_mb: 1024,
-          is_deployed: 1,
-          is_template: 0,
-          created_at: 0,
-        }));
+        const vapp = plainVAppRow(vdc);
+        const vms = NAMES.map((name) => plainVmRow(vapp, name));
         await store.transaction((trx) => insertInventoryRows(trx, { vdcs: [vdc], vapps: [vapp], vms }));
       });
       after(async () => {

@@ -9,7 +9,6 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { CompiledQuery, type Insertable } from 'kysely';
 import type { Store } from '../../../src/store/store.js';
 import { executeQuery, planQuery, type QueryRequest } from '../../../src/inventory/query/execute.js';
@@ -17,9 +16,9 @@ import { queryType } from '../../../src/inventory/query/catalogue.js';
 import { caseInsensitivePrefixRanges, MAX_RANGES, requiredPrefix } from '../../../src/inventory/query/prefix-seek.js';
 import { parseFiql } from '../../../src/domain/fiql.js';
 import { insertInventoryRows } from '../../../src/inventory/writer.js';
-import type { VAppTable, VmTable } from '../../../src/inventory/schema.js';
+import type { VmTable } from '../../../src/inventory/schema.js';
 import { bothBackends, reportUnavailable } from '../../store/backends.js';
-import { emptyVdcRow, makeOrg, openTestStore } from '../fixtures.js';
+import { emptyVdcRow, makeOrg, openTestStore, plainVAppRow, plainVmRow } from '../fixtures.js';
 
 /** SQLite's LIKE folds ASCII letters only. */
 const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
@@ -129,46 +128,15 @@ for (const plan of bothBackends()) {
         [other, 50],
       ] as const) {
         const vdc = emptyVdcRow(org, 'vdc');
-        const vapp: Insertable<VAppTable> = {
-          id: randomUUID(),
-          org_id: org,
-          vdc_id: vdc.id as string,
-          name: 'vapp',
-          description: '',
-          status: 'MIXED',
-          owner_id: null,
-          is_deployed: 1,
-          is_template: 0,
-          catalog_name: null,
-          created_at: 0,
-        };
+        const vapp = plainVAppRow(vdc);
         const vms: Insertable<VmTable>[] = [];
         for (let i = 0; i < count; i++) {
-          const id = randomUUID();
           // Duplicate names on purpose (i % 250): ties are broken by the id, across ranges too.
-          const name = `${STEMS[i % STEMS.length]}-${(i % 250) % 10}${i % 250}`;
-          if (org === orgId) names.set(id, name);
-          vms.push({
-            id,
-            org_id: org,
-            vdc_id: vdc.id as string,
-            vapp_id: vapp.id as string,
-            name,
-            description: '',
+          const vm = plainVmRow(vapp, `${STEMS[i % STEMS.length]}-${(i % 250) % 10}${i % 250}`, {
             status: i % 3 === 0 ? 'POWERED_ON' : 'POWERED_OFF',
-            guest_os: 'Ubuntu Linux (64-bit)',
-            cpus: 1,
-            memory_mb: 1024,
-            storage_profile: 'gold',
-            network_name: null,
-            ip_address: null,
-            owner_id: null,
-            hardware_version: 19,
-            disk_mb: 1024,
-            is_deployed: 1,
-            is_template: 0,
-            created_at: 0,
           });
+          if (org === orgId) names.set(vm.id as string, vm.name);
+          vms.push(vm);
         }
         await store.transaction((trx) => insertInventoryRows(trx, { vdcs: [vdc], vapps: [vapp], vms }));
       }
