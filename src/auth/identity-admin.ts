@@ -306,6 +306,14 @@ export class IdentityAdmin {
       .where('role_id', '=', role.id)
       .executeTakeFirstOrThrow();
     if (Number(accounts.n) > 0) throw badRequest('The role is assigned to service accounts; change their role first');
+    // Groups hold one too (`groups.role_id`): until 2026-12-06 the store refused the delete, and the answer said a
+    // race had happened.
+    const groups = await this.store.db
+      .selectFrom('groups')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role_id', '=', role.id)
+      .executeTakeFirstOrThrow();
+    if (Number(groups.n) > 0) throw badRequest('The role is assigned to groups; give them another role first');
     await this.store.deleteRole(role.id);
     this.identities.invalidate();
     await this.record('role.deleted', actor, role.org_id, ip, { role: role.name, roleId: role.id });

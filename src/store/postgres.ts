@@ -61,9 +61,10 @@ async function databaseCollation(db: Kysely<DB>): Promise<{ bytewise: boolean; n
  * with Tessera's first migration; an empty database goes on.
  */
 async function refuseForeignDatabase(db: Kysely<DB>, connectionString: string): Promise<void> {
+  // pg_tables lists every table of the schema; information_schema.tables only those this role may use, so another
+  // role's `orgs` went unseen (and the migrations failed on it, leaving kysely's tables beside it).
   const { rows } = await sql<{ name: string }>`
-    select table_name as name from information_schema.tables
-    where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db);
+    select tablename as name from pg_catalog.pg_tables where schemaname = current_schema() order by tablename`.execute(db);
   const names = rows.map((r) => r.name);
   if (names.length === 0) return;
   const target = `the PostgreSQL database at ${postgresTarget(connectionString)} (--database-url)`;

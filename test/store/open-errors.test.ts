@@ -132,6 +132,38 @@ test("another application's PostgreSQL database is refused before anything is wr
     assert.deepEqual(after, before, `${label}: nothing was added to it`);
     await client.end();
   }
+  // Tables of another role, which Tessera's role may not even read (information_schema hid them until 2026-12-06).
+  const shared = await createTestDatabase();
+  t.after(() => shared.drop());
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const [tessera, other] = [`tessera_t_${suffix}`, `other_t_${suffix}`];
+  const admin = new pg.Client({ connectionString: shared.url });
+  await admin.connect();
+  await admin.query(
+    `create role ${tessera} login; create role ${other} login; grant create, usage on schema public to ${tessera}, ${other}`,
+  );
+  await admin.query(`set role ${other}; create table orgs (id int); reset role`);
+  t.after(async () => {
+    const c = new pg.Client({ connectionString: process.env.TESSERA_TEST_DATABASE_URL });
+    await c.connect();
+    await c
+      .query(
+        `drop database if exists ${new URL(shared.url).pathname.slice(1)} with (force); drop role if exists ${tessera}; drop role if exists ${other}`,
+      )
+      .catch(() => {});
+    await c.end();
+  });
+  const asTessera = new URL(shared.url);
+  asTessera.username = tessera;
+  await assert.rejects(
+    openStore({ databaseUrl: asTessera.toString(), sqliteFile: '' }, log),
+    (err: unknown) => err instanceof StoreOpenError && /already holds tables of another application \(orgs\)/.test(err.message),
+  );
+  assert.deepEqual((await admin.query(`select tablename from pg_tables where schemaname = 'public' order by 1`)).rows, [
+    { tablename: 'orgs' },
+  ]);
+  await admin.end();
+
   // Tessera's own store, with its two dozen tables, opens again (the check must not count it as another's).
   const own = await createTestDatabase();
   t.after(() => own.drop());

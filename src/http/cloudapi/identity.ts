@@ -479,14 +479,22 @@ export const cloudapiIdentityRoutes: FastifyPluginAsync = async (plugin) => {
     description: { read: (r) => r.description },
     readOnly: { read: (r) => r.readOnly, type: 'boolean' },
   };
+  // A tenant sees the global roles published to it, not the System Administrator's (published to no tenant): until
+  // 2026-12-06 its rights listed to an org administrator the provider-only rights that /rights hides.
+  const visibleGlobalRoles = (principal: Principal) => (hasProviderView(principal) ? globalRoles : globalRoles.filter((r) => r.publishAll));
   app.get(`${api}/globalRoles`, listRoute(GlobalRolePage), async (request, reply) => {
     const principal = requirePrincipal(request);
     requireCan(principal, 'globalRole.view', principal.orgId);
-    return sendCloudapiJson(request, reply, 200, await listPage(request, reply, globalRoles, globalRoleFields, (r) => r, 'GlobalRoles'));
+    return sendCloudapiJson(
+      request,
+      reply,
+      200,
+      await listPage(request, reply, visibleGlobalRoles(principal), globalRoleFields, (r) => r, 'GlobalRoles'),
+    );
   });
   const loadGlobalRole = (request: FastifyRequest & { params: { id: string } }, principal: Principal) => {
     requireCan(principal, 'globalRole.view', principal.orgId);
-    const found = globalRoles.find((r) => r.id === `urn:vcloud:globalRole:${idFrom(request.params.id, 'globalRole')}`);
+    const found = visibleGlobalRoles(principal).find((r) => r.id === `urn:vcloud:globalRole:${idFrom(request.params.id, 'globalRole')}`);
     if (!found) throw forbidden();
     return found;
   };

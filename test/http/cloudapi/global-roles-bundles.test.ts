@@ -58,6 +58,15 @@ test('a tenant reads the rights, and among the tenants only its own org', async 
     );
     assert.deepEqual(await values(`/globalRoles/${author.id}/tenants`, token), [{ name: 'acme', id: `urn:vcloud:org:${acmeId}` }]);
   }
+  // The System Administrator's global role is published to no tenant: a tenant neither lists it nor reads it (its
+  // rights named the provider-only ones until 2026-12-06).
+  const sysadmin = await byName('/globalRoles', 'System Administrator', s.admin);
+  assert.equal(
+    (await values('/globalRoles?pageSize=128', s.alice)).find((r) => r.name === 'System Administrator'),
+    undefined,
+  );
+  assert.equal((await call(`/globalRoles/${sysadmin.id}`, s.alice)).status, 403);
+  assert.equal((await call(`/globalRoles/${sysadmin.id}/rights`, s.alice)).status, 403);
   // bob (vApp Author) may not view global roles at all, as the list says.
   assert.equal((await call('/globalRoles', s.bob)).status, 403);
   assert.equal((await call(`/globalRoles/${author.id}/tenants`, s.bob)).status, 403);

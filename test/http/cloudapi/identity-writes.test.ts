@@ -97,6 +97,21 @@ describe('identity writes with odd input', () => {
     assert.equal(twins.json().resultTotal, 1);
   });
 
+  test('a role a group holds is not deleted: the 400 says so (it said another request had deleted something)', async () => {
+    const role = await send(
+      'POST',
+      '/roles',
+      JSON.stringify({ name: 'Held by a group', description: '', rights: [{ name: 'vApp: View' }] }),
+    );
+    assert.equal(role.status, 201, role.text);
+    const group = await send('POST', '/groups', JSON.stringify({ name: 'holder', roleEntityRefs: [{ id: role.json().id }] }));
+    assert.equal(group.status, 201, group.text);
+    const refused = await http(`${t.baseUrl}${API}/roles/${role.json().id}`, { method: 'DELETE', headers: bearer(alice) });
+    assert.equal(refused.status, 400, refused.text);
+    assert.match(refused.json().message, /assigned to groups/);
+    assert.equal((await http(`${t.baseUrl}${API}/roles/${role.json().id}`, { headers: bearer(alice) })).status, 200, 'still there');
+  });
+
   test('roles and groups of one name created together: one 201, the others 400, never a 500 (until 2026-12-06 a 500 on PostgreSQL)', async () => {
     const roles = await http(`${t.baseUrl}${API}/roles?filter=name==vApp%20Author`, { headers: bearer(alice) });
     const role = roles.json().values[0] as { id: string; name: string };
