@@ -146,11 +146,9 @@ test("another application's PostgreSQL database is refused before anything is wr
   t.after(async () => {
     const c = new pg.Client({ connectionString: process.env.TESSERA_TEST_DATABASE_URL });
     await c.connect();
-    await c
-      .query(
-        `drop database if exists ${new URL(shared.url).pathname.slice(1)} with (force); drop role if exists ${tessera}; drop role if exists ${other}`,
-      )
-      .catch(() => {});
+    // One statement each: DROP DATABASE cannot run in the implicit transaction of a multi-statement query.
+    await c.query(`drop database if exists ${new URL(shared.url).pathname.slice(1)} with (force)`);
+    for (const role of [tessera, other]) await c.query(`drop role if exists ${role}`);
     await c.end();
   });
   const asTessera = new URL(shared.url);
