@@ -14,7 +14,7 @@ import { areaOf, defaultVersion, splitAbsoluteForm } from './context.js';
 import { xmlDocument } from './xml.js';
 import { errorPageHtml } from './error-handler.js';
 import { oauthErrorBody } from './oauth-error.js';
-import { PORTAL_ERROR_PAGE_HEADERS } from './portal/security-headers.js';
+import { PORTAL_ERROR_PAGE_HEADERS } from './page-security.js';
 
 interface ParserError extends Error {
   code?: string;

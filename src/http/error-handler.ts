@@ -10,7 +10,7 @@ import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-e
 import { isForeignKeyViolation, isUniqueViolation } from '../store/constraint-errors.js';
 import { oauthErrorBody, oauthErrorCode } from './oauth-error.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
-import { PORTAL_ERROR_PAGE_HEADERS } from './portal/security-headers.js';
+import { PORTAL_ERROR_PAGE_HEADERS } from './page-security.js';
 
 /** Maps framework errors (validation, body parsing, size) onto the catalogue. */
 export function toTesseraError(error: unknown): TesseraError {
