@@ -299,21 +299,20 @@ export class IdentityAdmin {
   async deleteRole(actor: Principal, role: Role, ip: string | null): Promise<void> {
     this.requireWritableRole(actor, role);
     if ((await this.store.countUsersWithRole(role.id)) > 0) throw badRequest('The role is assigned to users; reassign them first');
-    // Service accounts hold a role too (their `role_id` references it): the delete would fail in the store.
-    const accounts = await this.store.db
-      .selectFrom('service_accounts')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('role_id', '=', role.id)
-      .executeTakeFirstOrThrow();
-    if (Number(accounts.n) > 0) throw badRequest('The role is assigned to service accounts; change their role first');
-    // Groups hold one too (`groups.role_id`): until 2026-12-06 the store refused the delete, and the answer said a
-    // race had happened.
-    const groups = await this.store.db
-      .selectFrom('groups')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('role_id', '=', role.id)
-      .executeTakeFirstOrThrow();
-    if (Number(groups.n) > 0) throw badRequest('The role is assigned to groups; give them another role first');
+    // Service accounts and groups hold a role too (their `role_id` references it): the delete would fail in the
+    // store (for groups until 2026-12-06, and the answer then said a race had happened).
+    const holding = async (table: 'service_accounts' | 'groups') =>
+      Number(
+        (
+          await this.store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('role_id', '=', role.id)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    if ((await holding('service_accounts')) > 0) throw badRequest('The role is assigned to service accounts; change their role first');
+    if ((await holding('groups')) > 0) throw badRequest('The role is assigned to groups; give them another role first');
     await this.store.deleteRole(role.id);
     this.identities.invalidate();
     await this.record('role.deleted', actor, role.org_id, ip, { role: role.name, roleId: role.id });

@@ -15,7 +15,7 @@ import { findVAppNetwork } from '../../src/inventory/vapp-context.js';
 import type { InventoryScope } from '../../src/inventory/scope.js';
 import { orgVdcNetworkId } from '../../src/inventory/org-vdc-networks.js';
 import { bothBackends, reportUnavailable } from '../store/backends.js';
-import { emptyVdcRow, makeOrg, openTestStore } from './fixtures.js';
+import { emptyVdcRow, makeOrg, openTestStore, plainVmRow } from './fixtures.js';
 
 const V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -81,27 +81,8 @@ for (const plan of bothBackends()) {
         catalog_name: isTemplate ? 'cat' : null,
         created_at: 0,
       });
-      const vm = (v: Insertable<VAppTable>, network: string | null): Insertable<VmTable> => ({
-        id: randomUUID(),
-        org_id: v.org_id,
-        vdc_id: v.vdc_id,
-        vapp_id: v.id,
-        name: `vm-${randomUUID().slice(0, 8)}`,
-        description: '',
-        status: 'POWERED_ON',
-        guest_os: 'Ubuntu Linux (64-bit)',
-        cpus: 1,
-        memory_mb: 1024,
-        storage_profile: 'gold',
-        network_name: network,
-        ip_address: null,
-        owner_id: null,
-        hardware_version: 19,
-        disk_mb: 1024,
-        is_deployed: 1,
-        is_template: v.is_template,
-        created_at: 0,
-      });
+      const vm = (v: Insertable<VAppTable>, network: string | null): Insertable<VmTable> =>
+        plainVmRow(v, `vm-${randomUUID().slice(0, 8)}`, { network_name: network, is_template: v.is_template });
       const vapps = [...twins.map((id) => vapp(id, orgId, vdc.id as string)), vapp(template, orgId, vdc.id as string, 1)];
       const foreignVApp = vapp(foreign, otherOrgId, otherVdc.id as string);
       const vms = [
