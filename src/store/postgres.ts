@@ -26,9 +26,9 @@ export const DEFAULT_FEED_MAX_LAG_MS = 2_000;
  * on a large table may rightly take minutes.
  */
 export const STATEMENT_TIMEOUT_MS = 30_000;
+export const CONNECTION_WAIT_MS = 10_000;
 /** The advisory lock key of a node's bootstrap (Store.oneNodeAtATime); kysely's migration lock uses another. */
 const START_LOCK_KEY = 7_246_119_301;
-export const CONNECTION_WAIT_MS = 10_000;
 
 // int8 (epoch milliseconds, counts) as JS numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
