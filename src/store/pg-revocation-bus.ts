@@ -180,16 +180,25 @@ export class PgRevocationBus implements RevocationBus {
     if (typeof origin === 'string' && origin !== this.nodeId) this.sendAck({ ack: event.seq, node: this.nodeId, to: origin });
   }
 
-  private sendAck(ack: Ack): void {
-    this.pool
+  /**
+   * A NOTIFY on the revocation channel from the pool, bounded by maxLagMs. Never rejects: a heartbeat or an
+   * acknowledgement that does not arrive is itself the signal (the node fails closed; the revoking node stops waiting).
+   */
+  private notify(payload: Heartbeat | Ack): Promise<void> {
+    return this.pool
       .query({
         text: 'select pg_notify($1, $2)',
-        values: [REVOCATION_CHANNEL, JSON.stringify(ack)],
+        values: [REVOCATION_CHANNEL, JSON.stringify(payload)],
         query_timeout: this.maxLagMs,
       } as pg.QueryConfig)
-      .catch(() => {
-        // The committing node stops waiting after maxLagMs, when this node fails closed if it had not applied it.
-      });
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+  }
+
+  private sendAck(ack: Ack): void {
+    void this.notify(ack);
   }
 
   private acknowledged(seq: number, node: string): void {
@@ -232,16 +241,7 @@ export class PgRevocationBus implements RevocationBus {
     const beat: Heartbeat = { heartbeat: this.nodeId, sentAt: performance.now() };
     if (this.unanswered.length < 64) this.unanswered.push(beat.sentAt);
     this.heartbeatsInFlight++;
-    this.pool
-      .query({
-        text: 'select pg_notify($1, $2)',
-        values: [REVOCATION_CHANNEL, JSON.stringify(beat)],
-        query_timeout: this.maxLagMs,
-      } as pg.QueryConfig)
-      .catch(() => {
-        // Nothing to do: no heartbeat arriving is exactly what makes the node fail closed.
-      })
-      .finally(() => this.heartbeatsInFlight--);
+    void this.notify(beat).finally(() => this.heartbeatsInFlight--);
   }
 
   private lost(client: pg.Client, err: Error): void {
