@@ -16,12 +16,13 @@ import { parseFormBody } from './form-body.js';
 import { parseJsonBody } from './json-body.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Services } from './context.js';
 import { areaOf, areaOfPath, canonicalPath, defaultVersion, splitAbsoluteForm } from './context.js';
 import { TesseraError, badRequest } from '../domain/errors.js';
 import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
-import { answerClientError, answerTlsClientError } from './client-errors.js';
+import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
@@ -163,6 +164,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.https) app.server.on('secureConnection', pinPeerAddress);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   const routeMethods = new RouteMethods();
+  // A CONNECT request gets a 405 in its area's format (Node would close the connection without a byte).
+  app.server.on('connect', (request: IncomingMessage, socket: Duplex) =>
+    answerConnect(app.log, request, socket, (path) => routeMethods.allowed(path)),
+  );
   app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
   // Route schemas: how ajv enforces them and why fastify's defaults are replaced (validation.ts); the OpenAPI
   // document collects them as routes are added, so both come before the first route.

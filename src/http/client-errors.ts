@@ -59,46 +59,60 @@ export function clientErrorResponse(error: ParserError, requestId: string = rand
   const requestHead = packet ? packet.subarray(0, 8192).toString('latin1') : '';
   const { status, message } = statusOf(error, requestHead);
   const raw = packet ? REQUEST_TARGET.exec(requestHead)?.[1] : undefined;
+  return refusalResponse({ status, minorCode: 'BAD_REQUEST', message }, raw, (name) => headerIn(requestHead, name), requestId);
+}
+
+/**
+ * An answer written on the socket by hand, in the error format of the area its target names (`undefined`: no
+ * request line was read). `header` reads the request's headers, as far as they are known.
+ */
+function refusalResponse(
+  { status, minorCode, message }: { status: number; minorCode: string; message: string },
+  raw: string | undefined,
+  header: (name: string) => string | undefined,
+  requestId: string,
+  allow?: string,
+): string {
   // An absolute-form target (`GET https://host/api/...`) names its area by its path, as the router reads it.
   const target = raw === undefined || raw.startsWith('/') ? raw : (splitAbsoluteForm(raw)?.path ?? raw);
   const area = target === undefined ? 'other' : areaOf(target);
   let type: string;
   let body: string;
-  let extraHeaders = '';
+  let extraHeaders = allow === undefined ? '' : `Allow: ${allow}\r\n`;
   if (area === 'portal' && !target?.startsWith('/static')) {
     type = 'text/html; charset=utf-8';
     body = errorPageHtml(status, message);
-    extraHeaders = Object.entries(PORTAL_ERROR_PAGE_HEADERS)
+    extraHeaders += Object.entries(PORTAL_ERROR_PAGE_HEADERS)
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('');
   } else if (area === 'api') {
-    const negotiated = negotiate(headerIn(requestHead, 'accept'));
+    const negotiated = negotiate(header('accept'));
     const version = negotiated.version ?? defaultVersion();
     // The client's own id first, as every routed answer gives it (app.ts): govcd sends one on every call, and this is
     // the error its raw-space queries meet. Only printable ASCII is echoed: this head is written by hand.
-    const clientId = headerIn(requestHead, 'x-vmware-vcloud-client-request-id');
+    const clientId = header('x-vmware-vcloud-client-request-id');
     const id = clientId && /^[\x20-\x7e]+$/.test(clientId) ? `${clientId.slice(0, 128)}-${requestId}` : requestId;
     const identified = `[ ${id} ] ${message}`;
-    extraHeaders = `X-VMWARE-VCLOUD-REQUEST-ID: ${id}\r\n`;
+    extraHeaders += `X-VMWARE-VCLOUD-REQUEST-ID: ${id}\r\n`;
     if (negotiated.json) {
       type = `application/vnd.vmware.vcloud.error+json;version=${version}`;
       body = JSON.stringify({
         message: identified,
         majorErrorCode: status,
-        minorErrorCode: 'BAD_REQUEST',
+        minorErrorCode: minorCode,
         vendorSpecificErrorCode: null,
         stackTrace: null,
       });
     } else {
       type = `application/vnd.vmware.vcloud.error+xml;version=${version}`;
-      body = xmlDocument('Error', { '@_minorErrorCode': 'BAD_REQUEST', '@_message': identified, '@_majorErrorCode': status });
+      body = xmlDocument('Error', { '@_minorErrorCode': minorCode, '@_message': identified, '@_majorErrorCode': status });
     }
   } else {
     type = 'application/json';
     body = JSON.stringify(
       area === 'oauth'
-        ? oauthErrorBody('invalid_request', message, 'invalid_request')
-        : { minorErrorCode: 'BAD_REQUEST', message, stackTrace: null },
+        ? oauthErrorBody(minorCode === 'BAD_REQUEST' ? 'invalid_request' : minorCode, message, 'invalid_request')
+        : { minorErrorCode: minorCode, message, stackTrace: null },
     );
   }
   const head =
@@ -136,4 +150,33 @@ export function answerTlsClientError(error: Error & { code?: string }, tlsSocket
   const raw = (tlsSocket as Duplex & { _parent?: Duplex | null })._parent;
   if (error.code === 'ERR_SSL_HTTP_REQUEST' && raw && raw.writable) raw.end(PLAIN_HTTP_ON_TLS_PORT);
   tlsSocket.destroy();
+}
+
+/**
+ * The server's `connect` listener. Without one, Node closes a CONNECT request's connection without a byte (curl:
+ * "Empty reply from server"). Tessera is no proxy: a 405 in the format of the area the target names, with `Allow`
+ * naming the methods the target's routes answer (RFC 9110 §15.5.6; empty for a `host:port` target, the usual
+ * CONNECT, which names no resource here and no area: the JSON envelope), and the connection is closed, as Node
+ * closes it after any CONNECT. The request id is logged as for a parser refusal.
+ */
+export function answerConnect(
+  log: { debug(o: object, m: string): void },
+  request: { url?: string; headers: Record<string, string | string[] | undefined> },
+  socket: Duplex,
+  allowedMethods: (path: string) => readonly string[],
+): void {
+  const requestId = randomUUID();
+  log.debug({ reqId: requestId, method: 'CONNECT' }, 'CONNECT refused before routing');
+  if (!socket.writable) return void socket.destroy();
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  const target = request.url;
+  // The same message as a routed 405 (app.ts) for a path; a `host:port` target is someone taking this for a proxy.
+  const allow = target?.startsWith('/') ? allowedMethods(target).join(', ') : '';
+  const message = target?.startsWith('/')
+    ? `CONNECT is not allowed here; allowed: ${allow || 'none'}`
+    : 'CONNECT is not served: this server is not a proxy';
+  socket.end(refusalResponse({ status: 405, minorCode: 'METHOD_NOT_ALLOWED', message }, target, header, requestId, allow));
 }

@@ -218,3 +218,58 @@ test('a request followed in the same packet by bytes the parser refuses keeps it
     }
   }
 });
+
+test('CONNECT is a 405 in the format of the area its target names, with Allow, on HTTP and HTTPS', async () => {
+  for (const https of [false, true]) {
+    const node = await startTessera({ https, demo: false });
+    try {
+      const { port } = new URL(node.baseUrl);
+      const connect = async (target: string, extra = '') => {
+        const socket = https
+          ? tls.connect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false })
+          : net.connect(Number(port), '127.0.0.1');
+        await once(socket, https ? 'secureConnect' : 'connect');
+        let raw = '';
+        socket.on('data', (d: Buffer) => (raw += d.toString('utf8')));
+        socket.on('error', () => {});
+        socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`);
+        await once(socket, 'close');
+        const [head = '', body = ''] = raw.split('\r\n\r\n', 2);
+        const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1];
+        // Until 2026-12-06 the connection was closed without a byte (curl: "Empty reply from server").
+        assert.match(head, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, `${target}: ${raw}`);
+        assert.equal(Number(header('Content-Length')), Buffer.byteLength(body), target);
+        return { type: header('Content-Type'), allow: header('Allow'), body };
+      };
+      const proxy = await connect('example.com:443');
+      assert.equal(proxy.type, 'application/json');
+      assert.equal(proxy.allow, '');
+      assert.match(JSON.parse(proxy.body).message, /not a proxy/);
+
+      const api = await connect('/api/versions', 'Accept: application/*+json;version=36.1\r\n');
+      assert.equal(api.type, 'application/vnd.vmware.vcloud.error+json;version=36.1');
+      assert.equal(api.allow, 'GET, HEAD');
+      assert.equal(JSON.parse(api.body).majorErrorCode, 405);
+      assert.equal(JSON.parse(api.body).minorErrorCode, 'METHOD_NOT_ALLOWED');
+      assert.match(JSON.parse(api.body).message, /CONNECT is not allowed here; allowed: GET, HEAD$/);
+
+      const xml = await connect('/api/org');
+      assert.match(xml.type!, /^application\/vnd\.vmware\.vcloud\.error\+xml;version=/);
+      assert.match(xml.body, /<Error [^>]*majorErrorCode="405"/);
+
+      const oauth = await connect('/oauth/tenant/acme/token');
+      assert.equal(JSON.parse(oauth.body).error, 'invalid_request');
+      assert.equal(JSON.parse(oauth.body).minorErrorCode, 'METHOD_NOT_ALLOWED');
+      assert.equal(oauth.allow, 'POST');
+
+      const page = await connect('/tenant/acme/');
+      assert.equal(page.type, 'text/html; charset=utf-8');
+
+      // The server goes on serving.
+      const versions = await fetch(`${node.baseUrl}/api/versions`).catch(() => null);
+      if (!https) assert.equal(versions?.status, 200);
+    } finally {
+      await node.stop();
+    }
+  }
+});
