@@ -14,7 +14,7 @@ import type { Identity, IdentityCache } from './identity-cache.js';
 import type { AuditInput, AuditLog } from './audit.js';
 import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from '../domain/principal.js';
-import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
+import { TesseraError, badRequest, forbidden, unauthenticated } from '../domain/errors.js';
 import { can, effectiveRights, refusal } from '../domain/policy.js';
 import { apiTokenStart, generateApiToken, hasApiTokenLength, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
 import { READ_ONLY_RIGHTS, SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
@@ -195,10 +195,10 @@ export class ApiTokenService {
     const scope = await this.resolveScope(principal, input.scope);
     // The name's check and the insert are one transaction, and one user's registrations take turns: on PostgreSQL
     // by locking the owner's row, on SQLite by its single writer. Until 2026-12-05 two registrations of one name
-    // arriving together both passed the check, and both tokens were minted.
+    // arriving together both passed the check, and both tokens were minted. The lock also orders a registration
+    // against the owner's disable (lockEnabledOwner).
     const row = await this.store.transaction(async (trx) => {
-      const owner = trx.selectFrom('users').select('id').where('id', '=', principal.userId);
-      await (this.store.dialect === 'postgres' ? owner.forUpdate() : owner).executeTakeFirst();
+      if (!(await this.lockEnabledOwner(trx, principal.userId))) throw unauthenticated();
       // A registration that was never minted (the client died between the two steps) does not hold the name.
       await trx
         .deleteFrom('api_tokens')
@@ -365,6 +365,7 @@ export class ApiTokenService {
     const token = generateApiToken();
     // The token and its audit event commit together (AuditLog.recordIn).
     const minted = await this.store.transaction(async (trx) => {
+      if (!(await this.lockEnabledOwner(trx, row.user_id))) return 'owner disabled or deleted' as const;
       if (!(await this.store.mintApiToken(row.id, hashApiToken(token), apiTokenStart(token), Date.now(), trx))) return false;
       await this.audit.recordIn(trx, {
         type: 'apiToken.created',
@@ -376,7 +377,7 @@ export class ApiTokenService {
       });
       return true;
     });
-    if (!minted) throw refuse('token already issued or revoked');
+    if (minted !== true) throw refuse(minted === false ? 'token already issued or revoked' : minted);
     const access = await this.accessTokens.mint({
       userId: row.user_id,
       orgId: row.org_id,
@@ -544,6 +545,25 @@ export class ApiTokenService {
   }
 
   /** Revokes every live token of a user (disable, delete, "revoke all" on password change); `by` did it. */
+  /**
+   * In a write transaction that gives a user a token (its registration, its secret): locks the user's row on
+   * PostgreSQL (SQLite's single writer already excludes other writers) and says whether the user and their org are
+   * enabled. A disable writes that row before it revokes the user's tokens, so the two take turns: a token written
+   * first is among those the disable revokes, and one that comes after sees the user disabled and is refused. Until
+   * 2026-12-06 a registration or a mint on another node, whose cache still held the user enabled, could commit after
+   * the disable had read the tokens to revoke: the token lived on, refused while the user stayed disabled, and
+   * worked again once they were enabled. NO KEY UPDATE: the lock must not stop inserts that merely refer to the row.
+   */
+  private async lockEnabledOwner(trx: Executor, userId: string): Promise<boolean> {
+    const owner = trx
+      .selectFrom('users')
+      .innerJoin('orgs', 'orgs.id', 'users.org_id')
+      .select(['users.is_enabled as userEnabled', 'orgs.is_enabled as orgEnabled'])
+      .where('users.id', '=', userId);
+    const row = await (this.store.dialect === 'postgres' ? owner.forNoKeyUpdate('users') : owner).executeTakeFirst();
+    return row !== undefined && Number(row.userEnabled) === 1 && Number(row.orgEnabled) === 1;
+  }
+
   async revokeAllOf(userId: string, by: string | null = null): Promise<number> {
     return this.revokeRows(await this.store.liveApiTokenIdsOfUser(userId), by);
   }

@@ -275,7 +275,7 @@ export class IdentityAdmin {
     const published = actor.isSystemOrg ? null : await this.publishedRights(role.org_id);
     const outcome = await this.store.transaction(async (trx) => {
       const locked = trx.selectFrom('roles').select('id').where('id', '=', role.id);
-      if (!(await (this.store.dialect === 'postgres' ? locked.forUpdate() : locked).executeTakeFirst())) throw forbidden();
+      if (!(await (this.store.dialect === 'postgres' ? locked.forNoKeyUpdate() : locked).executeTakeFirst())) throw forbidden();
       const current = await this.store.roleRights(role.id, trx);
       const wanted = [...new Set(next(current))].sort();
       refuseUngrantable(actor, role.org_id, wanted, published);

@@ -173,9 +173,12 @@ export class OrgAdmin {
   private async applyEnabled(orgId: string, enabled: boolean): Promise<void> {
     const events: RevocationEvent[] = await this.store.transaction(async (trx) => {
       // The org's row first, locked on PostgreSQL, whichever way: enables and disables of one org take turns, and
-      // lock the org before its users (an enable that wrote the users first deadlocked with a disable).
+      // lock the org before its users (an enable that wrote the users first deadlocked with a disable). NO KEY
+      // UPDATE, which an insert that refers to the org (a token registered meanwhile) does not wait for: with FOR
+      // UPDATE such an insert, holding its user's row, and this transaction, wanting that row next, deadlocked, and
+      // the disable failed with a 503 (until 2026-12-06).
       const current = trx.selectFrom('orgs').select('is_enabled').where('id', '=', orgId);
-      const org = await (this.store.dialect === 'postgres' ? current.forUpdate() : current).executeTakeFirst();
+      const org = await (this.store.dialect === 'postgres' ? current.forNoKeyUpdate() : current).executeTakeFirst();
       // Enabling an org that is enabled (an `action/enable` repeated, a Terraform apply) changes nothing and ends nothing.
       if (enabled && org?.is_enabled === 1) return [];
       if (!enabled) await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);

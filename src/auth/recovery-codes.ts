@@ -70,6 +70,12 @@ export class RecoveryCodeService {
     const hashes = await Promise.all(codes.map((c) => this.hash(normalizeRecoveryCode(c)!)));
     const now = Date.now();
     await this.store.transaction(async (trx) => {
+      // One set at a time per user: on PostgreSQL the user's row is locked first, so that a second issue waits, then
+      // deletes the set the first one wrote (two at once both stayed valid until 2026-12-06: each delete saw only the
+      // rows committed before it began). SQLite's single writer already takes them one after the other.
+      if (this.store.dialect === 'postgres') {
+        await trx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
+      }
       await trx.deleteFrom('totp_recovery_codes').where('user_id', '=', userId).execute();
       await trx
         .insertInto('totp_recovery_codes')

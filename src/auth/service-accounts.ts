@@ -228,7 +228,7 @@ export class ServiceAccountService {
   async update(
     principal: Principal,
     id: string,
-    input: { roleId?: unknown; uri?: unknown; softwareVersion?: unknown },
+    input: { roleId?: unknown; uri?: unknown; softwareId?: unknown; softwareVersion?: unknown },
     ip: string,
   ): Promise<ServiceAccountRow> {
     const row = await this.getManageable(principal, id);
@@ -246,6 +246,13 @@ export class ServiceAccountService {
       }
     }
     if (input.uri !== undefined) patch.client_uri = optionalWebUri(input.uri, 'uri', badRequest);
+    // The software id may change, as VCD's PUT and Terraform's vcd_service_account (an in-place update) change it;
+    // until 2026-12-06 it was ignored with a 200, and every plan after showed the change again. Null or absent keeps it.
+    if (input.softwareId !== undefined && input.softwareId !== null) {
+      const softwareId = typeof input.softwareId === 'string' ? input.softwareId.trim().toLowerCase() : '';
+      if (!UUID.test(softwareId)) throw badRequest('softwareId must be a UUID');
+      if (softwareId !== row.software_id) patch.software_id = softwareId;
+    }
     if (input.softwareVersion !== undefined) patch.software_version = optionalText(input.softwareVersion, 'softwareVersion', badRequest);
     if (Object.keys(patch).length > 0) {
       await this.store.db.updateTable('service_accounts').set(patch).where('id', '=', row.id).execute();
@@ -256,6 +263,7 @@ export class ServiceAccountService {
     await this.record('serviceAccount.updated', principal, updated, ip, {
       roleId: updated.role_id,
       uri: updated.client_uri,
+      softwareId: updated.software_id,
       softwareVersion: updated.software_version,
     });
     return updated;
@@ -844,5 +852,5 @@ function parseIps(text: string): string[] {
  */
 async function lockAccount(store: Store, trx: Executor, id: string) {
   const query = trx.selectFrom('service_accounts').select(['status', 'authorized_until']).where('id', '=', id);
-  return (store.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  return (store.dialect === 'postgres' ? query.forNoKeyUpdate() : query).executeTakeFirst();
 }

@@ -117,7 +117,16 @@ export class TotpEnrolmentService {
     if (!user.totp_secret) return { ok: false, reason: 'not-started' };
     const step = matchTotpStep(user.totp_secret, code.trim());
     if (step === null) return { ok: false, reason: 'wrong-code' };
-    await this.store.updateUser(user.id, { totp_enabled: 1, totp_last_step: step, totp_failures: 0, totp_locked_until: 0 });
+    // Only the enrolment that was read, and only once: a double submit of the same code (two requests, two nodes)
+    // enrolled twice until 2026-12-06, each answer with its own set of recovery codes, one of them not stored.
+    const confirmed = await this.store.db
+      .updateTable('users')
+      .set({ totp_enabled: 1, totp_last_step: step, totp_failures: 0, totp_locked_until: 0 })
+      .where('id', '=', user.id)
+      .where('totp_enabled', '=', 0)
+      .where('totp_secret', '=', user.totp_secret)
+      .executeTakeFirst();
+    if (Number(confirmed.numUpdatedRows) !== 1) return { ok: false, reason: 'already-enabled' };
     const recoveryCodes = await this.recoveryCodes.issue(user.id);
     await this.record('totp.enrolled', principal, ip);
     await this.record('totp.recoveryCodesGenerated', principal, ip);

@@ -124,10 +124,12 @@ export class UserService {
       if (problem) throw badRequest(problem);
       set.password_hash = await hashPassword(patch.password);
     }
-    const disabling = patch.enabled === false && user.is_enabled === 1;
-    if (patch.enabled !== undefined) set.is_enabled = patch.enabled ? 1 : 0;
+    if (patch.enabled === true) set.is_enabled = 1;
     // An echo of the stored values (govcd PUTs the whole entity back) changes nothing: no empty UPDATE.
     if (Object.keys(set).length > 0) await this.store.updateUser(user.id, set);
+    // The disable is its own conditional write: of several requests disabling one user at once, the one that changed
+    // the row cuts the user off and audits the disable (until 2026-12-06 each did, from the row it had read).
+    const disabling = patch.enabled === false && user.is_enabled === 1 && (await this.store.disableUser(user.id));
     this.identities.invalidate(user.id);
     if (disabling) await this.cutOff(user.id);
     else if (patch.password !== undefined) {
@@ -156,6 +158,11 @@ export class UserService {
   }
 
   async delete(user: User, actor: Principal | null = null, ip: string | null = null): Promise<void> {
+    // Disabled first, as a disable does: a node that hears of the cut-off and reads the user again while the row still
+    // exists reads it disabled, and a token being registered or minted meanwhile is refused (ApiTokenService's
+    // lockEnabledOwner). Until 2026-12-06 the other node read it enabled and honoured its sessions for up to 5 s more.
+    await this.store.disableUser(user.id);
+    this.identities.invalidate(user.id);
     await this.cutOff(user.id);
     await this.store.deleteUser(user.id);
     this.identities.invalidate(user.id);

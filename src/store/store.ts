@@ -494,6 +494,12 @@ export class Store {
     await ex.updateTable('users').set(set).where('id', '=', id).execute();
   }
 
+  /** Disables an enabled user; false when the user was disabled (or gone) already. */
+  async disableUser(id: string, ex: Executor = this.db): Promise<boolean> {
+    const result = await ex.updateTable('users').set({ is_enabled: 0 }).where('id', '=', id).where('is_enabled', '=', 1).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async deleteUser(id: string, ex: Executor = this.db): Promise<void> {
     await ex.deleteFrom('users').where('id', '=', id).execute();
   }

@@ -71,7 +71,7 @@ async function requireOpenGeneration(ex: Executor, source: string, generation: n
 /** The source's row, locked on PostgreSQL (SQLite's write transaction already excludes other writers). */
 async function lockedSourceRow(store: Store, trx: Executor, source: string) {
   const q = trx.selectFrom('inventory_sources').selectAll().where('source', '=', source);
-  return (store.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+  return (store.dialect === 'postgres' ? q.forNoKeyUpdate() : q).executeTakeFirst();
 }
 
 export interface SourceState {
