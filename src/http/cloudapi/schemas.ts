@@ -139,6 +139,7 @@ export const ServiceAccountBody = Type.Object(
       Type.Union([Type.Object({ id: Type.Optional(Type.String({ maxLength: 256 })) }, { additionalProperties: true }), Type.Null()]),
     ),
     uri: optionalText(MAX_TEXT),
+    softwareId: optionalText(MAX_TEXT),
     softwareVersion: optionalText(MAX_TEXT),
   },
   { additionalProperties: true },

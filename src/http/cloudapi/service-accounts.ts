@@ -141,6 +141,7 @@ export const cloudapiServiceAccountRoutes: FastifyPluginAsync = async (plugin) =
         {
           roleId: input.role?.id,
           uri: input.uri,
+          softwareId: input.softwareId,
           softwareVersion: input.softwareVersion,
         },
         request.ip,

@@ -657,11 +657,21 @@ for (const plan of selectedBackends()) {
           status: 'ACTIVE',
           role: { id: `urn:vcloud:role:${author!.id}` },
           uri: 'https://example.com/app',
+          softwareId: '87654321-4321-4321-4321-CBA987654321',
           softwareVersion: '2.0',
         }),
       });
       assert.equal(put.status, 200, put.text);
       const updated = put.json();
+      // The software id changes in place (Terraform's vcd_service_account); until 2026-12-06 it was kept with a 200.
+      assert.equal(updated.softwareId, '87654321-4321-4321-4321-cba987654321');
+      const notUuid = await http(`${base}/cloudapi/1.0.0/serviceAccounts/${SA_URN(id)}`, {
+        method: 'PUT',
+        headers: { ...bearer(alice, JSON_37), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ softwareId: 'not-a-uuid' }),
+      });
+      assert.equal(notUuid.status, 400, notUuid.text);
+      assert.match(notUuid.json().message, /softwareId must be a UUID/);
       // A role held by a service account cannot be deleted from under it.
       const custom = await http(`${base}/cloudapi/1.0.0/roles`, {
         method: 'POST',
