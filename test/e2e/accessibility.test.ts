@@ -205,8 +205,10 @@ describe('portal accessibility in Chromium (axe-core, WCAG 2.1 AA)', () => {
     await page.waitForURL(/\/preferences\/tokens\/created$/);
     const token = (await page.locator('#api-token').textContent())!.trim();
     assert.match(token, /^[A-Za-z0-9_]{20,}$/, 'the token is on the page');
-    // The token block is focusable, so it can be selected and copied from the keyboard.
+    // The token block is focusable and selects itself on focus, so Ctrl+C copies it from the keyboard (until
+    // 2026-12-06 nothing was selected, and Ctrl+A selected the whole page).
     await tabTo('the token', (f) => f.id === 'api-token');
+    assert.equal(await page.evaluate('String(window.getSelection()).trim()'), token, 'the focused token is selected');
     await tabTo('OK', (f) => f.tag === 'A' && f.id === 'token-done');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/preferences#access-tokens$/);
@@ -226,4 +228,43 @@ describe('portal accessibility in Chromium (axe-core, WCAG 2.1 AA)', () => {
     await page.getByText('The API token "keyboard-token" was revoked.').waitFor();
     assert.equal(await page.locator('tr[data-status="revoked"]').filter({ hasText: 'keyboard-token' }).count(), 1);
   });
+
+  test('the user menu shows its focus with 3:1; without the script no Copy button is shown', async () => {
+    const page = await signedInPage('tenant');
+    await page.goto(`${ACME}/`);
+    await page.locator('details.user-menu > summary').click();
+    await page.keyboard.press('Tab'); // the menu's first item, from the keyboard: :focus-visible
+    const ring = (await page.evaluate(`(() => {
+      const el = document.activeElement;
+      if (!el.closest('.user-menu-panel')) return { outline: 'not in the menu: ' + el.outerHTML.slice(0, 80), background: '' };
+      return { outline: getComputedStyle(el).outlineColor, background: getComputedStyle(el).backgroundColor };
+    })()`)) as { outline: string; background: string };
+    // Until 2026-12-06 the header's light ring (rgb(73, 175, 217), 2.2:1 on the focused item) applied here too.
+    assert.ok(contrast(ring.outline, ring.background) >= 3, `focus ring ${ring.outline} on ${ring.background}`);
+
+    const context = await newPortalContext(browser, server.baseUrl, undefined, { javaScriptEnabled: false });
+    contexts.push(context);
+    const noScript = await context.newPage();
+    await submitPassword(noScript, ACME, 'bob', server.demoPassword);
+    await noScript.goto(`${ACME}/preferences/tokens/new`);
+    await noScript.locator('#token-name').fill('no-script-token');
+    await noScript.locator('button[type=submit]', { hasText: 'Create' }).click();
+    await noScript.waitForURL(/\/preferences\/tokens\/created$/);
+    // Until 2026-12-06 .btn's display won over [hidden]: a Copy button that did nothing without the script.
+    assert.equal(await noScript.locator('button[data-copy]').first().isVisible(), false);
+    assert.equal(await noScript.locator('button[data-copy]:visible').count(), 0);
+  });
 });
+
+/** WCAG contrast ratio of two `rgb(...)` colours (opaque). */
+function contrast(a: string, b: string): number {
+  const luminance = (rgb: string) => {
+    const [r, g, bl] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x! + 0.05) / (y! + 0.05);
+}

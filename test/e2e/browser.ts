@@ -40,8 +40,9 @@ export async function newPortalContext(
   browser: Browser,
   baseUrl: string,
   viewport = { width: 1280, height: 860 },
+  options: { javaScriptEnabled?: boolean } = {},
 ): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: baseUrl, ignoreHTTPSErrors: true, viewport, locale: 'en-US' });
+  const context = await browser.newContext({ baseURL: baseUrl, ignoreHTTPSErrors: true, viewport, locale: 'en-US', ...options });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
   context.setDefaultTimeout(10_000); // a missing element fails in seconds, not after Playwright's 30 s
   return context;

@@ -1,7 +1,8 @@
 /*
  * Tessera portal script: progressive enhancement only, every page works without it. Loaded from this origin
  * (the CSP allows no inline script). It does four things:
- *   - copy buttons: a button with data-copy="ID" copies the text of the element with that id;
+ *   - copy buttons: a button with data-copy="ID" copies the text of the element with that id; a copyable value
+ *     selects its text when it gets the focus;
  *   - the user menu (a <details>) closes on Escape, returning focus to its toggle, on a click elsewhere, and when
  *     focus leaves it;
  *   - a form that posts is sent once: after its first submit its submit buttons are disabled (aria-disabled, the
@@ -71,6 +72,15 @@
       if (source) buttons[i].hidden = false;
     }
   }
+
+  // A copyable value selects itself when focused, so that a keyboard user whose Copy failed copies it with Ctrl+C
+  // (Ctrl+A on a focused <pre> selects the whole page).
+  document.addEventListener('focusin', function (event) {
+    var block = event.target;
+    if (!(block instanceof Element) || !block.classList.contains('copyable-value')) return;
+    var selection = window.getSelection();
+    if (selection) selection.selectAllChildren(block);
+  });
 
   // ---------------------------------------------------------------- one submit per form
 

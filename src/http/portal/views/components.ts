@@ -92,10 +92,12 @@ export function pageHeading(title: string, subtitle?: HtmlValue): SafeHtml {
  * A read-only value with a copy button; the button appears only when app.js runs (it does the copying). `copies`
  * names what the button copies ("token", "curl command"): its accessible name is "Copy <copies>", so that several
  * buttons on a page are told apart; the visible label stays "Copy" (app.js shows "Copied" in `.copy-label`).
+ * The value is a named group (ARIA names no generic element: a <pre> with only `aria-label` broke that rule), kept
+ * from page translation, and focusing it selects it (app.js).
  */
 export function copyableBlock(id: string, value: string, label: string, kind: 'secret' | 'code' = 'code', copies?: string): SafeHtml {
   return html`<div class="copyable copyable-${kind}">
-  <pre class="copyable-value" id="${id}" tabindex="0" aria-label="${label}">${value}</pre>
+  <pre class="copyable-value" id="${id}" tabindex="0" role="group" aria-label="${label}" translate="no">${value}</pre>
   <button type="button" class="btn btn-sm btn-outline copy-button" data-copy="${id}" hidden><span class="copy-label">Copy</span>${copies ? html`<span class="visually-hidden"> ${copies}</span>` : ''}</button>
 </div>`;
 }

@@ -8,6 +8,7 @@ import type { PortalOrg } from '../portal-org.js';
 import { layout } from './layout.js';
 import { alert, csrfField } from './components.js';
 import { RETURN_PARAM } from '../return-path.js';
+import { PENDING_SIGN_IN_SECONDS } from '../cookies.js';
 
 const signedOutFrame = (org: PortalOrg) => ({ org, user: null, csrfToken: '', showAdministration: false });
 
@@ -79,7 +80,7 @@ export function verificationCodePage(input: { org: PortalOrg; csrfToken: string;
     'Verification code',
     html`<section class="card sign-in-card" aria-labelledby="code-title">
   <h1 id="code-title" class="sign-in-title">Verification code</h1>
-  <p class="sign-in-org">Open the authenticator app on your device and enter the 6-digit code it shows for Tessera. Lost the app? Enter one of your recovery codes instead.</p>
+  <p class="sign-in-org">Open the authenticator app on your device and enter the 6-digit code it shows for Tessera. Lost the app? Enter one of your recovery codes instead. This step waits ${PENDING_SIGN_IN_SECONDS / 60} minutes; after that, sign in again with your password.</p>
   ${input.error && alert('danger', input.error, 'code-error')}
   <form method="post" action="${org.basePath}/login/code" class="form-stack" novalidate>
     ${csrfField(input.csrfToken)}
