@@ -173,6 +173,11 @@ const API_POLICY: Record<string, PolicyEntry> = {
   'GET /api/vdc/:id/metadata/:key': adminReadById(),
   'GET /api/vdc/:id/metadata/SYSTEM/:key': adminReadById(),
   'GET /api/vdc/:id/metadata/GENERAL/:key': adminReadById(),
+  // The same under the admin view's href (the AdminOrg lists it; Terraform's data "vcd_org_vdc" reads it there).
+  'GET /api/admin/vdc/:id/metadata': adminReadById(),
+  'GET /api/admin/vdc/:id/metadata/:key': adminReadById(),
+  'GET /api/admin/vdc/:id/metadata/SYSTEM/:key': adminReadById(),
+  'GET /api/admin/vdc/:id/metadata/GENERAL/:key': adminReadById(),
   // A VDC's storage profiles: whoever may read the VDC (Terraform's vcd_org_vdc and vcd_storage_profile).
   'GET /api/vdcStorageProfile/:id': adminReadById(),
   'GET /api/admin/vdcStorageProfile/:id': adminReadById(),

@@ -16,7 +16,17 @@ import { forbidden } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
 import { mayRead, readableOr403, type ReadableKind } from '../../inventory/access.js';
 import { listCatalogsOfOrg } from '../../inventory/catalogs.js';
-import { MEDIA, adminOrgHref, idFromPathSegment, orgHref, vappHref, vdcHref, vmHref, type UrnKind } from '../../inventory/hrefs.js';
+import {
+  MEDIA,
+  adminOrgHref,
+  adminVdcHref,
+  idFromPathSegment,
+  orgHref,
+  vappHref,
+  vdcHref,
+  vmHref,
+  type UrnKind,
+} from '../../inventory/hrefs.js';
 import {
   getVdc,
   listExtraConfigOfVms,
@@ -176,29 +186,50 @@ export const legacyInventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.get(
-    '/api/vdc/:id/metadata',
-    { schema: readByIdSchema(IdParams, inventory("A VDC's metadata", MEDIA.metadata, 'Metadata')) },
-    async (request, reply) => {
-      const principal = requirePrincipal(request);
-      const vdc = await loadVdc(principal, request.params.id);
-      return sendMetadata(request, reply, principal, 'vdc', vdc.id, { href: vdcHref(baseUrl(request), vdc.id), type: MEDIA.vdc });
-    },
-  );
-
-  for (const { segment, system, summary: domainSummary } of METADATA_ENTRY_PATHS) {
+  // A VDC's metadata, under its tenant href and under the admin view's (the AdminOrg lists the admin hrefs, and
+  // Terraform's data "vcd_org_vdc" reads `{AdminVdc href}/metadata/`); the admin one is read like the admin view.
+  for (const [prefix, adminView] of [
+    ['/api/vdc', false],
+    ['/api/admin/vdc', true],
+  ] as const) {
+    const loadVdcView = async (principal: Principal, id: string) => {
+      const vdc = await loadVdc(principal, id);
+      if (adminView && !mayRead(principal, 'adminOrg', vdc.org_id)) throw forbidden();
+      return vdc;
+    };
+    const viewOf = (base: string, id: string) =>
+      adminView ? { href: adminVdcHref(base, id), type: MEDIA.adminVdc } : { href: vdcHref(base, id), type: MEDIA.vdc };
     app.get(
-      `/api/vdc/:id/metadata/${segment}:key`,
-      {
-        schema: readByIdSchema(IdKeyParams, inventory(`One metadata entry of a VDC${domainSummary}`, MEDIA.metadataValue, 'MetadataValue')),
-      },
+      `${prefix}/:id/metadata`,
+      { schema: readByIdSchema(IdParams, inventory(`A VDC's metadata${adminView ? ' (admin view)' : ''}`, MEDIA.metadata, 'Metadata')) },
       async (request, reply) => {
         const principal = requirePrincipal(request);
-        const vdc = await loadVdc(principal, request.params.id);
-        const target = { kind: 'vdc' as const, entityId: vdc.id, entityHref: vdcHref(baseUrl(request), vdc.id), what: 'The VDC' };
-        return sendMetadataEntry(request, reply, principal, target, request.params.key, system);
+        const vdc = await loadVdcView(principal, request.params.id);
+        return sendMetadata(request, reply, principal, 'vdc', vdc.id, viewOf(baseUrl(request), vdc.id));
       },
     );
+
+    for (const { segment, system, summary: domainSummary } of METADATA_ENTRY_PATHS) {
+      app.get(
+        `${prefix}/:id/metadata/${segment}:key`,
+        {
+          schema: readByIdSchema(
+            IdKeyParams,
+            inventory(
+              `One metadata entry of a VDC${domainSummary}${adminView ? ' (admin view)' : ''}`,
+              MEDIA.metadataValue,
+              'MetadataValue',
+            ),
+          ),
+        },
+        async (request, reply) => {
+          const principal = requirePrincipal(request);
+          const vdc = await loadVdcView(principal, request.params.id);
+          const target = { kind: 'vdc' as const, entityId: vdc.id, entityHref: viewOf(baseUrl(request), vdc.id).href, what: 'The VDC' };
+          return sendMetadataEntry(request, reply, principal, target, request.params.key, system);
+        },
+      );
+    }
   }
 
   // ---------------------------------------------------------------- vApps, templates and VMs

@@ -9,7 +9,7 @@
 import type { Group, Org, Role, TaskRow, User } from '../../store/store.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, adminCatalogHref, adminOrgHref, orgHref, rightHref, roleHref, urn, userHref, vdcHref } from '../hrefs.js';
+import { MEDIA, adminCatalogHref, adminOrgHref, adminVdcHref, orgHref, rightHref, roleHref, urn, userHref } from '../hrefs.js';
 import type { CatalogKey } from '../catalogs.js';
 import type { Vdc } from '../repository.js';
 import { parseOrgSettings, type OrgSettings } from '../../domain/org-settings.js';
@@ -128,7 +128,10 @@ export function adminOrgTree(base: string, org: Org, contents: AdminOrgContents)
     node(
       'Vdcs',
       {},
-      contents.vdcs.map((v) => node('Vdc', { href: vdcHref(base, v.id), name: v.name, type: MEDIA.vdc })),
+      // The admin view's hrefs, as VCD's AdminOrg lists them: govcd splits each on "/api/admin" (getVdcByAdminHREF,
+      // in AdminOrg.Delete with force and recursive: Terraform's vcd_org destroy) and GETs it as an AdminVdc
+      // (GetAdminVDCByName). Until 2026-12-06 the tenant href made that split panic the provider.
+      contents.vdcs.map((v) => node('Vdc', { href: adminVdcHref(base, v.id), name: v.name, type: MEDIA.adminVdc })),
     ),
     node('Networks'),
     // The rights published to the org (its rights bundles; every right for the System org): pyvcloud's

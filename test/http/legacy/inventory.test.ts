@@ -95,6 +95,14 @@ describe('orgs', () => {
       childrenNamed(child(root, 'Vdcs'), 'Vdc').map((v) => v.attrs.name),
       DEMO_INVENTORY.acme.vdcs.map((v) => v.name).sort(),
     );
+    // The admin view's hrefs, as VCD lists them (govcd splits them on "/api/admin"; a tenant href made
+    // AdminOrg.Delete(true, true) panic until 2026-12-06), and each one reads as an AdminVdc.
+    for (const vdc of childrenNamed(child(root, 'Vdcs'), 'Vdc')) {
+      assert.match(vdc.attrs.href!, new RegExp(`^${server.baseUrl}/api/admin/vdc/[0-9a-f-]{36}$`));
+      assert.equal(vdc.attrs.type, 'application/vnd.vmware.admin.vdc+xml');
+      const admin = xmlRoot(await get(server, new URL(vdc.attrs.href!).pathname, s.alice), 200, type('admin\\.vdc'));
+      assert.equal(admin.name, 'AdminVdc');
+    }
     assert.deepEqual(
       childrenNamed(child(root, 'Users'), 'UserReference').map((u) => u.attrs.name),
       ['alice', 'bob'],
