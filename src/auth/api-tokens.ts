@@ -97,6 +97,8 @@ class MintedTokenCache {
  * unminted longer is dropped by housekeeping (auth/housekeeping.ts) and can no longer be minted.
  */
 export const REGISTRATION_TTL_MS = 15 * 60_000;
+/** How far past an org's lifetime cap a requested expiry is taken as the cap (a client's clock ahead of ours). */
+export const CAP_CLOCK_TOLERANCE_MS = 5 * 60_000;
 
 /** The scope that keeps only the rights to read (domain/rights.ts READ_ONLY_RIGHTS). */
 export const READ_ONLY_SCOPE = 'read-only';
@@ -317,6 +319,10 @@ export class ApiTokenService {
     if (maxDays !== null) {
       const cap = now + maxDays * 86_400_000;
       if (expiresAt === null) return cap;
+      // A client computes "now + the cap" with its own clock (the CLI's `--expires 90d`): one a little ahead of the
+      // server's asked for a moment past the cap and was refused (until 2026-12-06). Within the tolerance the
+      // expiry is the cap; beyond it, a refusal.
+      if (expiresAt > cap && expiresAt <= cap + CAP_CLOCK_TOLERANCE_MS) return cap;
       if (expiresAt > cap) {
         throw new TesseraError('invalid_request', `This organization allows API tokens to live at most ${maxDays} days`);
       }
@@ -362,6 +368,10 @@ export class ApiTokenService {
     if (Date.now() - Number(row.created_at) > REGISTRATION_TTL_MS) throw refuse('registration expired');
     if (!this.pathMatchesOrg(path, { id: principal.orgId, name: principal.orgName })) throw refuse('wrong org endpoint');
     if (!can(principal, 'apiToken.create', { orgId: row.org_id })) throw refuse('not allowed to create tokens');
+    // An expiry that has come (or is about to) between the two steps: no secret for a token that can never be
+    // exchanged, and no access token with `expires_in` 0, which golang.org/x/oauth2 reads as "never expires"
+    // (until 2026-12-06 both were issued, and audited as created).
+    if (endsTooSoon(row.expires_at === null ? null : Number(row.expires_at), Date.now())) throw refuse('expired before it was issued');
     const token = generateApiToken();
     // The token and its audit event commit together (AuditLog.recordIn).
     const minted = await this.store.transaction(async (trx) => {

@@ -65,6 +65,21 @@ test('with a limit, new tokens get it by default and a later expiry is refused',
   assert.equal(tooLong.json().minorErrorCode, 'invalid_request');
   assert.match(tooLong.json().message, /at most 30 days/);
 
+  // A client whose clock runs a little ahead asks for "now + 30 days" a moment past the cap (the CLI's
+  // `--expires 30d`): the cap, not a refusal (until 2026-12-06 a refusal from 0.3 s ahead on). Ten minutes past is
+  // no clock's fault.
+  const ahead = await register(alice, {
+    client_name: 'clock-ahead',
+    expirationTimeUtc: new Date(Date.now() + 30 * 86_400_000 + 60_000).toISOString(),
+  });
+  assert.equal(ahead.status, 200, ahead.text);
+  assert.ok(Date.parse(ahead.json().expirationTimeUtc) <= Date.now() + 30 * 86_400_000, 'the expiry is the cap');
+  const farAhead = await register(alice, {
+    client_name: 'far-ahead',
+    expirationTimeUtc: new Date(Date.now() + 30 * 86_400_000 + 10 * 60_000).toISOString(),
+  });
+  assert.equal(farAhead.status, 400, farAhead.text);
+
   const shorter = await createApiToken(t.baseUrl, alice, 'acme', 'shorter', {
     expirationTimeUtc: new Date(Date.now() + 86_400_000).toISOString(),
   });

@@ -218,6 +218,19 @@ for (const plan of selectedBackends()) {
         assert.equal(none.status, 401);
       });
 
+      test('a registration whose expiry came before its grant gets no secret and no access token', async () => {
+        const reg = await register(alice, '/oauth/tenant/acme', {
+          client_name: 'expired-before-grant',
+          expirationTimeUtc: new Date(Date.now() + 1_500).toISOString(),
+        });
+        assert.equal(reg.status, 200, reg.text);
+        await new Promise((r) => setTimeout(r, 1_600));
+        // Until 2026-12-06: 200 with expires_in 0 (x/oauth2's "never expires") and a token that could never be used.
+        const grant = await jwtGrant('/oauth/tenant/acme', alice, reg.json().client_id as string);
+        assert.equal(grant.status, 400, grant.text);
+        assert.equal(grant.json().error, 'invalid_grant');
+      });
+
       test('optional expiry at creation is kept and shown', async () => {
         const expires = new Date(Date.now() + 7 * 86_400_000).toISOString();
         const reg = await register(alice, '/oauth/tenant/acme', { client_name: 'expiring', expirationTimeUtc: expires });
