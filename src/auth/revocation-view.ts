@@ -68,7 +68,12 @@ export class RevocationView {
   }
 
   apply(received: RevocationEvent): void {
-    const event = { ...received, relevantUntil: Math.max(received.relevantUntil, this.relevantUntilHere(received.at)) };
+    // How long to remember it is counted on this node's clock too, from when the event reached it (or its own `at`,
+    // if later): `relevantUntil` was stamped by the revoking node's clock, and one running minutes behind made every
+    // other node forget the revocation while sessions it covers still lived, which then worked again (until
+    // 2026-12-06). Received late (a resync), it is only kept longer.
+    const heard = Math.max(received.at, Date.now());
+    const event = { ...received, relevantUntil: Math.max(received.relevantUntil, this.relevantUntilHere(heard)) };
     switch (event.kind) {
       case 'api_token': {
         const current = this.apiTokens.get(event.subject);

@@ -38,6 +38,13 @@ import { TokenListAnchors } from './token-list-anchors.js';
 /** Rows per statement in batched writes: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
 const USAGE_CHUNK = 5_000;
 /** The addresses a token's "last used" keeps, most recent first. */
+
+/**
+ * A revocation row's `relevant_until` is stamped with the clock of the node that revoked. Rows are read back (a
+ * node's start, a feed's reconnect) and deleted this much later than it says, so that a node whose clock ran behind
+ * by up to this much does not have its revocation forgotten by the others while sessions it covers still live.
+ */
+export const REVOCATION_CLOCK_MARGIN_MS = 15 * 60_000;
 export const LAST_USED_IPS_KEPT = 5;
 const AUDIT_CHUNK = 1_000;
 /** Rows per transaction on the row-batch path: ~2,000 prepared runs hold the event loop for a few ms. */
@@ -741,7 +748,12 @@ export class Store {
   }
 
   async relevantRevocations(now: number, ex: Executor = this.db): Promise<RevocationEvent[]> {
-    const rows = await ex.selectFrom('revocations').selectAll().where('relevant_until', '>', now).orderBy('seq').execute();
+    const rows = await ex
+      .selectFrom('revocations')
+      .selectAll()
+      .where('relevant_until', '>', now - REVOCATION_CLOCK_MARGIN_MS)
+      .orderBy('seq')
+      .execute();
     return rows.map((r) => ({
       seq: Number(r.seq),
       kind: r.kind as RevocationKind,
@@ -753,7 +765,10 @@ export class Store {
   }
 
   async pruneRevocations(now: number, ex: Executor = this.db): Promise<void> {
-    await ex.deleteFrom('revocations').where('relevant_until', '<=', now).execute();
+    await ex
+      .deleteFrom('revocations')
+      .where('relevant_until', '<=', now - REVOCATION_CLOCK_MARGIN_MS)
+      .execute();
   }
 
   // ---------------------------------------------------------------- tasks

@@ -3,13 +3,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { DEAD_API_TOKEN_RETENTION_MS, Housekeeping } from '../../src/auth/housekeeping.js';
+import { REVOCATION_CLOCK_MARGIN_MS } from '../../src/store/store.js';
 
 test('expired revocations and legacy session ids go; live ones stay', async () => {
   const store = await openSqliteStore(':memory:');
   try {
     const now = 1_800_000_000_000;
     await store.transaction(async (trx) => {
-      await store.recordRevocation(trx, 'api_token', 'old', now - 7_200_000, now - 1);
+      await store.recordRevocation(trx, 'api_token', 'old', now - 7_200_000, now - REVOCATION_CLOCK_MARGIN_MS - 1);
+      // Past its stamp by less than the margin kept for a revoking node's clock running behind: kept.
+      await store.recordRevocation(trx, 'api_token', 'margin', now - 7_200_000, now - 1);
       await store.recordRevocation(trx, 'api_token', 'live', now - 60_000, now + 3_600_000);
     });
     await store.db
@@ -22,7 +25,7 @@ test('expired revocations and legacy session ids go; live ones stay', async () =
     await new Housekeeping(store, { warn() {} }).runOnce(now);
     assert.deepEqual(
       (await store.relevantRevocations(0)).map((r) => r.subject),
-      ['live'],
+      ['margin', 'live'],
     );
     const legacy = await store.db.selectFrom('legacy_sessions').select('session_id').execute();
     assert.deepEqual(

@@ -113,6 +113,22 @@ describe('RevocationView', () => {
     assert.equal(view.isApiTokenRevoked(t.tid!, now + 3_600_001), false, 'dropped after this node\u2019s hour');
   });
 
+  test('a revocation from a node whose clock runs behind is kept for this node\u2019s lifetime from when it arrived', () => {
+    const s = stubStore();
+    const view = new RevocationView(s.store, { relevantUntil: (at) => at + 300_000 });
+    const t = claims({ tid: randomUUID() });
+    // The revoking node is 250 s behind: its `at` and the `relevantUntil` it stamped (its lifetime + 60 s) are 250 s early.
+    const now = Date.now();
+    const behind = now - 250_000;
+    s.emit(event('api_token', t.tid!, behind, behind + 360_000));
+    // At 150 s the revoker's stamp has passed; sessions this node minted just before the revocation live until
+    // now + 300 s. Until 2026-12-06 the entry was pruned here, and those sessions worked again.
+    view.prune(now + 150_000);
+    assert.equal(view.isApiTokenRevoked(t.tid!, now + 150_000), true, 'kept past the revoker\u2019s stamp');
+    view.prune(now + 300_001);
+    assert.equal(view.isApiTokenRevoked(t.tid!, now + 300_001), false, 'dropped after this node\u2019s lifetime');
+  });
+
   test('fails closed while the bus is unhealthy', () => {
     const s = stubStore();
     const view = new RevocationView(s.store);
