@@ -287,6 +287,63 @@ export class SessionService {
     return this.startSession(user, org, req.ip, req.firstFactorAt);
   }
 
+  /**
+   * Counts a wrong code and says whether it began a lockout. Atomic in the database: with a read-modify-write of the
+   * row read at the start of the request, a parallel burst of guesses all wrote failures=1 and never reached it.
+   */
+  private async countSecondFactorFailure(userId: string, now: number): Promise<boolean> {
+    const counted = await this.store.db
+      .updateTable('users')
+      .set((eb) => ({ totp_failures: eb('totp_failures', '+', 1) }))
+      .where('id', '=', userId)
+      .returning('totp_failures')
+      .executeTakeFirst();
+    const locked = Number(counted?.totp_failures ?? 0) >= this.config.totpMaxAttempts;
+    if (locked) await this.store.updateUser(userId, { totp_failures: 0, totp_locked_until: now + this.config.totpLockoutSeconds * 1000 });
+    return locked;
+  }
+
+  /**
+   * A code from the user's app typed to prove it is them at an open session (turning two-factor off, new recovery
+   * codes): the sign-in's rules, a fresh unused step, and its lockout. A wrong code counts towards the lockout, and
+   * while it lasts every code is refused with 429 (until 2026-12-06 these forms counted nothing: a stolen session
+   * could guess codes at the sign-in brake's rate, with no lockout). True when the code is right.
+   */
+  async proveSecondFactor(user: User, code: string, ip: string): Promise<boolean> {
+    const now = Date.now();
+    const current = await this.store.getUser(user.id);
+    if (!current?.totp_secret) return false;
+    if (Number(current.totp_locked_until) > now) {
+      throw tooManyRequests(
+        Math.ceil((Number(current.totp_locked_until) - now) / 1000),
+        'Too many failed verification codes; try again later',
+      );
+    }
+    const step = matchTotpStep(current.totp_secret, code.trim(), now);
+    if (step !== null && step > Number(current.totp_last_step)) {
+      const res = await this.store.db
+        .updateTable('users')
+        .set({ totp_last_step: step, totp_failures: 0 })
+        .where('id', '=', user.id)
+        .where('totp_last_step', '<', step)
+        .where('totp_locked_until', '<=', now)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 1) return true;
+    }
+    if (await this.countSecondFactorFailure(user.id, now)) {
+      const org = await this.store.getOrg(user.org_id);
+      await this.audit.record({
+        type: 'totp.locked',
+        outcome: 'failure',
+        actor: { id: user.id, name: user.name },
+        org: { id: user.org_id, name: org?.name ?? '' },
+        ip,
+        details: { reason: 'wrong verification code at an open session' },
+      });
+    }
+    return false;
+  }
+
   /** The second step: a fresh, unused code, under a per-user attempt limit. */
   private async checkSecondFactor(user: User, org: Org, req: SignInRequest): Promise<void> {
     const now = Date.now();
@@ -331,20 +388,8 @@ export class SessionService {
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 1) return;
     }
-    // Count the failure atomically in the database: with a read-modify-write of the row read at the start of the
-    // request, a parallel burst of guesses all wrote failures=1 and never reached the lockout.
-    const counted = await this.store.db
-      .updateTable('users')
-      .set((eb) => ({ totp_failures: eb('totp_failures', '+', 1) }))
-      .where('id', '=', user.id)
-      .returning('totp_failures')
-      .executeTakeFirst();
-    const failures = Number(counted?.totp_failures ?? 0);
     if (recovery) this.guard.failed(req.ip, account);
-    const locked = failures >= this.config.totpMaxAttempts;
-    if (locked) {
-      await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: now + this.config.totpLockoutSeconds * 1000 });
-    }
+    const locked = await this.countSecondFactorFailure(user.id, now);
     await this.audit.record({
       type: locked ? 'totp.locked' : 'session.refused',
       outcome: 'failure',

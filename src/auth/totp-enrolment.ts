@@ -38,6 +38,8 @@ export type TotpDisableResult = { ok: true } | { ok: false; reason: 'not-enabled
 /** Checks a password typed at an open session as a guess (SessionService.checkPassword): counted, braked, locking. */
 export interface SessionPasswordCheck {
   checkPassword(user: User, password: string, ip: string): Promise<boolean>;
+  /** A code from the user's app, under the sign-in's step rule and lockout (429 while locked). */
+  proveSecondFactor(user: User, code: string, ip: string): Promise<boolean>;
 }
 
 export class TotpEnrolmentService {
@@ -69,18 +71,7 @@ export class TotpEnrolmentService {
     if (user.totp_enabled !== 1 || !user.totp_secret) return { ok: false, reason: 'not-enabled' };
     let proven = false;
     if (proof.password !== '') proven = await this.passwords.checkPassword(user, proof.password, ip);
-    if (!proven && proof.code.trim() !== '') {
-      const step = matchTotpStep(user.totp_secret, proof.code.trim());
-      if (step !== null && step > Number(user.totp_last_step)) {
-        const res = await this.store.db
-          .updateTable('users')
-          .set({ totp_last_step: step })
-          .where('id', '=', user.id)
-          .where('totp_last_step', '<', step)
-          .executeTakeFirst();
-        proven = Number(res.numUpdatedRows) === 1;
-      }
-    }
+    if (!proven && proof.code.trim() !== '') proven = await this.passwords.proveSecondFactor(user, proof.code, ip);
     if (!proven) {
       await this.record('totp.recoveryCodesGenerated', principal, ip, 'failure');
       return { ok: false, reason: 'wrong-credentials' };
@@ -138,8 +129,8 @@ export class TotpEnrolmentService {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled !== 1 || !user.totp_secret) return { ok: false, reason: 'not-enabled' };
     const passwordOk = await this.passwords.checkPassword(user, password, ip);
-    const step = matchTotpStep(user.totp_secret, code.trim());
-    if (!passwordOk || step === null || step <= Number(user.totp_last_step)) return { ok: false, reason: 'wrong-credentials' };
+    const codeOk = await this.passwords.proveSecondFactor(user, code, ip);
+    if (!passwordOk || !codeOk) return { ok: false, reason: 'wrong-credentials' };
     await this.store.updateUser(user.id, { totp_enabled: 0, totp_secret: null, totp_last_step: 0 });
     await this.recoveryCodes.clear(user.id);
     await this.record('totp.disabled', principal, ip);
