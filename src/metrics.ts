@@ -186,9 +186,26 @@ export class Metrics {
 
   /**
    * Read at scrape time: this node's live sessions by kind (auth/session-tally.ts) and, on PostgreSQL, its connection
-   * pool (connections open, idle, in use; queries waiting for one; the bound). Until 2026-12-06 neither was reported.
+   * pool (connections open, idle, in use; queries waiting for one; the bound) and its clock's distance from the
+   * database server's. Until 2026-12-06 none was reported.
    */
-  watchNode(input: { liveSessions: () => Record<SessionKind, number>; pool: (() => PoolStats) | null }): void {
+  watchNode(input: {
+    liveSessions: () => Record<SessionKind, number>;
+    pool: (() => PoolStats) | null;
+    clockSkewMs?: (() => number | null) | null;
+  }): void {
+    const clockSkewMs = input.clockSkewMs;
+    if (clockSkewMs) {
+      new Gauge({
+        name: 'tessera_clock_skew_seconds',
+        help: "PostgreSQL: this node's clock minus the database server's, read every minute (positive: ahead); nodes must agree within a few seconds (store/clock-skew.ts)",
+        registers: [this.registry],
+        collect() {
+          const skew = clockSkewMs();
+          if (skew !== null) this.set(skew / 1000);
+        },
+      });
+    }
     new Gauge({
       name: 'tessera_sessions_live',
       help: 'Sessions (access tokens) this node issued that have not reached their expiry (to the minute), by kind; revoked ones count until then',

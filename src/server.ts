@@ -148,7 +148,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
     if (metrics && config.metricsPort !== null) {
       const running = services;
       store.bus.observe(metrics.watchRevocationFeed(() => running.revocations.healthy()));
-      metrics.watchNode({ liveSessions: () => running.accessTokens.sessions.live(), pool: store.poolStats });
+      metrics.watchNode({
+        liveSessions: () => running.accessTokens.sessions.live(),
+        pool: store.poolStats,
+        clockSkewMs: store.dialect === 'postgres' ? () => running.clockSkew.skewMs : null,
+      });
       const metricsPort = await metrics.listen(config.metricsHost, config.metricsPort);
       const metricsHost = config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost;
       metricsUrl = `http://${metricsHost}:${metricsPort}/metrics`;

@@ -15,6 +15,7 @@ import { UserService } from './auth/users.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { ServiceAccountService } from './auth/service-accounts.js';
 import { Housekeeping } from './auth/housekeeping.js';
+import { ClockSkewWatch } from './store/clock-skew.js';
 import { OrgAdmin } from './auth/org-admin.js';
 import { OrgMetadataAdmin } from './auth/org-metadata.js';
 import { TaskService } from './auth/tasks.js';
@@ -34,6 +35,7 @@ export interface Logger {
 export interface RunningServices extends Services {
   usage: TokenUsageRecorder;
   housekeeping: Housekeeping;
+  clockSkew: ClockSkewWatch;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,8 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const apiTokens = new ApiTokenService({ store, accessTokens, authenticator, revocations, identities, audit, usage });
   const housekeeping = new Housekeeping(store, log, { revokedTokenRetentionMs: config.revokedTokenRetentionDays * 86_400_000 });
   housekeeping.start();
+  const clockSkew = new ClockSkewWatch(store, log);
+  await clockSkew.start();
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
   const orgAdmin = new OrgAdmin({ store, identities, audit, revocationRelevantUntil: (now) => accessTokens.revocationRelevantUntil(now) });
@@ -137,8 +141,10 @@ export async function createServices(config: Config, store: Store, log: Logger):
     audit,
     usage,
     housekeeping,
+    clockSkew,
     async stop() {
       housekeeping.stop();
+      clockSkew.stop();
       revocations.stop();
       await usage.stop();
       await audit.stop();

@@ -50,8 +50,12 @@ test('metrics count requests, exchanges and sign-in failures on a loopback liste
   assert.equal(value(/^tessera_sessions_live\{kind="password"\} (\d+)$/m), 1);
   assert.equal(value(/^tessera_sessions_live\{kind="api_token"\} (\d+)$/m), 4);
   assert.equal(value(/^tessera_sessions_live\{kind="service_account"\} (\d+)$/m), 0);
-  if (node.config.databaseUrl === null) assert.doesNotMatch(text, /tessera_store_pool/, 'SQLite has no pool');
-  else {
+  if (node.config.databaseUrl === null) {
+    assert.doesNotMatch(text, /tessera_store_pool/, 'SQLite has no pool');
+    assert.doesNotMatch(text, /tessera_clock_skew_seconds/, 'SQLite has one clock');
+  } else {
+    // This node's clock against the database server's (same host here): read at start.
+    assert.ok(Math.abs(Number(/^tessera_clock_skew_seconds (\S+)$/m.exec(text)?.[1])) < 1, 'the clock skew is reported');
     assert.ok(value(/^tessera_store_pool_connections\{state="idle"\} (\d+)$/m) >= 0);
     assert.ok(value(/^tessera_store_pool_connections\{state="in_use"\} (\d+)$/m) >= 0);
     assert.equal(value(/^tessera_store_pool_connections\{state="waiting"\} (\d+)$/m), 0);
