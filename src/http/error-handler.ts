@@ -7,7 +7,7 @@ import { TesseraError } from '../domain/errors.js';
 import { xmlDocument } from './xml.js';
 import { areaOf, defaultVersion, sendExactJson } from './context.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
-import { isForeignKeyViolation, isUniqueViolation } from '../store/constraint-errors.js';
+import { isForeignKeyViolation, isStillReferenced, isUniqueViolation } from '../store/constraint-errors.js';
 import { oauthErrorBody, oauthErrorCode } from './oauth-error.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
 import { PORTAL_ERROR_PAGE_HEADERS } from './page-security.js';
@@ -30,6 +30,14 @@ export function toTesseraError(error: unknown): TesseraError {
     return new TesseraError('DUPLICATE_NAME', 'An object with the same name or id was created by another request at the same moment');
   }
   if (isForeignKeyViolation(error)) {
+    // A delete refused because another request gave the object to something meanwhile (a role assigned while it was
+    // deleted) is told so; until 2026-12-06 it was told that something had been deleted, which had not happened.
+    if (isStillReferenced(error)) {
+      return new TesseraError(
+        'BAD_REQUEST',
+        'It is in use: another request assigned or attached it at the same moment; nothing was deleted',
+      );
+    }
     return new TesseraError('BAD_REQUEST', 'Something this request refers to was deleted by another request at the same moment');
   }
   if (isTransientStoreError(error)) {

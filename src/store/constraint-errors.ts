@@ -18,3 +18,13 @@ export function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
+
+/**
+ * Whether a foreign-key refusal was of a delete (the row is still referred to: something was given it meanwhile) rather
+ * than of an insert or update referring to a row gone. PostgreSQL says which in its message; SQLite does not (it runs
+ * one write at a time, so its deletes meet no such race: their checks happen in the same transaction).
+ */
+export function isStillReferenced(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /^update or delete on table /.test(message);
+}

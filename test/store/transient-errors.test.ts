@@ -48,6 +48,14 @@ test('a constraint violation is the loser of a race: the answer its own check wo
     assert.equal(mapped.status, 400, e.message);
     assert.match(mapped.message, /deleted by another request/);
   }
+  // A delete refused because the row was given to something meanwhile (a role assigned while it was deleted): said so,
+  // not "deleted" (until 2026-12-06).
+  const stillUsed = toTesseraError(
+    pgError('23503', 'update or delete on table "roles" violates foreign key constraint "users_role_id_fkey" on table "users"'),
+  );
+  assert.equal(stillUsed.status, 400);
+  assert.match(stillUsed.message, /in use: another request assigned or attached it at the same moment; nothing was deleted/);
+  assert.doesNotMatch(stillUsed.message, /roles|users_role_id_fkey/);
 });
 
 test('not transient: syntax errors, plain bugs stay 500', () => {
