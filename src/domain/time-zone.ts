@@ -150,9 +150,14 @@ export function instantOfWallTime(
   return before;
 }
 
-/** The last millisecond of a calendar day in a zone (23:59:59.999 there). */
+/**
+ * The last millisecond of a calendar day in a zone: the instant before the next day begins there. On a day whose last
+ * hour repeats (clocks going back at midnight, America/Santiago in April) that is the second 23:59:59.999, which
+ * `instantOfWallTime` (the earlier of two) missed by an hour until 2026-12-06.
+ */
 export function endOfDayInZone(year: number, month: number, day: number, zone: string): number {
-  return instantOfWallTime(year, month, day, 23, 59, 59, 999, zone);
+  const next = new Date(Date.UTC(year, month - 1, day + 1));
+  return startOfDayInZone(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), zone) - 1;
 }
 
 /** The first millisecond of a calendar day in a zone (00:00 there). */

@@ -50,4 +50,10 @@ test('a typed day is read in the zone and stored as the UTC instant', () => {
   const start = startOfDayInZone(2030, 9, 8, 'America/Santiago');
   assert.equal(dateInZone(start, 'America/Santiago'), '2030-09-08');
   assert.equal(dateInZone(start - 1, 'America/Santiago'), '2030-09-07');
+  // A day whose last hour repeats (Santiago falls back at 24:00 on 2027-04-03): it ends at the second 23:59:59.999,
+  // 03:59:59.999Z, not the first (until 2026-12-06 an expiry chosen for that day ended an hour early).
+  const end = endOfDayInZone(2027, 4, 3, 'America/Santiago');
+  assert.equal(new Date(end).toISOString(), '2027-04-04T03:59:59.999Z');
+  assert.equal(dateInZone(end, 'America/Santiago'), '2027-04-03');
+  assert.equal(dateInZone(end + 1, 'America/Santiago'), '2027-04-04');
 });
