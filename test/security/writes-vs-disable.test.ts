@@ -6,7 +6,8 @@
  * - disabling an org while its users register tokens never deadlocks (PostgreSQL answered 503 to either side, and a
  *   failed disable left the org enabled);
  * - one TOTP enrolment confirmed twice at once enrols once, with one set of recovery codes stored;
- * - one user disabled by several requests at once is cut off and audited as disabled once.
+ * - one user disabled by several requests at once is cut off and audited as disabled once;
+ * - a user being deleted is disabled before the cut-off is announced, so a node reloading them reads them disabled.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -177,4 +178,28 @@ test('one user disabled by several requests at once: one disable audited', async
     const disables = events.map((e) => JSON.parse(String(e.details))).filter((d) => d.userId === user.id && d.disabled === true);
     assert.equal(disables.length, 1, `round ${round}`);
   }
+});
+
+test('a user being deleted reads as disabled when the other nodes hear of the cut-off', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await newUser(node, alice, 'deleted-soon');
+  const seen: Array<number | 'gone'> = [];
+  // What a node that hears the cut-off reads when it loads the user again (identity-cache.ts reloads on the event):
+  // until 2026-12-06 the row still said enabled, and that node honoured the user's sessions for up to 5 s more.
+  node.store.bus.subscribe((event) => {
+    if (event.kind !== 'user' || event.subject !== user.id) return;
+    seen.push(-1);
+    const at = seen.length - 1;
+    void node.store.getUser(user.id).then((row) => (seen[at] = row ? row.is_enabled : 'gone'));
+  });
+  const deleted = await http(`${node.baseUrl}/cloudapi/1.0.0/users/urn:vcloud:user:${user.id}`, {
+    method: 'DELETE',
+    headers: bearer(alice),
+  });
+  assert.equal(deleted.status, 204, deleted.text);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(seen.length > 0, 'the cut-off was announced');
+  assert.ok(!seen.includes(1), `read as enabled after the cut-off: ${JSON.stringify(seen)}`);
 });
