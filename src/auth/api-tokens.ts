@@ -554,7 +554,6 @@ export class ApiTokenService {
     });
   }
 
-  /** Revokes every live token of a user (disable, delete, "revoke all" on password change); `by` did it. */
   /**
    * In a write transaction that gives a user a token (its registration, its secret): locks the user's row on
    * PostgreSQL (SQLite's single writer already excludes other writers) and says whether the user and their org are
@@ -574,6 +573,7 @@ export class ApiTokenService {
     return row !== undefined && Number(row.userEnabled) === 1 && Number(row.orgEnabled) === 1;
   }
 
+  /** Revokes every live token of a user (disable, delete, "revoke all" on password change); `by` did it. */
   async revokeAllOf(userId: string, by: string | null = null): Promise<number> {
     return this.revokeRows(await this.store.liveApiTokenIdsOfUser(userId), by);
   }
