@@ -18,8 +18,8 @@ export const TASK_RETENTION_MS = 30 * 24 * 60 * 60_000;
 export type TaskStatus = 'queued' | 'running' | 'success' | 'error';
 
 export interface TaskOwner {
-  /** What the task is about: an org (its AdminOrg), a user, or a catalog (its AdminCatalog). */
-  kind: 'org' | 'user' | 'catalog';
+  /** What the task is about: an org (its AdminOrg), a user, a catalog (its AdminCatalog), a vApp or a VDC (its AdminVdc). */
+  kind: 'org' | 'user' | 'catalog' | 'vapp' | 'vdc';
   id: string;
   name: string;
 }

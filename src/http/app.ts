@@ -32,6 +32,7 @@ import { legacySessionRoutes } from './legacy/sessions.js';
 import { legacyInventoryRoutes } from './legacy/inventory.js';
 import { legacyStorageProfileRoutes } from './legacy/storage-profiles.js';
 import { legacyCatalogRoutes } from './legacy/catalogs.js';
+import { legacyInventoryTeardownRoutes } from './legacy/inventory-teardown.js';
 import { legacyNetworkRoutes } from './legacy/networks.js';
 import { legacyControlAccessRoutes } from './legacy/control-access.js';
 import { legacyVAppSectionRoutes } from './legacy/vapp-sections.js';
@@ -329,6 +330,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(legacyInventoryRoutes);
   await app.register(legacyStorageProfileRoutes);
   await app.register(legacyCatalogRoutes);
+  await app.register(legacyInventoryTeardownRoutes);
   await app.register(legacyNetworkRoutes);
   await app.register(legacyControlAccessRoutes);
   await app.register(legacyVAppSectionRoutes);

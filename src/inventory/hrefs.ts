@@ -95,6 +95,8 @@ export const MEDIA = {
   adminVdc: 'application/vnd.vmware.admin.vdc+xml',
   vdcComputePolicyReferences: 'application/vnd.vmware.vcloud.vdcComputePolicyReferences+xml',
   vApp: 'application/vnd.vmware.vcloud.vApp+xml',
+  /** The body of a vApp's `action/undeploy` (govcd's MimeUndeployVappParams). */
+  undeployVAppParams: 'application/vnd.vmware.vcloud.undeployVAppParams+xml',
   vAppTemplate: 'application/vnd.vmware.vcloud.vAppTemplate+xml',
   vm: 'application/vnd.vmware.vcloud.vm+xml',
   user: 'application/vnd.vmware.admin.user+xml',

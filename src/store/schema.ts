@@ -246,7 +246,7 @@ export interface TaskTable {
   operation_name: string;
   operation: string;
   progress: number;
-  owner_kind: string; // TaskOwner['kind']: 'org' | 'user' | 'catalog'
+  owner_kind: string; // TaskOwner['kind']: 'org' | 'user' | 'catalog' | 'vapp' | 'vdc'
   owner_id: string;
   owner_name: string;
   /** Who started it, and the org they belong to. */

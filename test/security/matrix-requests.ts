@@ -192,6 +192,18 @@ function isOrgLifecycleWrite(route: RegisteredRoute): boolean {
   );
 }
 
+/**
+ * The inventory writes of govcd's AdminOrg.Delete (src/http/legacy/inventory-teardown.ts): the provider, who may, gets
+ * a copy of the VDC or vApp (disabled and empty; powered off), so that what it deletes is not the world's.
+ */
+function isInventoryTeardown(route: RegisteredRoute): boolean {
+  return (
+    (route.method === 'DELETE' && (route.url === '/api/admin/vdc/:id' || route.url === '/api/vApp/:ref')) ||
+    /^\/api\/admin\/vdc\/:id\/action\/(disable|enable)$/.test(route.url) ||
+    route.url === '/api/vApp/:ref/action/undeploy'
+  );
+}
+
 /** Routes after which the caller's session is gone: they get a session of their own. */
 export function endsSession(route: RegisteredRoute, cell: Cell): boolean {
   if (route.method === 'DELETE' && /\/(api\/session|sessions|sessions\/current)$/.test(route.url)) return true;
@@ -254,7 +266,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
           objectId = objects.taskId;
           break;
         case 'vdc':
-          objectId = objects.vdcId;
+          objectId = caller.role === 'system' && isInventoryTeardown(route) ? await world.fresh.vdc(tenantHome) : objects.vdcId;
           break;
         case 'storageProfile':
           objectId = objects.storageProfileId;
@@ -266,7 +278,7 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
           objectId = objects.vappNetworkId;
           break;
         case 'vapp':
-          objectId = objects.vappId;
+          objectId = caller.role === 'system' && isInventoryTeardown(route) ? await world.fresh.vapp(tenantHome) : objects.vappId;
           break;
         case 'vm':
           objectId = objects.vmId;
@@ -305,6 +317,12 @@ export async function prepareCall(world: World, route: RegisteredRoute, cell: Ce
         (await store.db.selectFrom('service_accounts').selectAll().where('id', '=', id).executeTakeFirst()) ?? 'missing',
       // An org's metadata routes change its entries, not its row: the snapshot holds both.
       org: async () => [await store.getOrg(id), /\/metadata/.test(route.url) ? await orgMetadataRows(store, id) : null],
+      // The inventory teardown routes change a VDC's row, or a vApp's and its VMs' states.
+      vdc: async () => (await store.db.selectFrom('vdcs').selectAll().where('id', '=', id).executeTakeFirst()) ?? 'missing',
+      vapp: async () => [
+        (await store.db.selectFrom('vapps').selectAll().where('id', '=', id).executeTakeFirst()) ?? 'missing',
+        await store.db.selectFrom('vms').select(['id', 'status', 'is_deployed']).where('vapp_id', '=', id).orderBy('id').execute(),
+      ],
     };
     snapshotObject = reads[kind] ?? snapshotObject;
   }
@@ -529,6 +547,10 @@ async function apiBody(world: World, route: RegisteredRoute, caller: Caller, cel
     }
     case 'PUT /api/admin/user/:id':
       return `<User xmlns="${VCLOUD}"><FullName>${uniq('Matrix')}</FullName><IsEnabled>true</IsEnabled></User>`;
+    case 'POST /api/vApp/:ref/action/undeploy':
+      return `<UndeployVAppParams xmlns="${VCLOUD}"><UndeployPowerAction>powerOff</UndeployPowerAction></UndeployVAppParams>`;
+    case 'POST /api/admin/vdc/:id/action/disable':
+    case 'POST /api/admin/vdc/:id/action/enable':
     case 'POST /api/admin/org/:id/action/disable':
     case 'POST /api/admin/org/:id/action/enable':
     case 'POST /api/admin/user/:id/action/unlock':

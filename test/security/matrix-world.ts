@@ -97,6 +97,13 @@ export interface World {
     pendingServiceAccount(org: OrgKey): Promise<{ id: string; userCode: string }>;
     /** An empty tenant org of its own (org lifecycle writes that would otherwise disable or delete acme). */
     org(enabled: boolean): Promise<string>;
+    /**
+     * A copy of the org's VDC, disabled and empty, and a copy of its vApp (in that VDC) whose VMs are powered off: the
+     * inventory teardown routes (govcd's AdminOrg.Delete) that the provider may call delete or change them, not the
+     * world's own.
+     */
+    vdc(org: TenantOrg): Promise<string>;
+    vapp(org: TenantOrg): Promise<string>;
     /** A finished task about the org, started by its other user (bob / gina). */
     task(org: TenantOrg): Promise<string>;
   };
@@ -332,6 +339,7 @@ export async function buildWorld(harness: Harness): Promise<World> {
   };
   const userCode = () => Array.from({ length: 8 }, () => 'BCDFGHJKLMNPQRSTVWXZ'[randomInt(20)]).join('');
 
+  const objectsByOrg: Partial<Record<TenantOrg, OrgObjects>> = {};
   const fresh: World['fresh'] = {
     user: async (key) => (await makeUser(orgRow[key].id, 'vApp User')).id,
     group: async (key) =>
@@ -393,6 +401,32 @@ export async function buildWorld(harness: Harness): Promise<World> {
       if (!enabled) await store.updateOrg(created.id, { is_enabled: 0 });
       return created.id;
     },
+    vdc: async (key) => {
+      const world = await store.db.selectFrom('vdcs').selectAll().where('id', '=', objectsByOrg[key]!.vdcId).executeTakeFirstOrThrow();
+      const id = randomUUID();
+      await store.db
+        .insertInto('vdcs')
+        .values({ ...world, id, name: uniq('matrix-vdc'), is_enabled: 0, external_id: null, source: null, spec_hash: null })
+        .execute();
+      return id;
+    },
+    vapp: async (key) => {
+      const vappId = objectsByOrg[key]!.vappId;
+      const vapp = await store.db.selectFrom('vapps').selectAll().where('id', '=', vappId).executeTakeFirstOrThrow();
+      const id = randomUUID();
+      const copy = { external_id: null, source: null, spec_hash: null, status: 'POWERED_OFF', is_deployed: 0 };
+      await store.db
+        .insertInto('vapps')
+        .values({ ...vapp, ...copy, id, name: uniq('matrix-vapp') })
+        .execute();
+      for (const vm of await store.db.selectFrom('vms').selectAll().where('vapp_id', '=', vappId).execute()) {
+        await store.db
+          .insertInto('vms')
+          .values({ ...vm, ...copy, id: randomUUID(), vapp_id: id }) // its vapp_name: the trigger writes the copy's
+          .execute();
+      }
+      return id;
+    },
     task: async (key) => {
       const user = await otherUser(key);
       const now = Date.now();
@@ -437,10 +471,12 @@ export async function buildWorld(harness: Harness): Promise<World> {
     ...(await inventoryOf(orgRow[key].id)),
   });
 
+  objectsByOrg.acme = await objectsOf('acme');
+  objectsByOrg.globex = await objectsOf('globex');
   return {
     harness,
     callers,
-    orgs: { acme: await objectsOf('acme'), globex: await objectsOf('globex') },
+    orgs: { acme: objectsByOrg.acme, globex: objectsByOrg.globex },
     rightUrn: `urn:vcloud:right:${rightId(RIGHTS.vappView)}`,
     globalRoleUrn: `urn:vcloud:globalRole:${rightId('global-role:vApp Author')}`,
     roleId,

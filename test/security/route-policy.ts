@@ -199,6 +199,14 @@ const API_POLICY: Record<string, PolicyEntry> = {
   // Deleting a catalog (govcd's AdminOrg.Delete before the org): the provider's; without recursive=true a catalog
   // that holds templates (every catalog does) is a 400 and nothing changes, so the matrix's call deletes nothing.
   'DELETE /api/admin/catalog/:id': providerWrite('4xx', { crossOrg: '403' }),
+  // The rest of govcd's AdminOrg.Delete (src/http/legacy/inventory-teardown.ts): the provider's, as the org delete is
+  // (an org administrator included, a tenant gets 403: the inventory is the provider's). The provider's calls are
+  // made on copies (matrix-world.ts fresh.vdc, fresh.vapp): a disabled, empty VDC and a powered-off vApp.
+  'POST /api/vApp/:ref/action/undeploy': providerWrite('2xx', { crossOrg: '403' }),
+  'DELETE /api/vApp/:ref': providerWrite('2xx', { crossOrg: '403' }),
+  'POST /api/admin/vdc/:id/action/disable': providerWrite('2xx', { crossOrg: '403' }),
+  'POST /api/admin/vdc/:id/action/enable': providerWrite('2xx', { crossOrg: '403' }),
+  'DELETE /api/admin/vdc/:id': providerWrite('2xx', { crossOrg: '403' }),
   'GET /api/catalogItem/:id': adminReadById({ limited: '2xx' }),
   // Who may use a vApp, a VDC or a catalog: read like the entity.
   'GET /api/catalog/:id/controlAccess': adminReadById({ limited: '2xx' }),

@@ -7,11 +7,22 @@
 import type { TaskRow } from '../../store/store.js';
 import { node, text, type DocElement } from '../document-tree.js';
 import { VCLOUD_NS } from '../xml-render.js';
-import { MEDIA, adminCatalogHref, adminOrgHref, orgHref, tasksListHref, taskHref, urn, userHref } from '../hrefs.js';
+import {
+  MEDIA,
+  adminCatalogHref,
+  adminOrgHref,
+  adminVdcHref,
+  orgHref,
+  tasksListHref,
+  taskHref,
+  urn,
+  userHref,
+  vappHref,
+} from '../hrefs.js';
 
 /**
- * Where a task's owner lives, by `owner_kind` (TaskOwner in auth/tasks.ts): a user, a catalog (its AdminCatalog) or
- * an org (its AdminOrg). Shared by the Task document and the `task` query type's `object` attribute.
+ * Where a task's owner lives, by `owner_kind` (TaskOwner in auth/tasks.ts): a user, a catalog (its AdminCatalog), a
+ * vApp, a VDC (its AdminVdc, where the AdminOrg points) or an org (its AdminOrg). Shared by the Task document and the `task` query type's `object` attribute.
  */
 export function taskOwnerReference(base: string, kind: string, id: string): { href: string; type: string; id: string } {
   switch (kind) {
@@ -19,6 +30,10 @@ export function taskOwnerReference(base: string, kind: string, id: string): { hr
       return { href: userHref(base, id), type: MEDIA.user, id: urn('user', id) };
     case 'catalog':
       return { href: adminCatalogHref(base, id), type: MEDIA.adminCatalog, id: urn('catalog', id) };
+    case 'vapp':
+      return { href: vappHref(base, id, false), type: MEDIA.vApp, id: urn('vapp', id) };
+    case 'vdc':
+      return { href: adminVdcHref(base, id), type: MEDIA.adminVdc, id: urn('vdc', id) };
     default:
       return { href: adminOrgHref(base, id), type: MEDIA.adminOrg, id: urn('org', id) };
   }

@@ -5,12 +5,17 @@
 //	AdminOrg.Update + WaitTaskCompletion, CreateUserSimple with the Organization Administrator role from the
 //	AdminOrg's RoleReferences, that user signs in, creates an API token and uses it; Disable: the token's
 //	exchange fails and an access token already issued is refused; enable; OrgUser.ChangePassword, Disable,
-//	Enable and Delete(takeOwnership); AdminOrg.Delete(force, recursive).
+//	Enable and Delete(takeOwnership); the sync API gives the org a VDC, vApps, VMs and a catalog, and
+//	AdminOrg.Delete(force, recursive) takes it apart (undeploy and delete each vApp, delete the catalog, disable and
+//	delete the VDC) before it deletes the org.
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -237,16 +242,87 @@ func (r *runner) orgAdmin(admin *VCDClient) {
 		return nil
 	})
 
-	r.step("AdminOrg.Delete(force=true, recursive=true)", func() error {
+	// Terraform's vcd_org destroy (delete_force, delete_recursive) on an org that holds inventory: govcd's
+	// AdminOrg.Delete(true, true) undeploys and deletes every vApp, deletes the catalogs, disables and deletes every
+	// VDC (src/http/legacy/inventory-teardown.ts), then deletes the org.
+	r.step("the inventory sync API gives the org a VDC, vApps with VMs (one powered on) and a catalog", func() error {
+		return putInventory(admin, orgName)
+	})
+	var vdcHrefs []string
+	r.step("AdminOrg.Refresh lists the VDC and the catalog", func() error {
 		if err := adminOrg.Refresh(); err != nil {
 			return err
 		}
+		for _, vdc := range adminOrg.AdminOrg.Vdcs.Vdcs {
+			vdcHrefs = append(vdcHrefs, vdc.HREF)
+		}
+		if len(vdcHrefs) != 1 || len(adminOrg.AdminOrg.Catalogs.Catalog) != 1 {
+			return fmt.Errorf("%d VDCs and %d catalogs listed, want 1 and 1", len(vdcHrefs), len(adminOrg.AdminOrg.Catalogs.Catalog))
+		}
+		vdc, err := adminOrg.GetVDCByName("teardown-vdc", false)
+		if err != nil {
+			return err
+		}
+		if n := len(vdc.Vdc.ResourceEntities[0].ResourceEntity); n != 3 {
+			return fmt.Errorf("the VDC lists %d vApps and templates, want 3", n)
+		}
+		return nil
+	})
+
+	r.step("AdminOrg.Delete(force=true, recursive=true) of an org holding inventory", func() error {
 		if err := adminOrg.Delete(true, true); err != nil {
 			return err
 		}
 		if _, err := admin.GetAdminOrgByName(orgName); !ContainsNotFound(err) {
 			return fmt.Errorf("GetAdminOrgByName after Delete: %v, want entity not found", err)
 		}
+		// The VDC went first, with its vApps and VMs: its admin href is VCD's 403 for what is not there.
+		err := admin.Client.ExecuteRequestWithoutResponse(vdcHrefs[0], http.MethodGet, "", "error reading the VDC: %s", nil)
+		if err == nil || !strings.Contains(err.Error(), "403") {
+			return fmt.Errorf("GET %s after Delete: %v, want a 403", vdcHrefs[0], err)
+		}
 		return nil
 	})
+}
+
+// putInventory: the provider's agent pushes the org's inventory through the sync API
+// (PUT /cloudapi/x-tessera/inventory/sources/{source}, docs/inventory.md) on the System administrator's session.
+func putInventory(admin *VCDClient, orgName string) error {
+	body, err := json.Marshal(map[string]any{
+		"vdcs": []map[string]any{{"id": orgName + "/vdc", "org": orgName, "name": "teardown-vdc"}},
+		"vapps": []map[string]any{
+			{"id": orgName + "/web", "vdc": orgName + "/vdc", "name": "web", "status": "POWERED_ON"},
+			{"id": orgName + "/batch", "vdc": orgName + "/vdc", "name": "batch", "status": "POWERED_OFF"},
+			{"id": orgName + "/tpl", "vdc": orgName + "/vdc", "name": "ubuntu", "template": true, "catalog": "teardown-templates"},
+		},
+		"vms": []map[string]any{
+			{"id": orgName + "/web-1", "vapp": orgName + "/web", "name": "web-1", "status": "POWERED_ON",
+				"metadata": []map[string]string{{"key": "role", "value": "web"}}},
+			{"id": orgName + "/web-2", "vapp": orgName + "/web", "name": "web-2", "status": "POWERED_OFF"},
+			{"id": orgName + "/batch-1", "vapp": orgName + "/batch", "name": "batch-1"},
+			{"id": orgName + "/tpl-1", "vapp": orgName + "/tpl", "name": "ubuntu"},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	url := admin.Client.VCDHREF
+	url.Path = "/cloudapi/x-tessera/inventory/sources/conformance-" + strings.ToLower(orgName)
+	req, err := http.NewRequest(http.MethodPut, url.String(), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+admin.Client.VCDToken)
+	resp, err := admin.Client.Http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("PUT %s: %d %s", url.Path, resp.StatusCode, answer)
+	}
+	return nil
 }

@@ -27,6 +27,10 @@ const BODYLESS_API_WRITES = new Set([
   'DELETE /api/admin/user/:id',
   'POST /api/admin/user/:id/action/unlock',
   'POST /api/admin/user/:id/action/takeOwnership',
+  'POST /api/admin/vdc/:id/action/disable', // govcd's AdminOrg.Delete sends none (inventory-teardown.ts)
+  'POST /api/admin/vdc/:id/action/enable',
+  'DELETE /api/admin/vdc/:id',
+  'DELETE /api/vApp/:ref',
 ]);
 
 function areaKey(url: string): string {
