@@ -133,7 +133,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       ? null
       : config.tlsCert !== null && config.tlsKey !== null
         ? loadOperatorCertificate(config.tlsCert, config.tlsKey)
-        : await loadOrCreateCertificate(config.dataDir, config.host);
+        : await loadOrCreateCertificate(config.dataDir, config.host, config.publicUrl);
     // At level silent fastify gets no logger at all: a child logger per request costs ~10 µs even when it never
     // writes (measured on the token exchange).
     app = await buildApp({

@@ -76,7 +76,12 @@ export function loadOperatorCertificate(certPath: string, keyPath: string): TlsM
   return { key, cert, created: false, certPath, generated: false, validTo: new Date(x509.validTo) };
 }
 
-export async function loadOrCreateCertificate(dataDir: string, host: string): Promise<TlsMaterial> {
+/**
+ * The data directory's self-signed certificate, made at the first start. Its names: localhost and the loopback
+ * addresses, `--host` when it names one address, and the host of `--public-url` (a CI service container reached as
+ * `https://tessera.test`: until 2026-12-06 its clients could not verify the name and had to skip verification).
+ */
+export async function loadOrCreateCertificate(dataDir: string, host: string, publicUrl: string | null = null): Promise<TlsMaterial> {
   const keyPath = join(dataDir, 'tls-key.pem');
   const certPath = join(dataDir, 'tls-cert.pem');
   if (existsSync(keyPath) && existsSync(certPath)) {
@@ -97,9 +102,13 @@ export async function loadOrCreateCertificate(dataDir: string, host: string): Pr
     { type: 7, ip: '127.0.0.1' },
     { type: 7, ip: '::1' },
   ];
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') {
-    altNames.push(/^[\d.]+$/.test(host) ? { type: 7, ip: host } : { type: 2, value: host });
-  }
+  const addName = (name: string) => {
+    if (['127.0.0.1', 'localhost', '0.0.0.0', '::', '::1'].includes(name)) return;
+    if (altNames.some((n) => n.value === name || n.ip === name)) return;
+    altNames.push(/^[\d.]+$/.test(name) || name.includes(':') ? { type: 7, ip: name } : { type: 2, value: name });
+  };
+  addName(host);
+  if (publicUrl !== null) addName(new URL(publicUrl).hostname.replace(/^\[|\]$/g, ''));
   // 825 days (the longest validity clients accept for a leaf certificate). selfsigned 5 takes an end date and
   // ignores `days`: until 2026-12-06 the certificate said 825 in the docs and ran out after 365.
   const notBeforeDate = new Date();

@@ -183,3 +183,23 @@ test('the generated self-signed certificate is valid for SELF_SIGNED_DAYS (825),
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the generated certificate names --public-url's host, so a client reaching the node by that name verifies it", async () => {
+  for (const [publicUrl, name] of [
+    ['https://tessera.test:8443', 'DNS:tessera.test'],
+    ['https://10.1.2.3', 'IP Address:10.1.2.3'],
+    ['https://[fd00::5]:8443', 'IP Address:FD00:0:0:0:0:0:0:5'],
+  ] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-selfsigned-'));
+    try {
+      const material = await loadOrCreateCertificate(dir, '0.0.0.0', publicUrl);
+      const cert = new X509Certificate(material.cert);
+      // Until 2026-12-06 only localhost, the loopback addresses and --host.
+      assert.ok(cert.subjectAltName?.split(', ').includes(name), `${publicUrl}: ${cert.subjectAltName}`);
+      assert.ok(cert.subjectAltName?.includes('DNS:localhost'), 'localhost stays');
+      if (name.startsWith('DNS:')) assert.equal(cert.checkHost('tessera.test'), 'tessera.test');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
