@@ -163,7 +163,7 @@ const ANY_ANSWER: Expect = ['2xx', '3xx', '401', '403', '404', '4xx'];
  */
 function readOnlyCells(route: RegisteredRoute, caller: Caller, orgScoped: boolean): Cell[] {
   if (!/^\/(api|cloudapi)\//.test(route.url)) return [];
-  const endsOwnSession = route.method === 'DELETE' && /\/(api\/session|sessions|sessions\/current)$/.test(route.url);
+  const endsOwnSession = route.method === 'DELETE' && /\/(api\/session|sessions|sessions\/current|sessions\/provider)$/.test(route.url);
   // A user code looked up (a 303 to the service account it is for): a read, by POST as VCD serves it.
   const readByPost = route.method === 'POST' && route.url === `${API}/deviceLookup`;
   const expect = writes(route.method) && !endsOwnSession && !readByPost ? REFUSED : ANY_ANSWER;
@@ -206,7 +206,7 @@ function isInventoryTeardown(route: RegisteredRoute): boolean {
 
 /** Routes after which the caller's session is gone: they get a session of their own. */
 export function endsSession(route: RegisteredRoute, cell: Cell): boolean {
-  if (route.method === 'DELETE' && /\/(api\/session|sessions|sessions\/current)$/.test(route.url)) return true;
+  if (route.method === 'DELETE' && /\/(api\/session|sessions|sessions\/current|sessions\/provider)$/.test(route.url)) return true;
   if (route.method === 'DELETE' && route.url.endsWith('/sessions/:id') && cell.relation === 'self') return true;
   return route.method === 'POST' && route.url.endsWith('/sign-out');
 }

@@ -290,6 +290,7 @@ const API_POLICY: Record<string, PolicyEntry> = {
   [`GET ${API}/sessions`]: signedIn(),
   [`DELETE ${API}/sessions/current`]: signedIn(),
   [`DELETE ${API}/sessions`]: signedIn(),
+  [`DELETE ${API}/sessions/provider`]: signedIn(),
   // Only one's own session is addressable, the System administrator's included.
   [`GET ${API}/sessions/:id`]: { ...signedIn('403'), anonymous: '401', crossOrg: '403', self: '2xx' },
   [`DELETE ${API}/sessions/:id`]: { ...signedIn('403'), anonymous: '401', crossOrg: '403', self: '2xx' },

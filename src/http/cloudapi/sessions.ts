@@ -1,7 +1,7 @@
 /**
  * Sign-in and sessions on the cloudapi (vcd-wire §3.1-3.2):
  *   POST /cloudapi/1.0.0/sessions            tenant sign-in, Basic user@org:password
- *   POST /cloudapi/1.0.0/sessions/provider   System org sign-in
+ *   POST /cloudapi/1.0.0/sessions/provider   System org sign-in (DELETE there: sign-out, as govcd's Disconnect sends)
  *   GET|DELETE /cloudapi/1.0.0/sessions/current, /sessions/{id}; DELETE /sessions (govcd Disconnect)
  *   GET /cloudapi/1.0.0/sessions/{id}/token  the API token a session was made from
  * Second factor: when the user has TOTP enrolled, the same request carries the code in `X-Tessera-TOTP`;
@@ -68,8 +68,11 @@ export const cloudapiSessionRoutes: FastifyPluginAsync = async (plugin) => {
   };
   const signOutRoute = { schema: { response: { ...NO_CONTENT, ...CloudApiErrors } } };
   app.delete('/cloudapi/1.0.0/sessions/current', signOutRoute, endOwnSession);
-  // govcd's Disconnect() sends DELETE to the login URL itself (vcd-wire §3.2).
+  // govcd's Disconnect() sends DELETE to the login URL itself (vcd-wire §3.2): the tenants' and the provider's. Until
+  // 2026-12-06 the provider's fell to `/sessions/:id` ("provider" is no session id: 403), and govcd's Disconnect of a
+  // System administrator failed with the session still alive.
   app.delete('/cloudapi/1.0.0/sessions', signOutRoute, endOwnSession);
+  app.delete('/cloudapi/1.0.0/sessions/provider', signOutRoute, endOwnSession);
 
   /** Only the caller's own session is addressable by id; any other id is 403 as for a missing entity. */
   const ownSession = (request: FastifyRequest & { params: { id: string } }) => {

@@ -196,6 +196,15 @@ describe('sign-out', () => {
     });
     assert.equal(disconnect.status, 204);
     assert.equal((await current(bearer(b))).status, 401);
+    // The provider's login URL too (govcd's Disconnect of a System administrator): until 2026-12-06 a 403, and the
+    // session stayed alive.
+    const admin = await signIn(base, 'administrator', 'System', t.adminPassword);
+    const providerDisconnect = await http(`${base}/cloudapi/1.0.0/sessions/provider`, {
+      method: 'DELETE',
+      headers: { ...bearer(admin, 'application/xml;version=37.0') },
+    });
+    assert.equal(providerDisconnect.status, 204, providerDisconnect.text);
+    assert.equal((await current(bearer(admin))).status, 401);
   });
 });
 
