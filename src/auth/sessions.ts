@@ -307,9 +307,10 @@ export class SessionService {
    * A code from the user's app typed to prove it is them at an open session (turning two-factor off, new recovery
    * codes): the sign-in's rules, a fresh unused step, and its lockout. A wrong code counts towards the lockout, and
    * while it lasts every code is refused with 429 (until 2026-12-06 these forms counted nothing: a stolen session
-   * could guess codes at the sign-in brake's rate, with no lockout). True when the code is right.
+   * could guess codes at the sign-in brake's rate, with no lockout). True when the code is right; `spend` false
+   * leaves a right code unspent (the other half of the proof failed).
    */
-  async proveSecondFactor(user: User, code: string, ip: string): Promise<boolean> {
+  async proveSecondFactor(user: User, code: string, ip: string, spend = true): Promise<boolean> {
     const now = Date.now();
     const current = await this.store.getUser(user.id);
     if (!current?.totp_secret) return false;
@@ -321,6 +322,8 @@ export class SessionService {
     }
     const step = matchTotpStep(current.totp_secret, code.trim(), now);
     if (step !== null && step > Number(current.totp_last_step)) {
+      // Not spent when the rest of the proof failed (a wrong password beside it): the code stays usable.
+      if (!spend) return true;
       const res = await this.store.db
         .updateTable('users')
         .set({ totp_last_step: step, totp_failures: 0 })

@@ -38,8 +38,8 @@ export type TotpDisableResult = { ok: true } | { ok: false; reason: 'not-enabled
 /** Checks a password typed at an open session as a guess (SessionService.checkPassword): counted, braked, locking. */
 export interface SessionPasswordCheck {
   checkPassword(user: User, password: string, ip: string): Promise<boolean>;
-  /** A code from the user's app, under the sign-in's step rule and lockout (429 while locked). */
-  proveSecondFactor(user: User, code: string, ip: string): Promise<boolean>;
+  /** A code from the user's app, under the sign-in's step rule and lockout (429 while locked); spent unless `spend` is false. */
+  proveSecondFactor(user: User, code: string, ip: string, spend?: boolean): Promise<boolean>;
 }
 
 export class TotpEnrolmentService {
@@ -129,7 +129,7 @@ export class TotpEnrolmentService {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled !== 1 || !user.totp_secret) return { ok: false, reason: 'not-enabled' };
     const passwordOk = await this.passwords.checkPassword(user, password, ip);
-    const codeOk = await this.passwords.proveSecondFactor(user, code, ip);
+    const codeOk = await this.passwords.proveSecondFactor(user, code, ip, passwordOk);
     if (!passwordOk || !codeOk) return { ok: false, reason: 'wrong-credentials' };
     await this.store.updateUser(user.id, { totp_enabled: 0, totp_secret: null, totp_last_step: 0 });
     await this.recoveryCodes.clear(user.id);

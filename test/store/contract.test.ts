@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { EXCHANGE_TOKEN_COLUMNS, IDENTITY_USER_COLUMNS, type Store, type RevocationEvent } from '../../src/store/store.js';
+import {
+  EXCHANGE_TOKEN_COLUMNS,
+  IDENTITY_USER_COLUMNS,
+  REVOCATION_CLOCK_MARGIN_MS,
+  type Store,
+  type RevocationEvent,
+} from '../../src/store/store.js';
 import { compiledLookup } from '../../src/store/compiled-lookup.js';
 import { migrateToLatest, MIGRATION_NAMES } from '../../src/store/migrate.js';
 import { RevocationView } from '../../src/auth/revocation-view.js';
@@ -390,12 +396,19 @@ for (const plan of bothBackends()) {
       for (const e of events) assert.equal(typeof e.seq, 'number');
       const mine = (list: RevocationEvent[]) => list.filter((e) => e.subject.startsWith(subject));
       assert.deepEqual(mine(await store.relevantRevocations(now)), events);
+      // Rows are read and kept REVOCATION_CLOCK_MARGIN_MS past the time stamped on them (a revoking node's clock
+      // behind the others'): the stamp plus the margin is the bound.
       assert.deepEqual(
-        mine(await store.relevantRevocations(now + 1_000)).map((e) => e.kind),
+        mine(await store.relevantRevocations(now + 1_000 - 1 + REVOCATION_CLOCK_MARGIN_MS)).map((e) => e.kind),
+        ['api_token', 'session', 'user'],
+        'kept for the margin',
+      );
+      assert.deepEqual(
+        mine(await store.relevantRevocations(now + 1_000 + REVOCATION_CLOCK_MARGIN_MS)).map((e) => e.kind),
         ['session', 'user'],
         'relevant_until is exclusive',
       );
-      await store.pruneRevocations(now + 60_000);
+      await store.pruneRevocations(now + 60_000 + REVOCATION_CLOCK_MARGIN_MS);
       assert.deepEqual(
         mine(await store.relevantRevocations(0)).map((e) => e.kind),
         ['user'],
