@@ -89,7 +89,12 @@ const orgValues = (db: Kysely<DB>) =>
     sql<number>`(select count(*) from vapps where vapps.org_id = orgs.id and vapps.is_template = 0)`.as('vapp_count'),
     sql<number>`(select count(*) from vms where vms.org_id = orgs.id and vms.status = 'POWERED_ON')`.as('running_vm_count'),
     sql<number>`(select count(*) from users where users.org_id = orgs.id)`.as('user_count'),
-    sql<number>`(select count(*) from orgs as managed where managed.id <> orgs.id)`.as('other_org_count'),
+    // Only the System org manages others; the count is taken for its row alone. Computed for every row (as until
+    // 2026-12-06), it scanned the org table once per row, including each row a deep page's OFFSET skips: page 80 of
+    // 2,000 orgs took 0.4-0.7 s on both backends.
+    sql<number>`case when orgs.is_system = 1 then (select count(*) from orgs as managed where managed.id <> orgs.id) else 0 end`.as(
+      'other_org_count',
+    ),
   ]);
 
 type OrgValuesRow = Awaited<ReturnType<ReturnType<typeof orgValues>['executeTakeFirstOrThrow']>>;
