@@ -6,8 +6,8 @@
  *
  * A connection can stall without closing (a silent network partition, a hung proxy): no `error`, no `end`,
  * just nothing. So the bus does not trust "connected"; it asks for proof. Every `maxLagMs / 4` it sends a
- * heartbeat NOTIFY on the revocation channel from the pool, i.e. down the same path as a revocation, and
- * notes when it was sent. PostgreSQL delivers a listener's notifications in commit order, so when heartbeat
+ * heartbeat NOTIFY on the revocation channel, from the listening connection itself, and notes when it was sent.
+ * PostgreSQL delivers a listener's notifications in commit order, whichever session committed them, so when heartbeat
  * H (sent at S) arrives on the LISTEN connection, every revocation committed before S has arrived too: the
  * view is current as of S. `healthy()` is true only while the newest such S is at most `maxLagMs` old; past
  * that the node fails closed, drops the listener and reconnects (LISTEN, then resync).
@@ -51,8 +51,6 @@ const EARLY_ACK_MS = 10_000;
 
 export interface PgRevocationBusOptions {
   connectionString: string;
-  /** Where heartbeats are sent from: the pool the store writes revocations through. */
-  pool: pg.Pool;
   log: BusLogger;
   /** Longest time without proof of a live feed before this node refuses (fail closed). */
   maxLagMs: number;
@@ -88,13 +86,11 @@ export class PgRevocationBus implements RevocationBus {
   private readonly waiters = new Set<(healthy: boolean) => void>();
 
   private readonly connectionString: string;
-  private readonly pool: pg.Pool;
   private readonly log: BusLogger;
   readonly maxLagMs: number;
 
   constructor(options: PgRevocationBusOptions) {
     this.connectionString = options.connectionString;
-    this.pool = options.pool;
     this.log = options.log;
     this.maxLagMs = options.maxLagMs;
   }
@@ -181,11 +177,18 @@ export class PgRevocationBus implements RevocationBus {
   }
 
   /**
-   * A NOTIFY on the revocation channel from the pool, bounded by maxLagMs. Never rejects: a heartbeat or an
-   * acknowledgement that does not arrive is itself the signal (the node fails closed; the revoking node stops waiting).
+   * A NOTIFY on the revocation channel, bounded by maxLagMs, sent on the listening connection: not through the pool,
+   * whose queue fills with the requests of a burst. Until 2026-12-06 heartbeats and acknowledgements waited in that
+   * queue behind a client's thousands of parallel requests, and the node took its own feed for stalled and refused
+   * everyone (a 503 to other callers too). Its own notifications come back to a listening session like any other's,
+   * in commit order, so a heartbeat proves the same. Never rejects: a heartbeat or an acknowledgement that does not
+   * arrive is itself the signal (the node fails closed; the revoking node stops waiting). Dropped while no listener is
+   * connected (the node refuses then anyway).
    */
   private notify(payload: Heartbeat | Ack): Promise<void> {
-    return this.pool
+    const client = this.connected ? this.client : null;
+    if (!client) return Promise.resolve();
+    return client
       .query({
         text: 'select pg_notify($1, $2)',
         values: [REVOCATION_CHANNEL, JSON.stringify(payload)],
@@ -235,8 +238,7 @@ export class PgRevocationBus implements RevocationBus {
   }
 
   private sendHeartbeat(): void {
-    // A stalled pool connection holds its heartbeat until the read timeout, which also makes the pool discard
-    // that connection; the cap keeps a partition from taking every pooled connection meanwhile.
+    // A stalled connection holds its heartbeats until the stall is noticed (tick): a few in flight are enough.
     if (this.heartbeatsInFlight >= 3) return;
     const beat: Heartbeat = { heartbeat: this.nodeId, sentAt: performance.now() };
     if (this.unanswered.length < 64) this.unanswered.push(beat.sentAt);

@@ -28,7 +28,7 @@ test(
       await t.store.db.updateTable('orgs').set({ is_enabled: 0 }).where('name', '=', 'globex').execute();
       const { rows } = await sql<{ ok: boolean }>`
         select pg_terminate_backend(pid) as ok from pg_stat_activity
-        where datname = current_database() and query like 'LISTEN%' and pid <> pg_backend_pid()`.execute(t.store.db);
+        where datname = current_database() and application_name like '% listen' and pid <> pg_backend_pid()`.execute(t.store.db);
       assert.ok(
         rows.some((r) => r.ok),
         'the node\u2019s LISTEN connection was found and dropped',
