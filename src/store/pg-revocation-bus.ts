@@ -51,6 +51,8 @@ const EARLY_ACK_MS = 10_000;
 
 export interface PgRevocationBusOptions {
   connectionString: string;
+  /** Where acknowledgements are sent from: the pool the store writes through. */
+  pool: pg.Pool;
   log: BusLogger;
   /** Longest time without proof of a live feed before this node refuses (fail closed). */
   maxLagMs: number;
@@ -86,11 +88,13 @@ export class PgRevocationBus implements RevocationBus {
   private readonly waiters = new Set<(healthy: boolean) => void>();
 
   private readonly connectionString: string;
+  private readonly pool: pg.Pool;
   private readonly log: BusLogger;
   readonly maxLagMs: number;
 
   constructor(options: PgRevocationBusOptions) {
     this.connectionString = options.connectionString;
+    this.pool = options.pool;
     this.log = options.log;
     this.maxLagMs = options.maxLagMs;
   }
@@ -177,31 +181,33 @@ export class PgRevocationBus implements RevocationBus {
   }
 
   /**
-   * A NOTIFY on the revocation channel, bounded by maxLagMs, sent on the listening connection: not through the pool,
-   * whose queue fills with the requests of a burst. Until 2026-12-06 heartbeats and acknowledgements waited in that
-   * queue behind a client's thousands of parallel requests, and the node took its own feed for stalled and refused
-   * everyone (a 503 to other callers too). Its own notifications come back to a listening session like any other's,
-   * in commit order, so a heartbeat proves the same. Never rejects: a heartbeat or an acknowledgement that does not
-   * arrive is itself the signal (the node fails closed; the revoking node stops waiting). Dropped while no listener is
-   * connected (the node refuses then anyway).
+   * A NOTIFY on the revocation channel, bounded by maxLagMs. Never rejects: a heartbeat or an acknowledgement that
+   * does not arrive is itself the signal (the node fails closed; the revoking node stops waiting).
+   *
+   * Heartbeats go on the listening connection, not through the pool, whose queue fills with the requests of a burst:
+   * until 2026-12-06 they waited there behind a client's thousands of parallel requests, and the node took its own
+   * feed for stalled and refused everyone (a 503 to other callers too). A listening session receives its own
+   * notifications like any other's, in commit order, so such a heartbeat proves the same. Dropped while no listener
+   * is connected (the node refuses then anyway). Acknowledgements go through the pool: one disable can revoke
+   * thousands of users at once, and their acknowledgements, queued on the one listening connection, would hold up the
+   * heartbeats behind them; a late acknowledgement only makes the revoking request wait, at most the bound.
    */
-  private notify(payload: Heartbeat | Ack): Promise<void> {
-    const client = this.connected ? this.client : null;
-    if (!client) return Promise.resolve();
-    return client
-      .query({
-        text: 'select pg_notify($1, $2)',
-        values: [REVOCATION_CHANNEL, JSON.stringify(payload)],
-        query_timeout: this.maxLagMs,
-      } as pg.QueryConfig)
-      .then(
-        () => undefined,
-        () => undefined,
-      );
+  private notify(payload: Heartbeat | Ack, via: 'listener' | 'pool'): Promise<void> {
+    const query = {
+      text: 'select pg_notify($1, $2)',
+      values: [REVOCATION_CHANNEL, JSON.stringify(payload)],
+      query_timeout: this.maxLagMs,
+    } as pg.QueryConfig;
+    const listener = this.connected ? this.client : null;
+    if (via === 'listener' && !listener) return Promise.resolve();
+    return (via === 'listener' ? listener!.query(query) : this.pool.query(query)).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   private sendAck(ack: Ack): void {
-    void this.notify(ack);
+    void this.notify(ack, 'pool');
   }
 
   private acknowledged(seq: number, node: string): void {
@@ -243,7 +249,7 @@ export class PgRevocationBus implements RevocationBus {
     const beat: Heartbeat = { heartbeat: this.nodeId, sentAt: performance.now() };
     if (this.unanswered.length < 64) this.unanswered.push(beat.sentAt);
     this.heartbeatsInFlight++;
-    void this.notify(beat).finally(() => this.heartbeatsInFlight--);
+    void this.notify(beat, 'listener').finally(() => this.heartbeatsInFlight--);
   }
 
   private lost(client: pg.Client, err: Error): void {

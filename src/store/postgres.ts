@@ -129,6 +129,7 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
   });
   const bus = new PgRevocationBus({
     connectionString,
+    pool,
     log,
     maxLagMs: options.revocationFeedMaxLagMs ?? DEFAULT_FEED_MAX_LAG_MS,
   });
