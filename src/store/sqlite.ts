@@ -170,6 +170,43 @@ function refuseUnwritable(file: string): void {
  * Opens (creating if needed) the SQLite file, or `:memory:` for tests, and migrates it. A file is locked for
  * this store's lifetime (src/store/sqlite-lock.ts): a second store on it throws DataDirLockedError.
  */
+/**
+ * Where SQLite writes its temporary files (a transaction's statement journal, a large sort): SQLITE_TMPDIR, TMPDIR,
+ * /var/tmp, /usr/tmp, /tmp, then the working directory, the first it may write. In a container with a read-only root
+ * file system and only the data directory writable (Kubernetes' readOnlyRootFilesystem, `docker run --read-only`)
+ * there is none: the demo's inventory failed to load at start and every inventory write was refused as "full or
+ * read-only", the data directory being writable (until 2026-12-06). Then, and only then, the data directory is used
+ * (SQLite's process-wide temp_store_directory); elsewhere nothing changes.
+ */
+export function temporaryDirectoryFor(
+  dataDir: string,
+  candidates: ReadonlyArray<string | undefined> = [
+    process.env.SQLITE_TMPDIR,
+    process.env.TMPDIR,
+    '/var/tmp',
+    '/usr/tmp',
+    '/tmp',
+    process.cwd(),
+  ],
+): string | null {
+  for (const dir of candidates) {
+    if (!dir) continue;
+    try {
+      if (!statSync(dir).isDirectory()) continue;
+      accessSync(dir, constants.W_OK | constants.X_OK);
+      return null;
+    } catch {
+      // not there, or not ours to write: the next one
+    }
+  }
+  return dataDir;
+}
+
+function keepTemporaryFilesWritable(database: Database.Database, dataDir: string): void {
+  const dir = temporaryDirectoryFor(dataDir);
+  if (dir !== null) database.pragma(`temp_store_directory = '${dir.replaceAll("'", "''")}'`);
+}
+
 export async function openSqliteStore(file: string, options: StoreOptions = {}): Promise<Store> {
   if (file !== ':memory:') makePrivateDirectory(dirname(file));
   const lock = file === ':memory:' ? null : lockSqliteFile(file);
@@ -186,6 +223,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     }
     const database = new Database(file);
     registerFunctions(database);
+    if (file !== ':memory:') keepTemporaryFilesWritable(database, dirname(file));
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = FULL');
     database.pragma('busy_timeout = 5000');
