@@ -311,12 +311,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The path exists with other methods only: 405 and what they are, not "no such resource". A route of this very
     // method that found nothing itself (a static file that is not there) is a 404, as before.
     const allowed = routeMethods.allowed(request.url);
+    const hint = inventoryWriteHint(request.method, request.url);
     const error =
       allowed.length > 0 && !allowed.includes(request.method)
-        ? new TesseraError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`, {
+        ? new TesseraError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; allowed: ${allowed.join(', ')}${hint}`, {
             headers: { Allow: allowed.join(', ') },
           })
-        : new TesseraError('RESOURCE_NOT_FOUND', `No such resource: ${request.method} ${request.url.split('?')[0]}`);
+        : new TesseraError('RESOURCE_NOT_FOUND', `No such resource: ${request.method} ${request.url.split('?')[0]}${hint}`);
     if (!request.vcd) {
       request.vcd = { version: null, responseVersion: defaultVersion(), json: false, area: areaOf(request.url) };
     }
@@ -397,4 +398,17 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The inventory's VCD paths: VDCs, vApps, templates, VMs, catalogs, networks, disks, media, edge gateways. */
+const INVENTORY_PATH = /^\/api\/(admin\/)?(vdc|vApp|vAppTemplate|vm|catalog|catalogItem|network|disk|media|edgeGateway)(\/|$)/i;
+
+/**
+ * What a write to the inventory that matched no route is told besides "no such resource": that the inventory is read
+ * here, not written (a developer's `terraform apply` of a vcd_vapp, a VM's power action, a VM's metadata PUT). Until
+ * 2026-12-06 the answer read like a wrong URL. Empty for reads and for other areas.
+ */
+export function inventoryWriteHint(method: string, url: string): string {
+  if (method === 'GET' || method === 'HEAD' || !INVENTORY_PATH.test(url.split('?')[0]!)) return '';
+  return '. Tessera serves the inventory (VDCs, vApps, VMs, catalogs) for reading: it is written by the provider through an inventory file or the sync API (docs/inventory.md), and VCD clients may only take an org apart (docs/design.md); creating, changing, powering or customizing VMs and vApps through the VCD API is not served';
 }

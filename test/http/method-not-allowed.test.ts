@@ -54,3 +54,29 @@ test('/cloudapi and /oauth: 405 in the JSON envelope; OPTIONS too; an unknown pa
   assert.equal(missing.status, 404);
   assert.equal(missing.json().minorErrorCode, 'RESOURCE_NOT_FOUND');
 });
+
+test('a write to the inventory that is not served says the inventory is read here, not written; reads and other paths do not', async () => {
+  const alice = await signIn(t.baseUrl, 'alice', 'acme', t.demoPassword);
+  const vdc = (await t.store.db.selectFrom('vdcs').select('id').executeTakeFirstOrThrow()).id;
+  const vm = (await t.store.db.selectFrom('vms').select('id').executeTakeFirstOrThrow()).id;
+  const xml = (res: { text: string }) => /message="([^"]*)"/.exec(res.text)?.[1] ?? '';
+  // Terraform's vcd_vapp (composeVApp), a VM's power action: no route (404); a VM's metadata PUT: read only (405).
+  for (const [method, path, status] of [
+    ['POST', `/api/vdc/${vdc}/action/composeVApp`, 404],
+    ['POST', `/api/vApp/vm-${vm}/power/action/powerOn`, 404],
+    ['PUT', `/api/vApp/vm-${vm}/metadata/GENERAL/env`, 405],
+  ] as const) {
+    const res = await http(`${t.baseUrl}${path}`, { method, headers: bearer(alice, 'application/*+xml;version=36.1') });
+    assert.equal(res.status, status, `${method} ${path}: ${res.text}`);
+    // Until 2026-12-06 only "No such resource" / "not allowed here", which read like a wrong URL.
+    assert.match(xml(res), /Tessera serves the inventory .* for reading/, `${method} ${path}`);
+  }
+  const read = await http(`${t.baseUrl}/api/vdc/${vdc}/nothing`, { headers: bearer(alice, 'application/*+xml;version=36.1') });
+  assert.equal(read.status, 404);
+  assert.doesNotMatch(xml(read), /for reading/);
+  const other = await http(`${t.baseUrl}/api/admin/org/${vdc}/nothing`, {
+    method: 'POST',
+    headers: bearer(alice, 'application/*+xml;version=36.1'),
+  });
+  assert.doesNotMatch(xml(other), /for reading/);
+});
