@@ -32,44 +32,29 @@ export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
 }
 
+/**
+ * One page of the users in scope, in the order org name, user name (unique in an org, so a total order).
+ *
+ * The page is placed without sorting the join: until 2026-12-06 the provider's list ordered every user of every org
+ * by `orgs.name_lower, users.name_lower` (no index can hold a sort key taken from two tables) and paid a sort of the
+ * whole join per page, 25-50 ms on SQLite and up to 220 ms on PostgreSQL at 54,000 users. Now the matching users
+ * are counted per org (one aggregate over `users`, no join), the orgs walked in name order up to the page's first
+ * row, and the page read org by org through the `users_org_name` index (org_id, name_lower), which holds each
+ * org's users in order: at most three reads (the org the page starts in, the orgs it holds whole, the org it ends
+ * in), each bounded by the page size or by one org's users.
+ */
 export async function listUsersPage(
   services: Services,
   scope: UserScope,
   input: { search: string; page: number; pageSize?: number },
 ): Promise<{ total: number; items: UserRow[] }> {
-  const { store } = services;
   const pageSize = input.pageSize ?? USER_PAGE_SIZE;
-  let base = store.db.selectFrom('users').innerJoin('orgs', 'orgs.id', 'users.org_id').innerJoin('roles', 'roles.id', 'users.role_id');
-  if (scope.kind === 'org') base = base.where('users.org_id', '=', scope.orgId);
-  if (input.search !== '') {
-    const pattern = `%${likeLiteral(input.search.toLowerCase())}%`;
-    // `\` is the escape character on both backends (SQLite has no default one; PostgreSQL's is `\` already).
-    base = base.where(
-      sql<SqlBool>`(users.name_lower like ${pattern} escape '\\' or ${store.lower(sql.ref('users.full_name'))} like ${pattern} escape '\\')`,
-    );
-  }
-  const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  const rows = await base
-    .select([
-      'users.id',
-      'users.name',
-      'users.full_name',
-      'users.email',
-      'users.org_id',
-      'orgs.name as org_name',
-      'roles.name as role_name',
-      'users.is_enabled',
-      'users.totp_enabled',
-      'users.totp_locked_until',
-      'users.password_locked_until',
-    ])
-    .orderBy('orgs.name_lower')
-    .orderBy('users.name_lower')
-    .orderBy('users.id')
-    .limit(pageSize)
-    .offset((input.page - 1) * pageSize)
-    .execute();
-  const counts = await liveTokenCounts(
+  const counts = await matchingPerOrg(services, scope, input.search);
+  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  const orgs = total === 0 ? [] : await orgsByName(services, scope, counts);
+  const slices = pageSlices(orgs, (input.page - 1) * pageSize, pageSize);
+  const rows = await readSlices(services, slices, input.search);
+  const tokens = await liveTokenCounts(
     services,
     rows.map((r) => r.id),
   );
@@ -87,9 +72,129 @@ export async function listUsersPage(
       enabled: r.is_enabled === 1,
       twoFactor: r.totp_enabled === 1,
       lockedUntil: shownLockUntil(lockedUntil(r, now), services.sessions.failedSignInPauseUntil(r.name, r.org_name, now)),
-      liveTokens: counts.get(r.id) ?? 0,
+      liveTokens: tokens.get(r.id) ?? 0,
     })),
   };
+}
+
+/** The users in scope that the search matches (user name or full name contains it, case-insensitively, as a literal). */
+function matchingUsers(services: Services, scope: UserScope, search: string) {
+  const { store } = services;
+  let users = store.db.selectFrom('users');
+  if (scope.kind === 'org') users = users.where('users.org_id', '=', scope.orgId);
+  if (search === '') return users;
+  const pattern = `%${likeLiteral(search.toLowerCase())}%`;
+  // `\` is the escape character on both backends (SQLite has no default one; PostgreSQL's is `\` already).
+  return users.where(
+    sql<SqlBool>`(users.name_lower like ${pattern} escape '\\' or ${store.lower(sql.ref('users.full_name'))} like ${pattern} escape '\\')`,
+  );
+}
+
+/**
+ * How many users each org has that the search matches. Without the joins the old count had: every user has an org
+ * and a role (NOT NULL foreign keys, enforced on both backends), so the joins never dropped a row.
+ */
+async function matchingPerOrg(services: Services, scope: UserScope, search: string): Promise<Map<string, number>> {
+  // Searched on SQLite, grouped by an expression: by the bare column SQLite walks the `users_org_name` index for its
+  // order and reads each row from the table out of order for the full name (60 ms instead of 24 at 54,000 users).
+  const key = search !== '' && services.store.dialect === 'sqlite' ? sql<string>`users.org_id || ''` : sql<string>`users.org_id`;
+  const rows = await matchingUsers(services, scope, search)
+    .select([key.as('org_id'), (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy(key)
+    .execute();
+  // PostgreSQL answers count(*) as a string (node-stack pitfall 8).
+  return new Map(rows.map((r) => [r.org_id, Number(r.n)]));
+}
+
+interface OrgCount {
+  readonly id: string;
+  readonly name: string;
+  readonly users: number;
+}
+
+/** The orgs with matching users, in the list's order (name_lower, unique): the SQL order, never a JS comparison. */
+async function orgsByName(services: Services, scope: UserScope, counts: ReadonlyMap<string, number>): Promise<OrgCount[]> {
+  let orgs = services.store.db.selectFrom('orgs').select(['orgs.id', 'orgs.name']).orderBy('orgs.name_lower');
+  if (scope.kind === 'org') orgs = orgs.where('orgs.id', '=', scope.orgId);
+  return (await orgs.execute()).filter((o) => counts.has(o.id)).map((o) => ({ id: o.id, name: o.name, users: counts.get(o.id)! }));
+}
+
+/** One org's part of a page: its matching users from `offset`, at most `limit`. */
+export interface PageSlice {
+  readonly org: OrgCount;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** The parts of the page that starts at row `skip` (0-based) and holds `size` rows, orgs in order. */
+export function pageSlices(orgs: readonly OrgCount[], skip: number, size: number): PageSlice[] {
+  const slices: PageSlice[] = [];
+  let before = skip;
+  let wanted = size;
+  for (const org of orgs) {
+    if (wanted === 0) break;
+    if (before >= org.users) {
+      before -= org.users;
+      continue;
+    }
+    const limit = Math.min(org.users - before, wanted);
+    slices.push({ org, offset: before, limit });
+    wanted -= limit;
+    before = 0;
+  }
+  return slices;
+}
+
+/**
+ * The page's rows, slice by slice in order. The first and the last slice can be part of an org (an offset or a
+ * limit into it) and are read alone; the slices between are whole orgs with fewer users together than a page, read
+ * at once.
+ */
+async function readSlices(services: Services, slices: readonly PageSlice[], search: string) {
+  if (slices.length === 0) return [];
+  const first = slices[0]!;
+  const last = slices.length > 1 ? slices[slices.length - 1]! : null;
+  const between = slices.slice(1, last ? -1 : undefined);
+  const [head, middle, tail] = await Promise.all([
+    readSlice(services, search, [], first),
+    between.length === 0
+      ? []
+      : readSlice(
+          services,
+          search,
+          between.map((s) => s.org.id),
+          null,
+        ),
+    last ? readSlice(services, search, [], last) : [],
+  ]);
+  return [...head, ...middle, ...tail];
+}
+
+/**
+ * The users of `orgIds` matching the search, in the list's order. One org's slice reads only that org's users, by
+ * name, through the `users_org_name` index (org_id, name_lower), which is unique: the name alone orders them. The
+ * whole orgs between are together fewer than a page, sorted as they come.
+ */
+function readSlice(services: Services, search: string, orgIds: readonly string[], window: PageSlice | null) {
+  let query = matchingUsers(services, { kind: 'all' }, search)
+    .innerJoin('orgs', 'orgs.id', 'users.org_id')
+    .innerJoin('roles', 'roles.id', 'users.role_id')
+    .select([
+      'users.id',
+      'users.name',
+      'users.full_name',
+      'users.email',
+      'users.org_id',
+      'orgs.name as org_name',
+      'roles.name as role_name',
+      'users.is_enabled',
+      'users.totp_enabled',
+      'users.totp_locked_until',
+      'users.password_locked_until',
+    ]);
+  if (window)
+    return query.where('users.org_id', '=', window.org.id).orderBy('users.name_lower').limit(window.limit).offset(window.offset).execute();
+  return query.where('users.org_id', 'in', orgIds).orderBy('orgs.name_lower').orderBy('users.name_lower').execute();
 }
 
 /** Each user's live API tokens (issued, neither revoked nor expired): the users list's and a user page's count. */

@@ -1,6 +1,6 @@
 /**
  * Administration > Organizations, the provider's view (issue 12 §1), at /provider only (policy `org.manage`):
- *   GET  /provider/administration/orgs                      every org with its users, VDCs and VMs
+ *   GET  /provider/administration/orgs[?search=&page=]      the orgs with their users, VDCs and VMs, searched and paged in SQL
  *   GET  /provider/administration/orgs/new, POST .../orgs    create (OrgAdmin.create: predefined roles copied)
  *   GET  /provider/administration/orgs/{id}                  properties, users, token policy, disable/enable, delete
  *   POST /provider/administration/orgs/{id}/disable|enable|delete|tokenPolicy
@@ -23,6 +23,7 @@ import { canManageOrgs } from '../access.js';
 import { MAX_POLICY_DAYS } from '../../../auth/api-token-policy.js';
 import { SYSTEM_ORG_ID } from '../../../domain/rights.js';
 import { listUsersPage } from '../user-queries.js';
+import { listOrgsPage, orgCounts, type OrgCounts } from '../org-queries.js';
 import {
   newOrgPage,
   orgDetailPage,
@@ -34,10 +35,17 @@ import {
 } from '../views/admin-more.js';
 import { PolicyBody, policyDaysMessage, policyDaysOf } from './token-policy.js';
 
+const MAX_PAGE = 1_000_000;
 const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
 const OrgParams = Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) });
 const DoneQuery = Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) });
+// As the Users list's (user-admin.ts): a page out of range or a search too long is the portal's 400.
+const OrgListQuery = Type.Object({
+  search: Type.Optional(Type.String({ maxLength: 128 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+  done: Type.Optional(Type.String({ maxLength: 40 })),
+});
 const NewOrgBody = Type.Object({
   _csrf: Csrf,
   name: Type.Optional(Type.String({ maxLength: 128 })),
@@ -74,21 +82,7 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     return { state, org: org ?? null, gone: `${state.org.basePath}/administration/orgs?done=gone` };
   };
 
-  const counts = async (orgIds: readonly string[]) => {
-    const by = async (table: 'users' | 'vdcs' | 'vms') => {
-      const rows = await store.db
-        .selectFrom(table)
-        .select(['org_id', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('org_id', 'in', orgIds)
-        .groupBy('org_id')
-        .execute();
-      return new Map(rows.map((r) => [r.org_id as string, Number(r.n)]));
-    };
-    if (orgIds.length === 0) return { users: new Map(), vdcs: new Map(), vms: new Map() };
-    const [users, vdcs, vms] = await Promise.all([by('users'), by('vdcs'), by('vms')]);
-    return { users, vdcs, vms };
-  };
-  const itemOf = (o: Org, c: Awaited<ReturnType<typeof counts>>): OrgItem => ({
+  const itemOf = (o: Org, c: OrgCounts): OrgItem => ({
     id: o.id,
     name: o.name,
     fullName: o.full_name,
@@ -99,17 +93,21 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     vms: c.vms.get(o.id) ?? 0,
   });
 
-  app.get<{ Querystring: Static<typeof DoneQuery> }>(
+  app.get<{ Querystring: Static<typeof OrgListQuery> }>(
     '/administration/orgs',
-    { schema: { querystring: DoneQuery, response: PAGE } },
+    { schema: { querystring: OrgListQuery, response: PAGE } },
     async (request, reply) => {
       const state = requireProvider(request);
-      const orgs = [...(await store.listOrgs())].sort((a, b) => a.name.localeCompare(b.name));
-      const c = await counts(orgs.map((o) => o.id));
+      const search = (request.query.search ?? '').trim();
+      const page = request.query.page ?? 1;
+      const { total, orgs, counts } = await listOrgsPage(services, { search, page });
       return sendPage(
         reply,
         orgsPage(signedInFrame(state, deps), {
-          orgs: orgs.map((o) => itemOf(o, c)),
+          orgs: orgs.map((o) => itemOf(o, counts)),
+          total,
+          page,
+          search,
           notice: ORG_DONE_NOTICES[request.query.done ?? ''] ?? null,
         }),
       );
@@ -154,7 +152,7 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     error: OrgPageError | null,
     status = 200,
   ) => {
-    const c = await counts([org.id]);
+    const c = await orgCounts(services, [org.id]);
     const contents = await store.countOrgContents(org.id);
     const { items, total } = await listUsersPage(
       services,

@@ -7,6 +7,7 @@ import { alert, csrfField, fieldState, pageHeading, timeOrDash } from './compone
 import { adminLayout } from './administration.js';
 import { listUrl, pagination } from './paging.js';
 import { counted } from '../../../domain/counted.js';
+import { ORG_PAGE_SIZE } from '../org-queries.js';
 
 const adminCrumbs = (base: string) => [
   { label: 'Home', href: `${base}/` },
@@ -187,18 +188,33 @@ export const ORG_DONE_NOTICES: Readonly<Record<string, string>> = {
   'policy-saved': 'The API token policy was saved.',
 };
 
-export function orgsPage(frame: PageFrame, input: { orgs: readonly OrgItem[]; notice: string | null }): SafeHtml {
+export function orgsPage(
+  frame: PageFrame,
+  input: { orgs: readonly OrgItem[]; total: number; page: number; search: string; notice: string | null },
+): SafeHtml {
   const base = frame.org!.basePath;
+  const href = (page: number) => listUrl(`${base}/administration/orgs`, { search: input.search, page: page === 1 ? null : page });
   return adminLayout(
     frame,
     'Organizations',
     'orgs',
     html`<div class="card-header-row">${pageHeading('Organizations', 'Every organization of this installation')}<a class="btn btn-primary" href="${base}/administration/orgs/new">New organization</a></div>
 ${input.notice && alert('success', input.notice)}
-<div class="datagrid-wrap">
+<form method="get" action="${base}/administration/orgs" class="filter-bar" role="search" aria-label="Organizations">
+  <label for="org-search">Name or full name</label>
+  <input id="org-search" name="search" type="search" value="${input.search}" maxlength="128" autocomplete="off">
+  <button type="submit" class="btn btn-sm btn-primary">Search</button>
+  ${input.search !== '' && html`<a class="btn btn-sm btn-link" href="${base}/administration/orgs">Clear</a>`}
+</form>
+${
+  input.orgs.length === 0
+    ? input.total > 0
+      ? '' // past the last page: the pagination below says so (paging.ts)
+      : html`<p class="empty-state">${input.search !== '' ? 'No organizations match.' : 'No organizations.'}</p>`
+    : html`<div class="datagrid-wrap">
 <table class="datagrid datagrid-stack" data-testid="orgs-table">
-  <caption class="visually-hidden">Organizations</caption>
-  <thead><tr><th scope="col">Name</th><th scope="col">Full name</th><th scope="col">Status</th><th scope="col">Users</th><th scope="col">VDCs</th><th scope="col">VMs</th></tr></thead>
+  <caption class="visually-hidden">Organizations, by name</caption>
+  <thead><tr><th scope="col" aria-sort="ascending">Name</th><th scope="col">Full name</th><th scope="col">Status</th><th scope="col">Users</th><th scope="col">VDCs</th><th scope="col">VMs</th></tr></thead>
   <tbody>
   ${input.orgs.map(
     (o) => html`<tr>
@@ -212,7 +228,9 @@ ${input.notice && alert('success', input.notice)}
   )}
   </tbody>
 </table>
-</div>`,
+</div>`
+}
+${pagination({ page: input.page, pageSize: ORG_PAGE_SIZE, total: input.total }, href, 'organizations')}`,
     [...adminCrumbs(base), { label: 'Organizations' }],
   );
 }
