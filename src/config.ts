@@ -29,6 +29,12 @@ export interface Config {
   /** Seed the demo orgs, users and inventory on first start. */
   readonly demo: boolean;
   /**
+   * An inventory file (YAML or JSON, docs/inventory.md) applied at every start, after the first-start data and before
+   * the server listens, as `tessera inventory apply FILE` applies it (source `file`, no prune). Null (default): none.
+   * Kept as given, so that problems name the file as the operator wrote it.
+   */
+  readonly inventory: string | null;
+  /**
    * Addresses and CIDRs of the reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed. Empty
    * (the default): those headers are ignored and the client is the socket's peer.
    */
@@ -158,6 +164,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   tlsKey: 'TESSERA_TLS_KEY',
   databaseUrl: 'TESSERA_DATABASE_URL',
   demo: 'TESSERA_DEMO',
+  inventory: 'TESSERA_INVENTORY',
   publicUrl: 'TESSERA_PUBLIC_URL',
   trustProxy: 'TESSERA_TRUST_PROXY',
   revocationFeedMaxLagMs: 'TESSERA_REVOCATION_FEED_MAX_LAG_MS',
@@ -197,6 +204,7 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   tlsKey: '--tls-key',
   databaseUrl: '--database-url',
   demo: '--demo',
+  inventory: '--inventory',
   publicUrl: '--public-url',
   trustProxy: '--trust-proxy',
   revocationFeedMaxLagMs: '--revocation-feed-max-lag',
@@ -469,6 +477,11 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     if (!ok) problems.push(`${label('databaseUrl')} must be a postgres://user@host:port/database URL`);
   }
 
+  // Standard input is the command's (`inventory apply -`); a server reads its file again at every start.
+  const inventoryRaw = str('inventory');
+  const inventory = inventoryRaw === null || inventoryRaw === '' ? null : inventoryRaw;
+  if (inventory === '-') problems.push(`${label('inventory')} cannot be "-" (standard input): name a file`);
+
   let publicUrl = str('publicUrl');
   if (publicUrl !== null) {
     try {
@@ -525,6 +538,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     tlsKey,
     databaseUrl,
     demo: bool('demo', false),
+    inventory,
     publicUrl,
     trustProxy: Object.freeze(trustProxy) as readonly string[],
     // Below ~200 ms the heartbeat (a quarter of the bound) would load the database for little gain.

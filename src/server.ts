@@ -11,7 +11,9 @@ import { sqliteFileFailure } from './store/open-errors.js';
 import { MIGRATION_NAMES } from './store/migrate.js';
 import type { Store } from './store/store.js';
 import { createServices, lastNodeAccessTokenTtl, NODE_TTL_META_KEY, type RunningServices } from './services.js';
-import { bootstrap, type BootstrapResult } from './auth/bootstrap.js';
+import { bootstrap, createOrgWithRoles, type BootstrapResult } from './auth/bootstrap.js';
+import type { ParsedInventoryFile } from './inventory/declarative/file.js';
+import type { PlanSummary } from './inventory/declarative/plan.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './logging.js';
 import { Metrics } from './metrics.js';
@@ -39,6 +41,8 @@ export interface RunningServer {
   otherNodesTtlSeconds: number | null;
   /** The metrics listener's URL (http://127.0.0.1:9464/metrics), when --metrics-port is set. */
   metricsUrl: string | null;
+  /** What --inventory's file changed at this start (0 created on a restart with the same file); null without one. */
+  inventory: { file: string; summary: PlanSummary; seconds: number } | null;
   stop(): Promise<void>;
   /**
    * SIGTERM's path: /health/ready turns 503 (for `shutdownDrainSeconds` the node keeps serving), the listener
@@ -77,8 +81,18 @@ function logSchemaChanges(logger: { info(o: object, m: string): void }, applied:
     logger.info({ migrations: applied, schema: last }, `upgraded the store's schema to ${last} (${applied.length} migration(s) applied)`);
 }
 
+/**
+ * --inventory's file, read and checked for its shape before the store is opened: a file that cannot be read or is
+ * not valid stops the start having written nothing, not even a new data directory (InventoryFileError).
+ */
+async function readInventoryOption(file: string): Promise<ParsedInventoryFile> {
+  const { readInventoryText, parseInventoryFile } = await import('./inventory/declarative/file.js');
+  return parseInventoryFile(file, readInventoryText(file));
+}
+
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = createLogger(config, options.logDestination);
+  const inventoryFile = config.inventory === null ? null : await readInventoryOption(config.inventory);
   const metrics = config.metricsPort === null ? null : new Metrics();
   const store =
     options.store ??
@@ -103,6 +117,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   let tls: TlsMaterial | null;
   let metricsUrl: string | null = null;
   let otherNodesTtlSeconds: number | null = null;
+  let inventory: RunningServer['inventory'] = null;
   const readiness = { draining: false };
   try {
     services = await createServices(config, store, logger);
@@ -129,6 +144,27 @@ export async function startServer(config: Config, options: StartServerOptions = 
       await store.setMeta(UNCONFIRMED_PASSWORDS_KEY, JSON.stringify([...bootstrapResult.passwordsOfFailedStart, ...generated]));
     }
     options.onBootstrap?.(bootstrapResult);
+    if (inventoryFile) {
+      // As `tessera inventory apply FILE` does (source "file", no prune), in one transaction; its references are checked
+      // against the store, demo orgs included. Under the bootstrap's lock: nodes started together on one database
+      // apply one after the other, and the second finds nothing to change.
+      const { applyInventoryFile } = await import('./inventory/declarative/file.js');
+      const { summaryLine } = await import('./inventory/declarative/plan.js');
+      const started = Date.now();
+      const { summary } = await store.oneNodeAtATime(() =>
+        applyInventoryFile(store, inventoryFile, {
+          source: 'file',
+          prune: false,
+          createOrg: (org, ex) =>
+            createOrgWithRoles(store, { id: org.id, name: org.name, fullName: org.fullName, description: org.description }, ex),
+        }),
+      );
+      inventory = { file: inventoryFile.displayName, summary, seconds: (Date.now() - started) / 1000 };
+      logger.info(
+        { inventory: inventoryFile.displayName, ...summary, seconds: inventory.seconds },
+        `inventory file applied: ${summaryLine(summary)}`,
+      );
+    }
     tls = config.http
       ? null
       : config.tlsCert !== null && config.tlsKey !== null
@@ -251,6 +287,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
           }
         : null,
     metricsUrl,
+    inventory,
     stop,
     async shutdown() {
       // Draining: /health/ready answers 503 while the node still serves everything, so that a balancer that

@@ -40,6 +40,7 @@ const FLAGS: Partial<Record<keyof Config, string>> = {
   dataDir: '--data-dir',
   databaseUrl: '--database-url',
   demo: '--demo',
+  inventory: '--inventory',
   publicUrl: '--public-url',
   trustProxy: '--trust-proxy',
   revocationFeedMaxLagMs: '--revocation-feed-max-lag',
@@ -80,6 +81,7 @@ const BAD_VALUES: Array<[keyof Config, string, RegExp]> = [
   ['databasePreparedStatements', 'sometimes', /TESSERA_DATABASE_PREPARED_STATEMENTS must be true or false, got "sometimes"/],
   ['sqliteCacheMb', '1', /whole number from 2 to 65536/],
   ['sqliteCacheMb', '64MB', /whole number/],
+  ['inventory', '-', /cannot be "-" \(standard input\): name a file/],
 ];
 
 describe('bad values', () => {
@@ -124,6 +126,7 @@ describe('values and precedence', () => {
     assert.equal(c.dataDir, resolve('.tessera'));
     assert.equal(c.databaseUrl, null);
     assert.equal(c.demo, false);
+    assert.equal(c.inventory, null);
     assert.equal(c.publicUrl, null);
     assert.equal(c.accessTokenTtlSeconds, 3600);
     assert.equal(c.sessionIdleTimeoutMinutes, 30);

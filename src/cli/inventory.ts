@@ -9,7 +9,7 @@
  * progress on stderr when it is a terminal. Exit 0 applied (or planned), 2 the document is invalid.
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import { noDatabaseMessage, storeConfig, storeLocationOptions } from './store-config.js';
@@ -68,16 +68,12 @@ function configFrom(flags: ApplyFlags): Config {
   }
 }
 
-async function readInput(file: string): Promise<string> {
+async function readInput(file: string, readInventoryText: (file: string) => string): Promise<string> {
   if (file === '-') {
     if (process.stdin.isTTY) throw usageError('reading the inventory from standard input, but it is a terminal: pipe the file in');
     return readAllStdin();
   }
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw usageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  return readInventoryText(file);
 }
 
 async function runApply(file: string, flags: ApplyFlags): Promise<void> {
@@ -89,34 +85,25 @@ async function runApply(file: string, flags: ApplyFlags): Promise<void> {
     throw usageError(`${noDatabaseMessage(sqliteFile)} (start the server once to create it)`);
   }
   const displayName = file === '-' ? '<stdin>' : file;
-  const text = await readInput(file);
-
-  const [
-    { readInventoryFile, InventoryDocumentError, formatProblem },
-    { desiredFromFile },
-    { applyInventory },
-    { InventoryValidationError, summaryLine },
-  ] = await Promise.all([
-    import('../inventory/declarative/validate.js'),
-    import('../inventory/declarative/model.js'),
-    import('../inventory/declarative/apply.js'),
+  const [{ readInventoryText, parseInventoryFile, applyInventoryFile, InventoryFileError }, { summaryLine }] = await Promise.all([
+    import('../inventory/declarative/file.js'),
     import('../inventory/declarative/plan.js'),
   ]);
-  const started = Date.now();
-  let read;
+  // A file that cannot be read or is not valid: its problem lines on stderr, then exit 2 with the summary.
+  const usage = (error: unknown): unknown => {
+    if (!(error instanceof InventoryFileError)) return error;
+    for (const line of error.problemLines) process.stderr.write(`${line}\n`);
+    return new CliError(error.message, EXIT.USAGE);
+  };
+  let parsed;
+  let started;
   try {
-    read = readInventoryFile(text);
+    const text = await readInput(file, readInventoryText);
+    started = Date.now();
+    parsed = parseInventoryFile(displayName, text);
   } catch (error) {
-    if (error instanceof InventoryDocumentError) {
-      for (const p of error.problems) process.stderr.write(`${formatProblem(displayName, p)}\n`);
-      throw new CliError(
-        `${displayName} is not a valid inventory file (${error.problems.length} problem(s)); nothing was changed`,
-        EXIT.USAGE,
-      );
-    }
-    throw error;
+    throw usage(error);
   }
-  const desired = desiredFromFile(read.doc);
 
   const [{ openStore }, { createOrgWithRoles }] = await Promise.all([import('../store/index.js'), import('../auth/bootstrap.js')]);
   const log = { info: () => undefined, warn: (o: object, m: string) => process.stderr.write(`${m} ${JSON.stringify(o)}\n`) };
@@ -134,20 +121,15 @@ async function runApply(file: string, flags: ApplyFlags): Promise<void> {
   }
   const progress = progressOnStderr();
   try {
-    const result = await applyInventory(store, desired, {
+    const result = await applyInventoryFile(store, parsed, {
       source: flags.source,
       prune: flags.prune === true,
-      createOrgs: true,
       dryRun: flags.dryRun === true,
       createOrg: (org, ex) =>
         createOrgWithRoles(store, { id: org.id, name: org.name, fullName: org.fullName, description: org.description }, ex),
       onProgress: (done, total) => progress.update(`Applying ${displayName}: ${done}/${total} objects written`),
     }).catch((error: unknown) => {
-      if (error instanceof InventoryValidationError) {
-        for (const p of read.locate(error.problems)) process.stderr.write(`${formatProblem(displayName, p)}\n`);
-        throw new CliError(`${displayName}: ${error.problems.length} problem(s); nothing was changed`, EXIT.USAGE);
-      }
-      throw error;
+      throw usage(error);
     });
     progress.done();
     const { plan, summary } = result;

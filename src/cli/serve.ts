@@ -28,6 +28,10 @@ export function registerServeCommand(program: Command): void {
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM, unencrypted); SIGHUP re-reads both (TESSERA_TLS_KEY)')
     .option('--database-url <url>', 'postgres://user@host:port/db to use PostgreSQL instead of SQLite (TESSERA_DATABASE_URL)')
     .option('--demo', 'on first start, add the demo orgs acme and globex with users and VMs (TESSERA_DEMO)')
+    .option(
+      '--inventory <file>',
+      'at every start, before listening, apply this inventory file as `tessera inventory apply FILE` does; invalid: exit 2 (TESSERA_INVENTORY)',
+    )
     .option('--public-url <url>', 'public base URL used in hrefs, e.g. https://vcd.example.com (TESSERA_PUBLIC_URL)')
     .option(
       '--trust-proxy <addresses>',
@@ -67,6 +71,7 @@ export function registerServeCommand(program: Command): void {
       `
 Examples:
   tessera serve --demo                                   HTTPS on https://127.0.0.1:8443 with demo data
+  tessera serve --port 0 --data-dir "$(mktemp -d)" --inventory inventory.yaml    a throw-away VCD for tests
   tessera serve --http --port 8080 --public-url https://vcd.example.com --trust-proxy 10.0.0.5
   TESSERA_DATABASE_URL=postgres://tessera@db:5432/tessera tessera serve --host 0.0.0.0
   tessera serve --config /etc/tessera/tessera.toml       with port = 8080, http = true, database_url = "..."
@@ -85,6 +90,7 @@ tessera admin reset-password administrator@System.`,
         tlsKey: opts.tlsKey,
         databaseUrl: opts.databaseUrl,
         demo: opts.demo,
+        inventory: opts.inventory,
         publicUrl: opts.publicUrl,
         trustProxy: opts.trustProxy,
         revocationFeedMaxLagMs: opts.revocationFeedMaxLag,
@@ -118,6 +124,7 @@ tessera admin reset-password administrator@System.`,
       const { TlsMaterialError } = await import('../tls.js');
       const { StoreOpenError } = await import('../store/open-errors.js');
       const { NewerStoreError } = await import('../store/migrate.js');
+      const { InventoryFileError } = await import('../inventory/declarative/file.js');
       // The start banner, with the one-time passwords, goes to the terminal (stderr) apart from the log lines
       // (stdout, JSON for a collector): a password never enters the log pipeline.
       const out = (line: string) => process.stderr.write(line + '\n');
@@ -165,7 +172,13 @@ tessera admin reset-password administrator@System.`,
           process.exit(1);
         }
         const { code, syscall } = err as NodeJS.ErrnoException;
-        if (err instanceof TlsMaterialError) {
+        // --inventory's file: the lines and the message of `tessera inventory apply FILE`, and its exit code 2.
+        let exitCode = 1;
+        if (err instanceof InventoryFileError) {
+          for (const line of err.problemLines) process.stderr.write(`${line}\n`);
+          process.stderr.write(`tessera: ${err.message}\n`);
+          exitCode = 2;
+        } else if (err instanceof TlsMaterialError) {
           process.stderr.write(`tessera: ${err.message} (--tls-cert, --tls-key)\n`);
         } else if (err instanceof StoreOpenError || err instanceof NewerStoreError) {
           process.stderr.write(`tessera: ${err.message}\n`);
@@ -187,7 +200,7 @@ tessera admin reset-password administrator@System.`,
           out('The data directory is initialized: the passwords printed above stay valid for the next start.');
           out(`  If they were not kept: ${resetHint('administrator@System')}`);
         }
-        process.exit(1);
+        process.exit(exitCode);
       }
       // A renewed certificate (certbot, cert-manager) is served to new connections without a restart. Listened for
       // before the banner says the server is up, so a SIGHUP sent on seeing it is never the default (exit).
@@ -211,6 +224,12 @@ tessera admin reset-password administrator@System.`,
         out(`  TLS: certificate ${server.tls.certPath}, valid until ${server.tls.validTo.toISOString()} (${when}; SIGHUP reloads it)`);
       }
       out(`  Storage: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
+      if (server.inventory) {
+        const { summaryLine } = await import('../inventory/declarative/plan.js');
+        const { file, summary, seconds } = server.inventory;
+        const nothing = summary.created + summary.updated + summary.deleted === 0 ? ' (nothing to change)' : '';
+        out(`  Inventory: ${file} applied: ${summaryLine(summary)}${nothing} in ${seconds.toFixed(1)} s`);
+      }
       if (server.otherNodesTtlSeconds !== null) {
         out(
           `  Warning: the node started before this one on this store had --access-token-ttl ${server.otherNodesTtlSeconds}, this one ${config.accessTokenTtlSeconds}: ` +
