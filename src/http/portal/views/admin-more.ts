@@ -3,7 +3,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import type { PageFrame } from './layout.js';
-import { alert, csrfField, fieldState, pageHeading, timeOrDash } from './components.js';
+import { alert, csrfField, fieldState, pageHeading, searchBar, timeOrDash } from './components.js';
 import { adminLayout } from './administration.js';
 import { listUrl, pagination } from './paging.js';
 import { counted } from '../../../domain/counted.js';
@@ -200,12 +200,7 @@ export function orgsPage(
     'orgs',
     html`<div class="card-header-row">${pageHeading('Organizations', 'Every organization of this installation')}<a class="btn btn-primary" href="${base}/administration/orgs/new">New organization</a></div>
 ${input.notice && alert('success', input.notice)}
-<form method="get" action="${base}/administration/orgs" class="filter-bar" role="search" aria-label="Organizations">
-  <label for="org-search">Name or full name</label>
-  <input id="org-search" name="search" type="search" value="${input.search}" maxlength="128" autocomplete="off">
-  <button type="submit" class="btn btn-sm btn-primary">Search</button>
-  ${input.search !== '' && html`<a class="btn btn-sm btn-link" href="${base}/administration/orgs">Clear</a>`}
-</form>
+${searchBar({ path: `${base}/administration/orgs`, ariaLabel: 'Organizations', inputId: 'org-search', label: 'Name or full name', search: input.search })}
 ${
   input.orgs.length === 0
     ? input.total > 0

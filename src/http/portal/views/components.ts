@@ -101,3 +101,16 @@ export function copyableBlock(id: string, value: string, label: string, kind: 's
   <button type="button" class="btn btn-sm btn-outline copy-button" data-copy="${id}" hidden><span class="copy-label">Copy</span>${copies ? html`<span class="visually-hidden"> ${copies}</span>` : ''}</button>
 </div>`;
 }
+
+/**
+ * A list's search form (GET, the list's own path): one text field `search`, Search, and Clear while a search is
+ * given. The lists with more filters (tokens, VMs, audit) write their own form around the same field.
+ */
+export function searchBar(input: { path: string; ariaLabel: string; inputId: string; label: string; search: string }): SafeHtml {
+  return html`<form method="get" action="${input.path}" class="filter-bar" role="search" aria-label="${input.ariaLabel}">
+  <label for="${input.inputId}">${input.label}</label>
+  <input id="${input.inputId}" name="search" type="search" value="${input.search}" maxlength="128" autocomplete="off">
+  <button type="submit" class="btn btn-sm btn-primary">Search</button>
+  ${input.search !== '' && html`<a class="btn btn-sm btn-link" href="${input.path}">Clear</a>`}
+</form>`;
+}

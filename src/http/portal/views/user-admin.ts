@@ -5,7 +5,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import type { PageFrame } from './layout.js';
-import { alert, confirmActions, csrfField, fieldState, note, pageHeading, timeOrDash } from './components.js';
+import { alert, confirmActions, csrfField, fieldState, note, pageHeading, searchBar, timeOrDash } from './components.js';
 import { adminLayout } from './administration.js';
 import { listUrl, pagination } from './paging.js';
 import { USER_PAGE_SIZE, type UserRow } from '../user-queries.js';
@@ -42,12 +42,7 @@ export function usersPage(
       input.canCreate && html`<a class="btn btn-primary" href="${base}/administration/users/new">New user</a>`
     }</div>
 ${input.notice && alert('success', input.notice)}
-<form method="get" action="${base}/administration/users" class="filter-bar" role="search" aria-label="Users">
-  <label for="user-search">User name or full name</label>
-  <input id="user-search" name="search" type="search" value="${input.search}" maxlength="128" autocomplete="off">
-  <button type="submit" class="btn btn-sm btn-primary">Search</button>
-  ${input.search !== '' && html`<a class="btn btn-sm btn-link" href="${base}/administration/users">Clear</a>`}
-</form>
+${searchBar({ path: `${base}/administration/users`, ariaLabel: 'Users', inputId: 'user-search', label: 'User name or full name', search: input.search })}
 ${
   input.users.length === 0
     ? input.total > 0
