@@ -159,7 +159,7 @@ test(`serve --inventory on ${backend}: a file that is not valid stops the first 
 
 test(
   'tessera serve --inventory with an invalid file prints what `inventory apply` prints and exits 2',
-  { skip: backend !== 'sqlite' },
+  { skip: backend !== 'sqlite' && 'the real serve binary on SQLite: runs in the SQLite pass (TESSERA_TEST_BACKEND=sqlite)' },
   (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-serve-inventory-cli-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -189,7 +189,10 @@ test(
 
 test(
   'two nodes started together on one PostgreSQL database apply the file one after the other',
-  { skip: backend !== 'postgres' },
+  {
+    skip:
+      backend !== 'postgres' && 'PostgreSQL only (two nodes on one database): runs in the PostgreSQL pass (TESSERA_TEST_BACKEND=postgres)',
+  },
   async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-serve-inventory-pg-'));
     const database = await createTestDatabase();
