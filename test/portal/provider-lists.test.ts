@@ -5,10 +5,10 @@
  * order are the ones the join's ORDER BY gave. Runs on the backend TESSERA_TEST_BACKEND names.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { PortalClient } from './portal-client.js';
+import { orgWithUsers } from '../store/fixtures.js';
 import { ORG_PAGE_SIZE } from '../../src/http/portal/org-queries.js';
 import { listUsersPage, pageSlices } from '../../src/http/portal/user-queries.js';
 
@@ -25,36 +25,13 @@ describe('provider lists: Organizations paged and searched, Users placed without
 
   before(async () => {
     server = await startTessera({ demo: true, config: { signInRateLimit: 1000 } });
-    const now = Date.now();
     for (let i = 0; i < EXTRA; i++) {
-      const name = `paged-org-${String(i).padStart(2, '0')}`;
-      const id = randomUUID();
-      await server.store.createOrg({
-        id,
-        name,
-        name_lower: name,
-        full_name: i === 7 ? 'Zebra Crossing Ltd' : `Paged Org ${i}`,
-        description: '',
-        is_enabled: 1,
-        is_system: 0,
-        max_token_lifetime_days: null,
-        deployed_vm_quota: 0,
-        stored_vm_quota: 0,
-        created_at: now,
-      });
-      const roleId = randomUUID();
-      await server.store.createRole({ id: roleId, org_id: id, name: 'r', description: '', read_only: 0, created_at: now }, []);
       // Users in a few orgs, of sizes that put page edges inside orgs and whole orgs between them.
-      for (let u = 0; u < (i % 4 === 0 ? 7 : i % 4 === 1 ? 1 : 0); u++) {
-        await server.store.createUser({
-          id: randomUUID(),
-          org_id: id,
-          name: `U${(u * 3) % 7}-${i}`,
-          full_name: `Person ${u}`,
-          password_hash: 'x',
-          role_id: roleId,
-        });
-      }
+      const users = Array.from({ length: i % 4 === 0 ? 7 : i % 4 === 1 ? 1 : 0 }, (_, u) => `U${(u * 3) % 7}-${i}`);
+      await orgWithUsers(server.store, `paged-org-${String(i).padStart(2, '0')}`, users, {
+        fullName: i === 7 ? 'Zebra Crossing Ltd' : `Paged Org ${i}`,
+        userFullName: (u) => `Person ${u}`,
+      });
     }
     admin = new PortalClient(server.server.app);
     await admin.signIn('/provider', 'administrator', server.adminPassword);

@@ -2,11 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../src/store/store.js';
 
-/** An enabled tenant org named `name`, one role, and one user per name (ids returned in the same order). */
+/**
+ * An enabled tenant org named `name`, one role, and one user per name (ids returned in the same order); the org's
+ * full name is its name unless given, a user's full name empty unless `userFullName` gives it (by position).
+ */
 export async function orgWithUsers(
   store: Store,
   name: string,
   userNames: readonly string[],
+  options: { fullName?: string; userFullName?: (index: number) => string } = {},
 ): Promise<{ orgId: string; userIds: string[] }> {
   const now = Date.now();
   const orgId = randomUUID();
@@ -14,7 +18,7 @@ export async function orgWithUsers(
     id: orgId,
     name,
     name_lower: name.toLowerCase(),
-    full_name: name,
+    full_name: options.fullName ?? name,
     description: '',
     is_enabled: 1,
     is_system: 0,
@@ -26,9 +30,17 @@ export async function orgWithUsers(
   const roleId = randomUUID();
   await store.createRole({ id: roleId, org_id: orgId, name: 'r', description: '', read_only: 0, created_at: now }, []);
   const userIds: string[] = [];
-  for (const userName of userNames) {
+  for (const [index, userName] of userNames.entries()) {
     const id = randomUUID();
-    await store.createUser({ id, org_id: orgId, name: userName, password_hash: 'x', role_id: roleId });
+    const fullName = options.userFullName?.(index);
+    await store.createUser({
+      id,
+      org_id: orgId,
+      name: userName,
+      password_hash: 'x',
+      role_id: roleId,
+      ...(fullName === undefined ? {} : { full_name: fullName }),
+    });
     userIds.push(id);
   }
   return { orgId, userIds };
