@@ -8,6 +8,7 @@
  */
 import type { Store } from '../store/store.js';
 import { REGISTRATION_TTL_MS } from './api-tokens.js';
+import { TOTP_ENROLMENT_TTL_MS } from './totp-enrolment.js';
 
 /**
  * How long a service account's spent or revoked refresh token is kept. Reuse detection needs the spent rows (a
@@ -57,6 +58,15 @@ export class Housekeeping {
       await this.store.db.deleteFrom('legacy_sessions').where('expires_at', '<=', now).execute();
       // Spent "shown once" ids past their cookie's end: such a cookie no longer opens, spent or not.
       await this.store.db.deleteFrom('shown_once').where('expires_at', '<=', now).execute();
+      // TOTP keys of enrolments that lapsed unconfirmed (auth/totp-enrolment.ts): no longer shown nor confirmable,
+      // so not kept either.
+      await this.store.db
+        .updateTable('users')
+        .set({ totp_secret: null, totp_started_at: 0 })
+        .where('totp_enabled', '=', 0)
+        .where('totp_secret', 'is not', null)
+        .where('totp_started_at', '<', now - TOTP_ENROLMENT_TTL_MS)
+        .execute();
       // Registrations never minted within their window: nobody holds a secret for them, nothing refers to them.
       await this.store.db
         .deleteFrom('api_tokens')

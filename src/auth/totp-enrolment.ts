@@ -2,7 +2,8 @@
  * TOTP enrolment of the signed-in user, for every edge that offers it (the cloudapi's
  * /cloudapi/1.0.0/users/current/totp and the portal's User preferences):
  *   start    a new secret, stored but not enabled yet (any earlier unconfirmed secret is replaced)
- *   confirm  a first code enables it; that code's time step counts as used, so it cannot sign in afterwards
+ *   confirm  a first code enables it; that code's time step counts as used, so it cannot sign in afterwards;
+ *            an enrolment not confirmed within TOTP_ENROLMENT_TTL_MS has lapsed (start again)
  *   disable  needs the password and a fresh code: a code of a step after the last accepted one (replay rule)
  *   status   enabled, enrolling (started, not confirmed) or off
  * Only for the user's own account and only from a password session (`totp.manageOwn`): a token session may not
@@ -21,6 +22,15 @@ import type { RecoveryCodeService } from './recovery-codes.js';
 
 export type TotpStatus = 'enabled' | 'enrolling' | 'off';
 
+/**
+ * How long a started enrolment waits for its first code: scanning a QR code and typing six digits takes a minute
+ * or two; 15 minutes is the window an API token's registration has too. Past it the enrolment has lapsed: its key
+ * is no longer shown nor confirmed. Until 2026-12-06 it waited for ever, so an enrolment planted by whoever once
+ * held a password session of the user (they saw the key) could be confirmed by the user months later, and any later
+ * session could show the key again.
+ */
+export const TOTP_ENROLMENT_TTL_MS = 15 * 60_000;
+
 /** What the user's authenticator app needs. The secret is shown during set-up only. */
 export interface TotpEnrolment {
   readonly secret: string;
@@ -31,7 +41,7 @@ export interface TotpEnrolment {
 export type TotpStartResult = { ok: true; enrolment: TotpEnrolment } | { ok: false; reason: 'already-enabled' };
 /** A confirmed enrolment comes with the first set of recovery codes (auth/recovery-codes.ts): show them once. */
 export type TotpConfirmResult =
-  { ok: true; recoveryCodes: string[] } | { ok: false; reason: 'already-enabled' | 'not-started' | 'wrong-code' };
+  { ok: true; recoveryCodes: string[] } | { ok: false; reason: 'already-enabled' | 'not-started' | 'lapsed' | 'wrong-code' };
 export type RecoveryCodesResult = { ok: true; recoveryCodes: string[] } | { ok: false; reason: 'not-enabled' | 'wrong-credentials' };
 export type TotpDisableResult = { ok: true } | { ok: false; reason: 'not-enabled' | 'wrong-credentials' };
 
@@ -84,28 +94,39 @@ export class TotpEnrolmentService {
   async status(principal: Principal): Promise<TotpStatus> {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled === 1) return 'enabled';
-    return user.totp_secret ? 'enrolling' : 'off';
+    return pendingSecret(user) ? 'enrolling' : 'off';
   }
 
   async start(principal: Principal): Promise<TotpStartResult> {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled === 1) return { ok: false, reason: 'already-enabled' };
     const secret = newTotpSecret();
-    await this.store.updateUser(user.id, { totp_secret: secret, totp_enabled: 0, totp_last_step: 0 });
+    await this.store.updateUser(user.id, { totp_secret: secret, totp_enabled: 0, totp_last_step: 0, totp_started_at: Date.now() });
     return { ok: true, enrolment: await enrolmentOf(secret, principal) };
   }
 
-  /** The started, not yet confirmed enrolment (to show its QR code again), or null when there is none. */
+  /** The started, not yet confirmed enrolment (to show its QR code again), or null when there is none or it lapsed. */
   async inProgress(principal: Principal): Promise<TotpEnrolment | null> {
     const user = await this.loadSelf(principal);
-    if (user.totp_enabled === 1 || !user.totp_secret) return null;
-    return enrolmentOf(user.totp_secret, principal);
+    const secret = pendingSecret(user);
+    return secret ? enrolmentOf(secret, principal) : null;
   }
 
   async confirm(principal: Principal, code: string, ip: string | null): Promise<TotpConfirmResult> {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled === 1) return { ok: false, reason: 'already-enabled' };
     if (!user.totp_secret) return { ok: false, reason: 'not-started' };
+    if (!pendingSecret(user)) {
+      // The lapsed key goes: nothing may confirm it any more, and it should not sit in the row.
+      await this.store.db
+        .updateTable('users')
+        .set({ totp_secret: null, totp_started_at: 0 })
+        .where('id', '=', user.id)
+        .where('totp_enabled', '=', 0)
+        .where('totp_secret', '=', user.totp_secret)
+        .execute();
+      return { ok: false, reason: 'lapsed' };
+    }
     const step = matchTotpStep(user.totp_secret, code.trim());
     if (step === null) return { ok: false, reason: 'wrong-code' };
     // Only the enrolment that was read, and only once: a double submit of the same code (two requests, two nodes)
@@ -158,6 +179,12 @@ export class TotpEnrolmentService {
       ip,
     });
   }
+}
+
+/** The key of an enrolment started and not confirmed, while it has not lapsed; null otherwise. */
+function pendingSecret(user: User, now = Date.now()): string | null {
+  if (user.totp_enabled === 1 || !user.totp_secret) return null;
+  return now - Number(user.totp_started_at) <= TOTP_ENROLMENT_TTL_MS ? user.totp_secret : null;
 }
 
 async function enrolmentOf(secret: string, principal: Principal): Promise<TotpEnrolment> {

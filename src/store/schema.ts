@@ -49,6 +49,8 @@ export interface UserTable {
   /** Failed second-factor attempts since the last success, and the lockout they caused. */
   totp_failures: number;
   totp_locked_until: number;
+  /** When the TOTP key now in `totp_secret` was made (epoch ms; 0 before migration 0025): an unconfirmed one lapses. */
+  totp_started_at: ColumnType<number, number | undefined, number>;
   created_at: number;
   /** Profile fields of VCD's User document that Terraform writes and reads back (migration 0007). */
   description: ColumnType<string, string | undefined, string>;

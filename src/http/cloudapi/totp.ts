@@ -45,6 +45,8 @@ export const cloudapiTotpRoutes: FastifyPluginAsync = async (plugin) => {
           throw badRequest('TOTP is already enabled');
         case 'not-started':
           throw badRequest('Start the enrolment first (POST ' + base + ')');
+        case 'lapsed':
+          throw badRequest('The enrolment was started more than 15 minutes ago and has lapsed; start it again (POST ' + base + ')');
         case 'wrong-code':
           throw new TesseraError('TOTP_INVALID', 'The verification code is wrong; check the device clock and try again', { status: 400 });
       }

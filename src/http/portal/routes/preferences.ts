@@ -45,6 +45,8 @@ export const DONE_NOTICES: Readonly<Record<string, string>> = {
   'regenerated-already': 'The API token was already regenerated; its replacement is in the list.',
   'totp-enabled': 'Two-factor authentication is on. Signing in now asks for a code after your password.',
   'totp-disabled': 'Two-factor authentication is off. Signing in now asks for your password only.',
+  'totp-lapsed':
+    'The set-up was started more than 15 minutes ago and has lapsed. Two-factor authentication is still off: set it up again, and remove the old Tessera entry from your authenticator app.',
   'password-changed': 'Your password was changed. Your other sessions were signed out; this one stays signed in.',
   'time-zone': 'Your time zone was saved. Dates are now shown in it.',
 };
@@ -58,6 +60,7 @@ export const DONE_SECTIONS: Readonly<Record<string, PreferencesSection>> = {
   'regenerated-already': 'access-tokens',
   'totp-enabled': 'two-factor',
   'totp-disabled': 'two-factor',
+  'totp-lapsed': 'two-factor',
   'password-changed': 'password',
   'time-zone': 'time-zone',
 };
@@ -278,6 +281,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     const confirmed = await totp.confirm(state.principal, code, request.ip);
     // Enabled: the first recovery codes are shown once, before anything else.
     if (confirmed.ok) return showRecoveryCodes(request, reply, state, confirmed.recoveryCodes);
+    if (confirmed.reason === 'lapsed') return seeOther(reply, `${state.org.basePath}/preferences?done=totp-lapsed#two-factor`);
     const enrolment = confirmed.reason === 'wrong-code' ? await totp.inProgress(state.principal) : null;
     if (!enrolment) return seeOther(reply, `${state.org.basePath}/preferences#two-factor`);
     const error = 'The code is wrong. Check that the time on your device is right, then enter the code it shows now.';
