@@ -209,7 +209,10 @@ function canTouchApiToken(principal: Principal, target: Target): boolean {
   // A session made from an API token "can't view or revoke other tokens" (vcd-wire §6): it sees and revokes the token
   // it came from, not its owner's others. Until 2026-12-05 it saw them all, so one leaked script session could list
   // and revoke every token of its owner's automation.
-  if (own && principal.kind === 'api_token' && target.tokenId !== principal.apiTokenId) return false;
+  // And it may always see and revoke that one, whatever its scope (Vault's lookup-self and revoke-self, GitLab's
+  // personal_access_tokens/self): looking up the credential one holds, or ending it, gives nothing away. Until
+  // 2026-12-06 a read-only token's session, whose scope lacks "API Tokens: Manage", was refused both.
+  if (own && principal.kind === 'api_token') return target.tokenId === principal.apiTokenId;
   if (own) return hasRight(principal, RIGHTS.apiTokensManage) || hasRight(principal, RIGHTS.apiTokensManageAll);
   if (principal.kind !== 'password') return false;
   if (!hasRight(principal, RIGHTS.apiTokensManageAll)) return false;
@@ -222,5 +225,7 @@ export function apiTokenListScope(principal: Principal): { kind: 'own' } | { kin
   if (manageAll && hasProviderView(principal)) return { kind: 'all' };
   if (manageAll) return { kind: 'org', orgId: principal.orgId };
   if (hasRight(principal, RIGHTS.apiTokensManage) || hasRight(principal, RIGHTS.apiTokensManageAll)) return { kind: 'own' };
+  // A token session lists the token it came from (narrowed to it by the list), whatever its scope (canTouchApiToken).
+  if (principal.kind === 'api_token') return { kind: 'own' };
   return null;
 }

@@ -1,7 +1,8 @@
 /**
  * RFC 7662 token introspection: `POST /oauth/tenant/{org}/introspect` (or `/oauth/provider/introspect`) with
  * `token=<API token or access token>`, authenticated by the caller's Bearer (§2.1: the endpoint must not be
- * open). The caller learns about a token only when the policy lets it see that token: its own, or its org's
+ * open). The caller learns about a token only when the policy lets it see that token: its own (and a token session,
+ * whatever its scope, the token it was made from), or its org's
  * with "API Tokens: Manage All", or any org's for the provider; a service account's with "Service Accounts: View"
  * in its org. Everything else, unknown, revoked, expired or
  * not visible alike, is `{"active": false}` (§2.2), so the endpoint is no oracle.
@@ -36,6 +37,8 @@ async function introspectApiToken(services: Services, caller: Principal, base: s
   if (!row) return introspectServiceAccountToken(services, caller, base, hash);
   if (row.secret_hash === null || row.revoked_at !== null || services.revocations.isApiTokenRevoked(row.id)) return INACTIVE;
   if (row.expires_at !== null && Number(row.expires_at) <= Date.now()) return INACTIVE;
+  // A session made from this very token sees it whatever its scope (domain/policy.ts canTouchApiToken): until
+  // 2026-12-06 a read-only token's session was told its own live token was inactive.
   if (!can(caller, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) return INACTIVE;
   const [owner, org] = await Promise.all([services.store.getUser(row.user_id), services.store.getOrg(row.org_id)]);
   // Active means usable now (RFC 7662 §2.2): the exchange refuses a disabled owner's tokens and a disabled org's.

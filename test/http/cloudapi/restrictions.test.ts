@@ -198,6 +198,34 @@ describe('tenant restrictions (alice, Organization Administrator)', () => {
     assert.equal(del.status, 204, 'a script may revoke its own leaked token');
     assert.equal((await call(session, 'GET', '/cloudapi/1.0.0/sessions/current')).status, 401, 'and its session ends with it');
   });
+
+  test('token session of a read-only token: lists, reads and revokes the token it came from, and no other', async () => {
+    // Until 2026-12-06 all three were 403 (the read-only scope lacks "API Tokens: Manage"), so a least-privilege
+    // script could neither look itself up (Vault's lookup-self) nor end its own leaked credential.
+    const own = await createApiToken(base, alice, 'acme', 'read-only-self', { scope: 'read-only' });
+    const sibling = await createApiToken(base, alice, 'acme', 'read-only-sibling', { scope: 'read-only' });
+    const session = await accessTokenFrom(base, 'acme', own.apiToken);
+    const list = await call(session, 'GET', '/cloudapi/1.0.0/tokens');
+    assert.equal(list.status, 200, list.text);
+    assert.deepEqual(
+      (list.json().values as Array<{ id: string }>).map((v) => v.id),
+      [own.tokenId],
+    );
+    assert.equal((await call(session, 'GET', `/cloudapi/1.0.0/tokens/${own.tokenId}`)).status, 200);
+    assert.equal((await call(session, 'GET', `/cloudapi/1.0.0/tokens/${sibling.tokenId}`)).status, 403);
+    assert.equal((await call(session, 'DELETE', `/cloudapi/1.0.0/tokens/${sibling.tokenId}`)).status, 403);
+    assert.equal((await call(session, 'DELETE', `/cloudapi/1.0.0/tokens/${bobsTokenId}`)).status, 403);
+    // Still read-only for everything else: no new token.
+    assert.equal((await call(session, 'POST', '/oauth/tenant/acme/register', { client_name: 'nope' })).status, 403);
+    const del = await call(session, 'DELETE', `/cloudapi/1.0.0/tokens/${own.tokenId}`);
+    assert.equal(del.status, 204, del.text);
+    assert.equal((await call(session, 'GET', '/cloudapi/1.0.0/sessions/current')).status, 401, 'its session ended with it');
+    assert.equal(
+      (await call(alice, 'GET', `/cloudapi/1.0.0/tokens/${sibling.tokenId}`)).json().revoked ?? false,
+      false,
+      'the sibling is untouched',
+    );
+  });
 });
 
 describe('provider restrictions (administrator)', () => {

@@ -259,3 +259,16 @@ test('a disabled org\u2019s tokens are inactive, as the token endpoint refuses t
   }
   assert.equal((await introspect(admin, token.apiToken, '/oauth/provider/introspect')).json().active, true);
 });
+
+test('a session made from a read-only token looks up the token it came from, and no other', async () => {
+  const readOnly = await createApiToken(t.baseUrl, bob, 'acme', 'read-only-self', { scope: 'read-only' });
+  const sibling = await createApiToken(t.baseUrl, bob, 'acme', 'read-only-sibling', { scope: 'read-only' });
+  const session = await accessTokenFrom(t.baseUrl, 'acme', readOnly.apiToken);
+  // Until 2026-12-06: {"active": false}, its own live token read as dead (the scope lacks "API Tokens: Manage").
+  const self = (await introspect(session, readOnly.apiToken)).json();
+  assert.equal(self.active, true);
+  assert.equal(self.client_id, readOnly.clientId);
+  assert.equal(self.scope, 'read-only');
+  assert.deepEqual((await introspect(session, sibling.apiToken)).json(), { active: false }, 'not a sibling of the same owner');
+  assert.deepEqual((await introspect(session, bobToken.apiToken)).json(), { active: false });
+});
