@@ -14,6 +14,7 @@
  * It is never an answer about the password: the lock is checked before it, and the answer is the same for a right
  * and a wrong one.
  */
+import { isKnownAddress, withKnownAddress } from './known-addresses.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Store, User, Org } from '../store/store.js';
 import type { Config } from '../config.js';
@@ -116,8 +117,12 @@ export class SessionService {
     // an administrator can see (IsLocked) and undo (unlock), the same on every node (sign-in-guard.ts).
     const rule = org ? lockoutRule(parseOrgSettings(org.settings).passwordPolicy) : null;
     const brakeKey = rule === null ? account : null;
-    if (brakeKey !== null) this.guard.admitAccount(brakeKey);
     const user = org ? await this.store.getUserByName(org.id, req.userName) : undefined;
+    // A spent per-account budget refuses strangers, not the owner at an address they signed in from lately
+    // (auth/known-addresses.ts): anyone who knows a name could otherwise keep its owner out for good.
+    const knownAddress = user !== undefined && isKnownAddress(user.sign_in_addresses, req.ip);
+    const braked = brakeKey !== null && this.guard.accountPausedUntil(brakeKey) !== null;
+    if (brakeKey !== null && !knownAddress) this.guard.admitAccount(brakeKey);
     const endpointOk = req.endpoint === 'any' || (org !== undefined && (req.endpoint === 'provider') === isSystemOrgName(org.name));
     const now = Date.now();
     const lockedUntil = user ? passwordLockedUntil(user, now) : null;
@@ -160,7 +165,9 @@ export class SessionService {
       await this.refuse(req, brakeKey, org, user, 'credentials changed during sign-in');
       throw badCredentials();
     }
-    if (brakeKey !== null) this.guard.succeeded(brakeKey);
+    // The owner's success clears the budget, except while it is spent: the owner got through from a known address,
+    // and clearing it would give the strangers who spent it a new one.
+    if (brakeKey !== null && !braked) this.guard.succeeded(brakeKey);
     await this.lockout.succeeded(user);
     if (user.totp_enabled === 1) await this.checkSecondFactor(user, org, req);
     return this.startSession(user, org, req.ip, credentialsReadAt);
@@ -182,7 +189,8 @@ export class SessionService {
       if (!current) return false;
       const rule = lockoutRule(parseOrgSettings(org.settings).passwordPolicy);
       const brakeKey = rule === null ? account : null;
-      if (brakeKey !== null) this.guard.admitAccount(brakeKey);
+      const braked = brakeKey !== null && this.guard.accountPausedUntil(brakeKey) !== null;
+      if (brakeKey !== null && !isKnownAddress(current.sign_in_addresses, ip)) this.guard.admitAccount(brakeKey);
       const lockedUntil = passwordLockedUntil(current, Date.now());
       if (lockedUntil !== null) {
         throw tooManyRequests(
@@ -191,7 +199,7 @@ export class SessionService {
         );
       }
       if (await verifyPassword(current.password_hash, password)) {
-        if (brakeKey !== null) this.guard.succeeded(brakeKey);
+        if (brakeKey !== null && !braked) this.guard.succeeded(brakeKey);
         await this.lockout.succeeded(current);
         return true;
       }
@@ -411,6 +419,9 @@ export class SessionService {
 
   /** `credentialsReadAt`: when the password (or first factor) was read; the session's `ims`, for revocations. */
   private async startSession(user: User, org: Org, ip: string, credentialsReadAt: number): Promise<SignedIn> {
+    // A password sign-in (with its second factor, when enrolled) succeeded from here: a known address from now on.
+    const known = withKnownAddress(user.sign_in_addresses, ip);
+    if (known !== null) await this.store.updateUser(user.id, { sign_in_addresses: known });
     const { token } = await this.accessTokens.mint({
       userId: user.id,
       orgId: org.id,

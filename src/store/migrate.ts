@@ -29,6 +29,7 @@ import * as m0022 from './migrations/0022_role_group_queries.js';
 import * as m0023 from './migrations/0023_catalog_index.js';
 import * as m0024 from './migrations/0024_administrator_control.js';
 import * as m0025 from './migrations/0025_totp_enrolment_expiry.js';
+import * as m0026 from './migrations/0026_known_sign_in_addresses.js';
 import type { Dialect } from './dialect.js';
 
 interface DialectMigration {
@@ -62,6 +63,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0023_catalog_index', m0023],
   ['0024_administrator_control', m0024],
   ['0025_totp_enrolment_expiry', m0025],
+  ['0026_known_sign_in_addresses', m0026],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

@@ -51,6 +51,8 @@ export interface UserTable {
   totp_locked_until: number;
   /** When the TOTP key now in `totp_secret` was made (epoch ms; 0 before migration 0025): an unconfirmed one lapses. */
   totp_started_at: ColumnType<number, number | undefined, number>;
+  /** Address blocks the user signed in from with their password lately, JSON (auth/known-addresses.ts; migration 0026). */
+  sign_in_addresses: ColumnType<string, string | undefined, string>;
   created_at: number;
   /** Profile fields of VCD's User document that Terraform writes and reads back (migration 0007). */
   description: ColumnType<string, string | undefined, string>;
