@@ -5,6 +5,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
 import { TesseraError } from '../domain/errors.js';
+import { FairSlots } from './fair-slots.js';
 
 // algorithm 2 = Argon2id (the package's const enum cannot be imported under verbatimModuleSyntax).
 const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -17,43 +18,34 @@ export function hashPassword(password: string): Promise<string> {
 let decoyHash: Promise<string> | null = null;
 
 /**
- * At most this many argon2 verifications run at once (each takes ~19 MiB and a core for ~20 ms); the rest wait
- * in order, and past QUEUE_LIMIT waiting a new one is refused with 503 at once. A flood of guesses from many
- * addresses then slows itself, not the thread pool that every other request shares.
+ * At most this many argon2 verifications run at once (each takes ~19 MiB and a core for ~20 ms); the rest wait, each
+ * client (address block) in a line of its own, served in turn (auth/fair-slots.ts), and a client past its line's
+ * bound, or a new one while too many wait, is refused with 503 at once. A flood of guesses from many addresses then
+ * slows itself, not the thread pool that every other request shares, nor the other clients' sign-ins.
  */
-const CONCURRENT_VERIFICATIONS = Math.max(2, availableParallelism());
-const QUEUE_LIMIT = 256;
-let running = 0;
-const waiting: Array<() => void> = [];
+const verifications = new FairSlots({
+  slots: Math.max(2, availableParallelism()),
+  perClientWaiting: 64,
+  maxClientsWaiting: 1024,
+});
+const busy = () =>
+  new TesseraError('SERVICE_UNAVAILABLE', 'Too many sign-ins in progress; retry shortly', { headers: { 'Retry-After': '1' } });
 
-async function bounded<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= CONCURRENT_VERIFICATIONS) {
-    if (waiting.length >= QUEUE_LIMIT) {
-      throw new TesseraError('SERVICE_UNAVAILABLE', 'Too many sign-ins in progress; retry shortly', { headers: { 'Retry-After': '1' } });
-    }
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  } else running += 1;
-  try {
-    return await work();
-  } finally {
-    const next = waiting.shift();
-    if (next)
-      next(); // the slot passes straight to the next in line
-    else running -= 1;
-  }
-}
+/** Callers that name no client share one line (''). */
+const bounded = <T>(client: string, work: () => Promise<T>): Promise<T> => verifications.run(client, work, busy);
 
-export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
+/** `client`: the caller's address block (domain/address-block.ts), whose turn it is to be verified. */
+export async function verifyPassword(passwordHash: string | null, password: string, client = ''): Promise<boolean> {
   if (passwordHash === null) {
     decoyHash ??= hashPassword(`decoy-${Math.random()}`);
     const decoy = await decoyHash;
-    await bounded(() => verify(decoy, password)).catch((err: unknown) => {
+    await bounded(client, () => verify(decoy, password)).catch((err: unknown) => {
       if (err instanceof TesseraError) throw err;
     });
     return false;
   }
   try {
-    return await bounded(() => verify(passwordHash, password));
+    return await bounded(client, () => verify(passwordHash, password));
   } catch (err) {
     if (err instanceof TesseraError) throw err;
     return false;

@@ -14,6 +14,7 @@
  * It is never an answer about the password: the lock is checked before it, and the answer is the same for a right
  * and a wrong one.
  */
+import { addressBlock } from '../domain/address-block.js';
 import { isKnownAddress, withKnownAddress } from './known-addresses.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Store, User, Org } from '../store/store.js';
@@ -132,7 +133,7 @@ export class SessionService {
       await this.refuse(req, brakeKey, org, user, 'account locked');
       throw accountLocked(lockedUntil, now);
     }
-    const passwordOk = await verifyPassword(user?.password_hash ?? null, req.password);
+    const passwordOk = await verifyPassword(user?.password_hash ?? null, req.password, addressBlock(req.ip));
     if (!org || !user || !passwordOk || !endpointOk || user.is_enabled !== 1 || org.is_enabled !== 1) {
       const outcome = org && user && !passwordOk && rule !== null ? await this.lockout.failed(user.id, rule, Date.now()) : null;
       if (outcome?.kind === 'locked') await this.recordLocked(org!, user!, req.ip, rule!, outcome.until, 'too many failed sign-ins');
@@ -189,8 +190,9 @@ export class SessionService {
       if (!current) return false;
       const rule = lockoutRule(parseOrgSettings(org.settings).passwordPolicy);
       const brakeKey = rule === null ? account : null;
-      const braked = brakeKey !== null && this.guard.accountPausedUntil(brakeKey) !== null;
-      if (brakeKey !== null && !isKnownAddress(current.sign_in_addresses, ip)) this.guard.admitAccount(brakeKey);
+      // No known-address pass here (signInTurn has one): the owner already holds a session, and a guess typed at
+      // an open session is braked as strictly as ever.
+      if (brakeKey !== null) this.guard.admitAccount(brakeKey);
       const lockedUntil = passwordLockedUntil(current, Date.now());
       if (lockedUntil !== null) {
         throw tooManyRequests(
@@ -198,8 +200,8 @@ export class SessionService {
           'This account is locked after too many wrong passwords; retry when the lock ends, or ask an administrator to unlock it',
         );
       }
-      if (await verifyPassword(current.password_hash, password)) {
-        if (brakeKey !== null && !braked) this.guard.succeeded(brakeKey);
+      if (await verifyPassword(current.password_hash, password, addressBlock(ip))) {
+        if (brakeKey !== null) this.guard.succeeded(brakeKey);
         await this.lockout.succeeded(current);
         return true;
       }

@@ -16,6 +16,7 @@
  * values equal to the stored ones are not changes. A password set here ends that user's sessions; one's own
  * password is changed at /cloudapi/1.0.0/users/{id} with the current one, never here.
  */
+import { addressBlock } from '../../domain/address-block.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../domain/principal.js';
@@ -203,7 +204,7 @@ export const legacyAdminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
       doc.password !== undefined &&
       !(self
         ? await services().users.checkCurrentPassword(principal, user, doc.password, request.ip)
-        : await verifyPassword(user.password_hash, doc.password));
+        : await verifyPassword(user.password_hash, doc.password, addressBlock(request.ip)));
     if (passwordChanges && self) {
       throw badRequest(
         'Your own password needs your current one: change it in the portal (User preferences > Password) or at PUT /cloudapi/1.0.0/users/{id} with currentPassword',
