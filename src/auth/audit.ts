@@ -3,7 +3,8 @@
  * user changes). Written with the actor, org, token id and client IP, never a secret. Readable by admins at
  * /cloudapi/1.0.0/auditTrail. Token exchanges are coalesced (one event per token per minute) so a busy script
  * does not turn the trail into a write-per-request log, and those events are written in batches (one commit per
- * second at most), flushed on graceful shutdown.
+ * second at most), flushed on graceful shutdown. Acts a script or an attacker repeats without bound (refusals of a
+ * token, failed sign-ins, the sign-outs of a token's sessions) are counted per key and minute (`coalesce`).
  *
  * An event the store could not take (PostgreSQL briefly gone, a full disk) is kept and written again, with the time
  * of the act, once the store takes writes again (`UNWRITTEN_RETRY_MS`); until 2026-12-05 it was dropped with a log
@@ -110,13 +111,22 @@ function rowOf(input: AuditInput, at: number): AuditRow {
 export const MAX_UNWRITTEN = 10_000;
 export const UNWRITTEN_RETRY_MS = 2_000;
 
-/** Refusals of one token for one reason: the first is written at once, the rest counted for this long. */
+/**
+ * Acts that repeat (refusals of one token for one reason, a script's sign-outs, failed sign-ins of one account from
+ * one address) are counted per key for this long and written as one event for the window.
+ */
 const REFUSAL_COALESCE_MS = 60_000;
+/** Keys counted at once (every kind together); past it every pending count is written and the memory cleared. */
 export const MAX_REFUSAL_KEYS = 50_000;
 
 interface CoalescedRefusal {
+  /** The window's first act, and its last so far (epoch ms). */
   since: number;
-  repeated: number;
+  last: number;
+  /** Acts counted in the window, the first included. */
+  count: number;
+  /** The first act was written on its own at once (refusals: an alarm must not wait for the window). */
+  writtenFirst: boolean;
   input: AuditInput;
 }
 
@@ -125,7 +135,7 @@ export class AuditLog {
   private readonly lastExchangeLogged = new Map<string, number>();
   private readonly log: { error(o: object, m: string): void; info?(o: object, m: string): void };
 
-  /** key (type, token, reason) -> the window's first refusal and how many more came after it. */
+  /** key (type, token, reason; see `coalesce`) -> the window's first act, how many, and the last one's time. */
   private readonly refusals = new Map<string, CoalescedRefusal>();
   private flushTimer: NodeJS.Timeout | null = null;
   /** Exchange events waiting for their batch (at most EXCHANGE_BATCH_MS). */
@@ -229,16 +239,34 @@ export class AuditLog {
   refused(input: AuditInput & { tokenId: string }): void {
     // The actor is part of the key: two users refused on one token id (a client_id is no secret) stay two events.
     const key = `${input.type}|${input.tokenId}|${input.actor?.id ?? ''}|${String(input.details?.reason ?? '')}`;
+    this.coalesce(key, input, { writeFirst: true });
+  }
+
+  /**
+   * An act that a script or an attacker can repeat without bound (a refusal, a token session's sign-out): counted
+   * per `key` for a minute from the key's first act, and written as one event for that window, whose details add
+   * `count` (the window's acts, the first included), `first` and `last` (ISO times); the event's time is the last
+   * act's. With `writeFirst` the window's first act is also written on its own at once (a security event must not
+   * wait for the window), and the window's event, written only when more followed, also says `repeated` (the acts
+   * after the first) and `since` (= `first`), as token refusals always have. Without it, nothing is written until
+   * the window ends (the periodic flush, or `stop`). The caller's key must set apart what an auditor must not see
+   * merged (actor, token, address, reason, outcome): only the window's first input is kept.
+   */
+  coalesce(key: string, input: AuditInput, opts: { writeFirst: boolean }): void {
     const now = Date.now();
     const entry = this.refusals.get(key);
     if (entry && now - entry.since < REFUSAL_COALESCE_MS) {
-      entry.repeated += 1;
+      entry.count += 1;
+      entry.last = now;
       return;
     }
-    if (entry) void this.writeRepeated(entry);
+    if (entry) {
+      this.refusals.delete(key);
+      void this.writeRepeated(entry);
+    }
     if (this.refusals.size >= MAX_REFUSAL_KEYS) void this.flushRefusals(Infinity);
-    this.refusals.set(key, { since: now, repeated: 0, input });
-    void this.record(input);
+    this.refusals.set(key, { since: now, last: now, count: 1, writtenFirst: opts.writeFirst, input });
+    if (opts.writeFirst) void this.record(input);
   }
 
   /** `refused`, once `described` has read what the event says (a failed read is logged, and nothing counted). */
@@ -265,11 +293,12 @@ export class AuditLog {
   }
 
   private async writeRepeated(entry: CoalescedRefusal): Promise<void> {
-    if (entry.repeated === 0) return;
-    await this.record({
-      ...entry.input,
-      details: { ...entry.input.details, repeated: entry.repeated, since: new Date(entry.since).toISOString() },
-    });
+    if (entry.writtenFirst && entry.count === 1) return;
+    const window = { count: entry.count, first: new Date(entry.since).toISOString(), last: new Date(entry.last).toISOString() };
+    const details = entry.writtenFirst
+      ? { ...entry.input.details, repeated: entry.count - 1, since: window.first, ...window }
+      : { ...entry.input.details, ...window };
+    await this.recordAt({ ...entry.input, details }, entry.last);
   }
 
   /**
@@ -283,7 +312,11 @@ export class AuditLog {
 
   /** Records an event. Never throws into the request: a failed write is kept and tried again (see the top). */
   async record(input: AuditInput): Promise<void> {
-    const row = rowOf(input, Date.now());
+    return this.recordAt(input, Date.now());
+  }
+
+  private async recordAt(input: AuditInput, at: number): Promise<void> {
+    const row = rowOf(input, at);
     try {
       await this.store.appendAudit(row);
     } catch (err) {

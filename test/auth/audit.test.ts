@@ -65,6 +65,60 @@ test('the refusal map stays at its cap under a flood of distinct tokens, and eve
   assert.equal(rows.length, distinct);
 });
 
+test('acts counted without a first write (sign-outs of token sessions): one event per key when the window ends, with count, first and last', async () => {
+  const { store, rows } = capturingStore();
+  const audit = new AuditLog(store, quiet);
+  const signOut = (tokenId: string) =>
+    audit.coalesce(
+      `session.deleted|${tokenId}|u1|10.0.0.1|success`,
+      { type: 'session.deleted', actor: { id: 'u1', name: 'u' }, tokenId, ip: '10.0.0.1', details: { kind: 'api_token' } },
+      { writeFirst: false },
+    );
+  for (let i = 0; i < 50; i++) signOut('t1');
+  signOut('t2');
+  await settle();
+  assert.equal(rows.length, 0, 'nothing is written before the window ends');
+  await (audit as unknown as { flushRefusals(now: number): Promise<void> }).flushRefusals(Date.now() + 61_000);
+  assert.equal(rows.length, 2);
+  const one = JSON.parse(rows.find((r) => r.token_id === 't1')!.details);
+  assert.equal(one.count, 50);
+  assert.equal(one.kind, 'api_token');
+  assert.equal(one.repeated, undefined, 'no first event was written: nothing is "repeated"');
+  assert.ok(Date.parse(one.first) <= Date.parse(one.last));
+  assert.equal(JSON.parse(rows.find((r) => r.token_id === 't2')!.details).count, 1, 'a lone act is written too');
+  await audit.stop();
+  assert.equal(rows.length, 2, 'written once');
+});
+
+test('a refusal window also says its count, first and last beside repeated and since', async () => {
+  const { store, rows } = capturingStore();
+  const audit = new AuditLog(store, quiet);
+  for (let i = 0; i < 20; i++)
+    audit.refused({ type: 'apiToken.refused', outcome: 'failure', tokenId: 't1', details: { reason: 'revoked' } });
+  await audit.stop();
+  assert.equal(rows.length, 2);
+  const window = JSON.parse(rows[1]!.details);
+  assert.equal(window.count, 20);
+  assert.equal(window.repeated, 19);
+  assert.equal(window.since, window.first);
+  assert.ok(Date.parse(window.first) <= Date.parse(window.last));
+});
+
+test('the coalescing map stays at its cap under a flood of distinct counted keys, and no act is lost', async () => {
+  const { store, rows } = capturingStore();
+  const audit = new AuditLog(store, quiet);
+  const distinct = MAX_REFUSAL_KEYS + 1_000;
+  for (let i = 0; i < distinct; i++)
+    for (let j = 0; j < 2; j++) audit.coalesce(`k${i}`, { type: 'session.deleted', tokenId: `t${i}` }, { writeFirst: false });
+  const refusals = (audit as unknown as { refusals: Map<string, unknown> }).refusals;
+  assert.ok(refusals.size <= MAX_REFUSAL_KEYS, `keys ${refusals.size} > ${MAX_REFUSAL_KEYS}`);
+  await audit.stop();
+  assert.equal(
+    rows.reduce((n, r) => n + Number(JSON.parse(r.details).count), 0),
+    distinct * 2,
+  );
+});
+
 test('the exchange coalescing map stays at its cap', () => {
   const { store } = capturingStore();
   const audit = new AuditLog(store, quiet);
