@@ -34,6 +34,7 @@ import { PasswordLockout } from './password-lockout.js';
 import { isSystemOrgName } from '../domain/rights.js';
 import { SignInGuard } from './sign-in-guard.js';
 import { looksLikeRecoveryCode, type RecoveryCodeService } from './recovery-codes.js';
+import { addressBlock } from '../domain/address-block.js';
 
 export interface SignInRequest {
   userName: string;
@@ -224,19 +225,30 @@ export class SessionService {
     });
   }
 
-  /** A refused sign-in: counted by the guard and audited. */
+  /**
+   * A refused sign-in: counted by the guard and audited. The audit event is coalesced per account (the user, or the
+   * digest of the name and org typed when they name no user), address block and reason, for a minute: the first
+   * refusal is written at once, the rest of the minute as one event counting them (`count`, `first`, `last`;
+   * AuditLog.coalesce). Until 2026-12-07 each refusal was a row of its own: bounded per address by the sign-in
+   * brakes, but not across addresses.
+   */
   private async refuse(req: SignInRequest, brakeKey: string | null, org: Org | undefined, user: User | undefined, reason: string) {
     this.guard.failed(req.ip, brakeKey);
     // The submitted name is kept only when it names a real user: people type passwords into that field, and
     // org administrators read this trail.
-    await this.audit.record({
-      type: 'session.refused',
-      outcome: 'failure',
-      org: org ? { id: org.id, name: org.name } : null,
-      actor: user ? { id: user.id, name: user.name } : null,
-      ip: req.ip,
-      details: { reason },
-    });
+    const who = user ? `user:${user.id}` : `name:${accountKey(req.userName, req.orgName)}`;
+    this.audit.coalesce(
+      `session.refused|${who}|${org?.id ?? ''}|${addressBlock(req.ip)}|${reason}`,
+      {
+        type: 'session.refused',
+        outcome: 'failure',
+        org: org ? { id: org.id, name: org.name } : null,
+        actor: user ? { id: user.id, name: user.name } : null,
+        ip: req.ip,
+        details: { reason },
+      },
+      { writeFirst: true },
+    );
   }
 
   /**

@@ -10,9 +10,9 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
-import { JSON_37 } from './support.js';
+import { JSON_37, signInReply } from './support.js';
 
-describe("the sign-outs of a token's sessions are counted, not one row each", () => {
+describe('sign-outs and failed sign-ins are counted, not one row each', () => {
   let t: TesseraHandle;
   let base: string;
 
@@ -92,5 +92,57 @@ describe("the sign-outs of a token's sessions are counted, not one row each", ()
     assert.equal(values[0]!.details.count, 50);
     assert.equal(values[0]!.user?.name, 'bob');
     assert.equal(values[0]!.tokenId, `urn:vcloud:token:${one.clientId}`);
+  });
+});
+
+describe('failed sign-ins are counted per account, address and reason', () => {
+  test('20 failed sign-ins of one account from one address: the first at once, then one event counting 20', async () => {
+    const t = await startTessera({
+      config: { signInRateLimit: 1000, signInFailuresPerAccount: 1000, signInFailuresPerAddress: 1000 },
+    });
+    try {
+      const base = t.baseUrl;
+      const refusedRows = () =>
+        t.store.db.selectFrom('audit_events').selectAll().where('event_type', '=', 'session.refused').orderBy('at').orderBy('id').execute();
+      for (let i = 0; i < 20; i++) assert.equal((await signInReply(base, 'hank', 'globex', `wrong-password-${i}`)).status, 401);
+      // An unknown name is counted by the name typed: its own event, apart from hank's.
+      for (let i = 0; i < 3; i++) assert.equal((await signInReply(base, 'nobody', 'globex', 'wrong-password')).status, 401);
+      const prompt = await refusedRows();
+      assert.equal(prompt.length, 2, `the first of each account is written at once: ${JSON.stringify(prompt).slice(0, 500)}`);
+      assert.equal(prompt[0]!.actor_name, 'hank');
+      assert.equal(JSON.parse(prompt[0]!.details).reason, 'bad credentials');
+
+      await t.server.services.audit.stop();
+      const rows = await refusedRows();
+      assert.equal(rows.length, 4, JSON.stringify(rows).slice(0, 500));
+      const counted = rows.filter((r) => JSON.parse(r.details).count !== undefined);
+      const hank = counted.filter((r) => r.actor_name === 'hank');
+      assert.equal(hank.length, 1, JSON.stringify(counted).slice(0, 500));
+      const details = JSON.parse(hank[0]!.details);
+      assert.equal(details.count, 20);
+      assert.equal(details.repeated, 19);
+      assert.equal(details.reason, 'bad credentials');
+      assert.equal(hank[0]!.ip, '127.0.0.1');
+      assert.equal(hank[0]!.org_name, 'globex');
+      assert.equal(hank[0]!.outcome, 'failure');
+      const unknown = counted.filter((r) => r.actor_name === null);
+      assert.equal(unknown.length, 1);
+      assert.equal(JSON.parse(unknown[0]!.details).count, 3);
+      assert.ok(!JSON.stringify(rows).includes('nobody'), 'a name that names no user is not kept');
+      assert.ok(!JSON.stringify(rows).includes('wrong-password'));
+
+      const admin = await signIn(base, 'administrator', 'System', t.adminPassword);
+      const res = await http(`${base}/cloudapi/1.0.0/auditTrail?pageSize=128&filter=${encodeURIComponent('eventType==session.refused')}`, {
+        headers: bearer(admin),
+      });
+      assert.equal(res.status, 200, res.text);
+      const shown = (res.json().values as Array<Record<string, any>>).filter((e) => e.user?.name === 'hank');
+      assert.deepEqual(
+        shown.map((e) => e.details.count ?? 1).sort((a, b) => a - b),
+        [1, 20],
+      );
+    } finally {
+      await t.stop();
+    }
   });
 });
