@@ -34,7 +34,6 @@ import { PasswordLockout } from './password-lockout.js';
 import { isSystemOrgName } from '../domain/rights.js';
 import { SignInGuard } from './sign-in-guard.js';
 import { looksLikeRecoveryCode, type RecoveryCodeService } from './recovery-codes.js';
-import { addressBlock } from '../domain/address-block.js';
 
 export interface SignInRequest {
   userName: string;
@@ -229,7 +228,7 @@ export class SessionService {
    * A refused sign-in: counted by the guard and audited. The audit event is coalesced per account (the user, or the
    * digest of the name and org typed when they name no user), address block and reason, for a minute: the first
    * refusal is written at once, the rest of the minute as one event counting them (`count`, `first`, `last`;
-   * AuditLog.coalesce). Until 2026-12-07 each refusal was a row of its own: bounded per address by the sign-in
+   * AuditLog.coalesce). Until 2026-12-06 each refusal was a row of its own: bounded per address by the sign-in
    * brakes, but not across addresses.
    */
   private async refuse(req: SignInRequest, brakeKey: string | null, org: Org | undefined, user: User | undefined, reason: string) {
@@ -487,7 +486,7 @@ export class SessionService {
       return;
     }
     // A session made from an API token (or a service account): a script that exchanges and signs out in a loop ended
-    // hundreds a minute, one row each, kept for ever (until 2026-12-07). One event per token (or account), address
+    // hundreds a minute, one row each, kept for ever (until 2026-12-06). One event per token (or account), address
     // and minute, counting them (AuditLog.coalesce); the session ids are not listed (the token is the event's).
     const from = principal.apiTokenId ?? `${principal.kind}:${principal.userId}`;
     this.audit.coalesce(

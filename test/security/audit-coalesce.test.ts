@@ -4,7 +4,7 @@
  * the session is ended (RFC 7009 revocation of the access token, DELETE /api/session, DELETE
  * /cloudapi/1.0.0/sessions/current); a person's sign-out (a password session) stays one event of its own; failed
  * sign-ins of one account from one address are the first at once and one event counting the minute's. The counts
- * are what the audit API shows. Until 2026-12-07 each was a row of its own, kept for ever.
+ * are what the audit API shows. Until 2026-12-06 each was a row of its own, kept for ever.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
