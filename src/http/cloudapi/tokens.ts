@@ -161,7 +161,15 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
       const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       total = Number(totalRow.n);
       let listQuery = pageQuery();
-      if (sortField !== undefined) listQuery = listQuery.orderBy(sql.ref(SORT_FIELDS[sortField]!), sortDesc ? 'desc' : 'asc');
+      if (sortField !== undefined) {
+        // A token with no expiry or never used sorts after every date ascending and before them descending, on both
+        // backends (PostgreSQL's own order; SQLite sorts NULLs the other way unless told, so the two backends gave
+        // different pages until 2026-12-06), as the query service does (inventory/query/execute.ts).
+        const nullable = FILTER_FIELDS[sortField]?.nullable === true;
+        listQuery = nullable
+          ? listQuery.orderBy(sql`${sql.ref(SORT_FIELDS[sortField]!)} ${sql.raw(sortDesc ? 'desc nulls first' : 'asc nulls last')}`)
+          : listQuery.orderBy(sql.ref(SORT_FIELDS[sortField]!), sortDesc ? 'desc' : 'asc');
+      }
       rows = await listQuery.orderBy('api_tokens.created_at').orderBy('api_tokens.id').limit(page.pageSize).offset(offset).execute();
     }
     const values = rows.map((r) =>

@@ -274,6 +274,24 @@ describe('FIQL filter, sorting and paging', () => {
     assert.deepEqual(created, ['p-echo', 'p-alpha', 'p-delta', 'p-charlie', 'p-bravo']);
   });
 
+  test('tokens with no expiry sort after every date ascending and before them descending, on both backends', async () => {
+    // Until 2026-12-06 SQLite put them first ascending and PostgreSQL last: the two backends gave different pages.
+    const day = 86_400_000;
+    const setExpiry = (name: string, expiresAt: number | null) =>
+      t.store.db.updateTable('api_tokens').set({ expires_at: expiresAt }).where('name', '=', name).execute();
+    await setExpiry('p-bravo', Date.now() + 60 * day);
+    await setExpiry('p-delta', Date.now() + 30 * day);
+    try {
+      const asc = (await list(pager, '?sortAsc=expirationTimeUtc')).json().values.map((v: { name: string }) => v.name);
+      assert.deepEqual(asc, ['p-delta', 'p-bravo', 'p-echo', 'p-alpha', 'p-charlie']);
+      const desc = (await list(pager, '?sortDesc=expirationTimeUtc')).json().values.map((v: { name: string }) => v.name);
+      assert.deepEqual(desc, ['p-echo', 'p-alpha', 'p-charlie', 'p-bravo', 'p-delta']);
+    } finally {
+      await setExpiry('p-bravo', null);
+      await setExpiry('p-delta', null);
+    }
+  });
+
   test('paging math and Link headers; pageSize is capped at 128', async () => {
     const p1 = await list(pager, '?sortAsc=name&pageSize=2');
     assert.deepEqual(
