@@ -108,6 +108,21 @@ export interface Config {
   readonly metricsPort: number | null;
   /** Address of the metrics listener. Default 127.0.0.1. */
   readonly metricsHost: string;
+  /**
+   * A connection must send a whole request head within this many seconds of its accept (after the TLS handshake),
+   * and each later request within this of its first byte; the wait between requests on a kept-alive connection is
+   * not counted (that is the keep-alive timeout, 72 s). Default 20 (src/http/connection-limits.ts).
+   */
+  readonly requestHeadTimeoutSeconds: number;
+  /** HTTPS: the TLS handshake must end within this many seconds of the TCP accept. Default 10. */
+  readonly tlsHandshakeTimeoutSeconds: number;
+  /**
+   * Connections open at once from one client address block (an IPv4 address, an IPv6 /64); the excess is closed at
+   * accept. The trusted proxies (--trust-proxy) are exempt. Default 256.
+   */
+  readonly connectionsPerAddress: number;
+  /** Connections open at once in all; the excess is closed at accept. Default 10000. */
+  readonly maxConnections: number;
 }
 
 export const REQUEST_LOG_MODES = ['off', 'errors', 'all'] as const;
@@ -141,6 +156,10 @@ export const DEFAULTS = {
   logFormat: 'json',
   metricsHost: '127.0.0.1',
   revocationFeedMaxLagMs: 2_000,
+  requestHeadTimeoutSeconds: 20,
+  tlsHandshakeTimeoutSeconds: 10,
+  connectionsPerAddress: 256,
+  maxConnections: 10_000,
 } as const;
 
 /** Raw values as they arrive from flags (commander) or environment: strings, booleans or undefined. */
@@ -192,6 +211,10 @@ const ENV_NAMES: Record<keyof Config, string> = {
   logFormat: 'TESSERA_LOG_FORMAT',
   metricsPort: 'TESSERA_METRICS_PORT',
   metricsHost: 'TESSERA_METRICS_HOST',
+  requestHeadTimeoutSeconds: 'TESSERA_REQUEST_HEAD_TIMEOUT_SECONDS',
+  tlsHandshakeTimeoutSeconds: 'TESSERA_TLS_HANDSHAKE_TIMEOUT_SECONDS',
+  connectionsPerAddress: 'TESSERA_CONNECTIONS_PER_ADDRESS',
+  maxConnections: 'TESSERA_MAX_CONNECTIONS',
 };
 
 /** The `tessera serve` flags (src/cli/serve.ts); settings without one are set through the environment only. */
@@ -567,6 +590,11 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     logFormat: oneOf('logFormat', LOG_FORMATS, DEFAULTS.logFormat),
     metricsPort,
     metricsHost,
+    // At most the 120 s a whole request may take (app.ts): Node refuses a head timeout above the request timeout.
+    requestHeadTimeoutSeconds: int('requestHeadTimeoutSeconds', DEFAULTS.requestHeadTimeoutSeconds, 1, 120),
+    tlsHandshakeTimeoutSeconds: int('tlsHandshakeTimeoutSeconds', DEFAULTS.tlsHandshakeTimeoutSeconds, 1, 120),
+    connectionsPerAddress: int('connectionsPerAddress', DEFAULTS.connectionsPerAddress, 1, 1_000_000),
+    maxConnections: int('maxConnections', DEFAULTS.maxConnections, 1, 1_000_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -13,6 +13,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PoolStats, RevocationFeedObserver } from './store/store.js';
 import type { SessionKind } from './domain/principal.js';
+import type { ConnectionRefusal } from './http/connection-limits.js';
 
 /** One series of LightHistogram: plain numbers, so that an observation allocates nothing. */
 interface Series {
@@ -89,6 +90,8 @@ function grantTypeOf(request: FastifyRequest): unknown {
 const EXCHANGE_OUTCOMES = ['ok', 'invalid_grant', 'rate_limited', 'error'] as const;
 type ExchangeOutcome = (typeof EXCHANGE_OUTCOMES)[number];
 
+const CONNECTION_REFUSALS: readonly ConnectionRefusal[] = ['per_address', 'max_connections'];
+
 const TOKEN_ROUTES = new Set(['/oauth/tenant/:org/token', '/oauth/provider/token']);
 const SIGN_IN_ROUTES = new Set(['/cloudapi/1.0.0/sessions', '/cloudapi/1.0.0/sessions/provider', '/api/sessions', '/api/login']);
 
@@ -109,6 +112,7 @@ export class Metrics {
   /** Plain numbers on the hot path, handed to the counters when scraped. */
   private readonly exchangeCounts: Record<ExchangeOutcome, number> = { ok: 0, invalid_grant: 0, rate_limited: 0, error: 0 };
   private signInFailureCount = 0;
+  private readonly refusedConnections: Record<ConnectionRefusal, number> = { per_address: 0, max_connections: 0 };
   private readonly rateLimited: Counter<'route'>;
   private readonly unmatched: ChildCache = new Map();
   private server: Server | null = null;
@@ -142,6 +146,20 @@ export class Metrics {
         reportedSignInFailures = now;
       },
     });
+    const refusedConnections = this.refusedConnections;
+    const reportedRefusals: Record<ConnectionRefusal, number> = { per_address: 0, max_connections: 0 };
+    new Counter({
+      name: 'tessera_connections_refused_total',
+      help: 'Connections closed at accept, by reason: per_address (TESSERA_CONNECTIONS_PER_ADDRESS), max_connections (TESSERA_MAX_CONNECTIONS)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        for (const reason of CONNECTION_REFUSALS) {
+          this.inc({ reason }, refusedConnections[reason] - reportedRefusals[reason]);
+          reportedRefusals[reason] = refusedConnections[reason];
+        }
+      },
+    });
     this.rateLimited = new Counter({
       name: 'tessera_rate_limited_total',
       help: 'Requests refused with 429 (rate limits and lockouts), by route pattern',
@@ -150,6 +168,11 @@ export class Metrics {
     });
     this.registry.registerMetric(this.queries as unknown as Metric);
   }
+
+  /** The connection limits' refusals (src/http/connection-limits.ts), counted when they happen, reported when scraped. */
+  readonly connectionRefused = (reason: ConnectionRefusal): void => {
+    this.refusedConnections[reason]++;
+  };
 
   /** kysely's query hook (src/store/options.ts). */
   readonly onQuery = (durationMs: number, failed: boolean): void => {

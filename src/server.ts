@@ -178,7 +178,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       logger: config.logLevel === 'silent' ? undefined : logger,
       readiness,
       requestLog: config.requestLog,
-      ...(metrics ? { instrument: (a: FastifyInstance) => metrics.instrument(a) } : {}),
+      ...(metrics ? { instrument: (a: FastifyInstance) => metrics.instrument(a), onConnectionRefused: metrics.connectionRefused } : {}),
     });
     await app.listen({ host: config.host, port: config.port });
     if (metrics && config.metricsPort !== null) {

@@ -102,7 +102,10 @@ describe('configuration file', () => {
     assert.deepEqual(problemsOf('accessTokenTtl = 60\n'), ['unknown setting "accessTokenTtl" in FILE: did you mean "access_token_ttl"?']);
     // Nothing close: the known keys are listed.
     const [far] = problemsOf('colour = "blue"\n');
-    assert.match(far!, /^unknown setting "colour" in FILE \(known: host, port, http, data_dir, .*metrics_host\)$/);
+    assert.match(
+      far!,
+      /^unknown setting "colour" in FILE \(known: host, port, http, data_dir, .*metrics_host, request_head_timeout_seconds, tls_handshake_timeout_seconds, connections_per_address, max_connections\)$/,
+    );
   });
 
   test('bad values get the usual message, naming the key in the file', () => {

@@ -82,6 +82,11 @@ const BAD_VALUES: Array<[keyof Config, string, RegExp]> = [
   ['sqliteCacheMb', '1', /whole number from 2 to 65536/],
   ['sqliteCacheMb', '64MB', /whole number/],
   ['inventory', '-', /cannot be "-" \(standard input\): name a file/],
+  ['requestHeadTimeoutSeconds', '0', /whole number from 1 to 120/],
+  ['requestHeadTimeoutSeconds', '300', /whole number from 1 to 120/],
+  ['tlsHandshakeTimeoutSeconds', '10s', /whole number from 1 to 120/],
+  ['connectionsPerAddress', '0', /whole number from 1 to 1000000/],
+  ['maxConnections', '-1', /whole number from 1 to 1000000/],
 ];
 
 describe('bad values', () => {
@@ -144,6 +149,12 @@ describe('values and precedence', () => {
     assert.equal(loadConfig({}, { TESSERA_DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements, false);
     assert.equal(c.sqliteCacheMb, null, "SQLite's page cache is sized from the file unless set");
     assert.equal(loadConfig({}, { TESSERA_SQLITE_CACHE_MB: '512' }).sqliteCacheMb, 512);
+    // Connection limits (src/http/connection-limits.ts): generous enough for a CI job's parallel clients.
+    assert.equal(c.requestHeadTimeoutSeconds, 20);
+    assert.equal(c.tlsHandshakeTimeoutSeconds, 10);
+    assert.equal(c.connectionsPerAddress, 256);
+    assert.equal(c.maxConnections, 10_000);
+    assert.equal(loadConfig({}, { TESSERA_CONNECTIONS_PER_ADDRESS: '1024', TESSERA_MAX_CONNECTIONS: '50000' }).maxConnections, 50_000);
     assert.equal(loadConfig({ http: true }, {}).port, 8080, '--http changes the default port');
     assert.equal(loadConfig({}, { TESSERA_HTTP: 'true' }).port, 8080);
   });

@@ -23,6 +23,7 @@ import { TesseraError, badRequest } from '../domain/errors.js';
 import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
+import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
@@ -83,6 +84,8 @@ export interface AppOptions {
   requestLog?: RequestLog;
   /** Hooks added before any route (metrics: src/metrics.ts). */
   instrument?: (app: FastifyInstance) => void;
+  /** Told of each connection closed at accept by the connection limits (metrics: src/metrics.ts). */
+  onConnectionRefused?: (reason: ConnectionRefusal) => void;
 }
 
 declare module 'fastify' {
@@ -104,6 +107,14 @@ export const REQUEST_RECEIVE_TIMEOUT_MS = 120_000;
 const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const config = options.services.config;
+  // A head within requestHeadTimeoutSeconds of the accept (or of a request's first byte), checked often enough that a
+  // silent connection is cut near its bound; a TLS handshake within tlsHandshakeTimeoutSeconds (connection-limits.ts).
+  const timeouts = {
+    requestHeadTimeoutMs: config.requestHeadTimeoutSeconds * 1000,
+    tlsHandshakeTimeoutMs: config.tlsHandshakeTimeoutSeconds * 1000,
+  };
+  const serverTimeouts = httpServerTimeouts(timeouts);
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Node's default request head (16 KiB) is below a query at the contract's bounds (a 2 KiB FIQL filter of
@@ -112,8 +123,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // requireHostHeader off: Node answered an HTTP/1.1 request without Host with a bare, empty 400 of its own; the
     // onRequest hook answers it in the area's format instead (missingHost).
     ...(options.https
-      ? { https: { ...options.https, maxHeaderSize: MAX_REQUEST_HEAD_BYTES, requireHostHeader: false } }
-      : { http: { maxHeaderSize: MAX_REQUEST_HEAD_BYTES, requireHostHeader: false } }),
+      ? {
+          https: {
+            ...options.https,
+            maxHeaderSize: MAX_REQUEST_HEAD_BYTES,
+            requireHostHeader: false,
+            ...serverTimeouts,
+            handshakeTimeout: timeouts.tlsHandshakeTimeoutMs,
+          },
+        }
+      : { http: { maxHeaderSize: MAX_REQUEST_HEAD_BYTES, requireHostHeader: false, ...serverTimeouts } }),
     // RFC 9112 §3.2.2: a request-target in absolute form (`GET https://vcd.example.com/api/org`, as sent to a proxy)
     // must be accepted, with the host it names. Rewritten to origin form before routing, so the area rules (VCD's
     // error format, version negotiation) apply as to any request; until 2026-12-05 such a request skipped them.
@@ -121,7 +140,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 256 * 1024,
     // fastify sets Node's requestTimeout to 0 (none): a client could then hold a connection for ever by sending
     // its body a byte at a time, unauthenticated. The whole request (head and body) must arrive within this;
-    // a slow answer is not limited by it. Node's own 60 s headersTimeout still bounds a slow head.
+    // a slow answer is not limited by it. The head alone has requestHeadTimeoutSeconds (headersTimeout above).
     requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
     // What Node's parser refuses (bad request line, unknown method, oversized head, timeout), in the area's format.
     clientErrorHandler: answerClientError,
@@ -156,6 +175,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   } as FastifyServerOptions);
   // A plain-HTTP request on the HTTPS port gets a 400 that says so, instead of a closed connection.
   if (options.https) app.server.on('tlsClientError', answerTlsClientError);
+  // How many connections, in all and per client address (the trusted proxies exempt), before the excess is closed at
+  // accept (connection-limits.ts).
+  limitConnections(app.server, {
+    perAddress: config.connectionsPerAddress,
+    max: config.maxConnections,
+    trustProxy: config.trustProxy,
+    log: app.log,
+    ...(options.onConnectionRefused ? { onRefused: options.onConnectionRefused } : {}),
+  });
   // `request.ip` is read from the socket each time, and a destroyed socket has no address unless Node cached it by an
   // earlier read. A request followed in the same packet by bytes the parser refuses is still being handled when its
   // socket is destroyed: until 2026-12-06 the token endpoint's rate limiter then threw (a 500) and audited writes
