@@ -1,6 +1,6 @@
 /**
  * Bounds on connections, for a node that listens directly (the default: HTTPS on its own certificate, no proxy in
- * front). Until 2026-12-07 there were none: a connection that sent nothing was held 80-90 s on --http and 120-130 s
+ * front). Until 2026-12-06 there were none: a connection that sent nothing was held 80-90 s on --http and 120-130 s
  * on HTTPS (Node's 120 s handshake timeout), and about 20,000 of them (the file-descriptor limit) made the server
  * reset every new client, with nothing logged.
  *

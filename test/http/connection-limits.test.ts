@@ -1,5 +1,5 @@
 /**
- * Connection limits for a node that listens directly (src/http/connection-limits.ts). Until 2026-12-07 a connection
+ * Connection limits for a node that listens directly (src/http/connection-limits.ts). Until 2026-12-06 a connection
  * that sent nothing was held 80-90 s on --http and 120-130 s on HTTPS, and nothing capped how many one client held:
  * about 20,000 silent ones made the server reset every new client, with nothing logged. Small bounds here (1 s,
  * 3 connections) keep the tests fast; the defaults are 20 s, 10 s, 256 per address and 10,000 in all.
