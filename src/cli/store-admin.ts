@@ -12,7 +12,7 @@
  * The store and better-sqlite3 are imported when a command runs: `tessera scan` must not load them.
  */
 import type { Command } from 'commander';
-import { existsSync, renameSync, rmSync, chmodSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, chmodSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import { noDatabaseMessage, storeConfig, storeLocationOptions, type StoreLocationFlags } from './store-config.js';
@@ -73,8 +73,39 @@ Examples:
       .description('Replace the SQLite database with a backup (the server must be stopped); the old file is kept as tessera.db.bak-<time>'),
     'refused: PostgreSQL is restored with pg_restore',
   )
-    .addHelpText('after', '\nExamples:\n  $ tessera admin restore /backups/tessera-2026-12-01.db --data-dir /var/lib/tessera')
-    .action(action((file: string, flags: StoreFlags) => runRestore(file, flags)));
+    .option('--revoke-again', 'revoke again the API tokens that the replaced database had revoked since the backup')
+    .addHelpText(
+      'after',
+      `
+The restored store gets a new signing key: every session from before the restore ends (API tokens still work).
+What changed after the backup is undone; the restore lists what it can see of it in the replaced database.
+
+Examples:
+  $ tessera admin restore /backups/tessera-2026-12-01.db --data-dir /var/lib/tessera
+  $ tessera admin restore /backups/tessera-2026-12-01.db --data-dir /var/lib/tessera --revoke-again`,
+    )
+    .action(action((file: string, flags: StoreFlags & { revokeAgain?: boolean }) => runRestore(file, flags)));
+
+  storeLocationOptions(
+    admin
+      .command('rotate-signing-key')
+      .description(
+        "Replace the store's access-token signing key and portal secret: every session and access token ends (API tokens and service accounts keep working)",
+      ),
+  )
+    .option('--force', 'PostgreSQL: rotate although other Tessera nodes are connected (every node must then be restarted)')
+    .addHelpText(
+      'after',
+      `
+After pg_restore, after a suspected leak of a backup or of the store, or for a copy of production (staging).
+SQLite: stop the server first. PostgreSQL: stop every node first (running nodes keep the old key in memory until
+they restart); with other Tessera nodes connected it refuses unless --force.
+
+Examples:
+  $ tessera admin rotate-signing-key --data-dir /var/lib/tessera
+  $ tessera admin rotate-signing-key --database-url "$TESSERA_DATABASE_URL"`,
+    )
+    .action(action((flags: StoreFlags & { force?: boolean }) => runRotateSigningKey(flags)));
 }
 
 function configFrom(flags: StoreFlags): Config {
@@ -369,7 +400,28 @@ const stamp = () =>
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
 
-async function runRestore(file: string, flags: StoreFlags): Promise<void> {
+/**
+ * SQLite's header says the file is in WAL mode (bytes 18 and 19 are 2; `tessera admin backup` writes 1) and no
+ * `-wal` is beside it: a `cp` of a running store, whose recent commits were in the log it left behind.
+ */
+export function looksLikeWalFileCopy(file: string): boolean {
+  if (existsSync(`${file}-wal`)) return false;
+  let fd;
+  try {
+    fd = openSync(file, 'r');
+    const header = Buffer.alloc(20);
+    if (readSync(fd, header, 0, 20, 0) < 20) return false;
+    return header.toString('latin1', 0, 16) === 'SQLite format 3\u0000' && header[18] === 2 && header[19] === 2;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: boolean }): Promise<void> {
   const config = configFrom(flags);
   refusePostgres(config, 'restore');
   const source = resolve(file);
@@ -381,6 +433,13 @@ async function runRestore(file: string, flags: StoreFlags): Promise<void> {
     import('../store/sqlite-lock.js'),
     import('../store/migrate.js'),
   ]);
+  // Said before the checks: a copy taken before the server's first checkpoint may not even hold the schema.
+  if (looksLikeWalFileCopy(source)) {
+    process.stderr.write(
+      `warning: ${source} looks like a file copy of a running store, not a backup (WAL mode, no -wal beside it): ` +
+        `it may miss recent writes; use tessera admin backup\n`,
+    );
+  }
   const level = inspectTesseraDatabase(Database, source, MIGRATION_NAMES);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 }); // as the server makes it (store/private-files.ts)
   // Held throughout: no server may start on the directory while its database is swapped.
@@ -402,12 +461,36 @@ async function runRestore(file: string, flags: StoreFlags): Promise<void> {
     settle(Database, incoming);
     chmodSync(incoming, 0o600);
     inspectTesseraDatabase(Database, incoming, MIGRATION_NAMES);
+    const { rotateSqliteKeys, newestAuditEvent, undoneSinceBackup, revokeAgain } = await import('./signing-keys.js');
     let kept: string | null = null;
     let unreadable: string | null = null;
+    let undone: import('./signing-keys.js').UndoneSinceBackup | null = null;
+    let revokedAgain = 0;
+    let backupTime: number | null;
+    const restored = new Database(incoming, { fileMustExist: true });
+    try {
+      backupTime = newestAuditEvent(restored);
+      // A new signing key and portal secret: no session or cookie from before the restore, nor one made on another
+      // copy of this backup, is accepted by the restored store.
+      rotateSqliteKeys(restored);
+      if (existsSync(target)) {
+        // Fold the old file's write-ahead log into it first (a server killed with -9 leaves one), so the kept
+        // copy is whole on its own.
+        unreadable = checkpointOrDamage(Database, target);
+        if (unreadable === null) {
+          const current = new Database(target, { readonly: true, fileMustExist: true });
+          try {
+            undone = undoneSinceBackup(current, restored);
+          } finally {
+            current.close();
+          }
+          if (flags.revokeAgain) revokedAgain = revokeAgain(restored, undone.tokens);
+        }
+      }
+    } finally {
+      restored.close();
+    }
     if (existsSync(target)) {
-      // Fold the old file's write-ahead log into it first (a server killed with -9 leaves one), so the kept
-      // copy is whole on its own.
-      unreadable = checkpointOrDamage(Database, target);
       kept = `${target}.bak-${stamp()}`;
       renameSync(target, kept);
       // It holds the signing key, as the store does (store/private-files.ts), whatever mode an older store had.
@@ -420,14 +503,139 @@ async function runRestore(file: string, flags: StoreFlags): Promise<void> {
     }
     for (const leftover of [`${target}-wal`, `${target}-shm`]) rmSync(leftover, { force: true });
     renameSync(incoming, target);
-    process.stderr.write(
-      (unreadable !== null ? `The current database ${target} could not be read (${unreadable}); it is kept as ${kept}.\n` : '') +
-        `Restored ${source} into ${target} (migration ${level.latest}).` +
-        (kept && unreadable === null ? ` The previous database is kept as ${kept}.` : '') +
-        `\nStart the server: ${selfCommand()} serve --data-dir ${config.dataDir}\n`,
-    );
+    const taken =
+      backupTime !== null
+        ? `its newest audit event is from ${when(backupTime)}`
+        : `no audit event in it; the file is dated ${when(statSync(source).mtimeMs)}`;
+    const lines = [
+      ...(unreadable !== null ? [`The current database ${target} could not be read (${unreadable}); it is kept as ${kept}.`] : []),
+      `Restored ${source} into ${target} (migration ${level.latest}; ${taken}).` +
+        (kept && unreadable === null ? ` The previous database is kept as ${kept}.` : ''),
+      'Everything done after the backup is undone: API token revocations, password changes, user disables, TOTP ' +
+        'enrolments and service-account token rotations (a service account that rotated since must be authorized again).',
+      'The restored store has a new signing key: every session from before the restore has ended (API tokens still work).',
+      ...(undone ? describeUndone(undone, revokedAgain, Boolean(flags.revokeAgain)) : []),
+      `Start the server: ${selfCommand()} serve --data-dir ${config.dataDir}`,
+    ];
+    process.stderr.write(`${lines.join('\n')}\n`);
   } finally {
     for (const leftover of [incoming, `${incoming}-wal`, `${incoming}-shm`, `${incoming}-journal`]) rmSync(leftover, { force: true });
     lock.release();
+  }
+}
+
+function describeUndone(undone: import('./signing-keys.js').UndoneSinceBackup, revokedAgain: number, asked: boolean): string[] {
+  const out: string[] = [];
+  const { tokens } = undone;
+  if (tokens.length > 0) {
+    out.push(
+      asked
+        ? `Revoked again ${revokedAgain} API token(s) that the previous database had revoked since the backup:`
+        : `${tokens.length} API token(s) revoked in the previous database are live again:`,
+    );
+    for (const t of tokens) out.push(`  urn:vcloud:token:${t.id}  ${t.name}  (${t.owner}@${t.org}, revoked ${when(t.revokedAt)})`);
+    if (!asked) {
+      out.push(
+        'Revoke them again once the server serves: DELETE /cloudapi/1.0.0/tokens/ID as a System administrator (or in ' +
+          'the portal), one per id above. (tessera admin restore --revoke-again does it during the restore.)',
+      );
+    }
+  } else out.push('No API token revoked in the previous database is live in the restored one.');
+  const list = (what: string, names: string[]) => {
+    if (names.length > 0) out.push(`${what}: ${names.join(', ')}`);
+  };
+  list('Disabled in the previous database, enabled again', undone.disabledUsers);
+  list('Password changed since the backup (the old one works again)', undone.passwordsChanged);
+  list('TOTP enrolment changed since the backup', undone.totpChanged);
+  list('Service accounts to authorize again', undone.serviceAccounts);
+  return out;
+}
+
+// ------------------------------------------------------------------ rotate-signing-key
+
+async function runRotateSigningKey(flags: StoreFlags & { force?: boolean }): Promise<void> {
+  const config = configFrom(flags);
+  if (config.databaseUrl) return rotatePostgres(config.databaseUrl, Boolean(flags.force));
+  const target = sqliteFileOf(config);
+  if (!existsSync(target)) throw usageError(noDatabaseMessage(target));
+  const [{ default: Database }, { lockSqliteFile }, { rotateSqliteKeys }] = await Promise.all([
+    import('better-sqlite3'),
+    import('../store/sqlite-lock.js'),
+    import('./signing-keys.js'),
+  ]);
+  let lock;
+  try {
+    lock = lockSqliteFile(target);
+  } catch (error) {
+    throw (await lockedMessage(error, 'Stop it first: a running server keeps the old key until it restarts.')) ?? error;
+  }
+  try {
+    const db = new Database(target, { fileMustExist: true });
+    try {
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+      if (!tables) throw usageError(`${target} is not a Tessera database (no table meta)`);
+      rotateSqliteKeys(db);
+    } finally {
+      db.close();
+    }
+  } finally {
+    lock.release();
+  }
+  process.stderr.write(
+    `Rotated the signing key and the portal secret of ${target}: every session and access token from before has ended ` +
+      `(API tokens and service accounts keep working; clients exchange them again).\n` +
+      `Start the server: ${selfCommand()} serve --data-dir ${config.dataDir}\n`,
+  );
+}
+
+async function rotatePostgres(url: string, force: boolean): Promise<void> {
+  const [{ default: pg }, { freshKeyRows }] = await Promise.all([import('pg'), import('./signing-keys.js')]);
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: 'tessera-admin rotate-signing-key',
+    connectionTimeoutMillis: 10_000,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new CliError(`Cannot connect to the PostgreSQL store: ${(error as Error).message}`, EXIT.FAILED);
+  }
+  try {
+    const meta = await client.query("SELECT to_regclass('meta') IS NOT NULL AS present");
+    if (!meta.rows[0]?.present) throw usageError('That database is not a Tessera store (no table meta)');
+    // Nodes name their connections "tessera HOST:PID[ role]" (store/pg-application-name.ts).
+    const nodes = await client.query<{ application_name: string; client_addr: string | null }>(
+      `SELECT DISTINCT application_name, host(client_addr) AS client_addr FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'tessera %'
+       ORDER BY application_name`,
+    );
+    const names = [...new Set(nodes.rows.map((r) => r.application_name.replace(/ (listen|migrate)$/, '')))];
+    if (names.length > 0 && !force) {
+      throw new CliError(
+        `${names.length} Tessera node(s) are connected to this database (${names.join(', ')}): stop every node first ` +
+          '(a running node keeps the old key until it restarts), or pass --force and then restart every node.',
+      );
+    }
+    await client.query('BEGIN');
+    for (const [key, value] of freshKeyRows()) {
+      await client.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+        key,
+        value,
+      ]);
+    }
+    await client.query('DELETE FROM legacy_sessions');
+    await client.query('COMMIT');
+    process.stderr.write(
+      'Rotated the signing key and the portal secret of the PostgreSQL store: every session and access token from before ' +
+        'has ended (API tokens and service accounts keep working; clients exchange them again).\n' +
+        (names.length > 0
+          ? `warning: ${names.length} node(s) were connected (${names.join(', ')}): they keep the old key in memory; restart every node now.\n`
+          : 'Start the nodes.\n'),
+    );
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

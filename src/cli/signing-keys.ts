@@ -1,0 +1,219 @@
+/**
+ * What a restore must not bring back, and `tessera admin rotate-signing-key`.
+ *
+ * The store's `meta.signing_key` signs every access token (and so every session, legacy `x-vcloud-authorization`
+ * ids included: they resolve to a stored access token), and `meta.portal_secret` keys the portal's cookies (CSRF,
+ * half-signed-in, shown-once). Both come back with a backup: until 2026-12-06 every session signed before a restore
+ * kept working after it (sessions of tokens revoked since, signed out, of users disabled since), and every copy
+ * restored from one backup accepted the others' sessions (a staging copy's administrator was one on production).
+ * A restore and this command write new ones; `recovery_code_key` is never touched (the stored recovery codes are
+ * HMACs under it). API tokens and service accounts' refresh tokens are stored hashed: they are unaffected.
+ *
+ * Also here: what a restore undid, read from the replaced database (kept as `.bak-`) against the restored one.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import { timeOrderedUuid } from '../domain/time-ordered-id.js';
+
+export const ROTATED_META_KEYS = ['signing_key', 'portal_secret'] as const;
+
+/** New values for the rotated meta rows, in the format the server reads (store.ts, portal/crypto/keys.ts). */
+export function freshKeyRows(): Array<[string, string]> {
+  return [
+    ['signing_key', JSON.stringify({ kid: randomUUID(), secret: randomBytes(32).toString('base64url') })],
+    ['portal_secret', randomBytes(32).toString('base64url')],
+  ];
+}
+
+const hasTable = (db: BetterSqlite3.Database, name: string) =>
+  db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+
+/**
+ * Replaces the signing key and the portal secret of an SQLite store nobody else holds, and forgets the legacy
+ * session ids (their access tokens no longer verify), in one transaction.
+ */
+export function rotateSqliteKeys(db: BetterSqlite3.Database): void {
+  const upsert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  db.transaction(() => {
+    for (const [key, value] of freshKeyRows()) upsert.run(key, value);
+    if (hasTable(db, 'legacy_sessions')) db.prepare('DELETE FROM legacy_sessions').run();
+  })();
+}
+
+/** The newest audit event's time (epoch ms), or null when there is none. */
+export function newestAuditEvent(db: BetterSqlite3.Database): number | null {
+  if (!hasTable(db, 'audit_events')) return null;
+  const row = db.prepare('SELECT max(at) AS at FROM audit_events').get() as { at: number | null } | undefined;
+  return row?.at === null || row?.at === undefined ? null : Number(row.at);
+}
+
+export interface RevokedSince {
+  id: string;
+  name: string;
+  org: string;
+  owner: string;
+  /** When the kept database says it was revoked (epoch ms). */
+  revokedAt: number;
+  revokedBy: string | null;
+}
+
+export interface UndoneSinceBackup {
+  /** Live in the restored store, revoked in the replaced one. */
+  tokens: RevokedSince[];
+  /** Enabled in the restored store, disabled in the replaced one ("user@org"). */
+  disabledUsers: string[];
+  /** Password differs between the two ("user@org"). */
+  passwordsChanged: string[];
+  /** TOTP enrolment differs between the two ("user@org"). */
+  totpChanged: string[];
+  /** Service accounts whose refresh-token chain moved on after the backup: they must be authorized again (name@org). */
+  serviceAccounts: string[];
+}
+
+/**
+ * What the restore undid: `kept` is the replaced database (read-only), `restored` the backup being restored.
+ * Each list names rows by id/name only, never a secret or a hash.
+ */
+export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: BetterSqlite3.Database): UndoneSinceBackup {
+  const orgNames = new Map<string, string>(
+    (restored.prepare('SELECT id, name FROM orgs').all() as Array<{ id: string; name: string }>).map((o) => [o.id, o.name]),
+  );
+  const userRows = (db: BetterSqlite3.Database) =>
+    new Map(
+      (
+        db.prepare('SELECT id, org_id, name, is_enabled, password_hash, totp_enabled, totp_secret FROM users').all() as Array<{
+          id: string;
+          org_id: string;
+          name: string;
+          is_enabled: number;
+          password_hash: string;
+          totp_enabled: number;
+          totp_secret: string | null;
+        }>
+      ).map((u) => [u.id, u]),
+    );
+  const restoredUsers = userRows(restored);
+  const keptUsers = userRows(kept);
+  const who = (u: { name: string; org_id: string }) => `${u.name}@${orgNames.get(u.org_id) ?? u.org_id}`;
+
+  const live = new Map(
+    (
+      restored.prepare('SELECT id, name, org_id, user_id FROM api_tokens WHERE revoked_at IS NULL').all() as Array<{
+        id: string;
+        name: string;
+        org_id: string;
+        user_id: string;
+      }>
+    ).map((t) => [t.id, t]),
+  );
+  const revokedBy = (kept.prepare('PRAGMA table_info(api_tokens)').all() as Array<{ name: string }>).some((c) => c.name === 'revoked_by');
+  const tokens: RevokedSince[] = [];
+  const seen = new Set<string>();
+  for (const row of kept
+    .prepare(`SELECT id, revoked_at, ${revokedBy ? 'revoked_by' : 'NULL AS revoked_by'} FROM api_tokens WHERE revoked_at IS NOT NULL`)
+    .all() as Array<{ id: string; revoked_at: number; revoked_by: string | null }>) {
+    const t = live.get(row.id);
+    if (!t) continue;
+    seen.add(t.id);
+    const owner = restoredUsers.get(t.user_id);
+    tokens.push({
+      id: t.id,
+      name: t.name,
+      org: orgNames.get(t.org_id) ?? t.org_id,
+      owner: owner ? owner.name : t.user_id,
+      revokedAt: Number(row.revoked_at),
+      revokedBy: row.revoked_by,
+    });
+  }
+  // A revoked token that housekeeping removed from the kept file since: its revocation is still in the audit log.
+  if (hasTable(kept, 'audit_events')) {
+    for (const e of kept
+      .prepare(
+        "SELECT token_id, max(at) AS at FROM audit_events WHERE event_type = 'apiToken.revoked' AND token_id IS NOT NULL GROUP BY token_id",
+      )
+      .all() as Array<{ token_id: string; at: number }>) {
+      const t = live.get(e.token_id);
+      if (!t || seen.has(t.id)) continue;
+      seen.add(t.id);
+      const owner = restoredUsers.get(t.user_id);
+      tokens.push({
+        id: t.id,
+        name: t.name,
+        org: orgNames.get(t.org_id) ?? t.org_id,
+        owner: owner ? owner.name : t.user_id,
+        revokedAt: Number(e.at),
+        revokedBy: null,
+      });
+    }
+  }
+  tokens.sort((a, b) => a.revokedAt - b.revokedAt || a.id.localeCompare(b.id));
+
+  const disabledUsers: string[] = [];
+  const passwordsChanged: string[] = [];
+  const totpChanged: string[] = [];
+  for (const [id, r] of restoredUsers) {
+    const k = keptUsers.get(id);
+    if (!k) continue;
+    if (r.is_enabled === 1 && k.is_enabled === 0) disabledUsers.push(who(r));
+    if (r.password_hash !== k.password_hash) passwordsChanged.push(who(r));
+    if (r.totp_enabled !== k.totp_enabled || (r.totp_enabled === 1 && r.totp_secret !== k.totp_secret)) totpChanged.push(who(r));
+  }
+
+  const serviceAccounts: string[] = [];
+  if (hasTable(restored, 'service_account_tokens') && hasTable(kept, 'service_account_tokens')) {
+    const keptTokens = new Set((kept.prepare('SELECT id FROM service_account_tokens').all() as Array<{ id: string }>).map((t) => t.id));
+    const keptLive = new Set(
+      (
+        kept.prepare('SELECT id FROM service_account_tokens WHERE spent_at IS NULL AND revoked_at IS NULL').all() as Array<{ id: string }>
+      ).map((t) => t.id),
+    );
+    // A refresh token live in the restored store that the kept one spent or revoked (the chain moved on, or the
+    // account was revoked): presenting the holder's newer token is refused, and the old one is no longer held.
+    for (const row of restored
+      .prepare(
+        `SELECT t.id, a.name, a.org_id FROM service_account_tokens t JOIN service_accounts a ON a.id = t.service_account_id
+         WHERE t.spent_at IS NULL AND t.revoked_at IS NULL ORDER BY a.name`,
+      )
+      .all() as Array<{ id: string; name: string; org_id: string }>) {
+      if (keptTokens.has(row.id) && !keptLive.has(row.id)) {
+        const name = `${row.name}@${orgNames.get(row.org_id) ?? row.org_id}`;
+        if (!serviceAccounts.includes(name)) serviceAccounts.push(name);
+      }
+    }
+  }
+  return { tokens, disabledUsers, passwordsChanged, totpChanged, serviceAccounts };
+}
+
+/**
+ * Revokes again, in the restored store, the tokens the replaced one had revoked (with that revocation's time and
+ * author), each with an `apiToken.revoked` event that says why. Returns how many.
+ */
+export function revokeAgain(restored: BetterSqlite3.Database, tokens: readonly RevokedSince[], now = Date.now()): number {
+  const revokedBy = (restored.prepare('PRAGMA table_info(api_tokens)').all() as Array<{ name: string }>).some(
+    (c) => c.name === 'revoked_by',
+  );
+  const update = restored.prepare(
+    `UPDATE api_tokens SET revoked_at = ?${revokedBy ? ', revoked_by = ?' : ''} WHERE id = ? AND revoked_at IS NULL`,
+  );
+  const event = restored.prepare(
+    `INSERT INTO audit_events (id, at, event_type, outcome, actor_id, actor_name, org_id, org_name, token_id, ip, details)
+     SELECT ?, ?, 'apiToken.revoked', 'success', NULL, NULL, t.org_id, o.name, t.id, NULL, ?
+     FROM api_tokens t LEFT JOIN orgs o ON o.id = t.org_id WHERE t.id = ?`,
+  );
+  let count = 0;
+  restored.transaction(() => {
+    for (const t of tokens) {
+      const args = revokedBy ? [t.revokedAt, t.revokedBy, t.id] : [t.revokedAt, t.id];
+      if (update.run(...args).changes === 0) continue;
+      count++;
+      const owner = restored.prepare('SELECT user_id FROM api_tokens WHERE id = ?').get(t.id) as { user_id: string };
+      event.run(
+        timeOrderedUuid(),
+        now,
+        JSON.stringify({ name: t.name, owner: owner.user_id, via: 'tessera admin restore --revoke-again (revoked after the backup)' }),
+        t.id,
+      );
+    }
+  })();
+  return count;
+}

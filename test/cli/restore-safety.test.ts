@@ -1,0 +1,281 @@
+/**
+ * What a restore brings back, and `tessera admin rotate-signing-key` (the binary, in a child process).
+ *
+ * Until 2026-12-06 a restore kept the backup's signing key: every session signed before it kept working (of tokens
+ * revoked since, of signed-out users, of API tokens made after the backup, whose rows are gone), and two copies
+ * restored from one backup accepted each other's sessions. The store's key could not be rotated at all.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { startTessera, ADMIN_PASSWORD, DEMO_PASSWORD } from '../helpers/tessera.js';
+import { basic, bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
+import { runCli } from './run-cli.js';
+import { RecoveryCodeService } from '../../src/auth/recovery-codes.js';
+import { reportUnavailable, selectedBackends } from '../store/backends.js';
+
+const plans = selectedBackends();
+const onSqlite = plans.some((p) => p.backend === 'sqlite');
+const postgres = plans.find((p) => p.backend === 'postgres');
+const onPostgres = postgres !== undefined && !reportUnavailable(postgres, 'tessera admin rotate-signing-key');
+
+const dirs: string[] = [];
+const freshDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-restore-'));
+  dirs.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const status = async (base: string, token: string) =>
+  (await http(`${base}/cloudapi/1.0.0/sessions/current`, { headers: bearer(token) })).status;
+const legacyStatus = async (base: string, id: string) =>
+  (await http(`${base}/api/org`, { headers: { 'x-vcloud-authorization': id, Accept: 'application/*+xml;version=36.1' } })).status;
+
+async function legacySignIn(base: string): Promise<string> {
+  const res = await http(`${base}/api/sessions`, {
+    method: 'POST',
+    headers: { Authorization: basic('bob', 'acme', DEMO_PASSWORD), Accept: 'application/*+xml;version=36.1' },
+  });
+  assert.equal(res.status, 200, res.text);
+  return res.headers.get('x-vcloud-authorization')!;
+}
+
+async function accessToken(base: string, org: string, apiToken: string): Promise<string> {
+  const res = await exchange(base, org, apiToken);
+  assert.equal(res.status, 200, res.text);
+  return (JSON.parse(res.text) as { access_token: string }).access_token;
+}
+
+describe(
+  'tessera admin restore: a new signing key, and what was undone',
+  { skip: !onSqlite && 'SQLite only (TESSERA_TEST_BACKEND=postgres)' },
+  () => {
+    test('sessions from before the restore and from another copy of the backup are refused; API tokens and recovery codes work', async () => {
+      const live = freshDir();
+      const tessera = await startTessera({ backend: 'sqlite', dataDir: live });
+      let stopped = false;
+      try {
+        const base = tessera.baseUrl;
+        const alice = await signIn(base, 'alice', 'acme', DEMO_PASSWORD);
+        const legacy = await legacySignIn(base);
+        const kept = await createApiToken(base, alice, 'acme', 'kept');
+        const doomed = await createApiToken(base, alice, 'acme', 'revoked-after-backup');
+        const aliceUser = (await tessera.store.getUserByName((await tessera.store.getOrgByName('acme'))!.id, 'alice'))!;
+        const codes = await new RecoveryCodeService({ store: tessera.store }).issue(aliceUser.id);
+
+        const backupFile = join(freshDir(), 'nightly.db');
+        const backup = await runCli(['admin', 'backup', backupFile, '--data-dir', live]);
+        assert.equal(backup.code, 0, backup.stderr);
+
+        // After the backup: a session of the doomed token, then its revocation; a token made after the backup.
+        const doomedSession = await accessToken(base, 'acme', doomed.apiToken);
+        assert.equal(
+          (await http(`${base}/cloudapi/1.0.0/tokens/${doomed.tokenId}`, { method: 'DELETE', headers: bearer(alice) })).status,
+          204,
+        );
+        const later = await createApiToken(base, alice, 'acme', 'made-after-backup');
+        const laterSession = await accessToken(base, 'acme', later.apiToken);
+        assert.equal(await status(base, laterSession), 200);
+        await tessera.stop();
+        stopped = true;
+
+        // A second copy of the same backup (staging), then the restore over the live store.
+        const staging = freshDir();
+        const toStaging = await runCli(['admin', 'restore', backupFile, '--data-dir', staging]);
+        assert.equal(toStaging.code, 0, toStaging.stderr);
+        assert.doesNotMatch(toStaging.stderr, /API token\(s\) revoked/, 'nothing to compare with in an empty directory');
+        const restored = await runCli(['admin', 'restore', backupFile, '--data-dir', live]);
+        assert.equal(restored.code, 0, restored.stderr);
+        assert.match(restored.stderr, /its newest audit event is from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+        assert.match(restored.stderr, /revocations, password changes, user disables, TOTP enrolments and service-account token rotations/i);
+        assert.match(restored.stderr, /new signing key: every session from before the restore has ended/);
+        assert.match(
+          restored.stderr,
+          new RegExp(
+            `1 API token\\(s\\) revoked in the previous database are live again:\\n  ${doomed.tokenId}  revoked-after-backup  \\(alice@acme, revoked `,
+          ),
+        );
+        assert.match(restored.stderr, /DELETE \/cloudapi\/1\.0\.0\/tokens\/ID as a System administrator/);
+        assert.doesNotMatch(restored.stderr, new RegExp(kept.tokenId), 'a token never revoked is not listed');
+        assert.doesNotMatch(restored.stderr, new RegExp(`${doomed.apiToken}|${kept.apiToken}`), 'no secret is printed');
+
+        const back = await startTessera({ backend: 'sqlite', dataDir: live });
+        const copy = await startTessera({ backend: 'sqlite', dataDir: staging });
+        try {
+          assert.equal(await status(back.baseUrl, alice), 401, 'a password session from before the restore');
+          assert.equal(await status(back.baseUrl, doomedSession), 401, 'a session of a token revoked after the backup');
+          assert.equal(await status(back.baseUrl, laterSession), 401, 'a session of a token the restored store never knew');
+          assert.equal(await legacyStatus(back.baseUrl, legacy), 401, 'a legacy x-vcloud-authorization session id');
+          // A portal cookie holding a session from before: the sign-in page, not an error.
+          const portal = await http(`${back.baseUrl}/tenant/acme/tokens`, {
+            headers: { cookie: `tessera_session=${alice}` },
+            redirect: 'manual',
+          });
+          assert.ok(portal.status < 500, `portal: ${portal.status}`);
+          assert.doesNotMatch(portal.headers.get('location') ?? portal.text, /tokens\/new/);
+
+          assert.equal((await exchange(back.baseUrl, 'acme', kept.apiToken)).status, 200, 'an API token from before the backup works');
+          assert.notEqual((await exchange(back.baseUrl, 'acme', later.apiToken)).status, 200, 'one made after it is not in it');
+
+          // Each copy has a key of its own: a session signed on one is refused by the other, both ways.
+          const onCopy = await signIn(copy.baseUrl, 'administrator', 'System', ADMIN_PASSWORD);
+          const onBack = await signIn(back.baseUrl, 'administrator', 'System', ADMIN_PASSWORD);
+          assert.equal(await status(copy.baseUrl, onCopy), 200);
+          assert.equal(await status(back.baseUrl, onCopy), 401, 'the staging copy\u2019s session on production');
+          assert.equal(await status(copy.baseUrl, onBack), 401, 'and production\u2019s on the copy');
+
+          // The recovery codes' key is not rotated: the codes made before the backup still work.
+          assert.equal(await new RecoveryCodeService({ store: back.store }).consume(aliceUser.id, codes[0]!), true);
+        } finally {
+          await back.stop();
+          await copy.stop();
+        }
+      } finally {
+        if (!stopped) await tessera.stop();
+      }
+    });
+
+    test('--revoke-again revokes in the restored store what the replaced one had revoked since the backup', async () => {
+      const live = freshDir();
+      const tessera = await startTessera({ backend: 'sqlite', dataDir: live });
+      const base = tessera.baseUrl;
+      const alice = await signIn(base, 'alice', 'acme', DEMO_PASSWORD);
+      const kept = await createApiToken(base, alice, 'acme', 'kept');
+      const doomed = await createApiToken(base, alice, 'acme', 'doomed');
+      const backupFile = join(freshDir(), 'nightly.db');
+      assert.equal((await runCli(['admin', 'backup', backupFile, '--data-dir', live])).code, 0);
+      assert.equal(
+        (await http(`${base}/cloudapi/1.0.0/tokens/${doomed.tokenId}`, { method: 'DELETE', headers: bearer(alice) })).status,
+        204,
+      );
+      await tessera.stop();
+
+      const restored = await runCli(['admin', 'restore', backupFile, '--data-dir', live, '--revoke-again']);
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.match(
+        restored.stderr,
+        new RegExp(
+          `Revoked again 1 API token\\(s\\) that the previous database had revoked since the backup:\\n  ${doomed.tokenId}  doomed `,
+        ),
+      );
+      const back = await startTessera({ backend: 'sqlite', dataDir: live });
+      try {
+        assert.notEqual((await exchange(back.baseUrl, 'acme', doomed.apiToken)).status, 200, 'revoked again');
+        assert.equal((await exchange(back.baseUrl, 'acme', kept.apiToken)).status, 200);
+        const events = await back.store.db
+          .selectFrom('audit_events')
+          .selectAll()
+          .where('event_type', '=', 'apiToken.revoked')
+          .where('token_id', '=', doomed.clientId)
+          .execute();
+        assert.ok(
+          events.some((e) => /--revoke-again/.test(e.details)),
+          'the restore\u2019s revocation is audited',
+        );
+      } finally {
+        await back.stop();
+      }
+    });
+
+    test('a WAL-mode file copied without its -wal is restored with a warning; a backup without one', async () => {
+      const live = freshDir();
+      const tessera = await startTessera({ backend: 'sqlite', dataDir: live });
+      try {
+        const backupFile = join(freshDir(), 'nightly.db');
+        assert.equal((await runCli(['admin', 'backup', backupFile, '--data-dir', live])).code, 0);
+        const copied = join(freshDir(), 'copied.db');
+        // The schema checkpointed into the file, the latest writes only in the log: what `cp` of a running store gets.
+        const side = new Database(join(live, 'tessera.db'));
+        side.pragma('wal_checkpoint(PASSIVE)');
+        side.close();
+        await tessera.store.setMeta('restore_test', 'a write in the log');
+        copyFileSync(join(live, 'tessera.db'), copied);
+
+        const fromCopy = await runCli(['admin', 'restore', copied, '--data-dir', freshDir()]);
+        assert.equal(fromCopy.code, 0, fromCopy.stderr);
+        assert.match(
+          fromCopy.stderr,
+          /warning: .*copied\.db looks like a file copy of a running store, not a backup .*it may miss recent writes; use tessera admin backup/,
+        );
+        const fromBackup = await runCli(['admin', 'restore', backupFile, '--data-dir', freshDir()]);
+        assert.equal(fromBackup.code, 0, fromBackup.stderr);
+        assert.doesNotMatch(fromBackup.stderr, /warning/);
+      } finally {
+        await tessera.stop();
+      }
+    });
+  },
+);
+
+describe('tessera admin rotate-signing-key', () => {
+  test(
+    'SQLite: refused while a server holds the store; stopped, it ends every session and API tokens keep working',
+    { skip: !onSqlite && 'SQLite only: runs in the SQLite pass' },
+    async () => {
+      const dir = freshDir();
+      const tessera = await startTessera({ backend: 'sqlite', dataDir: dir });
+      const alice = await signIn(tessera.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+      const token = await createApiToken(tessera.baseUrl, alice, 'acme', 'ci');
+      const refused = await runCli(['admin', 'rotate-signing-key', '--data-dir', dir]);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /A Tessera server is running on this data directory \(pid \d+.*Stop it first/);
+      await tessera.stop();
+
+      const rotated = await runCli(['admin', 'rotate-signing-key', '--data-dir', dir]);
+      assert.equal(rotated.code, 0, rotated.stderr);
+      assert.match(
+        rotated.stderr,
+        /Rotated the signing key and the portal secret of .*tessera\.db: every session and access token from before has ended/,
+      );
+      const back = await startTessera({ backend: 'sqlite', dataDir: dir });
+      try {
+        assert.equal(await status(back.baseUrl, alice), 401);
+        assert.equal((await exchange(back.baseUrl, 'acme', token.apiToken)).status, 200);
+      } finally {
+        await back.stop();
+      }
+      const nowhere = await runCli(['admin', 'rotate-signing-key', '--data-dir', freshDir()]);
+      assert.equal(nowhere.code, 2);
+      assert.match(nowhere.stderr, /No Tessera database at /);
+    },
+  );
+
+  test(
+    'PostgreSQL: refused while a node is connected; --force rotates and says to restart every node',
+    { skip: !onPostgres && 'PostgreSQL only: set TESSERA_TEST_BACKEND=postgres and TESSERA_TEST_DATABASE_URL' },
+    async () => {
+      const tessera = await startTessera({ backend: 'postgres' });
+      const url = tessera.config.databaseUrl!;
+      try {
+        const alice = await signIn(tessera.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+        const token = await createApiToken(tessera.baseUrl, alice, 'acme', 'ci');
+        const refused = await runCli(['admin', 'rotate-signing-key', '--database-url', url]);
+        assert.equal(refused.code, 1, refused.stderr);
+        assert.match(
+          refused.stderr,
+          /1 Tessera node\(s\) are connected to this database \(tessera \S+:\d+\): stop every node first.*--force/,
+        );
+        const forced = await runCli(['admin', 'rotate-signing-key', '--database-url', url, '--force']);
+        assert.equal(forced.code, 0, forced.stderr);
+        assert.match(forced.stderr, /they keep the old key in memory; restart every node now/);
+
+        // The running node keeps its key until it restarts (the reason for the refusal); a restarted one refuses.
+        const second = await startTessera({ backend: 'postgres', databaseUrl: url });
+        try {
+          assert.equal(await status(second.baseUrl, alice), 401, 'a node started after the rotation refuses the old session');
+          assert.equal((await exchange(second.baseUrl, 'acme', token.apiToken)).status, 200, 'API tokens keep working');
+        } finally {
+          await second.stop();
+        }
+      } finally {
+        await tessera.stop();
+      }
+    },
+  );
+});
