@@ -92,19 +92,6 @@ describe(
         assert.doesNotMatch(toStaging.stderr, /API token\(s\) revoked/, 'nothing to compare with in an empty directory');
         const restored = await runCli(['admin', 'restore', backupFile, '--data-dir', live]);
         assert.equal(restored.code, 0, restored.stderr);
-        assert.match(restored.stderr, /its newest audit event is from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
-        assert.match(restored.stderr, /revocations, password changes, user disables, TOTP enrolments and service-account token rotations/i);
-        assert.match(restored.stderr, /new signing key: every session from before the restore has ended/);
-        assert.match(
-          restored.stderr,
-          new RegExp(
-            `1 API token\\(s\\) revoked in the previous database are live again:\\n  ${doomed.tokenId}  revoked-after-backup  \\(alice@acme, revoked `,
-          ),
-        );
-        assert.match(restored.stderr, /DELETE \/cloudapi\/1\.0\.0\/tokens\/ID as a System administrator/);
-        assert.doesNotMatch(restored.stderr, new RegExp(kept.tokenId), 'a token never revoked is not listed');
-        assert.doesNotMatch(restored.stderr, new RegExp(`${doomed.apiToken}|${kept.apiToken}`), 'no secret is printed');
-
         const back = await startTessera({ backend: 'sqlite', dataDir: live });
         const copy = await startTessera({ backend: 'sqlite', dataDir: staging });
         try {
@@ -136,6 +123,19 @@ describe(
           await back.stop();
           await copy.stop();
         }
+        // What the restore said: the backup's time, what it undid, the token revoked since (no secret).
+        assert.match(restored.stderr, /its newest audit event is from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+        assert.match(restored.stderr, /revocations, password changes, user disables, TOTP enrolments and service-account token rotations/i);
+        assert.match(restored.stderr, /new signing key: every session from before the restore has ended/);
+        assert.match(
+          restored.stderr,
+          new RegExp(
+            `1 API token\\(s\\) revoked in the previous database are live again:\\n  ${doomed.tokenId}  revoked-after-backup  \\(alice@acme, revoked `,
+          ),
+        );
+        assert.match(restored.stderr, /DELETE \/cloudapi\/1\.0\.0\/tokens\/ID as a System administrator/);
+        assert.doesNotMatch(restored.stderr, new RegExp(kept.tokenId), 'a token never revoked is not listed');
+        assert.doesNotMatch(restored.stderr, new RegExp(`${doomed.apiToken}|${kept.apiToken}`), 'no secret is printed');
       } finally {
         if (!stopped) await tessera.stop();
       }
@@ -222,10 +222,13 @@ describe('tessera admin rotate-signing-key', () => {
       const tessera = await startTessera({ backend: 'sqlite', dataDir: dir });
       const alice = await signIn(tessera.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
       const token = await createApiToken(tessera.baseUrl, alice, 'acme', 'ci');
-      const refused = await runCli(['admin', 'rotate-signing-key', '--data-dir', dir]);
-      assert.equal(refused.code, 1, refused.stderr);
-      assert.match(refused.stderr, /A Tessera server is running on this data directory \(pid \d+.*Stop it first/);
-      await tessera.stop();
+      try {
+        const refused = await runCli(['admin', 'rotate-signing-key', '--data-dir', dir]);
+        assert.equal(refused.code, 1, refused.stderr);
+        assert.match(refused.stderr, /A Tessera server is running on this data directory \(pid \d+.*Stop it first/);
+      } finally {
+        await tessera.stop();
+      }
 
       const rotated = await runCli(['admin', 'rotate-signing-key', '--data-dir', dir]);
       assert.equal(rotated.code, 0, rotated.stderr);
