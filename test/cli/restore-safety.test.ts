@@ -100,12 +100,12 @@ describe(
           assert.equal(await status(back.baseUrl, laterSession), 401, 'a session of a token the restored store never knew');
           assert.equal(await legacyStatus(back.baseUrl, legacy), 401, 'a legacy x-vcloud-authorization session id');
           // A portal cookie holding a session from before: the sign-in page, not an error.
-          const portal = await http(`${back.baseUrl}/tenant/acme/tokens`, {
+          const portal = await http(`${back.baseUrl}/tenant/acme/preferences`, {
             headers: { cookie: `tessera_session=${alice}` },
             redirect: 'manual',
           });
-          assert.ok(portal.status < 500, `portal: ${portal.status}`);
-          assert.doesNotMatch(portal.headers.get('location') ?? portal.text, /tokens\/new/);
+          assert.equal(portal.status, 303);
+          assert.match(portal.headers.get('location') ?? '', /\/tenant\/acme\/login\?/);
 
           assert.equal((await exchange(back.baseUrl, 'acme', kept.apiToken)).status, 200, 'an API token from before the backup works');
           assert.notEqual((await exchange(back.baseUrl, 'acme', later.apiToken)).status, 200, 'one made after it is not in it');
