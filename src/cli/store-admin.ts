@@ -466,6 +466,7 @@ async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: bool
     let unreadable: string | null = null;
     let undone: import('./signing-keys.js').UndoneSinceBackup | null = null;
     let revokedAgain = 0;
+    let compareFailed: string | null = null;
     let backupTime: number | null;
     const restored = new Database(incoming, { fileMustExist: true });
     try {
@@ -481,10 +482,13 @@ async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: bool
           const current = new Database(target, { readonly: true, fileMustExist: true });
           try {
             undone = undoneSinceBackup(current, restored);
+          } catch (error) {
+            // What it undid is advice: a replaced store that cannot be compared (a schema of its own) stops nothing.
+            compareFailed = (error as Error).message;
           } finally {
             current.close();
           }
-          if (flags.revokeAgain) revokedAgain = revokeAgain(restored, undone.tokens);
+          if (undone && flags.revokeAgain) revokedAgain = revokeAgain(restored, undone.tokens);
         }
       }
     } finally {
@@ -515,6 +519,11 @@ async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: bool
         'enrolments and service-account token rotations (a service account that rotated since must be authorized again).',
       'The restored store has a new signing key: every session from before the restore has ended (API tokens still work).',
       ...(undone ? describeUndone(undone, revokedAgain, Boolean(flags.revokeAgain)) : []),
+      ...(compareFailed !== null
+        ? [
+            `Could not compare with the previous database (${compareFailed}): its apiToken.revoked audit events name what was revoked since.`,
+          ]
+        : []),
       `Start the server: ${selfCommand()} serve --data-dir ${config.dataDir}`,
     ];
     process.stderr.write(`${lines.join('\n')}\n`);
