@@ -67,6 +67,13 @@ export interface Config {
    * deletes its row. Days, default 30 (issue 14; docs/portal.md "Token care"). 0 deletes at the next run.
    */
   readonly revokedTokenRetentionDays: number;
+  /**
+   * The installation's ceiling on a new API token's lifetime, in days (1-3650), or null (default: none). Every org's
+   * policy stays within it: an org may set a shorter limit, never a longer one nor none, and a token created
+   * without an expiry gets one at the lower of the two (auth/api-token-policy.ts). A provider's rule for all its
+   * tenants, which an org's administrator cannot lift (GitHub's enterprise maximum over its orgs' policies).
+   */
+  readonly maxTokenLifetimeDays: number | null;
   /** Sign-in attempts per client IP and user per minute. Default 20. */
   readonly signInRateLimit: number;
   /**
@@ -143,6 +150,7 @@ export const DEFAULTS = {
   tokenRateLimitPerToken: 120,
   serviceAccountRefreshGraceSeconds: 30,
   revokedTokenRetentionDays: 30,
+  maxTokenLifetimeDays: null,
   signInRateLimit: 20,
   signInFailuresPerAddress: 30,
   signInFailuresPerAccount: 10,
@@ -195,6 +203,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   tokenRateLimitPerToken: 'TESSERA_TOKEN_RATE_LIMIT_PER_TOKEN',
   serviceAccountRefreshGraceSeconds: 'TESSERA_SA_REFRESH_GRACE_SECONDS',
   revokedTokenRetentionDays: 'TESSERA_REVOKED_TOKEN_RETENTION_DAYS',
+  maxTokenLifetimeDays: 'TESSERA_MAX_TOKEN_LIFETIME_DAYS',
   signInRateLimit: 'TESSERA_SIGN_IN_RATE_LIMIT',
   signInFailuresPerAddress: 'TESSERA_SIGN_IN_FAILURES_PER_ADDRESS',
   signInFailuresPerAccount: 'TESSERA_SIGN_IN_FAILURES_PER_ACCOUNT',
@@ -549,6 +558,11 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     sqliteCacheMbRaw === undefined || sqliteCacheMbRaw === null ? DEFAULTS.sqliteCacheMb : int('sqliteCacheMb', 2, 2, 65_536);
   const metricsPortRaw = raw('metricsPort');
   const metricsPort = metricsPortRaw === undefined || metricsPortRaw === null ? null : int('metricsPort', 0, 0, 65535);
+  const maxTokenLifetimeRaw = raw('maxTokenLifetimeDays');
+  const maxTokenLifetimeDays =
+    maxTokenLifetimeRaw === undefined || maxTokenLifetimeRaw === null || maxTokenLifetimeRaw === ''
+      ? null
+      : int('maxTokenLifetimeDays', 1, 1, 3650);
   const metricsHost = str('metricsHost') ?? DEFAULTS.metricsHost;
   if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(metricsHost)) problems.push(`${label('metricsHost')} is not a host name or address: "${metricsHost}"`);
 
@@ -574,6 +588,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     tokenRateLimitPerToken: int('tokenRateLimitPerToken', DEFAULTS.tokenRateLimitPerToken, 1, 10_000_000),
     serviceAccountRefreshGraceSeconds: int('serviceAccountRefreshGraceSeconds', DEFAULTS.serviceAccountRefreshGraceSeconds, 0, 300),
     revokedTokenRetentionDays: int('revokedTokenRetentionDays', DEFAULTS.revokedTokenRetentionDays, 0, 3650),
+    maxTokenLifetimeDays,
     signInRateLimit: int('signInRateLimit', DEFAULTS.signInRateLimit, 1, 10_000_000),
     signInFailuresPerAddress: int('signInFailuresPerAddress', DEFAULTS.signInFailuresPerAddress, 1, 10_000_000),
     signInFailuresPerAccount: int('signInFailuresPerAccount', DEFAULTS.signInFailuresPerAccount, 1, 10_000_000),

@@ -85,7 +85,17 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const sessions = new SessionService({ store, config, accessTokens, authenticator, identities, audit, recoveryCodes });
   const usage = new TokenUsageRecorder(store, log);
   usage.start();
-  const apiTokens = new ApiTokenService({ store, accessTokens, authenticator, revocations, identities, audit, usage });
+  const apiTokenPolicy = new ApiTokenPolicyService({ store, audit, ceiling: config.maxTokenLifetimeDays });
+  const apiTokens = new ApiTokenService({
+    store,
+    accessTokens,
+    authenticator,
+    revocations,
+    identities,
+    audit,
+    usage,
+    tokenPolicy: apiTokenPolicy,
+  });
   const housekeeping = new Housekeeping(store, log, { revokedTokenRetentionMs: config.revokedTokenRetentionDays * 86_400_000 });
   housekeeping.start();
   const clockSkew = new ClockSkewWatch(store, log);
@@ -96,7 +106,6 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const orgMetadata = new OrgMetadataAdmin({ store, audit });
   const tasks = new TaskService(store);
   const totpEnrolment = new TotpEnrolmentService({ store, audit, recoveryCodes, passwords: sessions });
-  const apiTokenPolicy = new ApiTokenPolicyService({ store, audit });
   const serviceAccounts = new ServiceAccountService({
     store,
     accessTokens,
@@ -105,6 +114,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
     identityAdmin,
     audit,
     graceSeconds: config.serviceAccountRefreshGraceSeconds,
+    tokenPolicy: apiTokenPolicy,
   });
   return {
     site: await ensureSite(store),

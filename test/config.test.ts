@@ -155,6 +155,12 @@ describe('values and precedence', () => {
     assert.equal(c.connectionsPerAddress, 256);
     assert.equal(c.maxConnections, 10_000);
     assert.equal(loadConfig({}, { TESSERA_CONNECTIONS_PER_ADDRESS: '1024', TESSERA_MAX_CONNECTIONS: '50000' }).maxConnections, 50_000);
+    // The installation's ceiling on API-token lifetimes (auth/api-token-policy.ts): none unless set.
+    assert.equal(c.maxTokenLifetimeDays, null);
+    assert.equal(loadConfig({}, { TESSERA_MAX_TOKEN_LIFETIME_DAYS: '90' }).maxTokenLifetimeDays, 90);
+    for (const bad of ['0', '3651', '30d', '1.5']) {
+      assert.match(problemsOf({}, { TESSERA_MAX_TOKEN_LIFETIME_DAYS: bad }).join('\n'), /TESSERA_MAX_TOKEN_LIFETIME_DAYS/, bad);
+    }
     assert.equal(loadConfig({ http: true }, {}).port, 8080, '--http changes the default port');
     assert.equal(loadConfig({}, { TESSERA_HTTP: 'true' }).port, 8080);
   });

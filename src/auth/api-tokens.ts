@@ -5,6 +5,7 @@
  *   -> exchange (refresh_token grant: a short-lived access token; the API token is not rotated)
  *   -> revoke (the token and every session made from it stop working on the next request).
  */
+import { effectiveMaxDays } from './api-token-policy.js';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { LAST_USED_IPS_KEPT, type Store, type ApiTokenRow, type ExchangeTokenRow, type Executor, type Org } from '../store/store.js';
 import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
@@ -148,6 +149,8 @@ export class ApiTokenService {
   private readonly identities: IdentityCache;
   private readonly audit: AuditLog;
   private readonly usage: TokenUsageRecorder;
+  /** The lifetime limit of an org's new tokens: its policy within the installation's ceiling (api-token-policy.ts). */
+  private readonly maxDaysFor: (org: Org | undefined) => number | null;
   private readonly minted = new MintedTokenCache();
 
   constructor(deps: {
@@ -158,6 +161,7 @@ export class ApiTokenService {
     identities: IdentityCache;
     audit: AuditLog;
     usage: TokenUsageRecorder;
+    tokenPolicy?: { maxDaysFor(org: Org | undefined): number | null };
   }) {
     this.store = deps.store;
     this.accessTokens = deps.accessTokens;
@@ -166,6 +170,9 @@ export class ApiTokenService {
     this.identities = deps.identities;
     this.audit = deps.audit;
     this.usage = deps.usage;
+    this.maxDaysFor = deps.tokenPolicy
+      ? (org) => deps.tokenPolicy!.maxDaysFor(org)
+      : (org) => effectiveMaxDays(org?.max_token_lifetime_days ?? null, null);
     deps.store.bus.subscribe((event) => {
       if (event.kind === 'api_token') this.minted.evictId(event.subject);
     });
@@ -304,7 +311,7 @@ export class ApiTokenService {
    * before any write: type, a real instant, in the future, not past the org's cap nor year 9999.
    */
   private resolveExpiry(raw: unknown, org: Org): number | null {
-    const maxDays = org.max_token_lifetime_days;
+    const maxDays = this.maxDaysFor(org);
     const now = Date.now();
     let expiresAt: number | null = null;
     if (raw !== undefined && raw !== null && raw !== '') {
@@ -622,7 +629,7 @@ export class ApiTokenService {
       const lifetime = Number(old.expires_at) - Number(old.minted_at ?? old.created_at);
       expiresAt = now + Math.max(lifetime, 60_000);
     }
-    const maxDays = org?.max_token_lifetime_days ?? null;
+    const maxDays = this.maxDaysFor(org);
     if (maxDays !== null) {
       const cap = now + maxDays * 86_400_000;
       if (expiresAt === null || expiresAt > cap) expiresAt = cap;

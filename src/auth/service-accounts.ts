@@ -76,6 +76,8 @@ export class ServiceAccountService {
   private readonly identityAdmin: IdentityAdmin;
   private readonly audit: AuditLog;
   readonly grace: RotationGrace;
+  /** The lifetime limit of an org's new credentials: its policy within the installation's ceiling. */
+  private readonly maxDaysFor: (org: Org) => number | null;
 
   constructor(deps: {
     store: Store;
@@ -85,6 +87,7 @@ export class ServiceAccountService {
     identityAdmin: IdentityAdmin;
     audit: AuditLog;
     graceSeconds: number;
+    tokenPolicy?: { maxDaysFor(org: Org): number | null };
   }) {
     this.store = deps.store;
     this.accessTokens = deps.accessTokens;
@@ -93,6 +96,7 @@ export class ServiceAccountService {
     this.identityAdmin = deps.identityAdmin;
     this.audit = deps.audit;
     this.grace = new RotationGrace(deps.graceSeconds * 1000);
+    this.maxDaysFor = deps.tokenPolicy ? (org) => deps.tokenPolicy!.maxDaysFor(org) : (org) => org.max_token_lifetime_days;
   }
 
   // ------------------------------------------------------------------ entity
@@ -482,7 +486,7 @@ export class ServiceAccountService {
     if (row.status !== 'GRANTED') throw bad();
     const token = generateApiToken();
     // The org's lifetime policy bounds the whole chain from now: rotation hands on this end, never extends it.
-    const maxDays = org.max_token_lifetime_days;
+    const maxDays = this.maxDaysFor(org);
     const authorizedUntil = maxDays === null ? null : now + maxDays * 86_400_000;
     const activated = await this.store.transaction(async (trx) => {
       await lockAccount(this.store, trx, row.id);

@@ -118,7 +118,15 @@ export const TokenPolicyBody = Type.Object(
 );
 export const TokenPolicy = named(
   'ApiTokenPolicy',
-  Type.Object({ maxLifetimeDays: Type.Union([Type.Integer(), Type.Null()]) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      maxLifetimeDays: Type.Union([Type.Integer(), Type.Null()]),
+      installationMaxLifetimeDays: Type.Union([Type.Integer(), Type.Null()], {
+        description: "the installation's ceiling over every org's limit (TESSERA_MAX_TOKEN_LIFETIME_DAYS), or null for none",
+      }),
+    },
+    { additionalProperties: false },
+  ),
   "The org's API-token policy",
 );
 

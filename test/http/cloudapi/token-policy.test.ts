@@ -39,7 +39,7 @@ after(() => t.stop());
 test('no limit by default, as in VCD: a token without an expiry never expires', async () => {
   const res = await http(policyUrl(), { headers: bearer(alice) });
   assert.equal(res.status, 200);
-  assert.deepEqual(res.json(), { maxLifetimeDays: null });
+  assert.deepEqual(res.json(), { maxLifetimeDays: null, installationMaxLifetimeDays: null });
   const reg = await register(alice, { client_name: 'forever' });
   assert.equal(reg.json().expirationTimeUtc, null);
 });
@@ -47,7 +47,7 @@ test('no limit by default, as in VCD: a token without an expiry never expires', 
 test('with a limit, new tokens get it by default and a later expiry is refused', async () => {
   const set = await put(alice, { maxLifetimeDays: 30 });
   assert.equal(set.status, 200, set.text);
-  assert.deepEqual(set.json(), { maxLifetimeDays: 30 });
+  assert.deepEqual(set.json(), { maxLifetimeDays: 30, installationMaxLifetimeDays: null });
 
   const capped = await register(alice, { client_name: 'capped' });
   assert.equal(capped.status, 200);
@@ -96,7 +96,11 @@ test('only a password session with "Organization: Edit Properties" in reach of t
   const token = await createApiToken(t.baseUrl, alice, 'acme', 'policy-probe');
   const tokenSession = await accessTokenFrom(t.baseUrl, 'acme', token.apiToken);
   assert.equal((await put(tokenSession, { maxLifetimeDays: 7 })).status, 403, 'a session made from an API token');
-  assert.deepEqual((await http(policyUrl(), { headers: bearer(alice) })).json(), { maxLifetimeDays: null }, 'nothing changed');
+  assert.deepEqual(
+    (await http(policyUrl(), { headers: bearer(alice) })).json(),
+    { maxLifetimeDays: null, installationMaxLifetimeDays: null },
+    'nothing changed',
+  );
   const byProvider = await put(admin, { maxLifetimeDays: 365 });
   assert.equal(byProvider.status, 200, 'the System administrator sets it for any org');
   assert.equal((await put(admin, { maxLifetimeDays: null })).status, 200);
@@ -115,7 +119,10 @@ test('bad values are a 400 that names the rule, and change nothing', async () =>
     assert.equal(res.status, 400, JSON.stringify(body));
     assert.equal(res.json().minorErrorCode, 'BAD_REQUEST');
   }
-  assert.deepEqual((await http(policyUrl(), { headers: bearer(alice) })).json(), { maxLifetimeDays: null });
+  assert.deepEqual((await http(policyUrl(), { headers: bearer(alice) })).json(), {
+    maxLifetimeDays: null,
+    installationMaxLifetimeDays: null,
+  });
   assert.equal(
     (
       await http(`${t.baseUrl}/cloudapi/1.0.0/orgs/urn:vcloud:org:00000000-0000-0000-0000-000000000000/apiTokenPolicy`, {

@@ -166,13 +166,14 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
           ...itemOf(org, c),
           description: org.description,
           maxLifetimeDays: org.max_token_lifetime_days,
+          tokenLifetimeCeiling: services.apiTokenPolicy.ceiling,
           deployedVapps: contents.deployedVapps,
         },
         users: items.map((u) => ({ id: u.id, name: u.name, fullName: u.fullName, roleName: u.roleName, enabled: u.enabled })),
         usersTotal: total,
         notice,
         error,
-        maxDays: MAX_POLICY_DAYS,
+        maxDays: services.apiTokenPolicy.ceiling ?? MAX_POLICY_DAYS,
       }),
       status,
     );
@@ -258,7 +259,11 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
       await services.apiTokenPolicy.change(state.principal, org, days === 'invalid' ? Number.NaN : days, request.ip);
       return detailUrl(state, org, 'policy-saved');
     },
-    (_message, body) => ({ form: 'tokenPolicy', text: policyDaysMessage(), typed: (body.maxLifetimeDays ?? '').trim() }),
+    (_message, body) => ({
+      form: 'tokenPolicy',
+      text: policyDaysMessage(services.apiTokenPolicy.ceiling),
+      typed: (body.maxLifetimeDays ?? '').trim(),
+    }),
   );
 }
 

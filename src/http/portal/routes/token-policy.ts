@@ -31,7 +31,9 @@ export function policyDaysOf(text: string | undefined): number | null | 'invalid
 }
 
 /** The policy field's error, in the form's words (the service's names `maxLifetimeDays` and `null`). */
-export function policyDaysMessage(): string {
+export function policyDaysMessage(ceiling: number | null = null): string {
+  if (ceiling !== null)
+    return `Enter a whole number of days from 1 to ${ceiling}: this installation allows no more, and no token without an expiry.`;
   return `Enter a whole number of days from 1 to ${MAX_POLICY_DAYS}, or leave it empty for no limit.`;
 }
 
@@ -58,11 +60,12 @@ export function tokenPolicyRoutes(app: FastifyInstance, deps: PortalDeps): void 
         tokenPolicyPage(signedInFrame(state, deps), {
           orgName: org.name,
           maxLifetimeDays: policy.maxLifetimeDays,
+          ceiling: policy.installationMaxLifetimeDays,
           canChange: services.apiTokenPolicy.mayChange(state.principal, org.id),
           action: `${state.org.basePath}${path}`,
           notice: request.query.done === 'saved' ? 'The API token policy was saved.' : null,
           error: null,
-          maxDays: MAX_POLICY_DAYS,
+          maxDays: services.apiTokenPolicy.ceiling ?? MAX_POLICY_DAYS,
         }),
       );
     },
@@ -85,12 +88,13 @@ export function tokenPolicyRoutes(app: FastifyInstance, deps: PortalDeps): void 
           tokenPolicyPage(signedInFrame(state, deps), {
             orgName: org.name,
             maxLifetimeDays: org.max_token_lifetime_days,
+            ceiling: services.apiTokenPolicy.ceiling,
             canChange: true,
             action: `${state.org.basePath}${path}`,
             notice: null,
-            error: policyDaysMessage(),
+            error: policyDaysMessage(services.apiTokenPolicy.ceiling),
             typed: (request.body.maxLifetimeDays ?? '').trim(),
-            maxDays: MAX_POLICY_DAYS,
+            maxDays: services.apiTokenPolicy.ceiling ?? MAX_POLICY_DAYS,
           }),
           400,
         );

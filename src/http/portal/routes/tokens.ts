@@ -188,7 +188,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
   ) => {
     const org = await services.store.getOrg(state.principal.orgId);
     const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
-    const maxLifetimeDays = org?.max_token_lifetime_days ?? null;
+    const maxLifetimeDays = services.apiTokenPolicy.maxDaysFor(org);
     const bounds = expiryDateBounds(Date.now(), zone, maxLifetimeDays);
     // Only roles the user could narrow a token to: every right of the role held (the server checks it again).
     const held = effectiveRights(state.principal);
@@ -219,7 +219,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     // The default: 30 days from today, or the latest day the org's maximum allows when that is sooner.
     const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
     const thirtyDays = isoDate(Date.now() + DEFAULT_TOKEN_LIFETIME_DAYS * 86_400_000, zone);
-    const { latest } = expiryDateBounds(Date.now(), zone, org?.max_token_lifetime_days ?? null);
+    const { latest } = expiryDateBounds(Date.now(), zone, services.apiTokenPolicy.maxDaysFor(org));
     const expiresOn = latest !== null && latest < thirtyDays ? latest : thirtyDays;
     return sendPage(reply, await renderNewForm(state, { name: '', expiry: 'date', expiresOn, scope: '', error: null }));
   });

@@ -120,6 +120,8 @@ export function tokenPolicyPage(
   input: {
     orgName: string;
     maxLifetimeDays: number | null;
+    /** The installation's ceiling over the org's limit (TESSERA_MAX_TOKEN_LIFETIME_DAYS), or null. */
+    ceiling: number | null;
     canChange: boolean;
     action: string;
     notice: string | null;
@@ -139,13 +141,13 @@ export function tokenPolicyPage(
 ${input.notice && alert('success', input.notice)}
 <section class="card card-form" aria-labelledby="policy-title">
   <h2 id="policy-title" class="card-title">Maximum lifetime</h2>
-  <p data-testid="token-policy-current">${days === null ? 'No limit: tokens may be created without an expiry.' : `${days} ${days === 1 ? 'day' : 'days'}: a token created without an expiry gets one at this limit, and a later expiry is refused.`} Existing tokens keep their expiry.</p>
+  <p data-testid="token-policy-current">${policySentence(days, input.ceiling)} Existing tokens keep their expiry.</p>
   ${
     input.canChange &&
     html`${input.error && alert('danger', input.error, 'form-error')}
   <form method="post" action="${input.action}" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
-    ${policyDaysField(input.maxDays, value, input.error !== null)}
+    ${policyDaysField(input.maxDays, value, input.error !== null, input.ceiling)}
     <div class="form-actions"><button type="submit" class="btn btn-primary">Save policy</button></div>
   </form>`
   }
@@ -158,12 +160,21 @@ ${input.notice && alert('success', input.notice)}
  * The maximum lifetime's field, on the org's own policy page and on the provider's page of an org. `inError`: the
  * form's error (id form-error) is about it: it describes the field, which is marked and takes the focus.
  */
-function policyDaysField(maxDays: number, value: string, inError: boolean): SafeHtml {
+function policyDaysField(maxDays: number, value: string, inError: boolean, ceiling: number | null): SafeHtml {
   return html`<div class="field">
-      <label for="policy-days">Maximum lifetime in days <span class="optional">(empty for no limit)</span></label>
-      <input id="policy-days" name="maxLifetimeDays" type="number" min="1" max="${maxDays}" step="1" inputmode="numeric" value="${value}"${fieldState('days', { inError: inError ? 'days' : null, errorId: 'form-error', help: 'policy-days-help', first: inError ? 'days' : 'none' })}>
-      <p class="field-help" id="policy-days-help">A whole number from 1 to ${maxDays}.</p>
+      <label for="policy-days">Maximum lifetime in days${ceiling === null ? html` <span class="optional">(empty for no limit)</span>` : ''}</label>
+      <input id="policy-days" name="maxLifetimeDays" type="number" min="1" max="${maxDays}" step="1" inputmode="numeric" value="${value}"${ceiling === null ? '' : html` required`}${fieldState('days', { inError: inError ? 'days' : null, errorId: 'form-error', help: 'policy-days-help', first: inError ? 'days' : 'none' })}>
+      <p class="field-help" id="policy-days-help">A whole number from 1 to ${maxDays}.${ceiling === null ? '' : ` This installation allows API tokens at most ${ceiling} days.`}</p>
     </div>`;
+}
+
+/** What the org's policy means for a new token, within the installation's ceiling. */
+function policySentence(days: number | null, ceiling: number | null): string {
+  const plural = (n: number) => `${n} ${n === 1 ? 'day' : 'days'}`;
+  if (days === null && ceiling === null) return 'No limit: tokens may be created without an expiry.';
+  if (days === null)
+    return `No limit of this organization's own; this installation allows at most ${plural(ceiling!)}: a token created without an expiry gets one at that limit, and a later expiry is refused.`;
+  return `${plural(days)}: a token created without an expiry gets one at this limit, and a later expiry is refused.`;
 }
 
 // ------------------------------------------------------------------ organizations (provider)
@@ -291,7 +302,7 @@ export type OrgPageError =
 export function orgDetailPage(
   frame: PageFrame,
   input: {
-    org: OrgItem & { description: string; maxLifetimeDays: number | null; deployedVapps: number };
+    org: OrgItem & { description: string; maxLifetimeDays: number | null; tokenLifetimeCeiling: number | null; deployedVapps: number };
     users: ReadonlyArray<{ id: string; name: string; fullName: string; roleName: string; enabled: boolean }>;
     usersTotal: number;
     notice: string | null;
@@ -339,7 +350,7 @@ ${formError('state')}
   ${formError('tokenPolicy')}
   <form method="post" action="${action('tokenPolicy')}" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
-    ${policyDaysField(input.maxDays, error?.form === 'tokenPolicy' ? error.typed : String(o.maxLifetimeDays ?? ''), error?.form === 'tokenPolicy')}
+    ${policyDaysField(input.maxDays, error?.form === 'tokenPolicy' ? error.typed : String(o.maxLifetimeDays ?? ''), error?.form === 'tokenPolicy', o.tokenLifetimeCeiling)}
     <div class="form-actions"><button type="submit" class="btn btn-primary">Save policy</button></div>
   </form>
 </section>
