@@ -109,11 +109,10 @@ export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: Better
   const revokedBy = (kept.prepare('PRAGMA table_info(api_tokens)').all() as Array<{ name: string }>).some((c) => c.name === 'revoked_by');
   const tokens: RevokedSince[] = [];
   const seen = new Set<string>();
-  for (const row of kept
-    .prepare(`SELECT id, revoked_at, ${revokedBy ? 'revoked_by' : 'NULL AS revoked_by'} FROM api_tokens WHERE revoked_at IS NOT NULL`)
-    .all() as Array<{ id: string; revoked_at: number; revoked_by: string | null }>) {
-    const t = live.get(row.id);
-    if (!t) continue;
+  /** A token the kept file revoked, when it is live in the restored one (each once). */
+  const noteRevoked = (id: string, revokedAt: number, revokedBy: string | null) => {
+    const t = live.get(id);
+    if (!t || seen.has(t.id)) return;
     seen.add(t.id);
     const owner = restoredUsers.get(t.user_id);
     tokens.push({
@@ -121,9 +120,14 @@ export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: Better
       name: t.name,
       org: orgNames.get(t.org_id) ?? t.org_id,
       owner: owner ? owner.name : t.user_id,
-      revokedAt: Number(row.revoked_at),
-      revokedBy: row.revoked_by,
+      revokedAt,
+      revokedBy,
     });
+  };
+  for (const row of kept
+    .prepare(`SELECT id, revoked_at, ${revokedBy ? 'revoked_by' : 'NULL AS revoked_by'} FROM api_tokens WHERE revoked_at IS NOT NULL`)
+    .all() as Array<{ id: string; revoked_at: number; revoked_by: string | null }>) {
+    noteRevoked(row.id, Number(row.revoked_at), row.revoked_by);
   }
   // A revoked token that housekeeping removed from the kept file since: its revocation is still in the audit log.
   if (hasTable(kept, 'audit_events')) {
@@ -132,18 +136,7 @@ export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: Better
         "SELECT token_id, max(at) AS at FROM audit_events WHERE event_type = 'apiToken.revoked' AND token_id IS NOT NULL GROUP BY token_id",
       )
       .all() as Array<{ token_id: string; at: number }>) {
-      const t = live.get(e.token_id);
-      if (!t || seen.has(t.id)) continue;
-      seen.add(t.id);
-      const owner = restoredUsers.get(t.user_id);
-      tokens.push({
-        id: t.id,
-        name: t.name,
-        org: orgNames.get(t.org_id) ?? t.org_id,
-        owner: owner ? owner.name : t.user_id,
-        revokedAt: Number(e.at),
-        revokedBy: null,
-      });
+      noteRevoked(e.token_id, Number(e.at), null);
     }
   }
   tokens.sort((a, b) => a.revokedAt - b.revokedAt || a.id.localeCompare(b.id));
