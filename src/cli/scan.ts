@@ -34,9 +34,16 @@ Exit codes: 0 none found, 1 tokens found, 2 usage error (e.g. a path that does n
 
 Examples:
   $ tessera scan .
-  $ git diff --cached --name-only --diff-filter=ACM -z | xargs -0 -r tessera scan     # .git/hooks/pre-commit
   $ git diff --cached | tessera scan -
-  $ tessera scan --quiet build/ || echo "tokens in the build output"`,
+  $ tessera scan --quiet build/ || echo "tokens in the build output"
+
+Pre-commit hook (.git/hooks/pre-commit, executable): scans what is staged, which is what the commit records, not
+the working tree (a file edited after git add is committed as it was added); findings name repository paths.
+  #!/bin/sh
+  dir=$(mktemp -d) || exit 1
+  trap 'rm -rf "$dir"' EXIT
+  git diff --cached --name-only --diff-filter=ACMR -z | xargs -0 -r git checkout-index --prefix="$dir/" --
+  cd "$dir" && tessera scan .`,
     )
     .action(action((paths: string[], flags: ScanFlags) => runScan(paths, flags)));
 }

@@ -215,3 +215,20 @@ test('a file over 20 MiB is searched a piece at a time: tokens anywhere in it, a
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("scan --help shows docs/cli.md's pre-commit hook (the staged content), not the one that scanned the working tree", async () => {
+  // Until 2026-12-06 the help still gave `git diff --cached --name-only --diff-filter=ACM -z | xargs -0 -r tessera scan`,
+  // which reads the files on disk: a token staged and then edited away passed.
+  const cliDoc = await import('node:fs/promises').then((fs) => fs.readFile(join(import.meta.dirname, '../../docs/cli.md'), 'utf8'));
+  const hook = /Pre-commit hook[^\n]*\n\n```sh\n([\s\S]*?)```/.exec(cliDoc)?.[1];
+  assert.ok(hook, 'docs/cli.md shows the hook');
+  const help = await runCli(['scan', '--help']);
+  assert.equal(help.code, 0, help.stderr);
+  const lines = hook
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('# '));
+  assert.ok(lines.some((line) => line.includes('git checkout-index')));
+  for (const line of lines) assert.ok(help.stdout.includes(`  ${line}\n`), `the help shows: ${line}`);
+  assert.doesNotMatch(help.stdout, /xargs -0 -r tessera scan/);
+});
