@@ -4,7 +4,14 @@
  */
 import { Option, type Command } from 'commander';
 import { createVcdApiHeaders } from '../client/create-vcd-api-headers.js';
-import { addServerOptions, addTokenFileOption, apiTokenFrom, persistRotatedToken, type ConnectionFlags } from './connection.js';
+import {
+  addServerOptions,
+  addTokenFileOption,
+  apiTokenFrom,
+  persistRotatedToken,
+  warnIfCleartext,
+  type ConnectionFlags,
+} from './connection.js';
 import { HEADER_FORMATS, formatHeaders, type HeaderFormat } from './format/headers.js';
 import { action } from './io.js';
 import { usageError } from './exit-codes.js';
@@ -42,6 +49,8 @@ async function runHeaders(flags: HeadersFlags): Promise<void> {
   if (!apiToken) throw usageError('--token-file is required (or set TESSERA_API_TOKEN)');
   if (!flags.endpoint) throw usageError('--endpoint is required (or set TESSERA_ENDPOINT)');
   if (!flags.org) throw usageError('--org is required (or set TESSERA_ORG)');
+  // As login and the other token commands do, before the token is sent (until 2026-12-06 headers sent it without a word).
+  warnIfCleartext(flags.endpoint, 'the API token');
   const headers = await createVcdApiHeaders({
     endpoint: flags.endpoint,
     tenant: flags.org,

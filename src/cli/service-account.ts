@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander';
 import { ServiceAccountsApi, pollDeviceToken, type ServiceAccountEntity } from '../client/service-accounts.js';
 import { VcdClient } from '../client/vcd-client.js';
 import { writeTokenFile } from '../client/token-file.js';
-import { addServerOptions, clientFor, type ConnectionFlags } from './connection.js';
+import { addServerOptions, clientFor, warnIfCleartext, type ConnectionFlags } from './connection.js';
 import { StreamingTable, type Column } from './format/table.js';
 import { action } from './io.js';
 import { usageError } from './exit-codes.js';
@@ -205,6 +205,8 @@ async function runToken(flags: TokenFlags): Promise<void> {
   const org = flags.org ?? session?.org;
   if (!endpoint) throw usageError('--endpoint is required (or set TESSERA_ENDPOINT)');
   if (!org) throw usageError('--org is required (or set TESSERA_ORG)');
+  // Before the refresh token is sent, as for every other secret (until 2026-12-06 this command sent it without a word).
+  warnIfCleartext(endpoint, "the service account's refresh token");
   const client = new VcdClient({
     endpoint,
     org,
