@@ -123,7 +123,21 @@ async function signInWithTotp(base: Parameters<typeof VcdClient.signIn>[0]): Pro
   }
 }
 
+/**
+ * The password, never empty: an empty one is refused here, sent nowhere (until 2026-12-06 `--password-stdin </dev/null`
+ * sent it, and the 401 counted against the account's sign-in budget).
+ */
 async function obtainPassword(flags: LoginFlags, question: string): Promise<string> {
+  const password = await readPassword(flags, question);
+  if (password === '') {
+    throw usageError(
+      flags.passwordStdin ? '--password-stdin read an empty password: pipe the password in' : 'The password is empty: nothing was sent',
+    );
+  }
+  return password;
+}
+
+async function readPassword(flags: LoginFlags, question: string): Promise<string> {
   if (flags.passwordStdin) {
     if (process.stdin.isTTY) throw usageError('--password-stdin needs the password piped in, not a terminal');
     return readAllStdin();
