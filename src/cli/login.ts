@@ -9,7 +9,7 @@ import { normalizeEndpoint } from '../client/endpoint.js';
 import { addServerOptions, sessionClient, warnIfCleartext, type ConnectionFlags } from './connection.js';
 import { action, CliError, describeError, EXIT, type ErrorHints } from './io.js';
 import { canPrompt, promptLine, readAllStdin } from './prompt.js';
-import { loadSession, removeSession, saveSession, sessionFilePath } from './session-file.js';
+import { DamagedSessionError, loadSession, removeSession, saveSession, sessionFilePath } from './session-file.js';
 import { exitCodeFor, usageError } from './exit-codes.js';
 
 interface LoginFlags extends ConnectionFlags {
@@ -149,7 +149,20 @@ async function readPassword(flags: LoginFlags, question: string): Promise<string
 }
 
 async function runLogout(): Promise<void> {
-  const session = await loadSession();
+  let session: Awaited<ReturnType<typeof loadSession>>;
+  try {
+    session = await loadSession();
+  } catch (error) {
+    // A damaged file names no session to end: remove it, so that login and the other commands work again (until
+    // 2026-12-06 logout refused it as they do, and the only way out was deleting the file by hand).
+    if (!(error instanceof DamagedSessionError)) throw error;
+    await removeSession();
+    process.stderr.write(
+      `Removed ${error.path}, which ${error.why}. The session it held, if any, could not be ended on the server: ` +
+        'it stays valid until it expires (1 hour by default).\n',
+    );
+    return;
+  }
   if (!session) {
     process.stderr.write('Not signed in.\n');
     return;

@@ -46,7 +46,20 @@ export async function saveSession(session: SavedSession, env: NodeJS.ProcessEnv 
   return path;
 }
 
-/** The saved session, or null when there is none. A damaged file is an error, not a silent sign-out. */
+/** A session file that is there but cannot be used (not JSON, or without endpoint, org or accessToken): `logout` removes it. */
+export class DamagedSessionError extends CliError {
+  readonly path: string;
+  readonly why: string;
+
+  constructor(path: string, why: string) {
+    super(`${path} ${why}: run tessera logout, then tessera login`, EXIT.USAGE);
+    this.name = 'DamagedSessionError';
+    this.path = path;
+    this.why = why;
+  }
+}
+
+/** The saved session, or null when there is none. A damaged file is an error (DamagedSessionError), not a silent sign-out. */
 export async function loadSession(env: NodeJS.ProcessEnv = process.env): Promise<SavedSession | null> {
   const path = sessionFilePath(env);
   let text: string;
@@ -60,10 +73,16 @@ export async function loadSession(env: NodeJS.ProcessEnv = process.env): Promise
   try {
     value = JSON.parse(text) as Partial<SavedSession>;
   } catch {
-    throw new CliError(`${path} is not valid JSON: run tessera logout, then tessera login`, EXIT.USAGE);
+    throw new DamagedSessionError(path, 'is not valid JSON');
   }
-  if (typeof value.endpoint !== 'string' || typeof value.org !== 'string' || typeof value.accessToken !== 'string') {
-    throw new CliError(`${path} is missing endpoint, org or accessToken: run tessera logout, then tessera login`, EXIT.USAGE);
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.endpoint !== 'string' ||
+    typeof value.org !== 'string' ||
+    typeof value.accessToken !== 'string'
+  ) {
+    throw new DamagedSessionError(path, 'is missing endpoint, org or accessToken');
   }
   return {
     endpoint: value.endpoint,

@@ -3,7 +3,8 @@
  * damaged session file.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,4 +44,23 @@ test('login --password-stdin with nothing piped in is a usage error, and no pass
     assert.match(result.stderr, /^tessera: --password-stdin read an empty password/);
   }
   assert.equal(requests.length, 0, 'nothing reached the server');
+});
+
+test('logout removes a damaged session file (exit 0), saying the session could not be ended on the server', async () => {
+  // Until 2026-12-06 every command said "run tessera logout, then tessera login" and logout failed the same way.
+  const file = join(dir, 'tessera', 'session.json');
+  for (const damaged of ['{bad', 'null', '[]', '{"endpoint":"https://vcd.example.com","org":"acme"}', '{"org":"acme","accessToken":"x"}']) {
+    await writeFile(file, damaged, { mode: 0o600 });
+    const list = await runCli(['token', 'list'], { env: { XDG_CONFIG_HOME: dir } });
+    assert.equal(list.code, 2, damaged);
+    assert.match(list.stderr, /run tessera logout, then tessera login/, damaged);
+    const logout = await runCli(['logout'], { env: { XDG_CONFIG_HOME: dir } });
+    assert.equal(logout.code, 0, `${damaged}: ${logout.stderr}`);
+    assert.match(logout.stderr, /^Removed \S+session\.json, which .*could not be ended on the server/, damaged);
+    assert.equal(existsSync(file), false, damaged);
+    const after = await runCli(['token', 'list'], { env: { XDG_CONFIG_HOME: dir } });
+    assert.equal(after.code, 3, after.stderr);
+    assert.match(after.stderr, /Not signed in/);
+  }
+  assert.equal(requests.length, 0, 'nothing was sent');
 });
