@@ -4,9 +4,6 @@
  * (`tessera login`; API-token sessions may not manage service accounts). `token` needs no session: it trades the
  * token file's refresh token for an access token and rewrites the file with the rotated token.
  */
-import { access } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
-import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ServiceAccountsApi, pollDeviceToken, type ServiceAccountEntity } from '../client/service-accounts.js';
 import { VcdClient } from '../client/vcd-client.js';
@@ -15,6 +12,7 @@ import { addServerOptions, clientFor, warnIfCleartext, type ConnectionFlags } fr
 import { StreamingTable, type Column } from './format/table.js';
 import { action } from './io.js';
 import { usageError } from './exit-codes.js';
+import { checkOutPath } from './out-file.js';
 import { requireSession } from './session-file.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -159,15 +157,10 @@ async function runList(flags: ListFlags): Promise<void> {
 async function runAuthorize(ref: string, flags: AuthorizeFlags): Promise<void> {
   if (flags.out && !flags.wait) throw usageError('--out needs --wait (the token comes once the request is granted)');
   if (flags.wait && !flags.out) throw usageError('--wait needs --out FILE: the refresh token must be saved, it is shown nowhere else');
-  if (flags.out && !flags.force && (await exists(flags.out))) throw usageError(`${flags.out} exists: pass --force to replace it`);
   // The first refresh token comes once, when the request is granted: where it goes must be writable before the
-  // request is made (until 2026-12-05 a missing directory was found only then, and the token was lost).
-  if (flags.out) {
-    const dir = dirname(flags.out);
-    await access(dir, fsConstants.W_OK).catch(() => {
-      throw usageError(`${dir} is not a directory this user can write to: the token could not be saved in ${flags.out}`);
-    });
-  }
+  // request is made (until 2026-12-05 a missing directory was found only then, and until 2026-12-06 a directory
+  // given as --out with --force, and the token was lost).
+  if (flags.out) await checkOutPath(flags.out, flags.force ?? false);
   const { client, accounts } = await api(flags);
   const account = await accounts.resolve(ref);
   const auth = await accounts.authorize(account.id);
@@ -231,13 +224,4 @@ async function runDelete(ref: string, flags: ConnectionFlags): Promise<void> {
   const account = await accounts.resolve(ref);
   await accounts.remove(account.id);
   process.stderr.write(`Deleted service account "${account.name}" (${account.id}).\n`);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -2,7 +2,7 @@
  * `tessera token create|list|revoke|regenerate`: API tokens of the signed-in user (or, with "API Tokens: Manage All",
  * of the org), on VCD's wire.
  */
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
@@ -11,7 +11,8 @@ import { addServerOptions, addTokenFileOption, clientFor, sessionClient, type Co
 import { parseExpiry, parseGrace } from './format/expiry.js';
 import { StreamingTable, type Column } from './format/table.js';
 import { action } from './io.js';
-import { usageError } from './exit-codes.js';
+import { CliError, EXIT, usageError } from './exit-codes.js';
+import { checkOutPath } from './out-file.js';
 import { requireSession } from './session-file.js';
 
 interface CreateFlags {
@@ -124,6 +125,7 @@ Examples:
 
 async function runCreate(name: string, flags: CreateFlags): Promise<void> {
   const expiresAt = flags.expires === undefined ? undefined : parseExpiry(flags.expires, Date.now());
+  if (flags.out !== undefined) await checkOutPath(flags.out, flags.force ?? false);
   const session = await requireSession();
   // A file for --out before minting (the token exists once, it must have somewhere to go): a new 0600 file beside it,
   // renamed over it once written, as regenerate does. Until 2026-12-05 --force wrote into the existing file (keeping
@@ -144,7 +146,7 @@ async function runCreate(name: string, flags: CreateFlags): Promise<void> {
     await staged.handle.writeFile(`${JSON.stringify({ refresh_token: created.apiToken })}\n`, 'utf8');
     await staged.handle.sync();
     await staged.handle.close();
-    await rename(staged.path, flags.out!);
+    await moveIntoPlace(staged.path, flags.out!);
     process.stderr.write(`Created API token "${name}" (${created.id})${expiry ? `, expires ${expiry}` : ''}; written to ${flags.out}\n`);
     return;
   }
@@ -163,6 +165,7 @@ async function runRegenerate(idOrName: string, flags: RegenerateFlags): Promise<
   } catch (error) {
     throw usageError((error as Error).message);
   }
+  if (flags.out !== undefined) await checkOutPath(flags.out, flags.force ?? false);
   const session = await requireSession();
   const client = sessionClient(session);
   const old = await client.resolveToken(idOrName.trim());
@@ -191,7 +194,7 @@ async function runRegenerate(idOrName: string, flags: RegenerateFlags): Promise<
     await staged.handle.writeFile(`${JSON.stringify({ refresh_token: made.apiToken })}\n`, 'utf8');
     await staged.handle.sync();
     await staged.handle.close();
-    await rename(staged.path, flags.out!);
+    await moveIntoPlace(staged.path, flags.out!);
     process.stderr.write(`${what}Written to ${flags.out}.\n`);
     return;
   }
@@ -199,9 +202,25 @@ async function runRegenerate(idOrName: string, flags: RegenerateFlags): Promise<
   process.stderr.write(`${what}Copy it now: it is not shown again.\n`);
 }
 
+/**
+ * The written token file moved onto --out. Should that still fail (the path changed since checkOutPath), the
+ * token is not lost: the message says which file holds it.
+ */
+async function moveIntoPlace(stagedPath: string, out: string): Promise<void> {
+  try {
+    await rename(stagedPath, out);
+  } catch (error) {
+    throw new CliError(
+      `The token could not be moved to ${out} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ` +
+        `it is in ${stagedPath} (mode 0600): move it where it belongs, it is not shown again`,
+      EXIT.FAILED,
+    );
+  }
+}
+
 /** A new 0600 file beside `path` (renamed over it later); refuses an existing `path` without --force. */
 async function stageOutFile(path: string, force: boolean): Promise<{ handle: FileHandle; path: string }> {
-  if (!force && (await stat(path).catch(() => null)) !== null) throw usageError(`${path} exists: pass --force to replace it`);
+  await checkOutPath(path, force);
   const stagedPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   return { handle: await openOutFile(stagedPath, false), path: stagedPath };
 }
