@@ -4,11 +4,13 @@
  *   token) or `TESSERA_API_TOKEN`, with `--endpoint`/`--org` (or `TESSERA_ENDPOINT`/`TESSERA_ORG`);
  * - else the session saved by `tessera login`.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { access, readFile, realpath, stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { dirname } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { normalizeEndpoint } from '../client/endpoint.js';
 import { VcdClient } from '../client/vcd-client.js';
-import { writeTokenFile } from '../client/token-file.js';
+import { SERVICE_ACCOUNT_TOKEN_TYPE, writeTokenFile } from '../client/token-file.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { requireSession, type SavedSession } from './session-file.js';
 
@@ -160,6 +162,50 @@ export async function persistRotatedToken(flags: ConnectionFlags, rotated: strin
     );
     return;
   }
-  // Temp file beside it, fsync, rename: never a half-written token (src/client/token-file.ts).
-  await writeTokenFile(flags.tokenFile, rotated, 'tessera');
+  await saveRotatedToken(flags.tokenFile, rotated);
+}
+
+/**
+ * Writes the rotated refresh token to `path` (temp file beside it, fsync, rename: never a half-written token,
+ * src/client/token-file.ts). The server has already spent the old one, so a failed write must not lose the new one
+ * (until 2026-12-06 it failed with a raw `EACCES ... .tmp` and the token was gone): the file's would-be contents go
+ * to stdout, and the error says what to do with them.
+ */
+export async function saveRotatedToken(
+  path: string,
+  rotated: string,
+  write: (path: string, token: string, updatedBy: string) => Promise<void> = writeTokenFile,
+): Promise<void> {
+  try {
+    await write(path, rotated, 'tessera');
+  } catch (error) {
+    const contents = {
+      token_type: SERVICE_ACCOUNT_TOKEN_TYPE,
+      refresh_token: rotated,
+      updated_by: 'tessera',
+      updated_on: new Date().toISOString(),
+    };
+    process.stdout.write(`${JSON.stringify(contents, null, 2)}\n`);
+    throw new CliError(
+      `Could not write the rotated refresh token to ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ` +
+        `The server has already rotated it: the token in ${path} is spent, and presenting it again ends the account's tokens as a reuse. ` +
+        `The new one was printed on stdout as the file's contents: save that in ${path} (mode 0600) before anything else uses the account.`,
+      EXIT.FAILED,
+    );
+  }
+}
+
+/**
+ * Before a service account's token is sent: the rotated token will be written beside the file (the file a symlink
+ * points to), so that directory must be writable, or the rotation would spend the token in the file for nothing.
+ */
+export async function checkTokenFileWritable(path: string): Promise<void> {
+  const target = await realpath(path).catch(() => path); // a missing file: the read says so
+  const dir = dirname(target);
+  await access(dir, fsConstants.W_OK | fsConstants.X_OK).catch((error: NodeJS.ErrnoException) => {
+    throw usageError(
+      `${dir} is not writable (${error.code ?? error.message}): the refresh token rotates on every use and the new one is written ` +
+        `beside ${path}, so nothing was sent. Make the directory writable, or copy the file to one that is (and use only the copy).`,
+    );
+  });
 }

@@ -7,8 +7,15 @@
 import { Option, type Command } from 'commander';
 import { ServiceAccountsApi, pollDeviceToken, type ServiceAccountEntity } from '../client/service-accounts.js';
 import { VcdClient } from '../client/vcd-client.js';
-import { writeTokenFile } from '../client/token-file.js';
-import { addServerOptions, clientFor, warnIfCleartext, type ConnectionFlags } from './connection.js';
+import { readTokenFile, writeTokenFile } from '../client/token-file.js';
+import {
+  addServerOptions,
+  checkTokenFileWritable,
+  clientFor,
+  saveRotatedToken,
+  warnIfCleartext,
+  type ConnectionFlags,
+} from './connection.js';
 import { StreamingTable, type Column } from './format/table.js';
 import { action } from './io.js';
 import { usageError } from './exit-codes.js';
@@ -200,14 +207,18 @@ async function runToken(flags: TokenFlags): Promise<void> {
   if (!org) throw usageError('--org is required (or set TESSERA_ORG)');
   // Before the refresh token is sent, as for every other secret (until 2026-12-06 this command sent it without a word).
   warnIfCleartext(endpoint, "the service account's refresh token");
+  const tokenFile = flags.tokenFile!;
+  await checkTokenFileWritable(tokenFile);
   const client = new VcdClient({
     endpoint,
     org,
-    tokenFile: flags.tokenFile!,
+    apiToken: await readTokenFile(tokenFile),
+    // Rewritten atomically with the rotated token before the access token is printed; should the write still fail,
+    // the new token is printed instead of lost (saveRotatedToken).
+    onApiTokenRotated: (rotated) => saveRotatedToken(tokenFile, rotated),
     apiVersion: flags.apiVersion,
     insecure: flags.insecure ?? false,
   });
-  // The SDK reads the file, exchanges, and rewrites it atomically with the rotated token before answering.
   process.stdout.write(`${await client.accessToken()}\n`);
   process.stderr.write(`The rotated refresh token is saved in ${flags.tokenFile}.\n`);
 }
