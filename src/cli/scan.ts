@@ -67,8 +67,13 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
       files += findings.length > 0 ? 1 : 0;
       continue;
     }
+    // A directory that cannot be listed is named and counted like a file that cannot be read, and the walk goes on.
+    const onUnreadable = (path: string, error: NodeJS.ErrnoException) => {
+      unreadable++;
+      process.stderr.write(`tessera: cannot read ${path}: ${reasonOf(error)}\n`);
+    };
     try {
-      for await (const entry of walkFiles(root)) {
+      for await (const entry of walkFiles(root, { onUnreadable })) {
         let text: string | null | 'too large';
         try {
           text = entry.size > MAX_SCAN_BYTES ? 'too large' : await readText(entry.path);
@@ -83,8 +88,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
           // One file that cannot be read must not hide the rest: said, counted, and the walk goes on.
           const code = (error as NodeJS.ErrnoException).code;
           if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EISDIR') throw error;
-          unreadable++;
-          process.stderr.write(`tessera: cannot read ${entry.path}: permission denied\n`);
+          onUnreadable(entry.path, error as NodeJS.ErrnoException);
           continue;
         }
         if (text === null) continue;
@@ -113,8 +117,17 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
     process.exitCode = EXIT.FAILED;
   } else if (unreadable > 0) {
     // Nothing found, but not everything was read: not the all-clear of exit 0.
-    throw usageError(`${unreadable} file${unreadable === 1 ? '' : 's'} could not be read; the scan is incomplete`);
+    throw usageError(
+      `${unreadable} ${unreadable === 1 ? 'file or directory' : 'files or directories'} could not be read; the scan is incomplete`,
+    );
   }
+}
+
+function reasonOf(error: NodeJS.ErrnoException): string {
+  if (error.code === 'EACCES' || error.code === 'EPERM') return 'permission denied';
+  if (error.code === 'EISDIR') return 'is a directory';
+  if (error.code === 'ENAMETOOLONG') return 'path too long';
+  return error.code ?? error.message;
 }
 
 /**

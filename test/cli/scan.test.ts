@@ -232,3 +232,30 @@ test("scan --help shows docs/cli.md's pre-commit hook (the staged content), not 
   for (const line of lines) assert.ok(help.stdout.includes(`  ${line}\n`), `the help shows: ${line}`);
   assert.doesNotMatch(help.stdout, /xargs -0 -r tessera scan/);
 });
+
+test('a directory that cannot be read is named on stderr and the scan goes on; the exit code is that of the findings', async () => {
+  // Until 2026-12-06 it ended the scan (`tessera: locked: permission denied`, exit 2): later directories were never
+  // scanned and a token already found was reported with exit 2, not 1. Tests run as root, which chmod 000 does not
+  // stop: a path too long to examine (ENAMETOOLONG) is the unreadable directory here (walk.test.ts mocks EACCES).
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-scan-unreadable-'));
+  try {
+    const deep = spawnSync('bash', [
+      '-c',
+      `cd "${dir}" && for i in $(seq 1 24); do mkdir ${'d'.repeat(200)} && cd ${'d'.repeat(200)} || exit 1; done`,
+    ]);
+    assert.equal(deep.status, 0, String(deep.stderr));
+    const token = generateApiToken();
+    await mkdir(join(dir, 'later'));
+    await writeFile(join(dir, 'later', 'cfg.env'), `TOKEN=${token}\n`);
+    const found = await runCli(['scan', dir]);
+    assert.equal(found.code, 1, found.stderr);
+    assert.equal(found.stdout, `${join(dir, 'later', 'cfg.env')}:1:7: Tessera API token ${token.slice(0, 4)}…\n`);
+    assert.match(found.stderr, new RegExp(`^tessera: cannot read ${dir}/d{200}/\\S+: path too long\\n`));
+    await rm(join(dir, 'later'), { recursive: true });
+    const clean = await runCli(['scan', dir]);
+    assert.equal(clean.code, 2, clean.stderr);
+    assert.match(clean.stderr, /cannot read .*path too long\ntessera: 1 file or directory could not be read; the scan is incomplete/);
+  } finally {
+    spawnSync('rm', ['-rf', dir]);
+  }
+});

@@ -38,3 +38,30 @@ test('a file root yields itself; a missing root throws ENOENT', async () => {
     { code: 'ENOENT' },
   );
 });
+
+test('a directory that cannot be listed is handed to onUnreadable and the walk goes on; without it, it throws', async () => {
+  // Until 2026-12-06 the first unreadable subdirectory ended the walk: the directories after it were never read.
+  const root = await mkdtemp(join(tmpdir(), 'tessera-walk-'));
+  roots.push(root);
+  for (const dir of ['a', 'locked/inner', 'z']) await mkdir(join(root, dir), { recursive: true });
+  for (const file of ['a/1.txt', 'locked/inner/2.txt', 'z/3.txt']) await writeFile(join(root, file), 'x');
+  const { readdir } = await import('node:fs/promises');
+  const denying = async (path: string) => {
+    if (path === join(root, 'locked'))
+      throw Object.assign(new Error(`EACCES: permission denied, scandir '${path}'`), { code: 'EACCES', path });
+    return readdir(path);
+  };
+  const seen: string[] = [];
+  const unreadable: string[] = [];
+  for await (const entry of walkFiles(root, {
+    readdir: denying,
+    onUnreadable: (path, error) => unreadable.push(`${relative(root, path)} ${error.code}`),
+  })) {
+    seen.push(relative(root, entry.path));
+  }
+  assert.deepEqual(seen, ['a/1.txt', 'z/3.txt']);
+  assert.deepEqual(unreadable, ['locked EACCES']);
+  await assert.rejects(async () => {
+    for await (const _ of walkFiles(root, { readdir: denying })) void _;
+  }, /EACCES/);
+});
