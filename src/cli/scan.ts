@@ -6,10 +6,9 @@ import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { findApiTokens, looksBinary, type TokenFinding } from './scan/find-tokens.js';
 import { walkFiles } from './scan/walk.js';
-import { findApiTokensInLargeFile, type TextEncoding } from './scan/large-file.js';
+import { findApiTokensInBytes, findApiTokensInLargeFile, type TextEncoding } from './scan/large-file.js';
 import { action, EXIT } from './io.js';
 import { usageError } from './exit-codes.js';
-import { readAllStdinBytes } from './stdin.js';
 
 /** Larger files are searched a piece at a time (scan/large-file.ts) rather than read whole. */
 export const MAX_SCAN_BYTES = 20 * 1024 * 1024;
@@ -61,7 +60,9 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
   let unreadable = 0;
   for (const root of paths) {
     if (root === '-') {
-      const findings = findApiTokens((await readAllStdinBytes()).toString('utf8'));
+      // Searched as it comes, a piece at a time, never held whole; always as text (UTF-16 when it looks so), since
+      // what is piped in (`git diff --cached | tessera scan -`) was meant to be scanned.
+      const findings = await findApiTokensInStream(stdinChunks(), { binaryAsText: true });
       report('(stdin)', findings);
       found += findings.length;
       files += findings.length > 0 ? 1 : 0;
@@ -76,6 +77,16 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
       for await (const entry of walkFiles(root, { onUnreadable })) {
         let text: string | null | 'too large';
         try {
+          if (entry.stream) {
+            // A pipe or a device (`scan <(cmd)`, a FIFO) is read once, in order, and searched a piece at a time: it
+            // cannot be reopened or read at an offset (until 2026-12-06 one over 20 MiB failed with ESPIPE, no
+            // finding printed, as its first 20 MiB had been read to find out its size).
+            const findings = await findApiTokensInPipe(entry.path);
+            report(entry.path, findings);
+            found += findings.length;
+            files += findings.length > 0 ? 1 : 0;
+            continue;
+          }
           text = entry.size > MAX_SCAN_BYTES ? 'too large' : await readText(entry.path);
           if (text === 'too large') {
             const findings = await findApiTokensInLarge(entry.path);
@@ -130,8 +141,64 @@ function reasonOf(error: NodeJS.ErrnoException): string {
   return error.code ?? error.message;
 }
 
+/** Standard input's bytes as they come. */
+async function* stdinChunks(): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const chunk of process.stdin) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+}
+
+/** A pipe or device named as a path, read in order (no positioned reads, which a pipe refuses with ESPIPE). */
+async function findApiTokensInPipe(path: string): Promise<TokenFinding[]> {
+  const handle = await open(path, 'r');
+  try {
+    return await findApiTokensInStream(
+      (async function* () {
+        for (;;) {
+          const buffer = Buffer.alloc(256 * 1024);
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+          if (bytesRead === 0) return;
+          yield buffer.subarray(0, bytesRead);
+        }
+      })(),
+      { binaryAsText: false },
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
- * The text of a file (or a stream, read up to 20 MiB), or null when it is binary, or 'too large'. UTF-16 is read
+ * A stream searched a piece at a time (scan/large-file.ts), whatever its length: its encoding is judged from its
+ * first 8000 bytes, as a file's is. Binary (no UTF-16) gives [] unless `binaryAsText`, then it is read as UTF-8.
+ */
+async function findApiTokensInStream(chunks: AsyncIterable<Uint8Array>, options: { binaryAsText: boolean }): Promise<TokenFinding[]> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let headSize = 0;
+  let ended = false;
+  while (headSize < 8000) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    headSize += next.value.length;
+  }
+  const first = Buffer.concat(head, headSize);
+  const kind = encodingOf(first) ?? (options.binaryAsText ? { encoding: 'utf-8' as const, skip: 0 } : null);
+  if (kind === null) return [];
+  return findApiTokensInBytes(
+    (async function* () {
+      yield first.subarray(kind.skip);
+      if (ended) return;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    })(),
+    kind.encoding,
+  );
+}
+
+/**
+ * The text of a regular file, or null when it is binary, or 'too large' (over 20 MiB: it grew since its size was read). UTF-16 is read
  * as UTF-16 (PowerShell 5's Out-File writes it by default: until 2026-12-05 its NUL bytes made such files look
  * binary, and their tokens were never seen); anything else as UTF-8.
  */

@@ -259,3 +259,39 @@ test('a directory that cannot be read is named on stderr and the scan goes on; t
     spawnSync('rm', ['-rf', dir]);
   }
 });
+
+test('a pipe over 20 MiB (a FIFO, <(cmd), standard input) is searched as one stream, tokens at its start and end found', async () => {
+  // Until 2026-12-06 a FIFO or `<(cmd)` over 20 MiB failed with `ESPIPE: invalid seek` (exit 1, no finding printed,
+  // not even a token on line 1): its first 20 MiB were read to learn its size, then it was reopened and read at offsets.
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-scan-pipe-'));
+  try {
+    const [first, last] = [generateApiToken(), generateApiToken()];
+    // 1 + 1,200,000 + 1 lines, 22.8 MB: more than 20 MiB; the last token's line is 1200002.
+    const generate = `printf 'x=%s\\n' ${first}; yes 'some log line here' | head -c 22800000; printf 'y=%s\\n' ${last}`;
+    const expected = (name: string) => [
+      `${name}:1:3: Tessera API token ${first.slice(0, 4)}…`,
+      `${name}:1200002:3: Tessera API token ${last.slice(0, 4)}…`,
+    ];
+    const fifo = join(dir, 'pipe');
+    spawnSync('mkfifo', [fifo]);
+    const viaFifo = spawnSync(
+      'bash',
+      ['-c', `(${generate}) > ${fifo} & ${process.execPath} ${BIN} scan ${fifo}; status=$?; wait; exit $status`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(viaFifo.status, 1, viaFifo.stderr);
+    assert.deepEqual(viaFifo.stdout.trimEnd().split('\n'), expected(fifo));
+    assert.doesNotMatch(viaFifo.stderr, /ESPIPE/);
+    const viaFd = spawnSync('bash', ['-c', `${process.execPath} ${BIN} scan <(${generate})`], { encoding: 'utf8' });
+    assert.equal(viaFd.status, 1, viaFd.stderr);
+    assert.deepEqual(viaFd.stdout.trimEnd().split('\n'), expected(viaFd.stdout.split(':')[0]!));
+    assert.match(viaFd.stdout, /^\/dev\/fd\/\d+:1:3:/);
+    const viaStdin = spawnSync('bash', ['-c', `(${generate}) | ${process.execPath} ${BIN} scan -`], { encoding: 'utf8' });
+    assert.equal(viaStdin.status, 1, viaStdin.stderr);
+    assert.deepEqual(viaStdin.stdout.trimEnd().split('\n'), expected('(stdin)'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

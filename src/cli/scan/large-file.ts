@@ -18,18 +18,34 @@ const LONGEST_CARRIED_LINE = 2 * PIECE_BYTES;
  * Every token in the file read through `handle` from byte `start` (after a byte-order mark), decoded as `encoding`.
  */
 export async function findApiTokensInLargeFile(handle: FileHandle, encoding: TextEncoding, start: number): Promise<TokenFinding[]> {
+  return findApiTokensInBytes(fileBytes(handle, start), encoding);
+}
+
+/** A regular file's bytes from `start`, a piece at a time (positioned reads: for files only, a pipe cannot seek). */
+async function* fileBytes(handle: FileHandle, start: number): AsyncGenerator<Uint8Array, void, undefined> {
+  let position = start;
+  for (;;) {
+    const buffer = Buffer.alloc(PIECE_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/**
+ * Every token in a sequence of byte chunks (a file's pieces, or a pipe's reads as they come: `scan <(cmd)`, a FIFO,
+ * standard input), decoded as `encoding`; the chunks are gathered into pieces of about PIECE_BYTES before searching.
+ */
+export async function findApiTokensInBytes(chunks: AsyncIterable<Uint8Array>, encoding: TextEncoding): Promise<TokenFinding[]> {
   const decoder = new TextDecoder(encoding);
   const findings: TokenFinding[] = [];
   let carry = '';
   let linesBefore = 0; // lines ended in the pieces already searched
   let columnsBefore = 0; // characters of the current line already searched (a piece cut inside a line)
-  let position = start;
-  const buffer = Buffer.alloc(PIECE_BYTES);
-  for (;;) {
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-    position += bytesRead;
-    const last = bytesRead === 0;
-    const text = carry + (last ? decoder.decode() : decoder.decode(buffer.subarray(0, bytesRead), { stream: true }));
+  for await (const bytes of pieces(chunks)) {
+    const last = bytes === null;
+    const text = carry + (last ? decoder.decode() : decoder.decode(bytes, { stream: true }));
     const cut = last ? text.length : pieceEnd(text);
     const piece = text.slice(0, cut);
     carry = text.slice(cut);
@@ -46,8 +62,26 @@ export async function findApiTokensInLargeFile(handle: FileHandle, encoding: Tex
       linesBefore += countBreaks(piece);
       columnsBefore = piece.length - lastBreak - 1;
     }
-    if (last) return findings;
   }
+  return findings;
+}
+
+/** `chunks` gathered into pieces of at least PIECE_BYTES (the last may be shorter), then null for the end. */
+async function* pieces(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array | null, void, undefined> {
+  let gathered: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    gathered.push(chunk);
+    size += chunk.length;
+    if (size >= PIECE_BYTES) {
+      yield gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, size);
+      gathered = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, size);
+  yield null;
 }
 
 /** Where the searched part of `text` ends: after its last line break, or within an over-long line, after a non-token character. */
