@@ -12,7 +12,7 @@ import { normalizeEndpoint } from '../client/endpoint.js';
 import { VcdClient } from '../client/vcd-client.js';
 import { SERVICE_ACCOUNT_TOKEN_TYPE, writeTokenFile } from '../client/token-file.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
-import { requireSession, type SavedSession } from './session-file.js';
+import { loadSession, requireSession, type SavedSession } from './session-file.js';
 
 export interface ConnectionFlags {
   endpoint?: string;
@@ -143,6 +143,17 @@ export function sessionClient(session: SavedSession, flags: ConnectionFlags = {}
 /** An API-token client if a token was given, else the saved session's. */
 export async function clientFor(flags: ConnectionFlags): Promise<VcdClient> {
   const apiToken = await apiTokenFrom(flags);
+  if (apiToken && !flags.tokenFile && (!flags.endpoint || !flags.org)) {
+    // TESSERA_API_TOKEN exported (as for the README's SDK example) wins over the saved session, as documented; it is
+    // not sent to the session's server, which may not be the token's. Say so instead of only asking for --endpoint.
+    const session = await loadSession().catch(() => null);
+    if (session) {
+      throw usageError(
+        `TESSERA_API_TOKEN is set, so this command uses that API token and needs --endpoint and --org (or TESSERA_ENDPOINT and ` +
+          `TESSERA_ORG). To use the saved session of ${session.user}@${session.org} at ${session.endpoint} instead, unset TESSERA_API_TOKEN.`,
+      );
+    }
+  }
   if (apiToken) return apiTokenClient(flags, apiToken, null);
   return sessionClient(await requireSession(), flags);
 }

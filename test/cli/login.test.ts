@@ -64,3 +64,35 @@ test('logout removes a damaged session file (exit 0), saying the session could n
   }
   assert.equal(requests.length, 0, 'nothing was sent');
 });
+
+test('with TESSERA_API_TOKEN exported and no --endpoint, a saved session is named and the way to use it said', async () => {
+  // Until 2026-12-06 `token list` said only `--endpoint is required with an API token`, with a session saved.
+  const file = join(dir, 'tessera', 'session.json');
+  const session = {
+    endpoint,
+    org: 'acme',
+    user: 'alice',
+    apiVersion: '37.0',
+    insecure: false,
+    accessToken: 'x',
+    sessionId: null,
+    signedInAt: '',
+  };
+  await writeFile(file, JSON.stringify(session), { mode: 0o600 });
+  try {
+    for (const args of [
+      ['token', 'list'],
+      ['admin', 'user', 'list', '--in', 'acme'],
+    ]) {
+      const result = await runCli(args, { env: { XDG_CONFIG_HOME: dir, TESSERA_API_TOKEN: 'a-token-for-the-sdk' } });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        /TESSERA_API_TOKEN is set, .*needs --endpoint and --org.* saved session of alice@acme at http:\/\/127\.0\.0\.1:\d+ instead, unset TESSERA_API_TOKEN/,
+      );
+    }
+    assert.equal(requests.length, 0, 'the token was sent nowhere');
+  } finally {
+    await rm(file, { force: true });
+  }
+});
