@@ -530,14 +530,22 @@ export class ApiTokenService {
     if (!can(principal, 'apiToken.revoke', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) throw forbidden();
     // Everything the event says is read first: the revocation and its event then commit together, and a store that
     // fails after the commit can no longer turn a done revocation into a 503 "retry" whose retry gets 403.
-    const orgName = (await this.store.getOrg(row.org_id))?.name ?? '';
+    const [org, owner] = await Promise.all([this.store.getOrg(row.org_id), this.store.getUser(row.user_id)]);
+    // Who revoked it is the event's user; `via` says when that was a script holding the token rather than the person
+    // (a token session may revoke only the token it came from), and `ownerName` names the owner, as `user` names the
+    // actor (until 2026-12-06 a revocation by a token session read like one by its owner, and the owner was an id).
     const revoked = await this.revokeRows([row.id], principal.userId, {
       type: 'apiToken.revoked',
       actor: { id: principal.userId, name: principal.userName },
-      org: { id: row.org_id, name: orgName },
+      org: { id: row.org_id, name: org?.name ?? '' },
       tokenId: row.id,
       ip,
-      details: { name: row.name, owner: row.user_id },
+      details: {
+        name: row.name,
+        owner: row.user_id,
+        ...(owner ? { ownerName: owner.name } : {}),
+        ...(principal.kind === 'api_token' ? { via: 'a session made from the token itself' } : {}),
+      },
     });
     if (revoked === 0) throw forbidden();
   }
@@ -550,14 +558,19 @@ export class ApiTokenService {
     if (!isWellFormedApiToken(token)) return;
     const row = await this.store.getApiTokenByHash(hashApiToken(token));
     if (!row || row.revoked_at !== null) return;
-    const orgName = (await this.store.getOrg(row.org_id))?.name ?? '';
+    const [org, owner] = await Promise.all([this.store.getOrg(row.org_id), this.store.getUser(row.user_id)]);
     await this.revokeRows([row.id], null, {
       type: 'apiToken.revoked',
       actor: null,
-      org: { id: row.org_id, name: orgName },
+      org: { id: row.org_id, name: org?.name ?? '' },
       tokenId: row.id,
       ip,
-      details: { name: row.name, owner: row.user_id, via: 'oauth revocation endpoint (token holder)' },
+      details: {
+        name: row.name,
+        owner: row.user_id,
+        ...(owner ? { ownerName: owner.name } : {}),
+        via: 'oauth revocation endpoint (token holder)',
+      },
     });
   }
 

@@ -197,6 +197,30 @@ describe('tenant restrictions (alice, Organization Administrator)', () => {
     const del = await call(session, 'DELETE', `/cloudapi/1.0.0/tokens/${own.tokenId}`);
     assert.equal(del.status, 204, 'a script may revoke its own leaked token');
     assert.equal((await call(session, 'GET', '/cloudapi/1.0.0/sessions/current')).status, 401, 'and its session ends with it');
+    // The trail tells the script's revocation from the person's, and names the owner (until 2026-12-06: an id only,
+    // and the same event as alice revoking it herself).
+    const event = await t.store.db
+      .selectFrom('audit_events')
+      .select(['actor_name', 'details'])
+      .where('event_type', '=', 'apiToken.revoked')
+      .where('token_id', '=', own.tokenId.replace('urn:vcloud:token:', ''))
+      .executeTakeFirstOrThrow();
+    assert.equal(event.actor_name, 'alice');
+    assert.deepEqual(JSON.parse(event.details), {
+      name: 'own-revocable',
+      owner: aliceId.replace('urn:vcloud:user:', ''),
+      ownerName: 'alice',
+      via: 'a session made from the token itself',
+    });
+    const byPerson = await createApiToken(base, alice, 'acme', 'revoked-by-alice');
+    assert.equal((await call(alice, 'DELETE', `/cloudapi/1.0.0/tokens/${byPerson.tokenId}`)).status, 204);
+    const personEvent = await t.store.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('event_type', '=', 'apiToken.revoked')
+      .where('token_id', '=', byPerson.tokenId.replace('urn:vcloud:token:', ''))
+      .executeTakeFirstOrThrow();
+    assert.equal('via' in JSON.parse(personEvent.details), false, 'a password session\u2019s revocation has no via');
   });
 
   test('token session of a read-only token: lists, reads and revokes the token it came from, and no other', async () => {
