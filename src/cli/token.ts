@@ -49,7 +49,7 @@ export function registerTokenCommands(program: Command): void {
     .description('Create an API token from the signed-in password session; it is shown once')
     .option(
       '--expires <when>',
-      'expiry: a duration (30m, 12h, 90d, 2w, 1y) or a date (2027-01-31: through the end of that day, UTC); default: never, as in VCD',
+      "expiry: a duration (30m, 12h, 90d, 2w, 1y) or a date (2027-01-31: through the end of that day, UTC); default: never, as in VCD (or the org's maximum lifetime), and said",
     )
     .option('--scope <scope>', 'least privilege: "read-only", or a role (name or URN) within your own rights; default: all your rights')
     .option('--out <file>', 'write {"refresh_token": "..."} to FILE (mode 0600, the file govcd and Terraform read) instead of printing it')
@@ -142,17 +142,20 @@ async function runCreate(name: string, flags: CreateFlags): Promise<void> {
     throw error;
   }
   const expiry = created.entity?.expirationTimeUtc ?? expiresAt?.toISOString() ?? null;
+  // The API's default stays VCD's (never), but a token that never ends is said, with how to make one that does: the
+  // portal offers 30 days by default and warns before "Never" (until 2026-12-06 the CLI said nothing).
+  const lifetime = expiry ? `, expires ${expiry}` : ', never expires (pass --expires 90d, say, for one that ends by itself)';
   if (staged) {
     await staged.handle.writeFile(`${JSON.stringify({ refresh_token: created.apiToken })}\n`, 'utf8');
     await staged.handle.sync();
     await staged.handle.close();
     await moveIntoPlace(staged.path, flags.out!);
-    process.stderr.write(`Created API token "${name}" (${created.id})${expiry ? `, expires ${expiry}` : ''}; written to ${flags.out}\n`);
+    process.stderr.write(`Created API token "${name}" (${created.id})${lifetime}; written to ${flags.out}\n`);
     return;
   }
   process.stdout.write(`${created.apiToken}\n`);
   process.stderr.write(
-    `Created API token "${name}" (${created.id})${expiry ? `, expires ${expiry}` : ''}.\n` +
+    `Created API token "${name}" (${created.id})${lifetime}.\n` +
       'Copy it now: it is not shown again. Use it with --token-file, TESSERA_API_TOKEN or any VCD client.\n',
   );
 }

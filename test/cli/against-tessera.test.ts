@@ -165,6 +165,8 @@ describe('tessera CLI against Tessera', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.ok(isWellFormedApiToken(result.stdout.trim()));
     assert.match(result.stderr, /not shown again/);
+    // No --expires: VCD's "never", said, with how to make one that ends (until 2026-12-06 nothing was said).
+    assert.match(result.stderr, /never expires \(pass --expires 90d/);
     const bad = await runCli(['token', 'create', 'later', '--expires', 'soon'], { env });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--expires takes a duration/);
