@@ -51,12 +51,15 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
   const report = (file: string, findings: TokenFinding[]) => {
     if (findings.length > 0) process.exitCode = EXIT.FAILED; // before writing: a closed pipe still exits 1
     if (flags.quiet) return;
+    for (const finding of findings) distinct.add(finding.digest);
     for (const finding of findings) {
       process.stdout.write(`${file}:${finding.line}:${finding.column}: Tessera API token ${finding.masked}\n`);
     }
   };
   let found = 0;
   let files = 0;
+  /** Distinct tokens among the findings (one token pasted in three places is one to revoke). */
+  const distinct = new Set<string>();
   let unreadable = 0;
   for (const root of paths) {
     if (root === '-') {
@@ -119,7 +122,9 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
   if (found > 0) {
     if (!flags.quiet) {
       process.stderr.write(
-        `tessera: ${found} API token${found === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}. ` +
+        `tessera: ${found} API token${found === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}` +
+          (distinct.size < found ? ` (${distinct.size} distinct)` : '') +
+          '. ' +
           // The scan sees a token's first characters, not its name: `token list` matches them (STARTS) to a name and id.
           'Revoke each (tessera token list shows which token STARTS with the characters above; ' +
           'then tessera token revoke ID) and remove it from the files and their history.\n',

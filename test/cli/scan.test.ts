@@ -58,6 +58,15 @@ test('reports each real token as file:line:col, masked, and exits 1', async () =
   assert.match(result.stderr, /4 API tokens found in 4 files/);
 });
 
+test('one token pasted in several places is counted once among the tokens to revoke', async () => {
+  // Until 2026-12-06 the summary counted places only: "3 API tokens found" for two tokens.
+  const twice = `a=${planted.env}\nb=${planted.env}\nc=${planted.json}\n`;
+  const result = await runCli(['scan', '-'], { input: twice });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /3 API tokens found in 1 file \(2 distinct\)\./);
+  assert.ok(!result.stderr.includes(planted.env), 'never prints a whole token');
+});
+
 test('exits 0 and prints nothing on a clean tree or look-alikes only', async () => {
   const clean = await runCli(['scan', join(root, 'clean'), join(root, 'config/fixtures.txt')]);
   assert.equal(clean.code, 0, clean.stderr);

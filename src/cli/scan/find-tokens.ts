@@ -4,7 +4,7 @@
  * 32-character words (hex digests, ids) and look-alikes (a token with one character changed) are not reported.
  * The false-positive rate measured on a real corpus is in docs/token-format.md. Pure.
  */
-import { API_TOKEN_SEARCH_PATTERN, maskApiToken, wellFormedTokenIn } from '../../domain/api-token-format.js';
+import { API_TOKEN_SEARCH_PATTERN, hashApiToken, maskApiToken, wellFormedTokenIn } from '../../domain/api-token-format.js';
 
 export interface TokenFinding {
   /** 1-based. */
@@ -13,6 +13,8 @@ export interface TokenFinding {
   column: number;
   /** The token with all but its start masked: safe to print. */
   masked: string;
+  /** The token's SHA-256, to count distinct tokens: kept in memory, never printed. */
+  digest: string;
 }
 
 export function findApiTokens(text: string): TokenFinding[] {
@@ -26,7 +28,12 @@ export function findApiTokens(text: string): TokenFinding[] {
     if (!found) continue;
     const at = match.index + found.offset;
     const line = lineIndex(lineStarts, at);
-    findings.push({ line: line + 1, column: at - lineStarts[line]! + 1, masked: maskApiToken(found.token) });
+    findings.push({
+      line: line + 1,
+      column: at - lineStarts[line]! + 1,
+      masked: maskApiToken(found.token),
+      digest: hashApiToken(found.token),
+    });
   }
   return findings;
 }

@@ -54,6 +54,7 @@ export async function findApiTokensInBytes(chunks: AsyncIterable<Uint8Array>, en
         line: linesBefore + found.line,
         column: found.line === 1 ? columnsBefore + found.column : found.column,
         masked: found.masked,
+        digest: found.digest,
       });
     }
     const lastBreak = piece.lastIndexOf('\n');
