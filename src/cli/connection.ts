@@ -186,6 +186,7 @@ export async function saveRotatedToken(
   path: string,
   rotated: string,
   write: (path: string, token: string, updatedBy: string) => Promise<void> = writeTokenFile,
+  out: Pick<NodeJS.WriteStream, 'write'> = process.stdout,
 ): Promise<void> {
   try {
     await write(path, rotated, 'tessera');
@@ -196,7 +197,7 @@ export async function saveRotatedToken(
       updated_by: 'tessera',
       updated_on: new Date().toISOString(),
     };
-    process.stdout.write(`${JSON.stringify(contents, null, 2)}\n`);
+    out.write(`${JSON.stringify(contents, null, 2)}\n`);
     throw new CliError(
       `Could not write the rotated refresh token to ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ` +
         `The server has already rotated it: the token in ${path} is spent, and presenting it again ends the account's tokens as a reuse. ` +

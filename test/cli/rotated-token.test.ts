@@ -97,17 +97,18 @@ test('a rotated token that cannot be written is printed on stdout (exit 1), not 
 });
 
 test('saveRotatedToken: a failed write prints the file contents and says what to do', async () => {
+  // Its own output, not process.stdout: the test runner writes its report there too (on Node 24, meanwhile).
   const written: string[] = [];
-  const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    await assert.rejects(
-      saveRotatedToken('/somewhere/t.json', 'the-new-token', () => Promise.reject(Object.assign(new Error('denied'), { code: 'EACCES' }))),
-      /Could not write the rotated refresh token to \/somewhere\/t\.json \(EACCES\)\. .*spent.*save that in \/somewhere\/t\.json/,
-    );
-  } finally {
-    process.stdout.write = original;
-  }
+  const out = { write: (chunk: string) => (written.push(String(chunk)), true) } as Pick<NodeJS.WriteStream, 'write'>;
+  await assert.rejects(
+    saveRotatedToken(
+      '/somewhere/t.json',
+      'the-new-token',
+      () => Promise.reject(Object.assign(new Error('denied'), { code: 'EACCES' })),
+      out,
+    ),
+    /Could not write the rotated refresh token to \/somewhere\/t\.json \(EACCES\)\. .*spent.*save that in \/somewhere\/t\.json/,
+  );
   assert.equal((JSON.parse(written.join('')) as { refresh_token: string }).refresh_token, 'the-new-token');
 });
 
