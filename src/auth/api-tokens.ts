@@ -5,7 +5,6 @@
  *   -> exchange (refresh_token grant: a short-lived access token; the API token is not rotated)
  *   -> revoke (the token and every session made from it stop working on the next request).
  */
-import { effectiveMaxDays } from './api-token-policy.js';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { LAST_USED_IPS_KEPT, type Store, type ApiTokenRow, type ExchangeTokenRow, type Executor, type Org } from '../store/store.js';
 import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
@@ -170,9 +169,7 @@ export class ApiTokenService {
     this.identities = deps.identities;
     this.audit = deps.audit;
     this.usage = deps.usage;
-    this.maxDaysFor = deps.tokenPolicy
-      ? (org) => deps.tokenPolicy!.maxDaysFor(org)
-      : (org) => effectiveMaxDays(org?.max_token_lifetime_days ?? null, null);
+    this.maxDaysFor = deps.tokenPolicy ? (org) => deps.tokenPolicy!.maxDaysFor(org) : (org) => org?.max_token_lifetime_days ?? null;
     deps.store.bus.subscribe((event) => {
       if (event.kind === 'api_token') this.minted.evictId(event.subject);
     });

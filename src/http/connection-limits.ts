@@ -17,8 +17,9 @@
  *   from their addresses. Refusals are logged at most once a minute per address block (and once a minute for
  *   `maxConnections`), with how many were refused since the last line, never one line per connection.
  */
-import { BlockList, isIPv4, type Server, type Socket } from 'node:net';
+import { isIPv4, type Server, type Socket } from 'node:net';
 import { addressBlock } from '../domain/address-block.js';
+import { trustedProxyList } from '../trusted-proxies.js';
 
 export type ConnectionRefusal = 'per_address' | 'max_connections';
 
@@ -59,42 +60,6 @@ export interface ConnectionLimitOptions {
   log: { warn(o: object, m: string): void };
   onRefused?: (reason: ConnectionRefusal) => void;
   now?: () => number;
-}
-
-/** proxy-addr's named ranges (trusted-proxies.ts accepts them), as subnets. */
-const NAMED_RANGES: Record<string, Array<[string, number, 'ipv4' | 'ipv6']>> = {
-  loopback: [
-    ['127.0.0.0', 8, 'ipv4'],
-    ['::1', 128, 'ipv6'],
-  ],
-  linklocal: [
-    ['169.254.0.0', 16, 'ipv4'],
-    ['fe80::', 10, 'ipv6'],
-  ],
-  uniquelocal: [
-    ['10.0.0.0', 8, 'ipv4'],
-    ['172.16.0.0', 12, 'ipv4'],
-    ['192.168.0.0', 16, 'ipv4'],
-    ['fc00::', 7, 'ipv6'],
-  ],
-};
-
-/** The trusted proxies as a BlockList (an IPv4-mapped IPv6 peer matches its IPv4 entry), or null when none. */
-export function trustedProxyList(entries: readonly string[]): BlockList | null {
-  if (entries.length === 0) return null;
-  const list = new BlockList();
-  for (const entry of entries) {
-    const named = NAMED_RANGES[entry.toLowerCase()];
-    if (named) {
-      for (const [network, prefix, type] of named) list.addSubnet(network, prefix, type);
-      continue;
-    }
-    const [address, prefix] = entry.split('/') as [string, string | undefined];
-    const type = isIPv4(address) ? 'ipv4' : 'ipv6';
-    if (prefix === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(prefix), type);
-  }
-  return list;
 }
 
 /** Counts refusals and says so at most once per interval, with how many there were since the last line. */
