@@ -299,3 +299,33 @@ describe('portal: token care', () => {
     assert.equal((await exchange(server.baseUrl, 'acme', oldToken)).status, 400);
   });
 });
+
+describe("portal: the installation's lifetime ceiling on the New form", () => {
+  let server: TesseraHandle;
+  let bob: PortalClient;
+  before(async () => {
+    server = await startTessera({ demo: true, config: { maxTokenLifetimeDays: 10 } });
+    bob = new PortalClient(server.server.app);
+    await bob.signIn(ACME, 'bob', server.demoPassword);
+  });
+  after(async () => server?.stop());
+
+  const create = async (form: Record<string, string>) => {
+    const page = await bob.get(`${ACME}/preferences/tokens/new`);
+    return bob.post(`${ACME}/preferences/tokens`, { _csrf: csrfFrom(page.body), ...form });
+  };
+
+  test('with no org policy, the ceiling alone refuses "never" and a later date in the form\'s words, creating nothing', async () => {
+    const form = await bob.get(`${ACME}/preferences/tokens/new`);
+    assert.doesNotMatch(form.body, /id="expiry-never"/, 'the form does not offer it');
+    const never = await create({ name: 'ceiling-never', expiry: 'never' });
+    assert.equal(never.statusCode, 400, 'posted anyway: refused, not given the ceiling silently');
+    assert.match(never.body, /does not allow tokens that never expire: choose a date at most 10 days ahead/);
+    const latest = isoDate(Date.now() + 9 * DAY);
+    const beyond = await create({ name: 'ceiling-beyond', expiry: 'date', expiresOn: isoDate(Date.now() + 20 * DAY) });
+    assert.equal(beyond.statusCode, 400);
+    assert.match(beyond.body, new RegExp(`allows API tokens to live at most 10 days: choose ${latest} or earlier\\.`));
+    const made = await server.store.db.selectFrom('api_tokens').select('id').where('name', 'like', 'ceiling-%').execute();
+    assert.equal(made.length, 0);
+  });
+});

@@ -249,10 +249,12 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (name === '') return rerender('Enter a name for the token.');
       let expiresAt: string | undefined;
       if (expiry === 'never') {
-        const org = await services.store.getOrg(state.principal.orgId);
-        if (org?.max_token_lifetime_days !== null && org?.max_token_lifetime_days !== undefined) {
+        // The org's limit within the installation's ceiling, as the form that offered the choice (until 2026-12-06
+        // the org's own limit alone: with only the ceiling set, a "never" posted anyway got the ceiling's expiry).
+        const maxDays = services.apiTokenPolicy.maxDaysFor(await services.store.getOrg(state.principal.orgId));
+        if (maxDays !== null) {
           return rerender(
-            `Your organization does not allow tokens that never expire: choose a date at most ${org.max_token_lifetime_days} days ahead.`,
+            `Your organization does not allow tokens that never expire: choose a date at most ${maxDays} days ahead.`,
             'expiresOn',
           );
         }
@@ -270,8 +272,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
           return rerender(`The expiry date must be ${latestDay} or earlier (${zone}): a token ends before 10000-01-01 UTC.`, 'expiresOn');
         }
         // The bounds the page states (expiryDateBounds): today at the earliest, the org's last allowed day at the latest.
-        const org = await services.store.getOrg(state.principal.orgId);
-        const maxDays = org?.max_token_lifetime_days ?? null;
+        const maxDays = services.apiTokenPolicy.maxDaysFor(await services.store.getOrg(state.principal.orgId));
         const bounds = expiryDateBounds(Date.now(), zone, maxDays);
         if (expiresOn < bounds.earliest) {
           return rerender(`The expiry date must be today (${bounds.earliest}) or later.`, 'expiresOn');
@@ -429,7 +430,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const org = await services.store.getOrg(state.principal.orgId);
     const now = Date.now();
     let at = token.expiresAt === null ? null : now + Math.max(token.expiresAt - token.createdAt, 60_000);
-    const maxDays = org?.max_token_lifetime_days ?? null;
+    const maxDays = services.apiTokenPolicy.maxDaysFor(org);
     if (maxDays !== null) at = Math.min(at ?? Infinity, now + maxDays * 86_400_000);
     return at;
   };
