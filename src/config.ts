@@ -74,6 +74,13 @@ export interface Config {
    * tenants, which an org's administrator cannot lift (GitHub's enterprise maximum over its orgs' policies).
    */
   readonly maxTokenLifetimeDays: number | null;
+  /**
+   * The installation's ceiling on how long an API token may go unused before it is revoked, in days (1-3650), or
+   * null (default: none). Like the lifetime ceiling: every org's "unused for" limit stays within it, and an org
+   * without its own gets this one (auth/idle-tokens.ts; GitHub removes tokens unused for a year, Keycloak ends
+   * offline sessions idle for 30 days).
+   */
+  readonly maxTokenIdleDays: number | null;
   /** Sign-in attempts per client IP and user per minute. Default 20. */
   readonly signInRateLimit: number;
   /**
@@ -151,6 +158,7 @@ export const DEFAULTS = {
   serviceAccountRefreshGraceSeconds: 30,
   revokedTokenRetentionDays: 30,
   maxTokenLifetimeDays: null,
+  maxTokenIdleDays: null,
   signInRateLimit: 20,
   signInFailuresPerAddress: 30,
   signInFailuresPerAccount: 10,
@@ -204,6 +212,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   serviceAccountRefreshGraceSeconds: 'TESSERA_SA_REFRESH_GRACE_SECONDS',
   revokedTokenRetentionDays: 'TESSERA_REVOKED_TOKEN_RETENTION_DAYS',
   maxTokenLifetimeDays: 'TESSERA_MAX_TOKEN_LIFETIME_DAYS',
+  maxTokenIdleDays: 'TESSERA_MAX_TOKEN_IDLE_DAYS',
   signInRateLimit: 'TESSERA_SIGN_IN_RATE_LIMIT',
   signInFailuresPerAddress: 'TESSERA_SIGN_IN_FAILURES_PER_ADDRESS',
   signInFailuresPerAccount: 'TESSERA_SIGN_IN_FAILURES_PER_ACCOUNT',
@@ -558,11 +567,13 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     sqliteCacheMbRaw === undefined || sqliteCacheMbRaw === null ? DEFAULTS.sqliteCacheMb : int('sqliteCacheMb', 2, 2, 65_536);
   const metricsPortRaw = raw('metricsPort');
   const metricsPort = metricsPortRaw === undefined || metricsPortRaw === null ? null : int('metricsPort', 0, 0, 65535);
-  const maxTokenLifetimeRaw = raw('maxTokenLifetimeDays');
-  const maxTokenLifetimeDays =
-    maxTokenLifetimeRaw === undefined || maxTokenLifetimeRaw === null || maxTokenLifetimeRaw === ''
-      ? null
-      : int('maxTokenLifetimeDays', 1, 1, 3650);
+  // Unset or empty: no ceiling (null), so there is no number to fall back to.
+  const optionalDays = (key: 'maxTokenLifetimeDays' | 'maxTokenIdleDays') => {
+    const value = raw(key);
+    return value === undefined || value === null || value === '' ? null : int(key, 1, 1, 3650);
+  };
+  const maxTokenLifetimeDays = optionalDays('maxTokenLifetimeDays');
+  const maxTokenIdleDays = optionalDays('maxTokenIdleDays');
   const metricsHost = str('metricsHost') ?? DEFAULTS.metricsHost;
   if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(metricsHost)) problems.push(`${label('metricsHost')} is not a host name or address: "${metricsHost}"`);
 
@@ -589,6 +600,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     serviceAccountRefreshGraceSeconds: int('serviceAccountRefreshGraceSeconds', DEFAULTS.serviceAccountRefreshGraceSeconds, 0, 300),
     revokedTokenRetentionDays: int('revokedTokenRetentionDays', DEFAULTS.revokedTokenRetentionDays, 0, 3650),
     maxTokenLifetimeDays,
+    maxTokenIdleDays,
     signInRateLimit: int('signInRateLimit', DEFAULTS.signInRateLimit, 1, 10_000_000),
     signInFailuresPerAddress: int('signInFailuresPerAddress', DEFAULTS.signInFailuresPerAddress, 1, 10_000_000),
     signInFailuresPerAccount: int('signInFailuresPerAccount', DEFAULTS.signInFailuresPerAccount, 1, 10_000_000),

@@ -15,6 +15,7 @@ import { UserService } from './auth/users.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { ServiceAccountService } from './auth/service-accounts.js';
 import { Housekeeping } from './auth/housekeeping.js';
+import { IdleTokenSweep } from './auth/idle-tokens.js';
 import { ClockSkewWatch } from './store/clock-skew.js';
 import { OrgAdmin } from './auth/org-admin.js';
 import { OrgMetadataAdmin } from './auth/org-metadata.js';
@@ -85,7 +86,12 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const sessions = new SessionService({ store, config, accessTokens, authenticator, identities, audit, recoveryCodes });
   const usage = new TokenUsageRecorder(store, log);
   usage.start();
-  const apiTokenPolicy = new ApiTokenPolicyService({ store, audit, ceiling: config.maxTokenLifetimeDays });
+  const apiTokenPolicy = new ApiTokenPolicyService({
+    store,
+    audit,
+    ceiling: config.maxTokenLifetimeDays,
+    idleCeiling: config.maxTokenIdleDays,
+  });
   const apiTokens = new ApiTokenService({
     store,
     accessTokens,
@@ -96,7 +102,10 @@ export async function createServices(config: Config, store: Store, log: Logger):
     usage,
     tokenPolicy: apiTokenPolicy,
   });
-  const housekeeping = new Housekeeping(store, log, { revokedTokenRetentionMs: config.revokedTokenRetentionDays * 86_400_000 });
+  const housekeeping = new Housekeeping(store, log, {
+    revokedTokenRetentionMs: config.revokedTokenRetentionDays * 86_400_000,
+    idleTokens: new IdleTokenSweep({ store, policy: apiTokenPolicy, apiTokens }),
+  });
   housekeeping.start();
   const clockSkew = new ClockSkewWatch(store, log);
   await clockSkew.start();

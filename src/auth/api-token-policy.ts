@@ -8,6 +8,12 @@
  * administrator had set on the org). One service for every edge: the cloudapi's
  * `/cloudapi/1.0.0/orgs/{id}/apiTokenPolicy` and the portal's Administration > API Token Policy.
  *
+ * The policy's second limit, `maxIdleDays`, revokes a token not used for that many days (auth/idle-tokens.ts;
+ * GitHub removes tokens unused for a year, Keycloak ends offline sessions idle for 30 days): a token forgotten in
+ * an old script or a leaked copy nobody uses stops being a standing credential. It has its ceiling too
+ * (`TESSERA_MAX_TOKEN_IDLE_DAYS`), and unlike the lifetime it applies to existing tokens: it is about what a token
+ * does from now on, not about the date it was given.
+ *
  * Reading needs "Organization: View" in reach; changing needs "Organization: Edit Properties" from a password
  * session (policy `apiTokenPolicy.manage`). Changes are audited.
  */
@@ -24,6 +30,16 @@ export interface ApiTokenPolicy {
   readonly maxLifetimeDays: number | null;
   /** The installation's ceiling over every org's limit (null: none). */
   readonly installationMaxLifetimeDays: number | null;
+  /** The org's own "revoke when unused for" limit, in days (null: none). */
+  readonly maxIdleDays: number | null;
+  /** The installation's ceiling over every org's idle limit (null: none). */
+  readonly installationMaxIdleDays: number | null;
+}
+
+/** A change of the policy: a field left out keeps its value (a client written before `maxIdleDays` existed). */
+export interface ApiTokenPolicyChange {
+  readonly maxLifetimeDays?: unknown;
+  readonly maxIdleDays?: unknown;
 }
 
 /** The limit on an org's new tokens: the lower of the org's policy and the installation's ceiling (null: none). */
@@ -42,11 +58,14 @@ export class ApiTokenPolicyService {
   private readonly audit: AuditLog;
   /** The installation's ceiling (config maxTokenLifetimeDays), or null. */
   readonly ceiling: number | null;
+  /** The installation's ceiling on idle days (config maxTokenIdleDays), or null. */
+  readonly idleCeiling: number | null;
 
-  constructor(deps: { store: Store; audit: AuditLog; ceiling?: number | null }) {
+  constructor(deps: { store: Store; audit: AuditLog; ceiling?: number | null; idleCeiling?: number | null }) {
     this.store = deps.store;
     this.audit = deps.audit;
     this.ceiling = deps.ceiling ?? null;
+    this.idleCeiling = deps.idleCeiling ?? null;
   }
 
   /** The limit that applies to the org's new tokens (its policy within the ceiling), in days, or null for none. */
@@ -54,33 +73,80 @@ export class ApiTokenPolicyService {
     return effectiveMaxDays(org?.max_token_lifetime_days ?? null, this.ceiling);
   }
 
+  /** How many days the org's tokens may go unused before they are revoked (its policy within the ceiling), or null. */
+  idleDaysFor(org: Pick<Org, 'max_token_idle_days'> | undefined): number | null {
+    return effectiveMaxDays(org?.max_token_idle_days ?? null, this.idleCeiling);
+  }
+
   /** The org's policy; 403 (as for a missing org) when the principal may not read the org. */
   read(principal: Principal, org: Org): ApiTokenPolicy {
     if (!can(principal, 'org.view', { orgId: org.id })) throw forbidden();
-    return { maxLifetimeDays: org.max_token_lifetime_days, installationMaxLifetimeDays: this.ceiling };
+    return this.policyOf(org.max_token_lifetime_days, org.max_token_idle_days);
   }
 
   mayChange(principal: Principal, orgId: string): boolean {
     return can(principal, 'apiTokenPolicy.manage', { orgId });
   }
 
-  async change(principal: Principal, org: Org, days: unknown, ip: string | null): Promise<ApiTokenPolicy> {
+  /** Which field of a change the service would refuse (the lifetime's first), or null when it takes both. */
+  problemWith(change: ApiTokenPolicyChange, org: Org): 'maxLifetimeDays' | 'maxIdleDays' | null {
+    const { days, idleDays } = this.changed(change, org);
+    if (daysProblem('maxLifetimeDays', days, this.ceiling, LIFETIME_CEILING) !== null) return 'maxLifetimeDays';
+    if (daysProblem('maxIdleDays', idleDays, this.idleCeiling, IDLE_CEILING) !== null) return 'maxIdleDays';
+    return null;
+  }
+
+  async change(principal: Principal, org: Org, change: ApiTokenPolicyChange, ip: string | null): Promise<ApiTokenPolicy> {
     this.read(principal, org);
     if (!this.mayChange(principal, org.id)) throw forbidden();
-    if (!isPolicyDays(days)) throw badRequest(`maxLifetimeDays must be a whole number from 1 to ${MAX_POLICY_DAYS}, or null for no limit`);
-    if (this.ceiling !== null && (days === null || days > this.ceiling)) {
-      throw badRequest(
-        `This installation allows API tokens at most ${this.ceiling} days (TESSERA_MAX_TOKEN_LIFETIME_DAYS): maxLifetimeDays must be a whole number from 1 to ${this.ceiling}`,
-      );
-    }
-    await this.store.updateOrg(org.id, { max_token_lifetime_days: days });
+    const { days, idleDays } = this.changed(change, org);
+    const problem =
+      daysProblem('maxLifetimeDays', days, this.ceiling, LIFETIME_CEILING) ??
+      daysProblem('maxIdleDays', idleDays, this.idleCeiling, IDLE_CEILING);
+    if (problem !== null || !isPolicyDays(days) || !isPolicyDays(idleDays)) throw badRequest(problem ?? 'Invalid policy');
+    await this.store.updateOrg(org.id, { max_token_lifetime_days: days, max_token_idle_days: idleDays });
     await this.audit.record({
       type: 'org.tokenPolicyChanged',
       actor: { id: principal.userId, name: principal.userName },
       org: { id: org.id, name: org.name },
       ip,
-      details: { orgId: org.id, previousMaxLifetimeDays: org.max_token_lifetime_days, maxLifetimeDays: days },
+      details: {
+        orgId: org.id,
+        previousMaxLifetimeDays: org.max_token_lifetime_days,
+        maxLifetimeDays: days,
+        previousMaxIdleDays: org.max_token_idle_days,
+        maxIdleDays: idleDays,
+      },
     });
-    return { maxLifetimeDays: days, installationMaxLifetimeDays: this.ceiling };
+    return this.policyOf(days, idleDays);
   }
+
+  /** The values after a change: a field left out keeps the org's. */
+  private changed(change: ApiTokenPolicyChange, org: Org): { days: unknown; idleDays: unknown } {
+    return {
+      days: 'maxLifetimeDays' in change ? change.maxLifetimeDays : org.max_token_lifetime_days,
+      idleDays: 'maxIdleDays' in change ? change.maxIdleDays : org.max_token_idle_days,
+    };
+  }
+
+  private policyOf(maxLifetimeDays: number | null, maxIdleDays: number | null): ApiTokenPolicy {
+    return {
+      maxLifetimeDays,
+      installationMaxLifetimeDays: this.ceiling,
+      maxIdleDays,
+      installationMaxIdleDays: this.idleCeiling,
+    };
+  }
+}
+
+const LIFETIME_CEILING = { setting: 'TESSERA_MAX_TOKEN_LIFETIME_DAYS', allows: 'API tokens at most' };
+const IDLE_CEILING = { setting: 'TESSERA_MAX_TOKEN_IDLE_DAYS', allows: 'API tokens unused for at most' };
+
+/** Why `days` is not a value the policy takes within the installation's ceiling, in the API's words; null if it is. */
+function daysProblem(field: string, days: unknown, ceiling: number | null, words: { setting: string; allows: string }): string | null {
+  if (!isPolicyDays(days)) return `${field} must be a whole number from 1 to ${MAX_POLICY_DAYS}, or null for no limit`;
+  if (ceiling !== null && (days === null || days > ceiling)) {
+    return `This installation allows ${words.allows} ${ceiling} days (${words.setting}): ${field} must be a whole number from 1 to ${ceiling}`;
+  }
+  return null;
 }

@@ -100,6 +100,9 @@ export const REGISTRATION_TTL_MS = 15 * 60_000;
 /** How far past an org's lifetime cap a requested expiry is taken as the cap (a client's clock ahead of ours). */
 export const CAP_CLOCK_TOLERANCE_MS = 5 * 60_000;
 
+/** What an idle revocation's audit event says in `via` (auth/idle-tokens.ts); the token lists read it back. */
+export const IDLE_REVOCATION_VIA = 'unused for longer than the organization allows (API token policy)';
+
 /** The scope that keeps only the rights to read (domain/rights.ts READ_ONLY_RIGHTS). */
 export const READ_ONLY_SCOPE = 'read-only';
 
@@ -569,6 +572,38 @@ export class ApiTokenService {
         via: 'oauth revocation endpoint (token holder)',
       },
     });
+  }
+
+  /**
+   * Revokes a token its org's idle limit caught (auth/idle-tokens.ts), unless this node saw it used since `cutoff` in
+   * a use not yet written (token-usage.ts writes "last used" once a minute). Nobody's act: the event has no actor and
+   * says why (`via`, `idleDays`, `lastUsedAt`), which the token lists show to its owner. True when it was revoked.
+   */
+  async revokeIdle(
+    row: { id: string; name: string; user_id: string; last_used_at: number | null },
+    org: { id: string; name: string },
+    idleDays: number,
+    cutoff: number,
+  ): Promise<boolean> {
+    const pending = this.usage.pending(row.id);
+    if (pending && pending.lastUsedAt >= cutoff) return false;
+    const owner = await this.store.getUser(row.user_id);
+    const revoked = await this.revokeRows([row.id], null, {
+      type: 'apiToken.revoked',
+      actor: null,
+      org,
+      tokenId: row.id,
+      ip: null,
+      details: {
+        name: row.name,
+        owner: row.user_id,
+        ...(owner ? { ownerName: owner.name } : {}),
+        via: IDLE_REVOCATION_VIA,
+        idleDays,
+        lastUsedAt: row.last_used_at === null ? null : new Date(Number(row.last_used_at)).toISOString(),
+      },
+    });
+    return revoked > 0;
   }
 
   /**

@@ -3,7 +3,7 @@
  * session ids past their expiry, spent "shown once" ids past their cookie's end, API-token registrations never
  * minted, API tokens revoked or expired more than their retention (config revokedTokenRetentionDays) ago,
  * service-account refresh tokens spent or revoked more than SPENT_TOKEN_RETENTION_MS ago, tasks past their
- * retention. Runs on every node (the deletes are idempotent), every few minutes and off the request path. The
+ * retention. It also runs the hourly revocation of idle API tokens (auth/idle-tokens.ts). Runs on every node (the deletes are idempotent), every few minutes and off the request path. The
  * audit trail is kept: deciding its retention is the operator's call.
  */
 import type { Store } from '../store/store.js';
@@ -29,16 +29,27 @@ export const DEAD_API_TOKEN_RETENTION_MS = 30 * 86_400_000;
 
 const EVERY_MS = 10 * 60_000;
 
+/** The revocation of idle tokens (auth/idle-tokens.ts), which sweeps hourly whenever housekeeping runs. */
+export interface IdleSweep {
+  runIfDue(now: number): Promise<number>;
+}
+
 export class Housekeeping {
   private readonly store: Store;
-  private readonly log: { warn(o: object, m: string): void };
+  private readonly log: { warn(o: object, m: string): void; info?(o: object, m: string): void };
   private readonly revokedTokenRetentionMs: number;
+  private readonly idleTokens: IdleSweep | null;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(store: Store, log: { warn(o: object, m: string): void }, options: { revokedTokenRetentionMs?: number } = {}) {
+  constructor(
+    store: Store,
+    log: { warn(o: object, m: string): void; info?(o: object, m: string): void },
+    options: { revokedTokenRetentionMs?: number; idleTokens?: IdleSweep } = {},
+  ) {
     this.store = store;
     this.log = log;
     this.revokedTokenRetentionMs = options.revokedTokenRetentionMs ?? DEAD_API_TOKEN_RETENTION_MS;
+    this.idleTokens = options.idleTokens ?? null;
   }
 
   start(): void {
@@ -84,6 +95,9 @@ export class Housekeeping {
         .deleteFrom('service_account_tokens')
         .where((eb) => eb.or([eb('spent_at', '<', cutoff), eb('revoked_at', '<', cutoff)]))
         .execute();
+      // Tokens unused past their org's idle limit (auth/idle-tokens.ts): revoked, each with its audit event.
+      const idle = this.idleTokens ? await this.idleTokens.runIfDue(now) : 0;
+      if (idle > 0) this.log.info?.({ revoked: idle }, "revoked API tokens unused for longer than their organization's policy allows");
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'housekeeping failed; will retry');
     }

@@ -30,6 +30,7 @@ import * as m0023 from './migrations/0023_catalog_index.js';
 import * as m0024 from './migrations/0024_administrator_control.js';
 import * as m0025 from './migrations/0025_totp_enrolment_expiry.js';
 import * as m0026 from './migrations/0026_known_sign_in_addresses.js';
+import * as m0027 from './migrations/0027_token_idle_policy.js';
 import type { Dialect } from './dialect.js';
 
 interface DialectMigration {
@@ -64,6 +65,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0024_administrator_control', m0024],
   ['0025_totp_enrolment_expiry', m0025],
   ['0026_known_sign_in_addresses', m0026],
+  ['0027_token_idle_policy', m0027],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

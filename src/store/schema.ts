@@ -18,6 +18,8 @@ export interface OrgTable {
   is_system: number;
   /** Org policy: the longest lifetime an API token may be given, in days; null = no limit (VCD's default). */
   max_token_lifetime_days: number | null;
+  /** Org policy: API tokens unused for this many days are revoked (auth/idle-tokens.ts); null = never. Migration 0027. */
+  max_token_idle_days: ColumnType<number | null, number | null | undefined, number | null>;
   deployed_vm_quota: number;
   stored_vm_quota: number;
   created_at: number;

@@ -113,6 +113,13 @@ export const TokenPolicyBody = Type.Object(
       maximum: MAX_POLICY_DAYS,
       description: 'days an API token may live, 1 to 3650, or null for no limit',
     }),
+    maxIdleDays: Type.Optional(
+      NullableInteger({
+        minimum: 1,
+        maximum: MAX_POLICY_DAYS,
+        description: 'days an API token may go unused before it is revoked, 1 to 3650, or null for no limit; left out: unchanged',
+      }),
+    ),
   },
   { additionalProperties: true },
 );
@@ -123,6 +130,12 @@ export const TokenPolicy = named(
       maxLifetimeDays: Type.Union([Type.Integer(), Type.Null()]),
       installationMaxLifetimeDays: Type.Union([Type.Integer(), Type.Null()], {
         description: "the installation's ceiling over every org's limit (TESSERA_MAX_TOKEN_LIFETIME_DAYS), or null for none",
+      }),
+      maxIdleDays: Type.Union([Type.Integer(), Type.Null()], {
+        description: 'API tokens unused for this many days are revoked (within an hour after); null: never',
+      }),
+      installationMaxIdleDays: Type.Union([Type.Integer(), Type.Null()], {
+        description: "the installation's ceiling over every org's idle limit (TESSERA_MAX_TOKEN_IDLE_DAYS), or null for none",
       }),
     },
     { additionalProperties: false },

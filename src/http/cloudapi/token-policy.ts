@@ -1,7 +1,9 @@
 /**
- * An org's API-token policy (a Tessera extension): the longest lifetime a new API token may be given.
- *   GET /cloudapi/1.0.0/orgs/{id}/apiTokenPolicy   {"maxLifetimeDays": 90 | null}
- *   PUT /cloudapi/1.0.0/orgs/{id}/apiTokenPolicy   same body; null = no limit (VCD's default: tokens never expire)
+ * An org's API-token policy (a Tessera extension): the longest lifetime a new API token may be given, and how long
+ * a token may go unused before it is revoked.
+ *   GET /cloudapi/1.0.0/orgs/{id}/apiTokenPolicy   {"maxLifetimeDays": 90 | null, "maxIdleDays": 365 | null, ...}
+ *   PUT /cloudapi/1.0.0/orgs/{id}/apiTokenPolicy   same body; null = no limit (VCD's default: tokens never expire);
+ *                                                  maxIdleDays left out: unchanged
  * The rules live in ApiTokenPolicyService (auth/api-token-policy.ts), shared with the portal.
  */
 import { contractValidatorCompiler } from '../contract/validator.js';
@@ -40,7 +42,10 @@ export const cloudapiTokenPolicyRoutes: FastifyPluginAsync = async (plugin) => {
   app.put(path, { schema: putSchema }, async (request, reply) => {
     const { principal, org } = await loadOrg(request);
     if (!apiTokenPolicy.mayChange(principal, org.id)) throw forbidden();
-    // The schema holds maxLifetimeDays to a whole number from 1 to MAX_POLICY_DAYS, or null; the service checks again.
-    return sendCloudapiJson(request, reply, 200, await apiTokenPolicy.change(principal, org, request.body.maxLifetimeDays, request.ip));
+    // The schema holds both limits to a whole number from 1 to MAX_POLICY_DAYS, or null; the service checks again.
+    // maxIdleDays left out keeps its value (clients written before it existed send maxLifetimeDays alone).
+    const { maxLifetimeDays, maxIdleDays } = request.body;
+    const change = maxIdleDays === undefined ? { maxLifetimeDays } : { maxLifetimeDays, maxIdleDays };
+    return sendCloudapiJson(request, reply, 200, await apiTokenPolicy.change(principal, org, change, request.ip));
   });
 };

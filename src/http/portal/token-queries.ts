@@ -8,6 +8,7 @@ import { sql, type SqlBool } from 'kysely';
 import type { Services } from '../context.js';
 import type { ApiTokenRow } from '../../store/store.js';
 import { likeLiteral } from './user-queries.js';
+import { IDLE_REVOCATION_VIA } from '../../auth/api-tokens.js';
 
 export interface TokenListItem {
   readonly id: string;
@@ -45,6 +46,7 @@ export interface TokenListItem {
  */
 export type RevocationCause =
   | { readonly kind: 'holder' }
+  | { readonly kind: 'idle'; readonly days: number | null }
   | { readonly kind: 'password-changed'; readonly byOwner: boolean; readonly actorName: string }
   | { readonly kind: 'account-disabled'; readonly actorName: string };
 
@@ -100,14 +102,18 @@ function causeOf(
   }>,
 ): RevocationCause | null {
   for (const e of events) {
-    if (e.event_type === 'apiToken.revoked' && e.token_id === t.id && e.actor_id === null) return { kind: 'holder' };
-    if (e.event_type !== 'user.passwordChanged' && e.event_type !== 'user.updated') continue;
     let details: Record<string, unknown>;
     try {
       details = JSON.parse(e.details) as Record<string, unknown>;
     } catch {
-      continue;
+      details = {};
     }
+    if (e.event_type === 'apiToken.revoked' && e.token_id === t.id && e.actor_id === null) {
+      // Nobody's act: its holder's RFC 7009 revocation, or the org's idle limit (auth/idle-tokens.ts).
+      if (details.via !== IDLE_REVOCATION_VIA) return { kind: 'holder' };
+      return { kind: 'idle', days: typeof details.idleDays === 'number' ? details.idleDays : null };
+    }
+    if (e.event_type !== 'user.passwordChanged' && e.event_type !== 'user.updated') continue;
     if (details.userId !== t.ownerId || details.tokensRevoked !== true) continue;
     const actorName = e.actor_name ?? '';
     if (details.disabled === true) return { kind: 'account-disabled', actorName };

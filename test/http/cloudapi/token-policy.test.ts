@@ -47,7 +47,12 @@ after(() => t.stop());
 test('no limit by default, as in VCD: a token without an expiry never expires', async () => {
   const res = await http(policyUrl(), { headers: bearer(alice) });
   assert.equal(res.status, 200);
-  assert.deepEqual(res.json(), { maxLifetimeDays: null, installationMaxLifetimeDays: null });
+  assert.deepEqual(res.json(), {
+    maxLifetimeDays: null,
+    installationMaxLifetimeDays: null,
+    maxIdleDays: null,
+    installationMaxIdleDays: null,
+  });
   const reg = await register(alice, { client_name: 'forever' });
   assert.equal(reg.json().expirationTimeUtc, null);
 });
@@ -55,7 +60,12 @@ test('no limit by default, as in VCD: a token without an expiry never expires', 
 test('with a limit, new tokens get it by default and a later expiry is refused', async () => {
   const set = await put(alice, { maxLifetimeDays: 30 });
   assert.equal(set.status, 200, set.text);
-  assert.deepEqual(set.json(), { maxLifetimeDays: 30, installationMaxLifetimeDays: null });
+  assert.deepEqual(set.json(), {
+    maxLifetimeDays: 30,
+    installationMaxLifetimeDays: null,
+    maxIdleDays: null,
+    installationMaxIdleDays: null,
+  });
 
   const capped = await register(alice, { client_name: 'capped' });
   assert.equal(capped.status, 200);
@@ -106,7 +116,7 @@ test('only a password session with "Organization: Edit Properties" in reach of t
   assert.equal((await put(tokenSession, { maxLifetimeDays: 7 })).status, 403, 'a session made from an API token');
   assert.deepEqual(
     (await http(policyUrl(), { headers: bearer(alice) })).json(),
-    { maxLifetimeDays: null, installationMaxLifetimeDays: null },
+    { maxLifetimeDays: null, installationMaxLifetimeDays: null, maxIdleDays: null, installationMaxIdleDays: null },
     'nothing changed',
   );
   const byProvider = await put(admin, { maxLifetimeDays: 365 });
@@ -130,6 +140,8 @@ test('bad values are a 400 that names the rule, and change nothing', async () =>
   assert.deepEqual((await http(policyUrl(), { headers: bearer(alice) })).json(), {
     maxLifetimeDays: null,
     installationMaxLifetimeDays: null,
+    maxIdleDays: null,
+    installationMaxIdleDays: null,
   });
   assert.equal(
     (
@@ -167,6 +179,8 @@ describe('with an installation ceiling of 90 days', () => {
     assert.deepEqual((await http(policyUrlOf(tc, acmeC), { headers: bearer(aliceC) })).json(), {
       maxLifetimeDays: null,
       installationMaxLifetimeDays: CEILING,
+      maxIdleDays: null,
+      installationMaxIdleDays: null,
     });
     const capped = await registerOn(tc, aliceC, { client_name: 'ceiling-default' });
     assert.equal(capped.status, 200, capped.text);
@@ -189,7 +203,12 @@ describe('with an installation ceiling of 90 days', () => {
     }
     const set = await putOn(tc, acmeC, aliceC, { maxLifetimeDays: 30 });
     assert.equal(set.status, 200, set.text);
-    assert.deepEqual(set.json(), { maxLifetimeDays: 30, installationMaxLifetimeDays: CEILING });
+    assert.deepEqual(set.json(), {
+      maxLifetimeDays: 30,
+      installationMaxLifetimeDays: CEILING,
+      maxIdleDays: null,
+      installationMaxIdleDays: null,
+    });
     const capped = await registerOn(tc, aliceC, { client_name: 'org-shorter' });
     assert.ok(near(capped.json().expirationTimeUtc, Date.now() + 30 * DAY), capped.json().expirationTimeUtc);
     assert.equal((await putOn(tc, acmeC, aliceC, { maxLifetimeDays: CEILING })).status, 200, 'the ceiling itself is allowed');

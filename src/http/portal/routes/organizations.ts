@@ -33,7 +33,7 @@ import {
   type OrgItem,
   type OrgPageError,
 } from '../views/admin-more.js';
-import { PolicyBody, policyDaysMessage, policyDaysOf } from './token-policy.js';
+import { PolicyBody, policyChangeOf, refusedPolicyForm, savedPolicyForm } from './token-policy.js';
 
 const MAX_PAGE = 1_000_000;
 const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
@@ -165,15 +165,13 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
         org: {
           ...itemOf(org, c),
           description: org.description,
-          maxLifetimeDays: org.max_token_lifetime_days,
-          tokenLifetimeCeiling: services.apiTokenPolicy.ceiling,
           deployedVapps: contents.deployedVapps,
         },
+        policyForm: error?.form === 'tokenPolicy' ? error.policyForm : savedPolicyForm(services, org),
         users: items.map((u) => ({ id: u.id, name: u.name, fullName: u.fullName, roleName: u.roleName, enabled: u.enabled })),
         usersTotal: total,
         notice,
         error,
-        maxDays: services.apiTokenPolicy.ceiling ?? MAX_POLICY_DAYS,
       }),
       status,
     );
@@ -197,7 +195,7 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     path: string,
     body: B,
     run: (state: SignedInState, org: Org, body: Static<B>, request: FastifyRequest) => Promise<string>,
-    refused: (message: string, body: Static<B>) => OrgPageError = (text) => ({ form: 'state', text }),
+    refused: (message: string, body: Static<B>, org: Org) => OrgPageError = (text) => ({ form: 'state', text }),
   ) =>
     app.post<{ Params: Static<typeof OrgParams>; Body: Static<B> }>(
       `/administration/orgs/:id/${path}`,
@@ -215,7 +213,7 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
             state,
             (await store.getOrg(org.id)) ?? org,
             null,
-            refused(error.message, request.body as Static<B>),
+            refused(error.message, request.body as Static<B>, org),
             400,
           );
         }
@@ -255,15 +253,13 @@ export function organizationRoutes(app: FastifyInstance, deps: PortalDeps): void
     'tokenPolicy',
     PolicyBody,
     async (state, org, body, request) => {
-      const days = policyDaysOf(body.maxLifetimeDays);
-      await services.apiTokenPolicy.change(state.principal, org, days === 'invalid' ? Number.NaN : days, request.ip);
+      await services.apiTokenPolicy.change(state.principal, org, policyChangeOf(body), request.ip);
       return detailUrl(state, org, 'policy-saved');
     },
-    (_message, body) => ({
-      form: 'tokenPolicy',
-      text: policyDaysMessage(services.apiTokenPolicy.ceiling),
-      typed: (body.maxLifetimeDays ?? '').trim(),
-    }),
+    (_message, body, org) => {
+      const refused = refusedPolicyForm(services, org, body);
+      return { form: 'tokenPolicy', text: refused.text, policyForm: refused.form };
+    },
   );
 }
 

@@ -8,6 +8,7 @@ import { adminLayout } from './administration.js';
 import { listUrl, pagination } from './paging.js';
 import { counted } from '../../../domain/counted.js';
 import { ORG_PAGE_SIZE } from '../org-queries.js';
+import { MAX_POLICY_DAYS } from '../../../auth/api-token-policy.js';
 
 const adminCrumbs = (base: string) => [
   { label: 'Home', href: `${base}/` },
@@ -115,39 +116,51 @@ ${pagination({ page: input.page, pageSize: AUDIT_PAGE_SIZE, total: input.total }
 
 // ------------------------------------------------------------------ token policy
 
+/**
+ * The policy form's state, on the org's own policy page and on the provider's page of an org: the values shown (what
+ * was typed, after an error) and the field an error is about.
+ */
+export interface PolicyFormState {
+  readonly lifetime: string;
+  readonly idle: string;
+  readonly errorField: PolicyField | null;
+  /** The installation's ceilings (TESSERA_MAX_TOKEN_LIFETIME_DAYS, TESSERA_MAX_TOKEN_IDLE_DAYS), or null. */
+  readonly ceiling: number | null;
+  readonly idleCeiling: number | null;
+}
+
+export type PolicyField = 'days' | 'idle';
+
 export function tokenPolicyPage(
   frame: PageFrame,
   input: {
     orgName: string;
     maxLifetimeDays: number | null;
-    /** The installation's ceiling over the org's limit (TESSERA_MAX_TOKEN_LIFETIME_DAYS), or null. */
-    ceiling: number | null;
+    maxIdleDays: number | null;
+    form: PolicyFormState;
     canChange: boolean;
     action: string;
     notice: string | null;
     error: string | null;
-    /** What was typed, shown again beside the error (the saved value otherwise). */
-    typed?: string;
-    maxDays: number;
   },
 ): SafeHtml {
-  const days = input.maxLifetimeDays;
-  const value = input.error !== null && input.typed !== undefined ? input.typed : String(days ?? '');
+  const f = input.form;
   return adminLayout(
     frame,
     'API Token Policy',
     'tokenPolicy',
-    html`${pageHeading('API Token Policy', `The longest lifetime a new API token of ${input.orgName} may be given`)}
+    html`${pageHeading('API Token Policy', `How long an API token of ${input.orgName} may live, and how long it may go unused`)}
 ${input.notice && alert('success', input.notice)}
 <section class="card card-form" aria-labelledby="policy-title">
-  <h2 id="policy-title" class="card-title">Maximum lifetime</h2>
-  <p data-testid="token-policy-current">${policySentence(days, input.ceiling)} Existing tokens keep their expiry.</p>
+  <h2 id="policy-title" class="card-title">Maximum lifetime and idle limit</h2>
+  <p data-testid="token-policy-current">${policySentence(input.maxLifetimeDays, f.ceiling)} Existing tokens keep their expiry.</p>
+  <p data-testid="token-policy-idle">${idleSentence(input.maxIdleDays, f.idleCeiling)}</p>
   ${
     input.canChange &&
     html`${input.error && alert('danger', input.error, 'form-error')}
   <form method="post" action="${input.action}" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
-    ${policyDaysField(input.maxDays, value, input.error !== null, input.ceiling)}
+    ${policyFields(f)}
     <div class="form-actions"><button type="submit" class="btn btn-primary">Save policy</button></div>
   </form>`
   }
@@ -157,24 +170,42 @@ ${input.notice && alert('success', input.notice)}
 }
 
 /**
- * The maximum lifetime's field, on the org's own policy page and on the provider's page of an org. `inError`: the
- * form's error (id form-error) is about it: it describes the field, which is marked and takes the focus.
+ * The policy's two fields. The one an error is about (the form's error, id form-error, describes it) is marked and
+ * takes the focus.
  */
-function policyDaysField(maxDays: number, value: string, inError: boolean, ceiling: number | null): SafeHtml {
+function policyFields(f: PolicyFormState): SafeHtml {
+  const state = (field: PolicyField, help: string) =>
+    fieldState(field, { inError: f.errorField, errorId: 'form-error', help, first: f.errorField ?? 'none' });
+  const maxDays = f.ceiling ?? MAX_POLICY_DAYS;
+  const maxIdle = f.idleCeiling ?? MAX_POLICY_DAYS;
   return html`<div class="field">
-      <label for="policy-days">Maximum lifetime in days${ceiling === null ? html` <span class="optional">(empty for no limit)</span>` : ''}</label>
-      <input id="policy-days" name="maxLifetimeDays" type="number" min="1" max="${maxDays}" step="1" inputmode="numeric" value="${value}"${ceiling === null ? '' : html` required`}${fieldState('days', { inError: inError ? 'days' : null, errorId: 'form-error', help: 'policy-days-help', first: inError ? 'days' : 'none' })}>
-      <p class="field-help" id="policy-days-help">A whole number from 1 to ${maxDays}.${ceiling === null ? '' : ` This installation allows API tokens at most ${ceiling} days.`}</p>
+      <label for="policy-days">Maximum lifetime in days${f.ceiling === null ? html` <span class="optional">(empty for no limit)</span>` : ''}</label>
+      <input id="policy-days" name="maxLifetimeDays" type="number" min="1" max="${maxDays}" step="1" inputmode="numeric" value="${f.lifetime}"${f.ceiling === null ? '' : html` required`}${state('days', 'policy-days-help')}>
+      <p class="field-help" id="policy-days-help">A whole number from 1 to ${maxDays}.${f.ceiling === null ? '' : ` This installation allows API tokens at most ${f.ceiling} days.`}</p>
+    </div>
+    <div class="field">
+      <label for="policy-idle-days">Revoke tokens unused for, in days${f.idleCeiling === null ? html` <span class="optional">(empty for never)</span>` : ''}</label>
+      <input id="policy-idle-days" name="maxIdleDays" type="number" min="1" max="${maxIdle}" step="1" inputmode="numeric" value="${f.idle}"${f.idleCeiling === null ? '' : html` required`}${state('idle', 'policy-idle-help')}>
+      <p class="field-help" id="policy-idle-help">A whole number from 1 to ${maxIdle}. A token not exchanged for a session for this long is revoked, existing tokens included.${f.idleCeiling === null ? '' : ` This installation revokes API tokens unused for ${f.idleCeiling} days at most.`}</p>
     </div>`;
 }
 
+const plural = (n: number) => `${n} ${n === 1 ? 'day' : 'days'}`;
+
 /** What the org's policy means for a new token, within the installation's ceiling. */
 function policySentence(days: number | null, ceiling: number | null): string {
-  const plural = (n: number) => `${n} ${n === 1 ? 'day' : 'days'}`;
   if (days === null && ceiling === null) return 'No limit: tokens may be created without an expiry.';
   if (days === null)
     return `No limit of this organization's own; this installation allows at most ${plural(ceiling!)}: a token created without an expiry gets one at that limit, and a later expiry is refused.`;
   return `${plural(days)}: a token created without an expiry gets one at this limit, and a later expiry is refused.`;
+}
+
+/** What the idle limit does, within the installation's ceiling. */
+function idleSentence(days: number | null, ceiling: number | null): string {
+  const effective = days === null ? ceiling : ceiling === null ? days : Math.min(days, ceiling);
+  if (effective === null) return 'Unused tokens are kept: a token that is never used keeps working until it expires or is revoked.';
+  const own = days === null ? "No idle limit of this organization's own; this installation's: " : '';
+  return `${own}a token not used for ${plural(effective)} (or, never used, not used since it was created) is revoked within the hour after; its owner sees why in the token list.`;
 }
 
 // ------------------------------------------------------------------ organizations (provider)
@@ -296,18 +327,19 @@ type DeleteField = 'confirmName' | 'recursive' | 'force';
  */
 export type OrgPageError =
   | { form: 'state'; text: string }
-  | { form: 'tokenPolicy'; text: string; typed: string }
+  | { form: 'tokenPolicy'; text: string; policyForm: PolicyFormState }
   | { form: 'delete'; text: string; field: DeleteField | null; typed: string; recursive: boolean; force: boolean };
 
 export function orgDetailPage(
   frame: PageFrame,
   input: {
-    org: OrgItem & { description: string; maxLifetimeDays: number | null; tokenLifetimeCeiling: number | null; deployedVapps: number };
+    org: OrgItem & { description: string; deployedVapps: number };
+    /** The token policy's form: the saved values, or what was typed and the field in error. */
+    policyForm: PolicyFormState;
     users: ReadonlyArray<{ id: string; name: string; fullName: string; roleName: string; enabled: boolean }>;
     usersTotal: number;
     notice: string | null;
     error: OrgPageError | null;
-    maxDays: number;
   },
 ): SafeHtml {
   const base = frame.org!.basePath;
@@ -350,7 +382,7 @@ ${formError('state')}
   ${formError('tokenPolicy')}
   <form method="post" action="${action('tokenPolicy')}" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
-    ${policyDaysField(input.maxDays, error?.form === 'tokenPolicy' ? error.typed : String(o.maxLifetimeDays ?? ''), error?.form === 'tokenPolicy', o.tokenLifetimeCeiling)}
+    ${policyFields(input.policyForm)}
     <div class="form-actions"><button type="submit" class="btn btn-primary">Save policy</button></div>
   </form>
 </section>

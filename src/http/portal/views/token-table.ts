@@ -49,6 +49,10 @@ export function revokedHowText(t: Pick<TokenListItem, 'revokedBy' | 'revokedHow'
   const how = t.revokedHow;
   if (!how) return '';
   if (how.kind === 'holder') return ' by someone holding the token (OAuth revocation)';
+  if (how.kind === 'idle')
+    return how.days === null
+      ? ", unused for longer than the organization's policy allows"
+      : `, unused for ${how.days} days (the organization's policy)`;
   if (how.kind === 'password-changed') {
     return how.byOwner || how.actorName === ''
       ? ' when its owner changed the password'
