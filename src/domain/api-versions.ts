@@ -50,7 +50,7 @@ export function unsupportedVersionMessage(): string {
 export interface Negotiated {
   /** The version the client asked for, or null when it named none (or an empty one: govcd's `version=`). */
   version: string | null;
-  /** True when the first acceptable media type is JSON. */
+  /** True when the preferred acceptable media type (highest q, then first listed) is JSON. */
   json: boolean;
   /** True when a version was named that Tessera does not serve. */
   unsupported: boolean;
@@ -58,8 +58,11 @@ export interface Negotiated {
 
 /**
  * Reads the Accept header(s). Clients send lists (`a, b`), two header lines (Node joins them with ", "),
- * media types without the `application/` prefix (govcd's `vnd.vmware.vcloud.org+xml;version=V`), and an empty
- * `version=`. The first entry decides JSON vs XML; any named, unsupported version is refused.
+ * media types without the `application/` prefix (govcd's `vnd.vmware.vcloud.org+xml;version=V`), an empty
+ * `version=`, and q-values (RFC 9110 §12.5.1: browsers, hand-written scripts). JSON or XML is the acceptable entry
+ * of highest q (ties: the first listed; the wildcards, any type or `application/*`, mean XML, VCD's own format,
+ * unless XML was refused with q=0); an entry with q=0 is a refusal, never a choice, and its version counts for nothing. The version
+ * is the chosen entry's, else the first named; any named, unsupported version is refused.
  */
 export function negotiate(accept: string | undefined): Negotiated {
   if (!accept) return NO_ACCEPT;
@@ -87,27 +90,55 @@ export function rememberedAcceptCharacters(): number {
   return total;
 }
 
+type Kind = 'json' | 'xml' | 'any' | 'other';
+
+function kindOf(media: string): Kind {
+  if (media.endsWith('json')) return 'json';
+  if (media.endsWith('xml')) return 'xml';
+  if (media === '*/*' || media === 'application/*') return 'any';
+  return 'other';
+}
+
+/** An RFC 9110 qvalue (`0`, `0.5`, `1.000`); anything else is read as 1, as if absent (lenient, like the rest). */
+function qValue(raw: string): number {
+  if (!/^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.test(raw)) return 1;
+  return Number(raw);
+}
+
 function parseAccept(accept: string): Negotiated {
-  let version: string | null = null;
-  let json: boolean | null = null;
+  let firstVersion: string | null = null;
   let unsupported = false;
+  let refusedJson = false;
+  let refusedXml = false;
+  let best: { kind: Kind; q: number; version: string | null } | null = null;
   for (const part of accept.split(',')) {
     const [type = '', ...params] = part.trim().split(';');
     const media = type.trim().toLowerCase();
     if (media === '') continue;
+    let q = 1;
+    let named: string | null = null;
     for (const p of params) {
-      const [k, v] = p.split('=');
-      if (k?.trim().toLowerCase() === 'version') {
-        const value = (v ?? '').trim().replace(/^"|"$/g, '');
-        if (value === '') continue;
-        if (isSupportedApiVersion(value)) version ??= value;
-        else unsupported = true;
-      }
+      const eq = p.indexOf('=');
+      const k = (eq === -1 ? p : p.slice(0, eq)).trim().toLowerCase();
+      const v = eq === -1 ? '' : p.slice(eq + 1).trim();
+      if (k === 'q') q = qValue(v);
+      else if (k === 'version') named ??= v.replace(/^"|"$/g, '');
     }
-    if (json === null) {
-      if (media.endsWith('json')) json = true;
-      else if (media.endsWith('xml') || media === '*/*' || media === 'application/*') json = false;
+    const kind = kindOf(media);
+    if (q === 0) {
+      // "Not acceptable" (RFC 9110 §12.4.2): a refusal of that format, and no request for its version.
+      if (kind === 'json') refusedJson = true;
+      else if (kind === 'xml') refusedXml = true;
+      continue;
     }
+    let version: string | null = null;
+    if (named !== null && named !== '') {
+      if (isSupportedApiVersion(named)) version = named;
+      else unsupported = true;
+    }
+    firstVersion ??= version;
+    if (kind !== 'other' && (best === null || q > best.q)) best = { kind, q, version };
   }
-  return { version, json: json ?? false, unsupported };
+  const json = best === null || best.kind === 'any' ? refusedXml && !refusedJson : best.kind === 'json';
+  return { version: best?.version ?? firstVersion, json, unsupported };
 }
