@@ -54,12 +54,26 @@ function headerIn(head: string, name: string): string | undefined {
  * with no request id), and the id is in X-VMWARE-VCLOUD-REQUEST-ID and the message, so that a client's report of
  * the failure can be found in the server's debug log, which logs the same id.
  */
-export function clientErrorResponse(error: ParserError, requestId: string = randomUUID()): string {
+export function clientErrorResponse(error: ParserError, requestId: string = randomUUID(), parsed?: ParsedHead): string {
   const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : null;
   const requestHead = packet ? packet.subarray(0, 8192).toString('latin1') : '';
   const { status, message } = statusOf(error, requestHead);
+  if (!packet && parsed) {
+    // A head Node had parsed whole (a body too slow: 408): its target and headers name the area and the format.
+    const header = (name: string) => {
+      const value = parsed.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
+    return refusalResponse({ status, minorCode: 'BAD_REQUEST', message }, parsed.url, header, requestId);
+  }
   const raw = packet ? REQUEST_TARGET.exec(requestHead)?.[1] : undefined;
   return refusalResponse({ status, minorCode: 'BAD_REQUEST', message }, raw, (name) => headerIn(requestHead, name), requestId);
+}
+
+/** A request whose head Node's parser completed: its target and its headers (lower-case names). */
+export interface ParsedHead {
+  url?: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /**
@@ -128,7 +142,10 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
   const requestId = randomUUID();
   // Plain fields, not `err`: the logger's error serializer turns an object that is no Error into "[object Object]".
   this.log.debug({ reqId: requestId, errorCode: error.code, errorMessage: error.message }, 'client error before routing');
-  if (socket.writable) socket.write(clientErrorResponse(error, requestId));
+  // A request whose head was complete and whose body is too slow (408) is known: Node's parser holds it as
+  // `incoming` until it ends. Until 2026-12-06 such a 408 was the JSON envelope even under /api.
+  const incoming = (socket as Duplex & { parser?: { incoming?: ParsedHead | null } | null }).parser?.incoming ?? undefined;
+  if (socket.writable) socket.write(clientErrorResponse(error, requestId, incoming));
   socket.destroy(error);
 }
 

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import { clientErrorResponse } from '../../src/http/client-errors.js';
+import { PassThrough } from 'node:stream';
+import { answerClientError, clientErrorResponse } from '../../src/http/client-errors.js';
 import { startTessera } from '../helpers/tessera.js';
 import { createApiToken, signIn } from '../helpers/api.js';
 
@@ -272,4 +273,26 @@ test('CONNECT is a 405 in the format of the area its target names, with Allow, o
       await node.stop();
     }
   }
+});
+
+test('a 408 for a body too slow is answered in the format of the head Node had parsed (its path, its Accept)', () => {
+  const timeout = () => Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+  // Node's parser keeps a completed head as `parser.incoming` until the request ends: the socket's shape then.
+  let written = '';
+  const socket = Object.assign(new PassThrough(), {
+    parser: { incoming: { url: '/api/org', headers: { accept: 'application/*+json;version=36.1' } } },
+  });
+  socket.write = ((chunk: string) => ((written += chunk), true)) as never;
+  socket.on('error', () => {}); // answerClientError destroys the socket with the error, as Node's own handler does
+  answerClientError.call({ log: { debug() {} } }, timeout(), socket);
+  assert.match(written, /^HTTP\/1\.1 408 /);
+  assert.match(written, /Content-Type: application\/vnd\.vmware\.vcloud\.error\+json;version=36\.1\r\n/);
+  assert.match(written, /"majorErrorCode":408/);
+
+  // Pure form: the same answer from the parsed head; XML when its Accept asks for it.
+  const xml = clientErrorResponse(timeout(), 'id-1', { url: '/api/org', headers: { accept: 'application/*+xml;version=36.1' } });
+  assert.match(xml, /Content-Type: application\/vnd\.vmware\.vcloud\.error\+xml;version=36\.1\r\n/);
+  assert.match(xml, /<Error [^>]*message="\[ id-1 \] The request did not arrive in time"[^>]*majorErrorCode="408"/);
+  // No head parsed (a head too slow): the area is unknown, the JSON envelope.
+  assert.match(clientErrorResponse(timeout(), 'id-2'), /Content-Type: application\/json\r\n/);
 });
