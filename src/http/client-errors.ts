@@ -144,8 +144,10 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
   this.log.debug({ reqId: requestId, errorCode: error.code, errorMessage: error.message }, 'client error before routing');
   // A request whose head was complete and whose body is too slow (408) is known: Node's parser holds it as
   // `incoming` until it ends. Until 2026-12-06 such a 408 was the JSON envelope even under /api.
-  const incoming = (socket as Duplex & { parser?: { incoming?: ParsedHead | null } | null }).parser?.incoming ?? undefined;
-  if (socket.writable) socket.write(clientErrorResponse(error, requestId, incoming));
+  // A complete one is an earlier request on the connection (keep-alive), not the one refused: not read.
+  const incoming = (socket as Duplex & { parser?: { incoming?: (ParsedHead & { complete?: boolean }) | null } | null }).parser?.incoming;
+  const parsed = incoming && incoming.complete !== true ? incoming : undefined;
+  if (socket.writable) socket.write(clientErrorResponse(error, requestId, parsed));
   socket.destroy(error);
 }
 

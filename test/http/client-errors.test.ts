@@ -288,6 +288,15 @@ test('a 408 for a body too slow is answered in the format of the head Node had p
   assert.match(written, /^HTTP\/1\.1 408 /);
   assert.match(written, /Content-Type: application\/vnd\.vmware\.vcloud\.error\+json;version=36\.1\r\n/);
   assert.match(written, /"majorErrorCode":408/);
+  // A complete request held there is an earlier one on the connection: not the one refused, so not read.
+  written = '';
+  const idle = Object.assign(new PassThrough(), {
+    parser: { incoming: { url: '/api/org', headers: { accept: 'application/*+xml;version=36.1' }, complete: true } },
+  });
+  idle.write = ((chunk: string) => ((written += chunk), true)) as never;
+  idle.on('error', () => {});
+  answerClientError.call({ log: { debug() {} } }, timeout(), idle);
+  assert.match(written, /Content-Type: application\/json\r\n/);
 
   // Pure form: the same answer from the parsed head; XML when its Accept asks for it.
   const xml = clientErrorResponse(timeout(), 'id-1', { url: '/api/org', headers: { accept: 'application/*+xml;version=36.1' } });
