@@ -248,16 +248,18 @@ const TOKEN_COLUMNS: Column<ApiTokenEntity>[] = [
   { header: 'LAST USED', value: (t) => t.lastUsedTimeUtc ?? 'never' },
   // Least privilege: "all" (the owner's rights), "read-only", or the role URN the token was narrowed to.
   { header: 'SCOPE', value: (t) => t.scope ?? 'all' },
-  // "expires soon" seven days ahead (as the portal warns), "expired" after; blank otherwise. Last, so that scripts
-  // cutting the earlier columns are not shifted.
-  { header: 'STATUS', value: (t) => tokenListStatus(t.expirationTimeUtc ?? null, Date.now()) },
+  // "expires soon" seven days ahead (as the portal warns), "expired" after, "not issued" for the caller's own
+  // registration whose token was never minted (it has no secret and lapses within 15 minutes: until 2026-12-06 its
+  // short window read "expires soon"); blank otherwise. Last, so that scripts cutting the earlier columns are not shifted.
+  { header: 'STATUS', value: (t) => tokenListStatus(t.expirationTimeUtc ?? null, Date.now(), !t.tokenStart) },
 ];
 
 /** Seven days, the portal's "expiring soon" (src/http/portal/token-queries.ts EXPIRING_SOON_MS). */
 const EXPIRING_SOON_MS = 7 * 86_400_000;
 
 /** The STATUS column of `token list`: null (blank) for a token far from its expiry or without one. */
-export function tokenListStatus(expirationTimeUtc: string | null, now: number): string | null {
+export function tokenListStatus(expirationTimeUtc: string | null, now: number, unissued = false): string | null {
+  if (unissued) return 'not issued';
   if (expirationTimeUtc === null) return null;
   const at = Date.parse(expirationTimeUtc);
   if (Number.isNaN(at)) return null;

@@ -203,6 +203,7 @@ describe('tessera CLI against Tessera', () => {
     );
     assert.equal(tokenListStatus('2020-01-01T00:00:00Z', Date.now()), 'expired');
     assert.equal(tokenListStatus(null, Date.now()), null);
+    assert.equal(tokenListStatus(new Date(Date.now() + 60_000).toISOString(), Date.now(), true), 'not issued');
     const revoked = await runCli(['token', 'revoke', 'short-lived'], { env });
     assert.equal(revoked.code, 0, revoked.stderr);
   });
