@@ -26,6 +26,11 @@ export interface Config {
   readonly tlsKey: string | null;
   /** postgres://... to use PostgreSQL instead of the embedded SQLite file. */
   readonly databaseUrl: string | null;
+  /**
+   * postgres://... for the revocation feed's LISTEN connection alone, when databaseUrl is a connection pooler in
+   * transaction mode (which cannot keep a LISTEN): PostgreSQL itself or a session-mode pool. Null: databaseUrl.
+   */
+  readonly databaseListenUrl: string | null;
   /** Seed the demo orgs, users and inventory on first start. */
   readonly demo: boolean;
   /**
@@ -198,6 +203,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   tlsCert: 'TESSERA_TLS_CERT',
   tlsKey: 'TESSERA_TLS_KEY',
   databaseUrl: 'TESSERA_DATABASE_URL',
+  databaseListenUrl: 'TESSERA_DATABASE_LISTEN_URL',
   demo: 'TESSERA_DEMO',
   inventory: 'TESSERA_INVENTORY',
   publicUrl: 'TESSERA_PUBLIC_URL',
@@ -506,16 +512,22 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     }
   }
 
-  const databaseUrl = str('databaseUrl');
-  if (databaseUrl !== null) {
-    let ok = false;
+  const isPostgresUrl = (value: string): boolean => {
     try {
-      const u = new URL(databaseUrl);
-      ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+      const u = new URL(value);
+      return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
     } catch {
-      ok = false;
+      return false;
     }
-    if (!ok) problems.push(`${label('databaseUrl')} must be a postgres://user@host:port/database URL`);
+  };
+  const databaseUrl = str('databaseUrl');
+  if (databaseUrl !== null && !isPostgresUrl(databaseUrl)) {
+    problems.push(`${label('databaseUrl')} must be a postgres://user@host:port/database URL`);
+  }
+  const databaseListenUrl = str('databaseListenUrl') || null;
+  if (databaseListenUrl !== null) {
+    if (!isPostgresUrl(databaseListenUrl)) problems.push(`${label('databaseListenUrl')} must be a postgres://user@host:port/database URL`);
+    else if (databaseUrl === null) problems.push(`${label('databaseListenUrl')} is for PostgreSQL: it needs ${label('databaseUrl')} too`);
   }
 
   // Standard input is the command's (`inventory apply -`); a server reads its file again at every start.
@@ -585,6 +597,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     tlsCert,
     tlsKey,
     databaseUrl,
+    databaseListenUrl,
     demo: bool('demo', false),
     inventory,
     publicUrl,

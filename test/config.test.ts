@@ -147,6 +147,17 @@ describe('values and precedence', () => {
     assert.equal(c.revocationFeedMaxLagMs, 2000);
     assert.equal(c.databasePreparedStatements, true, 'PostgreSQL prepares the hot reads unless told not to');
     assert.equal(loadConfig({}, { TESSERA_DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements, false);
+    assert.equal(c.databaseListenUrl, null, 'the revocation feed listens through the store URL unless told otherwise');
+    const pooled = { TESSERA_DATABASE_URL: 'postgres://t@pgbouncer:6432/t', TESSERA_DATABASE_LISTEN_URL: 'postgres://t@db:5432/t' };
+    assert.equal(loadConfig({}, pooled).databaseListenUrl, 'postgres://t@db:5432/t');
+    assert.match(
+      problemsOf({}, { TESSERA_DATABASE_LISTEN_URL: 'postgres://t@db/t' }).join('\n'),
+      /TESSERA_DATABASE_LISTEN_URL is for PostgreSQL/,
+    );
+    assert.match(
+      problemsOf({}, { ...pooled, TESSERA_DATABASE_LISTEN_URL: 'mysql://db/t' }).join('\n'),
+      /TESSERA_DATABASE_LISTEN_URL must be a postgres:\/\//,
+    );
     assert.equal(c.sqliteCacheMb, null, "SQLite's page cache is sized from the file unless set");
     assert.equal(loadConfig({}, { TESSERA_SQLITE_CACHE_MB: '512' }).sqliteCacheMb, 512);
     // Connection limits (src/http/connection-limits.ts): generous enough for a CI job's parallel clients.

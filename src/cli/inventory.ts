@@ -109,7 +109,16 @@ async function runApply(file: string, flags: ApplyFlags): Promise<void> {
   const log = { info: () => undefined, warn: (o: object, m: string) => process.stderr.write(`${m} ${JSON.stringify(o)}\n`) };
   let store;
   try {
-    store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile, revocationFeedMaxLagMs: config.revocationFeedMaxLagMs }, log);
+    store = await openStore(
+      {
+        databaseUrl: config.databaseUrl,
+        listenUrl: config.databaseListenUrl,
+        preparedStatements: config.databasePreparedStatements,
+        sqliteFile,
+        revocationFeedMaxLagMs: config.revocationFeedMaxLagMs,
+      },
+      log,
+    );
   } catch (error) {
     const { DataDirLockedError } = await import('../store/sqlite-lock.js');
     if (error instanceof DataDirLockedError) {

@@ -197,7 +197,15 @@ Examples:
         if (!config.databaseUrl && !existsSync(sqliteFile)) {
           process.stderr.write(`tessera seed: no store at ${sqliteFile}: creating a new one (a server's store is named with --data-dir)\n`);
         }
-        store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile }, log);
+        store = await openStore(
+          {
+            databaseUrl: config.databaseUrl,
+            listenUrl: config.databaseListenUrl,
+            preparedStatements: config.databasePreparedStatements,
+            sqliteFile,
+          },
+          log,
+        );
       } catch (err) {
         // A running server owns the SQLite file (src/store/sqlite-lock.ts): seed before starting it, or stop it.
         if (err instanceof DataDirLockedError) {

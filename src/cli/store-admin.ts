@@ -161,7 +161,13 @@ async function runResetPassword(who: string, flags: StoreFlags & { passwordStdin
   let store;
   try {
     store = await openStore(
-      { databaseUrl: config.databaseUrl, sqliteFile: sqliteFileOf(config), revocationFeedMaxLagMs: config.revocationFeedMaxLagMs },
+      {
+        databaseUrl: config.databaseUrl,
+        listenUrl: config.databaseListenUrl,
+        preparedStatements: config.databasePreparedStatements,
+        sqliteFile: sqliteFileOf(config),
+        revocationFeedMaxLagMs: config.revocationFeedMaxLagMs,
+      },
       log,
     );
   } catch (error) {

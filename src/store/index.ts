@@ -21,6 +21,7 @@ export async function openStore(
   try {
     return databaseUrl ? await openPostgresStore(databaseUrl, log, options) : await openSqliteStore(sqliteFile, options);
   } catch (err) {
+    if (err instanceof StoreOpenError) throw err;
     const reason = databaseUrl ? postgresOpenFailure(err, databaseUrl) : (sqliteOpenFailure(err, sqliteFile) ?? nativeModuleFailure(err));
     if (reason) throw new StoreOpenError(reason, { cause: err });
     throw err;

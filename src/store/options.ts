@@ -12,6 +12,11 @@ export interface StoreOptions {
   onQuery?: (durationMs: number, failed: boolean) => void;
   /** PostgreSQL: prepare the fixed-shape hot statements once per connection (default true; store/prepared-statements.ts). */
   preparedStatements?: boolean;
+  /**
+   * PostgreSQL: where the revocation feed's LISTEN connection goes when the store's URL is a connection pooler in
+   * transaction mode, which cannot keep a LISTEN (TESSERA_DATABASE_LISTEN_URL; docs/postgresql.md). Absent: the store's URL.
+   */
+  listenUrl?: string | null;
   /** SQLite: the page cache's bound in MiB; null or absent: sized from the file (sqliteCacheKibibytes). */
   sqliteCacheMb?: number | null;
 }

@@ -23,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { tesseraApplicationName } from './pg-application-name.js';
 import type { RevocationBus, RevocationEvent, RevocationFeedObserver } from './store.js';
+import { StoreOpenError } from './open-errors.js';
 
 export const REVOCATION_CHANNEL = 'tessera_revocation';
 /** Requests that may wait at once for a late heartbeat (whenHealthy); more are refused at once. */
@@ -39,6 +40,11 @@ interface Heartbeat {
   sentAt: number;
 }
 
+/** A listener's proof that it receives other sessions' notifications (see `proveSessionOfItsOwn`); ignored by the rest. */
+interface Probe {
+  probe: string;
+}
+
 /** "Node `node` has applied revocation `ack`", sent to the node that committed it (`to`). */
 interface Ack {
   ack: number;
@@ -50,6 +56,7 @@ interface Ack {
 const EARLY_ACK_MS = 10_000;
 
 export interface PgRevocationBusOptions {
+  /** Where the LISTEN connection goes: the store's URL, or TESSERA_DATABASE_LISTEN_URL (past a transaction-mode pooler). */
   connectionString: string;
   /** Where acknowledgements are sent from: the pool the store writes through. */
   pool: pg.Pool;
@@ -86,6 +93,8 @@ export class PgRevocationBus implements RevocationBus {
   private readonly earlyAcks = new Map<number, { nodes: Set<string>; at: number }>();
   /** Requests waiting for proof of a live feed (whenHealthy), resolved by the next heartbeat or resync. */
   private readonly waiters = new Set<(healthy: boolean) => void>();
+  /** Probes sent and not yet back on the listener, by id. */
+  private readonly probes = new Map<string, () => void>();
 
   private readonly connectionString: string;
   private readonly pool: pg.Pool;
@@ -125,6 +134,7 @@ export class PgRevocationBus implements RevocationBus {
       await client.connect();
       await within(client.query(`LISTEN ${REVOCATION_CHANNEL}`), stepTimeoutMs, 'LISTEN');
       this.client = client;
+      await this.proveSessionOfItsOwn(stepTimeoutMs);
       // LISTEN is active before the resync reads the table, so nothing committed in between is missed, and
       // the view is complete as of the moment the resync starts.
       const resyncStartedAt = performance.now();
@@ -146,6 +156,37 @@ export class PgRevocationBus implements RevocationBus {
       this.lostAt = null;
     }
     this.wakeWaiters();
+  }
+
+  /**
+   * Proves that the LISTEN connection is a PostgreSQL session of its own, which receives what other sessions notify:
+   * a probe sent through the pool must arrive on it. Through a connection pooler in transaction (or statement) mode
+   * it is not: each statement runs on whichever server connection is free, the LISTEN stays behind on one of them,
+   * and the pooler drops the notifications that server connection receives while no client is linked to it
+   * (PgBouncer: "got packet 'A' from server when not linked"). The heartbeats, sent from the listening connection
+   * itself, still came back, so until 2026-12-06 such a node took its feed for live and went on accepting tokens
+   * revoked on other nodes: exchanges for 30 s (its token cache), access tokens until they expired. The node now
+   * refuses to start, and at a reconnect stays failed closed, saying why.
+   */
+  private async proveSessionOfItsOwn(timeoutMs: number): Promise<void> {
+    const id = randomUUID();
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    this.probes.set(id, arrived);
+    try {
+      const payload: Probe = { probe: id };
+      await within(this.pool.query('select pg_notify($1, $2)', [REVOCATION_CHANNEL, JSON.stringify(payload)]), timeoutMs, 'probe');
+      await within(arrival, timeoutMs, 'probe').catch(() => {
+        throw new StoreOpenError(
+          `the revocation feed's LISTEN connection received nothing that other connections notified (waited ${timeoutMs} ms): ` +
+            `it is not a PostgreSQL session of its own, as through a connection pooler in transaction or statement mode ` +
+            `(PgBouncer pool_mode = transaction), and revocations made on other nodes would not reach this node. ` +
+            `Point TESSERA_DATABASE_LISTEN_URL at PostgreSQL itself or at a session-mode pool (docs/postgresql.md, "Connection poolers")`,
+        );
+      });
+    } finally {
+      this.probes.delete(id);
+    }
   }
 
   private received(client: pg.Client, msg: pg.Notification): void {
@@ -172,6 +213,10 @@ export class PgRevocationBus implements RevocationBus {
     }
     if (isAck(parsed)) {
       if (parsed.to === this.nodeId) this.acknowledged(parsed.ack, parsed.node);
+      return;
+    }
+    if (isProbe(parsed)) {
+      this.probes.get(parsed.probe)?.();
       return;
     }
     const { origin, ...event } = parsed as RevocationEvent & { origin?: unknown };
@@ -385,6 +430,10 @@ function isAck(value: unknown): value is Ack {
     typeof (value as Ack).node === 'string' &&
     typeof (value as Ack).to === 'string'
   );
+}
+
+function isProbe(value: unknown): value is Probe {
+  return typeof value === 'object' && value !== null && typeof (value as Probe).probe === 'string';
 }
 
 function isHeartbeat(value: unknown): value is Heartbeat {

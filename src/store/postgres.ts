@@ -128,12 +128,18 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
     ...queryTimer(options.onQuery),
   });
   const bus = new PgRevocationBus({
-    connectionString,
+    connectionString: options.listenUrl ?? connectionString,
     pool,
     log,
     maxLagMs: options.revocationFeedMaxLagMs ?? DEFAULT_FEED_MAX_LAG_MS,
   });
-  await bus.start();
+  try {
+    await bus.start();
+  } catch (err) {
+    // The pool's connections would otherwise keep the process (a CLI command, a test) from ending.
+    await pool.end().catch(() => {});
+    throw err;
+  }
   const collation = await databaseCollation(db);
   if (!collation.bytewise) {
     // Not an error: everything works, in the database's own order. But it is not SQLite's, nor another node's

@@ -1,0 +1,99 @@
+/**
+ * Tessera behind PgBouncer, as a provider's DBA runs it (docs/postgresql.md, "Connection poolers").
+ *
+ * In transaction mode the revocation feed's LISTEN stays behind on one server connection and PgBouncer drops what
+ * that connection receives while no client is linked to it, but the feed's heartbeats, sent from the listening
+ * client itself, still came back: until 2026-12-06 a node behind such a pooler took its feed for live and kept
+ * accepting tokens revoked on other nodes (exchanges for 30 s, access tokens until they expired). It must refuse to
+ * start instead, and work with the LISTEN connection given its own URL (TESSERA_DATABASE_LISTEN_URL).
+ *
+ * Needs pgbouncer (PATH or /usr/sbin) and the test cluster; skips loudly without pgbouncer.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { openPostgresStore, REVOCATION_CHANNEL } from '../../src/store/postgres.js';
+import { StoreOpenError } from '../../src/store/open-errors.js';
+import type { RevocationEvent } from '../../src/store/store.js';
+import { createTestDatabase } from '../helpers/tessera.js';
+import { pgbouncerUnavailable, startPgbouncer, type Pooler } from '../helpers/pgbouncer.js';
+
+const silent = { warn() {}, info() {} };
+const unavailable = pgbouncerUnavailable();
+
+if (unavailable) {
+  const banner = '!'.repeat(100);
+  process.stderr.write(`\n${banner}\n!! SKIPPED: Tessera behind PgBouncer: ${unavailable}\n${banner}\n\n`);
+  test('Tessera behind PgBouncer', { skip: `SKIPPED: ${unavailable}` }, () => {});
+} else {
+  describe('Tessera behind PgBouncer', () => {
+    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    let transaction: Pooler;
+    let session: Pooler;
+    before(async () => {
+      database = await createTestDatabase();
+      transaction = await startPgbouncer('transaction', ['ignore_startup_parameters = extra_float_digits,statement_timeout']);
+      session = await startPgbouncer('session', ['ignore_startup_parameters = extra_float_digits,statement_timeout']);
+    });
+    after(async () => {
+      await transaction?.stop();
+      await session?.stop();
+      await database?.drop();
+    });
+
+    /** A revocation event as another node's commit sends it, straight to PostgreSQL. */
+    async function notifyFromAnotherNode(event: RevocationEvent): Promise<void> {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await client.query('select pg_notify($1, $2)', [REVOCATION_CHANNEL, JSON.stringify({ ...event, origin: 'another-node' })]);
+      } finally {
+        await client.end();
+      }
+    }
+
+    async function receives(listenUrl: string | undefined, url: string): Promise<void> {
+      const store = await openPostgresStore(url, silent, { poolSize: 2, preparedStatements: false, listenUrl });
+      try {
+        const subject = `tok-${Date.now()}`;
+        const arrived = new Promise<RevocationEvent>((resolve) =>
+          store.bus.subscribe((e) => {
+            if (e.subject === subject) resolve(e);
+          }),
+        );
+        const now = Date.now();
+        await notifyFromAnotherNode({ seq: 1, kind: 'api_token', subject, at: now, relevantUntil: now + 60_000 });
+        const timeout = new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('revocation not received in 3 s')), 3_000).unref(),
+        );
+        assert.equal((await Promise.race([arrived, timeout])).subject, subject);
+      } finally {
+        await store.close();
+      }
+    }
+
+    test('through a transaction-mode pool alone the store refuses to open, saying why: its LISTEN would miss revocations', async () => {
+      await assert.rejects(
+        openPostgresStore(transaction.urlFor(database.url), silent, { poolSize: 2, preparedStatements: false }),
+        (err: unknown) => {
+          assert.ok(err instanceof StoreOpenError, `a StoreOpenError, got ${String(err)}`);
+          assert.match(err.message, /not a PostgreSQL session of its own/);
+          assert.match(err.message, /TESSERA_DATABASE_LISTEN_URL/);
+          return true;
+        },
+      );
+    });
+
+    test('through a transaction-mode pool with the LISTEN connection direct, revocations from other nodes arrive', async () => {
+      await receives(database.url, transaction.urlFor(database.url));
+    });
+
+    test('through a transaction-mode pool with the LISTEN connection through a session-mode pool, revocations arrive', async () => {
+      await receives(session.urlFor(database.url), transaction.urlFor(database.url));
+    });
+
+    test('through a session-mode pool alone, revocations from other nodes arrive', async () => {
+      await receives(undefined, session.urlFor(database.url));
+    });
+  });
+}
