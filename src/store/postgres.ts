@@ -104,24 +104,56 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
   } finally {
     await migrator.destroy();
   }
-  const pool = new pg.Pool({
-    connectionString,
-    application_name: tesseraApplicationName(connectionString),
-    max: options.poolSize ?? 10,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    // The same bound seen from this side: a database cut off by the network cannot cancel anything itself.
-    query_timeout: STATEMENT_TIMEOUT_MS + 5_000,
-    connectionTimeoutMillis: CONNECTION_WAIT_MS,
-  });
-  // An idle pooled connection killed by the server (restart, failover, admin) emits 'error' on the pool; without
-  // a handler that would crash the process. The pool drops the client and the next query opens a new one.
-  pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
-  // A connection lost while checked out (held by a transaction or a batch, or written to just as it died) emits
-  // 'error' on its client too, and the pool listens only while the client is idle: an 'error' event with no
-  // listener is an uncaught exception, which ended the process. The loss already reaches the caller, as its
-  // query's rejection or the next query's; the pool discards the client when it comes back
-  // (test/store/connection-loss.test.ts).
-  pool.on('connect', (client) => client.on('error', ignoreCheckedOutClientError));
+  const newPool = (boundAtConnect: boolean): pg.Pool => {
+    const created = new pg.Pool({
+      connectionString,
+      application_name: tesseraApplicationName(connectionString),
+      max: options.poolSize ?? 10,
+      ...(boundAtConnect ? { statement_timeout: STATEMENT_TIMEOUT_MS } : {}),
+      // The same bound seen from this side: a database cut off by the network cannot cancel anything itself.
+      query_timeout: STATEMENT_TIMEOUT_MS + 5_000,
+      connectionTimeoutMillis: CONNECTION_WAIT_MS,
+    });
+    // An idle pooled connection killed by the server (restart, failover, admin) emits 'error' on the pool; without
+    // a handler that would crash the process. The pool drops the client and the next query opens a new one.
+    created.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
+    // A connection lost while checked out (held by a transaction or a batch, or written to just as it died) emits
+    // 'error' on its client too, and the pool listens only while the client is idle: an 'error' event with no
+    // listener is an uncaught exception, which ended the process. The loss already reaches the caller, as its
+    // query's rejection or the next query's; the pool discards the client when it comes back
+    // (test/store/connection-loss.test.ts).
+    created.on('connect', (client) => client.on('error', ignoreCheckedOutClientError));
+    return created;
+  };
+  const statementBound = async (p: pg.Pool): Promise<string> =>
+    String((await p.query<{ statement_timeout: string }>('show statement_timeout')).rows[0]?.statement_timeout ?? '0');
+  let pool = newPool(true);
+  let bound: string;
+  try {
+    bound = await statementBound(pool);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    // PgBouncer refuses startup parameters it does not track, statement_timeout among them, unless its
+    // ignore_startup_parameters names them: until 2026-12-06 the node did not start behind a pooler so configured,
+    // with a stack trace. The bound is then asked of the role instead (the warning below).
+    if (!/unsupported startup parameter: statement_timeout/.test((err as Error | null)?.message ?? '')) throw err;
+    pool = newPool(false);
+    try {
+      bound = await statementBound(pool);
+    } catch (again) {
+      await pool.end().catch(() => {});
+      throw again;
+    }
+  }
+  if (bound === '0') {
+    log.warn(
+      { statementTimeout: bound },
+      `PostgreSQL does not bound this node's statements (statement_timeout = 0): a connection pooler refused or ignored ` +
+        `the ${STATEMENT_TIMEOUT_MS / 1000}s bound Tessera asks for at connect. Set it for Tessera's role: ` +
+        `ALTER ROLE <role> SET statement_timeout = '${STATEMENT_TIMEOUT_MS / 1000}s' (the node itself gives up on a ` +
+        `statement after ${STATEMENT_TIMEOUT_MS / 1000 + 5}s, but PostgreSQL would go on running it)`,
+    );
+  }
   const prepared = options.preparedStatements === false ? undefined : new PreparedStatements();
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool: countingFailedConnects(prepared ? preparingPool(pool, prepared) : pool, options.onQuery) }),

@@ -12,6 +12,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { openPostgresStore, REVOCATION_CHANNEL } from '../../src/store/postgres.js';
 import { StoreOpenError } from '../../src/store/open-errors.js';
 import type { RevocationEvent } from '../../src/store/store.js';
@@ -90,6 +91,51 @@ if (unavailable) {
 
     test('through a transaction-mode pool with the LISTEN connection through a session-mode pool, revocations arrive', async () => {
       await receives(session.urlFor(database.url), transaction.urlFor(database.url));
+    });
+
+    test('behind a pooler that refuses statement_timeout at connect (PgBouncer by default), the store opens and says to bound the role', async () => {
+      // PgBouncer as installed: no ignore_startup_parameters. Until 2026-12-06: "unsupported startup parameter:
+      // statement_timeout", a stack trace, no start.
+      const plain = await startPgbouncer('session');
+      const warnings: string[] = [];
+      try {
+        const store = await openPostgresStore(
+          plain.urlFor(database.url),
+          { warn: (_o, m) => warnings.push(m), info() {} },
+          { poolSize: 2 },
+        );
+        try {
+          const { rows } = await store.db
+            .selectFrom('orgs')
+            .select('id')
+            .execute()
+            .then((r) => ({ rows: r }));
+          assert.ok(Array.isArray(rows));
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await plain.stop();
+      }
+      assert.ok(
+        warnings.some((w) => /statement_timeout = 0/.test(w) && /ALTER ROLE <role> SET statement_timeout = '30s'/.test(w)),
+        warnings.join('\n'),
+      );
+    });
+
+    test('connected directly, the statement bound holds and nothing is said about it', async () => {
+      const warnings: string[] = [];
+      const store = await openPostgresStore(database.url, { warn: (_o, m) => warnings.push(m), info() {} }, { poolSize: 1 });
+      try {
+        const { rows } = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(store.db);
+        assert.equal(rows[0]!.statement_timeout, '30s');
+      } finally {
+        await store.close();
+      }
+      assert.deepEqual(
+        warnings.filter((w) => /statement_timeout/.test(w)),
+        [],
+      );
     });
 
     test('through a session-mode pool alone, revocations from other nodes arrive', async () => {
