@@ -195,14 +195,23 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
     prepareStatement: prepared && ((sqlText) => prepared.register(sqlText)),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize ?? 10 }),
     oneNodeAtATime: async (work) => {
-      // A session lock on a connection of its own, held while `work` runs on the pool's other connections.
+      // A transaction's lock, held by a connection of its own (in a transaction until `work` is done) while `work`
+      // runs on the pool's other connections. Until 2026-12-06 it was a session lock taken and released by two
+      // separate statements: through a pooler in transaction mode each ran on whichever server connection was free,
+      // so a second node's statement could land on the lock's own server connection and take it again at once (two
+      // nodes bootstrapped side by side), and the unlock could miss it, leaving it held. An open transaction keeps
+      // its server connection in every pool mode.
       const client = await pool.connect();
       try {
-        await client.query('select pg_advisory_lock($1)', [START_LOCK_KEY]);
+        await client.query('begin');
         try {
-          return await work();
-        } finally {
-          await client.query('select pg_advisory_unlock($1)', [START_LOCK_KEY]).catch(() => {});
+          await client.query('select pg_advisory_xact_lock($1)', [START_LOCK_KEY]);
+          const result = await work();
+          await client.query('commit');
+          return result;
+        } catch (err) {
+          await client.query('rollback').catch(() => {});
+          throw err;
         }
       } finally {
         client.release();

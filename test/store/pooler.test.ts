@@ -138,6 +138,32 @@ if (unavailable) {
       );
     });
 
+    test('through a transaction-mode pool, two nodes starting at once bootstrap one after the other', async () => {
+      const url = transaction.urlFor(database.url);
+      const options = { poolSize: 2, preparedStatements: false, listenUrl: database.url };
+      const a = await openPostgresStore(url, silent, options);
+      const b = await openPostgresStore(url, silent, options);
+      try {
+        const steps: string[] = [];
+        const work = (node: string) => async () => {
+          steps.push(`${node} in`);
+          await new Promise((r) => setTimeout(r, 400));
+          steps.push(`${node} out`);
+        };
+        await Promise.all([a.oneNodeAtATime(work('a')), new Promise((r) => setTimeout(r, 100)).then(() => b.oneNodeAtATime(work('b')))]);
+        assert.deepEqual(steps, ['a in', 'a out', 'b in', 'b out']);
+        // And nothing is left held for the next start.
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        const { rows } = await client.query("select count(*)::int as n from pg_locks where locktype = 'advisory'");
+        await client.end();
+        assert.equal(rows[0].n, 0);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     test('through a session-mode pool alone, revocations from other nodes arrive', async () => {
       await receives(undefined, session.urlFor(database.url));
     });
