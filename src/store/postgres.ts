@@ -155,8 +155,16 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
     );
   }
   const prepared = options.preparedStatements === false ? undefined : new PreparedStatements();
+  const preparedNotKept = (err: Error) =>
+    log.warn(
+      { err: err.message },
+      'the database connection does not keep prepared statements (a connection pooler in transaction mode?): sending ' +
+        'every statement unnamed from now on; set TESSERA_DATABASE_PREPARED_STATEMENTS=false (docs/postgresql.md, "Prepared statements")',
+    );
   const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: countingFailedConnects(prepared ? preparingPool(pool, prepared) : pool, options.onQuery) }),
+    dialect: new PostgresDialect({
+      pool: countingFailedConnects(prepared ? preparingPool(pool, prepared, preparedNotKept) : pool, options.onQuery),
+    }),
     ...queryTimer(options.onQuery),
   });
   const bus = new PgRevocationBus({

@@ -25,8 +25,25 @@ import type pg from 'pg';
  */
 export const MAX_PREPARED_STATEMENTS = 16;
 
+/**
+ * PostgreSQL's answers when a named statement did not stay with the connection that prepared it: a pooler in
+ * transaction mode that cannot keep them (PgBouncer before 1.21, or without max_prepared_statements) ran the
+ * statement on another server connection, where it is missing or was prepared by another client.
+ */
+const NOT_KEPT = new Set(['26000', '42P05']); // invalid_sql_statement_name, duplicate_prepared_statement
+
 export class PreparedStatements {
   private readonly names = new Map<string, string>();
+  private off = false;
+
+  /** From now on every statement is sent unnamed (the connection does not keep them; see NOT_KEPT). */
+  disable(): void {
+    this.off = true;
+  }
+
+  get disabled(): boolean {
+    return this.off;
+  }
 
   /**
    * Marks a statement's exact text to be prepared once per connection; registering it again is a no-op. False
@@ -40,7 +57,7 @@ export class PreparedStatements {
   }
 
   nameOf(sqlText: string): string | undefined {
-    return this.names.get(sqlText);
+    return this.off ? undefined : this.names.get(sqlText);
   }
 
   get size(): number {
@@ -52,15 +69,25 @@ export class PreparedStatements {
  * The pool kysely is given: the same connections, whose queries are sent named when their text is registered.
  * One wrapper per connection (kysely keys its own per-connection state on the object it receives).
  */
-export function preparingPool(pool: pg.Pool, statements: PreparedStatements): PostgresPool {
+export function preparingPool(pool: pg.Pool, statements: PreparedStatements, notKept: (err: Error) => void = () => {}): PostgresPool {
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
     query: ((textOrCursor: unknown, values?: readonly unknown[]) => {
       if (typeof textOrCursor === 'string') {
         const name = statements.nameOf(textOrCursor);
-        return name
-          ? client.query({ name, text: textOrCursor, values: values as unknown[] })
-          : client.query(textOrCursor, values as unknown[]);
+        if (!name) return client.query(textOrCursor, values as unknown[]);
+        // A named statement the connection did not keep (a transaction-mode pooler, with
+        // TESSERA_DATABASE_PREPARED_STATEMENTS left on): until 2026-12-06 every such read was a 500, for as long as
+        // the node ran. Now the node stops naming statements, says why once, and sends this one again unnamed (the
+        // named statements are all reads).
+        return client.query({ name, text: textOrCursor, values: values as unknown[] }).catch((err: Error & { code?: string }) => {
+          if (!NOT_KEPT.has(err.code ?? '')) throw err;
+          if (!statements.disabled) {
+            statements.disable();
+            notKept(err);
+          }
+          return client.query(textOrCursor, values as unknown[]);
+        });
       }
       return client.query(textOrCursor as pg.Submittable);
     }) as unknown as PostgresPoolClient['query'],

@@ -13,6 +13,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { mintedTokenRow, orgWithUsers } from './fixtures.js';
 import { openPostgresStore, REVOCATION_CHANNEL } from '../../src/store/postgres.js';
 import { StoreOpenError } from '../../src/store/open-errors.js';
 import type { RevocationEvent } from '../../src/store/store.js';
@@ -162,6 +164,34 @@ if (unavailable) {
         await a.close();
         await b.close();
       }
+    });
+
+    test('through a transaction-mode pool with prepared statements left on, the reads answer (unnamed) and the node says to turn them off', async () => {
+      const url = transaction.urlFor(database.url);
+      const warnings: string[] = [];
+      const log = { warn: (_o: object, m: string) => warnings.push(m), info() {} };
+      // Two nodes: their named statements meet on the pooler's server connections.
+      const a = await openPostgresStore(url, log, { poolSize: 2, listenUrl: database.url });
+      const b = await openPostgresStore(url, log, { poolSize: 2, listenUrl: database.url });
+      try {
+        const { orgId, userIds } = await orgWithUsers(a, `org-${randomUUID().slice(0, 8)}`, ['u']);
+        const row = mintedTokenRow(orgId, userIds[0]!);
+        await a.insertApiToken(row);
+        for (let i = 0; i < 10; i++) {
+          for (const store of [a, b]) {
+            const [token, user] = await Promise.all([store.exchangeTokenByHash(row.secret_hash), store.identityUserById(userIds[0]!)]);
+            assert.equal(token?.id, row.id);
+            assert.equal(user?.id, userIds[0]);
+          }
+        }
+      } finally {
+        await a.close();
+        await b.close();
+      }
+      assert.ok(
+        warnings.some((w) => /does not keep prepared statements/.test(w) && /TESSERA_DATABASE_PREPARED_STATEMENTS=false/.test(w)),
+        warnings.join('\n'),
+      );
     });
 
     test('through a session-mode pool alone, revocations from other nodes arrive', async () => {
