@@ -44,6 +44,10 @@ const POSTGRES_HINTS: Readonly<Record<string, string>> = {
   '53300': 'the server has no connection slot left (max_connections)',
 };
 
+/** OpenSSL's verification failures as Node names them (UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED, ...). */
+const TLS_CERTIFICATE_CODES =
+  /^(UNABLE_TO_|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
+
 /** The message for a PostgreSQL store that could not be reached, or null when `err` is something else. */
 export function postgresOpenFailure(err: unknown, databaseUrl: string): string | null {
   const e = (err ?? {}) as DriverError;
@@ -59,6 +63,15 @@ export function postgresOpenFailure(err: unknown, databaseUrl: string): string |
     hint = 'the server asks for a password and the URL has none: add it (postgres://user:password@host/db) or set PGPASSWORD';
   if (!hint && /does not support SSL/i.test(message))
     hint = 'the server does not offer TLS: remove sslmode from the URL, or enable ssl on the server';
+  // Node's TLS refusals carry OpenSSL's codes: until 2026-12-06 a wrong or missing CA was a stack trace reading
+  // only "unable to verify the first certificate", which did not say it was the database's certificate.
+  if (!hint && e.code !== undefined && TLS_CERTIFICATE_CODES.test(e.code))
+    hint =
+      "the database server's TLS certificate was not accepted: name the CA that issued it with sslrootcert=/path/ca.pem in " +
+      'the URL (or NODE_EXTRA_CA_CERTS), and connect by a host name the certificate names';
+  // sslrootcert=, sslcert=, sslkey= in the URL name files that pg reads as it connects.
+  if (!hint && (e.code === 'ENOENT' || e.code === 'EACCES') && e.syscall === 'open' && e.path)
+    hint = `cannot read ${e.path}, named in the URL (sslrootcert, sslcert or sslkey)`;
   if (!hint && /SSL|certificate|self[- ]signed/i.test(message) && e.code === undefined)
     hint = 'the TLS connection failed: check sslmode and the server certificate';
   if (!hint) return null;

@@ -40,6 +40,20 @@ test('PostgreSQL: the target without its password, and a hint per cause', () => 
     [{ message: 'Connection terminated unexpectedly' }, /is that host and port PostgreSQL \(and not another service\)/],
     [{ message: 'SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string' }, /the URL has none: add it/],
     [{ message: 'Connection terminated due to connection timeout' }, /no answer from the server in time/],
+    // Until 2026-12-06 stack traces that did not say they were about the database's TLS.
+    [
+      { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first certificate' },
+      /TLS certificate was not accepted: .*sslrootcert=/,
+    ],
+    [{ code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' }, /TLS certificate was not accepted/],
+    [
+      { code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: "Hostname/IP does not match certificate's altnames" },
+      /a host name the certificate names/,
+    ],
+    [
+      { code: 'ENOENT', syscall: 'open', path: '/etc/tessera/db-ca.pem', message: 'ENOENT: no such file or directory' },
+      /cannot read \/etc\/tessera\/db-ca\.pem, named in the URL \(sslrootcert/,
+    ],
   ];
   for (const [error, hint] of cases) {
     const message = postgresOpenFailure(error, url)!;
