@@ -16,6 +16,7 @@
  * `max_prepared_statements` set; `TESSERA_DATABASE_PREPARED_STATEMENTS=false` turns them off (docs/postgresql.md).
  */
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 
 /**
@@ -31,6 +32,17 @@ export const MAX_PREPARED_STATEMENTS = 16;
  * statement on another server connection, where it is missing or was prepared by another client.
  */
 const NOT_KEPT = new Set(['26000', '42P05']); // invalid_sql_statement_name, duplicate_prepared_statement
+
+/**
+ * A statement's name is a digest of its text, the same on every node of every version. Until 2026-12-06 names were
+ * numbered in the order a node first used its statements, so two nodes could give one name to two different texts:
+ * through a pooler in transaction mode, which hands a server connection to any client, a node could then bind its
+ * parameters to another node's statement of that name and read the wrong rows. Now one name is one text: a statement
+ * found already prepared under its name is the same statement (and `NOT_KEPT` turns naming off anyway).
+ */
+export function preparedStatementName(sqlText: string): string {
+  return `tessera_${createHash('sha256').update(sqlText).digest('hex').slice(0, 24)}`;
+}
 
 export class PreparedStatements {
   private readonly names = new Map<string, string>();
@@ -52,7 +64,7 @@ export class PreparedStatements {
   register(sqlText: string): boolean {
     if (this.names.has(sqlText)) return true;
     if (this.names.size >= MAX_PREPARED_STATEMENTS) return false;
-    this.names.set(sqlText, `tessera_${this.names.size + 1}`);
+    this.names.set(sqlText, preparedStatementName(sqlText));
     return true;
   }
 
