@@ -60,7 +60,17 @@ test('anything else is refused: other sites, other portals, tricks with slashes 
 
 /** Just what returnPathFor and cameFromThisSite read of a request. */
 function request(method: string, url: string, body: Record<string, string> = {}, headers: Record<string, string> = {}): FastifyRequest {
-  return { method, url, body, headers, protocol: 'https', host: 'portal.example' } as unknown as FastifyRequest;
+  const server = { tessera: { config: { publicUrl: null, host: '127.0.0.1', port: 8443 } } };
+  return {
+    method,
+    url,
+    body,
+    headers,
+    protocol: 'https',
+    host: 'portal.example',
+    server,
+    raw: { socket: {} },
+  } as unknown as FastifyRequest;
 }
 
 test('the way back from a page is the page; from a form, the form: its /new page, itself, or the page it is on', () => {

@@ -1,6 +1,8 @@
 /**
- * The portal's cookies, all HttpOnly and SameSite=Strict, Secure when the page came over HTTPS (behind a TLS
- * proxy, `X-Forwarded-Proto` tells; see app.ts trustProxy). Over HTTPS the names carry the `__Host-` prefix
+ * The portal's cookies, all HttpOnly and SameSite=Strict, Secure when the page came over HTTPS: the origin the
+ * hrefs name (context.ts baseUrl), so an https `--public-url` makes them Secure even when the proxy in front sends
+ * no `X-Forwarded-Proto` (HAProxy's `option forwardfor` adds X-Forwarded-For only); without one, the socket's
+ * scheme or a trusted proxy's `X-Forwarded-Proto` (see app.ts trustProxy). Over HTTPS the names carry the `__Host-` prefix
  * (the browser then refuses them unless Secure, Path=/ and host-only, so a sibling subdomain cannot plant
  * one) or `__Secure-` for the one cookie that needs a narrower path.
  *
@@ -12,6 +14,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
+import { baseUrl } from '../context.js';
+import { requestedScheme } from '../request-origin.js';
 
 export const PENDING_SIGN_IN_SECONDS = 5 * 60;
 export const SIGN_IN_FORM_SECONDS = 12 * 60 * 60;
@@ -27,8 +31,14 @@ const BASE_NAMES: Record<CookieName, string> = {
   recoveryCodes: 'tessera_recovery_codes',
 };
 
+/**
+ * Whether the browser speaks HTTPS to this site. Until 2026-12-06 this read request.protocol alone: behind a TLS proxy
+ * that sends no X-Forwarded-Proto the cookies (the session's included) lost Secure and their `__Host-` names while the
+ * hrefs, from an https --public-url, named https.
+ */
 export function isSecureRequest(request: FastifyRequest): boolean {
-  return request.protocol === 'https';
+  // Either says HTTPS: the connection itself (or a trusted proxy's X-Forwarded-Proto), or the public URL.
+  return requestedScheme(request) === 'https' || baseUrl(request).startsWith('https:');
 }
 
 export function cookieName(request: FastifyRequest, cookie: CookieName): string {

@@ -15,6 +15,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { PortalOrg } from './portal-org.js';
+import { baseUrl } from '../context.js';
 import { formField } from './respond.js';
 
 export const RETURN_PARAM = 'from';
@@ -130,7 +131,7 @@ export function cameFromThisSite(request: FastifyRequest): boolean {
   const referer = request.headers.referer;
   if (typeof referer === 'string' && referer !== '') {
     try {
-      return new URL(referer).origin === new URL(`${request.protocol}://${request.host}`).origin;
+      return new URL(referer).origin === new URL(baseUrl(request)).origin;
     } catch {
       return false;
     }
