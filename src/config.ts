@@ -540,7 +540,19 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     try {
       const u = new URL(publicUrl);
       if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
-      publicUrl = `${u.protocol}//${u.host}`;
+      const origin = `${u.protocol}//${u.host}`;
+      // Tessera is served at the root of its host, as VCD is: the portal's links, forms and redirects are absolute
+      // paths, and go-vcloud-director builds /cloudapi from the host alone. Until 2026-12-06 a path (a proxy's prefix,
+      // `/vcd`) was dropped without a word, and every href then named a URL the proxy did not route to Tessera.
+      if (u.pathname !== '/' || u.search !== '' || u.hash !== '' || u.username !== '' || u.password !== '') {
+        problems.push(
+          `${label('publicUrl')} must be the origin alone (scheme, host and port), such as ${origin}: Tessera is ` +
+            `served at the root of its host, and a proxy cannot serve it under a path prefix (docs/configuration.md)`,
+        );
+        publicUrl = null;
+      } else {
+        publicUrl = origin;
+      }
     } catch {
       problems.push(`${label('publicUrl')} must be an absolute http(s) URL such as https://vcd.example.com`);
       publicUrl = null;

@@ -61,6 +61,12 @@ const BAD_VALUES: Array<[keyof Config, string, RegExp]> = [
   ['databaseUrl', 'not a url', /postgres:\/\//],
   ['publicUrl', 'ftp://vcd.example.com', /absolute http\(s\) URL/],
   ['publicUrl', 'vcd.example.com', /absolute http\(s\) URL/],
+  // A path prefix cannot work (the portal's paths are absolute, govcd builds /cloudapi from the host): until
+  // 2026-12-06 it was dropped in silence and the hrefs named URLs the proxy did not route to Tessera.
+  ['publicUrl', 'https://vcd.example.com/vcd', /must be the origin alone .* such as https:\/\/vcd\.example\.com: .*path prefix/],
+  ['publicUrl', 'https://vcd.example.com/api', /must be the origin alone/],
+  ['publicUrl', 'https://vcd.example.com/?x=1', /must be the origin alone/],
+  ['publicUrl', 'https://user:secret@vcd.example.com', /must be the origin alone/],
   ['logLevel', 'loud', /must be one of fatal, error, warn, info, debug, trace, silent/],
   ['adminPassword', 'short', /at least 8 characters/],
   ['demoPassword', 'short', /at least 8 characters/],
@@ -200,7 +206,9 @@ describe('values and precedence', () => {
     for (const no of ['0', 'false', 'No', 'off']) assert.equal(loadConfig({}, { TESSERA_HTTP: no }).http, false, no);
     assert.equal(loadConfig({ port: '0' }, {}).port, 0, 'port 0 picks a free port');
     assert.equal(loadConfig({ port: ' 8081 ' }, {}).port, 8081);
-    assert.equal(loadConfig({ publicUrl: 'https://vcd.example.com/some/path?q=1' }, {}).publicUrl, 'https://vcd.example.com');
+    assert.equal(loadConfig({ publicUrl: 'https://vcd.example.com/' }, {}).publicUrl, 'https://vcd.example.com');
+    assert.equal(loadConfig({ publicUrl: 'https://VCD.example.com:443' }, {}).publicUrl, 'https://vcd.example.com');
+    assert.equal(loadConfig({ publicUrl: 'https://vcd.example.com:9443' }, {}).publicUrl, 'https://vcd.example.com:9443');
     assert.equal(loadConfig({ databaseUrl: 'postgresql://u@db:5432/t' }, {}).databaseUrl, 'postgresql://u@db:5432/t');
     assert.equal(loadConfig({ host: '::1' }, {}).host, '::1');
     assert.equal(loadConfig({ dataDir: 'relative/dir' }, {}).dataDir, resolve('relative/dir'));
