@@ -244,8 +244,11 @@ tessera admin reset-password administrator@System.`,
       }
       if (printedPasswords) out(`  Lost a generated password? ${resetHint('USER@ORG')} ${whenToReset}`);
       // The demo's tenant portal only where the demo data is asked for; the provider's portal always exists.
-      const portal = config.demo ? `${server.url}/tenant/acme (provider: /provider)` : `${server.url}/provider (tenants: /tenant/ORG)`;
-      out(`  Portal: ${portal}   API: ${server.url}/api/versions`);
+      // Behind a proxy the addresses to give users are the public URL's, not the listener's (until 2026-12-06 the
+      // banner named the backend's http://127.0.0.1:8080 even with --public-url https://vcd.example.com).
+      const site = config.publicUrl ?? server.url;
+      const portal = config.demo ? `${site}/tenant/acme (provider: /provider)` : `${site}/provider (tenants: /tenant/ORG)`;
+      out(`  Portal: ${portal}   API: ${site}/api/versions`);
       if (server.metricsUrl) out(`  Metrics: ${server.metricsUrl}`);
       let stopping = false;
       const shutdown = async (signal: string) => {
