@@ -34,6 +34,7 @@ import { PasswordLockout } from './password-lockout.js';
 import { isSystemOrgName } from '../domain/rights.js';
 import { SignInGuard } from './sign-in-guard.js';
 import { looksLikeRecoveryCode, type RecoveryCodeService } from './recovery-codes.js';
+import { signInAccount } from '../domain/user-name.js';
 
 export interface SignInRequest {
   userName: string;
@@ -46,12 +47,13 @@ export interface SignInRequest {
 }
 
 /**
- * The key of an account's brakes: its name and its org's, as typed, in lower case (names match case-insensitively),
+ * The key of an account's brakes: its name and its org's in the form they are looked up in (nameKey: any case, any
+ * Unicode form, so `ALICE`, `alice` and a decomposed `jose\u0301` share the brakes of the account they all name),
  * as a digest, so that the guard's memory of failed names costs the same whatever their length (a name tried may
  * be 512 characters; the guard keeps up to 100,000).
  */
 const accountKey = (userName: string, orgName: string): string =>
-  createHash('sha256').update(`${userName.toLowerCase()}@${orgName.toLowerCase()}`).digest('base64url');
+  createHash('sha256').update(signInAccount(userName, orgName)).digest('base64url');
 
 /** The second step of a two-step sign-in: who passed the first, when, and the code now given. */
 export interface SecondFactorRequest {

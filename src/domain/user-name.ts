@@ -81,3 +81,23 @@ export function displayNameProblem(field: string, text: string): string | null {
   }
   return null;
 }
+
+/**
+ * The form in which two names are compared when they are looked up or checked for a duplicate: NFKC, then lower
+ * case. A user name stored is already NFKC (userNameProblem), so this only changes what is typed or sent: a name
+ * typed on a Mac or pasted from a file name (`jose` + U+0301, decomposed), or with fullwidth letters from an IME
+ * (`ｊosé`), finds the user `josé`. Display names (roles, groups, service accounts, API tokens) may be stored in any
+ * form, and two of them that are equal here look the same in a list: `Café` precomposed and decomposed, `ﬁnance`
+ * and `finance`, `Ｏps` and `Ops`.
+ */
+export const nameKey = (name: string): string => name.normalize('NFKC').toLowerCase();
+
+/** True when `a` and `b` would be read as one name (nameKey). */
+export const looksLikeName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
+
+/**
+ * `user@org` as sign-in limits count it (the limiter per address and name, the brakes per account): every spelling
+ * that signs in to one account (any case, any Unicode form) is one account there, so varying the spelling of a
+ * name buys no more guesses.
+ */
+export const signInAccount = (userName: string, orgName: string): string => `${nameKey(userName)}@${nameKey(orgName)}`;

@@ -13,10 +13,11 @@ import type { SignInRequest } from '../auth/sessions.js';
 import { tooManyRequests } from '../domain/errors.js';
 import { parseBasicAuth } from './basic-auth.js';
 import type { Services } from './context.js';
+import { signInAccount } from '../domain/user-name.js';
 
 export async function signInFromRequest(services: Services, request: FastifyRequest, endpoint: SignInRequest['endpoint']) {
   const credentials = parseBasicAuth(request.headers.authorization);
-  const tried = `${credentials.userName.toLowerCase()}@${credentials.orgName.toLowerCase()}`;
+  const tried = signInAccount(credentials.userName, credentials.orgName);
   const retryAfter = services.limits.signIn.hit(request.ip, tried);
   if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many sign-in attempts; retry later');
   const totpHeader = request.headers['x-tessera-totp'];

@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { timeOrderedUuid } from '../domain/time-ordered-id.js';
+import { nameKey } from '../domain/user-name.js';
 import { compiledLookup, compiledManyLookup } from './compiled-lookup.js';
 import { batchedLookup } from './batched-lookup.js';
 import {
@@ -486,8 +487,16 @@ export class Store {
     return ex.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  getUserByName(orgId: string, name: string, ex: Executor = this.db): Promise<User | undefined> {
-    return ex.selectFrom('users').selectAll().where('org_id', '=', orgId).where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
+  /**
+   * The user `name` names in the org, in any case and in any Unicode form of it (nameKey): `Jose` + U+0301 as a Mac
+   * may type it, or fullwidth letters, find `josé`. A stored name that is itself not NFKC (created before names
+   * had to be, 2026-12-03) is still found as it is written, and is preferred when both match.
+   */
+  async getUserByName(orgId: string, name: string, ex: Executor = this.db): Promise<User | undefined> {
+    const asTyped = name.toLowerCase();
+    const keys = [...new Set([asTyped, nameKey(name)])];
+    const rows = await ex.selectFrom('users').selectAll().where('org_id', '=', orgId).where('name_lower', 'in', keys).execute();
+    return rows.find((u) => u.name_lower === asTyped) ?? rows[0];
   }
 
   listUsers(orgId: string, ex: Executor = this.db): Promise<User[]> {

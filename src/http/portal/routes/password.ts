@@ -21,13 +21,14 @@ import { canChangeOwnPassword } from '../access.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
 import { passwordProblem } from '../../../auth/passwords.js';
 import { changePasswordPage, type PasswordField } from '../views/password.js';
+import { signInAccount } from '../../../domain/user-name.js';
 
 /**
  * Counts one password attempt made from a session (changing the password, turning two-factor off) against the
  * sign-in limiter, under the same key as the user's sign-in attempts; returns 0, or the seconds to wait.
  */
 export function passwordAttemptsExceeded(services: Services, request: FastifyRequest, principal: Principal): number {
-  return services.limits.signIn.hit(request.ip, `${principal.userName.toLowerCase()}@${principal.orgName.toLowerCase()}`);
+  return services.limits.signIn.hit(request.ip, signInAccount(principal.userName, principal.orgName));
 }
 
 /**

@@ -26,6 +26,7 @@ import { FORM, SIGN_IN_FORM, SIGN_IN_PAGE } from '../responses.js';
 import { signInPage, verificationCodePage } from '../views/sign-in.js';
 import { looksLikeRecoveryCode } from '../../../auth/recovery-codes.js';
 import { RETURN_PARAM, safeReturnPath } from '../return-path.js';
+import { signInAccount } from '../../../domain/user-name.js';
 
 const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
 const ReturnPath = Type.Optional(Type.String({ maxLength: 2048, description: 'Where to go once signed in: a path of this portal' }));
@@ -138,7 +139,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (userName === '' || password === '') {
         return renderSignIn(request, reply, 400, { userName, error: 'Enter your user name and password.' });
       }
-      const tried = `${userName.toLowerCase()}@${portalOrg.orgName.toLowerCase()}`;
+      const tried = signInAccount(userName, portalOrg.orgName);
       const retryAfter = services.limits.signIn.hit(request.ip, tried);
       if (retryAfter > 0) {
         reply.header('Retry-After', String(retryAfter));
