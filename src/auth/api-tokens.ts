@@ -215,14 +215,23 @@ export class ApiTokenService {
         .where('name', '=', name)
         .where('secret_hash', 'is', null)
         .execute();
-      const duplicate = await trx
+      // A name differing only in Unicode form or width (`café` precomposed or decomposed, `ｃi` and `ci`) is the same
+      // name in the token list: refused too. Case still tells two tokens apart (`ci` and `CI`), as it always has.
+      const live = await trx
         .selectFrom('api_tokens')
-        .select('id')
+        .select(['id', 'name'])
         .where('user_id', '=', principal.userId)
-        .where('name', '=', name)
         .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (duplicate) throw new TesseraError('invalid_request', `You already have an API token named "${name}"`);
+        .where('secret_hash', 'is not', null)
+        .execute();
+      const duplicate = live.find((t) => t.name.normalize('NFKC') === name.normalize('NFKC'));
+      if (duplicate?.name === name) throw new TesseraError('invalid_request', `You already have an API token named "${name}"`);
+      if (duplicate) {
+        throw new TesseraError(
+          'invalid_request',
+          `You already have an API token named "${duplicate.name}", and "${name}" would be read as the same name: they differ only in character width or how accents are encoded (Unicode NFKC)`,
+        );
+      }
       return this.insertRegistration(trx, principal, name, expiresAt, scope, ip);
     });
     await this.audit.record({

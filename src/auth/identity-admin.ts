@@ -21,7 +21,7 @@ import { TesseraError, badRequest, forbidden, stillThere } from '../domain/error
 import { can, effectiveRights, type Action, refusal } from '../domain/policy.js';
 import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, isProviderOnlyRight } from '../domain/rights.js';
 import { bundleReaches, bundleRights } from '../domain/rights-bundle.js';
-import { displayNameProblem } from '../domain/user-name.js';
+import { displayNameProblem, duplicateNameMessage, lookalikeOf } from '../domain/user-name.js';
 
 export const MAX_NAME_LENGTH = 128;
 export const MAX_DESCRIPTION_LENGTH = 1024;
@@ -171,9 +171,8 @@ export class IdentityAdmin {
     this.requireCan(actor, 'group.manage', orgId);
     const name = displayName(input.name, 'name is required');
     if (input.roleId) await this.assertHoldsRole(actor, await this.roleOfOrg(input.roleId, orgId));
-    if ((await this.store.listGroups(orgId)).some((g) => g.name_lower === name.toLowerCase())) {
-      throw new TesseraError('DUPLICATE_NAME', `A group named "${name}" already exists`);
-    }
+    const taken = lookalikeOf(await this.store.listGroups(orgId), name);
+    if (taken) throw new TesseraError('DUPLICATE_NAME', duplicateNameMessage('group', name, taken.name));
     const group = await this.store.createGroup({
       id: randomUUID(),
       org_id: orgId,
@@ -191,8 +190,8 @@ export class IdentityAdmin {
     const patch: { name?: string; description?: string; role_id?: string | null } = {};
     if (input.name !== undefined) {
       const name = displayName(input.name, 'name must not be empty');
-      const clash = (await this.store.listGroups(group.org_id)).some((g) => g.id !== group.id && g.name_lower === name.toLowerCase());
-      if (clash) throw new TesseraError('DUPLICATE_NAME', `A group named "${name}" already exists`);
+      const clash = lookalikeOf(await this.store.listGroups(group.org_id), name, group.id);
+      if (clash) throw new TesseraError('DUPLICATE_NAME', duplicateNameMessage('group', name, clash.name));
       patch.name = name;
     }
     if (input.description !== undefined) patch.description = input.description;
@@ -218,7 +217,9 @@ export class IdentityAdmin {
     this.requireCan(actor, 'role.manage', orgId);
     const name = displayName(input.name, 'name is required');
     await this.assertMayGrant(actor, orgId, input.rights);
-    if (await this.store.getRoleByName(orgId, name)) throw new TesseraError('DUPLICATE_NAME', `A role named "${name}" already exists`);
+    // Any role of the org whose name would be read as this one (a name lookup finds the same case only).
+    const taken = lookalikeOf(await this.store.listRoles(orgId), name);
+    if (taken) throw new TesseraError('DUPLICATE_NAME', duplicateNameMessage('role', name, taken.name));
     const role = await this.store.createRole(
       { id: randomUUID(), org_id: orgId, name, description: input.description ?? '', read_only: 0, created_at: Date.now() },
       input.rights,
@@ -236,8 +237,8 @@ export class IdentityAdmin {
     const patch: RoleInput = {};
     if (input.name !== undefined) {
       const name = displayName(input.name, 'name must not be empty');
-      const other = await this.store.getRoleByName(role.org_id, name);
-      if (other && other.id !== role.id) throw new TesseraError('DUPLICATE_NAME', `A role named "${name}" already exists`);
+      const other = lookalikeOf(await this.store.listRoles(role.org_id), name, role.id);
+      if (other) throw new TesseraError('DUPLICATE_NAME', duplicateNameMessage('role', name, other.name));
       patch.name = name;
     }
     if (input.description !== undefined) patch.description = input.description;

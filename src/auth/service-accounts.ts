@@ -27,7 +27,7 @@ import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can, hasProviderView, refusal } from '../domain/policy.js';
 import { SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
 import { apiTokenStart, generateApiToken, hashApiToken } from '../domain/api-token-format.js';
-import { displayNameProblem } from '../domain/user-name.js';
+import { displayNameProblem, duplicateNameMessage, lookalikeOf } from '../domain/user-name.js';
 
 export type ServiceAccountRow = Selectable<ServiceAccountTable>;
 export type ServiceAccountTokenRow = Selectable<ServiceAccountTokenTable>;
@@ -186,14 +186,15 @@ export class ServiceAccountService {
     const role = await this.roleOfScope(input.scope, org.id);
     // The account acts with the role: its creator must hold every right of it (identity-admin.ts).
     await this.identityAdmin.assertMayAssignRole(principal, role);
-    const duplicate = await this.store.db
-      .selectFrom('service_accounts')
-      .select('id')
-      .where('org_id', '=', org.id)
-      .where('name_lower', '=', name.toLowerCase())
-      .executeTakeFirst();
+    // Any account of the org whose name would be read as this one (lookalikeOf): `Café` precomposed and decomposed,
+    // `Ｃi` and `Ci` were two accounts drawn alike in the list until 2026-12-06.
+    const others = await this.store.db.selectFrom('service_accounts').select(['id', 'name']).where('org_id', '=', org.id).execute();
+    const lookalike = lookalikeOf(others, name);
     const taken = () => new TesseraError('invalid_request', `A service account named "${name}" exists in this organization`);
-    if (duplicate) throw taken();
+    if (lookalike) {
+      if (lookalike.name.toLowerCase() === name.toLowerCase()) throw taken();
+      throw new TesseraError('invalid_request', duplicateNameMessage('service account', name, lookalike.name));
+    }
     const row: ServiceAccountRow = {
       id: randomUUID(),
       org_id: org.id,

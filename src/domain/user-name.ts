@@ -101,3 +101,27 @@ export const looksLikeName = (a: string, b: string): boolean => nameKey(a) === n
  * name buys no more guesses.
  */
 export const signInAccount = (userName: string, orgName: string): string => `${nameKey(userName)}@${nameKey(orgName)}`;
+
+/**
+ * The first of `existing` (other than `selfId`, the one being renamed) whose name would be read as `name`
+ * (nameKey): the duplicate a new or renamed role, group, service account or token would make.
+ */
+export function lookalikeOf<T extends { readonly id: string; readonly name: string }>(
+  existing: Iterable<T>,
+  name: string,
+  selfId?: string,
+): T | undefined {
+  const key = nameKey(name);
+  for (const entity of existing) if (entity.id !== selfId && nameKey(entity.name) === key) return entity;
+  return undefined;
+}
+
+/**
+ * The 400's sentence for `name` when `existing` already holds it (lookalikeOf), e.g. `A role named "Ops" already
+ * exists`. When the two differ other than in case, the sentence says how: the names are drawn alike, and a
+ * message that showed two identical names would read as nonsense.
+ */
+export function duplicateNameMessage(kind: string, name: string, existing: string): string {
+  if (existing.toLowerCase() === name.toLowerCase()) return `A ${kind} named "${name}" already exists`;
+  return `A ${kind} named "${existing}" already exists, and "${name}" would be read as the same name: they differ only in case, character width or how accents are encoded (Unicode NFKC)`;
+}
