@@ -30,7 +30,7 @@ export class StreamingTable<T> {
     this.#widths = this.#columns.map((column) =>
       Math.min(
         column.whole ? Infinity : MAX_WIDTH,
-        Math.max(column.header.length, ...rows.map((row) => cellText(column.value(row)).length)),
+        Math.max(displayWidth(column.header), ...rows.map((row) => displayWidth(cellText(column.value(row))))),
       ),
     );
     return this.#line(this.#columns.map((column) => column.header)) + this.rows(rows);
@@ -45,12 +45,54 @@ export class StreamingTable<T> {
     const widths = this.#widths!;
     const padded = cells.map((cell, index) => {
       const width = widths[index]!;
-      const text = cell.length > width && !this.#columns[index]!.whole ? `${cell.slice(0, width - 1)}…` : cell;
-      return this.#columns[index]!.right ? text.padStart(width) : text.padEnd(width);
+      const text = displayWidth(cell) > width && !this.#columns[index]!.whole ? `${cutToWidth(cell, width - 1)}…` : cell;
+      const padding = ' '.repeat(Math.max(0, width - displayWidth(text)));
+      return this.#columns[index]!.right ? padding + text : text + padding;
     });
     return `${padded.join('  ').trimEnd()}\n`;
   }
 }
+
+/**
+ * How many terminal columns `text` takes: one per character as a person reads it (a grapheme: `e` + U+0301 is one,
+ * a flag or a family emoji is one), two for a wide one (CJK, Hangul, fullwidth forms, emoji drawn as pictures).
+ * UTF-16 length was used until 2026-12-06: a CJK or decomposed name pushed its row's later columns out of line,
+ * and a cut at 39 code units could split an emoji's surrogate pair, printing U+FFFD.
+ */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) width += graphemeWidth(segment);
+  return width;
+}
+
+/** The longest start of `text` that takes at most `width` columns, cut between graphemes. */
+function cutToWidth(text: string, width: number): string {
+  let used = 0;
+  let end = 0;
+  for (const { segment, index } of graphemes.segment(text)) {
+    const w = graphemeWidth(segment);
+    if (used + w > width) break;
+    used += w;
+    end = index + segment.length;
+  }
+  return text.slice(0, end);
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** East Asian Wide and Fullwidth blocks (Unicode UAX #11), by first code point. */
+const WIDE =
+  /^[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F000}-\u{1FAFF}\u{20000}-\u{3FFFD}]/u;
+const ZERO_WIDTH = /^[\p{M}\p{Cf}]+$/u;
+
+function graphemeWidth(grapheme: string): number {
+  if (ZERO_WIDTH.test(grapheme)) return 0;
+  if (WIDE.test(grapheme) || /\p{Emoji_Presentation}|\uFE0F/u.test(grapheme)) return 2;
+  return 1;
+}
+
+/** Bidirectional controls: in a terminal that applies bidi, they reorder the rest of the line (other columns). */
+const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
 
 export function cellText(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-';
@@ -59,5 +101,6 @@ export function cellText(value: unknown): string {
   // free-text description or a name stored before it was refused) is shown as its code, never sent to the terminal.
   return String(value)
     .replace(/[\r\n\t]+/g, ' ')
-    .replace(/\p{Cc}/gu, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    .replace(/\p{Cc}/gu, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(BIDI_CONTROL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

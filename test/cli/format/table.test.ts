@@ -57,3 +57,42 @@ test('a control character in a cell is shown as its code, never sent to the term
   assert.equal(cellText('two\r\nlines\tand a tab'), 'two lines and a tab');
   assert.equal(cellText('C1\u009bcontrol'), 'C1\\u009bcontrol');
 });
+
+test('columns line up by what the terminal draws: wide CJK, decomposed accents and emoji are measured as shown', () => {
+  const table = new StreamingTable<Row>([
+    { header: 'NAME', value: (r) => r.name },
+    { header: 'CPUS', value: (r) => r.cpus, right: true },
+  ]);
+  // 山田 is four columns wide in two code units; `Jose` + U+0301 is four columns in five; 🚀 two in two.
+  assert.equal(
+    table.start([
+      { name: '\u5C71\u7530', cpus: 1 },
+      { name: 'Jose\u0301', cpus: 2 },
+      { name: 'go\u{1F680}', cpus: 3 },
+    ]),
+    'NAME  CPUS\n\u5C71\u7530     1\nJose\u0301     2\ngo\u{1F680}     3\n',
+  );
+});
+
+test('a long name is cut between characters as read, never inside an emoji or before its accent', () => {
+  const table = new StreamingTable<Row>([{ header: 'NAME', value: (r) => r.name }]);
+  // 30 rockets are 60 columns: cut to 19 of them (38 columns) and the ellipsis, padded to the 40-column cap.
+  const line = table.start([{ name: '\u{1F680}'.repeat(30) }]).split('\n')[1]!;
+  assert.equal(line, `${'\u{1F680}'.repeat(19)}\u2026`);
+  assert.doesNotMatch(line, /\p{Cs}/u, 'no lone surrogate');
+  const accents = new StreamingTable<Row>([{ header: 'N', value: (r) => r.name }]);
+  accents.start([{ name: 'abc' }]);
+  // Three columns: two characters and the ellipsis; the accent stays with its e.
+  assert.equal(accents.rows([{ name: 'e\u0301e\u0301e\u0301e\u0301' }]), 'e\u0301e\u0301\u2026\n');
+  // An emoji that the old cut (at UTF-16 code units) split in half.
+  const split = new StreamingTable<Row>([{ header: 'NAME', value: (r) => r.name }]);
+  split.start([{ name: 'n'.repeat(40) }]);
+  const cut = split.rows([{ name: `${'n'.repeat(38)}\u{1F680}tail` }]);
+  assert.doesNotMatch(cut, /\p{Cs}/u, JSON.stringify(cut));
+  assert.equal(cut, `${'n'.repeat(38)}\u2026\n`);
+});
+
+test('a bidirectional control in a cell is shown as its code: it cannot reorder the columns after it', () => {
+  assert.equal(cellText('invoice\u202Egpj.exe'), 'invoice\\u202egpj.exe');
+  assert.equal(cellText('a\u2067b\u2069'), 'a\\u2067b\\u2069');
+});
