@@ -206,6 +206,9 @@ export function likePattern(pieces: readonly string[]): string {
 
 // ------------------------------------------------------------------ building the kysely expression
 
+/** A character beyond ASCII: SQLite's LIKE leaves its case alone (`Ä`, `Σ`, `ǅ`). */
+const BEYOND_ASCII = /[^\u0000-\u007f]/u;
+
 function columnExpression(column: FiqlField['column']): Expression<unknown> {
   return typeof column === 'string' ? sql.ref(column) : column;
 }
@@ -226,9 +229,17 @@ function buildNode(eb: ExpressionBuilder<any, any>, plan: Plan, options: FiqlCom
       return plan.operator === '<>' && plan.nullable ? eb.or([comparison, eb(column as Expression<any>, 'is', null)]) : comparison;
     }
     case 'like': {
-      const column = columnExpression(plan.column);
+      let column = columnExpression(plan.column);
+      let pattern = plan.pattern;
+      // SQLite's LIKE folds A-Z only: `name==äpfel*` missed `Äpfel-CI` there and found it on PostgreSQL (ILIKE folds
+      // every letter), until 2026-12-06. A pattern with a letter beyond ASCII compares both sides in lower case as
+      // JavaScript makes it (tessera_lower, store/sqlite.ts); an ASCII pattern keeps the plain LIKE.
+      if (options.likeOperator === 'like' && BEYOND_ASCII.test(pattern)) {
+        column = sql`tessera_lower(${column})`;
+        pattern = pattern.toLowerCase();
+      }
       const operator = sql.raw(`${plan.negated ? 'not ' : ''}${options.likeOperator}`);
-      const like = sql<SqlBool>`${column} ${operator} ${plan.pattern} escape '\\'`;
+      const like = sql<SqlBool>`${column} ${operator} ${pattern} escape '\\'`;
       return plan.negated && plan.nullable ? eb.or([like, eb(column as Expression<any>, 'is', null)]) : like;
     }
   }

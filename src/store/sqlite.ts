@@ -271,7 +271,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
  * `tessera_lower(text)`: lower case as JavaScript (and PostgreSQL under a UTF-8 locale) makes it, every letter;
  * SQLite's own `lower()` folds A-Z only, so a search for "äpfel" missed "Äpfel" on SQLite alone (Store.lower).
  */
-function registerFunctions(database: Database.Database): void {
+export function registerFunctions(database: Database.Database): void {
   database.function('tessera_lower', { deterministic: true }, (value: unknown) =>
     typeof value === 'string' ? value.toLowerCase() : value,
   );

@@ -12,6 +12,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { compileFiqlFilter, likePattern, type FiqlFieldMap } from '../../src/store/fiql-sql.js';
 import { TesseraError } from '../../src/domain/errors.js';
 import { bothBackends, reportUnavailable } from './backends.js';
+import { registerFunctions } from '../../src/store/sqlite.js';
 
 interface ProbeDB {
   probe: { name: string; cpus: number; template: number; created: number; ip: string | null; status: string; vdc: string };
@@ -107,7 +108,9 @@ interface Probe {
 
 async function openProbe(backend: 'sqlite' | 'postgres'): Promise<Probe> {
   if (backend === 'sqlite') {
-    const db = new Kysely<ProbeDB>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    const database = new Database(':memory:');
+    registerFunctions(database); // tessera_lower, as the store's connections have it
+    const db = new Kysely<ProbeDB>({ dialect: new SqliteDialect({ database }) });
     return { db, likeOperator: 'like', close: () => db.destroy() };
   }
   // One connection, so the TEMP table is visible to every query and never collides with other suites.
@@ -141,6 +144,33 @@ for (const plan of bothBackends()) {
         assert.deepEqual(await names(filter), expected);
       });
     }
+
+    test('a wildcard folds letters beyond ASCII as well, on SQLite as on PostgreSQL', async () => {
+      // SQLite's LIKE folds A-Z only: until 2026-12-06 `name==äpfel*` found `Äpfel-CI` on PostgreSQL alone.
+      const extra = [
+        { ...ROWS[0]!, name: '\u00C4pfel-CI' },
+        { ...ROWS[0]!, name: '\u0394\u0395\u039B\u03A4\u0391-7' },
+        { ...ROWS[0]!, name: 'apfel-ascii' },
+      ];
+      await handle.db.insertInto('probe').values(extra).execute();
+      try {
+        assert.deepEqual(await names('name==\u00E4pfel*'), ['\u00C4pfel-CI']);
+        assert.deepEqual(await names('name==*PFEL-c*'), ['\u00C4pfel-CI']);
+        assert.deepEqual(await names('name==\u03B4\u03AD\u03BB\u03C4\u03B1*'), []); // an accent is no case
+        assert.deepEqual(await names('name==\u03B4\u03B5\u03BB\u03C4\u03B1*'), ['\u0394\u0395\u039B\u03A4\u0391-7']);
+        assert.ok(!(await names('name!=\u00E4PFEL*')).includes('\u00C4pfel-CI'));
+        assert.deepEqual(await names('name==APFEL*'), ['apfel-ascii']);
+      } finally {
+        await handle.db
+          .deleteFrom('probe')
+          .where(
+            'name',
+            'in',
+            extra.map((r) => r.name),
+          )
+          .execute();
+      }
+    });
 
     test('property: a wildcard-free == on name matches exactly the rows with that name', async () => {
       await fc.assert(
