@@ -287,7 +287,10 @@ export class VcdClient {
     if (isTokenId(idOrName)) return this.getToken(idOrName);
     const filter = PLAIN_NAME.test(idOrName) ? `name==${idOrName}` : undefined;
     const matches: ApiTokenEntity[] = [];
-    for await (const token of this.listTokens({ filter })) if (token.name === idOrName) matches.push(token);
+    // In any Unicode form of the name: a terminal sends `café` precomposed, a token made from a file may hold it
+    // decomposed (`cafe` + U+0301), and the two are one name on screen. A server refuses two such names to one owner.
+    const wanted = idOrName.normalize('NFC');
+    for await (const token of this.listTokens({ filter })) if (token.name.normalize('NFC') === wanted) matches.push(token);
     if (matches.length === 0) throw new VcdClientError('ERR_VCD_NOT_FOUND', `No API token named "${idOrName}" is visible to you`);
     if (matches.length > 1) {
       // Created and expiry tell a regenerated token's two generations apart (the old one ends with its grace).

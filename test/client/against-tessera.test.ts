@@ -55,6 +55,11 @@ describe('SDK against Tessera (HTTP, 3 s access tokens)', () => {
     const listed = await collect(alice.listTokens());
     assert.ok(listed.some((t) => t.id === created.id && t.owner.name === 'alice' && t.org.name === 'acme'));
     assert.equal((await alice.resolveToken('sdk-listed')).id, created.id);
+    // A name made decomposed is found as typed precomposed, and the other way round (one name on screen).
+    const decomposed = await alice.createToken('sdk-cafe\u0301');
+    assert.equal((await alice.resolveToken('sdk-caf\u00E9')).id, decomposed.id);
+    const composed = await alice.createToken('sdk-\u00C5sa');
+    assert.equal((await alice.resolveToken('sdk-A\u030Asa')).id, composed.id);
     assert.equal((await alice.getToken(created.id.slice('urn:vcloud:token:'.length).toUpperCase())).id, created.id);
   });
 
