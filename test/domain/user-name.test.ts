@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { displayNameProblem, userNameProblem } from '../../src/domain/user-name.js';
+import {
+  displayNameProblem,
+  duplicateNameMessage,
+  lookalikeOf,
+  looksLikeName,
+  nameKey,
+  signInAccount,
+  userNameProblem,
+} from '../../src/domain/user-name.js';
 
 test('names of any script, with inner spaces and a later "@", are user names', () => {
   for (const name of [
@@ -87,4 +95,39 @@ test('stacked combining marks: up to four on a character are writing, five or mo
   assert.match(displayNameProblem('name', zalgo) ?? '', /must not stack more than four combining marks/);
   assert.match(displayNameProblem('name', 'e\u0301\u0302\u0303\u0304\u0305') ?? '', /U\+0301/);
   assert.match(userNameProblem(zalgo.normalize('NFKC')) ?? '', /combining marks/);
+});
+
+test('nameKey: one key for every spelling of a name (case, decomposed accents, width, ligatures), another for another name', () => {
+  for (const [a, b] of [
+    ['Jos\u00E9', 'JOSE\u0301'],
+    ['\uFF2Aos\u00E9', 'jos\u00E9'],
+    ['\uFB01nance', 'FINANCE'],
+    ['\u0130stanbul', '\u0130STANBUL'],
+  ]) {
+    assert.equal(nameKey(a!), nameKey(b!), `${a} ~ ${b}`);
+    assert.ok(looksLikeName(a!, b!));
+  }
+  for (const [a, b] of [
+    ['Jose', 'Jos\u00E9'],
+    ['\u0131', 'i'],
+    ['stra\u00DFe', 'strasse'],
+  ]) {
+    assert.notEqual(nameKey(a!), nameKey(b!), `${a} vs ${b}`);
+  }
+  assert.equal(signInAccount('Jose\u0301', 'ACME'), signInAccount('jos\u00E9', 'acme'));
+});
+
+test('lookalikeOf and duplicateNameMessage', () => {
+  const roles = [
+    { id: '1', name: 'Caf\u00E9' },
+    { id: '2', name: 'Ops' },
+  ];
+  assert.equal(lookalikeOf(roles, 'cafe\u0301')?.id, '1');
+  assert.equal(lookalikeOf(roles, 'Caf\u00E9', '1'), undefined, 'a role renamed to its own name');
+  assert.equal(lookalikeOf(roles, 'Dev'), undefined);
+  assert.equal(duplicateNameMessage('role', 'OPS', 'Ops'), 'A role named "OPS" already exists');
+  assert.match(
+    duplicateNameMessage('role', '\uFF2Fps', 'Ops'),
+    /^A role named "Ops" already exists, and "\uFF2Fps" would be read as the same name/,
+  );
 });
