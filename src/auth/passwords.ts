@@ -5,7 +5,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
 import { TesseraError } from '../domain/errors.js';
-import { FairSlots } from './fair-slots.js';
+import { FairSlots } from '../domain/fair-slots.js';
 
 // algorithm 2 = Argon2id (the package's const enum cannot be imported under verbatimModuleSyntax).
 const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -19,7 +19,7 @@ let decoyHash: Promise<string> | null = null;
 
 /**
  * At most this many argon2 verifications run at once (each takes ~19 MiB and a core for ~20 ms); the rest wait, each
- * client (address block) in a line of its own, served in turn (auth/fair-slots.ts), and a client past its line's
+ * client (address block) in a line of its own, served in turn (domain/fair-slots.ts), and a client past its line's
  * bound, or a new one while too many wait, is refused with 503 at once. A flood of guesses from many addresses then
  * slows itself, not the thread pool that every other request shares, nor the other clients' sign-ins.
  */

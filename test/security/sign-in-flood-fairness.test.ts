@@ -2,7 +2,7 @@
  * A flood of wrong passwords from a dozen addresses does not refuse everyone else's sign-in. Until 2026-12-06 every
  * argon2 verification waited in one first-come line of 256: 12 addresses each sending 30 guesses at once filled
  * it, and another user's right password 300 ms later was refused with 503. The line is now one per client, served
- * in turn (auth/fair-slots.ts).
+ * in turn (domain/fair-slots.ts).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

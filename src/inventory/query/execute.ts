@@ -19,7 +19,7 @@ import type { Executor, Store } from '../../store/store.js';
 import { compileFiqlFilter, parseFiqlOrBadRequest, type FiqlField, type FiqlFieldMap, type FiqlWhere } from '../../store/fiql-sql.js';
 import { fiqlSelectors, formatFiql, type FiqlNode } from '../../domain/fiql.js';
 import { badRequest, TesseraError } from '../../domain/errors.js';
-import { FairSlots } from '../../auth/fair-slots.js';
+import { FairSlots } from '../../domain/fair-slots.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { InventoryScope } from '../scope.js';
 import { readInventoryVersion } from '../version.js';
@@ -341,7 +341,7 @@ const QUERY_ORGS_WAITING = 1024;
 const SLOTS = new WeakMap<Store, FairSlots>();
 
 /**
- * The queries that run at once against a store, shared fairly between organizations (auth/fair-slots.ts): while
+ * The queries that run at once against a store, shared fairly between organizations (domain/fair-slots.ts): while
  * the slots are taken each organization waits in a line of its own, and a freed slot goes to the next organization
  * in turn. Until 2026-12-06 every uncached query started at once: on SQLite its statements run on the event loop
  * (better-sqlite3), so one vApp Author sending 8 filtered queries at a time (about 50 ms of CPU each at 20,000 VMs)

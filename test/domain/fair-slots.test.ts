@@ -1,10 +1,10 @@
 /**
- * FairSlots (auth/fair-slots.ts): costly work shared in turn between clients, so one client's flood delays another
+ * FairSlots (domain/fair-slots.ts): costly work shared in turn between clients, so one client's flood delays another
  * by about one piece of work per flooding client, and refusals fall on the flooding client.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FairSlots } from '../../src/auth/fair-slots.js';
+import { FairSlots } from '../../src/domain/fair-slots.js';
 
 const refuse = () => new Error('busy');
 
