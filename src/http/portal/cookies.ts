@@ -11,6 +11,13 @@
  *   signInForm     random id the sign-in form's CSRF token is bound to (there is no session yet)
  *   createdToken   the new API token, encrypted, for the single page that shows it
  *   recoveryCodes  new two-factor recovery codes, encrypted, for the single page that shows them
+ *
+ * `session` and `pending` are browser-session cookies (no Max-Age): the browser keeps them in memory and forgets them
+ * when it closes, rather than writing them to its profile on disk. Their ends are the server's (the access token's
+ * `exp`, the sealed record's own end). Until 2026-12-06 the session cookie carried Max-Age (the access token's
+ * lifetime): Chromium wrote the password session's bearer to its Cookies file, which on Linux without a keyring is
+ * encrypted with a key every copy of Chromium knows, and a browser closed without signing out reopened signed in, for
+ * whoever used it next or read that file.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
@@ -61,9 +68,23 @@ export function readCookie(request: FastifyRequest, cookie: CookieName): string 
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** Sets a cookie on `/` (every cookie but createdToken lives there). */
-export function setCookie(request: FastifyRequest, reply: FastifyReply, cookie: CookieName, value: string, maxAgeSeconds: number): void {
+/** Sets a cookie on `/` (every cookie but createdToken lives there), kept by the browser `maxAgeSeconds`. */
+export function setCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cookie: Exclude<CookieName, 'session' | 'pending'>,
+  value: string,
+  maxAgeSeconds: number,
+): void {
   reply.setCookie(cookieName(request, cookie), value, options(request, '/', maxAgeSeconds));
+}
+
+/**
+ * Sets `session` or `pending` on `/` without Max-Age: the browser keeps it in memory until it closes and never writes
+ * it to its profile; the server ends it (the access token's `exp`, the sealed record's own end).
+ */
+export function setBrowserSessionCookie(request: FastifyRequest, reply: FastifyReply, cookie: 'session' | 'pending', value: string): void {
+  reply.setCookie(cookieName(request, cookie), value, options(request, '/'));
 }
 
 export function clearCookie(request: FastifyRequest, reply: FastifyReply, cookie: CookieName, path = '/'): void {

@@ -19,7 +19,7 @@ import { TesseraError } from '../../../domain/errors.js';
 import type { SignedIn } from '../../../auth/sessions.js';
 import type { PortalDeps } from '../deps.js';
 import type { PortalOrg } from '../portal-org.js';
-import { PENDING_SIGN_IN_SECONDS, SIGN_IN_FORM_SECONDS, clearCookie, readCookie, setCookie } from '../cookies.js';
+import { PENDING_SIGN_IN_SECONDS, SIGN_IN_FORM_SECONDS, clearCookie, readCookie, setBrowserSessionCookie, setCookie } from '../cookies.js';
 import { newPendingSignIn, requireSignedIn, sealPendingSignIn } from '../portal-session.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { FORM, SIGN_IN_FORM, SIGN_IN_PAGE } from '../responses.js';
@@ -93,8 +93,8 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
    */
   const startPortalSession = async (request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn) => {
     await endPreviousSession(request);
-    const lifetime = signedIn.principal.expiresAt - Math.floor(Date.now() / 1000);
-    setCookie(request, reply, 'session', signedIn.accessToken, lifetime);
+    // A browser-session cookie: the access token's exp ends it on the server, and the browser never writes it to disk.
+    setBrowserSessionCookie(request, reply, 'session', signedIn.accessToken);
     clearCookie(request, reply, 'pending');
     // The sign-in form's binding stays (it expires by itself): clearing it voided every other sign-in page open in
     // this browser, so after a session ended in all tabs, signing in from one made each other answer 403 "Not
@@ -189,7 +189,7 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
       { userId: user.id, org: portalOrg.orgName.toLowerCase(), endpoint: portalOrg.kind, firstFactorAt: Date.now() },
       PENDING_SIGN_IN_SECONDS,
     );
-    setCookie(request, reply, 'pending', sealPendingSignIn(deps, pending), PENDING_SIGN_IN_SECONDS);
+    setBrowserSessionCookie(request, reply, 'pending', sealPendingSignIn(deps, pending));
     return seeOther(reply, withReturn(`${portalOrg.basePath}/login/code`, returnPath(request)));
   };
 
