@@ -3,7 +3,7 @@
  * `Authorization: Bearer` (any case of the scheme), `X-VMWARE-VCLOUD-ACCESS-TOKEN`, the portal cookie, and the
  * legacy 32-character `x-vcloud-authorization` session id. Every failure is the same 401: no oracle.
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { AccessClaims, AccessTokenService } from './access-tokens.js';
 import type { RevocationView } from './revocation-view.js';
@@ -55,6 +55,41 @@ function narrowed(rights: ReadonlySet<string>, scope: readonly string[]): Readon
 
 export function hashLegacySessionId(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex');
+}
+
+/**
+ * The access token a legacy id stands for, as `legacy_sessions.access_token` keeps it: AES-256-GCM under a key
+ * derived from the id itself (HMAC-SHA-256 with the id as key, unrelated to its SHA-256 that the row is found by),
+ * which the store never holds. So the row, a backup, a PostgreSQL statement log (`log_statement = 'all'`, or a slow
+ * `INSERT` under `log_min_duration_statement`) or a page of the SQLite file left behind by a deleted row yield no
+ * bearer. Until 2026-12-06 the access token was stored as it is, and every `POST /api/sessions` (pyvcloud, vcd-cli,
+ * PowerShell's Connect-CIServer, govcd's password sign-in) put a live bearer in those places.
+ */
+const LEGACY_SEAL_PREFIX = 'v1.';
+
+function legacySealKey(id: string): Buffer {
+  return createHmac('sha256', id).update('tessera legacy_sessions.access_token v1').digest();
+}
+
+export function sealLegacyAccessToken(id: string, accessToken: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', legacySealKey(id), iv);
+  const sealed = Buffer.concat([cipher.update(accessToken, 'utf8'), cipher.final()]);
+  return LEGACY_SEAL_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+/** The access token of a stored row, or null when it does not open with this id. A row written before 2026-12-06 holds the token as it is. */
+export function openLegacyAccessToken(id: string, stored: string): string | null {
+  if (!stored.startsWith(LEGACY_SEAL_PREFIX)) return stored;
+  const raw = Buffer.from(stored.slice(LEGACY_SEAL_PREFIX.length), 'base64url');
+  if (raw.length <= 28) return null;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', legacySealKey(id), raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
 }
 
 export class Authenticator {
@@ -127,9 +162,11 @@ export class Authenticator {
       .where('token_hash', '=', hash)
       .executeTakeFirst();
     if (!row || Number(row.expires_at) <= Date.now()) throw unauthenticated();
+    const accessToken = openLegacyAccessToken(id, row.access_token);
+    if (accessToken === null) throw unauthenticated();
     if (this.legacyCache.size > 10_000) this.legacyCache.clear();
-    this.legacyCache.set(hash, row.access_token);
-    return row.access_token;
+    this.legacyCache.set(hash, accessToken);
+    return accessToken;
   }
 
   forgetLegacy(id: string): void {

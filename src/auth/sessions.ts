@@ -21,7 +21,7 @@ import type { Store, User, Org } from '../store/store.js';
 import type { Config } from '../config.js';
 import type { AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
-import { hashLegacySessionId } from './authenticator.js';
+import { hashLegacySessionId, sealLegacyAccessToken } from './authenticator.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
@@ -464,7 +464,7 @@ export class SessionService {
         token_hash: hashLegacySessionId(id),
         session_id: principal.sessionId,
         user_id: principal.userId,
-        access_token: accessToken,
+        access_token: sealLegacyAccessToken(id, accessToken), // never the bearer itself: see sealLegacyAccessToken
         expires_at: principal.expiresAt * 1000,
       })
       .execute();

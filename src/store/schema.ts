@@ -204,6 +204,7 @@ export interface LegacySessionTable {
   token_hash: string;
   session_id: string;
   user_id: string;
+  /** The access token sealed under a key derived from the legacy id (`sealLegacyAccessToken`), never the bearer itself. */
   access_token: string;
   expires_at: number;
 }
