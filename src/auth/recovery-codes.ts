@@ -9,7 +9,7 @@
  * the table alone, without the key, does not let anyone test candidates offline. Candidates are compared with
  * timingSafeEqual; a code is spent by a conditional update, so two requests cannot both use it.
  */
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
 
 export const RECOVERY_CODE_COUNT = 10;
@@ -17,6 +17,8 @@ export const RECOVERY_CODE_COUNT = 10;
 const SYMBOLS = 'abcdefghjkmnpqrstuvwxyz023456789';
 const CODE_LENGTH = 10;
 const META_KEY = 'recovery_code_key';
+/** A sealed TOTP key in `users.totp_secret`; a value without it is a base32 key stored by a version before 2026-12-06. */
+const SEALED_TOTP_PREFIX = 'v1.';
 
 /** `abcde-fghij`: lower case, a dash in the middle. */
 export const RECOVERY_CODE_PATTERN = /^[a-z0-9]{5}-?[a-z0-9]{5}$/;
@@ -62,6 +64,44 @@ export class RecoveryCodeService {
     return createHmac('sha256', await this.hmacKey())
       .update(normalized, 'utf8')
       .digest('hex');
+  }
+
+  /**
+   * The user's TOTP key as `users.totp_secret` keeps it: AES-256-GCM under a key derived from this service's server
+   * key (never rotated, like the codes' HMACs), with the user's id as associated data (a sealed key copied to another
+   * row does not open). So the row, a PostgreSQL statement log of the enrolment's UPDATE (`log_statement = 'all'`, or
+   * a slow one under `log_min_duration_statement`) and a dump without the meta table hold no second factor. Until
+   * 2026-12-06 the base32 key was stored and sent to the database as it is.
+   */
+  async sealTotpSecret(userId: string, secret: string): Promise<string> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', await this.totpSealKey(), iv).setAAD(Buffer.from(userId, 'utf8'));
+    const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+    return SEALED_TOTP_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+  }
+
+  /** The base32 key of a stored `totp_secret` (sealed, or as an older version stored it); null when it does not open. */
+  async openTotpSecret(userId: string, stored: string | null): Promise<string | null> {
+    if (stored === null || stored === '') return null;
+    if (!stored.startsWith(SEALED_TOTP_PREFIX)) return stored;
+    const raw = Buffer.from(stored.slice(SEALED_TOTP_PREFIX.length), 'base64url');
+    if (raw.length <= 28) return null;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', await this.totpSealKey(), raw.subarray(0, 12)).setAAD(Buffer.from(userId, 'utf8'));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  private totpKey: Buffer | null = null;
+
+  private async totpSealKey(): Promise<Buffer> {
+    this.totpKey ??= createHmac('sha256', await this.hmacKey())
+      .update('tessera users.totp_secret v1')
+      .digest();
+    return this.totpKey;
   }
 
   /** A new set for the user, replacing the old one (all of it, used or not). Returns the codes: show them once. */

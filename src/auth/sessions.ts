@@ -343,7 +343,8 @@ export class SessionService {
         'Too many failed verification codes; try again later',
       );
     }
-    const step = matchTotpStep(current.totp_secret, code.trim(), now);
+    const secret = await this.recoveryCodes.openTotpSecret(current.id, current.totp_secret);
+    const step = secret === null ? null : matchTotpStep(secret, code.trim(), now);
     if (step !== null && step > Number(current.totp_last_step)) {
       // Not spent when the rest of the proof failed (a wrong password beside it): the code stays usable.
       if (!spend) return true;
@@ -401,7 +402,8 @@ export class SessionService {
       });
       return;
     }
-    const step = recovery ? null : matchTotpStep(user.totp_secret!, req.totpCode.trim(), now);
+    const secret = recovery ? null : await this.recoveryCodes.openTotpSecret(user.id, user.totp_secret);
+    const step = secret === null ? null : matchTotpStep(secret, req.totpCode.trim(), now);
     if (step !== null && step > Number(user.totp_last_step)) {
       // Conditional update: two concurrent requests with the same code cannot both win, and a request that read
       // the user before a lockout began (a parallel burst) cannot get in while it lasts.

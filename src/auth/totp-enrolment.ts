@@ -101,14 +101,15 @@ export class TotpEnrolmentService {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled === 1) return { ok: false, reason: 'already-enabled' };
     const secret = newTotpSecret();
-    await this.store.updateUser(user.id, { totp_secret: secret, totp_enabled: 0, totp_last_step: 0, totp_started_at: Date.now() });
+    const sealed = await this.recoveryCodes.sealTotpSecret(user.id, secret); // never the key itself: see sealTotpSecret
+    await this.store.updateUser(user.id, { totp_secret: sealed, totp_enabled: 0, totp_last_step: 0, totp_started_at: Date.now() });
     return { ok: true, enrolment: await enrolmentOf(secret, principal) };
   }
 
   /** The started, not yet confirmed enrolment (to show its QR code again), or null when there is none or it lapsed. */
   async inProgress(principal: Principal): Promise<TotpEnrolment | null> {
     const user = await this.loadSelf(principal);
-    const secret = pendingSecret(user);
+    const secret = await this.recoveryCodes.openTotpSecret(user.id, pendingSecret(user));
     return secret ? enrolmentOf(secret, principal) : null;
   }
 
@@ -127,7 +128,8 @@ export class TotpEnrolmentService {
         .execute();
       return { ok: false, reason: 'lapsed' };
     }
-    const step = matchTotpStep(user.totp_secret, code.trim());
+    const secret = await this.recoveryCodes.openTotpSecret(user.id, user.totp_secret);
+    const step = secret === null ? null : matchTotpStep(secret, code.trim());
     if (step === null) return { ok: false, reason: 'wrong-code' };
     // Only the enrolment that was read, and only once: a double submit of the same code (two requests, two nodes)
     // enrolled twice until 2026-12-06, each answer with its own set of recovery codes, one of them not stored.
@@ -181,7 +183,7 @@ export class TotpEnrolmentService {
   }
 }
 
-/** The key of an enrolment started and not confirmed, while it has not lapsed; null otherwise. */
+/** The stored (sealed) key of an enrolment started and not confirmed, while it has not lapsed; null otherwise. */
 function pendingSecret(user: User, now = Date.now()): string | null {
   if (user.totp_enabled === 1 || !user.totp_secret) return null;
   return now - Number(user.totp_started_at) <= TOTP_ENROLMENT_TTL_MS ? user.totp_secret : null;
