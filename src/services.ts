@@ -83,6 +83,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
   const audit = new AuditLog(store, log);
   audit.start();
   const recoveryCodes = new RecoveryCodeService({ store });
+  await recoveryCodes.prepare();
   const sessions = new SessionService({ store, config, accessTokens, authenticator, identities, audit, recoveryCodes });
   const usage = new TokenUsageRecorder(store, log);
   usage.start();

@@ -48,16 +48,29 @@ export class RecoveryCodeService {
     this.store = deps.store;
   }
 
-  /** The HMAC key: created once, shared by every node (the first insert wins, everyone reads it back). */
+  /**
+   * The HMAC key: created once, shared by every node (the first insert wins, everyone reads it back). Read at the
+   * node's start (`prepare`), so a store makes it at its first start, with the signing key, rather than at its first
+   * TOTP enrolment (a PostgreSQL statement log turned on later would have held it beside that enrolment's sealed key).
+   */
   private async hmacKey(): Promise<Buffer> {
     if (this.key) return this.key;
-    await this.store.db
-      .insertInto('meta')
-      .values({ key: META_KEY, value: randomBytes(32).toString('base64url') })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    this.key = Buffer.from((await this.store.getMeta(META_KEY))!, 'base64url');
+    let stored = await this.store.getMeta(META_KEY);
+    if (stored === undefined || stored === null) {
+      await this.store.db
+        .insertInto('meta')
+        .values({ key: META_KEY, value: randomBytes(32).toString('base64url') })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      stored = await this.store.getMeta(META_KEY);
+    }
+    this.key = Buffer.from(stored!, 'base64url');
     return this.key;
+  }
+
+  /** Reads (or, on a new store, makes) the server key: at the node's start. */
+  async prepare(): Promise<void> {
+    await this.hmacKey();
   }
 
   private async hash(normalized: string): Promise<string> {

@@ -3,7 +3,8 @@
  * `recovery_code_key`, the user's id as associated data), never as the base32 key the app was given: the enrolment's
  * UPDATE and the confirmation's WHERE carry only the sealed value, so a PostgreSQL statement log
  * (`log_statement = 'all'`, `log_min_duration_statement`) or a copy of the users table without the meta table holds
- * no second factor. Until 2026-12-06 `users.totp_secret` was the base32 key itself.
+ * no second factor. The key it is sealed under is made at the store's first start, with the signing key. Until
+ * 2026-12-06 `users.totp_secret` was the base32 key itself (and that key was made at the first enrolment).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,6 +45,12 @@ describe('TOTP keys at rest', () => {
     assert.equal(confirmed.status, 200, confirmed.text);
     return { ...user, id, secret };
   }
+
+  test('the sealing key is made at the first start, not at the first enrolment (a statement log turned on later never holds it)', async () => {
+    const enrolments = await server.store.db.selectFrom('users').select('id').where('totp_secret', 'is not', null).execute();
+    assert.equal(enrolments.length, 0, 'no enrolment yet');
+    assert.ok(await server.store.getMeta('recovery_code_key'), 'the key is there already');
+  });
 
   test('the row holds no base32 key, and the key still signs the user in', async () => {
     const user = await enrolled();
