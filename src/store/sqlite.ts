@@ -228,9 +228,9 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     database.pragma('synchronous = FULL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
-    // What a write removes is zeroed in its page, at no extra I/O: a disabled or lapsed TOTP key, an old password's
-    // hash, an ended legacy session. Until 2026-12-06 their bytes stayed in the file's free
-    // space, and `tessera admin backup` copied them to every backup.
+    // What a write removes (a deleted row, the old value of an updated one) is zeroed in its page, at no extra I/O.
+    // Until 2026-12-06 such bytes could stay in the file's free space, and `tessera admin backup` copied them: the
+    // row of a legacy session signed out before the backup, its access token included, was in the backup.
     database.pragma('secure_delete = FAST');
     const fileBytes = file === ':memory:' ? 0 : statSync(file).size;
     const cache = sqliteCacheSplit(sqliteCacheKibibytes(fileBytes, options.sqliteCacheMb), file !== ':memory:');

@@ -1,8 +1,8 @@
 /**
  * What the store deletes or overwrites does not stay in the SQLite file's free space (`PRAGMA secure_delete = FAST`
- * on the writing connection, src/store/sqlite.ts): a lapsed or disabled TOTP key, an old password hash, an ended
- * legacy session. Until 2026-12-06 their bytes stayed in tessera.db after the write, and a
- * backup (a page-by-page copy) carried them.
+ * on the writing connection, src/store/sqlite.ts). Until 2026-12-06 such bytes could stay in tessera.db after the
+ * write, and a backup (a page-by-page copy) carried them: a legacy session's row, signed out before the backup, was
+ * found whole in it, its access token included.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
