@@ -68,9 +68,37 @@ export class RecoveryCodeService {
     return this.key;
   }
 
-  /** Reads (or, on a new store, makes) the server key: at the node's start. */
+  /** Reads (or, on a new store, makes) the server key, and seals any TOTP key an older version stored: at the node's start. */
   async prepare(): Promise<void> {
     await this.hmacKey();
+    await this.sealLegacyTotpSecrets();
+  }
+
+  /**
+   * Seals every `totp_secret` still stored as the base32 key itself (enrolled before 2026-12-06). Until then such a
+   * row kept working unsealed for as long as the user stayed enrolled, so the users table, a backup or a dump
+   * without the meta table still held their second factor. Each row is replaced only if it still holds the value
+   * read (another node starting at the same moment, or a re-enrolment, wins), so running it on every node is safe.
+   */
+  async sealLegacyTotpSecrets(): Promise<number> {
+    const rows = await this.store.db
+      .selectFrom('users')
+      .select(['id', 'totp_secret'])
+      .where('totp_secret', 'is not', null)
+      .where('totp_secret', '!=', '')
+      .where('totp_secret', 'not like', `${SEALED_TOTP_PREFIX}%`)
+      .execute();
+    let sealed = 0;
+    for (const row of rows) {
+      const res = await this.store.db
+        .updateTable('users')
+        .set({ totp_secret: await this.sealTotpSecret(row.id, row.totp_secret!) })
+        .where('id', '=', row.id)
+        .where('totp_secret', '=', row.totp_secret)
+        .executeTakeFirst();
+      sealed += Number(res.numUpdatedRows);
+    }
+    return sealed;
   }
 
   private async hash(normalized: string): Promise<string> {
@@ -97,23 +125,13 @@ export class RecoveryCodeService {
   async openTotpSecret(userId: string, stored: string | null): Promise<string | null> {
     if (stored === null || stored === '') return null;
     if (!stored.startsWith(SEALED_TOTP_PREFIX)) return stored;
-    const raw = Buffer.from(stored.slice(SEALED_TOTP_PREFIX.length), 'base64url');
-    if (raw.length <= 28) return null;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', await this.totpSealKey(), raw.subarray(0, 12)).setAAD(Buffer.from(userId, 'utf8'));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-    } catch {
-      return null;
-    }
+    return openTotpSecretWith(await this.totpSealKey(), userId, stored);
   }
 
   private totpKey: Buffer | null = null;
 
   private async totpSealKey(): Promise<Buffer> {
-    this.totpKey ??= createHmac('sha256', await this.hmacKey())
-      .update('tessera users.totp_secret v1')
-      .digest();
+    this.totpKey ??= totpSealKeyOf(await this.hmacKey());
     return this.totpKey;
   }
 
@@ -179,5 +197,30 @@ export class RecoveryCodeService {
   /** Drops every code of the user (two-factor turned off or reset). */
   async clear(userId: string): Promise<void> {
     await this.store.db.deleteFrom('totp_recovery_codes').where('user_id', '=', userId).execute();
+  }
+}
+
+/** The key TOTP keys are sealed under, from the store's `recovery_code_key` (meta, base64url-decoded). */
+export function totpSealKeyOf(serverKey: Buffer): Buffer {
+  return createHmac('sha256', serverKey).update('tessera users.totp_secret v1').digest();
+}
+
+/**
+ * The base32 key of a stored `totp_secret` under `sealKey` (totpSealKeyOf): a sealed value opened, an unsealed one
+ * (an older version's) as it is, null when it does not open. Also for `tessera admin restore`, which compares the
+ * keys of two stores rather than their sealed forms (the same key sealed twice differs: a random IV).
+ */
+export function openTotpSecretWith(sealKey: Buffer | null, userId: string, stored: string | null): string | null {
+  if (stored === null || stored === '') return null;
+  if (!stored.startsWith(SEALED_TOTP_PREFIX)) return stored;
+  if (sealKey === null) return null;
+  const raw = Buffer.from(stored.slice(SEALED_TOTP_PREFIX.length), 'base64url');
+  if (raw.length <= 28) return null;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', sealKey, raw.subarray(0, 12)).setAAD(Buffer.from(userId, 'utf8'));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
   }
 }

@@ -14,6 +14,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { timeOrderedUuid } from '../domain/time-ordered-id.js';
+import { openTotpSecretWith, totpSealKeyOf } from '../auth/recovery-codes.js';
 
 export const ROTATED_META_KEYS = ['signing_key', 'portal_secret'] as const;
 
@@ -95,6 +96,15 @@ export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: Better
   const restoredUsers = userRows(restored);
   const keptUsers = userRows(kept);
   const who = (u: { name: string; org_id: string }) => `${u.name}@${orgNames.get(u.org_id) ?? u.org_id}`;
+  // A TOTP key is compared opened: the same key is stored differently in the two files when one of them sealed it
+  // since (a key enrolled before 2026-12-06 is sealed at the next start, with a random IV).
+  const restoredSealKey = totpSealKeyOfFile(restored);
+  const keptSealKey = totpSealKeyOfFile(kept);
+  const sameTotpKey = (id: string, r: string | null, k: string | null): boolean => {
+    if (r === k) return true;
+    const opened = openTotpSecretWith(restoredSealKey, id, r);
+    return opened !== null && opened === openTotpSecretWith(keptSealKey, id, k);
+  };
 
   const live = new Map(
     (
@@ -149,7 +159,8 @@ export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: Better
     if (!k) continue;
     if (r.is_enabled === 1 && k.is_enabled === 0) disabledUsers.push(who(r));
     if (r.password_hash !== k.password_hash) passwordsChanged.push(who(r));
-    if (r.totp_enabled !== k.totp_enabled || (r.totp_enabled === 1 && r.totp_secret !== k.totp_secret)) totpChanged.push(who(r));
+    if (r.totp_enabled !== k.totp_enabled || (r.totp_enabled === 1 && !sameTotpKey(id, r.totp_secret, k.totp_secret)))
+      totpChanged.push(who(r));
   }
 
   const serviceAccounts: string[] = [];
@@ -209,4 +220,11 @@ export function revokeAgain(restored: BetterSqlite3.Database, tokens: readonly R
     }
   })();
   return count;
+}
+
+/** The TOTP sealing key of a store file (its meta `recovery_code_key`), or null when it has none. */
+function totpSealKeyOfFile(db: BetterSqlite3.Database): Buffer | null {
+  if (!hasTable(db, 'meta')) return null;
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'recovery_code_key'").get() as { value: string } | undefined;
+  return row ? totpSealKeyOf(Buffer.from(row.value, 'base64url')) : null;
 }

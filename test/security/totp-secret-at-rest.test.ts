@@ -12,6 +12,7 @@ import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, http, signIn } from '../helpers/api.js';
 import { totpCode } from '../../src/auth/totp.js';
 import { createUser } from './support.js';
+import { RecoveryCodeService } from '../../src/auth/recovery-codes.js';
 
 const TOTP = '/cloudapi/1.0.0/users/current/totp';
 
@@ -87,5 +88,20 @@ describe('TOTP keys at rest', () => {
     await server.store.db.updateTable('users').set({ totp_secret: user.secret, totp_last_step: 0 }).where('id', '=', user.id).execute();
     const session = await signIn(server.baseUrl, user.name, 'acme', user.password, totpCode(user.secret, Date.now() + 30_000));
     assert.ok(session);
+  });
+
+  test('a key stored by an older version is sealed at the next start, and still signs the user in', async () => {
+    const user = await enrolled();
+    await server.store.db.updateTable('users').set({ totp_secret: user.secret, totp_last_step: 0 }).where('id', '=', user.id).execute();
+    // What a node does at its start (services.ts): a second node starting beside this one.
+    await new RecoveryCodeService({ store: server.store }).prepare();
+    const row = await userRow(user.id);
+    assert.ok(row.totp_secret?.startsWith('v1.'), `sealed: ${row.totp_secret}`);
+    assert.ok(!JSON.stringify(row).includes(user.secret), 'no column holds the key any more');
+    const session = await signIn(server.baseUrl, user.name, 'acme', user.password, totpCode(user.secret, Date.now() + 30_000));
+    assert.ok(session);
+    // Again: nothing left to seal, and the sealed row is left as it is.
+    assert.equal(await new RecoveryCodeService({ store: server.store }).sealLegacyTotpSecrets(), 0);
+    assert.equal((await userRow(user.id)).totp_secret, row.totp_secret);
   });
 });
