@@ -45,6 +45,12 @@ export interface Config {
    */
   readonly trustProxy: readonly string[];
   /**
+   * Addresses and CIDRs of the TCP load balancers (TLS passthrough) whose connections begin with a PROXY protocol
+   * header (v1 or v2), read before TLS: the client address it names is the connection's (src/http/proxy-protocol.ts).
+   * Empty (the default): no header is read from anyone.
+   */
+  readonly proxyProtocolFrom: readonly string[];
+  /**
    * PostgreSQL: the longest this node goes without proof that its revocation feed is live before it refuses
    * authenticated requests (fail closed) and reports unhealthy. Milliseconds, default 2000.
    */
@@ -208,6 +214,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   inventory: 'TESSERA_INVENTORY',
   publicUrl: 'TESSERA_PUBLIC_URL',
   trustProxy: 'TESSERA_TRUST_PROXY',
+  proxyProtocolFrom: 'TESSERA_PROXY_PROTOCOL_FROM',
   revocationFeedMaxLagMs: 'TESSERA_REVOCATION_FEED_MAX_LAG_MS',
   accessTokenTtlSeconds: 'TESSERA_ACCESS_TOKEN_TTL',
   sessionIdleTimeoutMinutes: 'TESSERA_SESSION_IDLE_TIMEOUT_MINUTES',
@@ -254,6 +261,7 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   inventory: '--inventory',
   publicUrl: '--public-url',
   trustProxy: '--trust-proxy',
+  proxyProtocolFrom: '--proxy-protocol-from',
   revocationFeedMaxLagMs: '--revocation-feed-max-lag',
   accessTokenTtlSeconds: '--access-token-ttl',
   logLevel: '--log-level',
@@ -566,6 +574,13 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     if (parsed.ok) trustProxy = parsed.entries;
     else problems.push(`${label('trustProxy')} ${parsed.problem}`);
   }
+  let proxyProtocolFrom: string[] = [];
+  const proxyProtocolFromRaw = str('proxyProtocolFrom');
+  if (proxyProtocolFromRaw !== null) {
+    const parsed = parseTrustedProxies(proxyProtocolFromRaw);
+    if (parsed.ok) proxyProtocolFrom = parsed.entries;
+    else problems.push(`${label('proxyProtocolFrom')} ${parsed.problem.replace('proxy addresses', 'load balancer addresses')}`);
+  }
 
   const logLevel = str('logLevel') ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`${label('logLevel')} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -614,6 +629,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     inventory,
     publicUrl,
     trustProxy: Object.freeze(trustProxy) as readonly string[],
+    proxyProtocolFrom: Object.freeze(proxyProtocolFrom) as readonly string[],
     // Below ~200 ms the heartbeat (a quarter of the bound) would load the database for little gain.
     revocationFeedMaxLagMs: int('revocationFeedMaxLagMs', DEFAULTS.revocationFeedMaxLagMs, 200, 60_000),
     accessTokenTtlSeconds: int('accessTokenTtlSeconds', DEFAULTS.accessTokenTtlSeconds, 1, 86_400),

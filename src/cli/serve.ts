@@ -38,6 +38,10 @@ export function registerServeCommand(program: Command): void {
       'comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-* headers are believed (TESSERA_TRUST_PROXY, default none)',
     )
     .option(
+      '--proxy-protocol-from <addresses>',
+      'comma-separated addresses/CIDRs of TCP load balancers (TLS passthrough) that send a PROXY protocol v1/v2 header (TESSERA_PROXY_PROTOCOL_FROM, default none)',
+    )
+    .option(
       '--revocation-feed-max-lag <ms>',
       `PostgreSQL: refuse requests when the revocation feed is not proven live within this bound (TESSERA_REVOCATION_FEED_MAX_LAG_MS, default ${DEFAULTS.revocationFeedMaxLagMs})`,
     )
@@ -93,6 +97,7 @@ tessera admin reset-password administrator@System.`,
         inventory: opts.inventory,
         publicUrl: opts.publicUrl,
         trustProxy: opts.trustProxy,
+        proxyProtocolFrom: opts.proxyProtocolFrom,
         revocationFeedMaxLagMs: opts.revocationFeedMaxLag,
         accessTokenTtlSeconds: opts.accessTokenTtl,
         logLevel: opts.logLevel,
@@ -241,6 +246,9 @@ tessera admin reset-password administrator@System.`,
         out('  Proxy: X-Forwarded-* headers are ignored; name your proxies with --trust-proxy to use them');
       } else if (config.trustProxy.length > 0) {
         out(`  Proxy: X-Forwarded-* believed from ${config.trustProxy.join(', ')}`);
+      }
+      if (config.proxyProtocolFrom.length > 0) {
+        out(`  Proxy: PROXY protocol header required from ${config.proxyProtocolFrom.join(', ')}`);
       }
       if (printedPasswords) out(`  Lost a generated password? ${resetHint('USER@ORG')} ${whenToReset}`);
       // The demo's tenant portal only where the demo data is asked for; the provider's portal always exists.

@@ -24,6 +24,7 @@ import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.j
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
 import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
+import { acceptProxyProtocol } from './proxy-protocol.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
@@ -175,12 +176,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   } as FastifyServerOptions);
   // A plain-HTTP request on the HTTPS port gets a 400 that says so, instead of a closed connection.
   if (options.https) app.server.on('tlsClientError', answerTlsClientError);
+  // Behind a TCP load balancer in TLS passthrough: the client address from its PROXY header, read before TLS and
+  // before every `connection` listener below (proxy-protocol.ts). Nothing changes when none is configured.
+  const proxyProtocol = acceptProxyProtocol(app.server, {
+    from: config.proxyProtocolFrom,
+    headerTimeoutMs: timeouts.requestHeadTimeoutMs,
+    log: app.log,
+  });
+  // Connections still waiting for their header are not HTTP's yet: Node's close would wait for their timeout.
+  if (proxyProtocol) app.addHook('preClose', (done) => (proxyProtocol.close(), done()));
   // How many connections, in all and per client address (the trusted proxies exempt), before the excess is closed at
   // accept (connection-limits.ts).
   limitConnections(app.server, {
     perAddress: config.connectionsPerAddress,
     max: config.maxConnections,
     trustProxy: config.trustProxy,
+    proxyProtocolFrom: config.proxyProtocolFrom,
     log: app.log,
     ...(options.onConnectionRefused ? { onRefused: options.onConnectionRefused } : {}),
   });

@@ -14,7 +14,8 @@
  *   object is made for it, and emits `drop`) and caps the connections open from one client address block
  *   (domain/address-block.ts: an IPv4 address, an IPv6 /64), counted at the TCP socket, before TLS: the excess is
  *   destroyed at once. The configured trusted proxies (--trust-proxy) are exempt: every client behind them comes
- *   from their addresses. Refusals are logged at most once a minute per address block (and once a minute for
+ *   from their addresses; so are the PROXY protocol's balancers (TESSERA_PROXY_PROTOCOL_FROM), whose connections are
+ *   counted under the client address their header names (proxy-protocol.ts). Refusals are logged at most once a minute per address block (and once a minute for
  *   `maxConnections`), with how many were refused since the last line, never one line per connection.
  */
 import { isIPv4, type Server, type Socket } from 'node:net';
@@ -57,13 +58,19 @@ export interface ConnectionLimitOptions {
   max: number;
   /** --trust-proxy's entries: peers exempt from the per-address cap. */
   trustProxy: readonly string[];
+  /**
+   * TESSERA_PROXY_PROTOCOL_FROM's entries, exempt too. A connection from them is counted under the client address
+   * its PROXY header names (proxy-protocol.ts hands it over only then); one that names none (a health check's LOCAL,
+   * v1's UNKNOWN) keeps the balancer's address, which is not capped.
+   */
+  proxyProtocolFrom?: readonly string[];
   log: { warn(o: object, m: string): void };
   onRefused?: (reason: ConnectionRefusal) => void;
   now?: () => number;
 }
 
 /** Counts refusals and says so at most once per interval, with how many there were since the last line. */
-class RefusalLog {
+export class RefusalLog {
   private lastAt = Number.NEGATIVE_INFINITY;
   private unlogged = 0;
   /** True when this refusal is to be logged; `since` is then the number refused since the last line, this one included. */
@@ -100,7 +107,7 @@ export function limitConnections(server: Server, options: ConnectionLimitOptions
     }
   });
 
-  const proxies = trustedProxyList(options.trustProxy);
+  const proxies = trustedProxyList([...options.trustProxy, ...(options.proxyProtocolFrom ?? [])]);
   const open = new Map<string, number>();
   const logs = new Map<string, RefusalLog>();
   // Before TLS's and HTTP's own listeners (prepended): a refused socket is destroyed before a TLS session or an
