@@ -407,3 +407,17 @@ test('HTTPS through a real HAProxy in mode tcp with send-proxy-v2', async (t) =>
   assert.equal(answer.status, 200, `${answer.body.slice(0, 200)} ${stderr}`);
   assert.equal(await lastSignInAddress(n.handle), '127.0.0.9', 'the client, not the balancer (127.0.0.1)');
 });
+
+test('a balancer connection still waiting for its header does not hold the shutdown', async () => {
+  const n = await node({});
+  const silent = connect({ port: n.port, host: '127.0.0.1' });
+  silent.on('error', () => {});
+  await new Promise((r) => silent.once('connect', r));
+  await new Promise((r) => setTimeout(r, 100));
+  const started = Date.now();
+  await n.handle.stop();
+  const ms = Date.now() - started;
+  silent.destroy();
+  // Node's close waits for every open connection: this one, not HTTP's yet, would have held it to the head timeout.
+  assert.ok(ms < 5000, `stopped after ${ms} ms`);
+});
