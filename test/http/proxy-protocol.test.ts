@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { startTessera, DEMO_PASSWORD, type StartOptions, type TesseraHandle } from '../helpers/tessera.js';
 import { basic } from '../helpers/api.js';
+import { lastSignInAddress } from '../helpers/audit.js';
 import { JSON_37 } from '../security/support.js';
 import { parseProxyHeader, V1_MAX_BYTES, V2_MAX_BYTES } from '../../src/http/proxy-protocol.js';
 
@@ -162,17 +163,6 @@ const signIn = (user: string, password: string) =>
   `POST /cloudapi/1.0.0/sessions HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${basic(user, 'acme', password)}\r\n` +
   `Accept: ${JSON_37}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
 
-async function lastSignInAddress(handle: TesseraHandle): Promise<string | null> {
-  const row = await handle.store.db
-    .selectFrom('audit_events')
-    .select(['ip'])
-    .where('event_type', '=', 'session.created')
-    .orderBy('at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.ip ?? null;
-}
-
 test('v1 and v2, IPv4 and IPv6, from a named balancer: the audit trail names the client, not the balancer', async (t) => {
   const n = await node({});
   t.after(() => n.stop());
@@ -184,7 +174,7 @@ test('v1 and v2, IPv4 and IPv6, from a named balancer: the audit trail names the
   ] as const) {
     const answer = await exchange(n.port, header, signIn('alice', DEMO_PASSWORD));
     assert.equal(answer.status, 200, answer.received.slice(0, 200));
-    assert.equal(await lastSignInAddress(n.handle), client);
+    assert.equal(await lastSignInAddress(n.handle.store), client);
   }
   // The header and the request in separate packets, the header itself split: read as one.
   const split = await new Promise<Exchange>((resolve) => {
@@ -202,12 +192,12 @@ test('v1 and v2, IPv4 and IPv6, from a named balancer: the audit trail names the
     socket.once('close', () => resolve({ status: Number(Buffer.concat(chunks).toString('latin1').slice(9, 12)), received: '', ms: 0 }));
   });
   assert.equal(split.status, 200);
-  assert.equal(await lastSignInAddress(n.handle), '192.0.2.33');
+  assert.equal(await lastSignInAddress(n.handle.store), '192.0.2.33');
   // LOCAL (a health check) and UNKNOWN keep the balancer's address.
   assert.equal((await exchange(n.port, v2(null), signIn('alice', DEMO_PASSWORD))).status, 200);
-  assert.equal(await lastSignInAddress(n.handle), '127.0.0.1');
+  assert.equal(await lastSignInAddress(n.handle.store), '127.0.0.1');
   assert.equal((await exchange(n.port, Buffer.from('PROXY UNKNOWN\r\n'), signIn('alice', DEMO_PASSWORD))).status, 200);
-  assert.equal(await lastSignInAddress(n.handle), '127.0.0.1');
+  assert.equal(await lastSignInAddress(n.handle.store), '127.0.0.1');
 });
 
 test("one client's failed sign-ins brake that client, not every client of the balancer", async (t) => {
@@ -251,10 +241,10 @@ test('a peer that is not a named balancer is served as before, and its PROXY hea
   t.after(() => n.stop());
   const spoofed = await exchange(n.port, v1('203.0.113.7'), signIn('alice', DEMO_PASSWORD));
   assert.equal(spoofed.status, 400, 'the header reaches HTTP as a bad request line');
-  assert.equal(await lastSignInAddress(n.handle), null);
+  assert.equal(await lastSignInAddress(n.handle.store), null);
   const direct = await exchange(n.port, Buffer.alloc(0), signIn('alice', DEMO_PASSWORD));
   assert.equal(direct.status, 200, 'a direct client needs no header');
-  assert.equal(await lastSignInAddress(n.handle), '127.0.0.1');
+  assert.equal(await lastSignInAddress(n.handle.store), '127.0.0.1');
 });
 
 test('without the setting nothing is read: a PROXY header is a bad request line', async (t) => {
@@ -283,7 +273,7 @@ test('from a named balancer, a missing, malformed or oversized header closes the
     const answer = await exchange(n.port, first, signIn('alice', DEMO_PASSWORD));
     assert.equal(answer.received, '', what);
   }
-  assert.equal(await lastSignInAddress(n.handle), null);
+  assert.equal(await lastSignInAddress(n.handle.store), null);
 });
 
 test('a balancer connection that sends no header is closed at the head timeout', async (t) => {
@@ -333,10 +323,10 @@ test('HTTPS with passthrough: the header is read before TLS and the TLS session 
   t.after(() => n.stop());
   const answer = await tlsThroughBalancer(n.port, v2('2001:db8:77::1'), signIn('alice', DEMO_PASSWORD));
   assert.equal(answer.status, 200, answer.body.slice(0, 200));
-  assert.equal(await lastSignInAddress(n.handle), '2001:db8:77::1');
+  assert.equal(await lastSignInAddress(n.handle.store), '2001:db8:77::1');
   const one = await tlsThroughBalancer(n.port, v1('203.0.113.40'), signIn('alice', DEMO_PASSWORD));
   assert.equal(one.status, 200);
-  assert.equal(await lastSignInAddress(n.handle), '203.0.113.40');
+  assert.equal(await lastSignInAddress(n.handle.store), '203.0.113.40');
 });
 
 const HAPROXY = '/usr/sbin/haproxy';
@@ -405,7 +395,7 @@ test('HTTPS through a real HAProxy in mode tcp with send-proxy-v2', async (t) =>
     tls.on('close', () => resolve({ status: Number(text.slice(9, 12)), body: text }));
   });
   assert.equal(answer.status, 200, `${answer.body.slice(0, 200)} ${stderr}`);
-  assert.equal(await lastSignInAddress(n.handle), '127.0.0.9', 'the client, not the balancer (127.0.0.1)');
+  assert.equal(await lastSignInAddress(n.handle.store), '127.0.0.9', 'the client, not the balancer (127.0.0.1)');
 });
 
 test('a balancer connection still waiting for its header does not hold the shutdown', async () => {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera, DEMO_PASSWORD, type TesseraHandle } from '../helpers/tessera.js';
 import { basic } from '../helpers/api.js';
+import { lastSignInAddress } from '../helpers/audit.js';
 import { raw, JSON_37 } from '../security/support.js';
 
 /** Signs alice in with these extra headers; returns the IP of the audit event it wrote and the Link header. */
@@ -17,14 +18,7 @@ async function signInFrom(handle: TesseraHandle, headers: Record<string, string>
     headers: { Authorization: basic('alice', 'acme', DEMO_PASSWORD), Accept: JSON_37, ...headers },
   });
   assert.equal(res.status, 200, res.text);
-  const row = await handle.store.db
-    .selectFrom('audit_events')
-    .select(['ip'])
-    .where('event_type', '=', 'session.created')
-    .orderBy('at', 'desc')
-    .limit(1)
-    .executeTakeFirstOrThrow();
-  return { ip: row.ip, link: res.headers.get('link') ?? '' };
+  return { ip: await lastSignInAddress(handle.store), link: res.headers.get('link') ?? '' };
 }
 
 test('without --trust-proxy, X-Forwarded-* are ignored: the client is the socket peer', async (t) => {
