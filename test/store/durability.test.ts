@@ -96,9 +96,12 @@ for (const plan of bothBackends()) {
         const acknowledged: string[] = [];
         let attempted = 0;
         let killed: Promise<void> | null = null;
+        // The workers go on sending until the process is gone, not only until the kill is sent: a fast server could
+        // otherwise answer every request already sent before SIGKILL landed, and none was in flight at the kill.
+        let exited = false;
         const prefix = `d${randomUUID().slice(0, 6)}`;
         const worker = async () => {
-          while (attempted < BURST && killed === null) {
+          while (attempted < BURST && !exited) {
             const name = `${prefix}-${attempted++}`;
             try {
               const res = await http(`${first!.baseUrl}/cloudapi/1.0.0/users`, {
@@ -109,7 +112,7 @@ for (const plan of bothBackends()) {
               });
               if (res.status === 201) {
                 acknowledged.push(name);
-                if (acknowledged.length >= KILL_AFTER_ACKS && killed === null) killed = killHard(first!);
+                if (acknowledged.length >= KILL_AFTER_ACKS && killed === null) killed = killHard(first!).then(() => void (exited = true));
               } else {
                 assert.fail(`unexpected ${res.status} creating ${name}: ${res.text}`);
               }
