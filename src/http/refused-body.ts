@@ -1,0 +1,67 @@
+/**
+ * A body refused for its size (413) is read to its end and discarded before the answer goes out, instead of the
+ * connection being closed while the body is still arriving.
+ *
+ * fastify answers a body over the limit at once, with `Connection: close`, and Node then closes the socket while the
+ * client (or the proxy in front) is still sending. Closing a TCP socket with unread bytes sends a reset, and a reset
+ * can reach the sender before it has read the 413: nginx then answered 502 Bad Gateway ("writev() failed (32: Broken
+ * pipe) while sending request to upstream") and HAProxy reset its client, in about 2 % of oversized requests through
+ * the documented configurations (until 2026-12-06). RFC 9112 §9.6 describes this failure and asks servers to keep
+ * reading before they close. nginx talks HTTP/1.1 to its upstream with `Connection: close` by default, so keeping
+ * the connection alive is not enough: the answer waits until the rest of the body has been read. A client that
+ * keeps its connection alive can then send its next request on it.
+ *
+ * Bounded: a body is discarded up to DISCARD_MAX_BYTES (twice the largest body any route accepts, the inventory
+ * sync's 8 MiB), within the request timeout every body already has (REQUEST_RECEIVE_TIMEOUT_MS, then Node's 408).
+ * A larger declared length is answered and closed at once, as before; a chunked body that goes on past the bound
+ * has its connection closed without an answer: a client sending that much more than it may gets no more bytes read.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+
+export const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
+
+export function discardRefusedBodies(app: FastifyInstance, readiness: { readonly draining: boolean }): void {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const raw = request.raw;
+    if (reply.statusCode !== 413 || raw.complete || raw.destroyed || !discardable(raw.headers)) return done(null, payload);
+    // fastify's own `Connection: close`: once the body is read the connection is usable again, unless the client asked
+    // to close it or the server is draining (which says so itself).
+    if (!readiness.draining && !asksToClose(raw.headers.connection)) reply.removeHeader('connection');
+    discardRest(raw, () => done(null, payload));
+  });
+}
+
+function asksToClose(connection: string | undefined): boolean {
+  return connection !== undefined && connection.split(',').some((option) => option.trim().toLowerCase() === 'close');
+}
+
+/** A declared length within the bound, or a chunked body (counted as it is read). */
+function discardable(headers: IncomingMessage['headers']): boolean {
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const declared = headers['content-length'];
+  return typeof declared === 'string' && /^\d{1,10}$/.test(declared) && Number(declared) <= DISCARD_MAX_BYTES;
+}
+
+function discardRest(raw: IncomingMessage, then: () => void): void {
+  let read = 0;
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    raw.off('data', count);
+    raw.off('end', finish);
+    raw.off('close', finish);
+    raw.off('error', finish);
+    then();
+  };
+  const count = (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > DISCARD_MAX_BYTES) raw.socket.destroy();
+  };
+  raw.on('data', count);
+  raw.once('end', finish);
+  raw.once('close', finish);
+  raw.once('error', finish);
+  raw.resume();
+}

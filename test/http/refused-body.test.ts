@@ -1,0 +1,135 @@
+/**
+ * A body over the limit is read and discarded before its 413 goes out (src/http/refused-body.ts). Until 2026-12-06
+ * the connection was closed while the body was still arriving: the sender's next write met a reset, and nginx and
+ * HAProxy in front answered 502 or reset their client instead of passing the 413 on. The bodies here (4 MiB) are
+ * larger than the loopback socket buffers, so the old server's reset reached the writer every time.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
+import { DISCARD_MAX_BYTES } from '../../src/http/refused-body.js';
+
+let tessera: TesseraHandle;
+after(() => tessera?.stop());
+
+async function server(): Promise<TesseraHandle> {
+  tessera ??= await startTessera({ demo: false });
+  return tessera;
+}
+
+const BODY = Buffer.alloc(4 * 1024 * 1024, 'a');
+
+interface Connection {
+  socket: net.Socket;
+  /** Everything received so far. */
+  received(): string;
+  /** Resolves with the n-th complete answer (head and Content-Length body), counting from 1. */
+  answer(n: number): Promise<string>;
+  /** Resolves with how the connection ended: 'end' (the server closed cleanly) or the error's code. */
+  ended: Promise<string>;
+}
+
+async function connect(): Promise<Connection> {
+  const { port } = new URL((await server()).baseUrl);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let data = '';
+  const waiters: Array<() => void> = [];
+  socket.on('data', (d: Buffer) => {
+    data += d.toString('latin1');
+    for (const w of waiters.splice(0)) w();
+  });
+  const ended = new Promise<string>((resolve) => {
+    socket.once('end', () => resolve('end'));
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+  const answers = () => {
+    const found: string[] = [];
+    let rest = data;
+    for (;;) {
+      const headEnd = rest.indexOf('\r\n\r\n');
+      if (headEnd < 0) return found;
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(rest.slice(0, headEnd))?.[1] ?? 0);
+      if (rest.length < headEnd + 4 + length) return found;
+      found.push(rest.slice(0, headEnd + 4 + length));
+      rest = rest.slice(headEnd + 4 + length);
+    }
+  };
+  const answer = async (n: number) => {
+    const deadline = Date.now() + 10_000;
+    while (answers().length < n) {
+      if (Date.now() > deadline) throw new Error(`no answer ${n} within 10 s; received: ${data.slice(0, 500)}`);
+      await Promise.race([new Promise<void>((r) => waiters.push(r)), ended, new Promise((r) => setTimeout(r, 200).unref())]);
+    }
+    return answers()[n - 1]!;
+  };
+  return { socket, received: () => data, answer, ended };
+}
+
+/** Writes all of it; resolves with the write's error code, or 'written'. */
+function write(socket: net.Socket, data: string | Buffer): Promise<string> {
+  return new Promise((resolve) =>
+    socket.write(data, (error) => resolve(error ? ((error as NodeJS.ErrnoException).code ?? error.message) : 'written')),
+  );
+}
+
+const tokenHead = (headers: string) =>
+  `POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n${headers}\r\n`;
+
+test('a declared body over the limit is read to its end, answered 413 in the API format, and the connection serves the next request', async () => {
+  const c = await connect();
+  assert.equal(await write(c.socket, tokenHead(`Content-Length: ${BODY.length}\r\n`)), 'written');
+  assert.equal(await write(c.socket, BODY), 'written', 'the whole body could be sent: the server did not close under it');
+  const refused = await c.answer(1);
+  assert.match(refused, /^HTTP\/1\.1 413 /);
+  assert.match(refused, /"error":"invalid_request"/);
+  assert.doesNotMatch(refused, /\r\nconnection: close\r\n/i);
+  await write(c.socket, 'GET /api/versions HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(await c.answer(2), /^HTTP\/1\.1 200 /);
+  c.socket.destroy();
+});
+
+test('a client that asked to close (as nginx does upstream) gets its 413 after the body, then a clean close, not a reset', async () => {
+  const c = await connect();
+  assert.equal(await write(c.socket, tokenHead(`Content-Length: ${BODY.length}\r\nConnection: close\r\n`)), 'written');
+  assert.equal(await write(c.socket, BODY), 'written');
+  assert.match(await c.answer(1), /^HTTP\/1\.1 413 [\s\S]*\r\nconnection: close\r\n/i);
+  assert.equal(await c.ended, 'end');
+});
+
+test('a chunked body over the limit is discarded too, and the connection serves the next request', async () => {
+  const c = await connect();
+  await write(c.socket, tokenHead('Transfer-Encoding: chunked\r\n'));
+  const chunk = BODY.subarray(0, 64 * 1024);
+  for (let i = 0; i < 16; i++)
+    assert.equal(
+      await write(c.socket, Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])),
+      'written',
+    );
+  await write(c.socket, '0\r\n\r\n');
+  assert.match(await c.answer(1), /^HTTP\/1\.1 413 /);
+  await write(c.socket, 'GET /api/versions HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(await c.answer(2), /^HTTP\/1\.1 200 /);
+  c.socket.destroy();
+});
+
+test(`a declared length over ${DISCARD_MAX_BYTES / 1024 / 1024} MiB is answered at once and its connection closed: nothing more is read`, async () => {
+  const c = await connect();
+  await write(c.socket, tokenHead(`Content-Length: ${DISCARD_MAX_BYTES + 1}\r\n`));
+  assert.match(await c.answer(1), /^HTTP\/1\.1 413 [\s\S]*\r\nconnection: close\r\n/i);
+  assert.equal(await c.ended, 'end');
+});
+
+test(`a chunked body going on past ${DISCARD_MAX_BYTES / 1024 / 1024} MiB has its connection closed`, async () => {
+  const c = await connect();
+  await write(c.socket, tokenHead('Transfer-Encoding: chunked\r\n'));
+  const chunk = Buffer.concat([Buffer.from(`${BODY.length.toString(16)}\r\n`), BODY, Buffer.from('\r\n')]);
+  let outcome = 'written';
+  for (let sent = 0; sent <= DISCARD_MAX_BYTES + BODY.length && outcome === 'written'; sent += BODY.length)
+    outcome = await write(c.socket, chunk);
+  const ended = await Promise.race([c.ended, new Promise<string>((r) => setTimeout(() => r('still open after 10 s'), 10_000).unref())]);
+  assert.notEqual(ended, 'still open after 10 s', `the server closed the connection (the last write: ${outcome})`);
+  assert.doesNotMatch(c.received(), /^HTTP\/1\.1 413 /, 'no answer: the server stopped reading');
+  c.socket.destroy();
+});
