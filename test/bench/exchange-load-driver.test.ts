@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { driveExchanges } from '../../bench/exchange-load-driver.js';
 import { acceptedAfterFirstRefusal, bucketPercentiles } from '../../bench/revocation-load.js';
 
@@ -39,8 +40,16 @@ test('the paced load keeps its rate, spaces its arrivals, and records the watche
   revoked.clear();
   seen = [];
   refusedByServer = 0;
-  const revokeAt = Date.now() + 600;
-  const timer = setTimeout(() => revoked.add('w0'), 600);
+  // The revocation's real time, not the planned one: on a busy machine the timer fires late.
+  let revokedAt = Infinity;
+  const timer = setTimeout(() => {
+    revoked.add('w0');
+    revokedAt = Date.now();
+  }, 600);
+  // How late the event loop ran during the load: every request that came due while it was held is sent at once when
+  // it turns again, so the allowed burst grows with the longest hold (the pacing's grain, not its fault).
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   const report = await driveExchanges({
     url,
     tokens: TOKENS,
@@ -50,25 +59,38 @@ test('the paced load keeps its rate, spaces its arrivals, and records the watche
     durationSeconds: 1.5,
     warmUpSeconds: 0,
   });
+  lag.disable();
   clearTimeout(timer);
-  assert.ok(Math.abs(report.requests - 450) <= 5, `450 requests offered over 1.5 s at 300/s, sent ${report.requests}`);
-  assert.equal(report.shed, 0, 'a fast endpoint never has 32 requests waiting');
+  // Every request due is offered: sent, or shed when 32 wait (an endpoint slowed by a loaded machine); until
+  // 2026-12-06 the test counted only those sent, and failed when a busy machine made the stand-in endpoint shed.
+  assert.ok(
+    Math.abs(report.requests + report.shed - 450) <= 5,
+    `450 requests due over 1.5 s at 300/s: ${report.requests} sent, ${report.shed} shed`,
+  );
+  assert.equal(seen.length, report.requests, 'every request sent reached the endpoint');
   assert.equal(report.errors, 0);
   assert.equal(report.refusals, refusedByServer, 'every 400 the endpoint sent is counted');
   assert.ok(report.refusals > 0, 'w0 was refused once revoked');
-  // Evenly spaced: no 100 ms window holds more than twice its share (30 requests).
+  // Evenly spaced: no 100 ms window holds more than twice its share (60 requests), plus what came due during the
+  // longest hold of the event loop.
+  const maxLagMs = lag.max / 1e6;
+  const allowed = 60 + Math.ceil((300 * maxLagMs) / 1000);
   const start = seen[0]!.at;
   const perWindow = new Map<number, number>();
   for (const s of seen) perWindow.set(Math.floor((s.at - start) / 100), (perWindow.get(Math.floor((s.at - start) / 100)) ?? 0) + 1);
-  assert.ok(Math.max(...perWindow.values()) <= 60, `arrivals per 100 ms: ${[...perWindow.values()].join(' ')}`);
-  // The watched tokens: w0 accepted before its revocation only, then refused; w1 never refused.
+  assert.ok(
+    Math.max(...perWindow.values()) <= allowed,
+    `arrivals per 100 ms: ${[...perWindow.values()].join(' ')} (at most ${allowed}, the loop held up to ${Math.round(maxLagMs)} ms)`,
+  );
+  // The watched tokens: w0 accepted before its revocation only, then refused; w1 never refused. 5 ms of slack for the
+  // two clocks (Date.now here, the driver's performance clock).
   assert.ok(report.acceptedSentAt[0]!.length > 0, 'w0 was accepted before its revocation');
   assert.ok(
-    report.acceptedSentAt[0]!.every((sentAt) => sentAt < revokeAt + 50),
+    report.acceptedSentAt[0]!.every((sentAt) => sentAt < revokedAt + 5),
     'w0 accepted only when sent before its revocation',
   );
   const firstRefusal = report.firstRefusalAt[0] ?? null;
-  assert.ok(firstRefusal !== null && firstRefusal >= revokeAt - 50, 'w0 first refused after its revocation');
+  assert.ok(firstRefusal !== null && firstRefusal >= revokedAt - 5, 'w0 first refused after its revocation');
   assert.ok(report.acceptedSentAt[1]!.length > 0);
   assert.equal(report.firstRefusalAt[1], null);
   assert.equal(report.acceptedSentAt.length, 2, 'only the watched tokens are recorded one by one');
@@ -87,8 +109,10 @@ test('the closed loop measures capacity; its warm-up leaves the watched tokens a
     durationSeconds: 0.5,
     warmUpSeconds: 0.5,
   });
-  assert.ok(report.requests > 100, `a local endpoint answers hundreds of requests in 0.5 s: ${report.requests}`);
-  assert.ok(report.requestsPerSecond > 200);
+  // How many depends on the machine's load (85-98 with three busy loops on two cores, hundreds when idle): the loop
+  // must have kept its connections busy, and the rate is the count over the measured time.
+  assert.ok(report.requests >= 20, `a local endpoint answers many requests in 0.5 s: ${report.requests}`);
+  assert.equal(report.requestsPerSecond, report.requests / 0.5);
   assert.equal(report.errors, 0);
   // The warm-up's requests all arrived before the measured run began (the driver says when); 5 ms of slack for the
   // two clocks (the server's Date.now, the driver's performance clock). Judged from the first request instead, the
