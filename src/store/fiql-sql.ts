@@ -17,6 +17,12 @@
  *   (`store.likeOperator`: ILIKE on PostgreSQL), with `%`, `_` and `\` in the literal parts escaped.
  * - `!=` on a nullable field also matches NULL (an absent IP address is "not 10.0.0.1").
  * - `=lt=` `=le=` `=gt=` `=ge=` compare numbers, dates and strings; booleans, enums and references only take `==`/`!=`.
+ *   A NULL is no value: `lastUsedTimeUtc=lt=X` leaves out a token never used (it was not "used before X").
+ * - `==null` / `!=null` (any case) on a nullable field that is not text (a date, a number, a reference...) is
+ *   "has no value" / "has one": `expirationTimeUtc==null` lists the tokens that never expire, `lastUsedTimeUtc==null`
+ *   those never used. On such a field `null` was no valid value before (a 400), so no filter changed meaning. A
+ *   nullable text field keeps comparing with the text `null` (a VM may be named so); an ordering operator with
+ *   `null` is a 400.
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { parseFiql, FiqlSyntaxError, type FiqlComparison, type FiqlNode, type FiqlOperator } from '../domain/fiql.js';
@@ -106,7 +112,8 @@ type Plan =
       /** A `number` field: compared as NUMERIC (see buildNode). */
       numeric: boolean;
     }
-  | { kind: 'like'; column: FiqlField['column']; negated: boolean; pattern: string; nullable: boolean };
+  | { kind: 'like'; column: FiqlField['column']; negated: boolean; pattern: string; nullable: boolean }
+  | { kind: 'null'; column: FiqlField['column']; negated: boolean };
 
 const SQL_OPERATOR: Record<FiqlOperator, '=' | '<>' | '<' | '<=' | '>' | '>='> = {
   '==': '=',
@@ -142,6 +149,11 @@ function planComparison(node: FiqlComparison, field: FiqlField): Plan {
     if (field.type !== 'string') throw invalid(node, `wildcards apply to text fields only`);
     if (!equality) throw invalid(node, `wildcards work with == and != only`);
     return { kind: 'like', column: field.column, negated: node.operator === '!=', pattern: likePattern(node.wildcard), nullable };
+  }
+  // `==null` / `!=null`: absent or present, on a nullable field whose values can never be the text "null".
+  if (nullable && field.type !== 'string' && node.value.toLowerCase() === 'null') {
+    if (!equality) throw invalid(node, 'null takes == or != only');
+    return { kind: 'null', column: field.column, negated: node.operator === '!=' };
   }
   if (!equality && (field.type === 'boolean' || field.type === 'enum' || field.type === 'ref')) {
     throw invalid(node, `a ${field.type === 'ref' ? 'reference' : field.type} field takes == or != only`);
@@ -228,6 +240,8 @@ function buildNode(eb: ExpressionBuilder<any, any>, plan: Plan, options: FiqlCom
       // SQL's `x <> v` is unknown for NULL x; FIQL's != means "anything but v", which includes "absent".
       return plan.operator === '<>' && plan.nullable ? eb.or([comparison, eb(column as Expression<any>, 'is', null)]) : comparison;
     }
+    case 'null':
+      return eb(columnExpression(plan.column) as Expression<any>, plan.negated ? 'is not' : 'is', null);
     case 'like': {
       let column = columnExpression(plan.column);
       let pattern = plan.pattern;

@@ -41,6 +41,8 @@ const FIELDS: FiqlFieldMap = {
   phase: { column: 'probe.status', type: 'enum', values: ['preRunning', 'SUCCESS', 'RESOLVED'], looseValues: true },
   vdc: { column: 'probe.vdc', type: 'ref' },
   'owner.name': { column: sql`upper(probe.name)`, type: 'string' },
+  // A nullable date (as a token's lastUsedTimeUtc): the row's date when it has an address, else NULL.
+  lastSeen: { column: sql`case when probe.ip is null then null else probe.created end`, type: 'date', nullable: true },
 };
 
 const CASES: Array<[string, string[]]> = [
@@ -77,6 +79,14 @@ const CASES: Array<[string, string[]]> = [
   ['numberOfCpus=lt=1e300', ['Web03', 'a,b;c(d)', 'back\\slash', 'db%1', 'db_1', 'web01', 'web02']],
   ['numberOfCpus=gt=99999999999999999999', []],
   ['numberOfCpus==-9223372036854775809', []],
+  // `==null` / `!=null` on a nullable field that is not text: absent / present (tokens that never expire, never used).
+  ['lastSeen==null', ['back\\slash', 'db%1', 'web02']],
+  ['lastSeen==NULL', ['back\\slash', 'db%1', 'web02']],
+  ['lastSeen!=null', ['Web03', 'a,b;c(d)', 'db_1', 'web01']],
+  // No value is not "before X": a NULL is left out of an ordering comparison.
+  ['lastSeen=lt=2024-12-31T00:00:00Z', ['a,b;c(d)', 'web01']],
+  ['lastSeen==null,lastSeen=lt=2024-12-31T00:00:00Z', ['a,b;c(d)', 'back\\slash', 'db%1', 'web01', 'web02']],
+  ['ipAddress==null', []], // a text field compares with the text "null"
 ];
 
 const BAD: Array<[string, RegExp]> = [
@@ -97,6 +107,8 @@ const BAD: Array<[string, RegExp]> = [
   ['name==a\u0000b', /contains a NUL character/],
   ['name==a\u0000*', /contains a NUL character/],
   ['dateCreated=gt=99999999999999999999', /not an ISO 8601 date-time/],
+  ['dateCreated==null', /not an ISO 8601 date-time/], // not nullable: no row can be absent
+  ['lastSeen=lt=null', /null takes == or != only/],
   ['dateCreated=lt=-8640000000000001', /not an ISO 8601 date-time/],
 ];
 

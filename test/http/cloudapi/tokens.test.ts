@@ -243,6 +243,31 @@ describe('FIQL filter, sorting and paging', () => {
     ]);
   });
 
+  test('==null finds the tokens that never expire and those never used; =lt= leaves the never used out', async () => {
+    const u = await createUser(base, alice, { role: 'vApp Author' });
+    const owner = await signIn(base, u.name, 'acme', u.password);
+    await createApiToken(base, owner, 'acme', 'n-never');
+    await createApiToken(base, owner, 'acme', 'n-expiring', { expirationTimeUtc: new Date(Date.now() + 86_400_000).toISOString() });
+    const used = await createApiToken(base, owner, 'acme', 'n-used');
+    await accessTokenFrom(base, 'acme', used.apiToken);
+    await eventually('the first use reaches the store', async () => (await t.store.getApiToken(used.clientId))?.last_used_at ?? undefined);
+    const found = async (filter: string) => {
+      const res = await list(owner, `?filter=${encodeURIComponent(filter)}`);
+      assert.equal(res.status, 200, `${filter}: ${res.text}`);
+      return (res.json().values as Array<{ name: string }>).map((v) => v.name).sort();
+    };
+    assert.deepEqual(await found('expirationTimeUtc==null'), ['n-never', 'n-used']);
+    assert.deepEqual(await found('expirationTimeUtc!=null'), ['n-expiring']);
+    assert.deepEqual(await found('lastUsedTimeUtc==null'), ['n-expiring', 'n-never']);
+    assert.deepEqual(await found('lastUsedTimeUtc!=NULL'), ['n-used']);
+    // A token never used was not "used before" any date: the way to ask for both is an OR with ==null.
+    const later = new Date(Date.now() + 60_000).toISOString();
+    assert.deepEqual(await found(`lastUsedTimeUtc=lt=${later}`), ['n-used']);
+    assert.deepEqual(await found(`lastUsedTimeUtc=lt=${later},lastUsedTimeUtc==null`), ['n-expiring', 'n-never', 'n-used']);
+    const refused = await list(owner, `?filter=${encodeURIComponent('expirationTimeUtc=gt=null')}`);
+    assert.equal(refused.status, 400, refused.text);
+  });
+
   test('a bad filter or sort field is 400 BAD_REQUEST', async () => {
     for (const query of [
       '?filter=' + encodeURIComponent('name=='),
