@@ -649,6 +649,11 @@ export class ApiTokenService {
    * the org's cap. Regenerating is what one does when a token is about to expire or leaked, so keeping its old
    * fixed date would hand back a token as close to its end as the one replaced.
    *
+   * `requestedExpiry` (GitHub's Regenerate asks for a new expiration): absent (undefined), the rule above; `null` or
+   * '', no expiry; an ISO 8601 instant, that expiry. Null and an instant follow the rules of a new token (in the
+   * future, before the year 10000, within the org's cap and the installation's ceiling; no expiry becomes the cap),
+   * checked before anything changes.
+   *
    * The grace uses the revocation machinery, not a timer: the old row's expiry is brought forward to the end of
    * the grace (exchanges stop then, and the sessions minted in the grace end then too), and a revocation event
    * dated at that instant is recorded now, so every node's revocation view ends the old token's earlier sessions
@@ -659,6 +664,7 @@ export class ApiTokenService {
     tokenId: string,
     graceSeconds: number,
     ip: string,
+    requestedExpiry?: unknown,
   ): Promise<{ row: ApiTokenRow; apiToken: string; old: ApiTokenRow; oldStopsAt: number | null }> {
     const old = await this.getVisible(principal, tokenId);
     if (!can(principal, 'apiToken.regenerate', { orgId: old.org_id, ownerId: old.user_id }))
@@ -679,16 +685,20 @@ export class ApiTokenService {
     }
     const org = await this.store.getOrg(old.org_id);
     let expiresAt: number | null = null;
-    if (old.expires_at !== null) {
-      const lifetime = Number(old.expires_at) - Number(old.minted_at ?? old.created_at);
-      expiresAt = now + Math.max(lifetime, 60_000);
+    if (requestedExpiry !== undefined) {
+      expiresAt = this.resolveExpiry(requestedExpiry, org!);
+    } else {
+      if (old.expires_at !== null) {
+        const lifetime = Number(old.expires_at) - Number(old.minted_at ?? old.created_at);
+        expiresAt = now + Math.max(lifetime, 60_000);
+      }
+      const maxDays = this.maxDaysFor(org);
+      if (maxDays !== null) {
+        const cap = now + maxDays * 86_400_000;
+        if (expiresAt === null || expiresAt > cap) expiresAt = cap;
+      }
+      expiresAt = expiresAt === null ? null : Math.min(expiresAt, LATEST_EXPIRY_MS);
     }
-    const maxDays = this.maxDaysFor(org);
-    if (maxDays !== null) {
-      const cap = now + maxDays * 86_400_000;
-      if (expiresAt === null || expiresAt > cap) expiresAt = cap;
-    }
-    expiresAt = expiresAt === null ? null : Math.min(expiresAt, LATEST_EXPIRY_MS);
     const token = generateApiToken();
     const graceEndsAt = graceSeconds === 0 ? null : now + graceSeconds * 1000;
     const lifetimeMs = this.accessTokens.lifetimeSeconds * 1000 + 60_000;

@@ -24,6 +24,7 @@ interface CreateFlags {
 
 interface RegenerateFlags {
   grace: string;
+  expires?: string;
   out?: string;
   force?: boolean;
 }
@@ -106,6 +107,10 @@ Examples:
     .argument('<token>', 'one of your tokens: its id (urn:vcloud:token:<uuid> or the uuid) or its name')
     .description('A new secret for one of your tokens (same name and scope); the new token is shown once')
     .option('--grace <duration>', 'how long the old token keeps working: 0 (stops at once) or 30m, 12h, 1d, 7d (at most 7 days)', '0')
+    .option(
+      '--expires <when>',
+      "the new token's expiry: a duration (30m, 12h, 90d, 2w, 1y), a date (2027-01-31: through the end of that day, UTC) or never (the org's maximum when it has one); default: the old token's lifetime again from now, never when it had none",
+    )
     .option('--out <file>', 'write {"refresh_token": "..."} to FILE (mode 0600) instead of printing it')
     .option('--force', 'with --out, replace an existing file (e.g. the file that held the old token)')
     .addHelpText(
@@ -113,11 +118,13 @@ Examples:
       `
 Needs a password session (tessera login), as creating does; only the token's owner may regenerate it (an
 administrator revokes other users' tokens). The new token keeps the name and scope; a token with an expiry gets
-the same lifetime again from now (within the org's maximum), one that never expired still never expires. The old
-token and its sessions stop at once, or when the grace ends: give your scripts the new token before then.
+the same lifetime again from now (within the org's maximum), one that never expired still never expires, unless
+--expires gives another. The old token and its sessions stop at once, or when the grace ends: give your scripts the
+new token before then.
 
 Examples:
   $ tessera token regenerate laptop
+  $ tessera token regenerate laptop --expires 90d
   $ tessera token regenerate terraform --grace 1d --out ./vcd-token.json --force`,
     )
     .action(action((idOrName: string, flags: RegenerateFlags) => runRegenerate(idOrName, flags)));
@@ -163,8 +170,11 @@ async function runCreate(name: string, flags: CreateFlags): Promise<void> {
 async function runRegenerate(idOrName: string, flags: RegenerateFlags): Promise<void> {
   if (idOrName.trim() === '') throw usageError('give a token id or name');
   let graceSeconds: number;
+  let expiresAt: Date | null | undefined;
   try {
     graceSeconds = parseGrace(flags.grace);
+    if (flags.expires !== undefined)
+      expiresAt = flags.expires.trim().toLowerCase() === 'never' ? null : parseExpiry(flags.expires, Date.now());
   } catch (error) {
     throw usageError((error as Error).message);
   }
@@ -177,7 +187,7 @@ async function runRegenerate(idOrName: string, flags: RegenerateFlags): Promise<
   const staged = flags.out ? await stageOutFile(flags.out, flags.force ?? false) : null;
   let made;
   try {
-    made = await client.regenerateToken(old.id, { graceSeconds });
+    made = await client.regenerateToken(old.id, { graceSeconds, expiresAt });
   } catch (error) {
     if (staged) {
       await staged.handle.close();

@@ -314,11 +314,20 @@ export class VcdClient {
    * A new secret for one of the caller's own tokens, under the same name and scope (Tessera:
    * `POST /cloudapi/x-tessera/tokens/{id}/regenerate`). The old token stops at once, or after `graceSeconds`
    * (0 to 7 days) so that scripts can be given the new one first. Password sessions only, as creation.
+   * `expiresAt`: the new token's expiry (a Date), `null` for none (the org's maximum when it has one), absent for
+   * the old lifetime again from now.
    */
-  async regenerateToken(id: string, options: { graceSeconds?: number | undefined } = {}): Promise<RegeneratedApiToken> {
+  async regenerateToken(
+    id: string,
+    options: { graceSeconds?: number | undefined; expiresAt?: Date | null | undefined } = {},
+  ): Promise<RegeneratedApiToken> {
     const grace = options.graceSeconds ?? 0;
     if (!Number.isInteger(grace) || grace < 0 || grace > MAX_REGENERATE_GRACE_SECONDS) {
       throw new TypeError(`graceSeconds must be a whole number from 0 to ${MAX_REGENERATE_GRACE_SECONDS}`);
+    }
+    const expiresAt = options.expiresAt;
+    if (expiresAt !== undefined && expiresAt !== null && !(expiresAt instanceof Date && !Number.isNaN(expiresAt.getTime()))) {
+      throw new TypeError('expiresAt must be a valid Date or null');
     }
     if (this.#bearer.renewable) {
       throw new VcdClientError(
@@ -330,7 +339,10 @@ export class VcdClient {
     const answer = await this.#json<ApiTokenEntity & { token: string; replaces: string; replacedTokenStopsAtUtc: string }>(path, {
       method: 'POST',
       contentType: 'application/json',
-      body: JSON.stringify({ graceSeconds: grace }),
+      body: JSON.stringify({
+        graceSeconds: grace,
+        ...(expiresAt === undefined ? {} : { expirationTimeUtc: expiresAt === null ? null : expiresAt.toISOString() }),
+      }),
     });
     const { token, replaces, replacedTokenStopsAtUtc, ...entity } = answer;
     return {

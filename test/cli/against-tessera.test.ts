@@ -366,6 +366,23 @@ describe('tessera CLI against Tessera', () => {
     await runCli(['token', 'revoke', /new id (urn:vcloud:token:[0-9a-f-]{36})/.exec(now.stderr)![1]!], { env });
   });
 
+  test('token regenerate --expires gives the new token another expiry, or none with never; a bad one changes nothing', async () => {
+    const created = await runCli(['token', 'create', 'reexpire', '--expires', '1d'], { env });
+    assert.equal(created.code, 0, created.stderr);
+    const bad = await runCli(['token', 'regenerate', 'reexpire', '--expires', 'soon'], { env });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--expires takes a duration/);
+    const longer = await runCli(['token', 'regenerate', 'reexpire', '--expires', '90d'], { env });
+    assert.equal(longer.code, 0, longer.stderr);
+    const expiry = /, expires (\S+)\. /.exec(longer.stderr)?.[1];
+    assert.ok(expiry && Math.abs(Date.parse(expiry) - (Date.now() + 90 * 86_400_000)) < 120_000, longer.stderr);
+    const newId = /new id (urn:vcloud:token:[0-9a-f-]{36})/.exec(longer.stderr)![1]!;
+    const never = await runCli(['token', 'regenerate', newId, '--expires', 'never'], { env });
+    assert.equal(never.code, 0, never.stderr);
+    assert.match(never.stderr, /, never expires\. /);
+    await runCli(['token', 'revoke', /new id (urn:vcloud:token:[0-9a-f-]{36})/.exec(never.stderr)![1]!], { env });
+  });
+
   test('token revoke by name; the revoked token file then exits 3 with a clear message', async () => {
     const result = await runCli(['token', 'revoke', 'ci'], { env });
     assert.equal(result.code, 0, result.stderr);

@@ -222,6 +222,63 @@ describe('portal: token care', () => {
     assert.ok(events.some((e) => e.event_type === 'apiToken.regenerated' && JSON.parse(e.details).replaces === old.id));
   });
 
+  test('Regenerate can give the new token another expiry (a date, or never), within the org\u2019s maximum', async () => {
+    await createAndRead(bob, { name: 'care-reexpire', expiry: 'date', expiresOn: isoDate(Date.now() + 3 * DAY) });
+    const old = await rowNamed('care-reexpire');
+    const page = await bob.get(`${ACME}/tokens/${old.id}/regenerate`);
+    assert.match(page.body, /id="regen-expiry-keep" name="expiry" value="keep" class="expiry-radio" checked/, 'the old rule by default');
+    assert.match(page.body, /id="regen-expiry-date" name="expiry" value="date"/);
+    assert.match(page.body, /id="regen-expiry-never" name="expiry" value="never"/);
+    const bad = await bob.post(`${ACME}/tokens/${old.id}/regenerate`, {
+      _csrf: csrfFrom(page.body),
+      grace: '0',
+      expiry: 'date',
+      expiresOn: '31/12/2030',
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /YYYY-MM-DD/);
+    assert.equal((await server.store.getApiToken(old.id))!.replaced_by, null, 'a refused form changes nothing');
+    const wanted = isoDate(Date.now() + 60 * DAY);
+    const res = await bob.post(`${ACME}/tokens/${old.id}/regenerate`, {
+      _csrf: csrfFrom(page.body),
+      grace: '0',
+      expiry: 'date',
+      expiresOn: wanted,
+    });
+    assert.equal(res.statusCode, 303, res.body.slice(0, 400));
+    const dated = await rowNamed('care-reexpire');
+    assert.equal(new Date(Number(dated.expires_at)).toISOString(), `${wanted}T23:59:59.999Z`);
+    const next = await bob.get(`${ACME}/tokens/${dated.id}/regenerate`);
+    const never = await bob.post(`${ACME}/tokens/${dated.id}/regenerate`, { _csrf: csrfFrom(next.body), grace: '0', expiry: 'never' });
+    assert.equal(never.statusCode, 303, never.body.slice(0, 400));
+    assert.equal((await rowNamed('care-reexpire')).expires_at, null);
+
+    const acme = (await server.store.getOrgByName('acme'))!;
+    await server.store.updateOrg(acme.id, { max_token_lifetime_days: 10 });
+    try {
+      const last = await rowNamed('care-reexpire');
+      const capped = await bob.get(`${ACME}/tokens/${last.id}/regenerate`);
+      assert.doesNotMatch(capped.body, /id="regen-expiry-never"/, 'never is not offered under a maximum');
+      const refusedNever = await bob.post(`${ACME}/tokens/${last.id}/regenerate`, {
+        _csrf: csrfFrom(capped.body),
+        grace: '0',
+        expiry: 'never',
+      });
+      assert.equal(refusedNever.statusCode, 400);
+      const tooLate = await bob.post(`${ACME}/tokens/${last.id}/regenerate`, {
+        _csrf: csrfFrom(capped.body),
+        grace: '0',
+        expiry: 'date',
+        expiresOn: isoDate(Date.now() + 30 * DAY),
+      });
+      assert.equal(tooLate.statusCode, 400);
+      assert.match(tooLate.body, /at most until/);
+      assert.equal((await server.store.getApiToken(last.id))!.replaced_by, null);
+    } finally {
+      await server.store.updateOrg(acme.id, { max_token_lifetime_days: null });
+    }
+  });
+
   test('Regenerate from a second tab or a stale list: back to the list, whose notice names the token; nobody else gets past the 403', async () => {
     for (const grace of ['0', '3600']) {
       const name = `care-two-tabs-${grace}`;

@@ -3,7 +3,8 @@
  * are both 403, as VCD answers (govcd maps only 403 to "entity not found").
  *
  * A Tessera extension, under the segment VCD never uses (`x-tessera`, as the inventory sync API):
- *   POST /cloudapi/x-tessera/tokens/{id}/regenerate   {"graceSeconds": 0..604800}   → the new Token, secret once
+ *   POST /cloudapi/x-tessera/tokens/{id}/regenerate   {"graceSeconds": 0..604800, "expirationTimeUtc": ...}
+ *                                                      → the new Token, secret once
  */
 import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -37,6 +38,14 @@ const RegenerateBody = Type.Union(
             minimum: 0,
             maximum: MAX_REGENERATE_GRACE_SECONDS,
             description: 'how long the old token keeps working, in seconds (0 to 604800; default 0: it stops at once)',
+          }),
+        ),
+        expirationTimeUtc: Type.Optional(
+          Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
+            description:
+              "the new token's expiry, as when creating one (an ISO 8601 date-time with a zone, within the org's maximum " +
+              'lifetime); null: none (or the maximum, when the org has one); absent: the old lifetime again from now, or ' +
+              'none when the old token had none',
           }),
         ),
       },
@@ -200,7 +209,13 @@ export const cloudapiTokenRoutes: FastifyPluginAsync = async (plugin) => {
       const graceSeconds = request.body?.graceSeconds ?? 0;
       // The service holds the rules: the owner only, never an API-token session (policy apiToken.regenerate), a
       // live token not already replaced; anyone else's or a missing token is the same 403.
-      const result = await services.apiTokens.regenerate(principal, tokenIdFromParam(request.params.id), graceSeconds, request.ip);
+      const result = await services.apiTokens.regenerate(
+        principal,
+        tokenIdFromParam(request.params.id),
+        graceSeconds,
+        request.ip,
+        request.body?.expirationTimeUtc,
+      );
       const entity = await tokenEntity(services, result.row, request.vcd.responseVersion);
       const stopsAt = result.oldStopsAt ?? Number(result.old.revoked_at ?? Date.now());
       // The answer carries a secret: no cache keeps it (RFC 6749 §5.1 asks the same of the token endpoint).

@@ -191,6 +191,65 @@ describe('regenerate through the cloudapi', () => {
     assert.match(res.json().message, /expired/);
   });
 
+  test('a new expiry (GitHub asks for one): a date, null for none, absent keeps the lifetime; the org cap holds', async () => {
+    const DAY = 86_400_000;
+    const near = (iso: string | null, at: number) => iso !== null && Math.abs(Date.parse(iso) - at) < 60_000;
+    const old = await createApiToken(base, alice, 'acme', 'new-expiry', {
+      expirationTimeUtc: new Date(Date.now() + 7 * DAY).toISOString(),
+    });
+    const wanted = new Date(Date.now() + 90 * DAY).toISOString();
+    const dated = await regenerate(alice, old.tokenId, { expirationTimeUtc: wanted });
+    assert.equal(dated.status, 200, dated.text);
+    assert.equal(Date.parse(dated.json().expirationTimeUtc), Date.parse(wanted));
+    const never = await regenerate(alice, dated.json().id, { expirationTimeUtc: null });
+    assert.equal(never.status, 200, never.text);
+    assert.equal(never.json().expirationTimeUtc, null, 'null: the new token never expires');
+    const kept = await regenerate(alice, never.json().id, { graceSeconds: 0 });
+    assert.equal(kept.json().expirationTimeUtc, null, 'absent: as before, a token that never expired still does not');
+    // Refused as on create, before anything changes: the old token keeps working.
+    for (const bad of [new Date(Date.now() - 1000).toISOString(), 'tomorrow', '2027-01-01', 42]) {
+      const res = await regenerate(alice, kept.json().id, { expirationTimeUtc: bad });
+      assert.equal(res.status, 400, `${JSON.stringify(bad)}: ${res.text}`);
+    }
+    assert.equal((await exchange(base, 'acme', kept.json().token)).status, 200);
+    // The org's cap: beyond it a refusal; null is the cap.
+    const acmeId = (await t.store.getOrgByName('acme'))!.id;
+    const policy = (body: unknown) =>
+      http(`${base}/cloudapi/1.0.0/orgs/urn:vcloud:org:${acmeId}/apiTokenPolicy`, {
+        method: 'PUT',
+        headers: { ...bearer(alice), 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    assert.equal((await policy({ maxLifetimeDays: 30 })).status, 200);
+    try {
+      const beyond = await regenerate(alice, kept.json().id, { expirationTimeUtc: new Date(Date.now() + 31 * DAY).toISOString() });
+      assert.equal(beyond.status, 400, beyond.text);
+      assert.match(beyond.json().message, /at most 30 days/);
+      const capped = await regenerate(alice, kept.json().id, { expirationTimeUtc: null });
+      assert.equal(capped.status, 200, capped.text);
+      assert.ok(near(capped.json().expirationTimeUtc, Date.now() + 30 * DAY), capped.json().expirationTimeUtc);
+    } finally {
+      await policy({ maxLifetimeDays: null });
+    }
+  });
+
+  test('a new expiry stays within the installation ceiling (TESSERA_MAX_TOKEN_LIFETIME_DAYS)', async () => {
+    const tc = await startTessera({ config: { signInRateLimit: 1000, maxTokenLifetimeDays: 10 } });
+    try {
+      const session = await signIn(tc.baseUrl, 'alice', 'acme', tc.demoPassword);
+      const old = await createApiToken(tc.baseUrl, session, 'acme', 'ceiling');
+      const res = await http(`${tc.baseUrl}/cloudapi/x-tessera/tokens/${old.tokenId}/regenerate`, {
+        method: 'POST',
+        headers: { ...bearer(session), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ expirationTimeUtc: new Date(Date.now() + 11 * 86_400_000).toISOString() }),
+      });
+      assert.equal(res.status, 400, res.text);
+      assert.match(res.json().message, /at most 10 days/);
+    } finally {
+      await tc.stop();
+    }
+  });
+
   test('the audit trail records apiToken.regenerated with the replaced token and the grace', async () => {
     const old = await createApiToken(base, alice, 'acme', 'audited');
     const made = (await regenerate(alice, old.tokenId, { graceSeconds: 86_400 })).json();

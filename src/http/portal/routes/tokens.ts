@@ -73,6 +73,9 @@ const CSRF_FIELD_SCHEMA = Type.String({ maxLength: 200 });
 const REGENERATE_BODY = Type.Object({
   _csrf: Type.Optional(CSRF_FIELD_SCHEMA),
   grace: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
+  // The new token's expiry: as the old one's rule (keep, also when absent), a date, or never.
+  expiry: Type.Optional(Type.Union([Type.Literal('keep'), Type.Literal('date'), Type.Literal('never')])),
+  expiresOn: Type.Optional(Type.String({ maxLength: 64 })),
 });
 const NEW_TOKEN_BODY = Type.Object({
   _csrf: Type.Optional(CSRF_FIELD_SCHEMA),
@@ -435,6 +438,30 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return at;
   };
 
+  /** The Regenerate page: the expiry choices (keep the rule, a date, never where the org allows it) and the grace. */
+  const renderRegenerate = async (
+    state: SignedInState,
+    token: Awaited<ReturnType<typeof loadForRegenerate>>,
+    input: { expiry: 'keep' | 'date' | 'never'; expiresOn: string; error: string | null },
+  ) => {
+    const org = await services.store.getOrg(state.principal.orgId);
+    const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
+    const maxLifetimeDays = services.apiTokenPolicy.maxDaysFor(org);
+    const bounds = expiryDateBounds(Date.now(), zone, maxLifetimeDays);
+    return regenerateConfirmPage(signedInFrame(state, deps, 'preferences'), {
+      token,
+      newExpiresAt: await regeneratedExpiry(state, token),
+      graceChoices: REGENERATE_GRACE_CHOICES,
+      error: input.error,
+      expiry: input.expiry,
+      expiresOn: input.expiresOn,
+      minDate: bounds.earliest,
+      maxDate: bounds.latest,
+      neverAllowed: maxLifetimeDays === null,
+      timeZone: zone,
+    });
+  };
+
   app.get<{ Params: { id: string } }>(
     '/tokens/:id/regenerate',
     { schema: { params: UUID_PARAM, response: PAGE } },
@@ -443,15 +470,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
       const gone = await alreadyRegenerated(request, state);
       if (gone) return seeOther(reply, gone);
       const token = await loadForRegenerate(request, state);
-      return sendPage(
-        reply,
-        regenerateConfirmPage(signedInFrame(state, deps, 'preferences'), {
-          token,
-          newExpiresAt: await regeneratedExpiry(state, token),
-          graceChoices: REGENERATE_GRACE_CHOICES,
-          error: null,
-        }),
-      );
+      return sendPage(reply, await renderRegenerate(state, token, { expiry: 'keep', expiresOn: '', error: null }));
     },
   );
 
@@ -464,25 +483,50 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (gone) return seeOther(reply, gone);
       const token = await loadForRegenerate(request, state);
       const grace = Number(formField(request, 'grace') || 'NaN');
+      const choice = formField(request, 'expiry');
+      const expiry = choice === 'date' || choice === 'never' ? choice : 'keep';
+      const expiresOn = formField(request, 'expiresOn').trim();
+      const rerender = async (error: string) => sendPage(reply, await renderRegenerate(state, token, { expiry, expiresOn, error }), 400);
       if (!REGENERATE_GRACE_CHOICES.some((c) => c.seconds === grace) || grace > MAX_REGENERATE_GRACE_SECONDS) {
-        return sendPage(
-          reply,
-          regenerateConfirmPage(signedInFrame(state, deps, 'preferences'), {
-            token,
-            newExpiresAt: await regeneratedExpiry(state, token),
-            graceChoices: REGENERATE_GRACE_CHOICES,
-            error: 'Choose how long the old token keeps working.',
-          }),
-          400,
+        return rerender('Choose how long the old token keeps working.');
+      }
+      // The new expiry (GitHub's Regenerate asks for one): undefined keeps the old token's rule; the service checks a
+      // date or "never" as it checks a new token's (the org's maximum, the installation's ceiling).
+      let requestedExpiry: string | null | undefined;
+      if (expiry === 'never') {
+        const maxDays = services.apiTokenPolicy.maxDaysFor(await services.store.getOrg(state.principal.orgId));
+        if (maxDays !== null) {
+          return rerender(`Your organization does not allow tokens that never expire: choose a date at most ${maxDays} days ahead.`);
+        }
+        requestedExpiry = null;
+      } else if (expiry === 'date') {
+        const zone = state.timeZone ?? DEFAULT_TIME_ZONE;
+        const parsed = expiresOn === '' ? null : expiryFromDate(expiresOn, zone);
+        if (parsed === null || parsed === undefined) {
+          return rerender(`Enter the new expiry date as YYYY-MM-DD (${zone}), such as 2030-12-31.`);
+        }
+        if (expiresOn > latestExpiryDate(zone)) {
+          return rerender(`The expiry date must be ${latestExpiryDate(zone)} or earlier (${zone}): a token ends before 10000-01-01 UTC.`);
+        }
+        const bounds = expiryDateBounds(
+          Date.now(),
+          zone,
+          services.apiTokenPolicy.maxDaysFor(await services.store.getOrg(state.principal.orgId)),
         );
+        if (expiresOn < bounds.earliest) return rerender(`The expiry date must be today (${bounds.earliest}) or later.`);
+        if (bounds.latest !== null && expiresOn > bounds.latest) {
+          return rerender(`Your organization allows API tokens to live at most until ${bounds.latest}: choose that day or earlier.`);
+        }
+        requestedExpiry = parsed;
       }
       let result;
       try {
-        result = await services.apiTokens.regenerate(state.principal, token.id, grace, request.ip);
+        result = await services.apiTokens.regenerate(state.principal, token.id, grace, request.ip, requestedExpiry);
       } catch (error) {
         // Regenerated or revoked by another request between the two reads: the same answer as above.
         const meanwhile = await alreadyRegenerated(request, state);
         if (meanwhile) return seeOther(reply, meanwhile);
+        if (error instanceof TesseraError && error.code === 'invalid_request') return rerender(formMessage(error.message));
         throw error;
       }
       const created: CreatedToken = {

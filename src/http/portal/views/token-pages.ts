@@ -227,10 +227,20 @@ export function regenerateConfirmPage(
     newExpiresAt: number | null;
     graceChoices: ReadonlyArray<{ seconds: number; label: string }>;
     error: string | null;
+    /** The new expiry chosen: the old token's rule (keep), a date (`expiresOn`, in `timeZone`), or never. */
+    expiry?: 'keep' | 'date' | 'never';
+    expiresOn?: string;
+    minDate?: string;
+    maxDate?: string | null;
+    neverAllowed?: boolean;
+    timeZone?: string;
   },
 ): SafeHtml {
   const base = frame.org!.basePath;
   const t = input.token;
+  const expiry = input.expiry ?? 'keep';
+  const zone = input.timeZone ?? 'UTC';
+  const checked = (value: string) => (expiry === value ? html` checked` : '');
   return layout(
     { ...frame, active: 'preferences' },
     'Regenerate API token',
@@ -243,10 +253,24 @@ ${pageHeading('Regenerate API token')}
   <dl class="properties">
     <dt>Access</dt><dd>${t.access}</dd>
     <dt>Old token expires</dt><dd>${timeOrDash(t.expiresAt)}</dd>
-    <dt>New token expires</dt><dd>${timeOrDash(input.newExpiresAt)}${t.expiresAt !== null && html` <span class="muted">(the same lifetime, from now)</span>`}</dd>
   </dl>
   <form method="post" action="${base}/tokens/${t.id}/regenerate" class="form-stack">
     ${csrfField(frame.csrfToken)}
+    <fieldset class="field expiry-choice">
+      <legend>The new token expires</legend>
+      <div class="radio-row"><input type="radio" id="regen-expiry-keep" name="expiry" value="keep" class="expiry-radio"${checked('keep')}><label for="regen-expiry-keep" class="radio-label">${input.newExpiresAt === null ? 'Never, as the old token' : html`${timeOrDash(input.newExpiresAt)}${t.expiresAt !== null ? ' (the same lifetime, from now)' : " (your organization's maximum)"}`}</label></div>
+      <div class="radio-row"><input type="radio" id="regen-expiry-date" name="expiry" value="date" class="expiry-radio"${checked('date')}><label for="regen-expiry-date" class="radio-label">Another date: at the end of (${zone})</label></div>
+      <div class="expiry-date-field">
+        <label for="regen-expires" class="visually-hidden">New expiry date, YYYY-MM-DD, ${zone}</label>
+        <input id="regen-expires" name="expiresOn" type="text" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${input.expiresOn ?? ''}" aria-describedby="regen-expires-help">
+        <p class="field-help" id="regen-expires-help">An ISO date, YYYY-MM-DD. The earliest is today${input.minDate ? html`, ${input.minDate}` : ''}${input.maxDate ? html`; the latest your organization allows is ${input.maxDate}` : ''}.</p>
+      </div>
+      ${
+        input.neverAllowed
+          ? html`<div class="radio-row"><input type="radio" id="regen-expiry-never" name="expiry" value="never" class="expiry-radio expiry-never"${checked('never')}><label for="regen-expiry-never" class="radio-label">Never expires (not recommended)</label></div>`
+          : ''
+      }
+    </fieldset>
     <fieldset class="field">
       <legend>The old token keeps working for</legend>
       ${input.graceChoices.map(
