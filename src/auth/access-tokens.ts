@@ -25,6 +25,11 @@ export interface AccessClaims {
   exp: number; // seconds
   /** A narrowed API token's rights (least privilege): the session holds the owner's rights ∩ these. */
   scp?: readonly string[] | null;
+  /**
+   * When the API token this session comes from expires (epoch ms), for an `api_token` session of a token that
+   * expires; absent otherwise. Carried so that every answer can say it (http/token-expiration.ts) with no lookup.
+   */
+  tex?: number | null;
 }
 
 const ISSUER = 'tessera';
@@ -111,6 +116,7 @@ export class AccessTokenService {
     const nowMs = Date.now();
     const iat = Math.floor(nowMs / 1000);
     const cap = input.notAfterMs === null || input.notAfterMs === undefined ? Infinity : Math.floor(input.notAfterMs / 1000);
+    const tokenExpiresAt = input.kind === 'api_token' && typeof input.notAfterMs === 'number' ? input.notAfterMs : null;
     const claims: AccessClaims = {
       sub: input.userId,
       org: input.orgId,
@@ -121,6 +127,7 @@ export class AccessTokenService {
       ims: Math.min(input.credentialsReadAt ?? nowMs, nowMs),
       exp: Math.min(iat + this.ttlSeconds, cap),
       scp: input.scopeRights ?? null,
+      tex: tokenExpiresAt,
     };
     const token = this.signer.sign({
       iss: ISSUER,
@@ -135,6 +142,7 @@ export class AccessTokenService {
       ims: claims.ims,
       // Carried in the token so the bearer check needs no lookup to narrow the session (auth/authenticator.ts).
       ...(claims.scp ? { scp: claims.scp } : {}),
+      ...(tokenExpiresAt !== null ? { tex: tokenExpiresAt } : {}),
     });
     this.sessions.issued(claims.kind, claims.exp);
     // Not remembered here: most minted tokens are used on another node or a while later, and caching every one
@@ -166,7 +174,7 @@ export class AccessTokenService {
     if (token.length > 4096) return null;
     const payload = this.signer.verify(token);
     if (!payload) return null;
-    const { iss, aud, sub, jti, iat, exp, org, kind, tid, ims, scp } = payload;
+    const { iss, aud, sub, jti, iat, exp, org, kind, tid, ims, scp, tex } = payload;
     if (iss !== ISSUER || aud !== AUDIENCE) return null;
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof org !== 'string') return null;
     if (kind !== 'password' && kind !== 'api_token' && kind !== 'service_account') return null;
@@ -190,6 +198,7 @@ export class AccessTokenService {
       exp: liveUntil,
       ims,
       scp: (scp as string[] | undefined) ?? null,
+      tex: typeof tex === 'number' && Number.isFinite(tex) ? tex : null,
     };
   }
 

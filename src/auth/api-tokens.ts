@@ -31,7 +31,15 @@ export const MAX_REGENERATE_GRACE_SECONDS = 7 * 86_400;
 
 /** A user API token's exchange; `other` is set instead when the token was another kind's (see exchange). */
 /** `scope`: a narrowed token's (`read-only` or a role URN), null for a token with its owner's rights. */
-export type ExchangeResult = { accessToken: string; expiresIn: number; tokenId: string; scope: string | null; other?: undefined };
+export type ExchangeResult = {
+  accessToken: string;
+  expiresIn: number;
+  tokenId: string;
+  scope: string | null;
+  /** When the API token expires (epoch ms), null when never: the answer's Tessera-Authentication-Token-Expiration. */
+  apiTokenExpiresAt: number | null;
+  other?: undefined;
+};
 
 /**
  * Minted API-token rows by secret hash, so a script exchanging its token again skips the store. Safe because
@@ -412,7 +420,12 @@ export class ApiTokenService {
       notAfterMs: row.expires_at === null ? null : Number(row.expires_at),
       scopeRights: scopeRightsOf(row),
     });
-    return { apiToken: token, accessToken: access.token, expiresIn: access.expiresIn };
+    return {
+      apiToken: token,
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      apiTokenExpiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    };
   }
 
   /**
@@ -485,7 +498,13 @@ export class ApiTokenService {
       ip,
     });
     // The session never outlives the API token: `exp` (and so expires_in) stops at the token's expiry.
-    return { accessToken: access.token, expiresIn: access.expiresIn, tokenId: row.id, scope: row.scope };
+    return {
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      tokenId: row.id,
+      scope: row.scope,
+      apiTokenExpiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    };
   }
 
   /** A refusal that will hold for ever: remembered (`MintedTokenCache.putDead`), then refused as any other. */

@@ -148,7 +148,18 @@ export class Authenticator {
       apiTokenId: claims.tid,
       issuedAt: claims.iat,
       expiresAt: claims.exp,
+      apiTokenExpiresAt: claims.tid === null ? null : this.apiTokenEnd(claims.tid, claims.tex ?? null),
     };
+  }
+
+  /**
+   * When the session's API token stops: its expiry as the session carries it, or a dated revocation the view already
+   * holds (a regeneration's grace) when that comes first. From memory only: the bearer check reads no store.
+   */
+  private apiTokenEnd(tokenId: string, expiresAt: number | null): number | null {
+    const stops = this.revocations.apiTokenStopsAt(tokenId);
+    if (stops === null) return expiresAt;
+    return expiresAt === null ? stops : Math.min(stops, expiresAt);
   }
 
   private async resolveLegacy(id: string): Promise<string> {

@@ -107,6 +107,11 @@ export class RevocationView {
     return notBefore !== undefined && claims.ims <= notBefore.at && claims.jti !== notBefore.keepSession;
   }
 
+  /** When the API token is (or was) revoked from, as this view knows it: a regeneration's grace dates it ahead. */
+  apiTokenStopsAt(tokenId: string): number | null {
+    return this.apiTokens.get(tokenId)?.from ?? null;
+  }
+
   isApiTokenRevoked(tokenId: string, now = Date.now()): boolean {
     const entry = this.apiTokens.get(tokenId);
     return entry !== undefined && entry.from <= now;

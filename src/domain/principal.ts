@@ -22,4 +22,9 @@ export interface Principal {
   readonly apiTokenId: string | null;
   readonly issuedAt: number; // epoch seconds
   readonly expiresAt: number; // epoch seconds
+  /**
+   * When the API token of an `api_token` session stops (epoch ms): its expiry, or the end of a regeneration's grace
+   * when that comes first. Null or absent when it does not expire (and for other sessions).
+   */
+  readonly apiTokenExpiresAt?: number | null;
 }

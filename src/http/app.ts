@@ -67,6 +67,7 @@ import { installSchemaCompilers } from './validation.js';
 import { installNulGuard } from './nul-guard.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import type { RequestLog } from '../config.js';
+import { TOKEN_EXPIRATION_HEADER, tokenExpirationValue } from './token-expiration.js';
 
 export { LOG_REDACTIONS, LOG_SERIALIZERS, redactUrl } from './log-redaction.js';
 
@@ -324,6 +325,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.tessera.authenticator.authenticate(credential).then(
       (principal) => {
         request.principal = principal;
+        // An expiring API token's session: every answer says when the token ends (http/token-expiration.ts).
+        const tokenEnds = principal.apiTokenExpiresAt;
+        if (tokenEnds !== null && tokenEnds !== undefined) reply.header(TOKEN_EXPIRATION_HEADER, tokenExpirationValue(tokenEnds));
         done();
       },
       (err: unknown) => {

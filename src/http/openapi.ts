@@ -52,7 +52,9 @@ const SECURITY_SCHEMES = {
     type: 'http',
     scheme: 'bearer',
     description:
-      'A VCD access token: from POST /oauth/tenant/{org}/token (API-token exchange) or the X-VMWARE-VCLOUD-ACCESS-TOKEN header of a sign-in',
+      'A VCD access token: from POST /oauth/tenant/{org}/token (API-token exchange) or the X-VMWARE-VCLOUD-ACCESS-TOKEN header of a sign-in. ' +
+      'Every answer to a session made from an API token that expires carries Tessera-Authentication-Token-Expiration: ' +
+      "when that token ends, as GitHub's GitHub-Authentication-Token-Expiration (2026-12-31 12:00:00 UTC)",
   },
   vcloudSession: {
     type: 'apiKey',

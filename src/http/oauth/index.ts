@@ -159,7 +159,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
       if (!grantType) throw new TesseraError('invalid_request', 'grant_type is required');
       const grant = GRANTS.get(grantType);
       if (!grant) throw new TesseraError('unsupported_grant_type', unsupportedGrantMessage(grantType));
-      const answer = await grant.handler({ services, path: orgPath(request), params, request });
+      const answer = await grant.handler({ services, path: orgPath(request), params, request, reply });
       reply.header('Cache-Control', 'no-store');
       reply.header('Pragma', 'no-cache');
       return sendOAuthJson(reply, answer);

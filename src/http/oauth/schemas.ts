@@ -85,7 +85,17 @@ export const TokenResponse = Type.Object(
     // A narrowed API token's scope (`read-only` or a role URN), as introspection names it.
     scope: Type.Optional(Type.String()),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // The OpenAPI document's response headers (the route schemas' `headers`, as the legacy sign-in declares its own).
+    headers: {
+      'Tessera-Authentication-Token-Expiration': Type.String({
+        description:
+          'When the API token expires, as GitHub writes it (`2026-12-31 12:00:00 UTC`); only for an API token that ' +
+          'expires. Every answer to a session made from such a token carries it too, in every area (docs/security.md).',
+      }),
+    },
+  },
 );
 
 export const RegisterResponse = Type.Object(

@@ -10,6 +10,7 @@ import type { OAuthTokenResponse } from '../../../schemas/wire.js';
 import { tooManyRequests } from '../../../domain/errors.js';
 import type { Services } from '../../context.js';
 import { digestKey } from '../../../auth/rate-limiter.js';
+import { TOKEN_EXPIRATION_HEADER, tokenExpirationValue } from '../../token-expiration.js';
 
 /** Per-token limit (the per-IP one ran before): a leaked token hammered from many addresses is still braked. */
 function limitPerToken(services: Services, hash: string): void {
@@ -20,7 +21,7 @@ function limitPerToken(services: Services, hash: string): void {
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
   parameters: ['refresh_token'],
-  async handler({ services, path, params, request }) {
+  async handler({ services, path, params, request, reply }) {
     // Anonymous arrows, not named closures: a named one per request costs a keepNames wrapper under tsx.
     const result = await services.apiTokens.exchange(
       path,
@@ -31,7 +32,9 @@ export const refreshTokenGrant: GrantHandler = {
       params.scope,
     );
     if (result.other !== undefined) return result.other satisfies OAuthTokenResponse;
-    const { accessToken, expiresIn, scope } = result;
+    const { accessToken, expiresIn, scope, apiTokenExpiresAt } = result;
+    // When the API token ends, as GitHub says it of an expiring token (http/token-expiration.ts).
+    if (apiTokenExpiresAt !== null) reply.header(TOKEN_EXPIRATION_HEADER, tokenExpirationValue(apiTokenExpiresAt));
     // A narrowed token's session says its scope (RFC 6749 §5.1), as introspection does.
     return scope === null
       ? ({ access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, refresh_token: null } satisfies OAuthTokenResponse)

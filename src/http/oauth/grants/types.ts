@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthTokenResponse } from '../../../schemas/wire.js';
 import type { Services } from '../../context.js';
 import type { OAuthOrgPath } from '../../../auth/api-tokens.js';
@@ -14,5 +14,7 @@ export interface GrantHandler {
     /** The validated parameters (schemas.ts: body and query folded together). */
     params: OAuthParameters;
     request: FastifyRequest;
+    /** For headers of the answer (the API token's Tessera-Authentication-Token-Expiration). */
+    reply: FastifyReply;
   }): Promise<OAuthTokenResponse>;
 }
