@@ -220,12 +220,27 @@ export async function startServer(config: Config, options: StartServerOptions = 
   // The sockets HTTP is spoken on: for HTTPS the TLS sockets (the raw ones above carry no request), tracked per
   // connection so that the drain can reach the requests already in flight without a per-request hook.
   const httpSockets = config.http ? connections : new Set<net.Socket>();
+  // The TCP connections whose TLS handshake has completed (`_parent`: the TCP socket under the TLS one, as
+  // client-errors.ts reads it).
+  const secured = new WeakSet<object>();
   if (!config.http) {
     app.server.on('secureConnection', (socket: net.Socket) => {
       httpSockets.add(socket);
       socket.once('close', () => httpSockets.delete(socket));
+      const raw = (socket as net.Socket & { _parent?: object | null })._parent;
+      if (raw) secured.add(raw);
     });
   }
+  // At the stop, the connections that have not sent a byte of a request: still in their TLS handshake, or connected
+  // (and through the handshake) without a request. Node's close counts a connection idle only after its first request,
+  // so until 2026-12-06 each of these held a graceful stop until its handshake timeout (10 s) or head timeout (20 s),
+  // past the grace: a client that connected and sent nothing made the stop forced (exit 1). They have nothing in flight.
+  const closeWithoutRequest = (): void => {
+    if (!config.http) for (const socket of connections) if (!secured.has(socket)) socket.destroy();
+    for (const socket of httpSockets) {
+      if (socket.bytesRead === 0 && !(socket as net.Socket & { _httpMessage?: unknown })._httpMessage) socket.destroy();
+    }
+  };
   // The onRequest hook says `Connection: close` to requests that begin once draining has started; a request already
   // in flight then (its body still arriving, or its handler running) had passed it, was answered keep-alive and its
   // idle connection held the shutdown until the grace ran out (exit 1; until 2026-12-05). Its response, not yet
@@ -245,10 +260,13 @@ export async function startServer(config: Config, options: StartServerOptions = 
     // Node closes the connections that are idle when the listener closes, once; one whose answer had already begun
     // when the drain started still ends keep-alive and turns idle later. Closing idle connections again until the
     // server has closed ends the shutdown as soon as the last in-flight request is answered, not at the grace.
-    const closeIdle = setInterval(() => app.server.closeIdleConnections(), 50);
+    // Connections without a request (closeWithoutRequest) are closed with the idle ones.
+    const closeIdle = setInterval(() => (app.server.closeIdleConnections(), closeWithoutRequest()), 50);
     closeIdle.unref();
     try {
-      await app.close();
+      const closing = app.close();
+      closeWithoutRequest();
+      await closing;
     } finally {
       clearInterval(closeIdle);
     }

@@ -80,3 +80,40 @@ for (const https of [false, true]) {
     }
   });
 }
+
+for (const https of [false, true]) {
+  test(`${https ? 'HTTPS' : 'HTTP'}: connections that have sent no byte of a request are closed at the stop, not held until their handshake or head timeout`, async () => {
+    // Grace 5 s, head timeout 20 s and handshake timeout 10 s (the defaults): until 2026-12-06 the stop waited for
+    // those timeouts, and the grace ran out first (forced, exit 1).
+    const tessera = await startTessera({ demo: false, https, config: { shutdownGraceSeconds: 5 } });
+    try {
+      const port = Number(new URL(tessera.baseUrl).port);
+      const connected = (s: net.Socket, event = 'connect') => new Promise((resolve) => s.once(event, resolve));
+      const sockets: net.Socket[] = [];
+      // Connected, silent.
+      const silent = net.connect(port, '127.0.0.1');
+      await connected(silent);
+      sockets.push(silent);
+      if (https) {
+        // The first bytes of a ClientHello (a TLS record header), and nothing more.
+        const halfway = net.connect(port, '127.0.0.1');
+        await connected(halfway);
+        halfway.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+        // Through the handshake, no request.
+        const secured = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+        await connected(secured, 'secureConnect');
+        sockets.push(halfway, secured);
+      }
+      const closed = sockets.map((s) => new Promise((resolve) => (s.on('error', () => {}), s.once('close', resolve))));
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      const result = await tessera.server.shutdown();
+      const elapsed = Date.now() - started;
+      await Promise.all(closed);
+      assert.equal(result.forced, false);
+      assert.ok(elapsed < 2000, `the stop took ${elapsed} ms (grace 5 s)`);
+    } finally {
+      await tessera.stop().catch(() => undefined);
+    }
+  });
+}
