@@ -24,7 +24,7 @@ import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.j
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
 import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
-import { discardRefusedBodies } from './refused-body.js';
+import { discardUnreadBodies } from './refused-body.js';
 import { acceptProxyProtocol } from './proxy-protocol.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
@@ -273,8 +273,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Callback style with a synchronous fast path: most requests (the token exchange among them) authenticate
   // nothing here, and an async hook would cost them a promise and a microtask hop each.
   const readiness = options.readiness ?? { draining: false };
-  // A 413 keeps its connection and the refused body is discarded, so the proxy in front reads the answer (refused-body.ts).
-  discardRefusedBodies(app, readiness);
+  // An answer given before the body was read (a 413, or a refusal in an onRequest hook) waits until the rest of the body
+  // has been read and discarded, so the proxy in front reads the answer rather than a reset (refused-body.ts).
+  discardUnreadBodies(app, readiness);
   app.addHook('onRequest', (request, reply, done) => {
     // Stopping: each answer closes its connection, so that no client keeps one open to send its next request on
     // just as the listener closes (a POST sent on a connection being closed is reset, and cannot be retried blindly).

@@ -133,3 +133,33 @@ test(`a chunked body going on past ${DISCARD_MAX_BYTES / 1024 / 1024} MiB has it
   assert.doesNotMatch(c.received(), /^HTTP\/1\.1 413 /, 'no answer: the server stopped reading');
   c.socket.destroy();
 });
+
+// Answers given in onRequest hooks, before the body is read: until 2026-12-06 only the 413 waited for the body, and a
+// request that said `Connection: close` (nginx's, upstream) had its connection closed under the body: nginx's 502.
+for (const [name, head, status] of [
+  ['a coded body (415)', 'POST /api/admin/orgs HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nContent-Encoding: gzip\r\n', 415],
+  ['an unsupported version (406)', 'POST /api/sessions HTTP/1.1\r\nHost: x\r\nAccept: application/*+xml;version=1.0\r\n', 406],
+  [
+    'an inventory sync without the right (401)',
+    'PUT /cloudapi/x-tessera/inventory/sources/agent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n',
+    401,
+  ],
+] as const) {
+  test(`${name} answered before the body is read: the body is read first, then the answer and a clean close, not a reset`, async () => {
+    const c = await connect();
+    assert.equal(await write(c.socket, `${head}Content-Length: ${BODY.length}\r\nConnection: close\r\n\r\n`), 'written');
+    assert.equal(await write(c.socket, BODY), 'written', 'the whole body could be sent: the server did not close under it');
+    assert.match(await c.answer(1), new RegExp(`^HTTP/1\\.1 ${status} [\\s\\S]*\\r\\nconnection: close\\r\\n`, 'i'));
+    assert.equal(await c.ended, 'end');
+  });
+}
+
+test('an answer given before the body is read keeps a kept-alive connection, which serves the next request', async () => {
+  const c = await connect();
+  await write(c.socket, `POST /api/admin/orgs HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: ${BODY.length}\r\n\r\n`);
+  assert.equal(await write(c.socket, BODY), 'written');
+  assert.match(await c.answer(1), /^HTTP\/1\.1 415 /);
+  await write(c.socket, 'GET /api/versions HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(await c.answer(2), /^HTTP\/1\.1 200 /);
+  c.socket.destroy();
+});
