@@ -21,14 +21,38 @@
  * has its connection closed without an answer: a client sending that much more than it may gets no more bytes read.
  */
 import type { FastifyInstance } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
 
+/** Set on a request whose client waits for `100 Continue` before it sends its body, until that is sent. */
+const continuePending = new WeakSet<IncomingMessage>();
+
 export function discardUnreadBodies(app: FastifyInstance, readiness: { readonly draining: boolean }): void {
+  // `Expect: 100-continue` (curl's for any body over 1 MiB, HAProxy passes it on): Node answered `100 Continue` before
+  // routing, so the client sent its whole body even when the answer was a refusal that never reads it (a 413 for its
+  // size, a 415, a 401 of the inventory sync), and the refusal came after the upload (until 2026-12-06). Now the
+  // `100 Continue` goes out when the body is first read; an answer given before that goes out at once, without it.
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    continuePending.add(req);
+    const read = req._read;
+    req._read = function (this: IncomingMessage, size: number) {
+      req._read = read;
+      // Node's own read after the answer (to discard a body on a kept-alive connection) must not send it.
+      if (continuePending.delete(req) && !res.headersSent) res.writeContinue();
+      return read.call(this, size);
+    };
+    app.server.emit('request', req, res);
+  });
   app.addHook('onSend', (request, reply, payload, done) => {
     const raw = request.raw;
     if (raw.complete || raw.destroyed || !discardable(raw.headers)) return done(null, payload);
+    // Refused before the client was told to send its body: it sends none (RFC 9110 §10.1.1), so there is nothing to
+    // wait for; the connection is closed after the answer, since whether a body follows is the client's choice.
+    if (continuePending.delete(raw)) {
+      reply.header('Connection', 'close');
+      return done(null, payload);
+    }
     // fastify's own `Connection: close` (on a 413): once the body is read the connection is usable again, unless the
     // client asked to close it or the server is draining (which says so itself).
     if (!readiness.draining && !asksToClose(raw.headers.connection)) reply.removeHeader('connection');

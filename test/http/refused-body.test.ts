@@ -163,3 +163,33 @@ test('an answer given before the body is read keeps a kept-alive connection, whi
   assert.match(await c.answer(2), /^HTTP\/1\.1 200 /);
   c.socket.destroy();
 });
+
+// `Expect: 100-continue` (curl's for bodies over 1 MiB): until 2026-12-06 Node sent `100 Continue` before routing, so the
+// client uploaded the whole body and got its refusal after it.
+test('a client that expects 100-continue gets a refusal decided before the body at once, without 100 Continue, and sends no body', async () => {
+  for (const head of [
+    tokenHead(`Content-Length: ${BODY.length}\r\nExpect: 100-continue\r\n`),
+    `POST /api/admin/orgs HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n`,
+  ]) {
+    const c = await connect();
+    await write(c.socket, head);
+    const refused = await c.answer(1);
+    assert.match(refused, /^HTTP\/1\.1 (413|415) [\s\S]*\r\nconnection: close\r\n/i, 'the refusal first, no 100 Continue');
+    assert.equal(await c.ended, 'end');
+  }
+});
+
+test('a client that expects 100-continue gets it when its body is to be read, and its answer after the body', async () => {
+  const c = await connect();
+  const body = 'grant_type=refresh_token&refresh_token=abc';
+  await write(c.socket, tokenHead(`Content-Length: ${body.length}\r\nExpect: 100-continue\r\n`));
+  const deadline = Date.now() + 10_000;
+  while (!c.received().includes('\r\n\r\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.match(c.received(), /^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+  await write(c.socket, body);
+  // The 100's own head is answer 1 (no Content-Length): the final answer is the second.
+  assert.match(await c.answer(2), /^HTTP\/1\.1 400 /);
+  await write(c.socket, 'GET /api/versions HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(await c.answer(3), /^HTTP\/1\.1 200 /);
+  c.socket.destroy();
+});
