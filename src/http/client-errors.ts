@@ -58,8 +58,9 @@ export function clientErrorResponse(error: ParserError, requestId: string = rand
   const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : null;
   const requestHead = packet ? packet.subarray(0, 8192).toString('latin1') : '';
   const { status, message } = statusOf(error, requestHead);
-  if (!packet && parsed) {
-    // A head Node had parsed whole (a body too slow: 408): its target and headers name the area and the format.
+  if (parsed && !(packet && REQUEST_TARGET.test(requestHead))) {
+    // A head Node had parsed whole (a body too slow: 408), or the part of a head over 64 KiB its parser had handed over
+    // (flushedHead): its target and headers name the area and the format.
     const header = (name: string) => {
       const value = parsed.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
@@ -135,6 +136,32 @@ function refusalResponse(
   return head + body;
 }
 
+/** What answerClientError reads of Node's HTTP parser (Node internals; each may be missing). */
+interface NodeParser {
+  incoming?: (ParsedHead & { complete?: boolean }) | null;
+  /** The target and the headers of a head still being read, as far as the parser handed them to JavaScript. */
+  _url?: unknown;
+  _headers?: unknown;
+}
+
+/**
+ * A head over 64 KiB (431): Node hands over only the chunk it choked on, which holds no request line. Its parser passes
+ * the target and the headers read so far to JavaScript every 32 header lines, so a head made large by many headers
+ * names its target there, and is answered in its area's format (until 2026-12-06 always the JSON envelope). A head
+ * made large by a few long lines is not: Node has kept its target to itself.
+ */
+function flushedHead(error: ParserError, parser: NodeParser | null | undefined): ParsedHead | null {
+  if (error.code !== 'HPE_HEADER_OVERFLOW' || !parser || typeof parser._url !== 'string' || parser._url === '') return null;
+  const headers: ParsedHead['headers'] = {};
+  const flat = Array.isArray(parser._headers) ? (parser._headers as unknown[]) : [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i];
+    const value = flat[i + 1];
+    if (typeof name === 'string' && typeof value === 'string') headers[name.toLowerCase()] ??= value;
+  }
+  return { url: parser._url, headers };
+}
+
 /** fastify's `clientErrorHandler`: `this` is the fastify instance (for its logger). */
 export function answerClientError(this: { log: { debug(o: object, m: string): void } }, error: ParserError, socket: Duplex): void {
   // A reset connection is gone: nothing to answer (as fastify's own handler).
@@ -145,8 +172,9 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
   // A request whose head was complete and whose body is too slow (408) is known: Node's parser holds it as
   // `incoming` until it ends. Until 2026-12-06 such a 408 was the JSON envelope even under /api.
   // A complete one is an earlier request on the connection (keep-alive), not the one refused: not read.
-  const incoming = (socket as Duplex & { parser?: { incoming?: (ParsedHead & { complete?: boolean }) | null } | null }).parser?.incoming;
-  const parsed = incoming && incoming.complete !== true ? incoming : undefined;
+  const parser = (socket as Duplex & { parser?: NodeParser | null }).parser;
+  const incoming = parser?.incoming;
+  const parsed = incoming && incoming.complete !== true ? incoming : (flushedHead(error, parser) ?? undefined);
   if (socket.writable) socket.write(clientErrorResponse(error, requestId, parsed));
   socket.destroy(error);
 }
