@@ -73,7 +73,9 @@ export type AuditEventType =
   | 'user.unlocked'
   | 'user.ownershipTaken'
   | 'user.twoFactorReset'
-  | 'org.tokenPolicyChanged';
+  | 'org.tokenPolicyChanged'
+  /** Written by `tessera admin rotate-signing-key` and `tessera admin restore` into the store itself (src/cli/signing-keys.ts). */
+  | 'signingKey.rotated';
 
 export interface AuditInput {
   type: AuditEventType;

@@ -12,6 +12,7 @@
  * Also here: what a restore undid, read from the replaced database (kept as `.bak-`) against the restored one.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
 import { timeOrderedUuid } from '../domain/time-ordered-id.js';
 import { openTotpSecretWith, totpSealKeyOf } from '../auth/recovery-codes.js';
@@ -29,15 +30,42 @@ export function freshKeyRows(): Array<[string, string]> {
 const hasTable = (db: BetterSqlite3.Database, name: string) =>
   db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 
+export const SIGNING_KEY_ROTATED = 'signingKey.rotated';
+
+/** What a rotation's audit event says besides who and where: the command, the operator's reason, the rest. */
+export type RotationDetails = { via: string; reason: string | null } & Record<string, string | number | boolean | null>;
+
+/**
+ * The `signingKey.rotated` event's details: the command and reason, and who ran it where (the OS user, the host,
+ * the process). There is no Tessera user: the command works on the store, not through a server, so the event has
+ * no actor and no org, and only System administrators (who read every org's events) see it.
+ */
+export function rotationEventDetails(details: RotationDetails): string {
+  let osUser: string | null = null;
+  try {
+    osUser = userInfo().username;
+  } catch {
+    // No passwd entry for this uid (a container's arbitrary uid): the uid says who.
+    osUser = typeof process.getuid === 'function' ? `uid ${process.getuid()}` : null;
+  }
+  return JSON.stringify({ ...details, osUser, host: hostname(), pid: process.pid });
+}
+
 /**
  * Replaces the signing key and the portal secret of an SQLite store nobody else holds, and forgets the legacy
- * session ids (their access tokens no longer verify), in one transaction.
+ * session ids (their access tokens no longer verify), in one transaction with its `signingKey.rotated` audit event.
  */
-export function rotateSqliteKeys(db: BetterSqlite3.Database): void {
+export function rotateSqliteKeys(db: BetterSqlite3.Database, details: RotationDetails, now = Date.now()): void {
   const upsert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   db.transaction(() => {
     for (const [key, value] of freshKeyRows()) upsert.run(key, value);
     if (hasTable(db, 'legacy_sessions')) db.prepare('DELETE FROM legacy_sessions').run();
+    if (hasTable(db, 'audit_events')) {
+      db.prepare(
+        `INSERT INTO audit_events (id, at, event_type, outcome, actor_id, actor_name, org_id, org_name, token_id, ip, details)
+         VALUES (?, ?, ?, 'success', NULL, NULL, NULL, NULL, NULL, NULL, ?)`,
+      ).run(timeOrderedUuid(), now, SIGNING_KEY_ROTATED, rotationEventDetails(details));
+    }
   })();
 }
 

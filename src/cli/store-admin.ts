@@ -74,17 +74,19 @@ Examples:
     'refused: PostgreSQL is restored with pg_restore',
   )
     .option('--revoke-again', 'revoke again the API tokens that the replaced database had revoked since the backup')
+    .option('--reason <text>', "why, recorded in the restored store's signingKey.rotated audit event")
     .addHelpText(
       'after',
       `
-The restored store gets a new signing key: every session from before the restore ends (API tokens still work).
+The restored store gets a new signing key: every session from before the restore ends (API tokens still work),
+audited as signingKey.rotated (the OS user, the host, the backup file, --reason).
 What changed after the backup is undone; the restore lists what it can see of it in the replaced database.
 
 Examples:
   $ tessera admin restore /backups/tessera-2026-12-01.db --data-dir /var/lib/tessera
   $ tessera admin restore /backups/tessera-2026-12-01.db --data-dir /var/lib/tessera --revoke-again`,
     )
-    .action(action((file: string, flags: StoreFlags & { revokeAgain?: boolean }) => runRestore(file, flags)));
+    .action(action((file: string, flags: StoreFlags & { revokeAgain?: boolean; reason?: string }) => runRestore(file, flags)));
 
   storeLocationOptions(
     admin
@@ -94,18 +96,20 @@ Examples:
       ),
   )
     .option('--force', 'PostgreSQL: rotate although other Tessera nodes are connected (every node must then be restarted)')
+    .option('--reason <text>', 'why, recorded in the signingKey.rotated audit event')
     .addHelpText(
       'after',
       `
 After pg_restore, after a suspected leak of a backup or of the store, or for a copy of production (staging).
 SQLite: stop the server first. PostgreSQL: stop every node first (running nodes keep the old key in memory until
 they restart); with other Tessera nodes connected it refuses unless --force.
+Audited as signingKey.rotated, with the OS user, the host, --reason and, on PostgreSQL, the nodes still connected.
 
 Examples:
-  $ tessera admin rotate-signing-key --data-dir /var/lib/tessera
+  $ tessera admin rotate-signing-key --data-dir /var/lib/tessera --reason "backup tape lost"
   $ tessera admin rotate-signing-key --database-url "$TESSERA_DATABASE_URL"`,
     )
-    .action(action((flags: StoreFlags & { force?: boolean }) => runRotateSigningKey(flags)));
+    .action(action((flags: StoreFlags & { force?: boolean; reason?: string }) => runRotateSigningKey(flags)));
 }
 
 function configFrom(flags: StoreFlags): Config {
@@ -427,7 +431,7 @@ export function looksLikeWalFileCopy(file: string): boolean {
 
 const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
-async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: boolean }): Promise<void> {
+async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: boolean; reason?: string }): Promise<void> {
   const config = configFrom(flags);
   refusePostgres(config, 'restore');
   const source = resolve(file);
@@ -479,7 +483,12 @@ async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: bool
       backupTime = newestAuditEvent(restored);
       // A new signing key and portal secret: no session or cookie from before the restore, nor one made on another
       // copy of this backup, is accepted by the restored store.
-      rotateSqliteKeys(restored);
+      rotateSqliteKeys(restored, {
+        via: 'tessera admin restore',
+        reason: flags.reason ?? null,
+        backupFile: source,
+        backupTime: backupTime === null ? null : when(backupTime),
+      });
       if (existsSync(target)) {
         // Fold the old file's write-ahead log into it first (a server killed with -9 leaves one), so the kept
         // copy is whole on its own.
@@ -568,9 +577,9 @@ function describeUndone(undone: import('./signing-keys.js').UndoneSinceBackup, r
 
 // ------------------------------------------------------------------ rotate-signing-key
 
-async function runRotateSigningKey(flags: StoreFlags & { force?: boolean }): Promise<void> {
+async function runRotateSigningKey(flags: StoreFlags & { force?: boolean; reason?: string }): Promise<void> {
   const config = configFrom(flags);
-  if (config.databaseUrl) return rotatePostgres(config.databaseUrl, Boolean(flags.force));
+  if (config.databaseUrl) return rotatePostgres(config.databaseUrl, Boolean(flags.force), flags.reason ?? null);
   const target = sqliteFileOf(config);
   if (!existsSync(target)) throw usageError(noDatabaseMessage(target));
   const [{ default: Database }, { lockSqliteFile }, { rotateSqliteKeys }] = await Promise.all([
@@ -589,7 +598,7 @@ async function runRotateSigningKey(flags: StoreFlags & { force?: boolean }): Pro
     try {
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
       if (!tables) throw usageError(`${target} is not a Tessera database (no table meta)`);
-      rotateSqliteKeys(db);
+      rotateSqliteKeys(db, { via: 'tessera admin rotate-signing-key', reason: flags.reason ?? null });
     } finally {
       db.close();
     }
@@ -603,8 +612,12 @@ async function runRotateSigningKey(flags: StoreFlags & { force?: boolean }): Pro
   );
 }
 
-async function rotatePostgres(url: string, force: boolean): Promise<void> {
-  const [{ default: pg }, { freshKeyRows }] = await Promise.all([import('pg'), import('./signing-keys.js')]);
+async function rotatePostgres(url: string, force: boolean, reason: string | null): Promise<void> {
+  const [{ default: pg }, { freshKeyRows, rotationEventDetails, SIGNING_KEY_ROTATED }, { timeOrderedUuid }] = await Promise.all([
+    import('pg'),
+    import('./signing-keys.js'),
+    import('../domain/time-ordered-id.js'),
+  ]);
   const client = new pg.Client({
     connectionString: url,
     application_name: 'tessera-admin rotate-signing-key',
@@ -639,6 +652,22 @@ async function rotatePostgres(url: string, force: boolean): Promise<void> {
       ]);
     }
     await client.query('DELETE FROM legacy_sessions');
+    // Who ended every session, from where and why, in the same transaction (an auditor reads it in /auditTrail).
+    await client.query(
+      `INSERT INTO audit_events (id, at, event_type, outcome, actor_id, actor_name, org_id, org_name, token_id, ip, details)
+       VALUES ($1, $2, $3, 'success', NULL, NULL, NULL, NULL, NULL, NULL, $4)`,
+      [
+        timeOrderedUuid(),
+        Date.now(),
+        SIGNING_KEY_ROTATED,
+        rotationEventDetails({
+          via: 'tessera admin rotate-signing-key',
+          reason,
+          forced: force && names.length > 0,
+          connectedNodes: names.length > 0 ? names.join(', ') : null,
+        }),
+      ],
+    );
     await client.query('COMMIT');
     process.stderr.write(
       'Rotated the signing key and the portal secret of the PostgreSQL store: every session and access token from before ' +

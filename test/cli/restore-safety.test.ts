@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -44,6 +44,35 @@ async function legacySignIn(base: string): Promise<string> {
   });
   assert.equal(res.status, 200, res.text);
   return res.headers.get('x-vcloud-authorization')!;
+}
+
+interface RotationEvent {
+  eventType: string;
+  user: unknown;
+  org: unknown;
+  timestamp: string;
+  details: Record<string, unknown>;
+}
+
+/** The `signingKey.rotated` events, as a System administrator reads them in the audit API (newest first). */
+async function rotationEvents(base: string): Promise<RotationEvent[]> {
+  const admin = await signIn(base, 'administrator', 'System', ADMIN_PASSWORD);
+  const res = await http(`${base}/cloudapi/1.0.0/auditTrail?filter=${encodeURIComponent('eventType==signingKey.rotated')}`, {
+    headers: bearer(admin),
+  });
+  assert.equal(res.status, 200, res.text);
+  return (JSON.parse(res.text) as { values: RotationEvent[] }).values;
+}
+
+/** Who rotated, from where, and why: the OS user and the host of the command. */
+function assertRotatedBy(event: RotationEvent | undefined, via: string, reason: string | null): void {
+  assert.ok(event, 'a signingKey.rotated event');
+  assert.equal(event.user, null, 'no Tessera user: the command works on the store');
+  assert.equal(event.details.via, via);
+  assert.equal(event.details.reason, reason);
+  assert.equal(event.details.osUser, userInfo().username);
+  assert.equal(event.details.host, hostname());
+  assert.equal(typeof event.details.pid, 'number');
 }
 
 async function accessToken(base: string, org: string, apiToken: string): Promise<string> {
@@ -156,7 +185,7 @@ describe(
       );
       await tessera.stop();
 
-      const restored = await runCli(['admin', 'restore', backupFile, '--data-dir', live, '--revoke-again']);
+      const restored = await runCli(['admin', 'restore', backupFile, '--data-dir', live, '--revoke-again', '--reason', 'disk lost']);
       assert.equal(restored.code, 0, restored.stderr);
       assert.match(
         restored.stderr,
@@ -178,6 +207,12 @@ describe(
           events.some((e) => /--revoke-again/.test(e.details)),
           'the restore\u2019s revocation is audited',
         );
+        // The restore's new signing key is audited in the restored store, with the backup it came from.
+        const rotations = await rotationEvents(back.baseUrl);
+        assert.equal(rotations.length, 1);
+        assertRotatedBy(rotations[0], 'tessera admin restore', 'disk lost');
+        assert.equal(rotations[0]!.details.backupFile, backupFile);
+        assert.match(String(rotations[0]!.details.backupTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       } finally {
         await back.stop();
       }
@@ -230,7 +265,8 @@ describe('tessera admin rotate-signing-key', () => {
         await tessera.stop();
       }
 
-      const rotated = await runCli(['admin', 'rotate-signing-key', '--data-dir', dir]);
+      const before = Date.now();
+      const rotated = await runCli(['admin', 'rotate-signing-key', '--data-dir', dir, '--reason', 'backup tape lost']);
       assert.equal(rotated.code, 0, rotated.stderr);
       assert.match(
         rotated.stderr,
@@ -240,6 +276,11 @@ describe('tessera admin rotate-signing-key', () => {
       try {
         assert.equal(await status(back.baseUrl, alice), 401);
         assert.equal((await exchange(back.baseUrl, 'acme', token.apiToken)).status, 200);
+        // The rotation is audited (until 2026-12-06 nothing said when every session was ended, nor by whom).
+        const events = await rotationEvents(back.baseUrl);
+        assert.equal(events.length, 1);
+        assertRotatedBy(events[0], 'tessera admin rotate-signing-key', 'backup tape lost');
+        assert.ok(Date.parse(events[0]!.timestamp) >= before - 1000);
       } finally {
         await back.stop();
       }
@@ -264,7 +305,7 @@ describe('tessera admin rotate-signing-key', () => {
           refused.stderr,
           /1 Tessera node\(s\) are connected to this database \(tessera \S+:\d+\): stop every node first.*--force/,
         );
-        const forced = await runCli(['admin', 'rotate-signing-key', '--database-url', url, '--force']);
+        const forced = await runCli(['admin', 'rotate-signing-key', '--database-url', url, '--force', '--reason', 'staging copy']);
         assert.equal(forced.code, 0, forced.stderr);
         assert.match(forced.stderr, /they keep the old key in memory; restart every node now/);
 
@@ -273,6 +314,11 @@ describe('tessera admin rotate-signing-key', () => {
         try {
           assert.equal(await status(second.baseUrl, alice), 401, 'a node started after the rotation refuses the old session');
           assert.equal((await exchange(second.baseUrl, 'acme', token.apiToken)).status, 200, 'API tokens keep working');
+          const events = await rotationEvents(second.baseUrl);
+          assert.equal(events.length, 1);
+          assertRotatedBy(events[0], 'tessera admin rotate-signing-key', 'staging copy');
+          assert.equal(events[0]!.details.forced, true);
+          assert.match(String(events[0]!.details.connectedNodes), /^tessera \S+:\d+/);
         } finally {
           await second.stop();
         }
