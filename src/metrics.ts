@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PoolStats, RevocationFeedObserver } from './store/store.js';
 import type { SessionKind } from './domain/principal.js';
 import type { ConnectionRefusal } from './http/connection-limits.js';
+import { PROXY_PROTOCOL_REFUSALS, type ProxyProtocolRefusal } from './http/proxy-protocol.js';
 
 /** One series of LightHistogram: plain numbers, so that an observation allocates nothing. */
 interface Series {
@@ -113,6 +114,7 @@ export class Metrics {
   private readonly exchangeCounts: Record<ExchangeOutcome, number> = { ok: 0, invalid_grant: 0, rate_limited: 0, error: 0 };
   private signInFailureCount = 0;
   private readonly refusedConnections: Record<ConnectionRefusal, number> = { per_address: 0, max_connections: 0 };
+  private readonly refusedProxyHeaders: Record<ProxyProtocolRefusal, number> = { malformed: 0, oversized: 0, timeout: 0, unsupported: 0 };
   private readonly rateLimited: Counter<'route'>;
   private readonly unmatched: ChildCache = new Map();
   private server: Server | null = null;
@@ -160,6 +162,22 @@ export class Metrics {
         }
       },
     });
+    const refusedProxyHeaders = this.refusedProxyHeaders;
+    const reportedProxyHeaders: Record<ProxyProtocolRefusal, number> = { malformed: 0, oversized: 0, timeout: 0, unsupported: 0 };
+    new Counter({
+      name: 'tessera_proxy_protocol_refused_total',
+      help:
+        'Connections from a TESSERA_PROXY_PROTOCOL_FROM balancer closed for their PROXY header, by reason: malformed, ' +
+        'oversized (v1 over 107 bytes, v2 over 4096), timeout (none within TESSERA_REQUEST_HEAD_TIMEOUT_SECONDS), unsupported',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        for (const reason of PROXY_PROTOCOL_REFUSALS) {
+          this.inc({ reason }, refusedProxyHeaders[reason] - reportedProxyHeaders[reason]);
+          reportedProxyHeaders[reason] = refusedProxyHeaders[reason];
+        }
+      },
+    });
     this.rateLimited = new Counter({
       name: 'tessera_rate_limited_total',
       help: 'Requests refused with 429 (rate limits and lockouts), by route pattern',
@@ -172,6 +190,11 @@ export class Metrics {
   /** The connection limits' refusals (src/http/connection-limits.ts), counted when they happen, reported when scraped. */
   readonly connectionRefused = (reason: ConnectionRefusal): void => {
     this.refusedConnections[reason]++;
+  };
+
+  /** The PROXY protocol's refusals (src/http/proxy-protocol.ts), counted when they happen, reported when scraped. */
+  readonly proxyProtocolRefused = (reason: ProxyProtocolRefusal): void => {
+    this.refusedProxyHeaders[reason]++;
   };
 
   /** kysely's query hook (src/store/options.ts). */

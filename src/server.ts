@@ -179,7 +179,13 @@ export async function startServer(config: Config, options: StartServerOptions = 
       logger: config.logLevel === 'silent' ? undefined : logger,
       readiness,
       requestLog: config.requestLog,
-      ...(metrics ? { instrument: (a: FastifyInstance) => metrics.instrument(a), onConnectionRefused: metrics.connectionRefused } : {}),
+      ...(metrics
+        ? {
+            instrument: (a: FastifyInstance) => metrics.instrument(a),
+            onConnectionRefused: metrics.connectionRefused,
+            onProxyProtocolRefused: metrics.proxyProtocolRefused,
+          }
+        : {}),
     });
     await app.listen({ host: config.host, port: config.port });
     if (metrics && config.metricsPort !== null) {

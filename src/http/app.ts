@@ -25,7 +25,7 @@ import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
 import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
 import { discardUnreadBodies } from './refused-body.js';
-import { acceptProxyProtocol } from './proxy-protocol.js';
+import { acceptProxyProtocol, type ProxyProtocolRefusal } from './proxy-protocol.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
@@ -89,6 +89,8 @@ export interface AppOptions {
   instrument?: (app: FastifyInstance) => void;
   /** Told of each connection closed at accept by the connection limits (metrics: src/metrics.ts). */
   onConnectionRefused?: (reason: ConnectionRefusal) => void;
+  /** Told of each load balancer's connection closed for its PROXY header (metrics: src/metrics.ts). */
+  onProxyProtocolRefused?: (reason: ProxyProtocolRefusal) => void;
 }
 
 declare module 'fastify' {
@@ -184,6 +186,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     from: config.proxyProtocolFrom,
     headerTimeoutMs: timeouts.requestHeadTimeoutMs,
     log: app.log,
+    ...(options.onProxyProtocolRefused ? { onRefused: options.onProxyProtocolRefused } : {}),
   });
   // Connections still waiting for their header are not HTTP's yet: Node's close would wait for their timeout.
   if (proxyProtocol) app.addHook('preClose', (done) => (proxyProtocol.close(), done()));

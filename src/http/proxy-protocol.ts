@@ -54,9 +54,18 @@ export interface ProxySource {
   port: number;
 }
 
+/**
+ * Why a balancer's connection was closed, as counted in `tessera_proxy_protocol_refused_total`: `malformed` (not a
+ * PROXY header, or one that breaks the specification), `oversized` (a v1 line past 107 bytes, a v2 header past
+ * V2_MAX_BYTES), `timeout` (no whole header within the head timeout), `unsupported` (the client address could not be
+ * set on this Node version).
+ */
+export type ProxyProtocolRefusal = 'malformed' | 'oversized' | 'timeout' | 'unsupported';
+export const PROXY_PROTOCOL_REFUSALS: readonly ProxyProtocolRefusal[] = ['malformed', 'oversized', 'timeout', 'unsupported'];
+
 export type ProxyHeaderResult =
   | { state: 'incomplete' }
-  | { state: 'invalid'; reason: string }
+  | { state: 'invalid'; reason: string; oversized?: true }
   /** `length`: the header's bytes; `source` null: keep the peer's address (LOCAL, UNKNOWN, not TCP over IP). */
   | { state: 'complete'; version: 1 | 2; length: number; source: ProxySource | null };
 
@@ -80,7 +89,7 @@ function parseV1(buffer: Buffer): ProxyHeaderResult {
   const end = buffer.subarray(0, V1_MAX_BYTES).indexOf('\r\n');
   if (end === -1) {
     if (buffer.length >= V1_MAX_BYTES)
-      return { state: 'invalid', reason: `PROXY v1 header without CRLF in its first ${V1_MAX_BYTES} bytes` };
+      return { state: 'invalid', reason: `PROXY v1 header without CRLF in its first ${V1_MAX_BYTES} bytes`, oversized: true };
     // A bare LF or a byte outside printable ASCII cannot become a valid line by reading more.
     if (/[^\x20-\x7e\r]/.test(buffer.toString('latin1')))
       return { state: 'invalid', reason: 'PROXY v1 header with a byte that is not printable ASCII' };
@@ -117,7 +126,7 @@ function parseV2(buffer: Buffer): ProxyHeaderResult {
   if (addressFamily > 3 || transport > 2)
     return { state: 'invalid', reason: 'PROXY v2 header with an unknown address family or transport' };
   if (length > V2_MAX_BYTES)
-    return { state: 'invalid', reason: `PROXY v2 header of ${length} bytes, more than the ${V2_MAX_BYTES} accepted` };
+    return { state: 'invalid', reason: `PROXY v2 header of ${length} bytes, more than the ${V2_MAX_BYTES} accepted`, oversized: true };
   // The address block's size, checked against the length field before anything is read from it.
   const needed = addressFamily === 1 ? 12 : addressFamily === 2 ? 36 : addressFamily === 3 ? 216 : 0;
   if (command === 1 && length - 16 < needed) {
@@ -176,6 +185,8 @@ export interface ProxyProtocolOptions {
   headerTimeoutMs: number;
   log: { warn(o: object, m: string): void };
   now?: () => number;
+  /** Told of each balancer connection closed for its header (metrics: src/metrics.ts). */
+  onRefused?: (reason: ProxyProtocolRefusal) => void;
 }
 
 export interface ProxyProtocolListener {
@@ -194,19 +205,29 @@ export function acceptProxyProtocol(server: Server, options: ProxyProtocolOption
   if (balancers === null) return null;
   const now = options.now ?? Date.now;
   const waiting = new Set<Socket>();
-  const refusals = new RefusalLog();
+  /** One log line a minute at most per balancer address: a broken balancer is named, and does not hide another. */
+  const refusals = new Map<string, RefusalLog>();
   let closing = false;
   type Emit = (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
   const emit = server.emit as Emit;
   const tls = server instanceof TlsServer;
 
-  const refuse = (socket: Socket, peer: string, reason: string): void => {
+  const refuse = (socket: Socket, peer: string, kind: ProxyProtocolRefusal, reason: string): void => {
     socket.destroy();
-    const noted = refusals.note(now());
+    options.onRefused?.(kind);
+    const t = now();
+    let log = refusals.get(peer);
+    if (!log) {
+      // Entries quiet for a minute are dropped, so the map holds only the balancers refused lately (a CIDR entry may
+      // name many addresses).
+      if (refusals.size >= 1_000) for (const [key, l] of refusals) if (l.quietSince(t)) refusals.delete(key);
+      refusals.set(peer, (log = new RefusalLog()));
+    }
+    const noted = log.note(t);
     if (noted.log) {
       options.log.warn(
-        { remoteAddress: peer, refused: noted.since, reason },
-        `connection from a load balancer closed: ${reason} (TESSERA_PROXY_PROTOCOL_FROM); logged at most once a minute`,
+        { remoteAddress: peer, refused: noted.since, reason, kind },
+        `connection from load balancer ${peer} closed: ${reason} (TESSERA_PROXY_PROTOCOL_FROM); logged at most once a minute per balancer`,
       );
     }
   };
@@ -223,7 +244,7 @@ export function acceptProxyProtocol(server: Server, options: ProxyProtocolOption
     };
     const timer = setTimeout(() => {
       done();
-      refuse(socket, peer, `no PROXY protocol header within ${options.headerTimeoutMs / 1000} s`);
+      refuse(socket, peer, 'timeout', `no PROXY protocol header within ${options.headerTimeoutMs / 1000} s`);
     }, options.headerTimeoutMs);
     // Reset by the peer before its header: nothing else listens yet, so the error is ended here.
     const onError = (): void => {
@@ -235,9 +256,9 @@ export function acceptProxyProtocol(server: Server, options: ProxyProtocolOption
       const header = parseProxyHeader(buffered);
       if (header.state === 'incomplete') return;
       done();
-      if (header.state === 'invalid') return refuse(socket, peer, header.reason);
+      if (header.state === 'invalid') return refuse(socket, peer, header.oversized ? 'oversized' : 'malformed', header.reason);
       if (header.source !== null && !setPeer(socket, header.source)) {
-        return refuse(socket, peer, 'the client address could not be set on this Node version');
+        return refuse(socket, peer, 'unsupported', 'the client address could not be set on this Node version');
       }
       // The bytes after the header are put back, the socket paused so that none is emitted before its new owner
       // listens. TLS reads them from the socket's buffer as it wraps it (a paused socket is what it expects); HTTP

@@ -287,6 +287,52 @@ test('a balancer connection that sends no header is closed at the head timeout',
   assert.ok(half.ms >= 900 && half.ms < 3000, `closed after ${half.ms} ms`);
 });
 
+test('refusals are counted by reason in the metrics and logged once a minute per balancer', async (t) => {
+  const lines: string[] = [];
+  const handle = await startTessera({
+    config: { proxyProtocolFrom: '127.0.0.1,127.0.0.5', requestHeadTimeoutSeconds: 1, logLevel: 'warn', metricsPort: 0 },
+    logDestination: { write: (line) => void lines.push(line) },
+  });
+  const port = Number(new URL(handle.baseUrl).port);
+  t.after(async () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    await handle.stop();
+  });
+  const oversized = v2('203.0.113.7');
+  oversized.writeUInt16BE(V2_MAX_BYTES, 14);
+  const bad = Buffer.from('PROXY TCP4 203.0.113.300 127.0.0.1 1 2\r\n');
+  // From the first balancer: two malformed, two oversized, one silent; from the second: one malformed.
+  for (const first of [bad, Buffer.from('GET / HTTP/1.1\r\n\r\n'), oversized, Buffer.from(`PROXY UNKNOWN ${'x'.repeat(V1_MAX_BYTES)}`)]) {
+    assert.equal((await exchange(port, first)).received, '');
+  }
+  assert.equal((await exchange(port, Buffer.alloc(0))).received, '', 'no header within the head timeout');
+  assert.equal((await exchange(port, bad, '', '127.0.0.5')).received, '');
+  // A header that is accepted (LOCAL, a balancer's health check) is not counted.
+  assert.equal((await exchange(port, v2(null), 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).status, 200);
+
+  const metrics = await (await fetch(handle.server.metricsUrl!)).text();
+  assert.match(metrics, /^# HELP tessera_proxy_protocol_refused_total .*TESSERA_PROXY_PROTOCOL_FROM/m);
+  assert.match(metrics, /^tessera_proxy_protocol_refused_total\{reason="malformed"\} 3$/m);
+  assert.match(metrics, /^tessera_proxy_protocol_refused_total\{reason="oversized"\} 2$/m);
+  assert.match(metrics, /^tessera_proxy_protocol_refused_total\{reason="timeout"\} 1$/m);
+  assert.match(metrics, /^tessera_proxy_protocol_refused_total\{reason="unsupported"\} 0$/m);
+
+  const refusals = lines
+    .map((l) => JSON.parse(l) as { msg: string; remoteAddress?: string; refused?: number; kind?: string })
+    .filter((l) => /TESSERA_PROXY_PROTOCOL_FROM/.test(l.msg));
+  // One line per balancer in the minute: the second balancer's refusal is not hidden behind the first's.
+  assert.deepEqual(
+    refusals.map((l) => [l.remoteAddress, l.refused, l.kind]),
+    [
+      ['127.0.0.1', 1, 'malformed'],
+      ['127.0.0.5', 1, 'malformed'],
+    ],
+    JSON.stringify(refusals),
+  );
+  assert.match(refusals[1]!.msg, /^connection from load balancer 127\.0\.0\.5 closed: PROXY v1 header with an address that is not TCP4/);
+});
+
 /** A TLS client whose first write (the ClientHello) goes out in one packet with the balancer's header. */
 function tlsThroughBalancer(port: number, header: Buffer, request: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
