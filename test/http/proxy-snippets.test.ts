@@ -1,8 +1,10 @@
 /**
  * The nginx and HAProxy configurations of docs/configuration.md ("nginx and HAProxy in front"), run as printed
  * (the public name, the ports and the certificate files replaced) in front of `--http --trust-proxy 127.0.0.1
- * --public-url https://vcd.example.com`. The client connects from 127.0.0.2, so that it is not the trusted proxy.
- * Skipped, loudly, where nginx or HAProxy is not installed.
+ * --public-url https://vcd.example.com`; and its HAProxy `mode tcp` one (TLS passthrough with `send-proxy-v2`) in
+ * front of Tessera's own HTTPS with `--proxy-protocol-from 127.0.0.1`, as the docs' `tessera serve` line has it. The
+ * client connects from 127.0.0.2, so that it is not the trusted proxy. Skipped, loudly, where nginx or HAProxy is
+ * not installed.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +29,15 @@ function snippet(language: 'nginx' | 'haproxy'): string {
   const m = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(DOC);
   assert.ok(m, `docs/configuration.md has a ${language} block`);
   return m[1]!;
+}
+
+/** The one `language` block of the docs that has `marker` (a second such block fails here: which one is tested?). */
+function snippetWith(language: 'haproxy', marker: string): string {
+  const blocks = [...DOC.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))]
+    .map((m) => m[1]!)
+    .filter((b) => b.includes(marker));
+  assert.equal(blocks.length, 1, `docs/configuration.md has one ${language} block with ${JSON.stringify(marker)}`);
+  return blocks[0]!;
 }
 
 /** Replaces each `from` that must be in the snippet (a renamed line in the docs fails here, not silently). */
@@ -267,4 +278,64 @@ test('the documented HAProxy configuration: the same through option forwardfor, 
   const child = run(t, haproxy, ['-f', conf, '-db'], join(dir, 'none'));
   await waitForPort(port, child, (child as ChildProcess & { output: () => string }).output);
   await checkDeployment(handle, port, ca);
+});
+
+test('the documented HAProxy mode tcp configuration: TLS passthrough with send-proxy-v2, the client address from the PROXY header', async (t) => {
+  const haproxy = findBinary('haproxy');
+  if (!haproxy) return skipLoudly(t, 'haproxy');
+  // The documented node: `tessera serve ... --proxy-protocol-from BALANCERS --public-url https://vcd.example.com`,
+  // on its own HTTPS (no --http: the balancer does not decrypt), the balancer (here 127.0.0.1) named.
+  const serve = /^ +tessera serve (.*--proxy-protocol-from .*)$/m.exec(DOC);
+  assert.ok(serve, 'docs/configuration.md has the tessera serve line of the passthrough');
+  assert.doesNotMatch(serve[1]!, /--http\b|--trust-proxy/);
+  assert.match(serve[1]!, new RegExp(`--public-url ${PUBLIC.replace(/\./g, '\\.')}(?: |$)`));
+  const handle = await startTessera({
+    backend: 'sqlite',
+    https: true,
+    config: { proxyProtocolFrom: '127.0.0.1', publicUrl: PUBLIC, metricsPort: 0 },
+  });
+  t.after(() => handle.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-proxy-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const node = new URL(handle.baseUrl).host;
+  const conf = join(dir, 'haproxy.cfg');
+  // Both documented cells are this node; the balancer listens on a free port of 127.0.0.1, as printed otherwise.
+  writeFileSync(
+    conf,
+    substitute(snippetWith('haproxy', 'mode tcp'), [
+      ['bind :443\n', `bind 127.0.0.1:${port}\n`],
+      ['10.0.0.11:8443', node],
+      ['10.0.0.12:8443', node],
+    ]),
+  );
+  const child = run(t, haproxy, ['-f', conf, '-db'], join(dir, 'none'));
+  await waitForPort(port, child, (child as ChildProcess & { output: () => string }).output);
+  // Passthrough: the certificate is the node's own, for the public name.
+  const ca = readFileSync(join(handle.config.dataDir, 'tls-cert.pem'), 'utf8');
+
+  const versions = await viaProxy(port, ca, '/api/versions', { headers: { Accept: 'application/*+xml;version=36.1' } });
+  assert.equal(versions.status, 200, versions.body);
+  const urls = (versions.body.match(/https?:\/\/[^<"]+/g) ?? []).filter((u) => !u.includes('vmware.com') && !u.includes('w3.org'));
+  assert.ok(urls.length > 0);
+  for (const url of urls) assert.ok(url.startsWith(`${PUBLIC}/`), url);
+
+  // The client's address is the one in the PROXY header; a forwarded header it writes is not believed.
+  const signIn = await viaProxy(port, ca, '/cloudapi/1.0.0/sessions', {
+    method: 'POST',
+    headers: {
+      Authorization: basic('alice', 'acme', DEMO_PASSWORD),
+      Accept: 'application/json;version=37.0',
+      'X-Forwarded-For': '203.0.113.66',
+    },
+  });
+  assert.equal(signIn.status, 200, signIn.body);
+  assert.equal(await lastSignInAddress(handle.store), CLIENT_ADDRESS, 'the client, not the balancer nor the forged address');
+
+  // Nothing HAProxy sent was refused, its `check` health checks included (they send LOCAL): one interval (2 s) passed.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  const metrics = await (await fetch(handle.server.metricsUrl!)).text();
+  for (const reason of ['malformed', 'oversized', 'timeout', 'unsupported']) {
+    assert.match(metrics, new RegExp(`^tessera_proxy_protocol_refused_total\\{reason="${reason}"\\} 0$`, 'm'));
+  }
 });
