@@ -100,34 +100,85 @@ export interface UndoneSinceBackup {
 }
 
 /**
- * What the restore undid: `kept` is the replaced database (read-only), `restored` the backup being restored.
- * Each list names rows by id/name only, never a secret or a hash.
+ * Read access to a store for the comparison below, whatever its backend: SQL with `?` placeholders (the PostgreSQL
+ * reader numbers them), and whether a table or column exists (a store of an older migration lacks some).
  */
-export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: BetterSqlite3.Database): UndoneSinceBackup {
-  const orgNames = new Map<string, string>(
-    (restored.prepare('SELECT id, name FROM orgs').all() as Array<{ id: string; name: string }>).map((o) => [o.id, o.name]),
-  );
-  const userRows = (db: BetterSqlite3.Database) =>
-    new Map(
+export interface StoreReader {
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  hasTable(name: string): Promise<boolean>;
+  hasColumn(table: string, column: string): Promise<boolean>;
+}
+
+/** An SQLite file as a StoreReader. */
+export function sqliteReader(db: BetterSqlite3.Database): StoreReader {
+  return {
+    all: async <T>(sql: string, params: readonly unknown[] = []) => db.prepare(sql).all(...params) as T[],
+    hasTable: async (name) => hasTable(db, name),
+    hasColumn: async (table, column) =>
+      (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column),
+  };
+}
+
+/** A PostgreSQL connection (node-postgres' Client or Pool) as a StoreReader. */
+export function postgresReader(client: { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> }): StoreReader {
+  return {
+    all: async <T>(sql: string, params: readonly unknown[] = []) => {
+      let n = 0;
+      return (
+        await client.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          [...params],
+        )
+      ).rows as T[];
+    },
+    hasTable: async (name) =>
+      ((await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [name])).rows[0] as { present: boolean }).present,
+    hasColumn: async (table, column) =>
       (
-        db.prepare('SELECT id, org_id, name, is_enabled, password_hash, totp_enabled, totp_secret FROM users').all() as Array<{
-          id: string;
-          org_id: string;
-          name: string;
-          is_enabled: number;
-          password_hash: string;
-          totp_enabled: number;
-          totp_secret: string | null;
-        }>
-      ).map((u) => [u.id, u]),
+        await client.query(
+          'SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2',
+          [table, column],
+        )
+      ).rows.length > 0,
+  };
+}
+
+/** What the restore undid, SQLite files (see undoneBetween). */
+export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: BetterSqlite3.Database): Promise<UndoneSinceBackup> {
+  return undoneBetween(sqliteReader(kept), sqliteReader(restored));
+}
+
+/**
+ * What the restore undid: `kept` is the replaced store (read only), `restored` the backup being restored, on either
+ * backend. Each list names rows by id/name only, never a secret or a hash.
+ */
+export async function undoneBetween(kept: StoreReader, restored: StoreReader): Promise<UndoneSinceBackup> {
+  const orgNames = new Map<string, string>(
+    (await restored.all<{ id: string; name: string }>('SELECT id, name FROM orgs')).map((o) => [o.id, o.name]),
+  );
+  type UserRow = {
+    id: string;
+    org_id: string;
+    name: string;
+    is_enabled: number;
+    password_hash: string;
+    totp_enabled: number;
+    totp_secret: string | null;
+  };
+  const userRows = async (db: StoreReader) =>
+    new Map(
+      (await db.all<UserRow>('SELECT id, org_id, name, is_enabled, password_hash, totp_enabled, totp_secret FROM users')).map((u) => [
+        u.id,
+        { ...u, is_enabled: Number(u.is_enabled), totp_enabled: Number(u.totp_enabled) },
+      ]),
     );
-  const restoredUsers = userRows(restored);
-  const keptUsers = userRows(kept);
+  const restoredUsers = await userRows(restored);
+  const keptUsers = await userRows(kept);
   const who = (u: { name: string; org_id: string }) => `${u.name}@${orgNames.get(u.org_id) ?? u.org_id}`;
   // A TOTP key is compared opened: the same key is stored differently in the two files when one of them sealed it
   // since (a key enrolled before 2026-12-06 is sealed at the next start, with a random IV).
-  const restoredSealKey = totpSealKeyOfFile(restored);
-  const keptSealKey = totpSealKeyOfFile(kept);
+  const restoredSealKey = await totpSealKeyOfStore(restored);
+  const keptSealKey = await totpSealKeyOfStore(kept);
   const sameTotpKey = (id: string, r: string | null, k: string | null): boolean => {
     if (r === k) return true;
     const opened = openTotpSecretWith(restoredSealKey, id, r);
@@ -136,15 +187,12 @@ export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: Better
 
   const live = new Map(
     (
-      restored.prepare('SELECT id, name, org_id, user_id FROM api_tokens WHERE revoked_at IS NULL').all() as Array<{
-        id: string;
-        name: string;
-        org_id: string;
-        user_id: string;
-      }>
+      await restored.all<{ id: string; name: string; org_id: string; user_id: string }>(
+        'SELECT id, name, org_id, user_id FROM api_tokens WHERE revoked_at IS NULL',
+      )
     ).map((t) => [t.id, t]),
   );
-  const revokedBy = (kept.prepare('PRAGMA table_info(api_tokens)').all() as Array<{ name: string }>).some((c) => c.name === 'revoked_by');
+  const revokedBy = await kept.hasColumn('api_tokens', 'revoked_by');
   const tokens: RevokedSince[] = [];
   const seen = new Set<string>();
   /** A token the kept file revoked, when it is live in the restored one (each once). */
@@ -162,18 +210,16 @@ export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: Better
       revokedBy,
     });
   };
-  for (const row of kept
-    .prepare(`SELECT id, revoked_at, ${revokedBy ? 'revoked_by' : 'NULL AS revoked_by'} FROM api_tokens WHERE revoked_at IS NOT NULL`)
-    .all() as Array<{ id: string; revoked_at: number; revoked_by: string | null }>) {
+  for (const row of await kept.all<{ id: string; revoked_at: number | string; revoked_by: string | null }>(
+    `SELECT id, revoked_at, ${revokedBy ? 'revoked_by' : 'NULL AS revoked_by'} FROM api_tokens WHERE revoked_at IS NOT NULL`,
+  )) {
     noteRevoked(row.id, Number(row.revoked_at), row.revoked_by);
   }
   // A revoked token that housekeeping removed from the kept file since: its revocation is still in the audit log.
-  if (hasTable(kept, 'audit_events')) {
-    for (const e of kept
-      .prepare(
-        "SELECT token_id, max(at) AS at FROM audit_events WHERE event_type = 'apiToken.revoked' AND token_id IS NOT NULL GROUP BY token_id",
-      )
-      .all() as Array<{ token_id: string; at: number }>) {
+  if (await kept.hasTable('audit_events')) {
+    for (const e of await kept.all<{ token_id: string; at: number | string }>(
+      "SELECT token_id, max(at) AS at FROM audit_events WHERE event_type = 'apiToken.revoked' AND token_id IS NOT NULL GROUP BY token_id",
+    )) {
       noteRevoked(e.token_id, Number(e.at), null);
     }
   }
@@ -192,21 +238,19 @@ export function undoneSinceBackup(kept: BetterSqlite3.Database, restored: Better
   }
 
   const serviceAccounts: string[] = [];
-  if (hasTable(restored, 'service_account_tokens') && hasTable(kept, 'service_account_tokens')) {
-    const keptTokens = new Set((kept.prepare('SELECT id FROM service_account_tokens').all() as Array<{ id: string }>).map((t) => t.id));
+  if ((await restored.hasTable('service_account_tokens')) && (await kept.hasTable('service_account_tokens'))) {
+    const keptTokens = new Set((await kept.all<{ id: string }>('SELECT id FROM service_account_tokens')).map((t) => t.id));
     const keptLive = new Set(
-      (
-        kept.prepare('SELECT id FROM service_account_tokens WHERE spent_at IS NULL AND revoked_at IS NULL').all() as Array<{ id: string }>
-      ).map((t) => t.id),
+      (await kept.all<{ id: string }>('SELECT id FROM service_account_tokens WHERE spent_at IS NULL AND revoked_at IS NULL')).map(
+        (t) => t.id,
+      ),
     );
     // A refresh token live in the restored store that the kept one spent or revoked (the chain moved on, or the
     // account was revoked): presenting the holder's newer token is refused, and the old one is no longer held.
-    for (const row of restored
-      .prepare(
-        `SELECT t.id, a.name, a.org_id FROM service_account_tokens t JOIN service_accounts a ON a.id = t.service_account_id
+    for (const row of await restored.all<{ id: string; name: string; org_id: string }>(
+      `SELECT t.id, a.name, a.org_id FROM service_account_tokens t JOIN service_accounts a ON a.id = t.service_account_id
          WHERE t.spent_at IS NULL AND t.revoked_at IS NULL ORDER BY a.name`,
-      )
-      .all() as Array<{ id: string; name: string; org_id: string }>) {
+    )) {
       if (keptTokens.has(row.id) && !keptLive.has(row.id)) {
         const name = `${row.name}@${orgNames.get(row.org_id) ?? row.org_id}`;
         if (!serviceAccounts.includes(name)) serviceAccounts.push(name);
@@ -250,9 +294,9 @@ export function revokeAgain(restored: BetterSqlite3.Database, tokens: readonly R
   return count;
 }
 
-/** The TOTP sealing key of a store file (its meta `recovery_code_key`), or null when it has none. */
-function totpSealKeyOfFile(db: BetterSqlite3.Database): Buffer | null {
-  if (!hasTable(db, 'meta')) return null;
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'recovery_code_key'").get() as { value: string } | undefined;
+/** The TOTP sealing key of a store (its meta `recovery_code_key`), or null when it has none. */
+async function totpSealKeyOfStore(db: StoreReader): Promise<Buffer | null> {
+  if (!(await db.hasTable('meta'))) return null;
+  const [row] = await db.all<{ value: string }>("SELECT value FROM meta WHERE key = 'recovery_code_key'");
   return row ? totpSealKeyOf(Buffer.from(row.value, 'base64url')) : null;
 }

@@ -90,6 +90,29 @@ Examples:
 
   storeLocationOptions(
     admin
+      .command('compare-restore')
+      .description(
+        'PostgreSQL, after pg_restore: list what the restore undid (tokens revoked since the backup and live again, users disabled, passwords and TOTP changed), read from the database as it was before',
+      ),
+    'the restored store (PostgreSQL)',
+  )
+    .requiredOption('--before <url>', 'the database as it was before pg_restore (a copy of it: see docs/operations.md)')
+    .option('--revoke-again', 'revoke again, in the restored store, the API tokens the database before had revoked since the backup')
+    .addHelpText(
+      'after',
+      `
+The SQLite restore does this itself. PostgreSQL's pg_restore --clean replaces the database, so keep what it replaces:
+dump it first (pg_dump) and restore that into a scratch database, or rename the database and restore into a new one.
+--revoke-again refuses while Tessera nodes are connected to the restored store (run it before starting them).
+
+Examples:
+  $ tessera admin compare-restore --database-url "$TESSERA_DATABASE_URL" --before postgres://db/tessera_before
+  $ tessera admin compare-restore --database-url "$TESSERA_DATABASE_URL" --before postgres://db/tessera_before --revoke-again`,
+    )
+    .action(action((flags: StoreFlags & { before: string; revokeAgain?: boolean }) => runCompareRestore(flags)));
+
+  storeLocationOptions(
+    admin
       .command('rotate-signing-key')
       .description(
         "Replace the store's access-token signing key and portal secret: every session and access token ends (API tokens and service accounts keep working)",
@@ -496,7 +519,7 @@ async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: bool
         if (unreadable === null) {
           const current = new Database(target, { readonly: true, fileMustExist: true });
           try {
-            undone = undoneSinceBackup(current, restored);
+            undone = await undoneSinceBackup(current, restored);
           } catch (error) {
             // What it undid is advice: a replaced store that cannot be compared (a schema of its own) stops nothing.
             compareFailed = (error as Error).message;
@@ -548,7 +571,12 @@ async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: bool
   }
 }
 
-function describeUndone(undone: import('./signing-keys.js').UndoneSinceBackup, revokedAgain: number, asked: boolean): string[] {
+function describeUndone(
+  undone: import('./signing-keys.js').UndoneSinceBackup,
+  revokedAgain: number,
+  asked: boolean,
+  again = 'tessera admin restore --revoke-again does it during the restore',
+): string[] {
   const out: string[] = [];
   const { tokens } = undone;
   if (tokens.length > 0) {
@@ -561,7 +589,7 @@ function describeUndone(undone: import('./signing-keys.js').UndoneSinceBackup, r
     if (!asked) {
       out.push(
         'Revoke them again once the server serves: DELETE /cloudapi/1.0.0/tokens/ID as a System administrator (or in ' +
-          'the portal), one per id above. (tessera admin restore --revoke-again does it during the restore.)',
+          `the portal), one per id above. (${again}.)`,
       );
     }
   } else out.push('No API token revoked in the previous database is live in the restored one.');
@@ -573,6 +601,131 @@ function describeUndone(undone: import('./signing-keys.js').UndoneSinceBackup, r
   list('TOTP enrolment changed since the backup', undone.totpChanged);
   list('Service accounts to authorize again', undone.serviceAccounts);
   return out;
+}
+
+// ------------------------------------------------------------------ compare-restore (PostgreSQL)
+
+type PgClient = import('pg').Client;
+
+async function connectPostgres(url: string, role: string): Promise<PgClient> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, application_name: `tessera-admin ${role}`, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new CliError(`Cannot connect to the PostgreSQL store: ${(error as Error).message}`, EXIT.FAILED);
+  }
+  return client;
+}
+
+/** The Tessera nodes connected to the client's database, by the names they give their connections. */
+async function connectedNodes(client: PgClient): Promise<string[]> {
+  // Nodes name their connections "tessera HOST:PID[ role]" (store/pg-application-name.ts).
+  const nodes = await client.query<{ application_name: string }>(
+    `SELECT DISTINCT application_name FROM pg_stat_activity
+     WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'tessera %'
+     ORDER BY application_name`,
+  );
+  return [...new Set(nodes.rows.map((r) => r.application_name.replace(/ (listen|migrate)$/, '')))];
+}
+
+async function runCompareRestore(flags: StoreFlags & { before: string; revokeAgain?: boolean }): Promise<void> {
+  const config = configFrom(flags);
+  if (!config.databaseUrl) {
+    throw usageError('tessera admin compare-restore is for PostgreSQL (--database-url): tessera admin restore lists what it undid itself');
+  }
+  const { undoneBetween, postgresReader } = await import('./signing-keys.js');
+  const restored = await connectPostgres(config.databaseUrl, 'compare-restore');
+  let before: PgClient | null = null;
+  try {
+    before = await connectPostgres(flags.before, 'compare-restore');
+    for (const [which, client] of [
+      ['--database-url', restored],
+      ['--before', before],
+    ] as const) {
+      const meta = await client.query("SELECT to_regclass('meta') IS NOT NULL AS present");
+      if (!meta.rows[0]?.present) throw usageError(`The ${which} database is not a Tessera store (no table meta)`);
+    }
+    const [r, b] = await Promise.all(
+      [restored, before].map(
+        async (c) =>
+          (await c.query('SELECT current_database() AS db, host(inet_server_addr()) AS host, inet_server_port() AS port')).rows[0],
+      ),
+    );
+    if (r.db === b.db && r.host === b.host && r.port === b.port) {
+      throw usageError('--before names the restored database itself: name the copy of the database as it was before pg_restore');
+    }
+    if (flags.revokeAgain) {
+      const names = await connectedNodes(restored);
+      if (names.length > 0) {
+        throw new CliError(
+          `${names.length} Tessera node(s) are connected to the restored database (${names.join(', ')}): stop every node, ` +
+            'revoke again, then start them (or revoke through the API once they serve: DELETE /cloudapi/1.0.0/tokens/ID).',
+        );
+      }
+    }
+    const undone = await undoneBetween(postgresReader(before), postgresReader(restored));
+    const revokedAgain = flags.revokeAgain ? await revokeAgainPostgres(restored, undone.tokens) : 0;
+    const lines = [
+      'Compared the restored store with the database as it was before pg_restore.',
+      ...describeUndone(
+        undone,
+        revokedAgain,
+        Boolean(flags.revokeAgain),
+        'tessera admin compare-restore --revoke-again does it before the nodes start',
+      ),
+    ];
+    process.stderr.write(`${lines.join('\n')}\n`);
+  } finally {
+    await restored.end().catch(() => undefined);
+    await before?.end().catch(() => undefined);
+  }
+}
+
+/** As revokeAgain (signing-keys.ts) for SQLite: each token revoked with its original time and author, and audited. */
+async function revokeAgainPostgres(client: PgClient, tokens: readonly import('./signing-keys.js').RevokedSince[]): Promise<number> {
+  const [{ timeOrderedUuid }, { postgresReader }] = await Promise.all([
+    import('../domain/time-ordered-id.js'),
+    import('./signing-keys.js'),
+  ]);
+  const revokedBy = await postgresReader(client).hasColumn('api_tokens', 'revoked_by');
+  let count = 0;
+  const now = Date.now();
+  await client.query('BEGIN');
+  try {
+    for (const t of tokens) {
+      const updated = await client.query<{ user_id: string; org_id: string }>(
+        revokedBy
+          ? 'UPDATE api_tokens SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL RETURNING user_id, org_id'
+          : 'UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING user_id, org_id',
+        revokedBy ? [t.revokedAt, t.revokedBy, t.id] : [t.revokedAt, t.id],
+      );
+      const row = updated.rows[0];
+      if (!row) continue;
+      count++;
+      await client.query(
+        `INSERT INTO audit_events (id, at, event_type, outcome, actor_id, actor_name, org_id, org_name, token_id, ip, details)
+         SELECT $1, $2, 'apiToken.revoked', 'success', NULL, NULL, $3, o.name, $4, NULL, $5
+         FROM (SELECT 1) one LEFT JOIN orgs o ON o.id = $3`,
+        [
+          timeOrderedUuid(),
+          now,
+          row.org_id,
+          t.id,
+          JSON.stringify({
+            name: t.name,
+            owner: row.user_id,
+            via: 'tessera admin compare-restore --revoke-again (revoked after the backup)',
+          }),
+        ],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  return count;
 }
 
 // ------------------------------------------------------------------ rotate-signing-key

@@ -11,7 +11,8 @@ import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { startTessera, ADMIN_PASSWORD, DEMO_PASSWORD } from '../helpers/tessera.js';
+import { startTessera, createTestDatabase, ADMIN_PASSWORD, DEMO_PASSWORD } from '../helpers/tessera.js';
+import { spawnSync } from 'node:child_process';
 import { basic, bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
 import { runCli } from './run-cli.js';
 import { RecoveryCodeService } from '../../src/auth/recovery-codes.js';
@@ -324,6 +325,95 @@ describe('tessera admin rotate-signing-key', () => {
         }
       } finally {
         await tessera.stop();
+      }
+    },
+  );
+});
+
+describe('tessera admin compare-restore (PostgreSQL)', () => {
+  const run = (command: string, args: string[]) => {
+    const done = spawnSync(command, args, { encoding: 'utf8' });
+    assert.equal(done.status, 0, `${command}: ${done.stderr}`);
+  };
+  test(
+    'lists what pg_restore undid, read from the database as it was before; --revoke-again revokes those tokens again',
+    { skip: !onPostgres && 'PostgreSQL only: set TESSERA_TEST_BACKEND=postgres and TESSERA_TEST_DATABASE_URL' },
+    async () => {
+      const live = await createTestDatabase();
+      const before = await createTestDatabase();
+      try {
+        const tessera = await startTessera({ backend: 'postgres', databaseUrl: live.url });
+        const base = tessera.baseUrl;
+        let kept: Awaited<ReturnType<typeof createApiToken>>;
+        let doomed: Awaited<ReturnType<typeof createApiToken>>;
+        const nightly = join(freshDir(), 'tessera.dump');
+        try {
+          const alice = await signIn(base, 'alice', 'acme', DEMO_PASSWORD);
+          kept = await createApiToken(base, alice, 'acme', 'kept');
+          doomed = await createApiToken(base, alice, 'acme', 'doomed');
+          run('pg_dump', ['--format=custom', `--file=${nightly}`, live.url]);
+          // After the backup: a revocation, and a user disabled.
+          assert.equal(
+            (await http(`${base}/cloudapi/1.0.0/tokens/${doomed.tokenId}`, { method: 'DELETE', headers: bearer(alice) })).status,
+            204,
+          );
+          const bob = (await tessera.store.getUserByName((await tessera.store.getOrgByName('acme'))!.id, 'bob'))!;
+          await tessera.store.updateUser(bob.id, { is_enabled: 0 });
+        } finally {
+          await tessera.stop();
+        }
+        // The documented procedure: what pg_restore replaces is kept (dumped, and restored into a scratch database).
+        const replaced = join(freshDir(), 'before.dump');
+        run('pg_dump', ['--format=custom', `--file=${replaced}`, live.url]);
+        run('pg_restore', ['--no-owner', `--dbname=${before.url}`, replaced]);
+        run('pg_restore', ['--clean', '--if-exists', '--no-owner', `--dbname=${live.url}`, nightly]);
+
+        const listed = await runCli(['admin', 'compare-restore', '--database-url', live.url, '--before', before.url]);
+        assert.equal(listed.code, 0, listed.stderr);
+        assert.match(
+          listed.stderr,
+          new RegExp(
+            `1 API token\\(s\\) revoked in the previous database are live again:\\n  ${doomed.tokenId}  doomed  \\(alice@acme, revoked `,
+          ),
+        );
+        assert.match(listed.stderr, /Disabled in the previous database, enabled again: bob@acme/);
+        assert.match(listed.stderr, /tessera admin compare-restore --revoke-again does it before the nodes start/);
+        const itself = await runCli(['admin', 'compare-restore', '--database-url', live.url, '--before', live.url]);
+        assert.equal(itself.code, 2, itself.stderr);
+
+        const again = await runCli(['admin', 'compare-restore', '--database-url', live.url, '--before', before.url, '--revoke-again']);
+        assert.equal(again.code, 0, again.stderr);
+        assert.match(
+          again.stderr,
+          new RegExp(
+            `Revoked again 1 API token\\(s\\) that the previous database had revoked since the backup:\\n  ${doomed.tokenId}  doomed `,
+          ),
+        );
+
+        const back = await startTessera({ backend: 'postgres', databaseUrl: live.url });
+        try {
+          assert.notEqual((await exchange(back.baseUrl, 'acme', doomed.apiToken)).status, 200, 'revoked again');
+          assert.equal((await exchange(back.baseUrl, 'acme', kept.apiToken)).status, 200);
+          const events = await back.store.db
+            .selectFrom('audit_events')
+            .selectAll()
+            .where('event_type', '=', 'apiToken.revoked')
+            .where('token_id', '=', doomed.clientId)
+            .execute();
+          assert.ok(
+            events.some((e) => /compare-restore --revoke-again/.test(e.details)),
+            'the revocation is audited',
+          );
+          // With a node connected, --revoke-again refuses (the node would not hear of it).
+          const refused = await runCli(['admin', 'compare-restore', '--database-url', live.url, '--before', before.url, '--revoke-again']);
+          assert.equal(refused.code, 1, refused.stderr);
+          assert.match(refused.stderr, /Tessera node\(s\) are connected to the restored database/);
+        } finally {
+          await back.stop();
+        }
+      } finally {
+        await live.drop();
+        await before.drop();
       }
     },
   );
