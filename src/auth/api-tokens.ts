@@ -579,6 +579,78 @@ export class ApiTokenService {
   }
 
   /**
+   * Revokes several tokens at once (the portal's bulk revoke): each one as `revoke` does it (the same policy check, the
+   * same revocation record and bus message, so every node refuses it from the next request; the same
+   * `apiToken.revoked` event, whose details carry `bulk`: the batch's id), then one `apiToken.bulkRevoked` summary
+   * event per org touched with the count and `description` (what was selected). All-or-nothing on reach: one token the
+   * principal may not revoke (another org's, a crafted id) refuses the whole request, before anything is revoked.
+   * Tokens revoked already are skipped. Only a person's session may (a token session revokes only its own token).
+   * `skip`: tokens to leave alone after all (a use this node has not written yet). Returns how many were revoked.
+   */
+  async revokeMany(
+    principal: Principal,
+    tokenIds: readonly string[],
+    ip: string,
+    description: Record<string, string | number | boolean | null>,
+    skip: (row: ApiTokenRow) => boolean = () => false,
+  ): Promise<{ revoked: number; batch: string }> {
+    if (principal.kind !== 'password') throw forbidden();
+    const batch = randomUUID();
+    const ids = [...new Set(tokenIds)];
+    const rows: ApiTokenRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      if (chunk.some((id) => !/^[0-9a-f-]{36}$/.test(id))) throw forbidden();
+      const found = await this.store.db.selectFrom('api_tokens').selectAll().where('id', 'in', chunk).execute();
+      if (found.length !== chunk.length) throw forbidden();
+      for (const row of found) {
+        if (row.secret_hash === null) throw forbidden();
+        if (!can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) throw forbidden();
+        if (!can(principal, 'apiToken.revoke', { orgId: row.org_id, ownerId: row.user_id, tokenId: row.id })) throw forbidden();
+        if (row.revoked_at === null && !skip(row)) rows.push(row);
+      }
+    }
+    const orgs = new Map<string, { id: string; name: string }>();
+    const done = new Set<string>();
+    const owners = new Map<string, string>();
+    for (const row of rows) {
+      if (!orgs.has(row.org_id)) orgs.set(row.org_id, { id: row.org_id, name: (await this.store.getOrg(row.org_id))?.name ?? '' });
+      if (!owners.has(row.user_id)) owners.set(row.user_id, (await this.store.getUser(row.user_id))?.name ?? '');
+    }
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    let revoked = 0;
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500).map((r) => r.id);
+      revoked += await this.revokeRows(chunk, principal.userId, (id) => {
+        const row = byId.get(id)!;
+        const org = orgs.get(row.org_id)!;
+        done.add(id);
+        const ownerName = owners.get(row.user_id) ?? '';
+        return {
+          type: 'apiToken.revoked',
+          actor: { id: principal.userId, name: principal.userName },
+          org: { id: org.id, name: org.name },
+          tokenId: row.id,
+          ip,
+          details: { name: row.name, owner: row.user_id, ...(ownerName ? { ownerName } : {}), bulk: batch },
+        };
+      });
+    }
+    for (const org of orgs.values()) {
+      const count = rows.filter((r) => r.org_id === org.id && done.has(r.id)).length;
+      if (count === 0) continue;
+      await this.audit.record({
+        type: 'apiToken.bulkRevoked',
+        actor: { id: principal.userId, name: principal.userName },
+        org: { id: org.id, name: org.name },
+        ip,
+        details: { bulk: batch, count, ...description },
+      });
+    }
+    return { revoked, batch };
+  }
+
+  /**
    * RFC 7009 revocation by possession: whoever holds a token may revoke it (GitHub's credential-revocation API
    * works the same way, so a leaked token found anywhere can be killed at once). Always succeeds silently.
    */
@@ -793,7 +865,12 @@ export class ApiTokenService {
 
   /** Marks rows revoked and records one revocation event each, atomically; returns how many changed. */
   /** `audit`: the event of a single revocation, written in its transaction (only when the token was live). */
-  private async revokeRows(ids: readonly string[], by: string | null = null, audit?: AuditInput): Promise<number> {
+  /** `audit` as a function: each token's own event (a bulk revoke). */
+  private async revokeRows(
+    ids: readonly string[],
+    by: string | null = null,
+    audit?: AuditInput | ((id: string) => AuditInput),
+  ): Promise<number> {
     if (ids.length === 0) return 0;
     const now = Date.now();
     // Access tokens made from these API tokens live at most one lifetime from now.
@@ -814,7 +891,7 @@ export class ApiTokenService {
       for (const id of ids) {
         if (await this.store.markApiTokenRevoked(id, now, trx, by)) {
           out.push(await this.store.recordRevocation(trx, 'api_token', id, now, relevantUntil));
-          if (audit) await this.audit.recordIn(trx, audit);
+          if (audit) await this.audit.recordIn(trx, typeof audit === 'function' ? audit(id) : audit);
         }
       }
       return out;

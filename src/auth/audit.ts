@@ -29,6 +29,7 @@ export type AuditEventType =
   | 'apiToken.exchanged'
   | 'apiToken.refused'
   | 'apiToken.revoked'
+  | 'apiToken.bulkRevoked'
   | 'apiToken.regenerated'
   | 'user.created'
   | 'user.updated'

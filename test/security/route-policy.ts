@@ -522,6 +522,10 @@ const PORTAL_PAGES: Record<string, PortalPage> = {
   'GET /administration/users': { anonymous: '3xx', admin: '2xx', limited: '403' },
   'GET /administration/users/:userId/tokens': { anonymous: '3xx', admin: '2xx', limited: '403', crossOrg: '403' },
   'GET /administration/tokens': { anonymous: '3xx', admin: '2xx', limited: '403' },
+  // Bulk revoke (Revoke selected / Revoke all matching). The matrix selects nothing: back to the list, which says so
+  // (the confirmation, the revoke and another org's tokens: test/portal/token-bulk-revoke.test.ts).
+  'GET /administration/tokens/revoke': { anonymous: '3xx', admin: '3xx', limited: '403' },
+  'POST /administration/tokens/revoke': { anonymous: '3xx', admin: '3xx', limited: '403' },
   // Service accounts (View / Manage Service Accounts). The matrix's forms carry only `_csrf`: create, the role
   // change and the device lookup answer the form again with 400 (nothing changes); revoke and delete redirect.
   'GET /administration/serviceAccounts': { anonymous: '3xx', admin: '2xx', limited: '403' },

@@ -195,32 +195,10 @@ function issuedTokens(services: Services) {
 export async function listApiTokensPage(
   services: Services,
   scope: TokenListScope,
-  input: { search: string; page: number; pageSize?: number },
+  input: { search: string; page: number; pageSize?: number; filter?: TokenFilter; now?: number },
 ): Promise<{ total: number; items: TokenListItem[] }> {
   const pageSize = input.pageSize ?? TOKEN_PAGE_SIZE;
-  const db = services.store.db;
-  // The matching tokens, without joins: the owner's and org's names are searched through subqueries, so that the
-  // count reads the scope's index alone. Joined, SQLite's planner counted an org's tokens by walking every user of
-  // every org and each user's tokens (52 ms instead of 5 at 20,000 tokens in each of two orgs).
-  let matching = db.selectFrom('api_tokens').where('api_tokens.secret_hash', 'is not', null);
-  if (scope.kind === 'user') matching = matching.where('api_tokens.user_id', '=', scope.userId);
-  if (scope.kind === 'org') matching = matching.where('api_tokens.org_id', '=', scope.orgId);
-  if (input.search !== '') {
-    const pattern = `%${likeLiteral(input.search.toLowerCase())}%`;
-    // `\` is the escape character on both backends (SQLite has no default one; PostgreSQL's is `\` already).
-    const like = sql`like ${pattern} escape '\\'`;
-    const conditions = [sql`${services.store.lower(sql.ref('api_tokens.name'))} ${like}`];
-    if (scope.kind === 'org') {
-      conditions.push(
-        sql`api_tokens.user_id in (select users.id from users where users.org_id = ${scope.orgId} and users.name_lower ${like})`,
-      );
-    }
-    if (scope.kind === 'all') {
-      conditions.push(sql`api_tokens.user_id in (select users.id from users where users.name_lower ${like})`);
-      conditions.push(sql`api_tokens.org_id in (select orgs.id from orgs where orgs.name_lower ${like})`);
-    }
-    matching = matching.where(sql<SqlBool>`(${sql.join(conditions, sql` or `)})`);
-  }
+  const matching = matchingTokens(services, scope, input.search, input.filter ?? NO_FILTER, input.now ?? Date.now());
   const [count, page] = await Promise.all([
     matching.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
     matching
@@ -247,6 +225,144 @@ export async function listApiTokensPage(
   const roleNames = await scopeRoleNames(services, rows);
   const items = rows.map((row) => toListItem(services, row, row.owner_name, row.org_name, roleNames, row.revoked_by_name));
   return { total, items: await withRevocationCauses(services, items) };
+}
+
+/**
+ * The state filter of Administration's token lists. `active`, `expiring`, `expired` and `revoked` split the issued
+ * tokens as the lists' badges do (tokenStatus: `expiring` is live and ends within 7 days, `expired` includes a
+ * regenerated token whose grace ended); `never-used` and `unused` are live tokens (not revoked, not expired): never
+ * exchanged, or not exchanged for `unusedDays` days (one never used counts from its creation).
+ */
+export const TOKEN_STATES = ['active', 'expiring', 'expired', 'revoked', 'never-used', 'unused'] as const;
+export type TokenStateFilter = (typeof TOKEN_STATES)[number];
+
+export interface TokenFilter {
+  /** '' for every state. */
+  readonly state: TokenStateFilter | '';
+  /** With state `unused`: how many days without an exchange (1 to MAX_UNUSED_DAYS). */
+  readonly unusedDays: number | null;
+  /** The owner's user name, exactly (any case); '' for every owner. */
+  readonly owner: string;
+}
+
+export const NO_FILTER: TokenFilter = { state: '', unusedDays: null, owner: '' };
+export const MAX_UNUSED_DAYS = 3650;
+/** `unused` without a number of days: the question the lists are asked most ("unused for 90 days"). */
+export const DEFAULT_UNUSED_DAYS = 90;
+
+/** The filter's states that only live tokens are in (a bulk revoke of another state has nothing to do). */
+export function isLiveState(state: TokenFilter['state']): boolean {
+  return state === 'active' || state === 'expiring' || state === 'never-used' || state === 'unused';
+}
+
+/**
+ * The issued tokens of `scope` that match the search, the owner and the state, as a query on `api_tokens` alone (no
+ * joins: the owner's and org's names are matched through subqueries, so that a count reads the scope's index). The
+ * lists, their counts per state and the bulk revoke all read it, so the three can never disagree.
+ */
+export function matchingTokens(services: Services, scope: TokenListScope, search: string, filter: TokenFilter, now: number) {
+  const db = services.store.db;
+  // The matching tokens, without joins: the owner's and org's names are searched through subqueries, so that the
+  // count reads the scope's index alone. Joined, SQLite's planner counted an org's tokens by walking every user of
+  // every org and each user's tokens (52 ms instead of 5 at 20,000 tokens in each of two orgs).
+  let matching = db.selectFrom('api_tokens').where('api_tokens.secret_hash', 'is not', null);
+  if (scope.kind === 'user') matching = matching.where('api_tokens.user_id', '=', scope.userId);
+  if (scope.kind === 'org') matching = matching.where('api_tokens.org_id', '=', scope.orgId);
+  if (filter.owner !== '') {
+    const owner = filter.owner.toLowerCase();
+    matching = matching.where(
+      scope.kind === 'org'
+        ? sql<SqlBool>`api_tokens.user_id in (select users.id from users where users.org_id = ${scope.orgId} and users.name_lower = ${owner})`
+        : sql<SqlBool>`api_tokens.user_id in (select users.id from users where users.name_lower = ${owner})`,
+    );
+  }
+  const soon = now + EXPIRING_SOON_MS;
+  const live = sql<SqlBool>`(api_tokens.revoked_at is null and (api_tokens.expires_at is null or api_tokens.expires_at > ${now}))`;
+  switch (filter.state) {
+    case 'active':
+      matching = matching.where(
+        sql<SqlBool>`api_tokens.revoked_at is null and (api_tokens.expires_at is null or api_tokens.expires_at > ${soon})`,
+      );
+      break;
+    case 'expiring':
+      matching = matching.where(
+        sql<SqlBool>`api_tokens.revoked_at is null and api_tokens.expires_at > ${now} and api_tokens.expires_at <= ${soon}`,
+      );
+      break;
+    case 'expired':
+      matching = matching.where(sql<SqlBool>`api_tokens.revoked_at is null and api_tokens.expires_at <= ${now}`);
+      break;
+    case 'revoked':
+      matching = matching.where('api_tokens.revoked_at', 'is not', null);
+      break;
+    case 'never-used':
+      matching = matching.where(live).where('api_tokens.last_used_at', 'is', null);
+      break;
+    case 'unused': {
+      const cutoff = now - (filter.unusedDays ?? DEFAULT_UNUSED_DAYS) * 86_400_000;
+      matching = matching
+        .where(live)
+        .where(
+          sql<SqlBool>`(api_tokens.last_used_at < ${cutoff} or (api_tokens.last_used_at is null and api_tokens.created_at < ${cutoff}))`,
+        );
+      break;
+    }
+  }
+  if (search !== '') {
+    const pattern = `%${likeLiteral(search.toLowerCase())}%`;
+    // `\` is the escape character on both backends (SQLite has no default one; PostgreSQL's is `\` already).
+    const like = sql`like ${pattern} escape '\\'`;
+    const conditions = [sql`${services.store.lower(sql.ref('api_tokens.name'))} ${like}`];
+    if (scope.kind === 'org') {
+      conditions.push(
+        sql`api_tokens.user_id in (select users.id from users where users.org_id = ${scope.orgId} and users.name_lower ${like})`,
+      );
+    }
+    if (scope.kind === 'all') {
+      conditions.push(sql`api_tokens.user_id in (select users.id from users where users.name_lower ${like})`);
+      conditions.push(sql`api_tokens.org_id in (select orgs.id from orgs where orgs.name_lower ${like})`);
+    }
+    matching = matching.where(sql<SqlBool>`(${sql.join(conditions, sql` or `)})`);
+  }
+  return matching;
+}
+
+/** How many tokens of a list (its scope, search and owner; any state) are in each state: the filter's counts. */
+export type TokenStateCounts = Record<Exclude<TokenStateFilter, 'unused'>, number>;
+
+/**
+ * The counts beside the state filter: one aggregate over the tokens the list's search and owner match (the scope's
+ * index, as the list's own count), whatever state is chosen.
+ */
+export async function tokenStateCounts(
+  services: Services,
+  scope: TokenListScope,
+  search: string,
+  owner: string,
+  now: number,
+): Promise<TokenStateCounts> {
+  const soon = now + EXPIRING_SOON_MS;
+  const n = (condition: ReturnType<typeof sql>) => sql<number | string>`sum(case when ${condition} then 1 else 0 end)`;
+  const row = await matchingTokens(services, scope, search, { ...NO_FILTER, owner }, now)
+    .select([
+      n(sql`api_tokens.revoked_at is null and (api_tokens.expires_at is null or api_tokens.expires_at > ${soon})`).as('active'),
+      n(sql`api_tokens.revoked_at is null and api_tokens.expires_at > ${now} and api_tokens.expires_at <= ${soon}`).as('expiring'),
+      n(sql`api_tokens.revoked_at is null and api_tokens.expires_at <= ${now}`).as('expired'),
+      n(sql`api_tokens.revoked_at is not null`).as('revoked'),
+      n(
+        sql`api_tokens.revoked_at is null and (api_tokens.expires_at is null or api_tokens.expires_at > ${now}) and api_tokens.last_used_at is null`,
+      ).as('neverUsed'),
+    ])
+    .executeTakeFirstOrThrow();
+  // An empty set sums to NULL; PostgreSQL answers sums of integers as strings.
+  const num = (v: number | string | null) => Number(v ?? 0);
+  return {
+    active: num(row.active),
+    expiring: num(row.expiring),
+    expired: num(row.expired),
+    revoked: num(row.revoked),
+    'never-used': num(row.neverUsed),
+  };
 }
 
 /** Ended tokens a user's own page shows by default: the most recently ended; the rest behind "Show all". */

@@ -17,7 +17,9 @@ import { seeOther, sendPage } from '../respond.js';
 import { PAGE, pathIds } from '../responses.js';
 import { MAX_LIST_PAGE } from '../return-path.js';
 import { administrationScope, canManageOrgs, canViewAudit, canViewServiceAccounts, usersScope } from '../access.js';
-import { listApiTokensPage, type TokenListScope } from '../token-queries.js';
+import { listApiTokensPage, tokenStateCounts, type TokenListScope } from '../token-queries.js';
+import { tokenFilterFields, tokenFilterFrom } from '../token-filter.js';
+import { bulkRevokeRoutes, bulkRevokeNotice } from './token-bulk-revoke.js';
 import { can } from '../../../domain/policy.js';
 import { forbidden } from '../../../domain/errors.js';
 import { allTokensPage, userTokensPage } from '../views/administration.js';
@@ -31,6 +33,9 @@ const tokenListFields = {
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIST_PAGE })),
   done: Type.Optional(Type.String({ maxLength: 40 })),
   token: Type.Optional(Type.String({ maxLength: 64 })),
+  /** After a bulk revoke (`done=bulk-revoked`): how many. */
+  count: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  ...tokenFilterFields,
 };
 const UserTokensQuery = Type.Object(tokenListFields);
 const TokensQuery = Type.Object({ ...tokenListFields, org: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -45,8 +50,10 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
     return { state, scope };
   };
 
-  // The revoke notice names the token (preferences.ts doneNoticeFor).
-  const notice = (request: FastifyRequest) => doneNoticeFor(services, request, requireSignedIn(request).principal);
+  // The revoke notice names the token (preferences.ts doneNoticeFor); a bulk revoke's says how many.
+  const notice = async (request: FastifyRequest) =>
+    bulkRevokeNotice(request) ?? (await doneNoticeFor(services, request, requireSignedIn(request).principal));
+  const filterOf = (request: FastifyRequest) => tokenFilterFrom((name) => String((request.query as Record<string, unknown>)[name] ?? ''));
 
   // The first tab the user may open: Organizations (the provider), Users, Service Accounts, then Audit Trail.
   app.get('/administration', { schema: { response: PAGE } }, async (request, reply) => {
@@ -70,7 +77,13 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
       const org = await services.store.getOrg(user.org_id);
       const search = (request.query.search ?? '').trim();
       const page = request.query.page ?? 1;
-      const { items, total } = await listApiTokensPage(services, { kind: 'user', userId: user.id }, { search, page });
+      const filter = { ...filterOf(request), owner: '' };
+      const now = Date.now();
+      const scope: TokenListScope = { kind: 'user', userId: user.id };
+      const [{ items, total }, counts] = await Promise.all([
+        listApiTokensPage(services, scope, { search, page, filter, now }),
+        tokenStateCounts(services, scope, search, '', now),
+      ]);
       return sendPage(
         reply,
         userTokensPage(signedInFrame(state, deps), {
@@ -82,6 +95,9 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
           total,
           page,
           search,
+          filter,
+          counts,
+          bulk: { action: `${state.org.basePath}/administration/tokens/revoke`, keep: { from: 'user', user: user.id } },
           notice: await notice(request),
         }),
       );
@@ -98,7 +114,18 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
       const search = (request.query.search ?? '').trim();
       const page = request.query.page ?? 1;
       const narrowed = await tokenScopeFor(scope, asked);
-      const { items, total } = narrowed ? await listApiTokensPage(services, narrowed.scope, { search, page }) : { items: [], total: 0 };
+      const filter = filterOf(request);
+      const now = Date.now();
+      const [{ items, total }, counts] = narrowed
+        ? await Promise.all([
+            listApiTokensPage(services, narrowed.scope, { search, page, filter, now }),
+            tokenStateCounts(services, narrowed.scope, search, filter.owner, now),
+          ])
+        : [
+            { items: [], total: 0 },
+            { active: 0, expiring: 0, expired: 0, revoked: 0, 'never-used': 0 },
+          ];
+      const orgKeep: Record<string, string> = narrowed?.orgName ? { org: narrowed.orgName } : {};
       return sendPage(
         reply,
         allTokensPage(signedInFrame(state, deps), {
@@ -106,6 +133,14 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
           total,
           page,
           search,
+          filter,
+          counts,
+          bulk: narrowed
+            ? {
+                action: `${state.org.basePath}/administration/tokens/revoke`,
+                keep: { from: scope.kind === 'all' && narrowed.orgName !== '' ? 'org-tokens' : 'tokens', ...orgKeep },
+              }
+            : null,
           allOrgs: scope.kind === 'all',
           orgNames,
           // The org's own name, as the lookup found it (any case): the select, the subtitle and a revoke's way back name
@@ -118,6 +153,8 @@ export function administrationRoutes(app: FastifyInstance, deps: PortalDeps): vo
       );
     },
   );
+
+  bulkRevokeRoutes(app, deps);
 
   /** The provider may narrow the list to one org (its name in any case); null when no org has that name. */
   const tokenScopeFor = async (

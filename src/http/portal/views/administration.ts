@@ -5,10 +5,19 @@
  * confirmation page as User preferences.
  */
 import { html, type SafeHtml } from '../html.js';
-import { TOKEN_PAGE_SIZE, type TokenListItem } from '../token-queries.js';
+import {
+  TOKEN_PAGE_SIZE,
+  TOKEN_STATES,
+  isLiveState,
+  type TokenFilter,
+  type TokenListItem,
+  type TokenStateCounts,
+} from '../token-queries.js';
+import { STATE_LABELS, isFiltered, stateWords, tokenFilterParams } from '../token-filter.js';
 import { layout, type PageFrame } from './layout.js';
 import type { Crumb } from './breadcrumbs.js';
 import { alert, pageHeading } from './components.js';
+import { counted } from '../../../domain/counted.js';
 import { tokenTable, type TokenTableOptions } from './token-table.js';
 import { listUrl, pagination, pastLastPage } from './paging.js';
 
@@ -52,6 +61,12 @@ export interface TokenListPage {
   readonly total: number;
   readonly page: number;
   readonly search: string;
+  /** The state and owner filter (token-filter.ts), kept by every link of the page. */
+  readonly filter: TokenFilter;
+  /** The tokens of the list's search and owner in each state (any state filter). */
+  readonly counts: TokenStateCounts;
+  /** Where Revoke selected and Revoke all matching go, and what they carry (the list's scope). */
+  readonly bulk: { readonly action: string; readonly keep: Readonly<Record<string, string>> } | null;
 }
 
 interface TokenListShape {
@@ -61,6 +76,8 @@ interface TokenListShape {
   readonly searchLabel: string;
   /** What else the search matches, said beside the field (and its description). */
   readonly searchHelp?: string;
+  /** Whether the form has the owner field (not on one user's list, where it is always the same). */
+  readonly ownerFilter?: boolean;
   /** Fields of the form before the search (the provider's organization select), and its button's word. */
   readonly filters?: SafeHtml;
   readonly button: string;
@@ -70,15 +87,70 @@ interface TokenListShape {
   readonly table: Omit<TokenTableOptions, 'emptyText' | 'place'>;
 }
 
-/** A token list's form: the search (with the provider's organization select) in one submit. */
-function tokenSearchForm(search: string, list: TokenListShape): SafeHtml {
+/**
+ * A token list's form: the search, the state (with its count), the days unused and, on an org's or the provider's
+ * list, the owner (with the provider's organization select), in one submit.
+ */
+function tokenSearchForm(input: TokenListPage, list: TokenListShape): SafeHtml {
+  const { search, filter } = input;
+  const filtered = search !== '' || isFiltered(filter);
   return html`<form method="get" action="${list.path}" class="filter-bar" role="search" aria-label="${list.ariaLabel}">
   ${list.filters ?? ''}
   <label for="token-search">${list.searchLabel}</label>
   <input id="token-search" name="search" type="search" value="${search}" maxlength="128" autocomplete="off"${list.searchHelp && html` aria-describedby="token-search-help"`}>
+  ${
+    list.ownerFilter &&
+    html`<label for="token-owner">Owner</label>
+  <input id="token-owner" name="owner" type="search" value="${filter.owner}" maxlength="128" autocomplete="off" placeholder="user name">`
+  }
+  <label for="token-state">State</label>
+  <select id="token-state" name="state">
+    <option value="">Any</option>
+    ${TOKEN_STATES.map((state) => html`<option value="${state}"${filter.state === state ? html` selected` : ''}>${STATE_LABELS[state]}${state === 'unused' ? '' : ` (${input.counts[state].toLocaleString('en-US')})`}</option>`)}
+  </select>
+  <label for="token-unused-days">N (days)</label>
+  <input id="token-unused-days" name="unusedDays" type="number" min="1" max="3650" step="1" inputmode="numeric" class="input-days" value="${filter.unusedDays ?? ''}" placeholder="90" aria-describedby="token-unused-help">
   <button type="submit" class="btn btn-sm btn-primary">${list.button}</button>
-  ${search !== '' && html`<a class="btn btn-sm btn-link" href="${listUrl(list.path, list.keep ?? {})}">Clear</a>`}
+  ${filtered && html`<a class="btn btn-sm btn-link" href="${listUrl(list.path, list.keep ?? {})}">Clear</a>`}
+  <span class="field-help" id="token-unused-help">N: for "Unused for N days" (90 when empty); a token never used counts from its creation.</span>
   ${list.searchHelp && html`<span class="field-help" id="token-search-help">${list.searchHelp}</span>`}
+</form>`;
+}
+
+/** "Active 12 · Expiring within 7 days 3 · ...": each a link to the list in that state, the search and owner kept. */
+function stateCounts(input: TokenListPage, list: TokenListShape): SafeHtml {
+  const keep = { ...(list.keep ?? {}), search: input.search, owner: input.filter.owner };
+  const states = TOKEN_STATES.filter((s) => s !== 'unused') as Array<Exclude<(typeof TOKEN_STATES)[number], 'unused'>>;
+  return html`<p class="token-state-counts muted" data-testid="token-state-counts">${states.map(
+    (state, i) =>
+      html`${i > 0 ? ' · ' : ''}${
+        input.filter.state === state
+          ? html`<strong aria-current="true">${STATE_LABELS[state]}: ${input.counts[state].toLocaleString('en-US')}</strong>`
+          : html`<a href="${listUrl(list.path, { ...keep, state })}" data-state="${state}">${STATE_LABELS[state]}: ${input.counts[state].toLocaleString('en-US')}</a>`
+      }`,
+  )}</p>`;
+}
+
+/**
+ * Revoke selected (the checked rows of this page) and Revoke all matching (every live token of the filter, on every
+ * page): both go to the confirmation (GET), which names the tokens or their count and the filter, and whose button
+ * posts. Without a state that only live tokens are in, "all matching" means the live ones among them.
+ */
+function bulkRevokeForm(input: TokenListPage, list: TokenListShape, bulk: NonNullable<TokenListPage['bulk']>): SafeHtml | '' {
+  const liveMatching = isLiveState(input.filter.state)
+    ? input.total
+    : input.filter.state === ''
+      ? input.counts.active + input.counts.expiring
+      : 0;
+  const keep = { ...bulk.keep, search: input.search, ...tokenFilterParams(input.filter) };
+  const hidden = Object.entries(keep)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([name, value]) => html`<input type="hidden" name="${name}" value="${String(value)}">`);
+  const what = input.filter.state !== '' ? ` ${stateWords(input.filter)}` : '';
+  return html`<form id="bulk-revoke" method="get" action="${bulk.action}" class="bulk-actions" aria-label="Revoke several tokens">
+  ${hidden}
+  <button type="submit" class="btn btn-sm btn-danger-outline" data-testid="revoke-selected">Revoke selected…</button>
+  ${liveMatching > 0 && html`<a class="btn btn-sm btn-danger-outline" data-testid="revoke-all-matching" href="${listUrl(bulk.action, { ...keep, all: 1 })}">Revoke all ${counted(liveMatching, `live${what} tokens`)}${isFiltered(input.filter) || input.search !== '' ? ' matching' : ''}…</a>`}
 </form>`;
 }
 
@@ -90,20 +162,24 @@ function tokenSearchForm(search: string, list: TokenListShape): SafeHtml {
  */
 function tokenListResults(input: TokenListPage, list: TokenListShape): SafeHtml {
   const keep = list.keep ?? {};
-  const href = (page: number) => listUrl(list.path, { ...keep, search: input.search, page: page === 1 ? null : page });
+  const filterParams = tokenFilterParams(input.filter);
+  const href = (page: number) => listUrl(list.path, { ...keep, search: input.search, ...filterParams, page: page === 1 ? null : page });
   const info = { page: input.page, pageSize: TOKEN_PAGE_SIZE, total: input.total };
-  return html`${
-    pastLastPage(info)
-      ? '' // past the last page: the pagination below says so (paging.ts)
-      : tokenTable(input.tokens, {
-          ...list.table,
-          place: { search: input.search, page: input.page },
-          emptyText:
-            input.search !== ''
-              ? html`${list.noMatchText} <a href="${listUrl(list.path, keep)}">Clear the search</a> to list them all.`
-              : list.emptyText,
-        })
-  }
+  const filtered = input.search !== '' || isFiltered(input.filter);
+  return html`${stateCounts(input, list)}
+${input.bulk && input.total > 0 && bulkRevokeForm(input, list, input.bulk)}
+${
+  pastLastPage(info)
+    ? '' // past the last page: the pagination below says so (paging.ts)
+    : tokenTable(input.tokens, {
+        ...list.table,
+        place: { search: input.search, page: input.page },
+        selectFor: input.bulk ? 'bulk-revoke' : undefined,
+        emptyText: filtered
+          ? html`${list.noMatchText} <a href="${listUrl(list.path, keep)}">Clear the ${isFiltered(input.filter) ? 'filter' : 'search'}</a> to list them all.`
+          : list.emptyText,
+      })
+}
 ${pagination(info, href, 'API tokens')}`;
 }
 
@@ -127,7 +203,7 @@ export function userTokensPage(
     'users',
     html`${pageHeading(`API tokens of ${input.userName}`, html`${input.fullName ? html`${input.fullName}, ` : ''}organization ${input.orgName}`)}
 ${input.notice && alert('success', input.notice)}
-${tokenSearchForm(input.search, list)}
+${tokenSearchForm(input, list)}
 ${tokenListResults(input, list)}`,
     [
       { label: 'Home', href: `${base}/` },
@@ -175,6 +251,7 @@ export function allTokensPage(
     // "Organization" labels the select, and stays the one field of that name.)
     searchLabel: 'Token name or owner',
     searchHelp: input.allOrgs && input.orgFilter === '' ? "Also matches the organization's name." : undefined,
+    ownerFilter: true,
     filters: orgSelect || undefined,
     button: input.allOrgs ? 'Filter' : 'Search',
     ariaLabel: 'API tokens',
@@ -196,7 +273,7 @@ export function allTokensPage(
     html`${pageHeading('API Tokens', subtitle)}
 ${input.notice && alert('success', input.notice)}
 ${input.unknownOrg && alert('danger', `There is no organization named "${input.unknownOrg}". Choose one from the list.`)}
-${tokenSearchForm(input.search, list)}
+${tokenSearchForm(input, list)}
 ${!input.unknownOrg && tokenListResults(input, list)}`,
   );
 }

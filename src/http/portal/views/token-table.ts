@@ -29,6 +29,8 @@ export interface TokenTableOptions {
   readonly now?: number;
   /** Whether live tokens of this list get a Regenerate action (the owner's own list, with the right to create). */
   readonly canRegenerate?: boolean;
+  /** The id of the bulk revoke's form: live tokens get a checkbox that belongs to it (Administration's lists). */
+  readonly selectFor?: string;
 }
 
 const BADGES: Record<TokenStatus, SafeHtml | ''> = {
@@ -76,6 +78,7 @@ export function tokenTable(items: readonly TokenListItem[], options: TokenTableO
 <table class="datagrid datagrid-stack" data-testid="token-table">
   <caption class="visually-hidden">${options.caption}</caption>
   <thead><tr>
+    ${options.selectFor && html`<th scope="col" class="cell-select"><span class="visually-hidden">Select</span></th>`}
     <th scope="col">Name</th>
     ${options.showOwner && html`<th scope="col">Owner</th>`}
     ${options.showOrg && html`<th scope="col">Organization</th>`}
@@ -92,6 +95,7 @@ export function tokenTable(items: readonly TokenListItem[], options: TokenTableO
     const ended = status === 'revoked' || status === 'expired' || status === 'replaced';
     const inGrace = t.replaced && !ended;
     return html`<tr data-token-id="${t.id}" data-status="${status}"${ended ? html` class="row-ended"` : ''}>
+    ${options.selectFor && html`<td class="cell-select">${ended ? '' : html`<input type="checkbox" name="id" value="${t.id}" form="${options.selectFor}" aria-label="Select ${t.name}">`}</td>`}
     <th scope="row" class="cell-name" data-label="Name">${t.name}${BADGES[status]}${endedNote(t, status)}${inGrace && html`<span class="token-ended">Replaced by a regenerated token; works until its grace ends</span>`}</th>
     ${options.showOwner && html`<td data-label="Owner">${t.ownerName}</td>`}
     ${options.showOrg && html`<td data-label="Organization">${t.orgName}</td>`}
