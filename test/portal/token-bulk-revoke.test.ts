@@ -106,6 +106,13 @@ describe('portal token lists: filters and bulk revoke', () => {
     // A bad state or day count is the 400 page, as a bad page number is.
     assert.equal((await alice.get(`${ACME}/administration/tokens?state=stale`)).statusCode, 400);
     assert.equal((await alice.get(`${ACME}/administration/tokens?state=unused&unusedDays=0`)).statusCode, 400);
+    assert.equal((await alice.get(`${ACME}/administration/tokens?state=unused&unusedDays=3651`)).statusCode, 400);
+    // The form sends every field: left empty, they filter nothing (until the Chromium test, `state=` was a 400 page).
+    const empty = await alice.get(`${ACME}/administration/tokens?search=&owner=&state=&unusedDays=`);
+    assert.equal(empty.statusCode, 200);
+    assert.match(empty.body, /of 39 API tokens/);
+    // Days typed with the state left at Any: the tokens unused that long.
+    assert.match((await alice.get(`${ACME}/administration/tokens?state=&unusedDays=150`)).body, /Showing 1-25 of 30 API tokens/);
 
     // One user's list has the same filter.
     const bobs = await alice.get(`${ACME}/administration/users/${bobId}/tokens?state=expired`);

@@ -6,10 +6,16 @@
 import { Type } from 'typebox';
 import { DEFAULT_UNUSED_DAYS, MAX_UNUSED_DAYS, NO_FILTER, TOKEN_STATES, type TokenFilter, type TokenStateFilter } from './token-queries.js';
 
-/** The filter's query fields (their schema: a bad state or day count is the 400 page, as a bad page number is). */
+/** A whole number of days from 1 to MAX_UNUSED_DAYS (3650), or nothing. */
+const UNUSED_DAYS_PATTERN = '^([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650)?$';
+
+/**
+ * The filter's query fields (their schema: a bad state or day count is the 400 page, as a bad page number is). The
+ * form sends every field, so each may be empty (`state=&unusedDays=`: no filter).
+ */
 export const tokenFilterFields = {
-  state: Type.Optional(Type.Union(TOKEN_STATES.map((s) => Type.Literal(s)))),
-  unusedDays: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_UNUSED_DAYS })),
+  state: Type.Optional(Type.Union([Type.Literal(''), ...TOKEN_STATES.map((s) => Type.Literal(s))])),
+  unusedDays: Type.Optional(Type.String({ pattern: UNUSED_DAYS_PATTERN })),
   owner: Type.Optional(Type.String({ maxLength: 128 })),
 };
 
@@ -27,8 +33,9 @@ export function tokenFilterFrom(field: (name: string) => string): TokenFilter {
   const state = field('state');
   const days = field('unusedDays');
   const owner = field('owner').trim();
-  const known = (TOKEN_STATES as readonly string[]).includes(state) ? (state as TokenStateFilter) : '';
   const unusedDays = /^[1-9][0-9]{0,3}$/.test(days) && Number(days) <= MAX_UNUSED_DAYS ? Number(days) : null;
+  // A number of days typed with the state left at "Any" asks for the tokens unused that long.
+  const known = (TOKEN_STATES as readonly string[]).includes(state) ? (state as TokenStateFilter) : unusedDays !== null ? 'unused' : '';
   return {
     state: known,
     unusedDays: known === 'unused' ? (unusedDays ?? DEFAULT_UNUSED_DAYS) : null,

@@ -59,7 +59,6 @@ const BulkQuery = Type.Object(bulkFields);
 // A form's fields are strings (only the query string's are coerced to the schema's types).
 const BulkBody = Type.Object({
   ...bulkFields,
-  unusedDays: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
   count: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   _csrf: Type.Optional(Type.String({ maxLength: 200 })),
 });
