@@ -17,6 +17,8 @@ import type { FastifyRequest } from 'fastify';
 import type { PortalOrg } from './portal-org.js';
 import { baseUrl } from '../context.js';
 import { formField } from './respond.js';
+import { tokenFilterFrom, tokenFilterParams } from './token-filter.js';
+import type { TokenFilter } from './token-queries.js';
 
 export const RETURN_PARAM = 'from';
 
@@ -73,6 +75,8 @@ const MAX_LIST_SEARCH = 128;
 export interface ListPlace {
   readonly search: string;
   readonly page: number;
+  /** The token lists' state and owner filter (token-filter.ts), each field checked as the list checks it. */
+  readonly filter?: TokenFilter;
 }
 
 /** The place a request names (`field` reads the query or the form); anything malformed is the first page, unsearched. */
@@ -82,12 +86,15 @@ export function listPlaceFrom(field: (name: string) => string): ListPlace {
   return {
     search: search.length <= MAX_LIST_SEARCH ? search : '',
     page: /^[1-9][0-9]{0,6}$/.test(page) && Number(page) <= MAX_LIST_PAGE ? Number(page) : 1,
+    filter: tokenFilterFrom(field),
   };
 }
 
 /** The place as a list URL's parameters (listUrl leaves out the empty search and the first page). */
-export function listPlaceParams(place: ListPlace | undefined): { search: string | null; page: number | null } {
-  return { search: place?.search || null, page: place && place.page > 1 ? place.page : null };
+export function listPlaceParams(
+  place: ListPlace | undefined,
+): { search: string | null; page: number | null } & Record<string, string | number | null> {
+  return { search: place?.search || null, ...tokenFilterParams(place?.filter), page: place && place.page > 1 ? place.page : null };
 }
 
 /**
@@ -108,8 +115,7 @@ export function returnPathFor(request: FastifyRequest, org: PortalOrg, hasPage: 
       const origin = formField(request, RETURN_PARAM);
       const place = listPlaceParams(listPlaceFrom((name) => formField(request, name)));
       const params = new URLSearchParams({ [RETURN_PARAM]: REVOKE_ORIGINS.has(origin) ? origin : 'preferences' });
-      if (place.search !== null) params.set('search', place.search);
-      if (place.page !== null) params.set('page', String(place.page));
+      for (const [name, value] of Object.entries(place)) if (value !== null) params.set(name, String(value));
       target = `${path}?${params.toString()}`;
     } else {
       const parent = path.slice(0, path.lastIndexOf('/'));

@@ -173,7 +173,7 @@ ${
     ? '' // past the last page: the pagination below says so (paging.ts)
     : tokenTable(input.tokens, {
         ...list.table,
-        place: { search: input.search, page: input.page },
+        place: { search: input.search, page: input.page, filter: input.filter },
         selectFor: input.bulk ? 'bulk-revoke' : undefined,
         emptyText: filtered
           ? html`${list.noMatchText} <a href="${listUrl(list.path, keep)}">Clear the ${isFiltered(input.filter) ? 'filter' : 'search'}</a> to list them all.`

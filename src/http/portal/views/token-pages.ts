@@ -6,7 +6,7 @@
 import { html, type SafeHtml } from '../html.js';
 import type { TokenListItem } from '../token-queries.js';
 import type { TokenUsageSnippets } from '../token-usage.js';
-import type { ListPlace } from '../return-path.js';
+import { listPlaceParams, type ListPlace } from '../return-path.js';
 import { TOKEN_ENV_VAR } from '../token-usage.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import { layout, type PageFrame } from './layout.js';
@@ -209,7 +209,10 @@ ${pageHeading('Revoke API token')}
     label: 'Revoke',
     cancelHref: input.cancelHref,
     // The page and search of the list the revoke started from: it comes back to them.
-    hidden: html`<input type="hidden" name="from" value="${input.from}">${input.place?.search && html`<input type="hidden" name="search" value="${input.place.search}">`}${input.place && input.place.page > 1 && html`<input type="hidden" name="page" value="${input.place.page}">`}`,
+    // And its filter (state, days unused, owner).
+    hidden: html`<input type="hidden" name="from" value="${input.from}">${Object.entries(listPlaceParams(input.place))
+      .filter(([, value]) => value !== null)
+      .map(([name, value]) => html`<input type="hidden" name="${name}" value="${String(value)}">`)}`,
   })}
 </section>`,
   );
