@@ -72,9 +72,25 @@ export class PasswordLockout {
     return failures === 0 ? { kind: 'locked', until: Number(row.password_locked_until) } : { kind: 'counted', failures };
   }
 
-  /** A successful sign-in: the count starts again (no write when it is already 0). */
-  async succeeded(user: User): Promise<void> {
-    if (Number(user.password_failures) === 0) return;
-    await this.store.db.updateTable('users').set({ password_failures: 0 }).where('id', '=', user.id).execute();
+  /**
+   * A successful sign-in: the count starts again (no write when it is already 0), and `rehash`, a password hash
+   * of the NFKC form of a password that matched only as typed (passwords.ts matchPassword), replaces the hash it was
+   * verified against, in the same statement, and only if that is still the stored hash: a password change or reset
+   * that committed meanwhile wins.
+   */
+  async succeeded(user: User, rehash: { from: string; to: string } | null = null): Promise<void> {
+    if (rehash === null) {
+      if (Number(user.password_failures) === 0) return;
+      await this.store.db.updateTable('users').set({ password_failures: 0 }).where('id', '=', user.id).execute();
+      return;
+    }
+    await this.store.db
+      .updateTable('users')
+      .set((eb) => ({
+        password_failures: 0,
+        password_hash: eb.case().when('password_hash', '=', rehash.from).then(rehash.to).else(eb.ref('password_hash')).end(),
+      }))
+      .where('id', '=', user.id)
+      .execute();
   }
 }

@@ -25,7 +25,7 @@ import { hashLegacySessionId, sealLegacyAccessToken } from './authenticator.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
-import { verifyPassword } from './passwords.js';
+import { hashPassword, matchPassword } from './passwords.js';
 import { matchTotpStep } from './totp.js';
 import { TesseraError, accountLocked, badCredentials, tooManyRequests } from '../domain/errors.js';
 import { lockoutRule, passwordLockedUntil, type LockoutRule } from '../domain/account-lock.js';
@@ -54,6 +54,15 @@ export interface SignInRequest {
  */
 const accountKey = (userName: string, orgName: string): string =>
   createHash('sha256').update(signInAccount(userName, orgName)).digest('base64url');
+
+/**
+ * The NFKC rehash of a password that matched its hash only as typed (a hash made before passwords were normalized,
+ * passwords.ts): written with the success (PasswordLockout.succeeded), once, since the next sign-in matches the new
+ * hash in its NFKC form. One more argon2 hash, once per such account.
+ */
+async function rehashOf(match: 'yes' | 'no' | 'legacy', from: string, password: string): Promise<{ from: string; to: string } | null> {
+  return match === 'legacy' ? { from, to: await hashPassword(password) } : null;
+}
 
 /** The second step of a two-step sign-in: who passed the first, when, and the code now given. */
 export interface SecondFactorRequest {
@@ -135,7 +144,8 @@ export class SessionService {
       await this.refuse(req, brakeKey, org, user, 'account locked');
       throw accountLocked(lockedUntil, now);
     }
-    const passwordOk = await verifyPassword(user?.password_hash ?? null, req.password, addressBlock(req.ip));
+    const match = await matchPassword(user?.password_hash ?? null, req.password, addressBlock(req.ip));
+    const passwordOk = match !== 'no';
     if (!org || !user || !passwordOk || !endpointOk || user.is_enabled !== 1 || org.is_enabled !== 1) {
       const outcome = org && user && !passwordOk && rule !== null ? await this.lockout.failed(user.id, rule, Date.now()) : null;
       if (outcome?.kind === 'locked') await this.recordLocked(org!, user!, req.ip, rule!, outcome.until, 'too many failed sign-ins');
@@ -171,7 +181,7 @@ export class SessionService {
     // The owner's success clears the budget, except while it is spent: the owner got through from a known address,
     // and clearing it would give the strangers who spent it a new one.
     if (brakeKey !== null && !braked) this.guard.succeeded(brakeKey);
-    await this.lockout.succeeded(user);
+    await this.lockout.succeeded(user, await rehashOf(match, user.password_hash, req.password));
     if (user.totp_enabled === 1) await this.checkSecondFactor(user, org, req);
     return this.startSession(user, org, req.ip, credentialsReadAt);
   }
@@ -202,9 +212,10 @@ export class SessionService {
           'This account is locked after too many wrong passwords; retry when the lock ends, or ask an administrator to unlock it',
         );
       }
-      if (await verifyPassword(current.password_hash, password, addressBlock(ip))) {
+      const match = await matchPassword(current.password_hash, password, addressBlock(ip));
+      if (match !== 'no') {
         if (brakeKey !== null) this.guard.succeeded(brakeKey);
-        await this.lockout.succeeded(current);
+        await this.lockout.succeeded(current, await rehashOf(match, current.password_hash, password));
         return true;
       }
       this.guard.failed(ip, brakeKey);

@@ -19,7 +19,7 @@ import { formField, seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE } from '../responses.js';
 import { canChangeOwnPassword } from '../access.js';
 import { TesseraError, forbidden } from '../../../domain/errors.js';
-import { passwordProblem } from '../../../auth/passwords.js';
+import { passwordProblem, samePassword } from '../../../auth/passwords.js';
 import { changePasswordPage, type PasswordField } from '../views/password.js';
 import { signInAccount } from '../../../domain/user-name.js';
 
@@ -80,10 +80,11 @@ export function passwordRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
     if (current === '') return rerender(400, 'current', 'Enter your current password.');
     if (next === '') return rerender(400, 'new', 'Enter a new password.');
-    if (next !== repeated) return rerender(400, 'confirm', 'The new passwords do not match. Type the same new password in both fields.');
+    if (!samePassword(next, repeated))
+      return rerender(400, 'confirm', 'The new passwords do not match. Type the same new password in both fields.');
     const problem = passwordProblem(next);
     if (problem) return rerender(400, 'new', newPasswordMessage(problem));
-    if (next === current) return rerender(400, 'new', 'The new password must be different from your current password.');
+    if (samePassword(next, current)) return rerender(400, 'new', 'The new password must be different from your current password.');
 
     const retryAfter = passwordAttemptsExceeded(services, request, principal);
     if (retryAfter > 0) {
