@@ -279,4 +279,8 @@ export function registerFunctions(database: Database.Database): void {
   database.function('tessera_lower', { deterministic: true }, (value: unknown) =>
     typeof value === 'string' ? value.toLowerCase() : value,
   );
+  // Store.searchKey: NFKC, then lower case (nameKey), as PostgreSQL's lower(normalize(x, NFKC)).
+  database.function('tessera_search_key', { deterministic: true }, (value: unknown) =>
+    typeof value === 'string' ? value.normalize('NFKC').toLowerCase() : value,
+  );
 }

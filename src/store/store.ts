@@ -322,6 +322,15 @@ export class Store {
     return this.dialect === 'postgres' ? sql<string>`lower(${expr})` : sql<string>`tessera_lower(${expr})`;
   }
 
+  /**
+   * The form a searched name is compared in, on both backends: NFKC, then lower case, as nameKey makes it in
+   * JavaScript (domain/user-name.ts), so that `José` typed decomposed on a Mac, or `Ｏps` from an IME, finds the name
+   * stored precomposed. Compare with a pattern made by `nameKey` (SQLite: `tessera_search_key`, store/sqlite.ts).
+   */
+  searchKey(expr: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<string> {
+    return this.dialect === 'postgres' ? sql<string>`lower(normalize(${expr}, NFKC))` : sql<string>`tessera_search_key(${expr})`;
+  }
+
   /** Case-insensitive LIKE on both backends (SQLite's LIKE already is for ASCII). */
   get likeOperator(): 'like' | 'ilike' {
     return this.dialect === 'postgres' ? 'ilike' : 'like';

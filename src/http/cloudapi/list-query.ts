@@ -42,9 +42,14 @@ function comparisonMatcher<T>(node: FiqlComparison, fields: ListFields<T>): (row
     };
   }
   let test: (v: string) => boolean;
+  // Text is compared in NFKC on both sides (a name typed decomposed on a Mac, `Jose` + U+0301, is the `José` stored
+  // precomposed; fullwidth letters from an IME are their ASCII letters): two names that differ only so are refused
+  // as duplicates (domain/user-name.ts), so a filter never finds two where one was meant. Case stays as it was:
+  // `==` exact, wildcards case-insensitive.
+  const text = f.type === 'boolean' || f.type === 'ref' ? (v: string) => v : (v: string) => v.normalize('NFKC');
   if (node.wildcard) {
-    const pieces = node.wildcard;
-    test = (v) => wildcardMatches(pieces, v);
+    const pieces = node.wildcard.map((p) => p.normalize('NFKC'));
+    test = (v) => wildcardMatches(pieces, text(v));
   } else if (f.type === 'boolean') {
     const want = node.value.toLowerCase();
     if (want !== 'true' && want !== 'false') throw badRequest(`Cannot parse the supplied filter: ${node.selector} expects true or false`);
@@ -54,7 +59,8 @@ function comparisonMatcher<T>(node: FiqlComparison, fields: ListFields<T>): (row
     if (!id) throw badRequest(`Cannot parse the supplied filter: ${node.selector} expects an href, a URN or an id`);
     test = (v) => UUID_AT_END.exec(v)?.[1]?.toLowerCase() === id;
   } else {
-    test = (v) => v === node.value;
+    const want = node.value.normalize('NFKC');
+    test = (v) => text(v) === want;
   }
   return (row) => {
     const v = f.read(row);

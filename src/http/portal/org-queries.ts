@@ -10,7 +10,7 @@
 import { sql, type SqlBool } from 'kysely';
 import type { Services } from '../context.js';
 import type { Org } from '../../store/store.js';
-import { likeLiteral } from './user-queries.js';
+import { searchPattern } from './user-queries.js';
 
 export const ORG_PAGE_SIZE = 25;
 
@@ -51,10 +51,10 @@ function matchingOrgs(services: Services, search: string) {
   const { store } = services;
   const orgs = store.db.selectFrom('orgs');
   if (search === '') return orgs;
-  const pattern = `%${likeLiteral(search.toLowerCase())}%`;
+  const pattern = searchPattern(search);
   // `\` is the escape character on both backends (SQLite has no default one; PostgreSQL's is `\` already).
   return orgs.where(
-    sql<SqlBool>`(orgs.name_lower like ${pattern} escape '\\' or ${store.lower(sql.ref('orgs.full_name'))} like ${pattern} escape '\\')`,
+    sql<SqlBool>`(${store.searchKey(sql.ref('orgs.name'))} like ${pattern} escape '\\' or ${store.searchKey(sql.ref('orgs.full_name'))} like ${pattern} escape '\\')`,
   );
 }
 

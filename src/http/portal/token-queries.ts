@@ -7,7 +7,7 @@
 import { sql, type SqlBool } from 'kysely';
 import type { Services } from '../context.js';
 import type { ApiTokenRow } from '../../store/store.js';
-import { likeLiteral } from './user-queries.js';
+import { searchPattern } from './user-queries.js';
 import { IDLE_REVOCATION_VIA } from '../../auth/api-tokens.js';
 
 export interface TokenListItem {
@@ -309,10 +309,10 @@ export function matchingTokens(services: Services, scope: TokenListScope, search
     }
   }
   if (search !== '') {
-    const pattern = `%${likeLiteral(search.toLowerCase())}%`;
+    const pattern = searchPattern(search);
     // `\` is the escape character on both backends (SQLite has no default one; PostgreSQL's is `\` already).
     const like = sql`like ${pattern} escape '\\'`;
-    const conditions = [sql`${services.store.lower(sql.ref('api_tokens.name'))} ${like}`];
+    const conditions = [sql`${services.store.searchKey(sql.ref('api_tokens.name'))} ${like}`];
     if (scope.kind === 'org') {
       conditions.push(
         sql`api_tokens.user_id in (select users.id from users where users.org_id = ${scope.orgId} and users.name_lower ${like})`,
@@ -320,7 +320,7 @@ export function matchingTokens(services: Services, scope: TokenListScope, search
     }
     if (scope.kind === 'all') {
       conditions.push(sql`api_tokens.user_id in (select users.id from users where users.name_lower ${like})`);
-      conditions.push(sql`api_tokens.org_id in (select orgs.id from orgs where orgs.name_lower ${like})`);
+      conditions.push(sql`api_tokens.org_id in (select orgs.id from orgs where ${services.store.searchKey(sql.ref('orgs.name'))} ${like})`);
     }
     matching = matching.where(sql<SqlBool>`(${sql.join(conditions, sql` or `)})`);
   }

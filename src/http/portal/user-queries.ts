@@ -7,6 +7,7 @@ import { sql, type SqlBool } from 'kysely';
 import type { Services } from '../context.js';
 import { lockedUntil, shownLockUntil } from '../../domain/account-lock.js';
 import { unexpiredAt } from '../../store/store.js';
+import { nameKey } from '../../domain/user-name.js';
 
 export const USER_PAGE_SIZE = 25;
 
@@ -30,6 +31,15 @@ export type UserScope = { readonly kind: 'org'; readonly orgId: string } | { rea
 /** `text` for a LIKE pattern with `\` as the escape character. */
 export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
+}
+
+/**
+ * The LIKE pattern of a portal search: what was typed in the form names are compared in (nameKey: NFKC, lower
+ * case), as a literal, anywhere in the value. Compare it with `users.name_lower` (user names are stored NFKC) or with
+ * `Store.searchKey(column)`: `Jose` + U+0301 typed on a Mac finds `José` (until 2026-12-06 it found nothing).
+ */
+export function searchPattern(search: string): string {
+  return `%${likeLiteral(nameKey(search))}%`;
 }
 
 /**
@@ -83,10 +93,10 @@ function matchingUsers(services: Services, scope: UserScope, search: string) {
   let users = store.db.selectFrom('users');
   if (scope.kind === 'org') users = users.where('users.org_id', '=', scope.orgId);
   if (search === '') return users;
-  const pattern = `%${likeLiteral(search.toLowerCase())}%`;
+  const pattern = searchPattern(search);
   // `\` is the escape character on both backends (SQLite has no default one; PostgreSQL's is `\` already).
   return users.where(
-    sql<SqlBool>`(users.name_lower like ${pattern} escape '\\' or ${store.lower(sql.ref('users.full_name'))} like ${pattern} escape '\\')`,
+    sql<SqlBool>`(users.name_lower like ${pattern} escape '\\' or ${store.searchKey(sql.ref('users.full_name'))} like ${pattern} escape '\\')`,
   );
 }
 
