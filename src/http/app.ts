@@ -3,6 +3,7 @@
  * Request flow (DESIGN.md): request id and API version (406 if unsupported) -> authenticate once into
  * `request.principal` -> the handler asks the policy -> store -> representation the Accept header asked for.
  */
+import { invalidQueryMessage, invalidQueryPiece } from './query-encoding.js';
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -302,6 +303,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (host !== '' && !isValidHost(host)) return done(new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name'));
     if (!hasAtMostOneHost(request.raw.rawHeaders))
       return done(new TesseraError('BAD_REQUEST', 'The request has more than one Host header'));
+    // A query string that encodes no text is refused here, in the area's format, before any route reads it.
+    const badQuery = invalidQueryPiece(request.url);
+    if (badQuery !== null) return done(new TesseraError('BAD_REQUEST', invalidQueryMessage(badQuery)));
     // No body is ever decompressed (so no decompression bomb): a coded body is refused for what it is (RFC 9110
     // §15.5.16), rather than read as if plain (until 2026-12-05 a gzip body was "not valid UTF-8", and a plain one
     // labelled `br` was accepted).
