@@ -46,7 +46,9 @@ export function discardUnreadBodies(app: FastifyInstance, readiness: { readonly 
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     const raw = request.raw;
-    if (raw.complete || raw.destroyed || !discardable(raw.headers)) return done(null, payload);
+    // `readableEnded` as well as `complete`: a body read to its end has emitted 'end', which will not come again, and
+    // an injected request (light-my-request, the tests' and the portal client's) never sets `complete`.
+    if (raw.complete || raw.readableEnded || raw.destroyed || !discardable(raw.headers)) return done(null, payload);
     // Refused before the client was told to send its body: it sends none (RFC 9110 §10.1.1), so there is nothing to
     // wait for; the connection is closed after the answer, since whether a body follows is the client's choice.
     if (continuePending.delete(raw)) {

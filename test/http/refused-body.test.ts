@@ -193,3 +193,18 @@ test('a client that expects 100-continue gets it when its body is to be read, an
   assert.match(await c.answer(3), /^HTTP\/1\.1 200 /);
   c.socket.destroy();
 });
+
+test('a body already read to its end is not waited for: an injected request (no `complete` flag) is answered', async () => {
+  const t = await server();
+  const answer = await Promise.race([
+    t.server.app.inject({
+      method: 'POST',
+      url: '/oauth/tenant/acme/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=refresh_token&refresh_token=nope',
+    }),
+    new Promise<null>((r) => setTimeout(() => r(null), 5000).unref()),
+  ]);
+  assert.ok(answer !== null, 'answered within 5 s (it waited for an end that had already come)');
+  assert.equal(answer.statusCode, 400);
+});
