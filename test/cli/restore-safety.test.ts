@@ -11,7 +11,7 @@ import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { startTessera, createTestDatabase, ADMIN_PASSWORD, DEMO_PASSWORD } from '../helpers/tessera.js';
+import { startTessera, createTestDatabase, ADMIN_PASSWORD, DEMO_PASSWORD, type TesseraHandle } from '../helpers/tessera.js';
 import { spawnSync } from 'node:child_process';
 import { basic, bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
 import { runCli } from './run-cli.js';
@@ -74,6 +74,28 @@ function assertRotatedBy(event: RotationEvent | undefined, via: string, reason: 
   assert.equal(event.details.osUser, userInfo().username);
   assert.equal(event.details.host, hostname());
   assert.equal(typeof event.details.pid, 'number');
+}
+
+/** After a restore with --revoke-again: the token revoked after the backup is refused, the kept one still works, and
+ * the revocation is audited with the command that made it. */
+async function assertRevokedAgain(
+  back: TesseraHandle,
+  doomed: { apiToken: string; clientId: string },
+  kept: { apiToken: string },
+  via: RegExp,
+): Promise<void> {
+  assert.notEqual((await exchange(back.baseUrl, 'acme', doomed.apiToken)).status, 200, 'revoked again');
+  assert.equal((await exchange(back.baseUrl, 'acme', kept.apiToken)).status, 200);
+  const events = await back.store.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('event_type', '=', 'apiToken.revoked')
+    .where('token_id', '=', doomed.clientId)
+    .execute();
+  assert.ok(
+    events.some((e) => via.test(e.details)),
+    'the revocation is audited',
+  );
 }
 
 async function accessToken(base: string, org: string, apiToken: string): Promise<string> {
@@ -196,18 +218,7 @@ describe(
       );
       const back = await startTessera({ backend: 'sqlite', dataDir: live });
       try {
-        assert.notEqual((await exchange(back.baseUrl, 'acme', doomed.apiToken)).status, 200, 'revoked again');
-        assert.equal((await exchange(back.baseUrl, 'acme', kept.apiToken)).status, 200);
-        const events = await back.store.db
-          .selectFrom('audit_events')
-          .selectAll()
-          .where('event_type', '=', 'apiToken.revoked')
-          .where('token_id', '=', doomed.clientId)
-          .execute();
-        assert.ok(
-          events.some((e) => /--revoke-again/.test(e.details)),
-          'the restore\u2019s revocation is audited',
-        );
+        await assertRevokedAgain(back, doomed, kept, /--revoke-again/);
         // The restore's new signing key is audited in the restored store, with the backup it came from.
         const rotations = await rotationEvents(back.baseUrl);
         assert.equal(rotations.length, 1);
@@ -392,18 +403,7 @@ describe('tessera admin compare-restore (PostgreSQL)', () => {
 
         const back = await startTessera({ backend: 'postgres', databaseUrl: live.url });
         try {
-          assert.notEqual((await exchange(back.baseUrl, 'acme', doomed.apiToken)).status, 200, 'revoked again');
-          assert.equal((await exchange(back.baseUrl, 'acme', kept.apiToken)).status, 200);
-          const events = await back.store.db
-            .selectFrom('audit_events')
-            .selectAll()
-            .where('event_type', '=', 'apiToken.revoked')
-            .where('token_id', '=', doomed.clientId)
-            .execute();
-          assert.ok(
-            events.some((e) => /compare-restore --revoke-again/.test(e.details)),
-            'the revocation is audited',
-          );
+          await assertRevokedAgain(back, doomed, kept, /compare-restore --revoke-again/);
           // With a node connected, --revoke-again refuses (the node would not hear of it).
           const refused = await runCli(['admin', 'compare-restore', '--database-url', live.url, '--before', before.url, '--revoke-again']);
           assert.equal(refused.code, 1, refused.stderr);

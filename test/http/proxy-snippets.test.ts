@@ -157,6 +157,18 @@ function viaProxyHttp2(port: number, ca: string, path: string) {
   });
 }
 
+/** alice's password sign-in through the proxy, with an X-Forwarded-For of the client's own making. */
+function signInWithForgedForwardedFor(port: number, ca: string): Promise<Answer> {
+  return viaProxy(port, ca, '/cloudapi/1.0.0/sessions', {
+    method: 'POST',
+    headers: {
+      Authorization: basic('alice', 'acme', DEMO_PASSWORD),
+      Accept: 'application/json;version=37.0',
+      'X-Forwarded-For': '203.0.113.66',
+    },
+  });
+}
+
 /** What the docs promise of both snippets. */
 async function checkDeployment(handle: TesseraHandle, port: number, ca: string): Promise<void> {
   const versions = await viaProxy(port, ca, '/api/versions', { headers: { Accept: 'application/*+xml;version=36.1' } });
@@ -172,14 +184,7 @@ async function checkDeployment(handle: TesseraHandle, port: number, ca: string):
   assert.equal(doc.token_endpoint, `${PUBLIC}/oauth/tenant/acme/token`);
 
   // A client that writes its own X-Forwarded-For is still recorded at its real address.
-  const signIn = await viaProxy(port, ca, '/cloudapi/1.0.0/sessions', {
-    method: 'POST',
-    headers: {
-      Authorization: basic('alice', 'acme', DEMO_PASSWORD),
-      Accept: 'application/json;version=37.0',
-      'X-Forwarded-For': '203.0.113.66',
-    },
-  });
+  const signIn = await signInWithForgedForwardedFor(port, ca);
   assert.equal(signIn.status, 200, signIn.body);
   assert.match(String(signIn.headers.link), /^<https:\/\/vcd\.example\.com\/cloudapi\//);
   assert.equal(await lastSignInAddress(handle.store), CLIENT_ADDRESS, 'the audit trail names the client, not the forged address');
@@ -321,14 +326,7 @@ test('the documented HAProxy mode tcp configuration: TLS passthrough with send-p
   for (const url of urls) assert.ok(url.startsWith(`${PUBLIC}/`), url);
 
   // The client's address is the one in the PROXY header; a forwarded header it writes is not believed.
-  const signIn = await viaProxy(port, ca, '/cloudapi/1.0.0/sessions', {
-    method: 'POST',
-    headers: {
-      Authorization: basic('alice', 'acme', DEMO_PASSWORD),
-      Accept: 'application/json;version=37.0',
-      'X-Forwarded-For': '203.0.113.66',
-    },
-  });
+  const signIn = await signInWithForgedForwardedFor(port, ca);
   assert.equal(signIn.status, 200, signIn.body);
   assert.equal(await lastSignInAddress(handle.store), CLIENT_ADDRESS, 'the client, not the balancer nor the forged address');
 
