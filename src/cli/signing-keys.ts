@@ -91,7 +91,12 @@ export interface UndoneSinceBackup {
   tokens: RevokedSince[];
   /** Enabled in the restored store, disabled in the replaced one ("user@org"). */
   disabledUsers: string[];
-  /** Password differs between the two ("user@org"). */
+  /**
+   * Password changed in the replaced store since the backup ("user@org"): its hash differs and its sessions were
+   * cut off after the restored store's cut-off. A hash that differs alone is a rehash of the same password (a
+   * sign-in upgrading a hash of the raw text to the NFKC form, auth/password-lockout.ts), which leaves sessions
+   * alone and undoes nothing: the old hash and the new one accept the same password.
+   */
   passwordsChanged: string[];
   /** TOTP enrolment differs between the two ("user@org"). */
   totpChanged: string[];
@@ -162,14 +167,24 @@ export async function undoneBetween(kept: StoreReader, restored: StoreReader): P
     name: string;
     is_enabled: number;
     password_hash: string;
+    sessions_not_before: number;
     totp_enabled: number;
     totp_secret: string | null;
   };
   const userRows = async (db: StoreReader) =>
     new Map(
-      (await db.all<UserRow>('SELECT id, org_id, name, is_enabled, password_hash, totp_enabled, totp_secret FROM users')).map((u) => [
+      (
+        await db.all<UserRow>(
+          'SELECT id, org_id, name, is_enabled, password_hash, sessions_not_before, totp_enabled, totp_secret FROM users',
+        )
+      ).map((u) => [
         u.id,
-        { ...u, is_enabled: Number(u.is_enabled), totp_enabled: Number(u.totp_enabled) },
+        {
+          ...u,
+          is_enabled: Number(u.is_enabled),
+          sessions_not_before: Number(u.sessions_not_before),
+          totp_enabled: Number(u.totp_enabled),
+        },
       ]),
     );
   const restoredUsers = await userRows(restored);
@@ -232,7 +247,9 @@ export async function undoneBetween(kept: StoreReader, restored: StoreReader): P
     const k = keptUsers.get(id);
     if (!k) continue;
     if (r.is_enabled === 1 && k.is_enabled === 0) disabledUsers.push(who(r));
-    if (r.password_hash !== k.password_hash) passwordsChanged.push(who(r));
+    // Every password change ends the user's other sessions (UserService.update), so it moves sessions_not_before;
+    // a rehash on sign-in does not.
+    if (r.password_hash !== k.password_hash && k.sessions_not_before > r.sessions_not_before) passwordsChanged.push(who(r));
     if (r.totp_enabled !== k.totp_enabled || (r.totp_enabled === 1 && !sameTotpKey(id, r.totp_secret, k.totp_secret)))
       totpChanged.push(who(r));
   }

@@ -11,6 +11,7 @@ import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { hash } from '@node-rs/argon2';
 import { startTessera, createTestDatabase, ADMIN_PASSWORD, DEMO_PASSWORD, type TesseraHandle } from '../helpers/tessera.js';
 import { spawnSync } from 'node:child_process';
 import { basic, bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
@@ -227,6 +228,38 @@ describe(
         assert.match(String(rotations[0]!.details.backupTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       } finally {
         await back.stop();
+      }
+    });
+
+    test('a password changed since the backup is listed; a hash rewritten by a sign-in (the same password) is not', async () => {
+      const live = freshDir();
+      const tessera = await startTessera({ backend: 'sqlite', dataDir: live });
+      let stopped = false;
+      try {
+        const acme = (await tessera.store.getOrgByName('acme'))!;
+        const alice = (await tessera.store.getUserByName(acme.id, 'alice'))!;
+        const bob = (await tessera.store.getUserByName(acme.id, 'bob'))!;
+        // bob's hash is of the raw text (made before passwords were normalized): his next sign-in rehashes it.
+        const decomposed = 'Gru\u0308ne-Pa\u0308sse-1';
+        await tessera.store.updateUser(bob.id, {
+          password_hash: await hash(decomposed, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 }),
+        });
+        const backupFile = join(freshDir(), 'nightly.db');
+        assert.equal((await runCli(['admin', 'backup', backupFile, '--data-dir', live])).code, 0);
+
+        const before = (await tessera.store.getUser(bob.id))!.password_hash;
+        await signIn(tessera.baseUrl, 'bob', 'acme', decomposed);
+        assert.notEqual((await tessera.store.getUser(bob.id))!.password_hash, before, 'the sign-in rehashed bob\u2019s password');
+        await tessera.server.services.users.update(alice, { password: 'a-New-Password-7' });
+        await tessera.stop();
+        stopped = true;
+
+        const restored = await runCli(['admin', 'restore', backupFile, '--data-dir', live]);
+        assert.equal(restored.code, 0, restored.stderr);
+        assert.match(restored.stderr, /Password changed since the backup \(the old one works again\): alice@acme$/m);
+        assert.doesNotMatch(restored.stderr, /bob@acme/, 'a rehash of the same password undid nothing');
+      } finally {
+        if (!stopped) await tessera.stop();
       }
     });
 

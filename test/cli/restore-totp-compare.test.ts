@@ -25,12 +25,12 @@ function seal(userId: string, secret: string): string {
 function store(users: Array<{ id: string; name: string; secret: string | null }>): Database.Database {
   const db = new Database(':memory:');
   db.exec(`CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT);
-    CREATE TABLE users (id TEXT PRIMARY KEY, org_id TEXT, name TEXT, is_enabled INTEGER, password_hash TEXT, totp_enabled INTEGER, totp_secret TEXT);
+    CREATE TABLE users (id TEXT PRIMARY KEY, org_id TEXT, name TEXT, is_enabled INTEGER, password_hash TEXT, sessions_not_before INTEGER, totp_enabled INTEGER, totp_secret TEXT);
     CREATE TABLE api_tokens (id TEXT PRIMARY KEY, name TEXT, org_id TEXT, user_id TEXT, revoked_at INTEGER, revoked_by TEXT);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);`);
   db.prepare("INSERT INTO orgs VALUES ('o1', 'acme')").run();
   db.prepare("INSERT INTO meta VALUES ('recovery_code_key', ?)").run(serverKey.toString('base64url'));
-  for (const u of users) db.prepare("INSERT INTO users VALUES (?, 'o1', ?, 1, 'h', 1, ?)").run(u.id, u.name, u.secret);
+  for (const u of users) db.prepare("INSERT INTO users VALUES (?, 'o1', ?, 1, 'h', 0, 1, ?)").run(u.id, u.name, u.secret);
   return db;
 }
 
