@@ -798,7 +798,12 @@ export class ApiTokenService {
     // which reads as "no right" or "no such token").
     const raced = () => badRequest('This token was regenerated or revoked by another request at the same time; list your tokens');
     const { row, event } = await this.store.transaction(async (trx) => {
-      // The claim first, conditional: of two concurrent regenerations (or a regeneration racing a revocation)
+      // The owner first, locked as a registration and a mint lock it: a disable committed meanwhile (on any node,
+      // whatever this node's identity cache still says) refuses the regeneration, and one still running waits, so its
+      // revocation of the user's tokens sees the successor. Until 2026-12-06 a regeneration beside a disable wrote a
+      // live successor the disable never revoked, which worked again once the user was enabled.
+      if (!(await this.lockEnabledOwner(trx, old.user_id))) throw unauthenticated();
+      // The claim, conditional: of two concurrent regenerations (or a regeneration racing a revocation)
       // exactly one replaces the token; the other changes nothing.
       const claimed = await trx
         .updateTable('api_tokens')

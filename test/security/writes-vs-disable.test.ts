@@ -73,6 +73,30 @@ test('a token is neither registered nor minted for a user disabled meanwhile, wh
   );
 });
 
+test('a token is not regenerated for a user disabled meanwhile, whatever the node still believes', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await newUser(node, alice, 'stale-regenerate');
+  const registered = await register(node, user.session, 'kept');
+  assert.equal(registered.status, 200, registered.text);
+  const clientId = registered.json().client_id as string;
+  assert.equal((await mint(node, user.session, clientId)).status, 200);
+  // The disable as another node commits it, before its revocation of the user's tokens has run (UserService: the
+  // disable's write, then the cut-off): this node's identity cache still holds the user enabled. Until 2026-12-06 the
+  // regeneration wrote a live successor that the cut-off, reading the live tokens before it, never revoked, and that
+  // worked again as soon as the user was enabled.
+  await node.store.db.updateTable('users').set({ is_enabled: 0 }).where('id', '=', user.id).execute();
+  const regenerated = await http(`${node.baseUrl}/cloudapi/x-tessera/tokens/urn:vcloud:token:${clientId}/regenerate`, {
+    method: 'POST',
+    headers: { ...bearer(user.session), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ graceSeconds: 3600 }),
+  });
+  assert.equal(regenerated.status, 401, regenerated.text);
+  const tokens = await node.store.db.selectFrom('api_tokens').select(['id', 'replaced_by']).where('user_id', '=', user.id).execute();
+  assert.deepEqual(tokens, [{ id: clientId, replaced_by: null }], 'no successor, the old token untouched');
+});
+
 test('disabling an org while its users register tokens: no deadlock, the org ends disabled (PostgreSQL)', async (t) => {
   if (defaultBackend() !== 'postgres') {
     // SQLite has one writer: the two cannot wait on each other. Said, not skipped silently.
