@@ -114,6 +114,29 @@ describe('attacks on bulk revoke, regenerate and searches', () => {
     assert.doesNotMatch(wide.body, /100xydone/);
   });
 
+  test('the owner filter reads the name as a sign-in does (any case, any Unicode form), and so does its bulk revoke', async () => {
+    const kept = await bobToken('owner-form');
+    for (const owner of ['bob', 'BOB', 'ｂｏｂ', 'Ｂｏｂ']) {
+      const list = await alice.get(`${ACME}/administration/tokens?owner=${encodeURIComponent(owner)}&search=owner-form`);
+      assert.equal(list.statusCode, 200);
+      assert.match(list.body, new RegExp(`data-token-id="${kept}"`), `owner=${owner}`);
+      const confirm = await alice.get(`${ACME}/administration/tokens/revoke?all=1&owner=${encodeURIComponent(owner)}&search=owner-form`);
+      assert.match(confirm.body, /Revoke all 1 live API token matching this filter\?/, `owner=${owner}`);
+    }
+    const confirm = await alice.get(`${ACME}/administration/tokens/revoke?all=1&owner=${encodeURIComponent('ｂｏｂ')}&search=owner-form`);
+    const done = await alice.post(`${ACME}/administration/tokens/revoke`, {
+      _csrf: csrfFrom(confirm.body),
+      from: 'tokens',
+      all: '1',
+      owner: 'ｂｏｂ',
+      search: 'owner-form',
+      count: '1',
+    });
+    assert.equal(done.statusCode, 303);
+    assert.match(String(done.headers.location), /done=bulk-revoked&count=1$/);
+    assert.equal(await isRevoked(kept), true);
+  });
+
   test('regenerate: many at once, one wins; a token session is refused; the old session shows its grace as its end', async () => {
     const aliceApi = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);
     const made = await createApiToken(server.baseUrl, aliceApi, 'acme', 'raced');

@@ -9,6 +9,7 @@ import type { Services } from '../context.js';
 import type { ApiTokenRow } from '../../store/store.js';
 import { searchPattern } from './user-queries.js';
 import { IDLE_REVOCATION_VIA } from '../../auth/api-tokens.js';
+import { nameKey } from '../../domain/user-name.js';
 
 export interface TokenListItem {
   readonly id: string;
@@ -269,11 +270,14 @@ export function matchingTokens(services: Services, scope: TokenListScope, search
   if (scope.kind === 'user') matching = matching.where('api_tokens.user_id', '=', scope.userId);
   if (scope.kind === 'org') matching = matching.where('api_tokens.org_id', '=', scope.orgId);
   if (filter.owner !== '') {
-    const owner = filter.owner.toLowerCase();
+    // The name as a sign-in reads it (Store.getUserByName): any case, and any Unicode form (`jose` + U+0301 typed on a
+    // Mac, fullwidth `ｂｏｂ` from an IME) of the stored NFKC name. Until 2026-12-06 only the case was ignored, so the
+    // owner filter (and a bulk revoke of "all matching" it) found none of a user's tokens that their sign-in found.
+    const owners = sql.join([...new Set([filter.owner.toLowerCase(), nameKey(filter.owner)])]);
     matching = matching.where(
       scope.kind === 'org'
-        ? sql<SqlBool>`api_tokens.user_id in (select users.id from users where users.org_id = ${scope.orgId} and users.name_lower = ${owner})`
-        : sql<SqlBool>`api_tokens.user_id in (select users.id from users where users.name_lower = ${owner})`,
+        ? sql<SqlBool>`api_tokens.user_id in (select users.id from users where users.org_id = ${scope.orgId} and users.name_lower in (${owners}))`
+        : sql<SqlBool>`api_tokens.user_id in (select users.id from users where users.name_lower in (${owners}))`,
     );
   }
   const soon = now + EXPIRING_SOON_MS;
