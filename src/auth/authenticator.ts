@@ -147,6 +147,7 @@ export class Authenticator {
       kind: claims.kind,
       apiTokenId: claims.tid,
       issuedAt: claims.iat,
+      credentialsReadAtMs: claims.ims,
       expiresAt: claims.exp,
       apiTokenExpiresAt: claims.tid === null ? null : this.apiTokenEnd(claims.tid, claims.tex ?? null),
     };

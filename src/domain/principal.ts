@@ -21,6 +21,11 @@ export interface Principal {
   /** The API token (its client_id, a bare UUID) this session was made from, for `api_token` sessions. */
   readonly apiTokenId: string | null;
   readonly issuedAt: number; // epoch seconds
+  /**
+   * When the credentials behind this session were read (epoch ms; the access token's `ims`): a user's cut-off at or
+   * after it (password change, disable, "end all sessions") ends the session, as RevocationView.isRevoked judges.
+   */
+  readonly credentialsReadAtMs: number;
   readonly expiresAt: number; // epoch seconds
   /**
    * When the API token of an `api_token` session stops (epoch ms): its expiry, or the end of a regeneration's grace

@@ -38,6 +38,7 @@ function principal(
     kind: options.kind ?? 'password',
     apiTokenId: options.kind === 'api_token' ? randomUUID() : null,
     issuedAt: 0,
+    credentialsReadAtMs: 0,
     expiresAt: 0,
   };
 }

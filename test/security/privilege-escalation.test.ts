@@ -190,6 +190,7 @@ describe('privilege escalation through roles, groups and rights bundles', () => 
             kind: 'password',
             apiTokenId: null,
             issuedAt: 0,
+            credentialsReadAtMs: 0,
             expiresAt: 0,
           };
           const held = effectiveRights(actor);

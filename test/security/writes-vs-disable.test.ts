@@ -97,6 +97,74 @@ test('a token is not regenerated for a user disabled meanwhile, whatever the nod
   assert.deepEqual(tokens, [{ id: clientId, replaced_by: null }], 'no successor, the old token untouched');
 });
 
+/**
+ * A password change (or "end all sessions") committed by another node: the user's row and the cut-off's revocation
+ * row, as UserService and SessionService write them in one transaction, before this node's revocation view has heard
+ * of it (NOTIFY on PostgreSQL; written straight to the store here, so this node's view never hears).
+ */
+async function cutOffAsAnotherNode(node: TesseraHandle, userId: string, keepSession: string | null): Promise<void> {
+  const now = Date.now();
+  await node.store.db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ sessions_not_before: now }).where('id', '=', userId).execute();
+    await trx
+      .insertInto('revocations')
+      .values({ kind: 'user', subject: userId, at: now, relevant_until: now + 3_600_000, keep_session: keepSession })
+      .execute();
+  });
+}
+
+const jtiOf = (session: string) => JSON.parse(Buffer.from(session.split('.')[1]!, 'base64url').toString()).jti as string;
+
+test('a session ended by a password change, already past its bearer check, mints and regenerates nothing; the session that changed it may', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await newUser(node, alice, 'stale-session');
+  const owner = await signIn(node.baseUrl, 'stale-session', 'acme', 'Race-Password-123');
+  const registered = await register(node, user.session, 'kept');
+  assert.equal(registered.status, 200, registered.text);
+  const kept = registered.json().client_id as string;
+  assert.equal((await mint(node, user.session, kept)).status, 200);
+  const pending = await register(node, user.session, 'pending');
+  assert.equal(pending.status, 200, pending.text);
+
+  // The owner changes the password on another node, keeping their own session and ending the other (a stolen one).
+  // This node still accepts the stolen session at its bearer check; the write itself must refuse it. Until 2026-12-06
+  // it minted the pending registration and regenerated the kept token: tokens the change's "revoke API tokens too"
+  // had already read past, live for an attacker the owner had just cut off.
+  await cutOffAsAnotherNode(node, user.id, jtiOf(owner));
+  const minted = await mint(node, user.session, pending.json().client_id as string);
+  assert.equal(minted.status, 400, minted.text);
+  assert.equal(minted.json().error, 'invalid_grant');
+  const regenerate = (session: string) =>
+    http(`${node.baseUrl}/cloudapi/x-tessera/tokens/urn:vcloud:token:${kept}/regenerate`, {
+      method: 'POST',
+      headers: { ...bearer(session), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ graceSeconds: 0 }),
+    });
+  const stolen = await regenerate(user.session);
+  assert.equal(stolen.status, 401, stolen.text);
+  const late = await register(node, user.session, 'late');
+  assert.equal(late.status, 401, late.text);
+  const rows = await node.store.db
+    .selectFrom('api_tokens')
+    .select(['name', 'secret_hash', 'replaced_by'])
+    .where('user_id', '=', user.id)
+    .execute();
+  assert.deepEqual(
+    rows.map((r) => [r.name, r.secret_hash !== null, r.replaced_by]).sort(),
+    [
+      ['kept', true, null],
+      ['pending', false, null],
+    ],
+    'nothing minted, regenerated or registered for the ended session',
+  );
+
+  // The session the change kept is the owner's: it regenerates as before.
+  const own = await regenerate(owner);
+  assert.equal(own.status, 200, own.text);
+});
+
 test('disabling an org while its users register tokens: no deadlock, the org ends disabled (PostgreSQL)', async (t) => {
   if (defaultBackend() !== 'postgres') {
     // SQLite has one writer: the two cannot wait on each other. Said, not skipped silently.
