@@ -1,0 +1,135 @@
+/**
+ * Every `tessera` command line the docs print (README.md and docs/*.md: shell blocks, inline code, and docs/cli.md's
+ * tables, whose rows leave out the word `tessera`) names commands that exist and long options that the command's
+ * `--help` lists. A newcomer copies them word for word; an option renamed in the code and not in the docs is an
+ * "unknown option" at the first try (2026-12-06). Alternatives written `a|b` are each checked.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const program = buildProgram();
+
+function subcommand(parent: Command, name: string): Command | undefined {
+  return parent.commands.find((c) => c.name() === name || c.aliases().includes(name));
+}
+
+/** The long options `tessera ... --help` shows for this command (hidden ones are not shown, so not counted). */
+function helpOptions(command: Command): Set<string> {
+  const shown = command
+    .createHelp()
+    .visibleOptions(command)
+    .map((o) => o.long)
+    .filter((o): o is string => o !== undefined);
+  return new Set(['--help', ...shown]);
+}
+
+function fullName(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return ['tessera', ...names].join(' ');
+}
+
+/** The words of one command line, up to the first shell separator, a comment or the end of a code span. */
+function commandWords(text: string): string[] {
+  const line = text.replace(/\\\|/g, '|').split(/\s(?:\||\|\||&&|;|#|>|2>|<)\s|\)|"|\$\(/)[0]!;
+  return line
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => w.replace(/^\[+|[\],]+$/g, ''));
+}
+
+/** Problems with one command line: an unknown command, an option its command does not have. */
+function checkCommandLine(where: string, words: string[]): string[] {
+  const problems: string[] = [];
+  let commands: Command[] = [program];
+  let i = 0;
+  for (; i < words.length; i++) {
+    const word = words[i]!;
+    if (word.startsWith('-')) break;
+    const alternatives = word.split('|');
+    const found = commands.flatMap((c) => alternatives.map((a) => subcommand(c, a)).filter((s): s is Command => s !== undefined));
+    if (found.length === 0) {
+      // An argument (a name, a file) of a command that takes one, or prose ("tessera HOST:PID"): only a lower-case
+      // word where a command with sub-commands expects one of them is a mistake.
+      if (/^[a-z][a-z-]*(\|[a-z][a-z-]*)*$/.test(word) && commands.every((c) => c.commands.length > 0 && c.registeredArguments.length === 0)) {
+        problems.push(`${where}: ${commands.map(fullName).join(' / ')} has no command ${word}: tessera ${words.join(' ')}`);
+      }
+      break;
+    }
+    if (found.length < alternatives.length * commands.length) {
+      problems.push(`${where}: not every one of ${word} is a command of ${commands.map(fullName).join(' / ')}`);
+    }
+    commands = found;
+  }
+  for (const word of words.slice(i)) {
+    for (const m of word.matchAll(/(?<![\w-])(--[a-z][a-z0-9-]*)/g)) {
+      for (const c of commands) {
+        if (!helpOptions(c).has(m[1]!)) problems.push(`${where}: ${fullName(c)} --help has no ${m[1]}: tessera ${words.join(' ')}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Every `tessera` command line of one page, checked. */
+function checkPage(page: string, text: string): { problems: string[]; checked: number } {
+  const problems: string[] = [];
+  let checked = 0;
+  let fenced = false;
+  text.split('\n').forEach((line, n) => {
+    const where = `${page}:${n + 1}`;
+    if (/^\s*```/.test(line)) {
+      fenced = !fenced;
+      return;
+    }
+    const pieces = fenced ? [line] : [...line.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    for (const piece of pieces) {
+      // `npx tessera` without --package is the unrelated npm package the README warns about.
+      if (/\bnpx\s+(--yes\s+)?tessera\b/.test(piece) && !piece.includes('--package')) continue;
+      for (const m of piece.matchAll(/(?:^|[\s($"'])(?:tessera|node bin\/tessera\.js|node dist\/cli\/main\.js)\s+(\S.*)$/g)) {
+        problems.push(...checkCommandLine(where, commandWords(m[1]!)));
+        checked++;
+      }
+      // docs/cli.md's tables: `admin org create NAME [--full-name T]`, `token list [--output table|json]`.
+      const first = /^([a-z][a-z-]*)\s/.exec(piece);
+      if (page === 'docs/cli.md' && !fenced && first && subcommand(program, first[1]!) && /^\|/.test(line)) {
+        problems.push(...checkCommandLine(where, commandWords(piece)));
+        checked++;
+      }
+    }
+  });
+  return { problems, checked };
+}
+
+test('an unknown option and an unknown command are each reported; arguments and prose are not', () => {
+  const text = [
+    '```sh',
+    'tessera token create ci --expires 90d --bogus    # a comment --not-checked',
+    'tessera token frobnicate ci',
+    'eval "$(tessera headers --token-file t.json --endpoint https://x --org acme --insecure)"',
+    '```',
+    'Prose with `tessera admin reset-password|backup|restore` and `tessera HOST:PID`.',
+  ].join('\n');
+  assert.deepEqual(checkPage('docs/x.md', text).problems, [
+    'docs/x.md:2: tessera token create --help has no --bogus: tessera token create ci --expires 90d --bogus',
+    'docs/x.md:3: tessera token has no command frobnicate: tessera token frobnicate ci',
+  ]);
+  const table = '| `token regenerate ID\\|NAME [--grace 0\\|30m] [--frob]` | x |';
+  assert.deepEqual(checkPage('docs/cli.md', table).problems, ['docs/cli.md:1: tessera token regenerate --help has no --frob: tessera token regenerate ID|NAME --grace 0|30m --frob']);
+});
+
+test('every tessera command and long option the docs print exists in its --help', () => {
+  const results = PAGES.map((page) => checkPage(page, readFileSync(join(ROOT, page), 'utf8')));
+  assert.deepEqual(
+    results.flatMap((r) => r.problems),
+    [],
+  );
+  const checked = results.reduce((sum, r) => sum + r.checked, 0);
+  assert.ok(checked > 100, `the docs hold tessera command lines to check (${checked})`);
+});
