@@ -32,8 +32,8 @@ The API token comes from --token-file or TESSERA_API_TOKEN. The headers carry a 
 (VCD_TOKEN_EXPIRES_AT); run the command again when it runs out.
 
 Shell variables: VCD_ENDPOINT VCD_ACCESS_TOKEN VCD_AUTHORIZATION VCD_API_ACCEPT VCD_API_JSON_ACCEPT
-VCD_CLOUDAPI_ACCEPT VCD_TOKEN_EXPIRES_AT. PowerShell: $VcdEndpoint, $headers (/api, XML), $apiJsonHeaders,
-$cloudApiHeaders.
+VCD_CLOUDAPI_ACCEPT VCD_TOKEN_EXPIRES_AT. PowerShell: $VcdEndpoint, $VcdTokenExpiresAt, $headers (/api, XML),
+$apiJsonHeaders, $cloudApiHeaders.
 
 Examples:
   $ eval "$(tessera headers --token-file token.json --endpoint https://vcd.example.com --org acme)"

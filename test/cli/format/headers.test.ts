@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildVcdApiHeaders } from '../../../src/client/create-vcd-api-headers.js';
 import { formatHeaders, powershellQuote, shellQuote } from '../../../src/cli/format/headers.js';
+import { buildProgram } from '../../../src/cli/index.js';
 
 const headers = buildVcdApiHeaders({
   endpoint: 'https://vcd.example.com',
@@ -51,4 +53,26 @@ test('powershell format: $headers like the seed, quotes doubled', () => {
   assert.match(text, /^\$cloudApiHeaders = @\{ .*'application\/json;version=37\.0' \}$/m);
   assert.match(text, /^\$VcdEndpoint = 'https:\/\/vcd\.example\.com'$/m);
   assert.equal(powershellQuote("it's"), "'it''s'");
+});
+
+test("every variable and key the three formats print is named in docs/cli.md's Output section and in headers --help", () => {
+  const doc = readFileSync(new URL('../../../docs/cli.md', import.meta.url), 'utf8');
+  const output = doc.slice(doc.indexOf('## Output'), doc.indexOf('## `tessera scan`'));
+  let help = '';
+  const command = buildProgram().commands.find((c) => c.name() === 'headers')!;
+  command.configureOutput({ writeOut: (text) => (help += text) });
+  command.outputHelp(); // with the text added after the options, as --help prints it
+  const named = (text: string, name: string) => new RegExp(`(^|[^\\w$])${name.replace('$', '\\$')}(?!\\w)`).test(text);
+  const names = [
+    ...[...formatHeaders(headers, 'shell').matchAll(/^export (\w+)=/gm)].map((m) => m[1]!),
+    ...[...formatHeaders(headers, 'powershell').matchAll(/^(\$\w+) =/gm)].map((m) => m[1]!),
+  ];
+  assert.equal(names.length, 12, names.join(' '));
+  for (const name of names) {
+    assert.ok(named(output, name), `docs/cli.md's Output names ${name}`);
+    assert.ok(named(help, name), `tessera headers --help names ${name}`);
+  }
+  for (const key of Object.keys(JSON.parse(formatHeaders(headers, 'json')) as object)) {
+    assert.ok(output.includes(`\`${key}\``), `docs/cli.md's Output names the JSON key ${key}`);
+  }
 });
