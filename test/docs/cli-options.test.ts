@@ -133,3 +133,25 @@ test('every tessera command and long option the docs print exists in its --help'
   const checked = results.reduce((sum, r) => sum + r.checked, 0);
   assert.ok(checked > 100, `the docs hold tessera command lines to check (${checked})`);
 });
+
+test("the flag columns of configuration.md's table and the README's serve table match tessera serve --help, both ways", () => {
+  const serve = subcommand(program, 'serve')!;
+  const shown = helpOptions(serve);
+  const flagsIn = (text: string, column: number) =>
+    new Set(
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('| '))
+        .flatMap((line) => [...(line.split(/(?<!\\)\|/)[column] ?? '').matchAll(/--[a-z][a-z0-9-]*/g)].map((m) => m[0])),
+    );
+  const configuration = flagsIn(readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8'), 2);
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const running = flagsIn(readme.slice(readme.indexOf('## Running it'), readme.indexOf('More in [docs/configuration.md]')), 1);
+  assert.ok(configuration.size > 20 && running.size > 15, `${configuration.size} and ${running.size} flags`);
+  assert.deepEqual([...configuration, ...running].filter((flag) => !shown.has(flag)), [], 'documented flags serve --help lacks');
+  assert.deepEqual(
+    [...shown].filter((flag) => flag !== '--help' && !configuration.has(flag)),
+    [],
+    "serve's flags missing from docs/configuration.md's table",
+  );
+});
