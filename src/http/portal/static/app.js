@@ -54,7 +54,13 @@
    */
   function announce(button, message) {
     var status = document.querySelector('[data-copy-status]');
-    if (status) status.textContent = message;
+    if (status) {
+      // Emptied first, then filled: a screen reader reads a live region's change, and a second copy sets the same text.
+      status.textContent = '';
+      window.setTimeout(function () {
+        status.textContent = message;
+      }, 100);
+    }
     var label = labelOf(button);
     if (!button.hasAttribute('data-label')) button.setAttribute('data-label', label.textContent);
     label.textContent = message.indexOf('Copied') === 0 ? 'Copied' : 'Copy failed';

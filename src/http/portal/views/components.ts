@@ -103,6 +103,14 @@ export function copyableBlock(id: string, value: string, label: string, kind: 's
 }
 
 /**
+ * Where app.js says a copy's outcome ("Copied to the clipboard.", or how to copy by hand): a polite status region,
+ * one per page that has copy buttons. The button's own label also changes, but a changed label is not read out.
+ */
+export function copyStatus(): SafeHtml {
+  return html`<p class="copy-status" role="status" aria-live="polite" data-copy-status></p>`;
+}
+
+/**
  * A list's search form (GET, the list's own path): one text field `search`, Search, and Clear while a search is
  * given. The lists with more filters (tokens, VMs, audit) write their own form around the same field.
  */

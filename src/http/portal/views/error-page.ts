@@ -1,4 +1,8 @@
-/** An error as a page: status, a safe message (TesseraError messages never carry secrets), a way back. */
+/**
+ * An error as a page: status, a safe message (TesseraError messages never carry secrets), a way back. The status is
+ * part of the heading ("404 Page not found"): a large number in a paragraph above it looked like a heading that a
+ * screen reader's heading list did not have (axe p-as-heading).
+ */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
 import { sentence } from './components.js';
@@ -19,8 +23,7 @@ export function errorPage(frame: PageFrame, status: number, message: string): Sa
     frame,
     title,
     html`<section class="card error-card" aria-labelledby="error-title">
-  <p class="error-status">${status}</p>
-  <h1 id="error-title" class="card-title">${title}</h1>
+  <h1 id="error-title" class="card-title"><span class="error-status">${status}</span> ${title}</h1>
   <p>${sentence(message)}</p>
   <p><a class="btn btn-outline" href="${home}">Back to the portal</a></p>
 </section>`,

@@ -5,6 +5,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
+import { breadcrumb } from './breadcrumb.js';
 import { alert, csrfField, pageHeading } from './components.js';
 
 export type PasswordField = 'current' | 'new' | 'confirm' | null;
@@ -23,7 +24,7 @@ export function changePasswordPage(
   return layout(
     { ...frame, active: 'preferences' },
     'Change password',
-    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/preferences#password">User preferences</a> <span aria-hidden="true">/</span> <span>Change password</span></nav>
+    html`${breadcrumb([{ href: `${base}/preferences#password`, label: 'User preferences' }], 'Change password')}
 ${pageHeading('Change password')}
 <section class="card card-form">
   ${input.error && alert('danger', input.error, ERROR_ID)}

@@ -4,6 +4,7 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
+import { breadcrumb } from './breadcrumb.js';
 import { alert, csrfField, pageHeading } from './components.js';
 import { formatInstant, offsetLabel, supportedTimeZones, zonedParts } from '../../../domain/time-zone.js';
 
@@ -16,7 +17,7 @@ export function timeZonePage(frame: PageFrame, input: { current: string; error: 
   return layout(
     { ...frame, active: 'preferences' },
     'Time zone',
-    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/preferences#time-zone">User preferences</a> <span aria-hidden="true">/</span> <span>Time zone</span></nav>
+    html`${breadcrumb([{ href: `${base}/preferences#time-zone`, label: 'User preferences' }], 'Time zone')}
 ${pageHeading('Time zone')}
 <section class="card card-form">
   ${input.error && alert('danger', input.error, 'time-zone-error')}

@@ -14,6 +14,7 @@ import {
   alert,
   confirmActions,
   copyableBlock,
+  copyStatus,
   csrfField,
   fieldState as sharedFieldState,
   note,
@@ -148,7 +149,7 @@ ${input.expiresAt === null && note('warning', 'This token never expires: it work
     'token-warning',
   )}
   ${copyableBlock('api-token', input.token, 'API token', 'secret', 'token')}
-  <p class="copy-status" role="status" aria-live="polite" data-copy-status></p>
+  ${copyStatus()}
   <div class="form-actions">
     <a class="btn btn-primary" href="${base}/preferences#access-tokens" id="token-done">OK</a>
   </div>

@@ -5,14 +5,15 @@
  */
 import { html, type SafeHtml } from '../html.js';
 import { layout, type PageFrame } from './layout.js';
-import { alert, copyableBlock, csrfField, note, pageHeading } from './components.js';
+import { breadcrumb } from './breadcrumb.js';
+import { alert, copyableBlock, copyStatus, csrfField, note, pageHeading } from './components.js';
 
 export function totpEnrolmentPage(frame: PageFrame, input: { qrCodeDataUri: string; secret: string; error: string | null }): SafeHtml {
   const base = frame.org!.basePath;
   return layout(
     { ...frame, active: 'preferences' },
     'Set up two-factor authentication',
-    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/preferences#two-factor">User preferences</a> <span aria-hidden="true">/</span> <span>Two-factor authentication</span></nav>
+    html`${breadcrumb([{ href: `${base}/preferences#two-factor`, label: 'User preferences' }], 'Two-factor authentication')}
 ${pageHeading('Set up two-factor authentication')}
 <section class="card card-form">
   <ol class="steps">
@@ -20,6 +21,7 @@ ${pageHeading('Set up two-factor authentication')}
       <img class="qr-code" src="${input.qrCodeDataUri}" width="200" height="200" alt="QR code of the authenticator set-up link">
       <p class="field-help">Cannot scan it? Enter this key in the app instead (time-based, 6 digits, 30 seconds):</p>
       ${copyableBlock('totp-secret', input.secret, 'Set-up key', 'code', 'set-up key')}
+      ${copyStatus()}
     </li>
     <li>Enter the 6-digit code the app now shows, to confirm.
       ${input.error && alert('danger', input.error, 'totp-error')}
@@ -47,7 +49,7 @@ export function totpDisablePage(frame: PageFrame, input: { error: string | null 
   return layout(
     { ...frame, active: 'preferences' },
     'Turn off two-factor authentication',
-    html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="${base}/preferences#two-factor">User preferences</a> <span aria-hidden="true">/</span> <span>Two-factor authentication</span></nav>
+    html`${breadcrumb([{ href: `${base}/preferences#two-factor`, label: 'User preferences' }], 'Two-factor authentication')}
 ${pageHeading('Turn off two-factor authentication')}
 <section class="card card-form">
   ${note('warning', 'Without two-factor authentication, your password alone signs you in. API tokens are not affected.', 'totp-disable-warning')}
