@@ -238,6 +238,22 @@ describe('portal accessibility, WCAG 2.2 AA (axe-core in Chromium, and what axe 
     const status = page.locator('[data-copy-status]');
     assert.equal(await status.getAttribute('aria-live'), 'polite');
     await status.filter({ hasText: 'Copied to the clipboard.' }).waitFor({ timeout: 5_000 });
+    // A second copy empties the line before saying it again: the same text set again is not a change to read out.
+    await page.evaluate(`(() => {
+      const line = document.querySelector('[data-copy-status]');
+      window.__statusTexts = [];
+      new MutationObserver(() => window.__statusTexts.push(line.textContent)).observe(line, { childList: true, characterData: true, subtree: true });
+    })()`);
+    await page.keyboard.press('Space');
+    const until = Date.now() + 5_000;
+    let texts: string[] = [];
+    while (
+      Date.now() < until &&
+      !(texts = (await page.evaluate('window.__statusTexts')) as string[]).includes('Copied to the clipboard.')
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(texts, ['', 'Copied to the clipboard.']);
 
     await page.goto(`${ACME}/preferences`);
     await page.getByRole('link', { name: 'Revoke a11y-three' }).click();
