@@ -1,40 +1,21 @@
 /**
  * Accessibility (issue 14 §6): every portal page of test/e2e/portal-pages.ts, as each kind of user, checked by
- * axe-core against WCAG 2.0/2.1 A and AA. A serious or critical violation fails the test, listing the page, the
+ * axe-core against WCAG 2.0-2.2 A and AA and its best practices (test/e2e/axe.ts). A serious or critical violation fails the test, listing the page, the
  * rule and the nodes. axe is injected through the DevTools protocol (page.evaluate), so the CSP stays as it is:
  * no inline script is allowed for it. Then a keyboard-only run: sign in, create a token, read it, revoke it, with
  * Tab, Enter and Space only, checking that the focused element always shows a focus indicator.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { seriousViolations } from './axe.js';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { apiCreateUser, apiSignIn, launchChromium, newApiClient, newPortalContext, submitPassword } from './browser.js';
 import { PORTAL_PAGES, type Visitor } from './portal-pages.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const ACME = '/tenant/acme';
 
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** Runs axe in the page; returns the serious and critical violations. */
-async function seriousViolations(page: Page): Promise<Violation[]> {
-  await page.evaluate(AXE_SOURCE);
-  const script = `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(TAGS)} }, resultTypes: ['violations'] })
-    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ') + ' ' + n.html.slice(0, 160)) })))`;
-  const all = (await page.evaluate(script)) as Violation[];
-  return all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-describe('portal accessibility in Chromium (axe-core, WCAG 2.1 AA)', () => {
+describe('portal accessibility in Chromium (axe-core, WCAG 2.2 AA and best practices)', () => {
   let server: TesseraHandle;
   let browser: Browser;
   const contexts: BrowserContext[] = [];

@@ -5,41 +5,18 @@
  * through the DevTools protocol (the CSP stays as it is), and any violation of impact serious or critical fails,
  * printed with its rule, target and help. Then what axe does not check: the autocomplete of the password and code
  * fields, the copy result said in a live region, the focus after a refused form. test/e2e/accessibility.test.ts
- * covers more pages (every visitor's) with the WCAG 2.1 rules; this file adds the 2.2 rules and the sign-in's
+ * covers more pages (every visitor's) with the same rules (test/e2e/axe.ts); this file adds the sign-in's
  * code step and the bulk revoke, which that list cannot reach.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { seriousViolations } from '../e2e/axe.js';
 import { totpCode } from '../../src/auth/totp.js';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { launchChromium, newPortalContext, submitCode, submitPassword } from '../e2e/browser.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-/**
- * WCAG 2.0 to 2.2 A and AA, axe's best practices, and its experimental rules, which axe leaves off unless asked
- * for: among them p-as-heading (WCAG 1.3.1), which found the error pages' status number styled as a heading.
- */
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice', 'experimental'];
 const ACME = '/tenant/acme';
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** axe's serious and critical violations on the page as it is now. */
-async function seriousViolations(page: Page): Promise<Violation[]> {
-  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
-  const script = `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(TAGS)} }, resultTypes: ['violations'] })
-    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ') + '  ' + n.html.slice(0, 160)) })))`;
-  const all = (await page.evaluate(script)) as Violation[];
-  return all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 /** What has the focus: its id, name, tag and ARIA state. Waits (bounded) for a page's autofocus, applied after load. */
 async function focusedField(page: Page): Promise<{ id: string; tag: string; invalid: string | null; describedBy: string | null } | null> {
