@@ -5,6 +5,7 @@
  */
 import { Type } from 'typebox';
 import { DEFAULT_UNUSED_DAYS, MAX_UNUSED_DAYS, NO_FILTER, TOKEN_STATES, type TokenFilter, type TokenStateFilter } from './token-queries.js';
+import { isolateText } from './html.js';
 
 /** A whole number of days from 1 to MAX_UNUSED_DAYS (3650), or nothing. */
 const UNUSED_DAYS_PATTERN = '^([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650)?$';
@@ -61,14 +62,23 @@ export function stateWords(filter: TokenFilter): string {
 
 /**
  * The filter and search in words, for the bulk revoke's confirmation and its audit event: "state: unused for 90 days;
- * owner: bob; search: "ci"; organization: acme", or "no filter".
+ * owner: bob; search: "ci"; organization: acme", or "no filter". For the page (`isolate`), each name and the search
+ * as typed are isolated (isolateText), so that one of them in a right-to-left script, or a search typed with a bidi
+ * control, cannot reorder the rest of the sentence; the audit event keeps them as they are.
  */
-export function describeFilter(input: { filter: TokenFilter; search: string; orgName?: string; userName?: string }): string {
+export function describeFilter(input: {
+  filter: TokenFilter;
+  search: string;
+  orgName?: string;
+  userName?: string;
+  isolate?: boolean;
+}): string {
+  const shown = input.isolate ? isolateText : (text: string) => text;
   const parts: string[] = [];
-  if (input.orgName) parts.push(`organization: ${input.orgName}`);
-  if (input.userName) parts.push(`owner: ${input.userName}`);
+  if (input.orgName) parts.push(`organization: ${shown(input.orgName)}`);
+  if (input.userName) parts.push(`owner: ${shown(input.userName)}`);
   if (input.filter.state !== '') parts.push(`state: ${stateWords(input.filter)}`);
-  if (input.filter.owner !== '') parts.push(`owner: ${input.filter.owner}`);
-  if (input.search !== '') parts.push(`search: "${input.search}"`);
+  if (input.filter.owner !== '') parts.push(`owner: ${shown(input.filter.owner)}`);
+  if (input.search !== '') parts.push(`search: "${shown(input.search)}"`);
   return parts.length === 0 ? 'no filter' : parts.join('; ');
 }

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { sql, type SqlBool } from 'kysely';
 import { Type, type Static } from 'typebox';
 import type { PortalDeps } from '../deps.js';
+import { plainText } from '../html.js';
 import type { Principal } from '../../../domain/principal.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
@@ -57,7 +58,10 @@ export function auditDateProblem(f: Pick<AuditFilters, 'from' | 'to'>): { field:
     const text = f[field];
     if (text === '' || (ISO_DAY.test(text) && parseIsoDateTime(text, { bareDate: true }) !== null)) continue;
     const label = field === 'from' ? 'From' : 'To';
-    return { field, message: `The ${label} date "${text.slice(0, 32)}" is not a date: write it as YYYY-MM-DD, for example 2026-12-31.` };
+    return {
+      field,
+      message: plainText`The ${label} date "${text.slice(0, 32)}" is not a date: write it as YYYY-MM-DD, for example 2026-12-31.`,
+    };
   }
   return null;
 }

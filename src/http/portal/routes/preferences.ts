@@ -15,6 +15,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PortalDeps } from '../deps.js';
+import { plainText } from '../html.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
@@ -77,14 +78,14 @@ export async function doneNoticeFor(services: Services, request: FastifyRequest,
   if (done === 'revoked' && UUID.test(id)) {
     const row = await services.store.getApiToken(id);
     if (row && can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) {
-      return `The API token "${row.name}" was revoked. Scripts using it, and their sessions, stopped working.`;
+      return plainText`The API token "${row.name}" was revoked. Scripts using it, and their sessions, stopped working.`;
     }
   }
   // A Regenerate from a second tab or a stale list (routes/tokens.ts): the token was replaced already.
   if (done === 'regenerated-already' && UUID.test(id)) {
     const row = await services.store.getApiToken(id);
     if (row && can(principal, 'apiToken.view', { orgId: row.org_id, ownerId: row.user_id })) {
-      return `The API token "${row.name}" was already regenerated; its replacement is in the list.`;
+      return plainText`The API token "${row.name}" was already regenerated; its replacement is in the list.`;
     }
   }
   return doneNotice(request);

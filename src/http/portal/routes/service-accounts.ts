@@ -16,6 +16,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PortalDeps } from '../deps.js';
+import { plainText } from '../html.js';
 import type { SignedInState } from '../portal-session.js';
 import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
@@ -126,7 +127,7 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     if (what === 'already-deleted') {
       const name = await deletedName(state, queryField(request, 'account'));
       if (name === null) return null;
-      return { kind: 'success', text: `The service account${name ? ` "${name}"` : ''} was already deleted.` };
+      return { kind: 'success', text: `The service account${name ? plainText` "${name}"` : ''} was already deleted.` };
     }
     const text = DONE[what];
     return text ? { kind: 'success', text } : null;

@@ -198,7 +198,7 @@ export function bulkRevokeRoutes(app: FastifyInstance, deps: PortalDeps): void {
         count,
         filterText: selected
           ? 'the tokens selected'
-          : describeFilter({ filter: place.filter, search: place.search, orgName: place.orgName, userName: place.userName }),
+          : describeFilter({ filter: place.filter, search: place.search, orgName: place.orgName, userName: place.userName, isolate: true }),
         tooMany: count > MAX_BULK_REVOKE ? MAX_BULK_REVOKE : null,
         changedFrom,
         action: `${state.org.basePath}/administration/tokens/revoke`,

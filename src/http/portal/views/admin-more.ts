@@ -1,7 +1,7 @@
 /**
  * Administration > Audit Trail, API Token Policy and (the provider's) Organizations (issues 12 and 14).
  */
-import { html, type SafeHtml } from '../html.js';
+import { html, plainText, type SafeHtml } from '../html.js';
 import type { PageFrame } from './layout.js';
 import { alert, csrfField, fieldState, pageHeading, searchBar, timeOrDash } from './components.js';
 import { adminLayout } from './administration.js';
@@ -352,7 +352,7 @@ export function orgDetailPage(
   const action = (what: string) => `${base}/administration/orgs/${o.id}/${what}`;
   return adminLayout(
     frame,
-    `Organization ${o.name}`,
+    plainText`Organization ${o.name}`,
     'orgs',
     html`${pageHeading(o.name, o.fullName)}
 ${input.notice && alert('success', input.notice)}

@@ -4,7 +4,7 @@
  * (views/service-accounts.ts) for holders of "View Service Accounts". Revoking goes through the same
  * confirmation page as User preferences.
  */
-import { html, type SafeHtml } from '../html.js';
+import { html, plainText, type SafeHtml } from '../html.js';
 import {
   TOKEN_PAGE_SIZE,
   TOKEN_STATES,
@@ -193,13 +193,13 @@ export function userTokensPage(
     searchLabel: 'Token name',
     button: 'Search',
     ariaLabel: `API tokens of ${input.userName}`,
-    emptyText: `${input.userName} has no API tokens.`,
-    noMatchText: `No API tokens of ${input.userName} match.`,
-    table: { basePath: base, caption: `API tokens of ${input.userName}`, showOwner: false, showOrg: false, revokeFrom: 'user' },
+    emptyText: plainText`${input.userName} has no API tokens.`,
+    noMatchText: plainText`No API tokens of ${input.userName} match.`,
+    table: { basePath: base, caption: plainText`API tokens of ${input.userName}`, showOwner: false, showOrg: false, revokeFrom: 'user' },
   };
   return adminLayout(
     frame,
-    `API tokens of ${input.userName}`,
+    plainText`API tokens of ${input.userName}`,
     'users',
     html`${pageHeading(`API tokens of ${input.userName}`, html`${input.fullName ? html`${input.fullName}, ` : ''}organization ${input.orgName}`)}
 ${input.notice && alert('success', input.notice)}
@@ -229,9 +229,9 @@ export function allTokensPage(
 ): SafeHtml {
   const base = frame.org!.basePath;
   const subtitle = !input.allOrgs
-    ? `Every API token of ${frame.user!.orgName}`
+    ? plainText`Every API token of ${frame.user!.orgName}`
     : input.orgFilter !== ''
-      ? `Every API token of organization ${input.orgFilter}`
+      ? plainText`Every API token of organization ${input.orgFilter}`
       : input.unknownOrg
         ? 'No organization by that name'
         : 'Every API token of every organization';

@@ -3,7 +3,7 @@
  * Access Requests, where an administrator grants or denies a pending device-flow request by its user code
  * (VCD's "device lookup"). Every action posts a form with `_csrf`; the routes call the ServiceAccountService.
  */
-import { html, type HtmlValue, type SafeHtml } from '../html.js';
+import { html, plainText, type HtmlValue, type SafeHtml } from '../html.js';
 import { MAX_TOKEN_NAME_LENGTH } from '../../../auth/api-tokens.js';
 import type { PageFrame } from './layout.js';
 import { adminLayout } from './administration.js';
@@ -166,10 +166,10 @@ export function serviceAccountPage(
   // Revoke and Delete are links to a confirmation page, as a token's Revoke (until 2026-12-05 one-click forms).
   return adminLayout(
     frame,
-    `Service account ${a.name}`,
+    plainText`Service account ${a.name}`,
     'serviceAccounts',
     html`
-${pageHeading(a.name, `Service account of ${input.orgName}`)}
+${pageHeading(a.name, plainText`Service account of ${input.orgName}`)}
 ${message(input.message)}
 <section class="card">
   <dl class="properties">
@@ -240,9 +240,9 @@ export function serviceAccountConfirmPage(
     : 'Its refresh tokens and every session opened with them stop working at once, and the account is removed. This cannot be undone: the software needs a new account and a new grant.';
   return adminLayout(
     frame,
-    `${title} ${a.name}`,
+    plainText`${title} ${a.name}`,
     'serviceAccounts',
-    html`${pageHeading(title, `Service account of ${input.orgName}`)}
+    html`${pageHeading(title, plainText`Service account of ${input.orgName}`)}
 <section class="card card-form" aria-labelledby="confirm-title">
   <h2 id="confirm-title" class="card-title">${revoke ? 'Revoke' : 'Delete'} <span class="token-name">${a.name}</span>?</h2>
   ${note('danger', warning, 'confirm-warning')}

@@ -3,7 +3,7 @@
  * never shown up front (it would tell who has TOTP enrolled); the second step appears only after a correct
  * password of a user with TOTP.
  */
-import { html, type SafeHtml } from '../html.js';
+import { html, plainText, type SafeHtml } from '../html.js';
 import type { PortalOrg } from '../portal-org.js';
 import { layout } from './layout.js';
 import { alert, csrfField } from './components.js';
@@ -18,7 +18,7 @@ function returnField(returnTo: string | null | undefined): SafeHtml | '' {
 }
 
 function orgLabel(org: PortalOrg): string {
-  return org.kind === 'provider' ? 'the provider portal' : `organization ${org.orgName}`;
+  return org.kind === 'provider' ? 'the provider portal' : plainText`organization ${org.orgName}`;
 }
 
 export function signInPage(input: {

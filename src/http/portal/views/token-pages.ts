@@ -3,7 +3,7 @@
  * (with its warning, copy button and "how to use it" panel), the page shown when it is asked for again, and
  * the revoke confirmation.
  */
-import { html, type SafeHtml } from '../html.js';
+import { html, plainText, type SafeHtml } from '../html.js';
 import type { TokenListItem } from '../token-queries.js';
 import type { TokenUsageSnippets } from '../token-usage.js';
 import { listPlaceParams, type ListPlace } from '../return-path.js';
@@ -99,7 +99,7 @@ ${pageHeading('New API token')}
       <select id="token-scope" name="scope"${fieldState('scope', 'token-scope-help')}>
         ${option('', 'All my rights')}
         ${option('read-only', 'Read-only')}
-        ${input.roles.map((r) => option(`urn:vcloud:role:${r.id}`, `Role: ${r.name}`))}
+        ${input.roles.map((r) => option(`urn:vcloud:role:${r.id}`, plainText`Role: ${r.name}`))}
       </select>
       <p class="field-help" id="token-scope-help">Give the token no more than the job needs. Its sessions never hold more than it was given, even if you gain rights later.</p>
     </div>

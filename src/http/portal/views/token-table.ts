@@ -5,7 +5,7 @@
  * Revoked, expired and replaced tokens stay listed until their retention ends: greyed (the row's class and a
  * status badge say it in words, not only in colour), with when and by whom, and without actions.
  */
-import { html, type SafeHtml } from '../html.js';
+import { html, plainText, type SafeHtml } from '../html.js';
 import { tokenStatus, type TokenListItem, type TokenStatus } from '../token-queries.js';
 import { listPlaceParams, type ListPlace } from '../return-path.js';
 import { timeOrDash } from './components.js';
@@ -58,9 +58,9 @@ export function revokedHowText(t: Pick<TokenListItem, 'revokedBy' | 'revokedHow'
   if (how.kind === 'password-changed') {
     return how.byOwner || how.actorName === ''
       ? ' when its owner changed the password'
-      : ` when ${how.actorName} changed its owner's password`;
+      : plainText` when ${how.actorName} changed its owner's password`;
   }
-  return how.actorName === '' ? " when its owner's account was disabled" : ` when ${how.actorName} disabled its owner's account`;
+  return how.actorName === '' ? " when its owner's account was disabled" : plainText` when ${how.actorName} disabled its owner's account`;
 }
 
 function endedNote(t: TokenListItem, status: TokenStatus): SafeHtml | '' {

@@ -3,7 +3,7 @@
  * does every day (disable and enable, unlock, reset two-factor authentication, set a password), and New user.
  * Every action is a POST form with the session's CSRF token; what is allowed is decided by IdentityAdmin.
  */
-import { html, type SafeHtml } from '../html.js';
+import { html, plainText, type SafeHtml } from '../html.js';
 import type { PageFrame } from './layout.js';
 import { alert, confirmActions, csrfField, fieldState, note, pageHeading, searchBar, timeOrDash } from './components.js';
 import { adminLayout } from './administration.js';
@@ -125,7 +125,7 @@ export function userDetailPage(
     html`<a class="btn ${kind}" href="${action(what)}">${label}</a>`;
   return adminLayout(
     frame,
-    `User ${u.name}`,
+    plainText`User ${u.name}`,
     'users',
     html`${pageHeading(u.name, html`${u.fullName ? html`${u.fullName}, ` : ''}organization ${u.orgName}`)}
 ${input.notice && alert('success', input.notice)}
@@ -292,7 +292,7 @@ export function userConfirmPage(frame: PageFrame, input: { user: UserDetail; wha
     : html`${u.name} then signs in with their password alone, until they set up two-factor authentication again; the codes of their authenticator app stop working for good. Their sessions stay; they are told at their next sign-in.`;
   return adminLayout(
     frame,
-    `${title} ${u.name}`,
+    plainText`${title} ${u.name}`,
     'users',
     html`${pageHeading(title)}
 <section class="card card-form" aria-labelledby="confirm-title">
