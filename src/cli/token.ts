@@ -5,15 +5,27 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ApiTokenEntity } from '../client/types.js';
-import { addServerOptions, addTokenFileOption, clientFor, sessionClient, type ConnectionFlags } from './connection.js';
+import { addServerOptions, addTokenFileOption, apiTokenFrom, clientFor, sessionClient, type ConnectionFlags } from './connection.js';
 import { parseExpiry, parseGrace } from './format/expiry.js';
 import { StreamingTable, type Column } from './format/table.js';
 import { action } from './io.js';
-import { CliError, EXIT, usageError } from './exit-codes.js';
+import { CliError, EXIT, exitCodeFor, usageError } from './exit-codes.js';
 import { checkOutPath } from './out-file.js';
 import { requireSession } from './session-file.js';
+import { VcdApiError } from '../client/errors.js';
+import type { VcdClient } from '../client/vcd-client.js';
+import { describeError } from './io.js';
+import {
+  CLI_TOKEN_STATES,
+  combinedFiql,
+  hasSelection,
+  liveFiql,
+  unusedDaysArgument,
+  type CliTokenState,
+  type TokenShorthands,
+} from './token-filter.js';
 
 interface CreateFlags {
   expires?: string;
@@ -29,10 +41,47 @@ interface RegenerateFlags {
   force?: boolean;
 }
 
-interface ListFlags extends ConnectionFlags {
-  output: 'table' | 'json';
+interface SelectionFlags {
   filter?: string;
+  owner?: string;
+  state?: CliTokenState;
+  unusedDays?: number;
+}
+
+interface ListFlags extends ConnectionFlags, SelectionFlags {
+  output: 'table' | 'json';
   sort?: string;
+}
+
+interface RevokeFlags extends ConnectionFlags, SelectionFlags {
+  yes?: boolean;
+  limit?: number;
+}
+
+/** The most matches a bulk revoke takes without --limit (the portal's bulk revoke has the same bound a request). */
+export const DEFAULT_BULK_LIMIT = 10_000;
+const MAX_BULK_LIMIT = 1_000_000;
+
+/** --owner, --state, --unused-days (and --filter, given by the caller), on `token list` and `token revoke`. */
+function addSelectionOptions(command: Command, what: string): Command {
+  return command
+    .option('--owner <user>', `${what} of this user (the user name as stored: FIQL's == is case-sensitive)`)
+    .addOption(
+      new Option(
+        '--state <state>',
+        `${what} in this state: active (no expiry, or more than 7 days ahead), expiring (within 7 days), expired, never-used`,
+      ).choices([...CLI_TOKEN_STATES]),
+    )
+    .addOption(
+      new Option(
+        '--unused-days <n>',
+        `${what} not used for N days (1 to 3650): last used before then, or never used and created before then, and not expired`,
+      ).argParser(unusedDaysArgument),
+    );
+}
+
+function checkSelection(flags: SelectionFlags): void {
+  if (flags.owner !== undefined && flags.owner.trim() === '') throw usageError('--owner needs a user name');
 }
 
 export function registerTokenCommands(program: Command): void {
@@ -74,33 +123,59 @@ Examples:
     .command('list')
     .description('List the API tokens you can see')
     .addOption(new Option('--output <format>', 'table or json').choices(['table', 'json']).default('table'))
-    .option('--filter <fiql>', 'FIQL filter, e.g. "owner.name==alice"')
+    .option('--filter <fiql>', 'FIQL filter, e.g. "owner.name==alice"; with the options below, all must match')
     .option('--sort <field>', 'sort field: name, -name (descending) or name:desc');
-  addTokenFileOption(addServerOptions(list)).addHelpText(
+  addTokenFileOption(addServerOptions(addSelectionOptions(list, 'tokens'))).addHelpText(
     'after',
     `
 Uses the saved session, or an API token (--token-file / TESSERA_API_TOKEN) with --endpoint and --org; a token
-session sees its own token only.
+session sees its own token only. --owner, --state and --unused-days are sent as FIQL (--filter's language, on
+owner.name, expirationTimeUtc, lastUsedTimeUtc, createdTimeUtc), so they work against a real VCD too; they count
+as the portal's filters do, from this machine's clock. Revoked tokens are never listed.
 
 Examples:
   $ tessera token list
   $ tessera token list --output json | jq -r '.[].name'
-  $ tessera token list --filter 'owner.name==bob'`,
+  $ tessera token list --filter 'owner.name==bob'
+  $ tessera token list --owner bob --state expiring
+  $ tessera token list --unused-days 90 --filter 'org.name==acme'`,
   );
   list.action(action((flags: ListFlags) => runList(flags)));
 
   const revoke = token
     .command('revoke')
-    .argument('<token>', 'the token id (urn:vcloud:token:<uuid> or the uuid) or its name')
-    .description('Revoke an API token and end every session made from it');
+    .argument('[token]', 'the token id (urn:vcloud:token:<uuid> or the uuid) or its name; or, instead, --filter and the options below')
+    .description('Revoke an API token and end every session made from it, or every live token a filter matches')
+    .option('--filter <fiql>', 'bulk: revoke the live tokens this FIQL filter matches (with the options below, all must match)');
+  addSelectionOptions(revoke, 'bulk: the live tokens')
+    .option('--yes', 'bulk: revoke them; without it, only list what would be revoked (a dry run) and change nothing')
+    .addOption(
+      new Option(
+        '--limit <n>',
+        `bulk: revoke nothing when more than N tokens match (default ${DEFAULT_BULK_LIMIT.toLocaleString('en-US')}): a guard against a filter wider than meant`,
+      ).argParser(limitArgument),
+    );
   addTokenFileOption(addServerOptions(revoke)).addHelpText(
     'after',
     `
+Bulk revoke: with --filter, --owner, --state or --unused-days instead of a token, the live tokens that match (as
+\`token list\` with the same options shows them; expired tokens stop by themselves and are left alone) are counted
+and listed on stderr. Without --yes that is all: a dry run, exit 0, nothing changed. With --yes each is revoked
+(one DELETE each), with progress on stderr ("revoked 120/400") and each revoked id on stdout; a token revoked
+meanwhile is skipped; the first other refusal (403, 5xx) stops the run, saying how many were revoked, with the
+exit code of that error. More than ${DEFAULT_BULK_LIMIT.toLocaleString('en-US')} matches (or --limit N) revokes nothing: a filter that
+reaches that far is more likely a mistake than a clean-up, and each token takes a request; narrow the filter, or
+raise --limit once the list is what you mean. Needs a password session (tessera login): a session made from an API
+token may revoke only its own token.
+
 Examples:
   $ tessera token revoke laptop
-  $ tessera token revoke urn:vcloud:token:0a3b7c1e-5d2f-4e8a-9b61-2c4d6e8f0a1b`,
+  $ tessera token revoke urn:vcloud:token:0a3b7c1e-5d2f-4e8a-9b61-2c4d6e8f0a1b
+  $ tessera token revoke --owner bob                                   # dry run: what would be revoked
+  $ tessera token revoke --owner bob --yes                             # a stolen laptop
+  $ tessera token revoke --unused-days 90 --filter 'org.name==acme' --yes   # a nightly clean-up`,
   );
-  revoke.action(action((idOrName: string, flags: ConnectionFlags) => runRevoke(idOrName, flags)));
+  revoke.action(action((idOrName: string | undefined, flags: RevokeFlags) => runRevoke(idOrName, flags)));
 
   token
     .command('regenerate')
@@ -279,9 +354,11 @@ export function tokenListStatus(expirationTimeUtc: string | null, now: number, u
 }
 
 async function runList(flags: ListFlags): Promise<void> {
+  checkSelection(flags);
+  const filter = combinedFiql(selection(flags), Date.now());
   const client = await clientFor(flags);
   const tokens: ApiTokenEntity[] = [];
-  for await (const token of client.listTokens({ filter: flags.filter, sort: flags.sort })) tokens.push(token);
+  for await (const token of client.listTokens({ filter, sort: flags.sort })) tokens.push(token);
   if (flags.output === 'json') {
     process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
     return;
@@ -293,10 +370,146 @@ async function runList(flags: ListFlags): Promise<void> {
   process.stdout.write(new StreamingTable(TOKEN_COLUMNS).start(tokens));
 }
 
-async function runRevoke(idOrName: string, flags: ConnectionFlags): Promise<void> {
-  if (idOrName.trim() === '') throw usageError('give a token id or name');
+function selection(flags: SelectionFlags): TokenShorthands {
+  return { filter: flags.filter, owner: flags.owner, state: flags.state, unusedDays: flags.unusedDays };
+}
+
+function limitArgument(value: string): number {
+  if (!/^[0-9]+$/.test(value.trim()) || Number(value) < 1 || Number(value) > MAX_BULK_LIMIT) {
+    throw new InvalidArgumentError(`a whole number from 1 to ${MAX_BULK_LIMIT}, got "${value.slice(0, 40)}"`);
+  }
+  return Number(value);
+}
+
+async function runRevoke(idOrName: string | undefined, flags: RevokeFlags): Promise<void> {
+  const bulk = hasSelection(selection(flags));
+  if (bulk && idOrName !== undefined) throw usageError('give a token, or --filter/--owner/--state/--unused-days, not both');
+  if (bulk) return runBulkRevoke(flags);
+  if (flags.limit !== undefined) throw usageError('--limit goes with a bulk revoke (--filter, --owner, --state, --unused-days)');
+  if (idOrName === undefined || idOrName.trim() === '') {
+    throw usageError('give a token id or name, or --filter/--owner/--state/--unused-days for a bulk revoke');
+  }
   const client = await clientFor(flags);
   const token = await client.resolveToken(idOrName.trim());
   await client.revokeToken(token.id);
   process.stderr.write(`Revoked API token "${token.name}" (${token.id}) of ${token.owner?.name ?? '?'}@${token.org?.name ?? '?'}.\n`);
+}
+
+/**
+ * `token revoke --filter/--owner/--state/--unused-days [--yes] [--limit N]`: the live tokens that match, listed on
+ * stderr; revoked one DELETE each only with --yes (a dry run otherwise), as many as the caller may see and revoke.
+ */
+async function runBulkRevoke(flags: RevokeFlags): Promise<void> {
+  checkSelection(flags);
+  if (flags.state === 'expired') {
+    throw usageError(
+      'an expired token already stops working: a bulk revoke takes live tokens only (token list --state expired lists them)',
+    );
+  }
+  // A session made from an API token lists and may revoke only that token (VCD's rule, domain/policy.ts
+  // canTouchApiToken): its "every match" would be itself at most, which is never what a clean-up means.
+  if ((await apiTokenFrom(flags)) !== null) {
+    throw usageError(
+      'a bulk revoke needs a password session (tessera login): a session made from an API token sees and may revoke only ' +
+        'its own token. Drop --token-file and unset TESSERA_API_TOKEN to use the saved session.',
+    );
+  }
+  const now = Date.now();
+  const filter = combinedFiql(selection(flags), now, [liveFiql(now)]);
+  const client = sessionClient(await requireSession(), flags);
+  const limit = flags.limit ?? DEFAULT_BULK_LIMIT;
+  const matches = new Map<string, ApiTokenEntity>();
+  for await (const page of client.cloudapiPages<ApiTokenEntity>('/cloudapi/1.0.0/tokens', { filter })) {
+    if (page.total > limit || matches.size + page.items.length > limit) {
+      throw usageError(
+        `${Math.max(page.total, matches.size + page.items.length)} live API tokens match, more than ${limit}: nothing was revoked. ` +
+          'Narrow the filter (token list with the same options shows them), or pass --limit N once that is what you mean.',
+      );
+    }
+    for (const token of page.items) matches.set(token.id, token);
+  }
+  const tokens = [...matches.values()];
+  if (tokens.length === 0) {
+    process.stderr.write('No live API tokens match: nothing to revoke.\n');
+    return;
+  }
+  const count = `${tokens.length} live API token${tokens.length === 1 ? '' : 's'}`;
+  process.stderr.write(`${count} match:\n${new StreamingTable(TOKEN_COLUMNS).start(tokens)}`);
+  if (!flags.yes) {
+    process.stderr.write(`Dry run: nothing was revoked. To revoke these ${count}, run the same command with --yes.\n`);
+    return;
+  }
+  const progress = bulkProgress(tokens.length);
+  let revoked = 0;
+  let skipped = 0;
+  for (const token of tokens) {
+    try {
+      await client.revokeToken(token.id);
+      revoked += 1;
+      process.stdout.write(`${token.id}\n`);
+    } catch (error) {
+      if (!(await revokedMeanwhile(client, token, error))) {
+        progress.end();
+        const left = tokens.length - revoked - skipped;
+        throw new CliError(
+          `${describeError(error)}\n  Stopped after revoking ${revoked} of ${tokens.length} API tokens` +
+            `${skipped > 0 ? ` (${skipped} revoked meanwhile by someone else)` : ''}; the other ${left} were not revoked.`,
+          exitCodeFor(error),
+        );
+      }
+      skipped += 1;
+    }
+    progress.update(revoked + skipped);
+  }
+  progress.end();
+  process.stderr.write(
+    `Revoked ${revoked} API token${revoked === 1 ? '' : 's'}` +
+      `${skipped > 0 ? `; ${skipped} had been revoked meanwhile and were skipped` : ''}.\n`,
+  );
+}
+
+/**
+ * "revoked 120/400" on stderr: redrawn in place on a terminal; in a pipe or a log, a line at each tenth of the way
+ * (and the last), so that a cron log of a large clean-up stays short.
+ */
+function bulkProgress(total: number, stream: NodeJS.WriteStream = process.stderr): { update(done: number): void; end(): void } {
+  const step = Math.max(1, Math.ceil(total / 10));
+  let drawn = false;
+  return {
+    update(done) {
+      if (stream.isTTY) {
+        stream.write(`\r\u001b[2Krevoked ${done}/${total}`);
+        drawn = true;
+      } else if (done % step === 0 || done === total) {
+        stream.write(`revoked ${done}/${total}\n`);
+      }
+    },
+    end() {
+      if (drawn) stream.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+/**
+ * Whether a refused DELETE met a token revoked since it was listed (by another administrator, its owner, a policy):
+ * VCD answers 403 for a token that is gone as for one out of reach. Gone is a 403 on reading it too, while the list
+ * (which the session may still read) no longer has it; anything else is a real refusal.
+ */
+async function revokedMeanwhile(client: VcdClient, token: ApiTokenEntity, error: unknown): Promise<boolean> {
+  if (!(error instanceof VcdApiError) || error.status !== 403) return false;
+  try {
+    await client.getToken(token.id);
+    return false;
+  } catch (readError) {
+    if (!(readError instanceof VcdApiError) || readError.status !== 403) return false;
+  }
+  try {
+    for await (const page of client.cloudapiPages<ApiTokenEntity>('/cloudapi/1.0.0/tokens', { filter: `id==${token.id}`, pageSize: 1 })) {
+      return page.items.length === 0;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
