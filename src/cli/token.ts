@@ -453,7 +453,7 @@ async function runBulkRevoke(flags: RevokeFlags): Promise<void> {
         const left = tokens.length - revoked - skipped;
         throw new CliError(
           `${describeError(error)}\n  Stopped after revoking ${revoked} of ${tokens.length} API tokens` +
-            `${skipped > 0 ? ` (${skipped} revoked meanwhile by someone else)` : ''}; the other ${left} were not revoked.`,
+            `${skipped > 0 ? ` (${skipped} revoked meanwhile by someone else)` : ''}; not revoked: ${left} (this one and the rest).`,
           exitCodeFor(error),
         );
       }
