@@ -90,7 +90,7 @@ export function registerTokenCommands(program: Command): void {
     .description('Create, list, regenerate and revoke API tokens')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ tessera token create ci-pipeline --expires 90d --out ~/.config/vcd/token.json\n  $ tessera token list\n  $ tessera token regenerate ci-pipeline --grace 1d --out ~/.config/vcd/token.json\n  $ tessera token revoke ci-pipeline',
+      '\nExamples:\n  $ tessera token create ci-pipeline --expires 90d --out ~/.config/vcd/token.json\n  $ tessera token list\n  $ tessera token list --unused-days 90\n  $ tessera token revoke --unused-days 90 --yes\n  $ tessera token regenerate ci-pipeline --grace 1d --out ~/.config/vcd/token.json\n  $ tessera token revoke ci-pipeline',
     );
 
   token
@@ -160,13 +160,13 @@ Examples:
     `
 Bulk revoke: with --filter, --owner, --state or --unused-days instead of a token, the live tokens that match (as
 \`token list\` with the same options shows them; expired tokens stop by themselves and are left alone) are counted
-and listed on stderr. Without --yes that is all: a dry run, exit 0, nothing changed. With --yes each is revoked
-(one DELETE each), with progress on stderr ("revoked 120/400") and each revoked id on stdout; a token revoked
-meanwhile is skipped; the first other refusal (403, 5xx) stops the run, saying how many were revoked, with the
-exit code of that error. More than ${DEFAULT_BULK_LIMIT.toLocaleString('en-US')} matches (or --limit N) revokes nothing: a filter that
-reaches that far is more likely a mistake than a clean-up, and each token takes a request; narrow the filter, or
-raise --limit once the list is what you mean. Needs a password session (tessera login): a session made from an API
-token may revoke only its own token.
+and listed on stderr. Without --yes that is all: a dry run, exit 0, nothing changed. With --yes each is revoked (one
+DELETE each), with progress on stderr ("revoked 120/400") and each revoked id on stdout; a token revoked meanwhile
+is skipped; the first other refusal (403, 5xx) stops the run, saying how many were revoked, with the exit code of
+that error. More than ${DEFAULT_BULK_LIMIT.toLocaleString('en-US')} matches (or than --limit N) revokes nothing: a filter that reaches that far is
+more likely a mistake than a clean-up, and each token takes a request; narrow the filter, or raise --limit once the
+list is what you mean. Needs a password session (tessera login): a session made from an API token may revoke only
+its own token.
 
 Examples:
   $ tessera token revoke laptop
