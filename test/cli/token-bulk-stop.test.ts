@@ -2,7 +2,7 @@
  * The bulk `tessera token revoke --yes` when the server refuses along the way, against a stub cloudapi: a token
  * revoked meanwhile (403 on DELETE and on GET, and gone from the list) is skipped and the run goes on; the first
  * other refusal (a 500, or a 403 for a token still visible) stops it, saying how many were revoked, with that error's
- * exit code (docs/cli.md).
+ * exit code (docs/cli.md); a selection by use leaves alone a token used since it was listed.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +17,8 @@ const ids = ['1', '2', '3', '4'].map((n) => `urn:vcloud:token:00000000-0000-4000
 /** What DELETE and GET answer, by token (204/200 when absent). */
 let deleteStatus: Record<string, number> = {};
 let getStatus: Record<string, number> = {};
+/** Tokens whose GET says they were used just now (after the list was read). */
+let usedNow = new Set<string>();
 const deleted: string[] = [];
 
 function json(response: ServerResponse, status: number, body: unknown): void {
@@ -54,7 +56,8 @@ const server = createServer((request: IncomingMessage, response: ServerResponse)
   }
   if (request.method === 'GET' && ids.includes(id)) {
     const status = getStatus[id] ?? 200;
-    return status === 200 ? json(response, 200, entity(id, ids.indexOf(id))) : refused(status);
+    const body = { ...entity(id, ids.indexOf(id)), ...(usedNow.has(id) ? { lastUsedTimeUtc: '2026-12-06T12:00:00.000Z' } : {}) };
+    return status === 200 ? json(response, 200, body) : refused(status);
   }
   json(response, 404, { minorErrorCode: 'NOT_FOUND', message: `${request.method} ${url.pathname}` });
 });
@@ -110,4 +113,16 @@ test('a 403 for a token still visible stops the run at once (exit 4)', async () 
   assert.deepEqual(deleted, []);
   assert.equal(result.stdout, '');
   assert.match(result.stderr, /Stopped after revoking 0 of 4 API tokens; not revoked: 4 \(this one and the rest\)\./);
+});
+
+test('a selection by use reads each token again: one used since it was listed is left alone', async () => {
+  deleted.length = 0;
+  deleteStatus = {};
+  getStatus = {};
+  usedNow = new Set([ids[2]!]);
+  const result = await runCli(['token', 'revoke', '--unused-days', '90', '--yes'], { env });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(deleted, [ids[0], ids[1], ids[3]]);
+  assert.match(result.stderr, /Revoked 3 API tokens; 1 used since listed and left alone\.\n$/);
+  usedNow = new Set();
 });
