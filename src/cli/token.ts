@@ -459,6 +459,8 @@ async function runBulkRevoke(flags: RevokeFlags): Promise<void> {
       } else {
         await client.revokeToken(token.id);
         revoked += 1;
+        // On a terminal the id and the progress line share the screen: the line is cleared first, then drawn below.
+        progress.clear();
         process.stdout.write(`${token.id}\n`);
       }
     } catch (error) {
@@ -485,7 +487,10 @@ async function runBulkRevoke(flags: RevokeFlags): Promise<void> {
  * "revoked 120/400" on stderr: redrawn in place on a terminal; in a pipe or a log, a line at each tenth of the way
  * (and the last), so that a cron log of a large clean-up stays short.
  */
-function bulkProgress(total: number, stream: NodeJS.WriteStream = process.stderr): { update(done: number): void; end(): void } {
+function bulkProgress(
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): { update(done: number): void; clear(): void; end(): void } {
   const step = Math.max(1, Math.ceil(total / 10));
   let drawn = false;
   return {
@@ -496,6 +501,10 @@ function bulkProgress(total: number, stream: NodeJS.WriteStream = process.stderr
       } else if (done % step === 0 || done === total) {
         stream.write(`revoked ${done}/${total}\n`);
       }
+    },
+    clear() {
+      if (drawn) stream.write('\r\u001b[2K');
+      drawn = false;
     },
     end() {
       if (drawn) stream.write('\n');

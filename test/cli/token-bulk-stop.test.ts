@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from './run-cli.js';
+import { runCli, runCliOnTerminal } from './run-cli.js';
 
 const ids = ['1', '2', '3', '4'].map((n) => `urn:vcloud:token:00000000-0000-4000-8000-00000000000${n}`);
 /** What DELETE and GET answer, by token (204/200 when absent). */
@@ -125,4 +125,17 @@ test('a selection by use reads each token again: one used since it was listed is
   assert.deepEqual(deleted, [ids[0], ids[1], ids[3]]);
   assert.match(result.stderr, /Revoked 3 API tokens; 1 used since listed and left alone\.\n$/);
   usedNow = new Set();
+});
+
+test('on a terminal the progress line is redrawn in place, and cleared before each id so that none is glued to it', async () => {
+  deleted.length = 0;
+  deleteStatus = {};
+  getStatus = {};
+  const result = await runCliOnTerminal(['token', 'revoke', '--owner', 'bob', '--yes'], { env });
+  assert.equal(result.code, 0, result.output);
+  assert.equal(deleted.length, 4);
+  assert.match(result.output, /\r\u001b\[2Krevoked 4\/4/);
+  // Until the line was cleared first, the terminal showed "revoked 1/4urn:vcloud:token:...".
+  assert.doesNotMatch(result.output, /revoked \d\/4urn:/);
+  for (const id of ids) assert.match(result.output, new RegExp(`(^|\\u001b\\[2K)${id}\\r?\\n`, 'm'));
 });
