@@ -316,6 +316,9 @@ describe('portal token lists: filters and bulk revoke', () => {
     const provider = await admin.get('/provider/administration/tokens/revoke?from=org-tokens&org=globex&all=1&state=unused');
     assert.match(provider.body, /Revoke all 1 live API token matching this filter\?/);
     assert.match(provider.body, /Filter: organization: globex; state: unused for 90 days\./);
+    // Not narrowed to an org: an owner's name matches that name in every org, and the filter says so.
+    const everyOrg = await admin.get('/provider/administration/tokens/revoke?from=tokens&all=1&owner=bob');
+    assert.match(everyOrg.body, /Filter: every organization; owner: bob\./);
     const acmeStale = await alice.get(`${ACME}/administration/tokens?state=unused&unusedDays=90`);
     assert.match(acmeStale.body, /of 3 API tokens/);
     const revokedByProvider = await admin.post('/provider/administration/tokens/revoke', {

@@ -71,14 +71,17 @@ export function describeFilter(input: {
   search: string;
   orgName?: string;
   userName?: string;
+  /** Every org's tokens (the System administrator's list): said first, since an owner's name then matches in each org. */
+  everyOrg?: boolean;
   isolate?: boolean;
 }): string {
   const shown = input.isolate ? isolateText : (text: string) => text;
   const parts: string[] = [];
+  if (input.everyOrg) parts.push('every organization');
   if (input.orgName) parts.push(`organization: ${shown(input.orgName)}`);
   if (input.userName) parts.push(`owner: ${shown(input.userName)}`);
   if (input.filter.state !== '') parts.push(`state: ${stateWords(input.filter)}`);
   if (input.filter.owner !== '') parts.push(`owner: ${shown(input.filter.owner)}`);
   if (input.search !== '') parts.push(`search: "${shown(input.search)}"`);
-  return parts.length === 0 ? 'no filter' : parts.join('; ');
+  return parts.length === 0 ? 'no filter' : parts.length === 1 && input.everyOrg ? 'every organization, no filter' : parts.join('; ');
 }

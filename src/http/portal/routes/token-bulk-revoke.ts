@@ -86,6 +86,8 @@ interface BulkPlace {
   readonly back: { readonly path: string; readonly params: Record<string, string | number | null> };
   readonly orgName: string;
   readonly userName: string;
+  /** The System administrator's list of every org's tokens: the filter's words say so ("owner: bob" is each org's bob). */
+  readonly everyOrg: boolean;
 }
 
 /** The selected ids: one `id` is a string, several an array. */
@@ -117,6 +119,7 @@ export function bulkRevokeRoutes(app: FastifyInstance, deps: PortalDeps): void {
         back: { path, params: { search, ...tokenFilterParams(f) } },
         orgName: '',
         userName: user.name,
+        everyOrg: false,
       };
     }
     const path = `${base}/administration/tokens`;
@@ -131,6 +134,7 @@ export function bulkRevokeRoutes(app: FastifyInstance, deps: PortalDeps): void {
         back: { path, params: { org: org.name, search, ...tokenFilterParams(filter) } },
         orgName: org.name,
         userName: '',
+        everyOrg: false,
       };
     }
     return {
@@ -141,6 +145,7 @@ export function bulkRevokeRoutes(app: FastifyInstance, deps: PortalDeps): void {
       back: { path, params: { search, ...tokenFilterParams(filter) } },
       orgName: '',
       userName: '',
+      everyOrg: reach.kind === 'all',
     };
   };
 
@@ -198,7 +203,14 @@ export function bulkRevokeRoutes(app: FastifyInstance, deps: PortalDeps): void {
         count,
         filterText: selected
           ? 'the tokens selected'
-          : describeFilter({ filter: place.filter, search: place.search, orgName: place.orgName, userName: place.userName, isolate: true }),
+          : describeFilter({
+              filter: place.filter,
+              search: place.search,
+              orgName: place.orgName,
+              userName: place.userName,
+              everyOrg: place.everyOrg,
+              isolate: true,
+            }),
         tooMany: count > MAX_BULK_REVOKE ? MAX_BULK_REVOKE : null,
         changedFrom,
         action: `${state.org.basePath}/administration/tokens/revoke`,
@@ -260,7 +272,13 @@ export function bulkRevokeRoutes(app: FastifyInstance, deps: PortalDeps): void {
         selection: fields.all === '1' ? 'all matching' : 'selected',
         filter:
           fields.all === '1'
-            ? describeFilter({ filter: place.filter, search: place.search, orgName: place.orgName, userName: place.userName })
+            ? describeFilter({
+                filter: place.filter,
+                search: place.search,
+                orgName: place.orgName,
+                userName: place.userName,
+                everyOrg: place.everyOrg,
+              })
             : 'the tokens selected',
       };
       const { revoked } = await services.apiTokens.revokeMany(state.principal, ids, request.ip, description, skip);
