@@ -108,6 +108,9 @@ describe('portal administration form errors', () => {
     );
     const differ = await alice.submit(page, `${page}/password`, { newPassword: 'Long-enough-1', confirmPassword: 'Long-enough-2' });
     assertInError(differ.body, 'confirm-password', 'password-error');
+    // A password manager files the new password under bob, not under alice, who is signed in and typing it.
+    const form = differ.body.slice(differ.body.indexOf(`action="${page}/password"`));
+    assert.match(form.slice(0, form.indexOf('</form>')), /<input type="text" value="bob" autocomplete="username" hidden>/);
   });
 
   /** The message's position: after `cardStart` (the card of the form sent) and before `field`, not at the top. */

@@ -164,6 +164,9 @@ ${
   ${pwError && alert('danger', pwError.message, 'password-error')}
   <form method="post" action="${action('password')}" class="form-stack" novalidate>
     ${csrfField(frame.csrfToken)}
+    <!-- Whose password this is, for a password manager (no name: not sent): without it one offers to save the new
+         password as the signed-in administrator's own. -->
+    <input type="text" value="${u.name}" autocomplete="username" hidden>
     <div class="field">
       <label for="new-password">New password</label>
       <input id="new-password" name="newPassword" type="password" required minlength="8" maxlength="256" autocomplete="new-password"${pwState('newPassword', 'new-password-help')}>
