@@ -151,6 +151,17 @@ function checkRequestedScope(requested: string, tokenScope: string | null): void
  */
 export const invalidGrant = () => new TesseraError('invalid_grant', 'Invalid refresh token', { vcdBodyOnly: true });
 
+/**
+ * Whether a client_id a refresh names is the client a token was issued to: the id register returned, or its URN
+ * (`urn:vcloud:token:…`, `urn:vcloud:serviceAccount:…`, as the entities show it), in any case.
+ */
+export function sameClientId(clientId: string, id: string, kind: 'token' | 'serviceAccount'): boolean {
+  const bare = clientId.toLowerCase().startsWith(`urn:vcloud:${kind.toLowerCase()}:`)
+    ? clientId.slice(`urn:vcloud:${kind}:`.length)
+    : clientId;
+  return bare.toLowerCase() === id.toLowerCase();
+}
+
 export class ApiTokenService {
   private readonly store: Store;
   private readonly accessTokens: AccessTokenService;
@@ -445,6 +456,7 @@ export class ApiTokenService {
     beforeLookup?: (hash: string) => void,
     otherKind?: (hash: string) => Promise<T | null>,
     requestedScope?: string,
+    clientId?: string,
   ): Promise<ExchangeResult | ([T] extends [never] ? never : { other: T })> {
     // RFC 6749 §5.2: a required parameter missing is invalid_request; one present but wrong is invalid_grant.
     if (refreshToken === undefined || refreshToken === '') throw new TesseraError('invalid_request', 'refresh_token is required');
@@ -481,6 +493,8 @@ export class ApiTokenService {
     if (!identity || !identity.enabled) throw this.refuseExchange(row, ip, 'user disabled or deleted');
     if (!this.pathMatchesOrg(path, { id: identity.orgId, name: identity.orgName }))
       throw this.refuseExchange(row, ip, 'wrong org endpoint');
+    // A user API token's client is the token itself (register's client_id is its id).
+    if (clientId !== undefined && !sameClientId(clientId, row.id, 'token')) throw this.refuseExchange(row, ip, 'another client_id');
     if (requestedScope !== undefined) checkRequestedScope(requestedScope, row.scope);
     const access = this.accessTokens.mint({
       userId: row.user_id,

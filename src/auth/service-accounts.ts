@@ -21,7 +21,7 @@ import type { IdentityAdmin } from './identity-admin.js';
 import type { AuditLog, AuditEventType } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import type { OAuthOrgPath } from './api-tokens.js';
-import { invalidGrant, MAX_TOKEN_NAME_LENGTH } from './api-tokens.js';
+import { invalidGrant, MAX_TOKEN_NAME_LENGTH, sameClientId } from './api-tokens.js';
 import { RotationGrace } from './rotation-grace.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can, hasProviderView, refusal } from '../domain/policy.js';
@@ -552,7 +552,7 @@ export class ServiceAccountService {
     }
   }
 
-  async exchange(path: OAuthOrgPath, hash: string, ip: string, requestedScope?: string): Promise<TokenAnswer | null> {
+  async exchange(path: OAuthOrgPath, hash: string, ip: string, requestedScope?: string, clientId?: string): Promise<TokenAnswer | null> {
     const token = await this.store.db.selectFrom('service_account_tokens').selectAll().where('secret_hash', '=', hash).executeTakeFirst();
     if (!token || !sameHash(token.secret_hash, hash)) return null;
     const account = await this.get(token.service_account_id);
@@ -577,6 +577,8 @@ export class ServiceAccountService {
     if (account.status !== 'ACTIVE') throw refuse('not active');
     // A wrong endpoint spends nothing: CPI and CAPVCD try /oauth/provider first and fall back (vcd-wire §5.1).
     if (!pathMatches(path, org)) throw refuse('wrong org endpoint');
+    // Presented as another client's (RFC 6749 §6): refused before anything is spent, as a wrong endpoint is.
+    if (clientId !== undefined && !sameClientId(clientId, account.id, 'serviceAccount')) throw refuse('another client_id');
     if (org.is_enabled !== 1) throw refuse('organization disabled');
     if (requestedScope !== undefined) await this.checkRequestedScope(requestedScope, account);
     const now = Date.now();

@@ -11,6 +11,8 @@ import { tooManyRequests } from '../../../domain/errors.js';
 import type { Services } from '../../context.js';
 import { digestKey } from '../../../auth/rate-limiter.js';
 import { TOKEN_EXPIRATION_HEADER, tokenExpirationValue } from '../../token-expiration.js';
+import { TesseraError } from '../../../domain/errors.js';
+import { basicClientId } from '../basic-client.js';
 
 /** Per-token limit (the per-IP one ran before): a leaked token hammered from many addresses is still braked. */
 function limitPerToken(services: Services, hash: string): void {
@@ -22,14 +24,23 @@ export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
   parameters: ['refresh_token'],
   async handler({ services, path, params, request, reply }) {
+    // A client that names itself (the body's client_id, or HTTP Basic as for the device code) must be the one the
+    // token was issued to (RFC 6749 §6): a service account's refresh token presented as another client's is
+    // refused and spends nothing. Most clients name none, and that is fine: the token alone identifies its client.
+    const fromHeader = basicClientId(request.headers.authorization);
+    if (params.client_id !== undefined && fromHeader !== undefined && params.client_id !== fromHeader) {
+      throw new TesseraError('invalid_request', 'client_id in the body and in the Authorization header differ');
+    }
+    const clientId = params.client_id || fromHeader || undefined;
     // Anonymous arrows, not named closures: a named one per request costs a keepNames wrapper under tsx.
     const result = await services.apiTokens.exchange(
       path,
       params.refresh_token,
       request.ip,
       (hash) => limitPerToken(services, hash),
-      (hash) => services.serviceAccounts.exchange(path, hash, request.ip, params.scope),
+      (hash) => services.serviceAccounts.exchange(path, hash, request.ip, params.scope, clientId),
       params.scope,
+      clientId,
     );
     if (result.other !== undefined) return result.other satisfies OAuthTokenResponse;
     const { accessToken, expiresIn, scope, apiTokenExpiresAt } = result;
