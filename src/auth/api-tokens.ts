@@ -14,6 +14,7 @@ import type { Identity, IdentityCache } from './identity-cache.js';
 import type { AuditInput, AuditLog } from './audit.js';
 import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from '../domain/principal.js';
+import { lockEnabledOwner } from './session-stands.js';
 import { TesseraError, badRequest, forbidden, unauthenticated } from '../domain/errors.js';
 import { can, effectiveRights, refusal } from '../domain/policy.js';
 import { apiTokenStart, generateApiToken, hasApiTokenLength, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
@@ -226,7 +227,7 @@ export class ApiTokenService {
     // arriving together both passed the check, and both tokens were minted. The lock also orders a registration
     // against the owner's disable (lockEnabledOwner).
     const row = await this.store.transaction(async (trx) => {
-      if ((await this.lockEnabledOwner(trx, principal.userId, principal)) !== 'ok') throw unauthenticated();
+      if ((await lockEnabledOwner(this.store, trx, principal.userId, principal)) !== 'ok') throw unauthenticated();
       // A registration that was never minted (the client died between the two steps) does not hold the name.
       await trx
         .deleteFrom('api_tokens')
@@ -410,7 +411,7 @@ export class ApiTokenService {
     const token = generateApiToken();
     // The token and its audit event commit together (AuditLog.recordIn).
     const minted = await this.store.transaction(async (trx) => {
-      const owner = await this.lockEnabledOwner(trx, row.user_id, principal);
+      const owner = await lockEnabledOwner(this.store, trx, row.user_id, principal);
       if (owner !== 'ok') return owner;
       if (!(await this.store.mintApiToken(row.id, hashApiToken(token), apiTokenStart(token), Date.now(), trx))) return false;
       await this.audit.recordIn(trx, {
@@ -721,47 +722,6 @@ export class ApiTokenService {
     return revoked > 0;
   }
 
-  /**
-   * In a write transaction that gives a user a token (its registration, its secret, a regeneration): locks the
-   * user's row on PostgreSQL (SQLite's single writer already excludes other writers) and says whether the user and
-   * their org are enabled, and whether `session`, the session asking, still stands. A disable, a password change
-   * and "end all sessions" write that row (`is_enabled`, `sessions_not_before`) before they revoke the user's
-   * tokens, so the two take turns: a token written first is among those revoked, and one that comes after sees the
-   * change and is refused. Until 2026-12-06 a registration or a mint on another node, whose cache still held the
-   * user enabled, could commit after the disable had read the tokens to revoke: the token lived on, refused while
-   * the user stayed disabled, and worked again once they were enabled. Likewise, until 2026-12-06, a session ended by
-   * a password change "with its API tokens revoked" (a stolen session the owner meant to cut off), already past its
-   * bearer check, could still register, mint or regenerate a token the change's revocation never saw. NO KEY UPDATE: the lock
-   * must not stop inserts that merely refer to the row.
-   */
-  private async lockEnabledOwner(
-    trx: Executor,
-    userId: string,
-    session: Principal,
-  ): Promise<'ok' | 'owner disabled or deleted' | 'session ended'> {
-    const owner = trx
-      .selectFrom('users')
-      .innerJoin('orgs', 'orgs.id', 'users.org_id')
-      .select(['users.is_enabled as userEnabled', 'orgs.is_enabled as orgEnabled', 'users.sessions_not_before as sessionsNotBefore'])
-      .where('users.id', '=', userId);
-    const row = await (this.store.dialect === 'postgres' ? owner.forNoKeyUpdate('users') : owner).executeTakeFirst();
-    if (row === undefined || Number(row.userEnabled) !== 1 || Number(row.orgEnabled) !== 1) return 'owner disabled or deleted';
-    // As the revocation view judges a session (RevocationView.isRevoked), from the row itself rather than the
-    // view, which may not have heard of a cut-off committed on another node a moment ago.
-    if (session.userId === userId && session.credentialsReadAtMs <= Number(row.sessionsNotBefore)) {
-      const cutOff = await trx
-        .selectFrom('revocations')
-        .select('keep_session')
-        .where('kind', '=', 'user')
-        .where('subject', '=', userId)
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (cutOff?.keep_session !== session.sessionId) return 'session ended';
-    }
-    return 'ok';
-  }
-
   /** Revokes every live token of a user (disable, delete, "revoke all" on password change); `by` did it. */
   async revokeAllOf(userId: string, by: string | null = null): Promise<number> {
     return this.revokeRows(await this.store.liveApiTokenIdsOfUser(userId), by);
@@ -839,7 +799,7 @@ export class ApiTokenService {
       // whatever this node's identity cache still says) refuses the regeneration, and one still running waits, so its
       // revocation of the user's tokens sees the successor. Until 2026-12-06 a regeneration beside a disable wrote a
       // live successor the disable never revoked, which worked again once the user was enabled.
-      if ((await this.lockEnabledOwner(trx, old.user_id, principal)) !== 'ok') throw unauthenticated();
+      if ((await lockEnabledOwner(this.store, trx, old.user_id, principal)) !== 'ok') throw unauthenticated();
       // The claim, conditional: of two concurrent regenerations (or a regeneration racing a revocation)
       // exactly one replaces the token; the other changes nothing.
       const claimed = await trx

@@ -17,6 +17,7 @@ import type { UserService, NewUser } from './users.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog, AuditEventType } from './audit.js';
 import type { Principal } from '../domain/principal.js';
+import { assertSessionStands } from './session-stands.js';
 import { TesseraError, badRequest, forbidden, stillThere } from '../domain/errors.js';
 import { can, effectiveRights, type Action, refusal } from '../domain/policy.js';
 import { RIGHT_CATALOGUE, SYSTEM_ORG_ID, isKnownRight, isProviderOnlyRight } from '../domain/rights.js';
@@ -277,6 +278,10 @@ export class IdentityAdmin {
     const outcome = await this.store.transaction(async (trx) => {
       const locked = trx.selectFrom('roles').select('id').where('id', '=', role.id);
       if (!(await (this.store.dialect === 'postgres' ? locked.forNoKeyUpdate() : locked).executeTakeFirst())) throw forbidden();
+      // Only for an actor whose session still stands (session-stands.ts): until 2026-12-06 an administrator's stolen
+      // session, cut off on another node a moment before, could still give a role (one the thief also holds through
+      // another account) more rights, which outlived the session.
+      await assertSessionStands(this.store, trx, actor, { lock: false });
       const current = await this.store.roleRights(role.id, trx);
       const wanted = [...new Set(next(current))].sort();
       refuseUngrantable(actor, role.org_id, wanted, published);

@@ -11,6 +11,8 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
+import type { Principal } from '../domain/principal.js';
+import { assertSessionStands } from './session-stands.js';
 
 export const RECOVERY_CODE_COUNT = 10;
 // 32 symbols, so a random byte maps without bias (byte % 32): no i, l or o (read as 1 and 0), and no 1.
@@ -135,8 +137,11 @@ export class RecoveryCodeService {
     return this.totpKey;
   }
 
-  /** A new set for the user, replacing the old one (all of it, used or not). Returns the codes: show them once. */
-  async issue(userId: string): Promise<string[]> {
+  /**
+   * A new set for the user, replacing the old one (all of it, used or not). Returns the codes: show them once.
+   * `session`, when the user's own session asks for the set: refused (401) unless it still stands (session-stands.ts).
+   */
+  async issue(userId: string, session?: Principal): Promise<string[]> {
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newCode);
     const hashes = await Promise.all(codes.map((c) => this.hash(normalizeRecoveryCode(c)!)));
     const now = Date.now();
@@ -144,7 +149,8 @@ export class RecoveryCodeService {
       // One set at a time per user: on PostgreSQL the user's row is locked first, so that a second issue waits, then
       // deletes the set the first one wrote (two at once both stayed valid until 2026-12-06: each delete saw only the
       // rows committed before it began). SQLite's single writer already takes them one after the other.
-      if (this.store.dialect === 'postgres') {
+      if (session !== undefined) await assertSessionStands(this.store, trx, session);
+      else if (this.store.dialect === 'postgres') {
         await trx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
       }
       await trx.deleteFrom('totp_recovery_codes').where('user_id', '=', userId).execute();

@@ -23,6 +23,7 @@ import type { Principal } from '../domain/principal.js';
 import type { OAuthOrgPath } from './api-tokens.js';
 import { invalidGrant, MAX_TOKEN_NAME_LENGTH, sameClientId } from './api-tokens.js';
 import { RotationGrace } from './rotation-grace.js';
+import { assertSessionStands } from './session-stands.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
 import { can, hasProviderView, refusal } from '../domain/policy.js';
 import { SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
@@ -366,6 +367,11 @@ export class ServiceAccountService {
     // them left its chain live, and it worked again beside the next one once that was granted.
     const event = await this.store.transaction(async (trx) => {
       const current = await lockAccount(this.store, trx, row.id);
+      // The device code is a credential for whoever holds it: a session ended meanwhile (a password change or "end all
+      // sessions" on another node, which this node's bearer check had not heard of) starts nothing. Until 2026-12-06 a
+      // stolen session the owner had just cut off could still start the flow. Read, not locked: the cut-off does not
+      // undo an authorization, so there is nothing to take turns over, and the account's row is locked first.
+      await assertSessionStands(this.store, trx, principal, { lock: false });
       const now = Date.now();
       if (!current) throw new TesseraError('invalid_client', 'Unknown client_id');
       if (current.status === 'ACTIVE' && !authorizationEnded(current, now)) {
@@ -438,13 +444,19 @@ export class ServiceAccountService {
       if (!role) throw forbidden();
       await this.identityAdmin.assertMayAssignRole(principal, role);
     }
-    const result = await this.store.db
-      .updateTable('service_accounts')
-      .set(grant ? { status: 'GRANTED', granted_by: principal.userId } : { status: 'DENIED', granted_by: null })
-      .where('id', '=', row.id)
-      .where('status', '=', 'REQUESTED')
-      .where('user_code_hash', '=', row.user_code_hash)
-      .executeTakeFirst();
+    // A grant hands the account's role to whoever holds the device code: a session ended meanwhile (see
+    // session-stands.ts) grants nothing. Until 2026-12-06 a stolen session, cut off by its owner on another node a
+    // moment before, still granted its own pending request.
+    const result = await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, principal, { lock: false });
+      return trx
+        .updateTable('service_accounts')
+        .set(grant ? { status: 'GRANTED', granted_by: principal.userId } : { status: 'DENIED', granted_by: null })
+        .where('id', '=', row.id)
+        .where('status', '=', 'REQUESTED')
+        .where('user_code_hash', '=', row.user_code_hash)
+        .executeTakeFirst();
+    });
     if (Number(result.numUpdatedRows) !== 1) throw badRequest('The request was decided meanwhile');
     await this.record(grant ? 'serviceAccount.granted' : 'serviceAccount.denied', principal, row, ip, { name: row.name });
   }

@@ -19,6 +19,7 @@ import { can, refusal } from '../domain/policy.js';
 import { forbidden } from '../domain/errors.js';
 import { matchTotpStep, newTotpSecret, otpauthUri, qrCodeSvg } from './totp.js';
 import type { RecoveryCodeService } from './recovery-codes.js';
+import { assertSessionStands } from './session-stands.js';
 
 export type TotpStatus = 'enabled' | 'enrolling' | 'off';
 
@@ -86,7 +87,7 @@ export class TotpEnrolmentService {
       await this.record('totp.recoveryCodesGenerated', principal, ip, 'failure');
       return { ok: false, reason: 'wrong-credentials' };
     }
-    const recoveryCodes = await this.recoveryCodes.issue(user.id);
+    const recoveryCodes = await this.recoveryCodes.issue(user.id, principal);
     await this.record('totp.recoveryCodesGenerated', principal, ip);
     return { ok: true, recoveryCodes };
   }
@@ -133,13 +134,19 @@ export class TotpEnrolmentService {
     if (step === null) return { ok: false, reason: 'wrong-code' };
     // Only the enrolment that was read, and only once: a double submit of the same code (two requests, two nodes)
     // enrolled twice until 2026-12-06, each answer with its own set of recovery codes, one of them not stored.
-    const confirmed = await this.store.db
-      .updateTable('users')
-      .set({ totp_enabled: 1, totp_last_step: step, totp_failures: 0, totp_locked_until: 0 })
-      .where('id', '=', user.id)
-      .where('totp_enabled', '=', 0)
-      .where('totp_secret', '=', user.totp_secret)
-      .executeTakeFirst();
+    // And only for a session that still stands (session-stands.ts): until 2026-12-06 a stolen session, ended by its
+    // owner's password change on another node a moment before, could still enrol its own app as the owner's second
+    // factor (the owner then could not sign in) and receive the recovery codes.
+    const confirmed = await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, principal);
+      return trx
+        .updateTable('users')
+        .set({ totp_enabled: 1, totp_last_step: step, totp_failures: 0, totp_locked_until: 0 })
+        .where('id', '=', user.id)
+        .where('totp_enabled', '=', 0)
+        .where('totp_secret', '=', user.totp_secret)
+        .executeTakeFirst();
+    });
     if (Number(confirmed.numUpdatedRows) !== 1) return { ok: false, reason: 'already-enabled' };
     const recoveryCodes = await this.recoveryCodes.issue(user.id);
     await this.record('totp.enrolled', principal, ip);

@@ -16,6 +16,7 @@ import { hashPassword, passwordProblem } from './passwords.js';
 import { TesseraError, badRequest, stillThere } from '../domain/errors.js';
 import { displayNameProblem, userNameProblem } from '../domain/user-name.js';
 import { lockedUntil } from '../domain/account-lock.js';
+import { assertSessionStands } from './session-stands.js';
 
 export interface NewUser {
   orgId: string;
@@ -59,7 +60,7 @@ export class UserService {
     const duplicate = () => new TesseraError('DUPLICATE_NAME', `A user named "${input.name}" already exists in this organization`);
     if (await this.store.getUserByName(input.orgId, input.name)) throw duplicate();
     const passwordHash = await hashPassword(input.password);
-    const user = await this.insertUser(input, passwordHash).catch((err: unknown) => {
+    const user = await this.insertUser(input, passwordHash, actor).catch((err: unknown) => {
       // Another request created the name since the check (the hash above takes a while): the same answer.
       throw isUniqueViolation(err) ? duplicate() : err;
     });
@@ -67,22 +68,32 @@ export class UserService {
     return user;
   }
 
-  /** The user's row as `create` checked it. */
-  private insertUser(input: NewUser, passwordHash: string): Promise<User> {
-    return this.store.createUser({
-      id: randomUUID(),
-      org_id: input.orgId,
-      name: input.name,
-      full_name: input.fullName ?? '',
-      email: input.email ?? '',
-      password_hash: passwordHash,
-      is_enabled: input.enabled === false ? 0 : 1,
-      role_id: input.roleId,
-      deployed_vm_quota: input.deployedVmQuota ?? 0,
-      stored_vm_quota: input.storedVmQuota ?? 0,
-      description: input.description ?? '',
-      telephone: input.telephone ?? '',
-      im: input.im ?? '',
+  /**
+   * The user's row as `create` checked it, for an actor whose session still stands (session-stands.ts): until
+   * 2026-12-06 an administrator's stolen session, ended by their password change on another node a moment before,
+   * could still create a user (a way back in that outlives the session).
+   */
+  private insertUser(input: NewUser, passwordHash: string, actor: Principal | null): Promise<User> {
+    return this.store.transaction(async (trx) => {
+      if (actor !== null) await assertSessionStands(this.store, trx, actor, { lock: false });
+      return this.store.createUser(
+        {
+          id: randomUUID(),
+          org_id: input.orgId,
+          name: input.name,
+          full_name: input.fullName ?? '',
+          email: input.email ?? '',
+          password_hash: passwordHash,
+          is_enabled: input.enabled === false ? 0 : 1,
+          role_id: input.roleId,
+          deployed_vm_quota: input.deployedVmQuota ?? 0,
+          stored_vm_quota: input.storedVmQuota ?? 0,
+          description: input.description ?? '',
+          telephone: input.telephone ?? '',
+          im: input.im ?? '',
+        },
+        trx,
+      );
     });
   }
 
@@ -125,11 +136,25 @@ export class UserService {
       set.password_hash = await hashPassword(patch.password);
     }
     if (patch.enabled === true) set.is_enabled = 1;
-    // An echo of the stored values (govcd PUTs the whole entity back) changes nothing: no empty UPDATE.
-    if (Object.keys(set).length > 0) await this.store.updateUser(user.id, set);
-    // The disable is its own conditional write: of several requests disabling one user at once, the one that changed
-    // the row cuts the user off and audits the disable (until 2026-12-06 each did, from the row it had read).
-    const disabling = patch.enabled === false && user.is_enabled === 1 && (await this.store.disableUser(user.id));
+    const disabling = await this.store.transaction(async (trx) => {
+      // Only for an actor whose session still stands (session-stands.ts; the actor's own row is locked when it is the
+      // user changed). Until 2026-12-06 a stolen session, ended by its owner's password change on another node a
+      // moment before, could still set the password (locking the owner out: its own change's cut-off then kept the
+      // stolen session and ended the owner's), or, an administrator's, still set another user's password or role.
+      if (actor !== null) await assertSessionStands(this.store, trx, actor, { lock: actor.userId === user.id });
+      // An echo of the stored values (govcd PUTs the whole entity back) changes nothing: no empty UPDATE.
+      if (Object.keys(set).length > 0) {
+        // A user's own change replaces the password its current password was checked against, not one set since.
+        const ownPassword = set.password_hash !== undefined && actor?.userId === user.id;
+        let write = trx.updateTable('users').set(set).where('id', '=', user.id);
+        if (ownPassword) write = write.where('password_hash', '=', user.password_hash);
+        const written = await write.executeTakeFirst();
+        if (ownPassword && Number(written.numUpdatedRows) !== 1) throw badRequest('The password was changed meanwhile; sign in again');
+      }
+      // The disable is its own conditional write: of several requests disabling one user at once, the one that changed
+      // the row cuts the user off and audits the disable (until 2026-12-06 each did, from the row it had read).
+      return patch.enabled === false && user.is_enabled === 1 && (await this.store.disableUser(user.id, trx));
+    });
     this.identities.invalidate(user.id);
     if (disabling) await this.cutOff(user.id);
     else if (patch.password !== undefined) {
@@ -161,7 +186,10 @@ export class UserService {
     // Disabled first, as a disable does: a node that hears of the cut-off and reads the user again while the row still
     // exists reads it disabled, and a token being registered or minted meanwhile is refused (ApiTokenService's
     // lockEnabledOwner). Until 2026-12-06 the other node read it enabled and honoured its sessions for up to 5 s more.
-    await this.store.disableUser(user.id);
+    await this.store.transaction(async (trx) => {
+      if (actor !== null) await assertSessionStands(this.store, trx, actor, { lock: actor.userId === user.id });
+      await this.store.disableUser(user.id, trx);
+    });
     this.identities.invalidate(user.id);
     await this.cutOff(user.id);
     await this.store.deleteUser(user.id);

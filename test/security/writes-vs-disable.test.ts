@@ -7,7 +7,11 @@
  *   failed disable left the org enabled);
  * - one TOTP enrolment confirmed twice at once enrols once, with one set of recovery codes stored;
  * - one user disabled by several requests at once is cut off and audited as disabled once;
- * - a user being deleted is disabled before the cut-off is announced, so a node reloading them reads them disabled.
+ * - a user being deleted is disabled before the cut-off is announced, so a node reloading them reads them disabled;
+ * - a session ended by a password change on another node, which this node's bearer check still accepts, can no
+ *   longer register, mint or regenerate a token, start or grant a service account's authorization, enrol a second
+ *   factor, get recovery codes, set a password, manage a user or change a role's rights (session-stands.ts);
+ * - a password change checked against a password replaced meanwhile is refused.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -294,4 +298,221 @@ test('a user being deleted reads as disabled when the other nodes hear of the cu
   await new Promise((r) => setTimeout(r, 100));
   assert.ok(seen.length > 0, 'the cut-off was announced');
   assert.ok(!seen.includes(1), `read as enabled after the cut-off: ${JSON.stringify(seen)}`);
+});
+
+/** A user with two sessions: the owner's, and one stolen from them, which the owner then cuts off on another node. */
+async function ownerAndThief(node: TesseraHandle, admin: string, name: string, roleName = 'vApp Author') {
+  const user = await newUser(node, admin, name, roleName);
+  const owner = await signIn(node.baseUrl, name, 'acme', 'Race-Password-123');
+  return { id: user.id, owner, stolen: user.session };
+}
+
+test('a session ended by a password change, already past its bearer check, neither starts nor grants a service account authorization', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await ownerAndThief(node, alice, 'stale-grant', 'Organization Administrator');
+  const JSON_37 = 'application/json;version=37.0';
+  const registered = await http(`${node.baseUrl}/oauth/tenant/acme/register`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${user.stolen}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'backdoor',
+      scope: 'urn:vcloud:role:vApp%20Author',
+      software_id: '12345678-1234-1234-1234-1234567890ab',
+      software_version: '',
+      client_uri: '',
+    }),
+  });
+  assert.equal(registered.status, 200, registered.text);
+  const clientId = registered.json().client_id as string;
+  const authorize = (session: string) =>
+    http(`${node.baseUrl}/oauth/tenant/acme/device_authorization`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: JSON_37 },
+      body: new URLSearchParams({ client_id: clientId }),
+    });
+  const started = await authorize(user.stolen);
+  assert.equal(started.status, 200, started.text);
+  const userCode = started.json().user_code as string;
+  const before = await node.store.db
+    .selectFrom('service_accounts')
+    .select(['status', 'user_code_hash'])
+    .where('id', '=', clientId)
+    .executeTakeFirstOrThrow();
+
+  // The owner cuts the stolen session off on another node; this node's bearer check still accepts it. Until
+  // 2026-12-06 it granted its own request (the device code, held by the thief, then gave a refresh token in the
+  // account's role that outlived the session), or started a new one.
+  await cutOffAsAnotherNode(node, user.id, jtiOf(user.owner));
+  const grant = (session: string) =>
+    http(`${node.baseUrl}/cloudapi/1.0.0/deviceLookup/grant`, {
+      method: 'POST',
+      headers: { ...bearer(session, JSON_37), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ userCode }),
+    });
+  const granted = await grant(user.stolen);
+  assert.equal(granted.status, 401, granted.text);
+  const again = await authorize(user.stolen);
+  assert.equal(again.status, 401, again.text);
+  const after = await node.store.db
+    .selectFrom('service_accounts')
+    .select(['status', 'user_code_hash'])
+    .where('id', '=', clientId)
+    .executeTakeFirstOrThrow();
+  assert.deepEqual(after, before, 'still the pending request the thief started, undecided');
+
+  // The owner's session, which the change kept, decides as before.
+  const own = await grant(user.owner);
+  assert.ok(own.status < 300, own.text);
+});
+
+test('a session ended by a password change, already past its bearer check, enrols no second factor and gets no recovery codes', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await ownerAndThief(node, alice, 'stale-totp');
+  const start = await http(`${node.baseUrl}/cloudapi/1.0.0/users/current/totp`, { method: 'POST', headers: bearer(user.stolen) });
+  assert.equal(start.status, 200, start.text);
+  const secret = start.json().secret as string;
+
+  // Until 2026-12-06 the confirm enrolled the thief's app as the owner's second factor (the owner, who had just
+  // changed the password to cut the thief off, could no longer sign in) and showed the thief the recovery codes.
+  await cutOffAsAnotherNode(node, user.id, jtiOf(user.owner));
+  const confirmed = await http(`${node.baseUrl}/cloudapi/1.0.0/users/current/totp/confirm`, {
+    method: 'POST',
+    headers: { ...bearer(user.stolen), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code: totpCode(secret) }),
+  });
+  assert.equal(confirmed.status, 401, confirmed.text);
+  const row = (await node.store.getUser(user.id))!;
+  assert.equal(row.totp_enabled, 0);
+  const codes = await node.store.db.selectFrom('totp_recovery_codes').select('id').where('user_id', '=', user.id).execute();
+  assert.deepEqual(codes, []);
+});
+
+test('a session ended by a password change, already past its bearer check, gets no new recovery codes', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await ownerAndThief(node, alice, 'stale-codes');
+  const start = await http(`${node.baseUrl}/cloudapi/1.0.0/users/current/totp`, { method: 'POST', headers: bearer(user.owner) });
+  const confirmed = await http(`${node.baseUrl}/cloudapi/1.0.0/users/current/totp/confirm`, {
+    method: 'POST',
+    headers: { ...bearer(user.owner), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code: totpCode(start.json().secret as string) }),
+  });
+  assert.equal(confirmed.status, 200, confirmed.text);
+  const codesOf = () =>
+    node.store.db.selectFrom('totp_recovery_codes').select('code_hash').where('user_id', '=', user.id).orderBy('code_hash').execute();
+  const before = await codesOf();
+  const services = node.server.services;
+  // The portal's "new recovery codes" (its only door), as the service sees the stolen session: this node's bearer
+  // check accepts it. Until 2026-12-06 a thief who also knew the old password got a new set, and the owner's stopped.
+  const stolen = await services.authenticator.authenticate({ kind: 'access_token', value: user.stolen });
+  await cutOffAsAnotherNode(node, user.id, jtiOf(user.owner));
+  await assert.rejects(services.totpEnrolment.regenerateRecoveryCodes(stolen, { password: 'Race-Password-123', code: '' }, '127.0.0.1'), {
+    status: 401,
+  });
+  assert.deepEqual(await codesOf(), before, "the owner's codes untouched");
+});
+
+test("a session ended by a password change, already past its bearer check, sets no password, and an ended administrator's manages no user", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await ownerAndThief(node, alice, 'stale-password');
+  const admin = await ownerAndThief(node, alice, 'stale-admin', 'Organization Administrator');
+  const victim = await newUser(node, alice, 'stale-victim');
+  const userUrl = (id: string) => `${node.baseUrl}/cloudapi/1.0.0/users/urn:vcloud:user:${id}`;
+  const put = async (session: string, id: string, change: Record<string, unknown>) => {
+    const current = (await http(userUrl(id), { headers: bearer(alice) })).json();
+    return http(userUrl(id), {
+      method: 'PUT',
+      headers: { ...bearer(session), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...current, ...change }),
+    });
+  };
+  const hashOf = async (id: string) => (await node.store.getUser(id))!.password_hash;
+  const [userHash, victimHash] = [await hashOf(user.id), await hashOf(victim.id)];
+
+  // The user's own change from the stolen session: until 2026-12-06 it set the thief's password, and its own
+  // cut-off then kept the thief's session and ended the owner's.
+  await cutOffAsAnotherNode(node, user.id, jtiOf(user.owner));
+  const own = await put(user.stolen, user.id, { password: 'Thief-Password-123', currentPassword: 'Race-Password-123' });
+  assert.equal(own.status, 401, own.text);
+  assert.equal(await hashOf(user.id), userHash);
+
+  // An administrator's stolen session, cut off by the administrator: no user created, no password set, none deleted.
+  await cutOffAsAnotherNode(node, admin.id, jtiOf(admin.owner));
+  const acme = (await node.store.getOrgByName('acme'))!;
+  const role = (await node.store.getRoleByName(acme.id, 'Organization Administrator'))!;
+  const created = await http(`${node.baseUrl}/cloudapi/1.0.0/users`, {
+    method: 'POST',
+    headers: { ...bearer(admin.stolen), 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      username: 'backdoor',
+      password: 'Thief-Password-123',
+      enabled: true,
+      roleEntityRefs: [{ id: `urn:vcloud:role:${role.id}` }],
+    }),
+  });
+  assert.equal(created.status, 401, created.text);
+  assert.equal(await node.store.getUserByName(acme.id, 'backdoor'), undefined);
+  const reset = await put(admin.stolen, victim.id, { password: 'Thief-Password-123' });
+  assert.equal(reset.status, 401, reset.text);
+  assert.equal(await hashOf(victim.id), victimHash);
+  const deleted = await http(userUrl(victim.id), { method: 'DELETE', headers: bearer(admin.stolen) });
+  assert.equal(deleted.status, 401, deleted.text);
+  assert.equal((await node.store.getUser(victim.id))!.is_enabled, 1);
+
+  // The sessions the changes kept work as before.
+  const kept = await put(user.owner, user.id, { password: 'Owner-Password-456', currentPassword: 'Race-Password-123' });
+  assert.equal(kept.status, 200, kept.text);
+  const adminReset = await put(admin.owner, victim.id, { password: 'Victim-Password-456' });
+  assert.equal(adminReset.status, 200, adminReset.text);
+});
+
+test('a password change checked against a password replaced meanwhile is refused, and changes nothing', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await ownerAndThief(node, alice, 'stale-hash');
+  const services = node.server.services;
+  const session = await services.authenticator.authenticate({ kind: 'access_token', value: user.owner });
+  // The row as the change read it (and checked the current password against), then another change commits first.
+  // Until 2026-12-06 the later write replaced the newer password with its own, from a check of the older one.
+  const read = (await node.store.getUser(user.id))!;
+  await node.store.db.updateTable('users').set({ password_hash: 'replaced-meanwhile' }).where('id', '=', user.id).execute();
+  await assert.rejects(services.users.update(read, { password: 'Late-Password-123' }, {}, session, '127.0.0.1'), { status: 400 });
+  assert.equal((await node.store.getUser(user.id))!.password_hash, 'replaced-meanwhile');
+});
+
+test("an ended administrator's session, already past its bearer check, gives a role no rights", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const admin = await ownerAndThief(node, alice, 'stale-roles', 'Organization Administrator');
+  const roles = `${node.baseUrl}/cloudapi/1.0.0/roles`;
+  const created = await http(roles, {
+    method: 'POST',
+    headers: { ...bearer(alice), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'thief-held', description: 'x', rights: [{ name: 'vApp: View' }] }),
+  });
+  assert.equal(created.status, 201, created.text);
+  const rightsUrl = `${roles}/${created.json().id}/rights`;
+  // A role the thief also holds through another account: until 2026-12-06 the stolen administrator's session, cut
+  // off a moment before, could still give it more rights, which outlived the session.
+  await cutOffAsAnotherNode(node, admin.id, jtiOf(admin.owner));
+  const added = await http(rightsUrl, {
+    method: 'POST',
+    headers: { ...bearer(admin.stolen), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ values: [{ name: 'Catalog: View Private and Shared Catalogs' }] }),
+  });
+  assert.equal(added.status, 401, added.text);
+  const read = await http(rightsUrl, { headers: bearer(alice) });
+  assert.deepEqual(
+    (read.json().values as Array<{ name: string }>).map((r) => r.name),
+    ['vApp: View'],
+  );
 });

@@ -1,0 +1,73 @@
+/**
+ * Whether the session asking for a write still stands, read from the store inside the write's transaction rather
+ * than from this node's revocation view. A session is checked once, at its bearer check, against that view; a
+ * password change, a disable or "end all sessions" committed on another node reaches it a few ms later (PostgreSQL
+ * NOTIFY), so a write that passed its bearer check just before could still commit after the owner had cut the
+ * session off. Every write that outlives the session or hands something to whoever holds it (a token, a service
+ * account's grant, a second factor and its recovery codes, a password, a user) reads the row again here.
+ */
+import type { Executor, Store } from '../store/store.js';
+import type { Principal } from '../domain/principal.js';
+import { unauthenticated } from '../domain/errors.js';
+
+export type OwnerState = 'ok' | 'owner disabled or deleted' | 'session ended';
+
+/**
+ * In a write transaction that gives a user a token (its registration, its secret, a regeneration): locks the
+ * user's row on PostgreSQL (SQLite's single writer already excludes other writers) and says whether the user and
+ * their org are enabled, and whether `session`, the session asking, still stands. A disable, a password change
+ * and "end all sessions" write that row (`is_enabled`, `sessions_not_before`) before they revoke the user's
+ * tokens, so the two take turns: a token written first is among those revoked, and one that comes after sees the
+ * change and is refused. Until 2026-12-06 a registration or a mint on another node, whose cache still held the
+ * user enabled, could commit after the disable had read the tokens to revoke: the token lived on, refused while
+ * the user stayed disabled, and worked again once they were enabled. Likewise, until 2026-12-06, a session ended by
+ * a password change "with its API tokens revoked" (a stolen session the owner meant to cut off), already past its
+ * bearer check, could still register, mint or regenerate a token the change's revocation never saw. NO KEY UPDATE:
+ * the lock must not stop inserts that merely refer to the row. `lock: false` reads without locking, for a write
+ * that the cut-off does not undo (nothing for the two to take turns over) and that locks another row first.
+ */
+export async function lockEnabledOwner(
+  store: Store,
+  trx: Executor,
+  userId: string,
+  session: Principal,
+  options: { lock?: boolean } = {},
+): Promise<OwnerState> {
+  const owner = trx
+    .selectFrom('users')
+    .innerJoin('orgs', 'orgs.id', 'users.org_id')
+    .select(['users.is_enabled as userEnabled', 'orgs.is_enabled as orgEnabled', 'users.sessions_not_before as sessionsNotBefore'])
+    .where('users.id', '=', userId);
+  const lock = options.lock !== false && store.dialect === 'postgres';
+  const row = await (lock ? owner.forNoKeyUpdate('users') : owner).executeTakeFirst();
+  if (row === undefined || Number(row.userEnabled) !== 1 || Number(row.orgEnabled) !== 1) return 'owner disabled or deleted';
+  // As the revocation view judges a session (RevocationView.isRevoked), from the row itself rather than the
+  // view, which may not have heard of a cut-off committed on another node a moment ago.
+  if (session.userId === userId && session.credentialsReadAtMs <= Number(row.sessionsNotBefore)) {
+    const cutOff = await trx
+      .selectFrom('revocations')
+      .select('keep_session')
+      .where('kind', '=', 'user')
+      .where('subject', '=', userId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (cutOff?.keep_session !== session.sessionId) return 'session ended';
+  }
+  return 'ok';
+}
+
+/**
+ * Inside a write's transaction: refuses (401) a session that no longer stands (its user or org disabled or gone, or
+ * ended by a password change or "end all sessions", wherever committed). A service account's session is judged by
+ * its bearer check alone (it has no user row; its cut-offs end its token chain).
+ */
+export async function assertSessionStands(
+  store: Store,
+  trx: Executor,
+  session: Principal,
+  options: { lock?: boolean } = {},
+): Promise<void> {
+  if (session.kind === 'service_account') return;
+  if ((await lockEnabledOwner(store, trx, session.userId, session, options)) !== 'ok') throw unauthenticated();
+}
