@@ -202,7 +202,11 @@ export class UserService {
    * again from zero; this node's in-memory per-account sign-in budget is cleared too (sign-in-guard.ts).
    */
   async unlock(user: User, actor: Principal, ip: string | null): Promise<User> {
-    await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0, password_failures: 0, password_locked_until: 0 });
+    // For an actor whose session still stands (session-stands.ts), as the reset below.
+    await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, actor, { lock: actor.userId === user.id });
+      await this.store.updateUser(user.id, { totp_failures: 0, totp_locked_until: 0, password_failures: 0, password_locked_until: 0 }, trx);
+    });
     const updated = await stillThere(this.store.getUser(user.id));
     const orgName = (await this.store.getOrg(user.org_id))?.name ?? '';
     const now = Date.now();
@@ -229,13 +233,15 @@ export class UserService {
    * kept until the user has been told, once, at their next sign-in (takeTwoFactorResetNotice).
    */
   async resetTwoFactor(user: User, actor: Principal, ip: string | null): Promise<User> {
-    await this.store.updateUser(user.id, {
-      totp_secret: null,
-      totp_enabled: 0,
-      totp_last_step: 0,
-      totp_failures: 0,
-      totp_locked_until: 0,
-      two_factor_reset_at: Date.now(),
+    // For an actor whose session still stands (session-stands.ts): until 2026-12-06 an administrator's stolen session,
+    // cut off on another node a moment before, could still take a user's second factor away.
+    await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, actor, { lock: false });
+      await this.store.updateUser(
+        user.id,
+        { totp_secret: null, totp_enabled: 0, totp_last_step: 0, totp_failures: 0, totp_locked_until: 0, two_factor_reset_at: Date.now() },
+        trx,
+      );
     });
     this.identities.invalidate(user.id);
     const updated = await stillThere(this.store.getUser(user.id));

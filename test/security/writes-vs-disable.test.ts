@@ -516,3 +516,31 @@ test("an ended administrator's session, already past its bearer check, gives a r
     ['vApp: View'],
   );
 });
+
+test("an ended administrator's session, already past its bearer check, neither resets a user's second factor nor unlocks them", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const admin = await ownerAndThief(node, alice, 'stale-helpdesk', 'Organization Administrator');
+  const victim = await newUser(node, alice, 'stale-locked');
+  const start = await http(`${node.baseUrl}/cloudapi/1.0.0/users/current/totp`, { method: 'POST', headers: bearer(victim.session) });
+  const confirmed = await http(`${node.baseUrl}/cloudapi/1.0.0/users/current/totp/confirm`, {
+    method: 'POST',
+    headers: { ...bearer(victim.session), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code: totpCode(start.json().secret as string) }),
+  });
+  assert.equal(confirmed.status, 200, confirmed.text);
+  const lockedUntil = Date.now() + 3_600_000;
+  await node.store.updateUser(victim.id, { password_failures: 5, password_locked_until: lockedUntil });
+  const services = node.server.services;
+  // The portal's reset and unlock (the cloudapi's locked:false too), as the service sees the stolen session: this
+  // node's bearer check accepts it. Until 2026-12-06 both went through.
+  const stolen = await services.authenticator.authenticate({ kind: 'access_token', value: admin.stolen });
+  await cutOffAsAnotherNode(node, admin.id, jtiOf(admin.owner));
+  const read = async () => (await node.store.getUser(victim.id))!;
+  await assert.rejects(services.identityAdmin.resetTwoFactor(stolen, await read(), '127.0.0.1'), { status: 401 });
+  await assert.rejects(services.identityAdmin.unlockUser(stolen, await read(), '127.0.0.1'), { status: 401 });
+  const after = await read();
+  assert.equal(after.totp_enabled, 1);
+  assert.equal(Number(after.password_locked_until), lockedUntil);
+});
