@@ -261,7 +261,12 @@ export class ServiceAccountService {
     }
     if (input.softwareVersion !== undefined) patch.software_version = optionalText(input.softwareVersion, 'softwareVersion', badRequest);
     if (Object.keys(patch).length > 0) {
-      await this.store.db.updateTable('service_accounts').set(patch).where('id', '=', row.id).execute();
+      // Only for a session that still stands (session-stands.ts): until 2026-12-06 a stolen session, cut off on another
+      // node a moment before, could still raise the role of an account whose token its thief held.
+      await this.store.transaction(async (trx) => {
+        await assertSessionStands(this.store, trx, principal, { lock: false });
+        await trx.updateTable('service_accounts').set(patch).where('id', '=', row.id).execute();
+      });
       // The role is read per session from the identity cache: drop it so the next request sees the new one.
       this.identities.invalidate(row.id);
     }

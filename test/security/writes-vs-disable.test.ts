@@ -9,8 +9,9 @@
  * - one user disabled by several requests at once is cut off and audited as disabled once;
  * - a user being deleted is disabled before the cut-off is announced, so a node reloading them reads them disabled;
  * - a session ended by a password change on another node, which this node's bearer check still accepts, can no
- *   longer register, mint or regenerate a token, start or grant a service account's authorization, enrol a second
- *   factor, get recovery codes, set a password, manage a user or change a role's rights (session-stands.ts);
+ *   longer register, mint or regenerate a token, start or grant a service account's authorization or change its
+ *   role, enrol a second factor, get recovery codes, set a password, manage a user or change a role's rights
+ *   (src/auth/session-stands.ts);
  * - a password change checked against a password replaced meanwhile is refused.
  */
 import { test } from 'node:test';
@@ -361,6 +362,18 @@ test('a session ended by a password change, already past its bearer check, neith
     .where('id', '=', clientId)
     .executeTakeFirstOrThrow();
   assert.deepEqual(after, before, 'still the pending request the thief started, undecided');
+
+  // Nor does it raise the account's role (the thief holds its device code, and the account's token once granted).
+  const acme = (await node.store.getOrgByName('acme'))!;
+  const orgAdmin = (await node.store.getRoleByName(acme.id, 'Organization Administrator'))!;
+  const raised = await http(`${node.baseUrl}/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${clientId}`, {
+    method: 'PUT',
+    headers: { ...bearer(user.stolen, JSON_37), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ role: { id: `urn:vcloud:role:${orgAdmin.id}` } }),
+  });
+  assert.equal(raised.status, 401, raised.text);
+  const account = await node.store.db.selectFrom('service_accounts').select('role_id').where('id', '=', clientId).executeTakeFirstOrThrow();
+  assert.notEqual(account.role_id, orgAdmin.id);
 
   // The owner's session, which the change kept, decides as before.
   const own = await grant(user.owner);
