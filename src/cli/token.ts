@@ -10,13 +10,12 @@ import type { ApiTokenEntity } from '../client/types.js';
 import { addServerOptions, addTokenFileOption, apiTokenFrom, clientFor, sessionClient, type ConnectionFlags } from './connection.js';
 import { parseExpiry, parseGrace } from './format/expiry.js';
 import { StreamingTable, type Column } from './format/table.js';
-import { action } from './io.js';
+import { action, describeError } from './io.js';
 import { CliError, EXIT, exitCodeFor, usageError } from './exit-codes.js';
 import { checkOutPath } from './out-file.js';
 import { requireSession } from './session-file.js';
 import { VcdApiError } from '../client/errors.js';
 import type { VcdClient } from '../client/vcd-client.js';
-import { describeError } from './io.js';
 import {
   CLI_TOKEN_STATES,
   combinedFiql,

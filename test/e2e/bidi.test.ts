@@ -14,7 +14,7 @@ import { launchChromium } from './browser.js';
 import { tenantPortal } from '../../src/http/portal/portal-org.js';
 import type { PageFrame } from '../../src/http/portal/views/layout.js';
 import { revokeConfirmPage } from '../../src/http/portal/views/token-pages.js';
-import type { TokenListItem } from '../../src/http/portal/token-queries.js';
+import { listedToken } from '../portal/listed-token.js';
 
 const frame: PageFrame = {
   org: tenantPortal('acme'),
@@ -22,23 +22,6 @@ const frame: PageFrame = {
   csrfToken: 'csrf',
   showAdministration: true,
 };
-const token = (over: Partial<TokenListItem>): TokenListItem => ({
-  id: '0b7c6c3e-8a4f-4c1e-9a55-2f6d1c7e9a10',
-  name: 'ci',
-  ownerId: 'b5b5c1a4-1d1e-4c55-8a3a-5a4c3b2a1d00',
-  ownerName: 'alice',
-  orgId: 'c0c0c1a4-1d1e-4c55-8a3a-5a4c3b2a1d00',
-  orgName: 'acme',
-  createdAt: Date.UTC(2026, 10, 1),
-  lastUsedAt: null,
-  lastIp: null,
-  expiresAt: null,
-  access: 'All rights',
-  revokedAt: null,
-  revokedBy: null,
-  replaced: false,
-  ...over,
-});
 
 let browser: Browser;
 let page: Page;
@@ -82,7 +65,9 @@ async function show(markup: string): Promise<void> {
 }
 
 test('a token name with a right-to-left override does not turn the revoke question around', async () => {
-  await show(revokeConfirmPage(frame, { token: token({ name: '\u202Eabc' }), showOwner: true, from: 'admin', cancelHref: '/x' }).value);
+  await show(
+    revokeConfirmPage(frame, { token: listedToken({ name: '\u202Eabc' }), showOwner: true, from: 'admin', cancelHref: '/x' }).value,
+  );
   // The name itself is drawn as it was written (its override reverses it), the question around it is not.
   assert.equal(await drawnText('#revoke-title'), 'Revoke cba?');
   assert.equal(await page.locator('#revoke-title').innerText(), 'Revoke \u202Eabc?');
@@ -90,8 +75,12 @@ test('a token name with a right-to-left override does not turn the revoke questi
 
 test('an owner and an organization in Hebrew stay in their order: owner first, organization in brackets after', async () => {
   await show(
-    revokeConfirmPage(frame, { token: token({ ownerName: 'אבי 2', orgName: 'שלום' }), showOwner: true, from: 'admin', cancelHref: '/x' })
-      .value,
+    revokeConfirmPage(frame, {
+      token: listedToken({ ownerName: 'אבי 2', orgName: 'שלום' }),
+      showOwner: true,
+      from: 'admin',
+      cancelHref: '/x',
+    }).value,
   );
   // Each name is drawn right to left on its own (the "2" at its left end), then " (", the organization, ")".
   assert.equal(await drawnText('.properties dd:first-of-type'), '2 יבא (םולש)');

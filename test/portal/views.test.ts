@@ -18,6 +18,7 @@ import { errorPage } from '../../src/http/portal/views/error-page.js';
 import { tokenUsageSnippets } from '../../src/http/portal/token-usage.js';
 import { expiryDateBounds } from '../../src/http/portal/routes/tokens.js';
 import type { TokenListItem } from '../../src/http/portal/token-queries.js';
+import { listedToken } from './listed-token.js';
 
 const acme = tenantPortal('acme');
 const frame: PageFrame = {
@@ -123,25 +124,6 @@ test('the created page: three copy buttons with distinct accessible names; its f
   assert.match(page, /<div class="alert alert-warning" role="note" id="token-warning">.*Copy this token now/s);
   assert.match(page, /role="note" id="never-expires-note"/);
   assert.doesNotMatch(page, /role="alert"/, 'nothing on this page is an error after an action');
-});
-
-/** A live token as the lists show it; `over` changes what a test is about. */
-const listedToken = (over: Partial<TokenListItem>): TokenListItem => ({
-  id: 't1',
-  name: 'ci',
-  ownerId: 'u1',
-  ownerName: 'bob',
-  orgId: 'o1',
-  orgName: 'acme',
-  createdAt: 0,
-  lastUsedAt: null,
-  lastIp: null,
-  expiresAt: null,
-  access: 'All rights',
-  revokedAt: null,
-  revokedBy: null,
-  replaced: false,
-  ...over,
 });
 
 test('the revoke warning and the two-factor intro are notes; errors after an action stay alerts, and end with a full stop', () => {

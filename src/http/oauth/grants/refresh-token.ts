@@ -7,11 +7,10 @@
  */
 import type { GrantHandler } from './types.js';
 import type { OAuthTokenResponse } from '../../../schemas/wire.js';
-import { tooManyRequests } from '../../../domain/errors.js';
+import { TesseraError, tooManyRequests } from '../../../domain/errors.js';
 import type { Services } from '../../context.js';
 import { digestKey } from '../../../auth/rate-limiter.js';
 import { TOKEN_EXPIRATION_HEADER, tokenExpirationValue } from '../../token-expiration.js';
-import { TesseraError } from '../../../domain/errors.js';
 import { basicClientId } from '../basic-client.js';
 
 /** Per-token limit (the per-IP one ran before): a leaked token hammered from many addresses is still braked. */
