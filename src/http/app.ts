@@ -253,7 +253,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // `grant_type=...&refresh_token=...` as JSON is read as the form it is. A JSON body there is an object of
     // parameters: other JSON (a string holding a form, which a proxy reading JSON sees as a string and the server
     // would fold as a grant; an array; a number) is refused, and only text that is no JSON at all is a form.
-    if (req.url.startsWith('/oauth/') && trimmed[0] !== '{') {
+    // The area is read from the canonical path, as the router reads it: until 2026-12-07 this tested the raw URL, and
+    // `//oauth/...` or `/%6fauth/...` (the same route) folded a JSON string holding a form as a grant.
+    if (areaOf(req.url) === 'oauth' && trimmed[0] !== '{') {
       return isJson(trimmed) ? done(badRequest('The parameters must be a form, or a JSON object'), undefined) : done(null, text);
     }
     let parsed: unknown;

@@ -40,6 +40,14 @@ test('/oauth: a JSON body must be an object of parameters; a JSON string holding
     assert.equal(res.status, 400, `${body}: ${res.text}`);
     assert.equal(res.json().error, 'invalid_request', body);
   }
+  // The same route spelled as the router also reads it (a doubled slash, an encoded letter) is refused the same way:
+  // until 2026-12-07 the check read the raw URL, and these folded the JSON string as a grant (200).
+  const smuggled = JSON.stringify(`x&grant_type=refresh_token&refresh_token=${apiToken}&y=`);
+  for (const path of ['//oauth/tenant/acme/token', '/%6fauth/tenant/acme/token', '/oauth/tenant/acme//token']) {
+    const res = await http(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: smuggled });
+    assert.equal(res.status, 400, `${path}: ${res.text}`);
+    assert.equal(res.json().error, 'invalid_request', path);
+  }
   // The object form and a form labelled JSON still work.
   assert.equal((await post(JSON.stringify({ grant_type: 'refresh_token', refresh_token: apiToken }))).status, 200);
   assert.equal((await post(`grant_type=refresh_token&refresh_token=${apiToken}`)).status, 200);
