@@ -55,10 +55,10 @@ const taskAnswer = { 202: documentResponse(MEDIA.task, 'The finished Task (govcd
  * does its domain: a `Domain` element that names the other one is a contradiction, refused rather than chosen.
  */
 function entryFrom(element: XmlElement, key: string, pathDomain?: MetadataDomain): MetadataEntry {
-  const typed = element.soleChild('TypedValue');
+  const typed = element.child('TypedValue');
   if (!typed) throw badRequest(`Metadata "${key}" has no TypedValue`);
-  const domain = element.soleChild('Domain');
-  const value = typed.soleChild('Value');
+  const domain = element.child('Domain');
+  const value = typed.child('Value');
   if (value?.hasElementChildren()) throw badRequest(`The Value of metadata "${key}" must be text, not elements`);
   const named = domain?.text() || undefined;
   if (pathDomain && named !== undefined && named !== pathDomain) {
@@ -81,10 +81,7 @@ function entryFrom(element: XmlElement, key: string, pathDomain?: MetadataDomain
 function entriesFrom(doc: XmlElement): MetadataEntry[] {
   const elements = doc.children('MetadataEntry');
   if (elements.length > MAX_METADATA_ENTRIES) throw badRequest(`An organization carries at most ${MAX_METADATA_ENTRIES} metadata entries`);
-  return elements.map((e) => {
-    e.soleChild('Key');
-    return entryFrom(e, e.childText('Key', MAX_METADATA_KEY_LENGTH) ?? '');
-  });
+  return elements.map((e) => entryFrom(e, e.childText('Key', MAX_METADATA_KEY_LENGTH) ?? ''));
 }
 
 export const legacyOrgMetadataRoutes: FastifyPluginAsyncTypebox = async (app) => {

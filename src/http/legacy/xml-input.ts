@@ -139,19 +139,15 @@ export class XmlElement {
     return typeof t === 'string' ? t : '';
   }
 
-  /** The first child of that name, or undefined. */
-  child(name: string): XmlElement | undefined {
-    const v = this.object?.[name];
-    if (v === undefined) return undefined;
-    const first = Array.isArray(v) ? (v as readonly XmlValue[])[0] : v;
-    return first === undefined ? undefined : new XmlElement(name, first as XmlValue);
-  }
-
   /**
-   * The only child of that name, or undefined: a second one is refused (400), for elements where keeping the first
-   * would silently drop what the client meant (a metadata entry's `Key`, `TypedValue`, `Value`, `Domain`).
+   * The only child of that name, or undefined: a second one is refused (400). Every element read one at a time occurs
+   * at most once in VCD's schema (a User's `Password`, `IsEnabled` or `Role`, an AdminOrg's settings, a metadata
+   * entry's `Key`, `TypedValue`, `Value`, `Domain`), and keeping the first would silently drop what the client meant,
+   * or let a proxy or a log read the other copy than the server used: until 2026-12-07 the User and AdminOrg documents
+   * kept the first (`<Password>a</Password><Password>b</Password>` set `a`), where OAuth parameters and JSON keys given
+   * twice were refused for that reason. Elements that repeat are read with `children`.
    */
-  soleChild(name: string): XmlElement | undefined {
+  child(name: string): XmlElement | undefined {
     const all = this.children(name);
     if (all.length > 1) throw badRequest(`${this.name} has ${all.length} ${name} elements; it takes one`);
     return all[0];

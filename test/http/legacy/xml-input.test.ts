@@ -182,3 +182,64 @@ describe('every XML route refuses them', () => {
     assert.match(xmlError(put, 400, 'BAD_REQUEST'), /not well-formed XML/);
   });
 });
+
+describe('an element the schema takes once, given twice, is refused rather than read first', () => {
+  // Until 2026-12-07 the User and AdminOrg documents kept the first copy: two Passwords set the first, two IsEnabled
+  // the first, two Roles the first, where a proxy or a log may read the other (OAuth parameters and JSON keys given
+  // twice are refused for that reason, and so were a metadata entry's).
+  let server: TesseraHandle;
+  let s: DemoSessions;
+  let acmeId: string;
+  let roleHref: string;
+  let adminRoleHref: string;
+
+  before(async () => {
+    ({ server, s, acmeId } = await startDemoServer());
+    const roles = await server.store.listRoles(acmeId);
+    roleHref = `${server.baseUrl}/api/admin/role/${roles.find((r) => r.name === 'vApp User')!.id}`;
+    adminRoleHref = `${server.baseUrl}/api/admin/role/${roles.find((r) => r.name === 'Organization Administrator')!.id}`;
+  });
+  after(async () => server?.stop());
+
+  const user = (name: string, inner: string) => `<User xmlns="http://www.vmware.com/vcloud/v1.5" name="${name}">${inner}</User>`;
+
+  test('parseXmlBody: a repeated scalar child is a 400 when read', () => {
+    const doc = parseXmlBody(user('u', '<Password>First-pass-123</Password><Password>Second-pass-456</Password>'), 'User');
+    assert.throws(
+      () => doc.childRawText('Password'),
+      (e: unknown) => e instanceof TesseraError && e.status === 400 && /User has 2 Password elements; it takes one/.test(e.message),
+    );
+    assert.equal(parseXmlBody(user('u', '<Password>Only-pass-123</Password>'), 'User').childRawText('Password'), 'Only-pass-123');
+  });
+
+  test('PUT a User with two Passwords, two IsEnabled or two Roles: 400, unchanged', async () => {
+    const bob = (await server.store.getUserByName(acmeId, 'bob'))!;
+    const docs = [
+      user(
+        'bob',
+        '<FullName>Twice</FullName><IsEnabled>true</IsEnabled><Password>First-pass-123</Password><Password>Second-pass-456</Password>',
+      ),
+      user('bob', '<FullName>Twice</FullName><IsEnabled>true</IsEnabled><IsEnabled>false</IsEnabled>'),
+      user('bob', `<FullName>Twice</FullName><IsEnabled>true</IsEnabled><Role href="${roleHref}"/><Role href="${adminRoleHref}"/>`),
+    ];
+    for (const doc of docs) {
+      const reply = await send(server, 'PUT', `/api/admin/user/${bob.id}`, s.alice, doc, USER_TYPE);
+      assert.match(xmlError(reply, 400, 'BAD_REQUEST'), /User has 2 (Password|IsEnabled|Role) elements; it takes one/, doc);
+    }
+    const after = (await server.store.getUser(bob.id))!;
+    assert.equal(after.full_name, bob.full_name);
+    assert.equal(after.password_hash, bob.password_hash);
+    assert.equal(after.is_enabled, bob.is_enabled);
+    assert.equal(after.role_id, bob.role_id);
+  });
+
+  test('POST a User with two Roles: 400, no user', async () => {
+    const doc = user(
+      'twice-role',
+      `<IsEnabled>true</IsEnabled><Role href="${roleHref}"/><Role href="${adminRoleHref}"/><Password>User-Password-1234</Password>`,
+    );
+    const reply = await send(server, 'POST', `/api/admin/org/${acmeId}/users`, s.alice, doc, USER_TYPE);
+    assert.match(xmlError(reply, 400, 'BAD_REQUEST'), /User has 2 Role elements; it takes one/);
+    assert.equal(await server.store.getUserByName(acmeId, 'twice-role'), undefined);
+  });
+});
