@@ -112,6 +112,11 @@ test('the way back from a page is the page; from a form, the form: its /new page
     [request('POST', '/tenant/acme/nowhere/at/all'), null],
   ];
   for (const [req, expected] of cases) assert.equal(returnPathFor(req, acme, hasPage), expected, `${req.method} ${req.url}`);
+  // A path with doubled slashes reaches the same page (the router collapses them): the way back is that page.
+  for (const url of ['//tenant/acme/vms?page=2', '/tenant//acme/vms?page=2', '/tenant/acme//vms?page=2', '//provider//vms?page=2']) {
+    const portal = url.includes('provider') ? PROVIDER_PORTAL : acme;
+    assert.equal(returnPathFor(request('GET', url), portal, hasPage), `${portal.basePath}/vms?page=2`, url);
+  }
   // The org as the URL spells it, whatever its encoding there: the base path is the portal's own.
   assert.equal(returnPathFor(request('GET', '/tenant/ACME/vms'), tenantPortal('ACME'), hasPage), '/tenant/ACME/vms');
   assert.equal(returnPathFor(request('GET', '/provider/vms?page=2'), PROVIDER_PORTAL, hasPage), '/provider/vms?page=2');

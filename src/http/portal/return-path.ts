@@ -53,7 +53,9 @@ export function safeReturnPath(raw: string, org: PortalOrg): string | null {
 function pathBelowBase(request: FastifyRequest, org: PortalOrg): { rest: string; query: string } {
   const url = request.url;
   const at = url.indexOf('?');
-  const path = at === -1 ? url : url.slice(0, at);
+  // Slashes collapsed, as the router reads the path: `//tenant/acme/vms` reaches the same page, and counting its empty
+  // segment made the way back `/tenant/acme/acme/vms` (a 404 after signing in; until 2026-12-07).
+  const path = (at === -1 ? url : url.slice(0, at)).replace(/\/{2,}/g, '/');
   const query = at === -1 ? '' : url.slice(at + 1);
   // /tenant/{org}/rest or /provider/rest
   const segments = path.split('/');
