@@ -12,7 +12,7 @@
  * Every change is audited, with the actor, the org and what changed.
  */
 import { randomUUID } from 'node:crypto';
-import type { Store, User, Group, Role, RightsBundle } from '../store/store.js';
+import type { Executor, Store, User, Group, Role, RightsBundle } from '../store/store.js';
 import type { UserService, NewUser } from './users.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog, AuditEventType } from './audit.js';
@@ -155,7 +155,7 @@ export class IdentityAdmin {
   async takeOwnership(actor: Principal, user: User, ip: string | null): Promise<void> {
     this.requireCan(actor, 'user.manage', user.org_id);
     if (user.id !== actor.userId) await this.assertHoldsRole(actor, (await this.store.getRole(user.role_id))!);
-    await this.store.reassignOwnership(user.id, actor.userId);
+    await this.standing(actor, (trx) => this.store.reassignOwnership(user.id, actor.userId, trx));
     await this.record('user.ownershipTaken', actor, user.org_id, ip, { user: user.name, userId: user.id });
   }
 
@@ -174,14 +174,19 @@ export class IdentityAdmin {
     if (input.roleId) await this.assertHoldsRole(actor, await this.roleOfOrg(input.roleId, orgId));
     const taken = lookalikeOf(await this.store.listGroups(orgId), name);
     if (taken) throw new TesseraError('DUPLICATE_NAME', duplicateNameMessage('group', name, taken.name));
-    const group = await this.store.createGroup({
-      id: randomUUID(),
-      org_id: orgId,
-      name,
-      description: input.description ?? '',
-      role_id: input.roleId ?? null,
-      created_at: Date.now(),
-    });
+    const group = await this.standing(actor, (trx) =>
+      this.store.createGroup(
+        {
+          id: randomUUID(),
+          org_id: orgId,
+          name,
+          description: input.description ?? '',
+          role_id: input.roleId ?? null,
+          created_at: Date.now(),
+        },
+        trx,
+      ),
+    );
     await this.record('group.created', actor, orgId, ip, { group: group.name, groupId: group.id, roleId: group.role_id });
     return group;
   }
@@ -200,7 +205,7 @@ export class IdentityAdmin {
       if (input.roleId !== null) await this.assertHoldsRole(actor, await this.roleOfOrg(input.roleId, group.org_id));
       patch.role_id = input.roleId;
     }
-    if (Object.keys(patch).length > 0) await this.store.updateGroup(group.id, patch);
+    if (Object.keys(patch).length > 0) await this.standing(actor, (trx) => this.store.updateGroup(group.id, patch, trx));
     const updated = await stillThere(this.store.getGroup(group.id));
     await this.record('group.updated', actor, group.org_id, ip, { group: updated.name, groupId: group.id, roleId: updated.role_id });
     return updated;
@@ -208,7 +213,7 @@ export class IdentityAdmin {
 
   async deleteGroup(actor: Principal, group: Group, ip: string | null): Promise<void> {
     this.requireCan(actor, 'group.manage', group.org_id);
-    await this.store.deleteGroup(group.id);
+    await this.standing(actor, (trx) => this.store.deleteGroup(group.id, trx));
     await this.record('group.deleted', actor, group.org_id, ip, { group: group.name, groupId: group.id });
   }
 
@@ -221,9 +226,12 @@ export class IdentityAdmin {
     // Any role of the org whose name would be read as this one (a name lookup finds the same case only).
     const taken = lookalikeOf(await this.store.listRoles(orgId), name);
     if (taken) throw new TesseraError('DUPLICATE_NAME', duplicateNameMessage('role', name, taken.name));
-    const role = await this.store.createRole(
-      { id: randomUUID(), org_id: orgId, name, description: input.description ?? '', read_only: 0, created_at: Date.now() },
-      input.rights,
+    const role = await this.standing(actor, (trx) =>
+      this.store.createRole(
+        { id: randomUUID(), org_id: orgId, name, description: input.description ?? '', read_only: 0, created_at: Date.now() },
+        input.rights,
+        trx,
+      ),
     );
     await this.record('role.created', actor, orgId, ip, {
       role: role.name,
@@ -243,7 +251,7 @@ export class IdentityAdmin {
       patch.name = name;
     }
     if (input.description !== undefined) patch.description = input.description;
-    if (Object.keys(patch).length > 0) await this.store.updateRole(role.id, patch);
+    if (Object.keys(patch).length > 0) await this.standing(actor, (trx) => this.store.updateRole(role.id, patch, trx));
     this.identities.invalidate();
     const updated = await stillThere(this.store.getRole(role.id));
     await this.record('role.updated', actor, role.org_id, ip, { role: updated.name, roleId: role.id });
@@ -319,7 +327,7 @@ export class IdentityAdmin {
       );
     if ((await holding('service_accounts')) > 0) throw badRequest('The role is assigned to service accounts; change their role first');
     if ((await holding('groups')) > 0) throw badRequest('The role is assigned to groups; give them another role first');
-    await this.store.deleteRole(role.id);
+    await this.standing(actor, (trx) => this.store.deleteRole(role.id, trx));
     this.identities.invalidate();
     await this.record('role.deleted', actor, role.org_id, ip, { role: role.name, roleId: role.id });
   }
@@ -338,7 +346,7 @@ export class IdentityAdmin {
       patch.name = displayName(input.name, 'name must not be empty');
     }
     if (input.description !== undefined) patch.description = input.description;
-    if (Object.keys(patch).length > 0) await this.store.updateRightsBundle(bundle.id, patch);
+    if (Object.keys(patch).length > 0) await this.standing(actor, (trx) => this.store.updateRightsBundle(bundle.id, patch, trx));
     const updated = await stillThere(this.store.getRightsBundle(bundle.id));
     await this.record('rightsBundle.updated', actor, actor.orgId, ip, { bundle: updated.name, bundleId: bundle.id });
     return updated;
@@ -350,7 +358,7 @@ export class IdentityAdmin {
     const providerOnly = rights.filter(isProviderOnlyRight);
     if (providerOnly.length > 0) throw badRequest(`Provider-only rights cannot be published to tenants: ${providerOnly.join(', ')}`);
     const unique = [...new Set(rights)].sort();
-    await this.store.updateRightsBundle(bundle.id, { rights: JSON.stringify(unique) });
+    await this.standing(actor, (trx) => this.store.updateRightsBundle(bundle.id, { rights: JSON.stringify(unique) }, trx));
     this.identities.invalidate();
     await this.record('rightsBundle.rightsChanged', actor, actor.orgId, ip, {
       bundle: bundle.name,
@@ -358,6 +366,21 @@ export class IdentityAdmin {
       rights: unique.join(', '),
     });
     return unique;
+  }
+
+  /**
+   * `write` in a transaction that first reads whether the actor's session still stands (session-stands.ts): every
+   * write here outlives the session that makes it. Until 2026-12-07 an administrator's stolen session, cut off on
+   * another node a moment before (a password change, "end all sessions", a disable) but still accepted by this
+   * node's bearer check, could still create, rename or delete a role, take a user's vApps over, or change what a
+   * rights bundle publishes to every tenant. Groups grant nothing today (no directory fills them), but they carry a
+   * role and outlive the session as well: guarded alike. Not locked: the cut-off undoes none of these, so the two have nothing to take turns over.
+   */
+  private standing<T>(actor: Principal, write: (trx: Executor) => Promise<T>): Promise<T> {
+    return this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, actor, { lock: false });
+      return write(trx);
+    });
   }
 
   // ------------------------------------------------------------------ audit

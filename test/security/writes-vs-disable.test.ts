@@ -557,3 +557,85 @@ test("an ended administrator's session, already past its bearer check, neither r
   assert.equal(after.totp_enabled, 1);
   assert.equal(Number(after.password_locked_until), lockedUntil);
 });
+
+test("an ended administrator's session, already past its bearer check, makes, changes or deletes no role or group and takes no user's vApps", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const admin = await ownerAndThief(node, alice, 'stale-identity', 'Organization Administrator');
+  const victim = await newUser(node, alice, 'stale-owner');
+  const acme = (await node.store.getOrgByName('acme'))!;
+  const services = node.server.services;
+  const asAlice = await services.authenticator.authenticate({ kind: 'access_token', value: alice });
+  const role = await services.identityAdmin.createRole(asAlice, acme.id, { name: 'kept-role', rights: ['vApp: View'] }, '127.0.0.1');
+  const group = await services.identityAdmin.createGroup(asAlice, acme.id, { name: 'kept-group' }, '127.0.0.1');
+  const vapp = await node.store.db.selectFrom('vapps').select('id').where('org_id', '=', acme.id).executeTakeFirstOrThrow();
+  await node.store.db.updateTable('vapps').set({ owner_id: victim.id }).where('id', '=', vapp.id).execute();
+
+  // Until 2026-12-07 each of these went through for a session the administrator had just cut off on another node
+  // (this node's bearer check still accepts it): a role made to the thief's measure, the org's roles and groups
+  // renamed or gone, a user's vApps passed to the thief's account.
+  const stolen = await services.authenticator.authenticate({ kind: 'access_token', value: admin.stolen });
+  await cutOffAsAnotherNode(node, admin.id, jtiOf(admin.owner));
+  const roles = `${node.baseUrl}/cloudapi/1.0.0/roles`;
+  const createRole = (session: string, name: string) =>
+    http(roles, {
+      method: 'POST',
+      headers: { ...bearer(session), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name, description: 'x', rights: [{ name: 'vApp: View' }] }),
+    });
+  const made = await createRole(admin.stolen, 'backdoor-role');
+  assert.equal(made.status, 401, made.text);
+  const admins = services.identityAdmin;
+  const ip = '127.0.0.1';
+  await assert.rejects(admins.updateRole(stolen, role, { name: 'renamed-role' }, ip), { status: 401 });
+  await assert.rejects(admins.deleteRole(stolen, role, ip), { status: 401 });
+  await assert.rejects(admins.createGroup(stolen, acme.id, { name: 'backdoor-group' }, ip), { status: 401 });
+  await assert.rejects(admins.updateGroup(stolen, group, { name: 'renamed-group' }, ip), { status: 401 });
+  await assert.rejects(admins.deleteGroup(stolen, group, ip), { status: 401 });
+  const taken = await http(`${node.baseUrl}/api/admin/user/${victim.id}/action/takeOwnership`, {
+    method: 'POST',
+    headers: bearer(admin.stolen, 'application/*+xml;version=36.1'),
+  });
+  assert.equal(taken.status, 401, taken.text);
+
+  assert.deepEqual(
+    (await node.store.listRoles(acme.id)).filter((r) => r.read_only === 0).map((r) => r.name),
+    ['kept-role'],
+  );
+  assert.deepEqual(
+    (await node.store.listGroups(acme.id)).map((g) => g.name),
+    ['kept-group'],
+  );
+  const owner = await node.store.db.selectFrom('vapps').select('owner_id').where('id', '=', vapp.id).executeTakeFirstOrThrow();
+  assert.equal(owner.owner_id, victim.id);
+
+  // The session the administrator kept works as before.
+  const own = await createRole(admin.owner, 'owner-role');
+  assert.equal(own.status, 201, own.text);
+});
+
+test("an ended System administrator's session, already past its bearer check, changes no rights bundle", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const owner = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const services = node.server.services;
+  const stolen = await services.authenticator.authenticate({ kind: 'access_token', value: thief });
+  const [bundle] = await node.store.listRightsBundles();
+  assert.ok(bundle, 'a rights bundle to change');
+  // Until 2026-12-07 the stolen session, cut off on another node a moment before, could still rename a bundle or
+  // change the rights it publishes to every tenant it reaches.
+  await cutOffAsAnotherNode(node, stolen.userId, jtiOf(owner));
+  const bundleUrl = `${node.baseUrl}/cloudapi/1.0.0/rightsBundles/urn:vcloud:rightsBundle:${bundle.id}`;
+  const put = (session: string, url: string, body: unknown) =>
+    http(url, { method: 'PUT', headers: { ...bearer(session), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const renamed = await put(thief, bundleUrl, { name: 'thief-bundle' });
+  assert.equal(renamed.status, 401, renamed.text);
+  const republished = await put(thief, `${bundleUrl}/rights`, { values: [{ name: 'vApp: View' }] });
+  assert.equal(republished.status, 401, republished.text);
+  assert.deepEqual(await node.store.getRightsBundle(bundle.id), bundle, 'the bundle untouched');
+
+  const own = await put(owner, bundleUrl, { name: 'owner-bundle' });
+  assert.equal(own.status, 200, own.text);
+});
