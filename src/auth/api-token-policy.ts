@@ -22,6 +22,7 @@ import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { badRequest, forbidden } from '../domain/errors.js';
 import { can } from '../domain/policy.js';
+import { assertSessionStands } from './session-stands.js';
 
 export const MAX_POLICY_DAYS = 3650;
 
@@ -104,7 +105,12 @@ export class ApiTokenPolicyService {
       daysProblem('maxLifetimeDays', days, this.ceiling, LIFETIME_CEILING) ??
       daysProblem('maxIdleDays', idleDays, this.idleCeiling, IDLE_CEILING);
     if (problem !== null || !isPolicyDays(days) || !isPolicyDays(idleDays)) throw badRequest(problem ?? 'Invalid policy');
-    await this.store.updateOrg(org.id, { max_token_lifetime_days: days, max_token_idle_days: idleDays });
+    // Only for a session that still stands (session-stands.ts): until 2026-12-07 an administrator's stolen session, cut
+    // off on another node a moment before, could still lift the org's lifetime and idle caps on API tokens.
+    await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, principal, { lock: false });
+      await this.store.updateOrg(org.id, { max_token_lifetime_days: days, max_token_idle_days: idleDays }, trx);
+    });
     await this.audit.record({
       type: 'org.tokenPolicyChanged',
       actor: { id: principal.userId, name: principal.userName },

@@ -10,6 +10,10 @@
  * - Deleting an org requires it to be disabled (VCD's rule: no one can be signed in to an org as it goes), and
  *   refuses while it holds users, VDCs or vApps unless `recursive`; deployed vApps also need `force`.
  * - The System org cannot be renamed, disabled or deleted.
+ * - Every write reads, in its transaction, whether the actor's session still stands (session-stands.ts): until
+ *   2026-12-07 a System administrator's stolen session, cut off on another node a moment before but still accepted
+ *   by this node's bearer check, could still create an org, rename it or change its settings (its password policy,
+ *   its quotas), enable an org the provider had disabled, or disable or delete one.
  */
 import type { Store, Org } from '../store/store.js';
 import type { IdentityCache } from './identity-cache.js';
@@ -31,6 +35,7 @@ import {
   type VAppTemplateLeaseSettings,
 } from '../domain/org-settings.js';
 import { createOrgWithRoles } from './bootstrap.js';
+import { assertSessionStands } from './session-stands.js';
 import { displayNameProblem } from '../domain/user-name.js';
 
 /** Org names appear in URLs (`/oauth/tenant/{org}`, `/tenant/{org}`): letters, digits, `-`, `_`, `.`. */
@@ -76,15 +81,23 @@ export class OrgAdmin {
     validText(input.description, 'Description', false);
     if (await this.store.getOrgByName(name)) throw new TesseraError('DUPLICATE_NAME', `An organization named "${name}" already exists`);
     const settings = mergeSettings(parseOrgSettings('{}'), input);
-    // One transaction: the org, its settings and its predefined roles appear together or not at all.
-    const org = await createOrgWithRoles(this.store, {
-      name,
-      fullName: input.fullName,
-      description: input.description,
-      enabled: input.enabled,
-      deployedVmQuota: input.deployedVmQuota ?? 0,
-      storedVmQuota: input.storedVmQuota ?? 0,
-      settings: serializeOrgSettings(settings),
+    // One transaction: the org, its settings and its predefined roles appear together or not at all, and only for a
+    // session that still stands.
+    const org = await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, actor, { lock: false });
+      return createOrgWithRoles(
+        this.store,
+        {
+          name,
+          fullName: input.fullName,
+          description: input.description,
+          enabled: input.enabled,
+          deployedVmQuota: input.deployedVmQuota ?? 0,
+          storedVmQuota: input.storedVmQuota ?? 0,
+          settings: serializeOrgSettings(settings),
+        },
+        trx,
+      );
     });
     await this.record('org.created', actor, org, ip, { enabled: input.enabled });
     return org;
@@ -104,18 +117,25 @@ export class OrgAdmin {
     }
     if (isSystem && !input.enabled) throw badRequest('The System organization cannot be disabled');
     const settings = mergeSettings(parseOrgSettings(org.settings), input);
-    await this.store.updateOrg(org.id, {
-      name,
-      full_name: input.fullName,
-      description: input.description,
-      ...(input.deployedVmQuota !== undefined ? { deployed_vm_quota: input.deployedVmQuota } : {}),
-      ...(input.storedVmQuota !== undefined ? { stored_vm_quota: input.storedVmQuota } : {}),
-      settings: serializeOrgSettings(settings),
+    await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, actor, { lock: false });
+      await this.store.updateOrg(
+        org.id,
+        {
+          name,
+          full_name: input.fullName,
+          description: input.description,
+          ...(input.deployedVmQuota !== undefined ? { deployed_vm_quota: input.deployedVmQuota } : {}),
+          ...(input.storedVmQuota !== undefined ? { stored_vm_quota: input.storedVmQuota } : {}),
+          settings: serializeOrgSettings(settings),
+        },
+        trx,
+      );
     });
     // Names are part of every cached identity (the OAuth endpoint of a token is its org's name).
     this.identities.invalidate();
     const enabledChanged = input.enabled !== (org.is_enabled === 1);
-    if (enabledChanged) await this.applyEnabled(org.id, input.enabled);
+    if (enabledChanged) await this.applyEnabled(actor, org.id, input.enabled);
     const updated = await stillThere(this.store.getOrg(org.id));
     await this.record('org.updated', actor, updated, ip, { previousName: org.name, enabled: input.enabled });
     // A disable or enable by PUT (vcd-cli's `org update --disable`, pyvcloud, Terraform's `enabled`) is the same act as
@@ -127,7 +147,7 @@ export class OrgAdmin {
   async setEnabled(actor: Principal, org: Org, enabled: boolean, ip: string | null): Promise<Org> {
     this.requireManage(actor);
     if (org.id === SYSTEM_ORG_ID && !enabled) throw badRequest('The System organization cannot be disabled');
-    await this.applyEnabled(org.id, enabled);
+    await this.applyEnabled(actor, org.id, enabled);
     const updated = await stillThere(this.store.getOrg(org.id));
     await this.record(enabled ? 'org.enabled' : 'org.disabled', actor, updated, ip, {});
     return updated;
@@ -148,7 +168,10 @@ export class OrgAdmin {
     if (contents.deployedVapps > 0 && !options.force) {
       throw badRequest(`The organization has ${contents.deployedVapps} deployed vApps; pass force=true to delete them too`);
     }
-    await this.store.transaction((trx) => this.store.deleteOrg(org.id, trx));
+    await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, actor, { lock: false });
+      await this.store.deleteOrg(org.id, trx);
+    });
     this.identities.invalidate();
     await this.record('org.deleted', actor, current, ip, { recursive: options.recursive, force: options.force });
   }
@@ -170,7 +193,7 @@ export class OrgAdmin {
    * disabled. Nothing minted before the org is enabled again is legitimate, so nothing minted before it survives
    * (until 2026-12-05 such sessions, on PostgreSQL, worked again once the org was enabled).
    */
-  private async applyEnabled(orgId: string, enabled: boolean): Promise<void> {
+  private async applyEnabled(actor: Principal, orgId: string, enabled: boolean): Promise<void> {
     const events: RevocationEvent[] = await this.store.transaction(async (trx) => {
       // The org's row first, locked on PostgreSQL, whichever way: enables and disables of one org take turns, and
       // lock the org before its users (an enable that wrote the users first deadlocked with a disable). NO KEY
@@ -179,6 +202,8 @@ export class OrgAdmin {
       // the disable failed with a 503 (until 2026-12-06).
       const current = trx.selectFrom('orgs').select('is_enabled').where('id', '=', orgId);
       const org = await (this.store.dialect === 'postgres' ? current.forNoKeyUpdate() : current).executeTakeFirst();
+      // After the org's lock, so that the order of locks stays the org's first; the actor's row is read, not locked.
+      await assertSessionStands(this.store, trx, actor, { lock: false });
       // Enabling an org that is enabled (an `action/enable` repeated, a Terraform apply) changes nothing and ends nothing.
       if (enabled && org?.is_enabled === 1) return [];
       if (!enabled) await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);

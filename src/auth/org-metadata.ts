@@ -13,6 +13,7 @@ import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { badRequest, forbidden } from '../domain/errors.js';
 import { can } from '../domain/policy.js';
+import { assertSessionStands } from './session-stands.js';
 import { MAX_METADATA_ENTRIES, type MetadataDomain, type MetadataEntry } from '../domain/metadata-entry.js';
 
 export class OrgMetadataAdmin {
@@ -38,6 +39,9 @@ export class OrgMetadataAdmin {
       seen.add(id);
     }
     await this.store.transaction(async (trx) => {
+      // Only for a session that still stands (session-stands.ts): until 2026-12-07 a stolen provider session, cut off
+      // on another node a moment before, could still set or remove an org's metadata.
+      await assertSessionStands(this.store, trx, actor, { lock: false });
       for (const e of entries) {
         await trx
           .insertInto('metadata')
@@ -76,14 +80,17 @@ export class OrgMetadataAdmin {
   /** VCD's `DELETE .../metadata/[SYSTEM/]{key}`: a key the org does not carry is the same 403 as an unknown org. */
   async remove(actor: Principal, org: Org, domain: MetadataDomain, key: string, ip: string | null): Promise<Org> {
     if (!can(actor, 'org.manage')) throw forbidden();
-    const deleted = await this.store.db
-      .deleteFrom('metadata')
-      .where('entity_kind', '=', 'org')
-      .where('entity_id', '=', org.id)
-      .where('domain', '=', domain)
-      .where('key', '=', key)
-      .returning('visibility')
-      .executeTakeFirst();
+    const deleted = await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, actor, { lock: false });
+      return trx
+        .deleteFrom('metadata')
+        .where('entity_kind', '=', 'org')
+        .where('entity_id', '=', org.id)
+        .where('domain', '=', domain)
+        .where('key', '=', key)
+        .returning('visibility')
+        .executeTakeFirst();
+    });
     if (!deleted) throw forbidden(`The organization has no metadata entry "${key}" in the ${domain} domain`);
     await this.record(actor, org, ip, 'removed', [{ domain, key, visibility: deleted.visibility }]);
     return org;

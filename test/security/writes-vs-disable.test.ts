@@ -639,3 +639,64 @@ test("an ended System administrator's session, already past its bearer check, ch
   const own = await put(owner, bundleUrl, { name: 'owner-bundle' });
   assert.equal(own.status, 200, own.text);
 });
+
+test("an ended System administrator's session, already past its bearer check, creates, changes, enables, disables or deletes no org, and sets no org metadata", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const ownerSession = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const services = node.server.services;
+  const [owner, stolen] = await Promise.all(
+    [ownerSession, thief].map((value) => services.authenticator.authenticate({ kind: 'access_token', value })),
+  );
+  const ip = '127.0.0.1';
+  const orgs = services.orgAdmin;
+  const base = { fullName: 'Doomed Corporation', description: '' };
+  const doomed = await orgs.create(owner!, { ...base, name: 'doomed', enabled: false }, ip);
+  const globex = (await node.store.getOrgByName('globex'))!;
+  const entry = { domain: 'GENERAL', key: 'kept', value: 'v', valueType: 'MetadataStringValue', visibility: 'READWRITE' } as const;
+  await services.orgMetadata.merge(owner!, globex, [entry], ip);
+  const metadataOf = () =>
+    node.store.db.selectFrom('metadata').select(['key', 'value']).where('entity_id', '=', globex.id).orderBy('key').execute();
+  const metadata = await metadataOf();
+  assert.ok(metadata.some((m) => m.key === 'kept'));
+
+  // Until 2026-12-07 each of these went through for a session the administrator had just cut off on another node.
+  await cutOffAsAnotherNode(node, stolen!.userId, jtiOf(ownerSession));
+  await assert.rejects(orgs.create(stolen!, { ...base, name: 'thief-org', enabled: true }, ip), { status: 401 });
+  await assert.rejects(orgs.update(stolen!, globex, { name: 'globex', fullName: 'Thief Corp', description: '', enabled: true }, ip), {
+    status: 401,
+  });
+  await assert.rejects(orgs.setEnabled(stolen!, globex, false, ip), { status: 401 });
+  await assert.rejects(orgs.setEnabled(stolen!, doomed, true, ip), { status: 401 });
+  await assert.rejects(orgs.delete(stolen!, doomed, { force: true, recursive: true }, ip), { status: 401 });
+  await assert.rejects(services.orgMetadata.merge(stolen!, globex, [{ ...entry, value: 'thief' }], ip), { status: 401 });
+  await assert.rejects(services.orgMetadata.remove(stolen!, globex, 'GENERAL', 'kept', ip), { status: 401 });
+
+  assert.equal(await node.store.getOrgByName('thief-org'), undefined);
+  assert.deepEqual(await node.store.getOrg(globex.id), globex, 'globex untouched, still enabled');
+  assert.equal((await node.store.getOrg(doomed.id))?.is_enabled, 0, 'the disabled org still there, still disabled');
+  assert.deepEqual(await metadataOf(), metadata);
+});
+
+test("an ended administrator's session, already past its bearer check, lifts no cap of the org's token policy", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const admin = await ownerAndThief(node, alice, 'stale-policy', 'Organization Administrator');
+  const acme = (await node.store.getOrgByName('acme'))!;
+  const policyUrl = `${node.baseUrl}/cloudapi/1.0.0/orgs/urn:vcloud:org:${acme.id}/apiTokenPolicy`;
+  const put = (session: string, body: unknown) =>
+    http(policyUrl, { method: 'PUT', headers: { ...bearer(session), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const capped = await put(alice, { maxLifetimeDays: 30, maxIdleDays: 30 });
+  assert.equal(capped.status, 200, capped.text);
+  // Until 2026-12-07 the stolen session, cut off a moment before, could still lift the caps: the tokens it had made
+  // (and every token of the org) then lived on past what the org allowed.
+  await cutOffAsAnotherNode(node, admin.id, jtiOf(admin.owner));
+  const lifted = await put(admin.stolen, { maxLifetimeDays: null, maxIdleDays: null });
+  assert.equal(lifted.status, 401, lifted.text);
+  const org = (await node.store.getOrg(acme.id))!;
+  assert.deepEqual([org.max_token_lifetime_days, org.max_token_idle_days], [30, 30]);
+  const own = await put(admin.owner, { maxLifetimeDays: 60 });
+  assert.equal(own.status, 200, own.text);
+});
