@@ -10,7 +10,7 @@
  * timingSafeEqual; a code is spent by a conditional update, so two requests cannot both use it.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Store } from '../store/store.js';
+import type { Executor, Store } from '../store/store.js';
 import type { Principal } from '../domain/principal.js';
 import { assertSessionStands } from './session-stands.js';
 
@@ -201,8 +201,8 @@ export class RecoveryCodeService {
   }
 
   /** Drops every code of the user (two-factor turned off or reset). */
-  async clear(userId: string): Promise<void> {
-    await this.store.db.deleteFrom('totp_recovery_codes').where('user_id', '=', userId).execute();
+  async clear(userId: string, ex: Executor = this.store.db): Promise<void> {
+    await ex.deleteFrom('totp_recovery_codes').where('user_id', '=', userId).execute();
   }
 }
 

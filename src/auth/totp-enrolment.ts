@@ -161,8 +161,14 @@ export class TotpEnrolmentService {
     const passwordOk = await this.passwords.checkPassword(user, password, ip);
     const codeOk = await this.passwords.proveSecondFactor(user, code, ip, passwordOk);
     if (!passwordOk || !codeOk) return { ok: false, reason: 'wrong-credentials' };
-    await this.store.updateUser(user.id, { totp_enabled: 0, totp_secret: null, totp_last_step: 0 });
-    await this.recoveryCodes.clear(user.id);
+    // Only for a session that still stands (session-stands.ts): until 2026-12-07 a stolen session, cut off by its owner
+    // on another node a moment before, could still take the owner's second factor and recovery codes away (with a
+    // password and a code the thief had), a weakening that outlived the session.
+    await this.store.transaction(async (trx) => {
+      await assertSessionStands(this.store, trx, principal);
+      await this.store.updateUser(user.id, { totp_enabled: 0, totp_secret: null, totp_last_step: 0 }, trx);
+      await this.recoveryCodes.clear(user.id, trx);
+    });
     await this.record('totp.disabled', principal, ip);
     return { ok: true };
   }

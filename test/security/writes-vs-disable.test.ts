@@ -700,3 +700,30 @@ test("an ended administrator's session, already past its bearer check, lifts no 
   const own = await put(admin.owner, { maxLifetimeDays: 60 });
   assert.equal(own.status, 200, own.text);
 });
+
+test('a session ended by its owner, already past its bearer check, does not turn the second factor off', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await ownerAndThief(node, alice, 'stale-totp-off');
+  const start = await http(`${node.baseUrl}/cloudapi/1.0.0/users/current/totp`, { method: 'POST', headers: bearer(user.owner) });
+  const secret = start.json().secret as string;
+  const confirmed = await http(`${node.baseUrl}/cloudapi/1.0.0/users/current/totp/confirm`, {
+    method: 'POST',
+    headers: { ...bearer(user.owner), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code: totpCode(secret) }),
+  });
+  assert.equal(confirmed.status, 200, confirmed.text);
+  // The code the confirm spent is taken again (the thief's code is the same step's): what is tested is the cut-off.
+  await node.store.updateUser(user.id, { totp_last_step: 0 });
+  const codesOf = () => node.store.db.selectFrom('totp_recovery_codes').select('code_hash').where('user_id', '=', user.id).execute();
+  const codes = await codesOf();
+  const services = node.server.services;
+  const stolen = await services.authenticator.authenticate({ kind: 'access_token', value: user.stolen });
+  // "End all sessions" as another node commits it, keeping the owner's (no password change: the thief's still
+  // checks). Until 2026-12-07 the stolen session, still accepted by this node, took the owner's second factor away.
+  await cutOffAsAnotherNode(node, user.id, jtiOf(user.owner));
+  await assert.rejects(services.totpEnrolment.disable(stolen, 'Race-Password-123', totpCode(secret), '127.0.0.1'), { status: 401 });
+  assert.equal((await node.store.getUser(user.id))!.totp_enabled, 1);
+  assert.deepEqual(await codesOf(), codes);
+});
