@@ -18,6 +18,7 @@
  */
 import type { Executor, Store } from '../store/store.js';
 import { deleteInventoryObjects } from './declarative/write.js';
+import type { WriteCheck } from './teardown.js';
 import type { InventoryScope } from './scope.js';
 import { nameBasedUuid } from './uuid.js';
 import { scopedIndex } from './scoped-index.js';
@@ -158,8 +159,9 @@ export async function listCatalogsOfOrg(store: Store, orgId: string): Promise<Ca
  * Deletes a catalog, which is deleting its templates (with their VMs and metadata) in one transaction: a catalog is
  * nothing but the templates that name it. Returns how many templates went.
  */
-export async function deleteCatalog(store: Store, catalog: CatalogKey): Promise<number> {
+export async function deleteCatalog(store: Store, catalog: CatalogKey, check: WriteCheck): Promise<number> {
   return store.transaction(async (trx) => {
+    await check(trx);
     const rows = await trx
       .selectFrom('vapps')
       .select('id')

@@ -11,6 +11,9 @@
  *   what it says rather than taking it as unchanged. These writes exist to let VCD clients take an org apart.
  * - Each operation is one transaction, and its checks are made inside it, so two concurrent calls cannot both pass
  *   a check that only one of them should.
+ * - Each transaction first runs the caller's `WriteCheck`: the HTTP layer's reads whether the asking session still
+ *   stands (auth/session-stands.ts), so a provider's stolen session cut off on another node a moment before tears
+ *   nothing down (until 2026-12-07 it still could, until the source's next sync put it back).
  * - Refusals follow VCD: a vApp with a powered-on VM is not deleted (its 400, "Stop the vApp and try again"); a VDC
  *   is deleted only once disabled, only with `recursive=true` while it holds vApps or templates, and only with
  *   `force=true` while one of them has a powered-on VM.
@@ -19,6 +22,9 @@ import type { Executor, Store } from '../store/store.js';
 import { badRequest } from '../domain/errors.js';
 import { deleteInventoryObjects } from './declarative/write.js';
 import type { VcdStatusName } from './status.js';
+
+/** Run first in the write's transaction; throws to refuse the write (the asking session no longer stands). */
+export type WriteCheck = (trx: Executor) => Promise<void>;
 
 /** VCD's `UndeployPowerAction` values (UndeployVAppParamsType); absent or empty is `powerOff`, VCD's default. */
 export const UNDEPLOY_POWER_ACTIONS = ['powerOff', 'suspend', 'shutdown', 'force', 'default'] as const;
@@ -58,9 +64,10 @@ export interface UndeployResult {
  * running"), but govcd's `AdminOrg.Delete` undeploys every vApp of the org whatever its state, so an org holding a
  * powered-off vApp could never be taken apart.
  */
-export async function undeployVApp(store: Store, vappId: string, action: UndeployPowerAction): Promise<UndeployResult> {
+export async function undeployVApp(store: Store, vappId: string, action: UndeployPowerAction, check: WriteCheck): Promise<UndeployResult> {
   const target: VcdStatusName = action === 'suspend' ? 'SUSPENDED' : 'POWERED_OFF';
   return store.transaction(async (trx) => {
+    await check(trx);
     const vms = await trx
       .updateTable('vms')
       .set({ status: target, is_deployed: 0, spec_hash: null })
@@ -93,8 +100,9 @@ async function poweredOnVms(ex: Executor, column: 'vapp_id' | 'vdc_id', id: stri
  * Deletes a vApp with its VMs and their metadata and ExtraConfig; refused (400, nothing changed) while one of its
  * VMs, or the vApp itself, is powered on. Returns how many VMs went.
  */
-export async function deleteVApp(store: Store, vapp: { id: string; name: string }): Promise<number> {
+export async function deleteVApp(store: Store, vapp: { id: string; name: string }, check: WriteCheck): Promise<number> {
   return store.transaction(async (trx) => {
+    await check(trx);
     const row = await trx.selectFrom('vapps').select('status').where('id', '=', vapp.id).executeTakeFirst();
     if (!row) return 0; // deleted meanwhile: the caller asked for it gone, and it is
     if (POWERED_ON.includes(row.status as VcdStatusName) || (await poweredOnVms(trx, 'vapp_id', vapp.id)) > 0) {
@@ -111,8 +119,9 @@ export async function deleteVApp(store: Store, vapp: { id: string; name: string 
 }
 
 /** Enables or disables a VDC (`vdcs.is_enabled`). Returns whether the row changed. */
-export async function setVdcEnabled(store: Store, vdcId: string, enabled: boolean): Promise<boolean> {
+export async function setVdcEnabled(store: Store, vdcId: string, enabled: boolean, check: WriteCheck): Promise<boolean> {
   return store.transaction(async (trx) => {
+    await check(trx);
     const result = await trx
       .updateTable('vdcs')
       .set({ is_enabled: enabled ? 1 : 0, spec_hash: null })
@@ -140,8 +149,14 @@ export interface VdcDeleted {
  * changed) while the VDC is enabled, while it holds vApps or templates unless `recursive`, and while one of its VMs
  * is powered on unless `force`.
  */
-export async function deleteVdc(store: Store, vdc: { id: string; name: string }, options: VdcDeleteOptions): Promise<VdcDeleted> {
+export async function deleteVdc(
+  store: Store,
+  vdc: { id: string; name: string },
+  options: VdcDeleteOptions,
+  check: WriteCheck,
+): Promise<VdcDeleted> {
   return store.transaction(async (trx) => {
+    await check(trx);
     const row = await trx.selectFrom('vdcs').select('is_enabled').where('id', '=', vdc.id).executeTakeFirst();
     if (!row) return { vapps: 0, templates: 0, vms: 0 };
     if (row.is_enabled === 1) throw badRequest(`The VDC ${vdc.name} must be disabled before it can be deleted`);

@@ -19,6 +19,7 @@ import assert from 'node:assert/strict';
 import { createTestDatabase, defaultBackend, startTessera, DEMO_PASSWORD, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, http, signIn } from '../helpers/api.js';
 import { totpCode } from '../../src/auth/totp.js';
+import { listCatalogsOfOrg } from '../../src/inventory/catalogs.js';
 
 const RATES = { signInRateLimit: 100_000, tokenRateLimitPerIp: 100_000 };
 
@@ -726,4 +727,73 @@ test('a session ended by its owner, already past its bearer check, does not turn
   await assert.rejects(services.totpEnrolment.disable(stolen, 'Race-Password-123', totpCode(secret), '127.0.0.1'), { status: 401 });
   assert.equal((await node.store.getUser(user.id))!.totp_enabled, 1);
   assert.deepEqual(await codesOf(), codes);
+});
+
+test("an ended System administrator's session, already past its bearer check, tears no inventory down", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const owner = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const acme = (await node.store.getOrgByName('acme'))!;
+  const db = node.store.db;
+  const vapp = await db
+    .selectFrom('vapps')
+    .select(['id', 'vdc_id', 'status'])
+    .where('org_id', '=', acme.id)
+    .where('is_template', '=', 0)
+    .where('status', '=', 'POWERED_ON')
+    .executeTakeFirstOrThrow();
+  const vdcs = await db.selectFrom('vdcs').select(['id', 'is_enabled']).where('org_id', '=', acme.id).orderBy('id').execute();
+  const stopped = await db
+    .selectFrom('vapps')
+    .select('id')
+    .where('org_id', '=', acme.id)
+    .where('is_template', '=', 0)
+    .where('status', '=', 'POWERED_OFF')
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('vms').select('vms.id').whereRef('vms.vapp_id', '=', 'vapps.id').where('vms.status', '=', 'POWERED_ON'))),
+    )
+    .executeTakeFirstOrThrow();
+  const otherVdc = vdcs.find((v) => v.id !== vapp.vdc_id);
+  assert.ok(otherVdc, 'a second VDC to delete');
+  // Disabled already, as a delete needs: the stolen session's delete would go through but for the cut-off.
+  await db.updateTable('vdcs').set({ is_enabled: 0 }).where('id', '=', otherVdc.id).execute();
+  const [catalog] = await listCatalogsOfOrg(node.store, acme.id);
+  assert.ok(catalog, 'a catalog to delete');
+  const snapshot = async () => ({
+    vapps: await db.selectFrom('vapps').select(['id', 'status']).where('org_id', '=', acme.id).orderBy('id').execute(),
+    vdcs: await db.selectFrom('vdcs').select(['id', 'is_enabled']).where('org_id', '=', acme.id).orderBy('id').execute(),
+  });
+  const before = await snapshot();
+  const XML = 'application/*+xml;version=36.1';
+  const call = (session: string, method: string, path: string, body?: string) =>
+    http(`${node.baseUrl}${path}`, {
+      method,
+      headers: { ...bearer(session, XML), ...(body ? { 'Content-Type': 'application/vnd.vmware.vcloud.undeployVAppParams+xml' } : {}) },
+      ...(body ? { body } : {}),
+    });
+
+  // Until 2026-12-07 each went through for a session the administrator had just cut off on another node (undone
+  // only at the source's next sync, if it came).
+  const administrator = await node.server.services.authenticator.authenticate({ kind: 'access_token', value: thief });
+  await cutOffAsAnotherNode(node, administrator.userId, jtiOf(owner));
+  const undeploy = `<UndeployVAppParams xmlns="http://www.vmware.com/vcloud/v1.5"><UndeployPowerAction>powerOff</UndeployPowerAction></UndeployVAppParams>`;
+  const answers = [
+    await call(thief, 'POST', `/api/vApp/vapp-${vapp.id}/action/undeploy`, undeploy),
+    await call(thief, 'DELETE', `/api/vApp/vapp-${stopped.id}`),
+    await call(thief, 'POST', `/api/admin/vdc/${vapp.vdc_id}/action/disable`),
+    await call(thief, 'POST', `/api/admin/vdc/${otherVdc.id}/action/enable`),
+    await call(thief, 'DELETE', `/api/admin/vdc/${otherVdc.id}?force=true&recursive=true`),
+    await call(thief, 'DELETE', `/api/admin/catalog/${catalog.id}?recursive=true`),
+  ];
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    [401, 401, 401, 401, 401, 401],
+    answers.map((a) => a.text.slice(0, 200)).join(' | '),
+  );
+  assert.deepEqual(await snapshot(), before, 'no vApp powered off or deleted, no VDC enabled, disabled or deleted');
+  assert.equal((await listCatalogsOfOrg(node.store, acme.id)).length > 0, true, 'the catalog still there');
+
+  const own = await call(owner, 'POST', `/api/admin/vdc/${otherVdc.id}/action/enable`);
+  assert.equal(own.status, 204, own.text);
 });

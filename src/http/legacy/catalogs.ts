@@ -28,6 +28,7 @@ import {
   type CatalogKey,
 } from '../../inventory/catalogs.js';
 import type { Store } from '../../store/store.js';
+import { assertSessionStands } from '../../auth/session-stands.js';
 import { catalogItemTree, catalogTree } from '../../inventory/documents/catalog.js';
 import { MEDIA, adminCatalogHref, catalogHref, catalogItemHref, idFromPathSegment } from '../../inventory/hrefs.js';
 import { inventoryScope } from '../../inventory/scope.js';
@@ -133,7 +134,8 @@ export const legacyCatalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
           actor: principal,
         },
         async () => {
-          const deleted = await deleteCatalog(store(), catalog);
+          // Only for a session that still stands, read in the delete's transaction (inventory/teardown.ts).
+          const deleted = await deleteCatalog(store(), catalog, (trx) => assertSessionStands(store(), trx, principal, { lock: false }));
           await app.tessera.audit.record({
             type: 'catalog.deleted',
             actor: { id: principal.userId, name: principal.userName },

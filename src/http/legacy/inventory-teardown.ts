@@ -41,7 +41,9 @@ import {
   setVdcEnabled,
   undeployVApp,
   type UndeployPowerAction,
+  type WriteCheck,
 } from '../../inventory/teardown.js';
+import { assertSessionStands } from '../../auth/session-stands.js';
 import { taskTree } from '../../inventory/documents/task.js';
 import { baseUrl, requirePrincipal } from '../context.js';
 import { parseXmlBody } from './xml-input.js';
@@ -102,6 +104,12 @@ export const legacyInventoryTeardownRoutes: FastifyPluginAsyncTypebox = async (a
     if (!vdc) throw forbidden();
     return vdc;
   };
+
+  /** Each write only for a session that still stands, read in its transaction (inventory/teardown.ts). */
+  const standing =
+    (principal: Principal): WriteCheck =>
+    (trx) =>
+      assertSessionStands(store(), trx, principal, { lock: false });
 
   const orgRef = async (orgId: string) => ({ id: orgId, name: (await store().getOrg(orgId))?.name ?? '' });
 
@@ -168,7 +176,7 @@ export const legacyInventoryTeardownRoutes: FastifyPluginAsyncTypebox = async (a
           owner: { kind: 'vapp', id: vapp.id, name: vapp.name },
         },
         async () => {
-          const { vms } = await undeployVApp(store(), vapp.id, action);
+          const { vms } = await undeployVApp(store(), vapp.id, action, standing(principal));
           await audit(request, principal, 'vapp.undeployed', org, { vappId: vapp.id, vapp: vapp.name, action, vms });
         },
       );
@@ -201,7 +209,7 @@ export const legacyInventoryTeardownRoutes: FastifyPluginAsyncTypebox = async (a
           owner: { kind: 'vapp', id: vapp.id, name: vapp.name },
         },
         async () => {
-          const vms = await deleteVApp(store(), vapp);
+          const vms = await deleteVApp(store(), vapp, standing(principal));
           await audit(request, principal, 'vapp.deleted', org, { vappId: vapp.id, vapp: vapp.name, vdcId: vapp.vdc_id, vms });
         },
       );
@@ -225,7 +233,7 @@ export const legacyInventoryTeardownRoutes: FastifyPluginAsyncTypebox = async (a
         const vdc = await vdcOf(request.params.id);
         const enabled = action === 'enable';
         // Repeating either is allowed and changes nothing (govcd disables every VDC of the org without looking).
-        if (await setVdcEnabled(store(), vdc.id, enabled)) {
+        if (await setVdcEnabled(store(), vdc.id, enabled, standing(principal))) {
           await audit(request, principal, enabled ? 'vdc.enabled' : 'vdc.disabled', await orgRef(vdc.org_id), {
             vdcId: vdc.id,
             vdc: vdc.name,
@@ -264,7 +272,7 @@ export const legacyInventoryTeardownRoutes: FastifyPluginAsyncTypebox = async (a
           owner: { kind: 'vdc', id: vdc.id, name: vdc.name },
         },
         async () => {
-          const deleted = await deleteVdc(store(), vdc, options);
+          const deleted = await deleteVdc(store(), vdc, options, standing(principal));
           await audit(request, principal, 'vdc.deleted', org, { vdcId: vdc.id, vdc: vdc.name, ...deleted, ...options });
         },
       );
