@@ -797,3 +797,52 @@ test("an ended System administrator's session, already past its bearer check, te
   const own = await call(owner, 'POST', `/api/admin/vdc/${otherVdc.id}/action/enable`);
   assert.equal(own.status, 204, own.text);
 });
+
+test("an ended System administrator's session, already past its bearer check, syncs, opens or commits no inventory", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const owner = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const base = `${node.baseUrl}/cloudapi/x-tessera/inventory/sources/agent-stale`;
+  const post = (session: string, url: string, body?: unknown, method = 'POST') =>
+    http(url, {
+      method,
+      headers: { ...bearer(session), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  const synced = await post(owner, `${base}/batches`, {
+    vdcs: [{ id: 'vdc-s', org: 'acme', name: 'stale-vdc', cpu: { allocated: 1000 } }],
+    vapps: [{ id: 'vapp-s', vdc: 'vdc-s', name: 'stale-app', owner: 'alice' }],
+  });
+  assert.equal(synced.status, 200, synced.text);
+  const opened = await post(owner, `${base}/generations`);
+  assert.equal(opened.status, 201, opened.text);
+  const generation = opened.json().generation as number;
+  const db = node.store.db;
+  const snapshot = async () => ({
+    source: await db.selectFrom('inventory_sources').selectAll().where('source', '=', 'agent-stale').execute(),
+    vdcs: await db.selectFrom('vdcs').select(['id', 'name']).orderBy('id').execute(),
+    vapps: await db.selectFrom('vapps').select(['id', 'name']).orderBy('id').execute(),
+  });
+  const before = await snapshot();
+
+  // Until 2026-12-07 a stolen session the administrator had just cut off on another node could still replace the
+  // source's inventory, add to it, or commit the open generation (which deletes whatever it did not list).
+  const administrator = await node.server.services.authenticator.authenticate({ kind: 'access_token', value: thief });
+  await cutOffAsAnotherNode(node, administrator.userId, jtiOf(owner));
+  const answers = [
+    await post(thief, base, {}, 'PUT'),
+    await post(thief, `${base}/batches`, { vdcs: [{ id: 'vdc-t', org: 'acme', name: 'thief-vdc', cpu: { allocated: 1 } }] }),
+    await post(thief, `${base}/generations`),
+    await post(thief, `${base}/generations/${generation}/commit`),
+  ];
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    [401, 401, 401, 401],
+    answers.map((a) => a.text.slice(0, 200)).join(' | '),
+  );
+  assert.deepEqual(await snapshot(), before);
+
+  const own = await post(owner, `${base}/generations/${generation}/commit`);
+  assert.equal(own.status, 200, own.text);
+});

@@ -20,6 +20,10 @@ import { named } from '../contract/components.js';
 import { requirePrincipal, sendCloudapiJson } from '../context.js';
 import { forbidden, TesseraError } from '../../domain/errors.js';
 import { can } from '../../domain/policy.js';
+import type { Principal } from '../../domain/principal.js';
+import type { Store } from '../../store/store.js';
+import type { WriteCheck } from '../../inventory/teardown.js';
+import { assertSessionStands } from '../../auth/session-stands.js';
 import {
   MAX_BATCH_OBJECTS,
   SyncBatch as SyncBatchDocument,
@@ -87,6 +91,16 @@ function requireSyncRight(request: FastifyRequest) {
   return principal;
 }
 
+/**
+ * Each write only for a session that still stands, read in its transaction (session-stands.ts): until 2026-12-07 a
+ * System administrator's stolen session, cut off on another node a moment before, could still replace or prune a
+ * source's inventory. A service account's session is judged by its bearer check alone.
+ */
+const standing =
+  (store: Store, principal: Principal): WriteCheck =>
+  (trx) =>
+    assertSessionStands(store, trx, principal, { lock: false });
+
 function toHttpError(error: unknown): unknown {
   if (error instanceof InventoryValidationError) {
     const listed = error.problems.slice(0, LISTED_PROBLEMS).map((p) => `${p.pointer || '(body)'}: ${p.message}`);
@@ -129,9 +143,10 @@ export const cloudapiInventorySyncRoutes: FastifyPluginAsync = async (app) => {
     PREFIX,
     { ...routeOptions, schema: { params: SourceParams, body: FullSync, response: { 200: SyncCounts, ...CLOUDAPI_BODY_ERRORS } } },
     async (request, reply) => {
-      requireSyncRight(request);
+      const principal = requireSyncRight(request);
       const result = await applyInventory(store, desiredFromBatch(request.body), {
         source: request.params.source,
+        check: standing(store, principal),
         prune: true,
         createOrgs: false,
       }).catch((e: unknown) => {
@@ -153,9 +168,10 @@ export const cloudapiInventorySyncRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      requireSyncRight(request);
+      const principal = requireSyncRight(request);
       const result = await applyInventory(store, desiredFromBatch(request.body), {
         source: request.params.source,
+        check: standing(store, principal),
         prune: false,
         createOrgs: false,
         ...(request.query.generation !== undefined ? { generation: request.query.generation } : {}),
@@ -170,8 +186,8 @@ export const cloudapiInventorySyncRoutes: FastifyPluginAsync = async (app) => {
     `${PREFIX}/generations`,
     { ...routeOptions, schema: { params: SourceParams, response: { 201: SyncGenerationOpened, ...CLOUDAPI_BODY_ERRORS } } },
     async (request, reply) => {
-      requireSyncRight(request);
-      const generation = await beginGeneration(store, request.params.source);
+      const principal = requireSyncRight(request);
+      const generation = await beginGeneration(store, request.params.source, standing(store, principal));
       return sendCloudapiJson(request, reply, 201, { source: request.params.source, generation });
     },
   );
@@ -183,10 +199,12 @@ export const cloudapiInventorySyncRoutes: FastifyPluginAsync = async (app) => {
       schema: { params: GenerationParams, response: { 200: SyncGenerationCommitted, ...CONFLICT, ...CLOUDAPI_BODY_ERRORS } },
     },
     async (request, reply) => {
-      requireSyncRight(request);
-      const { deleted } = await commitGeneration(store, request.params.source, request.params.generation).catch((e: unknown) => {
-        throw toHttpError(e);
-      });
+      const principal = requireSyncRight(request);
+      const { deleted } = await commitGeneration(store, request.params.source, request.params.generation, standing(store, principal)).catch(
+        (e: unknown) => {
+          throw toHttpError(e);
+        },
+      );
       return sendCloudapiJson(request, reply, 200, { source: request.params.source, generation: request.params.generation, deleted });
     },
   );

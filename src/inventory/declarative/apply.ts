@@ -13,6 +13,7 @@ import type { Executor, Store } from '../../store/store.js';
 import { planInventory, summarize, type InventoryPlan, type PlanOptions, type PlanSummary } from './plan.js';
 import { deleteInventoryObjects, writeInventoryPlan, type WriteHooks } from './write.js';
 import type { DesiredInventory } from './model.js';
+import type { WriteCheck } from '../teardown.js';
 
 export interface ApplyOptions extends PlanOptions {
   readonly dryRun?: boolean;
@@ -20,6 +21,11 @@ export interface ApplyOptions extends PlanOptions {
   readonly generation?: number;
   readonly createOrg?: WriteHooks['createOrg'];
   readonly onProgress?: WriteHooks['onProgress'];
+  /**
+   * Run first in the write's transaction (the sync API's: whether the asking session still stands, see
+   * inventory/teardown.ts); none for the operator's own file apply.
+   */
+  readonly check?: WriteCheck;
 }
 
 export interface ApplyResult {
@@ -38,6 +44,7 @@ export async function applyInventory(store: Store, desired: DesiredInventory, op
     return { plan, summary: summarize(plan), dryRun: true };
   }
   return store.transaction(async (trx) => {
+    await options.check?.(trx);
     if (options.generation !== undefined) await requireOpenGeneration(trx, options.source, options.generation);
     const plan = await planInventory(store, desired, options, trx);
     await writeInventoryPlan(trx, plan, {
@@ -102,8 +109,9 @@ export async function sourceState(store: Store, source: string): Promise<SourceS
 }
 
 /** Opens a new generation for the source; an open one is abandoned (its seen-list dropped). */
-export async function beginGeneration(store: Store, source: string): Promise<number> {
+export async function beginGeneration(store: Store, source: string, check?: WriteCheck): Promise<number> {
   return store.transaction(async (trx) => {
+    await check?.(trx);
     const now = Date.now();
     const row = await lockedSourceRow(store, trx, source);
     const last = Math.max(Number(row?.committed_generation ?? 0), Number(row?.open_generation ?? 0));
@@ -130,8 +138,10 @@ export async function commitGeneration(
   store: Store,
   source: string,
   generation: number,
+  check?: WriteCheck,
 ): Promise<{ deleted: { vdcs: number; vapps: number; vms: number } }> {
   return store.transaction(async (trx) => {
+    await check?.(trx);
     const row = await lockedSourceRow(store, trx, source);
     if (!row || row.open_generation === null) throw new GenerationError('not-open', `source "${source}" has no open generation`);
     if (Number(row.open_generation) !== generation)
