@@ -218,10 +218,13 @@ export class ServiceAccountService {
       last_used_ips: '[]',
       authorized_until: null,
     };
-    await this.store.db
-      .insertInto('service_accounts')
-      .values(row)
-      .execute()
+    // Only for a session that still stands (session-stands.ts): until 2026-12-07 a stolen session, cut off on another
+    // node a moment before, could still leave an account behind in its org, with its thief holding the client id.
+    await this.store
+      .transaction(async (trx) => {
+        await assertSessionStands(this.store, trx, principal, { lock: false });
+        await trx.insertInto('service_accounts').values(row).execute();
+      })
       .catch((err: unknown) => {
         // Created by another request since the check: the same answer, not a 500.
         throw isUniqueViolation(err) ? taken() : err;

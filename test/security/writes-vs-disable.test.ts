@@ -846,3 +846,34 @@ test("an ended System administrator's session, already past its bearer check, sy
   const own = await post(owner, `${base}/generations/${generation}/commit`);
   assert.equal(own.status, 200, own.text);
 });
+
+test('a session ended by a password change, already past its bearer check, creates no service account', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const alice = await signIn(node.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const user = await ownerAndThief(node, alice, 'stale-account', 'Organization Administrator');
+  const create = (session: string, name: string) =>
+    http(`${node.baseUrl}/oauth/tenant/acme/register`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        client_name: name,
+        scope: 'urn:vcloud:role:vApp%20Author',
+        software_id: '12345678-1234-1234-1234-1234567890ab',
+        software_version: '',
+        client_uri: '',
+      }),
+    });
+  // Until 2026-12-07 the account was created for a session its owner had just cut off on another node: it stayed in
+  // the org, its client id with the thief, waiting for an authorization.
+  await cutOffAsAnotherNode(node, user.id, jtiOf(user.owner));
+  const late = await create(user.stolen, 'late-backdoor');
+  assert.equal(late.status, 401, late.text);
+  const accounts = await node.store.db.selectFrom('service_accounts').select('name').execute();
+  assert.deepEqual(
+    accounts.map((a) => a.name),
+    [],
+  );
+  const own = await create(user.owner, 'owner-account');
+  assert.equal(own.status, 200, own.text);
+});
