@@ -11,7 +11,9 @@
  * - a session ended by a password change on another node, which this node's bearer check still accepts, can no
  *   longer register, mint or regenerate a token, start or grant a service account's authorization or change its
  *   role, enrol a second factor, get recovery codes, set a password, manage a user or change a role's rights
- *   (src/auth/session-stands.ts);
+ *   (src/auth/session-stands.ts); nor (since 2026-12-07) turn a second factor off, create a service account, make,
+ *   change or delete a role or a group, take a user's vApps, change the org's token policy, and for the provider
+ *   change a rights bundle, an org or its metadata, tear the inventory down or sync it;
  * - a password change checked against a password replaced meanwhile is refused.
  */
 import { test } from 'node:test';
