@@ -3,10 +3,11 @@
  * `$XDG_CONFIG_HOME/tessera` (default `~/.config/tessera`). It holds a bearer access token, so it is written
  * atomically (temp file + rename) with the mode set at creation, never chmod'ed afterwards.
  */
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, EXIT } from './exit-codes.js';
+import { openPrivateTempBeside } from './private-temp-file.js';
 
 export interface SavedSession {
   endpoint: string;
@@ -34,15 +35,20 @@ export async function saveSession(session: SavedSession, env: NodeJS.ProcessEnv 
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const path = sessionFilePath(env);
-  const temp = `${path}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
+  // A fresh file with a random name, created exclusively (never through a link planted beside the session file).
+  const temp = await openPrivateTempBeside(path);
   try {
-    await handle.writeFile(`${JSON.stringify(session, null, 2)}\n`, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await temp.handle.writeFile(`${JSON.stringify(session, null, 2)}\n`, 'utf8');
+      await temp.handle.sync();
+    } finally {
+      await temp.handle.close();
+    }
+    await rename(temp.path, path);
+  } catch (error) {
+    await rm(temp.path, { force: true });
+    throw error;
   }
-  await rename(temp, path);
   return path;
 }
 

@@ -2,9 +2,7 @@
  * `tessera token create|list|revoke|regenerate`: API tokens of the signed-in user (or, with "API Tokens: Manage All",
  * of the org), on VCD's wire.
  */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ApiTokenEntity } from '../client/types.js';
 import { addServerOptions, addTokenFileOption, apiTokenFrom, clientFor, sessionClient, type ConnectionFlags } from './connection.js';
@@ -13,6 +11,7 @@ import { StreamingTable, type Column } from './format/table.js';
 import { action, describeError } from './io.js';
 import { CliError, EXIT, exitCodeFor, usageError } from './exit-codes.js';
 import { checkOutPath } from './out-file.js';
+import { openPrivateTempBeside, type PrivateTempFile } from './private-temp-file.js';
 import { requireSession } from './session-file.js';
 import { VcdApiError } from '../client/errors.js';
 import type { VcdClient } from '../client/vcd-client.js';
@@ -306,19 +305,12 @@ async function moveIntoPlace(stagedPath: string, out: string): Promise<void> {
 }
 
 /** A new 0600 file beside `path` (renamed over it later); refuses an existing `path` without --force. */
-async function stageOutFile(path: string, force: boolean): Promise<{ handle: FileHandle; path: string }> {
+async function stageOutFile(path: string, force: boolean): Promise<PrivateTempFile> {
   await checkOutPath(path, force);
-  const stagedPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  return { handle: await openOutFile(stagedPath, false), path: stagedPath };
-}
-
-async function openOutFile(path: string, force: boolean): Promise<FileHandle> {
   try {
-    return await open(path, force ? 'w' : 'wx', 0o600);
+    return await openPrivateTempBeside(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw usageError(`${path} exists: pass --force to replace it`);
-    throw usageError(`Cannot write ${path}: ${code ?? (error as Error).message}`);
+    throw usageError(`Cannot write beside ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
 
