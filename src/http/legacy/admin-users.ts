@@ -79,15 +79,31 @@ interface UserDocument {
   password: string | undefined;
 }
 
-/** The role a `Role` element names: its href (`.../api/admin/role/<uuid>`) or its id (`urn:vcloud:role:<uuid>`). */
+/**
+ * The role a `Role` element names: its href (`.../api/admin/role/<uuid>`, what govcd and pyvcloud send, from the
+ * AdminOrg's RoleReferences) and/or its id (`urn:vcloud:role:<uuid>`; a User read back carries both, identical).
+ * Each one given must parse and, with both, they must name the same role. Until 2026-12-07 the href won a
+ * contradiction and an href that did not parse fell back to the id without a word, so the role granted could
+ * differ from the one a reviewer, proxy or log read in the body. This is the only reference (href + id) the XML
+ * API reads from a request body: the others (GroupReferences, RightReferences, VdcReference ...) are output only.
+ */
 function roleIdOf(doc: XmlElement): string | undefined {
   const role = doc.child('Role');
   if (!role) return undefined;
-  const href = role.attr('href');
-  const fromHref = href ? /\/api\/admin\/role\/([^/?#]+)\/?$/.exec(href)?.[1] : undefined;
-  const id = idFromPathSegment(fromHref ?? role.attr('id') ?? '', 'role');
-  if (!id) throw badRequest('Role must reference a role of the organization by href (from the AdminOrg RoleReferences)');
-  return id;
+  // An empty attribute names nothing (Go's encoding/xml writes one for an empty field without omitempty).
+  const href = role.attr('href') || undefined;
+  const idAttr = role.attr('id') || undefined;
+  if (href === undefined && idAttr === undefined)
+    throw badRequest('Role must reference a role of the organization by href (from the AdminOrg RoleReferences)');
+  const segment = href === undefined ? undefined : /\/api\/admin\/role\/([^/?#]+)\/?$/.exec(href)?.[1];
+  const fromHref = segment === undefined ? undefined : idFromPathSegment(segment, 'role');
+  if (href !== undefined && !fromHref)
+    throw badRequest('Role href must be the href of a role (.../api/admin/role/{id}, from the AdminOrg RoleReferences)');
+  const fromId = idAttr === undefined ? undefined : idFromPathSegment(idAttr, 'role');
+  if (idAttr !== undefined && !fromId) throw badRequest('Role id must be the id of a role (urn:vcloud:role:{uuid})');
+  if (fromHref && fromId && fromHref !== fromId)
+    throw badRequest('Role href and id name different roles: give one, or the same role in both');
+  return (fromHref ?? fromId)!;
 }
 
 export function userDocumentFrom(doc: XmlElement): UserDocument {

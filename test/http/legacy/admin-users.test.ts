@@ -359,6 +359,37 @@ describe('PUT /api/admin/user/{id} (govcd OrgUser.Update and friends)', () => {
   });
 });
 
+/** The urn:vcloud:role id of a role named in an AdminOrg's RoleReferences. */
+const roleUrnIn = (adminOrg: XmlElement, name: string) => `urn:vcloud:role:${roleHrefIn(adminOrg, name).split('/').pop()}`;
+
+/** A new user's document whose Role carries the href and id given, as a User read back does. */
+const withRole = (href: string, id: string, name = uniqueName('x')) =>
+  userXml({ name, password: 'User-Password-1234', roleHref: href }).replace(/<Role href="([^"]*)">/, `<Role href="$1" id="${id}">`);
+
+describe('Role by href and id: the same role in both is taken, a contradiction or a bad one is refused', () => {
+  test('href and the same id (a User read back), href alone, id alone: created with that role', async () => {
+    const href = roleHrefIn(acme, 'vApp Author');
+    const urn = roleUrnIn(acme, 'vApp Author');
+    for (const doc of [withRole(href, urn), withRole(href, ''), withRole(href, urn).replace(`href="${href}" `, '')]) {
+      const user = xmlRoot(await send(server, 'POST', `/api/admin/org/${acmeId}/users`, s.alice, doc, USER_TYPE), 201, USER);
+      assert.equal(child(user, 'Role').attrs.name, 'vApp Author', doc);
+    }
+  });
+
+  test('PUT with a contradicting or unparsable Role: 400, the role is unchanged', async () => {
+    const user = await createUser();
+    const name = user.attrs.name!;
+    for (const doc of [
+      withRole(roleHrefIn(acme, 'vApp Author'), roleUrnIn(acme, 'vApp User'), name),
+      withRole(`${roleHrefIn(acme, 'vApp Author')}x`, roleUrnIn(acme, 'vApp Author'), name),
+    ]) {
+      const reply = await send(server, 'PUT', user.attrs.href!, s.alice, doc.replace(/<Password>[^<]*<\/Password>/, ''), USER_TYPE);
+      assert.match(xmlError(reply, 400, 'BAD_REQUEST'), /\] Role (href|id) /, doc);
+      assert.equal(child(xmlRoot(await get(server, user.attrs.href!, s.alice), 200, USER), 'Role').attrs.name, 'vApp User');
+    }
+  });
+});
+
 describe('bad input: 400 with VCD XML Error, nothing created', () => {
   const role = () => roleHrefIn(acme, 'vApp User');
   const cases: Array<[string, () => string, string]> = [
@@ -390,6 +421,22 @@ describe('bad input: 400 with VCD XML Error, nothing created', () => {
           '<StoredVmQuota>0',
           '<StoredVmQuota>lots',
         ),
+      'BAD_REQUEST',
+    ],
+    // Until 2026-12-07 the href won a contradiction, and an href that did not parse fell back to the id silently.
+    [
+      'a Role whose href and id name different roles',
+      () => withRole(roleHrefIn(acme, 'vApp User'), roleUrnIn(acme, 'vApp Author')),
+      'BAD_REQUEST',
+    ],
+    [
+      'a Role href that does not parse, with a good id',
+      () => withRole('https://x/api/admin/user/1', roleUrnIn(acme, 'vApp User')),
+      'BAD_REQUEST',
+    ],
+    [
+      'a Role id that does not parse, with a good href',
+      () => withRole(roleHrefIn(acme, 'vApp User'), 'urn:vcloud:user:nope'),
       'BAD_REQUEST',
     ],
     ['not a User', () => '<AdminOrg name="x"/>', 'BAD_REQUEST'],
