@@ -36,7 +36,7 @@ export type FiqlFieldType =
   | 'number'
   /** `true` / `false` (any case), stored as 1 / 0. */
   | 'boolean'
-  /** An ISO 8601 date-time (or epoch milliseconds), stored as epoch milliseconds. */
+  /** An ISO 8601 date-time (or a bare date, midnight UTC), stored as epoch milliseconds. */
   | 'date'
   /** One of `values`, compared case-sensitively as stored (unless `looseValues`). */
   | 'enum'
@@ -185,8 +185,12 @@ function convertValue(node: FiqlComparison, field: FiqlField): SqlValue {
     }
     case 'date': {
       // ISO 8601 (a bare date is midnight UTC, a date-time without a zone local time, as Date.parse read them), but
-      // only a moment that exists: Date.parse rolled 2027-02-30 over to March 2 and accepted T24:00.
-      const ms = /^-?\d+$/.test(raw) ? Number(raw) : (parseIsoDateTime(raw, { bareDate: true, zoneRequired: false }) ?? NaN);
+      // only a moment that exists: Date.parse rolled 2027-02-30 over to March 2 and accepted T24:00. ISO 8601 only,
+      // on every list (cloudapi and /api/query alike): until 2026-12-07 a string of digits was read as epoch
+      // milliseconds, so `createdTimeUtc=gt=1` was a filter where the same API insists on ISO 8601 everywhere else
+      // (expirationTimeUtc in a body, the answers' dates); no client we know (govcd, pyvcloud, vcd-cli, Terraform,
+      // the CLI's own shorthands) sends anything but ISO 8601.
+      const ms = parseIsoDateTime(raw, { bareDate: true, zoneRequired: false }) ?? NaN;
       // Within JavaScript's date range (±8.64e15 ms): beyond it the value overflowed PostgreSQL's bigint (a 500).
       if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) throw invalid(node, 'not an ISO 8601 date-time');
       return ms;

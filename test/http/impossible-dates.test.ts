@@ -75,6 +75,30 @@ describe('impossible calendar dates', () => {
     assert.equal(ok.status, 200, ok.text);
   });
 
+  test('FIQL date filters take ISO 8601 only: digits (epoch milliseconds) are a 400 on every cloudapi date field', async () => {
+    // Until 2026-12-07 `createdTimeUtc=gt=1` was a filter (read as epoch milliseconds), while the same API insists on
+    // ISO 8601 for every other date it reads.
+    const lists: Array<[string, string[]]> = [
+      ['tokens', ['createdTimeUtc', 'expirationTimeUtc', 'lastUsedTimeUtc']],
+      ['auditTrail', ['timestamp']],
+    ];
+    for (const [list, fields] of lists) {
+      for (const field of fields) {
+        for (const filter of [`${field}=gt=1`, `${field}=le=1704067200000`, `${field}==0`]) {
+          const json = await http(`${t.baseUrl}/cloudapi/1.0.0/${list}?filter=${encodeURIComponent(filter)}`, { headers: bearer(alice) });
+          assert.equal(json.status, 400, `${list} ${filter}: ${json.text}`);
+          assert.match(String(json.headers.get('content-type')), /^application\/json/, filter);
+          assert.equal(json.json().minorErrorCode, 'BAD_REQUEST', filter);
+          assert.match(json.json().message, /not an ISO 8601 date-time/, filter);
+        }
+        const iso = await http(`${t.baseUrl}/cloudapi/1.0.0/${list}?filter=${encodeURIComponent(`${field}=gt=2024-01-01T00:00:00Z`)}`, {
+          headers: bearer(alice),
+        });
+        assert.equal(iso.status, 200, `${list} ${field}: ${iso.text}`);
+      }
+    }
+  });
+
   test('the portal: the audit date filter and the expiry field refuse them with a 400 page', async () => {
     for (const day of ['2037-02-30', '2037-02-29', '2037-06-31']) {
       for (const query of [`from=${day}`, `to=${day}`]) {

@@ -110,6 +110,10 @@ const BAD: Array<[string, RegExp]> = [
   ['dateCreated==null', /not an ISO 8601 date-time/], // not nullable: no row can be absent
   ['lastSeen=lt=null', /null takes == or != only/],
   ['dateCreated=lt=-8640000000000001', /not an ISO 8601 date-time/],
+  // Digits are no date: until 2026-12-07 they were read as epoch milliseconds, where every other date is ISO 8601.
+  ['dateCreated=gt=1', /not an ISO 8601 date-time/],
+  ['dateCreated=ge=1704067200000', /not an ISO 8601 date-time/],
+  ['lastSeen!=0', /not an ISO 8601 date-time/],
 ];
 
 interface Probe {
