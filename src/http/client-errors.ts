@@ -130,6 +130,8 @@ function refusalResponse(
         : { minorErrorCode: minorCode, message, stackTrace: null },
     );
   }
+  // Never sniffed, as every routed error (error-handler.ts); the portal's page headers above already say so.
+  if (!extraHeaders.includes('X-Content-Type-Options')) extraHeaders += 'X-Content-Type-Options: nosniff\r\n';
   const head =
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `${extraHeaders}Connection: close\r\n\r\n`;
@@ -188,7 +190,7 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
  */
 const PLAIN_HTTP_MESSAGE = 'This port speaks HTTPS: send the request to https:// at the same host and port, not http://.\n';
 const PLAIN_HTTP_ON_TLS_PORT =
-  'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n' +
+  'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n' +
   `Content-Length: ${Buffer.byteLength(PLAIN_HTTP_MESSAGE)}\r\n\r\n${PLAIN_HTTP_MESSAGE}`;
 
 /** The server's `tlsClientError` listener: every failed handshake ends the connection, as without a listener. */

@@ -58,6 +58,10 @@ function safeClientMessage(e: FastifyError): string {
 
 export function renderError(error: TesseraError, request: FastifyRequest, reply: FastifyReply) {
   for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+  // An error is read as its Content-Type says, never sniffed: its message may echo what the request sent (a name,
+  // a path), which a browser guessing HTML would render. Every area (the portal's pages carry it among their own
+  // headers too); until 2026-12-07 the errors of /api, /cloudapi and /oauth went without it.
+  reply.header('X-Content-Type-Options', 'nosniff');
   // Every 401 names the scheme (RFC 7235 §3.1), /oauth's too: its 401s are the Bearer-protected endpoints' (register,
   // introspect, device_authorization); the token endpoint's errors are 400s (until 2026-12-05 /oauth sent none).
   // A request that sent a token is told it was refused (RFC 6750 §3.1 `invalid_token`: "refresh and retry", not "sign

@@ -162,6 +162,10 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
       const answer = await grant.handler({ services, path: orgPath(request), params, request, reply });
       reply.header('Cache-Control', 'no-store');
       reply.header('Pragma', 'no-cache');
+      // No X-Content-Type-Options on this success (its errors carry it, error-handler.ts): it would be one more header
+      // set per exchange on the benchmarked hot path (docs/performance.md), and fastify has no precomputed header set
+      // that costs nothing per request. The answer is exact `application/json` to a form POST, with no input echoed
+      // and nothing a browser navigates to; the decision of 2026-12-07.
       return sendOAuthJson(reply, answer);
     });
   }
