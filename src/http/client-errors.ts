@@ -168,6 +168,10 @@ function flushedHead(error: ParserError, parser: NodeParser | null | undefined):
 export function answerClientError(this: { log: { debug(o: object, m: string): void } }, error: ParserError, socket: Duplex): void {
   // A reset connection is gone: nothing to answer (as fastify's own handler).
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // A refused connection's later reads meet the parser's error again, and its head timeout may fire before the answer
+  // is out: answered once.
+  if (answered.has(socket)) return;
+  answered.add(socket);
   const requestId = randomUUID();
   // Plain fields, not `err`: the logger's error serializer turns an object that is no Error into "[object Object]".
   this.log.debug({ reqId: requestId, errorCode: error.code, errorMessage: error.message }, 'client error before routing');
@@ -177,9 +181,24 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
   const parser = (socket as Duplex & { parser?: NodeParser | null }).parser;
   const incoming = parser?.incoming;
   const parsed = incoming && incoming.complete !== true ? incoming : (flushedHead(error, parser) ?? undefined);
-  if (socket.writable) socket.write(clientErrorResponse(error, requestId, parsed));
-  socket.destroy(error);
+  const response = clientErrorResponse(error, requestId, parsed);
+  if (!socket.writable) return void socket.destroy();
+  // Closed once the answer is out, not at once: under TLS the write is still queued when this returns (the refusal
+  // comes from within a read), and destroying then dropped it; a 431 over HTTPS closed the connection without a
+  // byte (until 2026-12-07). Bounded, for a client that reads nothing.
+  const giveUp = setTimeout(() => socket.destroy(), ANSWER_FLUSH_MS);
+  giveUp.unref();
+  socket.write(response, () => {
+    clearTimeout(giveUp);
+    socket.destroy();
+  });
 }
+
+/** Refused connections already answered (answerClientError). */
+const answered = new WeakSet<Duplex>();
+
+/** How long an answer to a refused connection may take to be written before the connection is closed anyway. */
+const ANSWER_FLUSH_MS = 2000;
 
 /**
  * The answer to a plain-HTTP request on the HTTPS port (`curl http://host:8443/...`, an endpoint configured with

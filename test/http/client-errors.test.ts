@@ -337,3 +337,29 @@ test('a head over 64 KiB made of many headers is answered in the format of the a
     await node.stop();
   }
 });
+
+test('a head over 64 KiB over HTTPS gets its 431, not a connection closed without a byte', async () => {
+  const node = await startTessera({ https: true, demo: false });
+  try {
+    const { port } = new URL(node.baseUrl);
+    for (const head of [
+      `GET /api/org HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\n\r\n`,
+      `POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 70 }, (_, i) => `X-${i}: ${'a'.repeat(1000)}\r\n`).join('')}\r\n`,
+    ]) {
+      const socket = tls.connect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false });
+      await once(socket, 'secureConnect');
+      let raw = '';
+      socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+      socket.on('error', () => {});
+      const closed = new Promise((r) => socket.once('close', r));
+      socket.write(head);
+      await closed;
+      // Until 2026-12-07 the answer was still queued in TLS when the connection was destroyed: nothing arrived.
+      assert.match(raw, /^HTTP\/1\.1 431 /, head.slice(0, 30));
+      const [headers = '', body = ''] = raw.split('\r\n\r\n', 2);
+      assert.equal(Number(/\r\nContent-Length: (\d+)/.exec(headers)?.[1]), Buffer.byteLength(body));
+    }
+  } finally {
+    await node.stop();
+  }
+});
