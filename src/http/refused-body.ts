@@ -53,6 +53,7 @@ export function discardUnreadBodies(app: FastifyInstance, readiness: { readonly 
     // wait for; the connection is closed after the answer, since whether a body follows is the client's choice.
     if (continuePending.delete(raw)) {
       reply.header('Connection', 'close');
+      lingerAfterAnswer(raw);
       return done(null, payload);
     }
     // fastify's own `Connection: close` (on a 413): once the body is read the connection is usable again, unless the
@@ -94,4 +95,29 @@ function discardRest(raw: IncomingMessage, then: () => void): void {
   raw.once('close', finish);
   raw.once('error', finish);
   raw.resume();
+}
+
+/** How long a connection closed after a refusal without `100 Continue` still reads what its client sends. */
+export const LINGER_MS = 2000;
+
+/**
+ * Some clients send `Expect: 100-continue` and their body at once (.NET's and PowerShell's with no wait, raw clients):
+ * Node closed the connection as soon as the refusal was written, with the body unread, which is a reset, and a reset
+ * can reach the client (or the proxy in front) before the answer (until 2026-12-07). Now the write side is closed
+ * after the answer and what arrives is read and discarded until the body ends, the client closes, or LINGER_MS pass.
+ */
+function lingerAfterAnswer(raw: IncomingMessage): void {
+  const socket = raw.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  socket.destroySoon = function (this: typeof socket) {
+    if (this.writable) this.end();
+    const close = () => {
+      clearTimeout(timer);
+      this.destroy();
+    };
+    const timer = setTimeout(close, LINGER_MS);
+    timer.unref();
+    raw.once('end', close);
+    this.once('end', close);
+    this.once('close', () => clearTimeout(timer));
+  };
 }

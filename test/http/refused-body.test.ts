@@ -208,3 +208,28 @@ test('a body already read to its end is not waited for: an injected request (no 
   assert.ok(answer !== null, 'answered within 5 s (it waited for an end that had already come)');
   assert.equal(answer.statusCode, 400);
 });
+
+test('a client that expects 100-continue but sends its body at once gets its refusal and a clean close, not a reset', async () => {
+  const t = await startTessera({ demo: false });
+  try {
+    const { port } = new URL(t.baseUrl);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let raw = '';
+    let error: string | undefined;
+    socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+    socket.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code));
+    const closed = new Promise((r) => socket.once('close', r));
+    const size = 4 * 1024 * 1024;
+    socket.write(
+      `POST /api/sessions HTTP/1.1\r\nHost: x\r\nAccept: application/*+xml;version=99.0\r\nExpect: 100-continue\r\nContent-Length: ${size}\r\n\r\n`,
+    );
+    socket.write(Buffer.alloc(size, 'a'));
+    await closed;
+    assert.match(raw, /^HTTP\/1\.1 406 /);
+    // Until 2026-12-07 the connection was closed with the body unread: a reset (EPIPE here, a 502 through a proxy).
+    assert.equal(error, undefined);
+  } finally {
+    await t.stop();
+  }
+});
