@@ -15,7 +15,9 @@
  *   by this node's bearer check, could still create an org, rename it or change its settings (its password policy,
  *   its quotas), enable an org the provider had disabled, or disable or delete one.
  */
+import type { Transaction } from 'kysely';
 import type { Store, Org } from '../store/store.js';
+import type { DB } from '../store/schema.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog, AuditEventType } from './audit.js';
 import type { Principal } from '../domain/principal.js';
@@ -117,8 +119,16 @@ export class OrgAdmin {
     }
     if (isSystem && !input.enabled) throw badRequest('The System organization cannot be disabled');
     const settings = mergeSettings(parseOrgSettings(org.settings), input);
-    await this.store.transaction(async (trx) => {
-      await assertSessionStands(this.store, trx, actor, { lock: false });
+    const enabledChanged = input.enabled !== (org.is_enabled === 1);
+    // One transaction: the org's row and, when it changes, its enable or disable with its cut-off apply together or
+    // not at all. Until 2026-12-07 the enable or disable had a transaction of its own after the row's: when it failed
+    // (a session cut off in between, a database error), the rename and the settings stayed and the request answered
+    // an error.
+    const events = await this.store.transaction(async (trx) => {
+      // The enable or disable first: it locks the org's row before anything else, the order applyEnabled keeps, and
+      // reads whether the session stands.
+      const revoked = enabledChanged ? await this.writeEnabled(trx, actor, org.id, input.enabled) : [];
+      if (!enabledChanged) await assertSessionStands(this.store, trx, actor, { lock: false });
       await this.store.updateOrg(
         org.id,
         {
@@ -131,11 +141,10 @@ export class OrgAdmin {
         },
         trx,
       );
+      return revoked;
     });
-    // Names are part of every cached identity (the OAuth endpoint of a token is its org's name).
-    this.identities.invalidate();
-    const enabledChanged = input.enabled !== (org.is_enabled === 1);
-    if (enabledChanged) await this.applyEnabled(actor, org.id, input.enabled);
+    // Names are part of every cached identity (the OAuth endpoint of a token is its org's name); announce drops them.
+    await this.announce(events);
     const updated = await stillThere(this.store.getOrg(org.id));
     await this.record('org.updated', actor, updated, ip, { previousName: org.name, enabled: input.enabled });
     // A disable or enable by PUT (vcd-cli's `org update --disable`, pyvcloud, Terraform's `enabled`) is the same act as
@@ -194,33 +203,41 @@ export class OrgAdmin {
    * (until 2026-12-05 such sessions, on PostgreSQL, worked again once the org was enabled).
    */
   private async applyEnabled(actor: Principal, orgId: string, enabled: boolean): Promise<void> {
-    const events: RevocationEvent[] = await this.store.transaction(async (trx) => {
-      // The org's row first, locked on PostgreSQL, whichever way: enables and disables of one org take turns, and
-      // lock the org before its users (an enable that wrote the users first deadlocked with a disable). NO KEY
-      // UPDATE, which an insert that refers to the org (a token registered meanwhile) does not wait for: with FOR
-      // UPDATE such an insert, holding its user's row, and this transaction, wanting that row next, deadlocked, and
-      // the disable failed with a 503 (until 2026-12-06).
-      const current = trx.selectFrom('orgs').select('is_enabled').where('id', '=', orgId);
-      const org = await (this.store.dialect === 'postgres' ? current.forNoKeyUpdate() : current).executeTakeFirst();
-      // After the org's lock, so that the order of locks stays the org's first; the actor's row is read, not locked.
-      await assertSessionStands(this.store, trx, actor, { lock: false });
-      // Enabling an org that is enabled (an `action/enable` repeated, a Terraform apply) changes nothing and ends nothing.
-      if (enabled && org?.is_enabled === 1) return [];
-      if (!enabled) await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);
-      const now = Date.now();
-      const relevantUntil = this.revocationRelevantUntil(now);
-      const out: RevocationEvent[] = [];
-      for (const user of await this.store.listUsers(orgId, trx)) {
-        await this.store.updateUser(user.id, { sessions_not_before: now }, trx);
-        out.push(await this.store.recordRevocation(trx, 'user', user.id, now, relevantUntil));
-      }
-      // A service account's sessions carry its id as their subject (auth/service-accounts.ts endEverything).
-      for (const account of await trx.selectFrom('service_accounts').select('id').where('org_id', '=', orgId).execute()) {
-        out.push(await this.store.recordRevocation(trx, 'user', account.id, now, relevantUntil));
-      }
-      if (enabled) await this.store.updateOrg(orgId, { is_enabled: 1 }, trx);
-      return out;
-    });
+    const events = await this.store.transaction((trx) => this.writeEnabled(trx, actor, orgId, enabled));
+    await this.announce(events);
+  }
+
+  /** applyEnabled's writes, in `trx`; returns the revocations to announce once it has committed, not before. */
+  private async writeEnabled(trx: Transaction<DB>, actor: Principal, orgId: string, enabled: boolean): Promise<RevocationEvent[]> {
+    // The org's row first, locked on PostgreSQL, whichever way: enables and disables of one org take turns, and
+    // lock the org before its users (an enable that wrote the users first deadlocked with a disable). NO KEY
+    // UPDATE, which an insert that refers to the org (a token registered meanwhile) does not wait for: with FOR
+    // UPDATE such an insert, holding its user's row, and this transaction, wanting that row next, deadlocked, and
+    // the disable failed with a 503 (until 2026-12-06).
+    const current = trx.selectFrom('orgs').select('is_enabled').where('id', '=', orgId);
+    const org = await (this.store.dialect === 'postgres' ? current.forNoKeyUpdate() : current).executeTakeFirst();
+    // After the org's lock, so that the order of locks stays the org's first; the actor's row is read, not locked.
+    await assertSessionStands(this.store, trx, actor, { lock: false });
+    // Enabling an org that is enabled (an `action/enable` repeated, a Terraform apply) changes nothing and ends nothing.
+    if (enabled && org?.is_enabled === 1) return [];
+    if (!enabled) await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);
+    const now = Date.now();
+    const relevantUntil = this.revocationRelevantUntil(now);
+    const out: RevocationEvent[] = [];
+    for (const user of await this.store.listUsers(orgId, trx)) {
+      await this.store.updateUser(user.id, { sessions_not_before: now }, trx);
+      out.push(await this.store.recordRevocation(trx, 'user', user.id, now, relevantUntil));
+    }
+    // A service account's sessions carry its id as their subject (auth/service-accounts.ts endEverything).
+    for (const account of await trx.selectFrom('service_accounts').select('id').where('org_id', '=', orgId).execute()) {
+      out.push(await this.store.recordRevocation(trx, 'user', account.id, now, relevantUntil));
+    }
+    if (enabled) await this.store.updateOrg(orgId, { is_enabled: 1 }, trx);
+    return out;
+  }
+
+  /** After the commit of an enable or disable: tells every node of its revocations, and drops the cached identities. */
+  private async announce(events: RevocationEvent[]): Promise<void> {
     await Promise.all(events.map((event) => this.store.bus.committed(event)));
     this.identities.invalidate();
     const userIds = events.map((e) => e.subject);

@@ -682,6 +682,63 @@ test("an ended System administrator's session, already past its bearer check, cr
   assert.deepEqual(await metadataOf(), metadata);
 });
 
+test('an org update that renames and disables applies both or neither, whatever fails or ends the session in between', async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const ownerSession = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const services = node.server.services;
+  const [owner, stolen] = await Promise.all(
+    [ownerSession, thief].map((value) => services.authenticator.authenticate({ kind: 'access_token', value })),
+  );
+  const ip = '127.0.0.1';
+  const store = node.store;
+  const globex = (await store.getOrgByName('globex'))!;
+  assert.equal(globex.is_enabled, 1);
+  const renameAndDisable = { name: 'globex-renamed', fullName: 'Renamed Corp', description: 'changed', enabled: false };
+
+  // The disable's part fails (a database error): until 2026-12-07 the rename, written in a transaction of its own
+  // before it, stayed, and the request answered an error.
+  const listUsers = store.listUsers;
+  store.listUsers = async (...args: Parameters<typeof listUsers>) => {
+    if (args[1] !== undefined) throw new Error('forced failure of the disable');
+    return listUsers.apply(store, args);
+  };
+  try {
+    await assert.rejects(services.orgAdmin.update(owner!, globex, renameAndDisable, ip), /forced failure/);
+  } finally {
+    store.listUsers = listUsers;
+  }
+  assert.deepEqual(await store.getOrg(globex.id), globex, 'nothing of the update applied');
+
+  // The session is cut off on another node right after the update's first transaction commits: until 2026-12-07 that
+  // fell between the rename's transaction and the disable's, which refused it (401) with the rename kept. Now the
+  // update either applies wholly (the cut-off came after its one commit) or not at all.
+  const transaction = store.transaction;
+  let cutOff = false;
+  store.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
+    const result = await transaction.call(store, fn);
+    if (!cutOff) {
+      cutOff = true;
+      await cutOffAsAnotherNode(node, stolen!.userId, jtiOf(ownerSession));
+    }
+    return result;
+  }) as typeof transaction;
+  let outcome: PromiseSettledResult<unknown>;
+  try {
+    [outcome] = await Promise.allSettled([services.orgAdmin.update(stolen!, globex, renameAndDisable, ip)]);
+  } finally {
+    store.transaction = transaction;
+  }
+  assert.ok(cutOff, 'the cut-off was made');
+  const after = (await store.getOrg(globex.id))!;
+  if (outcome!.status === 'fulfilled') {
+    assert.deepEqual([after.name, after.full_name, after.is_enabled], ['globex-renamed', 'Renamed Corp', 0], 'all applied');
+  } else {
+    assert.deepEqual(after, globex, `refused (${String(outcome!.reason)}) and nothing applied`);
+  }
+});
+
 test("an ended administrator's session, already past its bearer check, lifts no cap of the org's token policy", async (t) => {
   const node = await startTessera({ config: RATES });
   t.after(() => node.stop());
