@@ -312,22 +312,32 @@ export class IdentityAdmin {
 
   async deleteRole(actor: Principal, role: Role, ip: string | null): Promise<void> {
     this.requireWritableRole(actor, role);
-    if ((await this.store.countUsersWithRole(role.id)) > 0) throw badRequest('The role is assigned to users; reassign them first');
-    // Service accounts and groups hold a role too (their `role_id` references it): the delete would fail in the
-    // store (for groups until 2026-12-06, and the answer then said a race had happened).
-    const holding = async (table: 'service_accounts' | 'groups') =>
-      Number(
-        (
-          await this.store.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('role_id', '=', role.id)
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
-    if ((await holding('service_accounts')) > 0) throw badRequest('The role is assigned to service accounts; change their role first');
-    if ((await holding('groups')) > 0) throw badRequest('The role is assigned to groups; give them another role first');
-    await this.standing(actor, (trx) => this.store.deleteRole(role.id, trx));
+    // Whether anything holds the role is read in the delete's own transaction, after locking the role's row on
+    // PostgreSQL: an assignment's foreign-key check waits for that lock, so it either committed before the count
+    // (which then sees it) or fails once the role is gone (a 400, error-handler.ts). SQLite's single writer runs
+    // the two one after the other. Until 2026-12-07 the counts ran before the transaction: an assignment landing
+    // in between made the delete fail on the foreign key, and on SQLite the answer said that something had been
+    // deleted by another request, which was not what had happened.
+    await this.standing(actor, async (trx) => {
+      const locked = trx.selectFrom('roles').select('id').where('id', '=', role.id);
+      await (this.store.dialect === 'postgres' ? locked.forUpdate() : locked).executeTakeFirst();
+      if ((await this.store.countUsersWithRole(role.id, trx)) > 0) throw badRequest('The role is assigned to users; reassign them first');
+      // Service accounts and groups hold a role too (their `role_id` references it): the delete would fail in the
+      // store (for groups until 2026-12-06, and the answer then said a race had happened).
+      const holding = async (table: 'service_accounts' | 'groups') =>
+        Number(
+          (
+            await trx
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('role_id', '=', role.id)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      if ((await holding('service_accounts')) > 0) throw badRequest('The role is assigned to service accounts; change their role first');
+      if ((await holding('groups')) > 0) throw badRequest('The role is assigned to groups; give them another role first');
+      await this.store.deleteRole(role.id, trx);
+    });
     this.identities.invalidate();
     await this.record('role.deleted', actor, role.org_id, ip, { role: role.name, roleId: role.id });
   }
