@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, EXIT } from './exit-codes.js';
-import { openPrivateTempBeside } from './private-temp-file.js';
+import { openPrivateTempBeside } from '../store/private-temp-file.js';
 
 export interface SavedSession {
   endpoint: string;

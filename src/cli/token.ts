@@ -11,7 +11,7 @@ import { StreamingTable, type Column } from './format/table.js';
 import { action, describeError } from './io.js';
 import { CliError, EXIT, exitCodeFor, usageError } from './exit-codes.js';
 import { checkOutPath } from './out-file.js';
-import { openPrivateTempBeside, type PrivateTempFile } from './private-temp-file.js';
+import { openPrivateTempBeside, type PrivateTempFile } from '../store/private-temp-file.js';
 import { requireSession } from './session-file.js';
 import { VcdApiError } from '../client/errors.js';
 import type { VcdClient } from '../client/vcd-client.js';

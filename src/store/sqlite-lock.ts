@@ -14,7 +14,8 @@
  */
 import Database from 'better-sqlite3';
 import { hostname } from 'node:os';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { openPrivateTempBesideSync } from './private-temp-file.js';
 
 export class DataDirLockedError extends Error {
   readonly owner: LockOwner | null;
@@ -58,9 +59,15 @@ export function lockSqliteFile(dbFile: string): DataDirLock {
   const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const ownerFile = ownerFileOf(dbFile);
   // Written after the lock is held, by rename so a reader never sees half of it; a leftover from a killed
-  // holder is simply overwritten.
-  writeFileSync(`${ownerFile}.${process.pid}.tmp`, JSON.stringify(owner) + '\n');
-  renameSync(`${ownerFile}.${process.pid}.tmp`, ownerFile);
+  // holder is simply overwritten. The temporary file is new and never a link followed (private-temp-file.ts):
+  // until 2026-12-07 it was `tessera.db.lock.json.<pid>.tmp`, written through whatever link stood at that name.
+  try {
+    writeOwnerNote(ownerFile, owner);
+  } catch (error) {
+    lock.exec('ROLLBACK');
+    lock.close();
+    throw error;
+  }
   let released = false;
   return {
     release() {
@@ -77,6 +84,21 @@ export function lockSqliteFile(dbFile: string): DataDirLock {
       lock.close();
     },
   };
+}
+
+function writeOwnerNote(ownerFile: string, owner: LockOwner): void {
+  const temp = openPrivateTempBesideSync(ownerFile);
+  try {
+    try {
+      writeSync(temp.fd, JSON.stringify(owner) + '\n');
+    } finally {
+      closeSync(temp.fd);
+    }
+    renameSync(temp.path, ownerFile);
+  } catch (error) {
+    rmSync(temp.path, { force: true });
+    throw error;
+  }
 }
 
 function readOwner(dbFile: string): LockOwner | null {

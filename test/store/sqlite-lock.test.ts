@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirLockedError, lockSqliteFile, ownerFileOf } from '../../src/store/sqlite-lock.js';
@@ -39,6 +39,28 @@ test('a second lock on one file is refused, naming the holder; released, it can 
   first.release();
   assert.ok(!existsSync(ownerFileOf(file)), 'the owner file goes with the lock');
   lockSqliteFile(file).release();
+});
+
+test('a symbolic link planted where the owner note is written is not followed: its target is untouched', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'tessera.db');
+  const victim = join(dir, 'victim.txt');
+  writeFileSync(victim, "not the lock's to write\n");
+  // Until 2026-12-07 the note went to `tessera.db.lock.json.<pid>.tmp` through writeFileSync, which follows a link
+  // there (into any file the server's account may write), and the rename then put the link in the owner file's place.
+  const planted = `${ownerFileOf(file)}.${process.pid}.tmp`;
+  symlinkSync(victim, planted);
+  const lock = lockSqliteFile(file);
+  t.after(() => lock.release());
+  assert.equal(readFileSync(victim, 'utf8'), "not the lock's to write\n");
+  assert.ok(lstatSync(ownerFileOf(file)).isFile(), 'the owner file is a file of its own, not the link');
+  assert.equal(JSON.parse(readFileSync(ownerFileOf(file), 'utf8')).pid, process.pid);
+  assert.ok(lstatSync(planted).isSymbolicLink(), 'the planted link left as it was');
+  assert.deepEqual(
+    readdirSync(dir).filter((name) => name.endsWith('.tmp')),
+    [`tessera.db.lock.json.${process.pid}.tmp`],
+    'no temporary file of its own left behind',
+  );
 });
 
 test('an owner file that cannot be removed (a data dir gone read-only) does not fail the release: the lock is freed', (t) => {
