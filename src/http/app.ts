@@ -324,8 +324,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // XML or JSON, and the version, follow Accept (RFC 9110 §12.5.5).
       reply.header('Vary', 'Accept');
       // Each answer is what its Content-Type says (VCD's XML or JSON), never to be sniffed as a page: one header set,
-      // here where the area is known (errors carry it from error-handler.ts whatever the area). Not /oauth's
-      // successes: its token exchange is the benchmarked hot path (see oauth/index.ts).
+      // here where the area is known (errors carry it from error-handler.ts whatever the area). /oauth's successes
+      // set it in oauth/index.ts, all but the token exchange's, the benchmarked hot path.
       reply.header('X-Content-Type-Options', 'nosniff');
     }
     // The token endpoint is unauthenticated: a stale bearer sent along must never cause a 401 (vcd-wire §5.1).

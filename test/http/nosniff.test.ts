@@ -1,9 +1,10 @@
 /**
  * `X-Content-Type-Options: nosniff` on the APIs' answers: every error of /api, /cloudapi and /oauth (routed ones from
  * error-handler.ts, the router's, and those written by hand before routing in client-errors.ts), and the successes
- * of /api and /cloudapi. Until 2026-12-07 only the portal's pages carried it, so an error whose message echoes the
- * request could be sniffed as a page by a browser. The token exchange's success goes without (a benchmarked hot
- * path, see src/http/oauth/index.ts); its errors carry it.
+ * of /api, /cloudapi and /oauth (with its metadata). Until 2026-12-07 only the portal's pages carried it, so an error
+ * whose message echoes the request could be sniffed as a page by a browser; /oauth's successes got it the same day.
+ * The token exchange's success goes without (a benchmarked hot path, see src/http/oauth/index.ts); its errors
+ * carry it.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,6 +60,58 @@ describe('X-Content-Type-Options: nosniff', () => {
     sniffless('/api/org', await http(`${base}/api/org`, { headers: bearer(alice, XML) }), 200);
     sniffless('/cloudapi tokens', await http(`${base}/cloudapi/1.0.0/tokens`, { headers: bearer(alice) }), 200);
     sniffless('/cloudapi sessions/current', await http(`${base}/cloudapi/1.0.0/sessions/current`, { headers: bearer(alice) }), 200);
+  });
+
+  test('successes of /oauth and its metadata, all but the token exchange', async () => {
+    const base = t.baseUrl;
+    const json = { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/json' };
+    const form = { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/x-www-form-urlencoded' };
+    const registered = await http(`${base}/oauth/tenant/acme/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ client_name: 'nosniff-token' }),
+    });
+    sniffless('/oauth register', registered, 200);
+    const account = await http(`${base}/oauth/tenant/acme/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        client_name: 'nosniff-account',
+        scope: 'urn:vcloud:role:vApp%20User',
+        software_id: '0f7ad2a6-4a0b-4d1e-9c1e-1c4f0d2a8b11',
+      }),
+    });
+    sniffless('/oauth register (a service account)', account, 200);
+    const clientId = account.json().client_id as string;
+    sniffless(
+      '/oauth device_authorization',
+      await http(`${base}/oauth/tenant/acme/device_authorization`, {
+        method: 'POST',
+        headers: form,
+        body: new URLSearchParams({ client_id: clientId }),
+      }),
+      200,
+    );
+    sniffless(
+      '/oauth introspect',
+      await http(`${base}/oauth/tenant/acme/introspect`, {
+        method: 'POST',
+        headers: form,
+        body: new URLSearchParams({ token: 'not-a-token' }),
+      }),
+      200,
+    );
+    sniffless(
+      '/oauth revoke',
+      await http(`${base}/oauth/tenant/acme/revoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: 'not-a-token' }),
+      }),
+      200,
+    );
+    sniffless('tenant metadata', await http(`${base}/.well-known/oauth-authorization-server/oauth/tenant/acme`), 200);
+    sniffless('provider metadata', await http(`${base}/.well-known/oauth-authorization-server/oauth/provider`), 200);
   });
 });
 

@@ -134,8 +134,17 @@ function orgPath(request: { params: { org?: string } }): OAuthOrgPath {
   return request.params.org === undefined ? { kind: 'provider' } : { kind: 'tenant', orgName: request.params.org };
 }
 
-/** JSON with exactly `application/json` (a response schema describes it; see schemas.ts). */
+/**
+ * JSON with exactly `application/json` (a response schema describes it; see schemas.ts), never to be sniffed as a page:
+ * the metadata echoes the org's name from the URL. Every success of /oauth and its metadata but the token exchange's
+ * (sendExchangeJson); until 2026-12-07 only the errors carried the header.
+ */
 function sendOAuthJson(reply: FastifyReply, body: unknown) {
+  return sendJson(reply.header('X-Content-Type-Options', 'nosniff'), 200, 'application/json', body);
+}
+
+/** The token exchange's success: sendOAuthJson without X-Content-Type-Options (see the token route). */
+function sendExchangeJson(reply: FastifyReply, body: unknown) {
   return sendJson(reply, 200, 'application/json', body);
 }
 
@@ -166,7 +175,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
       // set per exchange on the benchmarked hot path (docs/performance.md), and fastify has no precomputed header set
       // that costs nothing per request. The answer is exact `application/json` to a form POST, with no input echoed
       // and nothing a browser navigates to; the decision of 2026-12-07.
-      return sendOAuthJson(reply, answer);
+      return sendExchangeJson(reply, answer);
     });
   }
 
@@ -253,7 +262,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
           await services.apiTokens.revokeByPossession(token, request.ip);
         }
       } else await services.sessions.endByPossession(token, request.ip);
-      return reply.code(200).header('Cache-Control', 'no-store').send(undefined);
+      return reply.code(200).header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').send(undefined);
     });
   }
 
