@@ -241,4 +241,38 @@ describe('portal service accounts', () => {
     assert.ok(!list.body.includes('portal-sa'), "acme's accounts are not the System org's list");
     assert.equal((await admin.get('/provider/administration/accessRequests')).statusCode, 200);
   });
+
+  // Last: it spends hank's budget of user codes for the minute.
+  test("the form counts against the user's budget of user codes, as the cloudapi's device lookup does: no unbounded guessing", async () => {
+    const G = '/tenant/globex/administration/accessRequests';
+    const globexBearer = await signIn(server.baseUrl, 'hank', 'globex', server.demoPassword);
+    const created = await http(`${server.baseUrl}${oauthPath('globex')}/register`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${globexBearer}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ client_name: 'guessed-sa', software_id: SOFTWARE_ID, scope: 'urn:vcloud:role:vApp%20Author' }),
+    });
+    assert.equal(created.status, 200, created.text);
+    const id = (created.json() as { client_id: string }).client_id;
+    const started = await http(`${server.baseUrl}${oauthPath('globex')}/device_authorization`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${globexBearer}`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams({ client_id: id }),
+    });
+    assert.equal(started.status, 200, started.text);
+    const { user_code: userCode } = started.json() as { user_code: string };
+    const wrong = userCode === 'BCDF-GHJK' ? 'BCDF-GHJL' : 'BCDF-GHJK';
+    let refused = null;
+    for (let i = 0; i < 40 && refused === null; i++) {
+      const res = await hank.submit(G, G, { userCode: wrong, decision: 'grant' });
+      if (res.statusCode === 429) refused = res;
+      else assert.equal(res.statusCode, 400, res.body.slice(0, 300));
+    }
+    assert.ok(refused, 'a loop of wrong user codes is refused within the budget (30 a minute)');
+    assert.match(refused.body, /role="alert"[^>]*>.*Too many user codes tried/s);
+    assert.ok(Number(refused.headers['retry-after']) > 0);
+    // Past the budget even the right code decides nothing: the request is still pending.
+    const right = await hank.submit(G, G, { userCode, decision: 'grant' });
+    assert.equal(right.statusCode, 429);
+    assert.equal((await account(id))!.status, 'REQUESTED');
+  });
 });

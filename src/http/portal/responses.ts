@@ -14,7 +14,8 @@
  * - 400 an HTML page when the path, query or form breaks the route's schema, or a form's values are refused;
  *   403 when the principal lacks the right, or a form's CSRF token is missing or wrong; 404 for an unknown
  *   organization portal or entity; 503 when the node cannot check revocations (fail closed).
- * 401 and 429 are the sign-in forms' own (a wrong password or code; too many attempts); 413 a form body over
+ * 401 and 429 are the sign-in forms' own (a wrong password or code; too many attempts; 429 also the user-code form's);
+ * 413 a form body over
  * the 64 KiB limit.
  */
 import { Type, type TSchema } from 'typebox';
@@ -61,6 +62,12 @@ export const FORM = {
   303: redirect('Done: to the page that shows the result; or not signed in: to the sign-in page'),
   ...ERRORS,
   ...TOO_LARGE,
+} as const;
+
+/** The form that takes a service account's user code: its budget of codes tried (RFC 8628 §5.1) answers 429. */
+export const USER_CODE_FORM = {
+  ...FORM,
+  429: html('Too many user codes tried: the page again, with Retry-After'),
 } as const;
 
 /** The sign-in pages (GET /login, /login/code): the form, or on when already signed in or the step expired. */

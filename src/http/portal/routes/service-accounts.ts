@@ -22,7 +22,7 @@ import { requireSignedIn } from '../portal-session.js';
 import { signedInFrame } from '../page-frame.js';
 import { inFormWords } from '../form-wording.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
-import { FORM, PAGE, pathIds } from '../responses.js';
+import { FORM, PAGE, USER_CODE_FORM, pathIds } from '../responses.js';
 import { canManageServiceAccounts, canViewServiceAccounts } from '../access.js';
 import { TesseraError, badRequest, forbidden } from '../../../domain/errors.js';
 import { can, effectiveRights } from '../../../domain/policy.js';
@@ -408,20 +408,38 @@ export function serviceAccountRoutes(app: FastifyInstance, deps: PortalDeps): vo
     return renderRequests(reply, state, '', await done(request, state));
   });
 
-  app.post('/administration/accessRequests', { config: { csrf: 'session' }, schema: { response: FORM } }, async (request, reply) => {
-    const state = requireManage(request);
-    const userCode = formField(request, 'userCode').trim();
-    const decision = formField(request, 'decision');
-    if (decision !== 'grant' && decision !== 'deny') {
-      return renderRequests(reply, state, userCode, { kind: 'danger', text: 'Choose Grant or Deny.' }, 400);
-    }
-    try {
-      await accounts.decide(state.principal, state.principal.orgId, userCode, decision === 'grant', request.ip);
-    } catch (error) {
-      const refused = formError(error);
-      if (!refused) throw error;
-      return renderRequests(reply, state, userCode, { kind: 'danger', text: formMessage(refused.message) }, refused.status);
-    }
-    return seeOther(reply, `${state.org.basePath}/administration/accessRequests?done=${decision === 'grant' ? 'granted' : 'denied'}`);
-  });
+  app.post(
+    '/administration/accessRequests',
+    { config: { csrf: 'session' }, schema: { response: USER_CODE_FORM } },
+    async (request, reply) => {
+      const state = requireManage(request);
+      const userCode = formField(request, 'userCode').trim();
+      const decision = formField(request, 'decision');
+      if (decision !== 'grant' && decision !== 'deny') {
+        return renderRequests(reply, state, userCode, { kind: 'danger', text: 'Choose Grant or Deny.' }, 400);
+      }
+      // The user's budget of user codes, the one /cloudapi/1.0.0/deviceLookup counts against (RFC 8628 §5.1): until
+      // 2026-12-07 this form decided without it, so a script holding a portal session could guess among the 20^8 codes
+      // without limit and grant a pending request it was never shown.
+      const wait = services.limits.userCodes.hit(state.principal.userId);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        return renderRequests(
+          reply,
+          state,
+          userCode,
+          { kind: 'danger', text: `Too many user codes tried. Try again in ${wait} seconds.` },
+          429,
+        );
+      }
+      try {
+        await accounts.decide(state.principal, state.principal.orgId, userCode, decision === 'grant', request.ip);
+      } catch (error) {
+        const refused = formError(error);
+        if (!refused) throw error;
+        return renderRequests(reply, state, userCode, { kind: 'danger', text: formMessage(refused.message) }, refused.status);
+      }
+      return seeOther(reply, `${state.org.basePath}/administration/accessRequests?done=${decision === 'grant' ? 'granted' : 'denied'}`);
+    },
+  );
 }
