@@ -68,6 +68,11 @@ export async function undeployVApp(store: Store, vappId: string, action: Undeplo
   const target: VcdStatusName = action === 'suspend' ? 'SUSPENDED' : 'POWERED_OFF';
   return store.transaction(async (trx) => {
     await check(trx);
+    // The vApp's row before its VMs' (PostgreSQL), the order of every other write to both: its delete (whose cascade
+    // reaches the VMs), take-ownership, the inventory's upserts. Until 2026-12-07 the VMs were written first, and an
+    // undeploy and a take-ownership of the same vApp at once deadlocked (one of them answered 503).
+    const vapp = trx.selectFrom('vapps').select('id').where('id', '=', vappId);
+    await (store.dialect === 'postgres' ? vapp.forNoKeyUpdate() : vapp).executeTakeFirst();
     const vms = await trx
       .updateTable('vms')
       .set({ status: target, is_deployed: 0, spec_hash: null })
