@@ -125,10 +125,8 @@ export class OrgAdmin {
     // (a session cut off in between, a database error), the rename and the settings stayed and the request answered
     // an error.
     const events = await this.store.transaction(async (trx) => {
-      // The enable or disable first: it locks the org's row before anything else, the order applyEnabled keeps, and
-      // reads whether the session stands.
-      const revoked = enabledChanged ? await this.writeEnabled(trx, actor, org.id, input.enabled) : [];
-      if (!enabledChanged) await assertSessionStands(this.store, trx, actor, { lock: false });
+      // The org's row first, by its own update: a rename takes the row's strongest lock (its name is unique) before
+      // the enable or disable locks the users, rather than upgrading to it after them, which invited deadlocks.
       await this.store.updateOrg(
         org.id,
         {
@@ -141,7 +139,10 @@ export class OrgAdmin {
         },
         trx,
       );
-      return revoked;
+      // Whether the session stands is read either way, by writeEnabled after its own lock of the org's row.
+      if (enabledChanged) return this.writeEnabled(trx, actor, org.id, input.enabled);
+      await assertSessionStands(this.store, trx, actor, { lock: false });
+      return [];
     });
     // Names are part of every cached identity (the OAuth endpoint of a token is its org's name); announce drops them.
     await this.announce(events);

@@ -711,9 +711,9 @@ test('an org update that renames and disables applies both or neither, whatever 
   }
   assert.deepEqual(await store.getOrg(globex.id), globex, 'nothing of the update applied');
 
-  // The session is cut off on another node right after the update's first transaction commits: until 2026-12-07 that
-  // fell between the rename's transaction and the disable's, which refused it (401) with the rename kept. Now the
-  // update either applies wholly (the cut-off came after its one commit) or not at all.
+  // The session is cut off on another node right after the update's first transaction commits. The update then either
+  // applied wholly (the cut-off came after its one commit) or not at all. (The old code passes this half too, its
+  // rename having been written outside any transaction; the forced failure above is the half that tells them apart.)
   const transaction = store.transaction;
   let cutOff = false;
   store.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
