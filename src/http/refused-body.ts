@@ -110,14 +110,13 @@ function lingerAfterAnswer(raw: IncomingMessage): void {
   const socket = raw.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
   socket.destroySoon = function (this: typeof socket) {
     if (this.writable) this.end();
-    const close = () => {
-      clearTimeout(timer);
-      this.destroy();
-    };
-    const timer = setTimeout(close, LINGER_MS);
+    // LINGER_MS bounds it all, also an answer a client never reads; otherwise the close waits for the answer to be
+    // written whole (under TLS or back-pressure it may still be queued when the body ends), as Node's own does.
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
     timer.unref();
-    raw.once('end', close);
-    this.once('end', close);
+    const closeOnceWritten = () => (this.writableFinished ? this.destroy() : this.once('finish', () => this.destroy()));
+    raw.once('end', closeOnceWritten);
+    this.once('end', closeOnceWritten);
     this.once('close', () => clearTimeout(timer));
   };
 }
