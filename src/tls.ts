@@ -3,11 +3,12 @@
  * self-signed certificate for HTTPS out of the box, generated on first start into the data directory (key 0600)
  * and reused on every later start, so clients that pinned it keep working.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import selfsigned from 'selfsigned';
+import { lstatOrNull, refuseExposedDirectory } from './store/private-files.js';
 
 /** How long the generated self-signed certificate is valid (docs/operations.md). */
 export const SELF_SIGNED_DAYS = 825;
@@ -84,19 +85,18 @@ export function loadOperatorCertificate(certPath: string, keyPath: string): TlsM
 export async function loadOrCreateCertificate(dataDir: string, host: string, publicUrl: string | null = null): Promise<TlsMaterial> {
   const keyPath = join(dataDir, 'tls-key.pem');
   const certPath = join(dataDir, 'tls-cert.pem');
-  if (existsSync(keyPath) && existsSync(certPath)) {
-    const cert = readFileSync(certPath, 'utf8');
-    return {
-      key: readFileSync(keyPath, 'utf8'),
-      cert,
-      created: false,
-      certPath,
-      generated: true,
-      validTo: new Date(new X509Certificate(cert).validTo),
-    };
-  }
   // This user's only, as the store's files in it are (store/private-files.ts).
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const existing = privateTlsFiles(dataDir, keyPath, certPath);
+  if (existing) {
+    const cert = readFileSync(certPath, 'utf8');
+    const key = readFileSync(keyPath, 'utf8');
+    const x509 = new X509Certificate(cert);
+    if (!x509.checkPrivateKey(createPrivateKey(key))) {
+      throw new TlsMaterialError(`the key ${keyPath} is not the key of the certificate ${certPath}: delete both to have a new pair made`);
+    }
+    return { key, cert, created: false, certPath, generated: true, validTo: new Date(x509.validTo) };
+  }
   const altNames: Array<{ type: number; value?: string; ip?: string }> = [
     { type: 2, value: 'localhost' },
     { type: 7, ip: '127.0.0.1' },
@@ -120,9 +120,13 @@ export async function loadOrCreateCertificate(dataDir: string, host: string, pub
     algorithm: 'sha256',
     extensions: [{ name: 'subjectAltName', altNames }],
   } as never);
-  writeFileSync(keyPath, pems.private, { mode: 0o600 });
+  // 'wx' creates each file or fails, never following a link planted at its name; a lone leftover of an interrupted
+  // first start is removed first (privateTlsFiles has checked it is this user's, in a directory only it may write).
+  for (const path of [keyPath, certPath]) if (lstatOrNull(path) !== null) unlinkSync(path);
+  writeFileSync(keyPath, pems.private, { mode: 0o600, flag: 'wx' });
   chmodSync(keyPath, 0o600);
-  writeFileSync(certPath, pems.cert);
+  writeFileSync(certPath, pems.cert, { mode: 0o644, flag: 'wx' });
+  chmodSync(certPath, 0o644);
   return {
     key: pems.private,
     cert: pems.cert,
@@ -131,4 +135,33 @@ export async function loadOrCreateCertificate(dataDir: string, host: string, pub
     generated: true,
     validTo: new Date(new X509Certificate(pems.cert).validTo),
   };
+}
+
+/**
+ * Checks the data directory and the generated pair found in it before they are served; true when both files are
+ * there. Another account that may write the directory (a shared 1777 one, say: on PostgreSQL the store does not
+ * check it) or that owns either file could have planted a key it knows, and would read every connection; a key left
+ * readable by others (copied under a loose umask) is narrowed to 0600. Until 2026-12-07 the pair was served as found:
+ * a key and certificate planted by another local account in a PostgreSQL node's data directory were used, silently.
+ */
+function privateTlsFiles(dataDir: string, keyPath: string, certPath: string): boolean {
+  const why = 'which could read or replace the TLS key';
+  try {
+    refuseExposedDirectory(dataDir, why);
+  } catch (err) {
+    throw new TlsMaterialError((err as Error).message);
+  }
+  const uid = process.getuid?.();
+  const found = [keyPath, certPath].map((path) => {
+    const f = lstatOrNull(path);
+    if (f === null) return false;
+    if (!f.isFile())
+      throw new TlsMaterialError(`${path} is not a regular file (a symbolic link?), ${why}: delete it to have a new pair made`);
+    if (uid !== undefined && f.uid !== uid) {
+      throw new TlsMaterialError(`${path} belongs to another account (uid ${f.uid}), ${why}: delete it to have a new pair made`);
+    }
+    if (path === keyPath && (f.mode & 0o077) !== 0) chmodSync(path, 0o600);
+    return true;
+  });
+  return found.every(Boolean);
 }

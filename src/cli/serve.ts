@@ -184,7 +184,8 @@ tessera admin reset-password administrator@System.`,
           process.stderr.write(`tessera: ${err.message}\n`);
           exitCode = 2;
         } else if (err instanceof TlsMaterialError) {
-          process.stderr.write(`tessera: ${err.message} (--tls-cert, --tls-key)\n`);
+          // The generated pair's problems are the data directory's, not the flags'.
+          process.stderr.write(`tessera: ${err.message}${config.tlsCert !== null ? ' (--tls-cert, --tls-key)' : ''}\n`);
         } else if (err instanceof StoreOpenError || err instanceof NewerStoreError) {
           process.stderr.write(`tessera: ${err.message}\n`);
         } else if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {

@@ -25,17 +25,8 @@ export class ExposedStoreError extends Error {
 export function refuseExposedStore(file: string): void {
   const uid = process.getuid?.();
   if (uid === undefined) return;
-  const dir = dirname(file);
-  const d = statSync(dir);
   const why = 'which could read or replace the store and the signing key it holds';
-  if (d.uid !== uid) {
-    throw new ExposedStoreError(
-      `the data directory ${dir} belongs to another account (uid ${d.uid}), ${why}: use a directory of this user's (Tessera creates it 0700)`,
-    );
-  }
-  if ((d.mode & 0o022) !== 0) {
-    throw new ExposedStoreError(`the data directory ${dir} is writable by other accounts (mode ${octal(d)}), ${why}: chmod 700 ${dir}`);
-  }
+  refuseExposedDirectory(dirname(file), why);
   for (const path of [file, `${file}-wal`, `${file}-shm`]) {
     const f = lstatOrNull(path);
     if (f !== null && f.uid !== uid) {
@@ -44,7 +35,25 @@ export function refuseExposedStore(file: string): void {
   }
 }
 
-function lstatOrNull(path: string): Stats | null {
+/**
+ * Refuses a data directory of another account, or one that other accounts may write (`why` says what they could do
+ * with it). Shared by the store and the generated TLS key (src/tls.ts), which live in the same directory.
+ */
+export function refuseExposedDirectory(dir: string, why: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  const d = statSync(dir);
+  if (d.uid !== uid) {
+    throw new ExposedStoreError(
+      `the data directory ${dir} belongs to another account (uid ${d.uid}), ${why}: use a directory of this user's (Tessera creates it 0700)`,
+    );
+  }
+  if ((d.mode & 0o022) !== 0) {
+    throw new ExposedStoreError(`the data directory ${dir} is writable by other accounts (mode ${octal(d)}), ${why}: chmod 700 ${dir}`);
+  }
+}
+
+export function lstatOrNull(path: string): Stats | null {
   try {
     return lstatSync(path);
   } catch (error) {
