@@ -253,7 +253,7 @@ function refusePostgres(config: Config, verb: 'backup' | 'restore'): void {
   if (config.databaseUrl) throw usageError(`tessera admin ${verb} is for SQLite. ${POSTGRES_BACKUP_ADVICE}`);
 }
 
-async function runBackup(file: string, flags: StoreFlags & { force?: boolean }): Promise<void> {
+export async function runBackup(file: string, flags: StoreFlags & { force?: boolean }): Promise<void> {
   const config = configFrom(flags);
   refusePostgres(config, 'backup');
   const source = sqliteFileOf(config);
@@ -275,6 +275,7 @@ async function runBackup(file: string, flags: StoreFlags & { force?: boolean }):
     // (measured: 1,400 restarts in 15 s at one write per 5 ms). In WAL mode the reader does not block the server.
     db.exec('BEGIN');
     db.prepare('SELECT count(*) FROM sqlite_master').get();
+    createEmptyPrivateFile(partial);
     await db.backup(partial, {
       progress({ totalPages, remainingPages }) {
         const done = totalPages - remainingPages;
@@ -369,6 +370,19 @@ function checkMigrations(file: string, ours: readonly string[], applied: string[
  * A copy keeps the source's WAL mode in its header, and every later open (even read-only) would leave -wal and
  * -shm files beside it; a copy is a single file in rollback-journal mode (the server switches back to WAL).
  */
+/**
+ * The file a copy of the store is written into: it holds the signing key and every hash, so it is made empty and 0600
+ * before SQLite writes a page (SQLite reads an empty file as a new database), and never through a link planted at its
+ * name ('wx' neither follows nor reuses one; a leftover is removed first). Until 2026-12-07 SQLite created it under
+ * the umask (0644 for the whole copy: another account could open it then and read it all after the chmod) and
+ * followed a symbolic link planted at its predictable name in a shared directory, writing the copy into the
+ * planter's own file.
+ */
+function createEmptyPrivateFile(file: string): void {
+  rmSync(file, { force: true });
+  closeSync(openSync(file, 'wx', 0o600));
+}
+
 function settle(Database: DatabaseClass, file: string): void {
   const db = new Database(file, { fileMustExist: true });
   try {
@@ -487,6 +501,7 @@ async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: bool
     // A copy through SQLite, not of the bytes: a backup left with a -wal beside it comes whole.
     const from = new Database(source, { readonly: true, fileMustExist: true });
     try {
+      createEmptyPrivateFile(incoming);
       await from.backup(incoming);
     } finally {
       from.close();
