@@ -408,6 +408,28 @@ export const OTHER_ENV_NAMES: readonly string[] = [
 ];
 
 /**
+ * A warning when a PostgreSQL URL given as a command-line argument (`--database-url`, `--before`) carries a
+ * password: other local accounts read every process's arguments (`ps`, /proc/PID/cmdline) for as long as it runs.
+ * The variable and the configuration file are not on show. Null when there is none, or the URL does not parse
+ * (the settings' own check says so).
+ */
+export function passwordInArgumentWarning(flag: string, url: string | undefined): string | null {
+  if (url === undefined) return null;
+  let password: string;
+  try {
+    password = new URL(url).password;
+  } catch {
+    return null;
+  }
+  if (password === '') return null;
+  const instead = flag === '--database-url' ? 'pass the URL in TESSERA_DATABASE_URL (or a configuration file of mode 0600), or ' : '';
+  return (
+    `${flag} holds a password, which other accounts on this host can read in the process list (ps) while the command ` +
+    `runs: ${instead}leave it out of the URL and give it in PGPASSWORD or ~/.pgpass`
+  );
+}
+
+/**
  * A warning for each `TESSERA_*` variable that nothing reads, with the setting it was probably meant to be: a typo
  * (`PROT` for `PORT`) otherwise leaves the default in force without a word, where the same typo in the
  * configuration file is refused (until 2026-12-05 nothing said so).

@@ -14,7 +14,7 @@
 import type { Command } from 'commander';
 import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, chmodSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConfigError, type Config } from '../config.js';
+import { ConfigError, passwordInArgumentWarning, type Config } from '../config.js';
 import { noDatabaseMessage, storeConfig, storeLocationOptions, type StoreLocationFlags } from './store-config.js';
 import { action } from './io.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
@@ -646,6 +646,8 @@ async function connectedNodes(client: PgClient): Promise<string[]> {
 
 async function runCompareRestore(flags: StoreFlags & { before: string; revokeAgain?: boolean }): Promise<void> {
   const config = configFrom(flags);
+  const shown = passwordInArgumentWarning('--before', flags.before);
+  if (shown !== null) process.stderr.write(`tessera: warning: ${shown}\n`);
   if (!config.databaseUrl) {
     throw usageError('tessera admin compare-restore is for PostgreSQL (--database-url): tessera admin restore lists what it undid itself');
   }

@@ -6,7 +6,7 @@
  * had them open `./.tessera` instead.
  */
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, loadConfigFile, type Config } from '../config.js';
+import { ConfigError, loadConfig, loadConfigFile, passwordInArgumentWarning, type Config } from '../config.js';
 
 export interface StoreLocationFlags {
   dataDir?: string;
@@ -27,6 +27,8 @@ export function storeLocationOptions(
 
 /** The configuration these commands use; a ConfigError (a bad file or value) is thrown as it is. */
 export function storeConfig(flags: StoreLocationFlags, env: NodeJS.ProcessEnv = process.env): Config {
+  const shown = passwordInArgumentWarning('--database-url', flags.databaseUrl);
+  if (shown !== null) process.stderr.write(`tessera: warning: ${shown}\n`);
   const path = flags.config ?? (env.TESSERA_CONFIG || null);
   return loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl }, env, path ? loadConfigFile(path) : null);
 }
