@@ -13,6 +13,7 @@
  * The holder also writes who it is (pid, host, start time) to an owner file, only for the error message.
  */
 import Database from 'better-sqlite3';
+import { refuseExposedStore } from './private-files.js';
 import { hostname } from 'node:os';
 import { closeSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { openPrivateTempBesideSync } from './private-temp-file.js';
@@ -46,6 +47,10 @@ export const ownerFileOf = (dbFile: string) => `${dbFile}.lock.json`;
 
 /** Takes the lock for `dbFile` or throws DataDirLockedError naming the holder. */
 export function lockSqliteFile(dbFile: string): DataDirLock {
+  // Before the lock file is opened: SQLite follows a link planted at its name and creates the file it points to,
+  // so in a directory another account may write, a start that was then refused had already made an empty file
+  // wherever that account chose, as this user (/etc/nologin for a root server), until 2026-12-07.
+  refuseExposedStore(dbFile);
   const lock = new Database(lockFileOf(dbFile));
   try {
     // No waiting: a held lock means another server, and the answer should be immediate.

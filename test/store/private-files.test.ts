@@ -96,3 +96,17 @@ test('narrowing never follows a symbolic link: a -wal linked to another file lea
   if (!(store instanceof Error)) await (store as Awaited<ReturnType<typeof openSqliteStore>>).close();
   assert.equal(modeOf(outside), 0o644, 'the link was not followed');
 });
+
+test('a refused data directory gets nothing made through a link planted at the lock file, before the refusal', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tessera-private-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, 'shared');
+  mkdirSync(dir);
+  chmodSync(dir, 0o1777);
+  // Another account's link, to a file it wants made as this user (a root server's /etc/nologin, say).
+  const chosen = join(root, 'made-by-tessera');
+  symlinkSync(chosen, join(dir, 'tessera.db.lock'));
+  await assert.rejects(openSqliteStore(join(dir, 'tessera.db')), /the data directory .*shared is writable by other accounts/);
+  assert.equal(existsSync(chosen), false, 'the link was not followed');
+  assert.equal(existsSync(join(dir, 'tessera.db.lock-journal')), false, 'nothing was written in the refused directory');
+});
