@@ -350,6 +350,52 @@ export function inspectTesseraDatabase(Database: DatabaseClass, file: string, ou
   }
 }
 
+/**
+ * Refuses a backup whose triggers or views are not those of Tessera's schema at its migration level. A trigger runs
+ * on every write the server makes: one planted in a backup (re-setting an administrator's password hash after each
+ * change, re-enabling a user, copying a new token's row) would outlive `reset-password` and every cleanup an operator
+ * does through Tessera. Until 2026-12-07 a backup was checked for its tables, migrations and integrity only.
+ */
+async function refuseForeignTriggersAndViews(Database: DatabaseClass, file: string, shown: string, latest: string): Promise<void> {
+  const [{ Kysely, SqliteDialect }, { migrateTo }, { registerFunctions }] = await Promise.all([
+    import('kysely'),
+    import('../store/migrate.js'),
+    import('../store/sqlite.js'),
+  ]);
+  const objects = (database: import('better-sqlite3').Database) =>
+    database.prepare("SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')").all() as Array<{
+      type: string;
+      name: string;
+      sql: string | null;
+    }>;
+  const blank = new Database(':memory:');
+  registerFunctions(blank);
+  const reference = new Map<string, string | null>();
+  const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: blank }) });
+  try {
+    await migrateTo(kysely, 'sqlite', latest);
+    for (const o of objects(blank)) reference.set(`${o.type} ${o.name}`, o.sql);
+  } finally {
+    await kysely.destroy();
+  }
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  let foreign: string[];
+  try {
+    foreign = objects(db)
+      .filter((o) => reference.get(`${o.type} ${o.name}`) !== o.sql)
+      .map((o) => `${o.type} ${o.name}`);
+  } finally {
+    db.close();
+  }
+  if (foreign.length === 0) return;
+  throw new CliError(
+    `${shown} is not a backup Tessera made: it holds ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''}, ` +
+      `which Tessera's schema at ${latest} does not have. A backup is the whole store, with its users, hashes and code that runs ` +
+      'on every write: restore only backups you made and kept where no one else could change them',
+    EXIT.USAGE,
+  );
+}
+
 function checkMigrations(file: string, ours: readonly string[], applied: string[], quickCheck: () => string): DatabaseLevel {
   const unknown = applied.filter((name) => !ours.includes(name));
   if (unknown.length > 0) {
@@ -508,7 +554,9 @@ async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: bool
     }
     settle(Database, incoming);
     chmodSync(incoming, 0o600);
-    inspectTesseraDatabase(Database, incoming, MIGRATION_NAMES);
+    const level = inspectTesseraDatabase(Database, incoming, MIGRATION_NAMES);
+    // Before the first write to it below, which would run them.
+    await refuseForeignTriggersAndViews(Database, incoming, source, level.latest);
     const { rotateSqliteKeys, newestAuditEvent, undoneSinceBackup, revokeAgain } = await import('./signing-keys.js');
     let kept: string | null = null;
     let unreadable: string | null = null;

@@ -88,6 +88,12 @@ class StaticMigrationProvider implements MigrationProvider {
   }
 }
 
+/** Runs this version's migrations up to `name` and no further (the schema a store at that level has). */
+export async function migrateTo(db: Kysely<any>, dialect: Dialect, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider: new StaticMigrationProvider(dialect) }).migrateTo(name);
+  if (error) throw error;
+}
+
 /** The store was migrated by a newer Tessera: this version does not know one of its migrations. */
 export class NewerStoreError extends Error {}
 
