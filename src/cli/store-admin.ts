@@ -261,7 +261,9 @@ export async function runBackup(file: string, flags: StoreFlags & { force?: bool
   const target = resolve(file);
   if (target === resolve(source)) throw usageError('The backup must go to another file than the database itself');
   if (existsSync(target) && !flags.force) throw usageError(`${target} exists: choose another name or pass --force`);
-  mkdirSync(dirname(target), { recursive: true });
+  // A directory it makes is this user's alone: one others could write (0777 under umask 000, until 2026-12-07) lets
+  // them replace a backup with one of their making, for the next restore.
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const [{ default: Database }, { MIGRATION_NAMES }] = await Promise.all([import('better-sqlite3'), import('../store/migrate.js')]);
   // Read-only, and no lock: the server keeps serving.
   const db = new Database(source, { readonly: true, fileMustExist: true });

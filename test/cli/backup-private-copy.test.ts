@@ -75,3 +75,13 @@ test('the partial copy is 0600 while it is written, even under umask 000', async
   assert.ok(seen.length > 0, 'the partial file was seen while the backup ran');
   assert.deepEqual([...new Set(seen)], [0o600], `the partial file's modes: ${seen.map((m) => m.toString(8)).join(', ')}`);
 });
+
+test('the directories a backup makes for its file are 0700, even under umask 000', async (t) => {
+  const { root, dataDir } = await storeIn(t);
+  const previous = process.umask(0o000);
+  t.after(() => process.umask(previous));
+  const target = join(root, 'backups', 'nightly', 'tessera.db');
+  await runBackup(target, { dataDir });
+  for (const dir of [join(root, 'backups'), join(root, 'backups', 'nightly')]) assert.equal(statSync(dir).mode & 0o777, 0o700, dir);
+  assert.equal(statSync(target).mode & 0o777, 0o600);
+});
