@@ -17,7 +17,7 @@ import type { PlanSummary } from './inventory/declarative/plan.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './logging.js';
 import { Metrics } from './metrics.js';
-import { loadOperatorCertificate, loadOrCreateCertificate, type TlsMaterial } from './tls.js';
+import { loadOperatorCertificate, loadOrCreateCertificate, TLS_CIPHERS, type TlsMaterial } from './tls.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -303,9 +303,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
               );
               throw err;
             }
-            (app.server as unknown as { setSecureContext(o: { key: string; cert: string }): void }).setSecureContext({
+            // The ciphers again: Node's setSecureContext falls back to its defaults for an option not given.
+            (app.server as unknown as { setSecureContext(o: { key: string; cert: string; ciphers: string }): void }).setSecureContext({
               key: fresh.key,
               cert: fresh.cert,
+              ciphers: TLS_CIPHERS,
             });
             logger.info({ certPath: fresh.certPath, validTo: fresh.validTo.toISOString() }, 'TLS certificate reloaded');
             return { certPath: fresh.certPath, validTo: fresh.validTo };

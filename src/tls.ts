@@ -6,9 +6,18 @@
 import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, DEFAULT_CIPHERS } from 'node:tls';
 import selfsigned from 'selfsigned';
 import { lstatOrNull, refuseExposedDirectory } from './store/private-files.js';
+
+/**
+ * The cipher suites served: Node's defaults without RSA key exchange (AES128-SHA, AES256-GCM-SHA384 and the like),
+ * so that every TLS 1.2 connection has forward secrecy: a key that leaks later (from the data directory, a copy of
+ * it) does not decrypt recorded connections, their passwords and API tokens. Every client Tessera is tested with
+ * offers ECDHE; until 2026-12-07 a client could still pick a static-RSA suite. TLS 1.0 and 1.1 are off (Node's
+ * minimum, TLSv1.2).
+ */
+export const TLS_CIPHERS = `${DEFAULT_CIPHERS}:!kRSA`;
 
 /** How long the generated self-signed certificate is valid (docs/operations.md). */
 export const SELF_SIGNED_DAYS = 825;

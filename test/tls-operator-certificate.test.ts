@@ -80,6 +80,30 @@ describe('an operator certificate on a running server', () => {
     assert.equal(verified, true);
   });
 
+  test('only forward-secret suites: a client offering RSA key exchange alone is refused, before and after a reload', async () => {
+    // Until 2026-12-07 Node's defaults were served, AES128-SHA and the other static-RSA suites included: a key that
+    // leaked later decrypted a recorded connection that had used one.
+    const port = Number(new URL(t.baseUrl).port);
+    const handshake = (ciphers: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, maxVersion: 'TLSv1.2', ciphers }, () => {
+          const name = socket.getCipher().name;
+          socket.end();
+          resolve(name);
+        });
+        socket.once('error', (err: NodeJS.ErrnoException) => resolve(`refused: ${err.code ?? err.message}`));
+      });
+    const check = async () => {
+      assert.match(await handshake('AES128-SHA:AES256-SHA:AES128-GCM-SHA256:AES256-GCM-SHA384'), /^refused/);
+      assert.equal(await handshake('ECDHE-RSA-AES128-GCM-SHA256'), 'ECDHE-RSA-AES128-GCM-SHA256');
+    };
+    await check();
+    writeFileSync(live.cert, second.cert);
+    writeFileSync(live.key, second.key);
+    t.server.reloadTls!();
+    await check();
+  });
+
   test('a reload serves the renewed pair to new connections; a bad pair is refused and the old one kept', async () => {
     const port = Number(new URL(t.baseUrl).port);
     writeFileSync(live.cert, second.cert);

@@ -69,6 +69,7 @@ import { installNulGuard } from './nul-guard.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import type { RequestLog } from '../config.js';
 import { TOKEN_EXPIRATION_HEADER, tokenExpirationValue } from './token-expiration.js';
+import { TLS_CIPHERS } from '../tls.js';
 
 export { LOG_REDACTIONS, LOG_SERIALIZERS, redactUrl } from './log-redaction.js';
 
@@ -132,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? {
           https: {
             ...options.https,
+            ciphers: TLS_CIPHERS,
             maxHeaderSize: MAX_REQUEST_HEAD_BYTES,
             requireHostHeader: false,
             ...serverTimeouts,
