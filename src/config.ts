@@ -3,7 +3,7 @@
  * message for every bad value, then frozen. Defaults are documented here and in docs/configuration.md.
  * Precedence: flag > environment > configuration file (--config tessera.toml) > default.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseTrustedProxies } from './trusted-proxies.js';
@@ -406,6 +406,41 @@ export const OTHER_ENV_NAMES: readonly string[] = [
   'TESSERA_SOAK_COMMIT',
   'TESSERA_SOAK_DATABASE_URL',
 ];
+
+/**
+ * A warning when the configuration file holds a secret (`admin_password`, `demo_password`, a password in
+ * `database_url` or `database_listen_url`) and other accounts may read it: docs/configuration.md asks for such a
+ * file to be private, and until 2026-12-07 nothing checked. Null when it holds none, is private, or cannot be read.
+ */
+export function secretsInReadableFileWarning(file: ConfigFile): string | null {
+  const v = file.values;
+  const urlPassword = (url: unknown) => {
+    if (typeof url !== 'string') return false;
+    try {
+      return new URL(url).password !== '';
+    } catch {
+      return false;
+    }
+  };
+  const secrets = [
+    ...(typeof v.adminPassword === 'string' && v.adminPassword !== '' ? ['admin_password'] : []),
+    ...(typeof v.demoPassword === 'string' && v.demoPassword !== '' ? ['demo_password'] : []),
+    ...(urlPassword(v.databaseUrl) ? ['the password in database_url'] : []),
+    ...(urlPassword(v.databaseListenUrl) ? ['the password in database_listen_url'] : []),
+  ];
+  if (secrets.length === 0) return null;
+  let mode: number;
+  try {
+    mode = statSync(file.path).mode & 0o777;
+  } catch {
+    return null;
+  }
+  if ((mode & 0o044) === 0) return null;
+  return (
+    `${file.path} holds ${secrets.join(', ')} and other accounts on this host may read it (mode 0${mode.toString(8)}): ` +
+    `chmod 600 ${file.path}, or pass the secrets in the environment`
+  );
+}
 
 /**
  * A warning when a PostgreSQL URL given as a command-line argument (`--database-url`, `--before`) carries a

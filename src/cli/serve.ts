@@ -10,6 +10,7 @@ import {
   loadConfig,
   loadConfigFile,
   passwordInArgumentWarning,
+  secretsInReadableFileWarning,
   unknownEnvironmentWarnings,
   type ConfigFile,
   type RawConfig,
@@ -116,6 +117,8 @@ tessera admin reset-password administrator@System.`,
         const file: ConfigFile | null = configPath ? loadConfigFile(configPath) : null;
         // Before the settings are judged: a misspelled variable may be why a bad value below is in force.
         for (const warning of unknownEnvironmentWarnings(process.env)) process.stderr.write(`tessera: warning: ${warning}\n`);
+        const readable = file ? secretsInReadableFileWarning(file) : null;
+        if (readable !== null) process.stderr.write(`tessera: warning: ${readable}\n`);
         const shown = passwordInArgumentWarning('--database-url', typeof opts.databaseUrl === 'string' ? opts.databaseUrl : undefined);
         if (shown !== null) process.stderr.write(`tessera: warning: ${shown}\n`);
         config = loadConfig(flags, process.env, file);

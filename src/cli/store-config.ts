@@ -6,7 +6,14 @@
  * had them open `./.tessera` instead.
  */
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, loadConfigFile, passwordInArgumentWarning, type Config } from '../config.js';
+import {
+  ConfigError,
+  loadConfig,
+  loadConfigFile,
+  passwordInArgumentWarning,
+  secretsInReadableFileWarning,
+  type Config,
+} from '../config.js';
 
 export interface StoreLocationFlags {
   dataDir?: string;
@@ -30,7 +37,10 @@ export function storeConfig(flags: StoreLocationFlags, env: NodeJS.ProcessEnv = 
   const shown = passwordInArgumentWarning('--database-url', flags.databaseUrl);
   if (shown !== null) process.stderr.write(`tessera: warning: ${shown}\n`);
   const path = flags.config ?? (env.TESSERA_CONFIG || null);
-  return loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl }, env, path ? loadConfigFile(path) : null);
+  const file = path ? loadConfigFile(path) : null;
+  const readable = file ? secretsInReadableFileWarning(file) : null;
+  if (readable !== null) process.stderr.write(`tessera: warning: ${readable}\n`);
+  return loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl }, env, file);
 }
 
 /** What to say when there is no SQLite file where the configuration points. */

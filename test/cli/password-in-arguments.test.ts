@@ -5,7 +5,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { passwordInArgumentWarning } from '../../src/config.js';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfigFile, passwordInArgumentWarning, secretsInReadableFileWarning } from '../../src/config.js';
 import { runCli } from './run-cli.js';
 
 describe('a password in a command-line URL', () => {
@@ -31,5 +34,29 @@ describe('a password in a command-line URL', () => {
     const fromEnv = await runCli(['serve', '--port', '0'], { env: { TESSERA_DATABASE_URL: url } });
     assert.doesNotMatch(fromEnv.stderr, /holds a password/, 'the variable is not on show');
     for (const r of [backup, serve, fromEnv]) assert.doesNotMatch(r.stdout + r.stderr, /Sup3rSecretPw/);
+  });
+});
+
+describe('a secret in a configuration file other accounts may read', () => {
+  test('is warned about by serve and the store commands; a private file, or one without a secret, is not', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-config-secret-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'tessera.toml');
+    writeFileSync(file, 'admin_password = "Adm1n-Secret-Passw0rd"\ndatabase_url = "postgres://tessera:Sup3rSecretPw@127.0.0.1:1/x"\n');
+    chmodSync(file, 0o644);
+    assert.match(
+      secretsInReadableFileWarning(loadConfigFile(file)) ?? '',
+      /tessera\.toml holds admin_password, the password in database_url and other accounts .* \(mode 0644\): chmod 600/,
+    );
+    const backup = await runCli(['admin', 'backup', join(dir, 'b.db'), '--config', file]);
+    assert.match(backup.stderr, /warning: .*tessera\.toml holds admin_password/);
+    const serve = await runCli(['serve', '--port', '0', '--config', file]);
+    assert.match(serve.stderr, /warning: .*tessera\.toml holds admin_password/);
+    for (const r of [backup, serve]) assert.doesNotMatch(r.stdout + r.stderr, /Sup3rSecretPw|Adm1n-Secret/);
+    chmodSync(file, 0o600);
+    assert.equal(secretsInReadableFileWarning(loadConfigFile(file)), null);
+    writeFileSync(file, 'port = 8443\ndatabase_url = "postgres://tessera@db/x"\n');
+    chmodSync(file, 0o644);
+    assert.equal(secretsInReadableFileWarning(loadConfigFile(file)), null);
   });
 });
