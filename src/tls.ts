@@ -3,7 +3,7 @@
  * self-signed certificate for HTTPS out of the box, generated on first start into the data directory (key 0600)
  * and reused on every later start, so clients that pinned it keep working.
  */
-import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createSecureContext, DEFAULT_CIPHERS } from 'node:tls';
@@ -84,6 +84,22 @@ export function loadOperatorCertificate(certPath: string, keyPath: string): TlsM
     throw new TlsMaterialError(`the certificate ${certPath} and key ${keyPath} cannot be served: ${(err as Error).message}`);
   }
   return { key, cert, created: false, certPath, generated: false, validTo: new Date(x509.validTo) };
+}
+
+/**
+ * A warning when the operator's key (`--tls-key`) is readable by every account on the host (mode 0644): whoever reads
+ * it can impersonate the server to its clients, in the middle of their connections. A key readable by its group only (Debian's `ssl-cert` group, 0640) is a deliberate choice and not
+ * warned about. Null when private or not readable here. Until 2026-12-07 nothing was said.
+ */
+export function operatorKeyExposure(keyPath: string): string | null {
+  let mode: number;
+  try {
+    mode = statSync(keyPath).mode & 0o777;
+  } catch {
+    return null;
+  }
+  if ((mode & 0o004) === 0) return null;
+  return `the TLS key ${keyPath} is readable by every account on this host (mode 0${mode.toString(8)}): chmod 600 ${keyPath}`;
 }
 
 /**

@@ -8,13 +8,13 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import selfsigned from 'selfsigned';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { loadOrCreateCertificate, SELF_SIGNED_DAYS, servesGeneratedCertificate } from '../src/tls.js';
+import { loadOrCreateCertificate, operatorKeyExposure, SELF_SIGNED_DAYS, servesGeneratedCertificate } from '../src/tls.js';
 import { startTessera, type TesseraHandle } from './helpers/tessera.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-tls-'));
@@ -160,6 +160,11 @@ describe('tessera serve', () => {
 
   test('the banner names the certificate and its end; SIGHUP reloads it', async (t) => {
     const a = await pair('serve-ok');
+    assert.equal(operatorKeyExposure(a.keyPath), null, 'a 0600 key is not warned about');
+    chmodSync(a.keyPath, 0o640);
+    assert.equal(operatorKeyExposure(a.keyPath), null, "a key its group may read (Debian's ssl-cert) is not either");
+    // Readable by every account: the banner says so (until 2026-12-07 it did not).
+    chmodSync(a.keyPath, 0o644);
     const child = spawn(
       process.execPath,
       ['bin/tessera.js', 'serve', '--port', '0', '--data-dir', join(dir, 'ok'), '--tls-cert', a.certPath, '--tls-key', a.keyPath],
@@ -189,6 +194,10 @@ describe('tessera serve', () => {
       new RegExp(`TLS: certificate ${a.certPath}, valid until \\d{4}-\\d\\d-\\d\\dT[^ ]+ \\(\\d+ days left; SIGHUP reloads it\\)`),
     );
     assert.doesNotMatch(stderr, /self-signed|-k\)/);
+    assert.match(
+      stderr,
+      new RegExp(`warning: the TLS key ${a.keyPath} is readable by every account on this host \\(mode 0644\\): chmod 600`),
+    );
     child.kill('SIGHUP');
     await seen(/Received SIGHUP: TLS certificate .* reloaded/);
   });

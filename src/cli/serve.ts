@@ -132,7 +132,7 @@ tessera admin reset-password administrator@System.`,
       // Loaded here, not at the top: `tessera scan` in a pre-commit hook must not load the whole server.
       const { startServer } = await import('../server.js');
       const { DataDirLockedError } = await import('../store/sqlite-lock.js');
-      const { TlsMaterialError } = await import('../tls.js');
+      const { TlsMaterialError, operatorKeyExposure } = await import('../tls.js');
       const { StoreOpenError } = await import('../store/open-errors.js');
       const { NewerStoreError } = await import('../store/migrate.js');
       const { InventoryFileError } = await import('../inventory/declarative/file.js');
@@ -234,6 +234,8 @@ tessera admin reset-password administrator@System.`,
         const days = Math.floor((server.tls.validTo.getTime() - Date.now()) / 86_400_000);
         const when = days < 0 ? 'EXPIRED' : `${days} day${days === 1 ? '' : 's'} left`;
         out(`  TLS: certificate ${server.tls.certPath}, valid until ${server.tls.validTo.toISOString()} (${when}; SIGHUP reloads it)`);
+        const exposed = config.tlsKey !== null ? operatorKeyExposure(config.tlsKey) : null;
+        if (exposed !== null) out(`  warning: ${exposed}`);
       }
       out(`  Storage: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
       if (server.inventory) {
