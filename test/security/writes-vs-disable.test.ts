@@ -304,6 +304,19 @@ test('a user being deleted reads as disabled when the other nodes hear of the cu
   assert.ok(!seen.includes(1), `read as enabled after the cut-off: ${JSON.stringify(seen)}`);
 });
 
+/**
+ * Two sessions of the System administrator, as the services take them: the owner's, which a cut-off keeps, and a
+ * thief's, which it ends.
+ */
+async function systemAdministratorTwice(node: TesseraHandle) {
+  const ownerSession = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const [owner, stolen] = await Promise.all(
+    [ownerSession, thief].map((value) => node.server.services.authenticator.authenticate({ kind: 'access_token', value })),
+  );
+  return { ownerSession, owner: owner!, stolen: stolen! };
+}
+
 /** A user with two sessions: the owner's, and one stolen from them, which the owner then cuts off on another node. */
 async function ownerAndThief(node: TesseraHandle, admin: string, name: string, roleName = 'vApp Author') {
   const user = await newUser(node, admin, name, roleName);
@@ -646,35 +659,31 @@ test("an ended System administrator's session, already past its bearer check, ch
 test("an ended System administrator's session, already past its bearer check, creates, changes, enables, disables or deletes no org, and sets no org metadata", async (t) => {
   const node = await startTessera({ config: RATES });
   t.after(() => node.stop());
-  const ownerSession = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
-  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
   const services = node.server.services;
-  const [owner, stolen] = await Promise.all(
-    [ownerSession, thief].map((value) => services.authenticator.authenticate({ kind: 'access_token', value })),
-  );
+  const { ownerSession, owner, stolen } = await systemAdministratorTwice(node);
   const ip = '127.0.0.1';
   const orgs = services.orgAdmin;
   const base = { fullName: 'Doomed Corporation', description: '' };
-  const doomed = await orgs.create(owner!, { ...base, name: 'doomed', enabled: false }, ip);
+  const doomed = await orgs.create(owner, { ...base, name: 'doomed', enabled: false }, ip);
   const globex = (await node.store.getOrgByName('globex'))!;
   const entry = { domain: 'GENERAL', key: 'kept', value: 'v', valueType: 'MetadataStringValue', visibility: 'READWRITE' } as const;
-  await services.orgMetadata.merge(owner!, globex, [entry], ip);
+  await services.orgMetadata.merge(owner, globex, [entry], ip);
   const metadataOf = () =>
     node.store.db.selectFrom('metadata').select(['key', 'value']).where('entity_id', '=', globex.id).orderBy('key').execute();
   const metadata = await metadataOf();
   assert.ok(metadata.some((m) => m.key === 'kept'));
 
   // Until 2026-12-07 each of these went through for a session the administrator had just cut off on another node.
-  await cutOffAsAnotherNode(node, stolen!.userId, jtiOf(ownerSession));
-  await assert.rejects(orgs.create(stolen!, { ...base, name: 'thief-org', enabled: true }, ip), { status: 401 });
-  await assert.rejects(orgs.update(stolen!, globex, { name: 'globex', fullName: 'Thief Corp', description: '', enabled: true }, ip), {
+  await cutOffAsAnotherNode(node, stolen.userId, jtiOf(ownerSession));
+  await assert.rejects(orgs.create(stolen, { ...base, name: 'thief-org', enabled: true }, ip), { status: 401 });
+  await assert.rejects(orgs.update(stolen, globex, { name: 'globex', fullName: 'Thief Corp', description: '', enabled: true }, ip), {
     status: 401,
   });
-  await assert.rejects(orgs.setEnabled(stolen!, globex, false, ip), { status: 401 });
-  await assert.rejects(orgs.setEnabled(stolen!, doomed, true, ip), { status: 401 });
-  await assert.rejects(orgs.delete(stolen!, doomed, { force: true, recursive: true }, ip), { status: 401 });
-  await assert.rejects(services.orgMetadata.merge(stolen!, globex, [{ ...entry, value: 'thief' }], ip), { status: 401 });
-  await assert.rejects(services.orgMetadata.remove(stolen!, globex, 'GENERAL', 'kept', ip), { status: 401 });
+  await assert.rejects(orgs.setEnabled(stolen, globex, false, ip), { status: 401 });
+  await assert.rejects(orgs.setEnabled(stolen, doomed, true, ip), { status: 401 });
+  await assert.rejects(orgs.delete(stolen, doomed, { force: true, recursive: true }, ip), { status: 401 });
+  await assert.rejects(services.orgMetadata.merge(stolen, globex, [{ ...entry, value: 'thief' }], ip), { status: 401 });
+  await assert.rejects(services.orgMetadata.remove(stolen, globex, 'GENERAL', 'kept', ip), { status: 401 });
 
   assert.equal(await node.store.getOrgByName('thief-org'), undefined);
   assert.deepEqual(await node.store.getOrg(globex.id), globex, 'globex untouched, still enabled');
@@ -685,12 +694,8 @@ test("an ended System administrator's session, already past its bearer check, cr
 test('an org update that renames and disables applies both or neither, whatever fails or ends the session in between', async (t) => {
   const node = await startTessera({ config: RATES });
   t.after(() => node.stop());
-  const ownerSession = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
-  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
   const services = node.server.services;
-  const [owner, stolen] = await Promise.all(
-    [ownerSession, thief].map((value) => services.authenticator.authenticate({ kind: 'access_token', value })),
-  );
+  const { ownerSession, owner, stolen } = await systemAdministratorTwice(node);
   const ip = '127.0.0.1';
   const store = node.store;
   const globex = (await store.getOrgByName('globex'))!;
@@ -705,7 +710,7 @@ test('an org update that renames and disables applies both or neither, whatever 
     return listUsers.apply(store, args);
   };
   try {
-    await assert.rejects(services.orgAdmin.update(owner!, globex, renameAndDisable, ip), /forced failure/);
+    await assert.rejects(services.orgAdmin.update(owner, globex, renameAndDisable, ip), /forced failure/);
   } finally {
     store.listUsers = listUsers;
   }
@@ -720,13 +725,13 @@ test('an org update that renames and disables applies both or neither, whatever 
     const result = await transaction.call(store, fn);
     if (!cutOff) {
       cutOff = true;
-      await cutOffAsAnotherNode(node, stolen!.userId, jtiOf(ownerSession));
+      await cutOffAsAnotherNode(node, stolen.userId, jtiOf(ownerSession));
     }
     return result;
   }) as typeof transaction;
   let outcome: PromiseSettledResult<unknown>;
   try {
-    [outcome] = await Promise.allSettled([services.orgAdmin.update(stolen!, globex, renameAndDisable, ip)]);
+    [outcome] = await Promise.allSettled([services.orgAdmin.update(stolen, globex, renameAndDisable, ip)]);
   } finally {
     store.transaction = transaction;
   }
