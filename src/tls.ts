@@ -88,8 +88,9 @@ export function loadOperatorCertificate(certPath: string, keyPath: string): TlsM
 
 /**
  * A warning when the operator's key (`--tls-key`) is readable by every account on the host (mode 0644): whoever reads
- * it can impersonate the server to its clients, in the middle of their connections. A key readable by its group only (Debian's `ssl-cert` group, 0640) is a deliberate choice and not
- * warned about. Null when private or not readable here. Until 2026-12-07 nothing was said.
+ * it can impersonate the server to its clients, in the middle of their connections. A key readable by its group only
+ * (Debian's `ssl-cert` group, 0640) is a deliberate choice and not warned about. Null when private or not readable
+ * here. Until 2026-12-07 nothing was said.
  */
 export function operatorKeyExposure(keyPath: string): string | null {
   let mode: number;

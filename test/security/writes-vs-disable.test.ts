@@ -314,7 +314,7 @@ async function systemAdministratorTwice(node: TesseraHandle) {
   const [owner, stolen] = await Promise.all(
     [ownerSession, thief].map((value) => node.server.services.authenticator.authenticate({ kind: 'access_token', value })),
   );
-  return { ownerSession, owner: owner!, stolen: stolen! };
+  return { ownerSession, thief, owner: owner!, stolen: stolen! };
 }
 
 /** A user with two sessions: the owner's, and one stolen from them, which the owner then cuts off on another node. */
@@ -634,10 +634,7 @@ test("an ended administrator's session, already past its bearer check, makes, ch
 test("an ended System administrator's session, already past its bearer check, changes no rights bundle", async (t) => {
   const node = await startTessera({ config: RATES });
   t.after(() => node.stop());
-  const owner = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
-  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
-  const services = node.server.services;
-  const stolen = await services.authenticator.authenticate({ kind: 'access_token', value: thief });
+  const { ownerSession: owner, thief, stolen } = await systemAdministratorTwice(node);
   const [bundle] = await node.store.listRightsBundles();
   assert.ok(bundle, 'a rights bundle to change');
   // Until 2026-12-07 the stolen session, cut off on another node a moment before, could still rename a bundle or
@@ -796,8 +793,7 @@ test('a session ended by its owner, already past its bearer check, does not turn
 test("an ended System administrator's session, already past its bearer check, tears no inventory down", async (t) => {
   const node = await startTessera({ config: RATES });
   t.after(() => node.stop());
-  const owner = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
-  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const { ownerSession: owner, thief } = await systemAdministratorTwice(node);
   const acme = (await node.store.getOrgByName('acme'))!;
   const db = node.store.db;
   const vapp = await db
@@ -865,8 +861,7 @@ test("an ended System administrator's session, already past its bearer check, te
 test("an ended System administrator's session, already past its bearer check, syncs, opens or commits no inventory", async (t) => {
   const node = await startTessera({ config: RATES });
   t.after(() => node.stop());
-  const owner = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
-  const thief = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const { ownerSession: owner, thief } = await systemAdministratorTwice(node);
   const base = `${node.baseUrl}/cloudapi/x-tessera/inventory/sources/agent-stale`;
   const post = (session: string, url: string, body?: unknown, method = 'POST') =>
     http(url, {
