@@ -140,12 +140,16 @@ export class RecoveryCodeService {
   /**
    * A new set for the user, replacing the old one (all of it, used or not). Returns the codes: show them once.
    * `session`, when the user's own session asks for the set: refused (401) unless it still stands (session-stands.ts).
+   * `spendProof`, the spend of what proved it is the user (a code from their app), in the same transaction after
+   * that guard: null, and nothing written, when it is refused (the code used meanwhile).
    */
-  async issue(userId: string, session?: Principal): Promise<string[]> {
+  async issue(userId: string, session?: Principal): Promise<string[]>;
+  async issue(userId: string, session: Principal, spendProof: (trx: Executor) => Promise<boolean>): Promise<string[] | null>;
+  async issue(userId: string, session?: Principal, spendProof?: (trx: Executor) => Promise<boolean>): Promise<string[] | null> {
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newCode);
     const hashes = await Promise.all(codes.map((c) => this.hash(normalizeRecoveryCode(c)!)));
     const now = Date.now();
-    await this.store.transaction(async (trx) => {
+    const issued = await this.store.transaction(async (trx) => {
       // One set at a time per user: on PostgreSQL the user's row is locked first, so that a second issue waits, then
       // deletes the set the first one wrote (two at once both stayed valid until 2026-12-06: each delete saw only the
       // rows committed before it began). SQLite's single writer already takes them one after the other.
@@ -153,13 +157,15 @@ export class RecoveryCodeService {
       else if (this.store.dialect === 'postgres') {
         await trx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
       }
+      if (spendProof !== undefined && !(await spendProof(trx))) return false;
       await trx.deleteFrom('totp_recovery_codes').where('user_id', '=', userId).execute();
       await trx
         .insertInto('totp_recovery_codes')
         .values(hashes.map((code_hash) => ({ id: randomUUID(), user_id: userId, code_hash, created_at: now, used_at: null })))
         .execute();
+      return true;
     });
-    return codes;
+    return issued ? codes : null;
   }
 
   /** Unused codes left. */

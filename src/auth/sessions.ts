@@ -17,7 +17,7 @@
 import { addressBlock } from '../domain/address-block.js';
 import { isKnownAddress, withKnownAddress } from './known-addresses.js';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Store, User, Org } from '../store/store.js';
+import type { Executor, Store, User, Org } from '../store/store.js';
 import type { Config } from '../config.js';
 import type { AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
@@ -341,13 +341,16 @@ export class SessionService {
    * A code from the user's app typed to prove it is them at an open session (turning two-factor off, new recovery
    * codes): the sign-in's rules, a fresh unused step, and its lockout. A wrong code counts towards the lockout, and
    * while it lasts every code is refused with 429 (until 2026-12-06 these forms counted nothing: a stolen session
-   * could guess codes at the sign-in brake's rate, with no lockout). True when the code is right; `spend` false
-   * leaves a right code unspent (the other half of the proof failed).
+   * could guess codes at the sign-in brake's rate, with no lockout). Returns the code's time step, or null when it
+   * is wrong or already used; a right code is not spent here: the caller spends it with spendSecondFactorStep in the
+   * transaction of the write it proves, after that write's session guard, so a write refused there (the session cut
+   * off meanwhile, the other half of the proof wrong) leaves it usable. Until 2026-12-07 the code was spent here,
+   * before that guard.
    */
-  async proveSecondFactor(user: User, code: string, ip: string, spend = true): Promise<boolean> {
+  async freshSecondFactorStep(user: User, code: string, ip: string): Promise<number | null> {
     const now = Date.now();
     const current = await this.store.getUser(user.id);
-    if (!current?.totp_secret) return false;
+    if (!current?.totp_secret) return null;
     if (Number(current.totp_locked_until) > now) {
       throw tooManyRequests(
         Math.ceil((Number(current.totp_locked_until) - now) / 1000),
@@ -356,18 +359,7 @@ export class SessionService {
     }
     const secret = await this.recoveryCodes.openTotpSecret(current.id, current.totp_secret);
     const step = secret === null ? null : matchTotpStep(secret, code.trim(), now);
-    if (step !== null && step > Number(current.totp_last_step)) {
-      // Not spent when the rest of the proof failed (a wrong password beside it): the code stays usable.
-      if (!spend) return true;
-      const res = await this.store.db
-        .updateTable('users')
-        .set({ totp_last_step: step, totp_failures: 0 })
-        .where('id', '=', user.id)
-        .where('totp_last_step', '<', step)
-        .where('totp_locked_until', '<=', now)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) return true;
-    }
+    if (step !== null && step > Number(current.totp_last_step)) return step;
     if (await this.countSecondFactorFailure(user.id, now)) {
       const org = await this.store.getOrg(user.org_id);
       await this.audit.record({
@@ -379,7 +371,23 @@ export class SessionService {
         details: { reason: 'wrong verification code at an open session' },
       });
     }
-    return false;
+    return null;
+  }
+
+  /**
+   * Spends `step` (from freshSecondFactorStep) through `ex`, the caller's transaction: a conditional
+   * update, so two requests with the same code cannot both win, nor one that read the user before a lockout began.
+   * False when the step was used meanwhile (nothing is counted: the code was right when checked).
+   */
+  async spendSecondFactorStep(userId: string, step: number, ex: Executor): Promise<boolean> {
+    const res = await ex
+      .updateTable('users')
+      .set({ totp_last_step: step, totp_failures: 0 })
+      .where('id', '=', userId)
+      .where('totp_last_step', '<', step)
+      .where('totp_locked_until', '<=', Date.now())
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   }
 
   /** The second step: a fresh, unused code, under a per-user attempt limit. */

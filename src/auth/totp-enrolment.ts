@@ -12,7 +12,7 @@
  * Expected refusals are returned as a reason, not thrown: each edge words them its own way (the cloudapi's
  * messages are part of its wire; the portal shows them on its forms).
  */
-import type { Store, User } from '../store/store.js';
+import type { Executor, Store, User } from '../store/store.js';
 import type { AuditLog } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import { can, refusal } from '../domain/policy.js';
@@ -49,8 +49,13 @@ export type TotpDisableResult = { ok: true } | { ok: false; reason: 'not-enabled
 /** Checks a password typed at an open session as a guess (SessionService.checkPassword): counted, braked, locking. */
 export interface SessionPasswordCheck {
   checkPassword(user: User, password: string, ip: string): Promise<boolean>;
-  /** A code from the user's app, under the sign-in's step rule and lockout (429 while locked); spent unless `spend` is false. */
-  proveSecondFactor(user: User, code: string, ip: string, spend?: boolean): Promise<boolean>;
+  /**
+   * The step of a right, unused code from the user's app, under the sign-in's step rule and lockout (429 while
+   * locked; a wrong code counted), or null; not spent: spendSecondFactorStep spends it, inside the write it proves.
+   */
+  freshSecondFactorStep(user: User, code: string, ip: string): Promise<number | null>;
+  /** Spends that step through `ex` (the write's transaction, after its session guard); false when used meanwhile. */
+  spendSecondFactorStep(userId: string, step: number, ex: Executor): Promise<boolean>;
 }
 
 export class TotpEnrolmentService {
@@ -81,13 +86,23 @@ export class TotpEnrolmentService {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled !== 1 || !user.totp_secret) return { ok: false, reason: 'not-enabled' };
     let proven = false;
+    let step: number | null = null;
     if (proof.password !== '') proven = await this.passwords.checkPassword(user, proof.password, ip);
-    if (!proven && proof.code.trim() !== '') proven = await this.passwords.proveSecondFactor(user, proof.code, ip);
-    if (!proven) {
+    if (!proven && proof.code.trim() !== '') {
+      step = await this.passwords.freshSecondFactorStep(user, proof.code, ip);
+      proven = step !== null;
+    }
+    // A code is spent in the issue's transaction, after its session guard: until 2026-12-07 it was spent first, so a
+    // request refused there (a session cut off on another node) still used up the owner's code.
+    const recoveryCodes = !proven
+      ? null
+      : await this.recoveryCodes.issue(user.id, principal, (trx) =>
+          step === null ? Promise.resolve(true) : this.passwords.spendSecondFactorStep(user.id, step, trx),
+        );
+    if (recoveryCodes === null) {
       await this.record('totp.recoveryCodesGenerated', principal, ip, 'failure');
       return { ok: false, reason: 'wrong-credentials' };
     }
-    const recoveryCodes = await this.recoveryCodes.issue(user.id, principal);
     await this.record('totp.recoveryCodesGenerated', principal, ip);
     return { ok: true, recoveryCodes };
   }
@@ -159,16 +174,20 @@ export class TotpEnrolmentService {
     const user = await this.loadSelf(principal);
     if (user.totp_enabled !== 1 || !user.totp_secret) return { ok: false, reason: 'not-enabled' };
     const passwordOk = await this.passwords.checkPassword(user, password, ip);
-    const codeOk = await this.passwords.proveSecondFactor(user, code, ip, passwordOk);
-    if (!passwordOk || !codeOk) return { ok: false, reason: 'wrong-credentials' };
+    const step = await this.passwords.freshSecondFactorStep(user, code, ip);
+    if (!passwordOk || step === null) return { ok: false, reason: 'wrong-credentials' };
     // Only for a session that still stands (session-stands.ts): until 2026-12-07 a stolen session, cut off by its owner
     // on another node a moment before, could still take the owner's second factor and recovery codes away (with a
-    // password and a code the thief had), a weakening that outlived the session.
-    await this.store.transaction(async (trx) => {
+    // password and a code the thief had), a weakening that outlived the session. The code is spent after that guard,
+    // in the same transaction: until 2026-12-07 it was spent before, so a refused disable still used it up.
+    const disabled = await this.store.transaction(async (trx) => {
       await assertSessionStands(this.store, trx, principal);
+      if (!(await this.passwords.spendSecondFactorStep(user.id, step, trx))) return false;
       await this.store.updateUser(user.id, { totp_enabled: 0, totp_secret: null, totp_last_step: 0 }, trx);
       await this.recoveryCodes.clear(user.id, trx);
+      return true;
     });
+    if (!disabled) return { ok: false, reason: 'wrong-credentials' };
     await this.record('totp.disabled', principal, ip);
     return { ok: true };
   }

@@ -444,6 +444,19 @@ test('a session ended by a password change, already past its bearer check, gets 
     status: 401,
   });
   assert.deepEqual(await codesOf(), before, "the owner's codes untouched");
+
+  // With a code from the app as the proof: refused, and the code not spent (until 2026-12-07 its step was used up
+  // before the session was found cut off, and the owner's own request with it a moment later was refused).
+  await node.store.updateUser(user.id, { totp_last_step: 0 }); // the confirm's step taken again: the cut-off is tested
+  const code = totpCode(start.json().secret as string);
+  await assert.rejects(services.totpEnrolment.regenerateRecoveryCodes(stolen, { password: '', code }, '127.0.0.1'), { status: 401 });
+  assert.deepEqual(await codesOf(), before, "the owner's codes untouched");
+  assert.equal(Number((await node.store.getUser(user.id))!.totp_last_step), 0, 'the refused request spent no code');
+  const owner = await services.authenticator.authenticate({ kind: 'access_token', value: user.owner });
+  const own = await services.totpEnrolment.regenerateRecoveryCodes(owner, { password: '', code }, '127.0.0.1');
+  assert.ok(own.ok, 'the owner proves it with the same code');
+  assert.notDeepEqual(await codesOf(), before);
+  assert.notEqual(Number((await node.store.getUser(user.id))!.totp_last_step), 0, 'spent by the request that succeeded');
 });
 
 test("a session ended by a password change, already past its bearer check, sets no password, and an ended administrator's manages no user", async (t) => {
@@ -785,9 +798,21 @@ test('a session ended by its owner, already past its bearer check, does not turn
   // "End all sessions" as another node commits it, keeping the owner's (no password change: the thief's still
   // checks). Until 2026-12-07 the stolen session, still accepted by this node, took the owner's second factor away.
   await cutOffAsAnotherNode(node, user.id, jtiOf(user.owner));
-  await assert.rejects(services.totpEnrolment.disable(stolen, 'Race-Password-123', totpCode(secret), '127.0.0.1'), { status: 401 });
-  assert.equal((await node.store.getUser(user.id))!.totp_enabled, 1);
+  const code = totpCode(secret);
+  await assert.rejects(services.totpEnrolment.disable(stolen, 'Race-Password-123', code, '127.0.0.1'), { status: 401 });
+  const after = (await node.store.getUser(user.id))!;
+  assert.equal(after.totp_enabled, 1);
   assert.deepEqual(await codesOf(), codes);
+  // The refusal spent nothing: until 2026-12-07 the code's step was used up before the session was found cut off,
+  // so the owner, typing the same code a moment later, was told it was already used.
+  assert.equal(Number(after.totp_last_step), 0, 'the refused disable spent no code');
+  const own = await http(`${node.baseUrl}/cloudapi/1.0.0/users/current/totp`, {
+    method: 'DELETE',
+    headers: { ...bearer(user.owner), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ password: 'Race-Password-123', code }),
+  });
+  assert.equal(own.status, 204, own.text);
+  assert.equal((await node.store.getUser(user.id))!.totp_enabled, 0);
 });
 
 test("an ended System administrator's session, already past its bearer check, tears no inventory down", async (t) => {
