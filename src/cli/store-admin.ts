@@ -352,51 +352,118 @@ export function inspectTesseraDatabase(Database: DatabaseClass, file: string, ou
   }
 }
 
+/** One entry of sqlite_master: a table, an index (SQLite's own for a UNIQUE or a primary key too), a trigger, a view. */
+interface SchemaObject {
+  type: string;
+  name: string;
+  tableName: string;
+  sql: string | null;
+}
+
+type SqliteDatabase = import('better-sqlite3').Database;
+
 /**
- * Refuses a backup whose triggers or views are not those of Tessera's schema at its migration level. A trigger runs
- * on every write the server makes: one planted in a backup (re-setting an administrator's password hash after each
- * change, re-enabling a user, copying a new token's row) would outlive `reset-password` and every cleanup an operator
- * does through Tessera. Until 2026-12-07 a backup was checked for its tables, migrations and integrity only.
+ * The schema as SQLite keeps it (sqlite_master's CREATE statements, which SQLite itself parses at every open), less
+ * ANALYZE's statistics tables (sqlite_stat1 to 4: an operator's ANALYZE makes them, and they only guide the planner).
  */
-async function refuseForeignTriggersAndViews(Database: DatabaseClass, file: string, shown: string, latest: string): Promise<void> {
+function schemaObjectsOf(database: SqliteDatabase): SchemaObject[] {
+  return database
+    .prepare("SELECT type, name, tbl_name AS tableName, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_stat%' ESCAPE '\\'")
+    .all() as SchemaObject[];
+}
+
+interface ColumnInfo {
+  name: string;
+  type: string;
+  notnull: number;
+  dflt_value: string | null;
+  pk: number;
+  hidden: number;
+}
+
+/** What differs between two definitions of table `name`, as its columns show it; the clause otherwise. */
+function tableDifference(backup: SqliteDatabase, reference: SqliteDatabase, name: string): string {
+  const columnsOf = (database: SqliteDatabase) =>
+    database.prepare('SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?)').all(name) as ColumnInfo[];
+  const ours = new Map(columnsOf(reference).map((c) => [c.name, c]));
+  const theirs = columnsOf(backup);
+  for (const column of theirs) {
+    const own = ours.get(column.name);
+    if (own === undefined) return `an extra column ${shownName(column.name)}`;
+    if (column.hidden !== own.hidden) return `column ${column.name} is ${column.hidden >= 2 ? 'generated' : 'not generated'} there`;
+    if (column.dflt_value !== own.dflt_value) return `column ${column.name} has ${column.dflt_value === null ? 'no' : 'another'} DEFAULT`;
+    if (column.type !== own.type || column.notnull !== own.notnull || column.pk !== own.pk) {
+      return `column ${column.name} is declared otherwise (type, NOT NULL or primary key)`;
+    }
+  }
+  const missing = [...ours.keys()].find((column) => !theirs.some((c) => c.name === column));
+  if (missing !== undefined) return `no column ${missing}`;
+  return 'a clause of its definition (a CHECK, a constraint, a collation)';
+}
+
+/**
+ * Refuses a backup whose schema is not Tessera's at its migration level: every table, column, index, trigger and view
+ * is compared with a store migrated to that level in memory (schema only, not rows: as fast on a large backup as on
+ * an empty one). A trigger runs on every write the server makes: one planted in a backup (re-setting an
+ * administrator's password hash after each change, re-enabling a user, copying a new token's row) would outlive
+ * `reset-password` and every cleanup an operator does through Tessera. A table or an index changed does as much
+ * quietly: a DEFAULT or a generated column fills in what the server never wrote, a dropped unique index on
+ * api_tokens.secret_hash lets two tokens share a secret, an extra column keeps what the server deletes. Until
+ * 2026-12-07 a backup was checked for its tables, migrations and integrity only; then, the same day, for its triggers
+ * and views too, but not for its tables' definitions and indexes.
+ */
+async function refuseForeignSchema(Database: DatabaseClass, file: string, shown: string, latest: string): Promise<void> {
   const [{ Kysely, SqliteDialect }, { migrateTo }, { registerFunctions }] = await Promise.all([
     import('kysely'),
     import('../store/migrate.js'),
     import('../store/sqlite.js'),
   ]);
-  const objects = (database: import('better-sqlite3').Database) =>
-    database.prepare("SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')").all() as Array<{
-      type: string;
-      name: string;
-      sql: string | null;
-    }>;
   const blank = new Database(':memory:');
-  registerFunctions(blank);
-  const reference = new Map<string, string | null>();
-  const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: blank }) });
-  try {
-    await migrateTo(kysely, 'sqlite', latest);
-    for (const o of objects(blank)) reference.set(`${o.type} ${o.name}`, o.sql);
-  } finally {
-    await kysely.destroy();
-  }
   const db = new Database(file, { readonly: true, fileMustExist: true });
-  let foreign: string[];
   try {
-    foreign = objects(db)
-      .filter((o) => reference.get(`${o.type} ${o.name}`) !== o.sql)
-      .map((o) => `${o.type} ${o.name}`);
+    registerFunctions(blank);
+    // Not destroyed (that would close `blank`, read below): the dialect holds no other resource.
+    await migrateTo(new Kysely<any>({ dialect: new SqliteDialect({ database: blank }) }), 'sqlite', latest);
+    const keyOf = (o: SchemaObject) => `${o.type} ${o.name}`;
+    const reference = new Map(schemaObjectsOf(blank).map((o) => [keyOf(o), o]));
+    const backup = schemaObjectsOf(db);
+    const present = new Set(backup.map(keyOf));
+    const extra: string[] = [];
+    const changed: string[] = [];
+    for (const o of backup) {
+      const own = reference.get(keyOf(o));
+      if (own === undefined) extra.push(shownName(keyOf(o)));
+      else if (own.sql !== o.sql || own.tableName !== o.tableName) {
+        const what =
+          o.type === 'table' ? tableDifference(db, blank, o.name) : o.type === 'index' ? 'its table, columns or condition' : 'its body';
+        changed.push(`${keyOf(o)} is not defined as Tessera's (${what})`);
+      }
+    }
+    const missing = [...reference.keys()].filter((key) => !present.has(key));
+    const differences = [
+      ...(extra.length > 0 ? [`it holds ${listed(extra)}, which Tessera's schema at ${latest} does not have`] : []),
+      ...changed.slice(0, 3),
+      ...(changed.length > 3 ? [`${changed.length - 3} more object(s) are not defined as Tessera's`] : []),
+      ...(missing.length > 0 ? [`it lacks ${listed(missing)}, which Tessera's schema at ${latest} has`] : []),
+    ];
+    if (differences.length === 0) return;
+    throw new CliError(
+      `${shown} is not a backup Tessera made: ${differences.join('; ')}. A backup is the whole store, with its users, hashes, ` +
+        'and a schema whose triggers run and whose defaults and indexes apply on every write: restore only backups you ' +
+        'made and kept where no one else could change them',
+      EXIT.USAGE,
+    );
   } finally {
     db.close();
+    blank.close();
   }
-  if (foreign.length === 0) return;
-  throw new CliError(
-    `${shown} is not a backup Tessera made: it holds ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''}, ` +
-      `which Tessera's schema at ${latest} does not have. A backup is the whole store, with its users, hashes and code that runs ` +
-      'on every write: restore only backups you made and kept where no one else could change them',
-    EXIT.USAGE,
-  );
 }
+
+/** A name read from the backup, as the message shows it: its control characters escaped (no terminal sequences). */
+const shownName = (name: string) =>
+  name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const listed = (names: string[]) => `${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
 
 function checkMigrations(file: string, ours: readonly string[], applied: string[], quickCheck: () => string): DatabaseLevel {
   const unknown = applied.filter((name) => !ours.includes(name));
@@ -558,7 +625,7 @@ async function runRestore(file: string, flags: StoreFlags & { revokeAgain?: bool
     chmodSync(incoming, 0o600);
     const level = inspectTesseraDatabase(Database, incoming, MIGRATION_NAMES);
     // Before the first write to it below, which would run them.
-    await refuseForeignTriggersAndViews(Database, incoming, source, level.latest);
+    await refuseForeignSchema(Database, incoming, source, level.latest);
     const { rotateSqliteKeys, newestAuditEvent, undoneSinceBackup, revokeAgain } = await import('./signing-keys.js');
     let kept: string | null = null;
     let unreadable: string | null = null;
