@@ -196,6 +196,12 @@ export interface PyvcloudScenario {
   catalogs: { name: string; items: string[] }[];
   /** Each VDC of the org with its org VDC network's name (VDC.list_orgvdc_network_records and the resources). */
   networks: { vdc: string; name: string }[];
+  /**
+   * A typed `vm` query at API 34.0 with a value given URL-encoded (`guestOs==Ubuntu%20Linux%20%2864-bit%29`), as
+   * pyvcloud's docs ask: below 35.0 pyvcloud adds `filterEncoded=true` and encodes the filter once more. The VMs
+   * whose guest OS it is.
+   */
+  encodedFilter: { apiVersion: string; guestOs: string; vms: string[] };
 }
 
 /** A deployed vApp whose VMs are all on one network, and what its first VM holds. */
@@ -256,5 +262,21 @@ export function pyvcloudScenario(world: DemoWorld, who: { org: string; user: str
       .map((c) => ({ name: c.name, items: c.items }))
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
     networks: world.vdcs.filter((v) => v.org === who.org).map((v) => ({ vdc: v.name, name: v.network })),
+    encodedFilter: { apiVersion: '34.0', guestOs: ENCODED_FILTER_GUEST_OS, vms: vmsWithGuestOs(who.org, ENCODED_FILTER_GUEST_OS) },
   };
+}
+
+/** Spaces and parentheses: a value pyvcloud's users must encode, and which FIQL would otherwise split on. */
+const ENCODED_FILTER_GUEST_OS = 'Ubuntu Linux (64-bit)';
+
+/** The names of the VMs with that guest OS that `org` sees (every org's for the System administrator). */
+function vmsWithGuestOs(org: string, guestOs: string): string[] {
+  const orgs = (Object.entries(DEMO_INVENTORY) as [string, DemoOrgInventory][]).filter(
+    ([name]) => org.toLowerCase() === 'system' || name === org,
+  );
+  return orgs
+    .flatMap(([, inv]) => demoVms(inv))
+    .filter((p) => p.vm.guestOs === guestOs)
+    .map((p) => p.vm.name)
+    .sort();
 }

@@ -14,7 +14,7 @@ import { mayRead } from '../../inventory/access.js';
 import { MEDIA, idFromPathSegment, vdcEdgeGatewaysHref } from '../../inventory/hrefs.js';
 import { getVdc } from '../../inventory/repository.js';
 import { withVersion } from '../../inventory/xml-render.js';
-import { queryParametersOf, type QueryParameters } from '../../inventory/query/params.js';
+import { filterValuesDecoded, queryParametersOf, type QueryParameters } from '../../inventory/query/params.js';
 import { resultMediaType } from '../../inventory/query/records.js';
 import { renderQueryListJson, renderQueryListXml } from '../../inventory/query/query-list.js';
 import {
@@ -74,6 +74,7 @@ async function sendTypedQuery(
 ) {
   const principal = requirePrincipal(request);
   const type = resolveQueryType(principal, params.type!);
+  params = filterValuesDecoded(params, request.vcd.version);
   const json = request.vcd.json;
   const cacheControl = request.headers['cache-control'];
   const body = await answerTypedQuery(request.server.tessera.store, principal, {

@@ -3,7 +3,10 @@
  * sends parses as VCD parses it: `type` twice, a leading `&` (`/api/query?&type=orgVdc&...`), empty values
  * (`sortAsc=&sortDesc=`), and an unencoded FIQL filter full of `=`, `;` and `/`.
  */
+import { compareApiVersions } from '../../domain/api-versions.js';
 import { badRequest } from '../../domain/errors.js';
+import { FIQL_ERROR_PREFIX, formatFiql, type FiqlComparison, type FiqlNode } from '../../domain/fiql.js';
+import { parseFiqlOrBadRequest } from '../../store/fiql-sql.js';
 
 export const DEFAULT_PAGE_SIZE = 25;
 /** VCD's maxPageSize: larger requests are clamped, not refused (1.5 guide, vcd-wire §9.4). */
@@ -28,6 +31,11 @@ export interface QueryParameters {
   readonly sort: QuerySort | null;
   /** `fields=a,b,metadata:c`: the attributes to render, or null for all. */
   readonly fields: readonly string[] | null;
+  /**
+   * `filterEncoded=true`: the filter's values are URL-encoded once more. Honoured only below API 35.0
+   * (filterValuesDecoded); from 35.0 on VCD ignores it (vcd-wire §9.1).
+   */
+  readonly filterEncoded: boolean;
 }
 
 /**
@@ -114,8 +122,57 @@ export function readQueryParameters(params: Map<string, string[]>, fixedType?: s
           .map((f) => f.trim())
           .filter((f) => f !== '');
 
-  // `filterEncoded` is accepted and ignored: from API 35.0 on it has no effect (vcd-wire §9.1).
-  return { type, page, pageSize, format, filter: single(params, 'filter'), sort, fields: fields && fields.length > 0 ? fields : null };
+  // `filterEncoded` takes effect only below API 35.0 (filterValuesDecoded, applied where the version is known).
+  const filterEncoded = (single(params, 'filterEncoded') ?? '').trim().toLowerCase() === 'true';
+  return {
+    type,
+    page,
+    pageSize,
+    format,
+    filter: single(params, 'filter'),
+    sort,
+    fields: fields && fields.length > 0 ? fields : null,
+    filterEncoded,
+  };
+}
+
+/** The first API version at which VCD ignores `filterEncoded` (VCD 10.2, "Zeus"). */
+const FILTER_ENCODED_IGNORED_FROM = '35.0';
+
+/**
+ * The parameters as VCD reads them at `apiVersion`: below 35.0, `filterEncoded=true` makes VCD URL-decode each
+ * filter value once more, after the filter is split into comparisons. pyvcloud relies on it there: below 35.0 it
+ * sends `filterEncoded=true` and encodes the whole filter again, so that a value given encoded, as its docs ask
+ * (`name==my%20vApp`, `name==a%2Cb` for a comma), reaches VCD as `my vApp` and `a,b`. Until 2026-12-07 Tessera
+ * ignored the flag at every version and such a query matched nothing.
+ *
+ * The answer's filter is the decoded one written canonically (formatFiql: special characters escaped) and
+ * `filterEncoded` is dropped, so the `nextPage` link pyvcloud follows (without the flag) continues the same query.
+ * A `*` decoded from `%2A` is a literal asterisk, not a wildcard; malformed encoding in a value is a 400.
+ */
+export function filterValuesDecoded(params: QueryParameters, apiVersion: string | null): QueryParameters {
+  // Unchanged (the same cached object) wherever the flag has no effect: govcd sends it on every query at 37.0.
+  if (!params.filterEncoded || params.filter === null) return params;
+  if (apiVersion === null || compareApiVersions(apiVersion, FILTER_ENCODED_IGNORED_FROM) >= 0) return params;
+  const decoded = mapComparisons(parseFiqlOrBadRequest(params.filter), (c) => {
+    const wildcard = c.wildcard ? c.wildcard.map(decodeFilterValue) : null;
+    return { ...c, value: wildcard ? wildcard.join('*') : decodeFilterValue(c.value), wildcard };
+  });
+  return { ...params, filter: formatFiql(decoded), filterEncoded: false };
+}
+
+function mapComparisons(node: FiqlNode, map: (c: FiqlComparison) => FiqlComparison): FiqlNode {
+  if (node.kind === 'comparison') return map(node);
+  return { kind: node.kind, children: node.children.map((child) => mapComparisons(child, map)) };
+}
+
+/** As VCD's (Java's URLDecoder): `+` is a space, `%XX` a byte of UTF-8. */
+function decodeFilterValue(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    throw badRequest(`${FIQL_ERROR_PREFIX}: the value "${text.slice(0, 40)}" is not valid URL encoding (filterEncoded=true)`);
+  }
 }
 
 /**

@@ -14,7 +14,8 @@ on success prints `PYVCLOUD-CONFORMANCE-SUMMARY {json}` as the last line of stdo
 
     python conformance.py --url https://127.0.0.1:PORT --scenario scenario.json [--timeout 120]
 
-scenario.json: {"org","user","password","apiVersion","vmsAll":[names],"vdcs":[names],"roles":[names],"roleRights":{"role","rights"},"vapp":{...} or null} (test/conformance/expect.ts)
+scenario.json: {"org","user","password","apiVersion","vmsAll":[names],"vdcs":[names],"roles":[names],"roleRights":{"role","rights"},"vapp":{...} or null,
+"encodedFilter":{"apiVersion","guestOs","vms":[names]}} (test/conformance/expect.ts)
 """
 
 import argparse
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.parse
 
 import requests
 import requests.adapters
@@ -288,6 +290,30 @@ class Runner:
             self.summary["counts"]["queryPages"] = len(pages)
 
         self.step("client.get_typed_query('vm', RECORDS).execute() across pages", typed_query)
+
+        def encoded_filter():
+            # pyvcloud's docs: "The values in the query string must be url-encoded". Below API 35.0 it sends
+            # filterEncoded=true and the whole filter encoded once more; VCD then decodes each value again.
+            want = sc["encodedFilter"]
+            old = Client(self.base, api_version=want["apiVersion"], verify_ssl_certs=False, log_file=self.log_file)
+            old.rehydrate_from_token(access["value"], is_jwt_token=True)
+            query = old.get_typed_query(
+                "vm",
+                query_result_format=QueryResultFormat.RECORDS,
+                qfilter="guestOs==" + urllib.parse.quote(want["guestOs"]),
+                page_size=5,
+            )
+            records = list(query.execute())
+            pages = [url for url in self.rec.urls(self.rec.step) if "/api/query?" in url]
+            expect(any("filterEncoded=true" in url for url in pages), f"pyvcloud at {want['apiVersion']} sent no filterEncoded=true: {pages}")
+            for r in records:
+                expect(r.get("guestOs") == want["guestOs"], f'VMRecord {r.get("name")!r} guestOs={r.get("guestOs")!r}')
+            same_names(f"VMs with guestOs {want['guestOs']!r} at API {want['apiVersion']}", [r.get("name") for r in records], want["vms"])
+            if len(want["vms"]) > 5:
+                expect(len(pages) >= 2, f"{len(records)} records came in {len(pages)} query request(s); expected nextPage links: {pages}")
+            self.summary["counts"]["encodedFilterVms"] = len(records)
+
+        self.step("Client(api_version='34.0').get_typed_query('vm', qfilter=<encoded value>, page_size=5) across pages", encoded_filter)
 
         if sc.get("roles"):
 

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseQueryString, queryParametersKey, queryParametersOf, readQueryParameters } from '../../../src/inventory/query/params.js';
+import {
+  filterValuesDecoded,
+  parseQueryString,
+  queryParametersKey,
+  queryParametersOf,
+  readQueryParameters,
+} from '../../../src/inventory/query/params.js';
+import { parseFiql } from '../../../src/domain/fiql.js';
 import { TesseraError } from '../../../src/domain/errors.js';
 
 const read = (qs: string, fixed?: string) => readQueryParameters(parseQueryString(qs), fixed);
@@ -67,4 +74,38 @@ test('queryParametersOf: one parse per query string and fixed type, frozen, the 
       (e: unknown) => e instanceof TesseraError && e.code === 'BAD_REQUEST',
     );
   }
+});
+
+test('filterEncoded=true below API 35.0: each filter value is URL-decoded once more, as pyvcloud < 35 relies on', () => {
+  // pyvcloud at 34.0: qfilter "guestOs==Ubuntu%20Linux%20%2864-bit%29;name==a%2Cb*" encoded once more on the wire.
+  const wire = `type=vm&filterEncoded=true&filter=${encodeURIComponent('guestOs==Ubuntu%20Linux%20%2864-bit%29;name==a%2Cb*')}`;
+  const p = filterValuesDecoded(read(wire), '34.0');
+  assert.equal(p.filterEncoded, false);
+  assert.deepEqual(parseFiql(p.filter!), {
+    kind: 'and',
+    children: [
+      { kind: 'comparison', selector: 'guestOs', operator: '==', value: 'Ubuntu Linux (64-bit)', wildcard: null },
+      { kind: 'comparison', selector: 'name', operator: '==', value: 'a,b*', wildcard: ['a,b', ''] },
+    ],
+  });
+  // The decoded filter is written with its special characters escaped, so a nextPage link reads back the same.
+  assert.equal(p.filter, 'guestOs==Ubuntu Linux \\(64-bit\\);name==a\\,b*');
+  assert.equal(filterValuesDecoded(read('type=vm&filterEncoded=true&filter=name==my+vm'), '33.0').filter, 'name==my vm');
+});
+
+test('filterEncoded=true from API 35.0 on, without a version, or absent: the filter is taken as sent', () => {
+  const encoded = read('type=vm&filterEncoded=true&filter=guestOs==Ubuntu%2520Linux');
+  for (const version of ['35.0', '36.0', '37.0', '39.1', null]) {
+    assert.equal(filterValuesDecoded(encoded, version), encoded, `at ${version}`);
+  }
+  const plain = read('type=vm&filter=guestOs==Ubuntu%2520Linux');
+  assert.equal(plain.filterEncoded, false);
+  assert.equal(filterValuesDecoded(plain, '34.0'), plain);
+});
+
+test('filterEncoded=true below API 35.0 with a value that is not URL encoding: 400, the filter named', () => {
+  assert.throws(
+    () => filterValuesDecoded(read('type=vm&filterEncoded=true&filter=name==%25zz'), '34.0'),
+    (err: unknown) => err instanceof TesseraError && err.status === 400 && /Cannot parse the supplied filter.*%zz/.test(err.message),
+  );
 });
