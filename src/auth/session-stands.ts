@@ -58,6 +58,26 @@ export async function lockEnabledOwner(
 }
 
 /**
+ * Whether the user's role, as stored now, holds `right`: read in the caller's transaction rather than from the
+ * principal, whose rights came from this node's identity cache. That cache learns of a right taken from a role, or of
+ * the user moved to another role, on another node only within its 5 s (identity-cache.ts), and a write that outlives
+ * those seconds must not ride on them: until 2026-12-07 a user whose "Manage user's own API token" had just been
+ * removed on one node could still create (register and mint) or regenerate a token on another node for up to 5 s,
+ * and that token then lived on (an exchange asks for no right). Reading the user's row here also takes turns with a
+ * role change being written to it (lockEnabledOwner locks it first).
+ */
+export async function roleStillHolds(trx: Executor, userId: string, right: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('users')
+    .innerJoin('role_rights', 'role_rights.role_id', 'users.role_id')
+    .select('role_rights.right_name')
+    .where('users.id', '=', userId)
+    .where('role_rights.right_name', '=', right)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
  * Inside a write's transaction: refuses (401) a session that no longer stands (its user or org disabled or gone, or
  * ended by a password change or "end all sessions", wherever committed). A service account's session is judged by
  * its bearer check alone (it has no user row; its cut-offs end its token chain).
