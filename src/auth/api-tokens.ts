@@ -14,11 +14,11 @@ import type { Identity, IdentityCache } from './identity-cache.js';
 import type { AuditInput, AuditLog } from './audit.js';
 import type { TokenUsageRecorder } from './token-usage.js';
 import type { Principal } from '../domain/principal.js';
-import { lockEnabledOwner, roleStillHolds } from './session-stands.js';
+import { lockEnabledOwner, ownerRefusal } from './session-stands.js';
 import { TesseraError, badRequest, forbidden, unauthenticated } from '../domain/errors.js';
 import { can, effectiveRights, refusal } from '../domain/policy.js';
 import { apiTokenStart, generateApiToken, hasApiTokenLength, hashApiToken, isWellFormedApiToken } from '../domain/api-token-format.js';
-import { READ_ONLY_RIGHTS, RIGHTS, SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
+import { READ_ONLY_RIGHTS, SYSTEM_ORG_ID, isSystemOrgName } from '../domain/rights.js';
 import { LATEST_EXPIRY_MS, parseInstant } from '../domain/instant.js';
 import { displayNameProblem } from '../domain/user-name.js';
 
@@ -227,9 +227,9 @@ export class ApiTokenService {
     // arriving together both passed the check, and both tokens were minted. The lock also orders a registration
     // against the owner's disable (lockEnabledOwner).
     const row = await this.store.transaction(async (trx) => {
-      if ((await lockEnabledOwner(this.store, trx, principal.userId, principal)) !== 'ok') throw unauthenticated();
-      // The right as the role holds it now, not as this node's identity cache last read it (roleStillHolds).
-      if (!(await roleStillHolds(trx, principal.userId, RIGHTS.apiTokensManage))) throw refusal(principal, 'apiToken.create');
+      // Also refuses a right the user's role lost a moment ago on another node (403; session-stands.ts).
+      const owner = await lockEnabledOwner(this.store, trx, principal.userId, principal);
+      if (owner !== 'ok') throw ownerRefusal(owner);
       // A registration that was never minted (the client died between the two steps) does not hold the name.
       await trx
         .deleteFrom('api_tokens')
@@ -415,8 +415,6 @@ export class ApiTokenService {
     const minted = await this.store.transaction(async (trx) => {
       const owner = await lockEnabledOwner(this.store, trx, row.user_id, principal);
       if (owner !== 'ok') return owner;
-      // The secret is what outlives the request: the right as the role holds it now (roleStillHolds).
-      if (!(await roleStillHolds(trx, row.user_id, RIGHTS.apiTokensManage))) return 'not allowed to create tokens';
       if (!(await this.store.mintApiToken(row.id, hashApiToken(token), apiTokenStart(token), Date.now(), trx))) return false;
       await this.audit.recordIn(trx, {
         type: 'apiToken.created',
@@ -803,9 +801,8 @@ export class ApiTokenService {
       // whatever this node's identity cache still says) refuses the regeneration, and one still running waits, so its
       // revocation of the user's tokens sees the successor. Until 2026-12-06 a regeneration beside a disable wrote a
       // live successor the disable never revoked, which worked again once the user was enabled.
-      if ((await lockEnabledOwner(this.store, trx, old.user_id, principal)) !== 'ok') throw unauthenticated();
-      // The right as the role holds it now, not as this node's identity cache last read it (roleStillHolds).
-      if (!(await roleStillHolds(trx, old.user_id, RIGHTS.apiTokensManage))) throw refusal(principal, 'apiToken.regenerate');
+      const owner = await lockEnabledOwner(this.store, trx, old.user_id, principal);
+      if (owner !== 'ok') throw ownerRefusal(owner);
       // The claim, conditional: of two concurrent regenerations (or a regeneration racing a revocation)
       // exactly one replaces the token; the other changes nothing.
       const claimed = await trx

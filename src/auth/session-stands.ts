@@ -4,13 +4,14 @@
  * password change, a disable or "end all sessions" committed on another node reaches it a few ms later (PostgreSQL
  * NOTIFY), so a write that passed its bearer check just before could still commit after the owner had cut the
  * session off. Every write that outlives the session or hands something to whoever holds it (a token, a service
- * account's grant, a second factor and its recovery codes, a password, a user) reads the row again here.
+ * account's grant, a second factor and its recovery codes, a password, a user) reads the row again here, and the
+ * rights of the role it names: the session's rights come from this node's identity cache, up to 5 s old.
  */
 import type { Executor, Store } from '../store/store.js';
 import type { Principal } from '../domain/principal.js';
-import { unauthenticated } from '../domain/errors.js';
+import { type TesseraError, forbidden, unauthenticated } from '../domain/errors.js';
 
-export type OwnerState = 'ok' | 'owner disabled or deleted' | 'session ended';
+export type OwnerState = 'ok' | 'owner disabled or deleted' | 'session ended' | 'rights taken';
 
 /**
  * In a write transaction that gives a user a token (its registration, its secret, a regeneration): locks the
@@ -36,7 +37,12 @@ export async function lockEnabledOwner(
   const owner = trx
     .selectFrom('users')
     .innerJoin('orgs', 'orgs.id', 'users.org_id')
-    .select(['users.is_enabled as userEnabled', 'orgs.is_enabled as orgEnabled', 'users.sessions_not_before as sessionsNotBefore'])
+    .select([
+      'users.is_enabled as userEnabled',
+      'orgs.is_enabled as orgEnabled',
+      'users.sessions_not_before as sessionsNotBefore',
+      'users.role_id as roleId',
+    ])
     .where('users.id', '=', userId);
   const lock = options.lock !== false && store.dialect === 'postgres';
   const row = await (lock ? owner.forNoKeyUpdate('users') : owner).executeTakeFirst();
@@ -54,27 +60,36 @@ export async function lockEnabledOwner(
       .executeTakeFirst();
     if (cutOff?.keep_session !== session.sessionId) return 'session ended';
   }
+  if (session.userId === userId && !(await rightsStillHeld(trx, row.roleId, session.rights))) return 'rights taken';
   return 'ok';
 }
 
 /**
- * Whether the user's role, as stored now, holds `right`: read in the caller's transaction rather than from the
- * principal, whose rights came from this node's identity cache. That cache learns of a right taken from a role, or of
- * the user moved to another role, on another node only within its 5 s (identity-cache.ts), and a write that outlives
- * those seconds must not ride on them: until 2026-12-07 a user whose "Manage user's own API token" had just been
- * removed on one node could still create (register and mint) or regenerate a token on another node for up to 5 s,
- * and that token then lived on (an exchange asks for no right). Reading the user's row here also takes turns with a
- * role change being written to it (lockEnabledOwner locks it first).
+ * Whether the user's role, as stored now, still holds every right the session was judged with. Those came from this
+ * node's identity cache, which hears of a right taken from a role, or of the user moved to another role, on another
+ * node only within its 5 s (identity-cache.ts); a write that outlives those seconds must not ride on them. Until
+ * 2026-12-07 an organization administrator demoted on one node could, for up to 5 s on another, still create a user
+ * with the administrator role, make another user administrator or create a role with the rights just lost, and a
+ * user who had just lost "Manage user's own API token" could still create a token there, which then lived on (an
+ * exchange asks for no right). A right gained meanwhile refuses nothing. Reading the user's row first (above) also
+ * orders this after a role change being written to it.
  */
-export async function roleStillHolds(trx: Executor, userId: string, right: string): Promise<boolean> {
-  const row = await trx
-    .selectFrom('users')
-    .innerJoin('role_rights', 'role_rights.role_id', 'users.role_id')
-    .select('role_rights.right_name')
-    .where('users.id', '=', userId)
-    .where('role_rights.right_name', '=', right)
-    .executeTakeFirst();
-  return row !== undefined;
+async function rightsStillHeld(trx: Executor, roleId: string, rights: ReadonlySet<string>): Promise<boolean> {
+  if (rights.size === 0) return true;
+  const held = await trx
+    .selectFrom('role_rights')
+    .select('right_name')
+    .where('role_id', '=', roleId)
+    .where('right_name', 'in', [...rights])
+    .execute();
+  return held.length === rights.size;
+}
+
+/** The answer to a session whose write lockEnabledOwner refused: 403 for rights taken meanwhile, else 401. */
+export function ownerRefusal(state: Exclude<OwnerState, 'ok'>): TesseraError {
+  return state === 'rights taken'
+    ? forbidden('Your rights were changed a moment ago and no longer allow this operation')
+    : unauthenticated();
 }
 
 /**
@@ -89,5 +104,6 @@ export async function assertSessionStands(
   options: { lock?: boolean } = {},
 ): Promise<void> {
   if (session.kind === 'service_account') return;
-  if ((await lockEnabledOwner(store, trx, session.userId, session, options)) !== 'ok') throw unauthenticated();
+  const state = await lockEnabledOwner(store, trx, session.userId, session, options);
+  if (state !== 'ok') throw ownerRefusal(state);
 }

@@ -161,3 +161,58 @@ test('the documented bound holds: a right taken on one node is refused on the ot
   assert.ok(waitedMs <= DOCUMENTED_BOUND_MS + 1_000, `${waitedMs.toFixed(0)} ms`);
   t.diagnostic(`node B refused the taken right after ${waitedMs.toFixed(0)} ms`);
 });
+
+test("an administrator demoted on one node makes no administrator, role or user change on the other in its identity cache's seconds", async (t) => {
+  const { nodeA, nodeB } = await twoNodes(t);
+  const acme = (await nodeA.store.getOrgByName('acme'))!;
+  const roleId = async (name: string) =>
+    (await nodeA.store.db.selectFrom('roles').select('id').where('org_id', '=', acme.id).where('name', '=', name).executeTakeFirstOrThrow())
+      .id;
+  const [orgAdmin, vappUser] = [await roleId('Organization Administrator'), await roleId('vApp User')];
+  const alice = (await nodeA.store.getUserByName(acme.id, 'alice'))!;
+  const bob = (await nodeA.store.getUserByName(acme.id, 'bob'))!;
+  // alice's session on node B, whose identity cache has read her as acme's administrator.
+  const aliceOnB = await signIn(nodeB.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
+  const users = `${nodeB.baseUrl}/cloudapi/1.0.0/users`;
+  assert.equal((await http(users, { headers: bearer(aliceOnB) })).status, 200);
+
+  // The provider demotes her on node A.
+  const provider = await signIn(nodeA.baseUrl, 'administrator', 'System', nodeA.adminPassword);
+  const demoted = await http(`${nodeA.baseUrl}/cloudapi/1.0.0/users/urn:vcloud:user:${alice.id}`, {
+    method: 'PUT',
+    headers: { ...JSON_HEADERS, Authorization: `Bearer ${provider}` },
+    body: JSON.stringify({ roleEntityRefs: [{ id: `urn:vcloud:role:${vappUser}` }] }),
+  });
+  assert.equal(demoted.status, 200, demoted.text);
+
+  // Right after, on node B: until 2026-12-07 each of these succeeded for up to 5 s, and each outlived the window (a
+  // second administrator account of her own, bob made administrator, a role with the rights she had lost).
+  const asAlice = { ...JSON_HEADERS, Authorization: `Bearer ${aliceOnB}` };
+  const created = await http(users, {
+    method: 'POST',
+    headers: asAlice,
+    body: JSON.stringify({
+      username: 'backdoor',
+      password: 'Backdoor-Password-1',
+      enabled: true,
+      roleEntityRefs: [{ id: `urn:vcloud:role:${orgAdmin}` }],
+    }),
+  });
+  assert.equal(created.status, 403, `a user made by the demoted administrator: ${created.text}`);
+  const promoted = await http(`${users}/urn:vcloud:user:${bob.id}`, {
+    method: 'PUT',
+    headers: asAlice,
+    body: JSON.stringify({ roleEntityRefs: [{ id: `urn:vcloud:role:${orgAdmin}` }] }),
+  });
+  assert.equal(promoted.status, 403, `bob promoted by the demoted administrator: ${promoted.text}`);
+  const role = await http(`${nodeB.baseUrl}/cloudapi/1.0.0/roles`, {
+    method: 'POST',
+    headers: asAlice,
+    body: JSON.stringify({ name: 'kept-admin', description: 'x', rights: [{ name: 'Organization: Manage Users' }] }),
+  });
+  assert.equal(role.status, 403, `a role made by the demoted administrator: ${role.text}`);
+
+  assert.equal(await nodeA.store.getUserByName(acme.id, 'backdoor'), undefined);
+  assert.equal((await nodeA.store.getUser(bob.id))!.role_id, bob.role_id);
+  assert.equal(await nodeA.store.db.selectFrom('roles').select('id').where('name', '=', 'kept-admin').executeTakeFirst(), undefined);
+});
