@@ -1,15 +1,16 @@
 /**
  * Terraform v1.5.7 with the vmware/vcd provider v3.14.1, both unmodified, against Tessera on HTTPS with the demo
  * inventory (issue 12: "Terraform's vmware/vcd provider, unmodified"): what an operator onboarding a tenant and a
- * tenant automating with API tokens run. Built by scripts/setup-conformance.sh (module proxy); the provider is
- * given to Terraform through a CLI configuration's dev_overrides, so nothing is fetched from a registry.
+ * tenant automating with API tokens or a service account's token file run. Built by scripts/setup-conformance.sh
+ * (module proxy); the provider is given to Terraform through a CLI configuration's dev_overrides, so nothing is
+ * fetched from a registry.
  *
  * Every apply is followed by `terraform plan -detailed-exitcode`, which must find no difference: a value that does
  * not read back as written is drift on every run for a real user. What Terraform did is then checked through
  * Tessera's own API, not through Terraform's outputs alone.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTessera } from '../helpers/tessera.js';
@@ -18,6 +19,7 @@ import { addWorldGroups, demoWorld, type DemoWorld } from './expect.js';
 import { DEMO_INVENTORY, demoVms } from '../../src/inventory/demo-spec.js';
 import { SYSTEM_DEFAULT_POLICY_ID } from '../../src/inventory/compute-policies.js';
 import { PREDEFINED_ROLES, RIGHT_CATALOGUE } from '../../src/domain/rights.js';
+import { writeTokenFile } from '../../src/client/token-file.js';
 import { CONFORMANCE_DIR, describeFailure, runProcess, scratchDir, setupConformance, type ProcessResult } from './support.js';
 
 type Server = Awaited<ReturnType<typeof startTessera>>;
@@ -381,6 +383,143 @@ output "user_id" { value = vcd_org_user.ops.id }
     const bundle = out.bundle?.value as { rights: number; all: boolean };
     assert.equal(bundle.rights, RIGHT_CATALOGUE.filter((r) => !r.providerOnly).length);
     assert.equal(bundle.all, true);
+  });
+
+  // A service account (VCD 10.4; docs/service-accounts.md) on the provider's `service_account_token_file`: the
+  // provider reads the file, exchanges its refresh token, and writes the rotated one back (govcd's
+  // SetServiceAccountApiToken) on every configure, so each run must leave a new token in a file still 0600.
+  const SA_SOFTWARE_ID = '0b5a1d2e-7c3f-4e8a-9b6d-2f1e0c9a8b7d';
+  let saId = '';
+  let saDir = '';
+  let saFile = '';
+
+  /** RFC 8628 as an Organization Administrator of acme runs it (docs/service-accounts.md): the first refresh token. */
+  async function authorizeServiceAccount(session: string, clientId: string): Promise<string> {
+    const auth = await call(`${server.baseUrl}/oauth/tenant/acme/device_authorization`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams({ client_id: clientId }).toString(),
+    });
+    assert.equal(auth.status, 200, auth.body);
+    const { user_code: userCode, device_code: deviceCode } = JSON.parse(auth.body) as { user_code: string; device_code: string };
+    const granted = await call(`${server.baseUrl}/cloudapi/1.0.0/deviceLookup/grant`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/json', Accept: 'application/json;version=37.0' },
+      body: JSON.stringify({ userCode }),
+    });
+    assert.equal(granted.status, 204, granted.body);
+    const first = await call(`${server.baseUrl}/oauth/tenant/acme/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        client_id: clientId,
+        device_code: deviceCode,
+      }).toString(),
+    });
+    assert.equal(first.status, 200, first.body);
+    return JSON.parse(first.body).refresh_token as string;
+  }
+
+  async function serviceAccountStatus(session: string): Promise<string> {
+    const res = await call(`${server.baseUrl}/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${saId}`, {
+      headers: { Authorization: `Bearer ${session}`, Accept: 'application/json;version=37.0' },
+    });
+    assert.equal(res.status, 200, res.body);
+    return JSON.parse(res.body).status as string;
+  }
+
+  /** The file as the provider left it: govcd's format, mode 0600. */
+  function readSaFile(): { token_type: string; refresh_token: string } {
+    assert.equal(statSync(saFile).mode & 0o777, 0o600, 'the token file stays 0600');
+    const file = JSON.parse(readFileSync(saFile, 'utf8')) as { token_type: string; refresh_token: string };
+    assert.equal(file.token_type, 'Service Account');
+    assert.match(file.refresh_token, /^\S{32,}$/);
+    return file;
+  }
+
+  test('a service account on service_account_token_file reads acme twice; each run rotates the file (0600)', async () => {
+    const alice = await signInFor(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    const register = await call(`${server.baseUrl}/oauth/tenant/acme/register`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/json', Accept: 'application/json;version=' },
+      body: JSON.stringify({ client_name: 'tf-reader', scope: 'urn:vcloud:role:vApp%20Author', software_id: SA_SOFTWARE_ID }),
+    });
+    assert.equal(register.status, 200, register.body);
+    saId = JSON.parse(register.body).client_id as string;
+    const first = await authorizeServiceAccount(alice, saId);
+    assert.equal(await serviceAccountStatus(alice), 'ACTIVE');
+
+    const { name: vdc } = world.vdcs.find((v) => v.org === 'acme')!;
+    const vms = world.vms.filter((v) => v.org === 'acme' && v.vdc === vdc && !v.template).map((v) => v.name);
+    const profiles = DEMO_INVENTORY.acme.vdcs
+      .find((v) => v.name === vdc)!
+      .storageProfiles.map((p) => p.name)
+      .sort();
+    saDir = workspace(
+      'service-account',
+      providerBlock(
+        `  org = "acme"\n  auth_type = "service_account_token_file"\n  service_account_token_file = "sa-token.json"\n  allow_service_account_token_file = true`,
+      ) +
+        `data "vcd_org" "acme" {\n  name = "acme"\n}\n` +
+        `data "vcd_org_vdc" "vdc" {\n  org = "acme"\n  name = "${vdc}"\n}\n` +
+        `data "vcd_resource_list" "vms" {\n  org = "acme"\n  vdc = "${vdc}"\n  name = "vms"\n  resource_type = "vcd_vapp_vm"\n  list_mode = "name"\n}\n` +
+        'output "full_name" { value = data.vcd_org.acme.full_name }\n' +
+        'output "profiles" { value = [for p in data.vcd_org_vdc.vdc.storage_profile : p.name] }\n' +
+        'output "vms" { value = data.vcd_resource_list.vms.list }\n',
+    );
+    // The provider's path is relative to the root module (terraform runs with -chdir).
+    saFile = join(saDir, 'sa-token.json');
+    await writeTokenFile(saFile, first, 'tessera-conformance');
+
+    const seen = [first];
+    for (const run of [1, 2]) {
+      await apply(saDir, `service account token file, run ${run}`);
+      const out = await output(saDir);
+      assert.equal(out.full_name?.value, (await server.store.getOrgByName('acme'))!.full_name);
+      assert.deepEqual([...(out.profiles?.value as string[])].sort(), profiles);
+      assert.deepEqual([...(out.vms?.value as string[])].sort(), [...vms].sort());
+      const now = readSaFile().refresh_token;
+      assert.ok(!seen.includes(now), `run ${run} left a new refresh token in the file`);
+      seen.push(now);
+    }
+    // The token the file held before the second run was spent by it: the exchange refuses it. Its successor was
+    // used too (the plan after the apply exchanged again), so this is reuse (RFC 9700 §4.14.2), not a retry within
+    // the grace window, and it ends the chain: checked in the next case.
+    const spent = await exchangeFor(server.baseUrl, 'acme', seen[1]!);
+    assert.equal(spent.status, 400, spent.body);
+    assert.equal(JSON.parse(spent.body).minorErrorCode, 'invalid_grant', spent.body);
+  });
+
+  test('a revoked service account fails the next run with the provider\u2019s auth error; the file is left whole', async () => {
+    const alice = await signInFor(server.baseUrl, 'alice', 'acme', server.demoPassword);
+    // The reuse above ended the chain: the account is CREATED again and the file's newest token is refused too.
+    assert.equal(await serviceAccountStatus(alice), 'CREATED');
+    const ended = await exchangeFor(server.baseUrl, 'acme', readSaFile().refresh_token);
+    assert.equal(ended.status, 400, ended.body);
+    assert.equal(JSON.parse(ended.body).minorErrorCode, 'invalid_grant', ended.body);
+    // Authorized anew, a run works on the new token, then the administrator revokes the account.
+    await writeTokenFile(saFile, await authorizeServiceAccount(alice, saId), 'tessera-conformance');
+    const plan = await terraform(saDir, 'plan', '-detailed-exitcode', '-input=false');
+    assert.equal(plan.code, 0, describeFailure('terraform plan on the re-authorized account', plan, RUN_TIMEOUT_MS));
+    const revoke = await call(`${server.baseUrl}/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${saId}/revoke`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${alice}`, Accept: 'application/json;version=37.0' },
+    });
+    assert.equal(revoke.status, 204, revoke.body);
+    const before = readFileSync(saFile, 'utf8');
+
+    const refused = await terraform(saDir, 'plan', '-input=false');
+    assert.equal(refused.code, 1, describeFailure('terraform plan after the revoke must fail', refused, RUN_TIMEOUT_MS));
+    // govcd's words, with the token endpoint's error code.
+    assert.match(
+      refused.stderr,
+      /something went wrong during authentication: .*error authorizing service account: .*invalid_grant/,
+      refused.stderr,
+    );
+    // The provider wrote nothing: the same file, still govcd's format and 0600.
+    assert.equal(readFileSync(saFile, 'utf8'), before);
+    readSaFile();
   });
 
   test('destroying the org and its user removes both', async () => {
