@@ -791,7 +791,6 @@ export class ApiTokenService {
     }
     const token = generateApiToken();
     const graceEndsAt = graceSeconds === 0 ? null : now + graceSeconds * 1000;
-    const lifetimeMs = this.accessTokens.lifetimeSeconds * 1000 + 60_000;
     const newId = randomUUID();
     // What the loser of a race is told: the same 400 as a regeneration that came after (until 2026-12-05 a 403,
     // which reads as "no right" or "no such token").
@@ -837,7 +836,7 @@ export class ApiTokenService {
       let recorded = null;
       if (graceEndsAt === null) {
         if (!(await this.store.markApiTokenRevoked(old.id, now, trx, principal.userId))) throw raced();
-        recorded = await this.store.recordRevocation(trx, 'api_token', old.id, now, now + lifetimeMs);
+        recorded = await this.store.recordRevocation(trx, 'api_token', old.id, now, this.accessTokens.revocationRelevantUntil(now));
       } else {
         const oldExpiry = old.expires_at === null ? Infinity : Number(old.expires_at);
         const updated = await trx
@@ -847,8 +846,17 @@ export class ApiTokenService {
           .where('revoked_at', 'is', null)
           .executeTakeFirst();
         if (Number(updated.numUpdatedRows) !== 1) throw raced();
-        // Dated at the end of the grace: the view treats it as revoked from then on (revocation-view.ts).
-        recorded = await this.store.recordRevocation(trx, 'api_token', old.id, graceEndsAt, graceEndsAt + lifetimeMs);
+        // Dated at the end of the grace: the view treats it as revoked from then on (revocation-view.ts). Kept, as every
+        // revocation is, for the longest lifetime of this store's nodes (revocationRelevantUntil): until 2026-12-07 it
+        // was kept for this node's own lifetime only, and a node of a longer one, restarted once the row was dropped,
+        // accepted the old token's sessions again for the rest of their lifetime.
+        recorded = await this.store.recordRevocation(
+          trx,
+          'api_token',
+          old.id,
+          graceEndsAt,
+          this.accessTokens.revocationRelevantUntil(graceEndsAt),
+        );
       }
       return { row: inserted, event: recorded };
     });

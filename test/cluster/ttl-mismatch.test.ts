@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTessera } from '../helpers/tessera.js';
-import { bearer, http, signIn } from '../helpers/api.js';
+import { bearer, createApiToken, http, signIn } from '../helpers/api.js';
 
 test('a node with a shorter lifetime than the last one keeps revocations for the longer one, and is told', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-ttl-'));
@@ -41,4 +41,47 @@ test('a node with a shorter lifetime than the last one keeps revocations for the
   const again = await startTessera({ backend: 'sqlite', dataDir, demo: false, config: { accessTokenTtlSeconds: 60 } });
   assert.equal(again.server.otherNodesTtlSeconds, null, 'the same lifetime as the node before it: nothing to say');
   await again.stop();
+});
+
+test("a regenerated token's revocation is kept for the longer lifetime too, at once or after its grace", async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-ttl-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const long = await startTessera({ backend: 'sqlite', dataDir, config: { accessTokenTtlSeconds: 3600 } });
+  const demoPassword = long.demoPassword;
+  await long.stop();
+
+  const short = await startTessera({ backend: 'sqlite', dataDir, demo: false, config: { accessTokenTtlSeconds: 60 } });
+  try {
+    assert.equal(short.server.otherNodesTtlSeconds, 3600);
+    const alice = await signIn(short.baseUrl, 'alice', 'acme', demoPassword);
+    const regenerate = (tokenId: string, graceSeconds: number) =>
+      http(`${short.baseUrl}/cloudapi/x-tessera/tokens/${tokenId}/regenerate`, {
+        method: 'POST',
+        headers: { ...bearer(alice), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ graceSeconds }),
+      });
+    const atOnce = await createApiToken(short.baseUrl, alice, 'acme', 'regenerated at once');
+    const withGrace = await createApiToken(short.baseUrl, alice, 'acme', 'regenerated with a grace');
+    assert.equal((await regenerate(atOnce.tokenId, 0)).status, 200);
+    assert.equal((await regenerate(withGrace.tokenId, 600)).status, 200);
+    const rows = await short.store.db
+      .selectFrom('revocations')
+      .select(['subject', 'at', 'relevant_until'])
+      .where('kind', '=', 'api_token')
+      .execute();
+    for (const { clientId, name } of [
+      { clientId: atOnce.clientId, name: 'at once' },
+      { clientId: withGrace.clientId, name: 'after a grace' },
+    ]) {
+      const row = rows.find((r) => r.subject === clientId);
+      assert.ok(row, `a revocation of the token regenerated ${name}`);
+      // A session the 3600 s node made from the old token lives up to an hour (and the skew) past the revocation.
+      assert.ok(
+        Number(row.relevant_until) >= Number(row.at) + (3600 + 60) * 1000,
+        `regenerated ${name}: kept ${(Number(row.relevant_until) - Number(row.at)) / 1000} s past its time`,
+      );
+    }
+  } finally {
+    await short.stop();
+  }
 });
