@@ -34,11 +34,24 @@ const MAX_WAITING_PER_KEY = 64;
 
 const tooManyWaiting = () => tooManyRequests(1, 'Too many sign-in attempts at once; retry later');
 
-/** Failures per key in a window that starts at the key's first failure, and the attempts in flight per key. */
+/** A key's failures: those of its current window (from `since`), and of the window just before it. */
+interface Failures {
+  count: number;
+  since: number;
+  previous: number;
+}
+
+/**
+ * Failures per key in a sliding window, and the attempts in flight per key. A key's windows follow one another from
+ * its first failure; its failures are those of the current window plus the previous window's, weighted by how much
+ * of that window still lies within the last `windowMs` (as RateLimiter counts hits). Until 2026-12-07 each window
+ * forgot the one before: a budget spent in the last second of a window was whole again in the next, so twice the
+ * budget of guesses (19 passwords of one account, 59 from one address by default) went through within two seconds.
+ */
 export class FailureBudget {
   private readonly limit: number;
   private readonly windowMs: number;
-  private readonly counts = new Map<string, { count: number; since: number }>();
+  private readonly counts = new Map<string, Failures>();
   private readonly inFlight = new Map<string, number>();
   private readonly waiting = new Map<string, Array<() => void>>();
 
@@ -47,11 +60,40 @@ export class FailureBudget {
     this.windowMs = windowMs;
   }
 
+  /** The key's failures moved on to the window `now` falls in; undefined when it has none. */
+  private current(key: string, now: number): Failures | undefined {
+    const entry = this.counts.get(key);
+    if (!entry) return undefined;
+    const windows = Math.floor((now - entry.since) / this.windowMs);
+    if (windows >= 1) {
+      entry.previous = windows === 1 ? entry.count : 0;
+      entry.count = 0;
+      entry.since += windows * this.windowMs;
+    }
+    return entry;
+  }
+
+  /** The key's failures within the last window: its current window's, and the previous one's still sliding out. */
+  private failures(entry: Failures | undefined, now: number): number {
+    if (!entry) return 0;
+    // A clock stepped back (NTP) counts as the window's start, never as more than the whole previous window.
+    const elapsed = Math.min(Math.max(0, now - entry.since), this.windowMs);
+    return entry.count + entry.previous * (1 - elapsed / this.windowMs);
+  }
+
   /** Seconds until `key` may try again; 0 when it is within its budget. */
   retryAfter(key: string, now = Date.now()): number {
-    const entry = this.counts.get(key);
-    if (!entry || now - entry.since >= this.windowMs) return 0;
-    return entry.count >= this.limit ? Math.max(1, Math.ceil((entry.since + this.windowMs - now) / 1000)) : 0;
+    const entry = this.current(key, now);
+    if (!entry || this.failures(entry, now) < this.limit) return 0;
+    const w = this.windowMs;
+    // When the count drops below the budget if nothing more fails: later in this window once enough of the previous
+    // one has slid out, or else in the next window once enough of this one has (a millisecond past the instant it
+    // equals the budget).
+    const at =
+      entry.count < this.limit && entry.previous > 0
+        ? entry.since + w * (1 - (this.limit - entry.count) / entry.previous)
+        : entry.since + w + w * Math.max(0, 1 - this.limit / entry.count);
+    return Math.max(1, Math.ceil((at + 1 - now) / 1000));
   }
 
   /**
@@ -63,8 +105,7 @@ export class FailureBudget {
       const now = Date.now();
       const wait = this.retryAfter(key, now);
       if (wait > 0) throw refusal(wait);
-      const entry = this.counts.get(key);
-      const failures = entry && now - entry.since < this.windowMs ? entry.count : 0;
+      const failures = this.failures(this.current(key, now), now);
       const inFlight = this.inFlight.get(key) ?? 0;
       if (failures + inFlight < this.limit) {
         this.inFlight.set(key, inFlight + 1);
@@ -89,10 +130,10 @@ export class FailureBudget {
   }
 
   fail(key: string, now = Date.now()): void {
-    const entry = this.counts.get(key);
-    if (!entry || now - entry.since >= this.windowMs) {
+    const entry = this.current(key, now);
+    if (!entry || (entry.count === 0 && entry.previous === 0)) {
       if (this.counts.size >= 100_000) this.prune(now);
-      this.counts.set(key, { count: 1, since: now });
+      this.counts.set(key, { count: 1, since: now, previous: 0 });
     } else entry.count += 1;
   }
 
@@ -101,7 +142,8 @@ export class FailureBudget {
   }
 
   private prune(now: number): void {
-    for (const [k, v] of this.counts) if (now - v.since >= this.windowMs) this.counts.delete(k);
+    // Forgotten once neither its window nor the one after it reaches into the last `windowMs`.
+    for (const [k, v] of this.counts) if (now - v.since >= 2 * this.windowMs) this.counts.delete(k);
     // Still full of live keys (a flood of distinct names): forget the oldest half rather than grow without bound.
     if (this.counts.size >= 100_000) [...this.counts.keys()].slice(0, 50_000).forEach((k) => this.counts.delete(k));
   }
