@@ -27,7 +27,10 @@ export class RateLimiter<K extends string | number = string> {
   }
 
   /** Counts one hit (refused ones too); returns 0 when allowed, else the seconds until a retry would be. */
-  hit(key: K, now = Date.now()): number {
+  hit(key: K, at = Date.now()): number {
+    // A clock stepped back (NTP) counts as the current window's start: until 2026-12-07 an earlier instant was a
+    // window change, and every key's count was forgotten at once.
+    const now = Math.max(at, this.windowStart);
     const window = now - (now % this.windowMs);
     if (window !== this.windowStart) {
       // The window just ended becomes the previous one; after a gap of a whole window there is none.

@@ -168,6 +168,16 @@ describe('RateLimiter', () => {
     assert.equal(limiter.hit(textKey(`${long}x`), at), 0, 'another name has its own');
   });
 
+  test('a clock stepped back keeps the counts: a spent budget stays spent', () => {
+    const limiter = new RateLimiter<string>(2, 60_000);
+    const at = 1_000_000_020_000; // 20 s into a window
+    assert.deepEqual([limiter.hit('ip', at), limiter.hit('ip', at)], [0, 0]);
+    // NTP steps the clock back 30 s, into the window before: until 2026-12-07 that forgot every count.
+    const wait = limiter.hit('ip', at - 30_000);
+    assert.ok(wait >= 1 && Number.isInteger(wait), `refused with Retry-After ${wait}`);
+    assert.ok(limiter.hit('ip', at) > 0, 'and still refused once the clock is back');
+  });
+
   test('AddressRateLimiter: an IPv6 /64 is one client whoever asks; what was tried splits the budget', () => {
     const limiter = new AddressRateLimiter(1, 60_000);
     const at = 1_000_000_000_000;
