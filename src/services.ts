@@ -103,9 +103,11 @@ export async function createServices(config: Config, store: Store, log: Logger):
     usage,
     tokenPolicy: apiTokenPolicy,
   });
+  const idleTokens = new IdleTokenSweep({ store, policy: apiTokenPolicy, apiTokens });
+  apiTokenPolicy.onIdleLimitLowered((orgId) => idleTokens.sweepOrg(orgId));
   const housekeeping = new Housekeeping(store, log, {
     revokedTokenRetentionMs: config.revokedTokenRetentionDays * 86_400_000,
-    idleTokens: new IdleTokenSweep({ store, policy: apiTokenPolicy, apiTokens }),
+    idleTokens,
   });
   housekeeping.start();
   const clockSkew = new ClockSkewWatch(store, log);

@@ -61,12 +61,19 @@ export class ApiTokenPolicyService {
   readonly ceiling: number | null;
   /** The installation's ceiling on idle days (config maxTokenIdleDays), or null. */
   readonly idleCeiling: number | null;
+  /** Told of an org whose idle limit was just set or lowered (auth/idle-tokens.ts sweeps it at once). */
+  private readonly idleLimitLowered: Array<(orgId: string) => Promise<unknown>> = [];
 
   constructor(deps: { store: Store; audit: AuditLog; ceiling?: number | null; idleCeiling?: number | null }) {
     this.store = deps.store;
     this.audit = deps.audit;
     this.ceiling = deps.ceiling ?? null;
     this.idleCeiling = deps.idleCeiling ?? null;
+  }
+
+  /** Runs `listener` after a change sets or lowers an org's idle limit, before the change is answered. */
+  onIdleLimitLowered(listener: (orgId: string) => Promise<unknown>): void {
+    this.idleLimitLowered.push(listener);
   }
 
   /** The limit that applies to the org's new tokens (its policy within the ceiling), in days, or null for none. */
@@ -124,6 +131,15 @@ export class ApiTokenPolicyService {
         maxIdleDays: idleDays,
       },
     });
+    // Tokens already unused past a limit just set or lowered stop now, not at the next hourly sweep.
+    const before = this.idleDaysFor(org);
+    const after = this.idleDaysFor({ max_token_idle_days: idleDays });
+    if (after !== null && (before === null || after < before)) {
+      for (const listener of this.idleLimitLowered) {
+        // The change is made: a sweep that fails here (the store busy) is the next hourly sweep's to do.
+        await listener(org.id).catch(() => undefined);
+      }
+    }
     return this.policyOf(days, idleDays);
   }
 

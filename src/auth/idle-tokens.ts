@@ -16,6 +16,9 @@
  * - At most MAX_PER_SWEEP tokens a sweep, each revocation its own short transaction: a limit switched on over a
  *   store of old tokens revokes them over the following sweeps rather than in one long write. Every node sweeps;
  *   a token already revoked is skipped, so two nodes never revoke it twice.
+ * - A limit set or lowered sweeps its org at once (`sweepOrg`, from the policy change): an administrator who
+ *   tightens it expects the tokens already past it to stop then, not up to an hour later (until 2026-12-07 they
+ *   went on working until the next hourly sweep).
  */
 import type { Store } from '../store/store.js';
 import type { ApiTokenPolicyService } from './api-token-policy.js';
@@ -55,24 +58,44 @@ export class IdleTokenSweep {
     const orgs = await this.store.db.selectFrom('orgs').select(['id', 'name', 'max_token_idle_days']).orderBy('id').execute();
     let revoked = 0;
     for (const org of orgs) {
-      const days = this.policy.idleDaysFor(org);
-      if (days === null) continue;
-      const cutoff = now - days * DAY_MS - IDLE_MARGIN_MS;
-      const idle = await this.store.db
-        .selectFrom('api_tokens')
-        .select(['id', 'name', 'user_id', 'last_used_at'])
-        .where('org_id', '=', org.id)
-        .where('revoked_at', 'is', null)
-        .where('minted_at', 'is not', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .where((eb) => eb.or([eb('last_used_at', '<', cutoff), eb.and([eb('last_used_at', 'is', null), eb('minted_at', '<', cutoff)])]))
-        .orderBy('id')
-        .limit(MAX_PER_SWEEP - revoked)
-        .execute();
-      for (const row of idle) {
-        if (await this.apiTokens.revokeIdle(row, { id: org.id, name: org.name }, days, cutoff)) revoked += 1;
-      }
+      revoked += await this.sweepOne(org, now, MAX_PER_SWEEP - revoked);
       if (revoked >= MAX_PER_SWEEP) break;
+    }
+    return revoked;
+  }
+
+  /** Revokes the idle tokens of one org (its limit just set or lowered), up to MAX_PER_SWEEP; returns how many. */
+  async sweepOrg(orgId: string, now = Date.now()): Promise<number> {
+    const org = await this.store.db
+      .selectFrom('orgs')
+      .select(['id', 'name', 'max_token_idle_days'])
+      .where('id', '=', orgId)
+      .executeTakeFirst();
+    return org ? this.sweepOne(org, now, MAX_PER_SWEEP) : 0;
+  }
+
+  private async sweepOne(
+    org: { id: string; name: string; max_token_idle_days: number | null },
+    now: number,
+    most: number,
+  ): Promise<number> {
+    const days = this.policy.idleDaysFor(org);
+    if (days === null || most <= 0) return 0;
+    const cutoff = now - days * DAY_MS - IDLE_MARGIN_MS;
+    const idle = await this.store.db
+      .selectFrom('api_tokens')
+      .select(['id', 'name', 'user_id', 'last_used_at'])
+      .where('org_id', '=', org.id)
+      .where('revoked_at', 'is', null)
+      .where('minted_at', 'is not', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .where((eb) => eb.or([eb('last_used_at', '<', cutoff), eb.and([eb('last_used_at', 'is', null), eb('minted_at', '<', cutoff)])]))
+      .orderBy('id')
+      .limit(most)
+      .execute();
+    let revoked = 0;
+    for (const row of idle) {
+      if (await this.apiTokens.revokeIdle(row, { id: org.id, name: org.name }, days, cutoff)) revoked += 1;
     }
     return revoked;
   }

@@ -222,3 +222,54 @@ describe('an installation idle ceiling of 10 days (TESSERA_MAX_TOKEN_IDLE_DAYS)'
     assert.equal((await exchange(t.baseUrl, 'globex', old.apiToken)).status, 400);
   });
 });
+
+describe('an idle limit set or lowered', () => {
+  let t: TesseraHandle;
+  let hank: string;
+  let globexId: string;
+  before(async () => {
+    t = await startTessera({ config: { signInRateLimit: 1000 } });
+    hank = await signIn(t.baseUrl, 'hank', 'globex', t.demoPassword);
+    globexId = (await t.store.getOrgByName('globex'))!.id;
+  });
+  after(() => t.stop());
+
+  test('stops the tokens already unused past it when it is saved, not at the next hourly sweep', async () => {
+    const put = (maxIdleDays: number | null) =>
+      http(`${t.baseUrl}/cloudapi/1.0.0/orgs/urn:vcloud:org:${globexId}/apiTokenPolicy`, {
+        method: 'PUT',
+        headers: { ...bearer(hank), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ maxLifetimeDays: null, maxIdleDays }),
+      });
+    const revokedAt = async (id: string) =>
+      (await t.store.db.selectFrom('api_tokens').select('revoked_at').where('id', '=', id).executeTakeFirstOrThrow()).revoked_at;
+    const stale = await createApiToken(t.baseUrl, hank, 'globex', 'unused for 40 days');
+    const used = await createApiToken(t.baseUrl, hank, 'globex', 'used 10 days ago');
+    for (const [id, days] of [
+      [stale.clientId, 40],
+      [used.clientId, 10],
+    ] as const) {
+      await t.store.db
+        .updateTable('api_tokens')
+        .set({ last_used_at: Date.now() - days * DAY, last_used_ips: '["10.0.0.1"]', minted_at: Date.now() - 100 * DAY })
+        .where('id', '=', id)
+        .execute();
+    }
+    assert.equal((await put(60)).status, 200);
+    assert.equal(await revokedAt(stale.clientId), null, 'within a limit of 60 days: kept');
+    // Lowered to 30: the stale token stops with the answer (until 2026-12-07, at the next hourly sweep).
+    assert.equal((await put(30)).status, 200);
+    assert.notEqual(await revokedAt(stale.clientId), null, 'unused for 40 days: revoked when the limit is saved');
+    assert.equal((await exchange(t.baseUrl, 'globex', stale.apiToken)).status, 400);
+    assert.equal(await revokedAt(used.clientId), null, 'used 10 days ago: kept');
+    assert.equal((await exchange(t.baseUrl, 'globex', used.apiToken)).status, 200);
+    const events = await t.store.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('event_type', '=', 'apiToken.revoked')
+      .where('token_id', '=', stale.clientId)
+      .execute();
+    assert.equal(events.length, 1);
+    assert.equal(JSON.parse(events[0]!.details).idleDays, 30);
+  });
+});
