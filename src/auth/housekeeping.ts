@@ -6,7 +6,7 @@
  * retention. It also runs the hourly revocation of idle API tokens (auth/idle-tokens.ts). Runs on every node (the deletes are idempotent), every few minutes and off the request path. The
  * audit trail is kept: deciding its retention is the operator's call.
  */
-import type { Store } from '../store/store.js';
+import { REVOCATION_CLOCK_MARGIN_MS, type Store } from '../store/store.js';
 import { REGISTRATION_TTL_MS } from './api-tokens.js';
 import { TOTP_ENROLMENT_TTL_MS } from './totp-enrolment.js';
 
@@ -67,8 +67,14 @@ export class Housekeeping {
       // Tasks past their retention (auth/tasks.ts): clients poll a task for minutes, the list shows a month.
       await this.store.pruneTasks(now);
       await this.store.db.deleteFrom('legacy_sessions').where('expires_at', '<=', now).execute();
-      // Spent "shown once" ids past their cookie's end: such a cookie no longer opens, spent or not.
-      await this.store.db.deleteFrom('shown_once').where('expires_at', '<=', now).execute();
+      // Spent "shown once" ids past their cookie's end: such a cookie no longer opens, spent or not. The end is read by
+      // the clock of the node that opens the cookie: kept the revocations' margin longer, so a node whose clock runs
+      // behind this one's does not find the id gone and show the secret again (until 2026-12-07 it was deleted at the
+      // end by this clock, and a copy of the cookie presented to a node a minute behind showed the new API token twice).
+      await this.store.db
+        .deleteFrom('shown_once')
+        .where('expires_at', '<=', now - REVOCATION_CLOCK_MARGIN_MS)
+        .execute();
       // TOTP keys of enrolments that lapsed unconfirmed (auth/totp-enrolment.ts): no longer shown nor confirmable,
       // so not kept either.
       await this.store.db
