@@ -346,8 +346,20 @@ export class SessionService {
    * transaction of the write it proves, after that write's session guard, so a write refused there (the session cut
    * off meanwhile, the other half of the proof wrong) leaves it usable. Until 2026-12-07 the code was spent here,
    * before that guard.
+   *
+   * One code of an account checked at a time, under the sign-in guard's turn as a sign-in's code is: side by side,
+   * every code of a parallel burst read the user before the first failure locked it, and all were checked (until
+   * 2026-12-07, twenty guesses per lockout from one address at the portal's recovery-codes form, which takes a code
+   * alone, where the lockout allows five). Two right copies of one code both pass here; the conditional spend lets
+   * only one of them write.
    */
   async freshSecondFactorStep(user: User, code: string, ip: string): Promise<number | null> {
+    const org = await this.store.getOrg(user.org_id);
+    if (!org) return null;
+    return this.guard.attempt(ip, accountKey(user.name, org.name), () => this.freshSecondFactorStepTurn(user, code, ip));
+  }
+
+  private async freshSecondFactorStepTurn(user: User, code: string, ip: string): Promise<number | null> {
     const now = Date.now();
     const current = await this.store.getUser(user.id);
     if (!current?.totp_secret) return null;

@@ -194,6 +194,30 @@ test(`a parallel burst checks no more codes than the lockout allows (${MAX_ATTEM
   assert.equal(burst.filter((r) => r.status === 429).length, 20 - MAX_ATTEMPTS + 1, 'the one that locks, and those that found the lock');
 });
 
+test(`a code typed at an open session: a parallel burst checks no more codes than the lockout allows (${MAX_ATTEMPTS})`, async () => {
+  const step = await freshTotpWindow();
+  const user = await enrolledUser(step);
+  const row = (await t.store.getUser(user.id.replace('urn:vcloud:user:', '')))!;
+  const right = codeAt(user.secret, step, 0);
+  const wrong = right === '000000' ? '111111' : '000000';
+  // As the portal's recovery-codes form proves it is the user with a code alone, twenty times side by side.
+  const burst = await Promise.allSettled(
+    Array.from({ length: 20 }, () => t.server.services.sessions.freshSecondFactorStep(row, wrong, '192.0.2.7')),
+  );
+  assert.ok(!burst.some((r) => r.status === 'fulfilled' && r.value !== null), 'no wrong code passes');
+  const checked = burst.filter((r) => r.status === 'fulfilled').length;
+  // Until 2026-12-07 every code of the burst was checked (and locked the user again and again).
+  assert.equal(checked, MAX_ATTEMPTS, `${checked} codes checked`);
+  for (const r of burst) if (r.status === 'rejected') assert.equal((r.reason as { status?: number }).status, 429);
+  const locks = await t.store.db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('actor_id', '=', row.id)
+    .where('event_type', '=', 'totp.locked')
+    .execute();
+  assert.equal(locks.length, 1);
+});
+
 test('disabling TOTP needs the password and a fresh code', async () => {
   const step = await freshTotpWindow();
   const user = await enrolledUser(step);
