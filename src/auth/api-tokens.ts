@@ -6,7 +6,15 @@
  *   -> revoke (the token and every session made from it stop working on the next request).
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { LAST_USED_IPS_KEPT, type Store, type ApiTokenRow, type ExchangeTokenRow, type Executor, type Org } from '../store/store.js';
+import {
+  LAST_USED_IPS_KEPT,
+  NO_INVENTORY_WRITE,
+  type Store,
+  type ApiTokenRow,
+  type ExchangeTokenRow,
+  type Executor,
+  type Org,
+} from '../store/store.js';
 import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
 import type { RevocationView } from './revocation-view.js';
@@ -255,7 +263,7 @@ export class ApiTokenService {
         );
       }
       return this.insertRegistration(trx, principal, name, expiresAt, scope, ip);
-    });
+    }, NO_INVENTORY_WRITE);
     await this.audit.record({
       type: 'apiToken.registered',
       actor: { id: principal.userId, name: principal.userName },
@@ -425,7 +433,7 @@ export class ApiTokenService {
         details: { name: row.name },
       });
       return true;
-    });
+    }, NO_INVENTORY_WRITE);
     if (minted !== true) throw refuse(minted === false ? 'token already issued or revoked' : minted);
     const access = await this.accessTokens.mint({
       userId: row.user_id,
@@ -859,7 +867,7 @@ export class ApiTokenService {
         );
       }
       return { row: inserted, event: recorded };
-    });
+    }, NO_INVENTORY_WRITE);
     await this.store.bus.committed(event);
     this.minted.evictId(old.id);
     await this.audit.record({
@@ -908,7 +916,7 @@ export class ApiTokenService {
         }
       }
       return out;
-    });
+    }, NO_INVENTORY_WRITE);
     await Promise.all(events.map((e) => this.store.bus.committed(e)));
     return events.length;
   }

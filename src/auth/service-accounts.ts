@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { isUniqueViolation } from '../store/constraint-errors.js';
-import type { Executor, Store, Org, Role } from '../store/store.js';
+import { NO_INVENTORY_WRITE, type Executor, type Store, type Org, type Role } from '../store/store.js';
 import type { ServiceAccountTable, ServiceAccountTokenTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 import { endsTooSoon, type AccessTokenService } from './access-tokens.js';
@@ -533,7 +533,7 @@ export class ServiceAccountService {
         .values(this.tokenRow(row.id, token, now, ip))
         .execute();
       return true;
-    });
+    }, NO_INVENTORY_WRITE);
     if (!activated) throw bad();
     const access = await this.mintAccess({ ...row, authorized_until: authorizedUntil }, now);
     await this.audit.record({
@@ -652,7 +652,7 @@ export class ServiceAccountService {
         .where('id', '=', account.id)
         .execute();
       return true;
-    });
+    }, NO_INVENTORY_WRITE);
     if (rotated === 'inactive') throw refuse('not active');
     if (!rotated) {
       const again = await this.store.db.selectFrom('service_account_tokens').selectAll().where('id', '=', token.id).executeTakeFirst();
@@ -688,7 +688,7 @@ export class ServiceAccountService {
           .where('id', '=', successorId)
           .executeTakeFirst();
         return { active: true, live: successor !== undefined && successor.spent_at === null && successor.revoked_at === null, at };
-      });
+      }, NO_INVENTORY_WRITE);
       // Revoked (or ended) meanwhile: the chain is over, and a retry is not a copy. Refused, nothing more to end.
       if (!found.active) throw invalidGrant();
       const now = found.at;

@@ -17,7 +17,7 @@
 import { addressBlock } from '../domain/address-block.js';
 import { isKnownAddress, withKnownAddress } from './known-addresses.js';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Executor, Store, User, Org } from '../store/store.js';
+import { NO_INVENTORY_WRITE, type Executor, type Store, type User, type Org } from '../store/store.js';
 import type { Config } from '../config.js';
 import type { AccessTokenService } from './access-tokens.js';
 import type { Authenticator } from './authenticator.js';
@@ -507,8 +507,9 @@ export class SessionService {
   /** Ends one session (sign-out). Effective on every node from the next request. */
   async signOut(principal: Principal, ip: string): Promise<void> {
     const now = Date.now();
-    const event = await this.store.transaction((trx) =>
-      this.store.recordRevocation(trx, 'session', principal.sessionId, now, principal.expiresAt * 1000),
+    const event = await this.store.transaction(
+      (trx) => this.store.recordRevocation(trx, 'session', principal.sessionId, now, principal.expiresAt * 1000),
+      NO_INVENTORY_WRITE,
     );
     await this.store.bus.committed(event);
     await this.store.db.deleteFrom('legacy_sessions').where('session_id', '=', principal.sessionId).execute();
@@ -561,7 +562,7 @@ export class SessionService {
     const event = await this.store.transaction(async (trx) => {
       await this.store.updateUser(userId, { sessions_not_before: now }, trx);
       return this.store.recordRevocation(trx, 'user', userId, now, relevantUntil, keepSessionId);
-    });
+    }, NO_INVENTORY_WRITE);
     await this.store.bus.committed(event);
     this.identities.invalidate(userId);
     let legacy = this.store.db.deleteFrom('legacy_sessions').where('user_id', '=', userId);

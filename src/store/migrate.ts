@@ -31,6 +31,7 @@ import * as m0024 from './migrations/0024_administrator_control.js';
 import * as m0025 from './migrations/0025_totp_enrolment_expiry.js';
 import * as m0026 from './migrations/0026_known_sign_in_addresses.js';
 import * as m0027 from './migrations/0027_token_idle_policy.js';
+import * as m0028 from './migrations/0028_inventory_version_lock_first.js';
 import type { Dialect } from './dialect.js';
 
 interface DialectMigration {
@@ -66,6 +67,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0025_totp_enrolment_expiry', m0025],
   ['0026_known_sign_in_addresses', m0026],
   ['0027_token_idle_policy', m0027],
+  ['0028_inventory_version_lock_first', m0028],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

@@ -3,6 +3,7 @@
  * kysely. Backend-specific code is only how the connection is opened and how revocations reach other nodes
  * (`RevocationBus`). test/store/contract.test.ts runs the same suite against both.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { timeOrderedUuid } from '../domain/time-ordered-id.js';
 import { nameKey } from '../domain/user-name.js';
@@ -161,6 +162,12 @@ export interface RevocationFeedObserver {
 export type Executor = Kysely<DB> | Transaction<DB>;
 
 /**
+ * `Store.transaction`'s option for a transaction that writes no table or column whose change bumps the inventory
+ * version (the token, session and service-account paths): it does not take the version row's lock first.
+ */
+export const NO_INVENTORY_WRITE: { readonly writesInventory: false } = { writesInventory: false };
+
+/**
  * A backend's fast path for the large batches written off the request path (SQLite): one prepared statement run
  * once per row, in one transaction, holding the connection only for that. Through kysely each row cost a query
  * build and an await, and the transaction held the one connection while the exchange's lookups queued behind it.
@@ -224,6 +231,8 @@ export class Store {
   private readonly closeBackend: () => Promise<void>;
   private readonly rowBatches: RowBatchWriter | undefined;
   private readonly prepareStatement: StoreOptions['prepareStatement'];
+  /** Set while this node's transaction holds the inventory version row's lock (see `transaction`). */
+  private readonly holdingInventoryVersion = new AsyncLocalStorage<true>();
   /** PostgreSQL: the pool's state now; null on SQLite. */
   readonly poolStats: (() => PoolStats) | null;
   /**
@@ -310,8 +319,40 @@ export class Store {
     await this.closeBackend();
   }
 
-  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
+  /**
+   * Runs `fn` in one transaction. On PostgreSQL it first locks the inventory version row (`inventory_state`, id 1),
+   * unless `options.writesInventory` is false: every write to a table a query result depends on bumps that row
+   * (triggers of 0002, 0006, 0022), and the bump holds its lock to the commit. Taken only by the bump, after the
+   * statement's own row locks, it came in the middle of each transaction: one writing vApp A then waiting for B,
+   * another holding B and waiting for the version row that the first held since A, deadlocked, and PostgreSQL
+   * failed one of them (a 503; until 2026-12-07 a vApp's delete beside its undeploy, for one). Taken first, it puts
+   * every such writer in one order: they take turns, as their bumps made them do from their first write anyway.
+   * Single statements outside a transaction take it first too (0028's triggers, before the statement).
+   *
+   * `writesInventory: false` is for the transactions of the token and session paths (mint, revoke, sign-out, a
+   * service account's rotation), which write no versioned table or column: they do not queue behind an inventory
+   * import. Should one write such a table after all, 0028's trigger still takes the row before that statement's
+   * own. A transaction started inside another on this node (a second connection) does not take it again: the
+   * outer one holds it, and waiting for it would wait for ourselves (work the outer one started that outlives it
+   * skips it too: the order of before 2026-12-07, not a wait). SQLite has one writer: nothing to order.
+   */
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>, options: { writesInventory?: boolean } = {}): Promise<T> {
+    if (this.dialect !== 'postgres' || options.writesInventory === false || this.holdingInventoryVersion.getStore()) {
+      return this.db.transaction().execute(fn);
+    }
+    return this.holdingInventoryVersion.run(true, () =>
+      this.db.transaction().execute(async (trx) => {
+        await this.lockInventoryVersion(trx);
+        return fn(trx);
+      }),
+    );
+  }
+
+  /** The inventory version row's lock, to the end of `trx` (see `transaction`); the text is prepared once per connection. */
+  private async lockInventoryVersion(trx: Transaction<DB>): Promise<void> {
+    const compiled = trx.selectFrom('inventory_state').select('version').where('id', '=', 1).forUpdate().compile();
+    this.prepareStatement?.(compiled.sql);
+    await trx.executeQuery(compiled);
   }
 
   /**
