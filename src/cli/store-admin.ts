@@ -8,6 +8,8 @@
  * - backup FILE: SQLite's online backup from a read-only connection; no lock, safe while the server serves.
  * - restore FILE: refuses while a server holds the lock; checks FILE is a Tessera database this version can
  *   run; keeps the old file as tessera.db.bak-<time>.
+ * - check-schema: the store's schema compared with Tessera's at its migration level (after pg_restore; see
+ *   postgres-schema-check.ts), on either backend.
  *
  * The store and better-sqlite3 are imported when a command runs: `tessera scan` must not load them.
  */
@@ -110,6 +112,28 @@ Examples:
   $ tessera admin compare-restore --database-url "$TESSERA_DATABASE_URL" --before postgres://db/tessera_before --revoke-again`,
     )
     .action(action((flags: StoreFlags & { before: string; revokeAgain?: boolean }) => runCompareRestore(flags)));
+
+  storeLocationOptions(
+    admin
+      .command('check-schema')
+      .description(
+        "Check that the store's schema (tables, columns, constraints, indexes, triggers and their functions, rules, policies, views) is Tessera's own at its migration level: after pg_restore, before anything writes to it",
+      ),
+  )
+    .addHelpText(
+      'after',
+      `
+Compares the store with Tessera's schema at the store's migration level, made for the check (PostgreSQL: a scratch
+schema in the same database, dropped afterwards; SQLite: in memory), and names the first differences (exit 2). It
+writes nothing to the store. A dump someone else could change may carry a trigger, a rule, a DEFAULT or a dropped
+unique index that every write the nodes make would run or obey: run it after pg_restore, before rotate-signing-key
+and before starting the nodes. tessera admin restore (SQLite) and compare-restore check this themselves.
+
+Examples:
+  $ tessera admin check-schema --database-url "$TESSERA_DATABASE_URL"
+  $ tessera admin check-schema --data-dir /var/lib/tessera`,
+    )
+    .action(action((flags: StoreFlags) => runCheckSchema(flags)));
 
   storeLocationOptions(
     admin
@@ -412,7 +436,13 @@ function tableDifference(backup: SqliteDatabase, reference: SqliteDatabase, name
  * 2026-12-07 a backup was checked for its tables, migrations and integrity only; then, the same day, for its triggers
  * and views too, but not for its tables' definitions and indexes.
  */
-async function refuseForeignSchema(Database: DatabaseClass, file: string, shown: string, latest: string): Promise<void> {
+async function refuseForeignSchema(
+  Database: DatabaseClass,
+  file: string,
+  shown: string,
+  latest: string,
+  lead = `${shown} is not a backup Tessera made`,
+): Promise<void> {
   const [{ Kysely, SqliteDialect }, { migrateTo }, { registerFunctions }] = await Promise.all([
     import('kysely'),
     import('../store/migrate.js'),
@@ -448,7 +478,7 @@ async function refuseForeignSchema(Database: DatabaseClass, file: string, shown:
     ];
     if (differences.length === 0) return;
     throw new CliError(
-      `${shown} is not a backup Tessera made: ${differences.join('; ')}. A backup is the whole store, with its users, hashes, ` +
+      `${lead}: ${differences.join('; ')}. A backup is the whole store, with its users, hashes, ` +
         'and a schema whose triggers run and whose defaults and indexes apply on every write: restore only backups you ' +
         'made and kept where no one else could change them',
       EXIT.USAGE,
@@ -735,6 +765,31 @@ function describeUndone(
   return out;
 }
 
+// ------------------------------------------------------------------ check-schema
+
+async function runCheckSchema(flags: StoreFlags): Promise<void> {
+  const config = configFrom(flags);
+  if (config.databaseUrl) {
+    const { refuseForeignPostgresSchema } = await import('./postgres-schema-check.js');
+    const client = await connectPostgres(config.databaseUrl, 'check-schema');
+    try {
+      const level = await refuseForeignPostgresSchema(client, config.databaseUrl);
+      process.stderr.write(
+        `The PostgreSQL store's schema is Tessera's at ${level} (tables, columns, constraints, indexes, triggers and their functions, rules, policies, views).\n`,
+      );
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    return;
+  }
+  const file = sqliteFileOf(config);
+  if (!existsSync(file)) throw usageError(noDatabaseMessage(file));
+  const [{ default: Database }, { MIGRATION_NAMES }] = await Promise.all([import('better-sqlite3'), import('../store/migrate.js')]);
+  const level = inspectTesseraDatabase(Database, file, MIGRATION_NAMES);
+  await refuseForeignSchema(Database, file, file, level.latest, `${file} does not hold Tessera's schema`);
+  process.stderr.write(`The schema of ${file} is Tessera's at ${level.latest} (tables, columns, indexes, triggers, views).\n`);
+}
+
 // ------------------------------------------------------------------ compare-restore (PostgreSQL)
 
 type PgClient = import('pg').Client;
@@ -780,6 +835,9 @@ async function runCompareRestore(flags: StoreFlags & { before: string; revokeAga
       const meta = await client.query("SELECT to_regclass('meta') IS NOT NULL AS present");
       if (!meta.rows[0]?.present) throw usageError(`The ${which} database is not a Tessera store (no table meta)`);
     }
+    // Before anything is read from it or written to it (--revoke-again): a dump's own trigger would run on that write.
+    const { refuseForeignPostgresSchema } = await import('./postgres-schema-check.js');
+    await refuseForeignPostgresSchema(restored, config.databaseUrl);
     const [r, b] = await Promise.all(
       [restored, before].map(
         async (c) =>

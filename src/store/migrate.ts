@@ -90,9 +90,18 @@ class StaticMigrationProvider implements MigrationProvider {
   }
 }
 
-/** Runs this version's migrations up to `name` and no further (the schema a store at that level has). */
-export async function migrateTo(db: Kysely<any>, dialect: Dialect, name: string): Promise<void> {
-  const { error } = await new Migrator({ db, provider: new StaticMigrationProvider(dialect) }).migrateTo(name);
+/**
+ * Runs this version's migrations up to `name` and no further (the schema a store at that level has). `schema`: the
+ * PostgreSQL schema kysely's own tables are in, when it is not the only one holding them (a scratch schema beside a
+ * store: kysely otherwise takes the store's for its own, wherever the search path points).
+ */
+export async function migrateTo(db: Kysely<any>, dialect: Dialect, name: string, schema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrationProvider(dialect),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error } = await migrator.migrateTo(name);
   if (error) throw error;
 }
 
