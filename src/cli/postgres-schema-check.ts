@@ -22,6 +22,14 @@ interface SchemaEntry {
 }
 
 /**
+ * Not an extension's own object (pgcrypto, pg_trgm or citext installed into the schema by its owner): an extension's
+ * objects come from files on the database server, not from a dump, and a trigger, rule or policy calling them is
+ * still Tessera's or not.
+ */
+const notOfExtension = (catalog: string, oid: string) =>
+  `not exists (select 1 from pg_depend extension_member where extension_member.classid = '${catalog}'::regclass and extension_member.objid = ${oid} and extension_member.deptype = 'e')`;
+
+/**
  * What a schema holds, by the catalog queries below. Each returns (key, part name, value) rows, so that a difference
  * is named by the part that differs ("column users.totp_enabled differs (default)").
  */
@@ -33,7 +41,8 @@ const CATALOG_QUERIES: readonly string[] = [
             'row level security', c.relrowsecurity::text, 'forced row level security', c.relforcerowsecurity::text,
             'options', c.reloptions::text,
             'query', case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end) as parts
-   from pg_class c where c.relnamespace = $1::regnamespace and c.relkind not in ('i', 'I', 't')`,
+   from pg_class c where c.relnamespace = $1::regnamespace and c.relkind not in ('i', 'I', 't')
+     and ${notOfExtension('pg_class', 'c.oid')}`,
   // Columns: type, nullability, default, generated, identity, collation.
   `select 'column ' || c.relname || '.' || a.attname as key,
           jsonb_build_object('type', format_type(a.atttypid, a.atttypmod), 'not null', a.attnotnull::text,
@@ -42,15 +51,18 @@ const CATALOG_QUERIES: readonly string[] = [
    from pg_attribute a join pg_class c on c.oid = a.attrelid
    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
    left join pg_collation co on co.oid = a.attcollation and a.attcollation <> 0 and co.collname <> 'default'
-   where c.relnamespace = $1::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'f', 'c') and a.attnum > 0 and not a.attisdropped`,
+   where c.relnamespace = $1::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'f', 'c') and a.attnum > 0 and not a.attisdropped
+     and ${notOfExtension('pg_class', 'c.oid')}`,
   // Constraints (CHECK, UNIQUE, primary and foreign keys, exclusion; a domain's too).
   `select 'constraint ' || coalesce(c.relname, t.typname) || '.' || k.conname as key,
           jsonb_build_object('definition', pg_get_constraintdef(k.oid), 'deferrable', k.condeferrable::text,
             'validated', k.convalidated::text) as parts
    from pg_constraint k left join pg_class c on c.oid = k.conrelid left join pg_type t on t.oid = k.contypid
-   where k.connamespace = $1::regnamespace`,
+   where k.connamespace = $1::regnamespace
+     and (c.oid is null or ${notOfExtension('pg_class', 'c.oid')}) and (t.oid is null or ${notOfExtension('pg_type', 't.oid')})`,
   `select 'index ' || i.relname as key, jsonb_build_object('definition', pg_get_indexdef(i.oid)) as parts
-   from pg_index x join pg_class i on i.oid = x.indexrelid where i.relnamespace = $1::regnamespace`,
+   from pg_index x join pg_class i on i.oid = x.indexrelid
+   where i.relnamespace = $1::regnamespace and ${notOfExtension('pg_class', 'x.indrelid')}`,
   // Triggers a user made (a foreign key's own are internal), enabled or not.
   `select 'trigger ' || c.relname || '.' || g.tgname as key,
           jsonb_build_object('definition', pg_get_triggerdef(g.oid), 'enabled', g.tgenabled::text) as parts
@@ -60,7 +72,8 @@ const CATALOG_QUERIES: readonly string[] = [
           jsonb_build_object('kind', p.prokind::text, 'language', l.lanname::text, 'returns', pg_get_function_result(p.oid),
             'body', p.prosrc, 'security definer', p.prosecdef::text, 'settings', p.proconfig::text,
             'volatility', p.provolatile::text) as parts
-   from pg_proc p join pg_language l on l.oid = p.prolang where p.pronamespace = $1::regnamespace`,
+   from pg_proc p join pg_language l on l.oid = p.prolang
+   where p.pronamespace = $1::regnamespace and ${notOfExtension('pg_proc', 'p.oid')}`,
   // Rules (a view's own _RETURN rule is its query, read above).
   `select 'rule ' || c.relname || '.' || r.rulename as key,
           jsonb_build_object('definition', pg_get_ruledef(r.oid), 'enabled', r.ev_enabled::text) as parts
@@ -74,7 +87,7 @@ const CATALOG_QUERIES: readonly string[] = [
           jsonb_build_object('kind', t.typtype::text, 'base', format_type(t.typbasetype, t.typtypmod),
             'not null', t.typnotnull::text, 'default', t.typdefault) as parts
    from pg_type t where t.typnamespace = $1::regnamespace and t.typrelid = 0 and t.typelem = 0
-     and not exists (select 1 from pg_type e where e.typarray = t.oid)`,
+     and not exists (select 1 from pg_type e where e.typarray = t.oid) and ${notOfExtension('pg_type', 't.oid')}`,
 ];
 
 const escapedForRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -185,7 +198,15 @@ export async function refuseForeignPostgresSchema(client: Client, url: string): 
   const scratch = `tessera_schema_check_${randomBytes(6).toString('hex')}`;
   let differences: string[];
   try {
-    await client.query(`create schema "${scratch}"`);
+    try {
+      await client.query(`create schema "${scratch}"`);
+    } catch (error) {
+      throw new CliError(
+        `Cannot create the scratch schema the check compares the store with (${(error as Error).message}): ` +
+          "connect as a role with CREATE on the database (the database's owner has it)",
+        EXIT.FAILED,
+      );
+    }
     await migrateScratch(url, scratch, level);
     const reference = await schemaOf(client, scratch);
     const store = await schemaOf(client, schema);
