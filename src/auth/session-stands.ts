@@ -94,8 +94,9 @@ export function ownerRefusal(state: Exclude<OwnerState, 'ok'>): TesseraError {
 
 /**
  * Inside a write's transaction: refuses (401) a session that no longer stands (its user or org disabled or gone, or
- * ended by a password change or "end all sessions", wherever committed). A service account's session is judged by
- * its bearer check alone (it has no user row; its cut-offs end its token chain).
+ * ended by a password change or "end all sessions", wherever committed), and (403) one holding a right its role, as
+ * stored now, no longer holds. A service account's session is judged from the account's row the same way
+ * (serviceAccountStands).
  */
 export async function assertSessionStands(
   store: Store,
@@ -103,7 +104,41 @@ export async function assertSessionStands(
   session: Principal,
   options: { lock?: boolean } = {},
 ): Promise<void> {
-  if (session.kind === 'service_account') return;
-  const state = await lockEnabledOwner(store, trx, session.userId, session, options);
+  const state =
+    session.kind === 'service_account'
+      ? await serviceAccountStands(store, trx, session, options)
+      : await lockEnabledOwner(store, trx, session.userId, session, options);
   if (state !== 'ok') throw ownerRefusal(state);
+}
+
+/**
+ * lockEnabledOwner for a service account's session (its `userId` is the account's id): the account still ACTIVE in an
+ * enabled org, not cut off since the session was made (a revoke, a delete or a refresh token's reuse records a
+ * user-level revocation on the account's id, as RevocationView.isRevoked judges it; a re-authorization makes the
+ * account ACTIVE again, so the status alone does not say), and its role, as stored now, still holding every right the
+ * session was judged with. Until 2026-12-07 a service account's session was judged by its bearer check alone: a
+ * System service account whose role lost "General: Administrator Control" or "Inventory: Sync" on one node (or that
+ * was moved to another role) could, for up to 5 s on another, still create, change or disable orgs, write their
+ * metadata, tear down or sync the inventory.
+ */
+async function serviceAccountStands(store: Store, trx: Executor, session: Principal, options: { lock?: boolean }): Promise<OwnerState> {
+  const account = trx
+    .selectFrom('service_accounts')
+    .innerJoin('orgs', 'orgs.id', 'service_accounts.org_id')
+    .select(['service_accounts.status as status', 'service_accounts.role_id as roleId', 'orgs.is_enabled as orgEnabled'])
+    .where('service_accounts.id', '=', session.userId);
+  const lock = options.lock !== false && store.dialect === 'postgres';
+  const row = await (lock ? account.forNoKeyUpdate('service_accounts') : account).executeTakeFirst();
+  if (row === undefined || row.status !== 'ACTIVE' || Number(row.orgEnabled) !== 1) return 'owner disabled or deleted';
+  const cutOff = await trx
+    .selectFrom('revocations')
+    .select('seq')
+    .where('kind', '=', 'user')
+    .where('subject', '=', session.userId)
+    .where('at', '>=', session.credentialsReadAtMs)
+    .limit(1)
+    .executeTakeFirst();
+  if (cutOff !== undefined) return 'session ended';
+  if (!(await rightsStillHeld(trx, row.roleId, session.rights))) return 'rights taken';
+  return 'ok';
 }

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, startTessera, DEMO_PASSWORD, type TesseraHandle } from '../helpers/tessera.js';
 import { signIn, createApiToken, http, bearer, oauthPath } from '../helpers/api.js';
+import { activeServiceAccount } from './service-account-flow.js';
 
 /** The identity cache's TTL (src/auth/identity-cache.ts) as docs/security.md states it. */
 const DOCUMENTED_BOUND_MS = 5_000;
@@ -215,4 +216,97 @@ test("an administrator demoted on one node makes no administrator, role or user 
   assert.equal(await nodeA.store.getUserByName(acme.id, 'backdoor'), undefined);
   assert.equal((await nodeA.store.getUser(bob.id))!.role_id, bob.role_id);
   assert.equal(await nodeA.store.db.selectFrom('roles').select('id').where('name', '=', 'kept-admin').executeTakeFirst(), undefined);
+});
+
+const VCLOUD = 'http://www.vmware.com/vcloud/v1.5';
+const XML_HEADERS = { 'Content-Type': 'application/vnd.vmware.admin.organization+xml', Accept: 'application/*+xml;version=37.0' };
+const RIGHTS_TAKEN = 'Your rights were changed a moment ago and no longer allow this operation';
+
+/**
+ * The provider makes two System roles, one that creates orgs and syncs the inventory and one that only views orgs, and
+ * a service account in the first, authorized on node A; its session is taken on node B, whose identity cache then holds
+ * the account with both rights.
+ */
+async function providerServiceAccountOnB(nodeA: TesseraHandle, nodeB: TesseraHandle) {
+  const provider = await signIn(nodeA.baseUrl, 'administrator', 'System', nodeA.adminPassword);
+  const asProvider = { ...JSON_HEADERS, Authorization: `Bearer ${provider}` };
+  const makeRole = async (name: string, rights: string[]) => {
+    const made = await http(`${nodeA.baseUrl}/cloudapi/1.0.0/roles`, {
+      method: 'POST',
+      headers: asProvider,
+      body: JSON.stringify({ name, description: 'x', rights: rights.map((r) => ({ name: r })) }),
+    });
+    assert.equal(made.status, 201, made.text);
+    return `${nodeA.baseUrl}/cloudapi/1.0.0/roles/${made.json().id}`;
+  };
+  const agentRole = await makeRole('org-makers', ['Organization: View', 'General: Administrator Control', 'Inventory: Sync']);
+  const viewerRole = await makeRole('org-viewers', ['Organization: View']);
+  const nodes = { register: nodeA.baseUrl, grant: nodeA.baseUrl, poll: nodeB.baseUrl };
+  const account = await activeServiceAccount(nodes, provider, 'agent', 'urn:vcloud:role:org-makers', 'System');
+  const session = account.accessToken;
+  // Node B reads the account with its rights: its sync reads are allowed.
+  const source = await http(`${nodeB.baseUrl}/cloudapi/x-tessera/inventory/sources/agent`, {
+    headers: bearer(session, JSON_HEADERS.Accept),
+  });
+  assert.ok(source.status !== 401 && source.status !== 403, `node B has read the account with "Inventory: Sync": ${source.text}`);
+  return { asProvider, agentRole, viewerRole, accountId: account.id, session };
+}
+
+/** Node B, as the account: an org made through /api (XML) and an inventory generation opened through /cloudapi (JSON). */
+async function writesOnB(nodeB: TesseraHandle, session: string, orgName: string) {
+  const org = await http(`${nodeB.baseUrl}/api/admin/orgs`, {
+    method: 'POST',
+    headers: { ...XML_HEADERS, Authorization: `Bearer ${session}` },
+    body: `<AdminOrg xmlns="${VCLOUD}" name="${orgName}"><FullName>Kept</FullName><IsEnabled>true</IsEnabled></AdminOrg>`,
+  });
+  const generation = await http(`${nodeB.baseUrl}/cloudapi/x-tessera/inventory/sources/agent/generations`, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, Authorization: `Bearer ${session}` },
+  });
+  return { org, generation };
+}
+
+/** Both refused as rights taken, each in its surface's error format, and nothing written. */
+async function assertRefusedAsRightsTaken(nodeA: TesseraHandle, writes: Awaited<ReturnType<typeof writesOnB>>, orgName: string) {
+  assert.equal(writes.org.status, 403, `an org made on node B by the reduced service account: ${writes.org.text}`);
+  assert.match(writes.org.headers.get('content-type') ?? '', /xml/);
+  assert.match(writes.org.text, /<Error\b[^>]*majorErrorCode="403"/);
+  assert.ok(writes.org.text.includes(RIGHTS_TAKEN), writes.org.text);
+  assert.equal(
+    writes.generation.status,
+    403,
+    `an inventory generation opened on node B by the reduced service account: ${writes.generation.text}`,
+  );
+  assert.match(writes.generation.headers.get('content-type') ?? '', /json/);
+  assert.equal(writes.generation.json().message, RIGHTS_TAKEN);
+  assert.equal(await nodeA.store.getOrgByName(orgName), undefined, 'no org made');
+  const opened = await nodeA.store.db.selectFrom('inventory_sources').select('source').where('source', '=', 'agent').execute();
+  assert.deepEqual(opened, [], 'no inventory source opened');
+}
+
+test("a provider service account whose role lost rights on one node creates no org and syncs no inventory on the other in its identity cache's seconds", async (t) => {
+  const { nodeA, nodeB } = await twoNodes(t);
+  const { asProvider, agentRole, session } = await providerServiceAccountOnB(nodeA, nodeB);
+  const reduced = await http(`${agentRole}/rights`, {
+    method: 'PUT',
+    headers: asProvider,
+    body: JSON.stringify({ values: [{ name: 'Organization: View' }] }),
+  });
+  assert.equal(reduced.status, 200, reduced.text);
+  // Right after, node B still holds the account with both rights (its cache), and its bearer check and route check
+  // pass. Until 2026-12-07 it made the org and opened the generation: a service account's session was judged by its
+  // bearer check alone.
+  await assertRefusedAsRightsTaken(nodeA, await writesOnB(nodeB, session, 'kept-by-agent'), 'kept-by-agent');
+});
+
+test('a provider service account moved to a role without the rights on one node creates no org and syncs no inventory on the other', async (t) => {
+  const { nodeA, nodeB } = await twoNodes(t);
+  const { asProvider, viewerRole, accountId, session } = await providerServiceAccountOnB(nodeA, nodeB);
+  const moved = await http(`${nodeA.baseUrl}/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${accountId}`, {
+    method: 'PUT',
+    headers: asProvider,
+    body: JSON.stringify({ role: { id: viewerRole.slice(viewerRole.lastIndexOf('/') + 1) } }),
+  });
+  assert.equal(moved.status, 200, moved.text);
+  await assertRefusedAsRightsTaken(nodeA, await writesOnB(nodeB, session, 'kept-by-moved-agent'), 'kept-by-moved-agent');
 });

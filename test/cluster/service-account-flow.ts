@@ -3,7 +3,7 @@
  * authorization, the administrator's grant, the device-code grant. Each step may go to another node of a cluster.
  */
 import assert from 'node:assert/strict';
-import { bearer, http } from '../helpers/api.js';
+import { bearer, http, oauthPath } from '../helpers/api.js';
 
 const JSON_37 = 'application/json;version=37.0';
 
@@ -13,16 +13,26 @@ export interface FlowNodes {
   readonly poll: string;
 }
 
-/** Registers an account in acme as `session` (an Organization Administrator) and activates it; its first token. */
-export async function activeServiceAccount(nodes: FlowNodes, session: string, name: string, scope = 'urn:vcloud:role:vApp%20User') {
-  const reg = await http(`${nodes.register}/oauth/tenant/acme/register`, {
+/**
+ * Registers an account in `org` (acme unless told) as `session` (an administrator of it) and activates it; its first
+ * token.
+ */
+export async function activeServiceAccount(
+  nodes: FlowNodes,
+  session: string,
+  name: string,
+  scope = 'urn:vcloud:role:vApp%20User',
+  org = 'acme',
+) {
+  const oauth = oauthPath(org);
+  const reg = await http(`${nodes.register}${oauth}/register`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ client_name: name, scope, software_id: '12345678-1234-1234-1234-1234567890ab' }),
   });
   assert.equal(reg.status, 200, reg.text);
   const id = reg.json().client_id as string;
-  const auth = await http(`${nodes.register}/oauth/tenant/acme/device_authorization`, {
+  const auth = await http(`${nodes.register}${oauth}/device_authorization`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ client_id: id }),
@@ -34,7 +44,7 @@ export async function activeServiceAccount(nodes: FlowNodes, session: string, na
     body: JSON.stringify({ userCode: auth.json().user_code }),
   });
   assert.equal(granted.status, 204, granted.text);
-  const first = await http(`${nodes.poll}/oauth/tenant/acme/token`, {
+  const first = await http(`${nodes.poll}${oauth}/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({

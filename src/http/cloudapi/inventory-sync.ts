@@ -94,7 +94,8 @@ function requireSyncRight(request: FastifyRequest) {
 /**
  * Each write only for a session that still stands, read in its transaction (session-stands.ts): until 2026-12-07 a
  * System administrator's stolen session, cut off on another node a moment before, could still replace or prune a
- * source's inventory. A service account's session is judged by its bearer check alone.
+ * source's inventory. A service account's session likewise, from its account's row: until 2026-12-07 it was judged by
+ * its bearer check alone, and an agent's account whose role had just lost "Inventory: Sync" on another node synced on.
  */
 const standing =
   (store: Store, principal: Principal): WriteCheck =>
