@@ -13,7 +13,8 @@
  *   role, enrol a second factor, get recovery codes, set a password, manage a user or change a role's rights
  *   (src/auth/session-stands.ts); nor (since 2026-12-07) turn a second factor off, create a service account, make,
  *   change or delete a role or a group, take a user's vApps, change the org's token policy, and for the provider
- *   change a rights bundle, an org or its metadata, tear the inventory down or sync it;
+ *   change a rights bundle, an org or its metadata, tear the inventory down or sync it; nor a System service account's
+ *   session whose account was revoked or deleted on another node;
  * - a password change checked against a password replaced meanwhile is refused.
  */
 import { test } from 'node:test';
@@ -22,6 +23,7 @@ import { createTestDatabase, defaultBackend, startTessera, DEMO_PASSWORD, type T
 import { bearer, http, signIn } from '../helpers/api.js';
 import { totpCode } from '../../src/auth/totp.js';
 import { listCatalogsOfOrg } from '../../src/inventory/catalogs.js';
+import { activeServiceAccount } from '../cluster/service-account-flow.js';
 
 const RATES = { signInRateLimit: 100_000, tokenRateLimitPerIp: 100_000 };
 
@@ -960,4 +962,66 @@ test('a session ended by a password change, already past its bearer check, creat
   );
   const own = await create(user.owner, 'owner-account');
   assert.equal(own.status, 200, own.text);
+});
+
+test("a System service account's session, already past its bearer check, creates no org and syncs no inventory once its account is revoked or deleted on another node", async (t) => {
+  const node = await startTessera({ config: RATES });
+  t.after(() => node.stop());
+  const provider = await signIn(node.baseUrl, 'administrator', 'System', node.adminPassword);
+  const made = await http(`${node.baseUrl}/cloudapi/1.0.0/roles`, {
+    method: 'POST',
+    headers: { ...bearer(provider), 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      name: 'agents',
+      description: 'x',
+      rights: ['Organization: View', 'General: Administrator Control', 'Inventory: Sync'].map((name) => ({ name })),
+    }),
+  });
+  assert.equal(made.status, 201, made.text);
+  const base = node.baseUrl;
+  const agent = (name: string) =>
+    activeServiceAccount({ register: base, grant: base, poll: base }, provider, name, 'urn:vcloud:role:agents', 'System');
+  const [revoked, deleted] = [await agent('revoked-agent'), await agent('deleted-agent')];
+  const writes = async (session: string, orgName: string) => ({
+    org: await http(`${base}/api/admin/orgs`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${session}`,
+        'Content-Type': 'application/vnd.vmware.admin.organization+xml',
+        Accept: 'application/*+xml;version=37.0',
+      },
+      body: `<AdminOrg xmlns="http://www.vmware.com/vcloud/v1.5" name="${orgName}"><FullName>Kept</FullName><IsEnabled>true</IsEnabled></AdminOrg>`,
+    }),
+    generation: await http(`${base}/cloudapi/x-tessera/inventory/sources/${orgName}/generations`, {
+      method: 'POST',
+      headers: { ...bearer(session), 'Content-Type': 'application/json' },
+    }),
+  });
+  // This node's identity cache reads both accounts ACTIVE, with their rights.
+  for (const { accessToken } of [revoked, deleted]) {
+    const state = await http(`${base}/cloudapi/x-tessera/inventory/sources/warm`, { headers: bearer(accessToken) });
+    assert.ok(state.status !== 401 && state.status !== 403, state.text);
+  }
+
+  // Another node revokes the first and re-authorizes it (ACTIVE again, a new chain), and deletes the second; this
+  // node's view has not heard of either cut-off. Until 2026-12-07 a service account's session was judged by its
+  // bearer check alone, and both made an org and opened a generation here.
+  const now = Date.now();
+  await node.store.db
+    .insertInto('revocations')
+    .values({ kind: 'user', subject: revoked.id, at: now, relevant_until: now + 3_600_000, keep_session: null })
+    .execute();
+  await node.store.db.deleteFrom('service_accounts').where('id', '=', deleted.id).execute();
+  for (const [account, orgName] of [
+    [revoked, 'kept-by-revoked'],
+    [deleted, 'kept-by-deleted'],
+  ] as const) {
+    const refused = await writes(account.accessToken, orgName);
+    assert.equal(refused.org.status, 401, `${orgName}: ${refused.org.text}`);
+    assert.match(refused.org.text, /<Error\b/);
+    assert.equal(refused.generation.status, 401, `${orgName}: ${refused.generation.text}`);
+    assert.equal(await node.store.getOrgByName(orgName), undefined);
+    const sources = await node.store.db.selectFrom('inventory_sources').select('source').where('source', '=', orgName).execute();
+    assert.deepEqual(sources, []);
+  }
 });
