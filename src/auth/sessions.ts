@@ -71,6 +71,23 @@ export interface SecondFactorRequest {
   endpoint: 'tenant' | 'provider';
   firstFactorAt: number;
   ip: string;
+  /**
+   * The first step's single-use id and when its record ends (epoch ms): claimed in the store (`shown_once`, as the
+   * portal's once-only pages are) when the code is right, before the session starts, so one first step makes one
+   * session, on any node. Until 2026-12-07 a copy of the portal's pending cookie started another session, with another
+   * fresh code, for as long as it lived (5 minutes).
+   */
+  singleUse: { id: string; until: number };
+}
+
+/**
+ * The second step of a first step that already made its session (its single-use id claimed before): refused as a
+ * first step past its end, which it is to whoever presents it (the portal's "the sign-in took too long").
+ */
+export class SecondStepSpent extends TesseraError {
+  constructor() {
+    super('UNAUTHORIZED', 'The sign-in took too long');
+  }
 }
 
 export interface SignedIn {
@@ -318,6 +335,9 @@ export class SessionService {
       ip: req.ip,
     };
     await this.checkSecondFactor(user, org, signIn);
+    // Claimed once the code is right, so a wrong code (a typo) leaves the step open for the next try; the code the
+    // loser gave is spent all the same.
+    if (!(await this.store.claimShownOnce(req.singleUse.id, req.singleUse.until))) throw new SecondStepSpent();
     return this.startSession(user, org, req.ip, req.firstFactorAt);
   }
 

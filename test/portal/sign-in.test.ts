@@ -9,6 +9,7 @@ import { signIn as apiSignIn } from '../helpers/api.js';
 import { createTransport } from '../../src/client/transport.js';
 import { newTotpSecret, totpCode } from '../../src/auth/totp.js';
 import { PortalClient, csrfFrom, setCookiesOf, wrongTotpCode } from './portal-client.js';
+import { freshTotpWindow } from '../security/support.js';
 
 describe('portal sign-in over HTTP (inject)', () => {
   let server: TesseraHandle;
@@ -186,6 +187,42 @@ describe('portal sign-in over HTTP (inject)', () => {
     assert.match(res.body, /Sign in again/);
     assert.equal(late.cookies.has('tessera_session'), false);
     await server.store.updateUser(bob.id, { sessions_not_before: 0 });
+  });
+
+  test('a copy of the pending cookie starts no second session once the code step is done, even with a fresh code', async () => {
+    const acme = (await server.store.getOrgByName('acme'))!;
+    const bobId = (await server.store.getUserByName(acme.id, 'bob'))!.id;
+    await server.store.updateUser(bobId, { totp_last_step: 0 });
+    const step = await freshTotpWindow();
+    const client = new PortalClient(server.server.app);
+    const first = await client.submit('/tenant/acme/login', '/tenant/acme/login', { username: 'bob', password: server.demoPassword });
+    assert.equal(first.headers.location, '/tenant/acme/login/code');
+    const copied = client.cookies.get('tessera_pending');
+    assert.ok(copied, 'the pending cookie');
+    const done = await client.submit('/tenant/acme/login/code', '/tenant/acme/login/code', { code: totpCode(totpSecret, step - 15_000) });
+    assert.equal(done.headers.location, '/tenant/acme/');
+    assert.ok(client.cookies.has('tessera_session'));
+
+    // The copy (a cookie jar that ignored the clearing, a proxy's log), with the next code of the app: until
+    // 2026-12-07 a second session, for as long as the cookie lived.
+    const replay = new PortalClient(server.server.app);
+    replay.cookies.set('tessera_pending', copied);
+    const codePage = await replay.get('/tenant/acme/login/code');
+    const refused = await replay.post('/tenant/acme/login/code', {
+      _csrf: csrfFrom(codePage.body),
+      code: totpCode(totpSecret, step + 15_000),
+      from: '/tenant/acme/vms',
+    });
+    assert.equal(refused.statusCode, 303);
+    assert.equal(
+      refused.headers.location,
+      '/tenant/acme/login?notice=code-expired&from=%2Ftenant%2Facme%2Fvms',
+      'as a sign-in that took too long',
+    );
+    assert.equal(replay.cookies.has('tessera_session'), false, 'no session');
+    assert.equal(replay.cookies.has('tessera_pending'), false, 'the spent pending cookie is cleared');
+    // The first session is untouched.
+    assert.equal((await client.get('/tenant/acme/preferences')).statusCode, 200);
   });
 
   test('a session of one org opens nothing in another org or in the provider portal', async () => {

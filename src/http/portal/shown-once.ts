@@ -9,6 +9,8 @@
  * - it carries a random id that the page claims in the store (migration 0021) before it shows anything: exactly
  *   one request, on any node, wins the claim, and every other presentation of that cookie is told the secret
  *   cannot be shown again. The store never holds the secret, only the id.
+ * The code step of the sign-in claims its pending record's nonce in the same table (SessionService.completeSecondFactor),
+ * so that one password step makes one session.
  */
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/store.js';

@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
 import { TesseraError } from '../../../domain/errors.js';
-import type { SignedIn } from '../../../auth/sessions.js';
+import { SecondStepSpent, type SignedIn } from '../../../auth/sessions.js';
 import type { PortalDeps } from '../deps.js';
 import type { PortalOrg } from '../portal-org.js';
 import { PENDING_SIGN_IN_SECONDS, SIGN_IN_FORM_SECONDS, clearCookie, readCookie, setBrowserSessionCookie, setCookie } from '../cookies.js';
@@ -237,10 +237,17 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
           endpoint: pending.endpoint,
           firstFactorAt: pending.firstFactorAt,
           ip: request.ip,
+          singleUse: { id: pendingSignInOnceId(pending.nonce), until: pending.expiresAt },
         });
         return await startPortalSession(request, reply, signedIn);
       } catch (error) {
         if (!(error instanceof TesseraError)) throw error;
+        // A copy of a pending cookie whose sign-in is done: as if it had expired (the portal's error handler sends
+        // the 401 to the sign-in page saying the sign-in took too long, `from` kept).
+        if (error instanceof SecondStepSpent) {
+          clearCookie(request, reply, 'pending');
+          throw error;
+        }
         if (error.code === 'TOTP_INVALID') {
           // Waiting helps with an app's code (the next one), never with a recovery code (each works once).
           return renderCode(
@@ -273,6 +280,11 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     clearCookie(request, reply, 'session');
     return seeOther(reply, `${state.org.basePath}/login?notice=signed-out`);
   });
+}
+
+/** The pending sign-in's id in `shown_once`, apart from the shown-once pages' UUIDs. */
+function pendingSignInOnceId(nonce: string): string {
+  return `pending-sign-in:${nonce}`;
 }
 
 /**
