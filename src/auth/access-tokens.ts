@@ -22,7 +22,13 @@ export interface AccessClaims {
   iat: number; // seconds
   /** Issued-at in milliseconds: compared with a user's "sessions not before", which has ms precision. */
   ims: number;
+  /** When this node ends the token (seconds): its signed `exp`, or earlier when this node's horizon is shorter. */
   exp: number; // seconds
+  /**
+   * The `exp` the minting node signed (seconds), which another node of a longer lifetime honours: what a revocation of
+   * this one session must be kept until (SessionService.signOut).
+   */
+  signedExp: number;
   /** A narrowed API token's rights (least privilege): the session holds the owner's rights ∩ these. */
   scp?: readonly string[] | null;
   /**
@@ -117,6 +123,7 @@ export class AccessTokenService {
     const iat = Math.floor(nowMs / 1000);
     const cap = input.notAfterMs === null || input.notAfterMs === undefined ? Infinity : Math.floor(input.notAfterMs / 1000);
     const tokenExpiresAt = input.kind === 'api_token' && typeof input.notAfterMs === 'number' ? input.notAfterMs : null;
+    const exp = Math.min(iat + this.ttlSeconds, cap);
     const claims: AccessClaims = {
       sub: input.userId,
       org: input.orgId,
@@ -125,7 +132,8 @@ export class AccessTokenService {
       tid: input.apiTokenId,
       iat,
       ims: Math.min(input.credentialsReadAt ?? nowMs, nowMs),
-      exp: Math.min(iat + this.ttlSeconds, cap),
+      exp,
+      signedExp: exp,
       scp: input.scopeRights ?? null,
       tex: tokenExpiresAt,
     };
@@ -196,6 +204,7 @@ export class AccessTokenService {
       tid: typeof tid === 'string' ? tid : null,
       iat,
       exp: liveUntil,
+      signedExp: exp,
       ims,
       scp: (scp as string[] | undefined) ?? null,
       tex: typeof tex === 'number' && Number.isFinite(tex) ? tex : null,

@@ -149,6 +149,7 @@ export class Authenticator {
       issuedAt: claims.iat,
       credentialsReadAtMs: claims.ims,
       expiresAt: claims.exp,
+      signedExpiresAt: claims.signedExp,
       apiTokenExpiresAt: claims.tid === null ? null : this.apiTokenEnd(claims.tid, claims.tex ?? null),
     };
   }

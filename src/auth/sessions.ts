@@ -524,11 +524,17 @@ export class SessionService {
     return id;
   }
 
-  /** Ends one session (sign-out). Effective on every node from the next request. */
+  /**
+   * Ends one session (sign-out). Effective on every node from the next request. The revocation is kept until the
+   * session's signed end, which a node of a longer lifetime honours: until 2026-12-07 it was kept until this node's
+   * end of it (`expiresAt`, cut to this node's horizon), and such a node restarted after the row was dropped accepted
+   * the signed-out session again for the rest of its life.
+   */
   async signOut(principal: Principal, ip: string): Promise<void> {
     const now = Date.now();
+    const relevantUntil = Math.max(principal.expiresAt, principal.signedExpiresAt) * 1000;
     const event = await this.store.transaction(
-      (trx) => this.store.recordRevocation(trx, 'session', principal.sessionId, now, principal.expiresAt * 1000),
+      (trx) => this.store.recordRevocation(trx, 'session', principal.sessionId, now, relevantUntil),
       NO_INVENTORY_WRITE,
     );
     await this.store.bus.committed(event);

@@ -28,6 +28,11 @@ export interface Principal {
   readonly credentialsReadAtMs: number;
   readonly expiresAt: number; // epoch seconds
   /**
+   * The access token's signed `exp` (epoch seconds): `expiresAt` or later, when the node that minted it has a longer
+   * lifetime than this one's horizon. Other nodes accept the token until then.
+   */
+  readonly signedExpiresAt: number;
+  /**
    * When the API token of an `api_token` session stops (epoch ms): its expiry, or the end of a regeneration's grace
    * when that comes first. Null or absent when it does not expire (and for other sessions).
    */

@@ -49,6 +49,7 @@ const claims = (over: Partial<AccessClaims> = {}): AccessClaims => ({
   iat: 0,
   ims: 1_000,
   exp: 10,
+  signedExp: 10,
   ...over,
 });
 let seq = 0;

@@ -85,3 +85,37 @@ test("a regenerated token's revocation is kept for the longer lifetime too, at o
     await short.stop();
   }
 });
+
+test("a sign-out on a node of a shorter lifetime is kept for the session's signed end, whichever node started last", async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-ttl-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const long = await startTessera({ backend: 'sqlite', dataDir, config: { accessTokenTtlSeconds: 3600 } });
+  // A session of the hour-long node, which any node of that lifetime accepts for the hour.
+  const aliceOfLong = await signIn(long.baseUrl, 'alice', 'acme', long.demoPassword);
+  await long.stop();
+  // Two starts of 60 s nodes: the second knows no longer lifetime (the node before it had its own), so its horizon,
+  // and the session's end as it counts it, is 60 s (the order docs/security.md only warns about).
+  await (await startTessera({ backend: 'sqlite', dataDir, demo: false, config: { accessTokenTtlSeconds: 60 } })).stop();
+  const short = await startTessera({ backend: 'sqlite', dataDir, demo: false, config: { accessTokenTtlSeconds: 60 } });
+  try {
+    assert.equal(short.server.otherNodesTtlSeconds, null);
+    const before = Date.now();
+    assert.equal((await http(`${short.baseUrl}/api/session`, { method: 'DELETE', headers: bearer(aliceOfLong) })).status, 204);
+    const row = await short.store.db.selectFrom('revocations').select('relevant_until').where('kind', '=', 'session').executeTakeFirst();
+    // Until 2026-12-07 kept until this node's end of the session, 60 s after it was made.
+    assert.ok(Number(row?.relevant_until) >= before + 3500 * 1000, `the sign-out kept ${(Number(row?.relevant_until) - before) / 1000} s`);
+    // Housekeeping twenty minutes on: past the 60 s and the clocks' 15-minute margin, well within the hour.
+    await short.store.pruneRevocations(Date.now() + 20 * 60_000);
+  } finally {
+    await short.stop();
+  }
+  const longAgain = await startTessera({ backend: 'sqlite', dataDir, demo: false, config: { accessTokenTtlSeconds: 3600 } });
+  try {
+    const current = await http(`${longAgain.baseUrl}/cloudapi/1.0.0/sessions/current`, {
+      headers: { ...bearer(aliceOfLong), Accept: 'application/json;version=37.0' },
+    });
+    assert.equal(current.status, 401, 'the signed-out session stays signed out on a node of the longer lifetime');
+  } finally {
+    await longAgain.stop();
+  }
+});

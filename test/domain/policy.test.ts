@@ -40,6 +40,7 @@ function principal(
     issuedAt: 0,
     credentialsReadAtMs: 0,
     expiresAt: 0,
+    signedExpiresAt: 0,
   };
 }
 

@@ -192,6 +192,7 @@ describe('privilege escalation through roles, groups and rights bundles', () => 
             issuedAt: 0,
             credentialsReadAtMs: 0,
             expiresAt: 0,
+            signedExpiresAt: 0,
           };
           const held = effectiveRights(actor);
           let made: string | null = null;
