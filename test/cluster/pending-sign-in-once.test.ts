@@ -1,0 +1,44 @@
+/**
+ * The portal's pending sign-in (password checked, code due) makes one session across the nodes of one PostgreSQL
+ * store: its nonce is claimed in the store when the code step succeeds, so a copy of the pending cookie presented to
+ * another node, with another fresh code, is refused as a sign-in that took too long.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDatabase, startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
+import { newTotpSecret, totpCode } from '../../src/auth/totp.js';
+import { PortalClient, csrfFrom } from '../portal/portal-client.js';
+import { freshTotpWindow } from '../security/support.js';
+
+test('a copy of the pending cookie, completed on another node with a fresh code, starts no second session', async (t) => {
+  if (!process.env.TESSERA_TEST_DATABASE_URL) assert.fail('TESSERA_TEST_DATABASE_URL is not set');
+  const database = await createTestDatabase();
+  const nodeA = await startTessera({ backend: 'postgres', databaseUrl: database.url });
+  const nodeB = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: true });
+  t.after(async () => {
+    await nodeA.stop();
+    await nodeB.stop();
+    await database.drop();
+  });
+  const secret = newTotpSecret();
+  const acme = (await nodeA.store.getOrgByName('acme'))!;
+  const bob = (await nodeA.store.getUserByName(acme.id, 'bob'))!;
+  await nodeA.store.updateUser(bob.id, { totp_secret: secret, totp_enabled: 1, totp_last_step: 0 });
+  const step = await freshTotpWindow();
+
+  const atA = new PortalClient(nodeA.server.app);
+  const first = await atA.submit('/tenant/acme/login', '/tenant/acme/login', { username: 'bob', password: DEMO_PASSWORD });
+  assert.equal(first.headers.location, '/tenant/acme/login/code');
+  const copied = atA.cookies.get('tessera_pending')!;
+  const done = await atA.submit('/tenant/acme/login/code', '/tenant/acme/login/code', { code: totpCode(secret, step - 15_000) });
+  assert.equal(done.headers.location, '/tenant/acme/');
+
+  const atB = new PortalClient(nodeB.server.app);
+  atB.cookies.set('tessera_pending', copied);
+  const codePage = await atB.get('/tenant/acme/login/code');
+  assert.equal(codePage.statusCode, 200, 'node B reads the pending cookie: the portal secret is in the store');
+  const refused = await atB.post('/tenant/acme/login/code', { _csrf: csrfFrom(codePage.body), code: totpCode(secret, step + 15_000) });
+  assert.equal(refused.statusCode, 303);
+  assert.equal(refused.headers.location, '/tenant/acme/login?notice=code-expired');
+  assert.equal(atB.cookies.has('tessera_session'), false, 'no second session');
+});
