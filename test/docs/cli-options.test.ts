@@ -77,10 +77,9 @@ function checkCommandLine(where: string, words: string[]): string[] {
   return problems;
 }
 
-/** Every `tessera` command line of one page, checked. */
-function checkPage(page: string, text: string): { problems: string[]; checked: number } {
-  const problems: string[] = [];
-  let checked = 0;
+/** Every `tessera` command line of one page: where it is and what follows `tessera` (to the end of the line or span). */
+function tesseraLines(page: string, text: string): Array<{ where: string; rest: string }> {
+  const lines: Array<{ where: string; rest: string }> = [];
   let fenced = false;
   text.split('\n').forEach((line, n) => {
     const where = `${page}:${n + 1}`;
@@ -93,18 +92,70 @@ function checkPage(page: string, text: string): { problems: string[]; checked: n
       // `npx tessera` without --package is the unrelated npm package the README warns about.
       if (/\bnpx\s+(--yes\s+)?tessera\b/.test(piece) && !piece.includes('--package')) continue;
       for (const m of piece.matchAll(/(?:^|[\s($"'])(?:tessera|node bin\/tessera\.js|node dist\/cli\/main\.js)\s+(\S.*)$/g)) {
-        problems.push(...checkCommandLine(where, commandWords(m[1]!)));
-        checked++;
+        lines.push({ where, rest: m[1]! });
       }
       // docs/cli.md's tables: `admin org create NAME [--full-name T]`, `token list [--output table|json]`.
       const first = /^([a-z][a-z-]*)\s/.exec(piece);
       if (page === 'docs/cli.md' && !fenced && first && subcommand(program, first[1]!) && /^\|/.test(line)) {
-        problems.push(...checkCommandLine(where, commandWords(piece)));
-        checked++;
+        lines.push({ where, rest: piece });
       }
     }
   });
-  return { problems, checked };
+  return lines;
+}
+
+/** Every `tessera` command line of one page, checked. */
+function checkPage(page: string, text: string): { problems: string[]; checked: number } {
+  const lines = tesseraLines(page, text);
+  return { problems: lines.flatMap(({ where, rest }) => checkCommandLine(where, commandWords(rest))), checked: lines.length };
+}
+
+/**
+ * A database password a command line shows to every account on the host (`ps`): a URL with `user:password@` given
+ * to `--database-url` or `--before`, or `"$TESSERA_DATABASE_URL"` given to a command that reads that variable itself.
+ * The commands warn about it (docs/configuration.md); docs that print such a line teach the warning (2026-12-07).
+ */
+function passwordsOnCommandLines(page: string, text: string): string[] {
+  const problems: string[] = [];
+  for (const { where, rest } of tesseraLines(page, text)) {
+    for (const m of rest.matchAll(/(--database-url|--before)[\s=]+(["']?)([^\s"']+)\2/g)) {
+      const value = m[3]!;
+      if (/^\$\{?TESSERA_DATABASE_URL\}?$/.test(value)) {
+        problems.push(`${where}: ${m[1]} "${value}" puts the URL in ps; the command reads TESSERA_DATABASE_URL itself`);
+      } else if (/^postgres(?:ql)?:\/\/[^/@\s:]+:[^/@\s]+@/.test(value)) {
+        problems.push(`${where}: ${m[1]} ${value} puts a password in ps`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * The long options each command's --help shows that docs/cli.md never writes on a line naming that command
+ * (`admin user disable|enable ... --in ORG` names both). serve's are checked against docs/configuration.md below;
+ * the connection and store options every client or store command shares are described once, in their sections.
+ */
+const SHARED_OPTIONS = ['--endpoint', '--org', '--insecure', '--api-version', '--token-file', '--data-dir', '--database-url', '--config'];
+
+function undocumentedOptions(cliMd: string): string[] {
+  const lines = cliMd.split('\n').map((line) => line.replace(/\\\|/g, '|'));
+  const problems: string[] = [];
+  const visit = (command: Command) => {
+    if (command.commands.length > 0) command.commands.forEach(visit);
+    else if (command.parent && command.name() !== 'serve') {
+      const words = fullName(command).split(' ').slice(1);
+      const last = words.pop()!;
+      const names = new RegExp(`(^|[\\s\`(])${[...words, `([a-z-]+\\|)*${last}(\\|[a-z-]+)*`].join(' ')}(?![\\w-])`);
+      const naming = lines.filter((line) => names.test(line));
+      if (naming.length === 0) problems.push(`docs/cli.md never names ${fullName(command)}`);
+      for (const option of helpOptions(command)) {
+        if (option === '--help' || SHARED_OPTIONS.includes(option)) continue;
+        if (!naming.some((line) => line.includes(option))) problems.push(`docs/cli.md has no line of ${fullName(command)} with ${option}`);
+      }
+    }
+  };
+  visit(program);
+  return problems;
 }
 
 test('an unknown option and an unknown command are each reported; arguments and prose are not', () => {
@@ -122,6 +173,37 @@ test('an unknown option and an unknown command are each reported; arguments and 
   ]);
   const table = '| `token regenerate ID\\|NAME [--grace 0\\|30m] [--frob]` | x |';
   assert.deepEqual(checkPage('docs/cli.md', table).problems, ['docs/cli.md:1: tessera token regenerate --help has no --frob: tessera token regenerate ID|NAME --grace 0|30m --frob']);
+});
+
+test('a database password or TESSERA_DATABASE_URL on a command line is reported; a URL without a password is not', () => {
+  const text = [
+    '```sh',
+    'tessera admin check-schema --database-url "$TESSERA_DATABASE_URL"   # after pg_restore',
+    "tessera serve --database-url 'postgres://tessera:change-me@db:5432/tessera?sslmode=verify-full'",
+    'tessera admin compare-restore --before postgresql://t:pw@db/before --revoke-again',
+    'tessera seed --database-url postgres://tessera@db:5432/tessera',
+    'pg_dump --file=x.dump "$TESSERA_DATABASE_URL"',
+    '```',
+  ].join('\n');
+  assert.deepEqual(passwordsOnCommandLines('docs/x.md', text), [
+    'docs/x.md:2: --database-url "$TESSERA_DATABASE_URL" puts the URL in ps; the command reads TESSERA_DATABASE_URL itself',
+    'docs/x.md:3: --database-url postgres://tessera:change-me@db:5432/tessera?sslmode=verify-full puts a password in ps',
+    'docs/x.md:4: --before postgresql://t:pw@db/before puts a password in ps',
+  ]);
+});
+
+test('no tessera command line of the docs shows a database password in ps', () => {
+  assert.deepEqual(
+    PAGES.flatMap((page) => passwordsOnCommandLines(page, readFileSync(join(ROOT, page), 'utf8'))),
+    [],
+  );
+});
+
+test('every option of every command but serve is on a line of docs/cli.md that names the command', () => {
+  const cliMd = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
+  assert.deepEqual(undocumentedOptions(cliMd), []);
+  assert.ok(undocumentedOptions('').length > 50, 'an empty page documents nothing');
+  for (const option of SHARED_OPTIONS) assert.ok(cliMd.includes(`\`${option}`), `docs/cli.md describes ${option}`);
 });
 
 test('every tessera command and long option the docs print exists in its --help', () => {
