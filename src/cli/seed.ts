@@ -151,9 +151,13 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { 
 
 // ------------------------------------------------------------------ the command
 
-function wholeNumber(name: string, text: string): number {
+/** A count within its bounds, checked before the store is opened: a bad one is a usage error (exit 2) that creates
+ * no store (until 2026-12-07 `--vms 20000000` made a new data directory, then failed with exit 1). */
+function wholeNumber(name: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text)) throw new Error(`--${name} must be a whole number, got "${text}"`);
-  return Number(text);
+  const n = Number(text);
+  if (n < min || n > max) throw new Error(`--${name} must be from ${min} to ${max.toLocaleString('en-US')}, got ${text}`);
+  return n;
 }
 
 export function registerSeedCommand(program: Command): void {
@@ -181,8 +185,8 @@ Examples:
       let vms: number;
       let orgs: number;
       try {
-        vms = wholeNumber('vms', opts.vms);
-        orgs = wholeNumber('orgs', opts.orgs);
+        vms = wholeNumber('vms', opts.vms, 0, MAX_SEED_VMS);
+        orgs = wholeNumber('orgs', opts.orgs, 1, MAX_SEED_ORGS);
         config = storeConfig(opts);
       } catch (err) {
         process.stderr.write(`tessera seed: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);

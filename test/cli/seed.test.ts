@@ -12,6 +12,10 @@ import type { Store } from '../../src/store/store.js';
 import { nonTemplateVms } from '../../bench/query.js';
 import { bothBackends, reportUnavailable } from '../store/backends.js';
 import { countRows, makeOrg, openTestStore } from '../inventory/fixtures.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './run-cli.js';
 
 test('vmsPerOrg spreads evenly, the first orgs taking the remainder', () => {
   assert.deepEqual(vmsPerOrg(1234, 3), [412, 411, 411]);
@@ -116,4 +120,24 @@ test('progress: a bar redrawn in place on a terminal, plain lines per 10% elsewh
   const log = capture(false).trim().split('\n');
   assert.equal(log.length, 11, 'one line per 10%');
   assert.match(log.at(-1)!, /^seed: 100% 100\/100 VMs, org gen-01 \(1\/1\)$/);
+});
+
+test('a count out of bounds is a usage error (exit 2) that creates no store', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'tessera-seed-usage-'));
+  try {
+    const dataDir = join(parent, 'data');
+    for (const [args, message] of [
+      [['--vms', '20000000'], '--vms must be from 0 to 10,000,000, got 20000000'],
+      [['--orgs', '0'], '--orgs must be from 1 to 1,000, got 0'],
+      [['--orgs', '1001'], '--orgs must be from 1 to 1,000, got 1001'],
+      [['--vms', 'ten'], '--vms must be a whole number, got "ten"'],
+    ] as const) {
+      const result = await runCli(['seed', ...args, '--data-dir', dataDir]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stderr, `tessera seed: ${message}\n`);
+      assert.equal(existsSync(dataDir), false, 'no data directory was made');
+    }
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
 });
