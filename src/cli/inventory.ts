@@ -53,7 +53,7 @@ FILE:LINE:COLUMN: message).
 
 Examples:
   $ tessera inventory apply inventory.yaml --dry-run --data-dir /var/lib/tessera
-  $ tessera inventory apply inventory.yaml --prune --database-url "$TESSERA_DATABASE_URL"
+  $ tessera inventory apply inventory.yaml --prune     # PostgreSQL: TESSERA_DATABASE_URL set
   $ export-from-vcenter | tessera inventory apply - --source vcenter-1`,
     )
     .action(action((file: string, flags: ApplyFlags) => runApply(file, flags)));

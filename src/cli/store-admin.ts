@@ -108,8 +108,9 @@ dump it first (pg_dump) and restore that into a scratch database, or rename the 
 --revoke-again refuses while Tessera nodes are connected to the restored store (run it before starting them).
 
 Examples:
-  $ tessera admin compare-restore --database-url "$TESSERA_DATABASE_URL" --before postgres://db/tessera_before
-  $ tessera admin compare-restore --database-url "$TESSERA_DATABASE_URL" --before postgres://db/tessera_before --revoke-again`,
+  $ tessera admin compare-restore --database-url postgres://tessera@db/tessera --before postgres://tessera@db/tessera_before
+  $ tessera admin compare-restore --before postgres://tessera@db/tessera_before --revoke-again    # TESSERA_DATABASE_URL set
+Leave the password out of both URLs (PGPASSWORD or ~/.pgpass): other accounts read command lines in ps.`,
     )
     .action(action((flags: StoreFlags & { before: string; revokeAgain?: boolean }) => runCompareRestore(flags)));
 
@@ -130,7 +131,7 @@ unique index that every write the nodes make would run or obey: run it after pg_
 and before starting the nodes. tessera admin restore (SQLite) and compare-restore check this themselves.
 
 Examples:
-  $ tessera admin check-schema --database-url "$TESSERA_DATABASE_URL"
+  $ tessera admin check-schema                       # TESSERA_DATABASE_URL set (PostgreSQL)
   $ tessera admin check-schema --data-dir /var/lib/tessera`,
     )
     .action(action((flags: StoreFlags) => runCheckSchema(flags)));
@@ -154,7 +155,7 @@ Audited as signingKey.rotated, with the OS user, the host, --reason and, on Post
 
 Examples:
   $ tessera admin rotate-signing-key --data-dir /var/lib/tessera --reason "backup tape lost"
-  $ tessera admin rotate-signing-key --database-url "$TESSERA_DATABASE_URL"`,
+  $ tessera admin rotate-signing-key --database-url postgres://tessera@db/tessera   # password: PGPASSWORD or ~/.pgpass`,
     )
     .action(action((flags: StoreFlags & { force?: boolean; reason?: string }) => runRotateSigningKey(flags)));
 }

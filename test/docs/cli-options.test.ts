@@ -199,6 +199,28 @@ test('no tessera command line of the docs shows a database password in ps', () =
   );
 });
 
+/** The example lines of every command's --help (`  $ tessera ...`), as a fenced block for the checks above. */
+function helpExamples(): string {
+  const lines: string[] = [];
+  const visit = (command: Command) => {
+    let text = '';
+    command.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
+    command.outputHelp();
+    lines.push(...text.split('\n').filter((line) => /^\s+(\$ )?tessera\s/.test(line)));
+    command.commands.forEach(visit);
+  };
+  visit(program);
+  return ['```sh', ...lines.map((line) => line.trim().replace(/^\$ /, '')), '```'].join('\n');
+}
+
+test("every example of every command's --help uses commands and options that exist, and shows no database password", () => {
+  const examples = helpExamples();
+  const { problems, checked } = checkPage('--help', examples);
+  assert.deepEqual(problems, []);
+  assert.ok(checked > 50, `the --help texts hold examples to check (${checked})`);
+  assert.deepEqual(passwordsOnCommandLines('--help', examples), []);
+});
+
 test('every option of every command but serve is on a line of docs/cli.md that names the command', () => {
   const cliMd = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
   assert.deepEqual(undocumentedOptions(cliMd), []);
