@@ -51,6 +51,21 @@ for (const plan of bothBackends()) {
           .execute();
       }
       await store.db.insertInto('api_tokens').values(row(-1, false)).execute();
+      // Revocations still relevant, as a busy store holds them (every revoked token and sign-out of the last lifetime).
+      for (let start = 0; start < REVOKED; start += 500) {
+        await store.db
+          .insertInto('revocations')
+          .values(
+            Array.from({ length: 500 }, (_, k) => ({
+              kind: 'api_token',
+              subject: `token-${start + k}`,
+              at: now,
+              relevant_until: now + 3_600_000,
+              keep_session: null,
+            })),
+          )
+          .execute();
+      }
       await sql`analyze`.execute(store.db);
     });
     after(async () => {
@@ -92,6 +107,31 @@ for (const plan of bothBackends()) {
     test("an org's live tokens are read through api_tokens_org_live", async () => {
       // 0015's api_tokens_org_minted serves this shape (minted live tokens) at least as well.
       assert.match(await planOf('org_id', orgId), /api_tokens_org_(live|minted)/);
+    });
+
+    // Migration 0029. Without the index both reads walked every relevant revocation (SCAN revocations / Seq Scan).
+    test("a session's cut-offs are read through revocations_subject (auth/session-stands.ts)", async () => {
+      const db = store.db;
+      const serviceAccount = await planText(
+        db
+          .selectFrom('revocations')
+          .select('seq')
+          .where('kind', '=', 'user')
+          .where('subject', '=', 'some-account')
+          .where('at', '>=', 1)
+          .limit(1),
+      );
+      const user = await planText(
+        db
+          .selectFrom('revocations')
+          .select('keep_session')
+          .where('kind', '=', 'user')
+          .where('subject', '=', userId)
+          .orderBy('seq', 'desc')
+          .limit(1),
+      );
+      assert.match(serviceAccount, /revocations_subject/);
+      assert.match(user, /revocations_subject/);
     });
 
     // Housekeeping's deletes, written as src/auth/housekeeping.ts writes them. SQLite only: better-sqlite3 runs on
