@@ -50,7 +50,10 @@ export class RateLimiter<K extends string | number = string> {
    * Takes back one hit of `key` in the current window (never below zero): for limits that should count only what
    * did not succeed, where success is known after the hit (a sign-in's password is checked after its hit).
    */
-  forgive(key: K, now = Date.now()): void {
+  forgive(key: K, at = Date.now()): void {
+    // The clock read as `hit` reads it: a clock stepped back counts as the current window's start, so the hit it
+    // counted there is the one taken back (a sign-in that succeeded stays forgiven after an NTP step).
+    const now = Math.max(at, this.windowStart);
     if (now - (now % this.windowMs) !== this.windowStart) return;
     const count = this.counts.get(key);
     if (count === undefined) return;

@@ -179,6 +179,18 @@ describe('RateLimiter', () => {
     assert.ok(limiter.hit('ip', at) > 0, 'and still refused once the clock is back');
   });
 
+  test('a clock stepped back still lets a hit be forgiven: a success counts for nothing there either', () => {
+    const limiter = new RateLimiter<string>(2, 60_000);
+    const at = 1_000_000_020_000; // 20 s into a window
+    assert.equal(limiter.hit('ip', at), 0);
+    limiter.forgive('ip', at);
+    // NTP steps the clock back 30 s, into the window before; three sign-ins that each succeed (each forgiven).
+    for (let i = 0; i < 3; i += 1) {
+      assert.equal(limiter.hit('ip', at - 30_000), 0, `sign-in ${i + 1} let in`);
+      limiter.forgive('ip', at - 30_000);
+    }
+  });
+
   test('AddressRateLimiter: an IPv6 /64 is one client whoever asks; what was tried splits the budget', () => {
     const limiter = new AddressRateLimiter(1, 60_000);
     const at = 1_000_000_000_000;
