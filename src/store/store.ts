@@ -232,7 +232,7 @@ export class Store {
   private readonly rowBatches: RowBatchWriter | undefined;
   private readonly prepareStatement: StoreOptions['prepareStatement'];
   /** Set while this node's transaction holds the inventory version row's lock (see `transaction`). */
-  private readonly holdingInventoryVersion = new AsyncLocalStorage<true>();
+  private readonly holdingInventoryVersion = new AsyncLocalStorage<{ held: boolean }>();
   /** PostgreSQL: the pool's state now; null on SQLite. */
   readonly poolStats: (() => PoolStats) | null;
   /**
@@ -332,20 +332,26 @@ export class Store {
    * `writesInventory: false` is for the transactions of the token and session paths (mint, revoke, sign-out, a
    * service account's rotation), which write no versioned table or column: they do not queue behind an inventory
    * import. Should one write such a table after all, 0028's trigger still takes the row before that statement's
-   * own. A transaction started inside another on this node (a second connection) does not take it again: the
-   * outer one holds it, and waiting for it would wait for ourselves (work the outer one started that outlives it
-   * skips it too: the order of before 2026-12-07, not a wait). SQLite has one writer: nothing to order.
+   * own. A transaction started inside another on this node (a second connection) does not take it again while the
+   * outer one holds it: waiting for it would wait for ourselves. Work the outer one started that outlives it (a
+   * timer, a worker) sees the outer one ended and takes the row first again.
+   * SQLite has one writer: nothing to order.
    */
   transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>, options: { writesInventory?: boolean } = {}): Promise<T> {
-    if (this.dialect !== 'postgres' || options.writesInventory === false || this.holdingInventoryVersion.getStore()) {
+    if (this.dialect !== 'postgres' || options.writesInventory === false || this.holdingInventoryVersion.getStore()?.held) {
       return this.db.transaction().execute(fn);
     }
-    return this.holdingInventoryVersion.run(true, () =>
-      this.db.transaction().execute(async (trx) => {
-        await this.lockInventoryVersion(trx);
-        return fn(trx);
-      }),
-    );
+    const holding = { held: true };
+    return this.holdingInventoryVersion.run(holding, async () => {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          await this.lockInventoryVersion(trx);
+          return fn(trx);
+        });
+      } finally {
+        holding.held = false;
+      }
+    });
   }
 
   /** The inventory version row's lock, to the end of `trx` (see `transaction`); the text is prepared once per connection. */

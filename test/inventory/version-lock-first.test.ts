@@ -218,3 +218,29 @@ test('one statement outside a transaction takes the version row before its own r
   const after = await node.store.db.selectFrom('vapps').select('name').where('id', '=', id!).executeTakeFirstOrThrow();
   assert.equal(after.name, 'renamed');
 });
+
+test('a transaction started by work that outlives the one that started it takes the version row first again, on postgres', async (t) => {
+  if (defaultBackend() !== 'postgres') return t.skip(SQLITE_SKIP);
+  const node = await postgresNode(t);
+  const store = node.store;
+  // A transaction (lock-first) starts work that runs after it has committed: a timer, as a worker would.
+  let startLater!: () => void;
+  const later = new Promise<void>((resolve) => (startLater = resolve));
+  let laterTransaction!: Promise<void>;
+  await store.transaction(async () => {
+    setTimeout(() => {
+      laterTransaction = later.then(() => store.transaction(async () => {}));
+      laterTransaction.catch(() => {});
+    }, 0);
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  // Another writer holds the version row; the later transaction must wait for it, as any other would. Until
+  // 2026-12-07 it inherited the first one's "already held" mark for good and went past it.
+  const inventory = await holding(node, (trx) =>
+    trx.selectFrom('inventory_state').select('version').where('id', '=', 1).forUpdate().execute(),
+  );
+  startLater();
+  await lockWaiters(node, 1, 'the later transaction');
+  await inventory.release();
+  await laterTransaction;
+});
