@@ -12,6 +12,8 @@ import { activeServiceAccount } from './service-account-flow.js';
 
 /** The identity cache's TTL (src/auth/identity-cache.ts) as docs/security.md states it. */
 const DOCUMENTED_BOUND_MS = 5_000;
+/** What the measured wait may add to the bound: the poll's step and one request, on a machine running two suites. */
+const SLACK_MS = 3_000;
 const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json;version=37.0' };
 
 async function twoNodes(t: { after(fn: () => Promise<void>): void }): Promise<{ nodeA: TesseraHandle; nodeB: TesseraHandle }> {
@@ -148,7 +150,7 @@ test('the documented bound holds: a right taken on one node is refused on the ot
   await takeTokenRight(alice, roleUrl);
   const started = performance.now();
   assert.equal(await lists(nodeA.baseUrl), 403, 'refused at once on the node that made the change');
-  const deadline = started + DOCUMENTED_BOUND_MS + 1_000;
+  const deadline = started + DOCUMENTED_BOUND_MS + SLACK_MS;
   let status = await lists(nodeB.baseUrl);
   while (status === 200 && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 10));
@@ -157,9 +159,9 @@ test('the documented bound holds: a right taken on one node is refused on the ot
   const waitedMs = performance.now() - started;
   assert.equal(status, 403, `node B still honoured the right ${waitedMs.toFixed(0)} ms after it was taken`);
   // The change answered after its commit, and B's cached identity was read before that, so B refuses at most the TTL
-  // after the answer; what is measured adds the poll's step and one request's latency (a second of slack, on a busy
-  // machine, for those).
-  assert.ok(waitedMs <= DOCUMENTED_BOUND_MS + 1_000, `${waitedMs.toFixed(0)} ms`);
+  // after the answer; what is measured adds the poll's step and one request's latency (SLACK_MS, for a machine
+  // running two test suites at once).
+  assert.ok(waitedMs <= DOCUMENTED_BOUND_MS + SLACK_MS, `${waitedMs.toFixed(0)} ms`);
   t.diagnostic(`node B refused the taken right after ${waitedMs.toFixed(0)} ms`);
 });
 
