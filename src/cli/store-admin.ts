@@ -977,6 +977,11 @@ async function rotatePostgres(url: string, force: boolean, reason: string | null
   try {
     const meta = await client.query("SELECT to_regclass('meta') IS NOT NULL AS present");
     if (!meta.rows[0]?.present) throw usageError('That database is not a Tessera store (no table meta)');
+    // The rotation writes (meta, legacy_sessions, audit_events), and is the documented step after pg_restore: a
+    // trigger planted in the dump would run on those writes, so the schema is checked first, as check-schema does,
+    // for an operator who skipped that step (until 2026-12-07 nothing here looked).
+    const { refuseForeignPostgresSchema } = await import('./postgres-schema-check.js');
+    await refuseForeignPostgresSchema(client, url);
     // Nodes name their connections "tessera HOST:PID[ role]" (store/pg-application-name.ts).
     const nodes = await client.query<{ application_name: string; client_addr: string | null }>(
       `SELECT DISTINCT application_name, host(client_addr) AS client_addr FROM pg_stat_activity

@@ -119,6 +119,22 @@ test(
     assert.match(compared.stderr, /it holds trigger users\.keep_my_hash/);
     const cleanCompare = await runCli(['admin', 'compare-restore', '--database-url', clean, '--before', planted]);
     assert.equal(cleanCompare.code, 0, cleanCompare.stderr);
+
+    // rotate-signing-key, the step after those, refuses it before it writes: the planted trigger never ran.
+    const keyOf = async (url: string) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query<{ value: string }>("select value from meta where key = 'signing_key'")).rows[0]?.value;
+      } finally {
+        await client.end();
+      }
+    };
+    const keyBefore = await keyOf(planted);
+    const rotated = await runCli(['admin', 'rotate-signing-key', '--database-url', planted, '--force']);
+    assert.equal(rotated.code, 2, rotated.stderr);
+    assert.match(rotated.stderr, /it holds trigger users\.keep_my_hash/);
+    assert.equal(await keyOf(planted), keyBefore, 'the signing key is unchanged');
   },
 );
 
