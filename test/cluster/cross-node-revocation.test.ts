@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
+import { twoNodes } from './two-nodes.js';
 import { signIn, createApiToken, exchange, accessTokenFrom, http, bearer } from '../helpers/api.js';
 
 const BOUND_MS = 2_000;
@@ -20,17 +21,7 @@ async function until(predicate: () => Promise<boolean>, timeoutMs: number): Prom
 }
 
 test('a revocation on one node reaches another node on the same PostgreSQL database', async (t) => {
-  if (!process.env.TESSERA_TEST_DATABASE_URL) {
-    assert.fail('TESSERA_TEST_DATABASE_URL is not set: run scripts/start-postgres.sh (npm test does it for you)');
-  }
-  const database = await createTestDatabase();
-  const nodeA = await startTessera({ backend: 'postgres', databaseUrl: database.url });
-  const nodeB = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: true });
-  t.after(async () => {
-    await nodeA.stop();
-    await nodeB.stop();
-    await database.drop();
-  });
+  const { nodeA, nodeB } = await twoNodes(t);
 
   const session = await signIn(nodeA.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
   const { apiToken, tokenId } = await createApiToken(nodeA.baseUrl, session, 'acme', 'cross-node');
@@ -82,15 +73,7 @@ test('a node that loses its revocation listener serves nothing from a stale view
 });
 
 test('disabling an org on one node ends its sessions and stops its API tokens on another node at once', async (t) => {
-  if (!process.env.TESSERA_TEST_DATABASE_URL) assert.fail('TESSERA_TEST_DATABASE_URL is not set');
-  const database = await createTestDatabase();
-  const nodeA = await startTessera({ backend: 'postgres', databaseUrl: database.url });
-  const nodeB = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: true });
-  t.after(async () => {
-    await nodeA.stop();
-    await nodeB.stop();
-    await database.drop();
-  });
+  const { nodeA, nodeB } = await twoNodes(t);
 
   const session = await signIn(nodeB.baseUrl, 'alice', 'acme', DEMO_PASSWORD);
   const { apiToken } = await createApiToken(nodeB.baseUrl, session, 'acme', 'org-disable');

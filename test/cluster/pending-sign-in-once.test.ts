@@ -5,21 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
+import { DEMO_PASSWORD } from '../helpers/tessera.js';
+import { twoNodes } from './two-nodes.js';
 import { newTotpSecret, totpCode } from '../../src/auth/totp.js';
 import { PortalClient, csrfFrom } from '../portal/portal-client.js';
 import { freshTotpWindow } from '../security/support.js';
 
 test('a copy of the pending cookie, completed on another node with a fresh code, starts no second session', async (t) => {
-  if (!process.env.TESSERA_TEST_DATABASE_URL) assert.fail('TESSERA_TEST_DATABASE_URL is not set');
-  const database = await createTestDatabase();
-  const nodeA = await startTessera({ backend: 'postgres', databaseUrl: database.url });
-  const nodeB = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: true });
-  t.after(async () => {
-    await nodeA.stop();
-    await nodeB.stop();
-    await database.drop();
-  });
+  const { nodeA, nodeB } = await twoNodes(t);
   const secret = newTotpSecret();
   const acme = (await nodeA.store.getOrgByName('acme'))!;
   const bob = (await nodeA.store.getUserByName(acme.id, 'bob'))!;

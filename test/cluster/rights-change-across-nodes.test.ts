@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, startTessera, DEMO_PASSWORD, type TesseraHandle } from '../helpers/tessera.js';
+import { DEMO_PASSWORD, type TesseraHandle } from '../helpers/tessera.js';
+import { twoNodes } from './two-nodes.js';
 import { signIn, createApiToken, http, bearer, oauthPath } from '../helpers/api.js';
 import { activeServiceAccount } from './service-account-flow.js';
 
@@ -15,19 +16,6 @@ const DOCUMENTED_BOUND_MS = 5_000;
 /** What the measured wait may add to the bound: the poll's step and one request, on a machine running two suites. */
 const SLACK_MS = 3_000;
 const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json;version=37.0' };
-
-async function twoNodes(t: { after(fn: () => Promise<void>): void }): Promise<{ nodeA: TesseraHandle; nodeB: TesseraHandle }> {
-  if (!process.env.TESSERA_TEST_DATABASE_URL) assert.fail('TESSERA_TEST_DATABASE_URL is not set');
-  const database = await createTestDatabase();
-  const nodeA = await startTessera({ backend: 'postgres', databaseUrl: database.url });
-  const nodeB = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: true });
-  t.after(async () => {
-    await nodeA.stop();
-    await nodeB.stop();
-    await database.drop();
-  });
-  return { nodeA, nodeB };
-}
 
 /** alice (acme's administrator) makes a role with "Manage user's own API token" and gives it to bob. */
 async function bobWithTokenRight(nodeA: TesseraHandle): Promise<{ alice: string; roleUrl: string; userUrl: string }> {
