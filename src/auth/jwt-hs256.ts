@@ -1,25 +1,26 @@
 /**
- * Compact HS256 JWS for Tessera's own access tokens, on node:crypto's HMAC (~3 µs) rather than a general JOSE
- * library: through WebCrypto each sign or verify cost ~180 µs here (bench/run.ts), on the hottest path there is.
+ * Compact HS256 JWS for Tessera's own access tokens, on one-shot SHA-256 digests (hmac-sha256.ts, ~1 µs) rather than
+ * a general JOSE library: through WebCrypto each sign or verify cost ~180 µs here (bench/run.ts), on the hottest
+ * path there is.
  * It is deliberately narrow: one algorithm, one key, and a protected header that must match ours byte for byte,
  * so `alg: none`, algorithm confusion and foreign `kid`s are refused before any parsing (ASVS 9.1.1-9.1.2).
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { HmacSha256 } from './hmac-sha256.js';
 
 export class Hs256Signer {
-  /** Imported once: given a Buffer, every createHmac would import the key again (measured on the exchange). */
-  private readonly key: KeyObject;
+  private readonly mac: HmacSha256;
   private readonly encodedHeader: string;
 
   constructor(secret: Buffer, kid: string) {
     if (secret.length < 32) throw new Error('HS256 key must be at least 256 bits');
-    this.key = createSecretKey(secret);
+    this.mac = new HmacSha256(secret);
     this.encodedHeader = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid })).toString('base64url');
   }
 
   sign(payload: object): string {
     const signingInput = `${this.encodedHeader}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return `${signingInput}.${createHmac('sha256', this.key).update(signingInput).digest('base64url')}`;
+    return `${signingInput}.${this.mac.base64url(signingInput)}`;
   }
 
   /** The payload when the header is ours and the signature matches; otherwise null. Claims are not checked here. */
@@ -30,7 +31,7 @@ export class Hs256Signer {
     if (token.slice(0, firstDot) !== this.encodedHeader) return null;
     // Compared as text, not as decoded bytes: base64url decoding ignores padding and a character's spare low
     // bits, so a byte comparison would accept many spellings of one signature. One canonical encoding only.
-    const expected = Buffer.from(createHmac('sha256', this.key).update(token.slice(0, lastDot)).digest('base64url'));
+    const expected = Buffer.from(this.mac.base64url(token.slice(0, lastDot)));
     const presented = Buffer.from(token.slice(lastDot + 1));
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return null;
     try {
