@@ -10,7 +10,7 @@ import { openStore, StoreOpenError } from './store/index.js';
 import { sqliteFileFailure } from './store/open-errors.js';
 import { MIGRATION_NAMES } from './store/migrate.js';
 import type { Store } from './store/store.js';
-import { createServices, lastNodeAccessTokenTtl, NODE_TTL_META_KEY, type RunningServices } from './services.js';
+import { createServices, lastNodeAccessTokenTtl, LONGEST_NODE_TTL_META_KEY, NODE_TTL_META_KEY, type RunningServices } from './services.js';
 import { bootstrap, createOrgWithRoles, type BootstrapResult } from './auth/bootstrap.js';
 import type { ParsedInventoryFile } from './inventory/declarative/file.js';
 import type { PlanSummary } from './inventory/declarative/plan.js';
@@ -133,6 +133,10 @@ export async function startServer(config: Config, options: StartServerOptions = 
       );
     }
     await store.setMeta(NODE_TTL_META_KEY, String(config.accessTokenTtlSeconds));
+    // And the longest lifetime any node of this store has started with, before this node makes a session: every node's
+    // revocations are kept at least that long (AccessTokenService.recordedRevocationRelevantUntil), the nodes started
+    // before this one included. Only ever raised, atomically (two nodes starting at once leave the greater).
+    await store.raiseMetaInteger(LONGEST_NODE_TTL_META_KEY, config.accessTokenTtlSeconds);
     const earlier = await store.getMeta(UNCONFIRMED_PASSWORDS_KEY);
     const { users } = services;
     bootstrapResult = await store.oneNodeAtATime(() => bootstrap(store, config, users));

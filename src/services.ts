@@ -2,7 +2,7 @@
  * Wires the services of one Tessera node around a Store. Used by the server, the CLI and the tests.
  */
 import type { Config } from './config.js';
-import type { Store } from './store/store.js';
+import type { Executor, Store } from './store/store.js';
 import { AccessTokenService } from './auth/access-tokens.js';
 import { RevocationView } from './auth/revocation-view.js';
 import { IdentityCache } from './auth/identity-cache.js';
@@ -59,11 +59,24 @@ export async function lastNodeAccessTokenTtl(store: Store): Promise<number | nul
   return Number.isInteger(recorded) && recorded > 0 ? recorded : null;
 }
 
+/**
+ * Meta key: the longest access-token lifetime any `tessera serve` has started with on this store (server.ts raises
+ * it at each start; never lowered). Every revocation is kept at least that long (recordedRevocationRelevantUntil).
+ */
+export const LONGEST_NODE_TTL_META_KEY = 'longest_access_token_ttl_seconds';
+
+/** The longest lifetime any node started on this store has used, or null (none recorded yet). */
+export async function longestNodeAccessTokenTtl(store: Store, ex: Executor = store.db): Promise<number | null> {
+  const recorded = Number(await store.getMeta(LONGEST_NODE_TTL_META_KEY, ex));
+  return Number.isInteger(recorded) && recorded > 0 ? recorded : null;
+}
+
 export async function createServices(config: Config, store: Store, log: Logger): Promise<RunningServices> {
   const accessTokens = new AccessTokenService(
     await store.currentSigningKey(),
     config.accessTokenTtlSeconds,
     await lastNodeAccessTokenTtl(store),
+    (ex) => longestNodeAccessTokenTtl(store, ex),
   );
   const revocations = new RevocationView(store, {
     readyWaitMs: Math.floor(config.revocationFeedMaxLagMs / 2),
@@ -114,7 +127,12 @@ export async function createServices(config: Config, store: Store, log: Logger):
   await clockSkew.start();
   const users = new UserService({ store, sessions, apiTokens, identities, audit });
   const identityAdmin = new IdentityAdmin({ store, users, identities, audit });
-  const orgAdmin = new OrgAdmin({ store, identities, audit, revocationRelevantUntil: (now) => accessTokens.revocationRelevantUntil(now) });
+  const orgAdmin = new OrgAdmin({
+    store,
+    identities,
+    audit,
+    revocationRelevantUntil: (now, trx) => accessTokens.recordedRevocationRelevantUntil(now, trx),
+  });
   const orgMetadata = new OrgMetadataAdmin({ store, audit });
   const tasks = new TaskService(store);
   const totpEnrolment = new TotpEnrolmentService({ store, audit, recoveryCodes, passwords: sessions });

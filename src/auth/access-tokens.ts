@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { Hs256Signer } from './jwt-hs256.js';
 import { SessionTally } from './session-tally.js';
 import type { SessionKind } from '../domain/principal.js';
+import type { Executor } from '../store/store.js';
 
 export interface AccessClaims {
   sub: string; // user id
@@ -75,15 +76,26 @@ export class AccessTokenService {
   /** The sessions this node issued and not yet expired, by kind (the metrics' live sessions). */
   readonly sessions = new SessionTally();
 
+  /** Reads the longest lifetime any node of this store has started with (meta), in the given transaction. */
+  private readonly longestLifetimeOfStore: ((ex: Executor) => Promise<number | null>) | null;
+
   /**
    * `otherNodesTtlSeconds`: the lifetime the last node started on this store used (meta `access_token_ttl_seconds`),
    * when known. Revocations recorded here are kept for the longer of the two, so a node configured with a longer
    * lifetime than this one, restarted later, still reads back the revocations of the sessions it made.
+   * `longestLifetimeOfStore`: reads the longest lifetime any node of the store has started with, for
+   * `recordedRevocationRelevantUntil`.
    */
-  constructor(signingKey: { kid: string; secret: string }, ttlSeconds: number, otherNodesTtlSeconds: number | null = null) {
+  constructor(
+    signingKey: { kid: string; secret: string },
+    ttlSeconds: number,
+    otherNodesTtlSeconds: number | null = null,
+    longestLifetimeOfStore: ((ex: Executor) => Promise<number | null>) | null = null,
+  ) {
     this.signer = new Hs256Signer(Buffer.from(signingKey.secret, 'base64url'), signingKey.kid);
     this.ttlSeconds = ttlSeconds;
     this.revocationHorizonSeconds = Math.max(ttlSeconds, otherNodesTtlSeconds ?? 0);
+    this.longestLifetimeOfStore = longestLifetimeOfStore;
   }
 
   get lifetimeSeconds(): number {
@@ -97,6 +109,20 @@ export class AccessTokenService {
    */
   revocationRelevantUntil(nowMs: number): number {
     return nowMs + (this.revocationHorizonSeconds + ISSUED_AT_SKEW_SECONDS) * 1000;
+  }
+
+  /**
+   * Until when a revocation recorded in `ex` (its transaction) and dated `nowMs` is kept in the store: as
+   * `revocationRelevantUntil`, and at least the longest lifetime any node of this store has started with, read now.
+   * A node only knows at start the lifetime of the node started just before it: one started before a node of a
+   * longer lifetime kept its revocations for its own, housekeeping dropped them, and that longer node, restarted,
+   * accepted the revoked sessions it had made again until their end (until 2026-12-07). Read at each revocation
+   * (they are rare), so a node learns of a longer one started after it without a restart; the exchange and the
+   * bearer check do not read it.
+   */
+  async recordedRevocationRelevantUntil(nowMs: number, ex: Executor): Promise<number> {
+    const longest = (await this.longestLifetimeOfStore?.(ex)) ?? 0;
+    return Math.max(this.revocationRelevantUntil(nowMs), nowMs + (longest + ISSUED_AT_SKEW_SECONDS) * 1000);
   }
 
   /**

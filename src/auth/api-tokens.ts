@@ -844,7 +844,13 @@ export class ApiTokenService {
       let recorded = null;
       if (graceEndsAt === null) {
         if (!(await this.store.markApiTokenRevoked(old.id, now, trx, principal.userId))) throw raced();
-        recorded = await this.store.recordRevocation(trx, 'api_token', old.id, now, this.accessTokens.revocationRelevantUntil(now));
+        recorded = await this.store.recordRevocation(
+          trx,
+          'api_token',
+          old.id,
+          now,
+          await this.accessTokens.recordedRevocationRelevantUntil(now, trx),
+        );
       } else {
         const oldExpiry = old.expires_at === null ? Infinity : Number(old.expires_at);
         const updated = await trx
@@ -855,7 +861,7 @@ export class ApiTokenService {
           .executeTakeFirst();
         if (Number(updated.numUpdatedRows) !== 1) throw raced();
         // Dated at the end of the grace: the view treats it as revoked from then on (revocation-view.ts). Kept, as every
-        // revocation is, for the longest lifetime of this store's nodes (revocationRelevantUntil): until 2026-12-07 it
+        // revocation is, for the longest lifetime of this store's nodes (recordedRevocationRelevantUntil): until 2026-12-07 it
         // was kept for this node's own lifetime only, and a node of a longer one, restarted once the row was dropped,
         // accepted the old token's sessions again for the rest of their lifetime.
         recorded = await this.store.recordRevocation(
@@ -863,7 +869,7 @@ export class ApiTokenService {
           'api_token',
           old.id,
           graceEndsAt,
-          this.accessTokens.revocationRelevantUntil(graceEndsAt),
+          await this.accessTokens.recordedRevocationRelevantUntil(graceEndsAt, trx),
         );
       }
       return { row: inserted, event: recorded };
@@ -894,9 +900,10 @@ export class ApiTokenService {
   ): Promise<number> {
     if (ids.length === 0) return 0;
     const now = Date.now();
-    // Access tokens made from these API tokens live at most one lifetime from now.
-    const relevantUntil = this.accessTokens.revocationRelevantUntil(now);
     const events = await this.store.transaction(async (trx) => {
+      // Access tokens made from these API tokens live at most one lifetime (the longest of the store's nodes) from now:
+      // read once, when the first token is revoked.
+      let relevantUntil: number | null = null;
       // PostgreSQL: every token's row first, in id order, then the revocations (whose count trigger locks the org's
       // counts row). A mint locks its token's row and then that counts row: revoking row by row took a token's row
       // after the counts row, so revoking a user's tokens while one of them was being minted deadlocked, and the
@@ -911,6 +918,7 @@ export class ApiTokenService {
       const out = [];
       for (const id of ids) {
         if (await this.store.markApiTokenRevoked(id, now, trx, by)) {
+          relevantUntil ??= await this.accessTokens.recordedRevocationRelevantUntil(now, trx);
           out.push(await this.store.recordRevocation(trx, 'api_token', id, now, relevantUntil));
           if (audit) await this.audit.recordIn(trx, typeof audit === 'function' ? audit(id) : audit);
         }

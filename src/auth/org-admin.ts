@@ -16,7 +16,7 @@
  *   its quotas), enable an org the provider had disabled, or disable or delete one.
  */
 import type { Transaction } from 'kysely';
-import type { Store, Org } from '../store/store.js';
+import type { Executor, Store, Org } from '../store/store.js';
 import type { DB } from '../store/schema.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { AuditLog, AuditEventType } from './audit.js';
@@ -67,9 +67,15 @@ export class OrgAdmin {
   private readonly store: Store;
   private readonly identities: IdentityCache;
   private readonly audit: AuditLog;
-  private readonly revocationRelevantUntil: (nowMs: number) => number;
+  /** AccessTokenService.recordedRevocationRelevantUntil: read in the transaction that records the revocations. */
+  private readonly revocationRelevantUntil: (nowMs: number, trx: Executor) => Promise<number>;
 
-  constructor(deps: { store: Store; identities: IdentityCache; audit: AuditLog; revocationRelevantUntil: (nowMs: number) => number }) {
+  constructor(deps: {
+    store: Store;
+    identities: IdentityCache;
+    audit: AuditLog;
+    revocationRelevantUntil: (nowMs: number, trx: Executor) => Promise<number>;
+  }) {
     this.store = deps.store;
     this.identities = deps.identities;
     this.audit = deps.audit;
@@ -223,7 +229,7 @@ export class OrgAdmin {
     if (enabled && org?.is_enabled === 1) return [];
     if (!enabled) await this.store.updateOrg(orgId, { is_enabled: 0 }, trx);
     const now = Date.now();
-    const relevantUntil = this.revocationRelevantUntil(now);
+    const relevantUntil = await this.revocationRelevantUntil(now, trx);
     const out: RevocationEvent[] = [];
     for (const user of await this.store.listUsers(orgId, trx)) {
       await this.store.updateUser(user.id, { sessions_not_before: now }, trx);

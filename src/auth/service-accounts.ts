@@ -313,7 +313,7 @@ export class ServiceAccountService {
       // kept a working session and a live token on an account answered as revoked.
       await lockAccount(this.store, trx, row.id);
       const now = Date.now();
-      const relevantUntil = this.accessTokens.revocationRelevantUntil(now);
+      const relevantUntil = await this.accessTokens.recordedRevocationRelevantUntil(now, trx);
       await trx
         .updateTable('service_account_tokens')
         .set({ revoked_at: now })
@@ -406,7 +406,8 @@ export class ServiceAccountService {
         .where('id', '=', row.id)
         .execute();
       const hadChain = Number(ended.numUpdatedRows) > 0 || current.status === 'ACTIVE';
-      return hadChain ? this.store.recordRevocation(trx, 'user', row.id, now, this.accessTokens.revocationRelevantUntil(now)) : null;
+      if (!hadChain) return null;
+      return this.store.recordRevocation(trx, 'user', row.id, now, await this.accessTokens.recordedRevocationRelevantUntil(now, trx));
     });
     if (event) {
       await this.store.bus.committed(event);

@@ -584,9 +584,9 @@ export class SessionService {
    */
   async endAllSessionsOf(userId: string, keepSessionId: string | null = null): Promise<void> {
     const now = Date.now();
-    const relevantUntil = this.accessTokens.revocationRelevantUntil(now);
     const event = await this.store.transaction(async (trx) => {
       await this.store.updateUser(userId, { sessions_not_before: now }, trx);
+      const relevantUntil = await this.accessTokens.recordedRevocationRelevantUntil(now, trx);
       return this.store.recordRevocation(trx, 'user', userId, now, relevantUntil, keepSessionId);
     }, NO_INVENTORY_WRITE);
     await this.store.bus.committed(event);

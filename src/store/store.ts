@@ -397,6 +397,24 @@ export class Store {
       .execute();
   }
 
+  /**
+   * Stores the integer `value` under `key` unless a greater one is stored already: one upsert that keeps the
+   * greater, so two nodes raising it at once (PostgreSQL) leave the greater of the two whatever their order. Only
+   * for keys written by this method (their values are integers).
+   */
+  async raiseMetaInteger(key: string, value: number, ex: Executor = this.db): Promise<void> {
+    if (!Number.isSafeInteger(value)) throw new Error(`meta ${key}: not an integer: ${value}`);
+    await ex
+      .insertInto('meta')
+      .values({ key, value: String(value) })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          value: sql<string>`case when cast(excluded.value as bigint) > cast(meta.value as bigint) then excluded.value else meta.value end`,
+        }),
+      )
+      .execute();
+  }
+
   // ---------------------------------------------------------------- orgs
   async createOrg(values: Insertable<OrgTable>, ex: Executor = this.db): Promise<Org> {
     await ex.insertInto('orgs').values(values).execute();

@@ -3,15 +3,18 @@
  * the log), and keeps its revocations for the longer lifetime, so a node of the longer one restarted later reads
  * back the revocations of the sessions it made. Until 2026-12-05 a node with `--access-token-ttl 60` kept them two
  * minutes, and a 3600 s node restarted after that accepted its signed-out, reset and revoked sessions again for the
- * rest of their hour. (The order where the shorter node starts first is only warned about: docs/security.md.)
+ * rest of their hour. Every node keeps its revocations at least for the longest lifetime any node of the store has
+ * started with (meta `longest_access_token_ttl_seconds`, read at each revocation), so the order where the shorter
+ * node starts first holds too: until 2026-12-07 that node kept them for its own lifetime only.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTessera } from '../helpers/tessera.js';
-import { bearer, createApiToken, http, signIn } from '../helpers/api.js';
+import { createTestDatabase, startTessera } from '../helpers/tessera.js';
+import { accessTokenFrom, bearer, createApiToken, http, signIn } from '../helpers/api.js';
+import { LONGEST_NODE_TTL_META_KEY } from '../../src/services.js';
 
 test('a node with a shorter lifetime than the last one keeps revocations for the longer one, and is told', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-ttl-'));
@@ -118,4 +121,72 @@ test("a sign-out on a node of a shorter lifetime is kept for the session's signe
   } finally {
     await longAgain.stop();
   }
+});
+
+test('the longest lifetime a node of the store started with is kept, and revocations are kept that long after restarts of shorter nodes', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-ttl-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  await (await startTessera({ backend: 'sqlite', dataDir, config: { accessTokenTtlSeconds: 3600 } })).stop();
+  // Two starts of 60 s nodes: the second's node before it had its own lifetime, so only the stored maximum tells it.
+  await (await startTessera({ backend: 'sqlite', dataDir, demo: false, config: { accessTokenTtlSeconds: 60 } })).stop();
+  const short = await startTessera({ backend: 'sqlite', dataDir, demo: false, config: { accessTokenTtlSeconds: 60 } });
+  try {
+    assert.equal(short.server.otherNodesTtlSeconds, null);
+    assert.equal(await short.store.getMeta(LONGEST_NODE_TTL_META_KEY), '3600', 'not lowered by the starts of 60 s nodes');
+    const bob = await short.store.getUserByName((await short.store.getOrgByName('acme'))!.id, 'bob');
+    await short.server.services.sessions.endAllSessionsOf(bob!.id);
+    const row = await short.store.db
+      .selectFrom('revocations')
+      .select(['at', 'relevant_until'])
+      .where('kind', '=', 'user')
+      .executeTakeFirst();
+    // Until 2026-12-07 kept 60 s and the skew: an hour-long session of bob's, made before, worked again on a node of
+    // the hour restarted once housekeeping had dropped the row.
+    assert.ok(
+      Number(row?.relevant_until) >= Number(row?.at) + (3600 + 60) * 1000,
+      `the user's cut-off kept ${(Number(row?.relevant_until) - Number(row?.at)) / 1000} s past its time`,
+    );
+  } finally {
+    await short.stop();
+  }
+});
+
+test('a node started before one of a longer lifetime keeps its revocations for that lifetime, without a restart (PostgreSQL)', async (t) => {
+  if (!process.env.TESSERA_TEST_DATABASE_URL) {
+    assert.fail('TESSERA_TEST_DATABASE_URL is not set: run scripts/start-postgres.sh (npm test does it for you)');
+  }
+  const database = await createTestDatabase();
+  const short = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: true, config: { accessTokenTtlSeconds: 600 } });
+  let long = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: false, config: { accessTokenTtlSeconds: 3600 } });
+  t.after(async () => {
+    await short.stop();
+    await long.stop();
+    await database.drop();
+  });
+  assert.equal(short.server.otherNodesTtlSeconds, null, 'the short node started first: at its start it knew no other lifetime');
+  // A session the hour-long node makes from an API token: it lives an hour on any node of that lifetime.
+  const alice = await signIn(long.baseUrl, 'alice', 'acme', long.demoPassword);
+  const { apiToken, tokenId, clientId } = await createApiToken(long.baseUrl, alice, 'acme', 'revoked on the short node');
+  const session = await accessTokenFrom(long.baseUrl, 'acme', apiToken);
+  const current = () => http(`${long.baseUrl}/cloudapi/1.0.0/sessions/current`, { headers: bearer(session) });
+  assert.equal((await current()).status, 200);
+
+  // Revoked on the short node, which learns of the longer lifetime from the store at the revocation.
+  assert.equal((await http(`${short.baseUrl}/cloudapi/1.0.0/tokens/${tokenId}`, { method: 'DELETE', headers: bearer(alice) })).status, 204);
+  const row = await short.store.db
+    .selectFrom('revocations')
+    .select(['at', 'relevant_until'])
+    .where('kind', '=', 'api_token')
+    .where('subject', '=', clientId)
+    .executeTakeFirstOrThrow();
+  assert.ok(
+    Number(row.relevant_until) >= Number(row.at) + (3600 + 60) * 1000,
+    `kept ${(Number(row.relevant_until) - Number(row.at)) / 1000} s past its time (until 2026-12-07: the short node's 600 s and the skew)`,
+  );
+  // Housekeeping half an hour on: past the short node's 660 s and the clocks' 15-minute margin, within the hour.
+  await short.store.pruneRevocations(Date.now() + 30 * 60_000);
+  // The long node restarted: its view of revocations is rebuilt from the store.
+  await long.stop();
+  long = await startTessera({ backend: 'postgres', databaseUrl: database.url, demo: false, config: { accessTokenTtlSeconds: 3600 } });
+  assert.equal((await current()).status, 401, "the revoked token's session stays ended on the restarted hour-long node");
 });

@@ -447,6 +447,24 @@ for (const plan of bothBackends()) {
       await store.ping();
     });
 
+    test('an integer meta key raised is never lowered, two raises at once leave the greater', async () => {
+      // The longest access-token lifetime of the store's nodes (server.ts): a node of 600 s started after one of
+      // 3600 s must not lower it, or revocations of the longer node's sessions are dropped early.
+      const key = `raised-${randomUUID()}`;
+      await store.raiseMetaInteger(key, 3600);
+      await store.raiseMetaInteger(key, 600);
+      assert.equal(await store.getMeta(key), '3600', 'compared as numbers, not as text ("600" > "3600")');
+      await store.raiseMetaInteger(key, 86_400);
+      assert.equal(await store.getMeta(key), '86400', 'a greater value replaces it');
+      const together = `raised-${randomUUID()}`;
+      await Promise.all([
+        store.raiseMetaInteger(together, 600),
+        store.raiseMetaInteger(together, 3600),
+        store.raiseMetaInteger(together, 60),
+      ]);
+      assert.equal(await store.getMeta(together), '3600');
+    });
+
     test('VM ExtraConfig and disk size (0004): written, read in key order, one value per key, gone with the VM', async () => {
       const org = await newOrg(store);
       const plain = await newVm(store, org.id);
