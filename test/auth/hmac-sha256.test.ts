@@ -90,6 +90,21 @@ describe('Hs256Signer on the one-shot HMAC', () => {
     assert.deepEqual(signer.verify(token)?.name, 'ünïcødé €');
   });
 
+  test("payloads on both sides of the reused payload buffer's bound, multi-byte ones included, sign and verify as before", () => {
+    for (const length of [0, 1, 3_990, 3_999, 4_000, 4_001, 12_000]) {
+      for (const unit of ['a', 'é', '€', '😀']) {
+        const payload = { pad: unit.repeat(length).slice(0, length) };
+        const token = signer.sign(payload);
+        const [header, encoded, signature] = token.split('.') as [string, string, string];
+        assert.equal(encoded, Buffer.from(JSON.stringify(payload)).toString('base64url'), `${length} x ${unit}`);
+        assert.equal(signature, reference(secret, `${header}.${encoded}`));
+        assert.deepEqual(signer.verify(token), payload);
+      }
+    }
+    // A short payload after a long one carries nothing of it.
+    assert.deepEqual(signer.verify(signer.sign({ a: 1 })), { a: 1 });
+  });
+
   test('characters above U+00FF whose low byte is a signed character do not verify (no latin1 truncation)', () => {
     const token = signer.sign({ sub: 'alice', scp: ['only-this-right'], pad: 'x' });
     const [header, payload, signature] = token.split('.') as [string, string, string];
