@@ -25,7 +25,7 @@ import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.j
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
 import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
-import { discardUnreadBodies } from './refused-body.js';
+import { discardUnreadBodies, hasUnmetExpectation } from './refused-body.js';
 import { acceptProxyProtocol, type ProxyProtocolRefusal } from './proxy-protocol.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
@@ -313,6 +313,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // No body is ever decompressed (so no decompression bomb): a coded body is refused for what it is (RFC 9110
     // §15.5.16), rather than read as if plain (until 2026-12-05 a gzip body was "not valid UTF-8", and a plain one
     // labelled `br` was accepted).
+    // An `Expect` other than 100-continue (Node's checkExpectation, refused-body.ts): 417, RFC 9110 §15.5.18.
+    if (request.headers.expect !== undefined && hasUnmetExpectation(request.raw)) {
+      return done(new TesseraError('BAD_REQUEST', 'The Expect header can only be 100-continue', { status: 417 }));
+    }
     const coding = request.headers['content-encoding'];
     if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
       return done(

@@ -28,6 +28,19 @@ export const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
 /** Set on a request whose client waits for `100 Continue` before it sends its body, until that is sent. */
 const continuePending = new WeakSet<IncomingMessage>();
 
+/**
+ * Requests with an `Expect` other than `100-continue` (RFC 9110 §10.1.1), which Node hands to `checkExpectation`.
+ * Without a listener Node answered them itself: a 417 with an empty body, no Content-Type and no request id, in
+ * every area (until 2026-12-07). Now they are routed and refused in the onRequest hook (app.ts), in their API's
+ * format, and their body is discarded as for any refusal given before it is read.
+ */
+const expectationUnmet = new WeakSet<IncomingMessage>();
+
+/** Whether the request's `Expect` names something other than `100-continue`, which Tessera cannot meet. */
+export function hasUnmetExpectation(raw: IncomingMessage): boolean {
+  return expectationUnmet.has(raw);
+}
+
 export function discardUnreadBodies(app: FastifyInstance, readiness: { readonly draining: boolean }): void {
   // `Expect: 100-continue` (curl's for any body over 1 MiB, HAProxy passes it on): Node answered `100 Continue` before
   // routing, so the client sent its whole body even when the answer was a refusal that never reads it (a 413 for its
@@ -42,6 +55,10 @@ export function discardUnreadBodies(app: FastifyInstance, readiness: { readonly 
       if (continuePending.delete(req) && !res.headersSent) res.writeContinue();
       return read.call(this, size);
     };
+    app.server.emit('request', req, res);
+  });
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    expectationUnmet.add(req);
     app.server.emit('request', req, res);
   });
   app.addHook('onSend', (request, reply, payload, done) => {

@@ -233,3 +233,33 @@ test('a client that expects 100-continue but sends its body at once gets its ref
     await t.stop();
   }
 });
+
+// An `Expect` other than 100-continue: until 2026-12-07 Node answered it itself, a 417 with an empty body, no
+// Content-Type and no request id, whatever the area.
+test('an Expect other than 100-continue is a 417 in its API format, its body discarded, and the connection serves the next request', async () => {
+  const body = 'grant_type=refresh_token&refresh_token=abc';
+  for (const [head, format] of [
+    [
+      tokenHead(`Content-Length: ${body.length}\r\nExpect: foo\r\n`),
+      /\r\ncontent-type: application\/json\r\n[\s\S]*"error":"invalid_request"/i,
+    ],
+    [
+      `POST /api/sessions HTTP/1.1\r\nHost: x\r\nAccept: application/*+xml;version=37.0\r\nContent-Length: ${body.length}\r\nExpect: 200-ok\r\n\r\n`,
+      /\r\ncontent-type: application\/vnd\.vmware\.vcloud\.error\+xml;version=37\.0\r\n[\s\S]*majorErrorCode="417"/i,
+    ],
+    [
+      `POST /cloudapi/1.0.0/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nExpect: foo\r\n\r\n`,
+      /\r\ncontent-type: application\/json[\s\S]*"minorErrorCode":"BAD_REQUEST"/i,
+    ],
+  ] as const) {
+    const c = await connect();
+    await write(c.socket, head + body);
+    const answer = await c.answer(1);
+    assert.match(answer, /^HTTP\/1\.1 417 Expectation Failed\r\n/);
+    assert.match(answer, /\r\nx-vmware-vcloud-request-id: [\w-]+\r\n/i);
+    assert.match(answer, format);
+    await write(c.socket, 'GET /api/versions HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(await c.answer(2), /^HTTP\/1\.1 200 /);
+    c.socket.destroy();
+  }
+});
