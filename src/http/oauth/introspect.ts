@@ -1,6 +1,6 @@
 /**
  * RFC 7662 token introspection: `POST /oauth/tenant/{org}/introspect` (or `/oauth/provider/introspect`) with
- * `token=<API token or access token>`, authenticated by the caller's Bearer (§2.1: the endpoint must not be
+ * `token=<API token, access token or legacy session id>`, authenticated by the caller's Bearer (§2.1: the endpoint must not be
  * open). The caller learns about a token only when the policy lets it see that token: its own (and a token session,
  * whatever its scope, the token it was made from), or its org's
  * with "API Tokens: Manage All", or any org's for the provider; a service account's with "Service Accounts: View"
@@ -94,7 +94,10 @@ async function introspectServiceAccountToken(services: Services, caller: Princip
 async function introspectAccessToken(services: Services, caller: Principal, base: string, token: string): Promise<Introspection> {
   let subject;
   try {
-    subject = await services.authenticator.fromAccessToken(token);
+    // A legacy session id (`x-vcloud-authorization`, 32 characters; an access token is always longer) stands for the
+    // session's access token, as at the revocation endpoint, which ends it (sessions.endByPossession). Until
+    // 2026-12-07 a live one was introspected `{"active": false}`.
+    subject = await services.authenticator.authenticate({ kind: token.length === 32 ? 'legacy' : 'access_token', value: token });
   } catch {
     return INACTIVE;
   }

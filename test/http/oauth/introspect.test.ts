@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
-import { accessTokenFrom, bearer, createApiToken, exchange, http, signIn } from '../../helpers/api.js';
+import { accessTokenFrom, basic, bearer, createApiToken, exchange, http, signIn } from '../../helpers/api.js';
 import { generateApiToken } from '../../../src/domain/api-token-format.js';
 
 let t: TesseraHandle;
@@ -108,6 +108,34 @@ test('after revocation the token and its sessions are inactive at once', async (
   assert.equal((await http(`${t.baseUrl}/cloudapi/1.0.0/tokens/${token.tokenId}`, { method: 'DELETE', headers: bearer(bob) })).status, 204);
   assert.deepEqual((await introspect(alice, token.apiToken)).json(), { active: false });
   assert.deepEqual((await introspect(alice, access)).json(), { active: false });
+});
+
+test('a legacy session id (x-vcloud-authorization) is introspected as the session it stands for, as revocation ends it', async () => {
+  const signInLegacy = async (user: string, org: string) => {
+    const res = await http(`${t.baseUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { Authorization: basic(user, org, t.demoPassword), Accept: 'application/*+xml;version=37.0' },
+    });
+    assert.equal(res.status, 200);
+    return { id: res.headers.get('x-vcloud-authorization')!, access: res.headers.get('x-vmware-vcloud-access-token')! };
+  };
+  const bobLegacy = await signInLegacy('bob', 'acme');
+  assert.match(bobLegacy.id, /^[0-9a-f]{32}$/);
+  const byId = (await introspect(bob, bobLegacy.id)).json();
+  const byAccess = (await introspect(bob, bobLegacy.access)).json();
+  assert.equal(byId.active, true, 'the caller\u2019s own live session, by its legacy id');
+  assert.deepEqual(byId, byAccess, 'the same answer as for the access token it stands for');
+  assert.equal(JSON.stringify(byId).includes(bobLegacy.id), false, 'the id is never echoed');
+  // Another org's session is not the caller's to see.
+  assert.deepEqual((await introspect(alice, (await signInLegacy('hank', 'globex')).id)).json(), { active: false });
+  const revoked = await http(`${t.baseUrl}/oauth/tenant/acme/revoke`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: bobLegacy.id }),
+  });
+  assert.equal(revoked.status, 200);
+  assert.deepEqual((await introspect(bob, bobLegacy.id)).json(), { active: false }, 'ended by RFC 7009 revocation');
+  assert.deepEqual((await introspect(bob, 'f'.repeat(32))).json(), { active: false }, 'an unknown id');
 });
 
 test('RFC 8414 metadata names the token, registration, revocation and introspection endpoints per org', async () => {
