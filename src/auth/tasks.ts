@@ -90,6 +90,7 @@ export class TaskService {
       owner_name: owner.name,
       user_id: spec.actor.userId,
       user_name: spec.actor.userName,
+      user_kind: spec.actor.kind === 'service_account' ? 'service_account' : null,
       user_org_id: spec.actor.orgId,
       user_org_name: spec.actor.orgName,
       error_code: failed?.minorErrorCode ?? null,

@@ -15,6 +15,7 @@
  *   storage profile  https://HOST/api/vdcStorageProfile/<uuid>   urn:vcloud:vdcstorageProfile:<uuid> (VCD's spelling;
  *                    admin view: /api/admin/vdcStorageProfile/<uuid>)
  *   compute policy   https://HOST/cloudapi/1.0.0/vdcComputePolicies/<urn>   urn:vcloud:vdcComputePolicy:<uuid>
+ *   service account  https://HOST/cloudapi/1.0.0/serviceAccounts/<urn>      urn:vcloud:serviceAccount:<uuid>
  *   catalog  https://HOST/api/catalog/<uuid> (admin view: /api/admin/catalog/<uuid>)   urn:vcloud:catalog:<uuid>
  *   catalog item     https://HOST/api/catalogItem/<uuid>    urn:vcloud:catalogitem:<uuid>
  */
@@ -32,6 +33,7 @@ export type UrnKind =
   | 'task'
   | 'vdcstorageProfile'
   | 'vdcComputePolicy'
+  | 'serviceAccount'
   | 'network'
   | 'catalog'
   | 'catalogitem'
@@ -74,6 +76,7 @@ export const vdcStorageProfileHref = (base: string, id: string) => `${base}/api/
 export const adminVdcStorageProfileHref = (base: string, id: string) => `${base}/api/admin/vdcStorageProfile/${id}`;
 export const vdcComputePolicyHref = (base: string, id: string) =>
   `${base}/cloudapi/1.0.0/vdcComputePolicies/${urn('vdcComputePolicy', id)}`;
+export const serviceAccountHref = (base: string, id: string) => `${base}/cloudapi/1.0.0/serviceAccounts/${urn('serviceAccount', id)}`;
 
 export function vappHref(base: string, id: string, isTemplate: boolean | number): string {
   return isTemplate ? `${base}/api/vAppTemplate/vappTemplate-${id}` : `${base}/api/vApp/vapp-${id}`;

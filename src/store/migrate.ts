@@ -33,6 +33,7 @@ import * as m0026 from './migrations/0026_known_sign_in_addresses.js';
 import * as m0027 from './migrations/0027_token_idle_policy.js';
 import * as m0028 from './migrations/0028_inventory_version_lock_first.js';
 import * as m0029 from './migrations/0029_revocations_by_subject.js';
+import * as m0030 from './migrations/0030_task_actor_kind.js';
 import type { Dialect } from './dialect.js';
 
 interface DialectMigration {
@@ -70,6 +71,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0027_token_idle_policy', m0027],
   ['0028_inventory_version_lock_first', m0028],
   ['0029_revocations_by_subject', m0029],
+  ['0030_task_actor_kind', m0030],
 ];
 
 /** Names of every migration, in order (what `kysely_migration` holds once the store is up to date). */

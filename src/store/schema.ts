@@ -259,6 +259,8 @@ export interface TaskTable {
   /** Who started it, and the org they belong to. */
   user_id: string | null;
   user_name: string;
+  /** What `user_id` names: null for a user, `service_account` for a service account (migration 0030). */
+  user_kind: string | null;
   user_org_id: string | null;
   user_org_name: string;
   error_code: string | null;

@@ -13,6 +13,7 @@ import {
   adminOrgHref,
   adminVdcHref,
   orgHref,
+  serviceAccountHref,
   tasksListHref,
   taskHref,
   urn,
@@ -39,6 +40,26 @@ export function taskOwnerReference(base: string, kind: string, id: string): { hr
   }
 }
 
+/**
+ * Who started the task, as its `User` reference. A service account is no user: `/api/admin/user/{its id}` answers
+ * 404 (until 2026-12-07 the reference pointed there). VCD 10.4's documents say nothing of a service account's tasks
+ * beyond the account owning what it makes (`POST /serviceAccounts/{id}/takeOwnership` hands that over), and no /api
+ * document describes a service account, so the reference is its cloudapi entity, typed `application/json` as VCD
+ * types its /api references to cloudapi entities (a VDC's `DefaultComputePolicy`). It carries the account's name
+ * and URN (what kind of entity it is); govcd decodes `User` as a plain `types.Reference` (href, id, name, type as strings), so it reads either.
+ */
+function actorReference(base: string, task: TaskRow): { href: string; id?: string; name: string; type: string } | null {
+  if (!task.user_id) return null;
+  if (task.user_kind === 'service_account')
+    return {
+      href: serviceAccountHref(base, task.user_id),
+      id: urn('serviceAccount', task.user_id),
+      name: task.user_name,
+      type: 'application/json',
+    };
+  return { href: userHref(base, task.user_id), name: task.user_name, type: MEDIA.user };
+}
+
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(Number(ms)).toISOString());
 
 /** `root`: the document root (with the namespace) or a `Task` inside an entity's `Tasks`. */
@@ -46,6 +67,7 @@ export function taskTree(base: string, task: TaskRow, root = true): DocElement {
   const href = taskHref(base, task.id);
   const owner = taskOwnerReference(base, task.owner_kind, task.owner_id);
   const running = task.status === 'queued' || task.status === 'running';
+  const actor = actorReference(base, task);
   return node(
     'Task',
     {
@@ -73,7 +95,7 @@ export function taskTree(base: string, task: TaskRow, root = true): DocElement {
             minorErrorCode: task.error_code ?? 'INTERNAL_SERVER_ERROR',
           })
         : null,
-      task.user_id ? node('User', { href: userHref(base, task.user_id), name: task.user_name, type: MEDIA.user }) : null,
+      actor ? node('User', actor) : null,
       task.user_org_id ? node('Organization', { href: orgHref(base, task.user_org_id), name: task.user_org_name, type: MEDIA.org }) : null,
       text('Progress', task.progress),
       text('Details', task.status === 'error' ? (task.error_message ?? '') : ''),

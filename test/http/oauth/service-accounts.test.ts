@@ -795,6 +795,63 @@ for (const plan of selectedBackends()) {
       assert.equal((await introspect(alice, 'acme', next)).json().active, true);
     });
 
+    test("a task a service account starts names the account as its User, by a reference that resolves (until 2026-12-07 /api/admin/user/{the account's id}, a 404)", async () => {
+      const role = await http(`${base}/cloudapi/1.0.0/roles`, {
+        method: 'POST',
+        headers: { ...bearer(admin), 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          name: 'org-makers',
+          description: 'makes orgs',
+          rights: ['Organization: View', 'General: Administrator Control'].map((name) => ({ name })),
+        }),
+      });
+      assert.equal(role.status, 201, role.text);
+      const agent = await activeAccount(admin, 'System', 'org-maker', 'urn:vcloud:role:org-makers');
+      const made = await http(`${base}/api/admin/orgs`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${agent.accessToken}`,
+          'Content-Type': 'application/vnd.vmware.admin.organization+xml',
+          Accept: 'application/*+xml;version=37.0',
+        },
+        body: '<AdminOrg xmlns="http://www.vmware.com/vcloud/v1.5" name="made-by-agent"><FullName>Made</FullName><IsEnabled>true</IsEnabled></AdminOrg>',
+      });
+      assert.equal(made.status, 201, made.text);
+      const taskHref = /<Task\b[^>]*\bhref="([^"]+\/api\/task\/[^"]+)"/.exec(made.text)?.[1];
+      assert.ok(taskHref, made.text);
+      const expected = `${base}/cloudapi/1.0.0/serviceAccounts/${SA_URN(agent.clientId)}`;
+      for (const reader of [agent.accessToken, admin]) {
+        const task = await http(taskHref, { headers: { Authorization: `Bearer ${reader}`, Accept: 'application/*+xml;version=37.0' } });
+        assert.equal(task.status, 200, task.text);
+        const user = /<User\b[^>]*\/>/.exec(task.text)?.[0] ?? '';
+        assert.match(user, new RegExp(`href="${expected}"`), task.text);
+        assert.match(user, /name="org-maker"/);
+        assert.match(user, new RegExp(`id="${SA_URN(agent.clientId)}"`));
+        assert.match(user, /type="application\/json"/);
+      }
+      // The provider follows it and finds the account.
+      const followed = await http(expected, { headers: bearer(admin, JSON_37) });
+      assert.equal(followed.status, 200, followed.text);
+      assert.equal(followed.json().name, 'org-maker');
+      // A user's task keeps naming the user at /api/admin/user/{id}.
+      const byUser = await http(`${base}/api/admin/orgs`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${admin}`,
+          'Content-Type': 'application/vnd.vmware.admin.organization+xml',
+          Accept: 'application/*+xml;version=37.0',
+        },
+        body: '<AdminOrg xmlns="http://www.vmware.com/vcloud/v1.5" name="made-by-admin"><FullName>Made</FullName><IsEnabled>true</IsEnabled></AdminOrg>',
+      });
+      assert.equal(byUser.status, 201, byUser.text);
+      const userHref = /<User\b[^>]*\bhref="([^"]+)"/.exec(byUser.text)?.[1] ?? '';
+      assert.match(userHref, /\/api\/admin\/user\/[0-9a-f-]{36}$/, byUser.text);
+      assert.equal(
+        (await http(userHref, { headers: { Authorization: `Bearer ${admin}`, Accept: 'application/*+xml;version=37.0' } })).status,
+        200,
+      );
+    });
+
     test("RFC 7009 revocation by possession ends a service account's chain", async () => {
       const { clientId, refreshToken } = await activeAccount(alice, 'acme', 'sa-7009');
       const res = await http(`${base}/oauth/tenant/acme/revoke`, {
