@@ -964,6 +964,12 @@ export class Store {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
+  /** Whether a "shown once" id was claimed (claimShownOnce): a read, which claims nothing. */
+  async isShownOnceClaimed(id: string): Promise<boolean> {
+    const row = await this.db.selectFrom('shown_once').select('id').where('id', '=', id).executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Liveness of the backend, for /health. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);

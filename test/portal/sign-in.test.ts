@@ -199,15 +199,22 @@ describe('portal sign-in over HTTP (inject)', () => {
     assert.equal(first.headers.location, '/tenant/acme/login/code');
     const copied = client.cookies.get('tessera_pending');
     assert.ok(copied, 'the pending cookie');
-    const done = await client.submit('/tenant/acme/login/code', '/tenant/acme/login/code', { code: totpCode(totpSecret, step - 15_000) });
+    // Loading the code page claims nothing (only its POST spends the pending sign-in): twice, and it still signs in.
+    assert.equal((await client.get('/tenant/acme/login/code')).statusCode, 200);
+    const codePage = await client.get('/tenant/acme/login/code');
+    assert.equal(codePage.statusCode, 200);
+    const done = await client.post('/tenant/acme/login/code', {
+      _csrf: csrfFrom(codePage.body),
+      code: totpCode(totpSecret, step - 15_000),
+    });
     assert.equal(done.headers.location, '/tenant/acme/');
     assert.ok(client.cookies.has('tessera_session'));
 
     // The copy (a cookie jar that ignored the clearing, a proxy's log), with the next code of the app: until
-    // 2026-12-07 a second session, for as long as the cookie lived.
+    // 2026-12-07 a second session, for as long as the cookie lived. (Its form's token is the first page's: the
+    // copy's own GET no longer shows the form, below.)
     const replay = new PortalClient(server.server.app);
     replay.cookies.set('tessera_pending', copied);
-    const codePage = await replay.get('/tenant/acme/login/code');
     const refused = await replay.post('/tenant/acme/login/code', {
       _csrf: csrfFrom(codePage.body),
       code: totpCode(totpSecret, step + 15_000),
@@ -223,6 +230,21 @@ describe('portal sign-in over HTTP (inject)', () => {
     assert.equal(replay.cookies.has('tessera_pending'), false, 'the spent pending cookie is cleared');
     // The first session is untouched.
     assert.equal((await client.get('/tenant/acme/preferences')).statusCode, 200);
+
+    // The copy's code page answers what its POST answers, without the form: until 2026-12-07 it showed the form,
+    // whose every code then failed with "the sign-in took too long".
+    const reader = new PortalClient(server.server.app);
+    reader.cookies.set('tessera_pending', copied);
+    for (let load = 0; load < 2; load++) {
+      const page = await reader.get('/tenant/acme/login/code?from=%2Ftenant%2Facme%2Fvms');
+      assert.equal(page.statusCode, 303, page.body.slice(0, 300));
+      assert.equal(page.headers.location, '/tenant/acme/login?notice=code-expired&from=%2Ftenant%2Facme%2Fvms');
+      assert.doesNotMatch(page.body, /name="code"/);
+      assert.equal(reader.cookies.has('tessera_pending'), false, 'the spent pending cookie is cleared');
+      reader.cookies.set('tessera_pending', copied);
+    }
+    const notice = await reader.get('/tenant/acme/login?notice=code-expired');
+    assert.match(notice.body, /The sign-in took too long/);
   });
 
   test('a session of one org opens nothing in another org or in the provider portal', async () => {

@@ -197,16 +197,19 @@ export function signInRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const state = request.portal!;
     const from = returnPath(request);
     if (state.principal) return seeOther(reply, from ?? `${state.org.basePath}/`);
-    if (!state.pending) {
+    // No pending sign-in, or one whose code step is done (a copy of its cookie): what the form's POST would answer,
+    // "the sign-in took too long", rather than a form that can only fail (until 2026-12-07 the spent one showed it).
+    // Only read: the claim is the POST's (completeSecondFactor), so that loading the page twice spends nothing.
+    const pending = state.pending;
+    const spent = pending !== null && (await services.store.isShownOnceClaimed(pendingSignInOnceId(pending.nonce)));
+    if (!pending || spent) {
+      if (spent) clearCookie(request, reply, 'pending');
       return seeOther(
         reply,
         `${state.org.basePath}/login?notice=code-expired${from ? `&${RETURN_PARAM}=${encodeURIComponent(from)}` : ''}`,
       );
     }
-    return sendPage(
-      reply,
-      verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', state.pending.nonce), returnTo: from }),
-    );
+    return sendPage(reply, verificationCodePage({ org: state.org, csrfToken: deps.csrf.issue('pending', pending.nonce), returnTo: from }));
   });
 
   app.post(
