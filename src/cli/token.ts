@@ -63,7 +63,7 @@ const MAX_BULK_LIMIT = 1_000_000;
 /** --owner, --state, --unused-days (and --filter, given by the caller), on `token list` and `token revoke`. */
 function addSelectionOptions(command: Command, what: string): Command {
   return command
-    .option('--owner <user>', `${what} of this user (the user name as stored: FIQL's == is case-sensitive)`)
+    .option('--owner <user>', `${what} of this user (in any case, as sign-in reads the name)`)
     .addOption(
       new Option(
         '--state <state>',

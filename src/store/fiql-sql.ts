@@ -13,7 +13,8 @@
  *   db.selectFrom('api_tokens').innerJoin(...).where(where) ...
  *
  * Semantics (VCD's, vcd-wire §7 and §9.1):
- * - `==` is case-sensitive; with a `*` wildcard it becomes a case-insensitive LIKE on both backends
+ * - `==` is case-sensitive (but for a field with `equalityKeys`: a user name, matched as sign-in matches it); with a
+ *   `*` wildcard it becomes a case-insensitive LIKE on both backends
  *   (`store.likeOperator`: ILIKE on PostgreSQL), with `%`, `_` and `\` in the literal parts escaped.
  * - `!=` on a nullable field also matches NULL (an absent IP address is "not 10.0.0.1").
  * - `=lt=` `=le=` `=gt=` `=ge=` compare numbers, dates and strings; booleans, enums and references only take `==`/`!=`.
@@ -62,6 +63,13 @@ export interface FiqlField {
    * than the id itself (a key an id is derived from). Compared as given otherwise.
    */
   readonly refKey?: (id: string) => string;
+  /**
+   * For `string`: `==` and `!=` without a wildcard compare `column` (a folded copy of the field) with these keys of
+   * the value instead of the field with the value: a user name, matched as the store looks one up (Store.getUserByName:
+   * any case, any Unicode form), so that `owner.name==Bob` finds bob's tokens as the portal's Owner field and the
+   * sign-in do. Ordering operators and wildcards compare the field itself.
+   */
+  readonly equalityKeys?: { readonly column: string; readonly keys: (value: string) => readonly string[] };
 }
 
 export type FiqlFieldMap = Readonly<Record<string, FiqlField>>;
@@ -113,6 +121,7 @@ type Plan =
       numeric: boolean;
     }
   | { kind: 'like'; column: FiqlField['column']; negated: boolean; pattern: string; nullable: boolean }
+  | { kind: 'in'; column: string; negated: boolean; values: readonly string[]; nullable: boolean }
   | { kind: 'null'; column: FiqlField['column']; negated: boolean };
 
 const SQL_OPERATOR: Record<FiqlOperator, '=' | '<>' | '<' | '<=' | '>' | '>='> = {
@@ -154,6 +163,10 @@ function planComparison(node: FiqlComparison, field: FiqlField): Plan {
   if (nullable && field.type !== 'string' && node.value.toLowerCase() === 'null') {
     if (!equality) throw invalid(node, 'null takes == or != only');
     return { kind: 'null', column: field.column, negated: node.operator === '!=' };
+  }
+  if (equality && field.type === 'string' && field.equalityKeys) {
+    const values = [...new Set(field.equalityKeys.keys(node.value))];
+    return { kind: 'in', column: field.equalityKeys.column, negated: node.operator === '!=', values, nullable };
   }
   if (!equality && (field.type === 'boolean' || field.type === 'enum' || field.type === 'ref')) {
     throw invalid(node, `a ${field.type === 'ref' ? 'reference' : field.type} field takes == or != only`);
@@ -246,6 +259,11 @@ function buildNode(eb: ExpressionBuilder<any, any>, plan: Plan, options: FiqlCom
     }
     case 'null':
       return eb(columnExpression(plan.column) as Expression<any>, plan.negated ? 'is not' : 'is', null);
+    case 'in': {
+      const column = sql.ref(plan.column) as Expression<any>;
+      const comparison = eb(column, plan.negated ? 'not in' : 'in', plan.values);
+      return plan.negated && plan.nullable ? eb.or([comparison, eb(column, 'is', null)]) : comparison;
+    }
     case 'like': {
       let column = columnExpression(plan.column);
       let pattern = plan.pattern;

@@ -102,6 +102,10 @@ describe('tessera token list shorthands and bulk revoke', () => {
       [['--unused-days', '1'], { state: 'unused', unusedDays: 1 }, 17],
       [['--owner', 'bob', '--state', 'active'], { owner: 'bob', state: 'active' }, 18],
       [['--owner', 'bob', '--state', 'never-used'], { owner: 'bob', state: 'never-used' }, 13],
+      // The user name in any case or Unicode form, as sign-in and the portal's Owner field read it (until 2026-12-07
+      // the CLI's owner.name== compared it exactly: none of bob's tokens for BOB, while the portal counted 18).
+      [['--owner', 'BOB', '--state', 'active'], { owner: 'BOB', state: 'active' }, 18],
+      [['--owner', '\uff22ob', '--state', 'never-used'], { owner: '\uff22ob', state: 'never-used' }, 13],
     ];
     for (const [args, filter, expected] of cases) {
       const names = await listed(aliceEnv, args);
@@ -112,6 +116,7 @@ describe('tessera token list shorthands and bulk revoke', () => {
     for (const [args, filter, expected] of [
       [['--unused-days', '90'], { state: 'unused', unusedDays: 90 }, 17],
       [['--owner', 'hank', '--state', 'active'], { owner: 'hank', state: 'active' }, 2],
+      [['--owner', 'Hank', '--state', 'active'], { owner: 'Hank', state: 'active' }, 2],
     ] as Array<[string[], Partial<TokenFilter>, number]>) {
       const names = await listed(adminEnv, args);
       assert.equal(names.length, expected, `${args.join(' ')}: ${names.join(', ')}`);

@@ -23,6 +23,7 @@ import { pagedEnvelope, parsePageRequest, setPagingLinks } from './paging.js';
 import { isoOrNull, tokenEntity, tokenEntityFrom } from './token-entity.js';
 import { MAX_REGENERATE_GRACE_SECONDS } from '../../auth/api-tokens.js';
 import { EntityReference, NullableString } from '../contract/common.js';
+import { nameKey } from '../../domain/user-name.js';
 
 /**
  * Regenerate's body. The grace has the portal's bounds (0 to 7 days); the portal offers 0, 1 hour, 1 day and
@@ -84,7 +85,14 @@ const FILTER_FIELDS: FiqlFieldMap = {
   id: { column: 'api_tokens.id', type: 'ref' },
   name: { column: 'api_tokens.name', type: 'string' },
   type: { column: 'api_tokens.type', type: 'enum', values: ['REFRESH', 'PROXY', 'EXTENSION'] },
-  'owner.name': { column: 'users.name', type: 'string' },
+  // A user name as sign-in and the portal's Owner field read it (Store.getUserByName): `owner.name==BOB` finds bob's
+  // tokens. Until 2026-12-07 it compared the stored name exactly, so `tessera token list|revoke --owner BOB`, which
+  // sends this, found none of the tokens the portal's filter found for the same name.
+  'owner.name': {
+    column: 'users.name',
+    type: 'string',
+    equalityKeys: { column: 'users.name_lower', keys: (name) => [name.toLowerCase(), nameKey(name)] },
+  },
   'owner.id': { column: 'api_tokens.user_id', type: 'ref' },
   'org.name': { column: 'orgs.name', type: 'string' },
   'org.id': { column: 'api_tokens.org_id', type: 'ref' },

@@ -221,6 +221,19 @@ describe('FIQL filter, sorting and paging', () => {
     for (const n of ['p-echo', 'p-alpha', 'p-delta', 'p-charlie', 'p-bravo']) await createApiToken(base, pager, 'acme', n);
   });
 
+  test('owner.name== and != match the user name as sign-in reads it: any case, any Unicode form (until 2026-12-07 exactly)', async () => {
+    const owned = (filter: string) => list(alice, `?filter=${encodeURIComponent(filter)}&pageSize=128`);
+    const bobs = names(await owned('owner.name==bob'));
+    assert.ok(bobs.includes('bob/alpha'), bobs.join(', '));
+    for (const spelling of ['BOB', 'Bob', '\uff42\uff4f\uff42']) {
+      const res = await owned(`owner.name==${spelling}`);
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(names(res), bobs, spelling);
+      assert.ok(!names(await owned(`owner.name!=${spelling}`)).some((n) => n.startsWith('bob/')), spelling);
+    }
+    assert.deepEqual(names(await owned('owner.name==bobby')), []);
+  });
+
   test('govcd\u2019s filter (name==X;owner.name==alice;(type==PROXY,type==REFRESH)) finds exactly that token', async () => {
     const filter = encodeURIComponent('(name==bravo;owner.name==alice;(type==PROXY,type==REFRESH))');
     const res = await list(alice, `?filter=${filter}&pageSize=128`);
