@@ -37,25 +37,31 @@ const bodyPath = (at: string | null) => (at === null ? null : `body${at}`);
 export function pathOfNul(root: unknown): string | null {
   if (typeof root === 'string') return root.includes('\u0000') ? '' : null; // a text body
   if (root === null || typeof root !== 'object') return null;
-  const pending: Array<{ container: object; path: string }> = [{ container: root, path: '' }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { container, path } = next;
-    if (ArrayBuffer.isView(container)) continue; // raw bytes (an upload) are the route's to read, not text
-    const isArray = Array.isArray(container);
-    const keys = isArray ? null : Object.keys(container);
-    const count = isArray ? container.length : keys!.length;
-    for (let i = 0; i < count; i++) {
-      const key = isArray ? String(i) : keys![i]!;
-      if (!isArray && key.includes('\u0000')) return `${path}/${key.replaceAll('\u0000', '\\0')}`;
-      const value: unknown = isArray ? container[i] : (container as Record<string, unknown>)[key];
-      if (typeof value === 'string') {
-        if (value.includes('\u0000')) return `${path}/${key}`;
-      } else if (value !== null && typeof value === 'object') {
-        pending.push({ container: value, path: `${path}/${key}` });
+  // The containers still to look at: none until a nested one is met, so a flat form or query allocates no list.
+  let pending: Array<{ container: object; path: string }> | null = null;
+  let container: object = root;
+  let path = '';
+  for (;;) {
+    // Raw bytes (an upload) are the route's to read, not text.
+    if (!ArrayBuffer.isView(container)) {
+      const isArray = Array.isArray(container);
+      const keys = isArray ? null : Object.keys(container);
+      const count = isArray ? (container as unknown[]).length : keys!.length;
+      for (let i = 0; i < count; i++) {
+        const key = isArray ? String(i) : keys![i]!;
+        if (!isArray && key.includes('\u0000')) return `${path}/${key.replaceAll('\u0000', '\\0')}`;
+        const value: unknown = isArray ? (container as unknown[])[i] : (container as Record<string, unknown>)[key];
+        if (typeof value === 'string') {
+          if (value.includes('\u0000')) return `${path}/${key}`;
+        } else if (value !== null && typeof value === 'object') {
+          (pending ??= []).push({ container: value, path: `${path}/${key}` });
+        }
       }
     }
+    const next = pending?.pop();
+    if (next === undefined) return null;
+    ({ container, path } = next);
   }
-  return null;
 }
 
 /** The rule as a JSON-schema pattern (ECMAScript and Python regex alike). */

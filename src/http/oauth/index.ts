@@ -8,10 +8,11 @@ import { contractValidatorCompiler } from '../contract/validator.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import type { OAuthOrgPath } from '../../auth/api-tokens.js';
-import { baseUrl, requirePrincipal, sendJson } from '../context.js';
+import { baseUrl, requirePrincipal, sendExactText, sendJson } from '../context.js';
 import { TesseraError, tooManyRequests } from '../../domain/errors.js';
 import type { GrantHandler } from './grants/types.js';
-import type { OAuthClientRegistration } from '../../schemas/wire.js';
+import type { OAuthClientRegistration, OAuthTokenResponse } from '../../schemas/wire.js';
+import { tokenAnswerJson } from './token-answer-json.js';
 import { isoInstant } from '../../domain/instant.js';
 import { isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { parseJsonBody } from '../json-body.js';
@@ -144,8 +145,8 @@ function sendOAuthJson(reply: FastifyReply, body: unknown) {
 }
 
 /** The token exchange's success: sendOAuthJson without X-Content-Type-Options (see the token route). */
-function sendExchangeJson(reply: FastifyReply, body: unknown) {
-  return sendJson(reply, 200, 'application/json', body);
+function sendExchangeJson(reply: FastifyReply, answer: OAuthTokenResponse) {
+  return sendExactText(reply.code(200), 'application/json', tokenAnswerJson(answer));
 }
 
 export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
