@@ -19,7 +19,11 @@ import { metadataKindOf, selectFields } from './records.js';
 import { renderQueryResultJson } from './render-json.js';
 import { renderQueryResultXml, type QueryResultDocument } from './render-xml.js';
 
-/** May this principal run this type? Admin types need the provider view (System org administrators). */
+/**
+ * May this principal run this type? Admin types need the provider view (System org administrators): VCD's API
+ * reference lists `adminVM`, `adminVApp` and `adminOrgVdc` as "Visible To: [SysAdmin]" and `vm` as "[User,
+ * OrgAdmin]", so an organization's administrator runs the tenant types, as go-vcloud-director does for every tenant.
+ */
 export function mayRunQueryType(principal: Principal, type: QueryTypeDefinition): boolean {
   if (!can(principal, type.action)) return false;
   return !type.admin || inventoryScope(principal).kind === 'all';
