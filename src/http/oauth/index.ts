@@ -13,7 +13,7 @@ import { TesseraError, tooManyRequests } from '../../domain/errors.js';
 import type { GrantHandler } from './grants/types.js';
 import type { OAuthClientRegistration, OAuthTokenResponse } from '../../schemas/wire.js';
 import { tokenAnswerJson } from './token-answer-json.js';
-import { isoInstant } from '../../domain/instant.js';
+import { isoInstant, parseInstant } from '../../domain/instant.js';
 import { isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { parseJsonBody } from '../json-body.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
@@ -115,6 +115,43 @@ async function parseRegisterBody(request: FastifyRequest): Promise<void> {
   request.body = parseJsonBody(request.body, () => new TesseraError('invalid_request', 'The body must be JSON: {"client_name": "..."}'));
 }
 
+/** The two names register takes an expiry under: Tessera's `expirationTimeUtc` and its alias `expires_at`. */
+const EXPIRY_FIELDS = ['expirationTimeUtc', 'expires_at'] as const;
+
+/**
+ * The expiry register was asked for, each field given checked before anything is written: one that is no instant is
+ * refused under its own name, and the two names with different instants are refused rather than one silently
+ * winning (until 2026-12-07 `expirationTimeUtc` won, and a bad `expires_at` beside it went unread). A service account
+ * takes none: its authorization's end is the organization's lifetime policy, set when an administrator grants it,
+ * and an expiry the client believed it had set was ignored. Absent, null and "" mean no expiry, as before.
+ * Range checks (future, the org's cap) stay the service's.
+ */
+export function requestedExpiry(
+  input: Partial<Record<(typeof EXPIRY_FIELDS)[number], string | null>>,
+  serviceAccount: boolean,
+): string | undefined {
+  const given = EXPIRY_FIELDS.flatMap((field) => {
+    const raw = input[field];
+    if (raw === undefined || raw === null || raw === '') return [];
+    const at = parseInstant(raw);
+    if (at === null) {
+      throw new TesseraError('invalid_request', `${field} must be an ISO 8601 date-time with a zone, e.g. 2027-01-31T23:59:59Z`);
+    }
+    return [{ field, raw, at }];
+  });
+  if (given.length === 0) return undefined;
+  if (serviceAccount) {
+    throw new TesseraError(
+      'invalid_request',
+      `A service account takes no ${given[0]!.field}: its authorization ends as the organization's token lifetime policy says`,
+    );
+  }
+  if (given.length === 2 && given[0]!.at !== given[1]!.at) {
+    throw new TesseraError('invalid_request', 'expirationTimeUtc and expires_at name two different instants; send one of them');
+  }
+  return given[0]!.raw;
+}
+
 /**
  * The `token` of revoke and introspect, from the body only (RFC 7009 §2.1 and RFC 7662 §2.1 define a form body). A
  * token in the query string is refused: proxies and load balancers log URLs, and a script that sends it there sends
@@ -193,7 +230,9 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
         if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many API-token registrations; retry later');
         const input = request.body;
         // "The presence of the software_id field indicates the intent to create a service account" (VCD 10.4 docs).
-        if (input.software_id !== undefined && input.software_id !== null && input.software_id !== '') {
+        const serviceAccount = input.software_id !== undefined && input.software_id !== null && input.software_id !== '';
+        const expiresAt = requestedExpiry(input, serviceAccount);
+        if (serviceAccount) {
           const { row, role } = await services.serviceAccounts.create(
             principal,
             orgPath(request),
@@ -220,7 +259,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
         const row = await services.apiTokens.register(
           principal,
           orgPath(request),
-          { name: input.client_name, expiresAt: input.expirationTimeUtc ?? input.expires_at, scope: input.scope },
+          { name: input.client_name, expiresAt, scope: input.scope },
           request.ip,
         );
         return sendOAuthJson(reply, {
