@@ -232,7 +232,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(formbody, { bodyLimit: 64 * 1024, parser: parseFormBody });
   // Bodies without a Content-Type (govcd <= v2.20's token request) or with one we do not parse are kept as
-  // text; the OAuth endpoints parse them as a form whatever the type (vcd-wire §1.4).
+  // text; the OAuth endpoints parse them as a form unless the type names another format (vcd-wire §1.4, oauth/index.ts).
   const strictText = (_req: unknown, body: Buffer | string, done: (error: Error | null, body?: unknown) => void) => {
     const text = utf8Text(body);
     if (text === null) return done(notUtf8(), undefined);

@@ -56,8 +56,8 @@ export function unsupportedGrantMessage(grantType: string): string {
 }
 
 /**
- * preValidation of the form endpoints: the parameters from the body (a form whatever its Content-Type, or none:
- * govcd <= v2.20 sends a raw form without one; or JSON) merged with the query string (Broadcom KB 429004 puts
+ * preValidation of the form endpoints: the parameters from the body (a form, text/plain or JSON, or untyped:
+ * govcd <= v2.20 sends a raw form without a type) merged with the query string (Broadcom KB 429004 puts
  * them there), body first. The result replaces the body, so the schema (OAuthParameters) validates one object
  * whatever the transport. A repeated key (within one of them, or in both with two values) becomes an array, which
  * the schema refuses for known parameters.
@@ -65,11 +65,31 @@ export function unsupportedGrantMessage(grantType: string): string {
  */
 export function foldOAuthParameters(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
   try {
+    // Only a body kept as text can be of another type: a form parsed as one (the common case) is an object.
+    if (typeof request.body === 'string' && request.body !== '') refuseForeignMediaType(request.headers['content-type']);
     request.body = foldedParameters(request.body, request.query as Record<string, unknown> | undefined);
   } catch (error) {
     return done(error as Error);
   }
   done();
+}
+
+/**
+ * The types an OAuth body is read as a form under: a form, none (govcd <= v2.20), text/plain (fetch's default) and
+ * JSON's names (a hand-written curl labels a form JSON), vcd-wire §1.4. A body of any other type (multipart/form-data,
+ * XML) was read as a form too, until 2026-12-07: a client that did send `grant_type` in a multipart body was told it
+ * was required, and a proxy reading the body by its type saw other parameters than the server. Now a 415.
+ */
+function refuseForeignMediaType(contentType: string | undefined): void {
+  if (contentType === undefined) return;
+  const semicolon = contentType.indexOf(';');
+  const type = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  if (type === '' || type === 'text/plain' || type === 'application/x-www-form-urlencoded' || type === 'application/json') return;
+  if (type === 'text/json' || /^application\/[\w.*+-]*\+json$/.test(type)) return;
+  throw new TesseraError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `A body of type ${type.slice(0, 64)} is not read here: send the parameters as application/x-www-form-urlencoded`,
+  );
 }
 
 /** Exported for its test. Linear in the parameters' number, however they repeat (see parseFormBody). */

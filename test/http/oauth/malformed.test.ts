@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
-import { http } from '../../helpers/api.js';
+import { createApiToken, exchange, http, signIn } from '../../helpers/api.js';
 
 let t: TesseraHandle;
 before(async () => {
@@ -89,3 +89,39 @@ for (const [name, path, contentType, body, expected] of cases) {
     assert.equal(json.stackTrace, null);
   });
 }
+
+test('a body of another media type (multipart, XML) is a 415 naming the form type, and is not read', async () => {
+  // Until 2026-12-07 such a body was read as a form: a multipart body that sent grant_type was told it was required,
+  // and an XML-labelled form revoked a token that a proxy reading XML saw no parameter in.
+  const alice = await signIn(t.baseUrl, 'alice', 'acme', t.demoPassword);
+  const { apiToken } = await createApiToken(t.baseUrl, alice, 'acme', 'media-types');
+  const boundary = 'b0undary';
+  const multipart = (fields: Record<string, string>) =>
+    Object.entries(fields)
+      .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
+      .join('') + `--${boundary}--\r\n`;
+  const bodies: Array<[string, string, string]> = [
+    ['token', `multipart/form-data; boundary=${boundary}`, multipart({ grant_type: 'refresh_token', refresh_token: apiToken })],
+    ['token', 'application/xml', `grant_type=refresh_token&refresh_token=${apiToken}`],
+    ['revoke', `multipart/form-data; boundary=${boundary}`, multipart({ token: apiToken })],
+    ['revoke', 'application/xml', `token=${apiToken}`],
+    ['revoke', 'Text/XML; charset=utf-8', `token=${apiToken}`],
+    ['introspect', 'text/xml', `token=${apiToken}`],
+  ];
+  for (const [endpoint, contentType, body] of bodies) {
+    const res = await http(`${t.baseUrl}/oauth/tenant/acme/${endpoint}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, Authorization: `Bearer ${alice}` },
+      body,
+    });
+    const what = `${endpoint} ${contentType}`;
+    assert.equal(res.status, 415, `${what}: ${res.text}`);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/, what);
+    const json = res.json();
+    assert.equal(json.error, 'invalid_request', what);
+    assert.match(json.error_description, /application\/x-www-form-urlencoded/, what);
+    assert.ok(!res.text.includes(apiToken), `${what}: nothing of the body echoed`);
+  }
+  // Nothing was revoked.
+  assert.equal((await exchange(t.baseUrl, 'acme', apiToken)).status, 200);
+});
