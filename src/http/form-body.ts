@@ -23,7 +23,8 @@ function decodeComponent(raw: string): string {
   }
 }
 
-export function parseFormBody(text: string): Record<string, string | string[]> {
+export function parseFormBody(body: string): Record<string, string | string[]> {
+  const text = withoutByteOrderMark(body);
   if (text.includes(REPLACEMENT)) throw new TesseraError('BAD_REQUEST', 'The request body is not valid UTF-8');
   const out: Record<string, string | string[]> = Object.create(null);
   // Walked with indexOf rather than split: every token exchange comes through here.
@@ -46,4 +47,13 @@ export function parseFormBody(text: string): Record<string, string | string[]> {
     start = end + 1;
   }
   return out;
+}
+
+/**
+ * The body without one leading U+FEFF: a byte order mark that Windows tools (PowerShell 5's `Out-File`, Notepad)
+ * write in front of a saved body, and RFC 8259 §8.1 lets a parser ignore. Kept, it made a form's first key
+ * `\uFEFFgrant_type` ("grant_type is required") and a JSON body "not valid JSON" (until 2026-12-07).
+ */
+export function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

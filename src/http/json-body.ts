@@ -3,6 +3,7 @@
  * (oauth/index.ts): valid JSON, every string a string of characters, and no key twice in one object.
  */
 import { TesseraError } from '../domain/errors.js';
+import { withoutByteOrderMark } from './form-body.js';
 
 /**
  * Parses a request body's JSON text, or throws a 400 (BAD_REQUEST, which each area renders in its own format).
@@ -12,7 +13,8 @@ import { TesseraError } from '../domain/errors.js';
  * checked (the form and query parsers refuse a repeat of an OAuth parameter for the same reason, RFC 6749 §3.2).
  * RFC 8259 §4 leaves such a body's meaning to the implementation; no client of VCD's API sends one.
  */
-export function parseJsonBody(text: string, invalid: () => TesseraError): unknown {
+export function parseJsonBody(body: string, invalid: () => TesseraError): unknown {
+  const text = withoutByteOrderMark(body);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text, refuseIllFormedStrings);

@@ -16,6 +16,7 @@ import { tokenAnswerJson } from './token-answer-json.js';
 import { isoInstant, parseInstant } from '../../domain/instant.js';
 import { isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { parseJsonBody } from '../json-body.js';
+import { withoutByteOrderMark } from '../form-body.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import { introspect } from './introspect.js';
 import { PROVIDER_ISSUER_PATH, tenantIssuerPath } from './issuer.js';
@@ -101,7 +102,7 @@ export function foldedParameters(body: unknown, query: Record<string, unknown> |
   if (formObject && isEmpty(query)) return body;
   const out = new Map<string, unknown>();
   if (typeof body === 'string') {
-    for (const [k, v] of new URLSearchParams(body)) {
+    for (const [k, v] of new URLSearchParams(withoutByteOrderMark(body))) {
       const seen = out.get(k);
       if (seen === undefined) out.set(k, v);
       else if (Array.isArray(seen)) seen.push(v);
