@@ -36,6 +36,36 @@ export function credentialFromHeaders(headers: Record<string, string | string[] 
 }
 
 /**
+ * True when every `Authorization` header of the request names the same credential. Node keeps the first and drops
+ * the others, while a gateway in front may have authorized or logged the request by another: Tessera would act as
+ * a principal the layers before it never saw (until 2026-12-07 the first one counted, whatever the others held).
+ * The old CSI driver sends `Bearer T` and `bearer Bearer T`, one credential twice, and is still served: a repeated
+ * `bearer` scheme word is read as one, and the scheme's case does not count (RFC 9110 §11.1). Only called when
+ * the request repeats the header (request-origin.ts repeatedSingletonHeader).
+ */
+export function authorizationsAgree(rawHeaders: readonly string[]): boolean {
+  let first: string | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'authorization') continue;
+    const credential = credentialOf(rawHeaders[i + 1] ?? '');
+    if (first === null) first = credential;
+    else if (credential !== first) return false;
+  }
+  return true;
+}
+
+const REPEATED_BEARER = /^(?:bearer\s+)+(?=\S)/i;
+
+/** An Authorization value as one comparable string: the scheme in lower case, `bearer` named once, then its credentials. */
+function credentialOf(value: string): string {
+  const trimmed = value.trim();
+  const bearer = REPEATED_BEARER.exec(trimmed);
+  if (bearer) return `bearer ${trimmed.slice(bearer[0].length)}`;
+  const space = trimmed.search(/\s/);
+  return space < 0 ? trimmed : `${trimmed.slice(0, space).toLowerCase()} ${trimmed.slice(space).trim()}`;
+}
+
+/**
  * Least privilege: a narrowed token's session holds the owner's rights *now* intersected with what the token was
  * given, so it never gains a right the owner gains later, and loses what the owner loses. Memoized per
  * identity (whose rights set is replaced, not mutated, when it changes) so a repeated bearer costs a map lookup.

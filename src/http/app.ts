@@ -21,7 +21,7 @@ import type { Duplex } from 'node:stream';
 import type { Services } from './context.js';
 import { areaOf, areaOfPath, canonicalPath, defaultVersion, splitAbsoluteForm } from './context.js';
 import { TesseraError, badRequest } from '../domain/errors.js';
-import { hasAtMostOneHost, isValidHost, requestedHost } from './request-origin.js';
+import { isValidHost, repeatedSingletonHeader, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
 import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
@@ -30,7 +30,7 @@ import { acceptProxyProtocol, type ProxyProtocolRefusal } from './proxy-protocol
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
-import { credentialFromHeaders } from '../auth/authenticator.js';
+import { authorizationsAgree, credentialFromHeaders } from '../auth/authenticator.js';
 import { legacyVersionRoutes } from './legacy/versions.js';
 import { legacySessionRoutes } from './legacy/sessions.js';
 import { legacyInventoryRoutes } from './legacy/inventory.js';
@@ -305,8 +305,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const host = requestedHost(request);
     if (host === '' && request.raw.httpVersion !== '1.0') return done(new TesseraError('BAD_REQUEST', 'The request has no Host header'));
     if (host !== '' && !isValidHost(host)) return done(new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name'));
-    if (!hasAtMostOneHost(request.raw.rawHeaders))
-      return done(new TesseraError('BAD_REQUEST', 'The request has more than one Host header'));
+    const repeated = repeatedSingletonHeader(request.raw.rawHeaders);
+    if (repeated === 'host') return done(new TesseraError('BAD_REQUEST', 'The request has more than one Host header'));
     // A query string that encodes no text is refused here, in the area's format, before any route reads it.
     const badQuery = invalidQueryPiece(request.url);
     if (badQuery !== null) return done(new TesseraError('BAD_REQUEST', invalidQueryMessage(badQuery)));
@@ -336,6 +336,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     // The token endpoint is unauthenticated: a stale bearer sent along must never cause a 401 (vcd-wire §5.1).
     if (area === 'oauth' && TOKEN_OR_REVOKE_PATH.test(path)) return done();
+    // Which of two credentials is meant cannot be known (authenticator.ts): refused, whatever either holds.
+    if (repeated === 'authorization' && !authorizationsAgree(request.raw.rawHeaders)) {
+      return done(new TesseraError('UNAUTHORIZED', 'The request has two Authorization headers with two different credentials'));
+    }
     const credential = credentialFromHeaders(request.headers);
     if (!credential) return done();
     // An answer to a credential is that principal's: no shared cache may keep it. RFC 9111 §3.5 keeps caches off

@@ -19,19 +19,36 @@ export function isValidHost(host: string): boolean {
 }
 
 /**
- * False when the request carries more than one Host header. Node keeps the first and drops the others, but a
- * proxy in front may have routed by another: RFC 9112 §3.2 makes such a request a 400. `rawHeaders` alternates
- * names and values; a name of four characters is compared only then, so the usual request costs a few checks.
+ * The header, of the two read once, that the request repeats: `host` (Node keeps the first Host and drops the
+ * others, but a proxy in front may have routed by another: RFC 9112 §3.2 makes such a request a 400), else
+ * `authorization` (Node keeps the first there too, while a gateway may have authorized by another; whether the
+ * copies name one credential is the caller's to tell, authenticator.ts), else null. `rawHeaders` alternates names
+ * and values; a name of four or thirteen characters is compared only then, so the usual request costs a few checks
+ * in the one pass every request already made for Host.
  */
-export function hasAtMostOneHost(rawHeaders: readonly string[]): boolean {
-  let seen = false;
+export function repeatedSingletonHeader(rawHeaders: readonly string[]): 'host' | 'authorization' | null {
+  let host = false;
+  let authorization = false;
+  let repeatedAuthorization = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
-    if (seen) return false;
-    seen = true;
+    const length = name.length;
+    if (length === 4) {
+      if (name.toLowerCase() !== 'host') continue;
+      if (host) return 'host';
+      host = true;
+    } else if (length === 13) {
+      if (name.toLowerCase() !== 'authorization') continue;
+      if (authorization) repeatedAuthorization = true;
+      authorization = true;
+    }
   }
-  return true;
+  return repeatedAuthorization ? 'authorization' : null;
+}
+
+/** False when the request carries more than one Host header (repeatedSingletonHeader). */
+export function hasAtMostOneHost(rawHeaders: readonly string[]): boolean {
+  return repeatedSingletonHeader(rawHeaders) !== 'host';
 }
 
 /** The host the client addressed ('' when it sent none, as HTTP/1.0 may), not validated. */
