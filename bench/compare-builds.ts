@@ -8,7 +8,8 @@
  *
  * Each revision is exported with `git archive` into a scratch directory beside node_modules (a symlink to this
  * checkout's), built there with its own scripts/build.mjs, and started as `npm run bench -- exchange` starts Tessera.
- * Knobs: BENCH_SECONDS (per round and case, default 4), BENCH_ROUNDS (default 6).
+ * Knobs: BENCH_SECONDS (per round and case, default 4), BENCH_ROUNDS (default 6), BENCH_LOG_LEVEL (the servers'
+ * `--log-level`, default silent as in `npm run bench`; `info` is what `tessera serve` runs at by default).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -49,7 +50,7 @@ function buildRevision(revision: string | null, dir: string): string {
 async function startBuild(entry: string, dataDir: string) {
   return startProcess(
     process.execPath,
-    [entry, 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', 'silent'],
+    [entry, 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', process.env.BENCH_LOG_LEVEL ?? 'silent'],
     {
       NODE_ENV: 'production',
       TESSERA_DEMO_PASSWORD: PASSWORD,

@@ -6,6 +6,7 @@
 import { invalidQueryMessage, invalidQueryPiece } from './query-encoding.js';
 import Fastify, {
   LogController,
+  type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -26,6 +27,7 @@ import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
 import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
 import { discardUnreadBodies, hasUnmetExpectation } from './refused-body.js';
+import { lazyChildLoggerOf } from './lazy-request-logger.js';
 import { acceptProxyProtocol, type ProxyProtocolRefusal } from './proxy-protocol.js';
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
@@ -123,7 +125,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   const serverTimeouts = httpServerTimeouts(timeouts);
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // No logger of fastify's own: each request's logger is a child of Tessera's made when it first writes a line, and
+    // app.log is Tessera's logger (below). Given a logger, fastify also timed every response for request lines that
+    // Tessera turns off (lazy-request-logger.ts says what that cost the token exchange).
+    logger: false,
+    ...(options.logger ? { childLoggerFactory: lazyChildLoggerOf(options.logger) } : {}),
     // Node's default request head (16 KiB) is below a query at the contract's bounds (a 2 KiB FIQL filter of
     // multi-byte characters is 18 KiB percent-encoded): Node answered its own 431 before the route's schema could
     // answer in the API's format. 64 KiB holds every declared bound; the schemas refuse anything longer.
@@ -181,6 +187,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     ...(options.requestLog ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   } as FastifyServerOptions);
+  // The server's own lines (listening, a failed onClose hook) and every plugin's `app.log`, inherited from here.
+  if (options.logger) (app as { log: FastifyBaseLogger }).log = options.logger as unknown as FastifyBaseLogger;
   // A plain-HTTP request on the HTTPS port gets a 400 that says so, instead of a closed connection.
   if (options.https) app.server.on('tlsClientError', answerTlsClientError);
   // Behind a TCP load balancer in TLS passthrough: the client address from its PROXY header, read before TLS and
@@ -222,7 +230,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installSchemaCompilers(app);
   installNulGuard(app);
   await registerOpenApi(app);
-  if (options.requestLog && options.logger) installRequestLog(app, options.requestLog);
+  if (options.requestLog && options.logger) installRequestLog(app, options.requestLog, options.logger);
   options.instrument?.(app);
 
   app.decorate('tessera', options.services);
