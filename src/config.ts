@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseTrustedProxies } from './trusted-proxies.js';
+import { readGithubScanningKeys } from './auth/github-secret-scanning-keys.js';
 
 export interface Config {
   /** Listen address. Default 127.0.0.1 (loopback only). */
@@ -39,6 +40,12 @@ export interface Config {
    * Kept as given, so that problems name the file as the operator wrote it.
    */
   readonly inventory: string | null;
+  /**
+   * GitHub's secret scanning public keys (the JSON of https://api.github.com/meta/public_keys/secret_scanning, saved
+   * by the operator): with it, POST /oauth/secret-scanning/github revokes the tokens GitHub finds leaked (docs/security.md
+   * "GitHub secret scanning"). Null (default): that endpoint does not exist (404). Re-read on SIGHUP.
+   */
+  readonly githubSecretScanningKeys: string | null;
   /**
    * Addresses and CIDRs of the reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed. Empty
    * (the default): those headers are ignored and the client is the socket's peer.
@@ -212,6 +219,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   databaseListenUrl: 'TESSERA_DATABASE_LISTEN_URL',
   demo: 'TESSERA_DEMO',
   inventory: 'TESSERA_INVENTORY',
+  githubSecretScanningKeys: 'TESSERA_GITHUB_SECRET_SCANNING_KEYS',
   publicUrl: 'TESSERA_PUBLIC_URL',
   trustProxy: 'TESSERA_TRUST_PROXY',
   proxyProtocolFrom: 'TESSERA_PROXY_PROTOCOL_FROM',
@@ -259,6 +267,7 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   databaseUrl: '--database-url',
   demo: '--demo',
   inventory: '--inventory',
+  githubSecretScanningKeys: '--github-secret-scanning-keys',
   publicUrl: '--public-url',
   trustProxy: '--trust-proxy',
   proxyProtocolFrom: '--proxy-protocol-from',
@@ -598,6 +607,16 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
   // Standard input is the command's (`inventory apply -`); a server reads its file again at every start.
   const inventoryRaw = str('inventory');
   const inventory = inventoryRaw === null || inventoryRaw === '' ? null : inventoryRaw;
+  // Read here so that a missing or bad key file is reported with every other problem, before anything starts.
+  const githubKeysRaw = str('githubSecretScanningKeys');
+  const githubSecretScanningKeys = githubKeysRaw === null || githubKeysRaw === '' ? null : resolve(githubKeysRaw);
+  if (githubSecretScanningKeys !== null) {
+    try {
+      readGithubScanningKeys(githubSecretScanningKeys);
+    } catch (err) {
+      problems.push(`${label('githubSecretScanningKeys')}: ${(err as Error).message}`);
+    }
+  }
   if (inventory === '-') problems.push(`${label('inventory')} cannot be "-" (standard input): name a file`);
 
   let publicUrl = str('publicUrl');
@@ -684,6 +703,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     databaseListenUrl,
     demo: bool('demo', false),
     inventory,
+    githubSecretScanningKeys,
     publicUrl,
     trustProxy: Object.freeze(trustProxy) as readonly string[],
     proxyProtocolFrom: Object.freeze(proxyProtocolFrom) as readonly string[],

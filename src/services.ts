@@ -26,6 +26,7 @@ import { ApiTokenPolicyService } from './auth/api-token-policy.js';
 import type { Services } from './http/context.js';
 import { AddressRateLimiter, RateLimiter } from './auth/rate-limiter.js';
 import { randomUUID } from 'node:crypto';
+import { GithubScanningKeys } from './auth/github-secret-scanning-keys.js';
 
 export interface Logger {
   info(o: object, m: string): void;
@@ -179,6 +180,7 @@ export async function createServices(config: Config, store: Store, log: Logger):
     apiTokenPolicy,
     recoveryCodes,
     audit,
+    githubScanningKeys: config.githubSecretScanningKeys !== null ? new GithubScanningKeys(config.githubSecretScanningKeys) : null,
     usage,
     housekeeping,
     clockSkew,

@@ -171,6 +171,18 @@ export function sameClientId(clientId: string, id: string, kind: 'token' | 'serv
   return bare.toLowerCase() === id.toLowerCase();
 }
 
+/** What a revocation by possession found: a live token (revoked now), a revoked one, or none of this installation's. */
+export type PossessionRevocation = 'revoked' | 'alreadyRevoked' | 'unknown';
+
+/** Who revoked a token by possession, in its audit event: `via`, and details to add (the leak's URL). */
+export interface PossessionRevocationNote {
+  via: string;
+  details?: Record<string, string>;
+}
+
+/** The RFC 7009 endpoint's caller: whoever holds the token. */
+export const HOLDER_REVOCATION: PossessionRevocationNote = { via: 'oauth revocation endpoint (token holder)' };
+
 export class ApiTokenService {
   private readonly store: Store;
   private readonly accessTokens: AccessTokenService;
@@ -678,14 +690,17 @@ export class ApiTokenService {
 
   /**
    * RFC 7009 revocation by possession: whoever holds a token may revoke it (GitHub's credential-revocation API
-   * works the same way, so a leaked token found anywhere can be killed at once). Always succeeds silently.
+   * works the same way, so a leaked token found anywhere can be killed at once). Never fails: says whether the token
+   * was this installation's and live (now revoked), already revoked, or none of ours (the RFC 7009 endpoint tells
+   * its caller none of it; GitHub's secret scanning gets it as its feedback label). `note` says who revoked it.
    */
-  async revokeByPossession(token: string, ip: string): Promise<void> {
-    if (!isWellFormedApiToken(token)) return;
+  async revokeByPossession(token: string, ip: string, note: PossessionRevocationNote = HOLDER_REVOCATION): Promise<PossessionRevocation> {
+    if (!isWellFormedApiToken(token)) return 'unknown';
     const row = await this.store.getApiTokenByHash(hashApiToken(token));
-    if (!row || row.revoked_at !== null) return;
+    if (!row) return 'unknown';
+    if (row.revoked_at !== null) return 'alreadyRevoked';
     const [org, owner] = await Promise.all([this.store.getOrg(row.org_id), this.store.getUser(row.user_id)]);
-    await this.revokeRows([row.id], null, {
+    const revoked = await this.revokeRows([row.id], null, {
       type: 'apiToken.revoked',
       actor: null,
       org: { id: row.org_id, name: org?.name ?? '' },
@@ -695,9 +710,12 @@ export class ApiTokenService {
         name: row.name,
         owner: row.user_id,
         ...(owner ? { ownerName: owner.name } : {}),
-        via: 'oauth revocation endpoint (token holder)',
+        ...note.details,
+        via: note.via,
       },
     });
+    // Nothing revoked: another request revoked it between the read and the write.
+    return revoked > 0 ? 'revoked' : 'alreadyRevoked';
   }
 
   /**

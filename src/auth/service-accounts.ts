@@ -21,7 +21,8 @@ import type { IdentityAdmin } from './identity-admin.js';
 import type { AuditLog, AuditEventType } from './audit.js';
 import type { Principal } from '../domain/principal.js';
 import type { OAuthOrgPath } from './api-tokens.js';
-import { invalidGrant, MAX_TOKEN_NAME_LENGTH, sameClientId } from './api-tokens.js';
+import { HOLDER_REVOCATION, invalidGrant, MAX_TOKEN_NAME_LENGTH, sameClientId } from './api-tokens.js';
+import type { PossessionRevocation, PossessionRevocationNote } from './api-tokens.js';
 import { RotationGrace } from './rotation-grace.js';
 import { assertSessionStands } from './session-stands.js';
 import { TesseraError, badRequest, forbidden } from '../domain/errors.js';
@@ -734,12 +735,15 @@ export class ServiceAccountService {
     throw invalidGrant();
   }
 
-  /** RFC 7009 by possession: a service-account token ends its whole chain. False when `hash` is none of ours. */
-  async revokeByPossession(hash: string, ip: string): Promise<boolean> {
+  /**
+   * RFC 7009 by possession: a service-account token ends its whole chain. 'unknown' when `hash` is none of ours;
+   * 'alreadyRevoked' when its account is gone or the token was revoked. `note` says who revoked it (ApiTokenService).
+   */
+  async revokeByPossession(hash: string, ip: string, note: PossessionRevocationNote = HOLDER_REVOCATION): Promise<PossessionRevocation> {
     const token = await this.store.db.selectFrom('service_account_tokens').selectAll().where('secret_hash', '=', hash).executeTakeFirst();
-    if (!token) return false;
+    if (!token) return 'unknown';
     const account = await this.get(token.service_account_id);
-    if (!account || token.revoked_at !== null) return true;
+    if (!account || token.revoked_at !== null) return 'alreadyRevoked';
     await this.endEverything(account);
     const org = await this.store.getOrg(account.org_id);
     // A spent (rotated-away) token ends the live chain here too, as its reuse at the token endpoint does: whoever holds
@@ -755,7 +759,8 @@ export class ServiceAccountService {
       ip,
       details: {
         name: account.name,
-        via: 'oauth revocation endpoint (token holder)',
+        ...note.details,
+        via: note.via,
         ...(spent
           ? {
               spentAt: Number(token.spent_at),
@@ -765,7 +770,7 @@ export class ServiceAccountService {
           : {}),
       },
     });
-    return true;
+    return 'revoked';
   }
 
   /** The live refresh token of an account (for introspection and listing), if any. */

@@ -34,6 +34,10 @@ export function registerServeCommand(program: Command): void {
       '--inventory <file>',
       'at every start, before listening, apply this inventory file as `tessera inventory apply FILE` does; invalid: exit 2 (TESSERA_INVENTORY)',
     )
+    .option(
+      '--github-secret-scanning-keys <file>',
+      "GitHub's secret scanning public keys (api.github.com/meta/public_keys/secret_scanning, saved as JSON): enables POST /oauth/secret-scanning/github, which revokes leaked tokens GitHub reports; SIGHUP re-reads it (TESSERA_GITHUB_SECRET_SCANNING_KEYS, default off)",
+    )
     .option('--public-url <url>', 'public base URL used in hrefs, e.g. https://vcd.example.com (TESSERA_PUBLIC_URL)')
     .option(
       '--trust-proxy <addresses>',
@@ -97,6 +101,7 @@ tessera admin reset-password administrator@System.`,
         databaseUrl: opts.databaseUrl,
         demo: opts.demo,
         inventory: opts.inventory,
+        githubSecretScanningKeys: opts.githubSecretScanningKeys,
         publicUrl: opts.publicUrl,
         trustProxy: opts.trustProxy,
         proxyProtocolFrom: opts.proxyProtocolFrom,
@@ -219,13 +224,26 @@ tessera admin reset-password administrator@System.`,
       // Without an operator certificate there is nothing to reload, but SIGHUP still does not end the server (a
       // daemon's convention; its default action would).
       const reloadTls = server.reloadTls;
+      // GitHub rotates its secret scanning keys: the operator downloads the list again and sends SIGHUP.
+      const githubKeys = server.services.githubScanningKeys;
       process.on('SIGHUP', () => {
-        if (!reloadTls) return out('Received SIGHUP: nothing to reload (no --tls-cert)');
-        try {
-          const fresh = reloadTls();
-          out(`Received SIGHUP: TLS certificate ${fresh.certPath} reloaded, valid until ${fresh.validTo.toISOString()}`);
-        } catch (err) {
-          out(`Received SIGHUP: the TLS certificate was not reloaded, the previous one is still served: ${(err as Error).message}`);
+        if (!reloadTls && !githubKeys) return out('Received SIGHUP: nothing to reload (no --tls-cert, no --github-secret-scanning-keys)');
+        if (reloadTls) {
+          try {
+            const fresh = reloadTls();
+            out(`Received SIGHUP: TLS certificate ${fresh.certPath} reloaded, valid until ${fresh.validTo.toISOString()}`);
+          } catch (err) {
+            out(`Received SIGHUP: the TLS certificate was not reloaded, the previous one is still served: ${(err as Error).message}`);
+          }
+        }
+        if (githubKeys) {
+          try {
+            out(`Received SIGHUP: ${githubKeys.reload()} GitHub secret scanning key(s) read from ${githubKeys.path}`);
+          } catch (err) {
+            out(
+              `Received SIGHUP: the GitHub secret scanning keys were not reloaded, the previous ones are still trusted: ${(err as Error).message}`,
+            );
+          }
         }
       });
       out(`Tessera is listening on ${server.url}`);

@@ -2,6 +2,7 @@
  * What every handler can rely on: `request.principal` (decided once, in the authenticate hook),
  * `request.vcd` (the negotiated API version and format) and `app.tessera` (the services).
  */
+import type { GithubScanningKeys } from '../auth/github-secret-scanning-keys.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../domain/principal.js';
 import type { Config } from '../config.js';
@@ -59,6 +60,8 @@ export interface Services {
   apiTokenPolicy: ApiTokenPolicyService;
   recoveryCodes: RecoveryCodeService;
   audit: AuditLog;
+  /** GitHub's secret scanning keys (--github-secret-scanning-keys), or null: the partner endpoint is off. */
+  githubScanningKeys: GithubScanningKeys | null;
   /** This installation's site (VCD multisite): its id appears in session locations. */
   site: Site;
   limits: {

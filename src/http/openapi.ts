@@ -27,6 +27,7 @@ const TESSERA_EXTENSIONS: readonly RegExp[] = [
   /^GET \/cloudapi\/1\.0\.0\/sessions\/:id\/token$/,
   /^[A-Z]+ \/cloudapi\/x-tessera\//, // Tessera's own segment of /cloudapi (the inventory sync API, docs/inventory.md)
   /^POST \/oauth\/(provider|tenant\/:org)\/(revoke|introspect)$/, // RFC 7009 and RFC 7662
+  /^POST \/oauth\/secret-scanning\/github$/, // GitHub's secret scanning partner endpoint (--github-secret-scanning-keys)
 ];
 
 /** The rule above: true when VCD itself serves this operation (same method and path). */

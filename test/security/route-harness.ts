@@ -5,7 +5,8 @@
  * `error` writing into memory, so a suite can assert that nothing was logged at error level. Requests go
  * through `app.inject()`: no sockets, which keeps thousands of requests cheap on a small machine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -42,12 +43,18 @@ export interface Harness {
 export async function startHarness(backend: Backend): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-routes-'));
   const database = backend === 'postgres' ? await createTestDatabase() : null;
+  // A GitHub secret scanning key, so that its endpoint (registered only with one) is in the matrix.
+  const githubSecretScanningKeys = join(dataDir, 'github-keys.json');
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const key = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  writeFileSync(githubSecretScanningKeys, JSON.stringify({ public_keys: [{ key_identifier: '00', key, is_current: true }] }));
   const config = loadConfig(
     {
       host: '127.0.0.1',
       port: 0,
       http: true,
       dataDir,
+      githubSecretScanningKeys,
       databaseUrl: database?.url ?? null,
       demo: true,
       logLevel: 'error',

@@ -439,6 +439,8 @@ const API_POLICY: Record<string, PolicyEntry> = {
   },
   'POST /oauth/provider/revoke': open(),
   'POST /oauth/tenant/:org/revoke': open(),
+  // GitHub's secret scanning: authenticated by GitHub's signature alone, which no caller of the matrix has.
+  'POST /oauth/secret-scanning/github': open('401'),
   // RFC 7662: a Bearer is required, and only at the caller's own org's endpoint.
   'POST /oauth/provider/introspect': { ...signedIn(), crossOrg: '403' },
   'POST /oauth/tenant/:org/introspect': { ...signedIn(), crossOrg: '403', system: '403' },

@@ -22,7 +22,8 @@ import { introspect } from './introspect.js';
 import { PROVIDER_ISSUER_PATH, tenantIssuerPath } from './issuer.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
 import { deviceCodeGrant } from './grants/device-code.js';
-import { hashApiToken } from '../../domain/api-token-format.js';
+import { revokeTokenByValue } from './revoke-by-value.js';
+import { githubSecretScanningRoutes } from './github-secret-scanning.js';
 import { AnyQuery, JsonErrorEnvelope, NoContent } from '../contract/common.js';
 import {
   AuthorizationServerMetadata,
@@ -211,6 +212,8 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(contractValidatorCompiler);
   const services = app.tessera;
+  // Its own plugin: it reads its body as raw bytes (the signature is over them), with its own size limit.
+  await plugin.register(githubSecretScanningRoutes);
   /** Each endpoint exists at /oauth/provider/x and /oauth/tenant/{org}/x, with one contract. */
   const paths = (suffix: string) => [`/oauth/provider/${suffix}`, `/oauth/tenant/:org/${suffix}`];
   const formRoute = <R extends Record<number, unknown>>(response: R) => ({
@@ -317,12 +320,8 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
       const retryAfter = services.limits.revokePerIp.hit(request.ip);
       if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many revocation requests from this address; retry later');
       const token = tokenFromBody(request);
-      if (isWellFormedApiToken(token)) {
-        // A service account's refresh token has the same shape: whichever kind it is, it ends.
-        if (!(await services.serviceAccounts.revokeByPossession(hashApiToken(token), request.ip))) {
-          await services.apiTokens.revokeByPossession(token, request.ip);
-        }
-      } else await services.sessions.endByPossession(token, request.ip);
+      if (isWellFormedApiToken(token)) await revokeTokenByValue(services, token, request.ip);
+      else await services.sessions.endByPossession(token, request.ip);
       return reply.code(200).header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').send(undefined);
     });
   }
