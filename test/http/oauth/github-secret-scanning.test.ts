@@ -14,6 +14,7 @@ import { bearer, createApiToken, exchange, http, oauthPath, signIn } from '../..
 import { reportUnavailable, selectedBackends } from '../../store/backends.js';
 import { generateApiToken } from '../../../src/domain/api-token-format.js';
 import { loadConfig, ConfigError } from '../../../src/config.js';
+import { spawn } from 'node:child_process';
 
 const PATH = '/oauth/secret-scanning/github';
 const KEY_ID = 'a'.repeat(63) + 'f';
@@ -322,5 +323,90 @@ describe('GitHub secret scanning: configuration', () => {
       await t.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('messages count in the revocation budget per address: 429 past it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-gh-keys-'));
+    const { privateKey, publicKey } = keyPair();
+    const file = keysFile(dir, [{ id: KEY_ID, key: publicKey }]);
+    const t = await startTessera({ demo: false, config: { githubSecretScanningKeys: file, tokenRateLimitPerIp: 2 } });
+    try {
+      const body = JSON.stringify([match(generateApiToken())]);
+      const send = () =>
+        http(`${t.baseUrl}${PATH}`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'GITHUB-PUBLIC-KEY-IDENTIFIER': KEY_ID,
+            'GITHUB-PUBLIC-KEY-SIGNATURE': signature(body, privateKey),
+          },
+          body,
+        });
+      assert.equal((await send()).status, 200);
+      assert.equal((await send()).status, 200);
+      const third = await send();
+      assert.equal(third.status, 429, third.text);
+      assert.ok(third.headers.get('retry-after'));
+    } finally {
+      await t.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('tessera serve re-reads the keys file on SIGHUP, and keeps the keys it had when the new file is bad', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-gh-keys-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const first = keyPair();
+    const second = keyPair();
+    const file = keysFile(dir, [{ id: KEY_ID, key: first.publicKey }]);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
+    const child = spawn(
+      process.execPath,
+      ['bin/tessera.js', 'serve', '--http', '--port', '0', '--data-dir', join(dir, 'data'), '--github-secret-scanning-keys', file],
+      { env: { ...env, TESSERA_ADMIN_PASSWORD: 'an-admin-password-1', TESSERA_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    t.after(() => child.kill('SIGKILL'));
+    let stderr = '';
+    const waiters: Array<() => void> = [];
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      for (const w of waiters) w();
+    });
+    const seen = (pattern: RegExp) =>
+      new Promise<RegExpMatchArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not seen: ${pattern} in\n${stderr}`)), 30_000);
+        const check = () => {
+          const m = stderr.match(pattern);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m);
+          }
+        };
+        waiters.push(check);
+        check();
+      });
+    const url = (await seen(/Tessera is listening on (http:\/\/\S+)/))[1]!;
+    const body = JSON.stringify([match(generateApiToken())]);
+    const send = (key: KeyObject, id: string) =>
+      http(`${url}${PATH}`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'GITHUB-PUBLIC-KEY-IDENTIFIER': id,
+          'GITHUB-PUBLIC-KEY-SIGNATURE': signature(body, key),
+        },
+        body,
+      });
+    assert.equal((await send(first.privateKey, KEY_ID)).status, 200);
+    const rotated = 'd'.repeat(64);
+    keysFile(dir, [{ id: rotated, key: second.publicKey }]);
+    child.kill('SIGHUP');
+    await seen(new RegExp(`Received SIGHUP: 1 GitHub secret scanning key\\(s\\) read from ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.equal((await send(first.privateKey, KEY_ID)).status, 401, 'the old key is no longer trusted');
+    assert.equal((await send(second.privateKey, rotated)).status, 200);
+    writeFileSync(file, '<html>rate limited</html>');
+    child.kill('SIGHUP');
+    await seen(/the GitHub secret scanning keys were not reloaded, the previous ones are still trusted: .*not JSON/);
+    assert.equal((await send(second.privateKey, rotated)).status, 200, 'still trusted');
   });
 });
