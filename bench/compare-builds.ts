@@ -15,8 +15,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measure, startProcess, type Measured } from './harness.js';
-import { mintDemoApiToken, PASSWORD } from './exchange.js';
+import { measure, type Measured } from './harness.js';
+import { mintDemoApiToken, startTesseraProcess } from './exchange.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -47,19 +47,9 @@ function buildRevision(revision: string | null, dir: string): string {
   return join(dir, 'dist-compare/cli/main.js');
 }
 
-async function startBuild(entry: string, dataDir: string) {
-  return startProcess(
-    process.execPath,
-    [entry, 'serve', '--http', '--port', '0', '--demo', '--data-dir', dataDir, '--log-level', process.env.BENCH_LOG_LEVEL ?? 'silent'],
-    {
-      NODE_ENV: 'production',
-      TESSERA_DEMO_PASSWORD: PASSWORD,
-      TESSERA_ADMIN_PASSWORD: PASSWORD,
-      TESSERA_TOKEN_RATE_LIMIT_PER_IP: '10000000',
-      TESSERA_TOKEN_RATE_LIMIT_PER_TOKEN: '10000000',
-    },
-    /listening on (http:\/\/[^\s]+)/,
-  );
+/** `tessera serve --http --demo` of one build, as `npm run bench -- exchange` starts Tessera (rate limits out of the way). */
+function startBuild(entry: string, dataDir: string) {
+  return startTesseraProcess(dataDir, ['--log-level', process.env.BENCH_LOG_LEVEL ?? 'silent'], {}, [], undefined, entry);
 }
 
 interface BuildUnderTest {

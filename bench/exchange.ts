@@ -72,13 +72,15 @@ export async function startTesseraProcess(
   env: NodeJS.ProcessEnv = {},
   nodeArgs: string[] = [],
   ready: RegExp = /listening on (http:\/\/[^\s]+)/,
+  /** The CLI to run: this checkout's build unless told (bench/compare-builds.ts runs other builds). */
+  entry: string = tesseraEntry(),
 ) {
   return startProcess(
     process.execPath,
     [
       ...nodeArgs,
       ...serverNodeArgs(),
-      tesseraEntry(),
+      entry,
       'serve',
       '--http',
       '--port',

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { DEMO_PASSWORD, type TesseraHandle } from '../helpers/tessera.js';
 import { twoNodes } from './two-nodes.js';
 import { signIn, createApiToken, http, bearer, oauthPath } from '../helpers/api.js';
-import { activeServiceAccount } from './service-account-flow.js';
+import { activeServiceAccount } from '../helpers/service-account-flow.js';
 
 /** The identity cache's TTL (src/auth/identity-cache.ts) as docs/security.md states it. */
 const DOCUMENTED_BOUND_MS = 5_000;

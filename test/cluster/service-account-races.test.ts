@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { createTestDatabase, startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
 import { signIn, exchange, http, bearer } from '../helpers/api.js';
-import { activeServiceAccount } from './service-account-flow.js';
+import { activeServiceAccount } from '../helpers/service-account-flow.js';
 
 const JSON_37 = 'application/json;version=37.0';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
 import { signIn, exchange, http, bearer } from '../helpers/api.js';
-import { activeServiceAccount } from './service-account-flow.js';
+import { activeServiceAccount } from '../helpers/service-account-flow.js';
 
 const BOUND_MS = 2_000;
 const JSON_37 = 'application/json;version=37.0';

@@ -23,7 +23,7 @@ import { createTestDatabase, defaultBackend, startTessera, DEMO_PASSWORD, type T
 import { bearer, http, signIn } from '../helpers/api.js';
 import { totpCode } from '../../src/auth/totp.js';
 import { listCatalogsOfOrg } from '../../src/inventory/catalogs.js';
-import { activeServiceAccount } from '../cluster/service-account-flow.js';
+import { activeServiceAccount } from '../helpers/service-account-flow.js';
 
 const RATES = { signInRateLimit: 100_000, tokenRateLimitPerIp: 100_000 };
 

@@ -10,15 +10,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
-import { bearer, createApiToken, exchange, http, oauthPath, signIn } from '../../helpers/api.js';
+import { createApiToken, exchange, http, oauthPath, signIn } from '../../helpers/api.js';
 import { reportUnavailable, selectedBackends } from '../../store/backends.js';
+import { activeServiceAccount } from '../../helpers/service-account-flow.js';
 import { generateApiToken } from '../../../src/domain/api-token-format.js';
 import { loadConfig, ConfigError } from '../../../src/config.js';
 import { spawn } from 'node:child_process';
 
 const PATH = '/oauth/secret-scanning/github';
 const KEY_ID = 'a'.repeat(63) + 'f';
-const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function keyPair() {
@@ -73,43 +73,6 @@ for (const plan of selectedBackends()) {
     const signed = (body: string, key: KeyObject = privateKey, id = KEY_ID) =>
       post(body, { 'GITHUB-PUBLIC-KEY-IDENTIFIER': id, 'GITHUB-PUBLIC-KEY-SIGNATURE': signature(body, key) });
 
-    async function serviceAccountToken(name: string): Promise<string> {
-      const reg = await http(`${base}${oauthPath('acme')}/register`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/json', Accept: 'application/json;version=' },
-        body: JSON.stringify({
-          client_name: name,
-          software_id: '12345678-1234-1234-1234-1234567890ab',
-          scope: 'urn:vcloud:role:vApp%20Author',
-        }),
-      });
-      assert.equal(reg.status, 200, reg.text);
-      const clientId = reg.json().client_id as string;
-      const auth = await http(`${base}${oauthPath('acme')}/device_authorization`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${alice}`,
-          'Content-Type': 'application/x-www-form-urlencoded',
-          Accept: 'application/json;version=37.0',
-        },
-        body: new URLSearchParams({ client_id: clientId }),
-      });
-      assert.equal(auth.status, 200, auth.text);
-      const granted = await http(`${base}/cloudapi/1.0.0/deviceLookup/grant`, {
-        method: 'POST',
-        headers: { ...bearer(alice), 'Content-Type': 'application/json' },
-        body: JSON.stringify({ userCode: auth.json().user_code }),
-      });
-      assert.equal(granted.status, 204, granted.text);
-      const first = await http(`${base}${oauthPath('acme')}/token`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: DEVICE_CODE, client_id: clientId, device_code: auth.json().device_code }),
-      });
-      assert.equal(first.status, 200, first.text);
-      return first.json().refresh_token as string;
-    }
-
     const auditOf = (type: string, tokenId: string) =>
       t.store.db
         .selectFrom('audit_events')
@@ -127,7 +90,9 @@ for (const plan of selectedBackends()) {
         body: new URLSearchParams({ token: revoked.apiToken }),
       });
       assert.equal(holder.status, 200);
-      const account = await serviceAccountToken('leaked-robot');
+      const account = (
+        await activeServiceAccount({ register: base, grant: base, poll: base }, alice, 'leaked-robot', 'urn:vcloud:role:vApp%20Author')
+      ).refreshToken;
       const strangerToken = generateApiToken(); // well-formed, not this installation's
       const untouched = await createApiToken(base, alice, 'acme', 'not-leaked');
       const batch = [match(live.apiToken), match(revoked.apiToken), match('not-a-token-at-all'), match(account), match(strangerToken)];

@@ -3,7 +3,7 @@
  * authorization, the administrator's grant, the device-code grant. Each step may go to another node of a cluster.
  */
 import assert from 'node:assert/strict';
-import { bearer, http, oauthPath } from '../helpers/api.js';
+import { bearer, http, oauthPath } from './api.js';
 
 const JSON_37 = 'application/json;version=37.0';
 
