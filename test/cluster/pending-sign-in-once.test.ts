@@ -23,14 +23,19 @@ test('a copy of the pending cookie, completed on another node with a fresh code,
   const first = await atA.submit('/tenant/acme/login', '/tenant/acme/login', { username: 'bob', password: DEMO_PASSWORD });
   assert.equal(first.headers.location, '/tenant/acme/login/code');
   const copied = atA.cookies.get('tessera_pending')!;
-  const done = await atA.submit('/tenant/acme/login/code', '/tenant/acme/login/code', { code: totpCode(secret, step - 15_000) });
+  const codePageA = await atA.get('/tenant/acme/login/code');
+  const done = await atA.post('/tenant/acme/login/code', { _csrf: csrfFrom(codePageA.body), code: totpCode(secret, step - 15_000) });
   assert.equal(done.headers.location, '/tenant/acme/');
 
+  // Node B reads the copied cookie (the portal secret is in the store) and the claim (the store too): its code page
+  // sends the browser back to the sign-in, and a code posted with the copy starts nothing.
   const atB = new PortalClient(nodeB.server.app);
   atB.cookies.set('tessera_pending', copied);
   const codePage = await atB.get('/tenant/acme/login/code');
-  assert.equal(codePage.statusCode, 200, 'node B reads the pending cookie: the portal secret is in the store');
-  const refused = await atB.post('/tenant/acme/login/code', { _csrf: csrfFrom(codePage.body), code: totpCode(secret, step + 15_000) });
+  assert.equal(codePage.statusCode, 303, 'node B knows the pending sign-in is spent');
+  assert.equal(codePage.headers.location, '/tenant/acme/login?notice=code-expired');
+  atB.cookies.set('tessera_pending', copied);
+  const refused = await atB.post('/tenant/acme/login/code', { _csrf: csrfFrom(codePageA.body), code: totpCode(secret, step + 15_000) });
   assert.equal(refused.statusCode, 303);
   assert.equal(refused.headers.location, '/tenant/acme/login?notice=code-expired');
   assert.equal(atB.cookies.has('tessera_session'), false, 'no second session');
