@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseTrustedProxies } from './trusted-proxies.js';
-import { readGithubScanningKeys } from './auth/github-secret-scanning-keys.js';
+import { readGithubScanningKeys } from './github-scanning-keys.js';
 
 export interface Config {
   /** Listen address. Default 127.0.0.1 (loopback only). */

@@ -26,7 +26,7 @@ import { ApiTokenPolicyService } from './auth/api-token-policy.js';
 import type { Services } from './http/context.js';
 import { AddressRateLimiter, RateLimiter } from './auth/rate-limiter.js';
 import { randomUUID } from 'node:crypto';
-import { GithubScanningKeys } from './auth/github-secret-scanning-keys.js';
+import { GithubScanningKeys } from './github-scanning-keys.js';
 
 export interface Logger {
   info(o: object, m: string): void;

@@ -2,7 +2,7 @@
  * What every handler can rely on: `request.principal` (decided once, in the authenticate hook),
  * `request.vcd` (the negotiated API version and format) and `app.tessera` (the services).
  */
-import type { GithubScanningKeys } from '../auth/github-secret-scanning-keys.js';
+import type { GithubScanningKeys } from '../github-scanning-keys.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../domain/principal.js';
 import type { Config } from '../config.js';
