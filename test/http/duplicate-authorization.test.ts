@@ -7,7 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { rawBytes } from '../helpers/raw-bytes.js';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { basic, signIn } from '../helpers/api.js';
 import { authorizationsAgree } from '../../src/auth/authenticator.js';
@@ -25,19 +25,8 @@ before(async () => {
 });
 after(() => t.stop());
 
-/** Sends exactly these request bytes; the status and the whole answer. */
-function rawBytes(head: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(head));
-    let data = '';
-    socket.on('data', (d) => (data += d));
-    socket.on('end', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0), text: data }));
-    socket.on('error', reject);
-  });
-}
-
 const request = (method: string, path: string, headers: string, body = '') =>
-  rawBytes(`${method} ${path} HTTP/1.1\r\nHost: x\r\n${headers}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  rawBytes(port, `${method} ${path} HTTP/1.1\r\nHost: x\r\n${headers}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
 
 test('two Authorization headers with two different bearers are a 401 in the area\u2019s format, whichever comes first', async () => {
   for (const two of [

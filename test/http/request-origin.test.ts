@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { rawBytes } from '../helpers/raw-bytes.js';
 import { startTessera, DEMO_PASSWORD } from '../helpers/tessera.js';
 import { signIn, bearer } from '../helpers/api.js';
 import { hasAtMostOneHost, isValidHost } from '../../src/http/request-origin.js';
@@ -17,17 +17,6 @@ test('isValidHost', () => {
   for (const bad of ['[::1', '::1', 'a b', 'a/b', 'a:b:c', 'host:99999', 'host:', '[zz::1]', 'a\tb', 'a@b', '.', '-x'])
     assert.ok(!isValidHost(bad), bad);
 });
-
-/** Sends exactly these request bytes and returns the status line and body (for headers fetch would refuse). */
-function rawBytes(port: number, head: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(head));
-    let data = '';
-    socket.on('data', (d) => (data += d));
-    socket.on('end', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0), text: data }));
-    socket.on('error', reject);
-  });
-}
 
 test('a malformed Host header answers 400 in each area envelope, never 500', async (t) => {
   const handle = await startTessera({ backend: 'sqlite' });
