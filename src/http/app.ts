@@ -318,13 +318,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // A query string that encodes no text is refused here, in the area's format, before any route reads it.
     const badQuery = invalidQueryPiece(request.url);
     if (badQuery !== null) return done(new TesseraError('BAD_REQUEST', invalidQueryMessage(badQuery)));
-    // No body is ever decompressed (so no decompression bomb): a coded body is refused for what it is (RFC 9110
-    // §15.5.16), rather than read as if plain (until 2026-12-05 a gzip body was "not valid UTF-8", and a plain one
-    // labelled `br` was accepted).
     // An `Expect` other than 100-continue (Node's checkExpectation, refused-body.ts): 417, RFC 9110 §15.5.18.
     if (request.headers.expect !== undefined && hasUnmetExpectation(request.raw)) {
       return done(new TesseraError('BAD_REQUEST', 'The Expect header can only be 100-continue', { status: 417 }));
     }
+    // No body is ever decompressed (so no decompression bomb): a coded body is refused for what it is (RFC 9110
+    // §15.5.16), rather than read as if plain (until 2026-12-05 a gzip body was "not valid UTF-8", and a plain one
+    // labelled `br` was accepted).
     const coding = request.headers['content-encoding'];
     if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
       return done(

@@ -46,11 +46,6 @@ export function repeatedSingletonHeader(rawHeaders: readonly string[]): 'host' |
   return repeatedAuthorization ? 'authorization' : null;
 }
 
-/** False when the request carries more than one Host header (repeatedSingletonHeader). */
-export function hasAtMostOneHost(rawHeaders: readonly string[]): boolean {
-  return repeatedSingletonHeader(rawHeaders) !== 'host';
-}
-
 /** The host the client addressed ('' when it sent none, as HTTP/1.0 may), not validated. */
 export function requestedHost(request: FastifyRequest): string {
   return request.host;
