@@ -25,7 +25,7 @@ import { hashApiToken } from '../../domain/api-token-format.js';
 import { parseJsonBody } from '../json-body.js';
 import { sendJson } from '../context.js';
 import { revokeTokenByValue } from './revoke-by-value.js';
-import { OAuthErrors } from './schemas.js';
+import { OAuthErrorEnvelope, OAuthErrors } from './schemas.js';
 
 export const GITHUB_SECRET_SCANNING_PATH = '/oauth/secret-scanning/github';
 export const GITHUB_SCANNING_BODY_LIMIT = 1024 * 1024;
@@ -82,7 +82,8 @@ export const githubSecretScanningRoutes: FastifyPluginAsync = async (app) => {
     GITHUB_SECRET_SCANNING_PATH,
     {
       bodyLimit: GITHUB_SCANNING_BODY_LIMIT,
-      schema: { consumes: ['application/json'], response: { ...OAuthErrors, 200: Feedback } },
+      // 404 is part of the contract: a server started without the key file answers it (below).
+      schema: { consumes: ['application/json'], response: { ...OAuthErrors, 200: Feedback, 404: OAuthErrorEnvelope } },
     },
     async (request, reply) => {
       // Registered always, so that the OpenAPI document is the same for every server; off, answered as the router

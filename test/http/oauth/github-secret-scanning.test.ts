@@ -230,6 +230,9 @@ describe('GitHub secret scanning: configuration', () => {
         body: JSON.stringify([match(generateApiToken())]),
       });
       assert.equal(batch.status, 404, batch.text);
+      // The served contract says so: a client generated from it (or a conformance check) must expect this 404.
+      const document = (await http(`${t.baseUrl}/tessera/openapi.json`)).json();
+      assert.ok(document.paths[PATH].post.responses['404'], 'the OpenAPI document declares the 404');
     } finally {
       await t.stop();
     }
