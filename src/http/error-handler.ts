@@ -8,7 +8,7 @@ import { xmlDocument } from './xml.js';
 import { areaOf, defaultVersion, sendExactJson } from './context.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { isForeignKeyViolation, isStillReferenced, isUniqueViolation } from '../store/constraint-errors.js';
-import { oauthErrorBody, oauthErrorCode } from './oauth-error.js';
+import { hasOwnOAuthCode, oauthErrorBody, oauthErrorCode } from './oauth-error.js';
 import { credentialFromHeaders } from '../auth/authenticator.js';
 import { PORTAL_ERROR_PAGE_HEADERS } from './page-security.js';
 
@@ -115,10 +115,12 @@ export function renderError(error: TesseraError, request: FastifyRequest, reply:
   if (area === 'oauth' && !error.vcdBodyOnly) {
     const minor = error.code === 'BAD_REQUEST' ? 'invalid_request' : error.minorErrorCode;
     // A 401 to a request that sent no credential: a missing parameter (RFC 6750 §3.1 leaves the header without a code,
-    // and the body does not claim a token was refused).
+    // and the body does not claim a token was refused), unless the error names its own OAuth code: GitHub secret
+    // scanning's unsigned message is `invalid_client` in both fields (until 2026-12-07 `error` said invalid_request
+    // beside `minorErrorCode` invalid_client).
     // A 403 to a bearer: the header's insufficient_scope in the body too (it said access_denied beside it).
     const code =
-      error.status === 401 && !sentCredential
+      error.status === 401 && !sentCredential && !hasOwnOAuthCode(error)
         ? 'invalid_request'
         : error.status === 403 && sentCredential?.kind === 'access_token' && error.minorErrorCode === 'ACCESS_TO_RESOURCE_IS_FORBIDDEN'
           ? 'insufficient_scope'

@@ -17,9 +17,14 @@ const OAUTH_CODES: ReadonlySet<string> = new Set(
     .filter((minor) => minor === minor.toLowerCase()),
 );
 
+/** Whether the error carries an OAuth code of its own (`invalid_client`, `invalid_grant`, ...), not one derived from its status. */
+export function hasOwnOAuthCode(error: Pick<TesseraError, 'minorErrorCode'>): boolean {
+  return OAUTH_CODES.has(error.minorErrorCode);
+}
+
 /** The OAuth code for an error: its own when it has one, else the closest by status. */
 export function oauthErrorCode(error: Pick<TesseraError, 'minorErrorCode' | 'status'>): string {
-  if (OAUTH_CODES.has(error.minorErrorCode)) return error.minorErrorCode;
+  if (hasOwnOAuthCode(error)) return error.minorErrorCode;
   // The Bearer-protected endpoints (register, introspect, device_authorization): RFC 6750 §3.1.
   if (error.status === 401) return 'invalid_token';
   if (error.status === 403) return 'access_denied';

@@ -168,6 +168,8 @@ for (const plan of selectedBackends()) {
         const res = await post(body, headers);
         assert.equal(res.status, 401, `${why}: ${res.text}`);
         assert.equal(res.json().minorErrorCode, 'invalid_client', why);
+        // RFC 6749 §5.2's field says the same as VCD's (it said invalid_request beside invalid_client).
+        assert.equal(res.json().error, 'invalid_client', why);
         assert.ok(!res.text.includes(live.apiToken), why);
       }
       // The body with one byte more than was signed (a space GitHub did not send).
