@@ -20,6 +20,11 @@ const SIGNATURE = /^[A-Za-z0-9+/]{1,200}={0,2}$/;
 
 export class GithubScanningKeysError extends Error {}
 
+/** Whether `value` has the shape of a key identifier (hex), whether or not a key of the file has it. */
+export function isKeyIdentifier(value: string): boolean {
+  return KEY_IDENTIFIER.test(value);
+}
+
 /** The keys of one file, by lower-case identifier. Throws GithubScanningKeysError naming the file and what is wrong. */
 export function parseGithubScanningKeys(text: string, path: string): ReadonlyMap<string, KeyObject> {
   const bad = (why: string) => new GithubScanningKeysError(`${path}: ${why}`);

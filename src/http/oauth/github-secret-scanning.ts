@@ -25,6 +25,7 @@ import { hashApiToken } from '../../domain/api-token-format.js';
 import { parseJsonBody } from '../json-body.js';
 import { sendJson } from '../context.js';
 import { revokeTokenByValue } from './revoke-by-value.js';
+import { isKeyIdentifier } from '../../github-scanning-keys.js';
 import { OAuthErrorEnvelope, OAuthErrors } from './schemas.js';
 
 export const GITHUB_SECRET_SCANNING_PATH = '/oauth/secret-scanning/github';
@@ -95,8 +96,16 @@ export const githubSecretScanningRoutes: FastifyPluginAsync = async (app) => {
       const keyId = request.headers['github-public-key-identifier'];
       const problem = keys.problem(keyId, request.headers['github-public-key-signature'], body);
       if (problem !== null) {
+        // The identifier when it is one (hex), else only its length: the header is anyone's to fill, and its text
+        // (up to 128 characters of it until 2026-12-07) was a line of the sender's choosing in the server's log.
+        const named = typeof keyId === 'string' && isKeyIdentifier(keyId);
         request.log.warn(
-          { keyId: typeof keyId === 'string' ? keyId.slice(0, 128) : null, problem, bytes: body.length },
+          {
+            keyId: named ? keyId : null,
+            ...(typeof keyId === 'string' && !named ? { keyIdLength: keyId.length } : {}),
+            problem,
+            bytes: body.length,
+          },
           'GitHub secret scanning: message refused, nothing revoked',
         );
         throw new TesseraError('invalid_client', 'The message is not signed by a GitHub secret scanning key this server trusts', {

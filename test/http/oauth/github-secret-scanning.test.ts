@@ -55,11 +55,16 @@ for (const plan of selectedBackends()) {
     let dir: string;
     const { privateKey, publicKey } = keyPair();
     const stranger = keyPair();
+    const logLines: string[] = [];
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'tessera-gh-keys-'));
       const file = keysFile(dir, [{ id: KEY_ID, key: publicKey }]);
-      t = await startTessera({ backend: plan.backend, config: { githubSecretScanningKeys: file, signInRateLimit: 1000 } });
+      t = await startTessera({
+        backend: plan.backend,
+        config: { githubSecretScanningKeys: file, signInRateLimit: 1000, logLevel: 'warn' },
+        logDestination: { write: (line: string) => void logLines.push(line) },
+      });
       base = t.baseUrl;
       alice = await signIn(base, 'alice', 'acme', t.demoPassword);
     });
@@ -180,6 +185,33 @@ for (const plan of selectedBackends()) {
       assert.equal(res.status, 401);
       assert.equal((await exchange(base, 'acme', live.apiToken)).status, 200, 'still live');
       assert.deepEqual(await auditOf('apiToken.revoked', live.clientId), []);
+    });
+
+    test("a refusal's warning names the key identifier only when it is one: the sender's other text stays out of the log", async () => {
+      const body = JSON.stringify([match(generateApiToken())]);
+      const refusals = () =>
+        logLines
+          .map((line) => JSON.parse(line) as { msg?: string; reqId?: string; keyId?: unknown; keyIdLength?: unknown; problem?: string })
+          .filter((line) => line.msg === 'GitHub secret scanning: message refused, nothing revoked');
+      const forged = 'x problem=none msg=GitHub secret scanning: message accepted \u00c3\u009b[31m';
+      const res = await post(body, { 'GITHUB-PUBLIC-KEY-IDENTIFIER': forged, 'GITHUB-PUBLIC-KEY-SIGNATURE': signature(body, privateKey) });
+      assert.equal(res.status, 401);
+      const line = refusals().find((l) => l.reqId === res.headers.get('x-vmware-vcloud-request-id'));
+      assert.ok(line, JSON.stringify(refusals()));
+      assert.equal(line.keyId, null);
+      assert.equal(line.keyIdLength, forged.length);
+      assert.equal(line.problem, 'unknown key identifier');
+      assert.ok(!logLines.some((l) => l.includes('message accepted')), 'the header\u2019s text is in the log');
+      // A hex identifier is logged as sent: which key GitHub (or someone) named is what an operator needs to know.
+      const unknownKey = 'c'.repeat(64);
+      const named = await post(body, {
+        'GITHUB-PUBLIC-KEY-IDENTIFIER': unknownKey,
+        'GITHUB-PUBLIC-KEY-SIGNATURE': signature(body, privateKey),
+      });
+      assert.equal(named.status, 401);
+      const namedLine = refusals().find((l) => l.reqId === named.headers.get('x-vmware-vcloud-request-id'));
+      assert.equal(namedLine?.keyId, unknownKey);
+      assert.equal(namedLine?.keyIdLength, undefined);
     });
 
     test('a signed body that is not an array of matches: 400, nothing revoked', async () => {
