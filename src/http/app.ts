@@ -65,7 +65,7 @@ import { cloudapiInventorySyncRoutes } from './cloudapi/inventory-sync.js';
 import { oauthRoutes } from './oauth/index.js';
 import { portalRoutes } from './portal/index.js';
 import { healthRoutes, healthProbeRoutes, type Readiness } from './health.js';
-import { installRequestLog } from './request-log.js';
+import { installRequestLog, logAnswerOutsideRoutes } from './request-log.js';
 import { installSchemaCompilers } from './validation.js';
 import { installNulGuard } from './nul-guard.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
@@ -178,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         area: areaOf(request.url),
       };
       reply.header('X-VMWARE-VCLOUD-REQUEST-ID', request.id);
+      if (options.requestLog && options.logger) logAnswerOutsideRoutes(request, reply, options.requestLog);
       const message =
         (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed';
       return renderError(new TesseraError('BAD_REQUEST', message), request, reply);

@@ -39,6 +39,17 @@ export function installRequestLog(app: FastifyInstance, mode: RequestLog, logger
   });
 }
 
+/**
+ * The line of an answer that no hook sees: fastify's `frameworkErrors` (a malformed URL, an overlong path parameter)
+ * answer before routing, in a context without the hooks above, so until 2026-12-07 those 400s were missing from the
+ * request log even with `all`. Written when the answer has gone, as onResponse would have; timed from this call.
+ */
+export function logAnswerOutsideRoutes(request: FastifyRequest, reply: FastifyReply, mode: RequestLog): void {
+  if (mode === 'off') return;
+  const from = performance.now();
+  reply.raw.once('finish', () => writeLine(request, reply, mode, performance.now() - from));
+}
+
 /** When each request arrived (performance.now()), for the 5xx lines of the onSend path: a decorated request field. */
 const ARRIVED_AT = 'tesseraArrivedAt';
 

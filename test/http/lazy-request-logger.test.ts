@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logging.js';
 import { lazyChildLogger } from '../../src/http/lazy-request-logger.js';
 import { startTessera } from '../helpers/tessera.js';
 import { createApiToken, signIn } from '../helpers/api.js';
+import { generateApiToken } from '../../src/domain/api-token-format.js';
 
 /** A server-configured pino logger writing into `lines`, with its `child` calls counted. */
 function capturedLogger(level: string) {
@@ -172,4 +173,41 @@ test('a 500 is still logged at error: its failure with the error, and its reques
   assert.equal(completed?.level, 50);
   assert.equal(completed?.reqId, id);
   assert.equal(completed?.res?.statusCode, 500);
+});
+
+test('an answer given before routing (a malformed URL) has its request line too, with its request id, status and time', async (t) => {
+  const lines: Array<{
+    msg?: string;
+    level?: number;
+    reqId?: string;
+    responseTime?: number;
+    res?: { statusCode: number };
+    req?: { url?: string };
+  }> = [];
+  const raw: string[] = [];
+  const handle = await startTessera({
+    backend: 'sqlite',
+    config: { logLevel: 'info', requestLog: 'all' },
+    logDestination: {
+      write: (line: string) => {
+        raw.push(line);
+        lines.push(JSON.parse(line));
+      },
+    },
+  });
+  t.after(() => handle.stop());
+  const secret = generateApiToken();
+  // fastify's frameworkErrors answer these, in a context without the request log's hooks.
+  const res = await fetch(`${handle.baseUrl}/api/org/%E0%A4%A?refresh_token=${secret}`);
+  await res.arrayBuffer();
+  assert.equal(res.status, 400);
+  const id = res.headers.get('x-vmware-vcloud-request-id');
+  await new Promise((resolve) => setImmediate(resolve));
+  const line = lines.find((l) => l.msg === 'request completed' && l.reqId === id);
+  assert.ok(line, JSON.stringify(lines));
+  assert.equal(line.level, 40);
+  assert.equal(line.res?.statusCode, 400);
+  assert.equal(line.req?.url, '/api/org/%E0%A4%A?refresh_token=[redacted]');
+  assert.ok(typeof line.responseTime === 'number' && line.responseTime >= 0, String(line.responseTime));
+  assert.ok(!raw.join('').includes(secret));
 });
