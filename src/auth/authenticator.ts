@@ -54,6 +54,21 @@ export function authorizationsAgree(rawHeaders: readonly string[]): boolean {
   return true;
 }
 
+/**
+ * False when `Authorization: Bearer` and `X-VMWARE-VCLOUD-ACCESS-TOKEN` carry two different access tokens. govcd
+ * sends both, always the same token; of two different ones Tessera would act on the bearer (credentialFromHeaders)
+ * while a gateway in front may have authorized by VCD's header, the same confusion as two Authorization headers
+ * (until 2026-12-07 the bearer counted, whatever the other held). A legacy `x-vcloud-authorization` id is not
+ * compared: it names a session rather than carrying its token, so it differs from that session's bearer by design.
+ */
+export function accessTokenHeadersAgree(headers: Record<string, string | string[] | undefined>): boolean {
+  const vcdHeader = first(headers['x-vmware-vcloud-access-token']);
+  if (vcdHeader === undefined) return true;
+  const authorization = first(headers['authorization']);
+  const bearer = authorization ? BEARER.exec(authorization) : null;
+  return bearer === null || bearer[1] === vcdHeader.trim();
+}
+
 const REPEATED_BEARER = /^(?:bearer\s+)+(?=\S)/i;
 
 /** An Authorization value as one comparable string: the scheme in lower case, `bearer` named once, then its credentials. */

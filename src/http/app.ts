@@ -32,7 +32,7 @@ import { acceptProxyProtocol, type ProxyProtocolRefusal } from './proxy-protocol
 import { ROUTER_OPTIONS, RouteMethods } from './route-methods.js';
 import { isStoreWriteRefusal, isTransientStoreError } from '../store/transient-errors.js';
 import { negotiate, unsupportedVersionMessage } from '../domain/api-versions.js';
-import { authorizationsAgree, credentialFromHeaders } from '../auth/authenticator.js';
+import { accessTokenHeadersAgree, authorizationsAgree, credentialFromHeaders } from '../auth/authenticator.js';
 import { legacyVersionRoutes } from './legacy/versions.js';
 import { legacySessionRoutes } from './legacy/sessions.js';
 import { legacyInventoryRoutes } from './legacy/inventory.js';
@@ -348,6 +348,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Which of two credentials is meant cannot be known (authenticator.ts): refused, whatever either holds.
     if (repeated === 'authorization' && !authorizationsAgree(request.raw.rawHeaders)) {
       return done(new TesseraError('UNAUTHORIZED', 'The request has two Authorization headers with two different credentials'));
+    }
+    if (!accessTokenHeadersAgree(request.headers)) {
+      return done(new TesseraError('UNAUTHORIZED', 'Authorization and X-VMWARE-VCLOUD-ACCESS-TOKEN carry two different access tokens'));
     }
     const credential = credentialFromHeaders(request.headers);
     if (!credential) return done();
