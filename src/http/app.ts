@@ -68,6 +68,7 @@ import { healthRoutes, healthProbeRoutes, type Readiness } from './health.js';
 import { installRequestLog, logAnswerOutsideRoutes } from './request-log.js';
 import { installSchemaCompilers } from './validation.js';
 import { installNulGuard } from './nul-guard.js';
+import { utf8Text } from './utf8-text.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import type { RequestLog } from '../config.js';
 import { TOKEN_EXPIRATION_HEADER, tokenExpirationValue } from './token-expiration.js';
@@ -441,20 +442,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(portalRoutes);
   await app.register(openApiRoutes);
   return app;
-}
-
-/**
- * A body's text, or null when its bytes are not UTF-8. Decoding leniently turned every malformed byte into U+FFFD,
- * so a name sent in another encoding was stored altered without a word (until 2026-12-05): refused instead.
- */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-function utf8Text(body: Buffer | string): string | null {
-  if (typeof body === 'string') return body;
-  try {
-    return strictUtf8.decode(body);
-  } catch {
-    return null;
-  }
 }
 
 const notUtf8 = () => new TesseraError('BAD_REQUEST', 'The request body is not valid UTF-8');

@@ -23,6 +23,7 @@ import { Type } from 'typebox';
 import { TesseraError, tooManyRequests } from '../../domain/errors.js';
 import { hashApiToken } from '../../domain/api-token-format.js';
 import { parseJsonBody } from '../json-body.js';
+import { utf8Text } from '../utf8-text.js';
 import { sendJson } from '../context.js';
 import { revokeTokenByValue } from './revoke-by-value.js';
 import { isKeyIdentifier } from '../../github-scanning-keys.js';
@@ -57,7 +58,9 @@ const invalid = (message: string) => new TesseraError('invalid_request', message
 
 /** The matches of a verified body, or a 400 saying what is wrong with its shape (never quoting a token). */
 function matchesOf(body: Buffer): Match[] {
-  const parsed = parseJsonBody(body.toString('utf8'), () => invalid('The body must be a JSON array of matches'));
+  const text = utf8Text(body);
+  if (text === null) throw invalid('The body must be UTF-8 (RFC 8259 §8.1)');
+  const parsed = parseJsonBody(text, () => invalid('The body must be a JSON array of matches'));
   if (!Array.isArray(parsed) || parsed.length === 0) throw invalid('The body must be a non-empty JSON array of matches');
   if (parsed.length > GITHUB_SCANNING_MAX_MATCHES) {
     throw invalid(`At most ${GITHUB_SCANNING_MAX_MATCHES} matches per message, got ${parsed.length}`);

@@ -229,6 +229,19 @@ for (const plan of selectedBackends()) {
         assert.equal(res.json().error, 'invalid_request');
         assert.ok(!res.text.includes(live.apiToken));
       }
+      // Bytes that are not UTF-8, signed: refused like any other JSON body of Tessera's, not read with U+FFFD
+      // in their place (until 2026-12-07 a 200 with the hash of a string GitHub never sent).
+      const notUtf8 = Buffer.concat([
+        Buffer.from(`[{"token":"${live.apiToken}","type":"x","url":"`),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}]'),
+      ]);
+      const res = await post(notUtf8, {
+        'GITHUB-PUBLIC-KEY-IDENTIFIER': KEY_ID,
+        'GITHUB-PUBLIC-KEY-SIGNATURE': signature(notUtf8, privateKey),
+      });
+      assert.equal(res.status, 400, res.text);
+      assert.match(res.json().message, /UTF-8/);
       assert.equal((await exchange(base, 'acme', live.apiToken)).status, 200, 'still live');
     });
 
