@@ -693,10 +693,15 @@ export class ApiTokenService {
    * works the same way, so a leaked token found anywhere can be killed at once). Never fails: says whether the token
    * was this installation's and live (now revoked), already revoked, or none of ours (the RFC 7009 endpoint tells
    * its caller none of it; GitHub's secret scanning gets it as its feedback label). `note` says who revoked it.
+   * By the token's hash (hashApiToken), as ServiceAccountService's: the caller has checked its shape
+   * (http/oauth/revoke-by-value.ts), and the hash of anything else matches no row.
    */
-  async revokeByPossession(token: string, ip: string, note: PossessionRevocationNote = HOLDER_REVOCATION): Promise<PossessionRevocation> {
-    if (!isWellFormedApiToken(token)) return 'unknown';
-    const row = await this.store.getApiTokenByHash(hashApiToken(token));
+  async revokeByPossession(
+    tokenHash: string,
+    ip: string,
+    note: PossessionRevocationNote = HOLDER_REVOCATION,
+  ): Promise<PossessionRevocation> {
+    const row = await this.store.getApiTokenByHash(tokenHash);
     if (!row) return 'unknown';
     if (row.revoked_at !== null) return 'alreadyRevoked';
     const [org, owner] = await Promise.all([this.store.getOrg(row.org_id), this.store.getUser(row.user_id)]);

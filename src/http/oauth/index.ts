@@ -14,7 +14,7 @@ import type { GrantHandler } from './grants/types.js';
 import type { OAuthClientRegistration, OAuthTokenResponse } from '../../schemas/wire.js';
 import { tokenAnswerJson } from './token-answer-json.js';
 import { isoInstant, parseInstant } from '../../domain/instant.js';
-import { isWellFormedApiToken } from '../../domain/api-token-format.js';
+import { hashApiToken, isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { parseJsonBody } from '../json-body.js';
 import { withoutByteOrderMark } from '../form-body.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
@@ -22,7 +22,7 @@ import { introspect } from './introspect.js';
 import { PROVIDER_ISSUER_PATH, tenantIssuerPath } from './issuer.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
 import { deviceCodeGrant } from './grants/device-code.js';
-import { revokeTokenByValue } from './revoke-by-value.js';
+import { revokeWellFormedToken } from './revoke-by-value.js';
 import { githubSecretScanningRoutes } from './github-secret-scanning.js';
 import { AnyQuery, JsonErrorEnvelope, NoContent } from '../contract/common.js';
 import {
@@ -320,7 +320,7 @@ export const oauthRoutes: FastifyPluginAsync = async (plugin) => {
       const retryAfter = services.limits.revokePerIp.hit(request.ip);
       if (retryAfter > 0) throw tooManyRequests(retryAfter, 'Too many revocation requests from this address; retry later');
       const token = tokenFromBody(request);
-      if (isWellFormedApiToken(token)) await revokeTokenByValue(services, token, request.ip);
+      if (isWellFormedApiToken(token)) await revokeWellFormedToken(services, hashApiToken(token), request.ip);
       else await services.sessions.endByPossession(token, request.ip);
       return reply.code(200).header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').send(undefined);
     });

@@ -6,6 +6,8 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import nodeCrypto from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
 import { startTessera, type TesseraHandle } from '../../helpers/tessera.js';
 import { accessTokenFrom, bearer, createApiToken, exchange, http, oauthPath, signIn } from '../../helpers/api.js';
 import { generateApiToken } from '../../../src/domain/api-token-format.js';
@@ -493,6 +495,32 @@ for (const plan of selectedBackends()) {
           const again = await raw(`${base}/oauth/tenant/acme/revoke`, { method: 'POST', body: `token=${token}` });
           assert.equal(again.status, 200, 'no oracle');
         }
+      });
+
+      test('RFC 7009: the API token checksum is computed once per revocation (until 2026-12-07, three times)', async () => {
+        const { apiToken } = await createApiToken(base, alice, 'acme', 'revoked-once');
+        // Counts the checksum's SHA-256 (its input starts with the format's domain, api-token-format.ts) in this
+        // process, where the server runs: crypto.hash wrapped, and the wrapper given to the modules' named imports.
+        const original = nodeCrypto.hash;
+        let checksums = 0;
+        nodeCrypto.hash = ((algorithm: string, data: unknown, encoding?: string) => {
+          if (typeof data === 'string' && data.startsWith('tessera-api-token-v1:')) checksums++;
+          return (original as (...a: unknown[]) => unknown)(algorithm, data, encoding);
+        }) as typeof nodeCrypto.hash;
+        syncBuiltinESMExports();
+        try {
+          const r = await raw(`${base}/oauth/tenant/acme/revoke`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: `token=${apiToken}`,
+          });
+          assert.equal(r.status, 200);
+        } finally {
+          nodeCrypto.hash = original;
+          syncBuiltinESMExports();
+        }
+        assert.equal(checksums, 1);
+        assert.equal((await exchange(base, 'acme', apiToken)).text, INVALID_GRANT, 'revoked');
       });
     });
 
