@@ -21,11 +21,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { TesseraError, tooManyRequests } from '../../domain/errors.js';
-import { hashApiToken } from '../../domain/api-token-format.js';
+import { hashApiToken, isWellFormedApiToken } from '../../domain/api-token-format.js';
 import { parseJsonBody } from '../json-body.js';
 import { utf8Text } from '../utf8-text.js';
 import { sendJson } from '../context.js';
-import { revokeTokenByValue } from './revoke-by-value.js';
+import { revokeWellFormedToken } from './revoke-by-value.js';
 import { isKeyIdentifier } from '../../github-scanning-keys.js';
 import { OAuthErrorEnvelope, OAuthErrors } from './schemas.js';
 
@@ -35,8 +35,6 @@ export const GITHUB_SCANNING_MAX_MATCHES = 1000;
 /** The audit event keeps this much of the URL where GitHub found the token (a blob URL is ~150 characters). */
 const AUDITED_URL_LENGTH = 500;
 const AUDITED_SOURCE_LENGTH = 64;
-/** Longer than any token of ours: such a match is a false positive without a look-up. */
-const MAX_TOKEN_LENGTH = 1024;
 const VIA = 'GitHub secret scanning';
 
 const Feedback = Type.Array(
@@ -123,13 +121,13 @@ export const githubSecretScanningRoutes: FastifyPluginAsync = async (app) => {
         const tokenHash = hashApiToken(match.token);
         let known = seen.get(tokenHash);
         if (!known) {
-          known =
-            match.token.length > MAX_TOKEN_LENGTH
-              ? Promise.resolve(false)
-              : revokeTokenByValue(services, match.token, request.ip, {
-                  via: VIA,
-                  details: { url: match.url.slice(0, AUDITED_URL_LENGTH), source: match.source.slice(0, AUDITED_SOURCE_LENGTH) },
-                }).then((outcome) => outcome !== 'unknown');
+          // Not one of ours by its shape (length, alphabet, checksum): a false positive without a look-up.
+          known = !isWellFormedApiToken(match.token)
+            ? Promise.resolve(false)
+            : revokeWellFormedToken(services, tokenHash, request.ip, {
+                via: VIA,
+                details: { url: match.url.slice(0, AUDITED_URL_LENGTH), source: match.source.slice(0, AUDITED_SOURCE_LENGTH) },
+              }).then((outcome) => outcome !== 'unknown');
           seen.set(tokenHash, known);
         }
         feedback.push({ token_hash: tokenHash, token_type: match.type, label: (await known) ? 'true_positive' : 'false_positive' });
