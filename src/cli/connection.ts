@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { normalizeEndpoint } from '../client/endpoint.js';
 import { VcdClient } from '../client/vcd-client.js';
-import { SERVICE_ACCOUNT_TOKEN_TYPE, writeTokenFile } from '../client/token-file.js';
+import { SERVICE_ACCOUNT_TOKEN_TYPE, tokenFileReadProblem, writeTokenFile } from '../client/token-file.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { loadSession, requireSession, type SavedSession } from './session-file.js';
 
@@ -57,7 +57,11 @@ export async function readApiTokenFile(path: string): Promise<string> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw usageError(`Cannot read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const hint =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? `. tessera token create NAME --out ${path} writes one (after tessera login); a service account's: tessera service-account authorize ACCOUNT --wait --out ${path}`
+        : '';
+    throw usageError(`Cannot read the token file ${path}: ${tokenFileReadProblem(error)}${hint}`);
   }
   const info = await stat(path);
   if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {

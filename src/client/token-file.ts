@@ -21,6 +21,23 @@ async function fs() {
   return import('node:fs/promises');
 }
 
+/**
+ * Why a token file could not be read, in words, with the errno code kept for searching (`no such file (ENOENT)`):
+ * the bare code alone left a newcomer guessing whether the path, the file or its mode was wrong.
+ */
+export function tokenFileReadProblem(error: unknown): string {
+  const code = (error as { code?: string } | null)?.code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'it is a directory, not a file',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of the path is not a directory',
+  };
+  if (code === undefined) return (error as Error).message;
+  return words[code] ? `${words[code]} (${code})` : code;
+}
+
 /** The refresh token in a token file (JSON with `refresh_token`, or the bare token). */
 export async function readTokenFile(path: string): Promise<string> {
   const { readFile } = await fs();
@@ -28,8 +45,7 @@ export async function readTokenFile(path: string): Promise<string> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as { code?: string }).code ?? (error as Error).message;
-    throw new VcdClientError('ERR_VCD_TOKEN_FILE', `Cannot read the token file ${path}: ${code}`);
+    throw new VcdClientError('ERR_VCD_TOKEN_FILE', `Cannot read the token file ${path}: ${tokenFileReadProblem(error)}`);
   }
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
