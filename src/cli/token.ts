@@ -61,13 +61,15 @@ export const DEFAULT_BULK_LIMIT = 10_000;
 const MAX_BULK_LIMIT = 1_000_000;
 
 /** --owner, --state, --unused-days (and --filter, given by the caller), on `token list` and `token revoke`. */
-function addSelectionOptions(command: Command, what: string): Command {
+function addSelectionOptions(command: Command, what: string, bulk = false): Command {
+  // A bulk revoke refuses `expired` (an expired token already stops by itself): its help says so rather than offer it.
+  const expired = bulk ? 'never-used (expired is refused: an expired token already stops working)' : 'expired, never-used';
   return command
     .option('--owner <user>', `${what} of this user (in any case, as sign-in reads the name)`)
     .addOption(
       new Option(
         '--state <state>',
-        `${what} in this state: active (no expiry, or more than 7 days ahead), expiring (within 7 days), expired, never-used`,
+        `${what} in this state: active (no expiry, or more than 7 days ahead), expiring (within 7 days), ${expired}`,
       ).choices([...CLI_TOKEN_STATES]),
     )
     .addOption(
@@ -145,7 +147,7 @@ Examples:
     .argument('[token]', 'the token id (urn:vcloud:token:<uuid> or the uuid) or its name; or, instead, --filter and the options below')
     .description('Revoke an API token and end every session made from it, or every live token a filter matches')
     .option('--filter <fiql>', 'bulk: revoke the live tokens this FIQL filter matches (with the options below, all must match)');
-  addSelectionOptions(revoke, 'bulk: the live tokens')
+  addSelectionOptions(revoke, 'bulk: the live tokens', true)
     .option('--yes', 'bulk: revoke them; without it, only list what would be revoked (a dry run) and change nothing')
     .addOption(
       new Option(
