@@ -80,6 +80,20 @@ function addSelectionOptions(command: Command, what: string, bulk = false): Comm
     );
 }
 
+/** A bulk revoke's heading and dry-run line, in the singular for one token ("1 live API token matches:"). */
+export function bulkMatchWords(count: number): { heading: string; dryRun: string } {
+  if (count === 1) {
+    return {
+      heading: '1 live API token matches:',
+      dryRun: 'Dry run: nothing was revoked. To revoke this live API token, run the same command with --yes.',
+    };
+  }
+  return {
+    heading: `${count} live API tokens match:`,
+    dryRun: `Dry run: nothing was revoked. To revoke these ${count} live API tokens, run the same command with --yes.`,
+  };
+}
+
 function checkSelection(flags: SelectionFlags): void {
   if (flags.owner !== undefined && flags.owner.trim() === '') throw usageError('--owner needs a user name');
 }
@@ -426,10 +440,10 @@ async function runBulkRevoke(flags: RevokeFlags): Promise<void> {
     process.stderr.write('No live API tokens match: nothing to revoke.\n');
     return;
   }
-  const count = `${tokens.length} live API token${tokens.length === 1 ? '' : 's'}`;
-  process.stderr.write(`${count} match:\n${new StreamingTable(TOKEN_COLUMNS).start(tokens)}`);
+  const words = bulkMatchWords(tokens.length);
+  process.stderr.write(`${words.heading}\n${new StreamingTable(TOKEN_COLUMNS).start(tokens)}`);
   if (!flags.yes) {
-    process.stderr.write(`Dry run: nothing was revoked. To revoke these ${count}, run the same command with --yes.\n`);
+    process.stderr.write(`${words.dryRun}\n`);
     return;
   }
   // A selection by use (--unused-days, never-used, a --filter on lastUsedTimeUtc) is read again before each DELETE: a
