@@ -3,7 +3,8 @@
  * code (exit-codes.ts). Actions set `process.exitCode` rather than calling `process.exit`, so pending output
  * is flushed.
  */
-import { VcdApiError, type VcdErrorCode } from '../client/errors.js';
+import { VcdApiError, VcdNetworkError, type VcdErrorCode } from '../client/errors.js';
+import { INSECURE_ADVICE } from '../client/transport.js';
 import { CliError, EXIT, exitCodeFor } from './exit-codes.js';
 
 /**
@@ -25,6 +26,8 @@ export function describeError(error: unknown, hints: ErrorHints = {}): string {
     const message = error.requestId ? error.message.replace(`[ ${error.requestId} ] `, '') : error.message;
     return `${message}${requestId}${hint ? `\n  ${hint}` : ''}`;
   }
+  // The SDK's advice names its option and the flag; a CLI user needs only the flag.
+  if (error instanceof VcdNetworkError) return error.message.replace(INSECURE_ADVICE, 'pass --insecure');
   if (error instanceof Error) return error.message;
   return String(error);
 }

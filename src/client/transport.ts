@@ -108,6 +108,9 @@ function insecureHttpsTransport(timeoutMs: number): HttpTransport {
   };
 }
 
+/** The SDK's advice for an untrusted certificate; the CLI says `pass --insecure` in its place (cli/io.ts). */
+export const INSECURE_ADVICE = 'use insecure: true (CLI: --insecure)';
+
 /** Turns fetch's `TypeError: fetch failed` (cause: the socket error) into a message a person can act on. */
 function networkError(error: unknown, url: string): VcdNetworkError {
   const origin = safeOrigin(url);
@@ -119,8 +122,8 @@ function networkError(error: unknown, url: string): VcdNetworkError {
   }
   if (typeof code === 'string' && TLS_TRUST_CODES.has(code)) {
     return new VcdNetworkError(
-      `The TLS certificate of ${origin} is not trusted (${code}). For a self-signed lab server use insecure: true ` +
-        '(CLI: --insecure), or trust its CA with NODE_EXTRA_CA_CERTS',
+      `The TLS certificate of ${origin} is not trusted (${code}). For a self-signed lab server ${INSECURE_ADVICE}, ` +
+        'or trust its CA with NODE_EXTRA_CA_CERTS',
       url,
       { cause: error },
     );
