@@ -9,7 +9,7 @@ import type { Store, Org, Executor } from '../store/store.js';
 import type { Config } from '../config.js';
 import type { UserService } from './users.js';
 import { PREDEFINED_ROLES, RIGHT_CATALOGUE, SYSTEM_ORG_ID, SYSTEM_ORG_NAME, type PredefinedRoleName } from '../domain/rights.js';
-import { generatePassword } from './passwords.js';
+import { generatePassword, verifyPassword } from './passwords.js';
 import { seedDemoInventory } from '../inventory/demo.js';
 
 export interface BootstrapResult {
@@ -18,6 +18,13 @@ export interface BootstrapResult {
   generatedDemoPassword: string | null;
   createdSystem: boolean;
   createdDemo: boolean;
+  /**
+   * TESSERA_ADMIN_PASSWORD / TESSERA_DEMO_PASSWORD was given for users that already exist and is not their password:
+   * it was not used (the start warns). The same password again, as a CI job that exports it before every start of a
+   * copied data directory does, is not worth a warning.
+   */
+  adminPasswordIgnored?: boolean;
+  demoPasswordIgnored?: boolean;
   /**
    * USER@ORG of generated passwords that an earlier start printed but then failed before serving (set by
    * startServer): the operator may not have kept them, so they are reminded of `tessera admin reset-password`.
@@ -121,8 +128,20 @@ export async function bootstrap(store: Store, config: Config, users: UserService
     if (!config.demoPassword) result.generatedDemoPassword = password;
     result.createdDemo = true;
   }
+  if (!result.createdSystem && config.adminPassword) {
+    result.adminPasswordIgnored = !(await isPasswordOf(store, SYSTEM_ORG_ID, 'administrator', config.adminPassword));
+  }
+  if (config.demo && !result.createdDemo && config.demoPassword) {
+    const acme = await store.getOrgByName('acme');
+    result.demoPasswordIgnored = !(acme && (await isPasswordOf(store, acme.id, 'alice', config.demoPassword)));
+  }
   await addMissingPredefinedRoles(store);
   return result;
+}
+
+async function isPasswordOf(store: Store, orgId: string, name: string, password: string): Promise<boolean> {
+  const user = await store.getUserByName(orgId, name);
+  return user !== undefined && (await verifyPassword(user.password_hash, password));
 }
 
 /**

@@ -163,13 +163,14 @@ tessera admin reset-password administrator@System.`,
             printedPasswords = true;
           }
         }
-        // A chosen password is used only when its user is created: say so rather than leave a sign-in failing.
-        if (!result.createdSystem && config.adminPassword) {
+        // A chosen password is used only when its user is created: say so rather than leave a sign-in failing. The
+        // user's own password again (a CI job exporting it before each start of a copied data directory) is silent.
+        if (result.adminPasswordIgnored) {
           out(
             `tessera: warning: TESSERA_ADMIN_PASSWORD is ignored: the store already has its administrator. To change the password: ${resetHint('administrator@System')} ${whenToReset}`,
           );
         }
-        if (config.demo && !result.createdDemo && config.demoPassword) {
+        if (result.demoPasswordIgnored) {
           out('tessera: warning: TESSERA_DEMO_PASSWORD is ignored: the demo users already exist (it is used only when they are created)');
         }
         const earlier = result.passwordsOfFailedStart ?? [];
