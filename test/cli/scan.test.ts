@@ -242,6 +242,16 @@ test("scan --help shows docs/cli.md's pre-commit hook (the staged content), not 
   assert.doesNotMatch(help.stdout, /xargs -0 -r tessera scan/);
 });
 
+test('scan --help gives exit code 2 for an incomplete scan too, as docs/cli.md does', async () => {
+  // Until 2026-12-07 the help said 2 was a usage error only: a script reading it took an unreadable file for a typo.
+  const help = await runCli(['scan', '--help']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(
+    help.stdout.replace(/\s+/g, ' '),
+    /2 usage error \(e\.g\. a path that does not exist\) or, with none found, an incomplete scan \(a file or directory that could not be read, named on stderr\)/,
+  );
+});
+
 test('a directory that cannot be read is named on stderr and the scan goes on; the exit code is that of the findings', async () => {
   // Until 2026-12-06 it ended the scan (`tessera: locked: permission denied`, exit 2): later directories were never
   // scanned and a token already found was reported with exit 2, not 1. Tests run as root, which chmod 000 does not
