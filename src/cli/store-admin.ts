@@ -28,10 +28,14 @@ import { nativeModuleFailure } from '../store/open-errors.js';
 
 type StoreFlags = StoreLocationFlags;
 
+// The steps of docs/operations.md, "Backup and restore", in brief: the dump holds the signing key and every hash (pg_dump
+// writes it 0644 unless told otherwise), and a restored database is checked and gets a new key before a node starts.
 export const POSTGRES_BACKUP_ADVICE =
   'On PostgreSQL, back up and restore with its own tools: ' +
-  'pg_dump --format=custom --file=tessera.dump "$TESSERA_DATABASE_URL" while the nodes run, and ' +
-  'pg_restore --clean --if-exists --no-owner --dbname="$TESSERA_DATABASE_URL" tessera.dump with every node stopped (see docs/operations.md).';
+  '(umask 077; pg_dump --format=custom --file=tessera.dump "$TESSERA_DATABASE_URL") while the nodes run (the dump holds ' +
+  'the signing key: keep it as private as the database); to restore, with every node stopped, ' +
+  'pg_restore --clean --if-exists --no-owner --dbname="$TESSERA_DATABASE_URL" tessera.dump, then tessera admin check-schema ' +
+  'and tessera admin rotate-signing-key before starting the nodes (see docs/operations.md, "Backup and restore").';
 
 const storeOptions = (command: Command) => storeLocationOptions(command);
 
