@@ -22,6 +22,9 @@ const TOTP_ATTEMPTS = 3;
 /** The general hint for a 401 is to sign in again, which is what just failed. */
 const LOGIN_HINTS: ErrorHints = {
   ERR_VCD_UNAUTHORIZED: 'Check the endpoint, the org, the user name (without @org) and the password.',
+  // A code signs in once: the one just used (or a paste of it in a script's second login) is refused until the next.
+  ERR_VCD_TOTP_INVALID:
+    'Give the next code of your authenticator app (each code signs in once; a new one comes every 30 s), or an unused recovery code.',
 };
 
 export function registerLoginCommands(program: Command): void {

@@ -435,9 +435,18 @@ describe('tessera CLI against Tessera', () => {
     const without = await runCli(args, { env });
     assert.equal(without.code, 3);
     assert.match(without.stderr, /needs a TOTP code: set TESSERA_TOTP/);
-    const withCode = await runCli(args, { env: { ...env, TESSERA_TOTP: totpCode(secret, Date.now() + 30_000) } });
+    const code = totpCode(secret, Date.now() + 30_000);
+    const withCode = await runCli(args, { env: { ...env, TESSERA_TOTP: code } });
     assert.equal(withCode.code, 0, withCode.stderr);
     assert.match(withCode.stderr, /as hank@globex/);
+    // The same code again is refused (a code signs in once): the hint says what to give instead (until 2026-12-07
+    // there was none, and a script that signed in twice within 30 s left its author guessing).
+    const reused = await runCli(args, { env: { ...env, TESSERA_TOTP: code } });
+    assert.equal(reused.code, 3);
+    assert.match(
+      reused.stderr,
+      /TOTP_INVALID: .*\n {2}Give the next code of your authenticator app \(each code signs in once; a new one comes every 30 s\), or an unused recovery code\.\n/,
+    );
   });
 
   test('an unreachable server exits 5; a self-signed one without --insecure says so', async () => {
