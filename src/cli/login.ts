@@ -80,9 +80,20 @@ async function runLogin(flags: LoginFlags): Promise<void> {
     // The saved session stays (a mistyped password must not sign anyone out), but say whose it is: the next
     // command would otherwise run as that user without a word (until 2026-12-05 it did).
     if (!previous) throw error;
+    // Said only of a session the server still takes: one that expired, or that a password reset or a sign-out ended,
+    // is not something the other commands can "keep using" (until 2026-12-07 the line said so all the same).
+    const ended = await sessionClient(previous)
+      .currentSession()
+      .then(
+        () => false,
+        (check: unknown) => check instanceof VcdApiError && check.code === 'ERR_VCD_UNAUTHORIZED',
+      );
+    const saved = `${previous.user}@${previous.org} at ${previous.endpoint}`;
     throw new CliError(
-      `${describeError(error, LOGIN_HINTS)}\n  Still signed in as ${previous.user}@${previous.org} at ${previous.endpoint}: ` +
-        'the other commands keep using that session (tessera logout ends it).',
+      `${describeError(error, LOGIN_HINTS)}\n  ` +
+        (ended
+          ? `The saved session of ${saved} has ended too (expired, signed out or revoked): the other commands need a tessera login.`
+          : `Still signed in as ${saved}: the other commands keep using that session (tessera logout ends it).`),
       exitCodeFor(error),
     );
   }
