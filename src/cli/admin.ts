@@ -11,8 +11,8 @@ import { VcdApiError } from '../client/errors.js';
 import type { OrgEntity } from '../client/types.js';
 import { addServerOptions, addTokenFileOption, clientFor, type ConnectionFlags } from './connection.js';
 import { StreamingTable, type Column } from './format/table.js';
-import { action } from './io.js';
-import { CliError, EXIT, usageError } from './exit-codes.js';
+import { action, describeError } from './io.js';
+import { CliError, EXIT, exitCodeFor, usageError } from './exit-codes.js';
 import { canPrompt, promptLine, readAllStdin } from './prompt.js';
 import { registerStoreAdminCommands } from './store-admin.js';
 
@@ -240,6 +240,10 @@ async function runOrgDelete(name: string, flags: OrgDeleteFlags): Promise<void> 
         .replace('pass recursive=true', 'pass --recursive')
         .replace('pass force=true', 'pass --force');
       throw new CliError(`Cannot delete organization "${org.name}": ${said}`, EXIT.FAILED);
+    }
+    // VCD deletes only a disabled org: say which command comes first, as the portal's delete page does.
+    if (error instanceof VcdApiError && /must be disabled before it can be deleted/.test(error.serverMessage)) {
+      throw new CliError(`${describeError(error)}\n  Disable it first: tessera admin org disable ${org.name}`, exitCodeFor(error));
     }
     throw error;
   }
