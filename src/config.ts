@@ -66,7 +66,10 @@ export interface Config {
   readonly publicUrl: string | null;
   /** Lifetime of access tokens (sessions), seconds. Default 3600. */
   readonly accessTokenTtlSeconds: number;
-  /** Idle sessions end after this many minutes (reported as sessionIdleTimeoutMinutes). Default 30. */
+  /**
+   * Reported in the Session as sessionIdleTimeoutMinutes, as VCD does; not enforced: a session ends at its access
+   * token's absolute expiry (--access-token-ttl; docs/design.md "Idle timeout"). Default 30.
+   */
   readonly sessionIdleTimeoutMinutes: number;
   /** Second-factor attempts before a lockout, and its length. Defaults 5 and 300 s. */
   readonly totpMaxAttempts: number;
