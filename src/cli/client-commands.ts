@@ -25,7 +25,10 @@ export function registerClientCommands(program: Command): void {
 /**
  * Usage errors (unknown option, missing argument, bad choice, a command group without its subcommand) exit 2,
  * as documented, instead of commander's 1, which `scan` uses for "tokens found". Help and --version exit 0.
- * Call after every command is registered: it walks the whole tree.
+ * They read `tessera: unknown option '--prot'` like every other error of the command (docs/cli.md), not
+ * commander's `error: ...`; the lines after it (a "Did you mean" suggestion, the --help hint) are kept.
+ * Call after every command is registered: it walks the whole tree (a subcommand copies its parent's settings
+ * only when it is created, so setting them on the program alone would miss every subcommand).
  */
 export function applyUsageExitCode(command: Command): void {
   command.exitOverride((error) => {
@@ -33,5 +36,11 @@ export function applyUsageExitCode(command: Command): void {
     if (error.code === 'commander.error') process.exit(error.exitCode);
     process.exit(error.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
   });
+  command.configureOutput({ outputError: (message, write) => write(withCommandPrefix(message)) });
   for (const sub of command.commands) applyUsageExitCode(sub);
+}
+
+/** commander's `error: unknown option ...` as `tessera: unknown option ...`. */
+function withCommandPrefix(message: string): string {
+  return `tessera: ${message.replace(/^error: /, '')}`;
 }
