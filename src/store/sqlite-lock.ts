@@ -24,8 +24,8 @@ export class DataDirLockedError extends Error {
     const who = owner ? `pid ${owner.pid} on host ${owner.host}, started ${owner.startedAt}` : 'another process';
     super(
       `${dbFile} is in use by another Tessera server (${who}). One server per SQLite file: a second one would not ` +
-        `see the first one's revocations. Stop that server first; to run several servers, use PostgreSQL ` +
-        `(--database-url / TESSERA_DATABASE_URL).`,
+        `see the first one's revocations. Stop that server first, or give this one another --data-dir (a store of ` +
+        `its own); to run several servers on one store, use PostgreSQL (--database-url / TESSERA_DATABASE_URL).`,
     );
     this.name = 'DataDirLockedError';
     this.owner = owner;

@@ -33,6 +33,8 @@ test('a second lock on one file is refused, naming the holder; released, it can 
       assert.equal(m[2], hostname());
       assert.match(err.message, /One server per SQLite file/);
       assert.match(err.message, /use PostgreSQL \(--database-url \/ TESSERA_DATABASE_URL\)/);
+      // What to do, as docs/operations.md's Troubleshooting says it (until 2026-12-07 the message left out --data-dir).
+      assert.match(err.message, /Stop that server first, or give this one another --data-dir \(a store of its own\)/);
       return true;
     },
   );
