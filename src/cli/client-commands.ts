@@ -2,7 +2,7 @@
  * The client side of the `tessera` command, registered beside `serve` by index.ts: login/logout, token,
  * service-account, headers, vms, scan, admin. Each command is a thin layer over `src/client` (the SDK).
  */
-import type { Command } from 'commander';
+import { Help, type Command } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { registerAdminCommands } from './admin.js';
 import { registerHeadersCommand } from './headers.js';
@@ -43,4 +43,16 @@ export function applyUsageExitCode(command: Command): void {
 /** commander's `error: unknown option ...` as `tessera: unknown option ...`. */
 function withCommandPrefix(message: string): string {
   return `tessera: ${message.replace(/^error: /, '')}`;
+}
+
+/**
+ * `(required)` after the description of a required option (`--in <org>`, `--token-file <file>` of `service-account
+ * token`, ...): commander's help does not mark them, so a newcomer learnt it only from the error. Walks the tree.
+ */
+export function showRequiredOptions(command: Command): void {
+  const plain = new Help();
+  command.configureHelp({
+    optionDescription: (option) => `${plain.optionDescription(option)}${option.mandatory ? ' (required)' : ''}`,
+  });
+  for (const sub of command.commands) showRequiredOptions(sub);
 }

@@ -3,7 +3,7 @@
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { applyUsageExitCode, registerClientCommands } from './client-commands.js';
+import { applyUsageExitCode, registerClientCommands, showRequiredOptions } from './client-commands.js';
 import { registerSeedCommand } from './seed.js';
 import { registerInventoryCommands } from './inventory.js';
 import { registerServeCommand } from './serve.js';
@@ -39,6 +39,7 @@ Exit codes: 0 ok, 1 failed (scan: tokens found), 2 usage, 3 authentication, 4 fo
   registerInventoryCommands(program);
   registerClientCommands(program);
   applyUsageExitCode(program);
+  showRequiredOptions(program);
   return program;
 }
 

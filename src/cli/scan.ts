@@ -27,8 +27,8 @@ export function registerScanCommand(program: Command): void {
       'after',
       `
 Directories are scanned recursively, without .git and node_modules; binary files (a NUL byte in the first 8000
-bytes, UTF-16 text aside) are skipped, and files of any size are read. A token is any 32-character [A-Za-z0-9] word, or a legacy tsr_ token,
-whose checksum matches: other words of that shape (hex digests, ids) are not reported.
+bytes, UTF-16 text aside) are skipped, and files of any size are read. A token is any 32-character [A-Za-z0-9]
+word, or a legacy tsr_ token, whose checksum matches: other words of that shape (hex digests, ids) are not reported.
 Exit codes: 0 none found, 1 tokens found, 2 usage error (e.g. a path that does not exist) or, with none found, an
 incomplete scan (a file or directory that could not be read, named on stderr).
 

@@ -177,8 +177,8 @@ Each org gets users "admin" (Organization Administrator) and "operator" (vApp Au
 password is TESSERA_SEED_PASSWORD, or one is generated and printed once.
 
 Examples:
-  tessera seed --vms 100000 --orgs 20
-  tessera seed --vms 100000 --org-prefix big --database-url postgres://tessera@db:5432/tessera`,
+  $ tessera seed --vms 100000 --orgs 20
+  $ tessera seed --vms 100000 --org-prefix big --database-url postgres://tessera@db:5432/tessera`,
     )
     .action(async (opts: { vms: string; orgs: string; orgPrefix: string; dataDir?: string; databaseUrl?: string; config?: string }) => {
       let config;

@@ -80,11 +80,11 @@ export function registerServeCommand(program: Command): void {
       'after',
       `
 Examples:
-  tessera serve --demo                                   HTTPS on https://127.0.0.1:8443 with demo data
-  tessera serve --port 0 --data-dir "$(mktemp -d)" --inventory inventory.yaml    a throw-away VCD for tests
-  tessera serve --http --port 8080 --public-url https://vcd.example.com --trust-proxy 10.0.0.5
-  TESSERA_DATABASE_URL=postgres://tessera@db:5432/tessera tessera serve --host 0.0.0.0
-  tessera serve --config /etc/tessera/tessera.toml       with port = 8080, http = true, database_url = "..."
+  $ tessera serve --demo                                   # HTTPS on https://127.0.0.1:8443 with demo data
+  $ tessera serve --port 0 --data-dir "$(mktemp -d)" --inventory inventory.yaml   # a throw-away VCD for tests
+  $ tessera serve --http --port 8080 --public-url https://vcd.example.com --trust-proxy 10.0.0.5
+  $ TESSERA_DATABASE_URL=postgres://tessera@db:5432/tessera tessera serve --host 0.0.0.0
+  $ tessera serve --config /etc/tessera/tessera.toml       # with port = 8080, http = true, database_url = "..."
 
 Passwords: TESSERA_ADMIN_PASSWORD sets the System administrator's on first start (else one is generated
 and printed once, before anything else can fail); TESSERA_DEMO_PASSWORD sets the demo users'. Lost one:

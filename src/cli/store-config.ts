@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import {
   ConfigError,
+  DEFAULTS,
   loadConfig,
   loadConfigFile,
   passwordInArgumentWarning,
@@ -27,7 +28,7 @@ export function storeLocationOptions(
   databaseUrl = 'postgres://... when the store is PostgreSQL (TESSERA_DATABASE_URL)',
 ): Command {
   return command
-    .option('--data-dir <dir>', 'directory of the SQLite file, as for serve (TESSERA_DATA_DIR)')
+    .option('--data-dir <dir>', `directory of the SQLite file, as for serve (TESSERA_DATA_DIR, default ${DEFAULTS.dataDir})`)
     .option('--database-url <url>', databaseUrl)
     .option('--config <file>', "serve's TOML file, for data_dir and database_url (TESSERA_CONFIG)");
 }
