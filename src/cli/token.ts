@@ -104,7 +104,17 @@ export function registerTokenCommands(program: Command): void {
     .description('Create, list, regenerate and revoke API tokens')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ tessera token create ci-pipeline --expires 90d --out ~/.config/vcd/token.json\n  $ tessera token list\n  $ tessera token list --unused-days 90\n  $ tessera token revoke --unused-days 90 --yes\n  $ tessera token regenerate ci-pipeline --grace 1d --out ~/.config/vcd/token.json\n  $ tessera token revoke ci-pipeline',
+      // In this order they run as written on a fresh machine: --out in a directory that exists, --force for the file
+      // the create wrote, and no --grace before revoking by name (the old token, live through its grace, has the
+      // same name: the revoke would ask for an id). `token regenerate --help` shows --grace.
+      `
+Examples:
+  $ tessera token create ci-pipeline --expires 90d --out ./ci-token.json
+  $ tessera token list
+  $ tessera token list --unused-days 90
+  $ tessera token regenerate ci-pipeline --out ./ci-token.json --force
+  $ tessera token revoke ci-pipeline
+  $ tessera token revoke --unused-days 90 --yes`,
     );
 
   token
