@@ -99,7 +99,8 @@ export function registerAdminCommands(program: Command): void {
 
   // ---------------------------------------------------------------- users
   const user = admin.command('user').description('Create, list, disable, enable and delete the users of an organization');
-  const inOrg = (command: Command) => command.requiredOption('--in <org>', 'the organization the user belongs to');
+  const inOrg = (command: Command, description = 'the organization the user belongs to') =>
+    command.requiredOption('--in <org>', description);
   connection(
     inOrg(
       user
@@ -118,9 +119,12 @@ export function registerAdminCommands(program: Command): void {
       '\nExamples:\n  $ pass show acme/oa | tessera admin user create oa --in acme --role "Organization Administrator" --password-stdin',
     )
     .action(action((name: string, flags: UserCreateFlags) => runUserCreate(name, flags)));
-  connection(inOrg(user.command('list').description("List an organization's users").addOption(outputOption()))).action(
-    action((flags: OutputFlags & UserFlags) => runUserList(flags)),
-  );
+  connection(
+    inOrg(
+      user.command('list').description("List an organization's users").addOption(outputOption()),
+      'the organization whose users to list',
+    ),
+  ).action(action((flags: OutputFlags & UserFlags) => runUserList(flags)));
   for (const verb of ['disable', 'enable'] as const) {
     connection(
       inOrg(

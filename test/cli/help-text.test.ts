@@ -62,13 +62,15 @@ test('every example is a command line written `$ ...` (or `PS> ...` for PowerShe
   );
 });
 
-test('a required option says (required)', () => {
+test('a required option says (required); admin user list\'s --in is the org listed, not "the user\'s"', () => {
   const required = pages.flatMap((p) => p.command.options.filter((o) => o.mandatory).map((o) => ({ page: p, flags: o.flags })));
   assert.ok(required.length >= 6, `${required.length} required options`);
   for (const { page, flags } of required) {
     const entry = page.text.slice(page.text.indexOf(`  ${flags} `)).split(/\n {2}-/)[0]!;
     assert.match(entry.replace(/\s+/g, ' '), /\(required\)/, `${page.name} ${flags}`);
   }
+  const list = pages.find((p) => p.name === 'tessera admin user list')!;
+  assert.match(list.text.replace(/\s+/g, ' '), /--in <org> the organization whose users to list \(required\)/);
 });
 
 test('--data-dir names its default wherever it is offered', () => {
