@@ -231,6 +231,48 @@ describe('portal in Chromium: one submit per form, layout, notices, copy buttons
     assert.equal(m.labelFloat, 'left', 'the "Name" label sits beside the name instead of being squeezed by it');
   });
 
+  // Found in a browser walk on 2026-12-07: a label longer than the line dropped whole below its radio, which stood
+  // alone on its line (New token and Regenerate in a long time zone at 375 px; Regenerate's first choice at 320 px).
+  test('375 and 320 px, a long time zone: each radio of New token and Regenerate has its label beside it', async () => {
+    const api = await newApiClient(server.baseUrl);
+    const alice = await apiSignIn(api, 'alice', 'acme', server.demoPassword);
+    await apiCreateUser(api, alice, { userName: 'rita', password: 'rita-Password-1', roleName: 'vApp Author', fullName: 'Rita' });
+    const rita = await apiSignIn(api, 'rita', 'acme', 'rita-Password-1');
+    await apiCreateToken(api, rita, 'acme', 'regenerate-me');
+    await api.dispose();
+    const { page } = await signedIn(ACME, 'rita', 'rita-Password-1');
+    await page.goto(`${ACME}/preferences/time-zone`);
+    await page.getByLabel('Time zone', { exact: true }).selectOption('America/Argentina/Rio_Gallegos');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/done=time-zone/);
+    /** The radios whose label does not start on the radio's line, and whether the page scrolls sideways. */
+    const measure = `(() => ({
+      apart: [...document.querySelectorAll('main input[type=radio]')]
+        .filter((r) => r.labels[0].getBoundingClientRect().top >= r.getBoundingClientRect().bottom - 1)
+        .map((r) => r.id),
+      sideways: document.documentElement.scrollWidth > window.innerWidth,
+    }))()`;
+    for (const width of [375, 320]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const [what, open] of [
+        ['New token', () => page.goto(`${ACME}/preferences/tokens/new`)],
+        [
+          'Regenerate',
+          async () => {
+            await page.goto(`${ACME}/preferences`);
+            await page.getByRole('link', { name: 'Regenerate regenerate-me' }).click();
+            await page.waitForURL(/\/regenerate$/);
+          },
+        ],
+      ] as const) {
+        await open();
+        const m = (await page.evaluate(measure)) as { apart: string[]; sideways: boolean };
+        assert.deepEqual(m.apart, [], `${what} at ${width}px: these radios stand alone, their label on the next line`);
+        assert.equal(m.sideways, false, `${what} at ${width}px: the page scrolls sideways`);
+      }
+    }
+  });
+
   test('the copy buttons have their own names, and the label comes back after two quick clicks', async () => {
     const { page } = await signedIn(ACME, 'bob', server.demoPassword);
     await page.goto(`${ACME}/preferences/tokens/new`);
