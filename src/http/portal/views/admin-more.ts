@@ -67,21 +67,21 @@ export function auditPage(
     html`${pageHeading('Audit Trail', 'Who did what, when, and with what outcome. Times are in your time zone (User preferences).')}
 ${input.error && alert('danger', input.error, 'form-error')}
 <form method="get" action="${base}/administration/audit" class="filter-bar" role="search" aria-label="Audit events">
-  <label for="audit-who">Who</label>
-  <input id="audit-who" name="who" type="search" value="${f.who}" maxlength="128" autocomplete="off">
-  <label for="audit-what">What</label>
-  <input id="audit-what" name="what" type="search" value="${f.what}" maxlength="128" autocomplete="off" placeholder="user.created">
+  <span class="filter-pair"><label for="audit-who">Who</label>
+  <input id="audit-who" name="who" type="search" value="${f.who}" maxlength="128" autocomplete="off"></span>
+  <span class="filter-pair"><label for="audit-what">What</label>
+  <input id="audit-what" name="what" type="search" value="${f.what}" maxlength="128" autocomplete="off" placeholder="user.created"></span>
   <span class="filter-pair"><label for="audit-from">From (${frame.timeZone ?? 'UTC'})</label>
   <input id="audit-from" name="from" type="text" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${f.from}"${dateState('from')}></span>
   <span class="filter-pair"><label for="audit-to">To (${frame.timeZone ?? 'UTC'})</label>
   <input id="audit-to" name="to" type="text" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" class="input-date" value="${f.to}"${dateState('to')}></span>
   <span id="audit-date-help" class="visually-hidden">Dates as YYYY-MM-DD; both days included.</span>
-  <label for="audit-outcome">Outcome</label>
+  <span class="filter-pair"><label for="audit-outcome">Outcome</label>
   <select id="audit-outcome" name="outcome">
     <option value="">Any</option>
     <option value="success"${f.outcome === 'success' ? html` selected` : ''}>Success</option>
     <option value="failure"${f.outcome === 'failure' ? html` selected` : ''}>Failure</option>
-  </select>
+  </select></span>
   <button type="submit" class="btn btn-sm btn-primary">Filter</button>
   <a class="btn btn-sm btn-outline" href="${listUrl(`${base}/administration/audit/export`, params)}" download>Export as JSON Lines</a>
 </form>

@@ -96,20 +96,20 @@ function tokenSearchForm(input: TokenListPage, list: TokenListShape): SafeHtml {
   const filtered = search !== '' || isFiltered(filter);
   return html`<form method="get" action="${list.path}" class="filter-bar" role="search" aria-label="${list.ariaLabel}">
   ${list.filters ?? ''}
-  <label for="token-search">${list.searchLabel}</label>
-  <input id="token-search" name="search" type="search" value="${search}" maxlength="128" autocomplete="off"${list.searchHelp && html` aria-describedby="token-search-help"`}>
+  <span class="filter-pair"><label for="token-search">${list.searchLabel}</label>
+  <input id="token-search" name="search" type="search" value="${search}" maxlength="128" autocomplete="off"${list.searchHelp && html` aria-describedby="token-search-help"`}></span>
   ${
     list.ownerFilter &&
-    html`<label for="token-owner">Owner</label>
-  <input id="token-owner" name="owner" type="search" value="${filter.owner}" maxlength="128" autocomplete="off" placeholder="user name">`
+    html`<span class="filter-pair"><label for="token-owner">Owner</label>
+  <input id="token-owner" name="owner" type="search" value="${filter.owner}" maxlength="128" autocomplete="off" placeholder="user name"></span>`
   }
-  <label for="token-state">State</label>
+  <span class="filter-pair"><label for="token-state">State</label>
   <select id="token-state" name="state">
     <option value="">Any</option>
     ${TOKEN_STATES.map((state) => html`<option value="${state}"${filter.state === state ? html` selected` : ''}>${STATE_LABELS[state]}${state === 'unused' ? '' : ` (${input.counts[state].toLocaleString('en-US')})`}</option>`)}
-  </select>
-  <label for="token-unused-days">N (days)</label>
-  <input id="token-unused-days" name="unusedDays" type="number" min="1" max="3650" step="1" inputmode="numeric" class="input-days" value="${filter.unusedDays ?? ''}" placeholder="90" aria-describedby="token-unused-help">
+  </select></span>
+  <span class="filter-pair"><label for="token-unused-days">N (days)</label>
+  <input id="token-unused-days" name="unusedDays" type="number" min="1" max="3650" step="1" inputmode="numeric" class="input-days" value="${filter.unusedDays ?? ''}" placeholder="90" aria-describedby="token-unused-help"></span>
   <button type="submit" class="btn btn-sm btn-primary">${list.button}</button>
   ${filtered && html`<a class="btn btn-sm btn-link" href="${listUrl(list.path, list.keep ?? {})}">Clear</a>`}
   <span class="field-help" id="token-unused-help">N: for "Unused for N days" (90 when empty); a token never used counts from its creation.</span>
@@ -239,11 +239,11 @@ export function allTokensPage(
   // The provider's form chooses the org and searches in one submit (two forms would drop what was typed in the other).
   const orgSelect =
     input.allOrgs &&
-    html`<label for="org-filter">Organization</label>
+    html`<span class="filter-pair"><label for="org-filter">Organization</label>
   <select id="org-filter" name="org">
     <option value="">All organizations</option>
     ${input.orgNames.map((name) => html`<option value="${name}"${name === input.orgFilter ? html` selected` : ''}>${name}</option>`)}
-  </select>`;
+  </select></span>`;
   const list: TokenListShape = {
     path,
     keep: input.orgFilter !== '' ? { org: input.orgFilter } : {},

@@ -116,8 +116,8 @@ export function copyStatus(): SafeHtml {
  */
 export function searchBar(input: { path: string; ariaLabel: string; inputId: string; label: string; search: string }): SafeHtml {
   return html`<form method="get" action="${input.path}" class="filter-bar" role="search" aria-label="${input.ariaLabel}">
-  <label for="${input.inputId}">${input.label}</label>
-  <input id="${input.inputId}" name="search" type="search" value="${input.search}" maxlength="128" autocomplete="off">
+  <span class="filter-pair"><label for="${input.inputId}">${input.label}</label>
+  <input id="${input.inputId}" name="search" type="search" value="${input.search}" maxlength="128" autocomplete="off"></span>
   <button type="submit" class="btn btn-sm btn-primary">Search</button>
   ${input.search !== '' && html`<a class="btn btn-sm btn-link" href="${input.path}">Clear</a>`}
 </form>`;

@@ -115,13 +115,13 @@ export function vmsPage(
     'Virtual Machines',
     html`${pageHeading('Virtual Machines', input.allOrgs ? 'The VMs of every organization' : `The VMs of ${frame.user!.orgName}`)}
 <form method="get" action="${base}/vms" class="filter-bar" role="search" aria-label="Virtual machines">
-  <label for="vm-search">Name contains</label>
-  <input id="vm-search" name="search" type="search" value="${q.search}" maxlength="128" autocomplete="off">
-  <label for="vm-status">Status</label>
+  <span class="filter-pair"><label for="vm-search">Name contains</label>
+  <input id="vm-search" name="search" type="search" value="${q.search}" maxlength="128" autocomplete="off"></span>
+  <span class="filter-pair"><label for="vm-status">Status</label>
   <select id="vm-status" name="status">
     <option value="">Any status</option>
     ${VM_STATUSES.map((s) => html`<option value="${s}"${s === q.status ? html` selected` : ''}>${statusLabel(s)}</option>`)}
-  </select>
+  </select></span>
   ${q.sort !== 'name' && html`<input type="hidden" name="sort" value="${q.sort}">`}
   ${q.direction !== 'asc' && html`<input type="hidden" name="direction" value="${q.direction}">`}
   <button type="submit" class="btn btn-sm btn-primary">Search</button>
