@@ -367,6 +367,26 @@ describe('tenant portal in Chromium', () => {
     }
   });
 
+  // Found in a browser walk on 2026-12-07: the sign-in page for "signed in to another org" dropped the way back.
+  test('a link to the provider portal opened while signed in to acme leads there once signed in as the administrator', async () => {
+    const context = await newPortalContext(browser, server.baseUrl);
+    try {
+      const page = await context.newPage();
+      await submitPassword(page, ACME, 'alice', server.demoPassword);
+      const deepLink = '/provider/administration/tokens?org=acme&state=active';
+      await page.goto(deepLink);
+      assert.match(page.url(), /\/provider\/login\?notice=other-org/);
+      assert.match(await page.locator('main').innerText(), /You are signed in to organization acme as alice/);
+      await page.getByLabel('User name', { exact: true }).fill('administrator');
+      await page.getByLabel('Password', { exact: true }).fill(server.adminPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForLoadState('domcontentloaded');
+      assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, deepLink, 'back at the link, not on Home');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the user menu works from the keyboard, and Escape closes it', async () => {
     const { page } = bob;
     await page.goto(`${ACME}/`);

@@ -247,7 +247,12 @@ async function checkCsrf(request: FastifyRequest, deps: PortalDeps): Promise<voi
  */
 function signInUrlAfter401(request: FastifyRequest, state: PortalRequestState, app: FastifyInstance): string {
   const login = `${state.org.basePath}/login`;
-  if (state.signedInElsewhere) return `${login}?notice=other-org`;
+  if (state.signedInElsewhere) {
+    // A link to this portal opened while signed in to another org leads there too once signed in here (until
+    // 2026-12-07 this sign-in landed on Home).
+    const from = returnPathFor(request, state.org, (path) => app.findRoute({ method: 'GET', url: path }) !== null);
+    return `${login}?notice=other-org${from ? `&${RETURN_PARAM}=${encodeURIComponent(from)}` : ''}`;
+  }
   if (request.routeOptions.config?.csrf === 'pending') {
     // The code step's form carries `from`: kept, as the code step's own pages keep it (until 2026-12-05 it was lost).
     const from = safeReturnPath(formField(request, RETURN_PARAM), state.org);
