@@ -2,7 +2,7 @@
  * Runs the real `tessera` binary (bin/tessera.js) in a child process, as a user or a CI job would, with a
  * clean environment: no TESSERA_* leaks in from the machine, and its own config directory.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/tessera.js', import.meta.url));
@@ -23,15 +23,19 @@ export function runCli(
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
+  return outcomeOf(spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] }), options.input);
+}
+
+/** A spawned process's exit code and output, once it has closed; `input` goes to its stdin. */
+export function outcomeOf(child: ChildProcessWithoutNullStreams, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+    child.stdin.end(input);
   });
 }
 

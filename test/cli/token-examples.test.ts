@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
-import { BIN, runCli, type CliResult } from './run-cli.js';
+import { BIN, outcomeOf, runCli, type CliResult } from './run-cli.js';
 
 let tessera: TesseraHandle;
 let root: string;
@@ -37,16 +37,7 @@ after(async () => {
 /** One example line through bash, as typed: `~` and quotes are the shell's, `tessera` is this checkout's. */
 function inShell(line: string): Promise<CliResult> {
   const script = `tessera() { "${process.execPath}" "${BIN}" "$@"; }\n${line}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd: join(root, 'work'), env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+  return outcomeOf(spawn('bash', ['-c', script], { cwd: join(root, 'work'), env: { PATH: process.env.PATH ?? '', ...env } }));
 }
 
 test("tessera token --help's examples run one after the other, each exit 0", async () => {
