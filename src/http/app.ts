@@ -25,6 +25,7 @@ import { TesseraError, badRequest } from '../domain/errors.js';
 import { isValidHost, repeatedSingletonHeader, requestedHost } from './request-origin.js';
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
+import { readRequestsAsStream } from './tls-request-stream.js';
 import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
 import { discardUnreadBodies, hasUnmetExpectation } from './refused-body.js';
 import { lazyChildLoggerOf } from './lazy-request-logger.js';
@@ -220,6 +221,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const pinPeerAddress = (socket: { remoteAddress?: string }) => void socket.remoteAddress;
   app.server.on('connection', pinPeerAddress);
   if (options.https) app.server.on('secureConnection', pinPeerAddress);
+  // A POST whose head and body come as two TLS records just after a large answer was refused with a 400 (Node's
+  // paused parser; tls-request-stream.ts).
+  if (options.https) app.server.on('secureConnection', readRequestsAsStream);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   const routeMethods = new RouteMethods();
   // A CONNECT request gets a 405 in its area's format (Node would close the connection without a byte).
