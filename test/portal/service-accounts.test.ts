@@ -96,6 +96,38 @@ describe('portal service accounts', () => {
     assert.equal(stored.status, 'CREATED');
   });
 
+  test('New service account preselects no role: the role is an explicit choice, and a post without one creates nothing', async () => {
+    const form = await alice.get(`${SA}/new`);
+    assert.equal(form.statusCode, 200);
+    const select = /<select id="sa-role"[^>]*>(.*?)<\/select>/s.exec(form.body);
+    assert.ok(select, 'the role select');
+    assert.match(select[0], /<select id="sa-role" name="role" required/);
+    const options = [...select[1]!.matchAll(/<option[^>]*>[^<]*<\/option>/g)].map((m) => m[0]);
+    assert.equal(options[0], '<option value="" disabled selected>Choose a role</option>');
+    assert.equal(options.filter((o) => / selected>/.test(o)).length, 1, 'only the placeholder is selected');
+    const csrf = csrfFrom(form.body);
+    for (const role of [undefined, '']) {
+      const body: Record<string, string> = { _csrf: csrf, name: 'no-role-sa', softwareId: SOFTWARE_ID, softwareVersion: '', uri: '' };
+      if (role !== undefined) body.role = role;
+      const res = await alice.post(SA, body);
+      assert.equal(res.statusCode, 400);
+      assert.match(res.body, /class="alert alert-danger" role="alert" id="form-error"[^>]*>.*Choose a role\./s);
+      assert.match(
+        res.body,
+        /<select id="sa-role" name="role" required aria-describedby="sa-role-help form-error" aria-invalid="true" autofocus>/,
+      );
+      assert.match(res.body, /value="no-role-sa"/, 'the form keeps what was typed');
+    }
+    const created = await server.store.db.selectFrom('service_accounts').select('id').where('name', '=', 'no-role-sa').execute();
+    assert.equal(created.length, 0, 'nothing was created');
+    // A failed post keeps the role that was chosen.
+    const vAppAuthor = await roleId('acme', 'vApp Author');
+    const kept = await alice.post(SA, { _csrf: csrf, name: '', role: vAppAuthor, softwareId: SOFTWARE_ID, softwareVersion: '', uri: '' });
+    assert.equal(kept.statusCode, 400);
+    assert.match(kept.body, new RegExp(`<option value="${vAppAuthor}" selected>vApp Author</option>`));
+    assert.match(kept.body, /<option value="" disabled>Choose a role<\/option>/);
+  });
+
   test('the service refusals are alerts on the form: a bad software id, a duplicate name, a role beyond the rights', async () => {
     const form = await alice.get(`${SA}/new`);
     const csrf = csrfFrom(form.body);

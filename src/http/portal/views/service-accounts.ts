@@ -107,6 +107,9 @@ export function newServiceAccountPage(
   const inError: NewServiceAccountField | null = input.error ? (input.errorField ?? 'name') : null;
   const state = (field: NewServiceAccountField, help?: string) =>
     fieldState(field, { inError, errorId: 'form-error', help, first: 'name' });
+  // No role is preselected: an administrator who did not look granted whichever role sorted first (until 2026-12-07).
+  // The placeholder is disabled, so it is never sent; a post without a role gets "Choose a role." (routes/service-accounts.ts).
+  const chosenRole = input.roles.find((r) => r.id === v.roleId.toLowerCase());
   return adminLayout(
     frame,
     'New service account',
@@ -123,8 +126,9 @@ ${pageHeading('New service account')}
     </div>
     <div class="field">
       <label for="sa-role">Role</label>
-      <select id="sa-role" name="role"${state('role', 'sa-role-help')}>
-        ${input.roles.map((r) => html`<option value="${r.id}"${r.id === v.roleId ? html` selected` : ''}>${r.name}</option>`)}
+      <select id="sa-role" name="role" required${state('role', 'sa-role-help')}>
+        <option value="" disabled${chosenRole ? '' : html` selected`}>Choose a role</option>
+        ${input.roles.map((r) => html`<option value="${r.id}"${r.id === chosenRole?.id ? html` selected` : ''}>${r.name}</option>`)}
       </select>
       <p class="field-help" id="sa-role-help">The account acts with this role in the organization. Only roles whose every right you hold are offered.</p>
     </div>
