@@ -21,13 +21,28 @@ export function installNulGuard(app: FastifyInstance): void {
   // Callback style: an async hook would cost every request (the token exchange among them) a promise.
   app.addHook('preValidation', (request, _reply, done) => {
     const inQuery = pathOfNul(request.query);
-    const found = inQuery !== null ? `querystring${inQuery}` : bodyPath(pathOfNul(request.body));
-    if (found === null) return done();
-    done(new TesseraError('BAD_REQUEST', `Invalid request: ${found} must not contain a NUL character`));
+    const inBody = inQuery === null ? pathOfNul(request.body) : null;
+    if (inQuery !== null) return done(new NulInputError('querystring', inQuery));
+    if (inBody !== null) return done(new NulInputError('body', inBody));
+    done();
   });
 }
 
-const bodyPath = (at: string | null) => (at === null ? null : `body${at}`);
+/**
+ * The refusal: `Invalid request: querystring/search must not contain a NUL character` in every area. It says where, so
+ * that the portal can say it in words (portal/invalid-request.ts).
+ */
+export class NulInputError extends TesseraError {
+  /** The parameter or field holding the NUL (the first step of the path), or null for a text body. */
+  readonly field: string | null;
+  readonly where: 'querystring' | 'body';
+
+  constructor(where: 'querystring' | 'body', path: string) {
+    super('BAD_REQUEST', `Invalid request: ${where}${path} must not contain a NUL character`);
+    this.where = where;
+    this.field = path.split('/').filter(Boolean)[0] ?? null;
+  }
+}
 
 /**
  * The JSON-pointer path of a string (a value or a property name) holding U+0000, or null. Iterative: a body may

@@ -38,7 +38,8 @@ for (const plan of selectedBackends()) {
         const page = await admin.get(`/provider/administration/users/new?org=${encodeURIComponent(org)}`);
         assert.equal(page.statusCode, 400, page.body.slice(0, 300));
         assert.match(page.headers['content-type'] as string, /^text\/html/);
-        assert.match(page.body, /must not contain a NUL character/);
+        // In words on the portal's 400 page (portal/invalid-request.ts); the API areas keep `querystring/org must not ...`.
+        assert.match(page.body, /The address&#39;s &quot;org&quot; parameter may not contain a NUL character/);
       }
       const form = await admin.submit('/provider/administration/users/new?org=acme', '/provider/administration/users', {
         org: 'acme',
@@ -47,7 +48,7 @@ for (const plan of selectedBackends()) {
         confirmPassword: DEMO_PASSWORD,
       });
       assert.equal(form.statusCode, 400, form.body.slice(0, 300));
-      assert.match(form.body, /body\/name must not contain a NUL character/);
+      assert.match(form.body, /The form&#39;s &quot;name&quot; field may not contain a NUL character/);
 
       // VCD's XML API and the cloudapi JSON envelope, as a signed-in tenant admin.
       const { accessToken } = await h.services.sessions.signIn({

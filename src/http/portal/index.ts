@@ -29,6 +29,7 @@ import { signedInFrame } from './page-frame.js';
 import { formField, queryField, seeOther, sendPage } from './respond.js';
 import type { PageFrame } from './views/layout.js';
 import { errorPage } from './views/error-page.js';
+import { invalidRequestWording } from './invalid-request.js';
 import { organizationChooserPage } from './views/sign-in.js';
 import { CHOOSER, STATIC_FILE, withOrgParam } from './responses.js';
 import { resolveChosenOrg } from './org-chooser.js';
@@ -94,7 +95,9 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
     const state = request.portal;
     // Not signed in (or the session ended): to the sign-in page, after a GET and after a POST alike.
     if (tesseraError.status === 401 && state) return seeOther(reply, signInUrlAfter401(request, state, app));
-    return sendPage(reply, errorPage(frameOf(request, deps), tesseraError.status, tesseraError.message), tesseraError.status);
+    // A value its schema refuses (a hand-edited address, a hand-made form): which one and what it takes, in words.
+    const worded = tesseraError.status === 400 ? invalidRequestWording(error, request.routeOptions?.schema) : null;
+    return sendPage(reply, errorPage(frameOf(request, deps), tesseraError.status, worded ?? tesseraError.message), tesseraError.status);
   });
 
   const chooser = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -8,7 +8,7 @@ import { DEFAULT_UNUSED_DAYS, MAX_UNUSED_DAYS, NO_FILTER, TOKEN_STATES, type Tok
 import { isolateText } from './html.js';
 
 /** A whole number of days from 1 to MAX_UNUSED_DAYS (3650), or nothing. */
-const UNUSED_DAYS_PATTERN = '^([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650)?$';
+export const UNUSED_DAYS_PATTERN = '^([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650)?$';
 
 /**
  * The filter's query fields (their schema: a bad state or day count is the 400 page, as a bad page number is). The
