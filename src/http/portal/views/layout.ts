@@ -67,7 +67,7 @@ export function layout(frame: PageFrame, title: string, content: HtmlValue, opti
     ${frame.inventoryNav?.vms && navLink(`${base}/vms`, 'Virtual Machines', frame.active === 'vms')}
     ${frame.showAdministration && navLink(`${base}/administration`, 'Administration', frame.active === 'administration')}
   </nav>
-  ${userMenu(base, user, frame.csrfToken)}`
+  ${userMenu(base, user, frame.csrfToken, frame.active === 'preferences')}`
       : frame.org && html`<span class="header-org">${frame.org.kind === 'provider' ? 'Provider' : frame.org.orgName}</span>`
   }
 </header>
@@ -84,12 +84,16 @@ function navLink(href: string, label: string, current: boolean): SafeHtml {
   return html`<a class="header-nav-link" href="${href}"${current ? html` aria-current="page"` : ''}>${label}</a>`;
 }
 
-function userMenu(base: string, user: SignedInUser, csrfToken: string): SafeHtml {
+/**
+ * `onPreferences`: User preferences is where the user is (its link is the header's way there, as Home and
+ * Administration are in the main navigation); until 2026-12-07 no header link said so on those pages.
+ */
+function userMenu(base: string, user: SignedInUser, csrfToken: string, onPreferences: boolean): SafeHtml {
   return html`<details class="user-menu">
     <summary class="user-menu-toggle"><span class="user-menu-icon" aria-hidden="true"></span><span class="user-menu-name">${user.name}</span><span class="visually-hidden"> (user menu)</span></summary>
     <div class="user-menu-panel">
       <div class="user-menu-who"><strong>${user.name}</strong><span>${user.orgName} · ${user.roleName}</span></div>
-      <a class="user-menu-item" href="${base}/preferences">User preferences</a>
+      <a class="user-menu-item" href="${base}/preferences"${onPreferences ? html` aria-current="page"` : ''}>User preferences</a>
       <form method="post" action="${base}/sign-out" class="user-menu-form">${csrfField(csrfToken)}<button type="submit" class="user-menu-item">Sign out</button></form>
     </div>
   </details>`;
