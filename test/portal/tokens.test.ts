@@ -647,23 +647,47 @@ describe('portal token lists: search and paging', () => {
     assert.equal(res.headers.location, `${ACME}/administration/tokens?search=a%26done%3Dx&done=revoked&token=${row.id}`);
   });
 
-  test("one's own Access Tokens stop at 500 tokens not revoked, and then say which ones are shown and what to do", async () => {
+  test("one's own Access Tokens are searched by name and paged, as Administration's lists (they stopped at 500)", async () => {
     const hank = await server.store.db.selectFrom('users').select(['id', 'org_id']).where('name', '=', 'hank').executeTakeFirstOrThrow();
     const now = Date.now();
+    const before = (
+      await server.store.db.selectFrom('api_tokens').select('id').where('user_id', '=', hank.id).where('revoked_at', 'is', null).execute()
+    ).length;
     await server.store.db
       .insertInto('api_tokens')
       .values(Array.from({ length: 501 }, (_, i) => mintedTokenRow(hank.org_id, hank.id, { name: `bulk-${i}`, created_at: now - i })))
       .execute();
+    const total = before + 501;
+    const lastPage = Math.ceil(total / 25);
     const client = new PortalClient(server.server.app);
     await client.signIn('/tenant/globex', 'hank', server.demoPassword);
-    const page = await client.get('/tenant/globex/preferences');
-    assert.equal(rowIds(page.body).length, 500);
-    // Until 2026-12-06: "Only the first tokens are shown." (which ones, and how to see the others, unsaid).
+    const prefs = '/tenant/globex/preferences';
+    const first = await client.get(prefs);
+    assert.equal(rowIds(first.body).length, 25);
+    assert.deepEqual(rowNames(first.body).slice(0, 2), ['bulk-0', 'bulk-1'], 'newest first');
     assert.match(
-      page.body,
-      /<p class="muted" id="live-tokens-cut">Only the 500 newest of your tokens that are not revoked are shown here\. To see the older ones, revoke those you no longer use, or list them all with <code>tessera token list<\/code>/,
+      first.body,
+      /<form method="get" action="\/tenant\/globex\/preferences#access-tokens" class="filter-bar" role="search" aria-label="Your API tokens">/,
     );
-    assert.doesNotMatch(page.body, /bulk-500</, 'the oldest is the one left out');
+    assert.match(first.body, new RegExp(`Showing 1-25 of ${total} live API tokens · page 1 of ${lastPage}<`));
+    assert.match(first.body, /href="\/tenant\/globex\/preferences\?page=2#access-tokens" rel="next">Next</);
+    assert.doesNotMatch(first.body, /id="live-tokens-cut"/);
+    // The last page holds the oldest, which the list used to leave out.
+    const last = await client.get(`${prefs}?page=${lastPage}`);
+    assert.equal(rowNames(last.body).at(-1), 'bulk-500');
+    // The search: the names that contain it, paged in the same way; a revoke comes back to the search and page.
+    const found = await client.get(`${prefs}?search=BULK-50`);
+    assert.deepEqual(rowNames(found.body), ['bulk-50', 'bulk-500']);
+    assert.match(found.body, /Showing 1-2 of 2 live API tokens/);
+    assert.match(found.body, /<a class="btn btn-sm btn-link" href="\/tenant\/globex\/preferences#access-tokens">Clear<\/a>/);
+    const revoke = /href="(\/tenant\/globex\/tokens\/[0-9a-f-]+\/revoke\?[^"]*)"/.exec(found.body)![1]!.replace(/&amp;/g, '&');
+    assert.match(revoke, /from=preferences&search=BULK-50$/);
+    const none = await client.get(`${prefs}?search=nothing-like-it`);
+    assert.match(
+      none.body,
+      /None of your API tokens has a name that contains this\. <a href="\/tenant\/globex\/preferences#access-tokens">Clear the search<\/a>/,
+    );
+    assert.equal((await client.get(`${prefs}?page=0`)).statusCode, 400);
   });
 
   test('search folds every letter on both backends: "äpfel" and "ÄPFEL" find "Äpfel-Token"', async () => {

@@ -156,7 +156,7 @@ const preferences = (over: Partial<PreferencesInput>) =>
     timeZone: 'UTC',
     totp: 'enabled',
     recoveryCodesLeft: 10,
-    tokens: { items: [], truncated: false, endedTotal: 0, endedShown: 0, canCreate: true },
+    tokens: { items: [], liveTotal: 0, endedTotal: 0, endedShown: 0, search: '', page: 1, expiringSoon: [], canCreate: true },
     notice: 'Done.',
     ...over,
   }).value;

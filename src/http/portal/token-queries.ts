@@ -374,47 +374,72 @@ export const RECENT_ENDED_SHOWN = 10;
 
 export interface OwnTokenList {
   items: TokenListItem[];
-  /** More live tokens than TOKEN_LIST_LIMIT. */
+  /** More live tokens than TOKEN_LIST_LIMIT (the unpaged read only: Home's count). */
   truncated: boolean;
-  /** Revoked tokens kept (retention), of which the newest `endedShown` are in `items`. */
+  /** The live tokens matching the search, of which one page is in `items` (the paged read). */
+  liveTotal: number;
+  /** Revoked tokens kept (retention) that match the search, of which the newest `endedShown` are in `items`. */
   endedTotal: number;
   endedShown: number;
 }
 
 /**
- * A user's own tokens (User preferences > Access Tokens): every live one (up to TOKEN_LIST_LIMIT), then the
- * `endedShown` most recently revoked. Revoked tokens are kept listed for the retention period (30 days by default),
- * so a user or script that cycles tokens gathers thousands of them; reading and rendering them all made the page's
- * cost grow with that history (a soak saw it triple in half an hour). Both reads are bounded and indexed
- * (api_tokens_user_live; api_tokens_user_ended of migration 0015), and the count of ended ones is index-only.
+ * A user's own tokens (User preferences > Access Tokens): the live ones, newest first, then the `endedShown` most
+ * recently revoked. Revoked tokens are kept listed for the retention period (30 days by default), so a user or
+ * script that cycles tokens gathers thousands of them; reading and rendering them all made the page's cost grow with
+ * that history (a soak saw it triple in half an hour). Both reads are bounded and indexed (api_tokens_user_live;
+ * api_tokens_user_ended of migration 0015), and the count of ended ones is index-only.
+ *
+ * `page` (User preferences since 2026-12-07): one page of `pageSize` live tokens and their count, and the revoked
+ * ones after them on the last page only, so the list reads as one: live, then revoked. Without it (Home): every live
+ * token up to TOKEN_LIST_LIMIT. `search` narrows both to the names that contain it (as Administration's lists).
  */
-export async function listOwnApiTokens(services: Services, userId: string, options: { endedShown: number }): Promise<OwnTokenList> {
+export async function listOwnApiTokens(
+  services: Services,
+  userId: string,
+  options: { endedShown: number; search?: string; page?: number; pageSize?: number },
+): Promise<OwnTokenList> {
   const db = services.store.db;
-  const base = issuedTokens(services).where('api_tokens.user_id', '=', userId);
-  const [live, ended, endedCount] = await Promise.all([
-    base
-      .where('api_tokens.revoked_at', 'is', null)
-      .orderBy('api_tokens.created_at', 'desc')
-      .orderBy('api_tokens.id')
-      .limit(TOKEN_LIST_LIMIT + 1)
-      .execute(),
-    options.endedShown > 0
-      ? base
-          .where('api_tokens.revoked_at', 'is not', null)
-          .where('api_tokens.minted_at', 'is not', null)
-          .orderBy('api_tokens.revoked_at', 'desc')
-          .orderBy('api_tokens.id')
-          .limit(options.endedShown)
-          .execute()
-      : Promise.resolve([]),
-    db
+  const search = options.search ?? '';
+  // The name search of Administration's lists (matchingTokens): the name as typed, anywhere, in the names' own key.
+  const nameMatches = sql<SqlBool>`${services.store.searchKey(sql.ref('api_tokens.name'))} like ${searchPattern(search)} escape '\\'`;
+  const mine = issuedTokens(services).where('api_tokens.user_id', '=', userId);
+  const base = search === '' ? mine : mine.where(nameMatches);
+  const paged = options.page !== undefined;
+  const pageSize = options.pageSize ?? TOKEN_PAGE_SIZE;
+  const liveQuery = base.where('api_tokens.revoked_at', 'is', null).orderBy('api_tokens.created_at', 'desc').orderBy('api_tokens.id');
+  const countOf = (revoked: boolean) => {
+    const counted = db
       .selectFrom('api_tokens')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .where('user_id', '=', userId)
-      .where('revoked_at', 'is not', null)
-      .where('minted_at', 'is not', null)
-      .executeTakeFirstOrThrow(),
+      .where('revoked_at', revoked ? 'is not' : 'is', null)
+      .where(revoked ? 'minted_at' : 'secret_hash', 'is not', null);
+    return search === '' ? counted : counted.where(nameMatches);
+  };
+  const [live, liveCount, endedCount] = await Promise.all([
+    paged
+      ? liveQuery
+          .limit(pageSize)
+          .offset((options.page! - 1) * pageSize)
+          .execute()
+      : liveQuery.limit(TOKEN_LIST_LIMIT + 1).execute(),
+    paged ? countOf(false).executeTakeFirstOrThrow() : Promise.resolve({ n: 0 }),
+    countOf(true).executeTakeFirstOrThrow(),
   ]);
+  const liveTotal = paged ? Number(liveCount.n) : Math.min(live.length, TOKEN_LIST_LIMIT);
+  // The revoked ones close the list: on its last page (the first when no token is live), never on a page past it.
+  const lastPage = Math.max(1, Math.ceil(liveTotal / pageSize));
+  const endedHere = options.endedShown > 0 && (!paged || options.page === lastPage);
+  const ended = endedHere
+    ? await base
+        .where('api_tokens.revoked_at', 'is not', null)
+        .where('api_tokens.minted_at', 'is not', null)
+        .orderBy('api_tokens.revoked_at', 'desc')
+        .orderBy('api_tokens.id')
+        .limit(options.endedShown)
+        .execute()
+    : [];
   const rows = [...live.slice(0, TOKEN_LIST_LIMIT), ...ended];
   const roleNames = await scopeRoleNames(services, rows);
   return {
@@ -422,7 +447,8 @@ export async function listOwnApiTokens(services: Services, userId: string, optio
       services,
       rows.map((row) => toListItem(services, row, row.owner_name, row.org_name, roleNames, row.revoked_by_name)),
     ),
-    truncated: live.length > TOKEN_LIST_LIMIT,
+    truncated: !paged && live.length > TOKEN_LIST_LIMIT,
+    liveTotal,
     endedTotal: Number(endedCount.n),
     endedShown: ended.length,
   };

@@ -21,13 +21,14 @@ import { signedInFrame } from '../page-frame.js';
 import { formField, queryField, seeOther, sendPage } from '../respond.js';
 import { FORM, PAGE } from '../responses.js';
 import { canChangeOwnPassword, canCreateOwnToken, hasAccessTokensSection } from '../access.js';
-import { listOwnApiTokens, RECENT_ENDED_SHOWN, TOKEN_LIST_LIMIT } from '../token-queries.js';
+import { listApiTokensPage, listOwnApiTokens, NO_FILTER, RECENT_ENDED_SHOWN, TOKEN_LIST_LIMIT } from '../token-queries.js';
+import { MAX_LIST_PAGE } from '../return-path.js';
 import { badRequest } from '../../../domain/errors.js';
 import type { TotpEnrolment } from '../../../auth/totp-enrolment.js';
 import type { Services } from '../../context.js';
 import type { Principal } from '../../../domain/principal.js';
 import { can } from '../../../domain/policy.js';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { clearCookie, readCookie, recoveryCodesPath, setRecoveryCodesCookie } from '../cookies.js';
 import { openShownOnce, sealShownOnce } from '../shown-once.js';
 import { newRecoveryCodesPage, recoveryCodesPage } from '../views/recovery-codes.js';
@@ -91,11 +92,16 @@ export async function doneNoticeFor(services: Services, request: FastifyRequest,
   return doneNotice(request);
 }
 
-/** The notices after an action (doneNoticeFor) and `ended=all`, which lists every revoked token kept. */
+/**
+ * The notices after an action (doneNoticeFor), `ended=all`, which lists every revoked token kept, and the Access
+ * Tokens list's name search and page (as Administration's token lists: their bounds, their 400 page).
+ */
 const PreferencesQuery = Type.Object({
   done: Type.Optional(Type.String({ maxLength: 40 })),
   token: Type.Optional(Type.String({ maxLength: 64 })),
   ended: Type.Optional(Type.Literal('all')),
+  search: Type.Optional(Type.String({ maxLength: 128 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIST_PAGE })),
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -146,34 +152,59 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
     );
   });
 
-  app.get('/preferences', { schema: { querystring: PreferencesQuery, response: PAGE } }, async (request, reply) => {
-    const state = requireSignedIn(request);
-    const { principal } = state;
-    const user = await services.store.getUser(principal.userId);
-    const tokens = hasAccessTokensSection(principal)
-      ? {
-          // `?ended=all`: every ended token kept, not only the most recent (the page links to it when some are hidden).
-          ...(await listOwnApiTokens(services, principal.userId, {
-            endedShown: queryField(request, 'ended') === 'all' ? TOKEN_LIST_LIMIT : RECENT_ENDED_SHOWN,
-          })),
-          canCreate: canCreateOwnToken(principal),
-        }
-      : null;
-    return sendPage(
-      reply,
-      preferencesPage(signedInFrame(state, deps, 'preferences'), {
-        fullName: user?.full_name ?? '',
-        email: user?.email ?? '',
-        canChangePassword: canChangeOwnPassword(principal),
-        timeZone: state.timeZone ?? 'UTC',
-        totp: await totp.status(principal),
-        recoveryCodesLeft: await totp.recoveryCodesLeft(principal),
-        tokens,
-        notice: await doneNoticeFor(services, request, principal),
-        noticeSection: DONE_SECTIONS[queryField(request, 'done')] ?? null,
-      }),
-    );
-  });
+  app.get<{ Querystring: Static<typeof PreferencesQuery> }>(
+    '/preferences',
+    { schema: { querystring: PreferencesQuery, response: PAGE } },
+    async (request, reply) => {
+      const state = requireSignedIn(request);
+      const { principal } = state;
+      const user = await services.store.getUser(principal.userId);
+      const search = (request.query.search ?? '').trim();
+      const page = request.query.page ?? 1;
+      const tokens = hasAccessTokensSection(principal)
+        ? {
+            // `?ended=all`: every ended token kept, not only the most recent (the page links to it when some are hidden).
+            ...(await listOwnApiTokens(services, principal.userId, {
+              endedShown: request.query.ended === 'all' ? TOKEN_LIST_LIMIT : RECENT_ENDED_SHOWN,
+              search,
+              page,
+            })),
+            search,
+            page,
+            endedAll: request.query.ended === 'all',
+            // The notice names every live token that expires within 7 days, whichever page it is on.
+            expiringSoon: (
+              await listApiTokensPage(
+                services,
+                { kind: 'user', userId: principal.userId },
+                {
+                  search: '',
+                  page: 1,
+                  filter: { ...NO_FILTER, state: 'expiring' },
+                },
+              )
+            ).items
+              .filter((t) => !t.replaced)
+              .map((t) => ({ name: t.name, expiresAt: t.expiresAt! })),
+            canCreate: canCreateOwnToken(principal),
+          }
+        : null;
+      return sendPage(
+        reply,
+        preferencesPage(signedInFrame(state, deps, 'preferences'), {
+          fullName: user?.full_name ?? '',
+          email: user?.email ?? '',
+          canChangePassword: canChangeOwnPassword(principal),
+          timeZone: state.timeZone ?? 'UTC',
+          totp: await totp.status(principal),
+          recoveryCodesLeft: await totp.recoveryCodesLeft(principal),
+          tokens,
+          notice: await doneNoticeFor(services, request, principal),
+          noticeSection: DONE_SECTIONS[queryField(request, 'done')] ?? null,
+        }),
+      );
+    },
+  );
 
   /** New recovery codes go to the one page that shows them, in a cookie sealed to this session (as new tokens do). */
   const showRecoveryCodes = (request: FastifyRequest, reply: FastifyReply, state: SignedInState, codes: string[]) => {

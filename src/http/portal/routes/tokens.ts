@@ -153,7 +153,7 @@ function parseOrigin(raw: string): RevokeOrigin {
  * Where a revoke returns, with `?done=revoked&token=` when it happened: built from the origin's name, the token's
  * own owner and org and, for Administration's paged lists, the page and search it started from (checked by
  * listPlaceFrom), never from a URL in the request (a narrowed list is narrowed to the token's org, whatever the
- * request says). User preferences' own list is not paged.
+ * request says).
  */
 function originPath(
   base: string,
@@ -167,7 +167,8 @@ function originPath(
   if (origin === 'tokens') return listUrl(`${base}/administration/tokens`, { ...at, ...done });
   if (origin === 'org-tokens') return listUrl(`${base}/administration/tokens`, { org: token.orgName, ...at, ...done });
   if (origin === 'user') return listUrl(`${base}/administration/users/${token.ownerId}/tokens`, { ...at, ...done });
-  return `${listUrl(`${base}/preferences`, done)}#access-tokens`;
+  // User preferences' list: its search and page (since 2026-12-07, when it became paged), without the admin filter.
+  return `${listUrl(`${base}/preferences`, { search: at.search, page: at.page, ...done })}#access-tokens`;
 }
 
 /** The list place a revoke's page (its query) or form (its fields) carries. */
@@ -363,7 +364,7 @@ export function tokenRoutes(app: FastifyInstance, deps: PortalDeps): void {
     if (gone) return seeOther(reply, gone);
     const token = await loadForRevoke(request, state);
     const origin = parseOrigin(queryField(request, 'from'));
-    const place = origin === 'preferences' ? { search: '', page: 1 } : placeOf(request);
+    const place = placeOf(request);
     return sendPage(
       reply,
       revokeConfirmPage(signedInFrame(state, deps, origin === 'preferences' ? 'preferences' : 'administration'), {

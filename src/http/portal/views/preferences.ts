@@ -5,10 +5,11 @@
 import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import type { TokenListItem } from '../token-queries.js';
 import { layout, type PageFrame } from './layout.js';
-import { alert, csrfField, pageHeading } from './components.js';
+import { alert, csrfField, pageHeading, searchBar } from './components.js';
+import { listUrl, pagination, pastLastPage } from './paging.js';
 import { tokenTable } from './token-table.js';
 import { expiringSoonNotice } from './home.js';
-import { TOKEN_LIST_LIMIT, tokenStatus } from '../token-queries.js';
+import { TOKEN_PAGE_SIZE } from '../token-queries.js';
 
 export interface PreferencesInput {
   readonly fullName: string;
@@ -22,10 +23,18 @@ export interface PreferencesInput {
   readonly recoveryCodesLeft: number;
   /** null: no Access Tokens section at all. */
   readonly tokens: {
+    /** One page of the live tokens matching the search, then (on the last page) the most recently revoked. */
     items: readonly TokenListItem[];
-    truncated: boolean;
+    /** The live tokens matching the search, on every page. */
+    liveTotal: number;
     endedTotal: number;
     endedShown: number;
+    search: string;
+    page: number;
+    /** `?ended=all`: every revoked token kept is listed, not only the most recent. */
+    endedAll?: boolean;
+    /** The live tokens that expire within 7 days, whichever page they are on. */
+    expiringSoon: ReadonlyArray<{ name: string; expiresAt: number }>;
     canCreate: boolean;
   } | null;
   readonly notice: string | null;
@@ -109,7 +118,16 @@ function totpSection(base: string, state: PreferencesInput['totp'], csrfToken: s
   <form method="post" action="${base}/preferences/totp/start">${csrfField(csrfToken)}<button type="submit" class="btn btn-outline">Set up</button></form>`;
 }
 
+/**
+ * The Access Tokens card: the name search and the pager of Administration's token lists (searchBar, pagination; since
+ * 2026-12-07, when the list stopped at 500 tokens with no way to find one), the live tokens a page at a time, newest
+ * first, and the revoked ones after them on the last page. Every link and form leads back to this card.
+ */
 function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput['tokens']>, notice: HtmlValue): SafeHtml {
+  const path = `${base}/preferences`;
+  const keep = { search: tokens.search, ended: tokens.endedAll ? 'all' : null };
+  const at = (params: Record<string, string | number | null>) => `${listUrl(path, params)}#access-tokens`;
+  const info = { page: tokens.page, pageSize: TOKEN_PAGE_SIZE, total: tokens.liveTotal };
   return html`<section class="card" aria-labelledby="access-tokens-title" id="access-tokens">
   <div class="card-header-row">
     <h2 id="access-tokens-title" class="card-title">Access Tokens</h2>
@@ -117,28 +135,30 @@ function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput[
   </div>
   ${notice}
   <p class="card-text">API tokens let scripts and tools act as you without your password or verification code. A token is shown once, when it is created. Revoke any token you no longer use.</p>
-  ${expiringSoonNotice(
-    base,
-    tokens.items.filter((t) => tokenStatus(t) === 'expiring-soon' && !t.replaced).map((t) => ({ name: t.name, expiresAt: t.expiresAt! })),
-  )}
-  ${tokenTable(tokens.items, {
-    basePath: base,
-    caption: 'Your API tokens',
-    showOwner: false,
-    showOrg: false,
-    revokeFrom: 'preferences',
-    emptyText: 'You have no API tokens.',
-    canRegenerate: tokens.canCreate,
-  })}
+  ${expiringSoonNotice(base, tokens.expiringSoon)}
+  ${searchBar({ path: `${path}#access-tokens`, ariaLabel: 'Your API tokens', inputId: 'token-search', label: 'Token name', search: tokens.search })}
   ${
-    // The list stops at TOKEN_LIST_LIMIT live tokens, newest first; until 2026-12-06 it said only "Only the first
-    // tokens are shown", with no word of which ones or how to reach the others.
-    tokens.truncated &&
-    html`<p class="muted" id="live-tokens-cut">Only the ${TOKEN_LIST_LIMIT} newest of your tokens that are not revoked are shown here. To see the older ones, revoke those you no longer use, or list them all with <code>tessera token list</code> (or <code>GET /cloudapi/1.0.0/tokens</code>).</p>`
+    pastLastPage(info)
+      ? '' // past the last page: the pagination below says so (paging.ts)
+      : tokenTable(tokens.items, {
+          basePath: base,
+          caption: 'Your API tokens',
+          showOwner: false,
+          showOrg: false,
+          revokeFrom: 'preferences',
+          place: { search: tokens.search, page: tokens.page },
+          emptyText:
+            tokens.search === ''
+              ? 'You have no API tokens.'
+              : html`None of your API tokens has a name that contains this. <a href="${at({ ended: keep.ended })}">Clear the search</a> to list them all.`,
+          canRegenerate: tokens.canCreate,
+        })
   }
+  ${pagination(info, (page) => at({ ...keep, page: page === 1 ? null : page }), 'live API tokens')}
   ${
     tokens.endedTotal > tokens.endedShown &&
-    html`<p class="muted" id="ended-tokens-note">Showing the ${tokens.endedShown} most recently revoked of ${tokens.endedTotal} revoked tokens kept. <a href="${base}/preferences?ended=all#access-tokens">Show all revoked tokens</a></p>`
+    tokens.endedShown > 0 &&
+    html`<p class="muted" id="ended-tokens-note">Showing the ${tokens.endedShown} most recently revoked of ${tokens.endedTotal} revoked tokens kept. <a href="${at({ ...keep, ended: 'all', page: tokens.page === 1 ? null : tokens.page })}">Show all revoked tokens</a></p>`
   }
 </section>`;
 }
