@@ -189,7 +189,7 @@ Examples:
         orgs = wholeNumber('orgs', opts.orgs, 1, MAX_SEED_ORGS);
         config = storeConfig(opts);
       } catch (err) {
-        process.stderr.write(`tessera seed: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+        process.stderr.write(`tessera: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
         process.exit(2);
       }
       const log = { warn: (o: object, m: string) => process.stderr.write(`${m} ${JSON.stringify(o)}\n`), info: () => undefined };
@@ -199,7 +199,7 @@ Examples:
         // Seeding is also how a store is made before its first start, so a missing one is created: said so, since
         // run from the wrong directory it is not the store a server uses (admin and inventory refuse instead).
         if (!config.databaseUrl && !existsSync(sqliteFile)) {
-          process.stderr.write(`tessera seed: no store at ${sqliteFile}: creating a new one (a server's store is named with --data-dir)\n`);
+          process.stderr.write(`tessera: no store at ${sqliteFile}: creating a new one (a server's store is named with --data-dir)\n`);
         }
         store = await openStore(
           {
@@ -213,7 +213,7 @@ Examples:
       } catch (err) {
         // A running server owns the SQLite file (src/store/sqlite-lock.ts): seed before starting it, or stop it.
         if (err instanceof DataDirLockedError) {
-          process.stderr.write(`tessera seed: ${err.message}\n`);
+          process.stderr.write(`tessera: ${err.message}\n`);
           process.exit(1);
         }
         throw err;
@@ -235,7 +235,7 @@ Examples:
         if (!password) process.stderr.write(`Users admin and operator in each org; password (shown once): ${result.userPassword}\n`);
       } catch (err) {
         progress.done();
-        process.stderr.write(`tessera seed: ${(err as Error).message}\n`);
+        process.stderr.write(`tessera: ${(err as Error).message}\n`);
         process.exitCode = 1;
       } finally {
         await store.close();

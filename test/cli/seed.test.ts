@@ -122,6 +122,7 @@ test('progress: a bar redrawn in place on a terminal, plain lines per 10% elsewh
   assert.match(log.at(-1)!, /^seed: 100% 100\/100 VMs, org gen-01 \(1\/1\)$/);
 });
 
+// Every message begins `tessera:`, as every other command's does (until 2026-12-07 seed's said `tessera seed:`).
 test('a count out of bounds is a usage error (exit 2) that creates no store', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'tessera-seed-usage-'));
   try {
@@ -134,9 +135,14 @@ test('a count out of bounds is a usage error (exit 2) that creates no store', as
     ] as const) {
       const result = await runCli(['seed', ...args, '--data-dir', dataDir]);
       assert.equal(result.code, 2, result.stderr);
-      assert.equal(result.stderr, `tessera seed: ${message}\n`);
+      assert.equal(result.stderr, `tessera: ${message}\n`);
       assert.equal(existsSync(dataDir), false, 'no data directory was made');
     }
+    // The notice that a new store is made, on a run that goes on to seed it: the same prefix.
+    const made = await runCli(['seed', '--vms', '0', '--orgs', '1', '--data-dir', dataDir]);
+    assert.equal(made.code, 0, made.stderr);
+    const notice = `tessera: no store at ${join(dataDir, 'tessera.db')}: creating a new one`;
+    assert.ok(made.stderr.startsWith(notice), made.stderr);
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }
