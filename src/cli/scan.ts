@@ -9,6 +9,10 @@ import { walkFiles } from './scan/walk.js';
 import { findApiTokensInBytes, findApiTokensInLargeFile, type TextEncoding } from './scan/large-file.js';
 import { action, EXIT } from './io.js';
 import { usageError } from './exit-codes.js';
+import { SERVICE_ACCOUNT_TOKEN_TYPE } from '../client/token-file.js';
+
+/** govcd's service-account token file (client/token-file.ts): `"token_type": "Service Account"`. */
+const SERVICE_ACCOUNT_TOKEN_FILE = new RegExp(`"token_type"\\s*:\\s*"${SERVICE_ACCOUNT_TOKEN_TYPE}"`);
 
 /** Larger files are searched a piece at a time (scan/large-file.ts) rather than read whole. */
 export const MAX_SCAN_BYTES = 20 * 1024 * 1024;
@@ -62,6 +66,8 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
   /** Distinct tokens among the findings (one token pasted in three places is one to revoke). */
   const distinct = new Set<string>();
   let unreadable = 0;
+  /** Files in govcd's service-account format, whose token `token revoke` cannot reach. */
+  const serviceAccountFiles: string[] = [];
   for (const root of paths) {
     if (root === '-') {
       // Searched as it comes, a piece at a time, never held whole; always as text (UTF-16 when it looks so), since
@@ -108,6 +114,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
         }
         if (text === null) continue;
         const findings = findApiTokens(text);
+        if (findings.length > 0 && SERVICE_ACCOUNT_TOKEN_FILE.test(text)) serviceAccountFiles.push(entry.path);
         report(entry.path, findings);
         found += findings.length;
         files += findings.length > 0 ? 1 : 0;
@@ -127,9 +134,18 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
           (distinct.size < found ? ` (${distinct.size} distinct)` : '') +
           '. ' +
           // The scan sees a token's first characters, not its name: `token list` matches them (STARTS) to a name and id.
-          'Revoke each (tessera token list shows which token STARTS with the characters above; ' +
-          'then tessera token revoke ID) and remove it from the files and their history.\n',
+          // A service account's refresh token has the same format but is no API token: `token list` does not show
+          // it and `token revoke` cannot reach it (until 2026-12-07 this named `token revoke` alone).
+          'Revoke each and remove it from the files and their history: an API token with tessera token revoke ID ' +
+          "(tessera token list shows which token STARTS with the characters above); a service account's refresh " +
+          'token, which token list does not show, with tessera service-account revoke ACCOUNT (then authorize it again).\n',
       );
+      for (const file of serviceAccountFiles) {
+        process.stderr.write(
+          `tessera: ${file} is a service account's token file: revoke its token with tessera service-account revoke ACCOUNT ` +
+            '(tessera token revoke cannot).\n',
+        );
+      }
     }
     process.exitCode = EXIT.FAILED;
   } else if (unreadable > 0) {

@@ -314,3 +314,31 @@ test('a pipe over 20 MiB (a FIFO, <(cmd), standard input) is searched as one str
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("the summary names the command that revokes a service account's refresh token, and the files in that account's format", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-scan-sa-'));
+  try {
+    const file = join(dir, 'ci-token.json');
+    await writeFile(
+      file,
+      JSON.stringify({ token_type: 'Service Account', refresh_token: generateApiToken(), updated_by: 'tessera', updated_on: 'x' }, null, 1),
+    );
+    await writeFile(join(dir, 'api.env'), `VCD_API_TOKEN=${generateApiToken()}\n`);
+    const result = await runCli(['scan', dir]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /an API token with tessera token revoke ID/);
+    assert.match(
+      result.stderr,
+      /a service account's refresh token, which token list does not show, with tessera service-account revoke ACCOUNT/,
+    );
+    assert.ok(
+      result.stderr.includes(
+        `tessera: ${file} is a service account's token file: revoke its token with tessera service-account revoke ACCOUNT`,
+      ),
+    );
+    assert.ok(!result.stderr.includes(`${join(dir, 'api.env')} is a service account`), result.stderr);
+    assert.equal(result.stdout.split('\n').filter(Boolean).length, 2, 'stdout is the findings, as before');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
