@@ -339,6 +339,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         }),
       );
     }
+    // A transfer coding before the final `chunked` (`gzip, chunked`): Node removes the chunking and hands over the
+    // rest as it came, so a gzip body was read as if plain (a plain one labelled gzip accepted, as Content-Encoding's
+    // was until 2026-12-05). Refused as Node refuses `Transfer-Encoding: gzip` alone, a 400 in the area's format
+    // (RFC 9112 §6.1; until 2026-12-07 it was read).
+    const transfer = request.headers['transfer-encoding'];
+    if (transfer !== undefined && transfer.trim().toLowerCase() !== 'chunked') {
+      return done(
+        new TesseraError(
+          'BAD_REQUEST',
+          'Transfer-Encoding can only be chunked: send the body uncompressed, chunked or with a Content-Length',
+        ),
+      );
+    }
     if (area === 'api' || area === 'cloudapi') {
       if (negotiated.unsupported) return done(new TesseraError('NOT_ACCEPTABLE', unsupportedVersionMessage()));
       // XML or JSON, and the version, follow Accept (RFC 9110 §12.5.5).
