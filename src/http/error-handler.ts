@@ -19,6 +19,15 @@ export function toTesseraError(error: unknown): TesseraError {
   if (e && typeof e === 'object' && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     if (e.statusCode === 429) return new TesseraError('TOO_MANY_REQUESTS', 'Too many requests, retry later');
     if (e.statusCode === 413) return new TesseraError('BAD_REQUEST', 'Request body is too large', { status: 413 });
+    // Every area reads any well-formed type (app.ts's `*` parser), so fastify's 415 is a header it cannot parse
+    // (`;;;`, an empty value, `application`, a list): said so, where "Unsupported Content-Type" (until 2026-12-07) left
+    // the client looking for a type the server would take.
+    if (e.statusCode === 415 && e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return new TesseraError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'The Content-Type header is not a media type (type/subtype, such as application/json); nothing was read',
+      );
+    }
     if (e.statusCode === 415) return new TesseraError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type');
     if (e.statusCode === 404) return new TesseraError('RESOURCE_NOT_FOUND', 'The requested resource was not found');
     if (e.statusCode === 405) return new TesseraError('METHOD_NOT_ALLOWED', 'Method not allowed');
