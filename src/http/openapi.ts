@@ -147,16 +147,23 @@ export function oauthFormBodiesOptional(document: Record<string, unknown>): Reco
 }
 
 /**
- * Two refusals every operation can answer before its handler runs, whatever it declares (app.ts): 415 for a
- * `Content-Encoding` other than identity or a `Content-Type` that cannot be parsed, and 413 for a body over the
- * size bound (a body sent where none is expected counts too). Each is declared on every operation, in the same
- * error format as the operation's own 400 (or 401, 403, 406, 404), so a contract test that sends such a request
- * finds the status declared (until 2026-12-06, 337 operations answered an undeclared 415).
+ * The refusals every operation can answer before its handler runs, whatever it declares (app.ts): 415 for a
+ * `Content-Encoding` other than identity or a `Content-Type` that cannot be parsed, 413 for a body over the size
+ * bound (a body sent where none is expected counts too), and 417 for an `Expect` other than 100-continue. Each is
+ * declared on every operation, in the same error format as the operation's own 400 (or 401, 403, 406, 404), so a
+ * contract test that sends such a request finds the status declared (until 2026-12-06, 337 operations answered an
+ * undeclared 415). An operation that declares no error of its own (the health probes, the OpenAPI document, the
+ * OAuth metadata) answers them in the JSON envelope of its area, declared with its 400 (a malformed Host or query
+ * string); until 2026-12-07 those five declared none of them, and no operation declared its 417.
  */
 export function transportRefusalsDeclared(document: Record<string, unknown>): Record<string, unknown> {
   const refusals: Record<string, string> = {
     '413': 'The body is larger than the bound of this endpoint; nothing was read or changed',
     '415': 'A Content-Encoding other than identity, or a Content-Type that cannot be parsed; nothing was read or changed',
+    '417': 'An Expect other than 100-continue; nothing was read or changed',
+  };
+  const envelope = {
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/JsonError' } } },
   };
   const paths = (document.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, Record<string, unknown>> }>>;
   for (const operations of Object.values(paths)) {
@@ -164,9 +171,11 @@ export function transportRefusalsDeclared(document: Record<string, unknown>): Re
       const responses = operation?.responses;
       if (!responses) continue;
       const template = ['400', '401', '403', '406', '404'].map((code) => responses[code]).find((r) => r !== undefined);
-      if (!template) continue;
+      const own = template ?? envelope;
+      if (!template)
+        responses['400'] = { ...envelope, description: 'A malformed Host header or query string; nothing was read or changed' };
       for (const [code, description] of Object.entries(refusals)) {
-        if (!Object.hasOwn(responses, code)) responses[code] = { ...template, description };
+        if (!Object.hasOwn(responses, code)) responses[code] = { ...own, description };
       }
     }
   }

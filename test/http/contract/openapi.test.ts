@@ -57,6 +57,19 @@ test('the served OpenAPI document is the committed one, and says what it promise
       for (const status of ['413', '503']) assert.ok(Object.hasOwn(op.responses, status), `${path} declares ${status}`);
     }
 
+    // What is refused before any handler runs is declared on every operation: 413, 415, 417 (until 2026-12-07 none
+    // declared its 417, and the five that declare no error of their own, /health among them, declared none of them).
+    for (const { path, method, op } of operations) {
+      for (const status of ['400', '413', '415', '417']) {
+        assert.ok(Object.hasOwn(op.responses ?? {}, status), `${method} ${path} declares ${status}`);
+      }
+    }
+    const health = served.paths['/health']?.get?.responses as Record<string, { content: Record<string, { schema: unknown }> }>;
+    assert.deepEqual(health['415']?.content, { 'application/json': { schema: { $ref: '#/components/schemas/JsonError' } } });
+    const coded = await contract.app.inject({ method: 'GET', url: '/health', headers: { 'content-encoding': 'gzip' } });
+    assert.equal(coded.statusCode, 415, 'what the document now declares');
+    assert.deepEqual(Object.keys(coded.json()).sort(), ['message', 'minorErrorCode', 'stackTrace']);
+
     // Shared schemas are listed once and referred to: every $ref resolves, no marker is left, no inline copies.
     const text = JSON.stringify(served);
     assert.ok(!text.includes(COMPONENT_KEYWORD) && !text.includes(RESPONSE_KEYWORD), 'a component marker was published');
