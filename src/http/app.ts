@@ -321,6 +321,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (host !== '' && !isValidHost(host)) return done(new TesseraError('BAD_REQUEST', 'The Host header is not a valid host name'));
     const repeated = repeatedSingletonHeader(request.raw.rawHeaders);
     if (repeated === 'host') return done(new TesseraError('BAD_REQUEST', 'The request has more than one Host header'));
+    if (repeated === 'content-type') {
+      return done(
+        new TesseraError('BAD_REQUEST', 'The request has two Content-Type headers that differ: which one the body is cannot be told'),
+      );
+    }
     // A query string that encodes no text is refused here, in the area's format, before any route reads it.
     const badQuery = invalidQueryPiece(request.url);
     if (badQuery !== null) return done(new TesseraError('BAD_REQUEST', invalidQueryMessage(badQuery)));

@@ -19,17 +19,21 @@ export function isValidHost(host: string): boolean {
 }
 
 /**
- * The header, of the two read once, that the request repeats: `host` (Node keeps the first Host and drops the
+ * The header, of those read once, that the request repeats: `host` (Node keeps the first Host and drops the
  * others, but a proxy in front may have routed by another: RFC 9112 §3.2 makes such a request a 400), else
+ * `content-type` when its copies differ (Node keeps the first, a proxy or WAF in front may have read the body as the
+ * other says: `application/json` checked there, a form acted on here; copies that agree say one thing), else
  * `authorization` (Node keeps the first there too, while a gateway may have authorized by another; whether the
  * copies name one credential is the caller's to tell, authenticator.ts), else null. `rawHeaders` alternates names
- * and values; a name of four or thirteen characters is compared only then, so the usual request costs a few checks
- * in the one pass every request already made for Host.
+ * and values; a name of four, twelve or thirteen characters is compared only then, so the usual request costs a few
+ * checks in the one pass every request already made for Host.
  */
-export function repeatedSingletonHeader(rawHeaders: readonly string[]): 'host' | 'authorization' | null {
+export function repeatedSingletonHeader(rawHeaders: readonly string[]): 'host' | 'content-type' | 'authorization' | null {
   let host = false;
   let authorization = false;
   let repeatedAuthorization = false;
+  let contentType: string | undefined;
+  let contentTypesDiffer = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const length = name.length;
@@ -37,13 +41,20 @@ export function repeatedSingletonHeader(rawHeaders: readonly string[]): 'host' |
       if (name.toLowerCase() !== 'host') continue;
       if (host) return 'host';
       host = true;
+    } else if (length === 12) {
+      if (name.toLowerCase() !== 'content-type') continue;
+      // The first copy is kept as it came (the usual request has one); a second is compared with it as media types
+      // are compared (RFC 9110 §8.3.1: type, subtype and parameter names are case-insensitive).
+      const value = rawHeaders[i + 1]!;
+      if (contentType === undefined) contentType = value;
+      else if (value.trim().toLowerCase() !== contentType.trim().toLowerCase()) contentTypesDiffer = true;
     } else if (length === 13) {
       if (name.toLowerCase() !== 'authorization') continue;
       if (authorization) repeatedAuthorization = true;
       authorization = true;
     }
   }
-  return repeatedAuthorization ? 'authorization' : null;
+  return contentTypesDiffer ? 'content-type' : repeatedAuthorization ? 'authorization' : null;
 }
 
 /** The host the client addressed ('' when it sent none, as HTTP/1.0 may), not validated. */

@@ -96,3 +96,46 @@ test('under /api: VCD\u2019s Error in XML, or in JSON when asked; the portal: it
   assert.match(portal.head, /\r\ncontent-type: text\/html; charset=utf-8\r\n/i);
   assert.match(portal.body, /The Content-Type header is not a media type/);
 });
+
+test('two Content-Type headers that differ are a 400 in the area\u2019s format, and nothing is done; two that agree are one', async () => {
+  const grant = `grant_type=refresh_token&refresh_token=${apiToken}`;
+  // Node reads the first; a proxy or WAF in front may have read the body as the second says.
+  const twice = { 'Content-Type': 'text/plain' };
+  const oauth = await send('POST /oauth/tenant/acme/token', 'application/x-www-form-urlencoded', twice, grant);
+  assert.equal(oauth.status, 400, oauth.body);
+  const refused = JSON.parse(oauth.body);
+  assert.equal(refused.error, 'invalid_request');
+  assert.match(refused.error_description, /two Content-Type headers that differ/);
+  assert.equal(refused.access_token, undefined, 'no token was issued');
+
+  const cloudapi = await send(
+    'POST /cloudapi/1.0.0/groups',
+    'application/json',
+    { ...bearer(session, 'application/json;version=36.1'), 'Content-Type': 'application/xml' },
+    JSON.stringify({ name: 'typed-twice' }),
+  );
+  assert.equal(cloudapi.status, 400, cloudapi.body);
+  assert.equal(JSON.parse(cloudapi.body).minorErrorCode, 'BAD_REQUEST');
+  const groups = await http(`${t.baseUrl}/cloudapi/1.0.0/groups?filter=name==typed-twice`, {
+    headers: bearer(session, 'application/json;version=36.1'),
+  });
+  assert.equal(groups.json().resultTotal, 0, 'no group was created');
+
+  const portal = await send(
+    'POST /tenant/acme/login',
+    'application/x-www-form-urlencoded',
+    { 'Content-Type': 'application/json' },
+    'username=alice',
+  );
+  assert.equal(portal.status, 400, portal.body);
+  assert.match(portal.head, /\r\ncontent-type: text\/html; charset=utf-8\r\n/i);
+
+  const agree = await send(
+    'POST /oauth/tenant/acme/token',
+    'application/x-www-form-urlencoded',
+    { 'content-type': 'Application/X-WWW-Form-Urlencoded ' },
+    grant,
+  );
+  assert.equal(agree.status, 200, agree.body);
+  assert.ok(JSON.parse(agree.body).access_token);
+});

@@ -101,6 +101,11 @@ test('the same credential twice, however its scheme is written, is served as one
   assert.equal(repeatedSingletonHeader(['Host', 'a', 'Authorization', 'x', 'Cache-Control', 'y', 'X-Authorization', 'c']), null);
   assert.equal(repeatedSingletonHeader(['authorization', 'a', 'Host', 'h', 'AUTHORIZATION', 'b']), 'authorization');
   assert.equal(repeatedSingletonHeader(['authorization', 'a', 'AUTHORIZATION', 'b', 'host', 'h', 'Host', 'h']), 'host');
+  assert.equal(
+    repeatedSingletonHeader(['Content-Type', 'a/b', 'authorization', 'x', 'content-type', ' A/B ', 'Authorization', 'y']),
+    'authorization',
+  );
+  assert.equal(repeatedSingletonHeader(['Content-Type', 'a/b', 'content-type', 'a/c', 'Authorization', 'x']), 'content-type');
   assert.ok(authorizationsAgree(['Authorization', 'Basic YQ==', 'authorization', 'basic YQ==']));
   assert.ok(!authorizationsAgree(['Authorization', 'Basic YQ==', 'authorization', 'Basic Yg==']));
   assert.ok(!authorizationsAgree(['Authorization', 'Bearer a', 'authorization', 'Basic a']));
