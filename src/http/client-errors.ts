@@ -30,8 +30,16 @@ const REQUEST_TARGET = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ (\S+)/;
 /** A request line whose target holds a raw space: more than one word between the method and the version. */
 const SPACE_IN_TARGET = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ [^\r\n]* HTTP\/\d\.\d\r?\n/;
 
-function statusOf(error: ParserError, head: string): { status: number; message: string } {
+function statusOf(error: ParserError, head: string, headParsed: boolean): { status: number; message: string } {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, message: 'The request did not arrive in time' };
+  // The client closed its side with the body unfinished (a Content-Length that promised more, a chunked body without
+  // its last chunk): said so, where "not valid HTTP/1.1" (until 2026-12-07) sent the client looking at its head.
+  if (error.code === 'HPE_INVALID_EOF_STATE' && headParsed) {
+    return {
+      status: 400,
+      message: 'The request ended before its body did: fewer bytes arrived than its Content-Length or its chunks announced',
+    };
+  }
   if (error.code === 'HPE_HEADER_OVERFLOW') return { status: 431, message: 'The request head is larger than 64 KiB' };
   if (SPACE_IN_TARGET.test(head)) {
     return { status: 400, message: 'The request is not valid HTTP/1.1: its URL holds a space; encode each space as %20' };
@@ -57,7 +65,7 @@ function headerIn(head: string, name: string): string | undefined {
 export function clientErrorResponse(error: ParserError, requestId: string = randomUUID(), parsed?: ParsedHead): string {
   const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : null;
   const requestHead = packet ? packet.subarray(0, 8192).toString('latin1') : '';
-  const { status, message } = statusOf(error, requestHead);
+  const { status, message } = statusOf(error, requestHead, parsed !== undefined && !(packet && REQUEST_TARGET.test(requestHead)));
   if (parsed && !(packet && REQUEST_TARGET.test(requestHead))) {
     // A head Node had parsed whole (a body too slow: 408), or the part of a head over 64 KiB its parser had handed over
     // (flushedHead): its target and headers name the area and the format.

@@ -363,3 +363,39 @@ test('a head over 64 KiB over HTTPS gets its 431, not a connection closed withou
     await node.stop();
   }
 });
+
+test('a body cut short (the client closes before its Content-Length or its last chunk) is told so, in its area\u2019s format', async () => {
+  const t = await startTessera({ demo: true });
+  try {
+    const port = Number(new URL(t.baseUrl).port);
+    const cutShort = (head: string, partial: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.end(`${head}\r\n\r\n${partial}`));
+        let data = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => (data += d));
+        socket.on('close', () => resolve(data));
+        socket.on('error', reject);
+      });
+    const SAYS = 'The request ended before its body did: fewer bytes arrived than its Content-Length or its chunks announced';
+    const oauth = await cutShort(
+      'POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 80',
+      'grant_type=refresh_token&refresh_token=',
+    );
+    assert.match(oauth, /^HTTP\/1\.1 400 /);
+    const body = JSON.parse(oauth.slice(oauth.indexOf('\r\n\r\n') + 4));
+    assert.equal(body.error, 'invalid_request');
+    assert.equal(body.error_description, SAYS);
+    const api = await cutShort(
+      'POST /api/sessions HTTP/1.1\r\nHost: x\r\nAccept: application/*+json;version=36.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked',
+      '10\r\n{"a',
+    );
+    assert.match(api, /^HTTP\/1\.1 400 [\s\S]*\r\nContent-Type: application\/vnd\.vmware\.vcloud\.error\+json;version=36\.1\r\n/);
+    assert.ok(api.includes(`] ${SAYS}"`), api);
+    const portal = await cutShort('POST /tenant/acme/login HTTP/1.1\r\nHost: x\r\nContent-Length: 50', 'username=');
+    assert.match(portal, /\r\nContent-Type: text\/html; charset=utf-8\r\n/);
+    assert.ok(portal.includes(`<p>${SAYS}</p>`), portal);
+  } finally {
+    await t.stop();
+  }
+});
