@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startTessera, type TesseraHandle } from '../helpers/tessera.js';
 import { bearer, createApiToken, http, signIn } from '../helpers/api.js';
+import { PortalClient, csrfFrom } from '../portal/portal-client.js';
 
 let t: TesseraHandle;
 let port: number;
@@ -138,4 +139,36 @@ test('two Content-Type headers that differ are a 400 in the area\u2019s format, 
   );
   assert.equal(agree.status, 200, agree.body);
   assert.ok(JSON.parse(agree.body).access_token);
+});
+
+test('a portal form sent as text, multipart or with no type is a 415 page naming the form type, and changes nothing', async () => {
+  const alice = new PortalClient(t.server.app);
+  await alice.signIn('/tenant/acme', 'alice', t.demoPassword);
+  const csrf = csrfFrom((await alice.get('/tenant/acme/preferences/tokens/new')).body);
+  const cookie = [...alice.cookies].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; ');
+  for (const [type, says] of [
+    ['text/plain', 'not text/plain'],
+    ['multipart/form-data; boundary=x', 'not multipart/form-data'],
+    [undefined, 'not as a body without a Content-Type'],
+  ] as const) {
+    const res = await t.server.app.inject({
+      method: 'POST',
+      url: '/tenant/acme/preferences/tokens',
+      headers: { cookie, accept: 'text/html', ...(type ? { 'content-type': type } : {}) },
+      payload: `_csrf=${encodeURIComponent(csrf)}&name=not-a-form`,
+    });
+    assert.equal(res.statusCode, 415, `${type}: ${res.body.slice(0, 300)}`);
+    assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
+    assert.match(res.body, /<span class="error-status">415<\/span> Not a form/);
+    assert.ok(res.body.includes(`A portal form is sent as application/x-www-form-urlencoded, ${says}; nothing was read`), res.body);
+  }
+  const tokens = await http(`${t.baseUrl}/cloudapi/1.0.0/tokens?filter=name==not-a-form`, {
+    headers: bearer(session, 'application/json;version=36.1'),
+  });
+  assert.equal(tokens.json().resultTotal, 0, 'no token was created');
+  // The sign-in form too, before any password is read.
+  const signIn = await send('POST /tenant/acme/login', 'text/plain', {}, `username=alice&password=${t.demoPassword}`);
+  assert.equal(signIn.status, 415, signIn.body);
+  assert.match(signIn.head, /\r\ncontent-type: text\/html; charset=utf-8\r\n/i);
+  assert.doesNotMatch(signIn.head, /set-cookie: /i, 'no session');
 });

@@ -14,7 +14,7 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { Type } from 'typebox';
-import { forbidden, unauthenticated, notFound } from '../../domain/errors.js';
+import { TesseraError, forbidden, unauthenticated, notFound } from '../../domain/errors.js';
 import { isServerError, toTesseraError } from '../error-handler.js';
 import { isSystemOrgName } from '../../domain/rights.js';
 import type { PortalDeps } from './deps.js';
@@ -87,6 +87,18 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
   await app.register(helmet, PORTAL_HELMET_OPTIONS);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', index: false, list: false, decorateReply: false });
   app.decorateRequest('portal', null);
+  // A portal form comes as application/x-www-form-urlencoded (JSON, an object of the same fields, reads as well). A
+  // body the server keeps as text (text/plain, multipart/form-data, XML, a body with no type) met each form's schema
+  // or the CSRF check instead: "Invalid request: body must be object", which named nothing its sender could change
+  // (until 2026-12-07). Now a 415 that names the type, before the CSRF check and any handler: nothing is read.
+  app.addHook('preValidation', async (request) => {
+    if (typeof request.body !== 'string') return;
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().slice(0, 100);
+    throw new TesseraError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `A portal form is sent as application/x-www-form-urlencoded, not ${type === '' ? 'as a body without a Content-Type' : type}; nothing was read`,
+    );
+  });
   app.addHook('preHandler', async (request) => checkCsrf(request, deps));
   app.setErrorHandler(async (error, request, reply) => {
     const tesseraError = toTesseraError(error);

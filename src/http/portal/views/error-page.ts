@@ -12,6 +12,8 @@ const TITLES: Readonly<Record<number, string>> = {
   403: 'Not allowed',
   404: 'Page not found',
   405: 'Not allowed',
+  413: 'Too large',
+  415: 'Not a form',
   429: 'Too many requests',
   503: 'Service unavailable',
 };
