@@ -11,10 +11,13 @@
 #                                         `go install github.com/hashicorp/terraform@v1.5.7` (verified by sum.golang.org)
 #   test/conformance/terraform/bin/terraform-provider-vcd  vmware/vcd v3.14.1, unmodified (terraform/provider/go.mod
 #                                         + go.sum), on go-vcloud-director v2.26.1
+#   test/conformance/oauth-libs/bin/xoauth2  golang.org/x/oauth2 v0.38.0 (oauth-libs/xoauth2/go.mod + go.sum)
+#   test/conformance/oauth-libs/.venv     authlib 1.9.10 + requests (test/conformance/oauth-libs/requirements.txt),
+#                                         generic OAuth client libraries (oauth-libs.test.ts), a venv of their own
 # Go modules come from the Go module proxy, Python packages from PyPI. Idempotent: a stamp (hash of the
 # inputs and the toolchain) skips what is already built, so a second run takes well under a second.
 #
-# Usage: scripts/setup-conformance.sh [all|govcd|capvcd|pyvcloud|terraform]      (default: all)
+# Usage: scripts/setup-conformance.sh [all|govcd|capvcd|pyvcloud|terraform|oauthlibs]      (default: all)
 # On a missing toolchain or registry it exits non-zero with a line starting "SETUP FAILED:".
 set -euo pipefail
 
@@ -29,6 +32,7 @@ TF_BIN="$CONF/terraform/bin"
 TF_PROVIDER_DIR="$CONF/terraform/provider"
 REQUIREMENTS="$CONF/pyvcloud/requirements.txt"
 VCD_CLI_REQUIREMENTS="$CONF/vcd-cli/requirements.txt"
+OAUTH_LIBS_DIR="$CONF/oauth-libs"
 GO_MIN="1.26.2" # go-vcloud-director v3.1.1 declares `go 1.26.2`
 STEP_TIMEOUT="${SETUP_CONFORMANCE_TIMEOUT:-600}"
 WHAT="${1:-all}"
@@ -39,7 +43,7 @@ fail() {
 }
 log() { echo "setup-conformance: $*" >&2; }
 
-case "$WHAT" in all | govcd | capvcd | pyvcloud | terraform) ;; *) fail "unknown target '$WHAT' (all|govcd|capvcd|pyvcloud|terraform)" ;; esac
+case "$WHAT" in all | govcd | capvcd | pyvcloud | terraform | oauthlibs) ;; *) fail "unknown target '$WHAT' (all|govcd|capvcd|pyvcloud|terraform|oauthlibs)" ;; esac
 command -v sha256sum >/dev/null || fail "sha256sum not found (coreutils)"
 command -v flock >/dev/null || fail "flock not found (util-linux)"
 command -v timeout >/dev/null || fail "timeout not found (coreutils)"
@@ -184,6 +188,57 @@ build_terraform() {
   log "built $out: $(go version -m "$out" | awk '$1 == "dep" && $2 ~ /go-vcloud-director/ {print $2, $3}')"
 }
 
+# Generic OAuth client libraries (oauth-libs.test.ts): golang.org/x/oauth2 built from oauth-libs/xoauth2 (go.mod +
+# go.sum), and authlib in a venv of its own (oauth-libs/requirements.txt), beside the VCD clients' .venv.
+setup_oauth_libs() {
+  go_toolchain
+  local gover="$GOVER" src="$OAUTH_LIBS_DIR/xoauth2" out="$OAUTH_LIBS_DIR/bin/xoauth2" stamp="$OAUTH_LIBS_DIR/bin/.stamp-xoauth2" want before
+  mkdir -p "$OAUTH_LIBS_DIR/bin"
+  want=$( (echo "$gover $(go env GOOS GOARCH)"; cat "$src/go.mod" "$src/go.sum" "$src"/*.go) | sha256sum | cut -d' ' -f1)
+  if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    log "xoauth2 up to date ($out)"
+  else
+    log "building xoauth2 with $gover ..."
+    before=$(hash_of "$src/go.mod" "$src/go.sum")
+    (
+      cd "$src"
+      timeout "$STEP_TIMEOUT" go mod download ||
+        fail "go mod download (oauth-libs/xoauth2) failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
+      timeout "$STEP_TIMEOUT" go build -trimpath -o "$out.tmp" . ||
+        fail "go build of xoauth2 failed (see the compiler output above)"
+    ) || exit 1
+    mv -f "$out.tmp" "$out"
+    if [ "$(hash_of "$src/go.mod" "$src/go.sum")" != "$before" ]; then
+      log "WARNING: the build changed oauth-libs/xoauth2/go.mod or go.sum; the committed files are incomplete (review and keep the change)"
+      want=$( (echo "$gover $(go env GOOS GOARCH)"; cat "$src/go.mod" "$src/go.sum" "$src"/*.go) | sha256sum | cut -d' ' -f1)
+    fi
+    echo "$want" >"$stamp"
+    log "built $out: $(go version -m "$out" | awk '$1 == "dep" && $2 == "golang.org/x/oauth2" {print $2, $3}')"
+  fi
+
+  local py pyver venv="$OAUTH_LIBS_DIR/.venv" requirements="$OAUTH_LIBS_DIR/requirements.txt"
+  py=$(command -v python3 || true)
+  [ -n "$py" ] || fail "python3 is not installed (needed for authlib 1.9.10)"
+  pyver=$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])') || fail "python3 does not run"
+  version_ge "$pyver" "3.9" || fail "Python $pyver is too old for authlib 1.9.10 (need >= 3.9)"
+  stamp="$venv/.stamp"
+  want=$( (echo "$pyver $py"; cat "$requirements") | sha256sum | cut -d' ' -f1)
+  if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+    "$venv/bin/python" -c 'import authlib.integrations.requests_client, requests' 2>/dev/null; then
+    log "oauth-libs venv up to date ($venv)"
+    return
+  fi
+  log "creating $venv with Python $pyver ..."
+  rm -rf "$venv"
+  timeout "$STEP_TIMEOUT" "$py" -m venv "$venv" ||
+    fail "'python3 -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)"
+  timeout "$STEP_TIMEOUT" "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$requirements" ||
+    fail "pip install -r $requirements failed: is PyPI reachable?"
+  "$venv/bin/python" -c 'import authlib.integrations.requests_client, requests' || fail "authlib was installed but does not import"
+  echo "$want" >"$stamp"
+  log "oauth-libs venv ready: $("$venv/bin/python" -m pip freeze --disable-pip-version-check | grep -Ei '^(authlib|requests)==' | tr '\n' ' ')"
+}
+
 setup_pyvcloud() {
   local py
   py=$(command -v python3 || true)
@@ -216,9 +271,10 @@ setup_pyvcloud() {
 }
 
 case "$WHAT" in
-  all) build_govcd; build_capvcd; setup_pyvcloud; build_terraform ;;
+  all) build_govcd; build_capvcd; setup_pyvcloud; build_terraform; setup_oauth_libs ;;
   govcd) build_govcd ;;
   capvcd) build_capvcd ;;
   pyvcloud) setup_pyvcloud ;;
   terraform) build_terraform ;;
+  oauthlibs) setup_oauth_libs ;;
 esac

@@ -27,7 +27,7 @@ export const LOOPBACK_ENV = { NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.
  * Runs scripts/setup-conformance.sh for `target`. Quick when already built (stamps); throws with the
  * script's own reason ("SETUP FAILED: ...") when a toolchain or registry is missing.
  */
-export function setupConformance(target: 'govcd' | 'capvcd' | 'pyvcloud' | 'terraform' | 'all'): string {
+export function setupConformance(target: 'govcd' | 'capvcd' | 'pyvcloud' | 'terraform' | 'oauthlibs' | 'all'): string {
   const script = join(ROOT, 'scripts', 'setup-conformance.sh');
   const result = spawnSync('bash', [script, target], {
     cwd: ROOT,
