@@ -12,7 +12,7 @@
 #   test/conformance/terraform/bin/terraform-provider-vcd  vmware/vcd v3.14.1, unmodified (terraform/provider/go.mod
 #                                         + go.sum), on go-vcloud-director v2.26.1
 #   test/conformance/oauth-libs/bin/xoauth2  golang.org/x/oauth2 v0.38.0 (oauth-libs/xoauth2/go.mod + go.sum)
-#   test/conformance/oauth-libs/.venv     authlib 1.9.10 + requests (test/conformance/oauth-libs/requirements.txt),
+#   test/conformance/oauth-libs/.venv     authlib 1.9.10, requests-oauthlib 2.0.0 (test/conformance/oauth-libs/requirements.txt),
 #                                         generic OAuth client libraries (oauth-libs.test.ts), a venv of their own
 # Go modules come from the Go module proxy, Python packages from PyPI. Idempotent: a stamp (hash of the
 # inputs and the toolchain) skips what is already built, so a second run takes well under a second.
@@ -224,7 +224,7 @@ setup_oauth_libs() {
   stamp="$venv/.stamp"
   want=$( (echo "$pyver $py"; cat "$requirements") | sha256sum | cut -d' ' -f1)
   if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-    "$venv/bin/python" -c 'import authlib.integrations.requests_client, requests' 2>/dev/null; then
+    "$venv/bin/python" -c 'import authlib.integrations.requests_client, requests_oauthlib, requests' 2>/dev/null; then
     log "oauth-libs venv up to date ($venv)"
     return
   fi
@@ -234,9 +234,9 @@ setup_oauth_libs() {
     fail "'python3 -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)"
   timeout "$STEP_TIMEOUT" "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$requirements" ||
     fail "pip install -r $requirements failed: is PyPI reachable?"
-  "$venv/bin/python" -c 'import authlib.integrations.requests_client, requests' || fail "authlib was installed but does not import"
+  "$venv/bin/python" -c 'import authlib.integrations.requests_client, requests_oauthlib, requests' || fail "authlib or requests-oauthlib was installed but does not import"
   echo "$want" >"$stamp"
-  log "oauth-libs venv ready: $("$venv/bin/python" -m pip freeze --disable-pip-version-check | grep -Ei '^(authlib|requests)==' | tr '\n' ' ')"
+  log "oauth-libs venv ready: $("$venv/bin/python" -m pip freeze --disable-pip-version-check | grep -Ei '^(authlib|requests-oauthlib|requests)==' | tr '\n' ' ')"
 }
 
 setup_pyvcloud() {
