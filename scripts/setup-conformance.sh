@@ -71,41 +71,50 @@ go_toolchain() {
   GOVER="$gover"
 }
 
+# The hash a Go build is stamped with: the toolchain, the platform, the build tags, the module files and the sources.
+go_sources_hash() { # go_sources_hash DIR MODFILE SUMFILE TAGS
+  (echo "$GOVER $(go env GOOS GOARCH) $4"; cat "$1/$2" "$1/$3" "$1"/*.go) | sha256sum | cut -d' ' -f1
+}
+
+# Builds the Go program in DIR into OUT, unless STAMP says OUT was built from the same toolchain, module files and
+# sources; prints the versions of the modules DEPS (an awk regex) that went into it. Shared by govcd (v2 and v3),
+# capvcd and xoauth2. Call go_toolchain first.
+go_build_stamped() { # go_build_stamped NAME DIR OUT STAMP DEPS [MODFILE SUMFILE TAGS]
+  local name="$1" dir="$2" out="$3" stamp="$4" deps="$5" modfile="${6:-go.mod}" sumfile="${7:-go.sum}" tags="${8:-}"
+  local want before
+  want=$(go_sources_hash "$dir" "$modfile" "$sumfile" "$tags")
+  if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    log "$name up to date ($out)"
+    return
+  fi
+  log "building $name with $GOVER ($modfile) ..."
+  mkdir -p "$(dirname "$out")"
+  before=$(hash_of "$dir/$modfile" "$dir/$sumfile")
+  (
+    cd "$dir"
+    timeout "$STEP_TIMEOUT" go mod download -modfile="$modfile" ||
+      fail "go mod download ($name, $modfile) failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
+    timeout "$STEP_TIMEOUT" go build -modfile="$modfile" ${tags:+-tags "$tags"} -trimpath -o "$out.tmp" . ||
+      fail "go build of $name failed (see the compiler output above)"
+  ) || exit 1
+  mv -f "$out.tmp" "$out"
+  if [ "$(hash_of "$dir/$modfile" "$dir/$sumfile")" != "$before" ]; then
+    log "WARNING: the build changed $name's $modfile or $sumfile; the committed files are incomplete (review and keep the change)"
+    want=$(go_sources_hash "$dir" "$modfile" "$sumfile" "$tags")
+  fi
+  echo "$want" >"$stamp"
+  log "built $out: $(go version -m "$out" | awk -v deps="$deps" '$1 == "dep" && $2 ~ deps {print $2, $3}' | tr '\n' ' ')"
+}
+
 build_govcd() {
   go_toolchain
-  local gover="$GOVER"
-
-  local major modfile sumfile tags stamp want out
+  local major
   for major in v2 v3; do
     if [ "$major" = v2 ]; then
-      modfile=go.mod sumfile=go.sum tags=""
+      go_build_stamped govcd-v2 "$GOVCD_DIR" "$BIN/govcd-v2" "$BIN/.stamp-v2" 'go-vcloud-director'
     else
-      modfile=go.v3.mod sumfile=go.v3.sum tags="govcd_v3"
+      go_build_stamped govcd-v3 "$GOVCD_DIR" "$BIN/govcd-v3" "$BIN/.stamp-v3" 'go-vcloud-director' go.v3.mod go.v3.sum govcd_v3
     fi
-    out="$BIN/govcd-$major"
-    stamp="$BIN/.stamp-$major"
-    want=$( (echo "$gover $(go env GOOS GOARCH) $tags"; cat "$GOVCD_DIR/$modfile" "$GOVCD_DIR/$sumfile" "$GOVCD_DIR"/*.go) | sha256sum | cut -d' ' -f1)
-    if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-      log "govcd-$major up to date ($out)"
-      continue
-    fi
-    log "building govcd-$major with $gover ($modfile) ..."
-    local before
-    before=$(hash_of "$GOVCD_DIR/$modfile" "$GOVCD_DIR/$sumfile")
-    (
-      cd "$GOVCD_DIR"
-      timeout "$STEP_TIMEOUT" go mod download -modfile="$modfile" ||
-        fail "go mod download ($modfile) failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
-      timeout "$STEP_TIMEOUT" go build -modfile="$modfile" ${tags:+-tags "$tags"} -trimpath -o "$out.tmp" . ||
-        fail "go build of govcd-$major failed (see the compiler output above)"
-    ) || exit 1
-    mv -f "$out.tmp" "$out"
-    if [ "$(hash_of "$GOVCD_DIR/$modfile" "$GOVCD_DIR/$sumfile")" != "$before" ]; then
-      log "WARNING: the build changed $modfile/$sumfile; the committed files are incomplete (review and keep the change)"
-      want=$( (echo "$gover $(go env GOOS GOARCH) $tags"; cat "$GOVCD_DIR/$modfile" "$GOVCD_DIR/$sumfile" "$GOVCD_DIR"/*.go) | sha256sum | cut -d' ' -f1)
-    fi
-    echo "$want" >"$stamp"
-    log "built $out: $(go version -m "$out" | awk '$1 == "dep" && $2 ~ /go-vcloud-director/ {print $2, $3}')"
   done
 }
 
@@ -113,30 +122,8 @@ build_govcd() {
 # cannot use them: go.mod pins the pseudo-version the module proxy serves (docs/conformance.md).
 build_capvcd() {
   go_toolchain
-  local gover="$GOVER"
-  local out="$CAPVCD_BIN/capvcd-conformance" stamp="$CAPVCD_BIN/.stamp" want before
-  mkdir -p "$CAPVCD_BIN"
-  want=$( (echo "$gover $(go env GOOS GOARCH)"; cat "$CAPVCD_DIR/go.mod" "$CAPVCD_DIR/go.sum" "$CAPVCD_DIR"/*.go) | sha256sum | cut -d' ' -f1)
-  if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    log "capvcd-conformance up to date ($out)"
-    return
-  fi
-  log "building capvcd-conformance with $gover ..."
-  before=$(hash_of "$CAPVCD_DIR/go.mod" "$CAPVCD_DIR/go.sum")
-  (
-    cd "$CAPVCD_DIR"
-    timeout "$STEP_TIMEOUT" go mod download ||
-      fail "go mod download (capvcd) failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
-    timeout "$STEP_TIMEOUT" go build -trimpath -o "$out.tmp" . ||
-      fail "go build of capvcd-conformance failed (see the compiler output above)"
-  ) || exit 1
-  mv -f "$out.tmp" "$out"
-  if [ "$(hash_of "$CAPVCD_DIR/go.mod" "$CAPVCD_DIR/go.sum")" != "$before" ]; then
-    log "WARNING: the build changed capvcd/go.mod or go.sum; the committed files are incomplete (review and keep the change)"
-    want=$( (echo "$gover $(go env GOOS GOARCH)"; cat "$CAPVCD_DIR/go.mod" "$CAPVCD_DIR/go.sum" "$CAPVCD_DIR"/*.go) | sha256sum | cut -d' ' -f1)
-  fi
-  echo "$want" >"$stamp"
-  log "built $out: $(go version -m "$out" | awk '$1 == "dep" && $2 ~ /(cloud-provider-for-cloud-director|go-vcloud-director)$|go-vcloud-director\/v2$/ {print $2, $3}' | tr '\n' ' ')"
+  go_build_stamped capvcd-conformance "$CAPVCD_DIR" "$CAPVCD_BIN/capvcd-conformance" "$CAPVCD_BIN/.stamp" \
+    '(cloud-provider-for-cloud-director|go-vcloud-director)$|go-vcloud-director/v2$'
 }
 
 # Terraform and the vmware/vcd provider (test/conformance/terraform.test.ts). Terraform is installed from the module
@@ -192,31 +179,10 @@ build_terraform() {
 # go.sum), and authlib in a venv of its own (oauth-libs/requirements.txt), beside the VCD clients' .venv.
 setup_oauth_libs() {
   go_toolchain
-  local gover="$GOVER" src="$OAUTH_LIBS_DIR/xoauth2" out="$OAUTH_LIBS_DIR/bin/xoauth2" stamp="$OAUTH_LIBS_DIR/bin/.stamp-xoauth2" want before
-  mkdir -p "$OAUTH_LIBS_DIR/bin"
-  want=$( (echo "$gover $(go env GOOS GOARCH)"; cat "$src/go.mod" "$src/go.sum" "$src"/*.go) | sha256sum | cut -d' ' -f1)
-  if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    log "xoauth2 up to date ($out)"
-  else
-    log "building xoauth2 with $gover ..."
-    before=$(hash_of "$src/go.mod" "$src/go.sum")
-    (
-      cd "$src"
-      timeout "$STEP_TIMEOUT" go mod download ||
-        fail "go mod download (oauth-libs/xoauth2) failed: is the Go module proxy ($(go env GOPROXY)) reachable?"
-      timeout "$STEP_TIMEOUT" go build -trimpath -o "$out.tmp" . ||
-        fail "go build of xoauth2 failed (see the compiler output above)"
-    ) || exit 1
-    mv -f "$out.tmp" "$out"
-    if [ "$(hash_of "$src/go.mod" "$src/go.sum")" != "$before" ]; then
-      log "WARNING: the build changed oauth-libs/xoauth2/go.mod or go.sum; the committed files are incomplete (review and keep the change)"
-      want=$( (echo "$gover $(go env GOOS GOARCH)"; cat "$src/go.mod" "$src/go.sum" "$src"/*.go) | sha256sum | cut -d' ' -f1)
-    fi
-    echo "$want" >"$stamp"
-    log "built $out: $(go version -m "$out" | awk '$1 == "dep" && $2 == "golang.org/x/oauth2" {print $2, $3}')"
-  fi
+  go_build_stamped xoauth2 "$OAUTH_LIBS_DIR/xoauth2" "$OAUTH_LIBS_DIR/bin/xoauth2" "$OAUTH_LIBS_DIR/bin/.stamp-xoauth2" \
+    '^golang.org/x/oauth2$'
 
-  local py pyver venv="$OAUTH_LIBS_DIR/.venv" requirements="$OAUTH_LIBS_DIR/requirements.txt"
+  local py pyver venv="$OAUTH_LIBS_DIR/.venv" requirements="$OAUTH_LIBS_DIR/requirements.txt" stamp want
   py=$(command -v python3 || true)
   [ -n "$py" ] || fail "python3 is not installed (needed for authlib 1.9.10)"
   pyver=$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])') || fail "python3 does not run"
