@@ -43,24 +43,25 @@ describe('SDK against Tessera (HTTP, 3 s access tokens)', () => {
   after(() => tessera.stop());
 
   test('a password session creates a token that is shown once, well-formed, and listed', async () => {
-    const alice = await signInAlice();
+    // A session for each step: this test makes a dozen requests, more than a 2-3 s session is sure to outlive on a
+    // loaded machine (a run with the load average at 20 saw its second createToken refused: the assertion had expired).
     const expiresAt = new Date(Date.now() + 90 * 86_400_000);
-    const created = await alice.createToken('sdk-listed', { expiresAt });
+    const created = await (await signInAlice()).createToken('sdk-listed', { expiresAt });
     assert.ok(isWellFormedApiToken(created.apiToken) && created.apiToken.length === 32, 'a 32-character token with a valid checksum');
     assert.match(created.id, /^urn:vcloud:token:[0-9a-f-]{36}$/);
     assert.equal(created.entity?.name, 'sdk-listed');
     assert.equal(created.entity?.type, 'REFRESH');
     assert.equal(created.entity?.token, null, 'the entity never carries the secret');
     assert.ok(Math.abs(Date.parse(created.entity!.expirationTimeUtc!) - expiresAt.getTime()) < 1000, 'the expiry was kept');
-    const listed = await collect(alice.listTokens());
+    const listed = await collect((await signInAlice()).listTokens());
     assert.ok(listed.some((t) => t.id === created.id && t.owner.name === 'alice' && t.org.name === 'acme'));
-    assert.equal((await alice.resolveToken('sdk-listed')).id, created.id);
+    assert.equal((await (await signInAlice()).resolveToken('sdk-listed')).id, created.id);
     // A name made decomposed is found as typed precomposed, and the other way round (one name on screen).
-    const decomposed = await alice.createToken('sdk-cafe\u0301');
-    assert.equal((await alice.resolveToken('sdk-caf\u00E9')).id, decomposed.id);
-    const composed = await alice.createToken('sdk-\u00C5sa');
-    assert.equal((await alice.resolveToken('sdk-A\u030Asa')).id, composed.id);
-    assert.equal((await alice.getToken(created.id.slice('urn:vcloud:token:'.length).toUpperCase())).id, created.id);
+    const decomposed = await (await signInAlice()).createToken('sdk-cafe\u0301');
+    assert.equal((await (await signInAlice()).resolveToken('sdk-caf\u00E9')).id, decomposed.id);
+    const composed = await (await signInAlice()).createToken('sdk-\u00C5sa');
+    assert.equal((await (await signInAlice()).resolveToken('sdk-A\u030Asa')).id, composed.id);
+    assert.equal((await (await signInAlice()).getToken(created.id.slice('urn:vcloud:token:'.length).toUpperCase())).id, created.id);
   });
 
   test('createVcdApiHeaders gives headers that work on /cloudapi and /api as is', async () => {
