@@ -19,6 +19,15 @@ import { lstatOrNull, refuseExposedDirectory } from './store/private-files.js';
  */
 export const TLS_CIPHERS = `${DEFAULT_CIPHERS}:!kRSA`;
 
+/**
+ * The application protocols agreed in the handshake (ALPN), in the server's order of preference. Node's HTTPS server
+ * offers only `http/1.1`, and a client whose offer shares none of the server's is refused with a fatal
+ * `no_application_protocol` alert (RFC 7301 §3.2) before a byte of HTTP: `curl --http1.0`, which offers `http/1.0`
+ * alone, got "tlsv1 alert no application protocol" until 2026-12-07, though the parser answers HTTP/1.0 requests.
+ * A client that offers no ALPN at all (Python's http.client, openssl s_client) is not concerned.
+ */
+export const TLS_ALPN_PROTOCOLS = ['http/1.1', 'http/1.0'];
+
 /** How long the generated self-signed certificate is valid (docs/operations.md). */
 export const SELF_SIGNED_DAYS = 825;
 

@@ -104,6 +104,29 @@ describe('an operator certificate on a running server', () => {
     await check();
   });
 
+  test('a client offering ALPN http/1.0 alone (curl --http1.0) is answered, before and after a reload', async () => {
+    // Until 2026-12-07 Node's HTTPS server offered http/1.1 alone and refused such a handshake with a fatal
+    // no_application_protocol alert (src/tls.ts TLS_ALPN_PROTOCOLS).
+    const port = Number(new URL(t.baseUrl).port);
+    const exchange = (offer: string[]) =>
+      new Promise<string>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: offer }, () => {
+          socket.write('GET /api/versions HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: application/*+xml;version=36.1\r\n\r\n');
+        });
+        const received: Buffer[] = [];
+        socket.on('data', (data: Buffer) => received.push(data));
+        socket.once('end', () => resolve(`${socket.alpnProtocol} ${Buffer.concat(received).toString('latin1').split('\r\n')[0]}`));
+        socket.once('error', (err: NodeJS.ErrnoException) => resolve(`refused: ${err.code ?? err.message}`));
+      });
+    const check = async () => {
+      assert.equal(await exchange(['http/1.0']), 'http/1.0 HTTP/1.1 200 OK');
+      assert.equal(await exchange(['h2', 'http/1.1']), 'http/1.1 HTTP/1.1 200 OK', 'HTTP/1.1 is still preferred');
+    };
+    await check();
+    t.server.reloadTls!();
+    await check();
+  });
+
   test('a reload serves the renewed pair to new connections; a bad pair is refused and the old one kept', async () => {
     const port = Number(new URL(t.baseUrl).port);
     writeFileSync(live.cert, second.cert);

@@ -73,7 +73,7 @@ import { utf8Text } from './utf8-text.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import type { RequestLog } from '../config.js';
 import { TOKEN_EXPIRATION_HEADER, tokenExpirationValue } from './token-expiration.js';
-import { TLS_CIPHERS } from '../tls.js';
+import { TLS_ALPN_PROTOCOLS, TLS_CIPHERS } from '../tls.js';
 
 export { LOG_REDACTIONS, LOG_SERIALIZERS, redactUrl } from './log-redaction.js';
 
@@ -142,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           https: {
             ...options.https,
             ciphers: TLS_CIPHERS,
+            ALPNProtocols: TLS_ALPN_PROTOCOLS,
             maxHeaderSize: MAX_REQUEST_HEAD_BYTES,
             requireHostHeader: false,
             ...serverTimeouts,
