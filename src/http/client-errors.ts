@@ -176,6 +176,15 @@ function flushedHead(error: ParserError, parser: NodeParser | null | undefined):
 export function answerClientError(this: { log: { debug(o: object, m: string): void } }, error: ParserError, socket: Duplex): void {
   // A reset connection is gone: nothing to answer (as fastify's own handler).
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // Bytes after a request that ends its connection (`Connection: close`, or HTTP/1.0 without keep-alive): RFC 9112
+  // §9.6, the server answers that request, then closes, and processes nothing after it. They are no request that
+  // could be refused: until 2026-12-07 a 400 "not valid HTTP/1.1" went out in place of the answer still being
+  // prepared (a sign-in's, after its password hash) and the connection was closed, so the request that was valid
+  // got the 400. Node ends the connection once that answer is written; with none in flight, it is ended now.
+  if (error.code === 'HPE_CLOSED_CONNECTION') {
+    if (!(socket as Duplex & { _httpMessage?: unknown })._httpMessage) socket.end();
+    return;
+  }
   // A refused connection's later reads meet the parser's error again, and its head timeout may fire before the answer
   // is out: answered once.
   if (answered.has(socket)) return;

@@ -220,6 +220,45 @@ test('a request followed in the same packet by bytes the parser refuses keeps it
   }
 });
 
+test('bytes after a request that closes its connection do not replace its answer with a 400', async () => {
+  // RFC 9112 §9.6: the request that says `Connection: close` (or HTTP/1.0 without keep-alive) is answered, then the
+  // connection closed; what follows is not processed. The sign-in is answered only after its password hash, so the
+  // bytes that follow reach the parser first, every time.
+  for (const https of [false, true]) {
+    const node = await startTessera({ https });
+    try {
+      const { port } = new URL(node.baseUrl);
+      const exchange = async (bytes: string) => {
+        const socket = https
+          ? tls.connect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false })
+          : net.connect(Number(port), '127.0.0.1');
+        await once(socket, https ? 'secureConnect' : 'connect');
+        socket.on('error', () => {});
+        let answer = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (d: string) => (answer += d));
+        const closed = once(socket, 'close');
+        socket.write(bytes);
+        await closed;
+        return { statuses: [...answer.matchAll(/^HTTP\/1\.1 (\d{3}) /gm)].map((m) => m[1]), answer };
+      };
+      const basic = Buffer.from('alice@acme:wrong password').toString('base64');
+      const signIn = (version: string, connection: string) =>
+        `POST /api/sessions HTTP/${version}\r\nHost: x\r\nAccept: application/*+xml;version=36.1\r\n` +
+        `Authorization: Basic ${basic}\r\nContent-Length: 0\r\n${connection}\r\n`;
+      const next = 'GET /api/versions HTTP/1.1\r\nHost: x\r\n\r\n';
+      for (const first of [signIn('1.1', 'Connection: close\r\n'), signIn('1.0', '')]) {
+        const { statuses, answer } = await exchange(first + next);
+        assert.deepEqual(statuses, ['401'], `https=${https}: the sign-in's own answer, and nothing after it: ${answer.slice(0, 300)}`);
+        assert.match(answer, /Connection: close/);
+        assert.doesNotMatch(answer, /not valid HTTP/);
+      }
+    } finally {
+      await node.stop();
+    }
+  }
+});
+
 test('CONNECT is a 405 in the format of the area its target names, with Allow, on HTTP and HTTPS', async () => {
   for (const https of [false, true]) {
     const node = await startTessera({ https, demo: false });
