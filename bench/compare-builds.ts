@@ -9,14 +9,21 @@
  * Each revision is exported with `git archive` into a scratch directory beside node_modules (a symlink to this
  * checkout's), built there with its own scripts/build.mjs, and started as `npm run bench -- exchange` starts Tessera.
  * Knobs: BENCH_SECONDS (per round and case, default 4), BENCH_ROUNDS (default 6), BENCH_LOG_LEVEL (the servers'
- * `--log-level`, default silent as in `npm run bench`; `info` is what `tessera serve` runs at by default).
+ * `--log-level`, default silent as in `npm run bench`; `info` is what `tessera serve` runs at by default),
+ * BENCH_TLS=1: both builds served over HTTPS, as `tessera serve` serves by default, with the self-signed certificate
+ * each makes in its data directory (every other benchmark measures `--http`). The set-up requests trust that
+ * certificate alone (bench/tls-fetch.ts); autocannon 9 connects with `rejectUnauthorized: false` whatever it is told,
+ * so the load is not verified, which costs the server nothing. Connections are kept alive as over HTTP: each
+ * measurement's 32 connections make one TLS handshake each, a few server milliseconds per 4-s measurement, the same
+ * for both builds.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure, type Measured } from './harness.js';
 import { mintDemoApiToken, startTesseraProcess } from './exchange.js';
+import { fetchTrusting } from './tls-fetch.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -47,9 +54,15 @@ function buildRevision(revision: string | null, dir: string): string {
   return join(dir, 'dist-compare/cli/main.js');
 }
 
-/** `tessera serve --http --demo` of one build, as `npm run bench -- exchange` starts Tessera (rate limits out of the way). */
+const TLS = process.env.BENCH_TLS === '1';
+
+/**
+ * `tessera serve --http --demo` of one build, as `npm run bench -- exchange` starts Tessera (rate limits out of the
+ * way); with BENCH_TLS=1, `tessera serve --demo` over HTTPS.
+ */
 function startBuild(entry: string, dataDir: string) {
-  return startTesseraProcess(dataDir, ['--log-level', process.env.BENCH_LOG_LEVEL ?? 'silent'], {}, [], undefined, entry);
+  const logLevel = ['--log-level', process.env.BENCH_LOG_LEVEL ?? 'silent'];
+  return startTesseraProcess(dataDir, logLevel, {}, [], /listening on (https?:\/\/[^\s]+)/, entry, TLS);
 }
 
 interface BuildUnderTest {
@@ -85,8 +98,9 @@ async function main() {
       const entry = buildRevision(i === 0 ? before : after, build.dir);
       const server = await startBuild(entry, `${build.dir}-data`);
       const base = server.match[1]!;
-      const apiToken = await mintDemoApiToken(base);
-      const exchanged = await fetch(`${base}/oauth/tenant/acme/token`, {
+      const send = TLS ? fetchTrusting(readFileSync(join(`${build.dir}-data`, 'tls-cert.pem'), 'utf8')) : fetch;
+      const apiToken = await mintDemoApiToken(base, undefined, undefined, undefined, send);
+      const exchanged = await send(`${base}/oauth/tenant/acme/token`, {
         method: 'POST',
         headers: FORM,
         body: `grant_type=refresh_token&refresh_token=${apiToken}`,
@@ -125,7 +139,9 @@ async function main() {
             .join('; '),
       );
     }
-    console.log(`\nmedian server CPU per request over ${rounds} interleaved rounds of ${seconds} s (req/s in brackets):`);
+    console.log(
+      `\nmedian server CPU per request over ${rounds} interleaved rounds of ${seconds} s over ${TLS ? 'HTTPS' : 'HTTP'} (req/s in brackets):`,
+    );
     for (const s of servers) {
       const non2xx = [...s.exchange, ...s.bearer].reduce((n, m) => n + m.non2xx, 0);
       console.log(
@@ -134,6 +150,8 @@ async function main() {
           `(${median(s.bearer.map((m) => m.requestsPerSecond)).toFixed(0)}), non-2xx ${non2xx}`,
       );
     }
+    const load = loadavg().map((l) => l.toFixed(1));
+    console.log(`  load average at the end: ${load.join(', ')} (1, 5, 15 min; ${availableParallelism()} cores)`);
     const wins = servers[0]!.exchange.filter((m, i) => servers[1]!.exchange[i]!.cpuMicrosPerRequest < m.cpuMicrosPerRequest).length;
     console.log(`  the second build's exchange cheaper in ${wins} of ${rounds} rounds`);
     for (const s of servers) s.server.child.kill('SIGTERM');

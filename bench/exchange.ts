@@ -32,9 +32,15 @@ const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 /** Work added to the floor for its calibration row: about what the exchange's signature and lookup hash cost. */
 export const BUSY_MICROS = 10;
 
-/** Signs alice in, registers a client and mints an API token the way a VCD client does. */
-export async function mintDemoApiToken(base: string, org = 'acme', user = 'alice', password = PASSWORD): Promise<string> {
-  const login = await fetch(`${base}/cloudapi/1.0.0/sessions`, {
+/** Signs alice in, registers a client and mints an API token the way a VCD client does (through `send`: `fetch` unless told). */
+export async function mintDemoApiToken(
+  base: string,
+  org = 'acme',
+  user = 'alice',
+  password = PASSWORD,
+  send: (url: string, init?: RequestInit) => Promise<Response> = fetch,
+): Promise<string> {
+  const login = await send(`${base}/cloudapi/1.0.0/sessions`, {
     method: 'POST',
     headers: {
       Authorization: 'Basic ' + Buffer.from(`${user}@${org}:${password}`).toString('base64'),
@@ -43,13 +49,13 @@ export async function mintDemoApiToken(base: string, org = 'acme', user = 'alice
   });
   if (login.status !== 200) throw new Error(`sign-in failed: ${login.status}`);
   const session = login.headers.get('x-vmware-vcloud-access-token')!;
-  const reg = await fetch(`${base}/oauth/tenant/${org}/register`, {
+  const reg = await send(`${base}/oauth/tenant/${org}/register`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${session}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ client_name: `bench-${Date.now()}-${Math.random()}` }),
   });
   const clientId = ((await reg.json()) as { client_id: string }).client_id;
-  const minted = await fetch(`${base}/oauth/tenant/${org}/token`, {
+  const minted = await send(`${base}/oauth/tenant/${org}/token`, {
     method: 'POST',
     headers: FORM,
     body: `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&client_id=${clientId}&assertion=${session}`,
@@ -65,7 +71,10 @@ function serverNodeArgs(): string[] {
   return (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 }
 
-/** `tessera serve --http --demo` on a fresh data dir, rate limits out of the way (the bench is one client). */
+/**
+ * `tessera serve --http --demo` on a fresh data dir, rate limits out of the way (the bench is one client); with
+ * `tls`, over HTTPS with the data directory's self-signed certificate (bench/compare-builds.ts `BENCH_TLS=1`).
+ */
 export async function startTesseraProcess(
   dataDir: string,
   extraArgs: string[] = [],
@@ -74,6 +83,7 @@ export async function startTesseraProcess(
   ready: RegExp = /listening on (http:\/\/[^\s]+)/,
   /** The CLI to run: this checkout's build unless told (bench/compare-builds.ts runs other builds). */
   entry: string = tesseraEntry(),
+  tls = false,
 ) {
   return startProcess(
     process.execPath,
@@ -82,7 +92,7 @@ export async function startTesseraProcess(
       ...serverNodeArgs(),
       entry,
       'serve',
-      '--http',
+      ...(tls ? [] : ['--http']),
       '--port',
       '0',
       '--demo',
