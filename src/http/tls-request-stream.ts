@@ -15,20 +15,17 @@
  * A `data` listener on the socket makes Node read it through the stream instead (its HTTP server "unconsumes" a
  * socket that gets one, a documented path of its connection listener), and a paused stream keeps what arrives until
  * it is resumed: the same flow control, nothing lost, nothing refused. Plain HTTP is left on the native path: a TCP
- * handle stops delivering when it is paused. The stream's per-chunk work is paid only by a TLS connection Node has
- * paused once (a large answer queued when the next request came): 2-9 µs per request on bare servers
- * (`bench/tls-stream-cost.ts`; `BENCH_TLS=1 bench/compare-builds.ts`, docs/performance.md §1).
+ * handle stops delivering when it is paused. The cost is the stream's per-chunk work on HTTPS connections only:
+ * 2-9 µs a request on bare servers (`bench/tls-stream-cost.ts`, docs/performance.md §1; `npm run bench` measures
+ * plain HTTP). The listener is added at the handshake, not at the connection's first pause: a switch made mid-life
+ * left the stream believing a read was pending, and the connection stopped reading (tried and withdrawn 2026-12-07;
+ * the second case of test/http/tls-request-stream.test.ts).
  */
 import type { Socket } from 'node:net';
 
 const ignore = (): void => {};
 
-/**
- * For the server's `secureConnection` event; registered after Node's own listener, which sets up the parser. The
- * switch waits for the connection's first pause: Node pauses the socket (its `pause` event, emitted inside the
- * parser's callback for the request it holds) before it pauses the parser, and a record decrypted after that goes
- * to the stream, which keeps it. A connection never paused stays on the native path, a few µs cheaper per request.
- */
+/** For the server's `secureConnection` event; registered after Node's own listener, which sets up the parser. */
 export function readRequestsAsStream(socket: Socket): void {
-  socket.once('pause', () => socket.on('data', ignore));
+  socket.on('data', ignore);
 }

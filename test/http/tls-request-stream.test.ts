@@ -95,3 +95,48 @@ test('a token exchange sent in two TLS records behind a queued answer is answere
     await node.stop();
   }
 });
+
+test('a connection paused behind a queued answer goes on reading once the answer is out', async () => {
+  // The pause with nothing after it in the read: the request that caused it is answered in turn, and so is the next
+  // one the client sends after reading everything. A switch to the stream made only at the first pause (tried on
+  // 2026-12-07 to spare unpaused connections its cost) left the socket's stream believing a read was pending, so it
+  // never started reading again: the next request hung until the keep-alive timeout closed the connection (pyvcloud's
+  // conformance run met it).
+  const node = await startTessera({ https: true });
+  try {
+    const client = await connectHoldingWrites(Number(new URL(node.baseUrl).port));
+    const received: Buffer[] = [];
+    client.socket.on('data', (data: Buffer) => received.push(data));
+    const closed = once(client.socket, 'close');
+    const statuses = () =>
+      [
+        ...Buffer.concat(received)
+          .toString('latin1')
+          .matchAll(/HTTP\/1\.1 (\d{3}) /g),
+      ].map((m) => m[1]);
+    const answers = async (count: number) => {
+      const deadline = Date.now() + 10_000;
+      while (statuses().length < count && Date.now() < deadline && !client.socket.destroyed) {
+        await Promise.race([once(client.socket, 'data'), closed, sleep(100)]);
+      }
+      return statuses();
+    };
+    const basic = Buffer.from('nobody@acme:wrong password').toString('base64');
+    const versions = 'GET /api/versions HTTP/1.1\r\nHost: localhost\r\n\r\n';
+    const records = await client.writeRecordsTogether([
+      `POST /api/sessions HTTP/1.1\r\nHost: localhost\r\nAccept: application/*+xml;version=36.1\r\n` +
+        `Authorization: Basic ${basic}\r\nContent-Length: 0\r\n\r\n` +
+        'GET /tessera/openapi.json HTTP/1.1\r\nHost: localhost\r\n\r\n',
+      versions,
+    ]);
+    assert.equal(records, 2, 'each part must be its own TLS record for this test to mean anything');
+    assert.deepEqual(await answers(3), ['401', '200', '200'], 'the sign-in refused, the document, the versions');
+
+    client.socket.write(versions);
+    assert.deepEqual(await answers(4), ['401', '200', '200', '200'], 'the request sent after them is read and answered');
+    assert.equal(client.socket.destroyed, false, 'the connection is kept');
+    client.socket.destroy();
+  } finally {
+    await node.stop();
+  }
+});
