@@ -349,8 +349,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // rest as it came, so a gzip body was read as if plain (a plain one labelled gzip accepted, as Content-Encoding's
     // was until 2026-12-05). Refused as Node refuses `Transfer-Encoding: gzip` alone, a 400 in the area's format
     // (RFC 9112 §6.1; until 2026-12-07 it was read).
+    // The connection is closed after the answer (its body is still read to the end first, refused-body.ts): a sender
+    // whose framing is refused may not be framing as Tessera reads it (`Transfer-Encoding:` empty, then `chunked`: a
+    // proxy reading the first alone sees no body, and the chunks as its next request), so no request after it on that
+    // connection is read (until 2026-12-07 the next one was answered).
     const transfer = request.headers['transfer-encoding'];
     if (transfer !== undefined && transfer.trim().toLowerCase() !== 'chunked') {
+      reply.raw.shouldKeepAlive = false;
       return done(
         new TesseraError(
           'BAD_REQUEST',

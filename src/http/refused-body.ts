@@ -74,8 +74,9 @@ export function discardUnreadBodies(app: FastifyInstance, readiness: { readonly 
       return done(null, payload);
     }
     // fastify's own `Connection: close` (on a 413): once the body is read the connection is usable again, unless the
-    // client asked to close it or the server is draining (which says so itself).
-    if (!readiness.draining && !asksToClose(raw.headers.connection)) reply.removeHeader('connection');
+    // client asked to close it, the server is draining (which says so itself) or the refusal closes it whatever the
+    // body (`shouldKeepAlive` false: a refused Transfer-Encoding, app.ts), which Node then says in `Connection: close`.
+    if (!readiness.draining && !asksToClose(raw.headers.connection) && reply.raw.shouldKeepAlive) reply.removeHeader('connection');
     discardRest(raw, () => done(null, payload));
   });
 }

@@ -93,3 +93,39 @@ test('/cloudapi, /api (XML and JSON) and the portal refuse it in their own forma
   assert.match(portal.text, /\r\ncontent-type: text\/html; charset=utf-8\r\n/i);
   assert.match(portal.text, /Transfer-Encoding can only be chunked/);
 });
+
+/**
+ * The refused request and a second one sent after it on the same kept-alive connection, in one write; every byte the
+ * server sends read until it closes (or a second passes).
+ */
+function pipelined(first: string, second: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(first + second));
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (data += d));
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    socket.on('close', () => (clearTimeout(timer), resolve(data)));
+    socket.on('error', reject);
+  });
+}
+
+test('the connection of a refused transfer coding is closed after its answer: a request pipelined behind it is not read', async () => {
+  const grant = `grant_type=refresh_token&refresh_token=${apiToken}`;
+  const size = Buffer.byteLength(grant).toString(16);
+  const next =
+    `POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+    `Content-Length: ${Buffer.byteLength(grant)}\r\n\r\n${grant}`;
+  // `Transfer-Encoding:` empty then `chunked` (a proxy that reads the first sees no body), and `gzip, chunked`.
+  for (const coding of ['\r\nTransfer-Encoding: chunked', 'gzip, chunked']) {
+    const first =
+      `POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: ${coding}\r\n` +
+      `Content-Type: application/x-www-form-urlencoded\r\n\r\n${size}\r\n${grant}\r\n0\r\n\r\n`;
+    const text = await pipelined(first, next);
+    const answers = text.match(/^HTTP\/1\.1 \d{3}/gm) ?? [];
+    assert.deepEqual(answers, ['HTTP/1.1 400'], `${JSON.stringify(coding)}: one answer, the refusal: ${text}`);
+    assert.match(text, /\r\nconnection: close\r\n/i, JSON.stringify(coding));
+    assert.match(text, new RegExp(MESSAGE));
+    assert.doesNotMatch(text, /access_token/, 'the request behind it was not read');
+  }
+});
