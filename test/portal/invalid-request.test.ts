@@ -107,6 +107,18 @@ describe('portal 400 page for a value its schema refuses', () => {
       });
     }
 
+    test('a parameter name the sender made up is isolated, so it cannot reorder the sentence, and cut on a whole character', async () => {
+      // U+202E RIGHT-TO-LEFT OVERRIDE in the name: unisolated, "parameter may not contain..." after it read backwards.
+      const res = await alice.get(`${ACME}/preferences?%E2%80%AEevil=a%00b`);
+      assert.equal(res.statusCode, 400, res.body.slice(0, 300));
+      const paragraph = /<h1 id="error-title"[^]*?<\/h1>\s*<p>([^]*?)<\/p>/.exec(res.body)?.[1] ?? '';
+      assert.match(paragraph, /^The address&#39;s &quot;\u2068\u202Eevil\u2069&quot; parameter may not contain a NUL character/);
+      // 41 characters, the 40th a pair of surrogates: cut after it, not between its halves.
+      const long = `${'x'.repeat(39)}\u{1F600}y`;
+      const cut = await alice.get(`${ACME}/preferences?${encodeURIComponent(long)}=a%00b`);
+      assert.match(cut.body, new RegExp(`&quot;${'x'.repeat(39)}\u{1F600}…&quot; parameter`, 'u'));
+    });
+
     test('a hand-made form: the field and what it takes; nothing is changed', async () => {
       const tokenPage = await alice.get(`${ACME}/preferences/tokens/new`);
       const csrf = csrfFrom(tokenPage.body);

@@ -7,6 +7,7 @@
  */
 import type { FastifySchema, FastifySchemaValidationError } from 'fastify';
 import { NulInputError } from '../nul-guard.js';
+import { isolateText } from './html.js';
 import { MAX_UNUSED_DAYS } from './token-queries.js';
 import { UNUSED_DAYS_PATTERN } from './token-filter.js';
 
@@ -124,8 +125,12 @@ function propertyOf(partSchema: unknown, name: string): PropertySchema | undefin
 
 /** `The address's "page" parameter`, `The id in the address`, `The form's "grace" field`. */
 function subject(where: Where, name: string | null): string {
-  // A name the sender made up (an extra field) is quoted as sent, cut short: the page escapes it.
-  const quoted = name === null ? null : `"${name.length > 40 ? `${name.slice(0, 40)}…` : name}"`;
+  // A name the sender made up (an extra field, a parameter holding a NUL) is quoted as sent, cut short after 40
+  // characters (whole ones: a pair of surrogates is not split) and isolated: the page escapes it, and a bidi control
+  // or right-to-left letters in it cannot reorder the rest of the sentence (until 2026-12-07 a link with `?\u202E...`
+  // in a parameter's name made the 400 page's sentence read backwards after it).
+  const characters = name === null ? [] : Array.from(name);
+  const quoted = name === null ? null : `"${isolateText(characters.length > 40 ? `${characters.slice(0, 40).join('')}…` : name)}"`;
   switch (where) {
     case 'params':
       if (name === 'org') return 'The organization name in the address';
