@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { negotiate } from '../domain/api-versions.js';
 import { areaOf, defaultVersion, splitAbsoluteForm } from './context.js';
@@ -199,6 +200,40 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
   const incoming = parser?.incoming;
   const parsed = incoming && incoming.complete !== true ? incoming : (flushedHead(error, parser) ?? undefined);
   const response = clientErrorResponse(error, requestId, parsed);
+  afterEarlierAnswers(socket, () => writeAndClose(socket, response));
+}
+
+/** The answer in flight on a connection: Node's own field, the response it writes now (the others wait behind it). */
+interface InFlight {
+  _httpMessage?: (ServerResponse & { req?: { complete?: boolean } }) | null;
+}
+
+/**
+ * Runs `then` once the answers to the complete requests before the refused bytes are out. A request and bad bytes sent
+ * behind it in one write (a pipelining client, a proxy's coalesced writes) had the request handled, its effect done
+ * (a session ended, a token revoked), while the refusal went out first: over HTTP the connection was then closed with
+ * the request's own answer unsent, and over HTTPS that answer came after the 400 (until 2026-12-07), so the client read
+ * "not valid HTTP/1.1" as its request's answer. A request still being received (its body too slow: the 408) is the
+ * one refused, not waited for. Bounded, for an answer that never ends (a client that reads nothing).
+ */
+function afterEarlierAnswers(socket: Duplex, then: () => void): void {
+  const current = (socket as Duplex & InFlight)._httpMessage;
+  // Not `writableFinished`: an answer written out whose `finish` is still to come has the next one queued behind it.
+  if (!current || current.destroyed || current.req?.complete !== true) return then();
+  const giveUp = setTimeout(() => socket.destroy(), EARLIER_ANSWERS_MS);
+  giveUp.unref();
+  // Node hands the socket to the next queued answer on `finish` and writes what it holds: checked again after that.
+  const next = () => {
+    current.off('finish', next);
+    current.off('close', next);
+    clearTimeout(giveUp);
+    setImmediate(() => (socket.destroyed ? undefined : afterEarlierAnswers(socket, then)));
+  };
+  current.on('finish', next);
+  current.on('close', next);
+}
+
+function writeAndClose(socket: Duplex, response: string): void {
   if (!socket.writable) return void socket.destroy();
   // Closed once the answer is out, not at once: under TLS the write is still queued when this returns (the refusal
   // comes from within a read), and destroying then dropped it; a 431 over HTTPS closed the connection without a
@@ -216,6 +251,9 @@ const answered = new WeakSet<Duplex>();
 
 /** How long an answer to a refused connection may take to be written before the connection is closed anyway. */
 const ANSWER_FLUSH_MS = 2000;
+
+/** How long the answers to the requests before refused bytes may take before the connection is closed without them. */
+const EARLIER_ANSWERS_MS = 60_000;
 
 /**
  * The answer to a plain-HTTP request on the HTTPS port (`curl http://host:8443/...`, an endpoint configured with
