@@ -693,6 +693,34 @@ describe('portal token lists: search and paging', () => {
     assert.equal((await client.get(`${prefs}?page=0`)).statusCode, 400);
   });
 
+  test('User preferences counts and names every token that expires soon, not only those of one page', async () => {
+    const hank = await server.store.db.selectFrom('users').select(['id', 'org_id']).where('name', '=', 'hank').executeTakeFirstOrThrow();
+    const now = Date.now();
+    await server.store.db
+      .insertInto('api_tokens')
+      .values(
+        Array.from({ length: 30 }, (_, i) =>
+          mintedTokenRow(hank.org_id, hank.id, { name: `soon-${i}`, expires_at: now + 3 * 86_400_000 + i }),
+        ),
+      )
+      .execute();
+    const expiring = await server.store.db
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('user_id', '=', hank.id)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('expires_at', '<=', now + 7 * 86_400_000)
+      .execute();
+    assert.ok(expiring.length >= 30);
+    const client = new PortalClient(server.server.app);
+    await client.signIn('/tenant/globex', 'hank', server.demoPassword);
+    const prefs = await client.get('/tenant/globex/preferences');
+    // Until 2026-12-07 (the day the list was paged) the notice read one page: "25 API tokens expire soon".
+    assert.match(prefs.body, new RegExp(`id="expiring-soon"[^]*<strong>${expiring.length} API tokens expire soon:</strong>`));
+    assert.match(prefs.body, /id="expiring-soon"[^]*soon-29[^]*<\/div>/);
+  });
+
   test('search folds every letter on both backends: "äpfel" and "ÄPFEL" find "Äpfel-Token"', async () => {
     // Until 2026-12-06 SQLite's lower() folded A-Z only: a name with a capital Ä was not found by its own name there.
     const aliceApi = await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword);

@@ -172,7 +172,8 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
             search,
             page,
             endedAll: request.query.ended === 'all',
-            // The notice names every live token that expires within 7 days, whichever page it is on.
+            // The notice names every live token that expires within 7 days, whichever page it is on (up to the
+            // TOKEN_LIST_LIMIT Home names: a page of the list's size named 25 and counted 25 however many there were).
             expiringSoon: (
               await listApiTokensPage(
                 services,
@@ -180,6 +181,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: PortalDeps): void 
                 {
                   search: '',
                   page: 1,
+                  pageSize: TOKEN_LIST_LIMIT,
                   filter: { ...NO_FILTER, state: 'expiring' },
                 },
               )
