@@ -37,9 +37,28 @@ async function connectHoldingWrites(port: number) {
   const socket = tls.connect({ socket: wire, rejectUnauthorized: false, servername: 'localhost' });
   socket.on('error', () => {});
   await once(socket, 'secureConnect');
+  const received: Buffer[] = [];
+  socket.on('data', (data: Buffer) => received.push(data));
+  const closed = once(socket, 'close');
+  const statuses = () =>
+    [
+      ...Buffer.concat(received)
+        .toString('latin1')
+        .matchAll(/HTTP\/1\.1 (\d{3}) /g),
+    ].map((m) => m[1]);
   return {
     raw,
     socket,
+    /** Everything received so far, as text. */
+    text: () => Buffer.concat(received).toString('latin1'),
+    /** The status codes of the answers received, once `count` have come, the connection closed, or 10 s passed. */
+    async answers(count: number): Promise<Array<string | undefined>> {
+      const deadline = Date.now() + 10_000;
+      while (statuses().length < count && Date.now() < deadline && !socket.destroyed) {
+        await Promise.race([once(socket, 'data'), closed, sleep(100)]);
+      }
+      return statuses();
+    },
     /** Writes each part as its own TLS record, all of them in one TCP write. */
     async writeRecordsTogether(parts: string[]): Promise<number> {
       held = [];
@@ -59,9 +78,6 @@ test('a token exchange sent in two TLS records behind a queued answer is answere
   const node = await startTessera({ https: true });
   try {
     const client = await connectHoldingWrites(Number(new URL(node.baseUrl).port));
-    const received: Buffer[] = [];
-    client.socket.on('data', (data: Buffer) => received.push(data));
-    const closed = once(client.socket, 'close');
     const body = 'grant_type=refresh_token&refresh_token=' + 'a'.repeat(32);
     const basic = Buffer.from('nobody@acme:wrong password').toString('base64');
     const records = await client.writeRecordsTogether([
@@ -74,18 +90,9 @@ test('a token exchange sent in two TLS records behind a queued answer is answere
     ]);
     assert.equal(records, 3, 'each part must be its own TLS record for this test to mean anything');
 
-    const statuses = () =>
-      [
-        ...Buffer.concat(received)
-          .toString('latin1')
-          .matchAll(/HTTP\/1\.1 (\d{3}) /g),
-      ].map((m) => m[1]);
-    const deadline = Date.now() + 20_000;
-    while (statuses().length < 3 && Date.now() < deadline && !client.socket.destroyed) {
-      await Promise.race([once(client.socket, 'data'), closed, sleep(200)]);
-    }
-    const text = Buffer.concat(received).toString('latin1');
-    assert.deepEqual(statuses(), ['401', '200', '400'], 'the sign-in refused, the document, then the exchange answered');
+    const statuses = await client.answers(3);
+    const text = client.text();
+    assert.deepEqual(statuses, ['401', '200', '400'], 'the sign-in refused, the document, then the exchange answered');
     // The exchange's own answer (an unknown refresh token), not the parser's "not valid HTTP/1.1".
     const last = text.slice(text.lastIndexOf('HTTP/1.1 400 '));
     assert.match(last, /"minorErrorCode":"invalid_grant"/);
@@ -105,22 +112,6 @@ test('a connection paused behind a queued answer goes on reading once the answer
   const node = await startTessera({ https: true });
   try {
     const client = await connectHoldingWrites(Number(new URL(node.baseUrl).port));
-    const received: Buffer[] = [];
-    client.socket.on('data', (data: Buffer) => received.push(data));
-    const closed = once(client.socket, 'close');
-    const statuses = () =>
-      [
-        ...Buffer.concat(received)
-          .toString('latin1')
-          .matchAll(/HTTP\/1\.1 (\d{3}) /g),
-      ].map((m) => m[1]);
-    const answers = async (count: number) => {
-      const deadline = Date.now() + 10_000;
-      while (statuses().length < count && Date.now() < deadline && !client.socket.destroyed) {
-        await Promise.race([once(client.socket, 'data'), closed, sleep(100)]);
-      }
-      return statuses();
-    };
     const basic = Buffer.from('nobody@acme:wrong password').toString('base64');
     const versions = 'GET /api/versions HTTP/1.1\r\nHost: localhost\r\n\r\n';
     const records = await client.writeRecordsTogether([
@@ -130,10 +121,10 @@ test('a connection paused behind a queued answer goes on reading once the answer
       versions,
     ]);
     assert.equal(records, 2, 'each part must be its own TLS record for this test to mean anything');
-    assert.deepEqual(await answers(3), ['401', '200', '200'], 'the sign-in refused, the document, the versions');
+    assert.deepEqual(await client.answers(3), ['401', '200', '200'], 'the sign-in refused, the document, the versions');
 
     client.socket.write(versions);
-    assert.deepEqual(await answers(4), ['401', '200', '200', '200'], 'the request sent after them is read and answered');
+    assert.deepEqual(await client.answers(4), ['401', '200', '200', '200'], 'the request sent after them is read and answered');
     assert.equal(client.socket.destroyed, false, 'the connection is kept');
     client.socket.destroy();
   } finally {
