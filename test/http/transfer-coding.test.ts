@@ -125,7 +125,9 @@ test('the connection of a refused transfer coding is closed after its answer: a 
     const answers = text.match(/^HTTP\/1\.1 \d{3}/gm) ?? [];
     assert.deepEqual(answers, ['HTTP/1.1 400'], `${JSON.stringify(coding)}: one answer, the refusal: ${text}`);
     assert.match(text, /\r\nconnection: close\r\n/i, JSON.stringify(coding));
-    assert.match(text, new RegExp(MESSAGE));
+    // Node 24's parser refuses the empty Transfer-Encoding itself, before any route (its 400 "not valid HTTP/1.1",
+    // client-errors.ts); Node 20's lets it through to Tessera's refusal. Either way one 400, and nothing read after it.
+    assert.match(text, new RegExp(`${MESSAGE}|The request is not valid HTTP/1\\.1`));
     assert.doesNotMatch(text, /access_token/, 'the request behind it was not read');
   }
 });
