@@ -71,6 +71,15 @@ go_toolchain() {
   GOVER="$gover"
 }
 
+# Finds python3 for a venv and checks its version: `python_toolchain "authlib 1.9.10" 3.9` sets $PY and $PYVER.
+# Not called in a command substitution, for the same reason as go_toolchain.
+python_toolchain() {
+  PY=$(command -v python3 || true)
+  [ -n "$PY" ] || fail "python3 is not installed (needed for $1)"
+  PYVER=$("$PY" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])') || fail "python3 does not run"
+  version_ge "$PYVER" "$2" || fail "Python $PYVER is too old for $1 (need >= $2)"
+}
+
 # The hash a Go build is stamped with: the toolchain, the platform, the build tags, the module files and the sources.
 go_sources_hash() { # go_sources_hash DIR MODFILE SUMFILE TAGS
   (echo "$GOVER $(go env GOOS GOARCH) $4"; cat "$1/$2" "$1/$3" "$1"/*.go) | sha256sum | cut -d' ' -f1
@@ -182,11 +191,8 @@ setup_oauth_libs() {
   go_build_stamped xoauth2 "$OAUTH_LIBS_DIR/xoauth2" "$OAUTH_LIBS_DIR/bin/xoauth2" "$OAUTH_LIBS_DIR/bin/.stamp-xoauth2" \
     '^golang.org/x/oauth2$'
 
-  local py pyver venv="$OAUTH_LIBS_DIR/.venv" requirements="$OAUTH_LIBS_DIR/requirements.txt" stamp want
-  py=$(command -v python3 || true)
-  [ -n "$py" ] || fail "python3 is not installed (needed for authlib 1.9.10)"
-  pyver=$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])') || fail "python3 does not run"
-  version_ge "$pyver" "3.9" || fail "Python $pyver is too old for authlib 1.9.10 (need >= 3.9)"
+  python_toolchain "authlib 1.9.10" 3.9
+  local py="$PY" pyver="$PYVER" venv="$OAUTH_LIBS_DIR/.venv" requirements="$OAUTH_LIBS_DIR/requirements.txt" stamp want
   stamp="$venv/.stamp"
   want=$( (echo "$pyver $py"; cat "$requirements") | sha256sum | cut -d' ' -f1)
   if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
@@ -206,12 +212,8 @@ setup_oauth_libs() {
 }
 
 setup_pyvcloud() {
-  local py
-  py=$(command -v python3 || true)
-  [ -n "$py" ] || fail "python3 is not installed (needed for pyvcloud 23.0.4)"
-  local pyver
-  pyver=$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])') || fail "python3 does not run"
-  version_ge "$pyver" "3.8" || fail "Python $pyver is too old for pyvcloud 23.0.4 (need >= 3.8)"
+  python_toolchain "pyvcloud 23.0.4" 3.8
+  local py="$PY" pyver="$PYVER"
 
   local stamp="$VENV/.stamp" want
   want=$( (echo "$pyver $py"; cat "$REQUIREMENTS" "$VCD_CLI_REQUIREMENTS") | sha256sum | cut -d' ' -f1)
