@@ -3,7 +3,9 @@
  * real HTTPS Tessera with its generated self-signed certificate and run with bash, curl and jq: sign in (which
  * keeps the access token in SESSION), create a token over the API (CLIENT_ID, TOKEN), then the curl flow that
  * trades the token and lists the VMs. A newcomer found that the flow's `jq -er` printed `null` and the script went
- * on to call the API with `Bearer null`, and that SESSION and CLIENT_ID were never set (2026-12-05).
+ * on to call the API with `Bearer null`, and that SESSION and CLIENT_ID were never set (2026-12-05). Then the
+ * revocation: the README named the endpoint only in prose, and a newcomer had no command to see a token refused
+ * (2026-12-07); its block is run too, and the flow after it must print the refusal.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ describe("the README's sign-in, token creation and curl flow, run as written", {
   let signIn: string;
   let create: string;
   let flow: string;
+  let revoke: string;
 
   before(async () => {
     requireTools('curl', 'jq');
@@ -36,6 +39,7 @@ describe("the README's sign-in, token creation and curl flow, run as written", {
     signIn = pointed(shellBlock('SESSION=$(curl')).replace("'alice@acme:PASSWORD'", `'alice@acme:${server.demoPassword}'`);
     create = pointed(shellBlock('CLIENT_ID=$(curl'));
     flow = pointed(shellBlock('ANSWER=$(curl'));
+    revoke = pointed(shellBlock('/oauth/tenant/acme/revoke'));
     assert.ok(flow.startsWith("TOKEN='the API token the portal showed you'\n"), flow);
   });
   after(async () => server?.stop());
@@ -58,5 +62,23 @@ describe("the README's sign-in, token creation and curl flow, run as written", {
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, '', 'no API call, so no answer on stdout');
     assert.match(result.stderr, /^The token exchange failed: \{"minorErrorCode":"invalid_grant","message":"Invalid refresh token"/);
+  });
+
+  test("revoked with the README's block, the flow prints the refusal and the access token from before is refused", async () => {
+    const withoutPlaceholder = flow.split('\n').slice(1).join('\n');
+    const check = `curl -sSk -o /dev/null -w 'earlier access token: %{http_code}\\n' '${server.baseUrl}/api/query?type=vm' -H 'Accept: application/*+xml;version=36.1' -H "Authorization: Bearer $ACCESS"`;
+    const result = await runBash(
+      // A token of its own: the first test's is still live, and a second client of the same name is refused.
+      `${signIn}\n${create.replace('"ci-pipeline"', '"ci-revoked"')}\n{\n${withoutPlaceholder}} > /dev/null\n${check}\n${revoke}\n${check}\n${withoutPlaceholder}\n`,
+    );
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, 'earlier access token: 200\nearlier access token: 401\n', 'the revocation answers nothing and ends the session made before it');
+    assert.match(
+      result.stderr,
+      /^The token exchange failed: \{"minorErrorCode":"invalid_grant","message":"Invalid refresh token","stackTrace":null\}\n$/,
+    );
+    const revoked = await server.store.db.selectFrom('api_tokens').select(['revoked_at']).where('name', '=', 'ci-revoked').execute();
+    assert.equal(revoked.length, 1, 'the token was created');
+    assert.notEqual(revoked[0]!.revoked_at, null, 'the token is revoked in the store');
   });
 });
