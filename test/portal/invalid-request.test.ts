@@ -119,6 +119,52 @@ describe('portal 400 page for a value its schema refuses', () => {
       assert.match(cut.body, new RegExp(`&quot;${'x'.repeat(39)}\u{1F600}…&quot; parameter`, 'u'));
     });
 
+    test('a parameter given more than once says so, on every list and for every kind of parameter', async () => {
+      // Until 2026-12-07 a repeated search read "it takes text of at most 128 characters": a length problem.
+      const repeated: ReadonlyArray<readonly [string, string, RegExp]> = [
+        [`${ACME}/preferences?search=a&search=b`, 'search', /text of at most 128 characters/],
+        [`${ACME}/preferences?page=1&page=2`, 'page', /a whole number from 1 to 1000000/],
+        [`${ACME}/administration/tokens?search=a&search=b`, 'search', /text of at most 128 characters/],
+        [`${ACME}/administration/tokens?state=active&state=expired`, 'state', /one of &quot;active&quot;/],
+        [`${ACME}/administration/tokens?page=1&page=1`, 'page', /a whole number/],
+        [`${ACME}/administration/users?search=a&search=b`, 'search', /text of at most 128 characters/],
+        [`${ACME}/vms?status=POWERED_ON&status=POWERED_OFF`, 'status', /one of &quot;FAILED_CREATION&quot;/],
+      ];
+      for (const [url, name, takes] of repeated) {
+        const res = await alice.get(url);
+        assert.equal(res.statusCode, 400, url);
+        const paragraph = /<h1 id="error-title"[^]*?<\/h1>\s*<p>([^]*?)<\/p>/.exec(res.body)?.[1] ?? '';
+        assert.match(
+          paragraph,
+          new RegExp(`^The address&#39;s &quot;${name}&quot; parameter was given more than once: it takes one value, `),
+          url,
+        );
+        assert.match(paragraph, takes, url);
+        assert.doesNotMatch(paragraph, VALIDATOR_WORDS);
+      }
+      // A single bad value keeps its own words.
+      const single = await alice.get(`${ACME}/preferences?page=0`);
+      assert.doesNotMatch(single.body, /more than once/);
+    });
+
+    test('a form field given more than once says so; nothing is made', async () => {
+      const tokenPage = await alice.get(`${ACME}/preferences/tokens/new`);
+      const form = new URLSearchParams([
+        ['_csrf', csrfFrom(tokenPage.body)],
+        ['name', 'twice-a'],
+        ['name', 'twice-b'],
+        ['expiry', 'never'],
+      ]);
+      const res = await alice.post(`${ACME}/preferences/tokens`, form);
+      assert.equal(res.statusCode, 400);
+      assert.match(
+        res.body,
+        /The form&#39;s &quot;name&quot; field was given more than once: it takes one value, text of at most \d+ characters\./,
+      );
+      const made = await server.store.db.selectFrom('api_tokens').select('id').where('name', 'like', 'twice-%').execute();
+      assert.equal(made.length, 0);
+    });
+
     test('a hand-made form: the field and what it takes; nothing is changed', async () => {
       const tokenPage = await alice.get(`${ACME}/preferences/tokens/new`);
       const csrf = csrfFrom(tokenPage.body);

@@ -108,7 +108,15 @@ export const portalRoutes: FastifyPluginAsync = async (app) => {
     // Not signed in (or the session ended): to the sign-in page, after a GET and after a POST alike.
     if (tesseraError.status === 401 && state) return seeOther(reply, signInUrlAfter401(request, state, app));
     // A value its schema refuses (a hand-edited address, a hand-made form): which one and what it takes, in words.
-    const worded = tesseraError.status === 400 ? invalidRequestWording(error, request.routeOptions?.schema) : null;
+    const worded =
+      tesseraError.status === 400
+        ? invalidRequestWording(error, request.routeOptions?.schema, {
+            querystring: request.query,
+            params: request.params,
+            body: request.body,
+            headers: request.headers,
+          })
+        : null;
     return sendPage(reply, errorPage(frameOf(request, deps), tesseraError.status, worded ?? tesseraError.message), tesseraError.status);
   });
 

@@ -38,8 +38,15 @@ interface PropertySchema {
   readonly maxItems?: number;
 }
 
-/** The 400 page's words for a refused request, or null when the error is no validation error. */
-export function invalidRequestWording(error: unknown, schema: FastifySchema | undefined): string | null {
+/** The request's parts as parsed (request.query, .params, .body, .headers): what was sent, for the wording. */
+export type SentParts = Partial<Record<Where, unknown>>;
+
+/**
+ * The 400 page's words for a refused request, or null when the error is no validation error. `sent` tells a value
+ * given more than once (`?search=a&search=b` is parsed as a list) from a bad single one: ajv's type error is the same
+ * for both, and until 2026-12-07 the page answered a repeated `search` with "it takes text of at most 128 characters".
+ */
+export function invalidRequestWording(error: unknown, schema: FastifySchema | undefined, sent: SentParts = {}): string | null {
   if (error instanceof NulInputError) return `${subject(error.where, error.field)} may not contain a NUL character (U+0000).`;
   const e = error as { validation?: FastifySchemaValidationError[]; validationContext?: string } | null;
   if (!e || typeof e !== 'object' || !Array.isArray(e.validation)) return null;
@@ -57,6 +64,10 @@ export function invalidRequestWording(error: unknown, schema: FastifySchema | un
   const property = name === null ? undefined : propertyOf(schema?.[where], name);
   const takes = property ? accepts(property) : null;
   if (first.keyword === 'required') return `${subject(where, name)} is missing${takes ? `: it takes ${takes}` : ''}.`;
+  // A list where the schema takes one value: every portal parameter and field is read once (a list is taken only
+  // where the schema says so, the bulk revoke's ids), so a repeat is refused in these words, whichever it is.
+  if (first.keyword === 'type' && name !== null && Array.isArray(sentValue(sent[where], name)))
+    return `${subject(where, name)} was given more than once: it takes one value${takes ? `, ${takes}` : ''}.`;
   return `${subject(where, name)} is not valid${takes ? `: it takes ${takes}` : ''}.`;
 }
 
@@ -116,6 +127,12 @@ function oneOf(choices: readonly string[]): string {
   const named = choices.filter((c) => c !== '').map((c) => `"${c}"`);
   const orNothing = named.length < choices.length ? ', or nothing' : '';
   return named.length === 1 ? `only ${named[0]}${orNothing}` : `one of ${named.join(', ')}${orNothing}`;
+}
+
+function sentValue(part: unknown, name: string): unknown {
+  return part && typeof part === 'object' && Object.prototype.hasOwnProperty.call(part, name)
+    ? (part as Record<string, unknown>)[name]
+    : undefined;
 }
 
 function propertyOf(partSchema: unknown, name: string): PropertySchema | undefined {
