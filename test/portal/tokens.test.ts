@@ -12,6 +12,7 @@ import { expiryFromDate } from '../../src/http/portal/routes/tokens.js';
 import { findApiTokens } from '../../src/cli/scan/find-tokens.js';
 import { listApiTokensPage, type TokenListItem, type TokenListScope } from '../../src/http/portal/token-queries.js';
 import { mintedTokenRow } from '../store/fixtures.js';
+import { createUser } from '../security/support.js';
 import { isWellFormedApiToken } from '../../src/domain/api-token-format.js';
 
 const ACME = '/tenant/acme';
@@ -691,6 +692,41 @@ describe('portal token lists: search and paging', () => {
       /None of your API tokens has a name that contains this\. <a href="\/tenant\/globex\/preferences#access-tokens">Clear the search<\/a>/,
     );
     assert.equal((await client.get(`${prefs}?page=0`)).statusCode, 400);
+  });
+
+  test('the Access Tokens pager line says what the card lists: none, live only, revoked only, both, several pages', async () => {
+    // Until 2026-12-07, with no token live, the line under the revoked tokens' rows read "No live API tokens · page 1 of 1".
+    const user = await createUser(server.baseUrl, await apiSignIn(server.baseUrl, 'alice', 'acme', server.demoPassword), {
+      role: 'vApp Author',
+    });
+    const userId = user.id.replace('urn:vcloud:user:', '');
+    const orgId = (await server.store.getUser(userId))!.org_id;
+    const client = new PortalClient(server.server.app);
+    await client.signIn(ACME, user.name, user.password);
+    const line = async (url = `${ACME}/preferences`) => {
+      const body = (await client.get(url)).body;
+      return /<nav class="pagination" aria-label="Pages of live API tokens">\s*<p class="muted" role="status">([^<]*)<\/p>/.exec(body)?.[1];
+    };
+    const add = (count: number, prefix: string, revoked: boolean, at: number) =>
+      server.store.db
+        .insertInto('api_tokens')
+        .values(
+          Array.from({ length: count }, (_, i) =>
+            mintedTokenRow(orgId, userId, { name: `${prefix}-${i}`, created_at: at - i, revoked_at: revoked ? at - i : null }),
+          ),
+        )
+        .execute();
+    const now = Date.now();
+    assert.equal(await line(), 'No live API tokens · page 1 of 1', 'none at all');
+    await add(3, 'gone', true, now);
+    assert.equal(await line(), 'No live API tokens; 3 revoked shown · page 1 of 1', 'revoked only');
+    assert.equal(await line(`${ACME}/preferences?search=nothing-like-it`), 'No live API tokens · page 1 of 1', 'a search matching none');
+    await add(2, 'live', false, now + 1000);
+    assert.equal(await line(), 'Showing 1-2 of 2 live API tokens; 3 revoked shown · page 1 of 1', 'both');
+    assert.equal(await line(`${ACME}/preferences?search=live`), 'Showing 1-2 of 2 live API tokens · page 1 of 1', 'live only');
+    await add(26, 'many', false, now + 2000);
+    assert.equal(await line(), 'Showing 1-25 of 28 live API tokens · page 1 of 2', 'several pages: the revoked come on the last');
+    assert.equal(await line(`${ACME}/preferences?page=2`), 'Showing 26-28 of 28 live API tokens; 3 revoked shown · page 2 of 2');
   });
 
   test('User preferences counts and names every token that expires soon, not only those of one page', async () => {

@@ -31,8 +31,12 @@ export function pastLastPage(info: PageInfo): boolean {
   return info.total > 0 && info.page > lastPage(info);
 }
 
-/** "Showing 26-50 of 100,000" and Previous / Next links; `href(page)` builds each page's URL. */
-export function pagination(info: PageInfo, href: (page: number) => string, noun: string): SafeHtml {
+/**
+ * "Showing 26-50 of 100,000" and Previous / Next links; `href(page)` builds each page's URL. `alsoShown` says what
+ * else the page lists beside the counted rows ("3 revoked shown": User preferences' revoked tokens, after the live
+ * ones), so that the line stays true under them.
+ */
+export function pagination(info: PageInfo, href: (page: number) => string, noun: string, alsoShown = ''): SafeHtml {
   const last = lastPage(info);
   const n = (v: number) => v.toLocaleString('en-US');
   if (pastLastPage(info)) {
@@ -51,7 +55,7 @@ export function pagination(info: PageInfo, href: (page: number) => string, noun:
   const first = info.total === 0 ? 0 : (shown - 1) * info.pageSize + 1;
   const end = Math.min(info.total, shown * info.pageSize);
   return html`<nav class="pagination" aria-label="Pages of ${noun}">
-  <p class="muted" role="status">${info.total === 0 ? `No ${noun}` : `Showing ${n(first)}-${n(end)} of ${counted(info.total, noun)}`} · page ${n(shown)} of ${n(last)}</p>
+  <p class="muted" role="status">${info.total === 0 ? `No ${noun}` : `Showing ${n(first)}-${n(end)} of ${counted(info.total, noun)}`}${alsoShown && `; ${alsoShown}`} · page ${n(shown)} of ${n(last)}</p>
   <div class="pagination-links">
     ${shown > 1 ? html`<a class="btn btn-sm btn-outline" href="${href(1)}">First</a><a class="btn btn-sm btn-outline" href="${href(shown - 1)}" rel="prev">Previous</a>` : ''}
     ${shown < last ? html`<a class="btn btn-sm btn-outline" href="${href(shown + 1)}" rel="next">Next</a><a class="btn btn-sm btn-outline" href="${href(last)}">Last</a>` : ''}

@@ -154,7 +154,14 @@ function accessTokensSection(base: string, tokens: NonNullable<PreferencesInput[
           canRegenerate: tokens.canCreate,
         })
   }
-  ${pagination(info, (page) => at({ ...keep, page: page === 1 ? null : page }), 'live API tokens')}
+  ${pagination(
+    info,
+    (page) => at({ ...keep, page: page === 1 ? null : page }),
+    'live API tokens',
+    // The revoked tokens listed after the live ones (on the last page): until 2026-12-07 the line under them read
+    // "No live API tokens · page 1 of 1" when no token was live, as if the rows above were none.
+    tokens.endedShown > 0 ? `${tokens.endedShown.toLocaleString('en-US')} revoked shown` : '',
+  )}
   ${
     tokens.endedTotal > tokens.endedShown &&
     tokens.endedShown > 0 &&
