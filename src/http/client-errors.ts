@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { negotiate } from '../domain/api-versions.js';
 import { areaOf, defaultVersion, splitAbsoluteForm } from './context.js';
@@ -16,6 +16,7 @@ import { xmlDocument } from './xml.js';
 import { errorPageHtml } from './error-handler.js';
 import { oauthErrorBody } from './oauth-error.js';
 import { PORTAL_ERROR_PAGE_HEADERS } from './page-security.js';
+import { answerCutShortRefusal } from './refused-body.js';
 
 interface ParserError extends Error {
   code?: string;
@@ -198,6 +199,15 @@ export function answerClientError(this: { log: { debug(o: object, m: string): vo
   // A complete one is an earlier request on the connection (keep-alive), not the one refused: not read.
   const parser = (socket as Duplex & { parser?: NodeParser | null }).parser;
   const incoming = parser?.incoming;
+  // A body cut short whose request was answered without it (a 413 for its declared length, a 415, ...): that answer
+  // goes out, and the connection is closed after it (refused-body.ts), rather than this 400 in its place.
+  if (
+    error.code === 'HPE_INVALID_EOF_STATE' &&
+    incoming &&
+    incoming.complete !== true &&
+    answerCutShortRefusal(incoming as IncomingMessage)
+  )
+    return;
   const parsed = incoming && incoming.complete !== true ? incoming : (flushedHead(error, parser) ?? undefined);
   const response = clientErrorResponse(error, requestId, parsed);
   afterEarlierAnswers(socket, () => writeAndClose(socket, response));

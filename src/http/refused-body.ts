@@ -77,8 +77,30 @@ export function discardUnreadBodies(app: FastifyInstance, readiness: { readonly 
     // client asked to close it, the server is draining (which says so itself) or the refusal closes it whatever the
     // body (`shouldKeepAlive` false: a refused Transfer-Encoding, app.ts), which Node then says in `Connection: close`.
     if (!readiness.draining && !asksToClose(raw.headers.connection) && reply.raw.shouldKeepAlive) reply.removeHeader('connection');
-    discardRest(raw, () => done(null, payload));
+    discardRest(raw, (cutShort) => {
+      // The client closed its side before the body it announced was whole: the answer was decided without it, so it
+      // goes out as decided (a 413 for the declared length), and the connection is closed after it.
+      if (cutShort) reply.header('Connection', 'close');
+      done(null, payload);
+    });
   });
+}
+
+/** The discards in progress: each request's way to end its wait when its body is cut short (answerCutShortRefusal). */
+const discarding = new WeakMap<IncomingMessage, () => void>();
+
+/**
+ * A request whose client closed its side before its body was whole (Node's parser: HPE_INVALID_EOF_STATE). When its
+ * answer was decided before the body was read and is waiting for the rest of it (above), that answer goes out now,
+ * with `Connection: close`, and this returns true; client-errors.ts then answers nothing itself. Until 2026-12-07 the
+ * parser's 400 "ended before its body did" went out in its place: a body declared over the limit, followed by a few
+ * bytes and a close, got a 400 where the whole body got its 413, though the declared length alone had decided it.
+ */
+export function answerCutShortRefusal(raw: IncomingMessage): boolean {
+  const finish = discarding.get(raw);
+  if (!finish) return false;
+  finish();
+  return true;
 }
 
 function asksToClose(connection: string | undefined): boolean {
@@ -92,18 +114,21 @@ function discardable(headers: IncomingMessage['headers']): boolean {
   return typeof declared === 'string' && /^\d{1,10}$/.test(declared) && Number(declared) <= DISCARD_MAX_BYTES;
 }
 
-function discardRest(raw: IncomingMessage, then: () => void): void {
+function discardRest(raw: IncomingMessage, then: (cutShort: boolean) => void): void {
   let read = 0;
   let finished = false;
-  const finish = () => {
+  const finishWith = (cutShort: boolean) => {
     if (finished) return;
     finished = true;
+    discarding.delete(raw);
     raw.off('data', count);
     raw.off('end', finish);
     raw.off('close', finish);
     raw.off('error', finish);
-    then();
+    then(cutShort);
   };
+  const finish = () => finishWith(false);
+  discarding.set(raw, () => finishWith(true));
   const count = (chunk: Buffer) => {
     read += chunk.length;
     if (read > DISCARD_MAX_BYTES) raw.socket.destroy();

@@ -98,6 +98,43 @@ test('a client that asked to close (as nginx does upstream) gets its 413 after t
   assert.equal(await c.ended, 'end');
 });
 
+// Until 2026-12-07 the parser's 400 "ended before its body did" went out in place of the 413 the declared length had
+// already decided: the same request got another answer depending on how much of its body arrived before the close.
+test('a body declared over the limit, cut short by a close, gets its 413 in its API format and a closed connection', async () => {
+  for (const [head, format] of [
+    [
+      'POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n',
+      /"error":"invalid_request"/,
+    ],
+    [
+      'POST /api/sessions HTTP/1.1\r\nHost: x\r\nAccept: application/*+json;version=36.1\r\nContent-Type: application/json\r\n',
+      /\r\ncontent-type: application\/vnd\.vmware\.vcloud\.error\+json;version=36\.1\r\n/i,
+    ],
+  ] as const) {
+    const c = await connect();
+    assert.equal(await write(c.socket, `${head}Content-Length: ${BODY.length}\r\n\r\ngrant_type=`), 'written');
+    c.socket.end();
+    const answer = await c.answer(1);
+    assert.match(answer, /^HTTP\/1\.1 413 [\s\S]*\r\nconnection: close\r\n/i);
+    assert.match(answer, format);
+    assert.equal(await c.ended, 'end');
+    assert.equal(c.received(), answer, 'one answer, nothing after it');
+  }
+});
+
+test('an answer decided before the body (415) goes out too when the body is cut short; a body being read still gets the 400', async () => {
+  const c = await connect();
+  await write(c.socket, `POST /api/admin/orgs HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: ${BODY.length}\r\n\r\nabc`);
+  c.socket.end();
+  assert.match(await c.answer(1), /^HTTP\/1\.1 415 [\s\S]*\r\nconnection: close\r\n/i);
+  assert.equal(await c.ended, 'end');
+  // Within the limit: the body is the route's to read, and its end before the declared length is the client's error.
+  const read = await connect();
+  await write(read.socket, `${tokenHead('Content-Length: 80\r\n')}grant_type=refresh_token`);
+  read.socket.end();
+  assert.match(await read.answer(1), /^HTTP\/1\.1 400 [\s\S]*The request ended before its body did/);
+});
+
 test('a chunked body over the limit is discarded too, and the connection serves the next request', async () => {
   const c = await connect();
   await write(c.socket, tokenHead('Transfer-Encoding: chunked\r\n'));
