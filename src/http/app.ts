@@ -13,8 +13,7 @@ import Fastify, {
   type FastifyServerOptions,
   type RouteOptions,
 } from 'fastify';
-import formbody from '@fastify/formbody';
-import { parseFormBody } from './form-body.js';
+import { formContentParser } from './form-body.js';
 import { parseJsonBody } from './json-body.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -245,7 +244,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest('authError', null);
   app.decorateRequest('vcd', null as never);
 
-  await app.register(formbody, { bodyLimit: 64 * 1024, parser: parseFormBody });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, formContentParser);
   // Bodies without a Content-Type (govcd <= v2.20's token request) or with one we do not parse are kept as
   // text; the OAuth endpoints parse them as a form unless the type names another format (vcd-wire §1.4, oauth/index.ts).
   const strictText = (_req: unknown, body: Buffer | string, done: (error: Error | null, body?: unknown) => void) => {

@@ -50,7 +50,7 @@ before(async () => {
 after(() => t.stop());
 
 /** A raw form POST (fetch would re-encode the bytes). */
-function postRaw(path: string, body: Buffer): Promise<{ status: number; text: string }> {
+function postRaw(path: string, body: Buffer, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number; text: string }> {
   const url = new URL(`${t.baseUrl}${path}`);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -59,7 +59,7 @@ function postRaw(path: string, body: Buffer): Promise<{ status: number; text: st
         port: url.port,
         path,
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': body.length },
+        headers: { 'Content-Type': contentType, 'Content-Length': body.length },
       },
       (res) => {
         let text = '';
@@ -80,6 +80,41 @@ test('a form whose bytes are not UTF-8 is a 400 in the API\u2019s format, and ch
   const escaped = await postRaw('/oauth/tenant/acme/revoke', Buffer.from('token=Zo%EB%FF'));
   assert.equal(escaped.status, 400, escaped.text);
   assert.equal(JSON.parse(escaped.text).error, 'invalid_request');
+});
+
+test('a form declaring a charset other than UTF-8 is read when it is ASCII, and a 415 naming the charset when it is not', async () => {
+  // Until 2026-12-07 a latin1 form was "not valid UTF-8", without a word about the charset it declared.
+  const latin1 = Buffer.concat([Buffer.from('grant_type=refresh_token&refresh_token=Zo'), Buffer.from([0xeb])]);
+  for (const [contentType, named] of [
+    ['application/x-www-form-urlencoded; charset=latin1', 'charset=latin1'],
+    ['application/x-www-form-urlencoded;charset="ISO-8859-1"', 'charset=ISO-8859-1'],
+  ] as const) {
+    const res = await postRaw('/oauth/tenant/acme/token', latin1, contentType);
+    assert.equal(res.status, 415, res.text);
+    assert.equal(JSON.parse(res.text).error, 'invalid_request');
+    assert.equal(
+      JSON.parse(res.text).error_description,
+      `The form is declared as ${named} and holds characters beyond ASCII: forms are read as UTF-8 only. Send the text in UTF-8, with charset=utf-8 or no charset`,
+    );
+  }
+  // A %-escape of a byte over 0x7F means another character in each charset: refused as well, not guessed at.
+  const escaped = await postRaw(
+    '/oauth/tenant/acme/revoke',
+    Buffer.from('token=Zo%C3%AB'),
+    'application/x-www-form-urlencoded; charset=windows-1252',
+  );
+  assert.equal(escaped.status, 415, escaped.text);
+  // ASCII reads the same in every charset (Apache HttpClient labels every form ISO-8859-1): read, as UTF-8 is.
+  for (const contentType of ['application/x-www-form-urlencoded; charset=ISO-8859-1', 'application/x-www-form-urlencoded; charset=UTF-8']) {
+    const ascii = await postRaw('/oauth/tenant/acme/token', Buffer.from('grant_type=refresh_token&refresh_token=not-a-token'), contentType);
+    assert.equal(JSON.parse(ascii.text).minorErrorCode, 'invalid_grant', `${contentType}: ${ascii.text}`);
+  }
+  const utf8 = await postRaw(
+    '/oauth/tenant/acme/token',
+    Buffer.from('grant_type=refresh_token&refresh_token=Zo%C3%AB'),
+    'application/x-www-form-urlencoded; charset=utf-8',
+  );
+  assert.equal(JSON.parse(utf8.text).minorErrorCode, 'invalid_grant', utf8.text);
 });
 
 test('a body with a Content-Encoding is 415 (nothing is decompressed), in the API\u2019s format, and creates nothing', async () => {

@@ -97,8 +97,8 @@ function refuseForeignMediaType(contentType: string | undefined): void {
 /** Exported for its test. Linear in the parameters' number, however they repeat (see parseFormBody). */
 export function foldedParameters(body: unknown, query: Record<string, unknown> | undefined): unknown {
   const formObject = typeof body === 'object' && body !== null && !Array.isArray(body);
-  // The common case (a parsed form, nothing in the query string) is already the folded object: @fastify/formbody
-  // parses into a null-prototype object whose keys are all own properties (a parameter named __proto__ included),
+  // The common case (a parsed form, nothing in the query string) is already the folded object: the form parser
+  // (parseFormBody) parses into a null-prototype object whose keys are all own properties (a parameter named __proto__ included),
   // and it has made a repeated key an array already.
   if (formObject && isEmpty(query)) return body;
   const out = new Map<string, unknown>();
