@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { measure, type Measured } from './harness.js';
 import { mintDemoApiToken, startTesseraProcess } from './exchange.js';
 import { fetchTrusting } from './tls-fetch.js';
+import { median, summaryLines } from './compare-summary.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -75,8 +76,6 @@ interface BuildUnderTest {
   exchange: Measured[];
   bearer: Measured[];
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
   const [before, after = null] = process.argv.slice(2);
@@ -142,14 +141,15 @@ async function main() {
     console.log(
       `\nmedian server CPU per request over ${rounds} interleaved rounds of ${seconds} s over ${TLS ? 'HTTPS' : 'HTTP'} (req/s in brackets):`,
     );
-    for (const s of servers) {
-      const non2xx = [...s.exchange, ...s.bearer].reduce((n, m) => n + m.non2xx, 0);
-      console.log(
-        `  ${s.label.padEnd(14)} exchange ${median(s.exchange.map((m) => m.cpuMicrosPerRequest)).toFixed(1)} µs ` +
-          `(${median(s.exchange.map((m) => m.requestsPerSecond)).toFixed(0)}), bearer ${median(s.bearer.map((m) => m.cpuMicrosPerRequest)).toFixed(1)} µs ` +
-          `(${median(s.bearer.map((m) => m.requestsPerSecond)).toFixed(0)}), non-2xx ${non2xx}`,
-      );
-    }
+    const summaries = servers.map((s) => ({
+      label: s.label,
+      exchangeMicros: median(s.exchange.map((m) => m.cpuMicrosPerRequest)),
+      exchangePerSecond: median(s.exchange.map((m) => m.requestsPerSecond)),
+      bearerMicros: median(s.bearer.map((m) => m.cpuMicrosPerRequest)),
+      bearerPerSecond: median(s.bearer.map((m) => m.requestsPerSecond)),
+      non2xx: [...s.exchange, ...s.bearer].reduce((n, m) => n + m.non2xx, 0),
+    }));
+    for (const line of summaryLines(summaries)) console.log(line);
     const load = loadavg().map((l) => l.toFixed(1));
     console.log(`  load average at the end: ${load.join(', ')} (1, 5, 15 min; ${availableParallelism()} cores)`);
     const wins = servers[0]!.exchange.filter((m, i) => servers[1]!.exchange[i]!.cpuMicrosPerRequest < m.cpuMicrosPerRequest).length;
