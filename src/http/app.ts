@@ -25,6 +25,7 @@ import { isValidHost, repeatedSingletonHeader, requestedHost } from './request-o
 import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
 import { readRequestsAsStream } from './tls-request-stream.js';
+import { limitPipelining } from './pipelining.js';
 import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
 import { discardUnreadBodies, hasUnmetExpectation } from './refused-body.js';
 import { lazyChildLoggerOf } from './lazy-request-logger.js';
@@ -190,6 +191,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     ...(options.requestLog ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   } as FastifyServerOptions);
+  // At most PIPELINE_DEPTH requests in flight per connection; a client pipelining without reading its answers is held
+  // there instead of having every request it sent handled (pipelining.ts). Before any other `request` listener.
+  limitPipelining(app.server);
   // The server's own lines (listening, a failed onClose hook) and every plugin's `app.log`, inherited from here.
   if (options.logger) (app as { log: FastifyBaseLogger }).log = options.logger as unknown as FastifyBaseLogger;
   // A plain-HTTP request on the HTTPS port gets a 400 that says so, instead of a closed connection.

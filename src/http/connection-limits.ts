@@ -17,6 +17,8 @@
  *   from their addresses; so are the PROXY protocol's balancers (TESSERA_PROXY_PROTOCOL_FROM), whose connections are
  *   counted under the client address their header names (proxy-protocol.ts). Refusals are logged at most once a minute per address block (and once a minute for
  *   `maxConnections`), with how many were refused since the last line, never one line per connection.
+ * - Work: requests in flight on one connection are bounded by pipelining.ts (a client that pipelines without reading
+ *   its answers is held at `PIPELINE_DEPTH` handled requests, plus what one socket read had parsed).
  */
 import { isIPv4, type Server, type Socket } from 'node:net';
 import { addressBlock } from '../domain/address-block.js';
