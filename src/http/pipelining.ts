@@ -70,17 +70,20 @@ function heldResume(this: Socket): Socket {
 export function limitPipelining(server: Server, depth = PIPELINE_DEPTH): void {
   const handlers = server.listeners('request') as Handler[];
   server.removeAllListeners('request');
-  const handOn = (socket: PipelinedSocket, pipeline: Pipeline, req: IncomingMessage, res: ServerResponse) => {
+  const handOn = (pipeline: Pipeline, req: IncomingMessage, res: ServerResponse) => {
     pipeline.inFlight++;
-    res.once('close', () => answered(socket, pipeline));
+    // One listener shared by every response (no closure per request); a response closes once.
+    res.on('close', answered);
     for (const handler of handlers) handler.call(server, req, res);
   };
-  const answered = (socket: PipelinedSocket, pipeline: Pipeline) => {
+  function answered(this: ServerResponse) {
+    const socket = this.req.socket as PipelinedSocket;
+    const pipeline = socket[PIPELINE]!;
     pipeline.inFlight--;
     if (pipeline.next === pipeline.held.length || pipeline.scheduled) return;
     pipeline.scheduled = true;
     setImmediate(handOnHeld, socket, pipeline);
-  };
+  }
   const handOnHeld = (socket: PipelinedSocket, pipeline: Pipeline) => {
     pipeline.scheduled = false;
     if (socket.destroyed) {
@@ -93,7 +96,7 @@ export function limitPipelining(server: Server, depth = PIPELINE_DEPTH): void {
       const req = pipeline.held[pipeline.next] as IncomingMessage;
       const res = pipeline.held[pipeline.next + 1] as ServerResponse;
       pipeline.next += 2;
-      handOn(socket, pipeline, req, res);
+      handOn(pipeline, req, res);
     }
     if (pipeline.next === pipeline.held.length) {
       pipeline.held = [];
@@ -108,7 +111,7 @@ export function limitPipelining(server: Server, depth = PIPELINE_DEPTH): void {
     let pipeline = socket[PIPELINE];
     if (pipeline === undefined) socket[PIPELINE] = pipeline = { inFlight: 0, held: [], next: 0, scheduled: false };
     if (pipeline.inFlight < depth && pipeline.next === pipeline.held.length) {
-      handOn(socket, pipeline, req, res);
+      handOn(pipeline, req, res);
       return;
     }
     if (pipeline.next === pipeline.held.length) {
