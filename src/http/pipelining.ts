@@ -15,7 +15,8 @@
  * not handed on, and the connection stops reading (nothing more is parsed) until the held requests have been handed
  * on, each as an earlier answer is written out (its `close`). An answer the peer does not read stays unwritten once the
  * kernel's buffers are full, so a client that never reads holds at most `PIPELINE_DEPTH` requests in the handlers, plus
- * what one socket read had already parsed (request and response objects only, no work done for them). Nothing is
+ * what one socket read had already parsed (request and response objects only, no work done for them: about 1.4 KiB
+ * a request, 5.1 MiB for a 64 KiB read of 3,640 minimal ones, held until the client reads or closes). Nothing is
  * refused: answers go out in order, as before. A client that sends one request at a time, or pipelines fewer than
  * `PIPELINE_DEPTH`, never meets the bound; its cost is a counter and one `close` listener per request.
  *
