@@ -70,6 +70,8 @@ function heldResume(this: Socket): Socket {
  */
 export function limitPipelining(server: Server, depth = PIPELINE_DEPTH): void {
   const handlers = server.listeners('request') as Handler[];
+  // Were fastify ever to add its listener later, every request would otherwise be dropped without a word.
+  if (handlers.length === 0) throw new Error('limitPipelining: the server has no request listener to put the bound before');
   server.removeAllListeners('request');
   const handOn = (pipeline: Pipeline, req: IncomingMessage, res: ServerResponse) => {
     pipeline.inFlight++;
