@@ -28,6 +28,12 @@ export interface Config {
   /** postgres://... to use PostgreSQL instead of the embedded SQLite file. */
   readonly databaseUrl: string | null;
   /**
+   * Where databaseUrl came from, for the messages of a store that cannot be opened: `--database-url`,
+   * `TESSERA_DATABASE_URL` or `database_url in FILE`; null with databaseUrl. Not a setting of its own. (Until
+   * 2026-12-07 those messages named --database-url even for the configuration file's URL.)
+   */
+  readonly databaseUrlSource: string | null;
+  /**
    * postgres://... for the revocation feed's LISTEN connection alone, when databaseUrl is a connection pooler in
    * transaction mode (which cannot keep a LISTEN): PostgreSQL itself or a session-mode pool. Null: databaseUrl.
    */
@@ -199,8 +205,11 @@ export const DEFAULTS = {
   maxConnections: 10_000,
 } as const;
 
+/** The keys of Config an operator sets (flag, environment, file): all but what loadConfig derives. */
+export type Setting = Exclude<keyof Config, 'databaseUrlSource'>;
+
 /** Raw values as they arrive from flags (commander) or environment: strings, booleans or undefined. */
-export type RawConfig = Partial<Record<keyof Config, string | boolean | number | null | undefined>>;
+export type RawConfig = Partial<Record<Setting, string | boolean | number | null | undefined>>;
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -211,7 +220,7 @@ export class ConfigError extends Error {
   }
 }
 
-const ENV_NAMES: Record<keyof Config, string> = {
+const ENV_NAMES: Record<Setting, string> = {
   host: 'TESSERA_HOST',
   port: 'TESSERA_PORT',
   http: 'TESSERA_HTTP',
@@ -260,7 +269,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
 };
 
 /** The `tessera serve` flags (src/cli/serve.ts); settings without one are set through the environment only. */
-const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
+const FLAG_NAMES: Partial<Record<Setting, string>> = {
   host: '--host',
   port: '--port',
   http: '--http',
@@ -287,7 +296,7 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
 };
 
 /** The key of a setting in a configuration file: its variable without TESSERA_, lower case (`data_dir`). */
-export function fileKeyOf(key: keyof Config): string {
+export function fileKeyOf(key: Setting): string {
   return ENV_NAMES[key].replace(/^TESSERA_/, '').toLowerCase();
 }
 
@@ -341,7 +350,7 @@ export function loadConfigFile(path: string): ConfigFile {
     const where = typeof line === 'number' && typeof column === 'number' ? `:${line}:${column}` : '';
     return { path, values: {}, problems: [`${path}${where} is not valid TOML: ${first}`] };
   }
-  const byFileKey = new Map((Object.keys(ENV_NAMES) as Array<keyof Config>).map((key) => [fileKeyOf(key), key]));
+  const byFileKey = new Map((Object.keys(ENV_NAMES) as Array<Setting>).map((key) => [fileKeyOf(key), key]));
   const problems: string[] = [];
   const values: RawConfig = {};
   for (const [name, value] of Object.entries(parsed)) {
@@ -513,7 +522,7 @@ function editDistance(a: string, b: string): number {
   return rows[a.length]![b.length]!;
 }
 
-export function environmentName(key: keyof Config): string {
+export function environmentName(key: Setting): string {
   return ENV_NAMES[key];
 }
 
@@ -525,9 +534,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  */
 export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = process.env, file: ConfigFile | null = null): Config {
   const problems: string[] = [...(file?.problems ?? [])];
-  const fromFile = (key: keyof Config) =>
+  const fromFile = (key: Setting) =>
     file !== null && flags[key] === undefined && (env[ENV_NAMES[key]] ?? '') === '' && file.values[key] !== undefined;
-  const raw = (key: keyof Config): string | boolean | number | null | undefined => {
+  const raw = (key: Setting): string | boolean | number | null | undefined => {
     const flag = flags[key];
     if (flag !== undefined) return flag;
     const fromEnv = env[ENV_NAMES[key]];
@@ -536,13 +545,19 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
   };
   // Name the flag `tessera serve` really has (e.g. --access-token-ttl), or only the variable when there is none:
   // deriving flags from key names named ones that do not exist (--access-token-ttl-seconds, --totp-max-attempts).
-  const label = (key: keyof Config) => {
+  const label = (key: Setting) => {
     if (fromFile(key)) return `${fileKeyOf(key)} in ${file!.path}`;
     const flag = FLAG_NAMES[key];
     return flag ? `${flag} (${ENV_NAMES[key]})` : ENV_NAMES[key];
   };
 
-  const bool = (key: keyof Config, fallback: boolean): boolean => {
+  // The one place a value came from, where label() names a flag with its variable.
+  const sourceOf = (key: Setting): string => {
+    if (fromFile(key)) return `${fileKeyOf(key)} in ${file!.path}`;
+    return flags[key] !== undefined ? (FLAG_NAMES[key] ?? ENV_NAMES[key]) : ENV_NAMES[key];
+  };
+
+  const bool = (key: Setting, fallback: boolean): boolean => {
     const v = raw(key);
     if (v === undefined || v === null) return fallback;
     if (typeof v === 'boolean') return v;
@@ -552,7 +567,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     problems.push(`${label(key)} must be true or false, got "${v}"`);
     return fallback;
   };
-  const int = (key: keyof Config, fallback: number, min: number, max: number): number => {
+  const int = (key: Setting, fallback: number, min: number, max: number): number => {
     const v = raw(key);
     if (v === undefined || v === null) return fallback;
     const s = String(v).trim();
@@ -562,7 +577,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     }
     return Number(s);
   };
-  const str = (key: keyof Config): string | null => {
+  const str = (key: Setting): string | null => {
     const v = raw(key);
     return v === undefined || v === null ? null : String(v);
   };
@@ -673,7 +688,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     if (value !== null && value.length < 8) problems.push(`${label(key)} must be at least 8 characters`);
   }
 
-  const oneOf = <T extends string>(key: keyof Config, allowed: readonly T[], fallback: T): T => {
+  const oneOf = <T extends string>(key: Setting, allowed: readonly T[], fallback: T): T => {
     const v = str(key) ?? fallback;
     if ((allowed as readonly string[]).includes(v)) return v as T;
     problems.push(`${label(key)} must be one of ${allowed.join(', ')}, got "${v}"`);
@@ -703,6 +718,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     tlsCert,
     tlsKey,
     databaseUrl,
+    databaseUrlSource: databaseUrl === null ? null : sourceOf('databaseUrl'),
     databaseListenUrl,
     demo: bool('demo', false),
     inventory,

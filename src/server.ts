@@ -99,6 +99,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     (await openStore(
       {
         databaseUrl: config.databaseUrl,
+        databaseUrlSource: config.databaseUrlSource,
         listenUrl: config.databaseListenUrl,
         sqliteFile: join(config.dataDir, 'tessera.db'),
         poolSize: config.databasePoolSize,

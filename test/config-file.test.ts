@@ -5,9 +5,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, loadConfigFile } from '../src/config.js';
 
@@ -166,5 +168,35 @@ describe('configuration file', () => {
     assert.match(r.stderr, /--access-token-ttl \(TESSERA_ACCESS_TOKEN_TTL\) must be a whole number/);
     assert.match(r.stderr, /--request-log \(TESSERA_REQUEST_LOG\) must be one of off, errors, all, got "loud"/);
     assert.doesNotMatch(r.stderr, /listening/);
+  });
+
+  test('the database URL is named by where it came from: the flag, the variable or the file key', () => {
+    const path = file('database_url = "postgres://tessera@db.example:5432/tessera"\n');
+    const url = 'postgres://tessera@other.example/tessera';
+    assert.equal(loadConfig({}, {}, loadConfigFile(path)).databaseUrlSource, `database_url in ${path}`);
+    assert.equal(loadConfig({}, { TESSERA_DATABASE_URL: url }, loadConfigFile(path)).databaseUrlSource, 'TESSERA_DATABASE_URL');
+    assert.equal(loadConfig({ databaseUrl: url }, { TESSERA_DATABASE_URL: url }, loadConfigFile(path)).databaseUrlSource, '--database-url');
+    assert.equal(loadConfig({}, {}, loadConfigFile(file('port = 9000\n'))).databaseUrlSource, null, 'SQLite: no URL, no source');
+  });
+
+  // Until 2026-12-07 the start failure said "(--database-url)" for the file's database_url too, sending the operator
+  // to look for a flag nobody had passed.
+  test("tessera serve --config whose database_url cannot be reached names the file's key, not --database-url", async () => {
+    const closed = createServer().listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const { port } = closed.address() as { port: number };
+    await new Promise((resolve) => closed.close(resolve));
+    const path = file(`database_url = "postgres://tessera@127.0.0.1:${port}/tessera"\n`);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
+    const child = spawn(process.execPath, ['bin/tessera.js', 'serve', '--http', '--port', '0', '--config', path], { env });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.notEqual(code, 0, stderr);
+    assert.ok(
+      stderr.includes(`cannot open the PostgreSQL store at 127.0.0.1:${port}/tessera (database_url in ${path}): `),
+      `names the file's key:\n${stderr}`,
+    );
+    assert.doesNotMatch(stderr, /--database-url/);
   });
 });

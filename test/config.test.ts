@@ -18,6 +18,7 @@ import {
   unknownEnvironmentWarnings,
   type Config,
   type RawConfig,
+  type Setting,
 } from '../src/config.js';
 
 /** The problems loadConfig reports for these inputs (fails when it does not throw). */
@@ -33,7 +34,7 @@ function problemsOf(flags: RawConfig, env: NodeJS.ProcessEnv = {}): string[] {
 }
 
 /** Flags `tessera serve` really has (src/cli/serve.ts), by config key. */
-const FLAGS: Partial<Record<keyof Config, string>> = {
+const FLAGS: Partial<Record<Setting, string>> = {
   host: '--host',
   port: '--port',
   http: '--http',
@@ -48,7 +49,7 @@ const FLAGS: Partial<Record<keyof Config, string>> = {
   logLevel: '--log-level',
 };
 
-const BAD_VALUES: Array<[keyof Config, string, RegExp]> = [
+const BAD_VALUES: Array<[Setting, string, RegExp]> = [
   ['port', 'abc', /whole number from 0 to 65535, got "abc"/],
   ['port', '65536', /whole number from 0 to 65535/],
   ['port', '-1', /whole number/],

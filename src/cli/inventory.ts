@@ -112,6 +112,7 @@ async function runApply(file: string, flags: ApplyFlags): Promise<void> {
     store = await openStore(
       {
         databaseUrl: config.databaseUrl,
+        databaseUrlSource: config.databaseUrlSource,
         listenUrl: config.databaseListenUrl,
         preparedStatements: config.databasePreparedStatements,
         sqliteFile,

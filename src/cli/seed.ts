@@ -204,6 +204,7 @@ Examples:
         store = await openStore(
           {
             databaseUrl: config.databaseUrl,
+            databaseUrlSource: config.databaseUrlSource,
             listenUrl: config.databaseListenUrl,
             preparedStatements: config.databasePreparedStatements,
             sqliteFile,

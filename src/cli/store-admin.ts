@@ -219,6 +219,7 @@ async function runResetPassword(who: string, flags: StoreFlags & { passwordStdin
     store = await openStore(
       {
         databaseUrl: config.databaseUrl,
+        databaseUrlSource: config.databaseUrlSource,
         listenUrl: config.databaseListenUrl,
         preparedStatements: config.databasePreparedStatements,
         sqliteFile: sqliteFileOf(config),

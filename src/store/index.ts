@@ -22,7 +22,9 @@ export async function openStore(
     return databaseUrl ? await openPostgresStore(databaseUrl, log, options) : await openSqliteStore(sqliteFile, options);
   } catch (err) {
     if (err instanceof StoreOpenError) throw err;
-    const reason = databaseUrl ? postgresOpenFailure(err, databaseUrl) : (sqliteOpenFailure(err, sqliteFile) ?? nativeModuleFailure(err));
+    const reason = databaseUrl
+      ? postgresOpenFailure(err, databaseUrl, options.databaseUrlSource ?? undefined)
+      : (sqliteOpenFailure(err, sqliteFile) ?? nativeModuleFailure(err));
     if (reason) throw new StoreOpenError(reason, { cause: err });
     throw err;
   }

@@ -60,14 +60,14 @@ async function databaseCollation(db: Kysely<DB>): Promise<{ bytewise: boolean; n
  * or, if it used kysely too, it was taken for a store of a newer Tessera). A Tessera store's migration table starts
  * with Tessera's first migration; an empty database goes on.
  */
-async function refuseForeignDatabase(db: Kysely<DB>, connectionString: string): Promise<void> {
+async function refuseForeignDatabase(db: Kysely<DB>, connectionString: string, source: string): Promise<void> {
   // pg_tables lists every table of the schema; information_schema.tables only those this role may use, so another
   // role's `orgs` went unseen (and the migrations failed on it, leaving kysely's tables beside it).
   const { rows } = await sql<{ name: string }>`
     select tablename as name from pg_catalog.pg_tables where schemaname = current_schema() order by tablename`.execute(db);
   const names = rows.map((r) => r.name);
   if (names.length === 0) return;
-  const target = `the PostgreSQL database at ${postgresTarget(connectionString)} (--database-url)`;
+  const target = `the PostgreSQL database at ${postgresTarget(connectionString)} (${source})`;
   if (!names.includes('kysely_migration')) {
     throw new StoreOpenError(
       `${target} already holds tables of another application (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}) and no Tessera store: give Tessera an empty database of its own`,
@@ -99,7 +99,7 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
   });
   let migrationsApplied: string[];
   try {
-    await refuseForeignDatabase(migrator, connectionString);
+    await refuseForeignDatabase(migrator, connectionString, options.databaseUrlSource ?? '--database-url');
     migrationsApplied = await migrateToLatest(migrator, 'postgres');
   } finally {
     await migrator.destroy();

@@ -62,6 +62,13 @@ test('PostgreSQL: the target without its password, and a hint per cause', () => 
     assert.doesNotMatch(message, /s3cret/);
   }
   assert.equal(postgresOpenFailure(new TypeError('x is not a function'), url), null, 'a bug stays a bug');
+  // The URL named where it came from: a configuration file's key, or the variable (Config.databaseUrlSource).
+  const [refused] = cases[0]!;
+  assert.match(
+    postgresOpenFailure(refused, url, 'database_url in /etc/tessera/tessera.toml')!,
+    /\/tessera \(database_url in \/etc\/tessera\/tessera\.toml\): /,
+  );
+  assert.match(postgresOpenFailure(refused, url, 'TESSERA_DATABASE_URL')!, /\/tessera \(TESSERA_DATABASE_URL\): /);
 });
 
 test('SQLite: the directory or the file, and what to check', () => {
@@ -168,8 +175,9 @@ test("another application's PostgreSQL database is refused before anything is wr
   const asTessera = new URL(shared.url);
   asTessera.username = tessera;
   await assert.rejects(
-    openStore({ databaseUrl: asTessera.toString(), sqliteFile: '' }, log),
-    (err: unknown) => err instanceof StoreOpenError && /already holds tables of another application \(orgs\)/.test(err.message),
+    openStore({ databaseUrl: asTessera.toString(), databaseUrlSource: 'TESSERA_DATABASE_URL', sqliteFile: '' }, log),
+    (err: unknown) =>
+      err instanceof StoreOpenError && /\(TESSERA_DATABASE_URL\) already holds tables of another application \(orgs\)/.test(err.message),
   );
   assert.deepEqual((await admin.query(`select tablename from pg_tables where schemaname = 'public' order by 1`)).rows, [
     { tablename: 'orgs' },
