@@ -158,6 +158,12 @@ export interface Config {
   /** HTTPS: the TLS handshake must end within this many seconds of the TCP accept. Default 10. */
   readonly tlsHandshakeTimeoutSeconds: number;
   /**
+   * A connection with answers queued that the client takes none of for this many seconds is closed (a client that
+   * sends requests and never reads its answers). Progress is a whole answer taken by the kernel, so the largest answer
+   * (the 0.8 MB OpenAPI document) must pass within it. Default 120 (src/http/write-stall.ts).
+   */
+  readonly writeStallTimeoutSeconds: number;
+  /**
    * Connections open at once from one client address block (an IPv4 address, an IPv6 /64); the excess is closed at
    * accept. The trusted proxies (--trust-proxy) are exempt. Default 256.
    */
@@ -201,6 +207,7 @@ export const DEFAULTS = {
   revocationFeedMaxLagMs: 2_000,
   requestHeadTimeoutSeconds: 20,
   tlsHandshakeTimeoutSeconds: 10,
+  writeStallTimeoutSeconds: 120,
   connectionsPerAddress: 256,
   maxConnections: 10_000,
 } as const;
@@ -264,6 +271,7 @@ const ENV_NAMES: Record<Setting, string> = {
   metricsHost: 'TESSERA_METRICS_HOST',
   requestHeadTimeoutSeconds: 'TESSERA_REQUEST_HEAD_TIMEOUT_SECONDS',
   tlsHandshakeTimeoutSeconds: 'TESSERA_TLS_HANDSHAKE_TIMEOUT_SECONDS',
+  writeStallTimeoutSeconds: 'TESSERA_WRITE_STALL_TIMEOUT_SECONDS',
   connectionsPerAddress: 'TESSERA_CONNECTIONS_PER_ADDRESS',
   maxConnections: 'TESSERA_MAX_CONNECTIONS',
 };
@@ -757,6 +765,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     // At most the 120 s a whole request may take (app.ts): Node refuses a head timeout above the request timeout.
     requestHeadTimeoutSeconds: int('requestHeadTimeoutSeconds', DEFAULTS.requestHeadTimeoutSeconds, 1, 120),
     tlsHandshakeTimeoutSeconds: int('tlsHandshakeTimeoutSeconds', DEFAULTS.tlsHandshakeTimeoutSeconds, 1, 120),
+    writeStallTimeoutSeconds: int('writeStallTimeoutSeconds', DEFAULTS.writeStallTimeoutSeconds, 1, 3600),
     connectionsPerAddress: int('connectionsPerAddress', DEFAULTS.connectionsPerAddress, 1, 1_000_000),
     maxConnections: int('maxConnections', DEFAULTS.maxConnections, 1, 1_000_000),
   };

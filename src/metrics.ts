@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PoolStats, RevocationFeedObserver } from './store/store.js';
 import type { SessionKind } from './domain/principal.js';
 import type { ConnectionRefusal } from './http/connection-limits.js';
+import { CONNECTION_CUTS, type ConnectionCut } from './http/connection-cuts.js';
 import { PROXY_PROTOCOL_REFUSALS, type ProxyProtocolRefusal } from './http/proxy-protocol.js';
 
 /** One series of LightHistogram: plain numbers, so that an observation allocates nothing. */
@@ -114,6 +115,7 @@ export class Metrics {
   private readonly exchangeCounts: Record<ExchangeOutcome, number> = { ok: 0, invalid_grant: 0, rate_limited: 0, error: 0 };
   private signInFailureCount = 0;
   private readonly refusedConnections: Record<ConnectionRefusal, number> = { per_address: 0, max_connections: 0 };
+  private readonly cutConnections: Record<ConnectionCut, number> = { pipeline_overflow: 0, write_stall: 0 };
   private readonly refusedProxyHeaders: Record<ProxyProtocolRefusal, number> = { malformed: 0, oversized: 0, timeout: 0, unsupported: 0 };
   private readonly rateLimited: Counter<'route'>;
   private readonly unmatched: ChildCache = new Map();
@@ -162,6 +164,22 @@ export class Metrics {
         }
       },
     });
+    const cutConnections = this.cutConnections;
+    const reportedCuts: Record<ConnectionCut, number> = { pipeline_overflow: 0, write_stall: 0 };
+    new Counter({
+      name: 'tessera_connections_cut_total',
+      help:
+        'Open connections the server closed for what the client did, by reason: pipeline_overflow (more requests pipelined ' +
+        'than it holds), write_stall (queued answers not read within TESSERA_WRITE_STALL_TIMEOUT_SECONDS)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        for (const reason of CONNECTION_CUTS) {
+          this.inc({ reason }, cutConnections[reason] - reportedCuts[reason]);
+          reportedCuts[reason] = cutConnections[reason];
+        }
+      },
+    });
     const refusedProxyHeaders = this.refusedProxyHeaders;
     const reportedProxyHeaders: Record<ProxyProtocolRefusal, number> = { malformed: 0, oversized: 0, timeout: 0, unsupported: 0 };
     new Counter({
@@ -190,6 +208,11 @@ export class Metrics {
   /** The connection limits' refusals (src/http/connection-limits.ts), counted when they happen, reported when scraped. */
   readonly connectionRefused = (reason: ConnectionRefusal): void => {
     this.refusedConnections[reason]++;
+  };
+
+  /** Connections closed after their accept (src/http/connection-cuts.ts), counted when it happens, reported when scraped. */
+  readonly connectionCut = (reason: ConnectionCut): void => {
+    this.cutConnections[reason]++;
   };
 
   /** The PROXY protocol's refusals (src/http/proxy-protocol.ts), counted when they happen, reported when scraped. */

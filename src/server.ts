@@ -188,6 +188,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         ? {
             instrument: (a: FastifyInstance) => metrics.instrument(a),
             onConnectionRefused: metrics.connectionRefused,
+            onConnectionCut: metrics.connectionCut,
             onProxyProtocolRefused: metrics.proxyProtocolRefused,
           }
         : {}),

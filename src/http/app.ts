@@ -26,6 +26,8 @@ import { renderError, toTesseraError, isServerError } from './error-handler.js';
 import { answerClientError, answerConnect, answerTlsClientError } from './client-errors.js';
 import { readRequestsAsStream } from './tls-request-stream.js';
 import { limitPipelining } from './pipelining.js';
+import { connectionCutReporter, type ConnectionCut } from './connection-cuts.js';
+import { limitWriteStalls } from './write-stall.js';
 import { httpServerTimeouts, limitConnections, type ConnectionRefusal } from './connection-limits.js';
 import { discardUnreadBodies, hasUnmetExpectation } from './refused-body.js';
 import { lazyChildLoggerOf } from './lazy-request-logger.js';
@@ -95,6 +97,8 @@ export interface AppOptions {
   instrument?: (app: FastifyInstance) => void;
   /** Told of each connection closed at accept by the connection limits (metrics: src/metrics.ts). */
   onConnectionRefused?: (reason: ConnectionRefusal) => void;
+  /** Told of each connection closed after its accept for what its client did (metrics: src/metrics.ts). */
+  onConnectionCut?: (reason: ConnectionCut) => void;
   /** Told of each load balancer's connection closed for its PROXY header (metrics: src/metrics.ts). */
   onProxyProtocolRefused?: (reason: ProxyProtocolRefusal) => void;
 }
@@ -191,9 +195,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     ...(options.requestLog ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   } as FastifyServerOptions);
+  // Connections closed for pipelining too far ahead or for not reading their answers: logged once a minute per address
+  // block, counted (connection-cuts.ts). app.log is read when it happens: it is replaced just below.
+  const reportCut = connectionCutReporter({ warn: (o, m) => app.log.warn(o, m) }, options.onConnectionCut);
   // At most PIPELINE_DEPTH requests in flight per connection; a client pipelining without reading its answers is held
-  // there instead of having every request it sent handled (pipelining.ts). Before any other `request` listener.
-  limitPipelining(app.server);
+  // there instead of having every request it sent handled, and closed past HELD_LIMIT held (pipelining.ts). Before any
+  // other `request` listener.
+  limitPipelining(app.server, { report: reportCut });
+  // A connection whose queued answers the client takes none of for TESSERA_WRITE_STALL_TIMEOUT_SECONDS is closed.
+  limitWriteStalls(app.server, { timeoutMs: config.writeStallTimeoutSeconds * 1000, https: Boolean(options.https), report: reportCut });
   // The server's own lines (listening, a failed onClose hook) and every plugin's `app.log`, inherited from here.
   if (options.logger) (app as { log: FastifyBaseLogger }).log = options.logger as unknown as FastifyBaseLogger;
   // A plain-HTTP request on the HTTPS port gets a 400 that says so, instead of a closed connection.
