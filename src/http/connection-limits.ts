@@ -18,7 +18,9 @@
  *   counted under the client address their header names (proxy-protocol.ts). Refusals are logged at most once a minute per address block (and once a minute for
  *   `maxConnections`), with how many were refused since the last line, never one line per connection.
  * - Work: requests in flight on one connection are bounded by pipelining.ts (a client that pipelines without reading
- *   its answers is held at `PIPELINE_DEPTH` handled requests, plus what one socket read had parsed).
+ *   its answers is held at `PIPELINE_DEPTH` handled requests, and closed past `HELD_LIMIT` held ones).
+ * - Unread answers: a connection whose queued answers the client takes none of for TESSERA_WRITE_STALL_TIMEOUT_SECONDS
+ *   is closed (write-stall.ts). Both closures are logged and counted as connection cuts (connection-cuts.ts).
  */
 import { isIPv4, type Server, type Socket } from 'node:net';
 import { addressBlock } from '../domain/address-block.js';
