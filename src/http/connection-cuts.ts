@@ -7,7 +7,7 @@
  * - `write_stall`: answers queued that the client took none of for TESSERA_WRITE_STALL_TIMEOUT_SECONDS (write-stall.ts).
  */
 import { addressBlock } from '../domain/address-block.js';
-import { RefusalLog } from './connection-limits.js';
+import { KeyedRefusalLogs } from './connection-limits.js';
 
 export type ConnectionCut = 'pipeline_overflow' | 'write_stall';
 export const CONNECTION_CUTS: readonly ConnectionCut[] = ['pipeline_overflow', 'write_stall'];
@@ -24,19 +24,11 @@ export function connectionCutReporter(
   onCut?: (reason: ConnectionCut) => void,
   now: () => number = Date.now,
 ): CutReporter {
-  const logs = new Map<string, RefusalLog>();
+  const logs = new KeyedRefusalLogs();
   return (remoteAddress, reason) => {
     onCut?.(reason);
     const block = remoteAddress === undefined ? 'unknown' : addressBlock(remoteAddress);
-    const key = `${reason} ${block}`;
-    const t = now();
-    let entry = logs.get(key);
-    if (!entry) {
-      // Entries quiet for a minute are dropped, so the map holds only the blocks cut lately.
-      if (logs.size >= 1_000) for (const [k, l] of logs) if (l.quietSince(t)) logs.delete(k);
-      logs.set(key, (entry = new RefusalLog()));
-    }
-    const noted = entry.note(t);
+    const noted = logs.note(`${reason} ${block}`, now());
     if (noted.log) {
       log.warn(
         { addressBlock: block, reason, closed: noted.since },

@@ -91,6 +91,23 @@ export class RefusalLog {
   }
 }
 
+/**
+ * A RefusalLog per key (an address block, a balancer's address, a reason and a block), made when a key is first
+ * refused. Once it holds 1,000 keys, those quiet for a minute are dropped before a new one is added, so it holds only
+ * the keys refused lately, however many a flood names.
+ */
+export class KeyedRefusalLogs {
+  private readonly logs = new Map<string, RefusalLog>();
+  note(key: string, now: number): { log: boolean; since: number } {
+    let log = this.logs.get(key);
+    if (!log) {
+      if (this.logs.size >= 1_000) for (const [k, l] of this.logs) if (l.quietSince(now)) this.logs.delete(k);
+      this.logs.set(key, (log = new RefusalLog()));
+    }
+    return log.note(now);
+  }
+}
+
 export interface ConnectionLimiter {
   /** Open connections by address block (those counted: not the trusted proxies'). */
   openByBlock(): ReadonlyMap<string, number>;
@@ -113,7 +130,7 @@ export function limitConnections(server: Server, options: ConnectionLimitOptions
 
   const proxies = trustedProxyList([...options.trustProxy, ...(options.proxyProtocolFrom ?? [])]);
   const open = new Map<string, number>();
-  const logs = new Map<string, RefusalLog>();
+  const logs = new KeyedRefusalLogs();
   // Before TLS's and HTTP's own listeners (prepended): a refused socket is destroyed before a TLS session or an
   // HTTP parser is set up for it. Both listeners still run on it and let go of it at its close.
   server.prependListener('connection', (socket: Socket) => {
@@ -125,14 +142,7 @@ export function limitConnections(server: Server, options: ConnectionLimitOptions
     if (count >= options.perAddress) {
       socket.destroy();
       options.onRefused?.('per_address');
-      const t = now();
-      let log = logs.get(block);
-      if (!log) {
-        // Entries quiet for a minute are dropped, so the map holds only the blocks refused lately.
-        if (logs.size >= 1_000) for (const [key, l] of logs) if (l.quietSince(t)) logs.delete(key);
-        logs.set(block, (log = new RefusalLog()));
-      }
-      const noted = log.note(t);
+      const noted = logs.note(block, now());
       if (noted.log) {
         options.log.warn(
           { addressBlock: block, open: count, connectionsPerAddress: options.perAddress, refused: noted.since },

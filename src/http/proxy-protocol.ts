@@ -34,7 +34,7 @@
 import { isIPv4, isIPv6, SocketAddress, type Server, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { trustedProxyList } from '../trusted-proxies.js';
-import { RefusalLog } from './connection-limits.js';
+import { KeyedRefusalLogs } from './connection-limits.js';
 
 /** The longest v1 header, CRLF included (the specification's worst case: TCP6 with the longest addresses and ports). */
 export const V1_MAX_BYTES = 107;
@@ -206,7 +206,7 @@ export function acceptProxyProtocol(server: Server, options: ProxyProtocolOption
   const now = options.now ?? Date.now;
   const waiting = new Set<Socket>();
   /** One log line a minute at most per balancer address: a broken balancer is named, and does not hide another. */
-  const refusals = new Map<string, RefusalLog>();
+  const refusals = new KeyedRefusalLogs();
   let closing = false;
   type Emit = (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
   const emit = server.emit as Emit;
@@ -215,15 +215,8 @@ export function acceptProxyProtocol(server: Server, options: ProxyProtocolOption
   const refuse = (socket: Socket, peer: string, kind: ProxyProtocolRefusal, reason: string): void => {
     socket.destroy();
     options.onRefused?.(kind);
-    const t = now();
-    let log = refusals.get(peer);
-    if (!log) {
-      // Entries quiet for a minute are dropped, so the map holds only the balancers refused lately (a CIDR entry may
-      // name many addresses).
-      if (refusals.size >= 1_000) for (const [key, l] of refusals) if (l.quietSince(t)) refusals.delete(key);
-      refusals.set(peer, (log = new RefusalLog()));
-    }
-    const noted = log.note(t);
+    // One log per balancer address (a CIDR entry may name many), kept only while refused lately.
+    const noted = refusals.note(peer, now());
     if (noted.log) {
       options.log.warn(
         { remoteAddress: peer, refused: noted.since, reason, kind },

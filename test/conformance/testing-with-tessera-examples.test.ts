@@ -7,12 +7,12 @@
  * $API_TOKEN came from after `tessera token create`.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN } from '../cli/run-cli.js';
-import { requireTools } from '../helpers/bash.js';
+import { requireTools, runBash } from '../helpers/bash.js';
 import { ROOT, SETUP_TIMEOUT_MS, VENV_PYTHON, scratchDir, setupConformance } from './support.js';
 
 const PAGE = readFileSync(join(ROOT, 'docs', 'testing-with-tessera.md'), 'utf8');
@@ -37,23 +37,6 @@ function printedRun(marker: string): { command: string; output: string } {
   const [first, ...rest] = block('', marker).split('\n');
   assert.ok(first!.startsWith('$ '), `the block of ${marker} starts with its command`);
   return { command: first!.slice(2), output: rest.join('\n') };
-}
-
-/** bash with the script on stdin, a minimal environment (no TESSERA_* of the test run) and a time bound. */
-function bash(script: string, timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-s'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
-      timeout: timeoutMs,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(script);
-  });
 }
 
 describe("docs/testing-with-tessera.md's Go and Python examples, run as printed", { timeout: 25 * 60_000 }, () => {
@@ -90,14 +73,14 @@ describe("docs/testing-with-tessera.md's Go and Python examples, run as printed"
 
   test('go-vcloud-director: the module made as the page says, go run prints the VMs of web', async () => {
     const { command, output } = printedRun('go run .');
-    const result = await bash(`${prologue}\ncd go\n${inline('go mod init')} 2>&1\n${command}\n`, 10 * 60_000);
+    const result = await runBash(`${prologue}\ncd go\n${inline('go mod init')} 2>&1\n${command}\n`, 10 * 60_000);
     assert.equal(result.status, 0, `exit ${result.status}\n${result.stdout}\n${result.stderr}`);
     assert.ok(result.stdout.endsWith(output), `prints the page's output:\n${output}\ngot:\n${result.stdout}`);
   });
 
   test('pyvcloud: python list_vms.py prints the vApp and its VMs with their status', async () => {
     const { command, output } = printedRun('python list_vms.py');
-    const result = await bash(`${prologue}\n${command}\n`, 4 * 60_000);
+    const result = await runBash(`${prologue}\n${command}\n`, 4 * 60_000);
     assert.equal(result.status, 0, `exit ${result.status}\n${result.stdout}\n${result.stderr}`);
     assert.ok(result.stdout.endsWith(output), `prints the page's output:\n${output}\ngot:\n${result.stdout}`);
   });

@@ -6,11 +6,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 
-export function runBash(script: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runBash(script: string, timeoutMs = 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-s'], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
-      timeout: 60_000,
+      timeout: timeoutMs,
     });
     let stdout = '';
     let stderr = '';
