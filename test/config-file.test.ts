@@ -106,7 +106,7 @@ describe('configuration file', () => {
     const [far] = problemsOf('colour = "blue"\n');
     assert.match(
       far!,
-      /^unknown setting "colour" in FILE \(known: host, port, http, data_dir, .*metrics_host, request_head_timeout_seconds, tls_handshake_timeout_seconds, connections_per_address, max_connections\)$/,
+      /^unknown setting "colour" in FILE \(known: host, port, http, data_dir, .*metrics_host, request_head_timeout_seconds, tls_handshake_timeout_seconds, write_stall_timeout_seconds, connections_per_address, max_connections\)$/,
     );
   });
 
