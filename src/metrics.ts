@@ -97,6 +97,32 @@ const CONNECTION_REFUSALS: readonly ConnectionRefusal[] = ['per_address', 'max_c
 const TOKEN_ROUTES = new Set(['/oauth/tenant/:org/token', '/oauth/provider/token']);
 const SIGN_IN_ROUTES = new Set(['/cloudapi/1.0.0/sessions', '/cloudapi/1.0.0/sessions/provider', '/api/sessions', '/api/login']);
 
+/**
+ * A counter by `reason` over plain counts kept as they happen (`counts`, incremented by the connection-level hooks
+ * without touching prom-client), reported as their growth since the last scrape.
+ */
+function reasonCounter<R extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  reasons: readonly R[],
+  counts: Readonly<Record<R, number>>,
+): void {
+  const reported = Object.fromEntries(reasons.map((reason) => [reason, 0])) as Record<R, number>;
+  new Counter({
+    name,
+    help,
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const reason of reasons) {
+        this.inc({ reason }, counts[reason] - reported[reason]);
+        reported[reason] = counts[reason];
+      }
+    },
+  });
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly requests = new LightHistogram(
@@ -150,52 +176,29 @@ export class Metrics {
         reportedSignInFailures = now;
       },
     });
-    const refusedConnections = this.refusedConnections;
-    const reportedRefusals: Record<ConnectionRefusal, number> = { per_address: 0, max_connections: 0 };
-    new Counter({
-      name: 'tessera_connections_refused_total',
-      help: 'Connections closed at accept, by reason: per_address (TESSERA_CONNECTIONS_PER_ADDRESS), max_connections (TESSERA_MAX_CONNECTIONS)',
-      labelNames: ['reason'],
-      registers: [this.registry],
-      collect() {
-        for (const reason of CONNECTION_REFUSALS) {
-          this.inc({ reason }, refusedConnections[reason] - reportedRefusals[reason]);
-          reportedRefusals[reason] = refusedConnections[reason];
-        }
-      },
-    });
-    const cutConnections = this.cutConnections;
-    const reportedCuts: Record<ConnectionCut, number> = { pipeline_overflow: 0, write_stall: 0 };
-    new Counter({
-      name: 'tessera_connections_cut_total',
-      help:
-        'Open connections the server closed for what the client did, by reason: pipeline_overflow (more requests pipelined ' +
+    reasonCounter(
+      this.registry,
+      'tessera_connections_refused_total',
+      'Connections closed at accept, by reason: per_address (TESSERA_CONNECTIONS_PER_ADDRESS), max_connections (TESSERA_MAX_CONNECTIONS)',
+      CONNECTION_REFUSALS,
+      this.refusedConnections,
+    );
+    reasonCounter(
+      this.registry,
+      'tessera_connections_cut_total',
+      'Open connections the server closed for what the client did, by reason: pipeline_overflow (more requests pipelined ' +
         'than it holds), write_stall (queued answers not read within TESSERA_WRITE_STALL_TIMEOUT_SECONDS)',
-      labelNames: ['reason'],
-      registers: [this.registry],
-      collect() {
-        for (const reason of CONNECTION_CUTS) {
-          this.inc({ reason }, cutConnections[reason] - reportedCuts[reason]);
-          reportedCuts[reason] = cutConnections[reason];
-        }
-      },
-    });
-    const refusedProxyHeaders = this.refusedProxyHeaders;
-    const reportedProxyHeaders: Record<ProxyProtocolRefusal, number> = { malformed: 0, oversized: 0, timeout: 0, unsupported: 0 };
-    new Counter({
-      name: 'tessera_proxy_protocol_refused_total',
-      help:
-        'Connections from a TESSERA_PROXY_PROTOCOL_FROM balancer closed for their PROXY header, by reason: malformed, ' +
+      CONNECTION_CUTS,
+      this.cutConnections,
+    );
+    reasonCounter(
+      this.registry,
+      'tessera_proxy_protocol_refused_total',
+      'Connections from a TESSERA_PROXY_PROTOCOL_FROM balancer closed for their PROXY header, by reason: malformed, ' +
         'oversized (v1 over 107 bytes, v2 over 4096), timeout (none within TESSERA_REQUEST_HEAD_TIMEOUT_SECONDS), unsupported',
-      labelNames: ['reason'],
-      registers: [this.registry],
-      collect() {
-        for (const reason of PROXY_PROTOCOL_REFUSALS) {
-          this.inc({ reason }, refusedProxyHeaders[reason] - reportedProxyHeaders[reason]);
-          reportedProxyHeaders[reason] = refusedProxyHeaders[reason];
-        }
-      },
-    });
+      PROXY_PROTOCOL_REFUSALS,
+      this.refusedProxyHeaders,
+    );
     this.rateLimited = new Counter({
       name: 'tessera_rate_limited_total',
       help: 'Requests refused with 429 (rate limits and lockouts), by route pattern',
