@@ -65,7 +65,11 @@ const port = (baseUrl: string) => Number(new URL(baseUrl).port);
 for (const https of [false, true]) {
   test(`${https ? 'HTTPS' : 'plain HTTP'}: 4,000 minimal requests pipelined in one write, never read: the connection is closed and the server holds none of them`, async () => {
     const lines: string[] = [];
-    const node = await startTessera({ https, config: { logLevel: 'warn' }, logDestination: { write: (l) => void lines.push(l) } });
+    const node = await startTessera({
+      https,
+      config: { logLevel: 'warn', metricsPort: 0 },
+      logDestination: { write: (l) => void lines.push(l) },
+    });
     const sockets = [await open(port(node.baseUrl), https), await open(port(node.baseUrl), https)];
     try {
       live.clear();
@@ -81,6 +85,10 @@ for (const https of [false, true]) {
       const logged = lines.filter((l) => l.includes('pipelined more requests than the server holds'));
       assert.equal(logged.length, 1, `one line for both connections (at most one a minute per address):\n${logged.join('')}`);
       assert.match(logged[0]!, /"addressBlock":"127\.0\.0\.1"/);
+      // Logged once, but each connection counted.
+      const metrics = await (await fetch(node.server.metricsUrl!)).text();
+      assert.match(metrics, /^tessera_connections_cut_total\{reason="pipeline_overflow"\} 2$/m);
+      assert.match(metrics, /^tessera_connections_cut_total\{reason="write_stall"\} 0$/m);
     } finally {
       for (const socket of sockets) socket.destroy();
       await node.stop();
