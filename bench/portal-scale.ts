@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openStore } from '../src/store/index.js';
-import { seedGeneratedInventory } from '../src/cli/seed.js';
+import { seedGeneratedInventory } from '../src/cli/seed-generated.js';
 import { PASSWORD, startTesseraProcess } from './exchange.js';
 import { freshBackend } from './million.js';
 

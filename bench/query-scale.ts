@@ -8,7 +8,7 @@
 import type { Measured } from './harness.js';
 import { measure } from './harness.js';
 import { openStore } from '../src/store/index.js';
-import { seedGeneratedInventory } from '../src/cli/seed.js';
+import { seedGeneratedInventory } from '../src/cli/seed-generated.js';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { PASSWORD, startTesseraProcess } from './exchange.js';

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { LoadOptions, Measured } from './harness.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import { seedGeneratedInventory } from '../src/cli/seed.js';
+import { seedGeneratedInventory } from '../src/cli/seed-generated.js';
 import { GENERATED_TEMPLATE_EVERY, GENERATED_VMS_PER_VAPP } from '../src/inventory/generate.js';
 import { tesseraEntry } from './tessera-entry.js';
 

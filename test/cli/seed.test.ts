@@ -5,7 +5,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { seedGeneratedInventory, vmsPerOrg, progressPrinter, type SeedProgress } from '../../src/cli/seed.js';
+import { seedGeneratedInventory, vmsPerOrg, type SeedProgress } from '../../src/cli/seed-generated.js';
+import { progressPrinter } from '../../src/cli/seed.js';
 import { generateOrgInventory, generatedVdcCount } from '../../src/inventory/generate.js';
 import { verifyPassword } from '../../src/auth/passwords.js';
 import type { Store } from '../../src/store/store.js';

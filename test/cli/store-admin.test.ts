@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { startTessera, ADMIN_PASSWORD, DEMO_PASSWORD } from '../helpers/tessera.js';
 import { bearer, createApiToken, exchange, http, signIn } from '../helpers/api.js';
 import { BIN, runCli } from './run-cli.js';
-import { seedGeneratedInventory } from '../../src/cli/seed.js';
+import { seedGeneratedInventory } from '../../src/cli/seed-generated.js';
 import { reportUnavailable, selectedBackends } from '../store/backends.js';
 
 // CI runs the whole suite once per backend: the SQLite commands in the SQLite pass, the PostgreSQL one in its own.
