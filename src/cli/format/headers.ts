@@ -3,19 +3,10 @@
  * hashtables named like the seed's `Create-VcdApiHeaders` result. Pure.
  */
 import type { VcdApiHeaders } from '../../client/create-vcd-api-headers.js';
+import { powershellQuote, shellQuote } from '../../domain/shell-quote.js';
 
 export const HEADER_FORMATS = ['shell', 'json', 'powershell'] as const;
 export type HeaderFormat = (typeof HEADER_FORMATS)[number];
-
-/** POSIX single quotes: nothing inside is special except the quote itself. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/** PowerShell single-quoted string: a quote is doubled. */
-export function powershellQuote(value: string): string {
-  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (quote) => quote + quote)}'`;
-}
 
 export function formatHeaders(headers: VcdApiHeaders, format: HeaderFormat): string {
   switch (format) {

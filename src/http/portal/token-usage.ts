@@ -14,6 +14,7 @@
  * The PowerShell snippet likewise runs step 2 only with a token: a refused exchange is Invoke-RestMethod's error
  * (with the server's answer), and `$token` is cleared first so that a token from an earlier paste is not reused.
  */
+import { powershellQuote, shellQuote } from '../../domain/shell-quote.js';
 
 export const TOKEN_ENV_VAR = 'VCD_API_TOKEN';
 /** The version the blog's script sends (VCD 10.3's 36.x), so the snippet matches VMware's documented flow. */
@@ -31,16 +32,6 @@ export interface TokenUsageSnippets {
 export interface TokenUsageOptions {
   /** The server presents its generated self-signed certificate: clients must skip verification to connect. */
   insecure: boolean;
-}
-
-/** `'...'` for POSIX shells: a single quote inside becomes '\'' . */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** `'...'` for PowerShell: a single quote inside is doubled. */
-export function powershellQuote(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 export function tokenUsageSnippets(baseUrl: string, oauthUrlPath: string, options: TokenUsageOptions): TokenUsageSnippets {

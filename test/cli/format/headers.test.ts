@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildVcdApiHeaders } from '../../../src/client/create-vcd-api-headers.js';
-import { formatHeaders, powershellQuote, shellQuote } from '../../../src/cli/format/headers.js';
+import { formatHeaders } from '../../../src/cli/format/headers.js';
+import { powershellQuote, shellQuote } from '../../../src/domain/shell-quote.js';
 import { buildProgram } from '../../../src/cli/index.js';
 
 const headers = buildVcdApiHeaders({
