@@ -17,6 +17,7 @@ import {
 } from '../config.js';
 import type { BootstrapResult } from '../auth/bootstrap.js';
 import { selfCommand } from './self-command.js';
+import { storeLocationHint } from './store-config.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -117,8 +118,8 @@ tessera admin reset-password administrator@System.`,
         metricsHost: opts.metricsHost,
       };
       let config;
+      const configPath = typeof opts.config === 'string' ? opts.config : process.env.TESSERA_CONFIG || null;
       try {
-        const configPath = typeof opts.config === 'string' ? opts.config : process.env.TESSERA_CONFIG || null;
         const file: ConfigFile | null = configPath ? loadConfigFile(configPath) : null;
         // Before the settings are judged: a misspelled variable may be why a bad value below is in force.
         for (const warning of unknownEnvironmentWarnings(process.env)) process.stderr.write(`tessera: warning: ${warning}\n`);
@@ -144,8 +145,7 @@ tessera admin reset-password administrator@System.`,
       // The start banner, with the one-time passwords, goes to the terminal (stderr) apart from the log lines
       // (stdout, JSON for a collector): a password never enters the log pipeline.
       const out = (line: string) => process.stderr.write(line + '\n');
-      const dataDirFlag = config.databaseUrl ? '--database-url URL' : `--data-dir ${config.dataDir}`;
-      const resetHint = (who: string) => `${selfCommand()} admin reset-password ${who} ${dataDirFlag}`;
+      const resetHint = (who: string) => `${selfCommand()} admin reset-password ${who} ${storeLocationHint(config, configPath)}`;
       // On SQLite the reset needs the file to itself; on PostgreSQL it runs beside the nodes (docs/cli.md).
       const whenToReset = config.databaseUrl ? '(beside the running nodes)' : '(with this server stopped)';
       // Printed the moment they exist, before the certificate and the port can fail: a first start that fails

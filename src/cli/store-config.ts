@@ -15,6 +15,7 @@ import {
   secretsInReadableFileWarning,
   type Config,
 } from '../config.js';
+import { shellWord } from '../domain/shell-quote.js';
 
 export interface StoreLocationFlags {
   dataDir?: string;
@@ -42,6 +43,23 @@ export function storeConfig(flags: StoreLocationFlags, env: NodeJS.ProcessEnv = 
   const readable = file ? secretsInReadableFileWarning(file) : null;
   if (readable !== null) process.stderr.write(`tessera: warning: ${readable}\n`);
   return loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl }, env, file);
+}
+
+/**
+ * How another command names the store this configuration names, in the lines serve prints for an operator to paste
+ * (admin reset-password): the configuration file when the URL came from it, the environment variable when it came
+ * from there (quoted, so that an unset one fails loudly rather than fall back to the default data directory), a
+ * placeholder for a URL given as a flag (it may hold a password: never printed), the data directory on SQLite.
+ * Until 2026-12-08 every PostgreSQL store was hinted as `--database-url URL`, even one named only in the file.
+ */
+export function storeLocationHint(
+  config: Pick<Config, 'databaseUrl' | 'databaseUrlSource' | 'dataDir'>,
+  configPath: string | null,
+): string {
+  if (config.databaseUrl === null) return `--data-dir ${shellWord(config.dataDir)}`;
+  if (configPath !== null && config.databaseUrlSource?.startsWith('database_url in ')) return `--config ${shellWord(configPath)}`;
+  if (config.databaseUrlSource === 'TESSERA_DATABASE_URL') return '--database-url "$TESSERA_DATABASE_URL"';
+  return '--database-url URL';
 }
 
 /** What to say when there is no SQLite file where the configuration points. */
