@@ -38,6 +38,8 @@ export interface Config {
    * transaction mode (which cannot keep a LISTEN): PostgreSQL itself or a session-mode pool. Null: databaseUrl.
    */
   readonly databaseListenUrl: string | null;
+  /** Where databaseListenUrl came from, as databaseUrlSource; null without one. Not a setting of its own. */
+  readonly databaseListenUrlSource: string | null;
   /** Seed the demo orgs, users and inventory on first start. */
   readonly demo: boolean;
   /**
@@ -213,7 +215,7 @@ export const DEFAULTS = {
 } as const;
 
 /** The keys of Config an operator sets (flag, environment, file): all but what loadConfig derives. */
-export type Setting = Exclude<keyof Config, 'databaseUrlSource'>;
+export type Setting = Exclude<keyof Config, 'databaseUrlSource' | 'databaseListenUrlSource'>;
 
 /** Raw values as they arrive from flags (commander) or environment: strings, booleans or undefined. */
 export type RawConfig = Partial<Record<Setting, string | boolean | number | null | undefined>>;
@@ -728,6 +730,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     databaseUrl,
     databaseUrlSource: databaseUrl === null ? null : sourceOf('databaseUrl'),
     databaseListenUrl,
+    databaseListenUrlSource: databaseListenUrl === null ? null : sourceOf('databaseListenUrl'),
     demo: bool('demo', false),
     inventory,
     githubSecretScanningKeys,

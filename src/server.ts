@@ -101,6 +101,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         databaseUrl: config.databaseUrl,
         databaseUrlSource: config.databaseUrlSource,
         listenUrl: config.databaseListenUrl,
+        listenUrlSource: config.databaseListenUrlSource,
         sqliteFile: join(config.dataDir, 'tessera.db'),
         poolSize: config.databasePoolSize,
         preparedStatements: config.databasePreparedStatements,

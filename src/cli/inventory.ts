@@ -114,6 +114,7 @@ async function runApply(file: string, flags: ApplyFlags): Promise<void> {
         databaseUrl: config.databaseUrl,
         databaseUrlSource: config.databaseUrlSource,
         listenUrl: config.databaseListenUrl,
+        listenUrlSource: config.databaseListenUrlSource,
         preparedStatements: config.databasePreparedStatements,
         sqliteFile,
         revocationFeedMaxLagMs: config.revocationFeedMaxLagMs,

@@ -103,6 +103,7 @@ Examples:
             databaseUrl: config.databaseUrl,
             databaseUrlSource: config.databaseUrlSource,
             listenUrl: config.databaseListenUrl,
+            listenUrlSource: config.databaseListenUrlSource,
             preparedStatements: config.databasePreparedStatements,
             sqliteFile,
           },

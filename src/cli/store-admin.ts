@@ -221,6 +221,7 @@ async function runResetPassword(who: string, flags: StoreFlags & { passwordStdin
         databaseUrl: config.databaseUrl,
         databaseUrlSource: config.databaseUrlSource,
         listenUrl: config.databaseListenUrl,
+        listenUrlSource: config.databaseListenUrlSource,
         preparedStatements: config.databasePreparedStatements,
         sqliteFile: sqliteFileOf(config),
         revocationFeedMaxLagMs: config.revocationFeedMaxLagMs,

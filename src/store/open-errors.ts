@@ -49,7 +49,12 @@ const TLS_CERTIFICATE_CODES =
   /^(UNABLE_TO_|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
 
 /** The message for a PostgreSQL store that could not be reached, or null when `err` is something else. */
-export function postgresOpenFailure(err: unknown, databaseUrl: string, source = '--database-url'): string | null {
+export function postgresOpenFailure(
+  err: unknown,
+  databaseUrl: string,
+  source = '--database-url',
+  what = 'the PostgreSQL store',
+): string | null {
   const e = (err ?? {}) as DriverError;
   const message = e.message ?? String(err);
   let hint = e.code !== undefined ? POSTGRES_HINTS[e.code] : undefined;
@@ -75,7 +80,7 @@ export function postgresOpenFailure(err: unknown, databaseUrl: string, source = 
   if (!hint && /SSL|certificate|self[- ]signed/i.test(message) && e.code === undefined)
     hint = 'the TLS connection failed: check sslmode and the server certificate';
   if (!hint) return null;
-  return `cannot open the PostgreSQL store at ${postgresTarget(databaseUrl)} (${source}): ${hint} (${message})`;
+  return `cannot open ${what} at ${postgresTarget(databaseUrl)} (${source}): ${hint} (${message})`;
 }
 
 const FILE_HINTS: Readonly<Record<string, string>> = {

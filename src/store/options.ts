@@ -17,6 +17,8 @@ export interface StoreOptions {
    * transaction mode, which cannot keep a LISTEN (TESSERA_DATABASE_LISTEN_URL; docs/postgresql.md). Absent: the store's URL.
    */
   listenUrl?: string | null;
+  /** PostgreSQL: where listenUrl came from, named when it cannot be reached (Config.databaseListenUrlSource). */
+  listenUrlSource?: string | null;
   /** PostgreSQL: where the URL came from, named when it cannot be opened (Config.databaseUrlSource; default --database-url). */
   databaseUrlSource?: string | null;
   /** SQLite: the page cache's bound in MiB; null or absent: sized from the file (sqliteCacheKibibytes). */

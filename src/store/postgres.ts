@@ -7,7 +7,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
 import { MIGRATION_NAMES, migrateToLatest } from './migrate.js';
-import { postgresTarget, StoreOpenError } from './open-errors.js';
+import { postgresOpenFailure, postgresTarget, StoreOpenError } from './open-errors.js';
 import { Store } from './store.js';
 import { countingFailedConnects, queryTimer, type StoreOptions } from './options.js';
 import { PgRevocationBus, REVOCATION_CHANNEL, type BusLogger } from './pg-revocation-bus.js';
@@ -178,7 +178,18 @@ export async function openPostgresStore(connectionString: string, log: BusLogger
   } catch (err) {
     // The pool's connections would otherwise keep the process (a CLI command, a test) from ending.
     await pool.end().catch(() => {});
-    throw err;
+    // The LISTEN connection's own URL (beside a pooler in transaction mode) is named when it cannot be reached, and
+    // where it came from: until 2026-12-08 the failure named the store's URL, which had just opened fine.
+    const reason =
+      options.listenUrl && !(err instanceof StoreOpenError)
+        ? postgresOpenFailure(
+            err,
+            options.listenUrl,
+            options.listenUrlSource ?? 'TESSERA_DATABASE_LISTEN_URL',
+            "the revocation feed's LISTEN connection",
+          )
+        : null;
+    throw reason === null ? err : new StoreOpenError(reason, { cause: err });
   }
   const collation = await databaseCollation(db);
   if (!collation.bytewise) {

@@ -110,6 +110,39 @@ test('openStore: a data directory under a file, and a PostgreSQL port with nothi
   }
 });
 
+test("a LISTEN URL with nothing behind it is named, and where it came from, not the store's URL that opened", async (t) => {
+  if (!process.env.TESSERA_TEST_DATABASE_URL) assert.fail('TESSERA_TEST_DATABASE_URL is not set: run scripts/start-postgres.sh');
+  const database = await createTestDatabase();
+  t.after(() => database.drop());
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const listenUrl = `postgres://tessera:pw@127.0.0.1:${port}/tessera`;
+  const config = loadConfig({}, { TESSERA_DATABASE_URL: database.url, TESSERA_DATABASE_LISTEN_URL: listenUrl });
+  assert.equal(config.databaseListenUrlSource, 'TESSERA_DATABASE_LISTEN_URL');
+  await assert.rejects(
+    openStore(
+      { databaseUrl: database.url, listenUrl: config.databaseListenUrl, listenUrlSource: config.databaseListenUrlSource, sqliteFile: '' },
+      log,
+    ),
+    (err: unknown) => {
+      assert.ok(err instanceof StoreOpenError, `a StoreOpenError, got ${String(err)}`);
+      assert.match(
+        err.message,
+        new RegExp(
+          `^cannot open the revocation feed's LISTEN connection at 127\\.0\\.0\\.1:${port}/tessera \\(TESSERA_DATABASE_LISTEN_URL\\): .*is PostgreSQL running`,
+        ),
+      );
+      assert.doesNotMatch(err.message, new RegExp(postgresTarget(database.url).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      assert.doesNotMatch(err.message, /:pw@/);
+      return true;
+    },
+  );
+});
+
 test('a host that accepts TCP and never answers: a StoreOpenError within the connection bound, not a silent hang', async () => {
   const silent = createServer(() => {}).listen(0, '127.0.0.1');
   await once(silent, 'listening');
