@@ -13,7 +13,7 @@ import Fastify, {
   type FastifyServerOptions,
   type RouteOptions,
 } from 'fastify';
-import { formContentParser } from './form-body.js';
+import { formContentParser, otherCharsetRefusal } from './form-body.js';
 import { parseJsonBody } from './json-body.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -261,9 +261,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, formContentParser);
   // Bodies without a Content-Type (govcd <= v2.20's token request) or with one we do not parse are kept as
   // text; the OAuth endpoints parse them as a form unless the type names another format (vcd-wire §1.4, oauth/index.ts).
-  const strictText = (_req: unknown, body: Buffer | string, done: (error: Error | null, body?: unknown) => void) => {
+  const strictText = (req: FastifyRequest, body: Buffer | string, done: (error: Error | null, body?: unknown) => void) => {
     const text = utf8Text(body);
-    if (text === null) return done(notUtf8(), undefined);
+    if (text === null) return done(notUtf8(req), undefined);
     done(null, text);
   };
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, strictText);
@@ -276,7 +276,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json');
   const jsonParser = (req: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void) => {
     const text = utf8Text(body);
-    if (text === null) return done(notUtf8(), undefined);
+    if (text === null) return done(notUtf8(req), undefined);
     const trimmed = text.trim();
     if (trimmed === '') return done(null, undefined);
     // Under /oauth a body is a form whatever its type (vcd-wire §1.4): a hand-written curl that labels
@@ -485,7 +485,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-const notUtf8 = () => new TesseraError('BAD_REQUEST', 'The request body is not valid UTF-8');
+/** A body that is not UTF-8: a 415 naming the charset its Content-Type declares (form-body.ts), else a 400. */
+const notUtf8 = (req: FastifyRequest) =>
+  otherCharsetRefusal(req.headers['content-type']) ?? new TesseraError('BAD_REQUEST', 'The request body is not valid UTF-8');
 const notJson = () => new TesseraError('BAD_REQUEST', 'The request body is not valid JSON');
 
 /**

@@ -44,14 +44,35 @@ const READ_AS_IS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
  * is read whatever the label: Apache HttpClient's UrlEncodedFormEntity declares ISO-8859-1 on every form by default.
  */
 function refuseOtherCharset(contentType: string | undefined, body: Buffer | string): void {
-  if (contentType === undefined || !contentType.includes(';')) return;
-  const charset = charsetOf(contentType);
-  if (charset === null || READ_AS_IS.has(charset.toLowerCase()) || asciiOnly(body)) return;
-  const named = /^[\x21-\x7e]{1,40}$/.test(charset) ? charset : 'another than UTF-8';
+  const charset = otherCharset(contentType);
+  if (charset === null || asciiOnly(body)) return;
   throw new TesseraError(
     'UNSUPPORTED_MEDIA_TYPE',
-    `The form is declared as charset=${named} and holds characters beyond ASCII: forms are read as UTF-8 only. Send the text in UTF-8, with charset=utf-8 or no charset`,
+    `The form is declared as charset=${charset} and holds characters beyond ASCII: forms are read as UTF-8 only. Send the text in UTF-8, with charset=utf-8 or no charset`,
   );
+}
+
+/**
+ * Any other body (JSON, XML, text) that is not UTF-8 while its Content-Type declares another charset: a 415 naming
+ * it, as for a form; null when none is declared, and the caller's plain "not valid UTF-8" stands. Until 2026-12-08 a
+ * `text/plain; charset=latin1` body under /oauth got that plain line, which did not say why UTF-8 was asked for.
+ * A body that is UTF-8 is read whatever its label (JSON is UTF-8 by definition, RFC 8259 §8.1).
+ */
+export function otherCharsetRefusal(contentType: string | undefined): TesseraError | null {
+  const charset = otherCharset(contentType);
+  if (charset === null) return null;
+  return new TesseraError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `The request body is declared as charset=${charset} and is not UTF-8: bodies are read as UTF-8 only. Send the text in UTF-8, with charset=utf-8 or no charset`,
+  );
+}
+
+/** The charset a Content-Type declares when it is not one read as it is, printable (or said to be another); else null. */
+function otherCharset(contentType: string | undefined): string | null {
+  if (contentType === undefined || !contentType.includes(';')) return null;
+  const charset = charsetOf(contentType);
+  if (charset === null || READ_AS_IS.has(charset.toLowerCase())) return null;
+  return /^[\x21-\x7e]{1,40}$/.test(charset) ? charset : 'another than UTF-8';
 }
 
 /** The `charset` parameter of a Content-Type, unquoted; null when it has none. */

@@ -159,7 +159,8 @@ export function oauthFormBodiesOptional(document: Record<string, unknown>): Reco
 export function transportRefusalsDeclared(document: Record<string, unknown>): Record<string, unknown> {
   const refusals: Record<string, string> = {
     '413': 'The body is larger than the bound of this endpoint; nothing was read or changed',
-    '415': 'A Content-Encoding other than identity, or a Content-Type that cannot be parsed; nothing was read or changed',
+    '415':
+      'A Content-Encoding other than identity, a Content-Type that cannot be parsed, or a charset other than UTF-8 for a body that is not UTF-8; nothing was read or changed',
     '417': 'An Expect other than 100-continue; nothing was read or changed',
   };
   const envelope = {

@@ -117,6 +117,34 @@ test('a form declaring a charset other than UTF-8 is read when it is ASCII, and 
   assert.equal(JSON.parse(utf8.text).minorErrorCode, 'invalid_grant', utf8.text);
 });
 
+test('any other body that is not UTF-8 while declaring another charset is a 415 naming it; one that is UTF-8 is read', async () => {
+  // Until 2026-12-08 `text/plain; charset=latin1` under /oauth (and JSON so labelled) got the plain "not valid UTF-8".
+  const latin1 = Buffer.concat([Buffer.from('grant_type=refresh_token&refresh_token=Zo'), Buffer.from([0xeb])]);
+  const said = (charset: string) =>
+    `The request body is declared as charset=${charset} and is not UTF-8: bodies are read as UTF-8 only. Send the text in UTF-8, with charset=utf-8 or no charset`;
+  const text = await postRaw('/oauth/tenant/acme/token', latin1, 'text/plain; charset=latin1');
+  assert.equal(text.status, 415, text.text);
+  assert.equal(JSON.parse(text.text).error_description, said('latin1'));
+  const json = await postRaw(
+    '/cloudapi/1.0.0/groups',
+    Buffer.from([0x7b, 0x22, 0xeb, 0x22, 0x7d]),
+    'application/json; charset=windows-1252',
+  );
+  assert.equal(json.status, 415, json.text);
+  assert.equal(JSON.parse(json.text).message, said('windows-1252'));
+  // No charset declared: the bytes are simply not UTF-8, a 400 as before.
+  const bare = await postRaw('/oauth/tenant/acme/token', latin1, 'text/plain');
+  assert.equal(bare.status, 400, bare.text);
+  assert.equal(JSON.parse(bare.text).error_description, 'The request body is not valid UTF-8');
+  // UTF-8 under another label is read as the UTF-8 it is: the exchange goes on to refuse the token itself.
+  const utf8 = await postRaw(
+    '/oauth/tenant/acme/token',
+    Buffer.from('grant_type=refresh_token&refresh_token=Zo\u00eb'),
+    'text/plain; charset=latin1',
+  );
+  assert.equal(JSON.parse(utf8.text).minorErrorCode, 'invalid_grant', utf8.text);
+});
+
 test('a body with a Content-Encoding is 415 (nothing is decompressed), in the API\u2019s format, and creates nothing', async () => {
   const alice = await signIn(t.baseUrl, 'alice', 'acme', t.demoPassword);
   for (const coding of ['gzip', 'br', 'deflate, gzip']) {
