@@ -147,6 +147,12 @@ export class AuditLog {
   private exchangeWrites: Promise<void> = Promise.resolve();
   /** Refusals whose event is still being described (their owner read from the store): stop() waits for them. */
   private readonly describing = new Set<Promise<void>>();
+  /**
+   * Writes started off the request path (a window's first refusal, a closed window's count, `recordDetached`):
+   * stop() and the refusals' flush wait for them. Until 2026-12-08 nothing did, so an event whose write was still in
+   * flight at shutdown met a closed store and went to the log instead of the table.
+   */
+  private readonly detached = new Set<Promise<void>>();
   /** Events the store refused, oldest first, written again by `retryUnwritten`. */
   private unwritten: AuditRow[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
@@ -167,7 +173,7 @@ export class AuditLog {
     if (this.flushTimer) clearInterval(this.flushTimer);
     await Promise.all(this.describing);
     await this.flushExchanges();
-    await this.flushRefusals(Infinity);
+    await this.flushRefusals(Infinity); // and the detached writes
     await this.retryUnwritten();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -265,11 +271,21 @@ export class AuditLog {
     }
     if (entry) {
       this.refusals.delete(key);
-      void this.writeRepeated(entry);
+      this.detach(this.writeRepeated(entry));
     }
     if (this.refusals.size >= MAX_REFUSAL_KEYS) void this.flushRefusals(Infinity);
     this.refusals.set(key, { since: now, last: now, count: 1, writtenFirst: opts.writeFirst, input });
-    if (opts.writeFirst) void this.record(input);
+    if (opts.writeFirst) this.recordDetached(input);
+  }
+
+  /** Records an event without making the caller wait for the write; stop() still does (see `detached`). */
+  recordDetached(input: AuditInput): void {
+    this.detach(this.record(input));
+  }
+
+  private detach(write: Promise<void>): void {
+    this.detached.add(write);
+    void write.finally(() => this.detached.delete(write));
   }
 
   /** `refused`, once `described` has read what the event says (a failed read is logged, and nothing counted). */
@@ -292,7 +308,7 @@ export class AuditLog {
       this.refusals.delete(key);
       due.push(entry);
     }
-    await Promise.all(due.map((entry) => this.writeRepeated(entry)));
+    await Promise.all([...due.map((entry) => this.writeRepeated(entry)), ...this.detached]);
   }
 
   private async writeRepeated(entry: CoalescedRefusal): Promise<void> {

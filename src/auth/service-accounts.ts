@@ -700,7 +700,7 @@ export class ServiceAccountService {
         if (issued && issued.successorId === token.successor_id) {
           // Stamped with when the successor was found live: a revoke after that read ends this session too.
           const access = await this.mintAccess(account, now);
-          void this.audit.record({
+          this.audit.recordDetached({
             type: 'serviceAccount.retried',
             actor: { id: account.id, name: account.name },
             org: { id: org.id, name: org.name },

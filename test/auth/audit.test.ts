@@ -36,6 +36,30 @@ test('100 refusals of one token for one reason: one event at once, one counting 
   assert.equal(JSON.parse(rows[1]!.details).repeated, 99);
 });
 
+test('stop() waits for the writes started off the request path: a first refusal still being written is in the table', async () => {
+  // A store slow to take each row (a busy PostgreSQL): until 2026-12-08 stop() returned while the first refusal's
+  // write was in flight, and the store closed under it, so the event went to the log instead of the table.
+  const rows: string[] = [];
+  const slowStore = {
+    appendAudit: async (row: { event_type: string }) => {
+      await new Promise((r) => setTimeout(r, 50));
+      rows.push(row.event_type);
+    },
+  } as unknown as Store;
+  const audit = new AuditLog(slowStore, quiet);
+  audit.refused({
+    type: 'apiToken.refused',
+    outcome: 'failure',
+    tokenId: 't1',
+    actor: { id: 'u1', name: 'u' },
+    details: { reason: 'revoked' },
+  });
+  audit.recordDetached({ type: 'serviceAccount.retried', actor: { id: 'a1', name: 'a' }, details: {} });
+  assert.deepEqual(rows, [], 'still in flight');
+  await audit.stop();
+  assert.deepEqual(rows.sort(), ['apiToken.refused', 'serviceAccount.retried']);
+});
+
 test('refusals of one token id for two actors (a client_id is no secret) are two events', async () => {
   const { store, rows } = capturingStore();
   const audit = new AuditLog(store, quiet);
