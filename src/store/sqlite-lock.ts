@@ -43,6 +43,14 @@ export interface DataDirLock {
 }
 
 export const lockFileOf = (dbFile: string) => `${dbFile}.lock`;
+
+/**
+ * Every lock this process holds, until released. better-sqlite3 closes a connection its owner no longer references
+ * when the garbage collector finalizes it, and the OS lock goes with it: a caller that dropped the returned handle
+ * (a variable dead after the lock was taken, or the test's holder that discards it) lost the lock at the next
+ * collection, silently. Found on 2026-12-08, when a Node 24 run's second lock on the same file succeeded.
+ */
+const held = new Set<Database.Database>();
 export const ownerFileOf = (dbFile: string) => `${dbFile}.lock.json`;
 
 /** Takes the lock for `dbFile` or throws DataDirLockedError naming the holder. */
@@ -73,11 +81,13 @@ export function lockSqliteFile(dbFile: string): DataDirLock {
     lock.close();
     throw error;
   }
+  held.add(lock);
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
+      held.delete(lock);
       // The owner file is only a note for the next server's message; the lock itself is the transaction. A data
       // directory gone read-only (EROFS) must not turn a clean stop into a crash with a stack trace.
       try {

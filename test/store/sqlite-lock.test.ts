@@ -98,24 +98,53 @@ test('a second server on the same data dir fails with the message; after the fir
   assert.equal((await fetch(`${second.baseUrl}/health`)).status, 200);
 });
 
-test('a lock left by a killed process (kill -9) and a stale owner file are taken over', { timeout: 60_000 }, async (t) => {
-  const dataDir = tempDir(t);
-  const file = join(dataDir, 'tessera.db');
-  // A child takes the lock, says so, and is killed without any chance to clean up.
+/**
+ * A child process that takes the lock and drops the handle (after running the garbage collector), says so, and
+ * waits. Killed when the test ends, however it ends: until 2026-12-08 a failed assertion left it running, and its
+ * test file, waiting on it, never ended (a whole CI run's time).
+ */
+async function lockHolder(t: { after(fn: () => void): void }, file: string) {
   const child = spawn(
     process.execPath,
     [
+      '--expose-gc',
       '--import',
       'tsx',
       '-e',
-      `import('./src/store/sqlite-lock.ts').then((m) => { m.lockSqliteFile(${JSON.stringify(file)}); console.log('locked'); setInterval(() => {}, 1000); })`,
+      `import('./src/store/sqlite-lock.ts').then(async (m) => { m.lockSqliteFile(${JSON.stringify(file)}); for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); } console.log('locked'); setInterval(() => {}, 1000); })`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d) => String(d).includes('locked') && resolve());
     child.once('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
   });
+  return child;
+}
+
+test(
+  'a lock whose handle its taker dropped is still held after a garbage collection, until the process ends',
+  { timeout: 60_000 },
+  async (t) => {
+    // better-sqlite3 closes a connection the collector finalizes, and the OS lock went with it: a Node 24 run
+    // (2026-12-08) took a second lock on a file whose holder was alive.
+    const file = join(tempDir(t), 'tessera.db');
+    const child = await lockHolder(t, file);
+    assert.throws(
+      () => lockSqliteFile(file),
+      (err: unknown) => err instanceof DataDirLockedError && err.owner?.pid === child.pid,
+    );
+  },
+);
+
+test('a lock left by a killed process (kill -9) and a stale owner file are taken over', { timeout: 60_000 }, async (t) => {
+  const dataDir = tempDir(t);
+  const file = join(dataDir, 'tessera.db');
+  // A child takes the lock, says so, and is killed without any chance to clean up.
+  const child = await lockHolder(t, file);
   assert.throws(
     () => lockSqliteFile(file),
     (err: unknown) => err instanceof DataDirLockedError && err.owner?.pid === child.pid,
