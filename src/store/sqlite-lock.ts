@@ -43,6 +43,7 @@ export interface DataDirLock {
 }
 
 export const lockFileOf = (dbFile: string) => `${dbFile}.lock`;
+export const ownerFileOf = (dbFile: string) => `${dbFile}.lock.json`;
 
 /**
  * Every lock this process holds, until released. better-sqlite3 closes a connection its owner no longer references
@@ -51,7 +52,6 @@ export const lockFileOf = (dbFile: string) => `${dbFile}.lock`;
  * collection, silently. Found on 2026-12-08, when a Node 24 run's second lock on the same file succeeded.
  */
 const held = new Set<Database.Database>();
-export const ownerFileOf = (dbFile: string) => `${dbFile}.lock.json`;
 
 /** Takes the lock for `dbFile` or throws DataDirLockedError naming the holder. */
 export function lockSqliteFile(dbFile: string): DataDirLock {
