@@ -17,17 +17,21 @@ function capturingStore() {
 const quiet = { error() {} };
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** A refusal of token t1 for being revoked, as the exchange reports one. */
+const revokedTokenRefusal = () =>
+  ({
+    type: 'apiToken.refused',
+    outcome: 'failure',
+    tokenId: 't1',
+    actor: { id: 'u1', name: 'u' },
+    details: { reason: 'revoked' },
+  }) as const;
+
 test('100 refusals of one token for one reason: one event at once, one counting the other 99', async () => {
   const { store, rows } = capturingStore();
   const audit = new AuditLog(store, quiet);
   for (let i = 0; i < 100; i++) {
-    audit.refused({
-      type: 'apiToken.refused',
-      outcome: 'failure',
-      tokenId: 't1',
-      actor: { id: 'u1', name: 'u' },
-      details: { reason: 'revoked' },
-    });
+    audit.refused(revokedTokenRefusal());
   }
   await settle();
   assert.equal(rows.length, 1);
@@ -47,13 +51,7 @@ test('stop() waits for the writes started off the request path: a first refusal 
     },
   } as unknown as Store;
   const audit = new AuditLog(slowStore, quiet);
-  audit.refused({
-    type: 'apiToken.refused',
-    outcome: 'failure',
-    tokenId: 't1',
-    actor: { id: 'u1', name: 'u' },
-    details: { reason: 'revoked' },
-  });
+  audit.refused(revokedTokenRefusal());
   audit.recordDetached({ type: 'serviceAccount.retried', actor: { id: 'a1', name: 'a' }, details: {} });
   assert.deepEqual(rows, [], 'still in flight');
   await audit.stop();
