@@ -542,9 +542,12 @@ class Soak {
 
   /** Create, use, revoke, and at once try the token and its session again: both must be refused. */
   async revocationCycle(): Promise<void> {
-    const user = this.cycleUsers[this.cycles++ % this.cycleUsers.length]!;
+    // The cycle's number is taken once: read again after the awaits (until 2026-12-08), it was whatever the cycles
+    // started meanwhile had made it, and two slow cycles of one user both named their token soak-cycle-21 (a 400).
+    const cycle = ++this.cycles;
+    const user = this.cycleUsers[(cycle - 1) % this.cycleUsers.length]!;
     const session = await this.sessionOf(user, 'acme');
-    const token = await this.createToken(session, 'acme', `soak-cycle-${this.cycles}`);
+    const token = await this.createToken(session, 'acme', `soak-cycle-${cycle}`);
     const used = await this.http.request('GET', '/api/org', { Authorization: `Bearer ${token.access}`, Accept: XML });
     this.expect(used, [200], 'GET /api/org with a fresh token');
     const revoked = await this.http.request('DELETE', `/cloudapi/1.0.0/tokens/urn:vcloud:token:${token.id}`, {
