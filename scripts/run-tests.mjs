@@ -45,9 +45,22 @@ const reporter = passthrough.some((a) => a.startsWith('--test-reporter'))
       `--test-reporter=${summaryReporter}`,
       '--test-reporter-destination=stdout',
     ];
+// --test-force-exit: a file's process ends once its tests have, even if something it started is still running. Without
+// it a child process a failed test left behind (2026-12-08: test/store/sqlite-lock.test.ts's lock holder) kept its
+// file, and so the whole run, waiting for ever: a CI run's 90 minutes, with no failure printed.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...reporter, ...passthrough, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=600000',
+    '--test-force-exit',
+    ...reporter,
+    ...passthrough,
+    ...files,
+  ],
   { stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);
